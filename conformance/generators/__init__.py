@@ -1,0 +1,18 @@
+"""Deterministic vector generators, one module per flow.
+
+A generator yields :class:`~conformance.model.CaseSpec` values; :mod:`conformance.generate` runs
+the reference handler on each, checks the result against the generator's intent and writes the
+vector file. Generators take no randomness from the environment: any pseudo-random input is
+derived from a fixed seed with :func:`conformance.generators.common.seeded_bytes`.
+"""
+
+from __future__ import annotations
+
+from conformance.generators import encoding, hashing, merkle
+from conformance.model import Generator
+
+FLOW_GENERATORS: dict[str, Generator] = {
+    "encoding": encoding.generate,
+    "hashing": hashing.generate,
+    "merkle": merkle.generate,
+}

@@ -1,0 +1,17 @@
+"""Reference handlers: the JSON face of ``spec/`` that the reference adapter serves.
+
+Each flow module exports ``HANDLERS: dict[str, Handler]``. A handler decodes its JSON input,
+calls the spec functions of its flow, and encodes the result; it never re-implements a rule.
+"""
+
+from __future__ import annotations
+
+from conformance.handlers import encoding, hashing, merkle
+from conformance.model import Handler
+
+FLOW_HANDLERS: dict[str, dict[str, Handler]] = {
+    "encoding": encoding.HANDLERS,
+    "hashing": hashing.HANDLERS,
+    "merkle": merkle.HANDLERS,
+}
+"""Every flow the reference adapter serves, by flow name, then handler name."""

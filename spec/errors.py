@@ -1,0 +1,278 @@
+"""The one error hierarchy of the Rusty Coin specification.
+
+Every rule that rejects its input raises a subclass of :class:`SpecError`. Each subclass carries
+a **stable error code**: a short upper-case string that test vectors record and that every
+alternative implementation must reproduce for the same invalid input. Codes are never renamed or
+reused; a retired code stays in :data:`ALL_ERROR_CODES` with its class.
+
+Nothing else may escape a decoder or a validator: a ``KeyError``, ``IndexError``,
+``ValueError`` or ``AssertionError`` raised from bad input is a bug in the specification.
+
+The hierarchy is grouped by protocol area so that callers can catch a whole family
+(``except DecodeError``) while vectors still pin the precise code.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class SpecError(Exception):
+    """Base class of every rejection raised by the specification."""
+
+    code: ClassVar[str] = "SPEC_ERROR"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(f"{self.code}: {detail}" if detail else self.code)
+        self.detail = detail
+
+
+# --------------------------------------------------------------------------------------------
+# Canonical binary encoding (spec/encoding.py)
+# --------------------------------------------------------------------------------------------
+
+
+class DecodeError(SpecError):
+    """A byte string is not the canonical encoding of any value of the expected type."""
+
+    code = "DECODE_ERROR"
+
+
+class TruncatedInput(DecodeError):
+    """The input ended before the value was complete."""
+
+    code = "DECODE_TRUNCATED"
+
+
+class TrailingBytes(DecodeError):
+    """Bytes remain after a complete top-level value."""
+
+    code = "DECODE_TRAILING_BYTES"
+
+
+class NonCanonicalVarint(DecodeError):
+    """A varint uses more bytes than the minimal encoding of its value."""
+
+    code = "DECODE_NONCANONICAL_VARINT"
+
+
+class VarintOverflow(DecodeError):
+    """A varint encodes a value above 2**64 - 1 or is longer than 10 bytes."""
+
+    code = "DECODE_VARINT_OVERFLOW"
+
+
+class LengthLimitExceeded(DecodeError):
+    """A length prefix exceeds the maximum allowed for the field."""
+
+    code = "DECODE_LENGTH_LIMIT"
+
+
+class InvalidBoolean(DecodeError):
+    """A boolean byte is neither 0x00 nor 0x01."""
+
+    code = "DECODE_INVALID_BOOL"
+
+
+class InvalidEnumTag(DecodeError):
+    """A tag byte does not name any variant of the enumeration."""
+
+    code = "DECODE_INVALID_TAG"
+
+
+class NonCanonicalOrder(DecodeError):
+    """A collection that must be strictly sorted (a canonical set or map) is not."""
+
+    code = "DECODE_NONCANONICAL_ORDER"
+
+
+class EncodeError(SpecError):
+    """A value cannot be encoded: it lies outside the range of its declared type."""
+
+    code = "ENCODE_OUT_OF_RANGE"
+
+
+# --------------------------------------------------------------------------------------------
+# Hashing and Merkle trees (spec/hashing.py, spec/merkle.py)
+# --------------------------------------------------------------------------------------------
+
+
+class HashError(SpecError):
+    """A hashing rule was asked for something it does not define."""
+
+    code = "HASH_ERROR"
+
+
+class UnknownDomain(HashError):
+    """The named hash domain is not one of the protocol's domains."""
+
+    code = "HASH_UNKNOWN_DOMAIN"
+
+
+class MerkleError(SpecError):
+    """A Merkle tree or proof rule rejected its input."""
+
+    code = "MERKLE_ERROR"
+
+
+class MerkleEmptyTree(MerkleError):
+    """An inclusion proof was asked of a tree with no leaves."""
+
+    code = "MERKLE_EMPTY_TREE"
+
+
+class MerkleIndexOutOfRange(MerkleError):
+    """A leaf index is not below the leaf count."""
+
+    code = "MERKLE_INDEX_OUT_OF_RANGE"
+
+
+class MerkleProofLength(MerkleError):
+    """An inclusion proof has the wrong number of sibling hashes for its index and leaf count."""
+
+    code = "MERKLE_PROOF_LENGTH"
+
+
+class MerkleRootMismatch(MerkleError):
+    """An inclusion proof is well formed but does not lead to the claimed root."""
+
+    code = "MERKLE_ROOT_MISMATCH"
+
+
+# --------------------------------------------------------------------------------------------
+# BLS12-381 (spec/crypto/bls.py)
+# --------------------------------------------------------------------------------------------
+
+
+class CryptoError(SpecError):
+    """A cryptographic rule rejected its input."""
+
+    code = "CRYPTO_ERROR"
+
+
+class InvalidSecretKey(CryptoError):
+    """A secret key is not an integer in [1, r - 1] encoded as 32 big-endian bytes."""
+
+    code = "BLS_INVALID_SECRET_KEY"
+
+
+class InvalidPublicKey(CryptoError):
+    """A public key is not the compressed encoding of a non-identity G1 point in the prime subgroup."""
+
+    code = "BLS_INVALID_PUBLIC_KEY"
+
+
+class InvalidSignatureEncoding(CryptoError):
+    """A signature is not the compressed encoding of a G2 point in the prime subgroup."""
+
+    code = "BLS_INVALID_SIGNATURE"
+
+
+class InvalidKeyMaterial(CryptoError):
+    """KeyGen input keying material is shorter than 32 bytes."""
+
+    code = "BLS_IKM_TOO_SHORT"
+
+
+class EmptyAggregate(CryptoError):
+    """An aggregation or aggregate verification was given no signatures or no public keys."""
+
+    code = "BLS_EMPTY_AGGREGATE"
+
+
+class AggregateLengthMismatch(CryptoError):
+    """AggregateVerify was given different numbers of public keys and messages."""
+
+    code = "BLS_LENGTH_MISMATCH"
+
+
+class DuplicateMessages(CryptoError):
+    """AggregateVerify (POP suite) was given the same message twice (IETF: messages must be distinct)."""
+
+    code = "BLS_DUPLICATE_MESSAGES"
+
+
+class UnknownBackend(CryptoError):
+    """The requested BLS backend is not one of the registered backends."""
+
+    code = "BLS_UNKNOWN_BACKEND"
+
+
+# --------------------------------------------------------------------------------------------
+# Threshold BLS (spec/crypto/threshold.py)
+# --------------------------------------------------------------------------------------------
+
+
+class ThresholdError(CryptoError):
+    """A threshold (t-of-n) rule rejected its input."""
+
+    code = "THRESHOLD_ERROR"
+
+
+class InvalidThresholdParameters(ThresholdError):
+    """The threshold t and member count n do not satisfy 1 <= t <= n <= preset maximum."""
+
+    code = "THRESHOLD_INVALID_PARAMETERS"
+
+
+class InvalidShareIndex(ThresholdError):
+    """A share index is zero or not below the group order (index 0 would reveal the secret)."""
+
+    code = "THRESHOLD_INVALID_INDEX"
+
+
+class DuplicateShareIndex(ThresholdError):
+    """Two shares given to a recovery carry the same member index."""
+
+    code = "THRESHOLD_DUPLICATE_INDEX"
+
+
+class InsufficientShares(ThresholdError):
+    """Fewer than t shares were given to a recovery."""
+
+    code = "THRESHOLD_INSUFFICIENT_SHARES"
+
+
+class InvalidSignatureShare(ThresholdError):
+    """A signature share does not verify under its member's public key share."""
+
+    code = "THRESHOLD_INVALID_SHARE"
+
+
+# --------------------------------------------------------------------------------------------
+# Presets (spec/presets/__init__.py)
+# --------------------------------------------------------------------------------------------
+
+
+class PresetError(SpecError):
+    """A preset is unknown or violates its own invariants."""
+
+    code = "PRESET_ERROR"
+
+
+class UnknownPreset(PresetError):
+    """No preset of that name exists."""
+
+    code = "PRESET_UNKNOWN"
+
+
+class InvalidPreset(PresetError):
+    """A preset file is missing a field, has a field of the wrong type, or breaks an invariant."""
+
+    code = "PRESET_INVALID"
+
+
+def _all_subclasses(cls: type[SpecError]) -> list[type[SpecError]]:
+    found: list[type[SpecError]] = [cls]
+    for sub in cls.__subclasses__():
+        found.extend(_all_subclasses(sub))
+    return found
+
+
+def error_classes() -> dict[str, type[SpecError]]:
+    """Map every stable error code to its class (the registry that docs and vectors are checked against)."""
+    return {c.code: c for c in _all_subclasses(SpecError)}
+
+
+ALL_ERROR_CODES: frozenset[str] = frozenset(error_classes())
+"""Every error code defined so far. Module-level constant: computed once at import."""

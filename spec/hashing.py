@@ -1,0 +1,65 @@
+"""BLAKE3 hashing with domain separation (protocol step "HASH").
+
+Every hash in the protocol names the *kind of object* it commits to. The kind selects a BLAKE3
+``derive_key`` context string, so a hash of one kind can never be confused with a hash of another
+kind even when the hashed bytes coincide (for example a Merkle leaf and a transaction whose bytes
+happen to equal an inner node).
+
+* **HASH-1** ``tagged_hash(domain, data) = BLAKE3.derive_key(context(domain), data)`` truncated to
+  32 bytes (BLAKE3's default output length).
+* **HASH-2** context strings follow BLAKE3's guidance: hard-coded, globally unique, application
+  specific, of the form ``"RustyCoin 2026-11 <kind> v1"``. They are consensus constants and are
+  never derived from run-time data.
+
+New object kinds add a member to :class:`HashDomain`; existing members never change.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import blake3
+
+from spec.errors import UnknownDomain
+
+HASH_LENGTH = 32
+"""Length in bytes of every protocol hash."""
+
+
+class HashDomain(Enum):
+    """The protocol's hash domains; each value is the BLAKE3 derive_key context string."""
+
+    MERKLE_LEAF = "RustyCoin 2026-11 merkle leaf v1"
+    MERKLE_NODE = "RustyCoin 2026-11 merkle node v1"
+    MERKLE_EMPTY = "RustyCoin 2026-11 merkle empty v1"
+    TRANSACTION_ID = "RustyCoin 2026-11 transaction id v1"
+    SIGNATURE_HASH = "RustyCoin 2026-11 signature hash v1"
+    BLOCK_HEADER = "RustyCoin 2026-11 block header v1"
+    TRIE_NODE = "RustyCoin 2026-11 trie node v1"
+    SNAPSHOT_CHUNK = "RustyCoin 2026-11 snapshot chunk v1"
+    TICKET_SELECTION = "RustyCoin 2026-11 ticket selection v1"
+    QUORUM_SELECTION = "RustyCoin 2026-11 quorum selection v1"
+    TEST_VECTOR_SEED = "RustyCoin 2026-11 test vector seed v1"
+
+
+def domain_by_name(name: str) -> HashDomain:
+    """Look up a domain by its member name (``"MERKLE_LEAF"``); raise ``HASH_UNKNOWN_DOMAIN``."""
+    try:
+        return HashDomain[name]
+    except KeyError:
+        raise UnknownDomain(f"no hash domain named {name!r}") from None
+
+
+def tagged_hash(domain: HashDomain, data: bytes) -> bytes:
+    """HASH-1: the 32-byte domain-separated BLAKE3 hash of ``data``."""
+    digest: bytes = blake3.blake3(data, derive_key_context=domain.value).digest()
+    return digest
+
+
+def tagged_hash_many(domain: HashDomain, parts: tuple[bytes, ...]) -> bytes:
+    """HASH-1 over the concatenation of ``parts`` (callers must use fixed-width or prefixed parts)."""
+    hasher = blake3.blake3(derive_key_context=domain.value)
+    for part in parts:
+        hasher.update(part)
+    digest: bytes = hasher.digest()
+    return digest

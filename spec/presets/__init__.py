@@ -1,0 +1,128 @@
+"""Presets: the consensus constants of each network, loaded from the TOML data files beside this module.
+
+No consensus constant is written inline anywhere in ``spec/``; rules take a :class:`Preset` (or the
+single field they need) as an argument. ``mainnet`` is the production network; ``devnet`` has
+small values so that tests and local networks run fast. Each value is justified in
+``docs/presets.md``.
+
+The files are read once at import time into frozen dataclasses; a malformed file raises
+``PRESET_INVALID`` at import, never later.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from spec.errors import InvalidPreset, UnknownPreset
+
+PRESET_NAMES: tuple[str, ...] = ("mainnet", "devnet")
+
+
+@dataclass(frozen=True)
+class NetworkParams:
+    """P2P framing constants."""
+
+    magic: bytes
+    max_message_bytes: int
+
+
+@dataclass(frozen=True)
+class EncodingParams:
+    """Upper bounds used by decoders before they allocate (ENC-3)."""
+
+    max_bytes_field: int
+    max_list_items: int
+
+
+@dataclass(frozen=True)
+class QuorumParams:
+    """Masternode quorum bounds."""
+
+    max_members: int
+
+
+@dataclass(frozen=True)
+class Preset:
+    """All consensus constants of one network."""
+
+    name: str
+    network: NetworkParams
+    encoding: EncodingParams
+    quorum: QuorumParams
+
+
+def _section(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    value = raw.get(key)
+    if not isinstance(value, dict):
+        raise InvalidPreset(f"missing section [{key}]")
+    return value
+
+
+def _positive_int(section: dict[str, Any], key: str) -> int:
+    value = section.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise InvalidPreset(f"{key} must be a positive integer, got {value!r}")
+    return value
+
+
+def _hex_bytes(section: dict[str, Any], key: str, length: int) -> bytes:
+    value = section.get(key)
+    if not isinstance(value, str):
+        raise InvalidPreset(f"{key} must be a hex string")
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError:
+        raise InvalidPreset(f"{key} is not hex: {value!r}") from None
+    if len(raw) != length:
+        raise InvalidPreset(f"{key} must be {length} bytes")
+    return raw
+
+
+def parse_preset(text: str) -> Preset:
+    """Parse and check one preset file's TOML text."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidPreset(f"not TOML: {exc}") from None
+    name = raw.get("name")
+    if not isinstance(name, str):
+        raise InvalidPreset("name must be a string")
+    network = _section(raw, "network")
+    encoding = _section(raw, "encoding")
+    quorum = _section(raw, "quorum")
+    return Preset(
+        name=name,
+        network=NetworkParams(
+            magic=_hex_bytes(network, "magic", 4),
+            max_message_bytes=_positive_int(network, "max_message_bytes"),
+        ),
+        encoding=EncodingParams(
+            max_bytes_field=_positive_int(encoding, "max_bytes_field"),
+            max_list_items=_positive_int(encoding, "max_list_items"),
+        ),
+        quorum=QuorumParams(max_members=_positive_int(quorum, "max_members")),
+    )
+
+
+def _load(name: str) -> Preset:
+    text = resources.files(__name__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
+    preset = parse_preset(text)
+    if preset.name != name:
+        raise InvalidPreset(f"file {name}.toml names itself {preset.name!r}")
+    return preset
+
+
+MAINNET: Preset = _load("mainnet")
+DEVNET: Preset = _load("devnet")
+_BY_NAME: dict[str, Preset] = {"mainnet": MAINNET, "devnet": DEVNET}
+
+
+def get_preset(name: str) -> Preset:
+    """The preset called ``name``; raise ``PRESET_UNKNOWN`` otherwise."""
+    preset = _BY_NAME.get(name)
+    if preset is None:
+        raise UnknownPreset(f"no preset named {name!r}; known: {', '.join(PRESET_NAMES)}")
+    return preset
