@@ -1,0 +1,160 @@
+"""The vector framework: determinism, schema, lock, and a runner that catches every failure kind."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance.adapter import handle_request, serve
+from conformance.error_docs import render
+from conformance.generate import LOCK_PATH, compare_with_lock, generate_files, lock_text, write_files
+from conformance.handlers import FLOW_HANDLERS
+from conformance.model import Vector
+from conformance.runner import RunReport, load_vectors, run_vectors
+from conformance.vector_schema import validate_vector
+from spec.errors import ALL_ERROR_CODES, SpecError, error_classes
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def vectors_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("vectors")
+    write_files(out, generate_files())
+    return out
+
+
+def test_generation_matches_lock() -> None:
+    """Same bytes on every run, and every change to a vector is deliberate (the lock is committed)."""
+    problems = compare_with_lock(generate_files(), LOCK_PATH.read_text(encoding="utf-8"))
+    assert problems == [], problems[:20]
+
+
+def test_generation_independent_of_hash_seed() -> None:
+    """A second interpreter with another PYTHONHASHSEED produces the identical lock text."""
+    code = "from conformance.generate import generate_files, lock_text; print(lock_text(generate_files()), end='')"
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    other = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    assert other.stdout == LOCK_PATH.read_text(encoding="utf-8")
+
+
+def test_vectors_validate_against_schema(vectors_dir: Path) -> None:
+    vectors = load_vectors(vectors_dir)
+    assert len(vectors) == len(LOCK_PATH.read_text(encoding="utf-8").splitlines())
+    valid = [v for v in vectors if v.error is None]
+    invalid = [v for v in vectors if v.error is not None]
+    assert valid and invalid
+    assert {v.error for v in invalid} <= ALL_ERROR_CODES
+    for flow in FLOW_HANDLERS:
+        assert any(v.flow == flow and v.error for v in vectors), f"{flow} has no invalid case"
+
+
+def test_schema_rejects_inconsistent_vector(vectors_dir: Path) -> None:
+    path = next(vectors_dir.rglob("*.json"))
+    obj = json.loads(path.read_text())
+    obj["valid"] = False
+    obj["error"] = None
+    with pytest.raises(Exception, match="None is not of type 'string'"):
+        validate_vector(obj)
+
+
+def test_error_codes_unique_and_documented() -> None:
+    classes: list[type[SpecError]] = []
+    stack: list[type[SpecError]] = [SpecError]
+    while stack:
+        cls = stack.pop()
+        classes.append(cls)
+        stack.extend(cls.__subclasses__())
+    codes = [c.code for c in classes]
+    assert len(codes) == len(set(codes)), "two error classes share a code"
+    assert set(error_classes()) == ALL_ERROR_CODES
+    docs = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    assert docs == render(), "docs/errors.md is stale: run python -m conformance.error_docs"
+    missing = [code for code in ALL_ERROR_CODES if f"`{code}`" not in docs]
+    assert missing == [], f"codes missing from docs/errors.md: {missing}"
+
+
+def _reference_report(vectors_dir: Path) -> RunReport:
+    return run_vectors([sys.executable, "-m", "conformance.adapter"], load_vectors(vectors_dir), cwd=ROOT)
+
+
+def test_reference_adapter_passes_every_vector(vectors_dir: Path) -> None:
+    report = _reference_report(vectors_dir)
+    counts = report.counts()
+    assert counts["fail"] == 0, [r.reason for r in report.results if r.status == "fail"][:5]
+    assert counts["skip"] == 0
+    assert counts["pass"] == len(load_vectors(vectors_dir))
+
+
+def _mutant(vectors_dir: Path, mode: str, flows: list[str] | None = None) -> RunReport:
+    return run_vectors(
+        [sys.executable, "-m", "tests.mutant_adapter", mode], load_vectors(vectors_dir, flows), timeout=30, cwd=ROOT
+    )
+
+
+def test_runner_catches_wrong_output(vectors_dir: Path) -> None:
+    report = _mutant(vectors_dir, "wrong_output", ["merkle"])
+    failed = [r for r in report.results if r.status == "fail"]
+    assert failed and all(r.vector.handler == "root" for r in failed)
+    assert all("!= expected" in r.reason for r in failed)
+    assert sum(1 for v in load_vectors(vectors_dir, ["merkle"]) if v.handler == "root" and v.error is None) == len(
+        [r for r in failed if r.vector.handler == "root"]
+    ) + sum(1 for r in report.results if r.vector.handler == "root" and r.status == "pass" and r.vector.output == {
+        "root": "00" * 32})
+
+
+def test_runner_catches_wrong_code_and_acceptance(vectors_dir: Path) -> None:
+    wrong = _mutant(vectors_dir, "wrong_code", ["encoding"])
+    assert all(r.status == "fail" for r in wrong.results if r.vector.error)
+    assert all(r.status == "pass" for r in wrong.results if not r.vector.error)
+    accepting = _mutant(vectors_dir, "accept_all", ["encoding"])
+    assert all("accepted an invalid case" in r.reason for r in accepting.results if r.vector.error)
+
+
+def test_runner_survives_crash_and_garbage(vectors_dir: Path) -> None:
+    crash = _mutant(vectors_dir, "crash", ["merkle"])
+    crashed = [r for r in crash.results if r.vector.handler == "verify_proof"]
+    assert crashed and all(r.status == "fail" and "adapter failure" in r.reason for r in crashed)
+    assert all(r.status == "pass" for r in crash.results if r.vector.handler != "verify_proof")
+    garbage = _mutant(vectors_dir, "garbage", ["hashing", "merkle"])
+    assert all(r.status == "fail" for r in garbage.results if r.vector.flow == "hashing")
+    assert all(r.status == "pass" for r in garbage.results if r.vector.flow == "merkle")
+
+
+def test_runner_reports_unsupported_as_skip(vectors_dir: Path) -> None:
+    report = _mutant(vectors_dir, "unsupported", ["encoding", "merkle"])
+    assert report.ok
+    assert {r.status for r in report.results if r.vector.flow == "merkle"} == {"skip"}
+    assert {r.status for r in report.results if r.vector.flow == "encoding"} == {"pass"}
+
+
+def test_adapter_never_raises_on_malformed_requests() -> None:
+    for request in [None, [], 1, {"method": "run"}, {"method": "nope", "id": 1},
+                    {"id": 2, "method": "run", "flow": "merkle", "handler": "root", "input": {"leaves": "zz"}},
+                    {"id": 3, "method": "run", "flow": "merkle", "handler": "root", "input": {}, "preset": "x"},
+                    {"id": 4, "method": "run", "flow": "merkle", "handler": "root", "preset": "devnet",
+                     "input": {"leaves": ["0G"]}}]:
+        response = handle_request(request, FLOW_HANDLERS)
+        assert response["result"] in {"bad_request", "unsupported", "error"}
+    out = io.StringIO()
+    serve(io.StringIO('not json\n{"id": 9, "method": "hello"}\n{"id": 10, "method": "shutdown"}\n'), out)
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [line["result"] for line in lines] == ["bad_request", "ok", "ok"]
+
+
+def test_vector_round_trips_through_json(vectors_dir: Path) -> None:
+    for vector in load_vectors(vectors_dir)[:50]:
+        assert Vector.from_json(json.loads(vector.to_bytes())) == vector
+
+
+def test_lock_text_is_sha256sum_format() -> None:
+    text = lock_text(generate_files(flows=["hashing"], presets=["devnet"]))
+    for line in text.splitlines():
+        digest, path = line.split("  ")
+        assert len(digest) == 64 and path.startswith("devnet/hashing/")
