@@ -239,6 +239,149 @@ class InvalidSignatureShare(ThresholdError):
     code = "THRESHOLD_INVALID_SHARE"
 
 
+class InvalidPolynomial(ThresholdError):
+    """Shamir coefficients are empty, out of [0, r - 1], have a zero constant term (group secret) or a
+    zero leading coefficient, or the polynomial vanishes at a member index (a zero share)."""
+
+    code = "THRESHOLD_INVALID_POLYNOMIAL"
+
+
+# --------------------------------------------------------------------------------------------
+# Ed25519 transaction signatures (spec/crypto/ed25519.py)
+# --------------------------------------------------------------------------------------------
+
+
+class Ed25519Error(CryptoError):
+    """An Ed25519 rule rejected its input."""
+
+    code = "ED25519_ERROR"
+
+
+class InvalidEd25519PublicKey(Ed25519Error):
+    """A public key is not 32 bytes, not a canonical point encoding, not on the curve, or of small order."""
+
+    code = "ED25519_INVALID_PUBLIC_KEY"
+
+
+class MalformedEd25519Signature(Ed25519Error):
+    """A signature is not 64 bytes or its scalar S is not below the group order L."""
+
+    code = "ED25519_MALFORMED_SIGNATURE"
+
+
+class InvalidEd25519Seed(Ed25519Error):
+    """A secret seed is not exactly 32 bytes."""
+
+    code = "ED25519_INVALID_SEED"
+
+
+# --------------------------------------------------------------------------------------------
+# Transactions and the UTXO set (spec/ledger/)
+# --------------------------------------------------------------------------------------------
+
+
+class TransactionError(SpecError):
+    """A transaction breaks a ledger rule (TX-*)."""
+
+    code = "TX_ERROR"
+
+
+class UnsupportedTransactionVersion(TransactionError):
+    """TX-1: the transaction version is not 1."""
+
+    code = "TX_UNSUPPORTED_VERSION"
+
+
+class EmptyInputsOrOutputs(TransactionError):
+    """TX-2: the transaction has no inputs or no outputs."""
+
+    code = "TX_EMPTY_INPUTS_OR_OUTPUTS"
+
+
+class TooManyInputsOutputs(TransactionError):
+    """TX-2: inputs plus outputs exceed the preset maximum."""
+
+    code = "TX_TOO_MANY_INPUTS_OUTPUTS"
+
+
+class TransactionTooLarge(TransactionError):
+    """TX-3: the encoded transaction exceeds the preset maximum size."""
+
+    code = "TX_TOO_LARGE"
+
+
+class OutputValueOutOfRange(TransactionError):
+    """TX-4: an output value, or the sum of the outputs, exceeds the money supply limit."""
+
+    code = "TX_OUTPUT_VALUE_OUT_OF_RANGE"
+
+
+class DuplicateInput(TransactionError):
+    """TX-5: two inputs spend the same outpoint."""
+
+    code = "TX_DUPLICATE_INPUT"
+
+
+class BadCoinbaseShape(TransactionError):
+    """TX-6: a coinbase has other inputs, or a non-coinbase spends the null outpoint."""
+
+    code = "TX_BAD_COINBASE"
+
+
+class MissingInput(TransactionError):
+    """TX-7: an input spends an outpoint that is not in the UTXO set (unknown or already spent)."""
+
+    code = "TX_MISSING_INPUT"
+
+
+class ImmatureCoinbaseSpend(TransactionError):
+    """TX-8: an input spends a coinbase output before it has matured."""
+
+    code = "TX_IMMATURE_COINBASE_SPEND"
+
+
+class InsufficientInputValue(TransactionError):
+    """TX-9: the outputs are worth more than the inputs (value would be created)."""
+
+    code = "TX_INSUFFICIENT_INPUT_VALUE"
+
+
+class InputValueOutOfRange(TransactionError):
+    """TX-9: the sum of the spent outputs exceeds the money supply limit."""
+
+    code = "TX_INPUT_VALUE_OUT_OF_RANGE"
+
+
+class TransactionNotFinal(TransactionError):
+    """TX-10: the lock time has not been reached at this height or median time past."""
+
+    code = "TX_NOT_FINAL"
+
+
+class RelativeLockNotMet(TransactionError):
+    """TX-11: an input's relative lock (sequence) has not matured at this height."""
+
+    code = "TX_RELATIVE_LOCK_NOT_MET"
+
+
+class UnsupportedRelativeLock(TransactionError):
+    """TX-11: an input enables a time-based relative lock, which version 1 does not define."""
+
+    code = "TX_UNSUPPORTED_RELATIVE_LOCK"
+
+
+class UnexpectedCoinbase(TransactionError):
+    """A coinbase appears where only ordinary transactions are allowed (mempool, not first in a block)."""
+
+    code = "TX_UNEXPECTED_COINBASE"
+
+
+class UndoMismatch(TransactionError):
+    """Undo data does not match the transactions it is said to undo."""
+
+    code = "TX_UNDO_MISMATCH"
+
+
 # --------------------------------------------------------------------------------------------
 # Presets (spec/presets/__init__.py)
 # --------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ class HashDomain(Enum):
     MERKLE_NODE = "RustyCoin 2026-11 merkle node v1"
     MERKLE_EMPTY = "RustyCoin 2026-11 merkle empty v1"
     TRANSACTION_ID = "RustyCoin 2026-11 transaction id v1"
+    WITNESS_TRANSACTION_ID = "RustyCoin 2026-11 witness transaction id v1"
     SIGNATURE_HASH = "RustyCoin 2026-11 signature hash v1"
     BLOCK_HEADER = "RustyCoin 2026-11 block header v1"
     TRIE_NODE = "RustyCoin 2026-11 trie node v1"
@@ -40,6 +41,7 @@ class HashDomain(Enum):
     TICKET_SELECTION = "RustyCoin 2026-11 ticket selection v1"
     QUORUM_SELECTION = "RustyCoin 2026-11 quorum selection v1"
     TEST_VECTOR_SEED = "RustyCoin 2026-11 test vector seed v1"
+    THRESHOLD_COEFFICIENT = "RustyCoin 2026-11 threshold coefficient v1"
 
 
 def domain_by_name(name: str) -> HashDomain:
