@@ -17,6 +17,7 @@ Run the reference adapter with ``python -m conformance.adapter``.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import traceback
@@ -25,6 +26,7 @@ from typing import IO, Any
 from conformance.handlers import FLOW_HANDLERS
 from conformance.model import JSON, BadInput, Handler
 from conformance.outcome import run_handler
+from spec.crypto import bls, ed25519
 from spec.errors import SpecError
 from spec.presets import get_preset
 
@@ -93,8 +95,17 @@ def serve(stdin: IO[str], stdout: IO[str], flows: dict[str, dict[str, Handler]] 
 
 
 def main() -> None:
-    """Entry point of the reference adapter."""
-    serve(sys.stdin, sys.stdout)
+    """Entry point of the reference adapter.
+
+    ``--bls-backend NAME`` and ``--ed25519-backend NAME`` pick the crypto backends (results never
+    depend on them; running the vectors on each backend is how that is checked end to end).
+    """
+    parser = argparse.ArgumentParser(description="Rusty Coin reference adapter (JSON lines on stdin/stdout)")
+    parser.add_argument("--bls-backend", default=bls.DEFAULT_BACKEND, choices=bls.backend_names())
+    parser.add_argument("--ed25519-backend", default=ed25519.DEFAULT_BACKEND, choices=ed25519.backend_names())
+    args = parser.parse_args()
+    with bls.use_backend(args.bls_backend), ed25519.use_backend(args.ed25519_backend):
+        serve(sys.stdin, sys.stdout)
 
 
 if __name__ == "__main__":

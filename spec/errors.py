@@ -186,12 +186,6 @@ class AggregateLengthMismatch(CryptoError):
     code = "BLS_LENGTH_MISMATCH"
 
 
-class DuplicateMessages(CryptoError):
-    """AggregateVerify (POP suite) was given the same message twice (IETF: messages must be distinct)."""
-
-    code = "BLS_DUPLICATE_MESSAGES"
-
-
 class UnknownBackend(CryptoError):
     """The requested BLS backend is not one of the registered backends."""
 
@@ -383,6 +377,148 @@ class UndoMismatch(TransactionError):
 
 
 # --------------------------------------------------------------------------------------------
+# Mempool relay policy (spec/ledger/mempool.py)
+# --------------------------------------------------------------------------------------------
+
+
+class MempoolRejection(SpecError):
+    """The mempool's relay policy refuses a transaction (the transaction may still be valid in a block)."""
+
+    code = "MEMPOOL_REJECTED"
+
+
+class AlreadyInMempool(MempoolRejection):
+    """MEMPOOL-1: a transaction with the same txid is already in the mempool."""
+
+    code = "MEMPOOL_DUPLICATE"
+
+
+class FeeRateTooLow(MempoolRejection):
+    """MEMPOOL-1: the fee rate is below the minimum relay fee rate."""
+
+    code = "MEMPOOL_FEE_TOO_LOW"
+
+
+class DustOutput(MempoolRejection):
+    """MEMPOOL-1: a spendable output is worth less than the dust limit."""
+
+    code = "MEMPOOL_DUST"
+
+
+class ReplacementRejected(MempoolRejection):
+    """MEMPOOL-2: the transaction conflicts with mempool transactions and does not pay enough to replace them."""
+
+    code = "MEMPOOL_REPLACEMENT_REJECTED"
+
+
+class MempoolFull(MempoolRejection):
+    """MEMPOOL-3: the mempool is full and the transaction's fee rate is among the lowest."""
+
+    code = "MEMPOOL_FULL"
+
+
+# --------------------------------------------------------------------------------------------
+# Merkle Patricia Trie (spec/trie.py)
+# --------------------------------------------------------------------------------------------
+
+
+class TrieError(SpecError):
+    """A Merkle Patricia Trie rule rejected its input."""
+
+    code = "TRIE_ERROR"
+
+
+class TrieEmptyValue(TrieError):
+    """A key was given the empty value (the trie stores only non-empty values; use delete)."""
+
+    code = "TRIE_EMPTY_VALUE"
+
+
+class TrieBadNibbles(TrieError):
+    """A nibble path holds a value above 15, or has odd length where whole key bytes are needed."""
+
+    code = "TRIE_KEY_BAD_NIBBLES"
+
+
+class TrieDecodeError(TrieError):
+    """A byte string is not the encoding of any node a canonical trie can contain."""
+
+    code = "TRIE_DECODE_ERROR"
+
+
+class TrieRlpError(TrieDecodeError):
+    """Not exactly one canonical RLP item, or lists nested deeper than any node can be (4 levels)."""
+
+    code = "TRIE_DECODE_RLP"
+
+
+class TrieNodeShape(TrieDecodeError):
+    """Canonical RLP, but not a node: not a list of 2 or 17 items, or an item is a list where a
+    string is required (a path, a leaf value, a branch value) or a non-empty string stands alone."""
+
+    code = "TRIE_DECODE_NODE_SHAPE"
+
+
+class TrieHexPrefixError(TrieDecodeError):
+    """A hex-prefix path is empty, has a flag nibble above 3, or a non-zero padding nibble."""
+
+    code = "TRIE_DECODE_HEX_PREFIX"
+
+
+class TrieChildRefError(TrieDecodeError):
+    """A child reference is neither empty, nor a 32-byte hash, nor an inline node shorter than 32
+    bytes (an extension's child may not be empty)."""
+
+    code = "TRIE_DECODE_CHILD_REF"
+
+
+class TrieNonCanonicalNode(TrieDecodeError):
+    """A well-formed node that no canonical trie contains: a leaf with an empty value, an extension
+    with an empty path or an inline child that is not a branch, a branch with fewer than two
+    occupants (children plus value)."""
+
+    code = "TRIE_DECODE_NONCANONICAL_NODE"
+
+
+class TrieProofError(TrieError):
+    """A Merkle Patricia proof does not prove anything about the key under the root."""
+
+    code = "TRIE_PROOF_ERROR"
+
+
+class TrieProofMissingNode(TrieProofError):
+    """The path needs a hashed node the proof does not contain (the proof ends too early)."""
+
+    code = "TRIE_PROOF_MISSING_NODE"
+
+
+class TrieProofHashMismatch(TrieProofError):
+    """A proof node does not hash to the reference (root or parent child hash) it must match."""
+
+    code = "TRIE_PROOF_HASH_MISMATCH"
+
+
+class TrieProofInvalidNode(TrieProofError):
+    """A proof node decodes but cannot stand where it stands: a hashed non-root node shorter than
+    32 bytes (it must be inline), the empty node below a root, or an extension's child that is not
+    a branch."""
+
+    code = "TRIE_PROOF_INVALID_NODE"
+
+
+class TrieProofUnusedNode(TrieProofError):
+    """The proof holds nodes after the one that decides the key (proofs carry exactly the path)."""
+
+    code = "TRIE_PROOF_UNUSED_NODE"
+
+
+class TrieProofValueMismatch(TrieProofError):
+    """A valid proof shows a different result (another value, or absence) than the one claimed."""
+
+    code = "TRIE_PROOF_VALUE_MISMATCH"
+
+
+# --------------------------------------------------------------------------------------------
 # Presets (spec/presets/__init__.py)
 # --------------------------------------------------------------------------------------------
 
@@ -403,6 +539,197 @@ class InvalidPreset(PresetError):
     """A preset file is missing a field, has a field of the wrong type, or breaks an invariant."""
 
     code = "PRESET_INVALID"
+
+
+# --------------------------------------------------------------------------------------------
+# FerrisScript (spec/script.py)
+# --------------------------------------------------------------------------------------------
+
+
+class ScriptError(SpecError):
+    """A FerrisScript rule (SCRIPT-*) rejected a script or its execution."""
+
+    code = "SCRIPT_ERROR"
+
+
+class ScriptTooLarge(ScriptError):
+    """SCRIPT-1: a script is longer than the preset's max_script_bytes."""
+
+    code = "SCRIPT_TOO_LARGE"
+
+
+class ScriptBadOpcode(ScriptError):
+    """SCRIPT-2: a byte in opcode position is not an opcode of FerrisScript v1 (for example 0xa9, HASH160)."""
+
+    code = "SCRIPT_BAD_OPCODE"
+
+
+class ScriptTruncatedPush(ScriptError):
+    """SCRIPT-3: a push opcode's length prefix or data runs past the end of the script."""
+
+    code = "SCRIPT_TRUNCATED_PUSH"
+
+
+class ScriptNonMinimalPush(ScriptError):
+    """SCRIPT-4: a push does not use the shortest encoding of its data."""
+
+    code = "SCRIPT_NON_MINIMAL_PUSH"
+
+
+class ScriptPushSize(ScriptError):
+    """SCRIPT-5: a push carries more than the preset's max_element_bytes."""
+
+    code = "SCRIPT_PUSH_SIZE"
+
+
+class ScriptOpCount(ScriptError):
+    """SCRIPT-6: a script has more non-push opcodes than the preset's max_ops."""
+
+    code = "SCRIPT_OP_COUNT"
+
+
+class ScriptUnbalancedConditional(ScriptError):
+    """SCRIPT-7: an ELSE or ENDIF has no open IF/NOTIF, an IF has two ELSEs, or an IF is never closed."""
+
+    code = "SCRIPT_UNBALANCED_CONDITIONAL"
+
+
+class ScriptSigNotPushOnly(ScriptError):
+    """SCRIPT-8: a script_sig contains an opcode that is not a push."""
+
+    code = "SCRIPT_SIG_NOT_PUSH_ONLY"
+
+
+class ScriptSigopLimit(ScriptError):
+    """SCRIPT-9: the counted signature operations exceed the preset's max_sigops_per_tx."""
+
+    code = "SCRIPT_SIGOP_LIMIT"
+
+
+class ScriptStackOverflow(ScriptError):
+    """SCRIPT-10: the stack holds more than the preset's max_stack_items after an operation."""
+
+    code = "SCRIPT_STACK_OVERFLOW"
+
+
+class ScriptStackUnderflow(ScriptError):
+    """SCRIPT-11: an operation needs more stack items than there are."""
+
+    code = "SCRIPT_STACK_UNDERFLOW"
+
+
+class ScriptMinimalIf(ScriptError):
+    """SCRIPT-12: the condition of an executed IF/NOTIF is neither empty nor the single byte 0x01."""
+
+    code = "SCRIPT_MINIMALIF"
+
+
+class ScriptReturn(ScriptError):
+    """SCRIPT-13: OP_RETURN was executed."""
+
+    code = "SCRIPT_RETURN"
+
+
+class ScriptVerifyFailed(ScriptError):
+    """SCRIPT-13: OP_VERIFY popped a false value."""
+
+    code = "SCRIPT_VERIFY_FAILED"
+
+
+class ScriptEqualVerifyFailed(ScriptError):
+    """SCRIPT-13: OP_EQUALVERIFY popped two different values."""
+
+    code = "SCRIPT_EQUALVERIFY_FAILED"
+
+
+class ScriptCheckSigVerifyFailed(ScriptError):
+    """SCRIPT-15: OP_CHECKSIGVERIFY was given an empty signature (a non-empty bad one is SCRIPT_NULLFAIL)."""
+
+    code = "SCRIPT_CHECKSIGVERIFY_FAILED"
+
+
+class ScriptNumberOverflow(ScriptError):
+    """SCRIPT-14: a stack element read as a number is longer than 5 bytes."""
+
+    code = "SCRIPT_NUMBER_OVERFLOW"
+
+
+class ScriptNonMinimalNumber(ScriptError):
+    """SCRIPT-14: a stack element read as a number is not the minimal encoding of its value."""
+
+    code = "SCRIPT_NON_MINIMAL_NUMBER"
+
+
+class ScriptSigEncoding(ScriptError):
+    """SCRIPT-15: a signature compared by CHECKSIG or CHECKMULTISIG is neither empty nor 64 bytes."""
+
+    code = "SCRIPT_SIG_ENCODING"
+
+
+class ScriptPubkeyEncoding(ScriptError):
+    """SCRIPT-15: a public key compared by CHECKSIG or CHECKMULTISIG is not 32 bytes."""
+
+    code = "SCRIPT_PUBKEY_ENCODING"
+
+
+class ScriptNullFail(ScriptError):
+    """SCRIPT-15: a signature check failed although a signature given to it was not empty."""
+
+    code = "SCRIPT_NULLFAIL"
+
+
+class ScriptPubkeyCount(ScriptError):
+    """SCRIPT-16: the key count of CHECKMULTISIG is negative or above max_pubkeys_per_multisig."""
+
+    code = "SCRIPT_PUBKEY_COUNT"
+
+
+class ScriptSigCount(ScriptError):
+    """SCRIPT-16: the signature count of CHECKMULTISIG is negative or above its key count."""
+
+    code = "SCRIPT_SIG_COUNT"
+
+
+class ScriptNullDummy(ScriptError):
+    """SCRIPT-16: the extra element CHECKMULTISIG pops (the Bitcoin dummy) is not empty."""
+
+    code = "SCRIPT_NULLDUMMY"
+
+
+class ScriptNegativeLocktime(ScriptError):
+    """SCRIPT-17: the operand of CHECKLOCKTIMEVERIFY or CHECKSEQUENCEVERIFY is negative."""
+
+    code = "SCRIPT_NEGATIVE_LOCKTIME"
+
+
+class ScriptUnsatisfiedLocktime(ScriptError):
+    """SCRIPT-17: the checker says the transaction's lock time does not satisfy the CLTV operand."""
+
+    code = "SCRIPT_UNSATISFIED_LOCKTIME"
+
+
+class ScriptUnsatisfiedSequence(ScriptError):
+    """SCRIPT-17: the checker says the input's sequence does not satisfy the CSV operand."""
+
+    code = "SCRIPT_UNSATISFIED_SEQUENCE"
+
+
+class ScriptFalseResult(ScriptError):
+    """SCRIPT-18: the stack is empty or its top is false when the script_pubkey has run."""
+
+    code = "SCRIPT_FALSE_RESULT"
+
+
+class ScriptCleanStack(ScriptError):
+    """SCRIPT-18: more than one element is left on the stack when the script_pubkey has run."""
+
+    code = "SCRIPT_CLEAN_STACK"
+
+
+class ScriptBadTemplate(ScriptError):
+    """SCRIPT-19: a script builder was given values that have no script (a key hash not 32 bytes, bad counts)."""
+
+    code = "SCRIPT_BAD_TEMPLATE"
 
 
 def _all_subclasses(cls: type[SpecError]) -> list[type[SpecError]]:

@@ -42,6 +42,7 @@ class HashDomain(Enum):
     QUORUM_SELECTION = "RustyCoin 2026-11 quorum selection v1"
     TEST_VECTOR_SEED = "RustyCoin 2026-11 test vector seed v1"
     THRESHOLD_COEFFICIENT = "RustyCoin 2026-11 threshold coefficient v1"
+    SCRIPT_HASH = "RustyCoin 2026-11 script hash v1"
 
 
 def domain_by_name(name: str) -> HashDomain:

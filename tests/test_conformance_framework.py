@@ -158,3 +158,11 @@ def test_lock_text_is_sha256sum_format() -> None:
     for line in text.splitlines():
         digest, path = line.split("  ")
         assert len(digest) == 64 and path.startswith("devnet/hashing/")
+
+
+def test_reference_adapter_on_reference_backends(vectors_dir: Path) -> None:
+    """End to end: the devnet crypto vectors pass on py_ecc and pure-Python Ed25519 too (about 10 s)."""
+    command = [sys.executable, "-m", "conformance.adapter", "--bls-backend", "py_ecc", "--ed25519-backend", "reference"]
+    vectors = load_vectors(vectors_dir, ["bls", "threshold", "ed25519"], ["devnet"])
+    report = run_vectors(command, vectors, cwd=ROOT)
+    assert report.counts()["pass"] == len(vectors), [r.reason for r in report.results if r.status != "pass"][:5]

@@ -8,11 +8,14 @@ derived from a fixed seed with :func:`conformance.generators.common.seeded_bytes
 
 from __future__ import annotations
 
-from conformance.generators import encoding, hashing, merkle
+from conformance.generators import crypto, encoding, hashing, merkle
 from conformance.model import Generator
 
 FLOW_GENERATORS: dict[str, Generator] = {
     "encoding": encoding.generate,
     "hashing": hashing.generate,
     "merkle": merkle.generate,
+    "bls": crypto.generate_bls,
+    "threshold": crypto.generate_threshold,
+    "ed25519": crypto.generate_ed25519,
 }
