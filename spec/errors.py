@@ -519,6 +519,47 @@ class TrieProofValueMismatch(TrieProofError):
 
 
 # --------------------------------------------------------------------------------------------
+# State snapshots (spec/ledger/snapshot.py)
+# --------------------------------------------------------------------------------------------
+
+
+class SnapshotError(SpecError):
+    """A snapshot chunk or manifest fails verification."""
+
+    code = "SNAPSHOT_ERROR"
+
+
+class SnapshotChunkMismatch(SnapshotError):
+    """SNAP-3: a chunk's hash and proof do not lead to the manifest's chunk root."""
+
+    code = "SNAPSHOT_CHUNK_MISMATCH"
+
+
+class SnapshotChunkSize(SnapshotError):
+    """SNAP-2: a chunk holds the wrong number of entries for its position."""
+
+    code = "SNAPSHOT_CHUNK_SIZE"
+
+
+class SnapshotOrder(SnapshotError):
+    """SNAP-1: entries are not in strictly ascending outpoint order (within or across chunks)."""
+
+    code = "SNAPSHOT_ORDER"
+
+
+class SnapshotIncomplete(SnapshotError):
+    """SNAP-4: chunks are missing, repeated, or the entry count differs from the manifest."""
+
+    code = "SNAPSHOT_INCOMPLETE"
+
+
+class SnapshotStateRootMismatch(SnapshotError):
+    """SNAP-4: the assembled UTXO set does not have the state root the manifest commits to."""
+
+    code = "SNAPSHOT_STATE_ROOT_MISMATCH"
+
+
+# --------------------------------------------------------------------------------------------
 # Presets (spec/presets/__init__.py)
 # --------------------------------------------------------------------------------------------
 
@@ -727,7 +768,7 @@ class ScriptCleanStack(ScriptError):
 
 
 class ScriptBadTemplate(ScriptError):
-    """SCRIPT-19: a script builder was given values that have no script (a key hash not 32 bytes, bad counts)."""
+    """SCRIPT-19: a script builder was given values no script has (a key hash not 32 bytes, bad counts)."""
 
     code = "SCRIPT_BAD_TEMPLATE"
 

@@ -61,7 +61,9 @@ def bls_sign(preset: Preset, data: dict[str, JSON]) -> JSON:
 def bls_verify(preset: Preset, data: dict[str, JSON]) -> JSON:
     """Verify: ``{"public_key", "message", "signature"}`` -> ``{"valid"}``."""
     return {
-        "valid": bls.verify(hex_field(data, "public_key"), hex_field(data, "message"), hex_field(data, "signature"))
+        "valid": bls.verify(
+            hex_field(data, "public_key"), hex_field(data, "message"), hex_field(data, "signature")
+        )
     }
 
 
@@ -83,7 +85,9 @@ def bls_aggregate_verify(preset: Preset, data: dict[str, JSON]) -> JSON:
     """AggregateVerify: ``{"public_keys", "messages", "signature"}`` -> ``{"valid"}``."""
     return {
         "valid": bls.aggregate_verify(
-            hex_list_field(data, "public_keys"), hex_list_field(data, "messages"), hex_field(data, "signature")
+            hex_list_field(data, "public_keys"),
+            hex_list_field(data, "messages"),
+            hex_field(data, "signature"),
         )
     }
 
@@ -169,7 +173,11 @@ def threshold_verify_share(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 def threshold_lagrange(preset: Preset, data: dict[str, JSON]) -> JSON:
     """``{"indices"}`` -> ``{"coefficients"}``: Lagrange coefficients at zero, mod r."""
-    return {"coefficients": [_scalar_hex(c) for c in threshold.lagrange_coefficients_at_zero(_int_list(data, "indices"))]}
+    return {
+        "coefficients": [
+            _scalar_hex(c) for c in threshold.lagrange_coefficients_at_zero(_int_list(data, "indices"))
+        ]
+    }
 
 
 def threshold_recover_signature(preset: Preset, data: dict[str, JSON]) -> JSON:

@@ -45,6 +45,47 @@ class QuorumParams:
 
 
 @dataclass(frozen=True)
+class LedgerParams:
+    """Transaction and UTXO rules (spec/ledger)."""
+
+    atoms_per_coin: int
+    max_money: int
+    coinbase_maturity: int
+    max_transaction_bytes: int
+    max_inputs_plus_outputs: int
+    lock_time_threshold: int
+
+
+@dataclass(frozen=True)
+class MempoolParams:
+    """Relay policy of the mempool (spec/ledger/mempool.py); not consensus."""
+
+    max_mempool_bytes: int
+    min_fee_rate: int
+    incremental_fee_rate: int
+    dust_limit: int
+
+
+@dataclass(frozen=True)
+class ScriptParams:
+    """FerrisScript v1 limits (spec/script.py, docs/script.md)."""
+
+    max_script_bytes: int
+    max_ops: int
+    max_stack_items: int
+    max_element_bytes: int
+    max_pubkeys_per_multisig: int
+    max_sigops_per_tx: int
+
+
+@dataclass(frozen=True)
+class SnapshotParams:
+    """State snapshot chunking (spec/ledger/snapshot.py)."""
+
+    chunk_entries: int
+
+
+@dataclass(frozen=True)
 class Preset:
     """All consensus constants of one network."""
 
@@ -52,6 +93,10 @@ class Preset:
     network: NetworkParams
     encoding: EncodingParams
     quorum: QuorumParams
+    ledger: LedgerParams
+    mempool: MempoolParams
+    snapshot: SnapshotParams
+    script: ScriptParams
 
 
 def _section(raw: dict[str, Any], key: str) -> dict[str, Any]:
@@ -81,6 +126,24 @@ def _hex_bytes(section: dict[str, Any], key: str, length: int) -> bytes:
     return raw
 
 
+def _script_params(section: dict[str, Any]) -> ScriptParams:
+    """The [script] section, with its invariants: an element fits a script, and a bare multisig
+    (counted at max_pubkeys_per_multisig sigops, SCRIPT-9) fits the sigop budget."""
+    params = ScriptParams(
+        max_script_bytes=_positive_int(section, "max_script_bytes"),
+        max_ops=_positive_int(section, "max_ops"),
+        max_stack_items=_positive_int(section, "max_stack_items"),
+        max_element_bytes=_positive_int(section, "max_element_bytes"),
+        max_pubkeys_per_multisig=_positive_int(section, "max_pubkeys_per_multisig"),
+        max_sigops_per_tx=_positive_int(section, "max_sigops_per_tx"),
+    )
+    if params.max_element_bytes > params.max_script_bytes:
+        raise InvalidPreset("script.max_element_bytes exceeds script.max_script_bytes")
+    if params.max_pubkeys_per_multisig > params.max_sigops_per_tx:
+        raise InvalidPreset("script.max_pubkeys_per_multisig exceeds script.max_sigops_per_tx")
+    return params
+
+
 def parse_preset(text: str) -> Preset:
     """Parse and check one preset file's TOML text."""
     try:
@@ -93,6 +156,10 @@ def parse_preset(text: str) -> Preset:
     network = _section(raw, "network")
     encoding = _section(raw, "encoding")
     quorum = _section(raw, "quorum")
+    ledger = _section(raw, "ledger")
+    mempool = _section(raw, "mempool")
+    snapshot = _section(raw, "snapshot")
+    script = _section(raw, "script")
     return Preset(
         name=name,
         network=NetworkParams(
@@ -104,6 +171,22 @@ def parse_preset(text: str) -> Preset:
             max_list_items=_positive_int(encoding, "max_list_items"),
         ),
         quorum=QuorumParams(max_members=_positive_int(quorum, "max_members")),
+        ledger=LedgerParams(
+            atoms_per_coin=_positive_int(ledger, "atoms_per_coin"),
+            max_money=_positive_int(ledger, "max_money"),
+            coinbase_maturity=_positive_int(ledger, "coinbase_maturity"),
+            max_transaction_bytes=_positive_int(ledger, "max_transaction_bytes"),
+            max_inputs_plus_outputs=_positive_int(ledger, "max_inputs_plus_outputs"),
+            lock_time_threshold=_positive_int(ledger, "lock_time_threshold"),
+        ),
+        mempool=MempoolParams(
+            max_mempool_bytes=_positive_int(mempool, "max_mempool_bytes"),
+            min_fee_rate=_positive_int(mempool, "min_fee_rate"),
+            incremental_fee_rate=_positive_int(mempool, "incremental_fee_rate"),
+            dust_limit=_positive_int(mempool, "dust_limit"),
+        ),
+        snapshot=SnapshotParams(chunk_entries=_positive_int(snapshot, "chunk_entries")),
+        script=_script_params(script),
     )
 
 

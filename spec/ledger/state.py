@@ -1,0 +1,53 @@
+"""The UTXO state commitment (protocol step "STATE-1").
+
+* **STATE-1** the UTXO set is committed by the root of a Merkle Patricia Trie (spec/trie.py,
+  BLAKE3 instantiation) that maps ``encode(outpoint)`` (36 bytes: txid, index u32 little-endian)
+  to ``encode(entry)`` (value u64, script_pubkey bytes, height u32, is_coinbase bool). A light
+  client can therefore check that an output is unspent, or that it is not, with a trie proof
+  against the state root.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from spec.encoding import BOOL, U32, U64, Struct, VarBytes, decode, encode
+from spec.ledger.transaction import OutPoint, TxOutput, codecs
+from spec.ledger.utxo import UtxoEntry, UtxoSet
+from spec.presets import Preset
+from spec.trie import RUSTY_TRIE_HASHER, trie_root
+
+
+@cache
+def entry_codec(preset: Preset) -> Struct[UtxoEntry]:
+    """STATE-1: the codec of a UTXO entry (its output, creation height u32, coinbase flag)."""
+    output = Struct(
+        TxOutput, [("value", U64), ("script_pubkey", VarBytes(preset.ledger.max_transaction_bytes))]
+    )
+    return Struct(UtxoEntry, [("output", output), ("height", U32), ("is_coinbase", BOOL)])
+
+
+def encode_outpoint(outpoint: OutPoint, preset: Preset) -> bytes:
+    """STATE-1: the trie key of an outpoint."""
+    return encode(codecs(preset).outpoint, outpoint)
+
+
+def decode_outpoint(data: bytes, preset: Preset) -> OutPoint:
+    """STATE-1: the outpoint of a trie key."""
+    return decode(codecs(preset).outpoint, data)
+
+
+def encode_entry(entry: UtxoEntry, preset: Preset) -> bytes:
+    """STATE-1: the trie value of a UTXO entry."""
+    return encode(entry_codec(preset), entry)
+
+
+def decode_entry(data: bytes, preset: Preset) -> UtxoEntry:
+    """STATE-1: the UTXO entry of a trie value."""
+    return decode(entry_codec(preset), data)
+
+
+def utxo_state_root(utxos: UtxoSet, preset: Preset) -> bytes:
+    """STATE-1: the 32-byte commitment to the whole UTXO set."""
+    items = {encode_outpoint(o, preset): encode_entry(e, preset) for o, e in utxos.items()}
+    return trie_root(items, RUSTY_TRIE_HASHER)

@@ -1,0 +1,166 @@
+"""Transaction format, identifiers and signature hash (protocol steps "TXF-*").
+
+A transaction spends outputs of earlier transactions (UTXO model, as Bitcoin) and creates new
+ones. Values are integers in *atoms* (``preset.ledger.atoms_per_coin`` atoms per RUST).
+
+* **TXF-1** encoding: ``version u32 | inputs list | outputs list | lock_time u32``; an input is
+  ``txid bytes32 | index u32 | script_sig bytes | sequence u32``; an output is
+  ``value u64 | script_pubkey bytes`` (canonical encoding, spec/encoding.py).
+* **TXF-2** ``txid = H(TRANSACTION_ID, encode(tx with every script_sig empty))``. The txid does not
+  cover signatures, so nobody can change a txid by re-encoding a signature script (third-party
+  malleability is impossible by construction), and a chain of unconfirmed transactions can be
+  signed before its parents are.
+* **TXF-3** ``wtxid = H(WITNESS_TRANSACTION_ID, encode(tx))`` covers everything; a block's Merkle
+  root is taken over wtxids, so signatures are committed by the block header.
+* **TXF-4** the coinbase has exactly one input spending :data:`NULL_OUTPOINT` and its ``lock_time``
+  equals the block height, which makes every coinbase txid unique (Bitcoin needed BIP30/BIP34).
+* **TXF-5** signature hash of input ``i``: ``H(SIGNATURE_HASH, encode(SighashPreimage))`` over the
+  script-free transaction, the input index, and the value and script of the output it spends
+  (committing to the spent value protects offline signers, the lesson of BIP143). Version 1 has one
+  signature-hash mode, "all": every input and output is signed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cache
+
+from spec.encoding import BYTES32, U32, U64, ListOf, Struct, VarBytes, decode, encode
+from spec.hashing import HashDomain, tagged_hash
+from spec.presets import Preset
+
+TRANSACTION_VERSION = 1
+SEQUENCE_FINAL = 0xFFFFFFFF
+"""An input with this sequence opts out of lock_time and relative locks."""
+NULL_TXID = bytes(32)
+COINBASE_INDEX = 0xFFFFFFFF
+
+
+@dataclass(frozen=True, order=True)
+class OutPoint:
+    """A reference to output ``index`` of transaction ``txid``."""
+
+    txid: bytes
+    index: int
+
+
+NULL_OUTPOINT = OutPoint(NULL_TXID, COINBASE_INDEX)
+"""TXF-4: the outpoint a coinbase input spends."""
+
+
+@dataclass(frozen=True)
+class TxInput:
+    """One spent output, the script that satisfies its conditions, and a sequence number."""
+
+    previous_output: OutPoint
+    script_sig: bytes
+    sequence: int
+
+
+@dataclass(frozen=True)
+class TxOutput:
+    """An amount in atoms and the script that must be satisfied to spend it."""
+
+    value: int
+    script_pubkey: bytes
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """A version-1 transaction (TXF-1)."""
+
+    version: int
+    inputs: tuple[TxInput, ...]
+    outputs: tuple[TxOutput, ...]
+    lock_time: int
+
+
+@dataclass(frozen=True)
+class SighashPreimage:
+    """TXF-5: what an input's signature commits to."""
+
+    transaction: Transaction
+    input_index: int
+    spent_value: int
+    spent_script_pubkey: bytes
+
+
+@dataclass(frozen=True)
+class TransactionCodecs:
+    """The codecs of TXF-1 under one preset's size limits."""
+
+    outpoint: Struct[OutPoint]
+    tx_input: Struct[TxInput]
+    tx_output: Struct[TxOutput]
+    transaction: Struct[Transaction]
+    sighash_preimage: Struct[SighashPreimage]
+
+
+@cache
+def codecs(preset: Preset) -> TransactionCodecs:
+    """TXF-1: build the transaction codecs for ``preset`` (scripts and lists bounded by its limits)."""
+    script = VarBytes(preset.ledger.max_transaction_bytes)
+    max_items = preset.ledger.max_inputs_plus_outputs
+    outpoint = Struct(OutPoint, [("txid", BYTES32), ("index", U32)])
+    tx_input = Struct(TxInput, [("previous_output", outpoint), ("script_sig", script), ("sequence", U32)])
+    tx_output = Struct(TxOutput, [("value", U64), ("script_pubkey", script)])
+    transaction = Struct(
+        Transaction,
+        [
+            ("version", U32),
+            ("inputs", ListOf(tx_input, max_items)),
+            ("outputs", ListOf(tx_output, max_items)),
+            ("lock_time", U32),
+        ],
+    )
+    preimage = Struct(
+        SighashPreimage,
+        [
+            ("transaction", transaction),
+            ("input_index", U32),
+            ("spent_value", U64),
+            ("spent_script_pubkey", script),
+        ],
+    )
+    return TransactionCodecs(outpoint, tx_input, tx_output, transaction, preimage)
+
+
+def encode_transaction(tx: Transaction, preset: Preset) -> bytes:
+    """TXF-1: the canonical bytes of ``tx``."""
+    return encode(codecs(preset).transaction, tx)
+
+
+def decode_transaction(data: bytes, preset: Preset) -> Transaction:
+    """TXF-1: the transaction encoded by ``data``; any non-canonical input raises a ``DECODE_*`` code."""
+    return decode(codecs(preset).transaction, data)
+
+
+def strip_scripts(tx: Transaction) -> Transaction:
+    """TXF-2: ``tx`` with every ``script_sig`` replaced by the empty script."""
+    return replace(tx, inputs=tuple(replace(i, script_sig=b"") for i in tx.inputs))
+
+
+def txid(tx: Transaction, preset: Preset) -> bytes:
+    """TXF-2: the transaction id (does not cover signature scripts)."""
+    return tagged_hash(HashDomain.TRANSACTION_ID, encode_transaction(strip_scripts(tx), preset))
+
+
+def wtxid(tx: Transaction, preset: Preset) -> bytes:
+    """TXF-3: the witness transaction id (covers everything)."""
+    return tagged_hash(HashDomain.WITNESS_TRANSACTION_ID, encode_transaction(tx, preset))
+
+
+def is_coinbase(tx: Transaction) -> bool:
+    """TXF-4: exactly one input, spending the null outpoint."""
+    return len(tx.inputs) == 1 and tx.inputs[0].previous_output == NULL_OUTPOINT
+
+
+def signature_hash(tx: Transaction, input_index: int, spent_output: TxOutput, preset: Preset) -> bytes:
+    """TXF-5: the 32-byte message that the signature of input ``input_index`` signs."""
+    preimage = SighashPreimage(strip_scripts(tx), input_index, spent_output.value, spent_output.script_pubkey)
+    return tagged_hash(HashDomain.SIGNATURE_HASH, encode(codecs(preset).sighash_preimage, preimage))
+
+
+def transaction_size(tx: Transaction, preset: Preset) -> int:
+    """The encoded size in bytes (the unit of size limits and fee rates)."""
+    return len(encode_transaction(tx, preset))

@@ -1,0 +1,220 @@
+"""Transaction validation (protocol steps "TX-*").
+
+Validation is split by what it needs to know:
+
+* :func:`check_transaction` (TX-1..TX-6) looks at the transaction alone;
+* :func:`check_inputs` (TX-7..TX-9) needs the UTXO set and returns the fee;
+* :func:`check_finality` and :func:`check_relative_locks` (TX-10, TX-11) need the height and the
+  median time past of the block that would include the transaction;
+* :func:`verify_scripts` (TX-12) runs every input's FerrisScript with an Ed25519 signature checker
+  over the TXF-5 signature hash.
+
+:func:`validate_transaction` runs them all, in that order, for a non-coinbase transaction; the
+first failing rule decides the error code (vectors rely on this order).
+
+Relative locks (TX-11) are height-based only in version 1: an input whose sequence enables a
+relative lock (bit 31 clear) must leave the type flag (bit 22) clear, and may be spent only when
+``coin height + (sequence & 0xffff) <= spending height``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spec.crypto import ed25519
+from spec.errors import (
+    BadCoinbaseShape,
+    DuplicateInput,
+    EmptyInputsOrOutputs,
+    ImmatureCoinbaseSpend,
+    InputValueOutOfRange,
+    InsufficientInputValue,
+    MissingInput,
+    OutputValueOutOfRange,
+    RelativeLockNotMet,
+    TooManyInputsOutputs,
+    TransactionNotFinal,
+    TransactionTooLarge,
+    UnexpectedCoinbase,
+    UnsupportedRelativeLock,
+    UnsupportedTransactionVersion,
+)
+from spec.ledger.transaction import (
+    NULL_OUTPOINT,
+    SEQUENCE_FINAL,
+    TRANSACTION_VERSION,
+    Transaction,
+    TxOutput,
+    is_coinbase,
+    signature_hash,
+    transaction_size,
+)
+from spec.ledger.utxo import UtxoEntry, UtxoSet
+from spec.presets import Preset
+from spec.script import evaluate
+
+SEQUENCE_LOCK_DISABLE_FLAG = 1 << 31
+"""TX-11: sequence bit 31 set means the input has no relative lock."""
+SEQUENCE_LOCK_TYPE_FLAG = 1 << 22
+"""TX-11: sequence bit 22 would select a time-based relative lock (not defined in version 1)."""
+SEQUENCE_LOCK_MASK = 0xFFFF
+"""TX-11: the low 16 bits of the sequence hold the relative lock in blocks."""
+
+
+@dataclass(frozen=True)
+class LedgerContext:
+    """Where a transaction would be included: the block height and its median time past."""
+
+    height: int
+    median_time_past: int
+
+
+def check_transaction(tx: Transaction, preset: Preset) -> None:
+    """TX-1..TX-6: rules that need nothing but the transaction."""
+    ledger = preset.ledger
+    if tx.version != TRANSACTION_VERSION:
+        raise UnsupportedTransactionVersion(f"version {tx.version}")
+    if not tx.inputs or not tx.outputs:
+        raise EmptyInputsOrOutputs(f"{len(tx.inputs)} inputs, {len(tx.outputs)} outputs")
+    if len(tx.inputs) + len(tx.outputs) > ledger.max_inputs_plus_outputs:
+        raise TooManyInputsOutputs(f"{len(tx.inputs) + len(tx.outputs)} inputs plus outputs")
+    size = transaction_size(tx, preset)
+    if size > ledger.max_transaction_bytes:
+        raise TransactionTooLarge(f"{size} bytes")
+    total = 0
+    for output in tx.outputs:
+        if output.value > ledger.max_money:
+            raise OutputValueOutOfRange(f"output of {output.value} atoms")
+        total += output.value
+        if total > ledger.max_money:
+            raise OutputValueOutOfRange(f"outputs sum to more than {ledger.max_money} atoms")
+    outpoints = [i.previous_output for i in tx.inputs]
+    if len(set(outpoints)) != len(outpoints):
+        raise DuplicateInput("an outpoint is spent twice")
+    if not is_coinbase(tx) and NULL_OUTPOINT in outpoints:
+        raise BadCoinbaseShape("the null outpoint is spent by a non-coinbase transaction")
+
+
+def spent_entries(tx: Transaction, utxos: UtxoSet) -> tuple[UtxoEntry, ...]:
+    """TX-7: the UTXO entries ``tx`` spends, in input order; raise ``TX_MISSING_INPUT``."""
+    entries: list[UtxoEntry] = []
+    for tx_input in tx.inputs:
+        entry = utxos.get(tx_input.previous_output)
+        if entry is None:
+            outpoint = tx_input.previous_output
+            raise MissingInput(f"outpoint {outpoint.txid.hex()}:{outpoint.index} is not unspent")
+        entries.append(entry)
+    return tuple(entries)
+
+
+def check_inputs(tx: Transaction, utxos: UtxoSet, height: int, preset: Preset) -> int:
+    """TX-7..TX-9: the inputs exist, coinbase outputs spent are mature, and value is not created.
+
+    Returns the fee: inputs minus outputs, in atoms.
+    """
+    ledger = preset.ledger
+    if is_coinbase(tx):
+        raise UnexpectedCoinbase("a coinbase has no inputs to check")
+    entries = spent_entries(tx, utxos)
+    total_in = 0
+    for entry in entries:
+        if entry.is_coinbase and height - entry.height < ledger.coinbase_maturity:
+            raise ImmatureCoinbaseSpend(
+                f"coinbase from height {entry.height} spent at {height} (maturity {ledger.coinbase_maturity})"
+            )
+        total_in += entry.output.value
+        if entry.output.value > ledger.max_money or total_in > ledger.max_money:
+            raise InputValueOutOfRange(f"inputs sum to more than {ledger.max_money} atoms")
+    total_out = sum(output.value for output in tx.outputs)
+    if total_out > total_in:
+        raise InsufficientInputValue(f"outputs {total_out} exceed inputs {total_in}")
+    return total_in - total_out
+
+
+def is_final(tx: Transaction, context: LedgerContext, preset: Preset) -> bool:
+    """TX-10: lock_time 0, or reached (height or median time past), or every input opts out."""
+    if tx.lock_time == 0:
+        return True
+    threshold = preset.ledger.lock_time_threshold
+    reference = context.height if tx.lock_time < threshold else context.median_time_past
+    if tx.lock_time < reference:
+        return True
+    return all(i.sequence == SEQUENCE_FINAL for i in tx.inputs)
+
+
+def check_finality(tx: Transaction, context: LedgerContext, preset: Preset) -> None:
+    """TX-10: raise ``TX_NOT_FINAL`` unless :func:`is_final`."""
+    if not is_final(tx, context, preset):
+        raise TransactionNotFinal(f"lock_time {tx.lock_time} at height {context.height}")
+
+
+def check_relative_locks(tx: Transaction, entries: tuple[UtxoEntry, ...], context: LedgerContext) -> None:
+    """TX-11: every enabled relative lock has matured at ``context.height``."""
+    for tx_input, entry in zip(tx.inputs, entries, strict=True):
+        if tx_input.sequence & SEQUENCE_LOCK_DISABLE_FLAG:
+            continue
+        if tx_input.sequence & SEQUENCE_LOCK_TYPE_FLAG:
+            raise UnsupportedRelativeLock(f"sequence {tx_input.sequence:#010x} selects a time lock")
+        if entry.height + (tx_input.sequence & SEQUENCE_LOCK_MASK) > context.height:
+            raise RelativeLockNotMet(
+                f"coin from {entry.height} locked for {tx_input.sequence & SEQUENCE_LOCK_MASK} blocks"
+            )
+
+
+@dataclass(frozen=True)
+class TransactionSignatureChecker:
+    """The FerrisScript signature checker for one input of one transaction (TX-12)."""
+
+    tx: Transaction
+    input_index: int
+    spent_output: TxOutput
+    preset: Preset
+
+    def check_signature(self, signature: bytes, public_key: bytes) -> bool:
+        """ED-1..ED-3 over the TXF-5 signature hash of this input."""
+        message = signature_hash(self.tx, self.input_index, self.spent_output, self.preset)
+        return ed25519.verify(public_key, message, signature)
+
+    def check_lock_time(self, lock_time: int) -> bool:
+        """CHECKLOCKTIMEVERIFY: same kind as the tx lock_time, not above it, and the input not final."""
+        threshold = self.preset.ledger.lock_time_threshold
+        if lock_time < 0 or (lock_time < threshold) != (self.tx.lock_time < threshold):
+            return False
+        if lock_time > self.tx.lock_time:
+            return False
+        return self.tx.inputs[self.input_index].sequence != SEQUENCE_FINAL
+
+    def check_sequence(self, sequence: int) -> bool:
+        """CHECKSEQUENCEVERIFY: the input's own relative lock is at least the script's (height-based)."""
+        if sequence < 0:
+            return False
+        if sequence & SEQUENCE_LOCK_DISABLE_FLAG:
+            return True
+        own = self.tx.inputs[self.input_index].sequence
+        if (
+            own & SEQUENCE_LOCK_DISABLE_FLAG
+            or own & SEQUENCE_LOCK_TYPE_FLAG
+            or sequence & SEQUENCE_LOCK_TYPE_FLAG
+        ):
+            return False
+        return (sequence & SEQUENCE_LOCK_MASK) <= (own & SEQUENCE_LOCK_MASK)
+
+
+def verify_scripts(tx: Transaction, entries: tuple[UtxoEntry, ...], preset: Preset) -> None:
+    """TX-12: every input's script_sig satisfies the script_pubkey of the output it spends."""
+    for index, (tx_input, entry) in enumerate(zip(tx.inputs, entries, strict=True)):
+        checker = TransactionSignatureChecker(tx, index, entry.output, preset)
+        evaluate(tx_input.script_sig, entry.output.script_pubkey, checker, preset.script)
+
+
+def validate_transaction(tx: Transaction, utxos: UtxoSet, context: LedgerContext, preset: Preset) -> int:
+    """TX-1..TX-12 for a non-coinbase transaction; returns its fee in atoms."""
+    check_transaction(tx, preset)
+    if is_coinbase(tx):
+        raise UnexpectedCoinbase("a coinbase is only valid as the first transaction of a block")
+    fee = check_inputs(tx, utxos, context.height, preset)
+    check_finality(tx, context, preset)
+    entries = spent_entries(tx, utxos)
+    check_relative_locks(tx, entries, context)
+    verify_scripts(tx, entries, preset)
+    return fee

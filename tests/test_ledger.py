@@ -1,0 +1,246 @@
+"""Ledger properties (docs/ledger.md): value conservation, apply/undo, no double spend, signature binding."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from spec.encoding import decode, encode
+from spec.errors import (
+    BadCoinbaseShape,
+    DecodeError,
+    DuplicateInput,
+    EmptyInputsOrOutputs,
+    ImmatureCoinbaseSpend,
+    InsufficientInputValue,
+    MissingInput,
+    OutputValueOutOfRange,
+    RelativeLockNotMet,
+    ScriptError,
+    TooManyInputsOutputs,
+    TransactionNotFinal,
+    UndoMismatch,
+    UnexpectedCoinbase,
+    UnsupportedRelativeLock,
+    UnsupportedTransactionVersion,
+)
+from spec.ledger.transaction import (
+    NULL_OUTPOINT,
+    OutPoint,
+    TxInput,
+    TxOutput,
+    codecs,
+    decode_transaction,
+    encode_transaction,
+    is_coinbase,
+    signature_hash,
+    txid,
+    wtxid,
+)
+from spec.ledger.utxo import (
+    apply_transaction,
+    apply_transactions,
+    undo_transaction,
+    undo_transactions,
+)
+from spec.ledger.validation import LedgerContext, check_transaction, validate_transaction
+from spec.script import null_data_script
+from tests.ledger_helpers import PRESET, coinbase, funded, key, outpoints_of, spend
+
+ALICE, BOB, CAROL = key("alice"), key("bob"), key("carol")
+MATURE = LedgerContext(height=PRESET.ledger.coinbase_maturity, median_time_past=1_700_000_000)
+
+
+def _total(utxos: dict[OutPoint, object]) -> int:
+    return sum(e.output.value for e in utxos.values())  # type: ignore[attr-defined]
+
+
+def test_p2pkh_spend_is_valid_and_pays_fee() -> None:
+    utxos, cb = funded([ALICE], 10_000)
+    tx = spend(utxos, outpoints_of(cb), [ALICE], [TxOutput(9_000, BOB.script_pubkey)])
+    assert validate_transaction(tx, utxos, MATURE, PRESET) == 1_000
+
+
+def test_txid_ignores_script_sig_but_wtxid_does_not() -> None:
+    utxos, cb = funded([ALICE], 10_000)
+    tx = spend(utxos, outpoints_of(cb), [ALICE], [TxOutput(9_000, BOB.script_pubkey)])
+    stripped = replace(tx, inputs=tuple(replace(i, script_sig=b"") for i in tx.inputs))
+    assert txid(tx, PRESET) == txid(stripped, PRESET)
+    assert wtxid(tx, PRESET) != wtxid(stripped, PRESET)
+
+
+def test_coinbase_txids_differ_by_height() -> None:
+    outputs = [TxOutput(50, ALICE.script_pubkey)]
+    assert txid(coinbase(1, outputs), PRESET) != txid(coinbase(2, outputs), PRESET)
+    assert is_coinbase(coinbase(1, outputs))
+
+
+@settings(max_examples=40)
+@given(st.data())
+def test_signature_binds_every_field(data: st.DataObject) -> None:
+    """TX-12: changing any signed field of a valid transaction breaks its signature."""
+    utxos, cb = funded([ALICE, BOB], 10_000)
+    tx = spend(
+        utxos,
+        outpoints_of(cb),
+        [ALICE, BOB],
+        [TxOutput(9_000, CAROL.script_pubkey), TxOutput(9_000, ALICE.script_pubkey)],
+    )
+    validate_transaction(tx, utxos, MATURE, PRESET)
+    which = data.draw(st.sampled_from(["value", "script", "lock_time", "sequence", "swap_inputs"]))
+    if which == "value":
+        mutated = replace(tx, outputs=(replace(tx.outputs[0], value=8_999), tx.outputs[1]))
+    elif which == "script":
+        mutated = replace(
+            tx, outputs=(replace(tx.outputs[0], script_pubkey=BOB.script_pubkey), tx.outputs[1])
+        )
+    elif which == "lock_time":
+        mutated = replace(tx, lock_time=1)
+    elif which == "sequence":
+        mutated = replace(tx, inputs=(replace(tx.inputs[0], sequence=0xFFFFFFFE), tx.inputs[1]))
+    else:
+        mutated = replace(tx, inputs=(tx.inputs[1], tx.inputs[0]))
+    with pytest.raises(ScriptError):
+        validate_transaction(mutated, utxos, MATURE, PRESET)
+
+
+def test_signature_hash_commits_to_spent_value() -> None:
+    utxos, cb = funded([ALICE], 10_000)
+    tx = spend(utxos, outpoints_of(cb), [ALICE], [TxOutput(9_000, BOB.script_pubkey)])
+    spent = utxos[outpoints_of(cb)[0]].output
+    assert signature_hash(tx, 0, spent, PRESET) != signature_hash(tx, 0, replace(spent, value=1), PRESET)
+    assert signature_hash(tx, 0, spent, PRESET) != signature_hash(tx, 1, spent, PRESET)
+
+
+@settings(max_examples=30)
+@given(st.lists(st.integers(1, 5_000), min_size=1, max_size=6), st.integers(0, 3))
+def test_chain_apply_undo_and_conservation(amounts: list[int], fee: int) -> None:
+    """Apply then undo is the identity; value is never created; spent outputs cannot be spent again."""
+    utxos, cb = funded([ALICE], sum(amounts) + 10 * len(amounts))
+    start = dict(utxos)
+    # Split the coin, then chain: each transaction spends the previous one's first output.
+    split = spend(utxos, outpoints_of(cb), [ALICE], [TxOutput(a + 10, BOB.script_pubkey) for a in amounts])
+    transactions = [split]
+    state, _ = apply_transaction(utxos, split, 1, PRESET)
+    for outpoint, amount in zip(outpoints_of(split), amounts, strict=True):
+        tx = spend(state, [outpoint], [BOB], [TxOutput(amount + 10 - fee, CAROL.script_pubkey)])
+        assert validate_transaction(tx, state, MATURE, PRESET) == fee
+        state, _ = apply_transaction(state, tx, 1, PRESET)
+        transactions.append(tx)
+        with pytest.raises(MissingInput):
+            validate_transaction(tx, state, MATURE, PRESET)
+    assert _total(state) == _total(start) - fee * len(amounts)
+    after, undos = apply_transactions(start, transactions, 1, PRESET)
+    assert after == state
+    assert undo_transactions(after, transactions, undos, 1, PRESET) == start
+
+
+def test_undo_rejects_wrong_state() -> None:
+    utxos, cb = funded([ALICE], 10_000)
+    tx = spend(utxos, outpoints_of(cb), [ALICE], [TxOutput(9_000, BOB.script_pubkey)])
+    after, undo = apply_transaction(utxos, tx, 1, PRESET)
+    with pytest.raises(UndoMismatch):
+        undo_transaction(utxos, tx, undo, 1, PRESET)
+    with pytest.raises(UndoMismatch):
+        undo_transaction(after, tx, replace(undo, spent=()), 1, PRESET)
+    assert undo_transaction(after, tx, undo, 1, PRESET) == utxos
+
+
+def test_op_return_outputs_never_enter_the_set() -> None:
+    utxos, cb = funded([ALICE], 10_000)
+    data = TxOutput(0, null_data_script(b"hello", PRESET.script))
+    tx = spend(utxos, outpoints_of(cb), [ALICE], [TxOutput(9_000, BOB.script_pubkey), data])
+    after, _ = apply_transaction(utxos, tx, 1, PRESET)
+    assert OutPoint(txid(tx, PRESET), 1) not in after
+    assert OutPoint(txid(tx, PRESET), 0) in after
+
+
+def test_stateless_rules() -> None:
+    utxos, cb = funded([ALICE], 10_000)
+    tx = spend(utxos, outpoints_of(cb), [ALICE], [TxOutput(9_000, BOB.script_pubkey)])
+    cases = [
+        (replace(tx, version=2), UnsupportedTransactionVersion),
+        (replace(tx, outputs=()), EmptyInputsOrOutputs),
+        (replace(tx, inputs=()), EmptyInputsOrOutputs),
+        (replace(tx, outputs=(TxOutput(PRESET.ledger.max_money + 1, b""),)), OutputValueOutOfRange),
+        (replace(tx, outputs=(TxOutput(PRESET.ledger.max_money, b""),) * 2), OutputValueOutOfRange),
+        (replace(tx, inputs=tx.inputs * 2), DuplicateInput),
+        (replace(tx, inputs=(*tx.inputs, TxInput(NULL_OUTPOINT, b"", 0))), BadCoinbaseShape),
+        (
+            replace(tx, outputs=(TxOutput(1, b""),) * PRESET.ledger.max_inputs_plus_outputs),
+            TooManyInputsOutputs,
+        ),
+    ]
+    for mutated, error in cases:
+        with pytest.raises(error):
+            check_transaction(mutated, PRESET)
+
+
+def test_contextual_rules() -> None:
+    utxos, cb = funded([ALICE], 10_000)
+    coin = outpoints_of(cb)
+    with pytest.raises(ImmatureCoinbaseSpend):
+        tx = spend(utxos, coin, [ALICE], [TxOutput(9_000, BOB.script_pubkey)])
+        validate_transaction(tx, utxos, replace(MATURE, height=PRESET.ledger.coinbase_maturity - 1), PRESET)
+    with pytest.raises(InsufficientInputValue):
+        validate_transaction(
+            spend(utxos, coin, [ALICE], [TxOutput(10_001, BOB.script_pubkey)]), utxos, MATURE, PRESET
+        )
+    with pytest.raises(MissingInput):
+        missing = [OutPoint(bytes(32), 7)]
+        validate_transaction(
+            replace(spend(utxos, coin, [ALICE], [TxOutput(1, b"")]), inputs=(TxInput(missing[0], b"", 0),)),
+            utxos,
+            MATURE,
+            PRESET,
+        )
+    with pytest.raises(UnexpectedCoinbase):
+        validate_transaction(cb, utxos, MATURE, PRESET)
+    locked = spend(
+        utxos,
+        coin,
+        [ALICE],
+        [TxOutput(9_000, BOB.script_pubkey)],
+        lock_time=MATURE.height,
+        sequence=0xFFFFFFFE,
+    )
+    with pytest.raises(TransactionNotFinal):
+        validate_transaction(locked, utxos, MATURE, PRESET)
+    assert validate_transaction(locked, utxos, replace(MATURE, height=MATURE.height + 1), PRESET) == 1_000
+    timed = spend(
+        utxos,
+        coin,
+        [ALICE],
+        [TxOutput(9_000, BOB.script_pubkey)],
+        lock_time=MATURE.median_time_past,
+        sequence=0,
+    )
+    with pytest.raises(TransactionNotFinal):
+        validate_transaction(timed, utxos, MATURE, PRESET)
+    relative = spend(utxos, coin, [ALICE], [TxOutput(9_000, BOB.script_pubkey)], sequence=MATURE.height + 1)
+    with pytest.raises(RelativeLockNotMet):
+        validate_transaction(relative, utxos, MATURE, PRESET)
+    assert validate_transaction(relative, utxos, replace(MATURE, height=MATURE.height + 1), PRESET) == 1_000
+    time_relative = spend(utxos, coin, [ALICE], [TxOutput(9_000, BOB.script_pubkey)], sequence=1 << 22)
+    with pytest.raises(UnsupportedRelativeLock):
+        validate_transaction(time_relative, utxos, MATURE, PRESET)
+
+
+@settings(max_examples=200)
+@given(st.binary(max_size=300))
+def test_transaction_decoder_canonical(data: bytes) -> None:
+    try:
+        tx = decode_transaction(data, PRESET)
+    except DecodeError:
+        return
+    assert encode_transaction(tx, PRESET) == data
+
+
+def test_transaction_round_trip() -> None:
+    utxos, cb = funded([ALICE], 10_000)
+    tx = spend(utxos, outpoints_of(cb), [ALICE], [TxOutput(9_000, BOB.script_pubkey)])
+    assert decode_transaction(encode_transaction(tx, PRESET), PRESET) == tx
+    assert decode(codecs(PRESET).outpoint, encode(codecs(PRESET).outpoint, NULL_OUTPOINT)) == NULL_OUTPOINT
