@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
-from conformance.generators.common import seeded_bytes
+from conformance.seeded import seeded_bytes
 from spec.crypto import ed25519
 from spec.ledger.transaction import Transaction, TxOutput, signature_hash
 from spec.presets import Preset

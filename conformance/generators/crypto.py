@@ -13,7 +13,7 @@ from py_ecc.bls.point_compression import modular_squareroot_in_FQ2
 from py_ecc.fields import optimized_bls12_381_FQ2 as FQ2
 from py_ecc.optimized_bls12_381.optimized_curve import b2
 
-from conformance.generators.common import seeded_bytes
+from conformance.seeded import seeded_bytes
 from conformance.model import JSON, CaseSpec
 from spec.crypto import bls, ed25519, threshold
 from spec.presets import Preset

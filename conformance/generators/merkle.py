@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.generators.common import seeded_bytes
+from conformance.seeded import seeded_bytes
 from conformance.model import JSON, CaseSpec
 from spec.merkle import inclusion_proof, merkle_root
 from spec.presets import Preset

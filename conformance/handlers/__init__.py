@@ -6,15 +6,18 @@ calls the spec functions of its flow, and encodes the result; it never re-implem
 
 from __future__ import annotations
 
-from conformance.handlers import crypto, encoding, hashing, merkle
+from conformance.handlers import crypto, encoding, hashing, ledger, merkle, script, trie
 from conformance.model import Handler
 
 FLOW_HANDLERS: dict[str, dict[str, Handler]] = {
     "encoding": encoding.HANDLERS,
     "hashing": hashing.HANDLERS,
     "merkle": merkle.HANDLERS,
+    "script": script.HANDLERS,
     "bls": crypto.BLS_HANDLERS,
     "threshold": crypto.THRESHOLD_HANDLERS,
     "ed25519": crypto.ED25519_HANDLERS,
+    "ledger": ledger.HANDLERS,
+    "trie": trie.HANDLERS,
 }
 """Every flow the reference adapter serves, by flow name, then handler name."""

@@ -1,4 +1,4 @@
-"""Deterministic pseudo-random inputs for generators."""
+"""Deterministic pseudo-random inputs for generators, tests and the test wallet."""
 
 from __future__ import annotations
 

@@ -1,0 +1,360 @@
+"""Vectors of the ``ledger`` flow: transactions, validation (one case per rule), UTXO transition,
+state roots, snapshots and mempool sequences. Every transaction is signed by the deterministic
+wallet (conformance/wallet.py), so vectors are the same on every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+
+from conformance.handlers.ledger import utxos_to_json
+from conformance.model import JSON, CaseSpec
+from conformance.wallet import Key, key, sign_transaction
+from spec.ledger.snapshot import chunk_proof, make_snapshot
+from spec.ledger.transaction import (
+    NULL_OUTPOINT,
+    SEQUENCE_FINAL,
+    OutPoint,
+    Transaction,
+    TxInput,
+    TxOutput,
+    encode_transaction,
+    txid,
+)
+from spec.ledger.utxo import UtxoEntry, apply_transaction
+from spec.presets import Preset
+from spec.script import null_data_script
+
+MTP = 1_700_000_000
+
+
+def _coinbase(height: int, outputs: Sequence[TxOutput]) -> Transaction:
+    return Transaction(1, (TxInput(NULL_OUTPOINT, b"", SEQUENCE_FINAL),), tuple(outputs), height)
+
+
+def _spend(
+    utxos: dict[OutPoint, UtxoEntry],
+    outpoints: Sequence[OutPoint],
+    signers: Sequence[Key],
+    outputs: Sequence[TxOutput],
+    preset: Preset,
+    lock_time: int = 0,
+    sequence: int = SEQUENCE_FINAL,
+) -> Transaction:
+    unsigned = Transaction(1, tuple(TxInput(o, b"", sequence) for o in outpoints), tuple(outputs), lock_time)
+    return sign_transaction(unsigned, [utxos[o].output for o in outpoints], signers, preset)
+
+
+def _hex(tx: Transaction, preset: Preset) -> str:
+    return encode_transaction(tx, preset).hex()
+
+
+def generate(preset: Preset) -> Iterator[CaseSpec]:
+    """Ledger vectors for one preset."""
+    alice, bob, carol = key("alice"), key("bob"), key("carol")
+    maturity = preset.ledger.coinbase_maturity
+    cb = _coinbase(0, [TxOutput(100_000, k.script_pubkey) for k in (alice, bob, carol)])
+    utxos, _ = apply_transaction({}, cb, 0, preset)
+    cb_id = txid(cb, preset)
+    coins = [OutPoint(cb_id, i) for i in range(3)]
+    base_json = utxos_to_json(utxos)
+    context: dict[str, JSON] = {"utxos": base_json, "height": maturity, "median_time_past": MTP}
+
+    good = _spend(utxos, coins[:1], [alice], [TxOutput(90_000, bob.script_pubkey)], preset)
+    yield from _decode_cases(good, cb, preset)
+    yield CaseSpec(
+        "signature_hash",
+        "p2pkh_input",
+        "TXF-5 signature hash of a P2PKH input",
+        {
+            "transaction": _hex(good, preset),
+            "input_index": 0,
+            "spent_value": 100_000,
+            "spent_script_pubkey": alice.script_pubkey.hex(),
+        },
+    )
+
+    def validate(
+        case: str, description: str, tx: Transaction, error: str | None = None, **extra: JSON
+    ) -> CaseSpec:
+        return CaseSpec(
+            "validate_transaction",
+            case,
+            description,
+            {**context, "transaction": _hex(tx, preset), **extra},
+            expect_error=error,
+        )
+
+    yield validate("p2pkh_valid", "a valid P2PKH spend paying a 10,000-atom fee", good)
+    two_in = _spend(
+        utxos,
+        coins[:2],
+        [alice, bob],
+        [TxOutput(150_000, carol.script_pubkey), TxOutput(40_000, alice.script_pubkey)],
+        preset,
+    )
+    yield validate("two_inputs_two_outputs", "two signers, two outputs", two_in)
+    data_out = _spend(
+        utxos,
+        coins[:1],
+        [alice],
+        [TxOutput(90_000, bob.script_pubkey), TxOutput(0, null_data_script(b"rusty", preset.script))],
+        preset,
+    )
+    yield validate("with_op_return", "an OP_RETURN data output worth 0", data_out)
+    yield validate("version_2", "TX-1", replace(good, version=2), "TX_UNSUPPORTED_VERSION")
+    yield validate("no_outputs", "TX-2", replace(good, outputs=()), "TX_EMPTY_INPUTS_OR_OUTPUTS")
+    yield validate(
+        "too_many_outputs",
+        "TX-2",
+        replace(good, outputs=(TxOutput(1, b""),) * preset.ledger.max_inputs_plus_outputs),
+        "TX_TOO_MANY_INPUTS_OUTPUTS",
+    )
+    yield validate(
+        "output_above_max_money",
+        "TX-4",
+        replace(good, outputs=(TxOutput(preset.ledger.max_money + 1, b""),)),
+        "TX_OUTPUT_VALUE_OUT_OF_RANGE",
+    )
+    yield validate("duplicate_input", "TX-5", replace(good, inputs=good.inputs * 2), "TX_DUPLICATE_INPUT")
+    yield validate(
+        "null_outpoint_in_spend",
+        "TX-6",
+        replace(good, inputs=(*good.inputs, TxInput(NULL_OUTPOINT, b"", 0))),
+        "TX_BAD_COINBASE",
+    )
+    yield validate("coinbase_outside_block", "a coinbase is never valid alone", cb, "TX_UNEXPECTED_COINBASE")
+    missing = _spend(
+        {**utxos, OutPoint(bytes(32), 9): utxos[coins[0]]},
+        [OutPoint(bytes(32), 9)],
+        [alice],
+        [TxOutput(1_000, bob.script_pubkey)],
+        preset,
+    )
+    yield validate("missing_input", "TX-7", missing, "TX_MISSING_INPUT")
+    yield validate(
+        "immature_coinbase",
+        "TX-8: one block too early",
+        good,
+        "TX_IMMATURE_COINBASE_SPEND",
+        height=maturity - 1,
+    )
+    yield validate(
+        "creates_value",
+        "TX-9",
+        _spend(utxos, coins[:1], [alice], [TxOutput(100_001, bob.script_pubkey)], preset),
+        "TX_INSUFFICIENT_INPUT_VALUE",
+    )
+    yield validate(
+        "zero_fee",
+        "TX-9: outputs equal inputs is valid (fee 0)",
+        _spend(utxos, coins[:1], [alice], [TxOutput(100_000, bob.script_pubkey)], preset),
+    )
+    height_locked = _spend(
+        utxos,
+        coins[:1],
+        [alice],
+        [TxOutput(90_000, bob.script_pubkey)],
+        preset,
+        lock_time=maturity,
+        sequence=0xFFFFFFFE,
+    )
+    yield validate(
+        "lock_time_not_reached", "TX-10: lock_time equal to the height", height_locked, "TX_NOT_FINAL"
+    )
+    yield validate("lock_time_reached", "TX-10: the next height", height_locked, height=maturity + 1)
+    time_locked = _spend(
+        utxos, coins[:1], [alice], [TxOutput(90_000, bob.script_pubkey)], preset, lock_time=MTP, sequence=0
+    )
+    yield validate(
+        "time_lock_not_reached", "TX-10: lock_time equal to the median time past", time_locked, "TX_NOT_FINAL"
+    )
+    yield validate(
+        "time_lock_reached", "TX-10: median time past beyond lock_time", time_locked, median_time_past=MTP + 1
+    )
+    relative = _spend(
+        utxos, coins[:1], [alice], [TxOutput(90_000, bob.script_pubkey)], preset, sequence=maturity + 1
+    )
+    yield validate("relative_lock_not_met", "TX-11", relative, "TX_RELATIVE_LOCK_NOT_MET")
+    yield validate("relative_lock_met", "TX-11", relative, height=maturity + 1)
+    yield validate(
+        "time_relative_lock",
+        "TX-11: type flag set",
+        _spend(utxos, coins[:1], [alice], [TxOutput(90_000, bob.script_pubkey)], preset, sequence=1 << 22),
+        "TX_UNSUPPORTED_RELATIVE_LOCK",
+    )
+    yield validate(
+        "signature_for_other_output",
+        "TX-12: output value changed after signing",
+        replace(good, outputs=(TxOutput(89_999, bob.script_pubkey),)),
+        "SCRIPT_NULLFAIL",
+    )
+    wrong_key = sign_transaction(
+        replace(good, inputs=(replace(good.inputs[0], script_sig=b""),)),
+        [utxos[coins[0]].output],
+        [bob],
+        preset,
+    )
+    yield validate(
+        "wrong_key",
+        "TX-12: signed by a key whose hash is not in the script",
+        wrong_key,
+        "SCRIPT_EQUALVERIFY_FAILED",
+    )
+
+    # UTXO transition and state roots.
+    child = _spend(
+        {**utxos, **apply_transaction(utxos, good, 1, preset)[0]},
+        [OutPoint(txid(good, preset), 0)],
+        [bob],
+        [TxOutput(80_000, carol.script_pubkey)],
+        preset,
+    )
+    yield CaseSpec(
+        "apply_transactions",
+        "chain_in_one_block",
+        "a transaction and its child in one block",
+        {"utxos": base_json, "transactions": [_hex(good, preset), _hex(child, preset)], "height": 1},
+    )
+    yield CaseSpec(
+        "apply_transactions",
+        "op_return_not_stored",
+        "OP_RETURN outputs never enter the set",
+        {"utxos": base_json, "transactions": [_hex(data_out, preset)], "height": 1},
+    )
+    yield CaseSpec(
+        "apply_transactions",
+        "spent_twice",
+        "the second spend of an outpoint finds nothing",
+        {"utxos": base_json, "transactions": [_hex(good, preset), _hex(good, preset)], "height": 1},
+        expect_error="TX_MISSING_INPUT",
+    )
+    yield CaseSpec("state_root", "empty", "STATE-1 root of the empty set", {"utxos": []})
+    yield CaseSpec(
+        "state_root", "three_coins", "STATE-1 root of three coinbase outputs", {"utxos": base_json}
+    )
+
+    # Snapshots.
+    many_cb = _coinbase(0, [TxOutput(1_000 + i, key(f"holder{i}").script_pubkey) for i in range(40)])
+    many, _ = apply_transaction({}, many_cb, 0, preset)
+    yield CaseSpec(
+        "make_snapshot",
+        "forty_entries",
+        "SNAP-1..3 manifest, chunks and proofs",
+        {"utxos": utxos_to_json(many), "height": 5},
+    )
+    manifest, chunks = make_snapshot(many, 5, preset)
+    manifest_json: dict[str, JSON] = {
+        "height": manifest.height,
+        "state_root": manifest.state_root.hex(),
+        "entry_count": manifest.entry_count,
+        "chunk_count": manifest.chunk_count,
+        "chunk_root": manifest.chunk_root.hex(),
+    }
+    last = len(chunks) - 1
+    for index in sorted({0, last}):
+        yield CaseSpec(
+            "verify_chunk",
+            f"chunk_{index}",
+            "a chunk and its proof",
+            {
+                "manifest": manifest_json,
+                "index": index,
+                "chunk": chunks[index].hex(),
+                "proof": [h.hex() for h in chunk_proof(chunks, index)],
+            },
+        )
+    flipped = bytearray(chunks[0])
+    flipped[-1] ^= 1
+    yield CaseSpec(
+        "verify_chunk",
+        "tampered_chunk",
+        "one bit flipped",
+        {
+            "manifest": manifest_json,
+            "index": 0,
+            "chunk": bytes(flipped).hex(),
+            "proof": [h.hex() for h in chunk_proof(chunks, 0)],
+        },
+        expect_error="SNAPSHOT_CHUNK_MISMATCH",
+    )
+    if last > 0:
+        yield CaseSpec(
+            "verify_chunk",
+            "wrong_position",
+            "chunk 0 presented as the last chunk",
+            {
+                "manifest": manifest_json,
+                "index": last,
+                "chunk": chunks[0].hex(),
+                "proof": [h.hex() for h in chunk_proof(chunks, last)],
+            },
+            expect_error="SNAPSHOT_CHUNK_MISMATCH",
+        )
+
+    # Mempool sequences.
+    original = good
+    low_replacement = _spend(utxos, coins[:1], [alice], [TxOutput(89_950, carol.script_pubkey)], preset)
+    replacement = _spend(utxos, coins[:1], [alice], [TxOutput(80_000, carol.script_pubkey)], preset)
+    unconfirmed_child = _spend(
+        apply_transaction(utxos, replacement, 1, preset)[0],
+        [OutPoint(txid(replacement, preset), 0)],
+        [carol],
+        [TxOutput(60_000, alice.script_pubkey)],
+        preset,
+    )
+    other = _spend(utxos, coins[1:2], [bob], [TxOutput(99_000, bob.script_pubkey)], preset)
+    stingy = _spend(utxos, coins[2:3], [carol], [TxOutput(99_990, carol.script_pubkey)], preset)
+    yield CaseSpec(
+        "mempool_sequence",
+        "replacement_and_chain",
+        "admit, reject a cheap replacement, accept a paying one, chain a child, reject low fee",
+        {
+            **context,
+            "height": maturity + 1,
+            "template_bytes": 100_000,
+            "transactions": [
+                _hex(t, preset)
+                for t in (original, low_replacement, replacement, unconfirmed_child, other, stingy, original)
+            ],
+        },
+    )
+
+
+def _decode_cases(good: Transaction, cb: Transaction, preset: Preset) -> Iterator[CaseSpec]:
+    raw = encode_transaction(good, preset)
+    yield CaseSpec(
+        "decode_transaction", "p2pkh_spend", "a signed one-input transaction", {"transaction": raw.hex()}
+    )
+    yield CaseSpec("decode_transaction", "coinbase", "a coinbase", {"transaction": _hex(cb, preset)})
+    yield CaseSpec(
+        "decode_transaction",
+        "truncated",
+        "last byte missing",
+        {"transaction": raw[:-1].hex()},
+        expect_error="DECODE_TRUNCATED",
+    )
+    yield CaseSpec(
+        "decode_transaction",
+        "trailing_byte",
+        "one byte too many",
+        {"transaction": (raw + b"\x00").hex()},
+        expect_error="DECODE_TRAILING_BYTES",
+    )
+    noncanonical = raw[:4] + b"\x81\x00" + raw[5:]
+    yield CaseSpec(
+        "decode_transaction",
+        "noncanonical_input_count",
+        "input count 1 written in two bytes",
+        {"transaction": noncanonical.hex()},
+        expect_error="DECODE_NONCANONICAL_VARINT",
+    )
+    huge = raw[:4] + b"\xff\xff\xff\xff\x0f"
+    yield CaseSpec(
+        "decode_transaction",
+        "input_count_above_limit",
+        "input count above the preset limit",
+        {"transaction": huge.hex()},
+        expect_error="DECODE_LENGTH_LIMIT",
+    )

@@ -1,0 +1,176 @@
+"""Handlers of the ``ledger`` flow (spec/ledger/).
+
+A UTXO set is a JSON list of entries ``{"txid", "index", "value", "script_pubkey", "height",
+"is_coinbase"}`` (outputs of handlers list them sorted by outpoint); transactions are their
+canonical encoding in hex.
+"""
+
+from __future__ import annotations
+
+from conformance.jsonio import field, hex_field, hex_list_field, int_field, to_hex
+from conformance.model import JSON, BadInput, Handler
+from spec.errors import SpecError
+from spec.ledger.mempool import EMPTY_MEMPOOL, admit, select_for_block
+from spec.ledger.snapshot import SnapshotManifest, chunk_proof, make_snapshot, verify_chunk
+from spec.ledger.state import utxo_state_root
+from spec.ledger.transaction import (
+    OutPoint,
+    TxOutput,
+    decode_transaction,
+    signature_hash,
+    transaction_size,
+    txid,
+    wtxid,
+)
+from spec.ledger.utxo import UtxoEntry, apply_transactions
+from spec.ledger.validation import LedgerContext, validate_transaction
+from spec.presets import Preset
+
+
+def parse_utxos(data: dict[str, JSON], name: str = "utxos") -> dict[OutPoint, UtxoEntry]:
+    """The UTXO set of a JSON list of entries."""
+    value = field(data, name)
+    if not isinstance(value, list):
+        raise BadInput(f"{name} must be a list")
+    result: dict[OutPoint, UtxoEntry] = {}
+    for item in value:
+        if not isinstance(item, dict):
+            raise BadInput(f"{name} items must be objects")
+        coinbase = item.get("is_coinbase")
+        if not isinstance(coinbase, bool):
+            raise BadInput("is_coinbase must be a boolean")
+        outpoint = OutPoint(hex_field(item, "txid"), int_field(item, "index"))
+        output = TxOutput(int_field(item, "value"), hex_field(item, "script_pubkey"))
+        result[outpoint] = UtxoEntry(output, int_field(item, "height"), coinbase)
+    return result
+
+
+def utxos_to_json(utxos: dict[OutPoint, UtxoEntry]) -> list[JSON]:
+    """A UTXO set as a JSON list sorted by outpoint."""
+    return [
+        {
+            "txid": to_hex(o.txid),
+            "index": o.index,
+            "value": e.output.value,
+            "script_pubkey": to_hex(e.output.script_pubkey),
+            "height": e.height,
+            "is_coinbase": e.is_coinbase,
+        }
+        for o, e in sorted(utxos.items(), key=lambda item: (item[0].txid, item[0].index))
+    ]
+
+
+def _context(data: dict[str, JSON]) -> LedgerContext:
+    return LedgerContext(int_field(data, "height"), int_field(data, "median_time_past"))
+
+
+def handle_decode_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """TXF-1..3: ``{"transaction"}`` -> ``{"txid", "wtxid", "size"}`` or a ``DECODE_*`` rejection."""
+    tx = decode_transaction(hex_field(data, "transaction"), preset)
+    return {
+        "txid": to_hex(txid(tx, preset)),
+        "wtxid": to_hex(wtxid(tx, preset)),
+        "size": transaction_size(tx, preset),
+    }
+
+
+def handle_signature_hash(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """TXF-5: ``{"transaction", "input_index", "spent_value", "spent_script_pubkey"}`` -> ``{"hash"}``."""
+    tx = decode_transaction(hex_field(data, "transaction"), preset)
+    spent = TxOutput(int_field(data, "spent_value"), hex_field(data, "spent_script_pubkey"))
+    return {"hash": to_hex(signature_hash(tx, int_field(data, "input_index"), spent, preset))}
+
+
+def handle_validate_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """TX-1..12: ``{"utxos", "transaction", "height", "median_time_past"}`` -> ``{"fee"}`` or a rejection."""
+    tx = decode_transaction(hex_field(data, "transaction"), preset)
+    return {"fee": validate_transaction(tx, parse_utxos(data), _context(data), preset)}
+
+
+def handle_apply_transactions(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """UTXO-1..3: ``{"utxos", "transactions", "height"}`` -> ``{"utxos", "state_root"}`` (no validation)."""
+    transactions = [decode_transaction(raw, preset) for raw in hex_list_field(data, "transactions")]
+    after, _ = apply_transactions(parse_utxos(data), transactions, int_field(data, "height"), preset)
+    return {"utxos": utxos_to_json(after), "state_root": to_hex(utxo_state_root(after, preset))}
+
+
+def handle_state_root(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """STATE-1: ``{"utxos"}`` -> ``{"state_root"}``."""
+    return {"state_root": to_hex(utxo_state_root(parse_utxos(data), preset))}
+
+
+def _manifest_json(manifest: SnapshotManifest) -> dict[str, JSON]:
+    return {
+        "height": manifest.height,
+        "state_root": to_hex(manifest.state_root),
+        "entry_count": manifest.entry_count,
+        "chunk_count": manifest.chunk_count,
+        "chunk_root": to_hex(manifest.chunk_root),
+    }
+
+
+def handle_make_snapshot(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SNAP-1..3: ``{"utxos", "height"}`` -> ``{"manifest", "chunks", "proofs"}``."""
+    manifest, chunks = make_snapshot(parse_utxos(data), int_field(data, "height"), preset)
+    return {
+        "manifest": _manifest_json(manifest),
+        "chunks": [to_hex(c) for c in chunks],
+        "proofs": [[to_hex(h) for h in chunk_proof(chunks, i)] for i in range(len(chunks))],
+    }
+
+
+def handle_verify_chunk(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SNAP-1..3: ``{"manifest", "index", "chunk", "proof"}`` -> ``{"entries"}`` (count) or a rejection."""
+    raw = field(data, "manifest")
+    if not isinstance(raw, dict):
+        raise BadInput("manifest must be an object")
+    manifest = SnapshotManifest(
+        int_field(raw, "height"),
+        hex_field(raw, "state_root"),
+        int_field(raw, "entry_count"),
+        int_field(raw, "chunk_count"),
+        hex_field(raw, "chunk_root"),
+    )
+    chunk = verify_chunk(
+        manifest, int_field(data, "index"), hex_field(data, "chunk"), hex_list_field(data, "proof"), preset
+    )
+    return {"entries": len(chunk.entries)}
+
+
+def handle_mempool_sequence(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MEMPOOL-1..4: offer ``transactions`` in order; report each verdict, the final pool and a template.
+
+    ``{"utxos", "height", "median_time_past", "transactions", "template_bytes"}`` ->
+    ``{"verdicts": [{"accepted": bool, "code": str|null, "removed": [txid]}], "mempool": [txid],
+    "template": [txid]}``.
+    """
+    utxos = parse_utxos(data)
+    context = _context(data)
+    pool = EMPTY_MEMPOOL
+    verdicts: list[JSON] = []
+    for raw in hex_list_field(data, "transactions"):
+        try:
+            tx = decode_transaction(raw, preset)
+            pool, removed = admit(pool, tx, utxos, context, preset)
+        except SpecError as exc:
+            verdicts.append({"accepted": False, "code": exc.code, "removed": []})
+            continue
+        verdicts.append({"accepted": True, "code": None, "removed": sorted(to_hex(t) for t in removed)})
+    template = select_for_block(pool, int_field(data, "template_bytes"))
+    return {
+        "verdicts": verdicts,
+        "mempool": sorted(to_hex(t) for t in pool.entries),
+        "template": [to_hex(txid(tx, preset)) for tx in template],
+    }
+
+
+HANDLERS: dict[str, Handler] = {
+    "decode_transaction": handle_decode_transaction,
+    "signature_hash": handle_signature_hash,
+    "validate_transaction": handle_validate_transaction,
+    "apply_transactions": handle_apply_transactions,
+    "state_root": handle_state_root,
+    "make_snapshot": handle_make_snapshot,
+    "verify_chunk": handle_verify_chunk,
+    "mempool_sequence": handle_mempool_sequence,
+}
