@@ -560,6 +560,143 @@ class SnapshotStateRootMismatch(SnapshotError):
 
 
 # --------------------------------------------------------------------------------------------
+# Proof of work and headers (spec/chain/)
+# --------------------------------------------------------------------------------------------
+
+
+class ChainError(SpecError):
+    """A header or block breaks a chain rule (POW-*, HDR-*, BLK-*)."""
+
+    code = "CHAIN_ERROR"
+
+
+class InvalidCompactTarget(ChainError):
+    """POW-1: compact bits are negative, zero, overflow 256 bits, or are not the canonical form of their target."""
+
+    code = "POW_INVALID_BITS"
+
+
+class TargetAboveLimit(ChainError):
+    """POW-1: the target is easier than the preset's proof-of-work limit."""
+
+    code = "POW_TARGET_ABOVE_LIMIT"
+
+
+class InsufficientWork(ChainError):
+    """POW-2: the header hash, read as a big-endian integer, exceeds the target."""
+
+    code = "POW_HASH_ABOVE_TARGET"
+
+
+class WrongDifficulty(ChainError):
+    """POW-4: the header's bits differ from the retarget rule's result."""
+
+    code = "POW_WRONG_BITS"
+
+
+class UnsupportedBlockVersion(ChainError):
+    """HDR-1: the header version is not 1."""
+
+    code = "HDR_UNSUPPORTED_VERSION"
+
+
+class WrongPreviousBlock(ChainError):
+    """HDR-2: the header does not extend the given parent (hash or height)."""
+
+    code = "HDR_WRONG_PARENT"
+
+
+class TimestampTooEarly(ChainError):
+    """HDR-3: the timestamp is not above the median time past of the previous blocks."""
+
+    code = "HDR_TIME_TOO_EARLY"
+
+
+class TimestampTooFarAhead(ChainError):
+    """HDR-4: the timestamp is more than the allowed drift ahead of the node's clock."""
+
+    code = "HDR_TIME_TOO_FAR_AHEAD"
+
+
+class BadMerkleRoot(ChainError):
+    """BLK-2: the header's Merkle root is not the root of the block's wtxids."""
+
+    code = "BLK_BAD_MERKLE_ROOT"
+
+
+class BlockTooLarge(ChainError):
+    """BLK-1: the encoded block exceeds the preset's maximum size."""
+
+    code = "BLK_TOO_LARGE"
+
+
+class MissingCoinbase(ChainError):
+    """BLK-3: the first transaction is not a coinbase, or a later one is."""
+
+    code = "BLK_BAD_COINBASE_POSITION"
+
+
+class BadCoinbaseHeight(ChainError):
+    """BLK-3: the coinbase lock_time is not the block height."""
+
+    code = "BLK_BAD_COINBASE_HEIGHT"
+
+
+class BadCoinbasePayout(ChainError):
+    """BLK-5: the coinbase does not pay exactly the required reward outputs."""
+
+    code = "BLK_BAD_COINBASE_PAYOUT"
+
+
+class DuplicateTransaction(ChainError):
+    """BLK-2: two transactions in one block have the same txid."""
+
+    code = "BLK_DUPLICATE_TRANSACTION"
+
+
+class BadStateRoot(ChainError):
+    """BLK-6: the header's state root is not the root of the UTXO set after the block."""
+
+    code = "BLK_BAD_STATE_ROOT"
+
+
+class BadVotes(ChainError):
+    """POS-4: the block's ticket votes are missing, not from selected tickets, duplicated or too few valid."""
+
+    code = "POS_BAD_VOTES"
+
+
+class TicketError(ChainError):
+    """A ticket purchase or ticket spend breaks a proof-of-stake rule."""
+
+    code = "POS_TICKET_ERROR"
+
+
+class WrongTicketPrice(TicketError):
+    """POS-1: a ticket purchase does not lock exactly the current ticket price."""
+
+    code = "POS_WRONG_TICKET_PRICE"
+
+
+class TicketLocked(TicketError):
+    """POS-2: a ticket output is spent before it has voted or expired."""
+
+    code = "POS_TICKET_LOCKED"
+
+
+class TooManyTickets(TicketError):
+    """POS-1: a block buys more tickets than the preset allows."""
+
+    code = "POS_TOO_MANY_TICKETS"
+
+
+class FinalityViolation(ChainError):
+    """FORK-2: a chain switch would reorganise a finalized block."""
+
+    code = "FORK_FINALITY_VIOLATION"
+
+
+# --------------------------------------------------------------------------------------------
 # Presets (spec/presets/__init__.py)
 # --------------------------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ class HashDomain(Enum):
     WITNESS_TRANSACTION_ID = "RustyCoin 2026-11 witness transaction id v1"
     SIGNATURE_HASH = "RustyCoin 2026-11 signature hash v1"
     BLOCK_HEADER = "RustyCoin 2026-11 block header v1"
+    FINALITY = "RustyCoin 2026-11 finality v1"
     TRIE_NODE = "RustyCoin 2026-11 trie node v1"
     SNAPSHOT_CHUNK = "RustyCoin 2026-11 snapshot chunk v1"
     TICKET_SELECTION = "RustyCoin 2026-11 ticket selection v1"

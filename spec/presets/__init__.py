@@ -12,7 +12,7 @@ The files are read once at import time into frozen dataclasses; a malformed file
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from importlib import resources
 from typing import Any
 
@@ -86,6 +86,48 @@ class SnapshotParams:
 
 
 @dataclass(frozen=True)
+class ChainParams:
+    """Headers, proof of work and block limits (spec/chain/)."""
+
+    target_block_seconds: int
+    retarget_interval: int
+    max_retarget_factor: int
+    pow_limit_bits: int
+    median_time_blocks: int
+    max_future_block_seconds: int
+    max_block_bytes: int
+    genesis_timestamp: int
+
+
+@dataclass(frozen=True)
+class RewardParams:
+    """Emission and its split (spec/chain/rewards.py); the four shares sum to 10,000 basis points."""
+
+    initial_subsidy: int
+    halving_interval: int
+    miner_share_bps: int
+    stakers_share_bps: int
+    masternode_share_bps: int
+    treasury_share_bps: int
+
+
+@dataclass(frozen=True)
+class TicketParams:
+    """Proof-of-stake tickets and votes (spec/chain/tickets.py)."""
+
+    voters_per_block: int
+    min_votes: int
+    ticket_maturity: int
+    ticket_expiry: int
+    price_interval: int
+    initial_ticket_price: int
+    min_ticket_price: int
+    max_ticket_price: int
+    target_pool_size: int
+    max_tickets_per_block: int
+
+
+@dataclass(frozen=True)
 class Preset:
     """All consensus constants of one network."""
 
@@ -96,6 +138,9 @@ class Preset:
     ledger: LedgerParams
     mempool: MempoolParams
     snapshot: SnapshotParams
+    chain: ChainParams
+    rewards: RewardParams
+    tickets: TicketParams
     script: ScriptParams
 
 
@@ -144,6 +189,28 @@ def _script_params(section: dict[str, Any]) -> ScriptParams:
     return params
 
 
+_CHAIN_INTS = (
+    "target_block_seconds",
+    "retarget_interval",
+    "max_retarget_factor",
+    "median_time_blocks",
+    "max_future_block_seconds",
+    "max_block_bytes",
+    "genesis_timestamp",
+)
+_TICKET_INTS = tuple(f.name for f in fields(TicketParams))
+
+
+def _rewards(section: dict[str, Any]) -> RewardParams:
+    params = RewardParams(**{f.name: _positive_int(section, f.name) for f in fields(RewardParams)})
+    shares = (
+        params.miner_share_bps + params.stakers_share_bps + params.masternode_share_bps + params.treasury_share_bps
+    )
+    if shares != 10_000:
+        raise InvalidPreset(f"reward shares sum to {shares} basis points, not 10,000")
+    return params
+
+
 def parse_preset(text: str) -> Preset:
     """Parse and check one preset file's TOML text."""
     try:
@@ -159,6 +226,8 @@ def parse_preset(text: str) -> Preset:
     ledger = _section(raw, "ledger")
     mempool = _section(raw, "mempool")
     snapshot = _section(raw, "snapshot")
+    chain = _section(raw, "chain")
+    tickets = _section(raw, "tickets")
     script = _section(raw, "script")
     return Preset(
         name=name,
@@ -186,6 +255,12 @@ def parse_preset(text: str) -> Preset:
             dust_limit=_positive_int(mempool, "dust_limit"),
         ),
         snapshot=SnapshotParams(chunk_entries=_positive_int(snapshot, "chunk_entries")),
+        chain=ChainParams(
+            **{name: _positive_int(chain, name) for name in _CHAIN_INTS},
+            pow_limit_bits=int.from_bytes(_hex_bytes(chain, "pow_limit_bits", 4), "big"),
+        ),
+        rewards=_rewards(_section(raw, "rewards")),
+        tickets=TicketParams(**{name: _positive_int(tickets, name) for name in _TICKET_INTS}),
         script=_script_params(script),
     )
 

@@ -1,0 +1,151 @@
+"""A deterministic chain builder: mines valid blocks on the devnet preset for vectors, tests and benchmarks.
+
+Everything is derived from labels (conformance/seeded.py), timestamps advance by exactly
+``target_block_seconds`` unless told otherwise, and nonces are searched from zero, so the same
+calls give the same blocks on every run. It is a producer of spec inputs, not part of the spec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from conformance.wallet import Key, key
+from spec.chain.block import Block, BlockHeader, TicketVote, block_hash, transactions_root, votes_root
+from spec.chain.pow import hash_meets_target, next_bits, target_from_bits
+from spec.chain.state import BlockContext, ChainState, apply_block, coinbase_for, initial_state, transition
+from spec.chain.tickets import VOTE_APPROVE, Ticket, select_voters, ticket_script, vote_message
+from spec.crypto import ed25519
+from spec.ledger.transaction import OutPoint, Transaction
+from spec.ledger.utxo import UtxoEntry, transaction_diff
+from spec.presets import Preset
+
+MAX_NONCE_TRIES = 1 << 24
+
+
+def mine(header: BlockHeader, preset: Preset) -> BlockHeader:
+    """The header with the smallest nonce whose hash meets its target."""
+    target = target_from_bits(header.bits, preset)
+    for nonce in range(MAX_NONCE_TRIES):
+        candidate = replace(header, nonce=nonce)
+        if hash_meets_target(block_hash(candidate, preset), target):
+            return candidate
+    raise RuntimeError("no nonce found; is the preset's target too hard for a test chain?")
+
+
+def voting_ticket_script(owner: Key) -> bytes:
+    """A ticket whose voting key and owner are the same wallet key."""
+    return ticket_script(owner.public_key, owner.key_hash)
+
+
+@dataclass
+class ChainBuilder:
+    """Builds and applies blocks one at a time, keeping every intermediate state."""
+
+    preset: Preset
+    miner: Key = field(default_factory=lambda: key("miner"))
+    voters: dict[bytes, Key] = field(default_factory=dict)
+    states: list[ChainState] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.states:
+            self.states.append(initial_state(self.preset))
+
+    @property
+    def state(self) -> ChainState:
+        """The state at the tip."""
+        return self.states[-1]
+
+    def register_voter(self, owner: Key) -> None:
+        """Let the builder sign votes for tickets whose voting key is ``owner``'s."""
+        self.voters[owner.public_key] = owner
+
+    def fees(self, transactions: Sequence[Transaction]) -> int:
+        """Inputs minus outputs of non-coinbase transactions applied in order (no validation)."""
+        utxos: dict[OutPoint, UtxoEntry] = dict(self.state.utxos)
+        total = 0
+        height = self.state.height + 1
+        for tx in transactions:
+            diff = transaction_diff(utxos, tx, height, self.preset)
+            total += sum(e.output.value for _, e in diff.spent) - sum(o.value for o in tx.outputs)
+            for outpoint, _ in diff.spent:
+                del utxos[outpoint]
+            utxos.update(diff.created)
+        return total
+
+    def votes(self, height: int) -> tuple[tuple[TicketVote, ...], tuple[Ticket, ...]]:
+        """Votes of every selected ticket whose voting key the builder holds."""
+        selected = select_voters(self.state.tickets, self.state.tip_hash, height, self.preset)
+        votes: list[TicketVote] = []
+        voters: list[Ticket] = []
+        for ticket in selected:
+            owner = self.voters.get(ticket.voting_key)
+            if owner is None:
+                continue
+            message = vote_message(self.state.tip_hash, ticket.outpoint)
+            votes.append(
+                TicketVote(
+                    ticket.outpoint.txid,
+                    ticket.outpoint.index,
+                    self.state.tip_hash,
+                    VOTE_APPROVE,
+                    ed25519.sign(owner.seed, message),
+                )
+            )
+            voters.append(ticket)
+        return tuple(votes), tuple(voters)
+
+    def build(
+        self,
+        transactions: Sequence[Transaction] = (),
+        timestamp: int | None = None,
+        context: BlockContext | None = None,
+    ) -> Block:
+        """A valid next block (mined), without applying it."""
+        state = self.state
+        height = state.height + 1
+        chain = self.preset.chain
+        if timestamp is None:
+            timestamp = (state.timestamps[-1] if state.timestamps else chain.genesis_timestamp) + (
+                chain.target_block_seconds if state.timestamps else 0
+            )
+        context = context or BlockContext(now=timestamp)
+        votes, voters = self.votes(height)
+        coinbase = coinbase_for(
+            height,
+            self.fees(transactions),
+            self.miner.script_pubkey,
+            voters,
+            context.masternode_payee,
+            self.preset,
+        )
+        body = (coinbase, *transactions)
+        header = BlockHeader(
+            version=1,
+            height=height,
+            previous_block_hash=state.tip_hash,
+            merkle_root=transactions_root(body, self.preset),
+            votes_root=votes_root(votes, self.preset),
+            state_root=bytes(32),
+            timestamp=timestamp,
+            bits=next_bits(height, state.bits, state.timestamps, self.preset),
+            nonce=0,
+        )
+        block = Block(header, votes, body)
+        _, root = transition(state, block, context, self.preset)
+        return replace(block, header=mine(replace(header, state_root=root), self.preset))
+
+    def add(self, block: Block, context: BlockContext | None = None) -> ChainState:
+        """Apply ``block`` with full validation and make it the tip."""
+        context = context or BlockContext(now=block.header.timestamp)
+        after = apply_block(self.state, block, context, self.preset)
+        self.states.append(after)
+        self.blocks.append(block)
+        return after
+
+    def extend(self, transactions: Sequence[Transaction] = (), timestamp: int | None = None) -> Block:
+        """Build, apply and return the next block."""
+        block = self.build(transactions, timestamp)
+        self.add(block)
+        return block

@@ -1,0 +1,248 @@
+"""Contextual header and block validation and the chain state transition (protocol steps "HDR-*", "BLK-*").
+
+:func:`apply_block` is the state transition of the chain: it checks a block against the state of
+its parent and returns the state after it. The order of checks is fixed (vectors rely on it):
+
+1. :func:`~spec.chain.block.check_block_shape` (HDR-1, BLK-1..3, TX-1..6);
+2. :func:`check_header` (HDR-2 parent, HDR-3 median time past, HDR-4 clock drift, POW-4 bits,
+   POW-1/2 proof of work);
+3. POS-3/4 votes of the selected tickets on the parent;
+4. the transactions after the coinbase in order, each against the UTXO set as updated by the
+   ones before it: POS-2 ticket locks, TX-7..12, POS-1 ticket purchases at the POS-5 price;
+5. RWD-3 the coinbase payout (BLK-5);
+6. BLK-6 the header's state root equals the STATE-1 root of the UTXO set after the block.
+
+* **HDR-3** ``timestamp > median(last median_time_blocks timestamps)`` (no rule for genesis).
+* **HDR-4** ``timestamp <= now + max_future_block_seconds``, where ``now`` is the validating node's
+  clock, passed in :class:`BlockContext` (the only non-deterministic input; vectors fix it).
+* The ticket pool after a block: selected tickets leave (voted or missed), tickets that can no
+  longer be live for the next block leave (expired), and the block's purchases join.
+* The state root commits to the UTXO set only (STATE-1); the ticket pool and the treasury balance
+  are derived by replaying blocks. Committing them too is a planned extension.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from spec.chain.block import Block, BlockHeader, block_hash, check_block_shape
+from spec.chain.pow import check_difficulty, check_proof_of_work, decode_compact, work_of_target
+from spec.chain.rewards import RewardSplit, block_subsidy, split_reward
+from spec.chain.tickets import (
+    Ticket,
+    check_votes,
+    live_tickets,
+    match_ticket,
+    next_ticket_price,
+    select_voters,
+)
+from spec.errors import (
+    BadCoinbasePayout,
+    BadStateRoot,
+    TicketLocked,
+    TimestampTooEarly,
+    TimestampTooFarAhead,
+    TooManyTickets,
+    WrongPreviousBlock,
+    WrongTicketPrice,
+)
+from spec.ledger.state import utxo_state_root
+from spec.ledger.transaction import (
+    NULL_OUTPOINT,
+    SEQUENCE_FINAL,
+    OutPoint,
+    Transaction,
+    TxInput,
+    TxOutput,
+    txid,
+)
+from spec.ledger.utxo import UtxoEntry, created_entries, transaction_diff
+from spec.ledger.validation import LedgerContext, validate_transaction
+from spec.presets import Preset
+from spec.script import p2pkh_script
+
+GENESIS_PARENT = bytes(32)
+
+
+@dataclass(frozen=True)
+class ChainState:
+    """Everything block validation needs to know about the chain up to its tip."""
+
+    tip_hash: bytes
+    height: int
+    bits: int
+    timestamps: tuple[int, ...]
+    utxos: Mapping[OutPoint, UtxoEntry]
+    tickets: Mapping[OutPoint, Ticket]
+    ticket_price: int
+    treasury: int
+    cumulative_work: int
+
+
+@dataclass(frozen=True)
+class BlockContext:
+    """What the validating node adds: its clock, and the masternode payee due for this block (if any)."""
+
+    now: int
+    masternode_payee: bytes | None = None
+
+
+def initial_state(preset: Preset) -> ChainState:
+    """The state before genesis (height -1)."""
+    return ChainState(
+        tip_hash=GENESIS_PARENT,
+        height=-1,
+        bits=preset.chain.pow_limit_bits,
+        timestamps=(),
+        utxos={},
+        tickets={},
+        ticket_price=preset.tickets.initial_ticket_price,
+        treasury=0,
+        cumulative_work=0,
+    )
+
+
+def median_time_past(timestamps: tuple[int, ...], preset: Preset) -> int:
+    """HDR-3: the median of the last ``median_time_blocks`` timestamps (lower median; 0 if none)."""
+    window = sorted(timestamps[-preset.chain.median_time_blocks :])
+    return window[(len(window) - 1) // 2] if window else 0
+
+
+def check_header(state: ChainState, header: BlockHeader, context: BlockContext, preset: Preset) -> None:
+    """HDR-2..4 and POW-1/2/4: the header against its parent's state."""
+    if header.previous_block_hash != state.tip_hash or header.height != state.height + 1:
+        raise WrongPreviousBlock(
+            f"header at height {header.height} does not extend {state.tip_hash.hex()[:16]}"
+        )
+    if state.timestamps and header.timestamp <= median_time_past(state.timestamps, preset):
+        raise TimestampTooEarly(f"timestamp {header.timestamp} not above the median time past")
+    if header.timestamp > context.now + preset.chain.max_future_block_seconds:
+        raise TimestampTooFarAhead(f"timestamp {header.timestamp} too far ahead of {context.now}")
+    check_difficulty(header.height, header.bits, state.bits, state.timestamps, preset)
+    check_proof_of_work(block_hash(header, preset), header.bits, preset)
+
+
+def required_coinbase_outputs(
+    split: RewardSplit, voters: tuple[Ticket, ...], masternode_payee: bytes | None
+) -> tuple[tuple[int, bytes | None], ...]:
+    """RWD-3: ``(value, script or None for "any script")`` for every coinbase output, in order."""
+    outputs: list[tuple[int, bytes | None]] = [(split.miner, None)]
+    outputs.extend((split.per_voter, p2pkh_script(t.owner_key_hash)) for t in voters)
+    if masternode_payee is not None:
+        outputs.append((split.masternode, masternode_payee))
+    return tuple(outputs)
+
+
+def check_coinbase(coinbase: Transaction, required: tuple[tuple[int, bytes | None], ...]) -> None:
+    """RWD-3 (BLK-5): the coinbase pays exactly the required outputs."""
+    if len(coinbase.outputs) != len(required):
+        raise BadCoinbasePayout(f"{len(coinbase.outputs)} outputs, {len(required)} required")
+    for position, (output, (value, script)) in enumerate(zip(coinbase.outputs, required, strict=True)):
+        if output.value != value or (script is not None and output.script_pubkey != script):
+            raise BadCoinbasePayout(f"output {position} pays {output.value}, required {value}")
+    if match_ticket(coinbase.outputs[0].script_pubkey) is not None:
+        raise WrongTicketPrice("a coinbase cannot buy a ticket")
+
+
+def _purchases(tx: Transaction, height: int, price: int, preset: Preset) -> list[Ticket]:
+    """POS-1: the tickets ``tx`` buys; raise for a ticket-template output of the wrong value."""
+    bought: list[Ticket] = []
+    tx_id = txid(tx, preset)
+    for index, output in enumerate(tx.outputs):
+        matched = match_ticket(output.script_pubkey)
+        if matched is None:
+            continue
+        if output.value != price:
+            raise WrongTicketPrice(f"ticket output of {output.value} atoms, price {price}")
+        bought.append(Ticket(OutPoint(tx_id, index), height, matched[0], matched[1]))
+    return bought
+
+
+def transition(
+    state: ChainState, block: Block, context: BlockContext, preset: Preset
+) -> tuple[ChainState, bytes]:
+    """Steps 3-5 of :func:`apply_block`: votes, transactions, coinbase; the new state and its root.
+
+    Does not check the header (step 2) or compare the state root (step 6): block producers call it
+    to learn the state root they must put in the header.
+    """
+    header = block.header
+    height = header.height
+    selected = select_voters(state.tickets, state.tip_hash, height, preset)
+    voters = check_votes(block.votes, selected, state.tip_hash, preset)
+    price = next_ticket_price(
+        height, state.ticket_price, len(live_tickets(state.tickets, height, preset)), preset
+    )
+
+    ledger_context = LedgerContext(height, median_time_past(state.timestamps, preset))
+    utxos: dict[OutPoint, UtxoEntry] = dict(state.utxos)
+    fees = 0
+    bought: list[Ticket] = []
+    for tx in block.transactions[1:]:
+        for tx_input in tx.inputs:
+            if tx_input.previous_output in state.tickets:
+                raise TicketLocked("a ticket is spent before it voted, was missed or expired")
+        fees += validate_transaction(tx, utxos, ledger_context, preset)
+        bought.extend(_purchases(tx, height, price, preset))
+        diff = transaction_diff(utxos, tx, height, preset)
+        for outpoint, _ in diff.spent:
+            del utxos[outpoint]
+        utxos.update(diff.created)
+    if len(bought) > preset.tickets.max_tickets_per_block:
+        raise TooManyTickets(f"{len(bought)} purchases")
+
+    masternode_due = context.masternode_payee is not None
+    split = split_reward(block_subsidy(height, preset) + fees, len(voters), masternode_due, preset)
+    coinbase = block.transactions[0]
+    check_coinbase(coinbase, required_coinbase_outputs(split, voters, context.masternode_payee))
+    utxos.update(created_entries(coinbase, height, preset))
+
+    leaving = {t.outpoint for t in selected}
+    tickets = {
+        o: t
+        for o, t in state.tickets.items()
+        if o not in leaving and height + 1 < t.purchase_height + preset.tickets.ticket_expiry
+    }
+    tickets.update((t.outpoint, t) for t in bought)
+    after = ChainState(
+        tip_hash=block_hash(header, preset),
+        height=height,
+        bits=header.bits,
+        timestamps=(*state.timestamps, header.timestamp),
+        utxos=utxos,
+        tickets=tickets,
+        ticket_price=price,
+        treasury=state.treasury + split.treasury,
+        cumulative_work=state.cumulative_work + work_of_target(decode_compact(header.bits)),
+    )
+    return after, utxo_state_root(utxos, preset)
+
+
+def apply_block(state: ChainState, block: Block, context: BlockContext, preset: Preset) -> ChainState:
+    """HDR-*, BLK-*, POS-*, RWD-*: validate ``block`` on ``state`` and return the state after it."""
+    check_block_shape(block, preset)
+    check_header(state, block.header, context, preset)
+    after, state_root = transition(state, block, context, preset)
+    if block.header.state_root != state_root:
+        raise BadStateRoot("state_root does not commit to the UTXO set after this block")
+    return after
+
+
+def coinbase_for(
+    height: int,
+    fees: int,
+    miner_script: bytes,
+    voters: tuple[Ticket, ...],
+    masternode_payee: bytes | None,
+    preset: Preset,
+) -> Transaction:
+    """RWD-3: the coinbase a block producer must write (used by miners and generators)."""
+    split = split_reward(
+        block_subsidy(height, preset) + fees, len(voters), masternode_payee is not None, preset
+    )
+    outputs = [
+        TxOutput(value, miner_script if script is None else script)
+        for value, script in required_coinbase_outputs(split, voters, masternode_payee)
+    ]
+    return Transaction(1, (TxInput(NULL_OUTPOINT, b"", SEQUENCE_FINAL),), tuple(outputs), height)
