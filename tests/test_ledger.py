@@ -20,6 +20,7 @@ from spec.errors import (
     OutputValueOutOfRange,
     RelativeLockNotMet,
     ScriptError,
+    ScriptSigopLimit,
     TooManyInputsOutputs,
     TransactionNotFinal,
     UndoMismatch,
@@ -244,3 +245,17 @@ def test_transaction_round_trip() -> None:
     tx = spend(utxos, outpoints_of(cb), [ALICE], [TxOutput(9_000, BOB.script_pubkey)])
     assert decode_transaction(encode_transaction(tx, PRESET), PRESET) == tx
     assert decode(codecs(PRESET).outpoint, encode(codecs(PRESET).outpoint, NULL_OUTPOINT)) == NULL_OUTPOINT
+
+
+def test_sigop_budget_per_transaction() -> None:
+    """TX-12 / SCRIPT-9: at most max_sigops_per_tx signature checks per transaction."""
+    budget = PRESET.script.max_sigops_per_tx
+    signers = [key(f"sigop{i}") for i in range(budget + 1)]
+    utxos, cb = funded(signers, 1_000)
+    ok = spend(
+        utxos, outpoints_of(cb)[:budget], signers[:budget], [TxOutput(budget * 1_000, BOB.script_pubkey)]
+    )
+    assert validate_transaction(ok, utxos, MATURE, PRESET) == 0
+    over = spend(utxos, outpoints_of(cb), signers, [TxOutput((budget + 1) * 1_000, BOB.script_pubkey)])
+    with pytest.raises(ScriptSigopLimit):
+        validate_transaction(over, utxos, MATURE, PRESET)

@@ -203,6 +203,27 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         "SCRIPT_EQUALVERIFY_FAILED",
     )
 
+    budget = preset.script.max_sigops_per_tx
+    signers = [key(f"sigop{i}") for i in range(budget + 1)]
+    wide_cb = _coinbase(0, [TxOutput(1_000, k.script_pubkey) for k in signers])
+    wide, _ = apply_transaction({}, wide_cb, 0, preset)
+    wide_coins = [OutPoint(txid(wide_cb, preset), i) for i in range(budget + 1)]
+    over_budget = _spend(
+        wide, wide_coins, signers, [TxOutput((budget + 1) * 1_000, bob.script_pubkey)], preset
+    )
+    yield CaseSpec(
+        "validate_transaction",
+        "sigop_budget_exceeded",
+        "TX-12: one more P2PKH input than the per-transaction sigop budget",
+        {
+            "utxos": utxos_to_json(wide),
+            "height": maturity,
+            "median_time_past": MTP,
+            "transaction": _hex(over_budget, preset),
+        },
+        expect_error="SCRIPT_SIGOP_LIMIT",
+    )
+
     # UTXO transition and state roots.
     child = _spend(
         {**utxos, **apply_transaction(utxos, good, 1, preset)[0]},

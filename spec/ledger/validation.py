@@ -51,7 +51,7 @@ from spec.ledger.transaction import (
 )
 from spec.ledger.utxo import UtxoEntry, UtxoSet
 from spec.presets import Preset
-from spec.script import evaluate
+from spec.script import check_sigops, evaluate
 
 SEQUENCE_LOCK_DISABLE_FLAG = 1 << 31
 """TX-11: sequence bit 31 set means the input has no relative lock."""
@@ -201,7 +201,9 @@ class TransactionSignatureChecker:
 
 
 def verify_scripts(tx: Transaction, entries: tuple[UtxoEntry, ...], preset: Preset) -> None:
-    """TX-12: every input's script_sig satisfies the script_pubkey of the output it spends."""
+    """TX-12: the spent scripts fit the per-transaction sigop budget (SCRIPT-9), and every input's
+    script_sig satisfies the script_pubkey of the output it spends."""
+    check_sigops([entry.output.script_pubkey for entry in entries], preset.script)
     for index, (tx_input, entry) in enumerate(zip(tx.inputs, entries, strict=True)):
         checker = TransactionSignatureChecker(tx, index, entry.output, preset)
         evaluate(tx_input.script_sig, entry.output.script_pubkey, checker, preset.script)

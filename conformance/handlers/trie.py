@@ -1,0 +1,157 @@
+"""Handlers of the ``trie`` flow (spec/trie.py).
+
+JSON shapes (besides the general conventions of docs/vector-format.md):
+
+* ``hasher`` is ``"rusty"`` (BLAKE3, TRIE_NODE domain) or ``"ethereum"`` (keccak-256);
+* ``items`` is a list of ``[key_hex, value_hex]`` pairs with distinct keys (order irrelevant);
+* a nibble path is a string of hex digits, **one digit per nibble** (so it may have odd length);
+* a decoded node is ``{"kind": "empty"}``, ``{"kind": "leaf", "path", "value"}``,
+  ``{"kind": "extension", "path", "child"}`` or ``{"kind": "branch", "children": [16], "value"}``,
+  where a child is ``null`` (absent), ``{"hash": hex}`` or ``{"node": <decoded node>}`` (inline).
+"""
+
+from __future__ import annotations
+
+from conformance.jsonio import field, from_hex, hex_field, hex_list_field, str_field, to_hex
+from conformance.model import JSON, BadInput, Handler
+from spec.presets import Preset
+from spec.trie import (
+    TRIE_HASHERS,
+    AnyNode,
+    Branch,
+    ChildRef,
+    EmptyTrie,
+    Leaf,
+    Trie,
+    TrieHasher,
+    decode_node,
+    prove,
+    trie_root,
+    verify_exclusion,
+    verify_inclusion,
+    verify_proof,
+)
+
+
+def _hasher(data: dict[str, JSON]) -> TrieHasher:
+    name = str_field(data, "hasher")
+    if name not in TRIE_HASHERS:
+        raise BadInput(f"hasher must be one of {sorted(TRIE_HASHERS)}")
+    return TRIE_HASHERS[name]
+
+
+def _items(data: dict[str, JSON]) -> dict[bytes, bytes]:
+    value = field(data, "items")
+    if not isinstance(value, list):
+        raise BadInput("items must be a list of [key, value] pairs")
+    items: dict[bytes, bytes] = {}
+    for index, pair in enumerate(value):
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise BadInput(f"items[{index}] must be a [key, value] pair")
+        key = from_hex(pair[0], f"items[{index}][0]")
+        if key in items:
+            raise BadInput(f"items[{index}] repeats key {key.hex()}")
+        items[key] = from_hex(pair[1], f"items[{index}][1]")
+    return items
+
+
+def _trie_of(items: dict[bytes, bytes], hasher: TrieHasher) -> Trie:
+    trie = Trie(hasher)
+    for key, value in items.items():
+        trie = trie.insert(key, value)
+    return trie
+
+
+def _nibbles_json(nibbles: bytes) -> str:
+    return "".join(f"{n:x}" for n in nibbles)
+
+
+def _child_json(child: ChildRef) -> JSON:
+    if child is None:
+        return None
+    if isinstance(child, bytes):
+        return {"hash": to_hex(child)}
+    return {"node": _node_json(child)}
+
+
+def _node_json(node: AnyNode) -> dict[str, JSON]:
+    if isinstance(node, EmptyTrie):
+        return {"kind": "empty"}
+    if isinstance(node, Leaf):
+        return {"kind": "leaf", "path": _nibbles_json(node.path), "value": to_hex(node.value)}
+    if isinstance(node, Branch):
+        return {
+            "kind": "branch",
+            "children": [_child_json(c) for c in node.children],
+            "value": to_hex(node.value),
+        }
+    return {"kind": "extension", "path": _nibbles_json(node.path), "child": _child_json(node.child)}
+
+
+def handle_root(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MPT-6: ``{"hasher", "items"}`` -> ``{"root": hex}`` (the definitional root)."""
+    return {"root": to_hex(trie_root(_items(data), _hasher(data)))}
+
+
+def handle_apply(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MPT-8/9: ``{"hasher", "operations": [["put", k, v] | ["delete", k]]}`` -> ``{"root": hex}``.
+
+    The operations run in order on the empty trie.
+    """
+    hasher = _hasher(data)
+    operations = field(data, "operations")
+    if not isinstance(operations, list):
+        raise BadInput("operations must be a list")
+    trie = Trie(hasher)
+    for index, operation in enumerate(operations):
+        if isinstance(operation, list) and len(operation) == 3 and operation[0] == "put":
+            trie = trie.insert(from_hex(operation[1], f"operations[{index}][1]"), from_hex(operation[2]))
+        elif isinstance(operation, list) and len(operation) == 2 and operation[0] == "delete":
+            trie = trie.delete(from_hex(operation[1], f"operations[{index}][1]"))
+        else:
+            raise BadInput(f'operations[{index}] must be ["put", key, value] or ["delete", key]')
+    return {"root": to_hex(trie.root_hash)}
+
+
+def handle_prove(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MPT-10: ``{"hasher", "items", "key"}`` -> ``{"proof": [hex]}``."""
+    trie = _trie_of(_items(data), _hasher(data))
+    return {"proof": [to_hex(node) for node in prove(trie, hex_field(data, "key"))]}
+
+
+def handle_verify_proof(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MPT-11: ``{"hasher", "root", "key", "proof"}`` -> ``{"value": hex | null}`` or a rejection."""
+    value = verify_proof(
+        hex_field(data, "root"), hex_field(data, "key"), hex_list_field(data, "proof"), _hasher(data)
+    )
+    return {"value": None if value is None else to_hex(value)}
+
+
+def handle_verify_claim(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MPT-12: ``{"hasher", "root", "key", "value": hex | null, "proof"}`` -> ``{"valid": true}``.
+
+    ``value: null`` claims that the key is absent.
+    """
+    hasher = _hasher(data)
+    root, key, proof = hex_field(data, "root"), hex_field(data, "key"), hex_list_field(data, "proof")
+    claimed = field(data, "value")
+    if claimed is None:
+        verify_exclusion(root, key, proof, hasher)
+    else:
+        verify_inclusion(root, key, from_hex(claimed, "value"), proof, hasher)
+    return {"valid": True}
+
+
+def handle_decode_node(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MPT-7: ``{"bytes": hex}`` -> the decoded node (see the module docstring) or a rejection."""
+    return _node_json(decode_node(hex_field(data, "bytes")))
+
+
+HANDLERS: dict[str, Handler] = {
+    "root": handle_root,
+    "apply": handle_apply,
+    "prove": handle_prove,
+    "verify_proof": handle_verify_proof,
+    "verify_claim": handle_verify_claim,
+    "decode_node": handle_decode_node,
+}

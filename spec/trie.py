@@ -1,0 +1,813 @@
+"""The Merkle Patricia Trie (protocol step "MPT").
+
+The structure is Ethereum's hexary trie (Yellow Paper, appendix D) with the node hash function a
+parameter (:class:`TrieHasher`). Rusty Coin uses BLAKE3 in the ``TRIE_NODE`` domain
+(:data:`RUSTY_TRIE_HASHER`); :data:`ETHEREUM_TRIE_HASHER` (keccak-256) reproduces Ethereum roots
+and is how this module is checked against Ethereum. Nothing else differs between the two.
+
+* **MPT-1** a key is any byte string; its *path* is its nibble sequence, high nibble first
+  (:func:`bytes_to_nibbles`). A nibble string is held as ``bytes`` with one nibble (0..15) per byte.
+* **MPT-2** hex-prefix encoding ``HP(path, leaf)``: the first nibble is ``2 * leaf + (len(path) % 2)``;
+  an even path adds a zero padding nibble; the nibbles are then packed two per byte
+  (:func:`hex_prefix_encode`). Decoding rejects an empty string, a flag nibble above 3 and a non-zero
+  padding nibble (:func:`hex_prefix_decode`).
+* **MPT-3** node RLP forms: leaf ``[HP(path, true), value]``, extension ``[HP(path, false), ref(child)]``,
+  branch ``[ref(c0), ..., ref(c15), value]`` (``b""`` = no value); the empty trie is ``RLP(b"") = 0x80``
+  (:func:`encode_node`).
+* **MPT-4** references: an absent child is ``b""``; a node whose RLP is shorter than 32 bytes is embedded
+  in its parent as its RLP list (*inline*), any other node is referenced by ``H(RLP(node))``
+  (:func:`node_ref`). The root is always hashed: ``root = H(RLP(root node))``, and the empty trie's
+  root is ``H(0x80)`` (:attr:`TrieHasher.empty_root`). ``H`` yields 32 bytes.
+* **MPT-5** canonical shape: leaf values are non-empty; an extension has a non-empty path and its
+  child is a branch; a branch has at least two occupants (children plus a non-empty value). Every
+  trie built by MPT-6 or MPT-8 has this shape, and :func:`decode_node` accepts nothing else.
+* **MPT-6** the root of a key/value set ``J`` is defined structurally (Yellow Paper ``c(J, i)``):
+  one pair is a leaf; pairs sharing nibbles beyond ``i`` form an extension over that common prefix;
+  otherwise a branch splits them by their nibble at ``i``, holding the value of the key that ends
+  at ``i`` (:func:`trie_root`).
+* **MPT-7** strict node decoding (:func:`decode_node`), first failure wins, in this order:
+  (a) the bytes are exactly one canonical RLP item nested at most :data:`MAX_NODE_NESTING` deep
+  (``TRIE_DECODE_RLP``); (b) ``0x80`` is the empty trie, any other string is ``TRIE_DECODE_NODE_SHAPE``;
+  (c) a list of 2 items is a leaf or an extension, of 17 items a branch, anything else
+  ``TRIE_DECODE_NODE_SHAPE``; (d) items are checked in order: a 2-item node's path (a string,
+  valid HP), then a leaf's value (a non-empty string) or an extension's path (non-empty) and child;
+  a branch's 16 children, then its value (a string), then its occupancy. A child is ``b""``, a
+  32-byte hash or an inline node whose RLP is shorter than 32 bytes, itself decoded by (c)-(d)
+  (``TRIE_DECODE_CHILD_REF``); shape violations of MPT-5 are ``TRIE_DECODE_NONCANONICAL_NODE``.
+* **MPT-8** :class:`Trie` is a persistent map: ``insert``/``delete`` return a new trie sharing all
+  untouched nodes and leave the old one valid. Its root always equals :func:`trie_root` of its items.
+* **MPT-9** values are non-empty. ``insert(key, b"")`` raises ``TRIE_EMPTY_VALUE`` instead of
+  deleting (Ethereum's convention): a put that silently removes the key would break
+  ``get(insert(t, k, v), k) == v``, and a caller that means "delete" must say so.
+* **MPT-10** the proof of a key is the RLP of every *hashed* node on its path, from the root down,
+  in path order; inline nodes travel inside their parents (:func:`prove`). The root node is always
+  included (it is hashed even when short); the empty trie's proof is empty.
+* **MPT-11** :func:`verify_proof` walks the key's path from the root, taking the next proof node
+  whenever the path reaches a hash reference. Each taken node must hash to that reference
+  (``TRIE_PROOF_HASH_MISMATCH``), decode (MPT-7), and fit its position (``TRIE_PROOF_INVALID_NODE``);
+  a reference with no node left is ``TRIE_PROOF_MISSING_NODE``; nodes left over after the path is
+  decided are ``TRIE_PROOF_UNUSED_NODE``. The walk returns the value, or ``None`` when the path
+  provably ends or diverges (an exclusion proof).
+* **MPT-12** :func:`verify_inclusion` / :func:`verify_exclusion` accept a claimed result and raise
+  ``TRIE_PROOF_VALUE_MISMATCH`` when the proof shows a different one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, TypeAlias
+
+import rlp
+from Crypto.Hash import keccak
+
+from spec.errors import (
+    TrieBadNibbles,
+    TrieChildRefError,
+    TrieEmptyValue,
+    TrieHexPrefixError,
+    TrieNodeShape,
+    TrieNonCanonicalNode,
+    TrieProofHashMismatch,
+    TrieProofInvalidNode,
+    TrieProofMissingNode,
+    TrieProofUnusedNode,
+    TrieProofValueMismatch,
+    TrieRlpError,
+)
+from spec.hashing import HashDomain, tagged_hash
+
+Nibbles: TypeAlias = bytes
+"""A nibble string: one nibble (0..15) per byte (MPT-1)."""
+
+HASH_LENGTH = 32
+"""Length of a node hash; also the inline threshold (MPT-4: RLP shorter than this is inlined)."""
+
+EMPTY_NODE_RLP = b"\x80"
+"""MPT-3: the encoding of the empty trie, ``RLP(b"")``."""
+
+MAX_NODE_NESTING = 4
+"""MPT-7(a): the deepest list nesting any canonical node has.
+
+Only extensions and branches hold lists (inline children), inline children are shorter than 32
+bytes, an inline branch needs at least 18 bytes and an inline extension 2 bytes plus its branch.
+So the deepest node is a node holding an inline extension, holding an inline branch, holding an
+inline leaf: 4 levels. Bounding the depth before anything else makes the error code of absurdly
+nested input independent of the decoder's recursion limit.
+"""
+
+_TO_NIBBLES = bytes.maketrans(b"0123456789abcdef", bytes(range(16)))
+_FROM_NIBBLES = bytes.maketrans(bytes(range(16)), b"0123456789abcdef")
+
+
+# --------------------------------------------------------------------------------------------
+# MPT-1, MPT-2: paths and hex-prefix encoding
+# --------------------------------------------------------------------------------------------
+
+
+def bytes_to_nibbles(key: bytes) -> Nibbles:
+    """MPT-1: the path of ``key``: two nibbles per byte, high nibble first."""
+    return bytes(key).hex().encode().translate(_TO_NIBBLES)
+
+
+def _check_nibbles(nibbles: Nibbles) -> None:
+    if nibbles and max(nibbles) > 15:
+        raise TrieBadNibbles(f"nibble value {max(nibbles)} above 15")
+
+
+def nibbles_to_bytes(nibbles: Nibbles) -> bytes:
+    """MPT-1: the key whose path is ``nibbles`` (an even number of nibbles, each at most 15)."""
+    _check_nibbles(nibbles)
+    if len(nibbles) % 2:
+        raise TrieBadNibbles(f"{len(nibbles)} nibbles do not make whole bytes")
+    return bytes.fromhex(nibbles.translate(_FROM_NIBBLES).decode())
+
+
+def hex_prefix_encode(nibbles: Nibbles, is_leaf: bool) -> bytes:
+    """MPT-2: ``HP(nibbles, is_leaf)``: flag nibble ``2 * is_leaf + odd``, a zero pad if even, packed."""
+    _check_nibbles(nibbles)
+    flag = 2 if is_leaf else 0
+    if len(nibbles) % 2:
+        return nibbles_to_bytes(bytes([flag + 1]) + nibbles)
+    return nibbles_to_bytes(bytes([flag, 0]) + nibbles)
+
+
+def hex_prefix_decode(data: bytes) -> tuple[Nibbles, bool]:
+    """MPT-2: ``(path, is_leaf)`` of a hex-prefix string; raise ``TRIE_DECODE_HEX_PREFIX`` if malformed."""
+    if not data:
+        raise TrieHexPrefixError("empty hex-prefix string")
+    flag = data[0] >> 4
+    if flag > 3:
+        raise TrieHexPrefixError(f"flag nibble {flag} above 3")
+    nibbles = bytes_to_nibbles(data)
+    if flag & 1:
+        return nibbles[1:], bool(flag & 2)
+    if nibbles[1] != 0:
+        raise TrieHexPrefixError(f"padding nibble {nibbles[1]} of an even path is not zero")
+    return nibbles[2:], bool(flag & 2)
+
+
+def common_prefix_length(a: Nibbles, b: Nibbles) -> int:
+    """MPT-6: the number of leading nibbles ``a`` and ``b`` share."""
+    limit = min(len(a), len(b))
+    for index in range(limit):
+        if a[index] != b[index]:
+            return index
+    return limit
+
+
+# --------------------------------------------------------------------------------------------
+# MPT-3, MPT-4: nodes, their encoding and references
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EmptyTrie:
+    """MPT-3: the empty trie; encodes as ``RLP(b"") = 0x80`` and never appears inside another node."""
+
+
+EMPTY_TRIE = EmptyTrie()
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """MPT-3: the end of a key: the rest of its path and its (non-empty) value."""
+
+    path: Nibbles
+    value: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """MPT-3: a shared run of nibbles (non-empty) leading to a branch."""
+
+    path: Nibbles
+    child: ChildRef
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """MPT-3: a 16-way split by the next nibble, plus the value of the key that ends here (or ``b""``).
+
+    ``children`` has exactly 16 entries. Constructors do not validate: :func:`decode_node` is the
+    gate for untrusted bytes, and the trie builds only canonical nodes.
+    """
+
+    children: tuple[ChildRef, ...]
+    value: bytes
+
+
+Node: TypeAlias = Leaf | Extension | Branch
+"""A node that can stand inside a trie."""
+
+AnyNode: TypeAlias = EmptyTrie | Leaf | Extension | Branch
+"""Anything :func:`decode_node` can return."""
+
+ChildRef: TypeAlias = "Node | bytes | None"
+"""MPT-4: how a parent names a child: ``None`` (absent), a 32-byte hash, or the inline node itself."""
+
+RlpItem: TypeAlias = "bytes | list[RlpItem]"
+"""A decoded RLP item: a byte string or a list of items."""
+
+
+def _ref_item(ref: ChildRef) -> RlpItem:
+    if ref is None:
+        return b""
+    if isinstance(ref, bytes):
+        return ref
+    return _node_item(ref)
+
+
+def _node_item(node: Node) -> RlpItem:
+    if isinstance(node, Leaf):
+        return [hex_prefix_encode(node.path, True), node.value]
+    if isinstance(node, Extension):
+        return [hex_prefix_encode(node.path, False), _ref_item(node.child)]
+    return [*(_ref_item(child) for child in node.children), node.value]
+
+
+def _rlp_encode(item: RlpItem) -> bytes:
+    encoded: bytes = rlp.encode(item, infer_serializer=False)
+    return encoded
+
+
+def encode_node(node: AnyNode) -> bytes:
+    """MPT-3: the RLP encoding of ``node`` (inline children embedded as RLP lists)."""
+    if isinstance(node, EmptyTrie):
+        return EMPTY_NODE_RLP
+    return _rlp_encode(_node_item(node))
+
+
+@dataclass(frozen=True)
+class TrieHasher:
+    """MPT-4: the node hash function ``H`` (32-byte output) and the root of the empty trie, ``H(0x80)``.
+
+    ``empty_root`` is written out in the constant that defines a hasher so that the value is visible
+    in the specification; construction checks it against ``digest``.
+    """
+
+    name: str
+    digest: Callable[[bytes], bytes]
+    empty_root: bytes
+
+    def __post_init__(self) -> None:
+        if len(self.empty_root) != HASH_LENGTH or self.digest(EMPTY_NODE_RLP) != self.empty_root:
+            raise ValueError(f"trie hasher {self.name!r}: empty_root is not H(0x80)")
+
+
+def _rusty_node_hash(data: bytes) -> bytes:
+    """MPT-4 (Rusty Coin): ``H = tagged_hash(TRIE_NODE, ·)`` (HASH-1)."""
+    return tagged_hash(HashDomain.TRIE_NODE, data)
+
+
+def keccak256(data: bytes) -> bytes:
+    """MPT-4 (Ethereum): ``H = keccak-256`` (the original Keccak padding, not SHA3-256)."""
+    return keccak.new(data=data, digest_bits=256).digest()
+
+
+RUSTY_TRIE_HASHER = TrieHasher(
+    name="rusty",
+    digest=_rusty_node_hash,
+    empty_root=bytes.fromhex("43cc403cc213244f8746da5bdc45a6a08e338d0084cbf7f2c5c47ece7b4dad85"),
+)
+"""The Rusty Coin instantiation: BLAKE3 in the ``TRIE_NODE`` domain."""
+
+ETHEREUM_TRIE_HASHER = TrieHasher(
+    name="ethereum",
+    digest=keccak256,
+    empty_root=bytes.fromhex("56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421"),
+)
+"""The Ethereum instantiation (keccak-256): reproduces Ethereum's trie roots."""
+
+TRIE_HASHERS: Mapping[str, TrieHasher] = MappingProxyType(
+    {h.name: h for h in (RUSTY_TRIE_HASHER, ETHEREUM_TRIE_HASHER)}
+)
+"""Every hasher by name (read-only)."""
+
+
+def node_ref(node: Node, hasher: TrieHasher) -> ChildRef:
+    """MPT-4: how a parent refers to ``node``: the node itself if its RLP is short, else its hash."""
+    encoded = encode_node(node)
+    return node if len(encoded) < HASH_LENGTH else hasher.digest(encoded)
+
+
+# --------------------------------------------------------------------------------------------
+# MPT-6: the definitional root
+# --------------------------------------------------------------------------------------------
+
+
+def _structural_node(pairs: Sequence[tuple[Nibbles, bytes]], depth: int, hasher: TrieHasher) -> Node:
+    """MPT-6: Yellow Paper ``c(J, i)`` for sorted, distinct, non-empty ``pairs`` at nibble ``depth``."""
+    if len(pairs) == 1:
+        path, value = pairs[0]
+        return Leaf(path[depth:], value)
+    first, last = pairs[0][0], pairs[-1][0]
+    shared = depth + common_prefix_length(first[depth:], last[depth:])
+    if shared > depth:
+        return Extension(first[depth:shared], _structural_ref(pairs, shared, hasher))
+    value = b""
+    for path, item_value in pairs:
+        if len(path) == depth:
+            value = item_value
+    children = tuple(
+        _structural_ref([p for p in pairs if len(p[0]) > depth and p[0][depth] == nibble], depth + 1, hasher)
+        for nibble in range(16)
+    )
+    return Branch(children, value)
+
+
+def _structural_ref(pairs: Sequence[tuple[Nibbles, bytes]], depth: int, hasher: TrieHasher) -> ChildRef:
+    """MPT-6: Yellow Paper ``n(J, i)``: absent, inline or hashed."""
+    if not pairs:
+        return None
+    return node_ref(_structural_node(pairs, depth, hasher), hasher)
+
+
+def trie_root(items: Mapping[bytes, bytes], hasher: TrieHasher) -> bytes:
+    """MPT-6: the root of the key/value set ``items``, computed from the whole set at once.
+
+    This is the definition; :class:`Trie` must agree with it after any sequence of operations.
+    Raises ``TRIE_EMPTY_VALUE`` if a value is empty (MPT-9).
+    """
+    pairs = sorted((bytes_to_nibbles(key), value) for key, value in items.items())
+    for path, value in pairs:
+        if not value:
+            raise TrieEmptyValue(f"key {nibbles_to_bytes(path).hex()} has the empty value")
+    if not pairs:
+        return hasher.empty_root
+    return hasher.digest(encode_node(_structural_node(pairs, 0, hasher)))
+
+
+# --------------------------------------------------------------------------------------------
+# MPT-7: strict node decoding
+# --------------------------------------------------------------------------------------------
+
+
+def _nesting_depth(item: RlpItem) -> int:
+    """The list nesting depth of a decoded item (a string has depth 0), stopping past the maximum."""
+    depth = 0
+    level: list[RlpItem] = [item]
+    while depth <= MAX_NODE_NESTING:
+        lists = [x for x in level if isinstance(x, list)]
+        if not lists:
+            return depth
+        depth += 1
+        level = [inner for outer in lists for inner in outer]
+    return depth
+
+
+def _decode_rlp(data: bytes) -> RlpItem:
+    """MPT-7(a): exactly one canonical RLP item, nested at most MAX_NODE_NESTING deep."""
+    try:
+        item: Any = rlp.decode(data, strict=True)
+    except (rlp.RLPException, RecursionError):
+        # RecursionError: nesting in the hundreds, which (a) rejects anyway, whatever the stack.
+        raise TrieRlpError("not one well-formed canonical RLP item") from None
+    if _nesting_depth(item) > MAX_NODE_NESTING:
+        raise TrieRlpError(f"lists nested deeper than {MAX_NODE_NESTING} levels")
+    if _rlp_encode(item) != data:
+        raise TrieRlpError("RLP is not canonical")
+    decoded: RlpItem = item
+    return decoded
+
+
+def _child_from_item(item: RlpItem) -> ChildRef:
+    """MPT-7(d): a child reference: ``b""``, a 32-byte hash, or a short inline node."""
+    if isinstance(item, bytes):
+        if not item:
+            return None
+        if len(item) == HASH_LENGTH:
+            return item
+        raise TrieChildRefError(f"a {len(item)}-byte child reference (expected 0 or {HASH_LENGTH})")
+    if len(_rlp_encode(item)) >= HASH_LENGTH:
+        raise TrieChildRefError(f"an inline child of {HASH_LENGTH} bytes or more (it must be hashed)")
+    return _node_from_item(item)
+
+
+def _node_from_item(item: list[RlpItem]) -> Node:
+    """MPT-7(c)-(d): a leaf, extension or branch from its decoded RLP list."""
+    if len(item) == 2:
+        path_item, second = item
+        if not isinstance(path_item, bytes):
+            raise TrieNodeShape("a path that is a list")
+        path, is_leaf = hex_prefix_decode(path_item)
+        if is_leaf:
+            if not isinstance(second, bytes):
+                raise TrieNodeShape("a leaf value that is a list")
+            if not second:
+                raise TrieNonCanonicalNode("a leaf with the empty value")
+            return Leaf(path, second)
+        if not path:
+            raise TrieNonCanonicalNode("an extension with an empty path")
+        child = _child_from_item(second)
+        if child is None:
+            raise TrieChildRefError("an extension without a child")
+        if isinstance(child, Leaf | Extension):
+            raise TrieNonCanonicalNode("an extension whose inline child is not a branch")
+        return Extension(path, child)
+    if len(item) == 17:
+        children = tuple(_child_from_item(child) for child in item[:16])
+        value = item[16]
+        if not isinstance(value, bytes):
+            raise TrieNodeShape("a branch value that is a list")
+        occupants = sum(child is not None for child in children) + (1 if value else 0)
+        if occupants < 2:
+            raise TrieNonCanonicalNode(f"a branch with {occupants} occupant(s)")
+        return Branch(children, value)
+    raise TrieNodeShape(f"a list of {len(item)} items (a node has 2 or 17)")
+
+
+def decode_node(data: bytes) -> AnyNode:
+    """MPT-7: the node encoded by ``data``, which must be canonical; only TRIE_DECODE_* errors escape.
+
+    For every accepted ``data``, ``encode_node(decode_node(data)) == data``.
+    """
+    item = _decode_rlp(bytes(data))
+    if isinstance(item, bytes):
+        if not item:
+            return EMPTY_TRIE
+        raise TrieNodeShape("a non-empty string is not a node")
+    return _node_from_item(item)
+
+
+# --------------------------------------------------------------------------------------------
+# MPT-8, MPT-9: the persistent trie
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _HeldLeaf:
+    node: Leaf
+    encoded: bytes
+    ref: ChildRef
+
+
+@dataclass(frozen=True, slots=True)
+class _HeldBranch:
+    node: Branch
+    encoded: bytes
+    ref: ChildRef
+    kids: tuple[_Held | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _HeldExtension:
+    node: Extension
+    encoded: bytes
+    ref: ChildRef
+    child: _HeldBranch
+
+
+_Held: TypeAlias = "_HeldLeaf | _HeldExtension | _HeldBranch"
+"""A node held in memory with its encoding, its reference (MPT-4) and its in-memory children."""
+
+
+def _encode_and_ref(node: Node, hasher: TrieHasher) -> tuple[bytes, ChildRef]:
+    encoded = encode_node(node)
+    return encoded, (node if len(encoded) < HASH_LENGTH else hasher.digest(encoded))
+
+
+def _leaf(path: Nibbles, value: bytes, hasher: TrieHasher) -> _HeldLeaf:
+    node = Leaf(path, value)
+    return _HeldLeaf(node, *_encode_and_ref(node, hasher))
+
+
+def _extension(path: Nibbles, child: _HeldBranch, hasher: TrieHasher) -> _HeldExtension:
+    node = Extension(path, child.ref)
+    encoded, ref = _encode_and_ref(node, hasher)
+    return _HeldExtension(node, encoded, ref, child)
+
+
+def _branch(kids: tuple[_Held | None, ...], value: bytes, hasher: TrieHasher) -> _HeldBranch:
+    node = Branch(tuple(None if kid is None else kid.ref for kid in kids), value)
+    encoded, ref = _encode_and_ref(node, hasher)
+    return _HeldBranch(node, encoded, ref, kids)
+
+
+def _split(
+    leaves: tuple[tuple[Nibbles, bytes], ...], placed: tuple[int, _Held] | None, hasher: TrieHasher
+) -> _HeldBranch:
+    """MPT-8: a branch where paths part: new leaves ``(rest of path, value)`` and maybe one subtree.
+
+    The paths (and the subtree's ``slot``) differ in their first nibble; at most one path is empty,
+    and its value becomes the branch value.
+    """
+    kids: list[_Held | None] = [None] * 16
+    value = b""
+    if placed is not None:
+        kids[placed[0]] = placed[1]
+    for path, content in leaves:
+        if path:
+            kids[path[0]] = _leaf(path[1:], content, hasher)
+        else:
+            value = content
+    return _branch(tuple(kids), value, hasher)
+
+
+def _prefixed(prefix: Nibbles, sub: _Held, hasher: TrieHasher) -> _Held:
+    """MPT-5: put ``prefix`` in front of ``sub``: merge into a leaf or extension path, or wrap a branch."""
+    if not prefix:
+        return sub
+    if isinstance(sub, _HeldLeaf):
+        return _leaf(prefix + sub.node.path, sub.node.value, hasher)
+    if isinstance(sub, _HeldExtension):
+        return _extension(prefix + sub.node.path, sub.child, hasher)
+    return _extension(prefix, sub, hasher)
+
+
+def _insert(held: _Held | None, path: Nibbles, value: bytes, hasher: TrieHasher) -> _Held:
+    """MPT-8: ``held`` with ``path`` mapped to ``value`` (returns ``held`` itself if nothing changes)."""
+    if held is None:
+        return _leaf(path, value, hasher)
+    if isinstance(held, _HeldBranch):
+        return _insert_into_branch(held, path, value, hasher)
+    node_path = held.node.path
+    shared = common_prefix_length(node_path, path)
+    if isinstance(held, _HeldLeaf):
+        if node_path == path:
+            return held if held.node.value == value else _leaf(path, value, hasher)
+        branch = _split(((node_path[shared:], held.node.value), (path[shared:], value)), None, hasher)
+    elif shared == len(node_path):
+        child = _insert_into_branch(held.child, path[shared:], value, hasher)
+        return held if child is held.child else _extension(node_path, child, hasher)
+    else:
+        moved = (node_path[shared], _prefixed(node_path[shared + 1 :], held.child, hasher))
+        branch = _split(((path[shared:], value),), moved, hasher)
+    return _extension(path[:shared], branch, hasher) if shared else branch
+
+
+def _insert_into_branch(held: _HeldBranch, path: Nibbles, value: bytes, hasher: TrieHasher) -> _HeldBranch:
+    """MPT-8: insert below a branch: set its value, or insert into the child the next nibble selects."""
+    if not path:
+        return held if held.node.value == value else _branch(held.kids, value, hasher)
+    slot = path[0]
+    kid = held.kids[slot]
+    new_kid = _insert(kid, path[1:], value, hasher)
+    if new_kid is kid:
+        return held
+    return _branch((*held.kids[:slot], new_kid, *held.kids[slot + 1 :]), held.node.value, hasher)
+
+
+def _normalized_branch(kids: tuple[_Held | None, ...], value: bytes, hasher: TrieHasher) -> _Held | None:
+    """MPT-5: a branch that lost an occupant: keep it if two remain, else collapse it."""
+    present = [index for index, kid in enumerate(kids) if kid is not None]
+    if len(present) + (1 if value else 0) >= 2:
+        return _branch(kids, value, hasher)
+    if value:
+        return _leaf(b"", value, hasher)
+    if present:
+        only = kids[present[0]]
+        if only is not None:
+            return _prefixed(bytes([present[0]]), only, hasher)
+    return None
+
+
+def _delete(held: _Held | None, path: Nibbles, hasher: TrieHasher) -> _Held | None:
+    """MPT-8: ``held`` without ``path`` (returns ``held`` itself if the key is absent)."""
+    if held is None:
+        return None
+    if isinstance(held, _HeldLeaf):
+        return None if held.node.path == path else held
+    if isinstance(held, _HeldExtension):
+        prefix = held.node.path
+        if path[: len(prefix)] != prefix:
+            return held
+        child = _delete(held.child, path[len(prefix) :], hasher)
+        if child is held.child:
+            return held
+        return None if child is None else _prefixed(prefix, child, hasher)
+    if not path:
+        return held if not held.node.value else _normalized_branch(held.kids, b"", hasher)
+    slot = path[0]
+    kid = held.kids[slot]
+    new_kid = _delete(kid, path[1:], hasher)
+    if new_kid is kid:
+        return held
+    kids = (*held.kids[:slot], new_kid, *held.kids[slot + 1 :])
+    return _normalized_branch(kids, held.node.value, hasher)
+
+
+def _walk(held: _Held | None) -> Iterator[tuple[Nibbles, _Held]]:
+    """Every held node with the path leading to it, depth first, children in nibble order."""
+    stack: list[tuple[Nibbles, _Held]] = [] if held is None else [(b"", held)]
+    while stack:
+        path, current = stack.pop()
+        yield path, current
+        if isinstance(current, _HeldExtension):
+            stack.append((path + current.node.path, current.child))
+        elif isinstance(current, _HeldBranch):
+            for nibble in range(15, -1, -1):
+                kid = current.kids[nibble]
+                if kid is not None:
+                    stack.append((path + bytes([nibble]), kid))
+
+
+@dataclass(frozen=True, eq=False)
+class Trie:
+    """MPT-8: an immutable Merkle Patricia Trie under ``hasher``; operations return new tries.
+
+    ``Trie(hasher)`` is the empty trie. Two tries are equal iff they have the same hasher and root.
+    """
+
+    hasher: TrieHasher = RUSTY_TRIE_HASHER
+    _top: _Held | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_items(cls, items: Mapping[bytes, bytes], hasher: TrieHasher = RUSTY_TRIE_HASHER) -> Trie:
+        """MPT-8: the trie holding ``items`` (inserted in sorted key order; order does not matter)."""
+        trie = cls(hasher)
+        for key in sorted(items):
+            trie = trie.insert(key, items[key])
+        return trie
+
+    @property
+    def root_hash(self) -> bytes:
+        """MPT-4: ``H(RLP(root node))``, or ``H(0x80)`` for the empty trie."""
+        if self._top is None:
+            return self.hasher.empty_root
+        return self.hasher.digest(self._top.encoded)
+
+    def get(self, key: bytes) -> bytes | None:
+        """MPT-8: the value of ``key``, or ``None`` if absent."""
+        path = bytes_to_nibbles(key)
+        held = self._top
+        while held is not None:
+            if isinstance(held, _HeldLeaf):
+                return held.node.value if held.node.path == path else None
+            if isinstance(held, _HeldExtension):
+                prefix = held.node.path
+                if path[: len(prefix)] != prefix:
+                    return None
+                path = path[len(prefix) :]
+                held = held.child
+            else:
+                if not path:
+                    return held.node.value or None
+                held, path = held.kids[path[0]], path[1:]
+        return None
+
+    def insert(self, key: bytes, value: bytes) -> Trie:
+        """MPT-8/9: a trie with ``key`` set to ``value`` (added or replaced); ``b""`` is TRIE_EMPTY_VALUE."""
+        if not value:
+            raise TrieEmptyValue("the trie stores only non-empty values; delete the key instead")
+        top = _insert(self._top, bytes_to_nibbles(key), bytes(value), self.hasher)
+        return self if top is self._top else Trie(self.hasher, top)
+
+    def delete(self, key: bytes) -> Trie:
+        """MPT-8: a trie without ``key`` (the same trie if ``key`` is absent)."""
+        top = _delete(self._top, bytes_to_nibbles(key), self.hasher)
+        return self if top is self._top else Trie(self.hasher, top)
+
+    def items(self) -> tuple[tuple[bytes, bytes], ...]:
+        """MPT-8: every ``(key, value)`` pair, in ascending key order."""
+        found: list[tuple[bytes, bytes]] = []
+        for path, held in _walk(self._top):
+            if isinstance(held, _HeldLeaf):
+                found.append((nibbles_to_bytes(path + held.node.path), held.node.value))
+            elif isinstance(held, _HeldBranch) and held.node.value:
+                found.append((nibbles_to_bytes(path), held.node.value))
+        return tuple(sorted(found))
+
+    def __len__(self) -> int:
+        """The number of keys."""
+        return len(self.items())
+
+    @property
+    def node_store(self) -> Mapping[bytes, bytes]:
+        """MPT-4: every hashed node (and the root) as ``hash -> RLP``, read-only; inline nodes are inside."""
+        store: dict[bytes, bytes] = {}
+        for _, held in _walk(self._top):
+            if held is self._top or len(held.encoded) >= HASH_LENGTH:
+                store[self.hasher.digest(held.encoded)] = held.encoded
+        return MappingProxyType(store)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Trie):
+            return NotImplemented
+        return self.hasher == other.hasher and self.root_hash == other.root_hash
+
+    def __hash__(self) -> int:
+        return hash((self.hasher.name, self.root_hash))
+
+
+# --------------------------------------------------------------------------------------------
+# MPT-10 .. MPT-12: proofs
+# --------------------------------------------------------------------------------------------
+
+
+def prove(trie: Trie, key: bytes) -> tuple[bytes, ...]:
+    """MPT-10: the RLP of every hashed node on ``key``'s path from the root (root first).
+
+    The same call proves presence and absence: the path ends at the key's value, or where the key
+    provably is not (a diverging leaf or extension, an empty branch slot).
+    """
+    held = trie._top
+    if held is None:
+        return ()
+    proof = [held.encoded]
+    path = bytes_to_nibbles(key)
+    while True:
+        following: _Held | None
+        if isinstance(held, _HeldLeaf):
+            break
+        if isinstance(held, _HeldExtension):
+            prefix = held.node.path
+            if path[: len(prefix)] != prefix:
+                break
+            following, path = held.child, path[len(prefix) :]
+        else:
+            if not path:
+                break
+            following, path = held.kids[path[0]], path[1:]
+        if following is None:
+            break
+        if len(following.encoded) >= HASH_LENGTH:
+            proof.append(following.encoded)
+        held = following
+    return tuple(proof)
+
+
+def _proof_node(
+    encoded: bytes, reference: bytes, is_root: bool, below_extension: bool, hasher: TrieHasher
+) -> Node:
+    """MPT-11: check one proof node against the hash that refers to it, decode it, check its position."""
+    if hasher.digest(encoded) != reference:
+        raise TrieProofHashMismatch(f"a proof node does not hash to {reference.hex()}")
+    node = decode_node(encoded)
+    if isinstance(node, EmptyTrie):
+        raise TrieProofInvalidNode("the empty trie cannot stand below a root")
+    if not is_root and len(encoded) < HASH_LENGTH:
+        raise TrieProofInvalidNode(f"a hashed node of {len(encoded)} bytes (shorter than 32: inline)")
+    if below_extension and not isinstance(node, Branch):
+        raise TrieProofInvalidNode("an extension's child that is not a branch")
+    return node
+
+
+def verify_proof(root: bytes, key: bytes, proof: Sequence[bytes], hasher: TrieHasher) -> bytes | None:
+    """MPT-11: the value ``proof`` shows for ``key`` under ``root``, or ``None`` if it shows absence.
+
+    Raises ``TRIE_PROOF_MISSING_NODE``, ``TRIE_PROOF_HASH_MISMATCH``, ``TRIE_PROOF_INVALID_NODE``,
+    ``TRIE_PROOF_UNUSED_NODE`` or a ``TRIE_DECODE_*`` code for a proof node that is not a node.
+    """
+    if root == hasher.empty_root:
+        if proof:
+            raise TrieProofUnusedNode(f"{len(proof)} node(s) for the empty trie")
+        return None
+    path = bytes_to_nibbles(key)
+    reference: Node | bytes = bytes(root)
+    used = 0
+    below_extension = False
+    while True:
+        if isinstance(reference, bytes):
+            if used == len(proof):
+                raise TrieProofMissingNode(f"no node for hash {reference.hex()} (proof has {len(proof)})")
+            node = _proof_node(bytes(proof[used]), reference, used == 0, below_extension, hasher)
+            used += 1
+        else:
+            node = reference
+        below_extension = False
+        if isinstance(node, Leaf):
+            result = node.value if node.path == path else None
+            break
+        if isinstance(node, Extension):
+            if path[: len(node.path)] != node.path:
+                result = None
+                break
+            if node.child is None:  # decode_node never yields this (TRIE_DECODE_CHILD_REF)
+                raise TrieProofInvalidNode("an extension without a child")
+            path = path[len(node.path) :]
+            reference = node.child
+            below_extension = True
+            continue
+        if not path:
+            result = node.value or None
+            break
+        child = node.children[path[0]]
+        if child is None:
+            result = None
+            break
+        reference = child
+        path = path[1:]
+    if used != len(proof):
+        raise TrieProofUnusedNode(f"{len(proof) - used} node(s) after the path is decided")
+    return result
+
+
+def verify_inclusion(
+    root: bytes, key: bytes, value: bytes, proof: Sequence[bytes], hasher: TrieHasher
+) -> None:
+    """MPT-12: accept iff ``proof`` shows ``key -> value`` under ``root`` (``b""`` is TRIE_EMPTY_VALUE)."""
+    if not value:
+        raise TrieEmptyValue("no key holds the empty value")
+    shown = verify_proof(root, key, proof, hasher)
+    if shown != value:
+        what = "absence" if shown is None else f"value {shown.hex()}"
+        raise TrieProofValueMismatch(f"the proof shows {what}, not value {value.hex()}")
+
+
+def verify_exclusion(root: bytes, key: bytes, proof: Sequence[bytes], hasher: TrieHasher) -> None:
+    """MPT-12: accept iff ``proof`` shows that ``key`` is absent under ``root``."""
+    shown = verify_proof(root, key, proof, hasher)
+    if shown is not None:
+        raise TrieProofValueMismatch(f"the proof shows value {shown.hex()}, not absence")
