@@ -76,16 +76,50 @@ def handle_request(request: Any, flows: dict[str, dict[str, Handler]]) -> dict[s
     return {"id": request_id, "result": "ok", "output": outcome.output}
 
 
+MAX_JSON_NESTING = 64
+"""Requests nested deeper than this are refused before parsing (no vector comes close)."""
+
+
+def json_nesting(line: str) -> int:
+    """The deepest array/object nesting of a JSON text (strings skipped); no recursion."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in line:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def parse_request(line: str) -> tuple[Any, str | None]:
+    """The decoded request, or ``(None, reason)`` for a line that is not acceptable JSON."""
+    if json_nesting(line) > MAX_JSON_NESTING:
+        return None, f"nested deeper than {MAX_JSON_NESTING}"
+    try:
+        return json.loads(line), None
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, integers over 4300 digits
+        return None, f"not JSON: {type(exc).__name__}: {str(exc)[:200]}"
+
+
 def serve(stdin: IO[str], stdout: IO[str], flows: dict[str, dict[str, Handler]] = FLOW_HANDLERS) -> None:
     """Serve requests line by line until ``shutdown`` or end of input."""
     for line in stdin:
         if not line.strip():
             continue
-        try:
-            request = json.loads(line)
-        except json.JSONDecodeError as exc:
-            request = None
-            response: dict[str, JSON] = {"id": None, "result": "bad_request", "message": f"not JSON: {exc}"}
+        request, problem = parse_request(line)
+        if problem is not None:
+            response: dict[str, JSON] = {"id": None, "result": "bad_request", "message": problem}
         else:
             response = handle_request(request, flows)
         stdout.write(json.dumps(response, sort_keys=True) + "\n")

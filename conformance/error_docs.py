@@ -31,7 +31,7 @@ def render() -> str:
         "",
         "Every rejection in the specification raises one of these classes. Vectors record the **code**;",
         "an implementation passes an invalid case only if it rejects it with exactly that code. The family",
-        "column gives the parent class; family codes (for example `DECODE_ERROR`) are never raised themselves.",
+        "column gives the parent class; family codes (such as `DECODE_ERROR`) are never raised themselves.",
         "",
         "| code | family | class | meaning |",
         "|---|---|---|---|",

@@ -21,7 +21,7 @@ def from_hex(value: JSON, name: str = "value") -> bytes:
     """Strict hex: a string of lower-case hex digits of even length."""
     if not isinstance(value, str):
         raise BadInput(f"{name} must be a hex string")
-    if len(value) % 2 or value != value.lower():
+    if len(value) % 2 or any(c not in "0123456789abcdef" for c in value):
         raise BadInput(f"{name} is not lower-case hex of whole bytes")
     try:
         return bytes.fromhex(value)

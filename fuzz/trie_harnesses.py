@@ -207,3 +207,28 @@ TRIE_HARNESSES: dict[str, Callable[[bytes], None]] = {
     "trie_verify_proof": fuzz_trie_verify_proof,
 }
 """The trie harnesses by name (for registration in :data:`fuzz.harnesses.HARNESSES`)."""
+
+
+def trie_seeds() -> dict[str, dict[str, bytes]]:
+    """Seed inputs: the nodes of a small trie, and real-proof and raw-proof inputs for both hashers."""
+    items = {
+        b"do": b"verb",
+        b"dog": b"puppy",
+        b"doge": b"coin",
+        b"horse": b"stallion",
+        b"\x01" * 4: b"x" * 40,
+    }
+    trie = Trie.from_items(items, _HASHERS[0])
+    nodes = {f"seed-node-{i}": node for i, node in enumerate(sorted(trie.node_store.values()))}
+    nodes["seed-empty"] = encode_node(decode_node(b"\x80"))
+    pairs = b"".join(bytes([len(k)]) + k + bytes([len(v) - 1]) + v for k, v in items.items() if len(k) <= 4)
+    real = bytes([len(items)]) + pairs
+    proofs = {
+        "seed-real-rusty": bytes([2 << 1]) + real + b"\x00\x00\x00\x00",
+        "seed-real-ethereum": bytes([(2 << 1) | 1]) + real + b"\x00\x00\x00\x00",
+        "seed-real-tampered": bytes([2 << 1]) + real + b"\x01\x01\x01\x01",
+        "seed-raw-chained": bytes([1 << 1, 2])
+        + b"do"
+        + b"".join(len(n).to_bytes(2, "big") + n for n in prove(trie, b"do")),
+    }
+    return {"trie_decode_node": nodes, "trie_verify_proof": proofs}

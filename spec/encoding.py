@@ -85,6 +85,9 @@ class Reader:
 class Codec(ABC, Generic[T]):
     """The canonical encoding of one type ``T``."""
 
+    min_size: int = 1
+    """The fewest bytes any value of this type encodes to (used by ENC-3 before allocating)."""
+
     @abstractmethod
     def write(self, value: T, out: bytearray) -> None:
         """Append the encoding of ``value`` to ``out`` (raise ``ENCODE_OUT_OF_RANGE`` if unencodable)."""
@@ -121,6 +124,7 @@ class UInt(Codec[int]):
     def __init__(self, byte_width: int) -> None:
         self.byte_width = byte_width
         self.max_value = 2 ** (8 * byte_width) - 1
+        self.min_size = byte_width
 
     def write(self, value: int, out: bytearray) -> None:
         if not 0 <= value <= self.max_value:
@@ -206,6 +210,7 @@ class FixedBytes(Codec[bytes]):
 
     def __init__(self, length: int) -> None:
         self.length = length
+        self.min_size = length
 
     def write(self, value: bytes, out: bytearray) -> None:
         if len(value) != self.length:
@@ -251,9 +256,15 @@ class VarBytes(Codec[bytes]):
 
 
 class ListOf(Codec[tuple[T, ...]]):
-    """Varint count (at most ``max_count``) followed by that many items. Decodes to a tuple."""
+    """Varint count (at most ``max_count``) followed by that many items. Decodes to a tuple.
+
+    Items must encode to at least one byte: a list of zero-width items would let a few input bytes
+    claim billions of items (a spec bug, refused when the codec is built).
+    """
 
     def __init__(self, item: Codec[T], max_count: int) -> None:
+        if item.min_size < 1:
+            raise TypeError("list items must encode to at least one byte")
         self.item = item
         self.max_count = max_count
 
@@ -266,13 +277,21 @@ class ListOf(Codec[tuple[T, ...]]):
 
     def read(self, reader: Reader) -> tuple[T, ...]:
         count = read_length_prefix(reader, self.max_count)
+        if count * self.item.min_size > reader.remaining:
+            raise TruncatedInput(f"{count} items need at least {count * self.item.min_size} bytes")
         return tuple(self.item.read(reader) for _ in range(count))
 
 
 class OptionOf(Codec[T | None]):
-    """0x00 for absent, 0x01 followed by the value for present."""
+    """0x00 for absent, 0x01 followed by the value for present.
+
+    An option of an option is refused when the codec is built: ``None`` cannot tell "absent" from
+    "present but absent", so ``01 00`` and ``00`` would decode alike (breaking ENC-2).
+    """
 
     def __init__(self, item: Codec[T]) -> None:
+        if isinstance(item, OptionOf):
+            raise TypeError("an option of an option has no canonical encoding")
         self.item = item
 
     def write(self, value: T | None, out: bytearray) -> None:
@@ -306,6 +325,7 @@ class Struct(Codec[T]):
             raise TypeError(f"codec fields {given} do not match dataclass fields {declared}")
         self.cls = cls
         self.fields = tuple(fields)
+        self.min_size = sum(codec.min_size for _, codec in fields)
 
     def write(self, value: T, out: bytearray) -> None:
         for name, codec in self.fields:
@@ -327,6 +347,7 @@ class Mapped(Codec[U], Generic[T, U]):
         self.inner = inner
         self.to_wire = to_wire
         self.from_wire = from_wire
+        self.min_size = inner.min_size
 
     def write(self, value: U, out: bytearray) -> None:
         self.inner.write(self.to_wire(value), out)

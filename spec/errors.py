@@ -406,7 +406,10 @@ class DustOutput(MempoolRejection):
 
 
 class ReplacementRejected(MempoolRejection):
-    """MEMPOOL-2: the transaction conflicts with mempool transactions and does not pay enough to replace them."""
+    """MEMPOOL-2: the transaction conflicts with mempool transactions and does not pay enough to replace them.
+
+    (It must pay more per byte than each conflict and more in total than all it replaces.)
+    """
 
     code = "MEMPOOL_REPLACEMENT_REJECTED"
 
@@ -571,7 +574,7 @@ class ChainError(SpecError):
 
 
 class InvalidCompactTarget(ChainError):
-    """POW-1: compact bits are negative, zero, overflow 256 bits, or are not the canonical form of their target."""
+    """POW-1: compact bits are negative, zero, over 256 bits, or not the canonical form of their target."""
 
     code = "POW_INVALID_BITS"
 

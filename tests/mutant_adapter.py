@@ -2,8 +2,9 @@
 
 ``python -m tests.mutant_adapter MODE``: the reference adapter, except that
 ``wrong_output`` changes every merkle root, ``wrong_code`` renames every error code,
-``accept_all`` accepts every case, ``crash`` exits on the first merkle ``verify_proof`` request,
-``garbage`` answers hashing requests with a non-JSON line, ``unsupported`` supports only encoding.
+``accept_all`` accepts every case, ``crash`` exits on merkle ``verify_proof`` requests for a
+one-leaf tree, ``garbage`` answers hashing requests for empty data with a non-JSON line,
+``unsupported`` supports only encoding.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ def main() -> None:
     flows = {"encoding": FLOW_HANDLERS["encoding"]} if mode == "unsupported" else FLOW_HANDLERS
     for line in sys.stdin:
         request = json.loads(line)
-        if mode == "crash" and request.get("handler") == "verify_proof":
+        data = request.get("input") or {}
+        if mode == "crash" and request.get("handler") == "verify_proof" and data.get("count") == 1:
             sys.exit(3)
-        if mode == "garbage" and request.get("flow") == "hashing":
+        if mode == "garbage" and request.get("flow") == "hashing" and data.get("data") == "":
             sys.stdout.write("this is not json\n")
             sys.stdout.flush()
             continue

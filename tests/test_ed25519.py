@@ -97,7 +97,7 @@ def _edge_cases() -> list[tuple[str, bytes, bytes, bytes]]:
     return cases
 
 
-EXPECTED = {
+EXPECTED: dict[str, bool | type[Exception]] = {
     "valid": True,
     "s_plus_l": MalformedEd25519Signature,
     "s_all_ones": MalformedEd25519Signature,
@@ -114,7 +114,10 @@ EXPECTED = {
 @pytest.mark.parametrize("case", _edge_cases(), ids=lambda c: c[0])
 def test_strict_rules(backend: str, case: tuple[str, bytes, bytes, bytes]) -> None:
     name, public, message, signature = case
-    expected = EXPECTED.get(name, InvalidEd25519PublicKey if name.startswith("small_order_key") else False)
+    fallback: bool | type[Exception] = (
+        InvalidEd25519PublicKey if name.startswith("small_order_key") else False
+    )
+    expected = EXPECTED.get(name, fallback)
     with use_backend(backend):
         if isinstance(expected, bool):
             assert verify(public, message, signature) is expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 import pytest
@@ -42,6 +43,7 @@ from spec.ledger.transaction import (
     wtxid,
 )
 from spec.ledger.utxo import (
+    UtxoEntry,
     apply_transaction,
     apply_transactions,
     undo_transaction,
@@ -55,8 +57,8 @@ ALICE, BOB, CAROL = key("alice"), key("bob"), key("carol")
 MATURE = LedgerContext(height=PRESET.ledger.coinbase_maturity, median_time_past=1_700_000_000)
 
 
-def _total(utxos: dict[OutPoint, object]) -> int:
-    return sum(e.output.value for e in utxos.values())  # type: ignore[attr-defined]
+def _total(utxos: Mapping[OutPoint, UtxoEntry]) -> int:
+    return sum(e.output.value for e in utxos.values())
 
 
 def test_p2pkh_spend_is_valid_and_pays_fee() -> None:

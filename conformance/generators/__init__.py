@@ -8,7 +8,7 @@ derived from a fixed seed with :func:`conformance.seeded.seeded_bytes`.
 
 from __future__ import annotations
 
-from conformance.generators import crypto, encoding, hashing, ledger, merkle, script, trie
+from conformance.generators import chain, crypto, encoding, hashing, ledger, merkle, script, trie
 from conformance.model import Generator
 
 FLOW_GENERATORS: dict[str, Generator] = {
@@ -20,5 +20,6 @@ FLOW_GENERATORS: dict[str, Generator] = {
     "threshold": crypto.generate_threshold,
     "ed25519": crypto.generate_ed25519,
     "ledger": ledger.generate,
+    "chain": chain.generate,
     "trie": trie.generate,
 }

@@ -13,8 +13,8 @@ from py_ecc.bls.point_compression import modular_squareroot_in_FQ2
 from py_ecc.fields import optimized_bls12_381_FQ2 as FQ2
 from py_ecc.optimized_bls12_381.optimized_curve import b2
 
-from conformance.seeded import seeded_bytes
 from conformance.model import JSON, CaseSpec
+from conformance.seeded import seeded_bytes
 from spec.crypto import bls, ed25519, threshold
 from spec.presets import Preset
 
@@ -145,26 +145,26 @@ def generate_bls(preset: Preset) -> Iterator[CaseSpec]:
         {"ikm": "00" * 31, "key_info": ""},
         expect_error="BLS_IKM_TOO_SHORT",
     )
-    for index, (secret, public, message, signature) in enumerate(ETHEREUM_SIGNATURES):
+    for index, (secret_hex, public_hex, message_hex, signature_hex) in enumerate(ETHEREUM_SIGNATURES):
         yield CaseSpec(
             "sk_to_pk",
             f"ethereum_{index}",
             "Ethereum consensus-spec public key",
-            {"secret_key": secret},
-            known_output={"public_key": public},
+            {"secret_key": secret_hex},
+            known_output={"public_key": public_hex},
         )
         yield CaseSpec(
             "sign",
             f"ethereum_{index}",
             "Ethereum consensus-spec signature",
-            {"secret_key": secret, "message": message},
-            known_output={"signature": signature},
+            {"secret_key": secret_hex, "message": message_hex},
+            known_output={"signature": signature_hex},
         )
         yield CaseSpec(
             "verify",
             f"ethereum_{index}",
             "Ethereum consensus-spec signature verifies",
-            {"public_key": public, "message": message, "signature": signature},
+            {"public_key": public_hex, "message": message_hex, "signature": signature_hex},
             known_output={"valid": True},
         )
     for name, value in (("zero", 0), ("order", R), ("above_order", R + 1)):
@@ -438,7 +438,7 @@ def generate_threshold(preset: Preset) -> Iterator[CaseSpec]:
         },
     )
     for subset in ([1, 2, 3], [1, 3, 5], [2, 4, 5], [3, 4, 5], [1, 2, 3, 4, 5]):
-        chosen = [
+        chosen: list[JSON] = [
             {"index": s.index, "signature": s.value.hex()} for s in signature_shares if s.index in subset
         ]
         yield CaseSpec(
@@ -448,7 +448,7 @@ def generate_threshold(preset: Preset) -> Iterator[CaseSpec]:
             {"threshold": t, "shares": chosen},
             known_output={"signature": bls.sign(bls.encode_secret_key(coefficients[0]), message).hex()},
         )
-        chosen_keys = [
+        chosen_keys: list[JSON] = [
             {"index": s.index, "public_key": s.value.hex()} for s in public_shares if s.index in subset
         ]
         yield CaseSpec(
@@ -464,7 +464,9 @@ def generate_threshold(preset: Preset) -> Iterator[CaseSpec]:
             "Lagrange coefficients at zero",
             {"indices": subset},
         )
-    two = [{"index": s.index, "signature": s.value.hex()} for s in signature_shares[:2]]
+    two: list[dict[str, JSON]] = [
+        {"index": s.index, "signature": s.value.hex()} for s in signature_shares[:2]
+    ]
     yield CaseSpec(
         "recover_signature",
         "too_few",
@@ -504,26 +506,26 @@ def generate_threshold(preset: Preset) -> Iterator[CaseSpec]:
 
 def generate_ed25519(preset: Preset) -> Iterator[CaseSpec]:
     """ED-1..ED-4 vectors: RFC 8032 answers and the strict-verification edge cases."""
-    for index, (seed, public, message, signature) in enumerate(RFC8032):
+    for index, (seed_hex, public_hex, message_hex, signature_hex) in enumerate(RFC8032):
         yield CaseSpec(
             "public_key",
             f"rfc8032_{index + 1}",
             "RFC 8032 test vector",
-            {"seed": seed},
-            known_output={"public_key": public},
+            {"seed": seed_hex},
+            known_output={"public_key": public_hex},
         )
         yield CaseSpec(
             "sign",
             f"rfc8032_{index + 1}",
             "RFC 8032 test vector",
-            {"seed": seed, "message": message},
-            known_output={"signature": signature},
+            {"seed": seed_hex, "message": message_hex},
+            known_output={"signature": signature_hex},
         )
         yield CaseSpec(
             "verify",
             f"rfc8032_{index + 1}",
             "RFC 8032 test vector",
-            {"public_key": public, "message": message, "signature": signature},
+            {"public_key": public_hex, "message": message_hex, "signature": signature_hex},
             known_output={"valid": True},
         )
     yield CaseSpec(

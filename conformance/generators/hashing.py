@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.seeded import seeded_bytes
 from conformance.model import CaseSpec
+from conformance.seeded import seeded_bytes
 from spec.hashing import HashDomain
 from spec.presets import Preset
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.seeded import seeded_bytes
 from conformance.model import JSON, CaseSpec
+from conformance.seeded import seeded_bytes
 from spec.merkle import inclusion_proof, merkle_root
 from spec.presets import Preset
 

@@ -6,7 +6,7 @@ calls the spec functions of its flow, and encodes the result; it never re-implem
 
 from __future__ import annotations
 
-from conformance.handlers import crypto, encoding, hashing, ledger, merkle, script, trie
+from conformance.handlers import chain, crypto, encoding, hashing, ledger, merkle, script, trie
 from conformance.model import Handler
 
 FLOW_HANDLERS: dict[str, dict[str, Handler]] = {
@@ -18,6 +18,7 @@ FLOW_HANDLERS: dict[str, dict[str, Handler]] = {
     "threshold": crypto.THRESHOLD_HANDLERS,
     "ed25519": crypto.ED25519_HANDLERS,
     "ledger": ledger.HANDLERS,
+    "chain": chain.HANDLERS,
     "trie": trie.HANDLERS,
 }
 """Every flow the reference adapter serves, by flow name, then handler name."""

@@ -130,8 +130,14 @@ BLS_HANDLERS: dict[str, Handler] = {
 
 
 def threshold_coefficients_from_seed(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """``{"seed", "threshold"}`` -> ``{"coefficients"}`` (deterministic Shamir polynomial)."""
-    coefficients = threshold.coefficients_from_seed(hex_field(data, "seed"), int_field(data, "threshold"))
+    """``{"seed", "threshold"}`` -> ``{"coefficients"}`` (deterministic Shamir polynomial).
+
+    The threshold is checked against the preset's ``quorum.max_members`` first.
+    """
+    degree = int_field(data, "threshold")
+    max_members = preset.quorum.max_members
+    threshold.check_threshold_parameters(degree, max_members, max_members)
+    coefficients = threshold.coefficients_from_seed(hex_field(data, "seed"), degree)
     return {"coefficients": [_scalar_hex(c) for c in coefficients]}
 
 
@@ -172,12 +178,11 @@ def threshold_verify_share(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 
 def threshold_lagrange(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """``{"indices"}`` -> ``{"coefficients"}``: Lagrange coefficients at zero, mod r."""
-    return {
-        "coefficients": [
-            _scalar_hex(c) for c in threshold.lagrange_coefficients_at_zero(_int_list(data, "indices"))
-        ]
-    }
+    """``{"indices"}`` (at most ``max_members``) -> ``{"coefficients"}``: Lagrange coefficients at 0."""
+    indices = _int_list(data, "indices")
+    if len(indices) > preset.quorum.max_members:
+        raise BadInput(f"at most {preset.quorum.max_members} indices")
+    return {"coefficients": [_scalar_hex(c) for c in threshold.lagrange_coefficients_at_zero(indices)]}
 
 
 def threshold_recover_signature(preset: Preset, data: dict[str, JSON]) -> JSON:

@@ -74,7 +74,7 @@ class _TypeParser:
 
     def _number(self) -> int:
         token = self._next()
-        if not token.isdigit() or int(token) > _MAX_DECLARED_LENGTH:
+        if not token.isdigit() or len(token) > 10 or int(token) > _MAX_DECLARED_LENGTH:
             raise BadInput(f"bad length {token!r} in type expression")
         return int(token)
 
@@ -93,9 +93,13 @@ class _TypeParser:
         elif name == "list":
             item = self.parse(depth + 1)
             self._expect(",")
+            if item.codec.min_size < 1:
+                raise BadInput("list items must encode to at least one byte")
             node = TypeNode("list", ListOf(item.codec, self._number()), item)
         elif name == "option":
             item = self.parse(depth + 1)
+            if item.kind == "option":
+                raise BadInput("an option of an option has no canonical encoding")
             node = TypeNode("option", OptionOf(item.codec), item)
         else:
             raise BadInput(f"unknown type {name!r}")

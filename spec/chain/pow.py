@@ -16,10 +16,13 @@ specified, the PoW hash is the block hash itself: ``H(BLOCK_HEADER, encode(heade
   Chains are compared by the sum of their blocks' work.
 * **POW-4** retargeting: a block at height ``h`` with ``h % interval != 0`` (or ``h == 0``) carries
   its parent's bits. At ``h = k * interval`` the new target is
-  ``old * clamp(actual, expected / F, expected * F) // expected`` where ``actual`` is the timestamp
-  span of the last ``n = min(interval, h - 1)`` block intervals (from block ``h - 1 - n`` to
-  ``h - 1``), ``expected = n * target_block_seconds``, ``F = max_retarget_factor``; the result is
-  capped at the limit and rounded through the compact form.
+  ``old * clamp(actual, expected / F, expected * F) / expected``, rounded down, where ``actual`` is
+  the timestamp span of the last ``n = min(interval, h - 1)`` block intervals (from block
+  ``h - 1 - n`` to ``h - 1``), ``expected = n * target_block_seconds``, ``F = max_retarget_factor``.
+  The clamp bounds are exact fractions, so the target moves by at most ``F`` either way even when
+  ``F`` does not divide ``expected``; in integers: ``old * clamp(F * actual, expected, F * F *
+  expected) // (F * expected)``. The result is at least 1, capped at the limit and rounded through
+  the compact form.
 """
 
 from __future__ import annotations
@@ -99,14 +102,19 @@ def work_of_target(target: int) -> int:
 
 
 def clamp_timespan(actual: int, expected: int, factor: int) -> int:
-    """POW-4: ``actual`` limited to ``[expected // factor, expected * factor]``."""
-    return max(expected // factor, min(actual, expected * factor))
+    """POW-4: ``factor * actual`` limited to ``[expected, expected * factor**2]``.
+
+    That is ``actual`` clamped to ``[expected / factor, expected * factor]``, scaled by ``factor`` so
+    that both bounds are exact integers (``expected // factor`` would round the lower bound down and
+    let the target fall by more than ``factor``).
+    """
+    return max(expected, min(actual * factor, expected * factor * factor))
 
 
 def retarget(old_target: int, actual_timespan: int, expected_timespan: int, factor: int, limit: int) -> int:
-    """POW-4 arithmetic: the new target, before compact rounding (``expected_timespan > 0``)."""
-    clamped = clamp_timespan(actual_timespan, expected_timespan, factor)
-    return max(1, min(limit, old_target * clamped // expected_timespan))
+    """POW-4 arithmetic: the new target, before compact rounding (``expected_timespan, factor > 0``)."""
+    scaled = clamp_timespan(actual_timespan, expected_timespan, factor)
+    return max(1, min(limit, old_target * scaled // (expected_timespan * factor)))
 
 
 def next_bits(height: int, parent_bits: int, timestamps: Sequence[int], preset: Preset) -> int:

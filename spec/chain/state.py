@@ -139,8 +139,10 @@ def check_coinbase(coinbase: Transaction, required: tuple[tuple[int, bytes | Non
     if len(coinbase.outputs) != len(required):
         raise BadCoinbasePayout(f"{len(coinbase.outputs)} outputs, {len(required)} required")
     for position, (output, (value, script)) in enumerate(zip(coinbase.outputs, required, strict=True)):
-        if output.value != value or (script is not None and output.script_pubkey != script):
+        if output.value != value:
             raise BadCoinbasePayout(f"output {position} pays {output.value}, required {value}")
+        if script is not None and output.script_pubkey != script:
+            raise BadCoinbasePayout(f"output {position} pays the wrong script")
     if match_ticket(coinbase.outputs[0].script_pubkey) is not None:
         raise WrongTicketPrice("a coinbase cannot buy a ticket")
 
@@ -179,12 +181,16 @@ def transition(
     utxos: dict[OutPoint, UtxoEntry] = dict(state.utxos)
     fees = 0
     bought: list[Ticket] = []
+    bought_here: set[OutPoint] = set()
     for tx in block.transactions[1:]:
         for tx_input in tx.inputs:
-            if tx_input.previous_output in state.tickets:
+            # A ticket bought earlier in this same block is locked too (it joins the pool below).
+            if tx_input.previous_output in state.tickets or tx_input.previous_output in bought_here:
                 raise TicketLocked("a ticket is spent before it voted, was missed or expired")
         fees += validate_transaction(tx, utxos, ledger_context, preset)
-        bought.extend(_purchases(tx, height, price, preset))
+        purchases = _purchases(tx, height, price, preset)
+        bought.extend(purchases)
+        bought_here.update(t.outpoint for t in purchases)
         diff = transaction_diff(utxos, tx, height, preset)
         for outpoint, _ in diff.spent:
             del utxos[outpoint]

@@ -9,7 +9,8 @@ it). The consensus layer recognises the template and adds the ticket rules:
   block. A ticket-template output of any other value is invalid (``POS_WRONG_TICKET_PRICE``).
 * **POS-2 lock**: a ticket output can be spent only after it has *voted*, been *missed*
   (selected but not voting) or *expired* (``ticket_expiry`` blocks after purchase without being
-  selected); spending it earlier is ``POS_TICKET_LOCKED``. Until then it is in the *pool*.
+  selected); spending it earlier, including later in the block that buys it, is
+  ``POS_TICKET_LOCKED``. Until then it is in the *pool*.
 * **live**: a pooled ticket bought at height ``p`` is live for a block at height ``h`` iff
   ``p + ticket_maturity <= h - 1`` and ``h < p + ticket_expiry``.
 * **POS-3 selection**: for the block at height ``h`` with parent hash ``P``, every live ticket

@@ -267,7 +267,9 @@ class SodiumBackend(Ed25519Backend):
 
 _BACKENDS: dict[str, Ed25519Backend] = {b.name: b for b in (SodiumBackend(), ReferenceBackend())}
 DEFAULT_BACKEND = "sodium"
-_ACTIVE: ContextVar[Ed25519Backend] = ContextVar("rusty_coin_ed25519_backend", default=_BACKENDS[DEFAULT_BACKEND])
+_ACTIVE: ContextVar[Ed25519Backend] = ContextVar(
+    "rusty_coin_ed25519_backend", default=_BACKENDS[DEFAULT_BACKEND]
+)
 
 
 def backend_names() -> tuple[str, ...]:

@@ -204,7 +204,10 @@ _TICKET_INTS = tuple(f.name for f in fields(TicketParams))
 def _rewards(section: dict[str, Any]) -> RewardParams:
     params = RewardParams(**{f.name: _positive_int(section, f.name) for f in fields(RewardParams)})
     shares = (
-        params.miner_share_bps + params.stakers_share_bps + params.masternode_share_bps + params.treasury_share_bps
+        params.miner_share_bps
+        + params.stakers_share_bps
+        + params.masternode_share_bps
+        + params.treasury_share_bps
     )
     if shares != 10_000:
         raise InvalidPreset(f"reward shares sum to {shares} basis points, not 10,000")
@@ -215,8 +218,8 @@ def parse_preset(text: str) -> Preset:
     """Parse and check one preset file's TOML text."""
     try:
         raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidPreset(f"not TOML: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # TOMLDecodeError, over-long integers, deep nesting
+        raise InvalidPreset(f"not TOML: {type(exc).__name__}") from None
     name = raw.get("name")
     if not isinstance(name, str):
         raise InvalidPreset("name must be a string")

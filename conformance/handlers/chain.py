@@ -1,0 +1,348 @@
+"""Handlers of the ``chain`` flow (spec/chain/): proof of work, rewards, tickets, blocks, fork choice.
+
+JSON shapes (besides the general conventions of docs/vector-format.md):
+
+* a target, a chain's work and a cumulative work are 32-byte big-endian hex (they exceed 64 bits);
+  compact ``bits`` are JSON numbers;
+* a block or a header is its canonical encoding in hex (:func:`spec.chain.block.encode_block`);
+* a ticket is ``{"txid", "index", "purchase_height", "voting_key", "owner_key_hash"}``;
+* a block index entry is ``{"block_hash", "parent_hash", "height", "cumulative_work"}``.
+
+``apply_blocks`` starts from :func:`spec.chain.state.initial_state` (before genesis) and applies
+the blocks in order. An invalid sequence is rejected with the code of the first block that fails;
+the message names that block's position (``block 7: ...``). Invalid vectors are always a run of
+valid blocks followed by exactly one invalid block, so the failing block is the last one.
+"""
+
+from __future__ import annotations
+
+from conformance.jsonio import field, from_hex, hex_field, hex_list_field, int_field, to_hex
+from conformance.model import JSON, BadInput, Handler
+from spec.chain.block import (
+    Block,
+    BlockHeader,
+    block_hash,
+    decode_block,
+    decode_header,
+    encode_block,
+)
+from spec.chain.forkchoice import (
+    BlockIndexEntry,
+    FinalityCertificate,
+    check_reorganisation,
+    choose_tip,
+    verify_finality_certificate,
+)
+from spec.chain.pow import MAX_TARGET, encode_compact, next_bits, target_from_bits, work_of_target
+from spec.chain.rewards import block_subsidy, split_reward
+from spec.chain.state import BlockContext, ChainState, apply_block, initial_state
+from spec.chain.tickets import Ticket, live_tickets, next_ticket_price, select_voters
+from spec.errors import SpecError
+from spec.ledger.state import utxo_state_root
+from spec.ledger.transaction import OutPoint, txid, wtxid
+from spec.presets import Preset
+
+WORD_BYTES = 32
+
+
+def big_to_hex(value: int) -> str:
+    """A non-negative integer below 2**256 as 32-byte big-endian hex."""
+    return value.to_bytes(WORD_BYTES, "big").hex()
+
+
+def big_field(data: dict[str, JSON], name: str) -> int:
+    """A required 32-byte big-endian hex integer field."""
+    raw = hex_field(data, name)
+    if len(raw) != WORD_BYTES:
+        raise BadInput(f"{name} must be 32 bytes")
+    return int.from_bytes(raw, "big")
+
+
+def _bool_field(data: dict[str, JSON], name: str) -> bool:
+    value = field(data, name)
+    if not isinstance(value, bool):
+        raise BadInput(f"{name} must be a boolean")
+    return value
+
+
+def _objects(data: dict[str, JSON], name: str) -> list[dict[str, JSON]]:
+    value = field(data, name)
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise BadInput(f"{name} must be a list of objects")
+    return [item for item in value if isinstance(item, dict)]
+
+
+def _optional_hex(data: dict[str, JSON], name: str) -> bytes | None:
+    value = data.get(name)
+    return None if value is None else from_hex(value, name)
+
+
+def header_json(header: BlockHeader, preset: Preset) -> dict[str, JSON]:
+    """HDR-0: every header field, plus the block hash."""
+    return {
+        "block_hash": to_hex(block_hash(header, preset)),
+        "version": header.version,
+        "height": header.height,
+        "previous_block_hash": to_hex(header.previous_block_hash),
+        "merkle_root": to_hex(header.merkle_root),
+        "votes_root": to_hex(header.votes_root),
+        "state_root": to_hex(header.state_root),
+        "timestamp": header.timestamp,
+        "bits": header.bits,
+        "nonce": header.nonce,
+    }
+
+
+def _uint_field(data: dict[str, JSON], name: str, bits: int) -> int:
+    value = int_field(data, name)
+    if not 0 <= value < 1 << bits:
+        raise BadInput(f"{name} must fit {bits} bits unsigned")
+    return value
+
+
+def parse_ticket(item: dict[str, JSON]) -> Ticket:
+    """A pooled ticket from its JSON object."""
+    return Ticket(
+        OutPoint(hex_field(item, "txid"), _uint_field(item, "index", 32)),
+        int_field(item, "purchase_height"),
+        hex_field(item, "voting_key"),
+        hex_field(item, "owner_key_hash"),
+    )
+
+
+def _outpoint_json(outpoint: OutPoint) -> dict[str, JSON]:
+    return {"txid": to_hex(outpoint.txid), "index": outpoint.index}
+
+
+def parse_index(data: dict[str, JSON]) -> dict[bytes, BlockIndexEntry]:
+    """FORK-1: the block index of a JSON list of entries."""
+    index: dict[bytes, BlockIndexEntry] = {}
+    for item in _objects(data, "index"):
+        entry = BlockIndexEntry(
+            hex_field(item, "block_hash"),
+            hex_field(item, "parent_hash"),
+            int_field(item, "height"),
+            big_field(item, "cumulative_work"),
+        )
+        if entry.block_hash in index:
+            raise BadInput("index lists a block twice")
+        index[entry.block_hash] = entry
+    return index
+
+
+# --------------------------------------------------------------------------------------------
+# Proof of work (POW-1..4)
+# --------------------------------------------------------------------------------------------
+
+
+def handle_compact_target(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """POW-1/3: ``{"bits"}`` -> ``{"target", "work"}``; ``POW_INVALID_BITS`` or ``POW_TARGET_ABOVE_LIMIT``."""
+    target = target_from_bits(int_field(data, "bits"), preset)
+    return {"target": big_to_hex(target), "work": big_to_hex(work_of_target(target))}
+
+
+def handle_encode_compact(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """POW-1: ``{"target"}`` (nonzero) -> ``{"bits"}``, the canonical encoding (rounding down)."""
+    target = big_field(data, "target")
+    if not 1 <= target <= MAX_TARGET:
+        raise BadInput("target must be nonzero")
+    return {"bits": encode_compact(target)}
+
+
+def handle_next_bits(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """POW-4: ``{"height", "parent_bits", "timestamps"}`` -> ``{"bits"}``.
+
+    ``timestamps`` lists the timestamps of blocks ``0 .. height - 1`` (exactly ``height`` numbers).
+    """
+    height = int_field(data, "height")
+    raw = field(data, "timestamps")
+    if not isinstance(raw, list) or not all(isinstance(t, int) and not isinstance(t, bool) for t in raw):
+        raise BadInput("timestamps must be a list of integers")
+    timestamps = [t for t in raw if isinstance(t, int)]
+    if height < 0 or len(timestamps) != height:
+        raise BadInput("timestamps must hold exactly one timestamp per block below height")
+    return {"bits": next_bits(height, int_field(data, "parent_bits"), timestamps, preset)}
+
+
+# --------------------------------------------------------------------------------------------
+# Rewards (RWD-1/2)
+# --------------------------------------------------------------------------------------------
+
+
+def handle_block_subsidy(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """RWD-1: ``{"height"}`` -> ``{"subsidy"}``."""
+    height = int_field(data, "height")
+    if height < 0:
+        raise BadInput("height must be non-negative")
+    return {"subsidy": block_subsidy(height, preset)}
+
+
+def handle_split_reward(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """RWD-2: ``{"reward", "voters", "masternode_due"}`` -> the four shares.
+
+    Output: ``{"miner", "per_voter", "masternode", "treasury"}``.
+    """
+    reward, voters = int_field(data, "reward"), int_field(data, "voters")
+    if reward < 0 or voters < 0:
+        raise BadInput("reward and voters must be non-negative")
+    split = split_reward(reward, voters, _bool_field(data, "masternode_due"), preset)
+    return {
+        "miner": split.miner,
+        "per_voter": split.per_voter,
+        "masternode": split.masternode,
+        "treasury": split.treasury,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Tickets (POS-3, POS-5)
+# --------------------------------------------------------------------------------------------
+
+
+def handle_select_voters(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """POS-3: ``{"tickets", "parent_hash", "height"}`` -> ``{"selected": [{"txid", "index"}]}`` in order."""
+    pool: dict[OutPoint, Ticket] = {}
+    for item in _objects(data, "tickets"):
+        ticket = parse_ticket(item)
+        if ticket.outpoint in pool:
+            raise BadInput("tickets lists an outpoint twice")
+        pool[ticket.outpoint] = ticket
+    selected = select_voters(pool, hex_field(data, "parent_hash"), int_field(data, "height"), preset)
+    return {"selected": [_outpoint_json(t.outpoint) for t in selected]}
+
+
+def handle_ticket_price(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """POS-5: ``{"height", "price", "live_count"}`` -> ``{"price"}`` in force at ``height``."""
+    price = next_ticket_price(
+        int_field(data, "height"), int_field(data, "price"), int_field(data, "live_count"), preset
+    )
+    return {"price": price}
+
+
+# --------------------------------------------------------------------------------------------
+# Blocks (HDR-0, BLK-0) and the chain state transition
+# --------------------------------------------------------------------------------------------
+
+
+def handle_decode_header(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """HDR-0: ``{"bytes"}`` -> every header field and ``block_hash``, or a ``DECODE_*`` rejection."""
+    return header_json(decode_header(hex_field(data, "bytes"), preset), preset)
+
+
+def _block_json(block: Block, preset: Preset) -> dict[str, JSON]:
+    return {
+        **header_json(block.header, preset),
+        "size": len(encode_block(block, preset)),
+        "votes": [
+            {
+                "ticket_txid": to_hex(v.ticket_txid),
+                "ticket_index": v.ticket_index,
+                "parent_hash": to_hex(v.parent_hash),
+                "vote": v.vote,
+                "signature": to_hex(v.signature),
+            }
+            for v in block.votes
+        ],
+        "transactions": [
+            {"txid": to_hex(txid(tx, preset)), "wtxid": to_hex(wtxid(tx, preset))}
+            for tx in block.transactions
+        ],
+    }
+
+
+def handle_decode_block(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """BLK-0: ``{"bytes"}`` -> header fields, ``block_hash``, ``size``, ``votes`` and transaction ids."""
+    return _block_json(decode_block(hex_field(data, "bytes"), preset), preset)
+
+
+def state_json(state: ChainState, preset: Preset) -> dict[str, JSON]:
+    """The observable chain state after a block sequence (see docs/chain.md)."""
+    pool = sorted(state.tickets.values(), key=lambda t: t.outpoint)
+    return {
+        "tip_hash": to_hex(state.tip_hash),
+        "height": state.height,
+        "bits": state.bits,
+        "state_root": to_hex(utxo_state_root(state.utxos, preset)),
+        "cumulative_work": big_to_hex(state.cumulative_work),
+        "treasury": state.treasury,
+        "ticket_price": state.ticket_price,
+        "live_tickets": len(live_tickets(state.tickets, state.height + 1, preset)),
+        "ticket_pool": [{**_outpoint_json(t.outpoint), "purchase_height": t.purchase_height} for t in pool],
+        "utxo_count": len(state.utxos),
+        "utxo_value": sum(entry.output.value for entry in state.utxos.values()),
+    }
+
+
+def _masternode_payees(data: dict[str, JSON], count: int) -> list[bytes | None]:
+    raw = data.get("masternode_payees")
+    if raw is None:
+        return [None] * count
+    if not isinstance(raw, list) or len(raw) != count:
+        raise BadInput("masternode_payees must list one script (or null) per block")
+    return [None if item is None else from_hex(item, "masternode_payees") for item in raw]
+
+
+def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """HDR-*, BLK-*, POW-*, POS-*, RWD-*: apply ``blocks`` from the state before genesis.
+
+    ``{"blocks": [hex], "now": int (optional), "masternode_payees": [hex|null] (optional)}`` ->
+    the state after the last block (:func:`state_json`), or the code of the first failing block.
+    ``now`` is the validating node's clock for every block; absent, each block is validated with
+    ``now`` equal to its own timestamp.
+    """
+    blocks = hex_list_field(data, "blocks")
+    now = data.get("now")
+    if now is not None and (not isinstance(now, int) or isinstance(now, bool)):
+        raise BadInput("now must be an integer or null")
+    payees = _masternode_payees(data, len(blocks))
+    state = initial_state(preset)
+    for position, raw in enumerate(blocks):
+        try:
+            block = decode_block(raw, preset)
+            clock = block.header.timestamp if now is None else now
+            state = apply_block(state, block, BlockContext(clock, payees[position]), preset)
+        except SpecError as exc:
+            raise type(exc)(f"block {position}: {exc.detail}") from exc
+    return state_json(state, preset)
+
+
+# --------------------------------------------------------------------------------------------
+# Fork choice and finality (FORK-1..3)
+# --------------------------------------------------------------------------------------------
+
+
+def handle_choose_tip(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """FORK-1/2: ``{"index", "tips", "finalized"}`` -> ``{"tip"}`` (hex, or null if none is eligible)."""
+    tip = choose_tip(parse_index(data), hex_list_field(data, "tips"), _optional_hex(data, "finalized"))
+    return {"tip": None if tip is None else to_hex(tip)}
+
+
+def handle_check_reorganisation(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """FORK-2: ``{"index", "new_tip", "finalized"}`` -> ``{"ok": true}`` or ``FORK_FINALITY_VIOLATION``."""
+    check_reorganisation(parse_index(data), hex_field(data, "new_tip"), _optional_hex(data, "finalized"))
+    return {"ok": True}
+
+
+def handle_verify_finality_certificate(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """FORK-3: ``{"height", "block_hash", "signature", "quorum_public_key"}`` -> ``{"valid"}``."""
+    certificate = FinalityCertificate(
+        _uint_field(data, "height", 64), hex_field(data, "block_hash"), hex_field(data, "signature")
+    )
+    return {"valid": verify_finality_certificate(certificate, hex_field(data, "quorum_public_key"))}
+
+
+HANDLERS: dict[str, Handler] = {
+    "compact_target": handle_compact_target,
+    "encode_compact": handle_encode_compact,
+    "next_bits": handle_next_bits,
+    "block_subsidy": handle_block_subsidy,
+    "split_reward": handle_split_reward,
+    "select_voters": handle_select_voters,
+    "ticket_price": handle_ticket_price,
+    "decode_header": handle_decode_header,
+    "decode_block": handle_decode_block,
+    "apply_blocks": handle_apply_blocks,
+    "choose_tip": handle_choose_tip,
+    "check_reorganisation": handle_check_reorganisation,
+    "verify_finality_certificate": handle_verify_finality_certificate,
+}
