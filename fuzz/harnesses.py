@@ -34,6 +34,7 @@ from conformance.adapter import handle_request, parse_request, serve
 from conformance.handlers import FLOW_HANDLERS
 from conformance.handlers.encoding import parse_type
 from conformance.model import BadInput
+from fuzz.chain_harnesses import CHAIN_HARNESSES
 from fuzz.ledger_harnesses import LEDGER_HARNESSES
 from fuzz.script_harnesses import SCRIPT_HARNESSES
 from fuzz.trie_harnesses import TRIE_HARNESSES
@@ -126,16 +127,7 @@ def _is_tagged(ident: str) -> Callable[[BaseException], bool]:
     return lambda exc: isinstance(exc, AssertionError) and getattr(exc, "known_bug", None) == ident
 
 
-KNOWN_BUGS: tuple[KnownBug, ...] = (
-    KnownBug(
-        "BLS-PYECC-G1-X0",
-        "the G1 encodings with x = 0 (80 00..00, a0 00..00) get the same code from both backends but "
-        "different details: py_ecc refuses x = 0 as a malformed identity, reported as 'not on the curve', "
-        "while (0, +-2) is on the curve and arkworks says 'not in the prime-order subgroup'",
-        ("bls_backends",),
-        _is_tagged("BLS-PYECC-G1-X0"),
-    ),
-)
+KNOWN_BUGS: tuple[KnownBug, ...] = ()
 """Bugs found by these harnesses and not yet fixed in ``spec/`` or ``conformance/``.
 
 Fixed so far (their reproducers stay in the corpora as ``seed-fixed-<IDENT>*``): ENC-NESTED-OPTION
@@ -144,7 +136,8 @@ Fixed so far (their reproducers stay in the corpora as ``seed-fixed-<IDENT>*``):
 and ``RecursionError`` escaping ``parse_preset``), HANDLER-TYPE-DIGITS (``ValueError`` from a type
 length over 4300 digits), THRESHOLD-UNBOUNDED-DEGREE (an unbounded ``threshold`` in
 ``coefficients_from_seed`` requests), ADAPTER-JSON-ERRORS (``serve`` killed by a deeply nested or
-over-long-integer line; a segmentation fault at the recursion limit py_ecc sets).
+over-long-integer line; a segmentation fault at the recursion limit py_ecc sets), BLS-PYECC-G1-X0
+(the two backends named different rules for the G1 encodings with x = 0).
 """
 
 
@@ -615,10 +608,7 @@ def fuzz_bls_backends(data: bytes) -> None:
                 verdicts[name] = str(exc)
     if len(set(verdicts.values())) == 1:
         return
-    codes = {verdict.split(":")[0] for verdict in verdicts.values()}
-    x_is_zero = length == bls.PUBLIC_KEY_LENGTH and point[0] & 0x1F == 0 and not any(point[1:])
-    known = "BLS-PYECC-G1-X0" if len(codes) == 1 and x_is_zero else None
-    raise InvariantViolation(f"backends disagree on {point.hex()}: {verdicts}", known)
+    raise InvariantViolation(f"backends disagree on {point.hex()}: {verdicts}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -773,5 +763,6 @@ HARNESSES: dict[str, Harness] = {
     **SCRIPT_HARNESSES,
     **TRIE_HARNESSES,
     **LEDGER_HARNESSES,
+    **CHAIN_HARNESSES,
 }
 """Every harness by name (the names of the corpus directories ``fuzz/corpora/<name>/``)."""

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+from fuzz.chain_harnesses import chain_seeds
 from fuzz.harnesses import (
     CODEC_CASES,
     HARNESSES,
@@ -253,7 +254,7 @@ def _bls_backends() -> Seeds:
         "seed-g2-generator": b"\x01" + bls.G2_GENERATOR,
         "seed-g2-signature": b"\x01" + bls.sign(_secret(42), b"backend seed"),
         "seed-g1-off-curve": b"\x00" + bytes([0x80]) + bytes(46) + b"\x05",
-        "known-BLS-PYECC-G1-X0": b"\x00" + bytes([0x80]) + bytes(47),
+        "seed-fixed-bls-pyecc-g1-x0": b"\x00" + bytes([0x80]) + bytes(47),
     }
 
 
@@ -273,7 +274,12 @@ WRITERS: dict[str, Callable[[], Seeds]] = {
 }
 
 
-SEED_PROVIDERS: tuple[Callable[[], dict[str, Seeds]], ...] = (script_seeds, trie_seeds, ledger_seeds)
+SEED_PROVIDERS: tuple[Callable[[], dict[str, Seeds]], ...] = (
+    script_seeds,
+    trie_seeds,
+    ledger_seeds,
+    chain_seeds,
+)
 """Seed writers of harnesses registered from other modules (harness name -> files)."""
 
 

@@ -405,9 +405,7 @@ def test_ticket_bought_and_spent_in_one_block_is_locked() -> None:
         state, coin, owner, [TxOutput(price, voting_ticket_script(OWNERS[0]))], 10_000, CHAIN_PRESET
     )
     ticket = OutPoint(txid(buy, CHAIN_PRESET), 0)
-    with_ticket = ChainState(
-        **{**state.__dict__, "utxos": {**state.utxos, ticket: UtxoEntry(buy.outputs[0], 0, False)}}
-    )
+    with_ticket = replace(state, utxos={**state.utxos, ticket: UtxoEntry(buy.outputs[0], 0, False)})
     refund = spend(
         with_ticket, [ticket], [OWNERS[0]], [TxOutput(price - 1_000, OWNERS[0].script_pubkey)], CHAIN_PRESET
     )

@@ -71,6 +71,7 @@ from py_ecc.bls.g2_primitives import (
     subgroup_check,
 )
 from py_ecc.bls.hash_to_curve import hash_to_G2
+from py_ecc.fields import optimized_bls12_381_FQ as FQ
 from py_ecc.fields import optimized_bls12_381_FQ12 as FQ12
 from py_ecc.optimized_bls12_381.optimized_curve import Z1, Z2, add, multiply
 from py_ecc.optimized_bls12_381.optimized_pairing import final_exponentiate, pairing
@@ -190,7 +191,16 @@ class PyEccBackend(BlsBackend):
     name = "py_ecc"
 
     def g1_status(self, data: bytes) -> PointStatus:
-        """BLS-1 on py_ecc: decompress, then multiply by ``r``."""
+        """BLS-1 on py_ecc: decompress, then multiply by ``r``.
+
+        py_ecc's decompression refuses ``x = 0`` outright, but ``(0, +-2)`` lies on the curve (outside
+        the subgroup); that point is built directly so the verdict names the rule actually broken.
+        """
+        x = int.from_bytes(data, "big") & ((1 << 381) - 1)
+        if x == 0 and not data[0] & 0x40:
+            y = FIELD_MODULUS - 2 if data[0] & 0x20 else 2
+            on_curve_point = (FQ(0), FQ(y), FQ(1))
+            return PointStatus.VALID if subgroup_check(on_curve_point) else PointStatus.NOT_IN_SUBGROUP
         try:
             point = pubkey_to_G1(BLSPubkey(data))
         except ValueError:
