@@ -1,0 +1,168 @@
+"""The reference node's local operations: a data directory with a chain store, a wallet key and
+pending transactions; mining blocks from them. Networking, RPC and the devnet come later.
+
+Layout of a data directory:
+
+* ``node.sqlite`` -- the chain (reference/storage.py) plus a ``pending`` table of transactions
+  accepted by the spec's mempool rules and not yet mined;
+* ``wallet.seed`` -- the 32-byte Ed25519 seed of the node's single wallet key (created at ``init``
+  from the operating system's randomness; the node, unlike the spec, may use randomness);
+* ``preset`` -- the preset name.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from reference.miner import block_template, seal
+from reference.storage import ChainStore
+from spec.chain.block import Block
+from spec.chain.state import BlockContext, median_time_past
+from spec.crypto import ed25519
+from spec.errors import SpecError
+from spec.ledger.mempool import EMPTY_MEMPOOL, Mempool, admit
+from spec.ledger.transaction import (
+    SEQUENCE_FINAL,
+    OutPoint,
+    Transaction,
+    TxInput,
+    TxOutput,
+    decode_transaction,
+    encode_transaction,
+    signature_hash,
+)
+from spec.ledger.validation import LedgerContext
+from spec.presets import Preset, get_preset
+from spec.script import p2pkh_script, p2pkh_script_sig, script_hash
+
+PENDING_SCHEMA = "CREATE TABLE IF NOT EXISTS pending (position INTEGER PRIMARY KEY, data BLOB NOT NULL)"
+
+
+@dataclass(frozen=True)
+class Wallet:
+    """One Ed25519 key paying to P2PKH."""
+
+    seed: bytes
+
+    @property
+    def public_key(self) -> bytes:
+        return ed25519.public_key_from_seed(self.seed)
+
+    @property
+    def key_hash(self) -> bytes:
+        """The P2PKH key hash, shown to users as the hex 'address' (no address format is specified yet)."""
+        return script_hash(self.public_key)
+
+    @property
+    def script_pubkey(self) -> bytes:
+        return p2pkh_script(self.key_hash)
+
+
+class Node:
+    """A data directory opened for local work."""
+
+    def __init__(self, datadir: Path) -> None:
+        self.datadir = datadir
+        self.preset: Preset = get_preset((datadir / "preset").read_text().strip())
+        self.store = ChainStore(datadir / "node.sqlite", self.preset)
+        self.store.db.execute(PENDING_SCHEMA)
+        self.wallet = Wallet((datadir / "wallet.seed").read_bytes())
+
+    @staticmethod
+    def init(datadir: Path, preset_name: str) -> Node:
+        """Create a data directory (fails if it already holds a node)."""
+        get_preset(preset_name)
+        datadir.mkdir(parents=True, exist_ok=True)
+        if (datadir / "wallet.seed").exists():
+            raise FileExistsError(f"{datadir} already holds a node")
+        (datadir / "preset").write_text(preset_name + "\n")
+        (datadir / "wallet.seed").write_bytes(os.urandom(32))
+        return Node(datadir)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def pending(self) -> list[Transaction]:
+        """Transactions waiting to be mined, in arrival order."""
+        rows = self.store.db.execute("SELECT data FROM pending ORDER BY position")
+        return [decode_transaction(bytes(data), self.preset) for (data,) in rows]
+
+    def mempool(self) -> Mempool:
+        """The spec mempool holding the pending transactions that are still valid on the tip."""
+        pool = EMPTY_MEMPOOL
+        state = self.store.state
+        context = LedgerContext(state.height + 1, median_time_past(state.timestamps, self.preset))
+        for tx in self.pending():
+            try:
+                pool, _ = admit(pool, tx, state.utxos, context, self.preset)
+            except SpecError:  # a pending transaction invalidated by a block is dropped
+                continue
+        return pool
+
+    def balance(self) -> int:
+        """Atoms in confirmed outputs paying to the wallet."""
+        script = self.wallet.script_pubkey
+        return sum(
+            e.output.value for e in self.store.state.utxos.values() if e.output.script_pubkey == script
+        )
+
+    def send(self, key_hash: bytes, amount: int, fee: int) -> Transaction:
+        """Build, sign and queue a payment of ``amount`` atoms to P2PKH ``key_hash`` (spec-validated)."""
+        state = self.store.state
+        script = self.wallet.script_pubkey
+        height = state.height + 1
+        maturity = self.preset.ledger.coinbase_maturity
+        coins = sorted(
+            (o, e)
+            for o, e in state.utxos.items()
+            if e.output.script_pubkey == script and (not e.is_coinbase or height - e.height >= maturity)
+        )
+        chosen: list[tuple[OutPoint, TxOutput]] = []
+        total = 0
+        for outpoint, entry in coins:
+            if total >= amount + fee or len(chosen) >= self.preset.script.max_sigops_per_tx:
+                break
+            chosen.append((outpoint, entry.output))
+            total += entry.output.value
+        if total < amount + fee:
+            raise ValueError(f"the wallet has {total} spendable atoms in reach, needs {amount + fee}")
+        outputs = [TxOutput(amount, p2pkh_script(key_hash))]
+        if total - amount - fee > 0:
+            outputs.append(TxOutput(total - amount - fee, script))
+        unsigned = Transaction(
+            1, tuple(TxInput(o, b"", SEQUENCE_FINAL) for o, _ in chosen), tuple(outputs), 0
+        )
+        inputs = tuple(
+            TxInput(
+                outpoint,
+                p2pkh_script_sig(
+                    ed25519.sign(self.wallet.seed, signature_hash(unsigned, index, spent, self.preset)),
+                    self.wallet.public_key,
+                ),
+                SEQUENCE_FINAL,
+            )
+            for index, (outpoint, spent) in enumerate(chosen)
+        )
+        tx = Transaction(1, inputs, tuple(outputs), 0)
+        context = LedgerContext(height, median_time_past(state.timestamps, self.preset))
+        admit(self.mempool(), tx, state.utxos, context, self.preset)  # raises a SpecError if invalid
+        self.store.db.execute("INSERT INTO pending (data) VALUES (?)", (encode_transaction(tx, self.preset),))
+        return tx
+
+    def mine_block(self, timestamp: int, progress: Callable[[int], None] | None = None) -> Block:
+        """Mine one block on the tip with the pending transactions and store it."""
+        state = self.store.state
+        context = BlockContext(now=timestamp)
+        template = block_template(
+            state, self.mempool(), self.wallet.script_pubkey, timestamp, {}, context, self.preset
+        )
+        block = seal(template, self.preset, progress=progress)
+        if block is None:
+            raise RuntimeError("no nonce found")
+        self.store.import_block(block, context)
+        mined = {encode_transaction(tx, self.preset) for tx in block.transactions[1:]}
+        self.store.db.executemany("DELETE FROM pending WHERE data = ?", [(data,) for data in mined])
+        return block
