@@ -8,6 +8,7 @@ rusty status DATADIR                     height, tip, balance, pending transacti
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -15,7 +16,9 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from reference.daemon import rpc_port_of, serve_forever
 from reference.node import Node
+from reference.rpc import RpcError, call
 from spec.errors import SpecError
 from spec.presets import PRESET_NAMES
 
@@ -101,6 +104,36 @@ def status(datadir: Path) -> None:
         )
     )
     node.close()
+
+
+@main.command()
+@_datadir
+@click.option(
+    "--rpc-port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 picks a free port."
+)
+@click.option("--mine-every", type=float, default=None, help="Devnet: mine a block every this many seconds.")
+def node(datadir: Path, rpc_port: int, mine_every: float | None) -> None:
+    """Run the node: JSON-RPC on 127.0.0.1 with cookie auth, optional devnet mining."""
+    serve_forever(datadir, rpc_port, mine_every)
+
+
+@main.command(name="call")
+@_datadir
+@click.argument("method")
+@click.argument("params", nargs=-1)
+def call_command(datadir: Path, method: str, params: tuple[str, ...]) -> None:
+    """Call a running node's RPC METHOD; each PARAM is parsed as JSON if it can be, else a string."""
+    values: list[object] = []
+    for param in params:
+        try:
+            values.append(json.loads(param))
+        except ValueError:
+            values.append(param)
+    try:
+        result = asyncio.run(call(rpc_port_of(datadir), datadir, method, *values))
+    except RpcError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message} {exc.data or ''}") from None
+    click.echo(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -147,15 +147,25 @@ class Node:
             for index, (outpoint, spent) in enumerate(chosen)
         )
         tx = Transaction(1, inputs, tuple(outputs), 0)
-        context = LedgerContext(height, median_time_past(state.timestamps, self.preset))
-        admit(self.mempool(), tx, state.utxos, context, self.preset)  # raises a SpecError if invalid
-        self.store.db.execute("INSERT INTO pending (data) VALUES (?)", (encode_transaction(tx, self.preset),))
+        self.queue(tx)
         return tx
 
-    def mine_block(self, timestamp: int, progress: Callable[[int], None] | None = None) -> Block:
-        """Mine one block on the tip with the pending transactions and store it."""
+    def queue(self, tx: Transaction) -> None:
+        """MEMPOOL-1..3 on the tip; store ``tx`` as pending if the spec admits it (else its SpecError)."""
         state = self.store.state
-        context = BlockContext(now=timestamp)
+        context = LedgerContext(state.height + 1, median_time_past(state.timestamps, self.preset))
+        admit(self.mempool(), tx, state.utxos, context, self.preset)
+        self.store.db.execute("INSERT INTO pending (data) VALUES (?)", (encode_transaction(tx, self.preset),))
+
+    def next_timestamp(self, now: int) -> int:
+        """The clock time, raised if needed to one second above the median time past (HDR-3)."""
+        return max(now, median_time_past(self.store.state.timestamps, self.preset) + 1)
+
+    def mine_block(self, now: int, progress: Callable[[int], None] | None = None) -> Block:
+        """Mine one block on the tip with the pending transactions and store it (``now``: the clock)."""
+        state = self.store.state
+        timestamp = self.next_timestamp(now)
+        context = BlockContext(now=now)
         template = block_template(
             state, self.mempool(), self.wallet.script_pubkey, timestamp, {}, context, self.preset
         )

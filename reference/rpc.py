@@ -1,0 +1,243 @@
+"""JSON-RPC 2.0 over HTTP, bound to localhost, with cookie authentication (aiohttp).
+
+At start the server writes ``DATADIR/.cookie`` (mode 0600) holding ``__cookie__:<64 hex chars>``,
+fresh random bytes each start; a client authenticates with HTTP Basic using that user and
+password, as Bitcoin Core's cookie does. Only 127.0.0.1 is bound.
+
+Methods (``params`` is a JSON array):
+
+| method | params | result |
+|---|---|---|
+| ``getblockcount`` | | height of the tip (-1 before genesis) |
+| ``getbestblockhash`` | | tip hash (hex) |
+| ``getblock`` | ``height`` | the block at that height of the best chain (hex) |
+| ``getstatus`` | | height, tip, UTXO count, live tickets, treasury, balance, pending |
+| ``getbalance`` | | the wallet's confirmed atoms |
+| ``getnewaddress`` | | the wallet's key hash (hex) |
+| ``sendtoaddress`` | ``key_hash``, ``amount``, ``fee`` | queues a signed payment, returns its txid |
+| ``sendrawtransaction`` | ``hex`` | queues a transaction after the spec's mempool checks, returns its txid |
+| ``generate`` | ``count`` | devnet only: mines ``count`` blocks, returns their hashes |
+
+A protocol rejection is JSON-RPC error ``-25`` with ``data.code`` = the stable spec error code.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+import os
+import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from reference.node import Node
+from spec.chain.block import encode_block
+from spec.errors import SpecError
+from spec.ledger.transaction import decode_transaction, txid
+
+COOKIE_USER = "__cookie__"
+PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS = -32700, -32600, -32601, -32602
+REJECTED = -25
+MAX_REQUEST_BYTES = 8 * 1024 * 1024
+
+
+class RpcError(Exception):
+    """A JSON-RPC error to return to the caller."""
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data
+
+
+def write_cookie(datadir: Path) -> str:
+    """Create a fresh cookie file; return the password."""
+    password = secrets.token_hex(32)
+    path = datadir / ".cookie"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(f"{COOKIE_USER}:{password}")
+    return password
+
+
+def read_cookie(datadir: Path) -> tuple[str, str]:
+    """``(user, password)`` from a node's cookie file."""
+    user, _, password = (datadir / ".cookie").read_text().partition(":")
+    return user, password
+
+
+class RpcServer:
+    """The RPC methods of one node."""
+
+    def __init__(self, node: Node, mine: Callable[[int], Awaitable[list[str]]] | None = None) -> None:
+        self.node = node
+        self.password = write_cookie(node.datadir)
+        self.mine = mine
+        self.methods: dict[str, Callable[[list[Any]], Awaitable[Any]]] = {
+            "getblockcount": self.getblockcount,
+            "getbestblockhash": self.getbestblockhash,
+            "getblock": self.getblock,
+            "getstatus": self.getstatus,
+            "getbalance": self.getbalance,
+            "getnewaddress": self.getnewaddress,
+            "sendtoaddress": self.sendtoaddress,
+            "sendrawtransaction": self.sendrawtransaction,
+            "generate": self.generate,
+        }
+
+    def authorized(self, header: str | None) -> bool:
+        """Whether an ``Authorization`` header carries the cookie (constant-time comparison)."""
+        if header is None or not header.startswith("Basic "):
+            return False
+        try:
+            decoded = base64.b64decode(header[6:], validate=True).decode()
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return hmac.compare_digest(decoded, f"{COOKIE_USER}:{self.password}")
+
+    async def getblockcount(self, params: list[Any]) -> int:
+        return self.node.store.state.height
+
+    async def getbestblockhash(self, params: list[Any]) -> str:
+        return self.node.store.state.tip_hash.hex()
+
+    async def getblock(self, params: list[Any]) -> str:
+        height = _int_param(params, 0)
+        for block in self.node.store.best_chain():
+            if block.header.height == height:
+                return encode_block(block, self.node.preset).hex()
+        raise RpcError(INVALID_PARAMS, f"no block at height {height}")
+
+    async def getstatus(self, params: list[Any]) -> dict[str, Any]:
+        state = self.node.store.state
+        return {
+            "preset": self.node.preset.name,
+            "height": state.height,
+            "tip": state.tip_hash.hex(),
+            "utxos": len(state.utxos),
+            "live_tickets": len(state.tickets),
+            "treasury": state.treasury,
+            "balance": self.node.balance(),
+            "pending": len(self.node.pending()),
+        }
+
+    async def getbalance(self, params: list[Any]) -> int:
+        return self.node.balance()
+
+    async def getnewaddress(self, params: list[Any]) -> str:
+        return self.node.wallet.key_hash.hex()
+
+    async def sendtoaddress(self, params: list[Any]) -> str:
+        try:
+            key_hash = bytes.fromhex(str(params[0]))
+        except (IndexError, ValueError):
+            raise RpcError(INVALID_PARAMS, "key_hash must be hex") from None
+        amount = _int_param(params, 1)
+        fee = _int_param(params, 2) if len(params) > 2 else 1_000
+        try:
+            tx = self.node.send(key_hash, amount, fee)
+        except ValueError as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+        return txid(tx, self.node.preset).hex()
+
+    async def sendrawtransaction(self, params: list[Any]) -> str:
+        try:
+            raw = bytes.fromhex(str(params[0]))
+        except (IndexError, ValueError):
+            raise RpcError(INVALID_PARAMS, "a hex transaction is required") from None
+        tx = decode_transaction(raw, self.node.preset)
+        self.node.queue(tx)
+        return txid(tx, self.node.preset).hex()
+
+    async def generate(self, params: list[Any]) -> list[str]:
+        if self.mine is None or self.node.preset.name != "devnet":
+            raise RpcError(METHOD_NOT_FOUND, "generate is available on devnet nodes only")
+        return await self.mine(_int_param(params, 0))
+
+    async def dispatch(self, request: Any) -> dict[str, Any]:
+        """One JSON-RPC request object to one response object."""
+        request_id = request.get("id") if isinstance(request, dict) else None
+        try:
+            if not isinstance(request, dict) or not isinstance(request.get("method"), str):
+                raise RpcError(INVALID_REQUEST, "a JSON-RPC request object is required")
+            params = request.get("params", [])
+            if not isinstance(params, list):
+                raise RpcError(INVALID_PARAMS, "params must be an array")
+            method = self.methods.get(request["method"])
+            if method is None:
+                raise RpcError(METHOD_NOT_FOUND, f"unknown method {request['method']!r}")
+            try:
+                result = await method(params)
+            except SpecError as exc:
+                raise RpcError(REJECTED, str(exc), {"code": exc.code}) from None
+        except RpcError as exc:
+            error: dict[str, Any] = {"code": exc.code, "message": exc.message}
+            if exc.data is not None:
+                error["data"] = exc.data
+            return {"jsonrpc": "2.0", "id": request_id, "error": error}
+        return {"jsonrpc": "2.0", "id": request_id, "result": result}
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """The HTTP endpoint."""
+        if not self.authorized(request.headers.get("Authorization")):
+            return web.Response(status=401, headers={"WWW-Authenticate": 'Basic realm="rusty"'})
+        body = await request.read()
+        try:
+            payload = json.loads(body)
+        except (ValueError, RecursionError):
+            return web.json_response(
+                {"jsonrpc": "2.0", "id": None, "error": {"code": PARSE_ERROR, "message": "not JSON"}}
+            )
+        return web.json_response(await self.dispatch(payload))
+
+
+def basic_auth_header(user: str, password: str) -> str:
+    """The HTTP Basic ``Authorization`` header value."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def _int_param(params: list[Any], position: int) -> int:
+    value = params[position] if len(params) > position else None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise RpcError(INVALID_PARAMS, f"parameter {position} must be an integer")
+    return value
+
+
+async def start_rpc(server: RpcServer, port: int) -> web.AppRunner:
+    """Serve ``server`` on 127.0.0.1:``port`` (0 picks a free port; see ``bound_port``)."""
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+    app.router.add_post("/", server.handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    return runner
+
+
+def bound_port(runner: web.AppRunner) -> int:
+    """The port an RPC runner listens on."""
+    for address in runner.addresses:
+        if isinstance(address, tuple):
+            return int(address[1])
+    raise RuntimeError("the RPC server is not listening")
+
+
+async def call(port: int, datadir: Path, method: str, *params: Any) -> Any:
+    """A client call (used by the CLI and tests): the result, or ``RpcError``."""
+    user, password = read_cookie(datadir)
+    headers = {"Authorization": basic_auth_header(user, password)}
+    async with aiohttp.ClientSession() as session:
+        payload = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
+        async with session.post(f"http://127.0.0.1:{port}/", json=payload, headers=headers) as response:
+            response.raise_for_status()
+            answer = await response.json()
+    if "error" in answer:
+        error = answer["error"]
+        raise RpcError(int(error["code"]), str(error["message"]), error.get("data"))
+    return answer["result"]
