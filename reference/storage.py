@@ -1,28 +1,39 @@
-"""SQLite storage of the reference node: blocks, the best-chain index, UTXO set and ticket pool.
+"""SQLite storage of the reference node: blocks, block index, best chain, UTXO set, ticket pool, undo.
 
-The node never decides validity here: :meth:`ChainStore.import_block` asks
-:func:`spec.chain.state.apply_block` for the next state and then writes the *difference* between
-the two states in one SQLite transaction. Either the whole block is stored (block, index row,
-UTXO and ticket changes, chain metadata) or none of it is, so after a crash at any instant the
-store holds exactly the states after blocks ``0..k`` for some ``k``: reopening it gives the same
-state as replaying those ``k + 1`` blocks with the spec (tested with ``kill -9`` in
-``tests/test_reference_storage.py``).
+The node never decides validity here: connecting a block asks :func:`spec.chain.state.apply_block`
+for the next state, and the store writes the *difference* between the two states, together with
+the undo record that reverses it, in one SQLite transaction. Either a block is connected entirely
+(block, best-chain row, UTXO and ticket changes, chain metadata, undo) or not at all, so after a
+crash at any instant the store holds exactly the state after blocks ``0..k`` of its best chain;
+reopening it gives the same state as replaying them with the spec (``tests/test_reference_storage.py``
+kills the importer with ``kill -9`` to check this).
 
-Durability: WAL journal with ``synchronous=FULL``, so a committed block survives power loss too.
+Side branches: a block whose parent is known but is not the tip is stored with its header checked
+(proof of work, spec.chain.pow) and its cumulative work. :meth:`ChainStore.accept_block` then asks
+the spec's fork choice (:func:`spec.chain.forkchoice.choose_tip`) for the best tip; if it is on
+another branch the store disconnects blocks down to the fork point with their undo records and
+connects the new branch, validating every block; a block that fails is marked invalid (with its
+descendants) and the previous best branch is restored.
+
+Durability: WAL journal with ``synchronous=FULL``.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from spec.chain.block import Block, decode_block, encode_block
-from spec.chain.state import BlockContext, ChainState, apply_block, initial_state
+from spec.chain.block import Block, block_hash, decode_block, encode_block
+from spec.chain.forkchoice import BlockIndexEntry, check_reorganisation, choose_tip
+from spec.chain.pow import check_proof_of_work, decode_compact, work_of_target
+from spec.chain.state import GENESIS_PARENT, BlockContext, ChainState, apply_block, initial_state
 from spec.chain.tickets import Ticket
+from spec.errors import SpecError
 from spec.ledger.state import decode_entry, decode_outpoint, encode_entry, encode_outpoint
 from spec.ledger.transaction import OutPoint
-from spec.ledger.utxo import UtxoEntry
 from spec.presets import Preset
 
 SCHEMA = """
@@ -31,6 +42,8 @@ CREATE TABLE IF NOT EXISTS blocks (
     height INTEGER NOT NULL,
     parent BLOB NOT NULL,
     timestamp INTEGER NOT NULL,
+    work TEXT NOT NULL,
+    invalid INTEGER NOT NULL DEFAULT 0,
     data BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS best_chain (height INTEGER PRIMARY KEY, hash BLOB NOT NULL);
@@ -41,19 +54,19 @@ CREATE TABLE IF NOT EXISTS tickets (
     voting_key BLOB NOT NULL,
     owner_key_hash BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS undo (hash BLOB PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 
 _META_INTS = ("height", "bits", "ticket_price", "treasury", "cumulative_work")
 
 
-def _diff(
-    before: Mapping[OutPoint, object], after: Mapping[OutPoint, object]
-) -> tuple[list[OutPoint], list[OutPoint]]:
-    """Keys removed from ``before`` and keys added or changed in ``after``."""
-    removed = [k for k in before if k not in after]
-    added = [k for k, v in after.items() if before.get(k) != v]
-    return removed, added
+@dataclass(frozen=True)
+class Accepted:
+    """What :meth:`ChainStore.accept_block` did with a block."""
+
+    outcome: str  # "connected" | "side_branch" | "reorganised" | "duplicate" | "orphan" | "invalid"
+    error: str | None = None
 
 
 class ChainStore:
@@ -70,20 +83,17 @@ class ChainStore:
 
     @property
     def state(self) -> ChainState:
-        """The state after the best stored block (``initial_state`` for an empty store)."""
+        """The state after the best connected block (``initial_state`` for an empty store)."""
         return self._state
 
     def close(self) -> None:
         """Close the database."""
         self.db.close()
 
-    # ---------------------------------------------------------------------------- reading
-
-    def _meta(self) -> dict[str, bytes]:
-        return {str(k): bytes(v) for k, v in self.db.execute("SELECT key, value FROM meta")}
+    # ------------------------------------------------------------------------------- reading
 
     def _load_state(self) -> ChainState:
-        meta = self._meta()
+        meta = {str(k): bytes(v) for k, v in self.db.execute("SELECT key, value FROM meta")}
         if "tip_hash" not in meta:
             return initial_state(self.preset)
         ints = {name: int(meta[name].decode()) for name in _META_INTS}
@@ -116,75 +126,251 @@ class ChainStore:
         )
 
     def best_chain(self) -> Iterator[Block]:
-        """The stored blocks of the best chain, genesis first."""
+        """The connected blocks of the best chain, genesis first."""
         for (data,) in self.db.execute(
             "SELECT b.data FROM best_chain c JOIN blocks b ON b.hash = c.hash ORDER BY c.height"
         ):
             yield decode_block(bytes(data), self.preset)
 
-    # ---------------------------------------------------------------------------- writing
+    def best_hashes(self) -> list[bytes]:
+        """Hashes of the best chain by height."""
+        return [bytes(h) for (h,) in self.db.execute("SELECT hash FROM best_chain ORDER BY height")]
+
+    def block(self, hash_: bytes) -> Block | None:
+        """A stored block by hash."""
+        row = self.db.execute("SELECT data FROM blocks WHERE hash = ?", (hash_,)).fetchone()
+        return None if row is None else decode_block(bytes(row[0]), self.preset)
+
+    def has_block(self, hash_: bytes) -> bool:
+        """Whether the block is stored (valid, side-branch or invalid)."""
+        return self.db.execute("SELECT 1 FROM blocks WHERE hash = ?", (hash_,)).fetchone() is not None
+
+    def block_index(self) -> dict[bytes, BlockIndexEntry]:
+        """Every stored block not known to be invalid, as fork choice sees it."""
+        return {
+            bytes(h): BlockIndexEntry(bytes(h), bytes(p), int(height), int(work, 16))
+            for h, p, height, work in self.db.execute(
+                "SELECT hash, parent, height, work FROM blocks WHERE invalid = 0"
+            )
+        }
+
+    # ------------------------------------------------------------------------------- writing
+
+    def _write_block_row(self, block: Block, work: int) -> bytes:
+        hash_ = block_hash(block.header, self.preset)
+        self.db.execute(
+            "INSERT OR IGNORE INTO blocks (hash, height, parent, timestamp, work, data) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                hash_,
+                block.header.height,
+                block.header.previous_block_hash,
+                block.header.timestamp,
+                f"{work:x}",
+                encode_block(block, self.preset),
+            ),
+        )
+        return hash_
+
+    def _write_state_change(self, before: ChainState, after: ChainState) -> dict[str, object]:
+        """Write ``after`` over ``before`` (inside a transaction); return the undo record."""
+        removed_utxos = [o for o in before.utxos if o not in after.utxos]
+        added_utxos = [o for o, e in after.utxos.items() if before.utxos.get(o) != e]
+        removed_tickets = [o for o in before.tickets if o not in after.tickets]
+        added_tickets = [o for o, t in after.tickets.items() if before.tickets.get(o) != t]
+        enc = self.preset
+        self.db.executemany(
+            "DELETE FROM utxos WHERE outpoint = ?", [(encode_outpoint(o, enc),) for o in removed_utxos]
+        )
+        self.db.executemany(
+            "INSERT OR REPLACE INTO utxos (outpoint, entry) VALUES (?, ?)",
+            [(encode_outpoint(o, enc), encode_entry(after.utxos[o], enc)) for o in added_utxos],
+        )
+        self.db.executemany(
+            "DELETE FROM tickets WHERE outpoint = ?", [(encode_outpoint(o, enc),) for o in removed_tickets]
+        )
+        self.db.executemany(
+            "INSERT OR REPLACE INTO tickets (outpoint, purchase_height, voting_key, owner_key_hash) "
+            "VALUES (?, ?, ?, ?)",
+            [
+                (encode_outpoint(o, enc), t.purchase_height, t.voting_key, t.owner_key_hash)
+                for o, t in ((o, after.tickets[o]) for o in added_tickets)
+            ],
+        )
+        self._write_meta(after)
+        return {
+            "utxos": [
+                [encode_outpoint(o, enc).hex(), encode_entry(before.utxos[o], enc).hex()]
+                for o in removed_utxos
+            ],
+            "created": [encode_outpoint(o, enc).hex() for o in added_utxos if o not in before.utxos],
+            "tickets": [
+                [encode_outpoint(o, enc).hex(), t.purchase_height, t.voting_key.hex(), t.owner_key_hash.hex()]
+                for o, t in ((o, before.tickets[o]) for o in removed_tickets)
+            ],
+            "bought": [encode_outpoint(o, enc).hex() for o in added_tickets if o not in before.tickets],
+            "meta": {"tip_hash": before.tip_hash.hex(), **{n: str(getattr(before, n)) for n in _META_INTS}},
+        }
+
+    def _write_meta(self, state: ChainState) -> None:
+        meta: dict[str, bytes] = {"tip_hash": state.tip_hash}
+        meta.update({name: str(getattr(state, name)).encode() for name in _META_INTS})
+        self.db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(meta.items()))
 
     def import_block(self, block: Block, context: BlockContext) -> ChainState:
-        """Validate ``block`` on the tip with the spec and store it atomically; return the new state."""
+        """Connect ``block`` on the tip (validated by the spec) atomically; return the new state."""
         before = self._state
         after = apply_block(before, block, context, self.preset)
-        removed_utxos, added_utxos = _diff(before.utxos, after.utxos)
-        removed_tickets, added_tickets = _diff(before.tickets, after.tickets)
-        header = block.header
         self.db.execute("BEGIN IMMEDIATE")
         try:
+            hash_ = self._write_block_row(block, after.cumulative_work)
+            self.db.execute("UPDATE blocks SET invalid = 0 WHERE hash = ?", (hash_,))
             self.db.execute(
-                "INSERT OR REPLACE INTO blocks (hash, height, parent, timestamp, data) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (
-                    after.tip_hash,
-                    header.height,
-                    header.previous_block_hash,
-                    header.timestamp,
-                    encode_block(block, self.preset),
-                ),
+                "INSERT OR REPLACE INTO best_chain (height, hash) VALUES (?, ?)", (block.header.height, hash_)
             )
+            undo = self._write_state_change(before, after)
             self.db.execute(
-                "INSERT OR REPLACE INTO best_chain (height, hash) VALUES (?, ?)",
-                (header.height, after.tip_hash),
+                "INSERT OR REPLACE INTO undo (hash, data) VALUES (?, ?)", (hash_, json.dumps(undo))
             )
-            self.db.executemany(
-                "DELETE FROM utxos WHERE outpoint = ?",
-                [(encode_outpoint(o, self.preset),) for o in removed_utxos],
-            )
-            self.db.executemany(
-                "INSERT OR REPLACE INTO utxos (outpoint, entry) VALUES (?, ?)",
-                [
-                    (encode_outpoint(o, self.preset), encode_entry(after.utxos[o], self.preset))
-                    for o in added_utxos
-                ],
-            )
-            self.db.executemany(
-                "DELETE FROM tickets WHERE outpoint = ?",
-                [(encode_outpoint(o, self.preset),) for o in removed_tickets],
-            )
-            self.db.executemany(
-                "INSERT OR REPLACE INTO tickets (outpoint, purchase_height, voting_key, owner_key_hash) "
-                "VALUES (?, ?, ?, ?)",
-                [
-                    (
-                        encode_outpoint(o, self.preset),
-                        after.tickets[o].purchase_height,
-                        after.tickets[o].voting_key,
-                        after.tickets[o].owner_key_hash,
-                    )
-                    for o in added_tickets
-                ],
-            )
-            meta: dict[str, bytes] = {"tip_hash": after.tip_hash}
-            meta.update({name: str(getattr(after, name)).encode() for name in _META_INTS})
-            self.db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(meta.items()))
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
         self._state = after
         return after
+
+    def disconnect_tip(self) -> ChainState:
+        """Undo the tip block atomically (it stays stored as a side-branch block); return the new state."""
+        tip = self._state.tip_hash
+        row = self.db.execute("SELECT data FROM undo WHERE hash = ?", (tip,)).fetchone()
+        if row is None:
+            raise RuntimeError("no block to disconnect")
+        undo = json.loads(row[0])
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany(
+                "DELETE FROM utxos WHERE outpoint = ?", [(bytes.fromhex(o),) for o in undo["created"]]
+            )
+            self.db.executemany(
+                "INSERT OR REPLACE INTO utxos (outpoint, entry) VALUES (?, ?)",
+                [(bytes.fromhex(o), bytes.fromhex(e)) for o, e in undo["utxos"]],
+            )
+            self.db.executemany(
+                "DELETE FROM tickets WHERE outpoint = ?", [(bytes.fromhex(o),) for o in undo["bought"]]
+            )
+            self.db.executemany(
+                "INSERT OR REPLACE INTO tickets (outpoint, purchase_height, voting_key, owner_key_hash) "
+                "VALUES (?, ?, ?, ?)",
+                [(bytes.fromhex(o), h, bytes.fromhex(v), bytes.fromhex(w)) for o, h, v, w in undo["tickets"]],
+            )
+            meta = undo["meta"]
+            self.db.execute("DELETE FROM best_chain WHERE height = ?", (self._state.height,))
+            self.db.execute("DELETE FROM undo WHERE hash = ?", (tip,))
+            if self._state.height == 0:
+                self.db.execute("DELETE FROM meta")
+            else:
+                rows = [("tip_hash", bytes.fromhex(meta["tip_hash"]))]
+                rows += [(name, str(meta[name]).encode()) for name in _META_INTS]
+                self.db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", rows)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self._state = self._load_state()
+        return self._state
+
+    def _mark_invalid(self, hash_: bytes) -> None:
+        """Mark a block and every stored descendant invalid."""
+        pending = [hash_]
+        while pending:
+            current = pending.pop()
+            self.db.execute("UPDATE blocks SET invalid = 1 WHERE hash = ?", (current,))
+            pending.extend(
+                bytes(h) for (h,) in self.db.execute("SELECT hash FROM blocks WHERE parent = ?", (current,))
+            )
+
+    def _branch(self, tip: bytes, index: Mapping[bytes, BlockIndexEntry]) -> list[bytes]:
+        """Hashes from the first block not on the best chain up to ``tip``."""
+        best = set(self.best_hashes())
+        branch: list[bytes] = []
+        current = tip
+        while current in index and current not in best:
+            branch.append(current)
+            current = index[current].parent_hash
+        return list(reversed(branch))
+
+    def accept_block(self, block: Block, now: int, finalized: bytes | None = None) -> Accepted:
+        """Store ``block`` and follow the best valid chain (FORK-1/2), reorganising if needed."""
+        hash_ = block_hash(block.header, self.preset)
+        if self.has_block(hash_):
+            return Accepted("duplicate")
+        parent = block.header.previous_block_hash
+        if block.header.height == self._state.height + 1 and parent == self._state.tip_hash:
+            try:
+                self.import_block(block, BlockContext(now=now))
+            except SpecError as exc:
+                return Accepted("invalid", exc.code)
+            return Accepted("connected")
+        index = self.block_index()
+        parent_entry = index.get(parent)
+        if parent == GENESIS_PARENT:
+            parent_entry = BlockIndexEntry(GENESIS_PARENT, GENESIS_PARENT, -1, 0)
+        if parent_entry is None or parent_entry.height + 1 != block.header.height:
+            return Accepted("orphan")
+        try:
+            check_proof_of_work(hash_, block.header.bits, self.preset)
+        except SpecError as exc:
+            return Accepted("invalid", exc.code)
+        work = parent_entry.cumulative_work + work_of_target(decode_compact(block.header.bits))
+        self.db.execute("BEGIN IMMEDIATE")
+        self._write_block_row(block, work)
+        self.db.execute("COMMIT")
+        return self._follow_best(now, finalized)
+
+    def _follow_best(self, now: int, finalized: bytes | None) -> Accepted:
+        while True:
+            index = self.block_index()
+            best = choose_tip(index, [h for h in index if not self._has_child(h, index)], finalized)
+            if best is None or best == self._state.tip_hash:
+                return Accepted("side_branch")
+            if index[best].cumulative_work <= self._state.cumulative_work:
+                return Accepted("side_branch")
+            check_reorganisation(index, best, finalized)
+            outcome = self._reorganise(best, index, now)
+            if outcome is not None:
+                return outcome
+
+    def _has_child(self, hash_: bytes, index: Mapping[bytes, BlockIndexEntry]) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM blocks WHERE parent = ? AND invalid = 0 LIMIT 1", (hash_,)
+        ).fetchone()
+        return row is not None
+
+    def _reorganise(self, best: bytes, index: Mapping[bytes, BlockIndexEntry], now: int) -> Accepted | None:
+        """Switch to ``best``; ``None`` if a block of the branch was invalid (the caller chooses again)."""
+        branch = self._branch(best, index)
+        fork_parent = index[branch[0]].parent_hash
+        old_branch: list[Block] = []
+        while self._state.tip_hash != fork_parent:
+            old = self.block(self._state.tip_hash)
+            if old is None:
+                raise RuntimeError("best chain block missing")
+            old_branch.append(old)
+            self.disconnect_tip()
+        for hash_ in branch:
+            block = self.block(hash_)
+            if block is None:
+                raise RuntimeError("branch block missing")
+            try:
+                self.import_block(block, BlockContext(now=now))
+            except SpecError:
+                self._mark_invalid(hash_)
+                while self._state.tip_hash != fork_parent:
+                    self.disconnect_tip()
+                for old in reversed(old_branch):
+                    self.import_block(old, BlockContext(now=now))
+                return None
+        return Accepted("reorganised")
 
 
 def replay(blocks: Iterator[Block] | list[Block], preset: Preset) -> ChainState:
@@ -193,8 +379,3 @@ def replay(blocks: Iterator[Block] | list[Block], preset: Preset) -> ChainState:
     for block in blocks:
         state = apply_block(state, block, BlockContext(now=block.header.timestamp), preset)
     return state
-
-
-def utxo_entries(state: ChainState) -> dict[OutPoint, UtxoEntry]:
-    """A plain-dict copy of a state's UTXO set (for comparisons)."""
-    return dict(state.utxos)

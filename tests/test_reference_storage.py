@@ -7,11 +7,12 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from conformance.chainbuilder import ChainBuilder, voting_ticket_script
+from conformance.chainbuilder import ChainBuilder, mine, voting_ticket_script
 from conformance.wallet import key, sign_transaction
 from reference.storage import ChainStore, replay
 from spec.chain.block import Block, encode_block
@@ -120,4 +121,55 @@ def test_kill_9_during_import_recovers_to_a_replayed_prefix(tmp_path: Path, chai
     assert final.stdout.startswith("ready")
     store = ChainStore(database, DEVNET)
     assert store.state == replay(chain, DEVNET)
+    store.close()
+
+
+def _fork(base: ChainBuilder, at: int, miner: str) -> ChainBuilder:
+    """A builder continuing ``base``'s chain after its first ``at`` blocks with another miner key."""
+    return ChainBuilder(
+        DEVNET,
+        miner=key(miner),
+        voters=dict(base.voters),
+        states=list(base.states[: at + 1]),
+        blocks=list(base.blocks[:at]),
+    )
+
+
+def test_reorganisation_follows_most_work_and_survives_invalid_branches(tmp_path: Path) -> None:
+    main_chain = ChainBuilder(DEVNET)
+    for _ in range(12):
+        main_chain.extend()
+    rival = _fork(main_chain, 8, "rival-miner")
+    for _ in range(6):  # 14 blocks: more work than the 12-block chain
+        rival.extend()
+    store = ChainStore(tmp_path / "node.sqlite", DEVNET)
+    now = main_chain.blocks[-1].header.timestamp
+    for block in main_chain.blocks:
+        assert store.accept_block(block, now).outcome == "connected"
+    outcomes = [store.accept_block(block, now).outcome for block in rival.blocks[8:]]
+    assert outcomes[:4] == ["side_branch"] * 4  # equal or less work: stay
+    assert outcomes[4] == "reorganised" and outcomes[5] == "connected"
+    assert store.state == rival.state == replay(rival.blocks, DEVNET)
+    assert store.accept_block(rival.blocks[-1], now).outcome == "duplicate"
+    # A heavier branch whose first block is invalid (bad state root, valid PoW) is rejected, tip kept.
+    bad = _fork(rival, 10, "bad-miner")
+    for _ in range(6):
+        bad.extend()
+    broken_header = replace(bad.blocks[10].header, state_root=bytes(32))
+    broken = replace(bad.blocks[10], header=mine(broken_header, DEVNET))
+    assert store.accept_block(broken, now).outcome == "side_branch"
+    assert store.state == rival.state
+    store.close()
+    reopened = ChainStore(tmp_path / "node.sqlite", DEVNET)
+    assert reopened.state == replay(rival.blocks, DEVNET)
+    reopened.close()
+
+
+def test_disconnect_restores_every_previous_state(tmp_path: Path, chain: list[Block]) -> None:
+    store = ChainStore(tmp_path / "node.sqlite", DEVNET)
+    states = [store.state]
+    for block in chain:
+        states.append(store.import_block(block, BlockContext(now=block.header.timestamp)))
+    for expected in reversed(states[:-1]):
+        assert store.disconnect_tip() == expected
     store.close()
