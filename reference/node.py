@@ -20,7 +20,13 @@ from pathlib import Path
 from reference.miner import block_template, seal
 from reference.storage import ChainStore
 from spec.chain.block import Block
-from spec.chain.state import BlockContext, median_time_past
+from spec.chain.state import (
+    BlockContext,
+    check_ticket_locks,
+    median_time_past,
+    ticket_price_at,
+    ticket_purchases,
+)
 from spec.crypto import ed25519
 from spec.errors import SpecError
 from spec.ledger.mempool import EMPTY_MEMPOOL, Mempool, admit
@@ -91,13 +97,26 @@ class Node:
         return [decode_transaction(bytes(data), self.preset) for (data,) in rows]
 
     def mempool(self) -> Mempool:
-        """The spec mempool holding the pending transactions that are still valid on the tip."""
+        """The spec mempool holding the pending transactions that are still valid on the tip.
+
+        Besides the mempool's own rules (MEMPOOL-1..3), a transaction must pass the chain's ticket
+        rules for the next block (POS-1 price, POS-2 locks), so a template never holds a
+        transaction that would make the block invalid; at most ``max_tickets_per_block`` purchases.
+        """
         pool = EMPTY_MEMPOOL
         state = self.store.state
-        context = LedgerContext(state.height + 1, median_time_past(state.timestamps, self.preset))
+        height = state.height + 1
+        context = LedgerContext(height, median_time_past(state.timestamps, self.preset))
+        price = ticket_price_at(state, height, self.preset)
+        purchases = 0
         for tx in self.pending():
             try:
+                check_ticket_locks(tx, state.tickets, set())
+                bought = len(ticket_purchases(tx, height, price, self.preset))
+                if purchases + bought > self.preset.tickets.max_tickets_per_block:
+                    continue
                 pool, _ = admit(pool, tx, state.utxos, context, self.preset)
+                purchases += bought
             except SpecError:  # a pending transaction invalidated by a block is dropped
                 continue
         return pool

@@ -147,7 +147,20 @@ def check_coinbase(coinbase: Transaction, required: tuple[tuple[int, bytes | Non
         raise WrongTicketPrice("a coinbase cannot buy a ticket")
 
 
-def _purchases(tx: Transaction, height: int, price: int, preset: Preset) -> list[Ticket]:
+def ticket_price_at(state: ChainState, height: int, preset: Preset) -> int:
+    """POS-5: the ticket price in force for the block at ``height`` on top of ``state``."""
+    live = len(live_tickets(state.tickets, height, preset))
+    return next_ticket_price(height, state.ticket_price, live, preset)
+
+
+def check_ticket_locks(tx: Transaction, pool: Mapping[OutPoint, Ticket], bought_here: set[OutPoint]) -> None:
+    """POS-2: ``tx`` spends no pooled ticket, nor one bought earlier in the same block."""
+    for tx_input in tx.inputs:
+        if tx_input.previous_output in pool or tx_input.previous_output in bought_here:
+            raise TicketLocked("a ticket is spent before it voted, was missed or expired")
+
+
+def ticket_purchases(tx: Transaction, height: int, price: int, preset: Preset) -> list[Ticket]:
     """POS-1: the tickets ``tx`` buys; raise for a ticket-template output of the wrong value."""
     bought: list[Ticket] = []
     tx_id = txid(tx, preset)
@@ -173,9 +186,7 @@ def transition(
     height = header.height
     selected = select_voters(state.tickets, state.tip_hash, height, preset)
     voters = check_votes(block.votes, selected, state.tip_hash, preset)
-    price = next_ticket_price(
-        height, state.ticket_price, len(live_tickets(state.tickets, height, preset)), preset
-    )
+    price = ticket_price_at(state, height, preset)
 
     ledger_context = LedgerContext(height, median_time_past(state.timestamps, preset))
     utxos: dict[OutPoint, UtxoEntry] = dict(state.utxos)
@@ -183,12 +194,9 @@ def transition(
     bought: list[Ticket] = []
     bought_here: set[OutPoint] = set()
     for tx in block.transactions[1:]:
-        for tx_input in tx.inputs:
-            # A ticket bought earlier in this same block is locked too (it joins the pool below).
-            if tx_input.previous_output in state.tickets or tx_input.previous_output in bought_here:
-                raise TicketLocked("a ticket is spent before it voted, was missed or expired")
+        check_ticket_locks(tx, state.tickets, bought_here)
         fees += validate_transaction(tx, utxos, ledger_context, preset)
-        purchases = _purchases(tx, height, price, preset)
+        purchases = ticket_purchases(tx, height, price, preset)
         bought.extend(purchases)
         bought_here.update(t.outpoint for t in purchases)
         diff = transaction_diff(utxos, tx, height, preset)
