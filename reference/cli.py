@@ -17,6 +17,7 @@ import click
 from tqdm import tqdm
 
 from reference.daemon import rpc_port_of, serve_forever
+from reference.devnet import devnet_main
 from reference.node import Node
 from reference.rpc import RpcError, call
 from spec.errors import SpecError
@@ -111,10 +112,17 @@ def status(datadir: Path) -> None:
 @click.option(
     "--rpc-port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 picks a free port."
 )
+@click.option(
+    "--p2p-port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 picks a free port."
+)
+@click.option("--connect", "connect", multiple=True, help="HOST:PORT of a peer to dial (repeatable).")
 @click.option("--mine-every", type=float, default=None, help="Devnet: mine a block every this many seconds.")
-def node(datadir: Path, rpc_port: int, mine_every: float | None) -> None:
-    """Run the node: JSON-RPC on 127.0.0.1 with cookie auth, optional devnet mining."""
-    serve_forever(datadir, rpc_port, mine_every)
+def node(
+    datadir: Path, rpc_port: int, p2p_port: int, connect: tuple[str, ...], mine_every: float | None
+) -> None:
+    """Run the node: P2P and JSON-RPC on 127.0.0.1 (cookie auth), optional devnet mining."""
+    peers = [(address.rsplit(":", 1)[0], int(address.rsplit(":", 1)[1])) for address in connect]
+    serve_forever(datadir, rpc_port, p2p_port, peers, mine_every)
 
 
 @main.command(name="call")
@@ -134,6 +142,25 @@ def call_command(datadir: Path, method: str, params: tuple[str, ...]) -> None:
     except RpcError as exc:
         raise click.ClickException(f"{exc.code}: {exc.message} {exc.data or ''}") from None
     click.echo(json.dumps(result, indent=2))
+
+
+@main.command()
+@click.argument("count", type=click.IntRange(min=2), default=3)
+@click.option("--blocks", type=click.IntRange(min=1), default=12, show_default=True)
+@click.option(
+    "--dir", "directory", type=click.Path(path_type=Path), default=None, help="Keep the nodes here."
+)
+def devnet(count: int, blocks: int, directory: Path | None) -> None:
+    """Start COUNT local nodes that mine, sync and relay a payment; check they converge."""
+    result = devnet_main(count, blocks, directory)
+    for index, (height, tip, peers) in enumerate(zip(result.heights, result.tips, result.peers, strict=True)):
+        click.echo(f"node{index}: height {height}, tip {tip[:16]}, {peers} peers")
+    click.echo(
+        f"devnet: {'converged' if result.converged else 'DID NOT CONVERGE'}; "
+        f"payment {'received' if result.payment_received else 'missing'}"
+    )
+    if not result.converged:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

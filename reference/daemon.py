@@ -1,7 +1,7 @@
-"""The long-running node process: RPC server, optional devnet miner (P2P joins here next).
+"""The long-running node process: P2P (reference/p2p.py), JSON-RPC (reference/rpc.py), devnet miner.
 
-``rusty node DATADIR`` runs until SIGINT/SIGTERM. It writes ``DATADIR/rpc.port`` with the port it
-listens on (127.0.0.1 only) next to the cookie file, so local clients can find and authenticate.
+``rusty node DATADIR`` runs until SIGINT/SIGTERM. It writes ``DATADIR/rpc.port`` and
+``DATADIR/p2p.port`` with the ports it listens on (127.0.0.1 only), next to the RPC cookie.
 """
 
 from __future__ import annotations
@@ -10,30 +10,47 @@ import asyncio
 import contextlib
 import signal
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from reference.node import Node
+from reference.p2p import P2PService
 from reference.rpc import RpcServer, bound_port, start_rpc
 from spec.errors import SpecError
+from spec.ledger.transaction import Transaction
 
 
-async def run_node(datadir: Path, rpc_port: int, mine_every: float | None, stop: asyncio.Event) -> None:
-    """Serve RPC (and mine every ``mine_every`` seconds on devnet) until ``stop`` is set."""
+async def run_node(
+    datadir: Path,
+    rpc_port: int,
+    p2p_port: int,
+    connect: Sequence[tuple[str, int]],
+    mine_every: float | None,
+    stop: asyncio.Event,
+) -> None:
+    """Serve P2P and RPC (and mine every ``mine_every`` seconds on devnet) until ``stop`` is set."""
     node = Node(datadir)
+    p2p = P2PService(node, p2p_port)
     lock = asyncio.Lock()
 
     async def mine(count: int) -> list[str]:
         hashes: list[str] = []
         async with lock:
             for _ in range(count):
-                node.mine_block(int(time.time()))
+                block = node.mine_block(int(time.time()))
                 hashes.append(node.store.state.tip_hash.hex())
-                await asyncio.sleep(0)
+                await p2p.announce_block(block)
         return hashes
 
-    server = RpcServer(node, mine)
+    async def announce(tx: Transaction) -> None:
+        await p2p.announce_transaction(tx)
+
+    server = RpcServer(node, mine, announce, p2p.status)
     runner = await start_rpc(server, rpc_port)
+    (datadir / "p2p.port").write_text(f"{await p2p.start()}\n")
     (datadir / "rpc.port").write_text(f"{bound_port(runner)}\n")
+    for host, port in connect:
+        await p2p.connect(host, port)
     try:
         while not stop.is_set():
             timeout = mine_every if mine_every is not None and node.preset.name == "devnet" else None
@@ -43,12 +60,16 @@ async def run_node(datadir: Path, rpc_port: int, mine_every: float | None, stop:
                 with contextlib.suppress(SpecError):
                     await mine(1)
     finally:
+        await p2p.stop()
         await runner.cleanup()
-        (datadir / "rpc.port").unlink(missing_ok=True)
+        for name in ("rpc.port", "p2p.port"):
+            (datadir / name).unlink(missing_ok=True)
         node.close()
 
 
-def serve_forever(datadir: Path, rpc_port: int, mine_every: float | None) -> None:
+def serve_forever(
+    datadir: Path, rpc_port: int, p2p_port: int, connect: Sequence[tuple[str, int]], mine_every: float | None
+) -> None:
     """Run :func:`run_node` with SIGINT/SIGTERM mapped to a clean stop."""
 
     async def main() -> None:
@@ -56,7 +77,7 @@ def serve_forever(datadir: Path, rpc_port: int, mine_every: float | None) -> Non
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await run_node(datadir, rpc_port, mine_every, stop)
+        await run_node(datadir, rpc_port, p2p_port, connect, mine_every, stop)
 
     asyncio.run(main())
 
@@ -64,3 +85,8 @@ def serve_forever(datadir: Path, rpc_port: int, mine_every: float | None) -> Non
 def rpc_port_of(datadir: Path) -> int:
     """The RPC port a running node advertised."""
     return int((datadir / "rpc.port").read_text().strip())
+
+
+def p2p_port_of(datadir: Path) -> int:
+    """The P2P port a running node advertised."""
+    return int((datadir / "p2p.port").read_text().strip())

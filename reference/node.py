@@ -121,6 +121,13 @@ class Node:
                 continue
         return pool
 
+    def prune_pending(self) -> None:
+        """Drop pending transactions that the new tip mined or made invalid."""
+        keep = {encode_transaction(entry.tx, self.preset) for entry in self.mempool().entries.values()}
+        rows = list(self.store.db.execute("SELECT position, data FROM pending"))
+        stale = [(position,) for position, data in rows if bytes(data) not in keep]
+        self.store.db.executemany("DELETE FROM pending WHERE position = ?", stale)
+
     def balance(self) -> int:
         """Atoms in confirmed outputs paying to the wallet."""
         script = self.wallet.script_pubkey

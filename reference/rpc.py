@@ -17,6 +17,7 @@ Methods (``params`` is a JSON array):
 | ``sendtoaddress`` | ``key_hash``, ``amount``, ``fee`` | queues a signed payment, returns its txid |
 | ``sendrawtransaction`` | ``hex`` | queues a transaction after the spec's mempool checks, returns its txid |
 | ``generate`` | ``count`` | devnet only: mines ``count`` blocks, returns their hashes |
+| ``getpeerinfo`` | | node id, P2P port, connected and banned peers |
 
 A protocol rejection is JSON-RPC error ``-25`` with ``data.code`` = the stable spec error code.
 """
@@ -38,7 +39,7 @@ from aiohttp import web
 from reference.node import Node
 from spec.chain.block import encode_block
 from spec.errors import SpecError
-from spec.ledger.transaction import decode_transaction, txid
+from spec.ledger.transaction import Transaction, decode_transaction, txid
 
 COOKIE_USER = "__cookie__"
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS = -32700, -32600, -32601, -32602
@@ -75,10 +76,18 @@ def read_cookie(datadir: Path) -> tuple[str, str]:
 class RpcServer:
     """The RPC methods of one node."""
 
-    def __init__(self, node: Node, mine: Callable[[int], Awaitable[list[str]]] | None = None) -> None:
+    def __init__(
+        self,
+        node: Node,
+        mine: Callable[[int], Awaitable[list[str]]] | None = None,
+        announce: Callable[[Transaction], Awaitable[None]] | None = None,
+        peers: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
         self.node = node
         self.password = write_cookie(node.datadir)
         self.mine = mine
+        self.announce = announce
+        self.peers = peers
         self.methods: dict[str, Callable[[list[Any]], Awaitable[Any]]] = {
             "getblockcount": self.getblockcount,
             "getbestblockhash": self.getbestblockhash,
@@ -89,6 +98,7 @@ class RpcServer:
             "sendtoaddress": self.sendtoaddress,
             "sendrawtransaction": self.sendrawtransaction,
             "generate": self.generate,
+            "getpeerinfo": self.getpeerinfo,
         }
 
     def authorized(self, header: str | None) -> bool:
@@ -144,6 +154,8 @@ class RpcServer:
             tx = self.node.send(key_hash, amount, fee)
         except ValueError as exc:
             raise RpcError(INVALID_PARAMS, str(exc)) from None
+        if self.announce is not None:
+            await self.announce(tx)
         return txid(tx, self.node.preset).hex()
 
     async def sendrawtransaction(self, params: list[Any]) -> str:
@@ -153,7 +165,12 @@ class RpcServer:
             raise RpcError(INVALID_PARAMS, "a hex transaction is required") from None
         tx = decode_transaction(raw, self.node.preset)
         self.node.queue(tx)
+        if self.announce is not None:
+            await self.announce(tx)
         return txid(tx, self.node.preset).hex()
+
+    async def getpeerinfo(self, params: list[Any]) -> dict[str, Any]:
+        return self.peers() if self.peers is not None else {"peers": []}
 
     async def generate(self, params: list[Any]) -> list[str]:
         if self.mine is None or self.node.preset.name != "devnet":

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job: install, generate every conformance vector, check them against the lock file,
-# and run the conformance runner against the reference adapter (progress bars and a summary).
+# run the conformance runner against the reference adapter (progress bars and a summary), then
+# start a local devnet of three reference nodes that mine, sync, relay a payment and converge.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-exec .venv/bin/rusty-spec main "$@"
+.venv/bin/rusty-spec main "$@"
+exec .venv/bin/rusty devnet 3

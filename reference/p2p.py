@@ -1,0 +1,412 @@
+"""Peer-to-peer networking of the reference node: the spec's wire protocol (spec/p2p/) over asyncio TCP.
+
+Choice of transport: plain asyncio TCP streams on loopback rather than py-libp2p. The wire format
+is the spec's own (spec/p2p/messages.py: magic, command, length, checksum, canonical payload), so
+nothing of libp2p's framing, multistream negotiation or noise handshake would be exercised by
+the conformance suite, and py-libp2p pins a coincurve version that conflicts with other Ethereum
+tooling (../shared/DESIGN.md). Peer discovery is the spec's Kademlia rules over our own
+FindNode/Nodes messages.
+
+What a connection does, in order (P2P-HS, P2P-SYNC, P2P-CMPCT, P2P-SCORE):
+
+1. both sides send ``Version``; each checks the other's with ``check_version`` and answers ``Verack``;
+   any other message before the handshake completes is a ``HANDSHAKE_VIOLATION``;
+2. headers-first sync: ``GetHeaders(block_locator(best chain))`` -> ``Headers`` -> ``GetData`` for the
+   unknown blocks -> ``Block``; a full answer asks for more;
+3. relay: a new best block goes to every peer as a ``CompactBlock`` (coinbase prefilled); the
+   receiver rebuilds it from its pending transactions and asks for the rest with ``GetBlockTxn``;
+   transactions are flooded as ``Tx`` once each;
+4. discovery: ``FindNode(own id)`` after the handshake; ``Nodes`` answers are inserted in the Kademlia
+   table and dialled while below ``max_outbound``;
+5. misbehaviour: every frame that fails to decode, every invalid block, compact block or transaction
+   (consensus codes, not mempool policy) adds the spec's score to the peer; at the ban threshold,
+   or for a stream-fatal violation (wrong magic, oversized length), the connection is closed and
+   the peer's host:port is refused from then on. The node itself keeps running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from reference.node import Node
+from spec.chain.block import Block, block_hash
+from spec.errors import DecodeError, MempoolRejection, NoCommonBlock, SpecError
+from spec.ledger.transaction import Transaction, txid, wtxid
+from spec.p2p.compact import (
+    PartialBlock,
+    check_compact_block,
+    fill_missing,
+    make_compact_block,
+    missing_request,
+    reconstruct,
+    serve_block_txn,
+)
+from spec.p2p.kademlia import RoutingTable, closest, empty_table, insert, table_nodes
+from spec.p2p.messages import (
+    NO_STOP_HASH,
+    PREFIX_BYTES,
+    SERVICE_FULL_NODE,
+    BlockMessage,
+    BlockTxn,
+    CompactBlock,
+    FindNode,
+    GetBlockTxn,
+    GetData,
+    GetHeaders,
+    Headers,
+    InvItem,
+    InvKind,
+    Message,
+    NodeAddress,
+    Nodes,
+    NotFound,
+    Ping,
+    Pong,
+    TxMessage,
+    Verack,
+    Version,
+    command_of,
+    decode_frame,
+    encode_frame,
+    frame_length_from_prefix,
+)
+from spec.p2p.peers import (
+    NO_SCORES,
+    Scores,
+    Violation,
+    check_version,
+    frame_violation,
+    is_handshake_violation,
+    record,
+)
+from spec.p2p.sync import block_locator, headers_after
+
+USER_AGENT = b"rusty-coin-spec reference/0.1"
+CONNECT_TIMEOUT = 5.0
+
+
+@dataclass(eq=False)
+class Peer:
+    """One connection."""
+
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    address: str
+    outbound: bool
+    nonce: int = field(default_factory=lambda: secrets.randbits(64))
+    version: Version | None = None
+    verack: bool = False
+    send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def ready(self) -> bool:
+        return self.version is not None and self.verack
+
+
+class P2PService:
+    """The node's peer-to-peer side."""
+
+    def __init__(self, node: Node, port: int, on_block: Callable[[Block], None] | None = None) -> None:
+        self.node = node
+        self.preset = node.preset
+        self.port = port
+        self.node_id = os.urandom(32)
+        self.peers: set[Peer] = set()
+        self.scores: Scores = NO_SCORES
+        self.banned: set[str] = set()
+        self.table: RoutingTable = empty_table(self.node_id, self.preset)
+        self.seen_transactions: set[bytes] = set()
+        self.partial_blocks: dict[bytes, PartialBlock] = {}
+        self.server: asyncio.Server | None = None
+        self.on_block = on_block
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    # ------------------------------------------------------------------------- lifecycle
+
+    async def start(self) -> int:
+        """Listen on 127.0.0.1; return the bound port."""
+        self.server = await asyncio.start_server(self._inbound, "127.0.0.1", self.port)
+        self.port = int(self.server.sockets[0].getsockname()[1])
+        return self.port
+
+    async def stop(self) -> None:
+        """Close every connection and the listener."""
+        if self.server is not None:
+            self.server.close()
+        for peer in list(self.peers):
+            await self._close(peer)
+        for task in list(self.tasks):
+            task.cancel()
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def connect(self, host: str, port: int) -> None:
+        """Dial a peer (ignored when banned, already connected, or ourselves)."""
+        address = f"{host}:{port}"
+        if address in self.banned or port == self.port or any(p.address == address for p in self.peers):
+            return
+        try:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), CONNECT_TIMEOUT)
+        except (OSError, TimeoutError):
+            return
+        self._spawn(self._run(Peer(reader, writer, address, outbound=True)))
+
+    async def _inbound(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        host, port = writer.get_extra_info("peername")[:2]
+        address = f"{host}:{port}"
+        await self._run(Peer(reader, writer, address, outbound=False))
+
+    async def _close(self, peer: Peer) -> None:
+        self.peers.discard(peer)
+        peer.writer.close()
+        with contextlib.suppress(Exception):
+            await peer.writer.wait_closed()
+
+    # ------------------------------------------------------------------------- framing
+
+    async def send(self, peer: Peer, message: Message) -> None:
+        """Write one frame (errors close the connection)."""
+        try:
+            async with peer.send_lock:
+                peer.writer.write(encode_frame(message, self.preset))
+                await peer.writer.drain()
+        except (ConnectionError, OSError):
+            await self._close(peer)
+
+    async def _read(self, peer: Peer) -> Message:
+        prefix = await peer.reader.readexactly(PREFIX_BYTES)
+        length = frame_length_from_prefix(prefix, self.preset)  # checks magic, command and size first
+        payload = await peer.reader.readexactly(length)
+        return decode_frame(prefix + payload, self.preset)
+
+    @staticmethod
+    def _key(peer: Peer) -> str:
+        """Who is scored: the node id once the handshake told it, else the connection's address."""
+        return peer.version.node_id.hex() if peer.version is not None else peer.address
+
+    async def _punish(self, peer: Peer, violation: Violation) -> bool:
+        """P2P-SCORE: add the violation; True if the peer was disconnected (and is now refused)."""
+        key = self._key(peer)
+        self.scores, disconnect = record(self.scores, key, violation, self.preset)
+        if disconnect:
+            self.banned.add(key)
+            await self._close(peer)
+        return disconnect
+
+    async def _run(self, peer: Peer) -> None:
+        self.peers.add(peer)
+        await self.send(
+            peer,
+            Version(
+                self.preset.network.protocol_version,
+                SERVICE_FULL_NODE,
+                self.node_id,
+                self.port,
+                max(self.node.store.state.height, 0),  # informational; an empty chain says 0
+                peer.nonce,
+                USER_AGENT,
+            ),
+        )
+        try:
+            while peer in self.peers:
+                try:
+                    message = await self._read(peer)
+                except DecodeError as exc:
+                    if await self._punish(peer, frame_violation(exc)):
+                        return
+                    continue
+                if is_handshake_violation(peer.version is not None, peer.verack, command_of(message)):
+                    if await self._punish(peer, Violation.HANDSHAKE_VIOLATION):
+                        return
+                    continue
+                await self._handle(peer, message)
+        except (asyncio.IncompleteReadError, ConnectionError, OSError):
+            pass
+        finally:
+            await self._close(peer)
+
+    # ------------------------------------------------------------------------- messages
+
+    async def _handle(self, peer: Peer, message: Message) -> None:
+        if isinstance(message, Version):
+            try:
+                check_version(message, peer.nonce, self.preset)
+            except SpecError:
+                await self._close(peer)
+                return
+            if message.node_id.hex() in self.banned:
+                await self._close(peer)
+                return
+            peer.version = message
+            await self.send(peer, Verack())
+        elif isinstance(message, Verack):
+            peer.verack = True
+            await self._after_handshake(peer)
+        elif isinstance(message, Ping):
+            await self.send(peer, Pong(message.nonce))
+        elif isinstance(message, GetHeaders):
+            best = [b.header for b in self.node.store.best_chain()]
+            limit = self.preset.network.max_headers_per_message
+            try:
+                answer = headers_after(best, message.locator, message.stop_hash, limit, self.preset)
+            except NoCommonBlock:  # nothing in common (a fresh peer): start from genesis
+                answer = tuple(best[:limit])
+            await self.send(peer, Headers(answer))
+        elif isinstance(message, Headers):
+            await self._on_headers(peer, message)
+        elif isinstance(message, GetData):
+            await self._on_get_data(peer, message)
+        elif isinstance(message, BlockMessage):
+            await self._on_block(peer, message.block)
+        elif isinstance(message, TxMessage):
+            await self._on_transaction(peer, message.transaction)
+        elif isinstance(message, CompactBlock):
+            await self._on_compact_block(peer, message)
+        elif isinstance(message, GetBlockTxn):
+            block = self.node.store.block(message.block_hash)
+            if block is not None:
+                with contextlib.suppress(SpecError):
+                    await self.send(peer, serve_block_txn(block, message, self.preset))
+        elif isinstance(message, BlockTxn):
+            partial = self.partial_blocks.pop(message.block_hash, None)
+            if partial is None:
+                await self._punish(peer, Violation.UNREQUESTED_DATA)
+                return
+            try:
+                block = fill_missing(partial, message, self.preset)
+            except SpecError:
+                await self._punish(peer, Violation.INVALID_COMPACT_BLOCK)
+                return
+            await self._on_block(peer, block)
+        elif isinstance(message, FindNode):
+            count = self.preset.network.kademlia_k
+            await self.send(peer, Nodes(closest(self.table, message.target, count, self.preset)))
+        elif isinstance(message, Nodes):
+            for contact in message.nodes:
+                self._learn(contact)
+
+    async def _after_handshake(self, peer: Peer) -> None:
+        version = peer.version
+        if version is not None and version.listen_port:
+            host = peer.address.rsplit(":", 1)[0]
+            self._learn(NodeAddress(version.node_id, host.encode(), version.listen_port))
+        await self.send(peer, GetHeaders(block_locator(self.node.store.best_hashes()), NO_STOP_HASH))
+        await self.send(peer, FindNode(self.node_id))
+
+    def _learn(self, contact: NodeAddress) -> None:
+        if contact.node_id == self.node_id:
+            return
+        with contextlib.suppress(SpecError):
+            self.table = insert(self.table, contact, True, self.preset)
+        outbound = sum(1 for p in self.peers if p.outbound)
+        if outbound < self.preset.network.max_outbound:
+            self._spawn(self.connect(contact.host.decode(errors="replace"), contact.port))
+
+    async def _on_headers(self, peer: Peer, message: Headers) -> None:
+        wanted = [
+            InvItem(InvKind.BLOCK, block_hash(h, self.preset))
+            for h in message.headers
+            if not self.node.store.has_block(block_hash(h, self.preset))
+        ]
+        if wanted:
+            await self.send(peer, GetData(tuple(wanted)))
+        if len(message.headers) == self.preset.network.max_headers_per_message:
+            last = block_hash(message.headers[-1], self.preset)
+            await self.send(peer, GetHeaders((last,), NO_STOP_HASH))
+
+    async def _on_get_data(self, peer: Peer, message: GetData) -> None:
+        missing: list[InvItem] = []
+        pending = {txid(tx, self.preset): tx for tx in self.node.pending()}
+        for item in message.items:
+            if item.kind == InvKind.BLOCK:
+                block = self.node.store.block(item.hash)
+                if block is None:
+                    missing.append(item)
+                else:
+                    await self.send(peer, BlockMessage(block))
+            else:
+                tx = pending.get(item.hash)
+                if tx is None:
+                    missing.append(item)
+                else:
+                    await self.send(peer, TxMessage(tx))
+        if missing:
+            await self.send(peer, NotFound(tuple(missing)))
+
+    async def _on_block(self, peer: Peer, block: Block) -> None:
+        accepted = self.node.store.accept_block(block, int(time.time()))
+        if accepted.outcome == "invalid":
+            await self._punish(peer, Violation.INVALID_BLOCK)
+        elif accepted.outcome == "orphan":
+            await self.send(peer, GetHeaders(block_locator(self.node.store.best_hashes()), NO_STOP_HASH))
+        elif accepted.outcome in ("connected", "reorganised"):
+            self.node.prune_pending()
+            if self.on_block is not None:
+                self.on_block(block)
+            await self.announce_block(block, exclude=peer)
+
+    async def _on_transaction(self, peer: Peer, tx: Transaction) -> None:
+        key = wtxid(tx, self.preset)
+        if key in self.seen_transactions:
+            return
+        self.seen_transactions.add(key)
+        try:
+            self.node.queue(tx)
+        except MempoolRejection:
+            return
+        except SpecError:
+            await self._punish(peer, Violation.INVALID_TRANSACTION)
+            return
+        await self.announce_transaction(tx, exclude=peer)
+
+    async def _on_compact_block(self, peer: Peer, compact: CompactBlock) -> None:
+        if self.node.store.has_block(block_hash(compact.header, self.preset)):
+            return
+        try:
+            check_compact_block(compact, self.preset)
+            pool = {wtxid(tx, self.preset): tx for tx in self.node.pending()}
+            partial = reconstruct(compact, pool, self.preset)
+        except SpecError:
+            await self._punish(peer, Violation.INVALID_COMPACT_BLOCK)
+            return
+        if partial.block is not None:
+            await self._on_block(peer, partial.block)
+        else:
+            self.partial_blocks[partial.block_hash] = partial
+            await self.send(peer, missing_request(partial))
+
+    # ------------------------------------------------------------------------- announcing
+
+    async def announce_block(self, block: Block, exclude: Peer | None = None) -> None:
+        """P2P-CMPCT: send a new best block to every ready peer as a compact block."""
+        compact = make_compact_block(block, secrets.randbits(64), (0,), self.preset)
+        for peer in list(self.peers):
+            if peer.ready and peer is not exclude:
+                await self.send(peer, compact)
+
+    async def announce_transaction(self, tx: Transaction, exclude: Peer | None = None) -> None:
+        """Flood a newly accepted transaction to every ready peer once."""
+        self.seen_transactions.add(wtxid(tx, self.preset))
+        for peer in list(self.peers):
+            if peer.ready and peer is not exclude:
+                await self.send(peer, TxMessage(tx))
+
+    def status(self) -> dict[str, object]:
+        """Peers and bans, for RPC."""
+        return {
+            "node_id": self.node_id.hex(),
+            "port": self.port,
+            "peers": sorted(p.address for p in self.peers if p.ready),
+            "banned": sorted(self.banned),
+            "known_nodes": len(table_nodes(self.table)),
+        }

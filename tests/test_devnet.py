@@ -1,0 +1,80 @@
+"""A local devnet of reference nodes, and a node facing misbehaving peers."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reference.daemon import p2p_port_of, rpc_port_of
+from reference.devnet import run_devnet
+from reference.node import Node
+from reference.rpc import call
+from spec.p2p.messages import PREFIX_BYTES, Ping, encode_frame
+from spec.presets import DEVNET
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_devnet_mines_syncs_relays_and_converges(tmp_path: Path) -> None:
+    result = asyncio.run(run_devnet(3, 10, tmp_path, show_progress=False))
+    assert result.converged, result
+    assert min(result.heights) >= 10
+    assert all(p >= 1 for p in result.peers)
+
+
+@pytest.fixture
+def node(tmp_path: Path) -> Iterator[Path]:
+    datadir = tmp_path / "node"
+    Node.init(datadir, "devnet").close()
+    process = subprocess.Popen([sys.executable, "-m", "reference.cli", "node", str(datadir)], cwd=ROOT)
+    deadline = time.monotonic() + 30
+    while not (datadir / "p2p.port").exists() or not (datadir / "rpc.port").exists():
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    yield datadir
+    process.terminate()
+    assert process.wait(timeout=30) == 0
+
+
+def _closed_after(port: int, data: bytes) -> bool:
+    """Send ``data`` and report whether the node closed the connection within 5 s."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.recv(PREFIX_BYTES)  # the node's Version prefix arrives first
+        sock.sendall(data)
+        deadline = time.monotonic() + 5
+        try:
+            while time.monotonic() < deadline:
+                if sock.recv(65536) == b"":
+                    return True
+        except (ConnectionResetError, TimeoutError):
+            return True
+    return False
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"HTTP/1.1 200 OK\r\n\r\n",  # wrong magic: stream-fatal
+        DEVNET.network.magic
+        + bytes([0x02])
+        + (DEVNET.network.max_message_bytes + 1).to_bytes(4, "little")
+        + bytes(4),
+        encode_frame(Ping(1), DEVNET)[:-1]
+        + b"\xff" * 2
+        + encode_frame(Ping(1), DEVNET),  # bad checksum, more
+    ],
+    ids=["wrong_magic", "oversized_length", "bad_checksum_then_more"],
+)
+def test_misbehaving_peer_is_disconnected_and_node_keeps_running(node: Path, garbage: bytes) -> None:
+    port = p2p_port_of(node)
+    assert _closed_after(port, garbage * 3)
+    assert asyncio.run(call(rpc_port_of(node), node, "getblockcount")) == -1
+    info = asyncio.run(call(rpc_port_of(node), node, "getpeerinfo"))
+    assert info["banned"], "the misbehaving connection should be refused from now on"
