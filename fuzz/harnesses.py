@@ -36,6 +36,7 @@ from conformance.handlers.encoding import parse_type
 from conformance.model import BadInput
 from fuzz.chain_harnesses import CHAIN_HARNESSES
 from fuzz.ledger_harnesses import LEDGER_HARNESSES
+from fuzz.p2p_harnesses import P2P_HARNESSES
 from fuzz.script_harnesses import SCRIPT_HARNESSES
 from fuzz.trie_harnesses import TRIE_HARNESSES
 from spec.crypto import bls
@@ -764,5 +765,6 @@ HARNESSES: dict[str, Harness] = {
     **TRIE_HARNESSES,
     **LEDGER_HARNESSES,
     **CHAIN_HARNESSES,
+    **P2P_HARNESSES,
 }
 """Every harness by name (the names of the corpus directories ``fuzz/corpora/<name>/``)."""

@@ -30,6 +30,7 @@ from fuzz.harnesses import (
     TreeCase,
 )
 from fuzz.ledger_harnesses import ledger_seeds
+from fuzz.p2p_harnesses import p2p_seeds
 from fuzz.script_harnesses import script_seeds
 from fuzz.trie_harnesses import trie_seeds
 from spec.crypto import bls
@@ -279,6 +280,7 @@ SEED_PROVIDERS: tuple[Callable[[], dict[str, Seeds]], ...] = (
     trie_seeds,
     ledger_seeds,
     chain_seeds,
+    p2p_seeds,
 )
 """Seed writers of harnesses registered from other modules (harness name -> files)."""
 

@@ -700,6 +700,116 @@ class FinalityViolation(ChainError):
 
 
 # --------------------------------------------------------------------------------------------
+# DKG and threshold signing sessions (spec/masternode/dkg.py, spec/masternode/signing.py)
+# --------------------------------------------------------------------------------------------
+
+
+class DkgError(SpecError):
+    """A distributed key generation rule (DKG-*) rejected a session or a message."""
+
+    code = "DKG_ERROR"
+
+
+class DkgInvalidParameters(DkgError):
+    """DKG-1: the quorum hash is not 32 bytes, the member count is outside [min_members, max_members],
+    the threshold outside [1, n], the start height not a u64, or a member key is repeated."""
+
+    code = "DKG_INVALID_PARAMETERS"
+
+
+class DkgWrongPhase(DkgError):
+    """DKG-2: a message or transition does not belong to the session's current phase."""
+
+    code = "DKG_WRONG_PHASE"
+
+
+class DkgWrongSession(DkgError):
+    """DKG-3: a message names another session id."""
+
+    code = "DKG_WRONG_SESSION"
+
+
+class DkgUnknownMember(DkgError):
+    """DKG-3: a message names a dealer, complainer or accused index that is not a session member."""
+
+    code = "DKG_UNKNOWN_MEMBER"
+
+
+class DkgBadSignature(DkgError):
+    """DKG-3: a message's signature is not a valid encoding or does not verify under its sender's key."""
+
+    code = "DKG_BAD_SIGNATURE"
+
+
+class DkgMalformedContribution(DkgError):
+    """DKG-4: a contribution does not carry exactly t valid G1 commitments (first and last not the
+    identity) and exactly n shares below the group order."""
+
+    code = "DKG_MALFORMED_CONTRIBUTION"
+
+
+class DkgSelfComplaint(DkgError):
+    """DKG-6: a member complains against itself."""
+
+    code = "DKG_SELF_COMPLAINT"
+
+
+class DkgMalformedJustification(DkgError):
+    """DKG-7: a justification reveals a share that is not below the group order."""
+
+    code = "DKG_MALFORMED_JUSTIFICATION"
+
+
+class DkgUnsolicitedJustification(DkgError):
+    """DKG-7: a justification answers no recorded complaint, or its dealer has no accepted contribution."""
+
+    code = "DKG_UNSOLICITED_JUSTIFICATION"
+
+
+class DkgFailed(DkgError):
+    """DKG-8: fewer than t dealers qualified, or the group key or a public key share is the identity."""
+
+    code = "DKG_FAILED"
+
+
+class DkgShareMismatch(DkgError):
+    """DKG-9: a member's summed secret share does not match its public key share (it failed to complain)."""
+
+    code = "DKG_SHARE_MISMATCH"
+
+
+class SigningError(SpecError):
+    """A threshold signing session rule (SIGN-*) rejected a share or a session."""
+
+    code = "SIGN_ERROR"
+
+
+class SignInvalidSession(SigningError):
+    """SIGN-1: the quorum id or message is not 32 bytes, the public key shares are not members 1..n,
+    or the threshold is outside [1, n]; SIGN-4: a finality height is not a u64 or a hash not 32 bytes."""
+
+    code = "SIGN_INVALID_SESSION"
+
+
+class SignWrongSession(SigningError):
+    """SIGN-2: a signature share names another quorum or another message than the session's."""
+
+    code = "SIGN_WRONG_SESSION"
+
+
+class SignUnknownSigner(SigningError):
+    """SIGN-2: a signature share's signer index is not a member of the quorum."""
+
+    code = "SIGN_UNKNOWN_SIGNER"
+
+
+class SignDuplicateShare(SigningError):
+    """SIGN-2: the session already holds a valid share of that signer."""
+
+    code = "SIGN_DUPLICATE_SHARE"
+
+
+# --------------------------------------------------------------------------------------------
 # Presets (spec/presets/__init__.py)
 # --------------------------------------------------------------------------------------------
 
@@ -911,6 +1021,301 @@ class ScriptBadTemplate(ScriptError):
     """SCRIPT-19: a script builder was given values no script has (a key hash not 32 bytes, bad counts)."""
 
     code = "SCRIPT_BAD_TEMPLATE"
+
+
+# --------------------------------------------------------------------------------------------
+# Masternodes: registration, the deterministic list, proof of service, quorums (spec/masternode/)
+# --------------------------------------------------------------------------------------------
+
+
+class MasternodeError(SpecError):
+    """A masternode message or quorum rule (MN-*, QUORUM-*) rejected its input."""
+
+    code = "MN_ERROR"
+
+
+class DuplicateCollateral(MasternodeError):
+    """MN-3: the registration's collateral outpoint already backs a registered masternode."""
+
+    code = "MN_DUPLICATE_COLLATERAL"
+
+
+class CollateralNotFound(MasternodeError):
+    """MN-2: the collateral outpoint is not in the UTXO set (unknown, already spent, or spent by the
+    registering transaction itself)."""
+
+    code = "MN_COLLATERAL_NOT_FOUND"
+
+
+class WrongCollateralAmount(MasternodeError):
+    """MN-2: the collateral output is not worth exactly the preset's collateral."""
+
+    code = "MN_WRONG_COLLATERAL_AMOUNT"
+
+
+class WrongCollateralScript(MasternodeError):
+    """MN-2: the collateral output is not the P2PKH script of the registration's owner key."""
+
+    code = "MN_WRONG_COLLATERAL_SCRIPT"
+
+
+class BadProofOfPossession(MasternodeError):
+    """MN-1: the BLS proof of possession does not verify for the operator public key."""
+
+    code = "MN_BAD_PROOF_OF_POSSESSION"
+
+
+class BadRegistrationSignature(MasternodeError):
+    """MN-1: the owner's Ed25519 signature over the registration hash does not verify."""
+
+    code = "MN_BAD_SIGNATURE"
+
+
+class DuplicateOperatorKey(MasternodeError):
+    """MN-3: another registered masternode already uses this operator BLS public key."""
+
+    code = "MN_DUPLICATE_OPERATOR_KEY"
+
+
+class DuplicateNetworkAddress(MasternodeError):
+    """MN-3: another registered masternode already uses this network address and port."""
+
+    code = "MN_DUPLICATE_ADDRESS"
+
+
+class BadNetworkAddress(MasternodeError):
+    """MN-1: the network address is all zeros or the port is zero."""
+
+    code = "MN_BAD_ADDRESS"
+
+
+class BadPayoutScript(MasternodeError):
+    """MN-1: the payout script is provably unspendable (OP_RETURN or does not parse)."""
+
+    code = "MN_BAD_PAYOUT_SCRIPT"
+
+
+class UnknownMasternode(MasternodeError):
+    """MN-6: a proof-of-service penalty names a collateral outpoint that backs no masternode."""
+
+    code = "MN_UNKNOWN_MASTERNODE"
+
+
+class MasternodeNotActive(MasternodeError):
+    """MN-6: a proof-of-service penalty names a masternode that is already banned."""
+
+    code = "MN_NOT_ACTIVE"
+
+
+class WrongPoSeQuorum(MasternodeError):
+    """MN-6: a penalty is not signed by the PoSe quorum in charge at this height, or no key was given."""
+
+    code = "MN_WRONG_POSE_QUORUM"
+
+
+class DuplicatePenalty(MasternodeError):
+    """MN-6: the same PoSe quorum already penalised this masternode."""
+
+    code = "MN_DUPLICATE_PENALTY"
+
+
+class BadPoSeSignature(MasternodeError):
+    """MN-6: the penalty's threshold BLS signature does not verify under the PoSe quorum key."""
+
+    code = "MN_BAD_POSE_SIGNATURE"
+
+
+class QuorumTooSmall(MasternodeError):
+    """QUORUM-2: fewer active masternodes than the preset's minimum quorum size."""
+
+    code = "MN_QUORUM_TOO_SMALL"
+
+
+class UnknownQuorumType(MasternodeError):
+    """QUORUM-1: the quorum type is not one the protocol defines."""
+
+    code = "MN_UNKNOWN_QUORUM_TYPE"
+
+
+# --------------------------------------------------------------------------------------------
+# Governance: proposals, votes, tallies, superblocks (spec/governance/)
+# --------------------------------------------------------------------------------------------
+
+
+class GovernanceError(SpecError):
+    """A governance rule (GOV-*) rejected a proposal or a vote."""
+
+    code = "GOV_ERROR"
+
+
+class ProposalFeeTooLow(GovernanceError):
+    """GOV-2: the output carrying the proposal burns less than the proposal fee."""
+
+    code = "GOV_FEE_TOO_LOW"
+
+
+class BadProposalName(GovernanceError):
+    """GOV-1: the proposal name is empty or not printable ASCII."""
+
+    code = "GOV_BAD_NAME"
+
+
+class BadStartSuperblock(GovernanceError):
+    """GOV-3: the start height is not a superblock height, or leaves less than the voting period."""
+
+    code = "GOV_BAD_START_SUPERBLOCK"
+
+
+class BadPayout(GovernanceError):
+    """GOV-1: a treasury payout asks for zero or more than the money supply, or pays an unspendable script."""
+
+    code = "GOV_BAD_PAYOUT"
+
+
+class UnknownParameter(GovernanceError):
+    """GOV-1: a parameter change names a parameter outside the preset's governable whitelist."""
+
+    code = "GOV_UNKNOWN_PARAMETER"
+
+
+class ParameterOutOfRange(GovernanceError):
+    """GOV-1: a parameter change's new value lies outside the whitelisted range."""
+
+    code = "GOV_PARAMETER_OUT_OF_RANGE"
+
+
+class DuplicateProposal(GovernanceError):
+    """GOV-2: a proposal with the same id (the same content) was already submitted."""
+
+    code = "GOV_DUPLICATE_PROPOSAL"
+
+
+class UnknownProposal(GovernanceError):
+    """GOV-4: a vote names a proposal id that was never submitted."""
+
+    code = "GOV_UNKNOWN_PROPOSAL"
+
+
+class VotingClosed(GovernanceError):
+    """GOV-4: a vote arrives after its proposal's superblock (the proposal is decided)."""
+
+    code = "GOV_VOTING_CLOSED"
+
+
+class NotAMasternode(GovernanceError):
+    """GOV-4: the voter is not an active masternode."""
+
+    code = "GOV_NOT_MASTERNODE"
+
+
+class BadVoteSignature(GovernanceError):
+    """GOV-4: the vote's BLS signature does not verify under the masternode's operator key."""
+
+    code = "GOV_BAD_VOTE_SIGNATURE"
+
+
+class StaleVote(GovernanceError):
+    """GOV-4: the vote's revision is not above the revision of this masternode's recorded vote."""
+
+    code = "GOV_STALE_VOTE"
+
+
+# --------------------------------------------------------------------------------------------
+# P2P wire protocol (spec/p2p/)
+# --------------------------------------------------------------------------------------------
+
+
+class P2PFrameError(DecodeError):
+    """P2P-1: a byte string is not a well-formed frame (a decode error: ``except DecodeError`` catches it)."""
+
+    code = "P2P_FRAME_ERROR"
+
+
+class WrongMagic(P2PFrameError):
+    """P2P-1: the frame does not start with this network's magic (another network, or lost framing)."""
+
+    code = "P2P_WRONG_MAGIC"
+
+
+class UnknownCommand(P2PFrameError):
+    """P2P-1: the command byte names no message of this protocol version."""
+
+    code = "P2P_UNKNOWN_COMMAND"
+
+
+class MessageTooLarge(P2PFrameError):
+    """P2P-1: the payload length in the prefix exceeds the preset's max_message_bytes."""
+
+    code = "P2P_MESSAGE_TOO_LARGE"
+
+
+class BadChecksum(P2PFrameError):
+    """P2P-1: the checksum is not the first 4 bytes of H(P2P_MESSAGE, payload)."""
+
+    code = "P2P_BAD_CHECKSUM"
+
+
+class DifferentialIndexOverflow(DecodeError):
+    """P2P-3: a differentially encoded index list reaches an index at or above its limit."""
+
+    code = "P2P_INDEX_OVERFLOW"
+
+
+class P2PError(SpecError):
+    """A P2P rule (P2P-*) rejected a well-formed message or a request."""
+
+    code = "P2P_ERROR"
+
+
+class IncompatibleVersion(P2PError):
+    """P2P-HS: the peer's protocol version is below the preset's min_protocol_version."""
+
+    code = "P2P_INCOMPATIBLE_VERSION"
+
+
+class SelfConnection(P2PError):
+    """P2P-HS: the peer's Version nonce is the node's own (the node connected to itself)."""
+
+    code = "P2P_SELF_CONNECTION"
+
+
+class NoCommonBlock(P2PError):
+    """P2P-LOC: no hash of the locator is on the best chain (an empty locator, or another genesis)."""
+
+    code = "P2P_NO_COMMON_BLOCK"
+
+
+class CompactBlockError(P2PError):
+    """P2P-CMPCT: a compact block, a block transactions request or response does not fit its block."""
+
+    code = "P2P_COMPACT_ERROR"
+
+
+class CompactBadIndex(CompactBlockError):
+    """P2P-CMPCT-2: prefilled indexes do not start at the coinbase (0) or reach past the last
+    transaction, or a requested index is not one of the block's missing transactions."""
+
+    code = "P2P_COMPACT_BAD_INDEX"
+
+
+class CompactBlockTxnMismatch(CompactBlockError):
+    """P2P-CMPCT-4: a BlockTxn names another block or carries a different number of transactions
+    than were missing."""
+
+    code = "P2P_COMPACT_BLOCKTXN_MISMATCH"
+
+
+class CompactMerkleMismatch(CompactBlockError):
+    """P2P-CMPCT-5: the reconstructed transactions or the votes do not match the header's roots (a
+    short-id collision picked a wrong transaction; fetch the full block, the block is not invalid)."""
+
+    code = "P2P_COMPACT_MERKLE_MISMATCH"
+
+
+class InvalidNodeId(P2PError):
+    """P2P-KAD-1: a node id has the wrong length, or is the table's own id where another is required."""
+
+    code = "P2P_INVALID_NODE_ID"
 
 
 def _all_subclasses(cls: type[SpecError]) -> list[type[SpecError]]:

@@ -44,6 +44,15 @@ class HashDomain(Enum):
     TEST_VECTOR_SEED = "RustyCoin 2026-11 test vector seed v1"
     THRESHOLD_COEFFICIENT = "RustyCoin 2026-11 threshold coefficient v1"
     SCRIPT_HASH = "RustyCoin 2026-11 script hash v1"
+    DKG_SESSION = "RustyCoin 2026-11 dkg session v1"
+    DKG_MESSAGE = "RustyCoin 2026-11 dkg message v1"
+    DKG_SHARE_BATCH = "RustyCoin 2026-11 dkg share batch v1"
+    MASTERNODE_REGISTRATION = "RustyCoin 2026-11 masternode registration v1"
+    POSE_PENALTY = "RustyCoin 2026-11 pose penalty v1"
+    GOVERNANCE_PROPOSAL = "RustyCoin 2026-11 governance proposal v1"
+    GOVERNANCE_VOTE = "RustyCoin 2026-11 governance vote v1"
+    P2P_MESSAGE = "RustyCoin 2026-11 p2p message v1"
+    COMPACT_SHORT_ID = "RustyCoin 2026-11 compact short id v1"
 
 
 def domain_by_name(name: str) -> HashDomain:

@@ -8,7 +8,20 @@ derived from a fixed seed with :func:`conformance.seeded.seeded_bytes`.
 
 from __future__ import annotations
 
-from conformance.generators import chain, crypto, encoding, hashing, ledger, merkle, script, trie
+from conformance.generators import (
+    chain,
+    crypto,
+    dkg,
+    encoding,
+    governance,
+    hashing,
+    ledger,
+    masternode,
+    merkle,
+    p2p,
+    script,
+    trie,
+)
 from conformance.model import Generator
 
 FLOW_GENERATORS: dict[str, Generator] = {
@@ -21,5 +34,9 @@ FLOW_GENERATORS: dict[str, Generator] = {
     "ed25519": crypto.generate_ed25519,
     "ledger": ledger.generate,
     "chain": chain.generate,
+    "p2p": p2p.generate,
     "trie": trie.generate,
+    "dkg": dkg.generate,
+    "masternode": masternode.generate,
+    "governance": governance.generate,
 }

@@ -6,7 +6,20 @@ calls the spec functions of its flow, and encodes the result; it never re-implem
 
 from __future__ import annotations
 
-from conformance.handlers import chain, crypto, encoding, hashing, ledger, merkle, script, trie
+from conformance.handlers import (
+    chain,
+    crypto,
+    dkg,
+    encoding,
+    governance,
+    hashing,
+    ledger,
+    masternode,
+    merkle,
+    p2p,
+    script,
+    trie,
+)
 from conformance.model import Handler
 
 FLOW_HANDLERS: dict[str, dict[str, Handler]] = {
@@ -19,6 +32,10 @@ FLOW_HANDLERS: dict[str, dict[str, Handler]] = {
     "ed25519": crypto.ED25519_HANDLERS,
     "ledger": ledger.HANDLERS,
     "chain": chain.HANDLERS,
+    "p2p": p2p.HANDLERS,
     "trie": trie.HANDLERS,
+    "dkg": dkg.HANDLERS,
+    "masternode": masternode.HANDLERS,
+    "governance": governance.HANDLERS,
 }
 """Every flow the reference adapter serves, by flow name, then handler name."""

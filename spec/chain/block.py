@@ -81,6 +81,11 @@ class BlockCodecs:
     block: Struct[Block]
 
 
+def max_block_transactions(preset: Preset) -> int:
+    """BLK-0: the bound on a block's transaction list (no transaction encodes to fewer than 8 bytes)."""
+    return preset.chain.max_block_bytes // 8
+
+
 @cache
 def block_codecs(preset: Preset) -> BlockCodecs:
     """HDR-0/BLK-0 codecs; list lengths are bounded by what fits in ``max_block_bytes``."""
@@ -108,7 +113,7 @@ def block_codecs(preset: Preset) -> BlockCodecs:
             ("signature", FixedBytes(VOTE_SIGNATURE_BYTES)),
         ],
     )
-    max_items = preset.chain.max_block_bytes // 8
+    max_items = max_block_transactions(preset)
     block = Struct(
         Block,
         [
@@ -160,11 +165,16 @@ def votes_root(votes: tuple[TicketVote, ...], preset: Preset) -> bytes:
     return merkle_root([encode_vote(v, preset) for v in votes])
 
 
+def check_header_version(header: BlockHeader) -> None:
+    """HDR-1: raise ``HDR_UNSUPPORTED_VERSION`` unless the header version is 1."""
+    if header.version != BLOCK_VERSION:
+        raise UnsupportedBlockVersion(f"version {header.version}")
+
+
 def check_block_shape(block: Block, preset: Preset) -> None:
     """HDR-1, BLK-1..3 and TX-1..6 for every transaction: the checks that need no chain state."""
     header = block.header
-    if header.version != BLOCK_VERSION:
-        raise UnsupportedBlockVersion(f"version {header.version}")
+    check_header_version(header)
     size = len(encode_block(block, preset))
     if size > preset.chain.max_block_bytes:
         raise BlockTooLarge(f"{size} bytes")

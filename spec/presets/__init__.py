@@ -22,11 +22,47 @@ PRESET_NAMES: tuple[str, ...] = ("mainnet", "devnet")
 
 
 @dataclass(frozen=True)
+class MisbehaviourParams:
+    """P2P-SCORE: the misbehaviour score of each violation kind, and the score that bans a peer.
+
+    Field names are the values of :class:`spec.p2p.peers.Violation` (one field per kind).
+    """
+
+    ban_threshold: int
+    wrong_magic: int
+    unknown_command: int
+    oversized_message: int
+    bad_checksum: int
+    malformed_message: int
+    too_many_items: int
+    handshake_violation: int
+    unconnecting_headers: int
+    invalid_header: int
+    invalid_block: int
+    invalid_compact_block: int
+    invalid_transaction: int
+    unrequested_data: int
+
+
+@dataclass(frozen=True)
 class NetworkParams:
-    """P2P framing constants."""
+    """P2P framing, message limits, Kademlia and peer limits (spec/p2p/, docs/p2p.md)."""
 
     magic: bytes
     max_message_bytes: int
+    protocol_version: int
+    min_protocol_version: int
+    max_user_agent_bytes: int
+    max_headers_per_message: int
+    max_inv_items: int
+    max_locator_hashes: int
+    max_addr_items: int
+    kademlia_k: int
+    kademlia_alpha: int
+    node_id_bits: int
+    max_outbound: int
+    max_inbound: int
+    misbehaviour: MisbehaviourParams
 
 
 @dataclass(frozen=True)
@@ -42,6 +78,18 @@ class QuorumParams:
     """Masternode quorum bounds."""
 
     max_members: int
+
+
+@dataclass(frozen=True)
+class DkgParams:
+    """Distributed key generation sessions (spec/masternode/dkg.py): phase lengths in blocks (DKG-2)
+    and the smallest quorum that may run one (DKG-1). The largest is ``quorum.max_members``."""
+
+    contribution_blocks: int
+    complaint_blocks: int
+    justification_blocks: int
+    finalization_blocks: int
+    min_members: int
 
 
 @dataclass(frozen=True)
@@ -128,6 +176,43 @@ class TicketParams:
 
 
 @dataclass(frozen=True)
+class MasternodeParams:
+    """Masternode collateral, proof of service (PoSe) and quorum types (spec/masternode/)."""
+
+    collateral: int
+    pose_penalty: int
+    pose_ban_threshold: int
+    pose_decay_per_block: int
+    pose_quorum_size: int
+    pose_quorum_interval: int
+    finality_quorum_size: int
+    finality_quorum_interval: int
+    min_quorum_members: int
+
+
+@dataclass(frozen=True)
+class GovernableParameter:
+    """GOV-1: one whitelisted ``"section.field"`` a PARAMETER_CHANGE proposal may set, and its range."""
+
+    name: str
+    minimum: int
+    maximum: int
+
+
+@dataclass(frozen=True)
+class GovernanceParams:
+    """Proposals, votes, tallies and superblocks (spec/governance/)."""
+
+    proposal_fee: int
+    superblock_interval: int
+    voting_period: int
+    activation_delay: int
+    participation_bps: int
+    approval_bps: int
+    governable: tuple[GovernableParameter, ...]
+
+
+@dataclass(frozen=True)
 class Preset:
     """All consensus constants of one network."""
 
@@ -135,6 +220,7 @@ class Preset:
     network: NetworkParams
     encoding: EncodingParams
     quorum: QuorumParams
+    dkg: DkgParams
     ledger: LedgerParams
     mempool: MempoolParams
     snapshot: SnapshotParams
@@ -142,6 +228,8 @@ class Preset:
     rewards: RewardParams
     tickets: TicketParams
     script: ScriptParams
+    masternodes: MasternodeParams
+    governance: GovernanceParams
 
 
 def _section(raw: dict[str, Any], key: str) -> dict[str, Any]:
@@ -214,6 +302,111 @@ def _rewards(section: dict[str, Any]) -> RewardParams:
     return params
 
 
+def _dkg_params(section: dict[str, Any], max_members: int) -> DkgParams:
+    """The [dkg] section, with its invariant: the smallest DKG quorum fits the largest quorum."""
+    params = DkgParams(**{f.name: _positive_int(section, f.name) for f in fields(DkgParams)})
+    if params.min_members > max_members:
+        raise InvalidPreset("dkg.min_members exceeds quorum.max_members")
+    return params
+
+
+_MASTERNODE_INTS = tuple(f.name for f in fields(MasternodeParams))
+_GOVERNANCE_INTS = tuple(f.name for f in fields(GovernanceParams) if f.name != "governable")
+BASIS_POINTS = 10_000
+
+
+def _masternodes(section: dict[str, Any], max_members: int) -> MasternodeParams:
+    """The [masternodes] section: every quorum fits ``quorum.max_members`` and the minimum size."""
+    params = MasternodeParams(**{name: _positive_int(section, name) for name in _MASTERNODE_INTS})
+    for size in (params.pose_quorum_size, params.finality_quorum_size):
+        if not params.min_quorum_members <= size <= max_members:
+            raise InvalidPreset(f"quorum size {size} outside [min_quorum_members, quorum.max_members]")
+    return params
+
+
+def _governable(section: dict[str, Any]) -> tuple[GovernableParameter, ...]:
+    raw = section.get("governable")
+    if not isinstance(raw, dict):
+        raise InvalidPreset("missing table [governance.governable]")
+    found: list[GovernableParameter] = []
+    for name in sorted(raw):
+        bounds = raw[name]
+        if (
+            not isinstance(bounds, list)
+            or len(bounds) != 2
+            or not all(isinstance(b, int) and not isinstance(b, bool) and b > 0 for b in bounds)
+            or bounds[0] > bounds[1]
+        ):
+            raise InvalidPreset(f"governable {name!r} must be [minimum, maximum] positive integers")
+        found.append(GovernableParameter(name, bounds[0], bounds[1]))
+    return tuple(found)
+
+
+def _governance(section: dict[str, Any]) -> GovernanceParams:
+    """The [governance] section: thresholds are basis points, at most 10,000."""
+    params = GovernanceParams(
+        **{name: _positive_int(section, name) for name in _GOVERNANCE_INTS},
+        governable=_governable(section),
+    )
+    if max(params.participation_bps, params.approval_bps) > BASIS_POINTS:
+        raise InvalidPreset("governance thresholds exceed 10,000 basis points")
+    return params
+
+
+def preset_parameter(preset: Preset, name: str) -> int | None:
+    """The integer value of ``"section.field"`` in ``preset``, or ``None`` if no such integer field exists."""
+    section_name, _, field_name = name.partition(".")
+    sections = {f.name for f in fields(Preset)} - {"name"}
+    section = getattr(preset, section_name) if section_name in sections else None
+    if section is None or field_name not in {f.name for f in fields(section)}:
+        return None
+    value = getattr(section, field_name)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _check_governable(preset: Preset) -> Preset:
+    """Every governable name is an integer field of the preset, and its current value is in range."""
+    for parameter in preset.governance.governable:
+        value = preset_parameter(preset, parameter.name)
+        if value is None:
+            raise InvalidPreset(f"governable {parameter.name!r} is not an integer preset field")
+        if not parameter.minimum <= value <= parameter.maximum:
+            raise InvalidPreset(f"{parameter.name} = {value} lies outside its governable range")
+    return preset
+
+
+_NETWORK_INTS = tuple(
+    f.name for f in fields(NetworkParams) if f.name not in ("magic", "max_message_bytes", "misbehaviour")
+)
+
+
+def _network_params(section: dict[str, Any], max_block_bytes: int) -> NetworkParams:
+    """The [network] section and its [network.misbehaviour] table, with their invariants: a payload
+    of ``max_message_bytes`` (the bound is on the payload, not the frame prefix) holds the largest
+    block, the minimum protocol version is not above the own one, node ids are whole bytes, and
+    Kademlia's alpha is at most k."""
+    scores = section.get("misbehaviour")
+    if not isinstance(scores, dict):
+        raise InvalidPreset("missing table [network.misbehaviour]")
+    params = NetworkParams(
+        magic=_hex_bytes(section, "magic", 4),
+        max_message_bytes=_positive_int(section, "max_message_bytes"),
+        **{name: _positive_int(section, name) for name in _NETWORK_INTS},
+        misbehaviour=MisbehaviourParams(
+            **{f.name: _positive_int(scores, f.name) for f in fields(MisbehaviourParams)}
+        ),
+    )
+    if params.max_message_bytes < max_block_bytes:
+        raise InvalidPreset("network.max_message_bytes cannot carry a block of chain.max_block_bytes")
+    if params.min_protocol_version > params.protocol_version:
+        raise InvalidPreset("network.min_protocol_version exceeds network.protocol_version")
+    if params.node_id_bits % 8 != 0:
+        raise InvalidPreset("network.node_id_bits must be a multiple of 8")
+    if params.kademlia_alpha > params.kademlia_k:
+        raise InvalidPreset("network.kademlia_alpha exceeds network.kademlia_k")
+    return params
+
+
 def parse_preset(text: str) -> Preset:
     """Parse and check one preset file's TOML text."""
     try:
@@ -232,17 +425,15 @@ def parse_preset(text: str) -> Preset:
     chain = _section(raw, "chain")
     tickets = _section(raw, "tickets")
     script = _section(raw, "script")
-    return Preset(
+    preset = Preset(
         name=name,
-        network=NetworkParams(
-            magic=_hex_bytes(network, "magic", 4),
-            max_message_bytes=_positive_int(network, "max_message_bytes"),
-        ),
+        network=_network_params(network, _positive_int(chain, "max_block_bytes")),
         encoding=EncodingParams(
             max_bytes_field=_positive_int(encoding, "max_bytes_field"),
             max_list_items=_positive_int(encoding, "max_list_items"),
         ),
         quorum=QuorumParams(max_members=_positive_int(quorum, "max_members")),
+        dkg=_dkg_params(_section(raw, "dkg"), _positive_int(quorum, "max_members")),
         ledger=LedgerParams(
             atoms_per_coin=_positive_int(ledger, "atoms_per_coin"),
             max_money=_positive_int(ledger, "max_money"),
@@ -265,7 +456,10 @@ def parse_preset(text: str) -> Preset:
         rewards=_rewards(_section(raw, "rewards")),
         tickets=TicketParams(**{name: _positive_int(tickets, name) for name in _TICKET_INTS}),
         script=_script_params(script),
+        masternodes=_masternodes(_section(raw, "masternodes"), _positive_int(quorum, "max_members")),
+        governance=_governance(_section(raw, "governance")),
     )
+    return _check_governable(preset)
 
 
 def _load(name: str) -> Preset:

@@ -1,0 +1,131 @@
+"""Deterministic DKG scenarios for generators, tests, fuzz seeds and benchmarks.
+
+A :class:`Quorum` is ``n`` members with seeded BLS keys (IETF KeyGen over
+:func:`conformance.seeded.seeded_bytes`) and seeded dealer polynomials
+(:func:`spec.crypto.threshold.coefficients_from_seed`), plus the fresh session they open. The
+helpers build honest and byzantine messages and drive a session through its phases the way honest
+members would (complain about every bad share, answer every complaint truthfully).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from conformance.seeded import seeded_bytes
+from spec.crypto import bls
+from spec.crypto.bls import CURVE_ORDER
+from spec.crypto.threshold import coefficients_from_seed
+from spec.masternode import dkg
+from spec.masternode.dkg import Contribution, DkgSession
+from spec.presets import Preset
+
+
+@dataclass(frozen=True)
+class Quorum:
+    """Seeded members of one DKG session: ``secrets[j - 1]``, ``coefficients[j - 1]`` are member ``j``'s."""
+
+    label: str
+    secrets: tuple[bytes, ...]
+    publics: tuple[bytes, ...]
+    coefficients: tuple[tuple[int, ...], ...]
+    session: DkgSession
+
+    @property
+    def size(self) -> int:
+        return len(self.secrets)
+
+    @property
+    def threshold(self) -> int:
+        return self.session.threshold
+
+
+def member_secret(label: str, member: int) -> bytes:
+    """The seeded BLS secret key of member ``member`` of quorum ``label``."""
+    return bls.key_gen(seeded_bytes(f"dkg/{label}/member/{member}", 32))
+
+
+def dealer_coefficients(label: str, dealer: int, threshold: int, variant: int = 0) -> tuple[int, ...]:
+    """The seeded polynomial of dealer ``dealer`` (``variant`` > 0: another polynomial, for equivocation)."""
+    return coefficients_from_seed(seeded_bytes(f"dkg/{label}/dealer/{dealer}/{variant}", 32), threshold)
+
+
+def make_quorum(label: str, members: int, threshold: int, preset: Preset, start_height: int = 0) -> Quorum:
+    """``members`` seeded members and their fresh session (``quorum_hash`` seeded from ``label``)."""
+    secrets = tuple(member_secret(label, j) for j in range(1, members + 1))
+    publics = tuple(bls.sk_to_pk(s) for s in secrets)
+    quorum_hash = seeded_bytes(f"dkg/{label}/quorum", 32)
+    session = dkg.start_session(publics, threshold, quorum_hash, start_height, preset)
+    coefficients = tuple(dealer_coefficients(label, j, threshold) for j in range(1, members + 1))
+    return Quorum(label, secrets, publics, coefficients, session)
+
+
+def contribution(quorum: Quorum, dealer: int, variant: int = 0) -> Contribution:
+    """Dealer ``dealer``'s honest contribution (of another polynomial if ``variant`` > 0)."""
+    coefficients = (
+        quorum.coefficients[dealer - 1]
+        if variant == 0
+        else dealer_coefficients(quorum.label, dealer, quorum.threshold, variant)
+    )
+    return dkg.make_contribution(quorum.session, dealer, coefficients, quorum.secrets[dealer - 1])
+
+
+def honest_contributions(quorum: Quorum, dealers: Iterable[int] | None = None) -> list[Contribution]:
+    """The honest contributions of ``dealers`` (default: every member)."""
+    chosen = range(1, quorum.size + 1) if dealers is None else dealers
+    return [contribution(quorum, d) for d in chosen]
+
+
+def tampered(quorum: Quorum, dealer: int, victims: Iterable[int]) -> Contribution:
+    """Dealer ``dealer``'s contribution with the shares of ``victims`` off by one, signed by the dealer."""
+    honest = contribution(quorum, dealer)
+    shares = list(honest.shares)
+    for victim in victims:
+        value = (int.from_bytes(shares[victim - 1], "big") + 1) % CURVE_ORDER
+        shares[victim - 1] = value.to_bytes(32, "big")
+    return dkg.sign_message(replace(honest, shares=tuple(shares)), quorum.secrets[dealer - 1])
+
+
+def resign(quorum: Quorum, message: dkg.M, signer: int) -> dkg.M:
+    """``message`` signed again by member ``signer``."""
+    return dkg.sign_message(message, quorum.secrets[signer - 1])
+
+
+def complaints(quorum: Quorum, state: DkgSession, complainers: Iterable[int]) -> list[dkg.Complaint]:
+    """DKG-6: the complaints ``complainers`` send, each against every dealer whose share to it fails."""
+    chosen = list(complainers)
+    bad = dkg.find_bad_shares(state, chosen)
+    return [dkg.make_complaint(state, j, dealer, quorum.secrets[j - 1]) for j in chosen for dealer in bad[j]]
+
+
+def justifications(quorum: Quorum, state: DkgSession, dealers: Iterable[int]) -> list[dkg.Justification]:
+    """DKG-7: the truthful answers of ``dealers`` to every complaint recorded against them."""
+    answering = set(dealers)
+    return [
+        dkg.make_justification(
+            state, dealer, complainer, quorum.coefficients[dealer - 1], quorum.secrets[dealer - 1]
+        )
+        for dealer, complainer in sorted(state.complaints)
+        if dealer in answering
+    ]
+
+
+def run_session(
+    quorum: Quorum,
+    contributions: Sequence[Contribution],
+    complainers: Iterable[int] | None = None,
+    justifiers: Iterable[int] | None = None,
+) -> DkgSession:
+    """Drive a session to FINALIZATION: deliver ``contributions``, let ``complainers`` (default: all)
+    complain honestly, let ``justifiers`` (default: all) answer truthfully."""
+    members = range(1, quorum.size + 1)
+    state = quorum.session
+    for message in contributions:
+        state = dkg.receive_contribution(state, message)
+    state = dkg.advance_phase(state)
+    for complaint in complaints(quorum, state, members if complainers is None else complainers):
+        state = dkg.receive_complaint(state, complaint)
+    state = dkg.advance_phase(state)
+    for justification in justifications(quorum, state, members if justifiers is None else justifiers):
+        state = dkg.receive_justification(state, justification)
+    return dkg.advance_phase(state)

@@ -1,0 +1,583 @@
+"""Vectors of the ``dkg`` flow: whole DKG sessions replayed from message scripts, share checks,
+threshold signing sessions, finality certificates and message decoding.
+
+Keys, polynomials and quorum hashes are seeded (:mod:`conformance.dkgbuilder`). Every session
+script is the list of events an honest run or a byzantine variant produces; the reference handler
+computes the expected outcome and the generator states the intended error (if any).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+
+from conformance.dkgbuilder import (
+    Quorum,
+    complaints,
+    contribution,
+    honest_contributions,
+    justifications,
+    make_quorum,
+    resign,
+    tampered,
+)
+from conformance.dkgbuilder import run_session as drive_session
+from conformance.generators.crypto import bad_public_keys
+from conformance.handlers.dkg import message_to_json, signature_share_to_json
+from conformance.model import JSON, CaseSpec
+from conformance.seeded import seeded_bytes
+from spec.crypto import bls
+from spec.crypto.bls import CURVE_ORDER, G1_IDENTITY
+from spec.crypto.threshold import Share
+from spec.encoding import varint_encode
+from spec.errors import SpecError
+from spec.masternode import dkg, signing
+from spec.masternode.dkg import Contribution, DkgSession
+from spec.presets import Preset
+
+ADVANCE: dict[str, JSON] = {"type": "advance"}
+
+
+def _session_input(quorum: Quorum, events: Sequence[JSON], threshold: int | None = None) -> dict[str, JSON]:
+    return {
+        "members": [{"index": j, "public_key": pk.hex()} for j, pk in enumerate(quorum.publics, start=1)],
+        "threshold": quorum.threshold if threshold is None else threshold,
+        "quorum_hash": quorum.session.quorum_hash.hex(),
+        "start_height": quorum.session.start_height,
+        "events": list(events),
+    }
+
+
+def _events(*groups: Sequence[dkg.DkgMessage] | str) -> list[JSON]:
+    """JSON events: message lists, and ``"advance"`` between phases."""
+    events: list[JSON] = []
+    for group in groups:
+        if isinstance(group, str):
+            events.append(ADVANCE)
+        else:
+            events.extend(message_to_json(m) for m in group)
+    return events
+
+
+def _received(quorum: Quorum, contributions: Sequence[Contribution]) -> DkgSession:
+    """The session after the contribution phase (the state complaints are computed on)."""
+    state = quorum.session
+    for message in contributions:
+        try:
+            state = dkg.receive_contribution(state, message)
+        except SpecError:  # a deliberately bad message: the script keeps it, the state drops it
+            continue
+    return dkg.advance_phase(state)
+
+
+def _complained(quorum: Quorum, state: DkgSession, messages: Sequence[dkg.Complaint]) -> DkgSession:
+    for message in messages:
+        state = dkg.receive_complaint(state, message)
+    return dkg.advance_phase(state)
+
+
+def _script(
+    quorum: Quorum,
+    contributions: Sequence[Contribution],
+    complainers: Sequence[int] | None = None,
+    justifiers: Sequence[int] | None = None,
+    extra_complaints: Sequence[dkg.DkgMessage] = (),
+    extra_justifications: Sequence[dkg.DkgMessage] = (),
+) -> list[JSON]:
+    """Events of a session where ``complainers`` complain honestly and ``justifiers`` answer truthfully."""
+    members = list(range(1, quorum.size + 1))
+    after_contributions = _received(quorum, contributions)
+    raised = complaints(quorum, after_contributions, members if complainers is None else complainers)
+    after_complaints = _complained(quorum, after_contributions, raised)
+    answers = justifications(quorum, after_complaints, members if justifiers is None else justifiers)
+    return _events(
+        contributions, "advance", [*raised, *extra_complaints], "advance", [*answers, *extra_justifications]
+    )
+
+
+def _session_cases(preset: Preset) -> Iterator[CaseSpec]:
+    small = make_quorum("small", 5, 3, preset)
+    large = make_quorum("large", 7, 5, preset)
+    honest = honest_contributions(small)
+    yield CaseSpec(
+        "run_session",
+        "honest_n5_t3",
+        "five honest members, threshold 3: every dealer qualifies",
+        _session_input(small, _events(honest, "advance", "advance")),
+    )
+    yield CaseSpec(
+        "run_session",
+        "honest_n7_t5",
+        "seven honest members, threshold 5: every dealer qualifies",
+        _session_input(large, _events(honest_contributions(large), "advance", "advance")),
+    )
+    yield CaseSpec(
+        "run_session",
+        "honest_no_advance_events",
+        "the script ends in CONTRIBUTION; the replay advances to FINALIZATION by itself",
+        _session_input(small, _events(honest)),
+    )
+
+    bad_share = [*honest[:1], tampered(small, 2, [4]), *honest[2:]]
+    yield CaseSpec(
+        "run_session",
+        "bad_share_unanswered",
+        "dealer 2 deals member 4 a bad share, member 4 complains, dealer 2 stays silent: excluded",
+        _session_input(small, _script(small, bad_share, justifiers=[1, 3, 4, 5])),
+    )
+    yield CaseSpec(
+        "run_session",
+        "bad_share_justified",
+        "dealer 2 deals member 4 a bad share, member 4 complains, dealer 2 reveals the right share: kept",
+        _session_input(small, _script(small, bad_share)),
+    )
+    state = _complained(
+        small, _received(small, bad_share), complaints(small, _received(small, bad_share), [4])
+    )
+    wrong_reveal = dkg.make_justification(
+        state, 2, 4, [c + 1 for c in small.coefficients[1]], small.secrets[1]
+    )
+    yield CaseSpec(
+        "run_session",
+        "bad_justification",
+        "dealer 2 answers member 4's complaint with another wrong share: excluded",
+        _session_input(small, _script(small, bad_share, justifiers=[], extra_justifications=[wrong_reveal])),
+    )
+    yield CaseSpec(
+        "run_session",
+        "bad_justification_after_good",
+        "dealer 2 sends the right share, then a wrong one: a failed justification always disqualifies",
+        _session_input(small, _script(small, bad_share, extra_justifications=[wrong_reveal])),
+    )
+    yield CaseSpec(
+        "run_session",
+        "bad_share_not_complained",
+        "member 4 accepts dealer 2's bad share without complaining: its secret share mismatches",
+        _session_input(small, _script(small, bad_share, complainers=[1, 2, 3, 5])),
+    )
+    yield CaseSpec(
+        "run_session",
+        "missing_contribution",
+        "dealer 5 sends nothing: excluded, the other four qualify",
+        _session_input(small, _script(small, honest[:4])),
+    )
+    complaint_on_missing = dkg.make_complaint(small.session, 1, 5, small.secrets[0])
+    yield CaseSpec(
+        "run_session",
+        "complaint_against_missing_dealer",
+        "member 1 complains against dealer 5, who sent nothing: accepted, no further effect",
+        _session_input(small, _script(small, honest[:4], extra_complaints=[complaint_on_missing])),
+    )
+    yield CaseSpec(
+        "run_session",
+        "equivocation",
+        "dealer 3 signs two different contributions: excluded",
+        _session_input(small, _script(small, [*honest, contribution(small, 3, variant=1)])),
+    )
+    yield CaseSpec(
+        "run_session",
+        "identical_resend",
+        "dealer 3 sends the same contribution twice: no equivocation",
+        _session_input(small, _script(small, [*honest, honest[2]])),
+    )
+
+    too_few = resign(small, replace(honest[0], commitments=honest[0].commitments[:2]), 1)
+    not_on_curve = resign(
+        small,
+        replace(honest[0], commitments=(*honest[0].commitments[:2], bad_public_keys()["not_on_curve"])),
+        1,
+    )
+    identity_first = resign(
+        small, replace(honest[0], commitments=(G1_IDENTITY, *honest[0].commitments[1:])), 1
+    )
+    share_above_order = resign(
+        small, replace(honest[0], shares=(CURVE_ORDER.to_bytes(32, "big"), *honest[0].shares[1:])), 1
+    )
+    too_few_shares = resign(small, replace(honest[0], shares=honest[0].shares[:4]), 1)
+    for name, bad, what in (
+        ("malformed_commitment_count", too_few, "two commitments for threshold 3"),
+        ("malformed_commitment_point", not_on_curve, "a commitment not on the curve"),
+        ("malformed_identity_commitment", identity_first, "the first commitment is the identity"),
+        ("malformed_share_above_order", share_above_order, "a share equal to the group order"),
+        ("malformed_share_count", too_few_shares, "four shares for five members"),
+    ):
+        yield CaseSpec(
+            "run_session",
+            name,
+            f"dealer 1's contribution has {what}: rejected, dealer 1 counts as missing",
+            _session_input(small, _script(small, [bad, *honest[1:]])),
+        )
+    yield CaseSpec(
+        "run_session",
+        "malformed_then_valid",
+        "dealer 1 first sends a malformed contribution, then its valid one: qualified",
+        _session_input(small, _script(small, [too_few, *honest])),
+    )
+    forged = resign(small, honest[0], 2)
+    other_session = make_quorum("other", 5, 3, preset)
+    foreign = contribution(other_session, 1)
+    late = honest[0]
+    yield CaseSpec(
+        "run_session",
+        "rejected_contributions",
+        "signed by another member, for another session, from a non-member, and after the phase ended",
+        _session_input(
+            small,
+            _events(
+                [forged, foreign, replace(honest[0], dealer=6), *honest[1:]],
+                "advance",
+                [late],
+                "advance",
+            ),
+        ),
+    )
+    after = _received(small, honest)
+    self_complaint = dkg.make_complaint(after, 2, 2, small.secrets[1])
+    outsider = dkg.make_complaint(after, 2, 9, small.secrets[1])
+    badly_signed = resign(small, dkg.make_complaint(after, 2, 3, small.secrets[1]), 3)
+    early = dkg.make_complaint(small.session, 2, 3, small.secrets[1])
+    unsolicited = dkg.make_justification(after, 3, 2, small.coefficients[2], small.secrets[2])
+    yield CaseSpec(
+        "run_session",
+        "rejected_complaints",
+        "a complaint in CONTRIBUTION, against oneself, against a non-member, and badly signed",
+        _session_input(
+            small,
+            _events(
+                honest, [early], "advance", [self_complaint, outsider, badly_signed], "advance", [unsolicited]
+            ),
+        ),
+    )
+    complained = _complained(small, after, [dkg.make_complaint(after, 2, 3, small.secrets[1])])
+    reveal = dkg.make_justification(complained, 3, 2, small.coefficients[2], small.secrets[2])
+    oversized = resign(small, replace(reveal, share=CURVE_ORDER.to_bytes(32, "big")), 3)
+    by_other = resign(small, reveal, 4)
+    yield CaseSpec(
+        "run_session",
+        "rejected_justifications",
+        "a justification above the group order, one signed by another member, the right one, then an "
+        "advance past FINALIZATION",
+        _session_input(
+            small,
+            _events(
+                honest,
+                "advance",
+                [dkg.make_complaint(after, 2, 3, small.secrets[1])],
+                "advance",
+                [oversized, by_other, reveal],
+                "advance",
+                "advance",
+            ),
+        ),
+    )
+    accuser = [dkg.make_complaint(after, 5, d, small.secrets[4]) for d in (1, 2, 3, 4)]
+    answered = _complained(small, after, accuser)
+    yield CaseSpec(
+        "run_session",
+        "false_accuser",
+        "member 5 complains against every other dealer; all answer truthfully and qualify",
+        _session_input(
+            small,
+            _events(honest, "advance", accuser, "advance", justifications(small, answered, range(1, 6))),
+        ),
+    )
+    byzantine = [tampered(small, 1, [2, 3]), tampered(small, 2, [3, 4])]
+    yield CaseSpec(
+        "run_session",
+        "two_byzantine_of_five",
+        "dealers 1 and 2 deal bad shares and stay silent: n - t = 2 byzantine, the session completes",
+        _session_input(small, _script(small, [*byzantine, *honest[2:]], justifiers=[3, 4, 5])),
+    )
+    yield CaseSpec(
+        "run_session",
+        "too_many_byzantine",
+        "three of five dealers misbehave (two bad, one missing): fewer than t qualify",
+        _session_input(small, _script(small, [*byzantine, *honest[2:4]], justifiers=[3, 4])),
+        expect_error="DKG_FAILED",
+    )
+    yield CaseSpec(
+        "run_session",
+        "no_contributions",
+        "nobody contributes",
+        _session_input(small, _events("advance", "advance")),
+        expect_error="DKG_FAILED",
+    )
+    yield CaseSpec(
+        "run_session",
+        "threshold_above_members",
+        "threshold 6 for five members",
+        _session_input(small, [], threshold=6),
+        expect_error="DKG_INVALID_PARAMETERS",
+    )
+    yield CaseSpec(
+        "run_session",
+        "threshold_zero",
+        "threshold 0",
+        _session_input(small, [], threshold=0),
+        expect_error="DKG_INVALID_PARAMETERS",
+    )
+    tiny = _session_input(small, [])
+    tiny["members"] = tiny_members = list(_as_list(tiny["members"])[:2])
+    tiny["threshold"] = 2
+    yield CaseSpec(
+        "run_session",
+        "too_few_members",
+        f"{len(tiny_members)} members, below dkg.min_members",
+        tiny,
+        expect_error="DKG_INVALID_PARAMETERS",
+    )
+    duplicate = _session_input(small, [])
+    keys = list(_as_list(duplicate["members"]))
+    keys[4] = {"index": 5, "public_key": small.publics[0].hex()}
+    duplicate["members"] = keys
+    yield CaseSpec(
+        "run_session",
+        "duplicate_member_key",
+        "members 1 and 5 have the same key",
+        duplicate,
+        expect_error="DKG_INVALID_PARAMETERS",
+    )
+    invalid = _session_input(small, [])
+    keys = list(_as_list(invalid["members"]))
+    keys[2] = {"index": 3, "public_key": bls.G1_IDENTITY.hex()}
+    invalid["members"] = keys
+    yield CaseSpec(
+        "run_session",
+        "identity_member_key",
+        "member 3's key is the identity",
+        invalid,
+        expect_error="BLS_INVALID_PUBLIC_KEY",
+    )
+    short_hash = _session_input(small, [])
+    short_hash["quorum_hash"] = "00" * 31
+    yield CaseSpec(
+        "run_session",
+        "short_quorum_hash",
+        "a quorum hash of 31 bytes",
+        short_hash,
+        expect_error="DKG_INVALID_PARAMETERS",
+    )
+
+
+def _as_list(value: JSON) -> list[JSON]:
+    return list(value) if isinstance(value, list) else []
+
+
+def _verify_share_cases(preset: Preset) -> Iterator[CaseSpec]:
+    small = make_quorum("small", 5, 3, preset)
+    honest = contribution(small, 1)
+    commitments = [c.hex() for c in honest.commitments]
+    share = honest.shares[3]
+    plus_one = ((int.from_bytes(share, "big") + 1) % CURVE_ORDER).to_bytes(32, "big")
+    cases: list[tuple[str, str, dict[str, JSON], str | None]] = [
+        ("valid", "dealer 1's share for member 4", {"recipient": 4, "share": share.hex()}, None),
+        (
+            "wrong_recipient",
+            "member 4's share checked as member 3's",
+            {"recipient": 3, "share": share.hex()},
+            None,
+        ),
+        ("off_by_one", "the share plus one", {"recipient": 4, "share": plus_one.hex()}, None),
+        (
+            "share_above_order",
+            "a share equal to the group order",
+            {"recipient": 4, "share": CURVE_ORDER.to_bytes(32, "big").hex()},
+            "DKG_MALFORMED_CONTRIBUTION",
+        ),
+        (
+            "share_31_bytes",
+            "a share of 31 bytes",
+            {"recipient": 4, "share": share[1:].hex()},
+            "DKG_MALFORMED_CONTRIBUTION",
+        ),
+        ("recipient_zero", "recipient index 0", {"recipient": 0, "share": share.hex()}, "DKG_UNKNOWN_MEMBER"),
+    ]
+    for name, description, extra, error in cases:
+        yield CaseSpec(
+            "verify_share", name, description, {"commitments": commitments, **extra}, expect_error=error
+        )
+    yield CaseSpec(
+        "verify_share",
+        "commitment_not_in_subgroup",
+        "a commitment on the curve but outside the subgroup",
+        {
+            "commitments": [*commitments[:2], bad_public_keys()["not_in_subgroup"].hex()],
+            "recipient": 4,
+            "share": share.hex(),
+        },
+        expect_error="BLS_INVALID_PUBLIC_KEY",
+    )
+    yield CaseSpec(
+        "verify_share",
+        "no_commitments",
+        "an empty commitment list",
+        {"commitments": [], "recipient": 4, "share": share.hex()},
+        expect_error="DKG_MALFORMED_CONTRIBUTION",
+    )
+
+
+def _quorum_result(preset: Preset) -> tuple[dkg.DkgResult, list[bytes]]:
+    """The honest five-member quorum, its result and its members' secret shares."""
+    small = make_quorum("small", 5, 3, preset)
+    state = drive_session(small, honest_contributions(small))
+    result = dkg.finalize(state)
+    secrets = [dkg.member_secret_share(state, result, j).value for j in range(1, 6)]
+    return result, secrets
+
+
+def _signing_cases(preset: Preset) -> Iterator[CaseSpec]:
+    result, secrets = _quorum_result(preset)
+    quorum_id = result.session_id
+    message = seeded_bytes("dkg/signing/message", 32)
+    keys: list[JSON] = [{"index": s.index, "public_key": s.value.hex()} for s in result.public_key_shares]
+
+    def share(j: int, msg: bytes = message) -> signing.SignatureShare:
+        return signing.make_signature_share(quorum_id, msg, Share(j, secrets[j - 1]))
+
+    def case(
+        name: str,
+        description: str,
+        shares: Sequence[signing.SignatureShare],
+        error: str | None = None,
+        **over: JSON,
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "quorum_id": quorum_id.hex(),
+            "public_key_shares": keys,
+            "threshold": 3,
+            "message": message.hex(),
+            "shares": [signature_share_to_json(s) for s in shares],
+        }
+        data.update(over)
+        return CaseSpec("signing_session", name, description, data, expect_error=error)
+
+    yield case("first_three", "members 1, 2, 3 sign", [share(1), share(2), share(3)])
+    yield case("last_three", "members 3, 4, 5 sign: the same signature", [share(5), share(4), share(3)])
+    yield case(
+        "all_five", "all five sign: the three lowest indices are used", [share(j) for j in range(1, 6)]
+    )
+    forged = replace(share(2), signature=share(4).signature)
+    yield case(
+        "invalid_share_excluded",
+        "member 2's share is member 4's signature: rejected; 1, 3, 5 still recover",
+        [share(1), forged, share(3), share(5)],
+    )
+    other = seeded_bytes("dkg/signing/other", 32)
+    yield case(
+        "rejected_shares",
+        "a share of another message, of a non-member, a repeat and a malformed signature",
+        [
+            share(1, other),
+            replace(share(1), signer=6),
+            share(1),
+            share(1),
+            replace(share(2), signature=b"\x00" * 96),
+            share(2),
+            share(3),
+        ],
+    )
+    yield case(
+        "two_of_three",
+        "only two valid shares for threshold 3",
+        [share(1), share(2)],
+        "THRESHOLD_INSUFFICIENT_SHARES",
+    )
+    yield case(
+        "threshold_above_members", "threshold 6 for five members", [], "SIGN_INVALID_SESSION", threshold=6
+    )
+    yield case("short_message", "a 31-byte message", [], "SIGN_INVALID_SESSION", message=message[:31].hex())
+
+
+def _finality_cases(preset: Preset) -> Iterator[CaseSpec]:
+    result, secrets = _quorum_result(preset)
+    block_hash = seeded_bytes("dkg/finality/block", 32)
+
+    def case(
+        name: str, description: str, signers: Sequence[int], height: int = 1000, error: str | None = None
+    ) -> CaseSpec:
+        shares = [
+            signing.sign_finality_share(result.session_id, Share(j, secrets[j - 1]), height, block_hash)
+            for j in signers
+        ]
+        return CaseSpec(
+            "finality_certificate",
+            name,
+            description,
+            {
+                "quorum_id": result.session_id.hex(),
+                "public_key_shares": [
+                    {"index": s.index, "public_key": s.value.hex()} for s in result.public_key_shares
+                ],
+                "threshold": result.threshold,
+                "group_public_key": result.group_public_key.hex(),
+                "height": 1000,
+                "block_hash": block_hash.hex(),
+                "shares": [signature_share_to_json(s) for s in shares],
+            },
+            expect_error=error,
+        )
+
+    yield case("three_signers", "members 2, 4, 5 finalize block 1000", [2, 4, 5])
+    yield case("all_signers", "all five members finalize block 1000", [1, 2, 3, 4, 5])
+    yield case("two_signers", "only two signers", [1, 2], error="THRESHOLD_INSUFFICIENT_SHARES")
+    yield case(
+        "shares_for_another_height",
+        "three shares finalizing height 1001 instead: all rejected",
+        [1, 2, 3],
+        height=1001,
+        error="THRESHOLD_INSUFFICIENT_SHARES",
+    )
+
+
+def _decode_cases(preset: Preset) -> Iterator[CaseSpec]:
+    small = make_quorum("small", 5, 3, preset)
+    honest = contribution(small, 1)
+    after = _received(small, [honest])
+    complaint = dkg.make_complaint(after, 2, 1, small.secrets[1])
+    justification = dkg.make_justification(after, 1, 2, small.coefficients[0], small.secrets[0])
+    encodings = {
+        "contribution": dkg.encode_contribution(honest, preset),
+        "complaint": dkg.encode_complaint(complaint),
+        "justification": dkg.encode_justification(justification),
+        "signature_share": signing.encode_signature_share(
+            signing.SignatureShare(
+                after.session_id, seeded_bytes("dkg/decode/message", 32), 3, bls.G2_GENERATOR
+            )
+        ),
+    }
+    for kind, raw in encodings.items():
+        yield CaseSpec(
+            "decode_message", f"{kind}_valid", f"a canonical {kind}", {"type": kind, "bytes": raw.hex()}
+        )
+        yield CaseSpec(
+            "decode_message",
+            f"{kind}_truncated",
+            f"a {kind} missing its last byte",
+            {"type": kind, "bytes": raw[:-1].hex()},
+            expect_error="DECODE_TRUNCATED",
+        )
+        yield CaseSpec(
+            "decode_message",
+            f"{kind}_trailing",
+            f"a {kind} followed by one more byte",
+            {"type": kind, "bytes": (raw + b"\x00").hex()},
+            expect_error="DECODE_TRAILING_BYTES",
+        )
+    over = preset.quorum.max_members + 1
+    header = honest.session_id + (1).to_bytes(2, "little")
+    yield CaseSpec(
+        "decode_message",
+        "contribution_too_many_commitments",
+        f"{over} commitments, above quorum.max_members",
+        {"type": "contribution", "bytes": (header + varint_encode(over)).hex()},
+        expect_error="DECODE_LENGTH_LIMIT",
+    )
+
+
+def generate(preset: Preset) -> Iterator[CaseSpec]:
+    """DKG-1..10, SIGN-1..4 and the message encodings."""
+    yield from _session_cases(preset)
+    yield from _verify_share_cases(preset)
+    yield from _signing_cases(preset)
+    yield from _finality_cases(preset)
+    yield from _decode_cases(preset)

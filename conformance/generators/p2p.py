@@ -1,0 +1,1011 @@
+"""Vectors of the ``p2p`` flow: frames of every command (valid, and one invalid case per frame
+error), the handshake check, block locators, fork location, GetHeaders answers, headers-first
+acceptance, compact blocks (short ids, making, reconstruction with and without missing
+transactions, BlockTxn answers), Kademlia buckets and closest nodes, and misbehaviour scores.
+
+Blocks come from a devnet chain mined by :class:`conformance.chainbuilder.ChainBuilder` with signed
+payments; ids, hashes and nonces from :func:`conformance.seeded.seeded_bytes`. Frames and compact
+blocks do not depend on proof of work, so mainnet gets the same cases (its limits differ); header
+acceptance needs mined headers and exists for devnet only, as the chain flow's block sequences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+
+from conformance.chainbuilder import ChainBuilder, mine
+from conformance.generators.chain import spend
+from conformance.handlers.p2p import node_json
+from conformance.model import JSON, CaseSpec
+from conformance.seeded import seeded_bytes
+from conformance.wallet import key
+from spec.chain.block import (
+    Block,
+    BlockHeader,
+    TicketVote,
+    block_hash,
+    encode_block,
+    encode_header,
+    max_block_transactions,
+    transactions_root,
+    votes_root,
+)
+from spec.chain.pow import hash_meets_target, target_from_bits
+from spec.chain.state import coinbase_for
+from spec.encoding import varint_encode
+from spec.ledger.transaction import (
+    SEQUENCE_FINAL,
+    OutPoint,
+    Transaction,
+    TxInput,
+    TxOutput,
+    encode_transaction,
+    txid,
+    wtxid,
+)
+from spec.p2p.compact import make_compact_block
+from spec.p2p.messages import (
+    NO_STOP_HASH,
+    SERVICE_FULL_NODE,
+    BlockMessage,
+    BlockTxn,
+    Command,
+    CompactBlock,
+    FindNode,
+    GetBlockTxn,
+    GetData,
+    GetHeaders,
+    Headers,
+    Inv,
+    InvItem,
+    InvKind,
+    Message,
+    NodeAddress,
+    Nodes,
+    NotFound,
+    Ping,
+    Pong,
+    PrefilledTransaction,
+    TxMessage,
+    Verack,
+    Version,
+    checksum,
+    encode_frame,
+    encode_payload,
+)
+from spec.p2p.peers import Violation
+from spec.p2p.sync import block_locator, chain_hashes
+from spec.presets import DEVNET, Preset
+
+CHAIN_LENGTH = 40
+PAYMENT_HEIGHT = 8
+PAYMENTS = 4
+FORK_HEIGHT = 25
+FEE = 1_000
+
+
+def _case(
+    handler: str, case: str, description: str, data: dict[str, JSON], error: str | None = None
+) -> CaseSpec:
+    return CaseSpec(handler, case, description, data, expect_error=error)
+
+
+def _hexes(items: Sequence[bytes]) -> list[JSON]:
+    return [item.hex() for item in items]
+
+
+# --------------------------------------------------------------------------------------------
+# Shared inputs: a mined devnet chain with payments, a fork, synthetic blocks
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class P2PChain:
+    """The mined devnet chain of the p2p vectors, a fork of it, and spare mempool transactions."""
+
+    builder: ChainBuilder
+    fork: tuple[Block, ...]
+    spare: tuple[Transaction, ...]
+
+    @property
+    def headers(self) -> list[BlockHeader]:
+        return [block.header for block in self.builder.blocks]
+
+    @property
+    def payment_block(self) -> Block:
+        return self.builder.blocks[PAYMENT_HEIGHT]
+
+
+def _coinbase_spend(builder: ChainBuilder, height: int, label: str) -> Transaction:
+    """Spend the coinbase of block ``height`` (mined by the builder's miner) to ``label``'s key."""
+    state = builder.state
+    outpoint = OutPoint(txid(builder.blocks[height].transactions[0], DEVNET), 0)
+    value = state.utxos[outpoint].output.value
+    return spend(
+        state, [outpoint], [builder.miner], [TxOutput(value - FEE, key(label).script_pubkey)], DEVNET
+    )
+
+
+@cache
+def p2p_chain() -> P2PChain:
+    """A 40-block devnet chain whose block 8 carries four payments, and a 6-block fork from 25."""
+    builder = ChainBuilder(DEVNET)
+    for _ in range(PAYMENT_HEIGHT):
+        builder.extend()
+    builder.extend([_coinbase_spend(builder, h, f"p2p/payee/{h}") for h in range(PAYMENTS)])
+    spare = tuple(_coinbase_spend(builder, h, f"p2p/spare/{h}") for h in range(PAYMENTS, PAYMENTS + 3))
+    while len(builder.blocks) < CHAIN_LENGTH:
+        builder.extend()
+    fork = ChainBuilder(DEVNET, states=builder.states[: FORK_HEIGHT + 1], blocks=builder.blocks[:FORK_HEIGHT])
+    for _ in range(6):
+        fork.extend(timestamp=fork.state.timestamps[-1] + 3)
+    return P2PChain(builder, tuple(fork.blocks[FORK_HEIGHT:]), spare)
+
+
+def synthetic_transaction(label: str) -> Transaction:
+    """A well-formed, unsigned (not ledger-valid) one-in-one-out transaction derived from ``label``."""
+    outpoint = OutPoint(seeded_bytes(f"p2p/tx/{label}", 32), 0)
+    script = seeded_bytes(f"p2p/script/{label}", 40)
+    return Transaction(1, (TxInput(outpoint, script, SEQUENCE_FINAL),), (TxOutput(1_000, script[:34]),), 0)
+
+
+def synthetic_block(label: str, count: int, preset: Preset) -> Block:
+    """A well-formed unmined block: a coinbase and ``count`` synthetic transactions, with the header's
+    Merkle root committing to them (compact relay checks nothing else)."""
+    coinbase = coinbase_for(9, 0, key("miner").script_pubkey, (), None, preset)
+    body = (coinbase, *(synthetic_transaction(f"{label}/{i}") for i in range(count)))
+    header = BlockHeader(
+        1,
+        9,
+        seeded_bytes(f"p2p/parent/{label}", 32),
+        transactions_root(body, preset),
+        votes_root((), preset),
+        seeded_bytes(f"p2p/state/{label}", 32),
+        preset.chain.genesis_timestamp,
+        preset.chain.pow_limit_bits,
+        0,
+    )
+    return Block(header, (), body)
+
+
+def node_id(label: str) -> bytes:
+    """A seeded 32-byte node id."""
+    return seeded_bytes(f"p2p/node/{label}", 32)
+
+
+def node_in_bucket(own: bytes, bucket: int, label: str) -> bytes:
+    """A seeded node id whose XOR distance to ``own`` puts it in ``bucket`` (256-bit ids)."""
+    gap = int.from_bytes(seeded_bytes(f"p2p/gap/{label}", 32), "big") >> (bucket + 1)
+    gap |= 1 << (255 - bucket)
+    return (int.from_bytes(own, "big") ^ gap).to_bytes(32, "big")
+
+
+def _address(identifier: bytes, index: int) -> NodeAddress:
+    return NodeAddress(identifier, bytes([127, 0, 0, 1]), 20_000 + index)
+
+
+# --------------------------------------------------------------------------------------------
+# Frames (P2P-1..4) and the handshake
+# --------------------------------------------------------------------------------------------
+
+
+def raw_frame(
+    command: int,
+    payload: bytes,
+    preset: Preset,
+    magic: bytes | None = None,
+    length: int | None = None,
+    check: bytes | None = None,
+) -> bytes:
+    """A frame built field by field (any field may be wrong on purpose)."""
+    return (
+        (preset.network.magic if magic is None else magic)
+        + bytes([command])
+        + (len(payload) if length is None else length).to_bytes(4, "little")
+        + (checksum(payload) if check is None else check)
+        + payload
+    )
+
+
+def sample_messages(preset: Preset) -> list[tuple[str, Message]]:
+    """One valid message of every command (the case name first)."""
+    chain = p2p_chain()
+    headers = chain.headers
+    hashes = chain_hashes(headers, DEVNET)
+    block = chain.payment_block
+    payment = block.transactions[1]
+    compact = make_compact_block(block, 0x1122334455667788, [2], preset)
+    items = (InvItem(InvKind.TX, wtxid(payment, preset)), InvItem(InvKind.BLOCK, hashes[PAYMENT_HEIGHT]))
+    return [
+        (
+            "version",
+            Version(
+                preset.network.protocol_version,
+                SERVICE_FULL_NODE,
+                node_id("version"),
+                18444,
+                CHAIN_LENGTH - 1,
+                0x0123456789ABCDEF,
+                b"/rusty-spec:0.1/",
+            ),
+        ),
+        ("verack", Verack()),
+        ("ping", Ping(0xFEDCBA9876543210)),
+        ("pong", Pong(0)),
+        ("get_headers", GetHeaders(block_locator(hashes[:30]), NO_STOP_HASH)),
+        ("get_headers_stop", GetHeaders(block_locator(hashes[:10]), hashes[20])),
+        ("headers", Headers(tuple(headers[30:35]))),
+        ("headers_empty", Headers(())),
+        ("inv", Inv(items)),
+        ("get_data", GetData(items[1:])),
+        ("not_found", NotFound(items[:1])),
+        ("block", BlockMessage(block)),
+        ("tx", TxMessage(payment)),
+        ("compact_block", compact),
+        ("get_block_txn", GetBlockTxn(hashes[PAYMENT_HEIGHT], (1, 3, 4, 200))),
+        ("block_txn", BlockTxn(hashes[PAYMENT_HEIGHT], block.transactions[1:3])),
+        ("find_node", FindNode(node_id("target"))),
+        (
+            "nodes",
+            Nodes(
+                (
+                    NodeAddress(node_id("a"), bytes([127, 0, 0, 1]), 18444),
+                    NodeAddress(node_id("b"), bytes(15) + b"\x01", 18445),
+                    NodeAddress(node_id("c"), b"seed.rusty.example", 65535),
+                )
+            ),
+        ),
+    ]
+
+
+def _frame_cases(preset: Preset) -> Iterator[CaseSpec]:
+    for name, message in sample_messages(preset):
+        yield _case(
+            "decode_frame",
+            name,
+            f"P2P-1/2: a valid {type(message).__name__}",
+            {"frame": encode_frame(message, preset).hex()},
+        )
+    ping = encode_payload(Ping(7), preset)
+    good = raw_frame(Command.PING, ping, preset)
+    network = preset.network
+    max_tx = max_block_transactions(preset)
+
+    def bad(case: str, description: str, frame: bytes, error: str) -> CaseSpec:
+        return _case("decode_frame", case, description, {"frame": frame.hex()}, error)
+
+    yield bad("empty", "P2P-1 step 1: no bytes", b"", "DECODE_TRUNCATED")
+    yield bad("short_prefix", "P2P-1 step 1: 12 bytes of prefix", good[:12], "DECODE_TRUNCATED")
+    other = b"RUSD" if network.magic != b"RUSD" else b"RUST"
+    yield bad(
+        "other_network_magic",
+        "P2P-1 step 2: the other network's magic",
+        raw_frame(Command.PING, ping, preset, magic=other),
+        "P2P_WRONG_MAGIC",
+    )
+    yield bad(
+        "bitcoin_magic",
+        "P2P-1 step 2: Bitcoin's f9beb4d9 (upstream reused it; we do not)",
+        raw_frame(Command.PING, ping, preset, magic=bytes.fromhex("f9beb4d9")),
+        "P2P_WRONG_MAGIC",
+    )
+    yield bad(
+        "unknown_command", "P2P-1 step 3: command 0xff", raw_frame(0xFF, ping, preset), "P2P_UNKNOWN_COMMAND"
+    )
+    yield bad(
+        "reject_command",
+        "P2P-1 step 3: 0x04 is not a command (no Reject message)",
+        raw_frame(0x04, b"", preset),
+        "P2P_UNKNOWN_COMMAND",
+    )
+    yield bad(
+        "too_large",
+        "P2P-1 step 4: payload length max_message_bytes + 1, rejected on the prefix (no payload follows)",
+        raw_frame(Command.BLOCK, b"", preset, length=network.max_message_bytes + 1)[:13],
+        "P2P_MESSAGE_TOO_LARGE",
+    )
+    yield bad(
+        "too_large_before_magic_check_order",
+        "P2P-1: the magic is checked before the length",
+        raw_frame(Command.BLOCK, b"", preset, magic=b"\x00\x00\x00\x00", length=0xFFFFFFFF)[:13],
+        "P2P_WRONG_MAGIC",
+    )
+    yield bad("truncated_payload", "P2P-1 step 5: one payload byte missing", good[:-1], "DECODE_TRUNCATED")
+    yield bad(
+        "trailing_after_frame",
+        "P2P-1 step 5: a byte after the frame",
+        good + b"\x00",
+        "DECODE_TRAILING_BYTES",
+    )
+    yield bad(
+        "bad_checksum",
+        "P2P-1 step 6: checksum with one bit flipped",
+        raw_frame(Command.PING, ping, preset, check=bytes([checksum(ping)[0] ^ 1]) + checksum(ping)[1:]),
+        "P2P_BAD_CHECKSUM",
+    )
+    yield bad(
+        "ping_payload_trailing",
+        "P2P-1 step 7: a 9-byte Ping payload with a correct checksum",
+        raw_frame(Command.PING, ping + b"\x00", preset),
+        "DECODE_TRAILING_BYTES",
+    )
+    yield bad(
+        "verack_not_empty",
+        "P2P-2: Verack carries nothing",
+        raw_frame(Command.VERACK, b"\x00", preset),
+        "DECODE_TRAILING_BYTES",
+    )
+    yield bad(
+        "ping_short", "P2P-2: a 7-byte Ping", raw_frame(Command.PING, ping[:7], preset), "DECODE_TRUNCATED"
+    )
+    yield bad(
+        "inv_bad_kind",
+        "P2P-4: inventory kind 3",
+        raw_frame(Command.INV, b"\x01\x03" + bytes(32), preset),
+        "DECODE_INVALID_TAG",
+    )
+    yield bad(
+        "inv_kind_zero",
+        "P2P-4: inventory kind 0",
+        raw_frame(Command.INV, b"\x01\x00" + bytes(32), preset),
+        "DECODE_INVALID_TAG",
+    )
+    yield bad(
+        "inv_noncanonical_count",
+        "ENC: the item count as an overlong varint",
+        raw_frame(Command.INV, b"\x81\x00\x01" + bytes(32), preset),
+        "DECODE_NONCANONICAL_VARINT",
+    )
+    yield bad(
+        "inv_too_many",
+        "P2P-2: max_inv_items + 1 items",
+        raw_frame(Command.INV, varint_encode(network.max_inv_items + 1), preset),
+        "DECODE_LENGTH_LIMIT",
+    )
+    yield bad(
+        "headers_too_many",
+        "P2P-2: max_headers_per_message + 1 headers",
+        raw_frame(Command.HEADERS, varint_encode(network.max_headers_per_message + 1), preset),
+        "DECODE_LENGTH_LIMIT",
+    )
+    yield bad(
+        "locator_too_long",
+        "P2P-2: max_locator_hashes + 1 locator hashes",
+        raw_frame(Command.GET_HEADERS, varint_encode(network.max_locator_hashes + 1), preset),
+        "DECODE_LENGTH_LIMIT",
+    )
+    version = encode_payload(sample_messages(preset)[0][1], preset)
+    long_agent = version[: 4 + 8 + 32 + 2 + 8 + 8] + varint_encode(network.max_user_agent_bytes + 1)
+    yield bad(
+        "user_agent_too_long",
+        "P2P-2: a user agent of max_user_agent_bytes + 1",
+        raw_frame(Command.VERSION, long_agent + bytes(network.max_user_agent_bytes + 1), preset),
+        "DECODE_LENGTH_LIMIT",
+    )
+    yield bad(
+        "version_truncated",
+        "P2P-2: a Version without its user agent",
+        raw_frame(Command.VERSION, version[:-17], preset),
+        "DECODE_TRUNCATED",
+    )
+    block_id = seeded_bytes("p2p/overflow", 32)
+    yield bad(
+        "get_block_txn_index_overflow",
+        "P2P-3: differences that reach the largest transaction count of a block",
+        raw_frame(
+            Command.GET_BLOCK_TXN, block_id + b"\x02" + varint_encode(5) + varint_encode(max_tx - 6), preset
+        ),
+        "P2P_INDEX_OVERFLOW",
+    )
+    yield _case(
+        "decode_frame",
+        "get_block_txn_last_index",
+        "P2P-3: the largest index a block can have",
+        {
+            "frame": raw_frame(
+                Command.GET_BLOCK_TXN,
+                block_id + b"\x02" + varint_encode(5) + varint_encode(max_tx - 7),
+                preset,
+            ).hex()
+        },
+    )
+    compact = encode_payload(make_compact_block(p2p_chain().payment_block, 9, [], preset), preset)
+    coinbase = encode_transaction(p2p_chain().payment_block.transactions[0], preset)
+    head = compact[: len(compact) - len(coinbase) - 2]
+    yield bad(
+        "compact_prefilled_overflow",
+        "P2P-3: a prefilled index at the largest transaction count",
+        raw_frame(Command.COMPACT_BLOCK, head + b"\x01" + varint_encode(max_tx) + coinbase, preset),
+        "P2P_INDEX_OVERFLOW",
+    )
+    yield bad(
+        "nodes_short_id",
+        "P2P-2: a node id of 31 bytes",
+        raw_frame(Command.NODES, b"\x01" + bytes(31) + b"\x00" + b"\x00\x00", preset),
+        "DECODE_TRUNCATED",
+    )
+    block = encode_block(p2p_chain().payment_block, preset)
+    yield bad(
+        "block_trailing",
+        "P2P-2: a block payload with a byte after the block",
+        raw_frame(Command.BLOCK, block + b"\x00", preset),
+        "DECODE_TRAILING_BYTES",
+    )
+
+    def prefix(case: str, description: str, data: bytes, error: str | None = None) -> CaseSpec:
+        return _case("frame_prefix", case, description, {"prefix": data.hex()}, error)
+
+    yield prefix("block", "P2P-1: the prefix of a Block frame", raw_frame(Command.BLOCK, block, preset)[:13])
+    yield prefix(
+        "largest",
+        "P2P-1: a payload of exactly max_message_bytes",
+        raw_frame(Command.TX, b"", preset, length=network.max_message_bytes)[:13],
+    )
+    yield prefix(
+        "too_large",
+        "P2P-1 step 4",
+        raw_frame(Command.TX, b"", preset, length=network.max_message_bytes + 1)[:13],
+        "P2P_MESSAGE_TOO_LARGE",
+    )
+    yield prefix("unknown_command", "P2P-1 step 3", raw_frame(0x42, b"", preset)[:13], "P2P_UNKNOWN_COMMAND")
+    yield prefix("short", "P2P-1 step 1: 12 bytes", good[:12], "DECODE_TRUNCATED")
+    yield prefix("long", "the prefix is exactly 13 bytes", good[:14], "DECODE_TRAILING_BYTES")
+    yield prefix(
+        "wrong_magic",
+        "P2P-1 step 2",
+        raw_frame(Command.PING, ping, preset, magic=other)[:13],
+        "P2P_WRONG_MAGIC",
+    )
+
+    sample_version = sample_messages(preset)[0][1]
+    assert isinstance(sample_version, Version)
+
+    def version_case(
+        case: str, description: str, message: Version, own_nonce: int, error: str | None = None
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {"version": encode_payload(message, preset).hex(), "own_nonce": own_nonce}
+        return _case("check_version", case, description, data, error)
+
+    yield version_case("compatible", "P2P-HS: current version, another nonce", sample_version, 1)
+    yield version_case(
+        "newer",
+        "P2P-HS: a newer protocol version is accepted",
+        replace(sample_version, protocol_version=network.protocol_version + 1),
+        1,
+    )
+    yield version_case(
+        "too_old",
+        "P2P-HS: below min_protocol_version",
+        replace(sample_version, protocol_version=network.min_protocol_version - 1),
+        1,
+        "P2P_INCOMPATIBLE_VERSION",
+    )
+    yield version_case(
+        "self",
+        "P2P-HS: the node's own nonce comes back",
+        sample_version,
+        sample_version.nonce,
+        "P2P_SELF_CONNECTION",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Locators and header sync (P2P-LOC, P2P-SYNC-1..3)
+# --------------------------------------------------------------------------------------------
+
+
+def _seeded_chain(label: str, length: int, shared: Sequence[bytes] = ()) -> list[bytes]:
+    return [*shared, *(seeded_bytes(f"p2p/chain/{label}/{h}", 32) for h in range(len(shared), length))]
+
+
+def _sync_cases(preset: Preset) -> Iterator[CaseSpec]:
+    for tip in (0, 1, 10, 11, 12, 100, 2016, 1_000_000, 2**32):
+        yield _case("locator_heights", f"tip_{tip}", "P2P-LOC: the step schedule", {"tip_height": tip})
+    for length in (1, 2, 12, 15, 40):
+        yield _case(
+            "block_locator",
+            f"chain_{length}",
+            "P2P-LOC: tip first, genesis last",
+            {"chain": _hexes(_seeded_chain("main", length))},
+        )
+    yield _case("block_locator", "empty", "P2P-LOC: no chain, no locator", {"chain": []})
+
+    main = _seeded_chain("main", 40)
+    other = _seeded_chain("other", 30, main[:18])
+
+    def fork(case: str, description: str, locator: Sequence[bytes], error: str | None = None) -> CaseSpec:
+        return _case(
+            "locate_fork", case, description, {"locator": _hexes(locator), "chain": _hexes(main)}, error
+        )
+
+    yield fork("fork_at_17", "P2P-SYNC-1: a peer on a fork from height 17", block_locator(other))
+    yield fork("same_chain", "P2P-SYNC-1: the peer has our tip", block_locator(main))
+    yield fork("peer_behind", "P2P-SYNC-1: the peer is at height 12 of our chain", block_locator(main[:13]))
+    yield fork(
+        "first_match_wins",
+        "P2P-SYNC-1: the first listed hash on the chain, even if lower",
+        [main[5], main[30]],
+    )
+    yield fork(
+        "unknown_then_known", "P2P-SYNC-1: unknown hashes are skipped", [other[25], other[20], main[3]]
+    )
+    yield fork(
+        "no_common",
+        "P2P-SYNC-1: another genesis",
+        block_locator(_seeded_chain("alien", 20)),
+        "P2P_NO_COMMON_BLOCK",
+    )
+    yield fork("empty_locator", "P2P-SYNC-1: an empty locator", [], "P2P_NO_COMMON_BLOCK")
+
+    chain = p2p_chain()
+    headers = chain.headers
+    hashes = chain_hashes(headers, DEVNET)
+    raw_headers = [encode_header(h, preset).hex() for h in headers]
+    fork_hashes = [*hashes[:FORK_HEIGHT], *chain_hashes([b.header for b in chain.fork], DEVNET)]
+
+    def after(
+        case: str,
+        description: str,
+        locator: Sequence[bytes],
+        stop: bytes,
+        count: int,
+        error: str | None = None,
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "chain": list(raw_headers),
+            "locator": _hexes(locator),
+            "stop_hash": stop.hex(),
+            "max_count": count,
+        }
+        return _case("headers_after", case, description, data, error)
+
+    yield after(
+        "from_20",
+        "P2P-SYNC-2: everything after the peer's tip at 19",
+        block_locator(hashes[:20]),
+        NO_STOP_HASH,
+        2000,
+    )
+    yield after("max_5", "P2P-SYNC-2: at most max_count headers", block_locator(hashes[:20]), NO_STOP_HASH, 5)
+    yield after(
+        "stop_hash",
+        "P2P-SYNC-2: up to and including the stop hash",
+        block_locator(hashes[:20]),
+        hashes[25],
+        2000,
+    )
+    yield after(
+        "stop_below_fork",
+        "P2P-SYNC-2: a stop hash at or below the fork point is ignored",
+        block_locator(hashes[:20]),
+        hashes[10],
+        3,
+    )
+    yield after(
+        "stop_unknown",
+        "P2P-SYNC-2: an unknown stop hash is ignored",
+        block_locator(hashes[:20]),
+        seeded_bytes("p2p/nowhere", 32),
+        3,
+    )
+    yield after(
+        "peer_on_fork",
+        "P2P-SYNC-2: a peer on a fork gets our branch",
+        block_locator(fork_hashes),
+        NO_STOP_HASH,
+        2000,
+    )
+    yield after("peer_at_tip", "P2P-SYNC-2: nothing after our tip", block_locator(hashes), NO_STOP_HASH, 2000)
+    yield after("genesis_only", "P2P-SYNC-2: a peer with genesis only", [hashes[0]], NO_STOP_HASH, 2000)
+    yield after(
+        "no_common",
+        "P2P-SYNC-2: another genesis",
+        [seeded_bytes("p2p/alien", 32)],
+        NO_STOP_HASH,
+        2000,
+        "P2P_NO_COMMON_BLOCK",
+    )
+
+    if preset.name == DEVNET.name:
+        yield from _connect_cases(chain, preset)
+
+
+def _remine(header: BlockHeader, preset: Preset) -> BlockHeader:
+    return mine(replace(header, nonce=0), preset)
+
+
+def _failing_nonce(header: BlockHeader, preset: Preset) -> BlockHeader:
+    target = target_from_bits(header.bits, preset)
+    nonce = 0
+    while hash_meets_target(block_hash(replace(header, nonce=nonce), preset), target):
+        nonce += 1
+    return replace(header, nonce=nonce)
+
+
+def _connect_cases(chain: P2PChain, preset: Preset) -> Iterator[CaseSpec]:
+    headers = chain.headers
+    fork = [b.header for b in chain.fork]
+    last = headers[-1].timestamp
+
+    def connect(
+        case: str,
+        description: str,
+        known: Sequence[BlockHeader],
+        new: Sequence[BlockHeader],
+        now: int = last,
+        error: str | None = None,
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "chain": [encode_header(h, preset).hex() for h in known],
+            "headers": [encode_header(h, preset).hex() for h in new],
+            "now": now,
+        }
+        return _case("connect_headers", case, description, data, error)
+
+    yield connect("from_genesis", "P2P-SYNC-3: 40 headers from nothing", [], headers)
+    yield connect("extend", "P2P-SYNC-3: 10 more headers on 30", headers[:30], headers[30:])
+    yield connect("nothing_new", "P2P-SYNC-3: an empty Headers message", headers, [])
+    yield connect(
+        "fork",
+        "P2P-SYNC-3: a fork from 25 replaces the tip above it (less work here: FORK-1 is the caller's)",
+        headers,
+        fork,
+    )
+    yield connect(
+        "known_again", "P2P-SYNC-3: headers already known give the same chain", headers, headers[20:30]
+    )
+    yield connect(
+        "gap",
+        "HDR-2: a header whose parent was never sent",
+        headers[:30],
+        headers[31:],
+        error="HDR_WRONG_PARENT",
+    )
+    yield connect(
+        "not_continuous",
+        "HDR-2: two headers out of order",
+        headers[:30],
+        [headers[30], headers[32]],
+        error="HDR_WRONG_PARENT",
+    )
+    target = headers[30]
+    yield connect(
+        "version_2",
+        "HDR-1: version 2",
+        headers[:30],
+        [_remine(replace(target, version=2), preset)],
+        error="HDR_UNSUPPORTED_VERSION",
+    )
+    yield connect(
+        "wrong_height",
+        "HDR-2: the right parent at the wrong height",
+        headers[:30],
+        [_remine(replace(target, height=31), preset)],
+        error="HDR_WRONG_PARENT",
+    )
+    yield connect(
+        "time_too_early",
+        "HDR-3: a timestamp at the median time past",
+        headers[:30],
+        [_remine(replace(target, timestamp=headers[24].timestamp), preset)],
+        error="HDR_TIME_TOO_EARLY",
+    )
+    yield connect(
+        "time_too_far_ahead",
+        "HDR-4: the node's clock is 3 hours behind",
+        headers[:30],
+        [target],
+        now=target.timestamp - 3 * 3600,
+        error="HDR_TIME_TOO_FAR_AHEAD",
+    )
+    yield connect(
+        "wrong_bits",
+        "POW-4: bits not the retarget rule's",
+        headers[:30],
+        [_remine(replace(target, bits=0x1F7FFFFF), preset)],
+        error="POW_WRONG_BITS",
+    )
+    yield connect(
+        "hash_above_target",
+        "POW-2: a nonce that misses the target",
+        headers[:30],
+        [_failing_nonce(target, preset)],
+        error="POW_HASH_ABOVE_TARGET",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Compact blocks (P2P-CMPCT-1..5)
+# --------------------------------------------------------------------------------------------
+
+
+def _compact_cases(preset: Preset) -> Iterator[CaseSpec]:
+    chain = p2p_chain()
+    block = chain.payment_block
+    block_id = block_hash(block.header, preset)
+    raw_block = encode_block(block, preset).hex()
+    payments = block.transactions[1:]
+    for nonce in (0, 1, 2**64 - 1):
+        yield _case(
+            "short_id",
+            f"nonce_{nonce}",
+            "P2P-CMPCT-1: keyed BLAKE3 of the wtxid, first 6 bytes",
+            {"block_hash": block_id.hex(), "nonce": nonce, "wtxid": wtxid(payments[0], preset).hex()},
+        )
+
+    def make(case: str, description: str, prefilled: list[int], error: str | None = None) -> CaseSpec:
+        return _case(
+            "make_compact_block",
+            case,
+            description,
+            {"block": raw_block, "nonce": 42, "prefilled": [*prefilled]},
+            error,
+        )
+
+    yield make("coinbase_only", "P2P-CMPCT-2: the coinbase is always prefilled", [])
+    yield make("prefill_two", "P2P-CMPCT-2: the coinbase and transaction 2", [2, 0])
+    yield make("prefill_all", "P2P-CMPCT-2: every transaction sent in full", [0, 1, 2, 3, 4])
+    yield make(
+        "prefill_beyond", "P2P-CMPCT-2: index 5 of a 5-transaction block", [5], "P2P_COMPACT_BAD_INDEX"
+    )
+
+    compact = make_compact_block(block, 42, [], preset)
+    pool = [encode_transaction(tx, preset).hex() for tx in (*payments, *chain.spare)]
+
+    def rebuild(
+        case: str,
+        description: str,
+        mempool: Sequence[str],
+        response: BlockTxn | None = None,
+        error: str | None = None,
+        message: CompactBlock = compact,
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "compact": encode_payload(message, preset).hex(),
+            "mempool": [*mempool],
+            "block_txn": None if response is None else encode_payload(response, preset).hex(),
+        }
+        return _case("reconstruct", case, description, data, error)
+
+    yield rebuild(
+        "full_mempool", "P2P-CMPCT-3/5: every transaction in the mempool, plus unrelated ones", pool
+    )
+    yield rebuild("empty_mempool", "P2P-CMPCT-3: all but the coinbase missing", [])
+    yield rebuild(
+        "missing_filled",
+        "P2P-CMPCT-3..5: transactions 2 and 4 missing, then filled by BlockTxn",
+        [pool[0], pool[2], *pool[4:]],
+        BlockTxn(block_id, (payments[1], payments[3])),
+    )
+    yield rebuild(
+        "blocktxn_wrong_count",
+        "P2P-CMPCT-4: one transaction for two missing",
+        [pool[0], pool[2]],
+        BlockTxn(block_id, (payments[1],)),
+        "P2P_COMPACT_BLOCKTXN_MISMATCH",
+    )
+    yield rebuild(
+        "blocktxn_other_block",
+        "P2P-CMPCT-4: a BlockTxn for another block",
+        [pool[0], pool[2]],
+        BlockTxn(seeded_bytes("p2p/other-block", 32), (payments[1], payments[3])),
+        "P2P_COMPACT_BLOCKTXN_MISMATCH",
+    )
+    yield rebuild(
+        "blocktxn_wrong_transaction",
+        "P2P-CMPCT-5: BlockTxn carries a different transaction (root mismatch)",
+        [pool[0], pool[2]],
+        BlockTxn(block_id, (payments[1], chain.spare[0])),
+        "P2P_COMPACT_MERKLE_MISMATCH",
+    )
+    repeated = replace(
+        compact, short_ids=(compact.short_ids[0], compact.short_ids[0], *compact.short_ids[2:])
+    )
+    yield rebuild(
+        "repeated_short_id",
+        "P2P-CMPCT-3/4: a short id listed twice: both slots missing, BlockTxn fills them",
+        pool,
+        BlockTxn(block_id, (payments[0], payments[1])),
+        None,
+        repeated,
+    )
+    yield rebuild(
+        "repeated_short_id_missing",
+        "P2P-CMPCT-3: a short id listed twice: both slots are missing even with a full mempool",
+        pool,
+        None,
+        None,
+        repeated,
+    )
+    other_coinbase = coinbase_for(PAYMENT_HEIGHT, 1, key("thief").script_pubkey, (), None, preset)
+    yield rebuild(
+        "wrong_prefilled",
+        "P2P-CMPCT-5: a prefilled coinbase the header does not commit to",
+        pool,
+        None,
+        "P2P_COMPACT_MERKLE_MISMATCH",
+        replace(compact, prefilled=(PrefilledTransaction(0, other_coinbase),)),
+    )
+    yield rebuild(
+        "wrong_votes",
+        "P2P-CMPCT-5: votes the header's votes_root does not commit to",
+        pool,
+        None,
+        "P2P_COMPACT_MERKLE_MISMATCH",
+        replace(compact, votes=(*chain.builder.blocks[0].votes, _fake_vote())),
+    )
+    yield rebuild(
+        "coinbase_not_prefilled",
+        "P2P-CMPCT-2: the first prefilled index is not 0",
+        pool,
+        None,
+        "P2P_COMPACT_BAD_INDEX",
+        replace(compact, prefilled=(PrefilledTransaction(1, payments[0]),), short_ids=compact.short_ids[1:]),
+    )
+    yield rebuild(
+        "prefilled_beyond",
+        "P2P-CMPCT-2: a prefilled index past the last transaction",
+        pool,
+        None,
+        "P2P_COMPACT_BAD_INDEX",
+        replace(compact, prefilled=(*compact.prefilled, PrefilledTransaction(9, payments[0]))),
+    )
+
+    def serve(case: str, description: str, request: GetBlockTxn, error: str | None = None) -> CaseSpec:
+        data: dict[str, JSON] = {"block": raw_block, "request": encode_payload(request, preset).hex()}
+        return _case("serve_block_txn", case, description, data, error)
+
+    yield serve("two", "P2P-CMPCT-4: transactions 2 and 4", GetBlockTxn(block_id, (2, 4)))
+    yield serve("none", "P2P-CMPCT-4: an empty request", GetBlockTxn(block_id, ()))
+    yield serve(
+        "beyond",
+        "P2P-CMPCT-4: index 5 of a 5-transaction block",
+        GetBlockTxn(block_id, (1, 5)),
+        "P2P_COMPACT_BAD_INDEX",
+    )
+    yield serve(
+        "other_block",
+        "P2P-CMPCT-4: a request naming another block",
+        GetBlockTxn(seeded_bytes("p2p/x", 32), (1,)),
+        "P2P_COMPACT_BLOCKTXN_MISMATCH",
+    )
+
+
+def _fake_vote() -> TicketVote:
+    return TicketVote(seeded_bytes("p2p/vote", 32), 0, seeded_bytes("p2p/vote/parent", 32), 0, bytes(64))
+
+
+# --------------------------------------------------------------------------------------------
+# Kademlia (P2P-KAD-1..4)
+# --------------------------------------------------------------------------------------------
+
+
+def _kademlia_cases(preset: Preset) -> Iterator[CaseSpec]:
+    own = node_id("own")
+    for bucket in (0, 1, 7, 128, 254, 255):
+        other = node_in_bucket(own, bucket, f"index/{bucket}")
+        yield _case(
+            "bucket_index",
+            f"bucket_{bucket}",
+            "P2P-KAD-1: 256 - bitlength(distance)",
+            {"own_id": own.hex(), "node_id": other.hex()},
+        )
+    yield _case(
+        "bucket_index",
+        "self",
+        "P2P-KAD-1: the own id has no bucket",
+        {"own_id": own.hex(), "node_id": own.hex()},
+        "P2P_INVALID_NODE_ID",
+    )
+    yield _case(
+        "bucket_index",
+        "short_id",
+        "P2P-KAD-1: a 31-byte id",
+        {"own_id": own.hex(), "node_id": own[:31].hex()},
+        "P2P_INVALID_NODE_ID",
+    )
+
+    k = preset.network.kademlia_k
+    far = [_address(node_in_bucket(own, 0, f"far/{i}"), i) for i in range(k + 4)]
+    near = [_address(node_in_bucket(own, 200, f"near/{i}"), 100 + i) for i in range(3)]
+    operations: list[JSON] = [{"insert": node_json(n), "head_alive": True} for n in far[:k]]
+    operations += [
+        {"insert": node_json(far[k]), "head_alive": True},
+        {"insert": node_json(far[k + 1]), "head_alive": False},
+        {"insert": node_json(far[k + 2]), "head_alive": True},
+        {"insert": node_json(replace(far[5], port=30_000)), "head_alive": False},
+        {"insert": node_json(far[k + 3]), "head_alive": True},
+        {"remove": far[3].node_id.hex()},
+        {"remove": far[k + 3].node_id.hex()},
+        {"remove": node_id("stranger").hex()},
+        *({"insert": node_json(n), "head_alive": False} for n in near),
+        {"insert": node_json(_address(own, 0)), "head_alive": True},
+    ]
+    yield _case(
+        "kademlia_sequence",
+        "full_bucket",
+        "P2P-KAD-2/3: fill bucket 0; pinged heads alive (newcomer cached) or dead (evicted); a known node "
+        "moves to the tail; removals promote the newest replacement; the own id is never stored",
+        {"own_id": own.hex(), "operations": operations},
+    )
+    replacements: list[JSON] = [{"insert": node_json(n), "head_alive": True} for n in far[: k + 4]]
+    replacements += [{"insert": node_json(n), "head_alive": True} for n in far[k : k + 2]]
+    yield _case(
+        "kademlia_sequence",
+        "replacement_order",
+        "P2P-KAD-2: a newcomer seen again moves to the replacement cache's tail",
+        {"own_id": own.hex(), "operations": replacements},
+    )
+    contacts = [_address(node_id(f"contact/{i}"), i) for i in range(60)]
+    for case, target, count in (
+        ("k_closest", node_id("target/1"), k),
+        ("five", node_id("target/2"), 5),
+        ("more_than_stored", node_id("target/3"), 100),
+        ("target_is_stored", contacts[7].node_id, 3),
+        ("zero", node_id("target/4"), 0),
+    ):
+        yield _case(
+            "closest",
+            case,
+            "P2P-KAD-4: by XOR distance to the target (60 random contacts, full buckets drop some)",
+            {
+                "own_id": own.hex(),
+                "contacts": [node_json(c) for c in contacts],
+                "target": target.hex(),
+                "count": count,
+            },
+        )
+    yield _case(
+        "closest",
+        "bad_target",
+        "P2P-KAD-1: a 33-byte target",
+        {"own_id": own.hex(), "contacts": [], "target": (own + b"\x00").hex(), "count": 1},
+        "P2P_INVALID_NODE_ID",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Misbehaviour (P2P-SCORE-1/2)
+# --------------------------------------------------------------------------------------------
+
+
+def _score_cases(preset: Preset) -> Iterator[CaseSpec]:
+    def events(*pairs: tuple[str, Violation]) -> dict[str, JSON]:
+        return {"events": [{"peer": peer, "violation": violation.value} for peer, violation in pairs]}
+
+    yield _case(
+        "score_sequence",
+        "every_violation",
+        "P2P-SCORE-1: each kind once, each on its own peer",
+        events(*((f"peer{i}", v) for i, v in enumerate(Violation))),
+    )
+    yield _case(
+        "score_sequence",
+        "accumulate_to_ban",
+        "P2P-SCORE-1: small violations add up to the ban threshold",
+        events(*(("slow", Violation.INVALID_TRANSACTION) for _ in range(11))),
+    )
+    yield _case(
+        "score_sequence",
+        "peers_independent",
+        "P2P-SCORE-1: scores are per peer; fatal framing violations disconnect at any score (P2P-SCORE-2)",
+        events(
+            ("a", Violation.UNKNOWN_COMMAND),
+            ("b", Violation.BAD_CHECKSUM),
+            ("a", Violation.HANDSHAKE_VIOLATION),
+            ("c", Violation.WRONG_MAGIC),
+            ("b", Violation.BAD_CHECKSUM),
+            ("a", Violation.UNREQUESTED_DATA),
+        ),
+    )
+
+
+def generate(preset: Preset) -> Iterator[CaseSpec]:
+    """P2P vectors for one preset."""
+    yield from _frame_cases(preset)
+    yield from _sync_cases(preset)
+    yield from _compact_cases(preset)
+    yield from _kademlia_cases(preset)
+    yield from _score_cases(preset)

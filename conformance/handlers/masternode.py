@@ -1,0 +1,300 @@
+"""Handlers of the ``masternode`` flow (spec/masternode/registry.py, spec/masternode/quorum.py).
+
+JSON shapes (besides the general conventions of docs/vector-format.md):
+
+* an outpoint is ``{"txid", "index"}``;
+* a UTXO is ``{"txid", "index", "value", "script_pubkey", "height", "is_coinbase"}``;
+* a masternode entry is ``{"txid", "index", "operator_public_key", "owner_public_key",
+  "payout_script", "address", "port", "status" ("ACTIVE" | "POSE_BANNED"), "registered_height",
+  "pose_score", "last_paid_height" (int|null), "last_penalty_quorum_height" (int|null)}``; lists
+  of entries are written in outpoint order;
+* transactions are their canonical encoding in hex (TXF-1).
+
+``apply_blocks`` applies ``blocks`` at heights ``start_height, start_height + 1, ...`` with
+:func:`spec.masternode.registry.apply_transactions_to_list`, advancing the UTXO set with each
+transaction (UTXO-1). An invalid sequence is valid blocks followed by one invalid block; the
+message names its position (``block 3: ...``).
+"""
+
+from __future__ import annotations
+
+from conformance.jsonio import field, from_hex, hex_field, hex_list_field, int_field, to_hex
+from conformance.model import JSON, BadInput, Handler
+from spec.errors import SpecError
+from spec.ledger.transaction import OutPoint, TxOutput, decode_transaction
+from spec.ledger.utxo import UtxoEntry, transaction_diff
+from spec.masternode.quorum import quorum_threshold, quorum_type, select_quorum
+from spec.masternode.registry import (
+    MasternodeEntry,
+    MasternodeList,
+    MasternodeMessage,
+    MasternodeStatus,
+    PoSePenalty,
+    apply_transaction_to_list,
+    apply_transactions_to_list,
+    match_message,
+    next_payee,
+    record_payment,
+)
+from spec.presets import Preset
+
+
+def objects(data: dict[str, JSON], name: str) -> list[dict[str, JSON]]:
+    """A required list-of-objects field."""
+    value = field(data, name)
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise BadInput(f"{name} must be a list of objects")
+    return [item for item in value if isinstance(item, dict)]
+
+
+def uint_field(data: dict[str, JSON], name: str, bits: int) -> int:
+    """A required unsigned integer field that fits ``bits`` bits."""
+    value = int_field(data, name)
+    if not 0 <= value < 1 << bits:
+        raise BadInput(f"{name} must fit {bits} bits unsigned")
+    return value
+
+
+def optional_int(data: dict[str, JSON], name: str) -> int | None:
+    """An optional integer field (absent or null gives ``None``)."""
+    value = data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise BadInput(f"{name} must be an integer or null")
+    return value
+
+
+def optional_hex(data: dict[str, JSON], name: str) -> bytes | None:
+    """An optional hex field (absent or null gives ``None``)."""
+    value = data.get(name)
+    return None if value is None else from_hex(value, name)
+
+
+def outpoint_json(outpoint: OutPoint) -> dict[str, JSON]:
+    """An outpoint as ``{"txid", "index"}``."""
+    return {"txid": to_hex(outpoint.txid), "index": outpoint.index}
+
+
+def parse_outpoint(item: dict[str, JSON]) -> OutPoint:
+    """An outpoint from ``{"txid", "index"}``."""
+    txid = hex_field(item, "txid")
+    if len(txid) != 32:
+        raise BadInput("txid must be 32 bytes")
+    return OutPoint(txid, uint_field(item, "index", 32))
+
+
+def parse_utxos(data: dict[str, JSON]) -> dict[OutPoint, UtxoEntry]:
+    """The ``utxos`` field as a UTXO set."""
+    utxos: dict[OutPoint, UtxoEntry] = {}
+    for item in objects(data, "utxos"):
+        coinbase = field(item, "is_coinbase")
+        if not isinstance(coinbase, bool):
+            raise BadInput("is_coinbase must be a boolean")
+        outpoint = parse_outpoint(item)
+        if outpoint in utxos:
+            raise BadInput("utxos lists an outpoint twice")
+        output = TxOutput(uint_field(item, "value", 64), hex_field(item, "script_pubkey"))
+        utxos[outpoint] = UtxoEntry(output, int_field(item, "height"), coinbase)
+    return utxos
+
+
+def utxo_json(outpoint: OutPoint, entry: UtxoEntry) -> dict[str, JSON]:
+    """A UTXO as JSON."""
+    return {
+        **outpoint_json(outpoint),
+        "value": entry.output.value,
+        "script_pubkey": to_hex(entry.output.script_pubkey),
+        "height": entry.height,
+        "is_coinbase": entry.is_coinbase,
+    }
+
+
+def entry_json(entry: MasternodeEntry) -> dict[str, JSON]:
+    """MN-4: one masternode entry as JSON."""
+    return {
+        **outpoint_json(entry.collateral),
+        "operator_public_key": to_hex(entry.operator_public_key),
+        "owner_public_key": to_hex(entry.owner_public_key),
+        "payout_script": to_hex(entry.payout_script),
+        "address": to_hex(entry.address),
+        "port": entry.port,
+        "status": entry.status.value,
+        "registered_height": entry.registered_height,
+        "pose_score": entry.pose_score,
+        "last_paid_height": entry.last_paid_height,
+        "last_penalty_quorum_height": entry.last_penalty_quorum_height,
+    }
+
+
+def list_json(mn_list: MasternodeList) -> list[JSON]:
+    """MN-4: the list as JSON entries in outpoint order."""
+    return [entry_json(entry) for _, entry in sorted(mn_list.entries.items(), key=lambda kv: kv[0])]
+
+
+def parse_entry(item: dict[str, JSON]) -> MasternodeEntry:
+    """MN-4: one masternode entry from JSON."""
+    status = field(item, "status")
+    if status not in ("ACTIVE", "POSE_BANNED"):
+        raise BadInput("status must be ACTIVE or POSE_BANNED")
+    return MasternodeEntry(
+        collateral=parse_outpoint(item),
+        operator_public_key=hex_field(item, "operator_public_key"),
+        owner_public_key=hex_field(item, "owner_public_key"),
+        payout_script=hex_field(item, "payout_script"),
+        address=hex_field(item, "address"),
+        port=uint_field(item, "port", 16),
+        status=MasternodeStatus(status),
+        registered_height=int_field(item, "registered_height"),
+        pose_score=int_field(item, "pose_score"),
+        last_paid_height=optional_int(item, "last_paid_height"),
+        last_penalty_quorum_height=optional_int(item, "last_penalty_quorum_height"),
+    )
+
+
+def parse_list(data: dict[str, JSON], name: str = "masternodes") -> MasternodeList:
+    """MN-4: a masternode list from a JSON list of entries (absent: the empty list)."""
+    if name not in data:
+        return MasternodeList({})
+    entries: dict[OutPoint, MasternodeEntry] = {}
+    for item in objects(data, name):
+        entry = parse_entry(item)
+        if entry.collateral in entries:
+            raise BadInput(f"{name} lists a collateral twice")
+        entries[entry.collateral] = entry
+    return MasternodeList(entries)
+
+
+def message_json(message: MasternodeMessage) -> dict[str, JSON]:
+    """MN-0: a decoded masternode message as JSON."""
+    if isinstance(message, PoSePenalty):
+        return {
+            "kind": "pose_penalty",
+            "masternode": outpoint_json(message.masternode),
+            "quorum_height": message.quorum_height,
+            "signature": to_hex(message.signature),
+        }
+    reg = message.registration
+    return {
+        "kind": "registration",
+        "collateral": outpoint_json(reg.collateral),
+        "operator_public_key": to_hex(reg.operator_public_key),
+        "proof_of_possession": to_hex(reg.proof_of_possession),
+        "owner_public_key": to_hex(reg.owner_public_key),
+        "payout_script": to_hex(reg.payout_script),
+        "address": to_hex(reg.address),
+        "port": reg.port,
+        "signature": to_hex(message.signature),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Handlers
+# --------------------------------------------------------------------------------------------
+
+
+def handle_match_message(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MN-0: ``{"script"}`` (an output script) -> ``{"message"}``: the message JSON, or null when the
+    script carries none; ``DECODE_*`` for a message output whose payload does not decode."""
+    message = match_message(hex_field(data, "script"), preset)
+    return {"message": None if message is None else message_json(message)}
+
+
+def handle_apply_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MN-1..4, MN-6: ``{"masternodes", "utxos", "transaction", "height", "pose_quorum_key"}`` ->
+    ``{"masternodes"}`` after the transaction (``utxos`` is the set before it)."""
+    tx = decode_transaction(hex_field(data, "transaction"), preset)
+    mn_list = apply_transaction_to_list(
+        parse_list(data),
+        tx,
+        parse_utxos(data),
+        uint_field(data, "height", 64),
+        preset,
+        optional_hex(data, "pose_quorum_key"),
+    )
+    return {"masternodes": list_json(mn_list)}
+
+
+def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MN-5: ``{"masternodes" (optional), "utxos", "start_height", "blocks": [{"transactions": [hex],
+    "pose_quorum_key": hex|null}]}`` -> ``{"masternodes", "payees", "utxo_count"}``.
+
+    ``payees`` lists, per block, the outpoint paid (MN-7, ``next_payee`` of the list before the
+    block) or null.
+    """
+    mn_list = parse_list(data)
+    utxos = parse_utxos(data)
+    height = uint_field(data, "start_height", 64)
+    payees: list[JSON] = []
+    for position, block in enumerate(objects(data, "blocks")):
+        raw = hex_list_field(block, "transactions")
+        key = optional_hex(block, "pose_quorum_key")
+        try:
+            transactions = [decode_transaction(item, preset) for item in raw]
+            payee = next_payee(mn_list, height)
+            payees.append(None if payee is None else outpoint_json(payee.collateral))
+            mn_list = apply_transactions_to_list(mn_list, transactions, utxos, height, preset, key)
+            for tx in transactions:
+                diff = transaction_diff(utxos, tx, height, preset)
+                for outpoint, _ in diff.spent:
+                    del utxos[outpoint]
+                utxos.update(diff.created)
+        except SpecError as exc:
+            raise type(exc)(f"block {position}: {exc.detail}") from exc
+        height += 1
+    return {"masternodes": list_json(mn_list), "payees": payees, "utxo_count": len(utxos)}
+
+
+def handle_payee_rotation(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MN-7: ``{"masternodes", "start_height", "count"}`` -> ``{"payees"}`` of ``count`` blocks in which
+    nothing but payments changes the list (one outpoint or null per block)."""
+    mn_list = parse_list(data)
+    height = uint_field(data, "start_height", 64)
+    count = int_field(data, "count")
+    if not 0 <= count <= 10_000:
+        raise BadInput("count must be in [0, 10000]")
+    payees: list[JSON] = []
+    for offset in range(count):
+        payee = next_payee(mn_list, height + offset)
+        payees.append(None if payee is None else outpoint_json(payee.collateral))
+        mn_list = record_payment(mn_list, height + offset)
+    return {"payees": payees}
+
+
+def handle_select_quorum(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """QUORUM-2/3: ``{"masternodes", "quorum_type", "base_block_hash"}`` ->
+    ``{"members": [{"member_index", "txid", "index", "operator_public_key"}], "threshold"}``."""
+    kind = quorum_type(int_field(data, "quorum_type"))
+    base = hex_field(data, "base_block_hash")
+    if len(base) != 32:
+        raise BadInput("base_block_hash must be 32 bytes")
+    quorum = select_quorum(parse_list(data), kind, base, preset)
+    return {
+        "members": [
+            {
+                "member_index": member.index,
+                **outpoint_json(member.collateral),
+                "operator_public_key": to_hex(member.operator_public_key),
+            }
+            for member in quorum.members
+        ],
+        "threshold": quorum.threshold,
+    }
+
+
+def handle_quorum_threshold(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """QUORUM-3: ``{"members"}`` (n >= 1) -> ``{"threshold"}``."""
+    members = int_field(data, "members")
+    if members < 1:
+        raise BadInput("members must be positive")
+    return {"threshold": quorum_threshold(members)}
+
+
+HANDLERS: dict[str, Handler] = {
+    "match_message": handle_match_message,
+    "apply_transaction": handle_apply_transaction,
+    "apply_blocks": handle_apply_blocks,
+    "payee_rotation": handle_payee_rotation,
+    "select_quorum": handle_select_quorum,
+    "quorum_threshold": handle_quorum_threshold,
+}

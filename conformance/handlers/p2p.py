@@ -1,0 +1,397 @@
+"""Handlers of the ``p2p`` flow (spec/p2p/): frames, locators and header sync, compact blocks,
+Kademlia and misbehaviour scoring.
+
+JSON shapes (besides the general conventions of docs/vector-format.md):
+
+* a frame, a payload, a header, a block or a transaction is its canonical encoding in hex;
+* a decoded message is ``{"command": <Command name>, "message": {...}}`` where headers are
+  reduced to their block hash, blocks to ``{"block_hash", "votes" (count), "wtxids"}``,
+  transactions to ``{"txid", "wtxid"}`` (every field of the message is otherwise listed, see
+  :func:`message_json` and docs/p2p.md);
+* a node address is ``{"node_id", "host", "port"}``;
+* a cumulative work is 32-byte big-endian hex.
+"""
+
+from __future__ import annotations
+
+from conformance.handlers.chain import big_to_hex
+from conformance.jsonio import field, from_hex, hex_field, hex_list_field, int_field, str_field, to_hex
+from conformance.model import JSON, BadInput, Handler
+from spec.chain.block import Block, BlockHeader, block_hash, decode_block, decode_header, encode_block
+from spec.ledger.transaction import Transaction, decode_transaction, txid, wtxid
+from spec.p2p.compact import (
+    fill_missing,
+    make_compact_block,
+    reconstruct,
+    serve_block_txn,
+    short_id,
+    short_id_key,
+)
+from spec.p2p.kademlia import (
+    bucket_index,
+    closest,
+    empty_table,
+    head_to_ping,
+    insert,
+    remove,
+)
+from spec.p2p.messages import (
+    BlockMessage,
+    BlockTxn,
+    Command,
+    CompactBlock,
+    FindNode,
+    GetBlockTxn,
+    GetData,
+    GetHeaders,
+    Headers,
+    Inv,
+    InvItem,
+    Message,
+    NodeAddress,
+    NotFound,
+    Ping,
+    Pong,
+    TxMessage,
+    Verack,
+    Version,
+    command_of,
+    decode_frame,
+    decode_payload,
+    decode_prefix,
+    encode_payload,
+)
+from spec.p2p.peers import NO_SCORES, Violation, check_version, record
+from spec.p2p.sync import (
+    EMPTY_HEADER_CHAIN,
+    block_locator,
+    connect_headers,
+    headers_after,
+    locate_fork,
+    locator_heights,
+)
+from spec.presets import Preset
+
+
+def _objects(data: dict[str, JSON], name: str) -> list[dict[str, JSON]]:
+    value = field(data, name)
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise BadInput(f"{name} must be a list of objects")
+    return [item for item in value if isinstance(item, dict)]
+
+
+def _bool_field(data: dict[str, JSON], name: str) -> bool:
+    value = field(data, name)
+    if not isinstance(value, bool):
+        raise BadInput(f"{name} must be a boolean")
+    return value
+
+
+def _int_list(data: dict[str, JSON], name: str) -> list[int]:
+    value = field(data, name)
+    if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in value):
+        raise BadInput(f"{name} must be a list of integers")
+    return [i for i in value if isinstance(i, int)]
+
+
+def _block_json(block: Block, preset: Preset) -> dict[str, JSON]:
+    return {
+        "block_hash": to_hex(block_hash(block.header, preset)),
+        "votes": len(block.votes),
+        "wtxids": [to_hex(wtxid(tx, preset)) for tx in block.transactions],
+    }
+
+
+def _tx_json(tx: Transaction, preset: Preset) -> dict[str, JSON]:
+    return {"txid": to_hex(txid(tx, preset)), "wtxid": to_hex(wtxid(tx, preset))}
+
+
+def _items_json(items: tuple[InvItem, ...]) -> list[JSON]:
+    return [{"kind": item.kind.name, "hash": to_hex(item.hash)} for item in items]
+
+
+def node_json(node: NodeAddress) -> dict[str, JSON]:
+    """A node address as JSON."""
+    return {"node_id": to_hex(node.node_id), "host": to_hex(node.host), "port": node.port}
+
+
+def parse_node(item: dict[str, JSON]) -> NodeAddress:
+    """A node address from JSON."""
+    port = int_field(item, "port")
+    if not 0 <= port <= 0xFFFF:
+        raise BadInput("port must fit 16 bits")
+    return NodeAddress(hex_field(item, "node_id"), hex_field(item, "host"), port)
+
+
+def message_json(message: Message, preset: Preset) -> dict[str, JSON]:
+    """P2P-2: the JSON form of a decoded message (see the module docstring)."""
+    if isinstance(message, Version):
+        return {
+            "protocol_version": message.protocol_version,
+            "services": message.services,
+            "node_id": to_hex(message.node_id),
+            "listen_port": message.listen_port,
+            "best_height": message.best_height,
+            "nonce": message.nonce,
+            "user_agent": to_hex(message.user_agent),
+        }
+    if isinstance(message, Verack):
+        return {}
+    if isinstance(message, Ping | Pong):
+        return {"nonce": message.nonce}
+    if isinstance(message, GetHeaders):
+        return {"locator": [to_hex(h) for h in message.locator], "stop_hash": to_hex(message.stop_hash)}
+    if isinstance(message, Headers):
+        return {"headers": [to_hex(block_hash(h, preset)) for h in message.headers]}
+    if isinstance(message, Inv | GetData | NotFound):
+        return {"items": _items_json(message.items)}
+    if isinstance(message, BlockMessage):
+        return _block_json(message.block, preset)
+    if isinstance(message, TxMessage):
+        return _tx_json(message.transaction, preset)
+    if isinstance(message, CompactBlock):
+        return {
+            "block_hash": to_hex(block_hash(message.header, preset)),
+            "votes": len(message.votes),
+            "nonce": message.nonce,
+            "short_ids": [to_hex(s) for s in message.short_ids],
+            "prefilled": [
+                {"index": p.index, "wtxid": to_hex(wtxid(p.transaction, preset))} for p in message.prefilled
+            ],
+        }
+    if isinstance(message, GetBlockTxn):
+        return {"block_hash": to_hex(message.block_hash), "indexes": list(message.indexes)}
+    if isinstance(message, BlockTxn):
+        return {
+            "block_hash": to_hex(message.block_hash),
+            "wtxids": [to_hex(wtxid(tx, preset)) for tx in message.transactions],
+        }
+    if isinstance(message, FindNode):
+        return {"target": to_hex(message.target)}
+    return {"nodes": [node_json(n) for n in message.nodes]}
+
+
+# --------------------------------------------------------------------------------------------
+# Frames (P2P-1..4)
+# --------------------------------------------------------------------------------------------
+
+
+def handle_decode_frame(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-1/2: ``{"frame"}`` -> ``{"command", "message"}`` or the frame's error code."""
+    message = decode_frame(hex_field(data, "frame"), preset)
+    return {"command": command_of(message).name, "message": message_json(message, preset)}
+
+
+def handle_frame_prefix(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-1 steps 1-4: ``{"prefix"}`` (13 bytes) -> ``{"command", "payload_length"}``."""
+    prefix = decode_prefix(hex_field(data, "prefix"), preset)
+    return {"command": prefix.command.name, "payload_length": prefix.payload_length}
+
+
+def handle_check_version(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-HS: ``{"version"}`` (a Version payload), ``"own_nonce"`` -> ``{"ok": true}`` or a code."""
+    version = decode_payload(Command.VERSION, hex_field(data, "version"), preset)
+    if not isinstance(version, Version):  # pragma: no cover - the VERSION codec decodes a Version
+        raise BadInput("not a Version")
+    check_version(version, int_field(data, "own_nonce"), preset)
+    return {"ok": True}
+
+
+# --------------------------------------------------------------------------------------------
+# Locators and header sync (P2P-LOC, P2P-SYNC-1..3)
+# --------------------------------------------------------------------------------------------
+
+
+def handle_locator_heights(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-LOC: ``{"tip_height"}`` -> ``{"heights"}``."""
+    tip = int_field(data, "tip_height")
+    if tip < 0:
+        raise BadInput("tip_height must be non-negative")
+    return {"heights": list(locator_heights(tip))}
+
+
+def handle_block_locator(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-LOC: ``{"chain"}`` (hashes by height) -> ``{"locator"}``."""
+    return {"locator": [to_hex(h) for h in block_locator(hex_list_field(data, "chain"))]}
+
+
+def handle_locate_fork(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-SYNC-1: ``{"locator", "chain"}`` -> ``{"height"}`` or ``P2P_NO_COMMON_BLOCK``."""
+    return {"height": locate_fork(hex_list_field(data, "locator"), hex_list_field(data, "chain"))}
+
+
+def _headers(data: dict[str, JSON], name: str, preset: Preset) -> list[BlockHeader]:
+    return [decode_header(raw, preset) for raw in hex_list_field(data, name)]
+
+
+def handle_headers_after(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-SYNC-2: ``{"chain" (headers), "locator", "stop_hash", "max_count"}`` -> ``{"headers"}``
+    (their hashes)."""
+    chain = _headers(data, "chain", preset)
+    answer = headers_after(
+        chain,
+        hex_list_field(data, "locator"),
+        hex_field(data, "stop_hash"),
+        int_field(data, "max_count"),
+        preset,
+    )
+    return {"headers": [to_hex(block_hash(h, preset)) for h in answer]}
+
+
+def handle_connect_headers(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-SYNC-3: ``{"chain", "headers", "now"}`` -> ``{"height", "tip_hash", "cumulative_work"}``.
+
+    ``chain`` is connected to the empty header chain first, then ``headers`` to the result.
+    """
+    now = int_field(data, "now")
+    known = connect_headers(EMPTY_HEADER_CHAIN, _headers(data, "chain", preset), now, preset)
+    after = connect_headers(known, _headers(data, "headers", preset), now, preset)
+    return {
+        "height": after.height,
+        "tip_hash": to_hex(after.hashes[-1]) if after.hashes else None,
+        "cumulative_work": big_to_hex(after.cumulative_work),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Compact blocks (P2P-CMPCT-1..5)
+# --------------------------------------------------------------------------------------------
+
+
+def handle_short_id(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-CMPCT-1: ``{"block_hash", "nonce", "wtxid"}`` -> ``{"short_id"}``."""
+    key = short_id_key(hex_field(data, "block_hash"), int_field(data, "nonce"))
+    return {"short_id": to_hex(short_id(key, hex_field(data, "wtxid")))}
+
+
+def handle_make_compact_block(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-CMPCT-2: ``{"block", "nonce", "prefilled"}`` -> ``{"compact"}`` (a CompactBlock payload)."""
+    block = decode_block(hex_field(data, "block"), preset)
+    compact = make_compact_block(block, int_field(data, "nonce"), _int_list(data, "prefilled"), preset)
+    return {"compact": to_hex(encode_payload(compact, preset))}
+
+
+def handle_reconstruct(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-CMPCT-3..5: ``{"compact", "mempool" (transactions), "block_txn" (payload or null)}`` ->
+    ``{"missing", "block" (hex or null)}``; with ``block_txn`` the missing transactions are filled."""
+    compact = decode_payload(Command.COMPACT_BLOCK, hex_field(data, "compact"), preset)
+    if not isinstance(compact, CompactBlock):  # pragma: no cover - the codec decodes a CompactBlock
+        raise BadInput("not a CompactBlock")
+    pool = [decode_transaction(raw, preset) for raw in hex_list_field(data, "mempool")]
+    partial = reconstruct(compact, {wtxid(tx, preset): tx for tx in pool}, preset)
+    block = partial.block
+    raw_response = field(data, "block_txn")
+    if raw_response is not None:
+        response = decode_payload(Command.BLOCK_TXN, from_hex(raw_response, "block_txn"), preset)
+        if not isinstance(response, BlockTxn):  # pragma: no cover - the codec decodes a BlockTxn
+            raise BadInput("not a BlockTxn")
+        block = fill_missing(partial, response, preset)
+    return {
+        "missing": list(partial.missing),
+        "block": None if block is None else to_hex(encode_block(block, preset)),
+    }
+
+
+def handle_serve_block_txn(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-CMPCT-4: ``{"block", "request" (GetBlockTxn payload)}`` -> ``{"response"}`` (BlockTxn payload)."""
+    block = decode_block(hex_field(data, "block"), preset)
+    request = decode_payload(Command.GET_BLOCK_TXN, hex_field(data, "request"), preset)
+    if not isinstance(request, GetBlockTxn):  # pragma: no cover - the codec decodes a GetBlockTxn
+        raise BadInput("not a GetBlockTxn")
+    return {"response": to_hex(encode_payload(serve_block_txn(block, request, preset), preset))}
+
+
+# --------------------------------------------------------------------------------------------
+# Kademlia (P2P-KAD-1..4)
+# --------------------------------------------------------------------------------------------
+
+
+def handle_bucket_index(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-KAD-1: ``{"own_id", "node_id"}`` -> ``{"index"}`` or ``P2P_INVALID_NODE_ID``."""
+    return {"index": bucket_index(hex_field(data, "own_id"), hex_field(data, "node_id"), preset)}
+
+
+def handle_kademlia_sequence(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-KAD-2/3: apply ``operations`` to an empty table of ``own_id``.
+
+    An operation is ``{"insert": node, "head_alive": bool}`` or ``{"remove": node_id}``. Output:
+    ``{"pings": [node_id or null per operation], "buckets": [{"index", "nodes", "replacements"}]}``
+    (non-empty buckets only; ``pings`` is :func:`head_to_ping` before each insert).
+    """
+    table = empty_table(hex_field(data, "own_id"), preset)
+    pings: list[JSON] = []
+    for operation in _objects(data, "operations"):
+        if "insert" in operation:
+            raw = operation["insert"]
+            if not isinstance(raw, dict):
+                raise BadInput("insert must be a node object")
+            contact = parse_node(raw)
+            head = head_to_ping(table, contact, preset)
+            pings.append(None if head is None else to_hex(head.node_id))
+            table = insert(table, contact, _bool_field(operation, "head_alive"), preset)
+        else:
+            pings.append(None)
+            table = remove(table, hex_field(operation, "remove"), preset)
+    buckets: list[JSON] = [
+        {
+            "index": index,
+            "nodes": [to_hex(n.node_id) for n in bucket.nodes],
+            "replacements": [to_hex(n.node_id) for n in bucket.replacements],
+        }
+        for index, bucket in enumerate(table.buckets)
+        if bucket.nodes or bucket.replacements
+    ]
+    return {"pings": pings, "buckets": buckets}
+
+
+def handle_closest(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-KAD-2/4: insert ``contacts`` in order (every pinged head answers), then ``closest``.
+
+    ``{"own_id", "contacts", "target", "count"}`` -> ``{"nodes"}`` (ids, closest first).
+    """
+    table = empty_table(hex_field(data, "own_id"), preset)
+    for item in _objects(data, "contacts"):
+        table = insert(table, parse_node(item), True, preset)
+    nodes = closest(table, hex_field(data, "target"), int_field(data, "count"), preset)
+    return {"nodes": [to_hex(n.node_id) for n in nodes]}
+
+
+# --------------------------------------------------------------------------------------------
+# Misbehaviour (P2P-SCORE-1/2)
+# --------------------------------------------------------------------------------------------
+
+
+def handle_score_sequence(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-SCORE-1/2: ``{"events": [{"peer", "violation"}]}`` ->
+    ``{"verdicts": [{"score", "disconnect"}]}`` (one per event)."""
+    scores = NO_SCORES
+    verdicts: list[JSON] = []
+    for event in _objects(data, "events"):
+        peer = str_field(event, "peer")
+        try:
+            violation = Violation(str_field(event, "violation"))
+        except ValueError:
+            raise BadInput("unknown violation") from None
+        scores, disconnect = record(scores, peer, violation, preset)
+        verdicts.append({"score": scores.by_peer[peer], "disconnect": disconnect})
+    return {"verdicts": verdicts}
+
+
+HANDLERS: dict[str, Handler] = {
+    "decode_frame": handle_decode_frame,
+    "frame_prefix": handle_frame_prefix,
+    "check_version": handle_check_version,
+    "locator_heights": handle_locator_heights,
+    "block_locator": handle_block_locator,
+    "locate_fork": handle_locate_fork,
+    "headers_after": handle_headers_after,
+    "connect_headers": handle_connect_headers,
+    "short_id": handle_short_id,
+    "make_compact_block": handle_make_compact_block,
+    "reconstruct": handle_reconstruct,
+    "serve_block_txn": handle_serve_block_txn,
+    "bucket_index": handle_bucket_index,
+    "kademlia_sequence": handle_kademlia_sequence,
+    "closest": handle_closest,
+    "score_sequence": handle_score_sequence,
+}

@@ -1,0 +1,95 @@
+"""PEP 316 contracts on the P2P arithmetic (``crosshair check --analysis_kind=PEP316``).
+
+Like :mod:`conformance.symbolic.chain_contracts`, each function is a small wrapper around helpers
+of ``spec/p2p/``; its ``post:`` lines must hold for every input meeting its ``pre:`` lines. The
+ranges are bounded so that the solver can explore them; the wrappers are plain functions too
+(``tests/test_p2p_symbolic.py`` calls them on sample inputs).
+
+Contracts (rule references in brackets):
+
+* locator step schedule [P2P-LOC]: steps are 1 for the first ten, then double; the heights start
+  at the tip, strictly decrease, end at genesis, and number at most ``12 + bitlength(tip)``.
+* bucket index [P2P-KAD-1]: for every non-zero 256-bit XOR distance the index ``i`` is in
+  ``[0, 255]`` and the distance lies in ``[2**(255 - i), 2**(256 - i))``.
+* differential indexes [P2P-3]: encoding a strictly increasing list gives non-negative
+  differences that decode back to the list; decoding any non-negative differences either gives a
+  strictly increasing list below the limit or is refused with ``P2P_INDEX_OVERFLOW``.
+"""
+
+from __future__ import annotations
+
+from spec.errors import DifferentialIndexOverflow
+from spec.p2p.kademlia import bucket_of_distance
+from spec.p2p.messages import differential_decode, differential_encode
+from spec.p2p.sync import locator_heights, locator_step
+from spec.presets import DEVNET
+
+__all__ = [
+    "bucket_bounds",
+    "differential_decode_checked",
+    "differential_roundtrip",
+    "locator_shape",
+    "locator_step_schedule",
+]
+
+
+def locator_step_schedule(index: int) -> int:
+    """Ten steps of one, then each step doubles the one before.
+
+    pre: 1 <= index <= 200
+    post: __return__ >= 1
+    post: index > 10 or __return__ == 1
+    post: index <= 10 or __return__ == 2 * locator_step(index - 1)
+    """
+    return locator_step(index)
+
+
+def locator_shape(tip: int) -> tuple[int, ...]:
+    """Tip first, genesis last, strictly decreasing, logarithmically many heights.
+
+    pre: 0 <= tip <= 10**9
+    post: __return__[0] == tip and __return__[-1] == 0
+    post: all(a > b for a, b in zip(__return__, __return__[1:]))
+    post: len(__return__) <= 12 + tip.bit_length()
+    """
+    return locator_heights(tip)
+
+
+def bucket_bounds(gap: int) -> int:
+    """The bucket of a non-zero 256-bit distance is in [0, 255] and brackets the distance.
+
+    pre: 1 <= gap < 2**256
+    post: 0 <= __return__ <= 255
+    post: 2 ** (255 - __return__) <= gap < 2 ** (256 - __return__)
+    """
+    return bucket_of_distance(gap, DEVNET.network.node_id_bits)
+
+
+def _increasing(first: int, gap1: int, gap2: int, gap3: int) -> tuple[int, ...]:
+    return (first, first + gap1, first + gap1 + gap2, first + gap1 + gap2 + gap3)
+
+
+def differential_roundtrip(first: int, gap1: int, gap2: int, gap3: int) -> tuple[int, ...]:
+    """Encoding a strictly increasing list gives differences >= 0 that decode back to it.
+
+    pre: 0 <= first <= 10**6
+    pre: 1 <= gap1 <= 10**6 and 1 <= gap2 <= 10**6 and 1 <= gap3 <= 10**6
+    post: all(d >= 0 for d in __return__)
+    post: differential_decode(__return__, 4 * 10**6 + 1) == _increasing(first, gap1, gap2, gap3)
+    """
+    return differential_encode(_increasing(first, gap1, gap2, gap3))
+
+
+def differential_decode_checked(d0: int, d1: int, d2: int, limit: int) -> tuple[int, ...] | None:
+    """Decoding non-negative differences gives an increasing list below the limit, or refuses.
+
+    pre: 0 <= d0 <= 2**64 and 0 <= d1 <= 2**64 and 0 <= d2 <= 2**64
+    pre: 1 <= limit <= 2**32
+    post: __return__ is None or all(a < b for a, b in zip(__return__, __return__[1:]))
+    post: __return__ is None or all(0 <= i < limit for i in __return__)
+    post: (__return__ is None) == (d0 + d1 + d2 + 2 >= limit)
+    """
+    try:
+        return differential_decode((d0, d1, d2), limit)
+    except DifferentialIndexOverflow:
+        return None

@@ -1,0 +1,347 @@
+"""Fuzz harnesses of the DKG and threshold signing messages and transitions (spec/masternode/).
+
+Same contract as :mod:`fuzz.harnesses`: a :class:`~spec.errors.SpecError` rejection is swallowed,
+any other exception escapes and is a finding, and a broken invariant raises
+:class:`DkgInvariantViolation`. :data:`DKG_HARNESSES` lists them for registration in
+:data:`fuzz.harnesses.HARNESSES`; :func:`dkg_seeds` gives their seed corpora.
+
+Invariants checked (one devnet quorum of four members, threshold 3):
+
+* ``dkg_decode_contribution`` / ``_complaint`` / ``_justification`` / ``_signature_share``: only
+  ``DECODE_*`` codes reject; an accepted input re-encodes to exactly itself (ENC-2) and, for DKG
+  messages, has a DKG-3 digest.
+* ``dkg_receive_contribution`` / ``_complaint`` / ``_justification``: the input is XORed over the
+  encoding of a genuine signed message, decoded and delivered to a session in the right phase.
+  Nobody but the sender can sign, so an accepted message must be the genuine one (DKG-3), and the
+  state must record it (a justification of a genuine complaint must clear it, DKG-7).
+* ``dkg_session_script``: each input byte picks one event from a fixed pool (honest, tampered,
+  equivocating and malformed contributions; honest, false and self complaints; true and false
+  justifications; phase advances). After the script the session is advanced and finalized:
+  either ``DKG_FAILED`` or a result whose ``QUAL`` has at least ``t`` dealers, none of them an
+  equivocator or a failed justifier, each with every complaint answered, and whose group key is
+  the sum of their first commitments (DKG-5..8).
+* ``dkg_signing_session``: each input byte picks a signature share from a pool (valid shares of
+  every member, a forged one, one of another message, a malformed one); whenever the session
+  recovers a signature it verifies under the group key (SIGN-2/3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from functools import cache
+
+from conformance.dkgbuilder import (
+    Quorum,
+    complaints,
+    contribution,
+    honest_contributions,
+    make_quorum,
+    resign,
+    tampered,
+)
+from spec.crypto import bls
+from spec.crypto.bls import CURVE_ORDER, G1_IDENTITY
+from spec.crypto.threshold import Share
+from spec.errors import DecodeError, DkgFailed, SpecError
+from spec.masternode import dkg, signing
+from spec.masternode.dkg import Complaint, Contribution, DkgPhase, DkgResult, DkgSession, Justification
+from spec.presets import DEVNET
+
+PRESET = DEVNET
+SCRIPT_EVENTS = 24
+"""A script runs at most this many events (each may cost a signature verification)."""
+
+
+class DkgInvariantViolation(AssertionError):
+    """A DKG or signing rule was broken without a typed rejection."""
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise DkgInvariantViolation(message)
+
+
+@cache
+def _quorum() -> Quorum:
+    return make_quorum("fuzz", 4, 3, PRESET)
+
+
+def _xor(genuine: bytes, data: bytes) -> bytes:
+    raw = bytearray(genuine)
+    for position, byte in enumerate(data[: len(raw)]):
+        raw[position] ^= byte
+    return bytes(raw) + data[len(raw) :]
+
+
+# --------------------------------------------------------------------------------------------
+# Decoders (ENC-1..4)
+# --------------------------------------------------------------------------------------------
+
+
+def fuzz_decode_contribution(data: bytes) -> None:
+    """ENC-2 for contributions (lists bounded by the devnet ``quorum.max_members``)."""
+    try:
+        message = dkg.decode_contribution(data, PRESET)
+    except DecodeError:
+        return
+    _require(dkg.encode_contribution(message, PRESET) == data, "ENC-2: a contribution re-encodes differently")
+    dkg.message_digest(message)
+
+
+def fuzz_decode_complaint(data: bytes) -> None:
+    """ENC-2 for complaints."""
+    try:
+        message = dkg.decode_complaint(data)
+    except DecodeError:
+        return
+    _require(dkg.encode_complaint(message) == data, "ENC-2: a complaint re-encodes differently")
+    dkg.message_digest(message)
+
+
+def fuzz_decode_justification(data: bytes) -> None:
+    """ENC-2 for justifications."""
+    try:
+        message = dkg.decode_justification(data)
+    except DecodeError:
+        return
+    _require(dkg.encode_justification(message) == data, "ENC-2: a justification re-encodes differently")
+    dkg.message_digest(message)
+
+
+def fuzz_decode_signature_share(data: bytes) -> None:
+    """ENC-2 for signature shares."""
+    try:
+        share = signing.decode_signature_share(data)
+    except DecodeError:
+        return
+    _require(signing.encode_signature_share(share) == data, "ENC-2: a signature share re-encodes differently")
+
+
+# --------------------------------------------------------------------------------------------
+# Transitions on mutated genuine messages (DKG-3..7)
+# --------------------------------------------------------------------------------------------
+
+
+@cache
+def _stages() -> tuple[DkgSession, DkgSession, DkgSession, Contribution, Complaint, Justification]:
+    """A fresh session, the session in COMPLAINT, and in JUSTIFICATION after member 4 complained
+    about dealer 2's tampered share; plus a genuine message for each phase."""
+    quorum = _quorum()
+    messages = [
+        *honest_contributions(quorum, [1]),
+        tampered(quorum, 2, [4]),
+        *honest_contributions(quorum, [3, 4]),
+    ]
+    state = quorum.session
+    for message in messages[:3]:
+        state = dkg.receive_contribution(state, message)
+    complaint_phase = dkg.advance_phase(state)
+    complaint = complaints(quorum, complaint_phase, [4])[0]
+    justification_phase = dkg.advance_phase(dkg.receive_complaint(complaint_phase, complaint))
+    answer = dkg.make_justification(justification_phase, 2, 4, quorum.coefficients[1], quorum.secrets[1])
+    return quorum.session, complaint_phase, justification_phase, messages[3], complaint, answer
+
+
+def fuzz_receive_contribution(data: bytes) -> None:
+    """DKG-3/4: a mutated contribution is accepted only if it is the genuine one."""
+    fresh, _, _, genuine, _, _ = _stages()
+    try:
+        message = dkg.decode_contribution(_xor(dkg.encode_contribution(genuine, PRESET), data), PRESET)
+        state = dkg.receive_contribution(fresh, message)
+    except SpecError:
+        return
+    _require(message == genuine, "a contribution the dealer never signed was accepted")
+    _require(state.contributions.get(message.dealer) == message, "an accepted contribution is not recorded")
+
+
+def fuzz_receive_complaint(data: bytes) -> None:
+    """DKG-3/6: a mutated complaint is accepted only if it is the genuine one."""
+    _, complaint_phase, _, _, genuine, _ = _stages()
+    try:
+        message = dkg.decode_complaint(_xor(dkg.encode_complaint(genuine), data))
+        state = dkg.receive_complaint(complaint_phase, message)
+    except SpecError:
+        return
+    _require(message == genuine, "a complaint the member never signed was accepted")
+    _require(
+        (message.accused, message.complainer) in state.complaints, "an accepted complaint is not recorded"
+    )
+
+
+def fuzz_receive_justification(data: bytes) -> None:
+    """DKG-3/7: a mutated justification is accepted only if genuine, and then clears the complaint."""
+    _, _, justification_phase, _, _, genuine = _stages()
+    try:
+        message = dkg.decode_justification(_xor(dkg.encode_justification(genuine), data))
+        state = dkg.receive_justification(justification_phase, message)
+    except SpecError:
+        return
+    _require(message == genuine, "a justification the dealer never signed was accepted")
+    _require(
+        (2, 4) in state.answered and 2 not in state.bad_justifiers, "the true justification did not clear"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Whole sessions from event scripts (DKG-5..8)
+# --------------------------------------------------------------------------------------------
+
+Event = Contribution | Complaint | Justification | None
+"""A script event: a message to deliver, or ``None`` to advance the phase."""
+
+
+@cache
+def _event_pool() -> tuple[Event, ...]:
+    quorum = _quorum()
+    honest = honest_contributions(quorum)
+    session = quorum.session
+    pool: list[Event] = [None, *honest]
+    pool += [tampered(quorum, 1, [2]), tampered(quorum, 3, [1, 4]), contribution(quorum, 2, 1)]
+    pool.append(resign(quorum, replace(honest[3], commitments=honest[3].commitments[:2]), 4))
+    pool.append(resign(quorum, replace(honest[3], commitments=(G1_IDENTITY, *honest[3].commitments[1:])), 4))
+    pool += [
+        dkg.make_complaint(session, complainer, accused, quorum.secrets[complainer - 1])
+        for complainer, accused in ((2, 1), (1, 3), (4, 3), (3, 2), (1, 1))
+    ]
+    for dealer, complainer in ((1, 2), (3, 1), (3, 4), (2, 3)):
+        coefficients = quorum.coefficients[dealer - 1]
+        pool.append(
+            dkg.make_justification(session, dealer, complainer, coefficients, quorum.secrets[dealer - 1])
+        )
+    wrong = dkg.make_justification(session, 3, 1, quorum.coefficients[2], quorum.secrets[2])
+    pool.append(resign(quorum, replace(wrong, share=(CURVE_ORDER - 1).to_bytes(32, "big")), 3))
+    return tuple(pool)
+
+
+def _deliver(state: DkgSession, event: Event) -> DkgSession:
+    if event is None:
+        return dkg.advance_phase(state)
+    if isinstance(event, Contribution):
+        return dkg.receive_contribution(state, event)
+    if isinstance(event, Complaint):
+        return dkg.receive_complaint(state, event)
+    return dkg.receive_justification(state, event)
+
+
+def _check_result(state: DkgSession, result: DkgResult) -> None:
+    _require(len(result.qualified) >= state.threshold, "a result with fewer than t qualified dealers")
+    for dealer in result.qualified:
+        _require(dealer in state.contributions, f"dealer {dealer} qualified without a contribution")
+        _require(dealer not in state.equivocators, f"equivocating dealer {dealer} qualified")
+        _require(
+            dealer not in state.bad_justifiers, f"dealer {dealer} qualified after a failed justification"
+        )
+        unanswered = [c for d, c in state.complaints if d == dealer and (d, c) not in state.answered]
+        _require(not unanswered, f"dealer {dealer} qualified with unanswered complaints {unanswered}")
+    expected = bls.g1_add([state.contributions[d].commitments[0] for d in result.qualified])
+    _require(result.group_public_key == expected, "the group key is not the sum of QUAL's first commitments")
+
+
+def fuzz_session_script(data: bytes) -> None:
+    """DKG-5..8: any script of pooled events ends in DKG_FAILED or a consistent result."""
+    pool = _event_pool()
+    state = _quorum().session
+    for byte in data[:SCRIPT_EVENTS]:
+        try:
+            state = _deliver(state, pool[byte % len(pool)])
+        except SpecError:
+            continue
+    while state.phase is not DkgPhase.FINALIZATION:
+        state = dkg.advance_phase(state)
+    try:
+        result = dkg.finalize(state)
+    except DkgFailed:
+        return
+    _check_result(state, result)
+
+
+# --------------------------------------------------------------------------------------------
+# Signing sessions (SIGN-2/3)
+# --------------------------------------------------------------------------------------------
+
+SIGNING_MESSAGE = b"\x42" * 32
+
+
+@cache
+def _signing_pool() -> tuple[DkgResult, tuple[signing.SignatureShare, ...]]:
+    quorum = _quorum()
+    state = quorum.session
+    for message in honest_contributions(quorum):
+        state = dkg.receive_contribution(state, message)
+    state = dkg.advance_phase(dkg.advance_phase(dkg.advance_phase(state)))
+    result = dkg.finalize(state)
+    secrets = [dkg.member_secret_share(state, result, j) for j in range(1, quorum.size + 1)]
+    valid = [signing.make_signature_share(result.session_id, SIGNING_MESSAGE, s) for s in secrets]
+    other = signing.make_signature_share(result.session_id, b"\x43" * 32, secrets[0])
+    pool = [
+        *valid,
+        replace(valid[1], signature=valid[2].signature),
+        replace(other, message=SIGNING_MESSAGE),
+        other,
+        replace(valid[0], signature=b"\x00" * 96),
+        replace(valid[0], signer=9),
+        signing.make_signature_share(result.session_id, SIGNING_MESSAGE, Share(2, bls.key_gen(b"\x07" * 32))),
+    ]
+    return result, tuple(pool)
+
+
+def fuzz_signing_session(data: bytes) -> None:
+    """SIGN-2/3: whatever shares arrive, a recovered signature verifies under the group key."""
+    result, pool = _signing_pool()
+    session = signing.start_signing(
+        result.session_id, result.public_key_shares, result.threshold, SIGNING_MESSAGE
+    )
+    for byte in data[:16]:
+        try:
+            session = signing.add_signature_share(session, pool[byte % len(pool)])
+        except SpecError:
+            continue
+        signature = signing.try_recover(session)
+        if signature is None:
+            _require(len(session.shares) < result.threshold, "t valid shares did not recover")
+        else:
+            _require(
+                bls.verify(result.group_public_key, SIGNING_MESSAGE, signature), "a recovered signature fails"
+            )
+
+
+DKG_HARNESSES: dict[str, Callable[[bytes], None]] = {
+    "dkg_decode_contribution": fuzz_decode_contribution,
+    "dkg_decode_complaint": fuzz_decode_complaint,
+    "dkg_decode_justification": fuzz_decode_justification,
+    "dkg_decode_signature_share": fuzz_decode_signature_share,
+    "dkg_receive_contribution": fuzz_receive_contribution,
+    "dkg_receive_complaint": fuzz_receive_complaint,
+    "dkg_receive_justification": fuzz_receive_justification,
+    "dkg_session_script": fuzz_session_script,
+    "dkg_signing_session": fuzz_signing_session,
+}
+
+
+def dkg_seeds() -> dict[str, dict[str, bytes]]:
+    """Seed inputs per harness: genuine encodings, unmutated deliveries, honest and byzantine scripts."""
+    _, _, _, contribution_message, complaint, justification = _stages()
+    result, shares = _signing_pool()
+    pool = _event_pool()
+    honest = bytes([1, 2, 3, 4, 0, 0])
+    return {
+        "dkg_decode_contribution": {"seed-genuine": dkg.encode_contribution(contribution_message, PRESET)},
+        "dkg_decode_complaint": {"seed-genuine": dkg.encode_complaint(complaint)},
+        "dkg_decode_justification": {"seed-genuine": dkg.encode_justification(justification)},
+        "dkg_decode_signature_share": {"seed-genuine": signing.encode_signature_share(shares[0])},
+        "dkg_receive_contribution": {"seed-unchanged": b"", "seed-flip-share": bytes(40) + b"\x01"},
+        "dkg_receive_complaint": {"seed-unchanged": b"", "seed-flip-accused": bytes(34) + b"\x01"},
+        "dkg_receive_justification": {"seed-unchanged": b"", "seed-flip-share": bytes(40) + b"\x01"},
+        "dkg_session_script": {
+            "seed-honest": honest,
+            "seed-byzantine": bytes([5, 2, 3, 7, 0, 10, 11, 0, 15, 16, 19, 0]),
+            "seed-equivocation": bytes([1, 2, 3, 4, 7, 0, 0, 0]),
+            "seed-pool-size": bytes([len(pool) - 1]),
+        },
+        "dkg_signing_session": {
+            "seed-three-valid": bytes([0, 1, 2]),
+            "seed-with-bad": bytes([4, 5, 6, 7, 8, 9, 0, 1, 3]),
+            "seed-threshold": bytes([result.threshold]),
+        },
+    }

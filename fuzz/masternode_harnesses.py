@@ -1,0 +1,346 @@
+"""Fuzz harnesses of the masternode and governance decoders and validators (spec/masternode/registry.py,
+spec/governance/proposals.py).
+
+Each harness feeds arbitrary bytes to one decoder or validator; a :class:`~spec.errors.SpecError` is
+a verdict (swallowed), anything else escapes and is a bug. Decoders are also checked for ENC-2 (an
+accepted input re-encodes to itself).
+
+* ``masternode_decode_registration`` / ``masternode_decode_penalty``: the MN-0 message bodies;
+  an accepted registration has a registration hash, an accepted penalty a penalty message.
+* ``masternode_match_message``: MN-0 recognition on an arbitrary output script; a script that
+  carries a message is exactly :func:`~spec.masternode.registry.message_script` of it.
+* ``governance_decode_proposal`` / ``governance_decode_vote``: the GOV-0 message bodies; an
+  accepted proposal has an id, an accepted vote a vote message.
+* ``governance_match_message``: GOV-0 recognition, as for masternode messages.
+* ``masternode_register``: a signed registration transaction with the fuzz input XOR-ed over its
+  encoding, applied to a list by MN-1..4; whatever is accepted adds only masternodes backed by an
+  exact-collateral P2PKH output of their owner key that the transaction does not spend.
+* ``masternode_penalty``: a mutated PoSe penalty transaction by MN-6; an accepted one raised the
+  score of an active masternode by exactly ``pose_penalty`` and recorded the quorum in charge.
+* ``governance_submit``: a mutated proposal transaction by GOV-1..3; every accepted proposal burns
+  at least the fee and starts at a superblock at least ``voting_period`` away.
+* ``governance_vote``: a mutated vote transaction by GOV-4; every accepted vote is from an active
+  masternode, verifies under its operator key, and is recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+from conformance.generators.governance import (
+    PROPOSERS,
+    payout,
+    proposal_tx,
+    schedule,
+    vote,
+    vote_tx,
+    voters,
+)
+from conformance.generators.masternode import (
+    carrier,
+    funded_list,
+    funding,
+    pose_quorum_key,
+    register_tx,
+    sign_penalty,
+)
+from spec.crypto import bls
+from spec.encoding import decode, encode
+from spec.errors import SpecError
+from spec.governance import proposals as gov
+from spec.ledger.transaction import Transaction, decode_transaction, encode_transaction
+from spec.masternode import registry as mn
+from spec.masternode.registry import MasternodeList, MasternodeStatus
+from spec.presets import DEVNET
+from spec.script import p2pkh_script, script_hash
+
+PRESET = DEVNET
+
+
+class MasternodeInvariantViolation(AssertionError):
+    """A masternode or governance rule was broken without a typed rejection."""
+
+    def __init__(self, message: str, known_bug: str | None = None) -> None:
+        super().__init__(message)
+        self.known_bug = known_bug
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise MasternodeInvariantViolation(message)
+
+
+def _mutated(original: bytes, data: bytes) -> bytes:
+    """``original`` with ``data`` XOR-ed over it (extra fuzz bytes are appended)."""
+    raw = bytearray(original)
+    for position, byte in enumerate(data[: len(raw)]):
+        raw[position] ^= byte
+    return bytes(raw) + data[len(raw) :]
+
+
+# --------------------------------------------------------------------------------------------
+# Decoders
+# --------------------------------------------------------------------------------------------
+
+
+def fuzz_decode_registration(data: bytes) -> None:
+    """MN-0/MN-1: decode a signed registration body; ENC-2; the hash is computable."""
+    codec = mn.masternode_codecs(PRESET).signed_registration
+    try:
+        signed = decode(codec, data)
+    except SpecError:
+        return
+    _require(encode(codec, signed) == data, "a non-canonical registration decoded")
+    mn.registration_hash(signed.registration, PRESET)
+
+
+def fuzz_decode_penalty(data: bytes) -> None:
+    """MN-0/MN-6: decode a PoSe penalty body; ENC-2; the signed message is computable."""
+    codec = mn.masternode_codecs(PRESET).penalty
+    try:
+        penalty = decode(codec, data)
+    except SpecError:
+        return
+    _require(encode(codec, penalty) == data, "a non-canonical penalty decoded")
+    mn.penalty_message(penalty.masternode, penalty.quorum_height)
+
+
+def fuzz_match_masternode_message(data: bytes) -> None:
+    """MN-0 on an arbitrary script: a message script is exactly ``message_script`` of its message."""
+    try:
+        message = mn.match_message(data, PRESET)
+    except SpecError:
+        return
+    if message is not None:
+        _require(mn.message_script(message, PRESET) == data, "a message script is not canonical")
+
+
+def fuzz_decode_proposal(data: bytes) -> None:
+    """GOV-0/GOV-1: decode a proposal body; ENC-2; the id is computable."""
+    codec = gov.governance_codecs(PRESET).proposal
+    try:
+        proposal = decode(codec, data)
+    except SpecError:
+        return
+    _require(encode(codec, proposal) == data, "a non-canonical proposal decoded")
+    gov.proposal_id(proposal, PRESET)
+
+
+def fuzz_decode_vote(data: bytes) -> None:
+    """GOV-0/GOV-4: decode a vote body; ENC-2; the signed message is computable."""
+    codec = gov.governance_codecs(PRESET).vote
+    try:
+        ballot = decode(codec, data)
+    except SpecError:
+        return
+    _require(encode(codec, ballot) == data, "a non-canonical vote decoded")
+    gov.vote_message(ballot.proposal_id, ballot.masternode, ballot.choice, ballot.revision)
+
+
+def fuzz_match_governance_message(data: bytes) -> None:
+    """GOV-0 on an arbitrary script: a message script is exactly ``message_script`` of its message."""
+    try:
+        message = gov.match_message(data, PRESET)
+    except SpecError:
+        return
+    if message is not None:
+        _require(gov.message_script(message, PRESET) == data, "a message script is not canonical")
+
+
+# --------------------------------------------------------------------------------------------
+# Validators
+# --------------------------------------------------------------------------------------------
+
+
+@cache
+def _registration_scenario() -> tuple[MasternodeList, Transaction]:
+    return funded_list(["bob"], PRESET), register_tx("alice", PRESET)
+
+
+def fuzz_register(data: bytes) -> None:
+    """MN-1..4 on a mutated registration transaction."""
+    mn_list, tx = _registration_scenario()
+    utxos = funding(PRESET).utxos
+    try:
+        candidate = decode_transaction(_mutated(encode_transaction(tx, PRESET), data), PRESET)
+        after = mn.apply_transaction_to_list(mn_list, candidate, utxos, 1, PRESET)
+    except SpecError:
+        return
+    spent = {i.previous_output for i in candidate.inputs}
+    for outpoint, entry in after.entries.items():
+        if outpoint in mn_list.entries:
+            _require(entry == mn_list.entries[outpoint], "an existing entry changed")
+            continue
+        coin = utxos.get(outpoint)
+        _require(coin is not None and outpoint not in spent, "registered a missing or spent collateral")
+        assert coin is not None
+        _require(coin.output.value == PRESET.masternodes.collateral, "registered a wrong collateral amount")
+        owner_script = p2pkh_script(script_hash(entry.owner_public_key))
+        _require(coin.output.script_pubkey == owner_script, "registered someone else's coin")
+        _require(
+            entry.status is MasternodeStatus.ACTIVE and entry.pose_score == 0, "a new entry is not fresh"
+        )
+
+
+@cache
+def _penalty_scenario() -> tuple[MasternodeList, Transaction, int, bytes]:
+    fund = funding(PRESET)
+    interval = PRESET.masternodes.pose_quorum_interval
+    height = interval + 1
+    penalty = sign_penalty(fund.collateral("bob"), interval, PRESET)
+    tx = carrier("carol", fund.fee_coin("carol"), [mn.message_script(penalty, PRESET)], fund.utxos, PRESET)
+    return funded_list(["bob", "carol"], PRESET), tx, height, pose_quorum_key(interval, PRESET)
+
+
+def fuzz_penalty(data: bytes) -> None:
+    """MN-6 on a mutated penalty transaction."""
+    mn_list, tx, height, key = _penalty_scenario()
+    try:
+        candidate = decode_transaction(_mutated(encode_transaction(tx, PRESET), data), PRESET)
+        after = mn.apply_transaction_to_list(mn_list, candidate, {}, height, PRESET, key)
+    except SpecError:
+        return
+    params = PRESET.masternodes
+    for outpoint, entry in after.entries.items():
+        before = mn_list.entries[outpoint]
+        if entry == before:
+            continue
+        _require(before.status is MasternodeStatus.ACTIVE, "a banned masternode was penalised")
+        _require(
+            entry.pose_score == before.pose_score + params.pose_penalty, "score moved by other than a penalty"
+        )
+        _require(entry.last_penalty_quorum_height == params.pose_quorum_interval, "wrong quorum recorded")
+        banned = entry.pose_score > params.pose_ban_threshold
+        _require(
+            (entry.status is MasternodeStatus.POSE_BANNED) == banned, "ban does not follow the threshold"
+        )
+
+
+@cache
+def _proposal_scenario() -> tuple[Transaction, int]:
+    when = schedule(PRESET)
+    grant = payout("fuzzed grant", PRESET.ledger.atoms_per_coin, when.superblock)
+    return proposal_tx(PROPOSERS[0], [(grant, PRESET.governance.proposal_fee)], PRESET), when.submit
+
+
+def fuzz_submit(data: bytes) -> None:
+    """GOV-1..3 on a mutated proposal transaction."""
+    tx, height = _proposal_scenario()
+    try:
+        candidate = decode_transaction(_mutated(encode_transaction(tx, PRESET), data), PRESET)
+        state = gov.apply_transaction_to_governance(
+            gov.EMPTY_STATE, candidate, voters(PRESET), height, PRESET
+        )
+    except SpecError:
+        return
+    params = PRESET.governance
+    burns = {
+        gov.proposal_id(message, PRESET): output.value
+        for output in candidate.outputs
+        if isinstance(message := gov.match_message(output.script_pubkey, PRESET), gov.Proposal)
+    }
+    for identifier, record in state.proposals.items():
+        _require(burns.get(identifier, -1) >= params.proposal_fee, "a proposal burned less than the fee")
+        start = record.proposal.start_superblock
+        _require(gov.is_superblock(start, PRESET), "a proposal starts off a superblock")
+        _require(start - height >= params.voting_period, "a proposal leaves too little voting time")
+
+
+@cache
+def _vote_scenario() -> tuple[gov.GovernanceState, Transaction, int]:
+    tx, height = _proposal_scenario()
+    state = gov.apply_transaction_to_governance(gov.EMPTY_STATE, tx, voters(PRESET), height, PRESET)
+    (identifier,) = tuple(state.proposals)
+    ballots = [vote(label, identifier, gov.VoteChoice.YES, PRESET) for label in ("alice", "bob")]
+    return state, vote_tx(ballots, PRESET), height + 1
+
+
+def fuzz_vote(data: bytes) -> None:
+    """GOV-4 on a mutated vote transaction."""
+    state, tx, height = _vote_scenario()
+    mn_list = voters(PRESET)
+    try:
+        candidate = decode_transaction(_mutated(encode_transaction(tx, PRESET), data), PRESET)
+        after = gov.apply_transaction_to_governance(state, candidate, mn_list, height, PRESET)
+    except SpecError:
+        return
+    accepted = [
+        message
+        for output in candidate.outputs
+        if isinstance(message := gov.match_message(output.script_pubkey, PRESET), gov.Vote)
+    ]
+    for ballot in accepted:
+        entry = mn_list.entries.get(ballot.masternode)
+        _require(entry is not None and entry.status is MasternodeStatus.ACTIVE, "a non-masternode voted")
+        assert entry is not None
+        signed = gov.vote_message(ballot.proposal_id, ballot.masternode, ballot.choice, ballot.revision)
+        _require(
+            bls.verify(entry.operator_public_key, signed, ballot.signature), "a forged vote was accepted"
+        )
+        recorded = after.votes.get(ballot.proposal_id, {}).get(ballot.masternode)
+        _require(
+            recorded is not None and recorded.revision >= ballot.revision, "an accepted vote is not recorded"
+        )
+
+
+MASTERNODE_HARNESSES: dict[str, Callable[[bytes], None]] = {
+    "masternode_decode_registration": fuzz_decode_registration,
+    "masternode_decode_penalty": fuzz_decode_penalty,
+    "masternode_match_message": fuzz_match_masternode_message,
+    "masternode_register": fuzz_register,
+    "masternode_penalty": fuzz_penalty,
+    "governance_decode_proposal": fuzz_decode_proposal,
+    "governance_decode_vote": fuzz_decode_vote,
+    "governance_match_message": fuzz_match_governance_message,
+    "governance_submit": fuzz_submit,
+    "governance_vote": fuzz_vote,
+}
+"""The masternode and governance harnesses by corpus name (``fuzz/corpora/<name>/``)."""
+
+
+def masternode_seeds() -> dict[str, dict[str, bytes]]:
+    """Seeds: genuine message bodies and scripts, unmutated transactions, single-byte mutations."""
+    _, reg_tx = _registration_scenario()
+    _, pen_tx, _, _ = _penalty_scenario()
+    prop_tx, _ = _proposal_scenario()
+    _, ballot_tx, _ = _vote_scenario()
+    reg_script = reg_tx.outputs[1].script_pubkey
+    pen_script = pen_tx.outputs[1].script_pubkey
+    prop_script = prop_tx.outputs[1].script_pubkey
+    vote_script = ballot_tx.outputs[1].script_pubkey
+    reg_payload = mn.null_data_payload(reg_script, PRESET.script) or b""
+    pen_payload = mn.null_data_payload(pen_script, PRESET.script) or b""
+    prop_payload = mn.null_data_payload(prop_script, PRESET.script) or b""
+    vote_payload = mn.null_data_payload(vote_script, PRESET.script) or b""
+
+    def mutations(tx: Transaction) -> dict[str, bytes]:
+        raw = encode_transaction(tx, PRESET)
+        return {
+            "seed-unchanged": b"",
+            "seed-flip-last": bytes(len(raw) - 1) + b"\x01",
+            "seed-flip-signature": bytes(len(raw) - 30) + b"\x80",
+            "seed-flip-version": b"\x02",
+        }
+
+    return {
+        "masternode_decode_registration": {
+            "seed-valid": reg_payload[5:],
+            "seed-truncated": reg_payload[5:-1],
+        },
+        "masternode_decode_penalty": {
+            "seed-valid": pen_payload[5:],
+            "seed-trailing": pen_payload[5:] + b"\x00",
+        },
+        "masternode_match_message": {"seed-registration": reg_script, "seed-penalty": pen_script},
+        "masternode_register": mutations(reg_tx),
+        "masternode_penalty": mutations(pen_tx),
+        "governance_decode_proposal": {"seed-valid": prop_payload[5:], "seed-truncated": prop_payload[5:-1]},
+        "governance_decode_vote": {
+            "seed-valid": vote_payload[5:],
+            "seed-trailing": vote_payload[5:] + b"\x00",
+        },
+        "governance_match_message": {"seed-proposal": prop_script, "seed-vote": vote_script},
+        "governance_submit": mutations(prop_tx),
+        "governance_vote": mutations(ballot_tx),
+    }

@@ -1,0 +1,233 @@
+"""Fuzz harnesses of the P2P flow (spec/p2p/), ``fuzz_<name>(data: bytes) -> None``.
+
+Same contract as :mod:`fuzz.harnesses`: a :class:`~spec.errors.SpecError` rejection is swallowed,
+any other exception escapes and is a finding, and a broken invariant raises
+:class:`P2PInvariantViolation`. :data:`P2P_HARNESSES` lists them for registration in
+:data:`fuzz.harnesses.HARNESSES`; :func:`p2p_seeds` gives their seed corpora.
+
+Invariants checked:
+
+* ``p2p_decode_frame``: byte 0 picks a command (every command is reachable), the rest is its
+  payload, framed with the right magic, length and checksum so that the payload decoder is
+  reached. Only ``DECODE_*`` (including the ``P2P_*`` frame codes, which are decode errors) may
+  reject; an accepted frame re-encodes to exactly itself (ENC-2, P2P-2) and names its command.
+* ``p2p_decode_raw_frame``: the input as a whole frame (wrong magic, lengths, checksums); only
+  ``DecodeError`` rejects; the 13-byte prefix check agrees with the full decode; accepted frames
+  re-encode to themselves; every rejection maps to a misbehaviour kind (P2P-SCORE-3).
+* ``p2p_compact_reconstruct``: the input is XORed over a genuine CompactBlock payload, decoded and
+  reconstructed against a fixed mempool, and the missing transactions are served from the genuine
+  block. Only ``SpecError`` may escape; a reconstructed block is always committed by its header
+  (P2P-CMPCT-5): same transactions root and votes root; the unmutated compact block gives the
+  genuine block.
+* ``p2p_kademlia``: the input is a sequence of 33-byte operations (flags, id) applied to a routing
+  table; after each operation the table invariants hold (at most k nodes and k replacements per
+  bucket, every node in its bucket, no id twice, never the own id) and ``closest`` agrees with a
+  brute-force sort.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+from conformance.generators.p2p import p2p_chain, sample_messages
+from spec.chain.block import Block, encode_block, transactions_root, votes_root
+from spec.errors import DecodeError, SpecError
+from spec.ledger.transaction import Transaction, wtxid
+from spec.p2p.compact import fill_missing, make_compact_block, missing_request, reconstruct, serve_block_txn
+from spec.p2p.kademlia import (
+    RoutingTable,
+    bucket_index,
+    closest,
+    distance,
+    empty_table,
+    insert,
+    remove,
+    table_nodes,
+)
+from spec.p2p.messages import (
+    Command,
+    CompactBlock,
+    NodeAddress,
+    checksum,
+    command_of,
+    decode_frame,
+    decode_payload,
+    decode_prefix,
+    encode_frame,
+    encode_payload,
+)
+from spec.p2p.peers import frame_violation
+from spec.presets import DEVNET
+
+PRESET = DEVNET
+COMMANDS = tuple(Command)
+OPERATION_BYTES = 33
+
+
+class P2PInvariantViolation(AssertionError):
+    """A P2P decoder or rule accepted or rejected an input in a way its rules forbid."""
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise P2PInvariantViolation(message)
+
+
+def frame_of(command: Command, payload: bytes) -> bytes:
+    """A frame carrying ``payload`` under ``command`` with a correct prefix."""
+    return (
+        PRESET.network.magic
+        + bytes([command])
+        + len(payload).to_bytes(4, "little")
+        + checksum(payload)
+        + payload
+    )
+
+
+def fuzz_decode_frame(data: bytes) -> None:
+    """P2P-1/2: every command's payload decoder, reached through a well-formed prefix."""
+    if not data:
+        return
+    command = COMMANDS[data[0] % len(COMMANDS)]
+    frame = frame_of(command, data[1:])
+    try:
+        message = decode_frame(frame, PRESET)
+    except DecodeError:
+        return
+    _require(command_of(message) == command, "a frame decoded to another command's message")
+    _require(encode_frame(message, PRESET) == frame, "ENC-2: a decoded frame re-encodes differently")
+
+
+def fuzz_decode_raw_frame(data: bytes) -> None:
+    """P2P-1: a whole frame; the prefix verdict agrees with the frame verdict."""
+    try:
+        prefix = decode_prefix(data[:13], PRESET)
+    except DecodeError as error:
+        frame_violation(error)
+        try:
+            decode_frame(data, PRESET)
+        except DecodeError as again:
+            _require(type(again) is type(error), "decode_frame and decode_prefix disagree on the prefix")
+            return
+        raise P2PInvariantViolation("decode_frame accepted a frame whose prefix is rejected") from None
+    try:
+        message = decode_frame(data, PRESET)
+    except DecodeError as error:
+        frame_violation(error)
+        return
+    _require(command_of(message) == prefix.command, "the prefix and the message disagree on the command")
+    _require(encode_frame(message, PRESET) == data, "ENC-2: a decoded frame re-encodes differently")
+
+
+@cache
+def _compact_scenario() -> tuple[Block, bytes, dict[bytes, Transaction]]:
+    chain = p2p_chain()
+    block = chain.payment_block
+    compact = make_compact_block(block, 77, [2], PRESET)
+    pool = [*block.transactions[1:2], *block.transactions[3:], *chain.spare]
+    return block, encode_payload(compact, PRESET), {wtxid(tx, PRESET): tx for tx in pool}
+
+
+def fuzz_compact_reconstruct(data: bytes) -> None:
+    """P2P-CMPCT-2..5 on a mutated compact block; any block produced is committed by its header."""
+    block, genuine, mempool = _compact_scenario()
+    raw = bytearray(genuine)
+    for position, byte in enumerate(data[: len(raw)]):
+        raw[position] ^= byte
+    payload = bytes(raw) + data[len(raw) :]
+    try:
+        compact = decode_payload(Command.COMPACT_BLOCK, payload, PRESET)
+        if not isinstance(compact, CompactBlock):
+            raise P2PInvariantViolation("the CompactBlock codec decoded something else")
+        partial = reconstruct(compact, mempool, PRESET)
+        result = partial.block
+        if result is None:
+            response = serve_block_txn(block, missing_request(partial), PRESET)
+            result = fill_missing(partial, response, PRESET)
+    except SpecError:
+        _require(payload != genuine, "the genuine compact block was rejected")
+        return
+    _require(result.header == compact.header, "the reconstructed block has another header")
+    _require(
+        transactions_root(result.transactions, PRESET) == result.header.merkle_root
+        and votes_root(result.votes, PRESET) == result.header.votes_root,
+        "P2P-CMPCT-5: a reconstructed block is not committed by its header",
+    )
+    if payload == genuine:
+        _require(encode_block(result, PRESET) == encode_block(block, PRESET), "the genuine block changed")
+
+
+def _own_id() -> bytes:
+    return bytes(range(32))
+
+
+def check_table(table: RoutingTable) -> None:
+    """P2P-KAD-1/2: the routing-table invariants."""
+    k = PRESET.network.kademlia_k
+    seen: set[bytes] = set()
+    for index, bucket in enumerate(table.buckets):
+        _require(len(bucket.nodes) <= k and len(bucket.replacements) <= k, "a bucket holds more than k")
+        for node in (*bucket.nodes, *bucket.replacements):
+            _require(node.node_id != table.own_id, "the own id is stored")
+            placed = bucket_index(table.own_id, node.node_id, PRESET)
+            _require(placed == index, "a node is in the wrong bucket")
+            _require(node.node_id not in seen, "a node id is stored twice")
+            seen.add(node.node_id)
+
+
+def fuzz_kademlia(data: bytes) -> None:
+    """P2P-KAD-2..4: table invariants after every operation, and closest() against brute force."""
+    own = _own_id()
+    table = empty_table(own, PRESET)
+    for start in range(0, len(data) - OPERATION_BYTES + 1, OPERATION_BYTES):
+        flags = data[start]
+        raw = data[start + 1 : start + OPERATION_BYTES]
+        # Flag bit 2 keeps the id close to our own (deep buckets), else it is taken as is.
+        node_id = bytes(a ^ b for a, b in zip(own, raw, strict=True)) if flags & 4 else raw
+        if flags & 1:
+            table = remove(table, node_id, PRESET)
+        else:
+            table = insert(table, NodeAddress(node_id, b"", flags), bool(flags & 2), PRESET)
+        check_table(table)
+    target = data[-32:] if len(data) >= 32 else bytes(32)
+    expected = sorted(table_nodes(table), key=lambda n: (distance(n.node_id, target), n.node_id))
+    _require(list(closest(table, target, 25, PRESET)) == expected[:25], "closest() disagrees with a sort")
+
+
+P2P_HARNESSES: dict[str, Callable[[bytes], None]] = {
+    "p2p_decode_frame": fuzz_decode_frame,
+    "p2p_decode_raw_frame": fuzz_decode_raw_frame,
+    "p2p_compact_reconstruct": fuzz_compact_reconstruct,
+    "p2p_kademlia": fuzz_kademlia,
+}
+
+
+def p2p_seeds() -> dict[str, dict[str, bytes]]:
+    """Seeds: one valid payload per command, whole frames, near misses, operation sequences."""
+    messages = sample_messages(PRESET)
+    by_command = {
+        f"seed-{name}": bytes([COMMANDS.index(command_of(message))]) + encode_payload(message, PRESET)
+        for name, message in messages
+    }
+    frames = {f"seed-{name}": encode_frame(message, PRESET) for name, message in messages[:6]}
+    ping = encode_frame(messages[2][1], PRESET)
+    frames["seed-bad-checksum"] = ping[:9] + bytes(4) + ping[13:]
+    frames["seed-too-large"] = ping[:5] + b"\xff\xff\xff\xff" + ping[9:]
+    own = _own_id()
+    inserts = b"".join(bytes([2 * (i % 2)]) + bytes([0x80 | i]) + own[1:] for i in range(24))
+    close = b"".join(bytes([4]) + bytes(31) + bytes([i]) for i in range(1, 6))
+    return {
+        "p2p_decode_frame": by_command,
+        "p2p_decode_raw_frame": frames,
+        "p2p_compact_reconstruct": {
+            "seed-unchanged": b"",
+            "seed-flip-nonce": bytes(188 + 1) + b"\x01",
+            "seed-flip-short-id": bytes(188 + 1 + 8 + 1) + b"\x01",
+        },
+        "p2p_kademlia": {
+            "seed-full-bucket": inserts,
+            "seed-close": close,
+            "seed-remove": inserts + b"\x01" + bytes([0x80]) + own[1:],
+        },
+    }

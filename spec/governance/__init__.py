@@ -1,0 +1,1 @@
+"""Governance: treasury and parameter-change proposals, masternode votes, tallies and superblocks."""

@@ -1,0 +1,1 @@
+"""Masternodes: the deterministic masternode list, quorums, DKG and threshold signing sessions."""

@@ -1,0 +1,558 @@
+"""Masternode registration, the deterministic masternode list, proof of service and payee selection
+(protocol steps "MN-*").
+
+A masternode is identified by its *collateral*: an unspent P2PKH output worth exactly
+``masternodes.collateral`` atoms. Everything about masternodes travels in ordinary transactions as
+*masternode messages*: null-data outputs ``OP_RETURN <prefix || kind || payload>`` (SCRIPT-19), so the
+ledger needs no new transaction type, and the list of masternodes is a pure function of the blocks.
+
+* **MN-0 messages** an output is a masternode message iff its script is exactly ``OP_RETURN`` and one
+  push whose data starts with :data:`MASTERNODE_PREFIX`; the next byte is the kind
+  (:data:`KIND_REGISTRATION`, :data:`KIND_POSE_PENALTY`; any other is ``DECODE_INVALID_TAG``) and the
+  rest is the canonical encoding of the message (spec/encoding.py; a bad payload is ``DECODE_*``).
+  Other outputs, including other null-data outputs, are not messages.
+* **MN-1 registration** ``SignedRegistration = Registration(collateral outpoint, operator BLS public
+  key, BLS proof of possession, owner Ed25519 key, payout script, network address, port) ||
+  Ed25519 signature``. The address is not all zeros and the port is not zero (``MN_BAD_ADDRESS``);
+  the payout script is not provably unspendable (``MN_BAD_PAYOUT_SCRIPT``); the owner key signs
+  ``registration_hash = H(MASTERNODE_REGISTRATION, encode(Registration))`` (``MN_BAD_SIGNATURE``);
+  the proof of possession verifies for the operator key (BLS-POP-VERIFY, ``MN_BAD_PROOF_OF_POSSESSION``).
+* **MN-2 collateral** the collateral outpoint is in the UTXO set before the registering
+  transaction and that transaction does not spend it (``MN_COLLATERAL_NOT_FOUND``); it holds exactly
+  the collateral (``MN_WRONG_COLLATERAL_AMOUNT``) in ``p2pkh_script(script_hash(owner key))``
+  (``MN_WRONG_COLLATERAL_SCRIPT``). So only the holder of the coin can register it, and the check
+  needs the transaction and the UTXO set alone.
+* **MN-3 uniqueness** no registered masternode (active or banned) already has this collateral
+  (``MN_DUPLICATE_COLLATERAL``), operator key (``MN_DUPLICATE_OPERATOR_KEY``) or address and port
+  (``MN_DUPLICATE_ADDRESS``). Checks run in the order MN-3 collateral, MN-2, MN-1 address and
+  payout, MN-3 key and address, MN-1 signature, MN-1 proof of possession; the first failure is
+  reported.
+* **MN-4 list** :class:`MasternodeList` maps collateral outpoints to entries (status ACTIVE or
+  POSE_BANNED, registration height, PoSe score, last paid height, last penalising quorum). A valid
+  registration adds an ACTIVE entry with score 0. A transaction input that spends a collateral
+  removes its masternode, whatever its status (this is also the only way out of a ban: move the
+  coins and register the new output).
+* **MN-5 block** :func:`apply_block_to_list` for the block at height ``h``: (1) the payee
+  ``next_payee(list, h)`` is marked paid at ``h``; (2) every ACTIVE score decays by
+  ``pose_decay_per_block`` (not below 0); (3) the transactions in block order, each on the UTXO set
+  updated by the ones before it: first its collateral spends (MN-4), then its messages in output order.
+* **MN-6 proof of service** ``PoSePenalty(masternode, quorum_height, signature)`` is the PoSe
+  quorum's threshold BLS signature over ``H(POSE_PENALTY, txid || index u32 || quorum_height u64)``.
+  In the block at height ``h`` it must name a registered (``MN_UNKNOWN_MASTERNODE``) ACTIVE
+  (``MN_NOT_ACTIVE``) masternode, come from the PoSe quorum in charge,
+  ``quorum_height == signing_quorum_height(h, pose_quorum_interval)``, whose group key the caller
+  passes (``MN_WRONG_POSE_QUORUM``), be the first penalty of that quorum for that masternode
+  (``MN_DUPLICATE_PENALTY``), and verify (``MN_BAD_POSE_SIGNATURE``). It adds ``pose_penalty`` to
+  the score; a score above ``pose_ban_threshold`` bans the masternode (POSE_BANNED: never paid,
+  never in a quorum, never counted by governance; its score no longer decays).
+* **MN-7 payee** the payee of the block at height ``h`` is the ACTIVE masternode registered before
+  ``h`` whose *queue position* (its last paid height, or its registration height if never paid) is
+  lowest; ties go to the lower registration height, then the lower outpoint. A paid masternode moves
+  to the back of the queue, so with an unchanged list every active masternode is paid exactly once
+  in each run of ``len(active)`` blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from enum import Enum
+from functools import cache
+
+from spec.chain.block import Block
+from spec.crypto import bls, ed25519
+from spec.encoding import BYTES32, U16, U32, U64, FixedBytes, Struct, VarBytes, decode, encode
+from spec.errors import (
+    BadNetworkAddress,
+    BadPayoutScript,
+    BadPoSeSignature,
+    BadProofOfPossession,
+    BadRegistrationSignature,
+    CollateralNotFound,
+    DuplicateCollateral,
+    DuplicateNetworkAddress,
+    DuplicateOperatorKey,
+    DuplicatePenalty,
+    InvalidEnumTag,
+    MasternodeNotActive,
+    ScriptError,
+    TruncatedInput,
+    UnknownMasternode,
+    WrongCollateralAmount,
+    WrongCollateralScript,
+    WrongPoSeQuorum,
+)
+from spec.hashing import HashDomain, tagged_hash, tagged_hash_many
+from spec.ledger.transaction import OutPoint, Transaction, is_coinbase
+from spec.ledger.utxo import UtxoEntry, UtxoSet, transaction_diff
+from spec.presets import Preset, ScriptParams
+from spec.script import (
+    Opcode,
+    Push,
+    is_unspendable,
+    null_data_script,
+    p2pkh_script,
+    parse_script,
+    script_hash,
+)
+
+MASTERNODE_PREFIX = b"RCMN"
+"""MN-0: the first bytes of every masternode message payload."""
+KIND_REGISTRATION = 1
+KIND_POSE_PENALTY = 2
+ADDRESS_BYTES = 16
+"""MN-1: a network address is an IPv6 address (IPv4 as ``::ffff:a.b.c.d``), 16 bytes."""
+ED25519_SIGNATURE_BYTES = 64
+
+
+def null_data_payload(script: bytes, params: ScriptParams) -> bytes | None:
+    """MN-0 / GOV-0: the data of a script that is exactly ``OP_RETURN <one push>``, else ``None``."""
+    if script[:1] != bytes([Opcode.OP_RETURN]):
+        return None
+    try:
+        ops = parse_script(script, params)
+    except ScriptError:
+        return None
+    if len(ops) != 2 or not isinstance(ops[1], Push):
+        return None
+    return ops[1].data
+
+
+def split_message(script: bytes, prefix: bytes, params: ScriptParams) -> tuple[int, bytes] | None:
+    """MN-0 / GOV-0: ``(kind, body)`` of a message output carrying ``prefix``, else ``None``.
+
+    Raises ``DECODE_TRUNCATED`` when the push is the prefix alone (a message without a kind byte).
+    """
+    payload = null_data_payload(script, params)
+    if payload is None or not payload.startswith(prefix):
+        return None
+    if len(payload) == len(prefix):
+        raise TruncatedInput("message prefix without a kind byte")
+    return payload[len(prefix)], payload[len(prefix) + 1 :]
+
+
+# --------------------------------------------------------------------------------------------
+# Messages (MN-0, MN-1, MN-6)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Registration:
+    """MN-1: what the owner registers (and signs)."""
+
+    collateral: OutPoint
+    operator_public_key: bytes
+    proof_of_possession: bytes
+    owner_public_key: bytes
+    payout_script: bytes
+    address: bytes
+    port: int
+
+
+@dataclass(frozen=True)
+class SignedRegistration:
+    """MN-1: a registration and the owner's Ed25519 signature over its hash."""
+
+    registration: Registration
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class PoSePenalty:
+    """MN-6: the PoSe quorum's verdict that ``masternode`` failed service."""
+
+    masternode: OutPoint
+    quorum_height: int
+    signature: bytes
+
+
+MasternodeMessage = SignedRegistration | PoSePenalty
+
+
+@dataclass(frozen=True)
+class MasternodeCodecs:
+    """MN-0 codecs under one preset (the payout script is bounded by one script element)."""
+
+    registration: Struct[Registration]
+    signed_registration: Struct[SignedRegistration]
+    penalty: Struct[PoSePenalty]
+
+
+@cache
+def masternode_codecs(preset: Preset) -> MasternodeCodecs:
+    """MN-0: ``Registration``, ``SignedRegistration`` and ``PoSePenalty`` codecs for ``preset``."""
+    outpoint = Struct(OutPoint, [("txid", BYTES32), ("index", U32)])
+    registration = Struct(
+        Registration,
+        [
+            ("collateral", outpoint),
+            ("operator_public_key", FixedBytes(bls.PUBLIC_KEY_LENGTH)),
+            ("proof_of_possession", FixedBytes(bls.SIGNATURE_LENGTH)),
+            ("owner_public_key", FixedBytes(ed25519.PUBLIC_KEY_LENGTH)),
+            ("payout_script", VarBytes(preset.script.max_element_bytes)),
+            ("address", FixedBytes(ADDRESS_BYTES)),
+            ("port", U16),
+        ],
+    )
+    signed = Struct(
+        SignedRegistration,
+        [("registration", registration), ("signature", FixedBytes(ED25519_SIGNATURE_BYTES))],
+    )
+    penalty = Struct(
+        PoSePenalty,
+        [("masternode", outpoint), ("quorum_height", U64), ("signature", FixedBytes(bls.SIGNATURE_LENGTH))],
+    )
+    return MasternodeCodecs(registration, signed, penalty)
+
+
+def encode_message(message: MasternodeMessage, preset: Preset) -> bytes:
+    """MN-0: ``prefix || kind || encoding`` of a masternode message (the null-data push)."""
+    codecs = masternode_codecs(preset)
+    if isinstance(message, SignedRegistration):
+        return MASTERNODE_PREFIX + bytes([KIND_REGISTRATION]) + encode(codecs.signed_registration, message)
+    return MASTERNODE_PREFIX + bytes([KIND_POSE_PENALTY]) + encode(codecs.penalty, message)
+
+
+def decode_message_body(kind: int, body: bytes, preset: Preset) -> MasternodeMessage:
+    """MN-0: the message of ``kind`` encoded by ``body``; ``DECODE_INVALID_TAG`` for an unknown kind."""
+    codecs = masternode_codecs(preset)
+    if kind == KIND_REGISTRATION:
+        return decode(codecs.signed_registration, body)
+    if kind == KIND_POSE_PENALTY:
+        return decode(codecs.penalty, body)
+    raise InvalidEnumTag(f"masternode message kind 0x{kind:02x}")
+
+
+def decode_message(payload: bytes, preset: Preset) -> MasternodeMessage:
+    """MN-0: a whole null-data payload (prefix, kind, body) as a message; ``DECODE_*`` otherwise."""
+    if not payload.startswith(MASTERNODE_PREFIX):
+        raise InvalidEnumTag("payload does not start with the masternode prefix")
+    if len(payload) == len(MASTERNODE_PREFIX):
+        raise TruncatedInput("message prefix without a kind byte")
+    return decode_message_body(payload[len(MASTERNODE_PREFIX)], payload[len(MASTERNODE_PREFIX) + 1 :], preset)
+
+
+def message_script(message: MasternodeMessage, preset: Preset) -> bytes:
+    """MN-0: the null-data output script that carries ``message``."""
+    return null_data_script(encode_message(message, preset), preset.script)
+
+
+def match_message(script: bytes, preset: Preset) -> MasternodeMessage | None:
+    """MN-0: the masternode message an output script carries, ``None`` if it carries none."""
+    split = split_message(script, MASTERNODE_PREFIX, preset.script)
+    return None if split is None else decode_message_body(split[0], split[1], preset)
+
+
+def registration_hash(registration: Registration, preset: Preset) -> bytes:
+    """MN-1: ``H(MASTERNODE_REGISTRATION, encode(registration))``, what the owner key signs."""
+    return tagged_hash(
+        HashDomain.MASTERNODE_REGISTRATION, encode(masternode_codecs(preset).registration, registration)
+    )
+
+
+def penalty_message(masternode: OutPoint, quorum_height: int) -> bytes:
+    """MN-6: ``H(POSE_PENALTY, txid || index u32 || quorum_height u64)``, what the PoSe quorum signs."""
+    return tagged_hash_many(
+        HashDomain.POSE_PENALTY,
+        (masternode.txid, masternode.index.to_bytes(4, "little"), quorum_height.to_bytes(8, "little")),
+    )
+
+
+def collateral_script(owner_public_key: bytes) -> bytes:
+    """MN-2: the P2PKH script a collateral must have: ``p2pkh_script(script_hash(owner key))``."""
+    return p2pkh_script(script_hash(owner_public_key))
+
+
+# --------------------------------------------------------------------------------------------
+# The list (MN-4)
+# --------------------------------------------------------------------------------------------
+
+
+class MasternodeStatus(Enum):
+    """MN-4: an ACTIVE masternode is paid, selected and counted; a POSE_BANNED one is not."""
+
+    ACTIVE = "ACTIVE"
+    POSE_BANNED = "POSE_BANNED"
+
+
+@dataclass(frozen=True)
+class MasternodeEntry:
+    """MN-4: one registered masternode."""
+
+    collateral: OutPoint
+    operator_public_key: bytes
+    owner_public_key: bytes
+    payout_script: bytes
+    address: bytes
+    port: int
+    status: MasternodeStatus
+    registered_height: int
+    pose_score: int
+    last_paid_height: int | None
+    last_penalty_quorum_height: int | None
+
+
+@dataclass(frozen=True)
+class MasternodeList:
+    """MN-4: the deterministic masternode list, keyed by collateral outpoint."""
+
+    entries: Mapping[OutPoint, MasternodeEntry]
+
+    def active(self) -> tuple[MasternodeEntry, ...]:
+        """The ACTIVE entries in outpoint order."""
+        return tuple(e for _, e in sorted(self.entries.items()) if e.status is MasternodeStatus.ACTIVE)
+
+
+EMPTY_LIST = MasternodeList({})
+
+
+def decayed_score(score: int, decay: int) -> int:
+    """MN-5: one block of decay, never below zero."""
+    return max(0, score - decay)
+
+
+def penalised_score(score: int, penalty: int, ban_threshold: int) -> tuple[int, bool]:
+    """MN-6: the score after one penalty, and whether it bans (score above the threshold)."""
+    new_score = score + penalty
+    return new_score, new_score > ban_threshold
+
+
+def quorum_base_height(height: int, interval: int) -> int:
+    """QUORUM-1: the base height of the quorum selected at ``height``: the last multiple of ``interval``."""
+    return height - height % interval
+
+
+def signing_quorum_height(height: int, interval: int) -> int | None:
+    """QUORUM-1: the base height of the quorum whose messages the block at ``height`` may carry.
+
+    It is the quorum based on the last multiple of ``interval`` strictly below ``height`` (so its
+    base block is already known); ``None`` for genesis.
+    """
+    return quorum_base_height(height - 1, interval) if height >= 1 else None
+
+
+# --------------------------------------------------------------------------------------------
+# Registration checks (MN-1..3)
+# --------------------------------------------------------------------------------------------
+
+
+def check_registration(
+    signed: SignedRegistration,
+    mn_list: MasternodeList,
+    utxos: UtxoSet,
+    spent_by_tx: frozenset[OutPoint],
+    preset: Preset,
+) -> None:
+    """MN-1..3 in their fixed order; ``utxos`` is the set before the tx, ``spent_by_tx`` its inputs."""
+    reg = signed.registration
+    if reg.collateral in mn_list.entries:
+        raise DuplicateCollateral(f"{reg.collateral.txid.hex()}:{reg.collateral.index}")
+    coin = None if reg.collateral in spent_by_tx else utxos.get(reg.collateral)
+    if coin is None:
+        raise CollateralNotFound(f"{reg.collateral.txid.hex()}:{reg.collateral.index}")
+    if coin.output.value != preset.masternodes.collateral:
+        raise WrongCollateralAmount(f"{coin.output.value} atoms, need {preset.masternodes.collateral}")
+    if coin.output.script_pubkey != collateral_script(reg.owner_public_key):
+        raise WrongCollateralScript("collateral is not P2PKH of the owner key")
+    if not any(reg.address) or reg.port == 0:
+        raise BadNetworkAddress("address all zeros or port zero")
+    if is_unspendable(reg.payout_script, preset.script):
+        raise BadPayoutScript("payout script can never be spent")
+    for entry in mn_list.entries.values():
+        if entry.operator_public_key == reg.operator_public_key:
+            raise DuplicateOperatorKey(reg.operator_public_key.hex()[:16])
+        if (entry.address, entry.port) == (reg.address, reg.port):
+            raise DuplicateNetworkAddress(f"{reg.address.hex()} port {reg.port}")
+    if not ed25519.verify(reg.owner_public_key, registration_hash(reg, preset), signed.signature):
+        raise BadRegistrationSignature("owner signature does not verify")
+    if not bls.pop_verify(reg.operator_public_key, reg.proof_of_possession):
+        raise BadProofOfPossession("proof of possession does not verify")
+
+
+def register(
+    mn_list: MasternodeList,
+    signed: SignedRegistration,
+    utxos: UtxoSet,
+    spent_by_tx: frozenset[OutPoint],
+    height: int,
+    preset: Preset,
+) -> MasternodeList:
+    """MN-1..4: the list with the registered masternode added (ACTIVE, score 0, never paid)."""
+    check_registration(signed, mn_list, utxos, spent_by_tx, preset)
+    reg = signed.registration
+    entry = MasternodeEntry(
+        collateral=reg.collateral,
+        operator_public_key=reg.operator_public_key,
+        owner_public_key=reg.owner_public_key,
+        payout_script=reg.payout_script,
+        address=reg.address,
+        port=reg.port,
+        status=MasternodeStatus.ACTIVE,
+        registered_height=height,
+        pose_score=0,
+        last_paid_height=None,
+        last_penalty_quorum_height=None,
+    )
+    return MasternodeList({**mn_list.entries, reg.collateral: entry})
+
+
+# --------------------------------------------------------------------------------------------
+# Proof of service (MN-6)
+# --------------------------------------------------------------------------------------------
+
+
+def check_penalty(
+    mn_list: MasternodeList,
+    penalty: PoSePenalty,
+    height: int,
+    preset: Preset,
+    pose_quorum_key: bytes | None,
+) -> MasternodeEntry:
+    """MN-6 checks in order; returns the penalised masternode's entry."""
+    entry = mn_list.entries.get(penalty.masternode)
+    if entry is None:
+        raise UnknownMasternode(f"{penalty.masternode.txid.hex()}:{penalty.masternode.index}")
+    if entry.status is not MasternodeStatus.ACTIVE:
+        raise MasternodeNotActive("the masternode is already banned")
+    expected = signing_quorum_height(height, preset.masternodes.pose_quorum_interval)
+    if pose_quorum_key is None or penalty.quorum_height != expected:
+        raise WrongPoSeQuorum(f"quorum height {penalty.quorum_height}, in charge {expected}")
+    last = entry.last_penalty_quorum_height
+    if last is not None and last >= penalty.quorum_height:
+        raise DuplicatePenalty(f"quorum {penalty.quorum_height} already penalised this masternode")
+    message = penalty_message(penalty.masternode, penalty.quorum_height)
+    if not bls.verify(pose_quorum_key, message, penalty.signature):
+        raise BadPoSeSignature("threshold signature does not verify under the PoSe quorum key")
+    return entry
+
+
+def apply_penalty(
+    mn_list: MasternodeList,
+    penalty: PoSePenalty,
+    height: int,
+    preset: Preset,
+    pose_quorum_key: bytes | None,
+) -> MasternodeList:
+    """MN-6: the list after a valid penalty (score up; POSE_BANNED above the threshold)."""
+    entry = check_penalty(mn_list, penalty, height, preset, pose_quorum_key)
+    params = preset.masternodes
+    score, banned = penalised_score(entry.pose_score, params.pose_penalty, params.pose_ban_threshold)
+    updated = replace(
+        entry,
+        pose_score=score,
+        status=MasternodeStatus.POSE_BANNED if banned else MasternodeStatus.ACTIVE,
+        last_penalty_quorum_height=penalty.quorum_height,
+    )
+    return MasternodeList({**mn_list.entries, entry.collateral: updated})
+
+
+# --------------------------------------------------------------------------------------------
+# Payee selection (MN-7)
+# --------------------------------------------------------------------------------------------
+
+
+def queue_key(entry: MasternodeEntry) -> tuple[int, int, OutPoint]:
+    """MN-7: (queue position, registration height, outpoint); the lowest key is paid next."""
+    position = entry.registered_height if entry.last_paid_height is None else entry.last_paid_height
+    return position, entry.registered_height, entry.collateral
+
+
+def next_payee(mn_list: MasternodeList, height: int) -> MasternodeEntry | None:
+    """MN-7: the masternode the block at ``height`` pays, or ``None`` if none is eligible."""
+    eligible = [e for e in mn_list.active() if e.registered_height < height]
+    return min(eligible, key=queue_key) if eligible else None
+
+
+def payee_script(mn_list: MasternodeList, height: int) -> bytes | None:
+    """MN-7: the payout script for ``BlockContext.masternode_payee`` of the block at ``height``."""
+    payee = next_payee(mn_list, height)
+    return None if payee is None else payee.payout_script
+
+
+# --------------------------------------------------------------------------------------------
+# State transition (MN-4, MN-5)
+# --------------------------------------------------------------------------------------------
+
+
+def record_payment(mn_list: MasternodeList, height: int) -> MasternodeList:
+    """MN-5 (1): mark ``next_payee(list, height)`` as paid at ``height``."""
+    payee = next_payee(mn_list, height)
+    if payee is None:
+        return mn_list
+    return MasternodeList({**mn_list.entries, payee.collateral: replace(payee, last_paid_height=height)})
+
+
+def decay_scores(mn_list: MasternodeList, preset: Preset) -> MasternodeList:
+    """MN-5 (2): every ACTIVE score decays by ``pose_decay_per_block`` (banned scores stay)."""
+    decay = preset.masternodes.pose_decay_per_block
+    return MasternodeList(
+        {
+            outpoint: replace(entry, pose_score=decayed_score(entry.pose_score, decay))
+            if entry.status is MasternodeStatus.ACTIVE and entry.pose_score
+            else entry
+            for outpoint, entry in mn_list.entries.items()
+        }
+    )
+
+
+def apply_transaction_to_list(
+    mn_list: MasternodeList,
+    tx: Transaction,
+    utxos: UtxoSet,
+    height: int,
+    preset: Preset,
+    pose_quorum_key: bytes | None = None,
+) -> MasternodeList:
+    """MN-4/MN-5 (3): collateral spends of ``tx``, then its messages in output order.
+
+    ``utxos`` is the UTXO set just before ``tx``.
+    """
+    spent = frozenset(() if is_coinbase(tx) else (i.previous_output for i in tx.inputs))
+    current = MasternodeList({o: e for o, e in mn_list.entries.items() if o not in spent})
+    for output in tx.outputs:
+        message = match_message(output.script_pubkey, preset)
+        if isinstance(message, SignedRegistration):
+            current = register(current, message, utxos, spent, height, preset)
+        elif isinstance(message, PoSePenalty):
+            current = apply_penalty(current, message, height, preset, pose_quorum_key)
+    return current
+
+
+def apply_block_to_list(
+    mn_list: MasternodeList,
+    block: Block,
+    utxos_before: UtxoSet,
+    height: int,
+    preset: Preset,
+    pose_quorum_key: bytes | None = None,
+) -> MasternodeList:
+    """MN-5: the list after the block at ``height``; ``utxos_before`` is the UTXO set before the block.
+
+    ``pose_quorum_key`` is the group public key of the PoSe quorum based at
+    ``signing_quorum_height(height, pose_quorum_interval)``, if that quorum has one. The block must
+    already be valid for the chain (spec/chain/state.py); a transaction spending an unknown output
+    raises ``TX_MISSING_INPUT``. Only the transactions are read (the header is the chain's business).
+    """
+    return apply_transactions_to_list(
+        mn_list, block.transactions, utxos_before, height, preset, pose_quorum_key
+    )
+
+
+def apply_transactions_to_list(
+    mn_list: MasternodeList,
+    transactions: Sequence[Transaction],
+    utxos_before: UtxoSet,
+    height: int,
+    preset: Preset,
+    pose_quorum_key: bytes | None = None,
+) -> MasternodeList:
+    """MN-5 on a block's transaction list (coinbase first), as :func:`apply_block_to_list`."""
+    current = decay_scores(record_payment(mn_list, height), preset)
+    utxos: dict[OutPoint, UtxoEntry] = dict(utxos_before)
+    for tx in transactions:
+        current = apply_transaction_to_list(current, tx, utxos, height, preset, pose_quorum_key)
+        diff = transaction_diff(utxos, tx, height, preset)
+        for outpoint, _ in diff.spent:
+            del utxos[outpoint]
+        utxos.update(diff.created)
+    return current

@@ -1,0 +1,99 @@
+"""Benchmark of a whole DKG session for quorums of 10, 50 and 400 members (arkworks backend).
+
+The threshold is upstream's ``(2n + 2) // 3``. The measured run is every phase of an honest
+session as a simulator of the whole quorum computes it: open the session, accept the ``n`` signed
+contributions (signature plus ``t`` point checks each, DKG-3/4), every member's share check in one
+DKG-10 batch (:func:`spec.masternode.dkg.find_bad_shares`), the phase advances, :func:`finalize`
+(``QUAL``, group key, ``n`` public key shares) and every member's secret share (DKG-9). Dealing
+(the contributions themselves) is per-dealer work done beforehand and reported separately.
+
+The floor is the bare group arithmetic any implementation needs: ``n`` multi-scalar multiplications
+of ``t`` G1 points (evaluating one commitment vector at every member index), reported with
+``benchmark.extra_info["floor"]`` (see ``tests/benchmarks/conftest.py``).
+
+The 400-member case takes tens of seconds even with ``--benchmark-disable`` (dealing alone is
+about 107,000 G1 scalar multiplications); it runs only with ``RUSTY_BENCH_DKG_400=1``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+import pytest
+from pytest_benchmark.fixture import BenchmarkFixture
+
+from conformance.dkgbuilder import Quorum, honest_contributions, make_quorum
+from spec.crypto import bls
+from spec.masternode import dkg
+from spec.masternode.dkg import Contribution, DkgResult
+from spec.presets import MAINNET
+
+SIZES = [
+    10,
+    50,
+    pytest.param(
+        400,
+        marks=pytest.mark.skipif(
+            os.environ.get("RUSTY_BENCH_DKG_400") != "1", reason="set RUSTY_BENCH_DKG_400=1 (tens of seconds)"
+        ),
+    ),
+]
+
+
+@cache
+def _dealt(members: int) -> tuple[Quorum, tuple[Contribution, ...]]:
+    quorum = make_quorum(f"bench-{members}", members, dkg.default_threshold(members), MAINNET)
+    return quorum, tuple(honest_contributions(quorum))
+
+
+def _full_session(quorum: Quorum, contributions: tuple[Contribution, ...]) -> DkgResult:
+    session = quorum.session
+    state = dkg.start_session(
+        quorum.publics, session.threshold, session.quorum_hash, session.start_height, MAINNET
+    )
+    for message in contributions:
+        state = dkg.receive_contribution(state, message)
+    state = dkg.advance_phase(state)
+    members = range(1, quorum.size + 1)
+    bad = dkg.find_bad_shares(state, members)
+    assert not any(bad.values())
+    state = dkg.advance_phase(dkg.advance_phase(state))
+    result = dkg.finalize(state)
+    for member in members:
+        dkg.member_secret_share(state, result, member)
+    return result
+
+
+def _measure(benchmark: BenchmarkFixture, members: int, function: object) -> object:
+    if members >= 400:
+        # pytest-benchmark leaves pedantic() unannotated.
+        return benchmark.pedantic(function, rounds=1, iterations=1)  # type: ignore[no-untyped-call]
+    return benchmark(function)
+
+
+@pytest.mark.parametrize("members", SIZES)
+def test_bench_dkg_floor(benchmark: BenchmarkFixture, members: int) -> None:
+    """Floor: ``n`` multi-scalar multiplications of ``t`` G1 points (one commitment vector at every index)."""
+    _, contributions = _dealt(members)
+    commitments = contributions[0].commitments
+    backend = bls.active_backend()
+    schedules = [dkg.exponent_schedule(j, len(commitments)) for j in range(1, members + 1)]
+
+    def evaluate_everywhere() -> list[bytes]:
+        return [backend.g1_linear_combination(commitments, scalars) for scalars in schedules]
+
+    points = _measure(benchmark, members, evaluate_everywhere)
+    assert isinstance(points, list) and len(points) == members
+
+
+@pytest.mark.parametrize("members", SIZES)
+def test_bench_dkg_session(benchmark: BenchmarkFixture, members: int) -> None:
+    """All phases of an honest session of ``members`` members, threshold ``(2n + 2) // 3``."""
+    quorum, contributions = _dealt(members)
+    benchmark.extra_info["floor"] = f"test_bench_dkg_floor[{members}]"
+    benchmark.extra_info["threshold"] = quorum.threshold
+    result = _measure(benchmark, members, lambda: _full_session(quorum, contributions))
+    assert isinstance(result, DkgResult) and len(result.qualified) == members
+    coefficients_sum = sum(c[0] for c in quorum.coefficients) % bls.CURVE_ORDER
+    assert result.group_public_key == bls.sk_to_pk(bls.encode_secret_key(coefficients_sum))
