@@ -35,7 +35,9 @@ from conformance.handlers import FLOW_HANDLERS
 from conformance.handlers.encoding import parse_type
 from conformance.model import BadInput
 from fuzz.chain_harnesses import CHAIN_HARNESSES
+from fuzz.dkg_harnesses import DKG_HARNESSES
 from fuzz.ledger_harnesses import LEDGER_HARNESSES
+from fuzz.masternode_harnesses import MASTERNODE_HARNESSES
 from fuzz.p2p_harnesses import P2P_HARNESSES
 from fuzz.script_harnesses import SCRIPT_HARNESSES
 from fuzz.trie_harnesses import TRIE_HARNESSES
@@ -766,5 +768,7 @@ HARNESSES: dict[str, Harness] = {
     **LEDGER_HARNESSES,
     **CHAIN_HARNESSES,
     **P2P_HARNESSES,
+    **DKG_HARNESSES,
+    **MASTERNODE_HARNESSES,
 }
 """Every harness by name (the names of the corpus directories ``fuzz/corpora/<name>/``)."""

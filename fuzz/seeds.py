@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from fuzz.chain_harnesses import chain_seeds
+from fuzz.dkg_harnesses import dkg_seeds
 from fuzz.harnesses import (
     CODEC_CASES,
     HARNESSES,
@@ -30,6 +31,7 @@ from fuzz.harnesses import (
     TreeCase,
 )
 from fuzz.ledger_harnesses import ledger_seeds
+from fuzz.masternode_harnesses import masternode_seeds
 from fuzz.p2p_harnesses import p2p_seeds
 from fuzz.script_harnesses import script_seeds
 from fuzz.trie_harnesses import trie_seeds
@@ -281,6 +283,8 @@ SEED_PROVIDERS: tuple[Callable[[], dict[str, Seeds]], ...] = (
     ledger_seeds,
     chain_seeds,
     p2p_seeds,
+    dkg_seeds,
+    masternode_seeds,
 )
 """Seed writers of harnesses registered from other modules (harness name -> files)."""
 
