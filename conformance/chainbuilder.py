@@ -13,7 +13,15 @@ from dataclasses import dataclass, field, replace
 from conformance.wallet import Key, key
 from spec.chain.block import Block, BlockHeader, TicketVote, block_hash, transactions_root, votes_root
 from spec.chain.pow import hash_meets_target, next_bits, target_from_bits
-from spec.chain.state import BlockContext, ChainState, apply_block, coinbase_for, initial_state, transition
+from spec.chain.state import (
+    BlockContext,
+    ChainState,
+    apply_block,
+    block_obligations,
+    coinbase_for,
+    initial_state,
+    transition,
+)
 from spec.chain.tickets import VOTE_APPROVE, Ticket, select_voters, ticket_script, vote_message
 from spec.crypto import ed25519
 from spec.ledger.transaction import OutPoint, Transaction
@@ -112,13 +120,15 @@ class ChainBuilder:
             )
         context = context or BlockContext(now=timestamp)
         votes, voters = self.votes(height)
+        due = block_obligations(state, height, self.preset)
         coinbase = coinbase_for(
             height,
             self.fees(transactions),
             self.miner.script_pubkey,
             voters,
-            context.masternode_payee,
+            due.masternode_payee,
             self.preset,
+            due.payments,
         )
         body = (coinbase, *transactions)
         header = BlockHeader(

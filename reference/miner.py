@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from spec.chain.block import Block, BlockHeader, TicketVote, block_hash, transactions_root, votes_root
 from spec.chain.pow import hash_meets_target, next_bits, target_from_bits
-from spec.chain.state import BlockContext, ChainState, coinbase_for, transition
+from spec.chain.state import BlockContext, ChainState, block_obligations, coinbase_for, transition
 from spec.chain.tickets import VOTE_APPROVE, Ticket, select_voters, vote_message
 from spec.crypto import ed25519
 from spec.ledger.mempool import Mempool, select_for_block
@@ -59,7 +59,8 @@ def block_template(
     )
     fees = sum(mempool.entries[entry_id].fee for entry_id in _txids(mempool, transactions))
     votes, voters = collect_votes(state, height, voting_seeds, preset)
-    coinbase = coinbase_for(height, fees, miner_script, voters, context.masternode_payee, preset)
+    due = block_obligations(state, height, preset)
+    coinbase = coinbase_for(height, fees, miner_script, voters, due.masternode_payee, preset, due.payments)
     body = (coinbase, *transactions)
     header = BlockHeader(
         version=1,

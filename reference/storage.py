@@ -26,14 +26,17 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from reference.statecodec import decode_governance, decode_masternodes, encode_governance, encode_masternodes
 from spec.chain.block import Block, block_hash, decode_block, encode_block
 from spec.chain.forkchoice import BlockIndexEntry, check_reorganisation, choose_tip
 from spec.chain.pow import check_proof_of_work, decode_compact, work_of_target
 from spec.chain.state import GENESIS_PARENT, BlockContext, ChainState, apply_block, initial_state
 from spec.chain.tickets import Ticket
 from spec.errors import SpecError
+from spec.governance.proposals import EMPTY_STATE
 from spec.ledger.state import decode_entry, decode_outpoint, encode_entry, encode_outpoint
 from spec.ledger.transaction import OutPoint
+from spec.masternode.registry import EMPTY_LIST
 from spec.presets import Preset
 
 SCHEMA = """
@@ -59,6 +62,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 
 _META_INTS = ("height", "bits", "ticket_price", "treasury", "cumulative_work")
+_META_BLOBS = ("masternodes", "governance")
+"""Meta keys holding the masternode list and the governance state (reference/statecodec.py JSON)."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,10 @@ class ChainStore:
             ticket_price=ints["ticket_price"],
             treasury=ints["treasury"],
             cumulative_work=ints["cumulative_work"],
+            masternodes=decode_masternodes(meta["masternodes"]) if "masternodes" in meta else EMPTY_LIST,
+            governance=(
+                decode_governance(meta["governance"], self.preset) if "governance" in meta else EMPTY_STATE
+            ),
         )
 
     def best_chain(self) -> Iterator[Block]:
@@ -209,12 +218,23 @@ class ChainStore:
                 for o, t in ((o, before.tickets[o]) for o in removed_tickets)
             ],
             "bought": [encode_outpoint(o, enc).hex() for o in added_tickets if o not in before.tickets],
-            "meta": {"tip_hash": before.tip_hash.hex(), **{n: str(getattr(before, n)) for n in _META_INTS}},
+            "meta": {
+                "tip_hash": before.tip_hash.hex(),
+                **{n: str(getattr(before, n)) for n in _META_INTS},
+                **{n: v.decode() for n, v in self._meta_blobs(before).items()},
+            },
+        }
+
+    def _meta_blobs(self, state: ChainState) -> dict[str, bytes]:
+        return {
+            "masternodes": encode_masternodes(state.masternodes),
+            "governance": encode_governance(state.governance, self.preset),
         }
 
     def _write_meta(self, state: ChainState) -> None:
         meta: dict[str, bytes] = {"tip_hash": state.tip_hash}
         meta.update({name: str(getattr(state, name)).encode() for name in _META_INTS})
+        meta.update(self._meta_blobs(state))
         self.db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(meta.items()))
 
     def import_block(self, block: Block, context: BlockContext) -> ChainState:
@@ -271,6 +291,9 @@ class ChainStore:
             else:
                 rows = [("tip_hash", bytes.fromhex(meta["tip_hash"]))]
                 rows += [(name, str(meta[name]).encode()) for name in _META_INTS]
+                rows += [(name, str(meta[name]).encode()) for name in _META_BLOBS if name in meta]
+                stale = [(name,) for name in _META_BLOBS if name not in meta]
+                self.db.executemany("DELETE FROM meta WHERE key = ?", stale)
                 self.db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", rows)
             self.db.execute("COMMIT")
         except BaseException:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
+from conformance import masternodechain
 from conformance.chainbuilder import ChainBuilder, mine, voting_ticket_script
 from conformance.handlers.chain import big_to_hex
 from conformance.model import JSON, CaseSpec
@@ -102,6 +103,8 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _finality_cases(preset)
     if mineable(preset):
         yield from _sequence_cases(preset)
+        if masternodechain.supported(preset):
+            yield from _masternode_sequence_cases(preset)
 
 
 def mineable(preset: Preset) -> bool:
@@ -1513,4 +1516,73 @@ def _ticket_failures(seq: _Sequences) -> Iterator[CaseSpec]:
         last,
         seq.assemble(last, [unlock(leftover)]),
         "POS_TICKET_LOCKED",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Masternode payees and superblocks wired into the chain (MN-5, MN-7, GOV-5..7, RWD-3)
+# --------------------------------------------------------------------------------------------
+
+
+def _without_output(block: Block, position: int) -> Block:
+    """``block`` whose coinbase drops output ``position`` and gives its value to the miner."""
+    coinbase = block.transactions[0]
+    outputs = list(coinbase.outputs)
+    dropped = outputs.pop(position)
+    outputs[0] = replace(outputs[0], value=outputs[0].value + dropped.value)
+    return replace(block, transactions=(replace(coinbase, outputs=tuple(outputs)), *block.transactions[1:]))
+
+
+def _masternode_sequence_cases(preset: Preset) -> Iterator[CaseSpec]:
+    chain = masternodechain.masternode_chain(preset)
+    builder = chain.builder
+
+    def blocks_until(height: int, last: Block | None = None) -> dict[str, JSON]:
+        blocks = [*builder.blocks[:height], builder.blocks[height] if last is None else last]
+        return {"blocks": [encode_block(b, preset).hex() for b in blocks]}
+
+    paid = chain.first_paid_height
+    yield _case(
+        "apply_blocks",
+        "masternode_registered_payee",
+        "MN-1..5, MN-7, RWD-3: two masternodes register (collateral, owner signature, BLS proof of "
+        "possession); the next block pays the first in the queue its share; a proposal is submitted",
+        blocks_until(paid),
+    )
+    yield _case(
+        "apply_blocks",
+        "masternode_registered_payee_omitted",
+        "RWD-3 / MN-7: a masternode is registered and due, but the coinbase gives its share to the miner",
+        blocks_until(paid, reseal(builder.states[paid], _without_output(builder.blocks[paid], 1), preset)),
+        "BLK_BAD_COINBASE_PAYOUT",
+    )
+    rotation = paid + len(masternodechain.MASTERNODES)
+    yield _case(
+        "apply_blocks",
+        "masternode_payee_rotation",
+        "MN-7: the masternodes are paid in turn; both vote YES on the proposal",
+        blocks_until(rotation),
+    )
+    superblock = chain.superblock_height
+    yield _case(
+        "apply_blocks",
+        "superblock_treasury_payout",
+        "GOV-5/6, RWD-3: at the superblock the proposal passes and the coinbase pays the masternode "
+        "payee, then the grantee; the treasury is debited by the payout",
+        blocks_until(superblock),
+    )
+    sb_block = builder.blocks[superblock]
+    unpaid = _without_output(sb_block, len(sb_block.transactions[0].outputs) - 1)
+    yield _case(
+        "apply_blocks",
+        "superblock_payout_omitted",
+        "RWD-3 / GOV-6: the superblock's coinbase keeps the passed proposal's payout for the miner",
+        blocks_until(superblock, reseal(builder.states[superblock], unpaid, preset)),
+        "BLK_BAD_COINBASE_PAYOUT",
+    )
+    yield _case(
+        "apply_blocks",
+        "superblock_then_next_block",
+        "GOV-6: the executed proposal is not paid again in the block after the superblock",
+        blocks_until(superblock + 1),
     )

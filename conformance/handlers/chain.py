@@ -16,6 +16,8 @@ valid blocks followed by exactly one invalid block, so the failing block is the 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from conformance.jsonio import field, from_hex, hex_field, hex_list_field, int_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.block import (
@@ -40,6 +42,7 @@ from spec.chain.tickets import Ticket, live_tickets, next_ticket_price, select_v
 from spec.errors import SpecError
 from spec.ledger.state import utxo_state_root
 from spec.ledger.transaction import OutPoint, txid, wtxid
+from spec.masternode.registry import EMPTY_LIST, MasternodeEntry, MasternodeList, MasternodeStatus
 from spec.presets import Preset
 
 WORD_BYTES = 32
@@ -256,9 +259,13 @@ def handle_decode_block(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 
 def state_json(state: ChainState, preset: Preset) -> dict[str, JSON]:
-    """The observable chain state after a block sequence (see docs/chain.md)."""
+    """The observable chain state after a block sequence (see docs/chain.md).
+
+    ``masternodes`` and ``proposals`` are present only when the list or the governance state is not
+    empty.
+    """
     pool = sorted(state.tickets.values(), key=lambda t: t.outpoint)
-    return {
+    result: dict[str, JSON] = {
         "tip_hash": to_hex(state.tip_hash),
         "height": state.height,
         "bits": state.bits,
@@ -271,15 +278,67 @@ def state_json(state: ChainState, preset: Preset) -> dict[str, JSON]:
         "utxo_count": len(state.utxos),
         "utxo_value": sum(entry.output.value for entry in state.utxos.values()),
     }
+    if state.masternodes.entries:
+        result["masternodes"] = [
+            {
+                **_outpoint_json(outpoint),
+                "status": entry.status.value,
+                "registered_height": entry.registered_height,
+                "last_paid_height": entry.last_paid_height,
+                "pose_score": entry.pose_score,
+                "payout_script": to_hex(entry.payout_script),
+            }
+            for outpoint, entry in sorted(state.masternodes.entries.items())
+        ]
+    if state.governance.proposals:
+        result["proposals"] = [
+            {
+                "proposal_id": to_hex(identifier),
+                "status": record.status.value,
+                "yes": record.yes,
+                "no": record.no,
+                "abstain": record.abstain,
+            }
+            for identifier, record in sorted(state.governance.proposals.items())
+        ]
+    return result
 
 
-def _masternode_payees(data: dict[str, JSON], count: int) -> list[bytes | None]:
+def _masternode_payees(data: dict[str, JSON], count: int) -> list[bytes | None] | None:
     raw = data.get("masternode_payees")
     if raw is None:
-        return [None] * count
+        return None
     if not isinstance(raw, list) or len(raw) != count:
         raise BadInput("masternode_payees must list one script (or null) per block")
     return [None if item is None else from_hex(item, "masternode_payees") for item in raw]
+
+
+LEGACY_PAYEE_COLLATERAL = OutPoint(bytes(32), 0xFFFFFFFF)
+
+
+def legacy_payee_list(payee: bytes | None) -> MasternodeList:
+    """The masternode list the legacy ``masternode_payees`` input stands for: one ACTIVE masternode,
+    registered before genesis, paying ``payee`` (empty for ``None``).
+
+    The payee is derived from :attr:`ChainState.masternodes` (MN-7); vectors written when it was a
+    node input keep their meaning by replacing the list before each block with this one.
+    """
+    if payee is None:
+        return EMPTY_LIST
+    entry = MasternodeEntry(
+        collateral=LEGACY_PAYEE_COLLATERAL,
+        operator_public_key=bytes(48),
+        owner_public_key=bytes(32),
+        payout_script=payee,
+        address=bytes(16),
+        port=0,
+        status=MasternodeStatus.ACTIVE,
+        registered_height=-1,
+        pose_score=0,
+        last_paid_height=None,
+        last_penalty_quorum_height=None,
+    )
+    return MasternodeList({LEGACY_PAYEE_COLLATERAL: entry})
 
 
 def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
@@ -288,7 +347,9 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
     ``{"blocks": [hex], "now": int (optional), "masternode_payees": [hex|null] (optional)}`` ->
     the state after the last block (:func:`state_json`), or the code of the first failing block.
     ``now`` is the validating node's clock for every block; absent, each block is validated with
-    ``now`` equal to its own timestamp.
+    ``now`` equal to its own timestamp. The masternode payee is derived from the masternode list
+    the blocks build (MN-7); ``masternode_payees``, if present, replaces that list before each block
+    with :func:`legacy_payee_list` of the given script (null: no masternode).
     """
     blocks = hex_list_field(data, "blocks")
     now = data.get("now")
@@ -300,9 +361,13 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
         try:
             block = decode_block(raw, preset)
             clock = block.header.timestamp if now is None else now
-            state = apply_block(state, block, BlockContext(clock, payees[position]), preset)
+            if payees is not None:
+                state = replace(state, masternodes=legacy_payee_list(payees[position]))
+            state = apply_block(state, block, BlockContext(clock), preset)
         except SpecError as exc:
             raise type(exc)(f"block {position}: {exc.detail}") from exc
+    if payees is not None:
+        state = replace(state, masternodes=EMPTY_LIST)
     return state_json(state, preset)
 
 

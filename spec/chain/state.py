@@ -9,22 +9,49 @@ its parent and returns the state after it. The order of checks is fixed (vectors
 3. POS-3/4 votes of the selected tickets on the parent;
 4. the transactions after the coinbase in order, each against the UTXO set as updated by the
    ones before it: POS-2 ticket locks, TX-7..12, POS-1 ticket purchases at the POS-5 price;
-5. RWD-3 the coinbase payout (BLK-5);
-6. BLK-6 the header's state root equals the STATE-1 root of the UTXO set after the block.
+5. RWD-3 the coinbase payout (BLK-5), including the masternode payee (MN-7) and, at a superblock,
+   the treasury payments of the passed proposals (GOV-6);
+6. MN-5 the masternode list after the block (registrations, collateral spends, PoSe penalties);
+7. GOV-0..4 the governance messages of the block (proposals, votes);
+8. BLK-6 the header's state root equals the STATE-1 root of the UTXO set after the block.
+
+The masternode list and the governance state are part of :class:`ChainState` and derived from the
+blocks alone, so the masternode payee is not an input. For the block at height ``h`` on ``state``
+(everything below reads the state after ``h - 1``):
+
+* **GOV-7/5/6** ``payments, gov = begin_block(state.governance, state.masternodes, state.treasury,
+  h)``: scheduled parameter changes activate, the proposals due at a superblock are tallied and
+  the passed ones executed. ``effective = effective_preset(preset, gov.parameters)`` is the preset
+  for every masternode and governance rule of the block (the governable parameters are governance
+  and masternode parameters only; the other rules read ``preset``).
+* **RWD-3 / MN-7** the coinbase pays the miner, the voters, then ``payee_script(state.masternodes,
+  h)`` (when an ACTIVE masternode is due), then one output per payment ``(amount, script)`` in
+  execution order. The payments come out of the treasury, not out of the block reward.
+* **Treasury** ``treasury' = state.treasury - sum(payments) + split.treasury``; never negative
+  because ``begin_block`` only pays what the balance holds (GOV-6).
+* **MN-5** ``apply_block_to_list(state.masternodes, block, state.utxos, h, effective,
+  context.pose_quorum_key)``: the payee is recorded as paid, scores decay, then collateral spends,
+  registrations and PoSe penalties in block order.
+* **GOV-0..4** ``apply_block_to_governance(gov, block.transactions, state.masternodes, h,
+  preset)``: votes are checked against the list *before* the block.
 
 * **HDR-3** ``timestamp > median(last median_time_blocks timestamps)`` (no rule for genesis).
 * **HDR-4** ``timestamp <= now + max_future_block_seconds``, where ``now`` is the validating node's
   clock, passed in :class:`BlockContext` (the only non-deterministic input; vectors fix it).
 * The ticket pool after a block: selected tickets leave (voted or missed), tickets that can no
   longer be live for the next block leave (expired), and the block's purchases join.
-* The state root commits to the UTXO set only (STATE-1); the ticket pool and the treasury balance
-  are derived by replaying blocks. Committing them too is a planned extension.
+* The PoSe quorum's group public key comes from the off-chain DKG (spec/masternode/), so it is not
+  derivable from the chain: the validating node passes it in :class:`BlockContext` (``None``: no
+  key, every PoSe penalty is ``MN_WRONG_POSE_QUORUM``).
+* The state root commits to the UTXO set only (STATE-1); the ticket pool, the treasury balance,
+  the masternode list and the governance state are derived by replaying blocks. Committing them too
+  is a planned extension.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from spec.chain.block import Block, BlockHeader, block_hash, check_block_shape
 from spec.chain.pow import check_difficulty, check_proof_of_work, decode_compact, work_of_target
@@ -47,6 +74,14 @@ from spec.errors import (
     WrongPreviousBlock,
     WrongTicketPrice,
 )
+from spec.governance.proposals import (
+    EMPTY_STATE,
+    GovernanceState,
+    Payment,
+    apply_block_to_governance,
+    begin_block,
+    effective_preset,
+)
 from spec.ledger.state import utxo_state_root
 from spec.ledger.transaction import (
     NULL_OUTPOINT,
@@ -59,6 +94,7 @@ from spec.ledger.transaction import (
 )
 from spec.ledger.utxo import UtxoEntry, created_entries, transaction_diff
 from spec.ledger.validation import LedgerContext, validate_transaction
+from spec.masternode.registry import EMPTY_LIST, MasternodeList, apply_block_to_list, payee_script
 from spec.presets import Preset
 from spec.script import p2pkh_script
 
@@ -78,14 +114,21 @@ class ChainState:
     ticket_price: int
     treasury: int
     cumulative_work: int
+    masternodes: MasternodeList = field(default=EMPTY_LIST)
+    governance: GovernanceState = field(default=EMPTY_STATE)
 
 
 @dataclass(frozen=True)
 class BlockContext:
-    """What the validating node adds: its clock, and the masternode payee due for this block (if any)."""
+    """What the validating node adds: its clock, and the group key of the PoSe quorum in charge.
+
+    ``pose_quorum_key`` is the public key of the PoSe quorum based at
+    ``signing_quorum_height(height, pose_quorum_interval)`` as the node learnt it from the DKG
+    (MN-6); it is not derivable from the chain. ``None``: no key, so PoSe penalties are invalid.
+    """
 
     now: int
-    masternode_payee: bytes | None = None
+    pose_quorum_key: bytes | None = None
 
 
 def initial_state(preset: Preset) -> ChainState:
@@ -100,6 +143,8 @@ def initial_state(preset: Preset) -> ChainState:
         ticket_price=preset.tickets.initial_ticket_price,
         treasury=0,
         cumulative_work=0,
+        masternodes=EMPTY_LIST,
+        governance=EMPTY_STATE,
     )
 
 
@@ -124,14 +169,38 @@ def check_header(state: ChainState, header: BlockHeader, context: BlockContext, 
 
 
 def required_coinbase_outputs(
-    split: RewardSplit, voters: tuple[Ticket, ...], masternode_payee: bytes | None
+    split: RewardSplit,
+    voters: tuple[Ticket, ...],
+    masternode_payee: bytes | None,
+    payments: Sequence[Payment] = (),
 ) -> tuple[tuple[int, bytes | None], ...]:
-    """RWD-3: ``(value, script or None for "any script")`` for every coinbase output, in order."""
+    """RWD-3: ``(value, script or None for "any script")`` for every coinbase output, in order.
+
+    The miner, the voters, the masternode payee if one is due, then the superblock's treasury
+    payments (GOV-6) in execution order.
+    """
     outputs: list[tuple[int, bytes | None]] = [(split.miner, None)]
     outputs.extend((split.per_voter, p2pkh_script(t.owner_key_hash)) for t in voters)
     if masternode_payee is not None:
         outputs.append((split.masternode, masternode_payee))
+    outputs.extend((payment.amount, payment.script) for payment in payments)
     return tuple(outputs)
+
+
+@dataclass(frozen=True)
+class BlockObligations:
+    """What the block at ``height`` on a state owes beyond the reward split: computed from the state."""
+
+    masternode_payee: bytes | None
+    payments: tuple[Payment, ...]
+    governance: GovernanceState
+
+
+def block_obligations(state: ChainState, height: int, preset: Preset) -> BlockObligations:
+    """MN-7 and GOV-5..7 for the block at ``height`` on ``state``: its masternode payee script (or
+    ``None``), the superblock payments, and the governance state after ``begin_block``."""
+    payments, governance = begin_block(state.governance, state.masternodes, state.treasury, height, preset)
+    return BlockObligations(payee_script(state.masternodes, height), payments, governance)
 
 
 def check_coinbase(coinbase: Transaction, required: tuple[tuple[int, bytes | None], ...]) -> None:
@@ -206,11 +275,21 @@ def transition(
     if len(bought) > preset.tickets.max_tickets_per_block:
         raise TooManyTickets(f"{len(bought)} purchases")
 
-    masternode_due = context.masternode_payee is not None
+    due = block_obligations(state, height, preset)
+    masternode_due = due.masternode_payee is not None
     split = split_reward(block_subsidy(height, preset) + fees, len(voters), masternode_due, preset)
     coinbase = block.transactions[0]
-    check_coinbase(coinbase, required_coinbase_outputs(split, voters, context.masternode_payee))
+    check_coinbase(coinbase, required_coinbase_outputs(split, voters, due.masternode_payee, due.payments))
     utxos.update(created_entries(coinbase, height, preset))
+
+    effective = effective_preset(preset, due.governance.parameters)
+    masternodes = apply_block_to_list(
+        state.masternodes, block, state.utxos, height, effective, context.pose_quorum_key
+    )
+    governance = apply_block_to_governance(
+        due.governance, block.transactions, state.masternodes, height, preset
+    )
+    paid_out = sum(payment.amount for payment in due.payments)
 
     leaving = {t.outpoint for t in selected}
     tickets = {
@@ -227,8 +306,10 @@ def transition(
         utxos=utxos,
         tickets=tickets,
         ticket_price=price,
-        treasury=state.treasury + split.treasury,
+        treasury=state.treasury - paid_out + split.treasury,
         cumulative_work=state.cumulative_work + work_of_target(decode_compact(header.bits)),
+        masternodes=masternodes,
+        governance=governance,
     )
     return after, utxo_state_root(utxos, preset)
 
@@ -250,13 +331,17 @@ def coinbase_for(
     voters: tuple[Ticket, ...],
     masternode_payee: bytes | None,
     preset: Preset,
+    payments: Sequence[Payment] = (),
 ) -> Transaction:
-    """RWD-3: the coinbase a block producer must write (used by miners and generators)."""
+    """RWD-3: the coinbase a block producer must write (used by miners and generators).
+
+    ``masternode_payee`` and ``payments`` are what :func:`block_obligations` gives for the block.
+    """
     split = split_reward(
         block_subsidy(height, preset) + fees, len(voters), masternode_payee is not None, preset
     )
     outputs = [
         TxOutput(value, miner_script if script is None else script)
-        for value, script in required_coinbase_outputs(split, voters, masternode_payee)
+        for value, script in required_coinbase_outputs(split, voters, masternode_payee, payments)
     ]
     return Transaction(1, (TxInput(NULL_OUTPOINT, b"", SEQUENCE_FINAL),), tuple(outputs), height)

@@ -46,7 +46,7 @@ they build is a pure function of the blocks and of the masternode list.
   activation height ``<= h`` are written to the :class:`GovernedParameters` overlay, in order of
   activation height then parameter name; :func:`effective_preset` applies the overlay.
 
-Wiring into the chain (not done in spec/chain/ yet): for the block at height ``h``,
+Wiring into the chain (done in spec/chain/state.py, ``transition``): for the block at height ``h``,
 :func:`begin_block` runs on the governance state after ``h - 1``, the masternode list after
 ``h - 1`` and ``ChainState.treasury`` after ``h - 1``; the superblock's coinbase must pay its
 payments (in order, after the masternode payee) and the treasury is debited by their sum; then

@@ -464,7 +464,7 @@ def next_payee(mn_list: MasternodeList, height: int) -> MasternodeEntry | None:
 
 
 def payee_script(mn_list: MasternodeList, height: int) -> bytes | None:
-    """MN-7: the payout script for ``BlockContext.masternode_payee`` of the block at ``height``."""
+    """MN-7: the payout script the coinbase of the block at ``height`` must pay (RWD-3), or ``None``."""
     payee = next_payee(mn_list, height)
     return None if payee is None else payee.payout_script
 

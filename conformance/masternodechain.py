@@ -1,0 +1,149 @@
+"""A deterministic chain in which masternodes register, get paid and pass a treasury proposal.
+
+It exercises the wiring of the masternode list (MN-*) and governance (GOV-*) into the chain state
+transition (spec/chain/state.py) with real, fully validated blocks:
+
+* blocks ``0 .. maturity``: coinbases only;
+* ``funding_height``: the miner spends the genesis coinbase into a collateral and a fee coin for
+  each of :data:`MASTERNODES` (P2PKH of its owner key);
+* ``registration_height``: each masternode registers its collateral (owner signature, BLS proof of
+  possession) in its own transaction, paid with its fee coin;
+* ``first_paid_height``: the first block that pays a masternode payee (MN-7); it also carries the
+  proposal :data:`PROPOSAL_NAME`, a treasury payout of :data:`PAYOUT_COINS` RUST to the grantee,
+  starting at the first superblock;
+* ``vote_height``: every masternode votes YES;
+* ``superblock_height``: the superblock whose coinbase pays the masternode payee and then the
+  grantee; the treasury is debited by the payout;
+* then ``extra_blocks`` more blocks.
+
+Used by the chain vectors (conformance/generators/chain.py) and tests/test_chain_masternodes.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from conformance.chainbuilder import ChainBuilder
+from conformance.generators.masternode import operator, registration
+from conformance.wallet import Key, key, sign_transaction
+from spec.crypto import bls
+from spec.governance.proposals import Proposal, TreasuryPayout, Vote, VoteChoice, proposal_id, vote_message
+from spec.governance.proposals import message_script as gov_message_script
+from spec.ledger.transaction import SEQUENCE_FINAL, OutPoint, Transaction, TxInput, TxOutput, txid
+from spec.masternode.registry import message_script as mn_message_script
+from spec.presets import Preset
+
+MASTERNODES = ("alice", "bob")
+PROPOSAL_NAME = b"wired-grant"
+PAYOUT_COINS = 5
+FEE = 10_000
+FEE_COIN_COINS = 2
+GRANTEE = key("wiring/grantee")
+
+
+@dataclass(frozen=True)
+class MasternodeChain:
+    """The built chain and the heights and outpoints its cases refer to.
+
+    ``builder.blocks[h]`` is the block at height ``h`` and ``builder.states[h]`` the state before it.
+    """
+
+    builder: ChainBuilder
+    funding_height: int
+    registration_height: int
+    first_paid_height: int
+    vote_height: int
+    superblock_height: int
+    collaterals: dict[str, OutPoint]
+    proposal: Proposal
+    proposal_id: bytes
+
+
+def _spend(
+    builder: ChainBuilder, coin: OutPoint, signer: Key, outputs: list[TxOutput], preset: Preset
+) -> Transaction:
+    """Spend ``coin`` (P2PKH of ``signer``) to ``outputs`` plus change to ``signer``, minus :data:`FEE`."""
+    spent = builder.state.utxos[coin].output
+    change = spent.value - sum(o.value for o in outputs) - FEE
+    unsigned = Transaction(
+        1, (TxInput(coin, b"", SEQUENCE_FINAL),), (*outputs, TxOutput(change, signer.script_pubkey)), 0
+    )
+    return sign_transaction(unsigned, [spent], [signer], preset)
+
+
+def _coinbase(builder: ChainBuilder, height: int, preset: Preset) -> OutPoint:
+    return OutPoint(txid(builder.blocks[height].transactions[0], preset), 0)
+
+
+def supported(preset: Preset) -> bool:
+    """Whether the scenario fits ``preset``: the first superblock must be reachable in a test chain."""
+    return preset.governance.superblock_interval <= 64 and preset.ledger.coinbase_maturity + 3 < (
+        preset.governance.superblock_interval - preset.governance.voting_period
+    )
+
+
+@cache
+def masternode_chain(preset: Preset, extra_blocks: int = 1) -> MasternodeChain:
+    """Build the scenario (see the module docstring) under ``preset``."""
+    builder = ChainBuilder(preset)
+    miner = builder.miner
+    maturity = preset.ledger.coinbase_maturity
+    for _ in range(maturity + 1):
+        builder.extend()
+
+    funding_height = builder.state.height + 1
+    unit = preset.ledger.atoms_per_coin
+    outputs: list[TxOutput] = []
+    for label in MASTERNODES:
+        owner = operator(label).owner
+        outputs.append(TxOutput(preset.masternodes.collateral, owner.script_pubkey))
+        outputs.append(TxOutput(FEE_COIN_COINS * unit, owner.script_pubkey))
+    funding = _spend(builder, _coinbase(builder, 0, preset), miner, outputs, preset)
+    funding_id = txid(funding, preset)
+    builder.extend([funding])
+    collaterals = {label: OutPoint(funding_id, 2 * i) for i, label in enumerate(MASTERNODES)}
+    fee_coins = {label: OutPoint(funding_id, 2 * i + 1) for i, label in enumerate(MASTERNODES)}
+
+    registration_height = builder.state.height + 1
+    registrations = [
+        _spend(
+            builder,
+            fee_coins[label],
+            operator(label).owner,
+            [TxOutput(0, mn_message_script(registration(label, collaterals[label], preset), preset))],
+            preset,
+        )
+        for label in MASTERNODES
+    ]
+    builder.extend(registrations)
+
+    first_paid_height = builder.state.height + 1
+    superblock = preset.governance.superblock_interval
+    proposal = Proposal(PROPOSAL_NAME, superblock, TreasuryPayout(GRANTEE.script_pubkey, PAYOUT_COINS * unit))
+    identifier = proposal_id(proposal, preset)
+    burn = TxOutput(preset.governance.proposal_fee, gov_message_script(proposal, preset))
+    builder.extend([_spend(builder, _coinbase(builder, 1, preset), miner, [burn], preset)])
+
+    vote_height = builder.state.height + 1
+    votes = []
+    for label in MASTERNODES:
+        message = vote_message(identifier, collaterals[label], VoteChoice.YES, 0)
+        signature = bls.sign(operator(label).secret, message)
+        votes.append(Vote(identifier, collaterals[label], VoteChoice.YES, 0, signature))
+    vote_outputs = [TxOutput(0, gov_message_script(v, preset)) for v in votes]
+    builder.extend([_spend(builder, _coinbase(builder, 2, preset), miner, vote_outputs, preset)])
+
+    while builder.state.height < superblock + extra_blocks:
+        builder.extend()
+    return MasternodeChain(
+        builder,
+        funding_height,
+        registration_height,
+        first_paid_height,
+        vote_height,
+        superblock,
+        collaterals,
+        proposal,
+        identifier,
+    )

@@ -1,0 +1,147 @@
+"""JSON encodings of the masternode list and the governance state, for the reference node's store.
+
+They are storage formats of the reference node, not consensus encodings: the spec derives both
+states from the blocks (:class:`spec.chain.state.ChainState`), and the store keeps them so a
+reopened node need not replay the chain. Every field round-trips exactly
+(``tests/test_chain_masternodes.py``). Proposals are kept as their canonical GOV-0 encoding.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from spec.encoding import decode, encode
+from spec.governance.proposals import (
+    GovernanceState,
+    GovernedParameters,
+    ProposalRecord,
+    ProposalStatus,
+    ScheduledChange,
+    VoteChoice,
+    VoteRecord,
+    governance_codecs,
+)
+from spec.ledger.transaction import OutPoint
+from spec.masternode.registry import MasternodeEntry, MasternodeList, MasternodeStatus
+from spec.presets import Preset
+
+
+def _outpoint(outpoint: OutPoint) -> str:
+    return f"{outpoint.txid.hex()}:{outpoint.index}"
+
+
+def _parse_outpoint(text: str) -> OutPoint:
+    txid, _, index = text.partition(":")
+    return OutPoint(bytes.fromhex(txid), int(index))
+
+
+def _entry_json(entry: MasternodeEntry) -> dict[str, Any]:
+    return {
+        "collateral": _outpoint(entry.collateral),
+        "operator_public_key": entry.operator_public_key.hex(),
+        "owner_public_key": entry.owner_public_key.hex(),
+        "payout_script": entry.payout_script.hex(),
+        "address": entry.address.hex(),
+        "port": entry.port,
+        "status": entry.status.value,
+        "registered_height": entry.registered_height,
+        "pose_score": entry.pose_score,
+        "last_paid_height": entry.last_paid_height,
+        "last_penalty_quorum_height": entry.last_penalty_quorum_height,
+    }
+
+
+def _parse_entry(item: dict[str, Any]) -> MasternodeEntry:
+    return MasternodeEntry(
+        collateral=_parse_outpoint(item["collateral"]),
+        operator_public_key=bytes.fromhex(item["operator_public_key"]),
+        owner_public_key=bytes.fromhex(item["owner_public_key"]),
+        payout_script=bytes.fromhex(item["payout_script"]),
+        address=bytes.fromhex(item["address"]),
+        port=item["port"],
+        status=MasternodeStatus(item["status"]),
+        registered_height=item["registered_height"],
+        pose_score=item["pose_score"],
+        last_paid_height=item["last_paid_height"],
+        last_penalty_quorum_height=item["last_penalty_quorum_height"],
+    )
+
+
+def encode_masternodes(mn_list: MasternodeList) -> bytes:
+    """The list as canonical JSON (entries in outpoint order)."""
+    items = [_entry_json(entry) for _, entry in sorted(mn_list.entries.items())]
+    return json.dumps(items, sort_keys=True, separators=(",", ":")).encode()
+
+
+def decode_masternodes(raw: bytes) -> MasternodeList:
+    """Inverse of :func:`encode_masternodes`."""
+    entries = [_parse_entry(item) for item in json.loads(raw)]
+    return MasternodeList({entry.collateral: entry for entry in entries})
+
+
+def encode_governance(state: GovernanceState, preset: Preset) -> bytes:
+    """The governance state as canonical JSON."""
+    codec = governance_codecs(preset).proposal
+    data = {
+        "proposals": [
+            {
+                "id": identifier.hex(),
+                "proposal": encode(codec, record.proposal).hex(),
+                "submitted_height": record.submitted_height,
+                "status": record.status.value,
+                "yes": record.yes,
+                "no": record.no,
+                "abstain": record.abstain,
+            }
+            for identifier, record in sorted(state.proposals.items())
+        ],
+        "votes": {
+            identifier.hex(): {
+                _outpoint(outpoint): [int(vote.choice), vote.revision]
+                for outpoint, vote in sorted(votes.items())
+            }
+            for identifier, votes in sorted(state.votes.items())
+        },
+        "executed": sorted(identifier.hex() for identifier in state.executed),
+        "scheduled": [
+            [c.activation_height, c.parameter, c.new_value, c.proposal_id.hex()] for c in state.scheduled
+        ],
+        "parameters": [[name, value] for name, value in state.parameters.values],
+    }
+    return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+
+
+def decode_governance(raw: bytes, preset: Preset) -> GovernanceState:
+    """Inverse of :func:`encode_governance`."""
+    data = json.loads(raw)
+    codec = governance_codecs(preset).proposal
+    proposals = {
+        bytes.fromhex(item["id"]): ProposalRecord(
+            bytes.fromhex(item["id"]),
+            decode(codec, bytes.fromhex(item["proposal"])),
+            item["submitted_height"],
+            ProposalStatus(item["status"]),
+            item["yes"],
+            item["no"],
+            item["abstain"],
+        )
+        for item in data["proposals"]
+    }
+    votes = {
+        bytes.fromhex(identifier): {
+            _parse_outpoint(outpoint): VoteRecord(VoteChoice(choice), revision)
+            for outpoint, (choice, revision) in by_masternode.items()
+        }
+        for identifier, by_masternode in data["votes"].items()
+    }
+    return GovernanceState(
+        proposals=proposals,
+        votes=votes,
+        executed=frozenset(bytes.fromhex(identifier) for identifier in data["executed"]),
+        scheduled=tuple(
+            ScheduledChange(height, name, value, bytes.fromhex(identifier))
+            for height, name, value, identifier in data["scheduled"]
+        ),
+        parameters=GovernedParameters(tuple((name, value) for name, value in data["parameters"])),
+    )
