@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from spec.crypto import bls
@@ -85,3 +85,31 @@ def verify_finality_certificate(certificate: FinalityCertificate, quorum_public_
     """FORK-3: whether the certificate's signature verifies under the quorum's group key."""
     message = finality_message(certificate.height, certificate.block_hash)
     return bls.verify(quorum_public_key, message, certificate.signature)
+
+
+def newest_finalized(
+    index: BlockIndex,
+    certificates: Iterable[FinalityCertificate],
+    quorum_public_key: Callable[[int], bytes | None],
+    previous: bytes | None = None,
+) -> bytes | None:
+    """FORK-2/3: the block fork choice must keep, given the certificates a node has received.
+
+    A certificate counts when its block is in ``index`` at the certified height and its signature
+    verifies under ``quorum_public_key(height)`` (the key of the quorum responsible for that height;
+    ``None``: no quorum). Finality only moves forward: the result is the highest counted block that
+    descends from ``previous`` (the block finalized before), or ``previous`` when none does.
+    """
+    best = previous
+    best_height = index[previous].height if previous is not None and previous in index else -1
+    for certificate in certificates:
+        entry = index.get(certificate.block_hash)
+        if entry is None or entry.height != certificate.height or certificate.height <= best_height:
+            continue
+        key = quorum_public_key(certificate.height)
+        if key is None or not verify_finality_certificate(certificate, key):
+            continue
+        if previous is not None and not is_ancestor(index, previous, certificate.block_hash):
+            continue
+        best, best_height = certificate.block_hash, certificate.height
+    return best
