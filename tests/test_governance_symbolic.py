@@ -2,7 +2,7 @@
 
 Runs ``crosshair check --analysis_kind=PEP316`` with ``--per_condition_timeout`` from
 ``RUSTY_CROSSHAIR_SECONDS`` (default 3), the contracts split over two processes, using the runner
-of ``tests/test_symbolic.py``. The run must exit 0 with no counterexample and, with
+of ``tests/symbolic_suite.py``. The run must exit 0 with no counterexample and, with
 ``--report_all``, name every ``post:`` line (so no contract is silently skipped). The canary
 ``tests/governance_symbolic_canary.py`` (the floored quorum threshold ``2n // 3``) must be refuted
 in the same run, so the check cannot pass vacuously.
@@ -10,73 +10,40 @@ in the same run, so the check cannot pass vacuously.
 
 from __future__ import annotations
 
-import inspect
-import os
-import subprocess
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-
 import pytest
 
 from conformance.symbolic import governance_contracts
 from spec.presets import DEVNET, MAINNET
-from tests.test_symbolic import _crosshair, _post_lines, _reports
+from tests.symbolic_suite import (
+    REPO_ROOT,
+    Runs,
+    assert_canary_refuted,
+    assert_contracts_hold,
+    assert_every_contract_states_pre_and_post,
+    run_suite,
+    seconds_per_condition,
+)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS_FILE = REPO_ROOT / "conformance" / "symbolic" / "governance_contracts.py"
 CANARY_FILE = REPO_ROOT / "tests" / "governance_symbolic_canary.py"
-SECONDS = float(os.environ.get("RUSTY_CROSSHAIR_SECONDS", "3"))
-PROCESSES = 2
-
-
-def _functions() -> list[str]:
-    return [
-        name
-        for name, function in inspect.getmembers(governance_contracts, inspect.isfunction)
-        if function.__module__ == governance_contracts.__name__ and not name.startswith("_")
-    ]
+SECONDS = seconds_per_condition("3")
 
 
 @pytest.fixture(scope="module")
-def crosshair_runs() -> dict[str, subprocess.CompletedProcess[str]]:
-    functions = _functions()
-    jobs = {
-        f"governance-{i}": [f"{governance_contracts.__name__}.{f}" for f in functions[i::PROCESSES]]
-        for i in range(PROCESSES)
-    }
-    jobs["canary"] = [str(CANARY_FILE)]
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        futures = {name: pool.submit(_crosshair, targets, SECONDS) for name, targets in jobs.items()}
-        return {name: future.result() for name, future in futures.items()}
+def crosshair_runs() -> Runs:
+    return run_suite(governance_contracts, CANARY_FILE, SECONDS)
 
 
-def test_governance_contracts_hold(crosshair_runs: dict[str, subprocess.CompletedProcess[str]]) -> None:
-    analysed: set[int] = set()
-    for name, run in crosshair_runs.items():
-        if name == "canary":
-            continue
-        reports = _reports(run.stdout)
-        errors = [f"line {line}: {message}" for line, kind, message in reports if kind == "error"]
-        assert run.returncode == 0 and not errors, (
-            f"{name}: exit {run.returncode}\n{run.stdout}\n{run.stderr}"
-        )
-        analysed |= {line for line, kind, _ in reports if kind == "info"}
-    missing = _post_lines(CONTRACTS_FILE) - analysed
-    assert not missing, f"CrossHair did not analyse the post-conditions on lines {sorted(missing)}"
+def test_governance_contracts_hold(crosshair_runs: Runs) -> None:
+    assert_contracts_hold(crosshair_runs, CONTRACTS_FILE)
 
 
-def test_governance_canary_is_refuted(crosshair_runs: dict[str, subprocess.CompletedProcess[str]]) -> None:
-    run = crosshair_runs["canary"]
-    assert run.returncode == 1, f"exit {run.returncode}\n{run.stdout}\n{run.stderr}"
-    assert "floor_quorum_threshold" in run.stdout
+def test_governance_canary_is_refuted(crosshair_runs: Runs) -> None:
+    assert_canary_refuted(crosshair_runs, "floor_quorum_threshold")
 
 
 def test_every_governance_contract_states_pre_and_post() -> None:
-    functions = _functions()
-    assert sorted(functions) == sorted(governance_contracts.__all__)
-    for name in functions:
-        doc = inspect.getdoc(getattr(governance_contracts, name)) or ""
-        assert "pre:" in doc and "post:" in doc, name
+    assert_every_contract_states_pre_and_post(governance_contracts)
 
 
 def test_governance_wrappers_on_examples() -> None:
