@@ -6,13 +6,22 @@ the protocol (a key derived from a public label is, of course, not secret).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
 from conformance.seeded import seeded_bytes
 from spec.crypto import ed25519
-from spec.ledger.transaction import Transaction, TxOutput, signature_hash
+from spec.ledger.transaction import (
+    SEQUENCE_FINAL,
+    TRANSACTION_VERSION,
+    OutPoint,
+    Transaction,
+    TxInput,
+    TxOutput,
+    signature_hash,
+)
+from spec.ledger.utxo import UtxoEntry
 from spec.presets import Preset
 from spec.script import p2pkh_script, p2pkh_script_sig, script_hash
 
@@ -46,6 +55,22 @@ def sign_input(tx: Transaction, index: int, spent: TxOutput, signer: Key, preset
     """The P2PKH script_sig for input ``index`` of ``tx``."""
     signature = ed25519.sign(signer.seed, signature_hash(tx, index, spent, preset))
     return p2pkh_script_sig(signature, signer.public_key)
+
+
+def spend_p2pkh(
+    utxos: Mapping[OutPoint, UtxoEntry],
+    outpoints: Sequence[OutPoint],
+    signers: Sequence[Key],
+    outputs: Sequence[TxOutput],
+    preset: Preset,
+    lock_time: int = 0,
+    sequence: int = SEQUENCE_FINAL,
+) -> Transaction:
+    """A version-1 transaction spending P2PKH ``outpoints`` of ``utxos`` (one signer each) to ``outputs``."""
+    unsigned = Transaction(
+        TRANSACTION_VERSION, tuple(TxInput(o, b"", sequence) for o in outpoints), tuple(outputs), lock_time
+    )
+    return sign_transaction(unsigned, [utxos[o].output for o in outpoints], signers, preset)
 
 
 def sign_transaction(

@@ -23,12 +23,12 @@ from spec.errors import SpecError
 from spec.ledger.mempool import EMPTY_MEMPOOL, Mempool, admit
 from spec.ledger.snapshot import SnapshotManifest, chunk_proof, make_snapshot, verify_chunk
 from spec.ledger.transaction import (
-    NULL_OUTPOINT,
     SEQUENCE_FINAL,
     OutPoint,
     Transaction,
     TxInput,
     TxOutput,
+    coinbase_transaction,
     decode_transaction,
     encode_transaction,
     txid,
@@ -52,11 +52,8 @@ class LedgerInvariantViolation(AssertionError):
 @cache
 def _scenario() -> tuple[dict[OutPoint, UtxoEntry], Transaction, LedgerContext]:
     alice, bob = key("alice"), key("bob")
-    coinbase = Transaction(
-        1,
-        (TxInput(NULL_OUTPOINT, b"", SEQUENCE_FINAL),),
-        (TxOutput(100_000, alice.script_pubkey), TxOutput(50_000, bob.script_pubkey)),
-        0,
+    coinbase = coinbase_transaction(
+        0, (TxOutput(100_000, alice.script_pubkey), TxOutput(50_000, bob.script_pubkey))
     )
     utxos, _ = apply_transaction({}, coinbase, 0, PRESET)
     coins = [OutPoint(txid(coinbase, PRESET), i) for i in range(2)]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from conformance.wallet import Key, key, sign_transaction
+from conformance.wallet import Key, key, spend_p2pkh
 from spec.ledger.transaction import (
-    NULL_OUTPOINT,
     SEQUENCE_FINAL,
     OutPoint,
     Transaction,
-    TxInput,
     TxOutput,
+    coinbase_transaction,
     txid,
 )
 from spec.ledger.utxo import UtxoEntry, apply_transaction
@@ -20,9 +19,7 @@ from spec.presets import DEVNET, Preset
 PRESET = DEVNET
 
 
-def coinbase(height: int, outputs: Sequence[TxOutput]) -> Transaction:
-    """TXF-4: a coinbase at ``height`` paying ``outputs``."""
-    return Transaction(1, (TxInput(NULL_OUTPOINT, b"", SEQUENCE_FINAL),), tuple(outputs), height)
+coinbase = coinbase_transaction
 
 
 def funded(
@@ -43,9 +40,8 @@ def spend(
     lock_time: int = 0,
     sequence: int = SEQUENCE_FINAL,
 ) -> Transaction:
-    """A signed transaction spending ``outpoints`` (P2PKH) to ``outputs``."""
-    unsigned = Transaction(1, tuple(TxInput(o, b"", sequence) for o in outpoints), tuple(outputs), lock_time)
-    return sign_transaction(unsigned, [utxos[o].output for o in outpoints], signers, preset)
+    """A signed transaction spending ``outpoints`` (P2PKH) to ``outputs`` (devnet by default)."""
+    return spend_p2pkh(utxos, outpoints, signers, outputs, preset, lock_time, sequence)
 
 
 def outpoints_of(tx: Transaction, preset: Preset = PRESET) -> list[OutPoint]:

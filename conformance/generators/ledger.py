@@ -5,45 +5,28 @@ wallet (conformance/wallet.py), so vectors are the same on every run.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import replace
 
 from conformance.handlers.ledger import utxos_to_json
 from conformance.model import JSON, CaseSpec
-from conformance.wallet import Key, key, sign_transaction
+from conformance.wallet import key, sign_transaction, spend_p2pkh
 from spec.ledger.snapshot import chunk_proof, make_snapshot
 from spec.ledger.transaction import (
     NULL_OUTPOINT,
-    SEQUENCE_FINAL,
     OutPoint,
     Transaction,
     TxInput,
     TxOutput,
+    coinbase_transaction,
     encode_transaction,
     txid,
 )
-from spec.ledger.utxo import UtxoEntry, apply_transaction
+from spec.ledger.utxo import apply_transaction
 from spec.presets import Preset
 from spec.script import null_data_script
 
 MTP = 1_700_000_000
-
-
-def _coinbase(height: int, outputs: Sequence[TxOutput]) -> Transaction:
-    return Transaction(1, (TxInput(NULL_OUTPOINT, b"", SEQUENCE_FINAL),), tuple(outputs), height)
-
-
-def _spend(
-    utxos: dict[OutPoint, UtxoEntry],
-    outpoints: Sequence[OutPoint],
-    signers: Sequence[Key],
-    outputs: Sequence[TxOutput],
-    preset: Preset,
-    lock_time: int = 0,
-    sequence: int = SEQUENCE_FINAL,
-) -> Transaction:
-    unsigned = Transaction(1, tuple(TxInput(o, b"", sequence) for o in outpoints), tuple(outputs), lock_time)
-    return sign_transaction(unsigned, [utxos[o].output for o in outpoints], signers, preset)
 
 
 def _hex(tx: Transaction, preset: Preset) -> str:
@@ -54,14 +37,14 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     """Ledger vectors for one preset."""
     alice, bob, carol = key("alice"), key("bob"), key("carol")
     maturity = preset.ledger.coinbase_maturity
-    cb = _coinbase(0, [TxOutput(100_000, k.script_pubkey) for k in (alice, bob, carol)])
+    cb = coinbase_transaction(0, [TxOutput(100_000, k.script_pubkey) for k in (alice, bob, carol)])
     utxos, _ = apply_transaction({}, cb, 0, preset)
     cb_id = txid(cb, preset)
     coins = [OutPoint(cb_id, i) for i in range(3)]
     base_json = utxos_to_json(utxos)
     context: dict[str, JSON] = {"utxos": base_json, "height": maturity, "median_time_past": MTP}
 
-    good = _spend(utxos, coins[:1], [alice], [TxOutput(90_000, bob.script_pubkey)], preset)
+    good = spend_p2pkh(utxos, coins[:1], [alice], [TxOutput(90_000, bob.script_pubkey)], preset)
     yield from _decode_cases(good, cb, preset)
     yield CaseSpec(
         "signature_hash",
@@ -87,7 +70,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         )
 
     yield validate("p2pkh_valid", "a valid P2PKH spend paying a 10,000-atom fee", good)
-    two_in = _spend(
+    two_in = spend_p2pkh(
         utxos,
         coins[:2],
         [alice, bob],
@@ -95,7 +78,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         preset,
     )
     yield validate("two_inputs_two_outputs", "two signers, two outputs", two_in)
-    data_out = _spend(
+    data_out = spend_p2pkh(
         utxos,
         coins[:1],
         [alice],
@@ -125,7 +108,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         "TX_BAD_COINBASE",
     )
     yield validate("coinbase_outside_block", "a coinbase is never valid alone", cb, "TX_UNEXPECTED_COINBASE")
-    missing = _spend(
+    missing = spend_p2pkh(
         {**utxos, OutPoint(bytes(32), 9): utxos[coins[0]]},
         [OutPoint(bytes(32), 9)],
         [alice],
@@ -143,15 +126,15 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield validate(
         "creates_value",
         "TX-9",
-        _spend(utxos, coins[:1], [alice], [TxOutput(100_001, bob.script_pubkey)], preset),
+        spend_p2pkh(utxos, coins[:1], [alice], [TxOutput(100_001, bob.script_pubkey)], preset),
         "TX_INSUFFICIENT_INPUT_VALUE",
     )
     yield validate(
         "zero_fee",
         "TX-9: outputs equal inputs is valid (fee 0)",
-        _spend(utxos, coins[:1], [alice], [TxOutput(100_000, bob.script_pubkey)], preset),
+        spend_p2pkh(utxos, coins[:1], [alice], [TxOutput(100_000, bob.script_pubkey)], preset),
     )
-    height_locked = _spend(
+    height_locked = spend_p2pkh(
         utxos,
         coins[:1],
         [alice],
@@ -164,7 +147,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         "lock_time_not_reached", "TX-10: lock_time equal to the height", height_locked, "TX_NOT_FINAL"
     )
     yield validate("lock_time_reached", "TX-10: the next height", height_locked, height=maturity + 1)
-    time_locked = _spend(
+    time_locked = spend_p2pkh(
         utxos, coins[:1], [alice], [TxOutput(90_000, bob.script_pubkey)], preset, lock_time=MTP, sequence=0
     )
     yield validate(
@@ -173,7 +156,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield validate(
         "time_lock_reached", "TX-10: median time past beyond lock_time", time_locked, median_time_past=MTP + 1
     )
-    relative = _spend(
+    relative = spend_p2pkh(
         utxos, coins[:1], [alice], [TxOutput(90_000, bob.script_pubkey)], preset, sequence=maturity + 1
     )
     yield validate("relative_lock_not_met", "TX-11", relative, "TX_RELATIVE_LOCK_NOT_MET")
@@ -181,7 +164,9 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield validate(
         "time_relative_lock",
         "TX-11: type flag set",
-        _spend(utxos, coins[:1], [alice], [TxOutput(90_000, bob.script_pubkey)], preset, sequence=1 << 22),
+        spend_p2pkh(
+            utxos, coins[:1], [alice], [TxOutput(90_000, bob.script_pubkey)], preset, sequence=1 << 22
+        ),
         "TX_UNSUPPORTED_RELATIVE_LOCK",
     )
     yield validate(
@@ -205,10 +190,10 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
 
     budget = preset.script.max_sigops_per_tx
     signers = [key(f"sigop{i}") for i in range(budget + 1)]
-    wide_cb = _coinbase(0, [TxOutput(1_000, k.script_pubkey) for k in signers])
+    wide_cb = coinbase_transaction(0, [TxOutput(1_000, k.script_pubkey) for k in signers])
     wide, _ = apply_transaction({}, wide_cb, 0, preset)
     wide_coins = [OutPoint(txid(wide_cb, preset), i) for i in range(budget + 1)]
-    over_budget = _spend(
+    over_budget = spend_p2pkh(
         wide, wide_coins, signers, [TxOutput((budget + 1) * 1_000, bob.script_pubkey)], preset
     )
     yield CaseSpec(
@@ -225,7 +210,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     )
 
     # UTXO transition and state roots.
-    child = _spend(
+    child = spend_p2pkh(
         {**utxos, **apply_transaction(utxos, good, 1, preset)[0]},
         [OutPoint(txid(good, preset), 0)],
         [bob],
@@ -257,7 +242,9 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     )
 
     # Snapshots.
-    many_cb = _coinbase(0, [TxOutput(1_000 + i, key(f"holder{i}").script_pubkey) for i in range(40)])
+    many_cb = coinbase_transaction(
+        0, [TxOutput(1_000 + i, key(f"holder{i}").script_pubkey) for i in range(40)]
+    )
     many, _ = apply_transaction({}, many_cb, 0, preset)
     yield CaseSpec(
         "make_snapshot",
@@ -316,17 +303,17 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
 
     # Mempool sequences.
     original = good
-    low_replacement = _spend(utxos, coins[:1], [alice], [TxOutput(89_950, carol.script_pubkey)], preset)
-    replacement = _spend(utxos, coins[:1], [alice], [TxOutput(80_000, carol.script_pubkey)], preset)
-    unconfirmed_child = _spend(
+    low_replacement = spend_p2pkh(utxos, coins[:1], [alice], [TxOutput(89_950, carol.script_pubkey)], preset)
+    replacement = spend_p2pkh(utxos, coins[:1], [alice], [TxOutput(80_000, carol.script_pubkey)], preset)
+    unconfirmed_child = spend_p2pkh(
         apply_transaction(utxos, replacement, 1, preset)[0],
         [OutPoint(txid(replacement, preset), 0)],
         [carol],
         [TxOutput(60_000, alice.script_pubkey)],
         preset,
     )
-    other = _spend(utxos, coins[1:2], [bob], [TxOutput(99_000, bob.script_pubkey)], preset)
-    stingy = _spend(utxos, coins[2:3], [carol], [TxOutput(99_990, carol.script_pubkey)], preset)
+    other = spend_p2pkh(utxos, coins[1:2], [bob], [TxOutput(99_000, bob.script_pubkey)], preset)
+    stingy = spend_p2pkh(utxos, coins[2:3], [carol], [TxOutput(99_990, carol.script_pubkey)], preset)
     yield CaseSpec(
         "mempool_sequence",
         "replacement_and_chain",

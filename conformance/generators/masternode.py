@@ -22,12 +22,12 @@ from conformance.seeded import seeded_bytes
 from conformance.wallet import Key, key, sign_transaction
 from spec.crypto import bls, ed25519, threshold
 from spec.ledger.transaction import (
-    NULL_OUTPOINT,
     SEQUENCE_FINAL,
     OutPoint,
     Transaction,
     TxInput,
     TxOutput,
+    coinbase_transaction,
     encode_transaction,
     txid,
 )
@@ -142,7 +142,7 @@ def funding(preset: Preset) -> Funding:
     }
     extra_start = len(outputs)
     outputs.extend(specials.values())
-    tx = Transaction(1, (TxInput(NULL_OUTPOINT, b"", SEQUENCE_FINAL),), tuple(outputs), 0)
+    tx = coinbase_transaction(0, outputs)
     tx_id = txid(tx, preset)
     extra = {name: OutPoint(tx_id, extra_start + i) for i, name in enumerate(specials)}
     return Funding(tx, tx_id, dict(created_entries(tx, 0, preset)), extra)

@@ -84,12 +84,10 @@ from spec.governance.proposals import (
 )
 from spec.ledger.state import utxo_state_root
 from spec.ledger.transaction import (
-    NULL_OUTPOINT,
-    SEQUENCE_FINAL,
     OutPoint,
     Transaction,
-    TxInput,
     TxOutput,
+    coinbase_transaction,
     txid,
 )
 from spec.ledger.utxo import UtxoEntry, created_entries, transaction_diff
@@ -344,4 +342,4 @@ def coinbase_for(
         TxOutput(value, miner_script if script is None else script)
         for value, script in required_coinbase_outputs(split, voters, masternode_payee, payments)
     ]
-    return Transaction(1, (TxInput(NULL_OUTPOINT, b"", SEQUENCE_FINAL),), tuple(outputs), height)
+    return coinbase_transaction(height, outputs)

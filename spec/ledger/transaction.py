@@ -22,6 +22,7 @@ ones. Values are integers in *atoms* (``preset.ledger.atoms_per_coin`` atoms per
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -148,6 +149,13 @@ def txid(tx: Transaction, preset: Preset) -> bytes:
 def wtxid(tx: Transaction, preset: Preset) -> bytes:
     """TXF-3: the witness transaction id (covers everything)."""
     return tagged_hash(HashDomain.WITNESS_TRANSACTION_ID, encode_transaction(tx, preset))
+
+
+def coinbase_transaction(height: int, outputs: Sequence[TxOutput]) -> Transaction:
+    """TXF-4: the coinbase of the block at ``height`` paying ``outputs``."""
+    return Transaction(
+        TRANSACTION_VERSION, (TxInput(NULL_OUTPOINT, b"", SEQUENCE_FINAL),), tuple(outputs), height
+    )
 
 
 def is_coinbase(tx: Transaction) -> bool:
