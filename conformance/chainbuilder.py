@@ -2,7 +2,8 @@
 
 Everything is derived from labels (conformance/seeded.py), timestamps advance by exactly
 ``target_block_seconds`` unless told otherwise, and nonces are searched from zero, so the same
-calls give the same blocks on every run. It is a producer of spec inputs, not part of the spec.
+calls give the same blocks on every run. It is a producer of spec inputs, not part of the spec;
+votes and the nonce search are the reference miner's (reference/miner.py), which calls only spec/.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from conformance.wallet import Key, key
-from spec.chain.block import Block, BlockHeader, TicketVote, block_hash, transactions_root, votes_root
-from spec.chain.pow import hash_meets_target, next_bits, target_from_bits
+from reference.miner import collect_votes, seal_header
+from spec.chain.block import Block, BlockHeader, TicketVote, transactions_root, votes_root
+from spec.chain.pow import next_bits
 from spec.chain.state import (
     BlockContext,
     ChainState,
@@ -22,8 +24,7 @@ from spec.chain.state import (
     initial_state,
     transition,
 )
-from spec.chain.tickets import VOTE_APPROVE, Ticket, select_voters, ticket_script, vote_message
-from spec.crypto import ed25519
+from spec.chain.tickets import Ticket, ticket_script
 from spec.ledger.transaction import OutPoint, Transaction
 from spec.ledger.utxo import UtxoEntry, transaction_diff
 from spec.presets import Preset
@@ -32,13 +33,11 @@ MAX_NONCE_TRIES = 1 << 24
 
 
 def mine(header: BlockHeader, preset: Preset) -> BlockHeader:
-    """The header with the smallest nonce whose hash meets its target."""
-    target = target_from_bits(header.bits, preset)
-    for nonce in range(MAX_NONCE_TRIES):
-        candidate = replace(header, nonce=nonce)
-        if hash_meets_target(block_hash(candidate, preset), target):
-            return candidate
-    raise RuntimeError("no nonce found; is the preset's target too hard for a test chain?")
+    """The header with the smallest nonce whose hash meets its target (the reference miner's search)."""
+    sealed = seal_header(header, preset, MAX_NONCE_TRIES)
+    if sealed is None:
+        raise RuntimeError("no nonce found; is the preset's target too hard for a test chain?")
+    return sealed
 
 
 def voting_ticket_script(owner: Key) -> bytes:
@@ -84,25 +83,8 @@ class ChainBuilder:
 
     def votes(self, height: int) -> tuple[tuple[TicketVote, ...], tuple[Ticket, ...]]:
         """Votes of every selected ticket whose voting key the builder holds."""
-        selected = select_voters(self.state.tickets, self.state.tip_hash, height, self.preset)
-        votes: list[TicketVote] = []
-        voters: list[Ticket] = []
-        for ticket in selected:
-            owner = self.voters.get(ticket.voting_key)
-            if owner is None:
-                continue
-            message = vote_message(self.state.tip_hash, ticket.outpoint)
-            votes.append(
-                TicketVote(
-                    ticket.outpoint.txid,
-                    ticket.outpoint.index,
-                    self.state.tip_hash,
-                    VOTE_APPROVE,
-                    ed25519.sign(owner.seed, message),
-                )
-            )
-            voters.append(ticket)
-        return tuple(votes), tuple(voters)
+        seeds = {public_key: owner.seed for public_key, owner in self.voters.items()}
+        return collect_votes(self.state, height, seeds, self.preset)
 
     def build(
         self,

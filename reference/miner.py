@@ -83,6 +83,23 @@ def _txids(mempool: Mempool, transactions: tuple[Transaction, ...]) -> list[byte
     return [by_tx[tx] for tx in transactions]
 
 
+def seal_header(
+    header: BlockHeader,
+    preset: Preset,
+    max_tries: int = 1 << 32,
+    progress: Callable[[int], None] | None = None,
+) -> BlockHeader | None:
+    """POW-2: the header with the first nonce whose hash meets its target, or ``None`` after ``max_tries``."""
+    target = target_from_bits(header.bits, preset)
+    for nonce in range(max_tries):
+        candidate = replace(header, nonce=nonce)
+        if hash_meets_target(block_hash(candidate, preset), target):
+            return candidate
+        if progress is not None and nonce % 4096 == 4095:
+            progress(4096)
+    return None
+
+
 def seal(
     block: Block,
     preset: Preset,
@@ -90,11 +107,5 @@ def seal(
     progress: Callable[[int], None] | None = None,
 ) -> Block | None:
     """POW-2: the block with the first nonce whose hash meets the target, or ``None`` after ``max_tries``."""
-    target = target_from_bits(block.header.bits, preset)
-    for nonce in range(max_tries):
-        header = replace(block.header, nonce=nonce)
-        if hash_meets_target(block_hash(header, preset), target):
-            return replace(block, header=header)
-        if progress is not None and nonce % 4096 == 4095:
-            progress(4096)
-    return None
+    header = seal_header(block.header, preset, max_tries, progress)
+    return None if header is None else replace(block, header=header)
