@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -93,6 +89,7 @@ from spec.script import (
     serialize_script,
     step,
 )
+from tests.symbolic_suite import crosshair, post_lines, reports
 
 P = MAINNET.script
 Part = Opcode | bytes | int
@@ -302,29 +299,11 @@ def test_cast_to_bool(element: str, truth: bool) -> None:
 def test_symbolic_contracts_hold_under_crosshair() -> None:
     """CrossHair finds no counterexample and analyses every post-condition (about a minute)."""
     path = Path(script_contracts.__file__)
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "crosshair",
-            "check",
-            "--analysis_kind=PEP316",
-            "--per_condition_timeout=4",
-            "--max_uninteresting_iterations=1000000",
-            "--report_all",
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(path.parents[2])},
-    )
+    run = crosshair([str(path)], 4)
     assert run.returncode == 0 and ": error:" not in run.stdout, run.stdout + run.stderr
-    lines = path.read_text(encoding="utf-8").splitlines()
-    posts = {n for n, text in enumerate(lines, start=1) if text.strip().startswith("post:")}
-    reported = {int(m) for m in re.findall(rf"{re.escape(str(path))}:(\d+): info:", run.stdout)}
-    assert posts <= reported, f"not analysed: {sorted(posts - reported)}"
+    reported = {line for line, kind, _ in reports(run.stdout) if kind == "info"}
+    missing = post_lines(path) - reported
+    assert not missing, f"not analysed: {sorted(missing)}"
 
 
 def test_symbolic_contracts_on_samples() -> None:
