@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from spec.crypto import bls
+from spec.encoding import BYTES32, BYTES96, U64, Codec, Struct, decode, encode
 from spec.errors import FinalityViolation
 from spec.hashing import HashDomain, tagged_hash_many
 
@@ -79,6 +80,22 @@ class FinalityCertificate:
     height: int
     block_hash: bytes
     signature: bytes
+
+
+FINALITY_CERTIFICATE_CODEC: Codec[FinalityCertificate] = Struct(
+    FinalityCertificate, [("height", U64), ("block_hash", BYTES32), ("signature", BYTES96)]
+)
+"""ENC of a finality certificate: ``u64 height || bytes32 block_hash || bytes96 signature`` (136 bytes)."""
+
+
+def encode_finality_certificate(certificate: FinalityCertificate) -> bytes:
+    """ENC: the canonical encoding of a finality certificate (how it travels and is stored)."""
+    return encode(FINALITY_CERTIFICATE_CODEC, certificate)
+
+
+def decode_finality_certificate(data: bytes) -> FinalityCertificate:
+    """ENC-1..4: decode one finality certificate (the signature's G2 validity is FORK-3's business)."""
+    return decode(FINALITY_CERTIFICATE_CODEC, data)
 
 
 def verify_finality_certificate(certificate: FinalityCertificate, quorum_public_key: bytes) -> bool:

@@ -26,6 +26,10 @@
   strictly increasing list and back.
 * **P2P-4** inventory items name a transaction by its **wtxid** (which covers its signatures, so a
   re-signed copy is a different item) and a block by its block hash.
+* **P2P-5** quorum traffic travels as its own messages with the masternode flow's encodings: the
+  DKG messages (DKG-3..7: ``DkgContribution``, ``DkgComplaint``, ``DkgJustification``, contribution
+  lists bounded by ``quorum.max_members``), signature shares (SIGN-2) and finality certificates
+  (FORK-3, FIN-4). They are flooded: a node forwards each one it accepted, once.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from functools import cache
 from typing import Any, TypeAlias
 
 from spec.chain.block import Block, BlockHeader, TicketVote, block_codecs, max_block_transactions
+from spec.chain.forkchoice import FINALITY_CERTIFICATE_CODEC, FinalityCertificate
 from spec.encoding import (
     BYTES32,
     U8,
@@ -69,6 +74,15 @@ from spec.errors import (
 )
 from spec.hashing import HashDomain, tagged_hash
 from spec.ledger.transaction import Transaction, codecs
+from spec.masternode.dkg import (
+    COMPLAINT_CODEC,
+    JUSTIFICATION_CODEC,
+    Complaint,
+    Contribution,
+    Justification,
+    contribution_codec,
+)
+from spec.masternode.signing import SIGNATURE_SHARE_CODEC, SignatureShare
 from spec.presets import Preset
 
 MAGIC_BYTES = 4
@@ -104,6 +118,11 @@ class Command(IntEnum):
     BLOCK_TXN = 0x32
     FIND_NODE = 0x40
     NODES = 0x41
+    DKG_CONTRIBUTION = 0x50
+    DKG_COMPLAINT = 0x51
+    DKG_JUSTIFICATION = 0x52
+    SIGNATURE_SHARE = 0x53
+    FINALITY_CERTIFICATE = 0x54
 
 
 class InvKind(IntEnum):
@@ -288,6 +307,11 @@ Message: TypeAlias = (
     | BlockTxn
     | FindNode
     | Nodes
+    | Contribution
+    | Complaint
+    | Justification
+    | SignatureShare
+    | FinalityCertificate
 )
 """Every P2P message."""
 
@@ -308,6 +332,11 @@ MESSAGE_TYPES: dict[Command, type[Any]] = {
     Command.BLOCK_TXN: BlockTxn,
     Command.FIND_NODE: FindNode,
     Command.NODES: Nodes,
+    Command.DKG_CONTRIBUTION: Contribution,
+    Command.DKG_COMPLAINT: Complaint,
+    Command.DKG_JUSTIFICATION: Justification,
+    Command.SIGNATURE_SHARE: SignatureShare,
+    Command.FINALITY_CERTIFICATE: FinalityCertificate,
 }
 """P2P-1: the message type of each command."""
 
@@ -482,6 +511,11 @@ def message_codecs(preset: Preset) -> dict[Command, Codec[Any]]:
         ),
         Command.FIND_NODE: Struct(FindNode, [("target", node_id)]),
         Command.NODES: Struct(Nodes, [("nodes", ListOf(node_address, network.max_addr_items))]),
+        Command.DKG_CONTRIBUTION: contribution_codec(preset.quorum.max_members),
+        Command.DKG_COMPLAINT: COMPLAINT_CODEC,
+        Command.DKG_JUSTIFICATION: JUSTIFICATION_CODEC,
+        Command.SIGNATURE_SHARE: SIGNATURE_SHARE_CODEC,
+        Command.FINALITY_CERTIFICATE: FINALITY_CERTIFICATE_CODEC,
     }
 
 
