@@ -151,13 +151,21 @@ def call_command(datadir: Path, method: str, params: tuple[str, ...]) -> None:
     "--dir", "directory", type=click.Path(path_type=Path), default=None, help="Keep the nodes here."
 )
 def devnet(count: int, blocks: int, directory: Path | None) -> None:
-    """Start COUNT local nodes that mine, sync and relay a payment; check they converge."""
+    """Start COUNT local nodes that mine, sync, finalize and relay payments; check they converge."""
     result = devnet_main(count, blocks, directory)
     for index, (height, tip, peers) in enumerate(zip(result.heights, result.tips, result.peers, strict=True)):
-        click.echo(f"node{index}: height {height}, tip {tip[:16]}, {peers} peers")
+        finalized = result.finalized_heights[index] if result.finalized_heights else None
+        masternodes = result.masternodes[index] if result.masternodes else 0
+        click.echo(
+            f"node{index}: height {height}, tip {tip[:16]}, {peers} peers, "
+            f"{masternodes} masternodes, finalized height {finalized}"
+        )
+    finality = "not expected (fewer nodes than a quorum)"
+    if result.finality_expected:
+        finality = "reached" if result.finality_reached else "MISSING"
     click.echo(
         f"devnet: {'converged' if result.converged else 'DID NOT CONVERGE'}; "
-        f"payment {'received' if result.payment_received else 'missing'}"
+        f"payment {'received' if result.payment_received else 'missing'}; finality {finality}"
     )
     if not result.converged:
         sys.exit(1)

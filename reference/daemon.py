@@ -40,6 +40,7 @@ async def run_node(
                 block = node.mine_block(int(time.time()))
                 hashes.append(node.store.state.tip_hash.hex())
                 await p2p.announce_block(block)
+                await p2p.tip_changed()
         return hashes
 
     async def announce(tx: Transaction) -> None:

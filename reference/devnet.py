@@ -1,28 +1,33 @@
-"""``rusty devnet N``: N reference nodes on loopback that mine, sync and relay transactions.
+"""``rusty devnet N``: N reference nodes on loopback that mine, sync, finalize and relay transactions.
 
 The orchestrator starts N ``rusty node`` processes (node 0 first; the others dial it and find
 each other through Kademlia ``FindNode``), then drives them over RPC:
 
 1. two nodes take turns mining devnet blocks (``generate``), so blocks cross the network as
    compact blocks and competing blocks are possible;
-2. once node 0 has a mature coinbase it pays node 1 (``sendtoaddress``); the transaction is
-   flooded to the other nodes and mined by whichever node mines next;
-3. mining stops and the orchestrator waits until every node reports the same tip and node 1's
-   balance shows the payment.
+2. once node 0 has a mature coinbase it pays every other node (``sendtoaddress``) enough for a
+   masternode collateral; the transactions are flooded and mined by whichever node mines next;
+3. once funded, every node registers a masternode with its own operator key
+   (``registermasternode``: a collateral payment to itself and the registration, MN-1/2);
+4. mining goes on past the next finality quorum base height (FIN-1) and the quorum's DKG (DKG-2),
+   run over P2P by the nodes themselves, until the quorum certifies blocks (FIN-2/3, FORK-3);
+5. mining stops and the orchestrator waits until every node reports the same tip, the same
+   finalized block, and node 1's balance shows node 0's payment.
 
-It prints a summary and stops every node with SIGTERM. Finality certificates are not part of the
-devnet yet: they need the masternode quorum flow wired into the chain.
+Finality needs at least ``masternodes.min_quorum_members`` (3 on devnet) nodes; with fewer the
+devnet mines, syncs and relays only. It prints a summary and stops every node with SIGTERM.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +36,8 @@ from tqdm import tqdm
 from reference.daemon import p2p_port_of, rpc_port_of
 from reference.node import Node
 from reference.rpc import RpcError, call
+from spec.masternode.finality import dkg_length
+from spec.presets import get_preset
 
 START_TIMEOUT = 60.0
 CONVERGE_TIMEOUT = 120.0
@@ -44,10 +51,24 @@ class DevnetResult:
     tips: list[str]
     payment_received: bool
     peers: list[int]
+    masternodes: list[int] = field(default_factory=list)
+    finalized_heights: list[int | None] = field(default_factory=list)
+    finalized: list[str | None] = field(default_factory=list)
+    finality_expected: bool = False
+
+    @property
+    def finality_reached(self) -> bool:
+        """Every node finalized the same block (FORK-3), at a height above zero."""
+        return (
+            len(set(self.finalized)) == 1
+            and self.finalized[0] is not None
+            and all(h is not None and h > 0 for h in self.finalized_heights)
+        )
 
     @property
     def converged(self) -> bool:
-        return len(set(self.tips)) == 1 and self.payment_received
+        synced = len(set(self.tips)) == 1 and self.payment_received
+        return synced and (self.finality_reached or not self.finality_expected)
 
 
 async def _wait_file(path: Path, process: subprocess.Popen[bytes]) -> None:
@@ -78,33 +99,60 @@ async def run_devnet(count: int, blocks: int, root: Path, show_progress: bool = 
             processes.append(process)
             await _wait_file(datadir / "rpc.port", process)
             await _wait_file(datadir / "p2p.port", process)
+        preset = get_preset("devnet")
+        finality_expected = count >= preset.masternodes.min_quorum_members
         miners = [datadirs[0], datadirs[-1]]
-        payee = await _rpc(datadirs[1], "getnewaddress")
+        funding = preset.masternodes.collateral + preset.ledger.atoms_per_coin
         paid = False
-        with tqdm(total=blocks, desc="devnet", unit="block", disable=not show_progress or None) as bar:
+        registered: set[int] = set()
+        # The first finality base height after the registrations, its DKG, and a few certified blocks.
+        interval = preset.masternodes.finality_quorum_interval
+        target = blocks
+        with tqdm(total=target, desc="devnet", unit="block", disable=not show_progress or None) as bar:
             mined = 0
-            while mined < blocks or not paid:
+            while mined < target or not paid or (finality_expected and len(registered) < count):
                 await _rpc(miners[mined % len(miners)], "generate", 1)
                 mined += 1
                 bar.update(1)
                 await asyncio.sleep(0.1)
                 if not paid and mined >= 8:
                     try:
-                        await _rpc(datadirs[0], "sendtoaddress", payee, 1_000_000, 10_000)
+                        for datadir in datadirs[1:]:
+                            address = await _rpc(datadir, "getnewaddress")
+                            await _rpc(datadirs[0], "sendtoaddress", address, funding, 10_000)
                         paid = True
                     except RpcError:
                         pass  # no mature coin yet on node 0: mine more
-            await _rpc(miners[0], "generate", 1)  # mine the payment for sure
+                if finality_expected and paid:
+                    for index, datadir in enumerate(datadirs):
+                        if index in registered:
+                            continue
+                        with contextlib.suppress(RpcError):  # not funded yet: mine more
+                            await _rpc(datadir, "registermasternode", p2p_port_of(datadir), 10_000)
+                            registered.add(index)
+                    if len(registered) == count and target == blocks:
+                        base = (mined + 2) // interval * interval + interval
+                        target = max(blocks, base + dkg_length(preset) + 3)
+                        bar.total = target
+                        bar.refresh()
+            await _rpc(miners[0], "generate", 1)  # mine the last transactions for sure
         deadline = time.monotonic() + CONVERGE_TIMEOUT
         while True:
             statuses = [await _rpc(d, "getstatus") for d in datadirs]
-            tips = [s["tip"] for s in statuses]
-            received = statuses[1]["balance"] >= 1_000_000
-            if (len(set(tips)) == 1 and received) or time.monotonic() > deadline:
-                break
+            finality = [await _rpc(d, "getfinality") for d in datadirs]
+            result = DevnetResult(
+                heights=[s["height"] for s in statuses],
+                tips=[s["tip"] for s in statuses],
+                payment_received=statuses[1]["balance"] >= funding,
+                peers=[len((await _rpc(d, "getpeerinfo"))["peers"]) for d in datadirs],
+                masternodes=[s["masternodes"] for s in statuses],
+                finalized_heights=[f["finalized_height"] for f in finality],
+                finalized=[f["finalized"] for f in finality],
+                finality_expected=finality_expected,
+            )
+            if result.converged or time.monotonic() > deadline:
+                return result
             await asyncio.sleep(0.2)
-        peers = [len((await _rpc(d, "getpeerinfo"))["peers"]) for d in datadirs]
-        return DevnetResult([s["height"] for s in statuses], tips, received, peers)
     finally:
         for process in processes:
             if process.poll() is None:

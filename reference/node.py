@@ -7,6 +7,10 @@ Layout of a data directory:
   accepted by the spec's mempool rules and not yet mined;
 * ``wallet.seed`` -- the 32-byte Ed25519 seed of the node's single wallet key (created at ``init``
   from the operating system's randomness; the node, unlike the spec, may use randomness);
+* ``operator.seed`` -- the 32-byte seed of the node's masternode operator BLS key (created at
+  ``init``, or when an older data directory is first opened); the key is used once the node
+  registers a masternode (:meth:`Node.register_masternode`, MN-1) and its quorums run
+  (reference/quorum.py);
 * ``preset`` -- the preset name.
 """
 
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reference.miner import block_template, seal
+from reference.quorum import QuorumService
 from reference.storage import ChainStore
 from spec.chain.block import Block
 from spec.chain.state import (
@@ -27,7 +32,7 @@ from spec.chain.state import (
     ticket_price_at,
     ticket_purchases,
 )
-from spec.crypto import ed25519
+from spec.crypto import bls, ed25519
 from spec.errors import SpecError
 from spec.ledger.mempool import EMPTY_MEMPOOL, Mempool, admit
 from spec.ledger.transaction import (
@@ -39,10 +44,15 @@ from spec.ledger.transaction import (
     decode_transaction,
     encode_transaction,
     signature_hash,
+    txid,
 )
 from spec.ledger.validation import LedgerContext
+from spec.masternode.registry import Registration, SignedRegistration, message_script, registration_hash
 from spec.presets import Preset, get_preset
 from spec.script import p2pkh_script, p2pkh_script_sig, script_hash
+
+LOOPBACK_ADDRESS = bytes(10) + b"\xff\xff" + bytes([127, 0, 0, 1])
+"""MN-1: ``::ffff:127.0.0.1``, the address a devnet masternode registers."""
 
 PENDING_SCHEMA = "CREATE TABLE IF NOT EXISTS pending (position INTEGER PRIMARY KEY, data BLOB NOT NULL)"
 
@@ -76,6 +86,17 @@ class Node:
         self.store = ChainStore(datadir / "node.sqlite", self.preset)
         self.store.db.execute(PENDING_SCHEMA)
         self.wallet = Wallet((datadir / "wallet.seed").read_bytes())
+        operator_seed = datadir / "operator.seed"
+        if not operator_seed.exists():
+            operator_seed.write_bytes(os.urandom(32))
+        self.quorum = QuorumService(
+            self.store.db,
+            self.preset,
+            operator_seed.read_bytes(),
+            self.store.best_hash_at,
+            self.store.block_index,
+        )
+        self.store.on_connect.append(self.quorum.on_connect)
 
     @staticmethod
     def init(datadir: Path, preset_name: str) -> Node:
@@ -135,26 +156,33 @@ class Node:
             e.output.value for e in self.store.state.utxos.values() if e.output.script_pubkey == script
         )
 
-    def send(self, key_hash: bytes, amount: int, fee: int) -> Transaction:
-        """Build, sign and queue a payment of ``amount`` atoms to P2PKH ``key_hash`` (spec-validated)."""
+    def send(self, key_hash: bytes, amount: int, fee: int, reserve: int = 0) -> Transaction:
+        """Build, sign and queue a payment of ``amount`` atoms to P2PKH ``key_hash`` (spec-validated).
+
+        ``reserve``: at least this much change must remain (output 1).
+        """
         state = self.store.state
         script = self.wallet.script_pubkey
         height = state.height + 1
         maturity = self.preset.ledger.coinbase_maturity
+        in_use = {i.previous_output for tx in self.pending() for i in tx.inputs}
         coins = sorted(
             (o, e)
             for o, e in state.utxos.items()
-            if e.output.script_pubkey == script and (not e.is_coinbase or height - e.height >= maturity)
+            if e.output.script_pubkey == script
+            and (not e.is_coinbase or height - e.height >= maturity)
+            and o not in in_use
         )
         chosen: list[tuple[OutPoint, TxOutput]] = []
         total = 0
         for outpoint, entry in coins:
-            if total >= amount + fee or len(chosen) >= self.preset.script.max_sigops_per_tx:
+            if total >= amount + fee + reserve or len(chosen) >= self.preset.script.max_sigops_per_tx:
                 break
             chosen.append((outpoint, entry.output))
             total += entry.output.value
-        if total < amount + fee:
-            raise ValueError(f"the wallet has {total} spendable atoms in reach, needs {amount + fee}")
+        if total < amount + fee + reserve:
+            needed = amount + fee + reserve
+            raise ValueError(f"the wallet has {total} spendable atoms in reach, needs {needed}")
         outputs = [TxOutput(amount, p2pkh_script(key_hash))]
         if total - amount - fee > 0:
             outputs.append(TxOutput(total - amount - fee, script))
@@ -175,6 +203,44 @@ class Node:
         tx = Transaction(1, inputs, tuple(outputs), 0)
         self.queue(tx)
         return tx
+
+    def register_masternode(self, port: int, fee: int) -> tuple[Transaction, Transaction]:
+        """MN-1/2: fund a collateral output to the wallet and register it, as two queued transactions.
+
+        The first pays ``masternodes.collateral`` atoms to the wallet's own P2PKH script (output 0) with
+        change (output 1); the second spends that change into the registration message (operator key
+        and proof of possession from ``operator.seed``, owner and payout = the wallet key, address
+        ``::ffff:127.0.0.1`` and ``port``) and change again. Both may be mined in one block: MN-2 reads
+        the UTXO set as updated by the transactions before the registration.
+        """
+        collateral_value = self.preset.masternodes.collateral
+        funding = self.send(self.wallet.key_hash, collateral_value, fee, reserve=fee + 1)
+        funding_id = txid(funding, self.preset)
+        change = funding.outputs[1]
+        registration = Registration(
+            collateral=OutPoint(funding_id, 0),
+            operator_public_key=self.quorum.public_key,
+            proof_of_possession=bls.pop_prove(self.quorum.secret_key),
+            owner_public_key=self.wallet.public_key,
+            payout_script=self.wallet.script_pubkey,
+            address=LOOPBACK_ADDRESS,
+            port=port,
+        )
+        signed = SignedRegistration(
+            registration, ed25519.sign(self.wallet.seed, registration_hash(registration, self.preset))
+        )
+        outputs = (
+            TxOutput(0, message_script(signed, self.preset)),
+            TxOutput(change.value - fee, self.wallet.script_pubkey),
+        )
+        unsigned = Transaction(1, (TxInput(OutPoint(funding_id, 1), b"", SEQUENCE_FINAL),), outputs, 0)
+        script_sig = p2pkh_script_sig(
+            ed25519.sign(self.wallet.seed, signature_hash(unsigned, 0, change, self.preset)),
+            self.wallet.public_key,
+        )
+        tx = Transaction(1, (TxInput(OutPoint(funding_id, 1), script_sig, SEQUENCE_FINAL),), outputs, 0)
+        self.queue(tx)
+        return funding, tx
 
     def queue(self, tx: Transaction) -> None:
         """MEMPOOL-1..3 on the tip; store ``tx`` as pending if the spec admits it (else its SpecError)."""

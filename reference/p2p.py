@@ -16,9 +16,13 @@ What a connection does, in order (P2P-HS, P2P-SYNC, P2P-CMPCT, P2P-SCORE):
 3. relay: a new best block goes to every peer as a ``CompactBlock`` (coinbase prefilled); the
    receiver rebuilds it from its pending transactions and asks for the rest with ``GetBlockTxn``;
    transactions are flooded as ``Tx`` once each;
-4. discovery: ``FindNode(own id)`` after the handshake; ``Nodes`` answers are inserted in the Kademlia
+4. quorums (P2P-5, reference/quorum.py): DKG messages, signature shares and finality certificates
+   are handed to the quorum side and flooded once accepted; every new best block lets it act
+   (advance DKG phases, sign as FIN-3 allows); blocks are accepted under the newest finalized
+   block (FORK-2);
+5. discovery: ``FindNode(own id)`` after the handshake; ``Nodes`` answers are inserted in the Kademlia
    table and dialled while below ``max_outbound``;
-5. misbehaviour: every frame that fails to decode, every invalid block, compact block or transaction
+6. misbehaviour: every frame that fails to decode, every invalid block, compact block or transaction
    (consensus codes, not mempool policy) adds the spec's score to the peer; at the ban threshold,
    or for a stream-fatal violation (wrong magic, oversized length), the connection is closed and
    the peer's host:port is refused from then on. The node itself keeps running.
@@ -36,9 +40,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reference.node import Node
+from reference.quorum import QuorumMessage
 from spec.chain.block import Block, block_hash
+from spec.chain.forkchoice import FinalityCertificate
 from spec.errors import DecodeError, MempoolRejection, NoCommonBlock, SpecError
 from spec.ledger.transaction import Transaction, txid, wtxid
+from spec.masternode.dkg import Complaint, Contribution, Justification
+from spec.masternode.signing import SignatureShare
 from spec.p2p.compact import (
     PartialBlock,
     check_compact_block,
@@ -294,6 +302,10 @@ class P2PService:
         elif isinstance(message, Nodes):
             for contact in message.nodes:
                 self._learn(contact)
+        elif isinstance(
+            message, (Contribution, Complaint, Justification, SignatureShare, FinalityCertificate)
+        ):
+            await self.broadcast_quorum(self.node.quorum.receive(message), exclude=peer)
 
     async def _after_handshake(self, peer: Peer) -> None:
         version = peer.version
@@ -344,7 +356,7 @@ class P2PService:
             await self.send(peer, NotFound(tuple(missing)))
 
     async def _on_block(self, peer: Peer, block: Block) -> None:
-        accepted = self.node.store.accept_block(block, int(time.time()))
+        accepted = self.node.store.accept_block(block, int(time.time()), self.node.quorum.finalized)
         if accepted.outcome == "invalid":
             await self._punish(peer, Violation.INVALID_BLOCK)
         elif accepted.outcome == "orphan":
@@ -354,6 +366,7 @@ class P2PService:
             if self.on_block is not None:
                 self.on_block(block)
             await self.announce_block(block, exclude=peer)
+            await self.tip_changed()
 
     async def _on_transaction(self, peer: Peer, tx: Transaction) -> None:
         key = wtxid(tx, self.preset)
@@ -400,6 +413,30 @@ class P2PService:
         for peer in list(self.peers):
             if peer.ready and peer is not exclude:
                 await self.send(peer, TxMessage(tx))
+
+    async def tip_changed(self) -> None:
+        """The best chain moved: let the quorum side act (DKG phases, FIN-3 signing) and send what it says."""
+        state = self.node.store.state
+        await self.broadcast_quorum(self.node.quorum.on_tip(state.height, state.tip_hash))
+
+    async def broadcast_quorum(self, messages: list[QuorumMessage], exclude: Peer | None = None) -> None:
+        """P2P-5: flood quorum messages the node accepted (each is returned once by the quorum side).
+
+        A new finality certificate may finalize a block off the best chain: the store then leaves
+        the chain that lost it (FORK-2) and the quorum side hears of the new tip.
+        """
+        moved = False
+        for message in messages:
+            for peer in list(self.peers):
+                if peer.ready and peer is not exclude:
+                    await self.send(peer, message)
+            if isinstance(message, FinalityCertificate):
+                before = self.node.store.state.tip_hash
+                self.node.store.follow_finalized(message.block_hash, int(time.time()))
+                moved = moved or self.node.store.state.tip_hash != before
+        if moved:
+            self.node.prune_pending()
+            await self.tip_changed()
 
     def status(self) -> dict[str, object]:
         """Peers and bans, for RPC."""

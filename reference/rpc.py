@@ -18,6 +18,8 @@ Methods (``params`` is a JSON array):
 | ``sendrawtransaction`` | ``hex`` | queues a transaction after the spec's mempool checks, returns its txid |
 | ``generate`` | ``count`` | devnet only: mines ``count`` blocks, returns their hashes |
 | ``getpeerinfo`` | | node id, P2P port, connected and banned peers |
+| ``registermasternode`` | ``port``, ``fee`` | queues the collateral and registration txs (MN-1/2) |
+| ``getfinality`` | | finalized block and height, last signed height, DKG sessions |
 
 A protocol rejection is JSON-RPC error ``-25`` with ``data.code`` = the stable spec error code.
 """
@@ -99,6 +101,8 @@ class RpcServer:
             "sendrawtransaction": self.sendrawtransaction,
             "generate": self.generate,
             "getpeerinfo": self.getpeerinfo,
+            "registermasternode": self.registermasternode,
+            "getfinality": self.getfinality,
         }
 
     def authorized(self, header: str | None) -> bool:
@@ -135,6 +139,8 @@ class RpcServer:
             "treasury": state.treasury,
             "balance": self.node.balance(),
             "pending": len(self.node.pending()),
+            "masternodes": len(state.masternodes.active()),
+            "finalized_height": self.node.quorum.finalized_height(),
         }
 
     async def getbalance(self, params: list[Any]) -> int:
@@ -168,6 +174,23 @@ class RpcServer:
         if self.announce is not None:
             await self.announce(tx)
         return txid(tx, self.node.preset).hex()
+
+    async def registermasternode(self, params: list[Any]) -> list[str]:
+        port = _int_param(params, 0)
+        fee = _int_param(params, 1) if len(params) > 1 else 10_000
+        if not 0 < port < 65536:
+            raise RpcError(INVALID_PARAMS, "port must be in 1..65535")
+        try:
+            transactions = self.node.register_masternode(port, fee)
+        except ValueError as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+        for tx in transactions:
+            if self.announce is not None:
+                await self.announce(tx)
+        return [txid(tx, self.node.preset).hex() for tx in transactions]
+
+    async def getfinality(self, params: list[Any]) -> dict[str, Any]:
+        return self.node.quorum.status()
 
     async def getpeerinfo(self, params: list[Any]) -> dict[str, Any]:
         return self.peers() if self.peers is not None else {"peers": []}

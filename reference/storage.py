@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from reference.statecodec import decode_governance, decode_masternodes, encode_governance, encode_masternodes
 from spec.chain.block import Block, block_hash, decode_block, encode_block
-from spec.chain.forkchoice import BlockIndexEntry, check_reorganisation, choose_tip
+from spec.chain.forkchoice import BlockIndexEntry, check_reorganisation, choose_tip, is_ancestor
 from spec.chain.pow import check_proof_of_work, decode_compact, work_of_target
 from spec.chain.state import GENESIS_PARENT, BlockContext, ChainState, apply_block, initial_state
 from spec.chain.tickets import Ticket
@@ -85,6 +85,8 @@ class ChainStore:
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
         self._state = self._load_state()
+        self.on_connect: list[Callable[[Block, ChainState], None]] = []
+        """Called after every block connected (mined, relayed or in a reorganisation) with the new state."""
 
     @property
     def state(self) -> ChainState:
@@ -144,6 +146,11 @@ class ChainStore:
     def best_hashes(self) -> list[bytes]:
         """Hashes of the best chain by height."""
         return [bytes(h) for (h,) in self.db.execute("SELECT hash FROM best_chain ORDER BY height")]
+
+    def best_hash_at(self, height: int) -> bytes | None:
+        """The hash of the best chain's block at ``height`` (``None`` above the tip or below genesis)."""
+        row = self.db.execute("SELECT hash FROM best_chain WHERE height = ?", (height,)).fetchone()
+        return None if row is None or height > self._state.height else bytes(row[0])
 
     def block(self, hash_: bytes) -> Block | None:
         """A stored block by hash."""
@@ -257,6 +264,8 @@ class ChainStore:
             self.db.execute("ROLLBACK")
             raise
         self._state = after
+        for hook in self.on_connect:
+            hook(block, after)
         return after
 
     def disconnect_tip(self) -> ChainState:
@@ -356,12 +365,17 @@ class ChainStore:
             best = choose_tip(index, [h for h in index if not self._has_child(h, index)], finalized)
             if best is None or best == self._state.tip_hash:
                 return Accepted("side_branch")
-            if index[best].cumulative_work <= self._state.cumulative_work:
+            tip_keeps_finality = finalized is None or is_ancestor(index, finalized, self._state.tip_hash)
+            if tip_keeps_finality and index[best].cumulative_work <= self._state.cumulative_work:
                 return Accepted("side_branch")
             check_reorganisation(index, best, finalized)
             outcome = self._reorganise(best, index, now)
             if outcome is not None:
                 return outcome
+
+    def follow_finalized(self, finalized: bytes, now: int) -> Accepted:
+        """FORK-2 after finality moved: leave a chain that lost the finalized block, whatever its work."""
+        return self._follow_best(now, finalized)
 
     def _has_child(self, hash_: bytes, index: Mapping[bytes, BlockIndexEntry]) -> bool:
         row = self.db.execute(

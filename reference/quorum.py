@@ -1,0 +1,429 @@
+"""The node's masternode side: finality quorums' DKG, finality signing and certificates (FIN-1..4).
+
+Every rule is the spec's: which quorum runs which DKG (FIN-1,
+:func:`spec.masternode.finality.finality_dkg_session`), the DKG state machine (DKG-*), which
+quorum certifies a height (FIN-2), when a member signs (FIN-3), signing sessions (SIGN-*) and which
+certificate finalizes which block (FORK-2/3, :func:`spec.chain.forkchoice.newest_finalized`). This
+module only decides *when* to call them and what to send, and it keeps the node's own secrets:
+
+* the operator BLS key (``operator.seed`` in the data directory, created at ``init``);
+* per DKG session, the polynomial it dealt (random, drawn from the operating system) and, after
+  the session, its secret key share;
+* the height it last signed (in SQLite, so FIN-3 survives a restart).
+
+Timing (DKG-2): a session's phase follows the node's best height. When the best chain reaches a
+finality base height ``b`` the node opens the session (FIN-1) and, if it is a member, deals its
+contribution at once; on entering COMPLAINT it complains against every dealer whose share fails
+(DKG-6); on entering JUSTIFICATION it answers complaints against itself (DKG-7); on entering
+FINALIZATION it computes the result (DKG-8) and its secret share (DKG-9). A message for a later
+phase than the node's (a peer slightly ahead) is held until the node gets there; one for an
+earlier phase is dropped, as DKG-2 says. Nodes whose best heights differ across a phase boundary
+when a message arrives may therefore disagree on a session's result; the quorum then certifies
+nothing for its heights on the nodes that disagree (safety holds, FIN-3), and the next quorum
+starts afresh.
+
+What is not done: DKG shares travel in the clear (the spec abstracts share encryption, see
+docs/masternodes.md); a node that joins after a session ended never learns its group key (the
+DKG result is not committed on chain), so it cannot check certificates of that quorum's heights;
+in-flight sessions are not persisted, only the last signed height and the certificates are.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from spec.chain.block import Block
+from spec.chain.forkchoice import (
+    BlockIndexEntry,
+    FinalityCertificate,
+    decode_finality_certificate,
+    encode_finality_certificate,
+    finality_message,
+    newest_finalized,
+)
+from spec.chain.state import ChainState
+from spec.crypto import bls
+from spec.crypto.threshold import Share, coefficients_from_seed
+from spec.errors import SpecError
+from spec.masternode import dkg
+from spec.masternode.dkg import (
+    Complaint,
+    Contribution,
+    DkgMessage,
+    DkgPhase,
+    DkgResult,
+    DkgSession,
+    Justification,
+    phase_at_height,
+)
+from spec.masternode.finality import (
+    dkg_length,
+    finality_dkg_session,
+    finality_quorum_height,
+    is_finality_quorum_base,
+    may_sign_finality,
+    member_index,
+)
+from spec.masternode.signing import (
+    SignatureShare,
+    SigningSession,
+    add_signature_share,
+    finality_session,
+    sign_block_finality,
+    sign_finality_share,
+)
+from spec.presets import Preset
+
+H = TypeVar("H")
+
+QuorumMessage = Contribution | Complaint | Justification | SignatureShare | FinalityCertificate
+"""What this module sends and receives (P2P-5)."""
+
+MAX_HELD_MESSAGES = 1_000
+"""Messages held for a session or block the node does not know yet, at most (oldest dropped first)."""
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS finality (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS certificates (height INTEGER PRIMARY KEY, data BLOB NOT NULL);
+"""
+
+
+def operator_secret(seed: bytes) -> bytes:
+    """The operator's BLS secret key from its 32-byte seed (BLS KeyGen)."""
+    return bls.key_gen(seed, b"rusty-coin operator")
+
+
+@dataclass
+class MemberSecrets:
+    """What only this member knows about one session."""
+
+    index: int
+    coefficients: tuple[int, ...]
+    secret_share: Share | None = None
+
+
+@dataclass
+class SessionRecord:
+    """One finality quorum's DKG, as this node follows it."""
+
+    base_height: int
+    base_hash: bytes
+    state: DkgSession
+    member: MemberSecrets | None
+    result: DkgResult | None = None
+    failed: str | None = None
+    held: list[DkgMessage] = field(default_factory=list)
+
+
+def _message_phase(message: DkgMessage) -> DkgPhase:
+    if isinstance(message, Contribution):
+        return DkgPhase.CONTRIBUTION
+    if isinstance(message, Complaint):
+        return DkgPhase.COMPLAINT
+    return DkgPhase.JUSTIFICATION
+
+
+class QuorumService:
+    """Finality for one node: follows the best chain, speaks for its masternode, collects certificates.
+
+    ``best_hash_at(height)`` returns the hash of the best chain's block at a height (``None`` above
+    the tip); ``block_index()`` the fork-choice index. Methods return the messages to broadcast.
+    """
+
+    def __init__(
+        self,
+        db: sqlite3.Connection,
+        preset: Preset,
+        operator_seed: bytes,
+        best_hash_at: Callable[[int], bytes | None],
+        block_index: Callable[[], Mapping[bytes, BlockIndexEntry]],
+    ) -> None:
+        self.db = db
+        self.db.executescript(SCHEMA)
+        self.preset = preset
+        self.secret_key = operator_secret(operator_seed)
+        self.public_key = bls.sk_to_pk(self.secret_key)
+        self.best_hash_at = best_hash_at
+        self.block_index = block_index
+        self.sessions: dict[bytes, SessionRecord] = {}  # by DKG session id
+        self.held: list[DkgMessage] = []  # for sessions not opened yet
+        self.signing: dict[tuple[bytes, bytes], SigningSession] = {}  # (quorum id, message)
+        self.held_shares: list[SignatureShare] = []
+        self.pending_certificates: list[FinalityCertificate] = []
+        self.height = -1
+
+    # ------------------------------------------------------------------------- persistence
+
+    def _get(self, key: str) -> bytes | None:
+        row = self.db.execute("SELECT value FROM finality WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def _put(self, key: str, value: bytes) -> None:
+        self.db.execute("INSERT OR REPLACE INTO finality (key, value) VALUES (?, ?)", (key, value))
+
+    @property
+    def finalized(self) -> bytes | None:
+        """The newest finalized block hash (FORK-2), or ``None``."""
+        return self._get("finalized")
+
+    @property
+    def last_signed_height(self) -> int | None:
+        """FIN-3: the height this member last signed (persisted before the share leaves the node)."""
+        value = self._get("last_signed_height")
+        return None if value is None else int(value.decode())
+
+    def certificates(self) -> list[FinalityCertificate]:
+        """The certificates that finalized blocks on this node, oldest first."""
+        rows = self.db.execute("SELECT data FROM certificates ORDER BY height")
+        return [decode_finality_certificate(bytes(data)) for (data,) in rows]
+
+    def finalized_height(self) -> int | None:
+        """The height of the newest finalized block, or ``None``."""
+        row = self.db.execute("SELECT MAX(height) FROM certificates").fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    # ------------------------------------------------------------------------- chain events
+
+    def on_connect(self, block: Block, state: ChainState) -> None:
+        """FIN-1: open the finality DKG of a base block when the best chain connects it."""
+        height = block.header.height
+        if not is_finality_quorum_base(height, self.preset):
+            return
+        try:
+            session = finality_dkg_session(state.masternodes, state.tip_hash, height, self.preset)
+        except SpecError:
+            return  # too few masternodes: no quorum at this base (FIN-1)
+        if session.session_id in self.sessions:
+            return
+        index = member_index(session, self.public_key)
+        member = None
+        if index is not None:
+            coefficients = coefficients_from_seed(os.urandom(32), session.threshold)
+            member = MemberSecrets(index, coefficients)
+        self.sessions[session.session_id] = SessionRecord(height, state.tip_hash, session, member)
+
+    def on_tip(self, height: int, tip_hash: bytes) -> list[QuorumMessage]:
+        """The best chain moved to ``(height, tip_hash)``: advance sessions, sign, retry held messages."""
+        self.height = height
+        out: list[QuorumMessage] = []
+        for record in list(self.sessions.values()):
+            if self.best_hash_at(record.base_height) != record.base_hash:
+                continue  # its base block left the best chain: the session is abandoned
+            out.extend(self._advance(record, height))
+        held, self.held = self.held, []
+        for message in held:
+            out.extend(self.receive(message))
+        out.extend(self._sign_tip(height, tip_hash))
+        held_shares, self.held_shares = self.held_shares, []
+        for share in held_shares:
+            out.extend(self.receive(share))
+        pending, self.pending_certificates = self.pending_certificates, []
+        for certificate in pending:
+            out.extend(self.receive(certificate))
+        return out
+
+    def _advance(self, record: SessionRecord, height: int) -> list[QuorumMessage]:
+        """DKG-2: walk the session's phases up to ``height``, doing this member's part in each."""
+        out: list[QuorumMessage] = []
+        target = phase_at_height(record.base_height, height, self.preset.dkg)
+        if target is None and height >= record.base_height:
+            target = DkgPhase.FINALIZATION  # past the session: finish it
+        if target is None or record.result is not None or record.failed is not None:
+            return out
+        if record.state.phase is DkgPhase.CONTRIBUTION and record.member is not None:
+            out.extend(self._deal(record))
+        while record.state.phase < target:
+            record.state = dkg.advance_phase(record.state)
+            out.extend(self._enter(record))
+            held, record.held = record.held, []
+            for message in held:
+                out.extend(self.receive(message))
+        return out
+
+    def _deal(self, record: SessionRecord) -> list[QuorumMessage]:
+        member = record.member
+        if member is None or member.index in record.state.contributions:
+            return []
+        message = dkg.make_contribution(record.state, member.index, member.coefficients, self.secret_key)
+        record.state = dkg.receive_contribution(record.state, message)
+        return [message]
+
+    def _enter(self, record: SessionRecord) -> list[QuorumMessage]:
+        """DKG-6/7/8/9: what this node does on entering the session's current phase."""
+        state, member = record.state, record.member
+        out: list[QuorumMessage] = []
+        if state.phase is DkgPhase.COMPLAINT and member is not None:
+            accused = set(dkg.find_bad_shares(state, [member.index]).get(member.index, ()))
+            accused |= {d for d in range(1, len(state.members) + 1) if d not in state.contributions}
+            for dealer in sorted(accused - {member.index}):
+                complaint = dkg.make_complaint(state, member.index, dealer, self.secret_key)
+                record.state = dkg.receive_complaint(record.state, complaint)
+                out.append(complaint)
+        elif state.phase is DkgPhase.JUSTIFICATION and member is not None:
+            for dealer, complainer in sorted(state.complaints):
+                if dealer == member.index:
+                    answer = dkg.make_justification(
+                        state, member.index, complainer, member.coefficients, self.secret_key
+                    )
+                    record.state = dkg.receive_justification(record.state, answer)
+                    out.append(answer)
+        elif state.phase is DkgPhase.FINALIZATION:
+            try:
+                record.result = dkg.finalize(state)
+                if member is not None:
+                    member.secret_share = dkg.member_secret_share(state, record.result, member.index)
+            except SpecError as exc:
+                record.failed = exc.code
+        return out
+
+    # ------------------------------------------------------------------------- finality signing
+
+    def _record_in_charge(self, height: int) -> SessionRecord | None:
+        """FIN-2: the finished session of the quorum certifying ``height`` on the best chain."""
+        base = finality_quorum_height(height, self.preset)
+        if base is None:
+            return None
+        base_hash = self.best_hash_at(base)
+        for record in self.sessions.values():
+            if record.base_height == base and record.base_hash == base_hash and record.result is not None:
+                return record
+        return None
+
+    def quorum_public_key(self, height: int) -> bytes | None:
+        """FIN-2: the group key certificates for ``height`` must verify under, if this node knows it."""
+        record = self._record_in_charge(height)
+        return None if record is None or record.result is None else record.result.group_public_key
+
+    def _sign_tip(self, height: int, tip_hash: bytes) -> list[QuorumMessage]:
+        """FIN-3: sign the best block at ``height`` if this node is a member of the quorum in charge."""
+        record = self._record_in_charge(height)
+        if record is None or record.member is None or record.member.secret_share is None:
+            return []
+        if not may_sign_finality(self.last_signed_height, height):
+            return []
+        self._put("last_signed_height", str(height).encode())  # before the share can leave (FIN-3)
+        share = sign_finality_share(record.state.session_id, record.member.secret_share, height, tip_hash)
+        return [share, *self.receive(share)]
+
+    def _session_for_share(self, share: SignatureShare) -> tuple[SessionRecord, int, bytes] | None:
+        """The quorum, height and block a share's message is the finality message of (best chain only)."""
+        for record in self.sessions.values():
+            if record.state.session_id != share.quorum_id or record.result is None:
+                continue
+            first = record.base_height + dkg_length(self.preset)
+            for height in range(first, first + self.preset.masternodes.finality_quorum_interval):
+                hash_ = self.best_hash_at(height)
+                if hash_ is not None and finality_message(height, hash_) == share.message:
+                    return record, height, hash_
+        return None
+
+    # ------------------------------------------------------------------------- receiving
+
+    def receive(self, message: QuorumMessage) -> list[QuorumMessage]:
+        """Handle one quorum message; return what to relay or send (empty: ignored or held)."""
+        if isinstance(message, FinalityCertificate):
+            return self._receive_certificate(message)
+        if isinstance(message, SignatureShare):
+            return self._receive_share(message)
+        return self._receive_dkg(message)
+
+    def _receive_dkg(self, message: DkgMessage) -> list[QuorumMessage]:
+        record = self.sessions.get(message.session_id)
+        if record is None:
+            self._hold(self.held, message)
+            return []
+        phase = _message_phase(message)
+        if phase > record.state.phase:
+            self._hold(record.held, message)
+            return []
+        before = record.state
+        try:
+            if isinstance(message, Contribution):
+                record.state = dkg.receive_contribution(record.state, message)
+            elif isinstance(message, Complaint):
+                record.state = dkg.receive_complaint(record.state, message)
+            else:
+                record.state = dkg.receive_justification(record.state, message)
+        except SpecError:
+            return []
+        return [] if record.state == before else [message]
+
+    def _receive_share(self, share: SignatureShare) -> list[QuorumMessage]:
+        found = self._session_for_share(share)
+        if found is None:
+            self._hold(self.held_shares, share)
+            return []
+        record, height, hash_ = found
+        result = record.result
+        if result is None:
+            return []
+        key = (share.quorum_id, share.message)
+        session = self.signing.get(key)
+        if session is None:
+            session = finality_session(
+                share.quorum_id, result.public_key_shares, result.threshold, height, hash_
+            )
+        already = session.shares
+        if len(already) >= session.threshold:
+            return []  # a certificate was made already
+        try:
+            session = add_signature_share(session, share)
+        except SpecError:
+            return []
+        self.signing[key] = session
+        out: list[QuorumMessage] = [share]
+        if len(session.shares) >= session.threshold:
+            certificate = sign_block_finality(session, height, hash_)
+            out.extend(self._receive_certificate(certificate))
+        return out
+
+    def _receive_certificate(self, certificate: FinalityCertificate) -> list[QuorumMessage]:
+        index = self.block_index()
+        if certificate.block_hash not in index:
+            self._hold(self.pending_certificates, certificate)
+            return []
+        previous = self.finalized
+        newest = newest_finalized(index, [certificate], self.quorum_public_key, previous)
+        if newest == previous or newest != certificate.block_hash:
+            return []
+        self.db.execute(
+            "INSERT OR REPLACE INTO certificates (height, data) VALUES (?, ?)",
+            (certificate.height, encode_finality_certificate(certificate)),
+        )
+        self._put("finalized", certificate.block_hash)
+        return [certificate]
+
+    @staticmethod
+    def _hold(bucket: list[H], message: H) -> None:
+        """Keep ``message`` for later (once), dropping the oldest beyond :data:`MAX_HELD_MESSAGES`."""
+        if message in bucket:
+            return
+        bucket.append(message)
+        del bucket[:-MAX_HELD_MESSAGES]
+
+    def status(self) -> dict[str, object]:
+        """Finality as RPC shows it."""
+        finalized = self.finalized
+        return {
+            "operator_public_key": self.public_key.hex(),
+            "finalized": None if finalized is None else finalized.hex(),
+            "finalized_height": self.finalized_height(),
+            "last_signed_height": self.last_signed_height,
+            "sessions": [
+                {
+                    "base_height": r.base_height,
+                    "members": len(r.state.members),
+                    "threshold": r.state.threshold,
+                    "member_index": None if r.member is None else r.member.index,
+                    "phase": r.state.phase.name,
+                    "qualified": None if r.result is None else list(r.result.qualified),
+                    "group_public_key": None if r.result is None else r.result.group_public_key.hex(),
+                    "failed": r.failed,
+                }
+                for r in sorted(self.sessions.values(), key=lambda r: r.base_height)
+            ],
+        }

@@ -1,0 +1,179 @@
+"""The reference node's finality side (reference/quorum.py) without sockets.
+
+Three devnet nodes in one process: node 0 mines, every block and every quorum message is delivered
+to the others at once (a lossless flood), the three wallets register masternodes, the finality
+quorum based at the first base height after the registrations runs its DKG over those messages,
+and the members then certify blocks. Checked: every node computes the same DKG result, the
+certificates verify under it (FORK-3) for the quorum FIN-2 names, every node finalizes the same
+blocks, a finalized block is never reorganised (FORK-2), and FIN-3 is persisted across a restart.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from reference.node import Node
+from reference.quorum import QuorumMessage
+from reference.storage import replay
+from spec.chain.block import Block
+from spec.chain.forkchoice import FinalityCertificate, verify_finality_certificate
+from spec.masternode.finality import dkg_length, finality_quorum_height
+from spec.masternode.signing import SignatureShare
+from spec.presets import get_preset
+
+PRESET = get_preset("devnet")
+FEE = 10_000
+
+
+class Network:
+    """Nodes that hear every block and quorum message at once."""
+
+    def __init__(self, nodes: Sequence[Node]) -> None:
+        self.nodes = list(nodes)
+        self.seen: list[set[QuorumMessage]] = [set() for _ in nodes]
+        self.clock = int(time.time())
+
+    def flood(self, origin: int, messages: Sequence[QuorumMessage]) -> None:
+        queue = [(origin, m) for m in messages]
+        for m in messages:
+            self.seen[origin].add(m)
+        while queue:
+            sender, message = queue.pop(0)
+            for index, node in enumerate(self.nodes):
+                if index == sender or message in self.seen[index]:
+                    continue
+                self.seen[index].add(message)
+                for out in node.quorum.receive(message):
+                    queue.append((index, out))
+
+    def tip_changed(self, index: int) -> None:
+        node = self.nodes[index]
+        state = node.store.state
+        self.flood(index, node.quorum.on_tip(state.height, state.tip_hash))
+
+    def mine(self, miner: int = 0) -> Block:
+        self.clock += 2
+        block = self.nodes[miner].mine_block(self.clock)
+        self.tip_changed(miner)
+        for index, node in enumerate(self.nodes):
+            if index != miner:
+                accepted = node.store.accept_block(block, self.clock, node.quorum.finalized)
+                assert accepted.outcome == "connected", accepted
+                node.prune_pending()
+                self.tip_changed(index)
+        return block
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory: pytest.TempPathFactory) -> Network:
+    root: Path = tmp_path_factory.mktemp("quorum")
+    nodes = [Node.init(root / f"node{i}", "devnet") for i in range(3)]
+    net = Network(nodes)
+    for _ in range(PRESET.ledger.coinbase_maturity + 2):
+        net.mine()
+    amount = PRESET.masternodes.collateral + 2 * FEE + 1_000_000
+    for node in nodes[1:]:
+        nodes[0].send(node.wallet.key_hash, amount, FEE)
+    net.mine()
+    for index, node in enumerate(nodes):
+        for tx in node.register_masternode(20_000 + index, FEE):
+            if index != 0:
+                nodes[0].queue(tx)
+    net.mine()
+    assert len(nodes[0].store.state.masternodes.active()) == 3
+    interval = PRESET.masternodes.finality_quorum_interval
+    while nodes[0].store.state.height < interval + dkg_length(PRESET) + 3:
+        net.mine()
+    return net
+
+
+def test_every_node_computes_the_same_dkg_result(network: Network) -> None:
+    statuses = [node.quorum.status() for node in network.nodes]
+    sessions = [s["sessions"] for s in statuses]
+    assert all(len(s) == 1 for s in sessions)  # type: ignore[arg-type]
+    first = [s[0] for s in sessions]  # type: ignore[index]
+    assert {s["failed"] for s in first} == {None}
+    assert len({s["group_public_key"] for s in first}) == 1
+    assert sorted(s["member_index"] for s in first) == [1, 2, 3]
+    assert first[0]["qualified"] == [1, 2, 3]
+
+
+def test_members_certify_blocks_and_every_node_finalizes_them(network: Network) -> None:
+    node = network.nodes[0]
+    tip = node.store.state.height
+    certificates = node.quorum.certificates()
+    interval = PRESET.masternodes.finality_quorum_interval
+    first_certified = interval + dkg_length(PRESET)
+    assert [c.height for c in certificates] == list(range(first_certified, tip + 1))
+    for certificate in certificates:
+        assert certificate.block_hash == node.store.best_hash_at(certificate.height)
+        key = node.quorum.quorum_public_key(certificate.height)
+        assert key is not None
+        assert verify_finality_certificate(certificate, key)
+        assert finality_quorum_height(certificate.height, PRESET) == interval
+    finalized = {n.quorum.finalized for n in network.nodes}
+    assert finalized == {node.store.state.tip_hash}
+    assert {n.quorum.finalized_height() for n in network.nodes} == {tip}
+
+
+def test_a_certificate_for_another_block_or_height_is_refused(network: Network) -> None:
+    node = network.nodes[1]
+    good = node.quorum.certificates()[-1]
+    before = node.quorum.finalized
+    other = node.store.best_hash_at(good.height - 1)
+    assert other is not None
+    for forged in (
+        FinalityCertificate(good.height, other, good.signature),
+        FinalityCertificate(good.height + 1, good.block_hash, good.signature),
+        FinalityCertificate(good.height - 1, other, good.signature),
+    ):
+        assert node.quorum.receive(forged) == []
+    assert node.quorum.finalized == before
+
+
+def test_a_finalized_block_is_not_reorganised(network: Network, tmp_path: Path) -> None:
+    """A longer branch from below the finalized block is stored but never becomes the best chain."""
+    node = network.nodes[2]
+    finalized_height = node.quorum.finalized_height()
+    assert finalized_height is not None
+    fork_height = finalized_height - 2
+    rival = Node.init(tmp_path / "rival", "devnet")
+    for block in list(node.store.best_chain())[: fork_height + 1]:
+        assert rival.store.accept_block(block, network.clock).outcome == "connected"
+    tip_before = node.store.state.tip_hash
+    clock = network.clock
+    for _ in range(node.store.state.height - fork_height + 3):
+        clock += 2
+        block = rival.mine_block(clock)
+        node.store.accept_block(block, clock, node.quorum.finalized)
+    assert rival.store.state.cumulative_work > node.store.state.cumulative_work
+    assert node.store.state.tip_hash == tip_before
+    rival.close()
+
+
+def test_signing_rule_survives_a_restart(network: Network) -> None:
+    node = network.nodes[1]
+    signed = node.quorum.last_signed_height
+    assert signed == node.store.state.height
+    datadir = node.datadir
+    node.close()
+    reopened = Node(datadir)
+    try:
+        assert reopened.quorum.last_signed_height == signed
+        assert reopened.quorum.finalized == network.nodes[0].quorum.finalized
+        assert not [
+            m
+            for m in reopened.quorum.on_tip(reopened.store.state.height, reopened.store.state.tip_hash)
+            if isinstance(m, SignatureShare)
+        ]
+    finally:
+        network.nodes[1] = reopened
+
+
+def test_node_state_equals_spec_replay(network: Network) -> None:
+    for node in network.nodes:
+        assert replay(list(node.store.best_chain()), PRESET) == node.store.state
