@@ -16,17 +16,39 @@ from reference.daemon import p2p_port_of, rpc_port_of
 from reference.devnet import run_devnet
 from reference.node import Node
 from reference.rpc import call
+from reference.storage import replay
+from spec.masternode.finality import dkg_length
 from spec.p2p.messages import PREFIX_BYTES, Ping, encode_frame
 from spec.presets import DEVNET
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_devnet_mines_syncs_relays_and_converges(tmp_path: Path) -> None:
+def test_devnet_mines_syncs_finalizes_relays_and_converges(tmp_path: Path) -> None:
     result = asyncio.run(run_devnet(3, 10, tmp_path, show_progress=False))
     assert result.converged, result
     assert min(result.heights) >= 10
     assert all(p >= 1 for p in result.peers)
+    assert result.masternodes == [3, 3, 3]
+    assert result.finality_expected and result.finality_reached, result
+    first_certified = DEVNET.masternodes.finality_quorum_interval + dkg_length(DEVNET)
+    assert all(h is not None and h >= first_certified for h in result.finalized_heights)
+    for datadir in (tmp_path / f"node{i}" for i in range(3)):
+        reopened = Node(datadir)  # the nodes stopped: their stores are closed
+        try:
+            certificates = reopened.quorum.certificates()
+            assert certificates and certificates[-1].block_hash.hex() == result.finalized[0]
+            assert reopened.quorum.finalized is not None
+            assert replay(list(reopened.store.best_chain()), DEVNET) == reopened.store.state
+        finally:
+            reopened.close()
+
+
+def test_devnet_of_two_mines_and_relays_without_finality(tmp_path: Path) -> None:
+    result = asyncio.run(run_devnet(2, 10, tmp_path, show_progress=False))
+    assert result.converged, result
+    assert not result.finality_expected
+    assert result.finalized_heights == [None, None]
 
 
 @pytest.fixture
