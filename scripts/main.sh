@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: install, generate every conformance vector, check them against the lock file,
 # run the conformance runner against the reference adapter (progress bars and a summary), then
-# start a local devnet of three reference nodes that mine, sync, relay a payment and converge.
+# start a local devnet of three reference nodes that mine, sync, relay payments, register
+# masternodes, run the finality quorum's DKG over P2P, finalize blocks and converge.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
