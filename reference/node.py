@@ -34,7 +34,7 @@ from spec.chain.state import (
 )
 from spec.crypto import bls, ed25519
 from spec.errors import SpecError
-from spec.ledger.mempool import EMPTY_MEMPOOL, Mempool, admit
+from spec.ledger.mempool import EMPTY_MEMPOOL, Mempool, MempoolUtxoView, admit
 from spec.ledger.transaction import (
     SEQUENCE_FINAL,
     OutPoint,
@@ -47,9 +47,20 @@ from spec.ledger.transaction import (
     txid,
 )
 from spec.ledger.validation import LedgerContext
-from spec.masternode.registry import Registration, SignedRegistration, message_script, registration_hash
+from spec.masternode.finality import apply_transaction_to_quorums
+from spec.masternode.registry import (
+    QuorumCommitment,
+    Registration,
+    SignedRegistration,
+    apply_transaction_to_list,
+    message_script,
+    registration_hash,
+)
 from spec.presets import Preset, get_preset
 from spec.script import p2pkh_script, p2pkh_script_sig, script_hash
+
+COMMITMENT_FEE = 10_000
+"""Atoms a member pays to put a quorum commitment on chain (FIN-5)."""
 
 LOOPBACK_ADDRESS = bytes(10) + b"\xff\xff" + bytes([127, 0, 0, 1])
 """MN-1: ``::ffff:127.0.0.1``, the address a devnet masternode registers."""
@@ -95,6 +106,8 @@ class Node:
             operator_seed.read_bytes(),
             self.store.best_hash_at,
             self.store.block_index,
+            lambda: self.store.state,
+            self.publish_commitment,
         )
         self.store.on_connect.append(self.quorum.on_connect)
 
@@ -121,8 +134,11 @@ class Node:
         """The spec mempool holding the pending transactions that are still valid on the tip.
 
         Besides the mempool's own rules (MEMPOOL-1..3), a transaction must pass the chain's ticket
-        rules for the next block (POS-1 price, POS-2 locks), so a template never holds a
-        transaction that would make the block invalid; at most ``max_tickets_per_block`` purchases.
+        rules for the next block (POS-1 price, POS-2 locks) and its masternode messages must pass
+        MN-1..6 and FIN-5 on the list and quorum records as the transactions before it leave them,
+        so a template never holds a transaction that would make the block invalid (a second
+        commitment of one quorum waits and is dropped once the first is mined); at most
+        ``max_tickets_per_block`` purchases.
         """
         pool = EMPTY_MEMPOOL
         state = self.store.state
@@ -130,14 +146,19 @@ class Node:
         context = LedgerContext(height, median_time_past(state.timestamps, self.preset))
         price = ticket_price_at(state, height, self.preset)
         purchases = 0
+        masternodes, quorums = state.masternodes, state.quorums
         for tx in self.pending():
             try:
                 check_ticket_locks(tx, state.tickets, set())
                 bought = len(ticket_purchases(tx, height, price, self.preset))
                 if purchases + bought > self.preset.tickets.max_tickets_per_block:
                     continue
+                view = MempoolUtxoView(state.utxos, pool, height, self.preset)
+                next_masternodes = apply_transaction_to_list(masternodes, tx, view, height, self.preset)
+                next_quorums = apply_transaction_to_quorums(quorums, tx, height, self.preset)
                 pool, _ = admit(pool, tx, state.utxos, context, self.preset)
                 purchases += bought
+                masternodes, quorums = next_masternodes, next_quorums
             except SpecError:  # a pending transaction invalidated by a block is dropped
                 continue
         return pool
@@ -166,6 +187,7 @@ class Node:
         height = state.height + 1
         maturity = self.preset.ledger.coinbase_maturity
         in_use = {i.previous_output for tx in self.pending() for i in tx.inputs}
+        in_use |= set(state.masternodes.entries)  # spending a collateral would drop its masternode (MN-4)
         coins = sorted(
             (o, e)
             for o, e in state.utxos.items()
@@ -241,6 +263,45 @@ class Node:
         tx = Transaction(1, (TxInput(OutPoint(funding_id, 1), script_sig, SEQUENCE_FINAL),), outputs, 0)
         self.queue(tx)
         return funding, tx
+
+    def publish_commitment(self, commitment: QuorumCommitment) -> Transaction | None:
+        """FIN-5: queue a transaction carrying ``commitment`` (one wallet coin, fee ``COMMITMENT_FEE``).
+
+        ``None`` when the wallet has no spendable coin besides its collaterals.
+        """
+        state = self.store.state
+        height = state.height + 1
+        maturity = self.preset.ledger.coinbase_maturity
+        in_use = {i.previous_output for tx in self.pending() for i in tx.inputs} | set(
+            state.masternodes.entries
+        )
+        script = self.wallet.script_pubkey
+        coins = sorted(
+            (o, e)
+            for o, e in state.utxos.items()
+            if e.output.script_pubkey == script
+            and e.output.value > COMMITMENT_FEE
+            and (not e.is_coinbase or height - e.height >= maturity)
+            and o not in in_use
+        )
+        if not coins:
+            return None
+        outpoint, entry = coins[0]
+        outputs = (
+            TxOutput(0, message_script(commitment, self.preset)),
+            TxOutput(entry.output.value - COMMITMENT_FEE, script),
+        )
+        unsigned = Transaction(1, (TxInput(outpoint, b"", SEQUENCE_FINAL),), outputs, 0)
+        script_sig = p2pkh_script_sig(
+            ed25519.sign(self.wallet.seed, signature_hash(unsigned, 0, entry.output, self.preset)),
+            self.wallet.public_key,
+        )
+        tx = Transaction(1, (TxInput(outpoint, script_sig, SEQUENCE_FINAL),), outputs, 0)
+        try:
+            self.queue(tx)
+        except SpecError:
+            return None
+        return tx
 
     def queue(self, tx: Transaction) -> None:
         """MEMPOOL-1..3 on the tip; store ``tx`` as pending if the spec admits it (else its SpecError)."""

@@ -40,12 +40,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reference.node import Node
-from reference.quorum import QuorumMessage
+from reference.quorum import QuorumOutput
 from spec.chain.block import Block, block_hash
 from spec.chain.forkchoice import FinalityCertificate
 from spec.errors import DecodeError, MempoolRejection, NoCommonBlock, SpecError
 from spec.ledger.transaction import Transaction, txid, wtxid
 from spec.masternode.dkg import Complaint, Contribution, Justification
+from spec.masternode.finality import CommitmentSignature
 from spec.masternode.signing import SignatureShare
 from spec.p2p.compact import (
     PartialBlock,
@@ -96,6 +97,15 @@ from spec.p2p.peers import (
 )
 from spec.p2p.sync import block_locator, headers_after
 
+QUORUM_MESSAGES = (
+    Contribution,
+    Complaint,
+    Justification,
+    SignatureShare,
+    FinalityCertificate,
+    CommitmentSignature,
+)
+"""P2P-5: the messages handed to the quorum side (reference/quorum.py)."""
 USER_AGENT = b"rusty-coin-spec reference/0.1"
 CONNECT_TIMEOUT = 5.0
 
@@ -302,9 +312,7 @@ class P2PService:
         elif isinstance(message, Nodes):
             for contact in message.nodes:
                 self._learn(contact)
-        elif isinstance(
-            message, (Contribution, Complaint, Justification, SignatureShare, FinalityCertificate)
-        ):
+        elif isinstance(message, QUORUM_MESSAGES):
             await self.broadcast_quorum(self.node.quorum.receive(message), exclude=peer)
 
     async def _after_handshake(self, peer: Peer) -> None:
@@ -314,6 +322,9 @@ class P2PService:
             self._learn(NodeAddress(version.node_id, host.encode(), version.listen_port))
         await self.send(peer, GetHeaders(block_locator(self.node.store.best_hashes()), NO_STOP_HASH))
         await self.send(peer, FindNode(self.node_id))
+        certificates = self.node.quorum.certificates()
+        if certificates:  # a node that joins late learns the newest finalized block (FORK-2/3)
+            await self.send(peer, certificates[-1])
 
     def _learn(self, contact: NodeAddress) -> None:
         if contact.node_id == self.node_id:
@@ -419,14 +430,18 @@ class P2PService:
         state = self.node.store.state
         await self.broadcast_quorum(self.node.quorum.on_tip(state.height, state.tip_hash))
 
-    async def broadcast_quorum(self, messages: list[QuorumMessage], exclude: Peer | None = None) -> None:
-        """P2P-5: flood quorum messages the node accepted (each is returned once by the quorum side).
+    async def broadcast_quorum(self, messages: list[QuorumOutput], exclude: Peer | None = None) -> None:
+        """P2P-5: flood quorum messages the node accepted (each is returned once by the quorum side),
+        and relay the transactions it queued (quorum commitments, FIN-5).
 
         A new finality certificate may finalize a block off the best chain: the store then leaves
         the chain that lost it (FORK-2) and the quorum side hears of the new tip.
         """
         moved = False
         for message in messages:
+            if isinstance(message, Transaction):
+                await self.announce_transaction(message)
+                continue
             for peer in list(self.peers):
                 if peer.ready and peer is not exclude:
                     await self.send(peer, message)

@@ -49,6 +49,7 @@ from spec.chain.state import ChainState
 from spec.crypto import bls
 from spec.crypto.threshold import Share, coefficients_from_seed
 from spec.errors import SpecError
+from spec.ledger.transaction import Transaction
 from spec.masternode import dkg
 from spec.masternode.dkg import (
     Complaint,
@@ -61,6 +62,11 @@ from spec.masternode.dkg import (
     phase_at_height,
 )
 from spec.masternode.finality import (
+    CommitmentSignature,
+    build_commitment,
+    check_commitment_signature,
+    commitment_signature,
+    committed_finality_key,
     dkg_length,
     finality_dkg_session,
     finality_quorum_height,
@@ -68,6 +74,7 @@ from spec.masternode.finality import (
     may_sign_finality,
     member_index,
 )
+from spec.masternode.registry import QuorumCommitment
 from spec.masternode.signing import (
     SignatureShare,
     SigningSession,
@@ -80,8 +87,13 @@ from spec.presets import Preset
 
 H = TypeVar("H")
 
-QuorumMessage = Contribution | Complaint | Justification | SignatureShare | FinalityCertificate
+QuorumMessage = (
+    Contribution | Complaint | Justification | SignatureShare | FinalityCertificate | CommitmentSignature
+)
 """What this module sends and receives (P2P-5)."""
+
+QuorumOutput = QuorumMessage | Transaction
+"""What this module asks the node to send: quorum messages, and transactions carrying a commitment."""
 
 MAX_HELD_MESSAGES = 1_000
 """Messages held for a session or block the node does not know yet, at most (oldest dropped first)."""
@@ -117,6 +129,8 @@ class SessionRecord:
     result: DkgResult | None = None
     failed: str | None = None
     held: list[DkgMessage] = field(default_factory=list)
+    commitment_signatures: dict[int, bytes] = field(default_factory=dict)
+    commitment_submitted: bool = False
 
 
 def _message_phase(message: DkgMessage) -> DkgPhase:
@@ -141,6 +155,8 @@ class QuorumService:
         operator_seed: bytes,
         best_hash_at: Callable[[int], bytes | None],
         block_index: Callable[[], Mapping[bytes, BlockIndexEntry]],
+        chain_state: Callable[[], ChainState],
+        publish: Callable[[QuorumCommitment], Transaction | None],
     ) -> None:
         self.db = db
         self.db.executescript(SCHEMA)
@@ -149,10 +165,13 @@ class QuorumService:
         self.public_key = bls.sk_to_pk(self.secret_key)
         self.best_hash_at = best_hash_at
         self.block_index = block_index
+        self.chain_state = chain_state
+        self.publish = publish
         self.sessions: dict[bytes, SessionRecord] = {}  # by DKG session id
         self.held: list[DkgMessage] = []  # for sessions not opened yet
         self.signing: dict[tuple[bytes, bytes], SigningSession] = {}  # (quorum id, message)
         self.held_shares: list[SignatureShare] = []
+        self.held_commitment_signatures: list[CommitmentSignature] = []
         self.pending_certificates: list[FinalityCertificate] = []
         self.height = -1
 
@@ -206,10 +225,10 @@ class QuorumService:
             member = MemberSecrets(index, coefficients)
         self.sessions[session.session_id] = SessionRecord(height, state.tip_hash, session, member)
 
-    def on_tip(self, height: int, tip_hash: bytes) -> list[QuorumMessage]:
+    def on_tip(self, height: int, tip_hash: bytes) -> list[QuorumOutput]:
         """The best chain moved to ``(height, tip_hash)``: advance sessions, sign, retry held messages."""
         self.height = height
-        out: list[QuorumMessage] = []
+        out: list[QuorumOutput] = []
         for record in list(self.sessions.values()):
             if self.best_hash_at(record.base_height) != record.base_hash:
                 continue  # its base block left the best chain: the session is abandoned
@@ -221,14 +240,17 @@ class QuorumService:
         held_shares, self.held_shares = self.held_shares, []
         for share in held_shares:
             out.extend(self.receive(share))
+        held_signed, self.held_commitment_signatures = self.held_commitment_signatures, []
+        for signed in held_signed:
+            out.extend(self.receive(signed))
         pending, self.pending_certificates = self.pending_certificates, []
         for certificate in pending:
             out.extend(self.receive(certificate))
         return out
 
-    def _advance(self, record: SessionRecord, height: int) -> list[QuorumMessage]:
+    def _advance(self, record: SessionRecord, height: int) -> list[QuorumOutput]:
         """DKG-2: walk the session's phases up to ``height``, doing this member's part in each."""
-        out: list[QuorumMessage] = []
+        out: list[QuorumOutput] = []
         target = phase_at_height(record.base_height, height, self.preset.dkg)
         if target is None and height >= record.base_height:
             target = DkgPhase.FINALIZATION  # past the session: finish it
@@ -244,7 +266,7 @@ class QuorumService:
                 out.extend(self.receive(message))
         return out
 
-    def _deal(self, record: SessionRecord) -> list[QuorumMessage]:
+    def _deal(self, record: SessionRecord) -> list[QuorumOutput]:
         member = record.member
         if member is None or member.index in record.state.contributions:
             return []
@@ -252,10 +274,10 @@ class QuorumService:
         record.state = dkg.receive_contribution(record.state, message)
         return [message]
 
-    def _enter(self, record: SessionRecord) -> list[QuorumMessage]:
+    def _enter(self, record: SessionRecord) -> list[QuorumOutput]:
         """DKG-6/7/8/9: what this node does on entering the session's current phase."""
         state, member = record.state, record.member
-        out: list[QuorumMessage] = []
+        out: list[QuorumOutput] = []
         if state.phase is DkgPhase.COMPLAINT and member is not None:
             accused = set(dkg.find_bad_shares(state, [member.index]).get(member.index, ()))
             accused |= {d for d in range(1, len(state.members) + 1) if d not in state.contributions}
@@ -278,7 +300,37 @@ class QuorumService:
                     member.secret_share = dkg.member_secret_share(state, record.result, member.index)
             except SpecError as exc:
                 record.failed = exc.code
+                return out
+            if member is not None:
+                key = record.result.group_public_key
+                height, session = record.base_height, state.session_id
+                signature = commitment_signature(self.secret_key, height, session, key)
+                signed = CommitmentSignature(height, session, key, member.index, signature)
+                record.commitment_signatures[member.index] = signature
+                out.append(signed)
+                out.extend(self._maybe_commit(record))
         return out
+
+    def _maybe_commit(self, record: SessionRecord) -> list[QuorumOutput]:
+        """FIN-5: a member with ``t`` signatures of the result puts the commitment on chain, once."""
+        if record.member is None or record.result is None or record.commitment_submitted:
+            return []
+        if len(record.commitment_signatures) < record.state.threshold:
+            return []
+        chain_record = self.chain_state().quorums.records.get(record.base_height)
+        if chain_record is None or chain_record.group_public_key is not None:
+            return []
+        commitment = build_commitment(
+            record.base_height,
+            record.state.session_id,
+            record.result.group_public_key,
+            record.commitment_signatures,
+        )
+        tx = self.publish(commitment)
+        if tx is None:
+            return []
+        record.commitment_submitted = True
+        return [tx]
 
     # ------------------------------------------------------------------------- finality signing
 
@@ -294,15 +346,16 @@ class QuorumService:
         return None
 
     def quorum_public_key(self, height: int) -> bytes | None:
-        """FIN-2: the group key certificates for ``height`` must verify under, if this node knows it."""
-        record = self._record_in_charge(height)
-        return None if record is None or record.result is None else record.result.group_public_key
+        """FIN-2/5: the committed group key certificates for ``height`` verify under (from the chain)."""
+        return committed_finality_key(self.chain_state().quorums, height, self.preset)
 
-    def _sign_tip(self, height: int, tip_hash: bytes) -> list[QuorumMessage]:
+    def _sign_tip(self, height: int, tip_hash: bytes) -> list[QuorumOutput]:
         """FIN-3: sign the best block at ``height`` if this node is a member of the quorum in charge."""
         record = self._record_in_charge(height)
         if record is None or record.member is None or record.member.secret_share is None:
             return []
+        if record.result is None or self.quorum_public_key(height) != record.result.group_public_key:
+            return []  # the chain committed another key (or none yet): shares would be useless
         if not may_sign_finality(self.last_signed_height, height):
             return []
         self._put("last_signed_height", str(height).encode())  # before the share can leave (FIN-3)
@@ -323,15 +376,37 @@ class QuorumService:
 
     # ------------------------------------------------------------------------- receiving
 
-    def receive(self, message: QuorumMessage) -> list[QuorumMessage]:
+    def receive(self, message: QuorumMessage) -> list[QuorumOutput]:
         """Handle one quorum message; return what to relay or send (empty: ignored or held)."""
         if isinstance(message, FinalityCertificate):
             return self._receive_certificate(message)
         if isinstance(message, SignatureShare):
             return self._receive_share(message)
+        if isinstance(message, CommitmentSignature):
+            return self._receive_commitment_signature(message)
         return self._receive_dkg(message)
 
-    def _receive_dkg(self, message: DkgMessage) -> list[QuorumMessage]:
+    def _receive_commitment_signature(self, signed: CommitmentSignature) -> list[QuorumOutput]:
+        """FIN-5: keep (and relay) a member's valid signature of the result this node computed too."""
+        record = self.sessions.get(signed.session_id)
+        if record is None or record.result is None:
+            self._hold(self.held_commitment_signatures, signed)
+            return []
+        if signed.group_public_key != record.result.group_public_key:
+            return []  # a member that computed another result (or lies): not ours to relay
+        if signed.signer in record.commitment_signatures:
+            return []
+        chain_record = self.chain_state().quorums.records.get(record.base_height)
+        if chain_record is None:
+            return []
+        try:
+            check_commitment_signature(chain_record, signed)
+        except SpecError:
+            return []
+        record.commitment_signatures[signed.signer] = signed.signature
+        return [signed, *self._maybe_commit(record)]
+
+    def _receive_dkg(self, message: DkgMessage) -> list[QuorumOutput]:
         record = self.sessions.get(message.session_id)
         if record is None:
             self._hold(self.held, message)
@@ -352,7 +427,7 @@ class QuorumService:
             return []
         return [] if record.state == before else [message]
 
-    def _receive_share(self, share: SignatureShare) -> list[QuorumMessage]:
+    def _receive_share(self, share: SignatureShare) -> list[QuorumOutput]:
         found = self._session_for_share(share)
         if found is None:
             self._hold(self.held_shares, share)
@@ -375,13 +450,13 @@ class QuorumService:
         except SpecError:
             return []
         self.signing[key] = session
-        out: list[QuorumMessage] = [share]
+        out: list[QuorumOutput] = [share]
         if len(session.shares) >= session.threshold:
             certificate = sign_block_finality(session, height, hash_)
             out.extend(self._receive_certificate(certificate))
         return out
 
-    def _receive_certificate(self, certificate: FinalityCertificate) -> list[QuorumMessage]:
+    def _receive_certificate(self, certificate: FinalityCertificate) -> list[QuorumOutput]:
         index = self.block_index()
         if certificate.block_hash not in index:
             self._hold(self.pending_certificates, certificate)
@@ -423,6 +498,8 @@ class QuorumService:
                     "qualified": None if r.result is None else list(r.result.qualified),
                     "group_public_key": None if r.result is None else r.result.group_public_key.hex(),
                     "failed": r.failed,
+                    "commitment_signatures": sorted(r.commitment_signatures),
+                    "commitment_submitted": r.commitment_submitted,
                 }
                 for r in sorted(self.sessions.values(), key=lambda r: r.base_height)
             ],

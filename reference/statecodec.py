@@ -1,4 +1,5 @@
-"""JSON encodings of the masternode list and the governance state, for the reference node's store.
+"""JSON encodings of the masternode list, the governance state and the finality quorum records,
+for the reference node's store.
 
 They are storage formats of the reference node, not consensus encodings: the spec derives both
 states from the blocks (:class:`spec.chain.state.ChainState`), and the store keeps them so a
@@ -23,6 +24,7 @@ from spec.governance.proposals import (
     governance_codecs,
 )
 from spec.ledger.transaction import OutPoint
+from spec.masternode.finality import QuorumRecord, QuorumRegistry
 from spec.masternode.registry import MasternodeEntry, MasternodeList, MasternodeStatus
 from spec.presets import Preset
 
@@ -145,3 +147,45 @@ def decode_governance(raw: bytes, preset: Preset) -> GovernanceState:
         ),
         parameters=GovernedParameters(tuple((name, value) for name, value in data["parameters"])),
     )
+
+
+def _hex_or_none(value: bytes | None) -> str | None:
+    return None if value is None else value.hex()
+
+
+def _bytes_or_none(value: str | None) -> bytes | None:
+    return None if value is None else bytes.fromhex(value)
+
+
+def encode_quorums(registry: QuorumRegistry) -> bytes:
+    """The finality quorum records (FIN-6) as canonical JSON, by base height."""
+    items = [
+        {
+            "base_height": r.base_height,
+            "base_hash": r.base_hash.hex(),
+            "session_id": r.session_id.hex(),
+            "members": [key.hex() for key in r.members],
+            "threshold": r.threshold,
+            "group_public_key": _hex_or_none(r.group_public_key),
+            "committed_height": r.committed_height,
+        }
+        for _, r in sorted(registry.records.items())
+    ]
+    return json.dumps(items, sort_keys=True, separators=(",", ":")).encode()
+
+
+def decode_quorums(raw: bytes) -> QuorumRegistry:
+    """Inverse of :func:`encode_quorums`."""
+    records = [
+        QuorumRecord(
+            base_height=item["base_height"],
+            base_hash=bytes.fromhex(item["base_hash"]),
+            session_id=bytes.fromhex(item["session_id"]),
+            members=tuple(bytes.fromhex(key) for key in item["members"]),
+            threshold=item["threshold"],
+            group_public_key=_bytes_or_none(item["group_public_key"]),
+            committed_height=item["committed_height"],
+        )
+        for item in json.loads(raw)
+    ]
+    return QuorumRegistry({record.base_height: record for record in records})

@@ -26,7 +26,14 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from reference.statecodec import decode_governance, decode_masternodes, encode_governance, encode_masternodes
+from reference.statecodec import (
+    decode_governance,
+    decode_masternodes,
+    decode_quorums,
+    encode_governance,
+    encode_masternodes,
+    encode_quorums,
+)
 from spec.chain.block import Block, block_hash, decode_block, encode_block
 from spec.chain.forkchoice import BlockIndexEntry, check_reorganisation, choose_tip, is_ancestor
 from spec.chain.pow import check_proof_of_work, decode_compact, work_of_target
@@ -36,6 +43,7 @@ from spec.errors import SpecError
 from spec.governance.proposals import EMPTY_STATE
 from spec.ledger.state import decode_entry, decode_outpoint, encode_entry, encode_outpoint
 from spec.ledger.transaction import OutPoint
+from spec.masternode.finality import EMPTY_QUORUMS
 from spec.masternode.registry import EMPTY_LIST
 from spec.presets import Preset
 
@@ -62,7 +70,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 
 _META_INTS = ("height", "bits", "ticket_price", "treasury", "cumulative_work")
-_META_BLOBS = ("masternodes", "governance")
+_META_BLOBS = ("masternodes", "governance", "quorums")
 """Meta keys holding the masternode list and the governance state (reference/statecodec.py JSON)."""
 
 
@@ -134,6 +142,7 @@ class ChainStore:
             governance=(
                 decode_governance(meta["governance"], self.preset) if "governance" in meta else EMPTY_STATE
             ),
+            quorums=decode_quorums(meta["quorums"]) if "quorums" in meta else EMPTY_QUORUMS,
         )
 
     def best_chain(self) -> Iterator[Block]:
@@ -236,6 +245,7 @@ class ChainStore:
         return {
             "masternodes": encode_masternodes(state.masternodes),
             "governance": encode_governance(state.governance, self.preset),
+            "quorums": encode_quorums(state.quorums),
         }
 
     def _write_meta(self, state: ChainState) -> None:

@@ -1131,6 +1131,42 @@ class QuorumTooSmall(MasternodeError):
     code = "MN_QUORUM_TOO_SMALL"
 
 
+class UnknownQuorum(MasternodeError):
+    """FIN-5: a quorum commitment names a height at which no finality quorum was selected."""
+
+    code = "MN_UNKNOWN_QUORUM"
+
+
+class DuplicateCommitment(MasternodeError):
+    """FIN-5: the quorum already has a commitment on chain."""
+
+    code = "MN_DUPLICATE_COMMITMENT"
+
+
+class CommitmentOutOfWindow(MasternodeError):
+    """FIN-5: a quorum commitment before the quorum's FINALIZATION phase or after its term."""
+
+    code = "MN_COMMITMENT_OUT_OF_WINDOW"
+
+
+class WrongQuorumSession(MasternodeError):
+    """FIN-5: a quorum commitment names another DKG session than the one the chain selected."""
+
+    code = "MN_WRONG_QUORUM_SESSION"
+
+
+class BadCommitmentSigners(MasternodeError):
+    """FIN-5: commitment signers not strictly increasing members, or fewer than the threshold."""
+
+    code = "MN_BAD_COMMITMENT_SIGNERS"
+
+
+class BadCommitmentSignature(MasternodeError):
+    """FIN-5: the signers' aggregate signature does not verify over the commitment."""
+
+    code = "MN_BAD_COMMITMENT_SIGNATURE"
+
+
 class UnknownQuorumType(MasternodeError):
     """QUORUM-1: the quorum type is not one the protocol defines."""
 

@@ -53,6 +53,7 @@ class HashDomain(Enum):
     GOVERNANCE_VOTE = "RustyCoin 2026-11 governance vote v1"
     P2P_MESSAGE = "RustyCoin 2026-11 p2p message v1"
     COMPACT_SHORT_ID = "RustyCoin 2026-11 compact short id v1"
+    QUORUM_COMMITMENT = "RustyCoin 2026-11 quorum commitment v1"
 
 
 def domain_by_name(name: str) -> HashDomain:

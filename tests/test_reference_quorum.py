@@ -10,6 +10,7 @@ blocks, a finalized block is never reorganised (FORK-2), and FIN-3 is persisted 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,11 +18,13 @@ from pathlib import Path
 import pytest
 
 from reference.node import Node
-from reference.quorum import QuorumMessage
+from reference.quorum import QuorumOutput
 from reference.storage import replay
 from spec.chain.block import Block
 from spec.chain.forkchoice import FinalityCertificate, verify_finality_certificate
-from spec.masternode.finality import dkg_length, finality_quorum_height
+from spec.errors import SpecError
+from spec.ledger.transaction import Transaction
+from spec.masternode.finality import committed_finality_key, dkg_length, finality_quorum_height
 from spec.masternode.signing import SignatureShare
 from spec.presets import get_preset
 
@@ -34,10 +37,10 @@ class Network:
 
     def __init__(self, nodes: Sequence[Node]) -> None:
         self.nodes = list(nodes)
-        self.seen: list[set[QuorumMessage]] = [set() for _ in nodes]
+        self.seen: list[set[QuorumOutput]] = [set() for _ in nodes]
         self.clock = int(time.time())
 
-    def flood(self, origin: int, messages: Sequence[QuorumMessage]) -> None:
+    def flood(self, origin: int, messages: Sequence[QuorumOutput]) -> None:
         queue = [(origin, m) for m in messages]
         for m in messages:
             self.seen[origin].add(m)
@@ -47,6 +50,10 @@ class Network:
                 if index == sender or message in self.seen[index]:
                     continue
                 self.seen[index].add(message)
+                if isinstance(message, Transaction):
+                    with contextlib.suppress(SpecError):
+                        node.queue(message)
+                    continue
                 for out in node.quorum.receive(message):
                     queue.append((index, out))
 
@@ -100,6 +107,49 @@ def test_every_node_computes_the_same_dkg_result(network: Network) -> None:
     assert len({s["group_public_key"] for s in first}) == 1
     assert sorted(s["member_index"] for s in first) == [1, 2, 3]
     assert first[0]["qualified"] == [1, 2, 3]
+
+
+def test_the_members_commit_the_result_on_chain(network: Network) -> None:
+    """FIN-5: the chain records the quorum and the key its members computed, once, in the window."""
+    interval = PRESET.masternodes.finality_quorum_interval
+    group_key = network.nodes[0].quorum.status()["sessions"][0]["group_public_key"]  # type: ignore[index]
+    for node in network.nodes:
+        record = node.store.state.quorums.records[interval]
+        assert record.group_public_key is not None and record.group_public_key.hex() == group_key
+        assert record.committed_height is not None
+        assert (
+            interval + PRESET.dkg.contribution_blocks
+            < record.committed_height
+            < interval + dkg_length(PRESET)
+        )
+        tip = node.store.state.height
+        assert committed_finality_key(node.store.state.quorums, tip, PRESET) == record.group_public_key
+    commitments = [
+        tx
+        for block in network.nodes[0].store.best_chain()
+        for tx in block.transactions
+        if any(o.script_pubkey.startswith(b"\x6a") and b"RCMN\x03" in o.script_pubkey for o in tx.outputs)
+    ]
+    assert len(commitments) == 1
+    assert not any(b"RCMN\x03" in o.script_pubkey for tx in network.nodes[1].pending() for o in tx.outputs), (
+        "duplicate commitments are dropped once one is mined"
+    )
+
+
+def test_a_node_that_never_saw_the_dkg_verifies_finality_from_the_chain(
+    network: Network, tmp_path: Path
+) -> None:
+    late = Node.init(tmp_path / "late", "devnet")
+    try:
+        for block in network.nodes[0].store.best_chain():
+            assert late.store.accept_block(block, network.clock).outcome == "connected"
+        sessions = late.quorum.status()["sessions"]
+        assert all(s["group_public_key"] is None for s in sessions)  # type: ignore[attr-defined]
+        newest = network.nodes[0].quorum.certificates()[-1]
+        assert late.quorum.receive(newest) == [newest]
+        assert late.quorum.finalized == newest.block_hash
+    finally:
+        late.close()
 
 
 def test_members_certify_blocks_and_every_node_finalizes_them(network: Network) -> None:

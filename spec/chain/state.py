@@ -11,7 +11,9 @@ its parent and returns the state after it. The order of checks is fixed (vectors
    ones before it: POS-2 ticket locks, TX-7..12, POS-1 ticket purchases at the POS-5 price;
 5. RWD-3 the coinbase payout (BLK-5), including the masternode payee (MN-7) and, at a superblock,
    the treasury payments of the passed proposals (GOV-6);
-6. MN-5 the masternode list after the block (registrations, collateral spends, PoSe penalties);
+6. MN-5 the masternode list after the block (registrations, collateral spends, PoSe penalties),
+   then FIN-5/6 the finality quorum records (the block's quorum commitments, then the quorum based
+   at this block if its height is a base height; spec/masternode/finality.py);
 7. GOV-0..4 the governance messages of the block (proposals, votes);
 8. BLK-6 the header's state root equals the STATE-1 root of the UTXO set after the block.
 
@@ -92,6 +94,7 @@ from spec.ledger.transaction import (
 )
 from spec.ledger.utxo import UtxoEntry, created_entries, transaction_diff
 from spec.ledger.validation import LedgerContext, validate_transaction
+from spec.masternode.finality import EMPTY_QUORUMS, QuorumRegistry, apply_block_to_quorums
 from spec.masternode.registry import EMPTY_LIST, MasternodeList, apply_block_to_list, payee_script
 from spec.presets import Preset
 from spec.script import p2pkh_script
@@ -114,6 +117,7 @@ class ChainState:
     cumulative_work: int
     masternodes: MasternodeList = field(default=EMPTY_LIST)
     governance: GovernanceState = field(default=EMPTY_STATE)
+    quorums: QuorumRegistry = field(default=EMPTY_QUORUMS)
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,7 @@ def initial_state(preset: Preset) -> ChainState:
         cumulative_work=0,
         masternodes=EMPTY_LIST,
         governance=EMPTY_STATE,
+        quorums=EMPTY_QUORUMS,
     )
 
 
@@ -284,6 +289,10 @@ def transition(
     masternodes = apply_block_to_list(
         state.masternodes, block, state.utxos, height, effective, context.pose_quorum_key
     )
+    tip_hash = block_hash(header, preset)
+    quorums = apply_block_to_quorums(
+        state.quorums, block.transactions, masternodes, tip_hash, height, effective
+    )
     governance = apply_block_to_governance(
         due.governance, block.transactions, state.masternodes, height, preset
     )
@@ -297,7 +306,7 @@ def transition(
     }
     tickets.update((t.outpoint, t) for t in bought)
     after = ChainState(
-        tip_hash=block_hash(header, preset),
+        tip_hash=tip_hash,
         height=height,
         bits=header.bits,
         timestamps=(*state.timestamps, header.timestamp),
@@ -308,6 +317,7 @@ def transition(
         cumulative_work=state.cumulative_work + work_of_target(decode_compact(header.bits)),
         masternodes=masternodes,
         governance=governance,
+        quorums=quorums,
     )
     return after, utxo_state_root(utxos, preset)
 

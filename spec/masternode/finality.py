@@ -29,20 +29,72 @@ With ``I = masternodes.finality_quorum_interval`` and ``D`` the length of a DKG 
   need ``2t - n >= 1`` members to break FIN-3: honest quorums never certify conflicting blocks.
 * **FIN-4 (relay)** certificates, signature shares and DKG messages travel as P2P messages
   (spec/p2p/messages.py); a node adopts the block :func:`spec.chain.forkchoice.newest_finalized`
-  returns for the certificates it holds, with :func:`finality_quorum_height` choosing the key.
+  returns for the certificates it holds, with the key :func:`committed_finality_key` reads from
+  the chain for the quorum FIN-2 names.
+* **FIN-5 (commitment)** the chain records, after the block at each base height ``b``, the quorum
+  FIN-1 selects (:class:`QuorumRecord`: session id, member keys, threshold; nothing when no quorum
+  forms). Its members then put the DKG result on chain as a masternode message (MN-0 kind 3,
+  :class:`~spec.masternode.registry.QuorumCommitment`) in any transaction of a block at height
+  ``h``. Checks, in order, first failure reported: a quorum was recorded at ``quorum_height``
+  (``MN_UNKNOWN_QUORUM``), it has no commitment yet, counting earlier ones in the same block
+  (``MN_DUPLICATE_COMMITMENT``); ``b + finalization start <= h < b + D + I``, from the first block
+  of the DKG's FINALIZATION phase to the end of the quorum's term
+  (``MN_COMMITMENT_OUT_OF_WINDOW``); the session id is the recorded one
+  (``MN_WRONG_QUORUM_SESSION``); the signers are strictly increasing member indices, at least the
+  threshold (``MN_BAD_COMMITMENT_SIGNERS``); the group key passes KeyValidate
+  (``BLS_INVALID_PUBLIC_KEY``); ``signature`` is a valid G2 encoding whose FastAggregateVerify
+  under the signers' operator keys over
+  ``commitment_hash = H(QUORUM_COMMITMENT, u64le(quorum_height) || session_id || group_public_key)``
+  succeeds (``MN_BAD_COMMITMENT_SIGNATURE``). ``t`` members vouch for the key, so with at most
+  ``t - 1`` byzantine members a committed key is the DKG's (a forged one needs ``t`` signers), and
+  a node that never saw the DKG still learns every finality key from the blocks.
+* **FIN-6 (state)** the records are part of the chain state (:class:`QuorumRegistry`), updated
+  after the block's masternode list (MN-5): first the block's commitments in transaction and
+  output order, then the quorum based at this block, if it is a base height. Records are kept for
+  the life of the chain (one per interval).
 
 The reference node (reference/quorum.py) is the member side of these rules over the network.
 """
 
 from __future__ import annotations
 
-from spec.errors import DkgInvalidParameters
-from spec.masternode.dkg import DkgSession, session_end_height, start_session
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from itertools import pairwise
+
+from spec.crypto import bls
+from spec.encoding import BYTES32, BYTES48, BYTES96, U16, U64, Codec, Struct
+from spec.errors import (
+    BadCommitmentSignature,
+    BadCommitmentSigners,
+    CommitmentOutOfWindow,
+    DkgInvalidParameters,
+    DuplicateCommitment,
+    SpecError,
+    UnknownQuorum,
+    WrongQuorumSession,
+)
+from spec.hashing import HashDomain, tagged_hash_many
+from spec.ledger.transaction import Transaction
+from spec.masternode.dkg import DkgPhase, DkgSession, phase_start_height, session_end_height, start_session
 from spec.masternode.quorum import QuorumType, quorum_base_height, select_quorum
-from spec.masternode.registry import MasternodeList
+from spec.masternode.registry import MasternodeList, QuorumCommitment, match_message
 from spec.presets import Preset
 
 __all__ = [
+    "COMMITMENT_SIGNATURE_CODEC",
+    "EMPTY_QUORUMS",
+    "CommitmentSignature",
+    "QuorumRecord",
+    "QuorumRegistry",
+    "apply_block_to_quorums",
+    "apply_transaction_to_quorums",
+    "build_commitment",
+    "check_commitment",
+    "check_commitment_signature",
+    "commitment_hash",
+    "commitment_signature",
+    "committed_finality_key",
     "dkg_length",
     "finality_dkg_session",
     "finality_quorum_height",
@@ -98,3 +150,185 @@ def member_index(session: DkgSession, operator_public_key: bytes) -> int | None:
         if key == operator_public_key:
             return index
     return None
+
+
+# --------------------------------------------------------------------------------------------
+# On-chain quorum records and commitments (FIN-5, FIN-6)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuorumRecord:
+    """FIN-6: a finality quorum the chain selected, and its committed group key once committed."""
+
+    base_height: int
+    base_hash: bytes
+    session_id: bytes
+    members: tuple[bytes, ...]
+    threshold: int
+    group_public_key: bytes | None = None
+    committed_height: int | None = None
+
+
+@dataclass(frozen=True)
+class QuorumRegistry:
+    """FIN-6: the recorded finality quorums by base height."""
+
+    records: Mapping[int, QuorumRecord]
+
+
+EMPTY_QUORUMS = QuorumRegistry({})
+
+
+def commitment_hash(quorum_height: int, session_id: bytes, group_public_key: bytes) -> bytes:
+    """FIN-5: ``H(QUORUM_COMMITMENT, u64le(quorum_height) || session_id || group_public_key)``."""
+    return tagged_hash_many(
+        HashDomain.QUORUM_COMMITMENT, (quorum_height.to_bytes(8, "little"), session_id, group_public_key)
+    )
+
+
+def commitment_signature(
+    operator_secret_key: bytes, quorum_height: int, session_id: bytes, group_public_key: bytes
+) -> bytes:
+    """FIN-5 (member side): a member's operator-key signature vouching for the group key."""
+    return bls.sign(operator_secret_key, commitment_hash(quorum_height, session_id, group_public_key))
+
+
+def build_commitment(
+    quorum_height: int, session_id: bytes, group_public_key: bytes, signatures: Mapping[int, bytes]
+) -> QuorumCommitment:
+    """FIN-5 (member side): the commitment carrying the aggregate of the members' signatures."""
+    signers = tuple(sorted(signatures))
+    aggregate = bls.aggregate([signatures[index] for index in signers])
+    return QuorumCommitment(quorum_height, bytes(session_id), bytes(group_public_key), signers, aggregate)
+
+
+def check_commitment(
+    registry: QuorumRegistry, commitment: QuorumCommitment, height: int, preset: Preset
+) -> QuorumRecord:
+    """FIN-5 checks in order for a commitment in the block at ``height``; returns its quorum's record."""
+    record = registry.records.get(commitment.quorum_height)
+    if record is None:
+        raise UnknownQuorum(f"no finality quorum recorded at height {commitment.quorum_height}")
+    if record.group_public_key is not None:
+        raise DuplicateCommitment(f"quorum {record.base_height} committed at {record.committed_height}")
+    opens = phase_start_height(record.base_height, DkgPhase.FINALIZATION, preset.dkg)
+    closes = record.base_height + dkg_length(preset) + preset.masternodes.finality_quorum_interval
+    if not opens <= height < closes:
+        raise CommitmentOutOfWindow(f"height {height} outside [{opens}, {closes})")
+    if commitment.session_id != record.session_id:
+        raise WrongQuorumSession("the commitment names another DKG session")
+    signers = commitment.signers
+    increasing = all(a < b for a, b in pairwise(signers))
+    if not signers or not increasing or signers[0] < 1 or signers[-1] > len(record.members):
+        raise BadCommitmentSigners("signers must be strictly increasing member indices")
+    if len(signers) < record.threshold:
+        raise BadCommitmentSigners(f"{len(signers)} signers, threshold {record.threshold}")
+    bls.decode_public_key(commitment.group_public_key)
+    message = commitment_hash(commitment.quorum_height, commitment.session_id, commitment.group_public_key)
+    keys = [record.members[index - 1] for index in signers]
+    try:
+        valid = bls.fast_aggregate_verify(keys, message, commitment.signature)
+    except SpecError:
+        valid = False
+    if not valid:
+        raise BadCommitmentSignature("the signers' aggregate signature does not verify")
+    return record
+
+
+def record_quorum(
+    registry: QuorumRegistry, mn_list: MasternodeList, block_hash: bytes, height: int, preset: Preset
+) -> QuorumRegistry:
+    """FIN-6: the registry with the quorum based at this block recorded (unchanged when none forms)."""
+    if not is_finality_quorum_base(height, preset):
+        return registry
+    try:
+        session = finality_dkg_session(mn_list, block_hash, height, preset)
+    except SpecError:
+        return registry
+    record = QuorumRecord(height, bytes(block_hash), session.session_id, session.members, session.threshold)
+    return QuorumRegistry({**registry.records, height: record})
+
+
+def apply_transaction_to_quorums(
+    registry: QuorumRegistry, tx: Transaction, height: int, preset: Preset
+) -> QuorumRegistry:
+    """FIN-5/6: the registry after the quorum commitments of one transaction, in output order."""
+    for output in tx.outputs:
+        message = match_message(output.script_pubkey, preset)
+        if isinstance(message, QuorumCommitment):
+            record = check_commitment(registry, message, height, preset)
+            key = message.group_public_key
+            committed = replace(record, group_public_key=key, committed_height=height)
+            registry = QuorumRegistry({**registry.records, record.base_height: committed})
+    return registry
+
+
+def apply_block_to_quorums(
+    registry: QuorumRegistry,
+    transactions: Sequence[Transaction],
+    mn_list_after: MasternodeList,
+    block_hash: bytes,
+    height: int,
+    preset: Preset,
+) -> QuorumRegistry:
+    """FIN-6: the registry after the block at ``height`` (its commitments, then its own quorum).
+
+    ``mn_list_after`` is the masternode list after the block (MN-5); malformed masternode messages
+    were already rejected by MN-5, which reads the same outputs.
+    """
+    for tx in transactions:
+        registry = apply_transaction_to_quorums(registry, tx, height, preset)
+    return record_quorum(registry, mn_list_after, block_hash, height, preset)
+
+
+def committed_finality_key(registry: QuorumRegistry, height: int, preset: Preset) -> bytes | None:
+    """FIN-2/5: the committed group key certificates for ``height`` verify under (``None``: none yet)."""
+    base = finality_quorum_height(height, preset)
+    record = None if base is None else registry.records.get(base)
+    return None if record is None else record.group_public_key
+
+
+@dataclass(frozen=True)
+class CommitmentSignature:
+    """FIN-5 (relay): member ``signer``'s operator-key signature over a quorum's commitment hash."""
+
+    quorum_height: int
+    session_id: bytes
+    group_public_key: bytes
+    signer: int
+    signature: bytes
+
+
+COMMITMENT_SIGNATURE_CODEC: Codec[CommitmentSignature] = Struct(
+    CommitmentSignature,
+    [
+        ("quorum_height", U64),
+        ("session_id", BYTES32),
+        ("group_public_key", BYTES48),
+        ("signer", U16),
+        ("signature", BYTES96),
+    ],
+)
+"""ENC: ``u64 quorum_height || bytes32 session_id || bytes48 group_public_key || u16 signer ||
+bytes96 signature``."""
+
+
+def check_commitment_signature(record: QuorumRecord, signed: CommitmentSignature) -> None:
+    """FIN-5 (relay): a member's signature names the record's session and verifies under its operator key.
+
+    ``MN_WRONG_QUORUM_SESSION`` for another session or quorum height, ``MN_BAD_COMMITMENT_SIGNERS``
+    for a signer that is not a member, ``MN_BAD_COMMITMENT_SIGNATURE`` for a signature that does
+    not verify (or is not a valid encoding).
+    """
+    if signed.session_id != record.session_id or signed.quorum_height != record.base_height:
+        raise WrongQuorumSession("the signature names another quorum")
+    if not 1 <= signed.signer <= len(record.members):
+        raise BadCommitmentSigners(f"signer {signed.signer} not in [1, {len(record.members)}]")
+    message = commitment_hash(signed.quorum_height, signed.session_id, signed.group_public_key)
+    try:
+        valid = bls.verify(record.members[signed.signer - 1], message, signed.signature)
+    except SpecError:
+        valid = False
+    if not valid:
+        raise BadCommitmentSignature(f"member {signed.signer}'s signature does not verify")

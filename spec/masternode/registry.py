@@ -8,7 +8,8 @@ ledger needs no new transaction type, and the list of masternodes is a pure func
 
 * **MN-0 messages** an output is a masternode message iff its script is exactly ``OP_RETURN`` and one
   push whose data starts with :data:`MASTERNODE_PREFIX`; the next byte is the kind
-  (:data:`KIND_REGISTRATION`, :data:`KIND_POSE_PENALTY`; any other is ``DECODE_INVALID_TAG``) and the
+  (:data:`KIND_REGISTRATION`, :data:`KIND_POSE_PENALTY`, :data:`KIND_QUORUM_COMMITMENT` (FIN-5, checked by
+  spec/masternode/finality.py); any other is ``DECODE_INVALID_TAG``) and the
   rest is the canonical encoding of the message (spec/encoding.py; a bad payload is ``DECODE_*``).
   Other outputs, including other null-data outputs, are not messages.
 * **MN-1 registration** ``SignedRegistration = Registration(collateral outpoint, operator BLS public
@@ -61,7 +62,7 @@ from functools import cache
 
 from spec.chain.block import Block
 from spec.crypto import bls, ed25519
-from spec.encoding import BYTES32, U16, U32, U64, FixedBytes, Struct, VarBytes, decode, encode
+from spec.encoding import BYTES32, U16, U32, U64, FixedBytes, ListOf, Struct, VarBytes, decode, encode
 from spec.errors import (
     BadNetworkAddress,
     BadPayoutScript,
@@ -100,6 +101,7 @@ MASTERNODE_PREFIX = b"RCMN"
 """MN-0: the first bytes of every masternode message payload."""
 KIND_REGISTRATION = 1
 KIND_POSE_PENALTY = 2
+KIND_QUORUM_COMMITMENT = 3
 ADDRESS_BYTES = 16
 """MN-1: a network address is an IPv6 address (IPv4 as ``::ffff:a.b.c.d``), 16 bytes."""
 ED25519_SIGNATURE_BYTES = 64
@@ -166,7 +168,22 @@ class PoSePenalty:
     signature: bytes
 
 
-MasternodeMessage = SignedRegistration | PoSePenalty
+@dataclass(frozen=True)
+class QuorumCommitment:
+    """FIN-5: the result of a finality quorum's DKG, put on chain by its members.
+
+    ``signers`` are member indices (strictly increasing); ``signature`` is the aggregate of their
+    operator-key signatures over the commitment hash (spec/masternode/finality.py).
+    """
+
+    quorum_height: int
+    session_id: bytes
+    group_public_key: bytes
+    signers: tuple[int, ...]
+    signature: bytes
+
+
+MasternodeMessage = SignedRegistration | PoSePenalty | QuorumCommitment
 
 
 @dataclass(frozen=True)
@@ -176,6 +193,7 @@ class MasternodeCodecs:
     registration: Struct[Registration]
     signed_registration: Struct[SignedRegistration]
     penalty: Struct[PoSePenalty]
+    commitment: Struct[QuorumCommitment]
 
 
 @cache
@@ -202,7 +220,17 @@ def masternode_codecs(preset: Preset) -> MasternodeCodecs:
         PoSePenalty,
         [("masternode", outpoint), ("quorum_height", U64), ("signature", FixedBytes(bls.SIGNATURE_LENGTH))],
     )
-    return MasternodeCodecs(registration, signed, penalty)
+    commitment = Struct(
+        QuorumCommitment,
+        [
+            ("quorum_height", U64),
+            ("session_id", BYTES32),
+            ("group_public_key", FixedBytes(bls.PUBLIC_KEY_LENGTH)),
+            ("signers", ListOf(U16, preset.quorum.max_members)),
+            ("signature", FixedBytes(bls.SIGNATURE_LENGTH)),
+        ],
+    )
+    return MasternodeCodecs(registration, signed, penalty, commitment)
 
 
 def encode_message(message: MasternodeMessage, preset: Preset) -> bytes:
@@ -210,6 +238,8 @@ def encode_message(message: MasternodeMessage, preset: Preset) -> bytes:
     codecs = masternode_codecs(preset)
     if isinstance(message, SignedRegistration):
         return MASTERNODE_PREFIX + bytes([KIND_REGISTRATION]) + encode(codecs.signed_registration, message)
+    if isinstance(message, QuorumCommitment):
+        return MASTERNODE_PREFIX + bytes([KIND_QUORUM_COMMITMENT]) + encode(codecs.commitment, message)
     return MASTERNODE_PREFIX + bytes([KIND_POSE_PENALTY]) + encode(codecs.penalty, message)
 
 
@@ -220,6 +250,8 @@ def decode_message_body(kind: int, body: bytes, preset: Preset) -> MasternodeMes
         return decode(codecs.signed_registration, body)
     if kind == KIND_POSE_PENALTY:
         return decode(codecs.penalty, body)
+    if kind == KIND_QUORUM_COMMITMENT:
+        return decode(codecs.commitment, body)
     raise InvalidEnumTag(f"masternode message kind 0x{kind:02x}")
 
 

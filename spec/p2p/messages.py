@@ -28,8 +28,9 @@
   re-signed copy is a different item) and a block by its block hash.
 * **P2P-5** quorum traffic travels as its own messages with the masternode flow's encodings: the
   DKG messages (DKG-3..7: ``DkgContribution``, ``DkgComplaint``, ``DkgJustification``, contribution
-  lists bounded by ``quorum.max_members``), signature shares (SIGN-2) and finality certificates
-  (FORK-3, FIN-4). They are flooded: a node forwards each one it accepted, once.
+  lists bounded by ``quorum.max_members``), signature shares (SIGN-2), finality certificates
+  (FORK-3, FIN-4) and members' signatures of a quorum commitment (FIN-5). They are flooded: a node
+  forwards each one it accepted, once.
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ from spec.masternode.dkg import (
     Justification,
     contribution_codec,
 )
+from spec.masternode.finality import COMMITMENT_SIGNATURE_CODEC, CommitmentSignature
 from spec.masternode.signing import SIGNATURE_SHARE_CODEC, SignatureShare
 from spec.presets import Preset
 
@@ -123,6 +125,7 @@ class Command(IntEnum):
     DKG_JUSTIFICATION = 0x52
     SIGNATURE_SHARE = 0x53
     FINALITY_CERTIFICATE = 0x54
+    COMMITMENT_SIGNATURE = 0x55
 
 
 class InvKind(IntEnum):
@@ -312,6 +315,7 @@ Message: TypeAlias = (
     | Justification
     | SignatureShare
     | FinalityCertificate
+    | CommitmentSignature
 )
 """Every P2P message."""
 
@@ -337,6 +341,7 @@ MESSAGE_TYPES: dict[Command, type[Any]] = {
     Command.DKG_JUSTIFICATION: Justification,
     Command.SIGNATURE_SHARE: SignatureShare,
     Command.FINALITY_CERTIFICATE: FinalityCertificate,
+    Command.COMMITMENT_SIGNATURE: CommitmentSignature,
 }
 """P2P-1: the message type of each command."""
 
@@ -516,6 +521,7 @@ def message_codecs(preset: Preset) -> dict[Command, Codec[Any]]:
         Command.DKG_JUSTIFICATION: JUSTIFICATION_CODEC,
         Command.SIGNATURE_SHARE: SIGNATURE_SHARE_CODEC,
         Command.FINALITY_CERTIFICATE: FINALITY_CERTIFICATE_CODEC,
+        Command.COMMITMENT_SIGNATURE: COMMITMENT_SIGNATURE_CODEC,
     }
 
 
