@@ -5,19 +5,25 @@ A :class:`Quorum` is ``n`` members with seeded BLS keys (IETF KeyGen over
 (:func:`spec.crypto.threshold.coefficients_from_seed`), plus the fresh session they open. The
 helpers build honest and byzantine messages and drive a session through its phases the way honest
 members would (complain about every bad share, answer every complaint truthfully).
+
+:func:`quorum_of_session` wraps a session that was opened elsewhere (for example the finality
+session of a selected quorum, FIN-1) with the members' real secret keys; :func:`finish` runs an
+honest DKG to its result and :func:`certify` has ``t`` members sign a finality certificate (SIGN-4).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from conformance.seeded import seeded_bytes
+from spec.chain.forkchoice import FinalityCertificate
 from spec.crypto import bls
 from spec.crypto.bls import CURVE_ORDER
-from spec.crypto.threshold import coefficients_from_seed
-from spec.masternode import dkg
-from spec.masternode.dkg import Contribution, DkgSession
+from spec.crypto.threshold import Share, coefficients_from_seed
+from spec.masternode import dkg, signing
+from spec.masternode.dkg import Contribution, DkgResult, DkgSession
+from spec.masternode.signing import SignatureShare
 from spec.presets import Preset
 
 
@@ -129,3 +135,54 @@ def run_session(
     for justification in justifications(quorum, state, members if justifiers is None else justifiers):
         state = dkg.receive_justification(state, justification)
     return dkg.advance_phase(state)
+
+
+def quorum_of_session(label: str, session: DkgSession, secrets_by_key: Mapping[bytes, bytes]) -> Quorum:
+    """The members of an already opened ``session`` with their secret keys (looked up by public key)
+    and seeded dealer polynomials labelled ``label``."""
+    secrets = tuple(secrets_by_key[key] for key in session.members)
+    coefficients = tuple(
+        dealer_coefficients(label, j, session.threshold) for j in range(1, len(session.members) + 1)
+    )
+    return Quorum(label, secrets, tuple(session.members), coefficients, session)
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A quorum after an honest DKG: the result and every member's secret key share (DKG-8/9)."""
+
+    quorum: Quorum
+    result: DkgResult
+    secret_shares: tuple[Share, ...]
+
+    @property
+    def group_public_key(self) -> bytes:
+        return self.result.group_public_key
+
+
+def finish(quorum: Quorum) -> Finished:
+    """Run the honest session of ``quorum`` and finalize it."""
+    state = run_session(quorum, honest_contributions(quorum))
+    result = dkg.finalize(state)
+    shares = tuple(dkg.member_secret_share(state, result, j) for j in range(1, quorum.size + 1))
+    return Finished(quorum, result, shares)
+
+
+def finality_share(finished: Finished, member: int, height: int, block_hash: bytes) -> SignatureShare:
+    """SIGN-4: member ``member``'s signature share finalizing ``block_hash`` at ``height``."""
+    return signing.sign_finality_share(
+        finished.result.session_id, finished.secret_shares[member - 1], height, block_hash
+    )
+
+
+def certify(
+    finished: Finished, height: int, block_hash: bytes, signers: Iterable[int]
+) -> FinalityCertificate:
+    """SIGN-2..4: the certificate the shares of ``signers`` recover (at least ``t`` of them)."""
+    result = finished.result
+    session = signing.finality_session(
+        result.session_id, result.public_key_shares, result.threshold, height, block_hash
+    )
+    for member in signers:
+        session = signing.add_signature_share(session, finality_share(finished, member, height, block_hash))
+    return signing.sign_block_finality(session, height, block_hash)

@@ -20,6 +20,7 @@ Methods (``params`` is a JSON array):
 | ``getpeerinfo`` | | node id, P2P port, connected and banned peers |
 | ``registermasternode`` | ``port``, ``fee`` | queues the collateral and registration txs (MN-1/2) |
 | ``getfinality`` | | finalized block and height, last signed height, DKG sessions |
+| ``gettrieproof`` | ``txid``, ``index`` | state root, MPT-10 proof from the stored trie, UTXO entry or null |
 
 A protocol rejection is JSON-RPC error ``-25`` with ``data.code`` = the stable spec error code.
 """
@@ -41,7 +42,8 @@ from aiohttp import web
 from reference.node import Node
 from spec.chain.block import encode_block
 from spec.errors import SpecError
-from spec.ledger.transaction import Transaction, decode_transaction, txid
+from spec.ledger.state import encode_entry
+from spec.ledger.transaction import OutPoint, Transaction, decode_transaction, txid
 
 COOKIE_USER = "__cookie__"
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS = -32700, -32600, -32601, -32602
@@ -103,6 +105,7 @@ class RpcServer:
             "getpeerinfo": self.getpeerinfo,
             "registermasternode": self.registermasternode,
             "getfinality": self.getfinality,
+            "gettrieproof": self.gettrieproof,
         }
 
     def authorized(self, header: str | None) -> bool:
@@ -141,6 +144,27 @@ class RpcServer:
             "pending": len(self.node.pending()),
             "masternodes": len(state.masternodes.active()),
             "finalized_height": self.node.quorum.finalized_height(),
+        }
+
+    async def gettrieproof(self, params: list[Any]) -> dict[str, Any]:
+        """``txid, index`` -> the state root, the outpoint's MPT-10 proof from the stored trie nodes,
+        and its UTXO entry (STATE-1 encoding), or ``None`` when the proof shows it is not in the UTXO set."""
+        try:
+            txid_ = bytes.fromhex(str(params[0]))
+        except (IndexError, ValueError):
+            raise RpcError(INVALID_PARAMS, "txid must be hex") from None
+        if len(txid_) != 32:
+            raise RpcError(INVALID_PARAMS, "txid must be 32 bytes")
+        index = _int_param(params, 1)
+        if not 0 <= index <= 0xFFFFFFFF:
+            raise RpcError(INVALID_PARAMS, "index must be a u32")
+        outpoint = OutPoint(txid_, index)
+        root, proof = self.node.store.utxo_proof(outpoint)
+        entry = self.node.store.utxo_from_trie(outpoint)
+        return {
+            "root": root.hex(),
+            "proof": [node.hex() for node in proof],
+            "entry": None if entry is None else encode_entry(entry, self.node.preset).hex(),
         }
 
     async def getbalance(self, params: list[Any]) -> int:

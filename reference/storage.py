@@ -15,6 +15,23 @@ another branch the store disconnects blocks down to the fork point with their un
 connects the new branch, validating every block; a block that fails is marked invalid (with its
 descendants) and the previous best branch is restored.
 
+Trie nodes: the store keeps the Merkle Patricia Trie of the UTXO set (STATE-1; spec/trie.py) in
+the ``trie_nodes`` table, ``hash -> RLP`` of the root and of every node referenced by hash (inline
+nodes live inside their parents), with ``refs``: how many places of the current trie hold the node
+(two places can hold equal nodes). Connecting or disconnecting a block applies the UTXO difference
+to the in-memory trie with ``Trie.insert``/``Trie.delete`` (only the changed paths are rebuilt),
+asks :func:`spec.trie.stored_node_changes` which nodes appeared and disappeared, adds those counts
+in the same transaction as the rest of the block, and deletes nodes whose count reaches 0. So the
+table holds exactly the nodes of the current best state's trie; nothing of earlier states is kept
+(a disconnect rebuilds the previous trie from the undo record's UTXO entries, not from old nodes),
+and no separate collection pass is needed. Before writing, the store checks that the root it
+maintains is the ``state_root`` of the header the spec has just validated (for a disconnect: of
+the new tip's header) and raises ``TrieStoreError`` if not: that would be a bug in the store,
+never a property of the block. Opening the store reads the trie back from the table
+(``Trie.from_store``, every node hash-checked against the tip's state root); a database written
+before the table existed gets its nodes once from the UTXO set. :meth:`ChainStore.utxo_proof` and
+:meth:`ChainStore.utxo_from_trie` read a UTXO entry and its proof (MPT-10) through the stored nodes.
+
 Durability: WAL journal with ``synchronous=FULL``.
 """
 
@@ -43,9 +60,11 @@ from spec.errors import SpecError
 from spec.governance.proposals import EMPTY_STATE
 from spec.ledger.state import decode_entry, decode_outpoint, encode_entry, encode_outpoint
 from spec.ledger.transaction import OutPoint
+from spec.ledger.utxo import UtxoEntry
 from spec.masternode.finality import EMPTY_QUORUMS
 from spec.masternode.registry import EMPTY_LIST
 from spec.presets import Preset
+from spec.trie import RUSTY_TRIE_HASHER, Trie, prove_stored, stored_node_changes, verify_proof
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS blocks (
@@ -67,11 +86,20 @@ CREATE TABLE IF NOT EXISTS tickets (
 );
 CREATE TABLE IF NOT EXISTS undo (hash BLOB PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS trie_nodes (
+    hash BLOB PRIMARY KEY,
+    refs INTEGER NOT NULL CHECK (refs >= 0),
+    data BLOB NOT NULL
+);
 """
 
 _META_INTS = ("height", "bits", "ticket_price", "treasury", "cumulative_work")
 _META_BLOBS = ("masternodes", "governance", "quorums")
 """Meta keys holding the masternode list and the governance state (reference/statecodec.py JSON)."""
+
+
+class TrieStoreError(RuntimeError):
+    """The stored trie disagrees with the state the spec validated (its root, or a node count): a bug."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +123,7 @@ class ChainStore:
         self._state = self._load_state()
         self.on_connect: list[Callable[[Block, ChainState], None]] = []
         """Called after every block connected (mined, relayed or in a reorganisation) with the new state."""
+        self._trie = self._load_trie()
 
     @property
     def state(self) -> ChainState:
@@ -144,6 +173,65 @@ class ChainStore:
             ),
             quorums=decode_quorums(meta["quorums"]) if "quorums" in meta else EMPTY_QUORUMS,
         )
+
+    def _state_root_at(self, tip_hash: bytes) -> bytes:
+        """The ``state_root`` of a stored block's header (the empty trie's root before genesis)."""
+        if tip_hash == GENESIS_PARENT:
+            return RUSTY_TRIE_HASHER.empty_root
+        block = self.block(tip_hash)
+        if block is None:
+            raise RuntimeError(f"block {tip_hash.hex()} missing")
+        return block.header.state_root
+
+    def _load_trie(self) -> Trie:
+        """The UTXO trie read from ``trie_nodes`` (filled from the UTXO set if the table is new)."""
+        root = self._state_root_at(self._state.tip_hash)
+        nodes = {bytes(h): bytes(d) for h, d in self.db.execute("SELECT hash, data FROM trie_nodes")}
+        if not nodes and root != RUSTY_TRIE_HASHER.empty_root:
+            trie = Trie.from_items(self._utxo_items(self._state), RUSTY_TRIE_HASHER)
+            self._check_root(trie, root)
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self._write_trie_nodes(Trie(RUSTY_TRIE_HASHER), trie)
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            return trie
+        return Trie.from_store(root, nodes.get, RUSTY_TRIE_HASHER)
+
+    def _utxo_items(self, state: ChainState) -> dict[bytes, bytes]:
+        enc = self.preset
+        return {encode_outpoint(o, enc): encode_entry(e, enc) for o, e in state.utxos.items()}
+
+    @property
+    def state_root(self) -> bytes:
+        """The root of the stored UTXO trie (the best block's ``state_root``)."""
+        return self._trie.root_hash
+
+    def trie_node_counts(self) -> dict[bytes, tuple[bytes, int]]:
+        """Every stored trie node: ``hash -> (RLP, number of places in the trie that hold it)``."""
+        return {
+            bytes(h): (bytes(d), int(r))
+            for h, d, r in self.db.execute("SELECT hash, data, refs FROM trie_nodes")
+        }
+
+    def _stored_node(self, hash_: bytes) -> bytes | None:
+        row = self.db.execute("SELECT data FROM trie_nodes WHERE hash = ?", (hash_,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def utxo_proof(self, outpoint: OutPoint) -> tuple[bytes, tuple[bytes, ...]]:
+        """``(state root, proof)``: the MPT-10 proof of ``outpoint`` (inclusion or exclusion), read
+        node by node from ``trie_nodes``; check it with :func:`spec.trie.verify_proof`."""
+        root = self.state_root
+        key = encode_outpoint(outpoint, self.preset)
+        return root, prove_stored(root, key, self._stored_node, RUSTY_TRIE_HASHER)
+
+    def utxo_from_trie(self, outpoint: OutPoint) -> UtxoEntry | None:
+        """The UTXO entry of ``outpoint`` as the stored trie shows it (its proof verified, MPT-11)."""
+        root, proof = self.utxo_proof(outpoint)
+        value = verify_proof(root, encode_outpoint(outpoint, self.preset), proof, RUSTY_TRIE_HASHER)
+        return None if value is None else decode_entry(value, self.preset)
 
     def best_chain(self) -> Iterator[Block]:
         """The connected blocks of the best chain, genesis first."""
@@ -197,10 +285,41 @@ class ChainStore:
         )
         return hash_
 
-    def _write_state_change(self, before: ChainState, after: ChainState) -> dict[str, object]:
+    @staticmethod
+    def _utxo_changes(before: ChainState, after: ChainState) -> tuple[list[OutPoint], list[OutPoint]]:
+        """The outpoints ``after`` no longer holds, and those it adds or changes."""
+        removed = [o for o in before.utxos if o not in after.utxos]
+        added = [o for o, e in after.utxos.items() if before.utxos.get(o) != e]
+        return removed, added
+
+    def _check_root(self, trie: Trie, expected: bytes) -> None:
+        if trie.root_hash != expected:
+            raise TrieStoreError(
+                f"stored trie root {trie.root_hash.hex()} is not the validated state root {expected.hex()}"
+            )
+
+    def _write_trie_nodes(self, old: Trie, new: Trie) -> None:
+        """Replace ``old``'s nodes by ``new``'s in ``trie_nodes`` (inside a transaction)."""
+        changes = stored_node_changes(old, new)
+        self.db.executemany(
+            "INSERT INTO trie_nodes (hash, refs, data) VALUES (?, ?, ?) "
+            "ON CONFLICT (hash) DO UPDATE SET refs = refs + excluded.refs",
+            [(digest, count, data) for digest, data, count in changes if count > 0],
+        )
+        released = [(count, digest) for digest, _, count in changes if count < 0]
+        cursor = self.db.executemany("UPDATE trie_nodes SET refs = refs + ? WHERE hash = ?", released)
+        if released and cursor.rowcount != len(released):
+            raise TrieStoreError("a trie node to release is not stored")
+        self.db.executemany("DELETE FROM trie_nodes WHERE hash = ? AND refs = 0", [(d,) for _, d in released])
+
+    def _write_state_change(
+        self,
+        before: ChainState,
+        after: ChainState,
+        removed_utxos: list[OutPoint],
+        added_utxos: list[OutPoint],
+    ) -> dict[str, object]:
         """Write ``after`` over ``before`` (inside a transaction); return the undo record."""
-        removed_utxos = [o for o in before.utxos if o not in after.utxos]
-        added_utxos = [o for o, e in after.utxos.items() if before.utxos.get(o) != e]
         removed_tickets = [o for o in before.tickets if o not in after.tickets]
         added_tickets = [o for o, t in after.tickets.items() if before.tickets.get(o) != t]
         enc = self.preset
@@ -258,6 +377,15 @@ class ChainStore:
         """Connect ``block`` on the tip (validated by the spec) atomically; return the new state."""
         before = self._state
         after = apply_block(before, block, context, self.preset)
+        removed, added = self._utxo_changes(before, after)
+        trie = self._trie
+        for outpoint in removed:
+            trie = trie.delete(encode_outpoint(outpoint, self.preset))
+        for outpoint in added:
+            trie = trie.insert(
+                encode_outpoint(outpoint, self.preset), encode_entry(after.utxos[outpoint], self.preset)
+            )
+        self._check_root(trie, block.header.state_root)
         self.db.execute("BEGIN IMMEDIATE")
         try:
             hash_ = self._write_block_row(block, after.cumulative_work)
@@ -265,15 +393,17 @@ class ChainStore:
             self.db.execute(
                 "INSERT OR REPLACE INTO best_chain (height, hash) VALUES (?, ?)", (block.header.height, hash_)
             )
-            undo = self._write_state_change(before, after)
+            undo = self._write_state_change(before, after, removed, added)
             self.db.execute(
                 "INSERT OR REPLACE INTO undo (hash, data) VALUES (?, ?)", (hash_, json.dumps(undo))
             )
+            self._write_trie_nodes(self._trie, trie)
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
         self._state = after
+        self._trie = trie
         for hook in self.on_connect:
             hook(block, after)
         return after
@@ -285,6 +415,12 @@ class ChainStore:
         if row is None:
             raise RuntimeError("no block to disconnect")
         undo = json.loads(row[0])
+        trie = self._trie
+        for created in undo["created"]:
+            trie = trie.delete(bytes.fromhex(created))
+        for outpoint, entry in undo["utxos"]:
+            trie = trie.insert(bytes.fromhex(outpoint), bytes.fromhex(entry))
+        self._check_root(trie, self._state_root_at(bytes.fromhex(undo["meta"]["tip_hash"])))
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.executemany(
@@ -314,11 +450,13 @@ class ChainStore:
                 stale = [(name,) for name in _META_BLOBS if name not in meta]
                 self.db.executemany("DELETE FROM meta WHERE key = ?", stale)
                 self.db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", rows)
+            self._write_trie_nodes(self._trie, trie)
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
         self._state = self._load_state()
+        self._trie = trie
         return self._state
 
     def _mark_invalid(self, hash_: bytes) -> None:

@@ -50,10 +50,18 @@ and is how this module is checked against Ethereum. Nothing else differs between
   provably ends or diverges (an exclusion proof).
 * **MPT-12** :func:`verify_inclusion` / :func:`verify_exclusion` accept a claimed result and raise
   ``TRIE_PROOF_VALUE_MISMATCH`` when the proof shows a different one.
+
+Node stores. A node that keeps a trie on disk stores the nodes MPT-4 hashes (the root and every node
+of 32 bytes or more) by hash. Three helpers serve such a store without changing any rule above:
+:func:`stored_node_changes` (MPT-4/8: how the stored nodes, counted with multiplicity, change from
+one trie to the next, found by walking only the paths that differ), :meth:`Trie.from_store` (MPT-8:
+the trie read back from its stored nodes, each checked as MPT-11 checks a proof node) and
+:func:`prove_stored` (MPT-10: a key's proof read from the store, touching only the nodes on its path).
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -621,6 +629,22 @@ class Trie:
             trie = trie.insert(key, items[key])
         return trie
 
+    @classmethod
+    def from_store(
+        cls, root: bytes, load: Callable[[bytes], bytes | None], hasher: TrieHasher = RUSTY_TRIE_HASHER
+    ) -> Trie:
+        """MPT-8 (node stores): the trie whose root is ``root``, read back from its stored nodes.
+
+        ``load`` maps a node hash to its RLP, or ``None`` if it holds no such node; every node the
+        trie needs is read once (the inverse of :attr:`node_store`). Each node is checked as MPT-11
+        checks a proof node: ``TRIE_PROOF_MISSING_NODE``, ``TRIE_PROOF_HASH_MISMATCH``,
+        ``TRIE_PROOF_INVALID_NODE`` or a ``TRIE_DECODE_*`` code for a store that does not hold a
+        canonical trie under ``root``.
+        """
+        if root == hasher.empty_root:
+            return cls(hasher)
+        return cls(hasher, _held_from_store(bytes(root), True, False, load, hasher))
+
     @property
     def root_hash(self) -> bytes:
         """MPT-4: ``H(RLP(root node))``, or ``H(0x80)`` for the empty trie."""
@@ -691,6 +715,104 @@ class Trie:
         return hash((self.hasher.name, self.root_hash))
 
 
+def _load_node(load: Callable[[bytes], bytes | None], reference: bytes) -> bytes:
+    encoded = load(reference)
+    if encoded is None:
+        raise TrieProofMissingNode(f"the node store holds no node {reference.hex()}")
+    return bytes(encoded)
+
+
+def _held_from_store(
+    reference: bytes,
+    is_root: bool,
+    below_extension: bool,
+    load: Callable[[bytes], bytes | None],
+    hasher: TrieHasher,
+) -> _Held:
+    """MPT-8 (node stores): the held node stored under ``reference``, its hashed children loaded too."""
+    encoded = _load_node(load, reference)
+    node = _proof_node(encoded, reference, is_root, below_extension, hasher)
+    # Only a root can be short; its parent-facing reference is then the node itself (MPT-4).
+    return _held_from_node(node, encoded, reference if len(encoded) >= HASH_LENGTH else node, load, hasher)
+
+
+def _held_from_child(
+    ref: ChildRef, below_extension: bool, load: Callable[[bytes], bytes | None], hasher: TrieHasher
+) -> _Held | None:
+    if ref is None:
+        return None
+    if isinstance(ref, bytes):
+        return _held_from_store(ref, False, below_extension, load, hasher)
+    return _held_from_node(ref, encode_node(ref), ref, load, hasher)
+
+
+def _held_from_node(
+    node: Node, encoded: bytes, ref: ChildRef, load: Callable[[bytes], bytes | None], hasher: TrieHasher
+) -> _Held:
+    """A decoded canonical node (MPT-7) as a held node; ``ref`` is how its parent names it (MPT-4)."""
+    if isinstance(node, Leaf):
+        return _HeldLeaf(node, encoded, ref)
+    if isinstance(node, Extension):
+        child = _held_from_child(node.child, True, load, hasher)
+        if not isinstance(child, _HeldBranch):  # decode_node and _proof_node guarantee a branch
+            raise TrieProofInvalidNode("an extension's child that is not a branch")
+        return _HeldExtension(node, encoded, ref, child)
+    kids = tuple(_held_from_child(child, False, load, hasher) for child in node.children)
+    return _HeldBranch(node, encoded, ref, kids)
+
+
+def _held_children(position: Nibbles, held: _Held) -> Iterator[tuple[Nibbles, _Held]]:
+    """The children of ``held`` with their positions: the nibble path from the root to where each starts."""
+    if isinstance(held, _HeldExtension):
+        yield position + held.node.path, held.child
+    elif isinstance(held, _HeldBranch):
+        for nibble, kid in enumerate(held.kids):
+            if kid is not None:
+                yield position + bytes([nibble]), kid
+
+
+def stored_node_changes(old: Trie, new: Trie) -> tuple[tuple[bytes, bytes, int], ...]:
+    """MPT-4, MPT-8 (node stores): how the stored nodes change when ``old`` is replaced by ``new``.
+
+    The stored nodes of a trie are its root and every node it references by hash (MPT-4), counted
+    once per place they occur: two places can hold the same node (equal key suffixes and values).
+    Returns ``(hash, RLP, change of count)`` for every node whose count differs, by hash; a store
+    that applies the changes (and drops nodes whose count reaches 0) holds exactly the nodes of
+    ``new``. ``stored_node_changes(Trie(h), t)`` lists every stored node of ``t`` with its count.
+
+    Both tries are walked together by position (the nibble path to where a node starts), shortest
+    first, and a position holding the same node in both is skipped with everything below it. After
+    ``insert``/``delete`` (MPT-8) only the paths of the changed keys differ, so the work is
+    proportional to the changes, not to the size of the trie.
+    """
+    if old.hasher != new.hasher:
+        raise ValueError("the two tries use different hashers")
+    counts: dict[bytes, int] = {}
+    encodings: dict[bytes, bytes] = {}
+    slots: dict[Nibbles, list[_Held | None]] = {b"": [old._top, new._top]}
+    queue: list[tuple[int, Nibbles]] = [(0, b"")]
+    while queue:
+        _, position = heapq.heappop(queue)
+        pair = slots.pop(position)
+        before, after = pair
+        if before is not None and after is not None and (before is after or before.encoded == after.encoded):
+            continue
+        for side, held in enumerate(pair):
+            if held is None:
+                continue
+            if not position or len(held.encoded) >= HASH_LENGTH:
+                digest = held.ref if isinstance(held.ref, bytes) else new.hasher.digest(held.encoded)
+                counts[digest] = counts.get(digest, 0) + (1 if side else -1)
+                encodings[digest] = held.encoded
+            for child_position, child in _held_children(position, held):
+                slot = slots.get(child_position)
+                if slot is None:
+                    slot = slots[child_position] = [None, None]
+                    heapq.heappush(queue, (len(child_position), child_position))
+                slot[side] = child
+    return tuple((digest, encodings[digest], count) for digest, count in sorted(counts.items()) if count)
+
+
 # --------------------------------------------------------------------------------------------
 # MPT-10 .. MPT-12: proofs
 # --------------------------------------------------------------------------------------------
@@ -725,6 +847,42 @@ def prove(trie: Trie, key: bytes) -> tuple[bytes, ...]:
         if len(following.encoded) >= HASH_LENGTH:
             proof.append(following.encoded)
         held = following
+    return tuple(proof)
+
+
+def prove_stored(
+    root: bytes, key: bytes, load: Callable[[bytes], bytes | None], hasher: TrieHasher
+) -> tuple[bytes, ...]:
+    """MPT-10 (node stores): the proof of ``key`` read from the stored nodes of the trie under ``root``.
+
+    Equal to ``prove(Trie.from_store(root, load, hasher), key)`` but reads only the nodes on the
+    key's path; each is checked as in :meth:`Trie.from_store`. The value (or absence) it shows is
+    ``verify_proof(root, key, proof, hasher)`` (MPT-11).
+    """
+    if root == hasher.empty_root:
+        return ()
+    proof: list[bytes] = []
+    path = bytes_to_nibbles(key)
+    reference: ChildRef = bytes(root)
+    below_extension = False
+    while reference is not None:
+        if isinstance(reference, bytes):
+            encoded = _load_node(load, reference)
+            node = _proof_node(encoded, reference, not proof, below_extension, hasher)
+            proof.append(encoded)
+        else:
+            node = reference
+        below_extension = isinstance(node, Extension)
+        if isinstance(node, Leaf):
+            break
+        if isinstance(node, Extension):
+            if path[: len(node.path)] != node.path:
+                break
+            reference, path = node.child, path[len(node.path) :]
+        else:
+            if not path:
+                break
+            reference, path = node.children[path[0]], path[1:]
     return tuple(proof)
 
 

@@ -41,6 +41,7 @@ from conformance.model import BadInput
 from conformance.outcome import run_handler
 from fuzz.p2p_harnesses import P2P_HARNESSES, check_table, p2p_seeds
 from spec.chain.block import Block, BlockHeader, TicketVote, block_hash, encode_block
+from spec.chain.forkchoice import FinalityCertificate
 from spec.errors import (
     ALL_ERROR_CODES,
     BadChecksum,
@@ -56,6 +57,8 @@ from spec.errors import (
     WrongPreviousBlock,
 )
 from spec.ledger.transaction import OutPoint, Transaction, TxInput, TxOutput, wtxid
+from spec.masternode.dkg import Complaint, Contribution, Justification
+from spec.masternode.signing import SignatureShare
 from spec.p2p import compact as compact_module
 from spec.p2p.compact import (
     fill_missing,
@@ -140,6 +143,7 @@ U16 = st.integers(0, 2**16 - 1)
 U32 = st.integers(0, 2**32 - 1)
 U64 = st.integers(0, 2**64 - 1)
 HASH = st.binary(min_size=32, max_size=32)
+SIGNATURE = st.binary(min_size=96, max_size=96)
 SCRIPT = st.binary(max_size=40)
 
 
@@ -198,6 +202,18 @@ MESSAGE_STRATEGIES: dict[Command, st.SearchStrategy[Any]] = {
     Command.BLOCK_TXN: st.builds(BlockTxn, HASH, st.lists(transactions, max_size=3).map(tuple)),
     Command.FIND_NODE: st.builds(FindNode, HASH),
     Command.NODES: st.builds(Nodes, st.lists(node_addresses, max_size=4).map(tuple)),
+    Command.DKG_CONTRIBUTION: st.builds(
+        Contribution,
+        HASH,
+        U16,
+        st.lists(st.binary(min_size=48, max_size=48), max_size=PRESET.quorum.max_members).map(tuple),
+        st.lists(HASH, max_size=PRESET.quorum.max_members).map(tuple),
+        SIGNATURE,
+    ),
+    Command.DKG_COMPLAINT: st.builds(Complaint, HASH, U16, U16, SIGNATURE),
+    Command.DKG_JUSTIFICATION: st.builds(Justification, HASH, U16, U16, HASH, SIGNATURE),
+    Command.SIGNATURE_SHARE: st.builds(SignatureShare, HASH, HASH, U16, SIGNATURE),
+    Command.FINALITY_CERTIFICATE: st.builds(FinalityCertificate, U64, HASH, SIGNATURE),
 }
 
 

@@ -16,6 +16,12 @@ import pytest
 from reference.daemon import rpc_port_of
 from reference.node import Node
 from reference.rpc import REJECTED, RpcError, basic_auth_header, call
+from spec.chain.block import decode_block
+from spec.ledger.state import encode_outpoint
+from spec.ledger.transaction import OutPoint
+from spec.ledger.transaction import txid as transaction_id
+from spec.presets import DEVNET
+from spec.trie import RUSTY_TRIE_HASHER, verify_proof
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,6 +54,19 @@ def test_rpc_methods_and_errors(running_node: Path) -> None:
         status = await call(port, datadir, "getstatus")
         assert status["height"] == 6 and status["balance"] > 0
         block_hex = await call(port, datadir, "getblock", 6)
+        block = decode_block(bytes.fromhex(block_hex), DEVNET)
+        coinbase = OutPoint(transaction_id(block.transactions[0], DEVNET), 0)
+        shown = await call(port, datadir, "gettrieproof", coinbase.txid.hex(), 0)
+        assert shown["root"] == block.header.state_root.hex() and shown["entry"] is not None
+        key = encode_outpoint(coinbase, DEVNET)
+        proof = [bytes.fromhex(node) for node in shown["proof"]]
+        value = verify_proof(block.header.state_root, key, proof, RUSTY_TRIE_HASHER)
+        assert value == bytes.fromhex(shown["entry"])
+        absent = await call(port, datadir, "gettrieproof", "00" * 32, 7)
+        assert absent["entry"] is None and absent["proof"]
+        with pytest.raises(RpcError) as bad_index:
+            await call(port, datadir, "gettrieproof", "00" * 32, -1)
+        assert bad_index.value.code == -32602
         with pytest.raises(RpcError) as rejected:  # block bytes are not a transaction
             await call(port, datadir, "sendrawtransaction", block_hex)
         assert rejected.value.code == REJECTED and rejected.value.data["code"].startswith("DECODE_")

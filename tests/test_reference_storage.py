@@ -1,4 +1,8 @@
-"""The reference node's storage: atomic block import, and recovery after kill -9 equals a spec replay."""
+"""The reference node's storage: atomic block import, and recovery after kill -9 equals a spec replay.
+
+The trie nodes (reference/storage.py ``trie_nodes``) are checked here after every crash; the rest of
+their tests are in tests/test_reference_trie_store.py.
+"""
 
 from __future__ import annotations
 
@@ -16,11 +20,13 @@ from conformance.chainbuilder import ChainBuilder, mine, voting_ticket_script
 from conformance.wallet import key, sign_transaction
 from reference.storage import ChainStore, replay
 from spec.chain.block import Block, encode_block
-from spec.chain.state import BlockContext
+from spec.chain.state import BlockContext, ChainState
 from spec.chain.tickets import live_tickets, next_ticket_price
 from spec.errors import ChainError
+from spec.ledger.state import encode_entry, encode_outpoint, utxo_state_root
 from spec.ledger.transaction import SEQUENCE_FINAL, OutPoint, Transaction, TxInput, TxOutput, txid
 from spec.presets import DEVNET
+from spec.trie import Trie, stored_node_changes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,6 +55,16 @@ def _chain(length: int) -> list[Block]:
         builder.extend([tx])
         spendable += 1
     return builder.blocks
+
+
+def trie_nodes_of(state: ChainState) -> dict[bytes, tuple[bytes, int]]:
+    """The trie nodes a store must hold for ``state``: ``hash -> (RLP, count)``, recomputed from scratch."""
+    items = {encode_outpoint(o, DEVNET): encode_entry(e, DEVNET) for o, e in state.utxos.items()}
+    trie = Trie.from_items(items)
+    assert trie.root_hash == utxo_state_root(state.utxos, DEVNET)
+    counts = {digest: (data, count) for digest, data, count in stored_node_changes(Trie(), trie)}
+    assert {digest: data for digest, (data, _) in counts.items()} == dict(trie.node_store)
+    return counts
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +121,7 @@ def test_kill_9_during_import_recovers_to_a_replayed_prefix(tmp_path: Path, chai
         stored = list(store.best_chain())
         assert stored == chain[: len(stored)]
         assert store.state == replay(stored, DEVNET)
+        assert store.trie_node_counts() == trie_nodes_of(store.state)
         height = store.state.height
         store.close()
         if height + 1 == len(chain):
@@ -121,6 +138,7 @@ def test_kill_9_during_import_recovers_to_a_replayed_prefix(tmp_path: Path, chai
     assert final.stdout.startswith("ready")
     store = ChainStore(database, DEVNET)
     assert store.state == replay(chain, DEVNET)
+    assert store.trie_node_counts() == trie_nodes_of(store.state)
     store.close()
 
 

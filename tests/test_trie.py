@@ -47,6 +47,8 @@ from spec.trie import (
     keccak256,
     nibbles_to_bytes,
     prove,
+    prove_stored,
+    stored_node_changes,
     trie_root,
     verify_exclusion,
     verify_inclusion,
@@ -488,3 +490,123 @@ def test_rlp_library_decodes_only_canonical(data: bytes) -> None:
     except rlp.DecodingError:
         return
     assert _rlp(item) == data
+
+
+# --------------------------------------------------------------------------------------------
+# Node stores: stored_node_changes, Trie.from_store, prove_stored
+# --------------------------------------------------------------------------------------------
+
+# Two values of 33 bytes make leaves long enough to be hashed, and equal leaves under different
+# prefixes (the same key suffix with the same value) appear often: the counts must track them.
+store_values = st.one_of(st.sampled_from([b"A" * 33, b"B" * 33]), values)
+store_operations = st.lists(st.tuples(keys, st.one_of(st.none(), store_values)), max_size=40)
+
+
+def _node_counts(trie: Trie) -> dict[bytes, tuple[bytes, int]]:
+    """Every stored node of ``trie`` with its count, as stored_node_changes from the empty trie."""
+    return {digest: (data, count) for digest, data, count in stored_node_changes(Trie(trie.hasher), trie)}
+
+
+@settings(max_examples=60)
+@given(hashers, store_operations)
+def test_incremental_node_store_equals_rebuilt(
+    hasher: TrieHasher, ops: list[tuple[bytes, bytes | None]]
+) -> None:
+    """A store that applies stored_node_changes after every insert/delete holds exactly the nodes of
+    the trie rebuilt from its items, with their counts, and reads back into the same trie."""
+    trie = Trie(hasher)
+    model: dict[bytes, bytes] = {}
+    store: dict[bytes, tuple[bytes, int]] = {}
+    for key, value in ops:
+        if value is None:
+            updated = trie.delete(key)
+            model.pop(key, None)
+        else:
+            updated = trie.insert(key, value)
+            model[key] = value
+        for digest, data, change in stored_node_changes(trie, updated):
+            count = store.get(digest, (data, 0))[1] + change
+            assert count >= 0
+            if count:
+                store[digest] = (data, count)
+            else:
+                del store[digest]
+        trie = updated
+        rebuilt = Trie.from_items(model, hasher)
+        assert store == _node_counts(rebuilt)
+        assert {digest: data for digest, (data, _) in store.items()} == dict(rebuilt.node_store)
+    read_back = Trie.from_store(trie.root_hash, lambda digest: store.get(digest, (None, 0))[0], hasher)
+    assert read_back.root_hash == trie_root(model, hasher)
+    assert dict(read_back.items()) == model
+    assert _node_counts(read_back) == store
+    for key, _ in ops:
+        stored_proof = prove_stored(trie.root_hash, key, lambda d: store.get(d, (None, 0))[0], hasher)
+        assert stored_proof == prove(trie, key)
+        assert verify_proof(trie.root_hash, key, stored_proof, hasher) == model.get(key)
+
+
+@given(hashers, item_dicts, item_dicts)
+def test_node_changes_between_any_two_tries(
+    hasher: TrieHasher, first: dict[bytes, bytes], second: dict[bytes, bytes]
+) -> None:
+    """The changes are the difference of the two counted node stores, whatever the tries."""
+    old, new = Trie.from_items(first, hasher), Trie.from_items(second, hasher)
+    before, after = _node_counts(old), _node_counts(new)
+    expected = {
+        digest: count
+        for digest in before.keys() | after.keys()
+        if (count := after.get(digest, (b"", 0))[1] - before.get(digest, (b"", 0))[1])
+    }
+    changes = stored_node_changes(old, new)
+    assert {digest: count for digest, _, count in changes} == expected
+    assert [digest for digest, _, _ in changes] == sorted(expected)
+    assert stored_node_changes(old, old) == ()
+
+
+def test_equal_nodes_in_two_places_are_counted_twice() -> None:
+    """Keys 0x00 0x11 and 0x01 0x11 with the same long value end in two equal hashed leaves."""
+    value = b"V" * 40
+    trie = Trie.from_items({b"\x00\x11": value, b"\x01\x11": value})
+    counts = _node_counts(trie)
+    assert sorted(count for _, count in counts.values()) == [1, 1, 2]
+    (twice,) = (digest for digest, (_, count) in counts.items() if count == 2)
+    shrunk = trie.delete(b"\x00\x11")
+    changes = {digest: change for digest, _, change in stored_node_changes(trie, shrunk)}
+    assert changes[twice] == -2  # the remaining key's leaf now starts at the root: a different node
+    assert changes[shrunk.root_hash] == 1
+    assert _node_counts(shrunk) == {shrunk.root_hash: (shrunk.node_store[shrunk.root_hash], 1)}
+
+
+def test_short_root_read_from_store_stays_usable() -> None:
+    """A root shorter than 32 bytes is stored (the root is always hashed); read back, it still
+    works as an inline child when later operations put it below a new node."""
+    trie = Trie.from_items({b"\x12": b"a", b"\x13": b"b"})
+    assert len(trie.node_store[trie.root_hash]) < 32
+    read_back = Trie.from_store(trie.root_hash, trie.node_store.get)
+    for grown in (
+        read_back.insert(b"\x22", b"c"),
+        read_back.insert(b"\x1234", b"d"),
+        read_back.delete(b"\x12"),
+    ):
+        items = dict(grown.items())
+        assert grown.root_hash == trie_root(items, RUSTY_TRIE_HASHER)
+        assert _node_counts(grown) == _node_counts(Trie.from_items(items))
+
+
+def test_from_store_checks_every_node() -> None:
+    items = {bytes([i]) * 3: bytes([i]) * 40 for i in range(20)}
+    trie = Trie.from_items(items)
+    nodes = dict(trie.node_store)
+    empty: dict[bytes, bytes] = {}
+    assert Trie.from_store(RUSTY_TRIE_HASHER.empty_root, empty.get) == Trie()
+    assert prove_stored(RUSTY_TRIE_HASHER.empty_root, b"k", empty.get, RUSTY_TRIE_HASHER) == ()
+    leaf_hash = next(d for d, data in nodes.items() if d != trie.root_hash)
+    missing = {d: data for d, data in nodes.items() if d != leaf_hash}
+    with pytest.raises(TrieProofMissingNode):
+        Trie.from_store(trie.root_hash, missing.get)
+    tampered = {**nodes, leaf_hash: nodes[leaf_hash][:-1] + b"!"}
+    with pytest.raises(TrieProofHashMismatch):
+        Trie.from_store(trie.root_hash, tampered.get)
+    key = next(k for k in items if nodes[leaf_hash] in prove(trie, k))
+    with pytest.raises(TrieProofHashMismatch):
+        prove_stored(trie.root_hash, key, tampered.get, RUSTY_TRIE_HASHER)

@@ -1,13 +1,17 @@
 """Vectors of the ``masternode`` flow: message recognition and decoding, registration validity (one
 valid case and at least one invalid case per error code), collateral spends, proof-of-service
-penalties and bans, list evolution over a scripted block sequence, payee rotation, and quorum
-selection.
+penalties and bans, list evolution over a scripted block sequence, payee rotation, quorum
+selection, and the finality schedule (FIN-1..4: the quorum in charge of a height, the DKG session of
+a finality quorum, the member signing rule, certificates checked under the key the schedule picks).
 
 Every key is derived from a label: owners are wallet keys (conformance/wallet.py), operators are
 BLS keys from :func:`spec.crypto.bls.key_gen` over seeded bytes, and the PoSe quorum's group key
 of each quorum height comes from seeded Shamir coefficients (THRESHOLD-4), so a penalty's signature
-is exactly the threshold signature the quorum would recover. The fixtures here are also used by
-``conformance/generators/governance.py``, ``tests/test_masternode.py`` and the fuzz harnesses.
+is exactly the threshold signature the quorum would recover. The finality quorums are real: their
+DKG session is :func:`spec.masternode.finality.finality_dkg_session` over the funded list, run
+honestly by the members' operator keys (:mod:`conformance.dkgbuilder`). The fixtures here are also
+used by ``conformance/generators/governance.py``, ``tests/test_masternode.py``,
+``tests/test_finality_schedule.py`` and the fuzz harnesses.
 """
 
 from __future__ import annotations
@@ -16,10 +20,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
+from conformance.dkgbuilder import Finished, certify, finish, quorum_of_session
+from conformance.handlers.chain import big_to_hex
 from conformance.handlers.masternode import entry_json, list_json, utxo_json
 from conformance.model import JSON, CaseSpec
 from conformance.seeded import seeded_bytes
 from conformance.wallet import Key, key, sign_transaction
+from spec.chain.forkchoice import FinalityCertificate, encode_finality_certificate
 from spec.crypto import bls, ed25519, threshold
 from spec.ledger.transaction import (
     SEQUENCE_FINAL,
@@ -32,6 +39,7 @@ from spec.ledger.transaction import (
     txid,
 )
 from spec.ledger.utxo import UtxoEntry, created_entries
+from spec.masternode.finality import dkg_length, finality_dkg_session
 from spec.masternode.quorum import QuorumType, quorum_threshold
 from spec.masternode.registry import (
     ADDRESS_BYTES,
@@ -266,6 +274,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _sequence_cases(preset)
     yield from _payee_cases(preset)
     yield from _quorum_cases(preset)
+    yield from _finality_cases(preset)
 
 
 # --------------------------------------------------------------------------------------------
@@ -893,3 +902,356 @@ def _quorum_cases(preset: Preset) -> Iterator[CaseSpec]:
             f"QUORUM-3: (2n + 2) // 3 for n = {members}",
             {"members": members},
         )
+
+
+# --------------------------------------------------------------------------------------------
+# FIN-1..4 the finality schedule
+# --------------------------------------------------------------------------------------------
+
+
+def finality_base_hash(base_height: int) -> bytes:
+    """The (seeded) hash of the base block of the finality quorum based at ``base_height``."""
+    return seeded_bytes(f"masternode/finality-base/{base_height}", 32)
+
+
+@cache
+def finality_quorum(base_height: int, preset: Preset) -> Finished:
+    """FIN-1: the finality quorum of every funded masternode based at ``base_height``, after an honest
+    DKG run by the members' operator keys."""
+    session = finality_dkg_session(
+        funded_list(LABELS, preset), finality_base_hash(base_height), base_height, preset
+    )
+    secrets = {operator(label).public_key: operator(label).secret for label in LABELS}
+    return finish(quorum_of_session(f"finality/{preset.name}/{base_height}", session, secrets))
+
+
+def finality_certificate(
+    base_height: int, height: int, preset: Preset, block_hash: bytes | None = None
+) -> FinalityCertificate:
+    """The certificate of the first ``t`` members of the quorum based at ``base_height`` for
+    ``height`` (of a seeded block hash unless given)."""
+    finished = finality_quorum(base_height, preset)
+    block = seeded_bytes(f"masternode/finality-block/{height}", 32) if block_hash is None else block_hash
+    return certify(finished, height, block, range(1, finished.result.threshold + 1))
+
+
+def _finality_cases(preset: Preset) -> Iterator[CaseSpec]:
+    fund = funding(preset)
+    params = preset.masternodes
+    interval = params.finality_quorum_interval
+    length = dkg_length(preset)
+
+    heights = {
+        "zero": 0,
+        "one": 1,
+        "last_without_quorum": length - 1,
+        "first_certified": length,
+        "after_first": length + 1,
+        "interval": interval,
+        "last_of_first_quorum": length + interval - 1,
+        "first_of_second_quorum": length + interval,
+        "second_base": 2 * interval,
+        "last_of_second_quorum": length + 2 * interval - 1,
+        "first_of_third_quorum": length + 2 * interval,
+        "far": 1_000_003,
+        "max_u64": 2**64 - 1,
+    }
+    for name, height in heights.items():
+        yield _case(
+            "finality_quorum_height",
+            name,
+            f"FIN-1/2: height {height} (D = {length}, I = {interval})",
+            {"height": height},
+        )
+
+    everyone = funded_list(LABELS, preset)
+    minimum = funded_list(LABELS[: params.min_quorum_members], preset)
+    alice = fund.collateral("alice")
+    banned = MasternodeList(
+        {**everyone.entries, alice: replace(everyone.entries[alice], status=MasternodeStatus.POSE_BANNED)}
+    )
+    bob = fund.collateral("bob")
+    shared_key = MasternodeList(
+        {
+            **minimum.entries,
+            bob: replace(minimum.entries[bob], operator_public_key=operator("alice").public_key),
+        }
+    )
+
+    def session(
+        case: str,
+        description: str,
+        mn_list: MasternodeList,
+        base_height: int,
+        error: str | None = None,
+        base_hash: bytes | None = None,
+    ) -> CaseSpec:
+        digest = finality_base_hash(base_height) if base_hash is None else base_hash
+        data: dict[str, JSON] = {
+            "masternodes": list_json(mn_list),
+            "base_block_hash": digest.hex(),
+            "base_height": base_height,
+        }
+        return _case("finality_dkg_session", case, f"FIN-1: {description}", data, error)
+
+    yield session("genesis_quorum", "the quorum based at 0 of every funded masternode", everyone, 0)
+    yield session(
+        "second_quorum",
+        "the quorum based at I: another base hash, other members or order",
+        everyone,
+        interval,
+    )
+    yield session("later_quorum", "the quorum based at 7I", everyone, 7 * interval)
+    yield session("one_banned", "a banned masternode is never a member", banned, interval)
+    yield session("minimum_members", "exactly min_quorum_members active masternodes", minimum, 2 * interval)
+    yield session(
+        "not_a_base_height",
+        "I + 1 is not a multiple of the interval",
+        everyone,
+        interval + 1,
+        "DKG_INVALID_PARAMETERS",
+    )
+    yield session("height_one", "height 1 is not a base height", everyone, 1, "DKG_INVALID_PARAMETERS")
+    yield session(
+        "not_a_base_height_checked_first",
+        "too few masternodes too, but the base height is checked first",
+        funded_list(LABELS[:1], preset),
+        interval - 1,
+        "DKG_INVALID_PARAMETERS",
+    )
+    yield session(
+        "too_few_masternodes",
+        "one masternode fewer than min_quorum_members",
+        funded_list(LABELS[: params.min_quorum_members - 1], preset),
+        interval,
+        "MN_QUORUM_TOO_SMALL",
+    )
+    minimum_one_banned = MasternodeList(
+        {**minimum.entries, alice: replace(minimum.entries[alice], status=MasternodeStatus.POSE_BANNED)}
+    )
+    yield session(
+        "too_few_active",
+        "banned masternodes do not count towards the minimum",
+        minimum_one_banned,
+        interval,
+        "MN_QUORUM_TOO_SMALL",
+    )
+    yield session("empty_list", "no masternode at all", MasternodeList({}), 0, "MN_QUORUM_TOO_SMALL")
+    yield session(
+        "short_base_hash",
+        "a 31-byte base block hash breaks DKG-1",
+        everyone,
+        interval,
+        "DKG_INVALID_PARAMETERS",
+        finality_base_hash(interval)[:31],
+    )
+    yield session(
+        "repeated_operator_key",
+        "two members with one operator key break DKG-1 (MN-3 keeps such a list from forming)",
+        shared_key,
+        0,
+        "DKG_INVALID_PARAMETERS",
+    )
+
+    sequences: list[tuple[str, str, int | None, list[int]]] = [
+        ("never_signed", "a member that never signed may sign any height", None, [0]),
+        ("increasing", "strictly increasing heights are all signed", None, [length, length + 1, length + 7]),
+        ("same_height_twice", "a second proposal at a signed height is refused", None, [40, 40]),
+        ("lower_after_higher", "a height below the last signed one is refused", None, [41, 40, 42]),
+        (
+            "after_restart",
+            "a member that signed 100 before refuses 99 and 100, signs 101",
+            100,
+            [99, 100, 101],
+        ),
+        (
+            "competing_tips",
+            "tips proposed out of order: only each new highest height is signed",
+            None,
+            [30, 29, 31, 31, 35, 33, 36],
+        ),
+        ("largest_height", "the largest u64 height, once", 2**64 - 2, [2**64 - 1, 2**64 - 1]),
+        ("nothing_proposed", "no proposal: nothing signed", 7, []),
+    ]
+    for name, description, last, proposed in sequences:
+        yield _case(
+            "may_sign_finality",
+            name,
+            f"FIN-3: {description}",
+            {"last_signed_height": last, "heights": [*proposed]},
+        )
+
+    first, second = finality_quorum(0, preset), finality_quorum(interval, preset)
+    keys: list[JSON] = [
+        {"base_height": 0, "group_public_key": first.group_public_key.hex()},
+        {"base_height": interval, "group_public_key": second.group_public_key.hex()},
+    ]
+
+    def check(
+        case: str,
+        description: str,
+        certificate: FinalityCertificate | bytes,
+        error: str | None = None,
+        quorum_keys: list[JSON] = keys,
+    ) -> CaseSpec:
+        raw = certificate if isinstance(certificate, bytes) else encode_finality_certificate(certificate)
+        data: dict[str, JSON] = {"certificate": raw.hex(), "quorum_keys": quorum_keys}
+        return _case("check_finality_certificate", case, description, data, error)
+
+    first_height, last_height = length, length + interval - 1
+    good = finality_certificate(0, first_height, preset)
+    yield check("first_quorum_first_height", "FIN-2: quorum 0 certifies height D", good)
+    yield check(
+        "first_quorum_last_height",
+        "FIN-2: quorum 0 certifies height D + I - 1",
+        finality_certificate(0, last_height, preset),
+    )
+    yield check(
+        "second_quorum_first_height",
+        "FIN-2: quorum I certifies height D + I",
+        finality_certificate(interval, last_height + 1, preset),
+    )
+    yield check(
+        "previous_quorum_too_late",
+        "FIN-2: quorum 0's certificate of D + I does not count (quorum I is in charge)",
+        finality_certificate(0, last_height + 1, preset),
+    )
+    yield check(
+        "next_quorum_too_early",
+        "FIN-2: quorum I's certificate of D + I - 1 does not count (its DKG is not over)",
+        finality_certificate(interval, last_height, preset),
+    )
+    yield check(
+        "before_any_quorum",
+        "FIN-2: no quorum certifies D - 1",
+        finality_certificate(0, length - 1, preset),
+    )
+    yield check(
+        "quorum_without_key",
+        "FIN-2: the quorum in charge of D + 2I (based at 2I) has no key: nothing is certified",
+        finality_certificate(interval, length + 2 * interval, preset),
+    )
+    yield check(
+        "only_own_key_listed",
+        "FIN-2: quorum 0's certificate with only quorum 0's key known",
+        good,
+        quorum_keys=keys[:1],
+    )
+    yield check(
+        "other_block",
+        "FORK-3: the signature of D's certificate over another block hash does not verify",
+        replace(good, block_hash=seeded_bytes("masternode/finality-block/other", 32)),
+    )
+    yield check(
+        "other_height",
+        "FORK-3: the signature of D's certificate moved to D + 1 does not verify",
+        replace(good, height=first_height + 1),
+    )
+    yield check(
+        "signature_of_other_quorum",
+        "FORK-3: quorum I's signature of the same block under quorum 0's charge",
+        replace(good, signature=finality_certificate(interval, first_height, preset).signature),
+    )
+    raw = encode_finality_certificate(good)
+    yield check("truncated", "ENC: a certificate of 135 bytes", raw[:-1], "DECODE_TRUNCATED")
+    yield check("trailing", "ENC: a certificate of 137 bytes", raw + b"\x00", "DECODE_TRAILING_BYTES")
+    yield check("empty", "ENC: no bytes", b"", "DECODE_TRUNCATED")
+    yield check(
+        "signature_not_a_point",
+        "BLS-3: 96 zero bytes are no G2 encoding (the quorum in charge has a key)",
+        replace(good, signature=bytes(96)),
+        "BLS_INVALID_SIGNATURE",
+    )
+
+    yield from _finalized_block_cases(preset, keys)
+
+
+def _finalized_block_cases(preset: Preset, keys: list[JSON]) -> Iterator[CaseSpec]:
+    """FIN-4: a main chain of ``D + I + 6`` blocks and a fork from ``D + 1``, certificates of the
+    quorums based at 0 and at I; fork choice keeps the newest certified block the schedule accepts."""
+    interval = preset.masternodes.finality_quorum_interval
+    length = dkg_length(preset)
+    top = length + interval + 5
+    main = [seeded_bytes(f"masternode/finality-chain/main/{h}", 32) for h in range(top + 1)]
+    fork = {h: seeded_bytes(f"masternode/finality-chain/fork/{h}", 32) for h in range(length + 2, top + 1)}
+    index: list[JSON] = []
+    for height, block in enumerate(main):
+        parent = bytes(32) if height == 0 else main[height - 1]
+        index.append(
+            {
+                "block_hash": block.hex(),
+                "parent_hash": parent.hex(),
+                "height": height,
+                "cumulative_work": big_to_hex(height + 1),
+            }
+        )
+    for height, block in fork.items():
+        parent = main[height - 1] if height == length + 2 else fork[height - 1]
+        index.append(
+            {
+                "block_hash": block.hex(),
+                "parent_hash": parent.hex(),
+                "height": height,
+                "cumulative_work": big_to_hex(height + 1),
+            }
+        )
+
+    def cert(base: int, height: int, block: bytes) -> str:
+        return encode_finality_certificate(finality_certificate(base, height, preset, block)).hex()
+
+    early, late = length + 2, length + interval + 1
+
+    def case(
+        name: str,
+        description: str,
+        certificates: list[str],
+        previous: bytes | None = None,
+        error: str | None = None,
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "index": index,
+            "certificates": [*certificates],
+            "quorum_keys": keys,
+            "previous": None if previous is None else previous.hex(),
+        }
+        return _case("finalized_block", name, f"FIN-4: {description}", data, error)
+
+    yield case(
+        "two_quorums",
+        "quorum 0 certifies D + 2, quorum I certifies D + I + 1: the newer one is final",
+        [cert(0, early, main[early]), cert(interval, late, main[late])],
+    )
+    yield case(
+        "wrong_quorum_ignored",
+        "quorum 0's certificate of D + I + 1 (quorum I's height) does not count",
+        [cert(0, early, main[early]), cert(0, late, main[late])],
+    )
+    yield case(
+        "before_first_dkg",
+        "a certificate of D - 1 counts under no key",
+        [cert(0, length - 1, main[length - 1])],
+    )
+    yield case(
+        "fork_after_finalized",
+        "a fork block certified by the right quorum does not descend from the finalized block",
+        [cert(interval, late, fork[late])],
+        main[early],
+    )
+    yield case(
+        "moves_forward_only",
+        "a certificate below the previously finalized block changes nothing",
+        [cert(0, early, main[early])],
+        main[late],
+    )
+    yield case(
+        "unknown_block_ignored",
+        "a certificate of a block missing from the index is ignored",
+        [cert(0, early, seeded_bytes("masternode/finality-chain/unknown", 32))],
+    )
+    yield case("no_certificates", "nothing certified, nothing final", [])
+    yield case(
+        "certificate_truncated",
+        "a certificate one byte short does not decode",
+        [cert(0, early, main[early]), cert(interval, late, main[late])[:-2]],
+        error="DECODE_TRUNCATED",
+    )

@@ -4,7 +4,10 @@ acceptance, compact blocks (short ids, making, reconstruction with and without m
 transactions, BlockTxn answers), Kademlia buckets and closest nodes, and misbehaviour scores.
 
 Blocks come from a devnet chain mined by :class:`conformance.chainbuilder.ChainBuilder` with signed
-payments; ids, hashes and nonces from :func:`conformance.seeded.seeded_bytes`. Frames and compact
+payments; ids, hashes and nonces from :func:`conformance.seeded.seeded_bytes`. The quorum messages
+(P2P-5) are real: a four-member DKG (:mod:`conformance.dkgbuilder`) in which dealer 2 deals member 4
+a bad share, member 4's complaint, dealer 2's justification, and a signature share and a finality
+certificate of that quorum for block 30 of the chain. Frames and compact
 blocks do not depend on proof of work, so mainnet gets the same cases (its limits differ); header
 acceptance needs mined headers and exists for devnet only, as the chain flow's block sequences.
 """
@@ -16,6 +19,17 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from conformance.chainbuilder import ChainBuilder, mine
+from conformance.dkgbuilder import (
+    Finished,
+    certify,
+    complaints,
+    contribution,
+    finality_share,
+    finish,
+    justifications,
+    make_quorum,
+    tampered,
+)
 from conformance.generators.chain import spend
 from conformance.handlers.p2p import node_json
 from conformance.model import JSON, CaseSpec
@@ -32,6 +46,7 @@ from spec.chain.block import (
     transactions_root,
     votes_root,
 )
+from spec.chain.forkchoice import FinalityCertificate, encode_finality_certificate
 from spec.chain.pow import hash_meets_target, target_from_bits
 from spec.chain.state import coinbase_for
 from spec.encoding import varint_encode
@@ -45,6 +60,9 @@ from spec.ledger.transaction import (
     txid,
     wtxid,
 )
+from spec.masternode import dkg
+from spec.masternode.dkg import Complaint, Contribution, Justification
+from spec.masternode.signing import SignatureShare
 from spec.p2p.compact import make_compact_block
 from spec.p2p.messages import (
     NO_STOP_HASH,
@@ -84,6 +102,9 @@ PAYMENT_HEIGHT = 8
 PAYMENTS = 4
 FORK_HEIGHT = 25
 FEE = 1_000
+CERTIFIED_HEIGHT = 30
+QUORUM_MEMBERS = 4
+QUORUM_THRESHOLD = 3
 
 
 def _case(
@@ -186,6 +207,49 @@ def _address(identifier: bytes, index: int) -> NodeAddress:
     return NodeAddress(identifier, bytes([127, 0, 0, 1]), 20_000 + index)
 
 
+@dataclass(frozen=True)
+class QuorumMessages:
+    """P2P-5: one genuine message of each quorum command, from one DKG and its finished quorum."""
+
+    contribution: Contribution
+    complaint: Complaint
+    justification: Justification
+    signature_share: SignatureShare
+    certificate: FinalityCertificate
+    finished: Finished
+
+
+@cache
+def quorum_messages(preset: Preset) -> QuorumMessages:
+    """Dealer 1's contribution; member 4's complaint against dealer 2 (who dealt it a bad share) and
+    dealer 2's answer; member 3's signature share and the certificate of members 1, 2, 4 finalizing
+    block :data:`CERTIFIED_HEIGHT` of the p2p chain."""
+    quorum = make_quorum("p2p", QUORUM_MEMBERS, QUORUM_THRESHOLD, preset)
+    dealt = [
+        contribution(quorum, 1),
+        tampered(quorum, 2, [4]),
+        contribution(quorum, 3),
+        contribution(quorum, 4),
+    ]
+    state = quorum.session
+    for message in dealt:
+        state = dkg.receive_contribution(state, message)
+    state = dkg.advance_phase(state)
+    complaint = complaints(quorum, state, [4])[0]
+    state = dkg.advance_phase(dkg.receive_complaint(state, complaint))
+    justification = justifications(quorum, state, [2])[0]
+    finished = finish(quorum)
+    block_id = chain_hashes(p2p_chain().headers, DEVNET)[CERTIFIED_HEIGHT]
+    return QuorumMessages(
+        dealt[0],
+        complaint,
+        justification,
+        finality_share(finished, 3, CERTIFIED_HEIGHT, block_id),
+        certify(finished, CERTIFIED_HEIGHT, block_id, [1, 2, 4]),
+        finished,
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # Frames (P2P-1..4) and the handshake
 # --------------------------------------------------------------------------------------------
@@ -218,6 +282,7 @@ def sample_messages(preset: Preset) -> list[tuple[str, Message]]:
     payment = block.transactions[1]
     compact = make_compact_block(block, 0x1122334455667788, [2], preset)
     items = (InvItem(InvKind.TX, wtxid(payment, preset)), InvItem(InvKind.BLOCK, hashes[PAYMENT_HEIGHT]))
+    quorum = quorum_messages(preset)
     return [
         (
             "version",
@@ -257,7 +322,91 @@ def sample_messages(preset: Preset) -> list[tuple[str, Message]]:
                 )
             ),
         ),
+        ("dkg_contribution", quorum.contribution),
+        ("dkg_complaint", quorum.complaint),
+        ("dkg_justification", quorum.justification),
+        ("signature_share", quorum.signature_share),
+        ("finality_certificate", quorum.certificate),
     ]
+
+
+def _quorum_frame_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """P2P-5: invalid quorum frames (the payload codecs of the masternode flow, checksums correct)."""
+    quorum = quorum_messages(preset)
+    limit = preset.quorum.max_members
+    contribution_head = quorum.contribution.session_id + quorum.contribution.dealer.to_bytes(2, "little")
+    certificate = encode_finality_certificate(quorum.certificate)
+    share = encode_payload(quorum.signature_share, preset)
+    complaint = encode_payload(quorum.complaint, preset)
+    justification = encode_payload(quorum.justification, preset)
+    commitments = varint_encode(QUORUM_THRESHOLD) + b"".join(quorum.contribution.commitments)
+    cases = [
+        (
+            "contribution_too_many_commitments",
+            f"P2P-5: a contribution announcing quorum.max_members + 1 = {limit + 1} commitments",
+            raw_frame(Command.DKG_CONTRIBUTION, contribution_head + varint_encode(limit + 1), preset),
+            "DECODE_LENGTH_LIMIT",
+        ),
+        (
+            "contribution_too_many_shares",
+            f"P2P-5: a contribution announcing quorum.max_members + 1 = {limit + 1} shares",
+            raw_frame(
+                Command.DKG_CONTRIBUTION, contribution_head + commitments + varint_encode(limit + 1), preset
+            ),
+            "DECODE_LENGTH_LIMIT",
+        ),
+        (
+            "contribution_short_commitment",
+            "P2P-5: a contribution whose list ends inside its last 48-byte commitment",
+            raw_frame(Command.DKG_CONTRIBUTION, contribution_head + commitments[:-1], preset),
+            "DECODE_TRUNCATED",
+        ),
+        (
+            "complaint_truncated",
+            "P2P-5: a complaint missing the last byte of its signature",
+            raw_frame(Command.DKG_COMPLAINT, complaint[:-1], preset),
+            "DECODE_TRUNCATED",
+        ),
+        (
+            "justification_trailing",
+            "P2P-5: a justification with a byte after its signature",
+            raw_frame(Command.DKG_JUSTIFICATION, justification + b"\x00", preset),
+            "DECODE_TRAILING_BYTES",
+        ),
+        (
+            "signature_share_truncated",
+            "P2P-5: a signature share without its signature",
+            raw_frame(Command.SIGNATURE_SHARE, share[:-96], preset),
+            "DECODE_TRUNCATED",
+        ),
+        (
+            "certificate_truncated",
+            "P2P-5: a finality certificate of 135 bytes",
+            raw_frame(Command.FINALITY_CERTIFICATE, certificate[:-1], preset),
+            "DECODE_TRUNCATED",
+        ),
+        (
+            "certificate_trailing",
+            "P2P-5: a finality certificate of 137 bytes",
+            raw_frame(Command.FINALITY_CERTIFICATE, certificate + b"\x00", preset),
+            "DECODE_TRAILING_BYTES",
+        ),
+        (
+            "certificate_empty",
+            "P2P-5: a FinalityCertificate frame with no payload",
+            raw_frame(Command.FINALITY_CERTIFICATE, b"", preset),
+            "DECODE_TRUNCATED",
+        ),
+    ]
+    for case, description, frame, error in cases:
+        yield _case("decode_frame", case, description, {"frame": frame.hex()}, error)
+    bad_signature = replace(quorum.certificate, signature=bytes(96))
+    yield _case(
+        "decode_frame",
+        "certificate_signature_not_checked",
+        "P2P-5: the frame decodes whatever the signature bytes are (verifying it is FORK-3's business)",
+        {"frame": encode_frame(bad_signature, preset).hex()},
+    )
 
 
 def _frame_cases(preset: Preset) -> Iterator[CaseSpec]:
@@ -433,6 +582,7 @@ def _frame_cases(preset: Preset) -> Iterator[CaseSpec]:
         raw_frame(Command.BLOCK, block + b"\x00", preset),
         "DECODE_TRAILING_BYTES",
     )
+    yield from _quorum_frame_cases(preset)
 
     def prefix(case: str, description: str, data: bytes, error: str | None = None) -> CaseSpec:
         return _case("frame_prefix", case, description, {"prefix": data.hex()}, error)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from conformance.jsonio import field, hex_field, hex_list_field, int_field, str_field, to_hex
 from conformance.model import JSON, BadInput, Handler
-from spec.chain.forkchoice import verify_finality_certificate
+from spec.chain.forkchoice import FinalityCertificate, verify_finality_certificate
 from spec.crypto.threshold import Share
 from spec.errors import InsufficientShares, SpecError
 from spec.masternode import dkg, signing
@@ -118,6 +118,15 @@ def signature_share_to_json(share: SignatureShare) -> dict[str, JSON]:
         "message": to_hex(share.message),
         "signer": share.signer,
         "signature": to_hex(share.signature),
+    }
+
+
+def certificate_to_json(certificate: FinalityCertificate) -> dict[str, JSON]:
+    """The JSON object of a finality certificate: ``{"height", "block_hash", "signature"}``."""
+    return {
+        "height": certificate.height,
+        "block_hash": to_hex(certificate.block_hash),
+        "signature": to_hex(certificate.signature),
     }
 
 
@@ -225,11 +234,7 @@ def finality_certificate(preset: Preset, data: dict[str, JSON]) -> JSON:
     session, rejected = _collect(session, data)
     certificate = signing.sign_block_finality(session, height, block_hash)
     return {
-        "certificate": {
-            "height": certificate.height,
-            "block_hash": to_hex(certificate.block_hash),
-            "signature": to_hex(certificate.signature),
-        },
+        "certificate": certificate_to_json(certificate),
         "rejected": rejected,
         "verifies": verify_finality_certificate(certificate, hex_field(data, "group_public_key")),
     }

@@ -1,4 +1,5 @@
-"""Handlers of the ``masternode`` flow (spec/masternode/registry.py, spec/masternode/quorum.py).
+"""Handlers of the ``masternode`` flow (spec/masternode/registry.py, spec/masternode/quorum.py,
+spec/masternode/finality.py).
 
 JSON shapes (besides the general conventions of docs/vector-format.md):
 
@@ -14,15 +15,39 @@ JSON shapes (besides the general conventions of docs/vector-format.md):
 :func:`spec.masternode.registry.apply_transactions_to_list`, advancing the UTXO set with each
 transaction (UTXO-1). An invalid sequence is valid blocks followed by one invalid block; the
 message names its position (``block 3: ...``).
+
+The finality schedule (FIN-1..4): ``finality_quorum_height`` maps a height to the base height of
+the quorum that certifies it; ``finality_dkg_session`` opens the DKG of the finality quorum based
+at a height; ``may_sign_finality`` replays a member's signing decisions; and
+``check_finality_certificate`` decodes a certificate (ENC) and verifies it (FORK-3) under the key
+of the quorum in charge of its height, chosen from ``quorum_keys`` (the group public keys of the
+quorums whose DKG succeeded, by base height; a quorum not listed certifies nothing);
+``finalized_block`` is FIN-4: :func:`spec.chain.forkchoice.newest_finalized` over a block index
+(the chain flow's JSON form) with the schedule choosing each certificate's key.
 """
 
 from __future__ import annotations
 
+from conformance.handlers.chain import parse_index
 from conformance.jsonio import field, from_hex, hex_field, hex_list_field, int_field, to_hex
 from conformance.model import JSON, BadInput, Handler
+from spec.chain.forkchoice import (
+    decode_finality_certificate,
+    newest_finalized,
+    verify_finality_certificate,
+)
 from spec.errors import SpecError
 from spec.ledger.transaction import OutPoint, TxOutput, decode_transaction
 from spec.ledger.utxo import UtxoEntry, transaction_diff
+from spec.masternode.dkg import session_end_height
+from spec.masternode.finality import (
+    dkg_length,
+    finality_dkg_session,
+    finality_quorum_height,
+    is_finality_quorum_base,
+    may_sign_finality,
+    member_index,
+)
 from spec.masternode.quorum import quorum_threshold, quorum_type, select_quorum
 from spec.masternode.registry import (
     MasternodeEntry,
@@ -290,6 +315,108 @@ def handle_quorum_threshold(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"threshold": quorum_threshold(members)}
 
 
+def handle_finality_quorum_height(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """FIN-1/2: ``{"height"}`` -> ``{"quorum_height"`` (int or null), ``"is_quorum_base",
+    "dkg_length"}``."""
+    height = uint_field(data, "height", 64)
+    return {
+        "quorum_height": finality_quorum_height(height, preset),
+        "is_quorum_base": is_finality_quorum_base(height, preset),
+        "dkg_length": dkg_length(preset),
+    }
+
+
+def handle_finality_dkg_session(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """FIN-1: ``{"masternodes", "base_block_hash", "base_height"}`` -> ``{"session_id", "start_height",
+    "end_height", "threshold", "members": [{"member_index", "operator_public_key"}], "member_indices":
+    [{"txid", "index", "member_index" (int or null)}]}`` (``member_indices`` lists every masternode of
+    the input in outpoint order); ``DKG_INVALID_PARAMETERS``, ``MN_QUORUM_TOO_SMALL``."""
+    mn_list = parse_list(data)
+    session = finality_dkg_session(
+        mn_list, hex_field(data, "base_block_hash"), uint_field(data, "base_height", 64), preset
+    )
+    return {
+        "session_id": to_hex(session.session_id),
+        "start_height": session.start_height,
+        "end_height": session_end_height(session.start_height, session.params),
+        "threshold": session.threshold,
+        "members": [
+            {"member_index": index, "operator_public_key": to_hex(key)}
+            for index, key in enumerate(session.members, start=1)
+        ],
+        "member_indices": [
+            {**outpoint_json(outpoint), "member_index": member_index(session, entry.operator_public_key)}
+            for outpoint, entry in sorted(mn_list.entries.items(), key=lambda kv: kv[0])
+        ],
+    }
+
+
+def handle_may_sign_finality(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """FIN-3: ``{"last_signed_height"`` (int or null), ``"heights"}`` -> ``{"signed": [bool],
+    "last_signed_height"}``: a member offered ``heights`` in turn signs each one
+    :func:`~spec.masternode.finality.may_sign_finality` allows and remembers it."""
+    last = optional_int(data, "last_signed_height")
+    raw = field(data, "heights")
+    heights = (
+        [h for h in raw if isinstance(h, int) and not isinstance(h, bool)] if isinstance(raw, list) else []
+    )
+    if not isinstance(raw, list) or len(heights) != len(raw) or not all(0 <= h < 2**64 for h in heights):
+        raise BadInput("heights must be a list of u64 integers")
+    if last is not None and not 0 <= last < 2**64:
+        raise BadInput("last_signed_height must be a u64 or null")
+    signed: list[JSON] = []
+    for height in heights:
+        allowed = may_sign_finality(last, height)
+        signed.append(allowed)
+        if allowed:
+            last = height
+    return {"signed": signed, "last_signed_height": last}
+
+
+def parse_quorum_keys(data: dict[str, JSON]) -> dict[int, bytes]:
+    """``quorum_keys: [{"base_height", "group_public_key"}]`` as a map from base height to key."""
+    keys: dict[int, bytes] = {}
+    for item in objects(data, "quorum_keys"):
+        base = uint_field(item, "base_height", 64)
+        if base in keys:
+            raise BadInput("quorum_keys lists a base height twice")
+        keys[base] = hex_field(item, "group_public_key")
+    return keys
+
+
+def handle_check_finality_certificate(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """FIN-2/4, FORK-3: ``{"certificate"`` (hex), ``"quorum_keys": [{"base_height",
+    "group_public_key"}]}`` -> ``{"height", "block_hash", "signature", "quorum_height"`` (int or
+    null), ``"valid"}``; ``DECODE_*`` for a bad encoding, ``BLS_INVALID_*`` for a signature (or the
+    chosen key) that is not a valid point."""
+    certificate = decode_finality_certificate(hex_field(data, "certificate"))
+    keys = parse_quorum_keys(data)
+    quorum_height = finality_quorum_height(certificate.height, preset)
+    key = None if quorum_height is None else keys.get(quorum_height)
+    return {
+        "height": certificate.height,
+        "block_hash": to_hex(certificate.block_hash),
+        "signature": to_hex(certificate.signature),
+        "quorum_height": quorum_height,
+        "valid": key is not None and verify_finality_certificate(certificate, key),
+    }
+
+
+def handle_finalized_block(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """FIN-4, FORK-2/3: ``{"index", "certificates"`` (hex encodings), ``"quorum_keys", "previous"``
+    (hex or null)``}`` -> ``{"finalized"}`` (hex or null); ``DECODE_*`` for a certificate that does
+    not decode, ``BLS_INVALID_*`` for a malformed signature or key that gets checked."""
+    keys = parse_quorum_keys(data)
+    certificates = [decode_finality_certificate(raw) for raw in hex_list_field(data, "certificates")]
+
+    def quorum_key(height: int) -> bytes | None:
+        base = finality_quorum_height(height, preset)
+        return None if base is None else keys.get(base)
+
+    finalized = newest_finalized(parse_index(data), certificates, quorum_key, optional_hex(data, "previous"))
+    return {"finalized": None if finalized is None else to_hex(finalized)}
+
+
 HANDLERS: dict[str, Handler] = {
     "match_message": handle_match_message,
     "apply_transaction": handle_apply_transaction,
@@ -297,4 +424,9 @@ HANDLERS: dict[str, Handler] = {
     "payee_rotation": handle_payee_rotation,
     "select_quorum": handle_select_quorum,
     "quorum_threshold": handle_quorum_threshold,
+    "finality_quorum_height": handle_finality_quorum_height,
+    "finality_dkg_session": handle_finality_dkg_session,
+    "may_sign_finality": handle_may_sign_finality,
+    "check_finality_certificate": handle_check_finality_certificate,
+    "finalized_block": handle_finalized_block,
 }

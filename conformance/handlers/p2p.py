@@ -7,7 +7,8 @@ JSON shapes (besides the general conventions of docs/vector-format.md):
 * a decoded message is ``{"command": <Command name>, "message": {...}}`` where headers are
   reduced to their block hash, blocks to ``{"block_hash", "votes" (count), "wtxids"}``,
   transactions to ``{"txid", "wtxid"}`` (every field of the message is otherwise listed, see
-  :func:`message_json` and docs/p2p.md);
+  :func:`message_json` and docs/p2p.md); the quorum messages (P2P-5) have the JSON forms of the
+  ``dkg`` flow (:mod:`conformance.handlers.dkg`);
 * a node address is ``{"node_id", "host", "port"}``;
 * a cumulative work is 32-byte big-endian hex.
 """
@@ -15,10 +16,14 @@ JSON shapes (besides the general conventions of docs/vector-format.md):
 from __future__ import annotations
 
 from conformance.handlers.chain import big_to_hex
+from conformance.handlers.dkg import certificate_to_json, message_to_json, signature_share_to_json
 from conformance.jsonio import field, from_hex, hex_field, hex_list_field, int_field, str_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.block import Block, BlockHeader, block_hash, decode_block, decode_header, encode_block
+from spec.chain.forkchoice import FinalityCertificate
 from spec.ledger.transaction import Transaction, decode_transaction, txid, wtxid
+from spec.masternode.dkg import Complaint, Contribution, Justification
+from spec.masternode.signing import SignatureShare
 from spec.p2p.compact import (
     fill_missing,
     make_compact_block,
@@ -168,6 +173,12 @@ def message_json(message: Message, preset: Preset) -> dict[str, JSON]:
         }
     if isinstance(message, FindNode):
         return {"target": to_hex(message.target)}
+    if isinstance(message, Contribution | Complaint | Justification):
+        return message_to_json(message)
+    if isinstance(message, SignatureShare):
+        return signature_share_to_json(message)
+    if isinstance(message, FinalityCertificate):
+        return certificate_to_json(message)
     return {"nodes": [node_json(n) for n in message.nodes]}
 
 
