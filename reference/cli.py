@@ -163,11 +163,15 @@ def devnet(count: int, blocks: int, directory: Path | None) -> None:
     finality = "not expected (fewer nodes than a quorum)"
     if result.finality_expected:
         finality = "reached" if result.finality_reached else "MISSING"
+    late = {None: "not run", True: "synced and finalized", False: "DID NOT FINALIZE"}[
+        result.late_node_finalized
+    ]
     click.echo(
         f"devnet: {'converged' if result.converged else 'DID NOT CONVERGE'}; "
-        f"payment {'received' if result.payment_received else 'missing'}; finality {finality}"
+        f"payment {'received' if result.payment_received else 'missing'}; finality {finality}; "
+        f"late node {late}"
     )
-    if not result.converged:
+    if not result.converged or result.late_node_finalized is False:
         sys.exit(1)
 
 

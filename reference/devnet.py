@@ -12,7 +12,10 @@ each other through Kademlia ``FindNode``), then drives them over RPC:
 4. mining goes on past the next finality quorum base height (FIN-1) and the quorum's DKG (DKG-2),
    run over P2P by the nodes themselves, until the quorum certifies blocks (FIN-2/3, FORK-3);
 5. mining stops and the orchestrator waits until every node reports the same tip, the same
-   finalized block, and node 1's balance shows node 0's payment.
+   finalized block, and node 1's balance shows node 0's payment;
+6. with finality reached, one more node starts ("late"): it never saw the DKG, syncs the blocks,
+   and must finalize the same block from the certificate its peer sends after the handshake, with
+   the group key the members committed on chain (FIN-5).
 
 Finality needs at least ``masternodes.min_quorum_members`` (3 on devnet) nodes; with fewer the
 devnet mines, syncs and relays only. It prints a summary and stops every node with SIGTERM.
@@ -55,6 +58,8 @@ class DevnetResult:
     finalized_heights: list[int | None] = field(default_factory=list)
     finalized: list[str | None] = field(default_factory=list)
     finality_expected: bool = False
+    late_node_finalized: bool | None = None
+    """Whether a node started after finality synced and finalized the same block (``None``: not run)."""
 
     @property
     def finality_reached(self) -> bool:
@@ -89,16 +94,20 @@ async def run_devnet(count: int, blocks: int, root: Path, show_progress: bool = 
     """Run the devnet scenario with ``count`` nodes and at least ``blocks`` blocks."""
     datadirs = [root / f"node{i}" for i in range(count)]
     processes: list[subprocess.Popen[bytes]] = []
+
+    async def start(index: int, datadir: Path) -> None:
+        Node.init(datadir, "devnet").close()
+        command = [sys.executable, "-m", "reference.cli", "node", str(datadir)]
+        if index > 0:
+            command += ["--connect", f"127.0.0.1:{p2p_port_of(datadirs[0])}"]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        processes.append(process)
+        await _wait_file(datadir / "rpc.port", process)
+        await _wait_file(datadir / "p2p.port", process)
+
     try:
         for index, datadir in enumerate(datadirs):
-            Node.init(datadir, "devnet").close()
-            command = [sys.executable, "-m", "reference.cli", "node", str(datadir)]
-            if index > 0:
-                command += ["--connect", f"127.0.0.1:{p2p_port_of(datadirs[0])}"]
-            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            processes.append(process)
-            await _wait_file(datadir / "rpc.port", process)
-            await _wait_file(datadir / "p2p.port", process)
+            await start(index, datadir)
         preset = get_preset("devnet")
         finality_expected = count >= preset.masternodes.min_quorum_members
         miners = [datadirs[0], datadirs[-1]]
@@ -151,8 +160,24 @@ async def run_devnet(count: int, blocks: int, root: Path, show_progress: bool = 
                 finality_expected=finality_expected,
             )
             if result.converged or time.monotonic() > deadline:
-                return result
+                break
             await asyncio.sleep(0.2)
+        if result.converged and result.finality_expected:
+            # 6. a node that saw none of it joins: it syncs the blocks and, from the certificate its
+            # peer sends after the handshake, finalizes the same block with the key committed on
+            # chain (FIN-5) although it never took part in the DKG.
+            late = root / "late"
+            await start(count, late)
+            result.late_node_finalized = False
+            deadline = time.monotonic() + CONVERGE_TIMEOUT
+            while time.monotonic() < deadline:
+                status = await _rpc(late, "getstatus")
+                finalized = (await _rpc(late, "getfinality"))["finalized"]
+                if status["tip"] == result.tips[0] and finalized == result.finalized[0]:
+                    result.late_node_finalized = True
+                    break
+                await asyncio.sleep(0.2)
+        return result
     finally:
         for process in processes:
             if process.poll() is None:

@@ -31,6 +31,7 @@ def test_devnet_mines_syncs_finalizes_relays_and_converges(tmp_path: Path) -> No
     assert all(p >= 1 for p in result.peers)
     assert result.masternodes == [3, 3, 3]
     assert result.finality_expected and result.finality_reached, result
+    assert result.late_node_finalized, "a node joining later must finalize from the chain's committed key"
     first_certified = DEVNET.masternodes.finality_quorum_interval + dkg_length(DEVNET)
     assert all(h is not None and h >= first_certified for h in result.finalized_heights)
     for datadir in (tmp_path / f"node{i}" for i in range(3)):
@@ -49,6 +50,7 @@ def test_devnet_of_two_mines_and_relays_without_finality(tmp_path: Path) -> None
     assert result.converged, result
     assert not result.finality_expected
     assert result.finalized_heights == [None, None]
+    assert result.late_node_finalized is None
 
 
 @pytest.fixture

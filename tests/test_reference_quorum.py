@@ -19,6 +19,7 @@ import pytest
 
 from reference.node import Node
 from reference.quorum import QuorumOutput
+from reference.statecodec import decode_quorums, encode_quorums
 from reference.storage import replay
 from spec.chain.block import Block
 from spec.chain.forkchoice import FinalityCertificate, verify_finality_certificate
@@ -227,3 +228,17 @@ def test_signing_rule_survives_a_restart(network: Network) -> None:
 def test_node_state_equals_spec_replay(network: Network) -> None:
     for node in network.nodes:
         assert replay(list(node.store.best_chain()), PRESET) == node.store.state
+
+
+def test_quorum_records_survive_the_store(network: Network) -> None:
+    """The store's JSON of the quorum records (reference/statecodec.py) round-trips, and a reopened
+    store holds the same records as the live one."""
+    node = network.nodes[2]
+    registry = node.store.state.quorums
+    assert registry.records
+    assert decode_quorums(encode_quorums(registry)) == registry
+    datadir = node.datadir
+    node.close()
+    reopened = Node(datadir)
+    network.nodes[2] = reopened
+    assert reopened.store.state.quorums == registry
