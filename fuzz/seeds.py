@@ -21,6 +21,7 @@ from pathlib import Path
 
 from fuzz.chain_harnesses import chain_seeds
 from fuzz.dkg_harnesses import dkg_seeds
+from fuzz.finality_harnesses import finality_seeds
 from fuzz.harnesses import (
     CODEC_CASES,
     HARNESSES,
@@ -285,6 +286,7 @@ SEED_PROVIDERS: tuple[Callable[[], dict[str, Seeds]], ...] = (
     p2p_seeds,
     dkg_seeds,
     masternode_seeds,
+    finality_seeds,
 )
 """Seed writers of harnesses registered from other modules (harness name -> files)."""
 

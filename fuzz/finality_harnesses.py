@@ -1,0 +1,208 @@
+"""Fuzz harnesses of the finality schedule and certificates (spec/masternode/finality.py,
+spec/chain/forkchoice.py).
+
+Same contract as :mod:`fuzz.harnesses`: a :class:`~spec.errors.SpecError` rejection is a verdict
+(swallowed when the target may raise it), any other exception escapes and is a finding, and a
+broken invariant raises :class:`FinalityInvariantViolation`. :data:`FINALITY_HARNESSES` lists them
+for registration in :data:`fuzz.harnesses.HARNESSES`; :func:`finality_seeds` gives their seeds.
+
+* ``finality_decode_certificate``: :func:`~spec.chain.forkchoice.decode_finality_certificate` on the
+  raw input. Only ``DECODE_*`` rejects; an accepted input is 136 bytes and re-encodes to itself
+  (ENC-2). The certificate is then checked the way a node does (FIN-2/4): under the key of the
+  quorum in charge of its height, among the devnet finality quorums based at 0 and at ``I`` (real
+  DKGs). Only ``BLS_INVALID_SIGNATURE`` may reject; a certificate that verifies must be one the
+  quorums really signed (nobody else holds the group secret) and must come from the quorum in
+  charge.
+* ``finality_dkg_session``: :func:`~spec.masternode.finality.finality_dkg_session` on a list and a
+  base block picked by the input (``u16`` mask of funded masternodes, ``u16`` mask of banned ones,
+  ``u64`` base height, ``u8`` height offset, then the base block hash, normally 32 bytes). Either
+  the error the rules name for the first failing check (``DKG_INVALID_PARAMETERS`` off a base
+  height, ``MN_QUORUM_TOO_SMALL`` below ``min_quorum_members`` active masternodes,
+  ``DKG_INVALID_PARAMETERS`` for a base hash that is not 32 bytes), or a session whose members are
+  the selected FINALITY quorum in order (FIN-1), which takes charge exactly at ``base + D`` and
+  keeps it for ``I`` heights (FIN-2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from functools import cache
+
+from conformance.generators.masternode import (
+    LABELS,
+    finality_certificate,
+    finality_quorum,
+    funded_list,
+    funding,
+)
+from spec.chain.forkchoice import (
+    FinalityCertificate,
+    decode_finality_certificate,
+    encode_finality_certificate,
+    verify_finality_certificate,
+)
+from spec.errors import DecodeError, DkgInvalidParameters, InvalidSignatureEncoding, QuorumTooSmall
+from spec.masternode.dkg import session_end_height
+from spec.masternode.finality import (
+    dkg_length,
+    finality_dkg_session,
+    finality_quorum_height,
+    is_finality_quorum_base,
+    member_index,
+)
+from spec.masternode.quorum import QuorumType, select_quorum
+from spec.masternode.registry import MasternodeList, MasternodeStatus
+from spec.presets import DEVNET
+
+PRESET = DEVNET
+CERTIFICATE_BYTES = 136
+INTERVAL = PRESET.masternodes.finality_quorum_interval
+LENGTH = dkg_length(PRESET)
+
+
+class FinalityInvariantViolation(AssertionError):
+    """A finality rule was broken without a typed rejection."""
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise FinalityInvariantViolation(message)
+
+
+@cache
+def _quorum_keys() -> dict[int, bytes]:
+    """The group keys of the devnet finality quorums based at 0 and at ``I`` (real DKGs)."""
+    return {base: finality_quorum(base, PRESET).group_public_key for base in (0, INTERVAL)}
+
+
+@cache
+def _genuine() -> dict[FinalityCertificate, int]:
+    """Certificates the two quorums signed (seeds), with the base height of their signer."""
+    signed = {
+        finality_certificate(0, LENGTH, PRESET): 0,
+        finality_certificate(0, LENGTH + INTERVAL - 1, PRESET): 0,
+        finality_certificate(INTERVAL, LENGTH + INTERVAL, PRESET): INTERVAL,
+        finality_certificate(INTERVAL, LENGTH + 2 * INTERVAL - 1, PRESET): INTERVAL,
+        finality_certificate(0, LENGTH + INTERVAL, PRESET): 0,  # signed, but out of its charge
+    }
+    return signed
+
+
+def fuzz_decode_certificate(data: bytes) -> None:
+    """ENC-2 for finality certificates, then FIN-2/4 and FORK-3: only genuine ones in charge verify."""
+    try:
+        certificate = decode_finality_certificate(data)
+    except DecodeError:
+        return
+    _require(len(data) == CERTIFICATE_BYTES, f"a certificate of {len(data)} bytes decoded")
+    _require(encode_finality_certificate(certificate) == data, "ENC-2: a certificate re-encodes differently")
+    _require(decode_finality_certificate(encode_finality_certificate(certificate)) == certificate, "ENC-2")
+    base = finality_quorum_height(certificate.height, PRESET)
+    _require((base is None) == (certificate.height < LENGTH), "FIN-2: no quorum exactly below D")
+    key = None if base is None else _quorum_keys().get(base)
+    if key is None:
+        return
+    try:
+        valid = verify_finality_certificate(certificate, key)
+    except InvalidSignatureEncoding:
+        return
+    if valid:
+        signer = _genuine().get(certificate)
+        _require(signer is not None, f"FORK-3: a certificate nobody signed verifies: {data.hex()}")
+        _require(signer == base, "FIN-2: a certificate counts under a quorum that did not sign it")
+
+
+def _mask(data: bytes, offset: int) -> list[str]:
+    bits = int.from_bytes(data[offset : offset + 2].ljust(2, b"\x00"), "little")
+    return [label for position, label in enumerate(LABELS) if bits >> position & 1]
+
+
+def fuzz_dkg_session(data: bytes) -> None:
+    """FIN-1/2: a finality session of a fuzzed list and base block, or the error of the first failing rule."""
+    labels = _mask(data, 0)
+    banned = set(_mask(data, 2)) & set(labels)
+    base = int.from_bytes(data[4:12].ljust(8, b"\x00"), "little")
+    offset = data[12] if len(data) > 12 else 0
+    base_hash = data[13:45] if len(data) > 13 else bytes(32)
+    fund = funding(PRESET)
+    listed = funded_list(labels, PRESET)
+    collaterals = {fund.collateral(label) for label in banned}
+    mn_list = MasternodeList(
+        {
+            outpoint: entry
+            if outpoint not in collaterals
+            else replace(entry, status=MasternodeStatus.POSE_BANNED)
+            for outpoint, entry in listed.entries.items()
+        }
+    )
+    is_base = is_finality_quorum_base(base, PRESET)
+    enough = len(labels) - len(banned) >= PRESET.masternodes.min_quorum_members
+    try:
+        session = finality_dkg_session(mn_list, base_hash, base, PRESET)
+    except DkgInvalidParameters:
+        _require(
+            not is_base or (enough and len(base_hash) != 32), "DKG_INVALID_PARAMETERS for a valid session"
+        )
+        return
+    except QuorumTooSmall:
+        _require(is_base and not enough, "MN_QUORUM_TOO_SMALL with enough active masternodes")
+        return
+    _require(is_base and enough and len(base_hash) == 32, "a session opened against FIN-1")
+    quorum = select_quorum(mn_list, QuorumType.FINALITY, base_hash, PRESET)
+    _require(
+        list(session.members) == [m.operator_public_key for m in quorum.members],
+        "FIN-1: session members are not the selected quorum in order",
+    )
+    _require(session.threshold == quorum.threshold and session.start_height == base, "FIN-1: parameters")
+    for member in quorum.members:
+        _require(member_index(session, member.operator_public_key) == member.index, "FIN-1: member index")
+    end = session_end_height(base, session.params)
+    _require(end == base + LENGTH, "FIN-2: D is the session length")
+    expected = base + INTERVAL * (offset // INTERVAL)
+    _require(finality_quorum_height(end + offset, PRESET) == expected, "FIN-2: the quorum in charge")
+    _require(finality_quorum_height(end - 1, PRESET) != base, "FIN-2: in charge before its DKG ended")
+
+
+FINALITY_HARNESSES: dict[str, Callable[[bytes], None]] = {
+    "finality_decode_certificate": fuzz_decode_certificate,
+    "finality_dkg_session": fuzz_dkg_session,
+}
+"""The finality harnesses by corpus name (``fuzz/corpora/<name>/``)."""
+
+
+def finality_seeds() -> dict[str, dict[str, bytes]]:
+    """Seeds: genuine certificates (in and out of their quorum's charge) and near misses; session
+    inputs at base heights with every masternode, the minimum, too few, and off a base height."""
+    genuine = [encode_finality_certificate(c) for c in _genuine()]
+    everyone = (1 << len(LABELS)) - 1
+    hash_zero = b"\x00" * 32
+
+    def session(labels: int, banned: int, base: int, offset: int, base_hash: bytes = hash_zero) -> bytes:
+        return (
+            labels.to_bytes(2, "little")
+            + banned.to_bytes(2, "little")
+            + base.to_bytes(8, "little")
+            + bytes([offset])
+            + base_hash
+        )
+
+    minimum = (1 << PRESET.masternodes.min_quorum_members) - 1
+    return {
+        "finality_decode_certificate": {
+            **{f"seed-genuine-{i}": raw for i, raw in enumerate(genuine)},
+            "seed-truncated": genuine[0][:-1],
+            "seed-trailing": genuine[0] + b"\x00",
+            "seed-other-height": (LENGTH + 1).to_bytes(8, "little") + genuine[0][8:],
+            "seed-before-d": (LENGTH - 1).to_bytes(8, "little") + genuine[0][8:],
+        },
+        "finality_dkg_session": {
+            "seed-everyone": session(everyone, 0, 0, 0),
+            "seed-second-quorum": session(everyone, 1, INTERVAL, INTERVAL, b"\x01" * 32),
+            "seed-minimum": session(minimum, 0, 2 * INTERVAL, 3),
+            "seed-too-few": session(minimum, 1, INTERVAL, 0),
+            "seed-not-base": session(everyone, 0, INTERVAL + 1, 0),
+            "seed-short-hash": session(everyone, 0, 0, 0, b"\x02" * 31),
+            "seed-largest-base": session(everyone, 0, (2**64 - 1) // INTERVAL * INTERVAL, 255),
+        },
+    }
