@@ -110,6 +110,7 @@ class Node:
             self.publish_commitment,
         )
         self.store.on_connect.append(self.quorum.on_connect)
+        self.quorum.resume()
 
     @staticmethod
     def init(datadir: Path, preset_name: str) -> Node:

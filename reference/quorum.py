@@ -22,14 +22,19 @@ when a message arrives may therefore disagree on a session's result; the quorum 
 nothing for its heights on the nodes that disagree (safety holds, FIN-3), and the next quorum
 starts afresh.
 
+Persistence: the polynomial a member deals (its seed, stored before the contribution leaves), every
+DKG message the node accepted, the last signed height and the certificates are in SQLite; after a
+restart :meth:`QuorumService.resume` rebuilds the running sessions from the chain's quorum records
+(FIN-6) and replays the messages, so a member that stops during a DKG still qualifies and signs.
+
 What is not done: DKG shares travel in the clear (the spec abstracts share encryption, see
-docs/masternodes.md); a node that joins after a session ended never learns its group key (the
-DKG result is not committed on chain), so it cannot check certificates of that quorum's heights;
-in-flight sessions are not persisted, only the last signed height and the certificates are.
+docs/masternodes.md); messages a node missed while it was down are not fetched again (it takes
+part with what it had and what still arrives).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -101,6 +106,14 @@ MAX_HELD_MESSAGES = 1_000
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS finality (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS certificates (height INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS dkg_dealt (session_id BLOB PRIMARY KEY, seed BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS dkg_messages (
+    position INTEGER PRIMARY KEY,
+    session_id BLOB NOT NULL,
+    kind INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    UNIQUE (session_id, kind, data)
+);
 """
 
 
@@ -216,14 +229,86 @@ class QuorumService:
             session = finality_dkg_session(state.masternodes, state.tip_hash, height, self.preset)
         except SpecError:
             return  # too few masternodes: no quorum at this base (FIN-1)
-        if session.session_id in self.sessions:
-            return
+        self._open(session, height, state.tip_hash)
+
+    def _open(self, session: DkgSession, base_height: int, base_hash: bytes) -> SessionRecord:
+        """Follow ``session``; as a member, with the polynomial dealt before (persisted) or a fresh one."""
+        existing = self.sessions.get(session.session_id)
+        if existing is not None:
+            return existing
         index = member_index(session, self.public_key)
         member = None
         if index is not None:
-            coefficients = coefficients_from_seed(os.urandom(32), session.threshold)
-            member = MemberSecrets(index, coefficients)
-        self.sessions[session.session_id] = SessionRecord(height, state.tip_hash, session, member)
+            row = self.db.execute(
+                "SELECT seed FROM dkg_dealt WHERE session_id = ?", (session.session_id,)
+            ).fetchone()
+            seed = os.urandom(32) if row is None else bytes(row[0])
+            if row is None:  # persisted before anything dealt from it can leave the node (DKG-5)
+                self.db.execute(
+                    "INSERT INTO dkg_dealt (session_id, seed) VALUES (?, ?)", (session.session_id, seed)
+                )
+            member = MemberSecrets(index, coefficients_from_seed(seed, session.threshold))
+        record = SessionRecord(base_height, base_hash, session, member)
+        self.sessions[session.session_id] = record
+        return record
+
+    def resume(self) -> None:
+        """After a restart: rebuild the DKG sessions still running or in charge from the chain's
+        quorum records (FIN-6) and the DKG messages this node had accepted, up to the best height.
+
+        Messages replay in their phases (the node accepted each in its phase), the node's own
+        contribution comes from the persisted polynomial, so it never deals twice (DKG-5), and the
+        session then continues as if the node had not stopped.
+        """
+        state = self.chain_state()
+        self.height = state.height
+        horizon = dkg_length(self.preset) + self.preset.masternodes.finality_quorum_interval
+        for record in state.quorums.records.values():
+            if record.base_height + horizon <= state.height or self.best_hash_at(record.base_height) is None:
+                continue
+            try:
+                session = dkg.start_session(
+                    record.members, record.threshold, record.base_hash, record.base_height, self.preset
+                )
+            except SpecError:
+                continue
+            if session.session_id != record.session_id:
+                continue
+            opened = self._open(session, record.base_height, record.base_hash)
+            rows = self.db.execute(
+                "SELECT kind, data FROM dkg_messages WHERE session_id = ? ORDER BY position",
+                (session.session_id,),
+            )
+            for kind, data in rows:
+                message = self._decode_dkg(int(kind), bytes(data))
+                if isinstance(message, Contribution):
+                    with contextlib.suppress(SpecError):
+                        opened.state = dkg.receive_contribution(opened.state, message)
+                else:
+                    opened.held.append(message)
+            self._advance(opened, state.height)  # what it sends now was sent before the stop
+
+    def _remember(self, message: DkgMessage) -> None:
+        """Persist an accepted DKG message (for :meth:`resume`)."""
+        kind, data = self._encode_dkg(message)
+        self.db.execute(
+            "INSERT OR IGNORE INTO dkg_messages (session_id, kind, data) VALUES (?, ?, ?)",
+            (message.session_id, kind, data),
+        )
+
+    def _encode_dkg(self, message: DkgMessage) -> tuple[int, bytes]:
+        if isinstance(message, Contribution):
+            return dkg.MessageKind.CONTRIBUTION, dkg.encode_contribution(message, self.preset)
+        if isinstance(message, Complaint):
+            return dkg.MessageKind.COMPLAINT, dkg.encode_complaint(message)
+        return dkg.MessageKind.JUSTIFICATION, dkg.encode_justification(message)
+
+    def _decode_dkg(self, kind: int, data: bytes) -> DkgMessage:
+        if kind == dkg.MessageKind.CONTRIBUTION:
+            return dkg.decode_contribution(data, self.preset)
+        if kind == dkg.MessageKind.COMPLAINT:
+            return dkg.decode_complaint(data)
+        return dkg.decode_justification(data)
 
     def on_tip(self, height: int, tip_hash: bytes) -> list[QuorumOutput]:
         """The best chain moved to ``(height, tip_hash)``: advance sessions, sign, retry held messages."""
@@ -272,6 +357,7 @@ class QuorumService:
             return []
         message = dkg.make_contribution(record.state, member.index, member.coefficients, self.secret_key)
         record.state = dkg.receive_contribution(record.state, message)
+        self._remember(message)
         return [message]
 
     def _enter(self, record: SessionRecord) -> list[QuorumOutput]:
@@ -283,7 +369,10 @@ class QuorumService:
             accused |= {d for d in range(1, len(state.members) + 1) if d not in state.contributions}
             for dealer in sorted(accused - {member.index}):
                 complaint = dkg.make_complaint(state, member.index, dealer, self.secret_key)
+                before = record.state
                 record.state = dkg.receive_complaint(record.state, complaint)
+                if record.state != before:
+                    self._remember(complaint)
                 out.append(complaint)
         elif state.phase is DkgPhase.JUSTIFICATION and member is not None:
             for dealer, complainer in sorted(state.complaints):
@@ -291,7 +380,10 @@ class QuorumService:
                     answer = dkg.make_justification(
                         state, member.index, complainer, member.coefficients, self.secret_key
                     )
+                    before = record.state
                     record.state = dkg.receive_justification(record.state, answer)
+                    if record.state != before:
+                        self._remember(answer)
                     out.append(answer)
         elif state.phase is DkgPhase.FINALIZATION:
             try:
@@ -425,7 +517,10 @@ class QuorumService:
                 record.state = dkg.receive_justification(record.state, message)
         except SpecError:
             return []
-        return [] if record.state == before else [message]
+        if record.state == before:
+            return []
+        self._remember(message)
+        return [message]
 
     def _receive_share(self, share: SignatureShare) -> list[QuorumOutput]:
         found = self._session_for_share(share)

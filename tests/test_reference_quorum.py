@@ -25,6 +25,7 @@ from spec.chain.block import Block
 from spec.chain.forkchoice import FinalityCertificate, verify_finality_certificate
 from spec.errors import SpecError
 from spec.ledger.transaction import Transaction
+from spec.masternode.dkg import DkgPhase, phase_start_height
 from spec.masternode.finality import committed_finality_key, dkg_length, finality_quorum_height
 from spec.masternode.signing import SignatureShare
 from spec.presets import get_preset
@@ -75,10 +76,18 @@ class Network:
                 self.tip_changed(index)
         return block
 
+    def restart(self, index: int) -> None:
+        """Stop node ``index`` (close its store) and start it again from its data directory."""
+        datadir = self.nodes[index].datadir
+        self.nodes[index].close()
+        self.nodes[index] = Node(datadir)
 
-@pytest.fixture(scope="module")
-def network(tmp_path_factory: pytest.TempPathFactory) -> Network:
-    root: Path = tmp_path_factory.mktemp("quorum")
+
+def build_network(root: Path, restart_member_at: Sequence[int] = ()) -> Network:
+    """Three nodes, three masternodes, mined until the first quorum certified a few blocks.
+
+    Node 1 is restarted after the blocks at the heights ``restart_member_at``.
+    """
     nodes = [Node.init(root / f"node{i}", "devnet") for i in range(3)]
     net = Network(nodes)
     for _ in range(PRESET.ledger.coinbase_maturity + 2):
@@ -94,9 +103,16 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Network:
     net.mine()
     assert len(nodes[0].store.state.masternodes.active()) == 3
     interval = PRESET.masternodes.finality_quorum_interval
-    while nodes[0].store.state.height < interval + dkg_length(PRESET) + 3:
+    while net.nodes[0].store.state.height < interval + dkg_length(PRESET) + 3:
         net.mine()
+        if net.nodes[0].store.state.height in restart_member_at:
+            net.restart(1)
     return net
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory: pytest.TempPathFactory) -> Network:
+    return build_network(tmp_path_factory.mktemp("quorum"))
 
 
 def test_every_node_computes_the_same_dkg_result(network: Network) -> None:
@@ -118,11 +134,8 @@ def test_the_members_commit_the_result_on_chain(network: Network) -> None:
         record = node.store.state.quorums.records[interval]
         assert record.group_public_key is not None and record.group_public_key.hex() == group_key
         assert record.committed_height is not None
-        assert (
-            interval + PRESET.dkg.contribution_blocks
-            < record.committed_height
-            < interval + dkg_length(PRESET)
-        )
+        finalization = phase_start_height(interval, DkgPhase.FINALIZATION, PRESET.dkg)
+        assert finalization <= record.committed_height < interval + dkg_length(PRESET)
         tip = node.store.state.height
         assert committed_finality_key(node.store.state.quorums, tip, PRESET) == record.group_public_key
     commitments = [
@@ -242,3 +255,24 @@ def test_quorum_records_survive_the_store(network: Network) -> None:
     reopened = Node(datadir)
     network.nodes[2] = reopened
     assert reopened.store.state.quorums == registry
+
+
+def test_a_member_restarted_during_the_dkg_still_qualifies_and_signs(tmp_path: Path) -> None:
+    """The dealt polynomial and accepted DKG messages are persisted: a member stopped after dealing
+    (CONTRIBUTION), after complaining (JUSTIFICATION) and after finalizing comes back, does not deal
+    twice (no equivocation), and signs with its share."""
+    base = PRESET.masternodes.finality_quorum_interval
+    justification = phase_start_height(base, DkgPhase.JUSTIFICATION, PRESET.dkg)
+    finalization = phase_start_height(base, DkgPhase.FINALIZATION, PRESET.dkg)
+    net = build_network(tmp_path, restart_member_at=(base + 2, justification + 1, finalization + 1))
+    try:
+        sessions = [node.quorum.status()["sessions"][0] for node in net.nodes]  # type: ignore[index]
+        assert {s["failed"] for s in sessions} == {None}
+        assert [s["qualified"] for s in sessions] == [[1, 2, 3]] * 3
+        assert len({s["group_public_key"] for s in sessions}) == 1
+        restarted = net.nodes[1]
+        assert restarted.quorum.last_signed_height == restarted.store.state.height
+        assert {n.quorum.finalized for n in net.nodes} == {restarted.store.state.tip_hash}
+    finally:
+        for node in net.nodes:
+            node.close()
