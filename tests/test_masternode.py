@@ -147,7 +147,9 @@ def _plan_block(sim: Simulation, height: int, wanted: list[tuple[str, str]]) -> 
             and sim.penalised_by.get(label, -1) < quorum
         ):
             penalty = sign_penalty(fund.collateral(label), quorum, sim.preset)
-            txs.append(sim.pay("oscar", [message_script(penalty, sim.preset)]))
+            # Paid by the penalised masternode's owner: a common payer would chain the block's
+            # penalty transactions (each spending the last one's change), and they must commute.
+            txs.append(sim.pay(label, [message_script(penalty, sim.preset)]))
             sim.penalised_by[label] = quorum
             sim.scores[label] += params.pose_penalty
             if sim.scores[label] > params.pose_ban_threshold:
