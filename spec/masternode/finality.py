@@ -38,8 +38,8 @@ With ``I = masternodes.finality_quorum_interval`` and ``D`` the length of a DKG 
   ``h``. Checks, in order, first failure reported: a quorum was recorded at ``quorum_height``
   (``MN_UNKNOWN_QUORUM``), it has no commitment yet, counting earlier ones in the same block
   (``MN_DUPLICATE_COMMITMENT``); ``b + finalization start <= h < b + D + I``, from the first block
-  of the DKG's FINALIZATION phase to the end of the quorum's term
-  (``MN_COMMITMENT_OUT_OF_WINDOW``); the session id is the recorded one
+  of the DKG's FINALIZATION phase to the end of the quorum's term (:func:`commitment_window`,
+  ``MN_COMMITMENT_OUT_OF_WINDOW``); the session id is the recorded one
   (``MN_WRONG_QUORUM_SESSION``); the signers are strictly increasing member indices, at least the
   threshold (``MN_BAD_COMMITMENT_SIGNERS``); the group key passes KeyValidate
   (``BLS_INVALID_PUBLIC_KEY``); ``signature`` is a valid G2 encoding whose FastAggregateVerify
@@ -94,6 +94,7 @@ __all__ = [
     "check_commitment_signature",
     "commitment_hash",
     "commitment_signature",
+    "commitment_window",
     "committed_finality_key",
     "dkg_length",
     "finality_dkg_session",
@@ -203,6 +204,16 @@ def build_commitment(
     return QuorumCommitment(quorum_height, bytes(session_id), bytes(group_public_key), signers, aggregate)
 
 
+def commitment_window(base_height: int, preset: Preset) -> tuple[int, int]:
+    """FIN-5: the heights ``[opens, closes)`` at which the quorum based at ``base_height`` may commit.
+
+    ``opens = b + finalization start`` (DKG-2: the first block of the FINALIZATION phase, when the
+    DKG result exists) and ``closes = b + D + I`` (the end of the quorum's term, FIN-2).
+    """
+    opens = phase_start_height(base_height, DkgPhase.FINALIZATION, preset.dkg)
+    return opens, base_height + dkg_length(preset) + preset.masternodes.finality_quorum_interval
+
+
 def check_commitment(
     registry: QuorumRegistry, commitment: QuorumCommitment, height: int, preset: Preset
 ) -> QuorumRecord:
@@ -212,8 +223,7 @@ def check_commitment(
         raise UnknownQuorum(f"no finality quorum recorded at height {commitment.quorum_height}")
     if record.group_public_key is not None:
         raise DuplicateCommitment(f"quorum {record.base_height} committed at {record.committed_height}")
-    opens = phase_start_height(record.base_height, DkgPhase.FINALIZATION, preset.dkg)
-    closes = record.base_height + dkg_length(preset) + preset.masternodes.finality_quorum_interval
+    opens, closes = commitment_window(record.base_height, preset)
     if not opens <= height < closes:
         raise CommitmentOutOfWindow(f"height {height} outside [{opens}, {closes})")
     if commitment.session_id != record.session_id:
