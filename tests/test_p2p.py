@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 from conformance.generate import generate_files
 from conformance.generators.p2p import (
     p2p_chain,
+    quorum_messages,
     sample_messages,
     synthetic_block,
     synthetic_transaction,
@@ -58,6 +59,7 @@ from spec.errors import (
 )
 from spec.ledger.transaction import OutPoint, Transaction, TxInput, TxOutput, wtxid
 from spec.masternode.dkg import Complaint, Contribution, Justification
+from spec.masternode.finality import CommitmentSignature, QuorumRecord, check_commitment_signature
 from spec.masternode.signing import SignatureShare
 from spec.p2p import compact as compact_module
 from spec.p2p.compact import (
@@ -214,12 +216,27 @@ MESSAGE_STRATEGIES: dict[Command, st.SearchStrategy[Any]] = {
     Command.DKG_JUSTIFICATION: st.builds(Justification, HASH, U16, U16, HASH, SIGNATURE),
     Command.SIGNATURE_SHARE: st.builds(SignatureShare, HASH, HASH, U16, SIGNATURE),
     Command.FINALITY_CERTIFICATE: st.builds(FinalityCertificate, U64, HASH, SIGNATURE),
+    Command.COMMITMENT_SIGNATURE: st.builds(
+        CommitmentSignature, U64, HASH, st.binary(min_size=48, max_size=48), U16, SIGNATURE
+    ),
 }
 
 
 def test_every_command_has_a_strategy_and_a_sample() -> None:
     assert set(MESSAGE_STRATEGIES) == set(Command) == set(MESSAGE_TYPES)
     assert {command_of(m) for _, m in sample_messages(PRESET)} == set(Command)
+
+
+def test_sample_commitment_signature_is_a_member_signature() -> None:
+    """The COMMITMENT_SIGNATURE sample is a real operator-key signature of its quorum's commitment."""
+    quorum = quorum_messages(PRESET)
+    session = quorum.finished.quorum.session
+    record = QuorumRecord(
+        session.start_height, bytes(32), session.session_id, session.members, session.threshold
+    )
+    signed = quorum.commitment_signature
+    assert signed.group_public_key == quorum.finished.group_public_key
+    check_commitment_signature(record, signed)
 
 
 @pytest.mark.parametrize("command", list(Command), ids=lambda c: c.name)

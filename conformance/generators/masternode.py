@@ -21,13 +21,14 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from conformance.dkgbuilder import Finished, certify, finish, quorum_of_session
-from conformance.handlers.chain import big_to_hex
+from conformance.handlers.chain import big_to_hex, quorum_record_json, quorums_json
 from conformance.handlers.masternode import entry_json, list_json, utxo_json
 from conformance.model import JSON, CaseSpec
 from conformance.seeded import seeded_bytes
 from conformance.wallet import Key, key, sign_transaction
 from spec.chain.forkchoice import FinalityCertificate, encode_finality_certificate
 from spec.crypto import bls, ed25519, threshold
+from spec.encoding import encode, varint_encode
 from spec.ledger.transaction import (
     SEQUENCE_FINAL,
     OutPoint,
@@ -39,16 +40,30 @@ from spec.ledger.transaction import (
     txid,
 )
 from spec.ledger.utxo import UtxoEntry, created_entries
-from spec.masternode.finality import dkg_length, finality_dkg_session
+from spec.masternode.finality import (
+    COMMITMENT_SIGNATURE_CODEC,
+    EMPTY_QUORUMS,
+    CommitmentSignature,
+    QuorumRecord,
+    QuorumRegistry,
+    build_commitment,
+    commitment_signature,
+    commitment_window,
+    dkg_length,
+    finality_dkg_session,
+    record_quorum,
+)
 from spec.masternode.quorum import QuorumType, quorum_threshold
 from spec.masternode.registry import (
     ADDRESS_BYTES,
+    KIND_QUORUM_COMMITMENT,
     KIND_REGISTRATION,
     MASTERNODE_PREFIX,
     MasternodeEntry,
     MasternodeList,
     MasternodeStatus,
     PoSePenalty,
+    QuorumCommitment,
     Registration,
     SignedRegistration,
     collateral_script,
@@ -275,6 +290,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _payee_cases(preset)
     yield from _quorum_cases(preset)
     yield from _finality_cases(preset)
+    yield from _commitment_cases(preset)
 
 
 # --------------------------------------------------------------------------------------------
@@ -318,6 +334,53 @@ def _message_cases(preset: Preset) -> Iterator[CaseSpec]:
         script = null_data_script(data, params)
         yield _case("match_message", case, f"MN-0: {description}", {"script": script.hex()}, error)
     assert payload[len(MASTERNODE_PREFIX)] == KIND_REGISTRATION
+    yield from _commitment_message_cases(preset)
+
+
+def _commitment_message_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """MN-0 kind 3 (FIN-5): a real commitment of the finality quorum based at I."""
+    commitment = commitment_of(preset.masternodes.finality_quorum_interval, preset)
+    payload = encode_message(commitment, preset)
+    assert payload[len(MASTERNODE_PREFIX)] == KIND_QUORUM_COMMITMENT
+    params = preset.script
+    limit = preset.quorum.max_members
+    head = payload[: len(MASTERNODE_PREFIX) + 1 + 8 + 32 + 48]
+    yield _case(
+        "match_message",
+        "quorum_commitment",
+        f"MN-0: a quorum commitment output (kind 3, {len(commitment.signers)} signers)",
+        {"script": message_script(commitment, preset).hex()},
+    )
+    invalid = [
+        ("commitment_truncated", payload[:-1], "DECODE_TRUNCATED", "a commitment missing its last byte"),
+        (
+            "commitment_trailing",
+            payload + b"\x00",
+            "DECODE_TRAILING_BYTES",
+            "a commitment with a byte after it",
+        ),
+        (
+            "commitment_too_many_signers",
+            head + varint_encode(limit + 1) + bytes(4) + commitment.signature,
+            "DECODE_LENGTH_LIMIT",
+            f"a signer list announcing quorum.max_members + 1 = {limit + 1} entries",
+        ),
+        (
+            "commitment_signers_cut",
+            head + varint_encode(len(commitment.signers) + 1) + payload[len(head) + 1 :],
+            "DECODE_TRUNCATED",
+            "one signer more announced than the bytes hold",
+        ),
+        (
+            "commitment_kind_only",
+            payload[: len(MASTERNODE_PREFIX) + 1],
+            "DECODE_TRUNCATED",
+            "kind 3 and no body",
+        ),
+    ]
+    for case, data, error, description in invalid:
+        script = null_data_script(data, params)
+        yield _case("match_message", case, f"MN-0: {description}", {"script": script.hex()}, error)
 
 
 # --------------------------------------------------------------------------------------------
@@ -379,6 +442,11 @@ def _registration_cases(preset: Preset) -> Iterator[CaseSpec]:
         "spend_collateral",
         "MN-4: spending bob's collateral removes bob",
         carrier("bob", fund.collateral("bob"), [], fund.utxos, preset),
+    )
+    yield case(
+        "quorum_commitment_ignored",
+        "MN-5: a quorum commitment output leaves the list alone (FIN-5 checks it)",
+        commitment_tx([commitment_of(preset.masternodes.finality_quorum_interval, preset)], preset),
     )
     yield case(
         "spend_banned_collateral",
@@ -1254,4 +1322,586 @@ def _finalized_block_cases(preset: Preset, keys: list[JSON]) -> Iterator[CaseSpe
         "a certificate one byte short does not decode",
         [cert(0, early, main[early]), cert(interval, late, main[late])[:-2]],
         error="DECODE_TRUNCATED",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# FIN-5/6 on-chain quorum records and commitments
+# --------------------------------------------------------------------------------------------
+
+
+@cache
+def operator_secrets() -> dict[bytes, bytes]:
+    """Every label's operator secret key by its operator public key."""
+    return {operator(label).public_key: operator(label).secret for label in LABELS}
+
+
+@cache
+def finality_record(base_height: int, preset: Preset) -> QuorumRecord:
+    """FIN-6: the record :func:`~spec.masternode.finality.record_quorum` makes of the finality quorum
+    based at ``base_height`` over every funded masternode and the seeded base hash (not committed);
+    the quorum of :func:`finality_quorum`."""
+    registry = record_quorum(
+        EMPTY_QUORUMS, funded_list(LABELS, preset), finality_base_hash(base_height), base_height, preset
+    )
+    return registry.records[base_height]
+
+
+def commitment_of(
+    base_height: int,
+    preset: Preset,
+    signers: Sequence[int] | None = None,
+    *,
+    quorum_height: int | None = None,
+    session_id: bytes | None = None,
+    group_public_key: bytes | None = None,
+) -> QuorumCommitment:
+    """FIN-5: the commitment of the quorum based at ``base_height`` to its DKG's group key, with the
+    aggregate of the operator-key signatures of ``signers`` (default: members ``1..t``).
+
+    ``quorum_height``, ``session_id`` and ``group_public_key`` replace what the commitment names
+    (and what the members sign), for invalid cases.
+    """
+    record = finality_record(base_height, preset)
+    height = base_height if quorum_height is None else quorum_height
+    session = record.session_id if session_id is None else session_id
+    key = (
+        finality_quorum(base_height, preset).group_public_key
+        if group_public_key is None
+        else group_public_key
+    )
+    chosen = range(1, record.threshold + 1) if signers is None else signers
+    secrets = operator_secrets()
+    signatures = {
+        member: commitment_signature(secrets[record.members[member - 1]], height, session, key)
+        for member in chosen
+    }
+    return build_commitment(height, session, key, signatures)
+
+
+def commitment_tx(commitments: Sequence[QuorumCommitment], preset: Preset, number: int = 0) -> Transaction:
+    """A transaction carrying ``commitments`` in output order, paid by oscar's fee coin ``number``."""
+    fund = funding(preset)
+    scripts = [message_script(commitment, preset) for commitment in commitments]
+    return carrier("oscar", fund.fee_coin("oscar", number), scripts, fund.utxos, preset)
+
+
+def _commitment_cases(preset: Preset) -> Iterator[CaseSpec]:
+    yield from _apply_quorum_cases(preset)
+    yield from _commitment_signature_cases(preset)
+    yield from _committed_key_cases(preset)
+
+
+def _apply_quorum_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """FIN-5/6 by ``apply_block_to_quorums``: the quorums based at 0 and I are recorded (and not
+    committed); commitments of quorum I at heights around its window ``[I + 20, I + D + I)``."""
+    interval = preset.masternodes.finality_quorum_interval
+    everyone = funded_list(LABELS, preset)
+    first, second = finality_record(0, preset), finality_record(interval, preset)
+    n, t = len(second.members), second.threshold
+    first_key = finality_quorum(0, preset).group_public_key
+    second_key = finality_quorum(interval, preset).group_public_key
+    registry = QuorumRegistry({0: first, interval: second})
+    opens, closes = commitment_window(interval, preset)
+    later = 2 * interval
+    good = commitment_of(interval, preset)
+
+    def case(
+        name: str,
+        description: str,
+        transactions: Sequence[Transaction],
+        height: int = opens,
+        error: str | None = None,
+        *,
+        quorums: QuorumRegistry = registry,
+        masternodes: MasternodeList | None = None,
+        block_hash: bytes | None = None,
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "quorums": quorums_json(quorums),
+            "block_hash": (finality_base_hash(height) if block_hash is None else block_hash).hex(),
+            "height": height,
+            "transactions": [_hex(tx, preset) for tx in transactions],
+        }
+        if masternodes is not None:
+            data["masternodes"] = list_json(masternodes)
+        return _case("apply_block_to_quorums", name, description, data, error)
+
+    def commit(*commitments: QuorumCommitment) -> list[Transaction]:
+        return [commitment_tx(commitments, preset)]
+
+    # Valid blocks.
+    yield case(
+        "threshold_signers_window_opens",
+        f"FIN-5: quorum I committed by exactly t = {t} of {n} members in the first FINALIZATION block",
+        commit(commitment_of(interval, preset, range(n - t + 1, n + 1))),
+    )
+    yield case(
+        "all_signers_window_last",
+        f"FIN-5: all {n} members sign; the last block of the quorum's term (b + D + I - 1)",
+        commit(commitment_of(interval, preset, range(1, n + 1))),
+        closes - 1,
+    )
+    yield case(
+        "first_certified_height",
+        "FIN-5: committed at b + D, the first height the quorum certifies",
+        commit(good),
+        interval + dkg_length(preset),
+    )
+    yield case(
+        "two_quorums_one_transaction",
+        "FIN-5: quorum 0 (late in its window) and quorum I (early in its window) in one transaction",
+        commit(commitment_of(0, preset), good),
+    )
+    yield case(
+        "two_quorums_two_transactions",
+        "FIN-5: quorum 0 and quorum I in two transactions of one block",
+        [commitment_tx([commitment_of(0, preset)], preset), commitment_tx([good], preset, 1)],
+    )
+    yield case(
+        "commitment_then_record",
+        "FIN-6: at the base height 2I the block commits quorum I, then quorum 2I is recorded",
+        commit(good),
+        later,
+        masternodes=everyone,
+    )
+    yield case(
+        "record_at_base_height",
+        "FIN-6: an empty block at the base height 2I records the quorum FIN-1 selects",
+        [],
+        later,
+        masternodes=everyone,
+    )
+    yield case(
+        "record_minimum_members",
+        "FIN-6: exactly min_quorum_members active masternodes form a quorum",
+        [],
+        later,
+        masternodes=funded_list(LABELS[: preset.masternodes.min_quorum_members], preset),
+    )
+    yield case(
+        "no_record_off_base_height",
+        "FIN-6: 2I + 1 is not a base height: nothing is recorded",
+        [],
+        later + 1,
+        masternodes=everyone,
+    )
+    yield case(
+        "no_record_too_few_masternodes",
+        "FIN-6: one active masternode fewer than min_quorum_members: no quorum, no record",
+        [],
+        later,
+        masternodes=funded_list(LABELS[: preset.masternodes.min_quorum_members - 1], preset),
+    )
+    alice, bob = funding(preset).collateral("alice"), funding(preset).collateral("bob")
+    shared_key = MasternodeList(
+        {
+            **everyone.entries,
+            bob: replace(
+                everyone.entries[bob], operator_public_key=everyone.entries[alice].operator_public_key
+            ),
+        }
+    )
+    yield case(
+        "no_record_failed_session",
+        "FIN-6: two masternodes share an operator key, DKG-1 refuses the session: no record",
+        [],
+        later,
+        masternodes=shared_key,
+    )
+    yield case(
+        "no_record_empty_list",
+        "FIN-6: no masternode list at a base height: no record; the registry is unchanged",
+        [],
+        later,
+    )
+    yield case(
+        "record_into_empty_registry",
+        "FIN-6: the genesis block records the quorum based at 0",
+        [],
+        0,
+        quorums=EMPTY_QUORUMS,
+        masternodes=everyone,
+    )
+    penalty = sign_penalty(funding(preset).collateral("alice"), 0, preset)
+    yield case(
+        "other_messages_ignored",
+        "FIN-5: a PoSe penalty and a registration beside the commitment are MN-5's business",
+        [
+            carrier(
+                "oscar",
+                funding(preset).fee_coin("oscar"),
+                [
+                    message_script(penalty, preset),
+                    message_script(good, preset),
+                    message_script(
+                        registration("alice", funding(preset).collateral("alice"), preset), preset
+                    ),
+                ],
+                funding(preset).utxos,
+                preset,
+            )
+        ],
+    )
+    yield case("no_transactions", "FIN-5/6: an empty block off a base height changes nothing", [], opens)
+
+    # Invalid blocks, one per FIN-5 check in order.
+    yield case(
+        "unknown_quorum_height",
+        "FIN-5: quorum height I + 1 is not a base height: no quorum recorded there",
+        commit(commitment_of(interval, preset, quorum_height=interval + 1)),
+        error="MN_UNKNOWN_QUORUM",
+    )
+    yield case(
+        "unknown_quorum_own_base_block",
+        "FIN-5: quorum 2I committed in block 2I: its record is made after the block's commitments",
+        commit(commitment_of(interval, preset, quorum_height=later)),
+        later,
+        "MN_UNKNOWN_QUORUM",
+        masternodes=everyone,
+    )
+    yield case(
+        "unknown_quorum_empty_registry",
+        "FIN-5: nothing recorded at all",
+        commit(good),
+        error="MN_UNKNOWN_QUORUM",
+        quorums=EMPTY_QUORUMS,
+    )
+    yield case(
+        "unknown_checked_before_window",
+        "FIN-5: an unknown quorum outside any window is MN_UNKNOWN_QUORUM (checked first)",
+        commit(commitment_of(interval, preset, quorum_height=interval + 1)),
+        closes + 7,
+        "MN_UNKNOWN_QUORUM",
+    )
+    committed = QuorumRegistry(
+        {0: first, interval: replace(second, group_public_key=second_key, committed_height=opens)}
+    )
+    yield case(
+        "duplicate_already_committed",
+        "FIN-5: quorum I already has a commitment on chain",
+        commit(good),
+        opens + 1,
+        "MN_DUPLICATE_COMMITMENT",
+        quorums=committed,
+    )
+    yield case(
+        "duplicate_other_signers",
+        "FIN-5: a second commitment by other members (same key) is still a duplicate",
+        commit(commitment_of(interval, preset, range(n - t + 1, n + 1))),
+        opens + 1,
+        "MN_DUPLICATE_COMMITMENT",
+        quorums=committed,
+    )
+    yield case(
+        "duplicate_same_transaction",
+        "FIN-5: one transaction commits quorum I twice",
+        commit(good, good),
+        error="MN_DUPLICATE_COMMITMENT",
+    )
+    yield case(
+        "duplicate_same_block",
+        "FIN-5: two transactions of one block commit quorum I (the second is the duplicate)",
+        [
+            commitment_tx([good], preset),
+            commitment_tx([commitment_of(interval, preset, range(1, n + 1))], preset, 1),
+        ],
+        error="MN_DUPLICATE_COMMITMENT",
+    )
+    yield case(
+        "duplicate_checked_before_window",
+        "FIN-5: a duplicate after the window is MN_DUPLICATE_COMMITMENT (checked before the window)",
+        commit(good),
+        closes,
+        "MN_DUPLICATE_COMMITMENT",
+        quorums=committed,
+    )
+    yield case(
+        "before_window",
+        "FIN-5: one block before the quorum's FINALIZATION phase",
+        commit(good),
+        opens - 1,
+        "MN_COMMITMENT_OUT_OF_WINDOW",
+    )
+    yield case(
+        "at_base_height",
+        "FIN-5: in the quorum's own contribution phase (b + 1)",
+        commit(good),
+        interval + 1,
+        "MN_COMMITMENT_OUT_OF_WINDOW",
+    )
+    yield case(
+        "at_window_end",
+        "FIN-5: at b + D + I, the first height of the next quorum's term",
+        commit(good),
+        closes,
+        "MN_COMMITMENT_OUT_OF_WINDOW",
+    )
+    yield case(
+        "long_after_window",
+        "FIN-5: ten intervals after the quorum's term",
+        commit(good),
+        closes + 10 * interval,
+        "MN_COMMITMENT_OUT_OF_WINDOW",
+    )
+    yield case(
+        "window_checked_before_session",
+        "FIN-5: out of the window and another session: the window is checked first",
+        commit(commitment_of(interval, preset, session_id=first.session_id)),
+        opens - 1,
+        "MN_COMMITMENT_OUT_OF_WINDOW",
+    )
+    yield case(
+        "session_of_other_quorum",
+        "FIN-5: quorum I's commitment names quorum 0's session id (signed as such)",
+        commit(commitment_of(interval, preset, session_id=first.session_id)),
+        error="MN_WRONG_QUORUM_SESSION",
+    )
+    yield case(
+        "session_unknown",
+        "FIN-5: a session id no quorum has",
+        commit(commitment_of(interval, preset, session_id=seeded_bytes("masternode/other-session", 32))),
+        error="MN_WRONG_QUORUM_SESSION",
+    )
+    yield case(
+        "session_checked_before_signers",
+        "FIN-5: another session and no signers: the session is checked first",
+        commit(replace(commitment_of(interval, preset, session_id=first.session_id), signers=())),
+        error="MN_WRONG_QUORUM_SESSION",
+    )
+    signer_cases: list[tuple[str, str, tuple[int, ...]]] = [
+        ("signers_not_increasing", "signers out of order", (2, 1, *range(3, t + 1))),
+        ("signers_repeated", "a signer listed twice", (1, 1, *range(2, t))),
+        ("signer_zero", "member index 0", tuple(range(0, t))),
+        ("signer_above_members", f"member index n + 1 = {n + 1}", (*range(2, t + 1), n + 1)),
+        ("signers_below_threshold", f"t - 1 = {t - 1} signers", tuple(range(1, t))),
+        ("no_signers", "an empty signer list", ()),
+    ]
+    for name, description, signers in signer_cases:
+        real = sorted({s for s in signers if 1 <= s <= n}) or [1]
+        yield case(
+            name,
+            f"FIN-5: {description} (the aggregate signature is of the members named)",
+            commit(replace(commitment_of(interval, preset, real), signers=signers)),
+            error="MN_BAD_COMMITMENT_SIGNERS",
+        )
+    yield case(
+        "signers_checked_before_key",
+        "FIN-5: too few signers and a group key that is no point: the signers are checked first",
+        commit(commitment_of(interval, preset, range(1, t), group_public_key=bytes(48))),
+        error="MN_BAD_COMMITMENT_SIGNERS",
+    )
+    yield case(
+        "group_key_not_a_point",
+        "BLS-2: the group key is 48 zero bytes (no compression flag); t members signed it",
+        commit(commitment_of(interval, preset, group_public_key=bytes(48))),
+        error="BLS_INVALID_PUBLIC_KEY",
+    )
+    yield case(
+        "group_key_identity",
+        "BLS-2 (KeyValidate): the group key is the identity point; t members signed it",
+        commit(commitment_of(interval, preset, group_public_key=bls.G1_IDENTITY)),
+        error="BLS_INVALID_PUBLIC_KEY",
+    )
+    yield case(
+        "key_checked_before_signature",
+        "BLS-2: an invalid group key and a signature that is no point: the key is checked first",
+        commit(replace(commitment_of(interval, preset, group_public_key=bytes(48)), signature=bytes(96))),
+        error="BLS_INVALID_PUBLIC_KEY",
+    )
+    over_other_key = commitment_of(interval, preset, group_public_key=first_key)
+    yield case(
+        "signature_over_other_key",
+        "FIN-5: the members signed quorum 0's group key, the commitment names quorum I's",
+        commit(replace(over_other_key, group_public_key=second_key)),
+        error="MN_BAD_COMMITMENT_SIGNATURE",
+    )
+    yield case(
+        "signers_mislabelled",
+        f"FIN-5: members 1..{t} signed, the commitment names members 2..{t + 1}",
+        commit(replace(good, signers=tuple(range(2, t + 2)))),
+        error="MN_BAD_COMMITMENT_SIGNATURE",
+    )
+    yield case(
+        "one_signature_missing",
+        f"FIN-5: {t} signers listed, the aggregate has {t - 1} signatures",
+        commit(replace(good, signature=commitment_of(interval, preset, range(1, t)).signature)),
+        error="MN_BAD_COMMITMENT_SIGNATURE",
+    )
+    outsider = bls.key_gen(seeded_bytes("masternode/commitment-outsider", 32))
+    forged = bls.aggregate(
+        [
+            *(
+                commitment_signature(
+                    operator_secrets()[second.members[j - 1]], interval, second.session_id, second_key
+                )
+                for j in range(1, t)
+            ),
+            commitment_signature(outsider, interval, second.session_id, second_key),
+        ]
+    )
+    yield case(
+        "signature_by_non_member",
+        f"FIN-5: member {t}'s signature replaced by that of a key outside the quorum",
+        commit(replace(good, signature=forged)),
+        error="MN_BAD_COMMITMENT_SIGNATURE",
+    )
+    yield case(
+        "signature_over_other_height",
+        "FIN-5: the members signed quorum height 0 (the commitment hash covers the height)",
+        commit(replace(commitment_of(interval, preset, quorum_height=0), quorum_height=interval)),
+        error="MN_BAD_COMMITMENT_SIGNATURE",
+    )
+    yield case(
+        "signature_not_a_point",
+        "FIN-5: 96 zero bytes are no G2 encoding",
+        commit(replace(good, signature=bytes(96))),
+        error="MN_BAD_COMMITMENT_SIGNATURE",
+    )
+    yield case(
+        "signature_identity",
+        "FIN-5: the G2 identity is a valid encoding but verifies nothing",
+        commit(replace(good, signature=bls.G2_IDENTITY)),
+        error="MN_BAD_COMMITMENT_SIGNATURE",
+    )
+    yield case(
+        "valid_then_invalid_transaction",
+        "FIN-5: quorum 0 commits validly, a later transaction's commitment of quorum I does not verify",
+        [
+            commitment_tx([commitment_of(0, preset)], preset),
+            commitment_tx([replace(good, signature=bytes(96))], preset, 1),
+        ],
+        error="MN_BAD_COMMITMENT_SIGNATURE",
+    )
+    payload = encode_message(good, preset)
+    yield case(
+        "commitment_does_not_decode",
+        "MN-0: a kind-3 output one byte short",
+        [
+            carrier(
+                "oscar",
+                funding(preset).fee_coin("oscar"),
+                [null_data_script(payload[:-1], preset.script)],
+                funding(preset).utxos,
+                preset,
+            )
+        ],
+        error="DECODE_TRUNCATED",
+    )
+
+
+def _commitment_signature_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """FIN-5 (relay): one member's signature of quorum I's commitment, checked against its record."""
+    interval = preset.masternodes.finality_quorum_interval
+    record = finality_record(interval, preset)
+    n = len(record.members)
+    key = finality_quorum(interval, preset).group_public_key
+    secrets = operator_secrets()
+
+    def signed(member: int, by: int | None = None, **changes: object) -> CommitmentSignature:
+        """Member ``member``'s signature (made by member ``by`` if given), fields then replaced."""
+        secret = secrets[record.members[(by or member) - 1]]
+        message = CommitmentSignature(
+            interval,
+            record.session_id,
+            key,
+            member,
+            commitment_signature(secret, interval, record.session_id, key),
+        )
+        return replace(message, **changes)  # type: ignore[arg-type]
+
+    def case(
+        name: str, description: str, message: CommitmentSignature | bytes, error: str | None = None
+    ) -> CaseSpec:
+        raw = message if isinstance(message, bytes) else encode(COMMITMENT_SIGNATURE_CODEC, message)
+        data: dict[str, JSON] = {"quorum": quorum_record_json(record), "signature": raw.hex()}
+        return _case("check_commitment_signature", name, f"FIN-5: {description}", data, error)
+
+    yield case("first_member", "member 1's signature", signed(1))
+    yield case("last_member", f"member n = {n}'s signature", signed(n))
+    other_session = finality_record(0, preset).session_id
+    yield case(
+        "other_session",
+        "the signature names quorum 0's session",
+        signed(1, session_id=other_session),
+        "MN_WRONG_QUORUM_SESSION",
+    )
+    yield case(
+        "other_quorum_height",
+        "the right session at the wrong quorum height",
+        signed(1, quorum_height=0),
+        "MN_WRONG_QUORUM_SESSION",
+    )
+    yield case("signer_zero", "signer index 0", signed(1, signer=0), "MN_BAD_COMMITMENT_SIGNERS")
+    yield case(
+        "signer_above_members",
+        f"signer index n + 1 = {n + 1}",
+        signed(n, signer=n + 1),
+        "MN_BAD_COMMITMENT_SIGNERS",
+    )
+    yield case(
+        "signed_by_other_member",
+        "member 2 claims member 3's signature",
+        signed(2, by=3),
+        "MN_BAD_COMMITMENT_SIGNATURE",
+    )
+    yield case(
+        "over_other_key",
+        "member 1 signed another group key than the one named",
+        signed(1, group_public_key=finality_quorum(0, preset).group_public_key),
+        "MN_BAD_COMMITMENT_SIGNATURE",
+    )
+    yield case(
+        "signature_not_a_point",
+        "96 zero bytes are no G2 encoding",
+        signed(1, signature=bytes(96)),
+        "MN_BAD_COMMITMENT_SIGNATURE",
+    )
+    raw = encode(COMMITMENT_SIGNATURE_CODEC, signed(1))
+    yield case("truncated", f"ENC: {len(raw) - 1} bytes", raw[:-1], "DECODE_TRUNCATED")
+    yield case("trailing", f"ENC: {len(raw) + 1} bytes", raw + b"\x00", "DECODE_TRAILING_BYTES")
+    yield case("empty", "ENC: no bytes", b"", "DECODE_TRUNCATED")
+
+
+def _committed_key_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """FIN-2/5: the key certificates of a height verify under is the committed key of the quorum in
+    charge; quorum 0 and quorum I committed, quorum 2I recorded without a commitment."""
+    interval = preset.masternodes.finality_quorum_interval
+    length = dkg_length(preset)
+    later = 2 * interval
+    records = {
+        0: replace(
+            finality_record(0, preset),
+            group_public_key=finality_quorum(0, preset).group_public_key,
+            committed_height=commitment_window(0, preset)[0],
+        ),
+        interval: replace(
+            finality_record(interval, preset),
+            group_public_key=finality_quorum(interval, preset).group_public_key,
+            committed_height=commitment_window(interval, preset)[1] - 1,
+        ),
+        later: finality_record(later, preset),
+    }
+    heights: list[JSON] = [
+        0,
+        length - 1,
+        length,
+        length + interval - 1,
+        length + interval,
+        length + 2 * interval - 1,
+        length + 2 * interval,
+        length + 3 * interval,
+        2**64 - 1,
+    ]
+    yield _case(
+        "committed_finality_key",
+        "schedule",
+        "FIN-2/5: below D no quorum; quorums 0 and I committed; quorum 2I recorded, not committed; 3I absent",
+        {"quorums": quorums_json(QuorumRegistry(records)), "heights": heights},
+    )
+    yield _case(
+        "committed_finality_key",
+        "empty_registry",
+        "FIN-2/5: nothing recorded, no key at any height",
+        {"heights": heights},
     )

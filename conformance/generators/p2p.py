@@ -6,8 +6,9 @@ transactions, BlockTxn answers), Kademlia buckets and closest nodes, and misbeha
 Blocks come from a devnet chain mined by :class:`conformance.chainbuilder.ChainBuilder` with signed
 payments; ids, hashes and nonces from :func:`conformance.seeded.seeded_bytes`. The quorum messages
 (P2P-5) are real: a four-member DKG (:mod:`conformance.dkgbuilder`) in which dealer 2 deals member 4
-a bad share, member 4's complaint, dealer 2's justification, and a signature share and a finality
-certificate of that quorum for block 30 of the chain. Frames and compact
+a bad share, member 4's complaint, dealer 2's justification, a signature share and a finality
+certificate of that quorum for block 30 of the chain, and member 2's operator-key signature of the
+quorum's commitment (FIN-5). Frames and compact
 blocks do not depend on proof of work, so mainnet gets the same cases (its limits differ); header
 acceptance needs mined headers and exists for devnet only, as the chain flow's block sequences.
 """
@@ -62,6 +63,7 @@ from spec.ledger.transaction import (
 )
 from spec.masternode import dkg
 from spec.masternode.dkg import Complaint, Contribution, Justification
+from spec.masternode.finality import CommitmentSignature, commitment_signature
 from spec.masternode.signing import SignatureShare
 from spec.p2p.compact import make_compact_block
 from spec.p2p.messages import (
@@ -216,6 +218,7 @@ class QuorumMessages:
     justification: Justification
     signature_share: SignatureShare
     certificate: FinalityCertificate
+    commitment_signature: CommitmentSignature
     finished: Finished
 
 
@@ -223,7 +226,8 @@ class QuorumMessages:
 def quorum_messages(preset: Preset) -> QuorumMessages:
     """Dealer 1's contribution; member 4's complaint against dealer 2 (who dealt it a bad share) and
     dealer 2's answer; member 3's signature share and the certificate of members 1, 2, 4 finalizing
-    block :data:`CERTIFIED_HEIGHT` of the p2p chain."""
+    block :data:`CERTIFIED_HEIGHT` of the p2p chain; member 2's signature of the quorum's commitment
+    (FIN-5: quorum height = the session's start height, its session id and group key)."""
     quorum = make_quorum("p2p", QUORUM_MEMBERS, QUORUM_THRESHOLD, preset)
     dealt = [
         contribution(quorum, 1),
@@ -240,12 +244,16 @@ def quorum_messages(preset: Preset) -> QuorumMessages:
     justification = justifications(quorum, state, [2])[0]
     finished = finish(quorum)
     block_id = chain_hashes(p2p_chain().headers, DEVNET)[CERTIFIED_HEIGHT]
+    session = quorum.session
+    group_key = finished.group_public_key
+    signed = commitment_signature(quorum.secrets[1], session.start_height, session.session_id, group_key)
     return QuorumMessages(
         dealt[0],
         complaint,
         justification,
         finality_share(finished, 3, CERTIFIED_HEIGHT, block_id),
         certify(finished, CERTIFIED_HEIGHT, block_id, [1, 2, 4]),
+        CommitmentSignature(session.start_height, session.session_id, group_key, 2, signed),
         finished,
     )
 
@@ -327,6 +335,7 @@ def sample_messages(preset: Preset) -> list[tuple[str, Message]]:
         ("dkg_justification", quorum.justification),
         ("signature_share", quorum.signature_share),
         ("finality_certificate", quorum.certificate),
+        ("commitment_signature", quorum.commitment_signature),
     ]
 
 
@@ -339,6 +348,7 @@ def _quorum_frame_cases(preset: Preset) -> Iterator[CaseSpec]:
     share = encode_payload(quorum.signature_share, preset)
     complaint = encode_payload(quorum.complaint, preset)
     justification = encode_payload(quorum.justification, preset)
+    signed = encode_payload(quorum.commitment_signature, preset)
     commitments = varint_encode(QUORUM_THRESHOLD) + b"".join(quorum.contribution.commitments)
     cases = [
         (
@@ -396,6 +406,18 @@ def _quorum_frame_cases(preset: Preset) -> Iterator[CaseSpec]:
             "P2P-5: a FinalityCertificate frame with no payload",
             raw_frame(Command.FINALITY_CERTIFICATE, b"", preset),
             "DECODE_TRUNCATED",
+        ),
+        (
+            "commitment_signature_truncated",
+            f"P2P-5: a commitment signature of {len(signed) - 1} bytes (FIN-5)",
+            raw_frame(Command.COMMITMENT_SIGNATURE, signed[:-1], preset),
+            "DECODE_TRUNCATED",
+        ),
+        (
+            "commitment_signature_trailing",
+            f"P2P-5: a commitment signature of {len(signed) + 1} bytes (FIN-5)",
+            raw_frame(Command.COMMITMENT_SIGNATURE, signed + b"\x00", preset),
+            "DECODE_TRAILING_BYTES",
         ),
     ]
     for case, description, frame, error in cases:

@@ -42,6 +42,7 @@ from spec.chain.tickets import Ticket, live_tickets, next_ticket_price, select_v
 from spec.errors import SpecError
 from spec.ledger.state import utxo_state_root
 from spec.ledger.transaction import OutPoint, txid, wtxid
+from spec.masternode.finality import QuorumRecord, QuorumRegistry
 from spec.masternode.registry import EMPTY_LIST, MasternodeEntry, MasternodeList, MasternodeStatus
 from spec.presets import Preset
 
@@ -261,8 +262,8 @@ def handle_decode_block(preset: Preset, data: dict[str, JSON]) -> JSON:
 def state_json(state: ChainState, preset: Preset) -> dict[str, JSON]:
     """The observable chain state after a block sequence (see docs/chain.md).
 
-    ``masternodes`` and ``proposals`` are present only when the list or the governance state is not
-    empty.
+    ``masternodes``, ``proposals`` and ``quorums`` (FIN-6, :func:`quorums_json`) are present only
+    when the list, the governance state or the quorum registry is not empty.
     """
     pool = sorted(state.tickets.values(), key=lambda t: t.outpoint)
     result: dict[str, JSON] = {
@@ -301,7 +302,30 @@ def state_json(state: ChainState, preset: Preset) -> dict[str, JSON]:
             }
             for identifier, record in sorted(state.governance.proposals.items())
         ]
+    if state.quorums.records:
+        result["quorums"] = quorums_json(state.quorums)
     return result
+
+
+def quorum_record_json(record: QuorumRecord) -> dict[str, JSON]:
+    """FIN-6: one recorded finality quorum as ``{"base_height", "base_hash", "session_id", "members"
+    (operator keys in member order), "threshold", "group_public_key" (hex or null),
+    "committed_height" (int or null)}``."""
+    key = record.group_public_key
+    return {
+        "base_height": record.base_height,
+        "base_hash": to_hex(record.base_hash),
+        "session_id": to_hex(record.session_id),
+        "members": [to_hex(member) for member in record.members],
+        "threshold": record.threshold,
+        "group_public_key": None if key is None else to_hex(key),
+        "committed_height": record.committed_height,
+    }
+
+
+def quorums_json(registry: QuorumRegistry) -> list[JSON]:
+    """FIN-6: the quorum registry as records in base height order."""
+    return [quorum_record_json(registry.records[base]) for base in sorted(registry.records)]
 
 
 def _masternode_payees(data: dict[str, JSON], count: int) -> list[bytes | None] | None:

@@ -24,11 +24,19 @@ of the quorum in charge of its height, chosen from ``quorum_keys`` (the group pu
 quorums whose DKG succeeded, by base height; a quorum not listed certifies nothing);
 ``finalized_block`` is FIN-4: :func:`spec.chain.forkchoice.newest_finalized` over a block index
 (the chain flow's JSON form) with the schedule choosing each certificate's key.
+
+On-chain quorum commitments (FIN-5/6): a quorum record is the chain flow's JSON form
+(:func:`conformance.handlers.chain.quorum_record_json`) and a registry is a list of records
+(``quorums``, base heights distinct). ``apply_block_to_quorums`` applies one block's transactions
+(their quorum commitments, checked by FIN-5) and then records the quorum based at the block (FIN-6,
+from the masternode list after the block); ``check_commitment_signature`` decodes a member's
+relayed signature (P2P-5) and checks it against a record; ``committed_finality_key`` reads the key
+certificates of each height verify under.
 """
 
 from __future__ import annotations
 
-from conformance.handlers.chain import parse_index
+from conformance.handlers.chain import parse_index, quorums_json
 from conformance.jsonio import field, from_hex, hex_field, hex_list_field, int_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.forkchoice import (
@@ -36,11 +44,20 @@ from spec.chain.forkchoice import (
     newest_finalized,
     verify_finality_certificate,
 )
+from spec.encoding import decode
 from spec.errors import SpecError
 from spec.ledger.transaction import OutPoint, TxOutput, decode_transaction
 from spec.ledger.utxo import UtxoEntry, transaction_diff
 from spec.masternode.dkg import session_end_height
 from spec.masternode.finality import (
+    COMMITMENT_SIGNATURE_CODEC,
+    EMPTY_QUORUMS,
+    CommitmentSignature,
+    QuorumRecord,
+    QuorumRegistry,
+    apply_block_to_quorums,
+    check_commitment_signature,
+    committed_finality_key,
     dkg_length,
     finality_dkg_session,
     finality_quorum_height,
@@ -55,6 +72,7 @@ from spec.masternode.registry import (
     MasternodeMessage,
     MasternodeStatus,
     PoSePenalty,
+    QuorumCommitment,
     apply_transaction_to_list,
     apply_transactions_to_list,
     match_message,
@@ -190,8 +208,64 @@ def parse_list(data: dict[str, JSON], name: str = "masternodes") -> MasternodeLi
     return MasternodeList(entries)
 
 
+def commitment_json(commitment: QuorumCommitment) -> dict[str, JSON]:
+    """MN-0 kind 3 (FIN-5): ``{"kind": "quorum_commitment", "quorum_height", "session_id",
+    "group_public_key", "signers", "signature"}``."""
+    return {
+        "kind": "quorum_commitment",
+        "quorum_height": commitment.quorum_height,
+        "session_id": to_hex(commitment.session_id),
+        "group_public_key": to_hex(commitment.group_public_key),
+        "signers": list(commitment.signers),
+        "signature": to_hex(commitment.signature),
+    }
+
+
+def commitment_signature_json(signed: CommitmentSignature) -> dict[str, JSON]:
+    """FIN-5 (relay, P2P-5): ``{"quorum_height", "session_id", "group_public_key", "signer",
+    "signature"}``."""
+    return {
+        "quorum_height": signed.quorum_height,
+        "session_id": to_hex(signed.session_id),
+        "group_public_key": to_hex(signed.group_public_key),
+        "signer": signed.signer,
+        "signature": to_hex(signed.signature),
+    }
+
+
+def parse_quorum_record(item: dict[str, JSON]) -> QuorumRecord:
+    """FIN-6: a quorum record from its JSON form (:func:`conformance.handlers.chain.quorum_record_json`)."""
+    committed = optional_int(item, "committed_height")
+    if committed is not None and not 0 <= committed < 2**64:
+        raise BadInput("committed_height must be a u64 or null")
+    return QuorumRecord(
+        base_height=uint_field(item, "base_height", 64),
+        base_hash=hex_field(item, "base_hash"),
+        session_id=hex_field(item, "session_id"),
+        members=tuple(hex_list_field(item, "members")),
+        threshold=uint_field(item, "threshold", 16),
+        group_public_key=optional_hex(item, "group_public_key"),
+        committed_height=committed,
+    )
+
+
+def parse_quorums(data: dict[str, JSON], name: str = "quorums") -> QuorumRegistry:
+    """FIN-6: a quorum registry from a JSON list of records (absent: the empty registry)."""
+    if name not in data:
+        return EMPTY_QUORUMS
+    records: dict[int, QuorumRecord] = {}
+    for item in objects(data, name):
+        record = parse_quorum_record(item)
+        if record.base_height in records:
+            raise BadInput(f"{name} lists a base height twice")
+        records[record.base_height] = record
+    return QuorumRegistry(records)
+
+
 def message_json(message: MasternodeMessage) -> dict[str, JSON]:
     """MN-0: a decoded masternode message as JSON."""
+    if isinstance(message, QuorumCommitment):
+        return commitment_json(message)
     if isinstance(message, PoSePenalty):
         return {
             "kind": "pose_penalty",
@@ -417,6 +491,60 @@ def handle_finalized_block(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"finalized": None if finalized is None else to_hex(finalized)}
 
 
+def handle_apply_block_to_quorums(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """FIN-5/6: ``{"quorums", "masternodes"`` (the list after the block; absent: empty), ``"block_hash",
+    "height", "transactions": [hex]}`` -> ``{"quorums"}`` after the block: its commitments in
+    transaction and output order, then the quorum based at it (if ``height`` is a base height and
+    one forms); the first failing commitment's code otherwise (``MN_*``, ``BLS_INVALID_PUBLIC_KEY``,
+    ``DECODE_*`` for a masternode message output that does not decode)."""
+    registry = parse_quorums(data)
+    block_hash = hex_field(data, "block_hash")
+    if len(block_hash) != 32:
+        raise BadInput("block_hash must be 32 bytes")
+    height = uint_field(data, "height", 64)
+    transactions = [decode_transaction(raw, preset) for raw in hex_list_field(data, "transactions")]
+    after = apply_block_to_quorums(registry, transactions, parse_list(data), block_hash, height, preset)
+    return {"quorums": quorums_json(after)}
+
+
+def handle_check_commitment_signature(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """FIN-5 (relay): ``{"quorum"`` (a record), ``"signature"`` (hex, the ``CommitmentSignature``
+    encoding)} -> the decoded signature (:func:`commitment_signature_json`) if it is valid for the
+    record; ``DECODE_*``, ``MN_WRONG_QUORUM_SESSION``, ``MN_BAD_COMMITMENT_SIGNERS``,
+    ``MN_BAD_COMMITMENT_SIGNATURE`` otherwise."""
+    quorum = field(data, "quorum")
+    if not isinstance(quorum, dict):
+        raise BadInput("quorum must be an object")
+    record = parse_quorum_record(quorum)
+    signed = decode(COMMITMENT_SIGNATURE_CODEC, hex_field(data, "signature"))
+    check_commitment_signature(record, signed)
+    return commitment_signature_json(signed)
+
+
+def handle_committed_finality_key(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """FIN-2/5: ``{"quorums", "heights"}`` -> ``{"keys": [{"height", "quorum_height"`` (int or null),
+    ``"group_public_key"`` (hex or null)``}]}``: the committed key certificates of each height verify
+    under."""
+    registry = parse_quorums(data)
+    raw = field(data, "heights")
+    heights = (
+        [h for h in raw if isinstance(h, int) and not isinstance(h, bool)] if isinstance(raw, list) else []
+    )
+    if not isinstance(raw, list) or len(heights) != len(raw) or not all(0 <= h < 2**64 for h in heights):
+        raise BadInput("heights must be a list of u64 integers")
+    keys: list[JSON] = []
+    for height in heights:
+        key = committed_finality_key(registry, height, preset)
+        keys.append(
+            {
+                "height": height,
+                "quorum_height": finality_quorum_height(height, preset),
+                "group_public_key": None if key is None else to_hex(key),
+            }
+        )
+    return {"keys": keys}
+
+
 HANDLERS: dict[str, Handler] = {
     "match_message": handle_match_message,
     "apply_transaction": handle_apply_transaction,
@@ -429,4 +557,7 @@ HANDLERS: dict[str, Handler] = {
     "may_sign_finality": handle_may_sign_finality,
     "check_finality_certificate": handle_check_finality_certificate,
     "finalized_block": handle_finalized_block,
+    "apply_block_to_quorums": handle_apply_block_to_quorums,
+    "check_commitment_signature": handle_check_commitment_signature,
+    "committed_finality_key": handle_committed_finality_key,
 }

@@ -8,7 +8,8 @@ JSON shapes (besides the general conventions of docs/vector-format.md):
   reduced to their block hash, blocks to ``{"block_hash", "votes" (count), "wtxids"}``,
   transactions to ``{"txid", "wtxid"}`` (every field of the message is otherwise listed, see
   :func:`message_json` and docs/p2p.md); the quorum messages (P2P-5) have the JSON forms of the
-  ``dkg`` flow (:mod:`conformance.handlers.dkg`);
+  ``dkg`` flow (:mod:`conformance.handlers.dkg`), a commitment signature (FIN-5) that of the
+  ``masternode`` flow (:func:`conformance.handlers.masternode.commitment_signature_json`);
 * a node address is ``{"node_id", "host", "port"}``;
 * a cumulative work is 32-byte big-endian hex.
 """
@@ -17,12 +18,14 @@ from __future__ import annotations
 
 from conformance.handlers.chain import big_to_hex
 from conformance.handlers.dkg import certificate_to_json, message_to_json, signature_share_to_json
+from conformance.handlers.masternode import commitment_signature_json
 from conformance.jsonio import field, from_hex, hex_field, hex_list_field, int_field, str_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.block import Block, BlockHeader, block_hash, decode_block, decode_header, encode_block
 from spec.chain.forkchoice import FinalityCertificate
 from spec.ledger.transaction import Transaction, decode_transaction, txid, wtxid
 from spec.masternode.dkg import Complaint, Contribution, Justification
+from spec.masternode.finality import CommitmentSignature
 from spec.masternode.signing import SignatureShare
 from spec.p2p.compact import (
     fill_missing,
@@ -179,6 +182,8 @@ def message_json(message: Message, preset: Preset) -> dict[str, JSON]:
         return signature_share_to_json(message)
     if isinstance(message, FinalityCertificate):
         return certificate_to_json(message)
+    if isinstance(message, CommitmentSignature):
+        return commitment_signature_json(message)
     return {"nodes": [node_json(n) for n in message.nodes]}
 
 
