@@ -16,21 +16,38 @@ transition (spec/chain/state.py) with real, fully validated blocks:
   grantee; the treasury is debited by the payout;
 * then ``extra_blocks`` more blocks.
 
+:func:`quorum_chain` continues that chain (``extra_blocks = 1``) until a finality quorum commits
+its key on chain (FIN-5/6): a third masternode, :data:`QUORUM_LATECOMER`, is funded and registered,
+so the list after the first base height ``I`` with a masternode list (``finality_quorum_interval``)
+has ``dkg.min_members`` active masternodes and the chain records the quorum FIN-1 selects; its
+members run an honest DKG (:mod:`conformance.dkgbuilder`) and the first ``t`` of them sign the
+group key; a transaction carrying the commitment is in the first block of the DKG's FINALIZATION
+phase (``I + finalization start``).
+
 Used by the chain vectors (conformance/generators/chain.py) and tests/test_chain_masternodes.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
 from conformance.chainbuilder import ChainBuilder
+from conformance.dkgbuilder import Finished, finish, quorum_of_session
 from conformance.generators.masternode import operator, registration
 from conformance.wallet import Key, key, sign_transaction
 from spec.crypto import bls
 from spec.governance.proposals import Proposal, TreasuryPayout, Vote, VoteChoice, proposal_id, vote_message
 from spec.governance.proposals import message_script as gov_message_script
 from spec.ledger.transaction import SEQUENCE_FINAL, OutPoint, Transaction, TxInput, TxOutput, txid
+from spec.masternode.finality import (
+    build_commitment,
+    commitment_signature,
+    commitment_window,
+    finality_dkg_session,
+)
+from spec.masternode.registry import QuorumCommitment
 from spec.masternode.registry import message_script as mn_message_script
 from spec.presets import Preset
 
@@ -147,3 +164,117 @@ def masternode_chain(preset: Preset, extra_blocks: int = 1) -> MasternodeChain:
         proposal,
         identifier,
     )
+
+
+QUORUM_LATECOMER = "carol"
+"""The masternode :func:`quorum_chain` registers after the superblock, the third one."""
+
+
+@dataclass(frozen=True)
+class QuorumChain:
+    """The masternode chain continued to a block carrying a finality quorum's commitment.
+
+    ``builder.blocks[commitment_height]`` carries ``commitment`` (in its only non-coinbase
+    transaction, :attr:`commitment_tx`); ``builder.states[h]`` is the state before block ``h``.
+    """
+
+    builder: ChainBuilder
+    base_height: int
+    commitment_height: int
+    finished: Finished
+    commitment: QuorumCommitment
+    commitment_tx: Transaction
+
+    def sign(self, signers: Iterable[int], group_public_key: bytes | None = None) -> dict[int, bytes]:
+        """The operator-key signatures of ``signers`` (member indices) over the commitment hash of
+        ``group_public_key`` (default: the DKG's key)."""
+        quorum = self.finished.quorum
+        key = self.finished.group_public_key if group_public_key is None else group_public_key
+        return {
+            j: commitment_signature(quorum.secrets[j - 1], self.base_height, quorum.session.session_id, key)
+            for j in signers
+        }
+
+
+def carrier_tx(chain: QuorumChain, commitment: QuorumCommitment, preset: Preset) -> Transaction:
+    """A transaction like :attr:`QuorumChain.commitment_tx` (same coin, same fee) carrying ``commitment``."""
+    builder = chain.builder
+    state = builder.states[chain.commitment_height]
+    coin = chain.commitment_tx.inputs[0].previous_output
+    spent = state.utxos[coin].output
+    outputs = (
+        TxOutput(0, mn_message_script(commitment, preset)),
+        TxOutput(spent.value - FEE, builder.miner.script_pubkey),
+    )
+    unsigned = Transaction(1, (TxInput(coin, b"", SEQUENCE_FINAL),), outputs, 0)
+    return sign_transaction(unsigned, [spent], [builder.miner], preset)
+
+
+def quorum_supported(preset: Preset) -> bool:
+    """Whether :func:`quorum_chain` fits ``preset``: three masternodes form a quorum, and the first
+    base height after the masternode chain is reachable in a test chain."""
+    params = preset.masternodes
+    return (
+        supported(preset)
+        and params.min_quorum_members <= len(MASTERNODES) + 1
+        and preset.dkg.min_members <= len(MASTERNODES) + 1
+        and params.finality_quorum_interval <= 64
+    )
+
+
+@cache
+def quorum_chain(preset: Preset) -> QuorumChain:
+    """Build :func:`masternode_chain` on and then the quorum scenario (see the module docstring)."""
+    base = masternode_chain(preset)
+    builder = ChainBuilder(
+        preset,
+        miner=base.builder.miner,
+        voters=dict(base.builder.voters),
+        states=list(base.builder.states),
+        blocks=list(base.builder.blocks),
+    )
+    miner = builder.miner
+    owner = operator(QUORUM_LATECOMER).owner
+    unit = preset.ledger.atoms_per_coin
+    outputs = [
+        TxOutput(preset.masternodes.collateral, owner.script_pubkey),
+        TxOutput(FEE_COIN_COINS * unit, owner.script_pubkey),
+    ]
+    funding = _spend(builder, _coinbase(builder, 3, preset), miner, outputs, preset)
+    builder.extend([funding])
+    collateral, fee_coin = OutPoint(txid(funding, preset), 0), OutPoint(txid(funding, preset), 1)
+    signed = registration(QUORUM_LATECOMER, collateral, preset)
+    builder.extend(
+        [_spend(builder, fee_coin, owner, [TxOutput(0, mn_message_script(signed, preset))], preset)]
+    )
+
+    interval = preset.masternodes.finality_quorum_interval
+    base_height = -(-(builder.state.height + 1) // interval) * interval
+    while builder.state.height < base_height:
+        builder.extend()
+    after_base = builder.state
+    session = finality_dkg_session(after_base.masternodes, after_base.tip_hash, base_height, preset)
+    assert after_base.quorums.records[base_height].session_id == session.session_id
+    secrets = {
+        operator(label).public_key: operator(label).secret for label in (*MASTERNODES, QUORUM_LATECOMER)
+    }
+    finished = finish(quorum_of_session(f"masternodechain/{preset.name}/{base_height}", session, secrets))
+
+    commitment_height, _ = commitment_window(base_height, preset)
+    while builder.state.height < commitment_height - 1:
+        builder.extend()
+    signatures = {
+        j: commitment_signature(secret, base_height, session.session_id, finished.group_public_key)
+        for j, secret in enumerate(finished.quorum.secrets, start=1)
+        if j <= session.threshold
+    }
+    commitment = build_commitment(base_height, session.session_id, finished.group_public_key, signatures)
+    tx = _spend(
+        builder,
+        _coinbase(builder, 4, preset),
+        miner,
+        [TxOutput(0, mn_message_script(commitment, preset))],
+        preset,
+    )
+    builder.extend([tx])
+    return QuorumChain(builder, base_height, commitment_height, finished, commitment, tx)

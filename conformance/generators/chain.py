@@ -70,6 +70,7 @@ from spec.ledger.transaction import (
     txid,
 )
 from spec.ledger.utxo import apply_transactions
+from spec.masternode.finality import build_commitment
 from spec.merkle import merkle_root
 from spec.presets import Preset
 
@@ -105,6 +106,8 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         yield from _sequence_cases(preset)
         if masternodechain.supported(preset):
             yield from _masternode_sequence_cases(preset)
+        if masternodechain.quorum_supported(preset):
+            yield from _quorum_sequence_cases(preset)
 
 
 def mineable(preset: Preset) -> bool:
@@ -1585,4 +1588,45 @@ def _masternode_sequence_cases(preset: Preset) -> Iterator[CaseSpec]:
         "superblock_then_next_block",
         "GOV-6: the executed proposal is not paid again in the block after the superblock",
         blocks_until(superblock + 1),
+    )
+
+
+def _quorum_sequence_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """FIN-5/6 in the state transition (step 6): :func:`conformance.masternodechain.quorum_chain`."""
+    chain = masternodechain.quorum_chain(preset)
+    builder = chain.builder
+    height = chain.commitment_height
+    blocks = [encode_block(b, preset).hex() for b in builder.blocks[:height]]
+    signers = ", ".join(str(j) for j in chain.commitment.signers)
+    yield _case(
+        "apply_blocks",
+        "quorum_commitment_on_chain",
+        f"FIN-5/6: a third masternode registers; block {chain.base_height} records the finality quorum "
+        f"of the three; its members run the DKG and members {signers} sign the group key; "
+        f"block {height}, the first of the FINALIZATION phase, carries the commitment",
+        {"blocks": [*blocks, encode_block(builder.blocks[height], preset).hex()]},
+    )
+    finished = chain.finished
+    other_key = bls.sk_to_pk(bls.key_gen(seeded_bytes("chain/quorum/other-group-key", 32)))
+    forged = build_commitment(
+        chain.base_height,
+        finished.quorum.session.session_id,
+        finished.group_public_key,
+        chain.sign(chain.commitment.signers, other_key),
+    )
+    block = builder.blocks[height]
+    body = (block.transactions[0], masternodechain.carrier_tx(chain, forged, preset))
+    yield _case(
+        "apply_blocks",
+        "quorum_commitment_forged",
+        "FIN-5: the commitment names the DKG's group key, but the members' signatures are over another key",
+        {
+            "blocks": [
+                *blocks,
+                encode_block(
+                    reseal(builder.states[height], replace(block, transactions=body), preset), preset
+                ).hex(),
+            ]
+        },
+        "MN_BAD_COMMITMENT_SIGNATURE",
     )
