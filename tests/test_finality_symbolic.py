@@ -1,12 +1,12 @@
-"""CrossHair symbolic checks of ``conformance/symbolic/finality_contracts.py`` (FIN-1..3, QUORUM-3).
+"""CrossHair symbolic checks of ``conformance/symbolic/finality_contracts.py`` (FIN-1..3, FIN-5, QUORUM-3).
 
 Runs ``crosshair check --analysis_kind=PEP316`` with ``--per_condition_timeout`` from
 ``RUSTY_CROSSHAIR_SECONDS`` (default 3), the contracts split over two processes, using the runner
 of ``tests/symbolic_suite.py``. The run must exit 0 with no counterexample and, with
 ``--report_all``, name every ``post:`` line (so no contract is silently skipped). The canary
 ``tests/finality_symbolic_canary.py`` (a schedule one block early, a member that re-signs its last
-height, a floored two-thirds threshold) must be refuted in the same run, so the check cannot pass
-vacuously.
+height, a floored two-thirds threshold, a commitment window that ends with the DKG) must be
+refuted in the same run, so the check cannot pass vacuously.
 """
 
 from __future__ import annotations
@@ -39,7 +39,13 @@ def test_finality_contracts_hold(crosshair_runs: Runs) -> None:
 
 
 def test_finality_canary_is_refuted(crosshair_runs: Runs) -> None:
-    assert_canary_refuted(crosshair_runs, "early_quorum_in_charge", "resigning_member", "floored_majority")
+    assert_canary_refuted(
+        crosshair_runs,
+        "early_quorum_in_charge",
+        "resigning_member",
+        "floored_majority",
+        "window_ends_with_dkg",
+    )
 
 
 def test_every_finality_contract_states_pre_and_post() -> None:
@@ -65,3 +71,9 @@ def test_finality_wrappers_on_examples() -> None:
     assert [finality_contracts.threshold_majority(n) for n in (1, 2, 3, 4, 5, 50)] == [1, 2, 2, 3, 4, 34]
     assert finality_contracts.signer_sets_overlap(5, 4, 4) == 3
     assert finality_contracts.signer_sets_overlap(50, 34, 34) == 18
+    assert finality_contracts.commitment_window_bounds(1, 30, 10, 5, 5, 5) == (50, 85)
+    assert finality_contracts.commitment_window_bounds(0, 48, 10, 5, 5, 5) == (20, 73)
+    assert finality_contracts.window_covers_term(1, 55, 30, 10, 5, 5, 5)
+    assert finality_contracts.window_covers_term(1, 84, 30, 10, 5, 5, 5)
+    assert finality_contracts.window_covers_term(1, 85, 30, 10, 5, 5, 5)  # quorum 2I's height
+    assert finality_contracts.window_ends_with_term(1, 30, 25) == 60

@@ -17,6 +17,11 @@ Contracts (rule references in brackets):
   at one height).
 * majority [FIN-3, QUORUM-3]: ``2t > n`` for ``t = quorum_threshold(n)``: two signer sets of at least
   ``t`` members share at least ``2t - n >= max(1, n / 3)`` of them.
+* commitment window [FIN-5]: ``commitment_window(b)`` opens at the first block of the DKG's
+  FINALIZATION phase (``b + c + k + j``), no later than the quorum's first certified height
+  ``b + D``, and closes at ``b + D + I``, the first height the next quorum is in charge of; every
+  height the quorum is in charge of (FIN-2) lies in the window, so a committed key can be on chain
+  for any certificate the quorum makes.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from spec.masternode.finality import (
+    commitment_window,
     finality_quorum_height,
     is_finality_quorum_base,
     may_sign_finality,
@@ -33,12 +39,15 @@ from spec.presets import DEVNET, DkgParams, Preset
 
 __all__ = [
     "base_height_rule",
+    "commitment_window_bounds",
     "member_signs_increasing_heights",
     "quorum_in_charge",
     "quorum_in_charge_monotonic",
     "sign_rule",
     "signer_sets_overlap",
     "threshold_majority",
+    "window_covers_term",
+    "window_ends_with_term",
 ]
 
 
@@ -129,6 +138,51 @@ def signer_sets_overlap(members: int, first: int, second: int) -> int:
     post: __return__ >= 2 * quorum_threshold(members) - members
     """
     return first + second - members
+
+
+def commitment_window_bounds(
+    base_index: int, interval: int, c: int, k: int, j: int, f: int
+) -> tuple[int, int]:
+    """FIN-5: the window of the quorum based at ``b = base_index * I`` is ``[b + c + k + j, b + D + I)``.
+
+    pre: 0 <= base_index <= 2**40
+    pre: 1 <= interval <= 10**6
+    pre: 1 <= c <= 1000 and 1 <= k <= 1000 and 1 <= j <= 1000 and 1 <= f <= 1000
+    post: __return__[0] == base_index * interval + c + k + j
+    post: __return__[1] == base_index * interval + c + k + j + f + interval
+    post: __return__[0] <= base_index * interval + c + k + j + f < __return__[1]
+    """
+    return commitment_window(base_index * interval, _preset(interval, c, k, j, f))
+
+
+def window_ends_with_term(base_index: int, interval: int, length: int) -> int | None:
+    """FIN-2/5: the first height after the window is already the next quorum's (so, with
+    :func:`window_covers_term`, the window ends exactly with the quorum's term).
+
+    Returns ``finality_quorum_height(closes)``.
+
+    pre: 0 <= base_index <= 2**40
+    pre: 1 <= interval <= 10**6
+    pre: 4 <= length <= 4000
+    post: __return__ == (base_index + 1) * interval
+    """
+    preset = _preset(interval, length - 3, 1, 1, 1)
+    _, closes = commitment_window(base_index * interval, preset)
+    return finality_quorum_height(closes, preset)
+
+
+def window_covers_term(base_index: int, height: int, interval: int, c: int, k: int, j: int, f: int) -> bool:
+    """FIN-2/5: every height the quorum based at ``b = base_index * I`` certifies is in its window.
+
+    pre: 0 <= base_index <= 2**40
+    pre: 0 <= height <= 2**64 - 1
+    pre: 1 <= interval <= 10**6
+    pre: 1 <= c <= 1000 and 1 <= k <= 1000 and 1 <= j <= 1000 and 1 <= f <= 1000
+    post: __return__
+    """
+    preset = _preset(interval, c, k, j, f)
+    opens, closes = commitment_window(base_index * interval, preset)
+    return finality_quorum_height(height, preset) != base_index * interval or opens <= height < closes
 
 
 def _preset(interval: int, c: int, k: int, j: int, f: int) -> Preset:
