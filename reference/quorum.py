@@ -100,6 +100,9 @@ QuorumMessage = (
 QuorumOutput = QuorumMessage | Transaction
 """What this module asks the node to send: quorum messages, and transactions carrying a commitment."""
 
+MAX_SIGNING_SESSIONS = 64
+"""Signing sessions kept in memory: those of the most recent blocks (older ones are dropped)."""
+
 MAX_HELD_MESSAGES = 1_000
 """Messages held for a session or block the node does not know yet, at most (oldest dropped first)."""
 
@@ -288,6 +291,15 @@ class QuorumService:
                     opened.held.append(message)
             self._advance(opened, state.height)  # what it sends now was sent before the stop
 
+    def _prune(self, height: int) -> None:
+        """Forget sessions whose quorum's term ended (FIN-2) and all but the newest signing sessions."""
+        horizon = dkg_length(self.preset) + self.preset.masternodes.finality_quorum_interval
+        for session_id, record in list(self.sessions.items()):
+            if record.base_height + horizon <= height:
+                del self.sessions[session_id]
+        for key in list(self.signing)[:-MAX_SIGNING_SESSIONS]:
+            del self.signing[key]
+
     def _remember(self, message: DkgMessage) -> None:
         """Persist an accepted DKG message (for :meth:`resume`)."""
         kind, data = self._encode_dkg(message)
@@ -314,6 +326,7 @@ class QuorumService:
         """The best chain moved to ``(height, tip_hash)``: advance sessions, sign, retry held messages."""
         self.height = height
         out: list[QuorumOutput] = []
+        self._prune(height)
         for record in list(self.sessions.values()):
             if self.best_hash_at(record.base_height) != record.base_hash:
                 continue  # its base block left the best chain: the session is abandoned
