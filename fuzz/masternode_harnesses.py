@@ -5,8 +5,10 @@ Each harness feeds arbitrary bytes to one decoder or validator; a :class:`~spec.
 a verdict (swallowed), anything else escapes and is a bug. Decoders are also checked for ENC-2 (an
 accepted input re-encodes to itself).
 
-* ``masternode_decode_registration`` / ``masternode_decode_penalty``: the MN-0 message bodies;
-  an accepted registration has a registration hash, an accepted penalty a penalty message.
+* ``masternode_decode_registration`` / ``masternode_decode_penalty`` /
+  ``masternode_decode_commitment``: the MN-0 message bodies (kinds 1, 2, 3); an accepted
+  registration has a registration hash, an accepted penalty a penalty message, an accepted quorum
+  commitment a commitment hash (FIN-5).
 * ``masternode_match_message``: MN-0 recognition on an arbitrary output script; a script that
   carries a message is exactly :func:`~spec.masternode.registry.message_script` of it.
 * ``governance_decode_proposal`` / ``governance_decode_vote``: the GOV-0 message bodies; an
@@ -17,6 +19,15 @@ accepted input re-encodes to itself).
   exact-collateral P2PKH output of their owner key that the transaction does not spend.
 * ``masternode_penalty``: a mutated PoSe penalty transaction by MN-6; an accepted one raised the
   score of an active masternode by exactly ``pose_penalty`` and recorded the quorum in charge.
+* ``masternode_check_commitment``: a mutated transaction carrying the real commitment of the devnet
+  finality quorum based at I, applied by FIN-5 (``apply_transaction_to_quorums``) to the recorded
+  quorums 0 and I at the first height of I's window; whatever is accepted changed only the records
+  its commitments name, each from uncommitted to the committed key, and each commitment names the
+  recorded session, at least ``t`` strictly increasing member indices and an aggregate that
+  verifies under those members' operator keys.
+* ``masternode_commitment_signature``: decode a relayed member signature (FIN-5, P2P-5; ENC-2) and
+  check it against quorum I's record; an accepted one names the record's height and session and
+  verifies under that member's operator key.
 * ``governance_submit``: a mutated proposal transaction by GOV-1..3; every accepted proposal burns
   at least the fee and starts at a superblock at least ``voting_period`` away.
 * ``governance_vote``: a mutated vote transaction by GOV-4; every accepted vote is from an active
@@ -26,6 +37,7 @@ accepted input re-encodes to itself).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cache
 
 from conformance.generators.governance import (
@@ -39,6 +51,9 @@ from conformance.generators.governance import (
 )
 from conformance.generators.masternode import (
     carrier,
+    commitment_of,
+    commitment_tx,
+    finality_record,
     funded_list,
     funding,
     pose_quorum_key,
@@ -50,6 +65,7 @@ from spec.encoding import decode, encode
 from spec.errors import SpecError
 from spec.governance import proposals as gov
 from spec.ledger.transaction import Transaction, decode_transaction, encode_transaction
+from spec.masternode import finality as fin
 from spec.masternode import registry as mn
 from spec.masternode.registry import MasternodeList, MasternodeStatus
 from spec.presets import DEVNET
@@ -104,6 +120,18 @@ def fuzz_decode_penalty(data: bytes) -> None:
         return
     _require(encode(codec, penalty) == data, "a non-canonical penalty decoded")
     mn.penalty_message(penalty.masternode, penalty.quorum_height)
+
+
+def fuzz_decode_commitment(data: bytes) -> None:
+    """MN-0/FIN-5: decode a quorum commitment body; ENC-2; the commitment hash is computable."""
+    codec = mn.masternode_codecs(PRESET).commitment
+    try:
+        commitment = decode(codec, data)
+    except SpecError:
+        return
+    _require(encode(codec, commitment) == data, "a non-canonical commitment decoded")
+    _require(len(commitment.signers) <= PRESET.quorum.max_members, "a signer list above the limit decoded")
+    fin.commitment_hash(commitment.quorum_height, commitment.session_id, commitment.group_public_key)
 
 
 def fuzz_match_masternode_message(data: bytes) -> None:
@@ -218,6 +246,97 @@ def fuzz_penalty(data: bytes) -> None:
 
 
 @cache
+def _commitment_scenario() -> tuple[fin.QuorumRegistry, Transaction, int]:
+    interval = PRESET.masternodes.finality_quorum_interval
+    registry = fin.QuorumRegistry(
+        {0: finality_record(0, PRESET), interval: finality_record(interval, PRESET)}
+    )
+    tx = commitment_tx([commitment_of(interval, PRESET)], PRESET)
+    return registry, tx, fin.commitment_window(interval, PRESET)[0]
+
+
+def fuzz_check_commitment(data: bytes) -> None:
+    """FIN-5 on a mutated commitment transaction."""
+    registry, tx, height = _commitment_scenario()
+    try:
+        candidate = decode_transaction(_mutated(encode_transaction(tx, PRESET), data), PRESET)
+        after = fin.apply_transaction_to_quorums(registry, candidate, height, PRESET)
+    except SpecError:
+        return
+    commitments = [
+        message
+        for output in candidate.outputs
+        if isinstance(message := mn.match_message(output.script_pubkey, PRESET), mn.QuorumCommitment)
+    ]
+    named = [c.quorum_height for c in commitments]
+    _require(len(set(named)) == len(named), "one quorum committed twice")
+    _require(set(after.records) == set(registry.records), "records appeared or vanished")
+    for base, record in registry.records.items():
+        if base not in named:
+            _require(after.records[base] == record, "a record no commitment names changed")
+    for commitment in commitments:
+        before = registry.records.get(commitment.quorum_height)
+        if before is None or before.group_public_key is not None:
+            raise MasternodeInvariantViolation("an unknown or already committed quorum was committed")
+        opens, closes = fin.commitment_window(before.base_height, PRESET)
+        _require(opens <= height < closes, "committed outside the window")
+        _require(commitment.session_id == before.session_id, "committed another session")
+        signers = commitment.signers
+        _require(
+            len(signers) >= before.threshold
+            and all(1 <= j <= len(before.members) for j in signers)
+            and list(signers) == sorted(set(signers)),
+            "fewer than t distinct members",
+        )
+        digest = fin.commitment_hash(
+            commitment.quorum_height, commitment.session_id, commitment.group_public_key
+        )
+        keys = [before.members[j - 1] for j in signers]
+        _require(
+            bls.key_validate(commitment.group_public_key)
+            and bls.fast_aggregate_verify(keys, digest, commitment.signature),
+            "a commitment the members did not sign",
+        )
+        committed = after.records[commitment.quorum_height]
+        expected = replace(before, group_public_key=commitment.group_public_key, committed_height=height)
+        _require(committed == expected, "the committed record is not the record with the key")
+
+
+@cache
+def _commitment_signature_scenario() -> tuple[fin.QuorumRecord, bytes]:
+    interval = PRESET.masternodes.finality_quorum_interval
+    record = finality_record(interval, PRESET)
+    commitment = commitment_of(interval, PRESET, [2])
+    signed = fin.CommitmentSignature(
+        interval, record.session_id, commitment.group_public_key, 2, commitment.signature
+    )
+    return record, encode(fin.COMMITMENT_SIGNATURE_CODEC, signed)
+
+
+def fuzz_commitment_signature(data: bytes) -> None:
+    """FIN-5 (relay): decode a member's commitment signature (ENC-2) and check it against quorum I."""
+    record, _ = _commitment_signature_scenario()
+    try:
+        signed = decode(fin.COMMITMENT_SIGNATURE_CODEC, data)
+    except SpecError:
+        return
+    _require(encode(fin.COMMITMENT_SIGNATURE_CODEC, signed) == data, "a non-canonical signature decoded")
+    try:
+        fin.check_commitment_signature(record, signed)
+    except SpecError:
+        return
+    _require(
+        signed.quorum_height == record.base_height and signed.session_id == record.session_id,
+        "a signature of another quorum was accepted",
+    )
+    message = fin.commitment_hash(signed.quorum_height, signed.session_id, signed.group_public_key)
+    _require(
+        bls.verify(record.members[signed.signer - 1], message, signed.signature),
+        "a signature the member did not make was accepted",
+    )
+
+
+@cache
 def _proposal_scenario() -> tuple[Transaction, int]:
     when = schedule(PRESET)
     grant = payout("fuzzed grant", PRESET.ledger.atoms_per_coin, when.superblock)
@@ -287,9 +406,12 @@ def fuzz_vote(data: bytes) -> None:
 MASTERNODE_HARNESSES: dict[str, Callable[[bytes], None]] = {
     "masternode_decode_registration": fuzz_decode_registration,
     "masternode_decode_penalty": fuzz_decode_penalty,
+    "masternode_decode_commitment": fuzz_decode_commitment,
     "masternode_match_message": fuzz_match_masternode_message,
     "masternode_register": fuzz_register,
     "masternode_penalty": fuzz_penalty,
+    "masternode_check_commitment": fuzz_check_commitment,
+    "masternode_commitment_signature": fuzz_commitment_signature,
     "governance_decode_proposal": fuzz_decode_proposal,
     "governance_decode_vote": fuzz_decode_vote,
     "governance_match_message": fuzz_match_governance_message,
@@ -309,6 +431,10 @@ def masternode_seeds() -> dict[str, dict[str, bytes]]:
     pen_script = pen_tx.outputs[1].script_pubkey
     prop_script = prop_tx.outputs[1].script_pubkey
     vote_script = ballot_tx.outputs[1].script_pubkey
+    _, com_tx, _ = _commitment_scenario()
+    com_script = com_tx.outputs[1].script_pubkey
+    com_payload = mn.null_data_payload(com_script, PRESET.script) or b""
+    _, signed = _commitment_signature_scenario()
     reg_payload = mn.null_data_payload(reg_script, PRESET.script) or b""
     pen_payload = mn.null_data_payload(pen_script, PRESET.script) or b""
     prop_payload = mn.null_data_payload(prop_script, PRESET.script) or b""
@@ -323,6 +449,19 @@ def masternode_seeds() -> dict[str, dict[str, bytes]]:
             "seed-flip-version": b"\x02",
         }
 
+    raw_commitment_tx = encode_transaction(com_tx, PRESET)
+    body = raw_commitment_tx.index(com_payload) + 5  # the commitment after prefix and kind
+    fields = {
+        "height": 0,
+        "session": 8,
+        "key": 8 + 32,
+        "signers": 8 + 32 + 48 + 1,
+        "signature": len(com_payload) - 6,
+    }
+
+    def flip(offset: int, mask: int = 0x01) -> bytes:
+        return bytes(offset) + bytes([mask])
+
     return {
         "masternode_decode_registration": {
             "seed-valid": reg_payload[5:],
@@ -332,9 +471,27 @@ def masternode_seeds() -> dict[str, dict[str, bytes]]:
             "seed-valid": pen_payload[5:],
             "seed-trailing": pen_payload[5:] + b"\x00",
         },
-        "masternode_match_message": {"seed-registration": reg_script, "seed-penalty": pen_script},
+        "masternode_decode_commitment": {
+            "seed-valid": com_payload[5:],
+            "seed-truncated": com_payload[5:-1],
+            "seed-too-many-signers": com_payload[5 : 5 + 88] + b"\xff\x01",
+        },
+        "masternode_match_message": {
+            "seed-registration": reg_script,
+            "seed-penalty": pen_script,
+            "seed-commitment": com_script,
+        },
         "masternode_register": mutations(reg_tx),
         "masternode_penalty": mutations(pen_tx),
+        "masternode_check_commitment": {
+            **mutations(com_tx),
+            **{f"seed-flip-{name}": flip(body + offset) for name, offset in fields.items()},
+        },
+        "masternode_commitment_signature": {
+            "seed-valid": signed,
+            "seed-other-signer": signed[: 8 + 32 + 48] + b"\x03\x00" + signed[8 + 32 + 48 + 2 :],
+            "seed-trailing": signed + b"\x00",
+        },
         "governance_decode_proposal": {"seed-valid": prop_payload[5:], "seed-truncated": prop_payload[5:-1]},
         "governance_decode_vote": {
             "seed-valid": vote_payload[5:],
