@@ -21,6 +21,16 @@ for registration in :data:`fuzz.harnesses.HARNESSES`; :func:`finality_seeds` giv
   ``DKG_INVALID_PARAMETERS`` for a base hash that is not 32 bytes), or a session whose members are
   the selected FINALITY quorum in order (FIN-1), which takes charge exactly at ``base + D`` and
   keeps it for ``I`` heights (FIN-2).
+* ``finality_check_commitment``: a mutated transaction carrying the real commitment of the devnet
+  finality quorum based at ``I`` (``t`` members' operator-key signatures of its DKG's key), applied
+  by FIN-5 (``apply_transaction_to_quorums``) to the recorded quorums 0 and ``I`` at the first
+  height of ``I``'s window. Whatever is accepted changed only the records its commitments name,
+  each from uncommitted to the named key at this height, and each commitment names the recorded
+  session, at least ``t`` strictly increasing member indices, a valid group key and an aggregate
+  that verifies under those members' operator keys.
+* ``finality_commitment_signature``: decode a relayed member signature of a commitment (FIN-5,
+  P2P-5; ENC-2) and check it against quorum ``I``'s record; an accepted one names the record's
+  height and session and verifies under that member's operator key.
 """
 
 from __future__ import annotations
@@ -31,8 +41,11 @@ from functools import cache
 
 from conformance.generators.masternode import (
     LABELS,
+    commitment_of,
+    commitment_tx,
     finality_certificate,
     finality_quorum,
+    finality_record,
     funded_list,
     funding,
 )
@@ -42,7 +55,11 @@ from spec.chain.forkchoice import (
     encode_finality_certificate,
     verify_finality_certificate,
 )
-from spec.errors import DecodeError, DkgInvalidParameters, InvalidSignatureEncoding, QuorumTooSmall
+from spec.crypto import bls
+from spec.encoding import decode, encode
+from spec.errors import DecodeError, DkgInvalidParameters, InvalidSignatureEncoding, QuorumTooSmall, SpecError
+from spec.ledger.transaction import Transaction, decode_transaction, encode_transaction
+from spec.masternode import finality as fin
 from spec.masternode.dkg import session_end_height
 from spec.masternode.finality import (
     dkg_length,
@@ -52,7 +69,13 @@ from spec.masternode.finality import (
     member_index,
 )
 from spec.masternode.quorum import QuorumType, select_quorum
-from spec.masternode.registry import MasternodeList, MasternodeStatus
+from spec.masternode.registry import (
+    MasternodeList,
+    MasternodeStatus,
+    QuorumCommitment,
+    masternode_codecs,
+    match_message,
+)
 from spec.presets import DEVNET
 
 PRESET = DEVNET
@@ -164,9 +187,110 @@ def fuzz_dkg_session(data: bytes) -> None:
     _require(finality_quorum_height(end - 1, PRESET) != base, "FIN-2: in charge before its DKG ended")
 
 
+def _mutated(original: bytes, data: bytes) -> bytes:
+    """``original`` with ``data`` XOR-ed over it (extra fuzz bytes are appended)."""
+    raw = bytearray(original)
+    for position, byte in enumerate(data[: len(raw)]):
+        raw[position] ^= byte
+    return bytes(raw) + data[len(raw) :]
+
+
+@cache
+def _commitment_scenario() -> tuple[fin.QuorumRegistry, Transaction, int]:
+    interval = PRESET.masternodes.finality_quorum_interval
+    registry = fin.QuorumRegistry(
+        {0: finality_record(0, PRESET), interval: finality_record(interval, PRESET)}
+    )
+    tx = commitment_tx([commitment_of(interval, PRESET)], PRESET)
+    return registry, tx, fin.commitment_window(interval, PRESET)[0]
+
+
+def fuzz_check_commitment(data: bytes) -> None:
+    """FIN-5 on a mutated commitment transaction."""
+    registry, tx, height = _commitment_scenario()
+    try:
+        candidate = decode_transaction(_mutated(encode_transaction(tx, PRESET), data), PRESET)
+        after = fin.apply_transaction_to_quorums(registry, candidate, height, PRESET)
+    except SpecError:
+        return
+    commitments = [
+        message
+        for output in candidate.outputs
+        if isinstance(message := match_message(output.script_pubkey, PRESET), QuorumCommitment)
+    ]
+    named = [c.quorum_height for c in commitments]
+    _require(len(set(named)) == len(named), "one quorum committed twice")
+    _require(set(after.records) == set(registry.records), "records appeared or vanished")
+    for base, record in registry.records.items():
+        if base not in named:
+            _require(after.records[base] == record, "a record no commitment names changed")
+    for commitment in commitments:
+        before = registry.records.get(commitment.quorum_height)
+        if before is None or before.group_public_key is not None:
+            raise FinalityInvariantViolation("an unknown or already committed quorum was committed")
+        opens, closes = fin.commitment_window(before.base_height, PRESET)
+        _require(opens <= height < closes, "committed outside the window")
+        _require(commitment.session_id == before.session_id, "committed another session")
+        signers = commitment.signers
+        _require(
+            len(signers) >= before.threshold
+            and all(1 <= j <= len(before.members) for j in signers)
+            and list(signers) == sorted(set(signers)),
+            "fewer than t distinct members",
+        )
+        digest = fin.commitment_hash(
+            commitment.quorum_height, commitment.session_id, commitment.group_public_key
+        )
+        keys = [before.members[j - 1] for j in signers]
+        _require(
+            bls.key_validate(commitment.group_public_key)
+            and bls.fast_aggregate_verify(keys, digest, commitment.signature),
+            "a commitment the members did not sign",
+        )
+        committed = after.records[commitment.quorum_height]
+        expected = replace(before, group_public_key=commitment.group_public_key, committed_height=height)
+        _require(committed == expected, "the committed record is not the record with the key")
+
+
+@cache
+def _commitment_signature_scenario() -> tuple[fin.QuorumRecord, bytes]:
+    interval = PRESET.masternodes.finality_quorum_interval
+    record = finality_record(interval, PRESET)
+    commitment = commitment_of(interval, PRESET, [2])
+    signed = fin.CommitmentSignature(
+        interval, record.session_id, commitment.group_public_key, 2, commitment.signature
+    )
+    return record, encode(fin.COMMITMENT_SIGNATURE_CODEC, signed)
+
+
+def fuzz_commitment_signature(data: bytes) -> None:
+    """FIN-5 (relay): decode a member's commitment signature (ENC-2) and check it against quorum I."""
+    record, _ = _commitment_signature_scenario()
+    try:
+        signed = decode(fin.COMMITMENT_SIGNATURE_CODEC, data)
+    except SpecError:
+        return
+    _require(encode(fin.COMMITMENT_SIGNATURE_CODEC, signed) == data, "a non-canonical signature decoded")
+    try:
+        fin.check_commitment_signature(record, signed)
+    except SpecError:
+        return
+    _require(
+        signed.quorum_height == record.base_height and signed.session_id == record.session_id,
+        "a signature of another quorum was accepted",
+    )
+    message = fin.commitment_hash(signed.quorum_height, signed.session_id, signed.group_public_key)
+    _require(
+        bls.verify(record.members[signed.signer - 1], message, signed.signature),
+        "a signature the member did not make was accepted",
+    )
+
+
 FINALITY_HARNESSES: dict[str, Callable[[bytes], None]] = {
     "finality_decode_certificate": fuzz_decode_certificate,
     "finality_dkg_session": fuzz_dkg_session,
+    "finality_check_commitment": fuzz_check_commitment,
+    "finality_commitment_signature": fuzz_commitment_signature,
 }
 """The finality harnesses by corpus name (``fuzz/corpora/<name>/``)."""
 
@@ -188,6 +312,23 @@ def finality_seeds() -> dict[str, dict[str, bytes]]:
         )
 
     minimum = (1 << PRESET.masternodes.min_quorum_members) - 1
+    _, com_tx, _ = _commitment_scenario()
+    raw_tx = encode_transaction(com_tx, PRESET)
+    payload = encode(masternode_codecs(PRESET).commitment, commitment_of(INTERVAL, PRESET))
+    body = raw_tx.index(payload)  # the commitment after the prefix and kind
+    fields = {
+        "height": 0,
+        "session": 8,
+        "key": 8 + 32,
+        "signers": 8 + 32 + 48 + 1,
+        "signature": len(payload) - 1,
+    }
+    _, signed = _commitment_signature_scenario()
+    signer_at = 8 + 32 + 48
+
+    def flip(offset: int) -> bytes:
+        return bytes(offset) + b"\x01"
+
     return {
         "finality_decode_certificate": {
             **{f"seed-genuine-{i}": raw for i, raw in enumerate(genuine)},
@@ -204,5 +345,15 @@ def finality_seeds() -> dict[str, dict[str, bytes]]:
             "seed-not-base": session(everyone, 0, INTERVAL + 1, 0),
             "seed-short-hash": session(everyone, 0, 0, 0, b"\x02" * 31),
             "seed-largest-base": session(everyone, 0, (2**64 - 1) // INTERVAL * INTERVAL, 255),
+        },
+        "finality_check_commitment": {
+            "seed-unchanged": b"",
+            "seed-flip-version": b"\x02",
+            **{f"seed-flip-{name}": flip(body + offset) for name, offset in fields.items()},
+        },
+        "finality_commitment_signature": {
+            "seed-valid": signed,
+            "seed-other-signer": signed[:signer_at] + b"\x03\x00" + signed[signer_at + 2 :],
+            "seed-trailing": signed + b"\x00",
         },
     }

@@ -19,15 +19,6 @@ accepted input re-encodes to itself).
   exact-collateral P2PKH output of their owner key that the transaction does not spend.
 * ``masternode_penalty``: a mutated PoSe penalty transaction by MN-6; an accepted one raised the
   score of an active masternode by exactly ``pose_penalty`` and recorded the quorum in charge.
-* ``masternode_check_commitment``: a mutated transaction carrying the real commitment of the devnet
-  finality quorum based at I, applied by FIN-5 (``apply_transaction_to_quorums``) to the recorded
-  quorums 0 and I at the first height of I's window; whatever is accepted changed only the records
-  its commitments name, each from uncommitted to the committed key, and each commitment names the
-  recorded session, at least ``t`` strictly increasing member indices and an aggregate that
-  verifies under those members' operator keys.
-* ``masternode_commitment_signature``: decode a relayed member signature (FIN-5, P2P-5; ENC-2) and
-  check it against quorum I's record; an accepted one names the record's height and session and
-  verifies under that member's operator key.
 * ``governance_submit``: a mutated proposal transaction by GOV-1..3; every accepted proposal burns
   at least the fee and starts at a superblock at least ``voting_period`` away.
 * ``governance_vote``: a mutated vote transaction by GOV-4; every accepted vote is from an active
@@ -37,7 +28,6 @@ accepted input re-encodes to itself).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from functools import cache
 
 from conformance.generators.governance import (
@@ -52,8 +42,6 @@ from conformance.generators.governance import (
 from conformance.generators.masternode import (
     carrier,
     commitment_of,
-    commitment_tx,
-    finality_record,
     funded_list,
     funding,
     pose_quorum_key,
@@ -246,97 +234,6 @@ def fuzz_penalty(data: bytes) -> None:
 
 
 @cache
-def _commitment_scenario() -> tuple[fin.QuorumRegistry, Transaction, int]:
-    interval = PRESET.masternodes.finality_quorum_interval
-    registry = fin.QuorumRegistry(
-        {0: finality_record(0, PRESET), interval: finality_record(interval, PRESET)}
-    )
-    tx = commitment_tx([commitment_of(interval, PRESET)], PRESET)
-    return registry, tx, fin.commitment_window(interval, PRESET)[0]
-
-
-def fuzz_check_commitment(data: bytes) -> None:
-    """FIN-5 on a mutated commitment transaction."""
-    registry, tx, height = _commitment_scenario()
-    try:
-        candidate = decode_transaction(_mutated(encode_transaction(tx, PRESET), data), PRESET)
-        after = fin.apply_transaction_to_quorums(registry, candidate, height, PRESET)
-    except SpecError:
-        return
-    commitments = [
-        message
-        for output in candidate.outputs
-        if isinstance(message := mn.match_message(output.script_pubkey, PRESET), mn.QuorumCommitment)
-    ]
-    named = [c.quorum_height for c in commitments]
-    _require(len(set(named)) == len(named), "one quorum committed twice")
-    _require(set(after.records) == set(registry.records), "records appeared or vanished")
-    for base, record in registry.records.items():
-        if base not in named:
-            _require(after.records[base] == record, "a record no commitment names changed")
-    for commitment in commitments:
-        before = registry.records.get(commitment.quorum_height)
-        if before is None or before.group_public_key is not None:
-            raise MasternodeInvariantViolation("an unknown or already committed quorum was committed")
-        opens, closes = fin.commitment_window(before.base_height, PRESET)
-        _require(opens <= height < closes, "committed outside the window")
-        _require(commitment.session_id == before.session_id, "committed another session")
-        signers = commitment.signers
-        _require(
-            len(signers) >= before.threshold
-            and all(1 <= j <= len(before.members) for j in signers)
-            and list(signers) == sorted(set(signers)),
-            "fewer than t distinct members",
-        )
-        digest = fin.commitment_hash(
-            commitment.quorum_height, commitment.session_id, commitment.group_public_key
-        )
-        keys = [before.members[j - 1] for j in signers]
-        _require(
-            bls.key_validate(commitment.group_public_key)
-            and bls.fast_aggregate_verify(keys, digest, commitment.signature),
-            "a commitment the members did not sign",
-        )
-        committed = after.records[commitment.quorum_height]
-        expected = replace(before, group_public_key=commitment.group_public_key, committed_height=height)
-        _require(committed == expected, "the committed record is not the record with the key")
-
-
-@cache
-def _commitment_signature_scenario() -> tuple[fin.QuorumRecord, bytes]:
-    interval = PRESET.masternodes.finality_quorum_interval
-    record = finality_record(interval, PRESET)
-    commitment = commitment_of(interval, PRESET, [2])
-    signed = fin.CommitmentSignature(
-        interval, record.session_id, commitment.group_public_key, 2, commitment.signature
-    )
-    return record, encode(fin.COMMITMENT_SIGNATURE_CODEC, signed)
-
-
-def fuzz_commitment_signature(data: bytes) -> None:
-    """FIN-5 (relay): decode a member's commitment signature (ENC-2) and check it against quorum I."""
-    record, _ = _commitment_signature_scenario()
-    try:
-        signed = decode(fin.COMMITMENT_SIGNATURE_CODEC, data)
-    except SpecError:
-        return
-    _require(encode(fin.COMMITMENT_SIGNATURE_CODEC, signed) == data, "a non-canonical signature decoded")
-    try:
-        fin.check_commitment_signature(record, signed)
-    except SpecError:
-        return
-    _require(
-        signed.quorum_height == record.base_height and signed.session_id == record.session_id,
-        "a signature of another quorum was accepted",
-    )
-    message = fin.commitment_hash(signed.quorum_height, signed.session_id, signed.group_public_key)
-    _require(
-        bls.verify(record.members[signed.signer - 1], message, signed.signature),
-        "a signature the member did not make was accepted",
-    )
-
-
-@cache
 def _proposal_scenario() -> tuple[Transaction, int]:
     when = schedule(PRESET)
     grant = payout("fuzzed grant", PRESET.ledger.atoms_per_coin, when.superblock)
@@ -410,8 +307,6 @@ MASTERNODE_HARNESSES: dict[str, Callable[[bytes], None]] = {
     "masternode_match_message": fuzz_match_masternode_message,
     "masternode_register": fuzz_register,
     "masternode_penalty": fuzz_penalty,
-    "masternode_check_commitment": fuzz_check_commitment,
-    "masternode_commitment_signature": fuzz_commitment_signature,
     "governance_decode_proposal": fuzz_decode_proposal,
     "governance_decode_vote": fuzz_decode_vote,
     "governance_match_message": fuzz_match_governance_message,
@@ -431,10 +326,8 @@ def masternode_seeds() -> dict[str, dict[str, bytes]]:
     pen_script = pen_tx.outputs[1].script_pubkey
     prop_script = prop_tx.outputs[1].script_pubkey
     vote_script = ballot_tx.outputs[1].script_pubkey
-    _, com_tx, _ = _commitment_scenario()
-    com_script = com_tx.outputs[1].script_pubkey
+    com_script = mn.message_script(commitment_of(PRESET.masternodes.finality_quorum_interval, PRESET), PRESET)
     com_payload = mn.null_data_payload(com_script, PRESET.script) or b""
-    _, signed = _commitment_signature_scenario()
     reg_payload = mn.null_data_payload(reg_script, PRESET.script) or b""
     pen_payload = mn.null_data_payload(pen_script, PRESET.script) or b""
     prop_payload = mn.null_data_payload(prop_script, PRESET.script) or b""
@@ -448,19 +341,6 @@ def masternode_seeds() -> dict[str, dict[str, bytes]]:
             "seed-flip-signature": bytes(len(raw) - 30) + b"\x80",
             "seed-flip-version": b"\x02",
         }
-
-    raw_commitment_tx = encode_transaction(com_tx, PRESET)
-    body = raw_commitment_tx.index(com_payload) + 5  # the commitment after prefix and kind
-    fields = {
-        "height": 0,
-        "session": 8,
-        "key": 8 + 32,
-        "signers": 8 + 32 + 48 + 1,
-        "signature": len(com_payload) - 6,
-    }
-
-    def flip(offset: int, mask: int = 0x01) -> bytes:
-        return bytes(offset) + bytes([mask])
 
     return {
         "masternode_decode_registration": {
@@ -483,15 +363,6 @@ def masternode_seeds() -> dict[str, dict[str, bytes]]:
         },
         "masternode_register": mutations(reg_tx),
         "masternode_penalty": mutations(pen_tx),
-        "masternode_check_commitment": {
-            **mutations(com_tx),
-            **{f"seed-flip-{name}": flip(body + offset) for name, offset in fields.items()},
-        },
-        "masternode_commitment_signature": {
-            "seed-valid": signed,
-            "seed-other-signer": signed[: 8 + 32 + 48] + b"\x03\x00" + signed[8 + 32 + 48 + 2 :],
-            "seed-trailing": signed + b"\x00",
-        },
         "governance_decode_proposal": {"seed-valid": prop_payload[5:], "seed-truncated": prop_payload[5:-1]},
         "governance_decode_vote": {
             "seed-valid": vote_payload[5:],
