@@ -7,6 +7,10 @@
   t = 34): open the signing session, add ``t`` signature shares (each verified under its member's
   public key share, SIGN-2), recover the signature (SIGN-3/4). Floor: ``t`` bare ``bls.verify`` of
   the shares.
+* **Checking a quorum commitment** as a block validator does (FIN-5/6) for a mainnet-shaped quorum
+  (n = 50, t = 34 signers): read the transaction's outputs (MN-0 kind 3 decode), the checks in
+  order, KeyValidate of the group key, FastAggregateVerify under the 34 operator keys, the new
+  record. Floor: one bare ``bls.fast_aggregate_verify`` of the same keys, message and signature.
 
 Floors are reported with ``benchmark.extra_info["floor"]`` (see ``tests/benchmarks/conftest.py``).
 The key shares come from a seeded Shamir polynomial (THRESHOLD-4), not from a 50-member DKG: the
@@ -27,9 +31,21 @@ from spec.chain.forkchoice import (
 )
 from spec.crypto import bls, threshold
 from spec.crypto.threshold import Share
+from spec.ledger.transaction import SEQUENCE_FINAL, OutPoint, Transaction, TxInput, TxOutput
 from spec.masternode import signing
-from spec.masternode.finality import dkg_length, finality_quorum_height
+from spec.masternode.finality import (
+    QuorumRecord,
+    QuorumRegistry,
+    apply_transaction_to_quorums,
+    build_commitment,
+    commitment_hash,
+    commitment_signature,
+    commitment_window,
+    dkg_length,
+    finality_quorum_height,
+)
 from spec.masternode.quorum import quorum_threshold
+from spec.masternode.registry import message_script
 from spec.presets import DEVNET, MAINNET
 
 HEIGHT = dkg_length(DEVNET) + 3
@@ -46,6 +62,25 @@ GROUP_KEY = threshold.group_public_key(COEFFICIENTS)
 QUORUM_ID = b"\x07" * 32
 BLOCK = b"\x42" * 32
 SHARES = [signing.sign_finality_share(QUORUM_ID, s, HEIGHT, BLOCK) for s in SECRET_SHARES[:THRESHOLD]]
+
+BASE = MAINNET.masternodes.finality_quorum_interval
+OPERATOR_SECRETS = [bls.key_gen(bytes([j]) * 32) for j in range(1, MEMBERS + 1)]
+RECORD = QuorumRecord(BASE, BLOCK, QUORUM_ID, tuple(bls.sk_to_pk(sk) for sk in OPERATOR_SECRETS), THRESHOLD)
+COMMITMENT = build_commitment(
+    BASE,
+    QUORUM_ID,
+    GROUP_KEY,
+    {
+        j: commitment_signature(OPERATOR_SECRETS[j - 1], BASE, QUORUM_ID, GROUP_KEY)
+        for j in range(1, THRESHOLD + 1)
+    },
+)
+COMMITMENT_TX = Transaction(
+    1,
+    (TxInput(OutPoint(b"\x01" * 32, 0), b"", SEQUENCE_FINAL),),
+    (TxOutput(0, message_script(COMMITMENT, MAINNET)),),
+    0,
+)
 
 
 def _check(raw: bytes) -> FinalityCertificate | None:
@@ -96,3 +131,22 @@ def test_bench_finality_collect(benchmark: BenchmarkFixture) -> None:
     with bls.use_backend("arkworks"):
         certificate = benchmark(collect)
     assert verify_finality_certificate(certificate, GROUP_KEY)
+
+
+def test_bench_commitment_check_floor(benchmark: BenchmarkFixture) -> None:
+    """Floor: one bare FastAggregateVerify of the t signers' operator keys."""
+    keys = list(RECORD.members[:THRESHOLD])
+    message = commitment_hash(BASE, QUORUM_ID, GROUP_KEY)
+    with bls.use_backend("arkworks"):
+        assert benchmark(lambda: bls.fast_aggregate_verify(keys, message, COMMITMENT.signature))
+
+
+def test_bench_commitment_check(benchmark: BenchmarkFixture) -> None:
+    """FIN-5/6 on a transaction carrying a mainnet-shaped commitment (t = 34 signers)."""
+    benchmark.extra_info["floor"] = "test_bench_commitment_check_floor"
+    benchmark.extra_info["signers"] = THRESHOLD
+    registry = QuorumRegistry({BASE: RECORD})
+    height = commitment_window(BASE, MAINNET)[0]
+    with bls.use_backend("arkworks"):
+        after = benchmark(lambda: apply_transaction_to_quorums(registry, COMMITMENT_TX, height, MAINNET))
+    assert after.records[BASE].group_public_key == GROUP_KEY
