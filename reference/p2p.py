@@ -23,7 +23,8 @@ What a connection does, in order (P2P-HS, P2P-SYNC, P2P-CMPCT, P2P-SCORE):
 5. discovery: ``FindNode(own id)`` after the handshake; ``Nodes`` answers are inserted in the Kademlia
    table and dialled while below ``max_outbound``;
 6. misbehaviour: every frame that fails to decode, every invalid block, compact block or transaction
-   (consensus codes, not mempool policy) adds the spec's score to the peer; at the ban threshold,
+   (consensus codes, not mempool policy) and every provably forged quorum message (P2P-SCORE-4)
+   adds the spec's score to the peer; at the ban threshold,
    or for a stream-fatal violation (wrong magic, oversized length), the connection is closed and
    the peer's host:port is refused from then on. The node itself keeps running.
 """
@@ -40,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reference.node import Node
-from reference.quorum import QuorumOutput
+from reference.quorum import InvalidQuorumMessage, QuorumOutput
 from spec.chain.block import Block, block_hash
 from spec.chain.forkchoice import FinalityCertificate
 from spec.errors import DecodeError, MempoolRejection, NoCommonBlock, SpecError
@@ -313,7 +314,12 @@ class P2PService:
             for contact in message.nodes:
                 self._learn(contact)
         elif isinstance(message, QUORUM_MESSAGES):
-            await self.broadcast_quorum(self.node.quorum.receive(message), exclude=peer)
+            try:
+                relay = self.node.quorum.receive(message)
+            except InvalidQuorumMessage:
+                await self._punish(peer, Violation.INVALID_QUORUM_MESSAGE)
+                return
+            await self.broadcast_quorum(relay, exclude=peer)
 
     async def _after_handshake(self, peer: Peer) -> None:
         version = peer.version

@@ -49,11 +49,23 @@ from spec.chain.forkchoice import (
     encode_finality_certificate,
     finality_message,
     newest_finalized,
+    verify_finality_certificate,
 )
 from spec.chain.state import ChainState
 from spec.crypto import bls
 from spec.crypto.threshold import Share, coefficients_from_seed
-from spec.errors import SpecError
+from spec.errors import (
+    BadCommitmentSignature,
+    BadCommitmentSigners,
+    DkgBadSignature,
+    DkgMalformedContribution,
+    DkgMalformedJustification,
+    DkgSelfComplaint,
+    DkgUnknownMember,
+    SignDuplicateShare,
+    SignWrongSession,
+    SpecError,
+)
 from spec.ledger.transaction import Transaction
 from spec.masternode import dkg
 from spec.masternode.dkg import (
@@ -91,6 +103,20 @@ from spec.masternode.signing import (
 from spec.presets import Preset
 
 H = TypeVar("H")
+
+
+class InvalidQuorumMessage(Exception):
+    """P2P-SCORE-4: a peer sent a quorum message that fails a check no honest relay fails."""
+
+
+PROVABLY_INVALID_DKG = (
+    DkgBadSignature,
+    DkgMalformedContribution,
+    DkgMalformedJustification,
+    DkgSelfComplaint,
+    DkgUnknownMember,
+)
+"""DKG rejections that do not depend on timing or on what else the receiver has seen (P2P-SCORE-4)."""
 
 QuorumMessage = (
     Contribution | Complaint | Justification | SignatureShare | FinalityCertificate | CommitmentSignature
@@ -331,19 +357,25 @@ class QuorumService:
             if self.best_hash_at(record.base_height) != record.base_hash:
                 continue  # its base block left the best chain: the session is abandoned
             out.extend(self._advance(record, height))
-        held, self.held = self.held, []
-        for message in held:
-            out.extend(self.receive(message))
+        held: list[QuorumMessage] = [*self.held]
+        self.held = []
+        out.extend(self._receive_held(held))
         out.extend(self._sign_tip(height, tip_hash))
-        held_shares, self.held_shares = self.held_shares, []
-        for share in held_shares:
-            out.extend(self.receive(share))
-        held_signed, self.held_commitment_signatures = self.held_commitment_signatures, []
-        for signed in held_signed:
-            out.extend(self.receive(signed))
-        pending, self.pending_certificates = self.pending_certificates, []
-        for certificate in pending:
-            out.extend(self.receive(certificate))
+        later: list[QuorumMessage] = [
+            *self.held_shares,
+            *self.held_commitment_signatures,
+            *self.pending_certificates,
+        ]
+        self.held_shares, self.held_commitment_signatures, self.pending_certificates = [], [], []
+        out.extend(self._receive_held(later))
+        return out
+
+    def _receive_held(self, messages: list[QuorumMessage]) -> list[QuorumOutput]:
+        """Messages held until the node caught up; an invalid one is dropped (its sender is not known)."""
+        out: list[QuorumOutput] = []
+        for message in messages:
+            with contextlib.suppress(InvalidQuorumMessage):
+                out.extend(self.receive(message))
         return out
 
     def _advance(self, record: SessionRecord, height: int) -> list[QuorumOutput]:
@@ -359,9 +391,9 @@ class QuorumService:
         while record.state.phase < target:
             record.state = dkg.advance_phase(record.state)
             out.extend(self._enter(record))
-            held, record.held = record.held, []
-            for message in held:
-                out.extend(self.receive(message))
+            held_here: list[QuorumMessage] = [*record.held]
+            record.held = []
+            out.extend(self._receive_held(held_here))
         return out
 
     def _deal(self, record: SessionRecord) -> list[QuorumOutput]:
@@ -482,7 +514,10 @@ class QuorumService:
     # ------------------------------------------------------------------------- receiving
 
     def receive(self, message: QuorumMessage) -> list[QuorumOutput]:
-        """Handle one quorum message; return what to relay or send (empty: ignored or held)."""
+        """Handle one quorum message; return what to relay or send (empty: ignored or held).
+
+        Raises :class:`InvalidQuorumMessage` for a message no honest relay sends (P2P-SCORE-4).
+        """
         if isinstance(message, FinalityCertificate):
             return self._receive_certificate(message)
         if isinstance(message, SignatureShare):
@@ -506,6 +541,8 @@ class QuorumService:
             return []
         try:
             check_commitment_signature(chain_record, signed)
+        except (BadCommitmentSignature, BadCommitmentSigners) as exc:  # P2P-SCORE-4
+            raise InvalidQuorumMessage(exc.code) from exc
         except SpecError:
             return []
         record.commitment_signatures[signed.signer] = signed.signature
@@ -528,8 +565,10 @@ class QuorumService:
                 record.state = dkg.receive_complaint(record.state, message)
             else:
                 record.state = dkg.receive_justification(record.state, message)
+        except PROVABLY_INVALID_DKG as exc:  # P2P-SCORE-4
+            raise InvalidQuorumMessage(exc.code) from exc
         except SpecError:
-            return []
+            return []  # another phase or a complaint not seen here: can be an honest race
         if record.state == before:
             return []
         self._remember(message)
@@ -555,13 +594,18 @@ class QuorumService:
             return []  # a certificate was made already
         try:
             session = add_signature_share(session, share)
-        except SpecError:
+        except (SignDuplicateShare, SignWrongSession):
+            return []
+        except SpecError as exc:  # P2P-SCORE-4 when this node's DKG view is the one committed
+            if self.quorum_public_key(height) == result.group_public_key:
+                raise InvalidQuorumMessage(exc.code) from exc
             return []
         self.signing[key] = session
         out: list[QuorumOutput] = [share]
         if len(session.shares) >= session.threshold:
             certificate = sign_block_finality(session, height, hash_)
-            out.extend(self._receive_certificate(certificate))
+            with contextlib.suppress(InvalidQuorumMessage):  # our own view disagrees with the chain
+                out.extend(self._receive_certificate(certificate))
         return out
 
     def _receive_certificate(self, certificate: FinalityCertificate) -> list[QuorumOutput]:
@@ -570,6 +614,15 @@ class QuorumService:
             self._hold(self.pending_certificates, certificate)
             return []
         previous = self.finalized
+        entry = index[certificate.block_hash]
+        key = self.quorum_public_key(certificate.height)
+        if entry.height == certificate.height and key is not None:
+            try:
+                valid = verify_finality_certificate(certificate, key)
+            except SpecError:
+                valid = False
+            if not valid:  # P2P-SCORE-4: a known block, the committed key, a bad signature
+                raise InvalidQuorumMessage("the certificate does not verify under the committed key")
         newest = newest_finalized(index, [certificate], self.quorum_public_key, previous)
         if newest == previous or newest != certificate.block_hash:
             return []

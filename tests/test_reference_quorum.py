@@ -18,16 +18,23 @@ from pathlib import Path
 import pytest
 
 from reference.node import Node
-from reference.quorum import QuorumOutput
+from reference.quorum import InvalidQuorumMessage, QuorumOutput
 from reference.statecodec import decode_quorums, encode_quorums
 from reference.storage import replay
 from spec.chain.block import Block
-from spec.chain.forkchoice import FinalityCertificate, verify_finality_certificate
+from spec.chain.forkchoice import FinalityCertificate, finality_message, verify_finality_certificate
+from spec.crypto.threshold import Share
 from spec.errors import SpecError
 from spec.ledger.transaction import Transaction
 from spec.masternode.dkg import DkgPhase, phase_start_height
-from spec.masternode.finality import committed_finality_key, dkg_length, finality_quorum_height
-from spec.masternode.signing import SignatureShare
+from spec.masternode.finality import (
+    CommitmentSignature,
+    commitment_signature,
+    committed_finality_key,
+    dkg_length,
+    finality_quorum_height,
+)
+from spec.masternode.signing import SignatureShare, sign_finality_share
 from spec.presets import get_preset
 
 PRESET = get_preset("devnet")
@@ -190,13 +197,48 @@ def test_a_certificate_for_another_block_or_height_is_refused(network: Network) 
     before = node.quorum.finalized
     other = node.store.best_hash_at(good.height - 1)
     assert other is not None
-    for forged in (
+    for mismatched in (  # the block is not at that height here: not provably forged
         FinalityCertificate(good.height, other, good.signature),
         FinalityCertificate(good.height + 1, good.block_hash, good.signature),
-        FinalityCertificate(good.height - 1, other, good.signature),
     ):
-        assert node.quorum.receive(forged) == []
+        assert node.quorum.receive(mismatched) == []
+    for forged in (  # a known block at its height and the committed key: P2P-SCORE-4
+        FinalityCertificate(good.height - 1, other, good.signature),
+        FinalityCertificate(good.height, good.block_hash, bytes(96)),  # not a G2 encoding
+        FinalityCertificate(good.height, good.block_hash, b"\xc0" + bytes(95)),  # the identity
+    ):
+        with pytest.raises(InvalidQuorumMessage):
+            node.quorum.receive(forged)
     assert node.quorum.finalized == before
+
+
+def test_forged_quorum_messages_are_reported_for_scoring(network: Network) -> None:
+    """P2P-SCORE-4: a signature share or commitment signature that cannot come from an honest relay."""
+    node = network.nodes[2]
+    height = node.store.state.height
+    tip = node.store.state.tip_hash
+    session = node.quorum.status()["sessions"][0]  # type: ignore[index]
+    record = next(iter(node.quorum.sessions.values()))
+    share = sign_finality_share(
+        record.state.session_id, Share(1, (12345).to_bytes(32, "big")), height - 1, tip
+    )
+    forged_share = SignatureShare(share.quorum_id, finality_message(height, tip), 1, share.signature)
+    other = next(n for n in network.nodes if n is not node)
+    node.quorum.signing.clear()  # a fresh session for the tip, so the share is checked
+    with pytest.raises(InvalidQuorumMessage):
+        node.quorum.receive(forged_share)
+    base = PRESET.masternodes.finality_quorum_interval
+    key = bytes.fromhex(session["group_public_key"])  # type: ignore[index]
+    record.commitment_signatures.pop(1, None)
+    forged_signed = CommitmentSignature(
+        base,
+        record.state.session_id,
+        key,
+        1,
+        commitment_signature(other.quorum.secret_key, base, b"x" * 32, key),
+    )
+    with pytest.raises(InvalidQuorumMessage):
+        node.quorum.receive(forged_signed)
 
 
 def test_a_finalized_block_is_not_reorganised(network: Network, tmp_path: Path) -> None:

@@ -1172,6 +1172,12 @@ def _score_cases(preset: Preset) -> Iterator[CaseSpec]:
             ("a", Violation.UNREQUESTED_DATA),
         ),
     )
+    yield _case(
+        "score_sequence",
+        "forged_quorum_messages",
+        "P2P-SCORE-4: two forged quorum messages from one peer reach the ban threshold",
+        events(("forger", Violation.INVALID_QUORUM_MESSAGE), ("forger", Violation.INVALID_QUORUM_MESSAGE)),
+    )
 
 
 def generate(preset: Preset) -> Iterator[CaseSpec]:

@@ -14,6 +14,16 @@
   ``wrong_magic``, ``P2P_UNKNOWN_COMMAND`` → ``unknown_command``, ``P2P_MESSAGE_TOO_LARGE`` →
   ``oversized_message``, ``P2P_BAD_CHECKSUM`` → ``bad_checksum``, ``DECODE_LENGTH_LIMIT`` →
   ``too_many_items``, any other ``DECODE_*`` → ``malformed_message``.
+* **P2P-SCORE-4** a quorum message (P2P-5) is ``invalid_quorum_message`` when it fails a check that
+  no honest relay can fail, because nodes forward only what they verified and the key is one the
+  receiver shares with the sender: a DKG message whose signature does not verify under its
+  sender's member key (DKG-3) or whose shape is malformed (DKG-4/7), a complaint against its own
+  sender (DKG-6); a finality certificate for a known block whose signature does not verify under
+  the group key committed on chain for its height (FORK-3, FIN-5); a signature share that does not
+  verify under the member's public key share when the receiver's DKG result has the committed key
+  (SIGN-2); a commitment signature of the receiver's result that does not verify under the
+  member's operator key (FIN-5). A message that is only early, late, for an unknown session or
+  block, or from a different DKG view is not a violation (it can be an honest race).
 """
 
 from __future__ import annotations
@@ -71,6 +81,7 @@ class Violation(Enum):
     INVALID_COMPACT_BLOCK = "invalid_compact_block"
     INVALID_TRANSACTION = "invalid_transaction"
     UNREQUESTED_DATA = "unrequested_data"
+    INVALID_QUORUM_MESSAGE = "invalid_quorum_message"
 
 
 STREAM_FATAL: frozenset[Violation] = frozenset({Violation.WRONG_MAGIC, Violation.OVERSIZED_MESSAGE})

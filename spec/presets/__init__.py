@@ -42,6 +42,7 @@ class MisbehaviourParams:
     invalid_compact_block: int
     invalid_transaction: int
     unrequested_data: int
+    invalid_quorum_message: int
 
 
 @dataclass(frozen=True)
