@@ -228,7 +228,7 @@ def test_forged_quorum_messages_are_reported_for_scoring(network: Network) -> No
     with pytest.raises(InvalidQuorumMessage):
         node.quorum.receive(forged_share)
     base = PRESET.masternodes.finality_quorum_interval
-    key = bytes.fromhex(session["group_public_key"])  # type: ignore[index]
+    key = bytes.fromhex(str(session["group_public_key"]))
     record.commitment_signatures.pop(1, None)
     forged_signed = CommitmentSignature(
         base,
