@@ -17,7 +17,7 @@ Layout of a data directory:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,6 +163,19 @@ class Node:
             except SpecError:  # a pending transaction invalidated by a block is dropped
                 continue
         return pool
+
+    def restore_pending(self, blocks: Sequence[Block]) -> int:
+        """After a reorganisation: queue again the transactions of ``blocks`` that left the best chain
+        (coinbases excepted) that the spec's mempool rules still admit; return how many came back."""
+        restored = 0
+        for block in reversed(blocks):  # oldest first, so parents come before children
+            for tx in block.transactions[1:]:
+                try:
+                    self.queue(tx)
+                    restored += 1
+                except SpecError:
+                    continue  # mined again on the new branch, or now in conflict with it
+        return restored
 
     def prune_pending(self) -> None:
         """Drop pending transactions that the new tip mined or made invalid."""

@@ -379,6 +379,7 @@ class P2PService:
         elif accepted.outcome == "orphan":
             await self.send(peer, GetHeaders(block_locator(self.node.store.best_hashes()), NO_STOP_HASH))
         elif accepted.outcome in ("connected", "reorganised"):
+            self.node.restore_pending(accepted.disconnected)
             self.node.prune_pending()
             if self.on_block is not None:
                 self.on_block(block)
@@ -453,7 +454,8 @@ class P2PService:
                     await self.send(peer, message)
             if isinstance(message, FinalityCertificate):
                 before = self.node.store.state.tip_hash
-                self.node.store.follow_finalized(message.block_hash, int(time.time()))
+                followed = self.node.store.follow_finalized(message.block_hash, int(time.time()))
+                self.node.restore_pending(followed.disconnected)
                 moved = moved or self.node.store.state.tip_hash != before
         if moved:
             self.node.prune_pending()

@@ -126,6 +126,9 @@ QuorumMessage = (
 QuorumOutput = QuorumMessage | Transaction
 """What this module asks the node to send: quorum messages, and transactions carrying a commitment."""
 
+RESUBMIT_AFTER_BLOCKS = 3
+"""Blocks a member waits for its commitment to be mined before it queues it again."""
+
 MAX_SIGNING_SESSIONS = 64
 """Signing sessions kept in memory: those of the most recent blocks (older ones are dropped)."""
 
@@ -172,7 +175,8 @@ class SessionRecord:
     failed: str | None = None
     held: list[DkgMessage] = field(default_factory=list)
     commitment_signatures: dict[int, bytes] = field(default_factory=dict)
-    commitment_submitted: bool = False
+    commitment_submitted_at: int | None = None
+    """The best height when this member last queued the commitment (``None``: never)."""
 
 
 def _message_phase(message: DkgMessage) -> DkgPhase:
@@ -357,6 +361,7 @@ class QuorumService:
             if self.best_hash_at(record.base_height) != record.base_hash:
                 continue  # its base block left the best chain: the session is abandoned
             out.extend(self._advance(record, height))
+            out.extend(self._maybe_commit(record))
         held: list[QuorumMessage] = [*self.held]
         self.held = []
         out.extend(self._receive_held(held))
@@ -449,8 +454,15 @@ class QuorumService:
         return out
 
     def _maybe_commit(self, record: SessionRecord) -> list[QuorumOutput]:
-        """FIN-5: a member with ``t`` signatures of the result puts the commitment on chain, once."""
-        if record.member is None or record.result is None or record.commitment_submitted:
+        """FIN-5: a member with ``t`` signatures of the result puts the commitment on chain.
+
+        Again after :data:`RESUBMIT_AFTER_BLOCKS` if the chain still has none (its transaction was
+        lost, or its block left the best chain); the node's mempool keeps one per block template.
+        """
+        if record.member is None or record.result is None:
+            return []
+        submitted = record.commitment_submitted_at
+        if submitted is not None and self.height < submitted + RESUBMIT_AFTER_BLOCKS:
             return []
         if len(record.commitment_signatures) < record.state.threshold:
             return []
@@ -466,7 +478,7 @@ class QuorumService:
         tx = self.publish(commitment)
         if tx is None:
             return []
-        record.commitment_submitted = True
+        record.commitment_submitted_at = self.height
         return [tx]
 
     # ------------------------------------------------------------------------- finality signing
@@ -660,7 +672,7 @@ class QuorumService:
                     "group_public_key": None if r.result is None else r.result.group_public_key.hex(),
                     "failed": r.failed,
                     "commitment_signatures": sorted(r.commitment_signatures),
-                    "commitment_submitted": r.commitment_submitted,
+                    "commitment_submitted_at": r.commitment_submitted_at,
                 }
                 for r in sorted(self.sessions.values(), key=lambda r: r.base_height)
             ],

@@ -108,6 +108,9 @@ class Accepted:
 
     outcome: str  # "connected" | "side_branch" | "reorganised" | "duplicate" | "orphan" | "invalid"
     error: str | None = None
+    disconnected: tuple[Block, ...] = ()
+    """For "reorganised": the blocks that left the best chain, tip first (their transactions may
+    go back to the mempool)."""
 
 
 class ChainStore:
@@ -555,7 +558,7 @@ class ChainStore:
                 for old in reversed(old_branch):
                     self.import_block(old, BlockContext(now=now))
                 return None
-        return Accepted("reorganised")
+        return Accepted("reorganised", disconnected=tuple(old_branch))
 
 
 def replay(blocks: Iterator[Block] | list[Block], preset: Preset) -> ChainState:

@@ -48,3 +48,34 @@ def test_mine_send_and_replay(tmp_path: Path) -> None:
     ]
     assert [o.value for o in paid] == [12345]
     node.close()
+
+
+def test_reorganisation_returns_the_losing_branch_transactions_to_pending(tmp_path: Path) -> None:
+    """A payment mined only on the branch that loses goes back to pending and into the next block."""
+    alice, rival = Node.init(tmp_path / "alice", "devnet"), Node.init(tmp_path / "rival", "devnet")
+    try:
+        clock = 1_900_000_000
+        for _ in range(8):
+            clock += 2
+            block = alice.mine_block(clock)
+            assert rival.store.accept_block(block, clock).outcome == "connected"
+        payment = alice.send(rival.wallet.key_hash, 12_345, 1_000)
+        clock += 2
+        alice.mine_block(clock)  # the payment's block: alice's branch, one block long
+        assert alice.pending() == []
+        outcome = None
+        for _ in range(2):  # the rival branch: two blocks without the payment
+            clock += 2
+            outcome = alice.store.accept_block(rival.mine_block(clock), clock)
+        assert outcome is not None and outcome.outcome == "reorganised"
+        assert len(outcome.disconnected) == 1
+        assert alice.restore_pending(outcome.disconnected) == 1
+        alice.prune_pending()
+        assert alice.pending() == [payment]
+        clock += 2
+        mined = alice.mine_block(clock)
+        assert payment in mined.transactions
+        assert replay(list(alice.store.best_chain()), alice.preset) == alice.store.state
+    finally:
+        alice.close()
+        rival.close()
