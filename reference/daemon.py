@@ -52,6 +52,7 @@ async def run_node(
     (datadir / "rpc.port").write_text(f"{bound_port(runner)}\n")
     for host, port in connect:
         await p2p.connect(host, port)
+    await p2p.connect_known()  # the peers of earlier runs of this data directory
     try:
         while not stop.is_set():
             timeout = mine_every if mine_every is not None and node.preset.name == "devnet" else None

@@ -26,7 +26,11 @@ What a connection does, in order (P2P-HS, P2P-SYNC, P2P-CMPCT, P2P-SCORE):
    (consensus codes, not mempool policy) and every provably forged quorum message (P2P-SCORE-4)
    adds the spec's score to the peer; at the ban threshold,
    or for a stream-fatal violation (wrong magic, oversized length), the connection is closed and
-   the peer's host:port is refused from then on. The node itself keeps running.
+   the peer's node id (or host:port) is refused for :data:`BAN_SECONDS`, after which its score is
+   forgotten (``spec.p2p.peers.forget``). The node itself keeps running;
+7. persistence: the node id is drawn once per data directory, and the listening address of every
+   peer that completed a handshake is kept in SQLite (``peers``), so a restarted node dials its
+   earlier peers without ``--connect``.
 """
 
 from __future__ import annotations
@@ -92,6 +96,7 @@ from spec.p2p.peers import (
     Scores,
     Violation,
     check_version,
+    forget,
     frame_violation,
     is_handshake_violation,
     record,
@@ -107,6 +112,16 @@ QUORUM_MESSAGES = (
     CommitmentSignature,
 )
 """P2P-5: the messages handed to the quorum side (reference/quorum.py)."""
+BAN_SECONDS = 24 * 3600.0
+"""How long a banned peer is refused (Bitcoin Core's default ban time); then its score is forgotten."""
+
+PEER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS peers (host TEXT NOT NULL, port INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+                                  PRIMARY KEY (host, port));
+CREATE TABLE IF NOT EXISTS p2p_meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+"""
+"""Peer persistence: the listening address of every peer that completed a handshake, and the node id."""
+
 USER_AGENT = b"rusty-coin-spec reference/0.1"
 CONNECT_TIMEOUT = 5.0
 
@@ -132,14 +147,23 @@ class Peer:
 class P2PService:
     """The node's peer-to-peer side."""
 
-    def __init__(self, node: Node, port: int, on_block: Callable[[Block], None] | None = None) -> None:
+    def __init__(
+        self,
+        node: Node,
+        port: int,
+        on_block: Callable[[Block], None] | None = None,
+        ban_seconds: float = BAN_SECONDS,
+    ) -> None:
         self.node = node
         self.preset = node.preset
         self.port = port
-        self.node_id = os.urandom(32)
+        self.db = node.store.db
+        self.db.executescript(PEER_SCHEMA)
+        self.node_id = self._persistent_node_id()
         self.peers: set[Peer] = set()
         self.scores: Scores = NO_SCORES
-        self.banned: set[str] = set()
+        self.ban_seconds = ban_seconds
+        self.bans: dict[str, float] = {}  # peer key -> monotonic time the ban ends
         self.table: RoutingTable = empty_table(self.node_id, self.preset)
         self.seen_transactions: set[bytes] = set()
         self.partial_blocks: dict[bytes, PartialBlock] = {}
@@ -169,10 +193,46 @@ class P2PService:
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
+    def _persistent_node_id(self) -> bytes:
+        """The node id (P2P-KAD), drawn once per data directory and kept, so peers' tables stay valid."""
+        row = self.db.execute("SELECT value FROM p2p_meta WHERE key = 'node_id'").fetchone()
+        if row is not None:
+            return bytes(row[0])
+        node_id = os.urandom(self.preset.network.node_id_bits // 8)
+        self.db.execute("INSERT INTO p2p_meta (key, value) VALUES ('node_id', ?)", (node_id,))
+        return node_id
+
+    def is_banned(self, key: str) -> bool:
+        """Whether ``key`` (an address or a node id) is refused now; an expired ban is lifted and the
+        peer's score forgotten (P2P-SCORE-1 leaves the ban's length to the node)."""
+        until = self.bans.get(key)
+        if until is None:
+            return False
+        if time.monotonic() < until:
+            return True
+        del self.bans[key]
+        self.scores = forget(self.scores, key)
+        return False
+
+    @property
+    def banned(self) -> list[str]:
+        """The peer keys refused now."""
+        return sorted(key for key in list(self.bans) if self.is_banned(key))
+
+    def known_peers(self) -> list[tuple[str, int]]:
+        """Peers this data directory has connected to before, most recently seen first."""
+        rows = self.db.execute("SELECT host, port FROM peers ORDER BY last_seen DESC")
+        return [(str(host), int(port)) for host, port in rows]
+
+    async def connect_known(self) -> None:
+        """Dial the remembered peers, up to ``max_outbound`` (after a restart)."""
+        for host, port in self.known_peers()[: self.preset.network.max_outbound]:
+            await self.connect(host, port)
+
     async def connect(self, host: str, port: int) -> None:
         """Dial a peer (ignored when banned, already connected, or ourselves)."""
         address = f"{host}:{port}"
-        if address in self.banned or port == self.port or any(p.address == address for p in self.peers):
+        if self.is_banned(address) or port == self.port or any(p.address == address for p in self.peers):
             return
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), CONNECT_TIMEOUT)
@@ -218,7 +278,8 @@ class P2PService:
         key = self._key(peer)
         self.scores, disconnect = record(self.scores, key, violation, self.preset)
         if disconnect:
-            self.banned.add(key)
+            self.bans[key] = time.monotonic() + self.ban_seconds
+            self.db.execute("DELETE FROM peers WHERE host || ':' || port = ?", (peer.address,))
             await self._close(peer)
         return disconnect
 
@@ -263,7 +324,7 @@ class P2PService:
             except SpecError:
                 await self._close(peer)
                 return
-            if message.node_id.hex() in self.banned:
+            if self.is_banned(message.node_id.hex()):
                 await self._close(peer)
                 return
             peer.version = message
@@ -326,6 +387,10 @@ class P2PService:
         if version is not None and version.listen_port:
             host = peer.address.rsplit(":", 1)[0]
             self._learn(NodeAddress(version.node_id, host.encode(), version.listen_port))
+            self.db.execute(
+                "INSERT OR REPLACE INTO peers (host, port, last_seen) VALUES (?, ?, ?)",
+                (host, version.listen_port, int(time.time())),
+            )
         await self.send(peer, GetHeaders(block_locator(self.node.store.best_hashes()), NO_STOP_HASH))
         await self.send(peer, FindNode(self.node_id))
         certificates = self.node.quorum.certificates()
@@ -467,6 +532,6 @@ class P2PService:
             "node_id": self.node_id.hex(),
             "port": self.port,
             "peers": sorted(p.address for p in self.peers if p.ready),
-            "banned": sorted(self.banned),
+            "banned": self.banned,
             "known_nodes": len(table_nodes(self.table)),
         }

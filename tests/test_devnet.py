@@ -15,10 +15,12 @@ import pytest
 from reference.daemon import p2p_port_of, rpc_port_of
 from reference.devnet import run_devnet
 from reference.node import Node
+from reference.p2p import P2PService
 from reference.rpc import call
 from reference.storage import replay
 from spec.masternode.finality import dkg_length
 from spec.p2p.messages import PREFIX_BYTES, Ping, encode_frame
+from spec.p2p.peers import Violation, record, score_of
 from spec.presets import DEVNET
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,3 +104,62 @@ def test_misbehaving_peer_is_disconnected_and_node_keeps_running(node: Path, gar
     assert asyncio.run(call(rpc_port_of(node), node, "getblockcount")) == -1
     info = asyncio.run(call(rpc_port_of(node), node, "getpeerinfo"))
     assert info["banned"], "the misbehaving connection should be refused from now on"
+
+
+def _start(datadir: Path, *extra: str) -> subprocess.Popen[bytes]:
+    for name in ("p2p.port", "rpc.port"):
+        (datadir / name).unlink(missing_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reference.cli", "node", str(datadir), *extra], cwd=ROOT
+    )
+    deadline = time.monotonic() + 30
+    while not (datadir / "p2p.port").exists() or not (datadir / "rpc.port").exists():
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    return process
+
+
+def _peers_within(datadir: Path, seconds: float) -> dict[str, object]:
+    deadline = time.monotonic() + seconds
+    while True:
+        info: dict[str, object] = asyncio.run(call(rpc_port_of(datadir), datadir, "getpeerinfo"))
+        if info["peers"] or time.monotonic() > deadline:
+            return info
+        time.sleep(0.1)
+
+
+def test_a_restarted_node_keeps_its_id_and_dials_its_earlier_peers(tmp_path: Path) -> None:
+    hub, leaf = tmp_path / "hub", tmp_path / "leaf"
+    for datadir in (hub, leaf):
+        Node.init(datadir, "devnet").close()
+    hub_process = _start(hub)
+    try:
+        leaf_process = _start(leaf, "--connect", f"127.0.0.1:{p2p_port_of(hub)}")
+        first = _peers_within(leaf, 30)
+        assert first["peers"]
+        leaf_process.terminate()
+        assert leaf_process.wait(timeout=30) == 0
+        leaf_process = _start(leaf)  # no --connect: the peer comes from the data directory
+        again = _peers_within(leaf, 30)
+        assert again["peers"], "the restarted node should dial the peer it knew"
+        assert again["node_id"] == first["node_id"]
+        leaf_process.terminate()
+        assert leaf_process.wait(timeout=30) == 0
+    finally:
+        hub_process.terminate()
+        hub_process.wait(timeout=30)
+
+
+def test_bans_expire_and_forget_the_score(tmp_path: Path) -> None:
+    node = Node.init(tmp_path / "node", "devnet")
+    try:
+        lasting, expiring = P2PService(node, 0), P2PService(node, 0, ban_seconds=0.0)
+        for service in (lasting, expiring):
+            service.scores, _ = record(service.scores, "peer", Violation.INVALID_BLOCK, DEVNET)
+            service.bans["peer"] = time.monotonic() + service.ban_seconds
+        assert lasting.is_banned("peer") and lasting.banned == ["peer"]
+        assert not expiring.is_banned("peer") and expiring.banned == []
+        assert score_of(expiring.scores, "peer") == 0 and score_of(lasting.scores, "peer") == 100
+        assert lasting.node_id == expiring.node_id  # one id per data directory
+    finally:
+        node.close()
