@@ -122,8 +122,41 @@ CREATE TABLE IF NOT EXISTS p2p_meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 """Peer persistence: the listening address of every peer that completed a handshake, and the node id."""
 
+MESSAGES_PER_SECOND = 2_000.0
+MESSAGE_BURST = 10_000.0
+BYTES_PER_SECOND = 16.0 * 1024 * 1024
+BYTE_BURST = 64.0 * 1024 * 1024
+"""Per-peer rate limits (node policy, generous for loopback sync): a peer above them is disconnected
+without a ban. The byte burst holds two mainnet maximum-size messages (32 MiB each)."""
+
 USER_AGENT = b"rusty-coin-spec reference/0.1"
 CONNECT_TIMEOUT = 5.0
+
+
+@dataclass
+class RateLimiter:
+    """A token bucket: ``rate`` units per second, at most ``burst`` saved up (node policy, not spec).
+
+    ``clock`` returns seconds (``time.monotonic`` by default; tests pass their own).
+    """
+
+    rate: float
+    burst: float
+    clock: Callable[[], float] = time.monotonic
+    tokens: float = -1.0
+    updated: float = 0.0
+
+    def allow(self, cost: float = 1.0) -> bool:
+        """Take ``cost`` tokens if there are enough; ``False`` means the peer is over its budget."""
+        now = self.clock()
+        if self.tokens < 0:
+            self.tokens, self.updated = self.burst, now
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens < cost:
+            return False
+        self.tokens -= cost
+        return True
 
 
 @dataclass(eq=False)
@@ -138,6 +171,8 @@ class Peer:
     version: Version | None = None
     verack: bool = False
     send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    messages: RateLimiter = field(default_factory=lambda: RateLimiter(MESSAGES_PER_SECOND, MESSAGE_BURST))
+    payload_bytes: RateLimiter = field(default_factory=lambda: RateLimiter(BYTES_PER_SECOND, BYTE_BURST))
 
     @property
     def ready(self) -> bool:
@@ -265,6 +300,8 @@ class P2PService:
     async def _read(self, peer: Peer) -> Message:
         prefix = await peer.reader.readexactly(PREFIX_BYTES)
         length = frame_length_from_prefix(prefix, self.preset)  # checks magic, command and size first
+        if not peer.payload_bytes.allow(length):
+            raise ConnectionError("the peer is over its byte budget")  # node policy: disconnect
         payload = await peer.reader.readexactly(length)
         return decode_frame(prefix + payload, self.preset)
 
@@ -305,6 +342,8 @@ class P2PService:
                     if await self._punish(peer, frame_violation(exc)):
                         return
                     continue
+                if not peer.messages.allow():
+                    return  # over its message budget: disconnected (not banned; node policy)
                 if is_handshake_violation(peer.version is not None, peer.verack, command_of(message)):
                     if await self._punish(peer, Violation.HANDSHAKE_VIOLATION):
                         return
