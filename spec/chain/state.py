@@ -42,12 +42,13 @@ blocks alone, so the masternode payee is not an input. For the block at height `
   clock, passed in :class:`BlockContext` (the only non-deterministic input; vectors fix it).
 * The ticket pool after a block: selected tickets leave (voted or missed), tickets that can no
   longer be live for the next block leave (expired), and the block's purchases join.
-* The PoSe quorum's group public key comes from the off-chain DKG (spec/masternode/), so it is not
-  derivable from the chain: the validating node passes it in :class:`BlockContext` (``None``: no
-  key, every PoSe penalty is ``MN_WRONG_POSE_QUORUM``).
+* The PoSe quorum's group public key comes from the off-chain DKG (spec/masternode/) and, unlike
+  the finality quorums' keys (FIN-5/6), is not committed on chain, so it is not derivable from it:
+  the validating node passes it in :class:`BlockContext` (``None``: no key, every PoSe penalty is
+  ``MN_WRONG_POSE_QUORUM``).
 * The state root commits to the UTXO set only (STATE-1); the ticket pool, the treasury balance,
-  the masternode list and the governance state are derived by replaying blocks. Committing them too
-  is a planned extension.
+  the masternode list, the governance state and the quorum records are derived by replaying
+  blocks. Committing them too is a planned extension.
 """
 
 from __future__ import annotations
