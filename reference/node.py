@@ -57,7 +57,10 @@ from spec.masternode.registry import (
     registration_hash,
 )
 from spec.presets import Preset, get_preset
-from spec.script import p2pkh_script, p2pkh_script_sig, script_hash
+from spec.script import Opcode, p2pkh_script, p2pkh_script_sig, script_hash
+
+NULL_DATA = bytes([Opcode.OP_RETURN])
+"""The first byte of every null-data output, the only outputs that carry masternode messages (MN-0)."""
 
 COMMITMENT_FEE = 10_000
 """Atoms a member pays to put a quorum commitment on chain (FIN-5)."""
@@ -154,9 +157,19 @@ class Node:
                 bought = len(ticket_purchases(tx, height, price, self.preset))
                 if purchases + bought > self.preset.tickets.max_tickets_per_block:
                     continue
-                view = MempoolUtxoView(state.utxos, pool, height, self.preset)
+                carries_message = any(o.script_pubkey[:1] == NULL_DATA for o in tx.outputs)
+                # Only messages read the UTXO set (MN-2); the mempool view costs O(pool), so build it then.
+                view = (
+                    MempoolUtxoView(state.utxos, pool, height, self.preset)
+                    if carries_message
+                    else state.utxos
+                )
                 next_masternodes = apply_transaction_to_list(masternodes, tx, view, height, self.preset)
-                next_quorums = apply_transaction_to_quorums(quorums, tx, height, self.preset)
+                next_quorums = (
+                    apply_transaction_to_quorums(quorums, tx, height, self.preset)
+                    if carries_message
+                    else quorums
+                )
                 pool, _ = admit(pool, tx, state.utxos, context, self.preset)
                 purchases += bought
                 masternodes, quorums = next_masternodes, next_quorums
