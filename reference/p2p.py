@@ -435,6 +435,8 @@ class P2PService:
         certificates = self.node.quorum.certificates()
         if certificates:  # a node that joins late learns the newest finalized block (FORK-2/3)
             await self.send(peer, certificates[-1])
+        for message in self.node.quorum.catch_up_messages():  # a member back from a restart
+            await self.send(peer, message)
 
     def _learn(self, contact: NodeAddress) -> None:
         if contact.node_id == self.node_id:

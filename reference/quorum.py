@@ -330,6 +330,29 @@ class QuorumService:
         for key in list(self.signing)[:-MAX_SIGNING_SESSIONS]:
             del self.signing[key]
 
+    def catch_up_messages(self) -> list[QuorumMessage]:
+        """What a newly connected peer may have missed: the DKG messages of the sessions still
+        running and the commitment signatures of results not yet on chain (P2P-5). The peer keeps
+        those of its current phase and later ones, as if they had just arrived (DKG-2)."""
+        out: list[QuorumMessage] = []
+        committed = self.chain_state().quorums.records
+        for record in self.sessions.values():
+            if record.result is None:
+                rows = self.db.execute(
+                    "SELECT kind, data FROM dkg_messages WHERE session_id = ? ORDER BY position",
+                    (record.state.session_id,),
+                )
+                out.extend(self._decode_dkg(int(kind), bytes(data)) for kind, data in rows)
+                continue
+            chain_record = committed.get(record.base_height)
+            if chain_record is not None and chain_record.group_public_key is None:
+                key = record.result.group_public_key
+                out.extend(
+                    CommitmentSignature(record.base_height, record.state.session_id, key, signer, signature)
+                    for signer, signature in sorted(record.commitment_signatures.items())
+                )
+        return out
+
     def _remember(self, message: DkgMessage) -> None:
         """Persist an accepted DKG message (for :meth:`resume`)."""
         kind, data = self._encode_dkg(message)

@@ -48,6 +48,7 @@ class Network:
         self.nodes = list(nodes)
         self.seen: list[set[QuorumOutput]] = [set() for _ in nodes]
         self.clock = int(time.time())
+        self.cut_off: set[int] = set()  # nodes whose quorum messages are lost both ways
 
     def flood(self, origin: int, messages: Sequence[QuorumOutput]) -> None:
         queue = [(origin, m) for m in messages]
@@ -57,6 +58,8 @@ class Network:
             sender, message = queue.pop(0)
             for index, node in enumerate(self.nodes):
                 if index == sender or message in self.seen[index]:
+                    continue
+                if {index, sender} & self.cut_off:
                     continue
                 self.seen[index].add(message)
                 if isinstance(message, Transaction):
@@ -89,11 +92,22 @@ class Network:
         self.nodes[index].close()
         self.nodes[index] = Node(datadir)
 
+    def reconnect(self, index: int) -> None:
+        """Node ``index`` is back: it and every peer exchange what the node sends a new peer."""
+        self.cut_off.discard(index)
+        for other in range(len(self.nodes)):
+            if other != index:
+                self.flood(other, self.nodes[other].quorum.catch_up_messages())
+        self.flood(index, self.nodes[index].quorum.catch_up_messages())
 
-def build_network(root: Path, restart_member_at: Sequence[int] = ()) -> Network:
+
+def build_network(
+    root: Path, restart_member_at: Sequence[int] = (), cut_off_member_at: Sequence[int] = ()
+) -> Network:
     """Three nodes, three masternodes, mined until the first quorum certified a few blocks.
 
-    Node 1 is restarted after the blocks at the heights ``restart_member_at``.
+    Node 1 is restarted after the blocks at the heights ``restart_member_at``; its quorum messages
+    are lost both ways while the height is in ``cut_off_member_at``, and it reconnects after.
     """
     nodes = [Node.init(root / f"node{i}", "devnet") for i in range(3)]
     net = Network(nodes)
@@ -111,6 +125,10 @@ def build_network(root: Path, restart_member_at: Sequence[int] = ()) -> Network:
     assert len(nodes[0].store.state.masternodes.active()) == 3
     interval = PRESET.masternodes.finality_quorum_interval
     while net.nodes[0].store.state.height < interval + dkg_length(PRESET) + 3:
+        if net.nodes[0].store.state.height + 1 in cut_off_member_at:
+            net.cut_off.add(1)
+        elif 1 in net.cut_off:
+            net.reconnect(1)
         net.mine()
         if net.nodes[0].store.state.height in restart_member_at:
             net.restart(1)
@@ -315,6 +333,22 @@ def test_a_member_restarted_during_the_dkg_still_qualifies_and_signs(tmp_path: P
         restarted = net.nodes[1]
         assert restarted.quorum.last_signed_height == restarted.store.state.height
         assert {n.quorum.finalized for n in net.nodes} == {restarted.store.state.tip_hash}
+    finally:
+        for node in net.nodes:
+            node.close()
+
+
+def test_a_member_cut_off_during_contributions_catches_up_on_reconnect(tmp_path: Path) -> None:
+    """P2P-5 catch-up: a member that lost every quorum message around the base block (its own
+    contribution included) gets the session's messages from its peers when it reconnects, still in
+    CONTRIBUTION, and every node ends with the same QUAL and key."""
+    base = PRESET.masternodes.finality_quorum_interval
+    net = build_network(tmp_path, cut_off_member_at=range(base, base + 4))
+    try:
+        sessions = [node.quorum.status()["sessions"][0] for node in net.nodes]  # type: ignore[index]
+        assert [s["qualified"] for s in sessions] == [[1, 2, 3]] * 3
+        assert len({s["group_public_key"] for s in sessions}) == 1
+        assert net.nodes[1].quorum.last_signed_height == net.nodes[1].store.state.height
     finally:
         for node in net.nodes:
             node.close()
