@@ -40,12 +40,13 @@ from spec.ledger.utxo import UtxoEntry, created_entries, transaction_diff
 from spec.masternode.quorum import (
     QuorumType,
     member_score,
+    pose_quorum_height,
     quorum_base_height,
+    quorum_in_charge_height,
     quorum_size,
     quorum_threshold,
     quorum_type,
     select_quorum,
-    signing_quorum_height,
 )
 from spec.masternode.registry import (
     EMPTY_LIST,
@@ -123,7 +124,7 @@ def _plan_block(sim: Simulation, height: int, wanted: list[tuple[str, str]]) -> 
     """Valid transactions for the wanted actions (impossible ones are skipped); updates the model."""
     fund = funding(sim.preset)
     params = sim.preset.masternodes
-    quorum = signing_quorum_height(height, params.pose_quorum_interval)
+    quorum = pose_quorum_height(height, sim.preset)
     txs: list[Transaction] = []
     touched: set[str] = set()
     for action, label in wanted:
@@ -163,7 +164,7 @@ Blocks = list[tuple[int, list[Transaction]]]
 def _apply(
     mn_list: MasternodeList, utxos: dict[OutPoint, UtxoEntry], height: int, txs: Sequence[Transaction]
 ) -> MasternodeList:
-    quorum = signing_quorum_height(height, PRESET.masternodes.pose_quorum_interval)
+    quorum = pose_quorum_height(height, PRESET)
     key = None if quorum is None else pose_quorum_key(quorum, PRESET)
     after = apply_transactions_to_list(mn_list, txs, utxos, height, PRESET, key)
     for tx in txs:
@@ -417,9 +418,14 @@ def test_quorum_threshold_bounds(n: int) -> None:
 def test_quorum_heights(height: int, interval: int) -> None:
     base = quorum_base_height(height, interval)
     assert base % interval == 0 and base <= height < base + interval
-    signing = signing_quorum_height(height, interval)
-    assert signing is not None and signing % interval == 0 and signing < height <= signing + interval
-    assert signing_quorum_height(0, interval) is None
+    for dkg_blocks in (0, 1, 25, interval, 3 * interval):
+        in_charge = quorum_in_charge_height(height, interval, dkg_blocks)
+        if height < dkg_blocks:
+            assert in_charge is None
+            continue
+        assert in_charge is not None and in_charge % interval == 0
+        assert in_charge + dkg_blocks <= height < in_charge + dkg_blocks + interval  # ended, and the newest
+    assert quorum_in_charge_height(0, interval, 0) == 0
 
 
 def test_unknown_quorum_type() -> None:
@@ -467,8 +473,13 @@ def test_masternode_harnesses_on_random_bytes(name: str, data: bytes) -> None:
 
 
 def test_model_run_reaches_a_ban() -> None:
-    """The model check also covers bans: penalties of alice by three consecutive quorums."""
-    steps = [[("register", "alice")], *([[("penalty", "alice")]] * 5)]
+    """The model check also covers bans: penalties of alice by three consecutive quorums.
+
+    With a stride of 16 the planned blocks are 1, 17, 33, ...; QUORUM-1 puts the PoSe quorum based
+    at 0 in charge of 25..54, the one at 30 of 55..84 and the one at 60 of 85..114, so the penalties
+    land at 49, 65 and 97 (81 would repeat the quorum at 30), and the third bans.
+    """
+    steps = [[("register", "alice")], [], [], *([[("penalty", "alice")]] * 4)]
     final, _ = _run(steps, 16)
     entry = final.entries[funding(PRESET).collateral("alice")]
     assert entry.status is MasternodeStatus.POSE_BANNED

@@ -70,8 +70,8 @@ from spec.masternode.registry import (
     encode_message,
     message_script,
     penalty_message,
+    pose_quorum_height,
     registration_hash,
-    signing_quorum_height,
 )
 from spec.presets import Preset
 from spec.script import null_data_script, p2pkh_script
@@ -622,9 +622,10 @@ def _registration_cases(preset: Preset) -> Iterator[CaseSpec]:
 def _penalty_cases(preset: Preset) -> Iterator[CaseSpec]:
     fund = funding(preset)
     interval = preset.masternodes.pose_quorum_interval
-    height = interval + interval // 2
-    quorum_height = signing_quorum_height(height, interval)
-    assert quorum_height is not None
+    # In the middle of the second PoSe quorum's term (QUORUM-1: its DKG ended), so a previous one exists.
+    height = dkg_length(preset) + interval + interval // 2
+    quorum_height = pose_quorum_height(height, preset)
+    assert quorum_height == interval
     bob = fund.collateral("bob")
     key_hex = pose_quorum_key(quorum_height, preset).hex()
     base_list = funded_list(["bob", "carol"], preset)
@@ -738,7 +739,8 @@ def scripted_sequence(preset: Preset) -> ScriptedSequence:
     fund = funding(preset)
     utxos = dict(fund.utxos)
     interval = preset.masternodes.pose_quorum_interval
-    last = 2 * interval + 2
+    length = dkg_length(preset)
+    last = length + 2 * interval + 2
     planned: dict[int, list[Transaction]] = {h: [] for h in range(1, last + 1)}
     planned[1] = [register_tx(label, preset) for label in ("alice", "bob", "carol")]
     planned[2] = [register_tx("dave", preset)]
@@ -765,8 +767,12 @@ def scripted_sequence(preset: Preset) -> ScriptedSequence:
     planned[3] = [register_tx("erin", preset, signed=registration("erin", fresh, preset))]
     planned[4] = [carrier("alice", fund.collateral("alice"), [], utxos, preset)]
     bob = fund.collateral("bob")
-    for number, height in enumerate((interval, interval + 1, 2 * interval + 1), start=1):
-        quorum = signing_quorum_height(height, interval)
+    # The last block of the first quorum's term, the first of the second's and of the third's
+    # (QUORUM-1), so the first two penalties are one block apart and the third bans.
+    for number, height in enumerate(
+        (length + interval - 1, length + interval, length + 2 * interval), start=1
+    ):
+        quorum = pose_quorum_height(height, preset)
         assert quorum is not None
         penalty = sign_penalty(bob, quorum, preset)
         planned[height].append(
@@ -775,7 +781,7 @@ def scripted_sequence(preset: Preset) -> ScriptedSequence:
     planned[last].append(register_tx("frank", preset))
     blocks = []
     for height in range(1, last + 1):
-        quorum = signing_quorum_height(height, interval)
+        quorum = pose_quorum_height(height, preset)
         blocks.append((tuple(planned[height]), None if quorum is None else pose_quorum_key(quorum, preset)))
     return ScriptedSequence(tuple(blocks), 1)
 

@@ -126,7 +126,7 @@ class BlockContext:
     """What the validating node adds: its clock, and the group key of the PoSe quorum in charge.
 
     ``pose_quorum_key`` is the public key of the PoSe quorum based at
-    ``signing_quorum_height(height, pose_quorum_interval)`` as the node learnt it from the DKG
+    ``pose_quorum_height(height)`` (QUORUM-1) as the node learnt it from the DKG
     (MN-6); it is not derivable from the chain. ``None``: no key, so PoSe penalties are invalid.
     """
 

@@ -77,7 +77,7 @@ from spec.errors import (
 from spec.hashing import HashDomain, tagged_hash_many
 from spec.ledger.transaction import Transaction
 from spec.masternode.dkg import DkgPhase, DkgSession, phase_start_height, session_end_height, start_session
-from spec.masternode.quorum import QuorumType, quorum_base_height, select_quorum
+from spec.masternode.quorum import QuorumType, quorum_in_charge_height, select_quorum
 from spec.masternode.registry import MasternodeList, QuorumCommitment, match_message
 from spec.presets import Preset
 
@@ -131,10 +131,7 @@ def finality_dkg_session(
 
 def finality_quorum_height(height: int, preset: Preset) -> int | None:
     """FIN-2: the base height of the quorum that certifies the block at ``height`` (``None``: none)."""
-    offset = height - dkg_length(preset)
-    if offset < 0:
-        return None
-    return quorum_base_height(offset, preset.masternodes.finality_quorum_interval)
+    return quorum_in_charge_height(height, preset.masternodes.finality_quorum_interval, dkg_length(preset))
 
 
 def may_sign_finality(last_signed_height: int | None, height: int) -> bool:

@@ -6,9 +6,12 @@ penalties (MN-6). Each *quorum type* has a size ``n`` and a rotation interval fr
 
 * **QUORUM-1 base** for a type with interval ``I``, the quorum selected at height ``h`` is based on
   the block at ``quorum_base_height(h, I) = h - h % I`` and uses the masternode list after that
-  block and that block's hash. Messages in the block at ``h`` are signed by the quorum based at
-  ``signing_quorum_height(h, I)``, the last multiple of ``I`` strictly below ``h`` (its base block
-  is known when block ``h`` is built).
+  block and that block's hash. It runs its DKG (DKG-2, ``D`` blocks) from its base, so the quorum
+  *in charge* at ``h`` -- whose signatures the block at ``h`` may carry or that certifies it -- is
+  the newest one whose DKG has ended: based at ``quorum_in_charge_height(h, I, D) =
+  quorum_base_height(h - D, I)``, none while ``h < D`` (PoSe penalties, MN-6; finality, FIN-2).
+  (An earlier rule named the last multiple below ``h``, whose key only exists from ``b + 20``: a
+  PoSe quorum could then penalise in ``I - 20`` blocks of its ``I``-block term at most.)
 * **QUORUM-2 selection** every ACTIVE masternode scores
   ``H(QUORUM_SELECTION, base_block_hash || type u8 || txid || index u32)`` read as a 256-bit
   big-endian integer; the ``n`` lowest scores are the members, in ascending score order (ties,
@@ -34,8 +37,9 @@ from spec.hashing import HashDomain, tagged_hash_many
 from spec.ledger.transaction import OutPoint
 from spec.masternode.registry import (
     MasternodeList,
+    pose_quorum_height,
     quorum_base_height,
-    signing_quorum_height,
+    quorum_in_charge_height,
 )
 from spec.presets import Preset
 
@@ -44,13 +48,14 @@ __all__ = [
     "QuorumMember",
     "QuorumType",
     "member_score",
+    "pose_quorum_height",
     "quorum_base_height",
+    "quorum_in_charge_height",
     "quorum_interval",
     "quorum_size",
     "quorum_threshold",
     "quorum_type",
     "select_quorum",
-    "signing_quorum_height",
 ]
 
 

@@ -41,7 +41,8 @@ ledger needs no new transaction type, and the list of masternodes is a pure func
   quorum's threshold BLS signature over ``H(POSE_PENALTY, txid || index u32 || quorum_height u64)``.
   In the block at height ``h`` it must name a registered (``MN_UNKNOWN_MASTERNODE``) ACTIVE
   (``MN_NOT_ACTIVE``) masternode, come from the PoSe quorum in charge,
-  ``quorum_height == signing_quorum_height(h, pose_quorum_interval)``, whose group key the caller
+  ``quorum_height == pose_quorum_height(h)`` (QUORUM-1: the newest PoSe quorum whose DKG has
+  ended), whose group key the caller
   passes (``MN_WRONG_POSE_QUORUM``), be the first penalty of that quorum for that masternode
   (``MN_DUPLICATE_PENALTY``), and verify (``MN_BAD_POSE_SIGNATURE``). It adds ``pose_penalty`` to
   the score; a score above ``pose_ban_threshold`` bans the masternode (POSE_BANNED: never paid,
@@ -86,6 +87,7 @@ from spec.errors import (
 from spec.hashing import HashDomain, tagged_hash, tagged_hash_many
 from spec.ledger.transaction import OutPoint, Transaction, is_coinbase
 from spec.ledger.utxo import UtxoEntry, UtxoSet, transaction_diff
+from spec.masternode.dkg import session_end_height
 from spec.presets import Preset, ScriptParams
 from spec.script import (
     Opcode,
@@ -354,13 +356,18 @@ def quorum_base_height(height: int, interval: int) -> int:
     return height - height % interval
 
 
-def signing_quorum_height(height: int, interval: int) -> int | None:
-    """QUORUM-1: the base height of the quorum whose messages the block at ``height`` may carry.
+def quorum_in_charge_height(height: int, interval: int, dkg_blocks: int) -> int | None:
+    """QUORUM-1: the base height of the quorum in charge at ``height``: the newest one whose DKG
+    (``dkg_blocks`` long from its base) has ended, ``quorum_base_height(height - dkg_blocks, interval)``;
+    ``None`` while no DKG can have ended (``height < dkg_blocks``)."""
+    offset = height - dkg_blocks
+    return quorum_base_height(offset, interval) if offset >= 0 else None
 
-    It is the quorum based on the last multiple of ``interval`` strictly below ``height`` (so its
-    base block is already known); ``None`` for genesis.
-    """
-    return quorum_base_height(height - 1, interval) if height >= 1 else None
+
+def pose_quorum_height(height: int, preset: Preset) -> int | None:
+    """MN-6 / QUORUM-1: the base height of the PoSe quorum whose penalties block ``height`` may carry."""
+    dkg_blocks = session_end_height(0, preset.dkg)
+    return quorum_in_charge_height(height, preset.masternodes.pose_quorum_interval, dkg_blocks)
 
 
 # --------------------------------------------------------------------------------------------
@@ -446,7 +453,7 @@ def check_penalty(
         raise UnknownMasternode(f"{penalty.masternode.txid.hex()}:{penalty.masternode.index}")
     if entry.status is not MasternodeStatus.ACTIVE:
         raise MasternodeNotActive("the masternode is already banned")
-    expected = signing_quorum_height(height, preset.masternodes.pose_quorum_interval)
+    expected = pose_quorum_height(height, preset)
     if pose_quorum_key is None or penalty.quorum_height != expected:
         raise WrongPoSeQuorum(f"quorum height {penalty.quorum_height}, in charge {expected}")
     last = entry.last_penalty_quorum_height
@@ -561,7 +568,7 @@ def apply_block_to_list(
     """MN-5: the list after the block at ``height``; ``utxos_before`` is the UTXO set before the block.
 
     ``pose_quorum_key`` is the group public key of the PoSe quorum based at
-    ``signing_quorum_height(height, pose_quorum_interval)``, if that quorum has one. The block must
+    ``pose_quorum_height(height)``, if that quorum has one. The block must
     already be valid for the chain (spec/chain/state.py); a transaction spending an unknown output
     raises ``TX_MISSING_INPUT``. Only the transactions are read (the header is the chain's business).
     """
