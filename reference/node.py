@@ -17,6 +17,7 @@ Layout of a data directory:
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,12 +109,15 @@ class Node:
             self.preset,
             operator_seed.read_bytes(),
             self.store.best_hash_at,
-            self.store.block_index,
+            self.store.stored_index,
             lambda: self.store.state,
             self.publish_commitment,
         )
         self.store.on_connect.append(self.quorum.on_connect)
         self.quorum.resume()
+        finalized = self.quorum.finalized
+        if finalized is not None:  # FORK-2 again at start: a stop may have come before the switch
+            self.store.follow_finalized(finalized, int(time.time()))
 
     @staticmethod
     def init(datadir: Path, preset_name: str) -> Node:

@@ -122,6 +122,10 @@ CREATE TABLE IF NOT EXISTS p2p_meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 """Peer persistence: the listening address of every peer that completed a handshake, and the node id."""
 
+MAX_UNSENT_BYTES = 64 * 1024 * 1024
+"""A peer that leaves more than this unread in our send buffer is disconnected (two mainnet maximum
+messages fit)."""
+
 MESSAGES_PER_SECOND = 2_000.0
 MESSAGE_BURST = 10_000.0
 BYTES_PER_SECOND = 16.0 * 1024 * 1024
@@ -170,7 +174,6 @@ class Peer:
     nonce: int = field(default_factory=lambda: secrets.randbits(64))
     version: Version | None = None
     verack: bool = False
-    send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     messages: RateLimiter = field(default_factory=lambda: RateLimiter(MESSAGES_PER_SECOND, MESSAGE_BURST))
     payload_bytes: RateLimiter = field(default_factory=lambda: RateLimiter(BYTES_PER_SECOND, BYTE_BURST))
 
@@ -289,12 +292,21 @@ class P2PService:
     # ------------------------------------------------------------------------- framing
 
     async def send(self, peer: Peer, message: Message) -> None:
-        """Write one frame (errors close the connection)."""
+        """Queue one frame without waiting for the peer to read it (errors close the connection).
+
+        Never waiting is what keeps one peer that stops reading from stalling relay to every other
+        peer, the quorum side and the miner: a peer whose unsent bytes pass
+        :data:`MAX_UNSENT_BYTES` is cut off instead.
+        """
+        if peer not in self.peers:
+            return
         try:
-            async with peer.send_lock:
-                peer.writer.write(encode_frame(message, self.preset))
-                await peer.writer.drain()
-        except (ConnectionError, OSError):
+            peer.writer.write(encode_frame(message, self.preset))
+        except (ConnectionError, OSError, RuntimeError):
+            await self._close(peer)
+            return
+        if peer.writer.transport.get_write_buffer_size() > MAX_UNSENT_BYTES:
+            peer.writer.transport.abort()  # a peer that does not read: drop it and its backlog
             await self._close(peer)
 
     async def _read(self, peer: Peer) -> Message:

@@ -48,6 +48,7 @@ from spec.chain.forkchoice import (
     decode_finality_certificate,
     encode_finality_certificate,
     finality_message,
+    is_ancestor,
     newest_finalized,
     verify_finality_certificate,
 )
@@ -530,9 +531,12 @@ class QuorumService:
             return []  # the chain committed another key (or none yet): shares would be useless
         if not may_sign_finality(self.last_signed_height, height):
             return []
+        finalized = self.finalized
+        if finalized is not None and not is_ancestor(self.block_index(), finalized, tip_hash):
+            return []  # never vouch for a tip that left this node's finalized block (FORK-2)
         self._put("last_signed_height", str(height).encode())  # before the share can leave (FIN-3)
         share = sign_finality_share(record.state.session_id, record.member.secret_share, height, tip_hash)
-        return [share, *self.receive(share)]
+        return self.receive(share)  # the share itself, once, then anything it completes
 
     def _session_for_share(self, share: SignatureShare) -> tuple[SessionRecord, int, bytes] | None:
         """The quorum, height and block a share's message is the finality message of (best chain only)."""
@@ -645,10 +649,12 @@ class QuorumService:
 
     def _receive_certificate(self, certificate: FinalityCertificate) -> list[QuorumOutput]:
         index = self.block_index()
+        previous = self.finalized
+        if previous is not None and previous in index and certificate.height <= index[previous].height:
+            return []  # finality only moves forward (FORK-2): nothing to check, keep or relay
         if certificate.block_hash not in index:
             self._hold(self.pending_certificates, certificate)
             return []
-        previous = self.finalized
         entry = index[certificate.block_hash]
         key = self.quorum_public_key(certificate.height)
         if entry.height == certificate.height and key is not None:

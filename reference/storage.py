@@ -113,6 +113,30 @@ class Accepted:
     go back to the mempool)."""
 
 
+class StoredBlockIndex(Mapping[bytes, BlockIndexEntry]):
+    """The block index (blocks not known to be invalid) read lazily from the ``blocks`` table."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __getitem__(self, hash_: bytes) -> BlockIndexEntry:
+        row = self._db.execute(
+            "SELECT parent, height, work FROM blocks WHERE hash = ? AND invalid = 0", (bytes(hash_),)
+        ).fetchone()
+        if row is None:
+            raise KeyError(hash_)
+        parent, height, work = row
+        return BlockIndexEntry(bytes(hash_), bytes(parent), int(height), int(work, 16))
+
+    def __iter__(self) -> Iterator[bytes]:
+        for (hash_,) in self._db.execute("SELECT hash FROM blocks WHERE invalid = 0"):
+            yield bytes(hash_)
+
+    def __len__(self) -> int:
+        row = self._db.execute("SELECT COUNT(*) FROM blocks WHERE invalid = 0").fetchone()
+        return int(row[0])
+
+
 class ChainStore:
     """The node's persistent chain state (one SQLite file)."""
 
@@ -260,6 +284,11 @@ class ChainStore:
     def has_block(self, hash_: bytes) -> bool:
         """Whether the block is stored (valid, side-branch or invalid)."""
         return self.db.execute("SELECT 1 FROM blocks WHERE hash = ?", (hash_,)).fetchone() is not None
+
+    def stored_index(self) -> StoredBlockIndex:
+        """The block index as a mapping read from SQLite on demand (one row per lookup), for callers
+        that look at a few entries (finality checks walk parents) rather than all of them."""
+        return StoredBlockIndex(self.db)
 
     def block_index(self) -> dict[bytes, BlockIndexEntry]:
         """Every stored block not known to be invalid, as fork choice sees it."""

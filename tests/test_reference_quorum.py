@@ -209,25 +209,36 @@ def test_members_certify_blocks_and_every_node_finalizes_them(network: Network) 
     assert {n.quorum.finalized_height() for n in network.nodes} == {tip}
 
 
-def test_a_certificate_for_another_block_or_height_is_refused(network: Network) -> None:
-    node = network.nodes[1]
-    good = node.quorum.certificates()[-1]
-    before = node.quorum.finalized
-    other = node.store.best_hash_at(good.height - 1)
+def test_a_certificate_for_another_block_or_height_is_refused(network: Network, tmp_path: Path) -> None:
+    """Checked on a node that synced the blocks but holds no certificate yet, so every certificate
+    is above its finalized block (certificates at or below it are ignored unchecked, FORK-2)."""
+    source = network.nodes[1]
+    good = source.quorum.certificates()[-1]
+    other = source.store.best_hash_at(good.height - 1)
     assert other is not None
-    for mismatched in (  # the block is not at that height here: not provably forged
-        FinalityCertificate(good.height, other, good.signature),
-        FinalityCertificate(good.height + 1, good.block_hash, good.signature),
-    ):
-        assert node.quorum.receive(mismatched) == []
-    for forged in (  # a known block at its height and the committed key: P2P-SCORE-4
-        FinalityCertificate(good.height - 1, other, good.signature),
-        FinalityCertificate(good.height, good.block_hash, bytes(96)),  # not a G2 encoding
-        FinalityCertificate(good.height, good.block_hash, b"\xc0" + bytes(95)),  # the identity
-    ):
-        with pytest.raises(InvalidQuorumMessage):
-            node.quorum.receive(forged)
-    assert node.quorum.finalized == before
+    node = Node.init(tmp_path / "fresh", "devnet")
+    try:
+        for block in source.store.best_chain():
+            assert node.store.accept_block(block, network.clock).outcome == "connected"
+        for mismatched in (  # the block is not at that height here: not provably forged
+            FinalityCertificate(good.height, other, good.signature),
+            FinalityCertificate(good.height + 1, good.block_hash, good.signature),
+        ):
+            assert node.quorum.receive(mismatched) == []
+        for forged in (  # a known block at its height and the committed key: P2P-SCORE-4
+            FinalityCertificate(good.height - 1, other, good.signature),
+            FinalityCertificate(good.height, good.block_hash, bytes(96)),  # not a G2 encoding
+            FinalityCertificate(good.height, good.block_hash, b"\xc0" + bytes(95)),  # the identity
+        ):
+            with pytest.raises(InvalidQuorumMessage):
+                node.quorum.receive(forged)
+        assert node.quorum.finalized is None
+        assert node.quorum.receive(good) == [good]
+        stale = source.quorum.certificates()[-2]
+        assert node.quorum.receive(stale) == []  # below the finalized block: ignored
+        assert node.quorum.receive(FinalityCertificate(stale.height, stale.block_hash, bytes(96))) == []
+    finally:
+        node.close()
 
 
 def test_forged_quorum_messages_are_reported_for_scoring(network: Network) -> None:
