@@ -16,6 +16,7 @@ Layout of a data directory:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -54,6 +55,7 @@ from spec.masternode.registry import (
     Registration,
     SignedRegistration,
     apply_transaction_to_list,
+    match_message,
     message_script,
     registration_hash,
 )
@@ -90,6 +92,14 @@ class Wallet:
     @property
     def script_pubkey(self) -> bytes:
         return p2pkh_script(self.key_hash)
+
+
+def _masternode_message(script: bytes, preset: Preset) -> object:
+    """The masternode message a null-data script carries, or ``None`` (also for a malformed one)."""
+    try:
+        return match_message(script, preset)
+    except SpecError:
+        return None
 
 
 class Node:
@@ -155,7 +165,18 @@ class Node:
         price = ticket_price_at(state, height, self.preset)
         purchases = 0
         masternodes, quorums = state.masternodes, state.quorums
+        spent_in_pool: set[OutPoint] = set()
+        registered_in_pool: set[OutPoint] = set()
         for tx in self.pending():
+            inputs = {i.previous_output for i in tx.inputs}
+            registers = {
+                m.registration.collateral
+                for o in tx.outputs
+                if o.script_pubkey[:1] == NULL_DATA
+                and isinstance(m := _masternode_message(o.script_pubkey, self.preset), SignedRegistration)
+            }
+            if inputs & registered_in_pool or registers & spent_in_pool:
+                continue  # MN-2 would then depend on the template's order, which is by fee rate
             try:
                 check_ticket_locks(tx, state.tickets, set())
                 bought = len(ticket_purchases(tx, height, price, self.preset))
@@ -177,6 +198,8 @@ class Node:
                 pool, _ = admit(pool, tx, state.utxos, context, self.preset)
                 purchases += bought
                 masternodes, quorums = next_masternodes, next_quorums
+                spent_in_pool |= inputs
+                registered_in_pool |= registers
             except SpecError:  # a pending transaction invalidated by a block is dropped
                 continue
         return pool
@@ -184,14 +207,16 @@ class Node:
     def restore_pending(self, blocks: Sequence[Block]) -> int:
         """After a reorganisation: queue again the transactions of ``blocks`` that left the best chain
         (coinbases excepted) that the spec's mempool rules still admit; return how many came back."""
+        candidates = [tx for block in reversed(blocks) for tx in block.transactions[1:]]  # oldest first
+        row = self.store.db.execute("SELECT MIN(position) FROM pending").fetchone()
+        first = (1 if row is None or row[0] is None else int(row[0])) - len(candidates)
         restored = 0
-        for block in reversed(blocks):  # oldest first, so parents come before children
-            for tx in block.transactions[1:]:
-                try:
-                    self.queue(tx)
-                    restored += 1
-                except SpecError:
-                    continue  # mined again on the new branch, or now in conflict with it
+        for offset, tx in enumerate(candidates):
+            try:  # ahead of what was pending, so parents come before children that spend them
+                self.queue(tx, position=first + offset)
+                restored += 1
+            except SpecError:
+                continue  # mined again on the new branch, or now in conflict with it
         return restored
 
     def prune_pending(self) -> None:
@@ -334,12 +359,18 @@ class Node:
             return None
         return tx
 
-    def queue(self, tx: Transaction) -> None:
-        """MEMPOOL-1..3 on the tip; store ``tx`` as pending if the spec admits it (else its SpecError)."""
+    def queue(self, tx: Transaction, position: int | None = None) -> None:
+        """MEMPOOL-1..3 on the tip; store ``tx`` as pending if the spec admits it (else its SpecError).
+
+        ``position``: where it goes in arrival order (default: last).
+        """
         state = self.store.state
         context = LedgerContext(state.height + 1, median_time_past(state.timestamps, self.preset))
         admit(self.mempool(), tx, state.utxos, context, self.preset)
-        self.store.db.execute("INSERT INTO pending (data) VALUES (?)", (encode_transaction(tx, self.preset),))
+        self.store.db.execute(
+            "INSERT INTO pending (position, data) VALUES (?, ?)",
+            (position, encode_transaction(tx, self.preset)),
+        )
 
     def next_timestamp(self, now: int) -> int:
         """The clock time, raised if needed to one second above the median time past (HDR-3)."""
@@ -350,9 +381,23 @@ class Node:
         state = self.store.state
         timestamp = self.next_timestamp(now)
         context = BlockContext(now=now)
-        template = block_template(
-            state, self.mempool(), self.wallet.script_pubkey, timestamp, {}, context, self.preset
-        )
+        pool = self.mempool()
+        try:
+            template = block_template(
+                state, pool, self.wallet.script_pubkey, timestamp, {}, context, self.preset
+            )
+        except SpecError:
+            # A template the chain rejects must not stop the miner: mine without masternode and
+            # quorum messages (and what depends on them) rather than not at all.
+            plain = EMPTY_MEMPOOL
+            ledger = LedgerContext(state.height + 1, median_time_past(state.timestamps, self.preset))
+            for entry in pool.entries.values():
+                if not any(o.script_pubkey[:1] == NULL_DATA for o in entry.tx.outputs):
+                    with contextlib.suppress(SpecError):
+                        plain, _ = admit(plain, entry.tx, state.utxos, ledger, self.preset)
+            template = block_template(
+                state, plain, self.wallet.script_pubkey, timestamp, {}, context, self.preset
+            )
         block = seal(template, self.preset, progress=progress)
         if block is None:
             raise RuntimeError("no nonce found")

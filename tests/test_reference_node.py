@@ -10,7 +10,17 @@ from click.testing import CliRunner
 from reference.cli import main
 from reference.node import Node
 from reference.storage import replay
-from spec.script import p2pkh_script
+from spec.crypto import ed25519
+from spec.ledger.transaction import (
+    SEQUENCE_FINAL,
+    OutPoint,
+    Transaction,
+    TxInput,
+    TxOutput,
+    signature_hash,
+    txid,
+)
+from spec.script import p2pkh_script, p2pkh_script_sig
 
 
 def _status(runner: CliRunner, datadir: Path) -> dict[str, object]:
@@ -79,3 +89,62 @@ def test_reorganisation_returns_the_losing_branch_transactions_to_pending(tmp_pa
     finally:
         alice.close()
         rival.close()
+
+
+def _spend_to_nobody(node: Node, outpoint: OutPoint, fee: int) -> Transaction:
+    spent = node.store.state.utxos[outpoint].output if outpoint in node.store.state.utxos else None
+    if spent is None:  # an unconfirmed output of a pending transaction
+        parent = next(tx for tx in node.pending() if txid(tx, node.preset) == outpoint.txid)
+        spent = parent.outputs[outpoint.index]
+    outputs = (TxOutput(spent.value - fee, p2pkh_script(bytes(32))),)
+    unsigned = Transaction(1, (TxInput(outpoint, b"", SEQUENCE_FINAL),), outputs, 0)
+    signature = ed25519.sign(node.wallet.seed, signature_hash(unsigned, 0, spent, node.preset))
+    script_sig = p2pkh_script_sig(signature, node.wallet.public_key)
+    return Transaction(1, (TxInput(outpoint, script_sig, SEQUENCE_FINAL),), outputs, 0)
+
+
+def test_a_restored_parent_goes_before_its_pending_child(tmp_path: Path) -> None:
+    """Review finding: a child spending a reorganised-away parent's change must survive the reorg."""
+    alice, rival = Node.init(tmp_path / "alice", "devnet"), Node.init(tmp_path / "rival", "devnet")
+    try:
+        clock = 1_900_000_000
+        for _ in range(8):
+            clock += 2
+            assert rival.store.accept_block(alice.mine_block(clock), clock).outcome == "connected"
+        parent = alice.send(bytes(32), 5_000_000, 1_000)
+        clock += 2
+        alice.mine_block(clock)
+        child = _spend_to_nobody(alice, OutPoint(txid(parent, alice.preset), 1), 1_000)
+        alice.queue(child)
+        outcome = None
+        for _ in range(2):
+            clock += 2
+            outcome = alice.store.accept_block(rival.mine_block(clock), clock)
+        assert outcome is not None and outcome.outcome == "reorganised"
+        alice.restore_pending(outcome.disconnected)
+        alice.prune_pending()
+        assert alice.pending() == [parent, child]
+    finally:
+        alice.close()
+        rival.close()
+
+
+def test_a_registration_and_a_spend_of_its_collateral_cannot_stop_the_miner(tmp_path: Path) -> None:
+    """Review finding: the template orders by fee rate, so a pool holding a registration and a richer
+    spend of the same collateral made every template invalid; the pool keeps only the first."""
+    node = Node.init(tmp_path / "node", "devnet")
+    try:
+        clock = 1_900_000_000
+        for _ in range(node.preset.ledger.coinbase_maturity + 2):
+            clock += 2
+            node.mine_block(clock)
+        funding, registration = node.register_masternode(20_000, 10_000)
+        spend = _spend_to_nobody(node, OutPoint(txid(funding, node.preset), 0), 500_000)
+        node.queue(spend)
+        assert len(node.pending()) == 3 and len(node.mempool().entries) == 2
+        clock += 2
+        block = node.mine_block(clock)
+        assert registration in block.transactions and spend not in block.transactions
+        assert len(node.store.state.masternodes.active()) == 1
+    finally:
+        node.close()
