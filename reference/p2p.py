@@ -48,6 +48,7 @@ from reference.node import Node
 from reference.quorum import InvalidQuorumMessage, QuorumOutput
 from spec.chain.block import Block, block_hash
 from spec.chain.forkchoice import FinalityCertificate
+from spec.chain.pow import check_proof_of_work
 from spec.errors import DecodeError, MempoolRejection, NoCommonBlock, SpecError
 from spec.ledger.transaction import Transaction, txid, wtxid
 from spec.masternode.dkg import Complaint, Contribution, Justification
@@ -121,6 +122,9 @@ CREATE TABLE IF NOT EXISTS peers (host TEXT NOT NULL, port INTEGER NOT NULL, las
 CREATE TABLE IF NOT EXISTS p2p_meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 """Peer persistence: the listening address of every peer that completed a handshake, and the node id."""
+
+MAX_PARTIAL_BLOCKS = 16
+"""Compact blocks waiting for their missing transactions, at most (the oldest is dropped)."""
 
 MAX_UNSENT_BYTES = 64 * 1024 * 1024
 """A peer that leaves more than this unread in our send buffer is disconnected (two mainnet maximum
@@ -202,6 +206,7 @@ class P2PService:
         self.scores: Scores = NO_SCORES
         self.ban_seconds = ban_seconds
         self.bans: dict[str, float] = {}  # peer key -> monotonic time the ban ends
+        self.dialing: set[str] = set()  # addresses with a dial in progress
         self.table: RoutingTable = empty_table(self.node_id, self.preset)
         self.seen_transactions: set[bytes] = set()
         self.partial_blocks: dict[bytes, PartialBlock] = {}
@@ -272,11 +277,21 @@ class P2PService:
         address = f"{host}:{port}"
         if self.is_banned(address) or port == self.port or any(p.address == address for p in self.peers):
             return
+        if address in self.dialing or self._outbound_slots() <= 0:
+            return  # one dial per address at a time, and dials count against max_outbound
+        self.dialing.add(address)
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), CONNECT_TIMEOUT)
         except (OSError, TimeoutError):
             return
+        finally:
+            self.dialing.discard(address)
         self._spawn(self._run(Peer(reader, writer, address, outbound=True)))
+
+    def _outbound_slots(self) -> int:
+        """How many more outbound connections (open or being dialled) ``max_outbound`` allows."""
+        outbound = sum(1 for p in self.peers if p.outbound) + len(self.dialing)
+        return self.preset.network.max_outbound - outbound
 
     async def _inbound(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         host, port = writer.get_extra_info("peername")[:2]
@@ -444,9 +459,9 @@ class P2PService:
             )
         await self.send(peer, GetHeaders(block_locator(self.node.store.best_hashes()), NO_STOP_HASH))
         await self.send(peer, FindNode(self.node_id))
-        certificates = self.node.quorum.certificates()
-        if certificates:  # a node that joins late learns the newest finalized block (FORK-2/3)
-            await self.send(peer, certificates[-1])
+        newest = self.node.quorum.newest_certificate()
+        if newest is not None:  # a node that joins late learns the newest finalized block (FORK-2/3)
+            await self.send(peer, newest)
         for message in self.node.quorum.catch_up_messages():  # a member back from a restart
             await self.send(peer, message)
 
@@ -455,8 +470,7 @@ class P2PService:
             return
         with contextlib.suppress(SpecError):
             self.table = insert(self.table, contact, True, self.preset)
-        outbound = sum(1 for p in self.peers if p.outbound)
-        if outbound < self.preset.network.max_outbound:
+        if self._outbound_slots() > 0:
             self._spawn(self.connect(contact.host.decode(errors="replace"), contact.port))
 
     async def _on_headers(self, peer: Peer, message: Headers) -> None:
@@ -530,9 +544,19 @@ class P2PService:
             return
         if partial.block is not None:
             await self._on_block(peer, partial.block)
-        else:
-            self.partial_blocks[partial.block_hash] = partial
-            await self.send(peer, missing_request(partial))
+            return
+        header = compact.header
+        try:  # before keeping anything: the header's work (POW-1/2) and a known parent
+            check_proof_of_work(partial.block_hash, header.bits, self.preset)
+        except SpecError:
+            await self._punish(peer, Violation.INVALID_COMPACT_BLOCK)
+            return
+        if header.height > 0 and not self.node.store.has_block(header.previous_block_hash):
+            return  # headers-first sync will fetch it in order
+        self.partial_blocks[partial.block_hash] = partial
+        for stale in list(self.partial_blocks)[:-MAX_PARTIAL_BLOCKS]:
+            del self.partial_blocks[stale]
+        await self.send(peer, missing_request(partial))
 
     # ------------------------------------------------------------------------- announcing
 

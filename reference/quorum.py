@@ -247,6 +247,11 @@ class QuorumService:
         rows = self.db.execute("SELECT data FROM certificates ORDER BY height")
         return [decode_finality_certificate(bytes(data)) for (data,) in rows]
 
+    def newest_certificate(self) -> FinalityCertificate | None:
+        """The certificate of the newest finalized block, or ``None``."""
+        row = self.db.execute("SELECT data FROM certificates ORDER BY height DESC LIMIT 1").fetchone()
+        return None if row is None else decode_finality_certificate(bytes(row[0]))
+
     def finalized_height(self) -> int | None:
         """The height of the newest finalized block, or ``None``."""
         row = self.db.execute("SELECT MAX(height) FROM certificates").fetchone()
