@@ -133,6 +133,13 @@ RESUBMIT_AFTER_BLOCKS = 3
 MAX_SIGNING_SESSIONS = 64
 """Signing sessions kept in memory: those of the most recent blocks (older ones are dropped)."""
 
+MAX_HELD_SESSIONS = 8
+MAX_HELD_PER_SESSION = 4 * 256
+HELD_SESSION_BLOCKS = 3
+"""DKG messages for a session not opened yet are kept for at most 8 session ids (first come), 1,024
+messages each, for 3 blocks: enough for peers a block or two ahead; a member that missed more gets
+the session's messages from its peers when it (re)connects (catch-up)."""
+
 MAX_HELD_MESSAGES = 1_000
 """Messages held for a session or block the node does not know yet, at most (oldest dropped first)."""
 
@@ -215,7 +222,9 @@ class QuorumService:
         self.chain_state = chain_state
         self.publish = publish
         self.sessions: dict[bytes, SessionRecord] = {}  # by DKG session id
-        self.held: list[DkgMessage] = []  # for sessions not opened yet
+        self.held_sessions: dict[bytes, tuple[int, list[DkgMessage]]] = {}
+        """DKG messages of sessions this node has not opened yet (a peer is a block ahead), by session
+        id: the height the first one arrived at, and the messages."""
         self.signing: dict[tuple[bytes, bytes], SigningSession] = {}  # (quorum id, message)
         self.held_shares: list[SignatureShare] = []
         self.held_commitment_signatures: list[CommitmentSignature] = []
@@ -391,9 +400,7 @@ class QuorumService:
                 continue  # its base block left the best chain: the session is abandoned
             out.extend(self._advance(record, height))
             out.extend(self._maybe_commit(record))
-        held: list[QuorumMessage] = [*self.held]
-        self.held = []
-        out.extend(self._receive_held(held))
+        out.extend(self._release_held_sessions(height))
         out.extend(self._sign_tip(height, tip_hash))
         later: list[QuorumMessage] = [
             *self.held_shares,
@@ -595,7 +602,7 @@ class QuorumService:
     def _receive_dkg(self, message: DkgMessage) -> list[QuorumOutput]:
         record = self.sessions.get(message.session_id)
         if record is None:
-            self._hold(self.held, message)
+            self._hold_for_session(message)
             return []
         phase = _message_phase(message)
         if phase > record.state.phase:
@@ -678,6 +685,31 @@ class QuorumService:
         )
         self._put("finalized", certificate.block_hash)
         return [certificate]
+
+    def _hold_for_session(self, message: DkgMessage) -> None:
+        """Keep a DKG message of a session not opened yet: at most :data:`MAX_HELD_SESSIONS` sessions,
+        first come first kept (a flood of made-up session ids cannot push out a real one that came
+        first), :data:`MAX_HELD_PER_SESSION` messages each, for :data:`HELD_SESSION_BLOCKS` blocks."""
+        entry = self.held_sessions.get(message.session_id)
+        if entry is None:
+            if len(self.held_sessions) >= MAX_HELD_SESSIONS:
+                return
+            entry = (self.height, [])
+            self.held_sessions[message.session_id] = entry
+        messages = entry[1]
+        if len(messages) < MAX_HELD_PER_SESSION and message not in messages:
+            messages.append(message)
+
+    def _release_held_sessions(self, height: int) -> list[QuorumOutput]:
+        """Hand the held messages of sessions now open to the session; forget the expired ones."""
+        out: list[QuorumOutput] = []
+        for session_id, (since, messages) in list(self.held_sessions.items()):
+            if session_id in self.sessions:
+                del self.held_sessions[session_id]
+                out.extend(self._receive_held(list(messages)))
+            elif height > since + HELD_SESSION_BLOCKS:
+                del self.held_sessions[session_id]
+        return out
 
     @staticmethod
     def _hold(bucket: list[H], message: H) -> None:

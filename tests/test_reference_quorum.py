@@ -11,6 +11,7 @@ blocks, a finalized block is never reorganised (FORK-2), and FIN-3 is persisted 
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,7 +27,7 @@ from spec.chain.forkchoice import FinalityCertificate, finality_message, verify_
 from spec.crypto.threshold import Share
 from spec.errors import SpecError
 from spec.ledger.transaction import Transaction
-from spec.masternode.dkg import DkgPhase, phase_start_height
+from spec.masternode.dkg import Complaint, DkgPhase, phase_start_height
 from spec.masternode.finality import (
     CommitmentSignature,
     commitment_signature,
@@ -102,7 +103,10 @@ class Network:
 
 
 def build_network(
-    root: Path, restart_member_at: Sequence[int] = (), cut_off_member_at: Sequence[int] = ()
+    root: Path,
+    restart_member_at: Sequence[int] = (),
+    cut_off_member_at: Sequence[int] = (),
+    stop_before_base: bool = False,
 ) -> Network:
     """Three nodes, three masternodes, mined until the first quorum certified a few blocks.
 
@@ -124,6 +128,10 @@ def build_network(
     net.mine()
     assert len(nodes[0].store.state.masternodes.active()) == 3
     interval = PRESET.masternodes.finality_quorum_interval
+    if stop_before_base:
+        while net.nodes[0].store.state.height < interval - 1:
+            net.mine()
+        return net
     while net.nodes[0].store.state.height < interval + dkg_length(PRESET) + 3:
         if net.nodes[0].store.state.height + 1 in cut_off_member_at:
             net.cut_off.add(1)
@@ -360,6 +368,33 @@ def test_a_member_cut_off_during_contributions_catches_up_on_reconnect(tmp_path:
         assert [s["qualified"] for s in sessions] == [[1, 2, 3]] * 3
         assert len({s["group_public_key"] for s in sessions}) == 1
         assert net.nodes[1].quorum.last_signed_height == net.nodes[1].store.state.height
+    finally:
+        for node in net.nodes:
+            node.close()
+
+
+def test_a_flood_of_made_up_sessions_cannot_evict_a_real_one(tmp_path: Path) -> None:
+    """Review finding: DKG messages for a session a node has not opened yet (its peer connected the
+    base block first) are held first come first kept, so junk with made-up session ids that comes
+    after them cannot push them out and the node's DKG still qualifies every dealer."""
+    net = build_network(tmp_path, stop_before_base=True)
+    try:
+        base = PRESET.masternodes.finality_quorum_interval
+        victim = net.nodes[1]
+        net.clock += 2
+        block = net.nodes[0].mine_block(net.clock)
+        net.tip_changed(0)  # node 0 deals before node 1 has the base block
+        assert net.nodes[2].store.accept_block(block, net.clock).outcome == "connected"
+        net.tip_changed(2)
+        for _ in range(1_000):
+            assert victim.quorum.receive(Complaint(os.urandom(32), 1, 2, bytes(96))) == []
+        assert victim.store.accept_block(block, net.clock).outcome == "connected"
+        net.tip_changed(1)
+        while net.nodes[0].store.state.height < base + dkg_length(PRESET) + 3:
+            net.mine()
+        sessions = [node.quorum.status()["sessions"][0] for node in net.nodes]  # type: ignore[index]
+        assert [s["qualified"] for s in sessions] == [[1, 2, 3]] * 3
+        assert len({s["group_public_key"] for s in sessions}) == 1
     finally:
         for node in net.nodes:
             node.close()
