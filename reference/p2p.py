@@ -401,7 +401,7 @@ class P2PService:
         elif isinstance(message, Ping):
             await self.send(peer, Pong(message.nonce))
         elif isinstance(message, GetHeaders):
-            best = [b.header for b in self.node.store.best_chain()]
+            best = self.node.store.best_headers()
             limit = self.preset.network.max_headers_per_message
             try:
                 answer = headers_after(best, message.locator, message.stop_hash, limit, self.preset)

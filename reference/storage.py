@@ -51,7 +51,7 @@ from reference.statecodec import (
     encode_masternodes,
     encode_quorums,
 )
-from spec.chain.block import Block, block_hash, decode_block, encode_block
+from spec.chain.block import Block, BlockHeader, block_hash, decode_block, encode_block
 from spec.chain.forkchoice import BlockIndexEntry, check_reorganisation, choose_tip, is_ancestor
 from spec.chain.pow import check_proof_of_work, decode_compact, work_of_target
 from spec.chain.state import GENESIS_PARENT, BlockContext, ChainState, apply_block, initial_state
@@ -148,6 +148,7 @@ class ChainStore:
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
         self._state = self._load_state()
+        self._headers: dict[bytes, BlockHeader] = {}  # decoded headers by hash (immutable, safe to keep)
         self.on_connect: list[Callable[[Block, ChainState], None]] = []
         """Called after every block connected (mined, relayed or in a reorganisation) with the new state."""
         self._trie = self._load_trie()
@@ -270,6 +271,19 @@ class ChainStore:
     def best_hashes(self) -> list[bytes]:
         """Hashes of the best chain by height."""
         return [bytes(h) for (h,) in self.db.execute("SELECT hash FROM best_chain ORDER BY height")]
+
+    def best_headers(self) -> list[BlockHeader]:
+        """Headers of the best chain by height (each block decoded once, then kept in memory)."""
+        headers = []
+        for hash_ in self.best_hashes():
+            header = self._headers.get(hash_)
+            if header is None:
+                block = self.block(hash_)
+                if block is None:
+                    raise RuntimeError(f"best chain block {hash_.hex()} missing")
+                header = self._headers[hash_] = block.header
+            headers.append(header)
+        return headers
 
     def best_hash_at(self, height: int) -> bytes | None:
         """The hash of the best chain's block at ``height`` (``None`` above the tip or below genesis)."""
