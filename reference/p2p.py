@@ -123,6 +123,9 @@ CREATE TABLE IF NOT EXISTS p2p_meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 """Peer persistence: the listening address of every peer that completed a handshake, and the node id."""
 
+MAX_SEEN_TRANSACTIONS = 100_000
+"""Transactions remembered as already relayed (a forgotten one is at worst relayed once more)."""
+
 MAX_PARTIAL_BLOCKS = 16
 """Compact blocks waiting for their missing transactions, at most (the oldest is dropped)."""
 
@@ -208,7 +211,7 @@ class P2PService:
         self.bans: dict[str, float] = {}  # peer key -> monotonic time the ban ends
         self.dialing: set[str] = set()  # addresses with a dial in progress
         self.table: RoutingTable = empty_table(self.node_id, self.preset)
-        self.seen_transactions: set[bytes] = set()
+        self.seen_transactions: dict[bytes, None] = {}  # wtxids, oldest first, at most MAX_SEEN
         self.partial_blocks: dict[bytes, PartialBlock] = {}
         self.server: asyncio.Server | None = None
         self.on_block = on_block
@@ -287,6 +290,12 @@ class P2PService:
         finally:
             self.dialing.discard(address)
         self._spawn(self._run(Peer(reader, writer, address, outbound=True)))
+
+    def _seen(self, key: bytes) -> None:
+        """Remember a relayed transaction (bounded: the oldest are forgotten first)."""
+        self.seen_transactions[key] = None
+        if len(self.seen_transactions) > MAX_SEEN_TRANSACTIONS:
+            del self.seen_transactions[next(iter(self.seen_transactions))]
 
     def _outbound_slots(self) -> int:
         """How many more outbound connections (open or being dialled) ``max_outbound`` allows."""
@@ -522,7 +531,7 @@ class P2PService:
         key = wtxid(tx, self.preset)
         if key in self.seen_transactions:
             return
-        self.seen_transactions.add(key)
+        self._seen(key)
         try:
             self.node.queue(tx)
         except MempoolRejection:
@@ -569,7 +578,7 @@ class P2PService:
 
     async def announce_transaction(self, tx: Transaction, exclude: Peer | None = None) -> None:
         """Flood a newly accepted transaction to every ready peer once."""
-        self.seen_transactions.add(wtxid(tx, self.preset))
+        self._seen(wtxid(tx, self.preset))
         for peer in list(self.peers):
             if peer.ready and peer is not exclude:
                 await self.send(peer, TxMessage(tx))

@@ -342,6 +342,8 @@ class QuorumService:
         for session_id, record in list(self.sessions.items()):
             if record.base_height + horizon <= height:
                 del self.sessions[session_id]
+                self.db.execute("DELETE FROM dkg_messages WHERE session_id = ?", (session_id,))
+                self.db.execute("DELETE FROM dkg_dealt WHERE session_id = ?", (session_id,))
         for key in list(self.signing)[:-MAX_SIGNING_SESSIONS]:
             del self.signing[key]
 
