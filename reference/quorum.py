@@ -85,9 +85,9 @@ from spec.masternode.finality import (
     check_commitment_signature,
     commitment_signature,
     committed_finality_key,
-    dkg_length,
     finality_dkg_session,
     finality_quorum_height,
+    finality_term,
     is_finality_quorum_base,
     may_sign_finality,
     member_index,
@@ -310,9 +310,9 @@ class QuorumService:
         """
         state = self.chain_state()
         self.height = state.height
-        horizon = dkg_length(self.preset) + self.preset.masternodes.finality_quorum_interval
         for record in state.quorums.records.values():
-            if record.base_height + horizon <= state.height or self.best_hash_at(record.base_height) is None:
+            ended = finality_term(record.base_height, self.preset)[1] <= state.height
+            if ended or self.best_hash_at(record.base_height) is None:
                 continue
             try:
                 session = dkg.start_session(
@@ -338,9 +338,8 @@ class QuorumService:
 
     def _prune(self, height: int) -> None:
         """Forget sessions whose quorum's term ended (FIN-2) and all but the newest signing sessions."""
-        horizon = dkg_length(self.preset) + self.preset.masternodes.finality_quorum_interval
         for session_id, record in list(self.sessions.items()):
-            if record.base_height + horizon <= height:
+            if finality_term(record.base_height, self.preset)[1] <= height:
                 del self.sessions[session_id]
                 self.db.execute("DELETE FROM dkg_messages WHERE session_id = ?", (session_id,))
                 self.db.execute("DELETE FROM dkg_dealt WHERE session_id = ?", (session_id,))
@@ -557,8 +556,7 @@ class QuorumService:
         for record in self.sessions.values():
             if record.state.session_id != share.quorum_id or record.result is None:
                 continue
-            first = record.base_height + dkg_length(self.preset)
-            for height in range(first, first + self.preset.masternodes.finality_quorum_interval):
+            for height in range(*finality_term(record.base_height, self.preset)):
                 hash_ = self.best_hash_at(height)
                 if hash_ is not None and finality_message(height, hash_) == share.message:
                     return record, height, hash_

@@ -99,6 +99,7 @@ __all__ = [
     "dkg_length",
     "finality_dkg_session",
     "finality_quorum_height",
+    "finality_term",
     "is_finality_quorum_base",
     "may_sign_finality",
     "member_index",
@@ -201,6 +202,12 @@ def build_commitment(
     return QuorumCommitment(quorum_height, bytes(session_id), bytes(group_public_key), signers, aggregate)
 
 
+def finality_term(base_height: int, preset: Preset) -> tuple[int, int]:
+    """FIN-2: the heights ``[b + D, b + D + I)`` the quorum based at ``base_height`` certifies."""
+    first = base_height + dkg_length(preset)
+    return first, first + preset.masternodes.finality_quorum_interval
+
+
 def commitment_window(base_height: int, preset: Preset) -> tuple[int, int]:
     """FIN-5: the heights ``[opens, closes)`` at which the quorum based at ``base_height`` may commit.
 
@@ -208,7 +215,7 @@ def commitment_window(base_height: int, preset: Preset) -> tuple[int, int]:
     DKG result exists) and ``closes = b + D + I`` (the end of the quorum's term, FIN-2).
     """
     opens = phase_start_height(base_height, DkgPhase.FINALIZATION, preset.dkg)
-    return opens, base_height + dkg_length(preset) + preset.masternodes.finality_quorum_interval
+    return opens, finality_term(base_height, preset)[1]
 
 
 def check_commitment(
