@@ -48,6 +48,7 @@ from spec.ledger.transaction import (
     signature_hash,
     txid,
 )
+from spec.ledger.utxo import UtxoEntry
 from spec.ledger.validation import LedgerContext
 from spec.masternode.finality import apply_transaction_to_quorums
 from spec.masternode.registry import (
@@ -92,6 +93,11 @@ class Wallet:
     @property
     def script_pubkey(self) -> bytes:
         return p2pkh_script(self.key_hash)
+
+
+def _has_null_data_output(tx: Transaction) -> bool:
+    """Whether an output starts with OP_RETURN, the only outputs that can carry masternode messages."""
+    return any(o.script_pubkey[:1] == NULL_DATA for o in tx.outputs)
 
 
 def _masternode_message(script: bytes, preset: Preset) -> object:
@@ -172,8 +178,7 @@ class Node:
             registers = {
                 m.registration.collateral
                 for o in tx.outputs
-                if o.script_pubkey[:1] == NULL_DATA
-                and isinstance(m := _masternode_message(o.script_pubkey, self.preset), SignedRegistration)
+                if isinstance(m := _masternode_message(o.script_pubkey, self.preset), SignedRegistration)
             }
             if inputs & registered_in_pool or registers & spent_in_pool:
                 continue  # MN-2 would then depend on the template's order, which is by fee rate
@@ -182,7 +187,7 @@ class Node:
                 bought = len(ticket_purchases(tx, height, price, self.preset))
                 if purchases + bought > self.preset.tickets.max_tickets_per_block:
                     continue
-                carries_message = any(o.script_pubkey[:1] == NULL_DATA for o in tx.outputs)
+                carries_message = _has_null_data_output(tx)
                 # Only messages read the UTXO set (MN-2); the mempool view costs O(pool), so build it then.
                 view = (
                     MempoolUtxoView(state.utxos, pool, height, self.preset)
@@ -238,22 +243,9 @@ class Node:
 
         ``reserve``: at least this much change must remain (output 1).
         """
-        state = self.store.state
-        script = self.wallet.script_pubkey
-        height = state.height + 1
-        maturity = self.preset.ledger.coinbase_maturity
-        in_use = {i.previous_output for tx in self.pending() for i in tx.inputs}
-        in_use |= set(state.masternodes.entries)  # spending a collateral would drop its masternode (MN-4)
-        coins = sorted(
-            (o, e)
-            for o, e in state.utxos.items()
-            if e.output.script_pubkey == script
-            and (not e.is_coinbase or height - e.height >= maturity)
-            and o not in in_use
-        )
         chosen: list[tuple[OutPoint, TxOutput]] = []
         total = 0
-        for outpoint, entry in coins:
+        for outpoint, entry in self._spendable_coins():
             if total >= amount + fee + reserve or len(chosen) >= self.preset.script.max_sigops_per_tx:
                 break
             chosen.append((outpoint, entry.output))
@@ -263,24 +255,47 @@ class Node:
             raise ValueError(f"the wallet has {total} spendable atoms in reach, needs {needed}")
         outputs = [TxOutput(amount, p2pkh_script(key_hash))]
         if total - amount - fee > 0:
-            outputs.append(TxOutput(total - amount - fee, script))
-        unsigned = Transaction(
-            1, tuple(TxInput(o, b"", SEQUENCE_FINAL) for o, _ in chosen), tuple(outputs), 0
+            outputs.append(TxOutput(total - amount - fee, self.wallet.script_pubkey))
+        tx = self.signed_transaction(chosen, outputs)
+        self.queue(tx)
+        return tx
+
+    def _spendable_coins(self) -> list[tuple[OutPoint, UtxoEntry]]:
+        """Confirmed wallet outputs the next block may spend, in outpoint order: mature, not spent by a
+        pending transaction, and not a masternode collateral (spending one drops the masternode, MN-4)."""
+        state = self.store.state
+        height = state.height + 1
+        maturity = self.preset.ledger.coinbase_maturity
+        in_use = {i.previous_output for tx in self.pending() for i in tx.inputs} | set(
+            state.masternodes.entries
         )
+        script = self.wallet.script_pubkey
+        return sorted(
+            (o, e)
+            for o, e in state.utxos.items()
+            if e.output.script_pubkey == script
+            and (not e.is_coinbase or height - e.height >= maturity)
+            and o not in in_use
+        )
+
+    def signed_transaction(
+        self, spent: Sequence[tuple[OutPoint, TxOutput]], outputs: Sequence[TxOutput]
+    ) -> Transaction:
+        """A version-1 transaction spending the wallet's P2PKH outputs ``spent`` to ``outputs``, each
+        input signed over its SIGHASH (TX-9..11)."""
+        unsigned = Transaction(1, tuple(TxInput(o, b"", SEQUENCE_FINAL) for o, _ in spent), tuple(outputs), 0)
         inputs = tuple(
             TxInput(
                 outpoint,
                 p2pkh_script_sig(
-                    ed25519.sign(self.wallet.seed, signature_hash(unsigned, index, spent, self.preset)),
+                    ed25519.sign(self.wallet.seed, signature_hash(unsigned, index, output, self.preset)),
                     self.wallet.public_key,
                 ),
                 SEQUENCE_FINAL,
             )
-            for index, (outpoint, spent) in enumerate(chosen)
+            for index, (outpoint, output) in enumerate(spent)
         )
-        tx = Transaction(1, inputs, tuple(outputs), 0)
-        self.queue(tx)
-        return tx
+        return Transaction(1, inputs, tuple(outputs), 0)
 
     def register_masternode(self, port: int, fee: int) -> tuple[Transaction, Transaction]:
         """MN-1/2: fund a collateral output to the wallet and register it, as two queued transactions.
@@ -311,12 +326,7 @@ class Node:
             TxOutput(0, message_script(signed, self.preset)),
             TxOutput(change.value - fee, self.wallet.script_pubkey),
         )
-        unsigned = Transaction(1, (TxInput(OutPoint(funding_id, 1), b"", SEQUENCE_FINAL),), outputs, 0)
-        script_sig = p2pkh_script_sig(
-            ed25519.sign(self.wallet.seed, signature_hash(unsigned, 0, change, self.preset)),
-            self.wallet.public_key,
-        )
-        tx = Transaction(1, (TxInput(OutPoint(funding_id, 1), script_sig, SEQUENCE_FINAL),), outputs, 0)
+        tx = self.signed_transaction([(OutPoint(funding_id, 1), change)], outputs)
         self.queue(tx)
         return funding, tx
 
@@ -325,34 +335,15 @@ class Node:
 
         ``None`` when the wallet has no spendable coin besides its collaterals.
         """
-        state = self.store.state
-        height = state.height + 1
-        maturity = self.preset.ledger.coinbase_maturity
-        in_use = {i.previous_output for tx in self.pending() for i in tx.inputs} | set(
-            state.masternodes.entries
-        )
-        script = self.wallet.script_pubkey
-        coins = sorted(
-            (o, e)
-            for o, e in state.utxos.items()
-            if e.output.script_pubkey == script
-            and e.output.value > COMMITMENT_FEE
-            and (not e.is_coinbase or height - e.height >= maturity)
-            and o not in in_use
-        )
+        coins = [(o, e) for o, e in self._spendable_coins() if e.output.value > COMMITMENT_FEE]
         if not coins:
             return None
         outpoint, entry = coins[0]
         outputs = (
             TxOutput(0, message_script(commitment, self.preset)),
-            TxOutput(entry.output.value - COMMITMENT_FEE, script),
+            TxOutput(entry.output.value - COMMITMENT_FEE, self.wallet.script_pubkey),
         )
-        unsigned = Transaction(1, (TxInput(outpoint, b"", SEQUENCE_FINAL),), outputs, 0)
-        script_sig = p2pkh_script_sig(
-            ed25519.sign(self.wallet.seed, signature_hash(unsigned, 0, entry.output, self.preset)),
-            self.wallet.public_key,
-        )
-        tx = Transaction(1, (TxInput(outpoint, script_sig, SEQUENCE_FINAL),), outputs, 0)
+        tx = self.signed_transaction([(outpoint, entry.output)], outputs)
         try:
             self.queue(tx)
         except SpecError:
@@ -392,7 +383,7 @@ class Node:
             plain = EMPTY_MEMPOOL
             ledger = LedgerContext(state.height + 1, median_time_past(state.timestamps, self.preset))
             for entry in pool.entries.values():
-                if not any(o.script_pubkey[:1] == NULL_DATA for o in entry.tx.outputs):
+                if not _has_null_data_output(entry.tx):
                     with contextlib.suppress(SpecError):
                         plain, _ = admit(plain, entry.tx, state.utxos, ledger, self.preset)
             template = block_template(

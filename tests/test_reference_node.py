@@ -10,17 +10,13 @@ from click.testing import CliRunner
 from reference.cli import main
 from reference.node import Node
 from reference.storage import replay
-from spec.crypto import ed25519
 from spec.ledger.transaction import (
-    SEQUENCE_FINAL,
     OutPoint,
     Transaction,
-    TxInput,
     TxOutput,
-    signature_hash,
     txid,
 )
-from spec.script import p2pkh_script, p2pkh_script_sig
+from spec.script import p2pkh_script
 
 
 def _status(runner: CliRunner, datadir: Path) -> dict[str, object]:
@@ -96,11 +92,9 @@ def _spend_to_nobody(node: Node, outpoint: OutPoint, fee: int) -> Transaction:
     if spent is None:  # an unconfirmed output of a pending transaction
         parent = next(tx for tx in node.pending() if txid(tx, node.preset) == outpoint.txid)
         spent = parent.outputs[outpoint.index]
-    outputs = (TxOutput(spent.value - fee, p2pkh_script(bytes(32))),)
-    unsigned = Transaction(1, (TxInput(outpoint, b"", SEQUENCE_FINAL),), outputs, 0)
-    signature = ed25519.sign(node.wallet.seed, signature_hash(unsigned, 0, spent, node.preset))
-    script_sig = p2pkh_script_sig(signature, node.wallet.public_key)
-    return Transaction(1, (TxInput(outpoint, script_sig, SEQUENCE_FINAL),), outputs, 0)
+    return node.signed_transaction(
+        [(outpoint, spent)], [TxOutput(spent.value - fee, p2pkh_script(bytes(32)))]
+    )
 
 
 def test_a_restored_parent_goes_before_its_pending_child(tmp_path: Path) -> None:
