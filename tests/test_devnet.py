@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,8 +20,7 @@ from spec.masternode.finality import dkg_length
 from spec.p2p.messages import PREFIX_BYTES, Ping, encode_frame
 from spec.p2p.peers import Violation, record, score_of
 from spec.presets import DEVNET
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.node_process import start_node
 
 
 def test_devnet_mines_syncs_finalizes_relays_and_converges(tmp_path: Path) -> None:
@@ -59,11 +56,7 @@ def test_devnet_of_two_mines_and_relays_without_finality(tmp_path: Path) -> None
 def node(tmp_path: Path) -> Iterator[Path]:
     datadir = tmp_path / "node"
     Node.init(datadir, "devnet").close()
-    process = subprocess.Popen([sys.executable, "-m", "reference.cli", "node", str(datadir)], cwd=ROOT)
-    deadline = time.monotonic() + 30
-    while not (datadir / "p2p.port").exists() or not (datadir / "rpc.port").exists():
-        assert process.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
+    process = start_node(datadir)
     yield datadir
     process.terminate()
     assert process.wait(timeout=30) == 0
@@ -106,19 +99,6 @@ def test_misbehaving_peer_is_disconnected_and_node_keeps_running(node: Path, gar
     assert info["banned"], "the misbehaving connection should be refused from now on"
 
 
-def _start(datadir: Path, *extra: str) -> subprocess.Popen[bytes]:
-    for name in ("p2p.port", "rpc.port"):
-        (datadir / name).unlink(missing_ok=True)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reference.cli", "node", str(datadir), *extra], cwd=ROOT
-    )
-    deadline = time.monotonic() + 30
-    while not (datadir / "p2p.port").exists() or not (datadir / "rpc.port").exists():
-        assert process.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
-    return process
-
-
 def _peers_within(datadir: Path, seconds: float) -> dict[str, object]:
     deadline = time.monotonic() + seconds
     while True:
@@ -132,14 +112,14 @@ def test_a_restarted_node_keeps_its_id_and_dials_its_earlier_peers(tmp_path: Pat
     hub, leaf = tmp_path / "hub", tmp_path / "leaf"
     for datadir in (hub, leaf):
         Node.init(datadir, "devnet").close()
-    hub_process = _start(hub)
+    hub_process = start_node(hub)
     try:
-        leaf_process = _start(leaf, "--connect", f"127.0.0.1:{p2p_port_of(hub)}")
+        leaf_process = start_node(leaf, "--connect", f"127.0.0.1:{p2p_port_of(hub)}")
         first = _peers_within(leaf, 30)
         assert first["peers"]
         leaf_process.terminate()
         assert leaf_process.wait(timeout=30) == 0
-        leaf_process = _start(leaf)  # no --connect: the peer comes from the data directory
+        leaf_process = start_node(leaf)  # no --connect: the peer comes from the data directory
         again = _peers_within(leaf, 30)
         assert again["peers"], "the restarted node should dial the peer it knew"
         assert again["node_id"] == first["node_id"]

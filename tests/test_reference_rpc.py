@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,20 +19,14 @@ from spec.ledger.transaction import OutPoint
 from spec.ledger.transaction import txid as transaction_id
 from spec.presets import DEVNET
 from spec.trie import RUSTY_TRIE_HASHER, verify_proof
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.node_process import start_node
 
 
 @pytest.fixture
 def running_node(tmp_path: Path) -> Iterator[Path]:
     datadir = tmp_path / "node"
     Node.init(datadir, "devnet").close()
-    process = subprocess.Popen([sys.executable, "-m", "reference.cli", "node", str(datadir)], cwd=ROOT)
-    deadline = time.monotonic() + 30
-    while not (datadir / "rpc.port").exists():
-        assert process.poll() is None, "the node exited"
-        assert time.monotonic() < deadline, "the node did not start"
-        time.sleep(0.05)
+    process = start_node(datadir)
     yield datadir
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0

@@ -1,0 +1,28 @@
+"""Starting ``rusty node`` processes in tests (shared by the devnet and RPC tests)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_node(datadir: Path, *extra: str) -> subprocess.Popen[bytes]:
+    """Start ``rusty node DATADIR [extra...]`` and wait (30 s at most) until it wrote both port files.
+
+    Port files left by an earlier run of the same data directory are removed first.
+    """
+    for name in ("p2p.port", "rpc.port"):
+        (datadir / name).unlink(missing_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reference.cli", "node", str(datadir), *extra], cwd=ROOT
+    )
+    deadline = time.monotonic() + 30
+    while not (datadir / "p2p.port").exists() or not (datadir / "rpc.port").exists():
+        assert process.poll() is None, "the node exited"
+        assert time.monotonic() < deadline, "the node did not start"
+        time.sleep(0.05)
+    return process
