@@ -27,6 +27,7 @@ from reference.miner import block_template, seal
 from reference.quorum import QuorumService
 from reference.storage import ChainStore
 from spec.chain.block import Block
+from spec.chain.forkchoice import is_ancestor
 from spec.chain.state import (
     BlockContext,
     check_ticket_locks,
@@ -132,7 +133,10 @@ class Node:
         self.store.on_connect.append(self.quorum.on_connect)
         self.quorum.resume()
         finalized = self.quorum.finalized
-        if finalized is not None:  # FORK-2 again at start: a stop may have come before the switch
+        tip = self.store.state.tip_hash
+        if finalized is not None and not is_ancestor(self.store.stored_index(), finalized, tip):
+            # FORK-2 again at start: a stop may have come between finality and the switch. The
+            # ancestor walk reads a few rows; the full fork choice runs only when it is needed.
             self.store.follow_finalized(finalized, int(time.time()))
 
     @staticmethod
