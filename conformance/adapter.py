@@ -26,6 +26,8 @@ from typing import IO, Any
 from conformance.handlers import FLOW_HANDLERS
 from conformance.model import JSON, BadInput, Handler
 from conformance.outcome import run_handler
+from reference import jsonsafe
+from reference.jsonsafe import JsonTooDeep
 from spec.crypto import bls, ed25519
 from spec.errors import SpecError
 from spec.presets import get_preset
@@ -76,39 +78,17 @@ def handle_request(request: Any, flows: dict[str, dict[str, Handler]]) -> dict[s
     return {"id": request_id, "result": "ok", "output": outcome.output}
 
 
-MAX_JSON_NESTING = 64
-"""Requests nested deeper than this are refused before parsing (no vector comes close)."""
-
-
-def json_nesting(line: str) -> int:
-    """The deepest array/object nesting of a JSON text (strings skipped); no recursion."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in line:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    return deepest
-
-
 def parse_request(line: str) -> tuple[Any, str | None]:
-    """The decoded request, or ``(None, reason)`` for a line that is not acceptable JSON."""
-    if json_nesting(line) > MAX_JSON_NESTING:
-        return None, f"nested deeper than {MAX_JSON_NESTING}"
+    """The decoded request, or ``(None, reason)`` for a line that is not acceptable JSON.
+
+    The nesting depth is checked before parsing (:mod:`reference.jsonsafe`), so a deep line is a
+    ``bad_request``, never a crash.
+    """
     try:
-        return json.loads(line), None
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError, integers over 4300 digits
+        return jsonsafe.loads(line), None
+    except JsonTooDeep as exc:
+        return None, str(exc)
+    except ValueError as exc:  # JSONDecodeError, integers over 4300 digits
         return None, f"not JSON: {type(exc).__name__}: {str(exc)[:200]}"
 
 

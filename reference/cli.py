@@ -16,8 +16,10 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from reference import jsonsafe
 from reference.daemon import rpc_port_of, serve_forever
 from reference.devnet import devnet_main
+from reference.jsonsafe import JsonTooDeep
 from reference.node import Node
 from reference.rpc import RpcError, call
 from spec.errors import SpecError
@@ -134,7 +136,9 @@ def call_command(datadir: Path, method: str, params: tuple[str, ...]) -> None:
     values: list[object] = []
     for param in params:
         try:
-            values.append(json.loads(param))
+            values.append(jsonsafe.loads(param))
+        except JsonTooDeep as exc:
+            raise click.ClickException(f"parameter {param[:40]!r}...: {exc}") from None
         except ValueError:
             values.append(param)
     try:

@@ -23,13 +23,17 @@ Methods (``params`` is a JSON array):
 | ``gettrieproof`` | ``txid``, ``index`` | state root, MPT-10 proof from the stored trie, UTXO entry or null |
 
 A protocol rejection is JSON-RPC error ``-25`` with ``data.code`` = the stable spec error code.
+
+JSON-RPC 2.0 batches (an array of request objects, at most ``MAX_BATCH``) are answered with an
+array of responses in request order; notifications (no ``id`` member) are executed and never
+answered, and a body of notifications only gets ``204 No Content``. A body nested deeper than
+``reference.jsonsafe.MAX_JSON_NESTING`` is a parse error (``-32700``), refused before parsing.
 """
 
 from __future__ import annotations
 
 import base64
 import hmac
-import json
 import os
 import secrets
 from collections.abc import Awaitable, Callable
@@ -39,6 +43,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from reference import jsonsafe
 from reference.node import Node
 from spec.chain.block import encode_block
 from spec.errors import SpecError
@@ -49,6 +54,8 @@ COOKIE_USER = "__cookie__"
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS = -32700, -32600, -32601, -32602
 REJECTED = -25
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
+MAX_BATCH = 1000
+"""The most requests one JSON-RPC batch may hold."""
 
 
 class RpcError(Exception):
@@ -224,11 +231,20 @@ class RpcServer:
             raise RpcError(METHOD_NOT_FOUND, "generate is available on devnet nodes only")
         return await self.mine(_int_param(params, 0))
 
-    async def dispatch(self, request: Any) -> dict[str, Any]:
-        """One JSON-RPC request object to one response object."""
-        request_id = request.get("id") if isinstance(request, dict) else None
+    async def dispatch(self, request: Any) -> dict[str, Any] | None:
+        """One JSON-RPC request object to one response object (``None`` for a notification).
+
+        A notification is a request object with a string ``method`` and no ``id`` member: it is
+        executed and never answered, whatever its outcome (JSON-RPC 2.0 section 4.1).
+        """
+        is_object = isinstance(request, dict)
+        notification = is_object and "id" not in request and isinstance(request.get("method"), str)
+        request_id = request.get("id") if is_object else None
         try:
-            if not isinstance(request, dict) or not isinstance(request.get("method"), str):
+            if not _valid_id(request_id):
+                request_id = None
+                raise RpcError(INVALID_REQUEST, "id must be a string, a number or null")
+            if not is_object or not isinstance(request.get("method"), str):
                 raise RpcError(INVALID_REQUEST, "a JSON-RPC request object is required")
             params = request.get("params", [])
             if not isinstance(params, list):
@@ -241,24 +257,55 @@ class RpcServer:
             except SpecError as exc:
                 raise RpcError(REJECTED, str(exc), {"code": exc.code}) from None
         except RpcError as exc:
-            error: dict[str, Any] = {"code": exc.code, "message": exc.message}
-            if exc.data is not None:
-                error["data"] = exc.data
-            return {"jsonrpc": "2.0", "id": request_id, "error": error}
+            if notification:
+                return None
+            return _error_response(request_id, exc.code, exc.message, exc.data)
+        if notification:
+            return None
         return {"jsonrpc": "2.0", "id": request_id, "result": result}
 
+    async def answer(self, body: bytes) -> dict[str, Any] | list[dict[str, Any]] | None:
+        """The response to one HTTP body: an object, a batch array, or ``None`` (nothing to answer).
+
+        The nesting depth is checked before parsing (:mod:`reference.jsonsafe`). A batch (a JSON
+        array) is answered with an array holding one response per request that is not a
+        notification, in request order; an empty batch or one longer than ``MAX_BATCH`` is a
+        single ``Invalid Request`` error; a batch of notifications only gets no answer.
+        """
+        try:
+            payload = jsonsafe.loads(body)
+        except ValueError as exc:
+            return _error_response(None, PARSE_ERROR, f"not JSON: {str(exc)[:200]}")
+        if not isinstance(payload, list):
+            return await self.dispatch(payload)
+        if not payload:
+            return _error_response(None, INVALID_REQUEST, "an empty batch")
+        if len(payload) > MAX_BATCH:
+            return _error_response(None, INVALID_REQUEST, f"a batch of more than {MAX_BATCH} requests")
+        responses = [await self.dispatch(request) for request in payload]
+        answered = [response for response in responses if response is not None]
+        return answered or None
+
     async def handle(self, request: web.Request) -> web.Response:
-        """The HTTP endpoint."""
+        """The HTTP endpoint (``204 No Content`` when only notifications were sent)."""
         if not self.authorized(request.headers.get("Authorization")):
             return web.Response(status=401, headers={"WWW-Authenticate": 'Basic realm="rusty"'})
-        body = await request.read()
-        try:
-            payload = json.loads(body)
-        except (ValueError, RecursionError):
-            return web.json_response(
-                {"jsonrpc": "2.0", "id": None, "error": {"code": PARSE_ERROR, "message": "not JSON"}}
-            )
-        return web.json_response(await self.dispatch(payload))
+        answer = await self.answer(await request.read())
+        if answer is None:
+            return web.Response(status=204)
+        return web.json_response(answer)
+
+
+def _valid_id(value: Any) -> bool:
+    """JSON-RPC ids are strings, numbers or null (not booleans, arrays or objects)."""
+    return value is None or (isinstance(value, int | float | str) and not isinstance(value, bool))
+
+
+def _error_response(request_id: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        error["data"] = data
+    return {"jsonrpc": "2.0", "id": request_id, "error": error}
 
 
 def basic_auth_header(user: str, password: str) -> str:
@@ -300,7 +347,7 @@ async def call(port: int, datadir: Path, method: str, *params: Any) -> Any:
         payload = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
         async with session.post(f"http://127.0.0.1:{port}/", json=payload, headers=headers) as response:
             response.raise_for_status()
-            answer = await response.json()
+            answer = jsonsafe.loads(await response.read())
     if "error" in answer:
         error = answer["error"]
         raise RpcError(int(error["code"]), str(error["message"]), error.get("data"))
