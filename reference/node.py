@@ -24,6 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reference.miner import block_template, seal
+from reference.privatefiles import (
+    DATABASE,
+    create_private,
+    make_private_directory,
+    restrict_datadir,
+    write_private,
+)
 from reference.quorum import QuorumService
 from reference.storage import ChainStore
 from spec.chain.block import Block
@@ -115,12 +122,14 @@ class Node:
     def __init__(self, datadir: Path) -> None:
         self.datadir = datadir
         self.preset: Preset = get_preset((datadir / "preset").read_text().strip())
-        self.store = ChainStore(datadir / "node.sqlite", self.preset)
+        restrict_datadir(datadir)
+        create_private(datadir / DATABASE)
+        self.store = ChainStore(datadir / DATABASE, self.preset)
         self.store.db.execute(PENDING_SCHEMA)
         self.wallet = Wallet((datadir / "wallet.seed").read_bytes())
         operator_seed = datadir / "operator.seed"
         if not operator_seed.exists():
-            operator_seed.write_bytes(os.urandom(32))
+            write_private(operator_seed, os.urandom(32))
         self.quorum = QuorumService(
             self.store.db,
             self.preset,
@@ -143,11 +152,11 @@ class Node:
     def init(datadir: Path, preset_name: str) -> Node:
         """Create a data directory (fails if it already holds a node)."""
         get_preset(preset_name)
-        datadir.mkdir(parents=True, exist_ok=True)
+        make_private_directory(datadir)
         if (datadir / "wallet.seed").exists():
             raise FileExistsError(f"{datadir} already holds a node")
         (datadir / "preset").write_text(preset_name + "\n")
-        (datadir / "wallet.seed").write_bytes(os.urandom(32))
+        write_private(datadir / "wallet.seed", os.urandom(32))
         return Node(datadir)
 
     def close(self) -> None:

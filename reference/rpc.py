@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import base64
 import hmac
-import os
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -45,6 +44,7 @@ from aiohttp import web
 
 from reference import jsonsafe
 from reference.node import Node
+from reference.privatefiles import write_private
 from spec.chain.block import encode_block
 from spec.errors import SpecError
 from spec.ledger.state import encode_entry
@@ -72,9 +72,7 @@ def write_cookie(datadir: Path) -> str:
     """Create a fresh cookie file; return the password."""
     password = secrets.token_hex(32)
     path = datadir / ".cookie"
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(f"{COOKIE_USER}:{password}")
+    write_private(path, f"{COOKIE_USER}:{password}".encode(), exclusive=False)
     return password
 
 
