@@ -24,6 +24,7 @@ from spec.errors import (
     InvalidSignatureEncoding,
     UnknownBackend,
 )
+from tests.hypothesis_profiles import examples
 
 BACKENDS = bls.backend_names()
 R = bls.CURVE_ORDER
@@ -108,7 +109,7 @@ def test_key_gen_known_answers(seed: str, master: int) -> None:
     assert bls.key_gen(bytes.fromhex(seed)) == master.to_bytes(32, "big")
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(ikm=st.binary(min_size=32, max_size=80), key_info=st.binary(max_size=40))
 def test_key_gen_equals_py_ecc(ikm: bytes, key_info: bytes) -> None:
     secret = bls.key_gen(ikm, key_info)
@@ -182,7 +183,7 @@ def test_sign_known_answers(key: int, message: str, signature: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     ikm=st.binary(min_size=32, max_size=32), message=st.binary(max_size=100), other=st.binary(max_size=100)
 )
@@ -446,14 +447,14 @@ def test_secret_key_range_edges() -> None:
     assert bls.sk_to_pk((R - 1).to_bytes(32, "big")) == bls.g1_negate(bls.G1_GENERATOR)
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(data=st.binary(min_size=48, max_size=48))
 def test_random_g1_bytes_decode_or_raise_typed(data: bytes) -> None:
     with contextlib.suppress(InvalidPublicKey):
         assert bls.decode_g1_point(data) == data
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(position=st.integers(0, 95), bit=st.integers(0, 7))
 def test_bit_flipped_signatures_fail_typed_or_false(position: int, bit: int) -> None:
     signature = bls.sign(SK1, b"m")
@@ -540,7 +541,7 @@ def _flip_bit(data: bytes, bit: int) -> bytes:
     return bytes(flipped)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(
     data=st.binary(min_size=96, max_size=96)
     | st.sampled_from(sorted(BAD_SIGNATURES.values()))

@@ -56,6 +56,7 @@ from spec.ledger.transaction import OutPoint, Transaction, TxOutput, txid
 from spec.ledger.utxo import UtxoEntry
 from spec.presets import DEVNET, MAINNET, Preset
 from spec.script import is_unspendable, null_data_script
+from tests.hypothesis_profiles import examples
 
 PRESET = DEVNET
 
@@ -302,7 +303,7 @@ def block_fees(parent: ChainState, block: Block) -> tuple[int, int]:
     return fees, burned
 
 
-CHAIN_SETTINGS = settings(max_examples=40, deadline=None)
+CHAIN_SETTINGS = settings(max_examples=examples(40), deadline=None)
 
 
 @CHAIN_SETTINGS
@@ -560,13 +561,13 @@ def test_chain_fuzz_harnesses_accept_their_seeds() -> None:
             harness(data)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.integers(0, 255), st.integers(0, 2**16 - 1), st.binary(min_size=1, max_size=4))
 def test_chain_fuzz_apply_block_mutations(selector: int, offset: int, flips: bytes) -> None:
     CHAIN_HARNESSES["chain_apply_block"](bytes([selector]) + offset.to_bytes(2, "little") + flips)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.data())
 def test_chain_fuzz_decoders_on_mutated_seeds(data: st.DataObject) -> None:
     seeds = chain_seeds()

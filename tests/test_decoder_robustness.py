@@ -17,8 +17,7 @@ from hypothesis import strategies as st
 
 from fuzz.harnesses import HARNESSES, tolerant
 from fuzz.run import DEFAULT_CORPUS_DIR, corpus_files
-
-EXAMPLES = 300
+from tests.hypothesis_profiles import examples
 
 
 def _seeds(name: str) -> list[bytes]:
@@ -49,7 +48,7 @@ def _inputs(name: str) -> st.SearchStrategy[bytes]:
 
 
 @pytest.mark.parametrize("name", sorted(HARNESSES))
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_harness_survives_arbitrary_bytes(name: str, data: st.DataObject) -> None:
     tolerant(name)(data.draw(_inputs(name), label="input"))

@@ -47,6 +47,7 @@ from spec.errors import (
 from spec.masternode import dkg, signing
 from spec.masternode.dkg import DkgPhase, DkgResult, DkgSession, Exclusion
 from spec.presets import DEVNET, MAINNET, parse_preset
+from tests.hypothesis_profiles import examples
 
 PRESET = MAINNET
 MESSAGE = b"\x5a" * 32
@@ -77,7 +78,7 @@ def _g1(scalar: int) -> bytes:
 # --------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=20)
+@settings(max_examples=examples(20))
 @given(data=st.data())
 def test_honest_session_group_key_and_any_t_shares_sign(data: st.DataObject) -> None:
     members = data.draw(st.integers(3, 7), label="n")
@@ -153,7 +154,7 @@ def _byzantine_messages(
     return messages
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(scenario=byzantine_scenarios())
 def test_byzantine_dealers_are_excluded_and_result_matches_honest_only(
     scenario: tuple[int, int, dict[int, str], dict[int, list[int]]],
@@ -180,7 +181,7 @@ def test_byzantine_dealers_are_excluded_and_result_matches_honest_only(
     assert _secret_shares(state, result, honest) == _secret_shares(reference_state, reference, honest)
 
 
-@settings(max_examples=10)
+@settings(max_examples=examples(10))
 @given(data=st.data())
 def test_more_than_n_minus_t_byzantine_fails(data: st.DataObject) -> None:
     members = data.draw(st.integers(3, 6), label="n")
@@ -209,7 +210,7 @@ def _complained(quorum: Quorum, dealer: int, victim: int) -> DkgSession:
     return dkg.advance_phase(state)
 
 
-@settings(max_examples=50)
+@settings(max_examples=examples(50))
 @given(share=st.integers(0, CURVE_ORDER - 1))
 def test_a_justification_never_makes_a_bad_share_accepted(share: int) -> None:
     quorum = _quorum(5, 3)
@@ -275,7 +276,7 @@ def test_batch_weights_catch_offsetting_errors() -> None:
     assert dkg.find_bad_shares(state, [1, 2, 3, 4, 5]) == {1: (), 2: (), 3: (1, 2), 4: (), 5: ()}
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(data=st.data())
 def test_result_does_not_depend_on_message_order(data: st.DataObject) -> None:
     quorum = _quorum(5, 3)
@@ -500,7 +501,7 @@ def _signing_setup() -> tuple[DkgResult, list[Share], list[signing.SignatureShar
     return result, secrets, [signing.make_signature_share(result.session_id, MESSAGE, s) for s in secrets]
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(order=st.permutations(range(7)), count=st.integers(0, 7))
 def test_signing_any_t_valid_shares_same_signature_fewer_never(order: list[int], count: int) -> None:
     result, _, shares = _signing_setup()
@@ -554,7 +555,7 @@ def test_signing_rejections() -> None:
     assert secrets[0].index == 1
 
 
-@settings(max_examples=20)
+@settings(max_examples=examples(20))
 @given(
     height=st.integers(0, 2**64 - 1),
     other=st.integers(0, 2**64 - 1),

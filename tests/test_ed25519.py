@@ -24,6 +24,7 @@ from spec.crypto.ed25519 import (
     verify,
 )
 from spec.errors import InvalidEd25519PublicKey, InvalidEd25519Seed, MalformedEd25519Signature, UnknownBackend
+from tests.hypothesis_profiles import examples
 
 RFC8032 = [
     (
@@ -52,7 +53,7 @@ def test_rfc8032_test_vectors(backend: str, seed: str, public: str, message: str
         assert not verify(bytes.fromhex(public), bytes.fromhex(message) + b"x", bytes.fromhex(signature))
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(st.binary(min_size=32, max_size=32), st.binary(max_size=64))
 def test_backends_byte_identical(seed: bytes, message: bytes) -> None:
     fast, slow = SodiumBackend(), ReferenceBackend()

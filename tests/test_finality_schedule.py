@@ -62,6 +62,7 @@ from spec.masternode.quorum import QuorumType, quorum_threshold, select_quorum
 from spec.masternode.registry import MasternodeList, MasternodeStatus
 from spec.masternode.signing import SigningSession
 from spec.presets import DEVNET, MAINNET, DkgParams, Preset
+from tests.hypothesis_profiles import examples
 
 HASH = st.binary(min_size=32, max_size=32)
 
@@ -235,7 +236,7 @@ PROPOSALS = st.lists(
 """Tip proposals: a block (one of two per height) reaching a random set of members."""
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(st.data(), PROPOSALS)
 def test_honest_members_never_certify_two_blocks_at_one_height(
     devnet_quorum: Finished, data: st.DataObject, proposals: list[tuple[int, int, set[int]]]
@@ -276,7 +277,7 @@ def test_members_breaking_fin3_break_safety(devnet_quorum: Finished) -> None:
     assert network.conflicts() == [height]
 
 
-@settings(max_examples=10)
+@settings(max_examples=examples(10))
 @given(st.lists(st.integers(0, 8), min_size=1, max_size=6, unique=True).map(sorted), st.integers(0, 1))
 def test_honest_quorum_certifies_every_offered_height(
     devnet_quorum: Finished, offsets: list[int], absent: int
@@ -297,7 +298,7 @@ def test_honest_quorum_certifies_every_offered_height(
 
 
 @pytest.mark.parametrize("preset", [DEVNET, MAINNET], ids=lambda p: p.name)
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(data=st.data())
 def test_session_members_are_the_selected_quorum_in_order(preset: Preset, data: st.DataObject) -> None:
     labels = data.draw(st.lists(st.sampled_from(LABELS), unique=True, max_size=len(LABELS)))
@@ -352,7 +353,7 @@ def test_finality_quorum_keys_come_from_the_operator_keys() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=20)
+@settings(max_examples=examples(20))
 @given(st.integers(0, 2), st.integers(0, 24 + 3 * 30 + 10))
 def test_certificate_counts_only_under_the_quorum_in_charge(base_number: int, height: int) -> None:
     interval = DEVNET.masternodes.finality_quorum_interval

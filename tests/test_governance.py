@@ -56,6 +56,7 @@ from spec.governance.proposals import (
 )
 from spec.masternode.registry import MasternodeList, MasternodeStatus
 from spec.presets import DEVNET, MAINNET, preset_parameter
+from tests.hypothesis_profiles import examples
 
 PRESET = DEVNET
 WHEN = schedule(PRESET)
@@ -121,7 +122,7 @@ GRANT = payout("grant", UNIT, WHEN.superblock)
 GID = proposal_id(GRANT, PRESET)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.sampled_from(("grace", "heidi", "ivan", "judy")), st.sampled_from(VoteChoice))
 def test_votes_of_non_masternodes_are_rejected(label: str, choice: VoteChoice) -> None:
     state = _submitted(GRANT)
@@ -140,7 +141,7 @@ def test_votes_of_non_masternodes_are_rejected(label: str, choice: VoteChoice) -
         cast_vote(state, vote(label, GID, choice, PRESET), banned, WHEN.submit + 1, PRESET)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     st.sampled_from(VOTERS),
     st.sampled_from(VOTERS),
@@ -164,7 +165,7 @@ def test_bad_vote_signatures_are_rejected(voter: str, signer: str, choice: VoteC
         cast_vote(state, replace(genuine, signature=junk), voters(PRESET), height, PRESET)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     st.lists(
         st.tuples(st.sampled_from(VOTERS[:3]), st.sampled_from(VoteChoice), st.integers(0, 5)), max_size=12
@@ -232,7 +233,7 @@ def _ballot_state(
     return state, proposals
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(proposal_specs, st.integers(min_value=0, max_value=60))
 def test_passed_proposals_execute_exactly_once_and_treasury_stays_non_negative(
     specs: list[tuple[int | None, list[VoteChoice | None]]], treasury_coins: int

@@ -51,6 +51,7 @@ from spec.ledger.utxo import (
 )
 from spec.ledger.validation import LedgerContext, check_transaction, validate_transaction
 from spec.script import null_data_script
+from tests.hypothesis_profiles import examples
 from tests.ledger_helpers import PRESET, coinbase, funded, key, outpoints_of, spend
 
 ALICE, BOB, CAROL = key("alice"), key("bob"), key("carol")
@@ -81,7 +82,7 @@ def test_coinbase_txids_differ_by_height() -> None:
     assert is_coinbase(coinbase(1, outputs))
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(st.data())
 def test_signature_binds_every_field(data: st.DataObject) -> None:
     """TX-12: changing any signed field of a valid transaction breaks its signature."""
@@ -118,7 +119,7 @@ def test_signature_hash_commits_to_spent_value() -> None:
     assert signature_hash(tx, 0, spent, PRESET) != signature_hash(tx, 1, spent, PRESET)
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(st.lists(st.integers(1, 5_000), min_size=1, max_size=6), st.integers(0, 3))
 def test_chain_apply_undo_and_conservation(amounts: list[int], fee: int) -> None:
     """Apply then undo is the identity; value is never created; spent outputs cannot be spent again."""
@@ -232,7 +233,7 @@ def test_contextual_rules() -> None:
         validate_transaction(time_relative, utxos, MATURE, PRESET)
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(st.binary(max_size=300))
 def test_transaction_decoder_canonical(data: bytes) -> None:
     try:

@@ -62,9 +62,10 @@ from spec.masternode.registry import (
     record_payment,
 )
 from spec.presets import DEVNET, MAINNET, Preset
+from tests.hypothesis_profiles import examples
 
 PRESET = DEVNET
-SEQUENCE_SETTINGS = settings(max_examples=50, deadline=None)
+SEQUENCE_SETTINGS = settings(max_examples=examples(50), deadline=None)
 
 # --------------------------------------------------------------------------------------------
 # Random block sequences with a model
@@ -222,7 +223,7 @@ def test_list_is_a_function_of_the_blocks(steps: list[list[tuple[str, str]]], st
     assert replayed == final
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(st.sets(st.sampled_from(LABELS), min_size=1), st.data())
 def test_collateral_spend_always_removes(labels: set[str], data: st.DataObject) -> None:
     fund = funding(PRESET)
@@ -314,7 +315,7 @@ def test_penalty_signed_by_threshold_shares_is_accepted() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.data())
 def test_payee_rotation_is_fair(data: st.DataObject) -> None:
     """With an unchanged list, every active masternode is paid exactly once per run of len(active) blocks."""
@@ -366,7 +367,7 @@ def test_payee_queue_order() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(st.sampled_from(LABELS), min_size=0, max_size=len(LABELS), unique=True),
     st.lists(st.sampled_from(LABELS), max_size=4, unique=True),
@@ -466,7 +467,7 @@ def test_masternode_fuzz_seeds_pass() -> None:
             harness(seed)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.sampled_from(sorted(MASTERNODE_HARNESSES)), st.binary(max_size=400))
 def test_masternode_harnesses_on_random_bytes(name: str, data: bytes) -> None:
     MASTERNODE_HARNESSES[name](data)

@@ -139,6 +139,7 @@ from spec.p2p.sync import (
     parent_known,
 )
 from spec.presets import DEVNET, MAINNET, parse_preset
+from tests.hypothesis_profiles import examples
 
 PRESET = DEVNET
 U16 = st.integers(0, 2**16 - 1)
@@ -240,7 +241,7 @@ def test_sample_commitment_signature_is_a_member_signature() -> None:
 
 
 @pytest.mark.parametrize("command", list(Command), ids=lambda c: c.name)
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(data=st.data())
 def test_frame_round_trip(command: Command, data: st.DataObject) -> None:
     message: Message = data.draw(MESSAGE_STRATEGIES[command])
@@ -398,7 +399,7 @@ def test_header_sync_converges(batch: int) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(st.integers(1, 30), st.data())
 def test_compact_reconstruction(count: int, data: st.DataObject) -> None:
     block = synthetic_block(f"prop/{count}", count, PRESET)
@@ -418,7 +419,7 @@ def test_compact_reconstruction(count: int, data: st.DataObject) -> None:
     assert encode_block(result, PRESET) == encode_block(block, PRESET)
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(st.integers(30, 80), st.integers(0, 2**64 - 1), st.integers(0, 40))
 def test_compact_collisions_never_give_a_wrong_block(count: int, nonce: int, extra: int) -> None:
     block = synthetic_block(f"collide/{count}", count, PRESET)
@@ -459,7 +460,7 @@ operations = st.lists(
 )
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(operations, HASH, st.integers(0, 50))
 def test_routing_table_invariants_and_closest(
     ops: list[tuple[bool, bool, int, int]], target: bytes, count: int

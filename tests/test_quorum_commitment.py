@@ -74,6 +74,7 @@ from spec.masternode.finality import (
 )
 from spec.masternode.registry import MasternodeList, MasternodeStatus, QuorumCommitment
 from spec.presets import DEVNET
+from tests.hypothesis_profiles import examples
 
 PRESET = DEVNET
 INTERVAL = PRESET.masternodes.finality_quorum_interval
@@ -159,7 +160,7 @@ def test_t_minus_one_members_never_commit(data: st.DataObject) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.sampled_from([0, INTERVAL]), st.sampled_from(["none", "height", "session", "key"]), st.data())
 def test_commitment_verifies_only_for_its_own_quorum(own: int, changed: str, data: st.DataObject) -> None:
     other = INTERVAL - own
@@ -216,7 +217,7 @@ def test_window_is_exactly_finalization_to_end_of_term(base: int, height: int) -
 # --------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.sets(st.sampled_from(LABELS)),
     st.sets(st.sampled_from(LABELS)),
@@ -311,7 +312,7 @@ def commitment_pool() -> tuple[QuorumCommitment, ...]:
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.sets(st.integers(0, 4 * INTERVAL + LENGTH), max_size=12), st.data())
 def test_registry_only_grows(extra_heights: set[int], data: st.DataObject) -> None:
     """Blocks at the base heights 0, I, 2I, one in each of their windows and random others, each

@@ -25,6 +25,7 @@ from spec.ledger.transaction import OutPoint, TxOutput, transaction_size, txid
 from spec.ledger.utxo import UtxoEntry, apply_transaction
 from spec.ledger.validation import LedgerContext
 from spec.presets import DEVNET
+from tests.hypothesis_profiles import examples
 from tests.ledger_helpers import PRESET, funded, key, outpoints_of, spend
 
 ALICE, BOB, CAROL = key("alice"), key("bob"), key("carol")
@@ -43,7 +44,7 @@ utxo_sets = st.dictionaries(
 )
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(utxo_sets)
 def test_snapshot_round_trip(utxos: dict[OutPoint, UtxoEntry]) -> None:
     manifest, chunks = make_snapshot(utxos, 7, DEVNET)
@@ -52,7 +53,7 @@ def test_snapshot_round_trip(utxos: dict[OutPoint, UtxoEntry]) -> None:
     assert manifest.state_root == utxo_state_root(dict(reversed(list(utxos.items()))), DEVNET)
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(
     st.dictionaries(
         st.builds(OutPoint, txid=st.binary(min_size=32, max_size=32), index=st.integers(0, 2**32 - 1)),

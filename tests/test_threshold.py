@@ -39,6 +39,7 @@ from spec.errors import (
     InvalidThresholdParameters,
 )
 from spec.hashing import HashDomain
+from tests.hypothesis_profiles import examples
 
 R = bls.CURVE_ORDER
 MESSAGE = b"quorum commitment"
@@ -138,7 +139,7 @@ def test_coefficients_from_seed_rejects_bad_threshold(t: int) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(
     coefficients=st.lists(scalars, min_size=1, max_size=7),
     points=st.lists(indices, min_size=7, max_size=10, unique=True),
@@ -240,7 +241,7 @@ def quorums(draw: st.DrawFn) -> Quorum:
     return coefficients_from_seed(seed, t), members, subset
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(quorum=quorums())
 def test_any_t_shares_recover_the_group_signature(
     quorum: tuple[tuple[int, ...], list[int], list[int]],
@@ -279,7 +280,7 @@ def test_every_t_subset_recovers_the_same_signature() -> None:
     assert recover_signature(signature_shares, 3) == expected
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(victim=st.integers(0, 2), tamper=st.sampled_from(["other message", "other member", "identity"]))
 def test_corrupted_share_in_the_subset_breaks_the_signature(victim: int, tamper: str) -> None:
     coefficients, secret_shares, public_shares, signature_shares = _dealt(3, 5)

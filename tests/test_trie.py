@@ -54,6 +54,7 @@ from spec.trie import (
     verify_inclusion,
     verify_proof,
 )
+from tests.hypothesis_profiles import examples
 
 HASHERS = (RUSTY_TRIE_HASHER, ETHEREUM_TRIE_HASHER)
 
@@ -163,7 +164,7 @@ def test_keccak_instantiation_matches_pytrie(items: dict[bytes, bytes]) -> None:
     assert Trie.from_items(items, ETHEREUM_TRIE_HASHER).root_hash == expected
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(st.dictionaries(st.binary(min_size=32, max_size=32), st.binary(min_size=1, max_size=100), max_size=80))
 def test_keccak_instantiation_matches_pytrie_hashed_keys(items: dict[bytes, bytes]) -> None:
     """Ethereum's secure-trie shape: 32-byte (hash-like) keys, values of any size."""
@@ -507,7 +508,7 @@ def _node_counts(trie: Trie) -> dict[bytes, tuple[bytes, int]]:
     return {digest: (data, count) for digest, data, count in stored_node_changes(Trie(trie.hasher), trie)}
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(hashers, store_operations)
 def test_incremental_node_store_equals_rebuilt(
     hasher: TrieHasher, ops: list[tuple[bytes, bytes | None]]
