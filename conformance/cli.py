@@ -7,11 +7,14 @@ a summary. See ``rusty-spec --help`` for the individual steps.
 
 from __future__ import annotations
 
-import json
+import contextlib
+import hashlib
+import os
 import shlex
 import shutil
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,7 +31,22 @@ from conformance.generate import (
     write_files,
 )
 from conformance.generators import FLOW_GENERATORS
-from conformance.runner import RunReport, load_vectors, run_vectors
+from conformance.model import Vector
+from conformance.release import ReleaseError, is_release, load_release, suite_version, write_release
+from conformance.runner import (
+    DEFAULT_TIMEOUT_SECONDS,
+    MAX_LINE_BYTES,
+    RunReport,
+    SuiteInfo,
+    failed_paths,
+    filter_vectors,
+    junit_path_for,
+    load_vectors,
+    run_vectors,
+    suite_hash,
+    write_report,
+)
+from reference import jsonsafe
 from spec.presets import PRESET_NAMES
 
 T = TypeVar("T")
@@ -86,6 +104,7 @@ def _generate(out: Path, presets: tuple[str, ...], flows: tuple[str, ...], lock:
 
 def _summary(report: RunReport) -> None:
     click.echo(f"\nimplementation: {report.implementation}")
+    click.echo(f"suite: {report.suite.version} ({report.suite.hash[:16]})")
     rows = sorted(report.by_handler().items())
     width = max((len(k) for k, _ in rows), default=10)
     click.echo(f"{'preset/flow/handler':<{width}}  {'pass':>6} {'fail':>6} {'skip':>6}")
@@ -96,25 +115,118 @@ def _summary(report: RunReport) -> None:
         click.echo(f"FAIL {result.vector.relative_path}: {result.reason}", err=True)
     if len(failures) > 30:
         click.echo(f"... and {len(failures) - 30} more failures", err=True)
+    for problem in report.problems():
+        click.echo(f"PROBLEM {problem}", err=True)
+    if report.stopped_early:
+        click.echo("stopped at the first failure (--fail-fast)", err=True)
     counts = report.counts()
-    click.echo(f"conformance: {counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped")
+    click.echo(
+        f"conformance: {counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped "
+        f"in {report.seconds:.1f} s"
+    )
 
 
-def _run(
-    vectors_dir: Path,
-    adapter: str,
-    presets: tuple[str, ...],
-    flows: tuple[str, ...],
-    report_path: Path | None,
-    timeout: float,
-) -> RunReport:
-    vectors = load_vectors(vectors_dir, flows or None, presets or None)
-    if not vectors:
-        raise click.ClickException(f"no vectors under {vectors_dir}")
-    report = run_vectors(adapter, vectors, timeout=timeout, progress=_bar("conformance", len(vectors)))  # type: ignore[arg-type]
+def check_adapter_program(adapter: str) -> list[str]:
+    """The adapter's argv; a clear error when its program does not exist or is not executable."""
+    try:
+        argv = shlex.split(adapter)
+    except ValueError as exc:
+        raise click.ClickException(f"--adapter {adapter!r}: {exc}") from None
+    if not argv:
+        raise click.ClickException("--adapter is empty")
+    program = argv[0]
+    if "/" in program:
+        path = Path(program)
+        if not path.is_file():
+            raise click.ClickException(f"adapter program not found: {program}")
+        if not os.access(path, os.X_OK):
+            raise click.ClickException(f"adapter program is not executable: {program}")
+    elif shutil.which(program) is None:
+        raise click.ClickException(f"adapter program not found on PATH: {program}")
+    return argv
+
+
+def check_writable(path: Path, what: str) -> None:
+    """A clear error now, not after the run, when ``path`` cannot be written."""
+    if path.is_dir():
+        raise click.ClickException(f"{what} {path} is a directory")
+    existed = path.exists()
+    try:
+        with path.open("ab"):
+            pass
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the {what} {path}: {exc.strerror or exc}") from None
+    if not existed:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def load_source(source: Path) -> tuple[list[Vector], SuiteInfo]:
+    """The vectors of a directory tree or of a release tarball, with the suite's identity."""
+    try:
+        if is_release(source):
+            return load_release(source)
+        vectors = load_vectors(source)
+    except (ReleaseError, ValueError) as exc:
+        raise click.ClickException(f"cannot read the vectors: {exc}") from None
+    return vectors, SuiteInfo("unreleased", suite_hash(vectors))
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What ``rusty-spec run`` was asked to do."""
+
+    source: Path
+    adapter: str
+    presets: tuple[str, ...] = ()
+    flows: tuple[str, ...] = ()
+    handlers: tuple[str, ...] = ()
+    cases: tuple[str, ...] = ()
+    report_path: Path | None = None
+    junit_path: Path | None = None
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
+    deadline: float | None = None
+    fail_fast: bool = False
+    rerun: Path | None = None
+    require_flows: tuple[str, ...] = ()
+    max_line_bytes: int = MAX_LINE_BYTES
+
+
+def _run(options: RunOptions) -> RunReport:
+    argv = check_adapter_program(options.adapter)
+    junit = options.junit_path
+    if junit is None and options.report_path is not None:
+        junit = junit_path_for(options.report_path)
+    for path, what in ((options.report_path, "report"), (junit, "JUnit report")):
+        if path is not None:
+            check_writable(path, what)
+    only: set[str] | None = None
+    if options.rerun is not None:
+        try:
+            only = failed_paths(jsonsafe.loads(options.rerun.read_bytes()))
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise click.ClickException(f"--rerun-failures {options.rerun}: {exc}") from None
+        if not only:
+            click.echo(f"{options.rerun} has no failed case: nothing to rerun")
+    all_vectors, suite = load_source(options.source)
+    vectors = filter_vectors(
+        all_vectors, options.flows, options.presets, options.handlers, options.cases, only
+    )
+    if not vectors and only is None:
+        raise click.ClickException(f"no vectors under {options.source} match the filters")
+    report = run_vectors(
+        argv,
+        vectors,
+        timeout=options.timeout,
+        progress=_bar("conformance", len(vectors)),  # type: ignore[arg-type]
+        deadline=options.deadline,
+        fail_fast=options.fail_fast,
+        require_flows=options.require_flows,
+        suite=suite,
+        max_line_bytes=options.max_line_bytes,
+    )
     _summary(report)
-    if report_path is not None:
-        report_path.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
+    write_report(report, options.report_path, junit)
     return report
 
 
@@ -158,10 +270,11 @@ def generate(out: Path, presets: tuple[str, ...], flows: tuple[str, ...], lock: 
 @main.command()
 @click.option(
     "--vectors",
-    "vectors_dir",
+    "source",
     type=click.Path(path_type=Path, exists=True),
     default=Path("vectors"),
     show_default=True,
+    help="A vector directory, or a release tarball from `rusty-spec release`.",
 )
 @click.option(
     "--adapter",
@@ -172,24 +285,142 @@ def generate(out: Path, presets: tuple[str, ...], flows: tuple[str, ...], lock: 
 @_preset_option
 @_flow_option
 @click.option(
+    "--handler", "handlers", multiple=True, help="Only this handler: NAME or FLOW/NAME (repeatable)."
+)
+@click.option(
+    "--case", "cases", multiple=True, help="Only cases whose name or FLOW/HANDLER/CASE matches this glob."
+)
+@click.option(
     "--report",
     "report_path",
-    type=click.Path(path_type=Path),
+    type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Write a JSON report of every case here.",
+    help="Write a JSON report of every case here (and JUnit XML beside it, .xml).",
 )
-@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds allowed per case.")
+@click.option(
+    "--junit",
+    "junit_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the JUnit XML here instead of beside the JSON report.",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=DEFAULT_TIMEOUT_SECONDS,
+    show_default=True,
+    help="Seconds allowed per case.",
+)
+@click.option("--deadline", type=float, default=None, help="Seconds allowed for the whole run.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first failed case.")
+@click.option(
+    "--rerun-failures",
+    "rerun",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=None,
+    help="Run only the cases a previous JSON report failed.",
+)
+@click.option(
+    "--require-flow",
+    "require_flows",
+    multiple=True,
+    type=click.Choice(sorted(FLOW_GENERATORS)),
+    help="Fail unless every case of this flow ran (none skipped as unsupported).",
+)
+@click.option(
+    "--max-line-bytes",
+    type=click.IntRange(min=1024),
+    default=MAX_LINE_BYTES,
+    show_default=True,
+    help="The longest response line accepted from the adapter.",
+)
 def run(
-    vectors_dir: Path,
+    source: Path,
     adapter: str,
     presets: tuple[str, ...],
     flows: tuple[str, ...],
+    handlers: tuple[str, ...],
+    cases: tuple[str, ...],
     report_path: Path | None,
+    junit_path: Path | None,
     timeout: float,
+    deadline: float | None,
+    fail_fast: bool,
+    rerun: Path | None,
+    require_flows: tuple[str, ...],
+    max_line_bytes: int,
 ) -> None:
     """Run the vectors against an adapter and report pass/fail per case."""
-    if not _run(vectors_dir, adapter, presets, flows, report_path, timeout).ok:
+    options = RunOptions(
+        source,
+        adapter,
+        presets,
+        flows,
+        handlers,
+        cases,
+        report_path,
+        junit_path,
+        timeout,
+        deadline,
+        fail_fast,
+        rerun,
+        require_flows,
+        max_line_bytes,
+    )
+    if not _run(options).ok:
         sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The tarball to write [default: rusty-coin-vectors-VERSION.tar.gz].",
+)
+@click.option(
+    "--vectors",
+    "source",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    default=None,
+    help="Release this vector directory instead of generating the vectors afresh.",
+)
+@click.option("--version", "version", default=None, help="The suite version [default: the package version].")
+@_preset_option
+@_flow_option
+def release(
+    out: Path | None,
+    source: Path | None,
+    version: str | None,
+    presets: tuple[str, ...],
+    flows: tuple[str, ...],
+) -> None:
+    """Write a versioned, reproducible release tarball of the vectors (same bytes on every run)."""
+    chosen_version = version or suite_version()
+    target = out or Path(f"rusty-coin-vectors-{chosen_version}.tar.gz")
+    check_writable(target, "release")
+    if source is not None:
+        vectors = filter_vectors(load_source(source)[0], flows, presets)
+    else:
+        try:
+            files = generate_files(presets or PRESET_NAMES, flows or None, progress=_bar("generate"))  # type: ignore[arg-type]
+        except GenerationError as exc:
+            raise click.ClickException(f"generation failed: {exc}") from None
+        if not presets and not flows:
+            problems = compare_with_lock(files, LOCK_PATH.read_text(encoding="utf-8"))
+            if problems:
+                raise click.ClickException(
+                    f"{len(problems)} vectors differ from {LOCK_PATH.name}: {problems[:3]}"
+                )
+        vectors = [Vector.from_json(jsonsafe.loads(f.content)) for f in files]
+    if not vectors:
+        raise click.ClickException("no vectors to release")
+    try:
+        data = write_release(target, vectors, chosen_version)
+    except ReleaseError as exc:
+        raise click.ClickException(str(exc)) from None
+    digest = hashlib.sha256(data).hexdigest()
+    click.echo(f"wrote {target}: {len(vectors)} vectors, {len(data)} bytes, sha256 {digest}")
 
 
 @main.command(name="main")
@@ -198,7 +429,7 @@ def run(
 def main_job(out: Path, report_path: Path | None) -> None:
     """The main job: generate all vectors, check the lock, run them against the reference adapter."""
     _generate(out, (), (), "check")
-    if not _run(out, REFERENCE_ADAPTER, (), (), report_path, 120.0).ok:
+    if not _run(RunOptions(out, REFERENCE_ADAPTER, report_path=report_path)).ok:
         sys.exit(1)
 
 
