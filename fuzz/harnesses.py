@@ -42,6 +42,7 @@ from fuzz.masternode_harnesses import MASTERNODE_HARNESSES
 from fuzz.p2p_harnesses import P2P_HARNESSES
 from fuzz.script_harnesses import SCRIPT_HARNESSES
 from fuzz.trie_harnesses import TRIE_HARNESSES
+from reference import jsonsafe
 from spec.crypto import bls
 from spec.encoding import (
     BOOL,
@@ -657,8 +658,8 @@ def _check_decode_roundtrip(request: dict[str, Any], response: dict[str, Any]) -
 def fuzz_adapter(data: bytes) -> None:
     """Adapter: any JSON request gets a response with a known ``result`` (never ``internal_error``)."""
     try:
-        request = json.loads(data)
-    except (ValueError, RecursionError):  # not JSON (or beyond the JSON parser): no request at all
+        request = jsonsafe.loads(data)  # depth-checked first, as the adapter's parse_request does
+    except ValueError:  # not JSON, or nested deeper than the adapter accepts: no request at all
         return
     response = handle_request(request, FLOW_HANDLERS)
     _check_response(response)
