@@ -29,6 +29,7 @@ from conformance.generate import (
 )
 from conformance.generators import FLOW_GENERATORS
 from conformance.runner import RunReport, load_vectors, run_vectors
+from spec.forks import FORK_NAMES
 from spec.presets import PRESET_NAMES
 
 T = TypeVar("T")
@@ -60,7 +61,9 @@ def _generate(out: Path, presets: tuple[str, ...], flows: tuple[str, ...], lock:
         raise click.ClickException(f"generation failed: {exc}") from None
     for preset in chosen_presets:
         for flow in chosen_flows:
-            shutil.rmtree(out / preset / flow, ignore_errors=True)
+            shutil.rmtree(out / preset / flow, ignore_errors=True)  # the layout before forks
+            for fork in FORK_NAMES:
+                shutil.rmtree(out / preset / fork / flow, ignore_errors=True)
     count = write_files(out, files)
     click.echo(f"wrote {count} vectors to {out}/")
     full_run = not presets and not flows
