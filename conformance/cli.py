@@ -110,8 +110,9 @@ def _run(
     flows: tuple[str, ...],
     report_path: Path | None,
     timeout: float,
+    forks: tuple[str, ...] = (),
 ) -> RunReport:
-    vectors = load_vectors(vectors_dir, flows or None, presets or None)
+    vectors = load_vectors(vectors_dir, flows or None, presets or None, forks or None)
     if not vectors:
         raise click.ClickException(f"no vectors under {vectors_dir}")
     report = run_vectors(adapter, vectors, timeout=timeout, progress=_bar("conformance", len(vectors)))  # type: ignore[arg-type]
@@ -182,6 +183,13 @@ def generate(out: Path, presets: tuple[str, ...], flows: tuple[str, ...], lock: 
     help="Write a JSON report of every case here.",
 )
 @click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds allowed per case.")
+@click.option(
+    "--fork",
+    "forks",
+    multiple=True,
+    type=click.Choice(FORK_NAMES),
+    help="Only the vectors of this fork (repeatable).",
+)
 def run(
     vectors_dir: Path,
     adapter: str,
@@ -189,9 +197,10 @@ def run(
     flows: tuple[str, ...],
     report_path: Path | None,
     timeout: float,
+    forks: tuple[str, ...],
 ) -> None:
     """Run the vectors against an adapter and report pass/fail per case."""
-    if not _run(vectors_dir, adapter, presets, flows, report_path, timeout).ok:
+    if not _run(vectors_dir, adapter, presets, flows, report_path, timeout, forks).ok:
         sys.exit(1)
 
 

@@ -162,11 +162,16 @@ class RunReport:
 
 
 def load_vectors(
-    root: Path, flows: Iterable[str] | None = None, presets: Iterable[str] | None = None
+    root: Path,
+    flows: Iterable[str] | None = None,
+    presets: Iterable[str] | None = None,
+    forks: Iterable[str] | None = None,
 ) -> list[Vector]:
-    """Read and schema-check every ``*.json`` vector below ``root``, sorted by path."""
+    """Read and schema-check every ``*.json`` vector below ``root``
+    (``<preset>/<fork>/<flow>/<handler>/<case>.json``), sorted by path."""
     wanted_flows = set(flows) if flows is not None else None
     wanted_presets = set(presets) if presets is not None else None
+    wanted_forks = set(forks) if forks is not None else None
     vectors: list[Vector] = []
     for path in sorted(root.rglob("*.json")):
         obj = json.loads(path.read_text(encoding="utf-8"))
@@ -177,6 +182,8 @@ def load_vectors(
         if wanted_flows is not None and vector.flow not in wanted_flows:
             continue
         if wanted_presets is not None and vector.preset not in wanted_presets:
+            continue
+        if wanted_forks is not None and vector.fork not in wanted_forks:
             continue
         vectors.append(vector)
     return vectors

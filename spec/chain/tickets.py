@@ -24,9 +24,9 @@ it). The consensus layer recognises the template and adds the ticket rules:
   choices, UPG-2 in spec/forks/deployment.py) and signed (Ed25519, ED-1..3) by the ticket's voting
   key over ``H(TICKET_SELECTION, "vote" || P || txid || index)`` when the vote bits are 0 and over
   ``H(TICKET_SELECTION, "vote" || P || txid || index || bits u8)`` otherwise (UPG-3: the signature
-  covers the vote bits; a vote with bits 0 signs exactly what it signed before forks existed). With fewer live tickets the block
-  carries no votes (the bootstrap period). After the block, selected tickets that voted are
-  *voted* and the others *missed*: both leave the pool and unlock.
+  covers the vote bits; a vote with bits 0 signs exactly what it signed before forks existed).
+  With fewer live tickets the block carries no votes (the bootstrap period). After the block,
+  selected tickets that voted are *voted* and the others *missed*: both leave the pool and unlock.
 * **POS-5 price**: at every height ``h`` that is a positive multiple of ``price_interval``,
   ``price = clamp(price + price * (live - target) // (20 * target), min, max)`` with ``live`` the
   pool's live count for ``h`` (a 5 % step per ``target`` of excess, upstream spec 03 in integers).
@@ -134,7 +134,7 @@ def vote_message(parent_hash: bytes, outpoint: OutPoint, vote_bits: int = VOTE_A
     With bits 0 the message is the one signed before forks existed (72 hashed bytes); otherwise the
     bits are appended (73 bytes), so no signature made for one value of the bits verifies for another.
     """
-    parts = (b"vote", parent_hash, outpoint.txid, outpoint.index.to_bytes(4, "little"))
+    parts: tuple[bytes, ...] = (b"vote", parent_hash, outpoint.txid, outpoint.index.to_bytes(4, "little"))
     if vote_bits != VOTE_APPROVE:
         parts = (*parts, vote_bits.to_bytes(1, "little"))
     return tagged_hash_many(HashDomain.TICKET_SELECTION, parts)

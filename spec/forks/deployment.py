@@ -143,9 +143,7 @@ def _deployed(preset: Preset) -> list[tuple[ForkParams, Deployment]]:
 
 def initial_deployments(preset: Preset) -> Deployments:
     """UPG-4: every deployment DEFINED since height 0 with no votes."""
-    return tuple(
-        AgendaRecord(d.agenda_id, DeploymentStatus.DEFINED, 0, 0, 0) for _, d in _deployed(preset)
-    )
+    return tuple(AgendaRecord(d.agenda_id, DeploymentStatus.DEFINED, 0, 0, 0) for _, d in _deployed(preset))
 
 
 def _records(deployments: Deployments, preset: Preset) -> Deployments:
@@ -164,9 +162,7 @@ def begin_window(deployments: Deployments, height: int, preset: Preset) -> Deplo
         record = records[position]
         window = deployment.window_blocks
         if height > 0 and height % window == 0:
-            status = next_status(
-                record.status, height, record.yes, record.no, previous_active, deployment
-            )
+            status = next_status(record.status, height, record.yes, record.no, previous_active, deployment)
             since = height if status is not record.status else record.since_height
             record = replace(record, status=status, since_height=since, yes=0, no=0)
             records[position] = record

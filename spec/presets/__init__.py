@@ -359,7 +359,9 @@ def _masternodes(section: dict[str, Any], max_members: int) -> MasternodeParams:
     return params
 
 
-def _governable(section: dict[str, Any], table: str = "governance.governable") -> tuple[GovernableParameter, ...]:
+def _governable(
+    section: dict[str, Any], table: str = "governance.governable"
+) -> tuple[GovernableParameter, ...]:
     raw = section.get("governable")
     if not isinstance(raw, dict):
         raise InvalidPreset(f"missing table [{table}]")
