@@ -21,7 +21,6 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from conformance.chainbuilder import ChainBuilder, voting_ticket_script
-from conformance.generators.chain import reseal
 from conformance.wallet import Key, key, spend_p2pkh
 from spec.chain.block import Block
 from spec.chain.state import ticket_price_at
@@ -153,6 +152,8 @@ def proposal_transaction(builder: ChainBuilder, height: int) -> Transaction:
 def proposal_block(chain: UpgradeChain, height: int) -> Block:
     """``chain``'s block at ``height`` with :func:`proposal_transaction` appended (roots and proof of
     work recomputed; not validated, so it may break GT-1)."""
+    from conformance.generators.chain import reseal
+
     base = chain.builder
     builder = ChainBuilder(base.preset, miner=base.miner)
     builder.states[:] = base.states[: height + 1]
