@@ -53,8 +53,14 @@ from spec.governance.proposals import GovernedParameters, ParameterChange, check
 from spec.ledger.transaction import OutPoint
 from spec.presets import DEVNET, MAINNET, Deployment, Preset, parse_preset
 
-DEPLOYMENT = DEVNET.forks[1].deployment
-assert DEPLOYMENT is not None
+
+def _deployment(preset: Preset) -> Deployment:
+    deployment = preset.forks[1].deployment
+    assert deployment is not None
+    return deployment
+
+
+DEPLOYMENT = _deployment(DEVNET)
 WINDOW = DEPLOYMENT.window_blocks
 
 
