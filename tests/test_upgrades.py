@@ -31,6 +31,7 @@ from conformance.upgradechain import (
     unanimous,
     upgrade_chain,
 )
+from reference.statecodec import decode_deployments, encode_deployments
 from reference.storage import ChainStore, replay
 from spec.chain.block import TicketVote
 from spec.chain.state import ticket_price_at
@@ -303,3 +304,9 @@ def test_deployment_of_mainnet_is_decreds() -> None:
     d = MAINNET.forks[1].deployment
     assert isinstance(d, Deployment)
     assert d.quorum_votes * 10 == d.window_blocks * MAINNET.tickets.voters_per_block
+
+
+def test_deployment_records_round_trip_in_the_node_store_format() -> None:
+    yes = upgrade_chain(DEVNET, unanimous(), 31)
+    for state in (yes.builder.states[0], yes.builder.states[15], yes.builder.states[31]):
+        assert decode_deployments(encode_deployments(state.deployments)) == state.deployments

@@ -17,6 +17,12 @@ its parent and returns the state after it. The order of checks is fixed (vectors
 7. GOV-0..4 the governance messages of the block (proposals, votes);
 8. BLK-6 the header's state root equals the STATE-1 root of the UTXO set after the block.
 
+Forks (UPG-1..6, spec/forks/, docs/upgrades.md): before step 3 the deployment records after the
+parent are stepped for the block (``begin_window``, a state change only at a window start) and give
+the fork in force (UPG-6); POS-5 reads ``fork.ticket_price_preset`` and GOV-0..7 read
+``fork.governance_preset`` (GT-1/2); after step 7 the block's votes are counted into the window
+tally of every STARTED deployment (UPG-5). No check moves, so no error code of a block changes.
+
 The masternode list and the governance state are part of :class:`ChainState` and derived from the
 blocks alone, so the masternode payee is not an input. For the block at height ``h`` on ``state``
 (everything below reads the state after ``h - 1``):

@@ -430,7 +430,8 @@ def _deployment(section: dict[str, Any], name: str, max_votes_per_window: int) -
         **{key: _positive_int(section, key) for key in _DEPLOYMENT_INTS if key != "start_height"},
         start_height=section.get("start_height", -1),
     )
-    if not isinstance(deployment.start_height, int) or deployment.start_height < 0:
+    start = deployment.start_height
+    if not isinstance(start, int) or isinstance(start, bool) or start < 0:
         raise InvalidPreset(f"forks.{name}.start_height must be a non-negative integer")
     if deployment.vote_bit not in VOTE_CHOICE_BITS:
         raise InvalidPreset(f"forks.{name}.vote_bit must be one of {VOTE_CHOICE_BITS}")
