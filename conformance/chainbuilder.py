@@ -52,6 +52,8 @@ class ChainBuilder:
     preset: Preset
     miner: Key = field(default_factory=lambda: key("miner"))
     voters: dict[bytes, Key] = field(default_factory=dict)
+    vote_bits: dict[bytes, int] = field(default_factory=dict)
+    """Vote bits (agenda choices, UPG-2) per voting key; absent: 0."""
     states: list[ChainState] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
 
@@ -84,7 +86,7 @@ class ChainBuilder:
     def votes(self, height: int) -> tuple[tuple[TicketVote, ...], tuple[Ticket, ...]]:
         """Votes of every selected ticket whose voting key the builder holds."""
         seeds = {public_key: owner.seed for public_key, owner in self.voters.items()}
-        return collect_votes(self.state, height, seeds, self.preset)
+        return collect_votes(self.state, height, seeds, self.preset, self.vote_bits)
 
     def build(
         self,

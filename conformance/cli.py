@@ -47,6 +47,7 @@ from conformance.runner import (
     write_report,
 )
 from reference import jsonsafe
+from spec.forks import FORK_NAMES
 from spec.presets import PRESET_NAMES
 
 T = TypeVar("T")
@@ -78,7 +79,9 @@ def _generate(out: Path, presets: tuple[str, ...], flows: tuple[str, ...], lock:
         raise click.ClickException(f"generation failed: {exc}") from None
     for preset in chosen_presets:
         for flow in chosen_flows:
-            shutil.rmtree(out / preset / flow, ignore_errors=True)
+            shutil.rmtree(out / preset / flow, ignore_errors=True)  # the layout before forks
+            for fork in FORK_NAMES:
+                shutil.rmtree(out / preset / fork / flow, ignore_errors=True)
     count = write_files(out, files)
     click.echo(f"wrote {count} vectors to {out}/")
     full_run = not presets and not flows
@@ -190,6 +193,7 @@ class RunOptions:
     rerun: Path | None = None
     require_flows: tuple[str, ...] = ()
     max_line_bytes: int = MAX_LINE_BYTES
+    forks: tuple[str, ...] = ()
 
 
 def _run(options: RunOptions) -> RunReport:
@@ -210,7 +214,7 @@ def _run(options: RunOptions) -> RunReport:
             click.echo(f"{options.rerun} has no failed case: nothing to rerun")
     all_vectors, suite = load_source(options.source)
     vectors = filter_vectors(
-        all_vectors, options.flows, options.presets, options.handlers, options.cases, only
+        all_vectors, options.flows, options.presets, options.handlers, options.cases, only, options.forks
     )
     if not vectors and only is None:
         raise click.ClickException(f"no vectors under {options.source} match the filters")
@@ -334,6 +338,13 @@ def generate(out: Path, presets: tuple[str, ...], flows: tuple[str, ...], lock: 
     show_default=True,
     help="The longest response line accepted from the adapter.",
 )
+@click.option(
+    "--fork",
+    "forks",
+    multiple=True,
+    type=click.Choice(FORK_NAMES),
+    help="Only the vectors of this fork (repeatable).",
+)
 def run(
     source: Path,
     adapter: str,
@@ -349,6 +360,7 @@ def run(
     rerun: Path | None,
     require_flows: tuple[str, ...],
     max_line_bytes: int,
+    forks: tuple[str, ...],
 ) -> None:
     """Run the vectors against an adapter and report pass/fail per case."""
     options = RunOptions(
@@ -366,6 +378,7 @@ def run(
         rerun,
         require_flows,
         max_line_bytes,
+        forks,
     )
     if not _run(options).ok:
         sys.exit(1)

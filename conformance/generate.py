@@ -19,6 +19,7 @@ from conformance.handlers import FLOW_HANDLERS
 from conformance.model import JSON, CaseSpec, Vector
 from conformance.outcome import run_handler
 from spec.errors import ALL_ERROR_CODES
+from spec.forks import FORK_NAMES
 from spec.presets import PRESET_NAMES, get_preset
 
 LOCK_PATH = Path(__file__).with_name("vectors.lock")
@@ -48,10 +49,12 @@ def build_vector(preset_name: str, flow: str, spec: CaseSpec) -> Vector:
     handlers = FLOW_HANDLERS[flow]
     if spec.handler not in handlers:
         raise GenerationError(f"{flow}: generator names unknown handler {spec.handler!r}")
+    if spec.fork not in FORK_NAMES:
+        raise GenerationError(f"{flow}/{spec.handler}/{spec.case}: unknown fork {spec.fork!r}")
     if spec.expect_error is not None and spec.expect_error not in ALL_ERROR_CODES:
         raise GenerationError(f"{flow}/{spec.handler}/{spec.case}: unknown code {spec.expect_error}")
     outcome = run_handler(handlers[spec.handler], get_preset(preset_name), spec.input)
-    where = f"{preset_name}/{flow}/{spec.handler}/{spec.case}"
+    where = f"{preset_name}/{spec.fork}/{flow}/{spec.handler}/{spec.case}"
     if outcome.error != spec.expect_error:
         raise GenerationError(
             f"{where}: generator expects {spec.expect_error or 'acceptance'}, "
@@ -69,6 +72,7 @@ def build_vector(preset_name: str, flow: str, spec: CaseSpec) -> Vector:
         input=spec.input,
         output=output,
         error=outcome.error,
+        fork=spec.fork,
     )
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
+from spec.forks import GENESIS
 from spec.presets import Preset
 
 JSON = Union[None, bool, int, str, Sequence["JSON"], Mapping[str, "JSON"]]  # noqa: UP007 (recursive alias)
@@ -30,7 +31,12 @@ FORMAT_VERSION = 1
 
 @dataclass(frozen=True)
 class Vector:
-    """One conformance case, as stored in ``vectors/<preset>/<flow>/<handler>/<case>.json``."""
+    """One conformance case, as stored in ``vectors/<preset>/<fork>/<flow>/<handler>/<case>.json``.
+
+    ``fork`` names the fork whose rules the case exercises (UPG-1): ``genesis`` for every case
+    written before forks existed, whose files carry no ``fork`` field (their bytes are unchanged);
+    a later fork's cases carry ``"fork": "<name>"``.
+    """
 
     preset: str
     flow: str
@@ -40,15 +46,18 @@ class Vector:
     input: dict[str, JSON]
     output: JSON
     error: str | None
+    fork: str = GENESIS
 
     @property
     def relative_path(self) -> str:
         """The vector's path below the vectors root."""
-        return f"{self.preset}/{self.flow}/{self.handler}/{self.case}.json"
+        return f"{self.preset}/{self.fork}/{self.flow}/{self.handler}/{self.case}.json"
 
     def to_json(self) -> dict[str, JSON]:
-        """The JSON object written to the vector file."""
+        """The JSON object written to the vector file (``fork`` only when it is not genesis)."""
+        fork: dict[str, JSON] = {} if self.fork == GENESIS else {"fork": self.fork}
         return {
+            **fork,
             "format": FORMAT_VERSION,
             "preset": self.preset,
             "flow": self.flow,
@@ -77,6 +86,7 @@ class Vector:
             input=dict(obj["input"]),
             output=obj.get("output"),
             error=obj.get("error"),
+            fork=str(obj.get("fork", GENESIS)),
         )
 
 
@@ -109,6 +119,7 @@ class CaseSpec:
     input: dict[str, JSON]
     expect_error: str | None = None
     known_output: JSON = None
+    fork: str = GENESIS
 
 
 Generator = Callable[[Preset], Iterator[CaseSpec]]

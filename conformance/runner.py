@@ -474,7 +474,7 @@ def vector_from_bytes(data: bytes, where: str) -> Vector:
 
 
 def check_vector_path(vector: Vector, relative: str) -> None:
-    """A vector's file must be ``<case>.json`` below directories naming its preset, flow and handler.
+    """A vector's file must be ``<case>.json`` below directories naming its preset, fork, flow and handler.
 
     The directories are matched in order but not at fixed depths, so layouts with an extra level
     (``<preset>/<fork>/<flow>/<handler>/<case>.json``) load too; what a vector *is* comes from its
@@ -484,9 +484,9 @@ def check_vector_path(vector: Vector, relative: str) -> None:
     if parts[-1] != f"{vector.case}.json":
         raise ValueError(f"{relative}: contents say case {vector.case}")
     directories = iter(parts[:-1])
-    for name in (vector.preset, vector.flow, vector.handler):
+    for name in (vector.preset, vector.fork, vector.flow, vector.handler):
         if name not in directories:
-            raise ValueError(f"{relative}: contents say {vector.preset}/{vector.flow}/{vector.handler}")
+            raise ValueError(f"{relative}: contents say {vector.relative_path}")
 
 
 def filter_vectors(
@@ -496,19 +496,22 @@ def filter_vectors(
     handlers: Iterable[str] | None = None,
     cases: Iterable[str] | None = None,
     paths: Iterable[str] | None = None,
+    forks: Iterable[str] | None = None,
 ) -> list[Vector]:
     """The vectors matching every given filter (``None`` or empty: no filter).
 
     ``handlers`` are names (``root``) or ``flow/handler``; ``cases`` are globs matched against the
     case name and against ``flow/handler/case``; ``paths`` are exact relative paths.
     """
-    wanted_flows, wanted_presets = set(flows or ()), set(presets or ())
+    wanted_flows, wanted_presets, wanted_forks = set(flows or ()), set(presets or ()), set(forks or ())
     wanted_handlers, globs, wanted_paths = set(handlers or ()), list(cases or ()), set(paths or ())
     chosen: list[Vector] = []
     for vector in vectors:
         if wanted_flows and vector.flow not in wanted_flows:
             continue
         if wanted_presets and vector.preset not in wanted_presets:
+            continue
+        if wanted_forks and vector.fork not in wanted_forks:
             continue
         if wanted_handlers and not {vector.handler, f"{vector.flow}/{vector.handler}"} & wanted_handlers:
             continue
@@ -522,9 +525,13 @@ def filter_vectors(
 
 
 def load_vectors(
-    root: Path, flows: Iterable[str] | None = None, presets: Iterable[str] | None = None
+    root: Path,
+    flows: Iterable[str] | None = None,
+    presets: Iterable[str] | None = None,
+    forks: Iterable[str] | None = None,
 ) -> list[Vector]:
-    """Read and schema-check every ``*.json`` vector below ``root`` (at any depth), sorted by path."""
+    """Read and schema-check every ``*.json`` vector below ``root``
+    (``<preset>/<fork>/<flow>/<handler>/<case>.json``, walked at any depth), sorted by path."""
     vectors: list[Vector] = []
     seen: set[str] = set()
     for path in sorted(root.rglob("*.json")):
@@ -535,7 +542,7 @@ def load_vectors(
             raise ValueError(f"{path}: a second vector {vector.relative_path}")
         seen.add(vector.relative_path)
         vectors.append(vector)
-    return filter_vectors(vectors, flows, presets)
+    return filter_vectors(vectors, flows, presets, forks=forks)
 
 
 # --------------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from fuzz.masternode_harnesses import MASTERNODE_HARNESSES
 from fuzz.p2p_harnesses import P2P_HARNESSES
 from fuzz.script_harnesses import SCRIPT_HARNESSES
 from fuzz.trie_harnesses import TRIE_HARNESSES
+from fuzz.upgrade_harnesses import UPGRADE_HARNESSES
 from reference import jsonsafe
 from spec.crypto import bls
 from spec.encoding import (
@@ -769,6 +770,7 @@ HARNESSES: dict[str, Harness] = {
     **TRIE_HARNESSES,
     **LEDGER_HARNESSES,
     **CHAIN_HARNESSES,
+    **UPGRADE_HARNESSES,
     **P2P_HARNESSES,
     **DKG_HARNESSES,
     **MASTERNODE_HARNESSES,

@@ -36,6 +36,7 @@ from fuzz.masternode_harnesses import masternode_seeds
 from fuzz.p2p_harnesses import p2p_seeds
 from fuzz.script_harnesses import script_seeds
 from fuzz.trie_harnesses import trie_seeds
+from fuzz.upgrade_harnesses import upgrade_seeds
 from spec.crypto import bls
 from spec.encoding import encode, varint_encode
 from spec.merkle import inclusion_proof, merkle_root
@@ -287,6 +288,7 @@ SEED_PROVIDERS: tuple[Callable[[], dict[str, Seeds]], ...] = (
     dkg_seeds,
     masternode_seeds,
     finality_seeds,
+    upgrade_seeds,
 )
 """Seed writers of harnesses registered from other modules (harness name -> files)."""
 

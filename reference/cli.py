@@ -154,9 +154,14 @@ def call_command(datadir: Path, method: str, params: tuple[str, ...]) -> None:
 @click.option(
     "--dir", "directory", type=click.Path(path_type=Path), default=None, help="Keep the nodes here."
 )
-def devnet(count: int, blocks: int, directory: Path | None) -> None:
+@click.option(
+    "--upgrade",
+    is_flag=True,
+    help="Also hold a scripted stakeholder vote that activates the governed_tickets fork (docs/upgrades.md).",
+)
+def devnet(count: int, blocks: int, directory: Path | None, upgrade: bool) -> None:
     """Start COUNT local nodes that mine, sync, finalize and relay payments; check they converge."""
-    result = devnet_main(count, blocks, directory)
+    result = devnet_main(count, blocks, directory, upgrade)
     for index, (height, tip, peers) in enumerate(zip(result.heights, result.tips, result.peers, strict=True)):
         finalized = result.finalized_heights[index] if result.finalized_heights else None
         masternodes = result.masternodes[index] if result.masternodes else 0
@@ -175,6 +180,10 @@ def devnet(count: int, blocks: int, directory: Path | None) -> None:
         f"payment {'received' if result.payment_received else 'missing'}; finality {finality}; "
         f"late node {late}"
     )
+    if result.upgrade_expected:
+        for index, (fork, activated) in enumerate(zip(result.forks, result.activation_heights, strict=True)):
+            click.echo(f"node{index}: fork {fork}, activated at height {activated}")
+        click.echo(f"upgrade: {'active on every node' if result.upgraded else 'NOT ACTIVE EVERYWHERE'}")
     if not result.converged or result.late_node_finalized is False:
         sys.exit(1)
 

@@ -17,6 +17,14 @@ each other through Kademlia ``FindNode``), then drives them over RPC:
    and must finalize the same block from the certificate its peer sends after the handshake, with
    the group key the members committed on chain (FIN-5).
 
+With ``upgrade=True`` (``rusty devnet N --upgrade``) the run also holds a scripted upgrade vote
+(docs/upgrades.md): node 0 chooses yes on the ``governed_tickets`` agenda (``setvote``) and buys
+tickets (``buytickets``) as soon as it has a mature coin; only node 0 mines, because only it holds
+the voting keys of the tickets the blocks must carry votes from (POS-4). Its ticket votes carry the
+yes choice (UPG-2), the devnet's 10-block windows lock the agenda in and activate it one window
+later (UPG-4), and mining goes on until every node reports the fork in force with the same
+activation height.
+
 Finality needs at least ``masternodes.min_quorum_members`` (3 on devnet) nodes; with fewer the
 devnet mines, syncs and relays only. It prints a summary and stops every node with SIGTERM.
 """
@@ -44,6 +52,14 @@ from spec.presets import get_preset
 
 START_TIMEOUT = 60.0
 CONVERGE_TIMEOUT = 120.0
+UPGRADE_FORK = "governed_tickets"
+"""The fork the scripted upgrade vote activates (its agenda id is the fork's name)."""
+YES = 2
+"""UPG-2: the yes choice."""
+UPGRADE_TICKETS = 20
+"""Tickets node 0 buys at a time: four blocks of five votes."""
+MAX_UPGRADE_BLOCKS = 120
+"""Give up mining for the upgrade after this many blocks (the devnet activates it by about 30)."""
 
 
 @dataclass
@@ -60,6 +76,21 @@ class DevnetResult:
     finality_expected: bool = False
     late_node_finalized: bool | None = None
     """Whether a node started after finality synced and finalized the same block (``None``: not run)."""
+    upgrade_expected: bool = False
+    forks: list[str] = field(default_factory=list)
+    """The fork each node has in force for its next block (UPG-6)."""
+    activation_heights: list[int | None] = field(default_factory=list)
+    """Each node's activation height of the upgrade agenda (``None``: not locked in)."""
+
+    @property
+    def upgraded(self) -> bool:
+        """Every node has the voted fork in force, activated at the same height."""
+        return (
+            len(set(self.forks)) == 1
+            and self.forks[0] == UPGRADE_FORK
+            and len(set(self.activation_heights)) == 1
+            and self.activation_heights[0] is not None
+        )
 
     @property
     def finality_reached(self) -> bool:
@@ -73,7 +104,8 @@ class DevnetResult:
     @property
     def converged(self) -> bool:
         synced = len(set(self.tips)) == 1 and self.payment_received
-        return synced and (self.finality_reached or not self.finality_expected)
+        finality = self.finality_reached or not self.finality_expected
+        return synced and finality and (self.upgraded or not self.upgrade_expected)
 
 
 async def _wait_file(path: Path, process: subprocess.Popen[bytes]) -> None:
@@ -90,8 +122,27 @@ async def _rpc(datadir: Path, method: str, *params: Any) -> Any:
     return await call(rpc_port_of(datadir), datadir, method, *params)
 
 
-async def run_devnet(count: int, blocks: int, root: Path, show_progress: bool = True) -> DevnetResult:
-    """Run the devnet scenario with ``count`` nodes and at least ``blocks`` blocks."""
+async def _upgrade_step(miner: Path, started: bool) -> tuple[bool, bool]:
+    """The scripted vote on node 0: ``(tickets bought, fork active on node 0)``. Tickets are bought
+    (again) while the agenda is undecided and node 0's pool is empty."""
+    upgrades = await _rpc(miner, "getupgrades")
+    agenda = next(a for a in upgrades["agendas"] if a["agenda_id"] == UPGRADE_FORK)
+    if agenda["status"] == "active":
+        return started, True
+    status = await _rpc(miner, "getstatus")
+    if agenda["status"] in ("defined", "started") and status["live_tickets"] == 0 and status["pending"] == 0:
+        with contextlib.suppress(RpcError):  # no mature coin yet: mine more
+            await _rpc(miner, "setvote", UPGRADE_FORK, YES)
+            await _rpc(miner, "buytickets", UPGRADE_TICKETS)
+            started = True
+    return started, False
+
+
+async def run_devnet(
+    count: int, blocks: int, root: Path, show_progress: bool = True, upgrade: bool = False
+) -> DevnetResult:
+    """Run the devnet scenario with ``count`` nodes and at least ``blocks`` blocks (``upgrade``: with
+    the scripted upgrade vote)."""
     datadirs = [root / f"node{i}" for i in range(count)]
     processes: list[subprocess.Popen[bytes]] = []
 
@@ -110,7 +161,8 @@ async def run_devnet(count: int, blocks: int, root: Path, show_progress: bool = 
             await start(index, datadir)
         preset = get_preset("devnet")
         finality_expected = count >= preset.masternodes.min_quorum_members
-        miners = [datadirs[0], datadirs[-1]]
+        miners = [datadirs[0]] if upgrade else [datadirs[0], datadirs[-1]]
+        voting, upgraded = False, not upgrade
         funding = preset.masternodes.collateral + preset.ledger.atoms_per_coin
         paid = False
         registered: set[int] = set()
@@ -119,11 +171,18 @@ async def run_devnet(count: int, blocks: int, root: Path, show_progress: bool = 
         target = blocks
         with tqdm(total=target, desc="devnet", unit="block", disable=not show_progress or None) as bar:
             mined = 0
-            while mined < target or not paid or (finality_expected and len(registered) < count):
+            while (
+                mined < target
+                or not paid
+                or (finality_expected and len(registered) < count)
+                or (not upgraded and mined < MAX_UPGRADE_BLOCKS)
+            ):
                 await _rpc(miners[mined % len(miners)], "generate", 1)
                 mined += 1
                 bar.update(1)
                 await asyncio.sleep(0.1)
+                if not upgraded and mined >= 6:
+                    voting, upgraded = await _upgrade_step(datadirs[0], voting)
                 if not paid and mined >= 8:
                     try:
                         for datadir in datadirs[1:]:
@@ -158,7 +217,15 @@ async def run_devnet(count: int, blocks: int, root: Path, show_progress: bool = 
                 finalized_heights=[f["finalized_height"] for f in finality],
                 finalized=[f["finalized"] for f in finality],
                 finality_expected=finality_expected,
+                upgrade_expected=upgrade,
             )
+            if upgrade:
+                upgrades = [await _rpc(d, "getupgrades") for d in datadirs]
+                result.forks = [u["fork"] for u in upgrades]
+                result.activation_heights = [
+                    next(a["activation_height"] for a in u["agendas"] if a["agenda_id"] == UPGRADE_FORK)
+                    for u in upgrades
+                ]
             if result.converged or time.monotonic() > deadline:
                 break
             await asyncio.sleep(0.2)
@@ -189,10 +256,10 @@ async def run_devnet(count: int, blocks: int, root: Path, show_progress: bool = 
                 process.kill()
 
 
-def devnet_main(count: int, blocks: int, directory: Path | None) -> DevnetResult:
+def devnet_main(count: int, blocks: int, directory: Path | None, upgrade: bool = False) -> DevnetResult:
     """Run the scenario in ``directory`` (a temporary one if ``None``) and return what it saw."""
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)
-        return asyncio.run(run_devnet(count, blocks, directory))
+        return asyncio.run(run_devnet(count, blocks, directory, upgrade=upgrade))
     with tempfile.TemporaryDirectory(prefix="rusty-devnet-") as temporary:
-        return asyncio.run(run_devnet(count, blocks, Path(temporary)))
+        return asyncio.run(run_devnet(count, blocks, Path(temporary), upgrade=upgrade))

@@ -26,19 +26,25 @@ COINBASE_RESERVE_BYTES = 4_096
 
 
 def collect_votes(
-    state: ChainState, height: int, voting_seeds: Mapping[bytes, bytes], preset: Preset
+    state: ChainState,
+    height: int,
+    voting_seeds: Mapping[bytes, bytes],
+    preset: Preset,
+    vote_bits: Mapping[bytes, int] | None = None,
 ) -> tuple[tuple[TicketVote, ...], tuple[Ticket, ...]]:
-    """POS-3/4: the votes this node can sign (it holds the seeds of some voting keys)."""
+    """POS-3/4: the votes this node can sign (it holds the seeds of some voting keys).
+
+    ``vote_bits`` gives the vote bits (agenda choices, UPG-2) per voting key; absent: 0.
+    """
     votes: list[TicketVote] = []
     voters: list[Ticket] = []
     for ticket in select_voters(state.tickets, state.tip_hash, height, preset):
         seed = voting_seeds.get(ticket.voting_key)
         if seed is None:
             continue
-        signature = ed25519.sign(seed, vote_message(state.tip_hash, ticket.outpoint))
-        votes.append(
-            TicketVote(ticket.outpoint.txid, ticket.outpoint.index, state.tip_hash, VOTE_APPROVE, signature)
-        )
+        bits = (vote_bits or {}).get(ticket.voting_key, VOTE_APPROVE)
+        signature = ed25519.sign(seed, vote_message(state.tip_hash, ticket.outpoint, bits))
+        votes.append(TicketVote(ticket.outpoint.txid, ticket.outpoint.index, state.tip_hash, bits, signature))
         voters.append(ticket)
     return tuple(votes), tuple(voters)
 
@@ -51,14 +57,16 @@ def block_template(
     voting_seeds: Mapping[bytes, bytes],
     context: BlockContext,
     preset: Preset,
+    vote_bits: Mapping[bytes, int] | None = None,
 ) -> Block:
-    """An unsealed block (nonce 0) on ``state``: mempool transactions, votes, coinbase, roots."""
+    """An unsealed block (nonce 0) on ``state``: mempool transactions, votes (with ``vote_bits`` per
+    voting key, UPG-2), coinbase, roots."""
     height = state.height + 1
     transactions: tuple[Transaction, ...] = select_for_block(
         mempool, preset.chain.max_block_bytes - COINBASE_RESERVE_BYTES
     )
     fees = sum(mempool.entries[entry_id].fee for entry_id in _txids(mempool, transactions))
-    votes, voters = collect_votes(state, height, voting_seeds, preset)
+    votes, voters = collect_votes(state, height, voting_seeds, preset, vote_bits)
     due = block_obligations(state, height, preset)
     coinbase = coinbase_for(height, fees, miner_script, voters, due.masternode_payee, preset, due.payments)
     body = (coinbase, *transactions)

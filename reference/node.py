@@ -42,8 +42,10 @@ from spec.chain.state import (
     ticket_price_at,
     ticket_purchases,
 )
+from spec.chain.tickets import ticket_script
 from spec.crypto import bls, ed25519
 from spec.errors import SpecError
+from spec.forks.deployment import CHOICE_ABSTAIN, CHOICE_NO, CHOICE_YES, deployment_of, vote_bits_for
 from spec.ledger.mempool import EMPTY_MEMPOOL, Mempool, MempoolUtxoView, admit
 from spec.ledger.transaction import (
     SEQUENCE_FINAL,
@@ -81,6 +83,12 @@ LOOPBACK_ADDRESS = bytes(10) + b"\xff\xff" + bytes([127, 0, 0, 1])
 """MN-1: ``::ffff:127.0.0.1``, the address a devnet masternode registers."""
 
 PENDING_SCHEMA = "CREATE TABLE IF NOT EXISTS pending (position INTEGER PRIMARY KEY, data BLOB NOT NULL)"
+VOTE_CHOICES_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS vote_choices (agenda TEXT PRIMARY KEY, choice INTEGER NOT NULL)"
+)
+"""UPG-2: the agenda choices (0 abstain, 1 no, 2 yes) the node's tickets vote; absent: abstain."""
+TICKET_FEE = 10_000
+"""Atoms a ticket purchase pays in fees (POS-1)."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +134,7 @@ class Node:
         create_private(datadir / DATABASE)
         self.store = ChainStore(datadir / DATABASE, self.preset)
         self.store.db.execute(PENDING_SCHEMA)
+        self.store.db.execute(VOTE_CHOICES_SCHEMA)
         self.wallet = Wallet((datadir / "wallet.seed").read_bytes())
         operator_seed = datadir / "operator.seed"
         if not operator_seed.exists():
@@ -343,6 +352,57 @@ class Node:
         self.queue(tx)
         return funding, tx
 
+    def set_vote_choice(self, agenda_id: str, choice: int) -> None:
+        """UPG-2: the choice (0 abstain, 1 no, 2 yes) the votes of this node's tickets give ``agenda_id``."""
+        if deployment_of(self.preset, agenda_id) is None:
+            raise ValueError(f"no agenda {agenda_id!r} on {self.preset.name}")
+        if choice not in (CHOICE_ABSTAIN, CHOICE_NO, CHOICE_YES):
+            raise ValueError("choice must be 0 (abstain), 1 (no) or 2 (yes)")
+        self.store.db.execute(
+            "INSERT OR REPLACE INTO vote_choices (agenda, choice) VALUES (?, ?)", (agenda_id, choice)
+        )
+
+    def vote_choices(self) -> dict[str, int]:
+        """The configured agenda choices, by agenda id."""
+        return {str(a): int(c) for a, c in self.store.db.execute("SELECT agenda, choice FROM vote_choices")}
+
+    def vote_bits(self) -> int:
+        """UPG-2: the vote bits of this node's ticket votes (bit 0 clear: it approves the parent)."""
+        choices = self.vote_choices()
+        return vote_bits_for(
+            [
+                (f.deployment.vote_bit, choices.get(f.deployment.agenda_id, CHOICE_ABSTAIN))
+                for f in self.preset.forks
+                if f.deployment is not None
+            ]
+        )
+
+    @property
+    def ticket_script(self) -> bytes:
+        """POS-1: the node's tickets: voting key and owner are the wallet key."""
+        return ticket_script(self.wallet.public_key, self.wallet.key_hash)
+
+    def buy_tickets(self, count: int, fee: int = TICKET_FEE) -> Transaction:
+        """POS-1: queue one transaction buying ``count`` tickets at the price of the next block."""
+        state = self.store.state
+        price = ticket_price_at(state, state.height + 1, self.preset)
+        if not 0 < count <= self.preset.tickets.max_tickets_per_block:
+            raise ValueError(f"count must be in 1..{self.preset.tickets.max_tickets_per_block}")
+        chosen: list[tuple[OutPoint, TxOutput]] = []
+        total = 0
+        for outpoint, entry in self._spendable_coins():
+            if total > price * count + fee or len(chosen) >= self.preset.script.max_sigops_per_tx:
+                break
+            chosen.append((outpoint, entry.output))
+            total += entry.output.value
+        if total <= price * count + fee:
+            raise ValueError(f"the wallet has {total} spendable atoms in reach, needs {price * count + fee}")
+        outputs = [TxOutput(price, self.ticket_script) for _ in range(count)]
+        outputs.append(TxOutput(total - price * count - fee, self.wallet.script_pubkey))
+        tx = self.signed_transaction(chosen, outputs)
+        self.queue(tx)
+        return tx
+
     def publish_commitment(self, commitment: QuorumCommitment) -> Transaction | None:
         """FIN-5: queue a transaction carrying ``commitment`` (one wallet coin, fee ``COMMITMENT_FEE``).
 
@@ -386,9 +446,12 @@ class Node:
         timestamp = self.next_timestamp(now)
         context = BlockContext(now=now)
         pool = self.mempool()
+        # POS-4: the node signs the votes of its own tickets, with its agenda choices (UPG-2).
+        voting = {self.wallet.public_key: self.wallet.seed}
+        bits = {self.wallet.public_key: self.vote_bits()}
         try:
             template = block_template(
-                state, pool, self.wallet.script_pubkey, timestamp, {}, context, self.preset
+                state, pool, self.wallet.script_pubkey, timestamp, voting, context, self.preset, bits
             )
         except SpecError:
             # A template the chain rejects must not stop the miner: mine without masternode and
@@ -400,7 +463,7 @@ class Node:
                     with contextlib.suppress(SpecError):
                         plain, _ = admit(plain, entry.tx, state.utxos, ledger, self.preset)
             template = block_template(
-                state, plain, self.wallet.script_pubkey, timestamp, {}, context, self.preset
+                state, plain, self.wallet.script_pubkey, timestamp, voting, context, self.preset, bits
             )
         block = seal(template, self.preset, progress=progress)
         if block is None:

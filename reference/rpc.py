@@ -21,6 +21,9 @@ Methods (``params`` is a JSON array):
 | ``registermasternode`` | ``port``, ``fee`` | queues the collateral and registration txs (MN-1/2) |
 | ``getfinality`` | | finalized block and height, last signed height, DKG sessions |
 | ``gettrieproof`` | ``txid``, ``index`` | state root, MPT-10 proof from the stored trie, UTXO entry or null |
+| ``getupgrades`` | | fork for the next block; per agenda: state, activation height, window votes, choice |
+| ``setvote`` | ``agenda_id``, ``choice`` (0 abstain, 1 no, 2 yes) | the choices its votes carry |
+| ``buytickets`` | ``count`` | txid of a purchase of ``count`` tickets voting with the wallet key |
 
 A protocol rejection is JSON-RPC error ``-25`` with ``data.code`` = the stable spec error code.
 
@@ -47,6 +50,8 @@ from reference.node import Node
 from reference.privatefiles import write_private
 from spec.chain.block import encode_block
 from spec.errors import SpecError
+from spec.forks import fork_for_block
+from spec.forks.deployment import activation_height, begin_window
 from spec.ledger.state import encode_entry
 from spec.ledger.transaction import OutPoint, Transaction, decode_transaction, txid
 
@@ -111,6 +116,9 @@ class RpcServer:
             "registermasternode": self.registermasternode,
             "getfinality": self.getfinality,
             "gettrieproof": self.gettrieproof,
+            "getupgrades": self.getupgrades,
+            "setvote": self.setvote,
+            "buytickets": self.buytickets,
         }
 
     def authorized(self, header: str | None) -> bool:
@@ -149,7 +157,54 @@ class RpcServer:
             "pending": len(self.node.pending()),
             "masternodes": len(state.masternodes.active()),
             "finalized_height": self.node.quorum.finalized_height(),
+            "fork": fork_for_block(state.deployments, state.height + 1, self.node.preset).name,
         }
+
+    async def getupgrades(self, params: list[Any]) -> dict[str, Any]:
+        """UPG-4..6: the fork in force for the next block, every deployment's state (as stepped for
+        the next block), its activation height, the current window's votes and this node's choice."""
+        state, preset = self.node.store.state, self.node.preset
+        height = state.height + 1
+        stepped = begin_window(state.deployments, height, preset)
+        choices = self.node.vote_choices()
+        deployments = [f.deployment for f in preset.forks if f.deployment is not None]
+        return {
+            "height": state.height,
+            "fork": fork_for_block(state.deployments, height, preset).name,
+            "agendas": [
+                {
+                    "agenda_id": d.agenda_id,
+                    "status": r.status.value,
+                    "since_height": r.since_height,
+                    "activation_height": activation_height(r, d),
+                    "window_yes": r.yes,
+                    "window_no": r.no,
+                    "my_choice": choices.get(d.agenda_id, 0),
+                }
+                for r, d in zip(stepped, deployments, strict=True)
+            ],
+        }
+
+    async def setvote(self, params: list[Any]) -> dict[str, int]:
+        """``agenda_id, choice`` (0 abstain, 1 no, 2 yes): what this node's ticket votes say (UPG-2)."""
+        agenda = params[0] if params else None
+        if not isinstance(agenda, str):
+            raise RpcError(INVALID_PARAMS, "parameter 0 must be an agenda id")
+        try:
+            self.node.set_vote_choice(agenda, _int_param(params, 1))
+        except ValueError as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+        return self.node.vote_choices()
+
+    async def buytickets(self, params: list[Any]) -> str:
+        """``count``: buy that many tickets (POS-1) voting with the wallet key; the txid."""
+        try:
+            tx = self.node.buy_tickets(_int_param(params, 0))
+        except ValueError as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+        if self.announce is not None:
+            await self.announce(tx)
+        return txid(tx, self.node.preset).hex()
 
     async def gettrieproof(self, params: list[Any]) -> dict[str, Any]:
         """``txid, index`` -> the state root, the outpoint's MPT-10 proof from the stored trie nodes,

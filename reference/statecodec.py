@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from spec.encoding import decode, encode
+from spec.forks.deployment import AgendaRecord, Deployments, DeploymentStatus
 from spec.governance.proposals import (
     GovernanceState,
     GovernedParameters,
@@ -189,3 +190,23 @@ def decode_quorums(raw: bytes) -> QuorumRegistry:
         for item in json.loads(raw)
     ]
     return QuorumRegistry({record.base_height: record for record in records})
+
+
+def encode_deployments(deployments: Deployments) -> bytes:
+    """The deployment records (UPG-4/5) as canonical JSON, in fork order."""
+    items = [
+        {"agenda_id": r.agenda_id, "status": r.status.value, "since": r.since_height, "yes": r.yes}
+        | {"no": r.no}
+        for r in deployments
+    ]
+    return json.dumps(items, sort_keys=True, separators=(",", ":")).encode()
+
+
+def decode_deployments(raw: bytes) -> Deployments:
+    """Inverse of :func:`encode_deployments`."""
+    return tuple(
+        AgendaRecord(
+            item["agenda_id"], DeploymentStatus(item["status"]), item["since"], item["yes"], item["no"]
+        )
+        for item in json.loads(raw)
+    )

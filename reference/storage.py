@@ -44,9 +44,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reference.statecodec import (
+    decode_deployments,
     decode_governance,
     decode_masternodes,
     decode_quorums,
+    encode_deployments,
     encode_governance,
     encode_masternodes,
     encode_quorums,
@@ -94,7 +96,7 @@ CREATE TABLE IF NOT EXISTS trie_nodes (
 """
 
 _META_INTS = ("height", "bits", "ticket_price", "treasury", "cumulative_work")
-_META_BLOBS = ("masternodes", "governance", "quorums")
+_META_BLOBS = ("masternodes", "governance", "quorums", "deployments")
 """Meta keys holding the masternode list and the governance state (reference/statecodec.py JSON)."""
 
 
@@ -200,6 +202,7 @@ class ChainStore:
                 decode_governance(meta["governance"], self.preset) if "governance" in meta else EMPTY_STATE
             ),
             quorums=decode_quorums(meta["quorums"]) if "quorums" in meta else EMPTY_QUORUMS,
+            deployments=decode_deployments(meta["deployments"]) if "deployments" in meta else (),
         )
 
     def _state_root_at(self, tip_hash: bytes) -> bytes:
@@ -411,6 +414,7 @@ class ChainStore:
             "masternodes": encode_masternodes(state.masternodes),
             "governance": encode_governance(state.governance, self.preset),
             "quorums": encode_quorums(state.quorums),
+            "deployments": encode_deployments(state.deployments),
         }
 
     def _write_meta(self, state: ChainState) -> None:

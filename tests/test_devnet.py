@@ -52,6 +52,26 @@ def test_devnet_of_two_mines_and_relays_without_finality(tmp_path: Path) -> None
     assert result.late_node_finalized is None
 
 
+def test_devnet_runs_a_scripted_upgrade_vote(tmp_path: Path) -> None:
+    """UPG-2..6 on running nodes: node 0's tickets vote yes on governed_tickets, the devnet's
+    10-block windows lock it in at 20 and activate it at 30, and every node follows."""
+    result = asyncio.run(run_devnet(2, 10, tmp_path, show_progress=False, upgrade=True))
+    assert result.converged, result
+    assert result.upgraded, result
+    assert result.forks == ["governed_tickets", "governed_tickets"]
+    window = DEVNET.forks[1].deployment.window_blocks  # type: ignore[union-attr]
+    assert result.activation_heights[0] is not None and result.activation_heights[0] % window == 0
+    for datadir in (tmp_path / f"node{i}" for i in range(2)):
+        reopened = Node(datadir)
+        try:
+            state = reopened.store.state
+            assert replay(list(reopened.store.best_chain()), DEVNET) == state
+            assert [r.status.value for r in state.deployments] == ["active"]
+            assert state.deployments[0].since_height == result.activation_heights[0]
+        finally:
+            reopened.close()
+
+
 @pytest.fixture
 def node(tmp_path: Path) -> Iterator[Path]:
     datadir = tmp_path / "node"

@@ -21,6 +21,7 @@ from conformance.generators import (
     p2p,
     script,
     trie,
+    upgrade,
 )
 from conformance.model import Generator
 
@@ -39,4 +40,5 @@ FLOW_GENERATORS: dict[str, Generator] = {
     "dkg": dkg.generate,
     "masternode": masternode.generate,
     "governance": governance.generate,
+    "upgrade": upgrade.generate,
 }

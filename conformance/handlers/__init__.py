@@ -19,6 +19,7 @@ from conformance.handlers import (
     p2p,
     script,
     trie,
+    upgrade,
 )
 from conformance.model import Handler
 
@@ -37,5 +38,6 @@ FLOW_HANDLERS: dict[str, dict[str, Handler]] = {
     "dkg": dkg.HANDLERS,
     "masternode": masternode.HANDLERS,
     "governance": governance.HANDLERS,
+    "upgrade": upgrade.HANDLERS,
 }
 """Every flow the reference adapter serves, by flow name, then handler name."""

@@ -17,6 +17,12 @@ its parent and returns the state after it. The order of checks is fixed (vectors
 7. GOV-0..4 the governance messages of the block (proposals, votes);
 8. BLK-6 the header's state root equals the STATE-1 root of the UTXO set after the block.
 
+Forks (UPG-1..6, spec/forks/, docs/upgrades.md): before step 3 the deployment records after the
+parent are stepped for the block (``begin_window``, a state change only at a window start) and give
+the fork in force (UPG-6); POS-5 reads ``fork.ticket_price_preset`` and GOV-0..7 read
+``fork.governance_preset`` (GT-1/2); after step 7 the block's votes are counted into the window
+tally of every STARTED deployment (UPG-5). No check moves, so no error code of a block changes.
+
 The masternode list and the governance state are part of :class:`ChainState` and derived from the
 blocks alone, so the masternode payee is not an input. For the block at height ``h`` on ``state``
 (everything below reads the state after ``h - 1``):
@@ -77,10 +83,13 @@ from spec.errors import (
     WrongPreviousBlock,
     WrongTicketPrice,
 )
+from spec.forks import fork_for_block, fork_in_force
+from spec.forks.deployment import Deployments, begin_window, count_votes, initial_deployments
 from spec.governance.proposals import (
     EMPTY_STATE,
     GovernanceState,
     Payment,
+    activate_parameters,
     apply_block_to_governance,
     begin_block,
     effective_preset,
@@ -119,6 +128,8 @@ class ChainState:
     masternodes: MasternodeList = field(default=EMPTY_LIST)
     governance: GovernanceState = field(default=EMPTY_STATE)
     quorums: QuorumRegistry = field(default=EMPTY_QUORUMS)
+    deployments: Deployments = ()
+    """UPG-4/5: the deployment records after the tip (``()`` before genesis: all DEFINED)."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +160,7 @@ def initial_state(preset: Preset) -> ChainState:
         masternodes=EMPTY_LIST,
         governance=EMPTY_STATE,
         quorums=EMPTY_QUORUMS,
+        deployments=initial_deployments(preset),
     )
 
 
@@ -221,9 +233,13 @@ def check_coinbase(coinbase: Transaction, required: tuple[tuple[int, bytes | Non
 
 
 def ticket_price_at(state: ChainState, height: int, preset: Preset) -> int:
-    """POS-5: the ticket price in force for the block at ``height`` on top of ``state``."""
-    live = len(live_tickets(state.tickets, height, preset))
-    return next_ticket_price(height, state.ticket_price, live, preset)
+    """POS-5: the ticket price in force for the block at ``height`` on top of ``state``, under the
+    tickets preset of the fork in force (UPG-6; GT-2 reads the governed values, GOV-7)."""
+    fork = fork_for_block(state.deployments, height, preset)
+    governed = effective_preset(preset, activate_parameters(state.governance, height).parameters)
+    params = fork.ticket_price_preset(preset, governed)
+    live = len(live_tickets(state.tickets, height, params))
+    return next_ticket_price(height, state.ticket_price, live, params)
 
 
 def check_ticket_locks(tx: Transaction, pool: Mapping[OutPoint, Ticket], bought_here: set[OutPoint]) -> None:
@@ -257,6 +273,8 @@ def transition(
     """
     header = block.header
     height = header.height
+    upgrades = begin_window(state.deployments, height, preset)
+    fork = fork_in_force(upgrades, preset)
     selected = select_voters(state.tickets, state.tip_hash, height, preset)
     voters = check_votes(block.votes, selected, state.tip_hash, preset)
     price = ticket_price_at(state, height, preset)
@@ -295,7 +313,7 @@ def transition(
         state.quorums, block.transactions, masternodes, tip_hash, height, effective
     )
     governance = apply_block_to_governance(
-        due.governance, block.transactions, state.masternodes, height, preset
+        due.governance, block.transactions, state.masternodes, height, fork.governance_preset(preset)
     )
     paid_out = sum(payment.amount for payment in due.payments)
 
@@ -319,6 +337,7 @@ def transition(
         masternodes=masternodes,
         governance=governance,
         quorums=quorums,
+        deployments=count_votes(upgrades, block.votes, preset),
     )
     return after, utxo_state_root(utxos, preset)
 

@@ -20,10 +20,13 @@ it). The consensus layer recognises the template and adds the ticket rules:
   with full 256-bit scores.
 * **POS-4 votes**: if at least ``voters_per_block`` tickets are live, the block must carry between
   ``min_votes`` and ``voters_per_block`` votes, from distinct selected tickets, in selection order,
-  each approving (``vote = 0``) its parent ``P`` and signed (Ed25519, ED-1..3) by the ticket's voting
-  key over ``H(TICKET_SELECTION, "vote" || P || txid || index)``. With fewer live tickets the block
-  carries no votes (the bootstrap period). After the block, selected tickets that voted are
-  *voted* and the others *missed*: both leave the pool and unlock.
+  each approving its parent ``P`` (bit 0 of the vote bits is 0; the other bits carry agenda
+  choices, UPG-2 in spec/forks/deployment.py) and signed (Ed25519, ED-1..3) by the ticket's voting
+  key over ``H(TICKET_SELECTION, "vote" || P || txid || index)`` when the vote bits are 0 and over
+  ``H(TICKET_SELECTION, "vote" || P || txid || index || bits u8)`` otherwise (UPG-3: the signature
+  covers the vote bits; a vote with bits 0 signs exactly what it signed before forks existed).
+  With fewer live tickets the block carries no votes (the bootstrap period). After the block,
+  selected tickets that voted are *voted* and the others *missed*: both leave the pool and unlock.
 * **POS-5 price**: at every height ``h`` that is a positive multiple of ``price_interval``,
   ``price = clamp(price + price * (live - target) // (20 * target), min, max)`` with ``live`` the
   pool's live count for ``h`` (a 5 % step per ``target`` of excess, upstream spec 03 in integers).
@@ -43,6 +46,8 @@ from spec.presets import Preset
 from spec.script import Op, Opcode, Push, serialize_script
 
 VOTE_APPROVE = 0
+VOTE_REJECT_BIT = 1
+"""POS-4 / UPG-2: bit 0 of the vote bits; set, it would reject the parent, which is never valid."""
 VOTING_KEY_BYTES = 32
 KEY_HASH_BYTES = 32
 
@@ -123,12 +128,16 @@ def select_voters(pool: TicketPool, parent_hash: bytes, height: int, preset: Pre
     return tuple(ranked[: preset.tickets.voters_per_block])
 
 
-def vote_message(parent_hash: bytes, outpoint: OutPoint) -> bytes:
-    """POS-4: what a ticket's voting key signs."""
-    return tagged_hash_many(
-        HashDomain.TICKET_SELECTION,
-        (b"vote", parent_hash, outpoint.txid, outpoint.index.to_bytes(4, "little")),
-    )
+def vote_message(parent_hash: bytes, outpoint: OutPoint, vote_bits: int = VOTE_APPROVE) -> bytes:
+    """POS-4 / UPG-3: what a ticket's voting key signs; it determines the vote bits.
+
+    With bits 0 the message is the one signed before forks existed (72 hashed bytes); otherwise the
+    bits are appended (73 bytes), so no signature made for one value of the bits verifies for another.
+    """
+    parts: tuple[bytes, ...] = (b"vote", parent_hash, outpoint.txid, outpoint.index.to_bytes(4, "little"))
+    if vote_bits != VOTE_APPROVE:
+        parts = (*parts, vote_bits.to_bytes(1, "little"))
+    return tagged_hash_many(HashDomain.TICKET_SELECTION, parts)
 
 
 def check_votes(
@@ -152,10 +161,11 @@ def check_votes(
         if position <= last_position:
             raise BadVotes("votes must be from distinct tickets, in selection order")
         last_position = position
-        if vote.parent_hash != parent_hash or vote.vote != VOTE_APPROVE:
+        if vote.parent_hash != parent_hash or vote.vote & VOTE_REJECT_BIT:
             raise BadVotes("a vote must approve this block's parent")
         ticket = selected[position]
-        if not ed25519.verify(ticket.voting_key, vote_message(parent_hash, outpoint), vote.signature):
+        message = vote_message(parent_hash, outpoint, vote.vote)
+        if not ed25519.verify(ticket.voting_key, message, vote.signature):
             raise BadVotes("a vote signature does not verify")
         voted.append(ticket)
     return tuple(voted)

@@ -214,6 +214,39 @@ class GovernanceParams:
 
 
 @dataclass(frozen=True)
+class Deployment:
+    """UPG-2..5: how a fork is voted in by ticket votes (Decred's agenda voting, docs/upgrades.md).
+
+    The agenda's choice is the 2-bit field at ``vote_bit`` of each ticket vote's vote bits
+    (``vote_bit`` is 1, 3 or 5: bit 0 is the approve/reject bit of POS-4). Windows are the heights
+    ``[k * window_blocks, (k + 1) * window_blocks)``; the state changes only at a window's first block.
+    A window locks the agenda in when its yes and no votes number at least ``quorum_votes`` and
+    ``yes * 10,000 >= threshold_bps * (yes + no)``; it fails it when the no votes meet the same
+    threshold, or at the first window starting at or after ``expiry_height``.
+    """
+
+    agenda_id: str
+    vote_bit: int
+    window_blocks: int
+    quorum_votes: int
+    threshold_bps: int
+    start_height: int
+    expiry_height: int
+
+
+@dataclass(frozen=True)
+class ForkParams:
+    """UPG-1: one named fork of the preset, in activation order (fork 0 has no deployment).
+
+    ``governable`` lists the parameters a fork adds to the GOV-1 whitelist once it is in force.
+    """
+
+    name: str
+    deployment: Deployment | None
+    governable: tuple[GovernableParameter, ...]
+
+
+@dataclass(frozen=True)
 class Preset:
     """All consensus constants of one network."""
 
@@ -231,6 +264,7 @@ class Preset:
     script: ScriptParams
     masternodes: MasternodeParams
     governance: GovernanceParams
+    forks: tuple[ForkParams, ...] = ()
 
 
 def _section(raw: dict[str, Any], key: str) -> dict[str, Any]:
@@ -325,10 +359,12 @@ def _masternodes(section: dict[str, Any], max_members: int) -> MasternodeParams:
     return params
 
 
-def _governable(section: dict[str, Any]) -> tuple[GovernableParameter, ...]:
+def _governable(
+    section: dict[str, Any], table: str = "governance.governable"
+) -> tuple[GovernableParameter, ...]:
     raw = section.get("governable")
     if not isinstance(raw, dict):
-        raise InvalidPreset("missing table [governance.governable]")
+        raise InvalidPreset(f"missing table [{table}]")
     found: list[GovernableParameter] = []
     for name in sorted(raw):
         bounds = raw[name]
@@ -366,14 +402,71 @@ def preset_parameter(preset: Preset, name: str) -> int | None:
 
 
 def _check_governable(preset: Preset) -> Preset:
-    """Every governable name is an integer field of the preset, and its current value is in range."""
-    for parameter in preset.governance.governable:
+    """Every governable name (also those a fork adds) is an integer field of the preset, and its
+    current value is in range."""
+    added = tuple(parameter for fork in preset.forks for parameter in fork.governable)
+    for parameter in (*preset.governance.governable, *added):
         value = preset_parameter(preset, parameter.name)
         if value is None:
             raise InvalidPreset(f"governable {parameter.name!r} is not an integer preset field")
         if not parameter.minimum <= value <= parameter.maximum:
             raise InvalidPreset(f"{parameter.name} = {value} lies outside its governable range")
     return preset
+
+
+VOTE_CHOICE_BITS = (1, 3, 5)
+"""UPG-2: the possible lowest bits of an agenda's 2-bit choice field in a vote's 8 vote bits."""
+_DEPLOYMENT_INTS = tuple(f.name for f in fields(Deployment) if f.name != "agenda_id")
+
+
+def _deployment(section: dict[str, Any], name: str, max_votes_per_window: int) -> Deployment:
+    """A fork's deployment: a known vote bit, a quorum a window can reach, a threshold above one
+    half (so yes and no cannot both reach it), a start before the expiry."""
+    agenda_id = section.get("agenda_id")
+    if not isinstance(agenda_id, str) or not agenda_id:
+        raise InvalidPreset(f"forks.{name}.agenda_id must be a non-empty string")
+    deployment = Deployment(
+        agenda_id=agenda_id,
+        **{key: _positive_int(section, key) for key in _DEPLOYMENT_INTS if key != "start_height"},
+        start_height=section.get("start_height", -1),
+    )
+    start = deployment.start_height
+    if not isinstance(start, int) or isinstance(start, bool) or start < 0:
+        raise InvalidPreset(f"forks.{name}.start_height must be a non-negative integer")
+    if deployment.vote_bit not in VOTE_CHOICE_BITS:
+        raise InvalidPreset(f"forks.{name}.vote_bit must be one of {VOTE_CHOICE_BITS}")
+    if deployment.quorum_votes > deployment.window_blocks * max_votes_per_window:
+        raise InvalidPreset(f"forks.{name}.quorum_votes cannot be reached in one window")
+    if not 5000 < deployment.threshold_bps <= BASIS_POINTS:
+        raise InvalidPreset(f"forks.{name}.threshold_bps must be in (5000, 10000]")
+    if deployment.start_height >= deployment.expiry_height:
+        raise InvalidPreset(f"forks.{name}.start_height must be below expiry_height")
+    return deployment
+
+
+def _forks(raw: dict[str, Any], voters_per_block: int) -> tuple[ForkParams, ...]:
+    """The [forks] section: ``order`` names every fork, fork 0 first and without a deployment; each
+    later fork has a ``[forks.<name>]`` table with its deployment and optional ``governable`` table;
+    agenda ids and vote bits are distinct."""
+    section = _section(raw, "forks")
+    order = section.get("order")
+    if not isinstance(order, list) or not order or not all(isinstance(n, str) and n for n in order):
+        raise InvalidPreset("forks.order must be a non-empty list of fork names")
+    if len(set(order)) != len(order):
+        raise InvalidPreset("forks.order names a fork twice")
+    forks = [ForkParams(order[0], None, ())]
+    if order[0] in section:
+        raise InvalidPreset(f"fork 0 ({order[0]}) is in force from genesis and has no deployment")
+    for name in order[1:]:
+        table = _section(section, name)
+        governable = _governable(table, f"forks.{name}.governable") if "governable" in table else ()
+        forks.append(ForkParams(name, _deployment(table, name, voters_per_block), governable))
+    deployments = [f.deployment for f in forks if f.deployment is not None]
+    if len({d.agenda_id for d in deployments}) != len(deployments):
+        raise InvalidPreset("two forks share an agenda id")
+    if len({d.vote_bit for d in deployments}) != len(deployments):
+        raise InvalidPreset("two forks share a vote bit")
+    return tuple(forks)
 
 
 _NETWORK_INTS = tuple(
@@ -459,6 +552,7 @@ def parse_preset(text: str) -> Preset:
         script=_script_params(script),
         masternodes=_masternodes(_section(raw, "masternodes"), _positive_int(quorum, "max_members")),
         governance=_governance(_section(raw, "governance")),
+        forks=_forks(raw, _positive_int(tickets, "voters_per_block")),
     )
     return _check_governable(preset)
 

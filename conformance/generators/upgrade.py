@@ -1,0 +1,363 @@
+"""Vectors of the ``upgrade`` flow (fork ``governed_tickets``): UPG-1..6 and GT-1 (docs/upgrades.md).
+
+Both presets: the fork registry, agenda choices from vote bits, the vote message with and without
+vote bits, and every transition of the deployment state machine at its boundaries (quorum exactly
+met and one vote short, threshold exactly met and one vote short, expiry, the last window before
+expiry, a no supermajority). Devnet also gets mined chains (conformance/upgradechain.py): the
+blocks around lock-in and activation, a vote that fails, one that misses the quorum, one below the
+threshold, votes whose signature does not cover their bits, the fork's rule (GT-1) one block
+before and at activation, and reorganisations across the activation boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+
+from conformance.generators.chain import reseal
+from conformance.model import JSON, CaseSpec
+from conformance.seeded import seeded_bytes
+from conformance.upgradechain import (
+    AGENDA,
+    UpgradeChain,
+    branch,
+    proposal_block,
+    split,
+    supported,
+    unanimous,
+    upgrade_chain,
+    voter,
+)
+from spec.chain.block import Block, encode_block
+from spec.chain.tickets import vote_message
+from spec.crypto import ed25519
+from spec.forks.deployment import CHOICE_NO, CHOICE_YES, DeploymentStatus, deployment_of, vote_bits_for
+from spec.ledger.transaction import OutPoint
+from spec.presets import Deployment, Preset
+
+FORK = "governed_tickets"
+
+
+def _case(
+    handler: str, case: str, description: str, data: dict[str, JSON], error: str | None = None
+) -> CaseSpec:
+    return CaseSpec(handler, case, description, data, expect_error=error, fork=FORK)
+
+
+def generate(preset: Preset) -> Iterator[CaseSpec]:
+    """Upgrade vectors for one preset."""
+    deployment = deployment_of(preset, AGENDA)
+    if deployment is None:
+        return
+    yield _case("forks", "registry", "UPG-1: the forks in order and their deployment parameters", {})
+    yield from _choice_cases(deployment)
+    yield from _message_cases(deployment)
+    yield from _state_cases(deployment)
+    if supported(preset):
+        yield from _chain_cases(preset, deployment)
+
+
+def _choice_cases(deployment: Deployment) -> Iterator[CaseSpec]:
+    bit = deployment.vote_bit
+    for name, bits, meaning in (
+        ("no_bits", 0, "vote bits 0: abstain"),
+        ("no", 1 << bit, "choice 1: no"),
+        ("yes", 2 << bit, "choice 2: yes"),
+        ("both_bits", 3 << bit, "choice 3 is not a choice and counts as abstain"),
+        ("yes_with_unknown_bits", (2 << bit) | 0x80, "bits of no known agenda are ignored"),
+        ("other_agenda_only", 2 << ((bit + 2) % 6 + 1 if bit != 5 else 1), "another agenda's field only"),
+    ):
+        yield _case(
+            "agenda_choice",
+            name,
+            f"UPG-2: {meaning}",
+            {"agenda_id": deployment.agenda_id, "vote_bits": bits},
+        )
+
+
+def _message_cases(deployment: Deployment) -> Iterator[CaseSpec]:
+    parent = seeded_bytes("upgrade/parent", 32)
+    txid = seeded_bytes("upgrade/ticket", 32)
+    for name, bits, meaning in (
+        ("approve_only", 0, "bits 0: the message signed before forks existed"),
+        ("yes", 2 << deployment.vote_bit, "a yes vote: the bits are appended"),
+        ("no", 1 << deployment.vote_bit, "a no vote: another message than yes"),
+    ):
+        yield _case(
+            "vote_message",
+            name,
+            f"UPG-3: {meaning}",
+            {"parent_hash": parent.hex(), "txid": txid.hex(), "index": 3, "vote_bits": bits},
+        )
+
+
+def _state_cases(d: Deployment) -> Iterator[CaseSpec]:
+    window = d.window_blocks
+    start = -(-d.start_height // window) * window or window
+    expiry = -(-d.expiry_height // window) * window
+    quorum = d.quorum_votes
+    # yes + no = total with yes exactly at the threshold, and one yes fewer.
+    total = max(quorum, 4)
+    while (total * d.threshold_bps) % 10_000:
+        total += 1
+    exact_yes = total * d.threshold_bps // 10_000
+    defined, started, locked = (
+        s.value for s in (DeploymentStatus.DEFINED, DeploymentStatus.STARTED, DeploymentStatus.LOCKED_IN)
+    )
+    rows: Sequence[tuple[str, str, str, int, int, int, bool]] = (
+        (
+            "defined_to_started",
+            "the first window at or after the start height starts the vote",
+            defined,
+            start,
+            0,
+            0,
+            True,
+        ),
+        (
+            "defined_previous_fork_inactive",
+            "a fork starts only once the previous fork is active",
+            defined,
+            start,
+            0,
+            0,
+            False,
+        ),
+        (
+            "defined_to_failed_at_expiry",
+            "a vote that never started fails at expiry",
+            defined,
+            expiry,
+            0,
+            0,
+            True,
+        ),
+        (
+            "started_locks_in_at_threshold",
+            f"{exact_yes} yes of {total}: exactly the threshold",
+            started,
+            start + window,
+            exact_yes,
+            total - exact_yes,
+            True,
+        ),
+        (
+            "started_below_threshold",
+            f"{exact_yes - 1} yes of {total}: one vote short of the threshold",
+            started,
+            start + window,
+            exact_yes - 1,
+            total - exact_yes + 1,
+            True,
+        ),
+        (
+            "started_quorum_exactly_met",
+            f"{quorum} yes and no abstentions counted: the quorum exactly",
+            started,
+            start + window,
+            quorum,
+            0,
+            True,
+        ),
+        (
+            "started_quorum_missed",
+            f"{quorum - 1} yes: one vote short of the quorum, unanimous",
+            started,
+            start + window,
+            quorum - 1,
+            0,
+            True,
+        ),
+        (
+            "started_voted_down",
+            f"{exact_yes} no of {total}: the no votes meet the threshold",
+            started,
+            start + window,
+            total - exact_yes,
+            exact_yes,
+            True,
+        ),
+        (
+            "started_expires_undecided",
+            "an undecided vote fails at expiry",
+            started,
+            expiry,
+            exact_yes - 1,
+            total - exact_yes + 1,
+            True,
+        ),
+        (
+            "started_locks_in_at_expiry",
+            "the last window before expiry still counts",
+            started,
+            expiry,
+            exact_yes,
+            total - exact_yes,
+            True,
+        ),
+        (
+            "locked_in_to_active",
+            "activation one window after lock-in",
+            locked,
+            start + 2 * window,
+            0,
+            0,
+            True,
+        ),
+        ("active_stays", "active is final", DeploymentStatus.ACTIVE.value, expiry, 0, total, True),
+        ("failed_stays", "failed is final", DeploymentStatus.FAILED.value, start + window, total, 0, True),
+    )
+    for name, meaning, status, at, yes, no, previous in rows:
+        yield _case(
+            "next_state",
+            name,
+            f"UPG-4/5: {meaning}",
+            {
+                "agenda_id": d.agenda_id,
+                "status": status,
+                "window_start": at,
+                "yes": yes,
+                "no": no,
+                "previous_fork_active": previous,
+            },
+        )
+
+
+def _hex(blocks: Sequence[Block], preset: Preset) -> list[JSON]:
+    return [encode_block(b, preset).hex() for b in blocks]
+
+
+def _chain_cases(preset: Preset, d: Deployment) -> Iterator[CaseSpec]:
+    window = d.window_blocks
+    lock_in, activation = 2 * window, 3 * window
+    yes = upgrade_chain(preset, unanimous(), activation + 2)
+    blocks = yes.builder.blocks
+
+    def through(chain: UpgradeChain | list[Block], height: int, name: str, meaning: str) -> CaseSpec:
+        chosen = chain.builder.blocks if isinstance(chain, UpgradeChain) else chain
+        return _case(
+            "apply_blocks", name, f"UPG-4..6: {meaning}", {"blocks": _hex(chosen[: height + 1], preset)}
+        )
+
+    yield through(
+        yes,
+        lock_in - 1,
+        "last_block_of_voting_window",
+        "all 20 tickets voted yes; the tally is still counting",
+    )
+    yield through(yes, lock_in, "lock_in", "the first block of the next window locks the agenda in")
+    yield through(
+        yes, activation - 2, "two_blocks_before_activation", "locked in; the next block is still genesis"
+    )
+    yield through(
+        yes, activation - 1, "one_block_before_activation", "the next block is the first of the new fork"
+    )
+    yield through(yes, activation, "activation", "the first block under governed_tickets")
+    yield through(yes, activation + 1, "after_activation", "the fork stays in force")
+    yield _case(
+        "apply_blocks",
+        "governed_parameter_one_block_before_activation",
+        "GT-1: a tickets.target_pool_size proposal in the last genesis block is GOV_UNKNOWN_PARAMETER",
+        {"blocks": _hex([*blocks[: activation - 1], proposal_block(yes, activation - 1)], preset)},
+        "GOV_UNKNOWN_PARAMETER",
+    )
+    yield _case(
+        "apply_blocks",
+        "governed_parameter_at_activation",
+        "GT-1: the same proposal in the first block of the fork is accepted",
+        {"blocks": _hex([*blocks[:activation], proposal_block(yes, activation)], preset)},
+    )
+    for name, choices, meaning in (
+        ("voted_down", unanimous(CHOICE_NO), "every ticket votes no: the agenda fails at the window's end"),
+        (
+            "quorum_missed",
+            split(d.quorum_votes - 1, 0),
+            "unanimous yes one vote short of the quorum: still started",
+        ),
+        (
+            "quorum_exactly_met",
+            split(d.quorum_votes, 0),
+            "yes exactly at the quorum, the others abstain: locked in",
+        ),
+        ("below_threshold", split(14, 6), "14 yes, 6 no (70 %): still started"),
+        ("threshold_exactly_met", split(15, 5), "15 yes, 5 no (75 %): locked in"),
+    ):
+        chain = upgrade_chain(preset, choices, lock_in + 1)
+        yield through(chain, lock_in, name, meaning)
+    yield from _bad_vote_cases(yes, preset, d)
+    yield from _reorganisation_cases(yes, preset, window)
+
+
+def _bad_vote_cases(chain: UpgradeChain, preset: Preset, d: Deployment) -> Iterator[CaseSpec]:
+    builder = chain.builder
+    height = next(h for h, b in enumerate(builder.blocks) if b.votes)
+    block, state = builder.blocks[height], builder.states[height]
+    first = block.votes[0]
+    owner = next(
+        voter(i)
+        for i in range(20)
+        if ed25519.public_key_from_seed(voter(i).seed)
+        == state.tickets[OutPoint(first.ticket_txid, first.ticket_index)].voting_key
+    )
+    yes_bits, no_bits = vote_bits_for([(d.vote_bit, CHOICE_YES)]), vote_bits_for([(d.vote_bit, CHOICE_NO)])
+    outpoint = OutPoint(first.ticket_txid, first.ticket_index)
+
+    def with_first(vote_bits: int, signed_bits: int) -> Block:
+        signature = ed25519.sign(owner.seed, vote_message(first.parent_hash, outpoint, signed_bits))
+        vote = replace(first, vote=vote_bits, signature=signature)
+        return reseal(state, replace(block, votes=(vote, *block.votes[1:])), preset)
+
+    prefix = _hex(builder.blocks[:height], preset)
+    for name, bits, signed, meaning in (
+        ("vote_bits_changed_after_signing", no_bits, yes_bits, "a yes vote whose bits were turned into no"),
+        ("vote_bits_not_signed", yes_bits, 0, "a yes vote signed over the message without bits"),
+        (
+            "reject_bit_with_agenda_choice",
+            yes_bits | 1,
+            yes_bits | 1,
+            "bit 0 (reject) set next to a yes choice",
+        ),
+    ):
+        yield _case(
+            "apply_blocks",
+            name,
+            f"UPG-2/3, POS-4: {meaning}",
+            {"blocks": [*prefix, encode_block(with_first(bits, signed), preset).hex()]},
+            "POS_BAD_VOTES",
+        )
+
+
+def _reorganisation_cases(yes: UpgradeChain, preset: Preset, window: int) -> Iterator[CaseSpec]:
+    activation = 3 * window
+    old = yes.builder.blocks
+
+    def reorg(name: str, meaning: str, fork_at: int, new: list[Block], error: str | None = None) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "common": _hex(old[:fork_at], preset),
+            "old_branch": _hex(old[fork_at:], preset),
+            "new_branch": _hex(new[fork_at:], preset),
+        }
+        return _case("reorganise", name, f"UPG-6: {meaning}", data, error)
+
+    after_lock_in = branch(yes, 2 * window + 5, unanimous(), activation + 3)
+    yield reorg(
+        "after_lock_in",
+        "a longer branch forking after lock-in activates at the same height",
+        2 * window + 5,
+        after_lock_in.blocks,
+    )
+    voted_down = branch(yes, window + 1, unanimous(CHOICE_NO), activation + 3)
+    yield reorg(
+        "across_activation_to_failed",
+        "a longer branch forking before the votes, whose tickets vote no: the fork never activates",
+        window + 1,
+        voted_down.blocks,
+    )
+    governed = proposal_block(UpgradeChain(voted_down, yes.purchase_height, unanimous(CHOICE_NO)), activation)
+    yield reorg(
+        "new_branch_without_the_fork",
+        "the new branch (no activation) carries a proposal only the fork allows",
+        window + 1,
+        [*voted_down.blocks[:activation], governed],
+        "GOV_UNKNOWN_PARAMETER",
+    )
