@@ -16,7 +16,7 @@ from pathlib import Path
 
 from conformance.generators import FLOW_GENERATORS
 from conformance.handlers import FLOW_HANDLERS
-from conformance.model import JSON, CaseSpec, Vector
+from conformance.model import JSON, CaseSpec, Vector, to_wire
 from conformance.outcome import run_handler
 from spec.errors import ALL_ERROR_CODES
 from spec.presets import PRESET_NAMES, get_preset
@@ -50,23 +50,24 @@ def build_vector(preset_name: str, flow: str, spec: CaseSpec) -> Vector:
         raise GenerationError(f"{flow}: generator names unknown handler {spec.handler!r}")
     if spec.expect_error is not None and spec.expect_error not in ALL_ERROR_CODES:
         raise GenerationError(f"{flow}/{spec.handler}/{spec.case}: unknown code {spec.expect_error}")
-    outcome = run_handler(handlers[spec.handler], get_preset(preset_name), spec.input)
+    wire_input: dict[str, JSON] = to_wire(spec.input)
+    outcome = run_handler(handlers[spec.handler], get_preset(preset_name), wire_input)
     where = f"{preset_name}/{flow}/{spec.handler}/{spec.case}"
     if outcome.error != spec.expect_error:
         raise GenerationError(
             f"{where}: generator expects {spec.expect_error or 'acceptance'}, "
             f"reference gives {outcome.error or 'acceptance'} {outcome.message}"
         )
-    if spec.known_output is not None and outcome.output != spec.known_output:
+    output: JSON = to_wire(outcome.output)
+    if spec.known_output is not None and output != to_wire(spec.known_output):
         raise GenerationError(f"{where}: reference output {outcome.output} != known {spec.known_output}")
-    output: JSON = outcome.output
     return Vector(
         preset=preset_name,
         flow=flow,
         handler=spec.handler,
         case=spec.case,
         description=spec.description,
-        input=spec.input,
+        input=wire_input,
         output=output,
         error=outcome.error,
     )
