@@ -934,3 +934,25 @@ def chain_cases(preset: Preset) -> Iterator[CaseSpec]:
         {"blocks": [encode_block(replace(block, header=replace(header, version=2)), preset).hex()]},
         expect_error="HDR_UNSUPPORTED_VERSION",
     )
+
+
+def ticket_price_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """POS-5: ``//`` is floor division (toward minus infinity), also for a negative numerator."""
+    params = preset.tickets
+    target = params.target_pool_size
+    price = params.initial_ticket_price + 7
+    for live, name in ((target - 1, "floor_one_below_target"), (0, "floor_empty_pool")):
+        numerator = price * (live - target)
+        floor = price + numerator // (20 * target)
+        truncated = price + int(numerator / (20 * target)) if numerator % (20 * target) else floor
+        if floor == truncated:
+            continue
+        expected = max(params.min_ticket_price, min(params.max_ticket_price, floor))
+        yield CaseSpec(
+            "ticket_price",
+            name,
+            f"POS-5 with live = {live} below the target: price * (live - target) is negative and is "
+            f"divided rounding down ({floor}), not toward zero ({truncated})",
+            {"height": params.price_interval, "price": price, "live_count": live},
+            known_output={"price": expected},
+        )
