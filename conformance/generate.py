@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from conformance.crosscheck import CROSS_CHECKS, CrossCheckError
 from conformance.generators import FLOW_GENERATORS
 from conformance.handlers import FLOW_HANDLERS
 from conformance.model import JSON, CaseSpec, Vector, to_wire
@@ -61,6 +62,12 @@ def build_vector(preset_name: str, flow: str, spec: CaseSpec) -> Vector:
     output: JSON = to_wire(outcome.output)
     if spec.known_output is not None and output != to_wire(spec.known_output):
         raise GenerationError(f"{where}: reference output {outcome.output} != known {spec.known_output}")
+    cross_check = CROSS_CHECKS.get((flow, spec.handler))
+    if cross_check is not None and outcome.error is None:
+        try:
+            cross_check(get_preset(preset_name), wire_input, output)
+        except CrossCheckError as exc:
+            raise GenerationError(f"{where}: {exc}") from None
     return Vector(
         preset=preset_name,
         flow=flow,
