@@ -20,10 +20,12 @@ import pytest
 
 import conformance.handlers.chain as chain_handlers
 import conformance.handlers.encoding as encoding_handlers
+import conformance.handlers.merkle as merkle_handlers
 import conformance.handlers.script as script_handlers
 import conformance.handlers.trie as trie_handlers
 import spec.chain.tickets as tickets
 import spec.encoding as encoding
+import spec.merkle as merkle
 import spec.script as script
 import spec.trie as trie
 from conformance.generate import build_vector
@@ -32,6 +34,7 @@ from conformance.handlers import FLOW_HANDLERS
 from conformance.model import JSON, CaseSpec, Vector, to_wire
 from conformance.outcome import run_handler
 from spec.errors import (
+    MerkleRootMismatch,
     NonCanonicalVarint,
     ScriptNonMinimalNumber,
     ScriptNullDummy,
@@ -60,6 +63,7 @@ _GENERATORS: dict[str, Callable[[Preset], Iterator[CaseSpec]]] = {
     "script": FLOW_GENERATORS["script"],
     "encoding": FLOW_GENERATORS["encoding"],
     "trie": FLOW_GENERATORS["trie"],
+    "merkle": FLOW_GENERATORS["merkle"],
     "chain": strength.ticket_price_cases,  # the whole chain generator builds chains: not needed here
 }
 
@@ -500,3 +504,24 @@ def test_24_truncating_division(monkeypatch: pytest.MonkeyPatch, named: dict[int
 
     _patch(monkeypatch, "next_ticket_price", variant, tickets, chain_handlers)
     assert _caught(named[24])
+
+
+def test_31_merkle_proofs_always_full_length(
+    monkeypatch: pytest.MonkeyPatch, named: dict[int, list[Vector]]
+) -> None:
+    monkeypatch.setattr(merkle, "inclusion_proof_length", lambda index, count: (count - 1).bit_length())
+    assert "merkle/verify_proof/right_edge_short_proof" in _caught(named[31])
+
+
+def test_31_merkle_length_checked_after_root(
+    monkeypatch: pytest.MonkeyPatch, named: dict[int, list[Vector]]
+) -> None:
+    original = merkle.verify_inclusion_proof
+
+    def variant(leaf: bytes, index: int, count: int, proof: Any, root: bytes) -> None:
+        if 0 <= index < count and len(proof) != merkle.inclusion_proof_length(index, count):
+            raise MerkleRootMismatch("variant: root compared first")
+        original(leaf, index, count, proof, root)
+
+    _patch(monkeypatch, "verify_inclusion_proof", variant, merkle, merkle_handlers)
+    assert "merkle/verify_proof/length_before_root" in _caught(named[31])

@@ -42,7 +42,7 @@ def _with(*parts: Generator) -> Generator:
 FLOW_GENERATORS: dict[str, Generator] = {
     "encoding": _with(encoding.generate, strength.encoding_cases),
     "hashing": hashing.generate,
-    "merkle": merkle.generate,
+    "merkle": _with(merkle.generate, strength.merkle_cases),
     "script": _with(script.generate, strength.script_cases),
     "bls": crypto.generate_bls,
     "threshold": crypto.generate_threshold,

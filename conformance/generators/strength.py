@@ -44,7 +44,7 @@ from spec.ledger.transaction import (
     txid,
 )
 from spec.ledger.utxo import UtxoEntry, apply_transaction, apply_transactions
-from spec.merkle import merkle_root
+from spec.merkle import inclusion_proof, merkle_root
 from spec.presets import Preset
 from spec.script import Opcode, multisig_script_sig, null_data_script
 from spec.trie import RUSTY_TRIE_HASHER, TRIE_HASHERS, Trie, trie_root
@@ -956,3 +956,51 @@ def ticket_price_cases(preset: Preset) -> Iterator[CaseSpec]:
             {"height": params.price_interval, "price": price, "live_count": live},
             known_output={"price": expected},
         )
+
+
+# --------------------------------------------------------------------------------------------
+# merkle
+# --------------------------------------------------------------------------------------------
+
+
+def merkle_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """MERKLE-4's order: empty tree, index range, proof length, then the root; two broken at once."""
+    leaves = [seeded_bytes(f"strength/merkle/leaf/{i}", 5) for i in range(5)]
+    root = merkle_root(leaves).hex()
+    proof = [h.hex() for h in inclusion_proof(leaves, 4)]
+    wrong_root = seeded_bytes("strength/merkle/root", 32).hex()
+    cases: list[tuple[str, str, dict[str, JSON], str]] = [
+        (
+            "zero_count_and_index",
+            "count 0 and index 0 (not below the count): the empty tree is reported first",
+            {"leaf": leaves[0].hex(), "index": 0, "count": 0, "proof": [], "root": root},
+            "MERKLE_EMPTY_TREE",
+        ),
+        (
+            "index_past_end_and_long_proof",
+            "index 5 of 5 and a proof of the wrong length: the index first",
+            {"leaf": leaves[4].hex(), "index": 5, "count": 5, "proof": proof * 3, "root": root},
+            "MERKLE_INDEX_OUT_OF_RANGE",
+        ),
+        (
+            "length_before_root",
+            "leaf 4 of 5 (one sibling) given two siblings and a wrong root: the length first",
+            {"leaf": leaves[4].hex(), "index": 4, "count": 5, "proof": proof * 2, "root": wrong_root},
+            "MERKLE_PROOF_LENGTH",
+        ),
+        (
+            "right_edge_short_proof",
+            "leaf 4 of 5 has a proof of one hash (not ceil(log2 5) = 3): the right proof, wrong root",
+            {"leaf": leaves[4].hex(), "index": 4, "count": 5, "proof": proof, "root": wrong_root},
+            "MERKLE_ROOT_MISMATCH",
+        ),
+    ]
+    for name, description, data, code in cases:
+        yield CaseSpec("verify_proof", name, description, data, expect_error=code)
+    yield CaseSpec(
+        "proof",
+        "right_edge_leaf",
+        "the proof of leaf 4 of 5: one sibling hash (the root of leaves 0..3)",
+        {"leaves": [leaf.hex() for leaf in leaves], "index": 4},
+        known_output={"proof": [merkle_root(leaves[:4]).hex()]},
+    )
