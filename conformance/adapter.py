@@ -24,7 +24,7 @@ import traceback
 from typing import IO, Any
 
 from conformance.handlers import FLOW_HANDLERS
-from conformance.model import JSON, BadInput, Handler
+from conformance.model import JSON, BadInput, Handler, to_wire
 from conformance.outcome import run_handler
 from reference import jsonsafe
 from reference.jsonsafe import JsonTooDeep
@@ -75,7 +75,7 @@ def handle_request(request: Any, flows: dict[str, dict[str, Handler]]) -> dict[s
         return {"id": request_id, "result": "internal_error", "message": traceback.format_exc(limit=5)}
     if outcome.error is not None:
         return {"id": request_id, "result": "error", "code": outcome.error, "message": outcome.message}
-    return {"id": request_id, "result": "ok", "output": outcome.output}
+    return {"id": request_id, "result": "ok", "output": to_wire(outcome.output)}
 
 
 def parse_request(line: str) -> tuple[Any, str | None]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
-from spec.errors import SpecError
+from spec.errors import NON_VECTOR_ERROR_CODES, RETIRED_ERROR_CODES, SpecError
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "errors.md"
 
@@ -36,7 +36,24 @@ def render() -> str:
         "| code | family | class | meaning |",
         "|---|---|---|---|",
     ]
-    return "\n".join([*header, *_rows(SpecError, "")]) + "\n"
+    footer = [
+        "",
+        "## Codes no vector carries",
+        "",
+        "Every other leaf code (a code whose class has no subclasses) appears in at least one vector,",
+        "as an invalid case's `error` or inside an output; a test enforces it. These cannot:",
+        "",
+        "| code | why no vector carries it |",
+        "|---|---|",
+        *(f"| `{code}` | {why} |" for code, why in sorted(NON_VECTOR_ERROR_CODES.items())),
+        "",
+        "## Retired codes",
+        "",
+        "No rule raises these any more; they are never reused.",
+        "",
+        *(f"- `{code}`" for code in sorted(RETIRED_ERROR_CODES)),
+    ]
+    return "\n".join([*header, *_rows(SpecError, ""), *footer]) + "\n"
 
 
 def main() -> None:

@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from conformance.crosscheck import CROSS_CHECKS, CrossCheckError
 from conformance.generators import FLOW_GENERATORS
 from conformance.handlers import FLOW_HANDLERS
-from conformance.model import JSON, CaseSpec, Vector
+from conformance.model import JSON, CaseSpec, Vector, to_wire
 from conformance.outcome import run_handler
 from spec.errors import ALL_ERROR_CODES
 from spec.forks import FORK_NAMES
@@ -53,23 +54,30 @@ def build_vector(preset_name: str, flow: str, spec: CaseSpec) -> Vector:
         raise GenerationError(f"{flow}/{spec.handler}/{spec.case}: unknown fork {spec.fork!r}")
     if spec.expect_error is not None and spec.expect_error not in ALL_ERROR_CODES:
         raise GenerationError(f"{flow}/{spec.handler}/{spec.case}: unknown code {spec.expect_error}")
-    outcome = run_handler(handlers[spec.handler], get_preset(preset_name), spec.input)
+    wire_input: dict[str, JSON] = to_wire(spec.input)
+    outcome = run_handler(handlers[spec.handler], get_preset(preset_name), wire_input)
     where = f"{preset_name}/{spec.fork}/{flow}/{spec.handler}/{spec.case}"
     if outcome.error != spec.expect_error:
         raise GenerationError(
             f"{where}: generator expects {spec.expect_error or 'acceptance'}, "
             f"reference gives {outcome.error or 'acceptance'} {outcome.message}"
         )
-    if spec.known_output is not None and outcome.output != spec.known_output:
+    output: JSON = to_wire(outcome.output)
+    if spec.known_output is not None and output != to_wire(spec.known_output):
         raise GenerationError(f"{where}: reference output {outcome.output} != known {spec.known_output}")
-    output: JSON = outcome.output
+    cross_check = CROSS_CHECKS.get((flow, spec.handler))
+    if cross_check is not None and outcome.error is None:
+        try:
+            cross_check(get_preset(preset_name), wire_input, output)
+        except CrossCheckError as exc:
+            raise GenerationError(f"{where}: {exc}") from None
     return Vector(
         preset=preset_name,
         flow=flow,
         handler=spec.handler,
         case=spec.case,
         description=spec.description,
-        input=spec.input,
+        input=wire_input,
         output=output,
         error=outcome.error,
         fork=spec.fork,

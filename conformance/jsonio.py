@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from conformance.model import JSON, BadInput
+import re
+
+from conformance.model import JSON, SAFE_INTEGER_MAX, BadInput, to_wire
+
+__all__ = ["to_wire"]
+
+_DECIMAL = re.compile(r"-?[1-9][0-9]*")
 
 
 def field(data: dict[str, JSON], name: str) -> JSON:
@@ -30,11 +36,32 @@ def from_hex(value: JSON, name: str = "value") -> bytes:
 
 
 def int_field(data: dict[str, JSON], name: str) -> int:
-    """A required integer field (JSON number, not a boolean)."""
+    """A required integer field (see :func:`from_json_int`)."""
+    return from_json_int(field(data, name), name)
+
+
+def int_list_field(data: dict[str, JSON], name: str) -> list[int]:
+    """A required field holding a list of integers (each as :func:`from_json_int` reads it)."""
     value = field(data, name)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise BadInput(f"{name} must be an integer")
-    return value
+    if not isinstance(value, list):
+        raise BadInput(f"{name} must be a list of integers")
+    return [from_json_int(item, f"{name}[{i}]") for i, item in enumerate(value)]
+
+
+def from_json_int(value: JSON, name: str = "value") -> int:
+    """An integer in the JSON convention: a JSON number (not a boolean), or, for a value outside
+    ``[-(2**53 - 1), 2**53 - 1]``, the decimal string of the value. A decimal string of a safe
+    integer, or one with a sign ``+``, leading zeros or other characters, is malformed."""
+    if isinstance(value, bool):
+        raise BadInput(f"{name} must be an integer, not a boolean")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and len(value) <= 80 and _DECIMAL.fullmatch(value):
+        number = int(value)
+        if abs(number) > SAFE_INTEGER_MAX:
+            return number
+        raise BadInput(f"{name}: a safe integer is a JSON number, not the string {value!r}")
+    raise BadInput(f"{name} must be an integer")
 
 
 def str_field(data: dict[str, JSON], name: str) -> str:

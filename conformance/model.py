@@ -8,7 +8,11 @@ and checked by ``conformance/schema/vector.schema.json``.
 JSON conventions (every handler follows them):
 
 * byte strings are lower-case hex without ``0x``;
-* integers that always fit 64 bits are JSON numbers;
+* an integer ``n`` with ``|n| <= 2**53 - 1`` (a *safe integer*: every JSON parser, JavaScript's
+  included, reads it exactly) is a JSON number; any other integer of a number field is a JSON
+  string of its decimal digits (``"18446744073709551615"``, ``"-9007199254740993"``): no ``+``,
+  no leading zeros, no exponent. Writers always use this form (:func:`to_wire`) and readers accept
+  exactly it, so every value has one JSON text;
 * field elements and other integers that may exceed 64 bits are 32-byte big-endian hex;
 * lists are JSON arrays in protocol order.
 """
@@ -27,6 +31,23 @@ JSON = Union[None, bool, int, str, Sequence["JSON"], Mapping[str, "JSON"]]  # no
 """A JSON value as the vector files and the adapter protocol carry it."""
 
 FORMAT_VERSION = 1
+
+SAFE_INTEGER_MAX = 2**53 - 1
+"""The largest integer every JSON reader holds exactly (an IEEE double's 53-bit significand)."""
+
+
+def to_wire(value: Any) -> Any:
+    """``value`` with every integer outside ``[-SAFE_INTEGER_MAX, SAFE_INTEGER_MAX]`` written as a
+    decimal string (the JSON convention above); booleans, strings and safe integers unchanged."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value if -SAFE_INTEGER_MAX <= value <= SAFE_INTEGER_MAX else str(value)
+    if isinstance(value, Mapping):
+        return {k: to_wire(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_wire(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Every rule that rejects its input raises a subclass of :class:`SpecError`. Each subclass carries
 a **stable error code**: a short upper-case string that test vectors record and that every
 alternative implementation must reproduce for the same invalid input. Codes are never renamed or
-reused; a retired code stays in :data:`ALL_ERROR_CODES` with its class.
+reused: a retired code leaves its class behind and is listed in :data:`RETIRED_ERROR_CODES`.
 
 Nothing else may escape a decoder or a validator: a ``KeyError``, ``IndexError``,
 ``ValueError`` or ``AssertionError`` raised from bad input is a bug in the specification.
@@ -78,12 +78,6 @@ class InvalidEnumTag(DecodeError):
     """A tag byte does not name any variant of the enumeration."""
 
     code = "DECODE_INVALID_TAG"
-
-
-class NonCanonicalOrder(DecodeError):
-    """A collection that must be strictly sorted (a canonical set or map) is not."""
-
-    code = "DECODE_NONCANONICAL_ORDER"
 
 
 class EncodeError(SpecError):
@@ -1368,3 +1362,26 @@ def error_classes() -> dict[str, type[SpecError]]:
 
 ALL_ERROR_CODES: frozenset[str] = frozenset(error_classes())
 """Every error code defined so far. Module-level constant: computed once at import."""
+
+RETIRED_ERROR_CODES: frozenset[str] = frozenset({"DECODE_NONCANONICAL_ORDER"})
+"""Codes that were defined and are no longer raised by any rule: never to be reused.
+
+``DECODE_NONCANONICAL_ORDER`` (a sorted collection out of order) had no decoder that raised it;
+sorted collections are checked by their own rules (``SNAPSHOT_ORDER``, ...).
+"""
+
+NON_VECTOR_ERROR_CODES: dict[str, str] = {
+    "BLS_UNKNOWN_BACKEND": "chooses a local cryptography backend by name; no protocol input names one",
+    "PRESET_UNKNOWN": "a preset name outside the vector set; vectors name only existing presets",
+    "PRESET_INVALID": "a malformed preset file; presets are fixed data, not protocol input",
+    "TRIE_KEY_BAD_NIBBLES": (
+        "argument check of the nibble helpers (nibbles_to_bytes, hex_prefix_encode); every path "
+        "that protocol input reaches is made of whole key bytes, so no input can raise it"
+    ),
+}
+"""Leaf codes that no conformance vector can carry, each with the reason.
+
+Every other leaf code (a code whose class has no subclasses) appears in at least one vector, as
+an invalid case's ``error`` or inside an output (a mempool verdict, a DKG rejection);
+``tests/test_conformance_framework.py`` enforces both directions.
+"""

@@ -204,3 +204,95 @@ def test_reference_adapter_on_reference_backends(vectors_dir: Path) -> None:
     assert report.counts()["pass"] == len(vectors), [r.reason for r in report.results if r.status != "pass"][
         :5
     ]
+
+
+def _leaf_codes() -> set[str]:
+    leaves: set[str] = set()
+    stack: list[type[SpecError]] = [SpecError]
+    while stack:
+        cls = stack.pop()
+        subclasses = cls.__subclasses__()
+        if not subclasses:
+            leaves.add(cls.code)
+        stack.extend(subclasses)
+    return leaves
+
+
+def _strings(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return set().union(*(_strings(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_strings(v) for v in value)) if value else set()
+    return set()
+
+
+def _vector_objects(vectors_dir: Path) -> list[dict[str, Any]]:
+    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(vectors_dir.rglob("*.json"))]
+
+
+def test_every_leaf_code_appears_in_a_vector(vectors_dir: Path) -> None:
+    """Issue 11 item 2: each leaf code is an invalid case's error or part of an output (a mempool
+    verdict, a DKG rejection), except the few listed with their reason in NON_VECTOR_ERROR_CODES."""
+    from spec.errors import NON_VECTOR_ERROR_CODES, RETIRED_ERROR_CODES
+
+    leaves = _leaf_codes()
+    seen: set[str] = set()
+    for obj in _vector_objects(vectors_dir):
+        if obj["error"] is not None:
+            seen.add(obj["error"])
+        seen |= _strings(obj["output"]) & leaves
+    assert set(NON_VECTOR_ERROR_CODES) <= leaves
+    missing = sorted(leaves - seen - set(NON_VECTOR_ERROR_CODES))
+    assert missing == [], f"leaf codes in no vector: {missing}"
+    carried = sorted(seen & set(NON_VECTOR_ERROR_CODES))
+    assert carried == [], f"listed as unvectorable but a vector carries them: {carried}"
+    assert not RETIRED_ERROR_CODES & ALL_ERROR_CODES, "a retired code is defined again"
+
+
+def test_vectors_hold_no_unsafe_json_number(vectors_dir: Path) -> None:
+    """Integers beyond 2**53 - 1 in magnitude travel as decimal strings (docs/vector-format.md)."""
+    from conformance.model import SAFE_INTEGER_MAX
+
+    def unsafe(value: Any) -> bool:
+        if isinstance(value, bool):
+            return False
+        if isinstance(value, int):
+            return abs(value) > SAFE_INTEGER_MAX
+        if isinstance(value, dict):
+            return any(unsafe(v) for v in value.values())
+        if isinstance(value, list):
+            return any(unsafe(v) for v in value)
+        return False
+
+    offenders = [f"{o['flow']}/{o['handler']}/{o['case']}" for o in _vector_objects(vectors_dir) if unsafe(o)]
+    assert offenders == []
+    u64_max = json.loads((vectors_dir / "devnet/encoding/decode/u64_max.json").read_text(encoding="utf-8"))
+    assert u64_max["output"] == {"value": "18446744073709551615"}
+
+
+def test_json_integer_convention_round_trips() -> None:
+    from conformance.jsonio import from_json_int
+    from conformance.model import SAFE_INTEGER_MAX, BadInput, to_wire
+
+    for value in (0, 1, -1, SAFE_INTEGER_MAX, -SAFE_INTEGER_MAX, 2**53, -(2**53), 2**64 - 1, 2**64, -(2**63)):
+        wire = to_wire(value)
+        assert isinstance(wire, int) == (abs(value) <= SAFE_INTEGER_MAX)
+        assert from_json_int(json.loads(json.dumps(wire))) == value
+    assert to_wire({"a": [2**60, True, None, "x"]}) == {"a": [str(2**60), True, None, "x"]}
+    bad_values: list[Any] = ["12", "+9007199254740993", "09007199254740993", "9007199254740993.0", "1e20"]
+    for bad in [*bad_values, True, 1.5, None]:
+        with pytest.raises(BadInput):
+            from_json_int(bad)
+
+
+def test_conformance_strength_doc_names_existing_vectors(vectors_dir: Path) -> None:
+    """Every vector named in docs/conformance-strength.md exists (under the devnet preset)."""
+    import re
+
+    text = (ROOT / "docs" / "conformance-strength.md").read_text(encoding="utf-8")
+    names = re.findall(r"`([a-z0-9_]+/[a-z0-9_]+/[a-z0-9_]+)`", text)
+    assert len(names) >= 23
+    missing = [n for n in names if not (vectors_dir / "devnet" / f"{n}.json").exists()]
+    assert missing == []

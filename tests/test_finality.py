@@ -77,3 +77,28 @@ def test_finality_only_moves_forward_along_the_finalized_branch() -> None:
     later = newest_finalized(index, [on_branch], lambda h: QUORUM_KEY, b"a2" * 16)
     assert later == b"a3" * 16
     assert newest_finalized(index, [off_branch], lambda h: QUORUM_KEY, b"a2" * 16) == b"a2" * 16
+
+
+def test_newest_finalized_does_not_depend_on_certificate_order() -> None:
+    """Issue 11 item 7: two certificates at one height (a quorum that signed twice): the smaller
+    block hash wins in every order; a certificate at the previous finalized height never replaces it."""
+    from itertools import permutations
+
+    index = _index()
+    certificates = [
+        _certify(3, b"a3" * 16, [1, 2, 3]),
+        _certify(3, b"b3" * 16, [2, 3, 4]),
+        _certify(2, b"b2" * 16, [1, 4, 5]),
+        _certify(2, b"a2" * 16, [1, 2, 5]),
+    ]
+    results = {
+        newest_finalized(index, list(order), lambda h: QUORUM_KEY) for order in permutations(certificates)
+    }
+    assert results == {min(b"a3" * 16, b"b3" * 16)}
+    for order in permutations(certificates):
+        assert newest_finalized(index, list(order), lambda h: QUORUM_KEY, b"b3" * 16) == b"b3" * 16
+    below = {
+        newest_finalized(index, list(order), lambda h: QUORUM_KEY, b"a1" * 16)
+        for order in permutations(certificates[2:])
+    }
+    assert below == {b"a2" * 16}

@@ -144,3 +144,17 @@ def test_proof_errors() -> None:
 def test_not_sha256() -> None:
     """Guards against an accidental switch of hash function."""
     assert leaf_hash(b"") != hashlib.sha256(b"\x00").digest()
+
+
+def test_domain_table_in_docs_matches_hash_domain() -> None:
+    """docs/hashing-and-merkle.md lists every domain with its exact context string, and nothing else."""
+    import re
+    from pathlib import Path
+
+    from spec.hashing import HashDomain
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "hashing-and-merkle.md").read_text(
+        encoding="utf-8"
+    )
+    rows = dict(re.findall(r"^\| `([A-Z0-9_]+)` \| `([^`]+)` \|", text, flags=re.MULTILINE))
+    assert rows == {domain.name: domain.value for domain in HashDomain}

@@ -8,6 +8,8 @@ derived from a fixed seed with :func:`conformance.seeded.seeded_bytes`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from conformance.generators import (
     chain,
     crypto,
@@ -20,23 +22,36 @@ from conformance.generators import (
     merkle,
     p2p,
     script,
+    strength,
     trie,
     upgrade,
 )
-from conformance.model import Generator
+from conformance.model import CaseSpec, Generator
+from spec.presets import Preset
+
+
+def _with(*parts: Generator) -> Generator:
+    """One flow generator made of several (the flow's own cases first)."""
+
+    def generate(preset: Preset) -> Iterator[CaseSpec]:
+        for part in parts:
+            yield from part(preset)
+
+    return generate
+
 
 FLOW_GENERATORS: dict[str, Generator] = {
-    "encoding": encoding.generate,
+    "encoding": _with(encoding.generate, strength.encoding_cases),
     "hashing": hashing.generate,
-    "merkle": merkle.generate,
-    "script": script.generate,
+    "merkle": _with(merkle.generate, strength.merkle_cases),
+    "script": _with(script.generate, strength.script_cases),
     "bls": crypto.generate_bls,
     "threshold": crypto.generate_threshold,
     "ed25519": crypto.generate_ed25519,
-    "ledger": ledger.generate,
-    "chain": chain.generate,
+    "ledger": _with(ledger.generate, strength.ledger_cases),
+    "chain": _with(chain.generate, strength.chain_cases, strength.ticket_price_cases),
     "p2p": p2p.generate,
-    "trie": trie.generate,
+    "trie": _with(trie.generate, strength.trie_cases),
     "dkg": dkg.generate,
     "masternode": masternode.generate,
     "governance": governance.generate,

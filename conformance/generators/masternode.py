@@ -553,6 +553,27 @@ def _registration_cases(preset: Preset) -> Iterator[CaseSpec]:
         reg_tx(registration("alice", fund.collateral("alice"), preset, address=address_of("bob"))),
         "MN_DUPLICATE_ADDRESS",
     )
+    # Issue 11 item 7: bob's operator key and carol's address; the operator key is checked against
+    # every entry before the address, so the order of the list does not matter.
+    two = list_json(funded_list(["bob", "carol"], preset))
+    clash = reg_tx(
+        registration(
+            "alice",
+            fund.collateral("alice"),
+            preset,
+            operator_public_key=operator("bob").public_key,
+            proof_of_possession=operator("bob").proof_of_possession,
+            address=address_of("carol"),
+        )
+    )
+    for suffix, order in (("", two), ("_reversed", two[::-1])):
+        yield case(
+            f"duplicate_key_and_other_address{suffix}",
+            "MN-3: bob's operator key and carol's address at once: the operator key is checked first",
+            clash,
+            "MN_DUPLICATE_OPERATOR_KEY",
+            masternodes=order,
+        )
     yield case(
         "signature_by_other_key",
         "MN-1: the registration is signed by carol, not by the collateral's owner",
@@ -1328,6 +1349,30 @@ def _finalized_block_cases(preset: Preset, keys: list[JSON]) -> Iterator[CaseSpe
         "a certificate one byte short does not decode",
         [cert(0, early, main[early]), cert(interval, late, main[late])[:-2]],
         error="DECODE_TRUNCATED",
+    )
+    # Issue 11 item 7: the result does not depend on the order of the certificates.
+    low, high = sorted([main[late], fork[late]])
+    both = [cert(interval, late, main[late]), cert(interval, late, fork[late])]
+    yield case(
+        "two_at_one_height",
+        "two blocks certified at one height: the smaller block hash wins",
+        both,
+    )
+    yield case(
+        "two_at_one_height_reversed",
+        "the same two certificates in the other order: the same block wins",
+        both[::-1],
+    )
+    yield case(
+        "two_at_one_height_then_higher",
+        "two blocks certified at one height and a descendant of the larger hash certified higher",
+        [*both, cert(interval, late + 1, main[late + 1] if high == main[late] else fork[late + 1])],
+    )
+    yield case(
+        "same_height_as_previous",
+        "a certificate of another block at the previously finalized height never replaces it",
+        [cert(interval, late, low)],
+        high,
     )
 
 

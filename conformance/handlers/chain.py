@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from conformance.jsonio import field, from_hex, hex_field, hex_list_field, int_field, to_hex
+from conformance.jsonio import field, from_hex, hex_field, hex_list_field, int_field, int_list_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.block import (
     Block,
@@ -159,10 +159,7 @@ def handle_next_bits(preset: Preset, data: dict[str, JSON]) -> JSON:
     ``timestamps`` lists the timestamps of blocks ``0 .. height - 1`` (exactly ``height`` numbers).
     """
     height = int_field(data, "height")
-    raw = field(data, "timestamps")
-    if not isinstance(raw, list) or not all(isinstance(t, int) and not isinstance(t, bool) for t in raw):
-        raise BadInput("timestamps must be a list of integers")
-    timestamps = [t for t in raw if isinstance(t, int)]
+    timestamps = int_list_field(data, "timestamps")
     if height < 0 or len(timestamps) != height:
         raise BadInput("timestamps must hold exactly one timestamp per block below height")
     return {"bits": next_bits(height, int_field(data, "parent_bits"), timestamps, preset)}
@@ -376,9 +373,7 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
     with :func:`legacy_payee_list` of the given script (null: no masternode).
     """
     blocks = hex_list_field(data, "blocks")
-    now = data.get("now")
-    if now is not None and (not isinstance(now, int) or isinstance(now, bool)):
-        raise BadInput("now must be an integer or null")
+    now = None if data.get("now") is None else int_field(data, "now")
     payees = _masternode_payees(data, len(blocks))
     state = initial_state(preset)
     for position, raw in enumerate(blocks):

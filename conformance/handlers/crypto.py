@@ -6,7 +6,7 @@ points and signatures are their compressed encodings in hex; verdicts are ``{"va
 
 from __future__ import annotations
 
-from conformance.jsonio import field, hex_field, hex_list_field, int_field, to_hex
+from conformance.jsonio import field, hex_field, hex_list_field, int_field, int_list_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.crypto import bls, ed25519, threshold
 from spec.crypto.threshold import Share
@@ -18,10 +18,7 @@ def _scalar_list(data: dict[str, JSON], name: str) -> list[int]:
 
 
 def _int_list(data: dict[str, JSON], name: str) -> list[int]:
-    value = field(data, name)
-    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        raise BadInput(f"{name} must be a list of integers")
-    return [int(v) for v in value]
+    return int_list_field(data, name)
 
 
 def _shares(data: dict[str, JSON], name: str, value_key: str) -> list[Share]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from conformance.jsonio import from_hex, hex_field, str_field, to_hex
+from conformance.jsonio import from_hex, from_json_int, hex_field, str_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.encoding import (
     BOOL,
@@ -144,9 +144,7 @@ class TypeNode:
             if not isinstance(value, bool):
                 raise BadInput("bool value must be true or false")
             return value
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise BadInput("integer value must be a JSON number")
-        return value
+        return from_json_int(value)
 
 
 def parse_type(text: str) -> TypeNode:

@@ -11,7 +11,7 @@ from conformance.jsonio import field, hex_field, hex_list_field, int_field, to_h
 from conformance.model import JSON, BadInput, Handler
 from spec.errors import SpecError
 from spec.ledger.mempool import EMPTY_MEMPOOL, admit, select_for_block
-from spec.ledger.snapshot import SnapshotManifest, chunk_proof, make_snapshot, verify_chunk
+from spec.ledger.snapshot import SnapshotManifest, assemble_snapshot, chunk_proof, make_snapshot, verify_chunk
 from spec.ledger.state import utxo_state_root
 from spec.ledger.transaction import (
     OutPoint,
@@ -22,7 +22,7 @@ from spec.ledger.transaction import (
     txid,
     wtxid,
 )
-from spec.ledger.utxo import UtxoEntry, apply_transactions
+from spec.ledger.utxo import TxUndo, UtxoEntry, apply_transactions, undo_transactions
 from spec.ledger.validation import LedgerContext, validate_transaction
 from spec.presets import Preset
 
@@ -119,22 +119,74 @@ def handle_make_snapshot(preset: Preset, data: dict[str, JSON]) -> JSON:
     }
 
 
-def handle_verify_chunk(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """SNAP-1..3: ``{"manifest", "index", "chunk", "proof"}`` -> ``{"entries"}`` (count) or a rejection."""
+def _manifest_field(data: dict[str, JSON]) -> SnapshotManifest:
     raw = field(data, "manifest")
     if not isinstance(raw, dict):
         raise BadInput("manifest must be an object")
-    manifest = SnapshotManifest(
+    return SnapshotManifest(
         int_field(raw, "height"),
         hex_field(raw, "state_root"),
         int_field(raw, "entry_count"),
         int_field(raw, "chunk_count"),
         hex_field(raw, "chunk_root"),
     )
+
+
+def handle_verify_chunk(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SNAP-1..3: ``{"manifest", "index", "chunk", "proof"}`` -> ``{"entries"}`` (count) or a rejection."""
+    manifest = _manifest_field(data)
     chunk = verify_chunk(
         manifest, int_field(data, "index"), hex_field(data, "chunk"), hex_list_field(data, "proof"), preset
     )
     return {"entries": len(chunk.entries)}
+
+
+def handle_assemble_snapshot(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SNAP-1..4: ``{"manifest", "chunks": [{"index", "chunk", "proof"}]}`` -> ``{"utxos", "state_root"}``.
+
+    Each chunk is checked with ``verify_chunk`` in the order given (SNAP-1..3), then the set is
+    assembled from them in that order (SNAP-4).
+    """
+    manifest = _manifest_field(data)
+    raw_chunks = field(data, "chunks")
+    if not isinstance(raw_chunks, list):
+        raise BadInput("chunks must be a list")
+    chunks = []
+    for item in raw_chunks:
+        if not isinstance(item, dict):
+            raise BadInput("chunks items must be objects")
+        chunks.append(
+            verify_chunk(
+                manifest,
+                int_field(item, "index"),
+                hex_field(item, "chunk"),
+                hex_list_field(item, "proof"),
+                preset,
+            )
+        )
+    utxos = assemble_snapshot(manifest, chunks, preset)
+    return {"utxos": utxos_to_json(utxos), "state_root": to_hex(utxo_state_root(utxos, preset))}
+
+
+def handle_undo_transactions(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """UTXO-2/3: ``{"utxos", "transactions", "undo", "height"}`` -> ``{"utxos", "state_root"}``.
+
+    ``utxos`` is the set after the block's ``transactions``; ``undo`` holds one record per
+    transaction, each the list of entries it spent in input order (UTXO entry objects). The
+    transactions are undone in reverse order.
+    """
+    transactions = [decode_transaction(raw, preset) for raw in hex_list_field(data, "transactions")]
+    raw_undo = field(data, "undo")
+    if not isinstance(raw_undo, list):
+        raise BadInput("undo must be a list")
+    undos: list[TxUndo] = []
+    for index, record in enumerate(raw_undo):
+        if not isinstance(record, list):
+            raise BadInput(f"undo[{index}] must be a list of entries")
+        spent = parse_utxos({"spent": record}, "spent")
+        undos.append(TxUndo(tuple(spent.items())))
+    before = undo_transactions(parse_utxos(data), transactions, undos, int_field(data, "height"), preset)
+    return {"utxos": utxos_to_json(before), "state_root": to_hex(utxo_state_root(before, preset))}
 
 
 def handle_mempool_sequence(preset: Preset, data: dict[str, JSON]) -> JSON:
@@ -173,4 +225,6 @@ HANDLERS: dict[str, Handler] = {
     "make_snapshot": handle_make_snapshot,
     "verify_chunk": handle_verify_chunk,
     "mempool_sequence": handle_mempool_sequence,
+    "assemble_snapshot": handle_assemble_snapshot,
+    "undo_transactions": handle_undo_transactions,
 }

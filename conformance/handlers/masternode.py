@@ -37,7 +37,16 @@ certificates of each height verify under.
 from __future__ import annotations
 
 from conformance.handlers.chain import parse_index, quorums_json
-from conformance.jsonio import field, from_hex, hex_field, hex_list_field, int_field, to_hex
+from conformance.jsonio import (
+    field,
+    from_hex,
+    from_json_int,
+    hex_field,
+    hex_list_field,
+    int_field,
+    int_list_field,
+    to_hex,
+)
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.forkchoice import (
     decode_finality_certificate,
@@ -103,9 +112,7 @@ def optional_int(data: dict[str, JSON], name: str) -> int | None:
     value = data.get(name)
     if value is None:
         return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise BadInput(f"{name} must be an integer or null")
-    return value
+    return from_json_int(value, name)
 
 
 def optional_hex(data: dict[str, JSON], name: str) -> bytes | None:
@@ -430,11 +437,8 @@ def handle_may_sign_finality(preset: Preset, data: dict[str, JSON]) -> JSON:
     "last_signed_height"}``: a member offered ``heights`` in turn signs each one
     :func:`~spec.masternode.finality.may_sign_finality` allows and remembers it."""
     last = optional_int(data, "last_signed_height")
-    raw = field(data, "heights")
-    heights = (
-        [h for h in raw if isinstance(h, int) and not isinstance(h, bool)] if isinstance(raw, list) else []
-    )
-    if not isinstance(raw, list) or len(heights) != len(raw) or not all(0 <= h < 2**64 for h in heights):
+    heights = int_list_field(data, "heights")
+    if not all(0 <= h < 2**64 for h in heights):
         raise BadInput("heights must be a list of u64 integers")
     if last is not None and not 0 <= last < 2**64:
         raise BadInput("last_signed_height must be a u64 or null")
@@ -526,11 +530,8 @@ def handle_committed_finality_key(preset: Preset, data: dict[str, JSON]) -> JSON
     ``"group_public_key"`` (hex or null)``}]}``: the committed key certificates of each height verify
     under."""
     registry = parse_quorums(data)
-    raw = field(data, "heights")
-    heights = (
-        [h for h in raw if isinstance(h, int) and not isinstance(h, bool)] if isinstance(raw, list) else []
-    )
-    if not isinstance(raw, list) or len(heights) != len(raw) or not all(0 <= h < 2**64 for h in heights):
+    heights = int_list_field(data, "heights")
+    if not all(0 <= h < 2**64 for h in heights):
         raise BadInput("heights must be a list of u64 integers")
     keys: list[JSON] = []
     for height in heights:

@@ -19,7 +19,16 @@ from __future__ import annotations
 from conformance.handlers.chain import big_to_hex
 from conformance.handlers.dkg import certificate_to_json, message_to_json, signature_share_to_json
 from conformance.handlers.masternode import commitment_signature_json
-from conformance.jsonio import field, from_hex, hex_field, hex_list_field, int_field, str_field, to_hex
+from conformance.jsonio import (
+    field,
+    from_hex,
+    hex_field,
+    hex_list_field,
+    int_field,
+    int_list_field,
+    str_field,
+    to_hex,
+)
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.block import Block, BlockHeader, block_hash, decode_block, decode_header, encode_block
 from spec.chain.forkchoice import FinalityCertificate
@@ -96,10 +105,7 @@ def _bool_field(data: dict[str, JSON], name: str) -> bool:
 
 
 def _int_list(data: dict[str, JSON], name: str) -> list[int]:
-    value = field(data, name)
-    if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in value):
-        raise BadInput(f"{name} must be a list of integers")
-    return [i for i in value if isinstance(i, int)]
+    return int_list_field(data, name)
 
 
 def _block_json(block: Block, preset: Preset) -> dict[str, JSON]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.jsonio import field, from_hex, hex_field, hex_list_field, int_field, to_hex
+from conformance.jsonio import from_hex, hex_field, hex_list_field, int_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.errors import InvalidEd25519PublicKey
 from spec.presets import Preset
@@ -144,9 +144,9 @@ def handle_decode_number(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 def handle_encode_number(preset: Preset, data: dict[str, JSON]) -> JSON:
     """SCRIPT-14: ``{"value": int}`` -> ``{"element"}``."""
-    value = field(data, "value")
-    if not isinstance(value, int) or isinstance(value, bool) or abs(value) >= 2**63:
-        raise BadInput("value must be an integer of at most 64 bits")
+    value = int_field(data, "value")
+    if abs(value) >= 2**63:
+        raise BadInput("value must be in [-(2**63 - 1), 2**63 - 1]")
     return {"element": to_hex(encode_number(value))}
 
 

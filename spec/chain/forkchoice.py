@@ -116,17 +116,27 @@ def newest_finalized(
     verifies under ``quorum_public_key(height)`` (the key of the quorum responsible for that height;
     ``None``: no quorum). Finality only moves forward: the result is the highest counted block that
     descends from ``previous`` (the block finalized before), or ``previous`` when none does.
+
+    The result does not depend on the order of ``certificates``: of two counted certificates at
+    the highest height (two blocks certified at one height: only a quorum that signs twice makes
+    them), the one with the smaller block hash (bytewise) wins. A certificate at the height of
+    ``previous`` never replaces it (finality never moves sideways).
     """
     best = previous
     best_height = index[previous].height if previous is not None and previous in index else -1
+    from_certificate = False
     for certificate in certificates:
         entry = index.get(certificate.block_hash)
-        if entry is None or entry.height != certificate.height or certificate.height <= best_height:
+        if entry is None or entry.height != certificate.height or certificate.height < best_height:
+            continue
+        if certificate.height == best_height and (
+            not from_certificate or best is None or certificate.block_hash >= best
+        ):
             continue
         key = quorum_public_key(certificate.height)
         if key is None or not verify_finality_certificate(certificate, key):
             continue
         if previous is not None and not is_ancestor(index, previous, certificate.block_hash):
             continue
-        best, best_height = certificate.block_hash, certificate.height
+        best, best_height, from_certificate = certificate.block_hash, certificate.height, True
     return best

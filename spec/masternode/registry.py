@@ -397,11 +397,12 @@ def check_registration(
         raise BadNetworkAddress("address all zeros or port zero")
     if is_unspendable(reg.payout_script, preset.script):
         raise BadPayoutScript("payout script can never be spent")
-    for entry in mn_list.entries.values():
-        if entry.operator_public_key == reg.operator_public_key:
-            raise DuplicateOperatorKey(reg.operator_public_key.hex()[:16])
-        if (entry.address, entry.port) == (reg.address, reg.port):
-            raise DuplicateNetworkAddress(f"{reg.address.hex()} port {reg.port}")
+    # MN-3: the operator key against every entry first, then the address against every entry, so
+    # the code does not depend on the order of the list when two entries clash with one registration.
+    if any(entry.operator_public_key == reg.operator_public_key for entry in mn_list.entries.values()):
+        raise DuplicateOperatorKey(reg.operator_public_key.hex()[:16])
+    if any((entry.address, entry.port) == (reg.address, reg.port) for entry in mn_list.entries.values()):
+        raise DuplicateNetworkAddress(f"{reg.address.hex()} port {reg.port}")
     if not ed25519.verify(reg.owner_public_key, registration_hash(reg, preset), signed.signature):
         raise BadRegistrationSignature("owner signature does not verify")
     if not bls.pop_verify(reg.operator_public_key, reg.proof_of_possession):
