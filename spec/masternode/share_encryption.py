@@ -72,6 +72,11 @@ def share_ephemeral(seed: bytes, recipient: int) -> int:
     wide = b"".join(
         tagged_hash_many(HashDomain.DKG_SHARE_EPHEMERAL, (prefix, bytes([half]))) for half in (0, 1)
     )
+    return ephemeral_from_digest(wide)
+
+
+def ephemeral_from_digest(wide: bytes) -> int:
+    """DKG-11: ``1 + OS2IP(wide) mod (r - 1)``, a scalar in ``[1, r - 1]`` (never zero)."""
     return int.from_bytes(wide, "big") % (CURVE_ORDER - 1) + 1
 
 
@@ -173,6 +178,7 @@ __all__ = [
     "ciphertext_point",
     "decrypt_share",
     "encrypt_share",
+    "ephemeral_from_digest",
     "ephemeral_scalar",
     "open_with_ephemeral",
     "share_context",
