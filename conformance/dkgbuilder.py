@@ -1,8 +1,10 @@
 """Deterministic DKG scenarios for generators, tests, fuzz seeds and benchmarks.
 
 A :class:`Quorum` is ``n`` members with seeded BLS keys (IETF KeyGen over
-:func:`conformance.seeded.seeded_bytes`) and seeded dealer polynomials
-(:func:`spec.crypto.threshold.coefficients_from_seed`), plus the fresh session they open. The
+:func:`conformance.seeded.seeded_bytes`) and seeded dealer seeds, from which each dealer's polynomial
+(:func:`spec.crypto.threshold.coefficients_from_seed`) and its share encryption keys
+(:func:`spec.masternode.share_encryption.share_ephemeral`, DKG-11) come, as on the reference node,
+plus the fresh session they open. The
 helpers build honest and byzantine messages and drive a session through its phases the way honest
 members would (complain about every bad share, answer every complaint truthfully).
 
@@ -20,8 +22,8 @@ from conformance.seeded import seeded_bytes
 from spec.chain.forkchoice import FinalityCertificate
 from spec.crypto import bls
 from spec.crypto.bls import CURVE_ORDER
-from spec.crypto.threshold import Share, coefficients_from_seed
-from spec.masternode import dkg, signing
+from spec.crypto.threshold import Share, coefficients_from_seed, polynomial_eval
+from spec.masternode import dkg, share_encryption, signing
 from spec.masternode.dkg import Contribution, DkgResult, DkgSession
 from spec.masternode.signing import SignatureShare
 from spec.presets import Preset
@@ -29,13 +31,15 @@ from spec.presets import Preset
 
 @dataclass(frozen=True)
 class Quorum:
-    """Seeded members of one DKG session: ``secrets[j - 1]``, ``coefficients[j - 1]`` are member ``j``'s."""
+    """Seeded members of one DKG session: ``secrets[j - 1]``, ``coefficients[j - 1]`` and ``seeds[j - 1]``
+    (the dealer seed both come from) are member ``j``'s."""
 
     label: str
     secrets: tuple[bytes, ...]
     publics: tuple[bytes, ...]
     coefficients: tuple[tuple[int, ...], ...]
     session: DkgSession
+    seeds: tuple[bytes, ...]
 
     @property
     def size(self) -> int:
@@ -51,9 +55,14 @@ def member_secret(label: str, member: int) -> bytes:
     return bls.key_gen(seeded_bytes(f"dkg/{label}/member/{member}", 32))
 
 
+def dealer_seed(label: str, dealer: int, variant: int = 0) -> bytes:
+    """The seed of dealer ``dealer``: its polynomial and its DKG-11 ephemeral keys come from it."""
+    return seeded_bytes(f"dkg/{label}/dealer/{dealer}/{variant}", 32)
+
+
 def dealer_coefficients(label: str, dealer: int, threshold: int, variant: int = 0) -> tuple[int, ...]:
     """The seeded polynomial of dealer ``dealer`` (``variant`` > 0: another polynomial, for equivocation)."""
-    return coefficients_from_seed(seeded_bytes(f"dkg/{label}/dealer/{dealer}/{variant}", 32), threshold)
+    return coefficients_from_seed(dealer_seed(label, dealer, variant), threshold)
 
 
 def make_quorum(label: str, members: int, threshold: int, preset: Preset, start_height: int = 0) -> Quorum:
@@ -63,7 +72,8 @@ def make_quorum(label: str, members: int, threshold: int, preset: Preset, start_
     quorum_hash = seeded_bytes(f"dkg/{label}/quorum", 32)
     session = dkg.start_session(publics, threshold, quorum_hash, start_height, preset)
     coefficients = tuple(dealer_coefficients(label, j, threshold) for j in range(1, members + 1))
-    return Quorum(label, secrets, publics, coefficients, session)
+    seeds = tuple(dealer_seed(label, j) for j in range(1, members + 1))
+    return Quorum(label, secrets, publics, coefficients, session, seeds)
 
 
 def contribution(quorum: Quorum, dealer: int, variant: int = 0) -> Contribution:
@@ -73,7 +83,13 @@ def contribution(quorum: Quorum, dealer: int, variant: int = 0) -> Contribution:
         if variant == 0
         else dealer_coefficients(quorum.label, dealer, quorum.threshold, variant)
     )
-    return dkg.make_contribution(quorum.session, dealer, coefficients, quorum.secrets[dealer - 1])
+    return dkg.make_contribution(
+        quorum.session,
+        dealer,
+        coefficients,
+        quorum.secrets[dealer - 1],
+        dealer_seed(quorum.label, dealer, variant),
+    )
 
 
 def honest_contributions(quorum: Quorum, dealers: Iterable[int] | None = None) -> list[Contribution]:
@@ -82,14 +98,37 @@ def honest_contributions(quorum: Quorum, dealers: Iterable[int] | None = None) -
     return [contribution(quorum, d) for d in chosen]
 
 
+def encrypted_share(quorum: Quorum, dealer: int, recipient: int, value: int) -> bytes:
+    """DKG-11: ``value`` encrypted from ``dealer`` to ``recipient`` with the dealer's real ephemeral key."""
+    return share_encryption.encrypt_share(
+        share_encryption.share_context(quorum.session.session_id, dealer, recipient),
+        quorum.publics[recipient - 1],
+        (value % CURVE_ORDER).to_bytes(32, "big"),
+        share_encryption.share_ephemeral(quorum.seeds[dealer - 1], recipient),
+    )
+
+
 def tampered(quorum: Quorum, dealer: int, victims: Iterable[int]) -> Contribution:
-    """Dealer ``dealer``'s contribution with the shares of ``victims`` off by one, signed by the dealer."""
+    """Dealer ``dealer``'s contribution with the shares of ``victims`` off by one (correctly encrypted,
+    with the dealer's ephemeral keys), signed by the dealer."""
     honest = contribution(quorum, dealer)
-    shares = list(honest.shares)
+    ciphertexts = list(honest.ciphertexts)
     for victim in victims:
-        value = (int.from_bytes(shares[victim - 1], "big") + 1) % CURVE_ORDER
-        shares[victim - 1] = value.to_bytes(32, "big")
-    return dkg.sign_message(replace(honest, shares=tuple(shares)), quorum.secrets[dealer - 1])
+        value = polynomial_eval(quorum.coefficients[dealer - 1], victim) + 1
+        ciphertexts[victim - 1] = encrypted_share(quorum, dealer, victim, value)
+    return dkg.sign_message(replace(honest, ciphertexts=tuple(ciphertexts)), quorum.secrets[dealer - 1])
+
+
+def garbled(quorum: Quorum, dealer: int, victims: Iterable[int]) -> Contribution:
+    """Dealer ``dealer``'s contribution whose ciphertexts to ``victims`` have one body byte flipped
+    (they fail authentication, DKG-11), signed by the dealer."""
+    honest = contribution(quorum, dealer)
+    ciphertexts = list(honest.ciphertexts)
+    for victim in victims:
+        body = bytearray(ciphertexts[victim - 1])
+        body[60] ^= 0x01
+        ciphertexts[victim - 1] = bytes(body)
+    return dkg.sign_message(replace(honest, ciphertexts=tuple(ciphertexts)), quorum.secrets[dealer - 1])
 
 
 def resign(quorum: Quorum, message: dkg.M, signer: int) -> dkg.M:
@@ -100,7 +139,7 @@ def resign(quorum: Quorum, message: dkg.M, signer: int) -> dkg.M:
 def complaints(quorum: Quorum, state: DkgSession, complainers: Iterable[int]) -> list[dkg.Complaint]:
     """DKG-6: the complaints ``complainers`` send, each against every dealer whose share to it fails."""
     chosen = list(complainers)
-    bad = dkg.find_bad_shares(state, chosen)
+    bad = dkg.find_bad_shares(state, {j: quorum.secrets[j - 1] for j in chosen})
     return [dkg.make_complaint(state, j, dealer, quorum.secrets[j - 1]) for j in chosen for dealer in bad[j]]
 
 
@@ -109,7 +148,7 @@ def justifications(quorum: Quorum, state: DkgSession, dealers: Iterable[int]) ->
     answering = set(dealers)
     return [
         dkg.make_justification(
-            state, dealer, complainer, quorum.coefficients[dealer - 1], quorum.secrets[dealer - 1]
+            state, dealer, complainer, quorum.seeds[dealer - 1], quorum.secrets[dealer - 1]
         )
         for dealer, complainer in sorted(state.complaints)
         if dealer in answering
@@ -141,10 +180,10 @@ def quorum_of_session(label: str, session: DkgSession, secrets_by_key: Mapping[b
     """The members of an already opened ``session`` with their secret keys (looked up by public key)
     and seeded dealer polynomials labelled ``label``."""
     secrets = tuple(secrets_by_key[key] for key in session.members)
-    coefficients = tuple(
-        dealer_coefficients(label, j, session.threshold) for j in range(1, len(session.members) + 1)
-    )
-    return Quorum(label, secrets, tuple(session.members), coefficients, session)
+    members = range(1, len(session.members) + 1)
+    coefficients = tuple(dealer_coefficients(label, j, session.threshold) for j in members)
+    seeds = tuple(dealer_seed(label, j) for j in members)
+    return Quorum(label, secrets, tuple(session.members), coefficients, session, seeds)
 
 
 @dataclass(frozen=True)
@@ -164,7 +203,9 @@ def finish(quorum: Quorum) -> Finished:
     """Run the honest session of ``quorum`` and finalize it."""
     state = run_session(quorum, honest_contributions(quorum))
     result = dkg.finalize(state)
-    shares = tuple(dkg.member_secret_share(state, result, j) for j in range(1, quorum.size + 1))
+    shares = tuple(
+        dkg.member_secret_share(state, result, j, quorum.secrets[j - 1]) for j in range(1, quorum.size + 1)
+    )
     return Finished(quorum, result, shares)
 
 

@@ -13,13 +13,21 @@ Invariants checked (one devnet quorum of four members, threshold 3):
 * ``dkg_receive_contribution`` / ``_complaint`` / ``_justification``: the input is XORed over the
   encoding of a genuine signed message, decoded and delivered to a session in the right phase.
   Nobody but the sender can sign, so an accepted message must be the genuine one (DKG-3), and the
-  state must record it (a justification of a genuine complaint must clear it, DKG-7).
+  state must record it (an honest dealer's justification of a false complaint must clear it, DKG-7).
+* ``dkg_decrypt_share``: the input is XORed over a genuine ciphertext (DKG-11) and decrypted by its
+  recipient: only ``DKG_MALFORMED_CIPHERTEXT`` and ``DKG_UNDECRYPTABLE_SHARE`` reject, and only the
+  unchanged ciphertext decrypts (to the dealt share): a changed one that opens is an AEAD forgery.
+* ``dkg_open_justification``: the first 32 input bytes are XORed over the genuine ephemeral key, the
+  rest over the genuine ciphertext; the public opening (DKG-12) rejects with
+  ``DKG_MALFORMED_JUSTIFICATION``, ``DKG_MALFORMED_CIPHERTEXT`` or ``DKG_BAD_JUSTIFICATION`` only,
+  succeeds only for the genuine key and ciphertext, and then agrees with the recipient's decryption.
 * ``dkg_session_script``: each input byte picks one event from a fixed pool (honest, tampered,
   equivocating and malformed contributions; honest, false and self complaints; true and false
   justifications; phase advances). After the script the session is advanced and finalized:
   either ``DKG_FAILED`` or a result whose ``QUAL`` has at least ``t`` dealers, none of them an
   equivocator or a failed justifier, each with every complaint answered, and whose group key is
-  the sum of their first commitments (DKG-5..8).
+  the sum of their first commitments (DKG-5..8); every member that complained against every
+  qualified dealer whose ciphertext it cannot open gets a key share matching its public one (DKG-9).
 * ``dkg_signing_session``: each input byte picks a signature share from a pool (valid shares of
   every member, a forged one, one of another message, a malformed one); whenever the session
   recovers a signature it verifies under the group key (SIGN-2/3).
@@ -33,8 +41,8 @@ from functools import cache
 
 from conformance.dkgbuilder import (
     Quorum,
-    complaints,
     contribution,
+    garbled,
     honest_contributions,
     make_quorum,
     resign,
@@ -42,9 +50,9 @@ from conformance.dkgbuilder import (
 )
 from spec.crypto import bls
 from spec.crypto.bls import CURVE_ORDER, G1_IDENTITY
-from spec.crypto.threshold import Share
+from spec.crypto.threshold import Share, polynomial_eval
 from spec.errors import DecodeError, DkgFailed, SpecError
-from spec.masternode import dkg, signing
+from spec.masternode import dkg, share_encryption, signing
 from spec.masternode.dkg import Complaint, Contribution, DkgPhase, DkgResult, DkgSession, Justification
 from spec.presets import DEVNET
 
@@ -126,20 +134,16 @@ def fuzz_decode_signature_share(data: bytes) -> None:
 @cache
 def _stages() -> tuple[DkgSession, DkgSession, DkgSession, Contribution, Complaint, Justification]:
     """A fresh session, the session in COMPLAINT, and in JUSTIFICATION after member 4 complained
-    about dealer 2's tampered share; plus a genuine message for each phase."""
+    (falsely) about honest dealer 2; plus a genuine message for each phase."""
     quorum = _quorum()
-    messages = [
-        *honest_contributions(quorum, [1]),
-        tampered(quorum, 2, [4]),
-        *honest_contributions(quorum, [3, 4]),
-    ]
+    messages = honest_contributions(quorum)
     state = quorum.session
     for message in messages[:3]:
         state = dkg.receive_contribution(state, message)
     complaint_phase = dkg.advance_phase(state)
-    complaint = complaints(quorum, complaint_phase, [4])[0]
+    complaint = dkg.make_complaint(complaint_phase, 4, 2, quorum.secrets[3])
     justification_phase = dkg.advance_phase(dkg.receive_complaint(complaint_phase, complaint))
-    answer = dkg.make_justification(justification_phase, 2, 4, quorum.coefficients[1], quorum.secrets[1])
+    answer = dkg.make_justification(justification_phase, 2, 4, quorum.seeds[1], quorum.secrets[1])
     return quorum.session, complaint_phase, justification_phase, messages[3], complaint, answer
 
 
@@ -184,6 +188,58 @@ def fuzz_receive_justification(data: bytes) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# Share encryption (DKG-11) and the public opening of a complaint (DKG-12)
+# --------------------------------------------------------------------------------------------
+
+ENCRYPTION_REJECTIONS = frozenset({"DKG_MALFORMED_CIPHERTEXT", "DKG_UNDECRYPTABLE_SHARE"})
+OPENING_REJECTIONS = frozenset(
+    {"DKG_MALFORMED_CIPHERTEXT", "DKG_MALFORMED_JUSTIFICATION", "DKG_BAD_JUSTIFICATION"}
+)
+
+
+@cache
+def _ciphertext() -> tuple[bytes, bytes, int, int, bytes]:
+    """Dealer 2's ciphertext to member 4: context, ciphertext, ephemeral, member 4's secret, the share."""
+    quorum = _quorum()
+    context = share_encryption.share_context(quorum.session.session_id, 2, 4)
+    ciphertext = contribution(quorum, 2).ciphertexts[3]
+    ephemeral = share_encryption.share_ephemeral(quorum.seeds[1], 4)
+    share = polynomial_eval(quorum.coefficients[1], 4).to_bytes(32, "big")
+    return context, ciphertext, ephemeral, bls.decode_secret_key(quorum.secrets[3]), share
+
+
+def fuzz_decrypt_share(data: bytes) -> None:
+    """DKG-11: only the genuine ciphertext decrypts, to the dealt share; rejections use their codes."""
+    context, genuine, _, secret, share = _ciphertext()
+    ciphertext = _xor(genuine, data)
+    try:
+        value = share_encryption.decrypt_share(context, _quorum().publics[3], secret, ciphertext)
+    except SpecError as error:
+        _require(error.code in ENCRYPTION_REJECTIONS, f"decryption rejected with {error.code}")
+        return
+    _require(ciphertext == genuine, "a modified ciphertext decrypted (AEAD forgery)")
+    _require(value.to_bytes(32, "big") == share, "the genuine ciphertext decrypted to another share")
+
+
+def fuzz_open_justification(data: bytes) -> None:
+    """DKG-12: only the genuine ephemeral key opens the genuine ciphertext, to what the recipient reads."""
+    context, genuine, ephemeral, secret, share = _ciphertext()
+    key_bytes = _xor(ephemeral.to_bytes(32, "big"), data[:32])
+    ciphertext = _xor(genuine, data[32:])
+    recipient_key = _quorum().publics[3]
+    try:
+        value = share_encryption.open_with_ephemeral(
+            context, recipient_key, ciphertext, share_encryption.ephemeral_scalar(key_bytes)
+        )
+    except SpecError as error:
+        _require(error.code in OPENING_REJECTIONS, f"opening rejected with {error.code}")
+        return
+    _require(ciphertext == genuine and key_bytes == ephemeral.to_bytes(32, "big"), "a forged opening")
+    _require(value == share_encryption.decrypt_share(context, recipient_key, secret, ciphertext), "DKG-12")
+    _require(value.to_bytes(32, "big") == share, "the opening is not the dealt share")
+
+
+# --------------------------------------------------------------------------------------------
 # Whole sessions from event scripts (DKG-5..8)
 # --------------------------------------------------------------------------------------------
 
@@ -205,12 +261,17 @@ def _event_pool() -> tuple[Event, ...]:
         for complainer, accused in ((2, 1), (1, 3), (4, 3), (3, 2), (1, 1))
     ]
     for dealer, complainer in ((1, 2), (3, 1), (3, 4), (2, 3)):
-        coefficients = quorum.coefficients[dealer - 1]
-        pool.append(
-            dkg.make_justification(session, dealer, complainer, coefficients, quorum.secrets[dealer - 1])
-        )
-    wrong = dkg.make_justification(session, 3, 1, quorum.coefficients[2], quorum.secrets[2])
-    pool.append(resign(quorum, replace(wrong, share=(CURVE_ORDER - 1).to_bytes(32, "big")), 3))
+        seed = quorum.seeds[dealer - 1]
+        pool.append(dkg.make_justification(session, dealer, complainer, seed, quorum.secrets[dealer - 1]))
+    wrong = dkg.make_justification(session, 3, 1, quorum.seeds[2], quorum.secrets[2])
+    pool.append(resign(quorum, replace(wrong, ephemeral=(CURVE_ORDER - 1).to_bytes(32, "big")), 3))
+    # appended last so that the indices above (and the seed scripts) stay put
+    pool += [garbled(quorum, 2, [3]), garbled(quorum, 4, [1, 2])]
+    pool += [
+        dkg.make_complaint(session, 1, 4, quorum.secrets[0]),
+        dkg.make_complaint(session, 2, 4, quorum.secrets[1]),
+    ]
+    pool += [dkg.make_justification(session, 4, c, quorum.seeds[3], quorum.secrets[3]) for c in (1, 2)]
     return tuple(pool)
 
 
@@ -236,6 +297,15 @@ def _check_result(state: DkgSession, result: DkgResult) -> None:
         _require(not unanswered, f"dealer {dealer} qualified with unanswered complaints {unanswered}")
     expected = bls.g1_add([state.contributions[d].commitments[0] for d in result.qualified])
     _require(result.group_public_key == expected, "the group key is not the sum of QUAL's first commitments")
+    quorum = _quorum()
+    for member in range(1, quorum.size + 1):
+        bad = dkg.find_bad_shares(state, {member: quorum.secrets[member - 1]})[member]
+        if all((dealer, member) in state.complaints for dealer in bad if dealer in result.qualified):
+            share = dkg.member_secret_share(state, result, member, quorum.secrets[member - 1])
+            _require(
+                bls.sk_to_pk(share.value) == result.public_key_shares[member - 1].value,
+                f"member {member} complained about every bad share but its key share mismatches",
+            )
 
 
 def fuzz_session_script(data: bytes) -> None:
@@ -271,7 +341,9 @@ def _signing_pool() -> tuple[DkgResult, tuple[signing.SignatureShare, ...]]:
         state = dkg.receive_contribution(state, message)
     state = dkg.advance_phase(dkg.advance_phase(dkg.advance_phase(state)))
     result = dkg.finalize(state)
-    secrets = [dkg.member_secret_share(state, result, j) for j in range(1, quorum.size + 1)]
+    secrets = [
+        dkg.member_secret_share(state, result, j, quorum.secrets[j - 1]) for j in range(1, quorum.size + 1)
+    ]
     valid = [signing.make_signature_share(result.session_id, SIGNING_MESSAGE, s) for s in secrets]
     other = signing.make_signature_share(result.session_id, b"\x43" * 32, secrets[0])
     pool = [
@@ -314,6 +386,8 @@ DKG_HARNESSES: dict[str, Callable[[bytes], None]] = {
     "dkg_receive_contribution": fuzz_receive_contribution,
     "dkg_receive_complaint": fuzz_receive_complaint,
     "dkg_receive_justification": fuzz_receive_justification,
+    "dkg_decrypt_share": fuzz_decrypt_share,
+    "dkg_open_justification": fuzz_open_justification,
     "dkg_session_script": fuzz_session_script,
     "dkg_signing_session": fuzz_signing_session,
 }
@@ -333,11 +407,25 @@ def dkg_seeds() -> dict[str, dict[str, bytes]]:
         "dkg_receive_contribution": {"seed-unchanged": b"", "seed-flip-share": bytes(40) + b"\x01"},
         "dkg_receive_complaint": {"seed-unchanged": b"", "seed-flip-accused": bytes(34) + b"\x01"},
         "dkg_receive_justification": {"seed-unchanged": b"", "seed-flip-share": bytes(40) + b"\x01"},
+        "dkg_decrypt_share": {
+            "seed-unchanged": b"",
+            "seed-flip-point": b"\x01",
+            "seed-flip-body": bytes(60) + b"\x01",
+            "seed-flip-tag": bytes(95) + b"\x80",
+            "seed-trailing": bytes(96) + b"\x00",
+        },
+        "dkg_open_justification": {
+            "seed-unchanged": b"",
+            "seed-flip-key": bytes(31) + b"\x01",
+            "seed-flip-body": bytes(32 + 60) + b"\x01",
+        },
         "dkg_session_script": {
             "seed-honest": honest,
             "seed-byzantine": bytes([5, 2, 3, 7, 0, 10, 11, 0, 15, 16, 19, 0]),
             "seed-equivocation": bytes([1, 2, 3, 4, 7, 0, 0, 0]),
             "seed-pool-size": bytes([len(pool) - 1]),
+            "seed-undecryptable": bytes([1, 20, 3, 4, 0, 13, 0, 18, 0]),
+            "seed-undecryptable-silent": bytes([1, 2, 3, 21, 0, 0]),
         },
         "dkg_signing_session": {
             "seed-three-valid": bytes([0, 1, 2]),

@@ -7,8 +7,9 @@ certificate finalizes which block (FORK-2/3, :func:`spec.chain.forkchoice.newest
 module only decides *when* to call them and what to send, and it keeps the node's own secrets:
 
 * the operator BLS key (``operator.seed`` in the data directory, created at ``init``);
-* per DKG session, the polynomial it dealt (random, drawn from the operating system) and, after
-  the session, its secret key share;
+* per DKG session, the seed it deals from (random, drawn from the operating system): its polynomial
+  and the ephemeral keys that encrypt its shares to the other members (DKG-11) come from it, and a
+  justification reveals one such key (DKG-12); after the session, its secret key share;
 * the height it last signed (in SQLite, so FIN-3 survives a restart).
 
 Timing (DKG-2): a session's phase follows the node's best height. When the best chain reaches a
@@ -27,8 +28,10 @@ DKG message the node accepted, the last signed height and the certificates are i
 restart :meth:`QuorumService.resume` rebuilds the running sessions from the chain's quorum records
 (FIN-6) and replays the messages, so a member that stops during a DKG still qualifies and signs.
 
-What is not done: DKG shares travel in the clear (the spec abstracts share encryption, see
-docs/masternodes.md); messages a node missed while it was down are not fetched again (it takes
+DKG shares travel encrypted to their recipients' operator keys (DKG-11): a contribution on the wire
+carries ciphertexts only, and the node decrypts its own shares with its operator key.
+
+What is not done: messages a node missed while it was down are not fetched again (it takes
 part with what it had and what still arrives).
 """
 
@@ -59,6 +62,7 @@ from spec.errors import (
     BadCommitmentSignature,
     BadCommitmentSigners,
     DkgBadSignature,
+    DkgMalformedCiphertext,
     DkgMalformedContribution,
     DkgMalformedJustification,
     DkgSelfComplaint,
@@ -112,6 +116,7 @@ class InvalidQuorumMessage(Exception):
 
 PROVABLY_INVALID_DKG = (
     DkgBadSignature,
+    DkgMalformedCiphertext,
     DkgMalformedContribution,
     DkgMalformedJustification,
     DkgSelfComplaint,
@@ -168,6 +173,7 @@ class MemberSecrets:
 
     index: int
     coefficients: tuple[int, ...]
+    seed: bytes
     secret_share: Share | None = None
 
 
@@ -295,7 +301,7 @@ class QuorumService:
                 self.db.execute(
                     "INSERT INTO dkg_dealt (session_id, seed) VALUES (?, ?)", (session.session_id, seed)
                 )
-            member = MemberSecrets(index, coefficients_from_seed(seed, session.threshold))
+            member = MemberSecrets(index, coefficients_from_seed(seed, session.threshold), seed)
         record = SessionRecord(base_height, base_hash, session, member)
         self.sessions[session.session_id] = record
         return record
@@ -442,7 +448,9 @@ class QuorumService:
         member = record.member
         if member is None or member.index in record.state.contributions:
             return []
-        message = dkg.make_contribution(record.state, member.index, member.coefficients, self.secret_key)
+        message = dkg.make_contribution(
+            record.state, member.index, member.coefficients, self.secret_key, member.seed
+        )
         record.state = dkg.receive_contribution(record.state, message)
         self._remember(message)
         return [message]
@@ -452,7 +460,8 @@ class QuorumService:
         state, member = record.state, record.member
         out: list[QuorumOutput] = []
         if state.phase is DkgPhase.COMPLAINT and member is not None:
-            accused = set(dkg.find_bad_shares(state, [member.index]).get(member.index, ()))
+            bad = dkg.find_bad_shares(state, {member.index: self.secret_key})
+            accused = set(bad.get(member.index, ()))
             accused |= {d for d in range(1, len(state.members) + 1) if d not in state.contributions}
             for dealer in sorted(accused - {member.index}):
                 complaint = dkg.make_complaint(state, member.index, dealer, self.secret_key)
@@ -465,7 +474,7 @@ class QuorumService:
             for dealer, complainer in sorted(state.complaints):
                 if dealer == member.index:
                     answer = dkg.make_justification(
-                        state, member.index, complainer, member.coefficients, self.secret_key
+                        state, member.index, complainer, member.seed, self.secret_key
                     )
                     before = record.state
                     record.state = dkg.receive_justification(record.state, answer)
@@ -476,7 +485,9 @@ class QuorumService:
             try:
                 record.result = dkg.finalize(state)
                 if member is not None:
-                    member.secret_share = dkg.member_secret_share(state, record.result, member.index)
+                    member.secret_share = dkg.member_secret_share(
+                        state, record.result, member.index, self.secret_key
+                    )
             except SpecError as exc:
                 record.failed = exc.code
                 return out

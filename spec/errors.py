@@ -749,7 +749,7 @@ class DkgSelfComplaint(DkgError):
 
 
 class DkgMalformedJustification(DkgError):
-    """DKG-7: a justification reveals a share that is not below the group order."""
+    """DKG-7: a justification reveals an ephemeral key that is not 32 bytes in ``[1, r - 1]``."""
 
     code = "DKG_MALFORMED_JUSTIFICATION"
 
@@ -764,6 +764,27 @@ class DkgFailed(DkgError):
     """DKG-8: fewer than t dealers qualified, or the group key or a public key share is the identity."""
 
     code = "DKG_FAILED"
+
+
+class DkgMalformedCiphertext(DkgError):
+    """DKG-4/11: an encrypted share is not 96 bytes, or its ephemeral key is not a valid non-identity
+    G1 point."""
+
+    code = "DKG_MALFORMED_CIPHERTEXT"
+
+
+class DkgUndecryptableShare(DkgError):
+    """DKG-11: an encrypted share fails authentication under the recipient's key, or its plaintext is
+    not 32 bytes below the group order."""
+
+    code = "DKG_UNDECRYPTABLE_SHARE"
+
+
+class DkgBadJustification(DkgError):
+    """DKG-7/12: a revealed ephemeral key does not open the committed ciphertext (its point is not the
+    ciphertext's, the ciphertext fails to open, or the opened share fails the dealer's commitments)."""
+
+    code = "DKG_BAD_JUSTIFICATION"
 
 
 class DkgShareMismatch(DkgError):

@@ -47,6 +47,8 @@ class HashDomain(Enum):
     DKG_SESSION = "RustyCoin 2026-11 dkg session v1"
     DKG_MESSAGE = "RustyCoin 2026-11 dkg message v1"
     DKG_SHARE_BATCH = "RustyCoin 2026-11 dkg share batch v1"
+    DKG_SHARE_EPHEMERAL = "RustyCoin 2026-11 dkg share ephemeral v1"
+    DKG_SHARE_KEY = "RustyCoin 2026-11 dkg share key v1"
     MASTERNODE_REGISTRATION = "RustyCoin 2026-11 masternode registration v1"
     POSE_PENALTY = "RustyCoin 2026-11 pose penalty v1"
     GOVERNANCE_PROPOSAL = "RustyCoin 2026-11 governance proposal v1"

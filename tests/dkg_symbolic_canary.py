@@ -2,7 +2,8 @@
 
 ``inclusive_phase_lookup`` compares heights with ``<=`` (each phase one block too long, so the
 session never ends on time); ``floored_threshold`` computes ``2n // 3`` instead of ``ceil(2n / 3)``.
-If CrossHair stops finding these, the DKG symbolic check has become vacuous.
+``zero_ephemeral`` reduces an ephemeral digest mod ``r`` (zero is possible, and ``0 * pk`` would
+make the share key public). If CrossHair stops finding these, the DKG symbolic check has become vacuous.
 """
 
 from __future__ import annotations
@@ -33,3 +34,12 @@ def floored_threshold(members: int) -> int:
     post: 3 * __return__ >= 2 * members
     """
     return 2 * members // 3
+
+
+def zero_ephemeral(digest: int) -> int:
+    """Claims ``digest mod r`` is a usable ephemeral scalar (false: ``r`` itself reduces to zero).
+
+    pre: 0 <= digest < 2**512
+    post: __return__ >= 1
+    """
+    return digest % 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001

@@ -20,11 +20,12 @@ from conformance.dkgbuilder import Quorum, honest_contributions, make_quorum, ta
 from spec.chain.forkchoice import FinalityCertificate, finality_message, verify_finality_certificate
 from spec.crypto import bls
 from spec.crypto.bls import CURVE_ORDER, G1_GENERATOR, G1_IDENTITY
-from spec.crypto.threshold import Share, lagrange_coefficients_at_zero, recover_signature
+from spec.crypto.threshold import Share, lagrange_coefficients_at_zero, polynomial_eval, recover_signature
 from spec.errors import (
     DkgBadSignature,
     DkgFailed,
     DkgInvalidParameters,
+    DkgMalformedCiphertext,
     DkgMalformedContribution,
     DkgMalformedJustification,
     DkgSelfComplaint,
@@ -36,6 +37,7 @@ from spec.errors import (
     InsufficientShares,
     InvalidPreset,
     InvalidPublicKey,
+    InvalidSecretKey,
     InvalidSignatureEncoding,
     InvalidSignatureShare,
     SignDuplicateShare,
@@ -65,8 +67,10 @@ def _honest(members: int, threshold: int) -> tuple[DkgSession, DkgResult]:
     return state, dkg.finalize(state)
 
 
-def _secret_shares(state: DkgSession, result: DkgResult, members: range | list[int]) -> list[Share]:
-    return [dkg.member_secret_share(state, result, j) for j in members]
+def _secret_shares(
+    quorum: Quorum, state: DkgSession, result: DkgResult, members: range | list[int]
+) -> list[Share]:
+    return [dkg.member_secret_share(state, result, j, quorum.secrets[j - 1]) for j in members]
 
 
 def _g1(scalar: int) -> bytes:
@@ -89,7 +93,7 @@ def test_honest_session_group_key_and_any_t_shares_sign(data: st.DataObject) -> 
     assert result.qualified == tuple(range(1, members + 1)) and result.excluded == ()
     group_secret = sum(c[0] for c in quorum.coefficients) % CURVE_ORDER
     assert result.group_public_key == _g1(group_secret)
-    secrets = _secret_shares(state, result, range(1, members + 1))
+    secrets = _secret_shares(quorum, state, result, range(1, members + 1))
     for share, public in zip(secrets, result.public_key_shares, strict=True):
         assert bls.sk_to_pk(share.value) == public.value
     signatures = [signing.make_signature_share(result.session_id, MESSAGE, s) for s in secrets]
@@ -178,7 +182,9 @@ def test_byzantine_dealers_are_excluded_and_result_matches_honest_only(
     reference = dkg.finalize(reference_state)
     assert result.group_public_key == reference.group_public_key
     assert result.public_key_shares == reference.public_key_shares
-    assert _secret_shares(state, result, honest) == _secret_shares(reference_state, reference, honest)
+    assert _secret_shares(quorum, state, result, honest) == _secret_shares(
+        quorum, reference_state, reference, honest
+    )
 
 
 @settings(max_examples=examples(10))
@@ -203,22 +209,23 @@ def _complained(quorum: Quorum, dealer: int, victim: int) -> DkgSession:
     for message in messages:
         state = dkg.receive_contribution(state, message)
     state = dkg.advance_phase(state)
-    assert dkg.find_bad_shares(state, [victim]) == {victim: (dealer,)}
+    assert dkg.find_bad_shares(state, {victim: quorum.secrets[victim - 1]}) == {victim: (dealer,)}
     state = dkg.receive_complaint(
         state, dkg.make_complaint(state, victim, dealer, quorum.secrets[victim - 1])
     )
     return dkg.advance_phase(state)
 
 
-@settings(max_examples=examples(50))
-@given(share=st.integers(0, CURVE_ORDER - 1))
-def test_a_justification_never_makes_a_bad_share_accepted(share: int) -> None:
+@settings(max_examples=examples(30))
+@given(ephemeral=st.integers(1, CURVE_ORDER - 1))
+def test_a_justification_never_makes_a_bad_share_accepted(ephemeral: int) -> None:
+    """DKG-7/12: whatever ephemeral key the dealer of a bad share reveals -- its real one, which
+    opens the bad share it committed to, or any other -- it is disqualified."""
     quorum = _quorum(5, 3)
     state = _complained(quorum, 2, 4)
-    correct = dkg.make_justification(state, 2, 4, quorum.coefficients[1], quorum.secrets[1])
-    revealed = share if share != int.from_bytes(correct.share, "big") else (share + 1) % CURVE_ORDER
-    wrong = dkgbuilder.resign(quorum, replace(correct, share=revealed.to_bytes(32, "big")), 2)
-    for order in ((wrong,), (wrong, correct), (correct, wrong)):
+    correct = dkg.make_justification(state, 2, 4, quorum.seeds[1], quorum.secrets[1])
+    other = dkgbuilder.resign(quorum, replace(correct, ephemeral=ephemeral.to_bytes(32, "big")), 2)
+    for order in ((other,), (correct,), (other, correct), (correct, other)):
         after = state
         for message in order:
             after = dkg.receive_justification(after, message)
@@ -228,16 +235,24 @@ def test_a_justification_never_makes_a_bad_share_accepted(share: int) -> None:
 
 
 def test_valid_justification_clears_complaint_and_replaces_share() -> None:
+    """A false complaint against an honest dealer: its revealed key opens the right share."""
     quorum = _quorum(5, 3)
-    state = _complained(quorum, 2, 4)
-    answer = dkg.make_justification(state, 2, 4, quorum.coefficients[1], quorum.secrets[1])
+    state = quorum.session
+    for message in honest_contributions(quorum):
+        state = dkg.receive_contribution(state, message)
+    state = dkg.advance_phase(state)
+    state = dkg.advance_phase(
+        dkg.receive_complaint(state, dkg.make_complaint(state, 4, 2, quorum.secrets[3]))
+    )
+    answer = dkg.make_justification(state, 2, 4, quorum.seeds[1], quorum.secrets[1])
     state = dkg.advance_phase(dkg.receive_justification(state, answer))
+    assert state.answered == {(2, 4): polynomial_eval(quorum.coefficients[1], 4)}
     result = dkg.finalize(state)
     assert result.qualified == (1, 2, 3, 4, 5)
     _, honest = _honest(5, 3)
     assert result.group_public_key == honest.group_public_key
     assert result.public_key_shares == honest.public_key_shares
-    share = dkg.member_secret_share(state, result, 4)
+    share = dkg.member_secret_share(state, result, 4, quorum.secrets[3])
     assert bls.sk_to_pk(share.value) == result.public_key_shares[3].value
 
 
@@ -253,27 +268,30 @@ def test_unanswered_complaint_and_silent_victim() -> None:
     silent_result = dkg.finalize(silent)
     assert silent_result.qualified == (1, 2, 3, 4, 5)
     with pytest.raises(DkgShareMismatch):
-        dkg.member_secret_share(silent, silent_result, 4)
-    assert dkg.member_secret_share(silent, silent_result, 3).index == 3
+        dkg.member_secret_share(silent, silent_result, 4, quorum.secrets[3])
+    assert dkg.member_secret_share(silent, silent_result, 3, quorum.secrets[2]).index == 3
 
 
 def test_batch_weights_catch_offsetting_errors() -> None:
     """DKG-10: two dealers whose errors cancel in an unweighted sum are still both caught."""
     quorum = _quorum(5, 3)
     messages = honest_contributions(quorum)
+    dealt = [polynomial_eval(quorum.coefficients[d - 1], 3) for d in range(1, 6)]
     for dealer, delta in ((1, 7), (2, CURVE_ORDER - 7)):
-        shares = list(messages[dealer - 1].shares)
-        shares[2] = ((int.from_bytes(shares[2], "big") + delta) % CURVE_ORDER).to_bytes(32, "big")
+        dealt[dealer - 1] = (dealt[dealer - 1] + delta) % CURVE_ORDER
+        ciphertexts = list(messages[dealer - 1].ciphertexts)
+        ciphertexts[2] = dkgbuilder.encrypted_share(quorum, dealer, 3, dealt[dealer - 1])
         messages[dealer - 1] = dkgbuilder.resign(
-            quorum, replace(messages[dealer - 1], shares=tuple(shares)), dealer
+            quorum, replace(messages[dealer - 1], ciphertexts=tuple(ciphertexts)), dealer
         )
     state = quorum.session
     for message in messages:
         state = dkg.receive_contribution(state, message)
-    unweighted_sum = sum(int.from_bytes(m.shares[2], "big") for m in messages) % CURVE_ORDER
+    unweighted_sum = sum(dealt) % CURVE_ORDER
     summed = [bls.g1_add([m.commitments[k] for m in messages]) for k in range(3)]
     assert dkg.verify_share(summed, 3, unweighted_sum.to_bytes(32, "big"))  # the naive batch passes
-    assert dkg.find_bad_shares(state, [1, 2, 3, 4, 5]) == {1: (), 2: (), 3: (1, 2), 4: (), 5: ()}
+    everyone = {j: quorum.secrets[j - 1] for j in range(1, 6)}
+    assert dkg.find_bad_shares(state, everyone) == {1: (), 2: (), 3: (1, 2), 4: (), 5: ()}
 
 
 @settings(max_examples=examples(15))
@@ -347,7 +365,9 @@ def test_contribution_rejections_in_order() -> None:
     with pytest.raises(DkgMalformedContribution):
         dkg.receive_contribution(state, replace(good, commitments=(*good.commitments[:2], b"\x01" * 47)))
     with pytest.raises(DkgMalformedContribution):
-        dkg.receive_contribution(state, replace(good, shares=(b"\xff" * 32, *good.shares[1:])))
+        dkg.receive_contribution(state, replace(good, ciphertexts=good.ciphertexts[1:]))
+    with pytest.raises(DkgMalformedCiphertext):
+        dkg.receive_contribution(state, replace(good, ciphertexts=(b"\xff" * 95, *good.ciphertexts[1:])))
     with pytest.raises(DkgBadSignature):
         dkg.receive_contribution(state, replace(good, signature=good.signature[:95]))
     with pytest.raises(DkgBadSignature):
@@ -387,24 +407,26 @@ def test_complaint_and_justification_rejections() -> None:
     state = dkg.receive_complaint(state, complaint)
     state = dkg.receive_complaint(state, dkg.make_complaint(state, 1, 5, quorum.secrets[0]))
     assert state.complaints == {(3, 2), (5, 1)}
-    answer = dkg.make_justification(state, 3, 2, quorum.coefficients[2], quorum.secrets[2])
+    answer = dkg.make_justification(state, 3, 2, quorum.seeds[2], quorum.secrets[2])
     with pytest.raises(DkgWrongPhase):
         dkg.receive_justification(state, answer)
     state = dkg.advance_phase(state)
     with pytest.raises(DkgUnsolicitedJustification):
         dkg.receive_justification(
-            state, dkg.make_justification(state, 3, 1, quorum.coefficients[2], quorum.secrets[2])
+            state, dkg.make_justification(state, 3, 1, quorum.seeds[2], quorum.secrets[2])
         )
     with pytest.raises(DkgUnsolicitedJustification):  # dealer 5 sent no contribution
         dkg.receive_justification(
-            state, dkg.make_justification(state, 5, 1, quorum.coefficients[4], quorum.secrets[4])
+            state, dkg.make_justification(state, 5, 1, quorum.seeds[4], quorum.secrets[4])
         )
     with pytest.raises(DkgMalformedJustification):
-        dkg.receive_justification(state, replace(answer, share=CURVE_ORDER.to_bytes(32, "big")))
+        dkg.receive_justification(state, replace(answer, ephemeral=CURVE_ORDER.to_bytes(32, "big")))
+    with pytest.raises(DkgMalformedJustification):
+        dkg.receive_justification(state, replace(answer, ephemeral=bytes(32)))
     with pytest.raises(DkgBadSignature):
         dkg.receive_justification(state, dkgbuilder.resign(quorum, answer, 2))
     state = dkg.receive_justification(state, answer)
-    assert state.answered == {(3, 2): int.from_bytes(answer.share, "big")}
+    assert state.answered == {(3, 2): polynomial_eval(quorum.coefficients[2], 2)}
     result = dkg.finalize(dkg.advance_phase(state))
     assert result.qualified == (1, 2, 3, 4)
     assert result.excluded == ((5, Exclusion.MISSING),)
@@ -449,21 +471,22 @@ def test_exponent_schedule_and_default_threshold() -> None:
 def test_verify_share_rules() -> None:
     quorum = _quorum(5, 3)
     good = dkgbuilder.contribution(quorum, 2)
-    assert dkg.verify_share(good.commitments, 4, good.shares[3])
-    assert not dkg.verify_share(good.commitments, 3, good.shares[3])
+    share = polynomial_eval(quorum.coefficients[1], 4).to_bytes(32, "big")
+    assert dkg.verify_share(good.commitments, 4, share)
+    assert not dkg.verify_share(good.commitments, 3, share)
     with pytest.raises(DkgMalformedContribution):
-        dkg.verify_share((), 4, good.shares[3])
+        dkg.verify_share((), 4, share)
     with pytest.raises(DkgUnknownMember):
-        dkg.verify_share(good.commitments, 0, good.shares[3])
+        dkg.verify_share(good.commitments, 0, share)
     with pytest.raises(InvalidPublicKey):
-        dkg.verify_share((*good.commitments[:2], b"\x00" * 48), 4, good.shares[3])
+        dkg.verify_share((*good.commitments[:2], b"\x00" * 48), 4, share)
 
 
 def test_message_encodings_round_trip() -> None:
     quorum = _quorum(5, 3)
     contribution = dkgbuilder.contribution(quorum, 1)
     complaint = dkg.make_complaint(quorum.session, 1, 2, quorum.secrets[0])
-    justification = dkg.make_justification(quorum.session, 2, 1, quorum.coefficients[1], quorum.secrets[1])
+    justification = dkg.make_justification(quorum.session, 2, 1, quorum.seeds[1], quorum.secrets[1])
     share = signing.SignatureShare(b"\x01" * 32, MESSAGE, 7, bls.G2_GENERATOR)
     assert dkg.decode_contribution(dkg.encode_contribution(contribution, PRESET), PRESET) == contribution
     assert dkg.decode_complaint(dkg.encode_complaint(complaint)) == complaint
@@ -497,7 +520,7 @@ def test_preset_dkg_section() -> None:
 
 def _signing_setup() -> tuple[DkgResult, list[Share], list[signing.SignatureShare]]:
     state, result = _honest(7, 5)
-    secrets = _secret_shares(state, result, range(1, 8))
+    secrets = _secret_shares(_quorum(7, 5), state, result, range(1, 8))
     return result, secrets, [signing.make_signature_share(result.session_id, MESSAGE, s) for s in secrets]
 
 
@@ -563,7 +586,7 @@ def test_signing_rejections() -> None:
 )
 def test_finality_certificate_verifies_only_for_its_block(height: int, other: int, block: bytes) -> None:
     state, result = _honest(5, 3)
-    secrets = _secret_shares(state, result, [2, 3, 5])
+    secrets = _secret_shares(_quorum(5, 3), state, result, [2, 3, 5])
     session = signing.finality_session(result.session_id, result.public_key_shares, 3, height, block)
     for secret in secrets:
         session = signing.add_signature_share(
@@ -591,7 +614,7 @@ def test_sign_block_finality_rejections() -> None:
         signing.sign_block_finality(session, -1, block)
     with pytest.raises(SignInvalidSession):
         signing.finality_session(result.session_id, result.public_key_shares, 3, 10, block[:31])
-    secret = dkg.member_secret_share(state, result, 1)
+    secret = dkg.member_secret_share(state, result, 1, _quorum(5, 3).secrets[0])
     share = signing.sign_finality_share(result.session_id, secret, 11, block)
     with pytest.raises(SignWrongSession):
         signing.add_signature_share(session, share)
@@ -602,7 +625,7 @@ def test_sign_block_finality_rejections() -> None:
 def test_signing_subsets_exhaustive_small() -> None:
     """Every 3-subset of a 5-member quorum gives the same signature (SIGN-3)."""
     state, result = _honest(5, 3)
-    secrets = _secret_shares(state, result, range(1, 6))
+    secrets = _secret_shares(_quorum(5, 3), state, result, range(1, 6))
     shares = [signing.make_signature_share(result.session_id, MESSAGE, s) for s in secrets]
     signatures = set()
     for subset in itertools.combinations(shares, 3):
@@ -616,11 +639,16 @@ def test_signing_subsets_exhaustive_small() -> None:
 def test_member_secret_share_needs_its_own_result() -> None:
     state, result = _honest(5, 3)
     _, other = _honest(7, 5)
+    secret = _quorum(5, 3).secrets[0]
     with pytest.raises(DkgWrongSession):
-        dkg.member_secret_share(state, other, 1)
+        dkg.member_secret_share(state, other, 1, secret)
     with pytest.raises(DkgWrongSession):
-        dkg.member_secret_share(state, replace(result, qualified=(1, 2, 3, 4, 5, 6)), 1)
+        dkg.member_secret_share(state, replace(result, qualified=(1, 2, 3, 4, 5, 6)), 1, secret)
     with pytest.raises(DkgUnknownMember):
-        dkg.member_secret_share(state, result, 6)
+        dkg.member_secret_share(state, result, 6, secret)
+    with pytest.raises(InvalidSecretKey):  # member 2 with member 1's key
+        dkg.member_secret_share(state, result, 2, secret)
     with pytest.raises(DkgUnknownMember):
-        dkg.find_bad_shares(state, [0])
+        dkg.find_bad_shares(state, {0: secret})
+    with pytest.raises(InvalidSecretKey):
+        dkg.find_bad_shares(state, {2: secret})

@@ -40,7 +40,7 @@ def test_dkg_contracts_hold(crosshair_runs: Runs) -> None:
 
 
 def test_dkg_canary_is_refuted(crosshair_runs: Runs) -> None:
-    assert_canary_refuted(crosshair_runs, "inclusive_phase_lookup", "floored_threshold")
+    assert_canary_refuted(crosshair_runs, "inclusive_phase_lookup", "floored_threshold", "zero_ephemeral")
 
 
 def test_every_dkg_contract_states_pre_and_post() -> None:
@@ -63,3 +63,10 @@ def test_dkg_wrappers_on_examples() -> None:
     assert dkg_contracts.share_scalar_range(b"\x00" * 33) is None
     assert dkg_contracts.batch_weight_range(b"\xff" * 32) == 2**128
     assert dkg_contracts.batch_weight_range(b"\x00" * 32) == 1
+    assert dkg_contracts.ephemeral_digest_range(bytes(64)) == 1
+    assert dkg_contracts.ephemeral_digest_range((CURVE_ORDER - 2).to_bytes(64, "big")) == CURVE_ORDER - 1
+    assert dkg_contracts.ephemeral_scalar_range(bytes(32)) is None
+    assert dkg_contracts.ephemeral_scalar_range(b"\x00" * 31 + b"\x07") == 7
+    assert dkg_contracts.ephemeral_scalar_range(CURVE_ORDER.to_bytes(32, "big")) is None
+    assert dkg_contracts.share_context_injective(bytes(32), 1, 2, 1, 2)
+    assert not dkg_contracts.share_context_injective(bytes(32), 1, 2, 2, 1)

@@ -24,10 +24,18 @@ from reference.statecodec import decode_quorums, encode_quorums
 from reference.storage import replay
 from spec.chain.block import Block
 from spec.chain.forkchoice import FinalityCertificate, finality_message, verify_finality_certificate
+from spec.crypto.bls import decode_secret_key
 from spec.crypto.threshold import Share
-from spec.errors import SpecError
+from spec.errors import DkgUndecryptableShare, SpecError
 from spec.ledger.transaction import Transaction
-from spec.masternode.dkg import Complaint, DkgPhase, phase_start_height
+from spec.masternode.dkg import (
+    Complaint,
+    Contribution,
+    DkgPhase,
+    encode_contribution,
+    phase_start_height,
+    verify_share,
+)
 from spec.masternode.finality import (
     CommitmentSignature,
     commitment_signature,
@@ -35,6 +43,7 @@ from spec.masternode.finality import (
     dkg_length,
     finality_quorum_height,
 )
+from spec.masternode.share_encryption import CIPHERTEXT_LENGTH, decrypt_share, share_context
 from spec.masternode.signing import SignatureShare, sign_finality_share
 from spec.presets import get_preset
 
@@ -157,6 +166,36 @@ def test_every_node_computes_the_same_dkg_result(network: Network) -> None:
     assert len({s["group_public_key"] for s in first}) == 1
     assert sorted(s["member_index"] for s in first) == [1, 2, 3]
     assert first[0]["qualified"] == [1, 2, 3]
+
+
+def test_shares_travel_encrypted_and_only_their_recipient_reads_them(network: Network) -> None:
+    """DKG-11 on the node: every contribution a node sent carries 96-byte ciphertexts; the plaintext
+    shares never appear in its wire encoding; each recipient node decrypts its own share, which
+    passes the dealer's commitments (DKG-6); another member's key cannot open it."""
+    contributions = {m for seen in network.seen for m in seen if isinstance(m, Contribution)}
+    assert len(contributions) == 3
+    secrets = {node.quorum.public_key: node.quorum.secret_key for node in network.nodes}
+    for message in contributions:
+        record = network.nodes[0].quorum.sessions[message.session_id]
+        members = record.state.members
+        wire = encode_contribution(message, PRESET)
+        assert [len(c) for c in message.ciphertexts] == [CIPHERTEXT_LENGTH] * len(members)
+        for recipient, key in enumerate(members, start=1):
+            context = share_context(message.session_id, message.dealer, recipient)
+            secret = decode_secret_key(secrets[key])
+            value = decrypt_share(context, key, secret, message.ciphertexts[recipient - 1])
+            share = value.to_bytes(32, "big")
+            assert share not in wire
+            assert verify_share(message.commitments, recipient, share)
+            for other, other_key in enumerate(members, start=1):
+                if other != recipient:
+                    with pytest.raises(DkgUndecryptableShare):
+                        decrypt_share(
+                            context,
+                            key,
+                            decode_secret_key(secrets[other_key]),
+                            message.ciphertexts[recipient - 1],
+                        )
 
 
 def test_the_members_commit_the_result_on_chain(network: Network) -> None:

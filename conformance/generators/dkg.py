@@ -11,10 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
+import nacl.bindings
+
 from conformance.dkgbuilder import (
     Quorum,
     complaints,
     contribution,
+    dealer_seed,
+    garbled,
     honest_contributions,
     justifications,
     make_quorum,
@@ -28,10 +32,10 @@ from conformance.model import JSON, CaseSpec
 from conformance.seeded import seeded_bytes
 from spec.crypto import bls
 from spec.crypto.bls import CURVE_ORDER, G1_IDENTITY
-from spec.crypto.threshold import Share
+from spec.crypto.threshold import Share, polynomial_eval
 from spec.encoding import varint_encode
 from spec.errors import SpecError
-from spec.masternode import dkg, signing
+from spec.masternode import dkg, share_encryption, signing
 from spec.masternode.dkg import Contribution, DkgSession
 from spec.presets import Preset
 
@@ -40,7 +44,10 @@ ADVANCE: dict[str, JSON] = {"type": "advance"}
 
 def _session_input(quorum: Quorum, events: Sequence[JSON], threshold: int | None = None) -> dict[str, JSON]:
     return {
-        "members": [{"index": j, "public_key": pk.hex()} for j, pk in enumerate(quorum.publics, start=1)],
+        "members": [
+            {"index": j, "public_key": pk.hex(), "secret_key": sk.hex()}
+            for j, (pk, sk) in enumerate(zip(quorum.publics, quorum.secrets, strict=True), start=1)
+        ],
         "threshold": quorum.threshold if threshold is None else threshold,
         "quorum_hash": quorum.session.quorum_hash.hex(),
         "start_height": quorum.session.start_height,
@@ -127,27 +134,71 @@ def _session_cases(preset: Preset) -> Iterator[CaseSpec]:
     )
     yield CaseSpec(
         "run_session",
-        "bad_share_justified",
-        "dealer 2 deals member 4 a bad share, member 4 complains, dealer 2 reveals the right share: kept",
+        "bad_share_revealed",
+        "dealer 2 deals member 4 a bad share, member 4 complains, dealer 2 reveals its ephemeral key: "
+        "the committed ciphertext opens to the bad share, dealer 2 is excluded (DKG-12)",
         _session_input(small, _script(small, bad_share)),
     )
     state = _complained(
         small, _received(small, bad_share), complaints(small, _received(small, bad_share), [4])
     )
-    wrong_reveal = dkg.make_justification(
-        state, 2, 4, [c + 1 for c in small.coefficients[1]], small.secrets[1]
-    )
+    wrong_reveal = dkg.make_justification(state, 2, 4, dealer_seed("small", 2, 1), small.secrets[1])
     yield CaseSpec(
         "run_session",
         "bad_justification",
-        "dealer 2 answers member 4's complaint with another wrong share: excluded",
+        "dealer 2 answers member 4's complaint with an ephemeral key that is not its ciphertext's: excluded",
         _session_input(small, _script(small, bad_share, justifiers=[], extra_justifications=[wrong_reveal])),
+    )
+    garbled_share = [*honest[:1], garbled(small, 2, [4]), *honest[2:]]
+    yield CaseSpec(
+        "run_session",
+        "undecryptable_share_complained",
+        "dealer 2's ciphertext to member 4 fails authentication, member 4 complains, dealer 2 reveals its "
+        "ephemeral key: it does not open the ciphertext, dealer 2 is excluded",
+        _session_input(small, _script(small, garbled_share)),
+    )
+    yield CaseSpec(
+        "run_session",
+        "undecryptable_share_not_complained",
+        "member 4 keeps quiet about dealer 2's undecryptable ciphertext: its secret share is "
+        "DKG_UNDECRYPTABLE_SHARE",
+        _session_input(small, _script(small, garbled_share, complainers=[1, 2, 3, 5])),
+    )
+    no_point = list(honest[1].ciphertexts)
+    no_point[3] = bad_public_keys()["not_on_curve"] + no_point[3][48:]
+    bad_point = [*honest[:1], resign(small, replace(honest[1], ciphertexts=tuple(no_point)), 2), *honest[2:]]
+    yield CaseSpec(
+        "run_session",
+        "ciphertext_point_not_on_curve",
+        "dealer 2's ciphertext to member 4 has an ephemeral key off the curve: member 4 complains, dealer 2 "
+        "cannot answer and is excluded",
+        _session_input(small, _script(small, bad_point, justifiers=[1, 3, 4, 5])),
+    )
+    yield CaseSpec(
+        "run_session",
+        "ciphertext_point_not_complained",
+        "member 4 keeps quiet about the ciphertext whose ephemeral key is off the curve: its secret share "
+        "is DKG_MALFORMED_CIPHERTEXT",
+        _session_input(small, _script(small, bad_point, complainers=[1, 2, 3, 5])),
+    )
+    after_honest = _received(small, honest)
+    false_complaint = dkg.make_complaint(after_honest, 4, 3, small.secrets[3])
+    complained_honest = _complained(small, after_honest, [false_complaint])
+    right = dkg.make_justification(complained_honest, 3, 4, small.seeds[2], small.secrets[2])
+    wrong = dkg.make_justification(complained_honest, 3, 4, dealer_seed("small", 3, 1), small.secrets[2])
+    yield CaseSpec(
+        "run_session",
+        "false_complaint_answered",
+        "member 4 complains against honest dealer 3, who reveals its ephemeral key: the share opens and "
+        "passes, dealer 3 qualifies and member 4 uses the revealed share",
+        _session_input(small, _events(honest, "advance", [false_complaint], "advance", [right])),
     )
     yield CaseSpec(
         "run_session",
         "bad_justification_after_good",
-        "dealer 2 sends the right share, then a wrong one: a failed justification always disqualifies",
-        _session_input(small, _script(small, bad_share, extra_justifications=[wrong_reveal])),
+        "dealer 3 answers a false complaint with the right key, then a wrong one: a failed justification "
+        "always disqualifies",
+        _session_input(small, _events(honest, "advance", [false_complaint], "advance", [right, wrong])),
     )
     yield CaseSpec(
         "run_session",
@@ -190,16 +241,21 @@ def _session_cases(preset: Preset) -> Iterator[CaseSpec]:
     identity_first = resign(
         small, replace(honest[0], commitments=(G1_IDENTITY, *honest[0].commitments[1:])), 1
     )
-    share_above_order = resign(
-        small, replace(honest[0], shares=(CURVE_ORDER.to_bytes(32, "big"), *honest[0].shares[1:])), 1
+    # a 95-byte ciphertext cannot be encoded, so it cannot be signed either: the shape check comes first
+    short_ciphertext = replace(
+        honest[0], ciphertexts=(honest[0].ciphertexts[0][:95], *honest[0].ciphertexts[1:])
     )
-    too_few_shares = resign(small, replace(honest[0], shares=honest[0].shares[:4]), 1)
+    too_few_ciphertexts = resign(small, replace(honest[0], ciphertexts=honest[0].ciphertexts[:4]), 1)
     for name, bad, what in (
         ("malformed_commitment_count", too_few, "two commitments for threshold 3"),
         ("malformed_commitment_point", not_on_curve, "a commitment not on the curve"),
         ("malformed_identity_commitment", identity_first, "the first commitment is the identity"),
-        ("malformed_share_above_order", share_above_order, "a share equal to the group order"),
-        ("malformed_share_count", too_few_shares, "four shares for five members"),
+        (
+            "malformed_ciphertext_length",
+            short_ciphertext,
+            "a ciphertext of 95 bytes (DKG_MALFORMED_CIPHERTEXT)",
+        ),
+        ("malformed_ciphertext_count", too_few_ciphertexts, "four ciphertexts for five members"),
     ):
         yield CaseSpec(
             "run_session",
@@ -236,7 +292,7 @@ def _session_cases(preset: Preset) -> Iterator[CaseSpec]:
     outsider = dkg.make_complaint(after, 2, 9, small.secrets[1])
     badly_signed = resign(small, dkg.make_complaint(after, 2, 3, small.secrets[1]), 3)
     early = dkg.make_complaint(small.session, 2, 3, small.secrets[1])
-    unsolicited = dkg.make_justification(after, 3, 2, small.coefficients[2], small.secrets[2])
+    unsolicited = dkg.make_justification(after, 3, 2, small.seeds[2], small.secrets[2])
     yield CaseSpec(
         "run_session",
         "rejected_complaints",
@@ -249,14 +305,15 @@ def _session_cases(preset: Preset) -> Iterator[CaseSpec]:
         ),
     )
     complained = _complained(small, after, [dkg.make_complaint(after, 2, 3, small.secrets[1])])
-    reveal = dkg.make_justification(complained, 3, 2, small.coefficients[2], small.secrets[2])
-    oversized = resign(small, replace(reveal, share=CURVE_ORDER.to_bytes(32, "big")), 3)
+    reveal = dkg.make_justification(complained, 3, 2, small.seeds[2], small.secrets[2])
+    oversized = resign(small, replace(reveal, ephemeral=CURVE_ORDER.to_bytes(32, "big")), 3)
+    zero = resign(small, replace(reveal, ephemeral=bytes(32)), 3)
     by_other = resign(small, reveal, 4)
     yield CaseSpec(
         "run_session",
         "rejected_justifications",
-        "a justification above the group order, one signed by another member, the right one, then an "
-        "advance past FINALIZATION",
+        "justifications revealing an ephemeral key equal to the group order and zero, one signed by "
+        "another member, the right one, then an advance past FINALIZATION",
         _session_input(
             small,
             _events(
@@ -264,7 +321,7 @@ def _session_cases(preset: Preset) -> Iterator[CaseSpec]:
                 "advance",
                 [dkg.make_complaint(after, 2, 3, small.secrets[1])],
                 "advance",
-                [oversized, by_other, reveal],
+                [oversized, zero, by_other, reveal],
                 "advance",
                 "advance",
             ),
@@ -367,7 +424,7 @@ def _verify_share_cases(preset: Preset) -> Iterator[CaseSpec]:
     small = make_quorum("small", 5, 3, preset)
     honest = contribution(small, 1)
     commitments = [c.hex() for c in honest.commitments]
-    share = honest.shares[3]
+    share = polynomial_eval(small.coefficients[0], 4).to_bytes(32, "big")
     plus_one = ((int.from_bytes(share, "big") + 1) % CURVE_ORDER).to_bytes(32, "big")
     cases: list[tuple[str, str, dict[str, JSON], str | None]] = [
         ("valid", "dealer 1's share for member 4", {"recipient": 4, "share": share.hex()}, None),
@@ -416,12 +473,218 @@ def _verify_share_cases(preset: Preset) -> Iterator[CaseSpec]:
     )
 
 
+def _raw_ciphertext(context: bytes, recipient_key: bytes, plaintext: bytes, ephemeral: int) -> bytes:
+    """DKG-11 without the plaintext check: how a dealer would encrypt a plaintext that is no share."""
+    point = bls.g1_multiply(bls.G1_GENERATOR, ephemeral)
+    key = share_encryption.share_key(context, point, recipient_key, bls.g1_multiply(recipient_key, ephemeral))
+    body: bytes = nacl.bindings.crypto_aead_chacha20poly1305_ietf_encrypt(
+        plaintext, None, share_encryption.NONCE, key
+    )
+    return point + body
+
+
+def _encryption_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """DKG-11 (``encrypt_share``, ``decrypt_share``) and DKG-12 (``open_justification``)."""
+    small = make_quorum("small", 5, 3, preset)
+    session_id = small.session.session_id
+    seed = small.seeds[1]
+    share = polynomial_eval(small.coefficients[1], 4).to_bytes(32, "big")
+    ciphertext = contribution(small, 2).ciphertexts[3]
+    ephemeral = share_encryption.share_ephemeral(seed, 4)
+    context = share_encryption.share_context(session_id, 2, 4)
+    base: dict[str, JSON] = {
+        "session_id": session_id.hex(),
+        "dealer": 2,
+        "recipient": 4,
+        "recipient_key": small.publics[3].hex(),
+    }
+
+    def enc(name: str, description: str, error: str | None = None, **over: JSON) -> CaseSpec:
+        data: dict[str, JSON] = {**base, "share": share.hex(), "seed": seed.hex(), **over}
+        return CaseSpec("encrypt_share", name, description, data, expect_error=error)
+
+    yield enc(
+        "dealer2_member4", "dealer 2's share for member 4, with dealer 2's seed (as in its contribution)"
+    )
+    yield enc(
+        "dealer2_member1",
+        "the same dealer's share for member 1",
+        recipient=1,
+        recipient_key=small.publics[0].hex(),
+        share=polynomial_eval(small.coefficients[1], 1).to_bytes(32, "big").hex(),
+    )
+    yield enc("zero_share", "the share zero (a valid scalar)", share=bytes(32).hex())
+    yield enc(
+        "share_equal_to_order",
+        "a plaintext equal to the group order",
+        "DKG_MALFORMED_CONTRIBUTION",
+        share=CURVE_ORDER.to_bytes(32, "big").hex(),
+    )
+    yield enc(
+        "recipient_key_identity",
+        "the recipient key is the identity",
+        "BLS_INVALID_PUBLIC_KEY",
+        recipient_key=G1_IDENTITY.hex(),
+    )
+
+    def dec(name: str, description: str, data: bytes, error: str | None = None, **over: JSON) -> CaseSpec:
+        fields: dict[str, JSON] = {
+            **base,
+            "secret_key": small.secrets[3].hex(),
+            "ciphertext": data.hex(),
+            **over,
+        }
+        return CaseSpec("decrypt_share", name, description, fields, expect_error=error)
+
+    yield dec("valid", "member 4 decrypts dealer 2's ciphertext", ciphertext)
+    flipped = bytearray(ciphertext)
+    flipped[60] ^= 1
+    yield dec(
+        "body_bit_flipped",
+        "one bit of the encrypted share flipped",
+        bytes(flipped),
+        "DKG_UNDECRYPTABLE_SHARE",
+    )
+    tag = bytearray(ciphertext)
+    tag[95] ^= 0x80
+    yield dec("tag_bit_flipped", "one bit of the tag flipped", bytes(tag), "DKG_UNDECRYPTABLE_SHARE")
+    yield dec(
+        "other_dealer_context",
+        "the ciphertext read as dealer 3's: the key hashes the dealer index",
+        ciphertext,
+        "DKG_UNDECRYPTABLE_SHARE",
+        dealer=3,
+    )
+    other_quorum = make_quorum("other", 5, 3, preset)
+    yield dec(
+        "other_session_context",
+        "the ciphertext read in another session",
+        ciphertext,
+        "DKG_UNDECRYPTABLE_SHARE",
+        session_id=other_quorum.session.session_id.hex(),
+    )
+    order_plaintext = _raw_ciphertext(context, small.publics[3], CURVE_ORDER.to_bytes(32, "big"), ephemeral)
+    yield dec(
+        "plaintext_equal_to_order",
+        "an authentic ciphertext of the group order, which is no share",
+        order_plaintext,
+        "DKG_UNDECRYPTABLE_SHARE",
+    )
+    short_plaintext = _raw_ciphertext(context, small.publics[3], share[:31], ephemeral)
+    yield dec(
+        "ciphertext_95_bytes_authentic",
+        "an authentic ciphertext of a 31-byte plaintext (95 bytes in all)",
+        short_plaintext,
+        "DKG_MALFORMED_CIPHERTEXT",
+    )
+    yield dec(
+        "ciphertext_truncated",
+        "the ciphertext without its last byte",
+        ciphertext[:-1],
+        "DKG_MALFORMED_CIPHERTEXT",
+    )
+    yield dec("ciphertext_empty", "an empty ciphertext", b"", "DKG_MALFORMED_CIPHERTEXT")
+    for name, point in (
+        ("point_identity", G1_IDENTITY),
+        ("point_not_on_curve", bad_public_keys()["not_on_curve"]),
+        ("point_not_in_subgroup", bad_public_keys()["not_in_subgroup"]),
+    ):
+        yield dec(
+            name,
+            f"the ephemeral key is {name.removeprefix('point_').replace('_', ' ')}",
+            point + ciphertext[48:],
+            "DKG_MALFORMED_CIPHERTEXT",
+        )
+    yield dec(
+        "wrong_secret_key",
+        "member 3's secret key presented for member 4",
+        ciphertext,
+        "BLS_INVALID_SECRET_KEY",
+        secret_key=small.secrets[2].hex(),
+    )
+
+    commitments: list[JSON] = [c.hex() for c in contribution(small, 2).commitments]
+
+    def reveal(
+        name: str, description: str, data: bytes, key: bytes, error: str | None = None, **over: JSON
+    ) -> CaseSpec:
+        fields: dict[str, JSON] = {
+            **base,
+            "commitments": commitments,
+            "ciphertext": data.hex(),
+            "ephemeral": key.hex(),
+            **over,
+        }
+        return CaseSpec("open_justification", name, description, fields, expect_error=error)
+
+    right = ephemeral.to_bytes(32, "big")
+    yield reveal(
+        "valid", "dealer 2 reveals the ephemeral key of its ciphertext to member 4", ciphertext, right
+    )
+    other_key = share_encryption.share_ephemeral(dealer_seed("small", 2, 1), 4).to_bytes(32, "big")
+    yield reveal("other_key", "a key of another seed", ciphertext, other_key, "DKG_BAD_JUSTIFICATION")
+    yield reveal(
+        "other_recipient_key",
+        "the key of dealer 2's ciphertext to member 3",
+        ciphertext,
+        share_encryption.share_ephemeral(seed, 3).to_bytes(32, "big"),
+        "DKG_BAD_JUSTIFICATION",
+    )
+    yield reveal(
+        "garbled_body",
+        "the right key for a ciphertext whose body was altered",
+        bytes(flipped),
+        right,
+        "DKG_BAD_JUSTIFICATION",
+    )
+    bad_value = (int.from_bytes(share, "big") + 1) % CURVE_ORDER
+    bad_share = _raw_ciphertext(context, small.publics[3], bad_value.to_bytes(32, "big"), ephemeral)
+    yield reveal(
+        "share_fails_commitments",
+        "the right key opens an authentic ciphertext of the share plus one, which fails the commitments",
+        bad_share,
+        right,
+        "DKG_BAD_JUSTIFICATION",
+    )
+    yield reveal(
+        "plaintext_equal_to_order",
+        "the right key opens the group order, no share",
+        order_plaintext,
+        right,
+        "DKG_BAD_JUSTIFICATION",
+    )
+    yield reveal(
+        "ephemeral_zero", "the ephemeral key zero", ciphertext, bytes(32), "DKG_MALFORMED_JUSTIFICATION"
+    )
+    yield reveal(
+        "ephemeral_equal_to_order",
+        "an ephemeral key equal to the group order",
+        ciphertext,
+        CURVE_ORDER.to_bytes(32, "big"),
+        "DKG_MALFORMED_JUSTIFICATION",
+    )
+    yield reveal(
+        "ephemeral_31_bytes",
+        "an ephemeral key of 31 bytes",
+        ciphertext,
+        right[1:],
+        "DKG_MALFORMED_JUSTIFICATION",
+    )
+    yield reveal(
+        "ciphertext_truncated",
+        "the right key, a ciphertext of 95 bytes",
+        ciphertext[:-1],
+        right,
+        "DKG_MALFORMED_CIPHERTEXT",
+    )
+
+
 def _quorum_result(preset: Preset) -> tuple[dkg.DkgResult, list[bytes]]:
     """The honest five-member quorum, its result and its members' secret shares."""
     small = make_quorum("small", 5, 3, preset)
     state = drive_session(small, honest_contributions(small))
     result = dkg.finalize(state)
-    secrets = [dkg.member_secret_share(state, result, j).value for j in range(1, 6)]
+    secrets = [dkg.member_secret_share(state, result, j, small.secrets[j - 1]).value for j in range(1, 6)]
     return result, secrets
 
 
@@ -534,7 +797,7 @@ def _decode_cases(preset: Preset) -> Iterator[CaseSpec]:
     honest = contribution(small, 1)
     after = _received(small, [honest])
     complaint = dkg.make_complaint(after, 2, 1, small.secrets[1])
-    justification = dkg.make_justification(after, 1, 2, small.coefficients[0], small.secrets[0])
+    justification = dkg.make_justification(after, 1, 2, small.seeds[0], small.secrets[0])
     encodings = {
         "contribution": dkg.encode_contribution(honest, preset),
         "complaint": dkg.encode_complaint(complaint),
@@ -575,9 +838,10 @@ def _decode_cases(preset: Preset) -> Iterator[CaseSpec]:
 
 
 def generate(preset: Preset) -> Iterator[CaseSpec]:
-    """DKG-1..10, SIGN-1..4 and the message encodings."""
+    """DKG-1..12, SIGN-1..4 and the message encodings."""
     yield from _session_cases(preset)
     yield from _verify_share_cases(preset)
+    yield from _encryption_cases(preset)
     yield from _signing_cases(preset)
     yield from _finality_cases(preset)
     yield from _decode_cases(preset)

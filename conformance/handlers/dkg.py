@@ -2,10 +2,11 @@
 
 Messages in JSON carry their fields by name (byte strings in hex, indices as numbers):
 
-* contribution: ``{"type": "contribution", "session_id", "dealer", "commitments": [..], "shares": [..],
-  "signature"}``;
+* contribution: ``{"type": "contribution", "session_id", "dealer", "commitments": [..],
+  "ciphertexts": [..], "signature"}``;
 * complaint: ``{"type": "complaint", "session_id", "complainer", "accused", "signature"}``;
-* justification: ``{"type": "justification", "session_id", "dealer", "complainer", "share", "signature"}``;
+* justification: ``{"type": "justification", "session_id", "dealer", "complainer", "ephemeral",
+  "signature"}``;
 * ``{"type": "advance"}`` moves the session to its next phase (DKG-2);
 * signature share: ``{"quorum_id", "message", "signer", "signature"}``.
 
@@ -18,9 +19,10 @@ from __future__ import annotations
 from conformance.jsonio import field, hex_field, hex_list_field, int_field, str_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.forkchoice import FinalityCertificate, verify_finality_certificate
+from spec.crypto import bls
 from spec.crypto.threshold import Share
-from spec.errors import InsufficientShares, SpecError
-from spec.masternode import dkg, signing
+from spec.errors import DkgBadJustification, InsufficientShares, InvalidSecretKey, SpecError
+from spec.masternode import dkg, share_encryption, signing
 from spec.masternode.dkg import Complaint, Contribution, DkgPhase, DkgSession, Justification
 from spec.masternode.signing import SignatureShare, SigningSession
 from spec.presets import Preset
@@ -34,11 +36,20 @@ def _objects(data: dict[str, JSON], name: str) -> list[dict[str, JSON]]:
 
 
 def _members(data: dict[str, JSON]) -> list[bytes]:
-    """``members: [{"index", "public_key"}]`` with indices 1..n in order."""
+    """``members: [{"index", "public_key", "secret_key"?}]`` with indices 1..n in order."""
     members = _objects(data, "members")
     if [int_field(m, "index") for m in members] != list(range(1, len(members) + 1)):
         raise BadInput("members must be listed with indices 1..n in order")
     return [hex_field(m, "public_key") for m in members]
+
+
+def _member_secrets(data: dict[str, JSON]) -> dict[int, bytes]:
+    """The members' optional ``secret_key`` fields (they decrypt their shares, DKG-11), by index."""
+    return {
+        int_field(m, "index"): hex_field(m, "secret_key")
+        for m in _objects(data, "members")
+        if "secret_key" in m
+    }
 
 
 def _indexed_keys(data: dict[str, JSON], name: str) -> list[Share]:
@@ -54,7 +65,7 @@ def message_from_json(item: dict[str, JSON]) -> dkg.DkgMessage:
             session,
             int_field(item, "dealer"),
             tuple(hex_list_field(item, "commitments")),
-            tuple(hex_list_field(item, "shares")),
+            tuple(hex_list_field(item, "ciphertexts")),
             hex_field(item, "signature"),
         )
     if kind == "complaint":
@@ -66,7 +77,7 @@ def message_from_json(item: dict[str, JSON]) -> dkg.DkgMessage:
             session,
             int_field(item, "dealer"),
             int_field(item, "complainer"),
-            hex_field(item, "share"),
+            hex_field(item, "ephemeral"),
             hex_field(item, "signature"),
         )
     raise BadInput(f"unknown message type {kind!r}")
@@ -80,7 +91,7 @@ def message_to_json(message: dkg.DkgMessage) -> dict[str, JSON]:
             "session_id": to_hex(message.session_id),
             "dealer": message.dealer,
             "commitments": [to_hex(c) for c in message.commitments],
-            "shares": [to_hex(s) for s in message.shares],
+            "ciphertexts": [to_hex(c) for c in message.ciphertexts],
             "signature": to_hex(message.signature),
         }
     if isinstance(message, Complaint):
@@ -96,7 +107,7 @@ def message_to_json(message: dkg.DkgMessage) -> dict[str, JSON]:
         "session_id": to_hex(message.session_id),
         "dealer": message.dealer,
         "complainer": message.complainer,
-        "share": to_hex(message.share),
+        "ephemeral": to_hex(message.ephemeral),
         "signature": to_hex(message.signature),
     }
 
@@ -147,8 +158,10 @@ def run_session(preset: Preset, data: dict[str, JSON]) -> JSON:
     Input ``{"members", "threshold", "quorum_hash", "start_height", "events"}``. After the events the
     session is advanced to FINALIZATION and finalized. Output: the session id, the rejected events
     (``{"event": position, "error": code}``), ``qualified``, ``excluded`` (``{"dealer", "reason"}``),
-    the group public key, the public key shares and each member's secret share (or its error code).
+    the group public key, the public key shares and the secret share (or its error code) of each
+    member whose ``secret_key`` is given (it decrypts the member's shares, DKG-11).
     """
+    secrets = _member_secrets(data)
     state = dkg.start_session(
         _members(data),
         int_field(data, "threshold"),
@@ -166,9 +179,9 @@ def run_session(preset: Preset, data: dict[str, JSON]) -> JSON:
         state = dkg.advance_phase(state)
     result = dkg.finalize(state)
     secret_shares: list[JSON] = []
-    for member in range(1, len(state.members) + 1):
+    for member in sorted(secrets):
         try:
-            share = dkg.member_secret_share(state, result, member)
+            share = dkg.member_secret_share(state, result, member, secrets[member])
             secret_shares.append({"index": member, "secret_share": to_hex(share.value)})
         except SpecError as error:
             secret_shares.append({"index": member, "error": error.code})
@@ -191,6 +204,62 @@ def verify_share(preset: Preset, data: dict[str, JSON]) -> JSON:
     if len(commitments) > preset.quorum.max_members:
         raise BadInput(f"at most {preset.quorum.max_members} commitments")
     return {"valid": dkg.verify_share(commitments, int_field(data, "recipient"), hex_field(data, "share"))}
+
+
+def _context(data: dict[str, JSON]) -> bytes:
+    session_id = hex_field(data, "session_id")
+    dealer, recipient = int_field(data, "dealer"), int_field(data, "recipient")
+    if len(session_id) != 32 or not 1 <= dealer <= 0xFFFF or not 1 <= recipient <= 0xFFFF:
+        raise BadInput("session_id is 32 bytes, dealer and recipient in [1, 65535]")
+    return share_encryption.share_context(session_id, dealer, recipient)
+
+
+def _recipient_key(data: dict[str, JSON]) -> bytes:
+    return bls.decode_public_key(hex_field(data, "recipient_key"))
+
+
+def encrypt_share(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """DKG-11: ``{"session_id", "dealer", "recipient", "recipient_key", "share", "seed"}`` -> the
+    ``ephemeral`` key the seed gives the recipient and the ``ciphertext``; or
+    ``BLS_INVALID_PUBLIC_KEY``, ``DKG_MALFORMED_CONTRIBUTION`` (a share not 32 bytes below ``r``)."""
+    context = _context(data)
+    key = _recipient_key(data)
+    ephemeral = share_encryption.share_ephemeral(hex_field(data, "seed"), int_field(data, "recipient"))
+    ciphertext = share_encryption.encrypt_share(context, key, hex_field(data, "share"), ephemeral)
+    return {"ephemeral": to_hex(ephemeral.to_bytes(32, "big")), "ciphertext": to_hex(ciphertext)}
+
+
+def decrypt_share(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """DKG-11: ``{"session_id", "dealer", "recipient", "recipient_key", "secret_key", "ciphertext"}``
+    -> the ``share``; or ``DKG_MALFORMED_CIPHERTEXT``, ``DKG_UNDECRYPTABLE_SHARE``,
+    ``BLS_INVALID_SECRET_KEY`` (a key that is not the recipient's)."""
+    context = _context(data)
+    key = _recipient_key(data)
+    secret = bls.decode_secret_key(hex_field(data, "secret_key"))
+    if bls.sk_to_pk(hex_field(data, "secret_key")) != key:
+        raise InvalidSecretKey("not the recipient key's secret")
+    share = share_encryption.decrypt_share(context, key, secret, hex_field(data, "ciphertext"))
+    return {"share": to_hex(share.to_bytes(32, "big"))}
+
+
+def open_justification(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """DKG-12: ``{"session_id", "dealer", "recipient", "recipient_key", "commitments", "ciphertext",
+    "ephemeral"}`` -> the revealed ``share``; or ``DKG_MALFORMED_JUSTIFICATION``,
+    ``DKG_MALFORMED_CIPHERTEXT``, ``DKG_BAD_JUSTIFICATION`` (the key is not the ciphertext's, does
+    not open it, or opens a share that fails the commitments)."""
+    context = _context(data)
+    key = _recipient_key(data)
+    commitments = hex_list_field(data, "commitments")
+    if not 1 <= len(commitments) <= preset.quorum.max_members:
+        raise BadInput(f"1 to {preset.quorum.max_members} commitments")
+    for point in commitments:
+        bls.decode_g1_point(point)
+    ephemeral = share_encryption.ephemeral_scalar(hex_field(data, "ephemeral"))
+    value = share_encryption.open_with_ephemeral(context, key, hex_field(data, "ciphertext"), ephemeral)
+    share = value.to_bytes(32, "big")
+    if not dkg.verify_share(commitments, int_field(data, "recipient"), share):
+        raise DkgBadJustification("the revealed share fails the commitments")
+    return {"share": to_hex(share)}
 
 
 def _collect(session: SigningSession, data: dict[str, JSON]) -> tuple[SigningSession, list[JSON]]:
@@ -262,6 +331,9 @@ def decode_message(preset: Preset, data: dict[str, JSON]) -> JSON:
 HANDLERS: dict[str, Handler] = {
     "run_session": run_session,
     "verify_share": verify_share,
+    "encrypt_share": encrypt_share,
+    "decrypt_share": decrypt_share,
+    "open_justification": open_justification,
     "signing_session": signing_session,
     "finality_certificate": finality_certificate,
     "decode_message": decode_message,

@@ -18,11 +18,16 @@ Contracts (rule references in brackets):
 * shares [DKG-4/7]: ``share_scalar`` accepts exactly 32-byte strings whose big-endian value is
   below ``r``, and returns that value.
 * batch weights [DKG-10]: every weight lies in ``[1, 2**128]``.
+* share encryption [DKG-11/12]: an ephemeral scalar derived from a 64-byte digest lies in
+  ``[1, r - 1]``; a revealed ephemeral key is accepted exactly when it is 32 bytes in ``[1, r - 1]``
+  (and then read as that value); the share context is 36 bytes and determines session, dealer and
+  recipient (no two ``(dealer, recipient)`` pairs share a key context).
 """
 
 from __future__ import annotations
 
 from spec.crypto.bls import CURVE_ORDER
+from spec.errors import DkgMalformedJustification
 from spec.masternode.dkg import (
     DkgPhase,
     batch_weight,
@@ -33,15 +38,19 @@ from spec.masternode.dkg import (
     session_end_height,
     share_scalar,
 )
+from spec.masternode.share_encryption import ephemeral_from_digest, ephemeral_scalar, share_context
 from spec.presets import DkgParams
 
 __all__ = [
     "batch_weight_range",
+    "ephemeral_digest_range",
+    "ephemeral_scalar_range",
     "exponent_schedule_negated",
     "exponent_schedule_small",
     "exponent_schedule_steps",
     "phase_monotonic",
     "phase_partition",
+    "share_context_injective",
     "share_scalar_range",
     "threshold_two_thirds",
 ]
@@ -139,6 +148,44 @@ def batch_weight_range(digest: bytes) -> int:
     post: 1 <= __return__ <= 2**128
     """
     return batch_weight(digest)
+
+
+def ephemeral_digest_range(wide: bytes) -> int:
+    """DKG-11: the ephemeral scalar hashed from a seed is never zero and below ``r``.
+
+    pre: len(wide) == 64
+    post: 1 <= __return__ <= R - 1
+    """
+    return ephemeral_from_digest(wide)
+
+
+def ephemeral_scalar_range(data: bytes) -> int | None:
+    """DKG-12: a revealed ephemeral key is exactly 32 bytes in ``[1, r - 1]``.
+
+    pre: len(data) <= 40
+    post: (__return__ is not None) == (len(data) == 32 and 1 <= int.from_bytes(data, "big") < R)
+    post: __return__ is None or __return__ == int.from_bytes(data, "big")
+    """
+    try:
+        return ephemeral_scalar(data)
+    except DkgMalformedJustification:
+        return None
+
+
+def share_context_injective(
+    session: bytes, dealer: int, recipient: int, other_dealer: int, other: int
+) -> bool:
+    """DKG-11: the key context of ``(dealer, recipient)`` is 36 bytes and differs from every other pair's.
+
+    pre: len(session) == 32
+    pre: 1 <= dealer <= 65535 and 1 <= recipient <= 65535
+    pre: 1 <= other_dealer <= 65535 and 1 <= other <= 65535
+    post: __return__ == ((dealer, recipient) == (other_dealer, other))
+    """
+    first = share_context(session, dealer, recipient)
+    second = share_context(session, other_dealer, other)
+    assert len(first) == 36
+    return first == second
 
 
 def _params(contribution: int, complaint: int, justification: int, finalization: int) -> DkgParams:

@@ -32,29 +32,36 @@ Rules:
   (``DKG_BAD_SIGNATURE``, also for a signature that is not a valid encoding).
 * **DKG-4 (contribution)** dealer ``i`` with coefficients ``a_i0..a_i(t-1)`` (THRESHOLD-2) sends
   the Feldman commitments ``C_ik = a_ik * g1`` and, for every member ``j``, the share
-  ``s_ij = f_i(j)`` (32 bytes big-endian). Shape: exactly ``t`` commitments of 48 bytes and ``n``
-  shares of 32 bytes below ``r``; after the signature, every commitment must be a valid G1 point
-  and ``C_i0`` and ``C_i(t-1)`` not the identity. Failures: ``DKG_MALFORMED_CONTRIBUTION``.
+  ``s_ij = f_i(j)`` (32 bytes big-endian) encrypted to ``pk_j`` (DKG-11, 96 bytes): the signature
+  covers the ciphertexts. Shape: exactly ``t`` commitments of 48 bytes and ``n`` ciphertexts
+  (``DKG_MALFORMED_CONTRIBUTION``), each of 96 bytes (``DKG_MALFORMED_CIPHERTEXT``); after the
+  signature, every commitment must be a valid G1 point and ``C_i0`` and ``C_i(t-1)`` not the
+  identity (``DKG_MALFORMED_CONTRIBUTION``). What a ciphertext holds only its recipient can check.
 * **DKG-5 (equivocation)** a second copy of an accepted contribution changes nothing; a second,
   *different*, acceptable contribution of the same dealer proves equivocation and disqualifies it.
-* **DKG-6 (complaints)** recipient ``j`` accepts dealer ``i``'s share iff
-  ``s_ij * g1 == sum_k j^k * C_ik`` and complains against every non-equivocating dealer whose share
-  fails (:func:`find_bad_shares`). A complaint is accepted in COMPLAINT from a member against
-  another member (``DKG_SELF_COMPLAINT`` against itself); repeats change nothing.
-* **DKG-7 (justifications)** dealer ``i`` answers complaint ``(i, j)`` by revealing ``s_ij``.
-  Accepted in JUSTIFICATION only for a recorded complaint against a dealer with an accepted
-  contribution (``DKG_UNSOLICITED_JUSTIFICATION``) and a share of 32 bytes below ``r``
-  (``DKG_MALFORMED_JUSTIFICATION``), checked before the signature. A revealed share that passes
-  the DKG-6 check answers the complaint (and replaces the share ``j`` received); one that fails
-  disqualifies the dealer, whatever else it sends.
+* **DKG-6 (complaints)** recipient ``j`` decrypts dealer ``i``'s ciphertext (DKG-11) and accepts
+  the share iff it decrypts and ``s_ij * g1 == sum_k j^k * C_ik``; it complains against every
+  non-equivocating dealer whose share fails either way (:func:`find_bad_shares`). A complaint is
+  accepted in COMPLAINT from a member against another member (``DKG_SELF_COMPLAINT`` against
+  itself); repeats change nothing.
+* **DKG-7 (justifications)** dealer ``i`` answers complaint ``(i, j)`` by revealing the ephemeral
+  key ``e_ij`` of its ciphertext to ``j`` (DKG-12); everybody opens the ciphertext with it, so the
+  revealed share is the one the dealer committed to in its signed contribution. Accepted in
+  JUSTIFICATION only for a recorded complaint against a dealer with an accepted contribution
+  (``DKG_UNSOLICITED_JUSTIFICATION``) and an ephemeral key of 32 bytes in ``[1, r - 1]``
+  (``DKG_MALFORMED_JUSTIFICATION``), checked before the signature. A key that opens the
+  ciphertext to a share passing the DKG-6 check answers the complaint (and the share replaces what
+  ``j`` decrypted); any other (``DKG_BAD_JUSTIFICATION`` in :func:`justified_share`) disqualifies
+  the dealer, whatever else it sends.
 * **DKG-8 (result)** :func:`finalize`, in FINALIZATION: each dealer is excluded for the first
   of: no accepted contribution, equivocation, a failed justification, an unanswered complaint. The
   rest, ascending, is ``QUAL``; fewer than ``t`` is ``DKG_FAILED``. With
   ``A_k = sum_{i in QUAL} C_ik``: the group public key is ``A_0`` and member ``j``'s public key
   share is ``pk_j = sum_k j^k * A_k``; if any of them is the identity the DKG fails too.
 * **DKG-9 (member share)** member ``j``'s secret key share is ``sum_{i in QUAL} s_ij mod r``, with
-  the revealed share where ``j``'s complaint was answered. It must match ``pk_j``
-  (``DKG_SHARE_MISMATCH``: the member accepted a bad share without complaining).
+  the revealed share where ``j``'s complaint was answered and its own decryption elsewhere (a
+  ciphertext it cannot decrypt: ``DKG_MALFORMED_CIPHERTEXT``/``DKG_UNDECRYPTABLE_SHARE``). It must
+  match ``pk_j`` (``DKG_SHARE_MISMATCH``: the member accepted a bad share without complaining).
 * **DKG-10 (batched verification)** :func:`find_bad_shares` first checks all dealers at once per
   recipient: ``(sum_i w_i s_ij) * g1 == sum_k j^k * B_k`` with ``B_k = sum_i w_i C_ik`` computed
   once for all recipients, and checks dealers one by one only when that fails. The 128-bit
@@ -64,8 +71,10 @@ Rules:
   offset errors ``+d`` and ``-d`` in one recipient's shares, and the recipient's sum is wrong as
   soon as one of them is later excluded.) The rule is DKG-6; the batch is how to compute it fast.
 
-Share transport encryption is outside this module: a :class:`Contribution` carries the shares in
-the clear, as each recipient holds them after decryption (see ``docs/masternodes.md``).
+* **DKG-11/12 (share encryption)** :mod:`spec.masternode.share_encryption`: ECIES over G1 to the
+  member key with a ChaCha20-Poly1305 body, the ephemeral scalar hashed from a seed the dealer
+  supplies (an input: this module stays deterministic), and the public opening of a ciphertext from
+  its revealed ephemeral key.
 """
 
 from __future__ import annotations
@@ -81,21 +90,34 @@ from spec.crypto.bls import CURVE_ORDER, G1_GENERATOR, G1_IDENTITY, SIGNATURE_LE
 from spec.crypto.threshold import Share, check_polynomial, polynomial_eval
 from spec.encoding import BYTES32, BYTES48, BYTES96, U16, Codec, FixedBytes, ListOf, Struct, decode, encode
 from spec.errors import (
+    DkgBadJustification,
     DkgBadSignature,
     DkgFailed,
     DkgInvalidParameters,
+    DkgMalformedCiphertext,
     DkgMalformedContribution,
-    DkgMalformedJustification,
     DkgSelfComplaint,
     DkgShareMismatch,
+    DkgUndecryptableShare,
     DkgUnknownMember,
     DkgUnsolicitedJustification,
     DkgWrongPhase,
     DkgWrongSession,
     InvalidPublicKey,
+    InvalidSecretKey,
     InvalidSignatureEncoding,
 )
 from spec.hashing import HashDomain, tagged_hash, tagged_hash_many
+from spec.masternode.share_encryption import (
+    CIPHERTEXT_LENGTH,
+    EPHEMERAL_LENGTH,
+    decrypt_share,
+    encrypt_share,
+    ephemeral_scalar,
+    open_with_ephemeral,
+    share_context,
+    share_ephemeral,
+)
 from spec.presets import DkgParams, Preset
 
 MAX_MEMBER_INDEX = 0xFFFF
@@ -140,12 +162,13 @@ class Exclusion(Enum):
 
 @dataclass(frozen=True)
 class Contribution:
-    """DKG-4: dealer ``dealer``'s commitments and its share for every member (``shares[j - 1]``)."""
+    """DKG-4: dealer ``dealer``'s commitments and its encrypted share for every member
+    (``ciphertexts[j - 1]``, DKG-11)."""
 
     session_id: bytes
     dealer: int
     commitments: tuple[bytes, ...]
-    shares: tuple[bytes, ...]
+    ciphertexts: tuple[bytes, ...]
     signature: bytes
 
 
@@ -161,12 +184,12 @@ class Complaint:
 
 @dataclass(frozen=True)
 class Justification:
-    """DKG-7: dealer ``dealer`` reveals the share it dealt to ``complainer``."""
+    """DKG-7: dealer ``dealer`` reveals the ephemeral key of its ciphertext to ``complainer`` (DKG-12)."""
 
     session_id: bytes
     dealer: int
     complainer: int
-    share: bytes
+    ephemeral: bytes
     signature: bytes
 
 
@@ -177,14 +200,14 @@ M = TypeVar("M", Contribution, Complaint, Justification)
 @cache
 def contribution_codec(max_members: int) -> Codec[Contribution]:
     """ENC of a contribution: ``bytes32 session || u16 dealer || list(bytes48) commitments ||
-    list(bytes32) shares || bytes96 signature``, lists of at most ``max_members`` items."""
+    list(bytes96) ciphertexts || bytes96 signature``, lists of at most ``max_members`` items."""
     return Struct(
         Contribution,
         [
             ("session_id", BYTES32),
             ("dealer", U16),
             ("commitments", ListOf(BYTES48, max_members)),
-            ("shares", ListOf(FixedBytes(SHARE_LENGTH), max_members)),
+            ("ciphertexts", ListOf(FixedBytes(CIPHERTEXT_LENGTH), max_members)),
             ("signature", BYTES96),
         ],
     )
@@ -202,11 +225,11 @@ JUSTIFICATION_CODEC: Codec[Justification] = Struct(
         ("session_id", BYTES32),
         ("dealer", U16),
         ("complainer", U16),
-        ("share", FixedBytes(SHARE_LENGTH)),
+        ("ephemeral", FixedBytes(EPHEMERAL_LENGTH)),
         ("signature", BYTES96),
     ],
 )
-"""ENC of a justification: ``bytes32 session || u16 dealer || u16 complainer || bytes32 share ||
+"""ENC of a justification: ``bytes32 session || u16 dealer || u16 complainer || bytes32 ephemeral ||
 bytes96 signature``."""
 
 
@@ -323,8 +346,9 @@ def phase_at_height(start_height: int, height: int, params: DkgParams) -> DkgPha
 class DkgSession:
     """The public state of one DKG session (what every node that saw the same messages holds).
 
-    ``members[j - 1]`` is member ``j``'s BLS public key. ``complaints`` holds ``(accused, complainer)``
-    pairs; ``answered`` maps such a pair to the share the dealer revealed for it (valid ones only).
+    ``members[j - 1]`` is member ``j``'s BLS public key (and its DKG-11 encryption key).
+    ``complaints`` holds ``(accused, complainer)`` pairs; ``answered`` maps such a pair to the share
+    the dealer's justification opened (valid ones only).
     """
 
     session_id: bytes
@@ -489,15 +513,18 @@ def _check_signature(state: DkgSession, sender: int, message: DkgMessage) -> Non
 
 
 def _check_contribution_shape(state: DkgSession, message: Contribution) -> None:
-    """DKG-4 shape: ``t`` commitments of 48 bytes, ``n`` shares of 32 bytes below ``r``."""
+    """DKG-4 shape: ``t`` commitments of 48 bytes, ``n`` ciphertexts of 96 bytes."""
     if len(message.commitments) != state.threshold:
         raise DkgMalformedContribution(f"{len(message.commitments)} commitments, threshold {state.threshold}")
     if any(len(c) != bls.PUBLIC_KEY_LENGTH for c in message.commitments):
         raise DkgMalformedContribution("a commitment is not 48 bytes")
-    if len(message.shares) != len(state.members):
-        raise DkgMalformedContribution(f"{len(message.shares)} shares for {len(state.members)} members")
-    if any(share_scalar(share) is None for share in message.shares):
-        raise DkgMalformedContribution("a share is not 32 bytes below the group order")
+    if len(message.ciphertexts) != len(state.members):
+        raise DkgMalformedContribution(
+            f"{len(message.ciphertexts)} ciphertexts for {len(state.members)} members"
+        )
+    for position, ciphertext in enumerate(message.ciphertexts):
+        if len(ciphertext) != CIPHERTEXT_LENGTH:
+            raise DkgMalformedCiphertext(f"ciphertext {position} has {len(ciphertext)} bytes")
 
 
 def _check_commitment_points(commitments: Sequence[bytes]) -> None:
@@ -541,13 +568,31 @@ def receive_justification(state: DkgSession, message: Justification) -> DkgSessi
     contribution = state.contributions.get(message.dealer)
     if pair not in state.complaints or contribution is None:
         raise DkgUnsolicitedJustification(f"no complaint of {message.complainer} against {message.dealer}")
-    value = share_scalar(message.share)
-    if value is None:
-        raise DkgMalformedJustification("the revealed share is not 32 bytes below the group order")
+    ephemeral = ephemeral_scalar(message.ephemeral)
     _check_signature(state, message.dealer, message)
-    if _evaluates_to(contribution.commitments, message.complainer, value):
-        return replace(state, answered={**state.answered, pair: value})
-    return replace(state, bad_justifiers=state.bad_justifiers | {message.dealer})
+    try:
+        value = justified_share(state, message.dealer, message.complainer, ephemeral)
+    except DkgBadJustification:
+        return replace(state, bad_justifiers=state.bad_justifiers | {message.dealer})
+    return replace(state, answered={**state.answered, pair: value})
+
+
+def justified_share(state: DkgSession, dealer: int, complainer: int, ephemeral: int) -> int:
+    """DKG-7/12: the share dealer ``dealer``'s revealed ``ephemeral`` opens from its ciphertext to
+    ``complainer``; ``DKG_BAD_JUSTIFICATION`` unless it opens to a share passing the commitments.
+
+    The dealer must have an accepted contribution (``DKG_UNSOLICITED_JUSTIFICATION``).
+    """
+    contribution = state.contributions.get(dealer)
+    if contribution is None or not 1 <= complainer <= len(state.members):
+        raise DkgUnsolicitedJustification(f"no contribution of {dealer} to member {complainer}")
+    context = share_context(state.session_id, dealer, complainer)
+    value = open_with_ephemeral(
+        context, state.members[complainer - 1], contribution.ciphertexts[complainer - 1], ephemeral
+    )
+    if not _evaluates_to(contribution.commitments, complainer, value):
+        raise DkgBadJustification(f"the share dealer {dealer} revealed fails its commitments")
+    return value
 
 
 # --------------------------------------------------------------------------------------------
@@ -582,31 +627,57 @@ def batch_weight(digest: bytes) -> int:
     return 1 + int.from_bytes(digest[:BATCH_WEIGHT_BYTES], "big")
 
 
-def find_bad_shares(state: DkgSession, recipients: Sequence[int]) -> dict[int, tuple[int, ...]]:
-    """DKG-6 via DKG-10: for each recipient, the candidate dealers whose share to it fails (ascending).
+def _member_secret(state: DkgSession, member: int, secret_key: bytes) -> int:
+    """Member ``member``'s secret key, checked against its member key (``BLS_INVALID_SECRET_KEY``)."""
+    if not 1 <= member <= len(state.members):
+        raise DkgUnknownMember(f"member {member} not in [1, {len(state.members)}]")
+    secret = bls.decode_secret_key(secret_key)
+    if _combine((G1_GENERATOR,), (secret,)) != state.members[member - 1]:
+        raise InvalidSecretKey(f"not the secret key of member {member}")
+    return secret
 
-    A member calls this with its own index only; an observer or a test may ask for every member.
+
+def received_share(state: DkgSession, dealer: int, recipient: int, secret: int) -> int:
+    """DKG-6/11: the share ``recipient`` (secret scalar ``secret``) decrypts from ``dealer``'s contribution.
+
+    Raises ``DKG_MALFORMED_CIPHERTEXT`` or ``DKG_UNDECRYPTABLE_SHARE``: grounds for a complaint.
     """
-    for recipient in recipients:
-        if not 1 <= recipient <= len(state.members):
-            raise DkgUnknownMember(f"recipient {recipient} not in [1, {len(state.members)}]")
+    ciphertext = state.contributions[dealer].ciphertexts[recipient - 1]
+    context = share_context(state.session_id, dealer, recipient)
+    return decrypt_share(context, state.members[recipient - 1], secret, ciphertext)
+
+
+def find_bad_shares(state: DkgSession, recipient_keys: Mapping[int, bytes]) -> dict[int, tuple[int, ...]]:
+    """DKG-6 via DKG-10: for each recipient (index -> its BLS secret key), the candidate dealers whose
+    share to it fails to decrypt (DKG-11) or fails the commitments (ascending).
+
+    A member calls this with its own index and key only; a test may ask for every member.
+    """
+    secrets = {recipient: _member_secret(state, recipient, key) for recipient, key in recipient_keys.items()}
     dealers = candidate_dealers(state)
     result: dict[int, tuple[int, ...]] = {}
     if not dealers:
-        return {recipient: () for recipient in recipients}
+        return {recipient: () for recipient in secrets}
     weights = batch_weights(state, dealers)
     commitment_rows = [state.contributions[d].commitments for d in dealers]
     weighted = tuple(_combine([row[k] for row in commitment_rows], weights) for k in range(state.threshold))
-    for recipient in recipients:
-        shares = [int.from_bytes(state.contributions[d].shares[recipient - 1], "big") for d in dealers]
+    for recipient, secret in secrets.items():
+        undecryptable: set[int] = set()
+        shares: list[int] = []
+        for dealer in dealers:
+            try:
+                shares.append(received_share(state, dealer, recipient, secret))
+            except (DkgMalformedCiphertext, DkgUndecryptableShare):
+                undecryptable.add(dealer)
+                shares.append(0)
         combined = sum(w * s for w, s in zip(weights, shares, strict=True)) % CURVE_ORDER
-        if _evaluates_to(weighted, recipient, combined):
+        if not undecryptable and _evaluates_to(weighted, recipient, combined):
             result[recipient] = ()
             continue
         result[recipient] = tuple(
             d
             for d, row, s in zip(dealers, commitment_rows, shares, strict=True)
-            if not _evaluates_to(row, recipient, s)
+            if d in undecryptable or not _evaluates_to(row, recipient, s)
         )
     return result
 
@@ -664,21 +735,23 @@ def finalize(state: DkgSession) -> DkgResult:
     )
 
 
-def member_secret_share(state: DkgSession, result: DkgResult, member: int) -> Share:
-    """DKG-9: member ``member``'s secret key share (32 bytes), checked against its public key share."""
+def member_secret_share(state: DkgSession, result: DkgResult, member: int, secret_key: bytes) -> Share:
+    """DKG-9: member ``member``'s secret key share (32 bytes), checked against its public key share.
+
+    ``secret_key`` is the member's BLS secret key, which decrypts its shares (DKG-11).
+    """
     if (
         result.session_id != state.session_id
         or len(result.public_key_shares) != len(state.members)
         or any(dealer not in state.contributions for dealer in result.qualified)
     ):
         raise DkgWrongSession("the result was not computed from this session state")
-    if not 1 <= member <= len(state.members):
-        raise DkgUnknownMember(f"member {member} not in [1, {len(state.members)}]")
+    secret = _member_secret(state, member, secret_key)
     total = 0
     for dealer in result.qualified:
         revealed = state.answered.get((dealer, member))
         if revealed is None:
-            revealed = int.from_bytes(state.contributions[dealer].shares[member - 1], "big")
+            revealed = received_share(state, dealer, member, secret)
         total = (total + revealed) % CURVE_ORDER
     if _combine((G1_GENERATOR,), (total,)) != result.public_key_shares[member - 1].value:
         raise DkgShareMismatch(f"member {member}'s shares do not sum to its public key share")
@@ -691,18 +764,28 @@ def member_secret_share(state: DkgSession, result: DkgResult, member: int) -> Sh
 
 
 def make_contribution(
-    state: DkgSession, dealer: int, coefficients: Sequence[int], secret_key: bytes
+    state: DkgSession, dealer: int, coefficients: Sequence[int], secret_key: bytes, encryption_seed: bytes
 ) -> Contribution:
-    """DKG-4: dealer ``dealer``'s signed contribution for ``coefficients`` (THRESHOLD-2, ``t`` terms)."""
+    """DKG-4/11: dealer ``dealer``'s signed contribution for ``coefficients`` (THRESHOLD-2, ``t``
+    terms), each share encrypted to its recipient with the ephemeral key ``encryption_seed`` gives it
+    (:func:`spec.masternode.share_encryption.share_ephemeral`; the dealer keeps the seed secret until
+    the session ends, DKG-7 reveals single ephemeral keys from it)."""
     check_polynomial(coefficients)
     if len(coefficients) != state.threshold:
         raise DkgMalformedContribution(f"{len(coefficients)} coefficients, threshold {state.threshold}")
+    if not 1 <= dealer <= len(state.members):
+        raise DkgUnknownMember(f"dealer {dealer} not in [1, {len(state.members)}]")
     commitments = tuple(_combine((G1_GENERATOR,), (a,)) for a in coefficients)
-    shares = tuple(
-        polynomial_eval(coefficients, j).to_bytes(SHARE_LENGTH, "big")
+    ciphertexts = tuple(
+        encrypt_share(
+            share_context(state.session_id, dealer, j),
+            state.members[j - 1],
+            polynomial_eval(coefficients, j).to_bytes(SHARE_LENGTH, "big"),
+            share_ephemeral(encryption_seed, j),
+        )
         for j in range(1, len(state.members) + 1)
     )
-    unsigned = Contribution(state.session_id, dealer, commitments, shares, bytes(SIGNATURE_LENGTH))
+    unsigned = Contribution(state.session_id, dealer, commitments, ciphertexts, bytes(SIGNATURE_LENGTH))
     return sign_message(unsigned, secret_key)
 
 
@@ -712,11 +795,12 @@ def make_complaint(state: DkgSession, complainer: int, accused: int, secret_key:
 
 
 def make_justification(
-    state: DkgSession, dealer: int, complainer: int, coefficients: Sequence[int], secret_key: bytes
+    state: DkgSession, dealer: int, complainer: int, encryption_seed: bytes, secret_key: bytes
 ) -> Justification:
-    """DKG-7: dealer ``dealer``'s signed answer to ``complainer``: the share ``f(complainer)``."""
-    share = polynomial_eval(coefficients, complainer).to_bytes(SHARE_LENGTH, "big")
-    unsigned = Justification(state.session_id, dealer, complainer, share, bytes(SIGNATURE_LENGTH))
+    """DKG-7/12: dealer ``dealer``'s signed answer to ``complainer``: the ephemeral key of its
+    ciphertext to ``complainer``, from the ``encryption_seed`` its contribution used."""
+    ephemeral = share_ephemeral(encryption_seed, complainer).to_bytes(EPHEMERAL_LENGTH, "big")
+    unsigned = Justification(state.session_id, dealer, complainer, ephemeral, bytes(SIGNATURE_LENGTH))
     return sign_message(unsigned, secret_key)
 
 
@@ -749,6 +833,7 @@ __all__ = [
     "exponent_schedule",
     "finalize",
     "find_bad_shares",
+    "justified_share",
     "make_complaint",
     "make_contribution",
     "make_justification",
@@ -759,6 +844,7 @@ __all__ = [
     "receive_complaint",
     "receive_contribution",
     "receive_justification",
+    "received_share",
     "session_end_height",
     "session_id",
     "share_scalar",

@@ -2,10 +2,13 @@
 
 The threshold is upstream's ``(2n + 2) // 3``. The measured run is every phase of an honest
 session as a simulator of the whole quorum computes it: open the session, accept the ``n`` signed
-contributions (signature plus ``t`` point checks each, DKG-3/4), every member's share check in one
-DKG-10 batch (:func:`spec.masternode.dkg.find_bad_shares`), the phase advances, :func:`finalize`
-(``QUAL``, group key, ``n`` public key shares) and every member's secret share (DKG-9). Dealing
-(the contributions themselves) is per-dealer work done beforehand and reported separately.
+contributions (signature plus ``t`` point checks each, DKG-3/4), every member's decryption of its
+``n`` shares (DKG-11) and share check in one DKG-10 batch
+(:func:`spec.masternode.dkg.find_bad_shares`), the phase advances, :func:`finalize` (``QUAL``, group
+key, ``n`` public key shares) and every member's secret share (DKG-9, which decrypts its shares
+again). Dealing (the contributions themselves, with ``2n`` encryption multiplications per dealer) is
+per-dealer work done beforehand and reported separately. Per-share encryption costs are in
+``test_bench_dkg_encryption.py``.
 
 The floor is the bare group arithmetic any implementation needs: ``n`` multi-scalar multiplications
 of ``t`` G1 points (evaluating one commitment vector at every member index), reported with
@@ -56,12 +59,12 @@ def _full_session(quorum: Quorum, contributions: tuple[Contribution, ...]) -> Dk
         state = dkg.receive_contribution(state, message)
     state = dkg.advance_phase(state)
     members = range(1, quorum.size + 1)
-    bad = dkg.find_bad_shares(state, members)
+    bad = dkg.find_bad_shares(state, {j: quorum.secrets[j - 1] for j in members})
     assert not any(bad.values())
     state = dkg.advance_phase(dkg.advance_phase(state))
     result = dkg.finalize(state)
     for member in members:
-        dkg.member_secret_share(state, result, member)
+        dkg.member_secret_share(state, result, member, quorum.secrets[member - 1])
     return result
 
 
