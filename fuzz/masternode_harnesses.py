@@ -119,7 +119,12 @@ def fuzz_decode_commitment(data: bytes) -> None:
         return
     _require(encode(codec, commitment) == data, "a non-canonical commitment decoded")
     _require(len(commitment.signers) <= PRESET.quorum.max_members, "a signer list above the limit decoded")
-    fin.commitment_hash(commitment.quorum_height, commitment.session_id, commitment.group_public_key)
+    fin.commitment_hash(
+        commitment.quorum_height,
+        commitment.session_id,
+        commitment.group_public_key,
+        commitment.key_shares_root,
+    )
 
 
 def fuzz_match_masternode_message(data: bytes) -> None:

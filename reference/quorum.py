@@ -89,6 +89,7 @@ from spec.masternode.finality import (
     finality_quorum_height,
     finality_term,
     is_finality_quorum_base,
+    key_shares_root,
     may_sign_finality,
     member_index,
 )
@@ -185,6 +186,11 @@ class SessionRecord:
     commitment_signatures: dict[int, bytes] = field(default_factory=dict)
     commitment_submitted_at: int | None = None
     """The best height when this member last queued the commitment (``None``: never)."""
+
+
+def _shares_root(result: DkgResult) -> bytes:
+    """FIN-5: the key share root of a DKG result (what the commitment vouches for)."""
+    return key_shares_root([share.value for share in result.public_key_shares])
 
 
 def _message_phase(message: DkgMessage) -> DkgPhase:
@@ -362,9 +368,11 @@ class QuorumService:
                 continue
             chain_record = committed.get(record.base_height)
             if chain_record is not None and chain_record.group_public_key is None:
-                key = record.result.group_public_key
+                key, root = record.result.group_public_key, _shares_root(record.result)
                 out.extend(
-                    CommitmentSignature(record.base_height, record.state.session_id, key, signer, signature)
+                    CommitmentSignature(
+                        record.base_height, record.state.session_id, key, root, signer, signature
+                    )
                     for signer, signature in sorted(record.commitment_signatures.items())
                 )
         return out
@@ -482,9 +490,10 @@ class QuorumService:
                 return out
             if member is not None:
                 key = record.result.group_public_key
+                root = _shares_root(record.result)
                 height, session = record.base_height, state.session_id
-                signature = commitment_signature(self.secret_key, height, session, key)
-                signed = CommitmentSignature(height, session, key, member.index, signature)
+                signature = commitment_signature(self.secret_key, height, session, key, root)
+                signed = CommitmentSignature(height, session, key, root, member.index, signature)
                 record.commitment_signatures[member.index] = signature
                 out.append(signed)
                 out.extend(self._maybe_commit(record))
@@ -510,6 +519,7 @@ class QuorumService:
             record.base_height,
             record.state.session_id,
             record.result.group_public_key,
+            _shares_root(record.result),
             record.commitment_signatures,
         )
         tx = self.publish(commitment)
@@ -583,7 +593,10 @@ class QuorumService:
         if record is None or record.result is None:
             self._hold(self.held_commitment_signatures, signed)
             return []
-        if signed.group_public_key != record.result.group_public_key:
+        if (signed.group_public_key, signed.key_shares_root) != (
+            record.result.group_public_key,
+            _shares_root(record.result),
+        ):
             return []  # a member that computed another result (or lies): not ours to relay
         if signed.signer in record.commitment_signatures:
             return []

@@ -168,6 +168,7 @@ def encode_quorums(registry: QuorumRegistry) -> bytes:
             "threshold": r.threshold,
             "group_public_key": _hex_or_none(r.group_public_key),
             "committed_height": r.committed_height,
+            "key_shares_root": _hex_or_none(r.key_shares_root),
         }
         for _, r in sorted(registry.records.items())
     ]
@@ -185,6 +186,7 @@ def decode_quorums(raw: bytes) -> QuorumRegistry:
             threshold=item["threshold"],
             group_public_key=_bytes_or_none(item["group_public_key"]),
             committed_height=item["committed_height"],
+            key_shares_root=_bytes_or_none(item.get("key_shares_root")),
         )
         for item in json.loads(raw)
     ]

@@ -271,8 +271,9 @@ def test_forged_quorum_messages_are_reported_for_scoring(network: Network) -> No
         base,
         record.state.session_id,
         key,
+        bytes(32),
         1,
-        commitment_signature(other.quorum.secret_key, base, b"x" * 32, key),
+        commitment_signature(other.quorum.secret_key, base, b"x" * 32, key, bytes(32)),
     )
     with pytest.raises(InvalidQuorumMessage):
         node.quorum.receive(forged_signed)

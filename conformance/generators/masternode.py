@@ -1371,18 +1371,16 @@ def commitment_of(
     record = finality_record(base_height, preset)
     height = base_height if quorum_height is None else quorum_height
     session = record.session_id if session_id is None else session_id
-    key = (
-        finality_quorum(base_height, preset).group_public_key
-        if group_public_key is None
-        else group_public_key
-    )
+    finished = finality_quorum(base_height, preset)
+    key = finished.group_public_key if group_public_key is None else group_public_key
+    root = finished.key_shares_root
     chosen = range(1, record.threshold + 1) if signers is None else signers
     secrets = operator_secrets()
     signatures = {
-        member: commitment_signature(secrets[record.members[member - 1]], height, session, key)
+        member: commitment_signature(secrets[record.members[member - 1]], height, session, key, root)
         for member in chosen
     }
-    return build_commitment(height, session, key, signatures)
+    return build_commitment(height, session, key, root, signatures)
 
 
 def commitment_tx(commitments: Sequence[QuorumCommitment], preset: Preset, number: int = 0) -> Transaction:
@@ -1407,6 +1405,7 @@ def _apply_quorum_cases(preset: Preset) -> Iterator[CaseSpec]:
     n, t = len(second.members), second.threshold
     first_key = finality_quorum(0, preset).group_public_key
     second_key = finality_quorum(interval, preset).group_public_key
+    second_root = finality_quorum(interval, preset).key_shares_root
     registry = QuorumRegistry({0: first, interval: second})
     opens, closes = commitment_window(interval, preset)
     later = 2 * interval
@@ -1739,11 +1738,15 @@ def _apply_quorum_cases(preset: Preset) -> Iterator[CaseSpec]:
         [
             *(
                 commitment_signature(
-                    operator_secrets()[second.members[j - 1]], interval, second.session_id, second_key
+                    operator_secrets()[second.members[j - 1]],
+                    interval,
+                    second.session_id,
+                    second_key,
+                    second_root,
                 )
                 for j in range(1, t)
             ),
-            commitment_signature(outsider, interval, second.session_id, second_key),
+            commitment_signature(outsider, interval, second.session_id, second_key, second_root),
         ]
     )
     yield case(
@@ -1802,6 +1805,7 @@ def _commitment_signature_cases(preset: Preset) -> Iterator[CaseSpec]:
     record = finality_record(interval, preset)
     n = len(record.members)
     key = finality_quorum(interval, preset).group_public_key
+    root = finality_quorum(interval, preset).key_shares_root
     secrets = operator_secrets()
 
     def signed(member: int, by: int | None = None, **changes: object) -> CommitmentSignature:
@@ -1811,8 +1815,9 @@ def _commitment_signature_cases(preset: Preset) -> Iterator[CaseSpec]:
             interval,
             record.session_id,
             key,
+            root,
             member,
-            commitment_signature(secret, interval, record.session_id, key),
+            commitment_signature(secret, interval, record.session_id, key, root),
         )
         return replace(message, **changes)  # type: ignore[arg-type]
 

@@ -310,8 +310,9 @@ def state_json(state: ChainState, preset: Preset) -> dict[str, JSON]:
 def quorum_record_json(record: QuorumRecord) -> dict[str, JSON]:
     """FIN-6: one recorded finality quorum as ``{"base_height", "base_hash", "session_id", "members"
     (operator keys in member order), "threshold", "group_public_key" (hex or null),
-    "committed_height" (int or null)}``."""
+    "committed_height" (int or null), "key_shares_root" (hex or null)}``."""
     key = record.group_public_key
+    root = record.key_shares_root
     return {
         "base_height": record.base_height,
         "base_hash": to_hex(record.base_hash),
@@ -320,6 +321,7 @@ def quorum_record_json(record: QuorumRecord) -> dict[str, JSON]:
         "threshold": record.threshold,
         "group_public_key": None if key is None else to_hex(key),
         "committed_height": record.committed_height,
+        "key_shares_root": None if root is None else to_hex(root),
     }
 
 

@@ -12,6 +12,8 @@ its parent and returns the state after it. The order of checks is fixed (vectors
 5. RWD-3 the coinbase payout (BLK-5), including the masternode payee (MN-7) and, at a superblock,
    the treasury payments of the passed proposals (GOV-6);
 6. MN-5 the masternode list after the block (registrations, collateral spends, PoSe penalties),
+   then SLASH-2..5 the block's slashing evidence (burning the convicted collaterals;
+   spec/masternode/slashing.py),
    then FIN-5/6 the finality quorum records (the block's quorum commitments, then the quorum based
    at this block if its height is a base height; spec/masternode/finality.py);
 7. GOV-0..4 the governance messages of the block (proposals, votes);
@@ -97,6 +99,7 @@ from spec.ledger.utxo import UtxoEntry, created_entries, transaction_diff
 from spec.ledger.validation import LedgerContext, validate_transaction
 from spec.masternode.finality import EMPTY_QUORUMS, QuorumRegistry, apply_block_to_quorums
 from spec.masternode.registry import EMPTY_LIST, MasternodeList, apply_block_to_list, payee_script
+from spec.masternode.slashing import apply_block_evidence, burnt_collaterals
 from spec.presets import Preset
 from spec.script import p2pkh_script
 
@@ -287,9 +290,11 @@ def transition(
     utxos.update(created_entries(coinbase, height, preset))
 
     effective = effective_preset(preset, due.governance.parameters)
-    masternodes = apply_block_to_list(
-        state.masternodes, block, state.utxos, height, effective, context.pose_quorum_key
-    )
+    pose_key = context.pose_quorum_key
+    listed = apply_block_to_list(state.masternodes, block, state.utxos, height, effective, pose_key)
+    masternodes = apply_block_evidence(listed, state.quorums, block.transactions, effective)
+    for outpoint in burnt_collaterals(listed, masternodes):
+        del utxos[outpoint]  # SLASH-4: a listed collateral is unspent after the block
     tip_hash = block_hash(header, preset)
     quorums = apply_block_to_quorums(
         state.quorums, block.transactions, masternodes, tip_hash, height, effective

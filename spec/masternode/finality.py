@@ -44,10 +44,14 @@ With ``I = masternodes.finality_quorum_interval`` and ``D`` the length of a DKG 
   threshold (``MN_BAD_COMMITMENT_SIGNERS``); the group key passes KeyValidate
   (``BLS_INVALID_PUBLIC_KEY``); ``signature`` is a valid G2 encoding whose FastAggregateVerify
   under the signers' operator keys over
-  ``commitment_hash = H(QUORUM_COMMITMENT, u64le(quorum_height) || session_id || group_public_key)``
-  succeeds (``MN_BAD_COMMITMENT_SIGNATURE``). ``t`` members vouch for the key, so with at most
-  ``t - 1`` byzantine members a committed key is the DKG's (a forged one needs ``t`` signers), and
-  a node that never saw the DKG still learns every finality key from the blocks.
+  ``commitment_hash = H(QUORUM_COMMITMENT, u64le(quorum_height) || session_id || group_public_key
+  || key_shares_root)`` succeeds (``MN_BAD_COMMITMENT_SIGNATURE``). ``key_shares_root`` is the
+  Merkle root of the members' public key shares (:func:`key_shares_root`); it is not checked
+  against anything here (only the DKG knows the shares) but recorded, so that a member's finality
+  signature share can be checked from the chain (double-signing evidence, SLASH-2). ``t`` members
+  vouch for key and root, so with at most ``t - 1`` byzantine members both are the DKG's (a forged
+  one needs ``t`` signers), and a node that never saw the DKG still learns every finality key from
+  the blocks.
 * **FIN-6 (state)** the records are part of the chain state (:class:`QuorumRegistry`), updated
   after the block's masternode list (MN-5): first the block's commitments in transaction and
   output order, then the quorum based at this block, if it is a base height. Records are kept for
@@ -79,6 +83,7 @@ from spec.ledger.transaction import Transaction
 from spec.masternode.dkg import DkgPhase, DkgSession, phase_start_height, session_end_height, start_session
 from spec.masternode.quorum import QuorumType, quorum_in_charge_height, select_quorum
 from spec.masternode.registry import MasternodeList, QuorumCommitment, match_message
+from spec.merkle import merkle_root
 from spec.presets import Preset
 
 __all__ = [
@@ -101,6 +106,7 @@ __all__ = [
     "finality_quorum_height",
     "finality_term",
     "is_finality_quorum_base",
+    "key_shares_root",
     "may_sign_finality",
     "member_index",
 ]
@@ -167,6 +173,7 @@ class QuorumRecord:
     threshold: int
     group_public_key: bytes | None = None
     committed_height: int | None = None
+    key_shares_root: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -179,27 +186,51 @@ class QuorumRegistry:
 EMPTY_QUORUMS = QuorumRegistry({})
 
 
-def commitment_hash(quorum_height: int, session_id: bytes, group_public_key: bytes) -> bytes:
-    """FIN-5: ``H(QUORUM_COMMITMENT, u64le(quorum_height) || session_id || group_public_key)``."""
+def key_shares_root(public_key_shares: Sequence[bytes]) -> bytes:
+    """FIN-5: ``merkle_root(pk_1, ..., pk_n)`` (MERKLE-2, leaves the 48-byte public key shares in
+    member order): what a commitment vouches for besides the group key, so that a member's signature
+    share can be checked from the chain alone (SLASH-2)."""
+    return merkle_root([bytes(key) for key in public_key_shares])
+
+
+def commitment_hash(
+    quorum_height: int, session_id: bytes, group_public_key: bytes, shares_root: bytes
+) -> bytes:
+    """FIN-5: ``H(QUORUM_COMMITMENT, u64le(quorum_height) || session_id || group_public_key ||
+    key_shares_root)``."""
     return tagged_hash_many(
-        HashDomain.QUORUM_COMMITMENT, (quorum_height.to_bytes(8, "little"), session_id, group_public_key)
+        HashDomain.QUORUM_COMMITMENT,
+        (quorum_height.to_bytes(8, "little"), session_id, group_public_key, shares_root),
     )
 
 
 def commitment_signature(
-    operator_secret_key: bytes, quorum_height: int, session_id: bytes, group_public_key: bytes
+    operator_secret_key: bytes,
+    quorum_height: int,
+    session_id: bytes,
+    group_public_key: bytes,
+    shares_root: bytes,
 ) -> bytes:
-    """FIN-5 (member side): a member's operator-key signature vouching for the group key."""
-    return bls.sign(operator_secret_key, commitment_hash(quorum_height, session_id, group_public_key))
+    """FIN-5 (member side): a member's operator-key signature vouching for the group key and the
+    root of the public key shares."""
+    return bls.sign(
+        operator_secret_key, commitment_hash(quorum_height, session_id, group_public_key, shares_root)
+    )
 
 
 def build_commitment(
-    quorum_height: int, session_id: bytes, group_public_key: bytes, signatures: Mapping[int, bytes]
+    quorum_height: int,
+    session_id: bytes,
+    group_public_key: bytes,
+    shares_root: bytes,
+    signatures: Mapping[int, bytes],
 ) -> QuorumCommitment:
     """FIN-5 (member side): the commitment carrying the aggregate of the members' signatures."""
     signers = tuple(sorted(signatures))
     aggregate = bls.aggregate([signatures[index] for index in signers])
-    return QuorumCommitment(quorum_height, bytes(session_id), bytes(group_public_key), signers, aggregate)
+    return QuorumCommitment(
+        quorum_height, bytes(session_id), bytes(group_public_key), bytes(shares_root), signers, aggregate
+    )
 
 
 def finality_term(base_height: int, preset: Preset) -> tuple[int, int]:
@@ -239,7 +270,12 @@ def check_commitment(
     if len(signers) < record.threshold:
         raise BadCommitmentSigners(f"{len(signers)} signers, threshold {record.threshold}")
     bls.decode_public_key(commitment.group_public_key)
-    message = commitment_hash(commitment.quorum_height, commitment.session_id, commitment.group_public_key)
+    message = commitment_hash(
+        commitment.quorum_height,
+        commitment.session_id,
+        commitment.group_public_key,
+        commitment.key_shares_root,
+    )
     keys = [record.members[index - 1] for index in signers]
     try:
         valid = bls.fast_aggregate_verify(keys, message, commitment.signature)
@@ -273,7 +309,12 @@ def apply_transaction_to_quorums(
         if isinstance(message, QuorumCommitment):
             record = check_commitment(registry, message, height, preset)
             key = message.group_public_key
-            committed = replace(record, group_public_key=key, committed_height=height)
+            committed = replace(
+                record,
+                group_public_key=key,
+                committed_height=height,
+                key_shares_root=message.key_shares_root,
+            )
             registry = QuorumRegistry({**registry.records, record.base_height: committed})
     return registry
 
@@ -310,6 +351,7 @@ class CommitmentSignature:
     quorum_height: int
     session_id: bytes
     group_public_key: bytes
+    key_shares_root: bytes
     signer: int
     signature: bytes
 
@@ -320,12 +362,13 @@ COMMITMENT_SIGNATURE_CODEC: Codec[CommitmentSignature] = Struct(
         ("quorum_height", U64),
         ("session_id", BYTES32),
         ("group_public_key", BYTES48),
+        ("key_shares_root", BYTES32),
         ("signer", U16),
         ("signature", BYTES96),
     ],
 )
-"""ENC: ``u64 quorum_height || bytes32 session_id || bytes48 group_public_key || u16 signer ||
-bytes96 signature``."""
+"""ENC: ``u64 quorum_height || bytes32 session_id || bytes48 group_public_key ||
+bytes32 key_shares_root || u16 signer || bytes96 signature``."""
 
 
 def check_commitment_signature(record: QuorumRecord, signed: CommitmentSignature) -> None:
@@ -339,7 +382,9 @@ def check_commitment_signature(record: QuorumRecord, signed: CommitmentSignature
         raise WrongQuorumSession("the signature names another quorum")
     if not 1 <= signed.signer <= len(record.members):
         raise BadCommitmentSigners(f"signer {signed.signer} not in [1, {len(record.members)}]")
-    message = commitment_hash(signed.quorum_height, signed.session_id, signed.group_public_key)
+    message = commitment_hash(
+        signed.quorum_height, signed.session_id, signed.group_public_key, signed.key_shares_root
+    )
     try:
         valid = bls.verify(record.members[signed.signer - 1], message, signed.signature)
     except SpecError:
