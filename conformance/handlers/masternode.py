@@ -181,8 +181,8 @@ def list_json(mn_list: MasternodeList) -> list[JSON]:
 def parse_entry(item: dict[str, JSON]) -> MasternodeEntry:
     """MN-4: one masternode entry from JSON."""
     status = field(item, "status")
-    if status not in ("ACTIVE", "POSE_BANNED"):
-        raise BadInput("status must be ACTIVE or POSE_BANNED")
+    if status not in ("ACTIVE", "POSE_BANNED", "SLASHED"):
+        raise BadInput("status must be ACTIVE, POSE_BANNED or SLASHED")
     return MasternodeEntry(
         collateral=parse_outpoint(item),
         operator_public_key=hex_field(item, "operator_public_key"),
