@@ -53,7 +53,7 @@ from spec.ledger.utxo import UtxoEntry
 from spec.ledger.validation import LedgerContext
 from spec.masternode.finality import apply_transaction_to_quorums
 from spec.masternode.registry import (
-    QuorumCommitment,
+    MasternodeMessage,
     Registration,
     SignedRegistration,
     apply_transaction_to_list,
@@ -61,6 +61,7 @@ from spec.masternode.registry import (
     message_script,
     registration_hash,
 )
+from spec.masternode.slashing import apply_block_evidence
 from spec.presets import Preset, get_preset
 from spec.script import Opcode, p2pkh_script, p2pkh_script_sig, script_hash
 
@@ -199,6 +200,10 @@ class Node:
                     else state.utxos
                 )
                 next_masternodes = apply_transaction_to_list(masternodes, tx, view, height, self.preset)
+                if carries_message:  # SLASH-2..5: no second evidence against one masternode
+                    next_masternodes = apply_block_evidence(
+                        next_masternodes, state.quorums, [tx], self.preset
+                    )
                 next_quorums = (
                     apply_transaction_to_quorums(quorums, tx, height, self.preset)
                     if carries_message
@@ -334,8 +339,9 @@ class Node:
         self.queue(tx)
         return funding, tx
 
-    def publish_commitment(self, commitment: QuorumCommitment) -> Transaction | None:
-        """FIN-5: queue a transaction carrying ``commitment`` (one wallet coin, fee ``COMMITMENT_FEE``).
+    def publish_commitment(self, commitment: MasternodeMessage) -> Transaction | None:
+        """FIN-5 / SLASH-1: queue a transaction carrying a quorum commitment or slashing evidence (one
+        wallet coin, fee ``COMMITMENT_FEE``).
 
         ``None`` when the wallet has no spendable coin besides its collaterals.
         """

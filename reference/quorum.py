@@ -79,6 +79,7 @@ from spec.masternode.dkg import (
     Justification,
     phase_at_height,
 )
+from spec.masternode.evidence import DkgEquivocationEvidence, DoubleSignEvidence
 from spec.masternode.finality import (
     CommitmentSignature,
     build_commitment,
@@ -93,7 +94,7 @@ from spec.masternode.finality import (
     may_sign_finality,
     member_index,
 )
-from spec.masternode.registry import QuorumCommitment
+from spec.masternode.registry import MasternodeMessage
 from spec.masternode.signing import (
     SignatureShare,
     SigningSession,
@@ -102,6 +103,8 @@ from spec.masternode.signing import (
     sign_block_finality,
     sign_finality_share,
 )
+from spec.masternode.slashing import check_evidence
+from spec.merkle import inclusion_proof
 from spec.presets import Preset
 
 H = TypeVar("H")
@@ -216,7 +219,7 @@ class QuorumService:
         best_hash_at: Callable[[int], bytes | None],
         block_index: Callable[[], Mapping[bytes, BlockIndexEntry]],
         chain_state: Callable[[], ChainState],
-        publish: Callable[[QuorumCommitment], Transaction | None],
+        publish: Callable[[MasternodeMessage], Transaction | None],
     ) -> None:
         self.db = db
         self.db.executescript(SCHEMA)
@@ -236,6 +239,11 @@ class QuorumService:
         self.held_commitment_signatures: list[CommitmentSignature] = []
         self.pending_certificates: list[FinalityCertificate] = []
         self.height = -1
+        self.seen_shares: dict[tuple[bytes, int, int], tuple[bytes, bytes]] = {}
+        """SLASH-2: the first verified finality share of each (session, member, height): its block
+        and signature (kept while the session is; a second one for another block is evidence)."""
+        self.accused: set[tuple[bytes, int]] = set()
+        """(session, member) pairs this node has already submitted evidence against."""
 
     # ------------------------------------------------------------------------- persistence
 
@@ -349,6 +357,8 @@ class QuorumService:
                 del self.sessions[session_id]
                 self.db.execute("DELETE FROM dkg_messages WHERE session_id = ?", (session_id,))
                 self.db.execute("DELETE FROM dkg_dealt WHERE session_id = ?", (session_id,))
+        for seen in [k for k in self.seen_shares if k[0] not in self.sessions]:
+            del self.seen_shares[seen]
         for key in list(self.signing)[:-MAX_SIGNING_SESSIONS]:
             del self.signing[key]
 
@@ -622,6 +632,7 @@ class QuorumService:
             self._hold(record.held, message)
             return []
         before = record.state
+        prior = record.state.contributions.get(message.dealer) if isinstance(message, Contribution) else None
         try:
             if isinstance(message, Contribution):
                 record.state = dkg.receive_contribution(record.state, message)
@@ -636,11 +647,83 @@ class QuorumService:
         if record.state == before:
             return []
         self._remember(message)
+        if isinstance(message, Contribution) and prior is not None and prior != message:
+            evidence = DkgEquivocationEvidence(record.base_height, prior, message)  # DKG-5
+            return [message, *self._accuse(record, message.dealer, evidence)]
         return [message]
+
+    def _locate_side_share(self, share: SignatureShare) -> tuple[SessionRecord, int, bytes] | None:
+        """The quorum, height and block (any stored block, side branches too) a share signs."""
+        for record in self.sessions.values():
+            if record.state.session_id != share.quorum_id or record.result is None:
+                continue
+            first, end = finality_term(record.base_height, self.preset)
+            for hash_, entry in self.block_index().items():
+                if first <= entry.height < end and finality_message(entry.height, hash_) == share.message:
+                    return record, entry.height, hash_
+        return None
+
+    def _note_share(
+        self, record: SessionRecord, height: int, hash_: bytes, share: SignatureShare, verified: bool
+    ) -> list[QuorumOutput]:
+        """SLASH-2 (detection): remember a member's first share per height; a valid second share for
+        another block is double signing (FIN-3), and this node submits the evidence."""
+        result = record.result
+        if result is None or not 1 <= share.signer <= len(result.public_key_shares):
+            return []
+        key = (record.state.session_id, share.signer, height)
+        seen = self.seen_shares.get(key)
+        if seen is not None and seen[0] == hash_:
+            return []
+        if not verified:
+            public = result.public_key_shares[share.signer - 1].value
+            try:
+                valid = bls.verify(public, share.message, share.signature)
+            except SpecError:
+                valid = False
+            if not valid:
+                return []
+        if seen is None:
+            self.seen_shares[key] = (hash_, bytes(share.signature))
+            return []
+        keys = [s.value for s in result.public_key_shares]
+        evidence = DoubleSignEvidence(
+            quorum_height=record.base_height,
+            member=share.signer,
+            key_share=keys[share.signer - 1],
+            key_share_proof=inclusion_proof(keys, share.signer - 1),
+            height=height,
+            first_block=seen[0],
+            first_signature=seen[1],
+            second_block=hash_,
+            second_signature=bytes(share.signature),
+        )
+        return self._accuse(record, share.signer, evidence)
+
+    def _accuse(
+        self, record: SessionRecord, member: int, evidence: DoubleSignEvidence | DkgEquivocationEvidence
+    ) -> list[QuorumOutput]:
+        """SLASH-2..4: publish evidence the chain accepts now (once per session and member)."""
+        accused = (record.state.session_id, member)
+        if accused in self.accused:
+            return []
+        state = self.chain_state()
+        try:
+            check_evidence(state.quorums, state.masternodes, evidence, self.preset)
+        except SpecError:
+            return []  # not committed yet, our view is not the chain's, or slashed already
+        tx = self.publish(evidence)
+        if tx is None:
+            return []
+        self.accused.add(accused)
+        return [tx]
 
     def _receive_share(self, share: SignatureShare) -> list[QuorumOutput]:
         found = self._session_for_share(share)
         if found is None:
+            side = self._locate_side_share(share)
+            if side is not None:
+                return self._note_share(*side, share, verified=False)
             self._hold(self.held_shares, share)
             return []
         record, height, hash_ = found
@@ -655,7 +738,7 @@ class QuorumService:
             )
         already = session.shares
         if len(already) >= session.threshold:
-            return []  # a certificate was made already
+            return self._note_share(record, height, hash_, share, verified=False)  # certified already
         try:
             session = add_signature_share(session, share)
         except (SignDuplicateShare, SignWrongSession):
@@ -665,7 +748,7 @@ class QuorumService:
                 raise InvalidQuorumMessage(exc.code) from exc
             return []
         self.signing[key] = session
-        out: list[QuorumOutput] = [share]
+        out: list[QuorumOutput] = [share, *self._note_share(record, height, hash_, share, verified=True)]
         if len(session.shares) >= session.threshold:
             certificate = sign_block_finality(session, height, hash_)
             with contextlib.suppress(InvalidQuorumMessage):  # our own view disagrees with the chain
