@@ -34,6 +34,7 @@ from spec.masternode.finality import (
     committed_finality_key,
     dkg_length,
     finality_quorum_height,
+    key_shares_root,
 )
 from spec.masternode.signing import SignatureShare, sign_finality_share
 from spec.presets import get_preset
@@ -267,13 +268,15 @@ def test_forged_quorum_messages_are_reported_for_scoring(network: Network) -> No
     base = PRESET.masternodes.finality_quorum_interval
     key = bytes.fromhex(str(session["group_public_key"]))
     record.commitment_signatures.pop(1, None)
+    assert record.result is not None
+    root = key_shares_root([s.value for s in record.result.public_key_shares])
     forged_signed = CommitmentSignature(
         base,
         record.state.session_id,
         key,
-        bytes(32),
+        root,
         1,
-        commitment_signature(other.quorum.secret_key, base, b"x" * 32, key, bytes(32)),
+        commitment_signature(other.quorum.secret_key, base, b"x" * 32, key, root),
     )
     with pytest.raises(InvalidQuorumMessage):
         node.quorum.receive(forged_signed)
