@@ -51,7 +51,7 @@ from spec.ledger.transaction import (
 )
 from spec.ledger.utxo import UtxoEntry
 from spec.ledger.validation import LedgerContext
-from spec.masternode.finality import apply_transaction_to_quorums
+from spec.masternode.finality import apply_transaction_to_quorums, committed_pose_key
 from spec.masternode.registry import (
     MasternodeMessage,
     Registration,
@@ -176,6 +176,7 @@ class Node:
         price = ticket_price_at(state, height, self.preset)
         purchases = 0
         masternodes, quorums = state.masternodes, state.quorums
+        pose_key = committed_pose_key(state.quorums, height, self.preset)  # MN-6 / FIN-7
         spent_in_pool: set[OutPoint] = set()
         registered_in_pool: set[OutPoint] = set()
         for tx in self.pending():
@@ -199,7 +200,9 @@ class Node:
                     if carries_message
                     else state.utxos
                 )
-                next_masternodes = apply_transaction_to_list(masternodes, tx, view, height, self.preset)
+                next_masternodes = apply_transaction_to_list(
+                    masternodes, tx, view, height, self.preset, pose_key
+                )
                 if carries_message:  # SLASH-2..5: no second evidence against one masternode
                     next_masternodes = apply_block_evidence(
                         next_masternodes, state.quorums, [tx], self.preset

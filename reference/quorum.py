@@ -85,15 +85,20 @@ from spec.masternode.finality import (
     build_commitment,
     check_commitment_signature,
     commitment_signature,
+    commitment_window,
     committed_finality_key,
     finality_dkg_session,
     finality_quorum_height,
     finality_term,
     is_finality_quorum_base,
+    is_pose_quorum_base,
     key_shares_root,
     may_sign_finality,
     member_index,
+    pose_dkg_session,
+    pose_quorum_hash,
 )
+from spec.masternode.quorum import QuorumType
 from spec.masternode.registry import MasternodeMessage
 from spec.masternode.signing import (
     SignatureShare,
@@ -189,6 +194,8 @@ class SessionRecord:
     commitment_signatures: dict[int, bytes] = field(default_factory=dict)
     commitment_submitted_at: int | None = None
     """The best height when this member last queued the commitment (``None``: never)."""
+    kind: QuorumType = QuorumType.FINALITY
+    """FINALITY (FIN-1) or POSE (FIN-7): both run the same DKG and commitment; only finality signs."""
 
 
 def _shares_root(result: DkgResult) -> bytes:
@@ -283,17 +290,27 @@ class QuorumService:
     # ------------------------------------------------------------------------- chain events
 
     def on_connect(self, block: Block, state: ChainState) -> None:
-        """FIN-1: open the finality DKG of a base block when the best chain connects it."""
+        """FIN-1/7: open the finality and PoSe DKGs of a base block when the best chain connects it."""
         height = block.header.height
-        if not is_finality_quorum_base(height, self.preset):
-            return
-        try:
-            session = finality_dkg_session(state.masternodes, state.tip_hash, height, self.preset)
-        except SpecError:
-            return  # too few masternodes: no quorum at this base (FIN-1)
-        self._open(session, height, state.tip_hash)
+        for kind, is_base, dkg_session in (
+            (QuorumType.FINALITY, is_finality_quorum_base, finality_dkg_session),
+            (QuorumType.POSE, is_pose_quorum_base, pose_dkg_session),
+        ):
+            if not is_base(height, self.preset):
+                continue
+            try:
+                session = dkg_session(state.masternodes, state.tip_hash, height, self.preset)
+            except SpecError:
+                continue  # too few masternodes: no quorum at this base (FIN-1)
+            self._open(session, height, state.tip_hash, kind)
 
-    def _open(self, session: DkgSession, base_height: int, base_hash: bytes) -> SessionRecord:
+    def _term_end(self, record: SessionRecord) -> int:
+        """FIN-2/7: the first height after the quorum's term (its commitment window's end)."""
+        return commitment_window(record.base_height, self.preset, record.kind)[1]
+
+    def _open(
+        self, session: DkgSession, base_height: int, base_hash: bytes, kind: QuorumType = QuorumType.FINALITY
+    ) -> SessionRecord:
         """Follow ``session``; as a member, with the polynomial dealt before (persisted) or a fresh one."""
         existing = self.sessions.get(session.session_id)
         if existing is not None:
@@ -310,7 +327,7 @@ class QuorumService:
                     "INSERT INTO dkg_dealt (session_id, seed) VALUES (?, ?)", (session.session_id, seed)
                 )
             member = MemberSecrets(index, coefficients_from_seed(seed, session.threshold))
-        record = SessionRecord(base_height, base_hash, session, member)
+        record = SessionRecord(base_height, base_hash, session, member, kind=kind)
         self.sessions[session.session_id] = record
         return record
 
@@ -324,19 +341,24 @@ class QuorumService:
         """
         state = self.chain_state()
         self.height = state.height
-        for record in state.quorums.records.values():
-            ended = finality_term(record.base_height, self.preset)[1] <= state.height
+        kinds = [(QuorumType.FINALITY, r) for r in state.quorums.records.values()]
+        kinds += [(QuorumType.POSE, r) for r in state.quorums.pose_records.values()]
+        for kind, record in kinds:
+            ended = commitment_window(record.base_height, self.preset, kind)[1] <= state.height
             if ended or self.best_hash_at(record.base_height) is None:
                 continue
+            quorum_hash = (
+                record.base_hash if kind is QuorumType.FINALITY else pose_quorum_hash(record.base_hash)
+            )
             try:
                 session = dkg.start_session(
-                    record.members, record.threshold, record.base_hash, record.base_height, self.preset
+                    record.members, record.threshold, quorum_hash, record.base_height, self.preset
                 )
             except SpecError:
                 continue
             if session.session_id != record.session_id:
                 continue
-            opened = self._open(session, record.base_height, record.base_hash)
+            opened = self._open(session, record.base_height, record.base_hash, kind)
             rows = self.db.execute(
                 "SELECT kind, data FROM dkg_messages WHERE session_id = ? ORDER BY position",
                 (session.session_id,),
@@ -353,7 +375,7 @@ class QuorumService:
     def _prune(self, height: int) -> None:
         """Forget sessions whose quorum's term ended (FIN-2) and all but the newest signing sessions."""
         for session_id, record in list(self.sessions.items()):
-            if finality_term(record.base_height, self.preset)[1] <= height:
+            if self._term_end(record) <= height:
                 del self.sessions[session_id]
                 self.db.execute("DELETE FROM dkg_messages WHERE session_id = ?", (session_id,))
                 self.db.execute("DELETE FROM dkg_dealt WHERE session_id = ?", (session_id,))
@@ -367,8 +389,9 @@ class QuorumService:
         running and the commitment signatures of results not yet on chain (P2P-5). The peer keeps
         those of its current phase and later ones, as if they had just arrived (DKG-2)."""
         out: list[QuorumMessage] = []
-        committed = self.chain_state().quorums.records
+        quorums = self.chain_state().quorums
         for record in self.sessions.values():
+            committed = quorums.of_type(record.kind)
             if record.result is None:
                 rows = self.db.execute(
                     "SELECT kind, data FROM dkg_messages WHERE session_id = ? ORDER BY position",
@@ -522,7 +545,7 @@ class QuorumService:
             return []
         if len(record.commitment_signatures) < record.state.threshold:
             return []
-        chain_record = self.chain_state().quorums.records.get(record.base_height)
+        chain_record = self.chain_state().quorums.of_type(record.kind).get(record.base_height)
         if chain_record is None or chain_record.group_public_key is not None:
             return []
         commitment = build_commitment(
@@ -531,6 +554,7 @@ class QuorumService:
             record.result.group_public_key,
             _shares_root(record.result),
             record.commitment_signatures,
+            record.kind,  # MN-0 kind 3 or 5 (FIN-5/7)
         )
         tx = self.publish(commitment)
         if tx is None:
@@ -547,7 +571,12 @@ class QuorumService:
             return None
         base_hash = self.best_hash_at(base)
         for record in self.sessions.values():
-            if record.base_height == base and record.base_hash == base_hash and record.result is not None:
+            if (
+                record.kind is QuorumType.FINALITY
+                and record.base_height == base
+                and record.base_hash == base_hash
+                and record.result is not None
+            ):
                 return record
         return None
 
@@ -576,6 +605,8 @@ class QuorumService:
         for record in self.sessions.values():
             if record.state.session_id != share.quorum_id or record.result is None:
                 continue
+            if record.kind is not QuorumType.FINALITY:
+                continue  # PoSe quorums sign penalties, not blocks
             for height in range(*finality_term(record.base_height, self.preset)):
                 hash_ = self.best_hash_at(height)
                 if hash_ is not None and finality_message(height, hash_) == share.message:
@@ -610,7 +641,7 @@ class QuorumService:
             return []  # a member that computed another result (or lies): not ours to relay
         if signed.signer in record.commitment_signatures:
             return []
-        chain_record = self.chain_state().quorums.records.get(record.base_height)
+        chain_record = self.chain_state().quorums.of_type(record.kind).get(record.base_height)
         if chain_record is None:
             return []
         try:
@@ -656,6 +687,8 @@ class QuorumService:
         """The quorum, height and block (any stored block, side branches too) a share signs."""
         for record in self.sessions.values():
             if record.state.session_id != share.quorum_id or record.result is None:
+                continue
+            if record.kind is not QuorumType.FINALITY:
                 continue
             first, end = finality_term(record.base_height, self.preset)
             for hash_, entry in self.block_index().items():
@@ -826,6 +859,7 @@ class QuorumService:
             "sessions": [
                 {
                     "base_height": r.base_height,
+                    "kind": r.kind.name.lower(),
                     "members": len(r.state.members),
                     "threshold": r.state.threshold,
                     "member_index": None if r.member is None else r.member.index,

@@ -1,5 +1,11 @@
-"""SLASH-2..4 on the reference node: a member that double-signs a height is detected, convicted on
-chain, and its collateral burnt, on three in-process devnet nodes (tests/test_reference_quorum.py).
+"""FIN-7 and SLASH-2..4 on the reference node, on three in-process devnet nodes
+(tests/test_reference_quorum.py).
+
+The PoSe quorum based at the first PoSe base height after the registrations runs its DKG beside
+the finality quorum, its members commit the key on chain (MN-0 kind 5), every node reads the same
+key from its chain state, and a penalty threshold-signed by the quorum's members (their DKG secret
+shares, SIGN-2/3; the test plays the part of the off-chain challenge protocol, which the node does
+not run yet) is accepted in a block and raises the masternode's score on every node.
 
 Member node 1 signs a finality share for a competing block at a height it already signed on the
 best chain (FIN-3 broken, as a faulty or malicious member would); node 2, which saw both shares,
@@ -20,14 +26,67 @@ from reference.storage import replay
 from spec.chain.block import block_hash
 from spec.ledger.transaction import Transaction
 from spec.masternode.evidence import DoubleSignEvidence
-from spec.masternode.registry import MasternodeStatus, match_message
-from spec.masternode.signing import sign_finality_share
+from spec.masternode.finality import committed_pose_key
+from spec.masternode.quorum import QuorumType
+from spec.masternode.registry import (
+    MasternodeStatus,
+    PoSePenalty,
+    match_message,
+    penalty_message,
+    pose_quorum_height,
+)
+from spec.masternode.signing import (
+    add_signature_share,
+    make_signature_share,
+    sign_finality_share,
+    start_signing,
+    try_recover,
+)
 from tests.test_reference_quorum import PRESET, Network, build_network
 
 
 @pytest.fixture(scope="module")
 def network(tmp_path_factory: pytest.TempPathFactory) -> Network:
     return build_network(tmp_path_factory.mktemp("slashing"))
+
+
+def test_the_pose_quorum_key_is_on_chain_and_a_penalty_counts(network: Network) -> None:
+    interval = PRESET.masternodes.pose_quorum_interval
+    node = network.nodes[0]
+    state = node.store.state
+    record = state.quorums.pose_records[interval]
+    assert record.group_public_key is not None and record.key_shares_root is not None
+    sessions = [r for n in network.nodes for r in n.quorum.sessions.values() if r.kind is QuorumType.POSE]
+    assert len(sessions) == 3
+    assert {r.state.session_id for r in sessions} == {record.session_id}
+    results = [r.result for r in sessions]
+    assert all(r is not None and r.group_public_key == record.group_public_key for r in results)
+    height = state.height + 1
+    assert pose_quorum_height(height, PRESET) == interval
+    assert committed_pose_key(state.quorums, height, PRESET) == record.group_public_key
+
+    target = sorted(state.masternodes.entries)[0]
+    message = penalty_message(target, interval)
+    result = results[0]
+    assert result is not None
+    signing = start_signing(record.session_id, result.public_key_shares, result.threshold, message)
+    for member_session in sessions[: result.threshold]:
+        secrets = member_session.member
+        assert secrets is not None and secrets.secret_share is not None
+        share = make_signature_share(record.session_id, message, secrets.secret_share)
+        signing = add_signature_share(signing, share)
+    signature = try_recover(signing)
+    assert signature is not None
+    tx = node.publish_commitment(PoSePenalty(target, interval, signature))
+    assert tx is not None
+    network.flood(0, [tx])
+    block = network.mine()
+    assert tx in block.transactions
+    for each in network.nodes:
+        entry = each.store.state.masternodes.entries[target]
+        assert entry.pose_score == PRESET.masternodes.pose_penalty
+        assert entry.last_penalty_quorum_height == interval
+        assert replay(list(each.store.best_chain()), PRESET) == each.store.state
 
 
 def _side_block_at_tip(network: Network, root: Path) -> tuple[int, bytes]:

@@ -304,6 +304,8 @@ def state_json(state: ChainState, preset: Preset) -> dict[str, JSON]:
         ]
     if state.quorums.records:
         result["quorums"] = quorums_json(state.quorums)
+    if state.quorums.pose_records:
+        result["pose_quorums"] = pose_quorums_json(state.quorums)
     return result
 
 
@@ -328,6 +330,11 @@ def quorum_record_json(record: QuorumRecord) -> dict[str, JSON]:
 def quorums_json(registry: QuorumRegistry) -> list[JSON]:
     """FIN-6: the quorum registry as records in base height order."""
     return [quorum_record_json(registry.records[base]) for base in sorted(registry.records)]
+
+
+def pose_quorums_json(registry: QuorumRegistry) -> list[JSON]:
+    """FIN-7: the PoSe quorum records in base height order."""
+    return [quorum_record_json(registry.pose_records[base]) for base in sorted(registry.pose_records)]
 
 
 def _masternode_payees(data: dict[str, JSON], count: int) -> list[bytes | None] | None:

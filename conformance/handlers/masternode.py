@@ -36,7 +36,7 @@ certificates of each height verify under.
 
 from __future__ import annotations
 
-from conformance.handlers.chain import parse_index, quorums_json
+from conformance.handlers.chain import parse_index, pose_quorums_json, quorums_json
 from conformance.handlers.dkg import message_to_json
 from conformance.jsonio import field, from_hex, hex_field, hex_list_field, int_field, to_hex
 from conformance.model import JSON, BadInput, Handler
@@ -215,7 +215,7 @@ def commitment_json(commitment: QuorumCommitment) -> dict[str, JSON]:
     """MN-0 kind 3 (FIN-5): ``{"kind": "quorum_commitment", "quorum_height", "session_id",
     "group_public_key", "key_shares_root", "signers", "signature"}``."""
     return {
-        "kind": "quorum_commitment",
+        "kind": "quorum_commitment" if commitment.quorum_type == 1 else "pose_quorum_commitment",
         "quorum_height": commitment.quorum_height,
         "session_id": to_hex(commitment.session_id),
         "group_public_key": to_hex(commitment.group_public_key),
@@ -265,7 +265,13 @@ def parse_quorums(data: dict[str, JSON], name: str = "quorums") -> QuorumRegistr
         if record.base_height in records:
             raise BadInput(f"{name} lists a base height twice")
         records[record.base_height] = record
-    return QuorumRegistry(records)
+    pose: dict[int, QuorumRecord] = {}
+    for item in objects(data, "pose_quorums") if "pose_quorums" in data else []:
+        record = parse_quorum_record(item)
+        if record.base_height in pose:
+            raise BadInput("pose_quorums lists a base height twice")
+        pose[record.base_height] = record
+    return QuorumRegistry(records, pose)
 
 
 def evidence_json(evidence: SlashingEvidence) -> dict[str, JSON]:
@@ -540,7 +546,7 @@ def handle_apply_block_to_quorums(preset: Preset, data: dict[str, JSON]) -> JSON
     height = uint_field(data, "height", 64)
     transactions = [decode_transaction(raw, preset) for raw in hex_list_field(data, "transactions")]
     after = apply_block_to_quorums(registry, transactions, parse_list(data), block_hash, height, preset)
-    return {"quorums": quorums_json(after)}
+    return {"quorums": quorums_json(after), "pose_quorums": pose_quorums_json(after)}
 
 
 def handle_check_commitment_signature(preset: Preset, data: dict[str, JSON]) -> JSON:

@@ -34,8 +34,9 @@ blocks alone, so the masternode payee is not an input. For the block at height `
 * **Treasury** ``treasury' = state.treasury - sum(payments) + split.treasury``; never negative
   because ``begin_block`` only pays what the balance holds (GOV-6).
 * **MN-5** ``apply_block_to_list(state.masternodes, block, state.utxos, h, effective,
-  context.pose_quorum_key)``: the payee is recorded as paid, scores decay, then collateral spends,
-  registrations and PoSe penalties in block order.
+  committed_pose_key(state.quorums, h))``: the payee is recorded as paid, scores decay, then
+  collateral spends, registrations and PoSe penalties in block order. The PoSe quorum's key is the
+  one its members committed on chain (FIN-7), like the finality keys (FIN-5/6).
 * **GOV-0..4** ``apply_block_to_governance(gov, block.transactions, state.masternodes, h,
   preset)``: votes are checked against the list *before* the block.
 
@@ -44,10 +45,9 @@ blocks alone, so the masternode payee is not an input. For the block at height `
   clock, passed in :class:`BlockContext` (the only non-deterministic input; vectors fix it).
 * The ticket pool after a block: selected tickets leave (voted or missed), tickets that can no
   longer be live for the next block leave (expired), and the block's purchases join.
-* The PoSe quorum's group public key comes from the off-chain DKG (spec/masternode/) and, unlike
-  the finality quorums' keys (FIN-5/6), is not committed on chain, so it is not derivable from it:
-  the validating node passes it in :class:`BlockContext` (``None``: no key, every PoSe penalty is
-  ``MN_WRONG_POSE_QUORUM``).
+* The PoSe quorum's group public key is committed on chain by its members (FIN-7, MN-0 kind 5),
+  as the finality quorums' keys are (FIN-5/6); until it is, every PoSe penalty is
+  ``MN_WRONG_POSE_QUORUM``.
 * The state root commits to the UTXO set only (STATE-1); the ticket pool, the treasury balance,
   the masternode list, the governance state and the quorum records are derived by replaying
   blocks. Committing them too is a planned extension.
@@ -97,7 +97,7 @@ from spec.ledger.transaction import (
 )
 from spec.ledger.utxo import UtxoEntry, created_entries, transaction_diff
 from spec.ledger.validation import LedgerContext, validate_transaction
-from spec.masternode.finality import EMPTY_QUORUMS, QuorumRegistry, apply_block_to_quorums
+from spec.masternode.finality import EMPTY_QUORUMS, QuorumRegistry, apply_block_to_quorums, committed_pose_key
 from spec.masternode.registry import EMPTY_LIST, MasternodeList, apply_block_to_list, payee_script
 from spec.masternode.slashing import apply_block_evidence, burnt_collaterals
 from spec.presets import Preset
@@ -126,15 +126,10 @@ class ChainState:
 
 @dataclass(frozen=True)
 class BlockContext:
-    """What the validating node adds: its clock, and the group key of the PoSe quorum in charge.
-
-    ``pose_quorum_key`` is the public key of the PoSe quorum based at
-    ``pose_quorum_height(height)`` (QUORUM-1) as the node learnt it from the DKG
-    (MN-6); it is not derivable from the chain. ``None``: no key, so PoSe penalties are invalid.
-    """
+    """What the validating node adds: its clock (HDR-4). The PoSe quorum's key comes from the chain
+    (FIN-7, ``committed_pose_key``), no longer from the node."""
 
     now: int
-    pose_quorum_key: bytes | None = None
 
 
 def initial_state(preset: Preset) -> ChainState:
@@ -290,7 +285,7 @@ def transition(
     utxos.update(created_entries(coinbase, height, preset))
 
     effective = effective_preset(preset, due.governance.parameters)
-    pose_key = context.pose_quorum_key
+    pose_key = committed_pose_key(state.quorums, height, preset)
     listed = apply_block_to_list(state.masternodes, block, state.utxos, height, effective, pose_key)
     masternodes = apply_block_evidence(listed, state.quorums, block.transactions, effective)
     for outpoint in burnt_collaterals(listed, masternodes):

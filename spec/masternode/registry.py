@@ -60,6 +60,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from functools import cache
+from typing import ClassVar
 
 from spec.chain.block import Block
 from spec.crypto import bls, ed25519
@@ -108,6 +109,11 @@ KIND_REGISTRATION = 1
 KIND_POSE_PENALTY = 2
 KIND_QUORUM_COMMITMENT = 3
 KIND_SLASHING_EVIDENCE = 4
+KIND_POSE_COMMITMENT = 5
+"""FIN-7: a PoSe quorum's commitment: the body of kind 3, for the PoSe quorum records."""
+FINALITY_QUORUM = 1
+POSE_QUORUM = 2
+"""QUORUM-2's type numbers (spec/masternode/quorum.py ``QuorumType``), named here for MN-0."""
 ADDRESS_BYTES = 16
 """MN-1: a network address is an IPv6 address (IPv4 as ``::ffff:a.b.c.d``), 16 bytes."""
 ED25519_SIGNATURE_BYTES = 64
@@ -188,6 +194,15 @@ class QuorumCommitment:
     key_shares_root: bytes
     signers: tuple[int, ...]
     signature: bytes
+    quorum_type: ClassVar[int] = FINALITY_QUORUM
+    """Not encoded: kind 3 carries a FINALITY quorum's commitment, kind 5 a POSE quorum's (FIN-7)."""
+
+
+@dataclass(frozen=True)
+class PoSeQuorumCommitment(QuorumCommitment):
+    """FIN-7: the DKG result of a PoSe quorum (MN-0 kind 5), the same fields as FIN-5's."""
+
+    quorum_type: ClassVar[int] = POSE_QUORUM
 
 
 MasternodeMessage = SignedRegistration | PoSePenalty | QuorumCommitment | SlashingEvidence
@@ -201,6 +216,7 @@ class MasternodeCodecs:
     signed_registration: Struct[SignedRegistration]
     penalty: Struct[PoSePenalty]
     commitment: Struct[QuorumCommitment]
+    pose_commitment: Struct[PoSeQuorumCommitment]
 
 
 @cache
@@ -238,7 +254,8 @@ def masternode_codecs(preset: Preset) -> MasternodeCodecs:
             ("signature", FixedBytes(bls.SIGNATURE_LENGTH)),
         ],
     )
-    return MasternodeCodecs(registration, signed, penalty, commitment)
+    pose_commitment = Struct(PoSeQuorumCommitment, commitment.fields)
+    return MasternodeCodecs(registration, signed, penalty, commitment, pose_commitment)
 
 
 def encode_message(message: MasternodeMessage, preset: Preset) -> bytes:
@@ -247,7 +264,8 @@ def encode_message(message: MasternodeMessage, preset: Preset) -> bytes:
     if isinstance(message, SignedRegistration):
         return MASTERNODE_PREFIX + bytes([KIND_REGISTRATION]) + encode(codecs.signed_registration, message)
     if isinstance(message, QuorumCommitment):
-        return MASTERNODE_PREFIX + bytes([KIND_QUORUM_COMMITMENT]) + encode(codecs.commitment, message)
+        kind = KIND_QUORUM_COMMITMENT if message.quorum_type == FINALITY_QUORUM else KIND_POSE_COMMITMENT
+        return MASTERNODE_PREFIX + bytes([kind]) + encode(codecs.commitment, message)
     if not isinstance(message, PoSePenalty):
         return MASTERNODE_PREFIX + bytes([KIND_SLASHING_EVIDENCE]) + encode_evidence(message, preset)
     return MASTERNODE_PREFIX + bytes([KIND_POSE_PENALTY]) + encode(codecs.penalty, message)
@@ -264,6 +282,8 @@ def decode_message_body(kind: int, body: bytes, preset: Preset) -> MasternodeMes
         return decode(codecs.commitment, body)
     if kind == KIND_SLASHING_EVIDENCE:
         return decode_evidence(body, preset)
+    if kind == KIND_POSE_COMMITMENT:
+        return decode(codecs.pose_commitment, body)
     raise InvalidEnumTag(f"masternode message kind 0x{kind:02x}")
 
 
