@@ -22,7 +22,7 @@ from functools import cache
 
 from conformance.dkgbuilder import Finished, certify, finality_share, finish, quorum_of_session, resign
 from conformance.dkgbuilder import contribution as dkg_contribution
-from conformance.handlers.chain import big_to_hex, quorum_record_json, quorums_json
+from conformance.handlers.chain import big_to_hex, pose_quorums_json, quorum_record_json, quorums_json
 from conformance.handlers.masternode import entry_json, list_json, utxo_json
 from conformance.model import JSON, CaseSpec
 from conformance.seeded import seeded_bytes
@@ -55,6 +55,7 @@ from spec.masternode.finality import (
     dkg_length,
     finality_dkg_session,
     finality_term,
+    pose_dkg_session,
     record_quorum,
 )
 from spec.masternode.quorum import QuorumType, quorum_threshold
@@ -298,6 +299,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _finality_cases(preset)
     yield from _commitment_cases(preset)
     yield from _evidence_cases(preset)
+    yield from _pose_commitment_cases(preset)
 
 
 # --------------------------------------------------------------------------------------------
@@ -2328,3 +2330,146 @@ def _evidence_cases(preset: Preset) -> Iterator[CaseSpec]:
         [second, contributions],
         "MN_ALREADY_SLASHED",
     )
+
+
+# --------------------------------------------------------------------------------------------
+# PoSe quorums on chain (FIN-7)
+# --------------------------------------------------------------------------------------------
+
+
+@cache
+def pose_quorum(base_height: int, preset: Preset) -> Finished:
+    """FIN-7: the PoSe quorum of every funded masternode based at ``base_height`` (the seeded base
+    hash of :func:`finality_base_hash`), after an honest DKG run by the members' operator keys."""
+    session = pose_dkg_session(
+        funded_list(LABELS, preset), finality_base_hash(base_height), base_height, preset
+    )
+    secrets = {operator(label).public_key: operator(label).secret for label in LABELS}
+    return finish(quorum_of_session(f"pose/{preset.name}/{base_height}", session, secrets))
+
+
+@cache
+def pose_record(base_height: int, preset: Preset) -> QuorumRecord:
+    """FIN-7: the record ``record_quorum`` makes of that PoSe quorum (not committed)."""
+    registry = record_quorum(
+        EMPTY_QUORUMS, funded_list(LABELS, preset), finality_base_hash(base_height), base_height, preset
+    )
+    return registry.pose_records[base_height]
+
+
+def pose_commitment_of(
+    base_height: int, preset: Preset, signers: Sequence[int] | None = None
+) -> QuorumCommitment:
+    """FIN-7: the PoSe quorum's commitment (MN-0 kind 5) signed by ``signers`` (default ``1..t``)."""
+    record = pose_record(base_height, preset)
+    finished = pose_quorum(base_height, preset)
+    key, root = finished.group_public_key, finished.key_shares_root
+    chosen = range(1, record.threshold + 1) if signers is None else signers
+    secrets = operator_secrets()
+    signatures = {
+        j: commitment_signature(secrets[record.members[j - 1]], base_height, record.session_id, key, root)
+        for j in chosen
+    }
+    return build_commitment(base_height, record.session_id, key, root, signatures, QuorumType.POSE)
+
+
+def _pose_commitment_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """FIN-7 by ``apply_block_to_quorums`` and MN-0 kind 5."""
+    interval = preset.masternodes.finality_quorum_interval
+    pose = preset.masternodes.pose_quorum_interval
+    record = pose_record(pose, preset)
+    registry = QuorumRegistry({interval: finality_record(interval, preset)}, {pose: record})
+    opens, closes = commitment_window(pose, preset, QuorumType.POSE)
+    good = pose_commitment_of(pose, preset)
+    t, n = record.threshold, len(record.members)
+
+    def case(
+        name: str,
+        description: str,
+        commitments: Sequence[QuorumCommitment],
+        height: int = opens,
+        error: str | None = None,
+        quorums: QuorumRegistry = registry,
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "quorums": quorums_json(quorums),
+            "pose_quorums": pose_quorums_json(quorums),
+            "block_hash": finality_base_hash(height).hex(),
+            "height": height,
+            "transactions": [_hex(commitment_tx(commitments, preset), preset)],
+        }
+        return _case("apply_block_to_quorums", name, f"FIN-7: {description}", data, error)
+
+    yield _case(
+        "match_message",
+        "pose_quorum_commitment",
+        f"MN-0: a PoSe quorum commitment output (kind 5, {len(good.signers)} signers)",
+        {"script": message_script(good, preset).hex()},
+    )
+    yield case("pose_commitment_window_opens", f"PoSe quorum {pose} committed by t = {t} of {n}", [good])
+    yield case(
+        "pose_commitment_last_height",
+        f"all {n} members, the last height of the PoSe quorum's term (b + D + I_pose - 1)",
+        [pose_commitment_of(pose, preset, range(1, n + 1))],
+        closes - 1,
+    )
+    yield case(
+        "pose_commitment_after_term",
+        "one block after the PoSe quorum's term",
+        [good],
+        closes,
+        "MN_COMMITMENT_OUT_OF_WINDOW",
+    )
+    committed = QuorumRegistry(
+        registry.records,
+        {pose: replace(record, group_public_key=good.group_public_key, committed_height=opens)},
+    )
+    yield case(
+        "pose_commitment_duplicate",
+        "the PoSe quorum is committed already",
+        [good],
+        opens + 1,
+        "MN_DUPLICATE_COMMITMENT",
+        committed,
+    )
+    as_finality = commitment_of(interval, preset)
+    as_pose = build_commitment(
+        as_finality.quorum_height,
+        as_finality.session_id,
+        as_finality.group_public_key,
+        as_finality.key_shares_root,
+        operator_signatures_of(interval, preset),
+        QuorumType.POSE,
+    )
+    yield case(
+        "finality_commitment_as_pose",
+        f"the finality quorum {interval}'s commitment sent as kind 5 (PoSe records only)",
+        [as_pose],
+        commitment_window(interval, preset)[0],
+        "MN_WRONG_QUORUM_SESSION" if interval == pose else "MN_UNKNOWN_QUORUM",
+    )
+    yield case(
+        "pose_commitment_unknown",
+        "a PoSe commitment with no PoSe record at all",
+        [good],
+        opens,
+        "MN_UNKNOWN_QUORUM",
+        QuorumRegistry(registry.records),
+    )
+
+
+def operator_signatures_of(base_height: int, preset: Preset) -> dict[int, bytes]:
+    """FIN-5: members ``1..t`` of the finality quorum at ``base_height`` sign its real commitment hash."""
+    record = finality_record(base_height, preset)
+    finished = finality_quorum(base_height, preset)
+    secrets = operator_secrets()
+    return {
+        j: commitment_signature(
+            secrets[record.members[j - 1]],
+            base_height,
+            record.session_id,
+            finished.group_public_key,
+            finished.key_shares_root,
+        )
+        for j in range(1, record.threshold + 1)
+    }
