@@ -25,6 +25,7 @@ from spec.crypto.bls import CURVE_ORDER
 from spec.crypto.threshold import Share, coefficients_from_seed, polynomial_eval
 from spec.masternode import dkg, share_encryption, signing
 from spec.masternode.dkg import Contribution, DkgResult, DkgSession
+from spec.masternode.finality import key_shares_root
 from spec.masternode.signing import SignatureShare
 from spec.presets import Preset
 
@@ -197,6 +198,11 @@ class Finished:
     @property
     def group_public_key(self) -> bytes:
         return self.result.group_public_key
+
+    @property
+    def key_shares_root(self) -> bytes:
+        """FIN-5: the Merkle root of the public key shares the commitment vouches for."""
+        return key_shares_root([share.value for share in self.result.public_key_shares])
 
 
 def finish(quorum: Quorum) -> Finished:

@@ -191,7 +191,13 @@ class QuorumChain:
         quorum = self.finished.quorum
         key = self.finished.group_public_key if group_public_key is None else group_public_key
         return {
-            j: commitment_signature(quorum.secrets[j - 1], self.base_height, quorum.session.session_id, key)
+            j: commitment_signature(
+                quorum.secrets[j - 1],
+                self.base_height,
+                quorum.session.session_id,
+                key,
+                self.finished.key_shares_root,
+            )
             for j in signers
         }
 
@@ -264,11 +270,15 @@ def quorum_chain(preset: Preset) -> QuorumChain:
     while builder.state.height < commitment_height - 1:
         builder.extend()
     signatures = {
-        j: commitment_signature(secret, base_height, session.session_id, finished.group_public_key)
+        j: commitment_signature(
+            secret, base_height, session.session_id, finished.group_public_key, finished.key_shares_root
+        )
         for j, secret in enumerate(finished.quorum.secrets, start=1)
         if j <= session.threshold
     }
-    commitment = build_commitment(base_height, session.session_id, finished.group_public_key, signatures)
+    commitment = build_commitment(
+        base_height, session.session_id, finished.group_public_key, finished.key_shares_root, signatures
+    )
     tx = _spend(
         builder,
         _coinbase(builder, 4, preset),

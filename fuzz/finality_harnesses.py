@@ -239,7 +239,10 @@ def fuzz_check_commitment(data: bytes) -> None:
             "fewer than t distinct members",
         )
         digest = fin.commitment_hash(
-            commitment.quorum_height, commitment.session_id, commitment.group_public_key
+            commitment.quorum_height,
+            commitment.session_id,
+            commitment.group_public_key,
+            commitment.key_shares_root,
         )
         keys = [before.members[j - 1] for j in signers]
         _require(
@@ -248,7 +251,12 @@ def fuzz_check_commitment(data: bytes) -> None:
             "a commitment the members did not sign",
         )
         committed = after.records[commitment.quorum_height]
-        expected = replace(before, group_public_key=commitment.group_public_key, committed_height=height)
+        expected = replace(
+            before,
+            group_public_key=commitment.group_public_key,
+            committed_height=height,
+            key_shares_root=commitment.key_shares_root,
+        )
         _require(committed == expected, "the committed record is not the record with the key")
 
 
@@ -258,7 +266,12 @@ def _commitment_signature_scenario() -> tuple[fin.QuorumRecord, bytes]:
     record = finality_record(interval, PRESET)
     commitment = commitment_of(interval, PRESET, [2])
     signed = fin.CommitmentSignature(
-        interval, record.session_id, commitment.group_public_key, 2, commitment.signature
+        interval,
+        record.session_id,
+        commitment.group_public_key,
+        commitment.key_shares_root,
+        2,
+        commitment.signature,
     )
     return record, encode(fin.COMMITMENT_SIGNATURE_CODEC, signed)
 
@@ -279,7 +292,9 @@ def fuzz_commitment_signature(data: bytes) -> None:
         signed.quorum_height == record.base_height and signed.session_id == record.session_id,
         "a signature of another quorum was accepted",
     )
-    message = fin.commitment_hash(signed.quorum_height, signed.session_id, signed.group_public_key)
+    message = fin.commitment_hash(
+        signed.quorum_height, signed.session_id, signed.group_public_key, signed.key_shares_root
+    )
     _require(
         bls.verify(record.members[signed.signer - 1], message, signed.signature),
         "a signature the member did not make was accepted",

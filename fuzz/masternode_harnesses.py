@@ -11,6 +11,13 @@ accepted input re-encodes to itself).
   commitment a commitment hash (FIN-5).
 * ``masternode_match_message``: MN-0 recognition on an arbitrary output script; a script that
   carries a message is exactly :func:`~spec.masternode.registry.message_script` of it.
+* ``masternode_decode_evidence``: SLASH-1 evidence bodies (MN-0 kind 4); ENC-2; an accepted DKG
+  equivocation holds two DKG messages of one kind whose digests are computable.
+* ``masternode_slash``: a mutated transaction carrying double-signing evidence (member 1) and a
+  justification equivocation (dealer 3) of the devnet quorum I, applied by SLASH-2..5; whatever is
+  accepted SLASHED exactly one quorum member per evidence output, each convicted by two different
+  items that verify under its committed key share (Merkle proof to the committed root) or its
+  operator key, and nothing else changed.
 * ``governance_decode_proposal`` / ``governance_decode_vote``: the GOV-0 message bodies; an
   accepted proposal has an id, an accepted vote a vote message.
 * ``governance_match_message``: GOV-0 recognition, as for masternode messages.
@@ -40,14 +47,20 @@ from conformance.generators.governance import (
     voters,
 )
 from conformance.generators.masternode import (
+    LABELS,
     carrier,
     commitment_of,
+    double_sign_evidence,
+    equivocating_justifications,
+    evidence_tx,
     funded_list,
     funding,
     pose_quorum_key,
     register_tx,
     sign_penalty,
+    slashing_registry,
 )
+from spec.chain.forkchoice import finality_message
 from spec.crypto import bls
 from spec.encoding import decode, encode
 from spec.errors import SpecError
@@ -55,7 +68,16 @@ from spec.governance import proposals as gov
 from spec.ledger.transaction import Transaction, decode_transaction, encode_transaction
 from spec.masternode import finality as fin
 from spec.masternode import registry as mn
+from spec.masternode import slashing
+from spec.masternode.dkg import Contribution, message_digest
+from spec.masternode.evidence import (
+    DkgEquivocationEvidence,
+    DoubleSignEvidence,
+    decode_evidence,
+    encode_evidence,
+)
 from spec.masternode.registry import MasternodeList, MasternodeStatus
+from spec.merkle import root_from_inclusion_proof
 from spec.presets import DEVNET
 from spec.script import p2pkh_script, script_hash
 
@@ -119,7 +141,12 @@ def fuzz_decode_commitment(data: bytes) -> None:
         return
     _require(encode(codec, commitment) == data, "a non-canonical commitment decoded")
     _require(len(commitment.signers) <= PRESET.quorum.max_members, "a signer list above the limit decoded")
-    fin.commitment_hash(commitment.quorum_height, commitment.session_id, commitment.group_public_key)
+    fin.commitment_hash(
+        commitment.quorum_height,
+        commitment.session_id,
+        commitment.group_public_key,
+        commitment.key_shares_root,
+    )
 
 
 def fuzz_match_masternode_message(data: bytes) -> None:
@@ -130,6 +157,75 @@ def fuzz_match_masternode_message(data: bytes) -> None:
         return
     if message is not None:
         _require(mn.message_script(message, PRESET) == data, "a message script is not canonical")
+
+
+def fuzz_decode_evidence(data: bytes) -> None:
+    """SLASH-1: decode an evidence body; ENC-2; DKG digests are computable."""
+    try:
+        evidence = decode_evidence(data, PRESET)
+    except SpecError:
+        return
+    _require(encode_evidence(evidence, PRESET) == data, "non-canonical evidence decoded")
+    if not isinstance(evidence, DoubleSignEvidence):
+        _require(
+            isinstance(evidence.first, Contribution) == isinstance(evidence.second, Contribution),
+            "DKG evidence of two kinds decoded",
+        )
+        message_digest(evidence.first)
+        message_digest(evidence.second)
+
+
+@cache
+def _slash_scenario() -> tuple[fin.QuorumRegistry, MasternodeList, Transaction]:
+    tx = evidence_tx([double_sign_evidence(PRESET), equivocating_justifications(PRESET)], PRESET)
+    return slashing_registry(PRESET), funded_list(LABELS, PRESET), tx
+
+
+def fuzz_slash(data: bytes) -> None:
+    """SLASH-2..5 on a mutated evidence transaction."""
+    registry, mn_list, tx = _slash_scenario()
+    try:
+        candidate = decode_transaction(_mutated(encode_transaction(tx, PRESET), data), PRESET)
+        after = slashing.apply_block_evidence(mn_list, registry, [candidate], PRESET)
+    except SpecError:
+        return
+    evidence = [
+        m
+        for o in candidate.outputs
+        if isinstance(
+            m := mn.match_message(o.script_pubkey, PRESET), DoubleSignEvidence | DkgEquivocationEvidence
+        )
+    ]
+    burnt = slashing.burnt_collaterals(mn_list, after)
+    _require(len(burnt) == len(evidence), "slashed other than one masternode per evidence")
+    for outpoint, entry in after.entries.items():
+        if outpoint not in burnt:
+            _require(entry == mn_list.entries[outpoint], "an unconvicted entry changed")
+    for item in evidence:
+        record = registry.records[item.quorum_height]
+        _require(record.key_shares_root is not None, "convicted under an uncommitted quorum")
+        if isinstance(item, DoubleSignEvidence):
+            _require(item.first_block != item.second_block, "one block convicted")
+            root = root_from_inclusion_proof(
+                item.key_share, item.member - 1, len(record.members), item.key_share_proof
+            )
+            _require(root == record.key_shares_root, "a key share off the committed root convicted")
+            for block, signature in (
+                (item.first_block, item.first_signature),
+                (item.second_block, item.second_signature),
+            ):
+                _require(
+                    bls.verify(item.key_share, finality_message(item.height, block), signature),
+                    "a share the member did not sign convicted",
+                )
+        else:
+            _require(message_digest(item.first) != message_digest(item.second), "one message convicted")
+            key = record.members[item.first.dealer - 1]
+            for message in (item.first, item.second):
+                _require(
+                    bls.verify(key, message_digest(message), message.signature),
+                    "a forged DKG message convicted",
+                )
 
 
 def fuzz_decode_proposal(data: bytes) -> None:
@@ -307,6 +403,8 @@ MASTERNODE_HARNESSES: dict[str, Callable[[bytes], None]] = {
     "masternode_match_message": fuzz_match_masternode_message,
     "masternode_register": fuzz_register,
     "masternode_penalty": fuzz_penalty,
+    "masternode_decode_evidence": fuzz_decode_evidence,
+    "masternode_slash": fuzz_slash,
     "governance_decode_proposal": fuzz_decode_proposal,
     "governance_decode_vote": fuzz_decode_vote,
     "governance_match_message": fuzz_match_governance_message,
@@ -321,6 +419,9 @@ def masternode_seeds() -> dict[str, dict[str, bytes]]:
     _, reg_tx = _registration_scenario()
     _, pen_tx, _, _ = _penalty_scenario()
     prop_tx, _ = _proposal_scenario()
+    _, _, slash_tx = _slash_scenario()
+    double = encode_evidence(double_sign_evidence(PRESET), PRESET)
+    justified = encode_evidence(equivocating_justifications(PRESET), PRESET)
     _, ballot_tx, _ = _vote_scenario()
     reg_script = reg_tx.outputs[1].script_pubkey
     pen_script = pen_tx.outputs[1].script_pubkey
@@ -354,13 +455,20 @@ def masternode_seeds() -> dict[str, dict[str, bytes]]:
         "masternode_decode_commitment": {
             "seed-valid": com_payload[5:],
             "seed-truncated": com_payload[5:-1],
-            "seed-too-many-signers": com_payload[5 : 5 + 88] + b"\xff\x01",
+            "seed-too-many-signers": com_payload[5 : 5 + 120] + b"\xff\x01",
         },
         "masternode_match_message": {
             "seed-registration": reg_script,
             "seed-penalty": pen_script,
             "seed-commitment": com_script,
+            "seed-evidence": slash_tx.outputs[1].script_pubkey,
         },
+        "masternode_decode_evidence": {
+            "seed-double-sign": double,
+            "seed-justifications": justified,
+            "seed-truncated": double[:-1],
+        },
+        "masternode_slash": mutations(slash_tx),
         "masternode_register": mutations(reg_tx),
         "masternode_penalty": mutations(pen_tx),
         "governance_decode_proposal": {"seed-valid": prop_payload[5:], "seed-truncated": prop_payload[5:-1]},

@@ -60,9 +60,9 @@ from spec.ledger.transaction import (
 )
 from spec.ledger.utxo import UtxoEntry
 from spec.ledger.validation import LedgerContext
-from spec.masternode.finality import apply_transaction_to_quorums
+from spec.masternode.finality import apply_transaction_to_quorums, committed_pose_key
 from spec.masternode.registry import (
-    QuorumCommitment,
+    MasternodeMessage,
     Registration,
     SignedRegistration,
     apply_transaction_to_list,
@@ -70,6 +70,7 @@ from spec.masternode.registry import (
     message_script,
     registration_hash,
 )
+from spec.masternode.slashing import apply_block_evidence
 from spec.presets import Preset, get_preset
 from spec.script import Opcode, p2pkh_script, p2pkh_script_sig, script_hash
 
@@ -193,6 +194,7 @@ class Node:
         price = ticket_price_at(state, height, self.preset)
         purchases = 0
         masternodes, quorums = state.masternodes, state.quorums
+        pose_key = committed_pose_key(state.quorums, height, self.preset)  # MN-6 / FIN-7
         spent_in_pool: set[OutPoint] = set()
         registered_in_pool: set[OutPoint] = set()
         for tx in self.pending():
@@ -216,7 +218,13 @@ class Node:
                     if carries_message
                     else state.utxos
                 )
-                next_masternodes = apply_transaction_to_list(masternodes, tx, view, height, self.preset)
+                next_masternodes = apply_transaction_to_list(
+                    masternodes, tx, view, height, self.preset, pose_key
+                )
+                if carries_message:  # SLASH-2..5: no second evidence against one masternode
+                    next_masternodes = apply_block_evidence(
+                        next_masternodes, state.quorums, [tx], self.preset
+                    )
                 next_quorums = (
                     apply_transaction_to_quorums(quorums, tx, height, self.preset)
                     if carries_message
@@ -403,8 +411,9 @@ class Node:
         self.queue(tx)
         return tx
 
-    def publish_commitment(self, commitment: QuorumCommitment) -> Transaction | None:
-        """FIN-5: queue a transaction carrying ``commitment`` (one wallet coin, fee ``COMMITMENT_FEE``).
+    def publish_commitment(self, commitment: MasternodeMessage) -> Transaction | None:
+        """FIN-5 / SLASH-1: queue a transaction carrying a quorum commitment or slashing evidence (one
+        wallet coin, fee ``COMMITMENT_FEE``).
 
         ``None`` when the wallet has no spendable coin besides its collaterals.
         """

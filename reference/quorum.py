@@ -83,20 +83,27 @@ from spec.masternode.dkg import (
     Justification,
     phase_at_height,
 )
+from spec.masternode.evidence import DkgEquivocationEvidence, DoubleSignEvidence
 from spec.masternode.finality import (
     CommitmentSignature,
     build_commitment,
     check_commitment_signature,
     commitment_signature,
+    commitment_window,
     committed_finality_key,
     finality_dkg_session,
     finality_quorum_height,
     finality_term,
     is_finality_quorum_base,
+    is_pose_quorum_base,
+    key_shares_root,
     may_sign_finality,
     member_index,
+    pose_dkg_session,
+    pose_quorum_hash,
 )
-from spec.masternode.registry import QuorumCommitment
+from spec.masternode.quorum import QuorumType
+from spec.masternode.registry import MasternodeMessage
 from spec.masternode.signing import (
     SignatureShare,
     SigningSession,
@@ -105,6 +112,8 @@ from spec.masternode.signing import (
     sign_block_finality,
     sign_finality_share,
 )
+from spec.masternode.slashing import check_evidence
+from spec.merkle import inclusion_proof
 from spec.presets import Preset
 
 H = TypeVar("H")
@@ -191,6 +200,13 @@ class SessionRecord:
     commitment_signatures: dict[int, bytes] = field(default_factory=dict)
     commitment_submitted_at: int | None = None
     """The best height when this member last queued the commitment (``None``: never)."""
+    kind: QuorumType = QuorumType.FINALITY
+    """FINALITY (FIN-1) or POSE (FIN-7): both run the same DKG and commitment; only finality signs."""
+
+
+def _shares_root(result: DkgResult) -> bytes:
+    """FIN-5: the key share root of a DKG result (what the commitment vouches for)."""
+    return key_shares_root([share.value for share in result.public_key_shares])
 
 
 def _message_phase(message: DkgMessage) -> DkgPhase:
@@ -216,7 +232,7 @@ class QuorumService:
         best_hash_at: Callable[[int], bytes | None],
         block_index: Callable[[], Mapping[bytes, BlockIndexEntry]],
         chain_state: Callable[[], ChainState],
-        publish: Callable[[QuorumCommitment], Transaction | None],
+        publish: Callable[[MasternodeMessage], Transaction | None],
     ) -> None:
         self.db = db
         self.db.executescript(SCHEMA)
@@ -236,6 +252,11 @@ class QuorumService:
         self.held_commitment_signatures: list[CommitmentSignature] = []
         self.pending_certificates: list[FinalityCertificate] = []
         self.height = -1
+        self.seen_shares: dict[tuple[bytes, int, int], tuple[bytes, bytes]] = {}
+        """SLASH-2: the first verified finality share of each (session, member, height): its block
+        and signature (kept while the session is; a second one for another block is evidence)."""
+        self.accused: set[tuple[bytes, int]] = set()
+        """(session, member) pairs this node has already submitted evidence against."""
 
     # ------------------------------------------------------------------------- persistence
 
@@ -275,17 +296,27 @@ class QuorumService:
     # ------------------------------------------------------------------------- chain events
 
     def on_connect(self, block: Block, state: ChainState) -> None:
-        """FIN-1: open the finality DKG of a base block when the best chain connects it."""
+        """FIN-1/7: open the finality and PoSe DKGs of a base block when the best chain connects it."""
         height = block.header.height
-        if not is_finality_quorum_base(height, self.preset):
-            return
-        try:
-            session = finality_dkg_session(state.masternodes, state.tip_hash, height, self.preset)
-        except SpecError:
-            return  # too few masternodes: no quorum at this base (FIN-1)
-        self._open(session, height, state.tip_hash)
+        for kind, is_base, dkg_session in (
+            (QuorumType.FINALITY, is_finality_quorum_base, finality_dkg_session),
+            (QuorumType.POSE, is_pose_quorum_base, pose_dkg_session),
+        ):
+            if not is_base(height, self.preset):
+                continue
+            try:
+                session = dkg_session(state.masternodes, state.tip_hash, height, self.preset)
+            except SpecError:
+                continue  # too few masternodes: no quorum at this base (FIN-1)
+            self._open(session, height, state.tip_hash, kind)
 
-    def _open(self, session: DkgSession, base_height: int, base_hash: bytes) -> SessionRecord:
+    def _term_end(self, record: SessionRecord) -> int:
+        """FIN-2/7: the first height after the quorum's term (its commitment window's end)."""
+        return commitment_window(record.base_height, self.preset, record.kind)[1]
+
+    def _open(
+        self, session: DkgSession, base_height: int, base_hash: bytes, kind: QuorumType = QuorumType.FINALITY
+    ) -> SessionRecord:
         """Follow ``session``; as a member, with the polynomial dealt before (persisted) or a fresh one."""
         existing = self.sessions.get(session.session_id)
         if existing is not None:
@@ -302,7 +333,7 @@ class QuorumService:
                     "INSERT INTO dkg_dealt (session_id, seed) VALUES (?, ?)", (session.session_id, seed)
                 )
             member = MemberSecrets(index, coefficients_from_seed(seed, session.threshold), seed)
-        record = SessionRecord(base_height, base_hash, session, member)
+        record = SessionRecord(base_height, base_hash, session, member, kind=kind)
         self.sessions[session.session_id] = record
         return record
 
@@ -316,19 +347,24 @@ class QuorumService:
         """
         state = self.chain_state()
         self.height = state.height
-        for record in state.quorums.records.values():
-            ended = finality_term(record.base_height, self.preset)[1] <= state.height
+        kinds = [(QuorumType.FINALITY, r) for r in state.quorums.records.values()]
+        kinds += [(QuorumType.POSE, r) for r in state.quorums.pose_records.values()]
+        for kind, record in kinds:
+            ended = commitment_window(record.base_height, self.preset, kind)[1] <= state.height
             if ended or self.best_hash_at(record.base_height) is None:
                 continue
+            quorum_hash = (
+                record.base_hash if kind is QuorumType.FINALITY else pose_quorum_hash(record.base_hash)
+            )
             try:
                 session = dkg.start_session(
-                    record.members, record.threshold, record.base_hash, record.base_height, self.preset
+                    record.members, record.threshold, quorum_hash, record.base_height, self.preset
                 )
             except SpecError:
                 continue
             if session.session_id != record.session_id:
                 continue
-            opened = self._open(session, record.base_height, record.base_hash)
+            opened = self._open(session, record.base_height, record.base_hash, kind)
             rows = self.db.execute(
                 "SELECT kind, data FROM dkg_messages WHERE session_id = ? ORDER BY position",
                 (session.session_id,),
@@ -345,10 +381,12 @@ class QuorumService:
     def _prune(self, height: int) -> None:
         """Forget sessions whose quorum's term ended (FIN-2) and all but the newest signing sessions."""
         for session_id, record in list(self.sessions.items()):
-            if finality_term(record.base_height, self.preset)[1] <= height:
+            if self._term_end(record) <= height:
                 del self.sessions[session_id]
                 self.db.execute("DELETE FROM dkg_messages WHERE session_id = ?", (session_id,))
                 self.db.execute("DELETE FROM dkg_dealt WHERE session_id = ?", (session_id,))
+        for seen in [k for k in self.seen_shares if k[0] not in self.sessions]:
+            del self.seen_shares[seen]
         for key in list(self.signing)[:-MAX_SIGNING_SESSIONS]:
             del self.signing[key]
 
@@ -357,8 +395,9 @@ class QuorumService:
         running and the commitment signatures of results not yet on chain (P2P-5). The peer keeps
         those of its current phase and later ones, as if they had just arrived (DKG-2)."""
         out: list[QuorumMessage] = []
-        committed = self.chain_state().quorums.records
+        quorums = self.chain_state().quorums
         for record in self.sessions.values():
+            committed = quorums.of_type(record.kind)
             if record.result is None:
                 rows = self.db.execute(
                     "SELECT kind, data FROM dkg_messages WHERE session_id = ? ORDER BY position",
@@ -368,9 +407,11 @@ class QuorumService:
                 continue
             chain_record = committed.get(record.base_height)
             if chain_record is not None and chain_record.group_public_key is None:
-                key = record.result.group_public_key
+                key, root = record.result.group_public_key, _shares_root(record.result)
                 out.extend(
-                    CommitmentSignature(record.base_height, record.state.session_id, key, signer, signature)
+                    CommitmentSignature(
+                        record.base_height, record.state.session_id, key, root, signer, signature
+                    )
                     for signer, signature in sorted(record.commitment_signatures.items())
                 )
         return out
@@ -493,9 +534,10 @@ class QuorumService:
                 return out
             if member is not None:
                 key = record.result.group_public_key
+                root = _shares_root(record.result)
                 height, session = record.base_height, state.session_id
-                signature = commitment_signature(self.secret_key, height, session, key)
-                signed = CommitmentSignature(height, session, key, member.index, signature)
+                signature = commitment_signature(self.secret_key, height, session, key, root)
+                signed = CommitmentSignature(height, session, key, root, member.index, signature)
                 record.commitment_signatures[member.index] = signature
                 out.append(signed)
                 out.extend(self._maybe_commit(record))
@@ -514,14 +556,16 @@ class QuorumService:
             return []
         if len(record.commitment_signatures) < record.state.threshold:
             return []
-        chain_record = self.chain_state().quorums.records.get(record.base_height)
+        chain_record = self.chain_state().quorums.of_type(record.kind).get(record.base_height)
         if chain_record is None or chain_record.group_public_key is not None:
             return []
         commitment = build_commitment(
             record.base_height,
             record.state.session_id,
             record.result.group_public_key,
+            _shares_root(record.result),
             record.commitment_signatures,
+            record.kind,  # MN-0 kind 3 or 5 (FIN-5/7)
         )
         tx = self.publish(commitment)
         if tx is None:
@@ -538,7 +582,12 @@ class QuorumService:
             return None
         base_hash = self.best_hash_at(base)
         for record in self.sessions.values():
-            if record.base_height == base and record.base_hash == base_hash and record.result is not None:
+            if (
+                record.kind is QuorumType.FINALITY
+                and record.base_height == base
+                and record.base_hash == base_hash
+                and record.result is not None
+            ):
                 return record
         return None
 
@@ -567,6 +616,8 @@ class QuorumService:
         for record in self.sessions.values():
             if record.state.session_id != share.quorum_id or record.result is None:
                 continue
+            if record.kind is not QuorumType.FINALITY:
+                continue  # PoSe quorums sign penalties, not blocks
             for height in range(*finality_term(record.base_height, self.preset)):
                 hash_ = self.best_hash_at(height)
                 if hash_ is not None and finality_message(height, hash_) == share.message:
@@ -594,11 +645,14 @@ class QuorumService:
         if record is None or record.result is None:
             self._hold(self.held_commitment_signatures, signed)
             return []
-        if signed.group_public_key != record.result.group_public_key:
+        if (signed.group_public_key, signed.key_shares_root) != (
+            record.result.group_public_key,
+            _shares_root(record.result),
+        ):
             return []  # a member that computed another result (or lies): not ours to relay
         if signed.signer in record.commitment_signatures:
             return []
-        chain_record = self.chain_state().quorums.records.get(record.base_height)
+        chain_record = self.chain_state().quorums.of_type(record.kind).get(record.base_height)
         if chain_record is None:
             return []
         try:
@@ -620,6 +674,7 @@ class QuorumService:
             self._hold(record.held, message)
             return []
         before = record.state
+        prior = record.state.contributions.get(message.dealer) if isinstance(message, Contribution) else None
         try:
             if isinstance(message, Contribution):
                 record.state = dkg.receive_contribution(record.state, message)
@@ -634,11 +689,85 @@ class QuorumService:
         if record.state == before:
             return []
         self._remember(message)
+        if isinstance(message, Contribution) and prior is not None and prior != message:
+            evidence = DkgEquivocationEvidence(record.base_height, prior, message)  # DKG-5
+            return [message, *self._accuse(record, message.dealer, evidence)]
         return [message]
+
+    def _locate_side_share(self, share: SignatureShare) -> tuple[SessionRecord, int, bytes] | None:
+        """The quorum, height and block (any stored block, side branches too) a share signs."""
+        for record in self.sessions.values():
+            if record.state.session_id != share.quorum_id or record.result is None:
+                continue
+            if record.kind is not QuorumType.FINALITY:
+                continue
+            first, end = finality_term(record.base_height, self.preset)
+            for hash_, entry in self.block_index().items():
+                if first <= entry.height < end and finality_message(entry.height, hash_) == share.message:
+                    return record, entry.height, hash_
+        return None
+
+    def _note_share(
+        self, record: SessionRecord, height: int, hash_: bytes, share: SignatureShare, verified: bool
+    ) -> list[QuorumOutput]:
+        """SLASH-2 (detection): remember a member's first share per height; a valid second share for
+        another block is double signing (FIN-3), and this node submits the evidence."""
+        result = record.result
+        if result is None or not 1 <= share.signer <= len(result.public_key_shares):
+            return []
+        key = (record.state.session_id, share.signer, height)
+        seen = self.seen_shares.get(key)
+        if seen is not None and seen[0] == hash_:
+            return []
+        if not verified:
+            public = result.public_key_shares[share.signer - 1].value
+            try:
+                valid = bls.verify(public, share.message, share.signature)
+            except SpecError:
+                valid = False
+            if not valid:
+                return []
+        if seen is None:
+            self.seen_shares[key] = (hash_, bytes(share.signature))
+            return []
+        keys = [s.value for s in result.public_key_shares]
+        evidence = DoubleSignEvidence(
+            quorum_height=record.base_height,
+            member=share.signer,
+            key_share=keys[share.signer - 1],
+            key_share_proof=inclusion_proof(keys, share.signer - 1),
+            height=height,
+            first_block=seen[0],
+            first_signature=seen[1],
+            second_block=hash_,
+            second_signature=bytes(share.signature),
+        )
+        return self._accuse(record, share.signer, evidence)
+
+    def _accuse(
+        self, record: SessionRecord, member: int, evidence: DoubleSignEvidence | DkgEquivocationEvidence
+    ) -> list[QuorumOutput]:
+        """SLASH-2..4: publish evidence the chain accepts now (once per session and member)."""
+        accused = (record.state.session_id, member)
+        if accused in self.accused:
+            return []
+        state = self.chain_state()
+        try:
+            check_evidence(state.quorums, state.masternodes, evidence, self.preset)
+        except SpecError:
+            return []  # not committed yet, our view is not the chain's, or slashed already
+        tx = self.publish(evidence)
+        if tx is None:
+            return []
+        self.accused.add(accused)
+        return [tx]
 
     def _receive_share(self, share: SignatureShare) -> list[QuorumOutput]:
         found = self._session_for_share(share)
         if found is None:
+            side = self._locate_side_share(share)
+            if side is not None:
+                return self._note_share(*side, share, verified=False)
             self._hold(self.held_shares, share)
             return []
         record, height, hash_ = found
@@ -653,7 +782,7 @@ class QuorumService:
             )
         already = session.shares
         if len(already) >= session.threshold:
-            return []  # a certificate was made already
+            return self._note_share(record, height, hash_, share, verified=False)  # certified already
         try:
             session = add_signature_share(session, share)
         except (SignDuplicateShare, SignWrongSession):
@@ -663,7 +792,7 @@ class QuorumService:
                 raise InvalidQuorumMessage(exc.code) from exc
             return []
         self.signing[key] = session
-        out: list[QuorumOutput] = [share]
+        out: list[QuorumOutput] = [share, *self._note_share(record, height, hash_, share, verified=True)]
         if len(session.shares) >= session.threshold:
             certificate = sign_block_finality(session, height, hash_)
             with contextlib.suppress(InvalidQuorumMessage):  # our own view disagrees with the chain
@@ -741,6 +870,7 @@ class QuorumService:
             "sessions": [
                 {
                     "base_height": r.base_height,
+                    "kind": r.kind.name.lower(),
                     "members": len(r.state.members),
                     "threshold": r.state.threshold,
                     "member_index": None if r.member is None else r.member.index,

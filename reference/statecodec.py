@@ -10,6 +10,7 @@ reopened node need not replay the chain. Every field round-trips exactly
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from spec.encoding import decode, encode
@@ -159,8 +160,13 @@ def _bytes_or_none(value: str | None) -> bytes | None:
 
 
 def encode_quorums(registry: QuorumRegistry) -> bytes:
-    """The finality quorum records (FIN-6) as canonical JSON, by base height."""
-    items = [
+    """The finality and PoSe quorum records (FIN-6/7) as canonical JSON, by base height."""
+    both = {"finality": _records_json(registry.records), "pose": _records_json(registry.pose_records)}
+    return json.dumps(both, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _records_json(records: Mapping[int, QuorumRecord]) -> list[dict[str, Any]]:
+    return [
         {
             "base_height": r.base_height,
             "base_hash": r.base_hash.hex(),
@@ -169,14 +175,21 @@ def encode_quorums(registry: QuorumRegistry) -> bytes:
             "threshold": r.threshold,
             "group_public_key": _hex_or_none(r.group_public_key),
             "committed_height": r.committed_height,
+            "key_shares_root": _hex_or_none(r.key_shares_root),
         }
-        for _, r in sorted(registry.records.items())
+        for _, r in sorted(records.items())
     ]
-    return json.dumps(items, sort_keys=True, separators=(",", ":")).encode()
 
 
 def decode_quorums(raw: bytes) -> QuorumRegistry:
-    """Inverse of :func:`encode_quorums`."""
+    """Inverse of :func:`encode_quorums` (a plain list, the format before FIN-7, holds finality records)."""
+    data = json.loads(raw)
+    if isinstance(data, list):
+        return QuorumRegistry(_parse_records(data))
+    return QuorumRegistry(_parse_records(data["finality"]), _parse_records(data["pose"]))
+
+
+def _parse_records(items: list[dict[str, Any]]) -> dict[int, QuorumRecord]:
     records = [
         QuorumRecord(
             base_height=item["base_height"],
@@ -186,10 +199,11 @@ def decode_quorums(raw: bytes) -> QuorumRegistry:
             threshold=item["threshold"],
             group_public_key=_bytes_or_none(item["group_public_key"]),
             committed_height=item["committed_height"],
+            key_shares_root=_bytes_or_none(item.get("key_shares_root")),
         )
-        for item in json.loads(raw)
+        for item in items
     ]
-    return QuorumRegistry({record.base_height: record for record in records})
+    return {record.base_height: record for record in records}
 
 
 def encode_deployments(deployments: Deployments) -> bytes:

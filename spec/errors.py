@@ -80,6 +80,12 @@ class InvalidEnumTag(DecodeError):
     code = "DECODE_INVALID_TAG"
 
 
+class NonCanonicalSplit(DecodeError):
+    """MN-0: a message split over several pushes is not split into full pushes and a non-empty last one."""
+
+    code = "DECODE_NONCANONICAL_SPLIT"
+
+
 class EncodeError(SpecError):
     """A value cannot be encoded: it lies outside the range of its declared type."""
 
@@ -1180,6 +1186,54 @@ class BadCommitmentSignature(MasternodeError):
     """FIN-5: the signers' aggregate signature does not verify over the commitment."""
 
     code = "MN_BAD_COMMITMENT_SIGNATURE"
+
+
+class EvidenceIdentical(MasternodeError):
+    """SLASH-2: the two items of slashing evidence are the same (same block, or equal messages)."""
+
+    code = "MN_EVIDENCE_IDENTICAL"
+
+
+class EvidenceNotConflicting(MasternodeError):
+    """SLASH-2: the two DKG messages are from different senders or for different slots."""
+
+    code = "MN_EVIDENCE_NOT_CONFLICTING"
+
+
+class EvidenceUnknownMember(MasternodeError):
+    """SLASH-2: the accused member index is not a member of the quorum."""
+
+    code = "MN_EVIDENCE_UNKNOWN_MEMBER"
+
+
+class EvidenceOutOfTerm(MasternodeError):
+    """SLASH-2: double-signing evidence for a height the quorum does not certify (FIN-2)."""
+
+    code = "MN_EVIDENCE_OUT_OF_TERM"
+
+
+class EvidenceBadKeyShare(MasternodeError):
+    """SLASH-2: no committed key share root, or the key share proof does not lead to it."""
+
+    code = "MN_EVIDENCE_BAD_KEY_SHARE"
+
+
+class EvidenceBadSignature(MasternodeError):
+    """SLASH-2: a signature of the evidence does not verify under the accused member's key."""
+
+    code = "MN_EVIDENCE_BAD_SIGNATURE"
+
+
+class SlashNoMasternode(MasternodeError):
+    """SLASH-3: no registered masternode has the accused member's operator key."""
+
+    code = "MN_SLASH_NO_MASTERNODE"
+
+
+class AlreadySlashed(MasternodeError):
+    """SLASH-5: the accused masternode was already slashed (its collateral is burnt)."""
+
+    code = "MN_ALREADY_SLASHED"
 
 
 class UnknownQuorumType(MasternodeError):

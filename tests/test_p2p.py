@@ -218,7 +218,7 @@ MESSAGE_STRATEGIES: dict[Command, st.SearchStrategy[Any]] = {
     Command.SIGNATURE_SHARE: st.builds(SignatureShare, HASH, HASH, U16, SIGNATURE),
     Command.FINALITY_CERTIFICATE: st.builds(FinalityCertificate, U64, HASH, SIGNATURE),
     Command.COMMITMENT_SIGNATURE: st.builds(
-        CommitmentSignature, U64, HASH, st.binary(min_size=48, max_size=48), U16, SIGNATURE
+        CommitmentSignature, U64, HASH, st.binary(min_size=48, max_size=48), HASH, U16, SIGNATURE
     ),
 }
 

@@ -290,7 +290,7 @@ def test_chain_holds_the_committed_key_and_certificates_verify_under_it() -> Non
         certificate = certify(chain.finished, height, block, range(1, chain.finished.result.threshold + 1))
         assert verify_finality_certificate(certificate, key)
     before = chain.builder.states[chain.commitment_height].quorums.records[chain.base_height]
-    assert before == replace(record, group_public_key=None, committed_height=None)
+    assert before == replace(record, group_public_key=None, committed_height=None, key_shares_root=None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -352,7 +352,12 @@ def test_registry_only_grows(extra_heights: set[int], data: st.DataObject) -> No
             new = after.records[base]
             if base in newly:
                 assert record.group_public_key is None and base not in committed
-                assert new == replace(record, group_public_key=new.group_public_key, committed_height=height)
+                assert new == replace(
+                    record,
+                    group_public_key=new.group_public_key,
+                    committed_height=height,
+                    key_shares_root=new.key_shares_root,
+                )
                 assert new.group_public_key == finality_quorum(base, PRESET).group_public_key
                 committed[base] = height
                 event(f"quorum {base} committed")

@@ -42,6 +42,7 @@ from spec.masternode.finality import (
     committed_finality_key,
     dkg_length,
     finality_quorum_height,
+    key_shares_root,
 )
 from spec.masternode.share_encryption import CIPHERTEXT_LENGTH, decrypt_share, share_context
 from spec.masternode.signing import SignatureShare, sign_finality_share
@@ -159,9 +160,10 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Network:
 
 def test_every_node_computes_the_same_dkg_result(network: Network) -> None:
     statuses = [node.quorum.status() for node in network.nodes]
-    sessions = [s["sessions"] for s in statuses]
-    assert all(len(s) == 1 for s in sessions)  # type: ignore[arg-type]
-    first = [s[0] for s in sessions]  # type: ignore[index]
+    every = [s["sessions"] for s in statuses]
+    assert all([x["kind"] for x in s] == ["finality", "pose"] for s in every)  # type: ignore[attr-defined]
+    sessions = [[x for x in s if x["kind"] == "finality"] for s in every]  # type: ignore[attr-defined]
+    first = [s[0] for s in sessions]
     assert {s["failed"] for s in first} == {None}
     assert len({s["group_public_key"] for s in first}) == 1
     assert sorted(s["member_index"] for s in first) == [1, 2, 3]
@@ -306,12 +308,15 @@ def test_forged_quorum_messages_are_reported_for_scoring(network: Network) -> No
     base = PRESET.masternodes.finality_quorum_interval
     key = bytes.fromhex(str(session["group_public_key"]))
     record.commitment_signatures.pop(1, None)
+    assert record.result is not None
+    root = key_shares_root([s.value for s in record.result.public_key_shares])
     forged_signed = CommitmentSignature(
         base,
         record.state.session_id,
         key,
+        root,
         1,
-        commitment_signature(other.quorum.secret_key, base, b"x" * 32, key),
+        commitment_signature(other.quorum.secret_key, base, b"x" * 32, key, root),
     )
     with pytest.raises(InvalidQuorumMessage):
         node.quorum.receive(forged_signed)

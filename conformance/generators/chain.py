@@ -1612,6 +1612,7 @@ def _quorum_sequence_cases(preset: Preset) -> Iterator[CaseSpec]:
         chain.base_height,
         finished.quorum.session.session_id,
         finished.group_public_key,
+        finished.key_shares_root,
         chain.sign(chain.commitment.signers, other_key),
     )
     block = builder.blocks[height]

@@ -20,8 +20,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
-from conformance.dkgbuilder import Finished, certify, finish, quorum_of_session
-from conformance.handlers.chain import big_to_hex, quorum_record_json, quorums_json
+from conformance.dkgbuilder import Finished, certify, finality_share, finish, quorum_of_session, resign
+from conformance.dkgbuilder import contribution as dkg_contribution
+from conformance.handlers.chain import big_to_hex, pose_quorums_json, quorum_record_json, quorums_json
 from conformance.handlers.masternode import entry_json, list_json, utxo_json
 from conformance.model import JSON, CaseSpec
 from conformance.seeded import seeded_bytes
@@ -40,6 +41,8 @@ from spec.ledger.transaction import (
     txid,
 )
 from spec.ledger.utxo import UtxoEntry, created_entries
+from spec.masternode.dkg import make_justification
+from spec.masternode.evidence import DkgEquivocationEvidence, DoubleSignEvidence, SlashingEvidence
 from spec.masternode.finality import (
     COMMITMENT_SIGNATURE_CODEC,
     EMPTY_QUORUMS,
@@ -51,6 +54,8 @@ from spec.masternode.finality import (
     commitment_window,
     dkg_length,
     finality_dkg_session,
+    finality_term,
+    pose_dkg_session,
     record_quorum,
 )
 from spec.masternode.quorum import QuorumType, quorum_threshold
@@ -58,6 +63,7 @@ from spec.masternode.registry import (
     ADDRESS_BYTES,
     KIND_QUORUM_COMMITMENT,
     KIND_REGISTRATION,
+    KIND_SLASHING_EVIDENCE,
     MASTERNODE_PREFIX,
     MasternodeEntry,
     MasternodeList,
@@ -73,8 +79,9 @@ from spec.masternode.registry import (
     pose_quorum_height,
     registration_hash,
 )
+from spec.merkle import inclusion_proof
 from spec.presets import Preset
-from spec.script import null_data_script, p2pkh_script
+from spec.script import Opcode, encode_push, null_data_script, p2pkh_script
 
 PORT = 7777
 FEE_COIN_VALUE = 5_000_000
@@ -291,6 +298,8 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _quorum_cases(preset)
     yield from _finality_cases(preset)
     yield from _commitment_cases(preset)
+    yield from _evidence_cases(preset)
+    yield from _pose_commitment_cases(preset)
 
 
 # --------------------------------------------------------------------------------------------
@@ -344,7 +353,7 @@ def _commitment_message_cases(preset: Preset) -> Iterator[CaseSpec]:
     assert payload[len(MASTERNODE_PREFIX)] == KIND_QUORUM_COMMITMENT
     params = preset.script
     limit = preset.quorum.max_members
-    head = payload[: len(MASTERNODE_PREFIX) + 1 + 8 + 32 + 48]
+    head = payload[: len(MASTERNODE_PREFIX) + 1 + 8 + 32 + 48 + 32]
     yield _case(
         "match_message",
         "quorum_commitment",
@@ -1416,18 +1425,16 @@ def commitment_of(
     record = finality_record(base_height, preset)
     height = base_height if quorum_height is None else quorum_height
     session = record.session_id if session_id is None else session_id
-    key = (
-        finality_quorum(base_height, preset).group_public_key
-        if group_public_key is None
-        else group_public_key
-    )
+    finished = finality_quorum(base_height, preset)
+    key = finished.group_public_key if group_public_key is None else group_public_key
+    root = finished.key_shares_root
     chosen = range(1, record.threshold + 1) if signers is None else signers
     secrets = operator_secrets()
     signatures = {
-        member: commitment_signature(secrets[record.members[member - 1]], height, session, key)
+        member: commitment_signature(secrets[record.members[member - 1]], height, session, key, root)
         for member in chosen
     }
-    return build_commitment(height, session, key, signatures)
+    return build_commitment(height, session, key, root, signatures)
 
 
 def commitment_tx(commitments: Sequence[QuorumCommitment], preset: Preset, number: int = 0) -> Transaction:
@@ -1452,6 +1459,7 @@ def _apply_quorum_cases(preset: Preset) -> Iterator[CaseSpec]:
     n, t = len(second.members), second.threshold
     first_key = finality_quorum(0, preset).group_public_key
     second_key = finality_quorum(interval, preset).group_public_key
+    second_root = finality_quorum(interval, preset).key_shares_root
     registry = QuorumRegistry({0: first, interval: second})
     opens, closes = commitment_window(interval, preset)
     later = 2 * interval
@@ -1784,11 +1792,15 @@ def _apply_quorum_cases(preset: Preset) -> Iterator[CaseSpec]:
         [
             *(
                 commitment_signature(
-                    operator_secrets()[second.members[j - 1]], interval, second.session_id, second_key
+                    operator_secrets()[second.members[j - 1]],
+                    interval,
+                    second.session_id,
+                    second_key,
+                    second_root,
                 )
                 for j in range(1, t)
             ),
-            commitment_signature(outsider, interval, second.session_id, second_key),
+            commitment_signature(outsider, interval, second.session_id, second_key, second_root),
         ]
     )
     yield case(
@@ -1847,6 +1859,7 @@ def _commitment_signature_cases(preset: Preset) -> Iterator[CaseSpec]:
     record = finality_record(interval, preset)
     n = len(record.members)
     key = finality_quorum(interval, preset).group_public_key
+    root = finality_quorum(interval, preset).key_shares_root
     secrets = operator_secrets()
 
     def signed(member: int, by: int | None = None, **changes: object) -> CommitmentSignature:
@@ -1856,8 +1869,9 @@ def _commitment_signature_cases(preset: Preset) -> Iterator[CaseSpec]:
             interval,
             record.session_id,
             key,
+            root,
             member,
-            commitment_signature(secret, interval, record.session_id, key),
+            commitment_signature(secret, interval, record.session_id, key, root),
         )
         return replace(message, **changes)  # type: ignore[arg-type]
 
@@ -1956,3 +1970,551 @@ def _committed_key_cases(preset: Preset) -> Iterator[CaseSpec]:
         "FIN-2/5: nothing recorded, no key at any height",
         {"heights": heights},
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Slashing evidence (SLASH-1..5)
+# --------------------------------------------------------------------------------------------
+
+
+@cache
+def slashing_registry(preset: Preset) -> QuorumRegistry:
+    """FIN-6: quorum 0 recorded (not committed) and quorum I committed with its DKG's key and key
+    share root: the registry the evidence vectors check against."""
+    interval = preset.masternodes.finality_quorum_interval
+    finished = finality_quorum(interval, preset)
+    committed = replace(
+        finality_record(interval, preset),
+        group_public_key=finished.group_public_key,
+        committed_height=commitment_window(interval, preset)[0],
+        key_shares_root=finished.key_shares_root,
+    )
+    return QuorumRegistry({0: finality_record(0, preset), interval: committed})
+
+
+def evidence_block(label: str) -> bytes:
+    """A seeded block hash for evidence vectors."""
+    return seeded_bytes(f"masternode/evidence-block/{label}", 32)
+
+
+def double_sign_evidence(
+    preset: Preset,
+    member: int = 1,
+    height: int | None = None,
+    blocks: tuple[bytes, bytes] | None = None,
+    **changes: object,
+) -> DoubleSignEvidence:
+    """SLASH-1: member ``member`` of quorum I signs two blocks at ``height`` (default: the first
+    height of the quorum's term) with its real key share; ``changes`` replace fields afterwards."""
+    interval = preset.masternodes.finality_quorum_interval
+    finished = finality_quorum(interval, preset)
+    at = finality_term(interval, preset)[0] if height is None else height
+    first, second = (evidence_block("a"), evidence_block("b")) if blocks is None else blocks
+    keys = [share.value for share in finished.result.public_key_shares]
+    evidence = DoubleSignEvidence(
+        quorum_height=interval,
+        member=member,
+        key_share=keys[member - 1],
+        key_share_proof=inclusion_proof(keys, member - 1),
+        height=at,
+        first_block=first,
+        first_signature=finality_share(finished, member, at, first).signature,
+        second_block=second,
+        second_signature=finality_share(finished, member, at, second).signature,
+    )
+    return replace(evidence, **changes)  # type: ignore[arg-type]
+
+
+def equivocating_contributions(preset: Preset, dealer: int = 2) -> DkgEquivocationEvidence:
+    """SLASH-1: dealer ``dealer`` of quorum I signed two contributions of different polynomials."""
+    interval = preset.masternodes.finality_quorum_interval
+    quorum = finality_quorum(interval, preset).quorum
+    return DkgEquivocationEvidence(
+        interval, dkg_contribution(quorum, dealer), dkg_contribution(quorum, dealer, variant=1)
+    )
+
+
+def equivocating_justifications(
+    preset: Preset, dealer: int = 3, complainer: int = 1
+) -> DkgEquivocationEvidence:
+    """SLASH-1: dealer ``dealer`` of quorum I revealed two different shares for one complaint."""
+    interval = preset.masternodes.finality_quorum_interval
+    quorum = finality_quorum(interval, preset).quorum
+    honest = make_justification(
+        quorum.session, dealer, complainer, quorum.coefficients[dealer - 1], quorum.secrets[dealer - 1]
+    )
+    value = (int.from_bytes(honest.share, "big") + 1) % bls.CURVE_ORDER
+    other = resign(quorum, replace(honest, share=value.to_bytes(32, "big")), dealer)
+    return DkgEquivocationEvidence(interval, honest, other)
+
+
+def member_collateral(member: int, preset: Preset, base_height: int | None = None) -> OutPoint:
+    """The funded collateral of member ``member`` of the finality quorum based at ``base_height``
+    (default: I)."""
+    interval = preset.masternodes.finality_quorum_interval
+    record = finality_record(interval if base_height is None else base_height, preset)
+    key = record.members[member - 1]
+    fund = funding(preset)
+    return next(fund.collateral(label) for label in LABELS if operator(label).public_key == key)
+
+
+def evidence_tx(evidence: Sequence[SlashingEvidence], preset: Preset, number: int = 1) -> Transaction:
+    """A transaction of oscar's carrying ``evidence`` in output order."""
+    fund = funding(preset)
+    scripts = [message_script(item, preset) for item in evidence]
+    return carrier("oscar", fund.fee_coin("oscar", number), scripts, fund.utxos, preset)
+
+
+def _evidence_message_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """MN-0 kind 4 (SLASH-1): evidence outputs, single and split over several pushes."""
+    params = preset.script
+    size = params.max_element_bytes
+    double = message_script(double_sign_evidence(preset), preset)
+    contributions = equivocating_contributions(preset)
+    split = message_script(contributions, preset)
+    payload = encode_message(contributions, preset)
+    pushes = [payload[i : i + size] for i in range(0, len(payload), size)]
+    assert len(pushes) >= 2
+    justifications = message_script(equivocating_justifications(preset), preset)
+
+    def case(name: str, description: str, script: bytes, error: str | None = None) -> CaseSpec:
+        return _case("match_message", name, f"MN-0/SLASH-1: {description}", {"script": script.hex()}, error)
+
+    def script_of(parts: Sequence[bytes]) -> bytes:
+        return bytes([Opcode.OP_RETURN]) + b"".join(encode_push(part) for part in parts)
+
+    yield case("evidence_double_sign", "double-signing evidence in one push", double)
+    yield case(
+        "evidence_contributions_split",
+        f"two equivocating contributions: {len(payload)} bytes in {len(pushes)} pushes",
+        split,
+    )
+    yield case("evidence_justifications", "two equivocating justifications", justifications)
+    yield case(
+        "evidence_split_short_middle",
+        "a split evidence whose first push is one byte short (the byte pushed alone)",
+        script_of([pushes[0][:-1], pushes[0][-1:], *pushes[1:]]),
+        "DECODE_NONCANONICAL_SPLIT",
+    )
+    yield case(
+        "evidence_split_empty_last",
+        "a split evidence followed by an empty push",
+        script_of([*pushes, b""]),
+        "DECODE_NONCANONICAL_SPLIT",
+    )
+    yield case(
+        "evidence_split_truncated",
+        "a split evidence missing its last push",
+        script_of(pushes[:-1]),
+        "DECODE_TRUNCATED",
+    )
+    registration_payload = encode_message(
+        registration("alice", funding(preset).collateral("alice"), preset), preset
+    )
+    yield case(
+        "registration_two_pushes_full_first",
+        "a registration split into a full push and the rest: only evidence may span pushes, no message",
+        script_of([registration_payload[:size], registration_payload[size:] or b"\x00"]),
+    )
+    prefix = MASTERNODE_PREFIX + bytes([KIND_SLASHING_EVIDENCE])
+    yield case(
+        "evidence_reserved_tag",
+        "evidence tag 3 (reserved for fraudulent checkpoints)",
+        null_data_script(prefix + b"\x03" + bytes(40), params),
+        "DECODE_INVALID_TAG",
+    )
+    complaint_kind = bytearray(encode_message(equivocating_justifications(preset), preset))
+    complaint_kind[len(prefix) + 1 + 8] = 2
+    yield case(
+        "evidence_complaints",
+        "DKG equivocation evidence of message kind 2 (complaints cannot equivocate)",
+        null_data_script(bytes(complaint_kind), params),
+        "DECODE_INVALID_TAG",
+    )
+    yield case(
+        "evidence_no_tag",
+        "kind 4 without an evidence tag",
+        null_data_script(prefix, params),
+        "DECODE_TRUNCATED",
+    )
+    yield case(
+        "evidence_double_sign_truncated",
+        "double-signing evidence one byte short",
+        null_data_script(encode_message(double_sign_evidence(preset), preset)[:-1], params),
+        "DECODE_TRUNCATED",
+    )
+
+
+def _evidence_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SLASH-2..5 by ``apply_evidence``: the list after MN-5 and the records before the block."""
+    yield from _evidence_message_cases(preset)
+    interval = preset.masternodes.finality_quorum_interval
+    registry = slashing_registry(preset)
+    everyone = funded_list(LABELS, preset)
+    record = registry.records[interval]
+    n = len(record.members)
+    first_height, end = finality_term(interval, preset)
+
+    def case(
+        name: str,
+        description: str,
+        evidence: Sequence[SlashingEvidence],
+        error: str | None = None,
+        *,
+        quorums: QuorumRegistry = registry,
+        masternodes: MasternodeList = everyone,
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "quorums": quorums_json(quorums),
+            "masternodes": list_json(masternodes),
+            "transactions": [_hex(evidence_tx(evidence, preset), preset)],
+        }
+        return _case("apply_evidence", name, f"SLASH: {description}", data, error)
+
+    double = double_sign_evidence(preset)
+    contributions = equivocating_contributions(preset)
+    justifications = equivocating_justifications(preset)
+    # Valid.
+    yield case(
+        "double_sign_first_member", "member 1 signs two blocks at the first height of the term", [double]
+    )
+    yield case(
+        "double_sign_last_member_last_height",
+        f"member n = {n} signs two blocks at the last height of the term",
+        [double_sign_evidence(preset, n, end - 1)],
+    )
+    yield case("dkg_contributions", "dealer 2 signed two contributions (DKG-5)", [contributions])
+    yield case(
+        "dkg_justifications",
+        "dealer 3 revealed two shares for member 1's complaint (DKG-7)",
+        [justifications],
+    )
+    yield case(
+        "two_members_one_transaction",
+        "members 1 and 2 both slashed by evidence in one transaction",
+        [double, double_sign_evidence(preset, 2)],
+    )
+    banned_collateral = member_collateral(1, preset)
+    banned = MasternodeList(
+        {
+            **everyone.entries,
+            banned_collateral: replace(
+                everyone.entries[banned_collateral], status=MasternodeStatus.POSE_BANNED, pose_score=300
+            ),
+        }
+    )
+    yield case("pose_banned_is_slashed", "a POSE_BANNED member is slashed too", [double], masternodes=banned)
+    yield case("no_evidence", "a transaction without evidence changes nothing", [])
+    # Invalid, in SLASH-2 order.
+    yield case(
+        "double_sign_unknown_quorum",
+        "double signing named under a quorum height with no record",
+        [replace(double, quorum_height=interval + 1)],
+        "MN_UNKNOWN_QUORUM",
+    )
+    yield case(
+        "dkg_unknown_quorum",
+        "DKG equivocation named under an empty registry",
+        [contributions],
+        "MN_UNKNOWN_QUORUM",
+        quorums=EMPTY_QUORUMS,
+    )
+    yield case(
+        "double_sign_same_block",
+        "both shares sign the same block",
+        [double_sign_evidence(preset, blocks=(evidence_block("a"), evidence_block("a")))],
+        "MN_EVIDENCE_IDENTICAL",
+    )
+    yield case(
+        "dkg_same_contribution",
+        "the same contribution twice",
+        [replace(contributions, second=contributions.first)],
+        "MN_EVIDENCE_IDENTICAL",
+    )
+    other = finality_quorum(0, preset).quorum
+    yield case(
+        "dkg_other_session",
+        "two contributions of quorum 0's session named under quorum I",
+        [
+            DkgEquivocationEvidence(
+                interval, dkg_contribution(other, 2), dkg_contribution(other, 2, variant=1)
+            )
+        ],
+        "MN_WRONG_QUORUM_SESSION",
+    )
+    yield case(
+        "dkg_two_dealers",
+        "contributions of dealers 1 and 2: no conflict",
+        [replace(contributions, first=dkg_contribution(finality_quorum(interval, preset).quorum, 1))],
+        "MN_EVIDENCE_NOT_CONFLICTING",
+    )
+    quorum = finality_quorum(interval, preset).quorum
+    other_complainer = make_justification(quorum.session, 3, 2, quorum.coefficients[2], quorum.secrets[2])
+    yield case(
+        "dkg_two_complainers",
+        "dealer 3's justifications for members 1 and 2: no conflict",
+        [replace(justifications, second=other_complainer)],
+        "MN_EVIDENCE_NOT_CONFLICTING",
+    )
+    yield case(
+        "double_sign_member_zero",
+        "member index 0",
+        [replace(double, member=0)],
+        "MN_EVIDENCE_UNKNOWN_MEMBER",
+    )
+    yield case(
+        "double_sign_member_above",
+        f"member index n + 1 = {n + 1}",
+        [replace(double, member=n + 1)],
+        "MN_EVIDENCE_UNKNOWN_MEMBER",
+    )
+    outsider = replace(contributions.first, dealer=n + 1)
+    yield case(
+        "dkg_dealer_above",
+        f"contributions of dealer n + 1 = {n + 1}",
+        [DkgEquivocationEvidence(interval, outsider, replace(contributions.second, dealer=n + 1))],
+        "MN_EVIDENCE_UNKNOWN_MEMBER",
+    )
+    yield case(
+        "double_sign_before_term",
+        f"height {first_height - 1}, before the quorum's term",
+        [double_sign_evidence(preset, height=first_height - 1)],
+        "MN_EVIDENCE_OUT_OF_TERM",
+    )
+    yield case(
+        "double_sign_after_term",
+        f"height {end}, the next quorum's first height",
+        [double_sign_evidence(preset, height=end)],
+        "MN_EVIDENCE_OUT_OF_TERM",
+    )
+    uncommitted = QuorumRegistry({interval: finality_record(interval, preset)})
+    yield case(
+        "double_sign_uncommitted_quorum",
+        "the quorum has no committed key share root",
+        [double],
+        "MN_EVIDENCE_BAD_KEY_SHARE",
+        quorums=uncommitted,
+    )
+    second = double_sign_evidence(preset, 2)
+    yield case(
+        "double_sign_other_key_share",
+        "member 1 named with member 2's key share and proof",
+        [replace(second, member=1)],
+        "MN_EVIDENCE_BAD_KEY_SHARE",
+    )
+    yield case(
+        "double_sign_bad_proof_hash",
+        "a proof hash flipped",
+        [replace(double, key_share_proof=(bytes(32), *double.key_share_proof[1:]))],
+        "MN_EVIDENCE_BAD_KEY_SHARE",
+    )
+    yield case(
+        "double_sign_short_proof",
+        "a proof one hash short",
+        [replace(double, key_share_proof=double.key_share_proof[:-1])],
+        "MN_EVIDENCE_BAD_KEY_SHARE",
+    )
+    yield case(
+        "double_sign_other_member_signature",
+        "the second share is member 2's",
+        [replace(double, second_signature=second.second_signature)],
+        "MN_EVIDENCE_BAD_SIGNATURE",
+    )
+    yield case(
+        "double_sign_other_height_signature",
+        "the first share signs the block at another height",
+        [
+            replace(
+                double,
+                first_signature=double_sign_evidence(preset, height=first_height + 1).first_signature,
+            )
+        ],
+        "MN_EVIDENCE_BAD_SIGNATURE",
+    )
+    yield case(
+        "double_sign_signature_not_a_point",
+        "96 zero bytes",
+        [replace(double, first_signature=bytes(96))],
+        "MN_EVIDENCE_BAD_SIGNATURE",
+    )
+    yield case(
+        "dkg_second_signed_by_other",
+        "the second contribution is signed by member 1",
+        [replace(contributions, second=resign(quorum, dkg_contribution(quorum, 2, variant=1), 1))],
+        "MN_EVIDENCE_BAD_SIGNATURE",
+    )
+    culprit_collateral = member_collateral(1, preset)
+    gone = MasternodeList({o: e for o, e in everyone.entries.items() if o != culprit_collateral})
+    yield case(
+        "collateral_spent",
+        "member 1's masternode left the list (collateral spent): it escaped",
+        [double],
+        "MN_SLASH_NO_MASTERNODE",
+        masternodes=gone,
+    )
+    slashed = MasternodeList(
+        {
+            **everyone.entries,
+            culprit_collateral: replace(
+                everyone.entries[culprit_collateral], status=MasternodeStatus.SLASHED
+            ),
+        }
+    )
+    yield case(
+        "already_slashed", "member 1 is SLASHED already", [double], "MN_ALREADY_SLASHED", masternodes=slashed
+    )
+    yield case(
+        "slashed_twice_one_block",
+        "double signing and a second double signing (other blocks) of member 1 in one transaction",
+        [double, double_sign_evidence(preset, blocks=(evidence_block("c"), evidence_block("d")))],
+        "MN_ALREADY_SLASHED",
+    )
+    yield case(
+        "double_sign_then_dkg_same_member",
+        "member 2 double-signs and equivocated in the DKG: the second piece finds it SLASHED",
+        [second, contributions],
+        "MN_ALREADY_SLASHED",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# PoSe quorums on chain (FIN-7)
+# --------------------------------------------------------------------------------------------
+
+
+@cache
+def pose_quorum(base_height: int, preset: Preset) -> Finished:
+    """FIN-7: the PoSe quorum of every funded masternode based at ``base_height`` (the seeded base
+    hash of :func:`finality_base_hash`), after an honest DKG run by the members' operator keys."""
+    session = pose_dkg_session(
+        funded_list(LABELS, preset), finality_base_hash(base_height), base_height, preset
+    )
+    secrets = {operator(label).public_key: operator(label).secret for label in LABELS}
+    return finish(quorum_of_session(f"pose/{preset.name}/{base_height}", session, secrets))
+
+
+@cache
+def pose_record(base_height: int, preset: Preset) -> QuorumRecord:
+    """FIN-7: the record ``record_quorum`` makes of that PoSe quorum (not committed)."""
+    registry = record_quorum(
+        EMPTY_QUORUMS, funded_list(LABELS, preset), finality_base_hash(base_height), base_height, preset
+    )
+    return registry.pose_records[base_height]
+
+
+def pose_commitment_of(
+    base_height: int, preset: Preset, signers: Sequence[int] | None = None
+) -> QuorumCommitment:
+    """FIN-7: the PoSe quorum's commitment (MN-0 kind 5) signed by ``signers`` (default ``1..t``)."""
+    record = pose_record(base_height, preset)
+    finished = pose_quorum(base_height, preset)
+    key, root = finished.group_public_key, finished.key_shares_root
+    chosen = range(1, record.threshold + 1) if signers is None else signers
+    secrets = operator_secrets()
+    signatures = {
+        j: commitment_signature(secrets[record.members[j - 1]], base_height, record.session_id, key, root)
+        for j in chosen
+    }
+    return build_commitment(base_height, record.session_id, key, root, signatures, QuorumType.POSE)
+
+
+def _pose_commitment_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """FIN-7 by ``apply_block_to_quorums`` and MN-0 kind 5."""
+    interval = preset.masternodes.finality_quorum_interval
+    pose = preset.masternodes.pose_quorum_interval
+    record = pose_record(pose, preset)
+    registry = QuorumRegistry({interval: finality_record(interval, preset)}, {pose: record})
+    opens, closes = commitment_window(pose, preset, QuorumType.POSE)
+    good = pose_commitment_of(pose, preset)
+    t, n = record.threshold, len(record.members)
+
+    def case(
+        name: str,
+        description: str,
+        commitments: Sequence[QuorumCommitment],
+        height: int = opens,
+        error: str | None = None,
+        quorums: QuorumRegistry = registry,
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "quorums": quorums_json(quorums),
+            "pose_quorums": pose_quorums_json(quorums),
+            "block_hash": finality_base_hash(height).hex(),
+            "height": height,
+            "transactions": [_hex(commitment_tx(commitments, preset), preset)],
+        }
+        return _case("apply_block_to_quorums", name, f"FIN-7: {description}", data, error)
+
+    yield _case(
+        "match_message",
+        "pose_quorum_commitment",
+        f"MN-0: a PoSe quorum commitment output (kind 5, {len(good.signers)} signers)",
+        {"script": message_script(good, preset).hex()},
+    )
+    yield case("pose_commitment_window_opens", f"PoSe quorum {pose} committed by t = {t} of {n}", [good])
+    yield case(
+        "pose_commitment_last_height",
+        f"all {n} members, the last height of the PoSe quorum's term (b + D + I_pose - 1)",
+        [pose_commitment_of(pose, preset, range(1, n + 1))],
+        closes - 1,
+    )
+    yield case(
+        "pose_commitment_after_term",
+        "one block after the PoSe quorum's term",
+        [good],
+        closes,
+        "MN_COMMITMENT_OUT_OF_WINDOW",
+    )
+    committed = QuorumRegistry(
+        registry.records,
+        {pose: replace(record, group_public_key=good.group_public_key, committed_height=opens)},
+    )
+    yield case(
+        "pose_commitment_duplicate",
+        "the PoSe quorum is committed already",
+        [good],
+        opens + 1,
+        "MN_DUPLICATE_COMMITMENT",
+        committed,
+    )
+    as_finality = commitment_of(interval, preset)
+    as_pose = build_commitment(
+        as_finality.quorum_height,
+        as_finality.session_id,
+        as_finality.group_public_key,
+        as_finality.key_shares_root,
+        operator_signatures_of(interval, preset),
+        QuorumType.POSE,
+    )
+    yield case(
+        "finality_commitment_as_pose",
+        f"the finality quorum {interval}'s commitment sent as kind 5 (PoSe records only)",
+        [as_pose],
+        commitment_window(interval, preset)[0],
+        "MN_WRONG_QUORUM_SESSION" if interval == pose else "MN_UNKNOWN_QUORUM",
+    )
+    yield case(
+        "pose_commitment_unknown",
+        "a PoSe commitment with no PoSe record at all",
+        [good],
+        opens,
+        "MN_UNKNOWN_QUORUM",
+        QuorumRegistry(registry.records),
+    )
+
+
+def operator_signatures_of(base_height: int, preset: Preset) -> dict[int, bytes]:
+    """FIN-5: members ``1..t`` of the finality quorum at ``base_height`` sign its real commitment hash."""
+    record = finality_record(base_height, preset)
+    finished = finality_quorum(base_height, preset)
+    secrets = operator_secrets()
+    return {
+        j: commitment_signature(
+            secrets[record.members[j - 1]],
+            base_height,
+            record.session_id,
+            finished.group_public_key,
+            finished.key_shares_root,
+        )
+        for j in range(1, record.threshold + 1)
+    }

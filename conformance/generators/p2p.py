@@ -246,14 +246,17 @@ def quorum_messages(preset: Preset) -> QuorumMessages:
     block_id = chain_hashes(p2p_chain().headers, DEVNET)[CERTIFIED_HEIGHT]
     session = quorum.session
     group_key = finished.group_public_key
-    signed = commitment_signature(quorum.secrets[1], session.start_height, session.session_id, group_key)
+    root = finished.key_shares_root
+    signed = commitment_signature(
+        quorum.secrets[1], session.start_height, session.session_id, group_key, root
+    )
     return QuorumMessages(
         dealt[0],
         complaint,
         justification,
         finality_share(finished, 3, CERTIFIED_HEIGHT, block_id),
         certify(finished, CERTIFIED_HEIGHT, block_id, [1, 2, 4]),
-        CommitmentSignature(session.start_height, session.session_id, group_key, 2, signed),
+        CommitmentSignature(session.start_height, session.session_id, group_key, root, 2, signed),
         finished,
     )
 

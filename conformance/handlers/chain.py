@@ -301,14 +301,17 @@ def state_json(state: ChainState, preset: Preset) -> dict[str, JSON]:
         ]
     if state.quorums.records:
         result["quorums"] = quorums_json(state.quorums)
+    if state.quorums.pose_records:
+        result["pose_quorums"] = pose_quorums_json(state.quorums)
     return result
 
 
 def quorum_record_json(record: QuorumRecord) -> dict[str, JSON]:
     """FIN-6: one recorded finality quorum as ``{"base_height", "base_hash", "session_id", "members"
     (operator keys in member order), "threshold", "group_public_key" (hex or null),
-    "committed_height" (int or null)}``."""
+    "committed_height" (int or null), "key_shares_root" (hex or null)}``."""
     key = record.group_public_key
+    root = record.key_shares_root
     return {
         "base_height": record.base_height,
         "base_hash": to_hex(record.base_hash),
@@ -317,12 +320,18 @@ def quorum_record_json(record: QuorumRecord) -> dict[str, JSON]:
         "threshold": record.threshold,
         "group_public_key": None if key is None else to_hex(key),
         "committed_height": record.committed_height,
+        "key_shares_root": None if root is None else to_hex(root),
     }
 
 
 def quorums_json(registry: QuorumRegistry) -> list[JSON]:
     """FIN-6: the quorum registry as records in base height order."""
     return [quorum_record_json(registry.records[base]) for base in sorted(registry.records)]
+
+
+def pose_quorums_json(registry: QuorumRegistry) -> list[JSON]:
+    """FIN-7: the PoSe quorum records in base height order."""
+    return [quorum_record_json(registry.pose_records[base]) for base in sorted(registry.pose_records)]
 
 
 def _masternode_payees(data: dict[str, JSON], count: int) -> list[bytes | None] | None:

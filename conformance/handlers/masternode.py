@@ -36,7 +36,8 @@ certificates of each height verify under.
 
 from __future__ import annotations
 
-from conformance.handlers.chain import parse_index, quorums_json
+from conformance.handlers.chain import parse_index, pose_quorums_json, quorums_json
+from conformance.handlers.dkg import message_to_json
 from conformance.jsonio import (
     field,
     from_hex,
@@ -58,6 +59,7 @@ from spec.errors import SpecError
 from spec.ledger.transaction import OutPoint, TxOutput, decode_transaction
 from spec.ledger.utxo import UtxoEntry, transaction_diff
 from spec.masternode.dkg import session_end_height
+from spec.masternode.evidence import DkgEquivocationEvidence, DoubleSignEvidence, SlashingEvidence
 from spec.masternode.finality import (
     COMMITMENT_SIGNATURE_CODEC,
     EMPTY_QUORUMS,
@@ -88,6 +90,7 @@ from spec.masternode.registry import (
     next_payee,
     record_payment,
 )
+from spec.masternode.slashing import apply_block_evidence, burnt_collaterals
 from spec.presets import Preset
 
 
@@ -185,8 +188,8 @@ def list_json(mn_list: MasternodeList) -> list[JSON]:
 def parse_entry(item: dict[str, JSON]) -> MasternodeEntry:
     """MN-4: one masternode entry from JSON."""
     status = field(item, "status")
-    if status not in ("ACTIVE", "POSE_BANNED"):
-        raise BadInput("status must be ACTIVE or POSE_BANNED")
+    if status not in ("ACTIVE", "POSE_BANNED", "SLASHED"):
+        raise BadInput("status must be ACTIVE, POSE_BANNED or SLASHED")
     return MasternodeEntry(
         collateral=parse_outpoint(item),
         operator_public_key=hex_field(item, "operator_public_key"),
@@ -217,24 +220,26 @@ def parse_list(data: dict[str, JSON], name: str = "masternodes") -> MasternodeLi
 
 def commitment_json(commitment: QuorumCommitment) -> dict[str, JSON]:
     """MN-0 kind 3 (FIN-5): ``{"kind": "quorum_commitment", "quorum_height", "session_id",
-    "group_public_key", "signers", "signature"}``."""
+    "group_public_key", "key_shares_root", "signers", "signature"}``."""
     return {
-        "kind": "quorum_commitment",
+        "kind": "quorum_commitment" if commitment.quorum_type == 1 else "pose_quorum_commitment",
         "quorum_height": commitment.quorum_height,
         "session_id": to_hex(commitment.session_id),
         "group_public_key": to_hex(commitment.group_public_key),
+        "key_shares_root": to_hex(commitment.key_shares_root),
         "signers": list(commitment.signers),
         "signature": to_hex(commitment.signature),
     }
 
 
 def commitment_signature_json(signed: CommitmentSignature) -> dict[str, JSON]:
-    """FIN-5 (relay, P2P-5): ``{"quorum_height", "session_id", "group_public_key", "signer",
-    "signature"}``."""
+    """FIN-5 (relay, P2P-5): ``{"quorum_height", "session_id", "group_public_key",
+    "key_shares_root", "signer", "signature"}``."""
     return {
         "quorum_height": signed.quorum_height,
         "session_id": to_hex(signed.session_id),
         "group_public_key": to_hex(signed.group_public_key),
+        "key_shares_root": to_hex(signed.key_shares_root),
         "signer": signed.signer,
         "signature": to_hex(signed.signature),
     }
@@ -253,6 +258,7 @@ def parse_quorum_record(item: dict[str, JSON]) -> QuorumRecord:
         threshold=uint_field(item, "threshold", 16),
         group_public_key=optional_hex(item, "group_public_key"),
         committed_height=committed,
+        key_shares_root=optional_hex(item, "key_shares_root"),
     )
 
 
@@ -266,13 +272,49 @@ def parse_quorums(data: dict[str, JSON], name: str = "quorums") -> QuorumRegistr
         if record.base_height in records:
             raise BadInput(f"{name} lists a base height twice")
         records[record.base_height] = record
-    return QuorumRegistry(records)
+    pose: dict[int, QuorumRecord] = {}
+    for item in objects(data, "pose_quorums") if "pose_quorums" in data else []:
+        record = parse_quorum_record(item)
+        if record.base_height in pose:
+            raise BadInput("pose_quorums lists a base height twice")
+        pose[record.base_height] = record
+    return QuorumRegistry(records, pose)
+
+
+def evidence_json(evidence: SlashingEvidence) -> dict[str, JSON]:
+    """SLASH-1: ``{"kind": "slashing_evidence", "evidence": "double_sign", "quorum_height", "member",
+    "key_share", "key_share_proof", "height", "first_block", "first_signature", "second_block",
+    "second_signature"}`` or ``{"kind": "slashing_evidence", "evidence": "dkg_equivocation",
+    "quorum_height", "first", "second"}`` (DKG messages in the dkg flow's JSON form)."""
+    if isinstance(evidence, DoubleSignEvidence):
+        return {
+            "kind": "slashing_evidence",
+            "evidence": "double_sign",
+            "quorum_height": evidence.quorum_height,
+            "member": evidence.member,
+            "key_share": to_hex(evidence.key_share),
+            "key_share_proof": [to_hex(h) for h in evidence.key_share_proof],
+            "height": evidence.height,
+            "first_block": to_hex(evidence.first_block),
+            "first_signature": to_hex(evidence.first_signature),
+            "second_block": to_hex(evidence.second_block),
+            "second_signature": to_hex(evidence.second_signature),
+        }
+    return {
+        "kind": "slashing_evidence",
+        "evidence": "dkg_equivocation",
+        "quorum_height": evidence.quorum_height,
+        "first": message_to_json(evidence.first),
+        "second": message_to_json(evidence.second),
+    }
 
 
 def message_json(message: MasternodeMessage) -> dict[str, JSON]:
     """MN-0: a decoded masternode message as JSON."""
     if isinstance(message, QuorumCommitment):
         return commitment_json(message)
+    if isinstance(message, DoubleSignEvidence | DkgEquivocationEvidence):
+        return evidence_json(message)
     if isinstance(message, PoSePenalty):
         return {
             "kind": "pose_penalty",
@@ -508,7 +550,7 @@ def handle_apply_block_to_quorums(preset: Preset, data: dict[str, JSON]) -> JSON
     height = uint_field(data, "height", 64)
     transactions = [decode_transaction(raw, preset) for raw in hex_list_field(data, "transactions")]
     after = apply_block_to_quorums(registry, transactions, parse_list(data), block_hash, height, preset)
-    return {"quorums": quorums_json(after)}
+    return {"quorums": quorums_json(after), "pose_quorums": pose_quorums_json(after)}
 
 
 def handle_check_commitment_signature(preset: Preset, data: dict[str, JSON]) -> JSON:
@@ -546,6 +588,21 @@ def handle_committed_finality_key(preset: Preset, data: dict[str, JSON]) -> JSON
     return {"keys": keys}
 
 
+def handle_apply_evidence(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SLASH-2..5: ``{"quorums"`` (the records before the block), ``"masternodes"`` (the list after
+    the block's MN-5), ``"transactions": [hex]}`` -> ``{"masternodes", "burnt": [outpoint]}`` after
+    the block's slashing evidence in transaction and output order; the first failing piece's code
+    otherwise (``MN_*``, ``DECODE_*``)."""
+    registry = parse_quorums(data)
+    before = parse_list(data)
+    transactions = [decode_transaction(raw, preset) for raw in hex_list_field(data, "transactions")]
+    after = apply_block_evidence(before, registry, transactions, preset)
+    return {
+        "masternodes": list_json(after),
+        "burnt": [outpoint_json(o) for o in burnt_collaterals(before, after)],
+    }
+
+
 HANDLERS: dict[str, Handler] = {
     "match_message": handle_match_message,
     "apply_transaction": handle_apply_transaction,
@@ -561,4 +618,5 @@ HANDLERS: dict[str, Handler] = {
     "apply_block_to_quorums": handle_apply_block_to_quorums,
     "check_commitment_signature": handle_check_commitment_signature,
     "committed_finality_key": handle_committed_finality_key,
+    "apply_evidence": handle_apply_evidence,
 }

@@ -12,6 +12,8 @@ its parent and returns the state after it. The order of checks is fixed (vectors
 5. RWD-3 the coinbase payout (BLK-5), including the masternode payee (MN-7) and, at a superblock,
    the treasury payments of the passed proposals (GOV-6);
 6. MN-5 the masternode list after the block (registrations, collateral spends, PoSe penalties),
+   then SLASH-2..5 the block's slashing evidence (burning the convicted collaterals;
+   spec/masternode/slashing.py),
    then FIN-5/6 the finality quorum records (the block's quorum commitments, then the quorum based
    at this block if its height is a base height; spec/masternode/finality.py);
 7. GOV-0..4 the governance messages of the block (proposals, votes);
@@ -38,8 +40,9 @@ blocks alone, so the masternode payee is not an input. For the block at height `
 * **Treasury** ``treasury' = state.treasury - sum(payments) + split.treasury``; never negative
   because ``begin_block`` only pays what the balance holds (GOV-6).
 * **MN-5** ``apply_block_to_list(state.masternodes, block, state.utxos, h, effective,
-  context.pose_quorum_key)``: the payee is recorded as paid, scores decay, then collateral spends,
-  registrations and PoSe penalties in block order.
+  committed_pose_key(state.quorums, h))``: the payee is recorded as paid, scores decay, then
+  collateral spends, registrations and PoSe penalties in block order. The PoSe quorum's key is the
+  one its members committed on chain (FIN-7), like the finality keys (FIN-5/6).
 * **GOV-0..4** ``apply_block_to_governance(gov, block.transactions, state.masternodes, h,
   preset)``: votes are checked against the list *before* the block.
 
@@ -48,10 +51,9 @@ blocks alone, so the masternode payee is not an input. For the block at height `
   clock, passed in :class:`BlockContext` (the only non-deterministic input; vectors fix it).
 * The ticket pool after a block: selected tickets leave (voted or missed), tickets that can no
   longer be live for the next block leave (expired), and the block's purchases join.
-* The PoSe quorum's group public key comes from the off-chain DKG (spec/masternode/) and, unlike
-  the finality quorums' keys (FIN-5/6), is not committed on chain, so it is not derivable from it:
-  the validating node passes it in :class:`BlockContext` (``None``: no key, every PoSe penalty is
-  ``MN_WRONG_POSE_QUORUM``).
+* The PoSe quorum's group public key is committed on chain by its members (FIN-7, MN-0 kind 5),
+  as the finality quorums' keys are (FIN-5/6); until it is, every PoSe penalty is
+  ``MN_WRONG_POSE_QUORUM``.
 * The state root commits to the UTXO set only (STATE-1); the ticket pool, the treasury balance,
   the masternode list, the governance state and the quorum records are derived by replaying
   blocks. Committing them too is a planned extension.
@@ -104,8 +106,9 @@ from spec.ledger.transaction import (
 )
 from spec.ledger.utxo import UtxoEntry, created_entries, transaction_diff
 from spec.ledger.validation import LedgerContext, validate_transaction
-from spec.masternode.finality import EMPTY_QUORUMS, QuorumRegistry, apply_block_to_quorums
+from spec.masternode.finality import EMPTY_QUORUMS, QuorumRegistry, apply_block_to_quorums, committed_pose_key
 from spec.masternode.registry import EMPTY_LIST, MasternodeList, apply_block_to_list, payee_script
+from spec.masternode.slashing import apply_block_evidence, burnt_collaterals
 from spec.presets import Preset
 from spec.script import p2pkh_script
 
@@ -134,15 +137,10 @@ class ChainState:
 
 @dataclass(frozen=True)
 class BlockContext:
-    """What the validating node adds: its clock, and the group key of the PoSe quorum in charge.
-
-    ``pose_quorum_key`` is the public key of the PoSe quorum based at
-    ``pose_quorum_height(height)`` (QUORUM-1) as the node learnt it from the DKG
-    (MN-6); it is not derivable from the chain. ``None``: no key, so PoSe penalties are invalid.
-    """
+    """What the validating node adds: its clock (HDR-4). The PoSe quorum's key comes from the chain
+    (FIN-7, ``committed_pose_key``), no longer from the node."""
 
     now: int
-    pose_quorum_key: bytes | None = None
 
 
 def initial_state(preset: Preset) -> ChainState:
@@ -305,9 +303,11 @@ def transition(
     utxos.update(created_entries(coinbase, height, preset))
 
     effective = effective_preset(preset, due.governance.parameters)
-    masternodes = apply_block_to_list(
-        state.masternodes, block, state.utxos, height, effective, context.pose_quorum_key
-    )
+    pose_key = committed_pose_key(state.quorums, height, preset)
+    listed = apply_block_to_list(state.masternodes, block, state.utxos, height, effective, pose_key)
+    masternodes = apply_block_evidence(listed, state.quorums, block.transactions, effective)
+    for outpoint in burnt_collaterals(listed, masternodes):
+        del utxos[outpoint]  # SLASH-4: a listed collateral is unspent after the block
     tip_hash = block_hash(header, preset)
     quorums = apply_block_to_quorums(
         state.quorums, block.transactions, masternodes, tip_hash, height, effective

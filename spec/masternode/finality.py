@@ -44,10 +44,14 @@ With ``I = masternodes.finality_quorum_interval`` and ``D`` the length of a DKG 
   threshold (``MN_BAD_COMMITMENT_SIGNERS``); the group key passes KeyValidate
   (``BLS_INVALID_PUBLIC_KEY``); ``signature`` is a valid G2 encoding whose FastAggregateVerify
   under the signers' operator keys over
-  ``commitment_hash = H(QUORUM_COMMITMENT, u64le(quorum_height) || session_id || group_public_key)``
-  succeeds (``MN_BAD_COMMITMENT_SIGNATURE``). ``t`` members vouch for the key, so with at most
-  ``t - 1`` byzantine members a committed key is the DKG's (a forged one needs ``t`` signers), and
-  a node that never saw the DKG still learns every finality key from the blocks.
+  ``commitment_hash = H(QUORUM_COMMITMENT, u64le(quorum_height) || session_id || group_public_key
+  || key_shares_root)`` succeeds (``MN_BAD_COMMITMENT_SIGNATURE``). ``key_shares_root`` is the
+  Merkle root of the members' public key shares (:func:`key_shares_root`); it is not checked
+  against anything here (only the DKG knows the shares) but recorded, so that a member's finality
+  signature share can be checked from the chain (double-signing evidence, SLASH-2). ``t`` members
+  vouch for key and root, so with at most ``t - 1`` byzantine members both are the DKG's (a forged
+  one needs ``t`` signers), and a node that never saw the DKG still learns every finality key from
+  the blocks.
 * **FIN-6 (state)** the records are part of the chain state (:class:`QuorumRegistry`), updated
   after the block's masternode list (MN-5): first the block's commitments in transaction and
   output order, then the quorum based at this block, if it is a base height. Records are kept for
@@ -59,7 +63,7 @@ The reference node (reference/quorum.py) is the member side of these rules over 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from spec.crypto import bls
@@ -78,7 +82,14 @@ from spec.hashing import HashDomain, tagged_hash_many
 from spec.ledger.transaction import Transaction
 from spec.masternode.dkg import DkgPhase, DkgSession, phase_start_height, session_end_height, start_session
 from spec.masternode.quorum import QuorumType, quorum_in_charge_height, select_quorum
-from spec.masternode.registry import MasternodeList, QuorumCommitment, match_message
+from spec.masternode.registry import (
+    MasternodeList,
+    PoSeQuorumCommitment,
+    QuorumCommitment,
+    match_message,
+    pose_quorum_height,
+)
+from spec.merkle import merkle_root
 from spec.presets import Preset
 
 __all__ = [
@@ -96,13 +107,18 @@ __all__ = [
     "commitment_signature",
     "commitment_window",
     "committed_finality_key",
+    "committed_pose_key",
     "dkg_length",
     "finality_dkg_session",
     "finality_quorum_height",
     "finality_term",
     "is_finality_quorum_base",
+    "is_pose_quorum_base",
+    "key_shares_root",
     "may_sign_finality",
     "member_index",
+    "pose_dkg_session",
+    "pose_quorum_hash",
 ]
 
 
@@ -167,39 +183,78 @@ class QuorumRecord:
     threshold: int
     group_public_key: bytes | None = None
     committed_height: int | None = None
+    key_shares_root: bytes | None = None
 
 
 @dataclass(frozen=True)
 class QuorumRegistry:
-    """FIN-6: the recorded finality quorums by base height."""
+    """FIN-6: the recorded finality quorums by base height; FIN-7: the PoSe quorums likewise."""
 
     records: Mapping[int, QuorumRecord]
+    pose_records: Mapping[int, QuorumRecord] = field(default_factory=dict)
+
+    def of_type(self, kind: int) -> Mapping[int, QuorumRecord]:
+        """The records of quorum type ``kind`` (QUORUM-2: 1 finality, otherwise PoSe)."""
+        return self.records if kind == QuorumType.FINALITY else self.pose_records
+
+    def with_record(self, kind: int, record: QuorumRecord) -> QuorumRegistry:
+        """The registry with ``record`` stored (replacing any) among the records of type ``kind``."""
+        if kind == QuorumType.FINALITY:
+            return replace(self, records={**self.records, record.base_height: record})
+        return replace(self, pose_records={**self.pose_records, record.base_height: record})
 
 
 EMPTY_QUORUMS = QuorumRegistry({})
 
 
-def commitment_hash(quorum_height: int, session_id: bytes, group_public_key: bytes) -> bytes:
-    """FIN-5: ``H(QUORUM_COMMITMENT, u64le(quorum_height) || session_id || group_public_key)``."""
+def key_shares_root(public_key_shares: Sequence[bytes]) -> bytes:
+    """FIN-5: ``merkle_root(pk_1, ..., pk_n)`` (MERKLE-2, leaves the 48-byte public key shares in
+    member order): what a commitment vouches for besides the group key, so that a member's signature
+    share can be checked from the chain alone (SLASH-2)."""
+    return merkle_root([bytes(key) for key in public_key_shares])
+
+
+def commitment_hash(
+    quorum_height: int, session_id: bytes, group_public_key: bytes, shares_root: bytes
+) -> bytes:
+    """FIN-5: ``H(QUORUM_COMMITMENT, u64le(quorum_height) || session_id || group_public_key ||
+    key_shares_root)``."""
     return tagged_hash_many(
-        HashDomain.QUORUM_COMMITMENT, (quorum_height.to_bytes(8, "little"), session_id, group_public_key)
+        HashDomain.QUORUM_COMMITMENT,
+        (quorum_height.to_bytes(8, "little"), session_id, group_public_key, shares_root),
     )
 
 
 def commitment_signature(
-    operator_secret_key: bytes, quorum_height: int, session_id: bytes, group_public_key: bytes
+    operator_secret_key: bytes,
+    quorum_height: int,
+    session_id: bytes,
+    group_public_key: bytes,
+    shares_root: bytes,
 ) -> bytes:
-    """FIN-5 (member side): a member's operator-key signature vouching for the group key."""
-    return bls.sign(operator_secret_key, commitment_hash(quorum_height, session_id, group_public_key))
+    """FIN-5 (member side): a member's operator-key signature vouching for the group key and the
+    root of the public key shares."""
+    return bls.sign(
+        operator_secret_key, commitment_hash(quorum_height, session_id, group_public_key, shares_root)
+    )
 
 
 def build_commitment(
-    quorum_height: int, session_id: bytes, group_public_key: bytes, signatures: Mapping[int, bytes]
+    quorum_height: int,
+    session_id: bytes,
+    group_public_key: bytes,
+    shares_root: bytes,
+    signatures: Mapping[int, bytes],
+    kind: QuorumType = QuorumType.FINALITY,
 ) -> QuorumCommitment:
-    """FIN-5 (member side): the commitment carrying the aggregate of the members' signatures."""
+    """FIN-5/7 (member side): the commitment carrying the aggregate of the members' signatures
+    (a :class:`PoSeQuorumCommitment`, MN-0 kind 5, for a PoSe quorum)."""
     signers = tuple(sorted(signatures))
     aggregate = bls.aggregate([signatures[index] for index in signers])
-    return QuorumCommitment(quorum_height, bytes(session_id), bytes(group_public_key), signers, aggregate)
+    cls = QuorumCommitment if kind is QuorumType.FINALITY else PoSeQuorumCommitment
+    return cls(
+        quorum_height, bytes(session_id), bytes(group_public_key), bytes(shares_root), signers, aggregate
+    )
 
 
 def finality_term(base_height: int, preset: Preset) -> tuple[int, int]:
@@ -208,26 +263,33 @@ def finality_term(base_height: int, preset: Preset) -> tuple[int, int]:
     return first, first + preset.masternodes.finality_quorum_interval
 
 
-def commitment_window(base_height: int, preset: Preset) -> tuple[int, int]:
-    """FIN-5: the heights ``[opens, closes)`` at which the quorum based at ``base_height`` may commit.
+def commitment_window(
+    base_height: int, preset: Preset, kind: QuorumType = QuorumType.FINALITY
+) -> tuple[int, int]:
+    """FIN-5/7: the heights ``[opens, closes)`` at which the quorum based at ``base_height`` may commit.
 
     ``opens = b + finalization start`` (DKG-2: the first block of the FINALIZATION phase, when the
-    DKG result exists) and ``closes = b + D + I`` (the end of the quorum's term, FIN-2).
+    DKG result exists) and ``closes = b + D + I`` (the end of the quorum's term, FIN-2 / QUORUM-1,
+    with ``I`` the interval of the quorum's type).
     """
     opens = phase_start_height(base_height, DkgPhase.FINALIZATION, preset.dkg)
-    return opens, finality_term(base_height, preset)[1]
+    if kind == QuorumType.FINALITY:
+        return opens, finality_term(base_height, preset)[1]
+    return opens, base_height + dkg_length(preset) + preset.masternodes.pose_quorum_interval
 
 
 def check_commitment(
     registry: QuorumRegistry, commitment: QuorumCommitment, height: int, preset: Preset
 ) -> QuorumRecord:
-    """FIN-5 checks in order for a commitment in the block at ``height``; returns its quorum's record."""
-    record = registry.records.get(commitment.quorum_height)
+    """FIN-5 checks in order for a commitment in the block at ``height`` (FIN-7: among the records of
+    its quorum type); returns its quorum's record."""
+    kind = QuorumType.FINALITY if commitment.quorum_type == QuorumType.FINALITY else QuorumType.POSE
+    record = registry.of_type(kind).get(commitment.quorum_height)
     if record is None:
-        raise UnknownQuorum(f"no finality quorum recorded at height {commitment.quorum_height}")
+        raise UnknownQuorum(f"no {kind.name} quorum recorded at height {commitment.quorum_height}")
     if record.group_public_key is not None:
         raise DuplicateCommitment(f"quorum {record.base_height} committed at {record.committed_height}")
-    opens, closes = commitment_window(record.base_height, preset)
+    opens, closes = commitment_window(record.base_height, preset, kind)
     if not opens <= height < closes:
         raise CommitmentOutOfWindow(f"height {height} outside [{opens}, {closes})")
     if commitment.session_id != record.session_id:
@@ -239,7 +301,12 @@ def check_commitment(
     if len(signers) < record.threshold:
         raise BadCommitmentSigners(f"{len(signers)} signers, threshold {record.threshold}")
     bls.decode_public_key(commitment.group_public_key)
-    message = commitment_hash(commitment.quorum_height, commitment.session_id, commitment.group_public_key)
+    message = commitment_hash(
+        commitment.quorum_height,
+        commitment.session_id,
+        commitment.group_public_key,
+        commitment.key_shares_root,
+    )
     keys = [record.members[index - 1] for index in signers]
     try:
         valid = bls.fast_aggregate_verify(keys, message, commitment.signature)
@@ -250,31 +317,68 @@ def check_commitment(
     return record
 
 
+def is_pose_quorum_base(height: int, preset: Preset) -> bool:
+    """FIN-7: whether a PoSe quorum is selected (and starts its DKG) at ``height``."""
+    return height >= 0 and height % preset.masternodes.pose_quorum_interval == 0
+
+
+def pose_quorum_hash(base_block_hash: bytes) -> bytes:
+    """FIN-7: the DKG quorum hash of the PoSe quorum based on a block:
+    ``H(QUORUM_SELECTION, base hash || u8 POSE)`` (33 bytes hashed, no member score is that short),
+    so that a PoSe and a finality quorum of one base block never share a DKG session id."""
+    return tagged_hash_many(HashDomain.QUORUM_SELECTION, (base_block_hash, bytes([QuorumType.POSE])))
+
+
+def pose_dkg_session(
+    mn_list: MasternodeList, base_block_hash: bytes, base_height: int, preset: Preset
+) -> DkgSession:
+    """FIN-7: the DKG session of the PoSe quorum based at ``base_height`` (as FIN-1, quorum type POSE,
+    quorum hash :func:`pose_quorum_hash`)."""
+    if not is_pose_quorum_base(base_height, preset):
+        raise DkgInvalidParameters(f"height {base_height} is not a PoSe quorum base height")
+    quorum = select_quorum(mn_list, QuorumType.POSE, base_block_hash, preset)
+    keys = [member.operator_public_key for member in quorum.members]
+    return start_session(keys, quorum.threshold, pose_quorum_hash(base_block_hash), base_height, preset)
+
+
+def _record_of(session: DkgSession, block_hash: bytes, height: int) -> QuorumRecord:
+    return QuorumRecord(height, bytes(block_hash), session.session_id, session.members, session.threshold)
+
+
 def record_quorum(
     registry: QuorumRegistry, mn_list: MasternodeList, block_hash: bytes, height: int, preset: Preset
 ) -> QuorumRegistry:
-    """FIN-6: the registry with the quorum based at this block recorded (unchanged when none forms)."""
-    if not is_finality_quorum_base(height, preset):
-        return registry
-    try:
-        session = finality_dkg_session(mn_list, block_hash, height, preset)
-    except SpecError:
-        return registry
-    record = QuorumRecord(height, bytes(block_hash), session.session_id, session.members, session.threshold)
-    return QuorumRegistry({**registry.records, height: record})
+    """FIN-6/7: the registry with the finality and PoSe quorums based at this block recorded (each
+    unchanged when none forms)."""
+    for kind, is_base, dkg_session in (
+        (QuorumType.FINALITY, is_finality_quorum_base, finality_dkg_session),
+        (QuorumType.POSE, is_pose_quorum_base, pose_dkg_session),
+    ):
+        if not is_base(height, preset):
+            continue
+        try:
+            session = dkg_session(mn_list, block_hash, height, preset)
+        except SpecError:
+            continue
+        registry = registry.with_record(kind, _record_of(session, block_hash, height))
+    return registry
 
 
 def apply_transaction_to_quorums(
     registry: QuorumRegistry, tx: Transaction, height: int, preset: Preset
 ) -> QuorumRegistry:
-    """FIN-5/6: the registry after the quorum commitments of one transaction, in output order."""
+    """FIN-5/6/7: the registry after the quorum commitments of one transaction, in output order."""
     for output in tx.outputs:
         message = match_message(output.script_pubkey, preset)
         if isinstance(message, QuorumCommitment):
             record = check_commitment(registry, message, height, preset)
-            key = message.group_public_key
-            committed = replace(record, group_public_key=key, committed_height=height)
-            registry = QuorumRegistry({**registry.records, record.base_height: committed})
+            committed = replace(
+                record,
+                group_public_key=message.group_public_key,
+                committed_height=height,
+                key_shares_root=message.key_shares_root,
+            )
+            registry = registry.with_record(message.quorum_type, committed)
     return registry
 
 
@@ -296,6 +400,14 @@ def apply_block_to_quorums(
     return record_quorum(registry, mn_list_after, block_hash, height, preset)
 
 
+def committed_pose_key(registry: QuorumRegistry, height: int, preset: Preset) -> bytes | None:
+    """FIN-7 / MN-6: the committed group key of the PoSe quorum in charge at ``height``
+    (``pose_quorum_height``), whose penalties the block at ``height`` may carry; ``None``: none."""
+    base = pose_quorum_height(height, preset)
+    record = None if base is None else registry.pose_records.get(base)
+    return None if record is None else record.group_public_key
+
+
 def committed_finality_key(registry: QuorumRegistry, height: int, preset: Preset) -> bytes | None:
     """FIN-2/5: the committed group key certificates for ``height`` verify under (``None``: none yet)."""
     base = finality_quorum_height(height, preset)
@@ -310,6 +422,7 @@ class CommitmentSignature:
     quorum_height: int
     session_id: bytes
     group_public_key: bytes
+    key_shares_root: bytes
     signer: int
     signature: bytes
 
@@ -320,12 +433,13 @@ COMMITMENT_SIGNATURE_CODEC: Codec[CommitmentSignature] = Struct(
         ("quorum_height", U64),
         ("session_id", BYTES32),
         ("group_public_key", BYTES48),
+        ("key_shares_root", BYTES32),
         ("signer", U16),
         ("signature", BYTES96),
     ],
 )
-"""ENC: ``u64 quorum_height || bytes32 session_id || bytes48 group_public_key || u16 signer ||
-bytes96 signature``."""
+"""ENC: ``u64 quorum_height || bytes32 session_id || bytes48 group_public_key ||
+bytes32 key_shares_root || u16 signer || bytes96 signature``."""
 
 
 def check_commitment_signature(record: QuorumRecord, signed: CommitmentSignature) -> None:
@@ -339,7 +453,9 @@ def check_commitment_signature(record: QuorumRecord, signed: CommitmentSignature
         raise WrongQuorumSession("the signature names another quorum")
     if not 1 <= signed.signer <= len(record.members):
         raise BadCommitmentSigners(f"signer {signed.signer} not in [1, {len(record.members)}]")
-    message = commitment_hash(signed.quorum_height, signed.session_id, signed.group_public_key)
+    message = commitment_hash(
+        signed.quorum_height, signed.session_id, signed.group_public_key, signed.key_shares_root
+    )
     try:
         valid = bls.verify(record.members[signed.signer - 1], message, signed.signature)
     except SpecError:

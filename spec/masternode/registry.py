@@ -60,6 +60,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from functools import cache
+from typing import ClassVar
 
 from spec.chain.block import Block
 from spec.crypto import bls, ed25519
@@ -77,6 +78,7 @@ from spec.errors import (
     DuplicatePenalty,
     InvalidEnumTag,
     MasternodeNotActive,
+    NonCanonicalSplit,
     ScriptError,
     TruncatedInput,
     UnknownMasternode,
@@ -88,10 +90,12 @@ from spec.hashing import HashDomain, tagged_hash, tagged_hash_many
 from spec.ledger.transaction import OutPoint, Transaction, is_coinbase
 from spec.ledger.utxo import UtxoEntry, UtxoSet, transaction_diff
 from spec.masternode.dkg import session_end_height
+from spec.masternode.evidence import SlashingEvidence, decode_evidence, encode_evidence
 from spec.presets import Preset, ScriptParams
 from spec.script import (
     Opcode,
     Push,
+    encode_push,
     is_unspendable,
     null_data_script,
     p2pkh_script,
@@ -104,6 +108,12 @@ MASTERNODE_PREFIX = b"RCMN"
 KIND_REGISTRATION = 1
 KIND_POSE_PENALTY = 2
 KIND_QUORUM_COMMITMENT = 3
+KIND_SLASHING_EVIDENCE = 4
+KIND_POSE_COMMITMENT = 5
+"""FIN-7: a PoSe quorum's commitment: the body of kind 3, for the PoSe quorum records."""
+FINALITY_QUORUM = 1
+POSE_QUORUM = 2
+"""QUORUM-2's type numbers (spec/masternode/quorum.py ``QuorumType``), named here for MN-0."""
 ADDRESS_BYTES = 16
 """MN-1: a network address is an IPv6 address (IPv4 as ``::ffff:a.b.c.d``), 16 bytes."""
 ED25519_SIGNATURE_BYTES = 64
@@ -181,11 +191,21 @@ class QuorumCommitment:
     quorum_height: int
     session_id: bytes
     group_public_key: bytes
+    key_shares_root: bytes
     signers: tuple[int, ...]
     signature: bytes
+    quorum_type: ClassVar[int] = FINALITY_QUORUM
+    """Not encoded: kind 3 carries a FINALITY quorum's commitment, kind 5 a POSE quorum's (FIN-7)."""
 
 
-MasternodeMessage = SignedRegistration | PoSePenalty | QuorumCommitment
+@dataclass(frozen=True)
+class PoSeQuorumCommitment(QuorumCommitment):
+    """FIN-7: the DKG result of a PoSe quorum (MN-0 kind 5), the same fields as FIN-5's."""
+
+    quorum_type: ClassVar[int] = POSE_QUORUM
+
+
+MasternodeMessage = SignedRegistration | PoSePenalty | QuorumCommitment | SlashingEvidence
 
 
 @dataclass(frozen=True)
@@ -196,6 +216,7 @@ class MasternodeCodecs:
     signed_registration: Struct[SignedRegistration]
     penalty: Struct[PoSePenalty]
     commitment: Struct[QuorumCommitment]
+    pose_commitment: Struct[PoSeQuorumCommitment]
 
 
 @cache
@@ -228,11 +249,13 @@ def masternode_codecs(preset: Preset) -> MasternodeCodecs:
             ("quorum_height", U64),
             ("session_id", BYTES32),
             ("group_public_key", FixedBytes(bls.PUBLIC_KEY_LENGTH)),
+            ("key_shares_root", BYTES32),
             ("signers", ListOf(U16, preset.quorum.max_members)),
             ("signature", FixedBytes(bls.SIGNATURE_LENGTH)),
         ],
     )
-    return MasternodeCodecs(registration, signed, penalty, commitment)
+    pose_commitment = Struct(PoSeQuorumCommitment, commitment.fields)
+    return MasternodeCodecs(registration, signed, penalty, commitment, pose_commitment)
 
 
 def encode_message(message: MasternodeMessage, preset: Preset) -> bytes:
@@ -241,7 +264,10 @@ def encode_message(message: MasternodeMessage, preset: Preset) -> bytes:
     if isinstance(message, SignedRegistration):
         return MASTERNODE_PREFIX + bytes([KIND_REGISTRATION]) + encode(codecs.signed_registration, message)
     if isinstance(message, QuorumCommitment):
-        return MASTERNODE_PREFIX + bytes([KIND_QUORUM_COMMITMENT]) + encode(codecs.commitment, message)
+        kind = KIND_QUORUM_COMMITMENT if message.quorum_type == FINALITY_QUORUM else KIND_POSE_COMMITMENT
+        return MASTERNODE_PREFIX + bytes([kind]) + encode(codecs.commitment, message)
+    if not isinstance(message, PoSePenalty):
+        return MASTERNODE_PREFIX + bytes([KIND_SLASHING_EVIDENCE]) + encode_evidence(message, preset)
     return MASTERNODE_PREFIX + bytes([KIND_POSE_PENALTY]) + encode(codecs.penalty, message)
 
 
@@ -254,6 +280,10 @@ def decode_message_body(kind: int, body: bytes, preset: Preset) -> MasternodeMes
         return decode(codecs.penalty, body)
     if kind == KIND_QUORUM_COMMITMENT:
         return decode(codecs.commitment, body)
+    if kind == KIND_SLASHING_EVIDENCE:
+        return decode_evidence(body, preset)
+    if kind == KIND_POSE_COMMITMENT:
+        return decode(codecs.pose_commitment, body)
     raise InvalidEnumTag(f"masternode message kind 0x{kind:02x}")
 
 
@@ -267,14 +297,54 @@ def decode_message(payload: bytes, preset: Preset) -> MasternodeMessage:
 
 
 def message_script(message: MasternodeMessage, preset: Preset) -> bytes:
-    """MN-0: the null-data output script that carries ``message``."""
-    return null_data_script(encode_message(message, preset), preset.script)
+    """MN-0: the null-data output script that carries ``message``.
+
+    Slashing evidence longer than one push is split canonically: ``OP_RETURN`` and pushes of
+    ``max_element_bytes`` each, the last one shorter or equal and not empty.
+    """
+    payload = encode_message(message, preset)
+    size = preset.script.max_element_bytes
+    if len(payload) <= size:
+        return null_data_script(payload, preset.script)
+    chunks = [payload[i : i + size] for i in range(0, len(payload), size)]
+    return bytes([Opcode.OP_RETURN]) + b"".join(encode_push(chunk) for chunk in chunks)
+
+
+def null_data_pushes(script: bytes, params: ScriptParams) -> tuple[bytes, ...] | None:
+    """MN-0: the pushes of a script that is ``OP_RETURN`` followed by one or more pushes, else ``None``."""
+    if script[:1] != bytes([Opcode.OP_RETURN]):
+        return None
+    try:
+        ops = parse_script(script, params)
+    except ScriptError:
+        return None
+    pushes = tuple(op.data for op in ops[1:] if isinstance(op, Push))
+    if not pushes or len(pushes) != len(ops) - 1:
+        return None
+    return pushes
 
 
 def match_message(script: bytes, preset: Preset) -> MasternodeMessage | None:
-    """MN-0: the masternode message an output script carries, ``None`` if it carries none."""
-    split = split_message(script, MASTERNODE_PREFIX, preset.script)
-    return None if split is None else decode_message_body(split[0], split[1], preset)
+    """MN-0: the masternode message an output script carries, ``None`` if it carries none.
+
+    One push: as :func:`split_message`. Several pushes: a message only if the first starts with the
+    prefix and the slashing evidence kind (SLASH-1 evidence may exceed one push); then every push
+    but the last must hold exactly ``max_element_bytes`` and the last at least one byte
+    (``DECODE_NONCANONICAL_SPLIT``), and the message is their concatenation.
+    """
+    pushes = null_data_pushes(script, preset.script)
+    if pushes is None or len(pushes) == 1:
+        split = split_message(script, MASTERNODE_PREFIX, preset.script)
+        return None if split is None else decode_message_body(split[0], split[1], preset)
+    first = pushes[0]
+    kind_at = len(MASTERNODE_PREFIX)
+    evidence_kind = bytes([KIND_SLASHING_EVIDENCE])
+    if not first.startswith(MASTERNODE_PREFIX) or first[kind_at : kind_at + 1] != evidence_kind:
+        return None
+    size = preset.script.max_element_bytes
+    if any(len(push) != size for push in pushes[:-1]) or not pushes[-1]:
+        raise NonCanonicalSplit("evidence pushes must be full except a non-empty last one")
+    return decode_message_body(KIND_SLASHING_EVIDENCE, b"".join(pushes)[kind_at + 1 :], preset)
 
 
 def registration_hash(registration: Registration, preset: Preset) -> bytes:
@@ -303,10 +373,12 @@ def collateral_script(owner_public_key: bytes) -> bytes:
 
 
 class MasternodeStatus(Enum):
-    """MN-4: an ACTIVE masternode is paid, selected and counted; a POSE_BANNED one is not."""
+    """MN-4: an ACTIVE masternode is paid, selected and counted; a POSE_BANNED or SLASHED one is not."""
 
     ACTIVE = "ACTIVE"
     POSE_BANNED = "POSE_BANNED"
+    SLASHED = "SLASHED"
+    """SLASH-4: proven misbehaviour; the collateral was burnt, the entry stays (its keys stay taken)."""
 
 
 @dataclass(frozen=True)
@@ -549,6 +621,7 @@ def apply_transaction_to_list(
     """
     spent = frozenset(() if is_coinbase(tx) else (i.previous_output for i in tx.inputs))
     current = MasternodeList({o: e for o, e in mn_list.entries.items() if o not in spent})
+    # Slashing evidence (kind 4) is checked after MN-5 by SLASH-2..4 (spec/masternode/slashing.py).
     for output in tx.outputs:
         message = match_message(output.script_pubkey, preset)
         if isinstance(message, SignedRegistration):

@@ -43,6 +43,7 @@ from spec.masternode.finality import (
     commitment_window,
     dkg_length,
     finality_quorum_height,
+    key_shares_root,
 )
 from spec.masternode.quorum import quorum_threshold
 from spec.masternode.registry import message_script
@@ -66,12 +67,14 @@ SHARES = [signing.sign_finality_share(QUORUM_ID, s, HEIGHT, BLOCK) for s in SECR
 BASE = MAINNET.masternodes.finality_quorum_interval
 OPERATOR_SECRETS = [bls.key_gen(bytes([j]) * 32) for j in range(1, MEMBERS + 1)]
 RECORD = QuorumRecord(BASE, BLOCK, QUORUM_ID, tuple(bls.sk_to_pk(sk) for sk in OPERATOR_SECRETS), THRESHOLD)
+SHARES_ROOT = key_shares_root([share.value for share in PUBLIC_SHARES])
 COMMITMENT = build_commitment(
     BASE,
     QUORUM_ID,
     GROUP_KEY,
+    SHARES_ROOT,
     {
-        j: commitment_signature(OPERATOR_SECRETS[j - 1], BASE, QUORUM_ID, GROUP_KEY)
+        j: commitment_signature(OPERATOR_SECRETS[j - 1], BASE, QUORUM_ID, GROUP_KEY, SHARES_ROOT)
         for j in range(1, THRESHOLD + 1)
     },
 )
@@ -136,7 +139,7 @@ def test_bench_finality_collect(benchmark: BenchmarkFixture) -> None:
 def test_bench_commitment_check_floor(benchmark: BenchmarkFixture) -> None:
     """Floor: one bare FastAggregateVerify of the t signers' operator keys."""
     keys = list(RECORD.members[:THRESHOLD])
-    message = commitment_hash(BASE, QUORUM_ID, GROUP_KEY)
+    message = commitment_hash(BASE, QUORUM_ID, GROUP_KEY, SHARES_ROOT)
     with bls.use_backend("arkworks"):
         assert benchmark(lambda: bls.fast_aggregate_verify(keys, message, COMMITMENT.signature))
 

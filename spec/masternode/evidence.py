@@ -1,0 +1,209 @@
+"""Slashing evidence: the messages and their canonical encodings (protocol step "SLASH-1").
+
+Evidence of misbehaviour travels as a masternode message of kind 4 (MN-0,
+spec/masternode/registry.py); what it proves and what the chain does with it is SLASH-2..5
+(spec/masternode/slashing.py). This module only defines the two kinds and their encodings, so
+that the MN-0 decoder can read them without importing the checks.
+
+* **SLASH-1 (encoding)** ``SlashingEvidence = tag u8 || body``:
+
+  - tag 1, :class:`DoubleSignEvidence`: ``quorum_height u64 || member u16 || key_share bytes48 ||
+    key_share_proof list(bytes32, <= 16) || height u64 || first_block bytes32 ||
+    first_signature bytes96 || second_block bytes32 || second_signature bytes96``: member
+    ``member`` of the finality quorum based at ``quorum_height`` signed finality shares (FIN-3,
+    SIGN-4) for two blocks at one height; ``key_share`` is its public key share and
+    ``key_share_proof`` the MERKLE-3 proof that it is leaf ``member - 1`` of the committed
+    ``key_shares_root`` (FIN-5). Proofs have at most 16 hashes: member indices are ``u16``.
+  - tag 2, :class:`DkgEquivocationEvidence`: ``quorum_height u64 || message_kind u8 ||
+    first bytes || second bytes``: two DKG messages (DKG-3 kinds: 1 contribution, 3
+    justification; a complaint carries nothing a sender could vary) in their canonical
+    encodings (spec/masternode/dkg.py), each a ``bytes`` field of at most
+    ``encoding.max_bytes_field`` bytes.
+
+  Any other tag or message kind is ``DECODE_INVALID_TAG``; the inner messages must be canonical
+  and complete (``DECODE_*``).
+
+* **Extension point: fraudulent sidechain checkpoints.** A later evidence kind (tag 3,
+  "fraudulent checkpoint") will prove that a quorum member signed a sidechain checkpoint that
+  contradicts the sidechain's rules. It is not defined yet: tag 3 is reserved and decodes as
+  ``DECODE_INVALID_TAG`` like any unknown tag. Adding it means a new variant of
+  :data:`SlashingEvidence`, its codec here, and its SLASH-2-style check in
+  ``spec/masternode/slashing.py`` (:func:`~spec.masternode.slashing.check_evidence` dispatches on
+  the variant); SLASH-3..5 (who is slashed, the burn, idempotence) apply unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from functools import cache
+
+from spec.encoding import (
+    BYTES32,
+    BYTES48,
+    BYTES96,
+    U8,
+    U16,
+    U64,
+    Codec,
+    ListOf,
+    Struct,
+    VarBytes,
+    decode,
+    encode,
+)
+from spec.errors import InvalidEnumTag, TruncatedInput
+from spec.masternode.dkg import (
+    Contribution,
+    Justification,
+    MessageKind,
+    decode_contribution,
+    decode_justification,
+    encode_contribution,
+    encode_justification,
+)
+from spec.presets import Preset
+
+MAX_PROOF_HASHES = 16
+"""SLASH-1: a key share proof has at most 16 hashes (a tree of at most 2**16 member keys)."""
+
+
+class EvidenceKind(IntEnum):
+    """SLASH-1: the tag byte of each evidence kind."""
+
+    DOUBLE_SIGN = 1
+    DKG_EQUIVOCATION = 2
+    # 3 is reserved for fraudulent sidechain checkpoints (see the module docstring).
+
+
+@dataclass(frozen=True)
+class DoubleSignEvidence:
+    """SLASH-1/2: two finality signature shares of one member for two blocks at one height."""
+
+    quorum_height: int
+    member: int
+    key_share: bytes
+    key_share_proof: tuple[bytes, ...]
+    height: int
+    first_block: bytes
+    first_signature: bytes
+    second_block: bytes
+    second_signature: bytes
+
+
+EquivocableMessage = Contribution | Justification
+"""SLASH-1: the DKG messages whose sender could send two different versions."""
+
+
+@dataclass(frozen=True)
+class DkgEquivocationEvidence:
+    """SLASH-1/2: two different signed DKG messages of one sender for one slot of one session."""
+
+    quorum_height: int
+    first: EquivocableMessage
+    second: EquivocableMessage
+
+
+SlashingEvidence = DoubleSignEvidence | DkgEquivocationEvidence
+
+
+@dataclass(frozen=True)
+class _DkgEvidenceBody:
+    quorum_height: int
+    message_kind: int
+    first: bytes
+    second: bytes
+
+
+DOUBLE_SIGN_CODEC: Codec[DoubleSignEvidence] = Struct(
+    DoubleSignEvidence,
+    [
+        ("quorum_height", U64),
+        ("member", U16),
+        ("key_share", BYTES48),
+        ("key_share_proof", ListOf(BYTES32, MAX_PROOF_HASHES)),
+        ("height", U64),
+        ("first_block", BYTES32),
+        ("first_signature", BYTES96),
+        ("second_block", BYTES32),
+        ("second_signature", BYTES96),
+    ],
+)
+"""SLASH-1: the body of tag 1."""
+
+
+@cache
+def _dkg_body_codec(max_bytes: int) -> Codec[_DkgEvidenceBody]:
+    return Struct(
+        _DkgEvidenceBody,
+        [
+            ("quorum_height", U64),
+            ("message_kind", U8),
+            ("first", VarBytes(max_bytes)),
+            ("second", VarBytes(max_bytes)),
+        ],
+    )
+
+
+def _message_kind(message: EquivocableMessage) -> MessageKind:
+    return MessageKind.CONTRIBUTION if isinstance(message, Contribution) else MessageKind.JUSTIFICATION
+
+
+def _encode_dkg(message: EquivocableMessage, preset: Preset) -> bytes:
+    if isinstance(message, Contribution):
+        return encode_contribution(message, preset)
+    return encode_justification(message)
+
+
+def _decode_dkg(kind: int, data: bytes, preset: Preset) -> EquivocableMessage:
+    if kind == MessageKind.CONTRIBUTION:
+        return decode_contribution(data, preset)
+    if kind == MessageKind.JUSTIFICATION:
+        return decode_justification(data)
+    raise InvalidEnumTag(f"DKG message kind {kind} cannot equivocate")
+
+
+def encode_evidence(evidence: SlashingEvidence, preset: Preset) -> bytes:
+    """SLASH-1: ``tag || body``. Both DKG messages must be of one kind (else ``DECODE_INVALID_TAG``)."""
+    if isinstance(evidence, DoubleSignEvidence):
+        return bytes([EvidenceKind.DOUBLE_SIGN]) + encode(DOUBLE_SIGN_CODEC, evidence)
+    kind = _message_kind(evidence.first)
+    if _message_kind(evidence.second) is not kind:
+        raise InvalidEnumTag("the two DKG messages of an equivocation are of different kinds")
+    body = _DkgEvidenceBody(
+        evidence.quorum_height,
+        kind,
+        _encode_dkg(evidence.first, preset),
+        _encode_dkg(evidence.second, preset),
+    )
+    return bytes([EvidenceKind.DKG_EQUIVOCATION]) + encode(
+        _dkg_body_codec(preset.encoding.max_bytes_field), body
+    )
+
+
+def decode_evidence(data: bytes, preset: Preset) -> SlashingEvidence:
+    """SLASH-1: the evidence ``data`` encodes; ``DECODE_*`` for anything else."""
+    if not data:
+        raise TruncatedInput("evidence without a tag")
+    tag, body = data[0], data[1:]
+    if tag == EvidenceKind.DOUBLE_SIGN:
+        return decode(DOUBLE_SIGN_CODEC, body)
+    if tag == EvidenceKind.DKG_EQUIVOCATION:
+        raw = decode(_dkg_body_codec(preset.encoding.max_bytes_field), body)
+        first = _decode_dkg(raw.message_kind, raw.first, preset)
+        second = _decode_dkg(raw.message_kind, raw.second, preset)
+        return DkgEquivocationEvidence(raw.quorum_height, first, second)
+    raise InvalidEnumTag(f"evidence tag {tag}")
+
+
+__all__ = [
+    "DOUBLE_SIGN_CODEC",
+    "MAX_PROOF_HASHES",
+    "DkgEquivocationEvidence",
+    "DoubleSignEvidence",
+    "EquivocableMessage",
+    "EvidenceKind",
+    "SlashingEvidence",
+    "decode_evidence",
+    "encode_evidence",
+]

@@ -1,0 +1,146 @@
+"""Benchmarks of slashing evidence validation (arkworks backend), against the bare BLS floor.
+
+* **Double signing** (SLASH-1/2) for a mainnet-shaped finality quorum (n = 50): recognise and decode
+  the evidence output (MN-0 kind 4), the checks in order (record, blocks, member, term), the
+  Merkle proof of the key share to the committed root (6 hashes), the culprit lookup over the
+  50-entry list, the two share verifications. Floor: the two bare ``bls.verify`` calls.
+* **DKG equivocation** (SLASH-1/2) of a mainnet contribution (n = 50, t = 34, about 3.3 kB each,
+  split over 13 pushes): decode both, two DKG-3 digests, slot and session checks, culprit lookup,
+  the two operator-key verifications. Floor: the two bare ``bls.verify`` calls of the digests.
+
+Floors are reported with ``benchmark.extra_info["floor"]`` (tests/benchmarks/conftest.py). The key
+shares come from a seeded Shamir polynomial (THRESHOLD-4), not from a 50-member DKG.
+"""
+
+from __future__ import annotations
+
+from pytest_benchmark.fixture import BenchmarkFixture
+
+from spec.chain.forkchoice import finality_message
+from spec.crypto import bls, threshold
+from spec.ledger.transaction import OutPoint
+from spec.masternode import dkg
+from spec.masternode.evidence import DkgEquivocationEvidence, DoubleSignEvidence
+from spec.masternode.finality import QuorumRecord, QuorumRegistry, finality_term, key_shares_root
+from spec.masternode.quorum import quorum_threshold
+from spec.masternode.registry import (
+    MasternodeEntry,
+    MasternodeList,
+    MasternodeStatus,
+    match_message,
+    message_script,
+)
+from spec.masternode.signing import sign_finality_share
+from spec.masternode.slashing import check_evidence
+from spec.merkle import inclusion_proof
+from spec.presets import MAINNET
+
+PRESET = MAINNET
+MEMBERS = PRESET.masternodes.finality_quorum_size
+THRESHOLD = quorum_threshold(MEMBERS)
+BASE = PRESET.masternodes.finality_quorum_interval
+HEIGHT = finality_term(BASE, PRESET)[0]
+MEMBER = 17
+OPERATOR_SECRETS = [bls.key_gen(bytes([j]) * 32) for j in range(1, MEMBERS + 1)]
+OPERATOR_KEYS = tuple(bls.sk_to_pk(sk) for sk in OPERATOR_SECRETS)
+COEFFICIENTS = threshold.coefficients_from_seed(b"benchmark slashing quorum", THRESHOLD)
+SECRET_SHARES = threshold.generate_shares(COEFFICIENTS, range(1, MEMBERS + 1))
+KEY_SHARES = [bls.sk_to_pk(share.value) for share in SECRET_SHARES]
+SESSION = dkg.start_session(list(OPERATOR_KEYS), THRESHOLD, b"\x33" * 32, BASE, PRESET)
+RECORD = QuorumRecord(
+    BASE,
+    b"\x33" * 32,
+    SESSION.session_id,
+    OPERATOR_KEYS,
+    THRESHOLD,
+    threshold.group_public_key(COEFFICIENTS),
+    BASE + 20,
+    key_shares_root(KEY_SHARES),
+)
+REGISTRY = QuorumRegistry({BASE: RECORD})
+LIST = MasternodeList(
+    {
+        OutPoint(bytes([j]) * 32, 0): MasternodeEntry(
+            OutPoint(bytes([j]) * 32, 0),
+            key,
+            bytes(32),
+            b"\x51",
+            bytes([j]) * 16,
+            9999,
+            MasternodeStatus.ACTIVE,
+            0,
+            0,
+            None,
+            None,
+        )
+        for j, key in enumerate(OPERATOR_KEYS, start=1)
+    }
+)
+BLOCKS = (b"\xaa" * 32, b"\xbb" * 32)
+SHARES = [sign_finality_share(SESSION.session_id, SECRET_SHARES[MEMBER - 1], HEIGHT, b) for b in BLOCKS]
+DOUBLE = DoubleSignEvidence(
+    BASE,
+    MEMBER,
+    KEY_SHARES[MEMBER - 1],
+    inclusion_proof(KEY_SHARES, MEMBER - 1),
+    HEIGHT,
+    BLOCKS[0],
+    SHARES[0].signature,
+    BLOCKS[1],
+    SHARES[1].signature,
+)
+DOUBLE_SCRIPT = message_script(DOUBLE, PRESET)
+DEALER_COEFFICIENTS = [threshold.coefficients_from_seed(f"dealer {v}".encode(), THRESHOLD) for v in (0, 1)]
+CONTRIBUTIONS = [
+    dkg.make_contribution(SESSION, MEMBER, c, OPERATOR_SECRETS[MEMBER - 1]) for c in DEALER_COEFFICIENTS
+]
+EQUIVOCATION = DkgEquivocationEvidence(BASE, CONTRIBUTIONS[0], CONTRIBUTIONS[1])
+EQUIVOCATION_SCRIPT = message_script(EQUIVOCATION, PRESET)
+
+
+def _validate(script: bytes) -> MasternodeEntry:
+    evidence = match_message(script, PRESET)
+    assert isinstance(evidence, DoubleSignEvidence | DkgEquivocationEvidence)
+    return check_evidence(REGISTRY, LIST, evidence, PRESET)
+
+
+def test_bench_double_sign_floor(benchmark: BenchmarkFixture) -> None:
+    """Floor: the two bare BLS verifications of the shares under the key share."""
+    key = KEY_SHARES[MEMBER - 1]
+    messages = [finality_message(HEIGHT, b) for b in BLOCKS]
+
+    def verify_both() -> bool:
+        return all(bls.verify(key, m, s.signature) for m, s in zip(messages, SHARES, strict=True))
+
+    with bls.use_backend("arkworks"):
+        assert benchmark(verify_both)
+
+
+def test_bench_double_sign(benchmark: BenchmarkFixture) -> None:
+    """MN-0 decode and SLASH-2/3 of double-signing evidence against a 50-member quorum."""
+    benchmark.extra_info["floor"] = "test_bench_double_sign_floor"
+    benchmark.extra_info["script_bytes"] = len(DOUBLE_SCRIPT)
+    with bls.use_backend("arkworks"):
+        entry = benchmark(lambda: _validate(DOUBLE_SCRIPT))
+    assert entry.operator_public_key == OPERATOR_KEYS[MEMBER - 1]
+
+
+def test_bench_dkg_equivocation_floor(benchmark: BenchmarkFixture) -> None:
+    """Floor: the two bare BLS verifications of the contributions' DKG-3 digests."""
+    key = OPERATOR_KEYS[MEMBER - 1]
+    digests = [dkg.message_digest(c) for c in CONTRIBUTIONS]
+
+    def verify_both() -> bool:
+        return all(bls.verify(key, d, c.signature) for d, c in zip(digests, CONTRIBUTIONS, strict=True))
+
+    with bls.use_backend("arkworks"):
+        assert benchmark(verify_both)
+
+
+def test_bench_dkg_equivocation(benchmark: BenchmarkFixture) -> None:
+    """MN-0 decode (13 pushes) and SLASH-2/3 of two equivocating mainnet contributions."""
+    benchmark.extra_info["floor"] = "test_bench_dkg_equivocation_floor"
+    benchmark.extra_info["script_bytes"] = len(EQUIVOCATION_SCRIPT)
+    with bls.use_backend("arkworks"):
+        entry = benchmark(lambda: _validate(EQUIVOCATION_SCRIPT))
+    assert entry.operator_public_key == OPERATOR_KEYS[MEMBER - 1]

@@ -1,0 +1,32 @@
+"""Deliberately wrong contracts that ``tests/test_slashing_symbolic.py`` expects CrossHair to refute.
+
+``burn_ignoring_before`` burns every SLASHED entry whether or not it was SLASHED before and claims a
+collateral is burnt once; ``late_term`` accepts double-signing evidence one block after the
+quorum's term and claims it is still in term. If CrossHair stops finding these, the slashing
+symbolic check has become vacuous.
+"""
+
+from __future__ import annotations
+
+
+def burn_ignoring_before(before: list[int], after: list[int]) -> tuple[int, ...]:
+    """Claims nothing already SLASHED is burnt again (false: ``before`` is ignored).
+
+    pre: len(before) == len(after) <= 3
+    pre: all(0 <= s <= 2 for s in before) and all(0 <= s <= 2 for s in after)
+    post: all(before[i] != 2 for i in __return__)
+    """
+    return tuple(i for i, status in enumerate(after) if status == 2)
+
+
+def late_term(height: int, quorum_height: int, interval: int, length: int) -> bool:
+    """Claims a term that ends one block late is the quorum's term (false at its last height).
+
+    pre: 0 <= quorum_height <= 2**40 and 0 <= height <= 2**40
+    pre: 1 <= interval <= 1000 and 1 <= length <= 1000
+    post: not __return__ or height < quorum_height + length + interval
+    """
+    return (
+        quorum_height % interval == 0
+        and quorum_height + length <= height <= quorum_height + length + interval
+    )

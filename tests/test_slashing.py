@@ -1,0 +1,215 @@
+"""SLASH-1..5: slashing evidence (double signing a height, DKG equivocation) and the collateral burn.
+
+Properties (docs/governance.md, "Slashing"): an honest masternode is never slashed, whatever
+pairs of its real signed items and whatever other members' signatures an accuser combines;
+evidence with two identical items is rejected; slashing is idempotent (a collateral is burnt at
+most once, a second piece of evidence is ``MN_ALREADY_SLASHED``); every evidence message
+round-trips through MN-0 (single and split over several pushes) and a split that is not
+canonical is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conformance.dkgbuilder import contribution as dkg_contribution
+from conformance.dkgbuilder import finality_share
+from conformance.generators.masternode import (
+    LABELS,
+    double_sign_evidence,
+    equivocating_contributions,
+    equivocating_justifications,
+    evidence_block,
+    finality_quorum,
+    funded_list,
+    member_collateral,
+    slashing_registry,
+)
+from spec.errors import (
+    AlreadySlashed,
+    EvidenceBadSignature,
+    EvidenceIdentical,
+    EvidenceNotConflicting,
+    NonCanonicalSplit,
+    SpecError,
+)
+from spec.masternode.dkg import Contribution, Justification, make_justification
+from spec.masternode.evidence import (
+    DkgEquivocationEvidence,
+    DoubleSignEvidence,
+    decode_evidence,
+    encode_evidence,
+)
+from spec.masternode.finality import finality_term, may_sign_finality
+from spec.masternode.registry import MasternodeStatus, match_message, message_script
+from spec.masternode.slashing import (
+    apply_evidence,
+    burnt_collaterals,
+    check_evidence,
+    is_conflicting,
+)
+from spec.presets import DEVNET
+from spec.script import Opcode, encode_push, parse_script
+
+PRESET = DEVNET
+INTERVAL = PRESET.masternodes.finality_quorum_interval
+REGISTRY = slashing_registry(PRESET)
+RECORD = REGISTRY.records[INTERVAL]
+MEMBERS = len(RECORD.members)
+TERM = finality_term(INTERVAL, PRESET)
+EVERYONE = funded_list(LABELS, PRESET)
+FINISHED = finality_quorum(INTERVAL, PRESET)
+KEYS = [share.value for share in FINISHED.result.public_key_shares]
+
+members = st.integers(min_value=1, max_value=MEMBERS)
+term_heights = st.integers(min_value=TERM[0], max_value=TERM[1] - 1)
+blocks = st.integers(min_value=0, max_value=7).map(lambda i: evidence_block(f"p{i}"))
+
+
+def _honest_log(offers: list[tuple[int, bytes]]) -> list[tuple[int, bytes]]:
+    """FIN-3: the (height, block) pairs a member signs when offered ``offers`` in turn."""
+    signed: list[tuple[int, bytes]] = []
+    last: int | None = None
+    for height, block in offers:
+        if may_sign_finality(last, height):
+            signed.append((height, block))
+            last = height
+    return signed
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    member=members,
+    offers=st.lists(st.tuples(term_heights, blocks), min_size=1, max_size=6),
+    accomplice=members,
+    data=st.data(),
+)
+def test_an_honest_member_is_never_slashed(
+    member: int, offers: list[tuple[int, bytes]], accomplice: int, data: st.DataObject
+) -> None:
+    """Any evidence built from an honest member's FIN-3 shares (and other members' shares for the
+    second item) is rejected: FIN-3 signs one block per height, and nobody else holds its share."""
+    log = _honest_log(offers)
+    first = data.draw(st.sampled_from(log))
+    second = data.draw(st.sampled_from(log))
+    height = data.draw(st.sampled_from((first[0], second[0])))
+    signer = data.draw(st.sampled_from((member, accomplice)))
+    evidence = DoubleSignEvidence(
+        quorum_height=INTERVAL,
+        member=member,
+        key_share=KEYS[member - 1],
+        key_share_proof=double_sign_evidence(PRESET, member).key_share_proof,
+        height=height,
+        first_block=first[1],
+        first_signature=finality_share(FINISHED, member, first[0], first[1]).signature,
+        second_block=second[1],
+        second_signature=finality_share(FINISHED, signer, second[0], second[1]).signature,
+    )
+    with pytest.raises(SpecError) as caught:
+        check_evidence(REGISTRY, EVERYONE, evidence, PRESET)
+    assert caught.value.code in {"MN_EVIDENCE_IDENTICAL", "MN_EVIDENCE_BAD_SIGNATURE"}
+
+
+kinds = st.sampled_from(("contribution", "justification"))
+
+
+@settings(max_examples=10, deadline=None)
+@given(dealer=members, other=members, complainer=members, kind=kinds)
+def test_an_honest_dealer_is_never_slashed(dealer: int, other: int, complainer: int, kind: str) -> None:
+    """An honest dealer's DKG messages never conflict: its contribution is one, its justification
+    of a complaint is its polynomial's value; evidence pairing them (or with another member's
+    message) is rejected."""
+    quorum = FINISHED.quorum
+
+    def justification(by: int, to: int) -> Justification:
+        return make_justification(quorum.session, by, to, quorum.coefficients[by - 1], quorum.secrets[by - 1])
+
+    first: Contribution | Justification
+    second: Contribution | Justification
+    if kind == "contribution":
+        first, second = dkg_contribution(quorum, dealer), dkg_contribution(quorum, other)
+    else:
+        first, second = justification(dealer, complainer), justification(other, complainer)
+    assert not is_conflicting(first, second)
+    evidence = DkgEquivocationEvidence(INTERVAL, first, second)
+    with pytest.raises((EvidenceIdentical, EvidenceNotConflicting)):
+        check_evidence(REGISTRY, EVERYONE, evidence, PRESET)
+
+
+@settings(max_examples=10, deadline=None)
+@given(member=members, height=term_heights, block=blocks)
+def test_two_identical_items_are_rejected(member: int, height: int, block: bytes) -> None:
+    """Evidence whose two items are the same (one block twice, one DKG message twice) is
+    ``MN_EVIDENCE_IDENTICAL``, whatever else it names."""
+    evidence = double_sign_evidence(PRESET, member, height, (block, block))
+    with pytest.raises(EvidenceIdentical):
+        check_evidence(REGISTRY, EVERYONE, evidence, PRESET)
+    contributions = equivocating_contributions(PRESET, member)
+    for message in (contributions.first, contributions.second):
+        with pytest.raises(EvidenceIdentical):
+            check_evidence(REGISTRY, EVERYONE, DkgEquivocationEvidence(INTERVAL, message, message), PRESET)
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    member=members,
+    height=term_heights,
+    pairs=st.lists(st.tuples(blocks, blocks).filter(lambda p: p[0] != p[1]), min_size=2, max_size=3),
+    with_dkg=st.booleans(),
+)
+def test_slashing_is_idempotent(
+    member: int, height: int, pairs: list[tuple[bytes, bytes]], with_dkg: bool
+) -> None:
+    """The first valid piece of evidence burns the member's collateral; every later one against it
+    (other blocks, other heights, a DKG equivocation) is ``MN_ALREADY_SLASHED``: never burnt twice."""
+    evidence: list[DoubleSignEvidence | DkgEquivocationEvidence] = [
+        double_sign_evidence(PRESET, member, height, pair) for pair in pairs
+    ]
+    if with_dkg:
+        evidence.append(equivocating_contributions(PRESET, member))
+    mn_list = apply_evidence(EVERYONE, REGISTRY, evidence[0], PRESET)
+    burnt = burnt_collaterals(EVERYONE, mn_list)
+    assert burnt == (member_collateral(member, PRESET),)
+    assert mn_list.entries[burnt[0]].status is MasternodeStatus.SLASHED
+    assert all(e.status is MasternodeStatus.ACTIVE for o, e in mn_list.entries.items() if o != burnt[0])
+    for later in evidence[1:]:
+        with pytest.raises(AlreadySlashed):
+            apply_evidence(mn_list, REGISTRY, later, PRESET)
+    assert burnt_collaterals(mn_list, mn_list) == ()
+
+
+def test_every_evidence_kind_round_trips_through_mn0() -> None:
+    """SLASH-1 / MN-0: encode, carry (one push or several), match and decode give the evidence back."""
+    for evidence in (
+        double_sign_evidence(PRESET),
+        equivocating_contributions(PRESET),
+        equivocating_justifications(PRESET),
+    ):
+        assert decode_evidence(encode_evidence(evidence, PRESET), PRESET) == evidence
+        script = message_script(evidence, PRESET)
+        assert match_message(script, PRESET) == evidence
+    split = message_script(equivocating_contributions(PRESET), PRESET)
+    pushes = [op for op in parse_script(split, PRESET.script)[1:]]
+    assert len(pushes) >= 2
+
+
+def test_a_non_canonical_split_is_refused() -> None:
+    script = message_script(equivocating_contributions(PRESET), PRESET)
+    ops = parse_script(script, PRESET.script)[1:]
+    data = [op.data for op in ops]  # type: ignore[union-attr]
+    resplit = [data[0][:-1], data[0][-1:] + data[1][:1], data[1][1:], *data[2:]]
+    bad = bytes([Opcode.OP_RETURN]) + b"".join(encode_push(d) for d in resplit if d)
+    with pytest.raises(NonCanonicalSplit):
+        match_message(bad, PRESET)
+
+
+def test_a_forged_share_by_an_outsider_is_rejected() -> None:
+    """A share signed by another member's key share never convicts member 1."""
+    evidence = double_sign_evidence(PRESET)
+    other = double_sign_evidence(PRESET, 2)
+    with pytest.raises(EvidenceBadSignature):
+        check_evidence(REGISTRY, EVERYONE, replace(evidence, second_signature=other.second_signature), PRESET)

@@ -1,0 +1,56 @@
+"""CrossHair symbolic checks of ``conformance/symbolic/slashing_contracts.py`` (SLASH-2, SLASH-4/5).
+
+Runs ``crosshair check --analysis_kind=PEP316`` with ``--per_condition_timeout`` from
+``RUSTY_CROSSHAIR_SECONDS`` (default 3) through ``tests/symbolic_suite.py``: no counterexample,
+every ``post:`` line analysed; the canary ``tests/slashing_symbolic_canary.py`` (a burn that ignores
+earlier slashes, a term one block too long) must be refuted in the same run.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.symbolic import slashing_contracts
+from tests.symbolic_suite import (
+    REPO_ROOT,
+    Runs,
+    assert_canary_refuted,
+    assert_contracts_hold,
+    assert_every_contract_states_pre_and_post,
+    run_suite,
+    seconds_per_condition,
+)
+
+CONTRACTS_FILE = REPO_ROOT / "conformance" / "symbolic" / "slashing_contracts.py"
+CANARY_FILE = REPO_ROOT / "tests" / "slashing_symbolic_canary.py"
+SECONDS = seconds_per_condition("3")
+
+
+@pytest.fixture(scope="module")
+def crosshair_runs() -> Runs:
+    return run_suite(slashing_contracts, CANARY_FILE, SECONDS)
+
+
+def test_slashing_contracts_hold(crosshair_runs: Runs) -> None:
+    assert_contracts_hold(crosshair_runs, CONTRACTS_FILE)
+
+
+def test_slashing_canary_is_refuted(crosshair_runs: Runs) -> None:
+    assert_canary_refuted(crosshair_runs, "burn_ignoring_before", "late_term")
+
+
+def test_every_slashing_contract_states_pre_and_post() -> None:
+    assert_every_contract_states_pre_and_post(slashing_contracts)
+
+
+def test_slashing_wrappers_on_examples() -> None:
+    # devnet: I = 30, D = 25: quorum 30 certifies [55, 85)
+    assert slashing_contracts.evidence_in_term(55, 30, 30, 10, 5, 5, 5)
+    assert slashing_contracts.evidence_in_term(84, 30, 30, 10, 5, 5, 5)
+    assert not slashing_contracts.evidence_in_term(85, 30, 30, 10, 5, 5, 5)
+    assert not slashing_contracts.evidence_in_term(54, 30, 30, 10, 5, 5, 5)
+    assert slashing_contracts.slot_conflict(1, 2, 0, 1, 2, 9)
+    assert not slashing_contracts.slot_conflict(3, 2, 1, 3, 2, 4)
+    assert not slashing_contracts.slot_conflict(1, 2, 0, 3, 2, 0)
+    assert slashing_contracts.burn_once([0, 2, 1], [2, 2, 2]) == (0, 2)
+    assert slashing_contracts.burn_twice_is_nothing([2, 0, 2]) == ()
