@@ -579,8 +579,13 @@ class ChainStore:
             current = index[current].parent_hash
         return list(reversed(branch))
 
-    def accept_block(self, block: Block, now: int, finalized: bytes | None = None) -> Accepted:
+    def accept_block(
+        self, block: Block, now: int, finalized: bytes | None = None, requested: bool = True
+    ) -> Accepted:
         """Store ``block`` and follow the best valid chain (FORK-1/2), reorganising if needed.
+
+        ``requested=False`` (a block nobody asked for, as Bitcoin Core's ``AcceptBlock``): a side
+        block with less cumulative work than the tip is "refused" before any check or write.
 
         Nothing is stored under a block's hash before its body is checked against its header
         (``check_block_shape``) and, off the tip, its header against its branch (``connect_headers``):
@@ -604,6 +609,12 @@ class ChainStore:
         if parent_entry is None or parent_entry.height + 1 != block.header.height:
             return Accepted("orphan")
         try:
+            own_work = work_of_target(decode_compact(block.header.bits))
+        except SpecError as exc:
+            return Accepted("invalid", exc.code)
+        if not requested and parent_entry.cumulative_work + own_work < self._state.cumulative_work:
+            return Accepted("refused")
+        try:
             check_block_shape(block, self.preset)  # the body is the one the header (and hash) commits to
             connect_headers(self._chain_to(parent, parent_entry.height), [block.header], now, self.preset)
         except SpecError as exc:
@@ -611,7 +622,7 @@ class ChainStore:
         below_finality = finalized is not None and finalized in index and parent != GENESIS_PARENT
         if below_finality and finalized is not None and not is_ancestor(index, finalized, parent):
             return Accepted("refused")  # FORK-2: a branch that lost the finalized block is never chosen
-        work = parent_entry.cumulative_work + work_of_target(decode_compact(block.header.bits))
+        work = parent_entry.cumulative_work + own_work
         data = encode_block(block, self.preset)
         self.db.execute("BEGIN IMMEDIATE")
         try:
