@@ -103,8 +103,8 @@ from spec.p2p.messages import (
     Version,
     command_of,
     decode_frame,
+    decode_prefix,
     encode_frame,
-    frame_length_from_prefix,
     skipped_payload_length,
 )
 from spec.p2p.peers import (
@@ -166,6 +166,9 @@ MAX_BANNED_PEERS = 10_000
 MAX_REQUESTED_BLOCKS = 4 * 2_000
 """Blocks asked of one peer with GetData and not yet received, remembered at most (two full
 ``Headers`` answers on any preset; the oldest are forgotten)."""
+MAX_HANDSHAKE_BYTES = 1_024
+"""Payload bytes a frame may announce before the handshake completes (a Version is at most ~350
+bytes with the preset's 256-byte user agent), so unauthenticated connections never reserve more."""
 SKIP_CHUNK = 64 * 1024
 """Bytes read at a time when skipping the payload of an unknown command."""
 
@@ -186,6 +189,10 @@ class P2PLimits:
 
 
 DEFAULT_LIMITS = P2PLimits()
+
+
+class OutOfOrder(Exception):
+    """A frame whose command breaks the handshake order (P2P-HS); its payload was skipped."""
 
 
 @dataclass
@@ -424,10 +431,16 @@ class P2PService:
     async def _read(self, peer: Peer) -> Message:
         prefix = await self._read_prefix(peer)
         try:
-            length = frame_length_from_prefix(prefix, self.preset)  # checks magic, command and size first
+            framing = decode_prefix(prefix, self.preset)  # checks magic, command and size first
         except UnknownCommand:
             await self._skip(peer, skipped_payload_length(prefix, self.preset))  # P2P-SCORE-2
             raise
+        length = framing.payload_length
+        if is_handshake_violation(peer.version is not None, peer.verack, framing.command):
+            await self._skip(peer, length)  # out of handshake order: dropped unread, never buffered
+            raise OutOfOrder(framing.command)
+        if not peer.ready and length > MAX_HANDSHAKE_BYTES:
+            raise ConnectionError("a handshake message larger than any Version")  # disconnect, no ban
         if not peer.payload_bytes.allow(length):
             raise ConnectionError("the peer is over its byte budget")  # node policy: disconnect
         reserved = 0 if peer.outbound else length  # inbound frames share max_buffered_bytes
@@ -435,7 +448,7 @@ class P2PService:
             raise ConnectionError("no buffer left for this frame")  # node policy: disconnect, no ban
         self.buffered_bytes += reserved
         try:
-            payload = await asyncio.wait_for(peer.reader.readexactly(length), self.limits.frame_timeout)
+            payload = await asyncio.wait_for(peer.reader.readexactly(length), self._frame_timeout(peer))
         finally:
             self.buffered_bytes -= reserved
         return decode_frame(prefix + payload, self.preset)
@@ -450,7 +463,14 @@ class P2PService:
             while left:
                 left -= len(await peer.reader.readexactly(min(left, SKIP_CHUNK)))
 
-        await asyncio.wait_for(drop(), self.limits.frame_timeout)
+        await asyncio.wait_for(drop(), self._frame_timeout(peer))
+
+    def _frame_timeout(self, peer: Peer) -> float:
+        """``frame_timeout``, and never past the handshake deadline before the handshake."""
+        if peer.ready:
+            return self.limits.frame_timeout
+        left = peer.started + self.limits.handshake_timeout - time.monotonic()
+        return max(0.0, min(self.limits.frame_timeout, left))
 
     @staticmethod
     def _key(peer: Peer) -> str:
@@ -505,6 +525,10 @@ class P2PService:
             while peer in self.peers:
                 try:
                     message = await self._read(peer)
+                except OutOfOrder:
+                    if await self._punish(peer, Violation.HANDSHAKE_VIOLATION):
+                        return
+                    continue
                 except DecodeError as exc:
                     version = peer.version.protocol_version if peer.version is not None else None
                     if isinstance(exc, UnknownCommand) and is_newer_command(version, self.preset):
@@ -640,8 +664,8 @@ class P2PService:
         missing: list[InvItem] = []
         pending = {txid(tx, self.preset): tx for tx in self.node.pending()}
         for item in dict.fromkeys(message.items):
-            if peer not in self.peers:
-                return
+            if peer not in self.peers or peer.writer.is_closing() or peer.reader.at_eof():
+                return  # the peer is gone: stop serving
             found: Message | None = None
             if item.kind == InvKind.BLOCK:
                 block = self.node.store.block(item.hash)
