@@ -600,7 +600,7 @@ class P2PService:
             except SpecError:
                 await self._punish(peer, Violation.INVALID_COMPACT_BLOCK)
                 return
-            await self._on_block(peer, block)
+            await self._on_block(peer, block, requested=False)  # completes an unsolicited announcement
         elif isinstance(message, FindNode):
             count = self.preset.network.kademlia_k
             await self.send(peer, Nodes(closest(self.table, message.target, count, self.preset)))
