@@ -170,6 +170,8 @@ MAX_HANDSHAKE_BYTES = 1_024
 """Payload bytes a frame may announce before the handshake completes (a Version is at most ~350
 bytes with the preset's 256-byte user agent), so unauthenticated connections never reserve more."""
 SKIP_CHUNK = 64 * 1024
+DECODE_INLINE_BYTES = 64 * 1024
+"""Payloads up to this size are decoded on the event loop; larger ones in a worker thread."""
 """Bytes read at a time when skipping the payload of an unknown command."""
 
 
@@ -451,7 +453,12 @@ class P2PService:
             payload = await asyncio.wait_for(peer.reader.readexactly(length), self._frame_timeout(peer))
         finally:
             self.buffered_bytes -= reserved
-        return decode_frame(prefix + payload, self.preset)
+        if length <= DECODE_INLINE_BYTES:
+            return decode_frame(prefix + payload, self.preset)
+        # A large payload (a 50,000-item GetData takes over a second to decode) is decoded in a
+        # worker thread, so the event loop keeps serving other peers, RPC and the miner meanwhile.
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, decode_frame, prefix + payload, self.preset)
 
     async def _skip(self, peer: Peer, length: int) -> None:
         """Read and drop ``length`` payload bytes (within ``frame_timeout``, counted as payload)."""
