@@ -166,14 +166,25 @@ class RawPeer:
         self.sock.close()
 
 
-@pytest.fixture
-def node(tmp_path: Path) -> Iterator[tuple[Path, subprocess.Popen[bytes]]]:
-    datadir = tmp_path / "node"
+def _running(datadir: Path) -> Iterator[Running]:
     Node.init(datadir, "devnet").close()
     process = start_node(datadir, *LIMITS)
     yield datadir, process
     process.terminate()
     assert process.wait(timeout=30) == 0
+
+
+@pytest.fixture
+def node(tmp_path: Path) -> Iterator[Running]:
+    """A fresh node (empty chain, no bans)."""
+    yield from _running(tmp_path / "node")
+
+
+@pytest.fixture(scope="module")
+def shared_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    """One node for the attacks that neither ban 127.0.0.1 nor need an empty chain (each node
+    start costs seconds)."""
+    yield from _running(tmp_path_factory.mktemp("shared") / "node")
 
 
 def assert_healthy(datadir: Path, process: subprocess.Popen[bytes], rss_before: int) -> None:
@@ -293,8 +304,8 @@ def test_unrequested_side_blocks_are_scored_and_not_stored(
 # ------------------------------------------------------------------------- 4. connections
 
 
-def test_inbound_limit_and_handshake_timeout(node: Running) -> None:
-    datadir, process = node
+def test_inbound_limit_and_handshake_timeout(shared_node: Running) -> None:
+    datadir, process = shared_node
     before = rss(process)
     sockets = [socket.create_connection(("127.0.0.1", p2p_port_of(datadir)), timeout=5) for _ in range(40)]
     greeted = 0
@@ -316,8 +327,8 @@ def test_inbound_limit_and_handshake_timeout(node: Running) -> None:
     assert_healthy(datadir, process, before)
 
 
-def test_half_sent_frames_are_bounded_and_time_out(node: Running) -> None:
-    datadir, process = node
+def test_half_sent_frames_are_bounded_and_time_out(shared_node: Running) -> None:
+    datadir, process = shared_node
     before = rss(process)
     size = DEVNET.network.max_message_bytes
     prefix = DEVNET.network.magic + bytes([Command.HEADERS]) + size.to_bytes(4, "little") + bytes(4)
@@ -334,11 +345,11 @@ def test_half_sent_frames_are_bounded_and_time_out(node: Running) -> None:
 # ------------------------------------------------------------------------- 5. GetData flood
 
 
-def test_a_50000_item_get_data_does_not_stall_the_node(node: Running) -> None:
+def test_a_50000_item_get_data_does_not_stall_the_node(shared_node: Running) -> None:
     """While a 50,000-item GetData is decoded and served, another peer's Ping is answered first:
     nothing of the NotFound has been sent when the Pong arrives. Then the request is answered in
     full (each item once) and the peer is not scored for it."""
-    datadir, process = node
+    datadir, process = shared_node
     before = rss(process)
     attacker, observer = RawPeer(p2p_port_of(datadir)), RawPeer(p2p_port_of(datadir))
     items = tuple(InvItem(InvKind.BLOCK, os.urandom(32)) for _ in range(DEVNET.network.max_inv_items // 2))
@@ -356,8 +367,8 @@ def test_a_50000_item_get_data_does_not_stall_the_node(node: Running) -> None:
 # ------------------------------------------------------------------------- 6. unknown commands
 
 
-def test_unknown_commands_are_skipped_by_length(node: Running) -> None:
-    datadir, process = node
+def test_unknown_commands_are_skipped_by_length(shared_node: Running) -> None:
+    datadir, process = shared_node
     before = rss(process)
     payload = os.urandom(2_000)
     unknown = DEVNET.network.magic + b"\x99" + len(payload).to_bytes(4, "little") + bytes(4) + payload
