@@ -32,7 +32,7 @@ from functools import cache
 
 from conformance.generators.p2p import p2p_chain, sample_messages
 from spec.chain.block import Block, encode_block, transactions_root, votes_root
-from spec.errors import DecodeError, SpecError
+from spec.errors import DecodeError, MessageTooLarge, SpecError, UnknownCommand
 from spec.ledger.transaction import Transaction, wtxid
 from spec.p2p.compact import fill_missing, make_compact_block, missing_request, reconstruct, serve_block_txn
 from spec.p2p.kademlia import (
@@ -56,6 +56,7 @@ from spec.p2p.messages import (
     decode_prefix,
     encode_frame,
     encode_payload,
+    skipped_payload_length,
 )
 from spec.p2p.peers import frame_violation
 from spec.presets import DEVNET
@@ -105,6 +106,14 @@ def fuzz_decode_raw_frame(data: bytes) -> None:
         prefix = decode_prefix(data[:13], PRESET)
     except DecodeError as error:
         frame_violation(error)
+        if isinstance(error, UnknownCommand):  # P2P-SCORE-2: skipped by its length, within the bound
+            try:
+                skipped = skipped_payload_length(data[:13], PRESET)
+            except MessageTooLarge:
+                skipped = None
+            announced = int.from_bytes(data[5:9], "little")
+            _require(skipped in (announced, None), "the skipped length is not the announced length")
+            _require((skipped is None) == (announced > PRESET.network.max_message_bytes), "bound")
         try:
             decode_frame(data, PRESET)
         except DecodeError as again:

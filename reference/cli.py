@@ -21,6 +21,7 @@ from reference.daemon import rpc_port_of, serve_forever
 from reference.devnet import devnet_main
 from reference.jsonsafe import JsonTooDeep
 from reference.node import Node
+from reference.p2p import P2PLimits
 from reference.rpc import RpcError, call
 from spec.errors import SpecError
 from spec.presets import PRESET_NAMES
@@ -119,12 +120,37 @@ def status(datadir: Path) -> None:
 )
 @click.option("--connect", "connect", multiple=True, help="HOST:PORT of a peer to dial (repeatable).")
 @click.option("--mine-every", type=float, default=None, help="Devnet: mine a block every this many seconds.")
+@click.option("--max-inbound", type=click.IntRange(min=0), default=None, help="Default: the preset's (125).")
+@click.option("--handshake-timeout", type=click.FloatRange(min=0.1), default=P2PLimits.handshake_timeout)
+@click.option("--frame-timeout", type=click.FloatRange(min=0.1), default=P2PLimits.frame_timeout)
+@click.option("--ping-interval", type=click.FloatRange(min=0.1), default=P2PLimits.ping_interval)
+@click.option(
+    "--max-buffered-mib", type=click.IntRange(min=1), default=None, help="Default: max(64, 2 x max message)."
+)
 def node(
-    datadir: Path, rpc_port: int, p2p_port: int, connect: tuple[str, ...], mine_every: float | None
+    datadir: Path,
+    rpc_port: int,
+    p2p_port: int,
+    connect: tuple[str, ...],
+    mine_every: float | None,
+    max_inbound: int | None,
+    handshake_timeout: float,
+    frame_timeout: float,
+    ping_interval: float,
+    max_buffered_mib: int | None,
 ) -> None:
-    """Run the node: P2P and JSON-RPC on 127.0.0.1 (cookie auth), optional devnet mining."""
+    """Run the node: P2P and JSON-RPC on 127.0.0.1 (cookie auth), optional devnet mining.
+
+    The P2P limits (docs/node.md) default to the values in reference/p2p.py's ``P2PLimits``."""
     peers = [(address.rsplit(":", 1)[0], int(address.rsplit(":", 1)[1])) for address in connect]
-    serve_forever(datadir, rpc_port, p2p_port, peers, mine_every)
+    limits = P2PLimits(
+        max_inbound,
+        handshake_timeout,
+        frame_timeout,
+        ping_interval,
+        None if max_buffered_mib is None else max_buffered_mib * 1024 * 1024,
+    )
+    serve_forever(datadir, rpc_port, p2p_port, peers, mine_every, limits)
 
 
 @main.command(name="call")

@@ -11,11 +11,14 @@ import contextlib
 import signal
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from reference.miner import seal_header
 from reference.node import Node
-from reference.p2p import P2PService
+from reference.p2p import DEFAULT_LIMITS, P2PLimits, P2PService
 from reference.rpc import RpcServer, bound_port, start_rpc
+from spec.chain.block import Block
 from spec.errors import SpecError
 from spec.ledger.transaction import Transaction
 
@@ -27,17 +30,18 @@ async def run_node(
     connect: Sequence[tuple[str, int]],
     mine_every: float | None,
     stop: asyncio.Event,
+    limits: P2PLimits = DEFAULT_LIMITS,
 ) -> None:
     """Serve P2P and RPC (and mine every ``mine_every`` seconds on devnet) until ``stop`` is set."""
     node = Node(datadir)
-    p2p = P2PService(node, p2p_port)
+    p2p = P2PService(node, p2p_port, limits=limits)
     lock = asyncio.Lock()
 
     async def mine(count: int) -> list[str]:
         hashes: list[str] = []
         async with lock:
             for _ in range(count):
-                block = node.mine_block(int(time.time()))
+                block = await mine_one(node)
                 hashes.append(node.store.state.tip_hash.hex())
                 await p2p.announce_block(block)
                 await p2p.tip_changed()
@@ -69,8 +73,36 @@ async def run_node(
         node.close()
 
 
+SEAL_CHUNK = 2_048
+"""Nonces tried between two returns to the event loop while mining (a few milliseconds)."""
+
+
+async def mine_one(node: Node) -> Block:
+    """Mine one block on the tip without blocking the event loop: the nonce search runs in chunks
+    of :data:`SEAL_CHUNK`, yielding between them; if the tip moved meanwhile (a peer's block), the
+    template is built again on the new tip."""
+    while True:
+        template, context = node.block_template(int(time.time()))
+        header, first = template.header, 0
+        sealed = None
+        while sealed is None and node.store.state.tip_hash == header.previous_block_hash:
+            sealed = seal_header(header, node.preset, SEAL_CHUNK, first_nonce=first)
+            first += SEAL_CHUNK
+            if sealed is None:
+                await asyncio.sleep(0)
+        if sealed is not None and node.store.state.tip_hash == header.previous_block_hash:
+            block = replace(template, header=sealed)
+            node.store_mined(block, context)
+            return block
+
+
 def serve_forever(
-    datadir: Path, rpc_port: int, p2p_port: int, connect: Sequence[tuple[str, int]], mine_every: float | None
+    datadir: Path,
+    rpc_port: int,
+    p2p_port: int,
+    connect: Sequence[tuple[str, int]],
+    mine_every: float | None,
+    limits: P2PLimits = DEFAULT_LIMITS,
 ) -> None:
     """Run :func:`run_node` with SIGINT/SIGTERM mapped to a clean stop."""
 
@@ -79,7 +111,7 @@ def serve_forever(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await run_node(datadir, rpc_port, p2p_port, connect, mine_every, stop)
+        await run_node(datadir, rpc_port, p2p_port, connect, mine_every, stop, limits)
 
     asyncio.run(main())
 

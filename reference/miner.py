@@ -96,10 +96,12 @@ def seal_header(
     preset: Preset,
     max_tries: int = 1 << 32,
     progress: Callable[[int], None] | None = None,
+    first_nonce: int = 0,
 ) -> BlockHeader | None:
-    """POW-2: the header with the first nonce whose hash meets its target, or ``None`` after ``max_tries``."""
+    """POW-2: the header with the first nonce from ``first_nonce`` on whose hash meets its target, or
+    ``None`` after ``max_tries`` (callers that must stay responsive search in chunks)."""
     target = target_from_bits(header.bits, preset)
-    for nonce in range(max_tries):
+    for nonce in range(first_nonce, min(first_nonce + max_tries, 1 << 64)):
         candidate = replace(header, nonce=nonce)
         if hash_meets_target(block_hash(candidate, preset), target):
             return candidate

@@ -451,6 +451,15 @@ class Node:
 
     def mine_block(self, now: int, progress: Callable[[int], None] | None = None) -> Block:
         """Mine one block on the tip with the pending transactions and store it (``now``: the clock)."""
+        template, context = self.block_template(now)
+        block = seal(template, self.preset, progress=progress)
+        if block is None:
+            raise RuntimeError("no nonce found")
+        self.store_mined(block, context)
+        return block
+
+    def block_template(self, now: int) -> tuple[Block, BlockContext]:
+        """An unsealed block on the tip with the pending transactions, and the context it is valid in."""
         state = self.store.state
         timestamp = self.next_timestamp(now)
         context = BlockContext(now=now)
@@ -474,10 +483,10 @@ class Node:
             template = block_template(
                 state, plain, self.wallet.script_pubkey, timestamp, voting, context, self.preset, bits
             )
-        block = seal(template, self.preset, progress=progress)
-        if block is None:
-            raise RuntimeError("no nonce found")
+        return template, context
+
+    def store_mined(self, block: Block, context: BlockContext) -> None:
+        """Connect a block this node sealed and drop its transactions from the pending list."""
         self.store.import_block(block, context)
         mined = {encode_transaction(tx, self.preset) for tx in block.transactions[1:]}
         self.store.db.executemany("DELETE FROM pending WHERE data = ?", [(data,) for data in mined])
-        return block

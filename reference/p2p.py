@@ -23,14 +23,28 @@ What a connection does, in order (P2P-HS, P2P-SYNC, P2P-CMPCT, P2P-SCORE):
 5. discovery: ``FindNode(own id)`` after the handshake; ``Nodes`` answers are inserted in the Kademlia
    table and dialled while below ``max_outbound``;
 6. misbehaviour: every frame that fails to decode, every invalid block, compact block or transaction
-   (consensus codes, not mempool policy) and every provably forged quorum message (P2P-SCORE-4)
-   adds the spec's score to the peer; at the ban threshold,
+   (consensus codes, not mempool policy), every ``Block`` nobody asked for and every provably
+   forged quorum message (P2P-SCORE-4) adds the spec's score to the peer; at the ban threshold,
    or for a stream-fatal violation (wrong magic, oversized length), the connection is closed and
-   the peer's node id (or host:port) is refused for :data:`BAN_SECONDS`, after which its score is
-   forgotten (``spec.p2p.peers.forget``). The node itself keeps running;
+   the peer is refused for :data:`BAN_SECONDS`, after which its score is forgotten
+   (``spec.p2p.peers.forget``). Who is scored and banned: the node id once the handshake told it;
+   before that the IP address of an inbound peer (its port is ephemeral, a new connection gets a
+   new one) and the dialled address of an outbound one. A frame with an unknown command is skipped
+   by its length (P2P-SCORE-2), and is no violation from a peer announcing a newer protocol
+   version. The score and ban tables are bounded (:data:`MAX_SCORED_PEERS`, :data:`MAX_BANNED_PEERS`;
+   a score is forgotten :data:`BAN_SECONDS` after the peer's last violation). The node itself
+   keeps running;
 7. persistence: the node id is drawn once per data directory, and the listening address of every
    peer that completed a handshake is kept in SQLite (``peers``), so a restarted node dials its
-   earlier peers without ``--connect``.
+   earlier peers without ``--connect``;
+8. resource limits (:class:`P2PLimits`, node policy): at most ``max_inbound`` inbound connections
+   (the preset's 125; more are closed at accept), the handshake must complete within
+   ``handshake_timeout``, a frame's payload must arrive within ``frame_timeout`` of its prefix, a
+   peer silent for ``ping_interval`` is pinged and dropped if still silent after another interval;
+   payload bytes buffered for inbound peers' frames in progress are bounded in total
+   (``max_buffered_bytes``: a frame that does not fit disconnects its peer, without a ban);
+   ``GetData`` is served one item at a time, each distinct item once, waiting for the peer to
+   read (``drain``) and yielding to the event loop between items, and stops when the peer is gone.
 """
 
 from __future__ import annotations
@@ -49,7 +63,7 @@ from reference.quorum import InvalidQuorumMessage, QuorumOutput
 from spec.chain.block import Block, block_hash
 from spec.chain.forkchoice import FinalityCertificate
 from spec.chain.pow import check_proof_of_work
-from spec.errors import DecodeError, MempoolRejection, NoCommonBlock, SpecError
+from spec.errors import DecodeError, MempoolRejection, NoCommonBlock, SpecError, UnknownCommand
 from spec.ledger.transaction import Transaction, txid, wtxid
 from spec.masternode.dkg import Complaint, Contribution, Justification
 from spec.masternode.finality import CommitmentSignature
@@ -89,8 +103,9 @@ from spec.p2p.messages import (
     Version,
     command_of,
     decode_frame,
+    decode_prefix,
     encode_frame,
-    frame_length_from_prefix,
+    skipped_payload_length,
 )
 from spec.p2p.peers import (
     NO_SCORES,
@@ -100,6 +115,7 @@ from spec.p2p.peers import (
     forget,
     frame_violation,
     is_handshake_violation,
+    is_newer_command,
     record,
 )
 from spec.p2p.sync import block_locator, headers_after
@@ -143,6 +159,43 @@ without a ban. The byte burst holds two mainnet maximum-size messages (32 MiB ea
 USER_AGENT = b"rusty-coin-spec reference/0.1"
 CONNECT_TIMEOUT = 5.0
 
+MAX_SCORED_PEERS = 10_000
+"""Peers whose misbehaviour score is remembered, at most (the oldest-scored are forgotten first)."""
+MAX_BANNED_PEERS = 10_000
+"""Bans kept, at most (the ones ending soonest are lifted first)."""
+MAX_REQUESTED_BLOCKS = 4 * 2_000
+"""Blocks asked of one peer with GetData and not yet received, remembered at most (two full
+``Headers`` answers on any preset; the oldest are forgotten)."""
+MAX_HANDSHAKE_BYTES = 1_024
+"""Payload bytes a frame may announce before the handshake completes (a Version is at most ~350
+bytes with the preset's 256-byte user agent), so unauthenticated connections never reserve more."""
+SKIP_CHUNK = 64 * 1024
+DECODE_INLINE_BYTES = 64 * 1024
+"""Payloads up to this size are decoded on the event loop; larger ones in a worker thread."""
+"""Bytes read at a time when skipping the payload of an unknown command."""
+
+
+@dataclass(frozen=True)
+class P2PLimits:
+    """Connection limits and timeouts (node policy, not spec; ``rusty node`` options set them).
+
+    ``max_inbound=None`` takes the preset's ``network.max_inbound``; ``max_buffered_bytes=None``
+    takes ``max(64 MiB, 2 * max_message_bytes)`` (two maximum frames of any preset).
+    """
+
+    max_inbound: int | None = None
+    handshake_timeout: float = 10.0
+    frame_timeout: float = 60.0
+    ping_interval: float = 120.0
+    max_buffered_bytes: int | None = None
+
+
+DEFAULT_LIMITS = P2PLimits()
+
+
+class OutOfOrder(Exception):
+    """A frame whose command breaks the handshake order (P2P-HS); its payload was skipped."""
+
 
 @dataclass
 class RateLimiter:
@@ -183,10 +236,19 @@ class Peer:
     verack: bool = False
     messages: RateLimiter = field(default_factory=lambda: RateLimiter(MESSAGES_PER_SECOND, MESSAGE_BURST))
     payload_bytes: RateLimiter = field(default_factory=lambda: RateLimiter(BYTES_PER_SECOND, BYTE_BURST))
+    started: float = field(default_factory=time.monotonic)
+    pinged: bool = False
+    requested: dict[bytes, None] = field(default_factory=dict)
+    """Block hashes asked of this peer with GetData and not received yet, oldest first."""
 
     @property
     def ready(self) -> bool:
         return self.version is not None and self.verack
+
+    @property
+    def host(self) -> str:
+        """The peer's IP address (the address without its port)."""
+        return self.address.rsplit(":", 1)[0]
 
 
 class P2PService:
@@ -198,6 +260,7 @@ class P2PService:
         port: int,
         on_block: Callable[[Block], None] | None = None,
         ban_seconds: float = BAN_SECONDS,
+        limits: P2PLimits = DEFAULT_LIMITS,
     ) -> None:
         self.node = node
         self.preset = node.preset
@@ -207,8 +270,18 @@ class P2PService:
         self.node_id = self._persistent_node_id()
         self.peers: set[Peer] = set()
         self.scores: Scores = NO_SCORES
+        self.scored_at: dict[str, float] = {}  # peer key -> time of its last violation, oldest first
         self.ban_seconds = ban_seconds
         self.bans: dict[str, float] = {}  # peer key -> monotonic time the ban ends
+        network = self.preset.network
+        self.max_inbound = network.max_inbound if limits.max_inbound is None else limits.max_inbound
+        self.max_buffered_bytes = (
+            max(64 * 1024 * 1024, 2 * network.max_message_bytes)
+            if limits.max_buffered_bytes is None
+            else limits.max_buffered_bytes
+        )
+        self.limits = limits
+        self.buffered_bytes = 0  # payload bytes reserved by inbound peers' frames in progress
         self.dialing: set[str] = set()  # addresses with a dial in progress
         self.table: RoutingTable = empty_table(self.node_id, self.preset)
         self.seen_transactions: dict[bytes, None] = {}  # wtxids, oldest first, at most MAX_SEEN
@@ -304,8 +377,11 @@ class P2PService:
 
     async def _inbound(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         host, port = writer.get_extra_info("peername")[:2]
-        address = f"{host}:{port}"
-        await self._run(Peer(reader, writer, address, outbound=False))
+        inbound = sum(1 for p in self.peers if not p.outbound)
+        if self.is_banned(str(host)) or inbound >= self.max_inbound:
+            writer.transport.abort()  # a banned address, or no inbound slot left: refused at once
+            return
+        await self._run(Peer(reader, writer, f"{host}:{port}", outbound=False))
 
     async def _close(self, peer: Peer) -> None:
         self.peers.discard(peer)
@@ -333,28 +409,110 @@ class P2PService:
             peer.writer.transport.abort()  # a peer that does not read: drop it and its backlog
             await self._close(peer)
 
+    async def _read_prefix(self, peer: Peer) -> bytes:
+        """The next 13-byte prefix, within the handshake deadline before the handshake and within
+        two ping intervals (a Ping sent after the first) after it; ``TimeoutError`` otherwise."""
+        while True:
+            if peer.ready:
+                timeout = self.limits.ping_interval
+            else:
+                timeout = peer.started + self.limits.handshake_timeout - time.monotonic()
+                if timeout <= 0:
+                    raise TimeoutError("no handshake in time")
+            try:
+                prefix = await asyncio.wait_for(peer.reader.readexactly(PREFIX_BYTES), timeout)
+            except TimeoutError:
+                if not peer.ready or peer.pinged:
+                    raise
+                peer.pinged = True  # silent for a ping interval: ask, and drop it if still silent
+                await self.send(peer, Ping(secrets.randbits(64)))
+                continue
+            peer.pinged = False
+            return prefix
+
     async def _read(self, peer: Peer) -> Message:
-        prefix = await peer.reader.readexactly(PREFIX_BYTES)
-        length = frame_length_from_prefix(prefix, self.preset)  # checks magic, command and size first
+        prefix = await self._read_prefix(peer)
+        try:
+            framing = decode_prefix(prefix, self.preset)  # checks magic, command and size first
+        except UnknownCommand:
+            await self._skip(peer, skipped_payload_length(prefix, self.preset))  # P2P-SCORE-2
+            raise
+        length = framing.payload_length
+        if is_handshake_violation(peer.version is not None, peer.verack, framing.command):
+            await self._skip(peer, length)  # out of handshake order: dropped unread, never buffered
+            raise OutOfOrder(framing.command)
+        if not peer.ready and length > MAX_HANDSHAKE_BYTES:
+            raise ConnectionError("a handshake message larger than any Version")  # disconnect, no ban
         if not peer.payload_bytes.allow(length):
             raise ConnectionError("the peer is over its byte budget")  # node policy: disconnect
-        payload = await peer.reader.readexactly(length)
-        return decode_frame(prefix + payload, self.preset)
+        reserved = 0 if peer.outbound else length  # inbound frames share max_buffered_bytes
+        if self.buffered_bytes + reserved > self.max_buffered_bytes:
+            raise ConnectionError("no buffer left for this frame")  # node policy: disconnect, no ban
+        self.buffered_bytes += reserved
+        try:
+            payload = await asyncio.wait_for(peer.reader.readexactly(length), self._frame_timeout(peer))
+        finally:
+            self.buffered_bytes -= reserved
+        if length <= DECODE_INLINE_BYTES:
+            return decode_frame(prefix + payload, self.preset)
+        # A large payload (a 50,000-item GetData takes over a second to decode) is decoded in a
+        # worker thread, so the event loop keeps serving other peers, RPC and the miner meanwhile.
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, decode_frame, prefix + payload, self.preset)
+
+    async def _skip(self, peer: Peer, length: int) -> None:
+        """Read and drop ``length`` payload bytes (within ``frame_timeout``, counted as payload)."""
+        if not peer.payload_bytes.allow(length):
+            raise ConnectionError("the peer is over its byte budget")
+
+        async def drop() -> None:
+            left = length
+            while left:
+                left -= len(await peer.reader.readexactly(min(left, SKIP_CHUNK)))
+
+        await asyncio.wait_for(drop(), self._frame_timeout(peer))
+
+    def _frame_timeout(self, peer: Peer) -> float:
+        """``frame_timeout``, and never past the handshake deadline before the handshake."""
+        if peer.ready:
+            return self.limits.frame_timeout
+        left = peer.started + self.limits.handshake_timeout - time.monotonic()
+        return max(0.0, min(self.limits.frame_timeout, left))
 
     @staticmethod
     def _key(peer: Peer) -> str:
-        """Who is scored: the node id once the handshake told it, else the connection's address."""
-        return peer.version.node_id.hex() if peer.version is not None else peer.address
+        """Who is scored and banned: the node id once the handshake told it; before, the IP address
+        of an inbound peer (a reconnection gets a new port) or the dialled address of an outbound one."""
+        if peer.version is not None:
+            return peer.version.node_id.hex()
+        return peer.address if peer.outbound else peer.host
 
     async def _punish(self, peer: Peer, violation: Violation) -> bool:
         """P2P-SCORE: add the violation; True if the peer was disconnected (and is now refused)."""
         key = self._key(peer)
         self.scores, disconnect = record(self.scores, key, violation, self.preset)
+        self.scored_at.pop(key, None)
+        self.scored_at[key] = time.monotonic()
         if disconnect:
             self.bans[key] = time.monotonic() + self.ban_seconds
             self.db.execute("DELETE FROM peers WHERE host || ':' || port = ?", (peer.address,))
             await self._close(peer)
+        self._bound_tables()
         return disconnect
+
+    def _bound_tables(self) -> None:
+        """Forget scores older than the ban time and beyond :data:`MAX_SCORED_PEERS` (oldest first),
+        and lift the bans ending soonest beyond :data:`MAX_BANNED_PEERS`."""
+        now = time.monotonic()
+        for key, when in list(self.scored_at.items()):
+            expired = now - when > self.ban_seconds and key not in self.bans
+            if not expired and len(self.scored_at) <= MAX_SCORED_PEERS:
+                break
+            del self.scored_at[key]
+            self.scores = forget(self.scores, key)
+        if len(self.bans) > MAX_BANNED_PEERS:
+            for key in sorted(self.bans, key=self.bans.__getitem__)[: len(self.bans) - MAX_BANNED_PEERS]:
+                del self.bans[key]
 
     async def _run(self, peer: Peer) -> None:
         self.peers.add(peer)
@@ -374,7 +532,14 @@ class P2PService:
             while peer in self.peers:
                 try:
                     message = await self._read(peer)
+                except OutOfOrder:
+                    if await self._punish(peer, Violation.HANDSHAKE_VIOLATION):
+                        return
+                    continue
                 except DecodeError as exc:
+                    version = peer.version.protocol_version if peer.version is not None else None
+                    if isinstance(exc, UnknownCommand) and is_newer_command(version, self.preset):
+                        continue  # a command of the peer's newer version: skipped, no violation
                     if await self._punish(peer, frame_violation(exc)):
                         return
                     continue
@@ -385,8 +550,8 @@ class P2PService:
                         return
                     continue
                 await self._handle(peer, message)
-        except (asyncio.IncompleteReadError, ConnectionError, OSError):
-            pass
+        except (asyncio.IncompleteReadError, ConnectionError, OSError, TimeoutError):
+            pass  # gone, silent, too slow or over a limit: disconnected without a ban
         finally:
             await self._close(peer)
 
@@ -422,7 +587,7 @@ class P2PService:
         elif isinstance(message, GetData):
             await self._on_get_data(peer, message)
         elif isinstance(message, BlockMessage):
-            await self._on_block(peer, message.block)
+            await self._on_block_message(peer, message.block)
         elif isinstance(message, TxMessage):
             await self._on_transaction(peer, message.transaction)
         elif isinstance(message, CompactBlock):
@@ -442,7 +607,7 @@ class P2PService:
             except SpecError:
                 await self._punish(peer, Violation.INVALID_COMPACT_BLOCK)
                 return
-            await self._on_block(peer, block)
+            await self._on_block(peer, block, requested=False)  # completes an unsolicited announcement
         elif isinstance(message, FindNode):
             count = self.preset.network.kademlia_k
             await self.send(peer, Nodes(closest(self.table, message.target, count, self.preset)))
@@ -489,32 +654,62 @@ class P2PService:
             if not self.node.store.has_block(block_hash(h, self.preset))
         ]
         if wanted:
+            for item in wanted:
+                peer.requested[item.hash] = None
+            for stale in list(peer.requested)[:-MAX_REQUESTED_BLOCKS]:
+                del peer.requested[stale]
             await self.send(peer, GetData(tuple(wanted)))
         if len(message.headers) == self.preset.network.max_headers_per_message:
             last = block_hash(message.headers[-1], self.preset)
             await self.send(peer, GetHeaders((last,), NO_STOP_HASH))
 
     async def _on_get_data(self, peer: Peer, message: GetData) -> None:
+        """Serve a GetData (at most ``max_inv_items``, P2P-2) incrementally: each distinct item once,
+        yielding to the event loop after each and waiting until the peer has read what was sent,
+        so a 50,000-item request neither stalls other peers nor buffers more than a frame; stops as
+        soon as the peer is gone."""
         missing: list[InvItem] = []
         pending = {txid(tx, self.preset): tx for tx in self.node.pending()}
-        for item in message.items:
+        for item in dict.fromkeys(message.items):
+            if peer not in self.peers or peer.writer.is_closing() or peer.reader.at_eof():
+                return  # the peer is gone: stop serving
+            found: Message | None = None
             if item.kind == InvKind.BLOCK:
                 block = self.node.store.block(item.hash)
-                if block is None:
-                    missing.append(item)
-                else:
-                    await self.send(peer, BlockMessage(block))
+                found = None if block is None else BlockMessage(block)
             else:
                 tx = pending.get(item.hash)
-                if tx is None:
-                    missing.append(item)
-                else:
-                    await self.send(peer, TxMessage(tx))
+                found = None if tx is None else TxMessage(tx)
+            if found is None:
+                missing.append(item)
+            else:
+                await self.send(peer, found)
+                try:
+                    await asyncio.wait_for(peer.writer.drain(), self.limits.frame_timeout)
+                except (ConnectionError, OSError, TimeoutError):
+                    await self._close(peer)  # gone, or not reading what it asked for
+                    return
+            await asyncio.sleep(0)
         if missing:
             await self.send(peer, NotFound(tuple(missing)))
 
-    async def _on_block(self, peer: Peer, block: Block) -> None:
-        accepted = self.node.store.accept_block(block, int(time.time()), self.node.quorum.finalized)
+    async def _on_block_message(self, peer: Peer, block: Block) -> None:
+        """A ``Block``: expected only in answer to our GetData. One nobody asked for is
+        ``unrequested_data`` and is only looked at if it would become the best tip at once
+        (the store refuses it otherwise, before any check or write)."""
+        hash_ = block_hash(block.header, self.preset)
+        if hash_ in peer.requested:
+            del peer.requested[hash_]
+            await self._on_block(peer, block)
+            return
+        if await self._punish(peer, Violation.UNREQUESTED_DATA):
+            return
+        await self._on_block(peer, block, requested=False)
+
+    async def _on_block(self, peer: Peer, block: Block, requested: bool = True) -> None:
+        accepted = self.node.store.accept_block(
+            block, int(time.time()), self.node.quorum.finalized, requested=requested
+        )
         if accepted.outcome == "invalid":
             await self._punish(peer, Violation.INVALID_BLOCK)
         elif accepted.outcome == "orphan":
@@ -552,7 +747,7 @@ class P2PService:
             await self._punish(peer, Violation.INVALID_COMPACT_BLOCK)
             return
         if partial.block is not None:
-            await self._on_block(peer, partial.block)
+            await self._on_block(peer, partial.block, requested=False)  # an announcement: unsolicited
             return
         header = compact.header
         try:  # before keeping anything: the header's work (POW-1/2) and a known parent

@@ -8,8 +8,20 @@ crash at any instant the store holds exactly the state after blocks ``0..k`` of 
 reopening it gives the same state as replaying them with the spec (``tests/test_reference_storage.py``
 kills the importer with ``kill -9`` to check this).
 
-Side branches: a block whose parent is known but is not the tip is stored with its header checked
-(proof of work, spec.chain.pow) and its cumulative work. :meth:`ChainStore.accept_block` then asks
+Side branches: a block whose parent is known but is not the tip is stored only after the checks
+that need no UTXO set: its whole body against what the header commits to
+(:func:`spec.chain.block.check_block_shape`: Merkle root of the wtxids, votes root, size, coinbase,
+TX-1..6) and its header against its own branch's ancestry
+(:func:`spec.p2p.sync.connect_headers`: HDR-2..4, POW-4 retarget, POW-1/2 proof of work). A block
+failing either is not stored at all and never marks its hash or branch invalid: a peer sending
+the real header of a competing block with a tampered body cannot poison the honest block
+(``invalid`` is only ever set on a block whose body is the one its hash commits to). Side-branch
+storage is bounded (``max_side_blocks``, ``max_side_bytes``): over the bound, the side leaf with the
+least cumulative work (invalid blocks first) is deleted, or the new block is refused if it has
+the least. A side block whose parent does not descend from the finalized block can never be
+chosen (FORK-2) and is not stored either. Opening a store deletes any block marked invalid whose
+body does not match its header (left by versions before this check) together with its
+descendants, so such a store heals. :meth:`ChainStore.accept_block` then asks
 the spec's fork choice (:func:`spec.chain.forkchoice.choose_tip`) for the best tip; if it is on
 another branch the store disconnects blocks down to the fork point with their undo records and
 connects the new branch, validating every block; a block that fails is marked invalid (with its
@@ -41,6 +53,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 
 from reference.statecodec import (
@@ -53,9 +66,18 @@ from reference.statecodec import (
     encode_masternodes,
     encode_quorums,
 )
-from spec.chain.block import Block, BlockHeader, block_hash, decode_block, encode_block
+from spec.chain.block import (
+    Block,
+    BlockHeader,
+    block_hash,
+    check_block_shape,
+    decode_block,
+    decode_header,
+    encode_block,
+    encode_header,
+)
 from spec.chain.forkchoice import BlockIndexEntry, check_reorganisation, choose_tip, is_ancestor
-from spec.chain.pow import check_proof_of_work, decode_compact, work_of_target
+from spec.chain.pow import decode_compact, work_of_target
 from spec.chain.state import GENESIS_PARENT, BlockContext, ChainState, apply_block, initial_state
 from spec.chain.tickets import Ticket
 from spec.errors import SpecError
@@ -65,6 +87,7 @@ from spec.ledger.transaction import OutPoint
 from spec.ledger.utxo import UtxoEntry
 from spec.masternode.finality import EMPTY_QUORUMS
 from spec.masternode.registry import EMPTY_LIST
+from spec.p2p.sync import HeaderChain, connect_headers
 from spec.presets import Preset
 from spec.trie import RUSTY_TRIE_HASHER, Trie, prove_stored, stored_node_changes, verify_proof
 
@@ -93,11 +116,27 @@ CREATE TABLE IF NOT EXISTS trie_nodes (
     refs INTEGER NOT NULL CHECK (refs >= 0),
     data BLOB NOT NULL
 );
+CREATE INDEX IF NOT EXISTS blocks_parent ON blocks (parent);
 """
 
 _META_INTS = ("height", "bits", "ticket_price", "treasury", "cumulative_work")
 _META_BLOBS = ("masternodes", "governance", "quorums", "deployments")
 """Meta keys holding the masternode list and the governance state (reference/statecodec.py JSON)."""
+
+
+MAX_SIDE_BLOCKS = 1_000
+"""Node policy: blocks stored off the best chain (side branches and invalid blocks), at most."""
+MAX_SIDE_BYTES = 256 * 1024 * 1024
+"""Node policy: encoded bytes of the blocks stored off the best chain, at most (64 full devnet or
+mainnet blocks of 4 MB)."""
+
+
+_OFF_BEST = "NOT EXISTS (SELECT 1 FROM best_chain c WHERE c.height = b.height AND c.hash = b.hash)"
+_SIDE_TOTALS = f"SELECT COUNT(*), COALESCE(SUM(length(b.data)), 0) FROM blocks b WHERE {_OFF_BEST}"
+_SIDE_LEAVES = (
+    f"SELECT b.hash, length(b.data), b.invalid, b.work FROM blocks b WHERE {_OFF_BEST} "
+    "AND NOT EXISTS (SELECT 1 FROM blocks k WHERE k.parent = b.hash)"
+)
 
 
 class TrieStoreError(RuntimeError):
@@ -108,7 +147,10 @@ class TrieStoreError(RuntimeError):
 class Accepted:
     """What :meth:`ChainStore.accept_block` did with a block."""
 
-    outcome: str  # "connected" | "side_branch" | "reorganised" | "duplicate" | "orphan" | "invalid"
+    outcome: str
+    """"connected" | "side_branch" | "reorganised" | "duplicate" | "orphan" | "invalid" (nothing
+    stored; ``error`` names the spec code) | "refused" (a valid side block not kept: below the
+    finalized block, or the side-branch bound is full of blocks with more work)."""
     error: str | None = None
     disconnected: tuple[Block, ...] = ()
     """For "reorganised": the blocks that left the best chain, tip first (their transactions may
@@ -142,15 +184,27 @@ class StoredBlockIndex(Mapping[bytes, BlockIndexEntry]):
 class ChainStore:
     """The node's persistent chain state (one SQLite file)."""
 
-    def __init__(self, path: Path, preset: Preset) -> None:
+    def __init__(
+        self,
+        path: Path,
+        preset: Preset,
+        max_side_blocks: int = MAX_SIDE_BLOCKS,
+        max_side_bytes: int = MAX_SIDE_BYTES,
+    ) -> None:
         self.preset = preset
         self.path = path
+        self.max_side_blocks = max_side_blocks
+        self.max_side_bytes = max_side_bytes
         self.db = sqlite3.connect(path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
         self._state = self._load_state()
         self._headers: dict[bytes, BlockHeader] = {}  # decoded headers by hash (immutable, safe to keep)
+        self._best_chain: tuple[bytes, HeaderChain] | None = None  # the best chain's headers, by tip
+        empty = BlockHeader(1, 0, bytes(32), bytes(32), bytes(32), bytes(32), 0, 0, 0)
+        self._header_bytes = len(encode_header(empty, preset))  # HDR-0 is fixed-size; a block starts with it
+        self._heal_poisoned()
         self.on_connect: list[Callable[[Block, ChainState], None]] = []
         """Called after every block connected (mined, relayed or in a reorganisation) with the new state."""
         self._trie = self._load_trie()
@@ -529,33 +583,171 @@ class ChainStore:
             current = index[current].parent_hash
         return list(reversed(branch))
 
-    def accept_block(self, block: Block, now: int, finalized: bytes | None = None) -> Accepted:
-        """Store ``block`` and follow the best valid chain (FORK-1/2), reorganising if needed."""
+    def accept_block(
+        self, block: Block, now: int, finalized: bytes | None = None, requested: bool = True
+    ) -> Accepted:
+        """Store ``block`` and follow the best valid chain (FORK-1/2), reorganising if needed.
+
+        ``requested=False`` (a block nobody asked for, as Bitcoin Core's ``AcceptBlock``): a side
+        block with less cumulative work than the tip is "refused" before any check or write.
+
+        Nothing is stored under a block's hash before its body is checked against its header
+        (``check_block_shape``) and, off the tip, its header against its branch (``connect_headers``):
+        a block failing those is "invalid" with nothing written, so the honest block of that hash
+        is still accepted when it comes.
+        """
         hash_ = block_hash(block.header, self.preset)
         if self.has_block(hash_):
             return Accepted("duplicate")
         parent = block.header.previous_block_hash
         if block.header.height == self._state.height + 1 and parent == self._state.tip_hash:
             try:
-                self.import_block(block, BlockContext(now=now))
+                self.import_block(block, BlockContext(now=now))  # apply_block checks everything first
             except SpecError as exc:
                 return Accepted("invalid", exc.code)
             return Accepted("connected")
-        index = self.block_index()
+        index = self.stored_index()
         parent_entry = index.get(parent)
         if parent == GENESIS_PARENT:
             parent_entry = BlockIndexEntry(GENESIS_PARENT, GENESIS_PARENT, -1, 0)
         if parent_entry is None or parent_entry.height + 1 != block.header.height:
             return Accepted("orphan")
         try:
-            check_proof_of_work(hash_, block.header.bits, self.preset)
+            own_work = work_of_target(decode_compact(block.header.bits))
         except SpecError as exc:
             return Accepted("invalid", exc.code)
-        work = parent_entry.cumulative_work + work_of_target(decode_compact(block.header.bits))
+        if not requested and parent_entry.cumulative_work + own_work < self._state.cumulative_work:
+            return Accepted("refused")
+        try:
+            check_block_shape(block, self.preset)  # the body is the one the header (and hash) commits to
+            connect_headers(self._chain_to(parent, parent_entry.height), [block.header], now, self.preset)
+        except SpecError as exc:
+            return Accepted("invalid", exc.code)
+        below_finality = finalized is not None and finalized in index and parent != GENESIS_PARENT
+        if below_finality and finalized is not None and not is_ancestor(index, finalized, parent):
+            return Accepted("refused")  # FORK-2: a branch that lost the finalized block is never chosen
+        work = parent_entry.cumulative_work + own_work
+        data = encode_block(block, self.preset)
         self.db.execute("BEGIN IMMEDIATE")
-        self._write_block_row(block, work)
-        self.db.execute("COMMIT")
+        try:
+            if not self._make_side_room(len(data), work, keep=parent):
+                self.db.execute("ROLLBACK")
+                return Accepted("refused")
+            self._write_block_row(block, work)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
         return self._follow_best(now, finalized)
+
+    # ------------------------------------------------------------------------------- side branches
+
+    def _header_of(self, hash_: bytes) -> BlockHeader:
+        """A stored block's header, decoded from the first bytes of its row (cached)."""
+        header = self._headers.get(hash_)
+        if header is None:
+            row = self.db.execute(
+                "SELECT substr(data, 1, ?) FROM blocks WHERE hash = ?", (self._header_bytes, hash_)
+            ).fetchone()
+            if row is None:
+                raise RuntimeError(f"block {hash_.hex()} missing")
+            header = self._headers[hash_] = decode_header(bytes(row[0]), self.preset)
+        return header
+
+    def _best_header_chain(self) -> HeaderChain:
+        """The best chain as P2P-SYNC-3's header chain (rebuilt when the tip moved)."""
+        tip = self._state.tip_hash
+        if self._best_chain is None or self._best_chain[0] != tip:
+            headers = self.best_headers()
+            chain = HeaderChain(
+                tuple(self.best_hashes()),
+                tuple(h.bits for h in headers),
+                tuple(h.timestamp for h in headers),
+                tuple(accumulate(work_of_target(decode_compact(h.bits)) for h in headers)),
+            )
+            self._best_chain = (tip, chain)
+        return self._best_chain[1]
+
+    def _chain_to(self, parent: bytes, height: int) -> HeaderChain:
+        """The header chain from genesis to the stored block ``parent`` at ``height`` (its own branch:
+        the best chain up to the fork point, then the side blocks up to ``parent``)."""
+        best = self._best_header_chain()
+        branch: list[BlockHeader] = []
+        current = parent
+        while height >= 0 and (height > best.height or best.hashes[height] != current):
+            header = self._header_of(current)
+            branch.append(header)
+            current, height = header.previous_block_hash, height - 1
+        end = height + 1
+        hashes, bits = list(best.hashes[:end]), list(best.bits[:end])
+        timestamps, work = list(best.timestamps[:end]), list(best.work[:end])
+        for header in reversed(branch):
+            hashes.append(block_hash(header, self.preset))
+            bits.append(header.bits)
+            timestamps.append(header.timestamp)
+            work.append((work[-1] if work else 0) + work_of_target(decode_compact(header.bits)))
+        return HeaderChain(tuple(hashes), tuple(bits), tuple(timestamps), tuple(work))
+
+    def side_blocks(self) -> tuple[int, int]:
+        """``(count, bytes)`` of the blocks stored off the best chain (side branches and invalid)."""
+        row = self.db.execute(_SIDE_TOTALS).fetchone()
+        return int(row[0]), int(row[1])
+
+    def _make_side_room(self, size: int, work: int, keep: bytes) -> bool:
+        """Delete side leaves (invalid first, then least cumulative work; never ``keep``, the new
+        block's parent) until a side block of ``size`` bytes and cumulative ``work`` fits the
+        bounds; ``False`` (nothing deleted) if it would have to displace a block with at least its
+        work. Inside a transaction."""
+        count, total = self.side_blocks()
+        victims: list[tuple[bytes, int]] = []
+        if count + 1 > self.max_side_blocks or total + size > self.max_side_bytes:
+            leaves = sorted(
+                (
+                    (int(invalid) == 0, int(leaf_work, 16), bytes(h), int(length))
+                    for h, length, invalid, leaf_work in self.db.execute(_SIDE_LEAVES)
+                ),
+            )
+            for valid, leaf_work, leaf, length in leaves:
+                if leaf == keep:
+                    continue
+                if count + 1 <= self.max_side_blocks and total + size <= self.max_side_bytes:
+                    break
+                if valid and leaf_work >= work:
+                    return False
+                victims.append((leaf, length))
+                count, total = count - 1, total - length
+            if count + 1 > self.max_side_blocks or total + size > self.max_side_bytes:
+                return False
+        self.db.executemany("DELETE FROM blocks WHERE hash = ?", [(leaf,) for leaf, _ in victims])
+        return True
+
+    def _heal_poisoned(self) -> None:
+        """Delete blocks marked invalid whose body does not match their header (a store written
+        before bodies were checked could hold one), with their descendants: the honest block of
+        that hash can then be accepted."""
+        poisoned: list[bytes] = []
+        for hash_, data in self.db.execute("SELECT hash, data FROM blocks WHERE invalid = 1").fetchall():
+            try:
+                check_block_shape(decode_block(bytes(data), self.preset), self.preset)
+            except SpecError:
+                poisoned.append(bytes(hash_))
+        if not poisoned:
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for hash_ in poisoned:
+                pending = [hash_]
+                while pending:
+                    current = pending.pop()
+                    pending.extend(
+                        bytes(h)
+                        for (h,) in self.db.execute("SELECT hash FROM blocks WHERE parent = ?", (current,))
+                    )
+                    self.db.execute("DELETE FROM blocks WHERE hash = ? AND invalid = 1", (current,))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     def _follow_best(self, now: int, finalized: bytes | None) -> Accepted:
         while True:

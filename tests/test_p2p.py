@@ -26,7 +26,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from conformance.generate import generate_files
@@ -117,6 +117,7 @@ from spec.p2p.messages import (
     encode_frame,
     encode_payload,
     frame_length_from_prefix,
+    skipped_payload_length,
 )
 from spec.p2p.peers import (
     NO_SCORES,
@@ -125,6 +126,7 @@ from spec.p2p.peers import (
     check_version,
     frame_violation,
     is_handshake_violation,
+    is_newer_command,
     record,
     violation_score,
 )
@@ -288,6 +290,36 @@ def test_frame_errors_in_order() -> None:
         decode_frame(frame[:9] + bytes(4) + frame[13:], PRESET)
     assert frame_violation(WrongMagic()) in STREAM_FATAL
     assert frame_violation(LengthLimitExceeded()) == Violation.TOO_MANY_ITEMS
+
+
+@given(st.integers(0, 255), st.binary(max_size=300), st.integers(1, 4))
+def test_an_unknown_command_is_skipped_by_its_length(command: int, payload: bytes, frames: int) -> None:
+    """P2P-SCORE-2: after a frame with an unknown command, skipping ``skipped_payload_length`` bytes
+    leaves the stream at the next frame boundary (whatever the payload), so the next frame decodes."""
+    assume(command not in {c.value for c in Command})
+    unknown = PRESET.network.magic + bytes([command]) + len(payload).to_bytes(4, "little") + bytes(4)
+    stream = (unknown + payload) * frames + encode_frame(Ping(7), PRESET)
+    for _ in range(frames):
+        with pytest.raises(UnknownCommand):
+            frame_length_from_prefix(stream[:PREFIX_BYTES], PRESET)
+        stream = stream[PREFIX_BYTES + skipped_payload_length(stream[:PREFIX_BYTES], PRESET) :]
+    assert decode_frame(stream, PRESET) == Ping(7)
+
+
+def test_skipping_keeps_the_length_bound_and_magic() -> None:
+    huge = PRESET.network.magic + b"\x99" + (PRESET.network.max_message_bytes + 1).to_bytes(4, "little")
+    with pytest.raises(MessageTooLarge):
+        skipped_payload_length(huge + bytes(4), PRESET)
+    with pytest.raises(WrongMagic):
+        skipped_payload_length(MAINNET.network.magic + huge[4:] + bytes(4), PRESET)
+    with pytest.raises(DecodeError):
+        skipped_payload_length(huge, PRESET)  # a short prefix
+
+
+def test_unknown_commands_of_a_newer_version_are_no_violation() -> None:
+    own = PRESET.network.protocol_version
+    assert is_newer_command(own + 1, PRESET)
+    assert not is_newer_command(own, PRESET) and not is_newer_command(None, PRESET)
 
 
 def test_oversized_payload_cannot_be_framed() -> None:

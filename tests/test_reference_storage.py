@@ -19,7 +19,7 @@ import pytest
 from conformance.chainbuilder import ChainBuilder, mine, voting_ticket_script
 from conformance.wallet import key, sign_transaction
 from reference.storage import ChainStore, replay
-from spec.chain.block import Block, encode_block
+from spec.chain.block import Block, block_hash, encode_block
 from spec.chain.state import BlockContext, ChainState
 from spec.chain.tickets import live_tickets, next_ticket_price
 from spec.errors import ChainError
@@ -190,4 +190,110 @@ def test_disconnect_restores_every_previous_state(tmp_path: Path, chain: list[Bl
         states.append(store.import_block(block, BlockContext(now=block.header.timestamp)))
     for expected in reversed(states[:-1]):
         assert store.disconnect_tip() == expected
+    store.close()
+
+
+def _tampered(block: Block) -> Block:
+    """``block`` with its real header and a different body (the coinbase pays one atom less)."""
+    coinbase = block.transactions[0]
+    first = coinbase.outputs[0]
+    outputs = (replace(first, value=first.value - 1), *coinbase.outputs[1:])
+    return replace(block, transactions=(replace(coinbase, outputs=outputs), *block.transactions[1:]))
+
+
+def test_a_tampered_body_under_a_real_header_never_poisons_the_honest_block(tmp_path: Path) -> None:
+    """Issue 10 item 1: the real header of a competing block arrives first with a tampered body; it is
+    refused without storing anything, the honest block is then accepted and the node follows the
+    honest (heavier) chain, also after a restart."""
+    main_chain = ChainBuilder(DEVNET)
+    for _ in range(12):
+        main_chain.extend()
+    rival = _fork(main_chain, 8, "honest-rival")
+    for _ in range(6):
+        rival.extend()
+    store = ChainStore(tmp_path / "node.sqlite", DEVNET)
+    now = rival.blocks[-1].header.timestamp
+    for block in main_chain.blocks:
+        assert store.accept_block(block, now).outcome == "connected"
+    for position in (8, 9):  # the fork's first block, and a block on top of a stored side block
+        if position == 9:
+            assert store.accept_block(rival.blocks[8], now).outcome == "side_branch"
+        poisoned = _tampered(rival.blocks[position])
+        accepted = store.accept_block(poisoned, now)
+        assert accepted.outcome == "invalid" and accepted.error == "BLK_BAD_MERKLE_ROOT"
+        assert not store.has_block(block_hash(rival.blocks[position].header, DEVNET))
+        assert store.state == main_chain.state
+    outcomes = [store.accept_block(block, now).outcome for block in rival.blocks[9:]]
+    assert "reorganised" in outcomes and "invalid" not in outcomes and "duplicate" not in outcomes
+    assert store.state == rival.state
+    store.close()
+    reopened = ChainStore(tmp_path / "node.sqlite", DEVNET)
+    assert reopened.state == replay(rival.blocks, DEVNET)
+    assert reopened.accept_block(_tampered(rival.blocks[-1]), now).outcome == "duplicate"
+    reopened.close()
+
+
+def test_a_store_poisoned_by_an_earlier_version_heals_at_open(tmp_path: Path) -> None:
+    """A tampered body stored as invalid under the honest hash (what the old store did) is deleted,
+    with its descendants, when the store opens; the honest block is then accepted."""
+    main_chain = ChainBuilder(DEVNET)
+    for _ in range(6):
+        main_chain.extend()
+    rival = _fork(main_chain, 4, "rival")
+    for _ in range(4):
+        rival.extend()
+    store = ChainStore(tmp_path / "node.sqlite", DEVNET)
+    now = rival.blocks[-1].header.timestamp
+    for block in main_chain.blocks:
+        store.accept_block(block, now)
+    poisoned = _tampered(rival.blocks[4])
+    store.db.execute(
+        "INSERT INTO blocks (hash, height, parent, timestamp, work, invalid, data) "
+        "VALUES (?, ?, ?, ?, ?, 1, ?)",
+        (
+            block_hash(poisoned.header, DEVNET),
+            poisoned.header.height,
+            poisoned.header.previous_block_hash,
+            poisoned.header.timestamp,
+            "1",
+            encode_block(poisoned, DEVNET),
+        ),
+    )
+    assert store.accept_block(rival.blocks[4], now).outcome == "duplicate"  # poisoned
+    store.close()
+    healed = ChainStore(tmp_path / "node.sqlite", DEVNET)
+    assert not healed.has_block(block_hash(poisoned.header, DEVNET))
+    for block in rival.blocks[4:]:
+        healed.accept_block(block, now)
+    assert healed.state == rival.state
+    healed.close()
+
+
+def test_side_branch_blocks_are_checked_before_storing_and_bounded(tmp_path: Path) -> None:
+    """Issue 10 item 2: a side block with the wrong difficulty (POW-4) or a broken body is not stored;
+    side-branch storage keeps at most ``max_side_blocks`` blocks, evicting the least-work leaves."""
+    main_chain = ChainBuilder(DEVNET)
+    for _ in range(10):
+        main_chain.extend()
+    store = ChainStore(tmp_path / "node.sqlite", DEVNET, max_side_blocks=3)
+    now = main_chain.blocks[-1].header.timestamp + 100
+    for block in main_chain.blocks:
+        store.accept_block(block, now)
+    junk = _fork(main_chain, 5, "junk").build()
+    harder = replace(junk, header=mine(replace(junk.header, bits=0x1F7FFFFF), DEVNET))
+    accepted = store.accept_block(harder, now)
+    assert accepted.outcome == "invalid" and accepted.error == "POW_WRONG_BITS"
+    assert store.side_blocks() == (0, 0)
+    unsealed = replace(junk, header=replace(junk.header, nonce=junk.header.nonce + 1))
+    while int.from_bytes(block_hash(unsealed.header, DEVNET), "big") <= 2**255:  # make it miss the target
+        unsealed = replace(unsealed, header=replace(unsealed.header, nonce=unsealed.header.nonce + 1))
+    assert store.accept_block(unsealed, now).error == "POW_HASH_ABOVE_TARGET"
+    forks = {at: _fork(main_chain, at, f"fork{at}").build() for at in (3, 5, 7, 8, 2)}
+    outcomes = {at: store.accept_block(block, now).outcome for at, block in forks.items()}
+    # 3, 5, 7 fill the bound; 8 (more work) evicts 3 (least work); 2 (less work than all) is refused
+    assert outcomes == {3: "side_branch", 5: "side_branch", 7: "side_branch", 8: "side_branch", 2: "refused"}
+    assert store.side_blocks()[0] == 3
+    kept = {at for at, block in forks.items() if store.has_block(block_hash(block.header, DEVNET))}
+    assert kept == {5, 7, 8}
+    assert store.state == main_chain.state
     store.close()

@@ -634,6 +634,33 @@ def _frame_cases(preset: Preset) -> Iterator[CaseSpec]:
         "P2P_WRONG_MAGIC",
     )
 
+    def skip(case: str, description: str, data: bytes, error: str | None = None) -> CaseSpec:
+        return _case("skipped_payload_length", case, description, {"prefix": data.hex()}, error)
+
+    yield skip(
+        "unknown_command",
+        "P2P-SCORE-2: a frame with an unknown command is skipped by its payload length",
+        raw_frame(0x42, bytes(1000), preset)[:13],
+    )
+    yield skip(
+        "largest",
+        "P2P-SCORE-2: an unknown command with a payload of exactly max_message_bytes",
+        raw_frame(0xFF, b"", preset, length=network.max_message_bytes)[:13],
+    )
+    yield skip(
+        "too_large",
+        "P2P-SCORE-2: the length bound holds for unknown commands too (stream-fatal)",
+        raw_frame(0x42, b"", preset, length=network.max_message_bytes + 1)[:13],
+        "P2P_MESSAGE_TOO_LARGE",
+    )
+    yield skip(
+        "wrong_magic",
+        "P2P-SCORE-2: another network's magic is not skipped",
+        raw_frame(0x42, b"", preset, magic=other)[:13],
+        "P2P_WRONG_MAGIC",
+    )
+    yield skip("short", "P2P-1 step 1: 12 bytes", raw_frame(0x42, b"", preset)[:12], "DECODE_TRUNCATED")
+
     sample_version = sample_messages(preset)[0][1]
     assert isinstance(sample_version, Version)
 

@@ -77,6 +77,7 @@ from spec.p2p.messages import (
     decode_payload,
     decode_prefix,
     encode_payload,
+    skipped_payload_length,
 )
 from spec.p2p.peers import NO_SCORES, Violation, check_version, record
 from spec.p2p.sync import (
@@ -208,6 +209,11 @@ def handle_frame_prefix(preset: Preset, data: dict[str, JSON]) -> JSON:
     """P2P-1 steps 1-4: ``{"prefix"}`` (13 bytes) -> ``{"command", "payload_length"}``."""
     prefix = decode_prefix(hex_field(data, "prefix"), preset)
     return {"command": prefix.command.name, "payload_length": prefix.payload_length}
+
+
+def handle_skipped_payload_length(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-SCORE-2: ``{"prefix"}`` (13 bytes, an unknown command) -> ``{"payload_length"}`` to skip."""
+    return {"payload_length": skipped_payload_length(hex_field(data, "prefix"), preset)}
 
 
 def handle_check_version(preset: Preset, data: dict[str, JSON]) -> JSON:
@@ -402,6 +408,7 @@ def handle_score_sequence(preset: Preset, data: dict[str, JSON]) -> JSON:
 HANDLERS: dict[str, Handler] = {
     "decode_frame": handle_decode_frame,
     "frame_prefix": handle_frame_prefix,
+    "skipped_payload_length": handle_skipped_payload_length,
     "check_version": handle_check_version,
     "locator_heights": handle_locator_heights,
     "block_locator": handle_block_locator,

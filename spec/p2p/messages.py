@@ -588,6 +588,24 @@ def decode_prefix(prefix: bytes, preset: Preset) -> FramePrefix:
     return FramePrefix(command, length, prefix[MAGIC_BYTES + 5 :])
 
 
+def skipped_payload_length(prefix: bytes, preset: Preset) -> int:
+    """P2P-1/P2P-SCORE-2: how many payload bytes a reader skips after a prefix whose only fault is an
+    unknown command (``P2P_UNKNOWN_COMMAND``: a command of a newer protocol version, or garbage),
+    so that the stream stays at a frame boundary. The length bound still holds: above
+    ``max_message_bytes`` it raises ``P2P_MESSAGE_TOO_LARGE`` (stream-fatal), and a wrong magic
+    raises ``P2P_WRONG_MAGIC``, as :func:`decode_prefix` would."""
+    if len(prefix) < PREFIX_BYTES:
+        raise TruncatedInput(f"a frame prefix is {PREFIX_BYTES} bytes, got {len(prefix)}")
+    if len(prefix) > PREFIX_BYTES:
+        raise TrailingBytes(f"a frame prefix is {PREFIX_BYTES} bytes, got {len(prefix)}")
+    if prefix[:MAGIC_BYTES] != preset.network.magic:
+        raise WrongMagic(f"magic {prefix[:MAGIC_BYTES].hex()}")
+    length = int.from_bytes(prefix[MAGIC_BYTES + 1 : MAGIC_BYTES + 5], "little")
+    if length > preset.network.max_message_bytes:
+        raise MessageTooLarge(f"payload length {length} exceeds {preset.network.max_message_bytes}")
+    return length
+
+
 def frame_length_from_prefix(prefix: bytes, preset: Preset) -> int:
     """P2P-1: how many payload bytes follow the 13-byte ``prefix`` (raises as :func:`decode_prefix`)."""
     return decode_prefix(prefix, preset).payload_length

@@ -9,11 +9,16 @@
   peer's misbehaviour score; a peer whose score reaches ``ban_threshold`` is disconnected and
   banned (how long is the node's choice: the spec has no clock).
 * **P2P-SCORE-2** a violation after which the byte stream cannot be trusted to be at a frame
-  boundary (``wrong_magic``, ``oversized_message``) disconnects at once, whatever the score.
+  boundary (``wrong_magic``, ``oversized_message``) disconnects at once, whatever the score. Every
+  other frame error leaves the stream at a frame boundary: in particular a frame with an unknown
+  command is skipped by its ``payload_length`` (:func:`spec.p2p.messages.skipped_payload_length`,
+  still bounded by ``max_message_bytes``) and the connection goes on.
 * **P2P-SCORE-3** a frame that fails to decode is the violation of its error: ``P2P_WRONG_MAGIC`` →
   ``wrong_magic``, ``P2P_UNKNOWN_COMMAND`` → ``unknown_command``, ``P2P_MESSAGE_TOO_LARGE`` →
   ``oversized_message``, ``P2P_BAD_CHECKSUM`` → ``bad_checksum``, ``DECODE_LENGTH_LIMIT`` →
-  ``too_many_items``, any other ``DECODE_*`` → ``malformed_message``.
+  ``too_many_items``, any other ``DECODE_*`` → ``malformed_message``. An unknown command from a
+  peer whose Version announced a ``protocol_version`` above the node's own is no violation (it is
+  a command of that newer version; :func:`is_newer_command`).
 * **P2P-SCORE-4** a quorum message (P2P-5) is ``invalid_quorum_message`` when it fails a check that
   no honest relay can fail, because nodes forward only what they verified and the key is one the
   receiver shares with the sender: a DKG message whose signature does not verify under its
@@ -107,6 +112,12 @@ def frame_violation(error: DecodeError) -> Violation:
     if isinstance(error, LengthLimitExceeded):
         return Violation.TOO_MANY_ITEMS
     return Violation.MALFORMED_MESSAGE
+
+
+def is_newer_command(peer_protocol_version: int | None, preset: Preset) -> bool:
+    """P2P-SCORE-3: whether an unknown command from a peer that announced ``peer_protocol_version``
+    (``None``: no Version yet) is a command of a newer protocol version, hence not a violation."""
+    return peer_protocol_version is not None and peer_protocol_version > preset.network.protocol_version
 
 
 @dataclass(frozen=True)
