@@ -25,6 +25,8 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
+import functools
+import importlib.metadata
 import json
 import os
 import random
@@ -37,6 +39,7 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from conformance.mutation_kill import VECTORS_ENV
 
@@ -75,6 +78,7 @@ own handlers never call (``Struct`` and ``Mapped`` codecs, ``tagged_hash_many``)
 
 KILLED, SURVIVED, NOT_REACHED, TIMEOUT = "killed", "survived", "not reached", "timeout"
 OTHER, EQUIVALENT = "other", "equivalent"
+_OPEN = {SURVIVED, NOT_REACHED, OTHER}
 _STATUS_BY_EXIT_CODE = {1: KILLED, 3: KILLED, 0: SURVIVED, 5: NOT_REACHED, 33: NOT_REACHED}
 _TIMEOUT_CODES = {24, -24, 152, 255, 36}
 
@@ -195,6 +199,7 @@ class FlowResult:
             "not_reached": self.count(NOT_REACHED),
             "equivalent": equivalent,
             "other": self.count(OTHER),
+            "message_only": sum(1 for m in self.mutants if m.reason == MESSAGE_ONLY),
         }
 
 
@@ -290,17 +295,19 @@ def _normalised(function: str) -> str:
 def mutant_functions(workdir: Path, name: str) -> tuple[str, str]:
     """The source of the original function and of the mutant (from mutmut's mutated module)."""
     import libcst
-    from mutmut.mutation.diff_apply import read_mutant_function, read_mutants_module, read_original_function
+    from mutmut.mutation.diff_apply import read_mutant_function, read_original_function
 
-    previous = Path.cwd()
-    os.chdir(workdir)
-    try:
-        module = read_mutants_module(_source_path(name))
-        functions = (read_original_function(module, name), read_mutant_function(module, name))
-    finally:
-        os.chdir(previous)
+    module = _mutants_module(workdir / "mutants" / _source_path(name))
+    functions = (read_original_function(module, name), read_mutant_function(module, name))
     original, mutated = (libcst.Module([f]).code.strip() for f in functions)
     return original, mutated
+
+
+@functools.cache
+def _mutants_module(path: Path) -> Any:
+    import libcst
+
+    return libcst.parse_module(path.read_text(encoding="utf-8"))
 
 
 def score(summary: dict[str, int]) -> float:
@@ -322,10 +329,16 @@ def record(result: FlowResult, path: Path = RESULTS_PATH) -> dict[str, dict[str,
     results[result.flow] = {
         **result.summary(),
         "modules": list(FLOW_MODULES[result.flow]),
-        "open": sorted(m.key for m in result.mutants if m.status in {SURVIVED, NOT_REACHED, OTHER}),
-        "equivalent_keys": sorted(m.key for m in result.mutants if m.status == EQUIVALENT),
+        "tool": f"mutmut {importlib.metadata.version('mutmut')}",
+        "open": sorted(
+            f"{m.status}: {m.key}" for m in result.mutants if m.status in {SURVIVED, NOT_REACHED, OTHER}
+        ),
+        "equivalent_keys": sorted(
+            m.key for m in result.mutants if m.status == EQUIVALENT and m.reason != MESSAGE_ONLY
+        ),
     }
-    path.write_text(json.dumps(dict(sorted(results.items())), indent=2) + "\n", encoding="utf-8")
+    text = json.dumps(dict(sorted(results.items())), indent=2, ensure_ascii=False)
+    path.write_text(text + "\n", encoding="utf-8")
     return results
 
 
@@ -364,7 +377,9 @@ constants live in the presets and are pinned by the preset vectors and tests).
 def render(results: dict[str, dict[str, object]], equivalents: dict[str, str]) -> str:
     """The text of ``docs/mutation.md``."""
     lines = [DOC_HEAD]
-    lines.append("| flow | modules | mutants | killed | survived | not reached | equivalent | score |")
+    lines.append(
+        "| flow | modules | mutants | killed | survived | not reached | equivalent (message only) | score |"
+    )
     lines.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for flow in FLOW_MODULES:
         if flow not in results:
@@ -374,7 +389,8 @@ def render(results: dict[str, dict[str, object]], equivalents: dict[str, str]) -
         summary = {k: int(v) for k, v in row.items() if isinstance(v, int)}
         lines.append(
             f"| {flow} | {', '.join(FLOW_MODULES[flow])} | {summary['mutants']} | {summary['killed']} "
-            f"| {summary['survived']} | {summary['not_reached']} | {summary['equivalent']} "
+            f"| {summary['survived']} | {summary['not_reached']} "
+            f"| {summary['equivalent']} ({summary.get('message_only', 0)}) "
             f"| {score(summary):.1f}% |"
         )
     lines.append("")
@@ -400,7 +416,8 @@ def render(results: dict[str, dict[str, object]], equivalents: dict[str, str]) -
         keys = results.get(flow, {}).get("open", [])
         assert isinstance(keys, list)
         for key in keys:
-            open_lines.append(f"- {flow}: `{key}`")
+            status, _, rest = str(key).partition(": ")
+            open_lines.append(f"- {flow}, {status}: `{rest}`")
     lines.append("## Surviving mutants not yet killed or reviewed")
     lines.append("")
     lines.extend(open_lines or ["None."])
@@ -408,12 +425,19 @@ def render(results: dict[str, dict[str, object]], equivalents: dict[str, str]) -
     return "\n".join(lines)
 
 
-def run_flow(flow: str, max_children: int = 1, workdir: Path | None = None) -> FlowResult:
-    """The full run of one flow (both passes), then the analysis, the results file and the docs."""
-    workdir = workdir or WORK_ROOT / flow
-    prepare_workspace(flow, workdir)
-    if run_mutmut(workdir, max_children=max_children) != 0:
-        raise SystemExit(f"mutmut failed for {flow}: see {workdir / 'mutmut.log'}")
+def run_flow(flow: str, max_children: int = 1, recheck: bool = False) -> FlowResult:
+    """The full run of one flow (both passes), then the analysis, the results file and the docs.
+
+    ``recheck`` keeps the last run's pass 1 and re-runs pass 2 (with freshly generated vectors) on
+    its surviving mutants only: the quick way to confirm that new vectors kill them.
+    """
+    workdir = WORK_ROOT / flow
+    if not recheck:
+        prepare_workspace(flow, workdir)
+        if run_mutmut(workdir, max_children=max_children) != 0:
+            raise SystemExit(f"mutmut failed for {flow}: see {workdir / 'mutmut.log'}")
+    elif not (workdir / "mutants").is_dir():
+        raise SystemExit(f"--recheck needs a previous run of {flow} in {workdir}")
     verdicts = read_verdicts(workdir)
     second = sorted(name for name, (status, _) in verdicts.items() if status not in {KILLED, TIMEOUT})
     confirm = workdir.with_name(workdir.name + "-pass2")
@@ -485,12 +509,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--flow", action="append", choices=sorted(FLOW_MODULES), help="repeatable")
     parser.add_argument("--max-children", type=int, default=1, help="parallel mutant processes")
     parser.add_argument("--render-only", action="store_true", help="rewrite docs/mutation.md only")
+    parser.add_argument(
+        "--recheck", action="store_true", help="re-run pass 2 on the last run's survivors only (new vectors)"
+    )
     args = parser.parse_args(argv)
     if args.render_only:
         DOC_PATH.write_text(render(load_results(), load_equivalents()), encoding="utf-8")
         return
     for flow in args.flow or list(FLOW_MODULES):
-        result = run_flow(flow, args.max_children)
+        result = run_flow(flow, args.max_children, args.recheck)
         summary = result.summary()
         print(f"{flow}: {summary} score {score(summary):.1f}%")
         for mutant in result.mutants:
