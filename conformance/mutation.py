@@ -14,10 +14,11 @@
    (keyed by module, function and the changed line, so edits elsewhere do not invalidate a review);
 4. records the figures in ``conformance/mutation_results.json`` and rewrites ``docs/mutation.md``.
 
-A killed mutant is one for which at least one vector of the flow fails. A timeout counts as
-killed (the mutant made a vector loop or crawl, which a conforming implementation's runner also
-reports). A mutant in a function no vector of the flow reaches is *not reached*: it survives, and
-it counts against the score like any survivor unless it is recorded as equivalent.
+A killed mutant is one for which at least one vector of the flow fails. A time-out or a crash of
+the worker counts as killed (the mutant made a vector loop, crawl or overflow the stack, which the
+runner reports as a failed case of a conforming implementation's adapter). A mutant in a function
+no vector of the flow reaches is *not reached*: it survives, and it counts against the score like
+any survivor unless it is recorded as equivalent.
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ KILLED, SURVIVED, NOT_REACHED, TIMEOUT = "killed", "survived", "not reached", "t
 OTHER, EQUIVALENT = "other", "equivalent"
 _OPEN = {SURVIVED, NOT_REACHED, OTHER}
 _STATUS_BY_EXIT_CODE = {1: KILLED, 3: KILLED, 0: SURVIVED, 5: NOT_REACHED, 33: NOT_REACHED}
-_TIMEOUT_CODES = {24, -24, 152, 255, 36}
+_TIMEOUT_CODES = {24, -24, 152, 255, 36, -11, -9}
+"""Time-outs (SIGXCPU) and crashes (SIGSEGV from a runaway recursion, SIGKILL at the wall limit)."""
 
 KILL_TEST_PER_VECTOR = """from __future__ import annotations
 
@@ -364,7 +366,7 @@ nice -n 10 scripts/mutation.sh                   # every flow in the table, in o
 The command rewrites this page and `conformance/mutation_results.json`; work files go to
 `build/mutation/<flow>/` (inspect one mutant with `cd build/mutation/<flow> && mutmut show NAME`).
 
-Columns: **killed** (at least one vector fails, or the mutant made a vector time out);
+Columns: **killed** (at least one vector fails, or the mutant made a vector time out or crash);
 **survived** (every vector reaching the mutated function still passes); **not reached** (no
 vector of the flow executes the function: such a mutant also survives); **equivalent** (reviewed:
 no input can tell the mutant from the original through the flow's handlers; the reason is below);
