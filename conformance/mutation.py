@@ -247,13 +247,15 @@ def load_equivalents(path: Path = EQUIVALENTS_PATH) -> dict[str, str]:
     return {entry["key"]: entry["reason"] for entry in data.get("equivalent", [])}
 
 
-def analyse(flow: str, workdir: Path, equivalents: dict[str, str], confirm: Path | None = None) -> FlowResult:
+def analyse(
+    flow: str, workdir: Path, equivalents: dict[str, str], confirms: Sequence[Path] = ()
+) -> FlowResult:
     """Classify the run's mutants, attaching diffs to survivors and reasons to equivalents.
 
-    A verdict of pass 2 (``confirm``) replaces the pass-1 verdict of the same mutant.
+    A verdict of a later pass (``confirms``, in order) replaces the earlier verdict of a mutant.
     """
     verdicts = read_verdicts(workdir)
-    if confirm is not None:
+    for confirm in confirms:
         second = read_verdicts(confirm)
         for name, (status, _code) in list(verdicts.items()):
             if status not in {KILLED, TIMEOUT} and name in second and second[name][1] is not None:
@@ -447,8 +449,8 @@ def run_flow(flow: str, max_children: int = 1, recheck: bool = False) -> FlowRes
     """The full run of one flow (both passes), then the analysis, the results file and the docs.
 
     Pass 2 runs only the pass-1 survivors that are not equivalent (by rule or by review).
-    ``recheck`` keeps the last run's pass 1 and re-runs pass 2 (with freshly generated vectors) on
-    its surviving mutants only: the quick way to confirm that new vectors kill them.
+    ``recheck`` keeps the last run's verdicts and re-runs pass 2 (with freshly generated vectors)
+    on the mutants still open after it: the quick way to confirm that new vectors kill them.
     """
     workdir = WORK_ROOT / flow
     if not recheck:
@@ -458,13 +460,20 @@ def run_flow(flow: str, max_children: int = 1, recheck: bool = False) -> FlowRes
     elif not (workdir / "mutants").is_dir():
         raise SystemExit(f"--recheck needs a previous run of {flow} in {workdir}")
     equivalents = load_equivalents()
-    second = sorted(m.name for m in analyse(flow, workdir, equivalents).mutants if m.status in _OPEN)
-    confirm = workdir.with_name(workdir.name + "-pass2")
+    confirms = [workdir.with_name(workdir.name + "-pass2")]
+    if recheck:
+        confirms = [c for c in confirms if (c / "mutants").is_dir()]
+        confirms.append(workdir.with_name(workdir.name + "-recheck"))
+    second = sorted(
+        m.name for m in analyse(flow, workdir, equivalents, confirms[:-1]).mutants if m.status in _OPEN
+    )
     if second:
-        prepare_workspace(flow, confirm, whole_flow=True)
-        if run_mutmut(confirm, second, max_children=max_children) != 0:
-            raise SystemExit(f"mutmut failed for {flow} (pass 2): see {confirm / 'mutmut.log'}")
-    result = analyse(flow, workdir, equivalents, confirm if second else None)
+        prepare_workspace(flow, confirms[-1], whole_flow=True)
+        if run_mutmut(confirms[-1], second, max_children=max_children) != 0:
+            raise SystemExit(f"mutmut failed for {flow}: see {confirms[-1] / 'mutmut.log'}")
+    else:
+        confirms.pop()
+    result = analyse(flow, workdir, equivalents, confirms)
     results = record(result)
     DOC_PATH.write_text(render(results, equivalents), encoding="utf-8")
     return result
