@@ -1,7 +1,7 @@
 """CI's slice of the mutation run (docs/mutation.md): a fixed sample of mutants must be killed.
 
 The full run (``scripts/mutation.sh``) is opt-in and takes long; this test runs mutmut, through
-the same driver, on a fixed pseudo-random sample of the killable mutants of two cheap flows and
+the same driver, on a fixed pseudo-random sample of the killable mutants of a cheap flow and
 asserts that the vectors kill every one of them (about a minute on one core).
 """
 
@@ -21,7 +21,8 @@ from conformance.mutation import (
     sample_mutants,
 )
 
-SAMPLES = {"merkle": 8, "hashing": 4}
+SAMPLES = {"merkle": 12}
+"""One cheap flow without ALSO_FLOWS, so that a pass 2, when needed, stays small (under a minute)."""
 SEED = 11
 
 
