@@ -49,6 +49,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
                 },
             )
     yield from _invalid_cases()
+    yield from _deep_right_edge_cases()
 
 
 def _invalid_cases() -> Iterator[CaseSpec]:
@@ -154,3 +155,26 @@ def _invalid_cases() -> Iterator[CaseSpec]:
         },
         expect_error="MERKLE_ROOT_MISMATCH",
     )
+
+
+def _deep_right_edge_cases() -> Iterator[CaseSpec]:
+    """MERKLE-4 on leaves at the right edge of deep unbalanced trees (found by mutation testing).
+
+    A right-edge leaf whose index has several trailing zero bits (20 = 0b10100 of 21 leaves, 40 of
+    41) is hashed with its left sibling subtree, climbs more than one level, and then still has a
+    sibling above it: folding with wrong index arithmetic after the climb picks the wrong side.
+    """
+    for count, index in ((21, 20), (41, 40)):
+        leaves = _leaves(count)
+        yield CaseSpec(
+            "verify_proof",
+            f"right_edge_leaves_{count}_index_{index}",
+            f"valid proof of the last leaf {index} of {count}: climbs several levels, then folds once more",
+            {
+                "leaf": leaves[index].hex(),
+                "index": index,
+                "count": count,
+                "proof": [h.hex() for h in inclusion_proof(leaves, index)],
+                "root": merkle_root(leaves).hex(),
+            },
+        )

@@ -1,0 +1,556 @@
+"""Mutation adequacy of the conformance vectors: mutmut over ``spec/``, the vectors as the killing test.
+
+``python -m conformance.mutation --flow encoding`` (or ``scripts/mutation.sh encoding``):
+
+1. builds a work tree ``build/mutation/<flow>/`` holding a copy of ``spec/`` and ``conformance/``,
+   the flow's vectors generated from the *unmutated* spec, and one killing test
+   (:data:`KILL_TEST`): every vector of the flow sent through the reference adapter's request
+   handler in process (:func:`conformance.adapter.handle_request`) and judged as the runner judges
+   it, plus a type-exact comparison of the JSON output;
+2. runs mutmut there on the flow's modules (:data:`FLOW_MODULES`); mutmut records which vectors
+   reach each spec function and runs only those vectors against that function's mutants;
+3. classifies every mutant (killed, survived, not reached by any vector, timeout) and matches the
+   survivors against the reviewed equivalent mutants in ``conformance/mutation_equivalents.toml``
+   (keyed by module, function and the changed line, so edits elsewhere do not invalidate a review);
+4. records the figures in ``conformance/mutation_results.json`` and rewrites ``docs/mutation.md``.
+
+A killed mutant is one for which at least one vector of the flow fails. A time-out or a crash of
+the worker counts as killed (the mutant made a vector loop, crawl or overflow the stack, which the
+runner reports as a failed case of a conforming implementation's adapter). A mutant in a function
+no vector of the flow reaches is *not reached*: it survives, and it counts against the score like
+any survivor unless it is recorded as equivalent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import difflib
+import functools
+import importlib.metadata
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conformance.mutation_kill import VECTORS_ENV
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK_ROOT = ROOT / "build" / "mutation"
+EQUIVALENTS_PATH = Path(__file__).with_name("mutation_equivalents.toml")
+RESULTS_PATH = Path(__file__).with_name("mutation_results.json")
+DOC_PATH = ROOT / "docs" / "mutation.md"
+
+FLOW_MODULES: dict[str, tuple[str, ...]] = {
+    "encoding": ("spec/encoding.py",),
+    "hashing": ("spec/hashing.py",),
+    "merkle": ("spec/merkle.py",),
+    "script": ("spec/script.py",),
+    "trie": ("spec/trie.py",),
+    "ledger": ("spec/ledger/*.py",),
+    "chain": ("spec/chain/*.py",),
+    "p2p": ("spec/p2p/*.py",),
+    "masternode": (
+        "spec/masternode/finality.py",
+        "spec/masternode/quorum.py",
+        "spec/masternode/registry.py",
+        "spec/masternode/signing.py",
+    ),
+    "governance": ("spec/governance/*.py",),
+    "dkg": ("spec/masternode/dkg.py",),
+}
+"""The spec modules whose mutants each flow's vectors must kill (flow name = vector flow)."""
+
+ALSO_FLOWS: dict[str, tuple[str, ...]] = {
+    "encoding": ("ledger", "governance"),
+    "hashing": ("merkle", "governance"),
+}
+"""Pass 2 also runs these flows' vectors: they reach helpers of the flow's modules that the flow's
+own handlers never call (``Struct`` and ``Mapped`` codecs, ``tagged_hash_many``)."""
+
+KILLED, SURVIVED, NOT_REACHED, TIMEOUT = "killed", "survived", "not reached", "timeout"
+OTHER, EQUIVALENT = "other", "equivalent"
+_OPEN = {SURVIVED, NOT_REACHED, OTHER}
+_STATUS_BY_EXIT_CODE = {1: KILLED, 3: KILLED, 0: SURVIVED, 5: NOT_REACHED, 33: NOT_REACHED}
+_TIMEOUT_CODES = {24, -24, 152, 255, 36, -11, -9}
+"""Time-outs (SIGXCPU) and crashes (SIGSEGV from a runaway recursion, SIGKILL at the wall limit)."""
+
+KILL_TEST_PER_VECTOR = """from __future__ import annotations
+
+import pytest
+
+from conformance.model import Vector
+from conformance.mutation_kill import check, flow_vectors
+
+VECTORS = flow_vectors()
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=[v.relative_path for v in VECTORS])
+def test_vector(vector: Vector) -> None:
+    check(vector)
+"""
+"""Pass 1: one test per vector, so mutmut runs only the vectors that reach the mutated function."""
+
+KILL_TEST_WHOLE_FLOW = """from __future__ import annotations
+
+from conformance.mutation_kill import check, flow_vectors
+
+
+def test_flow() -> None:
+    for vector in flow_vectors():
+        check(vector)
+"""
+"""Pass 2 (survivors of pass 1 only): every vector of the flow in a worker that imports ``spec``
+afresh with the mutant active, so mutants of code that runs at import time (codec tables built at
+module level) take effect too; pass 1 forks workers from a process that imported ``spec`` already."""
+
+PYTEST_ARGS = ["-p", "no:cacheprovider", "-p", "no:benchmark", "-p", "no:hypothesispytest"]
+
+
+def _pyproject(flow: str, whole_flow: bool) -> str:
+    lines = [
+        "[tool.mutmut]",
+        'source_paths = ["spec"]',
+        f"only_mutate = {json.dumps(list(FLOW_MODULES[flow]))}",
+        'also_copy = ["conformance"]',
+        f"pytest_add_cli_args = {json.dumps(PYTEST_ARGS)}",
+        'pytest_add_cli_args_test_selection = ["tests/test_mutation_kill.py"]',
+        "use_git_change_detection = false",
+        "timeout_multiplier = 10.0",
+    ]
+    if whole_flow:
+        lines += ['process_isolation = "forkserver"', 'forkserver_warmup = "none"']
+    return "\n".join(lines) + "\n"
+
+
+def prepare_workspace(flow: str, workdir: Path, whole_flow: bool = False) -> Path:
+    """A fresh work tree for one flow: spec and conformance copies, vectors, the killing test.
+
+    ``whole_flow`` selects pass 2 (:data:`KILL_TEST_WHOLE_FLOW`, with the vectors of the flow and
+    of its :data:`ALSO_FLOWS`), else pass 1.
+    """
+    from conformance.generate import generate_files, write_files
+
+    if flow not in FLOW_MODULES:
+        raise SystemExit(f"unknown flow {flow!r}; choose from {', '.join(FLOW_MODULES)}")
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "spec", workdir / "spec", ignore=ignore)
+    shutil.copytree(ROOT / "conformance", workdir / "conformance", ignore=ignore)
+    (workdir / "tests").mkdir()
+    kill_test = KILL_TEST_WHOLE_FLOW if whole_flow else KILL_TEST_PER_VECTOR
+    (workdir / "tests" / "test_mutation_kill.py").write_text(kill_test, encoding="utf-8")
+    (workdir / "pyproject.toml").write_text(_pyproject(flow, whole_flow), encoding="utf-8")
+    flows = [flow, *ALSO_FLOWS.get(flow, ())] if whole_flow else [flow]
+    write_files(workdir / "vectors", generate_files(flows=flows))
+    return workdir
+
+
+def run_mutmut(workdir: Path, names: Sequence[str] = (), max_children: int = 1) -> int:
+    """Run ``mutmut run`` in ``workdir`` (all mutants, or only ``names``); return its exit code."""
+    env = {**os.environ, VECTORS_ENV: str(workdir / "vectors"), "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("PYTHONPATH", None)
+    command = [str(Path(sys.executable).parent / "mutmut"), "run", "--max-children", str(max_children)]
+    with open(workdir / "mutmut.log", "a", encoding="utf-8") as log:
+        return subprocess.run(
+            [*command, *names], cwd=workdir, env=env, check=False, stdout=log, stderr=subprocess.STDOUT
+        ).returncode
+
+
+_MUTANT_DEF = re.compile(r"^\s*def (\S+__mutmut_\d+)\(", re.MULTILINE)
+
+
+@dataclass
+class Mutant:
+    """One mutant's verdict and the change it makes."""
+
+    name: str
+    status: str
+    key: str = ""
+    diff: str = ""
+    reason: str = ""
+
+
+@dataclass
+class FlowResult:
+    """The figures of one flow's run."""
+
+    flow: str
+    mutants: list[Mutant] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for m in self.mutants if m.status == status)
+
+    def summary(self) -> dict[str, int]:
+        equivalent = self.count(EQUIVALENT)
+        killed = self.count(KILLED) + self.count(TIMEOUT)
+        return {
+            "mutants": len(self.mutants),
+            "killed": killed,
+            "survived": self.count(SURVIVED),
+            "not_reached": self.count(NOT_REACHED),
+            "equivalent": equivalent,
+            "other": self.count(OTHER),
+            "message_only": sum(1 for m in self.mutants if m.reason == MESSAGE_ONLY),
+        }
+
+
+def _status(code: int | None) -> str:
+    if code in _TIMEOUT_CODES:
+        return TIMEOUT
+    if code is None:
+        return OTHER
+    return _STATUS_BY_EXIT_CODE.get(code, OTHER)
+
+
+def read_verdicts(workdir: Path) -> dict[str, tuple[str, int | None]]:
+    """Every mutant mutmut recorded below ``workdir/mutants``: name -> (status, exit code)."""
+    verdicts: dict[str, tuple[str, int | None]] = {}
+    for meta in sorted((workdir / "mutants").rglob("*.py.meta")):
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        for name, code in data["exit_code_by_key"].items():
+            verdicts[name] = (_status(code), code)
+    return verdicts
+
+
+def _source_path(name: str) -> str:
+    module = name.split(".x_", 1)[0].split(".x\u01c1", 1)[0]
+    return module.replace(".", "/") + ".py"
+
+
+def mutant_key(name: str, diff: str) -> str:
+    """A review key that survives edits elsewhere: module, function, and the changed lines."""
+    function = name.rsplit("__mutmut_", 1)[0]
+    changed = [
+        line[0] + " ".join(line[1:].split())
+        for line in diff.splitlines()
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    return function + " | " + " / ".join(changed)
+
+
+def load_equivalents(path: Path = EQUIVALENTS_PATH) -> dict[str, str]:
+    """Reviewed equivalent mutants: key -> reason."""
+    if not path.exists():
+        return {}
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {entry["key"]: entry["reason"] for entry in data.get("equivalent", [])}
+
+
+def analyse(
+    flow: str, workdir: Path, equivalents: dict[str, str], confirms: Sequence[Path] = ()
+) -> FlowResult:
+    """Classify the run's mutants, attaching diffs to survivors and reasons to equivalents.
+
+    A verdict of a later pass (``confirms``, in order) replaces the earlier verdict of a mutant.
+    """
+    verdicts = read_verdicts(workdir)
+    for confirm in confirms:
+        second = read_verdicts(confirm)
+        for name, (status, _code) in list(verdicts.items()):
+            if status not in {KILLED, TIMEOUT} and name in second and second[name][1] is not None:
+                verdicts[name] = second[name]
+    result = FlowResult(flow)
+    for name, (status, _code) in sorted(verdicts.items()):
+        mutant = Mutant(name, status)
+        if status in {SURVIVED, NOT_REACHED, OTHER}:
+            original, mutated = mutant_functions(workdir, name)
+            mutant.diff = _diff(original, mutated)
+            mutant.key = mutant_key(name, mutant.diff)
+            if mutant.key in equivalents:
+                mutant.status = EQUIVALENT
+                mutant.reason = equivalents[mutant.key]
+            elif _normalised(original) == _normalised(mutated):
+                mutant.status = EQUIVALENT
+                mutant.reason = MESSAGE_ONLY
+        result.mutants.append(mutant)
+    return result
+
+
+def _diff(original: str, mutated: str) -> str:
+    return "\n".join(difflib.unified_diff(original.splitlines(), mutated.splitlines(), lineterm="", n=0))
+
+
+MESSAGE_ONLY = "changes only the message of a raised error (vectors compare the code, never the message)"
+
+
+def _normalised(function: str) -> str:
+    """The AST of one function with every raise's arguments and the function's name dropped."""
+    tree = ast.parse(textwrap.dedent(function))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            node.exc.args = []
+            node.exc.keywords = []
+        if isinstance(node, ast.FunctionDef):
+            node.name = "f"
+    return ast.dump(tree)
+
+
+def mutant_functions(workdir: Path, name: str) -> tuple[str, str]:
+    """The source of the original function and of the mutant (from mutmut's mutated module)."""
+    import libcst
+    from mutmut.mutation.diff_apply import read_mutant_function, read_original_function
+
+    module = _mutants_module(workdir / "mutants" / _source_path(name))
+    functions = (read_original_function(module, name), read_mutant_function(module, name))
+    original, mutated = (libcst.Module([f]).code.strip() for f in functions)
+    return original, mutated
+
+
+@functools.cache
+def _mutants_module(path: Path) -> Any:
+    import libcst
+
+    return libcst.parse_module(path.read_text(encoding="utf-8"))
+
+
+def score(summary: dict[str, int]) -> float:
+    """Killed / non-equivalent mutants, in percent."""
+    relevant = summary["mutants"] - summary["equivalent"]
+    return 100.0 * summary["killed"] / relevant if relevant else 100.0
+
+
+def load_results(path: Path = RESULTS_PATH) -> dict[str, dict[str, object]]:
+    if not path.exists():
+        return {}
+    loaded: dict[str, dict[str, object]] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
+
+
+def record(result: FlowResult, path: Path = RESULTS_PATH) -> dict[str, dict[str, object]]:
+    """Store one flow's figures and its open survivors (keys) in the results file."""
+    results = load_results(path)
+    results[result.flow] = {
+        **result.summary(),
+        "modules": list(FLOW_MODULES[result.flow]),
+        "tool": f"mutmut {importlib.metadata.version('mutmut')}",
+        "open": sorted(
+            f"{m.status}: {m.key}" for m in result.mutants if m.status in {SURVIVED, NOT_REACHED, OTHER}
+        ),
+        "equivalent_keys": sorted(
+            m.key for m in result.mutants if m.status == EQUIVALENT and m.reason != MESSAGE_ONLY
+        ),
+    }
+    text = json.dumps(dict(sorted(results.items())), indent=2, ensure_ascii=False)
+    path.write_text(text + "\n", encoding="utf-8")
+    return results
+
+
+DOC_HEAD = """# Mutation adequacy of the conformance vectors
+
+How much of `spec/` do the vectors pin? [mutmut](https://github.com/boxed/mutmut) (pinned in the
+`dev` extras) changes one operator, constant, name or call at a time inside the functions of a
+flow's spec modules, and the flow's vectors are run against each mutant through the reference
+adapter's request handler (`conformance.adapter.handle_request`, the code behind
+`python -m conformance.adapter`), judged like `rusty-spec run` judges them, with type-exact output
+comparison. mutmut records which vectors reach each spec function and runs only those against
+that function's mutants (stopping at the first failing vector). The vectors themselves are
+generated once from the unmutated spec.
+
+Reproduce one flow (about as many minutes as the flow has hundreds of mutants on one core; the
+full run is opt-in, CI runs a sampled subset in `tests/test_mutation_sample.py`):
+
+```
+nice -n 10 scripts/mutation.sh encoding          # = python -m conformance.mutation --flow encoding
+nice -n 10 scripts/mutation.sh                   # every flow in the table, in order
+```
+
+The command rewrites this page and `conformance/mutation_results.json`; work files go to
+`build/mutation/<flow>/` (inspect one mutant with `cd build/mutation/<flow> && mutmut show NAME`).
+
+Columns: **killed** (at least one vector fails, or the mutant made a vector time out or crash);
+**survived** (every vector reaching the mutated function still passes); **not reached** (no
+vector of the flow executes the function: such a mutant also survives); **equivalent** (reviewed:
+no input can tell the mutant from the original through the flow's handlers; the reason is below);
+**score** = killed / (mutants - equivalent), the share of non-equivalent mutants the vectors kill
+(target: at least 95% in every flow). Mutants that change only the text of a raised error's
+message are equivalent by rule (vectors compare error codes, never messages) and counted in
+brackets; every other equivalent mutant is listed below with the reason.
+
+Two passes. Pass 1 forks one worker per mutant from a process that has imported `spec` already
+and runs, per mutant, only the vectors that reach the mutated function (one pytest test per
+vector). Code that runs at import time (codec tables and constants built by module-level calls)
+keeps its original behaviour there, so every pass-1 survivor that is not equivalent goes to
+pass 2: a fresh interpreter per mutant imports `spec` with the mutant active and runs every vector
+of the flow, plus the vectors of the flows named in `ALSO_FLOWS` in `conformance/mutation.py` (for
+helpers that the flow's own handlers never call: `Struct` and `Mapped` codecs through the ledger
+and governance vectors, `tagged_hash_many` through the merkle and governance vectors).
+
+Limits of the measure: mutmut mutates function and method bodies only, not module-level
+constants (those live in the presets, pinned by the preset vectors and tests) or decorators;
+`spec/crypto/` and `spec/presets/` are not in the table (the crypto flows check against public
+known-answer vectors instead).
+
+"""
+
+
+def render(results: dict[str, dict[str, object]], equivalents: dict[str, str]) -> str:
+    """The text of ``docs/mutation.md``."""
+    lines = [DOC_HEAD]
+    lines.append(
+        "| flow | modules | mutants | killed | survived | not reached | equivalent (message only) | score |"
+    )
+    lines.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for flow in FLOW_MODULES:
+        if flow not in results:
+            lines.append(f"| {flow} | {', '.join(FLOW_MODULES[flow])} | not run | | | | | |")
+            continue
+        row = results[flow]
+        summary = {k: int(v) for k, v in row.items() if isinstance(v, int)}
+        lines.append(
+            f"| {flow} | {', '.join(FLOW_MODULES[flow])} | {summary['mutants']} | {summary['killed']} "
+            f"| {summary['survived']} | {summary['not_reached']} "
+            f"| {summary['equivalent']} ({summary.get('message_only', 0)}) "
+            f"| {score(summary):.1f}% |"
+        )
+    lines.append("")
+    lines.append("## Equivalent mutants")
+    lines.append("")
+    lines.append(
+        "Each entry is the mutated function, the line it removes (`-`) and the line it adds (`+`), "
+        "and why no vector can kill it. The list is `conformance/mutation_equivalents.toml`."
+    )
+    lines.append("")
+    for flow in FLOW_MODULES:
+        keys = results.get(flow, {}).get("equivalent_keys", [])
+        assert isinstance(keys, list)
+        if not keys:
+            continue
+        lines.append(f"### {flow}")
+        lines.append("")
+        for key in keys:
+            lines.append(f"- `{key}`: {equivalents.get(str(key), '(reason missing)')}")
+        lines.append("")
+    open_lines: list[str] = []
+    for flow in FLOW_MODULES:
+        keys = results.get(flow, {}).get("open", [])
+        assert isinstance(keys, list)
+        for key in keys:
+            status, _, rest = str(key).partition(": ")
+            open_lines.append(f"- {flow}, {status}: `{rest}`")
+    lines.append("## Surviving mutants not yet killed or reviewed")
+    lines.append("")
+    lines.extend(open_lines or ["None."])
+    lines.append("")
+    return "\n".join(lines)
+
+
+def run_flow(flow: str, max_children: int = 1, recheck: bool = False) -> FlowResult:
+    """The full run of one flow (both passes), then the analysis, the results file and the docs.
+
+    Pass 2 runs only the pass-1 survivors that are not equivalent (by rule or by review).
+    ``recheck`` keeps the last run's verdicts and re-runs pass 2 (with freshly generated vectors)
+    on the mutants still open after it: the quick way to confirm that new vectors kill them.
+    """
+    workdir = WORK_ROOT / flow
+    if not recheck:
+        prepare_workspace(flow, workdir)
+        if run_mutmut(workdir, max_children=max_children) != 0:
+            raise SystemExit(f"mutmut failed for {flow}: see {workdir / 'mutmut.log'}")
+    elif not (workdir / "mutants").is_dir():
+        raise SystemExit(f"--recheck needs a previous run of {flow} in {workdir}")
+    equivalents = load_equivalents()
+    confirms = [workdir.with_name(workdir.name + "-pass2")]
+    if recheck:
+        confirms = [c for c in confirms if (c / "mutants").is_dir()]
+        confirms.append(workdir.with_name(workdir.name + "-recheck"))
+    second = sorted(
+        m.name for m in analyse(flow, workdir, equivalents, confirms[:-1]).mutants if m.status in _OPEN
+    )
+    if second:
+        prepare_workspace(flow, confirms[-1], whole_flow=True)
+        if run_mutmut(confirms[-1], second, max_children=max_children) != 0:
+            raise SystemExit(f"mutmut failed for {flow}: see {confirms[-1] / 'mutmut.log'}")
+    else:
+        confirms.pop()
+    result = analyse(flow, workdir, equivalents, confirms)
+    results = record(result)
+    DOC_PATH.write_text(render(results, equivalents), encoding="utf-8")
+    return result
+
+
+def flow_files(flow: str) -> list[str]:
+    """The spec files a flow's globs name, relative to the repository root, sorted."""
+    files = {p.relative_to(ROOT).as_posix() for g in FLOW_MODULES[flow] for p in ROOT.glob(g)}
+    return sorted(f for f in files if not f.endswith("__init__.py"))
+
+
+def killable_mutants(flow: str) -> list[str]:
+    """The flow's mutant names, less message-only and reviewed equivalent mutants (no mutmut run)."""
+    import libcst
+    from mutmut.mutation.diff_apply import read_mutant_function, read_original_function
+    from mutmut.mutation.file_mutation import mutate_file_contents
+
+    equivalents = load_equivalents()
+    names: list[str] = []
+    for path in flow_files(flow):
+        module_name = path.removesuffix(".py").replace("/", ".")
+        code = mutate_file_contents(path, (ROOT / path).read_text(encoding="utf-8")).code
+        module = libcst.parse_module(code)
+        for function in sorted(set(_MUTANT_DEF.findall(code))):
+            name = f"{module_name}.{function}"
+            original, mutated = (
+                libcst.Module([f]).code.strip()
+                for f in (read_original_function(module, name), read_mutant_function(module, name))
+            )
+            diff = _diff(original, mutated)
+            if _normalised(original) != _normalised(mutated) and mutant_key(name, diff) not in equivalents:
+                names.append(name)
+    return names
+
+
+def sample_mutants(flow: str, count: int, seed: int) -> list[str]:
+    """A fixed pseudo-random sample of the flow's killable mutants."""
+    names = killable_mutants(flow)
+    return sorted(random.Random(seed).sample(names, min(count, len(names))))
+
+
+def run_sample(flow: str, names: Sequence[str], workdir: Path) -> dict[str, str]:
+    """Both passes over the named (killable) mutants only; name -> final status."""
+    prepare_workspace(flow, workdir / "pass1")
+    if run_mutmut(workdir / "pass1", names) != 0:
+        raise RuntimeError(f"mutmut failed: {(workdir / 'pass1' / 'mutmut.log').read_text()[-3000:]}")
+    verdicts = {n: s for n, (s, _) in read_verdicts(workdir / "pass1").items() if n in set(names)}
+    second = sorted(n for n, s in verdicts.items() if s not in {KILLED, TIMEOUT})
+    if second:
+        prepare_workspace(flow, workdir / "pass2", whole_flow=True)
+        if run_mutmut(workdir / "pass2", second) != 0:
+            raise RuntimeError(f"mutmut failed: {(workdir / 'pass2' / 'mutmut.log').read_text()[-3000:]}")
+        again = read_verdicts(workdir / "pass2")
+        verdicts.update({n: again[n][0] for n in second if n in again})
+    return verdicts
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--flow", action="append", choices=sorted(FLOW_MODULES), help="repeatable")
+    parser.add_argument("--max-children", type=int, default=1, help="parallel mutant processes")
+    parser.add_argument("--render-only", action="store_true", help="rewrite docs/mutation.md only")
+    parser.add_argument(
+        "--recheck", action="store_true", help="re-run pass 2 on the last run's survivors only (new vectors)"
+    )
+    args = parser.parse_args(argv)
+    if args.render_only:
+        DOC_PATH.write_text(render(load_results(), load_equivalents()), encoding="utf-8")
+        return
+    for flow in args.flow or list(FLOW_MODULES):
+        result = run_flow(flow, args.max_children, args.recheck)
+        summary = result.summary()
+        print(f"{flow}: {summary} score {score(summary):.1f}%")
+        for mutant in result.mutants:
+            if mutant.status in {SURVIVED, NOT_REACHED, OTHER}:
+                print(f"  {mutant.status}: {mutant.name}: {mutant.key}")
+
+
+if __name__ == "__main__":
+    main()
