@@ -77,6 +77,13 @@ class CampaignEntry:
         """Whether the harness executed the campaign's target number of inputs."""
         return self.executions >= self.target_runs
 
+    def cpu_seconds_to_target(self) -> float | None:
+        """Extrapolated CPU seconds to ``target_runs``: the time on one dedicated core."""
+        if self.reached:
+            return self.cpu_seconds
+        rate = self.exec_per_cpu_second
+        return self.target_runs / rate if rate > 0 else None
+
     def seconds_to_target(self) -> float | None:
         """Extrapolated wall seconds to ``target_runs`` at this run's rate (None without a rate)."""
         if self.reached:
@@ -148,8 +155,8 @@ def markdown_table(entries: Sequence[CampaignEntry]) -> str:
     target = _count(entries[0].target_runs) if entries else _count(DEFAULT_RUNS)
     lines = [
         "| harness | executions | wall s | CPU s | exec/s | exec/CPU s | cov | ft | corpus | crashes "
-        f"| {target} reached | time to {target} |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+        f"| {target} reached | time to {target} | CPU time to {target} |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
     ]
     for entry in entries:
         crashes = str(len(entry.crashes))
@@ -159,18 +166,20 @@ def markdown_table(entries: Sequence[CampaignEntry]) -> str:
             f"| `{entry.harness}` | {entry.executions:,} | {entry.seconds:,.0f} | {entry.cpu_seconds:,.0f} "
             f"| {entry.exec_per_second:,.0f} | {entry.exec_per_cpu_second:,.0f} | {entry.coverage} "
             f"| {entry.features} | {entry.corpus} | {crashes} | {'yes' if entry.reached else 'no'} "
-            f"| {_duration(entry.seconds_to_target())}{'' if entry.reached else ' (extrapolated)'} |"
+            f"| {_duration(entry.seconds_to_target())} | {_duration(entry.cpu_seconds_to_target())} |"
         )
     total_runs = sum(e.executions for e in entries)
     total_seconds = sum(e.seconds for e in entries)
     reached = sum(e.reached for e in entries)
     remaining = sum((e.seconds_to_target() or 0.0) - e.seconds for e in entries if not e.reached)
+    remaining_cpu = sum((e.cpu_seconds_to_target() or 0.0) - e.cpu_seconds for e in entries if not e.reached)
     crash_count = sum(len(e.crashes) for e in entries)
     lines.append("")
     lines.append(
         f"{len(entries)} harnesses, {total_runs:,} executions in {_duration(total_seconds)} of wall time, "
         f"{crash_count} crashes; {reached} reached {target} executions; the others need about "
-        f"{_duration(remaining)} more at the measured rates."
+        f"{_duration(remaining)} more at the measured wall-clock rates ({_duration(remaining_cpu)} of CPU "
+        "time on a dedicated core)."
     )
     return "\n".join(lines) + "\n"
 
@@ -192,13 +201,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
     parser.add_argument("--update-doc", action="store_true", help="write the table into docs/fuzzing.md")
     parser.add_argument("--resume", action="store_true", help="skip harnesses already in the JSON file")
+    parser.add_argument("--report", action="store_true", help="only print the table of the JSON file")
     parser.add_argument("--work-dir", type=Path, help="keep each harness's grown corpus here")
     parser.add_argument("--corpus-dir", type=Path, default=DEFAULT_CORPUS_DIR)
     parser.add_argument("--crash-dir", type=Path, default=DEFAULT_CRASH_DIR)
     args = parser.parse_args(argv)
 
-    names = selected_harnesses(args.target)
-    entries = load(args.json) if args.resume else {}
+    names = [] if args.report else selected_harnesses(args.target)
+    entries = load(args.json) if args.resume or args.report else {}
     settings: dict[str, object] = {"runs": args.runs, "seconds": args.seconds, "niceness": os.nice(0)}
     for name in names:
         if name in entries:

@@ -632,8 +632,8 @@ def backend_point(data: bytes) -> tuple[int, bytes]:
     Byte 0: bit 0 the group (G1/G2); bits 1..3 flip the sign, infinity and compression flags of
     the natural encoding; bit 4 the source -- 0: x from :data:`BACKEND_X_TABLE` (byte 1; G2: c1 from
     byte 1, c0 from byte 2), 1: ``k * generator`` (k from byte 1) with x (G1) or c0 (G2) moved by a
-    delta (byte 2). Missing bytes are zero, and all zeros is the natural encoding, so the encodings
-    form a bounded set of about a thousand.
+    delta (byte 2). Missing bytes are zero (``10`` is the G1 generator, ``11`` the G2 one), and the
+    encodings form a bounded set of about a thousand.
     """
     header, first, second = (data + bytes(3))[:3]
     group = header & 1
