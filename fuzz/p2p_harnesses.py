@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from operator import attrgetter
 
 from conformance.generators.p2p import p2p_chain, sample_messages
 from spec.chain.block import Block, encode_block, transactions_root, votes_root
@@ -187,30 +188,45 @@ def check_bucket(table: RoutingTable, index: int) -> None:
         _require(_model_bucket(table.own_id, node_id) == index, "bucket_index disagrees with the model")
 
 
+_ID = attrgetter("node_id")
+
+
+def _ids(nodes: tuple[NodeAddress, ...]) -> tuple[bytes, ...]:
+    return tuple(map(_ID, nodes))
+
+
 def _check_step(before: RoutingTable, after: RoutingTable, node_id: bytes, inserted: bool) -> None:
-    """One operation changes only the bucket of its id, keeps the invariants there, and does what it says."""
+    """One operation changes only the bucket of its id, keeps the invariants there, and does what it says.
+
+    Incremental, with set operations (the previous step checked the rest): the bucket now holds
+    at most k nodes and k replacements, no id twice, never the own id, and only ids it held before
+    or the operation's own id -- so every id is still in its right bucket.
+    """
     if node_id == before.own_id:
         _require(after == before, "an operation on the own id changed the table")
         return
     index = _model_bucket(before.own_id, node_id)
+    _require(bucket_index(before.own_id, node_id, PRESET) == index, "bucket_index disagrees with the model")
     # Tuple comparison in C (identity first): every other bucket is untouched.
     _require(
         after.buckets[:index] == before.buckets[:index]
         and after.buckets[index + 1 :] == before.buckets[index + 1 :],
         "an operation changed another bucket",
     )
-    check_bucket(after, index)
-    bucket = after.buckets[index]
+    k = PRESET.network.kademlia_k
+    old, new = before.buckets[index], after.buckets[index]
+    nodes, replacements = _ids(new.nodes), _ids(new.replacements)
+    _require(len(nodes) <= k and len(replacements) <= k, "a bucket holds more than k")
+    stored = set(nodes + replacements)
+    _require(len(stored) == len(nodes) + len(replacements), "a node id is stored twice")
+    _require(
+        stored <= {node_id, *_ids(old.nodes), *_ids(old.replacements)}, "a node came from another bucket"
+    )
+    _require(before.own_id not in stored, "the own id is stored")
     if inserted:
-        listed = node_id in [n.node_id for n in bucket.nodes] or node_id in [
-            n.node_id for n in bucket.replacements
-        ]
-        _require(listed, "an inserted node is neither in its bucket nor a replacement")
+        _require(node_id in stored, "an inserted node is neither in its bucket nor a replacement")
     else:
-        _require(
-            all(n.node_id != node_id for n in (*bucket.nodes, *bucket.replacements)),
-            "a removed node is still stored",
-        )
+        _require(node_id not in stored, "a removed node is still stored")
 
 
 def fuzz_kademlia(data: bytes) -> None:
@@ -221,12 +237,13 @@ def fuzz_kademlia(data: bytes) -> None:
     whole table is checked once at the end.
     """
     own = _own_id()
+    own_value = int.from_bytes(own, "big")
     table = empty_table(own, PRESET)
     for start in range(0, len(data) - OPERATION_BYTES + 1, OPERATION_BYTES):
         flags = data[start]
         raw = data[start + 1 : start + OPERATION_BYTES]
         # Flag bit 2 keeps the id close to our own (deep buckets), else it is taken as is.
-        node_id = bytes(a ^ b for a, b in zip(own, raw, strict=True)) if flags & 4 else raw
+        node_id = (own_value ^ int.from_bytes(raw, "big")).to_bytes(32, "big") if flags & 4 else raw
         before = table
         if flags & 1:
             table = remove(table, node_id, PRESET)
