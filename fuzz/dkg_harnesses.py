@@ -48,6 +48,7 @@ from conformance.dkgbuilder import (
     resign,
     tampered,
 )
+from fuzz.bls_cache import cached_bls
 from spec.crypto import bls
 from spec.crypto.bls import CURVE_ORDER, G1_IDENTITY
 from spec.crypto.threshold import Share, polynomial_eval
@@ -309,7 +310,15 @@ def _check_result(state: DkgSession, result: DkgResult) -> None:
 
 
 def fuzz_session_script(data: bytes) -> None:
-    """DKG-5..8: any script of pooled events ends in DKG_FAILED or a consistent result."""
+    """DKG-5..8: any script of pooled events ends in DKG_FAILED or a consistent result.
+
+    The pool is fixed, so its curve arithmetic repeats: it runs on the memoising backend.
+    """
+    with cached_bls():
+        _run_session_script(data)
+
+
+def _run_session_script(data: bytes) -> None:
     pool = _event_pool()
     state = _quorum().session
     for byte in data[:SCRIPT_EVENTS]:
@@ -359,7 +368,15 @@ def _signing_pool() -> tuple[DkgResult, tuple[signing.SignatureShare, ...]]:
 
 
 def fuzz_signing_session(data: bytes) -> None:
-    """SIGN-2/3: whatever shares arrive, a recovered signature verifies under the group key."""
+    """SIGN-2/3: whatever shares arrive, a recovered signature verifies under the group key.
+
+    The share pool is fixed, so its curve arithmetic repeats: it runs on the memoising backend.
+    """
+    with cached_bls():
+        _run_signing_session(data)
+
+
+def _run_signing_session(data: bytes) -> None:
     result, pool = _signing_pool()
     session = signing.start_signing(
         result.session_id, result.public_key_shares, result.threshold, SIGNING_MESSAGE

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from operator import attrgetter
 
 from conformance.generators.p2p import p2p_chain, sample_messages
 from spec.chain.block import Block, encode_block, transactions_root, votes_root
@@ -172,33 +173,93 @@ def _own_id() -> bytes:
 
 
 def check_table(table: RoutingTable) -> None:
-    """P2P-KAD-1/2: the routing-table invariants."""
-    k = PRESET.network.kademlia_k
-    seen: set[bytes] = set()
+    """P2P-KAD-1/2: the routing-table invariants, every bucket."""
     for index, bucket in enumerate(table.buckets):
-        _require(len(bucket.nodes) <= k and len(bucket.replacements) <= k, "a bucket holds more than k")
-        for node in (*bucket.nodes, *bucket.replacements):
-            _require(node.node_id != table.own_id, "the own id is stored")
-            placed = bucket_index(table.own_id, node.node_id, PRESET)
-            _require(placed == index, "a node is in the wrong bucket")
-            _require(node.node_id not in seen, "a node id is stored twice")
-            seen.add(node.node_id)
+        if bucket.nodes or bucket.replacements:
+            check_bucket(table, index)
+
+
+def _model_bucket(own: bytes, node_id: bytes) -> int:
+    """P2P-KAD-1 written out independently: ``id_bits - bitlength(own XOR id)``."""
+    return 8 * len(own) - (int.from_bytes(own, "big") ^ int.from_bytes(node_id, "big")).bit_length()
+
+
+def check_bucket(table: RoutingTable, index: int) -> None:
+    """P2P-KAD-1/2 for one bucket: at most k nodes and k replacements, each in this bucket, once."""
+    k = PRESET.network.kademlia_k
+    bucket = table.buckets[index]
+    _require(len(bucket.nodes) <= k and len(bucket.replacements) <= k, "a bucket holds more than k")
+    ids = [node.node_id for node in (*bucket.nodes, *bucket.replacements)]
+    _require(len(set(ids)) == len(ids), "a node id is stored twice")
+    for node_id in ids:
+        _require(node_id != table.own_id, "the own id is stored")
+        _require(bucket_index(table.own_id, node_id, PRESET) == index, "a node is in the wrong bucket")
+        _require(_model_bucket(table.own_id, node_id) == index, "bucket_index disagrees with the model")
+
+
+_ID = attrgetter("node_id")
+
+
+def _ids(nodes: tuple[NodeAddress, ...]) -> tuple[bytes, ...]:
+    return tuple(map(_ID, nodes))
+
+
+def _check_step(before: RoutingTable, after: RoutingTable, node_id: bytes, inserted: bool) -> None:
+    """One operation changes only the bucket of its id, keeps the invariants there, and does what it says.
+
+    Incremental, with set operations (the previous step checked the rest): the bucket now holds
+    at most k nodes and k replacements, no id twice, never the own id, and only ids it held before
+    or the operation's own id -- so every id is still in its right bucket.
+    """
+    if node_id == before.own_id:
+        _require(after == before, "an operation on the own id changed the table")
+        return
+    index = _model_bucket(before.own_id, node_id)
+    _require(bucket_index(before.own_id, node_id, PRESET) == index, "bucket_index disagrees with the model")
+    # Tuple comparison in C (identity first): every other bucket is untouched.
+    _require(
+        after.buckets[:index] == before.buckets[:index]
+        and after.buckets[index + 1 :] == before.buckets[index + 1 :],
+        "an operation changed another bucket",
+    )
+    k = PRESET.network.kademlia_k
+    old, new = before.buckets[index], after.buckets[index]
+    nodes, replacements = _ids(new.nodes), _ids(new.replacements)
+    _require(len(nodes) <= k and len(replacements) <= k, "a bucket holds more than k")
+    stored = set(nodes + replacements)
+    _require(len(stored) == len(nodes) + len(replacements), "a node id is stored twice")
+    _require(
+        stored <= {node_id, *_ids(old.nodes), *_ids(old.replacements)}, "a node came from another bucket"
+    )
+    _require(before.own_id not in stored, "the own id is stored")
+    if inserted:
+        _require(node_id in stored, "an inserted node is neither in its bucket nor a replacement")
+    else:
+        _require(node_id not in stored, "a removed node is still stored")
 
 
 def fuzz_kademlia(data: bytes) -> None:
-    """P2P-KAD-2..4: table invariants after every operation, and closest() against brute force."""
+    """P2P-KAD-2..4: table invariants after every operation, and closest() against brute force.
+
+    Each operation is checked where it acts (its bucket, against an independent bucket model; the
+    255 other buckets compared as a whole), so a long operation sequence costs little per step; the
+    whole table is checked once at the end.
+    """
     own = _own_id()
+    own_value = int.from_bytes(own, "big")
     table = empty_table(own, PRESET)
     for start in range(0, len(data) - OPERATION_BYTES + 1, OPERATION_BYTES):
         flags = data[start]
         raw = data[start + 1 : start + OPERATION_BYTES]
         # Flag bit 2 keeps the id close to our own (deep buckets), else it is taken as is.
-        node_id = bytes(a ^ b for a, b in zip(own, raw, strict=True)) if flags & 4 else raw
+        node_id = (own_value ^ int.from_bytes(raw, "big")).to_bytes(32, "big") if flags & 4 else raw
+        before = table
         if flags & 1:
             table = remove(table, node_id, PRESET)
         else:
             table = insert(table, NodeAddress(node_id, b"", flags), bool(flags & 2), PRESET)
-        check_table(table)
+        _check_step(before, table, node_id, not flags & 1)
+    check_table(table)
     target = data[-32:] if len(data) >= 32 else bytes(32)
     expected = sorted(table_nodes(table), key=lambda n: (distance(n.node_id, target), n.node_id))
     _require(list(closest(table, target, 25, PRESET)) == expected[:25], "closest() disagrees with a sort")

@@ -42,6 +42,8 @@ PER_INPUT_TIMEOUT = 25
 _DONE = re.compile(r"Done (\d+) runs in (\d+) second")
 _STATUS = re.compile(r"^#(\d+)\s+\w+\s+cov: (\d+).*?exec/s: (\d+)", re.MULTILINE)
 _EXECUTED = re.compile(r"stat::number_of_executed_units: (\d+)")
+_FEATURES = re.compile(r"^#\d+\s+\w+\s+cov: \d+ ft: (\d+) corp: (\d+)/", re.MULTILINE)
+_PEAK_RSS = re.compile(r"stat::peak_rss_mb:\s+(\d+)")
 
 
 @dataclass
@@ -56,6 +58,24 @@ class FuzzResult:
     exec_per_second: float
     crashes: list[Path] = field(default_factory=list)
     output: str = ""
+    cpu_seconds: float = 0.0
+    """User plus system CPU time of the worker process (robust to a loaded machine, unlike ``seconds``)."""
+
+    @property
+    def features(self) -> int:
+        """libFuzzer's coverage features (``ft:``), the finer measure behind ``cov:``."""
+        return parse_libfuzzer_features(self.output)[0]
+
+    @property
+    def corpus_size(self) -> int:
+        """Inputs in the corpus at the end of the run (``corp:``)."""
+        return parse_libfuzzer_features(self.output)[1]
+
+    @property
+    def peak_rss_mb(self) -> int:
+        """The worker's peak resident memory as libFuzzer reports it (0 if not reported)."""
+        match = _PEAK_RSS.search(self.output)
+        return int(match.group(1)) if match else 0
 
     @property
     def ok(self) -> bool:
@@ -79,6 +99,15 @@ def parse_libfuzzer_output(text: str) -> tuple[int, int, int | None]:
     if executed:
         runs = max(runs, int(executed.group(1)))
     return runs, coverage, seconds
+
+
+def parse_libfuzzer_features(text: str) -> tuple[int, int]:
+    """``(features, corpus inputs)`` from the last libFuzzer status line (``ft: F corp: N/...``)."""
+    features = corpus = 0
+    for match in _FEATURES.finditer(text):
+        features = max(features, int(match.group(1)))
+        corpus = int(match.group(2))
+    return features, corpus
 
 
 def libfuzzer_arguments(
@@ -139,7 +168,7 @@ def fuzz_one(
         tokens = dictionary(harness)
         if tokens and not any(arg.startswith("-dict=") for arg in extra):
             dictionary_file = Path(scratch) / f"{harness}.dict"
-            dictionary_file.write_text("".join(f"{_dictionary_entry(t)}\n" for t in tokens), encoding="ascii")
+            dictionary_file.write_text("".join(f"{dictionary_entry(t)}\n" for t in tokens), encoding="ascii")
             extra = [*extra, f"-dict={dictionary_file}"]
         command = libfuzzer_arguments(
             harness,
@@ -177,7 +206,7 @@ def fuzz_one(
                 lines.append(line)
                 if echo:
                     sys.stderr.write(line)
-            returncode = process.wait()
+            returncode, cpu_seconds = _wait_with_usage(process)
         finally:
             if timer:
                 timer.cancel()
@@ -195,10 +224,21 @@ def fuzz_one(
         exec_per_second=executed / duration if duration > 0 else 0.0,
         crashes=crashes,
         output=output,
+        cpu_seconds=cpu_seconds,
     )
 
 
-def _dictionary_entry(token: bytes) -> str:
+def _wait_with_usage(process: subprocess.Popen[str]) -> tuple[int, float]:
+    """Reap ``process``; return its exit code and the CPU seconds (user + system) it used."""
+    try:
+        _, status, usage = os.wait4(process.pid, 0)
+    except ChildProcessError:  # already reaped (by the kill timer's wait, say): no usage figures
+        return process.wait(), 0.0
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage.ru_utime + usage.ru_stime
+
+
+def dictionary_entry(token: bytes) -> str:
     """One libFuzzer dictionary line: the token quoted, with ``\\``, ``"`` and non-printables escaped."""
     body = "".join(
         chr(byte) if 0x20 <= byte < 0x7F and byte not in b'"\\' else f"\\x{byte:02x}" for byte in token
@@ -253,7 +293,8 @@ def run_input(name: str, path: Path) -> int:
     return 0
 
 
-def _selected(target: str | None) -> list[str]:
+def selected_harnesses(target: str | None) -> list[str]:
+    """The harness names ``target`` denotes: one name, a comma-separated list, or ``all`` (or None)."""
     if target in (None, "all"):
         return list(HARNESSES)
     assert target is not None
@@ -316,7 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for bug in KNOWN_BUGS:
             print(f"known bug {bug.ident}: {bug.summary}")
         return 0
-    names = _selected(args.target)
+    names = selected_harnesses(args.target)
     if args.input is not None:
         if len(names) != 1:
             parser.error("--input needs exactly one harness")

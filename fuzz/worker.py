@@ -34,11 +34,12 @@ def _with_self_test(target: Callable[[bytes], None]) -> Callable[[bytes], None]:
     return run
 
 
-def main(argv: list[str]) -> None:
-    """Run libFuzzer on harness ``argv[1]``; ``argv[2:]`` goes to libFuzzer unchanged."""
-    if len(argv) < 2:
-        sys.exit("usage: python -m fuzz.worker <harness> [libFuzzer arguments]")
-    name = argv[1]
+def run(name: str, argv: list[str]) -> None:
+    """Fuzz harness ``name`` with libFuzzer; ``argv[0]`` is the program, the rest libFuzzer's arguments.
+
+    Shared by :func:`main` and the generated OSS-Fuzz / ClusterFuzzLite targets
+    (:mod:`fuzz.oss_fuzz`), so a packaged target runs exactly what ``python -m fuzz.run`` runs.
+    """
     with atheris.instrument_imports(include=INSTRUMENTED):
         from fuzz import harnesses
     # Importing py_ecc (through spec.crypto.bls) raises the recursion limit to 100000; at that limit
@@ -48,14 +49,22 @@ def main(argv: list[str]) -> None:
     sys.setrecursionlimit(FUZZ_RECURSION_LIMIT)
     if name not in harnesses.HARNESSES:
         sys.exit(f"unknown harness {name!r}; known: {', '.join(harnesses.HARNESSES)}")
-    # libFuzzer re-runs argv[0] through the shell for -minimize_crash, -fork and -jobs: make it the
-    # command that starts this worker again.
-    program = " ".join(shlex.quote(part) for part in (sys.executable, "-m", "fuzz.worker", name))
     target = harnesses.tolerant(name)
     if os.environ.get(SELF_TEST_ENV):
         target = _with_self_test(target)
-    atheris.Setup([program, *argv[2:]], target)
+    atheris.Setup(argv, target)
     atheris.Fuzz()
+
+
+def main(argv: list[str]) -> None:
+    """Run libFuzzer on harness ``argv[1]``; ``argv[2:]`` goes to libFuzzer unchanged."""
+    if len(argv) < 2:
+        sys.exit("usage: python -m fuzz.worker <harness> [libFuzzer arguments]")
+    name = argv[1]
+    # libFuzzer re-runs argv[0] through the shell for -minimize_crash, -fork and -jobs: make it the
+    # command that starts this worker again.
+    program = " ".join(shlex.quote(part) for part in (sys.executable, "-m", "fuzz.worker", name))
+    run(name, [program, *argv[2:]])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,182 @@
+"""The pieces that make the formerly shallow harnesses cheap, and the campaign runner.
+
+* the memoising BLS backend answers exactly like the backend it wraps and is scoped to a block;
+* ``bls_backends`` decodes every input into a bounded set of encodings (so remembering py_ecc's
+  verdicts is bounded) that reaches every verdict of both backends;
+* the per-operation Kademlia checks still catch a misplaced node and a change outside the
+  operation's bucket;
+* ``adapter_serve`` still counts a ``\\u``-escaped shutdown as the end of the session;
+* ``fuzz.campaign`` records, tabulates and extrapolates (and one tiny real run).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from fuzz import campaign
+from fuzz.bls_cache import CACHED, cached_bls
+from fuzz.harnesses import (
+    BACKEND_G2_X_TABLE,
+    BACKEND_MULTIPLES,
+    BACKEND_X_TABLE,
+    _backend_verdict,
+    backend_point,
+    fuzz_adapter_serve,
+)
+from fuzz.p2p_harnesses import P2PInvariantViolation, _check_step, check_bucket
+from spec.crypto import bls
+from spec.p2p.kademlia import Bucket, empty_table, insert
+from spec.p2p.messages import NodeAddress
+from spec.presets import DEVNET
+
+# --------------------------------------------------------------------------------------------
+# Memoising BLS backend
+# --------------------------------------------------------------------------------------------
+
+
+def test_cached_backend_answers_like_the_default_backend() -> None:
+    secret = bls.key_gen(b"\x11" * 32)
+    public = bls.sk_to_pk(secret)
+    signature = bls.sign(secret, b"message")
+    with cached_bls() as backend:
+        assert backend is CACHED and bls.active_backend() is CACHED
+        for _ in range(2):  # computed, then answered from the cache
+            assert bls.sk_to_pk(secret) == public
+            assert bls.sign(secret, b"message") == signature
+            assert bls.verify(public, b"message", signature)
+            assert not bls.verify(public, b"other", signature)
+            assert bls.aggregate([signature, signature]) == bls.aggregate([signature, signature])
+    assert bls.active_backend().name == bls.DEFAULT_BACKEND
+
+
+def test_cached_backend_is_left_on_error() -> None:
+    with pytest.raises(RuntimeError), cached_bls():
+        raise RuntimeError("boom")
+    assert bls.active_backend().name == bls.DEFAULT_BACKEND
+
+
+# --------------------------------------------------------------------------------------------
+# bls_backends: structure-aware, bounded
+# --------------------------------------------------------------------------------------------
+
+
+def test_backend_inputs_describe_a_bounded_set_of_encodings() -> None:
+    # Every index is reduced modulo a table size or a multiple count (all dividing 24), every
+    # delta modulo 7 and every G2 second index modulo 6 (both dividing 42): this covers them all.
+    encodings = {
+        backend_point(bytes([header, first, second]))
+        for header in range(32)
+        for first in range(24)
+        for second in range(42)
+    }
+    g1_x = len(BACKEND_X_TABLE) + BACKEND_MULTIPLES[0] * 7
+    g2_x = len(BACKEND_G2_X_TABLE) ** 2 + BACKEND_MULTIPLES[1] * 7
+    assert len(encodings) <= 8 * (g1_x + g2_x) < 1200
+    assert {len(point) for group, point in encodings if group == 0} == {bls.PUBLIC_KEY_LENGTH}
+    assert {len(point) for group, point in encodings if group == 1} == {bls.SIGNATURE_LENGTH}
+
+
+def test_backend_inputs_reach_every_verdict() -> None:
+    assert backend_point(b"\x10") == backend_point(b"\x10\x00\x00") == (0, bls.G1_GENERATOR)
+    assert backend_point(b"\x11") == (1, bls.G2_GENERATOR)
+    assert backend_point(b"") == (0, bytes([0x80]) + bytes(47))  # x = 0 from the table
+    assert backend_point(b"\x04") == (0, bls.G1_IDENTITY)
+    verdicts = {
+        _backend_verdict("arkworks", *backend_point(data)).split(": ")[-1]
+        for data in (b"\x00", b"\x04", b"\x00\x00", b"\x00\x07", b"\x08", b"\x10\x07\x06", b"\x06\x01")
+    }
+    assert verdicts == {
+        "valid",
+        "not in the prime-order subgroup",  # x = 0: (0, 2) is on the curve (BLS-PYECC-G1-X0)
+        "not on the curve",
+        "compression flag not set",
+        "identity encoding with nonzero sign or coordinate bits",
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Kademlia: per-operation checks
+# --------------------------------------------------------------------------------------------
+
+OWN = bytes(range(32))
+
+
+def _node(first: int) -> NodeAddress:
+    return NodeAddress(bytes([first]) + OWN[1:], b"", 1)
+
+
+def test_kademlia_bucket_check_catches_a_misplaced_node() -> None:
+    table = insert(empty_table(OWN, DEVNET), _node(0x80), True, DEVNET)
+    check_bucket(table, 0)
+    wrong = replace(table, buckets=(Bucket(), table.buckets[0], *table.buckets[2:]))
+    with pytest.raises(P2PInvariantViolation, match="wrong bucket"):
+        check_bucket(wrong, 1)
+
+
+def test_kademlia_step_check_catches_a_change_elsewhere() -> None:
+    before = insert(empty_table(OWN, DEVNET), _node(0x80), True, DEVNET)
+    after = insert(before, _node(0x40), True, DEVNET)
+    _check_step(before, after, _node(0x40).node_id, True)
+    with pytest.raises(P2PInvariantViolation, match="another bucket"):
+        _check_step(before, after, _node(0xC0).node_id, True)  # bucket 0 did not change, bucket 1 did
+
+
+def test_adapter_serve_counts_an_escaped_shutdown() -> None:
+    fuzz_adapter_serve(b'{"id": 1, "method": "\\u0073hutdown"}\n{"id": 2, "method": "hello"}\n')
+
+
+# --------------------------------------------------------------------------------------------
+# Campaign runner
+# --------------------------------------------------------------------------------------------
+
+
+def _entry(harness: str, executions: int, seconds: float, cpu: float) -> campaign.CampaignEntry:
+    return campaign.CampaignEntry(
+        harness=harness,
+        executions=executions,
+        seconds=seconds,
+        cpu_seconds=cpu,
+        coverage=10,
+        features=20,
+        corpus=3,
+        peak_rss_mb=100,
+        crashes=(),
+        returncode=0,
+        target_runs=1_000_000,
+        started="2026-01-01T00:00:00Z",
+    )
+
+
+def test_campaign_table_extrapolates_the_harnesses_that_stopped_short(tmp_path: Path) -> None:
+    done, short = _entry("fast", 1_000_000, 100.0, 80.0), _entry("slow", 50_000, 100.0, 50.0)
+    assert done.reached and done.seconds_to_target() == 100.0
+    assert not short.reached and short.seconds_to_target() == pytest.approx(2000.0)
+    assert short.cpu_seconds_to_target() == pytest.approx(1000.0)
+    path = tmp_path / "campaign.json"
+    campaign.save(path, {"fast": done, "slow": short}, {"runs": 1_000_000})
+    assert campaign.load(path) == {"fast": done, "slow": short}
+    table = campaign.markdown_table([done, short])
+    assert "| `fast` | 1,000,000 |" in table and "| yes |" in table
+    assert "| `slow` | 50,000 | 100 | 50 | 500 | 1,000 |" in table and "| 33 min | 17 min |" in table
+    assert "1 reached 10^6 executions; the others need about 32 min more" in table
+    doc = tmp_path / "doc.md"
+    doc.write_text(f"before\n{campaign.DOC_START}\nold\n{campaign.DOC_END}\nafter\n", encoding="utf-8")
+    campaign.update_doc(table, doc)
+    assert (
+        doc.read_text(encoding="utf-8") == f"before\n{campaign.DOC_START}\n{table}{campaign.DOC_END}\nafter\n"
+    )
+
+
+def test_campaign_runs_a_harness_to_its_target(tmp_path: Path) -> None:
+    path = tmp_path / "campaign.json"
+    code = campaign.main(
+        ["varint", "--runs", "300", "--seconds", "120", "--json", str(path), "--crash-dir", str(tmp_path)]
+    )
+    assert code == 0
+    [entry] = json.loads(path.read_text(encoding="utf-8"))["harnesses"]
+    assert entry["harness"] == "varint" and entry["executions"] >= 300 and entry["target_runs"] == 300
+    assert entry["coverage"] > 0 and entry["features"] > 0 and entry["cpu_seconds"] > 0
