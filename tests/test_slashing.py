@@ -126,7 +126,7 @@ def test_an_honest_dealer_is_never_slashed(dealer: int, other: int, complainer: 
     quorum = FINISHED.quorum
 
     def justification(by: int, to: int) -> Justification:
-        return make_justification(quorum.session, by, to, quorum.coefficients[by - 1], quorum.secrets[by - 1])
+        return make_justification(quorum.session, by, to, quorum.seeds[by - 1], quorum.secrets[by - 1])
 
     first: Contribution | Justification
     second: Contribution | Justification

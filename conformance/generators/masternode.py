@@ -2041,10 +2041,10 @@ def equivocating_justifications(
     interval = preset.masternodes.finality_quorum_interval
     quorum = finality_quorum(interval, preset).quorum
     honest = make_justification(
-        quorum.session, dealer, complainer, quorum.coefficients[dealer - 1], quorum.secrets[dealer - 1]
+        quorum.session, dealer, complainer, quorum.seeds[dealer - 1], quorum.secrets[dealer - 1]
     )
-    value = (int.from_bytes(honest.share, "big") + 1) % bls.CURVE_ORDER
-    other = resign(quorum, replace(honest, share=value.to_bytes(32, "big")), dealer)
+    value = (int.from_bytes(honest.ephemeral, "big") + 1) % bls.CURVE_ORDER
+    other = resign(quorum, replace(honest, ephemeral=value.to_bytes(len(honest.ephemeral), "big")), dealer)
     return DkgEquivocationEvidence(interval, honest, other)
 
 
@@ -2249,7 +2249,7 @@ def _evidence_cases(preset: Preset) -> Iterator[CaseSpec]:
         "MN_EVIDENCE_NOT_CONFLICTING",
     )
     quorum = finality_quorum(interval, preset).quorum
-    other_complainer = make_justification(quorum.session, 3, 2, quorum.coefficients[2], quorum.secrets[2])
+    other_complainer = make_justification(quorum.session, 3, 2, quorum.seeds[2], quorum.secrets[2])
     yield case(
         "dkg_two_complainers",
         "dealer 3's justifications for members 1 and 2: no conflict",

@@ -92,7 +92,8 @@ DOUBLE = DoubleSignEvidence(
 DOUBLE_SCRIPT = message_script(DOUBLE, PRESET)
 DEALER_COEFFICIENTS = [threshold.coefficients_from_seed(f"dealer {v}".encode(), THRESHOLD) for v in (0, 1)]
 CONTRIBUTIONS = [
-    dkg.make_contribution(SESSION, MEMBER, c, OPERATOR_SECRETS[MEMBER - 1]) for c in DEALER_COEFFICIENTS
+    dkg.make_contribution(SESSION, MEMBER, c, OPERATOR_SECRETS[MEMBER - 1], f"dealer {v}".encode())
+    for v, c in enumerate(DEALER_COEFFICIENTS)
 ]
 EQUIVOCATION = DkgEquivocationEvidence(BASE, CONTRIBUTIONS[0], CONTRIBUTIONS[1])
 EQUIVOCATION_SCRIPT = message_script(EQUIVOCATION, PRESET)
