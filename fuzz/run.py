@@ -35,6 +35,8 @@ FUZZ_DIR = Path(__file__).resolve().parent
 REPO_ROOT = FUZZ_DIR.parent
 DEFAULT_CORPUS_DIR = FUZZ_DIR / "corpora"
 DEFAULT_CRASH_DIR = FUZZ_DIR / "crashes"
+FAILURE_PREFIXES = ("crash-", "timeout-", "oom-", "leak-")
+"""The artifact names libFuzzer gives a failing input (``slow-unit-*`` is only a report)."""
 DEFAULT_SECONDS = 10
 PER_INPUT_TIMEOUT = 25
 """libFuzzer ``-timeout``: an input running longer than this many seconds is reported as a hang."""
@@ -214,7 +216,13 @@ def fuzz_one(
     output = "".join(lines)
     executed, coverage, reported = parse_libfuzzer_output(output)
     duration = float(reported) if reported else elapsed
-    crashes = sorted(set((crash_dir / harness).iterdir()) - before)
+    # libFuzzer also writes ``slow-unit-*`` files for inputs slower than -report_slow_units: on a
+    # loaded machine that says nothing about the code, so only crashes, time-outs, OOMs and leaks count.
+    crashes = sorted(
+        path
+        for path in set((crash_dir / harness).iterdir()) - before
+        if path.name.startswith(FAILURE_PREFIXES)
+    )
     return FuzzResult(
         harness=harness,
         returncode=returncode,
