@@ -11,4 +11,9 @@ echo "== ruff"; .venv/bin/ruff check .
 echo "== ruff format --check"; .venv/bin/ruff format --check .
 echo "== mypy --strict"; .venv/bin/mypy
 echo "== pytest"
-exec .venv/bin/python -m pytest -p no:cacheprovider --benchmark-disable "$@"
+# Both cores (pytest-xdist); RUSTY_TEST_WORKERS overrides the worker count (1 = no xdist).
+WORKERS="${RUSTY_TEST_WORKERS:-2}"
+if [ "$WORKERS" = "1" ]; then
+    exec .venv/bin/python -m pytest -p no:cacheprovider --benchmark-disable "$@"
+fi
+exec .venv/bin/python -m pytest -p no:cacheprovider --benchmark-disable -n "$WORKERS" --dist loadgroup "$@"
