@@ -19,9 +19,9 @@ from typing import Any
 MAX_JSON_NESTING = 64
 """The deepest array/object nesting accepted (no vector, request or response comes close)."""
 
-_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
-"""A JSON string literal (possessive, so an unterminated string cannot backtrack)."""
-_NOT_BRACKET = re.compile(rb"[^\[\]{}]++")
+_KEEP = b'"[]{}'
+_OTHERS = bytes(sorted(set(range(256)) - set(_KEEP)))
+_STRING = re.compile(rb'"[^"]*+"')
 _STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 
@@ -35,7 +35,12 @@ def json_nesting(text: str | bytes) -> int:
     Linear time, no recursion. Text that is not JSON gets some number; the parser rejects it.
     """
     data = text.encode("utf-8", errors="surrogatepass") if isinstance(text, str) else bytes(text)
-    brackets = _NOT_BRACKET.sub(b"", _STRING.sub(b"", data))
+    # escaped backslashes, then escaped quotes, go first (bytes.replace pairs them from the left,
+    # as a JSON parser does), so every quote left delimits a string
+    data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    # only quotes and brackets are left, then the strings (with any brackets in them) go
+    # (a quote left over opens an unterminated string: not JSON, the parser rejects it)
+    brackets = _STRING.sub(b"", data.translate(None, _OTHERS)).replace(b'"', b"")
     if not brackets:
         return 0
     return max(0, max(accumulate(map(_STEP.__getitem__, brackets))))

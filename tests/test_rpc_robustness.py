@@ -20,6 +20,8 @@ from typing import Any
 import aiohttp
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conformance.adapter import parse_request, serve
 from reference import jsonsafe
@@ -35,6 +37,7 @@ from reference.rpc import (
     call,
     read_cookie,
 )
+from tests.hypothesis_profiles import examples
 from tests.node_process import ROOT, start_node
 
 DEEP = 100_000
@@ -56,6 +59,31 @@ def test_nesting_counts_brackets_outside_strings_only() -> None:
     assert jsonsafe.json_nesting(b"[[], [[]], []]") == 3
     assert jsonsafe.json_nesting("[" * 10) == 10  # not JSON: some depth, the parser rejects it
     assert jsonsafe.json_nesting("]]]]") == 0
+
+
+_LEAVES = st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ab\n\u00e9')
+_VALUES = st.recursive(
+    _LEAVES,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(alphabet='[]{}"\\a'), inner, max_size=3)
+    ),
+    max_leaves=30,
+)
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, list):
+        return 1 + max((_depth(item) for item in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((_depth(item) for item in value.values()), default=0)
+    return 0
+
+
+@settings(max_examples=examples(300))
+@given(_VALUES, st.booleans())
+def test_nesting_equals_the_parsed_depth(value: object, ascii_only: bool) -> None:
+    """Strings full of quotes, backslashes and brackets never confuse the scan."""
+    assert jsonsafe.json_nesting(json.dumps(value, ensure_ascii=ascii_only)) == _depth(value)
 
 
 def test_loads_refuses_deep_text_without_parsing() -> None:

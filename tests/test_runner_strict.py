@@ -434,3 +434,14 @@ def test_deep_vector_file_is_refused(tmp_path: Path) -> None:
     deep.write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(ValueError, match="limit"):
         load_vectors(tmp_path)
+
+
+def test_cli_reports_a_hello_timeout_without_a_traceback(fake: Any, tmp_path: Path) -> None:
+    vectors_dir = _write_vectors(tmp_path / "vectors", [_vector("good", 1)])
+    adapter = _adapter_string(fake("hello_hang", {}))
+    result = CliRunner().invoke(
+        rusty_spec, ["run", "--vectors", str(vectors_dir), "--adapter", adapter, "--timeout", "1"]
+    )
+    assert result.exit_code == 1 and (result.exception is None or isinstance(result.exception, SystemExit))
+    assert "run aborted: the adapter's hello failed: no response within 1 s" in result.output
+    assert "Traceback" not in result.output
