@@ -212,7 +212,7 @@ MESSAGE_STRATEGIES: dict[Command, st.SearchStrategy[Any]] = {
         HASH,
         U16,
         st.lists(st.binary(min_size=48, max_size=48), max_size=PRESET.quorum.max_members).map(tuple),
-        st.lists(HASH, max_size=PRESET.quorum.max_members).map(tuple),
+        st.lists(st.binary(min_size=96, max_size=96), max_size=PRESET.quorum.max_members).map(tuple),
         SIGNATURE,
     ),
     Command.DKG_COMPLAINT: st.builds(Complaint, HASH, U16, U16, SIGNATURE),
