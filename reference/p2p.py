@@ -61,8 +61,8 @@ from typing import Any
 from reference.node import Node
 from reference.quorum import InvalidQuorumMessage, QuorumOutput
 from spec.chain.block import Block, block_hash
-from spec.chain.forkchoice import FinalityCertificate
-from spec.chain.pow import check_proof_of_work
+from spec.chain.forkchoice import FinalityCertificate, is_ancestor
+from spec.chain.pow import check_proof_of_work, decode_compact, work_of_target
 from spec.errors import DecodeError, MempoolRejection, NoCommonBlock, SpecError, UnknownCommand
 from spec.ledger.transaction import Transaction, txid, wtxid
 from spec.masternode.dkg import Complaint, Contribution, Justification
@@ -648,6 +648,10 @@ class P2PService:
             self._spawn(self.connect(contact.host.decode(errors="replace"), contact.port))
 
     async def _on_headers(self, peer: Peer, message: Headers) -> None:
+        if len(message.headers) < self.preset.network.max_headers_per_message and not self._worth_fetching(
+            message
+        ):
+            return  # the end of a branch with less work than our tip: it cannot become best (FORK-1)
         wanted = [
             InvItem(InvKind.BLOCK, block_hash(h, self.preset))
             for h in message.headers
@@ -662,6 +666,29 @@ class P2PService:
         if len(message.headers) == self.preset.network.max_headers_per_message:
             last = block_hash(message.headers[-1], self.preset)
             await self.send(peer, GetHeaders((last,), NO_STOP_HASH))
+
+    def _worth_fetching(self, message: Headers) -> bool:
+        """Whether the bodies of a complete (not full) Headers answer are worth asking for: its
+        first header's parent is unknown (sync will sort it out), the tip lost the finalized block,
+        or the branch it ends has at least the tip's cumulative work (POW-3 of the announced bits;
+        the blocks are checked when they come). Bitcoin Core likewise downloads only towards a
+        chain with more work."""
+        if not message.headers:
+            return False
+        index = self.node.store.stored_index()
+        parent = index.get(message.headers[0].previous_block_hash)
+        if parent is None:
+            return True
+        finalized = self.node.quorum.finalized
+        if finalized is not None and not is_ancestor(index, finalized, self.node.store.state.tip_hash):
+            return True  # our tip lost the finalized block (FORK-2): any branch may be the way back
+        work = parent.cumulative_work
+        for header in message.headers:
+            try:
+                work += work_of_target(decode_compact(header.bits))
+            except SpecError:
+                return True  # let block validation name the error (and score it)
+        return work >= self.node.store.state.cumulative_work
 
     async def _on_get_data(self, peer: Peer, message: GetData) -> None:
         """Serve a GetData (at most ``max_inv_items``, P2P-2) incrementally: each distinct item once,

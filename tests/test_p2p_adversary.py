@@ -293,6 +293,11 @@ def test_unrequested_side_blocks_are_scored_and_not_stored(
     except OSError:
         pass
     assert attacker.closed_within(10), "unrequested blocks score 20 each: banned at the fifth"
+    announcer = RawPeer(p2p_port_of(datadir))  # announcing a lighter branch does not get it fetched
+    announcer.send(Headers(tuple(b.header for b in chains(8, 3, 6)[1].blocks[3:])))
+    announcer.send(Ping(9))
+    assert announcer.expect(Pong).nonce == 9
+    assert Command.GET_DATA not in announcer.available_commands()
     assert sent <= len(junk)
     with sqlite3.connect(f"file:{datadir / 'node.sqlite'}?mode=ro", uri=True) as db:
         (stored,) = db.execute("SELECT COUNT(*) FROM blocks").fetchone()
