@@ -170,9 +170,9 @@ MAX_HANDSHAKE_BYTES = 1_024
 """Payload bytes a frame may announce before the handshake completes (a Version is at most ~350
 bytes with the preset's 256-byte user agent), so unauthenticated connections never reserve more."""
 SKIP_CHUNK = 64 * 1024
+"""Bytes read at a time when skipping the payload of an unknown command."""
 DECODE_INLINE_BYTES = 64 * 1024
 """Payloads up to this size are decoded on the event loop; larger ones in a worker thread."""
-"""Bytes read at a time when skipping the payload of an unknown command."""
 
 
 @dataclass(frozen=True)
