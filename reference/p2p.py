@@ -41,7 +41,7 @@ What a connection does, in order (P2P-HS, P2P-SYNC, P2P-CMPCT, P2P-SCORE):
    (the preset's 125; more are closed at accept), the handshake must complete within
    ``handshake_timeout``, a frame's payload must arrive within ``frame_timeout`` of its prefix, a
    peer silent for ``ping_interval`` is pinged and dropped if still silent after another interval;
-   payload bytes buffered for inbound peers' frames in progress are bounded in total
+   payload bytes buffered for inbound peers' frames over 64 KiB in progress are bounded in total
    (``max_buffered_bytes``: a frame that does not fit disconnects its peer, without a ban);
    ``GetData`` is served one item at a time, each distinct item once, waiting for the peer to
    read (``drain``) and yielding to the event loop between items, and stops when the peer is gone.
@@ -171,8 +171,9 @@ MAX_HANDSHAKE_BYTES = 1_024
 bytes with the preset's 256-byte user agent), so unauthenticated connections never reserve more."""
 SKIP_CHUNK = 64 * 1024
 """Bytes read at a time when skipping the payload of an unknown command."""
-DECODE_INLINE_BYTES = 64 * 1024
-"""Payloads up to this size are decoded on the event loop; larger ones in a worker thread."""
+SMALL_FRAME_BYTES = 64 * 1024
+"""Payloads up to this size are decoded on the event loop (larger ones in a worker thread) and are
+not counted against ``max_buffered_bytes`` (at most ``max_inbound`` of them are read at a time)."""
 
 
 @dataclass(frozen=True)
@@ -445,7 +446,9 @@ class P2PService:
             raise ConnectionError("a handshake message larger than any Version")  # disconnect, no ban
         if not peer.payload_bytes.allow(length):
             raise ConnectionError("the peer is over its byte budget")  # node policy: disconnect
-        reserved = 0 if peer.outbound else length  # inbound frames share max_buffered_bytes
+        # Inbound frames above SMALL_FRAME_BYTES share max_buffered_bytes; small ones (every
+        # handshake, ping, inventory...) never wait on it, so a full budget cannot lock peers out.
+        reserved = 0 if peer.outbound or length <= SMALL_FRAME_BYTES else length
         if self.buffered_bytes + reserved > self.max_buffered_bytes:
             raise ConnectionError("no buffer left for this frame")  # node policy: disconnect, no ban
         self.buffered_bytes += reserved
@@ -453,7 +456,7 @@ class P2PService:
             payload = await asyncio.wait_for(peer.reader.readexactly(length), self._frame_timeout(peer))
         finally:
             self.buffered_bytes -= reserved
-        if length <= DECODE_INLINE_BYTES:
+        if length <= SMALL_FRAME_BYTES:
             return decode_frame(prefix + payload, self.preset)
         # A large payload (a 50,000-item GetData takes over a second to decode) is decoded in a
         # worker thread, so the event loop keeps serving other peers, RPC and the miner meanwhile.

@@ -342,6 +342,9 @@ def test_half_sent_frames_are_bounded_and_time_out(shared_node: Running) -> None
         with contextlib.suppress(OSError):  # refused at the prefix: the budget is full
             peer.sock.sendall(prefix + bytes(3 * 1024 * 1024))
     assert rss(process) < before + RSS_MARGIN_BYTES
+    newcomer = RawPeer(p2p_port_of(datadir))  # small frames never wait on the budget: handshakes go on
+    newcomer.send(Ping(3))
+    assert newcomer.expect(Pong).nonce == 3
     for peer in peers:  # every partial frame is dropped after the 2 s frame timeout (or at once)
         assert peer.closed_within(10)
     assert_healthy(datadir, process, before)
