@@ -41,7 +41,7 @@ What a connection does, in order (P2P-HS, P2P-SYNC, P2P-CMPCT, P2P-SCORE):
    (the preset's 125; more are closed at accept), the handshake must complete within
    ``handshake_timeout``, a frame's payload must arrive within ``frame_timeout`` of its prefix, a
    peer silent for ``ping_interval`` is pinged and dropped if still silent after another interval;
-   payload bytes buffered for inbound peers' frames in progress are bounded in total
+   payload bytes buffered for inbound peers' frames over 64 KiB in progress are bounded in total
    (``max_buffered_bytes``: a frame that does not fit disconnects its peer, without a ban);
    ``GetData`` is served one item at a time, each distinct item once, waiting for the peer to
    read (``drain``) and yielding to the event loop between items, and stops when the peer is gone.
@@ -61,8 +61,8 @@ from typing import Any
 from reference.node import Node
 from reference.quorum import InvalidQuorumMessage, QuorumOutput
 from spec.chain.block import Block, block_hash
-from spec.chain.forkchoice import FinalityCertificate
-from spec.chain.pow import check_proof_of_work
+from spec.chain.forkchoice import FinalityCertificate, is_ancestor
+from spec.chain.pow import check_proof_of_work, decode_compact, work_of_target
 from spec.errors import DecodeError, MempoolRejection, NoCommonBlock, SpecError, UnknownCommand
 from spec.ledger.transaction import Transaction, txid, wtxid
 from spec.masternode.dkg import Complaint, Contribution, Justification
@@ -170,9 +170,10 @@ MAX_HANDSHAKE_BYTES = 1_024
 """Payload bytes a frame may announce before the handshake completes (a Version is at most ~350
 bytes with the preset's 256-byte user agent), so unauthenticated connections never reserve more."""
 SKIP_CHUNK = 64 * 1024
-DECODE_INLINE_BYTES = 64 * 1024
-"""Payloads up to this size are decoded on the event loop; larger ones in a worker thread."""
 """Bytes read at a time when skipping the payload of an unknown command."""
+SMALL_FRAME_BYTES = 64 * 1024
+"""Payloads up to this size are decoded on the event loop (larger ones in a worker thread) and are
+not counted against ``max_buffered_bytes`` (at most ``max_inbound`` of them are read at a time)."""
 
 
 @dataclass(frozen=True)
@@ -445,7 +446,9 @@ class P2PService:
             raise ConnectionError("a handshake message larger than any Version")  # disconnect, no ban
         if not peer.payload_bytes.allow(length):
             raise ConnectionError("the peer is over its byte budget")  # node policy: disconnect
-        reserved = 0 if peer.outbound else length  # inbound frames share max_buffered_bytes
+        # Inbound frames above SMALL_FRAME_BYTES share max_buffered_bytes; small ones (every
+        # handshake, ping, inventory...) never wait on it, so a full budget cannot lock peers out.
+        reserved = 0 if peer.outbound or length <= SMALL_FRAME_BYTES else length
         if self.buffered_bytes + reserved > self.max_buffered_bytes:
             raise ConnectionError("no buffer left for this frame")  # node policy: disconnect, no ban
         self.buffered_bytes += reserved
@@ -453,7 +456,7 @@ class P2PService:
             payload = await asyncio.wait_for(peer.reader.readexactly(length), self._frame_timeout(peer))
         finally:
             self.buffered_bytes -= reserved
-        if length <= DECODE_INLINE_BYTES:
+        if length <= SMALL_FRAME_BYTES:
             return decode_frame(prefix + payload, self.preset)
         # A large payload (a 50,000-item GetData takes over a second to decode) is decoded in a
         # worker thread, so the event loop keeps serving other peers, RPC and the miner meanwhile.
@@ -648,6 +651,10 @@ class P2PService:
             self._spawn(self.connect(contact.host.decode(errors="replace"), contact.port))
 
     async def _on_headers(self, peer: Peer, message: Headers) -> None:
+        if len(message.headers) < self.preset.network.max_headers_per_message and not self._worth_fetching(
+            message
+        ):
+            return  # the end of a branch with less work than our tip: it cannot become best (FORK-1)
         wanted = [
             InvItem(InvKind.BLOCK, block_hash(h, self.preset))
             for h in message.headers
@@ -662,6 +669,29 @@ class P2PService:
         if len(message.headers) == self.preset.network.max_headers_per_message:
             last = block_hash(message.headers[-1], self.preset)
             await self.send(peer, GetHeaders((last,), NO_STOP_HASH))
+
+    def _worth_fetching(self, message: Headers) -> bool:
+        """Whether the bodies of a complete (not full) Headers answer are worth asking for: its
+        first header's parent is unknown (sync will sort it out), the tip lost the finalized block,
+        or the branch it ends has at least the tip's cumulative work (POW-3 of the announced bits;
+        the blocks are checked when they come). Bitcoin Core likewise downloads only towards a
+        chain with more work."""
+        if not message.headers:
+            return False
+        index = self.node.store.stored_index()
+        parent = index.get(message.headers[0].previous_block_hash)
+        if parent is None:
+            return True
+        finalized = self.node.quorum.finalized
+        if finalized is not None and not is_ancestor(index, finalized, self.node.store.state.tip_hash):
+            return True  # our tip lost the finalized block (FORK-2): any branch may be the way back
+        work = parent.cumulative_work
+        for header in message.headers:
+            try:
+                work += work_of_target(decode_compact(header.bits))
+            except SpecError:
+                return True  # let block validation name the error (and score it)
+        return work >= self.node.store.state.cumulative_work
 
     async def _on_get_data(self, peer: Peer, message: GetData) -> None:
         """Serve a GetData (at most ``max_inv_items``, P2P-2) incrementally: each distinct item once,

@@ -23,6 +23,9 @@ def start_node(datadir: Path, *extra: str) -> subprocess.Popen[bytes]:
     deadline = time.monotonic() + 30
     while not (datadir / "p2p.port").exists() or not (datadir / "rpc.port").exists():
         assert process.poll() is None, "the node exited"
-        assert time.monotonic() < deadline, "the node did not start"
+        if time.monotonic() >= deadline:
+            process.kill()  # leave no orphan behind
+            process.wait()
+            raise AssertionError("the node did not start")
         time.sleep(0.05)
     return process

@@ -293,6 +293,11 @@ def test_unrequested_side_blocks_are_scored_and_not_stored(
     except OSError:
         pass
     assert attacker.closed_within(10), "unrequested blocks score 20 each: banned at the fifth"
+    announcer = RawPeer(p2p_port_of(datadir))  # announcing a lighter branch does not get it fetched
+    announcer.send(Headers(tuple(b.header for b in chains(8, 3, 6)[1].blocks[3:])))
+    announcer.send(Ping(9))
+    assert announcer.expect(Pong).nonce == 9
+    assert Command.GET_DATA not in announcer.available_commands()
     assert sent <= len(junk)
     with sqlite3.connect(f"file:{datadir / 'node.sqlite'}?mode=ro", uri=True) as db:
         (stored,) = db.execute("SELECT COUNT(*) FROM blocks").fetchone()
@@ -337,6 +342,9 @@ def test_half_sent_frames_are_bounded_and_time_out(shared_node: Running) -> None
         with contextlib.suppress(OSError):  # refused at the prefix: the budget is full
             peer.sock.sendall(prefix + bytes(3 * 1024 * 1024))
     assert rss(process) < before + RSS_MARGIN_BYTES
+    newcomer = RawPeer(p2p_port_of(datadir))  # small frames never wait on the budget: handshakes go on
+    newcomer.send(Ping(3))
+    assert newcomer.expect(Pong).nonce == 3
     for peer in peers:  # every partial frame is dropped after the 2 s frame timeout (or at once)
         assert peer.closed_within(10)
     assert_healthy(datadir, process, before)
