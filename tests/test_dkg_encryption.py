@@ -46,6 +46,7 @@ from spec.masternode.share_encryption import (
     share_ephemeral,
 )
 from spec.presets import MAINNET
+from tests.hypothesis_profiles import examples
 
 PRESET = MAINNET
 
@@ -65,7 +66,7 @@ scalars = st.integers(0, CURVE_ORDER - 1)
 ephemerals = st.integers(1, CURVE_ORDER - 1)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     seed=st.binary(min_size=32, max_size=64),
     value=scalars,
@@ -106,7 +107,7 @@ def _corrupt(ciphertext: bytes, how: str, position: int, value: int, ephemeral: 
     return ciphertext
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     how=st.sampled_from(["none", "byte", "other_value", "other_ephemeral"]),
     position=st.integers(0, CIPHERTEXT_LENGTH - 1),
@@ -147,7 +148,7 @@ def _after_contributions(quorum: Quorum, contributions: list[dkg.Contribution]) 
     return dkg.advance_phase(state)
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(dealer=members, complainer=members)
 def test_a_complaint_against_a_correct_ciphertext_fails(dealer: int, complainer: int) -> None:
     """Any member's complaint against an honest dealer is answered by the dealer's justification:
@@ -174,7 +175,7 @@ def test_a_complaint_against_a_correct_ciphertext_fails(dealer: int, complainer:
     assert bls.sk_to_pk(share.value) == result.public_key_shares[complainer - 1].value
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(
     dealer=members,
     victim=members,
@@ -218,7 +219,7 @@ def test_a_complaint_against_a_bad_ciphertext_succeeds(
     assert dict(result.excluded) == {dealer: Exclusion.BAD_JUSTIFICATION}
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(data=st.binary(max_size=120), ephemeral=st.binary(max_size=40))
 def test_decryption_and_opening_raise_only_their_codes(data: bytes, ephemeral: bytes) -> None:
     quorum = _quorum()

@@ -360,7 +360,7 @@ def test_cli_report_junit_and_rerun_failures(fake: Any, tmp_path: Path) -> None:
     )
     assert second.exit_code == 0, second.output
     rerun = json.loads(second_path.read_text())
-    assert [case["vector"] for case in rerun["cases"]] == ["devnet/hashing/tagged_hash/bad.json"]
+    assert [case["vector"] for case in rerun["cases"]] == ["devnet/genesis/hashing/tagged_hash/bad.json"]
     # --case / --handler / --fail-fast / --require-flow through the command line
     only_good = runner.invoke(
         rusty_spec, ["run", "--vectors", str(vectors_dir), "--adapter", adapter, "--case", "goo*"]
@@ -414,14 +414,14 @@ def test_cli_errors_before_the_run_starts(fake: Any, tmp_path: Path) -> None:
     assert not state.exists()  # the adapter was never started
 
 
-def test_discovery_accepts_an_extra_directory_level(tmp_path: Path) -> None:
-    """A fork level (``<preset>/<fork>/<flow>/<handler>/<case>.json``) loads; contents decide."""
+def test_discovery_follows_the_fork_level(tmp_path: Path) -> None:
+    """``<preset>/<fork>/<flow>/<handler>/<case>.json`` loads; a path naming another fork is refused."""
     vector = _vector("good", 1)
-    nested = tmp_path / "devnet" / "fork_a" / "hashing" / "tagged_hash" / "good.json"
+    nested = tmp_path / "devnet" / "genesis" / "hashing" / "tagged_hash" / "good.json"
     nested.parent.mkdir(parents=True)
     nested.write_bytes(vector.to_bytes())
     assert load_vectors(tmp_path) == [vector]
-    wrong = tmp_path / "devnet" / "fork_a" / "merkle" / "root" / "other.json"
+    wrong = tmp_path / "devnet" / "governed_tickets" / "hashing" / "tagged_hash" / "good.json"
     wrong.parent.mkdir(parents=True)
     wrong.write_bytes(vector.to_bytes())
     with pytest.raises(ValueError, match="contents say"):

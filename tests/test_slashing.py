@@ -54,6 +54,7 @@ from spec.masternode.slashing import (
 )
 from spec.presets import DEVNET
 from spec.script import Opcode, encode_push, parse_script
+from tests.hypothesis_profiles import examples
 
 PRESET = DEVNET
 INTERVAL = PRESET.masternodes.finality_quorum_interval
@@ -81,7 +82,7 @@ def _honest_log(offers: list[tuple[int, bytes]]) -> list[tuple[int, bytes]]:
     return signed
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(
     member=members,
     offers=st.lists(st.tuples(term_heights, blocks), min_size=1, max_size=6),
@@ -117,7 +118,7 @@ def test_an_honest_member_is_never_slashed(
 kinds = st.sampled_from(("contribution", "justification"))
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(dealer=members, other=members, complainer=members, kind=kinds)
 def test_an_honest_dealer_is_never_slashed(dealer: int, other: int, complainer: int, kind: str) -> None:
     """An honest dealer's DKG messages never conflict: its contribution is one, its justification
@@ -140,7 +141,7 @@ def test_an_honest_dealer_is_never_slashed(dealer: int, other: int, complainer: 
         check_evidence(REGISTRY, EVERYONE, evidence, PRESET)
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(member=members, height=term_heights, block=blocks)
 def test_two_identical_items_are_rejected(member: int, height: int, block: bytes) -> None:
     """Evidence whose two items are the same (one block twice, one DKG message twice) is
@@ -154,7 +155,7 @@ def test_two_identical_items_are_rejected(member: int, height: int, block: bytes
             check_evidence(REGISTRY, EVERYONE, DkgEquivocationEvidence(INTERVAL, message, message), PRESET)
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=examples(8), deadline=None)
 @given(
     member=members,
     height=term_heights,

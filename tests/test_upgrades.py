@@ -53,6 +53,7 @@ from spec.forks.deployment import (
 from spec.governance.proposals import GovernedParameters, ParameterChange, check_action, effective_preset
 from spec.ledger.transaction import OutPoint
 from spec.presets import DEVNET, MAINNET, Deployment, Preset, parse_preset
+from tests.hypothesis_profiles import examples
 
 
 def _deployment(preset: Preset) -> Deployment:
@@ -155,7 +156,7 @@ def test_a_no_vote_can_complete_the_quorum() -> None:
 CHOICES = st.sampled_from([0, 2, 4, 6, 0x80, 0x84, 0x22, 0x26])  # abstain, no, yes, 3, foreign bits
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(blocks=st.lists(st.lists(CHOICES, max_size=5), min_size=1, max_size=6 * WINDOW))
 def test_a_fork_never_activates_without_the_threshold(blocks: list[list[int]]) -> None:
     preset = DEVNET
@@ -182,7 +183,7 @@ def test_a_fork_never_activates_without_the_threshold(blocks: list[list[int]]) -
         assert fork is FORKS[0]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     status=st.sampled_from(list(DeploymentStatus)),
     window=st.integers(1, 30),
@@ -260,7 +261,7 @@ def _store_after(deliveries: list, preset: Preset) -> ChainStore:  # type: ignor
     return store
 
 
-@settings(max_examples=3, deadline=None)
+@settings(max_examples=examples(3), deadline=None)
 @given(order=st.lists(st.booleans(), min_size=70, max_size=70))
 def test_activation_height_is_the_same_on_every_node_that_sees_the_same_chain(order: list[bool]) -> None:
     yes = upgrade_chain(DEVNET, unanimous(), 36)  # 36 blocks: the most work
