@@ -15,6 +15,7 @@ Properties (Hypothesis):
 
 from __future__ import annotations
 
+import json
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -23,6 +24,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conformance.model import Vector
 from conformance.upgradechain import (
     NEW_POOL_TARGET,
     branch,
@@ -310,3 +312,14 @@ def test_deployment_records_round_trip_in_the_node_store_format() -> None:
     yes = upgrade_chain(DEVNET, unanimous(), 31)
     for state in (yes.builder.states[0], yes.builder.states[15], yes.builder.states[31]):
         assert decode_deployments(encode_deployments(state.deployments)) == state.deployments
+
+
+def test_vectors_gain_the_fork_level_and_genesis_files_keep_their_bytes() -> None:
+    old = Vector("devnet", "merkle", "root", "one", "d", {}, {"root": "00"}, None)
+    assert old.relative_path == "devnet/genesis/merkle/root/one.json"
+    assert "fork" not in old.to_json()
+    new = replace(old, flow="upgrade", fork="governed_tickets")
+    assert new.relative_path == "devnet/governed_tickets/upgrade/root/one.json"
+    assert new.to_json()["fork"] == "governed_tickets"
+    for vector in (old, new):
+        assert Vector.from_json(json.loads(vector.to_bytes())) == vector
