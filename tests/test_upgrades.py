@@ -33,6 +33,7 @@ from conformance.upgradechain import (
     unanimous,
     upgrade_chain,
 )
+from reference.node import Node
 from reference.statecodec import decode_deployments, encode_deployments
 from reference.storage import ChainStore, replay
 from spec.chain.block import TicketVote
@@ -323,3 +324,20 @@ def test_vectors_gain_the_fork_level_and_genesis_files_keep_their_bytes() -> Non
     assert new.to_json()["fork"] == "governed_tickets"
     for vector in (old, new):
         assert Vector.from_json(json.loads(vector.to_bytes())) == vector
+
+
+def test_node_vote_choices_become_vote_bits(tmp_path: Path) -> None:
+    node = Node.init(tmp_path / "node", "devnet")
+    try:
+        assert node.vote_bits() == 0
+        node.set_vote_choice("governed_tickets", CHOICE_YES)
+        assert node.vote_choices() == {"governed_tickets": CHOICE_YES}
+        assert node.vote_bits() == CHOICE_YES << DEPLOYMENT.vote_bit
+        with pytest.raises(ValueError, match="no agenda"):
+            node.set_vote_choice("sidechains", CHOICE_YES)
+        with pytest.raises(ValueError, match="choice"):
+            node.set_vote_choice("governed_tickets", 3)
+        with pytest.raises(ValueError, match="spendable"):
+            node.buy_tickets(5)  # no coins yet
+    finally:
+        node.close()
