@@ -267,7 +267,7 @@ def _store_after(deliveries: list, preset: Preset) -> ChainStore:  # type: ignor
 @given(order=st.lists(st.booleans(), min_size=70, max_size=70))
 def test_activation_height_is_the_same_on_every_node_that_sees_the_same_chain(order: list[bool]) -> None:
     yes = upgrade_chain(DEVNET, unanimous(), 36)  # 36 blocks: the most work
-    other = branch(yes, WINDOW + 1, split(3, 17), 34)  # quorum missed: never activates
+    other = branch(yes, WINDOW + 1, split(3, 17), 34)  # 17 of 20 vote no: FAILED, never activates
     left = list(yes.builder.blocks[WINDOW + 1 :])
     right = list(other.blocks[WINDOW + 1 :])
     deliveries = list(yes.builder.blocks[: WINDOW + 1])
