@@ -185,7 +185,7 @@ def test_lock_text_is_sha256sum_format() -> None:
     text = lock_text(generate_files(flows=["hashing"], presets=["devnet"]))
     for line in text.splitlines():
         digest, path = line.split("  ")
-        assert len(digest) == 64 and path.startswith("devnet/hashing/")
+        assert len(digest) == 64 and path.startswith("devnet/genesis/hashing/")
 
 
 def test_reference_adapter_on_reference_backends(vectors_dir: Path) -> None:

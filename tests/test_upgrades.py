@@ -15,6 +15,7 @@ Properties (Hypothesis):
 
 from __future__ import annotations
 
+import json
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -23,6 +24,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conformance.model import Vector
 from conformance.upgradechain import (
     NEW_POOL_TARGET,
     branch,
@@ -31,6 +33,7 @@ from conformance.upgradechain import (
     unanimous,
     upgrade_chain,
 )
+from reference.node import Node
 from reference.statecodec import decode_deployments, encode_deployments
 from reference.storage import ChainStore, replay
 from spec.chain.block import TicketVote
@@ -265,7 +268,7 @@ def _store_after(deliveries: list, preset: Preset) -> ChainStore:  # type: ignor
 @given(order=st.lists(st.booleans(), min_size=70, max_size=70))
 def test_activation_height_is_the_same_on_every_node_that_sees_the_same_chain(order: list[bool]) -> None:
     yes = upgrade_chain(DEVNET, unanimous(), 36)  # 36 blocks: the most work
-    other = branch(yes, WINDOW + 1, split(3, 17), 34)  # quorum missed: never activates
+    other = branch(yes, WINDOW + 1, split(3, 17), 34)  # 17 of 20 vote no: FAILED, never activates
     left = list(yes.builder.blocks[WINDOW + 1 :])
     right = list(other.blocks[WINDOW + 1 :])
     deliveries = list(yes.builder.blocks[: WINDOW + 1])
@@ -311,3 +314,31 @@ def test_deployment_records_round_trip_in_the_node_store_format() -> None:
     yes = upgrade_chain(DEVNET, unanimous(), 31)
     for state in (yes.builder.states[0], yes.builder.states[15], yes.builder.states[31]):
         assert decode_deployments(encode_deployments(state.deployments)) == state.deployments
+
+
+def test_vectors_gain_the_fork_level_and_genesis_files_keep_their_bytes() -> None:
+    old = Vector("devnet", "merkle", "root", "one", "d", {}, {"root": "00"}, None)
+    assert old.relative_path == "devnet/genesis/merkle/root/one.json"
+    assert "fork" not in old.to_json()
+    new = replace(old, flow="upgrade", fork="governed_tickets")
+    assert new.relative_path == "devnet/governed_tickets/upgrade/root/one.json"
+    assert new.to_json()["fork"] == "governed_tickets"
+    for vector in (old, new):
+        assert Vector.from_json(json.loads(vector.to_bytes())) == vector
+
+
+def test_node_vote_choices_become_vote_bits(tmp_path: Path) -> None:
+    node = Node.init(tmp_path / "node", "devnet")
+    try:
+        assert node.vote_bits() == 0
+        node.set_vote_choice("governed_tickets", CHOICE_YES)
+        assert node.vote_choices() == {"governed_tickets": CHOICE_YES}
+        assert node.vote_bits() == CHOICE_YES << DEPLOYMENT.vote_bit
+        with pytest.raises(ValueError, match="no agenda"):
+            node.set_vote_choice("sidechains", CHOICE_YES)
+        with pytest.raises(ValueError, match="choice"):
+            node.set_vote_choice("governed_tickets", 3)
+        with pytest.raises(ValueError, match="spendable"):
+            node.buy_tickets(5)  # no coins yet
+    finally:
+        node.close()
