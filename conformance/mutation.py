@@ -73,6 +73,7 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
 ALSO_FLOWS: dict[str, tuple[str, ...]] = {
     "encoding": ("ledger", "governance"),
     "hashing": ("merkle", "governance"),
+    "script": ("ledger",),
 }
 """Pass 2 also runs these flows' vectors: they reach helpers of the flow's modules that the flow's
 own handlers never call (``Struct`` and ``Mapped`` codecs, ``tagged_hash_many``)."""

@@ -13,6 +13,7 @@ from conformance.model import JSON, CaseSpec
 from conformance.seeded import seeded_bytes
 from spec.presets import Preset, ScriptParams
 from spec.script import (
+    MAX_SMALL_INTEGER,
     Op,
     Opcode,
     Push,
@@ -100,6 +101,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _lock_cases()
     yield from _limit_cases(params)
     yield from _error_cases()
+    yield from _boundary_cases_from_mutation(params)
 
 
 def _parse_cases(params: ScriptParams) -> Iterator[CaseSpec]:
@@ -960,3 +962,65 @@ def _error_cases() -> Iterator[CaseSpec]:
         _spend(script(1, 1), ""),
         expect_error="SCRIPT_CLEAN_STACK",
     )
+
+
+def _boundary_cases_from_mutation(params: ScriptParams) -> Iterator[CaseSpec]:
+    """Boundaries that no other vector pinned, found by mutation testing (docs/mutation.md)."""
+    most = params.max_pubkeys_per_multisig
+    keys = [key(i) for i in range(1, most + 1)]
+    yield CaseSpec(
+        "evaluate",
+        "multisig_key_count_at_maximum",
+        f"1-of-{most}: a CHECKMULTISIG with exactly max_pubkeys_per_multisig keys is allowed",
+        _spend(
+            multisig_script_sig([sig(1)]),
+            script(1, *keys, most, Opcode.OP_CHECKMULTISIG),
+            valid_signatures=pairs(1),
+        ),
+    )
+    yield CaseSpec(
+        "evaluate",
+        "nested_else_keeps_outer_block",
+        "ELSE flips only the innermost block: the outer IF still needs its own ENDIF",
+        _spend(
+            "",
+            script(1, Opcode.OP_IF, 0, Opcode.OP_IF, Opcode.OP_ELSE, Opcode.OP_ENDIF, Opcode.OP_ENDIF, 1),
+        ),
+    )
+    for opcode, checker in (
+        (Opcode.OP_CHECKLOCKTIMEVERIFY, {"max_lock_time": 0}),
+        (Opcode.OP_CHECKSEQUENCEVERIFY, {"max_sequence": 0}),
+    ):
+        yield CaseSpec(
+            "evaluate",
+            f"{opcode.name.lower()}_zero_operand",
+            f"{opcode.name} with operand 0 (the empty element): zero is not negative",
+            _spend("", script(0, opcode, Opcode.OP_DROP, 1), **checker),
+        )
+    for count in (1, MAX_SMALL_INTEGER):
+        multisig = script(count, *keys[:count], count, Opcode.OP_CHECKMULTISIG)
+        yield CaseSpec(
+            "count_sigops",
+            f"multisig_{count}_of_{count}_counts_{count}",
+            f"OP_{count} before CHECKMULTISIG counts {count} sigops, not the maximum",
+            {"script": multisig},
+        )
+        yield CaseSpec(
+            "classify",
+            f"multisig_{count}_of_{count}",
+            f"OP_{count} is a small integer of the multisig template",
+            {"script": multisig},
+        )
+    yield CaseSpec(
+        "multisig_script",
+        "one_of_one",
+        "1-of-1, the smallest the template builds",
+        {"required": 1, "public_keys": [key(1).hex()]},
+    )
+    yield CaseSpec(
+        "null_data_script",
+        "payload_at_maximum",
+        "a payload of exactly max_element_bytes",
+        {"payload": bytes(params.max_element_bytes).hex()},
+    )
+    yield CaseSpec("encode_number", "minus_2", "-2: the sign bit is or-ed into the last byte", {"value": -2})
