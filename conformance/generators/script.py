@@ -1024,3 +1024,9 @@ def _boundary_cases_from_mutation(params: ScriptParams) -> Iterator[CaseSpec]:
         {"payload": bytes(params.max_element_bytes).hex()},
     )
     yield CaseSpec("encode_number", "minus_2", "-2: the sign bit is or-ed into the last byte", {"value": -2})
+    yield CaseSpec(
+        "count_sigops",
+        "checksig_then_multisig_adds_up",
+        "a CHECKSIG (1) then a 1-of-1 CHECKMULTISIG (1): the counts add up to 2",
+        {"script": script(key(1), Opcode.OP_CHECKSIG, Opcode.OP_DROP, 1, key(1), 1, Opcode.OP_CHECKMULTISIG)},
+    )
