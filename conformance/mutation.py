@@ -248,6 +248,14 @@ def load_equivalents(path: Path = EQUIVALENTS_PATH) -> dict[str, str]:
     return {entry["key"]: entry["reason"] for entry in data.get("equivalent", [])}
 
 
+def load_notes(path: Path = EQUIVALENTS_PATH) -> dict[str, str]:
+    """Notes on open (not equivalent) mutants by function: why no vector reaches them yet."""
+    if not path.exists():
+        return {}
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {entry["function"]: entry["note"] for entry in data.get("note", [])}
+
+
 def analyse(
     flow: str, workdir: Path, equivalents: dict[str, str], confirms: Sequence[Path] = ()
 ) -> FlowResult:
@@ -443,6 +451,12 @@ def render(results: dict[str, dict[str, object]], equivalents: dict[str, str]) -
     lines.append("")
     lines.extend(open_lines or ["None."])
     lines.append("")
+    notes = load_notes()
+    if notes:
+        lines.append("Notes on open mutants, by function:")
+        lines.append("")
+        lines.extend(f"- `{function}`: {note}" for function, note in sorted(notes.items()))
+        lines.append("")
     return "\n".join(lines)
 
 
