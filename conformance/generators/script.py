@@ -1024,6 +1024,38 @@ def _boundary_cases_from_mutation(params: ScriptParams) -> Iterator[CaseSpec]:
         {"payload": bytes(params.max_element_bytes).hex()},
     )
     yield CaseSpec("encode_number", "minus_2", "-2: the sign bit is or-ed into the last byte", {"value": -2})
+    for name, description, parts in (
+        (
+            "return_then_opcode",
+            "OP_RETURN then a non-push opcode is not null data",
+            (Opcode.OP_RETURN, Opcode.OP_DUP),
+        ),
+        (
+            "multisig_opcode_among_keys",
+            "an opcode where a key should be: not a multisig template",
+            (1, key(1), Opcode.OP_DUP, 1, Opcode.OP_CHECKMULTISIG),
+        ),
+        (
+            "multisig_33_byte_key",
+            "a 33-byte push where a 32-byte key should be: not a multisig template",
+            (1, bytes(33), 1, Opcode.OP_CHECKMULTISIG),
+        ),
+        (
+            "multisig_required_not_small_integer",
+            "a key where OP_m should be: not a multisig template",
+            (key(1), key(1), 1, Opcode.OP_CHECKMULTISIG),
+        ),
+    ):
+        yield CaseSpec("classify", name, description, {"script": script(*parts)})
+    p2pkh = bytes.fromhex(
+        script(Opcode.OP_DUP, Opcode.OP_BLAKE3, bytes(32), Opcode.OP_EQUALVERIFY, Opcode.OP_CHECKSIG)
+    )
+    yield CaseSpec(
+        "classify",
+        "p2pkh_prefix_wrong_suffix",
+        "the P2PKH prefix and length, but OP_NOP in place of OP_CHECKSIG: not P2PKH",
+        {"script": (p2pkh[:-1] + bytes([Opcode.OP_NOP])).hex()},
+    )
     yield CaseSpec(
         "count_sigops",
         "checksig_then_multisig_adds_up",
