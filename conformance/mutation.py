@@ -463,7 +463,8 @@ def render(results: dict[str, dict[str, object]], equivalents: dict[str, str]) -
 def run_flow(flow: str, max_children: int = 1, recheck: bool = False) -> FlowResult:
     """The full run of one flow (both passes), then the analysis, the results file and the docs.
 
-    Pass 2 runs only the pass-1 survivors that are not equivalent (by rule or by review).
+    Pass 2 runs only the pass-1 survivors that are not equivalent (by rule or by review), and the
+    mutants no vector reached only when the flow has :data:`ALSO_FLOWS`.
     ``recheck`` keeps the last run's verdicts and re-runs pass 2 (with freshly generated vectors)
     on the mutants still open after it: the quick way to confirm that new vectors kill them.
     """
@@ -479,8 +480,11 @@ def run_flow(flow: str, max_children: int = 1, recheck: bool = False) -> FlowRes
     if recheck:
         confirms = [c for c in confirms if (c / "mutants").is_dir()]
         confirms.append(workdir.with_name(workdir.name + "-recheck"))
+    # A mutant no vector reached in pass 1 (not even at import, which the killing test does inside
+    # its first vector) can only be reached in pass 2 through the flow's ALSO_FLOWS.
+    retry = _OPEN if ALSO_FLOWS.get(flow) else _OPEN - {NOT_REACHED}
     second = sorted(
-        m.name for m in analyse(flow, workdir, equivalents, confirms[:-1]).mutants if m.status in _OPEN
+        m.name for m in analyse(flow, workdir, equivalents, confirms[:-1]).mutants if m.status in retry
     )
     if second:
         prepare_workspace(flow, confirms[-1], whole_flow=True)
