@@ -393,7 +393,10 @@ keeps its original behaviour there, so every pass-1 survivor that is not equival
 pass 2: a fresh interpreter per mutant imports `spec` with the mutant active and runs every vector
 of the flow, plus the vectors of the flows named in `ALSO_FLOWS` in `conformance/mutation.py` (for
 helpers that the flow's own handlers never call: `Struct` and `Mapped` codecs through the ledger
-and governance vectors, `tagged_hash_many` through the merkle and governance vectors).
+and governance vectors, `tagged_hash_many` through the merkle and governance vectors, the
+transaction sigop limit through the ledger vectors). A mutant that no vector reached in pass 1
+(the killing test imports `spec` inside its first vector, so import-time code counts as reached)
+goes to pass 2 only when the flow has `ALSO_FLOWS`.
 
 Limits of the measure: mutmut mutates function and method bodies only, not module-level
 constants (those live in the presets, pinned by the preset vectors and tests) or decorators;
