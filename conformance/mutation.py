@@ -398,6 +398,9 @@ transaction sigop limit through the ledger vectors). A mutant that no vector rea
 (the killing test imports `spec` inside its first vector, so import-time code counts as reached)
 goes to pass 2 only when the flow has `ALSO_FLOWS`.
 
+Rows marked *not run* have not been measured yet: on the shared two-core machine a flow of about
+a thousand mutants takes roughly half an hour of pass 1, plus pass 2 for its survivors.
+
 Limits of the measure: mutmut mutates function and method bodies only, not module-level
 constants (those live in the presets, pinned by the preset vectors and tests) or decorators;
 `spec/crypto/` and `spec/presets/` are not in the table (the crypto flows check against public
