@@ -13,6 +13,7 @@ from conformance.model import JSON, CaseSpec
 from conformance.seeded import seeded_bytes
 from spec.presets import Preset, ScriptParams
 from spec.script import (
+    MAX_SMALL_INTEGER,
     Op,
     Opcode,
     Push,
@@ -100,6 +101,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _lock_cases()
     yield from _limit_cases(params)
     yield from _error_cases()
+    yield from _boundary_cases_from_mutation(params)
 
 
 def _parse_cases(params: ScriptParams) -> Iterator[CaseSpec]:
@@ -959,4 +961,104 @@ def _error_cases() -> Iterator[CaseSpec]:
         "two true elements",
         _spend(script(1, 1), ""),
         expect_error="SCRIPT_CLEAN_STACK",
+    )
+
+
+def _boundary_cases_from_mutation(params: ScriptParams) -> Iterator[CaseSpec]:
+    """Boundaries that no other vector pinned, found by mutation testing (docs/mutation.md)."""
+    most = params.max_pubkeys_per_multisig
+    keys = [key(i) for i in range(1, most + 1)]
+    yield CaseSpec(
+        "evaluate",
+        "multisig_key_count_at_maximum",
+        f"1-of-{most}: a CHECKMULTISIG with exactly max_pubkeys_per_multisig keys is allowed",
+        _spend(
+            multisig_script_sig([sig(1)]),
+            script(1, *keys, most, Opcode.OP_CHECKMULTISIG),
+            valid_signatures=pairs(1),
+        ),
+    )
+    yield CaseSpec(
+        "evaluate",
+        "nested_else_keeps_outer_block",
+        "ELSE flips only the innermost block: the outer IF still needs its own ENDIF",
+        _spend(
+            "",
+            script(1, Opcode.OP_IF, 0, Opcode.OP_IF, Opcode.OP_ELSE, Opcode.OP_ENDIF, Opcode.OP_ENDIF, 1),
+        ),
+    )
+    for opcode, checker in (
+        (Opcode.OP_CHECKLOCKTIMEVERIFY, {"max_lock_time": 0}),
+        (Opcode.OP_CHECKSEQUENCEVERIFY, {"max_sequence": 0}),
+    ):
+        yield CaseSpec(
+            "evaluate",
+            f"{opcode.name.lower()}_zero_operand",
+            f"{opcode.name} with operand 0 (the empty element): zero is not negative",
+            _spend("", script(0, opcode, Opcode.OP_DROP, 1), **checker),
+        )
+    for count in (1, MAX_SMALL_INTEGER):
+        multisig = script(count, *keys[:count], count, Opcode.OP_CHECKMULTISIG)
+        yield CaseSpec(
+            "count_sigops",
+            f"multisig_{count}_of_{count}_counts_{count}",
+            f"OP_{count} before CHECKMULTISIG counts {count} sigops, not the maximum",
+            {"script": multisig},
+        )
+        yield CaseSpec(
+            "classify",
+            f"multisig_{count}_of_{count}",
+            f"OP_{count} is a small integer of the multisig template",
+            {"script": multisig},
+        )
+    yield CaseSpec(
+        "multisig_script",
+        "one_of_one",
+        "1-of-1, the smallest the template builds",
+        {"required": 1, "public_keys": [key(1).hex()]},
+    )
+    yield CaseSpec(
+        "null_data_script",
+        "payload_at_maximum",
+        "a payload of exactly max_element_bytes",
+        {"payload": bytes(params.max_element_bytes).hex()},
+    )
+    yield CaseSpec("encode_number", "minus_2", "-2: the sign bit is or-ed into the last byte", {"value": -2})
+    for name, description, parts in (
+        (
+            "return_then_opcode",
+            "OP_RETURN then a non-push opcode is not null data",
+            (Opcode.OP_RETURN, Opcode.OP_DUP),
+        ),
+        (
+            "multisig_opcode_among_keys",
+            "an opcode where a key should be: not a multisig template",
+            (1, key(1), Opcode.OP_DUP, 1, Opcode.OP_CHECKMULTISIG),
+        ),
+        (
+            "multisig_33_byte_key",
+            "a 33-byte push where a 32-byte key should be: not a multisig template",
+            (1, bytes(33), 1, Opcode.OP_CHECKMULTISIG),
+        ),
+        (
+            "multisig_required_not_small_integer",
+            "a key where OP_m should be: not a multisig template",
+            (key(1), key(1), 1, Opcode.OP_CHECKMULTISIG),
+        ),
+    ):
+        yield CaseSpec("classify", name, description, {"script": script(*parts)})
+    p2pkh = bytes.fromhex(
+        script(Opcode.OP_DUP, Opcode.OP_BLAKE3, bytes(32), Opcode.OP_EQUALVERIFY, Opcode.OP_CHECKSIG)
+    )
+    yield CaseSpec(
+        "classify",
+        "p2pkh_prefix_wrong_suffix",
+        "the P2PKH prefix and length, but OP_NOP in place of OP_CHECKSIG: not P2PKH",
+        {"script": (p2pkh[:-1] + bytes([Opcode.OP_NOP])).hex()},
+    )
+    yield CaseSpec(
+        "count_sigops",
+        "checksig_then_multisig_adds_up",
+        "a CHECKSIG (1) then a 1-of-1 CHECKMULTISIG (1): the counts add up to 2",
+        {"script": script(key(1), Opcode.OP_CHECKSIG, Opcode.OP_DROP, 1, key(1), 1, Opcode.OP_CHECKMULTISIG)},
     )

@@ -101,6 +101,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _verify_cases()
     yield from _claim_cases()
     yield from _decode_cases()
+    yield from _boundary_cases_from_mutation()
 
 
 def _root_cases() -> Iterator[CaseSpec]:
@@ -630,3 +631,69 @@ def _decode_cases() -> Iterator[CaseSpec]:
     ]
     for name, description, data, code in invalid:
         yield CaseSpec("decode_node", name, description, {"bytes": data.hex()}, expect_error=code)
+
+
+def _boundary_cases_from_mutation() -> Iterator[CaseSpec]:
+    """Boundaries and proof shapes no other vector pinned, found by mutation testing (docs/mutation.md)."""
+    leaf = [_hp([], True), b"x"]
+    inner_branch = [leaf, leaf, *([b""] * 14), b""]
+    extension = [_hp([7], False), inner_branch]
+    decode: list[tuple[str, str, bytes, str | None]] = [
+        (
+            "hex_prefix_flag_4_zero_padding",
+            "flag nibble 4 (0x40, zero padding): above 3, whatever the padding",
+            _enc([bytes([0x40]), b"v"]),
+            "TRIE_DECODE_HEX_PREFIX",
+        ),
+        (
+            "inline_child_of_32_bytes",
+            "an inline child whose RLP is exactly 32 bytes must be hashed instead",
+            _enc([[_hp([], True), b"y" * 29], leaf, *([b""] * 14), b""]),
+            "TRIE_DECODE_CHILD_REF",
+        ),
+        (
+            "nesting_at_maximum",
+            "branch > inline extension > inline branch > inline leaf: lists nested exactly 4 deep",
+            _enc([extension, extension, *([b""] * 14), b""]),
+            None,
+        ),
+    ]
+    for case, description, data, code in decode:
+        yield CaseSpec("decode_node", case, description, {"bytes": data.hex()}, expect_error=code)
+    name = next(n for n, h in TRIE_HASHERS.items() if h is RUSTY_TRIE_HASHER)
+    # Root: an extension over nibbles 1 2 3 to a branch on the fourth nibble.
+    trie = Trie.from_items({b"\x12\x34": b"first", b"\x12\x35": b"second"}, RUSTY_TRIE_HASHER)
+    root = trie.root_hash.hex()
+    inside = _proof_hex(trie, b"\x12\x34")
+    beside = _proof_hex(trie, b"\x56")
+    # Root: a branch with children at nibbles 1 and 2 only.
+    flat = Trie.from_items({b"\x10": b"one", b"\x20": b"two"}, RUSTY_TRIE_HASHER)
+    empty_slot = _proof_hex(flat, b"\x30")
+    proofs: list[tuple[str, str, str, bytes, list[str], str | None]] = [
+        ("below_extension", "inclusion of a key below an extension", root, b"\x12\x34", inside, None),
+        ("diverging_extension", "a key that leaves the root extension: absence", root, b"\x56", beside, None),
+        (
+            "diverging_extension_extra_node",
+            "absence decided at the extension, then one more node: unused",
+            root,
+            b"\x56",
+            [*beside, beside[0]],
+            "TRIE_PROOF_UNUSED_NODE",
+        ),
+        (
+            "empty_slot_extra_node",
+            "absence decided at an empty branch slot, then one more node: unused",
+            flat.root_hash.hex(),
+            b"\x30",
+            [*empty_slot, empty_slot[0]],
+            "TRIE_PROOF_UNUSED_NODE",
+        ),
+    ]
+    for case, description, root_hex, key, proof, code in proofs:
+        yield CaseSpec(
+            "verify_proof",
+            f"{name}_{case}",
+            description,
+            {"hasher": name, "root": root_hex, "key": key.hex(), "proof": proof},
+            expect_error=code,
+        )
