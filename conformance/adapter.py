@@ -80,8 +80,12 @@ MAX_JSON_NESTING = 64
 """Requests nested deeper than this are refused before parsing (no vector comes close)."""
 
 
-def json_nesting(line: str) -> int:
-    """The deepest array/object nesting of a JSON text (strings skipped); no recursion."""
+def json_nesting(line: str, stop_above: int | None = None) -> int:
+    """The deepest array/object nesting of a JSON text (strings skipped); no recursion.
+
+    With ``stop_above``, the walk stops as soon as the nesting exceeds it (the result is then some
+    depth above ``stop_above``, not necessarily the deepest).
+    """
     depth = deepest = 0
     in_string = escaped = False
     for char in line:
@@ -97,6 +101,8 @@ def json_nesting(line: str) -> int:
         elif char in "[{":
             depth += 1
             deepest = max(deepest, depth)
+            if stop_above is not None and deepest > stop_above:
+                break
         elif char in "]}":
             depth -= 1
     return deepest
@@ -104,7 +110,10 @@ def json_nesting(line: str) -> int:
 
 def parse_request(line: str) -> tuple[Any, str | None]:
     """The decoded request, or ``(None, reason)`` for a line that is not acceptable JSON."""
-    if json_nesting(line) > MAX_JSON_NESTING:
+    # The nesting cannot exceed the number of openers: count them first (in C), walk only lines
+    # that could be too deep.
+    openers = line.count("[") + line.count("{")
+    if openers > MAX_JSON_NESTING and json_nesting(line, MAX_JSON_NESTING) > MAX_JSON_NESTING:
         return None, f"nested deeper than {MAX_JSON_NESTING}"
     try:
         return json.loads(line), None

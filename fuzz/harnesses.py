@@ -833,6 +833,12 @@ def dictionary(name: str) -> list[bytes]:
 # Registry
 # --------------------------------------------------------------------------------------------
 
+MAX_LEN: dict[str, int] = {"adapter_serve": 1024}
+"""libFuzzer ``-max_len`` per harness (default: the longest corpus file). ``adapter_serve``'s
+regression reproducers are 4 KB lines (4400 digits, 2000-deep nesting), which made every mutated
+input that long; 1 KB lines still reach every path (nesting over the limit included), and the
+reproducers are replayed whole by the tests."""
+
 HARNESSES: dict[str, Harness] = {
     "encoding": fuzz_encoding,
     "encoding_expr": fuzz_encoding_expr,

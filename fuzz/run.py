@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fuzz.harnesses import HARNESSES, KNOWN_BUGS, STRICT_ENV, dictionary, known_bug_of, tolerant
+from fuzz.harnesses import HARNESSES, KNOWN_BUGS, MAX_LEN, STRICT_ENV, dictionary, known_bug_of, tolerant
 
 FUZZ_DIR = Path(__file__).resolve().parent
 REPO_ROOT = FUZZ_DIR.parent
@@ -160,6 +160,8 @@ def fuzz_one(
     """Fuzz one harness in a worker process and collect its statistics."""
     if harness not in HARNESSES:
         raise SystemExit(f"unknown harness {harness!r}; known: {', '.join(HARNESSES)}")
+    if max_len is None:
+        max_len = MAX_LEN.get(harness)
     (crash_dir / harness).mkdir(parents=True, exist_ok=True)
     before = set((crash_dir / harness).iterdir())
     with tempfile.TemporaryDirectory(prefix=f"rusty-fuzz-{harness}-") as scratch:
@@ -339,7 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus-dir", type=Path, default=DEFAULT_CORPUS_DIR, help="seed corpora root")
     parser.add_argument("--crash-dir", type=Path, default=DEFAULT_CRASH_DIR, help="crash artifacts root")
     parser.add_argument("--work-dir", type=Path, help="keep the grown corpus here (default: a temporary dir)")
-    parser.add_argument("--max-len", type=int, help="libFuzzer -max_len")
+    parser.add_argument("--max-len", type=int, help="libFuzzer -max_len (default: fuzz.harnesses.MAX_LEN)")
     parser.add_argument("--jobs", type=int, default=1, help="harnesses fuzzed in parallel (default 1)")
     parser.add_argument("--strict", action="store_true", help=f"report known bugs too (sets {STRICT_ENV}=1)")
     parser.add_argument("--verbose", action="store_true", help="stream libFuzzer's log to stderr")

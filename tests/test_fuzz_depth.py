@@ -5,7 +5,8 @@
   verdicts is bounded) that reaches every verdict of both backends;
 * the per-operation Kademlia checks still catch a misplaced node and a change outside the
   operation's bucket;
-* ``adapter_serve`` still counts a ``\\u``-escaped shutdown as the end of the session;
+* ``adapter_serve`` still counts a ``\\u``-escaped shutdown as the end of the session, and the
+  adapter's nesting check gives the same verdicts with its shortcuts;
 * ``fuzz.campaign`` records, tabulates and extrapolates (and one tiny real run).
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.adapter import MAX_JSON_NESTING, json_nesting, parse_request
 from fuzz import campaign
 from fuzz.bls_cache import CACHED, cached_bls
 from fuzz.harnesses import (
@@ -180,3 +182,15 @@ def test_campaign_runs_a_harness_to_its_target(tmp_path: Path) -> None:
     [entry] = json.loads(path.read_text(encoding="utf-8"))["harnesses"]
     assert entry["harness"] == "varint" and entry["executions"] >= 300 and entry["target_runs"] == 300
     assert entry["coverage"] > 0 and entry["features"] > 0 and entry["cpu_seconds"] > 0
+
+
+def test_adapter_nesting_check_is_unchanged_by_its_shortcuts() -> None:
+    """parse_request counts openers before walking a line, and the walk stops above the limit."""
+    assert json_nesting("[" * 100 + "]" * 100) == 100
+    assert json_nesting("[" * 100 + "]" * 100, stop_above=64) == 65
+    assert json_nesting('["[[[[", {"a": [1]}]') == 3
+    deep, shallow = MAX_JSON_NESTING + 1, MAX_JSON_NESTING
+    assert parse_request("[" * deep + "]" * deep) == (None, f"nested deeper than {MAX_JSON_NESTING}")
+    assert parse_request("[" * shallow + "]" * shallow)[1] is None
+    quoted = json.dumps(["[" * 200])  # brackets inside a string do not nest
+    assert parse_request(quoted) == (["[" * 200], None)
