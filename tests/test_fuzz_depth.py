@@ -67,29 +67,29 @@ def test_cached_backend_is_left_on_error() -> None:
 
 
 def test_backend_inputs_describe_a_bounded_set_of_encodings() -> None:
-    # Every index is reduced modulo a table size or a multiple count (all dividing 24), every
-    # delta modulo 7 and every G2 second index modulo 6 (both dividing 42): this covers them all.
+    # Byte 1 is reduced modulo a table size or a multiple count (all dividing 24), byte 2 modulo
+    # the G2 table size or a delta range (4, 7 and 5, all dividing 140): this covers every input.
     encodings = {
         backend_point(bytes([header, first, second]))
-        for header in range(32)
+        for header in range(16)
         for first in range(24)
-        for second in range(42)
+        for second in range(140)
     }
     g1_x = len(BACKEND_X_TABLE) + BACKEND_MULTIPLES[0] * 7
-    g2_x = len(BACKEND_G2_X_TABLE) ** 2 + BACKEND_MULTIPLES[1] * 7
-    assert len(encodings) <= 8 * (g1_x + g2_x) < 1200
+    g2_x = len(BACKEND_G2_X_TABLE) ** 2 + BACKEND_MULTIPLES[1] * 5
+    assert len(encodings) == 4 * (g1_x + g2_x) < 500
     assert {len(point) for group, point in encodings if group == 0} == {bls.PUBLIC_KEY_LENGTH}
     assert {len(point) for group, point in encodings if group == 1} == {bls.SIGNATURE_LENGTH}
 
 
 def test_backend_inputs_reach_every_verdict() -> None:
-    assert backend_point(b"\x10") == backend_point(b"\x10\x00\x00") == (0, bls.G1_GENERATOR)
-    assert backend_point(b"\x11") == (1, bls.G2_GENERATOR)
+    assert backend_point(b"\x08") == backend_point(b"\x08\x00\x00") == (0, bls.G1_GENERATOR)
+    assert backend_point(b"\x09") == (1, bls.G2_GENERATOR)
     assert backend_point(b"") == (0, bytes([0x80]) + bytes(47))  # x = 0 from the table
     assert backend_point(b"\x04") == (0, bls.G1_IDENTITY)
     verdicts = {
         _backend_verdict("arkworks", *backend_point(data)).split(": ")[-1]
-        for data in (b"\x00", b"\x04", b"\x00\x00", b"\x00\x07", b"\x08", b"\x10\x07\x06", b"\x06\x01")
+        for data in (b"\x00", b"\x04", b"\x00\x07", b"\x06", b"\x08\x07\x06", b"\x04\x01")
     }
     assert verdicts == {
         "valid",
