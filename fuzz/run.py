@@ -44,6 +44,7 @@ _STATUS = re.compile(r"^#(\d+)\s+\w+\s+cov: (\d+).*?exec/s: (\d+)", re.MULTILINE
 _EXECUTED = re.compile(r"stat::number_of_executed_units: (\d+)")
 _FEATURES = re.compile(r"^#\d+\s+\w+\s+cov: \d+ ft: (\d+) corp: (\d+)/", re.MULTILINE)
 _PEAK_RSS = re.compile(r"stat::peak_rss_mb:\s+(\d+)")
+_SETUP_CPU = re.compile(r"rusty-fuzz: setup CPU seconds: ([\d.]+)")
 
 
 @dataclass
@@ -60,6 +61,12 @@ class FuzzResult:
     output: str = ""
     cpu_seconds: float = 0.0
     """User plus system CPU time of the worker process (robust to a loaded machine, unlike ``seconds``)."""
+
+    @property
+    def setup_cpu_seconds(self) -> float:
+        """CPU seconds the worker spent before the first input (instrumented imports, harness setup)."""
+        match = _SETUP_CPU.search(self.output)
+        return float(match.group(1)) if match else 0.0
 
     @property
     def features(self) -> int:

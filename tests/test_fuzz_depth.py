@@ -163,7 +163,7 @@ def test_campaign_table_extrapolates_the_harnesses_that_stopped_short(tmp_path: 
     assert campaign.load(path) == {"fast": done, "slow": short}
     table = campaign.markdown_table([done, short])
     assert "| `fast` | 1,000,000 |" in table and "| yes |" in table
-    assert "| `slow` | 50,000 | 100 | 50 | 500 | 1,000 |" in table and "| 33 min | 17 min |" in table
+    assert "| `slow` | 50,000 | 100 | 50 (0) | 500 | 1,000 |" in table and "| 33 min | 17 min |" in table
     assert "1 reached 10^6 executions; the others need about 32 min more" in table
     doc = tmp_path / "doc.md"
     doc.write_text(f"before\n{campaign.DOC_START}\nold\n{campaign.DOC_END}\nafter\n", encoding="utf-8")
