@@ -6,6 +6,7 @@
 #   <harness>_fuzzer                  the target (a wrapper around the PyInstaller bundle)
 #   <harness>_fuzzer_seed_corpus.zip  the committed corpus fuzz/corpora/<harness>/
 #   <harness>_fuzzer.dict             the libFuzzer dictionary, for the harnesses that have one
+#   <harness>_fuzzer.options          libFuzzer options (max_len), for the harnesses that have any
 # tests/test_oss_fuzz.py runs this script with stand-ins for pip3 and compile_python_fuzzer.
 
 cd "$SRC/rusty-coin-spec"
@@ -26,4 +27,4 @@ for target in "$targets"/*_fuzzer.py; do
 done
 
 cp "$targets"/*_fuzzer_seed_corpus.zip "$OUT/"
-cp "$targets"/*_fuzzer.dict "$OUT/"
+find "$targets" -maxdepth 1 \( -name '*_fuzzer.dict' -o -name '*_fuzzer.options' \) -exec cp {} "$OUT/" \;

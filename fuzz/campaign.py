@@ -61,6 +61,8 @@ class CampaignEntry:
     returncode: int
     target_runs: int
     started: str
+    setup_cpu_seconds: float = 0.0
+    """CPU seconds before the first input (not part of an execution's cost)."""
 
     @property
     def exec_per_second(self) -> float:
@@ -68,9 +70,15 @@ class CampaignEntry:
         return self.executions / self.seconds if self.seconds > 0 else 0.0
 
     @property
+    def fuzzing_cpu_seconds(self) -> float:
+        """CPU seconds spent executing inputs (the worker's CPU time less its setup)."""
+        return max(self.cpu_seconds - self.setup_cpu_seconds, 0.0)
+
+    @property
     def exec_per_cpu_second(self) -> float:
-        """Executions per CPU second of the worker (what the harness costs, whatever the load)."""
-        return self.executions / self.cpu_seconds if self.cpu_seconds > 0 else 0.0
+        """Executions per CPU second of fuzzing (what an execution costs, whatever the load)."""
+        cpu = self.fuzzing_cpu_seconds
+        return self.executions / cpu if cpu > 0 else 0.0
 
     @property
     def reached(self) -> bool:
@@ -80,7 +88,7 @@ class CampaignEntry:
     def cpu_seconds_to_target(self) -> float | None:
         """Extrapolated CPU seconds to ``target_runs``: the time on one dedicated core."""
         if self.reached:
-            return self.cpu_seconds
+            return self.fuzzing_cpu_seconds
         rate = self.exec_per_cpu_second
         return self.target_runs / rate if rate > 0 else None
 
@@ -107,6 +115,7 @@ class CampaignEntry:
             returncode=result.returncode,
             target_runs=target_runs,
             started=started,
+            setup_cpu_seconds=round(result.setup_cpu_seconds, 1),
         )
 
 
@@ -154,7 +163,7 @@ def markdown_table(entries: Sequence[CampaignEntry]) -> str:
     """The campaign as a markdown table, one row per harness, plus a totals line."""
     target = _count(entries[0].target_runs) if entries else _count(DEFAULT_RUNS)
     lines = [
-        "| harness | executions | wall s | CPU s | exec/s | exec/CPU s | cov | ft | corpus | crashes "
+        "| harness | executions | wall s | CPU s (setup) | exec/s | exec/CPU s | cov | ft | corpus | crashes "
         f"| {target} reached | time to {target} | CPU time to {target} |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
     ]
@@ -163,7 +172,8 @@ def markdown_table(entries: Sequence[CampaignEntry]) -> str:
         if entry.returncode != 0 and not entry.crashes:
             crashes = f"exit {entry.returncode}"
         lines.append(
-            f"| `{entry.harness}` | {entry.executions:,} | {entry.seconds:,.0f} | {entry.cpu_seconds:,.0f} "
+            f"| `{entry.harness}` | {entry.executions:,} | {entry.seconds:,.0f} "
+            f"| {entry.cpu_seconds:,.0f} ({entry.setup_cpu_seconds:,.0f}) "
             f"| {entry.exec_per_second:,.0f} | {entry.exec_per_cpu_second:,.0f} | {entry.coverage} "
             f"| {entry.features} | {entry.corpus} | {crashes} | {'yes' if entry.reached else 'no'} "
             f"| {_duration(entry.seconds_to_target())} | {_duration(entry.cpu_seconds_to_target())} |"
@@ -172,7 +182,9 @@ def markdown_table(entries: Sequence[CampaignEntry]) -> str:
     total_seconds = sum(e.seconds for e in entries)
     reached = sum(e.reached for e in entries)
     remaining = sum((e.seconds_to_target() or 0.0) - e.seconds for e in entries if not e.reached)
-    remaining_cpu = sum((e.cpu_seconds_to_target() or 0.0) - e.cpu_seconds for e in entries if not e.reached)
+    remaining_cpu = sum(
+        (e.cpu_seconds_to_target() or 0.0) - e.fuzzing_cpu_seconds for e in entries if not e.reached
+    )
     crash_count = sum(len(e.crashes) for e in entries)
     lines.append("")
     lines.append(

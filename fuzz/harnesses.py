@@ -611,12 +611,14 @@ BACKEND_X_TABLE: tuple[int, ...] = (
 """Coordinates of special interest: 0 (``(0, +-2)`` is on the G1 curve, outside the subgroup: the
 BLS-PYECC-G1-X0 case), small values, the top of the field, the middle (square-root sign
 boundaries). Roughly half give a point on the curve, almost none one in the subgroup."""
-BACKEND_G2_X_TABLE = BACKEND_X_TABLE[:3] + BACKEND_X_TABLE[7:9] + BACKEND_X_TABLE[10:11]
-"""Each half of a G2 coordinate ``x = c0 + c1 * u`` comes from this shorter table (36 pairs)."""
-BACKEND_MULTIPLES = {0: 8, 1: 4}
+BACKEND_G2_X_TABLE = (0, 1, _P - 1, (_P - 1) // 2)
+"""Each half of a G2 coordinate ``x = c0 + c1 * u`` comes from this shorter table (16 pairs)."""
+BACKEND_MULTIPLES = {0: 8, 1: 3}
 """Multiples ``k * generator`` (k = 1..n) per group (0: G1, 1: G2): points in the subgroup."""
-BACKEND_DELTA = 3
-"""A multiple's x (G1) or c0 (G2) is moved by -3..3: on the curve outside the subgroup, or off it."""
+BACKEND_DELTA = {0: 3, 1: 2}
+"""A multiple's x (G1) or c0 (G2) is moved by up to this much: on the curve outside the subgroup or off it."""
+BACKEND_FLAG_FLIPS = (0x00, 0x20, 0x40, 0x80)
+"""The natural flags, the sign flipped, the infinity flag set, the compression flag cleared."""
 
 
 @cache
@@ -631,18 +633,20 @@ def _multiple(group: int, k: int) -> bytes:
 def backend_point(data: bytes) -> tuple[int, bytes]:
     """The ``(group, encoding)`` a ``bls_backends`` input describes (structure-aware decoding).
 
-    Byte 0: bit 0 the group (G1/G2); bits 1..3 flip the sign, infinity and compression flags of
-    the natural encoding; bit 4 the source -- 0: x from :data:`BACKEND_X_TABLE` (byte 1; G2: c1 from
-    byte 1, c0 from byte 2), 1: ``k * generator`` (k from byte 1) with x (G1) or c0 (G2) moved by a
-    delta (byte 2). Missing bytes are zero (``10`` is the G1 generator, ``11`` the G2 one), and the
-    encodings form a bounded set of about a thousand.
+    Byte 0: bit 0 the group (G1/G2); bits 1..2 one of :data:`BACKEND_FLAG_FLIPS` applied to the
+    natural flags; bit 3 the source -- 0: x from :data:`BACKEND_X_TABLE` (byte 1; G2: c1 and c0
+    from :data:`BACKEND_G2_X_TABLE` by bytes 1 and 2), 1: ``k * generator`` (k from byte 1) with x
+    (G1) or c0 (G2) moved by a delta (byte 2). Missing bytes are zero (``08`` is the G1 generator,
+    ``09`` the G2 one); the encodings form a bounded set of about 400, of which some 170 reach a
+    backend's curve arithmetic.
     """
     header, first, second = (data + bytes(3))[:3]
     group = header & 1
-    if header & 0x10:
+    if header & 0x08:
         natural = _multiple(group, first % BACKEND_MULTIPLES[group] + 1)
         flags = natural[0] & 0xE0
-        delta = (second + BACKEND_DELTA) % (2 * BACKEND_DELTA + 1) - BACKEND_DELTA
+        spread = BACKEND_DELTA[group]
+        delta = (second + spread) % (2 * spread + 1) - spread
         if group:
             c1 = int.from_bytes(natural[:48], "big") & _X_MASK
             c0 = (int.from_bytes(natural[48:], "big") + delta) % (1 << 384)
@@ -653,13 +657,11 @@ def backend_point(data: bytes) -> tuple[int, bytes]:
     else:
         flags = 0x80
         if group:
-            table = BACKEND_G2_X_TABLE
-            body = table[first % len(table)].to_bytes(48, "big") + table[second % len(table)].to_bytes(
-                48, "big"
-            )
+            c1, c0 = (BACKEND_G2_X_TABLE[i % len(BACKEND_G2_X_TABLE)] for i in (first, second))
+            body = c1.to_bytes(48, "big") + c0.to_bytes(48, "big")
         else:
             body = BACKEND_X_TABLE[first % len(BACKEND_X_TABLE)].to_bytes(48, "big")
-    flags ^= (header << 4) & 0xE0
+    flags ^= BACKEND_FLAG_FLIPS[(header >> 1) & 3]
     return group, bytes([flags | body[0]]) + body[1:]
 
 
@@ -834,6 +836,12 @@ def dictionary(name: str) -> list[bytes]:
 # --------------------------------------------------------------------------------------------
 # Registry
 # --------------------------------------------------------------------------------------------
+
+MAX_LEN: dict[str, int] = {"adapter_serve": 1024}
+"""libFuzzer ``-max_len`` per harness (default: the longest corpus file). ``adapter_serve``'s
+regression reproducers are 4 KB lines (4400 digits, 2000-deep nesting), which made every mutated
+input that long; 1 KB lines still reach every path (nesting over the limit included), and the
+reproducers are replayed whole by the tests."""
 
 HARNESSES: dict[str, Harness] = {
     "encoding": fuzz_encoding,

@@ -10,7 +10,9 @@ This module writes, for every harness of :data:`fuzz.harnesses.HARNESSES`:
   recursion limit, same known-bug tolerance);
 * ``<harness>_fuzzer_seed_corpus.zip`` -- the committed corpus ``fuzz/corpora/<harness>/`` (flat,
   files in name order, fixed timestamps: the same corpus always gives the same bytes);
-* ``<harness>_fuzzer.dict`` -- the harness's libFuzzer dictionary, when it has one.
+* ``<harness>_fuzzer.dict`` -- the harness's libFuzzer dictionary, when it has one;
+* ``<harness>_fuzzer.options`` -- libFuzzer options (``max_len`` from
+  :data:`fuzz.harnesses.MAX_LEN`), when the harness has any.
 
 ``.clusterfuzzlite/build.sh`` calls this, then ``compile_python_fuzzer`` on every script, then
 copies the archives and dictionaries to ``$OUT``. ``tests/test_oss_fuzz.py`` runs that build
@@ -25,7 +27,7 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from fuzz.harnesses import HARNESSES, dictionary
+from fuzz.harnesses import HARNESSES, MAX_LEN, dictionary
 from fuzz.run import DEFAULT_CORPUS_DIR, corpus_files, dictionary_entry, selected_harnesses
 
 TARGET_SUFFIX = "_fuzzer"
@@ -78,6 +80,10 @@ def package(out: Path, names: Sequence[str], corpus_dir: Path = DEFAULT_CORPUS_D
         archive = out / f"{target}_seed_corpus.zip"
         seed_archive(archive, corpus_files(corpus_dir, harness))
         written += [script, archive]
+        if harness in MAX_LEN:
+            options = out / f"{target}.options"
+            options.write_text(f"[libfuzzer]\nmax_len = {MAX_LEN[harness]}\n", encoding="ascii")
+            written.append(options)
         tokens = dictionary(harness)
         if tokens:
             dictionary_file = out / f"{target}.dict"

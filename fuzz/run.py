@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fuzz.harnesses import HARNESSES, KNOWN_BUGS, STRICT_ENV, dictionary, known_bug_of, tolerant
+from fuzz.harnesses import HARNESSES, KNOWN_BUGS, MAX_LEN, STRICT_ENV, dictionary, known_bug_of, tolerant
 
 FUZZ_DIR = Path(__file__).resolve().parent
 REPO_ROOT = FUZZ_DIR.parent
@@ -46,6 +46,7 @@ _STATUS = re.compile(r"^#(\d+)\s+\w+\s+cov: (\d+).*?exec/s: (\d+)", re.MULTILINE
 _EXECUTED = re.compile(r"stat::number_of_executed_units: (\d+)")
 _FEATURES = re.compile(r"^#\d+\s+\w+\s+cov: \d+ ft: (\d+) corp: (\d+)/", re.MULTILINE)
 _PEAK_RSS = re.compile(r"stat::peak_rss_mb:\s+(\d+)")
+_SETUP_CPU = re.compile(r"rusty-fuzz: setup CPU seconds: ([\d.]+)")
 
 
 @dataclass
@@ -62,6 +63,12 @@ class FuzzResult:
     output: str = ""
     cpu_seconds: float = 0.0
     """User plus system CPU time of the worker process (robust to a loaded machine, unlike ``seconds``)."""
+
+    @property
+    def setup_cpu_seconds(self) -> float:
+        """CPU seconds the worker spent before the first input (instrumented imports, harness setup)."""
+        match = _SETUP_CPU.search(self.output)
+        return float(match.group(1)) if match else 0.0
 
     @property
     def features(self) -> int:
@@ -162,6 +169,8 @@ def fuzz_one(
     """Fuzz one harness in a worker process and collect its statistics."""
     if harness not in HARNESSES:
         raise SystemExit(f"unknown harness {harness!r}; known: {', '.join(HARNESSES)}")
+    if max_len is None:
+        max_len = MAX_LEN.get(harness)
     (crash_dir / harness).mkdir(parents=True, exist_ok=True)
     before = set((crash_dir / harness).iterdir())
     with tempfile.TemporaryDirectory(prefix=f"rusty-fuzz-{harness}-") as scratch:
@@ -347,7 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus-dir", type=Path, default=DEFAULT_CORPUS_DIR, help="seed corpora root")
     parser.add_argument("--crash-dir", type=Path, default=DEFAULT_CRASH_DIR, help="crash artifacts root")
     parser.add_argument("--work-dir", type=Path, help="keep the grown corpus here (default: a temporary dir)")
-    parser.add_argument("--max-len", type=int, help="libFuzzer -max_len")
+    parser.add_argument("--max-len", type=int, help="libFuzzer -max_len (default: fuzz.harnesses.MAX_LEN)")
     parser.add_argument("--jobs", type=int, default=1, help="harnesses fuzzed in parallel (default 1)")
     parser.add_argument("--strict", action="store_true", help=f"report known bugs too (sets {STRICT_ENV}=1)")
     parser.add_argument("--verbose", action="store_true", help="stream libFuzzer's log to stderr")

@@ -253,19 +253,20 @@ def _bls_secret_key() -> Seeds:
 
 
 def _bls_backends() -> Seeds:
-    # Byte 0: group (bit 0), flag flips (bits 1..3: sign, infinity, compression), source (bit 4:
-    # table x or k * generator); byte 1: table index or k - 1; byte 2: G2 c0 index or delta.
+    # Byte 0: group (bit 0), flags (bits 1..2: natural, sign flipped, infinity set, compression
+    # cleared), source (bit 3: table x or k * generator); byte 1: table index or k - 1; byte 2:
+    # G2 c0 index or delta (see fuzz.harnesses.backend_point).
     return {
-        "seed-g1-generator": bytes([0x10, 0, 0]),
-        "seed-g1-multiple-8-minus-1": bytes([0x10, 7, 6]),
-        "seed-g1-negated-3": bytes([0x10 | 0x02, 2, 0]),
-        "seed-g1-uncompressed-flag": bytes([0x10 | 0x08, 2, 0]),
+        "seed-g1-generator": bytes([0x08, 0, 0]),
+        "seed-g1-multiple-8-minus-1": bytes([0x08, 7, 6]),
+        "seed-g1-negated-3": bytes([0x08 | 0x02, 2, 0]),
+        "seed-g1-uncompressed-flag": bytes([0x08 | 0x06, 2, 0]),
         "seed-g1-identity": bytes([0x04, 0, 0]),
         "seed-g1-x-5": bytes([0x00, 5, 0]),
         "seed-g1-x-p-minus-1": bytes([0x00, 7, 0]),
-        "seed-g2-generator": bytes([0x11, 0, 0]),
-        "seed-g2-multiple-2-plus-1": bytes([0x11, 1, 1]),
-        "seed-g2-table": bytes([0x01, 1, 4]),
+        "seed-g2-generator": bytes([0x09, 0, 0]),
+        "seed-g2-multiple-2-plus-1": bytes([0x09, 1, 1]),
+        "seed-g2-table": bytes([0x01, 1, 3]),
         "seed-g2-identity": bytes([0x05, 0, 0]),
         "seed-fixed-bls-pyecc-g1-x0": bytes([0x00, 0, 0]),
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+import time
 from collections.abc import Callable
 
 import atheris
@@ -18,6 +19,9 @@ INSTRUMENTED = ["spec", "conformance", "fuzz", "tomllib"]
 FUZZ_RECURSION_LIMIT = 1000
 """The recursion limit harnesses run under (Python's default)."""
 
+
+SETUP_CPU_PREFIX = "rusty-fuzz: setup CPU seconds: "
+"""The worker's first line on stderr: the CPU seconds it took to get ready to fuzz."""
 
 SELF_TEST_ENV = "RUSTY_FUZZ_SELF_TEST"
 SELF_TEST_INPUT = b"rusty-fuzz-self-test"
@@ -52,6 +56,9 @@ def run(name: str, argv: list[str]) -> None:
     target = harnesses.tolerant(name)
     if os.environ.get(SELF_TEST_ENV):
         target = _with_self_test(target)
+    # The CPU time spent before the first input (imports under instrumentation, ~8 s): fuzz.run
+    # subtracts it to report what an execution costs.
+    print(f"{SETUP_CPU_PREFIX}{time.process_time():.2f}", file=sys.stderr, flush=True)
     atheris.Setup(argv, target)
     atheris.Fuzz()
 

@@ -5,7 +5,8 @@
   verdicts is bounded) that reaches every verdict of both backends;
 * the per-operation Kademlia checks still catch a misplaced node and a change outside the
   operation's bucket;
-* ``adapter_serve`` still counts a ``\\u``-escaped shutdown as the end of the session;
+* ``adapter_serve`` still counts a ``\\u``-escaped shutdown as the end of the session, and the
+  adapter's nesting check gives the same verdicts with its shortcuts;
 * ``fuzz.campaign`` records, tabulates and extrapolates (and one tiny real run).
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.adapter import MAX_JSON_NESTING, json_nesting, parse_request
 from fuzz import campaign
 from fuzz.bls_cache import CACHED, cached_bls
 from fuzz.harnesses import (
@@ -65,29 +67,29 @@ def test_cached_backend_is_left_on_error() -> None:
 
 
 def test_backend_inputs_describe_a_bounded_set_of_encodings() -> None:
-    # Every index is reduced modulo a table size or a multiple count (all dividing 24), every
-    # delta modulo 7 and every G2 second index modulo 6 (both dividing 42): this covers them all.
+    # Byte 1 is reduced modulo a table size or a multiple count (all dividing 24), byte 2 modulo
+    # the G2 table size or a delta range (4, 7 and 5, all dividing 140): this covers every input.
     encodings = {
         backend_point(bytes([header, first, second]))
-        for header in range(32)
+        for header in range(16)
         for first in range(24)
-        for second in range(42)
+        for second in range(140)
     }
     g1_x = len(BACKEND_X_TABLE) + BACKEND_MULTIPLES[0] * 7
-    g2_x = len(BACKEND_G2_X_TABLE) ** 2 + BACKEND_MULTIPLES[1] * 7
-    assert len(encodings) <= 8 * (g1_x + g2_x) < 1200
+    g2_x = len(BACKEND_G2_X_TABLE) ** 2 + BACKEND_MULTIPLES[1] * 5
+    assert len(encodings) == 4 * (g1_x + g2_x) < 500
     assert {len(point) for group, point in encodings if group == 0} == {bls.PUBLIC_KEY_LENGTH}
     assert {len(point) for group, point in encodings if group == 1} == {bls.SIGNATURE_LENGTH}
 
 
 def test_backend_inputs_reach_every_verdict() -> None:
-    assert backend_point(b"\x10") == backend_point(b"\x10\x00\x00") == (0, bls.G1_GENERATOR)
-    assert backend_point(b"\x11") == (1, bls.G2_GENERATOR)
+    assert backend_point(b"\x08") == backend_point(b"\x08\x00\x00") == (0, bls.G1_GENERATOR)
+    assert backend_point(b"\x09") == (1, bls.G2_GENERATOR)
     assert backend_point(b"") == (0, bytes([0x80]) + bytes(47))  # x = 0 from the table
     assert backend_point(b"\x04") == (0, bls.G1_IDENTITY)
     verdicts = {
         _backend_verdict("arkworks", *backend_point(data)).split(": ")[-1]
-        for data in (b"\x00", b"\x04", b"\x00\x00", b"\x00\x07", b"\x08", b"\x10\x07\x06", b"\x06\x01")
+        for data in (b"\x00", b"\x04", b"\x00\x07", b"\x06", b"\x08\x07\x06", b"\x04\x01")
     }
     assert verdicts == {
         "valid",
@@ -161,7 +163,7 @@ def test_campaign_table_extrapolates_the_harnesses_that_stopped_short(tmp_path: 
     assert campaign.load(path) == {"fast": done, "slow": short}
     table = campaign.markdown_table([done, short])
     assert "| `fast` | 1,000,000 |" in table and "| yes |" in table
-    assert "| `slow` | 50,000 | 100 | 50 | 500 | 1,000 |" in table and "| 33 min | 17 min |" in table
+    assert "| `slow` | 50,000 | 100 | 50 (0) | 500 | 1,000 |" in table and "| 33 min | 17 min |" in table
     assert "1 reached 10^6 executions; the others need about 32 min more" in table
     doc = tmp_path / "doc.md"
     doc.write_text(f"before\n{campaign.DOC_START}\nold\n{campaign.DOC_END}\nafter\n", encoding="utf-8")
@@ -180,3 +182,15 @@ def test_campaign_runs_a_harness_to_its_target(tmp_path: Path) -> None:
     [entry] = json.loads(path.read_text(encoding="utf-8"))["harnesses"]
     assert entry["harness"] == "varint" and entry["executions"] >= 300 and entry["target_runs"] == 300
     assert entry["coverage"] > 0 and entry["features"] > 0 and entry["cpu_seconds"] > 0
+
+
+def test_adapter_nesting_check_is_unchanged_by_its_shortcuts() -> None:
+    """parse_request counts openers before walking a line, and the walk stops above the limit."""
+    assert json_nesting("[" * 100 + "]" * 100) == 100
+    assert json_nesting("[" * 100 + "]" * 100, stop_above=64) == 65
+    assert json_nesting('["[[[[", {"a": [1]}]') == 3
+    deep, shallow = MAX_JSON_NESTING + 1, MAX_JSON_NESTING
+    assert parse_request("[" * deep + "]" * deep) == (None, f"nested deeper than {MAX_JSON_NESTING}")
+    assert parse_request("[" * shallow + "]" * shallow)[1] is None
+    quoted = json.dumps(["[" * 200])  # brackets inside a string do not nest
+    assert parse_request(quoted) == (["[" * 200], None)

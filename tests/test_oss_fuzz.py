@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from fuzz.harnesses import HARNESSES, dictionary
+from fuzz.harnesses import HARNESSES, MAX_LEN, dictionary
 from fuzz.oss_fuzz import package, target_name
 from fuzz.run import DEFAULT_CORPUS_DIR, REPO_ROOT, corpus_files, parse_libfuzzer_output
 
@@ -93,6 +93,10 @@ def test_build_script_makes_every_target(built: Path) -> None:
             members = {info.filename: archive.read(info) for info in archive.infolist()}
         assert members == {p.name: p.read_bytes() for p in corpus_files(DEFAULT_CORPUS_DIR, name)}
         assert (built / f"{target}.dict").exists() == bool(dictionary(name))
+        options = built / f"{target}.options"
+        assert options.exists() == (name in MAX_LEN)
+        if name in MAX_LEN:
+            assert options.read_text(encoding="ascii") == f"[libfuzzer]\nmax_len = {MAX_LEN[name]}\n"
 
 
 def test_packaging_is_deterministic(tmp_path: Path) -> None:
@@ -112,6 +116,7 @@ def test_packaged_target_fuzzes_from_its_seed_corpus(built: Path, tmp_path: Path
         [
             str(built / target),
             "-runs=300",
+            f"-max_len={MAX_LEN['adapter_serve']}",
             f"-dict={built / f'{target}.dict'}",
             f"-artifact_prefix={tmp_path}{os.sep}",
             str(corpus),
