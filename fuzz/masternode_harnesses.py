@@ -18,6 +18,9 @@ accepted input re-encodes to itself).
   accepted SLASHED exactly one quorum member per evidence output, each convicted by two different
   items that verify under its committed key share (Merkle proof to the committed root) or its
   operator key, and nothing else changed.
+* ``masternode_pose_penalty``: POSE-3 on fuzzed signature shares (decoded from the input, 162 bytes
+  each, after ``t - 1`` genuine ones) added to the devnet PoSe quorum's penalty session of bob; a
+  penalty that comes out verifies under the quorum's group key, for bob and the quorum's height.
 * ``governance_decode_proposal`` / ``governance_decode_vote``: the GOV-0 message bodies; an
   accepted proposal has an id, an accepted vote a vote message.
 * ``governance_match_message``: GOV-0 recognition, as for masternode messages.
@@ -55,6 +58,7 @@ from conformance.generators.masternode import (
     evidence_tx,
     funded_list,
     funding,
+    pose_quorum,
     pose_quorum_key,
     register_tx,
     sign_penalty,
@@ -65,7 +69,7 @@ from spec.crypto import bls
 from spec.encoding import decode, encode
 from spec.errors import SpecError
 from spec.governance import proposals as gov
-from spec.ledger.transaction import Transaction, decode_transaction, encode_transaction
+from spec.ledger.transaction import OutPoint, Transaction, decode_transaction, encode_transaction
 from spec.masternode import finality as fin
 from spec.masternode import registry as mn
 from spec.masternode import slashing
@@ -76,7 +80,15 @@ from spec.masternode.evidence import (
     decode_evidence,
     encode_evidence,
 )
-from spec.masternode.registry import MasternodeList, MasternodeStatus
+from spec.masternode.pose import penalty_from_session, penalty_session
+from spec.masternode.registry import MasternodeList, MasternodeStatus, penalty_message
+from spec.masternode.signing import (
+    SigningSession,
+    add_signature_share,
+    decode_signature_share,
+    encode_signature_share,
+    make_signature_share,
+)
 from spec.merkle import root_from_inclusion_proof
 from spec.presets import DEVNET
 from spec.script import p2pkh_script, script_hash
@@ -226,6 +238,37 @@ def fuzz_slash(data: bytes) -> None:
                     bls.verify(key, message_digest(message), message.signature),
                     "a forged DKG message convicted",
                 )
+
+
+@cache
+def _pose_scenario() -> tuple[SigningSession, bytes, bytes, OutPoint, int, bytes]:
+    pose = PRESET.masternodes.pose_quorum_interval
+    finished = pose_quorum(pose, PRESET)
+    result = finished.result
+    target = funding(PRESET).collateral("bob")
+    session = penalty_session(result.session_id, result.public_key_shares, result.threshold, target, pose)
+    message = penalty_message(target, pose)
+    for j in range(1, result.threshold):
+        share = make_signature_share(result.session_id, message, finished.secret_shares[j - 1])
+        session = add_signature_share(session, share)
+    last = make_signature_share(result.session_id, message, finished.secret_shares[result.threshold - 1])
+    return session, result.group_public_key, encode_signature_share(last), target, pose, message
+
+
+def fuzz_pose_penalty(data: bytes) -> None:
+    """POSE-3 on fuzzed shares completing a penalty session one share short of ``t``."""
+    session, group_key, _, target, pose, message = _pose_scenario()
+    for start in range(0, len(data), 162):
+        try:
+            session = add_signature_share(session, decode_signature_share(data[start : start + 162]))
+        except SpecError:
+            continue
+    try:
+        penalty = penalty_from_session(session, target, pose)
+    except SpecError:
+        return
+    _require(penalty.masternode == target and penalty.quorum_height == pose, "a penalty of another target")
+    _require(bls.verify(group_key, message, penalty.signature), "a penalty the quorum did not sign")
 
 
 def fuzz_decode_proposal(data: bytes) -> None:
@@ -405,6 +448,7 @@ MASTERNODE_HARNESSES: dict[str, Callable[[bytes], None]] = {
     "masternode_penalty": fuzz_penalty,
     "masternode_decode_evidence": fuzz_decode_evidence,
     "masternode_slash": fuzz_slash,
+    "masternode_pose_penalty": fuzz_pose_penalty,
     "governance_decode_proposal": fuzz_decode_proposal,
     "governance_decode_vote": fuzz_decode_vote,
     "governance_match_message": fuzz_match_governance_message,
@@ -469,6 +513,7 @@ def masternode_seeds() -> dict[str, dict[str, bytes]]:
             "seed-truncated": double[:-1],
         },
         "masternode_slash": mutations(slash_tx),
+        "masternode_pose_penalty": {"seed-last-share": _pose_scenario()[2], "seed-empty": b""},
         "masternode_register": mutations(reg_tx),
         "masternode_penalty": mutations(pen_tx),
         "governance_decode_proposal": {"seed-valid": prop_payload[5:], "seed-truncated": prop_payload[5:-1]},

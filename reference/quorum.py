@@ -71,7 +71,7 @@ from spec.errors import (
     SignWrongSession,
     SpecError,
 )
-from spec.ledger.transaction import Transaction
+from spec.ledger.transaction import OutPoint, Transaction
 from spec.masternode import dkg
 from spec.masternode.dkg import (
     Complaint,
@@ -102,6 +102,12 @@ from spec.masternode.finality import (
     pose_dkg_session,
     pose_quorum_hash,
 )
+from spec.masternode.pose import (
+    judging_quorum_height,
+    penalty_from_session,
+    penalty_session,
+    service_failures,
+)
 from spec.masternode.quorum import QuorumType
 from spec.masternode.registry import MasternodeMessage
 from spec.masternode.signing import (
@@ -109,6 +115,7 @@ from spec.masternode.signing import (
     SigningSession,
     add_signature_share,
     finality_session,
+    make_signature_share,
     sign_block_finality,
     sign_finality_share,
 )
@@ -257,6 +264,9 @@ class QuorumService:
         and signature (kept while the session is; a second one for another block is evidence)."""
         self.accused: set[tuple[bytes, int]] = set()
         """(session, member) pairs this node has already submitted evidence against."""
+        self.penalties: dict[tuple[bytes, bytes], tuple[SigningSession, OutPoint, int]] = {}
+        """POSE-3: penalty signing sessions this node agrees with, by (PoSe session id, message)."""
+        self.penalised: set[tuple[bytes, bytes]] = set()
 
     # ------------------------------------------------------------------------- persistence
 
@@ -387,6 +397,8 @@ class QuorumService:
                 self.db.execute("DELETE FROM dkg_dealt WHERE session_id = ?", (session_id,))
         for seen in [k for k in self.seen_shares if k[0] not in self.sessions]:
             del self.seen_shares[seen]
+        for penalty in [k for k in self.penalties if k[0] not in self.sessions]:
+            del self.penalties[penalty]
         for key in list(self.signing)[:-MAX_SIGNING_SESSIONS]:
             del self.signing[key]
 
@@ -532,6 +544,8 @@ class QuorumService:
             except SpecError as exc:
                 record.failed = exc.code
                 return out
+            if record.kind is QuorumType.FINALITY:
+                out.extend(self._judge(record))
             if member is not None:
                 key = record.result.group_public_key
                 root = _shares_root(record.result)
@@ -762,7 +776,69 @@ class QuorumService:
         self.accused.add(accused)
         return [tx]
 
+    def _judge(self, record: SessionRecord) -> list[QuorumOutput]:
+        """POSE-1..3: as a member of the judging PoSe quorum, sign a penalty share for every member
+        the finished finality DKG excluded for failed service."""
+        result = record.result
+        judge = judging_quorum_height(record.base_height, self.preset)
+        if result is None or judge is None or not service_failures(result):
+            return []
+        pose = next(
+            (
+                r
+                for r in self.sessions.values()
+                if r.kind is QuorumType.POSE and r.base_height == judge and r.result is not None
+            ),
+            None,
+        )
+        if pose is None or pose.result is None or pose.member is None or pose.member.secret_share is None:
+            return []
+        chain = self.chain_state()
+        committed = chain.quorums.pose_records.get(judge)
+        if committed is None or committed.group_public_key != pose.result.group_public_key:
+            return []  # the chain has not committed (or committed another) PoSe key: shares are useless
+        out: list[QuorumOutput] = []
+        for index in service_failures(result):
+            operator_key = record.state.members[index - 1]
+            entry = next(
+                (e for e in chain.masternodes.entries.values() if e.operator_public_key == operator_key), None
+            )
+            if entry is None:
+                continue
+            session = penalty_session(
+                pose.state.session_id,
+                pose.result.public_key_shares,
+                pose.result.threshold,
+                entry.collateral,
+                judge,
+            )
+            self.penalties[(session.quorum_id, session.message)] = (session, entry.collateral, judge)
+            share = make_signature_share(session.quorum_id, session.message, pose.member.secret_share)
+            out.extend(self._receive_share(share))
+        return out
+
+    def _receive_penalty_share(self, share: SignatureShare) -> list[QuorumOutput]:
+        """POSE-3: add a PoSe member's penalty share; with ``t`` of them, publish the penalty (once)."""
+        key = (share.quorum_id, share.message)
+        session, target, judge = self.penalties[key]
+        if len(session.shares) >= session.threshold:
+            return []
+        try:
+            session = add_signature_share(session, share)
+        except SpecError:
+            return []
+        self.penalties[key] = (session, target, judge)
+        out: list[QuorumOutput] = [share]
+        if len(session.shares) >= session.threshold and key not in self.penalised:
+            tx = self.publish(penalty_from_session(session, target, judge))
+            if tx is not None:
+                self.penalised.add(key)
+                out.append(tx)
+        return out
+
     def _receive_share(self, share: SignatureShare) -> list[QuorumOutput]:
+        if (share.quorum_id, share.message) in self.penalties:
+            return self._receive_penalty_share(share)
         found = self._session_for_share(share)
         if found is None:
             side = self._locate_side_share(share)

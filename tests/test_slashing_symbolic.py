@@ -1,4 +1,4 @@
-"""CrossHair symbolic checks of ``conformance/symbolic/slashing_contracts.py`` (SLASH-2, SLASH-4/5).
+"""CrossHair symbolic checks of ``conformance/symbolic/slashing_contracts.py`` (SLASH-2, SLASH-4/5, POSE-2).
 
 Runs ``crosshair check --analysis_kind=PEP316`` with ``--per_condition_timeout`` from
 ``RUSTY_CROSSHAIR_SECONDS`` (default 3) through ``tests/symbolic_suite.py``: no counterexample,
@@ -54,3 +54,6 @@ def test_slashing_wrappers_on_examples() -> None:
     assert not slashing_contracts.slot_conflict(1, 2, 0, 3, 2, 0)
     assert slashing_contracts.burn_once([0, 2, 1], [2, 2, 2]) == (0, 2)
     assert slashing_contracts.burn_twice_is_nothing([2, 0, 2]) == ()
+    assert slashing_contracts.judge_in_charge(2, 30, 30, 10, 5, 5, 5) == 30
+    assert slashing_contracts.judge_in_charge(0, 30, 30, 10, 5, 5, 5) is None
+    assert slashing_contracts.judge_in_charge(1, 48, 60, 10, 5, 5, 5) == 0

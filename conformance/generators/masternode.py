@@ -79,6 +79,7 @@ from spec.masternode.registry import (
     pose_quorum_height,
     registration_hash,
 )
+from spec.masternode.signing import SignatureShare, make_signature_share
 from spec.merkle import inclusion_proof
 from spec.presets import Preset
 from spec.script import Opcode, encode_push, null_data_script, p2pkh_script
@@ -300,6 +301,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _commitment_cases(preset)
     yield from _evidence_cases(preset)
     yield from _pose_commitment_cases(preset)
+    yield from _pose_penalty_cases(preset)
 
 
 # --------------------------------------------------------------------------------------------
@@ -2518,3 +2520,80 @@ def operator_signatures_of(base_height: int, preset: Preset) -> dict[int, bytes]
         )
         for j in range(1, record.threshold + 1)
     }
+
+
+def _pose_penalty_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """POSE-1..3: verdicts from DKG-8 exclusions and the PoSe quorum's penalty signing."""
+    interval = preset.masternodes.finality_quorum_interval
+    pose = preset.masternodes.pose_quorum_interval
+
+    def verdict(name: str, description: str, base: int, excluded: list[tuple[int, str]]) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "finality_base_height": base,
+            "excluded": [{"dealer": d, "reason": r} for d, r in excluded],
+        }
+        return _case("pose_verdict", name, f"POSE-1/2: {description}", data)
+
+    yield verdict("no_exclusions", "an honest DKG: nobody failed", interval, [])
+    yield verdict(
+        "every_reason",
+        "missing, equivocating, bad justification, unanswered complaint: all but the equivocator failed",
+        interval,
+        [(1, "missing"), (2, "equivocation"), (3, "bad_justification"), (4, "unanswered_complaint")],
+    )
+    yield verdict(
+        "genesis_quorum", "the quorum based at 0: no PoSe quorum in charge yet", 0, [(1, "missing")]
+    )
+    finished = pose_quorum(pose, preset)
+    record = pose_record(pose, preset)
+    result = finished.result
+    target = funding(preset).collateral("bob")
+    message = penalty_message(target, pose)
+    shares = [
+        make_signature_share(result.session_id, message, finished.secret_shares[j - 1])
+        for j in range(1, len(record.members) + 1)
+    ]
+    t = result.threshold
+
+    def share_json(share: SignatureShare) -> JSON:
+        return {
+            "quorum_id": share.quorum_id.hex(),
+            "message": share.message.hex(),
+            "signer": share.signer,
+            "signature": share.signature.hex(),
+        }
+
+    def penalty(
+        name: str,
+        description: str,
+        chosen: Sequence[SignatureShare],
+        error: str | None = None,
+        height: int = pose,
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "quorum_id": result.session_id.hex(),
+            "public_key_shares": [
+                {"index": s.index, "public_key": s.value.hex()} for s in result.public_key_shares
+            ],
+            "threshold": t,
+            "masternode": {"txid": target.txid.hex(), "index": target.index},
+            "quorum_height": height,
+            "shares": [share_json(s) for s in chosen],
+        }
+        return _case("pose_penalty", name, f"POSE-3: {description}", data, error)
+
+    yield penalty("threshold_shares", f"t = {t} members sign bob's penalty", shares[:t])
+    yield penalty("all_shares", "every member signs (same signature)", shares)
+    yield penalty(
+        "one_forged_share",
+        "a share of another penalty among t + 1: rejected, t remain",
+        [replace(shares[0], signature=shares[1].signature), *shares[1 : t + 1]],
+    )
+    yield penalty("too_few", f"t - 1 = {t - 1} shares", shares[: t - 1], "THRESHOLD_INSUFFICIENT_SHARES")
+    yield penalty(
+        "other_quorum_height",
+        "shares of the penalty by quorum P, session for quorum 2P: all SIGN_WRONG_SESSION",
+        shares[:t],
+        "THRESHOLD_INSUFFICIENT_SHARES",
+        2 * pose,
+    )

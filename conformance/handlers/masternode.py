@@ -37,7 +37,7 @@ certificates of each height verify under.
 from __future__ import annotations
 
 from conformance.handlers.chain import parse_index, pose_quorums_json, quorums_json
-from conformance.handlers.dkg import message_to_json
+from conformance.handlers.dkg import message_to_json, signature_share_from_json
 from conformance.jsonio import (
     field,
     from_hex,
@@ -54,11 +54,12 @@ from spec.chain.forkchoice import (
     newest_finalized,
     verify_finality_certificate,
 )
+from spec.crypto.threshold import Share
 from spec.encoding import decode
 from spec.errors import SpecError
 from spec.ledger.transaction import OutPoint, TxOutput, decode_transaction
 from spec.ledger.utxo import UtxoEntry, transaction_diff
-from spec.masternode.dkg import session_end_height
+from spec.masternode.dkg import DkgResult, Exclusion, session_end_height
 from spec.masternode.evidence import DkgEquivocationEvidence, DoubleSignEvidence, SlashingEvidence
 from spec.masternode.finality import (
     COMMITMENT_SIGNATURE_CODEC,
@@ -76,6 +77,12 @@ from spec.masternode.finality import (
     may_sign_finality,
     member_index,
 )
+from spec.masternode.pose import (
+    judging_quorum_height,
+    penalty_from_session,
+    penalty_session,
+    service_failures,
+)
 from spec.masternode.quorum import quorum_threshold, quorum_type, select_quorum
 from spec.masternode.registry import (
     MasternodeEntry,
@@ -90,6 +97,7 @@ from spec.masternode.registry import (
     next_payee,
     record_payment,
 )
+from spec.masternode.signing import add_signature_share
 from spec.masternode.slashing import apply_block_evidence, burnt_collaterals
 from spec.presets import Preset
 
@@ -603,6 +611,51 @@ def handle_apply_evidence(preset: Preset, data: dict[str, JSON]) -> JSON:
     }
 
 
+def handle_pose_verdict(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """POSE-1/2: ``{"finality_base_height", "excluded": [{"dealer", "reason"}]}`` (a finality DKG's
+    DKG-8 exclusions, reasons as in the dkg flow) -> ``{"failures", "judging_quorum_height"}``."""
+    excluded = []
+    for item in objects(data, "excluded"):
+        reason = field(item, "reason")
+        if reason not in {e.value for e in Exclusion}:
+            raise BadInput("unknown exclusion reason")
+        excluded.append((uint_field(item, "dealer", 16), Exclusion(reason)))
+    base = uint_field(data, "finality_base_height", 64)
+    result = DkgResult(bytes(32), 1, (), tuple(excluded), bytes(48), ())
+    return {
+        "failures": list(service_failures(result)),
+        "judging_quorum_height": judging_quorum_height(base, preset),
+    }
+
+
+def handle_pose_penalty(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """POSE-3: ``{"quorum_id", "public_key_shares": [{"index", "public_key"}], "threshold",
+    "masternode": {"txid", "index"}, "quorum_height", "shares": [{"quorum_id", "message", "signer",
+    "signature"}]}`` -> the recovered ``penalty`` (MN-0 JSON), ``accepted`` signers and ``rejected``
+    shares; ``THRESHOLD_INSUFFICIENT_SHARES`` below ``t`` valid shares, ``SIGN_INVALID_SESSION``."""
+    keys = [
+        Share(int_field(k, "index"), hex_field(k, "public_key")) for k in objects(data, "public_key_shares")
+    ]
+    if len(keys) > preset.quorum.max_members:
+        raise BadInput(f"at most {preset.quorum.max_members} public key shares")
+    raw = field(data, "masternode")
+    if not isinstance(raw, dict):
+        raise BadInput("masternode must be an outpoint object")
+    target = parse_outpoint(raw)
+    height = uint_field(data, "quorum_height", 64)
+    session = penalty_session(
+        hex_field(data, "quorum_id"), keys, int_field(data, "threshold"), target, height
+    )
+    rejected: list[JSON] = []
+    for position, item in enumerate(objects(data, "shares")):
+        try:
+            session = add_signature_share(session, signature_share_from_json(item))
+        except SpecError as error:
+            rejected.append({"share": position, "error": error.code})
+    penalty = penalty_from_session(session, target, height)
+    return {"penalty": message_json(penalty), "accepted": sorted(session.shares), "rejected": rejected}
+
+
 HANDLERS: dict[str, Handler] = {
     "match_message": handle_match_message,
     "apply_transaction": handle_apply_transaction,
@@ -619,4 +672,6 @@ HANDLERS: dict[str, Handler] = {
     "check_commitment_signature": handle_check_commitment_signature,
     "committed_finality_key": handle_committed_finality_key,
     "apply_evidence": handle_apply_evidence,
+    "pose_verdict": handle_pose_verdict,
+    "pose_penalty": handle_pose_penalty,
 }

@@ -12,6 +12,8 @@ Contracts (rule references in brackets):
   quorum's had not.
 * slot [SLASH-2, DKG-5/7]: two DKG messages conflict only within one slot: same kind and dealer,
   and for justifications the same complainer; a contribution never conflicts with a justification.
+* judge [POSE-2]: the PoSe quorum judging a finality DKG is in charge at the first FINALIZATION
+  height of that DKG (a multiple of the PoSe interval whose DKG has ended by then, and the newest).
 * burn once [SLASH-4/5]: over masternode lists of up to three entries with any statuses,
   :func:`~spec.masternode.slashing.burnt_collaterals` lists exactly the entries SLASHED now and not
   before, never an entry that was SLASHED already, and nothing between a list and itself (a
@@ -25,11 +27,12 @@ from dataclasses import replace
 from spec.ledger.transaction import OutPoint
 from spec.masternode.dkg import Contribution, Justification
 from spec.masternode.finality import finality_quorum_height
+from spec.masternode.pose import judging_quorum_height
 from spec.masternode.registry import MasternodeEntry, MasternodeList, MasternodeStatus
 from spec.masternode.slashing import burnt_collaterals, conflict_slot
 from spec.presets import DEVNET, DkgParams, Preset
 
-__all__ = ["burn_once", "burn_twice_is_nothing", "evidence_in_term", "slot_conflict"]
+__all__ = ["burn_once", "burn_twice_is_nothing", "evidence_in_term", "judge_in_charge", "slot_conflict"]
 
 STATUSES = (MasternodeStatus.ACTIVE, MasternodeStatus.POSE_BANNED, MasternodeStatus.SLASHED)
 
@@ -54,6 +57,24 @@ def evidence_in_term(height: int, quorum_height: int, interval: int, c: int, k: 
     post: __return__ or quorum_height % interval or not 0 <= height - quorum_height - c - k - j - f < interval
     """
     return finality_quorum_height(height, _preset(interval, c, k, j, f)) == quorum_height
+
+
+def judge_in_charge(
+    multiple: int, interval: int, pose_interval: int, c: int, k: int, j: int, f: int
+) -> int | None:
+    """POSE-2: the judge of the finality DKG based at ``multiple * interval``.
+
+    pre: 0 <= multiple <= 2**40
+    pre: 1 <= interval <= 10**6 and 1 <= pose_interval <= 10**6
+    pre: 1 <= c <= 1000 and 1 <= k <= 1000 and 1 <= j <= 1000 and 1 <= f <= 1000
+    post: __return__ is None or __return__ % pose_interval == 0
+    post: __return__ is None or __return__ + c + k + j + f <= multiple * interval + c + k + j
+    post: __return__ is None or multiple * interval + c + k + j < __return__ + c + k + j + f + pose_interval
+    post: (__return__ is None) == (multiple * interval + c + k + j < c + k + j + f)
+    """
+    preset = _preset(interval, c, k, j, f)
+    preset = replace(preset, masternodes=replace(preset.masternodes, pose_quorum_interval=pose_interval))
+    return judging_quorum_height(multiple * interval, preset)
 
 
 def _message(kind: int, dealer: int, complainer: int) -> Contribution | Justification:
