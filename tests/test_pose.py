@@ -29,6 +29,7 @@ from spec.masternode.pose import (
 from spec.masternode.registry import apply_penalty, penalty_message
 from spec.masternode.signing import add_signature_share, make_signature_share
 from spec.presets import DEVNET, MAINNET, Preset
+from tests.hypothesis_profiles import examples
 
 PRESET = DEVNET
 
@@ -53,7 +54,7 @@ def test_the_judge_is_in_charge_at_finalization(preset: Preset, multiple: int) -
         assert judge % interval == 0 and judge + length <= finalization < judge + length + interval
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=examples(8), deadline=None)
 @given(st.data())
 def test_any_t_shares_give_a_penalty_mn6_accepts(data: st.DataObject) -> None:
     pose = PRESET.masternodes.pose_quorum_interval
