@@ -268,7 +268,7 @@ def test_vectors_hold_no_unsafe_json_number(vectors_dir: Path) -> None:
 
     offenders = [f"{o['flow']}/{o['handler']}/{o['case']}" for o in _vector_objects(vectors_dir) if unsafe(o)]
     assert offenders == []
-    u64_max = json.loads((vectors_dir / "devnet/encoding/decode/u64_max.json").read_text(encoding="utf-8"))
+    u64_max = json.loads((vectors_dir / "devnet/genesis/encoding/decode/u64_max.json").read_text(encoding="utf-8"))
     assert u64_max["output"] == {"value": "18446744073709551615"}
 
 
@@ -294,5 +294,5 @@ def test_conformance_strength_doc_names_existing_vectors(vectors_dir: Path) -> N
     text = (ROOT / "docs" / "conformance-strength.md").read_text(encoding="utf-8")
     names = re.findall(r"`([a-z0-9_]+/[a-z0-9_]+/[a-z0-9_]+)`", text)
     assert len(names) >= 23
-    missing = [n for n in names if not (vectors_dir / "devnet" / f"{n}.json").exists()]
+    missing = [n for n in names if not (vectors_dir / "devnet" / "genesis" / f"{n}.json").exists()]
     assert missing == []

@@ -262,7 +262,7 @@ def script_cases(preset: Preset) -> Iterator[CaseSpec]:
         "op_return_not_first": script(b"ab", Opcode.OP_RETURN),
         "multisig_m_above_n": script(3, key(1), key(2), 2, Opcode.OP_CHECKMULTISIG),
         "multisig_zero_of_one": script(0, key(1), 1, Opcode.OP_CHECKMULTISIG),
-        "multisig_33_byte_key": script(1, key(1) + b"\x00", 1, Opcode.OP_CHECKMULTISIG),
+        "multisig_key_one_byte_too_long": script(1, key(1) + b"\x00", 1, Opcode.OP_CHECKMULTISIG),
         "p2pkh_31_byte_hash": "76aa1f" + "00" * 31 + "88ac",
     }
     for name, hex_script in classify.items():
