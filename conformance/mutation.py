@@ -504,6 +504,19 @@ def run_flow(flow: str, max_children: int = 1, recheck: bool = False) -> FlowRes
     return result
 
 
+def reanalyse_flow(flow: str) -> FlowResult:
+    """Re-classify the last run of ``flow`` (after editing the reviewed equivalents), no mutmut run."""
+    workdir = WORK_ROOT / flow
+    if not (workdir / "mutants").is_dir():
+        raise SystemExit(f"no previous run of {flow} in {workdir}")
+    suffixes = ("-pass2", "-recheck")
+    confirms = [workdir.with_name(workdir.name + s) for s in suffixes]
+    equivalents = load_equivalents()
+    result = analyse(flow, workdir, equivalents, [c for c in confirms if (c / "mutants").is_dir()])
+    DOC_PATH.write_text(render(record(result), equivalents), encoding="utf-8")
+    return result
+
+
 def flow_files(flow: str) -> list[str]:
     """The spec files a flow's globs name, relative to the repository root, sorted."""
     files = {p.relative_to(ROOT).as_posix() for g in FLOW_MODULES[flow] for p in ROOT.glob(g)}
@@ -564,12 +577,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--recheck", action="store_true", help="re-run pass 2 on the last run's survivors only (new vectors)"
     )
+    parser.add_argument(
+        "--analyse-only",
+        action="store_true",
+        help="re-classify the last run (no mutmut), e.g. after a review",
+    )
     args = parser.parse_args(argv)
     if args.render_only:
         DOC_PATH.write_text(render(load_results(), load_equivalents()), encoding="utf-8")
         return
     for flow in args.flow or list(FLOW_MODULES):
-        result = run_flow(flow, args.max_children, args.recheck)
+        result = (
+            reanalyse_flow(flow) if args.analyse_only else run_flow(flow, args.max_children, args.recheck)
+        )
         summary = result.summary()
         print(f"{flow}: {summary} score {score(summary):.1f}%")
         for mutant in result.mutants:

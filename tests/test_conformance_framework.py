@@ -268,7 +268,9 @@ def test_vectors_hold_no_unsafe_json_number(vectors_dir: Path) -> None:
 
     offenders = [f"{o['flow']}/{o['handler']}/{o['case']}" for o in _vector_objects(vectors_dir) if unsafe(o)]
     assert offenders == []
-    u64_max = json.loads((vectors_dir / "devnet/genesis/encoding/decode/u64_max.json").read_text(encoding="utf-8"))
+    u64_max = json.loads(
+        (vectors_dir / "devnet/genesis/encoding/decode/u64_max.json").read_text(encoding="utf-8")
+    )
     assert u64_max["output"] == {"value": "18446744073709551615"}
 
 

@@ -689,6 +689,24 @@ def _boundary_cases_from_mutation() -> Iterator[CaseSpec]:
             "TRIE_PROOF_UNUSED_NODE",
         ),
     ]
+    below = {b"\x12\x34": b"first", b"\x12\x35": b"second"}
+    hashed_at_32 = {b"\x10": b"a" * 29, b"\x20": b"b"}  # the leaf under nibble 1 encodes to 32 bytes
+    for case, description, items, key in (
+        ("below_extension", "proof of a key below the root extension", below, b"\x12\x34"),
+        ("beside_extension", "proof of absence of a key that leaves the root extension", below, b"\x56"),
+        (
+            "leaf_of_32_bytes",
+            "a child node of exactly 32 bytes is hashed, so it is a proof node",
+            hashed_at_32,
+            b"\x10",
+        ),
+    ):
+        yield CaseSpec(
+            "prove",
+            f"{name}_{case}",
+            description,
+            {"hasher": name, "items": _items_json(items), "key": key.hex()},
+        )
     for case, description, root_hex, key, proof, code in proofs:
         yield CaseSpec(
             "verify_proof",
