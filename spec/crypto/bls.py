@@ -293,7 +293,10 @@ class ArkworksBackend(BlsBackend):
         return PointStatus.VALID if point.is_in_subgroup() else PointStatus.NOT_IN_SUBGROUP
 
     def g1_linear_combination(self, points: Sequence[bytes], scalars: Sequence[int]) -> bytes:
-        """GROUP on arkworks: one multi-scalar multiplication."""
+        """GROUP on arkworks: one multi-scalar multiplication (a plain multiplication for one point)."""
+        if len(points) == 1:
+            point = G1Point.from_compressed_bytes_unchecked(points[0])
+            return (point * Scalar(scalars[0])).to_compressed_bytes()
         decoded = [G1Point.from_compressed_bytes_unchecked(p) for p in points]
         return G1Point.multiexp_unchecked(decoded, [Scalar(s) for s in scalars]).to_compressed_bytes()
 
@@ -318,6 +321,8 @@ class ArkworksBackend(BlsBackend):
             if scalar:
                 decoded.append(point)
                 weights.append(Scalar(scalar))
+        if len(decoded) == 1:
+            return (decoded[0] * weights[0]).to_compressed_bytes()
         return G1Point.multiexp_unchecked(decoded, weights).to_compressed_bytes()
 
     def g2_checked_linear_combination(
