@@ -27,12 +27,14 @@ def from_hex(value: JSON, name: str = "value") -> bytes:
     """Strict hex: a string of lower-case hex digits of even length."""
     if not isinstance(value, str):
         raise BadInput(f"{name} must be a hex string")
-    if len(value) % 2 or any(c not in "0123456789abcdef" for c in value):
-        raise BadInput(f"{name} is not lower-case hex of whole bytes")
+    # bytes.fromhex also takes upper case and spaces: the round trip keeps exactly the canonical form.
     try:
-        return bytes.fromhex(value)
+        data = bytes.fromhex(value)
     except ValueError:
-        raise BadInput(f"{name} is not hex") from None
+        data = None
+    if data is None or data.hex() != value:
+        raise BadInput(f"{name} is not lower-case hex of whole bytes")
+    return data
 
 
 def int_field(data: dict[str, JSON], name: str) -> int:

@@ -32,7 +32,7 @@ import subprocess
 import threading
 import time
 import xml.etree.ElementTree as ET
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,13 +154,30 @@ class AdapterProcess:
     def request(self, payload: dict[str, JSON], timeout: float) -> dict[str, Any]:
         """Send one request and wait (``timeout`` seconds in all) for its response."""
         started = time.monotonic()
-        self._next_id += 1
-        message = {**payload, "id": self._next_id}
-        self._write((json.dumps(message, sort_keys=True) + "\n").encode(), timeout)
+        (request_id,) = self.send([payload], timeout)
+        return self.receive(request_id, max(0.0, timeout - (time.monotonic() - started)), timeout)
+
+    def send(self, payloads: list[dict[str, JSON]], timeout: float) -> list[int]:
+        """Write several requests in one go (pipelining); their ids, in order.
+
+        A write blocked for ``timeout`` seconds (an adapter that does not read) kills the adapter.
+        """
+        ids = []
+        lines = []
+        for payload in payloads:
+            self._next_id += 1
+            ids.append(self._next_id)
+            lines.append(json.dumps({**payload, "id": self._next_id}, sort_keys=True))
+        self._write(("\n".join(lines) + "\n").encode(), timeout)
+        return ids
+
+    def receive(self, request_id: int, timeout: float, limit: float | None = None) -> dict[str, Any]:
+        """The next response line, which must answer ``request_id``; wait at most ``timeout`` seconds
+        (``limit``, for the message, is the case's whole time-out)."""
         try:
-            line = self._lines.get(timeout=max(0.0, timeout - (time.monotonic() - started)))
+            line = self._lines.get(timeout=max(0.0, timeout))
         except queue.Empty:
-            raise AdapterFailure(f"no response within {timeout:.3g} s") from None
+            raise AdapterFailure(f"no response within {timeout if limit is None else limit:.3g} s") from None
         if line is _OVERFLOW:
             raise AdapterFailure(f"response line longer than {self._max_line} bytes")
         if not isinstance(line, bytes):
@@ -174,8 +191,8 @@ class AdapterProcess:
             response = jsonsafe.loads(line)
         except ValueError as exc:
             raise AdapterFailure(f"response is not JSON ({str(exc)[:100]}): {line[:200]!r}") from None
-        if not isinstance(response, dict) or response.get("id") != self._next_id:
-            raise AdapterFailure(f"response does not answer request {self._next_id}: {line[:200]!r}")
+        if not isinstance(response, dict) or response.get("id") != request_id:
+            raise AdapterFailure(f"response does not answer request {request_id}: {line[:200]!r}")
         return response
 
     def close(self) -> None:
@@ -601,6 +618,21 @@ def _start(
     return adapter, name
 
 
+PIPELINE_DEPTH = 32
+"""Requests kept in flight to the adapter (written in batches of about half this many), so the two
+processes do not wait for each other on every case; the adapter still answers them in order."""
+
+
+def _run_payload(vector: Vector) -> dict[str, JSON]:
+    return {
+        "method": "run",
+        "preset": vector.preset,
+        "flow": vector.flow,
+        "handler": vector.handler,
+        "input": vector.input,
+    }
+
+
 def run_vectors(
     command: list[str] | str,
     vectors: list[Vector],
@@ -613,13 +645,18 @@ def run_vectors(
     require_flows: Iterable[str] = (),
     suite: SuiteInfo | None = None,
     max_line_bytes: int = MAX_LINE_BYTES,
+    pipeline_depth: int = PIPELINE_DEPTH,
 ) -> RunReport:
     """Run every vector through the adapter started by ``command``; never raises for adapter behaviour.
+
+    Up to ``pipeline_depth`` requests are in flight (1: strictly one at a time); each case keeps its
+    own ``timeout``, counted from when it was sent and the case before it was answered.
 
     ``deadline`` bounds the whole run in seconds (cases not reached fail as "not run");
     ``fail_fast`` stops after the first failed case.
     """
     argv = shlex.split(command) if isinstance(command, str) else list(command)
+    pipeline_depth = max(1, pipeline_depth)
     started = time.monotonic()
     end = None if deadline is None else started + deadline
     report = RunReport(
@@ -644,22 +681,46 @@ def run_vectors(
         return report
     live: AdapterProcess | None = adapter
     iterable: Iterable[Vector] = progress(iter(pending)) if progress is not None else pending
+    upcoming = iter(iterable)
+    resend: deque[Vector] = deque()  # sent to an adapter that then failed: send again, first
+    in_flight: deque[tuple[Vector, int, float]] = deque()  # (vector, request id, time sent)
     done = 0
-    for vector in iterable:
+    last_answer = time.monotonic()
+    while True:
+        if len(in_flight) <= pipeline_depth // 2:  # refill in batches: one write per batch
+            batch: list[Vector] = []
+            while len(in_flight) + len(batch) < pipeline_depth:
+                if resend:
+                    batch.append(resend.popleft())
+                    continue
+                following = next(upcoming, None)
+                if following is None:
+                    break
+                batch.append(following)
+            if batch:
+                try:
+                    ids = adapter.send([_run_payload(v) for v in batch], max(budget(), 0.001))
+                except AdapterFailure:
+                    ids = [0] * len(batch)  # the first receive reports the dead adapter
+                sent = time.monotonic()
+                in_flight.extend((v, i, sent) for v, i in zip(batch, ids, strict=True))
+        if not in_flight:
+            break
         if budget() <= 0:
             abort(f"the total deadline of {deadline} s passed", pending[done:])
             break
+        vector, request_id, sent = in_flight.popleft()
         done += 1
-        payload: dict[str, JSON] = {
-            "method": "run",
-            "preset": vector.preset,
-            "flow": vector.flow,
-            "handler": vector.handler,
-            "input": vector.input,
-        }
-        case_started = time.monotonic()
+        # A pipelined case's clock starts when the adapter could start it: once it was sent and the
+        # previous case was answered.
+        case_started = max(sent, last_answer)
+        remaining = timeout - (time.monotonic() - case_started)
+        if end is not None:
+            remaining = min(remaining, end - time.monotonic())
         try:
-            response = adapter.request(payload, budget())
+            if request_id == 0:
+                raise AdapterFailure("adapter closed its input")
+            response = adapter.receive(request_id, remaining, timeout)
         except AdapterFailure as exc:
             seconds = time.monotonic() - case_started
             report.results.append(
@@ -667,6 +728,8 @@ def run_vectors(
             )
             adapter.kill()
             live = None
+            resend.extendleft(reversed([v for v, _, _ in in_flight]))
+            in_flight.clear()
             if fail_fast:
                 report.stopped_early = True
                 break
@@ -679,14 +742,16 @@ def run_vectors(
                 abort(f"the adapter failed its hello after a restart: {again}", pending[done:])
                 break
             live = adapter
+            last_answer = time.monotonic()
             continue
-        verdict = judge(vector, response, time.monotonic() - case_started)
+        last_answer = time.monotonic()
+        verdict = judge(vector, response, last_answer - case_started)
         report.results.append(verdict)
         if fail_fast and verdict.status == "fail":
             report.stopped_early = True
             break
     if live is not None:
-        if report.aborted is None:
+        if report.aborted is None and not in_flight:
             live.close()
         else:
             live.kill()

@@ -32,6 +32,7 @@ from spec.errors import (
     DkgMalformedCiphertext,
     DkgMalformedContribution,
     DkgMalformedJustification,
+    DkgShareMismatch,
     DkgUndecryptableShare,
 )
 from spec.masternode import dkg
@@ -42,6 +43,7 @@ from spec.masternode.share_encryption import (
     encrypt_share,
     ephemeral_scalar,
     open_with_ephemeral,
+    readable_decrypt_share,
     share_context,
     share_ephemeral,
 )
@@ -254,3 +256,59 @@ def test_contributions_on_the_wire_carry_no_plaintext_share() -> None:
         wire = dkg.encode_contribution(dkgbuilder.contribution(quorum, dealer), PRESET)
         for recipient in range(1, 6):
             assert polynomial_eval(quorum.coefficients[dealer - 1], recipient).to_bytes(32, "big") not in wire
+
+
+def _decryption_outcome(function: object, *arguments: object) -> object:
+    try:
+        return function(*arguments)  # type: ignore[operator]
+    except (DkgMalformedCiphertext, DkgUndecryptableShare) as error:
+        return (type(error), str(error))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    how=st.sampled_from(["none", "byte", "other_value", "other_ephemeral", "identity", "off_curve", "short"]),
+    position=st.integers(0, CIPHERTEXT_LENGTH - 1),
+    value=scalars,
+)
+def test_fast_decryption_equals_readable(how: str, position: int, value: int) -> None:
+    """decrypt_share (R decoded once) gives the readable definition's share or its exact error."""
+    quorum = _quorum()
+    context = share_context(quorum.session.session_id, 2, 4)
+    key = quorum.publics[3]
+    honest = encrypt_share(
+        context, key, (value % CURVE_ORDER).to_bytes(32, "big"), share_ephemeral(bytes(32), 4)
+    )
+    if how == "identity":
+        ciphertext = bls.G1_IDENTITY + honest[48:]
+    elif how == "off_curve":
+        ciphertext = bytes([0x80]) + bytes(46) + bytes([value % 256]) + honest[48:]
+    elif how == "short":
+        ciphertext = honest[: position % CIPHERTEXT_LENGTH]
+    else:
+        ciphertext = _corrupt(honest, how, position, value, 7, context)
+    for secret in (_secret(4), _secret(3)):
+        assert _decryption_outcome(decrypt_share, context, key, secret, ciphertext) == _decryption_outcome(
+            readable_decrypt_share, context, key, secret, ciphertext
+        )
+
+
+def test_member_secret_share_from_kept_plaintexts() -> None:
+    """A member that keeps the plaintexts DKG-10 decrypted gets the same share without decrypting
+    again; a wrong kept plaintext is caught by the public key share check."""
+    quorum = _quorum()
+    state = _after_contributions(quorum, honest_contributions(quorum))
+    keys = {j: quorum.secrets[j - 1] for j in range(1, 6)}
+    bad, plaintexts = dkg.find_bad_shares_and_plaintexts(state, keys)
+    assert bad == dkg.find_bad_shares(state, keys) == {j: () for j in range(1, 6)}
+    assert all(set(plaintexts[j]) == {1, 2, 3, 4, 5} for j in range(1, 6))
+    assert plaintexts[4][2] == polynomial_eval(quorum.coefficients[1], 4)
+    state = dkg.advance_phase(dkg.advance_phase(state))
+    result = dkg.finalize(state)
+    for member in range(1, 6):
+        expected = dkg.member_secret_share(state, result, member, keys[member])
+        assert dkg.member_secret_share(state, result, member, keys[member], plaintexts[member]) == expected
+        assert dkg.member_secret_share(state, result, member, keys[member], {}) == expected
+    wrong = {**plaintexts[1], 3: (plaintexts[1][3] + 1) % CURVE_ORDER}
+    with pytest.raises(DkgShareMismatch):
+        dkg.member_secret_share(state, result, 1, keys[1], wrong)

@@ -445,3 +445,24 @@ def test_cli_reports_a_hello_timeout_without_a_traceback(fake: Any, tmp_path: Pa
     assert result.exit_code == 1 and (result.exception is None or isinstance(result.exception, SystemExit))
     assert "run aborted: the adapter's hello failed: no response within 1 s" in result.output
     assert "Traceback" not in result.output
+
+
+def test_pipelined_run_equals_one_at_a_time(fake: Any) -> None:
+    """Requests in flight change nothing: same verdicts in the same order, a crash mid-pipeline
+    fails that case only and the cases sent after it are resent to the restarted adapter."""
+    names = [f"c{i}" for i in range(40)]
+    names[5] = "crash"
+    names[25] = "crash"
+    vectors = [_vector(name, 1) for name in names]
+    table = {name: _ok(1 if i % 7 else True) for i, name in enumerate(names)}
+    reports = [
+        run_vectors(fake("table", table), vectors, timeout=60, pipeline_depth=depth) for depth in (1, 4, 32)
+    ]
+    verdicts = [
+        [(r.vector.case, r.status, r.reason.split(":")[0]) for r in report.results] for report in reports
+    ]
+    assert verdicts[0] == verdicts[1] == verdicts[2]
+    assert [v[1] for v in verdicts[0]].count("fail") == 2 + sum(
+        1 for i in range(40) if i % 7 == 0 and i not in (5, 25)
+    )
+    assert len(verdicts[0]) == 40

@@ -17,12 +17,15 @@ from spec.crypto.threshold import (
     check_signature_share,
     check_threshold_parameters,
     coefficients_from_seed,
+    fast_lagrange_coefficients_at_zero,
     generate_shares,
     group_public_key,
     lagrange_coefficients_at_zero,
     polynomial_eval,
     public_key_share,
     public_key_shares,
+    readable_recover_public_key,
+    readable_recover_signature,
     recover_public_key,
     recover_signature,
     sign_share,
@@ -369,3 +372,68 @@ def test_recovery_is_backend_neutral() -> None:
     assert results[0] == results[1]
     assert results[0][1] == bls.sign(_group_secret(coefficients), MESSAGE)
     assert results[0][2] == group_public_key(coefficients)
+
+
+# --------------------------------------------------------------------------------------------
+# Fast paths against the readable definitions
+# --------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=examples(200))
+@given(points=st.lists(indices | st.integers(1, 60), max_size=40, unique=True))
+def test_fast_lagrange_equals_readable(points: list[int]) -> None:
+    assert fast_lagrange_coefficients_at_zero(points) == lagrange_coefficients_at_zero(points)
+
+
+@pytest.mark.parametrize("points", [[1, 0], [R, 1], [-2, 1], [1, 2, 1]])
+def test_fast_lagrange_rejects_like_readable(points: list[int]) -> None:
+    with pytest.raises(Exception) as readable:
+        lagrange_coefficients_at_zero(points)
+    with pytest.raises(readable.type):
+        fast_lagrange_coefficients_at_zero(points)
+
+
+def _outcome(function: object, *arguments: object) -> object:
+    try:
+        return function(*arguments)  # type: ignore[operator]
+    except Exception as error:
+        return (type(error), str(error))
+
+
+def _fast_and_readable_cases() -> list[tuple[str, list[Share], int]]:
+    _, _, public_shares, shares = _dealt(3, 6)
+    off_curve = bytes([0x80]) + bytes(95)  # x = 0 is not on the G2 twist
+    off_curve_g1 = bytes([0x80]) + bytes(46) + b"\x05"
+    identity_g2 = Share(5, bls.G2_IDENTITY)
+    return [
+        ("signature", list(shares), 3),
+        ("signature", list(reversed(shares)), 4),
+        ("signature", [*shares[:3], identity_g2], 3),
+        ("signature", [*shares[:3], identity_g2], 4),
+        ("signature", [Share(9, off_curve), Share(1, b"short")], 1),
+        ("signature", [Share(1, b"short"), Share(9, off_curve)], 1),
+        ("signature", [shares[0], Share(2, bytes(96))], 2),
+        ("signature", [shares[1], Share(0, shares[0].value)], 2),
+        ("signature", shares[:2], 3),
+        ("public_key", list(public_shares), 3),
+        ("public_key", list(reversed(public_shares)), 2),
+        ("public_key", [*public_shares[:2], Share(9, bls.G1_IDENTITY)], 2),
+        ("public_key", [Share(9, off_curve_g1), Share(3, bls.G1_IDENTITY)], 1),
+        ("public_key", [Share(3, bls.G1_IDENTITY), Share(9, off_curve_g1)], 1),
+        ("public_key", [public_shares[0], Share(2, public_shares[1].value[:47])], 2),
+        ("public_key", [public_shares[0], Share(2, bytes([0xC0]) + bytes(46) + b"\x01")], 1),
+    ]
+
+
+@pytest.mark.parametrize("backend", bls.backend_names())
+def test_fast_recovery_equals_readable(backend: str) -> None:
+    """Same bytes, or the same first error (type and message), on every backend."""
+    with bls.use_backend(backend):
+        for kind, shares, threshold in _fast_and_readable_cases():
+            if kind == "signature":
+                fast = _outcome(recover_signature, shares, threshold)
+                readable = _outcome(readable_recover_signature, shares, threshold)
+            else:
+                fast = _outcome(recover_public_key, shares, threshold)
+                readable = _outcome(readable_recover_public_key, shares, threshold)
+            assert fast == readable, (kind, threshold)

@@ -176,6 +176,31 @@ class BlsBackend(ABC):
     def g2_linear_combination(self, points: Sequence[bytes], scalars: Sequence[int]) -> bytes:
         """GROUP: ``sum(scalars[i] * points[i])`` in G2 (the identity for empty input)."""
 
+    def g1_checked_linear_combination(
+        self, points: Sequence[bytes], scalars: Sequence[int]
+    ) -> bytes | tuple[int, PointStatus]:
+        """BLS-1 then GROUP in one pass: the first point (position, status) that is not valid, else the sum.
+
+        Readable definition: :meth:`g1_status` of every point in order, then
+        :meth:`g1_linear_combination`. Backends may override it to decompress each point only once;
+        points with scalar 0 are checked but contribute nothing.
+        """
+        for position, point in enumerate(points):
+            status = self.g1_status(point)
+            if status is not PointStatus.VALID:
+                return position, status
+        return self.g1_linear_combination(points, scalars)
+
+    def g2_checked_linear_combination(
+        self, points: Sequence[bytes], scalars: Sequence[int]
+    ) -> bytes | tuple[int, PointStatus]:
+        """As :meth:`g1_checked_linear_combination`, in G2."""
+        for position, point in enumerate(points):
+            status = self.g2_status(point)
+            if status is not PointStatus.VALID:
+                return position, status
+        return self.g2_linear_combination(points, scalars)
+
     @abstractmethod
     def hash_to_g2(self, message: bytes, dst: bytes) -> bytes:
         """HASH-TO-CURVE: ``hash_to_curve`` of suite ``BLS12381G2_XMD:SHA-256_SSWU_RO_`` with tag ``dst``."""
@@ -268,7 +293,10 @@ class ArkworksBackend(BlsBackend):
         return PointStatus.VALID if point.is_in_subgroup() else PointStatus.NOT_IN_SUBGROUP
 
     def g1_linear_combination(self, points: Sequence[bytes], scalars: Sequence[int]) -> bytes:
-        """GROUP on arkworks: one multi-scalar multiplication."""
+        """GROUP on arkworks: one multi-scalar multiplication (a plain multiplication for one point)."""
+        if len(points) == 1:
+            point = G1Point.from_compressed_bytes_unchecked(points[0])
+            return (point * Scalar(scalars[0])).to_compressed_bytes()
         decoded = [G1Point.from_compressed_bytes_unchecked(p) for p in points]
         return G1Point.multiexp_unchecked(decoded, [Scalar(s) for s in scalars]).to_compressed_bytes()
 
@@ -276,6 +304,44 @@ class ArkworksBackend(BlsBackend):
         """GROUP on arkworks: one multi-scalar multiplication."""
         decoded = [G2Point.from_compressed_bytes_unchecked(p) for p in points]
         return G2Point.multiexp_unchecked(decoded, [Scalar(s) for s in scalars]).to_compressed_bytes()
+
+    def g1_checked_linear_combination(
+        self, points: Sequence[bytes], scalars: Sequence[int]
+    ) -> bytes | tuple[int, PointStatus]:
+        """BLS-1 then GROUP on arkworks: each point decompressed and subgroup-checked once, one MSM."""
+        decoded: list[G1Point] = []
+        weights: list[Scalar] = []
+        for position, (data, scalar) in enumerate(zip(points, scalars, strict=True)):
+            try:
+                point = G1Point.from_compressed_bytes_unchecked(data)
+            except ValueError:
+                return position, PointStatus.NOT_ON_CURVE
+            if not point.is_in_subgroup():
+                return position, PointStatus.NOT_IN_SUBGROUP
+            if scalar:
+                decoded.append(point)
+                weights.append(Scalar(scalar))
+        if len(decoded) == 1:
+            return (decoded[0] * weights[0]).to_compressed_bytes()
+        return G1Point.multiexp_unchecked(decoded, weights).to_compressed_bytes()
+
+    def g2_checked_linear_combination(
+        self, points: Sequence[bytes], scalars: Sequence[int]
+    ) -> bytes | tuple[int, PointStatus]:
+        """As :meth:`g1_checked_linear_combination`, in G2."""
+        decoded: list[G2Point] = []
+        weights: list[Scalar] = []
+        for position, (data, scalar) in enumerate(zip(points, scalars, strict=True)):
+            try:
+                point = G2Point.from_compressed_bytes_unchecked(data)
+            except ValueError:
+                return position, PointStatus.NOT_ON_CURVE
+            if not point.is_in_subgroup():
+                return position, PointStatus.NOT_IN_SUBGROUP
+            if scalar:
+                decoded.append(point)
+                weights.append(Scalar(scalar))
+        return G2Point.multiexp_unchecked(decoded, weights).to_compressed_bytes()
 
     def hash_to_g2(self, message: bytes, dst: bytes) -> bytes:
         """HASH-TO-CURVE on arkworks."""
@@ -590,6 +656,37 @@ def g2_linear_combination(points: Sequence[bytes], scalars: Sequence[int]) -> by
     for point in points:
         decode_g2_point(point)
     return active_backend().g2_linear_combination(points, tuple(s % CURVE_ORDER for s in scalars))
+
+
+def g1_checked_linear_combination(points: Sequence[bytes], scalars: Sequence[int]) -> bytes:
+    """BLS-1 + GROUP-G1: :func:`decode_g1_point` of every point in order (first failure raised), then
+    ``sum(scalars[i] * points[i])`` (scalars mod ``r``; a zero scalar only checks its point).
+
+    Same result and same first error as the readable two steps, but each point is decompressed
+    and subgroup-checked once (the backends' ``g1_checked_linear_combination``).
+    """
+    _check_same_length(points, scalars)
+    for position, point in enumerate(points):
+        if _encoding_problem(point, PUBLIC_KEY_LENGTH) is not None:
+            for earlier in points[: position + 1]:
+                decode_g1_point(earlier)
+    outcome = active_backend().g1_checked_linear_combination(points, tuple(s % CURVE_ORDER for s in scalars))
+    if isinstance(outcome, tuple):
+        raise InvalidPublicKey(outcome[1].value)
+    return outcome
+
+
+def g2_checked_linear_combination(points: Sequence[bytes], scalars: Sequence[int]) -> bytes:
+    """BLS-1 + GROUP-G2: as :func:`g1_checked_linear_combination`, in G2 (``BLS_INVALID_SIGNATURE``)."""
+    _check_same_length(points, scalars)
+    for position, point in enumerate(points):
+        if _encoding_problem(point, SIGNATURE_LENGTH) is not None:
+            for earlier in points[: position + 1]:
+                decode_g2_point(earlier)
+    outcome = active_backend().g2_checked_linear_combination(points, tuple(s % CURVE_ORDER for s in scalars))
+    if isinstance(outcome, tuple):
+        raise InvalidSignatureEncoding(outcome[1].value)
+    return outcome
 
 
 def g1_add(points: Sequence[bytes]) -> bytes:

@@ -215,6 +215,48 @@ def lagrange_coefficients_at_zero(indices: Sequence[int]) -> tuple[int, ...]:
     return tuple(coefficients)
 
 
+def fast_lagrange_coefficients_at_zero(indices: Sequence[int]) -> tuple[int, ...]:
+    """THRESHOLD-5, same values as :func:`lagrange_coefficients_at_zero` with one modular inversion.
+
+    ``lambda_i = N / (x_i * d_i)`` with ``N = prod x_j`` and ``d_i = prod_{j != i} (x_j - x_i)``;
+    the ``k`` values ``x_i * d_i`` are inverted together (Montgomery's trick: prefix products, one
+    inverse, then back-substitution) instead of ``k`` Fermat exponentiations.
+    """
+    check_indices(indices)
+    count = len(indices)
+    if count == 0:
+        return ()
+    order = CURVE_ORDER
+    total = 1
+    for x in indices:
+        total = total * x % order
+    products = []
+    for i, x_i in enumerate(indices):
+        denominator = x_i
+        for j, x_j in enumerate(indices):
+            if j != i:
+                denominator = denominator * (x_j - x_i) % order
+        products.append(denominator)
+    prefix = [1] * (count + 1)
+    for position, value in enumerate(products):
+        prefix[position + 1] = prefix[position] * value % order
+    running = pow(prefix[count], -1, order)
+    inverses = [0] * count
+    for position in range(count - 1, -1, -1):
+        inverses[position] = running * prefix[position] % order
+        running = running * products[position] % order
+    return tuple(total * inverse % order for inverse in inverses)
+
+
+def _recovery_weights(shares: Sequence[Share], threshold: int) -> list[int]:
+    """THRESHOLD-6: one weight per given share, in the order given: ``lambda_i`` for the ``t`` shares
+    of lowest index, 0 for the others (they are only decoded)."""
+    chosen = _select_for_recovery(shares, threshold)
+    weights = fast_lagrange_coefficients_at_zero([share.index for share in chosen])
+    by_index = {share.index: weight for share, weight in zip(chosen, weights, strict=True)}
+    return [by_index.get(share.index, 0) for share in shares]
+
+
 def _select_for_recovery(shares: Sequence[Share], threshold: int) -> tuple[Share, ...]:
     """THRESHOLD-6, checks before decoding: parameters, indices, count; then the lowest ``t`` shares."""
     if threshold < 1:
@@ -225,8 +267,8 @@ def _select_for_recovery(shares: Sequence[Share], threshold: int) -> tuple[Share
     return tuple(sorted(shares, key=lambda share: share.index)[:threshold])
 
 
-def recover_signature(shares: Sequence[Share], threshold: int) -> bytes:
-    """THRESHOLD-6: the group signature from at least ``threshold`` signature shares."""
+def readable_recover_signature(shares: Sequence[Share], threshold: int) -> bytes:
+    """THRESHOLD-6, readable definition: the group signature from at least ``threshold`` shares."""
     chosen = _select_for_recovery(shares, threshold)
     for share in shares:
         bls.decode_signature(share.value)
@@ -234,10 +276,35 @@ def recover_signature(shares: Sequence[Share], threshold: int) -> bytes:
     return bls.g2_linear_combination([share.value for share in chosen], weights)
 
 
-def recover_public_key(shares: Sequence[Share], threshold: int) -> bytes:
-    """THRESHOLD-6: the group public key from at least ``threshold`` public key shares."""
+def readable_recover_public_key(shares: Sequence[Share], threshold: int) -> bytes:
+    """THRESHOLD-6, readable definition: the group public key from at least ``threshold`` shares."""
     chosen = _select_for_recovery(shares, threshold)
     for share in shares:
         bls.decode_public_key(share.value)
     weights = lagrange_coefficients_at_zero([share.index for share in chosen])
     return bls.g1_linear_combination([share.value for share in chosen], weights)
+
+
+def recover_signature(shares: Sequence[Share], threshold: int) -> bytes:
+    """THRESHOLD-6: the group signature from at least ``threshold`` signature shares.
+
+    Same bytes and same first error as :func:`readable_recover_signature` (tests cross-check
+    them): every share decoded once, one batched inversion, one multi-scalar multiplication.
+    """
+    weights = _recovery_weights(shares, threshold)
+    return bls.g2_checked_linear_combination([share.value for share in shares], weights)
+
+
+def recover_public_key(shares: Sequence[Share], threshold: int) -> bytes:
+    """THRESHOLD-6: the group public key from at least ``threshold`` public key shares.
+
+    Same bytes and same first error as :func:`readable_recover_public_key`. A public key share
+    must not be the identity (BLS-2), checked before any curve work as in the readable order.
+    """
+    weights = _recovery_weights(shares, threshold)
+    values = [share.value for share in shares]
+    for position, value in enumerate(values):
+        if len(value) == bls.PUBLIC_KEY_LENGTH and value == bls.G1_IDENTITY:
+            for earlier in values[: position + 1]:
+                bls.decode_public_key(earlier)
+    return bls.g1_checked_linear_combination(values, weights)

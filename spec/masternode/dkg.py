@@ -653,11 +653,24 @@ def find_bad_shares(state: DkgSession, recipient_keys: Mapping[int, bytes]) -> d
 
     A member calls this with its own index and key only; a test may ask for every member.
     """
+    return find_bad_shares_and_plaintexts(state, recipient_keys)[0]
+
+
+def find_bad_shares_and_plaintexts(
+    state: DkgSession, recipient_keys: Mapping[int, bytes]
+) -> tuple[dict[int, tuple[int, ...]], dict[int, dict[int, int]]]:
+    """DKG-6 via DKG-10 as :func:`find_bad_shares`, also returning what each recipient decrypted:
+    recipient -> (dealer -> share) for every candidate dealer whose share decrypted (DKG-11).
+
+    A member keeps these plaintexts and passes them to :func:`member_secret_share` (``received``)
+    so that it decrypts each share once per session.
+    """
     secrets = {recipient: _member_secret(state, recipient, key) for recipient, key in recipient_keys.items()}
     dealers = candidate_dealers(state)
     result: dict[int, tuple[int, ...]] = {}
+    plaintexts: dict[int, dict[int, int]] = {recipient: {} for recipient in secrets}
     if not dealers:
-        return {recipient: () for recipient in secrets}
+        return {recipient: () for recipient in secrets}, plaintexts
     weights = batch_weights(state, dealers)
     commitment_rows = [state.contributions[d].commitments for d in dealers]
     weighted = tuple(_combine([row[k] for row in commitment_rows], weights) for k in range(state.threshold))
@@ -666,10 +679,13 @@ def find_bad_shares(state: DkgSession, recipient_keys: Mapping[int, bytes]) -> d
         shares: list[int] = []
         for dealer in dealers:
             try:
-                shares.append(received_share(state, dealer, recipient, secret))
+                value = received_share(state, dealer, recipient, secret)
             except (DkgMalformedCiphertext, DkgUndecryptableShare):
                 undecryptable.add(dealer)
                 shares.append(0)
+            else:
+                shares.append(value)
+                plaintexts[recipient][dealer] = value
         combined = sum(w * s for w, s in zip(weights, shares, strict=True)) % CURVE_ORDER
         if not undecryptable and _evaluates_to(weighted, recipient, combined):
             result[recipient] = ()
@@ -679,7 +695,7 @@ def find_bad_shares(state: DkgSession, recipient_keys: Mapping[int, bytes]) -> d
             for d, row, s in zip(dealers, commitment_rows, shares, strict=True)
             if d in undecryptable or not _evaluates_to(row, recipient, s)
         )
-    return result
+    return result, plaintexts
 
 
 # --------------------------------------------------------------------------------------------
@@ -735,10 +751,19 @@ def finalize(state: DkgSession) -> DkgResult:
     )
 
 
-def member_secret_share(state: DkgSession, result: DkgResult, member: int, secret_key: bytes) -> Share:
+def member_secret_share(
+    state: DkgSession,
+    result: DkgResult,
+    member: int,
+    secret_key: bytes,
+    received: Mapping[int, int] | None = None,
+) -> Share:
     """DKG-9: member ``member``'s secret key share (32 bytes), checked against its public key share.
 
     ``secret_key`` is the member's BLS secret key, which decrypts its shares (DKG-11).
+    ``received`` (dealer -> share) may hold the plaintexts the member already decrypted
+    (:func:`find_bad_shares_and_plaintexts`); those shares are not decrypted again. A wrong value
+    there cannot pass: the sum is checked against the public key share (``DKG_SHARE_MISMATCH``).
     """
     if (
         result.session_id != state.session_id
@@ -750,6 +775,8 @@ def member_secret_share(state: DkgSession, result: DkgResult, member: int, secre
     total = 0
     for dealer in result.qualified:
         revealed = state.answered.get((dealer, member))
+        if revealed is None and received is not None:
+            revealed = received.get(dealer)
         if revealed is None:
             revealed = received_share(state, dealer, member, secret)
         total = (total + revealed) % CURVE_ORDER
@@ -833,6 +860,7 @@ __all__ = [
     "exponent_schedule",
     "finalize",
     "find_bad_shares",
+    "find_bad_shares_and_plaintexts",
     "justified_share",
     "make_complaint",
     "make_contribution",

@@ -11,10 +11,17 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import pytest
+from py_arkworks_bls12381 import G2Point, Scalar
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from spec.crypto import bls
-from spec.crypto.threshold import coefficients_from_seed, generate_shares, recover_signature, sign_share
+from spec.crypto.threshold import (
+    coefficients_from_seed,
+    generate_shares,
+    lagrange_coefficients_at_zero,
+    recover_signature,
+    sign_share,
+)
 
 T = TypeVar("T")
 
@@ -66,3 +73,33 @@ def test_bench_aggregate_verify_16(benchmark: BenchmarkFixture, backend: str) ->
 def test_bench_threshold_recover_7_of_10(benchmark: BenchmarkFixture, backend: str) -> None:
     recovered = _measure(benchmark, backend, lambda: recover_signature(SIGNATURE_SHARES, THRESHOLD))
     assert bls.verify(bls.sk_to_pk(bls.encode_secret_key(COEFFICIENTS[0])), MESSAGE, recovered)
+
+
+MAINNET_T, MAINNET_N = 34, 50
+MAINNET_COEFFICIENTS = coefficients_from_seed(b"benchmark mainnet quorum", MAINNET_T)
+MAINNET_SHARES = [
+    sign_share(s, MESSAGE) for s in generate_shares(MAINNET_COEFFICIENTS, range(1, MAINNET_N + 1))
+][:MAINNET_T]
+
+
+def _recovery_floor() -> bytes:
+    """The bare library work recovery inherently needs: decode and subgroup-check each of the 34
+    shares (arkworks ``from_compressed_bytes``), one multi-scalar multiplication, one encoding.
+    The Lagrange weights are precomputed outside the timing (they are the spec's own work)."""
+    points = [G2Point.from_compressed_bytes(share.value) for share in MAINNET_SHARES]
+    return G2Point.multiexp_unchecked(points, FLOOR_SCALARS).to_compressed_bytes()
+
+
+FLOOR_SCALARS = [Scalar(w) for w in lagrange_coefficients_at_zero([share.index for share in MAINNET_SHARES])]
+
+
+def test_bench_threshold_recover_34_of_50_floor(benchmark: BenchmarkFixture) -> None:
+    assert benchmark(_recovery_floor) == recover_signature(MAINNET_SHARES, MAINNET_T)
+
+
+def test_bench_threshold_recover_34_of_50(benchmark: BenchmarkFixture) -> None:
+    """THRESHOLD-6 on arkworks for a mainnet quorum, against the bare decode + MSM floor."""
+    benchmark.extra_info["floor"] = "test_bench_threshold_recover_34_of_50_floor"
+    recovered = benchmark(lambda: recover_signature(MAINNET_SHARES, MAINNET_T))
+    public_key = bls.sk_to_pk(bls.encode_secret_key(MAINNET_COEFFICIENTS[0]))
+    assert bls.verify(public_key, MESSAGE, recovered)
