@@ -49,6 +49,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import IntEnum
+from functools import lru_cache
 from typing import Protocol, TypeAlias
 
 from spec.errors import (
@@ -337,12 +338,22 @@ def _track_conditional(open_blocks: tuple[bool, ...], opcode: Opcode) -> tuple[b
     return (*open_blocks[:-1], True)
 
 
+PARSE_MEMO_SIZE = 1 << 14
+"""How many accepted scripts :func:`parse_script` remembers (not a consensus constant: a memo size)."""
+
+
+@lru_cache(maxsize=PARSE_MEMO_SIZE)
 def parse_script(script: bytes, params: ScriptParams) -> tuple[ScriptOp, ...]:
     """SCRIPT-1..7: the instructions of ``script``, or the first rule it breaks in reading order.
 
     Each instruction is checked as it is read (SCRIPT-2..5, then SCRIPT-6, then SCRIPT-7); an IF
     still open at the end is reported last. Every accepted script satisfies
     ``serialize_script(parse_script(script)) == script``.
+
+    The result (an immutable tuple) is memoised per ``(script, params)``: a block's validation reads
+    each script several times (sigop count, evaluation, unspendability, templates; issue 14), and
+    the same output scripts recur across transactions. A rejected script is not memoised (the
+    error is raised again on each call). ``parse_script.__wrapped__`` is the unmemoised function.
     """
     if len(script) > params.max_script_bytes:
         raise ScriptTooLarge(f"script of {len(script)} bytes exceeds {params.max_script_bytes}")
@@ -661,13 +672,13 @@ def step(state: ExecState, op: ScriptOp, checker: SignatureChecker, params: Scri
     elif not state.executing:
         return state
     elif isinstance(op, Push):
-        after = replace(state, stack=(*state.stack, op.data))
+        after = ExecState((*state.stack, op.data), state.branches)
     elif op.opcode in _STACK_OPCODES:
-        after = replace(state, stack=_stack_op(state.stack, op.opcode))
+        after = ExecState(_stack_op(state.stack, op.opcode), state.branches)
     elif op.opcode in _VERIFY_OPCODES:
-        after = replace(state, stack=_verify_op(state.stack, op.opcode))
+        after = ExecState(_verify_op(state.stack, op.opcode), state.branches)
     elif op.opcode in _SIGNATURE_OPCODES:
-        after = replace(state, stack=_signature_op(state.stack, op.opcode, checker, params))
+        after = ExecState(_signature_op(state.stack, op.opcode, checker, params), state.branches)
     else:
         raise ScriptBadOpcode(f"{op.opcode.name} cannot run as an instruction")
     if len(after.stack) > params.max_stack_items:
