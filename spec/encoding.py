@@ -336,6 +336,28 @@ class Struct(Codec[T]):
         return self.cls(**values)
 
 
+class MemoStruct(Struct[T]):
+    """A :class:`Struct` that encodes each value once: the bytes are kept on the value itself.
+
+    For frozen dataclasses that are encoded many times over (a transaction is encoded for its size,
+    its ids, its signature hashes, and inside its block: issue 14 counted 7 encodings per
+    transaction in one block's validation). The memo sits outside the dataclass fields (equality,
+    hashing and ``repr`` ignore it) and is keyed by this codec's identity, so another codec, even an
+    equal one built for another preset, encodes afresh. A value whose encoding raises stores
+    nothing. The bytes are exactly :meth:`Struct.write`'s (``tests/test_encoding.py`` checks).
+    """
+
+    def write(self, value: T, out: bytearray) -> None:
+        memo = getattr(value, "__dict__", {}).get("_rusty_encoding")
+        if memo is not None and memo[0] is self:
+            out += memo[1]
+            return
+        start = len(out)
+        super().write(value, out)
+        if hasattr(value, "__dict__"):
+            object.__setattr__(value, "_rusty_encoding", (self, bytes(out[start:])))
+
+
 class Mapped(Codec[U], Generic[T, U]):
     """A codec for ``U`` stored as ``T``: ``to_wire`` and ``from_wire`` convert between them.
 

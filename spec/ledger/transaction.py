@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, TypeVar
 
-from spec.encoding import BYTES32, U32, U64, ListOf, Struct, VarBytes, decode, encode
+from spec.encoding import BYTES32, U32, U64, ListOf, MemoStruct, Struct, VarBytes, decode, encode
 from spec.hashing import HashDomain, tagged_hash
 from spec.presets import Preset
 
@@ -106,7 +106,7 @@ def codecs(preset: Preset) -> TransactionCodecs:
     outpoint = Struct(OutPoint, [("txid", BYTES32), ("index", U32)])
     tx_input = Struct(TxInput, [("previous_output", outpoint), ("script_sig", script), ("sequence", U32)])
     tx_output = Struct(TxOutput, [("value", U64), ("script_pubkey", script)])
-    transaction = Struct(
+    transaction = MemoStruct(
         Transaction,
         [
             ("version", U32),
@@ -134,8 +134,8 @@ def _remembered(tx: Transaction, slot: str, preset: Preset | None) -> Any:
     """The value memoised on ``tx`` under ``slot`` for this very ``preset`` object, or ``None``.
 
     Transactions are frozen, so a value derived from one never changes; a block's validation asks
-    for the same encoding and ids several times per transaction (issue 14: ``encode_transaction``
-    ran 7 times, ``txid`` 4), so each is computed once and kept on the object, outside its fields
+    for the same ids several times per transaction (issue 14: ``txid`` ran 4 times, the script-free
+    copy was rebuilt as often), so each is computed once and kept on the object, outside its fields
     (equality, hashing and ``repr`` ignore it). The memo is keyed by the preset's identity: a
     different preset object, even an equal one, recomputes. The functions below are the readable
     definitions; ``tests/test_ledger.py`` checks memoised and fresh values agree.
@@ -152,11 +152,8 @@ def _remember(tx: Transaction, slot: str, preset: Preset | None, value: _T) -> _
 
 
 def encode_transaction(tx: Transaction, preset: Preset) -> bytes:
-    """TXF-1: the canonical bytes of ``tx``."""
-    known: bytes | None = _remembered(tx, "_encoding", preset)
-    if known is not None:
-        return known
-    return _remember(tx, "_encoding", preset, encode(codecs(preset).transaction, tx))
+    """TXF-1: the canonical bytes of ``tx`` (encoded once per transaction: :class:`MemoStruct`)."""
+    return encode(codecs(preset).transaction, tx)
 
 
 def decode_transaction(data: bytes, preset: Preset) -> Transaction:
