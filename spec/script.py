@@ -723,9 +723,46 @@ def evaluate(
     sigops = count_ops_sigops(pubkey_ops, params)
     if sigops > params.max_sigops_per_tx:
         raise ScriptSigopLimit(f"{sigops} sigops exceed {params.max_sigops_per_tx}")
+    key_hash = match_p2pkh(script_pubkey)
+    if key_hash is not None and len(sig_ops) == 2 and params.max_stack_items >= P2PKH_STACK_DEPTH:
+        signature, public_key = (op.data for op in sig_ops if isinstance(op, Push))
+        run_p2pkh(signature, public_key, key_hash, checker)
+        return
+    run_scripts(sig_ops, pubkey_ops, checker, params)
+
+
+def run_scripts(
+    sig_ops: Sequence[ScriptOp],
+    pubkey_ops: Sequence[ScriptOp],
+    checker: SignatureChecker,
+    params: ScriptParams,
+) -> None:
+    """SCRIPT-10..18: run the parsed ``script_sig`` on the empty stack, the parsed ``script_pubkey``
+    on the result, and check the final stack (the readable interpreter, one step per instruction)."""
     stack = execute(sig_ops, (), checker, params)
     stack = execute(pubkey_ops, stack, checker, params)
     check_final_stack(stack)
+
+
+P2PKH_STACK_DEPTH = 4
+"""The deepest stack a two-push script_sig reaches on a P2PKH script (after its key-hash push)."""
+
+
+def run_p2pkh(signature: bytes, public_key: bytes, key_hash: bytes, checker: SignatureChecker) -> None:
+    """SCRIPT-10..18 for ``<signature> <public_key>`` against ``P2PKH(key_hash)``, without the
+    general interpreter: exactly what :func:`run_scripts` does on those two instructions lists when
+    the stack may hold at least :data:`P2PKH_STACK_DEPTH` items (the common case; issue 14).
+
+    DUP and BLAKE3 hash the key, EQUALVERIFY compares it to ``key_hash``, CHECKSIG checks the pair
+    (SCRIPT-15, NULLFAIL on a failed non-empty signature), and the result is the final stack
+    (SCRIPT-18). ``tests/test_script.py`` checks both give the same result or error code.
+    """
+    if script_hash(public_key) != key_hash:
+        raise ScriptEqualVerifyFailed("the two top elements differ")
+    valid = check_signature_pair(signature, public_key, checker)
+    if not valid and signature:
+        raise ScriptNullFail("signature check failed with a non-empty signature")
+    check_final_stack((_bool_element(valid),))
 
 
 # --------------------------------------------------------------------------------------------
