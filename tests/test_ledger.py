@@ -47,8 +47,10 @@ from spec.ledger.transaction import (
 )
 from spec.ledger.utxo import (
     UtxoEntry,
+    UtxosDuringBlock,
     apply_transaction,
     apply_transactions,
+    transaction_diff,
     undo_transaction,
     undo_transactions,
 )
@@ -315,3 +317,20 @@ def test_preset_hash_is_the_field_hash() -> None:
     for preset in (PRESET, replace(PRESET, name="other")):
         assert hash(preset) == hash(tuple(getattr(preset, f.name) for f in fields(preset)))
     assert hash(replace(PRESET)) == hash(PRESET)
+
+
+def test_utxos_during_block_equals_the_copied_set() -> None:
+    """UTXO-3: the copy-free view advanced by each diff is the set ``apply_transactions`` builds,
+    including an output created and spent within the block."""
+    keys = [key("view-a"), key("view-b")]
+    utxos, funding = funded(keys, 50_000)
+    first = spend(utxos, outpoints_of(funding)[:1], keys[:1], [TxOutput(40_000, keys[1].script_pubkey)])
+    after_first, _ = apply_transaction(utxos, first, 5, PRESET)
+    second = spend(after_first, outpoints_of(first), keys[1:], [TxOutput(30_000, keys[0].script_pubkey)])
+    view = UtxosDuringBlock(utxos)
+    for count, tx in enumerate((first, second), start=1):
+        view.advance(transaction_diff(view, tx, 5, PRESET))
+        expected, _ = apply_transactions(utxos, (first, second)[:count], 5, PRESET)
+        assert dict(view) == expected and len(view) == len(expected)
+        assert all(view.get(o) == e for o, e in expected.items())
+    assert outpoints_of(first)[0] not in view and view.get(outpoints_of(first)[0]) is None
