@@ -8,9 +8,9 @@ the spec's ``ed25519.verify``, whose readable checks only run on a rejection): t
 says what everything else costs on top of the unavoidable cryptography. The state root alone is
 benchmarked against the same floor (issue 13 owns its rebuild over the whole set).
 
-Every timed run validates a fresh copy of the block (unpickled, so no transaction carries the
-encodings and ids memoised by an earlier run) with the script-parse memo emptied: the figure is a
-first sight of the block, as a node would have it.
+Every timed run validates a fresh copy of the block (decoded from its bytes, so no transaction
+carries the encodings and ids memoised by an earlier run) with the script-parse memo emptied: the
+figure is a first sight of the block, as a node would have it.
 
 N is ``RUSTY_BENCH_BLOCK_TXS`` if set; otherwise 15,000 (the issue's figure) when timings are
 enabled, and 1,500 under ``--benchmark-disable`` (CI smoke mode: each benchmark body then runs
@@ -24,7 +24,6 @@ built and mined with :class:`conformance.chainbuilder.ChainBuilder`.
 from __future__ import annotations
 
 import os
-import pickle
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -35,7 +34,7 @@ from pytest_benchmark.fixture import BenchmarkFixture
 from conformance.chainbuilder import ChainBuilder
 from conformance.seeded import seeded_bytes
 from conformance.wallet import Key, key, sign_transaction
-from spec.chain.block import Block
+from spec.chain.block import Block, decode_block, encode_block
 from spec.chain.state import BlockContext, ChainState, apply_block
 from spec.ledger.state import utxo_state_root
 from spec.ledger.transaction import SEQUENCE_FINAL, OutPoint, Transaction, TxInput, TxOutput, signature_hash
@@ -129,7 +128,7 @@ def test_floor_block_signatures(benchmark: BenchmarkFixture) -> None:
 def fresh_arguments(bench: Scenario) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """``apply_block``'s arguments with a block never seen before (no memo) and no parse memo."""
     parse_script.cache_clear()
-    block: Block = pickle.loads(pickle.dumps(bench.block))
+    block = decode_block(encode_block(bench.block, PRESET), PRESET)
     return (bench.state, block, BlockContext(block.header.timestamp), PRESET), {}
 
 
