@@ -49,6 +49,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import IntEnum
+from functools import lru_cache
 from typing import Protocol, TypeAlias
 
 from spec.errors import (
@@ -337,12 +338,22 @@ def _track_conditional(open_blocks: tuple[bool, ...], opcode: Opcode) -> tuple[b
     return (*open_blocks[:-1], True)
 
 
+PARSE_MEMO_SIZE = 1 << 14
+"""How many accepted scripts :func:`parse_script` remembers (not a consensus constant: a memo size)."""
+
+
+@lru_cache(maxsize=PARSE_MEMO_SIZE)
 def parse_script(script: bytes, params: ScriptParams) -> tuple[ScriptOp, ...]:
     """SCRIPT-1..7: the instructions of ``script``, or the first rule it breaks in reading order.
 
     Each instruction is checked as it is read (SCRIPT-2..5, then SCRIPT-6, then SCRIPT-7); an IF
     still open at the end is reported last. Every accepted script satisfies
     ``serialize_script(parse_script(script)) == script``.
+
+    The result (an immutable tuple) is memoised per ``(script, params)``: a block's validation reads
+    each script several times (sigop count, evaluation, unspendability, templates; issue 14), and
+    the same output scripts recur across transactions. A rejected script is not memoised (the
+    error is raised again on each call). ``parse_script.__wrapped__`` is the unmemoised function.
     """
     if len(script) > params.max_script_bytes:
         raise ScriptTooLarge(f"script of {len(script)} bytes exceeds {params.max_script_bytes}")
@@ -661,13 +672,13 @@ def step(state: ExecState, op: ScriptOp, checker: SignatureChecker, params: Scri
     elif not state.executing:
         return state
     elif isinstance(op, Push):
-        after = replace(state, stack=(*state.stack, op.data))
+        after = ExecState((*state.stack, op.data), state.branches)
     elif op.opcode in _STACK_OPCODES:
-        after = replace(state, stack=_stack_op(state.stack, op.opcode))
+        after = ExecState(_stack_op(state.stack, op.opcode), state.branches)
     elif op.opcode in _VERIFY_OPCODES:
-        after = replace(state, stack=_verify_op(state.stack, op.opcode))
+        after = ExecState(_verify_op(state.stack, op.opcode), state.branches)
     elif op.opcode in _SIGNATURE_OPCODES:
-        after = replace(state, stack=_signature_op(state.stack, op.opcode, checker, params))
+        after = ExecState(_signature_op(state.stack, op.opcode, checker, params), state.branches)
     else:
         raise ScriptBadOpcode(f"{op.opcode.name} cannot run as an instruction")
     if len(after.stack) > params.max_stack_items:
@@ -712,9 +723,46 @@ def evaluate(
     sigops = count_ops_sigops(pubkey_ops, params)
     if sigops > params.max_sigops_per_tx:
         raise ScriptSigopLimit(f"{sigops} sigops exceed {params.max_sigops_per_tx}")
+    key_hash = match_p2pkh(script_pubkey)
+    if key_hash is not None and len(sig_ops) == 2 and params.max_stack_items >= P2PKH_STACK_DEPTH:
+        signature, public_key = (op.data for op in sig_ops if isinstance(op, Push))
+        run_p2pkh(signature, public_key, key_hash, checker)
+        return
+    run_scripts(sig_ops, pubkey_ops, checker, params)
+
+
+def run_scripts(
+    sig_ops: Sequence[ScriptOp],
+    pubkey_ops: Sequence[ScriptOp],
+    checker: SignatureChecker,
+    params: ScriptParams,
+) -> None:
+    """SCRIPT-10..18: run the parsed ``script_sig`` on the empty stack, the parsed ``script_pubkey``
+    on the result, and check the final stack (the readable interpreter, one step per instruction)."""
     stack = execute(sig_ops, (), checker, params)
     stack = execute(pubkey_ops, stack, checker, params)
     check_final_stack(stack)
+
+
+P2PKH_STACK_DEPTH = 4
+"""The deepest stack a two-push script_sig reaches on a P2PKH script (after its key-hash push)."""
+
+
+def run_p2pkh(signature: bytes, public_key: bytes, key_hash: bytes, checker: SignatureChecker) -> None:
+    """SCRIPT-10..18 for ``<signature> <public_key>`` against ``P2PKH(key_hash)``, without the
+    general interpreter: exactly what :func:`run_scripts` does on those two instructions lists when
+    the stack may hold at least :data:`P2PKH_STACK_DEPTH` items (the common case; issue 14).
+
+    DUP and BLAKE3 hash the key, EQUALVERIFY compares it to ``key_hash``, CHECKSIG checks the pair
+    (SCRIPT-15, NULLFAIL on a failed non-empty signature), and the result is the final stack
+    (SCRIPT-18). ``tests/test_script.py`` checks both give the same result or error code.
+    """
+    if script_hash(public_key) != key_hash:
+        raise ScriptEqualVerifyFailed("the two top elements differ")
+    valid = check_signature_pair(signature, public_key, checker)
+    if not valid and signature:
+        raise ScriptNullFail("signature check failed with a non-empty signature")
+    check_final_stack((_bool_element(valid),))
 
 
 # --------------------------------------------------------------------------------------------

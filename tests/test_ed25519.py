@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,7 +25,13 @@ from spec.crypto.ed25519 import (
     use_backend,
     verify,
 )
-from spec.errors import InvalidEd25519PublicKey, InvalidEd25519Seed, MalformedEd25519Signature, UnknownBackend
+from spec.errors import (
+    InvalidEd25519PublicKey,
+    InvalidEd25519Seed,
+    MalformedEd25519Signature,
+    SpecError,
+    UnknownBackend,
+)
 from tests.hypothesis_profiles import examples
 
 RFC8032 = [
@@ -134,6 +142,24 @@ def test_libsodium_agrees_on_the_equation_edge_cases() -> None:
         if len(public) != 32 or len(signature) != 64:
             continue
         assert fast.verify_checked(public, message, signature) is (name == "valid"), name
+
+
+@pytest.mark.parametrize("case", _edge_cases(), ids=lambda c: c[0])
+def test_fast_path_classifies_like_the_readable_rules(case: tuple[str, bytes, bytes, bytes]) -> None:
+    """``verify`` on sodium (libsodium first) and ``verify_readable`` on the pure-Python backend agree
+    on the verdict and the error code of every edge case."""
+    _, public, message, signature = case
+
+    def outcome(call: Callable[[bytes, bytes, bytes], bool]) -> bool | str:
+        try:
+            return call(public, message, signature)
+        except SpecError as error:
+            return error.code
+
+    fast = outcome(verify)
+    with use_backend("reference"):
+        assert outcome(ed25519.verify_readable) == fast
+        assert outcome(verify) == fast
 
 
 def test_seed_length_and_unknown_backend() -> None:

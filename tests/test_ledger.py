@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spec.encoding import decode, encode
+from spec.encoding import Struct, decode, encode
 from spec.errors import (
     BadCoinbaseShape,
     DecodeError,
@@ -22,6 +22,7 @@ from spec.errors import (
     RelativeLockNotMet,
     ScriptError,
     ScriptSigopLimit,
+    SpecError,
     TooManyInputsOutputs,
     TransactionNotFinal,
     UndoMismatch,
@@ -29,9 +30,11 @@ from spec.errors import (
     UnsupportedRelativeLock,
     UnsupportedTransactionVersion,
 )
+from spec.hashing import HashDomain, tagged_hash
 from spec.ledger.transaction import (
     NULL_OUTPOINT,
     OutPoint,
+    Transaction,
     TxInput,
     TxOutput,
     codecs,
@@ -44,12 +47,15 @@ from spec.ledger.transaction import (
 )
 from spec.ledger.utxo import (
     UtxoEntry,
+    UtxosDuringBlock,
     apply_transaction,
     apply_transactions,
+    transaction_diff,
     undo_transaction,
     undo_transactions,
 )
 from spec.ledger.validation import LedgerContext, check_transaction, validate_transaction
+from spec.presets import Preset
 from spec.script import null_data_script
 from tests.hypothesis_profiles import examples
 from tests.ledger_helpers import PRESET, coinbase, funded, key, outpoints_of, spend
@@ -262,3 +268,69 @@ def test_sigop_budget_per_transaction() -> None:
     over = spend(utxos, outpoints_of(cb), signers, [TxOutput((budget + 1) * 1_000, BOB.script_pubkey)])
     with pytest.raises(ScriptSigopLimit):
         validate_transaction(over, utxos, MATURE, PRESET)
+
+
+# --------------------------------------------------------------------------------------------
+# Memos (issue 14): a transaction's encoding and ids are computed once, and equal the definitions
+# --------------------------------------------------------------------------------------------
+
+
+def _fresh_ids(tx: Transaction, preset: Preset) -> tuple[bytes, bytes, bytes]:
+    """TXF-1..3 from their definitions, on a copy that carries no memo."""
+    copy = Transaction(tx.version, tx.inputs, tx.outputs, tx.lock_time)
+    stripped = Transaction(
+        tx.version, tuple(replace(i, script_sig=b"") for i in tx.inputs), tx.outputs, tx.lock_time
+    )
+    encoded = Struct.write  # the unmemoised writer of the same fields
+    out = bytearray()
+    encoded(codecs(preset).transaction, copy, out)
+    stripped_out = bytearray()
+    encoded(codecs(preset).transaction, stripped, stripped_out)
+    return (
+        bytes(out),
+        tagged_hash(HashDomain.TRANSACTION_ID, bytes(stripped_out)),
+        tagged_hash(HashDomain.WITNESS_TRANSACTION_ID, bytes(out)),
+    )
+
+
+def test_memoised_encoding_and_ids_equal_the_definitions() -> None:
+    keys = [key("memo-a"), key("memo-b")]
+    utxos, funding = funded(keys, 50_000)
+    tx = spend(utxos, outpoints_of(funding), keys, [TxOutput(60_000, keys[0].script_pubkey)])
+    expected = _fresh_ids(tx, PRESET)
+    for _ in range(2):  # the second round reads the memos
+        assert (encode_transaction(tx, PRESET), txid(tx, PRESET), wtxid(tx, PRESET)) == expected
+    # The memo is invisible to equality, hashing and repr.
+    twin = Transaction(tx.version, tx.inputs, tx.outputs, tx.lock_time)
+    assert twin == tx and hash(twin) == hash(tx) and repr(twin) == repr(tx)
+    # An equal preset that is another object recomputes (memos are keyed by identity) and agrees.
+    other = replace(PRESET)
+    assert other == PRESET and other is not PRESET
+    assert (encode_transaction(tx, other), txid(tx, other), wtxid(tx, other)) == expected
+    # A preset whose limits the transaction breaks rejects it, whatever was memoised before.
+    tight = replace(PRESET, ledger=replace(PRESET.ledger, max_inputs_plus_outputs=1))
+    with pytest.raises(SpecError):
+        encode_transaction(tx, tight)
+
+
+def test_preset_hash_is_the_field_hash() -> None:
+    for preset in (PRESET, replace(PRESET, name="other")):
+        assert hash(preset) == hash(tuple(getattr(preset, f.name) for f in fields(preset)))
+    assert hash(replace(PRESET)) == hash(PRESET)
+
+
+def test_utxos_during_block_equals_the_copied_set() -> None:
+    """UTXO-3: the copy-free view advanced by each diff is the set ``apply_transactions`` builds,
+    including an output created and spent within the block."""
+    keys = [key("view-a"), key("view-b")]
+    utxos, funding = funded(keys, 50_000)
+    first = spend(utxos, outpoints_of(funding)[:1], keys[:1], [TxOutput(40_000, keys[1].script_pubkey)])
+    after_first, _ = apply_transaction(utxos, first, 5, PRESET)
+    second = spend(after_first, outpoints_of(first), keys[1:], [TxOutput(30_000, keys[0].script_pubkey)])
+    view = UtxosDuringBlock(utxos)
+    for count, tx in enumerate((first, second), start=1):
+        view.advance(transaction_diff(view, tx, 5, PRESET))
+        expected, _ = apply_transactions(utxos, (first, second)[:count], 5, PRESET)
+        assert dict(view) == expected and len(view) == len(expected)
+        assert all(view.get(o) == e for o, e in expected.items())
+    assert outpoints_of(first)[0] not in view and view.get(outpoints_of(first)[0]) is None

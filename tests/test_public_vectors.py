@@ -287,6 +287,43 @@ def test_ed25519_speccheck_strict_verdicts() -> None:
     assert verdicts == [index == 3 for index in range(12)]
 
 
+def _classified(verify: Any, arguments: tuple[bytes, bytes, bytes]) -> bool | str:
+    """A verification's verdict, or the stable code of the SpecError it raised."""
+    try:
+        return bool(verify(*arguments))
+    except SpecError as error:
+        return error.code
+
+
+def _speccheck_inputs() -> list[tuple[bytes, bytes, bytes]]:
+    """Every speccheck case, and each with its key and signature truncated (the length checks)."""
+    inputs = []
+    for case in _load("ed25519/speccheck-cases.json"):
+        public, message, signature = (
+            _unhex(case["pub_key"]),
+            _unhex(case["message"]),
+            _unhex(case["signature"]),
+        )
+        inputs += [
+            (public, message, signature),
+            (public[:31], message, signature),
+            (public, message, signature[:63]),
+        ]
+    return inputs
+
+
+def test_ed25519_fast_path_classifies_speccheck_like_the_readable_rules() -> None:
+    """``verify`` (libsodium first, readable checks only on rejection) gives the same verdict or error
+    code as ``verify_readable`` on both backends, case by case (issue 14: the fast path changes no
+    result, only what runs on success)."""
+    for arguments in _speccheck_inputs():
+        fast = _classified(ed25519.verify, arguments)
+        for backend in ed25519.backend_names():
+            with ed25519.use_backend(backend):
+                assert _classified(ed25519.verify_readable, arguments) == fast
+                assert _classified(ed25519.verify, arguments) == fast
+
+
 def test_blake3_team_vectors_through_tagged_hash() -> None:
     """``tagged_hash`` is BLAKE3 derive_key under the domain's context: run on the published context."""
     data = _load("blake3/test_vectors.json")

@@ -56,6 +56,7 @@ from spec.presets import DEVNET, MAINNET, parse_preset
 from spec.script import (
     FALSE,
     NUMBER_MAX_BYTES,
+    P2PKH_STACK_DEPTH,
     PUSH_OPCODES,
     TRUE,
     ExecState,
@@ -85,6 +86,7 @@ from spec.script import (
     p2pkh_script,
     p2pkh_script_sig,
     parse_script,
+    run_scripts,
     script_hash,
     serialize_script,
     step,
@@ -789,3 +791,72 @@ def test_table_checker_from_json() -> None:
     for bad in malformed:
         with pytest.raises(BadInput):
             checker_from_json(bad)
+
+
+# --------------------------------------------------------------------------------------------
+# Fast paths (issue 14): the P2PKH shortcut and the parse memo agree with the readable interpreter
+# --------------------------------------------------------------------------------------------
+
+
+def _code_of(call: Callable[[], object]) -> str:
+    """``"ok"`` or the stable code of the SpecError ``call`` raised."""
+    try:
+        call()
+    except SpecError as error:
+        return error.code
+    return "ok"
+
+
+P2PKH_SIG_PUSHES: list[tuple[bytes, bytes]] = [
+    (sig(1), key(1)),  # valid
+    (sig(2), key(1)),  # wrong signature: NULLFAIL
+    (b"", key(1)),  # empty signature: false result
+    (sig(1)[:63], key(1)),  # signature encoding
+    (sig(1), key(1)[:31]),  # key hash mismatch
+    (sig(1), key(3)),  # malformed key (the checker raises)
+    (sig(1), key(2)),  # key hash mismatch
+    (b"\x01", key(1)),  # OP_1 as the signature
+]
+
+
+@pytest.mark.parametrize(("signature", "public_key"), P2PKH_SIG_PUSHES)
+@pytest.mark.parametrize("hashed", [1, 3])
+def test_p2pkh_shortcut_matches_the_interpreter(signature: bytes, public_key: bytes, hashed: int) -> None:
+    script_sig = serialize_script((Push(signature), Push(public_key)))
+    script_pubkey = p2pkh_script(script_hash(key(hashed)))
+
+    def checker() -> PairChecker:
+        return replace(signed(1), malformed_keys=frozenset({key(3)}))
+
+    fast_checker, slow_checker = checker(), checker()
+    fast = _code_of(lambda: evaluate(script_sig, script_pubkey, fast_checker, P))
+    slow = _code_of(
+        lambda: run_scripts(
+            parse_script.__wrapped__(script_sig, P),
+            parse_script.__wrapped__(script_pubkey, P),
+            slow_checker,
+            P,
+        )
+    )
+    assert fast == slow
+    assert fast_checker.calls == slow_checker.calls
+
+
+def test_p2pkh_shortcut_needs_room_for_four_items() -> None:
+    """With a stack limit below P2PKH_STACK_DEPTH the general interpreter runs (and overflows)."""
+    tight = replace(P, max_stack_items=P2PKH_STACK_DEPTH - 1)
+    script_sig = p2pkh_script_sig(sig(1), key(1))
+    script_pubkey = p2pkh_script(script_hash(key(1)))
+    with pytest.raises(ScriptStackOverflow):
+        evaluate(script_sig, script_pubkey, signed(1), tight)
+    evaluate(script_sig, script_pubkey, signed(1), P)
+
+
+@given(st.binary(max_size=48))
+def test_parse_memo_matches_the_readable_parser(script: bytes) -> None:
+    assert _code_of(lambda: parse_script(script, P)) == _code_of(lambda: parse_script.__wrapped__(script, P))
+    try:
+        parsed = parse_script.__wrapped__(script, P)
+    except ScriptError:
+        return
+    assert parse_script(script, P) == parsed

@@ -36,6 +36,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+import nacl.bindings
 import nacl.exceptions
 import nacl.signing
 
@@ -258,14 +259,20 @@ class SodiumBackend(Ed25519Backend):
         return bytes(nacl.signing.SigningKey(seed).sign(message).signature)
 
     def verify_checked(self, public_key: bytes, message: bytes, signature: bytes) -> bool:
-        try:
-            nacl.signing.VerifyKey(public_key).verify(message, signature)
-        except nacl.exceptions.BadSignatureError:
-            return False
-        return True
+        return _sodium_accepts(public_key, message, signature)
 
 
-_BACKENDS: dict[str, Ed25519Backend] = {b.name: b for b in (SodiumBackend(), ReferenceBackend())}
+def _sodium_accepts(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """libsodium's ``crypto_sign_open`` on 32-byte key and 64-byte signature: True iff it accepts."""
+    try:
+        nacl.bindings.crypto_sign_open(signature + message, public_key)
+    except nacl.exceptions.BadSignatureError:
+        return False
+    return True
+
+
+_SODIUM = SodiumBackend()
+_BACKENDS: dict[str, Ed25519Backend] = {b.name: b for b in (_SODIUM, ReferenceBackend())}
 DEFAULT_BACKEND = "sodium"
 _ACTIVE: ContextVar[Ed25519Backend] = ContextVar(
     "rusty_coin_ed25519_backend", default=_BACKENDS[DEFAULT_BACKEND]
@@ -301,7 +308,27 @@ def sign(seed: bytes, message: bytes) -> bytes:
 
 
 def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
-    """ED-1..ED-3: True iff ``signature`` is valid; raise only for malformed key or signature encodings."""
+    """ED-1..ED-3: True iff ``signature`` is valid; raise only for malformed key or signature encodings.
+
+    On the sodium backend, libsodium runs first: it enforces ED-1..ED-3 itself, so its acceptance
+    is the answer, and the readable checks below run only on a rejection, to tell a malformed key or
+    signature (which raise) from an invalid signature (``False``). :func:`verify_readable` is the
+    same function without the shortcut; ``tests/test_ed25519.py`` checks both give the same
+    verdict and error code on the ed25519-speccheck vectors and the edge cases.
+    """
+    backend = _ACTIVE.get()
+    if (
+        backend is _SODIUM
+        and len(public_key) == PUBLIC_KEY_LENGTH
+        and len(signature) == SIGNATURE_LENGTH
+        and _sodium_accepts(public_key, message, signature)
+    ):
+        return True
+    return verify_readable(public_key, message, signature)
+
+
+def verify_readable(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """ED-1..ED-3 as written: the encoding checks, then the active backend's equation."""
     decode_public_key(public_key)
     r_bytes, _ = split_signature(signature)
     if r_bytes in SMALL_ORDER_ENCODINGS:

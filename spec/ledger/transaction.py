@@ -25,8 +25,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
+from typing import Any, TypeVar
 
-from spec.encoding import BYTES32, U32, U64, ListOf, Struct, VarBytes, decode, encode
+from spec.encoding import BYTES32, U32, U64, ListOf, MemoStruct, Struct, VarBytes, decode, encode
 from spec.hashing import HashDomain, tagged_hash
 from spec.presets import Preset
 
@@ -105,7 +106,7 @@ def codecs(preset: Preset) -> TransactionCodecs:
     outpoint = Struct(OutPoint, [("txid", BYTES32), ("index", U32)])
     tx_input = Struct(TxInput, [("previous_output", outpoint), ("script_sig", script), ("sequence", U32)])
     tx_output = Struct(TxOutput, [("value", U64), ("script_pubkey", script)])
-    transaction = Struct(
+    transaction = MemoStruct(
         Transaction,
         [
             ("version", U32),
@@ -126,8 +127,32 @@ def codecs(preset: Preset) -> TransactionCodecs:
     return TransactionCodecs(outpoint, tx_input, tx_output, transaction, preimage)
 
 
+_T = TypeVar("_T")
+
+
+def _remembered(tx: Transaction, slot: str, preset: Preset | None) -> Any:
+    """The value memoised on ``tx`` under ``slot`` for this very ``preset`` object, or ``None``.
+
+    Transactions are frozen, so a value derived from one never changes; a block's validation asks
+    for the same ids several times per transaction (issue 14: ``txid`` ran 4 times, the script-free
+    copy was rebuilt as often), so each is computed once and kept on the object, outside its fields
+    (equality, hashing and ``repr`` ignore it). The memo is keyed by the preset's identity: a
+    different preset object, even an equal one, recomputes. The functions below are the readable
+    definitions; ``tests/test_ledger.py`` checks memoised and fresh values agree.
+    """
+    memo = tx.__dict__.get(slot)
+    if memo is not None and memo[0] is preset:
+        return memo[1]
+    return None
+
+
+def _remember(tx: Transaction, slot: str, preset: Preset | None, value: _T) -> _T:
+    object.__setattr__(tx, slot, (preset, value))
+    return value
+
+
 def encode_transaction(tx: Transaction, preset: Preset) -> bytes:
-    """TXF-1: the canonical bytes of ``tx``."""
+    """TXF-1: the canonical bytes of ``tx`` (encoded once per transaction: :class:`MemoStruct`)."""
     return encode(codecs(preset).transaction, tx)
 
 
@@ -138,17 +163,30 @@ def decode_transaction(data: bytes, preset: Preset) -> Transaction:
 
 def strip_scripts(tx: Transaction) -> Transaction:
     """TXF-2: ``tx`` with every ``script_sig`` replaced by the empty script."""
-    return replace(tx, inputs=tuple(replace(i, script_sig=b"") for i in tx.inputs))
+    known: Transaction | None = _remembered(tx, "_stripped", None)
+    if known is not None:
+        return known
+    stripped = replace(tx, inputs=tuple(replace(i, script_sig=b"") for i in tx.inputs))
+    return _remember(tx, "_stripped", None, stripped)
 
 
 def txid(tx: Transaction, preset: Preset) -> bytes:
     """TXF-2: the transaction id (does not cover signature scripts)."""
-    return tagged_hash(HashDomain.TRANSACTION_ID, encode_transaction(strip_scripts(tx), preset))
+    known: bytes | None = _remembered(tx, "_txid", preset)
+    if known is not None:
+        return known
+    tx_id = tagged_hash(HashDomain.TRANSACTION_ID, encode_transaction(strip_scripts(tx), preset))
+    return _remember(tx, "_txid", preset, tx_id)
 
 
 def wtxid(tx: Transaction, preset: Preset) -> bytes:
     """TXF-3: the witness transaction id (covers everything)."""
-    return tagged_hash(HashDomain.WITNESS_TRANSACTION_ID, encode_transaction(tx, preset))
+    known: bytes | None = _remembered(tx, "_wtxid", preset)
+    if known is not None:
+        return known
+    return _remember(
+        tx, "_wtxid", preset, tagged_hash(HashDomain.WITNESS_TRANSACTION_ID, encode_transaction(tx, preset))
+    )
 
 
 def coinbase_transaction(height: int, outputs: Sequence[TxOutput]) -> Transaction:

@@ -16,7 +16,7 @@ pure: they take a mapping and return a new one (the reference node applies the s
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from spec.errors import MissingInput, UndoMismatch
@@ -129,6 +129,42 @@ def apply_transactions(
         current.update(diff.created)
         undos.append(TxUndo(diff.spent))
     return current, tuple(undos)
+
+
+class UtxosDuringBlock(Mapping[OutPoint, UtxoEntry]):
+    """UTXO-3: the set part-way through a block without copying it: the set before the block, minus
+    what the transactions so far spent, plus what they created (read-only to its users).
+
+    :meth:`advance` applies one transaction's diff exactly as :func:`apply_transactions` does on its
+    copy; replaying a block's changes (the masternode list does, MN-5) then costs the block's size,
+    not the whole set's (issue 14).
+    """
+
+    def __init__(self, before: UtxoSet) -> None:
+        self._before = before
+        self._spent: set[OutPoint] = set()
+        self._created: dict[OutPoint, UtxoEntry] = {}
+
+    def advance(self, diff: UtxoDiff) -> None:
+        """Remove ``diff.spent`` and add ``diff.created`` (the diff was computed on this view)."""
+        for outpoint, _ in diff.spent:
+            if self._created.pop(outpoint, None) is None:
+                self._spent.add(outpoint)
+        self._created.update(diff.created)
+
+    def __getitem__(self, outpoint: OutPoint) -> UtxoEntry:
+        if outpoint in self._created:
+            return self._created[outpoint]
+        if outpoint in self._spent:
+            raise KeyError(outpoint)
+        return self._before[outpoint]
+
+    def __iter__(self) -> Iterator[OutPoint]:
+        yield from (o for o in self._before if o not in self._spent and o not in self._created)
+        yield from self._created
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def undo_transactions(

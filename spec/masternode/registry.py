@@ -88,7 +88,7 @@ from spec.errors import (
 )
 from spec.hashing import HashDomain, tagged_hash, tagged_hash_many
 from spec.ledger.transaction import OutPoint, Transaction, is_coinbase
-from spec.ledger.utxo import UtxoEntry, UtxoSet, transaction_diff
+from spec.ledger.utxo import UtxosDuringBlock, UtxoSet, transaction_diff
 from spec.masternode.dkg import session_end_height
 from spec.masternode.evidence import SlashingEvidence, decode_evidence, encode_evidence
 from spec.presets import Preset, ScriptParams
@@ -620,7 +620,9 @@ def apply_transaction_to_list(
     ``utxos`` is the UTXO set just before ``tx``.
     """
     spent = frozenset(() if is_coinbase(tx) else (i.previous_output for i in tx.inputs))
-    current = MasternodeList({o: e for o, e in mn_list.entries.items() if o not in spent})
+    current = mn_list
+    if any(outpoint in mn_list.entries for outpoint in spent):  # else nothing to drop: no copy
+        current = MasternodeList({o: e for o, e in mn_list.entries.items() if o not in spent})
     # Slashing evidence (kind 4) is checked after MN-5 by SLASH-2..4 (spec/masternode/slashing.py).
     for output in tx.outputs:
         message = match_message(output.script_pubkey, preset)
@@ -661,11 +663,8 @@ def apply_transactions_to_list(
 ) -> MasternodeList:
     """MN-5 on a block's transaction list (coinbase first), as :func:`apply_block_to_list`."""
     current = decay_scores(record_payment(mn_list, height), preset)
-    utxos: dict[OutPoint, UtxoEntry] = dict(utxos_before)
+    utxos = UtxosDuringBlock(utxos_before)  # the block's changes over the set, not a copy of it
     for tx in transactions:
         current = apply_transaction_to_list(current, tx, utxos, height, preset, pose_quorum_key)
-        diff = transaction_diff(utxos, tx, height, preset)
-        for outpoint, _ in diff.spent:
-            del utxos[outpoint]
-        utxos.update(diff.created)
+        utxos.advance(transaction_diff(utxos, tx, height, preset))
     return current
