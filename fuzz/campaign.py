@@ -111,7 +111,7 @@ class CampaignEntry:
             features=result.features,
             corpus=result.corpus_size,
             peak_rss_mb=result.peak_rss_mb,
-            crashes=tuple(str(path.relative_to(REPO_ROOT)) for path in result.crashes),
+            crashes=tuple(_shown(path) for path in result.crashes),
             returncode=result.returncode,
             target_runs=target_runs,
             started=started,
@@ -254,3 +254,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _shown(path: Path) -> str:
+    """A crash artifact's path, relative to the repository when it lies inside it."""
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)

@@ -265,7 +265,7 @@ def _decryption_outcome(function: object, *arguments: object) -> object:
         return (type(error), str(error))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     how=st.sampled_from(["none", "byte", "other_value", "other_ephemeral", "identity", "off_curve", "short"]),
     position=st.integers(0, CIPHERTEXT_LENGTH - 1),

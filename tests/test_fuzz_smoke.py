@@ -164,6 +164,7 @@ def smoke_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, FuzzRes
         return {result.harness: result for result in results}
 
 
+@pytest.mark.xdist_group("atheris_smoke")  # one xdist worker: the module fixture then runs once
 @pytest.mark.parametrize("name", sorted(HARNESSES))
 def test_atheris_smoke_run(name: str, smoke_results: dict[str, FuzzResult]) -> None:
     result = smoke_results[name]

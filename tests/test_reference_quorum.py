@@ -175,7 +175,9 @@ def test_shares_travel_encrypted_and_only_their_recipient_reads_them(network: Ne
     shares never appear in its wire encoding; each recipient node decrypts its own share, which
     passes the dealer's commitments (DKG-6); another member's key cannot open it."""
     contributions = {m for seen in network.seen for m in seen if isinstance(m, Contribution)}
-    assert len(contributions) == 3
+    # three dealers in each of the two sessions every node runs: the finality and the PoSe quorum (FIN-7)
+    assert len(contributions) == 6
+    assert len({m.session_id for m in contributions}) == 2
     secrets = {node.quorum.public_key: node.quorum.secret_key for node in network.nodes}
     for message in contributions:
         record = network.nodes[0].quorum.sessions[message.session_id]

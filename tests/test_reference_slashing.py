@@ -101,7 +101,10 @@ def _side_block_at_tip(network: Network, root: Path) -> tuple[int, bytes]:
     finally:
         rival.close()
     for node in network.nodes:
-        node.store.accept_block(side, network.clock + 1, node.quorum.finalized)
+        # The rival block arrives before the certificate of its height: a node that already knows
+        # the finalized block refuses a competitor of it (FORK-2, no side blocks below finality).
+        outcome = node.store.accept_block(side, network.clock + 1, None)
+        assert outcome.outcome != "refused" and outcome.error is None, outcome
     side_hash = block_hash(side.header, PRESET)
     assert side.header.height == tip
     assert side_hash in network.nodes[2].store.stored_index()

@@ -196,7 +196,8 @@ def test_a_100_mib_line_fails_its_case_in_bounded_memory(fake: Any, tmp_path: Pa
     (huge_status, huge_reason), (after_status, _) = outcome["results"]
     assert huge_status == "fail" and "longer than 1048576 bytes" in huge_reason
     assert after_status == "pass"  # the adapter was restarted
-    assert outcome["peak_mb"] < 150, outcome
+    # about 60 MB alone, 203 MB seen once on a loaded machine; unbounded reading costs over 500 MB
+    assert outcome["peak_mb"] < 256, outcome
 
 
 def test_stderr_keeps_only_a_bounded_tail(fake: Any) -> None:
