@@ -59,7 +59,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import Enum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from eth_typing import BLSPubkey, BLSSignature
 from py_arkworks_bls12381 import GT, G1Point, G2Point, Scalar
@@ -271,6 +271,29 @@ class PyEccBackend(BlsBackend):
         return result
 
 
+def _arkworks_checked_linear_combination(
+    point_type: type[G1Point] | type[G2Point], points: Sequence[bytes], scalars: Sequence[int]
+) -> bytes | tuple[int, PointStatus]:
+    """BLS-1 then GROUP on arkworks in the group of ``point_type``: the first point failing
+    decompression or the subgroup check with its status, else the combination of the points with
+    non-zero scalars (one multiplication when a single one is left)."""
+    decoded: list[Any] = []
+    weights: list[Scalar] = []
+    for position, (data, scalar) in enumerate(zip(points, scalars, strict=True)):
+        try:
+            point = point_type.from_compressed_bytes_unchecked(data)
+        except ValueError:
+            return position, PointStatus.NOT_ON_CURVE
+        if not point.is_in_subgroup():
+            return position, PointStatus.NOT_IN_SUBGROUP
+        if scalar:
+            decoded.append(point)
+            weights.append(Scalar(scalar))
+    if len(decoded) == 1:
+        return bytes((decoded[0] * weights[0]).to_compressed_bytes())
+    return bytes(point_type.multiexp_unchecked(decoded, weights).to_compressed_bytes())
+
+
 class ArkworksBackend(BlsBackend):
     """The fast backend: ``py-arkworks-bls12381`` (Rust arkworks via PyO3)."""
 
@@ -309,39 +332,13 @@ class ArkworksBackend(BlsBackend):
         self, points: Sequence[bytes], scalars: Sequence[int]
     ) -> bytes | tuple[int, PointStatus]:
         """BLS-1 then GROUP on arkworks: each point decompressed and subgroup-checked once, one MSM."""
-        decoded: list[G1Point] = []
-        weights: list[Scalar] = []
-        for position, (data, scalar) in enumerate(zip(points, scalars, strict=True)):
-            try:
-                point = G1Point.from_compressed_bytes_unchecked(data)
-            except ValueError:
-                return position, PointStatus.NOT_ON_CURVE
-            if not point.is_in_subgroup():
-                return position, PointStatus.NOT_IN_SUBGROUP
-            if scalar:
-                decoded.append(point)
-                weights.append(Scalar(scalar))
-        if len(decoded) == 1:
-            return (decoded[0] * weights[0]).to_compressed_bytes()
-        return G1Point.multiexp_unchecked(decoded, weights).to_compressed_bytes()
+        return _arkworks_checked_linear_combination(G1Point, points, scalars)
 
     def g2_checked_linear_combination(
         self, points: Sequence[bytes], scalars: Sequence[int]
     ) -> bytes | tuple[int, PointStatus]:
         """As :meth:`g1_checked_linear_combination`, in G2."""
-        decoded: list[G2Point] = []
-        weights: list[Scalar] = []
-        for position, (data, scalar) in enumerate(zip(points, scalars, strict=True)):
-            try:
-                point = G2Point.from_compressed_bytes_unchecked(data)
-            except ValueError:
-                return position, PointStatus.NOT_ON_CURVE
-            if not point.is_in_subgroup():
-                return position, PointStatus.NOT_IN_SUBGROUP
-            if scalar:
-                decoded.append(point)
-                weights.append(Scalar(scalar))
-        return G2Point.multiexp_unchecked(decoded, weights).to_compressed_bytes()
+        return _arkworks_checked_linear_combination(G2Point, points, scalars)
 
     def hash_to_g2(self, message: bytes, dst: bytes) -> bytes:
         """HASH-TO-CURVE on arkworks."""
