@@ -18,8 +18,9 @@ from tqdm import tqdm
 
 from reference import jsonsafe
 from reference.daemon import rpc_port_of, serve_forever
-from reference.devnet import devnet_main
+from reference.devnet import CONVERGE_TIMEOUT, DevnetError, devnet_main
 from reference.jsonsafe import JsonTooDeep
+from reference.logs import LOG_FORMATS, configure_logging
 from reference.node import Node
 from reference.p2p import P2PLimits
 from reference.rpc import RpcError, call
@@ -127,6 +128,20 @@ def status(datadir: Path) -> None:
 @click.option(
     "--max-buffered-mib", type=click.IntRange(min=1), default=None, help="Default: max(64, 2 x max message)."
 )
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Serve Prometheus metrics on 127.0.0.1:PORT/metrics (0 picks a free port, written to "
+    "DATADIR/metrics.port). Default: off.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(LOG_FORMATS),
+    default="text",
+    show_default=True,
+    help="Logs on stderr: text, or JSON lines (ts, level, logger, msg, fields).",
+)
 def node(
     datadir: Path,
     rpc_port: int,
@@ -138,6 +153,8 @@ def node(
     frame_timeout: float,
     ping_interval: float,
     max_buffered_mib: int | None,
+    metrics_port: int | None,
+    log_format: str,
 ) -> None:
     """Run the node: P2P and JSON-RPC on 127.0.0.1 (cookie auth), optional devnet mining.
 
@@ -150,7 +167,8 @@ def node(
         ping_interval,
         None if max_buffered_mib is None else max_buffered_mib * 1024 * 1024,
     )
-    serve_forever(datadir, rpc_port, p2p_port, peers, mine_every, limits)
+    configure_logging(log_format)
+    serve_forever(datadir, rpc_port, p2p_port, peers, mine_every, limits, metrics_port)
 
 
 @main.command(name="call")
@@ -185,9 +203,32 @@ def call_command(datadir: Path, method: str, params: tuple[str, ...]) -> None:
     is_flag=True,
     help="Also hold a scripted stakeholder vote that activates the governed_tickets fork (docs/upgrades.md).",
 )
-def devnet(count: int, blocks: int, directory: Path | None, upgrade: bool) -> None:
-    """Start COUNT local nodes that mine, sync, finalize and relay payments; check they converge."""
-    result = devnet_main(count, blocks, directory, upgrade)
+@click.option(
+    "--node-arg",
+    "node_args",
+    multiple=True,
+    help="An extra `rusty node` option for every node (repeatable), e.g. --node-arg=--log-format=json.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=CONVERGE_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait for the nodes to converge (and for the late node).",
+)
+def devnet(
+    count: int, blocks: int, directory: Path | None, upgrade: bool, node_args: tuple[str, ...], timeout: float
+) -> None:
+    """Start COUNT local nodes that mine, sync, finalize and relay payments; check they converge.
+
+    Shows the blocks mined with every node's height and finalized height while it waits. Exits with
+    1 and a message naming the node (and the end of its log) when a node fails to start or answer,
+    or when the nodes do not converge within --timeout seconds."""
+    try:
+        result = devnet_main(count, blocks, directory, upgrade, node_args, timeout)
+    except DevnetError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
     for index, (height, tip, peers) in enumerate(zip(result.heights, result.tips, result.peers, strict=True)):
         finalized = result.finalized_heights[index] if result.finalized_heights else None
         masternodes = result.masternodes[index] if result.masternodes else 0
@@ -210,7 +251,21 @@ def devnet(count: int, blocks: int, directory: Path | None, upgrade: bool) -> No
         for index, (fork, activated) in enumerate(zip(result.forks, result.activation_heights, strict=True)):
             click.echo(f"node{index}: fork {fork}, activated at height {activated}")
         click.echo(f"upgrade: {'active on every node' if result.upgraded else 'NOT ACTIVE EVERYWHERE'}")
-    if not result.converged or result.late_node_finalized is False:
+    if not result.converged:
+        missing = [
+            reason
+            for reason, bad in (
+                (f"tips differ (heights {result.heights})", len(set(result.tips)) != 1),
+                ("node1 did not receive the payment", not result.payment_received),
+                ("finality missing", result.finality_expected and not result.finality_reached),
+                ("upgrade not active everywhere", result.upgrade_expected and not result.upgraded),
+            )
+            if bad
+        ]
+        click.echo(f"error: the nodes did not converge within {timeout:g} s: {'; '.join(missing)}", err=True)
+        sys.exit(1)
+    if result.late_node_finalized is False:
+        click.echo(f"error: the late node did not sync and finalize within {timeout:g} s", err=True)
         sys.exit(1)
 
 

@@ -1,19 +1,22 @@
 """The long-running node process: P2P (reference/p2p.py), JSON-RPC (reference/rpc.py), devnet miner.
 
 ``rusty node DATADIR`` runs until SIGINT/SIGTERM. It writes ``DATADIR/rpc.port`` and
-``DATADIR/p2p.port`` with the ports it listens on (127.0.0.1 only), next to the RPC cookie.
+``DATADIR/p2p.port`` with the ports it listens on (127.0.0.1 only), next to the RPC cookie, and
+with ``--metrics-port`` ``DATADIR/metrics.port`` (the Prometheus endpoint, reference/metrics.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from reference.metrics import NodeMetrics
 from reference.miner import seal_header
 from reference.node import Node
 from reference.p2p import DEFAULT_LIMITS, P2PLimits, P2PService
@@ -21,6 +24,9 @@ from reference.rpc import RpcServer, bound_port, start_rpc
 from spec.chain.block import Block
 from spec.errors import SpecError
 from spec.ledger.transaction import Transaction
+
+log = logging.getLogger("rusty.node")
+PORT_FILES = ("rpc.port", "p2p.port", "metrics.port")
 
 
 async def run_node(
@@ -31,10 +37,15 @@ async def run_node(
     mine_every: float | None,
     stop: asyncio.Event,
     limits: P2PLimits = DEFAULT_LIMITS,
+    metrics_port: int | None = None,
 ) -> None:
-    """Serve P2P and RPC (and mine every ``mine_every`` seconds on devnet) until ``stop`` is set."""
+    """Serve P2P and RPC (and mine every ``mine_every`` seconds on devnet) until ``stop`` is set;
+    with ``metrics_port`` (0: a free one) also the Prometheus endpoint."""
     node = Node(datadir)
     p2p = P2PService(node, p2p_port, limits=limits)
+    metrics = NodeMetrics(node, p2p)
+    metrics.instrument_store(node.store)
+    metrics.watch_bans(p2p)
     lock = asyncio.Lock()
 
     async def mine(count: int) -> list[str]:
@@ -51,9 +62,27 @@ async def run_node(
         await p2p.announce_transaction(tx)
 
     server = RpcServer(node, mine, announce, p2p.status)
+    metrics.instrument_rpc(server)
     runner = await start_rpc(server, rpc_port)
+    metrics_runner, metrics_bound = None, None
+    if metrics_port is not None:
+        metrics_runner, metrics_bound = await metrics.serve(metrics_port)
+        (datadir / "metrics.port").write_text(f"{metrics_bound}\n")
     (datadir / "p2p.port").write_text(f"{await p2p.start()}\n")
     (datadir / "rpc.port").write_text(f"{bound_port(runner)}\n")
+    log.info(
+        "node started",
+        extra={
+            "fields": {
+                "datadir": str(datadir),
+                "preset": node.preset.name,
+                "height": node.store.state.height,
+                "rpc_port": bound_port(runner),
+                "p2p_port": p2p.port,
+                "metrics_port": metrics_bound,
+            }
+        },
+    )
     for host, port in connect:
         await p2p.connect(host, port)
     await p2p.connect_known()  # the peers of earlier runs of this data directory
@@ -68,8 +97,11 @@ async def run_node(
     finally:
         await p2p.stop()
         await runner.cleanup()
-        for name in ("rpc.port", "p2p.port"):
+        if metrics_runner is not None:
+            await metrics_runner.cleanup()
+        for name in PORT_FILES:
             (datadir / name).unlink(missing_ok=True)
+        log.info("node stopped", extra={"fields": {"height": node.store.state.height}})
         node.close()
 
 
@@ -103,6 +135,7 @@ def serve_forever(
     connect: Sequence[tuple[str, int]],
     mine_every: float | None,
     limits: P2PLimits = DEFAULT_LIMITS,
+    metrics_port: int | None = None,
 ) -> None:
     """Run :func:`run_node` with SIGINT/SIGTERM mapped to a clean stop."""
 
@@ -111,7 +144,7 @@ def serve_forever(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await run_node(datadir, rpc_port, p2p_port, connect, mine_every, stop, limits)
+        await run_node(datadir, rpc_port, p2p_port, connect, mine_every, stop, limits, metrics_port)
 
     asyncio.run(main())
 
@@ -124,3 +157,8 @@ def rpc_port_of(datadir: Path) -> int:
 def p2p_port_of(datadir: Path) -> int:
     """The P2P port a running node advertised."""
     return int((datadir / "p2p.port").read_text().strip())
+
+
+def metrics_port_of(datadir: Path) -> int:
+    """The Prometheus port a running node advertised (``--metrics-port``)."""
+    return int((datadir / "metrics.port").read_text().strip())

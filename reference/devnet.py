@@ -27,6 +27,13 @@ activation height.
 
 Finality needs at least ``masternodes.min_quorum_members`` (3 on devnet) nodes; with fewer the
 devnet mines, syncs and relays only. It prints a summary and stops every node with SIGTERM.
+
+While it waits it shows progress: a bar of the blocks mined, with every node's height and finalized
+height, then the same while the nodes converge. Each node's log goes to ``nodeI/node.log``. A node
+that exits or does not listen within :data:`START_TIMEOUT`, an RPC the devnet cannot reach, a run
+that needs more than :data:`MAX_BLOCKS` blocks, or nodes that do not converge within the timeout
+end the run with :class:`DevnetError`, whose message names the node and the tail of its log
+(``rusty devnet`` prints it and exits with 1).
 """
 
 from __future__ import annotations
@@ -38,13 +45,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from tqdm import tqdm
 
-from reference.daemon import p2p_port_of, rpc_port_of
+from reference.daemon import metrics_port_of, p2p_port_of, rpc_port_of
 from reference.node import Node
 from reference.rpc import RpcError, call
 from spec.masternode.finality import dkg_length
@@ -60,6 +69,16 @@ UPGRADE_TICKETS = 20
 """Tickets node 0 buys at a time: four blocks of five votes."""
 MAX_UPGRADE_BLOCKS = 120
 """Give up mining for the upgrade after this many blocks (the devnet activates it by about 30)."""
+MAX_BLOCKS = 400
+"""Give up (:class:`DevnetError`) when the funding and registrations need more blocks than this."""
+PROGRESS_SECONDS = 5.0
+"""Without a terminal, a progress line at most this often."""
+LOG_TAIL_LINES = 15
+"""Lines of a failed node's log quoted in the error."""
+
+
+class DevnetError(RuntimeError):
+    """The devnet could not run: a node failed to start or answer, or the nodes did not converge."""
 
 
 @dataclass
@@ -81,6 +100,9 @@ class DevnetResult:
     """The fork each node has in force for its next block (UPG-6)."""
     activation_heights: list[int | None] = field(default_factory=list)
     """Each node's activation height of the upgrade agenda (``None``: not locked in)."""
+    metrics: list[str] = field(default_factory=list)
+    """With ``metrics=True``: each node's Prometheus exposition, scraped once the nodes converged
+    (while they still run)."""
 
     @property
     def upgraded(self) -> bool:
@@ -108,18 +130,93 @@ class DevnetResult:
         return synced and finality and (self.upgraded or not self.upgrade_expected)
 
 
-async def _wait_file(path: Path, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
+def log_tail(datadir: Path, lines: int = LOG_TAIL_LINES) -> str:
+    """The last ``lines`` lines of a node's log (``datadir/node.log``), indented, or a note."""
+    path = datadir / "node.log"
+    if not path.exists():
+        return "    (no log)"
+    tail = path.read_text(errors="replace").splitlines()[-lines:]
+    return "\n".join(f"    {line}" for line in tail) or "    (empty log)"
+
+
+async def _wait_file(path: Path, process: subprocess.Popen[bytes], timeout: float = START_TIMEOUT) -> None:
+    datadir = path.parent
+    deadline = time.monotonic() + timeout
     while not path.exists():
         if process.poll() is not None:
-            raise RuntimeError(f"node exited with {process.returncode} before writing {path.name}")
+            raise DevnetError(
+                f"{datadir.name} failed to start: it exited with code {process.returncode} before "
+                f"listening; its log ({datadir / 'node.log'}) ends with:\n{log_tail(datadir)}"
+            )
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{path} did not appear")
+            raise DevnetError(
+                f"{datadir.name} failed to start: no {path.name} after {timeout:.0f} s; its log ends "
+                f"with:\n{log_tail(datadir)}"
+            )
         await asyncio.sleep(0.05)
 
 
 async def _rpc(datadir: Path, method: str, *params: Any) -> Any:
-    return await call(rpc_port_of(datadir), datadir, method, *params)
+    try:
+        return await call(rpc_port_of(datadir), datadir, method, *params)
+    except (OSError, aiohttp.ClientError) as exc:
+        raise DevnetError(
+            f"{datadir.name} does not answer RPC {method} ({exc}); its log ends with:\n{log_tail(datadir)}"
+        ) from None
+
+
+async def _scrape(datadir: Path) -> str:
+    """A node's Prometheus exposition (``GET /metrics``)."""
+    url = f"http://127.0.0.1:{metrics_port_of(datadir)}/metrics"
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        response.raise_for_status()
+        return await response.text()
+
+
+class Progress:
+    """What the devnet shows while it waits: a tqdm bar on a terminal, else a line every
+    :data:`PROGRESS_SECONDS` (CI logs); nothing with ``show=False``."""
+
+    def __init__(self, show: bool, description: str, total: int | None = None) -> None:
+        self.show = show
+        self.description = description
+        terminal = show and sys.stderr.isatty()
+        bar_format = None if total is not None else "{desc}: {postfix} [{elapsed}]"
+        self.bar = tqdm(
+            total=total,
+            desc=description,
+            unit="block",
+            disable=not terminal,
+            file=sys.stderr,
+            bar_format=bar_format,
+        )
+        self.lines = show and not terminal
+        self.printed = time.monotonic()
+
+    def update(self, status: str, steps: int = 0, total: int | None = None) -> None:
+        """Advance by ``steps`` (to a new ``total``) and show ``status``."""
+        if total is not None and total != self.bar.total:
+            self.bar.total = total
+        self.bar.update(steps)
+        self.bar.set_postfix_str(status)
+        now = time.monotonic()
+        if self.lines and now - self.printed >= PROGRESS_SECONDS:
+            done = f" {self.bar.n}/{self.bar.total} blocks," if self.bar.total is not None else ""
+            print(f"{self.description}:{done} {status}", file=sys.stderr, flush=True)
+            self.printed = now
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+async def _progress(datadirs: Sequence[Path]) -> str:
+    """``heights 12/12/11, finalized -/-/-``: each node's height and finalized height."""
+    statuses = [await _rpc(d, "getstatus") for d in datadirs]
+    heights = "/".join(str(s["height"]) for s in statuses)
+    finalized = "/".join(
+        "-" if s["finalized_height"] is None else str(s["finalized_height"]) for s in statuses
+    )
+    return f"heights {heights}, finalized {finalized}"
 
 
 async def _upgrade_step(miner: Path, started: bool) -> tuple[bool, bool]:
@@ -139,19 +236,31 @@ async def _upgrade_step(miner: Path, started: bool) -> tuple[bool, bool]:
 
 
 async def run_devnet(
-    count: int, blocks: int, root: Path, show_progress: bool = True, upgrade: bool = False
+    count: int,
+    blocks: int,
+    root: Path,
+    show_progress: bool = True,
+    upgrade: bool = False,
+    *,
+    metrics: bool = False,
+    node_args: Sequence[str] = (),
+    converge_timeout: float = CONVERGE_TIMEOUT,
 ) -> DevnetResult:
     """Run the devnet scenario with ``count`` nodes and at least ``blocks`` blocks (``upgrade``: with
-    the scripted upgrade vote)."""
+    the scripted upgrade vote; ``metrics``: nodes serve Prometheus metrics, scraped into the result;
+    ``node_args``: extra ``rusty node`` options). Raises :class:`DevnetError` when a node fails."""
     datadirs = [root / f"node{i}" for i in range(count)]
     processes: list[subprocess.Popen[bytes]] = []
 
     async def start(index: int, datadir: Path) -> None:
         Node.init(datadir, "devnet").close()
-        command = [sys.executable, "-m", "reference.cli", "node", str(datadir)]
+        command = [sys.executable, "-m", "reference.cli", "node", str(datadir), *node_args]
+        if metrics:
+            command += ["--metrics-port", "0"]
         if index > 0:
             command += ["--connect", f"127.0.0.1:{p2p_port_of(datadirs[0])}"]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with (datadir / "node.log").open("ab") as log:
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
         processes.append(process)
         await _wait_file(datadir / "rpc.port", process)
         await _wait_file(datadir / "p2p.port", process)
@@ -169,7 +278,8 @@ async def run_devnet(
         # The first finality base height after the registrations, its DKG, and a few certified blocks.
         interval = preset.masternodes.finality_quorum_interval
         target = blocks
-        with tqdm(total=target, desc="devnet", unit="block", disable=not show_progress or None) as bar:
+        bar = Progress(show_progress, "devnet", target)
+        try:
             mined = 0
             while (
                 mined < target
@@ -177,9 +287,14 @@ async def run_devnet(
                 or (finality_expected and len(registered) < count)
                 or (not upgraded and mined < MAX_UPGRADE_BLOCKS)
             ):
+                if mined >= MAX_BLOCKS:
+                    raise DevnetError(
+                        f"gave up after {mined} blocks: paid {paid}, {len(registered)} of {count} "
+                        f"masternodes registered, upgrade active {upgraded}; {await _progress(datadirs)}"
+                    )
                 await _rpc(miners[mined % len(miners)], "generate", 1)
                 mined += 1
-                bar.update(1)
+                bar.update(await _progress(datadirs) if show_progress else "", 1, target)
                 await asyncio.sleep(0.1)
                 if not upgraded and mined >= 6:
                     voting, upgraded = await _upgrade_step(datadirs[0], voting)
@@ -201,10 +316,11 @@ async def run_devnet(
                     if len(registered) == count and target == blocks:
                         base = (mined + 2) // interval * interval + interval
                         target = max(blocks, base + dkg_length(preset) + 3)
-                        bar.total = target
-                        bar.refresh()
             await _rpc(miners[0], "generate", 1)  # mine the last transactions for sure
-        deadline = time.monotonic() + CONVERGE_TIMEOUT
+        finally:
+            bar.close()
+        deadline = time.monotonic() + converge_timeout
+        waiting = Progress(show_progress, "converging")
         while True:
             statuses = [await _rpc(d, "getstatus") for d in datadirs]
             finality = [await _rpc(d, "getfinality") for d in datadirs]
@@ -226,9 +342,16 @@ async def run_devnet(
                     next(a["activation_height"] for a in u["agendas"] if a["agenda_id"] == UPGRADE_FORK)
                     for u in upgrades
                 ]
+            waiting.update(
+                f"heights {'/'.join(map(str, result.heights))}, finalized "
+                + "/".join("-" if h is None else str(h) for h in result.finalized_heights)
+            )
             if result.converged or time.monotonic() > deadline:
                 break
             await asyncio.sleep(0.2)
+        waiting.close()
+        if metrics:
+            result.metrics = [await _scrape(d) for d in datadirs]
         if result.converged and result.finality_expected:
             # 6. a node that saw none of it joins: it syncs the blocks and, from the certificate its
             # peer sends after the handshake, finalizes the same block with the key committed on
@@ -236,7 +359,7 @@ async def run_devnet(
             late = root / "late"
             await start(count, late)
             result.late_node_finalized = False
-            deadline = time.monotonic() + CONVERGE_TIMEOUT
+            deadline = time.monotonic() + converge_timeout
             while time.monotonic() < deadline:
                 status = await _rpc(late, "getstatus")
                 finalized = (await _rpc(late, "getfinality"))["finalized"]
@@ -256,10 +379,22 @@ async def run_devnet(
                 process.kill()
 
 
-def devnet_main(count: int, blocks: int, directory: Path | None, upgrade: bool = False) -> DevnetResult:
+def devnet_main(
+    count: int,
+    blocks: int,
+    directory: Path | None,
+    upgrade: bool = False,
+    node_args: Sequence[str] = (),
+    converge_timeout: float = CONVERGE_TIMEOUT,
+) -> DevnetResult:
     """Run the scenario in ``directory`` (a temporary one if ``None``) and return what it saw."""
+    options: dict[str, Any] = {
+        "upgrade": upgrade,
+        "node_args": node_args,
+        "converge_timeout": converge_timeout,
+    }
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)
-        return asyncio.run(run_devnet(count, blocks, directory, upgrade=upgrade))
+        return asyncio.run(run_devnet(count, blocks, directory, **options))
     with tempfile.TemporaryDirectory(prefix="rusty-devnet-") as temporary:
-        return asyncio.run(run_devnet(count, blocks, Path(temporary), upgrade=upgrade))
+        return asyncio.run(run_devnet(count, blocks, Path(temporary), **options))

@@ -274,6 +274,8 @@ class P2PService:
         self.scored_at: dict[str, float] = {}  # peer key -> time of its last violation, oldest first
         self.ban_seconds = ban_seconds
         self.bans: dict[str, float] = {}  # peer key -> monotonic time the ban ends
+        self.on_ban: list[Callable[[str], None]] = []
+        """Called with the peer key of every ban (reference/metrics.py counts them)."""
         network = self.preset.network
         self.max_inbound = network.max_inbound if limits.max_inbound is None else limits.max_inbound
         self.max_buffered_bytes = (
@@ -498,6 +500,8 @@ class P2PService:
         self.scored_at[key] = time.monotonic()
         if disconnect:
             self.bans[key] = time.monotonic() + self.ban_seconds
+            for hook in self.on_ban:
+                hook(key)
             self.db.execute("DELETE FROM peers WHERE host || ':' || port = ?", (peer.address,))
             await self._close(peer)
         self._bound_tables()

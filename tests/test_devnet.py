@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from reference.daemon import p2p_port_of, rpc_port_of
+from reference.cli import main
+from reference.daemon import metrics_port_of, p2p_port_of, rpc_port_of
 from reference.devnet import run_devnet
+from reference.metrics import parse_exposition
 from reference.node import Node
 from reference.p2p import P2PService
 from reference.rpc import call
@@ -23,9 +27,22 @@ from spec.presets import DEVNET
 from tests.node_process import start_node
 
 
+def _metrics(exposition: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {(n, tuple(sorted(labels.items()))): v for n, labels, v in parse_exposition(exposition)}
+
+
 def test_devnet_mines_syncs_finalizes_relays_and_converges(tmp_path: Path) -> None:
-    result = asyncio.run(run_devnet(3, 10, tmp_path, show_progress=False))
+    result = asyncio.run(run_devnet(3, 10, tmp_path, show_progress=False, metrics=True))
     assert result.converged, result
+    # The Prometheus endpoint of every node, scraped while the devnet ran (reference/metrics.py).
+    for index, exposition in enumerate(result.metrics):
+        metrics = _metrics(exposition)
+        assert metrics[("rusty_height", ())] == result.heights[index]
+        assert metrics[("rusty_finalized_height", ())] == result.finalized_heights[index]
+        assert metrics[("rusty_peers", ())] >= 1
+        assert metrics[("rusty_blocks_imported_total", ())] >= result.heights[index] + 1
+        assert metrics[("rusty_dkg_outcomes_total", (("kind", "finality"), ("outcome", "qualified")))] >= 1
+        assert metrics[("rusty_rpc_seconds_count", (("method", "getstatus"), ("result", "ok")))] >= 1
     assert min(result.heights) >= 10
     assert all(p >= 1 for p in result.peers)
     assert result.masternodes == [3, 3, 3]
@@ -45,8 +62,13 @@ def test_devnet_mines_syncs_finalizes_relays_and_converges(tmp_path: Path) -> No
 
 
 def test_devnet_of_two_mines_and_relays_without_finality(tmp_path: Path) -> None:
-    result = asyncio.run(run_devnet(2, 10, tmp_path, show_progress=False))
+    result = asyncio.run(run_devnet(2, 10, tmp_path, show_progress=False, metrics=True))
     assert result.converged, result
+    miner = _metrics(result.metrics[0])
+    assert miner[("rusty_height", ())] == result.heights[0]
+    assert miner[("rusty_finalized_height", ())] == -1
+    assert miner[("rusty_rpc_seconds_count", (("method", "generate"), ("result", "ok")))] >= 5
+    assert miner[("rusty_block_import_seconds_count", (("outcome", "connected"),))] >= 1
     assert not result.finality_expected
     assert result.finalized_heights == [None, None]
     assert result.late_node_finalized is None
@@ -76,7 +98,7 @@ def test_devnet_runs_a_scripted_upgrade_vote(tmp_path: Path) -> None:
 def node(tmp_path: Path) -> Iterator[Path]:
     datadir = tmp_path / "node"
     Node.init(datadir, "devnet").close()
-    process = start_node(datadir)
+    process = start_node(datadir, "--metrics-port", "0")
     yield datadir
     process.terminate()
     assert process.wait(timeout=30) == 0
@@ -117,6 +139,30 @@ def test_misbehaving_peer_is_disconnected_and_node_keeps_running(node: Path, gar
     assert asyncio.run(call(rpc_port_of(node), node, "getblockcount")) == -1
     info = asyncio.run(call(rpc_port_of(node), node, "getpeerinfo"))
     assert info["banned"], "the misbehaving connection should be refused from now on"
+    url = f"http://127.0.0.1:{metrics_port_of(node)}/metrics"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        metrics = _metrics(response.read().decode())
+    assert metrics[("rusty_bans_total", ())] >= 1
+    assert metrics[("rusty_banned_peers", ())] == len(info["banned"])
+
+
+def test_devnet_reports_a_node_that_fails_to_start(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["devnet", "2", "--dir", str(tmp_path), "--node-arg=--max-inbound=-1", "--timeout", "5"]
+    )
+    assert result.exit_code == 1, result.output
+    assert "error: node0 failed to start: it exited with code 2" in result.stderr
+    assert "Invalid value for '--max-inbound'" in result.stderr  # the end of its log
+
+
+def test_devnet_reports_nodes_that_do_not_converge(tmp_path: Path) -> None:
+    """Nodes that refuse every inbound connection never sync: a clear message and exit code 1."""
+    result = CliRunner().invoke(
+        main, ["devnet", "2", "--dir", str(tmp_path), "--node-arg=--max-inbound=0", "--timeout", "1"]
+    )
+    assert result.exit_code == 1, result.output
+    assert "DID NOT CONVERGE" in result.stdout
+    assert "error: the nodes did not converge within 1 s: tips differ" in result.stderr
 
 
 def _peers_within(datadir: Path, seconds: float) -> dict[str, object]:
