@@ -55,8 +55,10 @@ REFERENCE_ADAPTER = f"{shlex.quote(sys.executable)} -m conformance.adapter"
 
 
 def _bar(description: str, total: int | None = None) -> object:
+    """A progress bar over the items (on a terminal only); for vectors it names the current flow."""
+
     def wrap(items: Iterator[T]) -> Iterable[T]:
-        return tqdm(
+        bar = tqdm(
             items,
             desc=description,
             total=total,
@@ -66,6 +68,12 @@ def _bar(description: str, total: int | None = None) -> object:
             dynamic_ncols=True,
             disable=None,
         )
+        flow = None
+        for item in bar:
+            if isinstance(item, Vector) and item.flow != flow:
+                flow = item.flow
+                bar.set_postfix_str(flow, refresh=False)
+            yield item
 
     return wrap
 
@@ -105,14 +113,27 @@ def _generate(out: Path, presets: tuple[str, ...], flows: tuple[str, ...], lock:
     return files
 
 
-def _summary(report: RunReport) -> None:
+def _summary(report: RunReport, verbose: bool = False) -> None:
+    """One line per flow; with ``verbose`` also the full ``preset/flow/handler`` table (always in
+    the JSON report, under ``handlers``)."""
     click.echo(f"\nimplementation: {report.implementation}")
     click.echo(f"suite: {report.suite.version} ({report.suite.hash[:16]})")
-    rows = sorted(report.by_handler().items())
-    width = max((len(k) for k, _ in rows), default=10)
-    click.echo(f"{'preset/flow/handler':<{width}}  {'pass':>6} {'fail':>6} {'skip':>6}")
-    for key, counts in rows:
-        click.echo(f"{key:<{width}}  {counts['pass']:>6} {counts['fail']:>6} {counts['skip']:>6}")
+    if verbose:
+        rows = sorted(report.by_handler().items())
+        width = max((len(k) for k, _ in rows), default=10)
+        click.echo(f"{'preset/flow/handler':<{width}}  {'pass':>6} {'fail':>6} {'skip':>6}")
+        for key, counts in rows:
+            click.echo(f"{key:<{width}}  {counts['pass']:>6} {counts['fail']:>6} {counts['skip']:>6}")
+        click.echo("")
+    flows = sorted(report.by_flow().items())
+    width = max((len(k) for k, _ in flows), default=4)
+    click.echo(f"{'flow':<{width}}  {'pass':>6} {'fail':>6} {'skip':>6} {'seconds':>8}")
+    for flow, (counts, seconds) in flows:
+        mark = "  FAIL" if counts["fail"] else ""
+        cells = f"{counts['pass']:>6} {counts['fail']:>6} {counts['skip']:>6} {seconds:>8.1f}"
+        click.echo(f"{flow:<{width}}  {cells}{mark}")
+    if not verbose:
+        click.echo("(per-handler counts: --verbose, or `handlers` in the --report JSON)")
     failures = [r for r in report.results if r.status == "fail"]
     for result in failures[:30]:
         click.echo(f"FAIL {result.vector.relative_path}: {result.reason}", err=True)
@@ -194,6 +215,7 @@ class RunOptions:
     require_flows: tuple[str, ...] = ()
     max_line_bytes: int = MAX_LINE_BYTES
     forks: tuple[str, ...] = ()
+    verbose: bool = False
 
 
 def _run(options: RunOptions) -> RunReport:
@@ -229,7 +251,7 @@ def _run(options: RunOptions) -> RunReport:
         suite=suite,
         max_line_bytes=options.max_line_bytes,
     )
-    _summary(report)
+    _summary(report, options.verbose)
     write_report(report, options.report_path, junit)
     return report
 
@@ -252,6 +274,10 @@ _flow_option = click.option(
     multiple=True,
     type=click.Choice(sorted(FLOW_GENERATORS)),
     help="Only this flow (repeatable).",
+)
+
+_verbose_option = click.option(
+    "--verbose", "-v", is_flag=True, help="Also print the pass/fail/skip table per preset/flow/handler."
 )
 
 
@@ -345,6 +371,7 @@ def generate(out: Path, presets: tuple[str, ...], flows: tuple[str, ...], lock: 
     type=click.Choice(FORK_NAMES),
     help="Only the vectors of this fork (repeatable).",
 )
+@_verbose_option
 def run(
     source: Path,
     adapter: str,
@@ -361,6 +388,7 @@ def run(
     require_flows: tuple[str, ...],
     max_line_bytes: int,
     forks: tuple[str, ...],
+    verbose: bool,
 ) -> None:
     """Run the vectors against an adapter and report pass/fail per case."""
     options = RunOptions(
@@ -379,6 +407,7 @@ def run(
         require_flows,
         max_line_bytes,
         forks,
+        verbose,
     )
     if not _run(options).ok:
         sys.exit(1)
@@ -439,10 +468,11 @@ def release(
 @main.command(name="main")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("vectors"), show_default=True)
 @click.option("--report", "report_path", type=click.Path(path_type=Path), default=None)
-def main_job(out: Path, report_path: Path | None) -> None:
+@_verbose_option
+def main_job(out: Path, report_path: Path | None, verbose: bool) -> None:
     """The main job: generate all vectors, check the lock, run them against the reference adapter."""
     _generate(out, (), (), "check")
-    if not _run(RunOptions(out, REFERENCE_ADAPTER, report_path=report_path)).ok:
+    if not _run(RunOptions(out, REFERENCE_ADAPTER, report_path=report_path, verbose=verbose)).ok:
         sys.exit(1)
 
 

@@ -373,8 +373,18 @@ class RunReport:
             table.setdefault(key, Counter())[result.status] += 1
         return table
 
+    def by_flow(self) -> dict[str, tuple[Counter[str], float]]:
+        """Status counts and adapter seconds per flow (all presets and forks), the short summary."""
+        table: dict[str, tuple[Counter[str], float]] = {}
+        for result in self.results:
+            counts, seconds = table.get(result.vector.flow, (Counter(), 0.0))
+            counts[result.status] += 1
+            table[result.vector.flow] = (counts, seconds + result.seconds)
+        return table
+
     def to_json(self) -> dict[str, Any]:
-        """A machine-readable report (one entry per case; expected and actual for failures)."""
+        """A machine-readable report (one entry per case; expected and actual for failures; the
+        per-``preset/flow/handler`` counts under ``handlers``)."""
         counts = self.counts()
         cases: list[dict[str, Any]] = []
         for r in self.results:
@@ -399,6 +409,10 @@ class RunReport:
             "aborted": self.aborted,
             "stopped_early": self.stopped_early,
             "seconds": round(self.seconds, 3),
+            "handlers": {
+                key: {status: counts[status] for status in ("pass", "fail", "skip")}
+                for key, counts in sorted(self.by_handler().items())
+            },
             "cases": cases,
         }
 

@@ -337,6 +337,16 @@ def test_cli_report_junit_and_rerun_failures(fake: Any, tmp_path: Path) -> None:
     assert bad["expected"] == {"result": "ok", "output": {"v": 1}}
     assert bad["actual"] == {"result": "ok", "output": {"v": True}}
     assert bad["reason"] == "output differs at $.v: expected integer 1, got boolean true"
+    # the short summary: one row per flow; the per-handler table in the report and with --verbose
+    assert report["handlers"] == {"devnet/hashing/tagged_hash": {"pass": 2, "fail": 1, "skip": 0}}
+    rows = [line.split() for line in first.stdout.splitlines()]
+    assert ["flow", "pass", "fail", "skip", "seconds"] in rows
+    assert next(row for row in rows if row[:1] == ["hashing"])[:4] == ["hashing", "2", "1", "0"]
+    assert "devnet/hashing/tagged_hash" not in first.stdout
+    verbose = runner.invoke(rusty_spec, ["run", "--vectors", str(vectors_dir), "--adapter", adapter, "-v"])
+    assert ["devnet/hashing/tagged_hash", "2", "1", "0"] in [
+        line.split() for line in verbose.stdout.splitlines()
+    ]
     # JUnit XML beside the JSON report
     junit = ET.parse(report_path.with_suffix(".xml")).getroot()
     assert junit.tag == "testsuites" and junit.get("tests") == "3" and junit.get("failures") == "1"
