@@ -21,6 +21,7 @@ from typing import TypeVar
 import click
 from tqdm import tqdm
 
+from conformance.adapter import PROTOCOL_VERSION as ADAPTER_PROTOCOL_VERSION
 from conformance.generate import (
     LOCK_PATH,
     GeneratedFile,
@@ -31,7 +32,7 @@ from conformance.generate import (
     write_files,
 )
 from conformance.generators import FLOW_GENERATORS
-from conformance.model import Vector
+from conformance.model import FORMAT_VERSION, Vector
 from conformance.release import ReleaseError, is_release, load_release, suite_version, write_release
 from conformance.runner import (
     DEFAULT_TIMEOUT_SECONDS,
@@ -47,6 +48,7 @@ from conformance.runner import (
     write_report,
 )
 from reference import jsonsafe
+from reference.versions import version_text
 from spec.forks import FORK_NAMES
 from spec.presets import PRESET_NAMES
 
@@ -256,7 +258,41 @@ def _run(options: RunOptions) -> RunReport:
     return report
 
 
-@click.group()
+def examples(*lines: str) -> str:
+    """A command's ``--help`` epilog: the example command lines, kept as written (click's ``\\b``)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _print_version(context: click.Context, _parameter: click.Parameter, value: bool) -> None:
+    if value and not context.resilient_parsing:
+        click.echo(
+            version_text(
+                "rusty-spec",
+                f"vector format: {FORMAT_VERSION}",
+                f"adapter protocol: {ADAPTER_PROTOCOL_VERSION}",
+                f"forks: {', '.join(FORK_NAMES)}",
+            )
+        )
+        context.exit()
+
+
+@click.group(
+    epilog=examples(
+        "rusty-spec main",
+        "rusty-spec generate",
+        'rusty-spec run --adapter "./my-adapter" --report report.json',
+        "rusty-spec release",
+        "rusty-spec COMMAND --help",
+    )
+)
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Print the suite, vector format, adapter protocol and P2P protocol versions and exit.",
+)
 def main() -> None:
     """Rusty Coin executable specification: vectors and conformance."""
 
@@ -281,7 +317,13 @@ _verbose_option = click.option(
 )
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        "rusty-spec generate",
+        "rusty-spec generate --preset devnet --flow merkle --lock ignore",
+        "rusty-spec generate --lock update",
+    )
+)
 @click.option("--out", type=click.Path(path_type=Path), default=Path("vectors"), show_default=True)
 @_preset_option
 @_flow_option
@@ -297,7 +339,15 @@ def generate(out: Path, presets: tuple[str, ...], flows: tuple[str, ...], lock: 
     _generate(out, presets, flows, lock)
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        'rusty-spec run --adapter "./target/release/rusty-adapter" --report report.json',
+        'rusty-spec run --flow merkle --preset devnet --adapter "./my-adapter"',
+        'rusty-spec run --handler merkle/verify_proof --case "wrong_*" --adapter "./my-adapter"',
+        'rusty-spec run --rerun-failures report.json --adapter "./my-adapter"',
+        "rusty-spec run --vectors rusty-coin-vectors-0.1.0.tar.gz --verbose",
+    )
+)
 @click.option(
     "--vectors",
     "source",
@@ -413,7 +463,13 @@ def run(
         sys.exit(1)
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        "rusty-spec release",
+        "rusty-spec release --out dist/vectors.tar.gz --version 0.2.0",
+        "rusty-spec release --vectors vectors --preset devnet",
+    )
+)
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -465,7 +521,10 @@ def release(
     click.echo(f"wrote {target}: {len(vectors)} vectors, {len(data)} bytes, sha256 {digest}")
 
 
-@main.command(name="main")
+@main.command(
+    name="main",
+    epilog=examples("rusty-spec main", "rusty-spec main --report report.json --verbose"),
+)
 @click.option("--out", type=click.Path(path_type=Path), default=Path("vectors"), show_default=True)
 @click.option("--report", "report_path", type=click.Path(path_type=Path), default=None)
 @_verbose_option

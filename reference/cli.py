@@ -1,9 +1,17 @@
-"""``rusty``: the reference node's command line (local operations; networking comes later).
+"""``rusty``: the reference node's command line, after bitcoind / bitcoin-cli.
 
 rusty init DATADIR [--preset devnet]     create a node
+rusty node DATADIR [options]             run it: P2P, JSON-RPC, metrics, logs (docs/node.md)
+rusty call DATADIR METHOD [PARAMS...]    call a running node's RPC
 rusty mine DATADIR N                     mine N blocks on the devnet preset's CPU miner
 rusty send DATADIR KEY_HASH AMOUNT       queue a payment (spec-validated) for the next block
 rusty status DATADIR                     height, tip, balance, pending transactions
+rusty devnet [N]                         N local nodes that mine, sync, finalize and converge
+rusty --version                          the suite and protocol versions
+
+Every command's ``--help`` ends with examples. ``rusty call`` prints an RPC error as one line on
+stderr, ``error code: -32601, error message: unknown method 'x'`` (plus ``, spec code: CODE`` for a
+spec rejection), and exits with 1, as does any command that fails.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import json
 import sys
 from pathlib import Path
 
+import aiohttp
 import click
 from tqdm import tqdm
 
@@ -24,18 +33,46 @@ from reference.logs import LOG_FORMATS, configure_logging
 from reference.node import Node
 from reference.p2p import P2PLimits
 from reference.rpc import RpcError, call
+from reference.versions import version_text
 from spec.errors import SpecError
 from spec.presets import PRESET_NAMES
 
 _datadir = click.argument("datadir", type=click.Path(path_type=Path))
 
 
-@click.group()
+def examples(*lines: str) -> str:
+    """A command's ``--help`` epilog: the example command lines, kept as written (click's ``\\b``)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _print_version(context: click.Context, _parameter: click.Parameter, value: bool) -> None:
+    if value and not context.resilient_parsing:
+        click.echo(version_text("rusty"))
+        context.exit()
+
+
+@click.group(
+    epilog=examples(
+        "rusty init ~/.rusty-dev",
+        "rusty node ~/.rusty-dev --mine-every 2 --metrics-port 9332",
+        "rusty call ~/.rusty-dev getstatus",
+        "rusty devnet 3",
+        "rusty COMMAND --help",
+    )
+)
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Print the suite and protocol versions and exit.",
+)
 def main() -> None:
     """Rusty Coin reference node."""
 
 
-@main.command()
+@main.command(epilog=examples("rusty init ~/.rusty-dev", "rusty init ~/.rusty-main --preset mainnet"))
 @_datadir
 @click.option("--preset", type=click.Choice(PRESET_NAMES), default="devnet", show_default=True)
 def init(datadir: Path, preset: str) -> None:
@@ -45,7 +82,7 @@ def init(datadir: Path, preset: str) -> None:
     node.close()
 
 
-@main.command()
+@main.command(epilog=examples("rusty mine ~/.rusty-dev 10"))
 @_datadir
 @click.argument("count", type=click.IntRange(min=1))
 def mine(datadir: Path, count: int) -> None:
@@ -69,7 +106,12 @@ def mine(datadir: Path, count: int) -> None:
     node.close()
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        "rusty send ~/.rusty-dev 3f2a...e1 50000",
+        "rusty send ~/.rusty-dev 3f2a...e1 50000 --fee 2000",
+    )
+)
 @_datadir
 @click.argument("key_hash")
 @click.argument("amount", type=click.IntRange(min=1))
@@ -86,7 +128,7 @@ def send(datadir: Path, key_hash: str, amount: int, fee: int) -> None:
     click.echo(f"queued a transaction with {len(tx.inputs)} inputs")
 
 
-@main.command()
+@main.command(epilog=examples("rusty status ~/.rusty-dev"))
 @_datadir
 def status(datadir: Path) -> None:
     """Print the node's state as JSON."""
@@ -111,7 +153,14 @@ def status(datadir: Path) -> None:
     node.close()
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        "rusty node ~/.rusty-dev",
+        "rusty node ~/.rusty-dev --mine-every 2",
+        "rusty node ~/.rusty-b --connect 127.0.0.1:18444 --rpc-port 18443",
+        "rusty node ~/.rusty-dev --metrics-port 9332 --log-format json",
+    )
+)
 @_datadir
 @click.option(
     "--rpc-port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 picks a free port."
@@ -171,12 +220,23 @@ def node(
     serve_forever(datadir, rpc_port, p2p_port, peers, mine_every, limits, metrics_port)
 
 
-@main.command(name="call")
+@main.command(
+    name="call",
+    epilog=examples(
+        "rusty call ~/.rusty-dev getstatus",
+        "rusty call ~/.rusty-dev getblock 12",
+        "rusty call ~/.rusty-dev sendtoaddress 3f2a...e1 50000 1000",
+        "rusty call ~/.rusty-dev setvote governed_tickets 2",
+    ),
+)
 @_datadir
 @click.argument("method")
 @click.argument("params", nargs=-1)
 def call_command(datadir: Path, method: str, params: tuple[str, ...]) -> None:
-    """Call a running node's RPC METHOD; each PARAM is parsed as JSON if it can be, else a string."""
+    """Call a running node's RPC METHOD; each PARAM is parsed as JSON if it can be, else a string.
+
+    The methods and the error codes are listed in reference/rpc.py and docs/node.md. An RPC error is
+    one line on stderr (``error code: -32601, error message: ...``) and exit status 1."""
     values: list[object] = []
     for param in params:
         try:
@@ -188,11 +248,33 @@ def call_command(datadir: Path, method: str, params: tuple[str, ...]) -> None:
     try:
         result = asyncio.run(call(rpc_port_of(datadir), datadir, method, *values))
     except RpcError as exc:
-        raise click.ClickException(f"{exc.code}: {exc.message} {exc.data or ''}") from None
+        click.echo(rpc_error_line(exc), err=True)
+        sys.exit(1)
+    except (OSError, aiohttp.ClientError) as exc:
+        click.echo(
+            f"error: cannot reach the node's RPC in {datadir} ({exc}); is `rusty node {datadir}` running?",
+            err=True,
+        )
+        sys.exit(1)
     click.echo(json.dumps(result, indent=2))
 
 
-@main.command()
+def rpc_error_line(error: RpcError) -> str:
+    """bitcoin-cli's ``error code`` / ``error message``, on one line (plus the spec code of a rejection)."""
+    line = f"error code: {error.code}, error message: {error.message}"
+    if isinstance(error.data, dict) and isinstance(error.data.get("code"), str):
+        line += f", spec code: {error.data['code']}"
+    return line
+
+
+@main.command(
+    epilog=examples(
+        "rusty devnet 3",
+        "rusty devnet 2 --upgrade",
+        "rusty devnet 3 --dir /tmp/devnet --node-arg=--log-format=json",
+        "rusty devnet 4 --blocks 20 --timeout 300",
+    )
+)
 @click.argument("count", type=click.IntRange(min=2), default=3)
 @click.option("--blocks", type=click.IntRange(min=1), default=12, show_default=True)
 @click.option(

@@ -92,6 +92,10 @@ TICKET_FEE = 10_000
 """Atoms a ticket purchase pays in fees (POS-1)."""
 
 
+class InsufficientFunds(ValueError):
+    """The wallet's spendable coins do not cover a payment (RPC error ``WALLET_ERROR``)."""
+
+
 @dataclass(frozen=True)
 class Wallet:
     """One Ed25519 key paying to P2PKH."""
@@ -282,7 +286,7 @@ class Node:
             total += entry.output.value
         if total < amount + fee + reserve:
             needed = amount + fee + reserve
-            raise ValueError(f"the wallet has {total} spendable atoms in reach, needs {needed}")
+            raise InsufficientFunds(f"the wallet has {total} spendable atoms in reach, needs {needed}")
         outputs = [TxOutput(amount, p2pkh_script(key_hash))]
         if total - amount - fee > 0:
             outputs.append(TxOutput(total - amount - fee, self.wallet.script_pubkey))
@@ -404,7 +408,9 @@ class Node:
             chosen.append((outpoint, entry.output))
             total += entry.output.value
         if total <= price * count + fee:
-            raise ValueError(f"the wallet has {total} spendable atoms in reach, needs {price * count + fee}")
+            raise InsufficientFunds(
+                f"the wallet has {total} spendable atoms in reach, needs {price * count + fee}"
+            )
         outputs = [TxOutput(price, self.ticket_script) for _ in range(count)]
         outputs.append(TxOutput(total - price * count - fee, self.wallet.script_pubkey))
         tx = self.signed_transaction(chosen, outputs)

@@ -25,7 +25,18 @@ Methods (``params`` is a JSON array):
 | ``setvote`` | ``agenda_id``, ``choice`` (0 abstain, 1 no, 2 yes) | the choices its votes carry |
 | ``buytickets`` | ``count`` | txid of a purchase of ``count`` tickets voting with the wallet key |
 
-A protocol rejection is JSON-RPC error ``-25`` with ``data.code`` = the stable spec error code.
+Errors use the JSON-RPC 2.0 codes, and the implementation-defined server range for the node's own:
+
+| code | name | when |
+|---|---|---|
+| ``-32700`` | ``PARSE_ERROR`` | the body is not JSON (or nests deeper than the limit) |
+| ``-32600`` | ``INVALID_REQUEST`` | not a request object; a bad ``id``; an empty or oversized batch |
+| ``-32601`` | ``METHOD_NOT_FOUND`` | no such method (``generate`` off devnet) |
+| ``-32602`` | ``INVALID_PARAMS`` | ``params`` not an array; a parameter of the wrong type or range |
+| ``-32603`` | ``INTERNAL_ERROR`` | a bug: an unexpected exception in the node (logged with its traceback) |
+| ``-32000`` | ``REJECTED`` | the spec rejected it; ``data.code``: the spec error code (docs/errors.md) |
+| ``-32001`` | ``WALLET_ERROR`` | the wallet's spendable coins do not cover the payment, fee or tickets |
+| ``-32002`` | ``NOT_FOUND`` | no such block (``getblock`` above the tip) |
 
 JSON-RPC 2.0 batches (an array of request objects, at most ``MAX_BATCH``) are answered with an
 array of responses in request order; notifications (no ``id`` member) are executed and never
@@ -37,6 +48,7 @@ from __future__ import annotations
 
 import base64
 import hmac
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -46,7 +58,7 @@ import aiohttp
 from aiohttp import web
 
 from reference import jsonsafe
-from reference.node import Node
+from reference.node import InsufficientFunds, Node
 from reference.privatefiles import write_private
 from spec.chain.block import encode_block
 from spec.errors import SpecError
@@ -55,9 +67,15 @@ from spec.forks.deployment import activation_height, begin_window
 from spec.ledger.state import encode_entry
 from spec.ledger.transaction import OutPoint, Transaction, decode_transaction, txid
 
+log = logging.getLogger("rusty.rpc")
+
 COOKIE_USER = "__cookie__"
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS = -32700, -32600, -32601, -32602
-REJECTED = -25
+INTERNAL_ERROR = -32603
+REJECTED = -32000
+"""Server range (JSON-RPC 2.0 reserves -32000..-32099 for the implementation): a spec rejection."""
+WALLET_ERROR = -32001
+NOT_FOUND = -32002
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
 MAX_BATCH = 1000
 """The most requests one JSON-RPC batch may hold."""
@@ -142,7 +160,7 @@ class RpcServer:
         for block in self.node.store.best_chain():
             if block.header.height == height:
                 return encode_block(block, self.node.preset).hex()
-        raise RpcError(INVALID_PARAMS, f"no block at height {height}")
+        raise RpcError(NOT_FOUND, f"no block at height {height}")
 
     async def getstatus(self, params: list[Any]) -> dict[str, Any]:
         state = self.node.store.state
@@ -200,6 +218,8 @@ class RpcServer:
         """``count``: buy that many tickets (POS-1) voting with the wallet key; the txid."""
         try:
             tx = self.node.buy_tickets(_int_param(params, 0))
+        except InsufficientFunds as exc:
+            raise RpcError(WALLET_ERROR, str(exc)) from None
         except ValueError as exc:
             raise RpcError(INVALID_PARAMS, str(exc)) from None
         if self.announce is not None:
@@ -242,6 +262,8 @@ class RpcServer:
         fee = _int_param(params, 2) if len(params) > 2 else 1_000
         try:
             tx = self.node.send(key_hash, amount, fee)
+        except InsufficientFunds as exc:
+            raise RpcError(WALLET_ERROR, str(exc)) from None
         except ValueError as exc:
             raise RpcError(INVALID_PARAMS, str(exc)) from None
         if self.announce is not None:
@@ -266,6 +288,8 @@ class RpcServer:
             raise RpcError(INVALID_PARAMS, "port must be in 1..65535")
         try:
             transactions = self.node.register_masternode(port, fee)
+        except InsufficientFunds as exc:
+            raise RpcError(WALLET_ERROR, str(exc)) from None
         except ValueError as exc:
             raise RpcError(INVALID_PARAMS, str(exc)) from None
         for tx in transactions:
@@ -309,6 +333,11 @@ class RpcServer:
                 result = await method(params)
             except SpecError as exc:
                 raise RpcError(REJECTED, str(exc), {"code": exc.code}) from None
+            except RpcError:
+                raise
+            except Exception as exc:
+                log.exception("rpc method failed", extra={"fields": {"method": request["method"]}})
+                raise RpcError(INTERNAL_ERROR, f"internal error: {type(exc).__name__}") from None
         except RpcError as exc:
             if notification:
                 return None
