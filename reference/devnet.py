@@ -192,16 +192,18 @@ class Progress:
         )
         self.lines = show and not terminal
         self.printed = time.monotonic()
+        self.done, self.total = 0, total  # a disabled tqdm counts nothing
 
     def update(self, status: str, steps: int = 0, total: int | None = None) -> None:
         """Advance by ``steps`` (to a new ``total``) and show ``status``."""
-        if total is not None and total != self.bar.total:
-            self.bar.total = total
+        if total is not None and total != self.total:
+            self.bar.total = self.total = total
+        self.done += steps
         self.bar.update(steps)
         self.bar.set_postfix_str(status)
         now = time.monotonic()
         if self.lines and now - self.printed >= PROGRESS_SECONDS:
-            done = f" {self.bar.n}/{self.bar.total} blocks," if self.bar.total is not None else ""
+            done = f" {self.done}/{self.total} blocks," if self.total is not None else ""
             print(f"{self.description}:{done} {status}", file=sys.stderr, flush=True)
             self.printed = now
 
@@ -360,13 +362,17 @@ async def run_devnet(
             await start(count, late)
             result.late_node_finalized = False
             deadline = time.monotonic() + converge_timeout
+            joining = Progress(show_progress, "late node")
             while time.monotonic() < deadline:
                 status = await _rpc(late, "getstatus")
                 finalized = (await _rpc(late, "getfinality"))["finalized"]
+                shown = "-" if status["finalized_height"] is None else status["finalized_height"]
+                joining.update(f"height {status['height']}/{result.heights[0]}, finalized {shown}")
                 if status["tip"] == result.tips[0] and finalized == result.finalized[0]:
                     result.late_node_finalized = True
                     break
                 await asyncio.sleep(0.2)
+            joining.close()
         return result
     finally:
         for process in processes:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from reference import devnet
 from reference.cli import main
 from reference.daemon import metrics_port_of, p2p_port_of, rpc_port_of
 from reference.devnet import run_devnet
@@ -144,6 +145,23 @@ def test_misbehaving_peer_is_disconnected_and_node_keeps_running(node: Path, gar
         metrics = _metrics(response.read().decode())
     assert metrics[("rusty_bans_total", ())] >= 1
     assert metrics[("rusty_banned_peers", ())] == len(info["banned"])
+
+
+def test_devnet_progress_without_a_terminal_prints_lines(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(devnet, "PROGRESS_SECONDS", 0.0)
+    progress = devnet.Progress(True, "devnet", 10)  # stderr is captured: not a terminal
+    progress.update("heights 1/0, finalized -/-", 1)
+    progress.update("heights 2/2, finalized -/-", 1, total=40)
+    progress.close()
+    quiet = devnet.Progress(False, "devnet", 10)
+    quiet.update("not shown", 1)
+    quiet.close()
+    assert capsys.readouterr().err.splitlines() == [
+        "devnet: 1/10 blocks, heights 1/0, finalized -/-",
+        "devnet: 2/40 blocks, heights 2/2, finalized -/-",
+    ]
 
 
 def test_devnet_reports_a_node_that_fails_to_start(tmp_path: Path) -> None:
