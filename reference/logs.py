@@ -49,13 +49,27 @@ class TextFormatter(logging.Formatter):
         return text
 
 
-def configure_logging(log_format: str, level: int = logging.INFO, stream: TextIO | None = None) -> None:
-    """Send the ``rusty`` loggers to ``stream`` (standard error) in ``log_format``."""
+def configure_logging(
+    log_format: str, level: int = logging.INFO, stream: TextIO | None = None
+) -> logging.Handler:
+    """Write every log record to ``stream`` (standard error) in ``log_format``: the ``rusty.*``
+    loggers from ``level`` on, the libraries' (asyncio, aiohttp) from WARNING on, so that with
+    ``json`` every line is JSON. Replaces the handler an earlier call installed (and no other);
+    returns the handler (tests remove it)."""
     if log_format not in LOG_FORMATS:
         raise ValueError(f"log format must be one of {LOG_FORMATS}")
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(JsonLineFormatter() if log_format == "json" else TextFormatter())
-    logger = logging.getLogger("rusty")
-    logger.handlers[:] = [handler]
-    logger.setLevel(level)
-    logger.propagate = False
+    setattr(handler, _OURS, True)
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if getattr(existing, _OURS, False):
+            root.removeHandler(existing)
+    root.addHandler(handler)
+    if root.level == logging.NOTSET or root.level > logging.WARNING:
+        root.setLevel(logging.WARNING)
+    logging.getLogger("rusty").setLevel(level)
+    return handler
+
+
+_OURS = "_rusty_log_handler"

@@ -20,7 +20,7 @@ from prometheus_client import generate_latest
 from reference.logs import configure_logging
 from reference.metrics import NodeMetrics, parse_exposition
 from reference.node import Node
-from reference.rpc import METHOD_NOT_FOUND, RpcServer
+from reference.rpc import METHOD_NOT_FOUND, NOT_FOUND, RpcServer
 from tests.node_process import ROOT
 
 
@@ -84,7 +84,7 @@ def test_metrics_follow_blocks_reorganisations_mempool_and_rpc(tmp_path: Path) -
         assert isinstance(answers, list) and answers[2]["error"]["code"] == METHOD_NOT_FOUND
         rpc = _samples(metrics)
         assert rpc[("rusty_rpc_seconds_count", (("method", "getblockcount"), ("result", "ok")))] == 1
-        assert rpc[("rusty_rpc_seconds_count", (("method", "getblock"), ("result", "-32602")))] == 1
+        assert rpc[("rusty_rpc_seconds_count", (("method", "getblock"), ("result", str(NOT_FOUND))))] == 1
         assert not any(labels and labels[0][1] == "nosuchmethod" for _, labels in rpc)  # bounded labels
     finally:
         alice.close()
@@ -93,7 +93,7 @@ def test_metrics_follow_blocks_reorganisations_mempool_and_rpc(tmp_path: Path) -
 
 def test_json_log_lines_carry_ts_level_logger_msg_and_fields() -> None:
     stream = io.StringIO()
-    configure_logging("json", stream=stream)
+    handler = configure_logging("json", stream=stream)
     try:
         logging.getLogger("rusty.chain").info("block connected", extra={"fields": {"height": 3}})
         try:
@@ -101,22 +101,27 @@ def test_json_log_lines_carry_ts_level_logger_msg_and_fields() -> None:
         except ValueError:
             logging.getLogger("rusty.node").exception("failed")
         logging.getLogger("rusty.node").debug("not shown at INFO")
+        logging.getLogger("aiohttp.server").info("a library's INFO: not shown")
+        logging.getLogger("asyncio").warning("a library's warning, as JSON too")
     finally:
-        configure_logging("text", stream=sys.stderr)
-    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+        logging.getLogger().removeHandler(handler)
+    first, second, third = (json.loads(line) for line in stream.getvalue().splitlines())
     assert first["level"] == "info" and first["logger"] == "rusty.chain"
     assert first["msg"] == "block connected" and first["fields"] == {"height": 3}
     assert first["ts"].endswith("+00:00") and "T" in first["ts"]
     assert second["level"] == "error" and "ValueError: boom" in second["exc"]
+    assert third["logger"] == "asyncio" and third["fields"] == {}
 
 
 def test_text_log_lines_put_fields_after_the_message() -> None:
     stream = io.StringIO()
-    configure_logging("text", stream=stream)
+    first = configure_logging("json", stream=io.StringIO())
+    handler = configure_logging("text", stream=stream)  # replaces the first
     try:
+        assert first not in logging.getLogger().handlers
         logging.getLogger("rusty.p2p").warning("peer banned", extra={"fields": {"peer": "ab"}})
     finally:
-        configure_logging("text", stream=sys.stderr)
+        logging.getLogger().removeHandler(handler)
     line = stream.getvalue().strip()
     assert line.endswith(" WARNING rusty.p2p peer banned peer=ab")
 
