@@ -25,14 +25,17 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.aiohttp import make_aiohttp_handler
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector
+
+from reference.rpc import REJECTED, RpcError, RpcServer
+from spec.errors import SpecError
 
 if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric
 
     from reference.node import Node
     from reference.p2p import P2PService
-    from reference.rpc import RpcServer
     from reference.storage import Accepted, ChainStore
     from spec.chain.block import Block
     from spec.chain.state import ChainState
@@ -213,9 +216,6 @@ class NodeMetrics:
     def _timed_method(
         self, name: str, method: Callable[[list[Any]], Awaitable[Any]]
     ) -> Callable[[list[Any]], Awaitable[Any]]:
-        from reference.rpc import REJECTED, RpcError
-        from spec.errors import SpecError
-
         async def timed(params: list[Any]) -> Any:
             started = time.perf_counter()
             result = "ok"
@@ -253,8 +253,6 @@ class NodeMetrics:
 
 def parse_exposition(text: str) -> Iterator[tuple[str, dict[str, str], float]]:
     """``(sample name, labels, value)`` of a Prometheus text exposition (for tests and tools)."""
-    from prometheus_client.parser import text_string_to_metric_families
-
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             yield sample.name, dict(sample.labels), float(sample.value)
