@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -217,7 +218,13 @@ def node(
         None if max_buffered_mib is None else max_buffered_mib * 1024 * 1024,
     )
     configure_logging(log_format)
-    serve_forever(datadir, rpc_port, p2p_port, peers, mine_every, limits, metrics_port)
+    try:
+        serve_forever(datadir, rpc_port, p2p_port, peers, mine_every, limits, metrics_port)
+    except (OSError, SpecError) as exc:  # a port in use, a data directory that cannot be opened
+        logging.getLogger("rusty.node").error(
+            "cannot start", extra={"fields": {"datadir": str(datadir), "error": str(exc)}}
+        )
+        sys.exit(1)
 
 
 @main.command(

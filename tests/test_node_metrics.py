@@ -10,6 +10,7 @@ import asyncio
 import io
 import json
 import logging
+import socket
 import subprocess
 import sys
 import time
@@ -149,3 +150,24 @@ def test_node_process_logs_json_lines_and_serves_metrics_only_when_asked(tmp_pat
     assert [line["msg"] for line in lines] == ["node started", "node stopped"]
     assert {"ts", "level", "logger", "msg", "fields"} <= set(lines[0])
     assert lines[0]["fields"]["metrics_port"] is None and lines[0]["fields"]["preset"] == "devnet"
+
+
+def test_a_node_that_cannot_start_logs_why_and_exits_with_1(tmp_path: Path) -> None:
+    datadir = tmp_path / "node"
+    Node.init(datadir, "devnet").close()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = ["node", str(datadir), "--rpc-port", str(port), "--log-format", "json"]
+        done = subprocess.run(
+            [sys.executable, "-m", "reference.cli", *command],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 1, done.stderr
+    (line,) = (json.loads(text) for text in done.stderr.splitlines())
+    assert line["level"] == "error" and line["msg"] == "cannot start"
+    assert "address already in use" in line["fields"]["error"]
