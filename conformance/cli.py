@@ -436,6 +436,37 @@ def release(
     click.echo(f"wrote {target}: {len(vectors)} vectors, {len(data)} bytes, sha256 {digest}")
 
 
+@main.group()
+def docs() -> None:
+    """The spec book as a site (mkdocs, Material theme): build it offline."""
+
+
+@docs.command(name="build")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("build/site"),
+    show_default=True,
+    help="The directory to write the site to (replaced).",
+)
+@click.option(
+    "--strict/--no-strict",
+    default=True,
+    show_default=True,
+    help="Fail on any warning: a broken link or anchor, a docs page missing from the nav.",
+)
+def docs_build(out: Path, strict: bool) -> None:
+    """Build the spec book from docs/ and the spec's docstrings (see docs/site.md); nothing is downloaded."""
+    from conformance.docsite import SiteBuildError, build_site
+
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    try:
+        build_site(out, strict=strict)
+    except SiteBuildError as exc:
+        raise click.ClickException(f"the book did not build: {exc}") from None
+    click.echo(f"built the spec book in {out}/ (open {out / 'index.html'})")
+
+
 @main.command(name="main")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("vectors"), show_default=True)
 @click.option("--report", "report_path", type=click.Path(path_type=Path), default=None)
