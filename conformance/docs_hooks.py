@@ -141,3 +141,25 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     if page.present_anchor_ids is not None:
         page.present_anchor_ids |= {f"L{n}" for n in range(1, count + 1)}
     return html.replace(marker, listing)
+
+
+_SEPARATOR_SET = "lunr.tokenizer.separator=new RegExp(e.separator),"
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    """Let the search box split a query where the index splits text (hyphens stay in a word).
+
+    Material sets the configured ``separator`` on lunr's tokenizer but leaves lunr's query lexer
+    on its default (whitespace and hyphens), so a typed ``HDR-1`` would be searched as ``HDR`` and
+    ``1``. The pinned worker is patched to give the query lexer the same separator; a Material
+    version whose worker no longer has the expected statement fails the build.
+    """
+    workers = sorted((Path(config.site_dir) / "assets" / "javascripts" / "workers").glob("search.*.min.js"))
+    if not workers:
+        raise PluginError("Material's search worker was not found in the built site")
+    for worker in workers:
+        text = worker.read_text(encoding="utf-8")
+        if _SEPARATOR_SET not in text:
+            raise PluginError(f"{worker.name}: cannot give lunr's query lexer the search separator")
+        patched = _SEPARATOR_SET + "lunr.QueryLexer.termSeparator=lunr.tokenizer.separator,"
+        worker.write_text(text.replace(_SEPARATOR_SET, patched, 1), encoding="utf-8")

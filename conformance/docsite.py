@@ -283,7 +283,7 @@ def render_source_listing(path: str, text: str, *, highlighted: bool = True) -> 
 def render_directory_page(path: str, entries: list[str]) -> str:
     """A page listing the entries of a repository folder linked from the book."""
     items = [f"- `{entry}`" for entry in entries] or ["(empty)"]
-    return "\n".join([f"# `{path}/`", "", *items]) + "\n"
+    return "\n".join(["---", "search:", "  exclude: true", "---", "", f"# `{path}/`", "", *items]) + "\n"
 
 
 def render_rules_page(
