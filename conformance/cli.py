@@ -198,10 +198,13 @@ class RunOptions:
 
 def _run(options: RunOptions) -> RunReport:
     argv = check_adapter_program(options.adapter)
+    json_path, html_path = options.report_path, None
+    if json_path is not None and json_path.suffix.lower() in (".html", ".htm"):
+        html_path, json_path = json_path, json_path.with_suffix(".json")
     junit = options.junit_path
-    if junit is None and options.report_path is not None:
-        junit = junit_path_for(options.report_path)
-    for path, what in ((options.report_path, "report"), (junit, "JUnit report")):
+    if junit is None and json_path is not None:
+        junit = junit_path_for(json_path)
+    for path, what in ((json_path, "report"), (html_path, "HTML report"), (junit, "JUnit report")):
         if path is not None:
             check_writable(path, what)
     only: set[str] | None = None
@@ -230,7 +233,12 @@ def _run(options: RunOptions) -> RunReport:
         max_line_bytes=options.max_line_bytes,
     )
     _summary(report)
-    write_report(report, options.report_path, junit)
+    write_report(report, json_path, junit)
+    if html_path is not None:
+        from conformance.html_report import render_html_report
+
+        html_path.write_text(render_html_report(report), encoding="utf-8")
+        click.echo(f"HTML report: {html_path}")
     return report
 
 
@@ -299,7 +307,9 @@ def generate(out: Path, presets: tuple[str, ...], flows: tuple[str, ...], lock: 
     "report_path",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Write a JSON report of every case here (and JUnit XML beside it, .xml).",
+    help="Write a JSON report of every case here (and JUnit XML beside it, .xml); a name ending in "
+    ".html writes an HTML summary there (per flow and handler, failing cases with their diffs), "
+    "with the JSON (.json) and JUnit (.xml) beside it.",
 )
 @click.option(
     "--junit",
