@@ -477,6 +477,27 @@ def docs_build(out: Path, strict: bool) -> None:
     click.echo(f"built the spec book in {out}/ (open {out / 'index.html'})")
 
 
+@docs.command(name="bench-chart")
+@click.option(
+    "--json",
+    "bench_json",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="pytest-benchmark JSON (--benchmark-json) to keep as docs/assets/benchmarks/results.json "
+    "first (repeatable: the files are merged).",
+)
+@click.option("--drop", multiple=True, help="Leave this benchmark out (one whose test failed; repeatable).")
+def docs_bench_chart(bench_json: tuple[Path, ...], drop: tuple[str, ...]) -> None:
+    """Draw docs/assets/benchmarks/ratios.svg (each hot path / its floor) from the benchmark results."""
+    from conformance import bench_charts
+
+    try:
+        count = bench_charts.write_chart(bench_json, drop)
+    except bench_charts.BenchmarkDataError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"charted {count} ratios from {bench_charts.RESULTS_PATH} in {bench_charts.CHART_PATH}")
+
+
 @main.command(name="main")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("vectors"), show_default=True)
 @click.option("--report", "report_path", type=click.Path(path_type=Path), default=None)
