@@ -41,8 +41,9 @@ class RuleSite:
     """A function, class or module whose docstring names a rule.
 
     ``rank`` orders the sites of one rule: a docstring whose first words name the rule (before the
-    first colon) comes before one that mentions it later in its summary line, and a docstring that
-    names fewer rules comes before one that names many.
+    first colon) comes before one that mentions it later in its summary line; then a function or
+    class before a module docstring, and both before an error class of ``spec/errors.py`` (which
+    names the rule it signals); then a docstring that names fewer rules before one that names many.
     """
 
     rank: tuple[int, int]
@@ -143,7 +144,10 @@ def collect_rule_sites(
             ids += [rule for rule in _named_in(summary, named) if rule not in ids]
             head_ids = set(expand_rule_ids(head)) | set(_named_in(head, named))
             for rule in ids:
-                rank = (0 if rule in head_ids else 1, (2 if not qualname else 0) + len(ids))
+                # an error class or a module docstring names the rule it belongs to; the function
+                # that checks it is the better link
+                generic = (50 if not qualname else 0) + (100 if relative == f"{package}/errors.py" else 0)
+                rank = (0 if rule in head_ids else 1, generic + len(ids))
                 sites.setdefault(rule, []).append(RuleSite(rank, relative, line, qualname))
     return {rule: sorted(found) for rule, found in sorted(sites.items())}
 
@@ -289,11 +293,16 @@ def render_directory_page(path: str, entries: list[str]) -> str:
 def render_rules_page(
     sites: dict[str, list[RuleSite]], mentions: list[RuleMention], titles: dict[str, str]
 ) -> str:
-    """The rule index: every rule id, where the book states it, and the spec code that implements it."""
+    """The rule index: every rule id, where the book states it, and the spec code that implements it.
+
+    Numbered rule ids of the book are listed even when no docstring names them (shown with "—");
+    an unnumbered id in a first table cell (a finding, a reading) only when a docstring names it.
+    """
     described: dict[str, list[RuleMention]] = {}
     for mention in mentions:
         described.setdefault(mention.rule, []).append(mention)
-    rules = sorted(set(sites) | set(described), key=_rule_sort_key)
+    numbered = {rule for rule in described if rule.rpartition("-")[2].isdigit()}
+    rules = sorted(set(sites) | numbered, key=_rule_sort_key)
     out = [
         "# Rule index",
         "",

@@ -76,6 +76,7 @@ def test_rule_sites_prefer_the_docstring_that_starts_with_the_rule() -> None:
     assert {"HDR", "ENC", "POW"} <= families
     sites = docsite.collect_rule_sites(ROOT, "spec", families, named)
     best = sites["HDR-1"][0]
+    assert sites["BLK-1"][0].qualname == "check_block_shape"  # before the error class naming BLK-1
     assert (best.path, best.qualname) == ("spec/chain/block.py", "check_header_version")
     assert best.line == _line_of("spec/chain/block.py", "check_header_version")
     assert best.dotted == "spec.chain.block.check_header_version"
@@ -134,6 +135,24 @@ def test_source_listing_has_one_anchor_per_line() -> None:
     assert "&lt;" in listing and "&amp;" in listing and "< y" not in listing
     plain, plain_count = docsite.render_source_listing("tests/x.py", text, highlighted=False)
     assert plain_count == 4 and "&lt; y &amp; z" in plain
+
+
+def test_docs_build_command_reports_a_failed_build(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from conformance.cli import main as rusty_spec
+
+    calls: list[tuple[Path, bool]] = []
+
+    def failing(out: Path, *, strict: bool = True) -> Path:
+        calls.append((out, strict))
+        raise docsite.SiteBuildError("Aborted with 1 warnings in strict mode!")
+
+    monkeypatch.setattr(docsite, "build_site", failing)
+    result = CliRunner().invoke(rusty_spec, ["docs", "build", "--out", str(tmp_path / "b")])
+    assert result.exit_code == 1
+    assert "the book did not build: Aborted with 1 warnings in strict mode!" in result.output
+    assert calls == [(tmp_path / "b", True)]
 
 
 # --- the built site ----------------------------------------------------------------------------
