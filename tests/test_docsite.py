@@ -155,6 +155,29 @@ def test_docs_build_command_reports_a_failed_build(monkeypatch: pytest.MonkeyPat
     assert calls == [(tmp_path / "b", True)]
 
 
+def test_api_docstrings_lose_their_rest_habits() -> None:
+    from conformance.docs_griffe import rst_to_markdown
+
+    text = "\n".join(
+        [
+            "Only :class:`~spec.errors.DecodeError` leaves :func:`decode` (:mod:`spec.encoding`).",
+            "",
+            "====  =====",
+            "type  bytes",
+            "====  =====",
+            "u8    1",
+            "====  =====",
+            "",
+            "after",
+        ]
+    )
+    out = rst_to_markdown(text).splitlines()
+    assert out[0] == "Only `DecodeError` leaves `decode` (`spec.encoding`)."
+    assert out[2] == "```text" and out[8] == "```" and out[3:8] == text.splitlines()[2:7]
+    assert out[-1] == "after"
+    assert rst_to_markdown("a ==== b\n=== ===\nno closing rules") == "a ==== b\n=== ===\nno closing rules"
+
+
 # --- the built site ----------------------------------------------------------------------------
 
 
@@ -193,6 +216,7 @@ def test_api_reference_is_generated_from_docstrings(site: Path) -> None:
     api = (site / "api" / "spec.encoding" / "index.html").read_text(encoding="utf-8")
     assert 'id="spec.encoding.decode"' in api
     assert "ENC-1/ENC-2: decode one complete value" in api
+    assert ":class:" not in api and ":func:" not in api  # Sphinx roles became code spans
     modules = {p.name for p in (site / "api").iterdir()}
     assert {"spec.chain.block", "spec.masternode.dkg", "spec.errors"} <= modules
 
