@@ -222,10 +222,13 @@ class RunOptions:
 
 def _run(options: RunOptions) -> RunReport:
     argv = check_adapter_program(options.adapter)
+    json_path, html_path = options.report_path, None
+    if json_path is not None and json_path.suffix.lower() in (".html", ".htm"):
+        html_path, json_path = json_path, json_path.with_suffix(".json")
     junit = options.junit_path
-    if junit is None and options.report_path is not None:
-        junit = junit_path_for(options.report_path)
-    for path, what in ((options.report_path, "report"), (junit, "JUnit report")):
+    if junit is None and json_path is not None:
+        junit = junit_path_for(json_path)
+    for path, what in ((json_path, "report"), (html_path, "HTML report"), (junit, "JUnit report")):
         if path is not None:
             check_writable(path, what)
     only: set[str] | None = None
@@ -254,7 +257,12 @@ def _run(options: RunOptions) -> RunReport:
         max_line_bytes=options.max_line_bytes,
     )
     _summary(report, options.verbose)
-    write_report(report, options.report_path, junit)
+    write_report(report, json_path, junit)
+    if html_path is not None:
+        from conformance.html_report import render_html_report
+
+        html_path.write_text(render_html_report(report), encoding="utf-8")
+        click.echo(f"HTML report: {html_path}")
     return report
 
 
@@ -375,7 +383,9 @@ def generate(out: Path, presets: tuple[str, ...], flows: tuple[str, ...], lock: 
     "report_path",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Write a JSON report of every case here (and JUnit XML beside it, .xml).",
+    help="Write a JSON report of every case here (and JUnit XML beside it, .xml); a name ending in "
+    ".html writes an HTML summary there (per flow and handler, failing cases with their diffs), "
+    "with the JSON (.json) and JUnit (.xml) beside it.",
 )
 @click.option(
     "--junit",
@@ -519,6 +529,67 @@ def release(
         raise click.ClickException(str(exc)) from None
     digest = hashlib.sha256(data).hexdigest()
     click.echo(f"wrote {target}: {len(vectors)} vectors, {len(data)} bytes, sha256 {digest}")
+
+
+@main.group(epilog=examples("rusty-spec docs build", "rusty-spec docs bench-chart"))
+def docs() -> None:
+    """The spec book as a site (mkdocs, Material theme): build it offline."""
+
+
+@docs.command(
+    name="build",
+    epilog=examples("rusty-spec docs build", "rusty-spec docs build --out /tmp/book --no-strict"),
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("build/site"),
+    show_default=True,
+    help="The directory to write the site to (replaced).",
+)
+@click.option(
+    "--strict/--no-strict",
+    default=True,
+    show_default=True,
+    help="Fail on any warning: a broken link or anchor, a docs page missing from the nav.",
+)
+def docs_build(out: Path, strict: bool) -> None:
+    """Build the spec book from docs/ and the spec's docstrings (see docs/site.md); nothing is downloaded."""
+    from conformance.docsite import SiteBuildError, build_site
+
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    try:
+        build_site(out, strict=strict)
+    except SiteBuildError as exc:
+        raise click.ClickException(f"the book did not build: {exc}") from None
+    click.echo(f"built the spec book in {out}/ (open {out / 'index.html'})")
+
+
+@docs.command(
+    name="bench-chart",
+    epilog=examples(
+        "rusty-spec docs bench-chart",
+        "rusty-spec docs bench-chart --json bench.json --drop test_tally_window",
+    ),
+)
+@click.option(
+    "--json",
+    "bench_json",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="pytest-benchmark JSON (--benchmark-json) to keep as docs/assets/benchmarks/results.json "
+    "first (repeatable: the files are merged).",
+)
+@click.option("--drop", multiple=True, help="Leave this benchmark out (one whose test failed; repeatable).")
+def docs_bench_chart(bench_json: tuple[Path, ...], drop: tuple[str, ...]) -> None:
+    """Draw docs/assets/benchmarks/ratios.svg (each hot path / its floor) from the benchmark results."""
+    from conformance import bench_charts
+
+    try:
+        count = bench_charts.write_chart(bench_json, drop)
+    except bench_charts.BenchmarkDataError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"charted {count} ratios from {bench_charts.RESULTS_PATH} in {bench_charts.CHART_PATH}")
 
 
 @main.command(
