@@ -4,6 +4,7 @@ rusty init DATADIR [--preset devnet]     create a node
 rusty mine DATADIR N                     mine N blocks on the devnet preset's CPU miner
 rusty send DATADIR KEY_HASH AMOUNT       queue a payment (spec-validated) for the next block
 rusty status DATADIR                     height, tip, balance, pending transactions
+rusty simulate SCENARIO.toml --seed N --out DIR   network simulation (sim/, docs/simulation.md)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from reference.jsonsafe import JsonTooDeep
 from reference.node import Node
 from reference.p2p import P2PLimits
 from reference.rpc import RpcError, call
+from sim.cli import simulate
 from spec.errors import SpecError
 from spec.presets import PRESET_NAMES
 
@@ -212,6 +214,9 @@ def devnet(count: int, blocks: int, directory: Path | None, upgrade: bool) -> No
         click.echo(f"upgrade: {'active on every node' if result.upgraded else 'NOT ACTIVE EVERYWHERE'}")
     if not result.converged or result.late_node_finalized is False:
         sys.exit(1)
+
+
+main.add_command(simulate)  # sim/: SimPy and the engine load only when a scenario runs
 
 
 if __name__ == "__main__":
