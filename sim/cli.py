@@ -18,10 +18,20 @@ from sim.scenario import Scenario, ScenarioError, load_scenario
 
 def run_scenario(scenario: Scenario, seed: int) -> dict[str, Any]:
     """The report of ``scenario`` run with ``seed`` (dispatch on the scenario kind)."""
+    if scenario.kind == "kademlia":
+        from sim.kademlia import simulate_kademlia
+
+        return simulate_kademlia(scenario, seed)
+    if scenario.kind == "sync":
+        from sim.sync import simulate_sync
+
+        return simulate_sync(scenario, seed)
+    if scenario.kind == "dkg":
+        from sim.dkg import simulate_dkg
+
+        return simulate_dkg(scenario, seed)
     from sim.engine import simulate_network  # SimPy loads only when a scenario runs
 
-    if scenario.kind != "network":
-        raise ScenarioError(f"scenario kind {scenario.kind!r} is not supported yet")
     return simulate_network(scenario, seed)
 
 

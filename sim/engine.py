@@ -40,7 +40,7 @@ from typing import Any
 import simpy
 
 import spec.chain.forkchoice as forkchoice
-from sim.network import INF, Cut, Topology, build_topology, flood, percentile
+from sim.network import INF, Cut, Edges, Topology, build_topology, flood, link_delays, percentile
 from sim.relay import RelaySizes, relay_sizes
 from sim.scenario import Scenario
 from spec.chain.block import BlockHeader, block_hash
@@ -187,6 +187,8 @@ class NetworkSimulation:
         self.sizes: RelaySizes = relay_sizes(
             scenario.block_transactions, scenario.missing_per_miss, scenario.preset
         )
+        self.block_edges = self._block_edges()
+        self.small_edges = link_delays(self.topology, lambda lat, bw: (lat + SMALL_HOP_SECONDS, 0.0))
         self.bits = self.preset.chain.pow_limit_bits
         self.work = work_of_target(target_from_bits(self.bits, self.preset))
         genesis = self._header(0, bytes(32), 0, 0.0)
@@ -271,22 +273,16 @@ class NetworkSimulation:
 
     # -- relay ----------------------------------------------------------------------------------
 
-    def _block_hop(self, missing: list[bool]) -> Any:
+    def _block_edges(self) -> Edges:
+        """Per-link delay of a block: BIP152 high-bandwidth compact relay or headers-first full relay."""
         sizes, val = self.sizes, self.scenario.validation_ms / 1000.0
         if self.scenario.relay == "full":
             body = sizes.headers + sizes.getdata + sizes.block
-
-            def full(u: int, v: int, lat: float, bw: float) -> float:
-                return 3 * lat + body / bw + val
-
-            return full
+            return link_delays(self.topology, lambda lat, bw: (3 * lat + body / bw + val, 0.0))
         extra = sizes.getblocktxn + sizes.blocktxn
-
-        def compact(u: int, v: int, lat: float, bw: float) -> float:
-            delay = lat + sizes.compact / bw + val
-            return delay + 2 * lat + extra / bw if missing[v] else delay
-
-        return compact
+        return link_delays(
+            self.topology, lambda lat, bw: (lat + sizes.compact / bw + val, 2 * lat + extra / bw)
+        )
 
     def _small_table(self, source: int, cut_index: int) -> array[float]:
         """Shortest small-message delays from ``source`` (``cut_index``: with that cut applied)."""
@@ -294,10 +290,7 @@ class NetworkSimulation:
         table = self.small.get(key)
         if table is None:
             cuts = [] if cut_index < 0 else [Cut(-INF, INF, self.cuts[cut_index].cut)]
-            table = array(
-                "d",
-                flood(self.topology, [(source, 0.0)], lambda u, v, lat, bw: lat + SMALL_HOP_SECONDS, cuts),
-            )
+            table = array("d", flood(self.small_edges, [(source, 0.0)], cuts))
             self.small[key] = table
         return table
 
@@ -347,12 +340,12 @@ class NetworkSimulation:
             arrival = array(
                 "d",
                 flood(
-                    self.topology,
+                    self.block_edges,
                     [(miner, now)],
-                    self._block_hop(miss),
                     self.cuts,
                     self.blocks[parent].arrival,
                     self._offline_until if self.offline else None,
+                    miss,
                 ),
             )
         block = SimBlock(entry, miner, now, arrival, private)

@@ -93,47 +93,68 @@ class Cut:
     cut: Callable[[int, int], bool]
 
 
-HopDelay = Callable[[int, int, float, float], float]
-"""``(sender, receiver, latency, bandwidth) -> seconds`` for one hop of one message."""
+Edges = list[list[tuple[int, float, float]]]
+"""Per sender: ``(receiver, delay, extra)`` for each link; ``extra`` is added when the receiver
+is one that must fetch missing transactions (a compact block's ``GetBlockTxn`` round trip)."""
+
+
+def link_delays(topology: Topology, hop: Callable[[float, float], tuple[float, float]]) -> Edges:
+    """Per-link ``(delay, extra)`` of one kind of message: ``hop(latency, bandwidth)``."""
+    return [
+        [(peer, *hop(lat, bw)) for peer, lat, bw in zip(peers, lats, bws, strict=True)]
+        for peers, lats, bws in zip(topology.neighbours, topology.latency, topology.bandwidth, strict=True)
+    ]
 
 
 def flood(
-    topology: Topology,
+    edges: Edges,
     sources: Sequence[tuple[int, float]],
-    hop: HopDelay,
     cuts: Sequence[Cut] = (),
     ready: Sequence[float] | None = None,
     offline_until: Callable[[int, float], float] | None = None,
+    missing: Sequence[bool] | None = None,
 ) -> list[float]:
     """The time every node first holds the message sent by ``sources`` (``(node, time)`` pairs).
 
     ``ready[v]``: the earliest time ``v`` may accept it (its parent block's arrival);
-    ``offline_until(v, t)``: when ``v``, offline at ``t``, is back (``t`` if online).
+    ``offline_until(v, t)``: when ``v``, offline at ``t``, is back (``t`` if online);
+    ``missing[v]``: ``v`` pays the links' ``extra``.
     """
-    arrival = [INF] * topology.size
-    heap: list[tuple[float, int]] = [(t, node) for node, t in sources]
+    size = len(edges)
+    arrival = [INF] * size
+    best = [INF] * size
+    done = [False] * size
+    heap: list[tuple[float, int]] = []
+    for node, t in sources:
+        if t < best[node]:
+            best[node] = t
+            heap.append((t, node))
     heapq.heapify(heap)
-    neighbours, latency, bandwidth = topology.neighbours, topology.latency, topology.bandwidth
+    pop, push = heapq.heappop, heapq.heappush
     while heap:
-        time, node = heapq.heappop(heap)
-        if arrival[node] <= time:
+        time, node = pop(heap)
+        if done[node]:
             continue
+        done[node] = True
         arrival[node] = time
-        lats, bws = latency[node], bandwidth[node]
-        for i, peer in enumerate(neighbours[node]):
-            if arrival[peer] <= time:
+        blocked = [c for c in cuts if c.start <= time < c.end]
+        for peer, delay, extra in edges[node]:
+            if done[peer]:
                 continue
             depart = time
-            for cut in cuts:
-                if cut.start <= depart < cut.end and cut.cut(node, peer):
+            for cut in blocked:
+                if cut.cut(node, peer):
                     depart = cut.end
-            at = depart + hop(node, peer, lats[i], bws[i])
+            at = depart + delay
+            if missing is not None and missing[peer]:
+                at += extra
             if ready is not None and ready[peer] > at:
                 at = ready[peer]
             if offline_until is not None:
                 at = offline_until(peer, at)
-            if at < arrival[peer]:
-                heapq.heappush(heap, (at, peer))
+            if at < best[peer]:
+                best[peer] = at
+                push(heap, (at, peer))
     return arrival
 
 

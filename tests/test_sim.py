@@ -111,3 +111,29 @@ def test_large_network_1000_nodes() -> None:
     report = run_scenario(scenario, 1)
     assert report["invariants"]["finality_violations"] == 0
     assert report["invariants"]["tracked_on_common_tip"] == report["invariants"]["tracked_nodes"]
+
+
+def test_kademlia_lookups_find_the_closest_nodes() -> None:
+    text = 'name = "kad"\nkind = "kademlia"\n[kademlia]\nsizes = [32, 128]\nlookups = 20\n'
+    report = run_scenario(parse_scenario(text), 1)
+    small, large = report["sizes"]
+    for size in (small, large):
+        assert size["exact_k_closest_fraction"] == 1.0
+        assert size["hops_to_closest_max"] <= size["log2_nodes"]
+    assert small["table_contacts_mean"] < large["table_contacts_mean"]
+
+
+def test_late_node_headers_first_sync_reaches_the_same_chain() -> None:
+    text = 'name = "sync"\nkind = "sync"\nblock_transactions = 100\n[sync]\nbehind_blocks = 300\n'
+    report = run_scenario(parse_scenario(text), 1)
+    assert report["synced_to_the_same_chain"] is True
+    assert report["getheaders_rounds"] == 2  # one answer of 300 headers, then the empty one
+    assert 0 < report["headers_seconds"] < report["blocks_seconds"]
+
+
+def test_dkg_survives_n_minus_t_byzantine_and_fails_beyond() -> None:
+    text = 'name = "dkg"\nkind = "dkg"\n[dkg]\nmembers = [4]\n'
+    runs = run_scenario(parse_scenario(text), 1)["runs"]
+    assert [r["byzantine"] for r in runs] == [0, 1, 2]  # t = 3 of 4: n - t = 1
+    assert all(r["completed"] and r["certificate_of_t_honest_members_verifies"] for r in runs[:2])
+    assert runs[-1]["completed"] is False and runs[-1]["error"] == "DKG_FAILED"
