@@ -51,6 +51,10 @@ def write_run(scenario: Scenario, seed: int, out: Path, plots: bool) -> dict[str
     if scenario.kind == "network":
         timing["simulated_seconds_per_wall_second"] = round(scenario.duration_seconds / wall, 1)
     (out / "timing.json").write_text(json.dumps(timing, sort_keys=True, indent=2) + "\n")
+    if plots:
+        from sim.plots import plot_report
+
+        plot_report(report, out)
     return {"report": report, "timing": timing}
 
 
