@@ -95,6 +95,7 @@ class View:
     pending: list[FinalityCertificate] = field(default_factory=list)
     reorgs: int = 0
     max_reorg_depth: int = 0
+    last_reorg: float = 0.0
 
 
 @dataclass
@@ -209,7 +210,7 @@ class NetworkSimulation:
         self.certified: dict[bytes, float] = {}
         self.small: dict[tuple[int, int], array[float]] = {}
         self.violations = 0
-        self.finality_log: list[tuple[int, bytes]] = []
+        self.finality_log: list[tuple[int, bytes, float]] = []
         self.env = simpy.Environment()
         self.mining_rng = self._rng("mining")
         self.miss_rng = self._rng("mempool")
@@ -396,6 +397,7 @@ class NetworkSimulation:
                 cursor = view.index[cursor].parent_hash
                 depth += 1
             view.max_reorg_depth = max(view.max_reorg_depth, depth)
+            view.last_reorg = self.env.now
         view.tip = new
         if node in self.mn_set:
             self._sign(node, new)
@@ -492,7 +494,7 @@ class NetworkSimulation:
         new = newest_finalized(view.index, [certificate], key_of, view.finalized)
         if new != view.finalized and new is not None:
             view.finalized = new
-            self.finality_log.append((node, new))
+            self.finality_log.append((node, new, self.env.now))
 
     # -- run and report -------------------------------------------------------------------------
 
@@ -596,7 +598,7 @@ class NetworkSimulation:
                 unfinalized += 1
         finality_delays.sort()
         # Finality safety: every finalized block of every node on one chain.
-        finalized = sorted({b for _, b in self.finality_log}, key=lambda b: self.index[b].height)
+        finalized = sorted({b for _, b, _ in self.finality_log}, key=lambda b: self.index[b].height)
         conflicting = sum(1 for a, b in itertools.pairwise(finalized) if not is_ancestor(self.index, a, b))
         # Convergence at the end: tracked nodes' tips, and every online node's best known tip.
         tracked_tips = [self.views[v].tip for v in self.tracked]
@@ -682,14 +684,20 @@ class NetworkSimulation:
     def _eclipse_report(self) -> dict[str, Any]:
         private = [b for b in self.order if self.blocks[b].private]
         views = [self.views[v] for v in self.victims]
-        final = [self._finalized_is_private(v) for v in views]
+        start, end, _ = self.eclipse or (0.0, 0.0, 0.0)
+        victim_set = set(self.victims)
+        advances = [t for node, _, t in self.finality_log if node in victim_set and start <= t < end]
         return {
             "victims": len(self.victims),
             "attacker_blocks": len(private),
             "victim_reorgs": sum(v.reorgs for v in views),
             "victim_max_reorg_depth": max(v.max_reorg_depth for v in views),
-            "victim_finalized_an_attacker_block": any(final),
+            "victim_finality_advances_while_eclipsed": len(advances),
+            "victim_finalized_an_attacker_block": any(self._finalized_is_private(v) for v in views),
             "victims_back_on_honest_tip": sum(not self.blocks[v.tip].private for v in views),
+            "seconds_to_recover_after_eclipse": _r(max(v.last_reorg for v in views) - end)
+            if any(v.last_reorg >= end for v in views)
+            else None,
         }
 
     def _finalized_is_private(self, view: View) -> bool:
@@ -697,16 +705,40 @@ class NetworkSimulation:
 
     def _partition_report(self) -> dict[str, Any]:
         side = self.partition_side
-        per_side: dict[str, Any] = {}
+        cut = next(c for c in self.cuts if c.cut(*self._pair(side)))
+        main = set(self._best_chain())
+        per_side: dict[str, Any] = {"start_seconds": cut.start, "end_seconds": cut.end}
         for name, flag in (("cut_off", True), ("rest", False)):
-            views = [self.views[v] for v in self.tracked if side[v] == flag]
+            nodes = {v for v in self.tracked if side[v] == flag}
+            views = [self.views[v] for v in nodes]
+            during = [
+                b
+                for b in self.order[1:]
+                if self.blocks[b].miner >= 0
+                and side[self.blocks[b].miner] == flag
+                and cut.start <= self.blocks[b].time < cut.end
+            ]
+            heal = [v.last_reorg for v in views if v.last_reorg >= cut.end]
             per_side[name] = {
-                "tracked": len(views),
-                "miners": sum(side[m] == flag for m in self.miners),
+                "nodes": sum(1 for s in side if s == flag),
+                "hash_share": _r(
+                    sum(h for m, h in zip(self.miners, self.hash_shares, strict=True) if side[m] == flag)
+                ),
                 "masternodes": sum(side[m] == flag for m in self.masternodes),
+                "blocks_mined_during_partition": len(during),
+                "of_them_orphaned": sum(b not in main for b in during),
+                "finality_advances_during_partition": sum(
+                    1 for node, _, t in self.finality_log if node in nodes and cut.start <= t < cut.end
+                ),
                 "max_reorg_depth": max((v.max_reorg_depth for v in views), default=0),
+                "last_reorg_after_heal_seconds": _r(max(heal) - cut.end) if heal else None,
             }
         return per_side
+
+    @staticmethod
+    def _pair(side: list[bool]) -> tuple[int, int]:
+        """Two nodes on different sides of a partition (to find its cut)."""
+        return side.index(True), side.index(False)
 
 
 def _crossing(side: list[bool]) -> Callable[[int, int], bool]:
