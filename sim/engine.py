@@ -96,6 +96,7 @@ class View:
     reorgs: int = 0
     max_reorg_depth: int = 0
     last_reorg: float = 0.0
+    reorg_log: list[tuple[float, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -398,6 +399,7 @@ class NetworkSimulation:
                 depth += 1
             view.max_reorg_depth = max(view.max_reorg_depth, depth)
             view.last_reorg = self.env.now
+            view.reorg_log.append((self.env.now, depth))
         view.tip = new
         if node in self.mn_set:
             self._sign(node, new)
@@ -718,7 +720,8 @@ class NetworkSimulation:
                 and side[self.blocks[b].miner] == flag
                 and cut.start <= self.blocks[b].time < cut.end
             ]
-            heal = [v.last_reorg for v in views if v.last_reorg >= cut.end]
+            # Reorganisations in the minute after the links heal: the side switching chains.
+            heal = [(t, d) for v in views for t, d in v.reorg_log if cut.end <= t < cut.end + 60]
             per_side[name] = {
                 "nodes": sum(1 for s in side if s == flag),
                 "hash_share": _r(
@@ -731,7 +734,11 @@ class NetworkSimulation:
                     1 for node, _, t in self.finality_log if node in nodes and cut.start <= t < cut.end
                 ),
                 "max_reorg_depth": max((v.max_reorg_depth for v in views), default=0),
-                "last_reorg_after_heal_seconds": _r(max(heal) - cut.end) if heal else None,
+                "nodes_reorganised_at_heal": sum(
+                    1 for v in views if any(cut.end <= t < cut.end + 60 for t, _ in v.reorg_log)
+                ),
+                "reorg_depth_at_heal": max((d for _, d in heal), default=0),
+                "seconds_to_heal": _r(max(t for t, _ in heal) - cut.end) if heal else None,
             }
         return per_side
 
