@@ -27,7 +27,6 @@ from __future__ import annotations
 import bisect
 import contextlib
 import hashlib
-import heapq
 import itertools
 import math
 import random
@@ -111,6 +110,8 @@ class Quorum:
 @dataclass
 class CertificateState:
     shares: list[tuple[float, int]] = field(default_factory=list)
+    arrivals: dict[int, list[float]] = field(default_factory=dict)
+    """Per quorum member: when each share reaches it, ascending."""
     token: int = 0
     due: float = INF
     formed: float = INF
@@ -448,15 +449,16 @@ class NetworkSimulation:
         state = self.cert_states.setdefault((height, tip), CertificateState())
         if state.formed < INF:
             return
-        state.shares.append((self.env.now, node))
+        now = self.env.now
+        state.shares.append((now, node))
+        for member in quorum.members:
+            bisect.insort(state.arrivals.setdefault(member, []), self._small_at(node, now, member))
         if len(state.shares) < quorum.threshold:
             return
         # The earliest moment some member holds ``threshold`` shares of this block.
         best, former = INF, -1
         for member in quorum.members:
-            kth = heapq.nsmallest(
-                quorum.threshold, (self._small_at(src, t, member) for t, src in state.shares)
-            )[-1]
+            kth = state.arrivals[member][quorum.threshold - 1]
             if kth < best:
                 best, former = kth, member
         if best < state.due:

@@ -131,25 +131,30 @@ def flood(
             heap.append((t, node))
     heapq.heapify(heap)
     pop, push = heapq.heappop, heapq.heappush
+    no_ready = [-INF] * size
+    ready_at = no_ready if ready is None else ready
+    miss = [False] * size if missing is None else missing
     while heap:
         time, node = pop(heap)
         if done[node]:
             continue
         done[node] = True
         arrival[node] = time
-        blocked = [c for c in cuts if c.start <= time < c.end]
+        blocked = [c for c in cuts if c.start <= time < c.end] if cuts else None
         for peer, delay, extra in edges[node]:
             if done[peer]:
                 continue
-            depart = time
-            for cut in blocked:
-                if cut.cut(node, peer):
-                    depart = cut.end
-            at = depart + delay
-            if missing is not None and missing[peer]:
+            at = time + delay
+            if blocked:
+                depart = time
+                for cut in blocked:
+                    if cut.cut(node, peer):
+                        depart = cut.end
+                at = depart + delay
+            if miss[peer]:
                 at += extra
-            if ready is not None and ready[peer] > at:
-                at = ready[peer]
+            if ready_at[peer] > at:
+                at = ready_at[peer]
             if offline_until is not None:
                 at = offline_until(peer, at)
             if at < best[peer]:
