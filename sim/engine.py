@@ -41,7 +41,7 @@ import simpy
 import spec.chain.forkchoice as forkchoice
 from sim.network import INF, Cut, Edges, Topology, build_topology, flood, link_delays, percentile
 from sim.relay import RelaySizes, relay_sizes
-from sim.scenario import Scenario
+from sim.scenario import Scenario, ScenarioError
 from spec.chain.block import BlockHeader, block_hash
 from spec.chain.forkchoice import (
     BlockIndexEntry,
@@ -143,6 +143,8 @@ class NetworkSimulation:
         pick = self._rng("roles")
         order = list(range(n))
         pick.shuffle(order)
+        if scenario.miners_per_region or scenario.masternodes_per_region:
+            order = self._placed(order)
         self.miners = order[: scenario.miners]
         shares = scenario.hash_shares or tuple(0.8**i for i in range(scenario.miners))
         total = sum(shares)
@@ -223,6 +225,23 @@ class NetworkSimulation:
 
     def _rng(self, purpose: str) -> random.Random:
         return random.Random(f"{self.seed}:{self.scenario.name}:{purpose}")
+
+    def _placed(self, order: list[int]) -> list[int]:
+        """``order`` with the miners, then the masternodes, first, placed by ``per_region``."""
+        s, regions = self.scenario, self.topology.regions
+        index = {r.name: i for i, r in enumerate(s.regions)}
+        taken: set[int] = set()
+        placed: list[int] = []
+        for placement, total in ((s.miners_per_region, s.miners), (s.masternodes_per_region, s.masternodes)):
+            wanted = placement or (("", total),)
+            for name, count in wanted:
+                pool = (v for v in order if v not in taken and (not name or regions[v] == index[name]))
+                chosen = [v for _, v in zip(range(count), pool, strict=False)]
+                if len(chosen) < count:
+                    raise ScenarioError(f"region {name} has fewer than {count} free nodes")
+                taken.update(chosen)
+                placed.extend(chosen)
+        return placed + [v for v in order if v not in taken]
 
     @staticmethod
     def _collateral(i: int) -> OutPoint:
@@ -608,6 +627,10 @@ class NetworkSimulation:
         tracked_tips = [self.views[v].tip for v in self.tracked]
         common = max(set(tracked_tips), key=lambda t: (tracked_tips.count(t), t)) if tracked_tips else b""
         late = [b for b in honest if max(self.blocks[b].arrival) >= end]
+        # Untracked nodes keep the newest finalized block any tracked node adopted, if they hold it
+        # (certificates reach every node within a second; finality never waits on an ordinary node).
+        finals = [b for _, b, _ in self.finality_log]
+        newest = max(finals, key=lambda b: (self.index[b].height, b)) if finals else None
         cache: dict[tuple[bytes, ...], bytes | None] = {}
         agree = online = 0
         for v in range(n):
@@ -617,8 +640,9 @@ class NetworkSimulation:
             missing = tuple(b for b in late if self.blocks[b].arrival[v] >= end)
             if missing not in cache:
                 gone = set(missing)
+                final = None if newest is None or newest in gone else newest
                 cache[missing] = choose_tip(
-                    self.index, self._tips([b for b in honest if b not in gone]), None
+                    self.index, self._tips([b for b in honest if b not in gone]), final
                 )
             agree += cache[missing] == common
         report: dict[str, Any] = {

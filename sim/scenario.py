@@ -55,6 +55,9 @@ class Scenario:
     miners: int = 10
     hash_shares: tuple[float, ...] = ()
     masternodes: int = 0
+    miners_per_region: tuple[tuple[str, int], ...] = ()
+    """Where the miners are (in order: the first miners get the largest hash shares); default anywhere."""
+    masternodes_per_region: tuple[tuple[str, int], ...] = ()
     churn_offline_fraction: float = 0.0
     churn_mean_offline_seconds: float = 1800.0
     attacks: tuple[Attack, ...] = ()
@@ -119,9 +122,17 @@ def parse_scenario(text: str) -> Scenario:
             missing_per_miss=int(raw.get("missing_per_miss", 3)),
             latency_sigma=float(raw.get("latency_sigma", 0.35)),
             regions=_regions(raw.get("regions", {})),
-            miners=int(mining.get("miners", 10)),
+            miners=int(mining.get("miners", sum(mining.get("per_region", {}).values()) or 10)),
+            miners_per_region=tuple((str(k), int(v)) for k, v in mining.get("per_region", {}).items()),
+            masternodes_per_region=tuple(
+                (str(k), int(v)) for k, v in raw.get("masternodes", {}).get("per_region", {}).items()
+            ),
             hash_shares=tuple(float(x) for x in mining.get("hash_shares", ())),
-            masternodes=int(raw.get("masternodes", {}).get("count", 0)),
+            masternodes=int(
+                raw.get("masternodes", {}).get(
+                    "count", sum(raw.get("masternodes", {}).get("per_region", {}).values())
+                )
+            ),
             churn_offline_fraction=float(churn.get("offline_fraction", 0.0)),
             churn_mean_offline_seconds=float(churn.get("mean_offline_seconds", 1800)),
             attacks=attacks,
@@ -135,6 +146,13 @@ def parse_scenario(text: str) -> Scenario:
         raise ScenarioError(f"relay must be compact or full, not {scenario.relay!r}")
     if scenario.kind == "network" and scenario.nodes < max(scenario.miners, scenario.masternodes, 2):
         raise ScenarioError("fewer nodes than miners or masternodes")
+    names = {r.name for r in scenario.regions}
+    for placement, total in (
+        (scenario.miners_per_region, scenario.miners),
+        (scenario.masternodes_per_region, scenario.masternodes),
+    ):
+        if placement and (not {k for k, _ in placement} <= names or sum(v for _, v in placement) != total):
+            raise ScenarioError(f"per_region {placement} must name regions and add up to {total}")
     for attack in attacks:
         if attack.kind not in ("partition", "eclipse") or attack.end_seconds <= attack.start_seconds:
             raise ScenarioError(f"bad attack {attack}")

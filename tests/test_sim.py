@@ -15,8 +15,9 @@ from click.testing import CliRunner
 
 from reference.cli import main as rusty
 from sim.cli import encode_report, run_scenario
-from sim.scenario import Attack, ScenarioError, parse_scenario
+from sim.scenario import Attack, ScenarioError, load_scenario, parse_scenario
 
+SCENARIOS = Path(__file__).parent.parent / "sim" / "scenarios"
 SMALL = """
 name = "ci"
 nodes = 80
@@ -140,3 +141,26 @@ def test_dkg_survives_n_minus_t_byzantine_and_fails_beyond() -> None:
     assert [r["byzantine"] for r in runs] == [0, 1, 2]  # t = 3 of 4: n - t = 1
     assert all(r["completed"] and r["certificate_of_t_honest_members_verifies"] for r in runs[:2])
     assert runs[-1]["completed"] is False and runs[-1]["error"] == "DKG_FAILED"
+
+
+def test_finality_beats_work_when_a_partition_heals() -> None:
+    """The side cut off has 60 % of the hash rate and 15 of 200 masternodes: its heavier chain must
+    lose to the other side's finalized one (FORK-2), and no finalized block is ever reverted."""
+    scenario = replace(
+        load_scenario(SCENARIOS / "partition-finality-vs-work.toml"),
+        duration_seconds=7800,
+        block_transactions=200,
+    )
+    report = run_scenario(scenario, 1)
+    cut_off, rest = report["partition"]["cut_off"], report["partition"]["rest"]
+    assert (
+        cut_off["hash_share"] > 0.5
+        and cut_off["blocks_mined_during_partition"] > rest["blocks_mined_during_partition"]
+    )
+    assert cut_off["finality_advances_during_partition"] == 0 < rest["finality_advances_during_partition"]
+    assert cut_off["of_them_orphaned"] == cut_off["blocks_mined_during_partition"]
+    assert cut_off["reorg_depth_at_heal"] == cut_off["blocks_mined_during_partition"]
+    inv = report["invariants"]
+    assert inv["finality_violations"] == 0 and inv["conflicting_finalized_blocks"] == 0
+    assert inv["tracked_on_common_tip"] == inv["tracked_nodes"]
+    assert inv["online_on_common_tip"] == inv["online_nodes"]
