@@ -21,6 +21,7 @@ SMALL = (
     "propagation-1000-compact",
     "propagation-1000-full",
     "partition-1000",
+    "partition-finality-vs-work",
     "eclipse-1000",
     "kademlia",
     "sync-late-node",

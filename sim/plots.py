@@ -54,6 +54,7 @@ def draw(
             xs = [x for x in report["propagation_seconds"]["pooled_cdf_percentiles"] if x is not None]
             ax.plot(xs, [(i + 1) / 100 for i in range(len(xs))], label=label)
         ax.set_xscale("log")
+        ax.set_xlim(0.05, 5)
         ax.set_xlabel("seconds after the block was found")
         ax.set_ylabel("fraction of nodes")
         ax.set_title("Block propagation CDF")
@@ -71,16 +72,20 @@ def draw(
         ax.set_title(f"Orphan rate at 150 s blocks ({day['nodes']:,} nodes)")
         ax.legend(fontsize=7)
         written.append(_save(fig, folder / "orphan-rate.png"))
-        bins = day["finality"]["histogram_seconds"]
-        if sum(bins):
+        delays = day["finality"]["delay_seconds"]
+        if delays["p50"] is not None:
             fig, ax = plt.subplots(figsize=STYLE["figsize"])
-            ax.bar([30 * i for i in range(len(bins))], bins, width=28, align="edge")
-            ax.axvline(900, color="red", lw=1, label="15-minute promise")
-            ax.set_xlabel("seconds from block found to its finality certificate (30 s bins)")
-            ax.set_ylabel("blocks")
-            ax.set_yscale("log")
-            ax.set_title("Time to finality")
-            ax.legend(fontsize=7)
+            labels = ["median", "p90", "p99", "slowest"]
+            values = [delays["p50"], delays["p90"], delays["p99"], delays["max"]]
+            ax.barh(labels, values, color="tab:green")
+            ax.axvline(900, color="red", lw=1, label="15-minute promise (900 s)")
+            ax.set_xscale("log")
+            ax.set_xlim(0.1, 2000)
+            ax.invert_yaxis()
+            ax.set_xlabel("seconds from block found to its finality certificate")
+            measured = day["finality"]["blocks_measured"]
+            ax.set_title(f"Time to finality ({measured} blocks, {day['nodes']:,} nodes)")
+            ax.legend(fontsize=7, loc="lower right")
             written.append(_save(fig, folder / "finality-delay.png"))
     if kad is not None:
         sizes = kad["sizes"]
