@@ -164,3 +164,13 @@ def test_finality_beats_work_when_a_partition_heals() -> None:
     assert inv["finality_violations"] == 0 and inv["conflicting_finalized_blocks"] == 0
     assert inv["tracked_on_common_tip"] == inv["tracked_nodes"]
     assert inv["online_on_common_tip"] == inv["online_nodes"]
+
+
+def test_plots_of_a_run_are_small_pngs(tmp_path: Path) -> None:
+    from sim.plots import plot_report
+
+    report = run_scenario(replace(parse_scenario(SMALL), nodes=40, duration_seconds=5400), 1)
+    written = plot_report(report, tmp_path)
+    assert {p.name for p in written} == {"propagation-cdf.png", "orphan-rate.png", "finality-delay.png"}
+    for path in written:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size < 100_000
