@@ -1,7 +1,7 @@
 """Headers-first sync of a late node, on the spec's sync functions (P2P-SYNC-1..3).
 
 A real header chain of ``[sync] behind_blocks`` headers is built on the devnet preset (its proof
-of work is ground for real: devnet's limit makes that cheap; mainnet's would take 2^32 hashes a
+of work is ground for real: devnet's limit makes that cheap; mainnet's limit takes about 2^24 hashes a
 header) and the late node catches up as a reference node does: ``block_locator`` of what it has,
 a peer answers ``headers_after`` (at most ``max_headers_per_message``), the node checks every
 header with ``connect_headers`` (HDR-2..4, POW-1..4), until an empty answer; then it downloads
