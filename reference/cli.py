@@ -7,6 +7,7 @@ rusty mine DATADIR N                     mine N blocks on the devnet preset's CP
 rusty send DATADIR KEY_HASH AMOUNT       queue a payment (spec-validated) for the next block
 rusty status DATADIR                     height, tip, balance, pending transactions
 rusty devnet [N]                         N local nodes that mine, sync, finalize and converge
+rusty simulate SCENARIO.toml --seed N --out DIR   network simulation (sim/, docs/simulation.md)
 rusty --version                          the suite and protocol versions
 
 Every command's ``--help`` ends with examples. ``rusty call`` prints an RPC error as one line on
@@ -35,6 +36,7 @@ from reference.node import Node
 from reference.p2p import P2PLimits
 from reference.rpc import RpcError, call
 from reference.versions import version_text
+from sim.cli import simulate
 from spec.errors import SpecError
 from spec.presets import PRESET_NAMES
 
@@ -356,6 +358,9 @@ def devnet(
     if result.late_node_finalized is False:
         click.echo(f"error: the late node did not sync and finalize within {timeout:g} s", err=True)
         sys.exit(1)
+
+
+main.add_command(simulate)  # sim/: SimPy and the engine load only when a scenario runs
 
 
 if __name__ == "__main__":
