@@ -1236,6 +1236,42 @@ class AlreadySlashed(MasternodeError):
     code = "MN_ALREADY_SLASHED"
 
 
+class PoSeChallengeOutOfTerm(MasternodeError):
+    """POSE-5: a challenge names a PoSe quorum that is not in charge, or arrives after its deadline."""
+
+    code = "POSE_CHALLENGE_OUT_OF_TERM"
+
+
+class PoSeUnknownChallenger(MasternodeError):
+    """POSE-5: the challenger index is not a member of the PoSe quorum (``1..n``)."""
+
+    code = "POSE_UNKNOWN_CHALLENGER"
+
+
+class PoSeBadChallengeSignature(MasternodeError):
+    """POSE-5: the challenge's BLS signature does not verify under the challenger's operator key."""
+
+    code = "POSE_BAD_CHALLENGE_SIGNATURE"
+
+
+class PoSeWrongChallenge(MasternodeError):
+    """POSE-6: the response answers another challenge."""
+
+    code = "POSE_WRONG_CHALLENGE"
+
+
+class PoSeBadResponseSignature(MasternodeError):
+    """POSE-6: the response's BLS signature does not verify under the target's operator key."""
+
+    code = "POSE_BAD_RESPONSE_SIGNATURE"
+
+
+class PoSeResponseLate(MasternodeError):
+    """POSE-6: the response reached the challenger at or after the deadline height."""
+
+    code = "POSE_RESPONSE_LATE"
+
+
 class UnknownQuorumType(MasternodeError):
     """QUORUM-1: the quorum type is not one the protocol defines."""
 

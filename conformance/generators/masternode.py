@@ -41,6 +41,16 @@ from spec.ledger.transaction import (
     txid,
 )
 from spec.ledger.utxo import UtxoEntry, created_entries
+from spec.masternode.challenge import (
+    PoSeChallenge,
+    PoSeResponse,
+    challenge_digest,
+    challenge_window,
+    encode_challenge,
+    encode_response,
+    make_challenge,
+    make_response,
+)
 from spec.masternode.dkg import make_justification
 from spec.masternode.evidence import DkgEquivocationEvidence, DoubleSignEvidence, SlashingEvidence
 from spec.masternode.finality import (
@@ -302,6 +312,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _evidence_cases(preset)
     yield from _pose_commitment_cases(preset)
     yield from _pose_penalty_cases(preset)
+    yield from _pose_challenge_cases(preset)
 
 
 # --------------------------------------------------------------------------------------------
@@ -2596,4 +2607,229 @@ def _pose_penalty_cases(preset: Preset) -> Iterator[CaseSpec]:
         shares[:t],
         "THRESHOLD_INSUFFICIENT_SHARES",
         2 * pose,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# PoSe liveness challenges (POSE-4..8)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChallengeScenario:
+    """Member 1 of the PoSe quorum based at ``I`` challenges a funded masternode it does not run."""
+
+    record: QuorumRecord
+    mn_list: MasternodeList
+    challenge: PoSeChallenge
+    response: PoSeResponse
+    target_secret: bytes
+    first: int
+    deadline: int
+
+
+@cache
+def challenge_scenario(preset: Preset) -> ChallengeScenario:
+    """POSE-5/6: the challenge and its genuine response the ``pose`` vectors build on."""
+    pose = preset.masternodes.pose_quorum_interval
+    record = pose_record(pose, preset)
+    secrets = operator_secrets()
+    mn_list = funded_list(LABELS, preset)
+    target_label = next(label for label in LABELS if operator(label).public_key != record.members[0])
+    target = funding(preset).collateral(target_label)
+    nonce = seeded_bytes("masternode/pose-challenge/nonce", 32)
+    challenge = make_challenge(secrets[record.members[0]], pose, 1, target, nonce)
+    target_secret = operator(target_label).secret
+    first, deadline = challenge_window(pose, preset)
+    return ChallengeScenario(
+        record, mn_list, challenge, make_response(target_secret, challenge), target_secret, first, deadline
+    )
+
+
+def _pose_challenge_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """POSE-4..8: challenges checked by a receiver, responses checked by the challenger, verdicts."""
+    sc = challenge_scenario(preset)
+    record, challenge = sc.record, sc.challenge
+    n = len(record.members)
+    secrets = operator_secrets()
+    target = challenge.target
+
+    def resign(c: PoSeChallenge, member: int) -> PoSeChallenge:
+        return make_challenge(
+            secrets[record.members[member - 1]], c.quorum_height, c.challenger, c.target, c.nonce
+        )
+
+    def check(
+        name: str,
+        description: str,
+        message: PoSeChallenge | bytes,
+        height: int | None = None,
+        error: str | None = None,
+        mn_list: MasternodeList | None = None,
+    ) -> CaseSpec:
+        raw = message if isinstance(message, bytes) else encode_challenge(message)
+        data: dict[str, JSON] = {
+            "quorum": quorum_record_json(record),
+            "masternodes": list_json(sc.mn_list if mn_list is None else mn_list),
+            "height": sc.first if height is None else height,
+            "challenge": raw.hex(),
+        }
+        return _case("check_pose_challenge", name, f"POSE-5: {description}", data, error)
+
+    yield check("valid_at_term_start", "member 1's challenge at the first height of the term", challenge)
+    yield check("valid_before_deadline", "received one block before the deadline", challenge, sc.deadline - 1)
+    yield check(
+        "at_deadline",
+        "received at the deadline height",
+        challenge,
+        sc.deadline,
+        "POSE_CHALLENGE_OUT_OF_TERM",
+    )
+    yield check(
+        "before_term",
+        "received while the quorum's DKG runs (another quorum in charge)",
+        challenge,
+        sc.first - 1,
+        "POSE_CHALLENGE_OUT_OF_TERM",
+    )
+    other_height = replace(
+        challenge, quorum_height=challenge.quorum_height + preset.masternodes.pose_quorum_interval
+    )
+    yield check(
+        "other_quorum",
+        "the challenge names another PoSe quorum than the record",
+        resign(other_height, 1),
+        sc.first + preset.masternodes.pose_quorum_interval,
+        "POSE_CHALLENGE_OUT_OF_TERM",
+    )
+    yield check(
+        "challenger_zero",
+        "challenger index 0",
+        replace(challenge, challenger=0),
+        None,
+        "POSE_UNKNOWN_CHALLENGER",
+    )
+    yield check(
+        "challenger_above_members",
+        f"challenger index n + 1 = {n + 1}",
+        replace(challenge, challenger=n + 1),
+        None,
+        "POSE_UNKNOWN_CHALLENGER",
+    )
+    unknown = OutPoint(seeded_bytes("masternode/pose-challenge/unknown", 32), 0)
+    yield check(
+        "unknown_target",
+        "the target is no registered masternode",
+        make_challenge(secrets[record.members[0]], challenge.quorum_height, 1, unknown, challenge.nonce),
+        None,
+        "MN_UNKNOWN_MASTERNODE",
+    )
+    banned = MasternodeList(
+        {
+            **sc.mn_list.entries,
+            target: replace(sc.mn_list.entries[target], status=MasternodeStatus.POSE_BANNED),
+        }
+    )
+    yield check("banned_target", "the target is POSE_BANNED", challenge, None, "MN_NOT_ACTIVE", banned)
+    yield check(
+        "signed_by_other_member",
+        "member 2 signed member 1's challenge",
+        resign(challenge, 2),
+        None,
+        "POSE_BAD_CHALLENGE_SIGNATURE",
+    )
+    yield check(
+        "nonce_changed",
+        "the nonce changed after signing",
+        replace(challenge, nonce=bytes(32)),
+        None,
+        "POSE_BAD_CHALLENGE_SIGNATURE",
+    )
+    raw = encode_challenge(challenge)
+    yield check("truncated", f"{len(raw) - 1} bytes", raw[:-1], None, "DECODE_TRUNCATED")
+    yield check("trailing", f"{len(raw) + 1} bytes", raw + b"\x00", None, "DECODE_TRAILING_BYTES")
+
+    def answer(
+        name: str,
+        description: str,
+        response: PoSeResponse | bytes,
+        received: int,
+        error: str | None = None,
+        mn_list: MasternodeList | None = None,
+    ) -> CaseSpec:
+        raw = response if isinstance(response, bytes) else encode_response(response)
+        data: dict[str, JSON] = {
+            "masternodes": list_json(sc.mn_list if mn_list is None else mn_list),
+            "challenge": encode_challenge(challenge).hex(),
+            "response": raw.hex(),
+            "received_height": received,
+        }
+        return _case("check_pose_response", name, f"POSE-6: {description}", data, error)
+
+    yield answer("in_time", "the target's answer, received at the term start", sc.response, sc.first)
+    yield answer("last_block", "received one block before the deadline", sc.response, sc.deadline - 1)
+    yield answer("late", "received at the deadline", sc.response, sc.deadline, "POSE_RESPONSE_LATE")
+    other = make_challenge(
+        secrets[record.members[0]], challenge.quorum_height, 1, target, seeded_bytes("masternode/pose/n2", 32)
+    )
+    yield answer(
+        "other_challenge",
+        "a genuine answer to another nonce (a replayed response)",
+        make_response(sc.target_secret, other),
+        sc.first,
+        "POSE_WRONG_CHALLENGE",
+    )
+    yield answer(
+        "signed_by_challenger",
+        "the challenger signs the response itself",
+        make_response(secrets[record.members[0]], challenge),
+        sc.first,
+        "POSE_BAD_RESPONSE_SIGNATURE",
+    )
+    digest = challenge_digest(challenge)
+    yield answer(
+        "signed_digest_not_response",
+        "the target signed the challenge digest, not H(POSE_RESPONSE, digest) (domain separation)",
+        PoSeResponse(digest, bls.sign(sc.target_secret, digest)),
+        sc.first,
+        "POSE_BAD_RESPONSE_SIGNATURE",
+    )
+    gone = MasternodeList({k: v for k, v in sc.mn_list.entries.items() if k != target})
+    yield answer(
+        "target_gone",
+        "the target's collateral was spent (MN-4) before the answer",
+        sc.response,
+        sc.first,
+        "MN_UNKNOWN_MASTERNODE",
+        gone,
+    )
+    raw_response = encode_response(sc.response)
+    yield answer(
+        "truncated", f"{len(raw_response) - 1} bytes", raw_response[:-1], sc.first, "DECODE_TRUNCATED"
+    )
+
+    fund = funding(preset)
+    outs = [fund.collateral(label) for label in LABELS[:4]]
+
+    def verdict(name: str, description: str, answered: list[tuple[int, int]]) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "quorum_height": challenge.quorum_height,
+            "challenged": [{"txid": o.txid.hex(), "index": o.index} for o in outs],
+            "answered": [
+                {"txid": outs[i].txid.hex(), "index": outs[i].index, "received_height": h}
+                for i, h in answered
+            ],
+        }
+        return _case("pose_challenge_verdict", name, f"POSE-7/8: {description}", data)
+
+    yield verdict("nobody_answered", "four challenged, none answered: all four penalised", [])
+    yield verdict(
+        "everyone_in_time",
+        "all four answered, the last one block before the deadline: nobody penalised",
+        [(0, sc.first), (1, sc.first + 1), (2, sc.first), (3, sc.deadline - 1)],
+    )
+    yield verdict(
+        "one_late_one_silent",
+        "one answered at the deadline (late), one never: those two penalised",
+        [(0, sc.first), (1, sc.deadline), (3, sc.first)],
     )

@@ -59,6 +59,19 @@ from spec.encoding import decode
 from spec.errors import SpecError
 from spec.ledger.transaction import OutPoint, TxOutput, decode_transaction
 from spec.ledger.utxo import UtxoEntry, transaction_diff
+from spec.masternode.challenge import (
+    PoSeChallenge,
+    PoSeResponse,
+    challenge_digest,
+    challenge_window,
+    check_challenge,
+    check_response,
+    check_response_in_time,
+    decode_challenge,
+    decode_response,
+    terms_to_ban,
+    unanswered,
+)
 from spec.masternode.dkg import DkgResult, Exclusion, session_end_height
 from spec.masternode.evidence import DkgEquivocationEvidence, DoubleSignEvidence, SlashingEvidence
 from spec.masternode.finality import (
@@ -656,6 +669,75 @@ def handle_pose_penalty(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"penalty": message_json(penalty), "accepted": sorted(session.shares), "rejected": rejected}
 
 
+def challenge_json(challenge: PoSeChallenge) -> dict[str, JSON]:
+    """POSE-5: ``{"quorum_height", "challenger", "target" (outpoint), "nonce", "signature",
+    "digest"}`` (the digest a response names)."""
+    return {
+        "quorum_height": challenge.quorum_height,
+        "challenger": challenge.challenger,
+        "target": outpoint_json(challenge.target),
+        "nonce": to_hex(challenge.nonce),
+        "signature": to_hex(challenge.signature),
+        "digest": to_hex(challenge_digest(challenge)),
+    }
+
+
+def response_json(response: PoSeResponse) -> dict[str, JSON]:
+    """POSE-6: ``{"challenge", "signature"}``."""
+    return {"challenge": to_hex(response.challenge), "signature": to_hex(response.signature)}
+
+
+def handle_check_pose_challenge(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """POSE-4/5: ``{"quorum"`` (the PoSe quorum's record), ``"masternodes", "height"`` (the
+    receiver's best height), ``"challenge"`` (hex)} -> the decoded challenge
+    (:func:`challenge_json`) plus ``"window": [first, deadline]`` if it is valid."""
+    raw = field(data, "quorum")
+    if not isinstance(raw, dict):
+        raise BadInput("quorum must be a record object")
+    record = parse_quorum_record(raw)
+    mn_list = parse_list(data)
+    height = uint_field(data, "height", 64)
+    challenge = decode_challenge(hex_field(data, "challenge"))
+    check_challenge(record, mn_list, challenge, height, preset)
+    first, deadline = challenge_window(challenge.quorum_height, preset)
+    return {**challenge_json(challenge), "window": [first, deadline]}
+
+
+def handle_check_pose_response(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """POSE-6: ``{"masternodes", "challenge"`` (hex, decoded unchecked), ``"response"`` (hex),
+    ``"received_height"}`` -> the decoded response (:func:`response_json`) if it answers the
+    challenge, is signed by the target and arrived below the deadline."""
+    mn_list = parse_list(data)
+    challenge = decode_challenge(hex_field(data, "challenge"))
+    response = decode_response(hex_field(data, "response"))
+    check_response(mn_list, challenge, response)
+    check_response_in_time(challenge.quorum_height, uint_field(data, "received_height", 64), preset)
+    return response_json(response)
+
+
+def handle_pose_challenge_verdict(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """POSE-7/8: ``{"quorum_height", "challenged": [outpoint], "answered": [{"txid", "index",
+    "received_height"}]}`` -> ``{"window": [first, deadline], "penalise": [outpoint],
+    "terms_to_ban"`` (int or null, under the preset's MN-5/6 values)}."""
+    quorum_height = uint_field(data, "quorum_height", 64)
+    challenged = [parse_outpoint(item) for item in objects(data, "challenged")]
+    answered: dict[OutPoint, int] = {}
+    for item in objects(data, "answered"):
+        answered[parse_outpoint(item)] = uint_field(item, "received_height", 64)
+    params = preset.masternodes
+    first, deadline = challenge_window(quorum_height, preset)
+    return {
+        "window": [first, deadline],
+        "penalise": [outpoint_json(o) for o in unanswered(challenged, answered, quorum_height, preset)],
+        "terms_to_ban": terms_to_ban(
+            params.pose_penalty,
+            params.pose_ban_threshold,
+            params.pose_decay_per_block,
+            params.pose_quorum_interval,
+        ),
+    }
+
+
 HANDLERS: dict[str, Handler] = {
     "match_message": handle_match_message,
     "apply_transaction": handle_apply_transaction,
@@ -674,4 +756,7 @@ HANDLERS: dict[str, Handler] = {
     "apply_evidence": handle_apply_evidence,
     "pose_verdict": handle_pose_verdict,
     "pose_penalty": handle_pose_penalty,
+    "check_pose_challenge": handle_check_pose_challenge,
+    "check_pose_response": handle_check_pose_response,
+    "pose_challenge_verdict": handle_pose_challenge_verdict,
 }
