@@ -21,6 +21,11 @@ accepted input re-encodes to itself).
 * ``masternode_pose_penalty``: POSE-3 on fuzzed signature shares (decoded from the input, 162 bytes
   each, after ``t - 1`` genuine ones) added to the devnet PoSe quorum's penalty session of bob; a
   penalty that comes out verifies under the quorum's group key, for bob and the quorum's height.
+* ``masternode_pose_challenge``: POSE-5/6/7 on a devnet challenge and its response (176 + 128
+  bytes) with the fuzz input XOR-ed over them; an accepted challenge names a member and an ACTIVE
+  masternode and verifies under the member's operator key; an accepted response names that
+  challenge's digest and verifies under the target's operator key, and POSE-7 then never penalises
+  the target.
 * ``governance_decode_proposal`` / ``governance_decode_vote``: the GOV-0 message bodies; an
   accepted proposal has an id, an accepted vote a vote message.
 * ``governance_match_message``: GOV-0 recognition, as for masternode messages.
@@ -52,6 +57,7 @@ from conformance.generators.governance import (
 from conformance.generators.masternode import (
     LABELS,
     carrier,
+    challenge_scenario,
     commitment_of,
     double_sign_evidence,
     equivocating_justifications,
@@ -70,6 +76,7 @@ from spec.encoding import decode, encode
 from spec.errors import SpecError
 from spec.governance import proposals as gov
 from spec.ledger.transaction import OutPoint, Transaction, decode_transaction, encode_transaction
+from spec.masternode import challenge as pose_challenge
 from spec.masternode import finality as fin
 from spec.masternode import registry as mn
 from spec.masternode import slashing
@@ -271,6 +278,43 @@ def fuzz_pose_penalty(data: bytes) -> None:
     _require(bls.verify(group_key, message, penalty.signature), "a penalty the quorum did not sign")
 
 
+def _challenge_seed() -> bytes:
+    sc = challenge_scenario(PRESET)
+    return pose_challenge.encode_challenge(sc.challenge) + pose_challenge.encode_response(sc.response)
+
+
+def fuzz_pose_challenge(data: bytes) -> None:
+    """POSE-5..7 on a mutated challenge (176 bytes) followed by a mutated response."""
+    sc = challenge_scenario(PRESET)
+    raw = _mutated(_challenge_seed(), data)
+    try:
+        challenge = pose_challenge.decode_challenge(raw[:176])
+        pose_challenge.check_challenge(sc.record, sc.mn_list, challenge, sc.first, PRESET)
+    except SpecError:
+        return
+    digest = pose_challenge.challenge_digest(challenge)
+    _require(1 <= challenge.challenger <= len(sc.record.members), "a challenge by a non-member")
+    entry = sc.mn_list.entries.get(challenge.target)
+    _require(
+        entry is not None and entry.status is MasternodeStatus.ACTIVE, "a challenge of an inactive target"
+    )
+    key = sc.record.members[challenge.challenger - 1]
+    _require(bls.verify(key, digest, challenge.signature), "a challenge its member did not sign")
+    try:
+        response = pose_challenge.decode_response(raw[176:])
+        pose_challenge.check_response(sc.mn_list, challenge, response)
+    except SpecError:
+        return
+    assert entry is not None
+    _require(response.challenge == digest, "a response to another challenge")
+    message = pose_challenge.response_message(digest)
+    _require(bls.verify(entry.operator_public_key, message, response.signature), "a forged response")
+    verdict = pose_challenge.unanswered(
+        [challenge.target], {challenge.target: sc.first}, challenge.quorum_height, PRESET
+    )
+    _require(verdict == (), "a target that answered in time is penalised")
+
+
 def fuzz_decode_proposal(data: bytes) -> None:
     """GOV-0/GOV-1: decode a proposal body; ENC-2; the id is computable."""
     codec = gov.governance_codecs(PRESET).proposal
@@ -449,6 +493,7 @@ MASTERNODE_HARNESSES: dict[str, Callable[[bytes], None]] = {
     "masternode_decode_evidence": fuzz_decode_evidence,
     "masternode_slash": fuzz_slash,
     "masternode_pose_penalty": fuzz_pose_penalty,
+    "masternode_pose_challenge": fuzz_pose_challenge,
     "governance_decode_proposal": fuzz_decode_proposal,
     "governance_decode_vote": fuzz_decode_vote,
     "governance_match_message": fuzz_match_governance_message,
@@ -514,6 +559,11 @@ def masternode_seeds() -> dict[str, dict[str, bytes]]:
         },
         "masternode_slash": mutations(slash_tx),
         "masternode_pose_penalty": {"seed-last-share": _pose_scenario()[2], "seed-empty": b""},
+        "masternode_pose_challenge": {
+            "seed-unchanged": b"",
+            "seed-flip-challenger": bytes(8) + b"\x02",
+            "seed-flip-response-signature": bytes(len(_challenge_seed()) - 1) + b"\x01",
+        },
         "masternode_register": mutations(reg_tx),
         "masternode_penalty": mutations(pen_tx),
         "governance_decode_proposal": {"seed-valid": prop_payload[5:], "seed-truncated": prop_payload[5:-1]},
