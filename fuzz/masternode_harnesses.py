@@ -21,7 +21,7 @@ accepted input re-encodes to itself).
 * ``masternode_pose_penalty``: POSE-3 on fuzzed signature shares (decoded from the input, 162 bytes
   each, after ``t - 1`` genuine ones) added to the devnet PoSe quorum's penalty session of bob; a
   penalty that comes out verifies under the quorum's group key, for bob and the quorum's height.
-* ``masternode_pose_challenge``: POSE-5/6/7 on a devnet challenge and its response (176 + 128
+* ``masternode_pose_challenge``: POSE-5/6/7 on a devnet challenge and its response (174 + 128
   bytes) with the fuzz input XOR-ed over them; an accepted challenge names a member and an ACTIVE
   masternode and verifies under the member's operator key; an accepted response names that
   challenge's digest and verifies under the target's operator key, and POSE-7 then never penalises
@@ -284,11 +284,11 @@ def _challenge_seed() -> bytes:
 
 
 def fuzz_pose_challenge(data: bytes) -> None:
-    """POSE-5..7 on a mutated challenge (176 bytes) followed by a mutated response."""
+    """POSE-5..7 on a mutated challenge (174 bytes) followed by a mutated response."""
     sc = challenge_scenario(PRESET)
     raw = _mutated(_challenge_seed(), data)
     try:
-        challenge = pose_challenge.decode_challenge(raw[:176])
+        challenge = pose_challenge.decode_challenge(raw[:174])
         pose_challenge.check_challenge(sc.record, sc.mn_list, challenge, sc.first, PRESET)
     except SpecError:
         return
@@ -301,7 +301,7 @@ def fuzz_pose_challenge(data: bytes) -> None:
     key = sc.record.members[challenge.challenger - 1]
     _require(bls.verify(key, digest, challenge.signature), "a challenge its member did not sign")
     try:
-        response = pose_challenge.decode_response(raw[176:])
+        response = pose_challenge.decode_response(raw[174:])
         pose_challenge.check_response(sc.mn_list, challenge, response)
     except SpecError:
         return

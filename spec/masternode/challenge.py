@@ -120,7 +120,7 @@ POSE_CHALLENGE_CODEC: Codec[PoSeChallenge] = Struct(
     ],
 )
 """POSE-5: ``u64 quorum_height || u16 challenger || bytes32 txid || u32 index || bytes32 nonce ||
-bytes96 signature`` (176 bytes)."""
+bytes96 signature`` (174 bytes)."""
 
 POSE_RESPONSE_CODEC: Codec[PoSeResponse] = Struct(
     PoSeResponse, [("challenge", BYTES32), ("signature", _SIGNATURE)]
