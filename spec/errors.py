@@ -1236,6 +1236,13 @@ class AlreadySlashed(MasternodeError):
     code = "MN_ALREADY_SLASHED"
 
 
+class CollateralLocked(MasternodeError):
+    """MN-8: the transaction spends the collateral of a registered masternode that has not unbonded
+    (no unbond message or ban yet, or fewer than ``unbonding_blocks`` blocks since)."""
+
+    code = "MN_COLLATERAL_LOCKED"
+
+
 class PoSeChallengeOutOfTerm(MasternodeError):
     """POSE-5: a challenge names a PoSe quorum that is not in charge, or arrives after its deadline."""
 

@@ -51,6 +51,7 @@ class HashDomain(Enum):
     DKG_SHARE_KEY = "RustyCoin 2026-11 dkg share key v1"
     MASTERNODE_REGISTRATION = "RustyCoin 2026-11 masternode registration v1"
     POSE_PENALTY = "RustyCoin 2026-11 pose penalty v1"
+    MASTERNODE_UNBOND = "RustyCoin 2026-11 masternode unbond v1"
     POSE_CHALLENGE = "RustyCoin 2026-11 pose challenge v1"
     POSE_RESPONSE = "RustyCoin 2026-11 pose response v1"
     GOVERNANCE_PROPOSAL = "RustyCoin 2026-11 governance proposal v1"

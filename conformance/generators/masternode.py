@@ -82,12 +82,14 @@ from spec.masternode.registry import (
     QuorumCommitment,
     Registration,
     SignedRegistration,
+    Unbond,
     collateral_script,
     encode_message,
     message_script,
     penalty_message,
     pose_quorum_height,
     registration_hash,
+    unbond_message,
 )
 from spec.masternode.signing import SignatureShare, make_signature_share
 from spec.merkle import inclusion_proof
@@ -460,10 +462,18 @@ def _registration_cases(preset: Preset) -> Iterator[CaseSpec]:
             entry_json(entry_for("bob", fund.collateral("bob"), 0, status=MasternodeStatus.POSE_BANNED))
         ],
     )
+    unbonding = preset.masternodes.unbonding_blocks
+    bob = fund.collateral("bob")
+
+    def bob_list(**changes: object) -> list[JSON]:
+        return [entry_json(entry_for("bob", bob, 0, **changes))]
+
+    spend_bob = carrier("bob", bob, [], fund.utxos, preset)
     yield case(
-        "spend_collateral",
-        "MN-4: spending bob's collateral removes bob",
-        carrier("bob", fund.collateral("bob"), [], fund.utxos, preset),
+        "spend_active_collateral_locked",
+        "MN-8: an ACTIVE masternode's collateral is locked until it unbonds (changed: MN-4 used to drop it)",
+        spend_bob,
+        "MN_COLLATERAL_LOCKED",
     )
     yield case(
         "quorum_commitment_ignored",
@@ -471,12 +481,67 @@ def _registration_cases(preset: Preset) -> Iterator[CaseSpec]:
         commitment_tx([commitment_of(preset.masternodes.finality_quorum_interval, preset)], preset),
     )
     yield case(
+        "spend_collateral_after_unbonding",
+        f"MN-4/8: bob unbonded at 1; at 1 + unbonding_blocks = {1 + unbonding} his collateral spends",
+        spend_bob,
+        masternodes=bob_list(status=MasternodeStatus.UNBONDING, unbonding_height=1),
+        height=1 + unbonding,
+    )
+    yield case(
+        "spend_collateral_one_block_early",
+        f"MN-8: bob unbonded at 1; at {unbonding} (one block early) the collateral is still locked",
+        spend_bob,
+        "MN_COLLATERAL_LOCKED",
+        masternodes=bob_list(status=MasternodeStatus.UNBONDING, unbonding_height=1),
+        height=unbonding,
+    )
+    yield case(
         "spend_banned_collateral",
-        "MN-4: spending a banned masternode's collateral removes it too",
-        carrier("bob", fund.collateral("bob"), [], fund.utxos, preset),
-        masternodes=[
-            entry_json(entry_for("bob", fund.collateral("bob"), 0, status=MasternodeStatus.POSE_BANNED))
-        ],
+        "MN-4/8: a masternode banned at 1 unbonds too: unbonding_blocks later its collateral spends",
+        spend_bob,
+        masternodes=bob_list(status=MasternodeStatus.POSE_BANNED, unbonding_height=1),
+        height=1 + unbonding,
+    )
+    yield case(
+        "spend_banned_collateral_locked",
+        "MN-8: the collateral of a masternode banned at 1 is locked at 2",
+        spend_bob,
+        "MN_COLLATERAL_LOCKED",
+        masternodes=bob_list(status=MasternodeStatus.POSE_BANNED, unbonding_height=1),
+        height=2,
+    )
+    owner = operator("bob").owner
+
+    def unbond_tx(collateral: OutPoint, signer: Key = owner) -> Transaction:
+        message = Unbond(collateral, ed25519.sign(signer.seed, unbond_message(collateral)))
+        return carrier("bob", fund.fee_coin("bob"), [message_script(message, preset)], fund.utxos, preset)
+
+    yield case("unbond", "MN-8: bob's owner signs his unbond: UNBONDING since 1", unbond_tx(bob))
+    yield case(
+        "unbond_unknown",
+        "MN-8: an unbond of a collateral nobody registered",
+        unbond_tx(fund.collateral("alice")),
+        "MN_UNKNOWN_MASTERNODE",
+    )
+    yield case(
+        "unbond_banned",
+        "MN-8: a banned masternode is unbonding already",
+        unbond_tx(bob),
+        "MN_NOT_ACTIVE",
+        masternodes=bob_list(status=MasternodeStatus.POSE_BANNED, unbonding_height=1),
+    )
+    yield case(
+        "unbond_twice",
+        "MN-8: a second unbond of an UNBONDING masternode",
+        unbond_tx(bob),
+        "MN_NOT_ACTIVE",
+        masternodes=bob_list(status=MasternodeStatus.UNBONDING, unbonding_height=1),
+    )
+    yield case(
+        "unbond_signed_by_operator",
+        "MN-8: alice's owner key signs bob's unbond",
+        unbond_tx(bob, operator("alice").owner),
+        "MN_BAD_SIGNATURE",
     )
     # Invalid registrations, in the order of the checks.
     yield case(
@@ -777,7 +842,8 @@ class ScriptedSequence:
 
 @cache
 def scripted_sequence(preset: Preset) -> ScriptedSequence:
-    """Registrations at 1-2, a collateral created at 2 and registered at 3, a collateral spend at 4,
+    """Registrations at 1-2, a collateral created at 2 and registered at 3, alice unbonding at 4 (her
+    collateral spent ``unbonding_blocks`` later where the sequence is that long, MN-8),
     penalties of bob by three consecutive PoSe quorums (the third bans him), a late registration."""
     fund = funding(preset)
     utxos = dict(fund.utxos)
@@ -808,7 +874,13 @@ def scripted_sequence(preset: Preset) -> ScriptedSequence:
     fresh = OutPoint(txid(move, preset), 0)
     # ... and registers it at 3.
     planned[3] = [register_tx("erin", preset, signed=registration("erin", fresh, preset))]
-    planned[4] = [carrier("alice", fund.collateral("alice"), [], utxos, preset)]
+    # At 4 alice leaves (MN-8); her collateral spends unbonding_blocks later when the sequence is
+    # that long (devnet), else it stays locked and she stays UNBONDING (mainnet).
+    alice = fund.collateral("alice")
+    leave = Unbond(alice, ed25519.sign(operator("alice").owner.seed, unbond_message(alice)))
+    planned[4] = [carrier("alice", fund.fee_coin("alice", 1), [message_script(leave, preset)], utxos, preset)]
+    if 4 + preset.masternodes.unbonding_blocks <= last:
+        planned[4 + preset.masternodes.unbonding_blocks].append(carrier("alice", alice, [], utxos, preset))
     bob = fund.collateral("bob")
     # The last block of the first quorum's term, the first of the second's and of the third's
     # (QUORUM-1), so the first two penalties are one block apart and the third bans.
@@ -844,8 +916,8 @@ def _sequence_cases(preset: Preset) -> Iterator[CaseSpec]:
     yield _case(
         "apply_blocks",
         "scripted",
-        "MN-4..7: registrations, a fresh collateral, a collateral spend, three penalties (ban), a late "
-        "registration; payees per block",
+        "MN-4..8: registrations, a fresh collateral, an unbond (and its collateral spent when unlocked), "
+        "three penalties (ban), a late registration; payees per block",
         {**base, "blocks": _blocks_json(blocks, preset)},
     )
     yield _case(
@@ -2217,6 +2289,20 @@ def _evidence_cases(preset: Preset) -> Iterator[CaseSpec]:
         }
     )
     yield case("pose_banned_is_slashed", "a POSE_BANNED member is slashed too", [double], masternodes=banned)
+    leaving = MasternodeList(
+        {
+            **everyone.entries,
+            banned_collateral: replace(
+                everyone.entries[banned_collateral], status=MasternodeStatus.UNBONDING, unbonding_height=1
+            ),
+        }
+    )
+    yield case(
+        "unbonding_is_slashed",
+        "MN-8: a member that unbonded but whose collateral is still locked is slashed (the window's point)",
+        [double],
+        masternodes=leaving,
+    )
     yield case("no_evidence", "a transaction without evidence changes nothing", [])
     # Invalid, in SLASH-2 order.
     yield case(
@@ -2360,7 +2446,7 @@ def _evidence_cases(preset: Preset) -> Iterator[CaseSpec]:
     gone = MasternodeList({o: e for o, e in everyone.entries.items() if o != culprit_collateral})
     yield case(
         "collateral_spent",
-        "member 1's masternode left the list (collateral spent): it escaped",
+        "member 1's masternode left the list (collateral spent after its unbonding window, MN-8): too late",
         [double],
         "MN_SLASH_NO_MASTERNODE",
         masternodes=gone,

@@ -6,9 +6,10 @@ JSON shapes (besides the general conventions of docs/vector-format.md):
 * an outpoint is ``{"txid", "index"}``;
 * a UTXO is ``{"txid", "index", "value", "script_pubkey", "height", "is_coinbase"}``;
 * a masternode entry is ``{"txid", "index", "operator_public_key", "owner_public_key",
-  "payout_script", "address", "port", "status" ("ACTIVE" | "POSE_BANNED"), "registered_height",
-  "pose_score", "last_paid_height" (int|null), "last_penalty_quorum_height" (int|null)}``; lists
-  of entries are written in outpoint order;
+  "payout_script", "address", "port", "status" ("ACTIVE" | "POSE_BANNED" | "UNBONDING" |
+  "SLASHED"), "registered_height", "pose_score", "last_paid_height" (int|null),
+  "last_penalty_quorum_height" (int|null)}`` plus ``"unbonding_height"`` (int) once the masternode
+  unbonded or was banned (MN-8; absent before); lists of entries are written in outpoint order;
 * transactions are their canonical encoding in hex (TXF-1).
 
 ``apply_blocks`` applies ``blocks`` at heights ``start_height, start_height + 1, ...`` with
@@ -104,6 +105,7 @@ from spec.masternode.registry import (
     MasternodeStatus,
     PoSePenalty,
     QuorumCommitment,
+    Unbond,
     apply_transaction_to_list,
     apply_transactions_to_list,
     match_message,
@@ -185,7 +187,10 @@ def utxo_json(outpoint: OutPoint, entry: UtxoEntry) -> dict[str, JSON]:
 
 
 def entry_json(entry: MasternodeEntry) -> dict[str, JSON]:
-    """MN-4: one masternode entry as JSON."""
+    """MN-4: one masternode entry as JSON (``unbonding_height`` only once it unbonded, MN-8)."""
+    unbonding: dict[str, JSON] = (
+        {} if entry.unbonding_height is None else {"unbonding_height": entry.unbonding_height}
+    )
     return {
         **outpoint_json(entry.collateral),
         "operator_public_key": to_hex(entry.operator_public_key),
@@ -198,6 +203,7 @@ def entry_json(entry: MasternodeEntry) -> dict[str, JSON]:
         "pose_score": entry.pose_score,
         "last_paid_height": entry.last_paid_height,
         "last_penalty_quorum_height": entry.last_penalty_quorum_height,
+        **unbonding,
     }
 
 
@@ -209,8 +215,8 @@ def list_json(mn_list: MasternodeList) -> list[JSON]:
 def parse_entry(item: dict[str, JSON]) -> MasternodeEntry:
     """MN-4: one masternode entry from JSON."""
     status = field(item, "status")
-    if status not in ("ACTIVE", "POSE_BANNED", "SLASHED"):
-        raise BadInput("status must be ACTIVE, POSE_BANNED or SLASHED")
+    if status not in ("ACTIVE", "POSE_BANNED", "UNBONDING", "SLASHED"):
+        raise BadInput("status must be ACTIVE, POSE_BANNED, UNBONDING or SLASHED")
     return MasternodeEntry(
         collateral=parse_outpoint(item),
         operator_public_key=hex_field(item, "operator_public_key"),
@@ -223,6 +229,7 @@ def parse_entry(item: dict[str, JSON]) -> MasternodeEntry:
         pose_score=int_field(item, "pose_score"),
         last_paid_height=optional_int(item, "last_paid_height"),
         last_penalty_quorum_height=optional_int(item, "last_penalty_quorum_height"),
+        unbonding_height=optional_int(item, "unbonding_height"),
     )
 
 
@@ -336,6 +343,12 @@ def message_json(message: MasternodeMessage) -> dict[str, JSON]:
         return commitment_json(message)
     if isinstance(message, DoubleSignEvidence | DkgEquivocationEvidence):
         return evidence_json(message)
+    if isinstance(message, Unbond):
+        return {
+            "kind": "unbond",
+            "collateral": outpoint_json(message.collateral),
+            "signature": to_hex(message.signature),
+        }
     if isinstance(message, PoSePenalty):
         return {
             "kind": "pose_penalty",

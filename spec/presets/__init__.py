@@ -188,6 +188,8 @@ class MasternodeParams:
     pose_quorum_interval: int
     pose_response_blocks: int
     """POSE-4: blocks a challenged masternode has to answer (below ``pose_quorum_interval``)."""
+    unbonding_blocks: int
+    """MN-8: blocks after its unbond message or ban before a collateral may be spent."""
     finality_quorum_size: int
     finality_quorum_interval: int
     min_quorum_members: int
