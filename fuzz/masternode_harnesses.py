@@ -551,6 +551,7 @@ def masternode_seeds() -> dict[str, dict[str, bytes]]:
             "seed-penalty": pen_script,
             "seed-commitment": com_script,
             "seed-evidence": slash_tx.outputs[1].script_pubkey,
+            "seed-unbond": mn.message_script(mn.Unbond(funding(PRESET).collateral("bob"), bytes(64)), PRESET),
         },
         "masternode_decode_evidence": {
             "seed-double-sign": double,

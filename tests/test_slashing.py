@@ -20,21 +20,27 @@ from conformance.dkgbuilder import contribution as dkg_contribution
 from conformance.dkgbuilder import finality_share
 from conformance.generators.masternode import (
     LABELS,
+    carrier,
     double_sign_evidence,
     equivocating_contributions,
     equivocating_justifications,
     evidence_block,
     finality_quorum,
     funded_list,
+    funding,
     member_collateral,
+    operator,
     slashing_registry,
 )
+from spec.crypto import ed25519
 from spec.errors import (
     AlreadySlashed,
+    CollateralLocked,
     EvidenceBadSignature,
     EvidenceIdentical,
     EvidenceNotConflicting,
     NonCanonicalSplit,
+    SlashNoMasternode,
     SpecError,
 )
 from spec.masternode.dkg import Contribution, Justification, make_justification
@@ -45,7 +51,14 @@ from spec.masternode.evidence import (
     encode_evidence,
 )
 from spec.masternode.finality import finality_term, may_sign_finality
-from spec.masternode.registry import MasternodeStatus, match_message, message_script
+from spec.masternode.registry import (
+    MasternodeStatus,
+    Unbond,
+    apply_transactions_to_list,
+    match_message,
+    message_script,
+    unbond_message,
+)
 from spec.masternode.slashing import (
     apply_evidence,
     burnt_collaterals,
@@ -214,3 +227,29 @@ def test_a_forged_share_by_an_outsider_is_rejected() -> None:
     other = double_sign_evidence(PRESET, 2)
     with pytest.raises(EvidenceBadSignature):
         check_evidence(REGISTRY, EVERYONE, replace(evidence, second_signature=other.second_signature), PRESET)
+
+
+def test_evidence_bites_during_the_unbonding_window_and_not_after_the_spend() -> None:
+    """MN-8 with SLASH-3: member 1's masternode unbonds at ``h``; evidence mined in the window slashes
+    it; its owner cannot spend the collateral before ``h + unbonding_blocks``
+    (``MN_COLLATERAL_LOCKED``); once spent, late evidence is ``MN_SLASH_NO_MASTERNODE``."""
+    fund = funding(PRESET)
+    collateral = member_collateral(1, PRESET)
+    label = next(lb for lb in LABELS if fund.collateral(lb) == collateral)
+    owner = operator(label).owner
+    leave = Unbond(collateral, ed25519.sign(owner.seed, unbond_message(collateral)))
+    height = 100
+    unbond = carrier(label, fund.fee_coin(label, 2), [message_script(leave, PRESET)], fund.utxos, PRESET)
+    leaving = apply_transactions_to_list(EVERYONE, [unbond], fund.utxos, height, PRESET)
+    assert leaving.entries[collateral].status is MasternodeStatus.UNBONDING
+    evidence = double_sign_evidence(PRESET)
+    slashed = apply_evidence(leaving, REGISTRY, evidence, PRESET)  # within the window
+    assert slashed.entries[collateral].status is MasternodeStatus.SLASHED
+    spend = carrier(label, collateral, [], fund.utxos, PRESET)
+    unlock = height + PRESET.masternodes.unbonding_blocks
+    with pytest.raises(CollateralLocked):
+        apply_transactions_to_list(leaving, [spend], fund.utxos, unlock - 1, PRESET)
+    gone = apply_transactions_to_list(leaving, [spend], fund.utxos, unlock, PRESET)
+    assert collateral not in gone.entries
+    with pytest.raises(SlashNoMasternode):
+        apply_evidence(gone, REGISTRY, evidence, PRESET)
