@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reference.storage import replay
+from spec.ledger.transaction import TxOutput
 from spec.masternode.challenge import (
     PoSeChallenge,
     PoSeResponse,
@@ -131,4 +132,38 @@ def test_a_stopped_masternode_is_challenged_penalised_and_banned_while_live_ones
             assert state.entries[outpoint].status is MasternodeStatus.ACTIVE
             assert state.entries[outpoint].pose_score == 0
             assert state.entries[outpoint].last_penalty_quorum_height is None
+        assert replay(list(node.store.best_chain()), PRESET) == node.store.state
+
+
+def test_a_masternode_unbonds_and_its_owner_spends_the_collateral_after_the_window(tmp_path: Path) -> None:
+    """MN-8 on the node: node 1's wallet queues an Unbond (RPC ``unbondmasternode``); once mined its
+    masternode is UNBONDING on every node and its collateral is not spendable; ``unbonding_blocks``
+    later the wallet may spend it, and the spend removes the masternode everywhere."""
+    net = build_network(tmp_path, stop_before_base=True)
+    owner = net.nodes[1]
+    entry = next(
+        e
+        for e in owner.store.state.masternodes.entries.values()
+        if e.owner_public_key == owner.wallet.public_key
+    )
+    unbond = owner.unbond_masternode(10_000)
+    net.nodes[0].queue(unbond)
+    net.mine()
+    left = net.nodes[0].store.state.height
+    for node in net.nodes:
+        listed = node.store.state.masternodes.entries[entry.collateral]
+        assert listed.status is MasternodeStatus.UNBONDING and listed.unbonding_height == left
+    unlock = left + PRESET.masternodes.unbonding_blocks
+    while net.nodes[0].store.state.height < unlock - 1:
+        assert entry.collateral not in {o for o, _ in owner._spendable_coins()}
+        net.mine()
+    assert entry.collateral in {o for o, _ in owner._spendable_coins()}  # the next block is `unlock`
+    collateral = owner.store.state.utxos[entry.collateral].output
+    spend = owner.signed_transaction(
+        [(entry.collateral, collateral)], [TxOutput(collateral.value - 10_000, owner.wallet.script_pubkey)]
+    )
+    net.nodes[0].queue(spend)
+    net.mine()
+    for node in net.nodes:
+        assert entry.collateral not in node.store.state.masternodes.entries
         assert replay(list(node.store.best_chain()), PRESET) == node.store.state
