@@ -42,6 +42,7 @@ accepted input re-encodes to itself).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from functools import cache
 
@@ -66,6 +67,7 @@ from conformance.generators.masternode import (
     funding,
     pose_quorum,
     pose_quorum_key,
+    prefix_contributions,
     register_tx,
     sign_penalty,
     slashing_registry,
@@ -75,6 +77,7 @@ from spec.crypto import bls
 from spec.encoding import decode, encode
 from spec.errors import SpecError
 from spec.governance import proposals as gov
+from spec.hashing import HashDomain
 from spec.ledger.transaction import OutPoint, Transaction, decode_transaction, encode_transaction
 from spec.masternode import challenge as pose_challenge
 from spec.masternode import finality as fin
@@ -82,6 +85,7 @@ from spec.masternode import registry as mn
 from spec.masternode import slashing
 from spec.masternode.dkg import Contribution, message_digest
 from spec.masternode.evidence import (
+    ContributionPrefixEvidence,
     DkgEquivocationEvidence,
     DoubleSignEvidence,
     decode_evidence,
@@ -97,6 +101,7 @@ from spec.masternode.signing import (
     make_signature_share,
 )
 from spec.merkle import root_from_inclusion_proof
+from spec.prefix_proof import digest_from_prefix
 from spec.presets import DEVNET
 from spec.script import p2pkh_script, script_hash
 
@@ -185,7 +190,11 @@ def fuzz_decode_evidence(data: bytes) -> None:
     except SpecError:
         return
     _require(encode_evidence(evidence, PRESET) == data, "non-canonical evidence decoded")
-    if not isinstance(evidence, DoubleSignEvidence):
+    if isinstance(evidence, ContributionPrefixEvidence):
+        for side in (evidence.first, evidence.second):
+            with contextlib.suppress(SpecError):
+                digest_from_prefix(HashDomain.DKG_MESSAGE, side.first_chunk, side.siblings)
+    elif not isinstance(evidence, DoubleSignEvidence):
         _require(
             isinstance(evidence.first, Contribution) == isinstance(evidence.second, Contribution),
             "DKG evidence of two kinds decoded",
@@ -212,7 +221,8 @@ def fuzz_slash(data: bytes) -> None:
         m
         for o in candidate.outputs
         if isinstance(
-            m := mn.match_message(o.script_pubkey, PRESET), DoubleSignEvidence | DkgEquivocationEvidence
+            m := mn.match_message(o.script_pubkey, PRESET),
+            DoubleSignEvidence | DkgEquivocationEvidence | ContributionPrefixEvidence,
         )
     ]
     burnt = slashing.burnt_collaterals(mn_list, after)
@@ -236,6 +246,16 @@ def fuzz_slash(data: bytes) -> None:
                 _require(
                     bls.verify(item.key_share, finality_message(item.height, block), signature),
                     "a share the member did not sign convicted",
+                )
+        elif isinstance(item, ContributionPrefixEvidence):
+            sides = (item.first, item.second)
+            digests = [digest_from_prefix(HashDomain.DKG_MESSAGE, s.first_chunk, s.siblings) for s in sides]
+            _require(digests[0] != digests[1], "one contribution convicted")
+            dealer = int.from_bytes(item.first.first_chunk[33:35], "little")
+            key = record.members[dealer - 1]
+            for digest, side in zip(digests, sides, strict=True):
+                _require(
+                    bls.verify(key, digest, side.signature), "a digest the dealer did not sign convicted"
                 )
         else:
             _require(message_digest(item.first) != message_digest(item.second), "one message convicted")
@@ -557,6 +577,7 @@ def masternode_seeds() -> dict[str, dict[str, bytes]]:
             "seed-double-sign": double,
             "seed-justifications": justified,
             "seed-truncated": double[:-1],
+            "seed-contribution-prefixes": encode_evidence(prefix_contributions(PRESET), PRESET),
         },
         "masternode_slash": mutations(slash_tx),
         "masternode_pose_penalty": {"seed-last-share": _pose_scenario()[2], "seed-empty": b""},

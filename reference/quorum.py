@@ -111,7 +111,12 @@ from spec.masternode.dkg import (
     Justification,
     phase_at_height,
 )
-from spec.masternode.evidence import DkgEquivocationEvidence, DoubleSignEvidence
+from spec.masternode.evidence import (
+    ContributionPrefixEvidence,
+    DoubleSignEvidence,
+    SlashingEvidence,
+    signed_prefix,
+)
 from spec.masternode.finality import (
     CommitmentSignature,
     build_commitment,
@@ -777,7 +782,10 @@ class QuorumService:
             return []
         self._remember(message)
         if isinstance(message, Contribution) and prior is not None and prior != message:
-            evidence = DkgEquivocationEvidence(record.base_height, prior, message)  # DKG-5
+            # DKG-5; SLASH-1 tag 4: the prefix proofs fit one output whatever the quorum's size
+            evidence = ContributionPrefixEvidence(
+                record.base_height, signed_prefix(prior), signed_prefix(message)
+            )
             return [message, *self._accuse(record, message.dealer, evidence)]
         return [message]
 
@@ -831,9 +839,7 @@ class QuorumService:
         )
         return self._accuse(record, share.signer, evidence)
 
-    def _accuse(
-        self, record: SessionRecord, member: int, evidence: DoubleSignEvidence | DkgEquivocationEvidence
-    ) -> list[QuorumOutput]:
+    def _accuse(self, record: SessionRecord, member: int, evidence: SlashingEvidence) -> list[QuorumOutput]:
         """SLASH-2..4: publish evidence the chain accepts now (once per session and member)."""
         accused = (record.state.session_id, member)
         if accused in self.accused:

@@ -109,6 +109,12 @@ class UnknownDomain(HashError):
     code = "HASH_UNKNOWN_DOMAIN"
 
 
+class BadPrefixProof(HashError):
+    """HASH-2: a prefix proof whose first chunk or sibling chaining values have the wrong lengths."""
+
+    code = "HASH_BAD_PREFIX_PROOF"
+
+
 class MerkleError(SpecError):
     """A Merkle tree or proof rule rejected its input."""
 

@@ -32,9 +32,10 @@ from conformance.generators.masternode import (
     operator,
     slashing_registry,
 )
-from spec.crypto import ed25519
+from spec.crypto import bls, ed25519
 from spec.errors import (
     AlreadySlashed,
+    BadPrefixProof,
     CollateralLocked,
     EvidenceBadSignature,
     EvidenceIdentical,
@@ -43,15 +44,22 @@ from spec.errors import (
     SlashNoMasternode,
     SpecError,
 )
-from spec.masternode.dkg import Contribution, Justification, make_justification
+from spec.hashing import HashDomain, tagged_hash
+from spec.ledger.transaction import OutPoint
+from spec.masternode.dkg import Contribution, Justification, make_justification, sign_message
 from spec.masternode.evidence import (
+    ContributionPrefixEvidence,
     DkgEquivocationEvidence,
     DoubleSignEvidence,
     decode_evidence,
     encode_evidence,
+    signed_prefix,
 )
-from spec.masternode.finality import finality_term, may_sign_finality
+from spec.masternode.finality import QuorumRecord, QuorumRegistry, finality_term, may_sign_finality
+from spec.masternode.quorum import quorum_threshold
 from spec.masternode.registry import (
+    MasternodeEntry,
+    MasternodeList,
     MasternodeStatus,
     Unbond,
     apply_transactions_to_list,
@@ -65,7 +73,8 @@ from spec.masternode.slashing import (
     check_evidence,
     is_conflicting,
 )
-from spec.presets import DEVNET
+from spec.prefix_proof import digest_from_prefix, prefix_proof, tree_hash
+from spec.presets import DEVNET, MAINNET
 from spec.script import Opcode, encode_push, parse_script
 from tests.hypothesis_profiles import examples
 
@@ -253,3 +262,73 @@ def test_evidence_bites_during_the_unbonding_window_and_not_after_the_spend() ->
     assert collateral not in gone.entries
     with pytest.raises(SlashNoMasternode):
         apply_evidence(gone, REGISTRY, evidence, PRESET)
+
+
+def test_a_mainnet_contribution_equivocation_fits_one_output_as_prefix_evidence() -> None:
+    """SLASH-1 tag 4 closes the size gap: two signed contributions of a 50-member mainnet quorum
+    (34 commitments, 50 ciphertexts: about 6.5 kB each) are about 13 kB as tag 2, above
+    ``max_script_bytes``, and about 2.4 kB as prefix proofs, which MN-0 carries and SLASH-2 accepts;
+    the prefix proofs convict the dealer under its operator key."""
+    preset = MAINNET
+    n, t = preset.masternodes.finality_quorum_size, quorum_threshold(preset.masternodes.finality_quorum_size)
+    secrets = [bls.key_gen(bytes([j]) * 32) for j in range(1, n + 1)]
+    keys = tuple(bls.sk_to_pk(sk) for sk in secrets)
+    base = preset.masternodes.finality_quorum_interval
+    record = QuorumRecord(base, b"\x33" * 32, b"\x44" * 32, keys, t)
+    registry = QuorumRegistry({base: record})
+    mn_list = MasternodeList(
+        {
+            OutPoint(bytes([j]) * 32, 0): MasternodeEntry(
+                OutPoint(bytes([j]) * 32, 0),
+                key,
+                bytes(32),
+                b"\x51",
+                bytes([j]) * 16,
+                1,
+                MasternodeStatus.ACTIVE,
+                0,
+                0,
+                None,
+                None,
+            )
+            for j, key in enumerate(keys, start=1)
+        }
+    )
+    dealer = 7
+
+    def contribution(variant: int) -> Contribution:
+        unsigned = Contribution(
+            record.session_id,
+            dealer,
+            tuple(bls.sk_to_pk(bls.key_gen(bytes([variant, k]) * 16)) for k in range(t)),
+            tuple(bytes([variant, j]) * 48 for j in range(n)),
+            bytes(96),
+        )
+        return sign_message(unsigned, secrets[dealer - 1])
+
+    first, second = contribution(1), contribution(2)
+    full = message_script(DkgEquivocationEvidence(base, first, second), preset)
+    assert len(full) > preset.script.max_script_bytes
+    compact = ContributionPrefixEvidence(base, signed_prefix(first), signed_prefix(second))
+    script = message_script(compact, preset)
+    assert len(script) <= preset.script.max_script_bytes
+    carried = match_message(script, preset)
+    assert carried == compact
+    convicted = check_evidence(registry, mn_list, compact, preset)
+    assert convicted.operator_public_key == keys[dealer - 1]
+
+
+@settings(max_examples=examples(30), deadline=None)
+@given(st.binary(max_size=5000), st.sampled_from(list(HashDomain)))
+def test_prefix_proofs_give_the_tagged_hash(data: bytes, domain: HashDomain) -> None:
+    """HASH-2: the pure-Python BLAKE3 tree equals the library, and a message's first chunk with its
+    siblings recomputes its tagged hash; a different first chunk does not."""
+    assert tree_hash(domain, data) == tagged_hash(domain, data)
+    chunk, siblings = prefix_proof(domain, data)
+    assert digest_from_prefix(domain, chunk, siblings) == tagged_hash(domain, data)
+    if chunk:
+        changed = bytes([chunk[0] ^ 1]) + chunk[1:]
+        assert digest_from_prefix(domain, changed, siblings) != tagged_hash(domain, data)
+    if siblings:
+        with pytest.raises(BadPrefixProof):
+            digest_from_prefix(domain, chunk[:-1], siblings)

@@ -51,8 +51,14 @@ from spec.masternode.challenge import (
     make_challenge,
     make_response,
 )
-from spec.masternode.dkg import make_justification
-from spec.masternode.evidence import DkgEquivocationEvidence, DoubleSignEvidence, SlashingEvidence
+from spec.masternode.dkg import Contribution, make_justification
+from spec.masternode.evidence import (
+    ContributionPrefixEvidence,
+    DkgEquivocationEvidence,
+    DoubleSignEvidence,
+    SlashingEvidence,
+    signed_prefix,
+)
 from spec.masternode.finality import (
     COMMITMENT_SIGNATURE_CODEC,
     EMPTY_QUORUMS,
@@ -2119,6 +2125,15 @@ def equivocating_contributions(preset: Preset, dealer: int = 2) -> DkgEquivocati
     )
 
 
+def prefix_contributions(preset: Preset, dealer: int = 2) -> ContributionPrefixEvidence:
+    """SLASH-1 tag 4: :func:`equivocating_contributions` shown by HASH-2 prefix proofs."""
+    full = equivocating_contributions(preset, dealer)
+    assert isinstance(full.first, Contribution) and isinstance(full.second, Contribution)
+    return ContributionPrefixEvidence(
+        full.quorum_height, signed_prefix(full.first), signed_prefix(full.second)
+    )
+
+
 def equivocating_justifications(
     preset: Preset, dealer: int = 3, complainer: int = 1
 ) -> DkgEquivocationEvidence:
@@ -2269,6 +2284,78 @@ def _evidence_cases(preset: Preset) -> Iterator[CaseSpec]:
         [double_sign_evidence(preset, n, end - 1)],
     )
     yield case("dkg_contributions", "dealer 2 signed two contributions (DKG-5)", [contributions])
+    prefixed = prefix_contributions(preset)
+    yield case(
+        "dkg_contribution_prefixes",
+        f"tag 4: dealer 2's two contributions shown by their first chunks and prefix proofs "
+        f"({len(prefixed.first.siblings)} siblings each)",
+        [prefixed],
+    )
+    yield case(
+        "dkg_contribution_prefixes_identical",
+        "tag 4: the same signed contribution twice",
+        [replace(prefixed, second=prefixed.first)],
+        "MN_EVIDENCE_IDENTICAL",
+    )
+    other_session = prefix_contributions(preset)
+    moved = replace(
+        other_session.second,
+        first_chunk=other_session.second.first_chunk[:1] + bytes(32) + other_session.second.first_chunk[33:],
+    )
+    yield case(
+        "dkg_contribution_prefixes_other_session",
+        "tag 4: the second chunk names another session (its signature no longer matters)",
+        [replace(prefixed, second=moved)],
+        "MN_WRONG_QUORUM_SESSION",
+    )
+    third = prefix_contributions(preset, dealer=3)
+    yield case(
+        "dkg_contribution_prefixes_two_dealers",
+        "tag 4: one contribution of dealer 2 and one of dealer 3",
+        [replace(prefixed, second=third.second)],
+        "MN_EVIDENCE_NOT_CONFLICTING",
+    )
+    chunk = prefixed.second.first_chunk
+    as_complaint = replace(prefixed.second, first_chunk=bytes([2]) + chunk[1:])
+    yield case(
+        "dkg_contribution_prefixes_not_contribution",
+        "tag 4: the second chunk starts with kind 2 (a complaint)",
+        [replace(prefixed, second=as_complaint)],
+        "MN_EVIDENCE_NOT_CONFLICTING",
+    )
+    above = (n + 1).to_bytes(2, "little")
+    head = prefixed.first.first_chunk
+    yield case(
+        "dkg_contribution_prefixes_unknown_dealer",
+        f"tag 4: both chunks name dealer n + 1 = {n + 1}",
+        [
+            replace(
+                prefixed,
+                first=replace(prefixed.first, first_chunk=head[:33] + above + head[35:]),
+                second=replace(prefixed.second, first_chunk=chunk[:33] + above + chunk[35:]),
+            )
+        ],
+        "MN_EVIDENCE_UNKNOWN_MEMBER",
+    )
+    yield case(
+        "dkg_contribution_prefixes_swapped_signatures",
+        "tag 4: each proof carries the other contribution's signature",
+        [
+            replace(
+                prefixed,
+                first=replace(prefixed.first, signature=prefixed.second.signature),
+                second=replace(prefixed.second, signature=prefixed.first.signature),
+            )
+        ],
+        "MN_EVIDENCE_BAD_SIGNATURE",
+    )
+    if prefixed.second.siblings:
+        yield case(
+            "dkg_contribution_prefixes_short_chunk",
+            "tag 4: a first chunk of 1,023 bytes with siblings (HASH-2)",
+            [replace(prefixed, second=replace(prefixed.second, first_chunk=chunk[:-1]))],
+            "HASH_BAD_PREFIX_PROOF",
+        )
     yield case(
         "dkg_justifications",
         "dealer 3 revealed two shares for member 1's complaint (DKG-7)",

@@ -74,7 +74,12 @@ from spec.masternode.challenge import (
     unanswered,
 )
 from spec.masternode.dkg import DkgResult, Exclusion, session_end_height
-from spec.masternode.evidence import DkgEquivocationEvidence, DoubleSignEvidence, SlashingEvidence
+from spec.masternode.evidence import (
+    ContributionPrefixEvidence,
+    DkgEquivocationEvidence,
+    DoubleSignEvidence,
+    SlashingEvidence,
+)
 from spec.masternode.finality import (
     COMMITMENT_SIGNATURE_CODEC,
     EMPTY_QUORUMS,
@@ -313,7 +318,23 @@ def evidence_json(evidence: SlashingEvidence) -> dict[str, JSON]:
     """SLASH-1: ``{"kind": "slashing_evidence", "evidence": "double_sign", "quorum_height", "member",
     "key_share", "key_share_proof", "height", "first_block", "first_signature", "second_block",
     "second_signature"}`` or ``{"kind": "slashing_evidence", "evidence": "dkg_equivocation",
-    "quorum_height", "first", "second"}`` (DKG messages in the dkg flow's JSON form)."""
+    "quorum_height", "first", "second"}`` (DKG messages in the dkg flow's JSON form) or
+    ``{"kind": "slashing_evidence", "evidence": "contribution_prefix", "quorum_height", "first",
+    "second"}`` with each side ``{"first_chunk", "siblings", "signature"}`` (tag 4)."""
+    if isinstance(evidence, ContributionPrefixEvidence):
+        return {
+            "kind": "slashing_evidence",
+            "evidence": "contribution_prefix",
+            "quorum_height": evidence.quorum_height,
+            **{
+                name: {
+                    "first_chunk": to_hex(side.first_chunk),
+                    "siblings": [to_hex(s) for s in side.siblings],
+                    "signature": to_hex(side.signature),
+                }
+                for name, side in (("first", evidence.first), ("second", evidence.second))
+            },
+        }
     if isinstance(evidence, DoubleSignEvidence):
         return {
             "kind": "slashing_evidence",
@@ -341,7 +362,7 @@ def message_json(message: MasternodeMessage) -> dict[str, JSON]:
     """MN-0: a decoded masternode message as JSON."""
     if isinstance(message, QuorumCommitment):
         return commitment_json(message)
-    if isinstance(message, DoubleSignEvidence | DkgEquivocationEvidence):
+    if isinstance(message, DoubleSignEvidence | DkgEquivocationEvidence | ContributionPrefixEvidence):
         return evidence_json(message)
     if isinstance(message, Unbond):
         return {
