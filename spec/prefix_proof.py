@@ -23,6 +23,7 @@ every length up to several chunks.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 from spec.errors import BadPrefixProof
 from spec.hashing import HashDomain
@@ -102,10 +103,11 @@ def _parent(
     return _compress(key, block, 0, BLOCK_LEN, flags | _PARENT | (_ROOT if root else 0))[:8]
 
 
-def _domain_key(domain: HashDomain) -> list[int]:
+@cache
+def _domain_key(domain: HashDomain) -> tuple[int, ...]:
     """HASH-1's derive_key mode: the key words BLAKE3 derives from the domain's context string."""
     context = domain.value.encode()
-    return _words(_bytes(_tree(list(_IV), context, _DERIVE_KEY_CONTEXT, 0, True)))
+    return tuple(_words(_bytes(_tree(_IV, context, _DERIVE_KEY_CONTEXT, 0, True))))
 
 
 def _tree(key: Sequence[int], data: bytes, flags: int, first_chunk: int, root: bool) -> list[int]:
