@@ -46,11 +46,12 @@ from spec.errors import (
 )
 from spec.hashing import HashDomain, tagged_hash
 from spec.ledger.transaction import OutPoint
-from spec.masternode.dkg import Contribution, Justification, make_justification, sign_message
+from spec.masternode.dkg import Contribution, Justification, make_justification, sign_message, signed_bytes
 from spec.masternode.evidence import (
     ContributionPrefixEvidence,
     DkgEquivocationEvidence,
     DoubleSignEvidence,
+    SignedPrefix,
     decode_evidence,
     encode_evidence,
     signed_prefix,
@@ -332,3 +333,42 @@ def test_prefix_proofs_give_the_tagged_hash(data: bytes, domain: HashDomain) -> 
     if siblings:
         with pytest.raises(BadPrefixProof):
             digest_from_prefix(domain, chunk[:-1], siblings)
+
+
+@settings(max_examples=examples(10), deadline=None)
+@given(dealer=members, other=members, complainer=members, kind=kinds, claim_kind=st.booleans())
+def test_an_honest_dealer_is_never_slashed_by_prefix_evidence(
+    dealer: int, other: int, complainer: int, kind: str, claim_kind: bool
+) -> None:
+    """SLASH-1 tag 4: prefix proofs of an honest dealer's signed DKG messages (its one contribution,
+    its justifications, or another member's message), optionally with the first chunk's kind byte
+    rewritten to claim a contribution, never convict: the same digest twice is identical, another
+    kind or dealer is no conflict, and a rewritten chunk no longer matches the signature."""
+    quorum = FINISHED.quorum
+
+    def side(message: Contribution | Justification) -> SignedPrefix:
+        proof = signed_prefix_of(message)
+        if claim_kind:
+            proof = replace(proof, first_chunk=bytes([1]) + proof.first_chunk[1:])
+        return proof
+
+    def signed_prefix_of(message: Contribution | Justification) -> SignedPrefix:
+        chunk, siblings = prefix_proof(HashDomain.DKG_MESSAGE, signed_bytes(message))
+        return SignedPrefix(chunk, siblings, message.signature)
+
+    honest = dkg_contribution(quorum, dealer)
+    second: Contribution | Justification
+    if kind == "contribution":
+        second = dkg_contribution(quorum, other)
+    else:
+        second = make_justification(
+            quorum.session, dealer, complainer, quorum.seeds[dealer - 1], quorum.secrets[dealer - 1]
+        )
+    evidence = ContributionPrefixEvidence(INTERVAL, signed_prefix_of(honest), side(second))
+    with pytest.raises(SpecError) as caught:
+        check_evidence(REGISTRY, EVERYONE, evidence, PRESET)
+    assert caught.value.code in {
+        "MN_EVIDENCE_IDENTICAL",
+        "MN_EVIDENCE_NOT_CONFLICTING",
+        "MN_EVIDENCE_BAD_SIGNATURE",
+    }
