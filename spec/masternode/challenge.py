@@ -34,8 +34,9 @@ most once per term, whatever the reason). Time is measured in blocks, never in w
   signs for a target that answered. ``t`` shares give the :class:`~spec.masternode.registry.PoSePenalty`.
 * **POSE-8 (score)** the chain side is MN-5/MN-6: every block decays an ACTIVE score by
   ``pose_decay_per_block``, a penalty adds ``pose_penalty``, a score above ``pose_ban_threshold``
-  bans (POSE_BANNED: never paid or selected). Revival is by moving the collateral (MN-4: the spend
-  removes the entry) and registering again with a fresh score. A masternode that answers nothing is
+  bans (POSE_BANNED: never paid or selected). Revival is by moving the collateral once MN-8
+  unlocks it (``unbonding_blocks`` after the ban; the spend removes the entry, MN-4) and registering
+  the new output, with a fresh score. A masternode that answers nothing is
   penalised once per term; :func:`terms_to_ban` is the number of terms after which it is banned.
 """
 
