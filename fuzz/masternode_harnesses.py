@@ -21,6 +21,11 @@ accepted input re-encodes to itself).
 * ``masternode_pose_penalty``: POSE-3 on fuzzed signature shares (decoded from the input, 162 bytes
   each, after ``t - 1`` genuine ones) added to the devnet PoSe quorum's penalty session of bob; a
   penalty that comes out verifies under the quorum's group key, for bob and the quorum's height.
+* ``masternode_pose_challenge``: POSE-5/6/7 on a devnet challenge and its response (174 + 128
+  bytes) with the fuzz input XOR-ed over them; an accepted challenge names a member and an ACTIVE
+  masternode and verifies under the member's operator key; an accepted response names that
+  challenge's digest and verifies under the target's operator key, and POSE-7 then never penalises
+  the target.
 * ``governance_decode_proposal`` / ``governance_decode_vote``: the GOV-0 message bodies; an
   accepted proposal has an id, an accepted vote a vote message.
 * ``governance_match_message``: GOV-0 recognition, as for masternode messages.
@@ -37,6 +42,7 @@ accepted input re-encodes to itself).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from functools import cache
 
@@ -52,6 +58,7 @@ from conformance.generators.governance import (
 from conformance.generators.masternode import (
     LABELS,
     carrier,
+    challenge_scenario,
     commitment_of,
     double_sign_evidence,
     equivocating_justifications,
@@ -60,6 +67,7 @@ from conformance.generators.masternode import (
     funding,
     pose_quorum,
     pose_quorum_key,
+    prefix_contributions,
     register_tx,
     sign_penalty,
     slashing_registry,
@@ -69,12 +77,15 @@ from spec.crypto import bls
 from spec.encoding import decode, encode
 from spec.errors import SpecError
 from spec.governance import proposals as gov
+from spec.hashing import HashDomain
 from spec.ledger.transaction import OutPoint, Transaction, decode_transaction, encode_transaction
+from spec.masternode import challenge as pose_challenge
 from spec.masternode import finality as fin
 from spec.masternode import registry as mn
 from spec.masternode import slashing
 from spec.masternode.dkg import Contribution, message_digest
 from spec.masternode.evidence import (
+    ContributionPrefixEvidence,
     DkgEquivocationEvidence,
     DoubleSignEvidence,
     decode_evidence,
@@ -90,6 +101,7 @@ from spec.masternode.signing import (
     make_signature_share,
 )
 from spec.merkle import root_from_inclusion_proof
+from spec.prefix_proof import digest_from_prefix
 from spec.presets import DEVNET
 from spec.script import p2pkh_script, script_hash
 
@@ -178,7 +190,11 @@ def fuzz_decode_evidence(data: bytes) -> None:
     except SpecError:
         return
     _require(encode_evidence(evidence, PRESET) == data, "non-canonical evidence decoded")
-    if not isinstance(evidence, DoubleSignEvidence):
+    if isinstance(evidence, ContributionPrefixEvidence):
+        for side in (evidence.first, evidence.second):
+            with contextlib.suppress(SpecError):
+                digest_from_prefix(HashDomain.DKG_MESSAGE, side.first_chunk, side.siblings)
+    elif not isinstance(evidence, DoubleSignEvidence):
         _require(
             isinstance(evidence.first, Contribution) == isinstance(evidence.second, Contribution),
             "DKG evidence of two kinds decoded",
@@ -205,7 +221,8 @@ def fuzz_slash(data: bytes) -> None:
         m
         for o in candidate.outputs
         if isinstance(
-            m := mn.match_message(o.script_pubkey, PRESET), DoubleSignEvidence | DkgEquivocationEvidence
+            m := mn.match_message(o.script_pubkey, PRESET),
+            DoubleSignEvidence | DkgEquivocationEvidence | ContributionPrefixEvidence,
         )
     ]
     burnt = slashing.burnt_collaterals(mn_list, after)
@@ -229,6 +246,16 @@ def fuzz_slash(data: bytes) -> None:
                 _require(
                     bls.verify(item.key_share, finality_message(item.height, block), signature),
                     "a share the member did not sign convicted",
+                )
+        elif isinstance(item, ContributionPrefixEvidence):
+            sides = (item.first, item.second)
+            digests = [digest_from_prefix(HashDomain.DKG_MESSAGE, s.first_chunk, s.siblings) for s in sides]
+            _require(digests[0] != digests[1], "one contribution convicted")
+            dealer = int.from_bytes(item.first.first_chunk[33:35], "little")
+            key = record.members[dealer - 1]
+            for digest, side in zip(digests, sides, strict=True):
+                _require(
+                    bls.verify(key, digest, side.signature), "a digest the dealer did not sign convicted"
                 )
         else:
             _require(message_digest(item.first) != message_digest(item.second), "one message convicted")
@@ -269,6 +296,43 @@ def fuzz_pose_penalty(data: bytes) -> None:
         return
     _require(penalty.masternode == target and penalty.quorum_height == pose, "a penalty of another target")
     _require(bls.verify(group_key, message, penalty.signature), "a penalty the quorum did not sign")
+
+
+def _challenge_seed() -> bytes:
+    sc = challenge_scenario(PRESET)
+    return pose_challenge.encode_challenge(sc.challenge) + pose_challenge.encode_response(sc.response)
+
+
+def fuzz_pose_challenge(data: bytes) -> None:
+    """POSE-5..7 on a mutated challenge (174 bytes) followed by a mutated response."""
+    sc = challenge_scenario(PRESET)
+    raw = _mutated(_challenge_seed(), data)
+    try:
+        challenge = pose_challenge.decode_challenge(raw[:174])
+        pose_challenge.check_challenge(sc.record, sc.mn_list, challenge, sc.first, PRESET)
+    except SpecError:
+        return
+    digest = pose_challenge.challenge_digest(challenge)
+    _require(1 <= challenge.challenger <= len(sc.record.members), "a challenge by a non-member")
+    entry = sc.mn_list.entries.get(challenge.target)
+    _require(
+        entry is not None and entry.status is MasternodeStatus.ACTIVE, "a challenge of an inactive target"
+    )
+    key = sc.record.members[challenge.challenger - 1]
+    _require(bls.verify(key, digest, challenge.signature), "a challenge its member did not sign")
+    try:
+        response = pose_challenge.decode_response(raw[174:])
+        pose_challenge.check_response(sc.mn_list, challenge, response)
+    except SpecError:
+        return
+    assert entry is not None
+    _require(response.challenge == digest, "a response to another challenge")
+    message = pose_challenge.response_message(digest)
+    _require(bls.verify(entry.operator_public_key, message, response.signature), "a forged response")
+    verdict = pose_challenge.unanswered(
+        [challenge.target], {challenge.target: sc.first}, challenge.quorum_height, PRESET
+    )
+    _require(verdict == (), "a target that answered in time is penalised")
 
 
 def fuzz_decode_proposal(data: bytes) -> None:
@@ -449,6 +513,7 @@ MASTERNODE_HARNESSES: dict[str, Callable[[bytes], None]] = {
     "masternode_decode_evidence": fuzz_decode_evidence,
     "masternode_slash": fuzz_slash,
     "masternode_pose_penalty": fuzz_pose_penalty,
+    "masternode_pose_challenge": fuzz_pose_challenge,
     "governance_decode_proposal": fuzz_decode_proposal,
     "governance_decode_vote": fuzz_decode_vote,
     "governance_match_message": fuzz_match_governance_message,
@@ -506,14 +571,21 @@ def masternode_seeds() -> dict[str, dict[str, bytes]]:
             "seed-penalty": pen_script,
             "seed-commitment": com_script,
             "seed-evidence": slash_tx.outputs[1].script_pubkey,
+            "seed-unbond": mn.message_script(mn.Unbond(funding(PRESET).collateral("bob"), bytes(64)), PRESET),
         },
         "masternode_decode_evidence": {
             "seed-double-sign": double,
             "seed-justifications": justified,
             "seed-truncated": double[:-1],
+            "seed-contribution-prefixes": encode_evidence(prefix_contributions(PRESET), PRESET),
         },
         "masternode_slash": mutations(slash_tx),
         "masternode_pose_penalty": {"seed-last-share": _pose_scenario()[2], "seed-empty": b""},
+        "masternode_pose_challenge": {
+            "seed-unchanged": b"",
+            "seed-flip-challenger": bytes(8) + b"\x02",
+            "seed-flip-response-signature": bytes(len(_challenge_seed()) - 1) + b"\x01",
+        },
         "masternode_register": mutations(reg_tx),
         "masternode_penalty": mutations(pen_tx),
         "governance_decode_proposal": {"seed-valid": prop_payload[5:], "seed-truncated": prop_payload[5:-1]},

@@ -63,12 +63,16 @@ from spec.ledger.validation import LedgerContext
 from spec.masternode.finality import apply_transaction_to_quorums, committed_pose_key
 from spec.masternode.registry import (
     MasternodeMessage,
+    MasternodeStatus,
     Registration,
     SignedRegistration,
+    Unbond,
     apply_transaction_to_list,
     match_message,
     message_script,
     registration_hash,
+    unbond_message,
+    unlock_height,
 )
 from spec.masternode.slashing import apply_block_evidence
 from spec.presets import Preset, get_preset
@@ -296,13 +300,17 @@ class Node:
 
     def _spendable_coins(self) -> list[tuple[OutPoint, UtxoEntry]]:
         """Confirmed wallet outputs the next block may spend, in outpoint order: mature, not spent by a
-        pending transaction, and not a masternode collateral (spending one drops the masternode, MN-4)."""
+        pending transaction, and not the collateral of a masternode still registered, unless it has
+        unbonded and its collateral unlocks by the next block (MN-8; spending it drops the masternode)."""
         state = self.store.state
         height = state.height + 1
         maturity = self.preset.ledger.coinbase_maturity
-        in_use = {i.previous_output for tx in self.pending() for i in tx.inputs} | set(
-            state.masternodes.entries
-        )
+        locked = {
+            o
+            for o, e in state.masternodes.entries.items()
+            if (unlock := unlock_height(e, self.preset)) is None or height < unlock
+        }
+        in_use = {i.previous_output for tx in self.pending() for i in tx.inputs} | locked
         script = self.wallet.script_pubkey
         return sorted(
             (o, e)
@@ -363,6 +371,31 @@ class Node:
         tx = self.signed_transaction([(OutPoint(funding_id, 1), change)], outputs)
         self.queue(tx)
         return funding, tx
+
+    def unbond_masternode(self, fee: int) -> Transaction:
+        """MN-8: queue the owner's unbond of this wallet's ACTIVE masternode (paid from one wallet coin);
+        its collateral becomes spendable ``unbonding_blocks`` after the block that mines it."""
+        entry = next(
+            (
+                e
+                for e in self.store.state.masternodes.entries.values()
+                if e.owner_public_key == self.wallet.public_key and e.status is MasternodeStatus.ACTIVE
+            ),
+            None,
+        )
+        if entry is None:
+            raise ValueError("the wallet owns no ACTIVE masternode")
+        coin = next(((o, e.output) for o, e in self._spendable_coins() if e.output.value > fee), None)
+        if coin is None:
+            raise ValueError(f"the wallet has no spendable coin above the fee {fee}")
+        unbond = Unbond(entry.collateral, ed25519.sign(self.wallet.seed, unbond_message(entry.collateral)))
+        outputs = (
+            TxOutput(0, message_script(unbond, self.preset)),
+            TxOutput(coin[1].value - fee, self.wallet.script_pubkey),
+        )
+        tx = self.signed_transaction([coin], outputs)
+        self.queue(tx)
+        return tx
 
     def set_vote_choice(self, agenda_id: str, choice: int) -> None:
         """UPG-2: the choice (0 abstain, 1 no, 2 yes) the votes of this node's tickets give ``agenda_id``."""

@@ -65,6 +65,7 @@ from spec.chain.forkchoice import FinalityCertificate, is_ancestor
 from spec.chain.pow import check_proof_of_work, decode_compact, work_of_target
 from spec.errors import DecodeError, MempoolRejection, NoCommonBlock, SpecError, UnknownCommand
 from spec.ledger.transaction import Transaction, txid, wtxid
+from spec.masternode.challenge import PoSeChallenge, PoSeResponse
 from spec.masternode.dkg import Complaint, Contribution, Justification
 from spec.masternode.finality import CommitmentSignature
 from spec.masternode.signing import SignatureShare
@@ -127,6 +128,8 @@ QUORUM_MESSAGES = (
     SignatureShare,
     FinalityCertificate,
     CommitmentSignature,
+    PoSeChallenge,
+    PoSeResponse,
 )
 """P2P-5: the messages handed to the quorum side (reference/quorum.py)."""
 BAN_SECONDS = 24 * 3600.0

@@ -31,8 +31,19 @@ restart :meth:`QuorumService.resume` rebuilds the running sessions from the chai
 DKG shares travel encrypted to their recipients' operator keys (DKG-11): a contribution on the wire
 carries ciphertexts only, and the node decrypts its own shares with its operator key.
 
+PoSe liveness challenges (POSE-4..7, spec/masternode/challenge.py): when its best height enters the
+challenge window of a PoSe quorum it is a member of (and whose key the chain committed), the node
+signs one challenge with a fresh random nonce for every other ACTIVE masternode and floods them; a
+node that receives a valid challenge naming its own masternode answers at once; a challenger
+records the best height at which each valid response reached it, and when its best height reaches
+the deadline it signs POSE-3's penalty share for every target that did not answer in time (the
+shares meet the POSE-1 ones in the same signing session, so a quorum penalises a masternode at most
+once a term). Challenges live in memory for the quorum's term: a member that restarts inside the
+window does not judge that term (it never penalises on a partial record).
+
 What is not done: messages a node missed while it was down are not fetched again (it takes
-part with what it had and what still arrives).
+part with what it had and what still arrives); a response that arrives before its challenge is
+dropped (it cannot be checked), and so are challenges and responses a node missed while cut off.
 """
 
 from __future__ import annotations
@@ -67,12 +78,29 @@ from spec.errors import (
     DkgMalformedJustification,
     DkgSelfComplaint,
     DkgUnknownMember,
+    PoSeBadChallengeSignature,
+    PoSeBadResponseSignature,
+    PoSeChallengeOutOfTerm,
+    PoSeUnknownChallenger,
     SignDuplicateShare,
     SignWrongSession,
     SpecError,
 )
 from spec.ledger.transaction import OutPoint, Transaction
 from spec.masternode import dkg
+from spec.masternode.challenge import (
+    PoSeChallenge,
+    PoSeResponse,
+    challenge_digest,
+    challenge_targets,
+    challenge_window,
+    check_challenge,
+    check_response,
+    check_response_in_time,
+    make_challenge,
+    make_response,
+    unanswered,
+)
 from spec.masternode.dkg import (
     Complaint,
     Contribution,
@@ -83,7 +111,12 @@ from spec.masternode.dkg import (
     Justification,
     phase_at_height,
 )
-from spec.masternode.evidence import DkgEquivocationEvidence, DoubleSignEvidence
+from spec.masternode.evidence import (
+    ContributionPrefixEvidence,
+    DoubleSignEvidence,
+    SlashingEvidence,
+    signed_prefix,
+)
 from spec.masternode.finality import (
     CommitmentSignature,
     build_commitment,
@@ -109,7 +142,7 @@ from spec.masternode.pose import (
     service_failures,
 )
 from spec.masternode.quorum import QuorumType
-from spec.masternode.registry import MasternodeMessage
+from spec.masternode.registry import MasternodeMessage, MasternodeStatus, pose_quorum_height
 from spec.masternode.signing import (
     SignatureShare,
     SigningSession,
@@ -141,7 +174,14 @@ PROVABLY_INVALID_DKG = (
 """DKG rejections that do not depend on timing or on what else the receiver has seen (P2P-SCORE-4)."""
 
 QuorumMessage = (
-    Contribution | Complaint | Justification | SignatureShare | FinalityCertificate | CommitmentSignature
+    Contribution
+    | Complaint
+    | Justification
+    | SignatureShare
+    | FinalityCertificate
+    | CommitmentSignature
+    | PoSeChallenge
+    | PoSeResponse
 )
 """What this module sends and receives (P2P-5)."""
 
@@ -160,6 +200,10 @@ HELD_SESSION_BLOCKS = 3
 """DKG messages for a session not opened yet are kept for at most 8 session ids (first come), 1,024
 messages each, for 3 blocks: enough for peers a block or two ahead; a member that missed more gets
 the session's messages from its peers when it (re)connects (catch-up)."""
+
+MAX_CHALLENGES = 100_000
+"""PoSe challenges remembered (those of the terms in progress), at most; beyond, new ones are not
+relayed (honest quorums send ``members x masternodes`` a term)."""
 
 MAX_HELD_MESSAGES = 1_000
 """Messages held for a session or block the node does not know yet, at most (oldest dropped first)."""
@@ -267,6 +311,18 @@ class QuorumService:
         self.penalties: dict[tuple[bytes, bytes], tuple[SigningSession, OutPoint, int]] = {}
         """POSE-3: penalty signing sessions this node agrees with, by (PoSe session id, message)."""
         self.penalised: set[tuple[bytes, bytes]] = set()
+        self.challenges: dict[bytes, PoSeChallenge] = {}
+        """POSE-5: the valid challenges seen, by digest (kept for their quorum's term)."""
+        self.responded: set[bytes] = set()
+        """POSE-6: digests of the challenges whose valid response this node relayed."""
+        self.held_challenges: list[PoSeChallenge] = []
+        """POSE-5: challenges of a term this node's best height has not reached yet (a peer ahead)."""
+        self.issued: dict[int, dict[OutPoint, bytes]] = {}
+        """POSE-4/5: this member's challenges by PoSe quorum height and target (the digest)."""
+        self.answered: dict[int, dict[OutPoint, int]] = {}
+        """POSE-6: the best height at which a valid response to this member's challenge arrived."""
+        self.judged_terms: set[int] = set()
+        """POSE-7: PoSe quorum heights whose challenges this member has judged."""
 
     # ------------------------------------------------------------------------- persistence
 
@@ -401,6 +457,21 @@ class QuorumService:
             del self.penalties[penalty]
         for key in list(self.signing)[:-MAX_SIGNING_SESSIONS]:
             del self.signing[key]
+        interval = self.preset.masternodes.pose_quorum_interval
+        over = [
+            q
+            for q in {c.quorum_height for c in self.challenges.values()} | set(self.issued)
+            if challenge_window(q, self.preset)[0] + interval <= height
+        ]
+        for quorum_height in over:
+            self.issued.pop(quorum_height, None)
+            self.answered.pop(quorum_height, None)
+            self.judged_terms.discard(quorum_height)
+        if over:
+            gone = {d for d, c in self.challenges.items() if c.quorum_height in over}
+            for digest in gone:
+                del self.challenges[digest]
+            self.responded -= gone
 
     def catch_up_messages(self) -> list[QuorumMessage]:
         """What a newly connected peer may have missed: the DKG messages of the sessions still
@@ -461,13 +532,16 @@ class QuorumService:
             out.extend(self._advance(record, height))
             out.extend(self._maybe_commit(record))
         out.extend(self._release_held_sessions(height))
+        out.extend(self._challenge_round(height))
         out.extend(self._sign_tip(height, tip_hash))
         later: list[QuorumMessage] = [
             *self.held_shares,
             *self.held_commitment_signatures,
             *self.pending_certificates,
+            *self.held_challenges,
         ]
         self.held_shares, self.held_commitment_signatures, self.pending_certificates = [], [], []
+        self.held_challenges = []
         out.extend(self._receive_held(later))
         return out
 
@@ -651,6 +725,10 @@ class QuorumService:
             return self._receive_share(message)
         if isinstance(message, CommitmentSignature):
             return self._receive_commitment_signature(message)
+        if isinstance(message, PoSeChallenge):
+            return self._receive_challenge(message)
+        if isinstance(message, PoSeResponse):
+            return self._receive_response(message)
         return self._receive_dkg(message)
 
     def _receive_commitment_signature(self, signed: CommitmentSignature) -> list[QuorumOutput]:
@@ -704,7 +782,10 @@ class QuorumService:
             return []
         self._remember(message)
         if isinstance(message, Contribution) and prior is not None and prior != message:
-            evidence = DkgEquivocationEvidence(record.base_height, prior, message)  # DKG-5
+            # DKG-5; SLASH-1 tag 4: the prefix proofs fit one output whatever the quorum's size
+            evidence = ContributionPrefixEvidence(
+                record.base_height, signed_prefix(prior), signed_prefix(message)
+            )
             return [message, *self._accuse(record, message.dealer, evidence)]
         return [message]
 
@@ -758,9 +839,7 @@ class QuorumService:
         )
         return self._accuse(record, share.signer, evidence)
 
-    def _accuse(
-        self, record: SessionRecord, member: int, evidence: DoubleSignEvidence | DkgEquivocationEvidence
-    ) -> list[QuorumOutput]:
+    def _accuse(self, record: SessionRecord, member: int, evidence: SlashingEvidence) -> list[QuorumOutput]:
         """SLASH-2..4: publish evidence the chain accepts now (once per session and member)."""
         accused = (record.state.session_id, member)
         if accused in self.accused:
@@ -805,17 +884,122 @@ class QuorumService:
             )
             if entry is None:
                 continue
-            session = penalty_session(
-                pose.state.session_id,
-                pose.result.public_key_shares,
-                pose.result.threshold,
-                entry.collateral,
-                judge,
-            )
-            self.penalties[(session.quorum_id, session.message)] = (session, entry.collateral, judge)
-            share = make_signature_share(session.quorum_id, session.message, pose.member.secret_share)
-            out.extend(self._receive_share(share))
+            out.extend(self._penalty_share(pose, entry.collateral, judge))
         return out
+
+    def _penalty_share(self, pose: SessionRecord, target: OutPoint, judge: int) -> list[QuorumOutput]:
+        """POSE-3: sign (once) this member's share of the penalty of ``target`` by the PoSe quorum
+        ``pose`` based at ``judge`` (POSE-1 and POSE-7 verdicts share the session)."""
+        result, member = pose.result, pose.member
+        if result is None or member is None or member.secret_share is None:
+            return []
+        session = penalty_session(
+            pose.state.session_id, result.public_key_shares, result.threshold, target, judge
+        )
+        key = (session.quorum_id, session.message)
+        if key in self.penalties:
+            return []  # signed already (the other verdict reached it first)
+        self.penalties[key] = (session, target, judge)
+        share = make_signature_share(session.quorum_id, session.message, member.secret_share)
+        return self._receive_share(share)
+
+    # ------------------------------------------------------------------------- PoSe challenges
+
+    def _pose_record_in_charge(self, height: int) -> SessionRecord | None:
+        """POSE-4: this member's finished PoSe session in charge at ``height`` whose key the chain
+        committed (``None``: not a member, not finished, or the chain has another key)."""
+        base = pose_quorum_height(height, self.preset)
+        if base is None:
+            return None
+        base_hash = self.best_hash_at(base)
+        for record in self.sessions.values():
+            if (
+                record.kind is QuorumType.POSE
+                and record.base_height == base
+                and record.base_hash == base_hash
+                and record.result is not None
+                and record.member is not None
+                and record.member.secret_share is not None
+            ):
+                committed = self.chain_state().quorums.pose_records.get(base)
+                if committed is not None and committed.group_public_key == record.result.group_public_key:
+                    return record
+        return None
+
+    def _challenge_round(self, height: int) -> list[QuorumOutput]:
+        """POSE-4/7: challenge every other ACTIVE masternode once in the window; judge at the deadline."""
+        record = self._pose_record_in_charge(height)
+        if record is None or record.member is None:
+            return []
+        base = record.base_height
+        first, deadline = challenge_window(base, self.preset)
+        out: list[QuorumOutput] = []
+        chain = self.chain_state()
+        if first <= height < deadline and base not in self.issued:
+            issued: dict[OutPoint, bytes] = {}
+            for target in challenge_targets(chain.masternodes, self.public_key):
+                challenge = make_challenge(self.secret_key, base, record.member.index, target, os.urandom(32))
+                digest = challenge_digest(challenge)
+                issued[target] = digest
+                self.challenges[digest] = challenge
+                out.append(challenge)
+            self.issued[base] = issued
+        elif height >= deadline and base in self.issued and base not in self.judged_terms:
+            self.judged_terms.add(base)
+            answered = self.answered.get(base, {})
+            for target in unanswered(self.issued[base], answered, base, self.preset):
+                entry = chain.masternodes.entries.get(target)
+                if entry is not None and entry.status is MasternodeStatus.ACTIVE:
+                    out.extend(self._penalty_share(record, target, base))
+        return out
+
+    def _receive_challenge(self, challenge: PoSeChallenge) -> list[QuorumOutput]:
+        """POSE-5: relay a valid challenge once; answer it (POSE-6) if it names this node's masternode."""
+        digest = challenge_digest(challenge)
+        if digest in self.challenges or len(self.challenges) >= MAX_CHALLENGES:
+            return []
+        chain = self.chain_state()
+        record = chain.quorums.pose_records.get(challenge.quorum_height)
+        if record is None:
+            return []  # not a PoSe quorum of this node's chain (a fork, or too far ahead)
+        try:
+            check_challenge(record, chain.masternodes, challenge, self.height, self.preset)
+        except (PoSeUnknownChallenger, PoSeBadChallengeSignature) as exc:  # P2P-SCORE-4
+            raise InvalidQuorumMessage(exc.code) from exc
+        except PoSeChallengeOutOfTerm:
+            if self.height < challenge_window(challenge.quorum_height, self.preset)[0]:
+                self._hold(self.held_challenges, challenge)  # the challenger is a block or two ahead
+            return []
+        except SpecError:
+            return []  # another list view: can be an honest race
+        self.challenges[digest] = challenge
+        out: list[QuorumOutput] = [challenge]
+        target = chain.masternodes.entries[challenge.target]
+        if target.operator_public_key == self.public_key:
+            out.extend(self._receive_response(make_response(self.secret_key, challenge)))
+        return out
+
+    def _receive_response(self, response: PoSeResponse) -> list[QuorumOutput]:
+        """POSE-6: relay a valid response once; a challenger records when its own one was answered."""
+        challenge = self.challenges.get(response.challenge)
+        if challenge is None or response.challenge in self.responded:
+            return []
+        try:
+            check_response(self.chain_state().masternodes, challenge, response)
+        except PoSeBadResponseSignature as exc:  # P2P-SCORE-4
+            raise InvalidQuorumMessage(exc.code) from exc
+        except SpecError:
+            return []
+        self.responded.add(response.challenge)
+        quorum_height, target = challenge.quorum_height, challenge.target
+        if self.issued.get(quorum_height, {}).get(target) == response.challenge:
+            try:
+                check_response_in_time(quorum_height, self.height, self.preset)
+            except SpecError:
+                pass  # late: POSE-7 judges it unanswered
+            else:
+                self.answered.setdefault(quorum_height, {})[target] = self.height
+        return [response]
 
     def _receive_penalty_share(self, share: SignatureShare) -> list[QuorumOutput]:
         """POSE-3: add a PoSe member's penalty share; with ``t`` of them, publish the penalty (once)."""

@@ -19,6 +19,7 @@ Methods (``params`` is a JSON array):
 | ``generate`` | ``count`` | devnet only: mines ``count`` blocks, returns their hashes |
 | ``getpeerinfo`` | | node id, P2P port, connected and banned peers |
 | ``registermasternode`` | ``port``, ``fee`` | queues the collateral and registration txs (MN-1/2) |
+| ``unbondmasternode`` | ``fee`` | queues the owner's unbond of the wallet's masternode (MN-8); txid |
 | ``getfinality`` | | finalized block and height, last signed height, DKG sessions |
 | ``gettrieproof`` | ``txid``, ``index`` | state root, MPT-10 proof from the stored trie, UTXO entry or null |
 | ``getupgrades`` | | fork for the next block; per agenda: state, activation height, window votes, choice |
@@ -132,6 +133,7 @@ class RpcServer:
             "generate": self.generate,
             "getpeerinfo": self.getpeerinfo,
             "registermasternode": self.registermasternode,
+            "unbondmasternode": self.unbondmasternode,
             "getfinality": self.getfinality,
             "gettrieproof": self.gettrieproof,
             "getupgrades": self.getupgrades,
@@ -296,6 +298,16 @@ class RpcServer:
             if self.announce is not None:
                 await self.announce(tx)
         return [txid(tx, self.node.preset).hex() for tx in transactions]
+
+    async def unbondmasternode(self, params: list[Any]) -> str:
+        fee = _int_param(params, 0) if params else 10_000
+        try:
+            tx = self.node.unbond_masternode(fee)
+        except ValueError as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+        if self.announce is not None:
+            await self.announce(tx)
+        return txid(tx, self.node.preset).hex()
 
     async def getfinality(self, params: list[Any]) -> dict[str, Any]:
         return self.node.quorum.status()

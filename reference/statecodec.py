@@ -53,6 +53,7 @@ def _entry_json(entry: MasternodeEntry) -> dict[str, Any]:
         "pose_score": entry.pose_score,
         "last_paid_height": entry.last_paid_height,
         "last_penalty_quorum_height": entry.last_penalty_quorum_height,
+        "unbonding_height": entry.unbonding_height,
     }
 
 
@@ -69,6 +70,7 @@ def _parse_entry(item: dict[str, Any]) -> MasternodeEntry:
         pose_score=item["pose_score"],
         last_paid_height=item["last_paid_height"],
         last_penalty_quorum_height=item["last_penalty_quorum_height"],
+        unbonding_height=item.get("unbonding_height"),  # MN-8 (absent in stores written before it)
     )
 
 

@@ -109,6 +109,12 @@ class UnknownDomain(HashError):
     code = "HASH_UNKNOWN_DOMAIN"
 
 
+class BadPrefixProof(HashError):
+    """HASH-2: a prefix proof whose first chunk or sibling chaining values have the wrong lengths."""
+
+    code = "HASH_BAD_PREFIX_PROOF"
+
+
 class MerkleError(SpecError):
     """A Merkle tree or proof rule rejected its input."""
 
@@ -1234,6 +1240,49 @@ class AlreadySlashed(MasternodeError):
     """SLASH-5: the accused masternode was already slashed (its collateral is burnt)."""
 
     code = "MN_ALREADY_SLASHED"
+
+
+class CollateralLocked(MasternodeError):
+    """MN-8: the transaction spends the collateral of a registered masternode that has not unbonded
+    (no unbond message or ban yet, or fewer than ``unbonding_blocks`` blocks since)."""
+
+    code = "MN_COLLATERAL_LOCKED"
+
+
+class PoSeChallengeOutOfTerm(MasternodeError):
+    """POSE-5: a challenge names a PoSe quorum that is not in charge, or arrives after its deadline."""
+
+    code = "POSE_CHALLENGE_OUT_OF_TERM"
+
+
+class PoSeUnknownChallenger(MasternodeError):
+    """POSE-5: the challenger index is not a member of the PoSe quorum (``1..n``)."""
+
+    code = "POSE_UNKNOWN_CHALLENGER"
+
+
+class PoSeBadChallengeSignature(MasternodeError):
+    """POSE-5: the challenge's BLS signature does not verify under the challenger's operator key."""
+
+    code = "POSE_BAD_CHALLENGE_SIGNATURE"
+
+
+class PoSeWrongChallenge(MasternodeError):
+    """POSE-6: the response answers another challenge."""
+
+    code = "POSE_WRONG_CHALLENGE"
+
+
+class PoSeBadResponseSignature(MasternodeError):
+    """POSE-6: the response's BLS signature does not verify under the target's operator key."""
+
+    code = "POSE_BAD_RESPONSE_SIGNATURE"
+
+
+class PoSeResponseLate(MasternodeError):
+    """POSE-6: the response reached the challenger at or after the deadline height."""
+
+    code = "POSE_RESPONSE_LATE"
 
 
 class UnknownQuorumType(MasternodeError):

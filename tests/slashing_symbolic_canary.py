@@ -2,7 +2,8 @@
 
 ``burn_ignoring_before`` burns every SLASHED entry whether or not it was SLASHED before and claims a
 collateral is burnt once; ``late_term`` accepts double-signing evidence one block after the
-quorum's term and claims it is still in term. If CrossHair stops finding these, the slashing
+quorum's term and claims it is still in term; ``ban_one_term_early`` claims a silent masternode is
+banned one PoSe term sooner than it is. If CrossHair stops finding these, the slashing
 symbolic check has become vacuous.
 """
 
@@ -30,3 +31,12 @@ def late_term(height: int, quorum_height: int, interval: int, length: int) -> bo
         quorum_height % interval == 0
         and quorum_height + length <= height <= quorum_height + length + interval
     )
+
+
+def ban_one_term_early(penalty: int, threshold: int, gain: int) -> int:
+    """Claims ``(T - p) // g + 1`` terms already push the score above ``T`` (false: one short).
+
+    pre: 1 <= penalty <= 1000 and penalty <= threshold <= 100000 and 1 <= gain <= penalty
+    post: penalty + (__return__ - 1) * gain > threshold
+    """
+    return (threshold - penalty) // gain + 1

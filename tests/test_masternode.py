@@ -1,7 +1,8 @@
 """Masternode list, proof of service, payee selection and quorum properties (docs/governance.md).
 
 The list-level properties run on *random block sequences*: Hypothesis picks, block by block,
-registrations, collateral spends and PoSe penalties of the fixture masternodes
+registrations, unbonds, collateral spends (allowed only ``unbonding_blocks`` after an unbond or a
+ban, MN-8) and PoSe penalties of the fixture masternodes
 (conformance/generators/masternode.py); a small model tracks which masternodes must be listed and
 banned, and the test checks the list against it after every block.
 """
@@ -33,8 +34,14 @@ from conformance.generators.masternode import (
 from conformance.handlers.masternode import HANDLERS, list_json, parse_list
 from conformance.outcome import run_handler
 from fuzz.masternode_harnesses import MASTERNODE_HARNESSES, masternode_seeds
-from spec.crypto import bls, threshold
-from spec.errors import ALL_ERROR_CODES, DuplicateCollateral, QuorumTooSmall, UnknownQuorumType
+from spec.crypto import bls, ed25519, threshold
+from spec.errors import (
+    ALL_ERROR_CODES,
+    CollateralLocked,
+    DuplicateCollateral,
+    QuorumTooSmall,
+    UnknownQuorumType,
+)
 from spec.ledger.transaction import OutPoint, Transaction, txid
 from spec.ledger.utxo import UtxoEntry, created_entries, transaction_diff
 from spec.masternode.quorum import (
@@ -52,6 +59,7 @@ from spec.masternode.registry import (
     EMPTY_LIST,
     MasternodeList,
     MasternodeStatus,
+    Unbond,
     apply_transactions_to_list,
     decayed_score,
     match_message,
@@ -60,6 +68,7 @@ from spec.masternode.registry import (
     penalised_score,
     penalty_message,
     record_payment,
+    unbond_message,
 )
 from spec.presets import DEVNET, MAINNET, Preset
 from tests.hypothesis_profiles import examples
@@ -87,6 +96,8 @@ class Simulation:
     banned: set[str] = field(default_factory=set)
     spent: set[str] = field(default_factory=set)
     penalised_by: dict[str, int] = field(default_factory=dict)
+    unbonding: dict[str, int] = field(default_factory=dict)
+    """MN-8: the height each label unbonded or was banned at."""
 
     def __post_init__(self) -> None:
         fund = funding(self.preset)
@@ -107,13 +118,13 @@ class Simulation:
         """One block of decay for every active masternode of the model."""
         step = self.preset.masternodes.pose_decay_per_block
         for label in self.scores:
-            if label not in self.banned:
+            if label not in self.banned and label not in self.unbonding:
                 self.scores[label] = max(0, self.scores[label] - step)
 
 
 actions = st.lists(
     st.lists(
-        st.tuples(st.sampled_from(("register", "spend", "penalty")), st.sampled_from(LABELS[:8])),
+        st.tuples(st.sampled_from(("register", "unbond", "spend", "penalty")), st.sampled_from(LABELS[:8])),
         max_size=3,
     ),
     min_size=1,
@@ -136,15 +147,27 @@ def _plan_block(sim: Simulation, height: int, wanted: list[tuple[str, str]]) -> 
             signed = registration(label, fund.collateral(label), sim.preset)
             txs.append(sim.pay(label, [message_script(signed, sim.preset)]))
             sim.scores[label] = 0
-        elif action == "spend" and label in sim.scores:
+        elif action == "unbond" and label in sim.scores and label not in sim.unbonding:
+            collateral = fund.collateral(label)
+            leave = Unbond(collateral, ed25519.sign(operator(label).owner.seed, unbond_message(collateral)))
+            txs.append(sim.pay(label, [message_script(leave, sim.preset)]))
+            sim.unbonding[label] = height
+        elif (
+            action == "spend"
+            and label in sim.scores
+            and label in sim.unbonding
+            and height >= sim.unbonding[label] + params.unbonding_blocks
+        ):
             txs.append(sim.pay(label, [], coin=fund.collateral(label)))
             del sim.scores[label]
+            del sim.unbonding[label]
             sim.banned.discard(label)
             sim.spent.add(label)
         elif (
             action == "penalty"
             and label in sim.scores
             and label not in sim.banned
+            and label not in sim.unbonding
             and quorum is not None
             and sim.penalised_by.get(label, -1) < quorum
         ):
@@ -156,6 +179,7 @@ def _plan_block(sim: Simulation, height: int, wanted: list[tuple[str, str]]) -> 
             sim.scores[label] += params.pose_penalty
             if sim.scores[label] > params.pose_ban_threshold:
                 sim.banned.add(label)
+                sim.unbonding[label] = height
     return txs
 
 
@@ -194,6 +218,9 @@ def _run(steps: list[list[tuple[str, str]]], stride: int) -> tuple[MasternodeLis
             entry = listed[label]
             assert entry is not None and entry.pose_score == score
             assert (entry.status is MasternodeStatus.POSE_BANNED) == (label in sim.banned)
+            leaving = label in sim.unbonding and label not in sim.banned
+            assert (entry.status is MasternodeStatus.UNBONDING) == leaving
+            assert entry.unbonding_height == sim.unbonding.get(label)
     return mn_list, blocks
 
 
@@ -204,7 +231,7 @@ def test_list_follows_the_model(steps: list[list[tuple[str, str]]], stride: int)
     threshold_ = PRESET.masternodes.pose_ban_threshold
     for entry in final.entries.values():
         assert entry.pose_score >= 0
-        assert entry.status is MasternodeStatus.ACTIVE or entry.pose_score > threshold_
+        assert entry.status is not MasternodeStatus.POSE_BANNED or entry.pose_score > threshold_
 
 
 @SEQUENCE_SETTINGS
@@ -225,16 +252,26 @@ def test_list_is_a_function_of_the_blocks(steps: list[list[tuple[str, str]]], st
 
 @settings(max_examples=examples(30), deadline=None)
 @given(st.sets(st.sampled_from(LABELS), min_size=1), st.data())
-def test_collateral_spend_always_removes(labels: set[str], data: st.DataObject) -> None:
+def test_collateral_spend_removes_exactly_when_unlocked(labels: set[str], data: st.DataObject) -> None:
+    """MN-4/8: an unlocked collateral spend removes its masternode, banned or unbonding; a spend of
+    an ACTIVE one, or one less than ``unbonding_blocks`` after its unbond or ban, is locked."""
     fund = funding(PRESET)
     mn_list = funded_list(sorted(labels), PRESET)
     victim = data.draw(st.sampled_from(sorted(labels)))
-    if data.draw(st.booleans()):
-        entry = mn_list.entries[fund.collateral(victim)]
-        banned = replace(entry, status=MasternodeStatus.POSE_BANNED, pose_score=999)
-        mn_list = MasternodeList({**mn_list.entries, entry.collateral: banned})
+    status = data.draw(
+        st.sampled_from([MasternodeStatus.ACTIVE, MasternodeStatus.POSE_BANNED, MasternodeStatus.UNBONDING])
+    )
+    since = None if status is MasternodeStatus.ACTIVE else data.draw(st.integers(0, 100))
+    entry = mn_list.entries[fund.collateral(victim)]
+    left = replace(entry, status=status, pose_score=999 if since is not None else 0, unbonding_height=since)
+    mn_list = MasternodeList({**mn_list.entries, entry.collateral: left})
+    height = data.draw(st.integers(1, 200))
     tx = carrier(victim, fund.collateral(victim), [], fund.utxos, PRESET)
-    after = apply_transactions_to_list(mn_list, [tx], fund.utxos, 5, PRESET)
+    if since is None or height < since + PRESET.masternodes.unbonding_blocks:
+        with pytest.raises(CollateralLocked):
+            apply_transactions_to_list(mn_list, [tx], fund.utxos, height, PRESET)
+        return
+    after = apply_transactions_to_list(mn_list, [tx], fund.utxos, height, PRESET)
     assert fund.collateral(victim) not in after.entries
     assert set(after.entries) == set(mn_list.entries) - {fund.collateral(victim)}
 

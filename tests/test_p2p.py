@@ -58,6 +58,7 @@ from spec.errors import (
     WrongPreviousBlock,
 )
 from spec.ledger.transaction import OutPoint, Transaction, TxInput, TxOutput, wtxid
+from spec.masternode.challenge import PoSeChallenge, PoSeResponse
 from spec.masternode.dkg import Complaint, Contribution, Justification
 from spec.masternode.finality import CommitmentSignature, QuorumRecord, check_commitment_signature
 from spec.masternode.signing import SignatureShare
@@ -222,6 +223,10 @@ MESSAGE_STRATEGIES: dict[Command, st.SearchStrategy[Any]] = {
     Command.COMMITMENT_SIGNATURE: st.builds(
         CommitmentSignature, U64, HASH, st.binary(min_size=48, max_size=48), HASH, U16, SIGNATURE
     ),
+    Command.POSE_CHALLENGE: st.builds(
+        PoSeChallenge, U64, U16, st.builds(OutPoint, HASH, U32), HASH, SIGNATURE
+    ),
+    Command.POSE_RESPONSE: st.builds(PoSeResponse, HASH, SIGNATURE),
 }
 
 

@@ -1,4 +1,4 @@
-"""POSE-1..3 on the reference node: the PoSe quorum penalises a masternode that failed service.
+"""POSE-1..8 on the reference node: the PoSe quorum penalises a masternode that failed service.
 
 Three in-process devnet nodes (tests/test_reference_quorum.py). Member node 1 loses every quorum
 message while the finality quorum based at 2I deals (CONTRIBUTION, heights 2I .. 2I + 9, and
@@ -15,8 +15,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from reference.storage import replay
+from spec.ledger.transaction import TxOutput
+from spec.masternode.challenge import (
+    PoSeChallenge,
+    PoSeResponse,
+    challenge_digest,
+    challenge_window,
+    terms_to_ban,
+)
 from spec.masternode.pose import judging_quorum_height
-from spec.masternode.registry import PoSePenalty, match_message
+from spec.masternode.registry import MasternodeStatus, PoSePenalty, match_message
 from tests.test_reference_quorum import PRESET, build_network
 
 
@@ -64,4 +72,98 @@ def test_a_member_missing_a_finality_dkg_is_penalised_by_the_pose_quorum(tmp_pat
     for node in net.nodes:
         entry = node.store.state.masternodes.entries[collateral]
         assert entry.last_penalty_quorum_height == judge and entry.pose_score > 0
+        assert replay(list(node.store.best_chain()), PRESET) == node.store.state
+
+
+def test_a_stopped_masternode_is_challenged_penalised_and_banned_while_live_ones_are_not(
+    tmp_path: Path,
+) -> None:
+    """POSE-4..8 on the node: node 1 stops for good just before the first PoSe quorum's base. From
+    then on, each PoSe quorum's live members challenge every ACTIVE masternode at the start of
+    their term (P2P POSE_CHALLENGE), the live targets answer (POSE_RESPONSE) and the stopped one
+    does not; at the deadline each live member signs a penalty share for it, ``t`` shares make one
+    MN-6 penalty a term, and after ``terms_to_ban`` terms the chain bans it (POSE_BANNED). The two
+    live masternodes are never penalised, and each node's state equals the spec's replay."""
+    net = build_network(tmp_path, stop_before_base=True)
+    stopped = net.nodes[1]
+    entries = net.nodes[0].store.state.masternodes.entries.values()
+    collateral = next(e.collateral for e in entries if e.operator_public_key == stopped.quorum.public_key)
+    live = {e.collateral for e in entries} - {collateral}
+    stopped.close()
+    del net.nodes[1]
+    del net.seen[1]
+    params = PRESET.masternodes
+    terms = terms_to_ban(
+        params.pose_penalty,
+        params.pose_ban_threshold,
+        params.pose_decay_per_block,
+        params.pose_quorum_interval,
+    )
+    assert terms == 4
+    first_base = params.pose_quorum_interval  # the first PoSe quorum after the stop
+    limit = challenge_window(first_base + (terms - 1) * params.pose_quorum_interval, PRESET)[0]
+    limit += params.pose_quorum_interval  # the end of the last needed term
+    penalties: list[PoSePenalty] = []
+    while net.nodes[0].store.state.height < limit:
+        block = net.mine()
+        penalties += [
+            m
+            for tx in block.transactions
+            for o in tx.outputs
+            if isinstance(m := match_message(o.script_pubkey, PRESET), PoSePenalty)
+        ]
+        if net.nodes[0].store.state.masternodes.entries[collateral].status is MasternodeStatus.POSE_BANNED:
+            break
+    challenges = {m for seen in net.seen for m in seen if isinstance(m, PoSeChallenge)}
+    responses = {m for seen in net.seen for m in seen if isinstance(m, PoSeResponse)}
+    assert {c.target for c in challenges} == {collateral, *live}
+    answered = {r.challenge for r in responses}
+    assert all(challenge_digest(c) in answered for c in challenges if c.target in live)
+    assert not any(challenge_digest(c) in answered for c in challenges if c.target == collateral)
+    assert [p.masternode for p in penalties] == [collateral] * terms
+    assert [p.quorum_height for p in penalties] == [
+        first_base + k * params.pose_quorum_interval for k in range(terms)
+    ]
+    for node in net.nodes:
+        state = node.store.state.masternodes
+        assert state.entries[collateral].status is MasternodeStatus.POSE_BANNED
+        assert state.entries[collateral].pose_score > params.pose_ban_threshold
+        for outpoint in live:
+            assert state.entries[outpoint].status is MasternodeStatus.ACTIVE
+            assert state.entries[outpoint].pose_score == 0
+            assert state.entries[outpoint].last_penalty_quorum_height is None
+        assert replay(list(node.store.best_chain()), PRESET) == node.store.state
+
+
+def test_a_masternode_unbonds_and_its_owner_spends_the_collateral_after_the_window(tmp_path: Path) -> None:
+    """MN-8 on the node: node 1's wallet queues an Unbond (RPC ``unbondmasternode``); once mined its
+    masternode is UNBONDING on every node and its collateral is not spendable; ``unbonding_blocks``
+    later the wallet may spend it, and the spend removes the masternode everywhere."""
+    net = build_network(tmp_path, stop_before_base=True)
+    owner = net.nodes[1]
+    entry = next(
+        e
+        for e in owner.store.state.masternodes.entries.values()
+        if e.owner_public_key == owner.wallet.public_key
+    )
+    unbond = owner.unbond_masternode(10_000)
+    net.nodes[0].queue(unbond)
+    net.mine()
+    left = net.nodes[0].store.state.height
+    for node in net.nodes:
+        listed = node.store.state.masternodes.entries[entry.collateral]
+        assert listed.status is MasternodeStatus.UNBONDING and listed.unbonding_height == left
+    unlock = left + PRESET.masternodes.unbonding_blocks
+    while net.nodes[0].store.state.height < unlock - 1:
+        assert entry.collateral not in {o for o, _ in owner._spendable_coins()}
+        net.mine()
+    assert entry.collateral in {o for o, _ in owner._spendable_coins()}  # the next block is `unlock`
+    collateral = owner.store.state.utxos[entry.collateral].output
+    spend = owner.signed_transaction(
+        [(entry.collateral, collateral)], [TxOutput(collateral.value - 10_000, owner.wallet.script_pubkey)]
+    )
+    net.nodes[0].queue(spend)
+    net.mine()
+    for node in net.nodes:
+        assert entry.collateral not in node.store.state.masternodes.entries
         assert replay(list(node.store.best_chain()), PRESET) == node.store.state

@@ -1,9 +1,10 @@
-"""CrossHair symbolic checks of ``conformance/symbolic/slashing_contracts.py`` (SLASH-2, SLASH-4/5, POSE-2).
+"""CrossHair symbolic checks of ``conformance/symbolic/slashing_contracts.py`` (SLASH-2, SLASH-4/5, POSE-2,
+MN-5/6, POSE-4/6/8).
 
 Runs ``crosshair check --analysis_kind=PEP316`` with ``--per_condition_timeout`` from
 ``RUSTY_CROSSHAIR_SECONDS`` (default 3) through ``tests/symbolic_suite.py``: no counterexample,
 every ``post:`` line analysed; the canary ``tests/slashing_symbolic_canary.py`` (a burn that ignores
-earlier slashes, a term one block too long) must be refuted in the same run.
+earlier slashes, a term one block too long, a ban bound one term short) must be refuted in the same run.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def test_slashing_contracts_hold(crosshair_runs: Runs) -> None:
 
 
 def test_slashing_canary_is_refuted(crosshair_runs: Runs) -> None:
-    assert_canary_refuted(crosshair_runs, "burn_ignoring_before", "late_term")
+    assert_canary_refuted(crosshair_runs, "burn_ignoring_before", "late_term", "ban_one_term_early")
 
 
 def test_every_slashing_contract_states_pre_and_post() -> None:
@@ -57,3 +58,13 @@ def test_slashing_wrappers_on_examples() -> None:
     assert slashing_contracts.judge_in_charge(2, 30, 30, 10, 5, 5, 5) == 30
     assert slashing_contracts.judge_in_charge(0, 30, 30, 10, 5, 5, 5) is None
     assert slashing_contracts.judge_in_charge(1, 48, 60, 10, 5, 5, 5) == 0
+    assert slashing_contracts.penalty_step(150, 100, 200) == (250, True)
+    assert slashing_contracts.penalty_step(100, 100, 200) == (200, False)
+    assert slashing_contracts.decay_block(1, 2) == 0
+    assert slashing_contracts.ban_bound(100, 200, 2, 30) == 4  # devnet: 100, 140, 180, 220
+    assert slashing_contracts.ban_bound(100, 200, 1, 60) == 4  # mainnet
+    assert slashing_contracts.ban_bound(100, 200, 4, 30) is None  # decay outpaces penalties
+    assert slashing_contracts.ban_bound(300, 200, 9, 30) == 1
+    assert slashing_contracts.response_counts(30, 59, 30, 5)  # devnet window [55, 60)
+    assert not slashing_contracts.response_counts(30, 60, 30, 5)
+    assert slashing_contracts.window_in_term(30, 30, 5) == (55, 60)

@@ -41,8 +41,24 @@ from spec.ledger.transaction import (
     txid,
 )
 from spec.ledger.utxo import UtxoEntry, created_entries
-from spec.masternode.dkg import make_justification
-from spec.masternode.evidence import DkgEquivocationEvidence, DoubleSignEvidence, SlashingEvidence
+from spec.masternode.challenge import (
+    PoSeChallenge,
+    PoSeResponse,
+    challenge_digest,
+    challenge_window,
+    encode_challenge,
+    encode_response,
+    make_challenge,
+    make_response,
+)
+from spec.masternode.dkg import Contribution, make_justification
+from spec.masternode.evidence import (
+    ContributionPrefixEvidence,
+    DkgEquivocationEvidence,
+    DoubleSignEvidence,
+    SlashingEvidence,
+    signed_prefix,
+)
 from spec.masternode.finality import (
     COMMITMENT_SIGNATURE_CODEC,
     EMPTY_QUORUMS,
@@ -72,12 +88,14 @@ from spec.masternode.registry import (
     QuorumCommitment,
     Registration,
     SignedRegistration,
+    Unbond,
     collateral_script,
     encode_message,
     message_script,
     penalty_message,
     pose_quorum_height,
     registration_hash,
+    unbond_message,
 )
 from spec.masternode.signing import SignatureShare, make_signature_share
 from spec.merkle import inclusion_proof
@@ -302,6 +320,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _evidence_cases(preset)
     yield from _pose_commitment_cases(preset)
     yield from _pose_penalty_cases(preset)
+    yield from _pose_challenge_cases(preset)
 
 
 # --------------------------------------------------------------------------------------------
@@ -449,10 +468,18 @@ def _registration_cases(preset: Preset) -> Iterator[CaseSpec]:
             entry_json(entry_for("bob", fund.collateral("bob"), 0, status=MasternodeStatus.POSE_BANNED))
         ],
     )
+    unbonding = preset.masternodes.unbonding_blocks
+    bob = fund.collateral("bob")
+
+    def bob_list(**changes: object) -> list[JSON]:
+        return [entry_json(entry_for("bob", bob, 0, **changes))]
+
+    spend_bob = carrier("bob", bob, [], fund.utxos, preset)
     yield case(
-        "spend_collateral",
-        "MN-4: spending bob's collateral removes bob",
-        carrier("bob", fund.collateral("bob"), [], fund.utxos, preset),
+        "spend_active_collateral_locked",
+        "MN-8: an ACTIVE masternode's collateral is locked until it unbonds (changed: MN-4 used to drop it)",
+        spend_bob,
+        "MN_COLLATERAL_LOCKED",
     )
     yield case(
         "quorum_commitment_ignored",
@@ -460,12 +487,67 @@ def _registration_cases(preset: Preset) -> Iterator[CaseSpec]:
         commitment_tx([commitment_of(preset.masternodes.finality_quorum_interval, preset)], preset),
     )
     yield case(
+        "spend_collateral_after_unbonding",
+        f"MN-4/8: bob unbonded at 1; at 1 + unbonding_blocks = {1 + unbonding} his collateral spends",
+        spend_bob,
+        masternodes=bob_list(status=MasternodeStatus.UNBONDING, unbonding_height=1),
+        height=1 + unbonding,
+    )
+    yield case(
+        "spend_collateral_one_block_early",
+        f"MN-8: bob unbonded at 1; at {unbonding} (one block early) the collateral is still locked",
+        spend_bob,
+        "MN_COLLATERAL_LOCKED",
+        masternodes=bob_list(status=MasternodeStatus.UNBONDING, unbonding_height=1),
+        height=unbonding,
+    )
+    yield case(
         "spend_banned_collateral",
-        "MN-4: spending a banned masternode's collateral removes it too",
-        carrier("bob", fund.collateral("bob"), [], fund.utxos, preset),
-        masternodes=[
-            entry_json(entry_for("bob", fund.collateral("bob"), 0, status=MasternodeStatus.POSE_BANNED))
-        ],
+        "MN-4/8: a masternode banned at 1 unbonds too: unbonding_blocks later its collateral spends",
+        spend_bob,
+        masternodes=bob_list(status=MasternodeStatus.POSE_BANNED, unbonding_height=1),
+        height=1 + unbonding,
+    )
+    yield case(
+        "spend_banned_collateral_locked",
+        "MN-8: the collateral of a masternode banned at 1 is locked at 2",
+        spend_bob,
+        "MN_COLLATERAL_LOCKED",
+        masternodes=bob_list(status=MasternodeStatus.POSE_BANNED, unbonding_height=1),
+        height=2,
+    )
+    owner = operator("bob").owner
+
+    def unbond_tx(collateral: OutPoint, signer: Key = owner) -> Transaction:
+        message = Unbond(collateral, ed25519.sign(signer.seed, unbond_message(collateral)))
+        return carrier("bob", fund.fee_coin("bob"), [message_script(message, preset)], fund.utxos, preset)
+
+    yield case("unbond", "MN-8: bob's owner signs his unbond: UNBONDING since 1", unbond_tx(bob))
+    yield case(
+        "unbond_unknown",
+        "MN-8: an unbond of a collateral nobody registered",
+        unbond_tx(fund.collateral("alice")),
+        "MN_UNKNOWN_MASTERNODE",
+    )
+    yield case(
+        "unbond_banned",
+        "MN-8: a banned masternode is unbonding already",
+        unbond_tx(bob),
+        "MN_NOT_ACTIVE",
+        masternodes=bob_list(status=MasternodeStatus.POSE_BANNED, unbonding_height=1),
+    )
+    yield case(
+        "unbond_twice",
+        "MN-8: a second unbond of an UNBONDING masternode",
+        unbond_tx(bob),
+        "MN_NOT_ACTIVE",
+        masternodes=bob_list(status=MasternodeStatus.UNBONDING, unbonding_height=1),
+    )
+    yield case(
+        "unbond_signed_by_operator",
+        "MN-8: alice's owner key signs bob's unbond",
+        unbond_tx(bob, operator("alice").owner),
+        "MN_BAD_SIGNATURE",
     )
     # Invalid registrations, in the order of the checks.
     yield case(
@@ -766,7 +848,8 @@ class ScriptedSequence:
 
 @cache
 def scripted_sequence(preset: Preset) -> ScriptedSequence:
-    """Registrations at 1-2, a collateral created at 2 and registered at 3, a collateral spend at 4,
+    """Registrations at 1-2, a collateral created at 2 and registered at 3, alice unbonding at 4 (her
+    collateral spent ``unbonding_blocks`` later where the sequence is that long, MN-8),
     penalties of bob by three consecutive PoSe quorums (the third bans him), a late registration."""
     fund = funding(preset)
     utxos = dict(fund.utxos)
@@ -797,7 +880,13 @@ def scripted_sequence(preset: Preset) -> ScriptedSequence:
     fresh = OutPoint(txid(move, preset), 0)
     # ... and registers it at 3.
     planned[3] = [register_tx("erin", preset, signed=registration("erin", fresh, preset))]
-    planned[4] = [carrier("alice", fund.collateral("alice"), [], utxos, preset)]
+    # At 4 alice leaves (MN-8); her collateral spends unbonding_blocks later when the sequence is
+    # that long (devnet), else it stays locked and she stays UNBONDING (mainnet).
+    alice = fund.collateral("alice")
+    leave = Unbond(alice, ed25519.sign(operator("alice").owner.seed, unbond_message(alice)))
+    planned[4] = [carrier("alice", fund.fee_coin("alice", 1), [message_script(leave, preset)], utxos, preset)]
+    if 4 + preset.masternodes.unbonding_blocks <= last:
+        planned[4 + preset.masternodes.unbonding_blocks].append(carrier("alice", alice, [], utxos, preset))
     bob = fund.collateral("bob")
     # The last block of the first quorum's term, the first of the second's and of the third's
     # (QUORUM-1), so the first two penalties are one block apart and the third bans.
@@ -833,8 +922,8 @@ def _sequence_cases(preset: Preset) -> Iterator[CaseSpec]:
     yield _case(
         "apply_blocks",
         "scripted",
-        "MN-4..7: registrations, a fresh collateral, a collateral spend, three penalties (ban), a late "
-        "registration; payees per block",
+        "MN-4..8: registrations, a fresh collateral, an unbond (and its collateral spent when unlocked), "
+        "three penalties (ban), a late registration; payees per block",
         {**base, "blocks": _blocks_json(blocks, preset)},
     )
     yield _case(
@@ -2036,6 +2125,15 @@ def equivocating_contributions(preset: Preset, dealer: int = 2) -> DkgEquivocati
     )
 
 
+def prefix_contributions(preset: Preset, dealer: int = 2) -> ContributionPrefixEvidence:
+    """SLASH-1 tag 4: :func:`equivocating_contributions` shown by HASH-2 prefix proofs."""
+    full = equivocating_contributions(preset, dealer)
+    assert isinstance(full.first, Contribution) and isinstance(full.second, Contribution)
+    return ContributionPrefixEvidence(
+        full.quorum_height, signed_prefix(full.first), signed_prefix(full.second)
+    )
+
+
 def equivocating_justifications(
     preset: Preset, dealer: int = 3, complainer: int = 1
 ) -> DkgEquivocationEvidence:
@@ -2186,6 +2284,78 @@ def _evidence_cases(preset: Preset) -> Iterator[CaseSpec]:
         [double_sign_evidence(preset, n, end - 1)],
     )
     yield case("dkg_contributions", "dealer 2 signed two contributions (DKG-5)", [contributions])
+    prefixed = prefix_contributions(preset)
+    yield case(
+        "dkg_contribution_prefixes",
+        f"tag 4: dealer 2's two contributions shown by their first chunks and prefix proofs "
+        f"({len(prefixed.first.siblings)} siblings each)",
+        [prefixed],
+    )
+    yield case(
+        "dkg_contribution_prefixes_identical",
+        "tag 4: the same signed contribution twice",
+        [replace(prefixed, second=prefixed.first)],
+        "MN_EVIDENCE_IDENTICAL",
+    )
+    other_session = prefix_contributions(preset)
+    moved = replace(
+        other_session.second,
+        first_chunk=other_session.second.first_chunk[:1] + bytes(32) + other_session.second.first_chunk[33:],
+    )
+    yield case(
+        "dkg_contribution_prefixes_other_session",
+        "tag 4: the second chunk names another session (its signature no longer matters)",
+        [replace(prefixed, second=moved)],
+        "MN_WRONG_QUORUM_SESSION",
+    )
+    third = prefix_contributions(preset, dealer=3)
+    yield case(
+        "dkg_contribution_prefixes_two_dealers",
+        "tag 4: one contribution of dealer 2 and one of dealer 3",
+        [replace(prefixed, second=third.second)],
+        "MN_EVIDENCE_NOT_CONFLICTING",
+    )
+    chunk = prefixed.second.first_chunk
+    as_complaint = replace(prefixed.second, first_chunk=bytes([2]) + chunk[1:])
+    yield case(
+        "dkg_contribution_prefixes_not_contribution",
+        "tag 4: the second chunk starts with kind 2 (a complaint)",
+        [replace(prefixed, second=as_complaint)],
+        "MN_EVIDENCE_NOT_CONFLICTING",
+    )
+    above = (n + 1).to_bytes(2, "little")
+    head = prefixed.first.first_chunk
+    yield case(
+        "dkg_contribution_prefixes_unknown_dealer",
+        f"tag 4: both chunks name dealer n + 1 = {n + 1}",
+        [
+            replace(
+                prefixed,
+                first=replace(prefixed.first, first_chunk=head[:33] + above + head[35:]),
+                second=replace(prefixed.second, first_chunk=chunk[:33] + above + chunk[35:]),
+            )
+        ],
+        "MN_EVIDENCE_UNKNOWN_MEMBER",
+    )
+    yield case(
+        "dkg_contribution_prefixes_swapped_signatures",
+        "tag 4: each proof carries the other contribution's signature",
+        [
+            replace(
+                prefixed,
+                first=replace(prefixed.first, signature=prefixed.second.signature),
+                second=replace(prefixed.second, signature=prefixed.first.signature),
+            )
+        ],
+        "MN_EVIDENCE_BAD_SIGNATURE",
+    )
+    if prefixed.second.siblings:
+        yield case(
+            "dkg_contribution_prefixes_short_chunk",
+            "tag 4: a first chunk of 1,023 bytes with siblings (HASH-2)",
+            [replace(prefixed, second=replace(prefixed.second, first_chunk=chunk[:-1]))],
+            "HASH_BAD_PREFIX_PROOF",
+        )
     yield case(
         "dkg_justifications",
         "dealer 3 revealed two shares for member 1's complaint (DKG-7)",
@@ -2206,6 +2376,20 @@ def _evidence_cases(preset: Preset) -> Iterator[CaseSpec]:
         }
     )
     yield case("pose_banned_is_slashed", "a POSE_BANNED member is slashed too", [double], masternodes=banned)
+    leaving = MasternodeList(
+        {
+            **everyone.entries,
+            banned_collateral: replace(
+                everyone.entries[banned_collateral], status=MasternodeStatus.UNBONDING, unbonding_height=1
+            ),
+        }
+    )
+    yield case(
+        "unbonding_is_slashed",
+        "MN-8: a member that unbonded but whose collateral is still locked is slashed (the window's point)",
+        [double],
+        masternodes=leaving,
+    )
     yield case("no_evidence", "a transaction without evidence changes nothing", [])
     # Invalid, in SLASH-2 order.
     yield case(
@@ -2349,7 +2533,7 @@ def _evidence_cases(preset: Preset) -> Iterator[CaseSpec]:
     gone = MasternodeList({o: e for o, e in everyone.entries.items() if o != culprit_collateral})
     yield case(
         "collateral_spent",
-        "member 1's masternode left the list (collateral spent): it escaped",
+        "member 1's masternode left the list (collateral spent after its unbonding window, MN-8): too late",
         [double],
         "MN_SLASH_NO_MASTERNODE",
         masternodes=gone,
@@ -2596,4 +2780,229 @@ def _pose_penalty_cases(preset: Preset) -> Iterator[CaseSpec]:
         shares[:t],
         "THRESHOLD_INSUFFICIENT_SHARES",
         2 * pose,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# PoSe liveness challenges (POSE-4..8)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChallengeScenario:
+    """Member 1 of the PoSe quorum based at ``I`` challenges a funded masternode it does not run."""
+
+    record: QuorumRecord
+    mn_list: MasternodeList
+    challenge: PoSeChallenge
+    response: PoSeResponse
+    target_secret: bytes
+    first: int
+    deadline: int
+
+
+@cache
+def challenge_scenario(preset: Preset) -> ChallengeScenario:
+    """POSE-5/6: the challenge and its genuine response the ``pose`` vectors build on."""
+    pose = preset.masternodes.pose_quorum_interval
+    record = pose_record(pose, preset)
+    secrets = operator_secrets()
+    mn_list = funded_list(LABELS, preset)
+    target_label = next(label for label in LABELS if operator(label).public_key != record.members[0])
+    target = funding(preset).collateral(target_label)
+    nonce = seeded_bytes("masternode/pose-challenge/nonce", 32)
+    challenge = make_challenge(secrets[record.members[0]], pose, 1, target, nonce)
+    target_secret = operator(target_label).secret
+    first, deadline = challenge_window(pose, preset)
+    return ChallengeScenario(
+        record, mn_list, challenge, make_response(target_secret, challenge), target_secret, first, deadline
+    )
+
+
+def _pose_challenge_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """POSE-4..8: challenges checked by a receiver, responses checked by the challenger, verdicts."""
+    sc = challenge_scenario(preset)
+    record, challenge = sc.record, sc.challenge
+    n = len(record.members)
+    secrets = operator_secrets()
+    target = challenge.target
+
+    def resign(c: PoSeChallenge, member: int) -> PoSeChallenge:
+        return make_challenge(
+            secrets[record.members[member - 1]], c.quorum_height, c.challenger, c.target, c.nonce
+        )
+
+    def check(
+        name: str,
+        description: str,
+        message: PoSeChallenge | bytes,
+        height: int | None = None,
+        error: str | None = None,
+        mn_list: MasternodeList | None = None,
+    ) -> CaseSpec:
+        raw = message if isinstance(message, bytes) else encode_challenge(message)
+        data: dict[str, JSON] = {
+            "quorum": quorum_record_json(record),
+            "masternodes": list_json(sc.mn_list if mn_list is None else mn_list),
+            "height": sc.first if height is None else height,
+            "challenge": raw.hex(),
+        }
+        return _case("check_pose_challenge", name, f"POSE-5: {description}", data, error)
+
+    yield check("valid_at_term_start", "member 1's challenge at the first height of the term", challenge)
+    yield check("valid_before_deadline", "received one block before the deadline", challenge, sc.deadline - 1)
+    yield check(
+        "at_deadline",
+        "received at the deadline height",
+        challenge,
+        sc.deadline,
+        "POSE_CHALLENGE_OUT_OF_TERM",
+    )
+    yield check(
+        "before_term",
+        "received while the quorum's DKG runs (another quorum in charge)",
+        challenge,
+        sc.first - 1,
+        "POSE_CHALLENGE_OUT_OF_TERM",
+    )
+    other_height = replace(
+        challenge, quorum_height=challenge.quorum_height + preset.masternodes.pose_quorum_interval
+    )
+    yield check(
+        "other_quorum",
+        "the challenge names another PoSe quorum than the record",
+        resign(other_height, 1),
+        sc.first + preset.masternodes.pose_quorum_interval,
+        "POSE_CHALLENGE_OUT_OF_TERM",
+    )
+    yield check(
+        "challenger_zero",
+        "challenger index 0",
+        replace(challenge, challenger=0),
+        None,
+        "POSE_UNKNOWN_CHALLENGER",
+    )
+    yield check(
+        "challenger_above_members",
+        f"challenger index n + 1 = {n + 1}",
+        replace(challenge, challenger=n + 1),
+        None,
+        "POSE_UNKNOWN_CHALLENGER",
+    )
+    unknown = OutPoint(seeded_bytes("masternode/pose-challenge/unknown", 32), 0)
+    yield check(
+        "unknown_target",
+        "the target is no registered masternode",
+        make_challenge(secrets[record.members[0]], challenge.quorum_height, 1, unknown, challenge.nonce),
+        None,
+        "MN_UNKNOWN_MASTERNODE",
+    )
+    banned = MasternodeList(
+        {
+            **sc.mn_list.entries,
+            target: replace(sc.mn_list.entries[target], status=MasternodeStatus.POSE_BANNED),
+        }
+    )
+    yield check("banned_target", "the target is POSE_BANNED", challenge, None, "MN_NOT_ACTIVE", banned)
+    yield check(
+        "signed_by_other_member",
+        "member 2 signed member 1's challenge",
+        resign(challenge, 2),
+        None,
+        "POSE_BAD_CHALLENGE_SIGNATURE",
+    )
+    yield check(
+        "nonce_changed",
+        "the nonce changed after signing",
+        replace(challenge, nonce=bytes(32)),
+        None,
+        "POSE_BAD_CHALLENGE_SIGNATURE",
+    )
+    raw = encode_challenge(challenge)
+    yield check("truncated", f"{len(raw) - 1} bytes", raw[:-1], None, "DECODE_TRUNCATED")
+    yield check("trailing", f"{len(raw) + 1} bytes", raw + b"\x00", None, "DECODE_TRAILING_BYTES")
+
+    def answer(
+        name: str,
+        description: str,
+        response: PoSeResponse | bytes,
+        received: int,
+        error: str | None = None,
+        mn_list: MasternodeList | None = None,
+    ) -> CaseSpec:
+        raw = response if isinstance(response, bytes) else encode_response(response)
+        data: dict[str, JSON] = {
+            "masternodes": list_json(sc.mn_list if mn_list is None else mn_list),
+            "challenge": encode_challenge(challenge).hex(),
+            "response": raw.hex(),
+            "received_height": received,
+        }
+        return _case("check_pose_response", name, f"POSE-6: {description}", data, error)
+
+    yield answer("in_time", "the target's answer, received at the term start", sc.response, sc.first)
+    yield answer("last_block", "received one block before the deadline", sc.response, sc.deadline - 1)
+    yield answer("late", "received at the deadline", sc.response, sc.deadline, "POSE_RESPONSE_LATE")
+    other = make_challenge(
+        secrets[record.members[0]], challenge.quorum_height, 1, target, seeded_bytes("masternode/pose/n2", 32)
+    )
+    yield answer(
+        "other_challenge",
+        "a genuine answer to another nonce (a replayed response)",
+        make_response(sc.target_secret, other),
+        sc.first,
+        "POSE_WRONG_CHALLENGE",
+    )
+    yield answer(
+        "signed_by_challenger",
+        "the challenger signs the response itself",
+        make_response(secrets[record.members[0]], challenge),
+        sc.first,
+        "POSE_BAD_RESPONSE_SIGNATURE",
+    )
+    digest = challenge_digest(challenge)
+    yield answer(
+        "signed_digest_not_response",
+        "the target signed the challenge digest, not H(POSE_RESPONSE, digest) (domain separation)",
+        PoSeResponse(digest, bls.sign(sc.target_secret, digest)),
+        sc.first,
+        "POSE_BAD_RESPONSE_SIGNATURE",
+    )
+    gone = MasternodeList({k: v for k, v in sc.mn_list.entries.items() if k != target})
+    yield answer(
+        "target_gone",
+        "the target's collateral was spent (MN-4) before the answer",
+        sc.response,
+        sc.first,
+        "MN_UNKNOWN_MASTERNODE",
+        gone,
+    )
+    raw_response = encode_response(sc.response)
+    yield answer(
+        "truncated", f"{len(raw_response) - 1} bytes", raw_response[:-1], sc.first, "DECODE_TRUNCATED"
+    )
+
+    fund = funding(preset)
+    outs = [fund.collateral(label) for label in LABELS[:4]]
+
+    def verdict(name: str, description: str, answered: list[tuple[int, int]]) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "quorum_height": challenge.quorum_height,
+            "challenged": [{"txid": o.txid.hex(), "index": o.index} for o in outs],
+            "answered": [
+                {"txid": outs[i].txid.hex(), "index": outs[i].index, "received_height": h}
+                for i, h in answered
+            ],
+        }
+        return _case("pose_challenge_verdict", name, f"POSE-7/8: {description}", data)
+
+    yield verdict("nobody_answered", "four challenged, none answered: all four penalised", [])
+    yield verdict(
+        "everyone_in_time",
+        "all four answered, the last one block before the deadline: nobody penalised",
+        [(0, sc.first), (1, sc.first + 1), (2, sc.first), (3, sc.deadline - 1)],
+    )
+    yield verdict(
+        "one_late_one_silent",
+        "one answered at the deadline (late), one never: those two penalised",
+        [(0, sc.first), (1, sc.deadline), (3, sc.first)],
     )

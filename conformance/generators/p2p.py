@@ -32,6 +32,7 @@ from conformance.dkgbuilder import (
     tampered,
 )
 from conformance.generators.chain import spend
+from conformance.generators.masternode import challenge_scenario
 from conformance.handlers.p2p import node_json
 from conformance.model import JSON, CaseSpec
 from conformance.seeded import seeded_bytes
@@ -339,6 +340,8 @@ def sample_messages(preset: Preset) -> list[tuple[str, Message]]:
         ("signature_share", quorum.signature_share),
         ("finality_certificate", quorum.certificate),
         ("commitment_signature", quorum.commitment_signature),
+        ("pose_challenge", challenge_scenario(preset).challenge),
+        ("pose_response", challenge_scenario(preset).response),
     ]
 
 
@@ -415,6 +418,26 @@ def _quorum_frame_cases(preset: Preset) -> Iterator[CaseSpec]:
             f"P2P-5: a commitment signature of {len(signed) - 1} bytes (FIN-5)",
             raw_frame(Command.COMMITMENT_SIGNATURE, signed[:-1], preset),
             "DECODE_TRUNCATED",
+        ),
+        (
+            "pose_challenge_truncated",
+            "P2P-5: a PoSe challenge missing its signature's last byte (POSE-5)",
+            raw_frame(
+                Command.POSE_CHALLENGE,
+                encode_payload(challenge_scenario(preset).challenge, preset)[:-1],
+                preset,
+            ),
+            "DECODE_TRUNCATED",
+        ),
+        (
+            "pose_response_trailing",
+            "P2P-5: a PoSe response with a byte after its signature (POSE-6)",
+            raw_frame(
+                Command.POSE_RESPONSE,
+                encode_payload(challenge_scenario(preset).response, preset) + b"\x00",
+                preset,
+            ),
+            "DECODE_TRAILING_BYTES",
         ),
         (
             "commitment_signature_trailing",

@@ -6,9 +6,10 @@ JSON shapes (besides the general conventions of docs/vector-format.md):
 * an outpoint is ``{"txid", "index"}``;
 * a UTXO is ``{"txid", "index", "value", "script_pubkey", "height", "is_coinbase"}``;
 * a masternode entry is ``{"txid", "index", "operator_public_key", "owner_public_key",
-  "payout_script", "address", "port", "status" ("ACTIVE" | "POSE_BANNED"), "registered_height",
-  "pose_score", "last_paid_height" (int|null), "last_penalty_quorum_height" (int|null)}``; lists
-  of entries are written in outpoint order;
+  "payout_script", "address", "port", "status" ("ACTIVE" | "POSE_BANNED" | "UNBONDING" |
+  "SLASHED"), "registered_height", "pose_score", "last_paid_height" (int|null),
+  "last_penalty_quorum_height" (int|null)}`` plus ``"unbonding_height"`` (int) once the masternode
+  unbonded or was banned (MN-8; absent before); lists of entries are written in outpoint order;
 * transactions are their canonical encoding in hex (TXF-1).
 
 ``apply_blocks`` applies ``blocks`` at heights ``start_height, start_height + 1, ...`` with
@@ -59,8 +60,26 @@ from spec.encoding import decode
 from spec.errors import SpecError
 from spec.ledger.transaction import OutPoint, TxOutput, decode_transaction
 from spec.ledger.utxo import UtxoEntry, transaction_diff
+from spec.masternode.challenge import (
+    PoSeChallenge,
+    PoSeResponse,
+    challenge_digest,
+    challenge_window,
+    check_challenge,
+    check_response,
+    check_response_in_time,
+    decode_challenge,
+    decode_response,
+    terms_to_ban,
+    unanswered,
+)
 from spec.masternode.dkg import DkgResult, Exclusion, session_end_height
-from spec.masternode.evidence import DkgEquivocationEvidence, DoubleSignEvidence, SlashingEvidence
+from spec.masternode.evidence import (
+    ContributionPrefixEvidence,
+    DkgEquivocationEvidence,
+    DoubleSignEvidence,
+    SlashingEvidence,
+)
 from spec.masternode.finality import (
     COMMITMENT_SIGNATURE_CODEC,
     EMPTY_QUORUMS,
@@ -91,6 +110,7 @@ from spec.masternode.registry import (
     MasternodeStatus,
     PoSePenalty,
     QuorumCommitment,
+    Unbond,
     apply_transaction_to_list,
     apply_transactions_to_list,
     match_message,
@@ -172,7 +192,10 @@ def utxo_json(outpoint: OutPoint, entry: UtxoEntry) -> dict[str, JSON]:
 
 
 def entry_json(entry: MasternodeEntry) -> dict[str, JSON]:
-    """MN-4: one masternode entry as JSON."""
+    """MN-4: one masternode entry as JSON (``unbonding_height`` only once it unbonded, MN-8)."""
+    unbonding: dict[str, JSON] = (
+        {} if entry.unbonding_height is None else {"unbonding_height": entry.unbonding_height}
+    )
     return {
         **outpoint_json(entry.collateral),
         "operator_public_key": to_hex(entry.operator_public_key),
@@ -185,6 +208,7 @@ def entry_json(entry: MasternodeEntry) -> dict[str, JSON]:
         "pose_score": entry.pose_score,
         "last_paid_height": entry.last_paid_height,
         "last_penalty_quorum_height": entry.last_penalty_quorum_height,
+        **unbonding,
     }
 
 
@@ -196,8 +220,8 @@ def list_json(mn_list: MasternodeList) -> list[JSON]:
 def parse_entry(item: dict[str, JSON]) -> MasternodeEntry:
     """MN-4: one masternode entry from JSON."""
     status = field(item, "status")
-    if status not in ("ACTIVE", "POSE_BANNED", "SLASHED"):
-        raise BadInput("status must be ACTIVE, POSE_BANNED or SLASHED")
+    if status not in ("ACTIVE", "POSE_BANNED", "UNBONDING", "SLASHED"):
+        raise BadInput("status must be ACTIVE, POSE_BANNED, UNBONDING or SLASHED")
     return MasternodeEntry(
         collateral=parse_outpoint(item),
         operator_public_key=hex_field(item, "operator_public_key"),
@@ -210,6 +234,7 @@ def parse_entry(item: dict[str, JSON]) -> MasternodeEntry:
         pose_score=int_field(item, "pose_score"),
         last_paid_height=optional_int(item, "last_paid_height"),
         last_penalty_quorum_height=optional_int(item, "last_penalty_quorum_height"),
+        unbonding_height=optional_int(item, "unbonding_height"),
     )
 
 
@@ -293,7 +318,23 @@ def evidence_json(evidence: SlashingEvidence) -> dict[str, JSON]:
     """SLASH-1: ``{"kind": "slashing_evidence", "evidence": "double_sign", "quorum_height", "member",
     "key_share", "key_share_proof", "height", "first_block", "first_signature", "second_block",
     "second_signature"}`` or ``{"kind": "slashing_evidence", "evidence": "dkg_equivocation",
-    "quorum_height", "first", "second"}`` (DKG messages in the dkg flow's JSON form)."""
+    "quorum_height", "first", "second"}`` (DKG messages in the dkg flow's JSON form) or
+    ``{"kind": "slashing_evidence", "evidence": "contribution_prefix", "quorum_height", "first",
+    "second"}`` with each side ``{"first_chunk", "siblings", "signature"}`` (tag 4)."""
+    if isinstance(evidence, ContributionPrefixEvidence):
+        return {
+            "kind": "slashing_evidence",
+            "evidence": "contribution_prefix",
+            "quorum_height": evidence.quorum_height,
+            **{
+                name: {
+                    "first_chunk": to_hex(side.first_chunk),
+                    "siblings": [to_hex(s) for s in side.siblings],
+                    "signature": to_hex(side.signature),
+                }
+                for name, side in (("first", evidence.first), ("second", evidence.second))
+            },
+        }
     if isinstance(evidence, DoubleSignEvidence):
         return {
             "kind": "slashing_evidence",
@@ -321,8 +362,14 @@ def message_json(message: MasternodeMessage) -> dict[str, JSON]:
     """MN-0: a decoded masternode message as JSON."""
     if isinstance(message, QuorumCommitment):
         return commitment_json(message)
-    if isinstance(message, DoubleSignEvidence | DkgEquivocationEvidence):
+    if isinstance(message, DoubleSignEvidence | DkgEquivocationEvidence | ContributionPrefixEvidence):
         return evidence_json(message)
+    if isinstance(message, Unbond):
+        return {
+            "kind": "unbond",
+            "collateral": outpoint_json(message.collateral),
+            "signature": to_hex(message.signature),
+        }
     if isinstance(message, PoSePenalty):
         return {
             "kind": "pose_penalty",
@@ -656,6 +703,75 @@ def handle_pose_penalty(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"penalty": message_json(penalty), "accepted": sorted(session.shares), "rejected": rejected}
 
 
+def challenge_json(challenge: PoSeChallenge) -> dict[str, JSON]:
+    """POSE-5: ``{"quorum_height", "challenger", "target" (outpoint), "nonce", "signature",
+    "digest"}`` (the digest a response names)."""
+    return {
+        "quorum_height": challenge.quorum_height,
+        "challenger": challenge.challenger,
+        "target": outpoint_json(challenge.target),
+        "nonce": to_hex(challenge.nonce),
+        "signature": to_hex(challenge.signature),
+        "digest": to_hex(challenge_digest(challenge)),
+    }
+
+
+def response_json(response: PoSeResponse) -> dict[str, JSON]:
+    """POSE-6: ``{"challenge", "signature"}``."""
+    return {"challenge": to_hex(response.challenge), "signature": to_hex(response.signature)}
+
+
+def handle_check_pose_challenge(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """POSE-4/5: ``{"quorum"`` (the PoSe quorum's record), ``"masternodes", "height"`` (the
+    receiver's best height), ``"challenge"`` (hex)} -> the decoded challenge
+    (:func:`challenge_json`) plus ``"window": [first, deadline]`` if it is valid."""
+    raw = field(data, "quorum")
+    if not isinstance(raw, dict):
+        raise BadInput("quorum must be a record object")
+    record = parse_quorum_record(raw)
+    mn_list = parse_list(data)
+    height = uint_field(data, "height", 64)
+    challenge = decode_challenge(hex_field(data, "challenge"))
+    check_challenge(record, mn_list, challenge, height, preset)
+    first, deadline = challenge_window(challenge.quorum_height, preset)
+    return {**challenge_json(challenge), "window": [first, deadline]}
+
+
+def handle_check_pose_response(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """POSE-6: ``{"masternodes", "challenge"`` (hex, decoded unchecked), ``"response"`` (hex),
+    ``"received_height"}`` -> the decoded response (:func:`response_json`) if it answers the
+    challenge, is signed by the target and arrived below the deadline."""
+    mn_list = parse_list(data)
+    challenge = decode_challenge(hex_field(data, "challenge"))
+    response = decode_response(hex_field(data, "response"))
+    check_response(mn_list, challenge, response)
+    check_response_in_time(challenge.quorum_height, uint_field(data, "received_height", 64), preset)
+    return response_json(response)
+
+
+def handle_pose_challenge_verdict(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """POSE-7/8: ``{"quorum_height", "challenged": [outpoint], "answered": [{"txid", "index",
+    "received_height"}]}`` -> ``{"window": [first, deadline], "penalise": [outpoint],
+    "terms_to_ban"`` (int or null, under the preset's MN-5/6 values)}."""
+    quorum_height = uint_field(data, "quorum_height", 64)
+    challenged = [parse_outpoint(item) for item in objects(data, "challenged")]
+    answered: dict[OutPoint, int] = {}
+    for item in objects(data, "answered"):
+        answered[parse_outpoint(item)] = uint_field(item, "received_height", 64)
+    params = preset.masternodes
+    first, deadline = challenge_window(quorum_height, preset)
+    return {
+        "window": [first, deadline],
+        "penalise": [outpoint_json(o) for o in unanswered(challenged, answered, quorum_height, preset)],
+        "terms_to_ban": terms_to_ban(
+            params.pose_penalty,
+            params.pose_ban_threshold,
+            params.pose_decay_per_block,
+            params.pose_quorum_interval,
+        ),
+    }
+
+
 HANDLERS: dict[str, Handler] = {
     "match_message": handle_match_message,
     "apply_transaction": handle_apply_transaction,
@@ -674,4 +790,7 @@ HANDLERS: dict[str, Handler] = {
     "apply_evidence": handle_apply_evidence,
     "pose_verdict": handle_pose_verdict,
     "pose_penalty": handle_pose_penalty,
+    "check_pose_challenge": handle_check_pose_challenge,
+    "check_pose_response": handle_check_pose_response,
+    "pose_challenge_verdict": handle_pose_challenge_verdict,
 }

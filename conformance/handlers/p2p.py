@@ -9,7 +9,8 @@ JSON shapes (besides the general conventions of docs/vector-format.md):
   transactions to ``{"txid", "wtxid"}`` (every field of the message is otherwise listed, see
   :func:`message_json` and docs/p2p.md); the quorum messages (P2P-5) have the JSON forms of the
   ``dkg`` flow (:mod:`conformance.handlers.dkg`), a commitment signature (FIN-5) that of the
-  ``masternode`` flow (:func:`conformance.handlers.masternode.commitment_signature_json`);
+  ``masternode`` flow (:func:`conformance.handlers.masternode.commitment_signature_json`), PoSe
+  challenges and responses (POSE-5/6) too (``challenge_json``, ``response_json``);
 * a node address is ``{"node_id", "host", "port"}``;
 * a cumulative work is 32-byte big-endian hex.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from conformance.handlers.chain import big_to_hex
 from conformance.handlers.dkg import certificate_to_json, message_to_json, signature_share_to_json
-from conformance.handlers.masternode import commitment_signature_json
+from conformance.handlers.masternode import challenge_json, commitment_signature_json, response_json
 from conformance.jsonio import (
     field,
     from_hex,
@@ -33,6 +34,7 @@ from conformance.model import JSON, BadInput, Handler
 from spec.chain.block import Block, BlockHeader, block_hash, decode_block, decode_header, encode_block
 from spec.chain.forkchoice import FinalityCertificate
 from spec.ledger.transaction import Transaction, decode_transaction, txid, wtxid
+from spec.masternode.challenge import PoSeChallenge, PoSeResponse
 from spec.masternode.dkg import Complaint, Contribution, Justification
 from spec.masternode.finality import CommitmentSignature
 from spec.masternode.signing import SignatureShare
@@ -191,6 +193,10 @@ def message_json(message: Message, preset: Preset) -> dict[str, JSON]:
         return certificate_to_json(message)
     if isinstance(message, CommitmentSignature):
         return commitment_signature_json(message)
+    if isinstance(message, PoSeChallenge):
+        return challenge_json(message)
+    if isinstance(message, PoSeResponse):
+        return response_json(message)
     return {"nodes": [node_json(n) for n in message.nodes]}
 
 

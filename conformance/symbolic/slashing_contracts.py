@@ -14,6 +14,12 @@ Contracts (rule references in brackets):
   and for justifications the same complainer; a contribution never conflicts with a justification.
 * judge [POSE-2]: the PoSe quorum judging a finality DKG is in charge at the first FINALIZATION
   height of that DKG (a multiple of the PoSe interval whose DKG has ended by then, and the newest).
+* penalty arithmetic [MN-5/6, POSE-8]: a penalty adds exactly ``pose_penalty`` and bans iff the
+  new score exceeds the threshold; a block's decay never goes below zero nor raises a score;
+  :func:`~spec.masternode.challenge.terms_to_ban` is exact (the score after that many terms exceeds
+  the threshold, one term fewer does not) and ``None`` exactly when a score can never exceed it.
+* deadline [POSE-4/6]: a response counts iff it arrives below ``q + D + pose_response_blocks``,
+  and the challenge window lies inside the quorum's term.
 * burn once [SLASH-4/5]: over masternode lists of up to three entries with any statuses,
   :func:`~spec.masternode.slashing.burnt_collaterals` lists exactly the entries SLASHED now and not
   before, never an entry that was SLASHED already, and nothing between a list and itself (a
@@ -24,15 +30,34 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from spec.errors import PoSeResponseLate
 from spec.ledger.transaction import OutPoint
+from spec.masternode.challenge import challenge_window, check_response_in_time, terms_to_ban
 from spec.masternode.dkg import Contribution, Justification
 from spec.masternode.finality import finality_quorum_height
 from spec.masternode.pose import judging_quorum_height
-from spec.masternode.registry import MasternodeEntry, MasternodeList, MasternodeStatus
+from spec.masternode.registry import (
+    MasternodeEntry,
+    MasternodeList,
+    MasternodeStatus,
+    decayed_score,
+    penalised_score,
+)
 from spec.masternode.slashing import burnt_collaterals, conflict_slot
 from spec.presets import DEVNET, DkgParams, Preset
 
-__all__ = ["burn_once", "burn_twice_is_nothing", "evidence_in_term", "judge_in_charge", "slot_conflict"]
+__all__ = [
+    "ban_bound",
+    "burn_once",
+    "burn_twice_is_nothing",
+    "decay_block",
+    "evidence_in_term",
+    "judge_in_charge",
+    "penalty_step",
+    "response_counts",
+    "slot_conflict",
+    "window_in_term",
+]
 
 STATUSES = (MasternodeStatus.ACTIVE, MasternodeStatus.POSE_BANNED, MasternodeStatus.SLASHED)
 
@@ -127,3 +152,74 @@ def burn_twice_is_nothing(statuses: list[int]) -> tuple[int, ...]:
     post: __return__ == ()
     """
     return tuple(o.index for o in burnt_collaterals(_list(statuses), _list(statuses)))
+
+
+def penalty_step(score: int, penalty: int, threshold: int) -> tuple[int, bool]:
+    """MN-6: one penalty on a score.
+
+    pre: 0 <= score <= 2**40 and 1 <= penalty <= 10**6 and 1 <= threshold <= 10**9
+    post: __return__[0] == score + penalty
+    post: __return__[1] == (score + penalty > threshold)
+    """
+    return penalised_score(score, penalty, threshold)
+
+
+def decay_block(score: int, decay: int) -> int:
+    """MN-5 (2): one block of decay of an ACTIVE score.
+
+    pre: 0 <= score <= 2**40 and 1 <= decay <= 10**6
+    post: 0 <= __return__ <= score
+    post: __return__ == 0 or __return__ == score - decay
+    """
+    return decayed_score(score, decay)
+
+
+def ban_bound(p: int, t: int, d: int, i: int) -> int | None:
+    """POSE-8: terms of one penalty ``p`` each (``i`` blocks of decay ``d`` apart) until a silent
+    masternode's score exceeds the threshold ``t``; ``s_k = p + (k - 1) * (p - d*i)`` when
+    ``p > d*i``.
+
+    pre: 1 <= p <= 1000 and 1 <= t <= 100000 and 1 <= d <= 1000 and 1 <= i <= 100000
+    post: (__return__ is None) == (p <= t and p <= d * i)
+    post: __return__ is None or __return__ >= 1
+    post: __return__ != 1 or p > t
+    post: __return__ is None or __return__ == 1 or p + (__return__ - 1) * (p - d * i) > t
+    post: __return__ is None or __return__ == 1 or p + (__return__ - 2) * (p - d * i) <= t
+    """
+    return terms_to_ban(p, t, d, i)
+
+
+def response_counts(quorum_height: int, received: int, interval: int, response_blocks: int) -> bool:
+    """POSE-4/6: whether a response received at the challenger's best height ``received`` counts.
+
+    pre: 0 <= quorum_height <= 2**40 and 0 <= received <= 2**41
+    pre: 2 <= interval <= 10**6 and 1 <= response_blocks < interval
+    post: __return__ == (received < quorum_height + 25 + response_blocks)
+    """
+    preset = _window_preset(interval, response_blocks)
+    try:
+        check_response_in_time(quorum_height, received, preset)
+    except PoSeResponseLate:
+        return False
+    return True
+
+
+def window_in_term(quorum_height: int, interval: int, response_blocks: int) -> tuple[int, int]:
+    """POSE-4: the challenge window opens with the quorum's term and closes inside it.
+
+    pre: 0 <= quorum_height <= 2**40
+    pre: 2 <= interval <= 10**6 and 1 <= response_blocks < interval
+    post: __return__[0] == quorum_height + 25
+    post: __return__[0] < __return__[1] < quorum_height + 25 + interval
+    """
+    return challenge_window(quorum_height, _window_preset(interval, response_blocks))
+
+
+def _window_preset(interval: int, response_blocks: int) -> Preset:
+    """DEVNET (DKG length 25) with the PoSe interval and response window given."""
+    return replace(
+        DEVNET,
+        masternodes=replace(
+            DEVNET.masternodes, pose_quorum_interval=interval, pose_response_blocks=response_blocks
+        ),
+    )

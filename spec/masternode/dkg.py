@@ -271,6 +271,12 @@ def _kind_and_encoding(message: DkgMessage) -> tuple[MessageKind, bytes]:
     return MessageKind.JUSTIFICATION, encode(JUSTIFICATION_CODEC, message)
 
 
+def signed_bytes(message: DkgMessage) -> bytes:
+    """DKG-3: ``u8(kind) || encoding without the final signature``, the bytes the digest hashes."""
+    kind, encoded = _kind_and_encoding(message)
+    return bytes([kind]) + encoded[:-SIGNATURE_LENGTH]
+
+
 def message_digest(message: DkgMessage) -> bytes:
     """DKG-3: ``H(DKG_MESSAGE, u8(kind) || encoding without the final signature)``, what the sender signs.
 
@@ -877,6 +883,7 @@ __all__ = [
     "session_id",
     "share_scalar",
     "sign_message",
+    "signed_bytes",
     "start_session",
     "verify_share",
 ]

@@ -20,6 +20,15 @@ that the MN-0 decoder can read them without importing the checks.
     encodings (spec/masternode/dkg.py), each a ``bytes`` field of at most
     ``encoding.max_bytes_field`` bytes.
 
+  - tag 4, :class:`ContributionPrefixEvidence`: ``quorum_height u64 || first || second`` with each
+    side a :class:`SignedPrefix` ``first_chunk bytes(<= 1024) || siblings list(bytes32, <= 32) ||
+    signature bytes96``: the HASH-2 prefix proofs (spec/prefix_proof.py) of two DKG-3 digests a
+    dealer signed. The first chunk of what DKG-3 signs starts ``u8 kind || session_id || dealer
+    u16``, so the chunk names the contribution's session and dealer and the proof ties it to the
+    signed digest without the rest (commitments and ciphertexts). Two mainnet contributions
+    (n = 50: about 6.5 kB each) make about 2.5 kB of evidence instead of 13.2 kB, so they fit
+    ``max_script_bytes``. DKG-3 signs the same bytes as before: no fork.
+
   Any other tag or message kind is ``DECODE_INVALID_TAG``; the inner messages must be canonical
   and complete (``DECODE_*``).
 
@@ -53,6 +62,7 @@ from spec.encoding import (
     encode,
 )
 from spec.errors import InvalidEnumTag, TruncatedInput
+from spec.hashing import HashDomain
 from spec.masternode.dkg import (
     Contribution,
     Justification,
@@ -61,7 +71,9 @@ from spec.masternode.dkg import (
     decode_justification,
     encode_contribution,
     encode_justification,
+    signed_bytes,
 )
+from spec.prefix_proof import CHUNK_LEN, prefix_proof
 from spec.presets import Preset
 
 MAX_PROOF_HASHES = 16
@@ -74,6 +86,7 @@ class EvidenceKind(IntEnum):
     DOUBLE_SIGN = 1
     DKG_EQUIVOCATION = 2
     # 3 is reserved for fraudulent sidechain checkpoints (see the module docstring).
+    CONTRIBUTION_PREFIX = 4
 
 
 @dataclass(frozen=True)
@@ -104,7 +117,30 @@ class DkgEquivocationEvidence:
     second: EquivocableMessage
 
 
-SlashingEvidence = DoubleSignEvidence | DkgEquivocationEvidence
+MAX_PREFIX_SIBLINGS = 32
+"""SLASH-1 tag 4: at most 32 sibling chaining values (a message of up to 2**32 chunks)."""
+
+
+@dataclass(frozen=True)
+class SignedPrefix:
+    """SLASH-1 tag 4: the HASH-2 proof of one signed DKG-3 digest, and the signature."""
+
+    first_chunk: bytes
+    siblings: tuple[bytes, ...]
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class ContributionPrefixEvidence:
+    """SLASH-1/2: two different DKG-3 digests one dealer signed for contributions of one session,
+    each shown by the first chunk of the signed bytes and its prefix proof."""
+
+    quorum_height: int
+    first: SignedPrefix
+    second: SignedPrefix
+
+
+SlashingEvidence = DoubleSignEvidence | DkgEquivocationEvidence | ContributionPrefixEvidence
 
 
 @dataclass(frozen=True)
@@ -130,6 +166,28 @@ DOUBLE_SIGN_CODEC: Codec[DoubleSignEvidence] = Struct(
     ],
 )
 """SLASH-1: the body of tag 1."""
+
+
+_SIGNED_PREFIX_CODEC: Codec[SignedPrefix] = Struct(
+    SignedPrefix,
+    [
+        ("first_chunk", VarBytes(CHUNK_LEN)),
+        ("siblings", ListOf(BYTES32, MAX_PREFIX_SIBLINGS)),
+        ("signature", BYTES96),
+    ],
+)
+
+CONTRIBUTION_PREFIX_CODEC: Codec[ContributionPrefixEvidence] = Struct(
+    ContributionPrefixEvidence,
+    [("quorum_height", U64), ("first", _SIGNED_PREFIX_CODEC), ("second", _SIGNED_PREFIX_CODEC)],
+)
+"""SLASH-1: the body of tag 4."""
+
+
+def signed_prefix(message: Contribution) -> SignedPrefix:
+    """SLASH-1 tag 4: the prefix proof of a signed contribution's DKG-3 digest (HASH-2)."""
+    chunk, siblings = prefix_proof(HashDomain.DKG_MESSAGE, signed_bytes(message))
+    return SignedPrefix(chunk, siblings, message.signature)
 
 
 @cache
@@ -167,6 +225,8 @@ def encode_evidence(evidence: SlashingEvidence, preset: Preset) -> bytes:
     """SLASH-1: ``tag || body``. Both DKG messages must be of one kind (else ``DECODE_INVALID_TAG``)."""
     if isinstance(evidence, DoubleSignEvidence):
         return bytes([EvidenceKind.DOUBLE_SIGN]) + encode(DOUBLE_SIGN_CODEC, evidence)
+    if isinstance(evidence, ContributionPrefixEvidence):
+        return bytes([EvidenceKind.CONTRIBUTION_PREFIX]) + encode(CONTRIBUTION_PREFIX_CODEC, evidence)
     kind = _message_kind(evidence.first)
     if _message_kind(evidence.second) is not kind:
         raise InvalidEnumTag("the two DKG messages of an equivocation are of different kinds")
@@ -193,17 +253,24 @@ def decode_evidence(data: bytes, preset: Preset) -> SlashingEvidence:
         first = _decode_dkg(raw.message_kind, raw.first, preset)
         second = _decode_dkg(raw.message_kind, raw.second, preset)
         return DkgEquivocationEvidence(raw.quorum_height, first, second)
+    if tag == EvidenceKind.CONTRIBUTION_PREFIX:
+        return decode(CONTRIBUTION_PREFIX_CODEC, body)
     raise InvalidEnumTag(f"evidence tag {tag}")
 
 
 __all__ = [
+    "CONTRIBUTION_PREFIX_CODEC",
     "DOUBLE_SIGN_CODEC",
+    "MAX_PREFIX_SIBLINGS",
     "MAX_PROOF_HASHES",
+    "ContributionPrefixEvidence",
     "DkgEquivocationEvidence",
     "DoubleSignEvidence",
     "EquivocableMessage",
     "EvidenceKind",
+    "SignedPrefix",
     "SlashingEvidence",
     "decode_evidence",
     "encode_evidence",
+    "signed_prefix",
 ]

@@ -31,8 +31,8 @@ ledger needs no new transaction type, and the list of masternodes is a pure func
 * **MN-4 list** :class:`MasternodeList` maps collateral outpoints to entries (status ACTIVE or
   POSE_BANNED, registration height, PoSe score, last paid height, last penalising quorum). A valid
   registration adds an ACTIVE entry with score 0. A transaction input that spends a collateral
-  removes its masternode, whatever its status (this is also the only way out of a ban: move the
-  coins and register the new output).
+  removes its masternode, whatever its status, once MN-8 allows the spend (this is also the only
+  way out of a ban: wait ``unbonding_blocks``, move the coins and register the new output).
 * **MN-5 block** :func:`apply_block_to_list` for the block at height ``h``: (1) the payee
   ``next_payee(list, h)`` is marked paid at ``h``; (2) every ACTIVE score decays by
   ``pose_decay_per_block`` (not below 0); (3) the transactions in block order, each on the UTXO set
@@ -47,6 +47,16 @@ ledger needs no new transaction type, and the list of masternodes is a pure func
   (``MN_DUPLICATE_PENALTY``), and verify (``MN_BAD_POSE_SIGNATURE``). It adds ``pose_penalty`` to
   the score; a score above ``pose_ban_threshold`` bans the masternode (POSE_BANNED: never paid,
   never in a quorum, never counted by governance; its score no longer decays).
+* **MN-8 unbonding** ``Unbond(collateral outpoint, owner Ed25519 signature)`` (MN-0 kind 6) is a
+  masternode leaving: it names a registered (``MN_UNKNOWN_MASTERNODE``) ACTIVE (``MN_NOT_ACTIVE``)
+  masternode and its owner key signs ``H(MASTERNODE_UNBOND, txid || index u32)``
+  (``MN_BAD_SIGNATURE``); the entry becomes UNBONDING (never paid, selected, challenged or counted)
+  with ``unbonding_height = h``. A ban (MN-6) sets ``unbonding_height`` too. An input spending the
+  collateral of a registered masternode is valid only from ``unbonding_height + unbonding_blocks``
+  on (``MN_COLLATERAL_LOCKED`` before, and always for one that never unbonded), so slashing
+  evidence (SLASH-1..5) mined during that window still finds the masternode and burns its
+  collateral; once the collateral is spent the masternode is gone and late evidence is
+  ``MN_SLASH_NO_MASTERNODE``.
 * **MN-7 payee** the payee of the block at height ``h`` is the ACTIVE masternode registered before
   ``h`` whose *queue position* (its last paid height, or its registration height if never paid) is
   lowest; ties go to the lower registration height, then the lower outpoint. A paid masternode moves
@@ -71,6 +81,7 @@ from spec.errors import (
     BadPoSeSignature,
     BadProofOfPossession,
     BadRegistrationSignature,
+    CollateralLocked,
     CollateralNotFound,
     DuplicateCollateral,
     DuplicateNetworkAddress,
@@ -111,6 +122,8 @@ KIND_QUORUM_COMMITMENT = 3
 KIND_SLASHING_EVIDENCE = 4
 KIND_POSE_COMMITMENT = 5
 """FIN-7: a PoSe quorum's commitment: the body of kind 3, for the PoSe quorum records."""
+KIND_UNBOND = 6
+"""MN-8: a masternode leaving (its collateral unlocks ``unbonding_blocks`` later)."""
 FINALITY_QUORUM = 1
 POSE_QUORUM = 2
 """QUORUM-2's type numbers (spec/masternode/quorum.py ``QuorumType``), named here for MN-0."""
@@ -205,7 +218,15 @@ class PoSeQuorumCommitment(QuorumCommitment):
     quorum_type: ClassVar[int] = POSE_QUORUM
 
 
-MasternodeMessage = SignedRegistration | PoSePenalty | QuorumCommitment | SlashingEvidence
+@dataclass(frozen=True)
+class Unbond:
+    """MN-8: the owner takes masternode ``collateral`` out of service."""
+
+    collateral: OutPoint
+    signature: bytes
+
+
+MasternodeMessage = SignedRegistration | PoSePenalty | QuorumCommitment | SlashingEvidence | Unbond
 
 
 @dataclass(frozen=True)
@@ -217,6 +238,7 @@ class MasternodeCodecs:
     penalty: Struct[PoSePenalty]
     commitment: Struct[QuorumCommitment]
     pose_commitment: Struct[PoSeQuorumCommitment]
+    unbond: Struct[Unbond]
 
 
 @cache
@@ -255,7 +277,8 @@ def masternode_codecs(preset: Preset) -> MasternodeCodecs:
         ],
     )
     pose_commitment = Struct(PoSeQuorumCommitment, commitment.fields)
-    return MasternodeCodecs(registration, signed, penalty, commitment, pose_commitment)
+    unbond = Struct(Unbond, [("collateral", outpoint), ("signature", FixedBytes(ED25519_SIGNATURE_BYTES))])
+    return MasternodeCodecs(registration, signed, penalty, commitment, pose_commitment, unbond)
 
 
 def encode_message(message: MasternodeMessage, preset: Preset) -> bytes:
@@ -266,6 +289,8 @@ def encode_message(message: MasternodeMessage, preset: Preset) -> bytes:
     if isinstance(message, QuorumCommitment):
         kind = KIND_QUORUM_COMMITMENT if message.quorum_type == FINALITY_QUORUM else KIND_POSE_COMMITMENT
         return MASTERNODE_PREFIX + bytes([kind]) + encode(codecs.commitment, message)
+    if isinstance(message, Unbond):
+        return MASTERNODE_PREFIX + bytes([KIND_UNBOND]) + encode(codecs.unbond, message)
     if not isinstance(message, PoSePenalty):
         return MASTERNODE_PREFIX + bytes([KIND_SLASHING_EVIDENCE]) + encode_evidence(message, preset)
     return MASTERNODE_PREFIX + bytes([KIND_POSE_PENALTY]) + encode(codecs.penalty, message)
@@ -284,6 +309,8 @@ def decode_message_body(kind: int, body: bytes, preset: Preset) -> MasternodeMes
         return decode_evidence(body, preset)
     if kind == KIND_POSE_COMMITMENT:
         return decode(codecs.pose_commitment, body)
+    if kind == KIND_UNBOND:
+        return decode(codecs.unbond, body)
     raise InvalidEnumTag(f"masternode message kind 0x{kind:02x}")
 
 
@@ -354,6 +381,11 @@ def registration_hash(registration: Registration, preset: Preset) -> bytes:
     )
 
 
+def unbond_message(collateral: OutPoint) -> bytes:
+    """MN-8: ``H(MASTERNODE_UNBOND, txid || index u32)``, what the owner key signs to leave."""
+    return tagged_hash(HashDomain.MASTERNODE_UNBOND, collateral.txid + collateral.index.to_bytes(4, "little"))
+
+
 def penalty_message(masternode: OutPoint, quorum_height: int) -> bytes:
     """MN-6: ``H(POSE_PENALTY, txid || index u32 || quorum_height u64)``, what the PoSe quorum signs."""
     return tagged_hash_many(
@@ -377,6 +409,8 @@ class MasternodeStatus(Enum):
 
     ACTIVE = "ACTIVE"
     POSE_BANNED = "POSE_BANNED"
+    UNBONDING = "UNBONDING"
+    """MN-8: left by its owner's unbond message; the collateral unlocks ``unbonding_blocks`` later."""
     SLASHED = "SLASHED"
     """SLASH-4: proven misbehaviour; the collateral was burnt, the entry stays (its keys stay taken)."""
 
@@ -396,6 +430,8 @@ class MasternodeEntry:
     pose_score: int
     last_paid_height: int | None
     last_penalty_quorum_height: int | None
+    unbonding_height: int | None = None
+    """MN-8: the height of its unbond message or ban (``None``: neither; the collateral is locked)."""
 
 
 @dataclass(frozen=True)
@@ -554,6 +590,7 @@ def apply_penalty(
         pose_score=score,
         status=MasternodeStatus.POSE_BANNED if banned else MasternodeStatus.ACTIVE,
         last_penalty_quorum_height=penalty.quorum_height,
+        unbonding_height=height if banned else entry.unbonding_height,  # MN-8: a ban unbonds
     )
     return MasternodeList({**mn_list.entries, entry.collateral: updated})
 
@@ -622,6 +659,8 @@ def apply_transaction_to_list(
     spent = frozenset(() if is_coinbase(tx) else (i.previous_output for i in tx.inputs))
     current = mn_list
     if any(outpoint in mn_list.entries for outpoint in spent):  # else nothing to drop: no copy
+        for outpoint in sorted(o for o in spent if o in mn_list.entries):
+            check_collateral_spend(mn_list.entries[outpoint], height, preset)
         current = MasternodeList({o: e for o, e in mn_list.entries.items() if o not in spent})
     # Slashing evidence (kind 4) is checked after MN-5 by SLASH-2..4 (spec/masternode/slashing.py).
     for output in tx.outputs:
@@ -630,7 +669,49 @@ def apply_transaction_to_list(
             current = register(current, message, utxos, spent, height, preset)
         elif isinstance(message, PoSePenalty):
             current = apply_penalty(current, message, height, preset, pose_quorum_key)
+        elif isinstance(message, Unbond):
+            current = apply_unbond(current, message, height)
     return current
+
+
+# --------------------------------------------------------------------------------------------
+# Unbonding (MN-8)
+# --------------------------------------------------------------------------------------------
+
+
+def unlock_height(entry: MasternodeEntry, preset: Preset) -> int | None:
+    """MN-8: the first height at which ``entry``'s collateral may be spent (``None``: never yet)."""
+    if entry.unbonding_height is None:
+        return None
+    return entry.unbonding_height + preset.masternodes.unbonding_blocks
+
+
+def check_collateral_spend(entry: MasternodeEntry, height: int, preset: Preset) -> None:
+    """MN-8: a block at ``height`` may spend ``entry``'s collateral (``MN_COLLATERAL_LOCKED``)."""
+    unlock = unlock_height(entry, preset)
+    if unlock is None or height < unlock:
+        raise CollateralLocked(
+            f"{entry.collateral.txid.hex()}:{entry.collateral.index} locked until {unlock} (height {height})"
+        )
+
+
+def check_unbond(mn_list: MasternodeList, unbond: Unbond) -> MasternodeEntry:
+    """MN-8 checks in order; returns the leaving masternode's entry."""
+    entry = mn_list.entries.get(unbond.collateral)
+    if entry is None:
+        raise UnknownMasternode(f"{unbond.collateral.txid.hex()}:{unbond.collateral.index}")
+    if entry.status is not MasternodeStatus.ACTIVE:
+        raise MasternodeNotActive(f"the masternode is {entry.status.name}")
+    if not ed25519.verify(entry.owner_public_key, unbond_message(unbond.collateral), unbond.signature):
+        raise BadRegistrationSignature("owner signature over the unbond message does not verify")
+    return entry
+
+
+def apply_unbond(mn_list: MasternodeList, unbond: Unbond, height: int) -> MasternodeList:
+    """MN-8: the list with the masternode UNBONDING since ``height``."""
+    entry = check_unbond(mn_list, unbond)
+    left = replace(entry, status=MasternodeStatus.UNBONDING, unbonding_height=height)
+    return MasternodeList({**mn_list.entries, unbond.collateral: left})
 
 
 def apply_block_to_list(

@@ -18,6 +18,15 @@ goes on chain as a masternode message (MN-0 kind 4), and the chain burns the mem
     ``MN_EVIDENCE_BAD_KEY_SHARE``); SLASH-3; both signatures verify under ``key_share`` over
     ``finality_message(height, block)`` (FORK-3; ``MN_EVIDENCE_BAD_SIGNATURE``, also for an
     invalid encoding). Two such shares break FIN-3 (one block per height).
+  - *contribution equivocation by prefix* (tag 4,
+    :class:`~spec.masternode.evidence.ContributionPrefixEvidence`): as DKG equivocation below, on
+    what the prefix proofs show: a record (``MN_UNKNOWN_QUORUM``); each digest recomputed from its
+    first chunk and siblings (HASH-2, ``HASH_BAD_PREFIX_PROOF``), different
+    (``MN_EVIDENCE_IDENTICAL``); both chunks name the record's session in bytes 1..33
+    (``MN_WRONG_QUORUM_SESSION``); both start with kind 1 (contribution) and the same dealer
+    ``u16`` at bytes 33..35 (``MN_EVIDENCE_NOT_CONFLICTING``); the dealer is a member
+    (``MN_EVIDENCE_UNKNOWN_MEMBER``); SLASH-3; both signatures verify over the digests under its
+    operator key (``MN_EVIDENCE_BAD_SIGNATURE``).
   - *DKG equivocation* (:class:`~spec.masternode.evidence.DkgEquivocationEvidence`): a quorum was
     recorded at ``quorum_height`` (``MN_UNKNOWN_QUORUM``); the two messages have different DKG-3
     digests (``MN_EVIDENCE_IDENTICAL``); both name the record's session
@@ -66,9 +75,11 @@ from spec.errors import (
     UnknownQuorum,
     WrongQuorumSession,
 )
+from spec.hashing import HashDomain
 from spec.ledger.transaction import OutPoint, Transaction
-from spec.masternode.dkg import Contribution, message_digest
+from spec.masternode.dkg import Contribution, MessageKind, message_digest
 from spec.masternode.evidence import (
+    ContributionPrefixEvidence,
     DkgEquivocationEvidence,
     DoubleSignEvidence,
     EquivocableMessage,
@@ -77,6 +88,7 @@ from spec.masternode.evidence import (
 from spec.masternode.finality import QuorumRecord, QuorumRegistry, finality_quorum_height
 from spec.masternode.registry import MasternodeEntry, MasternodeList, MasternodeStatus, match_message
 from spec.merkle import root_from_inclusion_proof
+from spec.prefix_proof import digest_from_prefix
 from spec.presets import Preset
 
 __all__ = [
@@ -180,6 +192,38 @@ def _check_dkg_equivocation(
     return entry
 
 
+_CONTRIBUTION_HEADER = 1 + 32 + 2
+"""DKG-3: ``u8 kind || session_id || dealer u16``, the start of every signed contribution."""
+
+
+def _check_contribution_prefix(
+    registry: QuorumRegistry, mn_list: MasternodeList, evidence: ContributionPrefixEvidence
+) -> MasternodeEntry:
+    """SLASH-2 for tag 4, in the order of tag 2: record, identical, session, slot, member, SLASH-3,
+    signatures; each digest is recomputed from its prefix proof (HASH-2, ``HASH_BAD_PREFIX_PROOF``)."""
+    record = _record(registry, evidence.quorum_height)
+    sides = (evidence.first, evidence.second)
+    digests = [digest_from_prefix(HashDomain.DKG_MESSAGE, s.first_chunk, s.siblings) for s in sides]
+    if digests[0] == digests[1]:
+        raise EvidenceIdentical("both proofs show the same signed content")
+    if any(s.first_chunk[1:33] != record.session_id for s in sides):
+        raise WrongQuorumSession("a contribution names another DKG session than the quorum's")
+    heads = [s.first_chunk[:_CONTRIBUTION_HEADER] for s in sides]
+    if any(len(h) < _CONTRIBUTION_HEADER or h[0] != MessageKind.CONTRIBUTION for h in heads):
+        raise EvidenceNotConflicting("a signed message is not a contribution")
+    if heads[0][33:] != heads[1][33:]:
+        raise EvidenceNotConflicting("the contributions are of different dealers")
+    sender = int.from_bytes(heads[0][33:35], "little")
+    if not 1 <= sender <= len(record.members):
+        raise EvidenceUnknownMember(f"member {sender} not in [1, {len(record.members)}]")
+    key = record.members[sender - 1]
+    entry = culprit(mn_list, key)
+    for digest, side in zip(digests, sides, strict=True):
+        if not _verifies(key, digest, side.signature):
+            raise EvidenceBadSignature(f"a contribution digest of member {sender} does not verify")
+    return entry
+
+
 def check_evidence(
     registry: QuorumRegistry, mn_list: MasternodeList, evidence: SlashingEvidence, preset: Preset
 ) -> MasternodeEntry:
@@ -190,6 +234,8 @@ def check_evidence(
     """
     if isinstance(evidence, DoubleSignEvidence):
         return _check_double_sign(registry, mn_list, evidence, preset)
+    if isinstance(evidence, ContributionPrefixEvidence):
+        return _check_contribution_prefix(registry, mn_list, evidence)
     return _check_dkg_equivocation(registry, mn_list, evidence)
 
 
@@ -215,7 +261,7 @@ def apply_block_evidence(
     for tx in transactions:
         for output in tx.outputs:
             message = match_message(output.script_pubkey, preset)
-            if isinstance(message, DoubleSignEvidence | DkgEquivocationEvidence):
+            if isinstance(message, DoubleSignEvidence | DkgEquivocationEvidence | ContributionPrefixEvidence):
                 mn_list = apply_evidence(mn_list, registry, message, preset)
     return mn_list
 

@@ -29,8 +29,9 @@
 * **P2P-5** quorum traffic travels as its own messages with the masternode flow's encodings: the
   DKG messages (DKG-3..7: ``DkgContribution``, ``DkgComplaint``, ``DkgJustification``, contribution
   lists bounded by ``quorum.max_members``), signature shares (SIGN-2), finality certificates
-  (FORK-3, FIN-4) and members' signatures of a quorum commitment (FIN-5). They are flooded: a node
-  forwards each one it accepted, once.
+  (FORK-3, FIN-4), members' signatures of a quorum commitment (FIN-5) and PoSe liveness challenges
+  and responses (POSE-5/6, spec/masternode/challenge.py). They are flooded: a node forwards each one
+  it accepted, once.
 """
 
 from __future__ import annotations
@@ -75,6 +76,12 @@ from spec.errors import (
 )
 from spec.hashing import HashDomain, tagged_hash
 from spec.ledger.transaction import Transaction, codecs
+from spec.masternode.challenge import (
+    POSE_CHALLENGE_CODEC,
+    POSE_RESPONSE_CODEC,
+    PoSeChallenge,
+    PoSeResponse,
+)
 from spec.masternode.dkg import (
     COMPLAINT_CODEC,
     JUSTIFICATION_CODEC,
@@ -126,6 +133,8 @@ class Command(IntEnum):
     SIGNATURE_SHARE = 0x53
     FINALITY_CERTIFICATE = 0x54
     COMMITMENT_SIGNATURE = 0x55
+    POSE_CHALLENGE = 0x56
+    POSE_RESPONSE = 0x57
 
 
 class InvKind(IntEnum):
@@ -316,6 +325,8 @@ Message: TypeAlias = (
     | SignatureShare
     | FinalityCertificate
     | CommitmentSignature
+    | PoSeChallenge
+    | PoSeResponse
 )
 """Every P2P message."""
 
@@ -342,6 +353,8 @@ MESSAGE_TYPES: dict[Command, type[Any]] = {
     Command.SIGNATURE_SHARE: SignatureShare,
     Command.FINALITY_CERTIFICATE: FinalityCertificate,
     Command.COMMITMENT_SIGNATURE: CommitmentSignature,
+    Command.POSE_CHALLENGE: PoSeChallenge,
+    Command.POSE_RESPONSE: PoSeResponse,
 }
 """P2P-1: the message type of each command."""
 
@@ -522,6 +535,8 @@ def message_codecs(preset: Preset) -> dict[Command, Codec[Any]]:
         Command.SIGNATURE_SHARE: SIGNATURE_SHARE_CODEC,
         Command.FINALITY_CERTIFICATE: FINALITY_CERTIFICATE_CODEC,
         Command.COMMITMENT_SIGNATURE: COMMITMENT_SIGNATURE_CODEC,
+        Command.POSE_CHALLENGE: POSE_CHALLENGE_CODEC,
+        Command.POSE_RESPONSE: POSE_RESPONSE_CODEC,
     }
 
 

@@ -186,6 +186,10 @@ class MasternodeParams:
     pose_decay_per_block: int
     pose_quorum_size: int
     pose_quorum_interval: int
+    pose_response_blocks: int
+    """POSE-4: blocks a challenged masternode has to answer (below ``pose_quorum_interval``)."""
+    unbonding_blocks: int
+    """MN-8: blocks after its unbond message or ban before a collateral may be spent."""
     finality_quorum_size: int
     finality_quorum_interval: int
     min_quorum_members: int
@@ -369,6 +373,8 @@ def _masternodes(section: dict[str, Any], max_members: int) -> MasternodeParams:
     for size in (params.pose_quorum_size, params.finality_quorum_size):
         if not params.min_quorum_members <= size <= max_members:
             raise InvalidPreset(f"quorum size {size} outside [min_quorum_members, quorum.max_members]")
+    if params.pose_response_blocks >= params.pose_quorum_interval:
+        raise InvalidPreset("masternodes.pose_response_blocks must be below pose_quorum_interval (POSE-4)")
     return params
 
 

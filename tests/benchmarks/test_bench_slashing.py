@@ -20,7 +20,12 @@ from spec.chain.forkchoice import finality_message
 from spec.crypto import bls, threshold
 from spec.ledger.transaction import OutPoint
 from spec.masternode import dkg
-from spec.masternode.evidence import DkgEquivocationEvidence, DoubleSignEvidence
+from spec.masternode.evidence import (
+    ContributionPrefixEvidence,
+    DkgEquivocationEvidence,
+    DoubleSignEvidence,
+    signed_prefix,
+)
 from spec.masternode.finality import QuorumRecord, QuorumRegistry, finality_term, key_shares_root
 from spec.masternode.quorum import quorum_threshold
 from spec.masternode.registry import (
@@ -91,8 +96,9 @@ DOUBLE = DoubleSignEvidence(
 )
 DOUBLE_SCRIPT = message_script(DOUBLE, PRESET)
 # Two justifications of one dealer for one complaint, revealing different ephemeral keys (DKG-7/12).
-# Two equivocating mainnet *contributions* no longer fit one output since DKG-11 (50 ciphertexts of
-# 96 bytes each: about 13.2 kB against max_script_bytes = 10,000; see docs/governance.md).
+# Two equivocating mainnet *contributions* do not fit one output as tag 2 since DKG-11 (50
+# ciphertexts of 96 bytes each: about 13.2 kB against max_script_bytes = 10,000); tag 4 carries
+# their HASH-2 prefix proofs instead (benchmarked below; docs/governance.md).
 CONTRIBUTIONS = [
     dkg.make_justification(SESSION, MEMBER, 1, f"dealer {v}".encode(), OPERATOR_SECRETS[MEMBER - 1])
     for v in (0, 1)
@@ -103,7 +109,7 @@ EQUIVOCATION_SCRIPT = message_script(EQUIVOCATION, PRESET)
 
 def _validate(script: bytes) -> MasternodeEntry:
     evidence = match_message(script, PRESET)
-    assert isinstance(evidence, DoubleSignEvidence | DkgEquivocationEvidence)
+    assert isinstance(evidence, DoubleSignEvidence | DkgEquivocationEvidence | ContributionPrefixEvidence)
     return check_evidence(REGISTRY, LIST, evidence, PRESET)
 
 
@@ -146,4 +152,47 @@ def test_bench_dkg_equivocation(benchmark: BenchmarkFixture) -> None:
     benchmark.extra_info["script_bytes"] = len(EQUIVOCATION_SCRIPT)
     with bls.use_backend("arkworks"):
         entry = benchmark(lambda: _validate(EQUIVOCATION_SCRIPT))
+    assert entry.operator_public_key == OPERATOR_KEYS[MEMBER - 1]
+
+
+def _mainnet_contribution(variant: int) -> dkg.Contribution:
+    unsigned = dkg.Contribution(
+        SESSION.session_id,
+        MEMBER,
+        tuple(bls.sk_to_pk(bls.key_gen(bytes([variant, k]) * 16)) for k in range(THRESHOLD)),
+        tuple(bytes([variant, j]) * 48 for j in range(MEMBERS)),
+        bytes(96),
+    )
+    return dkg.sign_message(unsigned, OPERATOR_SECRETS[MEMBER - 1])
+
+
+MAINNET_CONTRIBUTIONS = [_mainnet_contribution(v) for v in (1, 2)]
+PREFIX_EVIDENCE = ContributionPrefixEvidence(
+    BASE, signed_prefix(MAINNET_CONTRIBUTIONS[0]), signed_prefix(MAINNET_CONTRIBUTIONS[1])
+)
+PREFIX_SCRIPT = message_script(PREFIX_EVIDENCE, PRESET)
+
+
+def test_bench_contribution_prefix_floor(benchmark: BenchmarkFixture) -> None:
+    """Floor: the two bare BLS verifications of the contributions' DKG-3 digests."""
+    key = OPERATOR_KEYS[MEMBER - 1]
+    digests = [dkg.message_digest(c) for c in MAINNET_CONTRIBUTIONS]
+
+    def verify_both() -> bool:
+        return all(
+            bls.verify(key, d, c.signature) for d, c in zip(digests, MAINNET_CONTRIBUTIONS, strict=True)
+        )
+
+    with bls.use_backend("arkworks"):
+        assert benchmark(verify_both)
+
+
+def test_bench_contribution_prefix(benchmark: BenchmarkFixture) -> None:
+    """MN-0 decode and SLASH-2 tag 4 of two 50-member mainnet contributions: the HASH-2 digest
+    recomputation (pure-Python BLAKE3 over two first chunks and their siblings) and the checks."""
+    benchmark.extra_info["floor"] = "test_bench_contribution_prefix_floor"
+    benchmark.extra_info["script_bytes"] = len(PREFIX_SCRIPT)
+    assert len(PREFIX_SCRIPT) <= PRESET.script.max_script_bytes
+    with bls.use_backend("arkworks"):
+        entry = benchmark(lambda: _validate(PREFIX_SCRIPT))
     assert entry.operator_public_key == OPERATOR_KEYS[MEMBER - 1]
