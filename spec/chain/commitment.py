@@ -648,6 +648,12 @@ class StateCommitment:
         return self.trie.root_hash
 
 
+def attach_commitment(state: CommittedFields, layout: StateLayout, trie: Trie) -> StateCommitment:
+    """STATE-6: declare ``trie`` the commitment of ``state`` under ``layout`` (a node that kept the
+    trie on disk; it must check the root against the tip's header, as the reference store does)."""
+    return StateCommitment(layout, trie, _basis(state, layout))
+
+
 def build_commitment(state: CommittedFields, layout: StateLayout, preset: Preset) -> StateCommitment:
     """STATE-1/4: the commitment of ``state`` built from its whole item set (the slow path: once
     for a state not produced by :func:`advance_commitment`, and at the fork's activation)."""

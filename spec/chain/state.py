@@ -70,6 +70,7 @@ from dataclasses import dataclass, field, replace
 
 from spec.chain.block import Block, BlockHeader, block_hash, check_block_shape
 from spec.chain.commitment import StateCommitment, advance_commitment
+from spec.chain.layout import StateLayout
 from spec.chain.pow import check_difficulty, check_proof_of_work, decode_compact, work_of_target
 from spec.chain.rewards import RewardSplit, block_subsidy, split_reward
 from spec.chain.tickets import (
@@ -168,6 +169,12 @@ def initial_state(preset: Preset) -> ChainState:
         quorums=EMPTY_QUORUMS,
         deployments=initial_deployments(preset),
     )
+
+
+def tip_state_layout(state: ChainState, preset: Preset) -> StateLayout:
+    """BLK-6 / ST-1: what the tip's header committed to (the layout of the fork in force for the
+    tip block: its records after the block carry the statuses it was validated under, UPG-6)."""
+    return fork_in_force(state.deployments, preset).state_layout()
 
 
 def median_time_past(timestamps: tuple[int, ...], preset: Preset) -> int:
