@@ -47,7 +47,7 @@ from spec.chain.layout import StateLayout
 from spec.chain.state import ChainState
 from spec.chain.tickets import Ticket
 from spec.errors import SpecError, TrieError
-from spec.forks import fork_in_force
+from spec.forks import FORKS, fork_in_force
 from spec.governance.proposals import GovernedParameters, ScheduledChange, VoteChoice, VoteRecord
 from spec.ledger.state import utxo_state_root
 from spec.ledger.transaction import OutPoint
@@ -208,6 +208,15 @@ def test_fork_activation_switches_the_committed_root() -> None:
             assert fork_in_force(after.deployments, DEVNET).name == "state_trie"
             assert block.header.state_root == compute_state_root(after, DEVNET)
             assert state_from_items(compute_state_items(after, DEVNET), DEVNET) == committed(after)
+
+
+def test_state_trie_keeps_the_rules_of_governed_tickets() -> None:
+    """UPG-1: fork 2 inherits GT-1/GT-2 unchanged (its only override is the state layout)."""
+    _, governed, state_trie = FORKS
+    assert state_trie.governance_preset(DEVNET) == governed.governance_preset(DEVNET)
+    names = [p.name for p in state_trie.governance_preset(DEVNET).governance.governable]
+    assert "tickets.target_pool_size" in names
+    assert state_trie.ticket_price_preset(DEVNET, DEVNET) == governed.ticket_price_preset(DEVNET, DEVNET)
 
 
 def test_blocks_after_activation_reuse_the_parent_trie() -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from conformance.masternodechain import quorum_chain, quorum_supported
 from conformance.model import JSON, CaseSpec
 from conformance.seeded import seeded_bytes
 from conformance.upgradechain import state_trie_chain
@@ -167,6 +166,8 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
 
 
 def _layout_cases(preset: Preset) -> Iterator[CaseSpec]:
+    from conformance.masternodechain import quorum_chain, quorum_supported  # imports the generators
+
     before_genesis = compute_state_items(initial_state(preset), preset)
     yield _items_case("before_genesis", "STATE-4: the state before genesis, singletons only", before_genesis)
     full = compute_state_items(every_kind_state(preset), preset)
