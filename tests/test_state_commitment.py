@@ -44,7 +44,7 @@ from spec.chain.commitment import (
     verify_state_proof,
 )
 from spec.chain.layout import StateLayout
-from spec.chain.state import ChainState
+from spec.chain.state import ChainState, chain_state_from_items
 from spec.chain.tickets import Ticket
 from spec.errors import SpecError, TrieError
 from spec.forks import FORKS, fork_in_force
@@ -92,6 +92,10 @@ def test_layout_round_trips_every_state_of_a_chain() -> None:
         assert all(items.values())
         assert set(SINGLETON_KEYS) <= set(items)
         assert state_from_items(items, DEVNET) == committed(state)
+        rebuilt = chain_state_from_items(
+            items, state.tip_hash, state.height, state.bits, state.timestamps, state.cumulative_work, DEVNET
+        )
+        assert rebuilt == state
 
 
 @st.composite

@@ -25,6 +25,7 @@ from spec.chain.block import BlockHeader, block_hash
 from spec.chain.commitment import (
     SCHEDULED_KEY,
     TICKET_PRICE_KEY,
+    build_commitment,
     state_codecs,
     verify_state_proof,
 )
@@ -36,6 +37,7 @@ from spec.errors import TrieError
 from spec.ledger.state import decode_entry
 from spec.ledger.transaction import txid
 from spec.presets import DEVNET
+from spec.trie import Trie, stored_node_changes
 
 ACTIVATION = 50
 
@@ -149,3 +151,50 @@ def _early_answers(node: Node) -> dict[str, Any]:
         asyncio.run(server.getproof(["singleton", "treasury"]))
     assert refused.value.code == INVALID_PARAMS
     return {"coin": answer}
+
+
+def _store_matches_definition(node: Node) -> None:
+    """The stored trie is the tip's commitment under its layout, node for node (counts included)."""
+    store = node.store
+    state = store.state
+    layout = store.state_layout
+    expected = build_commitment(state, layout, DEVNET).trie
+    assert store.state_root == expected.root_hash
+    counts: dict[bytes, int] = {}
+    for digest, _, change in stored_node_changes(Trie(), expected):
+        counts[digest] = counts.get(digest, 0) + change
+    assert {h: refs for h, (_, refs) in store.trie_node_counts().items()} == counts
+
+
+def test_store_disconnects_and_reconnects_across_the_activation(tmp_path: Path) -> None:
+    """STATE-6 in the store: disconnecting from the full-state layout back below the activation
+    (where the UTXO trie is rebuilt once) and reconnecting keeps the stored trie equal to the
+    definition at every tip, and a reopened store reads it back and continues incrementally."""
+    builder = state_trie_chain(DEVNET, ACTIVATION + 3)
+    datadir = tmp_path / "node"
+    Node.init(datadir, "devnet").close()
+    node = Node(datadir)
+    try:
+        for block in builder.blocks:
+            node.store.import_block(block, BlockContext(block.header.timestamp))
+        _store_matches_definition(node)
+        while node.store.state.height >= ACTIVATION - 1:
+            node.store.disconnect_tip()
+            _store_matches_definition(node)
+        assert node.store.state_layout is StateLayout.UTXO
+        for block in builder.blocks[ACTIVATION - 1 : ACTIVATION + 2]:
+            node.store.import_block(block, BlockContext(block.header.timestamp))
+            _store_matches_definition(node)
+    finally:
+        node.close()
+    reopened = Node(datadir)
+    try:
+        assert reopened.store.state_layout is StateLayout.FULL
+        commitment = reopened.store.state.commitment
+        assert commitment is not None and commitment.commits_to(reopened.store.state, StateLayout.FULL)
+        last = builder.blocks[ACTIVATION + 2]
+        reopened.store.import_block(last, BlockContext(last.header.timestamp))
+        _store_matches_definition(reopened)
+        assert reopened.store.state == builder.states[ACTIVATION + 3]
+    finally:
+        reopened.close()

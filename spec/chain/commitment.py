@@ -590,7 +590,10 @@ def state_item_changes(
             old = gov_before.votes.get(identifier, {})
             new = gov_after.votes.get(identifier, {})
             changes.update(_vote_items(identifier, new, _changed(old, new), preset))
-        for identifier in gov_before.executed ^ gov_after.executed:
+        flipped = (
+            () if gov_before.executed is gov_after.executed else gov_before.executed ^ gov_after.executed
+        )
+        for identifier in flipped:
             changes[executed_key(identifier)] = EXECUTED_VALUE if identifier in gov_after.executed else None
         params_before, params_after = dict(gov_before.parameters.values), dict(gov_after.parameters.values)
         for name in _changed(params_before, params_after):

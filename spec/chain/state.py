@@ -69,7 +69,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from spec.chain.block import Block, BlockHeader, block_hash, check_block_shape
-from spec.chain.commitment import StateCommitment, advance_commitment
+from spec.chain.commitment import StateCommitment, advance_commitment, state_from_items
 from spec.chain.layout import StateLayout
 from spec.chain.pow import check_difficulty, check_proof_of_work, decode_compact, work_of_target
 from spec.chain.rewards import RewardSplit, block_subsidy, split_reward
@@ -168,6 +168,37 @@ def initial_state(preset: Preset) -> ChainState:
         governance=EMPTY_STATE,
         quorums=EMPTY_QUORUMS,
         deployments=initial_deployments(preset),
+    )
+
+
+def chain_state_from_items(
+    items: Mapping[bytes, bytes],
+    tip_hash: bytes,
+    height: int,
+    bits: int,
+    timestamps: tuple[int, ...],
+    cumulative_work: int,
+    preset: Preset,
+) -> ChainState:
+    """STATE-5: the chain state whose committed items are ``items`` (``state_from_items``, same
+    errors) at a tip the header chain gives (hash, height, bits, timestamps, cumulative work: the
+    parts the header chain already commits to). The state carries no trie yet: its next block
+    builds it from the items (or attach the verified trie with ``attach_commitment``)."""
+    committed = state_from_items(items, preset)
+    return ChainState(
+        tip_hash=tip_hash,
+        height=height,
+        bits=bits,
+        timestamps=timestamps,
+        utxos=committed.utxos,
+        tickets=committed.tickets,
+        ticket_price=committed.ticket_price,
+        treasury=committed.treasury,
+        cumulative_work=cumulative_work,
+        masternodes=committed.masternodes,
+        governance=committed.governance,
+        quorums=committed.quorums,
+        deployments=committed.deployments,
     )
 
 
