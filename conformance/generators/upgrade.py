@@ -380,6 +380,15 @@ def state_trie_cases(preset: Preset) -> Iterator[CaseSpec]:
     activation = 5 * deployment.window_blocks
     builder = state_trie_chain(preset, activation + 2)
     blocks = builder.blocks
+    for height in range(len(blocks)):  # STATE-6 against the definitions, on every block
+        after = builder.states[height + 1]
+        definition = (
+            compute_state_root(after, preset)
+            if height >= activation
+            else utxo_state_root(after.utxos, preset)
+        )
+        if blocks[height].header.state_root != definition:
+            raise AssertionError(f"block {height}: the incremental state root is not the definitional one")
 
     def case(name: str, meaning: str, chosen: Sequence[Block], error: str | None = None) -> CaseSpec:
         data: dict[str, JSON] = {"blocks": _hex(chosen, preset)}
