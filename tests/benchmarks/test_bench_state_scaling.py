@@ -153,3 +153,34 @@ def test_import_block_at_state_size(benchmark: BenchmarkFixture, name: str, tmp_
     assert store.state_root == bench.block.header.state_root
     assert len(after.utxos) == len(bench.state.utxos) + 1
     store.close()
+
+
+def interleaved_validation(sizes: tuple[int, ...], rounds: int) -> dict[int, list[float]]:
+    """Validation timed in one process, alternating the sizes each round (``python -m
+    tests.benchmarks.test_bench_state_scaling [LARGE [ROUNDS]]``): on a shared machine the ratio of
+    these medians is steadier than that of sizes measured minutes apart."""
+    import time
+
+    built = {size: scaled(size) for size in sizes}
+    times: dict[int, list[float]] = {size: [] for size in sizes}
+    for _ in range(rounds):
+        for size in sizes:
+            bench = built[size]
+            block = _fresh(bench.block)
+            start = time.perf_counter()
+            after = apply_block(bench.state, block, BlockContext(block.header.timestamp), PRESET)
+            times[size].append(time.perf_counter() - start)
+            assert after.commitment is not None and after.commitment.root == bench.block.header.state_root
+    return times
+
+
+if __name__ == "__main__":
+    import statistics
+    import sys
+
+    large = int(sys.argv[1]) if len(sys.argv) > 1 else SIZES["1m"]
+    measured = interleaved_validation((SIZES["10k"], large), int(sys.argv[2]) if len(sys.argv) > 2 else 5)
+    for size, runs in measured.items():
+        print(f"{size}: median {statistics.median(runs):.2f} s of {[round(t, 2) for t in runs]}")
+    small, big = (statistics.median(runs) for runs in measured.values())
+    print(f"ratio of medians {big / small:.2f}")
