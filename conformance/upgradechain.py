@@ -214,3 +214,22 @@ def state_trie_chain(preset: Preset, length: int, choice: int = CHOICE_YES) -> C
         else:
             builder.extend([])
     return builder
+
+
+@cache
+def state_trie_busy_chain(preset: Preset) -> ChainBuilder:
+    """:func:`state_trie_chain` up to its first block under ``state_trie`` (devnet: 50), then a
+    block buying two tickets and carrying a PARAMETER_CHANGE proposal, then an empty block: the
+    ticket pool, the governance state and the singletons change under the full-state layout."""
+    deployment = next(f.deployment for f in preset.forks if f.name == STATE_TRIE_AGENDA)
+    assert deployment is not None
+    activation = 5 * deployment.window_blocks
+    base = state_trie_chain(preset, activation + 1)
+    builder = ChainBuilder(preset, miner=base.miner)
+    builder.states[:] = base.states
+    builder.blocks[:] = base.blocks
+    owners = [state_trie_voter(100 + i) for i in range(2)]
+    height = builder.state.height + 1
+    builder.extend([_buy_tickets(builder, 3, owners), proposal_transaction(builder, height)])
+    builder.extend([])
+    return builder

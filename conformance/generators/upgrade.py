@@ -23,6 +23,7 @@ from conformance.upgradechain import (
     branch,
     proposal_block,
     split,
+    state_trie_busy_chain,
     state_trie_chain,
     supported,
     unanimous,
@@ -380,14 +381,15 @@ def state_trie_cases(preset: Preset) -> Iterator[CaseSpec]:
     activation = 5 * deployment.window_blocks
     builder = state_trie_chain(preset, activation + 2)
     blocks = builder.blocks
-    for height in range(len(blocks)):  # STATE-6 against the definitions, on every block
-        after = builder.states[height + 1]
+    busy = state_trie_busy_chain(preset)
+    for height in range(len(busy.blocks)):  # STATE-6 against the definitions, on every block
+        after = busy.states[height + 1]
         definition = (
             compute_state_root(after, preset)
             if height >= activation
             else utxo_state_root(after.utxos, preset)
         )
-        if blocks[height].header.state_root != definition:
+        if busy.blocks[height].header.state_root != definition:
             raise AssertionError(f"block {height}: the incremental state root is not the definitional one")
 
     def case(name: str, meaning: str, chosen: Sequence[Block], error: str | None = None) -> CaseSpec:
@@ -407,6 +409,11 @@ def state_trie_cases(preset: Preset) -> Iterator[CaseSpec]:
     yield case("state_trie_one_block_before_activation", "the last UTXO-root header", blocks[:activation])
     yield case("state_trie_activation", "the first full-state-root header", blocks[: activation + 1])
     yield case("state_trie_after_activation", "the fork stays in force", blocks[: activation + 2])
+    yield case(
+        "state_trie_tickets_and_proposal",
+        "tickets bought and a proposal submitted under the full-state layout (STATE-6)",
+        busy.blocks,
+    )
     before, at = builder.states[activation], builder.states[activation + 1]
     yield case(
         "state_trie_full_root_before_activation",
