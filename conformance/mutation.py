@@ -67,6 +67,7 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
     ),
     "governance": ("spec/governance/*.py",),
     "dkg": ("spec/masternode/dkg.py",),
+    "state": ("spec/chain/commitment.py",),
 }
 """The spec modules whose mutants each flow's vectors must kill (flow name = vector flow)."""
 
@@ -74,6 +75,7 @@ ALSO_FLOWS: dict[str, tuple[str, ...]] = {
     "encoding": ("ledger", "governance"),
     "hashing": ("merkle", "governance"),
     "script": ("ledger",),
+    "state": ("upgrade",),
 }
 """Pass 2 also runs these flows' vectors: they reach helpers of the flow's modules that the flow's
 own handlers never call (``Struct`` and ``Mapped`` codecs, ``tagged_hash_many``)."""

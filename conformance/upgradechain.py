@@ -161,3 +161,75 @@ def proposal_block(chain: UpgradeChain, height: int) -> Block:
     block = base.blocks[height]
     with_proposal = replace(block, transactions=(*block.transactions, proposal_transaction(builder, height)))
     return reseal(base.states[height], with_proposal, base.preset)
+
+
+STATE_TRIE_AGENDA = "state_trie"
+
+
+def state_trie_voter(index: int) -> Key:
+    """The owner and voting key of ticket ``index`` of the second batch (the ``state_trie`` vote)."""
+    return key(f"upgrade/state-trie-voter/{index}")
+
+
+def _buy_tickets(builder: ChainBuilder, coin_height: int, owners: list[Key]) -> Transaction:
+    """Spend the coinbase of block ``coin_height`` on one ticket per owner (change to the miner)."""
+    preset = builder.preset
+    state = builder.state
+    price = ticket_price_at(state, state.height + 1, preset)
+    outputs = [TxOutput(price, voting_ticket_script(owner)) for owner in owners]
+    coin = OutPoint(txid(builder.blocks[coin_height].transactions[0], preset), 0)
+    value = state.utxos[coin].output.value
+    change = TxOutput(value - price * len(owners) - FEE, builder.miner.script_pubkey)
+    return spend_p2pkh(state.utxos, [coin], [builder.miner], [*outputs, change], preset)
+
+
+def state_trie_purchase_height(preset: Preset) -> int:
+    """The height at which the second batch is bought: its tickets vote in the first window in which
+    ``state_trie`` is STARTED (the window where ``governed_tickets`` becomes ACTIVE, three windows)."""
+    window = next(f.deployment for f in preset.forks if f.name == STATE_TRIE_AGENDA)
+    assert window is not None
+    return 3 * window.window_blocks - preset.tickets.ticket_maturity - 1
+
+
+@cache
+def state_trie_chain(preset: Preset, length: int, choice: int = CHOICE_YES) -> ChainBuilder:
+    """A chain of ``length`` blocks that votes ``governed_tickets`` in (the first batch, as
+    :func:`upgrade_chain` with every vote yes), then ``state_trie`` with a second batch of
+    :data:`TICKETS` tickets voting ``choice`` (devnet: STARTED at 30, LOCKED_IN at 40, ACTIVE at 50)."""
+    deployment = next(f.deployment for f in preset.forks if f.name == STATE_TRIE_AGENDA)
+    assert deployment is not None
+    builder = _voting_builder(preset, unanimous(), "miner")
+    second = [state_trie_voter(i) for i in range(TICKETS)]
+    for owner in second:
+        builder.register_voter(owner)
+        builder.vote_bits[owner.public_key] = vote_bits_for([(deployment.vote_bit, choice)])
+    first_purchase = preset.ledger.coinbase_maturity + 1
+    second_purchase = state_trie_purchase_height(preset)
+    while len(builder.blocks) < length:
+        height = builder.state.height + 1
+        if height == first_purchase:
+            builder.extend([_buy_tickets(builder, 0, [voter(i) for i in range(TICKETS)])])
+        elif height == second_purchase:
+            builder.extend([_buy_tickets(builder, 2, second)])
+        else:
+            builder.extend([])
+    return builder
+
+
+@cache
+def state_trie_busy_chain(preset: Preset) -> ChainBuilder:
+    """:func:`state_trie_chain` up to its first block under ``state_trie`` (devnet: 50), then a
+    block buying two tickets and carrying a PARAMETER_CHANGE proposal, then an empty block: the
+    ticket pool, the governance state and the singletons change under the full-state layout."""
+    deployment = next(f.deployment for f in preset.forks if f.name == STATE_TRIE_AGENDA)
+    assert deployment is not None
+    activation = 5 * deployment.window_blocks
+    base = state_trie_chain(preset, activation + 1)
+    builder = ChainBuilder(preset, miner=base.miner)
+    builder.states[:] = base.states
+    builder.blocks[:] = base.blocks
+    owners = [state_trie_voter(100 + i) for i in range(2)]
+    height = builder.state.height + 1
+    builder.extend([_buy_tickets(builder, 3, owners), proposal_transaction(builder, height)])
+    builder.extend([])
+    return builder

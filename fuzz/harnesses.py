@@ -42,6 +42,7 @@ from fuzz.ledger_harnesses import LEDGER_HARNESSES
 from fuzz.masternode_harnesses import MASTERNODE_HARNESSES
 from fuzz.p2p_harnesses import P2P_HARNESSES
 from fuzz.script_harnesses import SCRIPT_HARNESSES
+from fuzz.state_harnesses import STATE_HARNESSES
 from fuzz.trie_harnesses import TRIE_HARNESSES
 from fuzz.upgrade_harnesses import UPGRADE_HARNESSES
 from reference import jsonsafe
@@ -861,6 +862,7 @@ HARNESSES: dict[str, Harness] = {
     **LEDGER_HARNESSES,
     **CHAIN_HARNESSES,
     **UPGRADE_HARNESSES,
+    **STATE_HARNESSES,
     **P2P_HARNESSES,
     **DKG_HARNESSES,
     **MASTERNODE_HARNESSES,

@@ -71,8 +71,12 @@ def fuzz_vote(data: bytes) -> None:
     _require(not ed25519.verify(_SIGNER.public_key, forged, signature), "UPG-3: a signature moved bits")
     for vote_bit in (1, 3, 5):
         _require(agenda_choice(vote.vote, vote_bit) in (0, 1, 2), "UPG-2: a choice outside 0..2")
-    before = (AgendaRecord("governed_tickets", DeploymentStatus.STARTED, 0, 3, 4),)
-    (after,) = count_votes(before, [vote], PRESET)
+    before = (
+        AgendaRecord("governed_tickets", DeploymentStatus.STARTED, 0, 3, 4),
+        AgendaRecord("state_trie", DeploymentStatus.DEFINED, 0, 0, 0),
+    )
+    after, untouched = count_votes(before, [vote], PRESET)
+    _require(untouched == before[1], "UPG-5: a DEFINED deployment counted a vote")
     _require(0 <= (after.yes - 3) + (after.no - 4) <= 1, "UPG-5: one vote counted more than once")
     ticket = Ticket(outpoint, 0, _SIGNER.public_key, bytes(32))
     signed = replace(vote, signature=signature)

@@ -22,9 +22,17 @@ Methods (``params`` is a JSON array):
 | ``unbondmasternode`` | ``fee`` | queues the owner's unbond of the wallet's masternode (MN-8); txid |
 | ``getfinality`` | | finalized block and height, last signed height, DKG sessions |
 | ``gettrieproof`` | ``txid``, ``index`` | state root, MPT-10 proof from the stored trie, UTXO entry or null |
+| ``getproof`` | ``kind``, identifiers (below) | tip, layout, root, item key, value or null, proof (STATE-7) |
 | ``getupgrades`` | | fork for the next block; per agenda: state, activation height, window votes, choice |
 | ``setvote`` | ``agenda_id``, ``choice`` (0 abstain, 1 no, 2 yes) | the choices its votes carry |
 | ``buytickets`` | ``count`` | txid of a purchase of ``count`` tickets voting with the wallet key |
+
+``getproof`` kinds (STATE-2): ``coin txid index``, ``ticket txid index``, ``masternode txid index``
+(collateral), ``proposal id``, ``vote proposal_id txid index``, ``executed id``, ``parameter name``,
+``quorum finality|pose base_height``, ``singleton ticket_price|treasury|deployments|scheduled``.
+Before fork ``state_trie`` the root commits to coins only (STATE-1), so any other kind is
+``-32602``; check the answer with :func:`spec.chain.commitment.verify_state_proof` against the
+``state_root`` of the header at ``height`` (a light client needs nothing else).
 
 Errors use the JSON-RPC 2.0 codes, and the implementation-defined server range for the node's own:
 
@@ -62,11 +70,28 @@ from reference import jsonsafe
 from reference.node import InsufficientFunds, Node
 from reference.privatefiles import write_private
 from spec.chain.block import encode_block
+from spec.chain.commitment import (
+    DEPLOYMENTS_KEY,
+    SCHEDULED_KEY,
+    TICKET_PRICE_KEY,
+    TREASURY_KEY,
+    executed_key,
+    masternode_key,
+    parameter_key,
+    proposal_key,
+    quorum_key,
+    ticket_key,
+    utxo_key,
+    vote_key,
+)
+from spec.chain.layout import StateLayout
 from spec.errors import SpecError
 from spec.forks import fork_for_block
 from spec.forks.deployment import activation_height, begin_window
-from spec.ledger.state import encode_entry
+from spec.ledger.state import encode_entry, encode_outpoint
 from spec.ledger.transaction import OutPoint, Transaction, decode_transaction, txid
+from spec.presets import Preset
+from spec.trie import RUSTY_TRIE_HASHER, verify_proof
 
 log = logging.getLogger("rusty.rpc")
 
@@ -106,6 +131,75 @@ def read_cookie(datadir: Path) -> tuple[str, str]:
     return user, password
 
 
+def _hex_param(params: list[Any], position: int, length: int | None, name: str) -> bytes:
+    try:
+        value = bytes.fromhex(str(params[position]))
+    except (IndexError, ValueError):
+        raise RpcError(INVALID_PARAMS, f"{name} must be hex") from None
+    if length is not None and len(value) != length:
+        raise RpcError(INVALID_PARAMS, f"{name} must be {length} bytes")
+    return value
+
+
+def _outpoint_param(params: list[Any], position: int) -> OutPoint:
+    txid_ = _hex_param(params, position, 32, "txid")
+    index = _int_param(params, position + 1)
+    if not 0 <= index <= 0xFFFFFFFF:
+        raise RpcError(INVALID_PARAMS, "index must be a u32")
+    return OutPoint(txid_, index)
+
+
+SINGLETONS = {
+    "ticket_price": TICKET_PRICE_KEY,
+    "treasury": TREASURY_KEY,
+    "deployments": DEPLOYMENTS_KEY,
+    "scheduled": SCHEDULED_KEY,
+}
+
+
+def state_item_key(params: list[Any], layout: StateLayout, preset: Preset) -> bytes:
+    """The STATE-2 key (STATE-1 before fork ``state_trie``) that ``getproof``'s params name."""
+    kind = str(params[0]) if params else ""
+    if layout is StateLayout.UTXO:
+        if kind != "coin":
+            raise RpcError(INVALID_PARAMS, f"{kind!r} is not committed before fork state_trie (coins only)")
+        return encode_outpoint(_outpoint_param(params, 1), preset)
+    if kind == "coin":
+        return utxo_key(_outpoint_param(params, 1), preset)
+    if kind == "ticket":
+        return ticket_key(_outpoint_param(params, 1), preset)
+    if kind == "masternode":
+        return masternode_key(_outpoint_param(params, 1), preset)
+    if kind == "proposal":
+        return proposal_key(_hex_param(params, 1, 32, "proposal id"))
+    if kind == "vote":
+        return vote_key(_hex_param(params, 1, 32, "proposal id"), _outpoint_param(params, 2), preset)
+    if kind == "executed":
+        return executed_key(_hex_param(params, 1, 32, "proposal id"))
+    if kind == "parameter":
+        name = str(params[1]) if len(params) > 1 else ""
+        if not name or not name.isascii() or not name.isprintable() or " " in name or len(name) > 255:
+            raise RpcError(INVALID_PARAMS, "parameter must be a printable ASCII name")
+        return parameter_key(name)
+    if kind == "quorum":
+        which = str(params[1]) if len(params) > 1 else ""
+        if which not in ("finality", "pose"):
+            raise RpcError(INVALID_PARAMS, "quorum type must be finality or pose")
+        height = _int_param(params, 2)
+        if not 0 <= height < 1 << 64:
+            raise RpcError(INVALID_PARAMS, "base height must be a u64")
+        return quorum_key(which == "pose", height)
+    if kind == "singleton":
+        name = str(params[1]) if len(params) > 1 else ""
+        if name not in SINGLETONS:
+            raise RpcError(INVALID_PARAMS, f"singleton must be one of {', '.join(SINGLETONS)}")
+        return SINGLETONS[name]
+    raise RpcError(
+        INVALID_PARAMS,
+        "kind must be coin, ticket, masternode, proposal, vote, executed, parameter, quorum or singleton",
+    )
+
+
 class RpcServer:
     """The RPC methods of one node."""
 
@@ -136,6 +230,7 @@ class RpcServer:
             "unbondmasternode": self.unbondmasternode,
             "getfinality": self.getfinality,
             "gettrieproof": self.gettrieproof,
+            "getproof": self.getproof,
             "getupgrades": self.getupgrades,
             "setvote": self.setvote,
             "buytickets": self.buytickets,
@@ -247,6 +342,24 @@ class RpcServer:
             "root": root.hex(),
             "proof": [node.hex() for node in proof],
             "entry": None if entry is None else encode_entry(entry, self.node.preset).hex(),
+        }
+
+    async def getproof(self, params: list[Any]) -> dict[str, Any]:
+        """STATE-7: ``kind, identifiers...`` -> the tip, its layout and root, the item's key, value
+        (or ``None``: absent) and MPT-10 proof read from the stored trie nodes."""
+        store = self.node.store
+        key = state_item_key(params, store.state_layout, self.node.preset)
+        root, proof = store.state_proof(key)
+        value = verify_proof(root, key, proof, RUSTY_TRIE_HASHER)
+        state = store.state
+        return {
+            "height": state.height,
+            "tip_hash": state.tip_hash.hex(),
+            "layout": store.state_layout.value,
+            "root": root.hex(),
+            "key": key.hex(),
+            "value": None if value is None else value.hex(),
+            "proof": [node.hex() for node in proof],
         }
 
     async def getbalance(self, params: list[Any]) -> int:

@@ -27,16 +27,19 @@ another branch the store disconnects blocks down to the fork point with their un
 connects the new branch, validating every block; a block that fails is marked invalid (with its
 descendants) and the previous best branch is restored.
 
-Trie nodes: the store keeps the Merkle Patricia Trie of the UTXO set (STATE-1; spec/trie.py) in
+Trie nodes: the store keeps the state trie the tip's header commits to (STATE-1, the UTXO set,
+before fork ``state_trie``; STATE-2..4, every committed item, from it; spec/chain/commitment.py) in
 the ``trie_nodes`` table, ``hash -> RLP`` of the root and of every node referenced by hash (inline
 nodes live inside their parents), with ``refs``: how many places of the current trie hold the node
-(two places can hold equal nodes). Connecting or disconnecting a block applies the UTXO difference
-to the in-memory trie with ``Trie.insert``/``Trie.delete`` (only the changed paths are rebuilt),
-asks :func:`spec.trie.stored_node_changes` which nodes appeared and disappeared, adds those counts
-in the same transaction as the rest of the block, and deletes nodes whose count reaches 0. So the
-table holds exactly the nodes of the current best state's trie; nothing of earlier states is kept
-(a disconnect rebuilds the previous trie from the undo record's UTXO entries, not from old nodes),
-and no separate collection pass is needed. Before writing, the store checks that the root it
+(two places can hold equal nodes). The store's state carries that trie (``ChainState.commitment``,
+STATE-6), so connecting a block is the spec's own incremental update: ``apply_block`` returns the
+new trie (only the changed paths rebuilt) and the outpoints the block touched, and the store writes
+those UTXO rows (no scan of the UTXO map). A disconnect applies the undo record's changes to the
+trie the same way (``advance_commitment``). Either way the store asks
+:func:`spec.trie.stored_node_changes` which nodes appeared and disappeared, adds those counts in the
+same transaction as the rest of the block, and deletes nodes whose count reaches 0. So the table
+holds exactly the nodes of the current best state's trie; nothing of earlier states is kept, and no
+separate collection pass is needed. Before writing, the store checks that the root it
 maintains is the ``state_root`` of the header the spec has just validated (for a disconnect: of
 the new tip's header) and raises ``TrieStoreError`` if not: that would be a bug in the store,
 never a property of the block. Opening the store reads the trie back from the table
@@ -51,8 +54,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from itertools import accumulate
 from pathlib import Path
 
@@ -76,9 +79,18 @@ from spec.chain.block import (
     encode_block,
     encode_header,
 )
+from spec.chain.commitment import advance_commitment, attach_commitment, build_commitment, utxo_key
 from spec.chain.forkchoice import BlockIndexEntry, check_reorganisation, choose_tip, is_ancestor
+from spec.chain.layout import StateLayout
 from spec.chain.pow import decode_compact, work_of_target
-from spec.chain.state import GENESIS_PARENT, BlockContext, ChainState, apply_block, initial_state
+from spec.chain.state import (
+    GENESIS_PARENT,
+    BlockContext,
+    ChainState,
+    apply_block,
+    initial_state,
+    tip_state_layout,
+)
 from spec.chain.tickets import Ticket
 from spec.errors import SpecError
 from spec.governance.proposals import EMPTY_STATE
@@ -208,6 +220,10 @@ class ChainStore:
         self.on_connect: list[Callable[[Block, ChainState], None]] = []
         """Called after every block connected (mined, relayed or in a reorganisation) with the new state."""
         self._trie = self._load_trie()
+        self._state = replace(
+            self._state,
+            commitment=attach_commitment(self._state, tip_state_layout(self._state, preset), self._trie),
+        )
 
     @property
     def state(self) -> ChainState:
@@ -269,11 +285,11 @@ class ChainStore:
         return block.header.state_root
 
     def _load_trie(self) -> Trie:
-        """The UTXO trie read from ``trie_nodes`` (filled from the UTXO set if the table is new)."""
+        """The state trie read from ``trie_nodes`` (filled from the state if the table is new)."""
         root = self._state_root_at(self._state.tip_hash)
         nodes = {bytes(h): bytes(d) for h, d in self.db.execute("SELECT hash, data FROM trie_nodes")}
         if not nodes and root != RUSTY_TRIE_HASHER.empty_root:
-            trie = Trie.from_items(self._utxo_items(self._state), RUSTY_TRIE_HASHER)
+            trie = build_commitment(self._state, tip_state_layout(self._state, self.preset), self.preset).trie
             self._check_root(trie, root)
             self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -285,13 +301,9 @@ class ChainStore:
             return trie
         return Trie.from_store(root, nodes.get, RUSTY_TRIE_HASHER)
 
-    def _utxo_items(self, state: ChainState) -> dict[bytes, bytes]:
-        enc = self.preset
-        return {encode_outpoint(o, enc): encode_entry(e, enc) for o, e in state.utxos.items()}
-
     @property
     def state_root(self) -> bytes:
-        """The root of the stored UTXO trie (the best block's ``state_root``)."""
+        """The root of the stored state trie (the best block's ``state_root``)."""
         return self._trie.root_hash
 
     def trie_node_counts(self) -> dict[bytes, tuple[bytes, int]]:
@@ -305,17 +317,33 @@ class ChainStore:
         row = self.db.execute("SELECT data FROM trie_nodes WHERE hash = ?", (hash_,)).fetchone()
         return None if row is None else bytes(row[0])
 
+    @property
+    def state_layout(self) -> StateLayout:
+        """What the tip's header commits to (STATE-1 before fork ``state_trie``, STATE-4 from it)."""
+        return tip_state_layout(self._state, self.preset)
+
+    def utxo_key(self, outpoint: OutPoint) -> bytes:
+        """The trie key of ``outpoint`` under the tip's layout."""
+        if self.state_layout is StateLayout.UTXO:
+            return encode_outpoint(outpoint, self.preset)
+        return utxo_key(outpoint, self.preset)
+
+    def state_proof(self, key: bytes) -> tuple[bytes, tuple[bytes, ...]]:
+        """``(state root, proof)``: the MPT-10 proof of ``key`` (inclusion or exclusion) in the tip's
+        state trie, read node by node from ``trie_nodes``; check it with
+        :func:`spec.chain.commitment.verify_state_proof`."""
+        root = self.state_root
+        return root, prove_stored(root, key, self._stored_node, RUSTY_TRIE_HASHER)
+
     def utxo_proof(self, outpoint: OutPoint) -> tuple[bytes, tuple[bytes, ...]]:
         """``(state root, proof)``: the MPT-10 proof of ``outpoint`` (inclusion or exclusion), read
         node by node from ``trie_nodes``; check it with :func:`spec.trie.verify_proof`."""
-        root = self.state_root
-        key = encode_outpoint(outpoint, self.preset)
-        return root, prove_stored(root, key, self._stored_node, RUSTY_TRIE_HASHER)
+        return self.state_proof(self.utxo_key(outpoint))
 
     def utxo_from_trie(self, outpoint: OutPoint) -> UtxoEntry | None:
         """The UTXO entry of ``outpoint`` as the stored trie shows it (its proof verified, MPT-11)."""
         root, proof = self.utxo_proof(outpoint)
-        value = verify_proof(root, encode_outpoint(outpoint, self.preset), proof, RUSTY_TRIE_HASHER)
+        value = verify_proof(root, self.utxo_key(outpoint), proof, RUSTY_TRIE_HASHER)
         return None if value is None else decode_entry(value, self.preset)
 
     def best_chain(self) -> Iterator[Block]:
@@ -389,10 +417,14 @@ class ChainStore:
         return hash_
 
     @staticmethod
-    def _utxo_changes(before: ChainState, after: ChainState) -> tuple[list[OutPoint], list[OutPoint]]:
-        """The outpoints ``after`` no longer holds, and those it adds or changes."""
-        removed = [o for o in before.utxos if o not in after.utxos]
-        added = [o for o, e in after.utxos.items() if before.utxos.get(o) != e]
+    def _utxo_changes(
+        before: ChainState, after: ChainState, touched: Iterable[OutPoint]
+    ) -> tuple[list[OutPoint], list[OutPoint]]:
+        """Of the outpoints the block touched (STATE-6): those ``after`` no longer holds, and those it
+        adds or changes (an output created and spent in the same block is neither)."""
+        candidates = list(dict.fromkeys(touched))
+        removed = [o for o in candidates if o in before.utxos and o not in after.utxos]
+        added = [o for o in candidates if o in after.utxos and before.utxos.get(o) != after.utxos[o]]
         return removed, added
 
     def _check_root(self, trie: Trie, expected: bytes) -> None:
@@ -481,14 +513,10 @@ class ChainStore:
         """Connect ``block`` on the tip (validated by the spec) atomically; return the new state."""
         before = self._state
         after = apply_block(before, block, context, self.preset)
-        removed, added = self._utxo_changes(before, after)
-        trie = self._trie
-        for outpoint in removed:
-            trie = trie.delete(encode_outpoint(outpoint, self.preset))
-        for outpoint in added:
-            trie = trie.insert(
-                encode_outpoint(outpoint, self.preset), encode_entry(after.utxos[outpoint], self.preset)
-            )
+        if after.commitment is None:
+            raise TrieStoreError("the spec returned a state without its commitment")
+        removed, added = self._utxo_changes(before, after, after.commitment.touched_utxos)
+        trie = after.commitment.trie
         self._check_root(trie, block.header.state_root)
         self.db.execute("BEGIN IMMEDIATE")
         try:
@@ -519,12 +547,15 @@ class ChainStore:
         if row is None:
             raise RuntimeError("no block to disconnect")
         undo = json.loads(row[0])
-        trie = self._trie
-        for created in undo["created"]:
-            trie = trie.delete(bytes.fromhex(created))
-        for outpoint, entry in undo["utxos"]:
-            trie = trie.insert(bytes.fromhex(outpoint), bytes.fromhex(entry))
-        self._check_root(trie, self._state_root_at(bytes.fromhex(undo["meta"]["tip_hash"])))
+        before = self._state
+        touched_utxos = [
+            decode_outpoint(bytes.fromhex(o), self.preset)
+            for o in (*undo["created"], *(o for o, _ in undo["utxos"]))
+        ]
+        touched_tickets = [
+            decode_outpoint(bytes.fromhex(o), self.preset)
+            for o in (*undo["bought"], *(t[0] for t in undo["tickets"]))
+        ]
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.executemany(
@@ -554,12 +585,24 @@ class ChainStore:
                 stale = [(name,) for name in _META_BLOBS if name not in meta]
                 self.db.executemany("DELETE FROM meta WHERE key = ?", stale)
                 self.db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", rows)
+            restored = self._load_state()  # this connection reads its own uncommitted writes
+            commitment = advance_commitment(
+                before.commitment,
+                before,
+                restored,
+                tip_state_layout(restored, self.preset),
+                touched_utxos,
+                touched_tickets,
+                self.preset,
+            )
+            trie = commitment.trie
+            self._check_root(trie, self._state_root_at(bytes.fromhex(undo["meta"]["tip_hash"])))
             self._write_trie_nodes(self._trie, trie)
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
-        self._state = self._load_state()
+        self._state = replace(restored, commitment=commitment)
         self._trie = trie
         return self._state
 

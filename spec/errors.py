@@ -528,6 +528,36 @@ class TrieProofValueMismatch(TrieProofError):
 
 
 # --------------------------------------------------------------------------------------------
+# The full-state commitment (spec/chain/commitment.py, STATE-2..5)
+# --------------------------------------------------------------------------------------------
+
+
+class StateItemError(SpecError):
+    """A set of committed state items is not the item set of any chain state (STATE-2..4)."""
+
+    code = "STATE_ITEM_ERROR"
+
+
+class StateItemBadKey(StateItemError):
+    """STATE-2: an item key of no known kind, of the wrong length for its kind, or not the key its
+    value determines."""
+
+    code = "STATE_ITEM_BAD_KEY"
+
+
+class StateItemBadValue(StateItemError):
+    """STATE-3: an item value that decodes but breaks the layout (a name that is not ASCII)."""
+
+    code = "STATE_ITEM_BAD_VALUE"
+
+
+class StateItemMissing(StateItemError):
+    """STATE-4: a singleton item (ticket price, treasury, deployments, scheduled changes) is absent."""
+
+    code = "STATE_ITEM_MISSING"
+
+
+# --------------------------------------------------------------------------------------------
 # State snapshots (spec/ledger/snapshot.py)
 # --------------------------------------------------------------------------------------------
 

@@ -611,6 +611,40 @@ def _walk(held: _Held | None) -> Iterator[tuple[Nibbles, _Held]]:
                     stack.append((path + bytes([nibble]), kid))
 
 
+def _held_from_sorted(
+    pairs: Sequence[tuple[Nibbles, bytes]], lo: int, hi: int, depth: int, hasher: TrieHasher
+) -> _Held:
+    """MPT-6 ``c(J, i)`` as held nodes, for the sorted, distinct pairs ``pairs[lo:hi]`` at ``depth``."""
+    if hi - lo == 1:
+        path, value = pairs[lo]
+        return _leaf(path[depth:], value, hasher)
+    first, last = pairs[lo][0], pairs[hi - 1][0]
+    shared = depth + common_prefix_length(first[depth:], last[depth:])
+    if shared > depth:
+        return _extension(first[depth:shared], _branch_from_sorted(pairs, lo, hi, shared, hasher), hasher)
+    return _branch_from_sorted(pairs, lo, hi, depth, hasher)
+
+
+def _branch_from_sorted(
+    pairs: Sequence[tuple[Nibbles, bytes]], lo: int, hi: int, depth: int, hasher: TrieHasher
+) -> _HeldBranch:
+    """The branch at ``depth`` over ``pairs[lo:hi]`` (which part at ``depth`` or end there)."""
+    value = b""
+    if len(pairs[lo][0]) == depth:  # sorted: the key that ends here comes first
+        value = pairs[lo][1]
+        lo += 1
+    kids: list[_Held | None] = [None] * 16
+    start = lo
+    while start < hi:
+        nibble = pairs[start][0][depth]
+        end = start + 1
+        while end < hi and pairs[end][0][depth] == nibble:
+            end += 1
+        kids[nibble] = _held_from_sorted(pairs, start, end, depth + 1, hasher)
+        start = end
+    return _branch(tuple(kids), value, hasher)
+
+
 @dataclass(frozen=True, eq=False)
 class Trie:
     """MPT-8: an immutable Merkle Patricia Trie under ``hasher``; operations return new tries.
@@ -623,11 +657,16 @@ class Trie:
 
     @classmethod
     def from_items(cls, items: Mapping[bytes, bytes], hasher: TrieHasher = RUSTY_TRIE_HASHER) -> Trie:
-        """MPT-8: the trie holding ``items`` (inserted in sorted key order; order does not matter)."""
-        trie = cls(hasher)
-        for key in sorted(items):
-            trie = trie.insert(key, items[key])
-        return trie
+        """MPT-8: the trie holding ``items``, built bottom-up from the sorted set by MPT-6's
+        recursion (each node once: O(n x depth), against a rebuilt path per key for inserting them
+        one by one; the result is the same trie). ``TRIE_EMPTY_VALUE`` for an empty value (MPT-9)."""
+        pairs = sorted((bytes_to_nibbles(key), value) for key, value in items.items())
+        for path, value in pairs:
+            if not value:
+                raise TrieEmptyValue(f"key {nibbles_to_bytes(path).hex()} has the empty value")
+        if not pairs:
+            return cls(hasher)
+        return cls(hasher, _held_from_sorted(pairs, 0, len(pairs), 0, hasher))
 
     @classmethod
     def from_store(

@@ -89,7 +89,8 @@ def test_devnet_runs_a_scripted_upgrade_vote(tmp_path: Path) -> None:
         try:
             state = reopened.store.state
             assert replay(list(reopened.store.best_chain()), DEVNET) == state
-            assert [r.status.value for r in state.deployments] == ["active"]
+            statuses = [r.status.value for r in state.deployments]
+            assert statuses[0] == "active" and statuses[1] in ("defined", "started")  # no state_trie votes
             assert state.deployments[0].since_height == result.activation_heights[0]
         finally:
             reopened.close()

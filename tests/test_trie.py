@@ -212,7 +212,10 @@ def test_insertion_order_independence(items: dict[bytes, bytes], rng: random.Ran
     trie = Trie(RUSTY_TRIE_HASHER)
     for key, value in pairs:
         trie = trie.insert(key, value)
-    assert trie == Trie.from_items(items, RUSTY_TRIE_HASHER)
+    built = Trie.from_items(items, RUSTY_TRIE_HASHER)  # bottom-up (MPT-6's recursion), not inserts
+    assert trie == built
+    assert trie.node_store == built.node_store and stored_node_changes(trie, built) == ()
+    assert dict(built.items()) == items
     assert trie.root_hash == trie_root(items, RUSTY_TRIE_HASHER)
 
 

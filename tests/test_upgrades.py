@@ -77,7 +77,7 @@ def _vote(bits: int) -> TicketVote:
 
 
 def test_registry_and_presets_name_the_same_forks() -> None:
-    assert FORK_NAMES == ("genesis", "governed_tickets")
+    assert FORK_NAMES == ("genesis", "governed_tickets", "state_trie")
     for preset in (MAINNET, DEVNET):
         assert tuple(f.name for f in preset.forks) == FORK_NAMES
         assert preset.forks[0].deployment is None
@@ -98,7 +98,11 @@ def test_registry_and_presets_name_the_same_forks() -> None:
         ("threshold_bps = 7500", "threshold_bps = 5000"),  # yes and no could both meet it
         ("quorum_votes = 5", "quorum_votes = 51"),  # more than a window's 50 votes
         ("start_height = 10", "start_height = 200"),  # not before expiry
-        ('order = ["genesis", "governed_tickets"]', 'order = ["genesis", "genesis"]'),
+        (
+            'order = ["genesis", "governed_tickets", "state_trie"]',
+            'order = ["genesis", "genesis", "state_trie"]',
+        ),
+        ("vote_bit = 3", "vote_bit = 1"),  # two forks share a vote bit
         ('"tickets.target_pool_size" = [5, 1000]', '"tickets.target_pool_size" = [50, 1000]'),
     ],
 )
@@ -110,11 +114,14 @@ def test_preset_rejects_bad_deployments(old: str, new: str) -> None:
 
 
 def test_forks_state_only_their_changes() -> None:
-    genesis, governed = FORKS
+    genesis, governed, state_trie = FORKS
     assert genesis.governance_preset(DEVNET) is DEVNET
     assert type(governed).__mro__[1] is type(genesis)  # fork 1 delegates to fork 0
     own = {name for name in vars(type(governed)) if not name.startswith("__")}
     assert own == {"name", "governance_preset", "ticket_price_preset"}
+    assert type(state_trie).__mro__[1] is type(governed)  # fork 2 delegates to fork 1
+    own = {name for name in vars(type(state_trie)) if not name.startswith("__")}
+    assert own == {"name", "state_layout"}
 
 
 # ------------------------------------------------------------------------------------ vote bits
@@ -222,7 +229,7 @@ def test_state_moves_only_along_the_machine(
 
 
 def test_governed_tickets_changes_the_whitelist_and_the_price_target_only_when_active() -> None:
-    genesis, governed = FORKS
+    genesis, governed, _ = FORKS
     change = ParameterChange(b"tickets.target_pool_size", NEW_POOL_TARGET)
     with pytest.raises(UnknownParameter):
         check_action(change, genesis.governance_preset(DEVNET))

@@ -22,6 +22,7 @@ from conformance.generators import (
     merkle,
     p2p,
     script,
+    state,
     strength,
     trie,
     upgrade,
@@ -55,5 +56,6 @@ FLOW_GENERATORS: dict[str, Generator] = {
     "dkg": dkg.generate,
     "masternode": masternode.generate,
     "governance": governance.generate,
-    "upgrade": upgrade.generate,
+    "upgrade": _with(upgrade.generate, upgrade.state_trie_cases),
+    "state": state.generate,
 }

@@ -23,6 +23,8 @@ from conformance.upgradechain import (
     branch,
     proposal_block,
     split,
+    state_trie_busy_chain,
+    state_trie_chain,
     supported,
     unanimous,
     upgrade_chain,
@@ -360,4 +362,68 @@ def _reorganisation_cases(yes: UpgradeChain, preset: Preset, window: int) -> Ite
         window + 1,
         [*voted_down.blocks[:activation], governed],
         "GOV_UNKNOWN_PARAMETER",
+    )
+
+
+STATE_TRIE_FORK = "state_trie"
+
+
+def state_trie_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """ST-1 on a mined devnet chain (conformance/upgradechain.py ``state_trie_chain``): the blocks
+    around ``state_trie``'s activation, and a header committing to the wrong layout on either side."""
+    from conformance.chainbuilder import mine
+    from spec.chain.commitment import compute_state_root
+    from spec.ledger.state import utxo_state_root
+
+    deployment = deployment_of(preset, STATE_TRIE_FORK)
+    if deployment is None or not supported(preset):
+        return
+    activation = 5 * deployment.window_blocks
+    builder = state_trie_chain(preset, activation + 2)
+    blocks = builder.blocks
+    busy = state_trie_busy_chain(preset)
+    for height in range(len(busy.blocks)):  # STATE-6 against the definitions, on every block
+        after = busy.states[height + 1]
+        definition = (
+            compute_state_root(after, preset)
+            if height >= activation
+            else utxo_state_root(after.utxos, preset)
+        )
+        if busy.blocks[height].header.state_root != definition:
+            raise AssertionError(f"block {height}: the incremental state root is not the definitional one")
+
+    def case(name: str, meaning: str, chosen: Sequence[Block], error: str | None = None) -> CaseSpec:
+        data: dict[str, JSON] = {"blocks": _hex(chosen, preset)}
+        return CaseSpec(
+            "apply_blocks", name, f"ST-1: {meaning}", data, expect_error=error, fork=STATE_TRIE_FORK
+        )
+
+    def with_root(height: int, root: bytes) -> list[Block]:
+        block = blocks[height]
+        header = mine(replace(block.header, state_root=root), preset)
+        return [*blocks[:height], replace(block, header=header)]
+
+    yield case(
+        "state_trie_locked_in", "the vote locks state_trie in", blocks[: 4 * deployment.window_blocks + 1]
+    )
+    yield case("state_trie_one_block_before_activation", "the last UTXO-root header", blocks[:activation])
+    yield case("state_trie_activation", "the first full-state-root header", blocks[: activation + 1])
+    yield case("state_trie_after_activation", "the fork stays in force", blocks[: activation + 2])
+    yield case(
+        "state_trie_tickets_and_proposal",
+        "tickets bought and a proposal submitted under the full-state layout (STATE-6)",
+        busy.blocks,
+    )
+    before, at = builder.states[activation], builder.states[activation + 1]
+    yield case(
+        "state_trie_full_root_before_activation",
+        "a header committing to the full state one block early",
+        with_root(activation - 1, compute_state_root(before, preset)),
+        "BLK_BAD_STATE_ROOT",
+    )
+    yield case(
+        "state_trie_utxo_root_at_activation",
+        "the first header under the fork still committing to the UTXO set",
+        with_root(activation, utxo_state_root(at.utxos, preset)),
+        "BLK_BAD_STATE_ROOT",
     )

@@ -18,6 +18,7 @@ from conformance.handlers import (
     merkle,
     p2p,
     script,
+    state,
     trie,
     upgrade,
 )
@@ -39,5 +40,6 @@ FLOW_HANDLERS: dict[str, dict[str, Handler]] = {
     "masternode": masternode.HANDLERS,
     "governance": governance.HANDLERS,
     "upgrade": upgrade.HANDLERS,
+    "state": state.HANDLERS,
 }
 """Every flow the reference adapter serves, by flow name, then handler name."""

@@ -17,7 +17,11 @@ its parent and returns the state after it. The order of checks is fixed (vectors
    then FIN-5/6 the finality quorum records (the block's quorum commitments, then the quorum based
    at this block if its height is a base height; spec/masternode/finality.py);
 7. GOV-0..4 the governance messages of the block (proposals, votes);
-8. BLK-6 the header's state root equals the STATE-1 root of the UTXO set after the block.
+8. BLK-6 the header's state root equals the root of the state after the block under the fork's
+   layout (``fork.state_layout()``): the UTXO set (STATE-1) before fork ``state_trie``, every
+   committed state item (STATE-2..4, spec/chain/commitment.py) from its activation (ST-1).
+   The root is kept incrementally (STATE-6): ``ChainState.commitment`` holds the parent's
+   persistent trie and the block applies only the items it changed.
 
 Forks (UPG-1..6, spec/forks/, docs/upgrades.md): before step 3 the deployment records after the
 parent are stepped for the block (``begin_window``, a state change only at a window start) and give
@@ -54,17 +58,19 @@ blocks alone, so the masternode payee is not an input. For the block at height `
 * The PoSe quorum's group public key is committed on chain by its members (FIN-7, MN-0 kind 5),
   as the finality quorums' keys are (FIN-5/6); until it is, every PoSe penalty is
   ``MN_WRONG_POSE_QUORUM``.
-* The state root commits to the UTXO set only (STATE-1); the ticket pool, the treasury balance,
-  the masternode list, the governance state and the quorum records are derived by replaying
-  blocks. Committing them too is a planned extension.
+* Before fork ``state_trie`` the state root commits to the UTXO set only (STATE-1); from its
+  activation to the ticket pool, the ticket price, the treasury balance, the masternode list, the
+  governance state, the quorum records and the deployment records too (ST-1, STATE-2..4).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from spec.chain.block import Block, BlockHeader, block_hash, check_block_shape
+from spec.chain.commitment import StateCommitment, advance_commitment, state_from_items
+from spec.chain.layout import StateLayout
 from spec.chain.pow import check_difficulty, check_proof_of_work, decode_compact, work_of_target
 from spec.chain.rewards import RewardSplit, block_subsidy, split_reward
 from spec.chain.tickets import (
@@ -96,7 +102,6 @@ from spec.governance.proposals import (
     begin_block,
     effective_preset,
 )
-from spec.ledger.state import utxo_state_root
 from spec.ledger.transaction import (
     OutPoint,
     Transaction,
@@ -133,6 +138,10 @@ class ChainState:
     quorums: QuorumRegistry = field(default=EMPTY_QUORUMS)
     deployments: Deployments = ()
     """UPG-4/5: the deployment records after the tip (``()`` before genesis: all DEFINED)."""
+    commitment: StateCommitment | None = field(default=None, compare=False, repr=False)
+    """STATE-6: the persistent trie whose root the tip's header commits to (``None``: not built;
+    the next block builds it from the whole state). Not part of the state's value: equal states
+    compare equal whatever trie they carry."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +169,43 @@ def initial_state(preset: Preset) -> ChainState:
         quorums=EMPTY_QUORUMS,
         deployments=initial_deployments(preset),
     )
+
+
+def chain_state_from_items(
+    items: Mapping[bytes, bytes],
+    tip_hash: bytes,
+    height: int,
+    bits: int,
+    timestamps: tuple[int, ...],
+    cumulative_work: int,
+    preset: Preset,
+) -> ChainState:
+    """STATE-5: the chain state whose committed items are ``items`` (``state_from_items``, same
+    errors) at a tip the header chain gives (hash, height, bits, timestamps, cumulative work: the
+    parts the header chain already commits to). The state carries no trie yet: its next block
+    builds it from the items (or attach the verified trie with ``attach_commitment``)."""
+    committed = state_from_items(items, preset)
+    return ChainState(
+        tip_hash=tip_hash,
+        height=height,
+        bits=bits,
+        timestamps=timestamps,
+        utxos=committed.utxos,
+        tickets=committed.tickets,
+        ticket_price=committed.ticket_price,
+        treasury=committed.treasury,
+        cumulative_work=cumulative_work,
+        masternodes=committed.masternodes,
+        governance=committed.governance,
+        quorums=committed.quorums,
+        deployments=committed.deployments,
+    )
+
+
+def tip_state_layout(state: ChainState, preset: Preset) -> StateLayout:
+    """BLK-6 / ST-1: what the tip's header committed to (the layout of the fork in force for the
+    tip block: its records after the block carry the statuses it was validated under, UPG-6)."""
+    return fork_in_force(state.deployments, preset).state_layout()
 
 
 def median_time_past(timestamps: tuple[int, ...], preset: Preset) -> int:
@@ -279,6 +325,7 @@ def transition(
 
     ledger_context = LedgerContext(height, median_time_past(state.timestamps, preset))
     utxos: dict[OutPoint, UtxoEntry] = dict(state.utxos)
+    touched: list[OutPoint] = []
     fees = 0
     bought: list[Ticket] = []
     bought_here: set[OutPoint] = set()
@@ -292,6 +339,8 @@ def transition(
         for outpoint, _ in diff.spent:
             del utxos[outpoint]
         utxos.update(diff.created)
+        touched.extend(outpoint for outpoint, _ in diff.spent)
+        touched.extend(outpoint for outpoint, _ in diff.created)
     if len(bought) > preset.tickets.max_tickets_per_block:
         raise TooManyTickets(f"{len(bought)} purchases")
 
@@ -300,7 +349,9 @@ def transition(
     split = split_reward(block_subsidy(height, preset) + fees, len(voters), masternode_due, preset)
     coinbase = block.transactions[0]
     check_coinbase(coinbase, required_coinbase_outputs(split, voters, due.masternode_payee, due.payments))
-    utxos.update(created_entries(coinbase, height, preset))
+    created = created_entries(coinbase, height, preset)
+    utxos.update(created)
+    touched.extend(outpoint for outpoint, _ in created)
 
     effective = effective_preset(preset, due.governance.parameters)
     pose_key = committed_pose_key(state.quorums, height, preset)
@@ -308,6 +359,7 @@ def transition(
     masternodes = apply_block_evidence(listed, state.quorums, block.transactions, effective)
     for outpoint in burnt_collaterals(listed, masternodes):
         del utxos[outpoint]  # SLASH-4: a listed collateral is unspent after the block
+        touched.append(outpoint)
     tip_hash = block_hash(header, preset)
     quorums = apply_block_to_quorums(
         state.quorums, block.transactions, masternodes, tip_hash, height, effective
@@ -324,6 +376,8 @@ def transition(
         if o not in leaving and height + 1 < t.purchase_height + preset.tickets.ticket_expiry
     }
     tickets.update((t.outpoint, t) for t in bought)
+    touched_tickets = [o for o in state.tickets if o not in tickets]
+    touched_tickets.extend(t.outpoint for t in bought)
     after = ChainState(
         tip_hash=tip_hash,
         height=height,
@@ -339,7 +393,10 @@ def transition(
         quorums=quorums,
         deployments=count_votes(upgrades, block.votes, preset),
     )
-    return after, utxo_state_root(utxos, preset)
+    commitment = advance_commitment(
+        state.commitment, state, after, fork.state_layout(), touched, touched_tickets, preset
+    )
+    return replace(after, commitment=commitment), commitment.root
 
 
 def apply_block(state: ChainState, block: Block, context: BlockContext, preset: Preset) -> ChainState:
@@ -348,7 +405,7 @@ def apply_block(state: ChainState, block: Block, context: BlockContext, preset: 
     check_header(state, block.header, context, preset)
     after, state_root = transition(state, block, context, preset)
     if block.header.state_root != state_root:
-        raise BadStateRoot("state_root does not commit to the UTXO set after this block")
+        raise BadStateRoot("state_root does not commit to the state after this block")
     return after
 
 

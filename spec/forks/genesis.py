@@ -11,11 +11,13 @@ fork in force for the block, UPG-6):
 * :meth:`Genesis.governance_preset` -- the preset the GOV-* rules of a block read: the base
   preset (whitelist ``governance.governable``);
 * :meth:`Genesis.ticket_price_preset` -- the preset POS-5 (the ticket price) reads: the base
-  preset; governed values (GOV-7) do not reach the ticket rules.
+  preset; governed values (GOV-7) do not reach the ticket rules;
+* :meth:`Genesis.state_layout` -- what BLK-6's ``state_root`` commits to: the UTXO set (STATE-1).
 """
 
 from __future__ import annotations
 
+from spec.chain.layout import StateLayout
 from spec.presets import Preset
 
 
@@ -32,3 +34,7 @@ class Genesis:
         """POS-5 reads the base preset, whatever governance set (``governed`` is ignored)."""
         del governed
         return preset
+
+    def state_layout(self) -> StateLayout:
+        """BLK-6 / STATE-1: the header's state root commits to the UTXO set."""
+        return StateLayout.UTXO

@@ -32,7 +32,8 @@ class GovernedTickets(Genesis):
     def governance_preset(self, preset: Preset) -> Preset:
         """GT-1: the previous fork's preset with this fork's parameters added to the whitelist."""
         base = super().governance_preset(preset)
-        added = next(f.governable for f in preset.forks if f.name == self.name)
+        # GovernedTickets.name, not self.name: a later fork inherits GT-1 as it is
+        added = next(f.governable for f in preset.forks if f.name == GovernedTickets.name)
         governance = replace(base.governance, governable=(*base.governance.governable, *added))
         return replace(base, governance=governance)
 

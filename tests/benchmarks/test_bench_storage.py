@@ -15,11 +15,14 @@ benchmark builds its funding state directly instead of mining it. N follows test
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from reference.storage import ChainStore
+from spec.chain.commitment import attach_commitment
+from spec.chain.layout import StateLayout
 from spec.chain.state import BlockContext, ChainState, apply_block, initial_state
 from spec.ledger.state import encode_entry, encode_outpoint
 from spec.trie import Trie
@@ -36,7 +39,8 @@ def _seeded_store(path: Path, bench: Scenario) -> ChainStore:
     store._write_state_change(initial_state(PRESET), bench.state, [], list(bench.state.utxos))
     store._write_trie_nodes(Trie(), trie)
     store.db.execute("COMMIT")
-    store._state, store._trie = bench.state, trie
+    state = replace(bench.state, commitment=attach_commitment(bench.state, StateLayout.UTXO, trie))
+    store._state, store._trie = state, trie  # the state carries its trie, as a node's does (STATE-6)
     return store
 
 

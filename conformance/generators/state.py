@@ -1,0 +1,425 @@
+"""Vectors of the ``state`` flow (fork ``state_trie``): the full-state layout (STATE-2..5) and
+state proofs (STATE-7) (docs/trie.md "State layout").
+
+Both presets: the items of the state before genesis (singletons only) and of a hand-made state
+holding two entries of every kind, every ``STATE_ITEM_*`` code and the value decode codes the
+layout can meet; proofs of one item of every kind, of an absent key, and every way a claim fails.
+Devnet also commits real chain states: the tip of the masternode chain (masternodes, an executed
+proposal, finality and PoSe quorum records) and the state at ``state_trie``'s activation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+from conformance.model import JSON, CaseSpec
+from conformance.seeded import seeded_bytes
+from conformance.upgradechain import state_trie_chain
+from spec.chain.commitment import (
+    DEPLOYMENTS_KEY,
+    SCHEDULED_KEY,
+    TICKET_PRICE_KEY,
+    TREASURY_KEY,
+    CommittedFields,
+    CommittedState,
+    compute_state_items,
+    executed_key,
+    parameter_key,
+    quorum_key,
+    ticket_key,
+    vote_key,
+)
+from spec.chain.state import initial_state
+from spec.chain.tickets import Ticket
+from spec.forks.deployment import AgendaRecord, DeploymentStatus
+from spec.governance.proposals import (
+    GovernanceState,
+    GovernedParameters,
+    ParameterChange,
+    Proposal,
+    ProposalRecord,
+    ProposalStatus,
+    ScheduledChange,
+    TreasuryPayout,
+    VoteChoice,
+    VoteRecord,
+)
+from spec.ledger.transaction import OutPoint, TxOutput
+from spec.ledger.utxo import UtxoEntry
+from spec.masternode.finality import QuorumRecord, QuorumRegistry
+from spec.masternode.registry import MasternodeEntry, MasternodeList, MasternodeStatus
+from spec.presets import Preset
+from spec.trie import RUSTY_TRIE_HASHER, Trie, prove
+
+FORK = "state_trie"
+ACTIVATION = 50
+"""Devnet: the first block under ``state_trie`` on the scripted chain."""
+
+
+def _case(
+    handler: str, case: str, description: str, data: dict[str, JSON], error: str | None = None
+) -> CaseSpec:
+    return CaseSpec(handler, case, description, data, expect_error=error, fork=FORK)
+
+
+def _b(label: str, length: int) -> bytes:
+    return seeded_bytes(f"state/{label}", length)
+
+
+def _outpoint(label: str) -> OutPoint:
+    return OutPoint(_b(label, 32), int.from_bytes(_b(label + "/i", 1), "little"))
+
+
+def every_kind_state(preset: Preset) -> CommittedState:
+    """Two entries of every kind (deterministic), singletons with non-trivial values."""
+    utxos = {
+        _outpoint(f"utxo/{i}"): UtxoEntry(TxOutput(1000 + i, _b(f"script/{i}", 25)), 7 + i, i == 0)
+        for i in range(2)
+    }
+    tickets = {
+        (o := _outpoint(f"ticket/{i}")): Ticket(o, 3 + i, _b(f"vk/{i}", 32), _b(f"owner/{i}", 20))
+        for i in range(2)
+    }
+    entries = {
+        (c := _outpoint(f"mn/{i}")): MasternodeEntry(
+            c,
+            _b(f"op/{i}", 48),
+            _b(f"own/{i}", 32),
+            _b(f"pay/{i}", 25),
+            _b(f"addr/{i}", 16),
+            9999 + i,
+            (MasternodeStatus.ACTIVE, MasternodeStatus.POSE_BANNED)[i],
+            11 + i,
+            i * 100,
+            None if i else 12,
+            5 if i else None,
+        )
+        for i in range(2)
+    }
+    ids = [_b(f"proposal/{i}", 32) for i in range(2)]
+    proposals = {
+        ids[0]: ProposalRecord(
+            ids[0],
+            Proposal(b"grant", 100, TreasuryPayout(_b("grantee", 25), 5000)),
+            20,
+            ProposalStatus.PENDING,
+        ),
+        ids[1]: ProposalRecord(
+            ids[1],
+            Proposal(b"param", 200, ParameterChange(b"governance.voting_period", 30)),
+            21,
+            ProposalStatus.EXECUTED,
+            3,
+            1,
+            0,
+        ),
+    }
+    collaterals = sorted(entries)
+    governance = GovernanceState(
+        proposals=proposals,
+        votes={
+            ids[0]: {
+                collaterals[0]: VoteRecord(VoteChoice.YES, 1),
+                collaterals[1]: VoteRecord(VoteChoice.NO, 0),
+            }
+        },
+        executed=frozenset({ids[1], _b("executed/old", 32)}),
+        scheduled=(ScheduledChange(260, "governance.voting_period", 30, ids[1]),),
+        parameters=GovernedParameters(
+            (("governance.proposal_fee", 123), ("masternodes.pose_ban_threshold", 7))
+        ),
+    )
+    record = QuorumRecord(40, _b("base", 32), _b("session", 32), (_b("m0", 48), _b("m1", 48)), 2)
+    committed = QuorumRecord(
+        20, _b("base2", 32), _b("session2", 32), (_b("m2", 48),), 1, _b("gpk", 48), 25, _b("shares", 32)
+    )
+    deployments = tuple(
+        AgendaRecord(f.deployment.agenda_id, DeploymentStatus.STARTED, 10, 4, 1)
+        for f in preset.forks
+        if f.deployment is not None
+    )
+    return CommittedState(
+        utxos=utxos,
+        tickets=tickets,
+        ticket_price=2**40 + 7,
+        treasury=2**60 + 3,
+        masternodes=MasternodeList(entries),
+        governance=governance,
+        quorums=QuorumRegistry({20: committed, 40: record}, {30: replace(record, base_height=30)}),
+        deployments=deployments,
+    )
+
+
+def _items_json(items: dict[bytes, bytes]) -> list[JSON]:
+    return [[key.hex(), value.hex()] for key, value in sorted(items.items())]
+
+
+def _items_case(name: str, meaning: str, items: dict[bytes, bytes], error: str | None = None) -> CaseSpec:
+    return _case("state_items", name, meaning, {"items": _items_json(items)}, error)
+
+
+def generate(preset: Preset) -> Iterator[CaseSpec]:
+    """State vectors for one preset."""
+    yield from _layout_cases(preset)
+    yield from _proof_cases(preset)
+
+
+def _layout_cases(preset: Preset) -> Iterator[CaseSpec]:
+    from conformance.masternodechain import quorum_chain, quorum_supported  # imports the generators
+
+    before_genesis = compute_state_items(initial_state(preset), preset)
+    yield _items_case("before_genesis", "STATE-4: the state before genesis, singletons only", before_genesis)
+    full = compute_state_items(every_kind_state(preset), preset)
+    yield _items_case("every_kind", "STATE-2/3: two entries of every kind", full)
+    if quorum_supported(preset):
+        tip: CommittedFields = quorum_chain(preset).builder.states[-1]
+        yield _items_case(
+            "masternode_chain_tip",
+            "a real chain state with masternodes and quorums",
+            compute_state_items(tip, preset),
+        )
+        activated = state_trie_chain(preset, ACTIVATION + 1).states[ACTIVATION + 1]
+        yield _items_case(
+            "at_activation",
+            "the state the first state_trie header commits to",
+            compute_state_items(activated, preset),
+        )
+
+    def with_items(name: str, meaning: str, error: str, extra: dict[bytes, bytes | None]) -> CaseSpec:
+        items = dict(full)
+        for key, value in extra.items():
+            if value is None:
+                del items[key]
+            else:
+                items[key] = value
+        return _items_case(name, meaning, items, error)
+
+    mn_key, mn_value = next((k, v) for k, v in sorted(full.items()) if k[0] == 0x03)
+    ticket_k, ticket_v = next((k, v) for k, v in sorted(full.items()) if k[0] == 0x02)
+    quorum_k, quorum_v = next((k, v) for k, v in sorted(full.items()) if k[0] == 0x08)
+    vote_k = next(k for k in sorted(full) if k[0] == 0x05)
+    utxo_k, utxo_v = next((k, v) for k, v in sorted(full.items()) if k[0] == 0x01)
+    status_at = 32 + 4 + 1 + 48 + 1 + 32 + 1 + 25 + 1 + 16 + 2  # the masternode status tag
+    bad_status = mn_value[:status_at] + b"\x03" + mn_value[status_at + 1 :]
+    invalid: list[tuple[str, str, str, dict[bytes, bytes | None]]] = [
+        (
+            "unknown_kind",
+            "STATE-2: kind 0x0a is not in the layout",
+            "STATE_ITEM_BAD_KEY",
+            {b"\x0a" + bytes(8): b"\x01"},
+        ),
+        ("empty_key", "STATE-2: a key has a kind byte", "STATE_ITEM_BAD_KEY", {b"": b"\x01"}),
+        (
+            "unknown_singleton",
+            "STATE-2: singleton 5 does not exist",
+            "STATE_ITEM_BAD_KEY",
+            {b"\x00\x05": b"\x01"},
+        ),
+        (
+            "utxo_key_short",
+            "STATE-2: a UTXO key is 1 + 36 bytes",
+            "STATE_ITEM_BAD_KEY",
+            {utxo_k[:-1]: utxo_v},
+        ),
+        (
+            "vote_key_long",
+            "STATE-2: a vote key is 1 + 32 + 36 bytes",
+            "STATE_ITEM_BAD_KEY",
+            {vote_k + b"\x00": b"\x00" + bytes(8)},
+        ),
+        (
+            "executed_key_short",
+            "STATE-2: an executed key is 1 + 32 bytes",
+            "STATE_ITEM_BAD_KEY",
+            {executed_key(bytes(31)): b"\x01"},
+        ),
+        (
+            "executed_marker_not_01",
+            "STATE-3: the executed marker is 0x01",
+            "STATE_ITEM_BAD_VALUE",
+            {executed_key(bytes(32)): b"\x02"},
+        ),
+        (
+            "parameter_name_empty",
+            "STATE-2: a parameter key names a parameter",
+            "STATE_ITEM_BAD_KEY",
+            {b"\x07": bytes(8)},
+        ),
+        (
+            "parameter_name_not_ascii",
+            "STATE-2: a parameter name is printable ASCII",
+            "STATE_ITEM_BAD_KEY",
+            {b"\x07a b": bytes(8)},
+        ),
+        (
+            "parameter_value_short",
+            "STATE-3: a parameter value is u64",
+            "DECODE_TRUNCATED",
+            {parameter_key("a.b"): bytes(7)},
+        ),
+        (
+            "ticket_under_another_key",
+            "STATE-3: a ticket's key is its outpoint's",
+            "STATE_ITEM_BAD_KEY",
+            {ticket_k: None, ticket_key(OutPoint(bytes(32), 0), preset): ticket_v},
+        ),
+        (
+            "masternode_under_a_ticket_key",
+            "STATE-3: a masternode value under kind 0x02 (read as a ticket)",
+            "DECODE_LENGTH_LIMIT",
+            {mn_key: None, b"\x02" + mn_key[1:]: mn_value},
+        ),
+        (
+            "quorum_under_another_height",
+            "STATE-3: a quorum record's key is its base height",
+            "STATE_ITEM_BAD_KEY",
+            {quorum_k: None, quorum_key(False, 999): quorum_v},
+        ),
+        (
+            "masternode_status_tag",
+            "STATE-3: masternode status tags are 0..2",
+            "DECODE_INVALID_TAG",
+            {mn_key: bad_status},
+        ),
+        (
+            "vote_choice_tag",
+            "STATE-3: vote choices are 0..2",
+            "DECODE_INVALID_TAG",
+            {vote_key(bytes(32), OutPoint(bytes(32), 1), preset): b"\x03" + bytes(8)},
+        ),
+        (
+            "vote_trailing_byte",
+            "ENC-2: a vote value has no trailing byte",
+            "DECODE_TRAILING_BYTES",
+            {vote_k: b"\x00" + bytes(9)},
+        ),
+        (
+            "agenda_not_ascii",
+            "STATE-3: an agenda id is printable ASCII",
+            "STATE_ITEM_BAD_VALUE",
+            {DEPLOYMENTS_KEY: b"\x01\x02a\x00" + bytes(25)},
+        ),
+        (
+            "scheduled_bad_count",
+            "ENC: the scheduled list is truncated",
+            "DECODE_TRUNCATED",
+            {SCHEDULED_KEY: b"\x02"},
+        ),
+        (
+            "ticket_price_trailing",
+            "ENC-2: the ticket price is exactly u64",
+            "DECODE_TRAILING_BYTES",
+            {TICKET_PRICE_KEY: bytes(9)},
+        ),
+        (
+            "treasury_missing",
+            "STATE-4: the treasury singleton is always present",
+            "STATE_ITEM_MISSING",
+            {TREASURY_KEY: None},
+        ),
+        (
+            "deployments_missing",
+            "STATE-4: the deployments singleton is always present",
+            "STATE_ITEM_MISSING",
+            {DEPLOYMENTS_KEY: None},
+        ),
+    ]
+    for name, meaning, error, extra in invalid:
+        yield with_items(name, meaning, error, extra)
+
+
+def _proof_cases(preset: Preset) -> Iterator[CaseSpec]:
+    items = compute_state_items(every_kind_state(preset), preset)
+    trie = Trie.from_items(items, RUSTY_TRIE_HASHER)
+    root = trie.root_hash
+
+    def claim(
+        name: str,
+        meaning: str,
+        key: bytes,
+        value: bytes | None,
+        proof: tuple[bytes, ...],
+        error: str | None = None,
+        at: bytes = root,
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "root": at.hex(),
+            "key": key.hex(),
+            "value": None if value is None else value.hex(),
+            "proof": [node.hex() for node in proof],
+        }
+        return _case("verify_state_proof", name, meaning, data, error)
+
+    names = {
+        0: "singleton",
+        1: "utxo",
+        2: "ticket",
+        3: "masternode",
+        4: "proposal",
+        5: "vote",
+        6: "executed",
+        7: "parameter",
+        8: "finality_quorum",
+        9: "pose_quorum",
+    }
+    for kind, name in names.items():
+        key = next(k for k in sorted(items) if k[0] == kind)
+        yield claim(
+            f"{name}_present",
+            f"STATE-7: a {name} item against the full-state root",
+            key,
+            items[key],
+            prove(trie, key),
+        )
+    absent = ticket_key(OutPoint(bytes(32), 0), preset)
+    yield claim(
+        "ticket_absent", "STATE-7: a ticket that is not in the pool", absent, None, prove(trie, absent)
+    )
+    key = next(k for k in sorted(items) if k[0] == 3)
+    proof = prove(trie, key)
+    value = items[key]
+    yield claim(
+        "wrong_value",
+        "MPT-12: the proof shows another value",
+        key,
+        value + b"\x00",
+        proof,
+        "TRIE_PROOF_VALUE_MISMATCH",
+    )
+    yield claim(
+        "present_claimed_absent", "MPT-12: the key is present", key, None, proof, "TRIE_PROOF_VALUE_MISMATCH"
+    )
+    yield claim(
+        "absent_claimed_present",
+        "MPT-12: the key is absent",
+        absent,
+        value,
+        prove(trie, absent),
+        "TRIE_PROOF_VALUE_MISMATCH",
+    )
+    yield claim("empty_value", "MPT-9: no item is empty", key, b"", proof, "TRIE_EMPTY_VALUE")
+    yield claim(
+        "missing_node", "MPT-11: the last node is dropped", key, value, proof[:-1], "TRIE_PROOF_MISSING_NODE"
+    )
+    yield claim(
+        "extra_node", "MPT-11: a node too many", key, value, (*proof, proof[0]), "TRIE_PROOF_UNUSED_NODE"
+    )
+    tampered = bytes([proof[-1][0]]) + bytes([proof[-1][1] ^ 1]) + proof[-1][2:]
+    yield claim(
+        "tampered_node",
+        "MPT-11: a flipped bit",
+        key,
+        value,
+        (*proof[:-1], tampered),
+        "TRIE_PROOF_HASH_MISMATCH",
+    )
+    yield claim(
+        "another_root",
+        "MPT-11: a proof against another header's root",
+        key,
+        value,
+        proof,
+        "TRIE_PROOF_HASH_MISMATCH",
+        at=_b("other-root", 32),
+    )
