@@ -201,7 +201,7 @@ def _layout_cases(preset: Preset) -> Iterator[CaseSpec]:
     vote_k = next(k for k in sorted(full) if k[0] == 0x05)
     utxo_k, utxo_v = next((k, v) for k, v in sorted(full.items()) if k[0] == 0x01)
     status_at = 32 + 4 + 1 + 48 + 1 + 32 + 1 + 25 + 1 + 16 + 2  # the masternode status tag
-    bad_status = mn_value[:status_at] + b"\x03" + mn_value[status_at + 1 :]
+    bad_status = mn_value[:status_at] + b"\x04" + mn_value[status_at + 1 :]
     invalid: list[tuple[str, str, str, dict[bytes, bytes | None]]] = [
         (
             "unknown_kind",
@@ -278,7 +278,7 @@ def _layout_cases(preset: Preset) -> Iterator[CaseSpec]:
         ),
         (
             "masternode_status_tag",
-            "STATE-3: masternode status tags are 0..2",
+            "STATE-3: masternode status tags are 0..3",
             "DECODE_INVALID_TAG",
             {mn_key: bad_status},
         ),

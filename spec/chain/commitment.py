@@ -268,6 +268,7 @@ def state_codecs(preset: Preset) -> StateCodecs:
                 ("pose_score", U64),
                 ("last_paid_height", _HEIGHT),
                 ("last_penalty_quorum_height", _HEIGHT),
+                ("unbonding_height", _HEIGHT),
             ],
         ),
         proposal=Struct(
