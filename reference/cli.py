@@ -24,7 +24,7 @@ from reference.node import Node
 from reference.p2p import P2PLimits
 from reference.rpc import RpcError, call
 from spec.errors import SpecError
-from spec.presets import PRESET_NAMES
+from spec.presets import PRESET_NAMES, get_preset
 
 _datadir = click.argument("datadir", type=click.Path(path_type=Path))
 
@@ -127,6 +127,13 @@ def status(datadir: Path) -> None:
 @click.option(
     "--max-buffered-mib", type=click.IntRange(min=1), default=None, help="Default: max(64, 2 x max message)."
 )
+@click.option(
+    "--prune",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Keep only the last N block bodies (and the undo records reorganisations above finality need; "
+    "docs/node.md#pruning). N must be at least the preset's network.pruned_serve_blocks.",
+)
 def node(
     datadir: Path,
     rpc_port: int,
@@ -138,6 +145,7 @@ def node(
     frame_timeout: float,
     ping_interval: float,
     max_buffered_mib: int | None,
+    prune: int | None,
 ) -> None:
     """Run the node: P2P and JSON-RPC on 127.0.0.1 (cookie auth), optional devnet mining.
 
@@ -150,7 +158,12 @@ def node(
         ping_interval,
         None if max_buffered_mib is None else max_buffered_mib * 1024 * 1024,
     )
-    serve_forever(datadir, rpc_port, p2p_port, peers, mine_every, limits)
+    if prune is not None:
+        minimum = get_preset((datadir / "preset").read_text().strip()).network.pruned_serve_blocks
+        if prune < minimum:
+            message = f"at least network.pruned_serve_blocks ({minimum})"
+            raise click.BadParameter(message, param_hint="--prune")
+    serve_forever(datadir, rpc_port, p2p_port, peers, mine_every, limits, prune)
 
 
 @main.command(name="call")

@@ -31,9 +31,11 @@ async def run_node(
     mine_every: float | None,
     stop: asyncio.Event,
     limits: P2PLimits = DEFAULT_LIMITS,
+    prune: int | None = None,
 ) -> None:
-    """Serve P2P and RPC (and mine every ``mine_every`` seconds on devnet) until ``stop`` is set."""
-    node = Node(datadir)
+    """Serve P2P and RPC (and mine every ``mine_every`` seconds on devnet) until ``stop`` is set;
+    ``prune=N`` keeps the last N block bodies, pruning in the background (:func:`prune_forever`)."""
+    node = Node(datadir, prune)
     p2p = P2PService(node, p2p_port, limits=limits)
     lock = asyncio.Lock()
 
@@ -57,6 +59,7 @@ async def run_node(
     for host, port in connect:
         await p2p.connect(host, port)
     await p2p.connect_known()  # the peers of earlier runs of this data directory
+    pruner = asyncio.ensure_future(prune_forever(node, stop)) if prune is not None else None
     try:
         while not stop.is_set():
             timeout = mine_every if mine_every is not None and node.preset.name == "devnet" else None
@@ -66,11 +69,30 @@ async def run_node(
                 with contextlib.suppress(SpecError):
                     await mine(1)
     finally:
+        if pruner is not None:
+            pruner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pruner
         await p2p.stop()
         await runner.cleanup()
         for name in ("rpc.port", "p2p.port"):
             (datadir / name).unlink(missing_ok=True)
         node.close()
+
+
+PRUNE_INTERVAL = 1.0
+"""Seconds between two pruning passes of a pruning node (node policy)."""
+
+
+async def prune_forever(node: Node, stop: asyncio.Event, interval: float = PRUNE_INTERVAL) -> None:
+    """Prune in the background, off the block-import path: every ``interval`` seconds, run bounded
+    pruning steps (:data:`reference.storage.PRUNE_BATCH` blocks, one transaction each) until none
+    is left, returning to the event loop between two steps so P2P, RPC and mining go on."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
+        while not stop.is_set() and node.prune_step():
+            await asyncio.sleep(0)
 
 
 SEAL_CHUNK = 2_048
@@ -103,6 +125,7 @@ def serve_forever(
     connect: Sequence[tuple[str, int]],
     mine_every: float | None,
     limits: P2PLimits = DEFAULT_LIMITS,
+    prune: int | None = None,
 ) -> None:
     """Run :func:`run_node` with SIGINT/SIGTERM mapped to a clean stop."""
 
@@ -111,7 +134,7 @@ def serve_forever(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await run_node(datadir, rpc_port, p2p_port, connect, mine_every, stop, limits)
+        await run_node(datadir, rpc_port, p2p_port, connect, mine_every, stop, limits, prune)
 
     asyncio.run(main())
 

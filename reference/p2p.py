@@ -82,6 +82,7 @@ from spec.p2p.messages import (
     NO_STOP_HASH,
     PREFIX_BYTES,
     SERVICE_FULL_NODE,
+    SERVICE_PRUNED,
     BlockMessage,
     BlockTxn,
     CompactBlock,
@@ -118,7 +119,7 @@ from spec.p2p.peers import (
     is_newer_command,
     record,
 )
-from spec.p2p.sync import block_locator, headers_after
+from spec.p2p.sync import block_locator, headers_after, is_body_served
 
 QUORUM_MESSAGES = (
     Contribution,
@@ -239,8 +240,14 @@ class Peer:
     payload_bytes: RateLimiter = field(default_factory=lambda: RateLimiter(BYTES_PER_SECOND, BYTE_BURST))
     started: float = field(default_factory=time.monotonic)
     pinged: bool = False
-    requested: dict[bytes, None] = field(default_factory=dict)
-    """Block hashes asked of this peer with GetData and not received yet, oldest first."""
+    requested: dict[bytes, int] = field(default_factory=dict)
+    """Block hashes asked of this peer with GetData and not received yet (with their heights), oldest
+    first."""
+    height: int = 0
+    """The highest height this peer is known to have (its Version's ``best_height``, then the
+    headers and blocks it sent): with its services, which bodies it serves (P2P-PRUNE-1)."""
+    lacks: dict[bytes, None] = field(default_factory=dict)
+    """Block hashes this peer answered ``NotFound`` for (never asked of it again), oldest first."""
 
     @property
     def ready(self) -> bool:
@@ -523,7 +530,7 @@ class P2PService:
             peer,
             Version(
                 self.preset.network.protocol_version,
-                SERVICE_FULL_NODE,
+                SERVICE_PRUNED if self.node.is_pruned else SERVICE_FULL_NODE,  # P2P-PRUNE-1
                 self.node_id,
                 self.port,
                 max(self.node.store.state.height, 0),  # informational; an empty chain says 0
@@ -571,6 +578,7 @@ class P2PService:
                 await self._close(peer)
                 return
             peer.version = message
+            peer.height = message.best_height
             await self.send(peer, Verack())
         elif isinstance(message, Verack):
             peer.verack = True
@@ -589,6 +597,8 @@ class P2PService:
             await self._on_headers(peer, message)
         elif isinstance(message, GetData):
             await self._on_get_data(peer, message)
+        elif isinstance(message, NotFound):
+            await self._on_not_found(peer, message)
         elif isinstance(message, BlockMessage):
             await self._on_block_message(peer, message.block)
         elif isinstance(message, TxMessage):
@@ -655,17 +665,14 @@ class P2PService:
             message
         ):
             return  # the end of a branch with less work than our tip: it cannot become best (FORK-1)
+        if message.headers:
+            peer.height = max(peer.height, max(h.height for h in message.headers))
         wanted = [
-            InvItem(InvKind.BLOCK, block_hash(h, self.preset))
+            (block_hash(h, self.preset), h.height)
             for h in message.headers
             if not self.node.store.has_block(block_hash(h, self.preset))
         ]
-        if wanted:
-            for item in wanted:
-                peer.requested[item.hash] = None
-            for stale in list(peer.requested)[:-MAX_REQUESTED_BLOCKS]:
-                del peer.requested[stale]
-            await self.send(peer, GetData(tuple(wanted)))
+        await self._request_bodies(wanted, prefer=peer)
         if len(message.headers) == self.preset.network.max_headers_per_message:
             last = block_hash(message.headers[-1], self.preset)
             await self.send(peer, GetHeaders((last,), NO_STOP_HASH))
@@ -692,6 +699,48 @@ class P2PService:
             except SpecError:
                 return True  # let block validation name the error (and score it)
         return work >= self.node.store.state.cumulative_work
+
+    def _body_server(self, hash_: bytes, height: int, prefer: Peer | None) -> Peer | None:
+        """P2P-PRUNE-1: the peer to ask for the body at ``height``: ``prefer`` if it serves it, else
+        the first ready peer that does and has not answered NotFound for it (``None``: nobody now;
+        the next serving peer's Headers answer brings it again)."""
+        candidates = ([prefer] if prefer is not None else []) + sorted(self.peers, key=lambda p: p.address)
+        for candidate in candidates:
+            version = candidate.version
+            if candidate not in self.peers or version is None or not candidate.ready:
+                continue
+            if hash_ in candidate.lacks:
+                continue
+            if is_body_served(version.services, candidate.height, height, self.preset):
+                return candidate
+        return None
+
+    async def _request_bodies(self, wanted: list[tuple[bytes, int]], prefer: Peer | None) -> None:
+        """GetData the bodies ``(hash, height)`` of peers that serve them (P2P-PRUNE-1: never a
+        pruned peer for a body below its window), ``prefer`` first."""
+        by_peer: dict[Peer, list[InvItem]] = {}
+        for hash_, height in wanted:
+            server = self._body_server(hash_, height, prefer)
+            if server is None or hash_ in server.requested:
+                continue  # nobody serves it now, or already asked
+            server.requested[hash_] = height
+            by_peer.setdefault(server, []).append(InvItem(InvKind.BLOCK, hash_))
+        for server, items in by_peer.items():
+            for stale in list(server.requested)[:-MAX_REQUESTED_BLOCKS]:
+                del server.requested[stale]
+            await self.send(server, GetData(tuple(items)))
+
+    async def _on_not_found(self, peer: Peer, message: NotFound) -> None:
+        """A peer lacks bodies we asked for (a pruned peer, or a reorganised one): ask another
+        peer that serves them; the peer is not asked for them again."""
+        retry: list[tuple[bytes, int]] = []
+        for item in message.items:
+            if item.kind == InvKind.BLOCK and item.hash in peer.requested:
+                retry.append((item.hash, peer.requested.pop(item.hash)))
+                peer.lacks[item.hash] = None
+        for stale in list(peer.lacks)[:-MAX_REQUESTED_BLOCKS]:
+            del peer.lacks[stale]
+        await self._request_bodies(retry, prefer=None)
 
     async def _on_get_data(self, peer: Peer, message: GetData) -> None:
         """Serve a GetData (at most ``max_inv_items``, P2P-2) incrementally: each distinct item once,
@@ -728,6 +777,7 @@ class P2PService:
         ``unrequested_data`` and is only looked at if it would become the best tip at once
         (the store refuses it otherwise, before any check or write)."""
         hash_ = block_hash(block.header, self.preset)
+        peer.height = max(peer.height, block.header.height)
         if hash_ in peer.requested:
             del peer.requested[hash_]
             await self._on_block(peer, block)

@@ -97,6 +97,10 @@ MAX_HOST_BYTES = 255
 """The longest host a NodeAddress may carry (an IPv4 or IPv6 address, or a DNS name)."""
 SERVICE_FULL_NODE = 1
 """Version.services bit: the node serves headers, blocks and compact blocks."""
+SERVICE_PRUNED = 2
+"""Version.services bit (P2P-PRUNE-1): the node serves headers and compact blocks, but the bodies
+of only its recent best-chain blocks (at least ``network.pruned_serve_blocks`` below its tip); it is
+sent without :data:`SERVICE_FULL_NODE`."""
 NO_STOP_HASH = bytes(32)
 """GetHeaders.stop_hash meaning "no stop": send up to the message limit."""
 

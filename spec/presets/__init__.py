@@ -63,6 +63,9 @@ class NetworkParams:
     node_id_bits: int
     max_outbound: int
     max_inbound: int
+    pruned_serve_blocks: int
+    """P2P-PRUNE-1: a pruned node (``SERVICE_PRUNED``) serves the bodies of at least its last this
+    many best-chain blocks (Bitcoin's ``NODE_NETWORK_LIMITED_MIN_BLOCKS``)."""
     misbehaviour: MisbehaviourParams
 
 
