@@ -716,13 +716,16 @@ class P2PService:
         return None
 
     async def _request_bodies(self, wanted: list[tuple[bytes, int]], prefer: Peer | None) -> None:
-        """GetData the bodies ``(hash, height)`` of peers that serve them (P2P-PRUNE-1: never a
-        pruned peer for a body below its window), ``prefer`` first."""
+        """GetData the bodies ``(hash, height)``, in height order, of peers that serve them
+        (P2P-PRUNE-1: never a pruned peer for a body below its window), ``prefer`` first. Stops at
+        the first body nobody serves: the ones above it could not connect (orphans) until it comes."""
         by_peer: dict[Peer, list[InvItem]] = {}
         for hash_, height in wanted:
             server = self._body_server(hash_, height, prefer)
-            if server is None or hash_ in server.requested:
-                continue  # nobody serves it now, or already asked
+            if server is None:
+                break  # nobody serves it now: the next serving peer's Headers answer brings it again
+            if hash_ in server.requested:
+                continue  # already asked
             server.requested[hash_] = height
             by_peer.setdefault(server, []).append(InvItem(InvKind.BLOCK, hash_))
         for server, items in by_peer.items():

@@ -7,19 +7,33 @@ finalized block minus a margin, keeps every header, and its state always equals 
 
 from __future__ import annotations
 
+import asyncio
 import random
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import pytest
 
+from reference.node import Node
+from reference.p2p import P2PService, Peer
 from reference.storage import PRUNE_FINALITY_MARGIN, ChainStore, PruningStore, prune_limit, replay
 from spec.chain.block import Block, block_hash, encode_block
 from spec.chain.state import BlockContext
-from spec.p2p.messages import SERVICE_FULL_NODE, SERVICE_PRUNED
+from spec.p2p.messages import (
+    SERVICE_FULL_NODE,
+    SERVICE_PRUNED,
+    BlockMessage,
+    GetData,
+    InvItem,
+    InvKind,
+    Message,
+    NotFound,
+)
 from spec.p2p.sync import is_body_served
 from spec.presets import DEVNET
 from tests.prune_worker import FINALITY_LAG, KEEP, finalized_for
@@ -179,3 +193,109 @@ def test_which_peers_serve_which_bodies() -> None:
     assert is_body_served(SERVICE_PRUNED, 100, 100, DEVNET)
     assert not is_body_served(0, 100, 50, DEVNET)
     assert not is_body_served(SERVICE_FULL_NODE, 100, -1, DEVNET)
+
+
+def _node_with(datadir: Path, chain: list[Block], prune: int | None) -> Node:
+    node = Node.init(datadir, "devnet")
+    node.close()
+    node = Node(datadir, prune)
+    for block in chain:
+        node.store.import_block(block, BlockContext(now=block.header.timestamp))
+    return node
+
+
+async def _until(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+def test_a_syncing_node_never_asks_a_pruned_peer_for_old_bodies(
+    tmp_path: Path, chain: list[Block], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three in-process nodes on loopback: A pruned (SERVICE_PRUNED), B full, C empty. Connected to A
+    alone, C learns the headers but asks A for no body below A's window (and nothing above it,
+    which could not connect); once it also reaches B it syncs every body from B, and its state
+    equals B's. A answers a GetData for a pruned block with NotFound, and a NotFound makes C ask
+    another peer that serves the body."""
+    hashes = _hashes(chain)
+    tip = len(chain) - 1
+    clock = chain[-1].header.timestamp + 60.0  # the test chain's time (HDR-4 checks blocks against it)
+    monkeypatch.setattr(time, "time", lambda: clock)
+    pruned_node = _node_with(tmp_path / "a", chain, KEEP)
+    while pruned_node.prune_step() or pruned_node.store.prune_step(hashes[tip - 10]):  # no quorum here:
+        pass  # the finalized block is given to the store directly
+    pruned_height = cast(PruningStore, pruned_node.store).pruned_height()
+    assert pruned_height == prune_limit(tip, KEEP, tip - 10)
+    full_node = _node_with(tmp_path / "b", chain, None)
+    empty_node = _node_with(tmp_path / "c", [], None)
+    window_floor = tip - DEVNET.network.pruned_serve_blocks  # A serves heights above this
+
+    async def scenario() -> None:
+        a, b, c = P2PService(pruned_node, 0), P2PService(full_node, 0), P2PService(empty_node, 0)
+        asked_of_a: list[bytes] = []
+        serve = a._on_get_data
+
+        async def recording(peer: Peer, message: GetData) -> None:
+            asked_of_a.extend(item.hash for item in message.items)
+            await serve(peer, message)
+
+        a._on_get_data = recording  # type: ignore[method-assign]
+        sent_by_c: list[tuple[Peer, Message]] = []
+        send = c.send
+
+        async def recording_send(peer: Peer, message: Message) -> None:
+            sent_by_c.append((peer, message))
+            await send(peer, message)
+
+        c.send = recording_send  # type: ignore[method-assign]
+        for service in (a, b, c):
+            await service.start()
+        try:
+            await c.connect("127.0.0.1", a.port)
+            assert await _until(lambda: any(p.ready for p in c.peers), 10)
+            peer_a = next(p for p in c.peers if p.ready)
+            assert peer_a.version is not None and peer_a.version.services == SERVICE_PRUNED
+            await asyncio.sleep(1.0)  # headers exchanged: C has no peer for the old bodies
+            assert empty_node.store.state.height == -1
+            assert asked_of_a == []
+            await c.connect("127.0.0.1", b.port)
+            assert await _until(lambda: empty_node.store.state.tip_hash == hashes[-1], 60)
+            assert empty_node.store.state == full_node.store.state
+            assert all(hashes.index(h) > window_floor for h in asked_of_a)
+
+            # NotFound for a pruned body (a raw GetData from C's connection to A)
+            answers: list[Message] = []
+            a_not_found = a.send
+
+            async def recording_a(peer: Peer, message: Message) -> None:
+                answers.append(message)
+                await a_not_found(peer, message)
+
+            a.send = recording_a  # type: ignore[method-assign]
+            await send(peer_a, GetData((InvItem(InvKind.BLOCK, hashes[1]),)))
+            assert await _until(lambda: any(isinstance(m, NotFound) for m in answers), 10)
+            assert NotFound((InvItem(InvKind.BLOCK, hashes[1]),)) in answers
+            assert not any(isinstance(m, BlockMessage) for m in answers)
+
+            # a NotFound from A for a body C asked of it: C asks B (which serves it), never A again
+            height = tip - 1
+            peer_a.requested[hashes[height]] = height
+            sent_by_c.clear()
+            await c._on_not_found(peer_a, NotFound((InvItem(InvKind.BLOCK, hashes[height]),)))
+            assert [m for _, m in sent_by_c] == [GetData((InvItem(InvKind.BLOCK, hashes[height]),))]
+            asked = sent_by_c[0][0].version
+            assert asked is not None and asked.node_id == b.node_id  # B (over either connection)
+            assert hashes[height] in peer_a.lacks
+        finally:
+            for service in (a, b, c):
+                await service.stop()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        for node in (pruned_node, full_node, empty_node):
+            node.close()
