@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import random
+import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -25,6 +27,7 @@ from reference.storage import PRUNE_FINALITY_MARGIN, ChainStore, PruningStore, p
 from spec.chain.block import Block, block_hash, encode_block
 from spec.chain.state import BlockContext
 from spec.p2p.messages import (
+    PREFIX_BYTES,
     SERVICE_FULL_NODE,
     SERVICE_PRUNED,
     BlockMessage,
@@ -33,9 +36,14 @@ from spec.p2p.messages import (
     InvKind,
     Message,
     NotFound,
+    Version,
+    decode_frame,
+    encode_frame,
+    frame_length_from_prefix,
 )
 from spec.p2p.sync import is_body_served
 from spec.presets import DEVNET
+from tests.node_process import start_node
 from tests.prune_worker import FINALITY_LAG, KEEP, finalized_for
 from tests.test_reference_storage import _chain, trie_nodes_of
 
@@ -299,3 +307,41 @@ def test_a_syncing_node_never_asks_a_pruned_peer_for_old_bodies(
     finally:
         for node in (pruned_node, full_node, empty_node):
             node.close()
+
+
+def test_rusty_node_prune_advertises_a_pruned_node(tmp_path: Path) -> None:
+    """``rusty node --prune N``: N below ``pruned_serve_blocks`` is refused; otherwise the node's
+    Version carries SERVICE_PRUNED and not SERVICE_FULL_NODE."""
+    datadir = tmp_path / "node"
+    Node.init(datadir, "devnet").close()
+    too_few = str(DEVNET.network.pruned_serve_blocks - 1)
+    refused = subprocess.run(
+        [sys.executable, "-m", "reference.cli", "node", str(datadir), "--prune", too_few],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert refused.returncode != 0 and "pruned_serve_blocks" in refused.stderr
+    process = start_node(datadir, "--prune", str(DEVNET.network.pruned_serve_blocks))
+    try:
+        port = int((datadir / "p2p.port").read_text())
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            nonce = secrets.randbits(64)
+            node_id = secrets.token_bytes(DEVNET.network.node_id_bits // 8)
+            hello = Version(DEVNET.network.protocol_version, SERVICE_FULL_NODE, node_id, 0, 0, nonce, b"t")
+            sock.sendall(encode_frame(hello, DEVNET))
+            data = b""
+            while len(data) < PREFIX_BYTES or len(data) < PREFIX_BYTES + frame_length_from_prefix(
+                data[:PREFIX_BYTES], DEVNET
+            ):
+                chunk = sock.recv(4096)
+                assert chunk, "the node closed the connection"
+                data += chunk
+            length = PREFIX_BYTES + frame_length_from_prefix(data[:PREFIX_BYTES], DEVNET)
+            version = decode_frame(data[:length], DEVNET)
+        assert isinstance(version, Version)
+        assert version.services == SERVICE_PRUNED
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)

@@ -69,6 +69,7 @@ from spec.p2p.compact import make_compact_block
 from spec.p2p.messages import (
     NO_STOP_HASH,
     SERVICE_FULL_NODE,
+    SERVICE_PRUNED,
     BlockMessage,
     BlockTxn,
     Command,
@@ -713,6 +714,27 @@ def _sync_cases(preset: Preset) -> Iterator[CaseSpec]:
             {"chain": _hexes(_seeded_chain("main", length))},
         )
     yield _case("block_locator", "empty", "P2P-LOC: no chain, no locator", {"chain": []})
+    window = preset.network.pruned_serve_blocks
+    peer = 1_000
+    for name, services, height, why in (
+        ("full_genesis", SERVICE_FULL_NODE, 0, "a full node serves every body"),
+        ("full_tip", SERVICE_FULL_NODE, peer, "a full node serves its tip"),
+        ("full_above_tip", SERVICE_FULL_NODE, peer + 1, "nobody serves a body above its known height"),
+        ("full_and_pruned_bits", SERVICE_FULL_NODE | SERVICE_PRUNED, 0, "the full-node bit wins"),
+        ("pruned_window_bottom", SERVICE_PRUNED, peer - window + 1, "the lowest body of the window"),
+        ("pruned_below_window", SERVICE_PRUNED, peer - window, "just below the window: not served"),
+        ("pruned_genesis", SERVICE_PRUNED, 0, "a pruned node is never asked for old bodies"),
+        ("pruned_tip", SERVICE_PRUNED, peer, "a pruned node serves its tip"),
+        ("no_service_bits", 0, peer, "no service bit: no body"),
+        ("unknown_bits_only", 1 << 40, peer, "unknown bits alone serve nothing"),
+        ("negative_height", SERVICE_FULL_NODE, -1, "below genesis"),
+    ):
+        yield _case(
+            "is_body_served",
+            name,
+            f"P2P-PRUNE-1: {why}",
+            {"services": services, "peer_height": peer, "height": height},
+        )
 
     main = _seeded_chain("main", 40)
     other = _seeded_chain("other", 30, main[:18])

@@ -85,6 +85,7 @@ from spec.p2p.sync import (
     block_locator,
     connect_headers,
     headers_after,
+    is_body_served,
     locate_fork,
     locator_heights,
 )
@@ -236,6 +237,14 @@ def handle_locator_heights(preset: Preset, data: dict[str, JSON]) -> JSON:
     if tip < 0:
         raise BadInput("tip_height must be non-negative")
     return {"heights": list(locator_heights(tip))}
+
+
+def handle_is_body_served(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-PRUNE-1: ``{"services", "peer_height", "height"}`` -> ``{"served"}``."""
+    services, peer_height = int_field(data, "services"), int_field(data, "peer_height")
+    if services < 0 or services >= 2**64 or peer_height < 0:
+        raise BadInput("services is a u64 and peer_height non-negative")
+    return {"served": is_body_served(services, peer_height, int_field(data, "height"), preset)}
 
 
 def handle_block_locator(preset: Preset, data: dict[str, JSON]) -> JSON:
@@ -412,6 +421,7 @@ HANDLERS: dict[str, Handler] = {
     "check_version": handle_check_version,
     "locator_heights": handle_locator_heights,
     "block_locator": handle_block_locator,
+    "is_body_served": handle_is_body_served,
     "locate_fork": handle_locate_fork,
     "headers_after": handle_headers_after,
     "connect_headers": handle_connect_headers,
