@@ -57,6 +57,7 @@ from spec.errors import (
     WrongMagic,
     WrongPreviousBlock,
 )
+from spec.ledger.state_snapshot import MAX_CHUNK_PROOF, StateSnapshotManifest
 from spec.ledger.transaction import OutPoint, Transaction, TxInput, TxOutput, wtxid
 from spec.masternode.dkg import Complaint, Contribution, Justification
 from spec.masternode.finality import CommitmentSignature, QuorumRecord, check_commitment_signature
@@ -86,6 +87,7 @@ from spec.p2p.kademlia import (
     table_nodes,
 )
 from spec.p2p.messages import (
+    MAX_SNAPSHOT_MANIFESTS,
     MESSAGE_TYPES,
     PREFIX_BYTES,
     BlockMessage,
@@ -96,6 +98,8 @@ from spec.p2p.messages import (
     GetBlockTxn,
     GetData,
     GetHeaders,
+    GetSnapshotChunk,
+    GetSnapshotManifests,
     Headers,
     Inv,
     InvItem,
@@ -107,6 +111,8 @@ from spec.p2p.messages import (
     Ping,
     Pong,
     PrefilledTransaction,
+    SnapshotChunkMessage,
+    SnapshotManifests,
     TxMessage,
     Verack,
     Version,
@@ -221,6 +227,22 @@ MESSAGE_STRATEGIES: dict[Command, st.SearchStrategy[Any]] = {
     Command.FINALITY_CERTIFICATE: st.builds(FinalityCertificate, U64, HASH, SIGNATURE),
     Command.COMMITMENT_SIGNATURE: st.builds(
         CommitmentSignature, U64, HASH, st.binary(min_size=48, max_size=48), HASH, U16, SIGNATURE
+    ),
+    Command.GET_SNAPSHOT_MANIFESTS: st.builds(GetSnapshotManifests, U64),
+    Command.SNAPSHOT_MANIFESTS: st.builds(
+        SnapshotManifests,
+        st.lists(
+            st.builds(StateSnapshotManifest, HASH, U64, HASH, U64, U32, HASH), max_size=MAX_SNAPSHOT_MANIFESTS
+        ).map(tuple),
+    ),
+    Command.GET_SNAPSHOT_CHUNK: st.builds(GetSnapshotChunk, HASH, HASH, U32),
+    Command.SNAPSHOT_CHUNK: st.builds(
+        SnapshotChunkMessage,
+        HASH,
+        HASH,
+        U32,
+        st.binary(max_size=300),
+        st.lists(HASH, max_size=MAX_CHUNK_PROOF).map(tuple),
     ),
 }
 

@@ -32,6 +32,7 @@ from conformance.jsonio import (
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.block import Block, BlockHeader, block_hash, decode_block, decode_header, encode_block
 from spec.chain.forkchoice import FinalityCertificate
+from spec.ledger.state_snapshot import StateSnapshotManifest
 from spec.ledger.transaction import Transaction, decode_transaction, txid, wtxid
 from spec.masternode.dkg import Complaint, Contribution, Justification
 from spec.masternode.finality import CommitmentSignature
@@ -61,6 +62,8 @@ from spec.p2p.messages import (
     GetBlockTxn,
     GetData,
     GetHeaders,
+    GetSnapshotChunk,
+    GetSnapshotManifests,
     Headers,
     Inv,
     InvItem,
@@ -69,6 +72,8 @@ from spec.p2p.messages import (
     NotFound,
     Ping,
     Pong,
+    SnapshotChunkMessage,
+    SnapshotManifests,
     TxMessage,
     Verack,
     Version,
@@ -139,6 +144,18 @@ def parse_node(item: dict[str, JSON]) -> NodeAddress:
     return NodeAddress(hex_field(item, "node_id"), hex_field(item, "host"), port)
 
 
+def manifest_json(manifest: StateSnapshotManifest) -> dict[str, JSON]:
+    """SNAP-6: the JSON form of a state snapshot manifest."""
+    return {
+        "block_hash": to_hex(manifest.block_hash),
+        "height": manifest.height,
+        "state_root": to_hex(manifest.state_root),
+        "item_count": manifest.item_count,
+        "chunk_count": manifest.chunk_count,
+        "chunk_root": to_hex(manifest.chunk_root),
+    }
+
+
 def message_json(message: Message, preset: Preset) -> dict[str, JSON]:
     """P2P-2: the JSON form of a decoded message (see the module docstring)."""
     if isinstance(message, Version):
@@ -192,6 +209,24 @@ def message_json(message: Message, preset: Preset) -> dict[str, JSON]:
         return certificate_to_json(message)
     if isinstance(message, CommitmentSignature):
         return commitment_signature_json(message)
+    if isinstance(message, GetSnapshotManifests):
+        return {"max_height": message.max_height}
+    if isinstance(message, SnapshotManifests):
+        return {"manifests": [manifest_json(m) for m in message.manifests]}
+    if isinstance(message, GetSnapshotChunk):
+        return {
+            "block_hash": to_hex(message.block_hash),
+            "chunk_root": to_hex(message.chunk_root),
+            "index": message.index,
+        }
+    if isinstance(message, SnapshotChunkMessage):
+        return {
+            "block_hash": to_hex(message.block_hash),
+            "chunk_root": to_hex(message.chunk_root),
+            "index": message.index,
+            "chunk": to_hex(message.chunk),
+            "proof": [to_hex(p) for p in message.proof],
+        }
     return {"nodes": [node_json(n) for n in message.nodes]}
 
 
