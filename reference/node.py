@@ -32,6 +32,7 @@ from reference.privatefiles import (
     write_private,
 )
 from reference.quorum import QuorumService
+from reference.snapshots import SnapshotService
 from reference.storage import ChainStore, PruningStore
 from spec.chain.block import Block
 from spec.chain.forkchoice import is_ancestor
@@ -155,6 +156,10 @@ class Node:
             self.publish_commitment,
         )
         self.store.on_connect.append(self.quorum.on_connect)
+        self.snapshots = SnapshotService(
+            self.store.db, self.preset, lambda: self.quorum.finalized, self.store.best_hash_at
+        )
+        self.store.on_connect.append(self.snapshots.on_connect)
         self.quorum.resume()
         finalized = self.quorum.finalized
         tip = self.store.state.tip_hash

@@ -60,7 +60,8 @@ from typing import Any
 
 from reference.node import Node
 from reference.quorum import InvalidQuorumMessage, QuorumOutput
-from spec.chain.block import Block, block_hash
+from reference.snapshots import MANIFEST_WAIT, FastSync, Verdict
+from spec.chain.block import Block, BlockHeader, block_hash
 from spec.chain.forkchoice import FinalityCertificate, is_ancestor
 from spec.chain.pow import check_proof_of_work, decode_compact, work_of_target
 from spec.errors import DecodeError, MempoolRejection, NoCommonBlock, SpecError, UnknownCommand
@@ -90,6 +91,8 @@ from spec.p2p.messages import (
     GetBlockTxn,
     GetData,
     GetHeaders,
+    GetSnapshotChunk,
+    GetSnapshotManifests,
     Headers,
     InvItem,
     InvKind,
@@ -99,6 +102,8 @@ from spec.p2p.messages import (
     NotFound,
     Ping,
     Pong,
+    SnapshotChunkMessage,
+    SnapshotManifests,
     TxMessage,
     Verack,
     Version,
@@ -119,7 +124,15 @@ from spec.p2p.peers import (
     is_newer_command,
     record,
 )
-from spec.p2p.sync import block_locator, headers_after, is_body_served
+from spec.p2p.sync import (
+    EMPTY_HEADER_CHAIN,
+    HeaderChain,
+    block_locator,
+    connect_headers,
+    headers_after,
+    is_body_served,
+    parent_known,
+)
 
 QUORUM_MESSAGES = (
     Contribution,
@@ -269,8 +282,14 @@ class P2PService:
         on_block: Callable[[Block], None] | None = None,
         ban_seconds: float = BAN_SECONDS,
         limits: P2PLimits = DEFAULT_LIMITS,
+        fast_sync: FastSync | None = None,
     ) -> None:
         self.node = node
+        self.fast_sync = fast_sync
+        """The snapshot fast-sync client while it runs (reference/snapshots.py), else ``None``."""
+        self.header_chain: HeaderChain = EMPTY_HEADER_CHAIN
+        self.header_by_hash: dict[bytes, BlockHeader] = {}
+        """Fast sync: the best header chain collected before any body (P2P-SYNC-3)."""
         self.preset = node.preset
         self.port = port
         self.db = node.store.db
@@ -594,7 +613,25 @@ class P2PService:
                 answer = tuple(best[:limit])
             await self.send(peer, Headers(answer))
         elif isinstance(message, Headers):
-            await self._on_headers(peer, message)
+            if self.fast_sync is not None and not self.fast_sync.done:
+                await self._on_fast_sync_headers(peer, message)
+            else:
+                await self._on_headers(peer, message)
+        elif isinstance(message, GetSnapshotManifests):
+            await self.send(peer, self.node.snapshots.answer_manifests(message))
+        elif isinstance(message, GetSnapshotChunk):
+            await self.send(peer, self.node.snapshots.answer_chunk(message))
+        elif isinstance(message, SnapshotManifests):
+            if self.fast_sync is not None and not self.fast_sync.done:
+                await self._apply_verdict(self.fast_sync.on_manifests(self._key(peer), message))
+                await self._request_chunks()
+        elif isinstance(message, SnapshotChunkMessage):
+            if self.fast_sync is not None and not self.fast_sync.done:
+                await self._apply_verdict(self.fast_sync.on_chunk(self._key(peer), message))
+                if self.fast_sync.done:
+                    await self._fast_sync_finished()
+                else:
+                    await self._request_chunks()
         elif isinstance(message, GetData):
             await self._on_get_data(peer, message)
         elif isinstance(message, NotFound):
@@ -699,6 +736,66 @@ class P2PService:
             except SpecError:
                 return True  # let block validation name the error (and score it)
         return work >= self.node.store.state.cumulative_work
+
+    # ------------------------------------------------------------------------- fast sync (P2P-SNAP)
+
+    async def _on_fast_sync_headers(self, peer: Peer, message: Headers) -> None:
+        """Fast sync: extend the header chain (P2P-SYNC-3, most work kept), no bodies; once a peer's
+        answer is complete, ask every peer for snapshot manifests below the header tip."""
+        fast_sync = self.fast_sync
+        assert fast_sync is not None
+        if message.headers:
+            try:
+                chain = connect_headers(self.header_chain, message.headers, int(time.time()), self.preset)
+            except SpecError:
+                first = message.headers[0]
+                known = parent_known(self.header_chain, first) or first.height == 0
+                await self._punish(
+                    peer, Violation.INVALID_HEADER if known else Violation.UNCONNECTING_HEADERS
+                )
+                return
+            for header in message.headers:
+                self.header_by_hash[block_hash(header, self.preset)] = header
+            if chain.cumulative_work > self.header_chain.cumulative_work:
+                self.header_chain = chain
+                fast_sync.set_header_chain([self.header_by_hash[h] for h in chain.hashes], list(chain.hashes))
+            peer.height = max(peer.height, message.headers[-1].height)
+        if len(message.headers) == self.preset.network.max_headers_per_message:
+            await self.send(peer, GetHeaders((block_hash(message.headers[-1], self.preset),), NO_STOP_HASH))
+            return
+        request = fast_sync.manifest_request()
+        if request is not None:
+            asked = [p for p in self.peers if p.ready and fast_sync.manifests_asked(self._key(p))]
+            for other in asked:
+                await self.send(other, request)
+            if asked:
+                self._spawn(self._request_chunks_later())
+
+    async def _apply_verdict(self, verdict: Verdict) -> None:
+        by_key = {self._key(p): p for p in self.peers}
+        for key in verdict.punish:
+            if key in by_key:
+                await self._punish(by_key[key], Violation.INVALID_SNAPSHOT)
+
+    async def _request_chunks_later(self) -> None:
+        await asyncio.sleep(MANIFEST_WAIT)
+        await self._request_chunks(force=True)
+
+    async def _request_chunks(self, force: bool = False) -> None:
+        fast_sync = self.fast_sync
+        if fast_sync is None or fast_sync.done:
+            return
+        ready = {self._key(p): p for p in self.peers if p.ready}
+        for key, request in fast_sync.requests(ready, force):
+            await self.send(ready[key], request)
+
+    async def _fast_sync_finished(self) -> None:
+        """The snapshot is verified (SNAP-8): keep its items, then sync blocks as usual."""
+        fast_sync = self.fast_sync
+        assert fast_sync is not None and fast_sync.items is not None and fast_sync.manifest is not None
+        self.node.snapshots.keep_fast_sync(fast_sync.manifest, fast_sync.items)
+        for peer in [p for p in self.peers if p.ready]:
+            await self.send(peer, GetHeaders(block_locator(self.node.store.best_hashes()), NO_STOP_HASH))
 
     def _body_server(self, hash_: bytes, height: int, prefer: Peer | None) -> Peer | None:
         """P2P-PRUNE-1: the peer to ask for the body at ``height``: ``prefer`` if it serves it, else

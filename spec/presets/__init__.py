@@ -43,6 +43,7 @@ class MisbehaviourParams:
     invalid_transaction: int
     unrequested_data: int
     invalid_quorum_message: int
+    invalid_snapshot: int
 
 
 @dataclass(frozen=True)
