@@ -134,6 +134,12 @@ def status(datadir: Path) -> None:
     help="Keep only the last N block bodies (and the undo records reorganisations above finality need; "
     "docs/node.md#pruning). N must be at least the preset's network.pruned_serve_blocks.",
 )
+@click.option(
+    "--fast-sync",
+    is_flag=True,
+    help="An empty node first downloads a verified state snapshot from its peers "
+    "(docs/node.md#snapshot-fast-sync), then syncs blocks.",
+)
 def node(
     datadir: Path,
     rpc_port: int,
@@ -146,6 +152,7 @@ def node(
     ping_interval: float,
     max_buffered_mib: int | None,
     prune: int | None,
+    fast_sync: bool,
 ) -> None:
     """Run the node: P2P and JSON-RPC on 127.0.0.1 (cookie auth), optional devnet mining.
 
@@ -163,7 +170,7 @@ def node(
         if prune < minimum:
             message = f"at least network.pruned_serve_blocks ({minimum})"
             raise click.BadParameter(message, param_hint="--prune")
-    serve_forever(datadir, rpc_port, p2p_port, peers, mine_every, limits, prune)
+    serve_forever(datadir, rpc_port, p2p_port, peers, mine_every, limits, prune, fast_sync)
 
 
 @main.command(name="call")

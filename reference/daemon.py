@@ -18,6 +18,7 @@ from reference.miner import seal_header
 from reference.node import Node
 from reference.p2p import DEFAULT_LIMITS, P2PLimits, P2PService
 from reference.rpc import RpcServer, bound_port, start_rpc
+from reference.snapshots import FastSync
 from spec.chain.block import Block
 from spec.errors import SpecError
 from spec.ledger.transaction import Transaction
@@ -32,11 +33,14 @@ async def run_node(
     stop: asyncio.Event,
     limits: P2PLimits = DEFAULT_LIMITS,
     prune: int | None = None,
+    fast_sync: bool = False,
 ) -> None:
     """Serve P2P and RPC (and mine every ``mine_every`` seconds on devnet) until ``stop`` is set;
-    ``prune=N`` keeps the last N block bodies, pruning in the background (:func:`prune_forever`)."""
+    ``prune=N`` keeps the last N block bodies, pruning in the background (:func:`prune_forever`);
+    ``fast_sync`` first downloads a state snapshot from peers (reference/snapshots.py)."""
     node = Node(datadir, prune)
-    p2p = P2PService(node, p2p_port, limits=limits)
+    client = FastSync(node.preset) if fast_sync and node.store.state.height < 0 else None
+    p2p = P2PService(node, p2p_port, limits=limits, fast_sync=client)
     lock = asyncio.Lock()
 
     async def mine(count: int) -> list[str]:
@@ -126,6 +130,7 @@ def serve_forever(
     mine_every: float | None,
     limits: P2PLimits = DEFAULT_LIMITS,
     prune: int | None = None,
+    fast_sync: bool = False,
 ) -> None:
     """Run :func:`run_node` with SIGINT/SIGTERM mapped to a clean stop."""
 
@@ -134,7 +139,7 @@ def serve_forever(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await run_node(datadir, rpc_port, p2p_port, connect, mine_every, stop, limits, prune)
+        await run_node(datadir, rpc_port, p2p_port, connect, mine_every, stop, limits, prune, fast_sync)
 
     asyncio.run(main())
 
