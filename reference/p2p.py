@@ -60,7 +60,7 @@ from typing import Any
 
 from reference.node import Node
 from reference.quorum import InvalidQuorumMessage, QuorumOutput
-from reference.snapshots import MANIFEST_WAIT, FastSync, Verdict
+from reference.snapshots import CHUNK_TIMEOUT, MANIFEST_WAIT, FastSync, Verdict
 from spec.chain.block import Block, BlockHeader, block_hash
 from spec.chain.forkchoice import FinalityCertificate, is_ancestor
 from spec.chain.pow import check_proof_of_work, decode_compact, work_of_target
@@ -287,6 +287,7 @@ class P2PService:
         self.node = node
         self.fast_sync = fast_sync
         """The snapshot fast-sync client while it runs (reference/snapshots.py), else ``None``."""
+        self.chunk_timeout = CHUNK_TIMEOUT
         self.header_chain: HeaderChain = EMPTY_HEADER_CHAIN
         self.header_by_hash: dict[bytes, BlockHeader] = {}
         """Fast sync: the best header chain collected before any body (P2P-SYNC-3)."""
@@ -788,6 +789,14 @@ class P2PService:
         ready = {self._key(p): p for p in self.peers if p.ready}
         for key, request in fast_sync.requests(ready, force):
             await self.send(ready[key], request)
+            self._spawn(self._expire_chunk(key, request))
+
+    async def _expire_chunk(self, key: str, request: GetSnapshotChunk) -> None:
+        """Fast sync: a chunk not answered within ``CHUNK_TIMEOUT`` is asked of another peer."""
+        await asyncio.sleep(self.chunk_timeout)
+        fast_sync = self.fast_sync
+        if fast_sync is not None and not fast_sync.done and fast_sync.expire(key, request):
+            await self._request_chunks(force=True)
 
     async def _fast_sync_finished(self) -> None:
         """The snapshot is verified (SNAP-8): keep its items, then sync blocks as usual."""

@@ -87,6 +87,9 @@ MIN_SNAPSHOT_DEPTH = 6
 """Node policy (client): a snapshot's block must be at least this many headers below the header tip."""
 MANIFEST_WAIT = 2.0
 """Node policy (client): seconds to wait for every peer's manifests before fetching chunks anyway."""
+CHUNK_TIMEOUT = 30.0
+"""Node policy (client): seconds a peer has to answer a chunk request; after that the chunk is
+asked of another peer and the silent one is not asked again for this snapshot (no score)."""
 CHUNKS_IN_FLIGHT = 4
 """Node policy (client): chunks asked of one peer and not answered yet, at most."""
 
@@ -341,6 +344,19 @@ class FastSync:
             self.in_flight[index] = peer
             out.append((peer, GetSnapshotChunk(manifest.block_hash, manifest.chunk_root, index)))
         return out
+
+    def expire(self, peer: str, request: GetSnapshotChunk) -> bool:
+        """A chunk request timed out (:data:`CHUNK_TIMEOUT`): if it is still waiting on ``peer``,
+        free the chunk for another peer and ask ``peer`` nothing more; ``True`` if so."""
+        manifest = self.chosen.manifest if self.chosen is not None else None
+        wanted = None if manifest is None else (manifest.block_hash, manifest.chunk_root)
+        if (request.block_hash, request.chunk_root) != wanted:
+            return False
+        if self.in_flight.get(request.index) != peer:
+            return False
+        del self.in_flight[request.index]
+        self.excluded.add(peer)
+        return True
 
     def on_chunk(self, peer: str, answer: SnapshotChunkMessage) -> Verdict:
         """SNAP-7 on one chunk; SNAP-8 once all are in."""

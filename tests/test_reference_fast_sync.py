@@ -19,14 +19,15 @@ from pathlib import Path
 
 import pytest
 
+import reference.snapshots
 from reference.node import Node
-from reference.p2p import P2PService
+from reference.p2p import P2PService, Peer
 from reference.snapshots import FastSync
 from reference.storage import replay
 from spec.chain.block import Block, block_hash
 from spec.chain.state import BlockContext
 from spec.ledger.state_snapshot import make_state_snapshot, state_chunk_proof, utxo_state_items
-from spec.p2p.messages import GetSnapshotChunk, SnapshotChunkMessage, SnapshotManifests
+from spec.p2p.messages import GetSnapshotChunk, Message, SnapshotChunkMessage, SnapshotManifests
 from spec.p2p.peers import score_of
 from spec.presets import DEVNET
 from tests.test_reference_storage import _chain
@@ -60,7 +61,7 @@ def test_fast_sync_from_several_peers_with_a_bad_one(
     hashes = [block_hash(b.header, DEVNET) for b in chain]
     clock = chain[-1].header.timestamp + 60.0
     monkeypatch.setattr(time, "time", lambda: clock)
-    servers = [_node_with(tmp_path / f"s{i}", chain) for i in range(3)]
+    servers = [_node_with(tmp_path / f"s{i}", chain) for i in range(4)]
     for server in servers:
         server.snapshots.finalized = lambda: hashes[35]  # no quorum in this test: finality is given
         assert [m.height for m in server.snapshots.servable(47)] == [30, 20]  # newest 3 kept: 40 > 35
@@ -72,22 +73,39 @@ def test_fast_sync_from_several_peers_with_a_bad_one(
         return replace(answer, chunk=answer.chunk[:-1] + bytes([answer.chunk[-1] ^ 1]))
 
     bad.snapshots.answer_chunk = corrupted  # type: ignore[method-assign]
+    monkeypatch.setattr(reference.snapshots, "CHUNKS_IN_FLIGHT", 1)
     client = _node_with(tmp_path / "c", [])
     fast_sync = FastSync(DEVNET)
 
     async def scenario() -> None:
         services = [P2PService(s, 0) for s in servers]
+        silent = services[3]  # announces the manifest, never answers a chunk request
+        handle = silent._handle
+
+        async def ignoring_chunk_requests(peer: Peer, message: Message) -> None:
+            if not isinstance(message, GetSnapshotChunk):
+                await handle(peer, message)
+
+        silent._handle = ignoring_chunk_requests  # type: ignore[method-assign]
         c = P2PService(client, 0, fast_sync=fast_sync)
+        c.chunk_timeout = 1.0
         for service in [*services, c]:
             await service.start()
         try:
-            for service in services:
+            bad_key, silent_key = services[2].node_id.hex(), silent.node_id.hex()
+            # one chunk in flight per peer, peers added one by one: the silent peer and the bad one
+            # are each asked for a chunk before the honest ones are there
+            await c.connect("127.0.0.1", silent.port)
+            assert await _until(lambda: silent_key in fast_sync.in_flight.values(), 30)
+            await c.connect("127.0.0.1", services[2].port)
+            assert await _until(lambda: bad_key in fast_sync.excluded, 30)
+            for service in services[:2]:
                 await c.connect("127.0.0.1", service.port)
             assert await _until(lambda: fast_sync.done, 60), (fast_sync.candidates, fast_sync.chunks)
-            bad_key = services[2].node_id.hex()
-            assert fast_sync.bad_chunks >= 1 and bad_key in fast_sync.excluded
+            assert fast_sync.bad_chunks == 1
             assert score_of(c.scores, bad_key) > 0
-            assert all(score_of(c.scores, s.node_id.hex()) == 0 for s in services[:2])
+            assert silent_key in fast_sync.excluded  # timed out: its chunks went elsewhere, no score
+            assert all(score_of(c.scores, s.node_id.hex()) == 0 for s in [*services[:2], silent])
             # then the blocks, as usual (the state beyond the UTXO set still comes from replaying them)
             assert await _until(lambda: client.store.state.tip_hash == hashes[-1], 60)
         finally:
