@@ -87,6 +87,8 @@ def _check_pruned_store(store: ChainStore, chain: list[Block], pruned_height: in
         assert store.has_block(hashes[h])  # the header row stays: peers are not asked again
     assert store.state == replay(chain[: height + 1], DEVNET)
     assert store.trie_node_counts() == trie_nodes_of(store.state)
+    for outpoint, entry in list(store.state.utxos.items())[:3]:  # proofs still come from the current trie
+        assert store.utxo_from_trie(outpoint) == entry
 
 
 def test_pruning_deletes_old_bodies_and_undo_and_keeps_the_state(tmp_path: Path, chain: list[Block]) -> None:
