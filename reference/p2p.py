@@ -811,11 +811,12 @@ class P2PService:
         the first ready peer that does and has not answered NotFound for it (``None``: nobody now;
         the next serving peer's Headers answer brings it again)."""
         candidates = ([prefer] if prefer is not None else []) + sorted(self.peers, key=lambda p: p.address)
+        lacking = {self._key(p) for p in self.peers if hash_ in p.lacks}  # per node, over all its connections
         for candidate in candidates:
             version = candidate.version
             if candidate not in self.peers or version is None or not candidate.ready:
                 continue
-            if hash_ in candidate.lacks:
+            if self._key(candidate) in lacking:
                 continue
             if is_body_served(version.services, candidate.height, height, self.preset):
                 return candidate
