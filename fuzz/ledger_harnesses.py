@@ -9,6 +9,9 @@ ENC-2 (an accepted input re-encodes to itself).
   XOR-ed over its encoding, then TX-1..12 against the scenario's UTXO set; a mutated transaction
   that still validates must have spent only what the set holds and created no value.
 * ``ledger_snapshot_chunk``: SNAP-1..3 on fuzz bytes presented as chunk ``i`` of a real manifest.
+* ``ledger_state_snapshot_chunk``: SNAP-5..8 on fuzz bytes presented as chunk ``i`` of a real
+  state snapshot's manifest; a chunk that verifies must be the committed one, and the snapshot
+  assembled with it must give back the committed items.
 * ``ledger_mempool``: MEMPOOL-1..3, admitting the decoded (mutated) transaction into a mempool
   that holds one transaction; the mempool invariants must hold afterwards.
 """
@@ -22,6 +25,14 @@ from conformance.wallet import key, sign_transaction
 from spec.errors import SpecError
 from spec.ledger.mempool import EMPTY_MEMPOOL, Mempool, admit
 from spec.ledger.snapshot import SnapshotManifest, chunk_proof, make_snapshot, verify_chunk
+from spec.ledger.state_snapshot import (
+    StateSnapshotManifest,
+    assemble_state_snapshot,
+    make_state_snapshot,
+    state_chunk_proof,
+    utxo_state_items,
+    verify_state_chunk,
+)
 from spec.ledger.transaction import (
     SEQUENCE_FINAL,
     OutPoint,
@@ -122,6 +133,37 @@ def fuzz_snapshot_chunk(data: bytes) -> None:
         raise LedgerInvariantViolation("a chunk other than the committed one verified")
 
 
+@cache
+def _state_snapshot() -> tuple[dict[bytes, bytes], StateSnapshotManifest, tuple[bytes, ...]]:
+    entries = {
+        OutPoint(bytes([i]) * 32, i): UtxoEntry(TxOutput(1_000 + i, bytes([i % 7]) * (i % 5)), i, i % 3 == 0)
+        for i in range(40)
+    }
+    items = utxo_state_items(entries, PRESET)
+    manifest, chunks = make_state_snapshot(items, bytes(32), 9, PRESET)
+    return items, manifest, chunks
+
+
+def fuzz_state_snapshot_chunk(data: bytes) -> None:
+    """SNAP-5..8: fuzz bytes as chunk ``data[0] % chunks`` of a real state snapshot, with its
+    genuine proof; what verifies must be the committed chunk and assemble to the committed items."""
+    items, manifest, chunks = _state_snapshot()
+    index = data[0] % len(chunks) if data else 0
+    chunk = data[1:] if len(data) > 1 else chunks[index]
+    try:
+        verified = verify_state_chunk(manifest, index, chunk, state_chunk_proof(chunks, index), PRESET)
+    except SpecError:
+        return
+    if chunk != chunks[index] or verified.index != index:
+        raise LedgerInvariantViolation("a state chunk other than the committed one verified")
+    others = [
+        verify_state_chunk(manifest, i, c, state_chunk_proof(chunks, i), PRESET) for i, c in enumerate(chunks)
+    ]
+    others[index] = verified
+    if assemble_state_snapshot(manifest, others, PRESET) != items:
+        raise LedgerInvariantViolation("the assembled state snapshot differs from the committed items")
+
+
 def _check_mempool(pool: Mempool) -> None:
     spent: set[OutPoint] = set()
     for entry in pool.entries.values():
@@ -149,6 +191,7 @@ LEDGER_HARNESSES: dict[str, Callable[[bytes], None]] = {
     "ledger_decode_transaction": fuzz_decode_transaction,
     "ledger_validate_transaction": fuzz_validate_transaction,
     "ledger_snapshot_chunk": fuzz_snapshot_chunk,
+    "ledger_state_snapshot_chunk": fuzz_state_snapshot_chunk,
     "ledger_mempool": fuzz_mempool,
 }
 
@@ -158,6 +201,7 @@ def ledger_seeds() -> dict[str, dict[str, bytes]]:
     _, tx, _ = _scenario()
     raw = encode_transaction(tx, PRESET)
     _, chunks = _snapshot()
+    _, _, state_chunks = _state_snapshot()
     mutations = {
         "seed-unchanged": b"",
         "seed-flip-value": bytes(len(raw) - 20) + b"\x01",
@@ -168,5 +212,9 @@ def ledger_seeds() -> dict[str, dict[str, bytes]]:
         "ledger_decode_transaction": {"seed-signed": raw, "seed-truncated": raw[:-3]},
         "ledger_validate_transaction": mutations,
         "ledger_snapshot_chunk": {"seed-chunk-0": b"\x00" + chunks[0], "seed-last": bytes([len(chunks) - 1])},
+        "ledger_state_snapshot_chunk": {
+            "seed-chunk-0": b"\x00" + state_chunks[0],
+            "seed-last": bytes([len(state_chunks) - 1]),
+        },
         "ledger_mempool": mutations,
     }

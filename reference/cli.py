@@ -38,7 +38,7 @@ from reference.rpc import RpcError, call
 from reference.versions import version_text
 from sim.cli import simulate
 from spec.errors import SpecError
-from spec.presets import PRESET_NAMES
+from spec.presets import PRESET_NAMES, get_preset
 
 _datadir = click.argument("datadir", type=click.Path(path_type=Path))
 
@@ -194,6 +194,19 @@ def status(datadir: Path) -> None:
     show_default=True,
     help="Logs on stderr: text, or JSON lines (ts, level, logger, msg, fields).",
 )
+@click.option(
+    "--prune",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Keep only the last N block bodies (and the undo records reorganisations above finality need; "
+    "docs/node.md#pruning). N must be at least the preset's network.pruned_serve_blocks.",
+)
+@click.option(
+    "--fast-sync",
+    is_flag=True,
+    help="An empty node first downloads a verified state snapshot from its peers "
+    "(docs/node.md#snapshot-fast-sync), then syncs blocks.",
+)
 def node(
     datadir: Path,
     rpc_port: int,
@@ -207,6 +220,8 @@ def node(
     max_buffered_mib: int | None,
     metrics_port: int | None,
     log_format: str,
+    prune: int | None,
+    fast_sync: bool,
 ) -> None:
     """Run the node: P2P and JSON-RPC on 127.0.0.1 (cookie auth), optional devnet mining.
 
@@ -219,9 +234,24 @@ def node(
         ping_interval,
         None if max_buffered_mib is None else max_buffered_mib * 1024 * 1024,
     )
+    if prune is not None:
+        minimum = get_preset((datadir / "preset").read_text().strip()).network.pruned_serve_blocks
+        if prune < minimum:
+            message = f"at least network.pruned_serve_blocks ({minimum})"
+            raise click.BadParameter(message, param_hint="--prune")
     configure_logging(log_format)
     try:
-        serve_forever(datadir, rpc_port, p2p_port, peers, mine_every, limits, metrics_port)
+        serve_forever(
+            datadir,
+            rpc_port,
+            p2p_port,
+            peers,
+            mine_every,
+            limits,
+            metrics_port=metrics_port,
+            prune=prune,
+            fast_sync=fast_sync,
+        )
     except (OSError, SpecError) as exc:  # a port in use, a data directory that cannot be opened
         logging.getLogger("rusty.node").error(
             "cannot start", extra={"fields": {"datadir": str(datadir), "error": str(exc)}}

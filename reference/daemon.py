@@ -21,6 +21,7 @@ from reference.miner import seal_header
 from reference.node import Node
 from reference.p2p import DEFAULT_LIMITS, P2PLimits, P2PService
 from reference.rpc import RpcServer, bound_port, start_rpc
+from reference.snapshots import FastSync
 from spec.chain.block import Block
 from spec.errors import SpecError
 from spec.ledger.transaction import Transaction
@@ -38,11 +39,16 @@ async def run_node(
     stop: asyncio.Event,
     limits: P2PLimits = DEFAULT_LIMITS,
     metrics_port: int | None = None,
+    prune: int | None = None,
+    fast_sync: bool = False,
 ) -> None:
     """Serve P2P and RPC (and mine every ``mine_every`` seconds on devnet) until ``stop`` is set;
-    with ``metrics_port`` (0: a free one) also the Prometheus endpoint."""
-    node = Node(datadir)
-    p2p = P2PService(node, p2p_port, limits=limits)
+    with ``metrics_port`` (0: a free one) also the Prometheus endpoint; ``prune=N`` keeps the last
+    N block bodies, pruning in the background (:func:`prune_forever`); ``fast_sync`` first downloads
+    a state snapshot from peers (reference/snapshots.py)."""
+    node = Node(datadir, prune)
+    client = FastSync(node.preset) if fast_sync and node.store.state.height < 0 else None
+    p2p = P2PService(node, p2p_port, limits=limits, fast_sync=client)
     metrics = NodeMetrics(node, p2p)
     metrics.instrument_store(node.store)
     metrics.watch_bans(p2p)
@@ -86,6 +92,7 @@ async def run_node(
     for host, port in connect:
         await p2p.connect(host, port)
     await p2p.connect_known()  # the peers of earlier runs of this data directory
+    pruner = asyncio.ensure_future(prune_forever(node, stop)) if prune is not None else None
     try:
         while not stop.is_set():
             timeout = mine_every if mine_every is not None and node.preset.name == "devnet" else None
@@ -95,6 +102,10 @@ async def run_node(
                 with contextlib.suppress(SpecError):
                     await mine(1)
     finally:
+        if pruner is not None:
+            pruner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pruner
         await p2p.stop()
         await runner.cleanup()
         if metrics_runner is not None:
@@ -103,6 +114,21 @@ async def run_node(
             (datadir / name).unlink(missing_ok=True)
         log.info("node stopped", extra={"fields": {"height": node.store.state.height}})
         node.close()
+
+
+PRUNE_INTERVAL = 1.0
+"""Seconds between two pruning passes of a pruning node (node policy)."""
+
+
+async def prune_forever(node: Node, stop: asyncio.Event, interval: float = PRUNE_INTERVAL) -> None:
+    """Prune in the background, off the block-import path: every ``interval`` seconds, run bounded
+    pruning steps (:data:`reference.storage.PRUNE_BATCH` blocks, one transaction each) until none
+    is left, returning to the event loop between two steps so P2P, RPC and mining go on."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
+        while not stop.is_set() and node.prune_step():
+            await asyncio.sleep(0)
 
 
 SEAL_CHUNK = 2_048
@@ -136,6 +162,8 @@ def serve_forever(
     mine_every: float | None,
     limits: P2PLimits = DEFAULT_LIMITS,
     metrics_port: int | None = None,
+    prune: int | None = None,
+    fast_sync: bool = False,
 ) -> None:
     """Run :func:`run_node` with SIGINT/SIGTERM mapped to a clean stop."""
 
@@ -144,7 +172,18 @@ def serve_forever(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await run_node(datadir, rpc_port, p2p_port, connect, mine_every, stop, limits, metrics_port)
+        await run_node(
+            datadir,
+            rpc_port,
+            p2p_port,
+            connect,
+            mine_every,
+            stop,
+            limits,
+            metrics_port=metrics_port,
+            prune=prune,
+            fast_sync=fast_sync,
+        )
 
     asyncio.run(main())
 

@@ -32,7 +32,8 @@ from reference.privatefiles import (
     write_private,
 )
 from reference.quorum import QuorumService
-from reference.storage import ChainStore
+from reference.snapshots import SnapshotService
+from reference.storage import ChainStore, PruningStore
 from spec.chain.block import Block
 from spec.chain.forkchoice import is_ancestor
 from spec.chain.state import (
@@ -136,12 +137,17 @@ def _masternode_message(script: bytes, preset: Preset) -> object:
 class Node:
     """A data directory opened for local work."""
 
-    def __init__(self, datadir: Path) -> None:
+    def __init__(self, datadir: Path, prune: int | None = None) -> None:
+        """Open ``datadir``; ``prune=N`` keeps the last N block bodies (:class:`PruningStore`)."""
         self.datadir = datadir
         self.preset: Preset = get_preset((datadir / "preset").read_text().strip())
         restrict_datadir(datadir)
         create_private(datadir / DATABASE)
-        self.store = ChainStore(datadir / DATABASE, self.preset)
+        self.store: ChainStore = (
+            ChainStore(datadir / DATABASE, self.preset)
+            if prune is None
+            else PruningStore(datadir / DATABASE, self.preset, prune)
+        )
         self.store.db.execute(PENDING_SCHEMA)
         self.store.db.execute(VOTE_CHOICES_SCHEMA)
         self.wallet = Wallet((datadir / "wallet.seed").read_bytes())
@@ -158,6 +164,10 @@ class Node:
             self.publish_commitment,
         )
         self.store.on_connect.append(self.quorum.on_connect)
+        self.snapshots = SnapshotService(
+            self.store.db, self.preset, lambda: self.quorum.finalized, self.store.best_hash_at
+        )
+        self.store.on_connect.append(self.snapshots.on_connect)
         self.quorum.resume()
         finalized = self.quorum.finalized
         tip = self.store.state.tip_hash
@@ -179,6 +189,18 @@ class Node:
 
     def close(self) -> None:
         self.store.close()
+
+    @property
+    def is_pruned(self) -> bool:
+        """Whether this node prunes or pruned before (it serves recent bodies only, P2P-PRUNE-1)."""
+        return isinstance(self.store, PruningStore) or self.store.has_pruned()
+
+    def prune_step(self) -> int:
+        """One bounded pruning step (:meth:`PruningStore.prune_step` under this node's finalized
+        block); 0 when there is nothing to prune or the node does not prune."""
+        if not isinstance(self.store, PruningStore):
+            return 0
+        return self.store.prune_step(self.quorum.finalized)
 
     def pending(self) -> list[Transaction]:
         """Transactions waiting to be mined, in arrival order."""

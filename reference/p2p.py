@@ -60,7 +60,8 @@ from typing import Any
 
 from reference.node import Node
 from reference.quorum import InvalidQuorumMessage, QuorumOutput
-from spec.chain.block import Block, block_hash
+from reference.snapshots import CHUNK_TIMEOUT, MANIFEST_WAIT, FastSync, Verdict
+from spec.chain.block import Block, BlockHeader, block_hash
 from spec.chain.forkchoice import FinalityCertificate, is_ancestor
 from spec.chain.pow import check_proof_of_work, decode_compact, work_of_target
 from spec.errors import DecodeError, MempoolRejection, NoCommonBlock, SpecError, UnknownCommand
@@ -83,6 +84,7 @@ from spec.p2p.messages import (
     NO_STOP_HASH,
     PREFIX_BYTES,
     SERVICE_FULL_NODE,
+    SERVICE_PRUNED,
     BlockMessage,
     BlockTxn,
     CompactBlock,
@@ -90,6 +92,8 @@ from spec.p2p.messages import (
     GetBlockTxn,
     GetData,
     GetHeaders,
+    GetSnapshotChunk,
+    GetSnapshotManifests,
     Headers,
     InvItem,
     InvKind,
@@ -99,6 +103,8 @@ from spec.p2p.messages import (
     NotFound,
     Ping,
     Pong,
+    SnapshotChunkMessage,
+    SnapshotManifests,
     TxMessage,
     Verack,
     Version,
@@ -119,7 +125,15 @@ from spec.p2p.peers import (
     is_newer_command,
     record,
 )
-from spec.p2p.sync import block_locator, headers_after
+from spec.p2p.sync import (
+    EMPTY_HEADER_CHAIN,
+    HeaderChain,
+    block_locator,
+    connect_headers,
+    headers_after,
+    is_body_served,
+    parent_known,
+)
 
 QUORUM_MESSAGES = (
     Contribution,
@@ -242,8 +256,14 @@ class Peer:
     payload_bytes: RateLimiter = field(default_factory=lambda: RateLimiter(BYTES_PER_SECOND, BYTE_BURST))
     started: float = field(default_factory=time.monotonic)
     pinged: bool = False
-    requested: dict[bytes, None] = field(default_factory=dict)
-    """Block hashes asked of this peer with GetData and not received yet, oldest first."""
+    requested: dict[bytes, int] = field(default_factory=dict)
+    """Block hashes asked of this peer with GetData and not received yet (with their heights), oldest
+    first."""
+    height: int = 0
+    """The highest height this peer is known to have (its Version's ``best_height``, then the
+    headers and blocks it sent): with its services, which bodies it serves (P2P-PRUNE-1)."""
+    lacks: dict[bytes, None] = field(default_factory=dict)
+    """Block hashes this peer answered ``NotFound`` for (never asked of it again), oldest first."""
 
     @property
     def ready(self) -> bool:
@@ -265,8 +285,15 @@ class P2PService:
         on_block: Callable[[Block], None] | None = None,
         ban_seconds: float = BAN_SECONDS,
         limits: P2PLimits = DEFAULT_LIMITS,
+        fast_sync: FastSync | None = None,
     ) -> None:
         self.node = node
+        self.fast_sync = fast_sync
+        """The snapshot fast-sync client while it runs (reference/snapshots.py), else ``None``."""
+        self.chunk_timeout = CHUNK_TIMEOUT
+        self.header_chain: HeaderChain = EMPTY_HEADER_CHAIN
+        self.header_by_hash: dict[bytes, BlockHeader] = {}
+        """Fast sync: the best header chain collected before any body (P2P-SYNC-3)."""
         self.preset = node.preset
         self.port = port
         self.db = node.store.db
@@ -530,7 +557,7 @@ class P2PService:
             peer,
             Version(
                 self.preset.network.protocol_version,
-                SERVICE_FULL_NODE,
+                SERVICE_PRUNED if self.node.is_pruned else SERVICE_FULL_NODE,  # P2P-PRUNE-1
                 self.node_id,
                 self.port,
                 max(self.node.store.state.height, 0),  # informational; an empty chain says 0
@@ -578,6 +605,7 @@ class P2PService:
                 await self._close(peer)
                 return
             peer.version = message
+            peer.height = message.best_height
             await self.send(peer, Verack())
         elif isinstance(message, Verack):
             peer.verack = True
@@ -593,9 +621,29 @@ class P2PService:
                 answer = tuple(best[:limit])
             await self.send(peer, Headers(answer))
         elif isinstance(message, Headers):
-            await self._on_headers(peer, message)
+            if self.fast_sync is not None and not self.fast_sync.done:
+                await self._on_fast_sync_headers(peer, message)
+            else:
+                await self._on_headers(peer, message)
+        elif isinstance(message, GetSnapshotManifests):
+            await self.send(peer, self.node.snapshots.answer_manifests(message))
+        elif isinstance(message, GetSnapshotChunk):
+            await self.send(peer, self.node.snapshots.answer_chunk(message))
+        elif isinstance(message, SnapshotManifests):
+            if self.fast_sync is not None and not self.fast_sync.done:
+                await self._apply_verdict(self.fast_sync.on_manifests(self._key(peer), message))
+                await self._request_chunks()
+        elif isinstance(message, SnapshotChunkMessage):
+            if self.fast_sync is not None and not self.fast_sync.done:
+                await self._apply_verdict(self.fast_sync.on_chunk(self._key(peer), message))
+                if self.fast_sync.done:
+                    await self._fast_sync_finished()
+                else:
+                    await self._request_chunks()
         elif isinstance(message, GetData):
             await self._on_get_data(peer, message)
+        elif isinstance(message, NotFound):
+            await self._on_not_found(peer, message)
         elif isinstance(message, BlockMessage):
             await self._on_block_message(peer, message.block)
         elif isinstance(message, TxMessage):
@@ -662,17 +710,14 @@ class P2PService:
             message
         ):
             return  # the end of a branch with less work than our tip: it cannot become best (FORK-1)
+        if message.headers:
+            peer.height = max(peer.height, max(h.height for h in message.headers))
         wanted = [
-            InvItem(InvKind.BLOCK, block_hash(h, self.preset))
+            (block_hash(h, self.preset), h.height)
             for h in message.headers
             if not self.node.store.has_block(block_hash(h, self.preset))
         ]
-        if wanted:
-            for item in wanted:
-                peer.requested[item.hash] = None
-            for stale in list(peer.requested)[:-MAX_REQUESTED_BLOCKS]:
-                del peer.requested[stale]
-            await self.send(peer, GetData(tuple(wanted)))
+        await self._request_bodies(wanted, prefer=peer)
         if len(message.headers) == self.preset.network.max_headers_per_message:
             last = block_hash(message.headers[-1], self.preset)
             await self.send(peer, GetHeaders((last,), NO_STOP_HASH))
@@ -699,6 +744,120 @@ class P2PService:
             except SpecError:
                 return True  # let block validation name the error (and score it)
         return work >= self.node.store.state.cumulative_work
+
+    # ------------------------------------------------------------------------- fast sync (P2P-SNAP)
+
+    async def _on_fast_sync_headers(self, peer: Peer, message: Headers) -> None:
+        """Fast sync: extend the header chain (P2P-SYNC-3, most work kept), no bodies; once a peer's
+        answer is complete, ask every peer for snapshot manifests below the header tip."""
+        fast_sync = self.fast_sync
+        assert fast_sync is not None
+        if message.headers:
+            try:
+                chain = connect_headers(self.header_chain, message.headers, int(time.time()), self.preset)
+            except SpecError:
+                first = message.headers[0]
+                known = parent_known(self.header_chain, first) or first.height == 0
+                await self._punish(
+                    peer, Violation.INVALID_HEADER if known else Violation.UNCONNECTING_HEADERS
+                )
+                return
+            for header in message.headers:
+                self.header_by_hash[block_hash(header, self.preset)] = header
+            if chain.cumulative_work > self.header_chain.cumulative_work:
+                self.header_chain = chain
+                fast_sync.set_header_chain([self.header_by_hash[h] for h in chain.hashes], list(chain.hashes))
+            peer.height = max(peer.height, message.headers[-1].height)
+        if len(message.headers) == self.preset.network.max_headers_per_message:
+            await self.send(peer, GetHeaders((block_hash(message.headers[-1], self.preset),), NO_STOP_HASH))
+            return
+        request = fast_sync.manifest_request()
+        if request is not None:
+            asked = [p for p in self.peers if p.ready and fast_sync.manifests_asked(self._key(p))]
+            for other in asked:
+                await self.send(other, request)
+            if asked:
+                self._spawn(self._request_chunks_later())
+
+    async def _apply_verdict(self, verdict: Verdict) -> None:
+        by_key = {self._key(p): p for p in self.peers}
+        for key in verdict.punish:
+            if key in by_key:
+                await self._punish(by_key[key], Violation.INVALID_SNAPSHOT)
+
+    async def _request_chunks_later(self) -> None:
+        await asyncio.sleep(MANIFEST_WAIT)
+        await self._request_chunks(force=True)
+
+    async def _request_chunks(self, force: bool = False) -> None:
+        fast_sync = self.fast_sync
+        if fast_sync is None or fast_sync.done:
+            return
+        ready = {self._key(p): p for p in self.peers if p.ready}
+        for key, request in fast_sync.requests(ready, force):
+            await self.send(ready[key], request)
+            self._spawn(self._expire_chunk(key, request))
+
+    async def _expire_chunk(self, key: str, request: GetSnapshotChunk) -> None:
+        """Fast sync: a chunk not answered within ``CHUNK_TIMEOUT`` is asked of another peer."""
+        await asyncio.sleep(self.chunk_timeout)
+        fast_sync = self.fast_sync
+        if fast_sync is not None and not fast_sync.done and fast_sync.expire(key, request):
+            await self._request_chunks(force=True)
+
+    async def _fast_sync_finished(self) -> None:
+        """The snapshot is verified (SNAP-8): keep its items, then sync blocks as usual."""
+        fast_sync = self.fast_sync
+        assert fast_sync is not None and fast_sync.items is not None and fast_sync.manifest is not None
+        self.node.snapshots.keep_fast_sync(fast_sync.manifest, fast_sync.items)
+        for peer in [p for p in self.peers if p.ready]:
+            await self.send(peer, GetHeaders(block_locator(self.node.store.best_hashes()), NO_STOP_HASH))
+
+    def _body_server(self, hash_: bytes, height: int, prefer: Peer | None) -> Peer | None:
+        """P2P-PRUNE-1: the peer to ask for the body at ``height``: ``prefer`` if it serves it, else
+        the first ready peer that does and has not answered NotFound for it (``None``: nobody now;
+        the next serving peer's Headers answer brings it again)."""
+        candidates = ([prefer] if prefer is not None else []) + sorted(self.peers, key=lambda p: p.address)
+        lacking = {self._key(p) for p in self.peers if hash_ in p.lacks}  # per node, over all its connections
+        for candidate in candidates:
+            version = candidate.version
+            if candidate not in self.peers or version is None or not candidate.ready:
+                continue
+            if self._key(candidate) in lacking:
+                continue
+            if is_body_served(version.services, candidate.height, height, self.preset):
+                return candidate
+        return None
+
+    async def _request_bodies(self, wanted: list[tuple[bytes, int]], prefer: Peer | None) -> None:
+        """GetData the bodies ``(hash, height)``, in height order, of peers that serve them
+        (P2P-PRUNE-1: never a pruned peer for a body below its window), ``prefer`` first. Stops at
+        the first body nobody serves: the ones above it could not connect (orphans) until it comes."""
+        by_peer: dict[Peer, list[InvItem]] = {}
+        for hash_, height in wanted:
+            server = self._body_server(hash_, height, prefer)
+            if server is None:
+                break  # nobody serves it now: the next serving peer's Headers answer brings it again
+            if hash_ in server.requested:
+                continue  # already asked
+            server.requested[hash_] = height
+            by_peer.setdefault(server, []).append(InvItem(InvKind.BLOCK, hash_))
+        for server, items in by_peer.items():
+            for stale in list(server.requested)[:-MAX_REQUESTED_BLOCKS]:
+                del server.requested[stale]
+            await self.send(server, GetData(tuple(items)))
+
+    async def _on_not_found(self, peer: Peer, message: NotFound) -> None:
+        """A peer lacks bodies we asked for (a pruned peer, or a reorganised one): ask another
+        peer that serves them; the peer is not asked for them again."""
+        retry: list[tuple[bytes, int]] = []
+        for item in message.items:
+            if item.kind == InvKind.BLOCK and item.hash in peer.requested:
+                retry.append((item.hash, peer.requested.pop(item.hash)))
+                peer.lacks[item.hash] = None
+        for stale in list(peer.lacks)[:-MAX_REQUESTED_BLOCKS]:
+            del peer.lacks[stale]
+        await self._request_bodies(retry, prefer=None)
 
     async def _on_get_data(self, peer: Peer, message: GetData) -> None:
         """Serve a GetData (at most ``max_inv_items``, P2P-2) incrementally: each distinct item once,
@@ -735,6 +894,7 @@ class P2PService:
         ``unrequested_data`` and is only looked at if it would become the best tip at once
         (the store refuses it otherwise, before any check or write)."""
         hash_ = block_hash(block.header, self.preset)
+        peer.height = max(peer.height, block.header.height)
         if hash_ in peer.requested:
             del peer.requested[hash_]
             await self._on_block(peer, block)

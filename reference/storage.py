@@ -131,6 +131,12 @@ CREATE TABLE IF NOT EXISTS trie_nodes (
 CREATE INDEX IF NOT EXISTS blocks_parent ON blocks (parent);
 """
 
+PRUNE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS pruned (hash BLOB PRIMARY KEY, height INTEGER NOT NULL);
+"""
+"""Pruning (below): the best-chain blocks whose body and undo record were deleted (their ``blocks``
+row keeps the header bytes only)."""
+
 _META_INTS = ("height", "bits", "ticket_price", "treasury", "cumulative_work")
 _META_BLOBS = ("masternodes", "governance", "quorums", "deployments")
 """Meta keys holding the masternode list and the governance state (reference/statecodec.py JSON)."""
@@ -211,6 +217,7 @@ class ChainStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
+        self.db.executescript(PRUNE_SCHEMA)
         self._state = self._load_state()
         self._headers: dict[bytes, BlockHeader] = {}  # decoded headers by hash (immutable, safe to keep)
         self._best_chain: tuple[bytes, HeaderChain] | None = None  # the best chain's headers, by tip
@@ -279,10 +286,7 @@ class ChainStore:
         """The ``state_root`` of a stored block's header (the empty trie's root before genesis)."""
         if tip_hash == GENESIS_PARENT:
             return RUSTY_TRIE_HASHER.empty_root
-        block = self.block(tip_hash)
-        if block is None:
-            raise RuntimeError(f"block {tip_hash.hex()} missing")
-        return block.header.state_root
+        return self._header_of(tip_hash).state_root  # the header only: also for a pruned block
 
     def _load_trie(self) -> Trie:
         """The state trie read from ``trie_nodes`` (filled from the state if the table is new)."""
@@ -347,9 +351,11 @@ class ChainStore:
         return None if value is None else decode_entry(value, self.preset)
 
     def best_chain(self) -> Iterator[Block]:
-        """The connected blocks of the best chain, genesis first."""
+        """The connected blocks of the best chain whose bodies are stored, genesis first (on a pruned
+        store: from the lowest height not pruned)."""
         for (data,) in self.db.execute(
-            "SELECT b.data FROM best_chain c JOIN blocks b ON b.hash = c.hash ORDER BY c.height"
+            "SELECT b.data FROM best_chain c JOIN blocks b ON b.hash = c.hash "
+            "WHERE NOT EXISTS (SELECT 1 FROM pruned p WHERE p.hash = c.hash) ORDER BY c.height"
         ):
             yield decode_block(bytes(data), self.preset)
 
@@ -358,17 +364,9 @@ class ChainStore:
         return [bytes(h) for (h,) in self.db.execute("SELECT hash FROM best_chain ORDER BY height")]
 
     def best_headers(self) -> list[BlockHeader]:
-        """Headers of the best chain by height (each block decoded once, then kept in memory)."""
-        headers = []
-        for hash_ in self.best_hashes():
-            header = self._headers.get(hash_)
-            if header is None:
-                block = self.block(hash_)
-                if block is None:
-                    raise RuntimeError(f"best chain block {hash_.hex()} missing")
-                header = self._headers[hash_] = block.header
-            headers.append(header)
-        return headers
+        """Headers of the best chain by height (each header decoded once, then kept in memory; a
+        pruned block keeps its header)."""
+        return [self._header_of(hash_) for hash_ in self.best_hashes()]
 
     def best_hash_at(self, height: int) -> bytes | None:
         """The hash of the best chain's block at ``height`` (``None`` above the tip or below genesis)."""
@@ -376,9 +374,16 @@ class ChainStore:
         return None if row is None or height > self._state.height else bytes(row[0])
 
     def block(self, hash_: bytes) -> Block | None:
-        """A stored block by hash."""
-        row = self.db.execute("SELECT data FROM blocks WHERE hash = ?", (hash_,)).fetchone()
+        """A stored block by hash (``None`` if unknown or pruned: its body is gone, see :meth:`is_pruned`)."""
+        row = self.db.execute(
+            "SELECT data FROM blocks WHERE hash = ? AND NOT EXISTS (SELECT 1 FROM pruned p WHERE p.hash = ?)",
+            (hash_, hash_),
+        ).fetchone()
         return None if row is None else decode_block(bytes(row[0]), self.preset)
+
+    def has_pruned(self) -> bool:
+        """Whether any block body was pruned (by a :class:`PruningStore`, now or in an earlier run)."""
+        return self.db.execute("SELECT 1 FROM pruned LIMIT 1").fetchone() is not None
 
     def has_block(self, hash_: bytes) -> bool:
         """Whether the block is stored (valid, side-branch or invalid)."""
@@ -841,6 +846,101 @@ class ChainStore:
                     self.import_block(old, BlockContext(now=now))
                 return None
         return Accepted("reorganised", disconnected=tuple(old_branch))
+
+
+# ----------------------------------------------------------------------------------- pruning
+
+PRUNE_FINALITY_MARGIN = 8
+"""Node policy: blocks kept below the finalized block besides the last ``keep`` (never pruned above
+``finalized height - PRUNE_FINALITY_MARGIN``)."""
+PRUNE_BATCH = 16
+"""Node policy: blocks pruned per step (one SQLite transaction), so a step is short and a node
+interleaves it with its other work."""
+
+
+def prune_limit(
+    tip_height: int, keep: int, finalized_height: int | None, margin: int = PRUNE_FINALITY_MARGIN
+) -> int:
+    """The highest best-chain height whose body and undo record may be deleted (-1: none).
+
+    A block is prunable when it is not among the last ``keep`` blocks (``height <= tip - keep``)
+    *and* at least ``margin`` blocks below the finalized block, which must be on the best chain:
+    a reorganisation never disconnects the finalized block (FORK-2), so the undo records below it
+    are unreachable. Without a finalized block on the best chain nothing is pruned, whatever
+    ``keep``: the chain could still be reorganised to any depth.
+    """
+    if finalized_height is None:
+        return -1
+    return max(-1, min(tip_height - keep, finalized_height - margin))
+
+
+class PruningStore(ChainStore):
+    """A :class:`ChainStore` that deletes old block bodies and undo records (``rusty node --prune N``).
+
+    Each :meth:`prune_step` deletes the bodies (the ``blocks`` row keeps the header bytes, its
+    height, parent, timestamp and work, so headers, locators, the block index and the timestamps of
+    the state are unchanged) and the undo records of at most :data:`PRUNE_BATCH` best-chain blocks
+    at or below :func:`prune_limit`, lowest first, and records them in ``pruned``, all in one SQLite
+    transaction: a ``kill -9`` at any instant leaves either the step done or not begun. The chain
+    state, the UTXO set, the tickets and the trie nodes are never touched (only the current state's
+    trie nodes are stored anyway), so a pruned store's state equals a full store's.
+    """
+
+    def __init__(self, path: Path, preset: Preset, keep: int, **bounds: int) -> None:
+        if keep < preset.network.pruned_serve_blocks:
+            raise ValueError(
+                f"--prune {keep} keeps fewer blocks than the {preset.network.pruned_serve_blocks} "
+                "a pruned node serves (P2P-PRUNE-1, network.pruned_serve_blocks)"
+            )
+        super().__init__(path, preset, **bounds)
+        self.keep = keep
+
+    def is_pruned(self, hash_: bytes) -> bool:
+        """Whether the block's body and undo record were deleted."""
+        return self.db.execute("SELECT 1 FROM pruned WHERE hash = ?", (hash_,)).fetchone() is not None
+
+    def pruned_height(self) -> int:
+        """The highest pruned height (-1: nothing pruned); every best-chain block up to it is pruned."""
+        row = self.db.execute("SELECT MAX(height) FROM pruned").fetchone()
+        return -1 if row[0] is None else int(row[0])
+
+    def finalized_height_on_best(self, finalized: bytes | None) -> int | None:
+        """The height of ``finalized`` if it is on the best chain (``None`` otherwise)."""
+        if finalized is None:
+            return None
+        row = self.db.execute("SELECT height FROM best_chain WHERE hash = ?", (finalized,)).fetchone()
+        if row is None or int(row[0]) > self._state.height:
+            return None
+        return int(row[0])
+
+    def prune_step(self, finalized: bytes | None, batch: int = PRUNE_BATCH) -> int:
+        """Prune at most ``batch`` blocks (one transaction); return how many (0: nothing left to do)."""
+        limit = prune_limit(self._state.height, self.keep, self.finalized_height_on_best(finalized))
+        rows = self.db.execute(
+            "SELECT c.height, c.hash FROM best_chain c WHERE c.height > ? AND c.height <= ? "
+            "ORDER BY c.height LIMIT ?",
+            (self.pruned_height(), limit, batch),
+        ).fetchall()
+        if not rows:
+            return 0
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for height, hash_ in rows:
+                self.db.execute(
+                    "UPDATE blocks SET data = substr(data, 1, ?) WHERE hash = ?", (self._header_bytes, hash_)
+                )
+                self.db.execute("DELETE FROM undo WHERE hash = ?", (hash_,))
+                self.db.execute("INSERT INTO pruned (hash, height) VALUES (?, ?)", (hash_, height))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return len(rows)
+
+    def disconnect_tip(self) -> ChainState:
+        if self.is_pruned(self._state.tip_hash):
+            raise RuntimeError("the tip's undo record was pruned (a reorganisation below the pruning limit)")
+        return super().disconnect_tip()
 
 
 def replay(blocks: Iterator[Block] | list[Block], preset: Preset) -> ChainState:

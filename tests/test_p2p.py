@@ -57,6 +57,7 @@ from spec.errors import (
     WrongMagic,
     WrongPreviousBlock,
 )
+from spec.ledger.state_snapshot import MAX_CHUNK_PROOF, StateSnapshotManifest
 from spec.ledger.transaction import OutPoint, Transaction, TxInput, TxOutput, wtxid
 from spec.masternode.challenge import PoSeChallenge, PoSeResponse
 from spec.masternode.dkg import Complaint, Contribution, Justification
@@ -87,6 +88,7 @@ from spec.p2p.kademlia import (
     table_nodes,
 )
 from spec.p2p.messages import (
+    MAX_SNAPSHOT_MANIFESTS,
     MESSAGE_TYPES,
     PREFIX_BYTES,
     BlockMessage,
@@ -97,6 +99,8 @@ from spec.p2p.messages import (
     GetBlockTxn,
     GetData,
     GetHeaders,
+    GetSnapshotChunk,
+    GetSnapshotManifests,
     Headers,
     Inv,
     InvItem,
@@ -108,6 +112,8 @@ from spec.p2p.messages import (
     Ping,
     Pong,
     PrefilledTransaction,
+    SnapshotChunkMessage,
+    SnapshotManifests,
     TxMessage,
     Verack,
     Version,
@@ -227,6 +233,22 @@ MESSAGE_STRATEGIES: dict[Command, st.SearchStrategy[Any]] = {
         PoSeChallenge, U64, U16, st.builds(OutPoint, HASH, U32), HASH, SIGNATURE
     ),
     Command.POSE_RESPONSE: st.builds(PoSeResponse, HASH, SIGNATURE),
+    Command.GET_SNAPSHOT_MANIFESTS: st.builds(GetSnapshotManifests, U64),
+    Command.SNAPSHOT_MANIFESTS: st.builds(
+        SnapshotManifests,
+        st.lists(
+            st.builds(StateSnapshotManifest, HASH, U64, HASH, U64, U32, HASH), max_size=MAX_SNAPSHOT_MANIFESTS
+        ).map(tuple),
+    ),
+    Command.GET_SNAPSHOT_CHUNK: st.builds(GetSnapshotChunk, HASH, HASH, U32),
+    Command.SNAPSHOT_CHUNK: st.builds(
+        SnapshotChunkMessage,
+        HASH,
+        HASH,
+        U32,
+        st.binary(max_size=300),
+        st.lists(HASH, max_size=MAX_CHUNK_PROOF).map(tuple),
+    ),
 }
 
 

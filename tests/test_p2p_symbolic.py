@@ -15,6 +15,7 @@ import pytest
 from conformance.symbolic import p2p_contracts
 from spec.errors import EncodeError
 from spec.p2p.messages import differential_encode
+from spec.presets import DEVNET
 from tests.symbolic_suite import (
     REPO_ROOT,
     Runs,
@@ -58,6 +59,11 @@ def test_p2p_wrappers_on_examples() -> None:
     assert p2p_contracts.differential_roundtrip(0, 1, 1, 1) == (0, 0, 0, 0)
     assert p2p_contracts.differential_roundtrip(5, 3, 1, 10) == (5, 2, 0, 9)
     assert p2p_contracts.differential_decode_checked(0, 0, 0, 3) == (0, 1, 2)
+    window = DEVNET.network.pruned_serve_blocks
+    assert p2p_contracts.body_served_window(1, 100, 0)
+    assert not p2p_contracts.body_served_window(2, 100, 100 - window)
+    assert p2p_contracts.body_served_window(2, 100, 100 - window + 1)
+    assert not p2p_contracts.body_served_window(0, 100, 100)
     assert p2p_contracts.differential_decode_checked(0, 0, 0, 2) is None
     assert p2p_contracts.differential_decode_checked(2**64, 0, 0, 2**32) is None
     with pytest.raises(EncodeError):

@@ -51,7 +51,15 @@ from spec.chain.block import (
 from spec.chain.forkchoice import FinalityCertificate, encode_finality_certificate
 from spec.chain.pow import hash_meets_target, target_from_bits
 from spec.chain.state import coinbase_for
-from spec.encoding import varint_encode
+from spec.encoding import encode, varint_encode
+from spec.ledger.state_snapshot import (
+    MAX_CHUNK_PROOF,
+    STATE_MANIFEST_CODEC,
+    StateSnapshotManifest,
+    make_state_snapshot,
+    state_chunk_proof,
+    utxo_state_items,
+)
 from spec.ledger.transaction import (
     SEQUENCE_FINAL,
     OutPoint,
@@ -68,8 +76,10 @@ from spec.masternode.finality import CommitmentSignature, commitment_signature
 from spec.masternode.signing import SignatureShare
 from spec.p2p.compact import make_compact_block
 from spec.p2p.messages import (
+    MAX_SNAPSHOT_MANIFESTS,
     NO_STOP_HASH,
     SERVICE_FULL_NODE,
+    SERVICE_PRUNED,
     BlockMessage,
     BlockTxn,
     Command,
@@ -78,6 +88,8 @@ from spec.p2p.messages import (
     GetBlockTxn,
     GetData,
     GetHeaders,
+    GetSnapshotChunk,
+    GetSnapshotManifests,
     Headers,
     Inv,
     InvItem,
@@ -89,6 +101,8 @@ from spec.p2p.messages import (
     Ping,
     Pong,
     PrefilledTransaction,
+    SnapshotChunkMessage,
+    SnapshotManifests,
     TxMessage,
     Verack,
     Version,
@@ -285,6 +299,81 @@ def raw_frame(
     )
 
 
+SNAPSHOT_HEIGHT = 20
+"""P2P-SNAP samples: the snapshot of the p2p chain's state after this block."""
+
+
+def sample_snapshot(preset: Preset) -> tuple[StateSnapshotManifest, tuple[bytes, ...]]:
+    """SNAP-5/6: the manifest and chunks of the p2p chain's UTXO items after block 20 (two chunks
+    under devnet's 16 items per chunk)."""
+    chain = p2p_chain()
+    block = chain.builder.blocks[SNAPSHOT_HEIGHT]
+    state = chain.builder.states[SNAPSHOT_HEIGHT + 1]
+    items = utxo_state_items(state.utxos, preset)
+    return make_state_snapshot(items, block_hash(block.header, DEVNET), SNAPSHOT_HEIGHT, preset)
+
+
+def _snapshot_messages(preset: Preset) -> list[tuple[str, Message]]:
+    manifest, chunks = sample_snapshot(preset)
+    last = manifest.chunk_count - 1
+    return [
+        ("get_snapshot_manifests", GetSnapshotManifests(SNAPSHOT_HEIGHT)),
+        ("snapshot_manifests", SnapshotManifests((manifest,))),
+        ("snapshot_manifests_empty", SnapshotManifests(())),
+        ("get_snapshot_chunk", GetSnapshotChunk(manifest.block_hash, manifest.chunk_root, last)),
+        (
+            "snapshot_chunk",
+            SnapshotChunkMessage(
+                manifest.block_hash, manifest.chunk_root, last, chunks[last], state_chunk_proof(chunks, last)
+            ),
+        ),
+        ("snapshot_chunk_absent", SnapshotChunkMessage(manifest.block_hash, manifest.chunk_root, 0, b"", ())),
+    ]
+
+
+def _snapshot_frame_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """P2P-SNAP: invalid snapshot frames (checksums correct)."""
+    manifest, _ = sample_snapshot(preset)
+    one = encode(STATE_MANIFEST_CODEC, manifest)
+    chunk_head = manifest.block_hash + manifest.chunk_root + bytes(4) + varint_encode(0)
+    cases = [
+        (
+            "snapshot_manifests_too_many",
+            f"P2P-SNAP: {MAX_SNAPSHOT_MANIFESTS + 1} manifests (MAX_SNAPSHOT_MANIFESTS + 1)",
+            raw_frame(
+                Command.SNAPSHOT_MANIFESTS,
+                varint_encode(MAX_SNAPSHOT_MANIFESTS + 1) + one * (MAX_SNAPSHOT_MANIFESTS + 1),
+                preset,
+            ),
+            "DECODE_LENGTH_LIMIT",
+        ),
+        (
+            "snapshot_manifest_truncated",
+            f"P2P-SNAP: a manifest of {len(one) - 1} bytes",
+            raw_frame(Command.SNAPSHOT_MANIFESTS, varint_encode(1) + one[:-1], preset),
+            "DECODE_TRUNCATED",
+        ),
+        (
+            "snapshot_chunk_proof_too_long",
+            f"P2P-SNAP: an inclusion proof of {MAX_CHUNK_PROOF + 1} hashes (MAX_CHUNK_PROOF + 1)",
+            raw_frame(
+                Command.SNAPSHOT_CHUNK,
+                chunk_head + varint_encode(MAX_CHUNK_PROOF + 1) + bytes(32) * (MAX_CHUNK_PROOF + 1),
+                preset,
+            ),
+            "DECODE_LENGTH_LIMIT",
+        ),
+        (
+            "get_snapshot_chunk_trailing",
+            "P2P-SNAP: a GetSnapshotChunk with a trailing byte",
+            raw_frame(Command.GET_SNAPSHOT_CHUNK, bytes(68) + b"\x00", preset),
+            "DECODE_TRAILING_BYTES",
+        ),
+    ]
+    for case, description, frame, error in cases:
+        yield _case("decode_frame", case, description, {"frame": frame.hex()}, error)
+
+
 def sample_messages(preset: Preset) -> list[tuple[str, Message]]:
     """One valid message of every command (the case name first)."""
     chain = p2p_chain()
@@ -342,6 +431,7 @@ def sample_messages(preset: Preset) -> list[tuple[str, Message]]:
         ("commitment_signature", quorum.commitment_signature),
         ("pose_challenge", challenge_scenario(preset).challenge),
         ("pose_response", challenge_scenario(preset).response),
+        *_snapshot_messages(preset),
     ]
 
 
@@ -631,6 +721,7 @@ def _frame_cases(preset: Preset) -> Iterator[CaseSpec]:
         "DECODE_TRAILING_BYTES",
     )
     yield from _quorum_frame_cases(preset)
+    yield from _snapshot_frame_cases(preset)
 
     def prefix(case: str, description: str, data: bytes, error: str | None = None) -> CaseSpec:
         return _case("frame_prefix", case, description, {"prefix": data.hex()}, error)
@@ -736,6 +827,27 @@ def _sync_cases(preset: Preset) -> Iterator[CaseSpec]:
             {"chain": _hexes(_seeded_chain("main", length))},
         )
     yield _case("block_locator", "empty", "P2P-LOC: no chain, no locator", {"chain": []})
+    window = preset.network.pruned_serve_blocks
+    peer = 1_000
+    for name, services, height, why in (
+        ("full_genesis", SERVICE_FULL_NODE, 0, "a full node serves every body"),
+        ("full_tip", SERVICE_FULL_NODE, peer, "a full node serves its tip"),
+        ("full_above_tip", SERVICE_FULL_NODE, peer + 1, "nobody serves a body above its known height"),
+        ("full_and_pruned_bits", SERVICE_FULL_NODE | SERVICE_PRUNED, 0, "the full-node bit wins"),
+        ("pruned_window_bottom", SERVICE_PRUNED, peer - window + 1, "the lowest body of the window"),
+        ("pruned_below_window", SERVICE_PRUNED, peer - window, "just below the window: not served"),
+        ("pruned_genesis", SERVICE_PRUNED, 0, "a pruned node is never asked for old bodies"),
+        ("pruned_tip", SERVICE_PRUNED, peer, "a pruned node serves its tip"),
+        ("no_service_bits", 0, peer, "no service bit: no body"),
+        ("unknown_bits_only", 1 << 40, peer, "unknown bits alone serve nothing"),
+        ("negative_height", SERVICE_FULL_NODE, -1, "below genesis"),
+    ):
+        yield _case(
+            "is_body_served",
+            name,
+            f"P2P-PRUNE-1: {why}",
+            {"services": services, "peer_height": peer, "height": height},
+        )
 
     main = _seeded_chain("main", 40)
     other = _seeded_chain("other", 30, main[:18])

@@ -33,6 +33,7 @@ from conformance.jsonio import (
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.block import Block, BlockHeader, block_hash, decode_block, decode_header, encode_block
 from spec.chain.forkchoice import FinalityCertificate
+from spec.ledger.state_snapshot import StateSnapshotManifest
 from spec.ledger.transaction import Transaction, decode_transaction, txid, wtxid
 from spec.masternode.challenge import PoSeChallenge, PoSeResponse
 from spec.masternode.dkg import Complaint, Contribution, Justification
@@ -63,6 +64,8 @@ from spec.p2p.messages import (
     GetBlockTxn,
     GetData,
     GetHeaders,
+    GetSnapshotChunk,
+    GetSnapshotManifests,
     Headers,
     Inv,
     InvItem,
@@ -71,6 +74,8 @@ from spec.p2p.messages import (
     NotFound,
     Ping,
     Pong,
+    SnapshotChunkMessage,
+    SnapshotManifests,
     TxMessage,
     Verack,
     Version,
@@ -87,6 +92,7 @@ from spec.p2p.sync import (
     block_locator,
     connect_headers,
     headers_after,
+    is_body_served,
     locate_fork,
     locator_heights,
 )
@@ -138,6 +144,18 @@ def parse_node(item: dict[str, JSON]) -> NodeAddress:
     if not 0 <= port <= 0xFFFF:
         raise BadInput("port must fit 16 bits")
     return NodeAddress(hex_field(item, "node_id"), hex_field(item, "host"), port)
+
+
+def manifest_json(manifest: StateSnapshotManifest) -> dict[str, JSON]:
+    """SNAP-6: the JSON form of a state snapshot manifest."""
+    return {
+        "block_hash": to_hex(manifest.block_hash),
+        "height": manifest.height,
+        "state_root": to_hex(manifest.state_root),
+        "item_count": manifest.item_count,
+        "chunk_count": manifest.chunk_count,
+        "chunk_root": to_hex(manifest.chunk_root),
+    }
 
 
 def message_json(message: Message, preset: Preset) -> dict[str, JSON]:
@@ -197,6 +215,24 @@ def message_json(message: Message, preset: Preset) -> dict[str, JSON]:
         return challenge_json(message)
     if isinstance(message, PoSeResponse):
         return response_json(message)
+    if isinstance(message, GetSnapshotManifests):
+        return {"max_height": message.max_height}
+    if isinstance(message, SnapshotManifests):
+        return {"manifests": [manifest_json(m) for m in message.manifests]}
+    if isinstance(message, GetSnapshotChunk):
+        return {
+            "block_hash": to_hex(message.block_hash),
+            "chunk_root": to_hex(message.chunk_root),
+            "index": message.index,
+        }
+    if isinstance(message, SnapshotChunkMessage):
+        return {
+            "block_hash": to_hex(message.block_hash),
+            "chunk_root": to_hex(message.chunk_root),
+            "index": message.index,
+            "chunk": to_hex(message.chunk),
+            "proof": [to_hex(p) for p in message.proof],
+        }
     return {"nodes": [node_json(n) for n in message.nodes]}
 
 
@@ -242,6 +278,14 @@ def handle_locator_heights(preset: Preset, data: dict[str, JSON]) -> JSON:
     if tip < 0:
         raise BadInput("tip_height must be non-negative")
     return {"heights": list(locator_heights(tip))}
+
+
+def handle_is_body_served(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-PRUNE-1: ``{"services", "peer_height", "height"}`` -> ``{"served"}``."""
+    services, peer_height = int_field(data, "services"), int_field(data, "peer_height")
+    if services < 0 or services >= 2**64 or peer_height < 0:
+        raise BadInput("services is a u64 and peer_height non-negative")
+    return {"served": is_body_served(services, peer_height, int_field(data, "height"), preset)}
 
 
 def handle_block_locator(preset: Preset, data: dict[str, JSON]) -> JSON:
@@ -418,6 +462,7 @@ HANDLERS: dict[str, Handler] = {
     "check_version": handle_check_version,
     "locator_heights": handle_locator_heights,
     "block_locator": handle_block_locator,
+    "is_body_served": handle_is_body_served,
     "locate_fork": handle_locate_fork,
     "headers_after": handle_headers_after,
     "connect_headers": handle_connect_headers,

@@ -14,17 +14,23 @@ Contracts (rule references in brackets):
 * differential indexes [P2P-3]: encoding a strictly increasing list gives non-negative
   differences that decode back to the list; decoding any non-negative differences either gives a
   strictly increasing list below the limit or is refused with ``P2P_INDEX_OVERFLOW``.
+* served bodies [P2P-PRUNE-1]: a pruned peer serves exactly the ``pruned_serve_blocks`` heights
+  up to its own, a full peer every height up to its own, nobody a height above its own or below 0.
 """
 
 from __future__ import annotations
 
 from spec.errors import DifferentialIndexOverflow
 from spec.p2p.kademlia import bucket_of_distance
-from spec.p2p.messages import differential_decode, differential_encode
-from spec.p2p.sync import locator_heights, locator_step
+from spec.p2p.messages import SERVICE_FULL_NODE, SERVICE_PRUNED, differential_decode, differential_encode
+from spec.p2p.sync import is_body_served, locator_heights, locator_step
 from spec.presets import DEVNET
 
+_FULL, _PRUNED = SERVICE_FULL_NODE, SERVICE_PRUNED
+_WINDOW = DEVNET.network.pruned_serve_blocks
+
 __all__ = [
+    "body_served_window",
     "bucket_bounds",
     "differential_decode_checked",
     "differential_roundtrip",
@@ -93,3 +99,20 @@ def differential_decode_checked(d0: int, d1: int, d2: int, limit: int) -> tuple[
         return differential_decode((d0, d1, d2), limit)
     except DifferentialIndexOverflow:
         return None
+
+
+def _in_window(peer_height: int, height: int) -> bool:
+    return height >= 0 and peer_height - _WINDOW < height <= peer_height
+
+
+def body_served_window(services: int, peer_height: int, height: int) -> bool:
+    """A pruned peer serves its last ``pruned_serve_blocks`` bodies; a full peer all of its own.
+
+    pre: 0 <= services < 2**64
+    pre: 0 <= peer_height <= 10**9 and -5 <= height <= 10**9 + 5
+    post: __return__ == False or 0 <= height <= peer_height
+    post: not (services & _FULL) or __return__ == (0 <= height <= peer_height)
+    post: services & (_FULL | _PRUNED) != _PRUNED or __return__ == _in_window(peer_height, height)
+    post: services & (_FULL | _PRUNED) != 0 or __return__ == False
+    """
+    return is_body_served(services, peer_height, height, DEVNET)

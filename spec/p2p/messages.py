@@ -32,6 +32,14 @@
   (FORK-3, FIN-4), members' signatures of a quorum commitment (FIN-5) and PoSe liveness challenges
   and responses (POSE-5/6, spec/masternode/challenge.py). They are flooded: a node forwards each one
   it accepted, once.
+* **P2P-SNAP** state snapshots for fast sync (SNAP-5..8, spec/ledger/state_snapshot.py):
+  ``GetSnapshotManifests(max_height)`` asks which snapshots a peer serves at heights up to
+  ``max_height``; ``SnapshotManifests`` answers with at most :data:`MAX_SNAPSHOT_MANIFESTS`
+  manifests, newest first (none: an empty list); ``GetSnapshotChunk(block_hash, chunk_root, index)``
+  asks for one chunk of the snapshot with that manifest; ``SnapshotChunk`` answers with the chunk's
+  bytes and its inclusion proof (at most ``MAX_CHUNK_PROOF`` hashes), or with an empty chunk and
+  proof when the peer no longer has it. A node serves only snapshots of blocks of its best chain at
+  or below its finalized block.
 """
 
 from __future__ import annotations
@@ -75,6 +83,7 @@ from spec.errors import (
     WrongMagic,
 )
 from spec.hashing import HashDomain, tagged_hash
+from spec.ledger.state_snapshot import MAX_CHUNK_PROOF, STATE_MANIFEST_CODEC, StateSnapshotManifest
 from spec.ledger.transaction import Transaction, codecs
 from spec.masternode.challenge import (
     POSE_CHALLENGE_CODEC,
@@ -104,6 +113,12 @@ MAX_HOST_BYTES = 255
 """The longest host a NodeAddress may carry (an IPv4 or IPv6 address, or a DNS name)."""
 SERVICE_FULL_NODE = 1
 """Version.services bit: the node serves headers, blocks and compact blocks."""
+SERVICE_PRUNED = 2
+"""Version.services bit (P2P-PRUNE-1): the node serves headers and compact blocks, but the bodies
+of only its recent best-chain blocks (at least ``network.pruned_serve_blocks`` below its tip); it is
+sent without :data:`SERVICE_FULL_NODE`."""
+MAX_SNAPSHOT_MANIFESTS = 4
+"""P2P-SNAP: manifests in one SnapshotManifests answer, at most."""
 NO_STOP_HASH = bytes(32)
 """GetHeaders.stop_hash meaning "no stop": send up to the message limit."""
 
@@ -135,6 +150,10 @@ class Command(IntEnum):
     COMMITMENT_SIGNATURE = 0x55
     POSE_CHALLENGE = 0x56
     POSE_RESPONSE = 0x57
+    GET_SNAPSHOT_MANIFESTS = 0x60
+    SNAPSHOT_MANIFESTS = 0x61
+    GET_SNAPSHOT_CHUNK = 0x62
+    SNAPSHOT_CHUNK = 0x63
 
 
 class InvKind(IntEnum):
@@ -302,6 +321,41 @@ class Nodes:
     nodes: tuple[NodeAddress, ...]
 
 
+@dataclass(frozen=True)
+class GetSnapshotManifests:
+    """P2P-SNAP: which state snapshots the receiver serves at heights up to ``max_height``."""
+
+    max_height: int
+
+
+@dataclass(frozen=True)
+class SnapshotManifests:
+    """P2P-SNAP: the manifests of the snapshots the sender serves (newest first; may be empty)."""
+
+    manifests: tuple[StateSnapshotManifest, ...]
+
+
+@dataclass(frozen=True)
+class GetSnapshotChunk:
+    """P2P-SNAP: chunk ``index`` of the snapshot of ``block_hash`` whose manifest has ``chunk_root``."""
+
+    block_hash: bytes
+    chunk_root: bytes
+    index: int
+
+
+@dataclass(frozen=True)
+class SnapshotChunkMessage:
+    """P2P-SNAP: the answer to GetSnapshotChunk: the encoded chunk (SNAP-5) and its inclusion proof
+    (SNAP-7); an empty ``chunk`` means the sender does not have it."""
+
+    block_hash: bytes
+    chunk_root: bytes
+    index: int
+    chunk: bytes
+    proof: tuple[bytes, ...]
+
+
 Message: TypeAlias = (
     Version
     | Verack
@@ -327,6 +381,10 @@ Message: TypeAlias = (
     | CommitmentSignature
     | PoSeChallenge
     | PoSeResponse
+    | GetSnapshotManifests
+    | SnapshotManifests
+    | GetSnapshotChunk
+    | SnapshotChunkMessage
 )
 """Every P2P message."""
 
@@ -355,6 +413,10 @@ MESSAGE_TYPES: dict[Command, type[Any]] = {
     Command.COMMITMENT_SIGNATURE: CommitmentSignature,
     Command.POSE_CHALLENGE: PoSeChallenge,
     Command.POSE_RESPONSE: PoSeResponse,
+    Command.GET_SNAPSHOT_MANIFESTS: GetSnapshotManifests,
+    Command.SNAPSHOT_MANIFESTS: SnapshotManifests,
+    Command.GET_SNAPSHOT_CHUNK: GetSnapshotChunk,
+    Command.SNAPSHOT_CHUNK: SnapshotChunkMessage,
 }
 """P2P-1: the message type of each command."""
 
@@ -537,6 +599,23 @@ def message_codecs(preset: Preset) -> dict[Command, Codec[Any]]:
         Command.COMMITMENT_SIGNATURE: COMMITMENT_SIGNATURE_CODEC,
         Command.POSE_CHALLENGE: POSE_CHALLENGE_CODEC,
         Command.POSE_RESPONSE: POSE_RESPONSE_CODEC,
+        Command.GET_SNAPSHOT_MANIFESTS: Struct(GetSnapshotManifests, [("max_height", U64)]),
+        Command.SNAPSHOT_MANIFESTS: Struct(
+            SnapshotManifests, [("manifests", ListOf(STATE_MANIFEST_CODEC, MAX_SNAPSHOT_MANIFESTS))]
+        ),
+        Command.GET_SNAPSHOT_CHUNK: Struct(
+            GetSnapshotChunk, [("block_hash", BYTES32), ("chunk_root", BYTES32), ("index", U32)]
+        ),
+        Command.SNAPSHOT_CHUNK: Struct(
+            SnapshotChunkMessage,
+            [
+                ("block_hash", BYTES32),
+                ("chunk_root", BYTES32),
+                ("index", U32),
+                ("chunk", VarBytes(network.max_message_bytes)),
+                ("proof", ListOf(BYTES32, MAX_CHUNK_PROOF)),
+            ],
+        ),
     }
 
 

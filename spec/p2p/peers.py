@@ -87,6 +87,7 @@ class Violation(Enum):
     INVALID_TRANSACTION = "invalid_transaction"
     UNREQUESTED_DATA = "unrequested_data"
     INVALID_QUORUM_MESSAGE = "invalid_quorum_message"
+    INVALID_SNAPSHOT = "invalid_snapshot"
 
 
 STREAM_FATAL: frozenset[Violation] = frozenset({Violation.WRONG_MAGIC, Violation.OVERSIZED_MESSAGE})

@@ -20,6 +20,13 @@ A chain is given as the sequence of its block hashes indexed by height (``chain[
   parent. Headers connect to their parent wherever it is on the known header chain (a fork
   replaces the part above it); headers that are all known leave the chain as it is. The header
   chain carries no UTXO set: the body rules run when the block arrives.
+* **P2P-PRUNE-1** which peers serve which bodies: a peer whose Version has ``SERVICE_FULL_NODE``
+  serves the body of every block of its best chain; one with ``SERVICE_PRUNED`` (and not
+  ``SERVICE_FULL_NODE``) serves only the bodies at heights above ``peer_height -
+  pruned_serve_blocks``, where ``peer_height`` is the highest height the peer is known to have (its
+  Version's ``best_height`` or any later header it sent); any other peer serves no body. A syncing
+  node asks for a body only a peer that serves it; a pruned node answers a request for a body it
+  no longer has with ``NotFound`` (never with a partial block).
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from spec.chain.block import BlockHeader, block_hash, check_header_version
 from spec.chain.pow import decode_compact, work_of_target
 from spec.chain.state import BlockContext, ChainState, check_header, initial_state
 from spec.errors import NoCommonBlock
-from spec.p2p.messages import NO_STOP_HASH
+from spec.p2p.messages import NO_STOP_HASH, SERVICE_FULL_NODE, SERVICE_PRUNED
 from spec.presets import Preset
 
 LINEAR_STEPS = 10
@@ -198,3 +205,15 @@ def connect_headers(
     if tip <= chain.height and chain.hashes[tip] == hashes[-1]:
         return chain
     return HeaderChain(tuple(hashes), tuple(bits), tuple(timestamps), tuple(work))
+
+
+def is_body_served(services: int, peer_height: int, height: int, preset: Preset) -> bool:
+    """P2P-PRUNE-1: whether a peer announcing ``services``, whose best chain is known to reach
+    ``peer_height``, serves the body of its best-chain block at ``height``."""
+    if height < 0 or height > peer_height:
+        return False
+    if services & SERVICE_FULL_NODE:
+        return True
+    if services & SERVICE_PRUNED:
+        return height > peer_height - preset.network.pruned_serve_blocks
+    return False

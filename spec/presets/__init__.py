@@ -43,6 +43,7 @@ class MisbehaviourParams:
     invalid_transaction: int
     unrequested_data: int
     invalid_quorum_message: int
+    invalid_snapshot: int
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,9 @@ class NetworkParams:
     node_id_bits: int
     max_outbound: int
     max_inbound: int
+    pruned_serve_blocks: int
+    """P2P-PRUNE-1: a pruned node (``SERVICE_PRUNED``) serves the bodies of at least its last this
+    many best-chain blocks (Bitcoin's ``NODE_NETWORK_LIMITED_MIN_BLOCKS``)."""
     misbehaviour: MisbehaviourParams
 
 
