@@ -52,13 +52,13 @@ from spec.crypto import bls
 from spec.crypto.ed25519 import decode_public_key as decode_ed25519_public_key
 from spec.encoding import U64, FixedBytes, Struct, decode, encode
 from spec.errors import (
+    BadOperatorRecordSignature,
     InvalidPeerId,
     LengthLimitExceeded,
     TruncatedInput,
     UnknownCommand,
     UnknownTopic,
 )
-from spec.errors import BadOperatorRecordSignature as BadRecordSignature
 from spec.hashing import HashDomain, tagged_hash
 from spec.p2p.messages import (
     Command,
@@ -82,7 +82,8 @@ TRANSPORT_PROTOCOLS: tuple[str, ...] = (
     "/ipfs/ping/1.0.0",
     "/meshsub/1.1.0",
 )
-"""P2P-LP-1: the libp2p protocols a node speaks besides its own (security, muxers, identify, ping, gossipsub)."""
+"""P2P-LP-1: the libp2p protocols a node speaks besides its own (security, muxers, identify, ping,
+gossipsub)."""
 MESSAGE_ID_BYTES = 20
 """P2P-LP-2: the length of a gossip message id (as Ethereum's consensus layer)."""
 ED25519_KEY_TYPE = 1
@@ -390,7 +391,9 @@ def decode_operator_peer_record(data: bytes) -> OperatorPeerRecord:
     return record
 
 
-def operator_record_message(operator_public_key: bytes, peer_id: bytes, sequence: int, preset: Preset) -> bytes:
+def operator_record_message(
+    operator_public_key: bytes, peer_id: bytes, sequence: int, preset: Preset
+) -> bytes:
     """P2P-LP-6: the 32-byte message the operator key signs."""
     return tagged_hash(
         HashDomain.OPERATOR_PEER_RECORD,
@@ -412,4 +415,4 @@ def check_operator_peer_record(record: OperatorPeerRecord, preset: Preset) -> No
     decode_peer_id(record.peer_id)
     message = operator_record_message(record.operator_public_key, record.peer_id, record.sequence, preset)
     if not bls.verify(record.operator_public_key, message, record.signature):
-        raise BadRecordSignature("the operator key did not sign this peer id and sequence")
+        raise BadOperatorRecordSignature("the operator key did not sign this peer id and sequence")
