@@ -124,6 +124,8 @@ class GossipHost:
         )
         self.decisions: list[Decision] = []
         self.scores: Scores = NO_SCORES
+        self.banned: set[str] = set()
+        self._running = False
         for kind in TopicKind:
             if kind not in RESERVED_TOPICS:
                 self.pubsub.set_topic_validator(topic_name(preset, kind), self._validator(kind), False)
@@ -151,7 +153,9 @@ class GossipHost:
         if validation.violation is not None and forwarder != self.peer_id:
             self.scores, disconnect = record(self.scores, peer, validation.violation, self.preset)
             if disconnect:
-                self.pubsub.add_to_blacklist(forwarder)
+                self.banned.add(peer)
+                if self._running:
+                    self.pubsub.add_to_blacklist(forwarder)
         return validation.decision is GossipDecision.ACCEPT
 
     def listen_address(self) -> multiaddr.Multiaddr:
@@ -171,7 +175,11 @@ class GossipHost:
             background_trio_service(self.gossipsub),
         ):
             await self.pubsub.wait_until_ready()
-            yield self
+            self._running = True
+            try:
+                yield self
+            finally:
+                self._running = False
 
     async def connect(self, peer: PeerInfo) -> None:
         """Dial ``peer`` (Noise, yamux)."""
