@@ -16,8 +16,8 @@ replaces the framing (P2P-1), the handshake and the flood relay:
   ``P2P_UNKNOWN_TOPIC``. The message id is the first :data:`MESSAGE_ID_BYTES` bytes of
   ``H(GOSSIP_MESSAGE_ID, len(topic) u16 ‖ topic ‖ data)`` (:func:`compute_message_id`): it depends on
   the content only (not on the publishing peer or its sequence number), so a message relayed by two
-  peers is one message. Messages are published with gossipsub's ``StrictNoSign`` policy (no
-  ``from``, ``seqno``, ``signature`` or ``key``), which the content-addressed id makes safe.
+  peers is one message. Messages are published with gossipsub's default signing policy (each signed
+  by its origin's peer key); the id does not depend on the signature, ``from`` or ``seqno``.
 * **P2P-LP-3** a peer id is the libp2p identity multihash of the node's Ed25519 public key in the
   libp2p ``PublicKey`` protobuf: ``0x00 0x24 ‖ 0x08 0x01 0x12 0x20 ‖ key`` (38 bytes; the text form
   is its base58btc, ``12D3KooW…``). Scores and bans are keyed by the peer id, hence by the key.
