@@ -4,8 +4,10 @@ alone with its defaults, talk to the bridge host of reference/libp2p_host.py ove
 * the plain host dials ours, negotiates Noise, yamux and gossipsub v1.1, subscribes to the compact
   block topic and receives a compact block our host publishes (and decodes it with the spec);
 * a message invalid under the spec, offered by one plain host, is rejected by ours (with its
-  violation recorded against the sender's peer id) and never reaches the plain host on the other
-  side, while a valid message published after it does.
+  violation recorded against the sender's peer id, which reaches the devnet ban threshold) and never
+  reaches the plain host on the other side, while a valid message published after it does;
+* a message the node's checks ignore (an orphan transaction) is not forwarded either, costs its
+  sender nothing, and the sender's next valid transaction is forwarded through ours.
 
 Each step waits on a condition with a bound (trio.fail_after); no assertion depends on a timing.
 """
@@ -25,11 +27,11 @@ from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
 from libp2p.pubsub.pubsub import Pubsub
 from libp2p.tools.anyio_service import background_trio_service
 
-from conformance.generators.p2p import synthetic_block
+from conformance.generators.p2p import synthetic_block, synthetic_transaction
 from reference.libp2p_host import GossipHost
 from spec.p2p.compact import make_compact_block
 from spec.p2p.libp2p import GossipDecision, TopicKind, decode_gossip_data, topic_name
-from spec.p2p.messages import CompactBlock, PrefilledTransaction, encode_payload
+from spec.p2p.messages import CompactBlock, Message, PrefilledTransaction, TxMessage, encode_payload
 from spec.p2p.peers import Violation
 from spec.presets import DEVNET
 
@@ -139,5 +141,47 @@ def test_a_message_invalid_under_the_spec_is_not_forwarded() -> None:
                 first = await subscription.get()
             assert decode_gossip_data(TopicKind.COMPACT_BLOCK, first.data, DEVNET) == valid
             assert first.from_id == ours.peer_id.to_bytes()
+
+    trio.run(main)
+
+
+def test_an_ignored_message_is_dropped_without_penalty() -> None:
+    """P2P-LP-5 ``ignore``: an orphan transaction (the node's checks say TX_MISSING_INPUT) is not
+    forwarded and costs its sender nothing, so the sender's next, valid transaction goes through."""
+    topic = topic_name(DEVNET, TopicKind.TRANSACTION)
+    orphan = TxMessage(synthetic_transaction("interop/orphan"))
+    valid = TxMessage(synthetic_transaction("interop/valid"))
+
+    def check(kind: TopicKind, message: Message) -> str | None:
+        return "TX_MISSING_INPUT" if message == orphan else None
+
+    ours = GossipHost(DEVNET, bytes(range(2, 34)), check)
+
+    async def main() -> None:
+        async with (
+            ours.running(),
+            plain_host() as (sender, sender_pubsub, _),
+            plain_host() as (receiver, receiver_pubsub, _),
+        ):
+            subscription = await receiver_pubsub.subscribe(topic)
+            await sender_pubsub.subscribe(topic)
+            await ours.subscribe(TopicKind.TRANSACTION)
+            await sender.connect(info_from_p2p_addr(ours.listen_address()))
+            await receiver.connect(info_from_p2p_addr(ours.listen_address()))
+            await wait_for(lambda: receiver.get_id() in ours.gossipsub.mesh.get(topic, set()))
+            await wait_for(lambda: ours.peer_id in sender_pubsub.router.mesh.get(topic, set()))
+            await sender_pubsub.publish(topic, encode_payload(orphan, DEVNET))
+            await wait_for(lambda: len(ours.decisions) == 1)
+            await sender_pubsub.publish(topic, encode_payload(valid, DEVNET))
+            with trio.fail_after(BOUND):
+                first = await subscription.get()
+            assert decode_gossip_data(TopicKind.TRANSACTION, first.data, DEVNET) == valid
+            assert first.from_id == sender.get_id().to_bytes()
+            assert [(d.validation.decision, d.validation.violation) for d in ours.decisions] == [
+                (GossipDecision.IGNORE, None),
+                (GossipDecision.ACCEPT, None),
+            ]
+            assert ours.scores.by_peer == {}
+            assert not ours.pubsub.is_peer_blacklisted(sender.get_id())
 
     trio.run(main)
