@@ -31,6 +31,8 @@ Invariants checked:
 * ``p2p_libp2p_gossip``: byte 0 picks a topic kind, the rest is gossip data (P2P-LP-2); only
   ``SpecError`` rejects; accepted data re-encodes to itself on the same topic, and the decision
   (P2P-LP-5) is ``reject`` exactly when the data does not decode.
+* ``p2p_libp2p_request``: byte 0 picks a request protocol and side, the rest is one frame
+  (P2P-LP-4); only ``SpecError`` rejects; an accepted frame re-encodes to itself.
 """
 
 from __future__ import annotations
@@ -59,7 +61,9 @@ from spec.p2p.kademlia import (
 )
 from spec.p2p.libp2p import (
     QUORUM_COMMANDS,
+    REQUEST_COMMANDS,
     GossipDecision,
+    RequestKind,
     TopicKind,
     check_operator_peer_record,
     compute_gossip_validation,
@@ -68,8 +72,11 @@ from spec.p2p.libp2p import (
     decode_operator_peer_record,
     decode_peer_id,
     decode_peer_id_text,
+    decode_request,
+    decode_response,
     encode_gossip_data,
     encode_operator_peer_record,
+    encode_request_frame,
     make_operator_peer_record,
     peer_id_text,
 )
@@ -338,6 +345,22 @@ def fuzz_libp2p_gossip(data: bytes) -> None:
     )
 
 
+def fuzz_libp2p_request(data: bytes) -> None:
+    """P2P-LP-4: one request or response frame of every protocol; canonical on acceptance."""
+    if not data:
+        return
+    kinds = list(RequestKind)
+    kind = kinds[(data[0] >> 1) % len(kinds)]
+    decoder = decode_response if data[0] & 1 else decode_request
+    try:
+        message = decoder(kind, data[1:], PRESET)
+    except SpecError:
+        return
+    _require(
+        encode_request_frame(message, PRESET) == data[1:], "a request frame does not re-encode to itself"
+    )
+
+
 P2P_HARNESSES: dict[str, Callable[[bytes], None]] = {
     "p2p_decode_frame": fuzz_decode_frame,
     "p2p_decode_raw_frame": fuzz_decode_raw_frame,
@@ -346,6 +369,7 @@ P2P_HARNESSES: dict[str, Callable[[bytes], None]] = {
     "p2p_libp2p_peer_id": fuzz_libp2p_peer_id,
     "p2p_libp2p_operator_record": fuzz_libp2p_operator_record,
     "p2p_libp2p_gossip": fuzz_libp2p_gossip,
+    "p2p_libp2p_request": fuzz_libp2p_request,
 }
 
 
@@ -394,6 +418,14 @@ def p2p_seeds() -> dict[str, dict[str, bytes]]:
         "p2p_libp2p_gossip": {
             f"seed-{name}": bytes([list(TopicKind).index(kind)]) + gossip
             for name, kind, gossip in gossip_seeds
+        },
+        "p2p_libp2p_request": {
+            f"seed-{name}": bytes([2 * list(RequestKind).index(kind) + side])
+            + encode_request_frame(message, PRESET)
+            for name, message in messages
+            for kind, commands in REQUEST_COMMANDS.items()
+            for side in (0, 1)
+            if command_of(message) == commands[side]
         },
         "p2p_kademlia": {
             "seed-full-bucket": inserts,

@@ -26,9 +26,10 @@ from dataclasses import dataclass
 
 import multiaddr
 from libp2p import new_host
-from libp2p.abc import IHost, ISubscriptionAPI
+from libp2p.abc import IHost, INetStream, ISubscriptionAPI
 from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
+from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo
 from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
@@ -39,25 +40,34 @@ from libp2p.security.noise.transport import Transport as NoiseTransport
 from libp2p.tools.anyio_service import background_trio_service
 
 from spec.crypto.ed25519 import public_key_from_seed
+from spec.encoding import MAX_VARINT_BYTES
 from spec.errors import SpecError
 from spec.p2p.compact import check_compact_block
 from spec.p2p.libp2p import (
     RESERVED_TOPICS,
     GossipDecision,
     GossipValidation,
+    RequestKind,
     TopicKind,
     compute_gossip_validation,
     compute_message_id,
     compute_peer_id,
     decode_gossip_data,
+    decode_request,
+    decode_response,
     encode_gossip_data,
+    encode_request_frame,
     peer_id_text,
+    request_protocol_id,
     topic_kind,
     topic_name,
 )
 from spec.p2p.messages import CompactBlock, Message
-from spec.p2p.peers import NO_SCORES, Scores, record
+from spec.p2p.peers import NO_SCORES, Scores, Violation, record
 from spec.presets import Preset
+
+Serve = Callable[[Message], Message]
+"""The node's answer to a decoded request (P2P-LP-4)."""
 
 Check = Callable[[TopicKind, Message], str | None]
 """The node's checks on a decoded gossip message: the first error code, or ``None``."""
@@ -80,6 +90,31 @@ def stateless_check(preset: Preset) -> Check:
 def message_id_of(msg: rpc_pb2.Message) -> bytes:
     """P2P-LP-2 over a gossipsub message (its single topic and its data)."""
     return compute_message_id(msg.topicIDs[0] if msg.topicIDs else "", msg.data)
+
+
+async def read_frame(stream: INetStream, max_length: int) -> bytes:
+    """Read one P2P-LP-4 frame (``uvarint length ‖ payload``) without reading past it; the length is
+    checked against ``max_length`` before the payload is read. The spec decodes the bytes."""
+    head = b""
+    while len(head) < MAX_VARINT_BYTES:
+        byte = await stream.read(1)
+        if not byte:
+            return head
+        head += byte
+        if byte[0] & 0x80 == 0:
+            break
+    length = 0
+    for index, byte_value in enumerate(head):
+        length |= (byte_value & 0x7F) << (7 * index)
+    if length > max_length:
+        return head  # the spec's decoder names the error (DECODE_LENGTH_LIMIT)
+    body = b""
+    while len(body) < length:
+        chunk = await stream.read(length - len(body))
+        if not chunk:
+            break
+        body += chunk
+    return head + body
 
 
 @dataclass(frozen=True)
@@ -180,6 +215,36 @@ class GossipHost:
                 yield self
             finally:
                 self._running = False
+
+    def serve(self, kind: RequestKind, answer: Serve) -> None:
+        """P2P-LP-4: answer requests on the protocol of ``kind`` with ``answer``; a request that does
+        not decode closes the stream unanswered and scores the peer ``malformed_message``."""
+        limit = self.preset.network.max_message_bytes
+
+        async def handler(stream: INetStream) -> None:
+            peer = stream.muxed_conn.peer_id
+            try:
+                request = decode_request(kind, await read_frame(stream, limit), self.preset)
+            except SpecError:
+                self.scores, _ = record(
+                    self.scores, peer.to_base58(), Violation.MALFORMED_MESSAGE, self.preset
+                )
+                await stream.reset()
+                return
+            await stream.write(encode_request_frame(answer(request), self.preset))
+            await stream.close()
+
+        self.host.set_stream_handler(TProtocol(request_protocol_id(self.preset, kind)), handler)
+
+    async def request(self, peer: ID, kind: RequestKind, message: Message) -> Message:
+        """P2P-LP-4: send ``message`` on a new stream of ``kind`` and decode the response."""
+        stream = await self.host.new_stream(peer, [TProtocol(request_protocol_id(self.preset, kind))])
+        await stream.write(encode_request_frame(message, self.preset))
+        response = decode_response(
+            kind, await read_frame(stream, self.preset.network.max_message_bytes), self.preset
+        )
+        await stream.close()
+        return response
 
     async def connect(self, peer: PeerInfo) -> None:
         """Dial ``peer`` (Noise, yamux)."""

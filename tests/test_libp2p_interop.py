@@ -14,6 +14,7 @@ Each step waits on a condition with a bound (trio.fail_after); no assertion depe
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -22,16 +23,36 @@ import multiaddr
 import trio
 from libp2p import new_host
 from libp2p.abc import IHost
+from libp2p.custom_types import TProtocol
+from libp2p.network.stream.exceptions import StreamError
 from libp2p.peer.peerinfo import info_from_p2p_addr
 from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
 from libp2p.pubsub.pubsub import Pubsub
 from libp2p.tools.anyio_service import background_trio_service
 
 from conformance.generators.p2p import synthetic_block, synthetic_transaction
-from reference.libp2p_host import GossipHost
+from reference.libp2p_host import GossipHost, read_frame
 from spec.p2p.compact import make_compact_block
-from spec.p2p.libp2p import GossipDecision, TopicKind, decode_gossip_data, topic_name
-from spec.p2p.messages import CompactBlock, Message, PrefilledTransaction, TxMessage, encode_payload
+from spec.p2p.libp2p import (
+    GossipDecision,
+    RequestKind,
+    TopicKind,
+    decode_gossip_data,
+    decode_response,
+    encode_request_frame,
+    request_protocol_id,
+    topic_name,
+)
+from spec.p2p.messages import (
+    NO_STOP_HASH,
+    CompactBlock,
+    GetHeaders,
+    Headers,
+    Message,
+    PrefilledTransaction,
+    TxMessage,
+    encode_payload,
+)
 from spec.p2p.peers import Violation
 from spec.presets import DEVNET
 
@@ -183,5 +204,45 @@ def test_an_ignored_message_is_dropped_without_penalty() -> None:
             ]
             assert ours.scores.by_peer == {}
             assert not ours.pubsub.is_peer_blacklisted(sender.get_id())
+
+    trio.run(main)
+
+
+def test_plain_host_requests_headers_from_ours() -> None:
+    """P2P-LP-4: a plain host opens a stream on ``/rusty/devnet/req/headers/1``, writes a GetHeaders
+    frame and reads the Headers our host serves; a request that does not decode gets no answer and
+    scores the requester ``malformed_message``."""
+    headers = Headers(tuple(synthetic_block(f"interop/h{i}", 1, DEVNET).header for i in range(3)))
+    seen: list[Message] = []
+
+    def answer(request: Message) -> Message:
+        seen.append(request)
+        return headers
+
+    ours = GossipHost(DEVNET, bytes(range(3, 35)))
+    ours.serve(RequestKind.HEADERS, answer)
+    request = GetHeaders((bytes(32),), NO_STOP_HASH)
+    protocol = TProtocol(request_protocol_id(DEVNET, RequestKind.HEADERS))
+
+    async def main() -> None:
+        async with ours.running(), plain_host() as (host, _, _):
+            await host.connect(info_from_p2p_addr(ours.listen_address()))
+            stream = await host.new_stream(ours.peer_id, [protocol])
+            await stream.write(encode_request_frame(request, DEVNET))
+            frame = await read_frame(stream, DEVNET.network.max_message_bytes)
+            assert decode_response(RequestKind.HEADERS, frame, DEVNET) == headers
+            assert seen == [request]
+            bad = await host.new_stream(ours.peer_id, [protocol])
+            await bad.write(b"\x02\xff\xff")
+            unanswered = b""
+            with trio.fail_after(BOUND), contextlib.suppress(StreamError):
+                unanswered = await bad.read(1)  # ours resets the stream: EOF or reset, no byte
+            assert unanswered == b""
+            await wait_for(lambda: host.get_id().to_base58() in ours.scores.by_peer)
+            assert (
+                ours.scores.by_peer[host.get_id().to_base58()]
+                == DEVNET.network.misbehaviour.malformed_message
+            )
+            assert seen == [request]
 
     trio.run(main)

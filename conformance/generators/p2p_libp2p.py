@@ -16,21 +16,31 @@ from conformance.model import JSON, CaseSpec
 from conformance.seeded import seeded_bytes
 from spec.crypto import bls
 from spec.crypto.ed25519 import SMALL_ORDER_ENCODINGS, public_key_from_seed
-from spec.encoding import U64, encode
+from spec.encoding import U64, encode, varint_encode
 from spec.hashing import HashDomain, tagged_hash
 from spec.p2p.compact import make_compact_block
 from spec.p2p.libp2p import (
     OperatorPeerRecord,
+    RequestKind,
     TopicKind,
     compute_peer_id,
     encode_base58,
     encode_gossip_data,
     encode_operator_peer_record,
+    encode_request_frame,
     make_operator_peer_record,
     peer_id_text,
     topic_name,
 )
-from spec.p2p.messages import Command, TxMessage, encode_payload
+from spec.p2p.messages import (
+    NO_STOP_HASH,
+    Command,
+    GetBlockTxn,
+    GetHeaders,
+    Headers,
+    TxMessage,
+    encode_payload,
+)
 from spec.presets import Preset
 
 PY_LIBP2P_PEER_ID = "12D3KooWA4Xop1JaT3MHxwYMkCepYsv4iPVopMXwCz5iHYdBfeSB"
@@ -323,6 +333,81 @@ def _validations(preset: Preset) -> Iterator[CaseSpec]:
     )
 
 
+def _request_frames(preset: Preset) -> Iterator[CaseSpec]:
+    headers = Headers(tuple(synthetic_block(f"libp2p/req/{i}", 1, preset).header for i in range(2)))
+    get_headers = GetHeaders((seeded_bytes("p2p/libp2p/locator", 32),), NO_STOP_HASH)
+    get_txn = GetBlockTxn(seeded_bytes("p2p/libp2p/block", 32), (1, 2, 5))
+    good = encode_request_frame(get_headers, preset)
+
+    def case(
+        name: str, kind: RequestKind, side: str, frame: bytes, description: str, error: str | None = None
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {"kind": kind.value, "side": side, "frame": frame.hex()}
+        return _case("request_frame", name, f"P2P-LP-4: {description}", data, error)
+
+    yield case("get_headers", RequestKind.HEADERS, "request", good, "a GetHeaders request")
+    yield case(
+        "headers",
+        RequestKind.HEADERS,
+        "response",
+        encode_request_frame(headers, preset),
+        "a Headers response",
+    )
+    yield case(
+        "get_block_txn",
+        RequestKind.BLOCK_TXN,
+        "request",
+        encode_request_frame(get_txn, preset),
+        "a GetBlockTxn request",
+    )
+    yield case(
+        "truncated", RequestKind.HEADERS, "request", good[:-1], "one payload byte missing", "DECODE_TRUNCATED"
+    )
+    yield case(
+        "trailing",
+        RequestKind.HEADERS,
+        "request",
+        good + b"\0",
+        "a byte after the frame",
+        "DECODE_TRAILING_BYTES",
+    )
+    payload = good[1:]
+    yield case(
+        "overlong_length",
+        RequestKind.HEADERS,
+        "request",
+        bytes([0x80 | len(payload), 0x00]) + payload,
+        "the length varint is not minimal",
+        "DECODE_NONCANONICAL_VARINT",
+    )
+    over = preset.network.max_message_bytes + 1
+    yield case(
+        "over_max_message_bytes",
+        RequestKind.HEADERS,
+        "request",
+        varint_encode(over),
+        "a length above max_message_bytes, refused before any payload byte",
+        "DECODE_LENGTH_LIMIT",
+    )
+    yield case(
+        "blocks_reserved",
+        RequestKind.BLOCKS,
+        "request",
+        good,
+        "the blocks protocol has no payload yet",
+        "P2P_UNKNOWN_COMMAND",
+    )
+    yield case(
+        "snapshot_reserved",
+        RequestKind.SNAPSHOT_CHUNK,
+        "response",
+        good,
+        "the snapshot protocol has no payload yet",
+        "P2P_UNKNOWN_COMMAND",
+    )
+    yield case("empty", RequestKind.BLOCK_TXN, "response", b"", "no bytes", "DECODE_TRUNCATED")
+
+
 def generate(preset: Preset) -> Iterator[CaseSpec]:
     """libp2p vectors for one preset."""
     yield from _names(preset)
@@ -330,3 +415,4 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _peer_ids()
     yield from _operator_records(preset)
     yield from _validations(preset)
+    yield from _request_frames(preset)

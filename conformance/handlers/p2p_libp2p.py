@@ -24,12 +24,14 @@ from spec.p2p.libp2p import (
     decode_operator_peer_record,
     decode_peer_id,
     decode_peer_id_text,
+    decode_request,
+    decode_response,
     peer_id_text,
     request_protocol_id,
     topic_kind,
     topic_name,
 )
-from spec.p2p.messages import command_of
+from spec.p2p.messages import command_of, encode_payload
 from spec.presets import Preset
 
 
@@ -108,6 +110,21 @@ def handle_gossip_validation(preset: Preset, data: dict[str, JSON]) -> JSON:
     }
 
 
+def handle_request_frame(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-LP-4: ``{"kind" (RequestKind value), "side": "request"|"response", "frame"}`` ->
+    ``{"command", "payload"}`` (the re-encoded payload) or the first error code."""
+    try:
+        kind = RequestKind(str_field(data, "kind"))
+    except ValueError:
+        raise BadInput("unknown request kind") from None
+    side = str_field(data, "side")
+    if side not in ("request", "response"):
+        raise BadInput("side must be request or response")
+    decoder = decode_request if side == "request" else decode_response
+    message = decoder(kind, hex_field(data, "frame"), preset)
+    return {"command": command_of(message).name, "payload": encode_payload(message, preset).hex()}
+
+
 HANDLERS: dict[str, Handler] = {
     "libp2p_protocol_names": handle_protocol_names,
     "libp2p_topic_kind": handle_topic_kind,
@@ -116,4 +133,5 @@ HANDLERS: dict[str, Handler] = {
     "libp2p_decode_peer_id": handle_decode_peer_id,
     "libp2p_operator_peer_record": handle_operator_peer_record,
     "libp2p_gossip_validation": handle_gossip_validation,
+    "libp2p_request_frame": handle_request_frame,
 }

@@ -26,8 +26,11 @@ replaces the framing (P2P-1), the handshake and the flood relay:
 * **P2P-LP-4** request-response protocols (:class:`RequestKind`): one stream per request, the
   request then the response, each as ``uvarint length ‖ payload`` with the P2P-2 payload of
   GetHeaders → Headers, GetData → Block…/NotFound, GetBlockTxn → BlockTxn, and a length at most
-  ``network.max_message_bytes``. The snapshot protocol id is fixed here; its payloads come with the
-  snapshot sync messages.
+  ``network.max_message_bytes`` (:func:`decode_request`, :func:`decode_response`: the length is
+  a minimal unsigned LEB128 varint, which is libp2p's unsigned-varint). ``headers`` and
+  ``block_txn`` are specified here; the ``blocks`` response (several Block messages and a NotFound)
+  and the snapshot payloads come with their slices: their ids are fixed, data on them is
+  ``P2P_UNKNOWN_COMMAND``.
 * **P2P-LP-5** gossip validation (:func:`compute_gossip_validation`) maps the outcome of the
   existing rules on a message to gossipsub's ``accept`` / ``ignore`` / ``reject`` and, for a reject,
   to the :class:`spec.p2p.peers.Violation` the peer is scored with. ``accept``: no error; the message
@@ -50,7 +53,7 @@ from enum import Enum
 
 from spec.crypto import bls
 from spec.crypto.ed25519 import decode_public_key as decode_ed25519_public_key
-from spec.encoding import U64, FixedBytes, Struct, decode, encode
+from spec.encoding import U64, FixedBytes, Struct, VarBytes, decode, encode
 from spec.errors import (
     BadOperatorRecordSignature,
     InvalidPeerId,
@@ -135,6 +138,13 @@ class RequestKind(Enum):
     SNAPSHOT_CHUNK = "snapshot_chunk"
 
 
+REQUEST_COMMANDS: dict[RequestKind, tuple[Command, Command]] = {
+    RequestKind.HEADERS: (Command.GET_HEADERS, Command.HEADERS),
+    RequestKind.BLOCK_TXN: (Command.GET_BLOCK_TXN, Command.BLOCK_TXN),
+}
+"""P2P-LP-4: the request and response message of each request-response protocol specified so far."""
+
+
 class GossipDecision(Enum):
     """P2P-LP-5: gossipsub's validation results."""
 
@@ -215,6 +225,31 @@ def topic_name(preset: Preset, kind: TopicKind) -> str:
 def request_protocol_id(preset: Preset, kind: RequestKind) -> str:
     """P2P-LP-4: the request-response protocol id of ``kind`` (``/rusty/<network>/req/<kind>/1``)."""
     return protocol_id(preset, f"req/{kind.value}", 1)
+
+
+def encode_request_frame(message: Message, preset: Preset) -> bytes:
+    """P2P-LP-4: ``uvarint length ‖ payload`` of a request or response message."""
+    return encode(VarBytes(preset.network.max_message_bytes), encode_payload(message, preset))
+
+
+def _decode_frame_as(kind: RequestKind, frame: bytes, preset: Preset, side: int) -> Message:
+    commands = REQUEST_COMMANDS.get(kind)
+    if commands is None:
+        raise UnknownCommand(f"the {kind.value} protocol has no payload yet")
+    payload = decode(VarBytes(preset.network.max_message_bytes), frame)
+    return decode_payload(commands[side], payload, preset)
+
+
+def decode_request(kind: RequestKind, frame: bytes, preset: Preset) -> Message:
+    """P2P-LP-4: the request message of one frame on protocol ``kind``; raise ``DECODE_*`` /
+    ``P2P_UNKNOWN_COMMAND``."""
+    return _decode_frame_as(kind, frame, preset, 0)
+
+
+def decode_response(kind: RequestKind, frame: bytes, preset: Preset) -> Message:
+    """P2P-LP-4: the response message of one frame on protocol ``kind``; raise ``DECODE_*`` /
+    ``P2P_UNKNOWN_COMMAND``."""
+    return _decode_frame_as(kind, frame, preset, 1)
 
 
 def topic_kind(preset: Preset, topic: str) -> TopicKind:
