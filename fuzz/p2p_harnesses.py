@@ -23,16 +23,29 @@ Invariants checked:
   table; after each operation the table invariants hold (at most k nodes and k replacements per
   bucket, every node in its bucket, no id twice, never the own id) and ``closest`` agrees with a
   brute-force sort.
+* ``p2p_libp2p_peer_id``: the input as peer id bytes and as base58 text (latin-1); only
+  ``SpecError`` rejects; an accepted id is the P2P-LP-3 id of the key it names, and an accepted text
+  is the canonical text of its bytes.
+* ``p2p_libp2p_operator_record``: the input as an operator peer record (P2P-LP-6); only
+  ``SpecError`` rejects decoding and checking; an accepted record re-encodes to itself.
+* ``p2p_libp2p_gossip``: byte 0 picks a topic kind, the rest is gossip data (P2P-LP-2); only
+  ``SpecError`` rejects; accepted data re-encodes to itself on the same topic, and the decision
+  (P2P-LP-5) is ``reject`` exactly when the data does not decode.
+* ``p2p_libp2p_request``: byte 0 picks a request protocol and side, the rest is one frame
+  (P2P-LP-4); only ``SpecError`` rejects; an accepted frame re-encodes to itself.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from functools import cache
 from operator import attrgetter
 
 from conformance.generators.p2p import p2p_chain, sample_messages
 from spec.chain.block import Block, encode_block, transactions_root, votes_root
+from spec.crypto import bls
+from spec.crypto.ed25519 import public_key_from_seed
 from spec.errors import DecodeError, MessageTooLarge, SpecError, UnknownCommand
 from spec.ledger.transaction import Transaction, wtxid
 from spec.p2p.compact import fill_missing, make_compact_block, missing_request, reconstruct, serve_block_txn
@@ -45,6 +58,27 @@ from spec.p2p.kademlia import (
     insert,
     remove,
     table_nodes,
+)
+from spec.p2p.libp2p import (
+    QUORUM_COMMANDS,
+    REQUEST_COMMANDS,
+    GossipDecision,
+    RequestKind,
+    TopicKind,
+    check_operator_peer_record,
+    compute_gossip_validation,
+    compute_peer_id,
+    decode_gossip_data,
+    decode_operator_peer_record,
+    decode_peer_id,
+    decode_peer_id_text,
+    decode_request,
+    decode_response,
+    encode_gossip_data,
+    encode_operator_peer_record,
+    encode_request_frame,
+    make_operator_peer_record,
+    peer_id_text,
 )
 from spec.p2p.messages import (
     Command,
@@ -265,11 +299,77 @@ def fuzz_kademlia(data: bytes) -> None:
     _require(list(closest(table, target, 25, PRESET)) == expected[:25], "closest() disagrees with a sort")
 
 
+def fuzz_libp2p_peer_id(data: bytes) -> None:
+    """P2P-LP-3: peer id bytes and text decode only to the canonical form of a valid key."""
+    try:
+        public_key = decode_peer_id(data)
+    except SpecError:
+        pass
+    else:
+        _require(compute_peer_id(public_key) == data, "an accepted peer id is not the id of its key")
+    text = data.decode("latin-1")
+    try:
+        peer_id = decode_peer_id_text(text)
+    except SpecError:
+        return
+    _require(peer_id_text(peer_id) == text, "an accepted peer id text is not canonical")
+
+
+def fuzz_libp2p_operator_record(data: bytes) -> None:
+    """P2P-LP-6: decoding and checking a record; an accepted record re-encodes to itself."""
+    try:
+        record = decode_operator_peer_record(data)
+    except SpecError:
+        return
+    _require(encode_operator_peer_record(record) == data, "an operator record does not re-encode to itself")
+    with contextlib.suppress(SpecError):
+        check_operator_peer_record(record, PRESET)
+
+
+def fuzz_libp2p_gossip(data: bytes) -> None:
+    """P2P-LP-2/5: gossip data of every topic; canonical on acceptance, rejected iff undecodable."""
+    if not data:
+        return
+    kinds = list(TopicKind)
+    kind = kinds[data[0] % len(kinds)]
+    body = data[1:]
+    try:
+        message = decode_gossip_data(kind, body, PRESET)
+    except SpecError as error:
+        decision = compute_gossip_validation(kind, error.code).decision
+        _require(decision is GossipDecision.REJECT, f"undecodable gossip data is not rejected: {error.code}")
+        return
+    _require(encode_gossip_data(message, PRESET) == (kind, body), "gossip data does not re-encode to itself")
+    _require(
+        compute_gossip_validation(kind, None).decision is GossipDecision.ACCEPT, "valid data not accepted"
+    )
+
+
+def fuzz_libp2p_request(data: bytes) -> None:
+    """P2P-LP-4: one request or response frame of every protocol; canonical on acceptance."""
+    if not data:
+        return
+    kinds = list(RequestKind)
+    kind = kinds[(data[0] >> 1) % len(kinds)]
+    decoder = decode_response if data[0] & 1 else decode_request
+    try:
+        message = decoder(kind, data[1:], PRESET)
+    except SpecError:
+        return
+    _require(
+        encode_request_frame(message, PRESET) == data[1:], "a request frame does not re-encode to itself"
+    )
+
+
 P2P_HARNESSES: dict[str, Callable[[bytes], None]] = {
     "p2p_decode_frame": fuzz_decode_frame,
     "p2p_decode_raw_frame": fuzz_decode_raw_frame,
     "p2p_compact_reconstruct": fuzz_compact_reconstruct,
     "p2p_kademlia": fuzz_kademlia,
+    "p2p_libp2p_peer_id": fuzz_libp2p_peer_id,
+    "p2p_libp2p_operator_record": fuzz_libp2p_operator_record,
+    "p2p_libp2p_gossip": fuzz_libp2p_gossip,
+    "p2p_libp2p_request": fuzz_libp2p_request,
 }
 
 
@@ -284,6 +384,16 @@ def p2p_seeds() -> dict[str, dict[str, bytes]]:
     ping = encode_frame(messages[2][1], PRESET)
     frames["seed-bad-checksum"] = ping[:9] + bytes(4) + ping[13:]
     frames["seed-too-large"] = ping[:5] + b"\xff\xff\xff\xff" + ping[9:]
+    peer_id = compute_peer_id(public_key_from_seed(bytes(range(32))))
+    record = encode_operator_peer_record(
+        make_operator_peer_record(bls.key_gen(bytes(range(32))), peer_id, 1, PRESET)
+    )
+    gossip_seeds = [
+        (name, *encode_gossip_data(message, PRESET))
+        for name, message in messages
+        if command_of(message) in QUORUM_COMMANDS
+        or command_of(message) in (Command.TX, Command.COMPACT_BLOCK)
+    ]
     own = _own_id()
     inserts = b"".join(bytes([2 * (i % 2)]) + bytes([0x80 | i]) + own[1:] for i in range(24))
     close = b"".join(bytes([4]) + bytes(31) + bytes([i]) for i in range(1, 6))
@@ -294,6 +404,28 @@ def p2p_seeds() -> dict[str, dict[str, bytes]]:
             "seed-unchanged": b"",
             "seed-flip-nonce": bytes(188 + 1) + b"\x01",
             "seed-flip-short-id": bytes(188 + 1 + 8 + 1) + b"\x01",
+        },
+        "p2p_libp2p_peer_id": {
+            "seed-bytes": peer_id,
+            "seed-text": peer_id_text(peer_id).encode(),
+            "seed-secp256k1": peer_id[:3] + b"\x02" + peer_id[4:],
+        },
+        "p2p_libp2p_operator_record": {
+            "seed-valid": record,
+            "seed-other-sequence": record[:86] + b"\x09" + record[87:],
+            "seed-truncated": record[:-1],
+        },
+        "p2p_libp2p_gossip": {
+            f"seed-{name}": bytes([list(TopicKind).index(kind)]) + gossip
+            for name, kind, gossip in gossip_seeds
+        },
+        "p2p_libp2p_request": {
+            f"seed-{name}": bytes([2 * list(RequestKind).index(kind) + side])
+            + encode_request_frame(message, PRESET)
+            for name, message in messages
+            for kind, commands in REQUEST_COMMANDS.items()
+            for side in (0, 1)
+            if command_of(message) == commands[side]
         },
         "p2p_kademlia": {
             "seed-full-bucket": inserts,

@@ -1502,6 +1502,25 @@ class InvalidNodeId(P2PError):
     code = "P2P_INVALID_NODE_ID"
 
 
+class InvalidPeerId(DecodeError):
+    """P2P-LP-3: a libp2p peer id is not the identity multihash of an Ed25519 public key protobuf,
+    or its text is not canonical base58btc."""
+
+    code = "P2P_INVALID_PEER_ID"
+
+
+class UnknownTopic(P2PError):
+    """P2P-LP-2: a gossipsub topic is not one of this network's topics (or is reserved: no payload yet)."""
+
+    code = "P2P_UNKNOWN_TOPIC"
+
+
+class BadOperatorRecordSignature(P2PError):
+    """P2P-LP-6: an operator peer record's BLS signature does not verify under its operator key."""
+
+    code = "P2P_OPERATOR_RECORD_SIGNATURE"
+
+
 def _all_subclasses(cls: type[SpecError]) -> list[type[SpecError]]:
     found: list[type[SpecError]] = [cls]
     for sub in cls.__subclasses__():

@@ -59,6 +59,8 @@ class HashDomain(Enum):
     P2P_MESSAGE = "RustyCoin 2026-11 p2p message v1"
     COMPACT_SHORT_ID = "RustyCoin 2026-11 compact short id v1"
     QUORUM_COMMITMENT = "RustyCoin 2026-11 quorum commitment v1"
+    GOSSIP_MESSAGE_ID = "RustyCoin 2026-11 gossip message id v1"
+    OPERATOR_PEER_RECORD = "RustyCoin 2026-11 operator peer record v1"
 
 
 def domain_by_name(name: str) -> HashDomain:

@@ -1352,3 +1352,6 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _compact_cases(preset)
     yield from _kademlia_cases(preset)
     yield from _score_cases(preset)
+    from conformance.generators.p2p_libp2p import generate as generate_libp2p
+
+    yield from generate_libp2p(preset)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from conformance.handlers.chain import big_to_hex
 from conformance.handlers.dkg import certificate_to_json, message_to_json, signature_share_to_json
 from conformance.handlers.masternode import challenge_json, commitment_signature_json, response_json
+from conformance.handlers.p2p_libp2p import HANDLERS as LIBP2P_HANDLERS
 from conformance.jsonio import (
     field,
     from_hex,
@@ -474,4 +475,5 @@ HANDLERS: dict[str, Handler] = {
     "kademlia_sequence": handle_kademlia_sequence,
     "closest": handle_closest,
     "score_sequence": handle_score_sequence,
+    **LIBP2P_HANDLERS,
 }

@@ -16,12 +16,23 @@ Contracts (rule references in brackets):
   strictly increasing list below the limit or is refused with ``P2P_INDEX_OVERFLOW``.
 * served bodies [P2P-PRUNE-1]: a pruned peer serves exactly the ``pruned_serve_blocks`` heights
   up to its own, a full peer every height up to its own, nobody a height above its own or below 0.
+* base58btc [P2P-LP-3]: the text of ``zeros`` zero bytes then a big-endian value decodes back to
+  the same bytes, and starts with exactly ``zeros`` ones.
+* gossip decision [P2P-LP-5]: over every topic and a sample of codes (none, decode, ignore,
+  consensus), ``accept`` exactly for no code, and a violation exactly for ``reject``.
 """
 
 from __future__ import annotations
 
 from spec.errors import DifferentialIndexOverflow
 from spec.p2p.kademlia import bucket_of_distance
+from spec.p2p.libp2p import (
+    GossipDecision,
+    TopicKind,
+    compute_gossip_validation,
+    decode_base58,  # noqa: F401  (used by post: lines)
+    encode_base58,
+)
 from spec.p2p.messages import SERVICE_FULL_NODE, SERVICE_PRUNED, differential_decode, differential_encode
 from spec.p2p.sync import is_body_served, locator_heights, locator_step
 from spec.presets import DEVNET
@@ -30,10 +41,12 @@ _FULL, _PRUNED = SERVICE_FULL_NODE, SERVICE_PRUNED
 _WINDOW = DEVNET.network.pruned_serve_blocks
 
 __all__ = [
+    "base58_roundtrip",
     "body_served_window",
     "bucket_bounds",
     "differential_decode_checked",
     "differential_roundtrip",
+    "gossip_decision_shape",
     "locator_shape",
     "locator_step_schedule",
 ]
@@ -116,3 +129,42 @@ def body_served_window(services: int, peer_height: int, height: int) -> bool:
     post: services & (_FULL | _PRUNED) != 0 or __return__ == False
     """
     return is_body_served(services, peer_height, height, DEVNET)
+
+
+def base58_roundtrip(zeros: int, value: int) -> str:
+    """base58btc text decodes to its bytes; leading zero bytes are leading ones.
+
+    pre: 0 <= zeros <= 3
+    pre: 1 <= value < 2**64
+    post: decode_base58(__return__) == bytes(zeros) + value.to_bytes((value.bit_length() + 7) // 8, "big")
+    post: len(__return__) - len(__return__.lstrip("1")) == zeros
+    """
+    return encode_base58(bytes(zeros) + value.to_bytes((value.bit_length() + 7) // 8, "big"))
+
+
+_SAMPLE_CODES: tuple[str | None, ...] = (
+    None,
+    "DECODE_TRUNCATED",
+    "DECODE_LENGTH_LIMIT",
+    "P2P_UNKNOWN_COMMAND",
+    "HDR_WRONG_PARENT",
+    "TX_MISSING_INPUT",
+    "DKG_WRONG_SESSION",
+    "BLK_BAD_MERKLE_ROOT",
+    "SCRIPT_VERIFY_FAILED",
+    "DKG_BAD_SIGNATURE",
+)
+
+
+def gossip_decision_shape(kind_index: int, code_index: int) -> str:
+    """Accept exactly without an error; a violation exactly on reject.
+
+    pre: 0 <= kind_index < 5
+    pre: 0 <= code_index < 10
+    post: (__return__ == "accept") == (code_index == 0)
+    """
+    kind = list(TopicKind)[kind_index]
+    validation = compute_gossip_validation(kind, _SAMPLE_CODES[code_index])
+    if (validation.violation is None) == (validation.decision is GossipDecision.REJECT):
+        raise AssertionError("a reject without a violation, or a violation without a reject")
+    return validation.decision.value

@@ -1,0 +1,418 @@
+"""Vectors of the libp2p part of the ``p2p`` flow (spec/p2p/libp2p.py, P2P-LP-1..6): protocol ids
+and topic names, message ids, peer ids (one cross-checked against py-libp2p's ``ID.from_pubkey``),
+operator peer records, and gossip validation decisions with their codes (accept, ignore and reject
+on every active topic, reserved and unknown topics, data that does not decode).
+
+Keys come from :func:`conformance.seeded.seeded_bytes`; the compact block and transaction are the
+p2p generator's synthetic ones, the signature share a real one of its four-member DKG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from conformance.generators.p2p import quorum_messages, synthetic_block, synthetic_transaction
+from conformance.model import JSON, CaseSpec
+from conformance.seeded import seeded_bytes
+from spec.crypto import bls
+from spec.crypto.ed25519 import SMALL_ORDER_ENCODINGS, public_key_from_seed
+from spec.encoding import U64, encode, varint_encode
+from spec.hashing import HashDomain, tagged_hash
+from spec.p2p.compact import make_compact_block
+from spec.p2p.libp2p import (
+    OperatorPeerRecord,
+    RequestKind,
+    TopicKind,
+    compute_peer_id,
+    encode_base58,
+    encode_gossip_data,
+    encode_operator_peer_record,
+    encode_request_frame,
+    make_operator_peer_record,
+    peer_id_text,
+    topic_name,
+)
+from spec.p2p.messages import (
+    NO_STOP_HASH,
+    Command,
+    GetBlockTxn,
+    GetHeaders,
+    Headers,
+    TxMessage,
+    encode_payload,
+)
+from spec.presets import Preset
+
+PY_LIBP2P_PEER_ID = "12D3KooWA4Xop1JaT3MHxwYMkCepYsv4iPVopMXwCz5iHYdBfeSB"
+"""``ID.from_pubkey(create_new_key_pair(bytes(range(32))).public_key).to_base58()`` in py-libp2p
+0.8.1 (an independent implementation of the libp2p peer-id spec; tests/test_p2p_libp2p.py re-runs it)."""
+
+
+def _case(
+    handler: str,
+    case: str,
+    description: str,
+    data: dict[str, JSON],
+    error: str | None = None,
+    known: JSON = None,
+) -> CaseSpec:
+    return CaseSpec(f"libp2p_{handler}", case, description, data, expect_error=error, known_output=known)
+
+
+def node_public_key(label: str) -> bytes:
+    """The Ed25519 public key of a seeded node key."""
+    return public_key_from_seed(seeded_bytes(f"p2p/libp2p/node/{label}", 32))
+
+
+def operator_secret(label: str) -> bytes:
+    """A seeded BLS operator secret key."""
+    return bls.key_gen(seeded_bytes(f"p2p/libp2p/operator/{label}", 32))
+
+
+def _names(preset: Preset) -> Iterator[CaseSpec]:
+    yield _case("protocol_names", "all", "P2P-LP-1/2/4: transport protocols, topics, request protocols", {})
+    compact = topic_name(preset, TopicKind.COMPACT_BLOCK)
+    yield _case("topic_kind", "compact_block", "P2P-LP-2: the compact block topic", {"topic": compact})
+    other = "devnet" if preset.name != "devnet" else "mainnet"
+    yield _case(
+        "topic_kind",
+        "other_network",
+        "P2P-LP-2: the same topic of another network is not ours",
+        {"topic": compact.replace(f"/{preset.name}/", f"/{other}/")},
+        "P2P_UNKNOWN_TOPIC",
+    )
+    yield _case(
+        "topic_kind",
+        "eth_topic",
+        "P2P-LP-2: a foreign topic",
+        {"topic": "/eth2/beacon_block/ssz_snappy"},
+        "P2P_UNKNOWN_TOPIC",
+    )
+
+
+def _message_ids(preset: Preset) -> Iterator[CaseSpec]:
+    payload = encode_payload(make_compact_block(synthetic_block("libp2p", 2, preset), 5, [], preset), preset)
+    for kind in (TopicKind.COMPACT_BLOCK, TopicKind.TRANSACTION):
+        yield _case(
+            "message_id",
+            f"{kind.value}_topic",
+            "P2P-LP-2: the id covers the topic: the same data on two topics has two ids",
+            {"topic": topic_name(preset, kind), "data": payload.hex()},
+        )
+    yield _case(
+        "message_id",
+        "empty",
+        "P2P-LP-2: empty data",
+        {"topic": topic_name(preset, TopicKind.TRANSACTION), "data": ""},
+    )
+
+
+def _peer_ids() -> Iterator[CaseSpec]:
+    reference_key = public_key_from_seed(bytes(range(32)))
+    yield _case(
+        "peer_id",
+        "py_libp2p",
+        "P2P-LP-3: matches py-libp2p's ID.from_pubkey for the key of seed 00..1f",
+        {"public_key": reference_key.hex()},
+        known={
+            "protobuf": ("08011220" + reference_key.hex()),
+            "peer_id": ("0024" + "08011220" + reference_key.hex()),
+            "text": PY_LIBP2P_PEER_ID,
+        },
+    )
+    for label in ("a", "b"):
+        yield _case("peer_id", f"node_{label}", "P2P-LP-3", {"public_key": node_public_key(label).hex()})
+    small = min(SMALL_ORDER_ENCODINGS)
+    yield _case(
+        "peer_id",
+        "small_order_key",
+        "P2P-LP-3: the key must be a valid Ed25519 public key",
+        {"public_key": small.hex()},
+        "ED25519_INVALID_PUBLIC_KEY",
+    )
+    good = compute_peer_id(node_public_key("a"))
+    yield _case("decode_peer_id", "bytes", "P2P-LP-3", {"peer_id": good.hex()})
+    yield _case("decode_peer_id", "text", "P2P-LP-3: base58btc text", {"text": peer_id_text(good)})
+    bad_bytes = {
+        "short": ("one byte missing", good[:-1]),
+        "long": ("one byte more", good + b"\0"),
+        "sha256_multihash": (
+            "a sha2-256 multihash (RSA-style peer id) is not an Ed25519 identity",
+            b"\x12\x20" + good[6:],
+        ),
+        "secp256k1_key": ("KeyType 2 (Secp256k1) in the protobuf", good[:3] + b"\x02" + good[4:]),
+        "empty": ("no bytes", b""),
+    }
+    for name, (description, data) in bad_bytes.items():
+        yield _case(
+            "decode_peer_id", name, f"P2P-LP-3: {description}", {"peer_id": data.hex()}, "P2P_INVALID_PEER_ID"
+        )
+    yield _case(
+        "decode_peer_id",
+        "small_order_key",
+        "P2P-LP-3: a well-formed id of an invalid key",
+        {"peer_id": (good[:6] + small).hex()},
+        "ED25519_INVALID_PUBLIC_KEY",
+    )
+    text = peer_id_text(good)
+    yield _case(
+        "decode_peer_id",
+        "text_bad_digit",
+        "P2P-LP-3: '0' is not a base58btc digit",
+        {"text": "0" + text[1:]},
+        "P2P_INVALID_PEER_ID",
+    )
+    yield _case(
+        "decode_peer_id",
+        "text_leading_one",
+        "P2P-LP-3: a leading '1' is a zero byte: 39 bytes",
+        {"text": "1" + text},
+        "P2P_INVALID_PEER_ID",
+    )
+    yield _case(
+        "decode_peer_id",
+        "text_too_long",
+        "P2P-LP-3: text above 64 characters",
+        {"text": text + text[:13]},
+        "P2P_INVALID_PEER_ID",
+    )
+    yield _case(
+        "decode_peer_id",
+        "text_of_short_id",
+        "P2P-LP-3: base58 of 37 bytes",
+        {"text": encode_base58(good[:-1])},
+        "P2P_INVALID_PEER_ID",
+    )
+
+
+def _operator_records(preset: Preset) -> Iterator[CaseSpec]:
+    secret = operator_secret("one")
+    peer_id = compute_peer_id(node_public_key("a"))
+    record = make_operator_peer_record(secret, peer_id, 3, preset)
+    encoded = encode_operator_peer_record(record)
+
+    def case(name: str, description: str, data: bytes, error: str | None = None) -> CaseSpec:
+        return _case("operator_peer_record", name, f"P2P-LP-6: {description}", {"record": data.hex()}, error)
+
+    yield case("valid", "signed by its operator key", encoded)
+    other_peer = compute_peer_id(node_public_key("b"))
+    yield case(
+        "other_peer_id",
+        "the signature of one peer id does not cover another",
+        encode_operator_peer_record(
+            OperatorPeerRecord(record.operator_public_key, other_peer, 3, record.signature)
+        ),
+        "P2P_OPERATOR_RECORD_SIGNATURE",
+    )
+    yield case(
+        "other_sequence",
+        "the sequence is signed",
+        encode_operator_peer_record(
+            OperatorPeerRecord(record.operator_public_key, peer_id, 4, record.signature)
+        ),
+        "P2P_OPERATOR_RECORD_SIGNATURE",
+    )
+    other_key = bls.sk_to_pk(operator_secret("two"))
+    yield case(
+        "other_operator",
+        "another operator's key",
+        encode_operator_peer_record(OperatorPeerRecord(other_key, peer_id, 3, record.signature)),
+        "P2P_OPERATOR_RECORD_SIGNATURE",
+    )
+    other_magic = bytes(4) if preset.network.magic != bytes(4) else b"\xff" * 4
+    replayed = tagged_hash(
+        HashDomain.OPERATOR_PEER_RECORD, other_magic + record.operator_public_key + peer_id + encode(U64, 3)
+    )
+    yield case(
+        "other_network",
+        "a record signed for another network magic",
+        encode_operator_peer_record(
+            OperatorPeerRecord(record.operator_public_key, peer_id, 3, bls.sign(secret, replayed))
+        ),
+        "P2P_OPERATOR_RECORD_SIGNATURE",
+    )
+    yield case("truncated", "189 bytes", encoded[:-1], "DECODE_TRUNCATED")
+    yield case("trailing", "191 bytes", encoded + b"\0", "DECODE_TRAILING_BYTES")
+    yield case(
+        "bad_peer_id",
+        "a peer id that is not an Ed25519 identity multihash",
+        encoded[:48] + b"\x12" + encoded[49:],
+        "P2P_INVALID_PEER_ID",
+    )
+    yield case(
+        "identity_operator_key",
+        "the operator key is the G1 identity",
+        b"\xc0" + bytes(47) + encoded[48:],
+        "BLS_INVALID_PUBLIC_KEY",
+    )
+
+
+def _validations(preset: Preset) -> Iterator[CaseSpec]:
+    compact = make_compact_block(synthetic_block("libp2p/gossip", 3, preset), 9, [], preset)
+    tx = TxMessage(synthetic_transaction("libp2p/gossip"))
+    share_kind, share = encode_gossip_data(quorum_messages(preset).signature_share, preset)
+    assert share_kind is TopicKind.QUORUM
+    _, compact_data = encode_gossip_data(compact, preset)
+    _, tx_data = encode_gossip_data(tx, preset)
+    rows: list[tuple[str, TopicKind, bytes, str | None, str]] = [
+        ("compact_accept", TopicKind.COMPACT_BLOCK, compact_data, None, "every check passed"),
+        (
+            "compact_unknown_parent",
+            TopicKind.COMPACT_BLOCK,
+            compact_data,
+            "HDR_WRONG_PARENT",
+            "the receiver may be behind",
+        ),
+        ("compact_future", TopicKind.COMPACT_BLOCK, compact_data, "HDR_TIME_TOO_FAR_AHEAD", "clocks differ"),
+        ("compact_bad_index", TopicKind.COMPACT_BLOCK, compact_data, "P2P_COMPACT_BAD_INDEX", "P2P-CMPCT-2"),
+        (
+            "compact_bad_merkle",
+            TopicKind.COMPACT_BLOCK,
+            compact_data,
+            "BLK_BAD_MERKLE_ROOT",
+            "a consensus failure",
+        ),
+        (
+            "compact_bad_pow",
+            TopicKind.COMPACT_BLOCK,
+            compact_data,
+            "POW_HASH_ABOVE_TARGET",
+            "a consensus failure",
+        ),
+        ("compact_noncanonical", TopicKind.COMPACT_BLOCK, compact_data + b"\0", None, "trailing bytes"),
+        ("compact_truncated", TopicKind.COMPACT_BLOCK, compact_data[:10], None, "truncated"),
+        ("tx_accept", TopicKind.TRANSACTION, tx_data, None, "every check passed"),
+        ("tx_missing_input", TopicKind.TRANSACTION, tx_data, "TX_MISSING_INPUT", "an orphan: a race"),
+        ("tx_mempool_full", TopicKind.TRANSACTION, tx_data, "MEMPOOL_FULL", "local policy"),
+        ("tx_fee_too_low", TopicKind.TRANSACTION, tx_data, "MEMPOOL_FEE_TOO_LOW", "local policy"),
+        ("tx_bad_script", TopicKind.TRANSACTION, tx_data, "SCRIPT_VERIFY_FAILED", "a consensus failure"),
+        ("tx_duplicate_input", TopicKind.TRANSACTION, tx_data, "TX_DUPLICATE_INPUT", "a consensus failure"),
+        ("tx_empty", TopicKind.TRANSACTION, b"", None, "no bytes"),
+        ("quorum_accept", TopicKind.QUORUM, share, None, "a signature share that verifies"),
+        (
+            "quorum_wrong_session",
+            TopicKind.QUORUM,
+            share,
+            "SIGN_WRONG_SESSION",
+            "P2P-SCORE-4: an honest race",
+        ),
+        ("quorum_dkg_phase", TopicKind.QUORUM, share, "DKG_WRONG_PHASE", "P2P-SCORE-4: early or late"),
+        ("quorum_bad_share", TopicKind.QUORUM, share, "THRESHOLD_INVALID_SHARE", "P2P-SCORE-4: forged"),
+        ("quorum_bad_dkg_signature", TopicKind.QUORUM, share, "DKG_BAD_SIGNATURE", "P2P-SCORE-4: forged"),
+        (
+            "quorum_block_command",
+            TopicKind.QUORUM,
+            bytes((Command.BLOCK,)) + share[1:],
+            None,
+            "a Block is not quorum traffic",
+        ),
+        ("quorum_empty", TopicKind.QUORUM, b"", None, "no command byte"),
+        (
+            "quorum_oversized_list",
+            TopicKind.QUORUM,
+            share[:1] + b"\xff" * 12,
+            None,
+            "garbage after the command",
+        ),
+        ("vote_reserved", TopicKind.VOTE, tx_data, None, "the vote topic has no payload yet"),
+        ("sidechain_reserved", TopicKind.SIDECHAIN, b"\x01", None, "the sidechain topic has no payload yet"),
+    ]
+    for name, kind, data, check_error, description in rows:
+        yield _case(
+            "gossip_validation",
+            name,
+            f"P2P-LP-5: {description}",
+            {"topic": topic_name(preset, kind), "data": data.hex(), "check_error": check_error},
+        )
+    yield _case(
+        "gossip_validation",
+        "unknown_topic",
+        "P2P-LP-2: not a topic of this network",
+        {"topic": "/rusty/other/compact_block/1", "data": compact_data.hex(), "check_error": None},
+        "P2P_UNKNOWN_TOPIC",
+    )
+
+
+def _request_frames(preset: Preset) -> Iterator[CaseSpec]:
+    headers = Headers(tuple(synthetic_block(f"libp2p/req/{i}", 1, preset).header for i in range(2)))
+    get_headers = GetHeaders((seeded_bytes("p2p/libp2p/locator", 32),), NO_STOP_HASH)
+    get_txn = GetBlockTxn(seeded_bytes("p2p/libp2p/block", 32), (1, 2, 5))
+    good = encode_request_frame(get_headers, preset)
+
+    def case(
+        name: str, kind: RequestKind, side: str, frame: bytes, description: str, error: str | None = None
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {"kind": kind.value, "side": side, "frame": frame.hex()}
+        return _case("request_frame", name, f"P2P-LP-4: {description}", data, error)
+
+    yield case("get_headers", RequestKind.HEADERS, "request", good, "a GetHeaders request")
+    yield case(
+        "headers",
+        RequestKind.HEADERS,
+        "response",
+        encode_request_frame(headers, preset),
+        "a Headers response",
+    )
+    yield case(
+        "get_block_txn",
+        RequestKind.BLOCK_TXN,
+        "request",
+        encode_request_frame(get_txn, preset),
+        "a GetBlockTxn request",
+    )
+    yield case(
+        "truncated", RequestKind.HEADERS, "request", good[:-1], "one payload byte missing", "DECODE_TRUNCATED"
+    )
+    yield case(
+        "trailing",
+        RequestKind.HEADERS,
+        "request",
+        good + b"\0",
+        "a byte after the frame",
+        "DECODE_TRAILING_BYTES",
+    )
+    payload = good[1:]
+    yield case(
+        "overlong_length",
+        RequestKind.HEADERS,
+        "request",
+        bytes([0x80 | len(payload), 0x00]) + payload,
+        "the length varint is not minimal",
+        "DECODE_NONCANONICAL_VARINT",
+    )
+    over = preset.network.max_message_bytes + 1
+    yield case(
+        "over_max_message_bytes",
+        RequestKind.HEADERS,
+        "request",
+        varint_encode(over),
+        "a length above max_message_bytes, refused before any payload byte",
+        "DECODE_LENGTH_LIMIT",
+    )
+    yield case(
+        "blocks_reserved",
+        RequestKind.BLOCKS,
+        "request",
+        good,
+        "the blocks protocol has no payload yet",
+        "P2P_UNKNOWN_COMMAND",
+    )
+    yield case(
+        "snapshot_reserved",
+        RequestKind.SNAPSHOT_CHUNK,
+        "response",
+        good,
+        "the snapshot protocol has no payload yet",
+        "P2P_UNKNOWN_COMMAND",
+    )
+    yield case("empty", RequestKind.BLOCK_TXN, "response", b"", "no bytes", "DECODE_TRUNCATED")
+
+
+def generate(preset: Preset) -> Iterator[CaseSpec]:
+    """libp2p vectors for one preset."""
+    yield from _names(preset)
+    yield from _message_ids(preset)
+    yield from _peer_ids()
+    yield from _operator_records(preset)
+    yield from _validations(preset)
+    yield from _request_frames(preset)

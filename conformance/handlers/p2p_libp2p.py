@@ -1,0 +1,137 @@
+"""Handlers of the libp2p part of the ``p2p`` flow (spec/p2p/libp2p.py, P2P-LP-1..6).
+
+JSON shapes: bytes are hex; a topic or protocol id is its string; a gossip validation is
+``{"decision": "accept"|"ignore"|"reject", "violation": <Violation value> | null, "code": <code> | null}``
+where ``code`` is the error that decided it (the decoder's, or the ``check_error`` the vector
+names for the checks that need chain state).
+"""
+
+from __future__ import annotations
+
+from conformance.jsonio import field, hex_field, str_field
+from conformance.model import JSON, BadInput, Handler
+from spec.errors import SpecError
+from spec.p2p.libp2p import (
+    TRANSPORT_PROTOCOLS,
+    RequestKind,
+    TopicKind,
+    check_operator_peer_record,
+    compute_gossip_validation,
+    compute_message_id,
+    compute_peer_id,
+    compute_public_key_protobuf,
+    decode_gossip_data,
+    decode_operator_peer_record,
+    decode_peer_id,
+    decode_peer_id_text,
+    decode_request,
+    decode_response,
+    peer_id_text,
+    request_protocol_id,
+    topic_kind,
+    topic_name,
+)
+from spec.p2p.messages import command_of, encode_payload
+from spec.presets import Preset
+
+
+def handle_protocol_names(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-LP-1/2/4: ``{}`` -> ``{"transport", "topics", "requests"}`` (by kind name)."""
+    return {
+        "transport": list(TRANSPORT_PROTOCOLS),
+        "topics": {kind.value: topic_name(preset, kind) for kind in TopicKind},
+        "requests": {kind.value: request_protocol_id(preset, kind) for kind in RequestKind},
+    }
+
+
+def handle_topic_kind(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-LP-2: ``{"topic"}`` -> ``{"kind"}`` or ``P2P_UNKNOWN_TOPIC``."""
+    return {"kind": topic_kind(preset, str_field(data, "topic")).value}
+
+
+def handle_message_id(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-LP-2: ``{"topic", "data"}`` -> ``{"message_id"}``."""
+    return {"message_id": compute_message_id(str_field(data, "topic"), hex_field(data, "data")).hex()}
+
+
+def handle_peer_id(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-LP-3: ``{"public_key"}`` (Ed25519) -> ``{"protobuf", "peer_id", "text"}`` or ``ED25519_*``."""
+    public_key = hex_field(data, "public_key")
+    peer_id = compute_peer_id(public_key)
+    return {
+        "protobuf": compute_public_key_protobuf(public_key).hex(),
+        "peer_id": peer_id.hex(),
+        "text": peer_id_text(peer_id),
+    }
+
+
+def handle_decode_peer_id(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-LP-3: ``{"peer_id"}`` (bytes) or ``{"text"}`` -> ``{"public_key", "text"}`` or
+    ``P2P_INVALID_PEER_ID`` / ``ED25519_INVALID_PUBLIC_KEY``."""
+    text = "text" in data
+    peer_id = decode_peer_id_text(str_field(data, "text")) if text else hex_field(data, "peer_id")
+    public_key = decode_peer_id(peer_id)
+    return {"public_key": public_key.hex(), "text": peer_id_text(peer_id)}
+
+
+def handle_operator_peer_record(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-LP-6: ``{"record"}`` (190 bytes) -> ``{"operator_public_key", "peer_id", "sequence"}`` once
+    decoded and checked, or the first error code."""
+    record = decode_operator_peer_record(hex_field(data, "record"))
+    check_operator_peer_record(record, preset)
+    return {
+        "operator_public_key": record.operator_public_key.hex(),
+        "peer_id": peer_id_text(record.peer_id),
+        "sequence": record.sequence,
+    }
+
+
+def handle_gossip_validation(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-LP-2/5: ``{"topic", "data", "check_error"}`` -> the validation (see the module docstring).
+    The data is decoded on the topic; if it decodes, ``check_error`` (a code or null) is the outcome
+    of the node's checks on the message. The decoded message's command is returned when it decodes."""
+    kind = topic_kind(preset, str_field(data, "topic"))
+    check_error = field(data, "check_error")
+    if check_error is not None and not isinstance(check_error, str):
+        raise BadInput("check_error must be a code or null")
+    command: str | None = None
+    try:
+        message = decode_gossip_data(kind, hex_field(data, "data"), preset)
+        command = command_of(message).name
+        code = check_error
+    except SpecError as error:
+        code = error.code
+    validation = compute_gossip_validation(kind, code)
+    return {
+        "command": command,
+        "decision": validation.decision.value,
+        "violation": None if validation.violation is None else validation.violation.value,
+        "code": code,
+    }
+
+
+def handle_request_frame(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-LP-4: ``{"kind" (RequestKind value), "side": "request"|"response", "frame"}`` ->
+    ``{"command", "payload"}`` (the re-encoded payload) or the first error code."""
+    try:
+        kind = RequestKind(str_field(data, "kind"))
+    except ValueError:
+        raise BadInput("unknown request kind") from None
+    side = str_field(data, "side")
+    if side not in ("request", "response"):
+        raise BadInput("side must be request or response")
+    decoder = decode_request if side == "request" else decode_response
+    message = decoder(kind, hex_field(data, "frame"), preset)
+    return {"command": command_of(message).name, "payload": encode_payload(message, preset).hex()}
+
+
+HANDLERS: dict[str, Handler] = {
+    "libp2p_protocol_names": handle_protocol_names,
+    "libp2p_topic_kind": handle_topic_kind,
+    "libp2p_message_id": handle_message_id,
+    "libp2p_peer_id": handle_peer_id,
+    "libp2p_decode_peer_id": handle_decode_peer_id,
+    "libp2p_operator_peer_record": handle_operator_peer_record,
+    "libp2p_gossip_validation": handle_gossip_validation,
+    "libp2p_request_frame": handle_request_frame,
+}

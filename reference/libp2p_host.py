@@ -1,0 +1,268 @@
+"""The bridge from the spec's libp2p protocol (spec/p2p/libp2p.py, P2P-LP-1..6) to py-libp2p.
+
+A :class:`GossipHost` is a py-libp2p host on trio: TCP, Noise, yamux (mplex as fallback),
+identify, ping and gossipsub v1.1, with
+
+* the host key derived from the node's 32-byte Ed25519 seed, so the libp2p peer id is the spec's
+  :func:`spec.p2p.libp2p.compute_peer_id` of the node key (P2P-LP-3; checked at construction);
+* the spec's message-id function (P2P-LP-2) as gossipsub's ``msg_id_constructor``;
+* one validator per active topic: it decodes the data (P2P-LP-2), runs the node's checks on the
+  message (a ``check`` callback returning an error code or ``None``), asks
+  :func:`spec.p2p.libp2p.compute_gossip_validation` for accept / ignore / reject (P2P-LP-5) and
+  records a reject as the peer's violation (P2P-SCORE-1). gossipsub forwards a message only when
+  its validator returns True, which this module returns for ``accept`` alone, so a message invalid
+  under the spec is never forwarded (py-libp2p 0.8.1 validators are boolean: ``ignore`` and
+  ``reject`` both drop; the score of a reject is ours).
+
+Nothing here decides a rule: every decision is a spec function. The asyncio node is not on this
+host yet (docs/node.md, "libp2p transport: bridge plan").
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import multiaddr
+from libp2p import new_host
+from libp2p.abc import IHost, INetStream, ISubscriptionAPI
+from libp2p.crypto.ed25519 import create_new_key_pair
+from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
+from libp2p.custom_types import TProtocol
+from libp2p.peer.id import ID
+from libp2p.peer.peerinfo import PeerInfo
+from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
+from libp2p.pubsub.pb import rpc_pb2
+from libp2p.pubsub.pubsub import Pubsub
+from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
+from libp2p.security.noise.transport import Transport as NoiseTransport
+from libp2p.tools.anyio_service import background_trio_service
+
+from spec.crypto.ed25519 import public_key_from_seed
+from spec.encoding import MAX_VARINT_BYTES
+from spec.errors import SpecError
+from spec.p2p.compact import check_compact_block
+from spec.p2p.libp2p import (
+    RESERVED_TOPICS,
+    GossipDecision,
+    GossipValidation,
+    RequestKind,
+    TopicKind,
+    compute_gossip_validation,
+    compute_message_id,
+    compute_peer_id,
+    decode_gossip_data,
+    decode_request,
+    decode_response,
+    encode_gossip_data,
+    encode_request_frame,
+    peer_id_text,
+    request_protocol_id,
+    topic_kind,
+    topic_name,
+)
+from spec.p2p.messages import CompactBlock, Message
+from spec.p2p.peers import NO_SCORES, Scores, Violation, record
+from spec.presets import Preset
+
+Serve = Callable[[Message], Message]
+"""The node's answer to a decoded request (P2P-LP-4)."""
+
+Check = Callable[[TopicKind, Message], str | None]
+"""The node's checks on a decoded gossip message: the first error code, or ``None``."""
+
+
+def stateless_check(preset: Preset) -> Check:
+    """The checks that need no chain state: P2P-CMPCT-2 on compact blocks (a node adds its own)."""
+
+    def check(kind: TopicKind, message: Message) -> str | None:
+        if kind is TopicKind.COMPACT_BLOCK and isinstance(message, CompactBlock):
+            try:
+                check_compact_block(message, preset)
+            except SpecError as error:
+                return error.code
+        return None
+
+    return check
+
+
+def message_id_of(msg: rpc_pb2.Message) -> bytes:
+    """P2P-LP-2 over a gossipsub message (its single topic and its data)."""
+    return compute_message_id(msg.topicIDs[0] if msg.topicIDs else "", msg.data)
+
+
+async def read_frame(stream: INetStream, max_length: int) -> bytes:
+    """Read one P2P-LP-4 frame (``uvarint length ‖ payload``) without reading past it; the length is
+    checked against ``max_length`` before the payload is read. The spec decodes the bytes."""
+    head = b""
+    while len(head) < MAX_VARINT_BYTES:
+        byte = await stream.read(1)
+        if not byte:
+            return head
+        head += byte
+        if byte[0] & 0x80 == 0:
+            break
+    length = 0
+    for index, byte_value in enumerate(head):
+        length |= (byte_value & 0x7F) << (7 * index)
+    if length > max_length:
+        return head  # the spec's decoder names the error (DECODE_LENGTH_LIMIT)
+    body = b""
+    while len(body) < length:
+        chunk = await stream.read(length - len(body))
+        if not chunk:
+            break
+        body += chunk
+    return head + body
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One validation: the forwarding peer (text peer id), the topic kind, the decision."""
+
+    peer: str
+    kind: TopicKind
+    validation: GossipValidation
+
+
+class GossipHost:
+    """A libp2p host speaking the Rusty Coin gossip protocol (see the module docstring)."""
+
+    def __init__(self, preset: Preset, node_seed: bytes, check: Check | None = None) -> None:
+        self.preset = preset
+        self.check = check if check is not None else stateless_check(preset)
+        key_pair = create_new_key_pair(node_seed)
+        spec_peer_id = compute_peer_id(public_key_from_seed(node_seed))
+        if ID.from_pubkey(key_pair.public_key).to_bytes() != spec_peer_id:
+            raise RuntimeError("py-libp2p derived another peer id than P2P-LP-3")
+        self.peer_id_bytes = spec_peer_id
+        noise = NoiseTransport(key_pair, noise_privkey=create_x25519_key_pair().private_key)
+        self.host: IHost = new_host(
+            key_pair=key_pair,
+            sec_opt={NOISE_PROTOCOL_ID: noise},
+            muxer_preference="YAMUX",
+        )
+        self.gossipsub = GossipSub(
+            protocols=[PROTOCOL_ID_V11],
+            degree=6,
+            degree_low=4,
+            degree_high=12,
+            heartbeat_initial_delay=0.1,
+            heartbeat_interval=1,
+        )
+        self.pubsub = Pubsub(
+            self.host,
+            self.gossipsub,
+            msg_id_constructor=message_id_of,
+            max_inbound_rpc_size=preset.network.max_message_bytes + 4096,
+        )
+        self.decisions: list[Decision] = []
+        self.scores: Scores = NO_SCORES
+        self.banned: set[str] = set()
+        self._running = False
+        for kind in TopicKind:
+            if kind not in RESERVED_TOPICS:
+                self.pubsub.set_topic_validator(topic_name(preset, kind), self._validator(kind), False)
+
+    @property
+    def peer_id(self) -> ID:
+        """The host's libp2p peer id."""
+        return self.host.get_id()
+
+    def _validator(self, kind: TopicKind) -> Callable[[ID, rpc_pb2.Message], bool]:
+        def validate(forwarder: ID, msg: rpc_pb2.Message) -> bool:
+            return self.validate(forwarder, kind, msg.data)
+
+        return validate
+
+    def validate(self, forwarder: ID, kind: TopicKind, data: bytes) -> bool:
+        """P2P-LP-5: decide on ``data`` from ``forwarder``; record the decision; True iff accepted."""
+        try:
+            code = self.check(kind, decode_gossip_data(kind, data, self.preset))
+        except SpecError as error:
+            code = error.code
+        validation = compute_gossip_validation(kind, code)
+        peer = forwarder.to_base58()
+        self.decisions.append(Decision(peer, kind, validation))
+        if validation.violation is not None and forwarder != self.peer_id:
+            self.scores, disconnect = record(self.scores, peer, validation.violation, self.preset)
+            if disconnect:
+                self.banned.add(peer)
+                if self._running:
+                    self.pubsub.add_to_blacklist(forwarder)
+        return validation.decision is GossipDecision.ACCEPT
+
+    def listen_address(self) -> multiaddr.Multiaddr:
+        """The first address the host listens on, with its ``/p2p/<peer id>``."""
+        address = self.host.get_addrs()[0]
+        if "/p2p/" in str(address):
+            return address
+        return address.encapsulate(multiaddr.Multiaddr(f"/p2p/{peer_id_text(self.peer_id_bytes)}"))
+
+    @asynccontextmanager
+    async def running(self, port: int = 0) -> AsyncIterator[GossipHost]:
+        """Listen on loopback ``port`` (0: any) and run gossipsub until the block exits."""
+        listen = multiaddr.Multiaddr(f"/ip4/127.0.0.1/tcp/{port}")
+        async with (
+            self.host.run(listen_addrs=[listen]),
+            background_trio_service(self.pubsub),
+            background_trio_service(self.gossipsub),
+        ):
+            await self.pubsub.wait_until_ready()
+            self._running = True
+            try:
+                yield self
+            finally:
+                self._running = False
+
+    def serve(self, kind: RequestKind, answer: Serve) -> None:
+        """P2P-LP-4: answer requests on the protocol of ``kind`` with ``answer``; a request that does
+        not decode closes the stream unanswered and scores the peer ``malformed_message``."""
+        limit = self.preset.network.max_message_bytes
+
+        async def handler(stream: INetStream) -> None:
+            peer = stream.muxed_conn.peer_id
+            try:
+                request = decode_request(kind, await read_frame(stream, limit), self.preset)
+            except SpecError:
+                self.scores, _ = record(
+                    self.scores, peer.to_base58(), Violation.MALFORMED_MESSAGE, self.preset
+                )
+                await stream.reset()
+                return
+            await stream.write(encode_request_frame(answer(request), self.preset))
+            await stream.close()
+
+        self.host.set_stream_handler(TProtocol(request_protocol_id(self.preset, kind)), handler)
+
+    async def request(self, peer: ID, kind: RequestKind, message: Message) -> Message:
+        """P2P-LP-4: send ``message`` on a new stream of ``kind`` and decode the response."""
+        stream = await self.host.new_stream(peer, [TProtocol(request_protocol_id(self.preset, kind))])
+        await stream.write(encode_request_frame(message, self.preset))
+        response = decode_response(
+            kind, await read_frame(stream, self.preset.network.max_message_bytes), self.preset
+        )
+        await stream.close()
+        return response
+
+    async def connect(self, peer: PeerInfo) -> None:
+        """Dial ``peer`` (Noise, yamux)."""
+        await self.host.connect(peer)
+
+    async def subscribe(self, kind: TopicKind) -> ISubscriptionAPI:
+        """Subscribe to the topic of ``kind``."""
+        return await self.pubsub.subscribe(topic_name(self.preset, kind))
+
+    async def publish(self, message: Message) -> bytes:
+        """P2P-LP-2: publish ``message`` on its topic; return its message id. The host's own
+        validator runs first, so a message invalid under the spec is not sent."""
+        kind, data = encode_gossip_data(message, self.preset)
+        topic = topic_name(self.preset, kind)
+        await self.pubsub.publish(topic, data)
+        return compute_message_id(topic, data)
+
+    async def publish_raw(self, topic: str, data: bytes) -> None:
+        """Publish bytes as they are (tests use it to offer invalid data to the validator)."""
+        topic_kind(self.preset, topic)
+        await self.pubsub.publish(topic, data)

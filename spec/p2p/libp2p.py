@@ -1,0 +1,453 @@
+"""The P2P protocol as libp2p protocols (protocol steps "P2P-LP-1".."P2P-LP-6", docs/p2p.md).
+
+The messages stay those of :mod:`spec.p2p.messages` (their payload encodings, P2P-2); libp2p
+replaces the framing (P2P-1), the handshake and the flood relay:
+
+* **P2P-LP-1** the transport stack is TCP, Noise (``/noise``, XX handshake) and a multiplexer
+  (``/yamux/1.0.0``, else ``/mplex/6.7.0``), with identify (``/ipfs/id/1.0.0``), ping
+  (``/ipfs/ping/1.0.0``) and gossipsub (``/meshsub/1.1.0``). Our own protocol ids are
+  ``/rusty/<network>/<name>/<version>`` with ``<network>`` the preset's name
+  (:func:`protocol_id`), so two networks never negotiate each other's protocols.
+* **P2P-LP-2** gossipsub topics: ``/rusty/<network>/<kind>/1`` for each :class:`TopicKind`
+  (:func:`topic_name`). A message's data is the canonical payload of its kind
+  (:func:`decode_gossip_data`): a CompactBlock payload, a TxMessage payload, or for the quorum
+  topic the command byte of a P2P-5 quorum message followed by its payload. ``vote`` and
+  ``sidechain`` are reserved names (their payloads come with their flows): data on them is
+  ``P2P_UNKNOWN_TOPIC``. The message id is the first :data:`MESSAGE_ID_BYTES` bytes of
+  ``H(GOSSIP_MESSAGE_ID, len(topic) u16 ‖ topic ‖ data)`` (:func:`compute_message_id`): it depends on
+  the content only (not on the publishing peer or its sequence number), so a message relayed by two
+  peers is one message. Messages are published with gossipsub's default signing policy (each signed
+  by its origin's peer key); the id does not depend on the signature, ``from`` or ``seqno``.
+* **P2P-LP-3** a peer id is the libp2p identity multihash of the node's Ed25519 public key in the
+  libp2p ``PublicKey`` protobuf: ``0x00 0x24 ‖ 0x08 0x01 0x12 0x20 ‖ key`` (38 bytes; the text form
+  is its base58btc, ``12D3KooW…``). Scores and bans are keyed by the peer id, hence by the key.
+  :func:`decode_peer_id` accepts exactly that form (``P2P_INVALID_PEER_ID``) with a valid key
+  (``ED25519_INVALID_PUBLIC_KEY``).
+* **P2P-LP-4** request-response protocols (:class:`RequestKind`): one stream per request, the
+  request then the response, each as ``uvarint length ‖ payload`` with the P2P-2 payload of
+  GetHeaders → Headers, GetData → Block…/NotFound, GetBlockTxn → BlockTxn, and a length at most
+  ``network.max_message_bytes`` (:func:`decode_request`, :func:`decode_response`: the length is
+  a minimal unsigned LEB128 varint, which is libp2p's unsigned-varint). ``headers`` and
+  ``block_txn`` are specified here; the ``blocks`` response (several Block messages and a NotFound)
+  and the snapshot payloads come with their slices: their ids are fixed, data on them is
+  ``P2P_UNKNOWN_COMMAND``.
+* **P2P-LP-5** gossip validation (:func:`compute_gossip_validation`) maps the outcome of the
+  existing rules on a message to gossipsub's ``accept`` / ``ignore`` / ``reject`` and, for a reject,
+  to the :class:`spec.p2p.peers.Violation` the peer is scored with. ``accept``: no error; the message
+  is delivered and forwarded. ``ignore``: an error an honest peer can cause (the receiver is behind,
+  its clock or mempool differ, a quorum message is early, late or for another session); not
+  forwarded, no penalty. ``reject``: anything else; not forwarded, the sender is penalised. A decode
+  error is ``malformed_message`` (``too_many_items`` for ``DECODE_LENGTH_LIMIT``); otherwise the
+  topic's violation. Only accepted messages are forwarded.
+* **P2P-LP-6** a masternode operator publishes an :class:`OperatorPeerRecord`: its BLS operator key,
+  its peer id, a sequence number (a higher one replaces a lower one) and a BLS signature of
+  ``H(OPERATOR_PEER_RECORD, magic ‖ operator_key ‖ peer_id ‖ sequence u64)``, so quorum members find
+  each other's peer ids. :func:`check_operator_peer_record` raises ``P2P_INVALID_PEER_ID``,
+  ``BLS_INVALID_PUBLIC_KEY``, ``BLS_INVALID_SIGNATURE`` or ``P2P_OPERATOR_RECORD_SIGNATURE``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from spec.crypto import bls
+from spec.crypto.ed25519 import decode_public_key as decode_ed25519_public_key
+from spec.encoding import U64, FixedBytes, Struct, VarBytes, decode, encode
+from spec.errors import (
+    BadOperatorRecordSignature,
+    InvalidPeerId,
+    LengthLimitExceeded,
+    TruncatedInput,
+    UnknownCommand,
+    UnknownTopic,
+)
+from spec.hashing import HashDomain, tagged_hash
+from spec.p2p.messages import (
+    Command,
+    CompactBlock,
+    Message,
+    TxMessage,
+    command_of,
+    decode_payload,
+    encode_payload,
+)
+from spec.p2p.peers import Violation
+from spec.presets import Preset
+
+PROTOCOL_PREFIX = "/rusty"
+"""P2P-LP-1: the first component of every Rusty Coin protocol id and topic."""
+TRANSPORT_PROTOCOLS: tuple[str, ...] = (
+    "/noise",
+    "/yamux/1.0.0",
+    "/mplex/6.7.0",
+    "/ipfs/id/1.0.0",
+    "/ipfs/ping/1.0.0",
+    "/meshsub/1.1.0",
+)
+"""P2P-LP-1: the libp2p protocols a node speaks besides its own (security, muxers, identify, ping,
+gossipsub)."""
+MESSAGE_ID_BYTES = 20
+"""P2P-LP-2: the length of a gossip message id (as Ethereum's consensus layer)."""
+ED25519_KEY_TYPE = 1
+"""P2P-LP-3: ``KeyType.Ed25519`` in libp2p's ``PublicKey`` protobuf."""
+PUBLIC_KEY_PROTOBUF_PREFIX = bytes((0x08, ED25519_KEY_TYPE, 0x12, 0x20))
+"""P2P-LP-3: protobuf field 1 (``Type``, varint) = Ed25519, field 2 (``Data``, bytes) of length 32."""
+IDENTITY_MULTIHASH_PREFIX = bytes((0x00, len(PUBLIC_KEY_PROTOBUF_PREFIX) + 32))
+"""P2P-LP-3: multihash code 0x00 (identity) and the digest length (36)."""
+PEER_ID_BYTES = len(IDENTITY_MULTIHASH_PREFIX) + len(PUBLIC_KEY_PROTOBUF_PREFIX) + 32
+"""P2P-LP-3: every peer id of an Ed25519 key is 38 bytes."""
+BASE58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+"""P2P-LP-3: the base58btc alphabet of a peer id's text form."""
+MAX_PEER_ID_TEXT = 64
+"""P2P-LP-3: no peer id text is longer (38 bytes are 52 base58 digits)."""
+
+
+class TopicKind(Enum):
+    """P2P-LP-2: the gossip topics; the value is the topic's name component."""
+
+    COMPACT_BLOCK = "compact_block"
+    TRANSACTION = "transaction"
+    QUORUM = "quorum"
+    VOTE = "vote"
+    SIDECHAIN = "sidechain"
+
+
+RESERVED_TOPICS: frozenset[TopicKind] = frozenset({TopicKind.VOTE, TopicKind.SIDECHAIN})
+"""P2P-LP-2: topics with a name but no payload yet (a node does not subscribe to them)."""
+
+QUORUM_COMMANDS: frozenset[Command] = frozenset(
+    {
+        Command.DKG_CONTRIBUTION,
+        Command.DKG_COMPLAINT,
+        Command.DKG_JUSTIFICATION,
+        Command.SIGNATURE_SHARE,
+        Command.FINALITY_CERTIFICATE,
+        Command.COMMITMENT_SIGNATURE,
+    }
+)
+"""P2P-LP-2: the P2P-5 messages carried on the quorum topic."""
+
+
+class RequestKind(Enum):
+    """P2P-LP-4: the request-response protocols; the value is the protocol's name component."""
+
+    HEADERS = "headers"
+    BLOCKS = "blocks"
+    BLOCK_TXN = "block_txn"
+    SNAPSHOT_CHUNK = "snapshot_chunk"
+
+
+REQUEST_COMMANDS: dict[RequestKind, tuple[Command, Command]] = {
+    RequestKind.HEADERS: (Command.GET_HEADERS, Command.HEADERS),
+    RequestKind.BLOCK_TXN: (Command.GET_BLOCK_TXN, Command.BLOCK_TXN),
+}
+"""P2P-LP-4: the request and response message of each request-response protocol specified so far."""
+
+
+class GossipDecision(Enum):
+    """P2P-LP-5: gossipsub's validation results."""
+
+    ACCEPT = "accept"
+    IGNORE = "ignore"
+    REJECT = "reject"
+
+
+@dataclass(frozen=True)
+class GossipValidation:
+    """P2P-LP-5: the decision on one gossip message and, for a reject, the violation to score."""
+
+    decision: GossipDecision
+    violation: Violation | None
+
+
+IGNORE_CODES: dict[TopicKind, frozenset[str]] = {
+    TopicKind.COMPACT_BLOCK: frozenset(
+        {
+            "HDR_WRONG_PARENT",
+            "HDR_TIME_TOO_FAR_AHEAD",
+        }
+    ),
+    TopicKind.TRANSACTION: frozenset(
+        {
+            "TX_MISSING_INPUT",
+            "TX_IMMATURE_COINBASE_SPEND",
+            "TX_NOT_FINAL",
+            "TX_RELATIVE_LOCK_NOT_MET",
+            "MEMPOOL_REJECTED",
+            "MEMPOOL_DUPLICATE",
+            "MEMPOOL_FEE_TOO_LOW",
+            "MEMPOOL_DUST",
+            "MEMPOOL_REPLACEMENT_REJECTED",
+            "MEMPOOL_FULL",
+        }
+    ),
+    TopicKind.QUORUM: frozenset(
+        {
+            "DKG_WRONG_PHASE",
+            "DKG_WRONG_SESSION",
+            "DKG_UNKNOWN_MEMBER",
+            "DKG_UNSOLICITED_JUSTIFICATION",
+            "SIGN_INVALID_SESSION",
+            "SIGN_WRONG_SESSION",
+            "SIGN_UNKNOWN_SIGNER",
+            "SIGN_DUPLICATE_SHARE",
+            "MN_UNKNOWN_QUORUM",
+            "MN_WRONG_QUORUM_SESSION",
+            "MN_COMMITMENT_OUT_OF_WINDOW",
+        }
+    ),
+}
+"""P2P-LP-5: per topic, the error codes an honest peer can cause (the receiver is behind or ahead,
+its clock or mempool differ, a quorum message races its session: P2P-SCORE-4)."""
+
+TOPIC_VIOLATION: dict[TopicKind, Violation] = {
+    TopicKind.COMPACT_BLOCK: Violation.INVALID_COMPACT_BLOCK,
+    TopicKind.TRANSACTION: Violation.INVALID_TRANSACTION,
+    TopicKind.QUORUM: Violation.INVALID_QUORUM_MESSAGE,
+}
+"""P2P-LP-5: the violation of a rejected, well-formed message of each topic."""
+
+DECODE_CODE_PREFIXES = ("DECODE_", "P2P_INDEX_OVERFLOW", "P2P_UNKNOWN_COMMAND", "P2P_UNKNOWN_TOPIC")
+"""P2P-LP-5: codes of data that is not the canonical payload of its topic."""
+
+
+def protocol_id(preset: Preset, name: str, version: int) -> str:
+    """P2P-LP-1: ``/rusty/<network>/<name>/<version>``."""
+    return f"{PROTOCOL_PREFIX}/{preset.name}/{name}/{version}"
+
+
+def topic_name(preset: Preset, kind: TopicKind) -> str:
+    """P2P-LP-2: the gossipsub topic of ``kind`` on this network."""
+    return protocol_id(preset, kind.value, 1)
+
+
+def request_protocol_id(preset: Preset, kind: RequestKind) -> str:
+    """P2P-LP-4: the request-response protocol id of ``kind`` (``/rusty/<network>/req/<kind>/1``)."""
+    return protocol_id(preset, f"req/{kind.value}", 1)
+
+
+def encode_request_frame(message: Message, preset: Preset) -> bytes:
+    """P2P-LP-4: ``uvarint length ‖ payload`` of a request or response message."""
+    return encode(VarBytes(preset.network.max_message_bytes), encode_payload(message, preset))
+
+
+def _decode_frame_as(kind: RequestKind, frame: bytes, preset: Preset, side: int) -> Message:
+    commands = REQUEST_COMMANDS.get(kind)
+    if commands is None:
+        raise UnknownCommand(f"the {kind.value} protocol has no payload yet")
+    payload = decode(VarBytes(preset.network.max_message_bytes), frame)
+    return decode_payload(commands[side], payload, preset)
+
+
+def decode_request(kind: RequestKind, frame: bytes, preset: Preset) -> Message:
+    """P2P-LP-4: the request message of one frame on protocol ``kind``; raise ``DECODE_*`` /
+    ``P2P_UNKNOWN_COMMAND``."""
+    return _decode_frame_as(kind, frame, preset, 0)
+
+
+def decode_response(kind: RequestKind, frame: bytes, preset: Preset) -> Message:
+    """P2P-LP-4: the response message of one frame on protocol ``kind``; raise ``DECODE_*`` /
+    ``P2P_UNKNOWN_COMMAND``."""
+    return _decode_frame_as(kind, frame, preset, 1)
+
+
+def topic_kind(preset: Preset, topic: str) -> TopicKind:
+    """P2P-LP-2: the kind of a topic of this network; raise ``P2P_UNKNOWN_TOPIC``."""
+    for kind in TopicKind:
+        if topic_name(preset, kind) == topic:
+            return kind
+    raise UnknownTopic(f"{topic[:80]!r} is not a topic of {preset.name}")
+
+
+def compute_message_id(topic: str, data: bytes) -> bytes:
+    """P2P-LP-2: the gossip message id of ``data`` published on ``topic``."""
+    topic_bytes = topic.encode()
+    if len(topic_bytes) > 0xFFFF:
+        raise LengthLimitExceeded("topic longer than 65535 bytes")
+    prefix = len(topic_bytes).to_bytes(2, "little") + topic_bytes
+    return tagged_hash(HashDomain.GOSSIP_MESSAGE_ID, prefix + data)[:MESSAGE_ID_BYTES]
+
+
+def encode_gossip_data(message: Message, preset: Preset) -> tuple[TopicKind, bytes]:
+    """P2P-LP-2: the topic and data a message is published with (inverse of :func:`decode_gossip_data`)."""
+    if isinstance(message, CompactBlock):
+        return TopicKind.COMPACT_BLOCK, encode_payload(message, preset)
+    if isinstance(message, TxMessage):
+        return TopicKind.TRANSACTION, encode_payload(message, preset)
+    command = command_of(message)
+    if command not in QUORUM_COMMANDS:
+        raise UnknownCommand(f"{command.name} is not gossiped")
+    return TopicKind.QUORUM, bytes((command,)) + encode_payload(message, preset)
+
+
+def decode_gossip_data(kind: TopicKind, data: bytes, preset: Preset) -> Message:
+    """P2P-LP-2: the message of gossip ``data`` on a topic of ``kind``; raise a DECODE_*/P2P_* code."""
+    if len(data) > preset.network.max_message_bytes:
+        raise LengthLimitExceeded(f"gossip data of {len(data)} bytes above max_message_bytes")
+    if kind is TopicKind.COMPACT_BLOCK:
+        return decode_payload(Command.COMPACT_BLOCK, data, preset)
+    if kind is TopicKind.TRANSACTION:
+        return decode_payload(Command.TX, data, preset)
+    if kind is TopicKind.QUORUM:
+        if not data:
+            raise TruncatedInput("quorum gossip without a command byte")
+        if data[0] not in {int(c) for c in QUORUM_COMMANDS}:
+            raise UnknownCommand(f"command byte {data[0]:#04x} is not a quorum message")
+        return decode_payload(Command(data[0]), data[1:], preset)
+    raise UnknownTopic(f"topic {kind.value} is reserved: it has no payload yet")
+
+
+def is_decode_code(code: str) -> bool:
+    """P2P-LP-5: whether ``code`` says the data is not the canonical payload of its topic."""
+    return code.startswith(DECODE_CODE_PREFIXES)
+
+
+def compute_gossip_validation(kind: TopicKind, code: str | None) -> GossipValidation:
+    """P2P-LP-5: the gossipsub decision on a message of topic ``kind`` whose checks ended with the
+    error ``code`` (``None``: every check passed)."""
+    if code is None:
+        return GossipValidation(GossipDecision.ACCEPT, None)
+    if is_decode_code(code):
+        violation = Violation.TOO_MANY_ITEMS if code == "DECODE_LENGTH_LIMIT" else Violation.MALFORMED_MESSAGE
+        return GossipValidation(GossipDecision.REJECT, violation)
+    if kind in RESERVED_TOPICS:
+        return GossipValidation(GossipDecision.REJECT, Violation.MALFORMED_MESSAGE)
+    if code in IGNORE_CODES[kind]:
+        return GossipValidation(GossipDecision.IGNORE, None)
+    return GossipValidation(GossipDecision.REJECT, TOPIC_VIOLATION[kind])
+
+
+# --------------------------------------------------------------------------------------------
+# Peer ids (P2P-LP-3)
+# --------------------------------------------------------------------------------------------
+
+
+def compute_public_key_protobuf(public_key: bytes) -> bytes:
+    """P2P-LP-3: libp2p's deterministic ``PublicKey`` protobuf of an Ed25519 public key."""
+    decode_ed25519_public_key(public_key)
+    return PUBLIC_KEY_PROTOBUF_PREFIX + public_key
+
+
+def compute_peer_id(public_key: bytes) -> bytes:
+    """P2P-LP-3: the peer id (identity multihash of the key protobuf) of an Ed25519 public key."""
+    return IDENTITY_MULTIHASH_PREFIX + compute_public_key_protobuf(public_key)
+
+
+def decode_peer_id(data: bytes) -> bytes:
+    """P2P-LP-3: the Ed25519 public key of a peer id; raise ``P2P_INVALID_PEER_ID`` or
+    ``ED25519_INVALID_PUBLIC_KEY``."""
+    prefix = IDENTITY_MULTIHASH_PREFIX + PUBLIC_KEY_PROTOBUF_PREFIX
+    if len(data) != PEER_ID_BYTES:
+        raise InvalidPeerId(f"peer id is {len(data)} bytes, not {PEER_ID_BYTES}")
+    if data[: len(prefix)] != prefix:
+        raise InvalidPeerId("not the identity multihash of an Ed25519 PublicKey protobuf")
+    public_key = data[len(prefix) :]
+    decode_ed25519_public_key(public_key)
+    return public_key
+
+
+def encode_base58(data: bytes) -> str:
+    """P2P-LP-3: base58btc (each leading zero byte is a ``1``)."""
+    zeros = len(data) - len(data.lstrip(b"\0"))
+    value = int.from_bytes(data, "big")
+    digits: list[str] = []
+    while value:
+        value, remainder = divmod(value, 58)
+        digits.append(BASE58_ALPHABET[remainder])
+    return "1" * zeros + "".join(reversed(digits))
+
+
+def decode_base58(text: str) -> bytes:
+    """P2P-LP-3: the bytes of base58btc ``text`` (every base58 string is canonical); raise
+    ``P2P_INVALID_PEER_ID`` for a character outside the alphabet or an over-long text."""
+    if len(text) > MAX_PEER_ID_TEXT:
+        raise InvalidPeerId(f"peer id text of {len(text)} characters")
+    value = 0
+    for char in text:
+        index = BASE58_ALPHABET.find(char)
+        if index < 0:
+            raise InvalidPeerId(f"{char!r} is not a base58btc digit")
+        value = value * 58 + index
+    zeros = len(text) - len(text.lstrip("1"))
+    body = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return bytes(zeros) + body
+
+
+def peer_id_text(peer_id: bytes) -> str:
+    """P2P-LP-3: the text form of a peer id."""
+    return encode_base58(peer_id)
+
+
+def decode_peer_id_text(text: str) -> bytes:
+    """P2P-LP-3: the peer id bytes of a text form; raise ``P2P_INVALID_PEER_ID`` / ``ED25519_*``."""
+    peer_id = decode_base58(text)
+    decode_peer_id(peer_id)
+    return peer_id
+
+
+# --------------------------------------------------------------------------------------------
+# Operator peer records (P2P-LP-6)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OperatorPeerRecord:
+    """P2P-LP-6: a masternode operator's signed binding of its BLS operator key to a peer id."""
+
+    operator_public_key: bytes
+    peer_id: bytes
+    sequence: int
+    signature: bytes
+
+
+OPERATOR_PEER_RECORD_CODEC: Struct[OperatorPeerRecord] = Struct(
+    OperatorPeerRecord,
+    (
+        ("operator_public_key", FixedBytes(48)),
+        ("peer_id", FixedBytes(PEER_ID_BYTES)),
+        ("sequence", U64),
+        ("signature", FixedBytes(96)),
+    ),
+)
+"""P2P-LP-6: ``operator_public_key(48) ‖ peer_id(38) ‖ sequence u64 ‖ signature(96)``: 190 bytes."""
+
+
+def encode_operator_peer_record(record: OperatorPeerRecord) -> bytes:
+    """P2P-LP-6: the canonical encoding of a record."""
+    return encode(OPERATOR_PEER_RECORD_CODEC, record)
+
+
+def decode_operator_peer_record(data: bytes) -> OperatorPeerRecord:
+    """P2P-LP-6: the record of ``data``; raise a ``DECODE_*`` code, ``P2P_INVALID_PEER_ID`` or
+    ``ED25519_INVALID_PUBLIC_KEY``."""
+    record = decode(OPERATOR_PEER_RECORD_CODEC, data)
+    decode_peer_id(record.peer_id)
+    return record
+
+
+def operator_record_message(
+    operator_public_key: bytes, peer_id: bytes, sequence: int, preset: Preset
+) -> bytes:
+    """P2P-LP-6: the 32-byte message the operator key signs."""
+    return tagged_hash(
+        HashDomain.OPERATOR_PEER_RECORD,
+        preset.network.magic + operator_public_key + peer_id + encode(U64, sequence),
+    )
+
+
+def make_operator_peer_record(
+    operator_secret_key: bytes, peer_id: bytes, sequence: int, preset: Preset
+) -> OperatorPeerRecord:
+    """P2P-LP-6: the record signed by ``operator_secret_key``."""
+    public_key = bls.sk_to_pk(operator_secret_key)
+    message = operator_record_message(public_key, peer_id, sequence, preset)
+    return OperatorPeerRecord(public_key, peer_id, sequence, bls.sign(operator_secret_key, message))
+
+
+def check_operator_peer_record(record: OperatorPeerRecord, preset: Preset) -> None:
+    """P2P-LP-6: raise unless the record's signature binds its peer id to its operator key."""
+    decode_peer_id(record.peer_id)
+    message = operator_record_message(record.operator_public_key, record.peer_id, record.sequence, preset)
+    if not bls.verify(record.operator_public_key, message, record.signature):
+        raise BadOperatorRecordSignature("the operator key did not sign this peer id and sequence")

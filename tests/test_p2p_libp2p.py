@@ -1,0 +1,157 @@
+"""spec/p2p/libp2p.py (P2P-LP-1..6): the peer id derivation cross-checked against py-libp2p, base58,
+operator peer records, gossip data decoding and the gossip validation decision (docs/p2p.md,
+"libp2p protocols"), with the properties stated there:
+
+* the spec's peer id of a node key is py-libp2p's ``ID.from_pubkey`` of the same key, bytes and text;
+* the peer id decoders and the gossip decoder raise only ``SpecError`` subclasses on any input;
+* the decision is ``accept`` exactly when no check failed, and a ``reject`` always names a violation
+  (so a peer is scored), an ``accept`` or ``ignore`` never does;
+* the bridge's validator lets gossipsub forward a message only when the decision is ``accept``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from libp2p.crypto.ed25519 import create_new_key_pair
+from libp2p.peer.id import ID
+
+from reference.libp2p_host import GossipHost
+from spec.crypto import bls
+from spec.crypto.ed25519 import public_key_from_seed
+from spec.errors import ALL_ERROR_CODES, SpecError
+from spec.p2p.libp2p import (
+    IGNORE_CODES,
+    PEER_ID_BYTES,
+    RESERVED_TOPICS,
+    GossipDecision,
+    RequestKind,
+    TopicKind,
+    check_operator_peer_record,
+    compute_gossip_validation,
+    compute_message_id,
+    compute_peer_id,
+    decode_base58,
+    decode_gossip_data,
+    decode_operator_peer_record,
+    decode_peer_id,
+    decode_peer_id_text,
+    encode_base58,
+    encode_operator_peer_record,
+    make_operator_peer_record,
+    peer_id_text,
+    request_protocol_id,
+    topic_kind,
+    topic_name,
+)
+from spec.presets import DEVNET, MAINNET
+from tests.hypothesis_profiles import examples
+
+
+@settings(max_examples=examples(30), deadline=None)
+@given(st.binary(min_size=32, max_size=32))
+def test_peer_id_is_py_libp2p_peer_id(seed: bytes) -> None:
+    key_pair = create_new_key_pair(seed)
+    public_key = public_key_from_seed(seed)
+    assert key_pair.public_key.to_bytes() == public_key
+    library = ID.from_pubkey(key_pair.public_key)
+    assert compute_peer_id(public_key) == library.to_bytes()
+    assert len(library.to_bytes()) == PEER_ID_BYTES
+    assert peer_id_text(compute_peer_id(public_key)) == library.to_base58()
+    assert decode_peer_id_text(library.to_base58()) == library.to_bytes()
+    assert decode_peer_id(library.to_bytes()) == public_key
+
+
+@settings(max_examples=examples(200))
+@given(st.binary(max_size=48))
+def test_base58_round_trip(data: bytes) -> None:
+    text = encode_base58(data)
+    assert decode_base58(text) == data if len(text) <= 64 else True
+
+
+@settings(max_examples=examples(300))
+@given(st.one_of(st.binary(max_size=60), st.text(max_size=80)))
+def test_peer_id_decoders_raise_only_spec_errors(data: bytes | str) -> None:
+    with contextlib.suppress(SpecError):
+        if isinstance(data, bytes):
+            decode_peer_id(data)
+        else:
+            decode_peer_id_text(data)
+    with contextlib.suppress(SpecError):
+        decode_operator_peer_record(data.encode() if isinstance(data, str) else data)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.sampled_from([k for k in TopicKind]), st.binary(max_size=300))
+def test_gossip_decoder_raises_only_spec_errors(kind: TopicKind, data: bytes) -> None:
+    with contextlib.suppress(SpecError):
+        decode_gossip_data(kind, data, DEVNET)
+
+
+def test_decision_is_total_and_reject_scores() -> None:
+    for kind in TopicKind:
+        assert compute_gossip_validation(kind, None).decision is GossipDecision.ACCEPT
+        for code in ALL_ERROR_CODES:
+            validation = compute_gossip_validation(kind, code)
+            assert validation.decision is not GossipDecision.ACCEPT
+            assert (validation.violation is None) == (validation.decision is GossipDecision.IGNORE)
+            if kind in RESERVED_TOPICS:
+                assert validation.decision is GossipDecision.REJECT
+    for kind, codes in IGNORE_CODES.items():
+        assert codes <= ALL_ERROR_CODES, codes - ALL_ERROR_CODES
+        for code in codes:
+            assert compute_gossip_validation(kind, code).decision is GossipDecision.IGNORE
+
+
+def test_names_are_per_network() -> None:
+    assert topic_name(DEVNET, TopicKind.COMPACT_BLOCK) == "/rusty/devnet/compact_block/1"
+    assert request_protocol_id(MAINNET, RequestKind.HEADERS) == "/rusty/mainnet/req/headers/1"
+    for kind in TopicKind:
+        assert topic_kind(DEVNET, topic_name(DEVNET, kind)) is kind
+        with pytest.raises(SpecError):
+            topic_kind(DEVNET, topic_name(MAINNET, kind))
+    names = {topic_name(DEVNET, k) for k in TopicKind} | {request_protocol_id(DEVNET, k) for k in RequestKind}
+    assert len(names) == len(TopicKind) + len(RequestKind)
+
+
+def test_message_id_depends_on_topic_and_data_only() -> None:
+    a = compute_message_id("/rusty/devnet/transaction/1", b"x")
+    assert a == compute_message_id("/rusty/devnet/transaction/1", b"x")
+    assert a != compute_message_id("/rusty/devnet/compact_block/1", b"x")
+    assert a != compute_message_id("/rusty/devnet/transaction/1", b"y")
+    # the length prefix keeps topic and data apart
+    assert compute_message_id("ab", b"c") != compute_message_id("a", b"bc")
+    assert len(a) == 20
+
+
+def test_operator_record_round_trip_and_binding() -> None:
+    secret = bls.key_gen(bytes(range(32)))
+    peer_id = compute_peer_id(public_key_from_seed(bytes(32)))
+    record = make_operator_peer_record(secret, peer_id, 1, DEVNET)
+    encoded = encode_operator_peer_record(record)
+    assert len(encoded) == 190
+    assert decode_operator_peer_record(encoded) == record
+    check_operator_peer_record(record, DEVNET)
+    with pytest.raises(SpecError) as error:
+        check_operator_peer_record(record, MAINNET)  # another network's magic
+    assert error.value.code == "P2P_OPERATOR_RECORD_SIGNATURE"
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(
+    st.sampled_from([TopicKind.COMPACT_BLOCK, TopicKind.TRANSACTION, TopicKind.QUORUM]),
+    st.binary(max_size=200),
+)
+def test_bridge_forwards_only_accepted(kind: TopicKind, data: bytes) -> None:
+    host = GossipHost(DEVNET, bytes(32))
+    forwarder = ID(compute_peer_id(public_key_from_seed(b"\x01" * 32)))
+    forwarded = host.validate(forwarder, kind, data)
+    decision = host.decisions[-1].validation.decision
+    assert forwarded == (decision is GossipDecision.ACCEPT)
+    if decision is GossipDecision.REJECT:
+        assert host.scores.by_peer[forwarder.to_base58()] > 0
+    else:
+        assert forwarder.to_base58() not in host.scores.by_peer
