@@ -458,10 +458,22 @@ def build_site(out: Path, *, strict: bool = True, config_file: Path | None = Non
     from mkdocs.exceptions import MkDocsException
 
     config_path = config_file or REPO_ROOT / "mkdocs.yml"
-    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    mkdocs_log = logging.getLogger("mkdocs")
+    mkdocs_log.setLevel(logging.WARNING)
+    problems: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            problems.append(f"{record.levelname}: {record.getMessage()}")
+
+    collector = _Collect(logging.WARNING)
+    mkdocs_log.addHandler(collector)
     try:
         config = load_config(str(config_path), site_dir=str(out.resolve()), strict=strict)
         build(config)
     except (MkDocsException, SystemExit) as exc:
-        raise SiteBuildError(str(exc) or type(exc).__name__) from None
+        reason = str(exc) or type(exc).__name__
+        raise SiteBuildError("; ".join([*problems, reason])) from None
+    finally:
+        mkdocs_log.removeHandler(collector)
     return out
