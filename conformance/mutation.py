@@ -78,6 +78,9 @@ ALSO_FLOWS: dict[str, tuple[str, ...]] = {
 """Pass 2 also runs these flows' vectors: they reach helpers of the flow's modules that the flow's
 own handlers never call (``Struct`` and ``Mapped`` codecs, ``tagged_hash_many``)."""
 
+SAMPLE_SEED = 11
+"""The seed of ``--sample`` runs (as of the CI sample in ``tests/test_mutation_sample.py``)."""
+
 KILLED, SURVIVED, NOT_REACHED, TIMEOUT = "killed", "survived", "not reached", "timeout"
 OTHER, EQUIVALENT = "other", "equivalent"
 _OPEN = {SURVIVED, NOT_REACHED, OTHER}
@@ -257,13 +260,21 @@ def load_notes(path: Path = EQUIVALENTS_PATH) -> dict[str, str]:
 
 
 def analyse(
-    flow: str, workdir: Path, equivalents: dict[str, str], confirms: Sequence[Path] = ()
+    flow: str,
+    workdir: Path,
+    equivalents: dict[str, str],
+    confirms: Sequence[Path] = (),
+    only: Sequence[str] | None = None,
 ) -> FlowResult:
     """Classify the run's mutants, attaching diffs to survivors and reasons to equivalents.
 
     A verdict of a later pass (``confirms``, in order) replaces the earlier verdict of a mutant.
+    ``only`` restricts the analysis to these mutants (a sampled run).
     """
     verdicts = read_verdicts(workdir)
+    if only is not None:
+        keep = set(only)
+        verdicts = {name: verdict for name, verdict in verdicts.items() if name in keep}
     for confirm in confirms:
         second = read_verdicts(confirm)
         for name, (status, _code) in list(verdicts.items()):
@@ -336,11 +347,17 @@ def load_results(path: Path = RESULTS_PATH) -> dict[str, dict[str, object]]:
     return loaded
 
 
-def record(result: FlowResult, path: Path = RESULTS_PATH) -> dict[str, dict[str, object]]:
-    """Store one flow's figures and its open survivors (keys) in the results file."""
+def record(
+    result: FlowResult, path: Path = RESULTS_PATH, sample: dict[str, int] | None = None
+) -> dict[str, dict[str, object]]:
+    """Store one flow's figures and its open survivors (keys) in the results file.
+
+    ``sample`` (``{"size", "of", "seed"}``) marks a run over a fixed sample of the killable mutants.
+    """
     results = load_results(path)
     results[result.flow] = {
         **result.summary(),
+        **({"sample": sample} if sample else {}),
         "modules": list(FLOW_MODULES[result.flow]),
         "tool": f"mutmut {importlib.metadata.version('mutmut')}",
         "open": sorted(
@@ -422,8 +439,12 @@ def render(results: dict[str, dict[str, object]], equivalents: dict[str, str]) -
             continue
         row = results[flow]
         summary = {k: int(v) for k, v in row.items() if isinstance(v, int)}
+        sample = row.get("sample")
+        mutants = str(summary["mutants"])
+        if isinstance(sample, dict):
+            mutants += f" (sample of {sample['of']}, seed {sample['seed']})"
         lines.append(
-            f"| {flow} | {', '.join(FLOW_MODULES[flow])} | {summary['mutants']} | {summary['killed']} "
+            f"| {flow} | {', '.join(FLOW_MODULES[flow])} | {mutants} | {summary['killed']} "
             f"| {summary['survived']} | {summary['not_reached']} "
             f"| {summary['equivalent']} ({summary.get('message_only', 0)}) "
             f"| {score(summary):.1f}% |"
@@ -466,18 +487,31 @@ def render(results: dict[str, dict[str, object]], equivalents: dict[str, str]) -
     return "\n".join(lines)
 
 
-def run_flow(flow: str, max_children: int = 1, recheck: bool = False) -> FlowResult:
+def run_flow(
+    flow: str, max_children: int = 1, recheck: bool = False, sample: int = 0, seed: int = SAMPLE_SEED
+) -> FlowResult:
     """The full run of one flow (both passes), then the analysis, the results file and the docs.
 
     Pass 2 runs only the pass-1 survivors that are not equivalent (by rule or by review), and the
     mutants no vector reached only when the flow has :data:`ALSO_FLOWS`.
     ``recheck`` keeps the last run's verdicts and re-runs pass 2 (with freshly generated vectors)
     on the mutants still open after it: the quick way to confirm that new vectors kill them.
+    ``sample`` > 0 runs only a fixed pseudo-random sample of that many killable mutants
+    (:func:`sample_mutants` with ``seed``): the measure of a flow too large for the shared machine.
     """
     workdir = WORK_ROOT / flow
+    only, sampled = _saved_sample(workdir) if recheck else (None, None)
+    if sample:
+        names = killable_mutants(flow)
+        only = sorted(random.Random(seed).sample(names, min(sample, len(names))))
+        sampled = {"size": len(only), "of": len(names), "seed": seed}
+        workdir.parent.mkdir(parents=True, exist_ok=True)
+        _sample_path(workdir).write_text(json.dumps({**sampled, "names": only}), encoding="utf-8")
+    elif not recheck:
+        _sample_path(workdir).unlink(missing_ok=True)
     if not recheck:
         prepare_workspace(flow, workdir)
-        if run_mutmut(workdir, max_children=max_children) != 0:
+        if run_mutmut(workdir, only or (), max_children=max_children) != 0:
             raise SystemExit(f"mutmut failed for {flow}: see {workdir / 'mutmut.log'}")
     elif not (workdir / "mutants").is_dir():
         raise SystemExit(f"--recheck needs a previous run of {flow} in {workdir}")
@@ -490,7 +524,7 @@ def run_flow(flow: str, max_children: int = 1, recheck: bool = False) -> FlowRes
     # its first vector) can only be reached in pass 2 through the flow's ALSO_FLOWS.
     retry = _OPEN if ALSO_FLOWS.get(flow) else _OPEN - {NOT_REACHED}
     second = sorted(
-        m.name for m in analyse(flow, workdir, equivalents, confirms[:-1]).mutants if m.status in retry
+        m.name for m in analyse(flow, workdir, equivalents, confirms[:-1], only).mutants if m.status in retry
     )
     if second:
         prepare_workspace(flow, confirms[-1], whole_flow=True)
@@ -498,10 +532,24 @@ def run_flow(flow: str, max_children: int = 1, recheck: bool = False) -> FlowRes
             raise SystemExit(f"mutmut failed for {flow}: see {confirms[-1] / 'mutmut.log'}")
     else:
         confirms.pop()
-    result = analyse(flow, workdir, equivalents, confirms)
-    results = record(result)
+    result = analyse(flow, workdir, equivalents, confirms, only)
+    results = record(result, sample=sampled)
     DOC_PATH.write_text(render(results, equivalents), encoding="utf-8")
     return result
+
+
+def _sample_path(workdir: Path) -> Path:
+    return workdir.with_name(workdir.name + "-sample.json")
+
+
+def _saved_sample(workdir: Path) -> tuple[list[str] | None, dict[str, int] | None]:
+    """The sample of the last run of a flow (names, and size/of/seed), or (None, None) if it was full."""
+    path = _sample_path(workdir)
+    if not path.exists():
+        return None, None
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    names = [str(n) for n in saved.pop("names")]
+    return names, {str(k): int(v) for k, v in saved.items()}
 
 
 def reanalyse_flow(flow: str) -> FlowResult:
@@ -512,8 +560,9 @@ def reanalyse_flow(flow: str) -> FlowResult:
     suffixes = ("-pass2", "-recheck")
     confirms = [workdir.with_name(workdir.name + s) for s in suffixes]
     equivalents = load_equivalents()
-    result = analyse(flow, workdir, equivalents, [c for c in confirms if (c / "mutants").is_dir()])
-    DOC_PATH.write_text(render(record(result), equivalents), encoding="utf-8")
+    only, sampled = _saved_sample(workdir)
+    result = analyse(flow, workdir, equivalents, [c for c in confirms if (c / "mutants").is_dir()], only)
+    DOC_PATH.write_text(render(record(result, sample=sampled), equivalents), encoding="utf-8")
     return result
 
 
@@ -575,6 +624,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--max-children", type=int, default=1, help="parallel mutant processes")
     parser.add_argument("--render-only", action="store_true", help="rewrite docs/mutation.md only")
     parser.add_argument(
+        "--sample", type=int, default=0, help="run only a fixed sample of this many killable mutants"
+    )
+    parser.add_argument("--seed", type=int, default=SAMPLE_SEED, help="seed of --sample")
+    parser.add_argument(
         "--recheck", action="store_true", help="re-run pass 2 on the last run's survivors only (new vectors)"
     )
     parser.add_argument(
@@ -588,7 +641,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     for flow in args.flow or list(FLOW_MODULES):
         result = (
-            reanalyse_flow(flow) if args.analyse_only else run_flow(flow, args.max_children, args.recheck)
+            reanalyse_flow(flow)
+            if args.analyse_only
+            else run_flow(flow, args.max_children, args.recheck, args.sample, args.seed)
         )
         summary = result.summary()
         print(f"{flow}: {summary} score {score(summary):.1f}%")

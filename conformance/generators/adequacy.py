@@ -1,0 +1,510 @@
+"""Vectors that kill mutants (issue 11 item 1, docs/mutation.md): boundaries and branches that the
+flows' own vectors left open, each case named after the rule it pins.
+
+Every case here was added because a mutant of ``spec/`` survived the flow's vectors: a comparison
+off by one (``>`` vs ``>=`` exactly at a limit), a loop's ``continue`` turned into ``break``, an
+argument dropped. The case description says which boundary it sits on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from conformance.handlers.ledger import utxos_to_json
+from conformance.model import JSON, CaseSpec
+from conformance.wallet import Key, key, sign_transaction, spend_p2pkh
+from spec.ledger.snapshot import chunk_proof, make_snapshot
+from spec.ledger.transaction import (
+    SEQUENCE_FINAL,
+    TRANSACTION_VERSION,
+    OutPoint,
+    Transaction,
+    TxInput,
+    TxOutput,
+    coinbase_transaction,
+    encode_transaction,
+    transaction_size,
+    txid,
+)
+from spec.ledger.utxo import UtxoEntry, apply_transaction
+from spec.presets import Preset
+from spec.script import Opcode, encode_number, encode_push
+
+MTP = 1_700_000_000
+
+NON_FINAL = 0xFFFFFFFE
+"""A sequence that is not final but disables the relative lock (bit 31 set)."""
+
+
+def _hex(tx: Transaction, preset: Preset) -> str:
+    return encode_transaction(tx, preset).hex()
+
+
+def _plain_utxos(owners: Sequence[tuple[Key, int]], height: int = 0) -> dict[OutPoint, UtxoEntry]:
+    """Non-coinbase entries (no maturity) of the given values, one per owner, on a fixed txid."""
+    source = bytes([0xA5]) * 32
+    return {
+        OutPoint(source, index): UtxoEntry(TxOutput(value, owner.script_pubkey), height, False)
+        for index, (owner, value) in enumerate(owners)
+    }
+
+
+def _spend_script(
+    utxos: dict[OutPoint, UtxoEntry],
+    outpoints: Sequence[OutPoint],
+    signers: Sequence[Key],
+    outputs: Sequence[TxOutput],
+    preset: Preset,
+    lock_time: int = 0,
+    sequences: Sequence[int] = (),
+) -> Transaction:
+    """Like ``spend_p2pkh`` with one sequence per input (the script_sig is the P2PKH pair, which
+    also unlocks a ``<n> OP_CHECK*VERIFY OP_DROP`` prefix on a P2PKH script)."""
+    seqs = list(sequences) or [SEQUENCE_FINAL] * len(outpoints)
+    unsigned = Transaction(
+        TRANSACTION_VERSION,
+        tuple(TxInput(o, b"", s) for o, s in zip(outpoints, seqs, strict=True)),
+        tuple(outputs),
+        lock_time,
+    )
+    return sign_transaction(unsigned, [utxos[o].output for o in outpoints], signers, preset)
+
+
+def _sized_spend(
+    utxos: dict[OutPoint, UtxoEntry],
+    coin: OutPoint,
+    owner: Key,
+    preset: Preset,
+    rate: int,
+    size: int = 0,
+    extra_fee: int = 0,
+    sequence: int = SEQUENCE_FINAL,
+    payee: Key | None = None,
+) -> Transaction:
+    """A spend of ``coin`` (signed by ``owner``, paid to ``payee`` or back to ``owner``) with a fee
+    of exactly ``rate`` atoms a byte (plus ``extra_fee``), padded with a zero-value OP_RETURN
+    output to exactly ``size`` bytes when ``size`` is given."""
+    value = utxos[coin].output.value
+
+    def build(pad: int | None, fee: int) -> Transaction:
+        outputs = [TxOutput(value - fee, (payee or owner).script_pubkey)]
+        if pad is not None:
+            outputs.append(TxOutput(0, b"\x6a" + bytes(pad)))
+        return _spend_script(utxos, [coin], [owner], outputs, preset, 0, [sequence])
+
+    pad: int | None = None
+    if size:
+        pad = 0
+        for _ in range(8):
+            current = transaction_size(build(pad, 0), preset)
+            if current == size:
+                break
+            pad = max(0, pad + size - current)
+        if transaction_size(build(pad, 0), preset) != size:
+            raise AssertionError(f"cannot pad a spend to exactly {size} bytes")
+    actual = transaction_size(build(pad, 0), preset)
+    return build(pad, rate * actual + extra_fee)
+
+
+def ledger_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """TX-2..TX-11 boundaries, CHECKLOCKTIMEVERIFY and CHECKSEQUENCEVERIFY through the transaction
+    checker, MEMPOOL-1/2/4 boundaries, SNAP-2 on every chunk."""
+    yield from _transaction_cases(preset)
+    yield from _lock_script_cases(preset)
+    yield from _mempool_cases(preset)
+    yield from _snapshot_cases(preset)
+
+
+def _validate(
+    case: str,
+    description: str,
+    utxos: dict[OutPoint, UtxoEntry],
+    tx: Transaction,
+    preset: Preset,
+    error: str | None = None,
+    height: int = 1_000,
+    median_time_past: int = MTP,
+) -> CaseSpec:
+    return CaseSpec(
+        "validate_transaction",
+        case,
+        description,
+        {
+            "utxos": utxos_to_json(utxos),
+            "height": height,
+            "median_time_past": median_time_past,
+            "transaction": _hex(tx, preset),
+        },
+        expect_error=error,
+    )
+
+
+def _transaction_cases(preset: Preset) -> Iterator[CaseSpec]:
+    alice, bob = key("alice"), key("bob")
+    ledger = preset.ledger
+    max_money = ledger.max_money
+    plain = _plain_utxos([(alice, 100_000), (bob, 100_000)])
+    coins = sorted(plain)
+    yield _validate(
+        "output_exactly_max_money",
+        "TX-4: an output of exactly max_money is in range (then TX-9 refuses it: inputs are 100,000)",
+        plain,
+        spend_p2pkh(plain, coins[:1], [alice], [TxOutput(max_money, bob.script_pubkey)], preset),
+        preset,
+        "TX_INSUFFICIENT_INPUT_VALUE",
+    )
+    yield _validate(
+        "outputs_one_then_max_money",
+        "TX-4: outputs 1 and max_money, each in range, sum to max_money + 1",
+        plain,
+        spend_p2pkh(
+            plain, coins[:1], [alice], [TxOutput(1, bob.script_pubkey), TxOutput(max_money, b"\x51")], preset
+        ),
+        preset,
+        "TX_OUTPUT_VALUE_OUT_OF_RANGE",
+    )
+    count = ledger.max_inputs_plus_outputs
+    yield _validate(
+        "inputs_plus_outputs_at_limit",
+        f"TX-2: one input and {count - 1} outputs, exactly max_inputs_plus_outputs, is valid",
+        plain,
+        spend_p2pkh(plain, coins[:1], [alice], [TxOutput(1, bob.script_pubkey)] * (count - 1), preset),
+        preset,
+    )
+    rich = _plain_utxos([(alice, max_money), (bob, 1)])
+    rich_coins = sorted(rich)
+    yield _validate(
+        "input_exactly_max_money",
+        "TX-8: a spent entry of exactly max_money is in range",
+        rich,
+        spend_p2pkh(rich, rich_coins[:1], [alice], [TxOutput(90_000, bob.script_pubkey)], preset),
+        preset,
+    )
+    yield _validate(
+        "inputs_max_money_plus_one",
+        "TX-8: entries of max_money and 1, each in range, sum to max_money + 1",
+        rich,
+        spend_p2pkh(rich, rich_coins, [alice, bob], [TxOutput(90_000, bob.script_pubkey)], preset),
+        preset,
+        "TX_INPUT_VALUE_OUT_OF_RANGE",
+    )
+    # TX-8 maturity counts from the coinbase's own height (not from 0).
+    maturity = ledger.coinbase_maturity
+    cb = coinbase_transaction(7, [TxOutput(100_000, alice.script_pubkey)])
+    late, _ = apply_transaction({}, cb, 7, preset)
+    late_spend = spend_p2pkh(late, sorted(late), [alice], [TxOutput(90_000, bob.script_pubkey)], preset)
+    yield _validate(
+        "immature_coinbase_from_height_7",
+        "TX-8: a coinbase of height 7 spent at 7 + maturity - 1",
+        late,
+        late_spend,
+        preset,
+        "TX_IMMATURE_COINBASE_SPEND",
+        height=7 + maturity - 1,
+    )
+    yield _validate(
+        "mature_coinbase_from_height_7",
+        "TX-8: a coinbase of height 7 spent at 7 + maturity",
+        late,
+        late_spend,
+        preset,
+        height=7 + maturity,
+    )
+    # TX-10.
+    zero_lock = _spend_script(
+        plain, coins[:1], [alice], [TxOutput(90_000, bob.script_pubkey)], preset, 0, [NON_FINAL]
+    )
+    yield _validate(
+        "lock_time_zero_at_height_zero",
+        "TX-10: lock_time 0 is final even at height 0 with a non-final sequence",
+        plain,
+        zero_lock,
+        preset,
+        height=0,
+    )
+    threshold = ledger.lock_time_threshold
+    at_threshold = _spend_script(
+        plain, coins[:1], [alice], [TxOutput(90_000, bob.script_pubkey)], preset, threshold, [NON_FINAL]
+    )
+    yield _validate(
+        "lock_time_exactly_threshold",
+        "TX-10: lock_time equal to lock_time_threshold is a time (compared with the median time past)",
+        plain,
+        at_threshold,
+        preset,
+    )
+    # TX-11: an input without a relative lock does not end the check of the next input.
+    two = _spend_script(
+        plain,
+        coins,
+        [alice, bob],
+        [TxOutput(190_000, bob.script_pubkey)],
+        preset,
+        0,
+        [SEQUENCE_FINAL, 10],
+    )
+    yield _validate(
+        "relative_lock_second_input",
+        "TX-11: the first input has no relative lock, the second's is 10 blocks (coin height 5, at 14)",
+        _plain_utxos([(alice, 100_000), (bob, 100_000)], height=5),
+        two,
+        preset,
+        "TX_RELATIVE_LOCK_NOT_MET",
+        height=14,
+    )
+
+
+def _lock_script(opcode: Opcode, operand: int, owner: Key) -> bytes:
+    return encode_push(encode_number(operand)) + bytes([opcode, Opcode.OP_DROP]) + owner.script_pubkey
+
+
+def _lock_script_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SCRIPT-17 through the ledger's checker (TX-12): ``<n> OP_CHECKLOCKTIMEVERIFY OP_DROP`` and
+    ``<n> OP_CHECKSEQUENCEVERIFY OP_DROP`` in front of a P2PKH script."""
+    alice, bob = key("alice"), key("bob")
+    threshold = preset.ledger.lock_time_threshold
+    pay = [TxOutput(90_000, bob.script_pubkey)]
+    cltv: list[tuple[str, str, int, int, int, str | None]] = [
+        # (case, description, script operand, tx lock_time, input sequence, error)
+        ("cltv_equal", "operand equal to the tx lock_time", 10, 10, NON_FINAL, None),
+        ("cltv_above", "operand above the tx lock_time", 11, 10, NON_FINAL, "SCRIPT_UNSATISFIED_LOCKTIME"),
+        ("cltv_zero", "operand 0 and lock_time 0 (a height)", 0, 0, NON_FINAL, None),
+        (
+            "cltv_final_input",
+            "the spending input is final",
+            10,
+            10,
+            SEQUENCE_FINAL,
+            "SCRIPT_UNSATISFIED_LOCKTIME",
+        ),
+        (
+            "cltv_height_vs_time",
+            "a height operand against a time lock_time",
+            10,
+            threshold,
+            NON_FINAL,
+            "SCRIPT_UNSATISFIED_LOCKTIME",
+        ),
+        (
+            "cltv_time_vs_height",
+            "a time operand (the threshold itself) against a height lock_time",
+            threshold,
+            10,
+            NON_FINAL,
+            "SCRIPT_UNSATISFIED_LOCKTIME",
+        ),
+        (
+            "cltv_threshold",
+            "operand and lock_time both exactly the threshold (times)",
+            threshold,
+            threshold,
+            NON_FINAL,
+            None,
+        ),
+    ]
+    for case, description, operand, lock_time, sequence, error in cltv:
+        utxos = {
+            OutPoint(bytes([0xC1]) * 32, 0): UtxoEntry(
+                TxOutput(100_000, _lock_script(Opcode.OP_CHECKLOCKTIMEVERIFY, operand, alice)), 0, False
+            )
+        }
+        tx = _spend_script(utxos, sorted(utxos), [alice], pay, preset, lock_time, [sequence])
+        yield _validate(case, f"SCRIPT-17 CHECKLOCKTIMEVERIFY: {description}", utxos, tx, preset, error)
+    disable, type_flag = 1 << 31, 1 << 22
+    csv: list[tuple[str, str, int, int, str | None]] = [
+        # (case, description, script operand, input sequence, error)
+        ("csv_equal", "operand equal to the input's relative lock", 5, 5, None),
+        ("csv_above", "operand one above the input's relative lock", 5, 4, "SCRIPT_UNSATISFIED_SEQUENCE"),
+        ("csv_zero", "operand 0 against a relative lock of 0", 0, 0, None),
+        ("csv_operand_disabled", "operand with the disable flag: no check", disable | 5, 4, None),
+        (
+            "csv_input_disabled",
+            "the input's sequence disables its relative lock",
+            5,
+            NON_FINAL,
+            "SCRIPT_UNSATISFIED_SEQUENCE",
+        ),
+        (
+            "csv_operand_time",
+            "operand with the type flag (time)",
+            type_flag | 5,
+            5,
+            "SCRIPT_UNSATISFIED_SEQUENCE",
+        ),
+        ("csv_masked", "operand 0x10005 compares its low 16 bits (5) with the input's 6", 0x10005, 6, None),
+    ]
+    for case, description, operand, sequence, error in csv:
+        utxos = {
+            OutPoint(bytes([0xC5]) * 32, 0): UtxoEntry(
+                TxOutput(100_000, _lock_script(Opcode.OP_CHECKSEQUENCEVERIFY, operand, alice)), 0, False
+            )
+        }
+        tx = _spend_script(utxos, sorted(utxos), [alice], pay, preset, 0, [sequence])
+        yield _validate(case, f"SCRIPT-17 CHECKSEQUENCEVERIFY: {description}", utxos, tx, preset, error)
+
+
+def _sequence(
+    case: str,
+    description: str,
+    utxos: dict[OutPoint, UtxoEntry],
+    transactions: Sequence[Transaction],
+    preset: Preset,
+    template_bytes: int = 100_000,
+) -> CaseSpec:
+    return CaseSpec(
+        "mempool_sequence",
+        case,
+        description,
+        {
+            "utxos": utxos_to_json(utxos),
+            "height": 1_000,
+            "median_time_past": MTP,
+            "template_bytes": template_bytes,
+            "transactions": [_hex(t, preset) for t in transactions],
+        },
+    )
+
+
+def _mempool_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """MEMPOOL-1/2 exactly at the fee limits, MEMPOOL-4 templates at their byte budget."""
+    names = ["alice", "bob", "carol", "dave", "erin", "frank"]
+    owners = [key(n) for n in names]
+    utxos = _plain_utxos([(o, 1_000_000) for o in owners])
+    coins = sorted(utxos)
+    policy = preset.mempool
+    exact = _sized_spend(utxos, coins[0], owners[0], preset, policy.min_fee_rate)
+    under = _sized_spend(utxos, coins[0], owners[0], preset, policy.min_fee_rate, extra_fee=-1)
+    # A child of an unconfirmed parent with an enabled relative lock of 0 blocks: the parent's
+    # outputs count as created at the next block's height (MEMPOOL-1).
+    view = {**utxos, **apply_transaction(utxos, exact, 1_000, preset)[0]}
+    child = _sized_spend(view, OutPoint(txid(exact, preset), 0), owners[0], preset, 5, sequence=0)
+    yield _sequence(
+        "fee_rate_at_minimum",
+        "MEMPOOL-1: a fee of min_fee_rate x size less one atom is refused, exactly it is admitted; "
+        "a child spends the unconfirmed output with a relative lock of 0 blocks",
+        utxos,
+        [under, exact, child],
+        preset,
+    )
+    incremental = policy.incremental_fee_rate
+    size = transaction_size(exact, preset)
+    # MEMPOOL-2 (c): the replacement's fee is exactly the replaced fee plus incremental x its size.
+    replacement = _sized_spend(
+        utxos, coins[0], owners[0], preset, incremental, extra_fee=policy.min_fee_rate * size, payee=owners[1]
+    )
+    short = _sized_spend(
+        utxos,
+        coins[0],
+        owners[0],
+        preset,
+        incremental,
+        extra_fee=policy.min_fee_rate * size - 1,
+        payee=owners[1],
+    )
+    yield _sequence(
+        "replacement_fee_exact",
+        "MEMPOOL-2 (c): a replacement paying one atom less than the replaced fee plus "
+        "incremental_fee_rate x its size is refused; exactly that is admitted",
+        utxos,
+        [exact, short, replacement],
+        preset,
+    )
+    # MEMPOOL-2 (b): the same fee rate as the conflict is not enough, even when (c) holds.
+    small = _sized_spend(utxos, coins[1], owners[1], preset, 2)
+    large = _sized_spend(
+        utxos, coins[1], owners[1], preset, 2, size=3 * transaction_size(small, preset), payee=owners[2]
+    )
+    yield _sequence(
+        "replacement_same_fee_rate",
+        "MEMPOOL-2 (b): a replacement three times larger at the same fee rate (2 atoms/byte) pays "
+        "for its bandwidth but is refused: its fee rate must be strictly higher",
+        utxos,
+        [small, large],
+        preset,
+    )
+    # MEMPOOL-4: three independent transactions and a parent with a richer child.
+    top = _sized_spend(utxos, coins[2], owners[2], preset, 10, size=1_000)
+    middle = _sized_spend(utxos, coins[3], owners[3], preset, 5)
+    low = _sized_spend(utxos, coins[4], owners[4], preset, 3)
+    parent = _sized_spend(utxos, coins[5], owners[5], preset, 1)
+    parent_view = {**utxos, **apply_transaction(utxos, parent, 1_000, preset)[0]}
+    rich_child = _sized_spend(parent_view, OutPoint(txid(parent, preset), 0), owners[5], preset, 20)
+    pool = [top, middle, low, parent, rich_child]
+    sizes = [transaction_size(t, preset) for t in pool]
+    budgets = [
+        ("all", sum(sizes), "every transaction; the child (20 atoms/byte) after its parent (1)"),
+        ("two_exactly", sizes[0] + sizes[1], "exactly the two best: nothing else fits"),
+        ("skip_large", sizes[0] - 1, "one byte less than the best: it is skipped, the smaller ones follow"),
+    ]
+    for name, budget, description in budgets:
+        yield _sequence(
+            f"template_{name}",
+            f"MEMPOOL-4: a template of {budget} bytes, {description}",
+            utxos,
+            pool,
+            preset,
+            template_bytes=budget,
+        )
+    yield from _trim_cases(preset)
+
+
+def _trim_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """MEMPOOL-3 evicting pool entries (with descendants, ties by highest txid), for presets whose
+    pool holds exactly ten largest transactions (devnet)."""
+    limit = preset.mempool.max_mempool_bytes
+    big = preset.ledger.max_transaction_bytes
+    if limit != 10 * big:
+        return
+    owners = [key(f"trim{i}") for i in range(16)]
+    utxos = _plain_utxos([(o, 3_000_000) for o in owners])
+    coins = sorted(utxos)
+    parent = _sized_spend(utxos, coins[0], owners[0], preset, 2, size=big // 2)
+    view = {**utxos, **apply_transaction(utxos, parent, 1_000, preset)[0]}
+    child = _sized_spend(view, OutPoint(txid(parent, preset), 0), owners[0], preset, 3)
+    next_lowest = _sized_spend(utxos, coins[1], owners[1], preset, 4, size=big)
+    fillers = [_sized_spend(utxos, coins[2 + i], owners[2 + i], preset, 6 + i, size=big) for i in range(8)]
+    used = big // 2 + transaction_size(child, preset) + 9 * big
+    tie_a = _sized_spend(utxos, coins[10], owners[10], preset, 5, size=(limit - used) // 2)
+    tie_b = _sized_spend(utxos, coins[11], owners[11], preset, 5, size=limit - used - (limit - used) // 2)
+    newcomer = _sized_spend(utxos, coins[12], owners[12], preset, 20, size=big)
+    late = _sized_spend(utxos, coins[13], owners[13], preset, 7, size=big * 3 // 5)
+    yield _sequence(
+        "trim_evicts_pool_entries",
+        "MEMPOOL-3: the pool fills to exactly max_mempool_bytes (no eviction); a newcomer evicts the "
+        "lowest fee rate with its child, skips the child, then the next lowest; a later one evicts "
+        "one of two entries of equal fee rate (the higher txid)",
+        utxos,
+        [parent, child, next_lowest, *fillers, tie_a, tie_b, newcomer, late],
+        preset,
+        template_bytes=preset.chain.max_block_bytes,
+    )
+
+
+def _snapshot_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SNAP-2: every chunk of a three-chunk snapshot verifies (the middle one is full)."""
+    size = preset.snapshot.chunk_entries
+    if size > 64:
+        return
+    owner = key("adequacy-snapshot")
+    cb = coinbase_transaction(0, [TxOutput(1_000 + i, owner.script_pubkey) for i in range(2 * size + 3)])
+    many, _ = apply_transaction({}, cb, 0, preset)
+    manifest, chunks = make_snapshot(many, 9, preset)
+    manifest_json: dict[str, JSON] = {
+        "height": manifest.height,
+        "state_root": manifest.state_root.hex(),
+        "entry_count": manifest.entry_count,
+        "chunk_count": manifest.chunk_count,
+        "chunk_root": manifest.chunk_root.hex(),
+    }
+    for index in range(len(chunks)):
+        yield CaseSpec(
+            "verify_chunk",
+            f"every_chunk_{index}",
+            f"SNAP-2: chunk {index} of {len(chunks)} ({size} entries a chunk, the last one short)",
+            {
+                "manifest": manifest_json,
+                "index": index,
+                "chunk": chunks[index].hex(),
+                "proof": [h.hex() for h in chunk_proof(chunks, index)],
+            },
+        )
