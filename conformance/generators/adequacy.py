@@ -9,10 +9,12 @@ argument dropped. The case description says which boundary it sits on.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from conformance.handlers.ledger import utxos_to_json
 from conformance.model import JSON, CaseSpec
 from conformance.wallet import Key, key, sign_transaction, spend_p2pkh
+from spec.chain.block import Block, BlockHeader, encode_block, transactions_root, votes_root
 from spec.ledger.snapshot import chunk_proof, make_snapshot
 from spec.ledger.transaction import (
     SEQUENCE_FINAL,
@@ -104,6 +106,81 @@ def _sized_spend(
             raise AssertionError(f"cannot pad a spend to exactly {size} bytes")
     actual = transaction_size(build(pad, 0), preset)
     return build(pad, rate * actual + extra_fee)
+
+
+def chain_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """POW-1 with a four-byte target, RWD-2 without voters."""
+    yield CaseSpec(
+        "encode_compact",
+        "four_byte_target",
+        "POW-1: a target of exactly four bytes keeps its top three (exponent 4)",
+        {"target": f"{0x12345678:064x}"},
+    )
+    yield CaseSpec(
+        "encode_compact",
+        "three_byte_target",
+        "POW-1: a target of exactly three bytes is its own mantissa (exponent 3)",
+        {"target": f"{0x123456:064x}"},
+    )
+    for due in (False, True):
+        yield CaseSpec(
+            "split_reward",
+            f"no_voters_masternode_{str(due).lower()}",
+            "RWD-2: no voters, so the stakers' share goes to the miner",
+            {"reward": 1_234_567_891, "voters": 0, "masternode_due": due},
+        )
+    yield CaseSpec(
+        "split_reward",
+        "one_voter",
+        "RWD-2: a single voter takes the whole stakers' share",
+        {"reward": 1_234_567_891, "voters": 1, "masternode_due": False},
+    )
+    yield from _block_at_size_limit(preset)
+
+
+def _block_at_size_limit(preset: Preset) -> Iterator[CaseSpec]:
+    """BLK-1: a block of exactly max_block_bytes is not too large (devnet only: 8 MB of hex)."""
+    if preset.name != "devnet":
+        return
+    limit = preset.chain.max_block_bytes
+    half = preset.ledger.max_transaction_bytes // 2
+    filler = b"\x6a" + bytes(half - 1_000)
+    big = Transaction(1, (TxInput(OutPoint(bytes(32), 0), b"", SEQUENCE_FINAL),), (TxOutput(1, filler),), 0)
+    cb = coinbase_transaction(0, [TxOutput(1, key("big-block").script_pubkey)])
+
+    def block(count: int, last_pad: int) -> Block:
+        last = replace(big, lock_time=count, outputs=(TxOutput(1, b"\x6a" + bytes(last_pad)),))
+        transactions = (cb, *(replace(big, lock_time=i) for i in range(count)), last)
+        header = BlockHeader(
+            version=1,
+            height=0,
+            previous_block_hash=bytes(32),
+            merkle_root=transactions_root(transactions, preset),
+            votes_root=votes_root((), preset),
+            state_root=bytes(32),
+            timestamp=preset.chain.genesis_timestamp,
+            bits=preset.chain.pow_limit_bits,
+            nonce=0,
+        )
+        return Block(header, (), transactions)
+
+    count = (limit - half) // len(encode_transaction(big, preset))
+    pad = half
+    for _ in range(8):
+        size = len(encode_block(block(count, pad), preset))
+        if size == limit:
+            break
+        pad += limit - size
+    exact = block(count, pad)
+    if len(encode_block(exact, preset)) != limit:
+        raise AssertionError("cannot build a block of exactly max_block_bytes")
+    yield CaseSpec(
+        "apply_blocks",
+        "block_exactly_max_bytes",
+        "BLK-1: a block of exactly max_block_bytes passes the size check (its made-up inputs fail later)",
+        {"blocks": [encode_block(exact, preset).hex()]},
+        expect_error="TX_MISSING_INPUT",
+    )
 
 
 def ledger_cases(preset: Preset) -> Iterator[CaseSpec]:
