@@ -8,9 +8,13 @@ argument dropped. The case description says which boundary it sits on.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
+from conformance.generators.trie import _items as trie_items
+from conformance.generators.trie import _items_json as trie_items_json
+from conformance.generators.trie import _probe_keys as trie_probe_keys
+from conformance.generators.trie import _random_operations as trie_operations
 from conformance.handlers.ledger import utxos_to_json
 from conformance.model import JSON, CaseSpec
 from conformance.wallet import Key, key, sign_transaction, spend_p2pkh
@@ -31,6 +35,7 @@ from spec.ledger.transaction import (
 from spec.ledger.utxo import UtxoEntry, apply_transaction
 from spec.presets import Preset
 from spec.script import Opcode, encode_number, encode_push
+from spec.trie import RUSTY_TRIE_HASHER, TRIE_HASHERS, Trie, TrieHasher, prove
 
 MTP = 1_700_000_000
 
@@ -106,6 +111,137 @@ def _sized_spend(
             raise AssertionError(f"cannot pad a spend to exactly {size} bytes")
     actual = transaction_size(build(pad, 0), preset)
     return build(pad, rate * actual + extra_fee)
+
+
+def trie_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """MPT-4/8/10 through a node store: ``store_changes``, ``load_store`` and ``prove_stored``."""
+    for hasher in (RUSTY_TRIE_HASHER, TRIE_HASHERS["ethereum"]):
+        for size in (1, 2, 5, 33, 100):
+            items = trie_items(f"store/{size}", size)
+            trie = Trie.from_items(items, hasher)
+            yield from _store_cases(f"{hasher.name}_{size}", hasher, items, trie)
+    yield from _shared_node_cases()
+    yield from _broken_store_cases()
+
+
+def _store_json(store: Mapping[bytes, bytes]) -> list[JSON]:
+    return [[h.hex(), n.hex()] for h, n in sorted(store.items())]
+
+
+def _store_cases(label: str, hasher: TrieHasher, items: dict[bytes, bytes], trie: Trie) -> Iterator[CaseSpec]:
+    name = hasher.name
+    yield CaseSpec(
+        "store_changes",
+        f"from_empty_{label}",
+        f"MPT-4/8: every stored node of a trie of {len(items)} keys, with its count",
+        {"hasher": name, "items": [], "operations": [["put", k.hex(), v.hex()] for k, v in items.items()]},
+    )
+    yield CaseSpec(
+        "store_changes",
+        f"after_operations_{label}",
+        f"MPT-8: the stored nodes that change when 12 operations run on a trie of {len(items)} keys",
+        {
+            "hasher": name,
+            "items": trie_items_json(items),
+            "operations": trie_operations(f"store/{label}", 12),
+        },
+    )
+    present = sorted(items)
+    yield CaseSpec(
+        "store_changes",
+        f"delete_everything_{label}",
+        f"MPT-8: deleting every key of a trie of {len(items)} removes every stored node",
+        {
+            "hasher": name,
+            "items": trie_items_json(items),
+            "operations": [["delete", k.hex()] for k in present],
+        },
+    )
+    store = _store_json(trie.node_store)
+    probes = list({name: k for name, k in trie_probe_keys(items)}.items())
+    yield CaseSpec(
+        "load_store",
+        f"read_back_{label}",
+        f"MPT-8: a trie of {len(items)} keys read back from its stored nodes, and lookups",
+        {
+            "hasher": name,
+            "root": trie.root_hash.hex(),
+            "store": store,
+            "keys": [k.hex() for _, k in probes],
+        },
+    )
+    for probe, key_bytes in probes:
+        yield CaseSpec(
+            "prove_stored",
+            f"{label}_{probe}",
+            f"MPT-10: the proof of a key ({probe}) read from the stored nodes of {len(items)} keys",
+            {"hasher": name, "root": trie.root_hash.hex(), "store": store, "key": key_bytes.hex()},
+        )
+
+
+def _shared_node_cases() -> Iterator[CaseSpec]:
+    """MPT-4: two places holding the same hashed node (equal key suffixes and values) count twice."""
+    value = bytes(range(40))
+    items = {b"\x10\xaa\xbb": value, b"\x20\xaa\xbb": value, b"\x30": b"\x01"}
+    yield CaseSpec(
+        "store_changes",
+        "shared_leaf_from_empty",
+        "MPT-4: one leaf node stored under two keys' branch slots counts 2",
+        {"hasher": "rusty", "items": [], "operations": [["put", k.hex(), v.hex()] for k, v in items.items()]},
+    )
+    yield CaseSpec(
+        "store_changes",
+        "shared_leaf_one_deleted",
+        "MPT-4: deleting one of the two keys lowers the shared leaf's count by one",
+        {"hasher": "rusty", "items": trie_items_json(items), "operations": [["delete", "10aabb"]]},
+    )
+    yield CaseSpec(
+        "store_changes",
+        "shared_leaf_value_changed",
+        "MPT-4: a put that leaves the trie unchanged changes no stored node",
+        {"hasher": "rusty", "items": trie_items_json(items), "operations": [["put", "30", "01"]]},
+    )
+
+
+def _broken_store_cases() -> Iterator[CaseSpec]:
+    """MPT-8 stores that do not hold a canonical trie under the root: the MPT-11 codes."""
+    items = trie_items("store/33", 33)
+    trie = Trie.from_items(items, RUSTY_TRIE_HASHER)
+    root = trie.root_hash
+    store = dict(trie.node_store)
+    key = sorted(items)[len(items) // 2]
+    path = prove(trie, key)
+    deep = path[-1]
+    deep_hash = RUSTY_TRIE_HASHER.digest(deep)
+    missing = {h: n for h, n in store.items() if h != deep_hash}
+    swapped = {**store, deep_hash: path[-2]}
+    broken: list[tuple[str, str, dict[bytes, bytes], bytes, str]] = [
+        ("missing_node", "a node on the path is not in the store", missing, root, "TRIE_PROOF_MISSING_NODE"),
+        ("missing_root", "the root is not in the store", missing, bytes(32), "TRIE_PROOF_MISSING_NODE"),
+        ("wrong_node", "a hash maps to another node", swapped, root, "TRIE_PROOF_HASH_MISMATCH"),
+    ]
+    for case, description, nodes, at, error in broken:
+        for handler, extra in (("load_store", {"keys": []}), ("prove_stored", {"key": key.hex()})):
+            yield CaseSpec(
+                handler,
+                case,
+                f"MPT-8/11: {description}",
+                {"hasher": "rusty", "root": at.hex(), "store": _store_json(nodes), **extra},
+                expect_error=error,
+            )
+    empty = RUSTY_TRIE_HASHER.empty_root.hex()
+    yield CaseSpec(
+        "load_store",
+        "empty_root",
+        "MPT-8: the empty root needs no stored node",
+        {"hasher": "rusty", "root": empty, "store": [], "keys": ["00"]},
+    )
+    yield CaseSpec(
+        "prove_stored",
+        "empty_root",
+        "MPT-10: the empty trie's proof is empty",
+        {"hasher": "rusty", "root": empty, "store": [], "key": "00"},
+    )
 
 
 def chain_cases(preset: Preset) -> Iterator[CaseSpec]:
@@ -523,6 +659,49 @@ def _mempool_cases(preset: Preset) -> Iterator[CaseSpec]:
             template_bytes=budget,
         )
     yield from _trim_cases(preset)
+    yield from _block_removal_cases(preset)
+
+
+def _block_removal_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """MEMPOOL-5: included transactions leave (their children stay), conflicting ones leave with
+    their descendants; the coinbase is skipped, not the end of the block."""
+    names = ["alice", "bob", "carol", "dave"]
+    owners = [key(n) for n in names]
+    utxos = _plain_utxos([(o, 1_000_000) for o in owners])
+    coins = sorted(utxos)
+    spends = [_sized_spend(utxos, coins[i], owners[i], preset, 2) for i in range(4)]
+    a, b, c, d = spends
+
+    def child_of(parent: Transaction, owner: Key) -> Transaction:
+        view = {**utxos, **apply_transaction(utxos, parent, 1_000, preset)[0]}
+        return _sized_spend(view, OutPoint(txid(parent, preset), 0), owner, preset, 3)
+
+    a_child, b_child = child_of(a, owners[0]), child_of(b, owners[1])
+    b_conflict = _sized_spend(utxos, coins[1], owners[1], preset, 2, payee=owners[3])
+    coinbase = coinbase_transaction(1_000, [TxOutput(1, owners[2].script_pubkey)])
+    pool = [a, a_child, b, b_child, c, d]
+
+    def case(name: str, description: str, block: Sequence[Transaction]) -> CaseSpec:
+        return CaseSpec(
+            "mempool_remove_for_block",
+            name,
+            f"MEMPOOL-5: {description}",
+            {
+                "utxos": utxos_to_json(utxos),
+                "height": 1_000,
+                "median_time_past": MTP,
+                "transactions": [_hex(t, preset) for t in pool],
+                "block": [_hex(t, preset) for t in block],
+            },
+        )
+
+    yield case(
+        "included_and_conflicting",
+        "the block includes A and C and spends B's input in another transaction: A and C leave "
+        "(A's child stays), B leaves with its child, D stays",
+        [coinbase, a, b_conflict, c],
+    )
+    yield case("coinbase_only", "a block with only its coinbase changes nothing", [coinbase])
 
 
 def _trim_cases(preset: Preset) -> Iterator[CaseSpec]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from conformance.jsonio import field, hex_field, hex_list_field, int_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.errors import SpecError
-from spec.ledger.mempool import EMPTY_MEMPOOL, admit, select_for_block
+from spec.ledger.mempool import EMPTY_MEMPOOL, Mempool, admit, remove_for_block, select_for_block
 from spec.ledger.snapshot import SnapshotManifest, assemble_snapshot, chunk_proof, make_snapshot, verify_chunk
 from spec.ledger.state import utxo_state_root
 from spec.ledger.transaction import (
@@ -216,6 +216,37 @@ def handle_mempool_sequence(preset: Preset, data: dict[str, JSON]) -> JSON:
     }
 
 
+def _admit_all(preset: Preset, data: dict[str, JSON]) -> Mempool:
+    """The mempool after offering ``transactions`` in order (as ``mempool_sequence``, verdicts dropped)."""
+    utxos = parse_utxos(data)
+    context = _context(data)
+    pool = EMPTY_MEMPOOL
+    for raw in hex_list_field(data, "transactions"):
+        try:
+            pool, _ = admit(pool, decode_transaction(raw, preset), utxos, context, preset)
+        except SpecError:
+            continue
+    return pool
+
+
+def handle_mempool_remove_for_block(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MEMPOOL-5: ``{"utxos", "height", "median_time_past", "transactions", "block"}`` ->
+    ``{"before": [txid], "after": [txid]}``.
+
+    ``transactions`` are offered in order as in ``mempool_sequence`` (refused ones are dropped);
+    then the block's transactions (``block``, hex, coinbase first) are connected: the mempool
+    transactions the block includes leave, and those spending an outpoint the block spends leave
+    with their descendants. Both lists are sorted.
+    """
+    pool = _admit_all(preset, data)
+    block = [decode_transaction(raw, preset) for raw in hex_list_field(data, "block")]
+    after = remove_for_block(pool, block, preset)
+    return {
+        "before": sorted(to_hex(t) for t in pool.entries),
+        "after": sorted(to_hex(t) for t in after.entries),
+    }
+
+
 HANDLERS: dict[str, Handler] = {
     "decode_transaction": handle_decode_transaction,
     "signature_hash": handle_signature_hash,
@@ -227,4 +258,5 @@ HANDLERS: dict[str, Handler] = {
     "mempool_sequence": handle_mempool_sequence,
     "assemble_snapshot": handle_assemble_snapshot,
     "undo_transactions": handle_undo_transactions,
+    "mempool_remove_for_block": handle_mempool_remove_for_block,
 }
