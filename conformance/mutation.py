@@ -506,8 +506,9 @@ def run_flow(
 
     Pass 2 runs only the pass-1 survivors that are not equivalent (by rule or by review), and the
     mutants no vector reached only when the flow has :data:`ALSO_FLOWS`.
-    ``recheck`` keeps the last run's verdicts and re-runs pass 2 (with freshly generated vectors)
-    on the mutants still open after it: the quick way to confirm that new vectors kill them.
+    ``recheck`` keeps the last run's verdicts and runs both passes again, with freshly generated
+    vectors, on the mutants still open after it (the ones no vector reached included): the quick
+    way to confirm that new vectors and handlers kill them.
     ``sample`` > 0 runs only a fixed pseudo-random sample of that many killable mutants
     (:func:`sample_mutants` with ``seed``): the measure of a flow too large for the shared machine.
     """
@@ -522,32 +523,57 @@ def run_flow(
     elif not recheck:
         _sample_path(workdir).unlink(missing_ok=True)
     if not recheck:
+        for stale in _confirm_dirs(workdir):
+            shutil.rmtree(stale, ignore_errors=True)
         prepare_workspace(flow, workdir)
         if run_mutmut(workdir, only or (), max_children=max_children) != 0:
             raise SystemExit(f"mutmut failed for {flow}: see {workdir / 'mutmut.log'}")
     elif not (workdir / "mutants").is_dir():
         raise SystemExit(f"--recheck needs a previous run of {flow} in {workdir}")
     equivalents = load_equivalents()
-    confirms = [workdir.with_name(workdir.name + "-pass2")]
+    confirms = _confirm_dirs(workdir)
+    pass2 = workdir.with_name(workdir.name + "-pass2")
+    checking = True
     if recheck:
-        confirms = [c for c in confirms if (c / "mutants").is_dir()]
-        confirms.append(workdir.with_name(workdir.name + "-recheck"))
+        # Pass 1 again, with the current vectors, on the mutants still open: the ones no vector
+        # reached before included (new handlers and vectors may reach them now).
+        number = sum(1 for c in confirms if re.fullmatch(r".*-recheck\d+", c.name))
+        fresh = workdir.with_name(f"{workdir.name}-recheck{number + 1}")
+        result = analyse(flow, workdir, equivalents, confirms, only)
+        still_open = [m.name for m in result.mutants if m.status in _OPEN]
+        checking = bool(still_open)
+        if checking:
+            prepare_workspace(flow, fresh)
+            if run_mutmut(fresh, still_open, max_children=max_children) != 0:
+                raise SystemExit(f"mutmut failed for {flow}: see {fresh / 'mutmut.log'}")
+            confirms.append(fresh)
+        pass2 = fresh.with_name(fresh.name + "-pass2")
     # A mutant no vector reached in pass 1 (not even at import, which the killing test does inside
     # its first vector) can only be reached in pass 2 through the flow's ALSO_FLOWS.
     retry = _OPEN if ALSO_FLOWS.get(flow) else _OPEN - {NOT_REACHED}
-    second = sorted(
-        m.name for m in analyse(flow, workdir, equivalents, confirms[:-1], only).mutants if m.status in retry
-    )
+    result = analyse(flow, workdir, equivalents, confirms, only)
+    second = sorted(m.name for m in result.mutants if m.status in retry) if checking else []
     if second:
-        prepare_workspace(flow, confirms[-1], whole_flow=True)
-        if run_mutmut(confirms[-1], second, max_children=max_children) != 0:
-            raise SystemExit(f"mutmut failed for {flow}: see {confirms[-1] / 'mutmut.log'}")
-    else:
-        confirms.pop()
+        prepare_workspace(flow, pass2, whole_flow=True)
+        if run_mutmut(pass2, second, max_children=max_children) != 0:
+            raise SystemExit(f"mutmut failed for {flow}: see {pass2 / 'mutmut.log'}")
+        confirms.append(pass2)
     result = analyse(flow, workdir, equivalents, confirms, only)
     results = record(result, sample=sampled)
     DOC_PATH.write_text(render(results, equivalents), encoding="utf-8")
     return result
+
+
+def _confirm_dirs(workdir: Path) -> list[Path]:
+    """The later passes of a flow's run that exist, in order: pass 2, then each recheck's pass 1
+    and pass 2 (``--recheck``), whose verdicts replace the earlier open ones."""
+    dirs = [workdir.with_name(workdir.name + "-pass2")]
+    number = 1
+    while (workdir.with_name(f"{workdir.name}-recheck{number}") / "mutants").is_dir():
+        recheck = workdir.with_name(f"{workdir.name}-recheck{number}")
+        dirs += [recheck, recheck.with_name(recheck.name + "-pass2")]
+        number += 1
+    return [d for d in dirs if (d / "mutants").is_dir()]
 
 
 def _sample_path(workdir: Path) -> Path:
@@ -569,11 +595,9 @@ def reanalyse_flow(flow: str) -> FlowResult:
     workdir = WORK_ROOT / flow
     if not (workdir / "mutants").is_dir():
         raise SystemExit(f"no previous run of {flow} in {workdir}")
-    suffixes = ("-pass2", "-recheck")
-    confirms = [workdir.with_name(workdir.name + s) for s in suffixes]
     equivalents = load_equivalents()
     only, sampled = _saved_sample(workdir)
-    result = analyse(flow, workdir, equivalents, [c for c in confirms if (c / "mutants").is_dir()], only)
+    result = analyse(flow, workdir, equivalents, _confirm_dirs(workdir), only)
     DOC_PATH.write_text(render(record(result, sample=sampled), equivalents), encoding="utf-8")
     return result
 

@@ -19,7 +19,9 @@ from conformance.handlers.ledger import utxos_to_json
 from conformance.model import JSON, CaseSpec
 from conformance.wallet import Key, key, sign_transaction, spend_p2pkh
 from spec.chain.block import Block, BlockHeader, encode_block, transactions_root, votes_root
-from spec.ledger.snapshot import chunk_proof, make_snapshot
+from spec.encoding import decode
+from spec.ledger.snapshot import chunk_codec, chunk_hash, chunk_proof, encode_chunk, make_snapshot
+from spec.ledger.state import utxo_state_root
 from spec.ledger.transaction import (
     SEQUENCE_FINAL,
     TRANSACTION_VERSION,
@@ -32,7 +34,8 @@ from spec.ledger.transaction import (
     transaction_size,
     txid,
 )
-from spec.ledger.utxo import UtxoEntry, apply_transaction
+from spec.ledger.utxo import UtxoEntry, apply_transaction, apply_transactions
+from spec.merkle import merkle_root
 from spec.presets import Preset
 from spec.script import Opcode, encode_number, encode_push
 from spec.trie import RUSTY_TRIE_HASHER, TRIE_HASHERS, Trie, TrieHasher, prove
@@ -326,6 +329,47 @@ def ledger_cases(preset: Preset) -> Iterator[CaseSpec]:
     yield from _lock_script_cases(preset)
     yield from _mempool_cases(preset)
     yield from _snapshot_cases(preset)
+    yield from _coinbase_and_undo_cases(preset)
+
+
+def _coinbase_and_undo_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """TXF-4 coinbases, UTXO-2 undo of a block that starts with its coinbase."""
+    alice, bob = key("alice"), key("bob")
+    for height, outputs in ((0, [alice]), (7, [alice, bob, alice]), (2**31 + 5, [bob])):
+        yield CaseSpec(
+            "coinbase_transaction",
+            f"height_{height}_{len(outputs)}_outputs",
+            f"TXF-4: the coinbase of height {height} paying {len(outputs)} outputs",
+            {
+                "height": height,
+                "outputs": [
+                    {"value": 1_000 + i, "script_pubkey": k.script_pubkey.hex()}
+                    for i, k in enumerate(outputs)
+                ],
+            },
+        )
+    utxos = _plain_utxos([(alice, 100_000)])
+    spend = spend_p2pkh(utxos, sorted(utxos), [alice], [TxOutput(90_000, bob.script_pubkey)], preset)
+    block = [coinbase_transaction(12, [TxOutput(5_000, bob.script_pubkey)]), spend]
+    after, undos = apply_transactions(utxos, block, 12, preset)
+    yield CaseSpec(
+        "undo_transactions",
+        "block_with_coinbase",
+        "UTXO-2/3: undoing a block's coinbase (it spent nothing) and a spend, in reverse order",
+        {
+            "utxos": utxos_to_json(after),
+            "transactions": [_hex(t, preset) for t in block],
+            "undo": [[utxos_to_json({o: e})[0] for o, e in u.spent] for u in undos],
+            "height": 12,
+        },
+        known_output={"utxos": utxos_to_json(utxos), "state_root": utxo_state_root(utxos, preset).hex()},
+    )
+    yield CaseSpec(
+        "apply_transactions",
+        "block_with_coinbase",
+        "UTXO-1..3: a coinbase and a spend; the undo data lists nothing for the coinbase",
+        {"utxos": utxos_to_json(utxos), "transactions": [_hex(t, preset) for t in block], "height": 12},
+    )
 
 
 def _validate(
@@ -422,6 +466,17 @@ def _transaction_cases(preset: Preset) -> Iterator[CaseSpec]:
         late_spend,
         preset,
         height=7 + maturity,
+    )
+    # SCRIPT-9 through TX-12: exactly the per-transaction sigop budget is allowed.
+    budget = preset.script.max_sigops_per_tx
+    signers = [key(f"sigop{i}") for i in range(budget)]
+    wide = _plain_utxos([(k, 1_000) for k in signers])
+    yield _validate(
+        "sigop_budget_exactly",
+        f"TX-12: {budget} P2PKH inputs, exactly max_sigops_per_tx",
+        wide,
+        spend_p2pkh(wide, sorted(wide), signers, [TxOutput(budget * 1_000, bob.script_pubkey)], preset),
+        preset,
     )
     # TX-10.
     zero_lock = _spend_script(
@@ -542,6 +597,13 @@ def _lock_script_cases(preset: Preset) -> Iterator[CaseSpec]:
             "operand with the type flag (time)",
             type_flag | 5,
             5,
+            "SCRIPT_UNSATISFIED_SEQUENCE",
+        ),
+        (
+            "csv_input_disabled_only",
+            "the input's sequence has only the disable flag (0x80000005): the relative lock is off",
+            5,
+            disable | 5,
             "SCRIPT_UNSATISFIED_SEQUENCE",
         ),
         ("csv_masked", "operand 0x10005 compares its low 16 bits (5) with the input's 6", 0x10005, 6, None),
@@ -724,13 +786,15 @@ def _trim_cases(preset: Preset) -> Iterator[CaseSpec]:
     tie_b = _sized_spend(utxos, coins[11], owners[11], preset, 5, size=limit - used - (limit - used) // 2)
     newcomer = _sized_spend(utxos, coins[12], owners[12], preset, 20, size=big)
     late = _sized_spend(utxos, coins[13], owners[13], preset, 7, size=big * 3 // 5)
+    final = _sized_spend(utxos, coins[14], owners[14], preset, 25, size=big)
     yield _sequence(
         "trim_evicts_pool_entries",
         "MEMPOOL-3: the pool fills to exactly max_mempool_bytes (no eviction); a newcomer evicts the "
         "lowest fee rate with its child, skips the child, then the next lowest; a later one evicts "
-        "one of two entries of equal fee rate (the higher txid)",
+        "one of two entries of equal fee rate (the higher txid); the last evicts the other one and "
+        "then the next lowest, unrelated entry",
         utxos,
-        [parent, child, next_lowest, *fillers, tie_a, tie_b, newcomer, late],
+        [parent, child, next_lowest, *fillers, tie_a, tie_b, newcomer, late, final],
         preset,
         template_bytes=preset.chain.max_block_bytes,
     )
@@ -752,6 +816,22 @@ def _snapshot_cases(preset: Preset) -> Iterator[CaseSpec]:
         "chunk_count": manifest.chunk_count,
         "chunk_root": manifest.chunk_root.hex(),
     }
+    decoded = decode(chunk_codec(preset), chunks[0])
+    doubled = replace(decoded, entries=(decoded.entries[0], *decoded.entries[:-1]))
+    bad = (encode_chunk(doubled, preset), *chunks[1:])
+    bad_manifest = {**manifest_json, "chunk_root": merkle_root([chunk_hash(c) for c in bad]).hex()}
+    yield CaseSpec(
+        "verify_chunk",
+        "repeated_entry",
+        "SNAP-2: a committed chunk that lists its first outpoint twice (not strictly ascending)",
+        {
+            "manifest": bad_manifest,
+            "index": 0,
+            "chunk": bad[0].hex(),
+            "proof": [h.hex() for h in chunk_proof(bad, 0)],
+        },
+        expect_error="SNAPSHOT_ORDER",
+    )
     for index in range(len(chunks)):
         yield CaseSpec(
             "verify_chunk",

@@ -16,7 +16,9 @@ from spec.ledger.state import utxo_state_root
 from spec.ledger.transaction import (
     OutPoint,
     TxOutput,
+    coinbase_transaction,
     decode_transaction,
+    encode_transaction,
     signature_hash,
     transaction_size,
     txid,
@@ -88,10 +90,36 @@ def handle_validate_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 
 def handle_apply_transactions(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """UTXO-1..3: ``{"utxos", "transactions", "height"}`` -> ``{"utxos", "state_root"}`` (no validation)."""
+    """UTXO-1..3: ``{"utxos", "transactions", "height"}`` -> ``{"utxos", "state_root", "undo"}`` (no
+    validation); ``undo`` holds one record per transaction: the entries it spent, in input order
+    (the ``undo`` input of ``undo_transactions``)."""
     transactions = [decode_transaction(raw, preset) for raw in hex_list_field(data, "transactions")]
-    after, _ = apply_transactions(parse_utxos(data), transactions, int_field(data, "height"), preset)
-    return {"utxos": utxos_to_json(after), "state_root": to_hex(utxo_state_root(after, preset))}
+    after, undos = apply_transactions(parse_utxos(data), transactions, int_field(data, "height"), preset)
+    return {
+        "utxos": utxos_to_json(after),
+        "state_root": to_hex(utxo_state_root(after, preset)),
+        "undo": [_spent_json(undo) for undo in undos],
+    }
+
+
+def _spent_json(undo: TxUndo) -> list[JSON]:
+    """One undo record: the spent entries in input order (not sorted, unlike a UTXO set)."""
+    return [utxos_to_json({outpoint: entry})[0] for outpoint, entry in undo.spent]
+
+
+def handle_coinbase_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """TXF-4: ``{"height", "outputs": [{"value", "script_pubkey"}]}`` -> ``{"transaction", "txid"}``,
+    the canonical coinbase of that height paying those outputs."""
+    raw = field(data, "outputs")
+    if not isinstance(raw, list):
+        raise BadInput("outputs must be a list")
+    outputs = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise BadInput("outputs items must be objects")
+        outputs.append(TxOutput(int_field(item, "value"), hex_field(item, "script_pubkey")))
+    tx = coinbase_transaction(int_field(data, "height"), outputs)
+    return {"transaction": to_hex(encode_transaction(tx, preset)), "txid": to_hex(txid(tx, preset))}
 
 
 def handle_state_root(preset: Preset, data: dict[str, JSON]) -> JSON:
@@ -259,4 +287,5 @@ HANDLERS: dict[str, Handler] = {
     "assemble_snapshot": handle_assemble_snapshot,
     "undo_transactions": handle_undo_transactions,
     "mempool_remove_for_block": handle_mempool_remove_for_block,
+    "coinbase_transaction": handle_coinbase_transaction,
 }
