@@ -127,12 +127,15 @@ def _pairs_json(pairs: tuple[tuple[bytes, bytes], ...]) -> list[JSON]:
 
 
 def handle_store_changes(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """MPT-4/8 (node stores): ``{"hasher", "items", "operations"}`` -> ``{"root", "items", "changes"}``.
+    """MPT-4/8 (node stores): ``{"hasher", "items", "operations"}`` ->
+    ``{"root", "items", "count", "changed", "store", "changes"}``.
 
     The trie of ``items`` (in ascending key order) then the ``operations`` (as in ``apply``);
-    ``items`` is the result's key/value pairs in ascending key order, and ``changes`` the stored
-    nodes whose count changes, ``[hash, rlp, change]`` in ascending hash order (from the empty
-    trie when ``items`` is empty: every stored node with its count).
+    ``items`` is the result's key/value pairs in ascending key order, ``count`` their number,
+    ``changed`` whether the root differs from the trie of ``items``, ``store`` the result's stored
+    nodes ``[hash, rlp]`` in ascending hash order, and ``changes`` the stored nodes whose count
+    changes, ``[hash, rlp, change]`` in ascending hash order (from the empty trie when ``items``
+    is empty: every stored node with its count).
     """
     hasher = _hasher(data)
     before = Trie.from_items(_items(data), hasher)
@@ -140,6 +143,9 @@ def handle_store_changes(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {
         "root": to_hex(after.root_hash),
         "items": _pairs_json(after.items()),
+        "count": len(after),
+        "changed": after != before,
+        "store": [[to_hex(h), to_hex(n)] for h, n in sorted(after.node_store.items())],
         "changes": [[to_hex(h), to_hex(n), c] for h, n, c in stored_node_changes(before, after)],
     }
 
