@@ -51,7 +51,7 @@ FLOW_GENERATORS: dict[str, Generator] = {
     "ed25519": crypto.generate_ed25519,
     "ledger": _with(ledger.generate, strength.ledger_cases, adequacy.ledger_cases),
     "chain": _with(chain.generate, strength.chain_cases, strength.ticket_price_cases, adequacy.chain_cases),
-    "p2p": p2p.generate,
+    "p2p": _with(p2p.generate, adequacy.p2p_cases),
     "trie": _with(trie.generate, strength.trie_cases, adequacy.trie_cases),
     "dkg": dkg.generate,
     "masternode": masternode.generate,

@@ -11,11 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
+from conformance.generators import p2p as p2p_generator
+from conformance.generators.p2p import _address as p2p_address
+from conformance.generators.p2p import node_id as p2p_node_id
+from conformance.generators.p2p import node_in_bucket
 from conformance.generators.trie import _items as trie_items
 from conformance.generators.trie import _items_json as trie_items_json
 from conformance.generators.trie import _probe_keys as trie_probe_keys
 from conformance.generators.trie import _random_operations as trie_operations
 from conformance.handlers.ledger import utxos_to_json
+from conformance.handlers.p2p import node_json
 from conformance.model import JSON, CaseSpec
 from conformance.wallet import Key, key, sign_transaction, spend_p2pkh
 from spec.chain.block import Block, BlockHeader, encode_block, transactions_root, votes_root
@@ -244,6 +249,70 @@ def _broken_store_cases() -> Iterator[CaseSpec]:
         "empty_root",
         "MPT-10: the empty trie's proof is empty",
         {"hasher": "rusty", "root": empty, "store": [], "key": "00"},
+    )
+
+
+def p2p_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """P2P-1/2 re-encoding of every valid frame, P2P-KAD-3 removal from the replacement cache,
+    P2P-KAD-4 lookups."""
+    for spec in p2p_generator.generate(preset):
+        if spec.handler == "decode_frame":
+            yield CaseSpec(
+                "encode_frame",
+                spec.case,
+                f"P2P-1/2: decode and encode again ({spec.description})",
+                spec.input,
+                expect_error=spec.expect_error,
+            )
+    own = p2p_node_id("own")
+    k = preset.network.kademlia_k
+    far = [p2p_address(node_in_bucket(own, 0, f"adequacy/far/{i}"), i) for i in range(k + 2)]
+    operations: list[JSON] = [{"insert": node_json(n), "head_alive": True} for n in far]
+    operations.append({"remove": far[k].node_id.hex()})
+    yield CaseSpec(
+        "kademlia_sequence",
+        "remove_from_replacements",
+        "P2P-KAD-3: removing a node that is only in the replacement cache leaves the bucket's nodes",
+        {"own_id": own.hex(), "operations": operations},
+    )
+    yield from _lookup_cases(preset, own)
+
+
+def _lookup_cases(preset: Preset, own: bytes) -> Iterator[CaseSpec]:
+    k, alpha = preset.network.kademlia_k, preset.network.kademlia_alpha
+    known = [p2p_address(node_in_bucket(own, b, f"adequacy/known/{b}"), b) for b in range(0, 24, 2)]
+    target = p2p_node_id("adequacy/target")
+    heard = [p2p_address(p2p_node_id(f"adequacy/heard/{i}"), 100 + i) for i in range(k + 3)]
+    table = known[: k + 1]
+    events: list[JSON] = [{"query": 0}]
+    # The first answer: new nodes, one already known, our own id (never kept).
+    first_answer = [*heard[: k // 2], table[0], p2p_address(own, 0)]
+    events.append({"answer": table[0].node_id.hex(), "nodes": [node_json(n) for n in first_answer]})
+    events.append({"failure": heard[0].node_id.hex()})
+    events.append({"query": alpha - 1})
+    # A later answer repeats the failed node (it stays out) and brings more.
+    events.append(
+        {"answer": heard[1].node_id.hex(), "nodes": [node_json(n) for n in [heard[0], *heard[k // 2 :]]]}
+    )
+    for _ in range(2 * k):
+        events.append({"query": 0})
+    yield CaseSpec(
+        "kademlia_lookup",
+        "answers_and_failures",
+        "P2P-KAD-4: a lookup seeded from the table, answers merged (own id and failed nodes left "
+        "out), a failure, queries until every shortlist node was queried",
+        {
+            "own_id": own.hex(),
+            "nodes": [node_json(n) for n in table],
+            "target": target.hex(),
+            "events": events,
+        },
+    )
+    yield CaseSpec(
+        "kademlia_lookup",
+        "empty_table",
+        "P2P-KAD-4: a lookup from an empty table has nothing to query and is done at once",
+        {"own_id": own.hex(), "nodes": [], "target": target.hex(), "events": [{"query": 0}]},
     )
 
 
