@@ -349,17 +349,30 @@ def load_results(path: Path = RESULTS_PATH) -> dict[str, dict[str, object]]:
     return loaded
 
 
+def command_for(flow: str, sample: dict[str, int] | None, recheck: bool) -> str:
+    """The command that reproduces a flow's row (a recheck follows the run it rechecks)."""
+    run = f"nice -n 15 .venv/bin/python -m conformance.mutation --flow {flow}"
+    if sample:
+        run += f" --sample {sample['size']} --seed {sample['seed']}"
+    return f"{run} && {run.split(' --sample')[0]} --recheck" if recheck else run
+
+
 def record(
-    result: FlowResult, path: Path = RESULTS_PATH, sample: dict[str, int] | None = None
+    result: FlowResult,
+    path: Path = RESULTS_PATH,
+    sample: dict[str, int] | None = None,
+    command: str = "",
 ) -> dict[str, dict[str, object]]:
     """Store one flow's figures and its open survivors (keys) in the results file.
 
-    ``sample`` (``{"size", "of", "seed"}``) marks a run over a fixed sample of the killable mutants.
+    ``sample`` (``{"size", "of", "seed"}``) marks a run over a fixed sample of the killable mutants;
+    ``command`` is the command that reproduces the figures.
     """
     results = load_results(path)
     results[result.flow] = {
         **result.summary(),
         **({"sample": sample} if sample else {}),
+        **({"command": command} if command else {}),
         "modules": list(FLOW_MODULES[result.flow]),
         "tool": f"mutmut {importlib.metadata.version('mutmut')}",
         "open": sorted(
@@ -462,6 +475,12 @@ def render(results: dict[str, dict[str, object]], equivalents: dict[str, str]) -
             f"| {score(summary):.1f}% |"
         )
     lines.append("")
+    commands = [(flow, results[flow].get("command")) for flow in FLOW_MODULES if flow in results]
+    if any(command for _, command in commands):
+        lines.append("The command behind each measured row (run from the repository root):")
+        lines.append("")
+        lines.extend(f"- {flow}: `{command}`" for flow, command in commands if command)
+        lines.append("")
     lines.append("## Equivalent mutants")
     lines.append("")
     lines.append(
@@ -559,7 +578,8 @@ def run_flow(
             raise SystemExit(f"mutmut failed for {flow}: see {pass2 / 'mutmut.log'}")
         confirms.append(pass2)
     result = analyse(flow, workdir, equivalents, confirms, only)
-    results = record(result, sample=sampled)
+    rechecked = any(re.fullmatch(r".*-recheck\d+", c.name) for c in confirms)
+    results = record(result, sample=sampled, command=command_for(flow, sampled, rechecked))
     DOC_PATH.write_text(render(results, equivalents), encoding="utf-8")
     return result
 
@@ -597,8 +617,13 @@ def reanalyse_flow(flow: str) -> FlowResult:
         raise SystemExit(f"no previous run of {flow} in {workdir}")
     equivalents = load_equivalents()
     only, sampled = _saved_sample(workdir)
-    result = analyse(flow, workdir, equivalents, _confirm_dirs(workdir), only)
-    DOC_PATH.write_text(render(record(result, sample=sampled), equivalents), encoding="utf-8")
+    confirms = _confirm_dirs(workdir)
+    result = analyse(flow, workdir, equivalents, confirms, only)
+    rechecked = any(re.fullmatch(r".*-recheck\d+", c.name) for c in confirms)
+    command = command_for(flow, sampled, rechecked)
+    DOC_PATH.write_text(
+        render(record(result, sample=sampled, command=command), equivalents), encoding="utf-8"
+    )
     return result
 
 
