@@ -433,6 +433,29 @@ def _coinbase_and_undo_cases(preset: Preset) -> Iterator[CaseSpec]:
         },
         known_output={"utxos": utxos_to_json(utxos), "state_root": utxo_state_root(utxos, preset).hex()},
     )
+    for name, description, tx in (
+        ("spend", "a P2PKH spend: its input leaves, its output enters", spend),
+        ("coinbase", "a coinbase spends nothing", block[0]),
+        (
+            "spend_twice_in_one",
+            "one input listed twice: the second finds nothing",
+            replace(spend, inputs=spend.inputs * 2),
+        ),
+    ):
+        yield CaseSpec(
+            "apply_transaction",
+            name,
+            f"UTXO-1/2: {description}",
+            {"utxos": utxos_to_json(utxos), "transaction": _hex(tx, preset), "height": 12},
+            expect_error="TX_MISSING_INPUT" if name == "spend_twice_in_one" else None,
+        )
+    yield CaseSpec(
+        "apply_transaction",
+        "missing_input",
+        "UTXO-1: an input that is not in the set",
+        {"utxos": [], "transaction": _hex(spend, preset), "height": 12},
+        expect_error="TX_MISSING_INPUT",
+    )
     yield CaseSpec(
         "apply_transactions",
         "block_with_coinbase",

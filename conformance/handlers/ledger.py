@@ -24,7 +24,7 @@ from spec.ledger.transaction import (
     txid,
     wtxid,
 )
-from spec.ledger.utxo import TxUndo, UtxoEntry, apply_transactions, undo_transactions
+from spec.ledger.utxo import TxUndo, UtxoEntry, apply_transaction, apply_transactions, undo_transactions
 from spec.ledger.validation import LedgerContext, validate_transaction
 from spec.presets import Preset
 
@@ -99,6 +99,19 @@ def handle_apply_transactions(preset: Preset, data: dict[str, JSON]) -> JSON:
         "utxos": utxos_to_json(after),
         "state_root": to_hex(utxo_state_root(after, preset)),
         "undo": [_spent_json(undo) for undo in undos],
+    }
+
+
+def handle_apply_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """UTXO-1/2 for one transaction: ``{"utxos", "transaction", "height"}`` ->
+    ``{"utxos", "state_root", "undo"}`` (no validation; ``undo`` is the entries it spent, in input
+    order); ``TX_MISSING_INPUT`` if an input is not in the set, or is spent twice."""
+    tx = decode_transaction(hex_field(data, "transaction"), preset)
+    after, undo = apply_transaction(parse_utxos(data), tx, int_field(data, "height"), preset)
+    return {
+        "utxos": utxos_to_json(after),
+        "state_root": to_hex(utxo_state_root(after, preset)),
+        "undo": _spent_json(undo),
     }
 
 
@@ -288,4 +301,5 @@ HANDLERS: dict[str, Handler] = {
     "undo_transactions": handle_undo_transactions,
     "mempool_remove_for_block": handle_mempool_remove_for_block,
     "coinbase_transaction": handle_coinbase_transaction,
+    "apply_transaction": handle_apply_transaction,
 }
