@@ -421,9 +421,12 @@ brackets; every other equivalent mutant is listed below with the reason.
 Two passes. Pass 1 forks one worker per mutant from a process that has imported `spec` already
 and runs, per mutant, only the vectors that reach the mutated function (one pytest test per
 vector). Code that runs at import time (codec tables and constants built by module-level calls)
-keeps its original behaviour there, so every pass-1 survivor that is not equivalent goes to
-pass 2: a fresh interpreter per mutant imports `spec` with the mutant active and runs every vector
-of the flow, plus the vectors of the flows named in `ALSO_FLOWS` in `conformance/mutation.py` (for
+keeps its original behaviour there (as do values that cached functions computed there), so a
+pass-1 survivor that is not equivalent goes to pass 2 when its function runs while the adapter's
+modules are imported or is cached (`import_time_functions()` in `conformance/mutation.py` lists
+them with a profiler), and every survivor does when the flow has `ALSO_FLOWS`: a fresh
+interpreter per mutant imports `spec` with the mutant active and runs every vector of the flow,
+plus the vectors of the flows named in `ALSO_FLOWS` in `conformance/mutation.py` (for
 helpers that the flow's own handlers never call: `Struct` and `Mapped` codecs through the ledger
 and governance vectors, `tagged_hash_many` through the merkle and governance vectors, the
 transaction sigop limit through the ledger vectors, the chain's vote bits and deployment counts
@@ -518,6 +521,55 @@ def render(results: dict[str, dict[str, object]], equivalents: dict[str, str]) -
     return "\n".join(lines)
 
 
+_IMPORT_PROBE = """
+import functools, json, sys
+seen = set()
+def profile(frame, event, arg):
+    if event == "call" and "/spec/" in frame.f_code.co_filename:
+        seen.add((frame.f_code.co_filename, frame.f_code.co_qualname))
+sys.setprofile(profile)
+import conformance.handlers, conformance.mutation_kill
+sys.setprofile(None)
+for name, module in list(sys.modules.items()):
+    if name.startswith("spec.") or name == "spec":
+        for value in vars(module).values():
+            wrapped = getattr(value, "__wrapped__", None)
+            if isinstance(value, functools._lru_cache_wrapper) and hasattr(wrapped, "__code__"):
+                seen.add((wrapped.__code__.co_filename, wrapped.__code__.co_qualname))
+print(json.dumps(sorted(seen)))
+"""
+
+
+@functools.cache
+def import_time_functions() -> frozenset[str]:
+    """The mutmut names (``spec.mod.x_f``, ``spec.mod.xǁClassǁmethod``) of the spec functions that
+    run while the adapter's modules are imported, and of the cached (``functools.cache``) ones.
+
+    Only their mutants can behave differently in pass 1 (workers forked from a process that has
+    imported ``spec``, so import-time results and cached values come from the original code) and
+    in a fresh interpreter: pass 2 retries only these, unless the flow has :data:`ALSO_FLOWS`.
+    """
+    output = subprocess.run(
+        [sys.executable, "-c", _IMPORT_PROBE], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
+    names: set[str] = set()
+    for filename, qualname in json.loads(output):
+        module = "spec." + filename.split("/spec/", 1)[1].removesuffix(".py").replace("/", ".")
+        module = module.removesuffix(".__init__")
+        parts = qualname.split(".<locals>")[0].split(".")
+        if parts[0].startswith("<"):
+            continue
+        names.add(
+            f"{module}.x_{parts[0]}" if len(parts) == 1 else f"{module}.x\u01c1{parts[0]}\u01c1{parts[1]}"
+        )
+    return frozenset(names)
+
+
+def _needs_fresh_interpreter(flow: str, name: str) -> bool:
+    """Whether a pass-1 survivor goes to pass 2 (see :func:`import_time_functions`)."""
+    return bool(ALSO_FLOWS.get(flow)) or name.rsplit("__mutmut_", 1)[0] in import_time_functions()
+
+
 def run_flow(
     flow: str, max_children: int = 1, recheck: bool = False, sample: int = 0, seed: int = SAMPLE_SEED
 ) -> FlowResult:
@@ -571,7 +623,10 @@ def run_flow(
     # its first vector) can only be reached in pass 2 through the flow's ALSO_FLOWS.
     retry = _OPEN if ALSO_FLOWS.get(flow) else _OPEN - {NOT_REACHED}
     result = analyse(flow, workdir, equivalents, confirms, only)
-    second = sorted(m.name for m in result.mutants if m.status in retry) if checking else []
+    second = sorted(
+        m.name for m in result.mutants if m.status in retry and _needs_fresh_interpreter(flow, m.name)
+    )
+    second = second if checking else []
     if second:
         prepare_workspace(flow, pass2, whole_flow=True)
         if run_mutmut(pass2, second, max_children=max_children) != 0:

@@ -74,3 +74,13 @@ def test_sampled_row_says_so() -> None:
     line = next(x for x in text.splitlines() if x.startswith("| chain |"))
     assert "250 (sample of 1083, seed 11)" in line
     assert line.endswith("| 98.0% |")
+
+
+def test_import_time_functions_found_by_profiler() -> None:
+    """Pass 2 retries only mutants of functions that run at import or are cached."""
+    from conformance.mutation import import_time_functions
+
+    names = import_time_functions()
+    assert "spec.trie.x\u01c1TrieHasher\u01c1__post_init__" in names  # builds the hashers at import
+    assert "spec.ledger.transaction.x_codecs" in names  # functools.cache
+    assert "spec.trie.x_prove" not in names
