@@ -15,6 +15,8 @@ from conformance.generators import p2p as p2p_generator
 from conformance.generators.p2p import _address as p2p_address
 from conformance.generators.p2p import node_id as p2p_node_id
 from conformance.generators.p2p import node_in_bucket
+from conformance.generators.trie import _enc as trie_enc
+from conformance.generators.trie import _hp as trie_hp
 from conformance.generators.trie import _items as trie_items
 from conformance.generators.trie import _items_json as trie_items_json
 from conformance.generators.trie import _probe_keys as trie_probe_keys
@@ -176,6 +178,7 @@ def _store_cases(label: str, hasher: TrieHasher, items: dict[bytes, bytes], trie
             "root": trie.root_hash.hex(),
             "store": store,
             "keys": [k.hex() for _, k in probes],
+            "operations": trie_operations(f"load/{label}", 8),
         },
     )
     for probe, key_bytes in probes:
@@ -229,7 +232,10 @@ def _broken_store_cases() -> Iterator[CaseSpec]:
         ("wrong_node", "a hash maps to another node", swapped, root, "TRIE_PROOF_HASH_MISMATCH"),
     ]
     for case, description, nodes, at, error in broken:
-        for handler, extra in (("load_store", {"keys": []}), ("prove_stored", {"key": key.hex()})):
+        for handler, extra in (
+            ("load_store", {"keys": [], "operations": []}),
+            ("prove_stored", {"key": key.hex()}),
+        ):
             yield CaseSpec(
                 handler,
                 case,
@@ -237,12 +243,66 @@ def _broken_store_cases() -> Iterator[CaseSpec]:
                 {"hasher": "rusty", "root": at.hex(), "store": _store_json(nodes), **extra},
                 expect_error=error,
             )
+    hasher = RUSTY_TRIE_HASHER
+    leaf = trie_enc([trie_hp([1, 2], True), bytes(range(40))])
+    extension = trie_enc([trie_hp([10], False), hasher.digest(leaf)])
+    short = trie_enc([trie_hp([3], True), b"\x01"])
+    other = trie_enc([trie_hp([4], True), bytes(range(40))])
+    branch = trie_enc([b"", hasher.digest(short), hasher.digest(other), *([b""] * 13), b""])
+    crafted: list[tuple[str, str, bytes, list[bytes], bytes]] = [
+        (
+            "extension_over_leaf",
+            "an extension whose hashed child is a leaf",
+            extension,
+            [extension, leaf],
+            b"\xa1",
+        ),
+        (
+            "short_hashed_child",
+            "a node of fewer than 32 bytes stored by hash",
+            branch,
+            [branch, short, other],
+            b"\x13",
+        ),
+    ]
+    for case, description, top, stored, probe in crafted:
+        store_nodes = {hasher.digest(n): n for n in stored}
+        for handler, extra in (
+            ("load_store", {"keys": [], "operations": []}),
+            ("prove_stored", {"key": probe.hex()}),
+        ):
+            yield CaseSpec(
+                handler,
+                case,
+                f"MPT-8/11: {description}",
+                {
+                    "hasher": "rusty",
+                    "root": hasher.digest(top).hex(),
+                    "store": _store_json(store_nodes),
+                    **extra,
+                },
+                expect_error="TRIE_PROOF_INVALID_NODE",
+            )
+    small = {b"\x01": b"\x02"}
+    small_trie = Trie.from_items(small, hasher)
+    yield CaseSpec(
+        "load_store",
+        "short_root_then_grow",
+        "MPT-4/8: a root shorter than 32 bytes is stored by its hash too; inserts on the loaded trie",
+        {
+            "hasher": "rusty",
+            "root": small_trie.root_hash.hex(),
+            "store": _store_json(small_trie.node_store),
+            "keys": ["01"],
+            "operations": [["put", "0102", bytes(range(40)).hex()], ["put", "11", "aa"]],
+        },
+    )
     empty = RUSTY_TRIE_HASHER.empty_root.hex()
     yield CaseSpec(
         "load_store",
         "empty_root",
         "MPT-8: the empty root needs no stored node",
-        {"hasher": "rusty", "root": empty, "store": [], "keys": ["00"]},
+        {"hasher": "rusty", "root": empty, "store": [], "keys": ["00"], "operations": [["put", "00", "01"]]},
     )
     yield CaseSpec(
         "prove_stored",

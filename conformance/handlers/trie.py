@@ -151,16 +151,25 @@ def handle_store_changes(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 
 def handle_load_store(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """MPT-8 (node stores): ``{"hasher", "root", "store", "keys"}`` -> ``{"items", "values"}``.
+    """MPT-8 (node stores): ``{"hasher", "root", "store", "keys", "operations"}`` ->
+    ``{"items", "values", "root", "changes"}``.
 
     The trie under ``root`` read back from ``store``, each node checked as a proof node (MPT-11
     codes); ``items`` its pairs in ascending key order, ``values`` the value of each of ``keys``
-    (``null`` if absent).
+    (``null`` if absent); then ``operations`` (as in ``apply``) run on the loaded trie: ``root``
+    is the root after them and ``changes`` the stored-node changes they make (as in
+    ``store_changes``).
     """
     store = _store(data)
-    trie = Trie.from_store(hex_field(data, "root"), store.get, _hasher(data))
-    values = [trie.get(k) for k in hex_list_field(data, "keys")]
-    return {"items": _pairs_json(trie.items()), "values": [None if v is None else to_hex(v) for v in values]}
+    loaded = Trie.from_store(hex_field(data, "root"), store.get, _hasher(data))
+    values = [loaded.get(k) for k in hex_list_field(data, "keys")]
+    after = _apply_operations(loaded, data)
+    return {
+        "items": _pairs_json(loaded.items()),
+        "values": [None if v is None else to_hex(v) for v in values],
+        "root": to_hex(after.root_hash),
+        "changes": [[to_hex(h), to_hex(n), c] for h, n, c in stored_node_changes(loaded, after)],
+    }
 
 
 def handle_prove_stored(preset: Preset, data: dict[str, JSON]) -> JSON:
