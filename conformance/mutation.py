@@ -522,35 +522,68 @@ def render(results: dict[str, dict[str, object]], equivalents: dict[str, str]) -
 
 
 _IMPORT_PROBE = """
-import functools, json, sys
+import functools, json, os, sys
 seen = set()
+cached = set()
+inside = [0]
 def profile(frame, event, arg):
-    if event == "call" and "/spec/" in frame.f_code.co_filename:
-        seen.add((frame.f_code.co_filename, frame.f_code.co_qualname))
+    code = frame.f_code
+    if "/spec/" not in code.co_filename:
+        return
+    if event == "call":
+        seen_now = not importing[0] and inside[0] == 0
+        if not seen_now:
+            seen.add((code.co_filename, code.co_qualname))
+        if code in cached:
+            inside[0] += 1
+            seen.add((code.co_filename, code.co_qualname))
+    elif event == "return" and code in cached:
+        inside[0] -= 1
+importing = [True]
 sys.setprofile(profile)
 import conformance.handlers, conformance.mutation_kill
-sys.setprofile(None)
+importing[0] = False
 for name, module in list(sys.modules.items()):
     if name.startswith("spec.") or name == "spec":
         for value in vars(module).values():
             wrapped = getattr(value, "__wrapped__", None)
             if isinstance(value, functools._lru_cache_wrapper) and hasattr(wrapped, "__code__"):
+                cached.add(wrapped.__code__)
                 seen.add((wrapped.__code__.co_filename, wrapped.__code__.co_qualname))
+if len(sys.argv) > 1:
+    from conformance.mutation_kill import check
+    from conformance.runner import load_vectors
+    from pathlib import Path
+    for vector in load_vectors(Path(sys.argv[1])):
+        try:
+            check(vector)
+        except AssertionError:
+            pass
+sys.setprofile(None)
 print(json.dumps(sorted(seen)))
 """
 
 
 @functools.cache
-def import_time_functions() -> frozenset[str]:
+def import_time_functions(vectors: Path | None = None) -> frozenset[str]:
     """The mutmut names (``spec.mod.x_f``, ``spec.mod.xǁClassǁmethod``) of the spec functions that
-    run while the adapter's modules are imported, and of the cached (``functools.cache``) ones.
+    run while the adapter's modules are imported, of the cached (``functools.cache``) ones, and of
+    every function they call while ``vectors`` (a flow's vector directory) run.
 
     Only their mutants can behave differently in pass 1 (workers forked from a process that has
-    imported ``spec``, so import-time results and cached values come from the original code) and
-    in a fresh interpreter: pass 2 retries only these, unless the flow has :data:`ALSO_FLOWS`.
+    imported ``spec`` and run the vectors once, so import-time results and cached values come from
+    the original code) and in a fresh interpreter: pass 2 retries only these, unless the flow has
+    :data:`ALSO_FLOWS`.
     """
+    args = [str(vectors)] if vectors is not None else []
+    env = {**os.environ, VECTORS_ENV: str(vectors or "")}
     output = subprocess.run(
-        [sys.executable, "-c", _IMPORT_PROBE], cwd=ROOT, check=True, capture_output=True, text=True
+        [sys.executable, "-c", _IMPORT_PROBE, *args],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
     ).stdout
     names: set[str] = set()
     for filename, qualname in json.loads(output):
@@ -565,9 +598,9 @@ def import_time_functions() -> frozenset[str]:
     return frozenset(names)
 
 
-def _needs_fresh_interpreter(flow: str, name: str) -> bool:
+def _needs_fresh_interpreter(flow: str, name: str, vectors: Path) -> bool:
     """Whether a pass-1 survivor goes to pass 2 (see :func:`import_time_functions`)."""
-    return bool(ALSO_FLOWS.get(flow)) or name.rsplit("__mutmut_", 1)[0] in import_time_functions()
+    return bool(ALSO_FLOWS.get(flow)) or name.rsplit("__mutmut_", 1)[0] in import_time_functions(vectors)
 
 
 def run_flow(
@@ -623,8 +656,11 @@ def run_flow(
     # its first vector) can only be reached in pass 2 through the flow's ALSO_FLOWS.
     retry = _OPEN if ALSO_FLOWS.get(flow) else _OPEN - {NOT_REACHED}
     result = analyse(flow, workdir, equivalents, confirms, only)
+    vectors = (confirms[-1] if recheck and checking else workdir) / "vectors"
     second = sorted(
-        m.name for m in result.mutants if m.status in retry and _needs_fresh_interpreter(flow, m.name)
+        m.name
+        for m in result.mutants
+        if m.status in retry and _needs_fresh_interpreter(flow, m.name, vectors)
     )
     second = second if checking else []
     if second:
