@@ -208,6 +208,16 @@ def _shared_node_cases() -> Iterator[CaseSpec]:
     )
     yield CaseSpec(
         "store_changes",
+        "put_then_delete",
+        "MPT-8: a key put then deleted gives back an equal trie (same root): unchanged, no node change",
+        {
+            "hasher": "rusty",
+            "items": trie_items_json(items),
+            "operations": [["put", "77", "01"], ["delete", "77"]],
+        },
+    )
+    yield CaseSpec(
+        "store_changes",
         "shared_leaf_value_changed",
         "MPT-4: a put that leaves the trie unchanged changes no stored node",
         {"hasher": "rusty", "items": trie_items_json(items), "operations": [["put", "30", "01"]]},
