@@ -75,10 +75,15 @@ ALSO_FLOWS: dict[str, tuple[str, ...]] = {
     "encoding": ("ledger", "governance"),
     "hashing": ("merkle", "governance"),
     "script": ("ledger",),
+    "chain": ("upgrade",),
     "state": ("upgrade",),
 }
 """Pass 2 also runs these flows' vectors: they reach helpers of the flow's modules that the flow's
-own handlers never call (``Struct`` and ``Mapped`` codecs, ``tagged_hash_many``)."""
+own handlers never call (``Struct`` and ``Mapped`` codecs, ``tagged_hash_many``, the chain's vote
+bits and deployment counts, which only the upgrade vectors exercise)."""
+
+SAMPLE_SEED = 11
+"""The seed of ``--sample`` runs (as of the CI sample in ``tests/test_mutation_sample.py``)."""
 
 KILLED, SURVIVED, NOT_REACHED, TIMEOUT = "killed", "survived", "not reached", "timeout"
 OTHER, EQUIVALENT = "other", "equivalent"
@@ -259,13 +264,21 @@ def load_notes(path: Path = EQUIVALENTS_PATH) -> dict[str, str]:
 
 
 def analyse(
-    flow: str, workdir: Path, equivalents: dict[str, str], confirms: Sequence[Path] = ()
+    flow: str,
+    workdir: Path,
+    equivalents: dict[str, str],
+    confirms: Sequence[Path] = (),
+    only: Sequence[str] | None = None,
 ) -> FlowResult:
     """Classify the run's mutants, attaching diffs to survivors and reasons to equivalents.
 
     A verdict of a later pass (``confirms``, in order) replaces the earlier verdict of a mutant.
+    ``only`` restricts the analysis to these mutants (a sampled run).
     """
     verdicts = read_verdicts(workdir)
+    if only is not None:
+        keep = set(only)
+        verdicts = {name: verdict for name, verdict in verdicts.items() if name in keep}
     for confirm in confirms:
         second = read_verdicts(confirm)
         for name, (status, _code) in list(verdicts.items()):
@@ -338,11 +351,30 @@ def load_results(path: Path = RESULTS_PATH) -> dict[str, dict[str, object]]:
     return loaded
 
 
-def record(result: FlowResult, path: Path = RESULTS_PATH) -> dict[str, dict[str, object]]:
-    """Store one flow's figures and its open survivors (keys) in the results file."""
+def command_for(flow: str, sample: dict[str, int] | None, recheck: bool) -> str:
+    """The command that reproduces a flow's row (a recheck follows the run it rechecks)."""
+    run = f"nice -n 15 .venv/bin/python -m conformance.mutation --flow {flow}"
+    if sample:
+        run += f" --sample {sample['size']} --seed {sample['seed']}"
+    return f"{run} && {run.split(' --sample')[0]} --recheck" if recheck else run
+
+
+def record(
+    result: FlowResult,
+    path: Path = RESULTS_PATH,
+    sample: dict[str, int] | None = None,
+    command: str = "",
+) -> dict[str, dict[str, object]]:
+    """Store one flow's figures and its open survivors (keys) in the results file.
+
+    ``sample`` (``{"size", "of", "seed"}``) marks a run over a fixed sample of the killable mutants;
+    ``command`` is the command that reproduces the figures.
+    """
     results = load_results(path)
     results[result.flow] = {
         **result.summary(),
+        **({"sample": sample} if sample else {}),
+        **({"command": command} if command else {}),
         "modules": list(FLOW_MODULES[result.flow]),
         "tool": f"mutmut {importlib.metadata.version('mutmut')}",
         "open": sorted(
@@ -391,17 +423,30 @@ brackets; every other equivalent mutant is listed below with the reason.
 Two passes. Pass 1 forks one worker per mutant from a process that has imported `spec` already
 and runs, per mutant, only the vectors that reach the mutated function (one pytest test per
 vector). Code that runs at import time (codec tables and constants built by module-level calls)
-keeps its original behaviour there, so every pass-1 survivor that is not equivalent goes to
-pass 2: a fresh interpreter per mutant imports `spec` with the mutant active and runs every vector
-of the flow, plus the vectors of the flows named in `ALSO_FLOWS` in `conformance/mutation.py` (for
+keeps its original behaviour there (as do values that cached functions computed there), so a
+pass-1 survivor that is not equivalent goes to pass 2 when its function runs while the adapter's
+modules are imported or is cached (`import_time_functions()` in `conformance/mutation.py` lists
+them with a profiler), and every survivor does when the flow has `ALSO_FLOWS`: a fresh
+interpreter per mutant imports `spec` with the mutant active and runs every vector of the flow,
+plus the vectors of the flows named in `ALSO_FLOWS` in `conformance/mutation.py` (for
 helpers that the flow's own handlers never call: `Struct` and `Mapped` codecs through the ledger
 and governance vectors, `tagged_hash_many` through the merkle and governance vectors, the
-transaction sigop limit through the ledger vectors). A mutant that no vector reached in pass 1
+transaction sigop limit through the ledger vectors, the chain's vote bits and deployment counts
+through the upgrade vectors). A mutant that no vector reached in pass 1
 (the killing test imports `spec` inside its first vector, so import-time code counts as reached)
 goes to pass 2 only when the flow has `ALSO_FLOWS`.
 
 Rows marked *not run* have not been measured yet: on the shared two-core machine a flow of about
 a thousand mutants takes roughly half an hour of pass 1, plus pass 2 for its survivors.
+
+Flows too large for that machine are measured on a sample: `--sample N` (for example
+`nice -n 15 .venv/bin/python -m conformance.mutation --flow chain --sample 250`) runs both passes
+on a fixed pseudo-random sample of N of the flow's killable mutants (message-only and reviewed
+equivalent mutants left out before sampling; seed 11 unless `--seed` says otherwise), and the row
+says "sample of M". The score of a sample estimates the flow's score (with 250 mutants, a 95%
+interval of about plus or minus 5 points around 85%); mutants killed by vectors added after
+reading the sample's survivors make a second measure of the same sample optimistic, so a flow's
+row is re-measured on a fresh seed when possible (`--recheck` keeps the last run's sample).
 
 Limits of the measure: mutmut mutates function and method bodies only, not module-level
 constants (those live in the presets, pinned by the preset vectors and tests) or decorators;
@@ -424,13 +469,23 @@ def render(results: dict[str, dict[str, object]], equivalents: dict[str, str]) -
             continue
         row = results[flow]
         summary = {k: int(v) for k, v in row.items() if isinstance(v, int)}
+        sample = row.get("sample")
+        mutants = str(summary["mutants"])
+        if isinstance(sample, dict):
+            mutants += f" (sample of {sample['of']}, seed {sample['seed']})"
         lines.append(
-            f"| {flow} | {', '.join(FLOW_MODULES[flow])} | {summary['mutants']} | {summary['killed']} "
+            f"| {flow} | {', '.join(FLOW_MODULES[flow])} | {mutants} | {summary['killed']} "
             f"| {summary['survived']} | {summary['not_reached']} "
             f"| {summary['equivalent']} ({summary.get('message_only', 0)}) "
             f"| {score(summary):.1f}% |"
         )
     lines.append("")
+    commands = [(flow, results[flow].get("command")) for flow in FLOW_MODULES if flow in results]
+    if any(command for _, command in commands):
+        lines.append("The command behind each measured row (run from the repository root):")
+        lines.append("")
+        lines.extend(f"- {flow}: `{command}`" for flow, command in commands if command)
+        lines.append("")
     lines.append("## Equivalent mutants")
     lines.append("")
     lines.append(
@@ -468,42 +523,184 @@ def render(results: dict[str, dict[str, object]], equivalents: dict[str, str]) -
     return "\n".join(lines)
 
 
-def run_flow(flow: str, max_children: int = 1, recheck: bool = False) -> FlowResult:
+_IMPORT_PROBE = """
+import functools, json, os, sys
+seen = set()
+cached = set()
+inside = [0]
+def profile(frame, event, arg):
+    code = frame.f_code
+    if "/spec/" not in code.co_filename:
+        return
+    if event == "call":
+        seen_now = not importing[0] and inside[0] == 0
+        if not seen_now:
+            seen.add((code.co_filename, code.co_qualname))
+        if code in cached:
+            inside[0] += 1
+            seen.add((code.co_filename, code.co_qualname))
+    elif event == "return" and code in cached:
+        inside[0] -= 1
+importing = [True]
+sys.setprofile(profile)
+import conformance.handlers, conformance.mutation_kill
+importing[0] = False
+for name, module in list(sys.modules.items()):
+    if name.startswith("spec.") or name == "spec":
+        for value in vars(module).values():
+            wrapped = getattr(value, "__wrapped__", None)
+            if isinstance(value, functools._lru_cache_wrapper) and hasattr(wrapped, "__code__"):
+                cached.add(wrapped.__code__)
+                seen.add((wrapped.__code__.co_filename, wrapped.__code__.co_qualname))
+if len(sys.argv) > 1:
+    from conformance.mutation_kill import check
+    from conformance.runner import load_vectors
+    from pathlib import Path
+    for vector in load_vectors(Path(sys.argv[1])):
+        try:
+            check(vector)
+        except AssertionError:
+            pass
+sys.setprofile(None)
+print(json.dumps(sorted(seen)))
+"""
+
+
+@functools.cache
+def import_time_functions(vectors: Path | None = None) -> frozenset[str]:
+    """The mutmut names (``spec.mod.x_f``, ``spec.mod.xǁClassǁmethod``) of the spec functions that
+    run while the adapter's modules are imported, of the cached (``functools.cache``) ones, and of
+    every function they call while ``vectors`` (a flow's vector directory) run.
+
+    Only their mutants can behave differently in pass 1 (workers forked from a process that has
+    imported ``spec`` and run the vectors once, so import-time results and cached values come from
+    the original code) and in a fresh interpreter: pass 2 retries only these, unless the flow has
+    :data:`ALSO_FLOWS`.
+    """
+    args = [str(vectors)] if vectors is not None else []
+    env = {**os.environ, VECTORS_ENV: str(vectors or "")}
+    output = subprocess.run(
+        [sys.executable, "-c", _IMPORT_PROBE, *args],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    ).stdout
+    names: set[str] = set()
+    for filename, qualname in json.loads(output):
+        module = "spec." + filename.split("/spec/", 1)[1].removesuffix(".py").replace("/", ".")
+        module = module.removesuffix(".__init__")
+        parts = qualname.split(".<locals>")[0].split(".")
+        if parts[0].startswith("<"):
+            continue
+        names.add(
+            f"{module}.x_{parts[0]}" if len(parts) == 1 else f"{module}.x\u01c1{parts[0]}\u01c1{parts[1]}"
+        )
+    return frozenset(names)
+
+
+def _needs_fresh_interpreter(flow: str, name: str, vectors: Path) -> bool:
+    """Whether a pass-1 survivor goes to pass 2 (see :func:`import_time_functions`)."""
+    return bool(ALSO_FLOWS.get(flow)) or name.rsplit("__mutmut_", 1)[0] in import_time_functions(vectors)
+
+
+def run_flow(
+    flow: str, max_children: int = 1, recheck: bool = False, sample: int = 0, seed: int = SAMPLE_SEED
+) -> FlowResult:
     """The full run of one flow (both passes), then the analysis, the results file and the docs.
 
     Pass 2 runs only the pass-1 survivors that are not equivalent (by rule or by review), and the
     mutants no vector reached only when the flow has :data:`ALSO_FLOWS`.
-    ``recheck`` keeps the last run's verdicts and re-runs pass 2 (with freshly generated vectors)
-    on the mutants still open after it: the quick way to confirm that new vectors kill them.
+    ``recheck`` keeps the last run's verdicts and runs both passes again, with freshly generated
+    vectors, on the mutants still open after it (the ones no vector reached included): the quick
+    way to confirm that new vectors and handlers kill them.
+    ``sample`` > 0 runs only a fixed pseudo-random sample of that many killable mutants
+    (:func:`sample_mutants` with ``seed``): the measure of a flow too large for the shared machine.
     """
     workdir = WORK_ROOT / flow
+    only, sampled = _saved_sample(workdir) if recheck else (None, None)
+    if sample:
+        names = killable_mutants(flow)
+        only = sorted(random.Random(seed).sample(names, min(sample, len(names))))
+        sampled = {"size": len(only), "of": len(names), "seed": seed}
+        workdir.parent.mkdir(parents=True, exist_ok=True)
+        _sample_path(workdir).write_text(json.dumps({**sampled, "names": only}), encoding="utf-8")
+    elif not recheck:
+        _sample_path(workdir).unlink(missing_ok=True)
     if not recheck:
+        for stale in _confirm_dirs(workdir):
+            shutil.rmtree(stale, ignore_errors=True)
         prepare_workspace(flow, workdir)
-        if run_mutmut(workdir, max_children=max_children) != 0:
+        if run_mutmut(workdir, only or (), max_children=max_children) != 0:
             raise SystemExit(f"mutmut failed for {flow}: see {workdir / 'mutmut.log'}")
     elif not (workdir / "mutants").is_dir():
         raise SystemExit(f"--recheck needs a previous run of {flow} in {workdir}")
     equivalents = load_equivalents()
-    confirms = [workdir.with_name(workdir.name + "-pass2")]
+    confirms = _confirm_dirs(workdir)
+    pass2 = workdir.with_name(workdir.name + "-pass2")
+    checking = True
     if recheck:
-        confirms = [c for c in confirms if (c / "mutants").is_dir()]
-        confirms.append(workdir.with_name(workdir.name + "-recheck"))
+        # Pass 1 again, with the current vectors, on the mutants still open: the ones no vector
+        # reached before included (new handlers and vectors may reach them now).
+        number = sum(1 for c in confirms if re.fullmatch(r".*-recheck\d+", c.name))
+        fresh = workdir.with_name(f"{workdir.name}-recheck{number + 1}")
+        result = analyse(flow, workdir, equivalents, confirms, only)
+        still_open = [m.name for m in result.mutants if m.status in _OPEN]
+        checking = bool(still_open)
+        if checking:
+            prepare_workspace(flow, fresh)
+            if run_mutmut(fresh, still_open, max_children=max_children) != 0:
+                raise SystemExit(f"mutmut failed for {flow}: see {fresh / 'mutmut.log'}")
+            confirms.append(fresh)
+        pass2 = fresh.with_name(fresh.name + "-pass2")
     # A mutant no vector reached in pass 1 (not even at import, which the killing test does inside
     # its first vector) can only be reached in pass 2 through the flow's ALSO_FLOWS.
     retry = _OPEN if ALSO_FLOWS.get(flow) else _OPEN - {NOT_REACHED}
+    result = analyse(flow, workdir, equivalents, confirms, only)
+    vectors = (confirms[-1] if recheck and checking else workdir) / "vectors"
     second = sorted(
-        m.name for m in analyse(flow, workdir, equivalents, confirms[:-1]).mutants if m.status in retry
+        m.name
+        for m in result.mutants
+        if m.status in retry and _needs_fresh_interpreter(flow, m.name, vectors)
     )
+    second = second if checking else []
     if second:
-        prepare_workspace(flow, confirms[-1], whole_flow=True)
-        if run_mutmut(confirms[-1], second, max_children=max_children) != 0:
-            raise SystemExit(f"mutmut failed for {flow}: see {confirms[-1] / 'mutmut.log'}")
-    else:
-        confirms.pop()
-    result = analyse(flow, workdir, equivalents, confirms)
-    results = record(result)
+        prepare_workspace(flow, pass2, whole_flow=True)
+        if run_mutmut(pass2, second, max_children=max_children) != 0:
+            raise SystemExit(f"mutmut failed for {flow}: see {pass2 / 'mutmut.log'}")
+        confirms.append(pass2)
+    result = analyse(flow, workdir, equivalents, confirms, only)
+    rechecked = any(re.fullmatch(r".*-recheck\d+", c.name) for c in confirms)
+    results = record(result, sample=sampled, command=command_for(flow, sampled, rechecked))
     DOC_PATH.write_text(render(results, equivalents), encoding="utf-8")
     return result
+
+
+def _confirm_dirs(workdir: Path) -> list[Path]:
+    """The later passes of a flow's run that exist, in order: pass 2, then each recheck's pass 1
+    and pass 2 (``--recheck``), whose verdicts replace the earlier open ones."""
+    dirs = [workdir.with_name(workdir.name + "-pass2")]
+    number = 1
+    while (workdir.with_name(f"{workdir.name}-recheck{number}") / "mutants").is_dir():
+        recheck = workdir.with_name(f"{workdir.name}-recheck{number}")
+        dirs += [recheck, recheck.with_name(recheck.name + "-pass2")]
+        number += 1
+    return [d for d in dirs if (d / "mutants").is_dir()]
+
+
+def _sample_path(workdir: Path) -> Path:
+    return workdir.with_name(workdir.name + "-sample.json")
+
+
+def _saved_sample(workdir: Path) -> tuple[list[str] | None, dict[str, int] | None]:
+    """The sample of the last run of a flow (names, and size/of/seed), or (None, None) if it was full."""
+    path = _sample_path(workdir)
+    if not path.exists():
+        return None, None
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    names = [str(n) for n in saved.pop("names")]
+    return names, {str(k): int(v) for k, v in saved.items()}
 
 
 def reanalyse_flow(flow: str) -> FlowResult:
@@ -511,11 +708,15 @@ def reanalyse_flow(flow: str) -> FlowResult:
     workdir = WORK_ROOT / flow
     if not (workdir / "mutants").is_dir():
         raise SystemExit(f"no previous run of {flow} in {workdir}")
-    suffixes = ("-pass2", "-recheck")
-    confirms = [workdir.with_name(workdir.name + s) for s in suffixes]
     equivalents = load_equivalents()
-    result = analyse(flow, workdir, equivalents, [c for c in confirms if (c / "mutants").is_dir()])
-    DOC_PATH.write_text(render(record(result), equivalents), encoding="utf-8")
+    only, sampled = _saved_sample(workdir)
+    confirms = _confirm_dirs(workdir)
+    result = analyse(flow, workdir, equivalents, confirms, only)
+    rechecked = any(re.fullmatch(r".*-recheck\d+", c.name) for c in confirms)
+    command = command_for(flow, sampled, rechecked)
+    DOC_PATH.write_text(
+        render(record(result, sample=sampled, command=command), equivalents), encoding="utf-8"
+    )
     return result
 
 
@@ -577,6 +778,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--max-children", type=int, default=1, help="parallel mutant processes")
     parser.add_argument("--render-only", action="store_true", help="rewrite docs/mutation.md only")
     parser.add_argument(
+        "--sample", type=int, default=0, help="run only a fixed sample of this many killable mutants"
+    )
+    parser.add_argument("--seed", type=int, default=SAMPLE_SEED, help="seed of --sample")
+    parser.add_argument(
         "--recheck", action="store_true", help="re-run pass 2 on the last run's survivors only (new vectors)"
     )
     parser.add_argument(
@@ -590,7 +795,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     for flow in args.flow or list(FLOW_MODULES):
         result = (
-            reanalyse_flow(flow) if args.analyse_only else run_flow(flow, args.max_children, args.recheck)
+            reanalyse_flow(flow)
+            if args.analyse_only
+            else run_flow(flow, args.max_children, args.recheck, args.sample, args.seed)
         )
         summary = result.summary()
         print(f"{flow}: {summary} score {score(summary):.1f}%")

@@ -43,3 +43,45 @@ def test_sample_excludes_equivalent_mutants() -> None:
     assert _normalised("def f():\n    raise E('a')\n") == _normalised("def g():\n    raise E(None)\n")
     assert _normalised("def f(x):\n    raise E(x)\n") != _normalised("def f(x):\n    return x\n")
     assert all("|" in key for key in load_equivalents())
+
+
+def test_confirm_dirs_in_pass_order(tmp_path: Path) -> None:
+    """Later passes replace earlier verdicts: pass 2, then each recheck's pass 1 and pass 2, in order."""
+    from conformance.mutation import _confirm_dirs
+
+    workdir = tmp_path / "ledger"
+    for name in ("ledger", "ledger-pass2", "ledger-recheck1", "ledger-recheck1-pass2", "ledger-recheck2"):
+        (tmp_path / name / "mutants").mkdir(parents=True)
+    (tmp_path / "ledger-recheck4" / "mutants").mkdir(parents=True)  # not after recheck2: ignored
+    names = [d.name for d in _confirm_dirs(workdir)]
+    assert names == ["ledger-pass2", "ledger-recheck1", "ledger-recheck1-pass2", "ledger-recheck2"]
+
+
+def test_sampled_row_says_so() -> None:
+    from conformance.mutation import render
+
+    row: dict[str, object] = {
+        "mutants": 250,
+        "killed": 240,
+        "survived": 5,
+        "not_reached": 0,
+        "equivalent": 5,
+        "other": 0,
+        "message_only": 0,
+        "sample": {"size": 250, "of": 1083, "seed": 11},
+    }
+    text = render({"chain": row}, {})
+    line = next(x for x in text.splitlines() if x.startswith("| chain |"))
+    assert "250 (sample of 1083, seed 11)" in line
+    assert line.endswith("| 98.0% |")
+
+
+def test_import_time_functions_found_by_profiler() -> None:
+    """Pass 2 retries only mutants of functions that run at import, are cached, or run inside a
+    cached function (here: without vectors, only import and cached functions)."""
+    from conformance.mutation import import_time_functions
+
+    names = import_time_functions()
+    assert "spec.trie.x\u01c1TrieHasher\u01c1__post_init__" in names  # builds the hashers at import
+    assert "spec.ledger.transaction.x_codecs" in names  # functools.cache
+    assert "spec.trie.x_prove" not in names

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from conformance.generators import (
+    adequacy,
     chain,
     crypto,
     dkg,
@@ -49,10 +50,10 @@ FLOW_GENERATORS: dict[str, Generator] = {
     "bls": crypto.generate_bls,
     "threshold": crypto.generate_threshold,
     "ed25519": crypto.generate_ed25519,
-    "ledger": _with(ledger.generate, strength.ledger_cases),
-    "chain": _with(chain.generate, strength.chain_cases, strength.ticket_price_cases),
-    "p2p": p2p.generate,
-    "trie": _with(trie.generate, strength.trie_cases),
+    "ledger": _with(ledger.generate, strength.ledger_cases, adequacy.ledger_cases),
+    "chain": _with(chain.generate, strength.chain_cases, strength.ticket_price_cases, adequacy.chain_cases),
+    "p2p": _with(p2p.generate, adequacy.p2p_cases),
+    "trie": _with(trie.generate, strength.trie_cases, adequacy.trie_cases),
     "dkg": dkg.generate,
     "masternode": masternode.generate,
     "governance": governance.generate,

@@ -1369,6 +1369,12 @@ def _vote_failures(seq: _Sequences) -> Iterator[CaseSpec]:
         votes[: preset.tickets.min_votes - 1],
     )
     yield case("no_votes", "live tickets are selected but the block carries no vote", ())
+    yield seq.sequence(
+        "exactly_min_votes",
+        f"POS-4: exactly min_votes ({preset.tickets.min_votes}) votes is enough (the coinbase pays them)",
+        v,
+        seq.with_votes(v, votes[: preset.tickets.min_votes]),
+    )
     other = seq.builder.voters[seq.ticket(outpoints[1]).voting_key]
     yield case(
         "vote_signed_by_other_key",

@@ -10,19 +10,21 @@ from __future__ import annotations
 from conformance.jsonio import field, hex_field, hex_list_field, int_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.errors import SpecError
-from spec.ledger.mempool import EMPTY_MEMPOOL, admit, select_for_block
+from spec.ledger.mempool import EMPTY_MEMPOOL, Mempool, admit, remove_for_block, select_for_block
 from spec.ledger.snapshot import SnapshotManifest, assemble_snapshot, chunk_proof, make_snapshot, verify_chunk
 from spec.ledger.state import utxo_state_root
 from spec.ledger.transaction import (
     OutPoint,
     TxOutput,
+    coinbase_transaction,
     decode_transaction,
+    encode_transaction,
     signature_hash,
     transaction_size,
     txid,
     wtxid,
 )
-from spec.ledger.utxo import TxUndo, UtxoEntry, apply_transactions, undo_transactions
+from spec.ledger.utxo import TxUndo, UtxoEntry, apply_transaction, apply_transactions, undo_transactions
 from spec.ledger.validation import LedgerContext, validate_transaction
 from spec.presets import Preset
 
@@ -88,10 +90,49 @@ def handle_validate_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 
 def handle_apply_transactions(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """UTXO-1..3: ``{"utxos", "transactions", "height"}`` -> ``{"utxos", "state_root"}`` (no validation)."""
+    """UTXO-1..3: ``{"utxos", "transactions", "height"}`` -> ``{"utxos", "state_root", "undo"}`` (no
+    validation); ``undo`` holds one record per transaction: the entries it spent, in input order
+    (the ``undo`` input of ``undo_transactions``)."""
     transactions = [decode_transaction(raw, preset) for raw in hex_list_field(data, "transactions")]
-    after, _ = apply_transactions(parse_utxos(data), transactions, int_field(data, "height"), preset)
-    return {"utxos": utxos_to_json(after), "state_root": to_hex(utxo_state_root(after, preset))}
+    after, undos = apply_transactions(parse_utxos(data), transactions, int_field(data, "height"), preset)
+    return {
+        "utxos": utxos_to_json(after),
+        "state_root": to_hex(utxo_state_root(after, preset)),
+        "undo": [_spent_json(undo) for undo in undos],
+    }
+
+
+def handle_apply_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """UTXO-1/2 for one transaction: ``{"utxos", "transaction", "height"}`` ->
+    ``{"utxos", "state_root", "undo"}`` (no validation; ``undo`` is the entries it spent, in input
+    order); ``TX_MISSING_INPUT`` if an input is not in the set, or is spent twice."""
+    tx = decode_transaction(hex_field(data, "transaction"), preset)
+    after, undo = apply_transaction(parse_utxos(data), tx, int_field(data, "height"), preset)
+    return {
+        "utxos": utxos_to_json(after),
+        "state_root": to_hex(utxo_state_root(after, preset)),
+        "undo": _spent_json(undo),
+    }
+
+
+def _spent_json(undo: TxUndo) -> list[JSON]:
+    """One undo record: the spent entries in input order (not sorted, unlike a UTXO set)."""
+    return [utxos_to_json({outpoint: entry})[0] for outpoint, entry in undo.spent]
+
+
+def handle_coinbase_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """TXF-4: ``{"height", "outputs": [{"value", "script_pubkey"}]}`` -> ``{"transaction", "txid"}``,
+    the canonical coinbase of that height paying those outputs."""
+    raw = field(data, "outputs")
+    if not isinstance(raw, list):
+        raise BadInput("outputs must be a list")
+    outputs = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise BadInput("outputs items must be objects")
+        outputs.append(TxOutput(int_field(item, "value"), hex_field(item, "script_pubkey")))
+    tx = coinbase_transaction(int_field(data, "height"), outputs)
+    return {"transaction": to_hex(encode_transaction(tx, preset)), "txid": to_hex(txid(tx, preset))}
 
 
 def handle_state_root(preset: Preset, data: dict[str, JSON]) -> JSON:
@@ -216,6 +257,37 @@ def handle_mempool_sequence(preset: Preset, data: dict[str, JSON]) -> JSON:
     }
 
 
+def _admit_all(preset: Preset, data: dict[str, JSON]) -> Mempool:
+    """The mempool after offering ``transactions`` in order (as ``mempool_sequence``, verdicts dropped)."""
+    utxos = parse_utxos(data)
+    context = _context(data)
+    pool = EMPTY_MEMPOOL
+    for raw in hex_list_field(data, "transactions"):
+        try:
+            pool, _ = admit(pool, decode_transaction(raw, preset), utxos, context, preset)
+        except SpecError:
+            continue
+    return pool
+
+
+def handle_mempool_remove_for_block(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MEMPOOL-5: ``{"utxos", "height", "median_time_past", "transactions", "block"}`` ->
+    ``{"before": [txid], "after": [txid]}``.
+
+    ``transactions`` are offered in order as in ``mempool_sequence`` (refused ones are dropped);
+    then the block's transactions (``block``, hex, coinbase first) are connected: the mempool
+    transactions the block includes leave, and those spending an outpoint the block spends leave
+    with their descendants. Both lists are sorted.
+    """
+    pool = _admit_all(preset, data)
+    block = [decode_transaction(raw, preset) for raw in hex_list_field(data, "block")]
+    after = remove_for_block(pool, block, preset)
+    return {
+        "before": sorted(to_hex(t) for t in pool.entries),
+        "after": sorted(to_hex(t) for t in after.entries),
+    }
+
+
 HANDLERS: dict[str, Handler] = {
     "decode_transaction": handle_decode_transaction,
     "signature_hash": handle_signature_hash,
@@ -227,4 +299,7 @@ HANDLERS: dict[str, Handler] = {
     "mempool_sequence": handle_mempool_sequence,
     "assemble_snapshot": handle_assemble_snapshot,
     "undo_transactions": handle_undo_transactions,
+    "mempool_remove_for_block": handle_mempool_remove_for_block,
+    "coinbase_transaction": handle_coinbase_transaction,
+    "apply_transaction": handle_apply_transaction,
 }

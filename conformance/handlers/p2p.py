@@ -49,12 +49,19 @@ from spec.p2p.compact import (
     short_id_key,
 )
 from spec.p2p.kademlia import (
+    Lookup,
     bucket_index,
     closest,
     empty_table,
     head_to_ping,
     insert,
+    lookup_done,
+    lookup_result,
+    next_queries,
+    record_answer,
+    record_failure,
     remove,
+    start_lookup,
 )
 from spec.p2p.messages import (
     BlockMessage,
@@ -84,6 +91,7 @@ from spec.p2p.messages import (
     decode_frame,
     decode_payload,
     decode_prefix,
+    encode_frame,
     encode_payload,
     skipped_payload_length,
 )
@@ -248,6 +256,13 @@ def handle_decode_frame(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"command": command_of(message).name, "message": message_json(message, preset)}
 
 
+def handle_encode_frame(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-1/2: ``{"frame"}`` -> ``{"frame"}``: the frame decoded and encoded again (the canonical
+    encoding of the message, equal to the input for every frame that decodes), or the frame's
+    error code."""
+    return {"frame": to_hex(encode_frame(decode_frame(hex_field(data, "frame"), preset), preset))}
+
+
 def handle_frame_prefix(preset: Preset, data: dict[str, JSON]) -> JSON:
     """P2P-1 steps 1-4: ``{"prefix"}`` (13 bytes) -> ``{"command", "payload_length"}``."""
     prefix = decode_prefix(hex_field(data, "prefix"), preset)
@@ -390,6 +405,39 @@ def handle_bucket_index(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"index": bucket_index(hex_field(data, "own_id"), hex_field(data, "node_id"), preset)}
 
 
+def _ids(nodes: tuple[NodeAddress, ...]) -> list[JSON]:
+    return [to_hex(n.node_id) for n in nodes]
+
+
+def handle_kademlia_lookup(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-KAD-4: an iterative lookup of ``target`` from a table holding ``nodes``.
+
+    ``{"own_id", "nodes": [node], "target", "events": [event]}``; the table is the empty table of
+    ``own_id`` after inserting ``nodes`` in order (head alive). An event is ``{"query": in_flight}``
+    (choose the next nodes to query), ``{"answer": node_id, "nodes": [node]}`` or
+    ``{"failure": node_id}``. Output: ``{"start": [id], "steps": [{"queried": [id] (query events
+    only, else null), "shortlist": [id], "done": bool}], "result": [id]}``.
+    """
+    table = empty_table(hex_field(data, "own_id"), preset)
+    for raw in _objects(data, "nodes"):
+        table = insert(table, parse_node(raw), True, preset)
+    lookup: Lookup = start_lookup(table, hex_field(data, "target"), preset)
+    start = _ids(lookup.shortlist)
+    steps: list[JSON] = []
+    for event in _objects(data, "events"):
+        chosen: list[JSON] | None = None
+        if "query" in event:
+            lookup, queried = next_queries(lookup, int_field(event, "query"), preset)
+            chosen = _ids(queried)
+        elif "answer" in event:
+            heard = [parse_node(n) for n in _objects(event, "nodes")]
+            lookup = record_answer(lookup, hex_field(event, "answer"), heard, preset)
+        else:
+            lookup = record_failure(lookup, hex_field(event, "failure"))
+        steps.append({"queried": chosen, "shortlist": _ids(lookup.shortlist), "done": lookup_done(lookup)})
+    return {"start": start, "steps": steps, "result": _ids(lookup_result(lookup))}
+
+
 def handle_kademlia_sequence(preset: Preset, data: dict[str, JSON]) -> JSON:
     """P2P-KAD-2/3: apply ``operations`` to an empty table of ``own_id``.
 
@@ -473,6 +521,8 @@ HANDLERS: dict[str, Handler] = {
     "serve_block_txn": handle_serve_block_txn,
     "bucket_index": handle_bucket_index,
     "kademlia_sequence": handle_kademlia_sequence,
+    "kademlia_lookup": handle_kademlia_lookup,
+    "encode_frame": handle_encode_frame,
     "closest": handle_closest,
     "score_sequence": handle_score_sequence,
     **LIBP2P_HANDLERS,

@@ -7,7 +7,8 @@ JSON shapes (besides the general conventions of docs/vector-format.md):
 * a nibble path is a string of hex digits, **one digit per nibble** (so it may have odd length);
 * a decoded node is ``{"kind": "empty"}``, ``{"kind": "leaf", "path", "value"}``,
   ``{"kind": "extension", "path", "child"}`` or ``{"kind": "branch", "children": [16], "value"}``,
-  where a child is ``null`` (absent), ``{"hash": hex}`` or ``{"node": <decoded node>}`` (inline).
+  where a child is ``null`` (absent), ``{"hash": hex}`` or ``{"node": <decoded node>}`` (inline);
+* a node store is a list of ``[hash_hex, rlp_hex]`` pairs (the stored nodes of MPT-4 by hash).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from spec.trie import (
     TrieHasher,
     decode_node,
     prove,
+    prove_stored,
+    stored_node_changes,
     trie_root,
     verify_exclusion,
     verify_inclusion,
@@ -93,16 +96,10 @@ def handle_root(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"root": to_hex(trie_root(_items(data), _hasher(data)))}
 
 
-def handle_apply(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """MPT-8/9: ``{"hasher", "operations": [["put", k, v] | ["delete", k]]}`` -> ``{"root": hex}``.
-
-    The operations run in order on the empty trie.
-    """
-    hasher = _hasher(data)
+def _apply_operations(trie: Trie, data: dict[str, JSON]) -> Trie:
     operations = field(data, "operations")
     if not isinstance(operations, list):
         raise BadInput("operations must be a list")
-    trie = Trie(hasher)
     for index, operation in enumerate(operations):
         if isinstance(operation, list) and len(operation) == 3 and operation[0] == "put":
             trie = trie.insert(from_hex(operation[1], f"operations[{index}][1]"), from_hex(operation[2]))
@@ -110,7 +107,85 @@ def handle_apply(preset: Preset, data: dict[str, JSON]) -> JSON:
             trie = trie.delete(from_hex(operation[1], f"operations[{index}][1]"))
         else:
             raise BadInput(f'operations[{index}] must be ["put", key, value] or ["delete", key]')
-    return {"root": to_hex(trie.root_hash)}
+    return trie
+
+
+def _store(data: dict[str, JSON]) -> dict[bytes, bytes]:
+    value = field(data, "store")
+    if not isinstance(value, list):
+        raise BadInput("store must be a list of [hash, node] pairs")
+    store: dict[bytes, bytes] = {}
+    for index, pair in enumerate(value):
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise BadInput(f"store[{index}] must be a [hash, node] pair")
+        store[from_hex(pair[0], f"store[{index}][0]")] = from_hex(pair[1], f"store[{index}][1]")
+    return store
+
+
+def _pairs_json(pairs: tuple[tuple[bytes, bytes], ...]) -> list[JSON]:
+    return [[to_hex(k), to_hex(v)] for k, v in pairs]
+
+
+def handle_store_changes(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MPT-4/8 (node stores): ``{"hasher", "items", "operations"}`` ->
+    ``{"root", "items", "count", "changed", "store", "changes"}``.
+
+    The trie of ``items`` (in ascending key order) then the ``operations`` (as in ``apply``);
+    ``items`` is the result's key/value pairs in ascending key order, ``count`` their number,
+    ``changed`` whether the root differs from the trie of ``items``, ``store`` the result's stored
+    nodes ``[hash, rlp]`` in ascending hash order, and ``changes`` the stored nodes whose count
+    changes, ``[hash, rlp, change]`` in ascending hash order (from the empty trie when ``items``
+    is empty: every stored node with its count).
+    """
+    hasher = _hasher(data)
+    before = Trie.from_items(_items(data), hasher)
+    after = _apply_operations(before, data)
+    return {
+        "root": to_hex(after.root_hash),
+        "items": _pairs_json(after.items()),
+        "count": len(after),
+        "changed": after != before,
+        "store": [[to_hex(h), to_hex(n)] for h, n in sorted(after.node_store.items())],
+        "changes": [[to_hex(h), to_hex(n), c] for h, n, c in stored_node_changes(before, after)],
+    }
+
+
+def handle_load_store(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MPT-8 (node stores): ``{"hasher", "root", "store", "keys", "operations"}`` ->
+    ``{"items", "values", "root", "changes"}``.
+
+    The trie under ``root`` read back from ``store``, each node checked as a proof node (MPT-11
+    codes); ``items`` its pairs in ascending key order, ``values`` the value of each of ``keys``
+    (``null`` if absent); then ``operations`` (as in ``apply``) run on the loaded trie: ``root``
+    is the root after them and ``changes`` the stored-node changes they make (as in
+    ``store_changes``).
+    """
+    store = _store(data)
+    loaded = Trie.from_store(hex_field(data, "root"), store.get, _hasher(data))
+    values = [loaded.get(k) for k in hex_list_field(data, "keys")]
+    after = _apply_operations(loaded, data)
+    return {
+        "items": _pairs_json(loaded.items()),
+        "values": [None if v is None else to_hex(v) for v in values],
+        "root": to_hex(after.root_hash),
+        "changes": [[to_hex(h), to_hex(n), c] for h, n, c in stored_node_changes(loaded, after)],
+    }
+
+
+def handle_prove_stored(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MPT-10 (node stores): ``{"hasher", "root", "store", "key"}`` -> ``{"proof": [hex]}`` read from
+    the store (only the nodes on the key's path, each checked as a proof node)."""
+    store = _store(data)
+    proof = prove_stored(hex_field(data, "root"), hex_field(data, "key"), store.get, _hasher(data))
+    return {"proof": [to_hex(node) for node in proof]}
+
+
+def handle_apply(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MPT-8/9: ``{"hasher", "operations": [["put", k, v] | ["delete", k]]}`` -> ``{"root": hex}``.
+
+    The operations run in order on the empty trie.
+    """
+    return {"root": to_hex(_apply_operations(Trie(_hasher(data)), data).root_hash)}
 
 
 def handle_prove(preset: Preset, data: dict[str, JSON]) -> JSON:
@@ -154,4 +229,7 @@ HANDLERS: dict[str, Handler] = {
     "verify_proof": handle_verify_proof,
     "verify_claim": handle_verify_claim,
     "decode_node": handle_decode_node,
+    "store_changes": handle_store_changes,
+    "load_store": handle_load_store,
+    "prove_stored": handle_prove_stored,
 }
