@@ -1,0 +1,100 @@
+"""Sidechain block headers and the checkpoints that carry them to the mainchain (SC-HDR-1..4).
+
+The formats here are shared by both sides of a sidechain: its own block transition (which builds
+headers) and the mainchain (which validates checkpoints, pays withdrawals against their outbox
+root and settles disputes over their trace root). Normative text: docs/sidechains.md.
+
+* **SC-HDR-1** a header commits to its sidechain, height, parent header hash, timestamp, the Merkle
+  root (spec/merkle.py) of its transactions' encodings (``tx_root``), the VM state root after the
+  block (``state_root``, docs/vm.md VM-1), the Merkle root of the state roots after each of its
+  transactions in order (``trace_root``, the claims a dispute bisects; the empty root for a block
+  without transactions), the mainchain height up to which deposits are credited
+  (``deposit_cursor``) and the Merkle root of the encoded outbox entries the block emitted
+  (``outbox_root``, spec/vm/interface.py VM-5).
+* **SC-HDR-2** ``header_hash = tagged_hash(SIDECHAIN_HEADER, encode(header))``.
+* **SC-HDR-3** a checkpoint is a header plus the federation's threshold BLS signature over
+  ``checkpoint_message = tagged_hash(SIDECHAIN_CHECKPOINT, header_hash)``.
+* **SC-HDR-4** encodings are canonical (spec/encoding.py): ``encode(decode(b)) == b``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spec.encoding import FixedBytes, Struct, Varint, decode, encode
+from spec.hashing import HashDomain, tagged_hash
+
+HASH = FixedBytes(32)
+BLS_SIGNATURE = FixedBytes(96)
+
+
+@dataclass(frozen=True)
+class SidechainHeader:
+    """SC-HDR-1: one sidechain block's header."""
+
+    sidechain_id: int
+    height: int
+    parent: bytes
+    timestamp: int
+    tx_root: bytes
+    state_root: bytes
+    trace_root: bytes
+    deposit_cursor: int
+    outbox_root: bytes
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """SC-HDR-3: a sidechain header signed by its federation, posted on the mainchain."""
+
+    header: SidechainHeader
+    signature: bytes
+
+
+SIDECHAIN_HEADER_CODEC: Struct[SidechainHeader] = Struct(
+    SidechainHeader,
+    (
+        ("sidechain_id", Varint()),
+        ("height", Varint()),
+        ("parent", HASH),
+        ("timestamp", Varint()),
+        ("tx_root", HASH),
+        ("state_root", HASH),
+        ("trace_root", HASH),
+        ("deposit_cursor", Varint()),
+        ("outbox_root", HASH),
+    ),
+)
+CHECKPOINT_CODEC: Struct[Checkpoint] = Struct(
+    Checkpoint, (("header", SIDECHAIN_HEADER_CODEC), ("signature", BLS_SIGNATURE))
+)
+
+
+def encode_sidechain_header(header: SidechainHeader) -> bytes:
+    """SC-HDR-4: the canonical encoding of ``header``."""
+    return encode(SIDECHAIN_HEADER_CODEC, header)
+
+
+def decode_sidechain_header(data: bytes) -> SidechainHeader:
+    """SC-HDR-4: the header encoded by ``data`` (a ``DECODE_*`` code otherwise)."""
+    return decode(SIDECHAIN_HEADER_CODEC, data)
+
+
+def encode_checkpoint(checkpoint: Checkpoint) -> bytes:
+    """SC-HDR-4: the canonical encoding of ``checkpoint``."""
+    return encode(CHECKPOINT_CODEC, checkpoint)
+
+
+def decode_checkpoint(data: bytes) -> Checkpoint:
+    """SC-HDR-4: the checkpoint encoded by ``data`` (a ``DECODE_*`` code otherwise)."""
+    return decode(CHECKPOINT_CODEC, data)
+
+
+def compute_header_hash(header: SidechainHeader) -> bytes:
+    """SC-HDR-2: the hash that names a sidechain block."""
+    return tagged_hash(HashDomain.SIDECHAIN_HEADER, encode_sidechain_header(header))
+
+
+def compute_checkpoint_message(header: SidechainHeader) -> bytes:
+    """SC-HDR-3: the 32 bytes the federation threshold-signs for ``header``."""
+    return tagged_hash(HashDomain.SIDECHAIN_CHECKPOINT, compute_header_hash(header))
