@@ -61,8 +61,8 @@ class HashDomain(Enum):
     QUORUM_COMMITMENT = "RustyCoin 2026-11 quorum commitment v1"
     GOSSIP_MESSAGE_ID = "RustyCoin 2026-11 gossip message id v1"
     OPERATOR_PEER_RECORD = "RustyCoin 2026-11 operator peer record v1"
-    SIDECHAIN_HEADER = "RustyCoin 2026-12 sidechain header v1"
-    SIDECHAIN_CHECKPOINT = "RustyCoin 2026-12 sidechain checkpoint v1"
+    SIDECHAIN_HEADER = "RustyCoin 2026-11 sidechain header v1"
+    SIDECHAIN_CHECKPOINT = "RustyCoin 2026-11 sidechain checkpoint v1"
 
 
 def domain_by_name(name: str) -> HashDomain:
