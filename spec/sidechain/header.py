@@ -15,13 +15,20 @@ root and settles disputes over their trace root). Normative text: docs/sidechain
 * **SC-HDR-3** a checkpoint is a header plus the federation's threshold BLS signature over
   ``checkpoint_message = tagged_hash(SIDECHAIN_CHECKPOINT, header_hash)``.
 * **SC-HDR-4** encodings are canonical (spec/encoding.py): ``encode(decode(b)) == b``.
+* **SC-HDR-5** what the mainchain hands a sidechain: a :class:`Deposit` (a peg-in output moved into
+  the sidechain's escrow at mainchain height ``mainchain_height``) and an :class:`InboundMessage`
+  (an outbox entry of another sidechain, proven on the mainchain and relayed there at
+  ``mainchain_height``). A sidechain block whose ``deposit_cursor`` moves from ``a`` to ``b`` takes,
+  in order, every deposit and inbound message with ``a < mainchain_height <= b`` (sorted by
+  ``(mainchain_height, position)``); ``b`` is at most the mainchain tip minus the sidechain's
+  peg-in depth.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from spec.encoding import FixedBytes, Struct, Varint, decode, encode
+from spec.encoding import FixedBytes, Struct, VarBytes, Varint, decode, encode
 from spec.hashing import HashDomain, tagged_hash
 
 HASH = FixedBytes(32)
@@ -98,3 +105,61 @@ def compute_header_hash(header: SidechainHeader) -> bytes:
 def compute_checkpoint_message(header: SidechainHeader) -> bytes:
     """SC-HDR-3: the 32 bytes the federation threshold-signs for ``header``."""
     return tagged_hash(HashDomain.SIDECHAIN_CHECKPOINT, compute_header_hash(header))
+
+
+@dataclass(frozen=True)
+class Deposit:
+    """SC-HDR-5: a peg-in, credited once on the sidechain to ``recipient``."""
+
+    sidechain_id: int
+    mainchain_height: int
+    position: int
+    txid: bytes
+    output_index: int
+    recipient: bytes
+    amount: int
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """SC-HDR-5: a message from sidechain ``source_chain``'s outbox, relayed on the mainchain."""
+
+    sidechain_id: int
+    mainchain_height: int
+    position: int
+    source_chain: int
+    source_height: int
+    source_index: int
+    sender: bytes
+    recipient: bytes
+    amount: int
+    payload: bytes
+
+
+DEPOSIT_CODEC: Struct[Deposit] = Struct(
+    Deposit,
+    (
+        ("sidechain_id", Varint()),
+        ("mainchain_height", Varint()),
+        ("position", Varint()),
+        ("txid", HASH),
+        ("output_index", Varint()),
+        ("recipient", VarBytes(64)),
+        ("amount", Varint()),
+    ),
+)
+INBOUND_MESSAGE_CODEC: Struct[InboundMessage] = Struct(
+    InboundMessage,
+    (
+        ("sidechain_id", Varint()),
+        ("mainchain_height", Varint()),
+        ("position", Varint()),
+        ("source_chain", Varint()),
+        ("source_height", Varint()),
+        ("source_index", Varint()),
+        ("sender", VarBytes(64)),
+        ("recipient", VarBytes(64)),
+        ("amount", Varint()),
+        ("payload", VarBytes(1 << 16)),
+    ),
+)
