@@ -132,6 +132,17 @@ class ScriptParams:
 
 
 @dataclass(frozen=True)
+class EvmParams:
+    """EVM sidechains (spec/vm/evm.py, docs/vm.md#evm): EVM-5's chain id and base fee, EVM-6's
+    withdrawal system address and its gas."""
+
+    chain_id_base: int
+    base_fee_per_gas: int
+    withdrawal_address: bytes
+    withdrawal_gas: int
+
+
+@dataclass(frozen=True)
 class SnapshotParams:
     """State snapshot chunking (spec/ledger/snapshot.py)."""
 
@@ -272,6 +283,7 @@ class Preset:
     script: ScriptParams
     masternodes: MasternodeParams
     governance: GovernanceParams
+    evm: EvmParams
     forks: tuple[ForkParams, ...] = ()
 
     def __hash__(self) -> int:
@@ -313,6 +325,16 @@ def _hex_bytes(section: dict[str, Any], key: str, length: int) -> bytes:
     if len(raw) != length:
         raise InvalidPreset(f"{key} must be {length} bytes")
     return raw
+
+
+def _evm_params(section: dict[str, Any]) -> EvmParams:
+    """The [evm] section (EVM-5, EVM-6)."""
+    return EvmParams(
+        chain_id_base=_positive_int(section, "chain_id_base"),
+        base_fee_per_gas=_positive_int(section, "base_fee_per_gas"),
+        withdrawal_address=_hex_bytes(section, "withdrawal_address", 20),
+        withdrawal_gas=_positive_int(section, "withdrawal_gas"),
+    )
 
 
 def _script_params(section: dict[str, Any]) -> ScriptParams:
@@ -575,6 +597,7 @@ def parse_preset(text: str) -> Preset:
         script=_script_params(script),
         masternodes=_masternodes(_section(raw, "masternodes"), _positive_int(quorum, "max_members")),
         governance=_governance(_section(raw, "governance")),
+        evm=_evm_params(_section(raw, "evm")),
         forks=_forks(raw, _positive_int(tickets, "voters_per_block")),
     )
     return _check_governable(preset)
