@@ -297,16 +297,20 @@ class TrieAccountDB(AccountDatabaseAPI):
     def _base_slot(self, address: bytes, slot: int) -> int:
         key = (address, slot)
         if key not in self._base_slots:
-            trie = self._storage_tries.get(address)
-            if trie is None:
-                account = self._base_account(address)
-                root = BLANK_ROOT_HASH if account is None else account.storage_root
-                trie = self._storage_tries[address] = Trie.from_store(root, self._load, HASHER, lazy=True)
-            encoded = trie.get(_slot_key(slot))
+            encoded = self._base_storage(address).get(_slot_key(slot))
             self._base_slots[key] = (
                 0 if encoded is None else rlp.decode(encoded, sedes=rlp.sedes.big_endian_int)
             )
         return self._base_slots[key]
+
+    def _base_storage(self, address: bytes) -> Trie:
+        """The pre-state storage trie of ``address`` (lazy; empty for an absent account)."""
+        trie = self._storage_tries.get(address)
+        if trie is None:
+            account = self._base_account(address)
+            root = BLANK_ROOT_HASH if account is None else account.storage_root
+            trie = self._storage_tries[address] = Trie.from_store(root, self._load, HASHER, lazy=True)
+        return trie
 
     def get_storage(self, address: Address, slot: int, from_journal: bool = True) -> int:
         if from_journal:
@@ -409,12 +413,7 @@ class TrieAccountDB(AccountDatabaseAPI):
                 continue
             overlay = self._slots.get(address, {})
             if overlay or address in self._wiped:
-                base_account = self._base_account(address)
-                before = (
-                    Trie(HASHER)
-                    if address in self._wiped or base_account is None
-                    else Trie.from_store(base_account.storage_root, self._load, HASHER, lazy=True)
-                )
+                before = Trie(HASHER) if address in self._wiped else self._base_storage(address)
                 storage = before
                 for slot in sorted(overlay, key=_slot_key):
                     value = overlay[slot]
@@ -488,8 +487,17 @@ def _state_class(withdrawal: tuple[bytes, int] | None) -> type[CancunState]:
     if withdrawal is not None:
         precompiles[Address(withdrawal[0])] = _withdrawal_precompile(*withdrawal)
     computation = type("SidechainComputation", (CancunComputation,), {"_precompiles": precompiles})
-    namespace = {"computation_class": computation, "account_db_class": TrieAccountDB}
+    namespace = {
+        "computation_class": computation,
+        "account_db_class": TrieAccountDB,
+        "set_system_contracts": _no_system_contracts,
+    }
     return type("SidechainState", (CancunState,), namespace)
+
+
+def _no_system_contracts(state: CancunState) -> None:
+    """EVM-5: no system contract is installed. (py-evm's Cancun hook only rewrites the EIP-4788
+    contract's code when it is already present; skipping it saves one account read per transaction.)"""
 
 
 def decode_transaction(data: bytes, allow_blob_transactions: bool = False) -> Any:
