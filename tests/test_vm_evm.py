@@ -21,10 +21,12 @@ from conformance.evm_tx import TxFields, address_of, private_key, sign
 from conformance.generators.vm_evm import LOOP_CODE, REVERT_CODE, STORE_CODE
 from spec.errors import EvmAddressError, EvmTxDecode, VmError, WitnessIncomplete
 from spec.presets import MAINNET
+from spec.sidechain.header import Deposit
 from spec.trie import keccak256
 from spec.vm.evm import (
     HASHER,
     EvmAccount,
+    apply_deposit,
     apply_transaction,
     compute_state,
     credit_deposit,
@@ -249,6 +251,13 @@ def test_deposit_credits_the_recipient(accounts: dict[bytes, int], recipient: by
     assert dict(iter_accounts({**nodes, **dict(new_nodes)}, post_root)).keys() == {
         keccak256(a) for a in expected
     }
+
+
+def test_apply_deposit_takes_a_mainchain_deposit() -> None:
+    root, nodes = compute_state({})
+    deposit = Deposit(1, 10, 0, b"\x01" * 32, 0, PLAIN, 77)
+    assert apply_deposit(nodes, root, deposit) == credit_deposit(nodes, root, PLAIN, 77)
+    assert apply_deposit(nodes, root, deposit)[0] == compute_state({PLAIN: EvmAccount(balance=77)})[0]
 
 
 def test_invalid_inputs() -> None:

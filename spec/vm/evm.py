@@ -40,7 +40,7 @@ no database of its own; state goes in and out through :class:`spec.trie.Trie` on
   withdrawn value leaves the sidechain (it is subtracted from the system address's balance). Any
   other call to it (no value, bad recipient, DELEGATECALL/CALLCODE/STATICCALL) reverts. A reverted
   frame's withdrawals vanish with its logs (VM-5).
-* **EVM-7** a deposit (SC-HDR-5) credits ``amount`` to a 20-byte ``recipient`` account, creating it
+* **EVM-7** a deposit (SC-HDR-5, :func:`apply_deposit`) credits ``amount`` to a 20-byte ``recipient`` account, creating it
   if absent (:func:`credit_deposit`); amounts are mainchain atoms, one atom per wei.
 * **EVM-8** ``new_nodes`` are the trie nodes (and code) the post-state holds that the pre-state did
   not, sorted by hash (``stored_node_changes`` of every changed trie, positive counts).
@@ -48,7 +48,6 @@ no database of its own; state goes in and out through :class:`spec.trie.Trie` on
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -83,11 +82,9 @@ from spec.errors import (
     WitnessIncomplete,
 )
 from spec.presets import MAINNET, EvmParams
+from spec.sidechain.header import Deposit
 from spec.trie import ETHEREUM_TRIE_HASHER, Trie, keccak256, stored_node_changes
 from spec.vm.interface import ExecutionContext, OutboxEntry, OutboxKind, TxOutcome, TxStatus
-
-# py-evm logs at DEBUG2 through the logging module; the spec neither configures nor relies on it.
-logging.getLogger("eth").setLevel(logging.WARNING)
 
 HASHER = ETHEREUM_TRIE_HASHER
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -688,6 +685,11 @@ def credit_deposit(
     account_db.credit(address, amount)
     root = account_db.make_state_root()
     return bytes(root), account_db.new_nodes()
+
+
+def apply_deposit(nodes: NodeSource, pre_root: bytes, deposit: Deposit) -> tuple[bytes, NewNodes]:
+    """EVM-7: the sidechain transition's entry for a peg-in (SC-HDR-5): credit its recipient."""
+    return credit_deposit(nodes, pre_root, deposit.recipient, deposit.amount)
 
 
 def iter_accounts(nodes: NodeSource, root: bytes) -> Iterator[tuple[bytes, Account]]:
