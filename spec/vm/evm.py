@@ -40,8 +40,9 @@ no database of its own; state goes in and out through :class:`spec.trie.Trie` on
   withdrawn value leaves the sidechain (it is subtracted from the system address's balance). Any
   other call to it (no value, bad recipient, DELEGATECALL/CALLCODE/STATICCALL) reverts. A reverted
   frame's withdrawals vanish with its logs (VM-5).
-* **EVM-7** a deposit (SC-HDR-5, :func:`apply_deposit`) credits ``amount`` to a 20-byte ``recipient`` account, creating it
-  if absent (:func:`credit_deposit`); amounts are mainchain atoms, one atom per wei.
+* **EVM-7** a deposit (SC-HDR-5, :func:`apply_deposit`) credits ``amount`` to a 20-byte
+  ``recipient`` account, creating it if absent (:func:`credit_deposit`); amounts are mainchain
+  atoms, one atom per wei.
 * **EVM-8** ``new_nodes`` are the trie nodes (and code) the post-state holds that the pre-state did
   not, sorted by hash (``stored_node_changes`` of every changed trie, positive counts).
 """
