@@ -79,7 +79,7 @@ from spec.errors import (
 from spec.hashing import HashDomain, tagged_hash
 from spec.presets import FerrisVmParams, Preset, ScriptParams
 from spec.script import evaluate, p2pkh_script, p2pkh_script_sig, script_hash
-from spec.trie import RUSTY_TRIE_HASHER
+from spec.trie import RUSTY_TRIE_HASHER, Node
 from spec.vm.interface import (
     ApplyTransaction,
     ExecutionContext,
@@ -88,7 +88,7 @@ from spec.vm.interface import (
     TxOutcome,
     TxStatus,
 )
-from spec.vm.nodes import get_value, put_values
+from spec.vm.nodes import decoded_cache, get_value, put_values
 
 HASHER = RUSTY_TRIE_HASHER
 """VMF-1: the state trie's hasher (VM-1)."""
@@ -268,16 +268,24 @@ def check_authorised(tx: FerrisTransaction, context: ExecutionContext, script: S
         raise FerrisUnauthorized(f"{error.code}: {error.detail}") from None
 
 
-def get_account(nodes: Mapping[bytes, bytes], root: bytes, account_id: bytes) -> Account:
+def get_account(
+    nodes: Mapping[bytes, bytes], root: bytes, account_id: bytes, cache: dict[bytes, Node] | None = None
+) -> Account:
     """VMF-1: the account ``account_id`` in the state under ``root`` (``(0, 0)`` if absent)."""
-    value = get_value(nodes, root, account_key(account_id), HASHER)
+    value = get_value(nodes, root, account_key(account_id), HASHER, cache)
     return EMPTY_ACCOUNT if value is None else decode(ACCOUNT_CODEC, value)
 
 
 def _put(
-    nodes: Mapping[bytes, bytes], root: bytes, account_id: bytes, account: Account
+    nodes: Mapping[bytes, bytes],
+    root: bytes,
+    account_id: bytes,
+    account: Account,
+    cache: dict[bytes, Node] | None = None,
 ) -> tuple[bytes, tuple[tuple[bytes, bytes], ...]]:
-    return put_values(nodes, root, ((account_key(account_id), encode(ACCOUNT_CODEC, account)),), HASHER)
+    return put_values(
+        nodes, root, ((account_key(account_id), encode(ACCOUNT_CODEC, account)),), HASHER, cache
+    )
 
 
 def apply_ferris_transaction(
@@ -297,7 +305,8 @@ def apply_ferris_transaction(
     check_gas(gas_used, decoded.fee, context.gas_limit, params)
     check_authorised(decoded, context, script)
     sender_id = compute_account_id(decoded.locking_script)
-    sender = get_account(nodes, pre_root, sender_id)
+    cache = decoded_cache(nodes)
+    sender = get_account(nodes, pre_root, sender_id, cache)
     if decoded.nonce != sender.nonce:
         raise FerrisBadNonce(f"nonce {decoded.nonce}, the account's next is {sender.nonce}")
     if sender.balance < decoded.fee:
@@ -305,7 +314,7 @@ def apply_ferris_transaction(
     left = sender.balance - decoded.fee
     events = (encode(EVENT_CODEC, FerrisEvent(sender_id)),)
     if left < decoded.amount:
-        root, created = _put(nodes, pre_root, sender_id, Account(left, sender.nonce + 1))
+        root, created = _put(nodes, pre_root, sender_id, Account(left, sender.nonce + 1), cache)
         return TxOutcome(root, TxStatus.FAILED, gas_used, decoded.fee, events, ()), created
     writes = [
         (account_key(sender_id), encode(ACCOUNT_CODEC, Account(left - decoded.amount, sender.nonce + 1)))
@@ -315,7 +324,7 @@ def apply_ferris_transaction(
         if decoded.recipient == sender_id:
             writes = [(account_key(sender_id), encode(ACCOUNT_CODEC, Account(left, sender.nonce + 1)))]
         else:
-            recipient = get_account(nodes, pre_root, decoded.recipient)
+            recipient = get_account(nodes, pre_root, decoded.recipient, cache)
             credited = Account(recipient.balance + decoded.amount, recipient.nonce)
             writes.append((account_key(decoded.recipient), encode(ACCOUNT_CODEC, credited)))
     elif decoded.kind == FerrisTxKind.WITHDRAW:
@@ -325,7 +334,7 @@ def apply_ferris_transaction(
             OutboxKind.MESSAGE, decoded.target_chain, decoded.recipient, decoded.amount, decoded.payload
         )
         outbox = (entry,)
-    root, created = put_values(nodes, pre_root, writes, HASHER)
+    root, created = put_values(nodes, pre_root, writes, HASHER, cache)
     return TxOutcome(root, TxStatus.SUCCEEDED, gas_used, decoded.fee, events, outbox), created
 
 

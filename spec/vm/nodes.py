@@ -22,7 +22,7 @@ the VMs that use these helpers keep every account they create.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from spec.errors import WitnessIncomplete
 from spec.trie import (
@@ -38,14 +38,83 @@ from spec.trie import (
     bytes_to_nibbles,
     common_prefix_length,
     decode_node,
-    encode_node,
+    hex_prefix_encode,
 )
 
 _NO_CHILDREN: tuple[ChildRef, ...] = (None,) * 16
+_EMPTY_STRING = b"\x80"
 
 
-def _load(nodes: Mapping[bytes, bytes], reference: bytes) -> Node:
+def _rlp_length(length: int, offset: int) -> bytes:
+    if length < 56:
+        return bytes([offset + length])
+    encoded = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([offset + 55 + len(encoded)]) + encoded
+
+
+def _rlp_string(data: bytes) -> bytes:
+    if len(data) == 1 and data[0] < 0x80:
+        return data
+    return _rlp_length(len(data), 0x80) + data
+
+
+def _rlp_ref(ref: ChildRef) -> bytes:
+    if ref is None:
+        return _EMPTY_STRING
+    if isinstance(ref, bytes):
+        return _rlp_string(ref)
+    return fast_encode_node(ref)
+
+
+def fast_encode_node(node: Node) -> bytes:
+    """MPT-3: :func:`spec.trie.encode_node` of ``node``, written out (RLP of a node's few shapes).
+
+    Equal to ``encode_node`` on every node (``tests/test_vm_ferris.py``); it exists because the
+    general RLP library is most of a sidechain transaction's cost.
+    """
+    if isinstance(node, Leaf):
+        payload = _rlp_string(hex_prefix_encode(node.path, True)) + _rlp_string(node.value)
+    elif isinstance(node, Extension):
+        payload = _rlp_string(hex_prefix_encode(node.path, False)) + _rlp_ref(node.child)
+    else:
+        payload = b"".join(_rlp_ref(child) for child in node.children) + _rlp_string(node.value)
+    return _rlp_length(len(payload), 0xC0) + payload
+
+
+class CachedNodes(Mapping[bytes, bytes]):
+    """A node source that also remembers the decoded form of each node read (a speed-up only).
+
+    A block transition hands its VM one of these so that the nodes near the root, read by every
+    transaction, are decoded once per block. It holds exactly the preimages of ``nodes``; wrapping
+    it (as :class:`~spec.vm.interface.RecordingNodes` does) turns the cache off, so every read of a
+    recorded execution is seen.
+    """
+
+    def __init__(self, nodes: Mapping[bytes, bytes]) -> None:
+        self._nodes = nodes
+        self.decoded: dict[bytes, Node] = {}
+
+    def __getitem__(self, key: bytes) -> bytes:
+        return self._nodes[key]
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._nodes)
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+
+def decoded_cache(nodes: Mapping[bytes, bytes]) -> dict[bytes, Node]:
+    """Where reads of ``nodes`` keep decoded nodes: a new cache for one execution, or the block's
+    when ``nodes`` is exactly a :class:`CachedNodes` (so a recording wrapper never skips a read)."""
+    return nodes.decoded if type(nodes) is CachedNodes else {}
+
+
+def _load(nodes: Mapping[bytes, bytes], reference: bytes, cache: dict[bytes, Node]) -> Node:
     """VM-2: the node stored under ``reference`` (``VM_WITNESS_INCOMPLETE`` if ``nodes`` lacks it)."""
+    cached = cache.get(reference)
+    if cached is not None:
+        return cached
     try:
         encoded = nodes[reference]
     except KeyError:
@@ -53,23 +122,35 @@ def _load(nodes: Mapping[bytes, bytes], reference: bytes) -> Node:
     node = decode_node(encoded)
     if isinstance(node, EmptyTrie):
         raise WitnessIncomplete(f"{reference.hex()} is the empty trie, not a node")
+    cache[reference] = node
     return node
 
 
-def _resolve(nodes: Mapping[bytes, bytes], ref: ChildRef) -> Node | None:
+def _resolve(nodes: Mapping[bytes, bytes], ref: ChildRef, cache: dict[bytes, Node]) -> Node | None:
     if ref is None:
         return None
     if isinstance(ref, bytes):
-        return _load(nodes, ref)
+        return _load(nodes, ref, cache)
     return ref
 
 
-def get_value(nodes: Mapping[bytes, bytes], root: bytes, key: bytes, hasher: TrieHasher) -> bytes | None:
-    """MPT-8 ``get`` over a node source: the value of ``key`` under ``root``, or ``None``."""
+def get_value(
+    nodes: Mapping[bytes, bytes],
+    root: bytes,
+    key: bytes,
+    hasher: TrieHasher,
+    cache: dict[bytes, Node] | None = None,
+) -> bytes | None:
+    """MPT-8 ``get`` over a node source: the value of ``key`` under ``root``, or ``None``.
+
+    ``cache`` (from :func:`decoded_cache`) shares decoded nodes between the calls of one execution.
+    """
     if root == hasher.empty_root:
         return None
     path = bytes_to_nibbles(key)
-    node = _load(nodes, root)
+    if cache is None:
+        cache = decoded_cache(nodes)
+    node = _load(nodes, root, cache)
     while True:
         if isinstance(node, Leaf):
             return node.value if node.path == path else None
@@ -77,11 +158,11 @@ def get_value(nodes: Mapping[bytes, bytes], root: bytes, key: bytes, hasher: Tri
             if path[: len(node.path)] != node.path:
                 return None
             path = path[len(node.path) :]
-            child = _resolve(nodes, node.child)
+            child = _resolve(nodes, node.child, cache)
         else:
             if not path:
                 return node.value or None
-            child = _resolve(nodes, node.children[path[0]])
+            child = _resolve(nodes, node.children[path[0]], cache)
             path = path[1:]
         if child is None:
             return None
@@ -91,27 +172,37 @@ def get_value(nodes: Mapping[bytes, bytes], root: bytes, key: bytes, hasher: Tri
 class _Builder:
     """The nodes one :func:`put_values` call builds, by hash (MPT-4)."""
 
-    def __init__(self, nodes: Mapping[bytes, bytes], hasher: TrieHasher) -> None:
+    def __init__(self, nodes: Mapping[bytes, bytes], hasher: TrieHasher, cache: dict[bytes, Node]) -> None:
         self.nodes = nodes
         self.hasher = hasher
         self.built: dict[bytes, bytes] = {}
+        self.built_nodes: dict[bytes, Node] = {}
+        self.cache = cache
+
+    def keep(self, node: Node) -> tuple[bytes, bytes]:
+        """MPT-4: the RLP and hash of ``node``, which is kept among the built nodes."""
+        encoded = fast_encode_node(node)
+        digest = self.hasher.digest(encoded)
+        self.built[digest] = encoded
+        self.built_nodes[digest] = node
+        return encoded, digest
 
     def ref(self, node: Node) -> ChildRef:
         """MPT-4: the node itself if its RLP is short, else its hash (and the node is kept)."""
-        encoded = encode_node(node)
+        encoded = fast_encode_node(node)
         if len(encoded) < HASH_LENGTH:
             return node
         digest = self.hasher.digest(encoded)
         self.built[digest] = encoded
+        self.built_nodes[digest] = node
         return digest
 
     def load(self, ref: ChildRef) -> Node | None:
-        if isinstance(ref, bytes) and ref in self.built:
-            node = decode_node(self.built[ref])
-            if isinstance(node, EmptyTrie):  # never built
-                raise WitnessIncomplete("the empty trie inside a trie")
-            return node
-        return _resolve(self.nodes, ref)
+        if isinstance(ref, bytes):
+            built = self.built_nodes.get(ref)
+            if built is not None:
+                return built
+        return _resolve(self.nodes, ref, self.cache)
 
     def split(
         self, path: Nibbles, rest: Nibbles, leaf_value: bytes | None, child: ChildRef, value: bytes
@@ -160,7 +251,9 @@ class _Builder:
         return Branch(tuple(children), node.value)
 
 
-def _reachable(root: bytes, built: Mapping[bytes, bytes]) -> tuple[tuple[bytes, bytes], ...]:
+def _reachable(
+    root: bytes, built: Mapping[bytes, bytes], built_nodes: Mapping[bytes, Node]
+) -> tuple[tuple[bytes, bytes], ...]:
     """The nodes of ``built`` the trie under ``root`` references (nodes built, then replaced, drop out)."""
     kept: dict[bytes, bytes] = {}
     pending = [root]
@@ -170,7 +263,7 @@ def _reachable(root: bytes, built: Mapping[bytes, bytes]) -> tuple[tuple[bytes, 
         if encoded is None or digest in kept:
             continue
         kept[digest] = encoded
-        stack: list[ChildRef] = [decode_node(encoded)]  # type: ignore[list-item]
+        stack: list[ChildRef] = [built_nodes[digest]]
         while stack:
             node = stack.pop()
             if isinstance(node, bytes):
@@ -183,7 +276,11 @@ def _reachable(root: bytes, built: Mapping[bytes, bytes]) -> tuple[tuple[bytes, 
 
 
 def put_values(
-    nodes: Mapping[bytes, bytes], root: bytes, pairs: Iterable[tuple[bytes, bytes]], hasher: TrieHasher
+    nodes: Mapping[bytes, bytes],
+    root: bytes,
+    pairs: Iterable[tuple[bytes, bytes]],
+    hasher: TrieHasher,
+    cache: dict[bytes, Node] | None = None,
 ) -> tuple[bytes, tuple[tuple[bytes, bytes], ...]]:
     """MPT-8 ``insert`` of each ``(key, value)`` in order over a node source.
 
@@ -191,14 +288,10 @@ def put_values(
     node always among them, even when short, since the root is always hashed: MPT-4), sorted by
     hash. Values must be non-empty (MPT-9; callers encode values that never are).
     """
-    builder = _Builder(nodes, hasher)
+    builder = _Builder(nodes, hasher, decoded_cache(nodes) if cache is None else cache)
     current: ChildRef = None if root == hasher.empty_root else root
     for key, value in pairs:
-        top = builder.insert(current, bytes_to_nibbles(key), value)
-        encoded = encode_node(top)
-        digest = hasher.digest(encoded)
-        builder.built[digest] = encoded
-        current = digest
+        _, current = builder.keep(builder.insert(current, bytes_to_nibbles(key), value))
     if not isinstance(current, bytes):
         return hasher.empty_root, ()
-    return current, _reachable(current, builder.built)
+    return current, _reachable(current, builder.built, builder.built_nodes)
