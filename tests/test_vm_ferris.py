@@ -19,6 +19,7 @@ from spec.errors import (
     WitnessNotCanonical,
 )
 from spec.presets import MAINNET
+from spec.script import p2pkh_script_sig
 from spec.trie import RUSTY_TRIE_HASHER, Trie, encode_node, trie_root
 from spec.vm.ferris import (
     ACCOUNT_CODEC,
@@ -157,6 +158,10 @@ def test_gas_limit_and_authorisation() -> None:
     assert _code(trie, signed_bytes(0), replace(CONTEXT, gas_limit=1000)) == "VM_FERRIS_GAS_LIMIT"
     forged = replace(signed(0), amount=101)  # signature over amount 100
     assert _code(trie, encode_transaction(forged)) == "VM_FERRIS_UNAUTHORIZED"
+    malformed = replace(
+        signed(0), unlocking_script=p2pkh_script_sig(b"\x01" * 32 + b"\xff" * 32, b"\x02" * 32)
+    )
+    assert _code(trie, encode_transaction(malformed)) == "VM_FERRIS_UNAUTHORIZED"  # fuzz finding: ED25519_*
     stolen = replace(signed(0), locking_script=lock(5))  # key 0 cannot unlock key 5's account
     assert _code(trie, encode_transaction(stolen)) == "VM_FERRIS_UNAUTHORIZED"
 

@@ -11,8 +11,10 @@ from typing import Any
 from conformance.handlers.sidechain import entry_json
 from conformance.model import JSON, CaseSpec
 from conformance.seeded import seeded_bytes
+from spec.crypto import ed25519
 from spec.encoding import encode
 from spec.presets import Preset
+from spec.script import p2pkh_script_sig
 from spec.sidechain.chain import (
     MainchainInputs,
     SidechainBlock,
@@ -257,6 +259,14 @@ def generate_vm_ferris(preset: Preset) -> Iterator[CaseSpec]:
         "forged_amount", "the amount changed after signing", preset, forged, "VM_FERRIS_UNAUTHORIZED"
     )
     stolen = encode_transaction(replace(_tx(0), locking_script=_lock(1))).hex()
+    malformed = replace(_tx(0), unlocking_script=_malformed_unlock())
+    yield _apply_case(
+        "malformed_signature",
+        "a signature whose S is not below the group order (ED25519 code inside)",
+        preset,
+        encode_transaction(malformed).hex(),
+        "VM_FERRIS_UNAUTHORIZED",
+    )
     yield _apply_case("other_account", "key 0 spends account 1", preset, stolen, "VM_FERRIS_UNAUTHORIZED")
     yield _apply_case(
         "kind_3",
@@ -274,6 +284,12 @@ def generate_vm_ferris(preset: Preset) -> Iterator[CaseSpec]:
     )
     yield gas
     yield from _witness_cases(preset)
+
+
+def _malformed_unlock() -> bytes:
+    """``<signature> <public key>`` of key 0 with a signature whose S is 2**256 - 1 (ED-2 rejects it)."""
+    public_key = ed25519.public_key_from_seed(_seed(0))
+    return p2pkh_script_sig(b"\x01" * 32 + b"\xff" * 32, public_key)
 
 
 def _exact_fee(preset: Preset) -> int:

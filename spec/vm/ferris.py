@@ -30,7 +30,8 @@ the VM interface (spec/vm/interface.py, VM-1..6):
   (which covers ``chain_id``, so a signature never replays on another sidechain). CHECKSIG is
   strict Ed25519 (ED-1..3); CHECKLOCKTIMEVERIFY accepts a height at most ``context.height``;
   CHECKSEQUENCEVERIFY never accepts (accounts have no coin age). Any SCRIPT-* failure is
-  ``VM_FERRIS_UNAUTHORIZED`` (the script code in its detail).
+  ``VM_FERRIS_UNAUTHORIZED`` (the script code in its detail), and so is a malformed Ed25519 key or
+  signature (an ``ED25519_*`` code, SCRIPT-15).
 * **VMF-6** the sender account's nonce equals ``nonce`` (``VM_FERRIS_BAD_NONCE``) and its balance
   is at least ``fee`` (``VM_FERRIS_CANNOT_PAY_FEE``). These are the only state reads before the
   transaction is known valid.
@@ -74,7 +75,7 @@ from spec.errors import (
     FerrisTxTooLarge,
     FerrisUnauthorized,
     FerrisWrongChain,
-    ScriptError,
+    SpecError,
 )
 from spec.hashing import HashDomain, tagged_hash
 from spec.presets import FerrisVmParams, Preset, ScriptParams
@@ -264,7 +265,7 @@ def check_authorised(tx: FerrisTransaction, context: ExecutionContext, script: S
     checker = FerrisSignatureChecker(compute_signature_hash(tx), context.height)
     try:
         evaluate(tx.unlocking_script, tx.locking_script, checker, script)
-    except ScriptError as error:
+    except SpecError as error:  # a SCRIPT_* code, or ED25519_* for a malformed key or signature
         raise FerrisUnauthorized(f"{error.code}: {error.detail}") from None
 
 
