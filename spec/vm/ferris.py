@@ -269,6 +269,16 @@ def check_authorised(tx: FerrisTransaction, context: ExecutionContext, script: S
         raise FerrisUnauthorized(f"{error.code}: {error.detail}") from None
 
 
+def split_balance(balance: int, fee: int, amount: int) -> tuple[int, bool]:
+    """VMF-6/VMF-7: ``(sender balance after, succeeded)``. The fee always leaves
+    (``VM_FERRIS_CANNOT_PAY_FEE`` if the balance is below it); the amount leaves too if what is
+    left covers it, otherwise the transaction FAILED and only the fee left."""
+    if balance < fee:
+        raise FerrisCannotPayFee(f"balance {balance} below fee {fee}")
+    left = balance - fee
+    return (left - amount, True) if left >= amount else (left, False)
+
+
 def get_account(
     nodes: Mapping[bytes, bytes], root: bytes, account_id: bytes, cache: dict[bytes, Node] | None = None
 ) -> Account:
@@ -310,20 +320,21 @@ def apply_ferris_transaction(
     sender = get_account(nodes, pre_root, sender_id, cache)
     if decoded.nonce != sender.nonce:
         raise FerrisBadNonce(f"nonce {decoded.nonce}, the account's next is {sender.nonce}")
-    if sender.balance < decoded.fee:
-        raise FerrisCannotPayFee(f"balance {sender.balance} below fee {decoded.fee}")
-    left = sender.balance - decoded.fee
+    after, succeeded = split_balance(sender.balance, decoded.fee, decoded.amount)
     events = (encode(EVENT_CODEC, FerrisEvent(sender_id)),)
-    if left < decoded.amount:
-        root, created = _put(nodes, pre_root, sender_id, Account(left, sender.nonce + 1), cache)
+    if not succeeded:
+        root, created = _put(nodes, pre_root, sender_id, Account(after, sender.nonce + 1), cache)
         return TxOutcome(root, TxStatus.FAILED, gas_used, decoded.fee, events, ()), created
-    writes = [
-        (account_key(sender_id), encode(ACCOUNT_CODEC, Account(left - decoded.amount, sender.nonce + 1)))
-    ]
+    writes = [(account_key(sender_id), encode(ACCOUNT_CODEC, Account(after, sender.nonce + 1)))]
     outbox: tuple[OutboxEntry, ...] = ()
     if decoded.kind == FerrisTxKind.TRANSFER:
         if decoded.recipient == sender_id:
-            writes = [(account_key(sender_id), encode(ACCOUNT_CODEC, Account(left, sender.nonce + 1)))]
+            writes = [
+                (
+                    account_key(sender_id),
+                    encode(ACCOUNT_CODEC, Account(after + decoded.amount, sender.nonce + 1)),
+                )
+            ]
         else:
             recipient = get_account(nodes, pre_root, decoded.recipient, cache)
             credited = Account(recipient.balance + decoded.amount, recipient.nonce)
