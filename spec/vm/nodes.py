@@ -43,6 +43,7 @@ from spec.trie import (
 
 _NO_CHILDREN: tuple[ChildRef, ...] = (None,) * 16
 _EMPTY_STRING = b"\x80"
+_HASH_PREFIX = bytes([0x80 + HASH_LENGTH])
 
 
 def _rlp_length(length: int, offset: int) -> bytes:
@@ -77,7 +78,15 @@ def fast_encode_node(node: Node) -> bytes:
     elif isinstance(node, Extension):
         payload = _rlp_string(hex_prefix_encode(node.path, False)) + _rlp_ref(node.child)
     else:
-        payload = b"".join(_rlp_ref(child) for child in node.children) + _rlp_string(node.value)
+        parts = []
+        for child in node.children:
+            if child is None:
+                parts.append(_EMPTY_STRING)
+            elif type(child) is bytes and len(child) == HASH_LENGTH:
+                parts.append(_HASH_PREFIX + child)
+            else:
+                parts.append(_rlp_ref(child))
+        payload = b"".join(parts) + _rlp_string(node.value)
     return _rlp_length(len(payload), 0xC0) + payload
 
 
@@ -254,24 +263,22 @@ class _Builder:
 def _reachable(
     root: bytes, built: Mapping[bytes, bytes], built_nodes: Mapping[bytes, Node]
 ) -> tuple[tuple[bytes, bytes], ...]:
-    """The nodes of ``built`` the trie under ``root`` references (nodes built, then replaced, drop out)."""
+    """The nodes of ``built`` the trie under ``root`` references (nodes built, then replaced, drop out).
+
+    Only hash references are followed: an inline node is shorter than 32 bytes, so it holds none (MPT-4).
+    """
     kept: dict[bytes, bytes] = {}
     pending = [root]
     while pending:
         digest = pending.pop()
-        encoded = built.get(digest)
-        if encoded is None or digest in kept:
+        if digest in kept:
             continue
-        kept[digest] = encoded
-        stack: list[ChildRef] = [built_nodes[digest]]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, bytes):
-                pending.append(node)
-            elif isinstance(node, Extension):
-                stack.append(node.child)
-            elif isinstance(node, Branch):
-                stack.extend(node.children)
+        kept[digest] = built[digest]
+        node = built_nodes[digest]
+        if isinstance(node, Branch):
+            pending.extend(c for c in node.children if type(c) is bytes and c in built)
+        elif isinstance(node, Extension) and type(node.child) is bytes and node.child in built:
+            pending.append(node.child)
     return tuple(sorted(kept.items()))
 
 
@@ -294,4 +301,5 @@ def put_values(
         _, current = builder.keep(builder.insert(current, bytes_to_nibbles(key), value))
     if not isinstance(current, bytes):
         return hasher.empty_root, ()
+    builder.cache.update(builder.built_nodes)  # content-addressed: later reads of these skip decoding
     return current, _reachable(current, builder.built, builder.built_nodes)
