@@ -30,7 +30,16 @@ from spec.sidechain.chain import (
 from spec.sidechain.header import Deposit, InboundMessage, compute_header_hash
 from spec.trie import Trie
 from spec.vm.ferris import ACCOUNT_CODEC, HASHER, FerrisTxKind, decode_transaction
-from spec.vm.interface import OUTBOX_ENTRY_CODEC, OutboxEntry, OutboxKind, TxStatus, VmKind
+from spec.vm.interface import (
+    OUTBOX_ENTRY_CODEC,
+    ExecutionContext,
+    OutboxEntry,
+    OutboxKind,
+    TxStatus,
+    VmKind,
+    record_witness,
+    witness_nodes,
+)
 from tests.hypothesis_profiles import examples
 from tests.sidechain_helpers import CHAIN_ID, account, lock, signed_bytes
 
@@ -256,3 +265,29 @@ def test_genesis_header_hash_is_the_first_parent() -> None:
     block = build_sidechain_block(state, (), NO_INPUTS, 1000, 10, PRESET)
     assert block.header.parent == compute_header_hash(state.tip)
     assert block.header.height == 1
+
+
+def test_every_transaction_of_a_block_replays_statelessly_from_its_trace() -> None:
+    """SCB-4 with VM-2/6: the pre-state of transaction i is the trace leaf i - 1 (the credited root
+    for the first), and its witness alone reproduces trace leaf i: the one-step proof of issue 16."""
+    state = _funded(100_000, 100_000, 100_000)
+    inputs = MainchainInputs(100, 6, (_deposit(12, 0, account(7), 5),), ())
+    txs = (
+        signed_bytes(0, amount=10),
+        signed_bytes(1, kind=FerrisTxKind.WITHDRAW, amount=20, recipient=b"w"),
+        signed_bytes(2, amount=10**9),
+        signed_bytes(0, nonce=1, amount=3, recipient=account(9)),
+    )
+    block = build_sidechain_block(state, txs, inputs, 1002, 12, PRESET)
+    result = apply_sidechain_block(state, block, inputs, PRESET)
+    apply = vm_table(PRESET)[VmKind.FERRIS].apply_transaction
+    nodes = result.state.nodes  # holds every intermediate node of the block
+    pre = result.credited_root
+    context = ExecutionContext(
+        CHAIN_ID, block.header.height, block.header.timestamp, b"", PRESET.vm_ferris.max_tx_gas
+    )
+    for tx, outcome in zip(block.transactions, result.outcomes, strict=True):
+        witness = record_witness(apply, nodes, pre, tx, context)
+        assert apply(witness_nodes(witness, HASHER), pre, tx, context)[0] == outcome
+        pre = outcome.post_root
+    assert pre == block.header.state_root

@@ -248,6 +248,7 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
         results.append(
             {
                 "header_hash": to_hex(compute_header_hash(block.header)),
+                "credited_root": to_hex(result.credited_root),
                 "statuses": [outcome.status for outcome in result.outcomes],
                 "post_roots": [to_hex(outcome.post_root) for outcome in result.outcomes],
                 "outbox": [entry_json(entry) for entry in result.outbox],

@@ -173,11 +173,13 @@ class MainchainInputs:
 
 @dataclass(frozen=True)
 class BlockResult:
-    """What :func:`apply_sidechain_block` computes: the new state, each transaction's outcome, the
-    block's outbox (SCB-4 order) and the inputs it took, in crediting order, with whether each was
-    credited (``True``) or refunded."""
+    """What :func:`apply_sidechain_block` computes: the new state, the state root after the credits
+    (the pre-state of the first transaction: a dispute's first agreed root), each transaction's
+    outcome, the block's outbox (SCB-4 order) and the inputs it took, in crediting order, with
+    whether each was credited (``True``) or refunded."""
 
     state: SidechainState
+    credited_root: bytes
     outcomes: tuple[TxOutcome, ...]
     outbox: tuple[OutboxEntry, ...]
     inputs: tuple[tuple[Deposit | InboundMessage, bool], ...]
@@ -274,6 +276,7 @@ def compute_trace_root(post_roots: Sequence[bytes]) -> bytes:
 @dataclass(frozen=True)
 class _Executed:
     root: bytes
+    credited_root: bytes
     nodes: Mapping[bytes, bytes]
     outcomes: tuple[TxOutcome, ...]
     transactions: tuple[bytes, ...]
@@ -317,6 +320,7 @@ def _execute(
         created.update(new_nodes)
         credited += item.amount
         taken.append((item, True))
+    credited_root = root
     context = ExecutionContext(header.sidechain_id, header.height, header.timestamp, b"", vm.max_tx_gas)
     outcomes: list[TxOutcome] = []
     included: list[bytes] = []
@@ -336,7 +340,9 @@ def _execute(
         outcomes.append(outcome)
         included.append(tx)
         outbox.extend(outcome.outbox)
-    return _Executed(root, created, tuple(outcomes), tuple(included), tuple(outbox), tuple(taken), credited)
+    return _Executed(
+        root, credited_root, created, tuple(outcomes), tuple(included), tuple(outbox), tuple(taken), credited
+    )
 
 
 class _Layered(Mapping[bytes, bytes]):
@@ -390,7 +396,11 @@ def apply_sidechain_block(
     if header.outbox_root != compute_outbox_root(executed.outbox):
         raise ScbOutboxRootMismatch("outbox_root is not the Merkle root of the outbox entries")
     return BlockResult(
-        _next_state(state, header, executed), executed.outcomes, executed.outbox, executed.inputs
+        _next_state(state, header, executed),
+        executed.credited_root,
+        executed.outcomes,
+        executed.outbox,
+        executed.inputs,
     )
 
 
