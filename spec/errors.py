@@ -1620,6 +1620,165 @@ class EvmAddressError(EvmError):
     """EVM-5, EVM-7: a fee recipient or deposit recipient that is not a 20-byte address."""
 
     code = "VM_EVM_ADDRESS"
+class FerrisTxTooLarge(VmError):
+    """VMF-2: a FerrisScript sidechain transaction is longer than ``vm_ferris.max_transaction_bytes``."""
+
+    code = "VM_FERRIS_TX_TOO_LARGE"
+
+
+class FerrisBadKind(VmError):
+    """VMF-2: a FerrisScript sidechain transaction names no known kind (transfer, withdraw, message)."""
+
+    code = "VM_FERRIS_BAD_KIND"
+
+
+class FerrisWrongChain(VmError):
+    """VMF-3: a transaction signed for another sidechain (its ``chain_id`` is not the executing one)."""
+
+    code = "VM_FERRIS_WRONG_CHAIN"
+
+
+class FerrisBadTarget(VmError):
+    """VMF-3: ``target_chain`` is not 0 on a transfer or withdrawal, or is 0 or the own chain on a message."""
+
+    code = "VM_FERRIS_BAD_TARGET"
+
+
+class FerrisBadRecipient(VmError):
+    """VMF-3: a transfer's recipient is not a 32-byte account id, or a withdrawal's or message's is empty."""
+
+    code = "VM_FERRIS_BAD_RECIPIENT"
+
+
+class FerrisBadPayload(VmError):
+    """VMF-3: a payload on a transfer or withdrawal, or a message payload above ``max_payload_bytes``."""
+
+    code = "VM_FERRIS_BAD_PAYLOAD"
+
+
+class FerrisBadAmount(VmError):
+    """VMF-3: an amount or fee above ``max_money``, or a withdrawal or message of nothing."""
+
+    code = "VM_FERRIS_BAD_AMOUNT"
+
+
+class FerrisGasLimit(VmError):
+    """VMF-4: a transaction needs more gas than its block has left (``ExecutionContext.gas_limit``)."""
+
+    code = "VM_FERRIS_GAS_LIMIT"
+
+
+class FerrisFeeTooLow(VmError):
+    """VMF-4: the fee is below ``gas_used * min_gas_price``."""
+
+    code = "VM_FERRIS_FEE_TOO_LOW"
+
+
+class FerrisUnauthorized(VmError):
+    """VMF-5: the unlocking script does not unlock the sender's locking script (any SCRIPT-* failure)."""
+
+    code = "VM_FERRIS_UNAUTHORIZED"
+
+
+class FerrisBadNonce(VmError):
+    """VMF-6: the transaction's nonce is not the sender account's next nonce."""
+
+    code = "VM_FERRIS_BAD_NONCE"
+
+
+class FerrisCannotPayFee(VmError):
+    """VMF-6: the sender's balance is below the fee."""
+
+    code = "VM_FERRIS_CANNOT_PAY_FEE"
+
+
+# --------------------------------------------------------------------------------------------
+# Sidechain blocks (spec/sidechain/chain.py)
+# --------------------------------------------------------------------------------------------
+
+
+class SidechainBlockError(SpecError):
+    """A sidechain block breaks its transition rules (SCB-*, docs/sidechain-blocks.md)."""
+
+    code = "SCB_ERROR"
+
+
+class ScbWrongSidechain(SidechainBlockError):
+    """SCB-1: the header names another sidechain."""
+
+    code = "SCB_WRONG_SIDECHAIN"
+
+
+class ScbBadHeight(SidechainBlockError):
+    """SCB-1: the height is not the parent's plus one."""
+
+    code = "SCB_BAD_HEIGHT"
+
+
+class ScbBadParent(SidechainBlockError):
+    """SCB-1: ``parent`` is not the parent header's hash (SC-HDR-2)."""
+
+    code = "SCB_BAD_PARENT"
+
+
+class ScbTimestamp(SidechainBlockError):
+    """SCB-1: the timestamp is before the parent's."""
+
+    code = "SCB_TIMESTAMP"
+
+
+class ScbCursorBackwards(SidechainBlockError):
+    """SCB-2: ``deposit_cursor`` is below the parent's."""
+
+    code = "SCB_CURSOR_BACKWARDS"
+
+
+class ScbCursorAhead(SidechainBlockError):
+    """SCB-2: ``deposit_cursor`` is above the mainchain tip minus the peg-in depth."""
+
+    code = "SCB_CURSOR_AHEAD"
+
+
+class ScbDuplicateInput(SidechainBlockError):
+    """SCB-2: two mainchain inputs of one kind share ``(mainchain_height, position)``."""
+
+    code = "SCB_DUPLICATE_INPUT"
+
+
+class ScbUnknownVm(SidechainBlockError):
+    """SCB-3: the sidechain's VM kind has no execution module yet."""
+
+    code = "SCB_UNKNOWN_VM"
+
+
+class ScbGasLimit(SidechainBlockError):
+    """SCB-3: the block's transactions together need more than the block gas limit."""
+
+    code = "SCB_GAS_LIMIT"
+
+
+class ScbTxRootMismatch(SidechainBlockError):
+    """SCB-4: ``tx_root`` is not the Merkle root of the block's transactions."""
+
+    code = "SCB_TX_ROOT_MISMATCH"
+
+
+class ScbStateRootMismatch(SidechainBlockError):
+    """SCB-4: ``state_root`` is not the state root after the block."""
+
+    code = "SCB_STATE_ROOT_MISMATCH"
+
+
+class ScbTraceRootMismatch(SidechainBlockError):
+    """SCB-4: ``trace_root`` is not the Merkle root of the post-state roots of the transactions."""
+
+    code = "SCB_TRACE_ROOT_MISMATCH"
+
+
+class ScbOutboxRootMismatch(SidechainBlockError):
+    """SCB-4: ``outbox_root`` is not the Merkle root of the block's encoded outbox entries."""
+
+    code = "SCB_OUTBOX_ROOT_MISMATCH"
 
 
 def _all_subclasses(cls: type[SpecError]) -> list[type[SpecError]]:

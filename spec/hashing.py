@@ -63,6 +63,7 @@ class HashDomain(Enum):
     OPERATOR_PEER_RECORD = "RustyCoin 2026-11 operator peer record v1"
     SIDECHAIN_HEADER = "RustyCoin 2026-11 sidechain header v1"
     SIDECHAIN_CHECKPOINT = "RustyCoin 2026-11 sidechain checkpoint v1"
+    FERRIS_SIGNATURE_HASH = "RustyCoin 2026-11 ferris signature hash v1"
 
 
 def domain_by_name(name: str) -> HashDomain:

@@ -23,6 +23,7 @@ from conformance.generators import (
     merkle,
     p2p,
     script,
+    sidechain,
     state,
     strength,
     trie,
@@ -61,4 +62,6 @@ FLOW_GENERATORS: dict[str, Generator] = {
     "upgrade": _with(upgrade.generate, upgrade.state_trie_cases),
     "state": state.generate,
     "vm_evm": vm_evm.generate,
+    "vm_ferris": sidechain.generate_vm_ferris,
+    "sidechain_block": sidechain.generate_sidechain_block,
 }

@@ -18,6 +18,7 @@ from conformance.handlers import (
     merkle,
     p2p,
     script,
+    sidechain,
     state,
     trie,
     upgrade,
@@ -43,5 +44,7 @@ FLOW_HANDLERS: dict[str, dict[str, Handler]] = {
     "upgrade": upgrade.HANDLERS,
     "state": state.HANDLERS,
     "vm_evm": vm_evm.HANDLERS,
+    "vm_ferris": sidechain.VM_FERRIS_HANDLERS,
+    "sidechain_block": sidechain.SIDECHAIN_BLOCK_HANDLERS,
 }
 """Every flow the reference adapter serves, by flow name, then handler name."""

@@ -143,6 +143,19 @@ class EvmParams:
 
 
 @dataclass(frozen=True)
+class FerrisVmParams:
+    """The FerrisScript sidechain VM (spec/vm/ferris.py, docs/sidechain-blocks.md, VMF-*)."""
+
+    max_transaction_bytes: int
+    max_payload_bytes: int
+    base_gas: int
+    gas_per_byte: int
+    min_gas_price: int
+    max_tx_gas: int
+    block_gas_limit: int
+
+
+@dataclass(frozen=True)
 class SnapshotParams:
     """State snapshot chunking (spec/ledger/snapshot.py)."""
 
@@ -284,6 +297,7 @@ class Preset:
     masternodes: MasternodeParams
     governance: GovernanceParams
     evm: EvmParams
+    vm_ferris: FerrisVmParams
     forks: tuple[ForkParams, ...] = ()
 
     def __hash__(self) -> int:
@@ -598,9 +612,32 @@ def parse_preset(text: str) -> Preset:
         masternodes=_masternodes(_section(raw, "masternodes"), _positive_int(quorum, "max_members")),
         governance=_governance(_section(raw, "governance")),
         evm=_evm_params(_section(raw, "evm")),
+        vm_ferris=_vm_ferris(_section(raw, "vm_ferris")),
         forks=_forks(raw, _positive_int(tickets, "voters_per_block")),
     )
     return _check_governable(preset)
+
+
+_FERRIS_INTS = (
+    "max_transaction_bytes",
+    "max_payload_bytes",
+    "base_gas",
+    "gas_per_byte",
+    "min_gas_price",
+    "max_tx_gas",
+    "block_gas_limit",
+)
+
+
+def _vm_ferris(section: dict[str, Any]) -> FerrisVmParams:
+    """The [vm_ferris] section, with its invariants: a payload fits a transaction, a transaction's
+    gas fits the block."""
+    params = FerrisVmParams(**{name: _positive_int(section, name) for name in _FERRIS_INTS})
+    if params.max_payload_bytes > params.max_transaction_bytes:
+        raise InvalidPreset("vm_ferris.max_payload_bytes exceeds vm_ferris.max_transaction_bytes")
+    if params.max_tx_gas > params.block_gas_limit:
+        raise InvalidPreset("vm_ferris.max_tx_gas exceeds vm_ferris.block_gas_limit")
+    return params
 
 
 def _load(name: str) -> Preset:
