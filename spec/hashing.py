@@ -63,6 +63,9 @@ class HashDomain(Enum):
     OPERATOR_PEER_RECORD = "RustyCoin 2026-11 operator peer record v1"
     SIDECHAIN_HEADER = "RustyCoin 2026-11 sidechain header v1"
     SIDECHAIN_CHECKPOINT = "RustyCoin 2026-11 sidechain checkpoint v1"
+    WASM_TRANSACTION = "RustyCoin 2026-11 wasm transaction v1"
+    WASM_CONTRACT_ADDRESS = "RustyCoin 2026-11 wasm contract address v1"
+    WASM_HOST_HASH = "RustyCoin 2026-11 wasm host hash v1"
 
 
 def domain_by_name(name: str) -> HashDomain:

@@ -132,6 +132,34 @@ class ScriptParams:
 
 
 @dataclass(frozen=True)
+class WasmVmParams:
+    """The WASM sidechain VM's limits and fuel schedule (spec/vm/wasm.py, docs/vm-wasm.md)."""
+
+    max_code_bytes: int
+    max_memory_pages: int
+    max_table_elements: int
+    max_call_data_bytes: int
+    max_storage_key_bytes: int
+    max_storage_value_bytes: int
+    max_event_bytes: int
+    max_events: int
+    tx_base_fuel: int
+    deploy_fuel_per_byte: int
+    host_call_fuel: int
+    host_byte_fuel: int
+    storage_write_fuel: int
+    max_wasm_stack_bytes: int
+
+
+_WASM_VM_INTS = tuple(WasmVmParams.__dataclass_fields__)
+
+
+def _wasm_vm_params(section: dict[str, Any]) -> WasmVmParams:
+    """The [vm_wasm] section: every field a positive integer."""
+    return WasmVmParams(**{name: _positive_int(section, name) for name in _WASM_VM_INTS})
+
+
+@dataclass(frozen=True)
 class SnapshotParams:
     """State snapshot chunking (spec/ledger/snapshot.py)."""
 
@@ -272,6 +300,7 @@ class Preset:
     script: ScriptParams
     masternodes: MasternodeParams
     governance: GovernanceParams
+    vm_wasm: WasmVmParams
     forks: tuple[ForkParams, ...] = ()
 
     def __hash__(self) -> int:
@@ -575,6 +604,9 @@ def parse_preset(text: str) -> Preset:
         script=_script_params(script),
         masternodes=_masternodes(_section(raw, "masternodes"), _positive_int(quorum, "max_members")),
         governance=_governance(_section(raw, "governance")),
+        vm_wasm=WasmVmParams(
+            **{name: _positive_int(_section(raw, "vm_wasm"), name) for name in _WASM_VM_INTS}
+        ),
         forks=_forks(raw, _positive_int(tickets, "voters_per_block")),
     )
     return _check_governable(preset)
