@@ -27,6 +27,7 @@ from conformance.generators import (
     strength,
     trie,
     upgrade,
+    vm_wasm,
 )
 from conformance.model import CaseSpec, Generator
 from spec.presets import Preset
@@ -59,4 +60,5 @@ FLOW_GENERATORS: dict[str, Generator] = {
     "governance": governance.generate,
     "upgrade": _with(upgrade.generate, upgrade.state_trie_cases),
     "state": state.generate,
+    "vm_wasm": vm_wasm.generate,
 }
