@@ -1544,6 +1544,84 @@ class WitnessNotCanonical(VmError):
     code = "VM_WITNESS_NOT_CANONICAL"
 
 
+class EvmError(VmError):
+    """An EVM sidechain transaction is invalid (EVM-2, EVM-3, EVM-5, EVM-7; docs/vm.md#evm)."""
+
+    code = "VM_EVM_ERROR"
+
+
+class EvmTxDecode(EvmError):
+    """EVM-2: not one canonical legacy or typed Ethereum transaction."""
+
+    code = "VM_EVM_TX_DECODE"
+
+
+class EvmTxType(EvmError):
+    """EVM-2: a known transaction type this chain does not accept (blob transactions on a sidechain)."""
+
+    code = "VM_EVM_TX_TYPE"
+
+
+class EvmBadSignature(EvmError):
+    """EVM-3: r, s or v out of range (s in the upper half), or no key recovers from the signature."""
+
+    code = "VM_EVM_BAD_SIGNATURE"
+
+
+class EvmChainId(EvmError):
+    """EVM-3: the transaction's chain id is not this chain's (or it has none where one is required)."""
+
+    code = "VM_EVM_CHAIN_ID"
+
+
+class EvmGasLimit(EvmError):
+    """EVM-3: the transaction's gas limit is above the block's."""
+
+    code = "VM_EVM_GAS_LIMIT"
+
+
+class EvmIntrinsicGas(EvmError):
+    """EVM-3: the gas limit does not cover the intrinsic gas."""
+
+    code = "VM_EVM_INTRINSIC_GAS"
+
+
+class EvmInitcodeSize(EvmError):
+    """EVM-3: a creation transaction's initcode is above 49,152 bytes (EIP-3860)."""
+
+    code = "VM_EVM_INITCODE_SIZE"
+
+
+class EvmNonce(EvmError):
+    """EVM-3: the nonce is not the sender's, or the sender's nonce is at its maximum."""
+
+    code = "VM_EVM_NONCE"
+
+
+class EvmSenderNotEoa(EvmError):
+    """EVM-3: the sender's account has code (EIP-3607)."""
+
+    code = "VM_EVM_SENDER_NOT_EOA"
+
+
+class EvmFeeCap(EvmError):
+    """EVM-3: the fee cap is below the base fee or the priority fee (or a blob fee rule fails)."""
+
+    code = "VM_EVM_FEE_CAP"
+
+
+class EvmInsufficientFunds(EvmError):
+    """EVM-3: the balance does not cover gas limit x fee cap + value."""
+
+    code = "VM_EVM_INSUFFICIENT_FUNDS"
+
+
+class EvmAddressError(EvmError):
+    """EVM-5, EVM-7: a fee recipient or deposit recipient that is not a 20-byte address."""
+
+    code = "VM_EVM_ADDRESS"
+
+
 # --------------------------------------------------------------------------------------------
 # The WASM sidechain VM (spec/vm/wasm.py, rules VMW-*)
 # --------------------------------------------------------------------------------------------

@@ -50,6 +50,12 @@ and is how this module is checked against Ethereum. Nothing else differs between
   provably ends or diverges (an exclusion proof).
 * **MPT-12** :func:`verify_inclusion` / :func:`verify_exclusion` accept a claimed result and raise
   ``TRIE_PROOF_VALUE_MISMATCH`` when the proof shows a different one.
+* **MPT-13** a *lazy* (partial) trie, ``Trie.from_store(root, load, hasher, lazy=True)``, is the
+  trie under ``root`` for stateless execution: only the root node (and an extension's branch) is
+  read when opened; a branch's hashed children stay hash stubs until a ``get``, ``insert`` or
+  ``delete`` needs them (a ``delete`` that collapses a branch reads the sibling it merges with).
+  A preimage ``load`` does not hold is ``VM_WITNESS_INCOMPLETE``; a loaded node is checked as a
+  proof node (MPT-11). Every answer and root equals the eager trie's (MPT-8).
 
 Node stores. A node that keeps a trie on disk stores the nodes MPT-4 hashes (the root and every node
 of 32 bytes or more) by hash. Three helpers serve such a store without changing any rule above:
@@ -83,6 +89,7 @@ from spec.errors import (
     TrieProofUnusedNode,
     TrieProofValueMismatch,
     TrieRlpError,
+    WitnessIncomplete,
 )
 from spec.hashing import HashDomain, tagged_hash
 
@@ -452,11 +459,20 @@ class _HeldLeaf:
 
 
 @dataclass(frozen=True, slots=True)
+class _Stub:
+    """MPT-8 (lazy tries): a hashed child of a branch not loaded yet; ``load`` resolves ``ref`` on demand."""
+
+    ref: bytes
+    load: Callable[[bytes], bytes | None]
+    hasher: TrieHasher
+
+
+@dataclass(frozen=True, slots=True)
 class _HeldBranch:
     node: Branch
     encoded: bytes
     ref: ChildRef
-    kids: tuple[_Held | None, ...]
+    kids: tuple[_Kid, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -469,6 +485,9 @@ class _HeldExtension:
 
 _Held: TypeAlias = "_HeldLeaf | _HeldExtension | _HeldBranch"
 """A node held in memory with its encoding, its reference (MPT-4) and its in-memory children."""
+
+_Kid: TypeAlias = "_Held | _Stub | None"
+"""A branch's child: absent, held, or (lazy tries only) a stub still to be loaded."""
 
 
 def _encode_and_ref(node: Node, hasher: TrieHasher) -> tuple[bytes, ChildRef]:
@@ -487,7 +506,7 @@ def _extension(path: Nibbles, child: _HeldBranch, hasher: TrieHasher) -> _HeldEx
     return _HeldExtension(node, encoded, ref, child)
 
 
-def _branch(kids: tuple[_Held | None, ...], value: bytes, hasher: TrieHasher) -> _HeldBranch:
+def _branch(kids: tuple[_Kid, ...], value: bytes, hasher: TrieHasher) -> _HeldBranch:
     node = Branch(tuple(None if kid is None else kid.ref for kid in kids), value)
     encoded, ref = _encode_and_ref(node, hasher)
     return _HeldBranch(node, encoded, ref, kids)
@@ -501,7 +520,7 @@ def _split(
     The paths (and the subtree's ``slot``) differ in their first nibble; at most one path is empty,
     and its value becomes the branch value.
     """
-    kids: list[_Held | None] = [None] * 16
+    kids: list[_Kid] = [None] * 16
     value = b""
     if placed is not None:
         kids[placed[0]] = placed[1]
@@ -551,13 +570,14 @@ def _insert_into_branch(held: _HeldBranch, path: Nibbles, value: bytes, hasher: 
         return held if held.node.value == value else _branch(held.kids, value, hasher)
     slot = path[0]
     kid = held.kids[slot]
-    new_kid = _insert(kid, path[1:], value, hasher)
-    if new_kid is kid:
+    target = _resolve(kid) if isinstance(kid, _Stub) else kid
+    new_kid = _insert(target, path[1:], value, hasher)
+    if new_kid is target:
         return held
     return _branch((*held.kids[:slot], new_kid, *held.kids[slot + 1 :]), held.node.value, hasher)
 
 
-def _normalized_branch(kids: tuple[_Held | None, ...], value: bytes, hasher: TrieHasher) -> _Held | None:
+def _normalized_branch(kids: tuple[_Kid, ...], value: bytes, hasher: TrieHasher) -> _Held | None:
     """MPT-5: a branch that lost an occupant: keep it if two remain, else collapse it."""
     present = [index for index, kid in enumerate(kids) if kid is not None]
     if len(present) + (1 if value else 0) >= 2:
@@ -566,6 +586,8 @@ def _normalized_branch(kids: tuple[_Held | None, ...], value: bytes, hasher: Tri
         return _leaf(b"", value, hasher)
     if present:
         only = kids[present[0]]
+        if isinstance(only, _Stub):  # a lazy trie loads the sibling it merges with
+            only = _resolve(only)
         if only is not None:
             return _prefixed(bytes([present[0]]), only, hasher)
     return None
@@ -589,8 +611,9 @@ def _delete(held: _Held | None, path: Nibbles, hasher: TrieHasher) -> _Held | No
         return held if not held.node.value else _normalized_branch(held.kids, b"", hasher)
     slot = path[0]
     kid = held.kids[slot]
-    new_kid = _delete(kid, path[1:], hasher)
-    if new_kid is kid:
+    target = _resolve(kid) if isinstance(kid, _Stub) else kid
+    new_kid = _delete(target, path[1:], hasher)
+    if new_kid is target:
         return held
     kids = (*held.kids[:slot], new_kid, *held.kids[slot + 1 :])
     return _normalized_branch(kids, held.node.value, hasher)
@@ -607,6 +630,8 @@ def _walk(held: _Held | None) -> Iterator[tuple[Nibbles, _Held]]:
         elif isinstance(current, _HeldBranch):
             for nibble in range(15, -1, -1):
                 kid = current.kids[nibble]
+                if isinstance(kid, _Stub):
+                    kid = _resolve(kid)
                 if kid is not None:
                     stack.append((path + bytes([nibble]), kid))
 
@@ -633,7 +658,7 @@ def _branch_from_sorted(
     if len(pairs[lo][0]) == depth:  # sorted: the key that ends here comes first
         value = pairs[lo][1]
         lo += 1
-    kids: list[_Held | None] = [None] * 16
+    kids: list[_Kid] = [None] * 16
     start = lo
     while start < hi:
         nibble = pairs[start][0][depth]
@@ -670,7 +695,12 @@ class Trie:
 
     @classmethod
     def from_store(
-        cls, root: bytes, load: Callable[[bytes], bytes | None], hasher: TrieHasher = RUSTY_TRIE_HASHER
+        cls,
+        root: bytes,
+        load: Callable[[bytes], bytes | None],
+        hasher: TrieHasher = RUSTY_TRIE_HASHER,
+        *,
+        lazy: bool = False,
     ) -> Trie:
         """MPT-8 (node stores): the trie whose root is ``root``, read back from its stored nodes.
 
@@ -679,9 +709,14 @@ class Trie:
         checks a proof node: ``TRIE_PROOF_MISSING_NODE``, ``TRIE_PROOF_HASH_MISMATCH``,
         ``TRIE_PROOF_INVALID_NODE`` or a ``TRIE_DECODE_*`` code for a store that does not hold a
         canonical trie under ``root``.
+
+        ``lazy=True`` gives a *partial* trie for stateless execution (MPT-13): only the root node is
+        read now; every other hashed node is read when an operation first needs it.
         """
         if root == hasher.empty_root:
             return cls(hasher)
+        if lazy:
+            return cls(hasher, _resolve_lazy(bytes(root), True, False, load, hasher))
         return cls(hasher, _held_from_store(bytes(root), True, False, load, hasher))
 
     @property
@@ -707,7 +742,8 @@ class Trie:
             else:
                 if not path:
                     return held.node.value or None
-                held, path = held.kids[path[0]], path[1:]
+                kid, path = held.kids[path[0]], path[1:]
+                held = _resolve(kid) if isinstance(kid, _Stub) else kid
         return None
 
     def insert(self, key: bytes, value: bytes) -> Trie:
@@ -800,7 +836,7 @@ def _held_from_node(
     return _HeldBranch(node, encoded, ref, kids)
 
 
-def _held_children(position: Nibbles, held: _Held) -> Iterator[tuple[Nibbles, _Held]]:
+def _held_children(position: Nibbles, held: _Held) -> Iterator[tuple[Nibbles, _Held | _Stub]]:
     """The children of ``held`` with their positions: the nibble path from the root to where each starts."""
     if isinstance(held, _HeldExtension):
         yield position + held.node.path, held.child
@@ -808,6 +844,55 @@ def _held_children(position: Nibbles, held: _Held) -> Iterator[tuple[Nibbles, _H
         for nibble, kid in enumerate(held.kids):
             if kid is not None:
                 yield position + bytes([nibble]), kid
+
+
+def _same_node(before: _Held | _Stub, after: _Held | _Stub) -> bool:
+    """Whether two nodes at one position are equal: by hash when either is a stub (hashed nodes)."""
+    if isinstance(before, _Stub) or isinstance(after, _Stub):
+        return before.ref == after.ref
+    return before.encoded == after.encoded
+
+
+def _resolve_lazy(
+    reference: bytes,
+    is_root: bool,
+    below_extension: bool,
+    load: Callable[[bytes], bytes | None],
+    hasher: TrieHasher,
+) -> _Held:
+    """MPT-13: the node stored under ``reference``, its hashed branch children left as stubs.
+
+    A missing preimage is ``VM_WITNESS_INCOMPLETE``; a wrong one is checked as a proof node (MPT-11).
+    An extension's child (always a branch, MPT-5) is loaded with it.
+    """
+    encoded = load(reference)
+    if encoded is None:
+        raise WitnessIncomplete(f"no preimage of trie node {reference.hex()}")
+    encoded = bytes(encoded)
+    node = _proof_node(encoded, reference, is_root, below_extension, hasher)
+    ref: ChildRef = reference if len(encoded) >= HASH_LENGTH else node
+    if isinstance(node, Leaf):
+        return _HeldLeaf(node, encoded, ref)
+    if isinstance(node, Extension):
+        if isinstance(node.child, bytes):
+            child: _Held | None = _resolve_lazy(node.child, False, True, load, hasher)
+        else:  # an inline branch holds no hashes (it is shorter than one)
+            child = _held_from_child(node.child, True, load, hasher)
+        if not isinstance(child, _HeldBranch):  # _proof_node and decode_node guarantee a branch
+            raise TrieProofInvalidNode("an extension's child that is not a branch")
+        return _HeldExtension(node, encoded, ref, child)
+    kids = tuple(
+        _Stub(child, load, hasher)
+        if isinstance(child, bytes)
+        else (None if child is None else _held_from_node(child, encode_node(child), child, load, hasher))
+        for child in node.children
+    )
+    return _HeldBranch(node, encoded, ref, kids)
+
+
+def _resolve(stub: _Stub) -> _Held:
+    """MPT-13: load the node a stub stands for (a hashed, non-root branch child)."""
+    return _resolve_lazy(stub.ref, False, False, stub.load, stub.hasher)
 
 
 def stored_node_changes(old: Trie, new: Trie) -> tuple[tuple[bytes, bytes, int], ...]:
@@ -828,17 +913,18 @@ def stored_node_changes(old: Trie, new: Trie) -> tuple[tuple[bytes, bytes, int],
         raise ValueError("the two tries use different hashers")
     counts: dict[bytes, int] = {}
     encodings: dict[bytes, bytes] = {}
-    slots: dict[Nibbles, list[_Held | None]] = {b"": [old._top, new._top]}
+    slots: dict[Nibbles, list[_Kid]] = {b"": [old._top, new._top]}
     queue: list[tuple[int, Nibbles]] = [(0, b"")]
     while queue:
         _, position = heapq.heappop(queue)
         pair = slots.pop(position)
         before, after = pair
-        if before is not None and after is not None and (before is after or before.encoded == after.encoded):
+        if before is not None and after is not None and (before is after or _same_node(before, after)):
             continue
-        for side, held in enumerate(pair):
-            if held is None:
+        for side, kid in enumerate(pair):
+            if kid is None:
                 continue
+            held = _resolve(kid) if isinstance(kid, _Stub) else kid
             if not position or len(held.encoded) >= HASH_LENGTH:
                 digest = held.ref if isinstance(held.ref, bytes) else new.hasher.digest(held.encoded)
                 counts[digest] = counts.get(digest, 0) + (1 if side else -1)
@@ -869,7 +955,7 @@ def prove(trie: Trie, key: bytes) -> tuple[bytes, ...]:
     proof = [held.encoded]
     path = bytes_to_nibbles(key)
     while True:
-        following: _Held | None
+        following: _Kid
         if isinstance(held, _HeldLeaf):
             break
         if isinstance(held, _HeldExtension):
@@ -881,6 +967,8 @@ def prove(trie: Trie, key: bytes) -> tuple[bytes, ...]:
             if not path:
                 break
             following, path = held.kids[path[0]], path[1:]
+        if isinstance(following, _Stub):
+            following = _resolve(following)
         if following is None:
             break
         if len(following.encoded) >= HASH_LENGTH:

@@ -160,6 +160,17 @@ def _wasm_vm_params(section: dict[str, Any]) -> WasmVmParams:
 
 
 @dataclass(frozen=True)
+class EvmParams:
+    """EVM sidechains (spec/vm/evm.py, docs/vm.md#evm): EVM-5's chain id and base fee, EVM-6's
+    withdrawal system address and its gas."""
+
+    chain_id_base: int
+    base_fee_per_gas: int
+    withdrawal_address: bytes
+    withdrawal_gas: int
+
+
+@dataclass(frozen=True)
 class SnapshotParams:
     """State snapshot chunking (spec/ledger/snapshot.py)."""
 
@@ -301,6 +312,7 @@ class Preset:
     masternodes: MasternodeParams
     governance: GovernanceParams
     vm_wasm: WasmVmParams
+    evm: EvmParams
     forks: tuple[ForkParams, ...] = ()
 
     def __hash__(self) -> int:
@@ -342,6 +354,16 @@ def _hex_bytes(section: dict[str, Any], key: str, length: int) -> bytes:
     if len(raw) != length:
         raise InvalidPreset(f"{key} must be {length} bytes")
     return raw
+
+
+def _evm_params(section: dict[str, Any]) -> EvmParams:
+    """The [evm] section (EVM-5, EVM-6)."""
+    return EvmParams(
+        chain_id_base=_positive_int(section, "chain_id_base"),
+        base_fee_per_gas=_positive_int(section, "base_fee_per_gas"),
+        withdrawal_address=_hex_bytes(section, "withdrawal_address", 20),
+        withdrawal_gas=_positive_int(section, "withdrawal_gas"),
+    )
 
 
 def _script_params(section: dict[str, Any]) -> ScriptParams:
@@ -604,9 +626,8 @@ def parse_preset(text: str) -> Preset:
         script=_script_params(script),
         masternodes=_masternodes(_section(raw, "masternodes"), _positive_int(quorum, "max_members")),
         governance=_governance(_section(raw, "governance")),
-        vm_wasm=WasmVmParams(
-            **{name: _positive_int(_section(raw, "vm_wasm"), name) for name in _WASM_VM_INTS}
-        ),
+        vm_wasm=_wasm_vm_params(_section(raw, "vm_wasm")),
+        evm=_evm_params(_section(raw, "evm")),
         forks=_forks(raw, _positive_int(tickets, "voters_per_block")),
     )
     return _check_governable(preset)
