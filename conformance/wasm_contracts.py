@@ -1,4 +1,4 @@
-"""The WASM VM's example contracts and a small driver (tests, vectors, benchmarks; docs/vm-wasm.md).
+"""The WASM VM's example contracts and a small driver (tests, vectors, benchmarks; docs/vm.md#wasm).
 
 The contracts are WAT text in ``conformance/contracts/wasm/``, compiled by wasmtime's ``wat2wasm``
 when used; vectors carry the compiled bytes (hex) so another implementation needs no WAT tool.

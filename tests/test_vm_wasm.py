@@ -1,4 +1,4 @@
-"""The WASM sidechain VM (spec/vm/wasm.py, rules VMW-1..9, docs/vm-wasm.md)."""
+"""The WASM sidechain VM (spec/vm/wasm.py, rules VMW-1..9, docs/vm.md#wasm)."""
 
 from __future__ import annotations
 
@@ -451,3 +451,15 @@ def test_generated_token_transfers(transfers: list[tuple[str, bytes, int, int, i
             assert after == before and outcome.events == ()
         else:
             assert sum(after) == sum(before) == 1_000_000
+
+
+def test_witness_holds_only_the_touched_paths() -> None:
+    """MPT-13/VM-6: over a state of many accounts, a transfer's witness is a few paths, not the state."""
+    many = {address_of(f"holder{i}"): 1000 + i for i in range(300)}
+    root, nodes = build_genesis({**many, ALICE: FUNDS, BOB: FUNDS})
+    tx = make_tx("alice", TxKind.TRANSFER, 0, to=BOB, value=1)
+    apply = make_apply_transaction(MAINNET)
+    witness = record_witness(apply, nodes, root, tx, CONTEXT)
+    assert 0 < len(witness.preimages) < len(nodes) // 10
+    hasher = state_hasher(VmKind.WASM)
+    assert apply(witness_nodes(witness, hasher), root, tx, CONTEXT) == apply(nodes, root, tx, CONTEXT)

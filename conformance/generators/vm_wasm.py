@@ -1,4 +1,4 @@
-"""Vectors of the ``vm_wasm`` flow: the WASM sidechain VM (spec/vm/wasm.py, docs/vm-wasm.md).
+"""Vectors of the ``vm_wasm`` flow: the WASM sidechain VM (spec/vm/wasm.py, docs/vm.md#wasm).
 
 Every case is self-contained: the genesis balances, the block context and the signed
 transactions (a deploy carries its module's bytes, so no WAT tool is needed to run them). Outputs

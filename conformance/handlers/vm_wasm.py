@@ -1,5 +1,5 @@
 """Handlers of the ``vm_wasm`` flow: the WASM sidechain VM (spec/vm/wasm.py, VMW-1..9) behind the
-VM interface (spec/vm/interface.py, VM-1..6), docs/vm-wasm.md.
+VM interface (spec/vm/interface.py, VM-1..6), docs/vm.md#wasm.
 
 JSON shapes. ``genesis`` is a list of ``[address_hex, balance]`` (VMW-1 accounts with nonce 0 and
 no code); ``context`` is ``{sidechain_id, height, timestamp, fee_recipient, gas_limit}``;

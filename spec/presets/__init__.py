@@ -133,7 +133,7 @@ class ScriptParams:
 
 @dataclass(frozen=True)
 class WasmVmParams:
-    """The WASM sidechain VM's limits and fuel schedule (spec/vm/wasm.py, docs/vm-wasm.md)."""
+    """The WASM sidechain VM's limits and fuel schedule (spec/vm/wasm.py, docs/vm.md#wasm)."""
 
     max_code_bytes: int
     max_memory_pages: int

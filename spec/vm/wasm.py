@@ -1,4 +1,4 @@
-"""The WASM sidechain VM (rules VMW-1..VMW-9, docs/vm-wasm.md), behind the VM interface (VM-1..6).
+"""The WASM sidechain VM (rules VMW-1..VMW-9, docs/vm.md#wasm), behind the VM interface (VM-1..6).
 
 Contracts are WebAssembly modules run by wasmtime with fuel metering as gas.
 
@@ -39,7 +39,7 @@ Contracts are WebAssembly modules run by wasmtime with fuel metering as gas.
   ``-1`` on every node.
 * **VMW-6 execution.** The sender's nonce is incremented. Then, in a journal: ``value`` moves from
   the sender to ``to`` (a transfer ends here); a deploy creates the contract at
-  ``tagged_hash(WASM_WASM_CONTRACT_ADDRESS, sender || varint(nonce))`` with its code hash and runs
+  ``tagged_hash(WASM_CONTRACT_ADDRESS, sender || varint(nonce))`` with its code hash and runs
   its ``init`` export if any; a call runs ``call``. A trap, an ``abort``, a failed host call or
   running out of fuel is ``FAILED``: the journal (value, storage, transfers, events, outbox) is
   dropped. Success keeps it.
@@ -413,8 +413,9 @@ def _loader(nodes: Mapping[bytes, bytes]) -> Callable[[bytes], bytes]:
 
 
 def load_state(nodes: Mapping[bytes, bytes], root: bytes) -> Trie:
-    """VM-2: the state trie under ``root``, read from ``nodes`` (``VM_WITNESS_INCOMPLETE`` if one lacks)."""
-    return Trie.from_store(root, _loader(nodes), RUSTY_TRIE_HASHER)
+    """VM-2: the state trie under ``root`` as a lazy trie over ``nodes`` (MPT-13): only the nodes an
+    execution reaches are read, so its witness (VM-6) is those nodes, not the whole state."""
+    return Trie.from_store(root, _loader(nodes), RUSTY_TRIE_HASHER, lazy=True)
 
 
 def get_account(state: Trie, address: bytes) -> Account:

@@ -1,4 +1,4 @@
-;; An escrow (VMW example contract, docs/vm-wasm.md). The buyer funds it, then the buyer or the
+;; An escrow (VMW example contract, docs/vm.md#wasm). The buyer funds it, then the buyer or the
 ;; arbiter releases the funds to the seller, or the seller or the arbiter refunds the buyer.
 ;; call input, first byte the operation:
 ;;   0x01 || seller (32) || arbiter (32): setup by the buyer (the caller), funded by the call's value;

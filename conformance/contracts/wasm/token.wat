@@ -1,4 +1,4 @@
-;; A fungible token (VMW example contract, docs/vm-wasm.md).
+;; A fungible token (VMW example contract, docs/vm.md#wasm).
 ;; init: the deployer holds 1,000,000 units.
 ;; call input: 0x01 || to (32 bytes) || amount (u64 little-endian) = 41 bytes: transfer from the caller.
 ;; storage: "b" || address -> balance (u64 little-endian; absent = 0, 0 deletes the key).
