@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conformance.symbolic import vm_wasm_contracts
 from conformance.wasm_contracts import (
     CONTEXT,
     Chain,
@@ -16,6 +19,7 @@ from conformance.wasm_contracts import (
     run_sequence,
     token_transfer_input,
 )
+from spec.encoding import varint_encode
 from spec.errors import (
     DecodeError,
     SpecError,
@@ -61,6 +65,7 @@ from spec.vm.wasm import (
     storage_key,
 )
 from tests.hypothesis_profiles import examples
+from tests.symbolic_suite import crosshair, post_lines, reports
 
 PARAMS = MAINNET.vm_wasm
 ALICE, BOB, CAROL = address_of("alice"), address_of("bob"), address_of("carol")
@@ -463,3 +468,26 @@ def test_witness_holds_only_the_touched_paths() -> None:
     assert 0 < len(witness.preimages) < len(nodes) // 10
     hasher = state_hasher(VmKind.WASM)
     assert apply(witness_nodes(witness, hasher), root, tx, CONTEXT) == apply(nodes, root, tx, CONTEXT)
+
+
+# --- symbolic contracts (conformance/symbolic/vm_wasm_contracts.py) -------------------------
+
+
+def test_symbolic_contracts_on_samples() -> None:
+    assert vm_wasm_contracts.fee_within_reserve(5000, 1000, 0, 3) == (5000, 15000)
+    assert vm_wasm_contracts.fee_within_reserve(5000, 1000, 4000, 2) == (1000, 2000)
+    assert vm_wasm_contracts.intrinsic_fuel(TxKind.DEPLOY, 656) == PARAMS.tx_base_fuel + 6560
+    assert vm_wasm_contracts.intrinsic_fuel(TxKind.CALL, 656) == PARAMS.tx_base_fuel
+    for value in (0, 127, 128, 16383, 16384, 2**32 - 1):
+        assert vm_wasm_contracts.leb_roundtrip(value) == (value, len(varint_encode(value)))
+
+
+@pytest.mark.slow
+def test_symbolic_contracts_hold_under_crosshair() -> None:
+    """CrossHair finds no counterexample and analyses every post-condition."""
+    path = Path(vm_wasm_contracts.__file__)
+    run = crosshair([str(path)], 4)
+    assert run.returncode == 0 and ": error:" not in run.stdout, run.stdout + run.stderr
+    reported = {line for line, kind, _ in reports(run.stdout) if kind == "info"}
+    missing = post_lines(path) - reported
+    assert not missing, f"not analysed: {sorted(missing)}"

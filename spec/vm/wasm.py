@@ -250,6 +250,12 @@ def compute_code_hash(module: bytes) -> bytes:
     return RUSTY_TRIE_HASHER.digest(module)
 
 
+def compute_fee(fuel_limit: int, fuel_left: int, fuel_price: int) -> tuple[int, int]:
+    """VMW-7: ``(gas_used, fee)`` of a transaction that ends with ``fuel_left`` of ``fuel_limit``."""
+    gas_used = fuel_limit - fuel_left
+    return gas_used, gas_used * fuel_price
+
+
 def get_intrinsic_fuel(tx: WasmTransaction, params: WasmVmParams) -> int:
     """VMW-7: the fuel a transaction costs before any code runs."""
     deploy = params.deploy_fuel_per_byte * len(tx.data) if tx.kind == TxKind.DEPLOY else 0
@@ -731,8 +737,7 @@ def apply_transaction_with(
             created[compute_code_hash(module)] = module
     else:
         run = _Run([], [])
-    gas_used = tx.fuel_limit - fuel_left
-    fee = gas_used * tx.fuel_price
+    gas_used, fee = compute_fee(tx.fuel_limit, fuel_left, tx.fuel_price)
     if fee:
         root.move(tx.sender, context.fee_recipient, fee)
     post = root.apply()
