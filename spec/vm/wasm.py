@@ -654,12 +654,10 @@ def _execute(
         "send_message": send_message,
     }
     linker = wasmtime.Linker(engine)
-    for name, (param_types, result_types) in HOST_API.items():
-        func_type = wasmtime.FuncType(
-            [getattr(wasmtime.ValType, t)() for t in param_types],
-            [getattr(wasmtime.ValType, t)() for t in result_types],
-        )
-        linker.define_func(HOST_MODULE, name, func_type, functions[name])
+    host_types = _host_types()
+    for imported in compiled.imports:  # VMW-4c: each is a host function with its exact signature
+        name = imported.name or ""
+        linker.define_func(HOST_MODULE, name, host_types[name], functions[name])
     try:
         instance = linker.instantiate(store, compiled)
         exports = instance.exports(store)
@@ -678,6 +676,18 @@ def _execute(
     except (_Fail, wasmtime.WasmtimeError):
         return False, store.get_fuel()
     return True, store.get_fuel()
+
+
+@lru_cache(maxsize=1)
+def _host_types() -> dict[str, wasmtime.FuncType]:
+    """VMW-8: the wasmtime function type of each host function (cached: building them is slow)."""
+    return {
+        name: wasmtime.FuncType(
+            [getattr(wasmtime.ValType, t)() for t in params],
+            [getattr(wasmtime.ValType, t)() for t in results],
+        )
+        for name, (params, results) in HOST_API.items()
+    }
 
 
 def _has_export(params: WasmVmParams, module: bytes, name: str) -> bool:
