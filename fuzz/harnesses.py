@@ -37,6 +37,7 @@ from conformance.handlers.encoding import parse_type
 from conformance.model import BadInput
 from fuzz.chain_harnesses import CHAIN_HARNESSES
 from fuzz.dkg_harnesses import DKG_HARNESSES
+from fuzz.evm_harnesses import EVM_HARNESSES
 from fuzz.finality_harnesses import FINALITY_HARNESSES
 from fuzz.ledger_harnesses import LEDGER_HARNESSES
 from fuzz.masternode_harnesses import MASTERNODE_HARNESSES
@@ -868,6 +869,7 @@ HARNESSES: dict[str, Harness] = {
     **DKG_HARNESSES,
     **MASTERNODE_HARNESSES,
     **FINALITY_HARNESSES,
+    **EVM_HARNESSES,
     **VM_WASM_HARNESSES,
 }
 """Every harness by name (the names of the corpus directories ``fuzz/corpora/<name>/``)."""

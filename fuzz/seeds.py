@@ -21,6 +21,7 @@ from pathlib import Path
 
 from fuzz.chain_harnesses import chain_seeds
 from fuzz.dkg_harnesses import dkg_seeds
+from fuzz.evm_harnesses import evm_seeds
 from fuzz.finality_harnesses import finality_seeds
 from fuzz.harnesses import (
     CODEC_CASES,
@@ -301,6 +302,7 @@ SEED_PROVIDERS: tuple[Callable[[], dict[str, Seeds]], ...] = (
     finality_seeds,
     upgrade_seeds,
     state_seeds,
+    evm_seeds,
     vm_wasm_seeds,
 )
 """Seed writers of harnesses registered from other modules (harness name -> files)."""

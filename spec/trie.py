@@ -458,13 +458,28 @@ class _HeldLeaf:
     ref: ChildRef
 
 
+class _LazySource:
+    """MPT-13: where a lazy trie's stubs load from, with a memo of the nodes already loaded.
+
+    The memo is shared by every trie derived from one lazy trie. Nodes are content-addressed and
+    immutable, so it changes no answer and no set of hashes read: it only avoids loading, hashing
+    and decoding the same node again.
+    """
+
+    __slots__ = ("hasher", "load", "memo")
+
+    def __init__(self, load: Callable[[bytes], bytes | None], hasher: TrieHasher) -> None:
+        self.load = load
+        self.hasher = hasher
+        self.memo: dict[tuple[bytes, bool], _Held] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class _Stub:
-    """MPT-8 (lazy tries): a hashed child of a branch not loaded yet; ``load`` resolves ``ref`` on demand."""
+    """MPT-13 (lazy tries): a hashed child of a branch not loaded yet; ``source`` resolves ``ref``."""
 
     ref: bytes
-    load: Callable[[bytes], bytes | None]
-    hasher: TrieHasher
+    source: _LazySource
 
 
 @dataclass(frozen=True, slots=True)
@@ -716,7 +731,7 @@ class Trie:
         if root == hasher.empty_root:
             return cls(hasher)
         if lazy:
-            return cls(hasher, _resolve_lazy(bytes(root), True, False, load, hasher))
+            return cls(hasher, _resolve_lazy(bytes(root), True, False, _LazySource(load, hasher)))
         return cls(hasher, _held_from_store(bytes(root), True, False, load, hasher))
 
     @property
@@ -853,46 +868,49 @@ def _same_node(before: _Held | _Stub, after: _Held | _Stub) -> bool:
     return before.encoded == after.encoded
 
 
-def _resolve_lazy(
-    reference: bytes,
-    is_root: bool,
-    below_extension: bool,
-    load: Callable[[bytes], bytes | None],
-    hasher: TrieHasher,
-) -> _Held:
+def _resolve_lazy(reference: bytes, is_root: bool, below_extension: bool, source: _LazySource) -> _Held:
     """MPT-13: the node stored under ``reference``, its hashed branch children left as stubs.
 
     A missing preimage is ``VM_WITNESS_INCOMPLETE``; a wrong one is checked as a proof node (MPT-11).
     An extension's child (always a branch, MPT-5) is loaded with it.
     """
+    memo_key = (reference, below_extension)
+    if not is_root and memo_key in source.memo:
+        return source.memo[memo_key]
+    load, hasher = source.load, source.hasher
     encoded = load(reference)
     if encoded is None:
         raise WitnessIncomplete(f"no preimage of trie node {reference.hex()}")
     encoded = bytes(encoded)
     node = _proof_node(encoded, reference, is_root, below_extension, hasher)
     ref: ChildRef = reference if len(encoded) >= HASH_LENGTH else node
+    held: _Held
     if isinstance(node, Leaf):
-        return _HeldLeaf(node, encoded, ref)
-    if isinstance(node, Extension):
+        held = _HeldLeaf(node, encoded, ref)
+    elif isinstance(node, Extension):
         if isinstance(node.child, bytes):
-            child: _Held | None = _resolve_lazy(node.child, False, True, load, hasher)
+            child: _Held | None = _resolve_lazy(node.child, False, True, source)
         else:  # an inline branch holds no hashes (it is shorter than one)
             child = _held_from_child(node.child, True, load, hasher)
         if not isinstance(child, _HeldBranch):  # _proof_node and decode_node guarantee a branch
             raise TrieProofInvalidNode("an extension's child that is not a branch")
-        return _HeldExtension(node, encoded, ref, child)
-    kids = tuple(
-        _Stub(child, load, hasher)
-        if isinstance(child, bytes)
-        else (None if child is None else _held_from_node(child, encode_node(child), child, load, hasher))
-        for child in node.children
-    )
-    return _HeldBranch(node, encoded, ref, kids)
+        held = _HeldExtension(node, encoded, ref, child)
+    else:
+        kids = tuple(
+            _Stub(child, source)
+            if isinstance(child, bytes)
+            else (None if child is None else _held_from_node(child, encode_node(child), child, load, hasher))
+            for child in node.children
+        )
+        held = _HeldBranch(node, encoded, ref, kids)
+    if not is_root:
+        source.memo[memo_key] = held
+    return held
 
 
 def _resolve(stub: _Stub) -> _Held:
     """MPT-13: load the node a stub stands for (a hashed, non-root branch child)."""
-    return _resolve_lazy(stub.ref, False, False, stub.load, stub.hasher)
+    return _resolve_lazy(stub.ref, False, False, stub.source)
 
 
 def stored_node_changes(old: Trie, new: Trie) -> tuple[tuple[bytes, bytes, int], ...]:

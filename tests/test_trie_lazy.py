@@ -19,6 +19,7 @@ from spec.trie import (
 from tests.hypothesis_profiles import examples
 
 HASHERS = (RUSTY_TRIE_HASHER, ETHEREUM_TRIE_HASHER)
+EMPTY: dict[bytes, bytes] = {}
 keys = st.lists(st.sampled_from(b"\x00\x01\x10\x11\xab"), max_size=4).map(bytes)
 # Long values make hashed leaves (stubs), short ones inline leaves.
 values = st.one_of(st.binary(min_size=1, max_size=40), st.sampled_from([b"A" * 33, b"B" * 40]))
@@ -96,10 +97,10 @@ def _two_hashed_leaves() -> tuple[Trie, bytes, bytes]:
 
 
 def test_missing_node_is_witness_incomplete() -> None:
-    trie, first, second = _two_hashed_leaves()
+    trie, first, _second = _two_hashed_leaves()
     nodes = dict(trie.node_store)
     with pytest.raises(WitnessIncomplete):
-        Trie.from_store(trie.root_hash, {}.get, ETHEREUM_TRIE_HASHER, lazy=True)
+        Trie.from_store(trie.root_hash, EMPTY.get, ETHEREUM_TRIE_HASHER, lazy=True)
     without_first = {d: n for d, n in nodes.items() if d != first}
     lazy = Trie.from_store(trie.root_hash, without_first.get, ETHEREUM_TRIE_HASHER, lazy=True)
     assert lazy.get(b"\x20") == b"b" * 40  # the other path needs nothing missing
@@ -114,7 +115,7 @@ def test_missing_node_is_witness_incomplete() -> None:
 
 def test_delete_needs_the_sibling_it_collapses_with() -> None:
     """Deleting one of two branch occupants merges the branch with the other: its node is read."""
-    trie, first, second = _two_hashed_leaves()
+    trie, _first, second = _two_hashed_leaves()
     nodes = dict(trie.node_store)
     without_sibling = {d: n for d, n in nodes.items() if d != second}
     lazy = Trie.from_store(trie.root_hash, without_sibling.get, ETHEREUM_TRIE_HASHER, lazy=True)
@@ -139,6 +140,6 @@ def test_unchanged_operations_keep_the_lazy_trie() -> None:
     lazy = Trie.from_store(trie.root_hash, trie.node_store.get, ETHEREUM_TRIE_HASHER, lazy=True)
     assert lazy.insert(b"\x10", b"a" * 40) is lazy
     assert lazy.delete(b"\x11") is lazy
-    assert Trie.from_store(ETHEREUM_TRIE_HASHER.empty_root, {}.get, ETHEREUM_TRIE_HASHER, lazy=True) == Trie(
-        ETHEREUM_TRIE_HASHER
-    )
+    assert Trie.from_store(
+        ETHEREUM_TRIE_HASHER.empty_root, EMPTY.get, ETHEREUM_TRIE_HASHER, lazy=True
+    ) == Trie(ETHEREUM_TRIE_HASHER)

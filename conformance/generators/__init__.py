@@ -27,6 +27,7 @@ from conformance.generators import (
     strength,
     trie,
     upgrade,
+    vm_evm,
     vm_wasm,
 )
 from conformance.model import CaseSpec, Generator
@@ -60,5 +61,6 @@ FLOW_GENERATORS: dict[str, Generator] = {
     "governance": governance.generate,
     "upgrade": _with(upgrade.generate, upgrade.state_trie_cases),
     "state": state.generate,
+    "vm_evm": vm_evm.generate,
     "vm_wasm": vm_wasm.generate,
 }

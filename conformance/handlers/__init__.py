@@ -21,6 +21,7 @@ from conformance.handlers import (
     state,
     trie,
     upgrade,
+    vm_evm,
     vm_wasm,
 )
 from conformance.model import Handler
@@ -42,6 +43,7 @@ FLOW_HANDLERS: dict[str, dict[str, Handler]] = {
     "governance": governance.HANDLERS,
     "upgrade": upgrade.HANDLERS,
     "state": state.HANDLERS,
+    "vm_evm": vm_evm.HANDLERS,
     "vm_wasm": vm_wasm.HANDLERS,
 }
 """Every flow the reference adapter serves, by flow name, then handler name."""

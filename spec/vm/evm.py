@@ -40,15 +40,15 @@ no database of its own; state goes in and out through :class:`spec.trie.Trie` on
   withdrawn value leaves the sidechain (it is subtracted from the system address's balance). Any
   other call to it (no value, bad recipient, DELEGATECALL/CALLCODE/STATICCALL) reverts. A reverted
   frame's withdrawals vanish with its logs (VM-5).
-* **EVM-7** a deposit (SC-HDR-5) credits ``amount`` to a 20-byte ``recipient`` account, creating it
-  if absent (:func:`credit_deposit`); amounts are mainchain atoms, one atom per wei.
+* **EVM-7** a deposit (SC-HDR-5, :func:`apply_deposit`) credits ``amount`` to a 20-byte
+  ``recipient`` account, creating it if absent (:func:`credit_deposit`); amounts are mainchain
+  atoms, one atom per wei.
 * **EVM-8** ``new_nodes`` are the trie nodes (and code) the post-state holds that the pre-state did
   not, sorted by hash (``stored_node_changes`` of every changed trie, positive counts).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -83,11 +83,9 @@ from spec.errors import (
     WitnessIncomplete,
 )
 from spec.presets import MAINNET, EvmParams
+from spec.sidechain.header import Deposit
 from spec.trie import ETHEREUM_TRIE_HASHER, Trie, keccak256, stored_node_changes
 from spec.vm.interface import ExecutionContext, OutboxEntry, OutboxKind, TxOutcome, TxStatus
-
-# py-evm logs at DEBUG2 through the logging module; the spec neither configures nor relies on it.
-logging.getLogger("eth").setLevel(logging.WARNING)
 
 HASHER = ETHEREUM_TRIE_HASHER
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -297,16 +295,20 @@ class TrieAccountDB(AccountDatabaseAPI):
     def _base_slot(self, address: bytes, slot: int) -> int:
         key = (address, slot)
         if key not in self._base_slots:
-            trie = self._storage_tries.get(address)
-            if trie is None:
-                account = self._base_account(address)
-                root = BLANK_ROOT_HASH if account is None else account.storage_root
-                trie = self._storage_tries[address] = Trie.from_store(root, self._load, HASHER, lazy=True)
-            encoded = trie.get(_slot_key(slot))
+            encoded = self._base_storage(address).get(_slot_key(slot))
             self._base_slots[key] = (
                 0 if encoded is None else rlp.decode(encoded, sedes=rlp.sedes.big_endian_int)
             )
         return self._base_slots[key]
+
+    def _base_storage(self, address: bytes) -> Trie:
+        """The pre-state storage trie of ``address`` (lazy; empty for an absent account)."""
+        trie = self._storage_tries.get(address)
+        if trie is None:
+            account = self._base_account(address)
+            root = BLANK_ROOT_HASH if account is None else account.storage_root
+            trie = self._storage_tries[address] = Trie.from_store(root, self._load, HASHER, lazy=True)
+        return trie
 
     def get_storage(self, address: Address, slot: int, from_journal: bool = True) -> int:
         if from_journal:
@@ -409,12 +411,7 @@ class TrieAccountDB(AccountDatabaseAPI):
                 continue
             overlay = self._slots.get(address, {})
             if overlay or address in self._wiped:
-                base_account = self._base_account(address)
-                before = (
-                    Trie(HASHER)
-                    if address in self._wiped or base_account is None
-                    else Trie.from_store(base_account.storage_root, self._load, HASHER, lazy=True)
-                )
+                before = Trie(HASHER) if address in self._wiped else self._base_storage(address)
                 storage = before
                 for slot in sorted(overlay, key=_slot_key):
                     value = overlay[slot]
@@ -488,8 +485,17 @@ def _state_class(withdrawal: tuple[bytes, int] | None) -> type[CancunState]:
     if withdrawal is not None:
         precompiles[Address(withdrawal[0])] = _withdrawal_precompile(*withdrawal)
     computation = type("SidechainComputation", (CancunComputation,), {"_precompiles": precompiles})
-    namespace = {"computation_class": computation, "account_db_class": TrieAccountDB}
+    namespace = {
+        "computation_class": computation,
+        "account_db_class": TrieAccountDB,
+        "set_system_contracts": _no_system_contracts,
+    }
     return type("SidechainState", (CancunState,), namespace)
+
+
+def _no_system_contracts(state: CancunState) -> None:
+    """EVM-5: no system contract is installed. (py-evm's Cancun hook only rewrites the EIP-4788
+    contract's code when it is already present; skipping it saves one account read per transaction.)"""
 
 
 def decode_transaction(data: bytes, allow_blob_transactions: bool = False) -> Any:
@@ -680,6 +686,11 @@ def credit_deposit(
     account_db.credit(address, amount)
     root = account_db.make_state_root()
     return bytes(root), account_db.new_nodes()
+
+
+def apply_deposit(nodes: NodeSource, pre_root: bytes, deposit: Deposit) -> tuple[bytes, NewNodes]:
+    """EVM-7: the sidechain transition's entry for a peg-in (SC-HDR-5): credit its recipient."""
+    return credit_deposit(nodes, pre_root, deposit.recipient, deposit.amount)
 
 
 def iter_accounts(nodes: NodeSource, root: bytes) -> Iterator[tuple[bytes, Account]]:

@@ -1,0 +1,314 @@
+"""Vectors of the ``vm_evm`` flow: EVM sidechain transactions executed statelessly over witnesses.
+
+Valid cases (transfers of every transaction type, a contract call that stores and logs, a
+creation, a revert, an out-of-gas loop, withdrawals) carry the witness their full execution
+recorded (VM-6); invalid cases name the EVM-3 check or VM-2/VM-4 witness rule that rejects them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import rlp
+
+from conformance.evm_tx import TxFields, address_of, private_key, sign
+from conformance.model import JSON, CaseSpec
+from spec.presets import Preset
+from spec.vm.evm import HASHER, EvmAccount, apply_transaction, compute_state
+from spec.vm.interface import ExecutionContext, StateWitness, TxOutcome, encode_witness, record_witness
+
+ALICE = private_key(b"vm_evm/alice")
+CAROL = private_key(b"vm_evm/carol")  # an account with code (EIP-3607)
+BOB = bytes.fromhex("b0b0000000000000000000000000000000000b0b")
+STORE = bytes.fromhex("5707e00000000000000000000000000000005707")
+REVERTER = bytes.fromhex("4e7e470000000000000000000000000000004e7e")
+LOOPER = bytes.fromhex("1007000000000000000000000000000000001007")
+# calldata word -> slot 0, and LOG0 of it
+STORE_CODE = bytes.fromhex("600035600055600035600052602060" + "00a000")
+REVERT_CODE = bytes.fromhex("60006000fd")
+LOOP_CODE = bytes.fromhex("5b600056")
+INITCODE = bytes.fromhex("600060005360016000f3")  # deploys the one-byte code 0x00
+CONTEXT = ExecutionContext(
+    sidechain_id=1, height=5, timestamp=1_700_000_000, fee_recipient=bytes([0x11] * 20), gas_limit=30_000_000
+)
+
+
+def genesis() -> tuple[bytes, dict[bytes, bytes]]:
+    """The pre-state every case starts from, and its preimages."""
+    return compute_state(
+        {
+            address_of(ALICE): EvmAccount(balance=10**15),
+            address_of(CAROL): EvmAccount(balance=10**15, code=b"\x00"),
+            STORE: EvmAccount(code=STORE_CODE, storage={1: 7}),
+            REVERTER: EvmAccount(code=REVERT_CODE),
+            LOOPER: EvmAccount(code=LOOP_CODE),
+        }
+    )
+
+
+def _witness(preimages: Mapping[bytes, bytes]) -> bytes:
+    return encode_witness(StateWitness(tuple(preimages[digest] for digest in sorted(preimages))))
+
+
+def _context_json(context: ExecutionContext) -> dict[str, JSON]:
+    return {
+        "sidechain_id": context.sidechain_id,
+        "height": context.height,
+        "timestamp": context.timestamp,
+        "fee_recipient": context.fee_recipient.hex(),
+        "gas_limit": context.gas_limit,
+    }
+
+
+def _apply_case(
+    preset: Preset,
+    case: str,
+    description: str,
+    tx: bytes,
+    expect_error: str | None = None,
+    witness: bytes | None = None,
+    context: ExecutionContext = CONTEXT,
+) -> CaseSpec:
+    root, nodes = genesis()
+    if witness is None:
+        if expect_error is None:
+
+            def apply(
+                source: Mapping[bytes, bytes], pre_root: bytes, data: bytes, ctx: ExecutionContext
+            ) -> tuple[TxOutcome, tuple[tuple[bytes, bytes], ...]]:
+                return apply_transaction(source, pre_root, data, ctx, preset.evm)
+
+            recorded = record_witness(apply, nodes, root, tx, context)
+            witness = encode_witness(recorded)
+        else:
+            witness = _witness(nodes)
+    return CaseSpec(
+        handler="apply_transaction",
+        case=case,
+        description=description,
+        input={
+            "witness": witness.hex(),
+            "pre_root": root.hex(),
+            "tx": tx.hex(),
+            "context": _context_json(context),
+        },
+        expect_error=expect_error,
+    )
+
+
+def _non_minimal_nonce(typed: bytes) -> bytes:
+    """``typed`` with its nonce written as the non-minimal single byte 0x00."""
+    items = rlp.decode(typed[1:])
+    items[1] = b"\x00"
+    return typed[:1] + bytes(rlp.encode(items))
+
+
+def generate(preset: Preset) -> Iterator[CaseSpec]:
+    chain_id = preset.evm.chain_id_base + CONTEXT.sidechain_id
+    withdrawal = preset.evm.withdrawal_address
+
+    def tx(high_s: bool = False, key: object = ALICE, **fields: object) -> bytes:
+        values: dict[str, object] = {"nonce": 0, "gas": 21_000, "to": BOB, "chain_id": chain_id, **fields}
+        return sign(TxFields(**values), key, high_s=high_s)  # type: ignore[arg-type]
+
+    # -- valid ---------------------------------------------------------------------------
+    yield _apply_case(preset, "transfer_eip1559", "EVM-4: a type-2 transfer to a new account", tx(value=1000))
+    yield _apply_case(
+        preset, "transfer_eip155_legacy", "EVM-4: a legacy EIP-155 transfer", tx(value=5, tx_type=0)
+    )
+    yield _apply_case(
+        preset,
+        "call_access_list_store_and_log",
+        "EVM-4: a type-1 call with an access list: SSTORE of the calldata word and LOG0 (one event)",
+        tx(to=STORE, gas=80_000, tx_type=1, data=bytes(31) + b"\x2a", access_list=((STORE, (0,)),)),
+    )
+    yield _apply_case(
+        preset,
+        "call_store_zero_clears_nothing",
+        "EVM-4: storing zero into an empty slot (slot 1 keeps 7; no new storage node)",
+        tx(to=STORE, gas=80_000, data=bytes(32)),
+    )
+    yield _apply_case(
+        preset, "create_contract", "EVM-4: a creation transaction", tx(to=None, gas=80_000, data=INITCODE)
+    )
+    yield _apply_case(
+        preset,
+        "call_reverts",
+        "VM-3: a top-level REVERT: status 0, fee charged",
+        tx(to=REVERTER, gas=30_000, value=9),
+    )
+    yield _apply_case(
+        preset,
+        "out_of_gas",
+        "VM-3: an endless loop runs out of gas: status 0, all gas charged",
+        tx(to=LOOPER, gas=40_000),
+    )
+    yield _apply_case(
+        preset,
+        "withdrawal",
+        "EVM-6: a CALL to the withdrawal address with value: one outbox entry, the value leaves",
+        tx(to=withdrawal, gas=60_000, value=12_345, data=bytes.fromhex("00" * 12 + "cafe" * 10)),
+    )
+    yield _apply_case(
+        preset,
+        "withdrawal_without_recipient",
+        "EVM-6: a withdrawal without a recipient reverts (status 0, no outbox entry)",
+        tx(to=withdrawal, gas=60_000, value=5),
+    )
+    yield _apply_case(
+        preset,
+        "withdrawal_without_value",
+        "EVM-6: a withdrawal carrying no value reverts",
+        tx(to=withdrawal, gas=60_000, data=b"\x01"),
+    )
+
+    # -- invalid transactions (EVM-2, EVM-3, EVM-5) ----------------------------------------
+    yield _apply_case(preset, "decode_garbage", "EVM-2: not RLP", b"\xf8\x01", "VM_EVM_TX_DECODE")
+    yield _apply_case(
+        preset,
+        "decode_trailing_byte",
+        "EVM-2: a transaction followed by a byte",
+        tx() + b"\x00",
+        "VM_EVM_TX_DECODE",
+    )
+    yield _apply_case(preset, "decode_unknown_type", "EVM-2: type 0x05", b"\x05\xc0", "VM_EVM_TX_DECODE")
+    yield _apply_case(
+        preset, "blob_transaction", "EVM-2: type 3 (blobs) on a sidechain", b"\x03\xc0", "VM_EVM_TX_TYPE"
+    )
+    yield _apply_case(
+        preset, "high_s", "EVM-3: s in the upper half (EIP-2)", tx(high_s=True), "VM_EVM_BAD_SIGNATURE"
+    )
+    yield _apply_case(
+        preset,
+        "wrong_chain_id",
+        "EVM-3: another sidechain's chain id",
+        tx(chain_id=chain_id + 1),
+        "VM_EVM_CHAIN_ID",
+    )
+    yield _apply_case(
+        preset,
+        "unprotected_legacy",
+        "EVM-5: a legacy transaction without EIP-155 chain id",
+        tx(tx_type=0, chain_id=None),
+        "VM_EVM_CHAIN_ID",
+    )
+    yield _apply_case(
+        preset,
+        "gas_above_block",
+        "EVM-3: gas limit above the block's",
+        tx(gas=30_000_001),
+        "VM_EVM_GAS_LIMIT",
+    )
+    yield _apply_case(
+        preset, "intrinsic_gas", "EVM-3: 20,999 gas for a transfer", tx(gas=20_999), "VM_EVM_INTRINSIC_GAS"
+    )
+    yield _apply_case(
+        preset,
+        "initcode_too_large",
+        "EVM-3: 49,153 bytes of initcode (EIP-3860)",
+        tx(to=None, gas=29_000_000, data=bytes(49_153), max_fee=1, priority_fee=0),
+        "VM_EVM_INITCODE_SIZE",
+    )
+    yield _apply_case(
+        preset, "nonce_too_high", "EVM-3: nonce 1, account nonce 0", tx(nonce=1), "VM_EVM_NONCE"
+    )
+    yield _apply_case(
+        preset,
+        "sender_has_code",
+        "EVM-3: the sender has code (EIP-3607)",
+        tx(key=CAROL),
+        "VM_EVM_SENDER_NOT_EOA",
+    )
+    yield _apply_case(
+        preset,
+        "fee_cap_below_base_fee",
+        "EVM-3: fee cap 0 below the base fee",
+        tx(max_fee=0, priority_fee=0),
+        "VM_EVM_FEE_CAP",
+    )
+    yield _apply_case(
+        preset,
+        "priority_above_fee_cap",
+        "EVM-3: priority fee above the fee cap",
+        tx(max_fee=5, priority_fee=6),
+        "VM_EVM_FEE_CAP",
+    )
+    yield _apply_case(
+        preset,
+        "insufficient_funds",
+        "EVM-3: value above the balance",
+        tx(value=10**15),
+        "VM_EVM_INSUFFICIENT_FUNDS",
+    )
+    yield _apply_case(
+        preset,
+        "fee_recipient_not_address",
+        "EVM-5: a 19-byte fee recipient",
+        tx(),
+        "VM_EVM_ADDRESS",
+        context=ExecutionContext(1, 5, 1_700_000_000, bytes(19), 30_000_000),
+    )
+
+    # -- witnesses (VM-2, VM-4) --------------------------------------------------------------
+    root, nodes = genesis()
+    code_hash = HASHER.digest(STORE_CODE)
+    yield _apply_case(
+        preset,
+        "witness_without_code",
+        "VM-2: the witness lacks the called contract's code",
+        tx(to=STORE, gas=80_000, data=bytes(32)),
+        "VM_WITNESS_INCOMPLETE",
+        witness=_witness({d: v for d, v in nodes.items() if d != code_hash}),
+    )
+    yield _apply_case(
+        preset,
+        "witness_empty",
+        "VM-2: an empty witness (the root node is missing)",
+        tx(),
+        "VM_WITNESS_INCOMPLETE",
+        witness=_witness({}),
+    )
+    ordered = [nodes[d] for d in sorted(nodes)]
+    yield _apply_case(
+        preset,
+        "witness_unsorted",
+        "VM-4: preimages not sorted by hash",
+        tx(),
+        "VM_WITNESS_NOT_CANONICAL",
+        witness=encode_witness(StateWitness(tuple(reversed(ordered)))),
+    )
+
+    # -- deposits (EVM-7) and decoding (EVM-2) ---------------------------------------------------
+    for case, recipient, amount in (("new_account", BOB, 5000), ("existing_account", address_of(ALICE), 1)):
+        yield CaseSpec(
+            handler="credit_deposit",
+            case=f"deposit_{case}",
+            description=f"EVM-7: a deposit credited to the {case.replace('_', ' ')}",
+            input={
+                "witness": _witness(nodes).hex(),
+                "pre_root": root.hex(),
+                "recipient": recipient.hex(),
+                "amount": amount,
+            },
+        )
+    yield CaseSpec(
+        handler="credit_deposit",
+        case="deposit_bad_recipient",
+        description="EVM-7: a 21-byte recipient",
+        input={"witness": _witness(nodes).hex(), "pre_root": root.hex(), "recipient": "00" * 21, "amount": 1},
+        expect_error="VM_EVM_ADDRESS",
+    )
+    for tx_type in (0, 1, 2):
+        yield CaseSpec(
+            handler="decode_transaction",
+            case=f"decode_type_{tx_type}",
+            description=f"EVM-2: a type-{tx_type} transaction",
+            input={"tx": tx(tx_type=tx_type, value=3, data=b"\x01\x02").hex()},
+        )
+    yield CaseSpec(
+        handler="decode_transaction",
+        case="decode_non_minimal_nonce",
+        description="EVM-2: a leading zero byte in an integer field",
+        input={"tx": _non_minimal_nonce(tx()).hex()},
+        expect_error="VM_EVM_TX_DECODE",
+    )

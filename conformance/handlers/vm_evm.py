@@ -1,0 +1,106 @@
+"""Handlers of the ``vm_evm`` flow (spec/vm/evm.py, spec/vm/interface.py; docs/vm.md#evm).
+
+JSON shapes (besides the general conventions of docs/vector-format.md):
+
+* ``witness`` is the hex of an encoded :class:`~spec.vm.interface.StateWitness` (VM-4): the
+  preimages (keccak trie nodes and contract code) the execution may read. Every vector executes
+  *statelessly* over its witness; valid cases carry exactly the witness full execution recorded
+  (VM-6);
+* ``context`` is ``{"sidechain_id", "height", "timestamp", "fee_recipient": hex, "gas_limit"}``;
+* an outcome is ``{"post_root", "status" (0 failed, 1 succeeded), "gas_used", "fee", "events":
+  [hex RLP of each log], "outbox": [{"kind", "target_chain", "recipient", "amount", "payload"}],
+  "new_nodes": [[hash, preimage], ...]}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from conformance.jsonio import field, hex_field, int_field, to_hex
+from conformance.model import JSON, BadInput, Handler
+from spec.presets import Preset
+from spec.vm.evm import HASHER, NewNodes, apply_transaction, credit_deposit, decode_transaction
+from spec.vm.interface import ExecutionContext, TxOutcome, decode_witness, witness_nodes
+
+
+def _nodes(data: dict[str, JSON]) -> Mapping[bytes, bytes]:
+    return witness_nodes(decode_witness(hex_field(data, "witness"), HASHER), HASHER)
+
+
+def _context(data: dict[str, JSON]) -> ExecutionContext:
+    value = field(data, "context")
+    if not isinstance(value, dict):
+        raise BadInput("context must be an object")
+    return ExecutionContext(
+        sidechain_id=int_field(value, "sidechain_id"),
+        height=int_field(value, "height"),
+        timestamp=int_field(value, "timestamp"),
+        fee_recipient=hex_field(value, "fee_recipient"),
+        gas_limit=int_field(value, "gas_limit"),
+    )
+
+
+def _new_nodes_json(new_nodes: NewNodes) -> JSON:
+    return [[to_hex(digest), to_hex(data)] for digest, data in new_nodes]
+
+
+def outcome_json(outcome: TxOutcome, new_nodes: NewNodes) -> dict[str, JSON]:
+    """An outcome (VM-3, VM-5) and its new preimages (EVM-8) as JSON."""
+    return {
+        "post_root": to_hex(outcome.post_root),
+        "status": outcome.status,
+        "gas_used": outcome.gas_used,
+        "fee": outcome.fee,
+        "events": [to_hex(event) for event in outcome.events],
+        "outbox": [
+            {
+                "kind": entry.kind,
+                "target_chain": entry.target_chain,
+                "recipient": to_hex(entry.recipient),
+                "amount": entry.amount,
+                "payload": to_hex(entry.payload),
+            }
+            for entry in outcome.outbox
+        ],
+        "new_nodes": _new_nodes_json(new_nodes),
+    }
+
+
+def handle_apply_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """VM-2..VM-6, EVM-2..EVM-8: ``{"witness", "pre_root", "tx", "context"}`` -> an outcome."""
+    nodes = _nodes(data)
+    outcome, new_nodes = apply_transaction(
+        nodes, hex_field(data, "pre_root"), hex_field(data, "tx"), _context(data), preset.evm
+    )
+    return outcome_json(outcome, new_nodes)
+
+
+def handle_credit_deposit(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """EVM-7: ``{"witness", "pre_root", "recipient", "amount"}`` -> ``{"post_root", "new_nodes"}``."""
+    amount = int_field(data, "amount")
+    if amount < 0:
+        raise BadInput("amount must not be negative")
+    root, new_nodes = credit_deposit(
+        _nodes(data), hex_field(data, "pre_root"), hex_field(data, "recipient"), amount
+    )
+    return {"post_root": to_hex(root), "new_nodes": _new_nodes_json(new_nodes)}
+
+
+def handle_decode_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """EVM-2: ``{"tx"}`` -> ``{"type", "nonce", "gas", "to", "value", "data"}`` (``type`` 0 = legacy)."""
+    transaction = decode_transaction(hex_field(data, "tx"))
+    return {
+        "type": transaction.type_id or 0,
+        "nonce": int(transaction.nonce),
+        "gas": int(transaction.gas),
+        "to": to_hex(transaction.to) if transaction.to else None,
+        "value": int(transaction.value),
+        "data": to_hex(transaction.data),
+    }
+
+
+HANDLERS: dict[str, Handler] = {
+    "apply_transaction": handle_apply_transaction,
+    "credit_deposit": handle_credit_deposit,
+    "decode_transaction": handle_decode_transaction,
+}
