@@ -47,6 +47,7 @@ from fuzz.sidechain_harnesses import SIDECHAIN_HARNESSES
 from fuzz.state_harnesses import STATE_HARNESSES
 from fuzz.trie_harnesses import TRIE_HARNESSES
 from fuzz.upgrade_harnesses import UPGRADE_HARNESSES
+from fuzz.vm_wasm_harnesses import VM_WASM_HARNESSES
 from reference import jsonsafe
 from spec.crypto import bls
 from spec.encoding import (
@@ -871,5 +872,6 @@ HARNESSES: dict[str, Harness] = {
     **FINALITY_HARNESSES,
     **EVM_HARNESSES,
     **SIDECHAIN_HARNESSES,
+    **VM_WASM_HARNESSES,
 }
 """Every harness by name (the names of the corpus directories ``fuzz/corpora/<name>/``)."""

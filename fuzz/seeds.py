@@ -40,6 +40,7 @@ from fuzz.sidechain_harnesses import sidechain_seeds
 from fuzz.state_harnesses import state_seeds
 from fuzz.trie_harnesses import trie_seeds
 from fuzz.upgrade_harnesses import upgrade_seeds
+from fuzz.vm_wasm_harnesses import vm_wasm_seeds
 from spec.crypto import bls
 from spec.encoding import encode, varint_encode
 from spec.merkle import inclusion_proof, merkle_root
@@ -304,6 +305,7 @@ SEED_PROVIDERS: tuple[Callable[[], dict[str, Seeds]], ...] = (
     state_seeds,
     evm_seeds,
     sidechain_seeds,
+    vm_wasm_seeds,
 )
 """Seed writers of harnesses registered from other modules (harness name -> files)."""
 

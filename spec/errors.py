@@ -1781,6 +1781,101 @@ class ScbOutboxRootMismatch(SidechainBlockError):
     code = "SCB_OUTBOX_ROOT_MISMATCH"
 
 
+# --------------------------------------------------------------------------------------------
+# The WASM sidechain VM (spec/vm/wasm.py, rules VMW-*)
+# --------------------------------------------------------------------------------------------
+
+
+class WasmModuleError(VmError):
+    """VMW-4: a deployed WebAssembly module is rejected at deploy time."""
+
+    code = "VM_WASM_MODULE"
+
+
+class WasmInvalidModule(WasmModuleError):
+    """VMW-4a: the bytes are not a valid module under the deterministic feature set (no SIMD, no threads)."""
+
+    code = "VM_WASM_INVALID_MODULE"
+
+
+class WasmCodeTooLarge(WasmModuleError):
+    """VMW-4a: the module is longer than ``vm_wasm.max_code_bytes``."""
+
+    code = "VM_WASM_CODE_TOO_LARGE"
+
+
+class WasmStartFunction(WasmModuleError):
+    """VMW-4b: the module has a start section (code that would run outside a metered entry point)."""
+
+    code = "VM_WASM_START_FUNCTION"
+
+
+class WasmForbiddenImport(WasmModuleError):
+    """VMW-4c: an import that is not a host API function with its exact signature."""
+
+    code = "VM_WASM_FORBIDDEN_IMPORT"
+
+
+class WasmMemoryBound(WasmModuleError):
+    """VMW-4d: more than one memory, an imported memory, or a memory above ``vm_wasm.max_memory_pages``."""
+
+    code = "VM_WASM_MEMORY_BOUND"
+
+
+class WasmTableBound(WasmModuleError):
+    """VMW-4d: a table above ``vm_wasm.max_table_elements`` elements."""
+
+    code = "VM_WASM_TABLE_BOUND"
+
+
+class WasmMissingExport(WasmModuleError):
+    """VMW-4e: no exported memory ``memory`` or no exported ``call: [] -> []`` (or a badly typed ``init``)."""
+
+    code = "VM_WASM_MISSING_EXPORT"
+
+
+class WasmTransactionError(VmError):
+    """VMW-2/VMW-3: a WASM sidechain transaction is invalid and cannot be included."""
+
+    code = "VM_WASM_TRANSACTION"
+
+
+class WasmMalformedTransaction(WasmTransactionError):
+    """VMW-2: a decodable transaction whose fields do not fit its kind (destination, amounts, data)."""
+
+    code = "VM_WASM_MALFORMED_TRANSACTION"
+
+
+class WasmBadSignature(WasmTransactionError):
+    """VMW-3a: the Ed25519 signature does not verify under the sender key."""
+
+    code = "VM_WASM_BAD_SIGNATURE"
+
+
+class WasmBadNonce(WasmTransactionError):
+    """VMW-3b: the nonce is not the sender account's nonce."""
+
+    code = "VM_WASM_BAD_NONCE"
+
+
+class WasmFuelLimit(WasmTransactionError):
+    """VMW-3c: the fuel limit is below the intrinsic fuel or above the block's gas limit."""
+
+    code = "VM_WASM_FUEL_LIMIT"
+
+
+class WasmInsufficientFunds(WasmTransactionError):
+    """VMW-3d: the sender cannot pay ``value + fuel_limit * fuel_price``."""
+
+    code = "VM_WASM_INSUFFICIENT_FUNDS"
+
+
+class WasmNotAContract(WasmTransactionError):
+    """VMW-3e: a call to an account that holds no code."""
+
+    code = "VM_WASM_NOT_A_CONTRACT"
+
+
 def _all_subclasses(cls: type[SpecError]) -> list[type[SpecError]]:
     found: list[type[SpecError]] = [cls]
     for sub in cls.__subclasses__():

@@ -64,6 +64,9 @@ class HashDomain(Enum):
     SIDECHAIN_HEADER = "RustyCoin 2026-11 sidechain header v1"
     SIDECHAIN_CHECKPOINT = "RustyCoin 2026-11 sidechain checkpoint v1"
     FERRIS_SIGNATURE_HASH = "RustyCoin 2026-11 ferris signature hash v1"
+    WASM_TRANSACTION = "RustyCoin 2026-11 wasm transaction v1"
+    WASM_CONTRACT_ADDRESS = "RustyCoin 2026-11 wasm contract address v1"
+    WASM_HOST_HASH = "RustyCoin 2026-11 wasm host hash v1"
 
 
 def domain_by_name(name: str) -> HashDomain:

@@ -29,6 +29,7 @@ from conformance.generators import (
     trie,
     upgrade,
     vm_evm,
+    vm_wasm,
 )
 from conformance.model import CaseSpec, Generator
 from spec.presets import Preset
@@ -64,4 +65,5 @@ FLOW_GENERATORS: dict[str, Generator] = {
     "vm_evm": vm_evm.generate,
     "vm_ferris": sidechain.generate_vm_ferris,
     "sidechain_block": sidechain.generate_sidechain_block,
+    "vm_wasm": vm_wasm.generate,
 }

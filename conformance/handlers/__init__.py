@@ -23,6 +23,7 @@ from conformance.handlers import (
     trie,
     upgrade,
     vm_evm,
+    vm_wasm,
 )
 from conformance.model import Handler
 
@@ -46,5 +47,6 @@ FLOW_HANDLERS: dict[str, dict[str, Handler]] = {
     "vm_evm": vm_evm.HANDLERS,
     "vm_ferris": sidechain.VM_FERRIS_HANDLERS,
     "sidechain_block": sidechain.SIDECHAIN_BLOCK_HANDLERS,
+    "vm_wasm": vm_wasm.HANDLERS,
 }
 """Every flow the reference adapter serves, by flow name, then handler name."""

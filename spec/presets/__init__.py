@@ -132,6 +132,34 @@ class ScriptParams:
 
 
 @dataclass(frozen=True)
+class WasmVmParams:
+    """The WASM sidechain VM's limits and fuel schedule (spec/vm/wasm.py, docs/vm.md#wasm)."""
+
+    max_code_bytes: int
+    max_memory_pages: int
+    max_table_elements: int
+    max_call_data_bytes: int
+    max_storage_key_bytes: int
+    max_storage_value_bytes: int
+    max_event_bytes: int
+    max_events: int
+    tx_base_fuel: int
+    deploy_fuel_per_byte: int
+    host_call_fuel: int
+    host_byte_fuel: int
+    storage_write_fuel: int
+    max_wasm_stack_bytes: int
+
+
+_WASM_VM_INTS = tuple(WasmVmParams.__dataclass_fields__)
+
+
+def _wasm_vm_params(section: dict[str, Any]) -> WasmVmParams:
+    """The [vm_wasm] section: every field a positive integer."""
+    return WasmVmParams(**{name: _positive_int(section, name) for name in _WASM_VM_INTS})
+
+
+@dataclass(frozen=True)
 class EvmParams:
     """EVM sidechains (spec/vm/evm.py, docs/vm.md#evm): EVM-5's chain id and base fee, EVM-6's
     withdrawal system address and its gas."""
@@ -296,6 +324,7 @@ class Preset:
     script: ScriptParams
     masternodes: MasternodeParams
     governance: GovernanceParams
+    vm_wasm: WasmVmParams
     evm: EvmParams
     vm_ferris: FerrisVmParams
     forks: tuple[ForkParams, ...] = ()
@@ -611,6 +640,7 @@ def parse_preset(text: str) -> Preset:
         script=_script_params(script),
         masternodes=_masternodes(_section(raw, "masternodes"), _positive_int(quorum, "max_members")),
         governance=_governance(_section(raw, "governance")),
+        vm_wasm=_wasm_vm_params(_section(raw, "vm_wasm")),
         evm=_evm_params(_section(raw, "evm")),
         vm_ferris=_vm_ferris(_section(raw, "vm_ferris")),
         forks=_forks(raw, _positive_int(tickets, "voters_per_block")),
