@@ -1620,6 +1620,8 @@ class EvmAddressError(EvmError):
     """EVM-5, EVM-7: a fee recipient or deposit recipient that is not a 20-byte address."""
 
     code = "VM_EVM_ADDRESS"
+
+
 class FerrisTxTooLarge(VmError):
     """VMF-2: a FerrisScript sidechain transaction is longer than ``vm_ferris.max_transaction_bytes``."""
 
