@@ -222,6 +222,21 @@ class GovernanceParams:
 
 
 @dataclass(frozen=True)
+class SidechainPresetParams:
+    """SC-REG-1: the bounds a sidechain proposal's fields must respect (fork ``sidechains``,
+    spec/sidechain/, docs/sidechains.md)."""
+
+    max_sidechain_id: int
+    min_peg_in_depth: int
+    max_peg_in_depth: int
+    min_challenge_period: int
+    max_challenge_period: int
+    min_message_timeout: int
+    max_message_timeout: int
+    max_outbox_proof_hashes: int
+
+
+@dataclass(frozen=True)
 class Deployment:
     """UPG-2..5: how a fork is voted in by ticket votes (Decred's agenda voting, docs/upgrades.md).
 
@@ -272,6 +287,7 @@ class Preset:
     script: ScriptParams
     masternodes: MasternodeParams
     governance: GovernanceParams
+    sidechains: SidechainPresetParams
     forks: tuple[ForkParams, ...] = ()
 
     def __hash__(self) -> int:
@@ -437,6 +453,21 @@ def _check_governable(preset: Preset) -> Preset:
     return preset
 
 
+def _sidechains(section: dict[str, Any]) -> SidechainPresetParams:
+    """The [sidechains] section: every bound positive, every minimum at most its maximum."""
+    params = SidechainPresetParams(
+        **{f.name: _positive_int(section, f.name) for f in fields(SidechainPresetParams)}
+    )
+    for low, high in (
+        (params.min_peg_in_depth, params.max_peg_in_depth),
+        (params.min_challenge_period, params.max_challenge_period),
+        (params.min_message_timeout, params.max_message_timeout),
+    ):
+        if low > high:
+            raise InvalidPreset("a [sidechains] minimum exceeds its maximum")
+    return params
+
+
 VOTE_CHOICE_BITS = (1, 3, 5)
 """UPG-2: the possible lowest bits of an agenda's 2-bit choice field in a vote's 8 vote bits."""
 _DEPLOYMENT_INTS = tuple(f.name for f in fields(Deployment) if f.name != "agenda_id")
@@ -575,6 +606,7 @@ def parse_preset(text: str) -> Preset:
         script=_script_params(script),
         masternodes=_masternodes(_section(raw, "masternodes"), _positive_int(quorum, "max_members")),
         governance=_governance(_section(raw, "governance")),
+        sidechains=_sidechains(_section(raw, "sidechains")),
         forks=_forks(raw, _positive_int(tickets, "voters_per_block")),
     )
     return _check_governable(preset)

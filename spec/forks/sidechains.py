@@ -1,0 +1,30 @@
+"""Fork 3, ``sidechains``: sidechains with a federated two-way peg (protocol step "SC-FORK-1";
+everything else is :mod:`spec.forks.state_trie`).
+
+Why: the seed's sidechain architecture (registry, two-way peg under masternode federations,
+checkpoints, cross-chain messages) needs consensus rules on the mainchain; they are stated in
+spec/sidechain/ (SC-REG, SC-TX, SC-CP, SC-PEG, SC-MSG; docs/sidechains.md) and switched on here.
+
+* **SC-FORK-1** from the activation height, a null-data output whose payload starts with
+  ``RCSC`` (spec/sidechain/transactions.py) is a sidechain message and the SC-* rules apply to it:
+  a deposit moves its value into a sidechain's escrow, a checkpoint, claim, relay or refund is
+  validated against the sidechain state (spec/sidechain/state.py). Before it, such an output is plain
+  null data whose value is burnt, so no node that has not upgraded can be made to accept a payout
+  from an escrow (a soft fork for deposits; claims pay out of escrow and so need the fork).
+
+Nothing else changes: block format, every other rule and every check order are the previous fork's.
+"""
+
+from __future__ import annotations
+
+from spec.forks.state_trie import StateTrie
+
+
+class Sidechains(StateTrie):
+    """Fork 3: SC-FORK-1 (the SC-* rules apply)."""
+
+    name = "sidechains"
+
+    def sidechains_enabled(self) -> bool:
+        """SC-FORK-1: the SC-* rules apply from this fork on."""
+        return True
