@@ -23,6 +23,7 @@ from conformance.generators import (
     merkle,
     p2p,
     script,
+    sidechain,
     state,
     strength,
     trie,
@@ -59,4 +60,6 @@ FLOW_GENERATORS: dict[str, Generator] = {
     "governance": governance.generate,
     "upgrade": _with(upgrade.generate, upgrade.state_trie_cases),
     "state": state.generate,
+    "sidechain": sidechain.generate_sidechain,
+    "peg": sidechain.generate_peg,
 }

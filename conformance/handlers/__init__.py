@@ -18,6 +18,7 @@ from conformance.handlers import (
     merkle,
     p2p,
     script,
+    sidechain,
     state,
     trie,
     upgrade,
@@ -41,5 +42,7 @@ FLOW_HANDLERS: dict[str, dict[str, Handler]] = {
     "governance": governance.HANDLERS,
     "upgrade": upgrade.HANDLERS,
     "state": state.HANDLERS,
+    "sidechain": sidechain.SIDECHAIN_HANDLERS,
+    "peg": sidechain.PEG_HANDLERS,
 }
 """Every flow the reference adapter serves, by flow name, then handler name."""

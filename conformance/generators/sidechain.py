@@ -1,0 +1,656 @@
+"""Vectors of the ``sidechain`` and ``peg`` flows (fork ``sidechains``, spec/sidechain/).
+
+``sidechain``: checkpoint decoding (SC-HDR-4), message recognition (SC-TX-0), sidechain specs
+(SC-REG-1/2), checkpoint validation (SC-CP-0..4, one invalid case per code, including a federation
+key mismatch) and equivocation evidence (SC-CP-5).
+
+``peg``: multi-block runs (conformance/sidechainbuilder.py): deposits and their canonical order, a
+checkpoint, the challenge window, a claim, a double claim, forged proofs, escrow underflow and
+limits, a reorganisation around a deposit (two branches from one prefix, and a checkpoint that
+would credit a deposit inside the peg-in depth), a cross-chain message round trip and a refund.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+
+from conformance import sidechainbuilder as sb
+from conformance.handlers.sidechain import spec_json
+from conformance.model import JSON, CaseSpec
+from spec.encoding import encode
+from spec.ledger.transaction import Transaction, TxOutput, encode_transaction
+from spec.masternode.quorum import QuorumType
+from spec.presets import Preset
+from spec.script import Opcode, encode_push, null_data_script
+from spec.sidechain.header import Checkpoint, encode_checkpoint
+from spec.sidechain.registry import SIDECHAIN_SPEC_CODEC, SidechainSpec
+from spec.sidechain.transactions import (
+    SIDECHAIN_PREFIX,
+    DepositMessage,
+    RefundClaim,
+    RelayMessage,
+    SidechainMessage,
+    WithdrawalClaim,
+    encode_sidechain_message,
+    sidechain_message_script,
+)
+
+FORK = "sidechains"
+BlockList = list[tuple[int, Sequence[Sequence[TxOutput]]]]
+
+
+def _case(
+    handler: str, case: str, description: str, data: dict[str, JSON], error: str | None = None
+) -> CaseSpec:
+    return CaseSpec(handler, case, description, data, expect_error=error, fork=FORK)
+
+
+def _keys(types: Sequence[int] = (QuorumType.FINALITY, QuorumType.POSE)) -> dict[str, JSON]:
+    return {str(t): sb.federation_public(t).hex() for t in types}
+
+
+def _blocks(preset: Preset, blocks: Sequence[tuple[int, Sequence[Sequence[TxOutput]]]]) -> list[JSON]:
+    out: list[JSON] = []
+    for height, txs in blocks:
+        transactions: tuple[Transaction, ...] = sb.block(height, *txs)
+        out.append(
+            {"height": height, "transactions": [encode_transaction(t, preset).hex() for t in transactions]}
+        )
+    return out
+
+
+def _run(
+    preset: Preset,
+    blocks: Sequence[tuple[int, Sequence[Sequence[TxOutput]]]],
+    specs: Sequence[SidechainSpec] = (sb.SPEC_A, sb.SPEC_B),
+    keys: Sequence[int] = (QuorumType.FINALITY, QuorumType.POSE),
+) -> dict[str, JSON]:
+    return {
+        "sidechains": [spec_json(s) for s in specs],
+        "activation_height": sb.ACTIVATION,
+        "keys": _keys(keys),
+        "blocks": _blocks(preset, blocks),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# sidechain flow
+# --------------------------------------------------------------------------------------------
+
+
+def _decode_cases() -> Iterator[CaseSpec]:
+    checkpoint = sb.genesis_checkpoint(sb.SPEC_A, 0, [sb.withdrawal(5)])
+    encoded = encode_checkpoint(checkpoint)
+    yield _case("decode_checkpoint", "valid", "SC-HDR-1..4: a checkpoint", {"encoded": encoded.hex()})
+    yield _case(
+        "decode_checkpoint",
+        "truncated",
+        "SC-HDR-4: a signature byte short",
+        {"encoded": encoded[:-1].hex()},
+        "DECODE_TRUNCATED",
+    )
+    yield _case(
+        "decode_checkpoint",
+        "trailing",
+        "SC-HDR-4: a byte after the signature",
+        {"encoded": (encoded + b"\x00").hex()},
+        "DECODE_TRAILING_BYTES",
+    )
+    padded = b"\x81\x00" + encoded[1:]  # sidechain id 1 as a two-byte varint
+    yield _case(
+        "decode_checkpoint",
+        "non_canonical_varint",
+        "SC-HDR-4: an over-long varint",
+        {"encoded": padded.hex()},
+        "DECODE_NONCANONICAL_VARINT",
+    )
+
+
+def _match_cases(preset: Preset) -> Iterator[CaseSpec]:
+    outbox = [sb.withdrawal(5), sb.message(sb.CHAIN_B, 7)]
+    proof = sb.outbox_proof(sb.SPEC_A, 0, outbox, 1)
+    messages: dict[str, SidechainMessage] = {
+        "deposit": DepositMessage(sb.CHAIN_A, sb.BOB_ON_SIDECHAIN),
+        "checkpoint": sb.genesis_checkpoint(sb.SPEC_A, 0, outbox),
+        "withdrawal_claim": WithdrawalClaim(sb.outbox_proof(sb.SPEC_A, 0, outbox, 0)),
+        "relay": RelayMessage(proof),
+        "refund": RefundClaim(sb.CHAIN_A, 0, 1),
+    }
+    for name, message in messages.items():
+        script = sidechain_message_script(message, preset)
+        yield _case("match_message", name, f"SC-TX-0: a {name} message", {"script": script.hex()})
+    yield _case(
+        "match_message",
+        "other_null_data",
+        "SC-TX-0: null data without the prefix is no sidechain message",
+        {"script": null_data_script(b"RCGVhello", preset.script).hex()},
+    )
+    yield _case(
+        "match_message",
+        "unknown_kind",
+        "SC-TX-0: kind 5 is unknown",
+        {"script": null_data_script(SIDECHAIN_PREFIX + b"\x05", preset.script).hex()},
+        "DECODE_INVALID_TAG",
+    )
+    yield _case(
+        "match_message",
+        "prefix_only",
+        "SC-TX-0: the prefix without a kind",
+        {"script": null_data_script(SIDECHAIN_PREFIX, preset.script).hex()},
+        "DECODE_TRUNCATED",
+    )
+    long_claim = WithdrawalClaim(replace(proof, proof=(bytes(32),) * 20))
+    full = encode_sidechain_message(long_claim, preset)
+    bad_split = bytes([Opcode.OP_RETURN]) + encode_push(full[:300]) + encode_push(full[300:])
+    yield _case(
+        "match_message",
+        "bad_split",
+        "SC-TX-0: a long message split into a short first push",
+        {"script": bad_split.hex()},
+        "DECODE_NONCANONICAL_SPLIT",
+    )
+    limit = preset.sidechains.max_outbox_proof_hashes
+    at_limit = encode_sidechain_message(WithdrawalClaim(replace(proof, proof=(bytes(32),) * limit)), preset)
+    over = at_limit[: -(1 + 32 * limit)] + bytes([limit + 1]) + bytes(32) * (limit + 1)
+    size = preset.script.max_element_bytes
+    script = bytes([Opcode.OP_RETURN]) + b"".join(
+        encode_push(over[i : i + size]) for i in range(0, len(over), size)
+    )
+    yield _case(
+        "match_message",
+        "proof_too_long",
+        "SC-TX-2: more sibling hashes than max_outbox_proof_hashes",
+        {"script": script.hex()},
+        "DECODE_LENGTH_LIMIT",
+    )
+
+
+def _spec_cases(preset: Preset) -> Iterator[CaseSpec]:
+    bounds = preset.sidechains
+    good = SidechainSpec(
+        3,
+        0,
+        QuorumType.FINALITY,
+        bounds.min_peg_in_depth,
+        bounds.min_challenge_period,
+        bounds.min_message_timeout,
+        10**12,
+        10**10,
+    )
+
+    def data(spec: SidechainSpec, registered: Sequence[SidechainSpec] = (sb.SPEC_A,)) -> dict[str, JSON]:
+        return {
+            "encoded": encode(SIDECHAIN_SPEC_CODEC, spec).hex(),
+            "registered": [spec_json(s) for s in registered],
+        }
+
+    yield _case("check_spec", "valid", "SC-REG-1: every field at its lower bound", data(good))
+    yield _case(
+        "check_spec",
+        "valid_upper",
+        "SC-REG-1: every field at its upper bound",
+        data(
+            replace(
+                good,
+                sidechain_id=bounds.max_sidechain_id,
+                vm_kind=2,
+                federation=QuorumType.POSE,
+                peg_in_depth=bounds.max_peg_in_depth,
+                challenge_period=bounds.max_challenge_period,
+                message_timeout=bounds.max_message_timeout,
+                max_escrow=preset.ledger.max_money,
+                max_withdrawal=preset.ledger.max_money,
+            )
+        ),
+    )
+    bad = {
+        "id_zero": replace(good, sidechain_id=0),
+        "id_too_large": replace(good, sidechain_id=bounds.max_sidechain_id + 1),
+        "vm_kind": replace(good, vm_kind=3),
+        "federation": replace(good, federation=0),
+        "depth_low": replace(good, peg_in_depth=bounds.min_peg_in_depth - 1),
+        "challenge_low": replace(good, challenge_period=bounds.min_challenge_period - 1),
+        "challenge_high": replace(good, challenge_period=bounds.max_challenge_period + 1),
+        "timeout_low": replace(good, message_timeout=bounds.min_message_timeout - 1),
+        "timeout_high": replace(good, message_timeout=bounds.max_message_timeout + 1),
+        "depth_high": replace(good, peg_in_depth=bounds.max_peg_in_depth + 1),
+        "withdrawal_zero": replace(good, max_withdrawal=0),
+        "withdrawal_above_escrow": replace(good, max_withdrawal=good.max_escrow + 1),
+        "escrow_above_money": replace(good, max_escrow=preset.ledger.max_money + 1),
+    }
+    for name, spec in bad.items():
+        yield _case("check_spec", name, f"SC-REG-1: {name.replace('_', ' ')}", data(spec), "SC_BAD_SPEC")
+    yield _case(
+        "check_spec",
+        "duplicate",
+        "SC-REG-2: the id is registered",
+        data(replace(good, sidechain_id=sb.CHAIN_A)),
+        "SC_DUPLICATE_SIDECHAIN",
+    )
+
+
+def _checkpoint_cases(preset: Preset) -> Iterator[CaseSpec]:
+    first = sb.genesis_checkpoint(sb.SPEC_A, 5)
+    prefix: BlockList = [(12, [[sb.message_output(first)]])]
+
+    def data(
+        checkpoint: Checkpoint, height: int = 14, keys: Sequence[int] = (1, 2), blocks: BlockList = prefix
+    ) -> dict[str, JSON]:
+        base = _run(preset, blocks, keys=keys)
+        return {**base, "checkpoint": encode_checkpoint(checkpoint).hex(), "mainchain_height": height}
+
+    second = sb.next_checkpoint(sb.SPEC_A, first, 12)
+    yield _case("check_checkpoint", "first", "SC-CP-1..4: the first checkpoint", data(first, 12, blocks=[]))
+    yield _case(
+        "check_checkpoint", "next", "SC-CP-1..4: the next checkpoint, cursor h - depth", data(second, 14)
+    )
+    yield _case(
+        "check_checkpoint",
+        "height_gap",
+        "SC-CP-1: a height skipped",
+        data(sb.sign(replace(second.header, height=2), 1)),
+        "SC_CHECKPOINT_HEIGHT",
+    )
+    yield _case(
+        "check_checkpoint",
+        "same_height",
+        "SC-CP-1: a second checkpoint at height 0",
+        data(sb.genesis_checkpoint(sb.SPEC_A, 6)),
+        "SC_CHECKPOINT_HEIGHT",
+    )
+    yield _case(
+        "check_checkpoint",
+        "wrong_parent",
+        "SC-CP-2: the parent is not the latest header",
+        data(sb.sign(replace(second.header, parent=bytes(32)), 1)),
+        "SC_CHECKPOINT_PARENT",
+    )
+    yield _case(
+        "check_checkpoint",
+        "cursor_regressed",
+        "SC-CP-3: the cursor goes back",
+        data(sb.next_checkpoint(sb.SPEC_A, first, 4)),
+        "SC_CURSOR_REGRESSED",
+    )
+    yield _case(
+        "check_checkpoint",
+        "cursor_too_recent",
+        "SC-CP-3: the cursor is inside the peg-in depth",
+        data(sb.next_checkpoint(sb.SPEC_A, first, 13)),
+        "SC_CURSOR_TOO_RECENT",
+    )
+    yield _case(
+        "check_checkpoint",
+        "no_federation_key",
+        "SC-CP-4: the chain committed no key for the federation",
+        data(second, keys=(2,)),
+        "SC_NO_FEDERATION_KEY",
+    )
+    mismatch = sb.sign(second.header, QuorumType.POSE)
+    yield _case(
+        "check_checkpoint",
+        "federation_key_mismatch",
+        "SC-CP-4: signed by another quorum's key",
+        data(mismatch),
+        "SC_BAD_CHECKPOINT_SIGNATURE",
+    )
+    yield _case(
+        "check_checkpoint",
+        "malformed_signature",
+        "SC-CP-4: a signature that is no G2 point",
+        data(Checkpoint(second.header, b"\xff" * 96)),
+        "SC_BAD_CHECKPOINT_SIGNATURE",
+    )
+    yield _case(
+        "check_checkpoint",
+        "unknown_sidechain",
+        "SC-CP-0: sidechain 9 is not registered",
+        data(sb.sign(replace(second.header, sidechain_id=9), 1)),
+        "SC_UNKNOWN_SIDECHAIN",
+    )
+
+
+def _equivocation_cases() -> Iterator[CaseSpec]:
+    a = sb.genesis_checkpoint(sb.SPEC_A, 0)
+    b = sb.genesis_checkpoint(sb.SPEC_A, 1)
+    key = sb.federation_public(QuorumType.FINALITY).hex()
+
+    def data(x: Checkpoint, y: Checkpoint) -> dict[str, JSON]:
+        return {"first": encode_checkpoint(x).hex(), "second": encode_checkpoint(y).hex(), "public_key": key}
+
+    yield _case("check_equivocation", "valid", "SC-CP-5: two signed headers at height 0", data(a, b))
+    yield _case(
+        "check_equivocation",
+        "same_header",
+        "SC-CP-5: the same header twice",
+        data(a, a),
+        "SC_NOT_EQUIVOCATION",
+    )
+    c = sb.next_checkpoint(sb.SPEC_A, a, 0)
+    yield _case(
+        "check_equivocation", "other_height", "SC-CP-5: heights 0 and 1", data(a, c), "SC_NOT_EQUIVOCATION"
+    )
+    forged = sb.sign(b.header, QuorumType.POSE)
+    yield _case(
+        "check_equivocation",
+        "unsigned",
+        "SC-CP-5: one is signed by another key",
+        data(a, forged),
+        "SC_NOT_EQUIVOCATION",
+    )
+
+
+def generate_sidechain(preset: Preset) -> Iterator[CaseSpec]:
+    """The ``sidechain`` flow's vectors for ``preset``."""
+    yield from _decode_cases()
+    yield from _match_cases(preset)
+    yield from _spec_cases(preset)
+    yield from _checkpoint_cases(preset)
+    yield from _equivocation_cases()
+
+
+# --------------------------------------------------------------------------------------------
+# peg flow
+# --------------------------------------------------------------------------------------------
+
+OUTBOX = [sb.withdrawal(400), sb.withdrawal(300), sb.message(sb.CHAIN_B, 250)]
+CHECKPOINT_A = sb.genesis_checkpoint(sb.SPEC_A, 12, OUTBOX)
+"""Sidechain A's first checkpoint, posted at 14 (cursor 12 = 14 - depth 2), matured at 17."""
+
+
+def _claim(index: int = 0, **changes: object) -> list[TxOutput]:
+    proof = sb.outbox_proof(sb.SPEC_A, 0, OUTBOX, index)
+    proof = replace(proof, **changes)  # type: ignore[arg-type]
+    return list(sb.claim_outputs(proof))
+
+
+def _peg_prefix() -> BlockList:
+    return [
+        (
+            12,
+            [
+                [sb.deposit_output(sb.CHAIN_A, 1000), sb.deposit_output(sb.CHAIN_B, 50)],
+                [sb.deposit_output(sb.CHAIN_A, 20)],
+            ],
+        ),
+        (14, [[sb.message_output(CHECKPOINT_A)]]),
+    ]
+
+
+def _peg_cases(preset: Preset) -> Iterator[CaseSpec]:
+    def run(blocks: Sequence[tuple[int, Sequence[Sequence[TxOutput]]]], **kw: object) -> dict[str, JSON]:
+        return _run(preset, blocks, **kw)  # type: ignore[arg-type]
+
+    prefix = _peg_prefix()
+    yield _case(
+        "apply_blocks",
+        "deposits",
+        "SC-PEG-1/2: deposits in canonical order, escrows credited",
+        run(prefix[:1]),
+    )
+    yield _case(
+        "apply_blocks",
+        "deposit_unknown_sidechain",
+        "SC-PEG-1: a deposit to sidechain 9",
+        run([(12, [[sb.deposit_output(9, 10)]])]),
+        "SC_UNKNOWN_SIDECHAIN",
+    )
+    yield _case(
+        "apply_blocks",
+        "deposit_without_value",
+        "SC-TX-1: a deposit of 0 atoms",
+        run([(12, [[sb.deposit_output(sb.CHAIN_A, 0)]])]),
+        "SC_BAD_MESSAGE_OUTPUT",
+    )
+    yield _case(
+        "apply_blocks",
+        "checkpoint_with_value",
+        "SC-TX-1: a checkpoint output carrying value",
+        run([(14, [[sb.message_output(CHECKPOINT_A, 1)]])]),
+        "SC_BAD_MESSAGE_OUTPUT",
+    )
+    small = replace(sb.SPEC_A, max_escrow=1500, max_withdrawal=350)
+    yield _case(
+        "apply_blocks",
+        "deposit_escrow_limit",
+        "SC-PEG-1: a deposit above max_escrow",
+        run(
+            [(12, [[sb.deposit_output(sb.CHAIN_A, 1000)], [sb.deposit_output(sb.CHAIN_A, 501)]])],
+            specs=(small, sb.SPEC_B),
+        ),
+        "SC_ESCROW_LIMIT",
+    )
+    yield _case(
+        "apply_blocks",
+        "withdrawal_claimed",
+        "SC-PEG-3/4: deposit, checkpoint, claim after the window",
+        run([*prefix, (17, [_claim(0), _claim(1)])]),
+    )
+    yield _case(
+        "apply_blocks",
+        "claim_in_window",
+        "SC-PEG-3: a claim one block before maturity",
+        run([*prefix, (16, [_claim(0)])]),
+        "SC_CHALLENGE_PERIOD",
+    )
+    yield _case(
+        "apply_blocks",
+        "double_claim",
+        "SC-PEG-4: the same withdrawal claimed in a later block",
+        run([*prefix, (17, [_claim(0)]), (18, [_claim(0)])]),
+        "SC_WITHDRAWAL_SPENT",
+    )
+    yield _case(
+        "apply_blocks",
+        "double_claim_same_block",
+        "SC-PEG-4: the same withdrawal twice in one block",
+        run([*prefix, (17, [_claim(0), _claim(0)])]),
+        "SC_WITHDRAWAL_SPENT",
+    )
+    yield _case(
+        "apply_blocks",
+        "forged_amount",
+        "MERKLE-4: the proof of a withdrawal with its amount raised",
+        run([*prefix, (17, [_claim(0, entry=sb.withdrawal(900))])]),
+        "MERKLE_ROOT_MISMATCH",
+    )
+    yield _case(
+        "apply_blocks",
+        "forged_recipient",
+        "MERKLE-4: the proof of a withdrawal to another script",
+        run([*prefix, (17, [_claim(0, entry=sb.withdrawal(400, sb.ALICE[:-1] + b"\x00"))])]),
+        "MERKLE_ROOT_MISMATCH",
+    )
+    yield _case(
+        "apply_blocks",
+        "proof_length",
+        "MERKLE-4: a proof one hash short",
+        run([*prefix, (17, [_claim(0, proof=sb.outbox_proof(sb.SPEC_A, 0, OUTBOX, 0).proof[:-1])])]),
+        "MERKLE_PROOF_LENGTH",
+    )
+    yield _case(
+        "apply_blocks",
+        "leaf_out_of_range",
+        "MERKLE-4: a leaf index at the leaf count",
+        run([*prefix, (17, [_claim(0, leaf_index=3)])]),
+        "MERKLE_INDEX_OUT_OF_RANGE",
+    )
+    yield _case(
+        "apply_blocks",
+        "empty_outbox",
+        "MERKLE-4: a proof in an outbox of 0 entries",
+        run([*prefix, (17, [_claim(0, leaf_count=0)])]),
+        "MERKLE_EMPTY_TREE",
+    )
+    yield _case(
+        "apply_blocks",
+        "claim_message_entry",
+        "SC-PEG-3: a claim of a MESSAGE entry",
+        run([*prefix, (17, [_claim(2)])]),
+        "SC_WRONG_ENTRY_KIND",
+    )
+    yield _case(
+        "apply_blocks",
+        "claim_unknown_checkpoint",
+        "SC-PEG-3: a claim against checkpoint 1",
+        run([*prefix, (17, [_claim(0, checkpoint_height=1)])]),
+        "SC_UNKNOWN_CHECKPOINT",
+    )
+    wrong_payout = [_claim(0)[0], TxOutput(400, sb.ALICE[:-1] + b"\x00")]
+    yield _case(
+        "apply_blocks",
+        "claim_wrong_payout",
+        "SC-PEG-4: the payout goes to another script",
+        run([*prefix, (17, [wrong_payout])]),
+        "SC_BAD_PAYOUT",
+    )
+    yield _case(
+        "apply_blocks",
+        "claim_without_payout",
+        "SC-PEG-4: the claim is the last output",
+        run([*prefix, (17, [_claim(0)[:1]])]),
+        "SC_BAD_PAYOUT",
+    )
+    yield _case(
+        "apply_blocks",
+        "withdrawal_limit",
+        "SC-PEG-3: a withdrawal above max_withdrawal",
+        run([*prefix, (17, [_claim(0)])], specs=(small, sb.SPEC_B)),
+        "SC_WITHDRAWAL_LIMIT",
+    )
+    underfunded = [(12, [[sb.deposit_output(sb.CHAIN_A, 100)]]), prefix[1]]
+    yield _case(
+        "apply_blocks",
+        "escrow_underflow",
+        "SC-PEG-5: a withdrawal above the escrow (federation over-issued)",
+        run([*underfunded, (17, [_claim(0)])]),
+        "SC_ESCROW_UNDERFLOW",
+    )
+    # reorganisation around a deposit: the same prefix, block 12 with and without the deposit
+    branch_a: BlockList = [
+        (11, [[]]),
+        (12, [[sb.deposit_output(sb.CHAIN_A, 1000)]]),
+        (14, [[sb.message_output(sb.genesis_checkpoint(sb.SPEC_A, 12))]]),
+    ]
+    branch_b: BlockList = [
+        (11, [[]]),
+        (12, [[]]),
+        (14, [[sb.message_output(sb.genesis_checkpoint(sb.SPEC_A, 12))]]),
+    ]
+    yield _case(
+        "apply_blocks",
+        "reorg_branch_with_deposit",
+        "SC-PEG-2: branch A carries the deposit at 12; cursor 12 credits it",
+        run(branch_a),
+    )
+    yield _case(
+        "apply_blocks",
+        "reorg_branch_without_deposit",
+        "SC-PEG-2: branch B replaces block 12 without it: no deposit, no escrow, the same checkpoint",
+        run(branch_b),
+    )
+    yield _case(
+        "apply_blocks",
+        "reorg_cursor_inside_depth",
+        "SC-CP-3: a checkpoint at 13 cannot credit the deposit at 12 (depth 2), so a reorg cannot un-credit",
+        run([branch_a[0], branch_a[1], (13, [[sb.message_output(sb.genesis_checkpoint(sb.SPEC_A, 12))]])]),
+        "SC_CURSOR_TOO_RECENT",
+    )
+    yield from _message_cases(preset, run, prefix)
+
+
+def _message_cases(
+    preset: Preset, run: Callable[..., dict[str, JSON]], prefix: BlockList
+) -> Iterator[CaseSpec]:
+    relay = sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, OUTBOX, 2))
+    relayed = [*prefix, (17, [[relay]])]
+    # B acknowledges with its first checkpoint (cursor 17 at 19) and sends 100 back to A
+    back = [sb.message(sb.CHAIN_A, 100)]
+    b0 = sb.genesis_checkpoint(sb.SPEC_B, 17, back)
+    reply = sb.relay_output(sb.outbox_proof(sb.SPEC_B, 0, back, 0))
+    yield _case(
+        "apply_blocks",
+        "message_round_trip",
+        "SC-MSG-1..3: A to B relayed after A's window, acknowledged by B's checkpoint, B to A relayed back",
+        run([*relayed, (19, [[sb.message_output(b0)]]), (22, [[reply]])]),
+    )
+    yield _case(
+        "apply_blocks",
+        "message_relayed_twice",
+        "SC-MSG-2: the same message relayed again",
+        run([*relayed, (18, [[relay]])]),
+        "SC_MESSAGE_DELIVERED",
+    )
+    yield _case(
+        "apply_blocks",
+        "message_in_window",
+        "SC-MSG-1: a relay before the source checkpoint matured",
+        run([*prefix, (16, [[relay]])]),
+        "SC_CHALLENGE_PERIOD",
+    )
+    yield _case(
+        "apply_blocks",
+        "relay_withdrawal_entry",
+        "SC-MSG-1: a relay of a WITHDRAWAL entry",
+        run([*prefix, (17, [[sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, OUTBOX, 0))]])]),
+        "SC_WRONG_ENTRY_KIND",
+    )
+    for name, target in (("to_mainchain", 0), ("to_itself", sb.CHAIN_A), ("to_unknown", 9)):
+        outbox = [sb.message(target, 5)]
+        cp = sb.genesis_checkpoint(sb.SPEC_A, 12, outbox)
+        yield _case(
+            "apply_blocks",
+            f"message_{name}",
+            f"SC-MSG-1: a message {name.replace('_', ' ')}",
+            run(
+                [
+                    prefix[0],
+                    (14, [[sb.message_output(cp)]]),
+                    (17, [[sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, outbox, 0))]]),
+                ]
+            ),
+            "SC_BAD_DESTINATION",
+        )
+    full_b = replace(sb.SPEC_B, max_escrow=100)
+    yield _case(
+        "apply_blocks",
+        "message_escrow_limit",
+        "SC-MSG-1: the destination escrow would exceed max_escrow",
+        run(relayed, specs=(sb.SPEC_A, full_b)),
+        "SC_ESCROW_LIMIT",
+    )
+    refund = sb.refund_output(sb.CHAIN_A, 0, 2)
+    yield _case(
+        "apply_blocks",
+        "message_refund",
+        "SC-MSG-4: B never acknowledges; refunded at relay + timeout, bounced to A",
+        run([*relayed, (21, [[refund]])]),
+    )
+    yield _case(
+        "apply_blocks",
+        "refund_too_early",
+        "SC-MSG-4: a refund one block before the timeout",
+        run([*relayed, (20, [[refund]])]),
+        "SC_MESSAGE_NOT_TIMED_OUT",
+    )
+    yield _case(
+        "apply_blocks",
+        "refund_after_ack",
+        "SC-MSG-3/4: B's checkpoint acknowledged it: no refund",
+        run([*relayed, (19, [[sb.message_output(b0)]]), (21, [[refund]])]),
+        "SC_MESSAGE_NOT_PENDING",
+    )
+    yield _case(
+        "apply_blocks",
+        "refund_twice",
+        "SC-MSG-4: a second refund of the same message",
+        run([*relayed, (21, [[refund]]), (22, [[refund]])]),
+        "SC_MESSAGE_NOT_PENDING",
+    )
+    del preset
+
+
+def generate_peg(preset: Preset) -> Iterator[CaseSpec]:
+    """The ``peg`` flow's vectors for ``preset``."""
+    yield from _peg_cases(preset)

@@ -1,0 +1,312 @@
+"""Handlers of the ``sidechain`` and ``peg`` flows (spec/sidechain/, fork ``sidechains``).
+
+JSON shapes (besides the general conventions of docs/vector-format.md):
+
+* a sidechain spec is ``{"sidechain_id", "vm_kind", "federation", "peg_in_depth",
+  "challenge_period", "message_timeout", "max_escrow", "max_withdrawal"}`` (integers);
+* a header is SC-HDR-1's fields (hashes hex); a checkpoint ``{"header", "signature"}``;
+* ``keys`` maps a quorum type (decimal string) to the committed group public key (hex);
+* a deposit and an inbound message are SC-HDR-5's fields (bytes hex);
+* the sidechains state is ``{"chains": [{"sidechain_id", "activation_height", "escrow",
+  "checkpoints": [{"height", "header_hash", "deposit_cursor", "outbox_root", "posted_height"}]}],
+  "spent_withdrawals": [[chain, height, index]], "delivered_messages": [...],
+  "pending_messages": [{"key": [chain, height, index], "destination", "amount", "relay_height"}]}``,
+  every list sorted.
+
+``apply_blocks`` starts from the ``sidechains`` registered at ``activation_height`` (SC-REG-2) and
+applies every ``{"height", "transactions" (hex, coinbase first)}`` block in order
+(:func:`~spec.sidechain.state.apply_block_to_sidechains`); its output lists each block's deposits,
+inbound messages and released amounts, then the final state. An invalid run fails at one block.
+"""
+
+from __future__ import annotations
+
+from conformance.handlers.masternode import objects
+from conformance.jsonio import field, from_hex, hex_field, int_field, to_hex
+from conformance.model import JSON, BadInput, Handler
+from spec.errors import SpecError
+from spec.ledger.transaction import decode_transaction
+from spec.presets import Preset
+from spec.sidechain.checkpoint import check_checkpoint, check_equivocation
+from spec.sidechain.header import (
+    Checkpoint,
+    Deposit,
+    InboundMessage,
+    SidechainHeader,
+    compute_checkpoint_message,
+    compute_header_hash,
+    decode_checkpoint,
+)
+from spec.sidechain.registry import (
+    EMPTY_SIDECHAINS,
+    SidechainSpec,
+    SidechainsState,
+    check_new_sidechain,
+    decode_sidechain_spec,
+    get_sidechain,
+    register_sidechains,
+)
+from spec.sidechain.state import apply_block_to_sidechains
+from spec.sidechain.transactions import (
+    DepositMessage,
+    OutboxProof,
+    RefundClaim,
+    SidechainMessage,
+    WithdrawalClaim,
+    match_sidechain_message,
+)
+
+SPEC_FIELDS = (
+    "sidechain_id",
+    "vm_kind",
+    "federation",
+    "peg_in_depth",
+    "challenge_period",
+    "message_timeout",
+    "max_escrow",
+    "max_withdrawal",
+)
+
+
+def parse_spec(item: dict[str, JSON]) -> SidechainSpec:
+    """SC-REG-1: a spec from JSON."""
+    return SidechainSpec(*(int_field(item, name) for name in SPEC_FIELDS))
+
+
+def spec_json(spec: SidechainSpec) -> dict[str, JSON]:
+    """SC-REG-1: a spec as JSON."""
+    return {name: getattr(spec, name) for name in SPEC_FIELDS}
+
+
+def header_json(header: SidechainHeader) -> dict[str, JSON]:
+    """SC-HDR-1: a header as JSON."""
+    return {
+        "sidechain_id": header.sidechain_id,
+        "height": header.height,
+        "parent": to_hex(header.parent),
+        "timestamp": header.timestamp,
+        "tx_root": to_hex(header.tx_root),
+        "state_root": to_hex(header.state_root),
+        "trace_root": to_hex(header.trace_root),
+        "deposit_cursor": header.deposit_cursor,
+        "outbox_root": to_hex(header.outbox_root),
+        "header_hash": to_hex(compute_header_hash(header)),
+        "checkpoint_message": to_hex(compute_checkpoint_message(header)),
+    }
+
+
+def checkpoint_json(checkpoint: Checkpoint) -> dict[str, JSON]:
+    """SC-HDR-3: a checkpoint as JSON."""
+    return {"header": header_json(checkpoint.header), "signature": to_hex(checkpoint.signature)}
+
+
+def outbox_json(outbox: OutboxProof) -> dict[str, JSON]:
+    """SC-TX-2: an outbox proof as JSON."""
+    entry = outbox.entry
+    return {
+        "sidechain_id": outbox.sidechain_id,
+        "checkpoint_height": outbox.checkpoint_height,
+        "leaf_index": outbox.leaf_index,
+        "leaf_count": outbox.leaf_count,
+        "entry": {
+            "kind": entry.kind,
+            "target_chain": entry.target_chain,
+            "recipient": to_hex(entry.recipient),
+            "amount": entry.amount,
+            "payload": to_hex(entry.payload),
+        },
+        "proof": [to_hex(h) for h in outbox.proof],
+    }
+
+
+def message_json(message: SidechainMessage) -> dict[str, JSON]:
+    """SC-TX-0: a decoded sidechain message as JSON."""
+    if isinstance(message, DepositMessage):
+        return {
+            "kind": "deposit",
+            "sidechain_id": message.sidechain_id,
+            "recipient": to_hex(message.recipient),
+        }
+    if isinstance(message, Checkpoint):
+        return {"kind": "checkpoint", **checkpoint_json(message)}
+    if isinstance(message, WithdrawalClaim):
+        return {"kind": "withdrawal_claim", **outbox_json(message.outbox)}
+    if isinstance(message, RefundClaim):
+        return {
+            "kind": "refund",
+            "source_chain": message.source_chain,
+            "source_height": message.source_height,
+            "source_index": message.source_index,
+        }
+    return {"kind": "relay", **outbox_json(message.outbox)}
+
+
+def deposit_json(deposit: Deposit) -> dict[str, JSON]:
+    """SC-HDR-5: a deposit as JSON."""
+    return {
+        "sidechain_id": deposit.sidechain_id,
+        "mainchain_height": deposit.mainchain_height,
+        "position": deposit.position,
+        "txid": to_hex(deposit.txid),
+        "output_index": deposit.output_index,
+        "recipient": to_hex(deposit.recipient),
+        "amount": deposit.amount,
+    }
+
+
+def inbound_json(message: InboundMessage) -> dict[str, JSON]:
+    """SC-HDR-5: an inbound message as JSON."""
+    return {
+        "sidechain_id": message.sidechain_id,
+        "mainchain_height": message.mainchain_height,
+        "position": message.position,
+        "source_chain": message.source_chain,
+        "source_height": message.source_height,
+        "source_index": message.source_index,
+        "sender": to_hex(message.sender),
+        "recipient": to_hex(message.recipient),
+        "amount": message.amount,
+        "payload": to_hex(message.payload),
+    }
+
+
+def state_json(state: SidechainsState) -> dict[str, JSON]:
+    """SC-REG-4: the sidechains state as JSON (lists sorted)."""
+    chains: list[JSON] = []
+    for chain_id in sorted(state.chains):
+        record = state.chains[chain_id]
+        checkpoints: list[JSON] = [
+            {
+                "height": c.height,
+                "header_hash": to_hex(c.header_hash),
+                "deposit_cursor": c.deposit_cursor,
+                "outbox_root": to_hex(c.outbox_root),
+                "posted_height": c.posted_height,
+            }
+            for c in record.checkpoints
+        ]
+        chains.append(
+            {
+                "sidechain_id": chain_id,
+                "activation_height": record.activation_height,
+                "escrow": record.escrow,
+                "checkpoints": checkpoints,
+            }
+        )
+    pending: list[JSON] = [
+        {
+            "key": list(key),
+            "destination": message.destination,
+            "amount": message.amount,
+            "relay_height": message.relay_height,
+        }
+        for key, message in sorted(state.pending_messages.items())
+    ]
+    return {
+        "chains": chains,
+        "spent_withdrawals": [list(key) for key in sorted(state.spent_withdrawals)],
+        "delivered_messages": [list(key) for key in sorted(state.delivered_messages)],
+        "pending_messages": pending,
+    }
+
+
+def parse_keys(data: dict[str, JSON]) -> dict[int, bytes]:
+    """SC-CP-4: ``keys`` as a quorum type -> key mapping."""
+    value = field(data, "keys")
+    if not isinstance(value, dict):
+        raise BadInput("keys must be an object")
+    keys: dict[int, bytes] = {}
+    for name, key in value.items():
+        if not name.isdigit() or not isinstance(key, str):
+            raise BadInput("keys maps a decimal quorum type to a hex key")
+        keys[int(name)] = from_hex(key, "key")
+    return keys
+
+
+def handle_decode_checkpoint(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-HDR-1..4: decode a checkpoint; its header, hash and signed message."""
+    del preset
+    return checkpoint_json(decode_checkpoint(hex_field(data, "encoded")))
+
+
+def handle_match_message(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-TX-0: the sidechain message an output script carries (``null``: none)."""
+    message = match_sidechain_message(hex_field(data, "script"), preset)
+    return None if message is None else message_json(message)
+
+
+def handle_check_spec(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-REG-1/2: decode a sidechain spec and check it against the ``registered`` specs; its fields."""
+    spec = decode_sidechain_spec(hex_field(data, "encoded"))
+    registered = [parse_spec(item) for item in objects(data, "registered")]
+    check_new_sidechain(spec, register_sidechains(EMPTY_SIDECHAINS, registered, 0), preset)
+    return spec_json(spec)
+
+
+def _initial(data: dict[str, JSON]) -> SidechainsState:
+    specs = [parse_spec(item) for item in objects(data, "sidechains")]
+    return register_sidechains(EMPTY_SIDECHAINS, specs, int_field(data, "activation_height"))
+
+
+def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-BLK-1..3: apply blocks of sidechain messages; every block's outputs and the final state."""
+    state = _initial(data)
+    keys = parse_keys(data)
+    blocks: list[JSON] = []
+    for item in objects(data, "blocks"):
+        height = int_field(item, "height")
+        raw = field(item, "transactions")
+        if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
+            raise BadInput("transactions must be a list of hex strings")
+        transactions = [decode_transaction(from_hex(t, "transaction"), preset) for t in raw]
+        try:
+            result = apply_block_to_sidechains(state, transactions, height, keys, preset)
+        except SpecError as error:
+            error.args = (f"height {height}: {error.args[0]}",)
+            raise
+        state = result.state
+        blocks.append(
+            {
+                "height": height,
+                "deposits": [deposit_json(d) for d in result.deposits],
+                "inbound": [inbound_json(m) for m in result.inbound],
+                "released": list(result.released),
+            }
+        )
+    return {"blocks": blocks, "state": state_json(state)}
+
+
+def handle_check_checkpoint(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-CP-1..4 on a state built by ``blocks`` (as ``apply_blocks``): is ``checkpoint`` acceptable
+    in the block at ``mainchain_height``? Its header hash if so."""
+    state = _initial(data)
+    keys = parse_keys(data)
+    for item in objects(data, "blocks"):
+        raw = field(item, "transactions")
+        if not isinstance(raw, list):
+            raise BadInput("transactions must be a list")
+        transactions = [decode_transaction(from_hex(t, "transaction"), preset) for t in raw]
+        state = apply_block_to_sidechains(state, transactions, int_field(item, "height"), keys, preset).state
+    checkpoint = decode_checkpoint(hex_field(data, "checkpoint"))
+    record = get_sidechain(state, checkpoint.header.sidechain_id)
+    check_checkpoint(record, checkpoint, keys, int_field(data, "mainchain_height"))
+    return to_hex(compute_header_hash(checkpoint.header))
+
+
+def handle_check_equivocation(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-CP-5: are the two checkpoints equivocation evidence under ``public_key``?"""
+    del preset
+    first = decode_checkpoint(hex_field(data, "first"))
+    second = decode_checkpoint(hex_field(data, "second"))
+    check_equivocation(first, second, hex_field(data, "public_key"))
+    return {"sidechain_id": first.header.sidechain_id, "height": first.header.height}
+
+
+SIDECHAIN_HANDLERS: dict[str, Handler] = {
+    "decode_checkpoint": handle_decode_checkpoint,
+    "match_message": handle_match_message,
+    "check_spec": handle_check_spec,
+    "check_checkpoint": handle_check_checkpoint,
+    "check_equivocation": handle_check_equivocation,
+}
+PEG_HANDLERS: dict[str, Handler] = {"apply_blocks": handle_apply_blocks}
