@@ -1521,68 +1521,6 @@ class BadOperatorRecordSignature(P2PError):
     code = "P2P_OPERATOR_RECORD_SIGNATURE"
 
 
-def _all_subclasses(cls: type[SpecError]) -> list[type[SpecError]]:
-    found: list[type[SpecError]] = [cls]
-    for sub in cls.__subclasses__():
-        found.extend(_all_subclasses(sub))
-    return found
-
-
-def error_classes() -> dict[str, type[SpecError]]:
-    """Map every stable error code to its class (the registry that docs and vectors are checked against)."""
-    return {c.code: c for c in _all_subclasses(SpecError)}
-
-
-ALL_ERROR_CODES: frozenset[str] = frozenset(error_classes())
-"""Every error code defined so far. Module-level constant: computed once at import."""
-
-RETIRED_ERROR_CODES: frozenset[str] = frozenset({"DECODE_NONCANONICAL_ORDER"})
-"""Codes that were defined and are no longer raised by any rule: never to be reused.
-
-``DECODE_NONCANONICAL_ORDER`` (a sorted collection out of order) had no decoder that raised it;
-sorted collections are checked by their own rules (``SNAPSHOT_ORDER``, ...).
-"""
-
-NON_VECTOR_ERROR_CODES: dict[str, str] = {
-    "BLS_UNKNOWN_BACKEND": "chooses a local cryptography backend by name; no protocol input names one",
-    "PRESET_UNKNOWN": "a preset name outside the vector set; vectors name only existing presets",
-    "PRESET_INVALID": "a malformed preset file; presets are fixed data, not protocol input",
-    "TRIE_KEY_BAD_NIBBLES": (
-        "argument check of the nibble helpers (nibbles_to_bytes, hex_prefix_encode); every path "
-        "that protocol input reaches is made of whole key bytes, so no input can raise it"
-    ),
-}
-"""Leaf codes that no conformance vector can carry, each with the reason.
-
-Every other leaf code (a code whose class has no subclasses) appears in at least one vector, as
-an invalid case's ``error`` or inside an output (a mempool verdict, a DKG rejection);
-``tests/test_conformance_framework.py`` enforces both directions.
-"""
-
-
-# --------------------------------------------------------------------------------------------
-# Sidechain virtual machines (spec/vm/)
-# --------------------------------------------------------------------------------------------
-
-
-class VmError(SpecError):
-    """A sidechain transaction or state witness is invalid (VM-2..VM-4, docs/vm.md)."""
-
-    code = "VM_ERROR"
-
-
-class WitnessIncomplete(VmError):
-    """VM-2: execution read a hash that the node source does not hold."""
-
-    code = "VM_WITNESS_INCOMPLETE"
-
-
-class WitnessNotCanonical(VmError):
-    """VM-4: a witness's preimages are not sorted by hash or are repeated."""
-
-    code = "VM_WITNESS_NOT_CANONICAL"
-
-
 # --------------------------------------------------------------------------------------------
 # Sidechains on the mainchain: registry, checkpoints, peg, messages (spec/sidechain/, fork 3)
 # --------------------------------------------------------------------------------------------
@@ -1730,3 +1668,65 @@ class MessageNotTimedOut(SidechainError):
     """SC-MSG-4: a refund before the destination's message timeout has passed."""
 
     code = "SC_MESSAGE_NOT_TIMED_OUT"
+
+
+def _all_subclasses(cls: type[SpecError]) -> list[type[SpecError]]:
+    found: list[type[SpecError]] = [cls]
+    for sub in cls.__subclasses__():
+        found.extend(_all_subclasses(sub))
+    return found
+
+
+def error_classes() -> dict[str, type[SpecError]]:
+    """Map every stable error code to its class (the registry that docs and vectors are checked against)."""
+    return {c.code: c for c in _all_subclasses(SpecError)}
+
+
+ALL_ERROR_CODES: frozenset[str] = frozenset(error_classes())
+"""Every error code defined so far. Module-level constant: computed once at import."""
+
+RETIRED_ERROR_CODES: frozenset[str] = frozenset({"DECODE_NONCANONICAL_ORDER"})
+"""Codes that were defined and are no longer raised by any rule: never to be reused.
+
+``DECODE_NONCANONICAL_ORDER`` (a sorted collection out of order) had no decoder that raised it;
+sorted collections are checked by their own rules (``SNAPSHOT_ORDER``, ...).
+"""
+
+NON_VECTOR_ERROR_CODES: dict[str, str] = {
+    "BLS_UNKNOWN_BACKEND": "chooses a local cryptography backend by name; no protocol input names one",
+    "PRESET_UNKNOWN": "a preset name outside the vector set; vectors name only existing presets",
+    "PRESET_INVALID": "a malformed preset file; presets are fixed data, not protocol input",
+    "TRIE_KEY_BAD_NIBBLES": (
+        "argument check of the nibble helpers (nibbles_to_bytes, hex_prefix_encode); every path "
+        "that protocol input reaches is made of whole key bytes, so no input can raise it"
+    ),
+}
+"""Leaf codes that no conformance vector can carry, each with the reason.
+
+Every other leaf code (a code whose class has no subclasses) appears in at least one vector, as
+an invalid case's ``error`` or inside an output (a mempool verdict, a DKG rejection);
+``tests/test_conformance_framework.py`` enforces both directions.
+"""
+
+
+# --------------------------------------------------------------------------------------------
+# Sidechain virtual machines (spec/vm/)
+# --------------------------------------------------------------------------------------------
+
+
+class VmError(SpecError):
+    """A sidechain transaction or state witness is invalid (VM-2..VM-4, docs/vm.md)."""
+
+    code = "VM_ERROR"
+
+
+class WitnessIncomplete(VmError):
+    """VM-2: execution read a hash that the node source does not hold."""
+
+    code = "VM_WITNESS_INCOMPLETE"
+
+
+class WitnessNotCanonical(VmError):
+    """VM-4: a witness's preimages are not sorted by hash or are repeated."""
+
+    code = "VM_WITNESS_NOT_CANONICAL"
