@@ -35,6 +35,7 @@ from fuzz.ledger_harnesses import ledger_seeds
 from fuzz.masternode_harnesses import masternode_seeds
 from fuzz.p2p_harnesses import p2p_seeds
 from fuzz.script_harnesses import script_seeds
+from fuzz.sidechain_harnesses import sidechain_seeds
 from fuzz.state_harnesses import state_seeds
 from fuzz.trie_harnesses import trie_seeds
 from fuzz.upgrade_harnesses import upgrade_seeds
@@ -300,6 +301,7 @@ SEED_PROVIDERS: tuple[Callable[[], dict[str, Seeds]], ...] = (
     finality_seeds,
     upgrade_seeds,
     state_seeds,
+    sidechain_seeds,
 )
 """Seed writers of harnesses registered from other modules (harness name -> files)."""
 
