@@ -13,11 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance import sidechainbuilder as sb
+from conformance.chainbuilder import ChainBuilder
+from conformance.wallet import spend_p2pkh
+from spec.chain.state import initial_state
 from spec.errors import (
     ChallengePeriod,
     CheckpointBadSignature,
     CheckpointCursorTooRecent,
     EscrowUnderflow,
+    FederationKeyMissing,
+    InsufficientInputValue,
     MerkleRootMismatch,
     MessageNotTimedOut,
     NotEquivocation,
@@ -26,7 +31,10 @@ from spec.errors import (
     SpecError,
     WithdrawalSpent,
 )
-from spec.ledger.transaction import Transaction
+from spec.forks.deployment import DeploymentStatus
+from spec.ledger.transaction import OutPoint, Transaction, TxInput, TxOutput, txid
+from spec.ledger.utxo import UtxoEntry
+from spec.ledger.validation import check_inputs
 from spec.masternode.quorum import QuorumType
 from spec.presets import DEVNET, MAINNET
 from spec.sidechain.checkpoint import check_equivocation, max_deposit_cursor
@@ -256,3 +264,67 @@ def test_escrow_supply_and_at_most_once(actions: list[tuple[str, int, int]]) -> 
     assert all(count == 1 for count in paid.values())
     assert all(count == 1 for count in relayed.values())
     assert set(state.pending_messages) <= state.delivered_messages
+
+
+# ------------------------------------------------------------------------------------ in the chain
+
+
+def _chain(active: bool) -> ChainBuilder:
+    """A devnet chain with every fork ACTIVE from genesis (or none) and sidechains A and B registered."""
+    base = initial_state(DEVNET)
+    if not active:
+        return ChainBuilder(DEVNET, states=[base])
+    records = tuple(replace(r, status=DeploymentStatus.ACTIVE) for r in base.deployments)
+    return ChainBuilder(DEVNET, states=[replace(base, deployments=records, sidechains=sb.initial())])
+
+
+def _deposit_tx(builder: ChainBuilder, amount: int) -> Transaction:
+    coinbase = builder.blocks[0].transactions[0]
+    outpoint = OutPoint(txid(coinbase, DEVNET), 0)
+    value = builder.state.utxos[outpoint].output.value
+    outputs = [
+        sb.deposit_output(sb.CHAIN_A, amount),
+        TxOutput(value - amount - 10_000, builder.miner.script_pubkey),
+    ]
+    return spend_p2pkh(builder.state.utxos, [outpoint], [builder.miner], outputs, DEVNET)
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_chain_moves_deposits_into_escrow_under_the_fork(active: bool) -> None:
+    builder = _chain(active)
+    for _ in range(DEVNET.ledger.coinbase_maturity + 1):
+        builder.add(builder.build())
+    supply_before = sum(e.output.value for e in builder.state.utxos.values())
+    tx = _deposit_tx(builder, 123_456)
+    block = builder.build([tx])
+    after = builder.add(block)
+    subsidy = sum(o.value for o in block.transactions[0].outputs)
+    assert sum(e.output.value for e in after.utxos.values()) == supply_before + subsidy - 10_000 - 123_456
+    if active:
+        assert after.sidechains.chains[sb.CHAIN_A].escrow == 123_456  # SC-PEG-1, SC-PEG-6
+    else:
+        assert after.sidechains == EMPTY_SIDECHAINS  # before the fork: plain null data, value burnt
+
+
+def test_chain_rejects_a_checkpoint_without_a_committed_federation_key() -> None:
+    builder = _chain(True)
+    for _ in range(DEVNET.ledger.coinbase_maturity + 1):
+        builder.add(builder.build())
+    coinbase = builder.blocks[0].transactions[0]
+    outpoint = OutPoint(txid(coinbase, DEVNET), 0)
+    value = builder.state.utxos[outpoint].output.value
+    checkpoint = sb.genesis_checkpoint(sb.SPEC_A, 0)
+    outputs = [sb.message_output(checkpoint), TxOutput(value - 10_000, builder.miner.script_pubkey)]
+    tx = spend_p2pkh(builder.state.utxos, [outpoint], [builder.miner], outputs, DEVNET)
+    with pytest.raises(FederationKeyMissing):  # the chain committed no quorum key (FIN-5..7)
+        builder.build([tx])
+
+
+def test_escrow_release_counts_as_input_value() -> None:
+    """SC-PEG-4 / TX-9: a claim's payout is funded by the escrow, not by the claimant's inputs."""
+    utxos = {OutPoint(b"\x01" * 32, 0): UtxoEntry(TxOutput(100, sb.ALICE), 0, False)}
+    claim, payout = sb.claim_outputs(sb.outbox_proof(sb.SPEC_A, 0, OUTBOX, 0))
+    tx = Transaction(1, (TxInput(OutPoint(b"\x01" * 32, 0), b"", 0xFFFFFFFF),), (claim, payout), 0)
+    with pytest.raises(InsufficientInputValue):
+        check_inputs(tx, utxos, 10, DEVNET)
+    assert check_inputs(tx, utxos, 10, DEVNET, released=400) == 100  # the fee: 100 + 400 - 400
