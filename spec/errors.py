@@ -1522,6 +1522,29 @@ class BadOperatorRecordSignature(P2PError):
 
 
 # --------------------------------------------------------------------------------------------
+# Sidechain virtual machines (spec/vm/)
+# --------------------------------------------------------------------------------------------
+
+
+class VmError(SpecError):
+    """A sidechain transaction or state witness is invalid (VM-2..VM-4, docs/vm.md)."""
+
+    code = "VM_ERROR"
+
+
+class WitnessIncomplete(VmError):
+    """VM-2: execution read a hash that the node source does not hold."""
+
+    code = "VM_WITNESS_INCOMPLETE"
+
+
+class WitnessNotCanonical(VmError):
+    """VM-4: a witness's preimages are not sorted by hash or are repeated."""
+
+    code = "VM_WITNESS_NOT_CANONICAL"
+
+
+# --------------------------------------------------------------------------------------------
 # Sidechains on the mainchain: registry, checkpoints, peg, messages (spec/sidechain/, fork 3)
 # --------------------------------------------------------------------------------------------
 
@@ -1707,26 +1730,3 @@ Every other leaf code (a code whose class has no subclasses) appears in at least
 an invalid case's ``error`` or inside an output (a mempool verdict, a DKG rejection);
 ``tests/test_conformance_framework.py`` enforces both directions.
 """
-
-
-# --------------------------------------------------------------------------------------------
-# Sidechain virtual machines (spec/vm/)
-# --------------------------------------------------------------------------------------------
-
-
-class VmError(SpecError):
-    """A sidechain transaction or state witness is invalid (VM-2..VM-4, docs/vm.md)."""
-
-    code = "VM_ERROR"
-
-
-class WitnessIncomplete(VmError):
-    """VM-2: execution read a hash that the node source does not hold."""
-
-    code = "VM_WITNESS_INCOMPLETE"
-
-
-class WitnessNotCanonical(VmError):
-    """VM-4: a witness's preimages are not sorted by hash or are repeated."""
-
-    code = "VM_WITNESS_NOT_CANONICAL"
