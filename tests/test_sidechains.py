@@ -23,6 +23,7 @@ from spec.errors import (
     EscrowUnderflow,
     FederationKeyMissing,
     InsufficientInputValue,
+    InvalidEnumTag,
     MerkleRootMismatch,
     MessageNotTimedOut,
     NotEquivocation,
@@ -31,7 +32,19 @@ from spec.errors import (
     SpecError,
     WithdrawalSpent,
 )
+from spec.forks import FORKS
 from spec.forks.deployment import DeploymentStatus
+from spec.governance.proposals import (
+    EMPTY_STATE,
+    CreateSidechain,
+    Proposal,
+    ProposalRecord,
+    ProposalStatus,
+    check_action,
+    created_sidechains,
+    match_message,
+    message_script,
+)
 from spec.ledger.transaction import OutPoint, Transaction, TxInput, TxOutput, txid
 from spec.ledger.utxo import UtxoEntry
 from spec.ledger.validation import check_inputs
@@ -48,6 +61,7 @@ from spec.sidechain.registry import (
     check_sidechain_spec,
     decode_sidechain_spec,
     encode_sidechain_spec,
+    register_sidechains,
     total_escrow,
 )
 from spec.sidechain.state import SidechainBlock, apply_block_to_sidechains, compute_deposits
@@ -62,6 +76,7 @@ from spec.sidechain.transactions import (
 from spec.vm.interface import OutboxEntry
 from tests.hypothesis_profiles import examples
 
+PENDING, EXECUTED = ProposalStatus.PENDING, ProposalStatus.EXECUTED
 OUTBOX = [sb.withdrawal(400), sb.withdrawal(300), sb.message(sb.CHAIN_B, 250)]
 CP_A = sb.genesis_checkpoint(sb.SPEC_A, 12, OUTBOX)
 
@@ -328,3 +343,45 @@ def test_escrow_release_counts_as_input_value() -> None:
     with pytest.raises(InsufficientInputValue):
         check_inputs(tx, utxos, 10, DEVNET)
     assert check_inputs(tx, utxos, 10, DEVNET, released=400) == 100  # the fee: 100 + 400 - 400
+
+
+# ------------------------------------------------------------------------------------ registry by governance
+
+
+def test_sidechain_proposals_decode_only_under_the_fork() -> None:
+    """SC-FORK-2: GOV-0's action tag 2 is DECODE_INVALID_TAG before fork ``sidechains``."""
+    proposal = Proposal(b"sidechain A", 40, CreateSidechain(sb.SPEC_A))
+    forked = FORKS[-1].governance_preset(DEVNET)
+    script = message_script(proposal, forked)
+    assert match_message(script, forked) == proposal
+    with pytest.raises(InvalidEnumTag):
+        match_message(script, FORKS[2].governance_preset(DEVNET))
+    check_action(proposal.action, forked)
+    with pytest.raises(SidechainBadSpec):
+        check_action(CreateSidechain(replace(sb.SPEC_A, vm_kind=9)), forked)
+
+
+def test_created_sidechains_in_execution_order() -> None:
+    """SC-REG-2: the specs executed between two governance states, net yes descending."""
+
+    def record(spec: SidechainSpec, status: ProposalStatus, yes: int) -> ProposalRecord:
+        return ProposalRecord(
+            bytes([spec.sidechain_id]) * 32, Proposal(b"x", 40, CreateSidechain(spec)), 1, status, yes
+        )
+
+    before = replace(
+        EMPTY_STATE,
+        proposals={r.proposal_id: r for r in (record(sb.SPEC_A, PENDING, 0), record(sb.SPEC_B, PENDING, 0))},
+    )
+    passed = (record(sb.SPEC_A, EXECUTED, 3), record(sb.SPEC_B, EXECUTED, 5))
+    after = replace(
+        before,
+        proposals={r.proposal_id: r for r in passed},
+        executed=frozenset(r.proposal_id for r in passed),
+    )
+    assert created_sidechains(before, after) == (sb.SPEC_B, sb.SPEC_A)
+    assert created_sidechains(after, after) == ()
+    registered = register_sidechains(
+        EMPTY_SIDECHAINS, (sb.SPEC_B, sb.SPEC_A, replace(sb.SPEC_A, peg_in_depth=9)), 40
+    )
+    assert registered.chains[sb.CHAIN_A].spec == sb.SPEC_A  # a repeated id is skipped

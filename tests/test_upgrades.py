@@ -124,7 +124,7 @@ def test_forks_state_only_their_changes() -> None:
     assert own == {"name", "state_layout"}
     assert type(sidechains).__mro__[1] is type(state_trie)  # fork 3 delegates to fork 2
     own = {name for name in vars(type(sidechains)) if not name.startswith("__")}
-    assert own == {"name", "sidechains_enabled"}
+    assert own == {"name", "sidechains_enabled", "governance_preset"}
     assert sidechains.sidechains_enabled() and not state_trie.sidechains_enabled()
 
 

@@ -52,7 +52,7 @@ already carry: the root of one Merkle Patricia Trie (spec/trie.py, BLAKE3) over 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from functools import cache
 from typing import Any, Protocol, TypeVar
@@ -116,6 +116,13 @@ TREASURY_KEY = bytes((KIND_SINGLETON, 2))
 DEPLOYMENTS_KEY = bytes((KIND_SINGLETON, 3))
 SCHEDULED_KEY = bytes((KIND_SINGLETON, 4))
 SINGLETON_KEYS = (TICKET_PRICE_KEY, TREASURY_KEY, DEPLOYMENTS_KEY, SCHEDULED_KEY)
+
+
+def _with_sidechain_proposals(preset: Preset) -> Preset:
+    """STATE-3: a stored proposal record may hold any action the chain ever accepted, so its
+    codec reads the CREATE_SIDECHAIN action too (SC-FORK-2); GOV-0 on new messages stays gated."""
+    return replace(preset, governance=replace(preset.governance, sidechain_proposals=True))
+
 
 EXECUTED_VALUE = b"\x01"
 OUTPOINT_BYTES = 36
@@ -275,7 +282,7 @@ def state_codecs(preset: Preset) -> StateCodecs:
             ProposalRecord,
             [
                 ("proposal_id", _BYTES),
-                ("proposal", governance_codecs(preset).proposal),
+                ("proposal", governance_codecs(_with_sidechain_proposals(preset)).proposal),
                 ("submitted_height", U64),
                 ("status", EnumCodec(ProposalStatus)),
                 ("yes", U64),

@@ -27,7 +27,8 @@ Sidechains (fork ``sidechains``, SC-FORK-1, docs/sidechains.md): when the fork i
 ``sidechains_enabled()``, before step 4 the block's sidechain messages are applied to
 ``ChainState.sidechains`` (SC-BLK-1..3, :func:`~spec.sidechain.state.apply_block_to_sidechains`,
 federation keys from the quorum records, FIN-5..7) and each transaction's withdrawal payouts count
-as input value in TX-9 (SC-PEG-4). Before the fork the sidechains state stays empty.
+as input value in TX-9 (SC-PEG-4); the sidechain proposals GOV-6 executed at a superblock are
+registered first (SC-REG-2, ``created_sidechains``). Before the fork the sidechains state stays empty.
 
 Forks (UPG-1..6, spec/forks/, docs/upgrades.md): before step 3 the deployment records after the
 parent are stepped for the block (``begin_window``, a state change only at a window start) and give
@@ -106,6 +107,7 @@ from spec.governance.proposals import (
     activate_parameters,
     apply_block_to_governance,
     begin_block,
+    created_sidechains,
     effective_preset,
 )
 from spec.ledger.transaction import (
@@ -334,11 +336,13 @@ def transition(
     voters = check_votes(block.votes, selected, state.tip_hash, preset)
     price = ticket_price_at(state, height, preset)
 
+    due = block_obligations(state, height, preset)
     sidechains = state.sidechains
     released = (0,) * len(block.transactions)
     if fork.sidechains_enabled():
         keys = federation_keys(state.quorums, height, preset)
-        pegged = apply_block_to_sidechains(sidechains, block.transactions, height, keys, preset)
+        activated = created_sidechains(state.governance, due.governance)
+        pegged = apply_block_to_sidechains(sidechains, block.transactions, height, keys, preset, activated)
         sidechains, released = pegged.state, pegged.released
 
     ledger_context = LedgerContext(height, median_time_past(state.timestamps, preset))
@@ -362,7 +366,6 @@ def transition(
     if len(bought) > preset.tickets.max_tickets_per_block:
         raise TooManyTickets(f"{len(bought)} purchases")
 
-    due = block_obligations(state, height, preset)
     masternode_due = due.masternode_payee is not None
     split = split_reward(block_subsidy(height, preset) + fees, len(voters), masternode_due, preset)
     coinbase = block.transactions[0]

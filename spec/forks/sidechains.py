@@ -12,18 +12,30 @@ spec/sidechain/ (SC-REG, SC-TX, SC-CP, SC-PEG, SC-MSG; docs/sidechains.md) and s
   null data whose value is burnt, so no node that has not upgraded can be made to accept a payout
   from an escrow (a soft fork for deposits; claims pay out of escrow and so need the fork).
 
+* **SC-FORK-2** the GOV-0 codec accepts a proposal action of tag 2, ``CREATE_SIDECHAIN`` carrying a
+  :class:`~spec.sidechain.registry.SidechainSpec` (SC-REG-1; ``DECODE_INVALID_TAG`` before the fork),
+  and a passed one registers the sidechain at its superblock (SC-REG-2).
+
 Nothing else changes: block format, every other rule and every check order are the previous fork's.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from spec.forks.state_trie import StateTrie
+from spec.presets import Preset
 
 
 class Sidechains(StateTrie):
-    """Fork 3: SC-FORK-1 (the SC-* rules apply)."""
+    """Fork 3: SC-FORK-1 (the SC-* rules apply) and SC-FORK-2 (sidechain proposals)."""
 
     name = "sidechains"
+
+    def governance_preset(self, preset: Preset) -> Preset:
+        """SC-FORK-2: the previous fork's governance preset with sidechain proposals accepted."""
+        base = super().governance_preset(preset)
+        return replace(base, governance=replace(base.governance, sidechain_proposals=True))
 
     def sidechains_enabled(self) -> bool:
         """SC-FORK-1: the SC-* rules apply from this fork on."""

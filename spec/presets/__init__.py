@@ -219,6 +219,9 @@ class GovernanceParams:
     participation_bps: int
     approval_bps: int
     governable: tuple[GovernableParameter, ...]
+    sidechain_proposals: bool = False
+    """SC-REG-1: whether GOV-0 accepts the CREATE_SIDECHAIN action (tag 2); never in a preset file,
+    set by fork ``sidechains``'s ``governance_preset`` hook."""
 
 
 @dataclass(frozen=True)
@@ -383,7 +386,9 @@ def _dkg_params(section: dict[str, Any], max_members: int) -> DkgParams:
 
 
 _MASTERNODE_INTS = tuple(f.name for f in fields(MasternodeParams))
-_GOVERNANCE_INTS = tuple(f.name for f in fields(GovernanceParams) if f.name != "governable")
+_GOVERNANCE_INTS = tuple(
+    f.name for f in fields(GovernanceParams) if f.name not in ("governable", "sidechain_proposals")
+)
 BASIS_POINTS = 10_000
 
 
@@ -420,8 +425,14 @@ def _governable(
 
 def _governance(section: dict[str, Any]) -> GovernanceParams:
     """The [governance] section: thresholds are basis points, at most 10,000."""
+    ints = {name: _positive_int(section, name) for name in _GOVERNANCE_INTS}
     params = GovernanceParams(
-        **{name: _positive_int(section, name) for name in _GOVERNANCE_INTS},
+        proposal_fee=ints["proposal_fee"],
+        superblock_interval=ints["superblock_interval"],
+        voting_period=ints["voting_period"],
+        activation_delay=ints["activation_delay"],
+        participation_bps=ints["participation_bps"],
+        approval_bps=ints["approval_bps"],
         governable=_governable(section),
     )
     if max(params.participation_bps, params.approval_bps) > BASIS_POINTS:
