@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from conformance import sidechainbuilder as sb
 from conformance.chainbuilder import ChainBuilder
 from conformance.wallet import spend_p2pkh
+from spec.chain.commitment import compute_state_items, compute_state_root, state_from_items
 from spec.chain.state import initial_state
 from spec.errors import (
     ChallengePeriod,
@@ -30,6 +31,8 @@ from spec.errors import (
     SidechainBadSpec,
     SidechainDuplicate,
     SpecError,
+    StateItemBadKey,
+    StateItemBadValue,
     WithdrawalSpent,
 )
 from spec.forks import FORKS
@@ -51,6 +54,7 @@ from spec.ledger.validation import check_inputs
 from spec.masternode.quorum import QuorumType
 from spec.presets import DEVNET, MAINNET
 from spec.sidechain.checkpoint import check_equivocation, max_deposit_cursor
+from spec.sidechain.items import sidechain_items, sidechains_from_items
 from spec.sidechain.messages import is_timed_out
 from spec.sidechain.peg import is_matured
 from spec.sidechain.registry import (
@@ -317,6 +321,10 @@ def test_chain_moves_deposits_into_escrow_under_the_fork(active: bool) -> None:
     assert sum(e.output.value for e in after.utxos.values()) == supply_before + subsidy - 10_000 - 123_456
     if active:
         assert after.sidechains.chains[sb.CHAIN_A].escrow == 123_456  # SC-PEG-1, SC-PEG-6
+        items = compute_state_items(after, DEVNET)  # SC-STATE-1: committed, incrementally and by definition
+        assert items[bytes([0x0A]) + (1).to_bytes(8, "big")]
+        assert block.header.state_root == compute_state_root(after, DEVNET)
+        assert state_from_items(items, DEVNET).sidechains == after.sidechains
     else:
         assert after.sidechains == EMPTY_SIDECHAINS  # before the fork: plain null data, value burnt
 
@@ -385,3 +393,24 @@ def test_created_sidechains_in_execution_order() -> None:
         EMPTY_SIDECHAINS, (sb.SPEC_B, sb.SPEC_A, replace(sb.SPEC_A, peg_in_depth=9)), 40
     )
     assert registered.chains[sb.CHAIN_A].spec == sb.SPEC_A  # a repeated id is skipped
+
+
+def test_sidechain_items_round_trip_and_reject_bad_keys() -> None:
+    """SC-STATE-1: the items of a state after a message round trip decode back to it."""
+    state = _funded()
+    relayed = _apply(state, 17, [sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, OUTBOX, 2))]).state
+    claimed = _apply(relayed, 18, list(sb.claim_outputs(sb.outbox_proof(sb.SPEC_A, 0, OUTBOX, 0)))).state
+    items = sidechain_items(claimed)
+    assert {key[0] for key in items} == {0x0A, 0x0B, 0x0C, 0x0D, 0x0E}
+    assert sidechains_from_items(items) == claimed
+    assert sidechain_items(EMPTY_SIDECHAINS) == {}  # before the fork nothing is committed
+    gap = dict(items)
+    checkpoint_key = next(k for k in items if k[0] == 0x0B)
+    gap[checkpoint_key[:-1] + b"\x01"] = gap.pop(checkpoint_key)  # height 1 without height 0
+    with pytest.raises(StateItemBadKey):
+        sidechains_from_items(gap)
+    marker = dict(items)
+    spent_key = next(k for k in items if k[0] == 0x0C)
+    marker[spent_key] = b"\x02"
+    with pytest.raises(StateItemBadValue):
+        sidechains_from_items(marker)

@@ -212,6 +212,7 @@ def chain_state_from_items(
         governance=committed.governance,
         quorums=committed.quorums,
         deployments=committed.deployments,
+        sidechains=committed.sidechains,
     )
 
 
