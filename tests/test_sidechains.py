@@ -322,7 +322,7 @@ def test_chain_moves_deposits_into_escrow_under_the_fork(active: bool) -> None:
     if active:
         assert after.sidechains.chains[sb.CHAIN_A].escrow == 123_456  # SC-PEG-1, SC-PEG-6
         items = compute_state_items(after, DEVNET)  # SC-STATE-1: committed, incrementally and by definition
-        assert items[bytes([0x0A]) + (1).to_bytes(8, "big")]
+        assert items[bytes([0x10]) + (1).to_bytes(8, "big")]
         assert block.header.state_root == compute_state_root(after, DEVNET)
         assert state_from_items(items, DEVNET).sidechains == after.sidechains
     else:
@@ -401,16 +401,16 @@ def test_sidechain_items_round_trip_and_reject_bad_keys() -> None:
     relayed = _apply(state, 17, [sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, OUTBOX, 2))]).state
     claimed = _apply(relayed, 18, list(sb.claim_outputs(sb.outbox_proof(sb.SPEC_A, 0, OUTBOX, 0)))).state
     items = sidechain_items(claimed)
-    assert {key[0] for key in items} == {0x0A, 0x0B, 0x0C, 0x0D, 0x0E}
+    assert {key[0] for key in items} == {0x10, 0x11, 0x12, 0x13, 0x14}
     assert sidechains_from_items(items) == claimed
     assert sidechain_items(EMPTY_SIDECHAINS) == {}  # before the fork nothing is committed
     gap = dict(items)
-    checkpoint_key = next(k for k in items if k[0] == 0x0B)
+    checkpoint_key = next(k for k in items if k[0] == 0x11)
     gap[checkpoint_key[:-1] + b"\x01"] = gap.pop(checkpoint_key)  # height 1 without height 0
     with pytest.raises(StateItemBadKey):
         sidechains_from_items(gap)
     marker = dict(items)
-    spent_key = next(k for k in items if k[0] == 0x0C)
+    spent_key = next(k for k in items if k[0] == 0x12)
     marker[spent_key] = b"\x02"
     with pytest.raises(StateItemBadValue):
         sidechains_from_items(marker)

@@ -6,16 +6,18 @@ integer in a key is u64 big-endian (keys sort by chain, then height, then index)
 ====  ======================  ================================  =========================================
 kind  entry                   rest of the key                   value
 ====  ======================  ================================  =========================================
-0x0a  sidechain record        sidechain id                      spec (SC-REG-1), activation u64, escrow u64
-0x0b  accepted checkpoint     sidechain id, sidechain height    height, header hash, cursor, outbox root,
+0x10  sidechain record        sidechain id                      spec (SC-REG-1), activation u64, escrow u64
+0x11  accepted checkpoint     sidechain id, sidechain height    height, header hash, cursor, outbox root,
                                                                 posted height (u64 / 32 bytes)
-0x0c  spent withdrawal        chain, checkpoint height, leaf    ``0x01``
-0x0d  delivered message       chain, checkpoint height, leaf    ``0x01``
-0x0e  pending message         chain, checkpoint height, leaf    destination u64, amount u64, relay u64
+0x12  spent withdrawal        chain, checkpoint height, leaf    ``0x01``
+0x13  delivered message       chain, checkpoint height, leaf    ``0x01``
+0x14  pending message         chain, checkpoint height, leaf    destination u64, amount u64, relay u64
 ====  ======================  ================================  =========================================
 
 Before the fork the sidechains state is empty and contributes no item, so no earlier state root
-changes. :func:`sidechains_from_items` inverts :func:`sidechain_items` (``STATE_ITEM_BAD_KEY`` for
+changes. The kinds start at ``0x10``: ``0x0a``..``0x0f`` stay unknown (``STATE_ITEM_BAD_KEY``, as the
+published ``state`` vector ``unknown_kind`` expects of ``0x0a``).
+:func:`sidechains_from_items` inverts :func:`sidechain_items` (``STATE_ITEM_BAD_KEY`` for
 a key its value does not determine, an orphan checkpoint or a gap in a chain's checkpoint heights;
 ``STATE_ITEM_BAD_VALUE`` for a marker other than ``0x01``; ``DECODE_*`` for a bad value).
 """
@@ -37,11 +39,11 @@ from spec.sidechain.registry import (
     SidechainsState,
 )
 
-KIND_SIDECHAIN = 0x0A
-KIND_SIDECHAIN_CHECKPOINT = 0x0B
-KIND_SPENT_WITHDRAWAL = 0x0C
-KIND_DELIVERED_MESSAGE = 0x0D
-KIND_PENDING_MESSAGE = 0x0E
+KIND_SIDECHAIN = 0x10
+KIND_SIDECHAIN_CHECKPOINT = 0x11
+KIND_SPENT_WITHDRAWAL = 0x12
+KIND_DELIVERED_MESSAGE = 0x13
+KIND_PENDING_MESSAGE = 0x14
 SIDECHAIN_KINDS = frozenset(range(KIND_SIDECHAIN, KIND_PENDING_MESSAGE + 1))
 MARKER = b"\x01"
 
@@ -114,7 +116,7 @@ def _marker(value: bytes, key: bytes) -> None:
 
 def sidechains_from_items(items: Mapping[bytes, bytes]) -> SidechainsState:
     """SC-STATE-1: the sidechains state whose :func:`sidechain_items` is exactly ``items`` (kinds
-    0x0a..0x0e only; keys read in sorted order)."""
+    0x10..0x14 only; keys read in sorted order)."""
     records: dict[int, _RecordValue] = {}
     checkpoints: dict[int, list[CheckpointRecord]] = {}
     spent: set[MessageKey] = set()
