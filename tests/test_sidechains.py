@@ -51,6 +51,7 @@ from spec.governance.proposals import (
 from spec.ledger.transaction import OutPoint, Transaction, TxInput, TxOutput, txid
 from spec.ledger.utxo import UtxoEntry
 from spec.ledger.validation import check_inputs
+from spec.masternode.finality import QuorumRecord
 from spec.masternode.quorum import QuorumType
 from spec.presets import DEVNET, MAINNET
 from spec.sidechain.checkpoint import check_equivocation, max_deposit_cursor
@@ -414,3 +415,45 @@ def test_sidechain_items_round_trip_and_reject_bad_keys() -> None:
     marker[spent_key] = b"\x02"
     with pytest.raises(StateItemBadValue):
         sidechains_from_items(marker)
+
+
+def test_chain_round_trip_deposit_checkpoint_window_claim() -> None:
+    """SC-PEG-1..5 end to end through ``apply_block``: the federation key is a committed finality
+    quorum key (FIN-5/6), the claim's payout is funded by the escrow (TX-9 ``released``)."""
+    builder = _chain(True)
+    while builder.state.height < 26:  # the finality quorum based at 0 is in charge from 25 on
+        builder.add(builder.build())
+    record = QuorumRecord(0, bytes(32), bytes(32), (), 1, sb.federation_public(QuorumType.FINALITY), 0)
+    tip = builder.state
+    builder.states[-1] = replace(
+        tip, quorums=replace(tip.quorums, records={**tip.quorums.records, 0: record})
+    )
+    deposit_height = builder.state.height + 1
+    builder.add(builder.build([_deposit_tx(builder, 5_000)]))
+    builder.add(builder.build())
+    checkpoint = sb.genesis_checkpoint(sb.SPEC_A, deposit_height, OUTBOX)
+    coinbase = builder.blocks[1].transactions[0]
+    funding = OutPoint(txid(coinbase, DEVNET), 0)
+    value = builder.state.utxos[funding].output.value
+    outputs = [sb.message_output(checkpoint), TxOutput(value - 10_000, builder.miner.script_pubkey)]
+    builder.add(
+        builder.build([spend_p2pkh(builder.state.utxos, [funding], [builder.miner], outputs, DEVNET)])
+    )
+    posted = builder.state.height
+    assert builder.state.sidechains.chains[sb.CHAIN_A].checkpoints[0].posted_height == posted
+    while builder.state.height < posted + sb.SPEC_A.challenge_period - 1:
+        builder.add(builder.build())
+    coinbase = builder.blocks[2].transactions[0]
+    funding = OutPoint(txid(coinbase, DEVNET), 0)
+    value = builder.state.utxos[funding].output.value
+    claim, payout = sb.claim_outputs(sb.outbox_proof(sb.SPEC_A, 0, OUTBOX, 0))
+    change = TxOutput(value - 10_000, builder.miner.script_pubkey)
+    tx = spend_p2pkh(builder.state.utxos, [funding], [builder.miner], [claim, payout, change], DEVNET)
+    builder.fees = lambda transactions: 10_000  # type: ignore[method-assign]  # the escrow pays the payout
+    after = builder.add(builder.build([tx]))
+    assert after.height == posted + sb.SPEC_A.challenge_period
+    assert after.sidechains.chains[sb.CHAIN_A].escrow == 5_000 - 400
+    assert after.utxos[OutPoint(txid(tx, DEVNET), 1)].output == TxOutput(400, sb.ALICE)
+    assert (sb.CHAIN_A, 0, 0) in after.sidechains.spent_withdrawals
+    with pytest.raises(WithdrawalSpent):  # the sidechain step runs before the inputs are checked
+        builder.build([tx])
