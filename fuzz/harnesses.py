@@ -43,6 +43,7 @@ from fuzz.ledger_harnesses import LEDGER_HARNESSES
 from fuzz.masternode_harnesses import MASTERNODE_HARNESSES
 from fuzz.p2p_harnesses import P2P_HARNESSES
 from fuzz.script_harnesses import SCRIPT_HARNESSES
+from fuzz.sidechain_block_harnesses import SIDECHAIN_BLOCK_HARNESSES
 from fuzz.sidechain_harnesses import SIDECHAIN_HARNESSES
 from fuzz.state_harnesses import STATE_HARNESSES
 from fuzz.trie_harnesses import TRIE_HARNESSES
@@ -871,7 +872,8 @@ HARNESSES: dict[str, Harness] = {
     **MASTERNODE_HARNESSES,
     **FINALITY_HARNESSES,
     **EVM_HARNESSES,
-    **SIDECHAIN_HARNESSES,
+    **SIDECHAIN_BLOCK_HARNESSES,
     **VM_WASM_HARNESSES,
+    **SIDECHAIN_HARNESSES,
 }
 """Every harness by name (the names of the corpus directories ``fuzz/corpora/<name>/``)."""

@@ -36,6 +36,7 @@ from fuzz.ledger_harnesses import ledger_seeds
 from fuzz.masternode_harnesses import masternode_seeds
 from fuzz.p2p_harnesses import p2p_seeds
 from fuzz.script_harnesses import script_seeds
+from fuzz.sidechain_block_harnesses import sidechain_block_seeds
 from fuzz.sidechain_harnesses import sidechain_seeds
 from fuzz.state_harnesses import state_seeds
 from fuzz.trie_harnesses import trie_seeds
@@ -304,8 +305,9 @@ SEED_PROVIDERS: tuple[Callable[[], dict[str, Seeds]], ...] = (
     upgrade_seeds,
     state_seeds,
     evm_seeds,
-    sidechain_seeds,
+    sidechain_block_seeds,
     vm_wasm_seeds,
+    sidechain_seeds,
 )
 """Seed writers of harnesses registered from other modules (harness name -> files)."""
 

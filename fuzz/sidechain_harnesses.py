@@ -1,152 +1,197 @@
-"""Fuzz harnesses of the FerrisScript sidechain VM (spec/vm/ferris.py) and the VM witness format
-(spec/vm/interface.py), ``fuzz_<name>(data: bytes) -> None``.
+"""Fuzz harnesses of the sidechain flows (spec/sidechain/, fork ``sidechains``), ``fuzz_<name>(data)``.
 
 Same contract as :mod:`fuzz.harnesses`: a :class:`~spec.errors.SpecError` rejection is swallowed,
 any other exception escapes and is a finding, and a broken invariant raises
-:class:`SidechainInvariantViolation`.
+:class:`SidechainInvariantViolation`. :data:`SIDECHAIN_HARNESSES` lists them for registration in
+:data:`fuzz.harnesses.HARNESSES`; :func:`sidechain_seeds` gives their seed corpora.
 
-Invariants checked:
-
-* ``vm_ferris_decode_transaction``: only ``DECODE_*`` and ``VM_FERRIS_*`` codes reject; an accepted
-  transaction re-encodes to the input (VMF-2). The accepted transaction is then executed on a small
-  fixed state: only VM codes reject, an outcome's post-root is 32 bytes, a FAILED outcome has no
-  outbox entry, and the fee is the declared one.
-* ``vm_witness_decode``: only ``DECODE_*`` and ``VM_WITNESS_NOT_CANONICAL`` reject; an accepted
-  witness re-encodes to the input (VM-4) and its preimages are sorted by hash without repeats.
-  The witness is then used as the node source of a fixed transfer's stateless execution: it
-  either raises a VM code or a ``TRIE_DECODE_*`` code (a preimage reached by hash that is not a
-  node), or gives exactly the full execution's outcome (VM-2: a witness cannot change a result).
+* ``sidechain_message`` (SC-TX-0..2): the input is an output script; a recognised message
+  re-encodes to the script (canonical, SC-TX-0) and only ``DECODE_*`` codes reject one.
+* ``sidechain_checkpoint`` (SC-HDR-4, SC-CP-1..5): the input is a checkpoint encoding; an accepted
+  one re-encodes to the input; validated as the first checkpoint of sidechain 1 it is accepted
+  only with a signature that verifies under the federation key; it is never equivocation evidence
+  with itself.
+* ``sidechain_spec`` (SC-REG-1): the input is a spec encoding; an accepted one re-encodes, and
+  :func:`~spec.sidechain.registry.check_sidechain_spec` raises only ``SC_BAD_SPEC``.
+* ``sidechain_block`` (SC-BLK-1..3, SC-PEG-5/6): the input is read as a short program of
+  deposits, checkpoints, claims, relays and refunds on the funded two-chain state of
+  conformance/sidechainbuilder.py; after every accepted block the escrows stay within
+  ``[0, max_escrow]``, total escrow changes by exactly deposits minus payouts, and no withdrawal
+  or message key is spent twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 
-from spec.encoding import encode
-from spec.errors import DecodeError, SpecError, TrieDecodeError, VmError
-from spec.presets import MAINNET
-from spec.trie import Trie
-from spec.vm.ferris import (
-    ACCOUNT_CODEC,
-    HASHER,
-    Account,
-    FerrisTransaction,
-    account_key,
-    compute_account_id,
-    decode_transaction,
-    encode_transaction,
-    ferris_apply,
-    p2pkh_locking_script,
-    sign_transaction,
+from conformance import sidechainbuilder as sb
+from spec.encoding import decode, encode
+from spec.errors import CheckpointBadSignature, DecodeError, SidechainBadSpec, SpecError
+from spec.presets import DEVNET
+from spec.sidechain.checkpoint import apply_checkpoint, check_equivocation, is_signed_by
+from spec.sidechain.header import CHECKPOINT_CODEC, encode_checkpoint
+from spec.sidechain.registry import (
+    SIDECHAIN_SPEC_CODEC,
+    SidechainsState,
+    check_sidechain_spec,
+    encode_sidechain_spec,
+    total_escrow,
 )
-from spec.vm.interface import (
-    ExecutionContext,
-    StateWitness,
-    TxOutcome,
-    TxStatus,
-    decode_witness,
-    encode_witness,
-    record_witness,
-    witness_nodes,
-)
+from spec.sidechain.state import apply_block_to_sidechains
+from spec.sidechain.transactions import match_sidechain_message, sidechain_message_script
 
-PRESET = MAINNET
-CONTEXT = ExecutionContext(7, 5, 1000, b"", PRESET.vm_ferris.max_tx_gas)
-APPLY = ferris_apply(PRESET)
-_SEEDS = tuple(bytes([i + 1]) * 32 for i in range(4))
+PRESET = DEVNET
 
 
 class SidechainInvariantViolation(AssertionError):
-    """A sidechain VM function accepted or rejected an input in a way its rules forbid."""
+    """A sidechain decoder or rule accepted or rejected an input in a way its rules forbid."""
 
 
-@cache
-def _state() -> Trie:
-    items = {
-        account_key(compute_account_id(p2pkh_locking_script(seed))): encode(ACCOUNT_CODEC, Account(10**6, 0))
-        for seed in _SEEDS
-    }
-    return Trie.from_items(items, HASHER)
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise SidechainInvariantViolation(message)
 
 
-@cache
-def _transfer() -> bytes:
-    lock = p2pkh_locking_script(_SEEDS[0])
-    recipient = compute_account_id(p2pkh_locking_script(_SEEDS[1]))
-    tx = FerrisTransaction(0, 7, 0, 5000, 1234, 0, recipient, b"", lock, b"")
-    return encode_transaction(sign_transaction(tx, _SEEDS[0]))
-
-
-@cache
-def _full_outcome() -> TxOutcome:
-    state = _state()
-    return APPLY(state.node_store, state.root_hash, _transfer(), CONTEXT)[0]
-
-
-def fuzz_vm_ferris_decode_transaction(data: bytes) -> None:
-    """VMF-2 decoding, then VMF-3..7 execution (see the module docstring)."""
+def fuzz_message(data: bytes) -> None:
+    """SC-TX-0..2 on an output script (see the module docstring)."""
     try:
-        tx = decode_transaction(data, PRESET.vm_ferris)
-    except (DecodeError, VmError):
+        message = match_sidechain_message(data, PRESET)
+    except DecodeError:
         return
-    if encode_transaction(tx) != data:
-        raise SidechainInvariantViolation("an accepted transaction does not re-encode to its input")
-    state = _state()
-    try:
-        outcome, _ = APPLY(state.node_store, state.root_hash, data, CONTEXT)
-    except VmError:
-        return
-    if len(outcome.post_root) != 32 or outcome.fee != tx.fee:
-        raise SidechainInvariantViolation("an outcome with a bad root or fee")
-    if outcome.status == TxStatus.FAILED and outcome.outbox:
-        raise SidechainInvariantViolation("a FAILED transaction emitted outbox entries (VM-5)")
+    if message is not None:
+        _require(
+            sidechain_message_script(message, PRESET) == data, "SC-TX-0: a message re-encodes differently"
+        )
 
 
-def fuzz_vm_witness_decode(data: bytes) -> None:
-    """VM-4 decoding, then VM-2 stateless execution over the witness (see the module docstring)."""
+def fuzz_checkpoint(data: bytes) -> None:
+    """SC-HDR-4 and SC-CP-1..5 on a checkpoint encoding."""
     try:
-        witness = decode_witness(data, HASHER)
-    except (DecodeError, VmError):
+        checkpoint = decode(CHECKPOINT_CODEC, data)
+    except DecodeError:
         return
-    if encode_witness(witness) != data:
-        raise SidechainInvariantViolation("an accepted witness does not re-encode to its input")
-    digests = [HASHER.digest(item) for item in witness.preimages]
-    if digests != sorted(set(digests)):
-        raise SidechainInvariantViolation("an accepted witness is not sorted by hash")
-    state = _state()
+    _require(encode_checkpoint(checkpoint) == data, "SC-HDR-4: a checkpoint re-encodes differently")
+    key = sb.federation_public(sb.SPEC_A.federation)
     try:
-        outcome, _ = APPLY(witness_nodes(witness, HASHER), state.root_hash, _transfer(), CONTEXT)
-    except (VmError, TrieDecodeError):
+        apply_checkpoint(sb.initial(), checkpoint, sb.keys(), 10**6)
+        _require(is_signed_by(checkpoint, key), "SC-CP-4: accepted without the federation's signature")
+    except CheckpointBadSignature:
+        _require(not is_signed_by(checkpoint, key), "SC-CP-4: a verifying signature was rejected")
+    except SpecError:
+        pass
+    try:
+        check_equivocation(checkpoint, checkpoint, key)
+    except SpecError:
         return
-    except SpecError as error:
-        raise SidechainInvariantViolation(f"stateless execution raised {error.code}") from None
-    if outcome != _full_outcome():
-        raise SidechainInvariantViolation("a witness changed the outcome of execution (VM-2)")
+    raise SidechainInvariantViolation("SC-CP-5: a checkpoint equivocates with itself")
+
+
+def fuzz_spec(data: bytes) -> None:
+    """SC-REG-1 on a spec encoding."""
+    try:
+        spec = decode(SIDECHAIN_SPEC_CODEC, data)
+    except DecodeError:
+        return
+    _require(encode_sidechain_spec(spec) == data, "SC-REG-1: a spec re-encodes differently")
+    try:
+        check_sidechain_spec(spec, PRESET)
+    except SidechainBadSpec:
+        return
+
+
+_OUTBOX = [sb.withdrawal(300), sb.message(sb.CHAIN_B, 200), sb.withdrawal(50)]
+
+
+def _funded() -> SidechainsState:
+    funding = [sb.deposit_output(sb.CHAIN_A, 1000), sb.deposit_output(sb.CHAIN_B, 1000)]
+    state = apply_block_to_sidechains(sb.initial(), sb.block(12, funding), 12, sb.keys(), PRESET).state
+    checkpoint = sb.genesis_checkpoint(sb.SPEC_A, 12, _OUTBOX)
+    return apply_block_to_sidechains(
+        state, sb.block(14, [sb.message_output(checkpoint)]), 14, sb.keys(), PRESET
+    ).state
+
+
+def _program_block(height: int, op: int, arg: int, state: SidechainsState) -> list[list[object]]:
+    kind = op % 5
+    chain = sb.CHAIN_A if arg % 2 == 0 else sb.CHAIN_B
+    if kind == 0:
+        return [[sb.deposit_output(chain if arg % 7 else 9, arg * 13)]]
+    if kind == 1:
+        index = arg % 3
+        return [list(sb.claim_outputs(sb.outbox_proof(sb.SPEC_A, arg % 2, _OUTBOX, index)))]
+    if kind == 2:
+        return [[sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, _OUTBOX, arg % 3))]]
+    if kind == 3:
+        return [[sb.refund_output(sb.CHAIN_A, 0, arg % 3)]]
+    record = state.chains[sb.CHAIN_B]
+    latest = record.latest
+    parent = latest.header_hash if latest else bytes(32)
+    head = sb.header(sb.SPEC_B, len(record.checkpoints), parent, min(height - 2, arg), [])
+    return [[sb.message_output(sb.sign(head, sb.SPEC_B.federation))]]
+
+
+def fuzz_block(data: bytes) -> None:
+    """SC-BLK-1..3, SC-PEG-5/6 on a program of sidechain operations (two bytes each)."""
+    state = _funded()
+    height = 14
+    for i in range(0, min(len(data), 24) - 1, 2):
+        height += 1 + data[i] // 64
+        outputs = _program_block(height, data[i], data[i + 1], state)
+        txs = sb.block(height, *outputs)  # type: ignore[arg-type]
+        before = total_escrow(state)
+        try:
+            result = apply_block_to_sidechains(state, txs, height, sb.keys(), PRESET)
+        except SpecError:
+            continue
+        moved = sum(d.amount for d in result.deposits) - sum(result.released)
+        _require(
+            total_escrow(result.state) - before == moved, "SC-PEG-6: escrow changed by other than the peg"
+        )
+        _require(
+            all(0 <= r.escrow <= r.spec.max_escrow for r in result.state.chains.values()),
+            "SC-PEG-5: an escrow left [0, max_escrow]",
+        )
+        _require(
+            len(result.state.spent_withdrawals) - len(state.spent_withdrawals)
+            == sum(1 for amount in result.released if amount),
+            "SC-PEG-4: a payout without a new spent key",
+        )
+        state = result.state
 
 
 SIDECHAIN_HARNESSES: dict[str, Callable[[bytes], None]] = {
-    "vm_ferris_decode_transaction": fuzz_vm_ferris_decode_transaction,
-    "vm_witness_decode": fuzz_vm_witness_decode,
+    "sidechain_message": fuzz_message,
+    "sidechain_checkpoint": fuzz_checkpoint,
+    "sidechain_spec": fuzz_spec,
+    "sidechain_block": fuzz_block,
 }
 
 
 def sidechain_seeds() -> dict[str, dict[str, bytes]]:
-    """Seeds: a transfer, a withdrawal, a message; the transfer's witness, a partial one, the empty one."""
-    lock = p2pkh_locking_script(_SEEDS[0])
-    withdraw = FerrisTransaction(1, 7, 0, 5000, 50, 0, b"\x51" * 25, b"", lock, b"")
-    message = FerrisTransaction(2, 7, 0, 5000, 50, 8, b"r" * 20, b"hello", lock, b"")
-    state = _state()
-    witness = record_witness(APPLY, state.node_store, state.root_hash, _transfer(), CONTEXT)
+    """Seeds: every message kind, a signed and an unsigned checkpoint, specs, short programs."""
+    proof = sb.outbox_proof(sb.SPEC_A, 0, _OUTBOX, 1)
+    messages = {
+        "deposit": sb.deposit_output(sb.CHAIN_A, 5).script_pubkey,
+        "checkpoint": sb.message_output(sb.genesis_checkpoint(sb.SPEC_A, 0, _OUTBOX)).script_pubkey,
+        "claim": sb.claim_outputs(sb.outbox_proof(sb.SPEC_A, 0, _OUTBOX, 0))[0].script_pubkey,
+        "relay": sb.relay_output(proof).script_pubkey,
+        "refund": sb.refund_output(sb.CHAIN_A, 0, 1).script_pubkey,
+    }
+    signed = sb.genesis_checkpoint(sb.SPEC_A, 0)
+    checkpoints = {
+        "signed": encode_checkpoint(signed),
+        "foreign_key": encode_checkpoint(sb.sign(signed.header, sb.SPEC_B.federation)),
+    }
+    specs = {"a": encode(SIDECHAIN_SPEC_CODEC, sb.SPEC_A), "b": encode(SIDECHAIN_SPEC_CODEC, sb.SPEC_B)}
+    programs = {
+        "claim": bytes([192, 0, 1, 0]),
+        "relay_refund": bytes([194, 1, 3, 1, 195, 1]),
+        "deposits": bytes([0, 10, 5, 11, 64, 14]),
+        "checkpoint_b": bytes([4, 12, 132, 13]),
+    }
     return {
-        "vm_ferris_decode_transaction": {
-            "seed-transfer": _transfer(),
-            "seed-withdraw": encode_transaction(sign_transaction(withdraw, _SEEDS[0])),
-            "seed-message": encode_transaction(sign_transaction(message, _SEEDS[0])),
-        },
-        "vm_witness_decode": {
-            "seed-transfer": encode_witness(witness),
-            "seed-partial": encode_witness(StateWitness(witness.preimages[1:])),
-            "seed-empty": encode_witness(StateWitness(())),
-        },
+        "sidechain_message": {f"seed-{k}": v for k, v in messages.items()},
+        "sidechain_checkpoint": {f"seed-{k}": v for k, v in checkpoints.items()},
+        "sidechain_spec": {f"seed-{k}": v for k, v in specs.items()},
+        "sidechain_block": {f"seed-{k}": v for k, v in programs.items()},
     }

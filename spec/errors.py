@@ -1878,6 +1878,155 @@ class WasmNotAContract(WasmTransactionError):
     code = "VM_WASM_NOT_A_CONTRACT"
 
 
+# --------------------------------------------------------------------------------------------
+# Sidechains on the mainchain: registry, checkpoints, peg, messages (spec/sidechain/, fork 3)
+# --------------------------------------------------------------------------------------------
+
+
+class SidechainError(SpecError):
+    """A sidechain registration, checkpoint, peg or message is invalid (SC-*, docs/sidechains.md)."""
+
+    code = "SC_ERROR"
+
+
+class SidechainBadSpec(SidechainError):
+    """SC-REG-1: a sidechain proposal names an id, VM kind, quorum type, period or limit out of range."""
+
+    code = "SC_BAD_SPEC"
+
+
+class SidechainDuplicate(SidechainError):
+    """SC-REG-2: a sidechain with this id is already registered (or proposed twice at one superblock)."""
+
+    code = "SC_DUPLICATE_SIDECHAIN"
+
+
+class SidechainUnknown(SidechainError):
+    """SC-TX-2: a deposit, checkpoint, claim or relay names a sidechain that is not registered and active."""
+
+    code = "SC_UNKNOWN_SIDECHAIN"
+
+
+class SidechainBadMessageOutput(SidechainError):
+    """SC-TX-1: a sidechain message output that is not a deposit carries value, or a deposit carries none."""
+
+    code = "SC_BAD_MESSAGE_OUTPUT"
+
+
+class CheckpointHeight(SidechainError):
+    """SC-CP-1: a checkpoint's height is not the previous checkpoint's height + 1 (0 for the first)."""
+
+    code = "SC_CHECKPOINT_HEIGHT"
+
+
+class CheckpointParent(SidechainError):
+    """SC-CP-2: a checkpoint's parent is not the previous checkpoint's header hash."""
+
+    code = "SC_CHECKPOINT_PARENT"
+
+
+class CheckpointCursorRegressed(SidechainError):
+    """SC-CP-3: a checkpoint's deposit cursor is below the previous checkpoint's."""
+
+    code = "SC_CURSOR_REGRESSED"
+
+
+class CheckpointCursorTooRecent(SidechainError):
+    """SC-CP-3: a checkpoint's deposit cursor is above the mainchain height minus the peg-in depth."""
+
+    code = "SC_CURSOR_TOO_RECENT"
+
+
+class FederationKeyMissing(SidechainError):
+    """SC-CP-4: the chain holds no committed group key for the sidechain's federation quorum type."""
+
+    code = "SC_NO_FEDERATION_KEY"
+
+
+class CheckpointBadSignature(SidechainError):
+    """SC-CP-4: the checkpoint signature does not verify under the federation's committed key."""
+
+    code = "SC_BAD_CHECKPOINT_SIGNATURE"
+
+
+class NotEquivocation(SidechainError):
+    """SC-CP-5: two checkpoints are no equivocation evidence (see check_equivocation)."""
+
+    code = "SC_NOT_EQUIVOCATION"
+
+
+class UnknownCheckpoint(SidechainError):
+    """SC-PEG-3: a claim or relay names a checkpoint height the mainchain has not accepted."""
+
+    code = "SC_UNKNOWN_CHECKPOINT"
+
+
+class ChallengePeriod(SidechainError):
+    """SC-PEG-3: the checkpoint's challenge period has not passed."""
+
+    code = "SC_CHALLENGE_PERIOD"
+
+
+class WrongEntryKind(SidechainError):
+    """SC-PEG-3 / SC-MSG-1: the proven outbox entry is not of the kind (and target) the transaction needs."""
+
+    code = "SC_WRONG_ENTRY_KIND"
+
+
+class WithdrawalSpent(SidechainError):
+    """SC-PEG-4: the withdrawal was already paid (the spent-withdrawal set holds it)."""
+
+    code = "SC_WITHDRAWAL_SPENT"
+
+
+class WithdrawalLimit(SidechainError):
+    """SC-PEG-3: the withdrawal exceeds the sidechain's ``max_withdrawal``."""
+
+    code = "SC_WITHDRAWAL_LIMIT"
+
+
+class EscrowUnderflow(SidechainError):
+    """SC-PEG-5: paying the amount would take the sidechain's escrow below zero."""
+
+    code = "SC_ESCROW_UNDERFLOW"
+
+
+class EscrowLimit(SidechainError):
+    """SC-PEG-1 / SC-MSG-1: crediting the amount would take the escrow above ``max_escrow``."""
+
+    code = "SC_ESCROW_LIMIT"
+
+
+class BadPegPayout(SidechainError):
+    """SC-PEG-4: the output after a withdrawal claim does not pay exactly the amount to the recipient."""
+
+    code = "SC_BAD_PAYOUT"
+
+
+class BadMessageDestination(SidechainError):
+    """SC-MSG-1: a message targets the mainchain, its own sidechain or an unknown one."""
+
+    code = "SC_BAD_DESTINATION"
+
+
+class MessageDelivered(SidechainError):
+    """SC-MSG-2: the message was already relayed (the delivered-message set holds it)."""
+
+    code = "SC_MESSAGE_DELIVERED"
+
+
+class MessageNotPending(SidechainError):
+    """SC-MSG-4: a refund names a message that is not pending (never relayed, acknowledged or refunded)."""
+
+    code = "SC_MESSAGE_NOT_PENDING"
+
+
+class MessageNotTimedOut(SidechainError):
+    """SC-MSG-4: a refund before the destination's message timeout has passed."""
+
+    code = "SC_MESSAGE_NOT_TIMED_OUT"
+
+
 def _all_subclasses(cls: type[SpecError]) -> list[type[SpecError]]:
     found: list[type[SpecError]] = [cls]
     for sub in cls.__subclasses__():

@@ -1,21 +1,19 @@
 """A deliberately wrong contract that ``tests/test_sidechain_symbolic.py`` expects CrossHair to refute.
 
-It claims that every mainchain input at or below the new cursor is taken by the block. Under SCB-2
-a block takes only heights strictly above its parent's cursor (those at or below were the earlier
-blocks'), so an input exactly at the parent's cursor is a counterexample. If CrossHair stops finding
-it, the symbolic check has become vacuous.
+It claims a checkpoint is matured one block before ``posted + period`` (an off-by-one in the
+challenge window of SC-PEG-3). CrossHair must find a height where that is false; if it stops
+finding one, the symbolic check has become vacuous.
 """
 
 from __future__ import annotations
 
-from spec.sidechain.chain import is_in_cursor_range
+from spec.sidechain.peg import is_matured
 
 
-def everything_below_the_cursor_is_taken(height: int, parent: int, cursor: int) -> bool:
-    """Claims a block takes every input at or below its cursor (false: not those at or below the parent's).
+def matured_one_block_early(posted: int, period: int, height: int) -> bool:
+    """Claims ``posted + period - 1`` is already matured (false: SC-PEG-3 needs ``posted + period``).
 
-    pre: 0 <= parent <= cursor <= 10**6
-    pre: 0 <= height <= 10**6
-    post: __return__ or height > cursor
+    pre: 0 <= posted <= 1000 and 1 <= period <= 1000 and 0 <= height <= 3000
+    post: height != posted + period - 1 or __return__
     """
-    return is_in_cursor_range(height, parent, cursor)
+    return is_matured(posted, period, height)

@@ -1,10 +1,9 @@
-"""CrossHair symbolic checks of ``conformance/symbolic/sidechain_contracts.py`` (SCB-2, VMF-4/6/7).
+"""CrossHair symbolic checks of ``conformance/symbolic/sidechain_contracts.py`` (SC-CP-3, SC-PEG-3, SC-MSG-4).
 
 Runs ``crosshair check --analysis_kind=PEP316`` with ``--per_condition_timeout`` from
 ``RUSTY_CROSSHAIR_SECONDS`` (default 3) through ``tests/symbolic_suite.py``. The run must exit 0 with
 no counterexample and name every ``post:`` line; the canary ``tests/sidechain_symbolic_canary.py``
-(every input at or below the cursor is taken) must be refuted in the same run, so the check cannot
-pass vacuously.
+(matured one block early) must be refuted in the same run, so the check cannot pass vacuously.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.symbolic import sidechain_contracts
-from tests.sidechain_symbolic_canary import everything_below_the_cursor_is_taken
+from tests.sidechain_symbolic_canary import matured_one_block_early
 from tests.symbolic_suite import (
     REPO_ROOT,
     Runs,
@@ -38,23 +37,17 @@ def test_sidechain_contracts_hold(crosshair_runs: Runs) -> None:
 
 
 def test_sidechain_canary_is_refuted(crosshair_runs: Runs) -> None:
-    assert_canary_refuted(crosshair_runs, "everything_below_the_cursor_is_taken")
+    assert_canary_refuted(crosshair_runs, "matured_one_block_early")
 
 
-def test_every_upgrade_contract_states_pre_and_post() -> None:
+def test_every_sidechain_contract_states_pre_and_post() -> None:
     assert_every_contract_states_pre_and_post(sidechain_contracts)
 
 
 def test_sidechain_wrappers_on_examples() -> None:
-    assert sidechain_contracts.cursor_ranges_partition(11, 10, 11, 20)
-    assert not sidechain_contracts.cursor_ranges_partition(10, 10, 11, 20)
-    assert sidechain_contracts.cursor_accepted(10, 34, 40, 6)
-    assert not sidechain_contracts.cursor_accepted(10, 35, 40, 6)
-    assert not sidechain_contracts.cursor_accepted(10, 9, 40, 6)
-    assert sidechain_contracts.gas_accepted(178, 2780, 250000, 1000, 10, 1)
-    assert not sidechain_contracts.gas_accepted(178, 2779, 250000, 1000, 10, 1)
-    assert sidechain_contracts.gas_monotonic(178, 1, 1000, 10) == 2780
-    assert sidechain_contracts.balance_split(10000, 5000, 5000) == 0
-    assert sidechain_contracts.balance_split(10000, 5000, 5001) == 5000
-    assert sidechain_contracts.balance_split(4999, 5000, 0) == -1
-    assert not everything_below_the_cursor_is_taken(10, 10, 20)  # the canary's counterexample
+    assert sidechain_contracts.matured_window(14, 3, 17)
+    assert not sidechain_contracts.matured_window(14, 3, 16)
+    assert sidechain_contracts.timeout_window(17, 4, 21)
+    assert not sidechain_contracts.timeout_window(17, 4, 20)
+    assert sidechain_contracts.cursor_bound(14, 2, 12) == 12
+    assert not matured_one_block_early(14, 3, 16)  # the canary's counterexample

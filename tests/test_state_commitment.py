@@ -216,7 +216,7 @@ def test_fork_activation_switches_the_committed_root() -> None:
 
 def test_state_trie_keeps_the_rules_of_governed_tickets() -> None:
     """UPG-1: fork 2 inherits GT-1/GT-2 unchanged (its only override is the state layout)."""
-    _, governed, state_trie = FORKS
+    _, governed, state_trie, *_ = FORKS
     assert state_trie.governance_preset(DEVNET) == governed.governance_preset(DEVNET)
     names = [p.name for p in state_trie.governance_preset(DEVNET).governance.governable]
     assert "tickets.target_pool_size" in names

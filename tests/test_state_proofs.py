@@ -109,6 +109,7 @@ def test_light_client_verifies_getproof_against_headers_only(tmp_path: Path) -> 
         assert [r.agenda_id for r in decode(codecs.deployments, deployments)] == [
             "governed_tickets",
             "state_trie",
+            "sidechains",
         ]
         for params in (
             ("masternode", coin.hex(), 0),

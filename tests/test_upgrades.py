@@ -77,7 +77,7 @@ def _vote(bits: int) -> TicketVote:
 
 
 def test_registry_and_presets_name_the_same_forks() -> None:
-    assert FORK_NAMES == ("genesis", "governed_tickets", "state_trie")
+    assert FORK_NAMES == ("genesis", "governed_tickets", "state_trie", "sidechains")
     for preset in (MAINNET, DEVNET):
         assert tuple(f.name for f in preset.forks) == FORK_NAMES
         assert preset.forks[0].deployment is None
@@ -99,8 +99,8 @@ def test_registry_and_presets_name_the_same_forks() -> None:
         ("quorum_votes = 5", "quorum_votes = 51"),  # more than a window's 50 votes
         ("start_height = 10", "start_height = 200"),  # not before expiry
         (
-            'order = ["genesis", "governed_tickets", "state_trie"]',
-            'order = ["genesis", "genesis", "state_trie"]',
+            'order = ["genesis", "governed_tickets", "state_trie", "sidechains"]',
+            'order = ["genesis", "genesis", "state_trie", "sidechains"]',
         ),
         ("vote_bit = 3", "vote_bit = 1"),  # two forks share a vote bit
         ('"tickets.target_pool_size" = [5, 1000]', '"tickets.target_pool_size" = [50, 1000]'),
@@ -114,7 +114,7 @@ def test_preset_rejects_bad_deployments(old: str, new: str) -> None:
 
 
 def test_forks_state_only_their_changes() -> None:
-    genesis, governed, state_trie = FORKS
+    genesis, governed, state_trie, sidechains = FORKS
     assert genesis.governance_preset(DEVNET) is DEVNET
     assert type(governed).__mro__[1] is type(genesis)  # fork 1 delegates to fork 0
     own = {name for name in vars(type(governed)) if not name.startswith("__")}
@@ -122,6 +122,10 @@ def test_forks_state_only_their_changes() -> None:
     assert type(state_trie).__mro__[1] is type(governed)  # fork 2 delegates to fork 1
     own = {name for name in vars(type(state_trie)) if not name.startswith("__")}
     assert own == {"name", "state_layout"}
+    assert type(sidechains).__mro__[1] is type(state_trie)  # fork 3 delegates to fork 2
+    own = {name for name in vars(type(sidechains)) if not name.startswith("__")}
+    assert own == {"name", "sidechains_enabled", "governance_preset"}
+    assert sidechains.sidechains_enabled() and not state_trie.sidechains_enabled()
 
 
 # ------------------------------------------------------------------------------------ vote bits
@@ -229,7 +233,7 @@ def test_state_moves_only_along_the_machine(
 
 
 def test_governed_tickets_changes_the_whitelist_and_the_price_target_only_when_active() -> None:
-    genesis, governed, _ = FORKS
+    genesis, governed, *_ = FORKS
     change = ParameterChange(b"tickets.target_pool_size", NEW_POOL_TARGET)
     with pytest.raises(UnknownParameter):
         check_action(change, genesis.governance_preset(DEVNET))
@@ -342,7 +346,7 @@ def test_node_vote_choices_become_vote_bits(tmp_path: Path) -> None:
         assert node.vote_choices() == {"governed_tickets": CHOICE_YES}
         assert node.vote_bits() == CHOICE_YES << DEPLOYMENT.vote_bit
         with pytest.raises(ValueError, match="no agenda"):
-            node.set_vote_choice("sidechains", CHOICE_YES)
+            node.set_vote_choice("no_such_agenda", CHOICE_YES)
         with pytest.raises(ValueError, match="choice"):
             node.set_vote_choice("governed_tickets", 3)
         with pytest.raises(ValueError, match="spendable"):

@@ -1,666 +1,656 @@
-"""Vectors of the ``vm_ferris`` flow (the FerrisScript sidechain VM, VMF-1..8 with VM-1..6) and the
-``sidechain_block`` flow (the sidechain block transition, SCB-1..6); docs/sidechain-blocks.md."""
+"""Vectors of the ``sidechain`` and ``peg`` flows (fork ``sidechains``, spec/sidechain/).
+
+``sidechain``: checkpoint decoding (SC-HDR-4), message recognition (SC-TX-0), sidechain specs
+(SC-REG-1/2), checkpoint validation (SC-CP-0..4, one invalid case per code, including a federation
+key mismatch) and equivocation evidence (SC-CP-5).
+
+``peg``: multi-block runs (conformance/sidechainbuilder.py): deposits and their canonical order, a
+checkpoint, the challenge window, a claim, a double claim, forged proofs, escrow underflow and
+limits, a reorganisation around a deposit (two branches from one prefix, and a checkpoint that
+would credit a deposit inside the peg-in depth), a cross-chain message round trip and a refund.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from functools import cache
-from typing import Any
 
-from conformance.handlers.sidechain import entry_json
+from conformance import sidechainbuilder as sb
+from conformance.handlers.sidechain import spec_json
 from conformance.model import JSON, CaseSpec
-from conformance.seeded import seeded_bytes
-from spec.crypto import ed25519
 from spec.encoding import encode
+from spec.ledger.transaction import Transaction, TxOutput, encode_transaction
+from spec.masternode.quorum import QuorumType
 from spec.presets import Preset
-from spec.script import p2pkh_script_sig
-from spec.sidechain.chain import (
-    MainchainInputs,
-    SidechainBlock,
-    SidechainState,
-    apply_sidechain_block,
-    build_sidechain_block,
-    encode_sidechain_block,
-    genesis_state,
-)
-from spec.sidechain.header import Deposit, InboundMessage, compute_header_hash
-from spec.trie import Trie
-from spec.vm.ferris import (
-    ACCOUNT_CODEC,
-    HASHER,
-    Account,
-    FerrisTransaction,
-    FerrisTxKind,
-    account_key,
-    compute_account_id,
-    encode_transaction,
-    ferris_apply,
-    p2pkh_locking_script,
-    sign_transaction,
-)
-from spec.vm.interface import (
-    ExecutionContext,
-    OutboxEntry,
-    OutboxKind,
-    StateWitness,
-    VmKind,
-    encode_witness,
-    record_witness,
+from spec.script import Opcode, encode_push, null_data_script
+from spec.sidechain.header import Checkpoint, encode_checkpoint
+from spec.sidechain.registry import SIDECHAIN_SPEC_CODEC, SidechainSpec
+from spec.sidechain.transactions import (
+    SIDECHAIN_PREFIX,
+    DepositMessage,
+    RefundClaim,
+    RelayMessage,
+    SidechainMessage,
+    WithdrawalClaim,
+    encode_sidechain_message,
+    sidechain_message_script,
 )
 
-CHAIN = 7
+FORK = "sidechains"
+BlockList = list[tuple[int, Sequence[Sequence[TxOutput]]]]
 
 
-def _seed(index: int) -> bytes:
-    return seeded_bytes(f"vm_ferris/key/{index}", 32)
+def _case(
+    handler: str, case: str, description: str, data: dict[str, JSON], error: str | None = None
+) -> CaseSpec:
+    return CaseSpec(handler, case, description, data, expect_error=error, fork=FORK)
 
 
-@cache
-def _lock(index: int) -> bytes:
-    return p2pkh_locking_script(_seed(index))
+def _keys(types: Sequence[int] = (QuorumType.FINALITY, QuorumType.POSE)) -> dict[str, JSON]:
+    return {str(t): sb.federation_public(t).hex() for t in types}
 
 
-@cache
-def _account(index: int) -> bytes:
-    return compute_account_id(_lock(index))
+def _blocks(preset: Preset, blocks: Sequence[tuple[int, Sequence[Sequence[TxOutput]]]]) -> list[JSON]:
+    out: list[JSON] = []
+    for height, txs in blocks:
+        transactions: tuple[Transaction, ...] = sb.block(height, *txs)
+        out.append(
+            {"height": height, "transactions": [encode_transaction(t, preset).hex() for t in transactions]}
+        )
+    return out
 
 
-def _tx(sender: int, **fields: Any) -> FerrisTransaction:
-    base = FerrisTransaction(
-        kind=FerrisTxKind.TRANSFER,
-        chain_id=CHAIN,
-        nonce=0,
-        fee=5000,
-        amount=1000,
-        target_chain=0,
-        recipient=_account(sender + 1),
-        payload=b"",
-        locking_script=_lock(sender),
-        unlocking_script=b"",
-    )
-    return sign_transaction(replace(base, **fields), _seed(sender))
-
-
-def _hex(sender: int, **fields: Any) -> str:
-    return encode_transaction(_tx(sender, **fields)).hex()
-
-
-def _context(preset: Preset, **fields: int) -> dict[str, JSON]:
-    context: dict[str, JSON] = {"sidechain_id": CHAIN, "height": 5, "timestamp": 1000}
-    context["gas_limit"] = preset.vm_ferris.max_tx_gas
-    context.update(fields)
-    return context
-
-
-ACCOUNTS: list[JSON] = [
-    [_account(0).hex(), 100_000, 0],
-    [_account(1).hex(), 50, 3],
-    [_account(2).hex(), 5_000, 1],
-]
-
-
-def _apply_case(name: str, description: str, preset: Preset, tx: str, error: str | None = None) -> CaseSpec:
-    data: dict[str, JSON] = {"accounts": ACCOUNTS, "context": _context(preset), "tx": tx}
-    return CaseSpec("apply_transaction", name, description, data, expect_error=error)
-
-
-def generate_vm_ferris(preset: Preset) -> Iterator[CaseSpec]:
-    """VMF-2..8 and VM-2/4/6 vectors."""
-    mm = preset.ledger.max_money
-    yield CaseSpec("decode_transaction", "transfer", "a signed P2PKH transfer", {"tx": _hex(0)})
-    raw = encode_transaction(_tx(0))
-    yield CaseSpec(
-        "decode_transaction",
-        "trailing_byte",
-        "one byte after the transaction",
-        {"tx": (raw + b"\x00").hex()},
-        expect_error="DECODE_TRAILING_BYTES",
-    )
-    yield CaseSpec(
-        "decode_transaction",
-        "truncated",
-        "the last byte missing",
-        {"tx": raw[:-1].hex()},
-        expect_error="DECODE_TRUNCATED",
-    )
-    yield CaseSpec(
-        "decode_transaction",
-        "unknown_kind",
-        "kind 3",
-        {"tx": encode_transaction(replace(_tx(0), kind=3)).hex()},
-        expect_error="VM_FERRIS_BAD_KIND",
-    )
-    huge = replace(_tx(0), payload=b"\x00" * (preset.vm_ferris.max_transaction_bytes))
-    yield CaseSpec(
-        "decode_transaction",
-        "too_large",
-        "one transaction above max_transaction_bytes",
-        {"tx": encode_transaction(huge).hex()},
-        expect_error="VM_FERRIS_TX_TOO_LARGE",
-    )
-    yield _apply_case("transfer", "a transfer to an existing account", preset, _hex(0, amount=1234))
-    yield _apply_case(
-        "transfer_new_account", "a transfer creates its recipient", preset, _hex(0, recipient=_account(9))
-    )
-    yield _apply_case("transfer_to_self", "only the fee leaves", preset, _hex(0, recipient=_account(0)))
-    yield _apply_case("transfer_nonce_1", "the sender's nonce 1", preset, _hex(2, nonce=1, amount=10))
-    yield _apply_case(
-        "failed_amount",
-        "amount above balance after fee: FAILED, fee charged",
-        preset,
-        _hex(2, nonce=1, amount=4000),
-    )
-    yield _apply_case(
-        "failed_exact", "amount one atom above what is left", preset, _hex(2, nonce=1, fee=4000, amount=1001)
-    )
-    yield _apply_case(
-        "succeeds_exact", "amount exactly what is left", preset, _hex(2, nonce=1, fee=4000, amount=1000)
-    )
-    yield _apply_case(
-        "withdraw",
-        "a burn to a mainchain script",
-        preset,
-        _hex(0, kind=FerrisTxKind.WITHDRAW, amount=700, recipient=b"\x51" * 25),
-    )
-    yield _apply_case(
-        "message",
-        "a message to sidechain 8",
-        preset,
-        _hex(0, kind=FerrisTxKind.MESSAGE, amount=9, target_chain=8, recipient=b"r" * 20, payload=b"hello"),
-    )
-    yield _apply_case(
-        "message_max_payload",
-        "a payload of max_payload_bytes",
-        preset,
-        _hex(
-            0,
-            kind=FerrisTxKind.MESSAGE,
-            amount=9,
-            target_chain=8,
-            recipient=b"r",
-            payload=b"p" * preset.vm_ferris.max_payload_bytes,
-            fee=20_000,
-        ),
-    )
-    yield _apply_case(
-        "fee_exact", "the fee is exactly gas_used * min_gas_price", preset, _hex(0, fee=_exact_fee(preset))
-    )
-    invalid: list[tuple[str, str, dict[str, Any], str]] = [
-        ("wrong_chain", "signed for sidechain 8", {"chain_id": 8}, "VM_FERRIS_WRONG_CHAIN"),
-        ("transfer_target", "a transfer with target_chain 3", {"target_chain": 3}, "VM_FERRIS_BAD_TARGET"),
-        (
-            "message_to_mainchain",
-            "a message with target_chain 0",
-            {"kind": 2, "recipient": b"r"},
-            "VM_FERRIS_BAD_TARGET",
-        ),
-        (
-            "message_to_self",
-            "a message to its own chain",
-            {"kind": 2, "target_chain": CHAIN, "recipient": b"r"},
-            "VM_FERRIS_BAD_TARGET",
-        ),
-        (
-            "short_recipient",
-            "a 31-byte transfer recipient",
-            {"recipient": b"\x01" * 31},
-            "VM_FERRIS_BAD_RECIPIENT",
-        ),
-        (
-            "empty_withdraw_recipient",
-            "a withdrawal to nobody",
-            {"kind": 1, "recipient": b""},
-            "VM_FERRIS_BAD_RECIPIENT",
-        ),
-        ("transfer_payload", "a payload on a transfer", {"payload": b"x"}, "VM_FERRIS_BAD_PAYLOAD"),
-        (
-            "withdraw_payload",
-            "a payload on a withdrawal",
-            {"kind": 1, "recipient": b"w", "payload": b"x"},
-            "VM_FERRIS_BAD_PAYLOAD",
-        ),
-        (
-            "message_payload_too_long",
-            "one byte above max_payload_bytes",
-            {
-                "kind": 2,
-                "target_chain": 8,
-                "recipient": b"r",
-                "payload": b"p" * (preset.vm_ferris.max_payload_bytes + 1),
-                "fee": 30_000,
-            },
-            "VM_FERRIS_BAD_PAYLOAD",
-        ),
-        ("amount_above_max_money", "amount max_money + 1", {"amount": mm + 1}, "VM_FERRIS_BAD_AMOUNT"),
-        ("fee_above_max_money", "fee max_money + 1", {"fee": mm + 1}, "VM_FERRIS_BAD_AMOUNT"),
-        (
-            "withdraw_nothing",
-            "a withdrawal of 0",
-            {"kind": 1, "amount": 0, "recipient": b"w"},
-            "VM_FERRIS_BAD_AMOUNT",
-        ),
-        (
-            "fee_one_short",
-            "one atom below gas_used * min_gas_price",
-            {"fee": _exact_fee(preset) - 1},
-            "VM_FERRIS_FEE_TOO_LOW",
-        ),
-        ("nonce_ahead", "nonce 1 on a fresh account", {"nonce": 1}, "VM_FERRIS_BAD_NONCE"),
-        ("cannot_pay_fee", "a fee above the balance", {"fee": 100_001}, "VM_FERRIS_CANNOT_PAY_FEE"),
-    ]
-    for name, description, fields, code in invalid:
-        yield _apply_case(name, description, preset, _hex(0, **fields), code)
-    yield _apply_case(
-        "unknown_sender", "an empty account cannot pay", preset, _hex(5), "VM_FERRIS_CANNOT_PAY_FEE"
-    )
-    forged = encode_transaction(replace(_tx(0), amount=1001)).hex()
-    yield _apply_case(
-        "forged_amount", "the amount changed after signing", preset, forged, "VM_FERRIS_UNAUTHORIZED"
-    )
-    stolen = encode_transaction(replace(_tx(0), locking_script=_lock(1))).hex()
-    malformed = replace(_tx(0), unlocking_script=_malformed_unlock())
-    yield _apply_case(
-        "malformed_signature",
-        "a signature whose S is not below the group order (ED25519 code inside)",
-        preset,
-        encode_transaction(malformed).hex(),
-        "VM_FERRIS_UNAUTHORIZED",
-    )
-    yield _apply_case("other_account", "key 0 spends account 1", preset, stolen, "VM_FERRIS_UNAUTHORIZED")
-    yield _apply_case(
-        "kind_3",
-        "an unknown kind",
-        preset,
-        encode_transaction(replace(_tx(0), kind=3)).hex(),
-        "VM_FERRIS_BAD_KIND",
-    )
-    gas = CaseSpec(
-        "apply_transaction",
-        "gas_limit",
-        "a context that allows 1000 gas",
-        {"accounts": ACCOUNTS, "context": _context(preset, gas_limit=1000), "tx": _hex(0)},
-        expect_error="VM_FERRIS_GAS_LIMIT",
-    )
-    yield gas
-    yield from _witness_cases(preset)
-
-
-def _malformed_unlock() -> bytes:
-    """``<signature> <public key>`` of key 0 with a signature whose S is 2**256 - 1 (ED-2 rejects it)."""
-    public_key = ed25519.public_key_from_seed(_seed(0))
-    return p2pkh_script_sig(b"\x01" * 32 + b"\xff" * 32, public_key)
-
-
-def _exact_fee(preset: Preset) -> int:
-    length = len(encode_transaction(_tx(0, fee=5000)))  # the fee's varint is 3 bytes either way
-    return (
-        preset.vm_ferris.base_gas + preset.vm_ferris.gas_per_byte * length
-    ) * preset.vm_ferris.min_gas_price
-
-
-def _witness_cases(preset: Preset) -> Iterator[CaseSpec]:
-    """VM-2/4/6: the recorded witness, execution over it, and the two witness codes."""
-    accounts: list[JSON] = [[_account(i).hex(), 100_000, 0] for i in range(40)]
-    trie = Trie.from_items(
-        {account_key(_account(i)): encode(ACCOUNT_CODEC, Account(100_000, 0)) for i in range(40)}, HASHER
-    )
-    context_json = _context(preset)
-    context = ExecutionContext(CHAIN, 5, 1000, b"", preset.vm_ferris.max_tx_gas)
-    apply = ferris_apply(preset)
-    for name, tx in (
-        ("transfer", _hex(0, amount=1234)),
-        ("transfer_new", _hex(3, recipient=_account(77))),
-        ("withdraw", _hex(4, kind=FerrisTxKind.WITHDRAW, recipient=b"w")),
-        ("failed", _hex(5, amount=10**6)),
-    ):
-        data: dict[str, JSON] = {"accounts": accounts, "context": context_json, "tx": tx}
-        yield CaseSpec("record_witness", name, f"the witness of a {name} over 40 accounts", data)
-        witness = record_witness(apply, trie.node_store, trie.root_hash, bytes.fromhex(tx), context)
-        stateless: dict[str, JSON] = {
-            "pre_root": trie.root_hash.hex(),
-            "witness": encode_witness(witness).hex(),
-            "context": context_json,
-            "tx": tx,
-        }
-        yield CaseSpec("apply_stateless", name, f"a {name} over its witness alone", stateless)
-        for drop in (0, len(witness.preimages) - 1):
-            partial = StateWitness(witness.preimages[:drop] + witness.preimages[drop + 1 :])
-            yield CaseSpec(
-                "apply_stateless",
-                f"{name}_missing_{drop}",
-                f"the witness without preimage {drop}",
-                {**stateless, "witness": encode_witness(partial).hex()},
-                expect_error="VM_WITNESS_INCOMPLETE",
-            )
-    tx = _hex(0, amount=1234)
-    witness = record_witness(apply, trie.node_store, trie.root_hash, bytes.fromhex(tx), context)
-    base: dict[str, JSON] = {"pre_root": trie.root_hash.hex(), "context": context_json, "tx": tx}
-    reversed_witness = StateWitness(tuple(reversed(witness.preimages)))
-    yield CaseSpec(
-        "apply_stateless",
-        "witness_unsorted",
-        "the preimages in reverse hash order",
-        {**base, "witness": encode_witness(reversed_witness).hex()},
-        expect_error="VM_WITNESS_NOT_CANONICAL",
-    )
-    repeated = StateWitness(witness.preimages + witness.preimages[-1:])
-    yield CaseSpec(
-        "apply_stateless",
-        "witness_repeated",
-        "the last preimage twice",
-        {**base, "witness": encode_witness(repeated).hex()},
-        expect_error="VM_WITNESS_NOT_CANONICAL",
-    )
-    yield CaseSpec(
-        "apply_stateless",
-        "witness_empty",
-        "no preimages at all",
-        {**base, "witness": encode_witness(StateWitness(())).hex()},
-        expect_error="VM_WITNESS_INCOMPLETE",
-    )
-    invalid_over_witness = _hex(0, nonce=4)
-    yield CaseSpec(
-        "apply_stateless",
-        "bad_nonce_over_witness",
-        "an invalid transaction over a complete witness",
-        {**base, "tx": invalid_over_witness, "witness": encode_witness(witness).hex()},
-        expect_error="VM_FERRIS_BAD_NONCE",
-    )
-
-
-# ------------------------------------------------------------------------------------------
-# sidechain_block
-# ------------------------------------------------------------------------------------------
-
-
-def _deposit(height: int, position: int, recipient: bytes, amount: int) -> Deposit:
-    return Deposit(
-        CHAIN,
-        height,
-        position,
-        seeded_bytes(f"sidechain/txid/{height}/{position}", 32),
-        position,
-        recipient,
-        amount,
-    )
-
-
-def _message(height: int, position: int, recipient: bytes, amount: int) -> InboundMessage:
-    return InboundMessage(CHAIN, height, position, 9, 3, position, b"\x09" * 32, recipient, amount, b"hi")
-
-
-def _deposit_json(item: Deposit) -> JSON:
-    return {
-        "sidechain_id": item.sidechain_id,
-        "mainchain_height": item.mainchain_height,
-        "position": item.position,
-        "txid": item.txid.hex(),
-        "output_index": item.output_index,
-        "recipient": item.recipient.hex(),
-        "amount": item.amount,
-    }
-
-
-def _message_json(item: InboundMessage) -> JSON:
-    return {
-        "sidechain_id": item.sidechain_id,
-        "mainchain_height": item.mainchain_height,
-        "position": item.position,
-        "source_chain": item.source_chain,
-        "source_height": item.source_height,
-        "source_index": item.source_index,
-        "sender": item.sender.hex(),
-        "recipient": item.recipient.hex(),
-        "amount": item.amount,
-        "payload": item.payload.hex(),
-    }
-
-
-GENESIS_TIMESTAMP = 1000
-GENESIS_CURSOR = 10
-
-
-def _scenario_inputs() -> MainchainInputs:
-    deposits = (
-        _deposit(11, 0, _account(0), 1_000_000),
-        _deposit(11, 1, _account(1), 500_000),
-        _deposit(12, 0, b"not an account", 70),
-        _deposit(14, 2, _account(2), 30_000),
-        _deposit(14, 0, _account(0), 1),
-        _deposit(30, 0, _account(3), 5),  # never reached by the scenario's cursors
-        replace(_deposit(12, 5, _account(0), 99), sidechain_id=CHAIN + 1),  # another sidechain's
-    )
-    messages = (
-        _message(12, 0, _account(1), 40),
-        _message(14, 0, b"bad", 9),
-        _message(14, 1, _account(4), 12),
-    )
-    return MainchainInputs(40, 6, deposits, messages)
-
-
-def _blocks_input(
-    inputs: MainchainInputs, blocks: list[SidechainBlock], vm_kind: VmKind = VmKind.FERRIS
+def _run(
+    preset: Preset,
+    blocks: Sequence[tuple[int, Sequence[Sequence[TxOutput]]]],
+    specs: Sequence[SidechainSpec] = (sb.SPEC_A, sb.SPEC_B),
+    keys: Sequence[int] = (QuorumType.FINALITY, QuorumType.POSE),
 ) -> dict[str, JSON]:
     return {
-        "vm_kind": int(vm_kind),
-        "sidechain_id": CHAIN,
-        "genesis_timestamp": GENESIS_TIMESTAMP,
-        "genesis_cursor": GENESIS_CURSOR,
-        "mainchain_tip": inputs.mainchain_tip,
-        "peg_in_depth": inputs.peg_in_depth,
-        "deposits": [_deposit_json(d) for d in inputs.deposits],
-        "messages": [_message_json(m) for m in inputs.messages],
-        "blocks": [encode_sidechain_block(b).hex() for b in blocks],
+        "sidechains": [spec_json(s) for s in specs],
+        "activation_height": sb.ACTIVATION,
+        "keys": _keys(keys),
+        "blocks": _blocks(preset, blocks),
     }
 
 
-def _chain(
-    preset: Preset, inputs: MainchainInputs, plan: list[tuple[list[str], int]]
-) -> tuple[list[SidechainBlock], SidechainState]:
-    state = genesis_state(VmKind.FERRIS, CHAIN, GENESIS_TIMESTAMP, GENESIS_CURSOR)
-    blocks: list[SidechainBlock] = []
-    for step, (txs, cursor) in enumerate(plan):
-        block = build_sidechain_block(
-            state, [bytes.fromhex(t) for t in txs], inputs, GENESIS_TIMESTAMP + 1 + step, cursor, preset
-        )
-        if len(block.transactions) != len(txs):
-            raise AssertionError(f"scenario block {step} left a transaction out")
-        state = apply_sidechain_block(state, block, inputs, preset).state
-        blocks.append(block)
-    return blocks, state
+# --------------------------------------------------------------------------------------------
+# sidechain flow
+# --------------------------------------------------------------------------------------------
 
 
-def generate_sidechain_block(preset: Preset) -> Iterator[CaseSpec]:
-    """SCB-1..6 vectors: multi-block scenarios and every SCB code."""
-    inputs = _scenario_inputs()
-    plan = [
-        ([], 11),
-        ([_hex(0, amount=2000), _hex(1, amount=3000, recipient=_account(5))], 12),
-        (
-            [
-                _hex(0, nonce=1, kind=FerrisTxKind.WITHDRAW, amount=400_000, recipient=b"\x51" * 25),
-                _hex(
-                    1,
-                    nonce=1,
-                    kind=FerrisTxKind.MESSAGE,
-                    target_chain=9,
-                    amount=1000,
-                    recipient=b"m" * 32,
-                    payload=b"ping",
-                ),
-                _hex(5, amount=10_000, fee=2900),  # key 5 holds 3000: FAILED, fee charged
-            ],
-            14,
-        ),
-        ([], 14),
-        ([_hex(2, amount=1)], 20),
-    ]
-    blocks, _ = _chain(preset, inputs, plan)
-    yield CaseSpec(
-        "apply_blocks",
-        "scenario",
-        "deposits, refunds, transfers, a withdrawal, a message, a failed transaction",
-        _blocks_input(inputs, blocks),
+def _decode_cases() -> Iterator[CaseSpec]:
+    checkpoint = sb.genesis_checkpoint(sb.SPEC_A, 0, [sb.withdrawal(5)])
+    encoded = encode_checkpoint(checkpoint)
+    yield _case("decode_checkpoint", "valid", "SC-HDR-1..4: a checkpoint", {"encoded": encoded.hex()})
+    yield _case(
+        "decode_checkpoint",
+        "truncated",
+        "SC-HDR-4: a signature byte short",
+        {"encoded": encoded[:-1].hex()},
+        "DECODE_TRUNCATED",
     )
-    for count in (1, 2, 3):
-        yield CaseSpec(
-            "apply_blocks",
-            f"scenario_first_{count}",
-            f"the scenario's first {count} blocks",
-            _blocks_input(inputs, blocks[:count]),
-        )
-    empty = MainchainInputs(40, 6, (), ())
-    yield CaseSpec("apply_blocks", "no_blocks", "the genesis state", _blocks_input(empty, []))
-    quiet, _ = _chain(preset, empty, [([], 11), ([], 11), ([], 34)])
-    yield CaseSpec(
-        "apply_blocks",
-        "empty_blocks",
-        "three blocks without inputs or transactions",
-        _blocks_input(empty, quiet),
+    yield _case(
+        "decode_checkpoint",
+        "trailing",
+        "SC-HDR-4: a byte after the signature",
+        {"encoded": (encoded + b"\x00").hex()},
+        "DECODE_TRAILING_BYTES",
     )
-    yield CaseSpec(
-        "apply_blocks",
-        "cursor_at_limit",
-        "the cursor at the mainchain tip minus the depth",
-        _blocks_input(inputs, [*blocks[:2], _next(preset, inputs, blocks[:2], 34)]),
-    )
-
-    good = blocks[:2]
-    third = blocks[2]
-
-    def bad(name: str, description: str, code: str, **header: Any) -> CaseSpec:
-        broken = replace(third, header=replace(third.header, **header))
-        return CaseSpec(
-            "apply_blocks", name, description, _blocks_input(inputs, [*good, broken]), expect_error=code
-        )
-
-    yield bad("wrong_sidechain", "block 3 names sidechain 8", "SCB_WRONG_SIDECHAIN", sidechain_id=8)
-    yield bad("height_skip", "block 3 at height 4", "SCB_BAD_HEIGHT", height=4)
-    yield bad("height_repeat", "block 3 at height 2", "SCB_BAD_HEIGHT", height=2)
-    yield bad("bad_parent", "block 3 names block 1 as parent", "SCB_BAD_PARENT", parent=good[0].header.parent)
-    yield bad(
-        "timestamp_back",
-        "block 3 one second before block 2",
-        "SCB_TIMESTAMP",
-        timestamp=good[1].header.timestamp - 1,
-    )
-    yield bad("cursor_back", "block 3's cursor below block 2's", "SCB_CURSOR_BACKWARDS", deposit_cursor=11)
-    yield bad(
-        "cursor_ahead",
-        "block 3's cursor one above the tip minus the depth",
-        "SCB_CURSOR_AHEAD",
-        deposit_cursor=35,
-    )
-    yield bad("tx_root", "tx_root of no transactions", "SCB_TX_ROOT_MISMATCH", tx_root=good[0].header.tx_root)
-    yield bad(
-        "state_root", "block 2's state root", "SCB_STATE_ROOT_MISMATCH", state_root=good[1].header.state_root
-    )
-    yield bad(
-        "trace_root", "block 2's trace root", "SCB_TRACE_ROOT_MISMATCH", trace_root=good[1].header.trace_root
-    )
-    yield bad(
-        "outbox_root",
-        "the empty outbox root",
-        "SCB_OUTBOX_ROOT_MISMATCH",
-        outbox_root=good[0].header.outbox_root,
-    )
-    yield bad(
-        "cursor_skips_inputs",
-        "cursor 12 instead of 14: the roots no longer match",
-        "SCB_STATE_ROOT_MISMATCH",
-        deposit_cursor=12,
-    )
-    dropped = replace(third, transactions=third.transactions[:2])
-    yield CaseSpec(
-        "apply_blocks",
-        "transaction_dropped",
-        "block 3 without its last transaction",
-        _blocks_input(inputs, [*good, dropped]),
-        expect_error="SCB_TX_ROOT_MISMATCH",
-    )
-    replayed = replace(third, transactions=(good[1].transactions[0], *third.transactions[1:]))
-    yield CaseSpec(
-        "apply_blocks",
-        "transaction_replayed",
-        "block 2's transfer again in block 3",
-        _blocks_input(inputs, [*good, replayed]),
-        expect_error="VM_FERRIS_BAD_NONCE",
-    )
-    twice = replace(inputs, deposits=(*inputs.deposits, _deposit(11, 1, _account(3), 1)))
-    yield CaseSpec(
-        "apply_blocks",
-        "duplicate_deposit",
-        "two deposits at height 11, position 1",
-        _blocks_input(twice, good),
-        expect_error="SCB_DUPLICATE_INPUT",
-    )
-    yield CaseSpec(
-        "apply_blocks",
-        "evm_not_yet",
-        "an EVM sidechain: no execution module yet",
-        _blocks_input(inputs, [_on_evm_genesis(good[0])], VmKind.EVM),
-        expect_error="SCB_UNKNOWN_VM",
-    )
-    yield from _gas_cases(preset)
-    yield from _outbox_proof_cases()
-
-
-def _on_evm_genesis(block: SidechainBlock) -> SidechainBlock:
-    """``block`` re-parented on the EVM genesis header (whose state root is keccak's empty root)."""
-    evm = genesis_state(VmKind.EVM, CHAIN, GENESIS_TIMESTAMP, GENESIS_CURSOR)
-    return replace(block, header=replace(block.header, parent=compute_header_hash(evm.tip)))
-
-
-def _next(
-    preset: Preset, inputs: MainchainInputs, blocks: list[SidechainBlock], cursor: int
-) -> SidechainBlock:
-    state = genesis_state(VmKind.FERRIS, CHAIN, GENESIS_TIMESTAMP, GENESIS_CURSOR)
-    for block in blocks:
-        state = apply_sidechain_block(state, block, inputs, preset).state
-    return build_sidechain_block(state, (), inputs, GENESIS_TIMESTAMP + 10, cursor, preset)
-
-
-def _gas_cases(preset: Preset) -> Iterator[CaseSpec]:
-    """SCB_GAS_LIMIT: more transactions than block_gas_limit allows (counted from the preset)."""
-    per_tx = preset.vm_ferris.base_gas + preset.vm_ferris.gas_per_byte * len(encode_transaction(_tx(0)))
-    count = preset.vm_ferris.block_gas_limit // per_tx + 1
-    if count > 200:  # mainnet's limit would need thousands of transactions: devnet's vector covers the rule
-        return
-    deposits = tuple(_deposit(11, i, _account(i), 10**6) for i in range(count))
-    inputs = MainchainInputs(40, 6, deposits, ())
-    blocks, state = _chain(preset, inputs, [([], 11)])
-    txs = tuple(encode_transaction(_tx(i)) for i in range(count))
-    built = build_sidechain_block(state, txs, inputs, GENESIS_TIMESTAMP + 5, 11, preset)
-    over = replace(built, transactions=txs)
-    yield CaseSpec(
-        "apply_blocks",
-        "block_gas_limit",
-        f"{count} transfers, one more than block_gas_limit allows",
-        _blocks_input(inputs, [*blocks, over]),
-        expect_error="SCB_GAS_LIMIT",
+    padded = b"\x81\x00" + encoded[1:]  # sidechain id 1 as a two-byte varint
+    yield _case(
+        "decode_checkpoint",
+        "non_canonical_varint",
+        "SC-HDR-4: an over-long varint",
+        {"encoded": padded.hex()},
+        "DECODE_NONCANONICAL_VARINT",
     )
 
 
-def _outbox_proof_cases() -> Iterator[CaseSpec]:
-    entries = [
-        OutboxEntry(OutboxKind.WITHDRAWAL, 0, bytes([i]) * 25, 1000 + i, b"")
-        if i % 2 == 0
-        else OutboxEntry(OutboxKind.MESSAGE, 9, bytes([i]) * 32, 7 * i, bytes([i]) * i)
-        for i in range(5)
-    ]
-    for count in (1, 2, 5):
-        for index in range(count):
-            yield CaseSpec(
-                "outbox_proof",
-                f"entries_{count}_index_{index}",
-                f"entry {index} of {count}",
-                {"entries": [entry_json(e) for e in entries[:count]], "index": index},
+def _match_cases(preset: Preset) -> Iterator[CaseSpec]:
+    outbox = [sb.withdrawal(5), sb.message(sb.CHAIN_B, 7)]
+    proof = sb.outbox_proof(sb.SPEC_A, 0, outbox, 1)
+    messages: dict[str, SidechainMessage] = {
+        "deposit": DepositMessage(sb.CHAIN_A, sb.BOB_ON_SIDECHAIN),
+        "checkpoint": sb.genesis_checkpoint(sb.SPEC_A, 0, outbox),
+        "withdrawal_claim": WithdrawalClaim(sb.outbox_proof(sb.SPEC_A, 0, outbox, 0)),
+        "relay": RelayMessage(proof),
+        "refund": RefundClaim(sb.CHAIN_A, 0, 1),
+    }
+    for name, message in messages.items():
+        script = sidechain_message_script(message, preset)
+        yield _case("match_message", name, f"SC-TX-0: a {name} message", {"script": script.hex()})
+    yield _case(
+        "match_message",
+        "other_null_data",
+        "SC-TX-0: null data without the prefix is no sidechain message",
+        {"script": null_data_script(b"RCGVhello", preset.script).hex()},
+    )
+    yield _case(
+        "match_message",
+        "unknown_kind",
+        "SC-TX-0: kind 5 is unknown",
+        {"script": null_data_script(SIDECHAIN_PREFIX + b"\x05", preset.script).hex()},
+        "DECODE_INVALID_TAG",
+    )
+    yield _case(
+        "match_message",
+        "prefix_only",
+        "SC-TX-0: the prefix without a kind",
+        {"script": null_data_script(SIDECHAIN_PREFIX, preset.script).hex()},
+        "DECODE_TRUNCATED",
+    )
+    long_claim = WithdrawalClaim(replace(proof, proof=(bytes(32),) * 20))
+    full = encode_sidechain_message(long_claim, preset)
+    bad_split = bytes([Opcode.OP_RETURN]) + encode_push(full[:300]) + encode_push(full[300:])
+    yield _case(
+        "match_message",
+        "bad_split",
+        "SC-TX-0: a long message split into a short first push",
+        {"script": bad_split.hex()},
+        "DECODE_NONCANONICAL_SPLIT",
+    )
+    limit = preset.sidechains.max_outbox_proof_hashes
+    at_limit = encode_sidechain_message(WithdrawalClaim(replace(proof, proof=(bytes(32),) * limit)), preset)
+    over = at_limit[: -(1 + 32 * limit)] + bytes([limit + 1]) + bytes(32) * (limit + 1)
+    size = preset.script.max_element_bytes
+    script = bytes([Opcode.OP_RETURN]) + b"".join(
+        encode_push(over[i : i + size]) for i in range(0, len(over), size)
+    )
+    yield _case(
+        "match_message",
+        "proof_too_long",
+        "SC-TX-2: more sibling hashes than max_outbox_proof_hashes",
+        {"script": script.hex()},
+        "DECODE_LENGTH_LIMIT",
+    )
+
+
+def _spec_cases(preset: Preset) -> Iterator[CaseSpec]:
+    bounds = preset.sidechains
+    good = SidechainSpec(
+        3,
+        0,
+        QuorumType.FINALITY,
+        bounds.min_peg_in_depth,
+        bounds.min_challenge_period,
+        bounds.min_message_timeout,
+        10**12,
+        10**10,
+    )
+
+    def data(spec: SidechainSpec, registered: Sequence[SidechainSpec] = (sb.SPEC_A,)) -> dict[str, JSON]:
+        return {
+            "encoded": encode(SIDECHAIN_SPEC_CODEC, spec).hex(),
+            "registered": [spec_json(s) for s in registered],
+        }
+
+    yield _case("check_spec", "valid", "SC-REG-1: every field at its lower bound", data(good))
+    yield _case(
+        "check_spec",
+        "valid_upper",
+        "SC-REG-1: every field at its upper bound",
+        data(
+            replace(
+                good,
+                sidechain_id=bounds.max_sidechain_id,
+                vm_kind=2,
+                federation=QuorumType.POSE,
+                peg_in_depth=bounds.max_peg_in_depth,
+                challenge_period=bounds.max_challenge_period,
+                message_timeout=bounds.max_message_timeout,
+                max_escrow=preset.ledger.max_money,
+                max_withdrawal=preset.ledger.max_money,
             )
-    yield CaseSpec(
-        "outbox_proof",
-        "index_past_end",
-        "index equal to the entry count",
-        {"entries": [entry_json(e) for e in entries], "index": 5},
-        expect_error="MERKLE_INDEX_OUT_OF_RANGE",
+        ),
     )
+    bad = {
+        "id_zero": replace(good, sidechain_id=0),
+        "id_too_large": replace(good, sidechain_id=bounds.max_sidechain_id + 1),
+        "vm_kind": replace(good, vm_kind=3),
+        "federation": replace(good, federation=0),
+        "depth_low": replace(good, peg_in_depth=bounds.min_peg_in_depth - 1),
+        "challenge_low": replace(good, challenge_period=bounds.min_challenge_period - 1),
+        "challenge_high": replace(good, challenge_period=bounds.max_challenge_period + 1),
+        "timeout_low": replace(good, message_timeout=bounds.min_message_timeout - 1),
+        "timeout_high": replace(good, message_timeout=bounds.max_message_timeout + 1),
+        "depth_high": replace(good, peg_in_depth=bounds.max_peg_in_depth + 1),
+        "withdrawal_zero": replace(good, max_withdrawal=0),
+        "withdrawal_above_escrow": replace(good, max_withdrawal=good.max_escrow + 1),
+        "escrow_above_money": replace(good, max_escrow=preset.ledger.max_money + 1),
+    }
+    for name, spec in bad.items():
+        yield _case("check_spec", name, f"SC-REG-1: {name.replace('_', ' ')}", data(spec), "SC_BAD_SPEC")
+    yield _case(
+        "check_spec",
+        "duplicate",
+        "SC-REG-2: the id is registered",
+        data(replace(good, sidechain_id=sb.CHAIN_A)),
+        "SC_DUPLICATE_SIDECHAIN",
+    )
+
+
+def _checkpoint_cases(preset: Preset) -> Iterator[CaseSpec]:
+    first = sb.genesis_checkpoint(sb.SPEC_A, 5)
+    prefix: BlockList = [(12, [[sb.message_output(first)]])]
+
+    def data(
+        checkpoint: Checkpoint, height: int = 14, keys: Sequence[int] = (1, 2), blocks: BlockList = prefix
+    ) -> dict[str, JSON]:
+        base = _run(preset, blocks, keys=keys)
+        return {**base, "checkpoint": encode_checkpoint(checkpoint).hex(), "mainchain_height": height}
+
+    second = sb.next_checkpoint(sb.SPEC_A, first, 12)
+    yield _case("check_checkpoint", "first", "SC-CP-1..4: the first checkpoint", data(first, 12, blocks=[]))
+    yield _case(
+        "check_checkpoint", "next", "SC-CP-1..4: the next checkpoint, cursor h - depth", data(second, 14)
+    )
+    yield _case(
+        "check_checkpoint",
+        "height_gap",
+        "SC-CP-1: a height skipped",
+        data(sb.sign(replace(second.header, height=2), 1)),
+        "SC_CHECKPOINT_HEIGHT",
+    )
+    yield _case(
+        "check_checkpoint",
+        "same_height",
+        "SC-CP-1: a second checkpoint at height 0",
+        data(sb.genesis_checkpoint(sb.SPEC_A, 6)),
+        "SC_CHECKPOINT_HEIGHT",
+    )
+    yield _case(
+        "check_checkpoint",
+        "wrong_parent",
+        "SC-CP-2: the parent is not the latest header",
+        data(sb.sign(replace(second.header, parent=bytes(32)), 1)),
+        "SC_CHECKPOINT_PARENT",
+    )
+    yield _case(
+        "check_checkpoint",
+        "cursor_regressed",
+        "SC-CP-3: the cursor goes back",
+        data(sb.next_checkpoint(sb.SPEC_A, first, 4)),
+        "SC_CURSOR_REGRESSED",
+    )
+    yield _case(
+        "check_checkpoint",
+        "cursor_too_recent",
+        "SC-CP-3: the cursor is inside the peg-in depth",
+        data(sb.next_checkpoint(sb.SPEC_A, first, 13)),
+        "SC_CURSOR_TOO_RECENT",
+    )
+    yield _case(
+        "check_checkpoint",
+        "no_federation_key",
+        "SC-CP-4: the chain committed no key for the federation",
+        data(second, keys=(2,)),
+        "SC_NO_FEDERATION_KEY",
+    )
+    mismatch = sb.sign(second.header, QuorumType.POSE)
+    yield _case(
+        "check_checkpoint",
+        "federation_key_mismatch",
+        "SC-CP-4: signed by another quorum's key",
+        data(mismatch),
+        "SC_BAD_CHECKPOINT_SIGNATURE",
+    )
+    yield _case(
+        "check_checkpoint",
+        "malformed_signature",
+        "SC-CP-4: a signature that is no G2 point",
+        data(Checkpoint(second.header, b"\xff" * 96)),
+        "SC_BAD_CHECKPOINT_SIGNATURE",
+    )
+    yield _case(
+        "check_checkpoint",
+        "unknown_sidechain",
+        "SC-CP-0: sidechain 9 is not registered",
+        data(sb.sign(replace(second.header, sidechain_id=9), 1)),
+        "SC_UNKNOWN_SIDECHAIN",
+    )
+
+
+def _equivocation_cases() -> Iterator[CaseSpec]:
+    a = sb.genesis_checkpoint(sb.SPEC_A, 0)
+    b = sb.genesis_checkpoint(sb.SPEC_A, 1)
+    key = sb.federation_public(QuorumType.FINALITY).hex()
+
+    def data(x: Checkpoint, y: Checkpoint) -> dict[str, JSON]:
+        return {"first": encode_checkpoint(x).hex(), "second": encode_checkpoint(y).hex(), "public_key": key}
+
+    yield _case("check_equivocation", "valid", "SC-CP-5: two signed headers at height 0", data(a, b))
+    yield _case(
+        "check_equivocation",
+        "same_header",
+        "SC-CP-5: the same header twice",
+        data(a, a),
+        "SC_NOT_EQUIVOCATION",
+    )
+    c = sb.next_checkpoint(sb.SPEC_A, a, 0)
+    yield _case(
+        "check_equivocation", "other_height", "SC-CP-5: heights 0 and 1", data(a, c), "SC_NOT_EQUIVOCATION"
+    )
+    forged = sb.sign(b.header, QuorumType.POSE)
+    yield _case(
+        "check_equivocation",
+        "unsigned",
+        "SC-CP-5: one is signed by another key",
+        data(a, forged),
+        "SC_NOT_EQUIVOCATION",
+    )
+
+
+def generate_sidechain(preset: Preset) -> Iterator[CaseSpec]:
+    """The ``sidechain`` flow's vectors for ``preset``."""
+    yield from _decode_cases()
+    yield from _match_cases(preset)
+    yield from _spec_cases(preset)
+    yield from _checkpoint_cases(preset)
+    yield from _equivocation_cases()
+
+
+# --------------------------------------------------------------------------------------------
+# peg flow
+# --------------------------------------------------------------------------------------------
+
+OUTBOX = [sb.withdrawal(400), sb.withdrawal(300), sb.message(sb.CHAIN_B, 250)]
+CHECKPOINT_A = sb.genesis_checkpoint(sb.SPEC_A, 12, OUTBOX)
+"""Sidechain A's first checkpoint, posted at 14 (cursor 12 = 14 - depth 2), matured at 17."""
+
+
+def _claim(index: int = 0, **changes: object) -> list[TxOutput]:
+    proof = sb.outbox_proof(sb.SPEC_A, 0, OUTBOX, index)
+    proof = replace(proof, **changes)  # type: ignore[arg-type]
+    return list(sb.claim_outputs(proof))
+
+
+def _peg_prefix() -> BlockList:
+    return [
+        (
+            12,
+            [
+                [sb.deposit_output(sb.CHAIN_A, 1000), sb.deposit_output(sb.CHAIN_B, 50)],
+                [sb.deposit_output(sb.CHAIN_A, 20)],
+            ],
+        ),
+        (14, [[sb.message_output(CHECKPOINT_A)]]),
+    ]
+
+
+def _peg_cases(preset: Preset) -> Iterator[CaseSpec]:
+    def run(blocks: Sequence[tuple[int, Sequence[Sequence[TxOutput]]]], **kw: object) -> dict[str, JSON]:
+        return _run(preset, blocks, **kw)  # type: ignore[arg-type]
+
+    prefix = _peg_prefix()
+    yield _case(
+        "apply_blocks",
+        "deposits",
+        "SC-PEG-1/2: deposits in canonical order, escrows credited",
+        run(prefix[:1]),
+    )
+    yield _case(
+        "apply_blocks",
+        "deposit_unknown_sidechain",
+        "SC-PEG-1: a deposit to sidechain 9",
+        run([(12, [[sb.deposit_output(9, 10)]])]),
+        "SC_UNKNOWN_SIDECHAIN",
+    )
+    yield _case(
+        "apply_blocks",
+        "deposit_without_value",
+        "SC-TX-1: a deposit of 0 atoms",
+        run([(12, [[sb.deposit_output(sb.CHAIN_A, 0)]])]),
+        "SC_BAD_MESSAGE_OUTPUT",
+    )
+    yield _case(
+        "apply_blocks",
+        "checkpoint_with_value",
+        "SC-TX-1: a checkpoint output carrying value",
+        run([(14, [[sb.message_output(CHECKPOINT_A, 1)]])]),
+        "SC_BAD_MESSAGE_OUTPUT",
+    )
+    small = replace(sb.SPEC_A, max_escrow=1500, max_withdrawal=350)
+    yield _case(
+        "apply_blocks",
+        "deposit_escrow_limit",
+        "SC-PEG-1: a deposit above max_escrow",
+        run(
+            [(12, [[sb.deposit_output(sb.CHAIN_A, 1000)], [sb.deposit_output(sb.CHAIN_A, 501)]])],
+            specs=(small, sb.SPEC_B),
+        ),
+        "SC_ESCROW_LIMIT",
+    )
+    yield _case(
+        "apply_blocks",
+        "withdrawal_claimed",
+        "SC-PEG-3/4: deposit, checkpoint, claim after the window",
+        run([*prefix, (17, [_claim(0), _claim(1)])]),
+    )
+    yield _case(
+        "apply_blocks",
+        "claim_in_window",
+        "SC-PEG-3: a claim one block before maturity",
+        run([*prefix, (16, [_claim(0)])]),
+        "SC_CHALLENGE_PERIOD",
+    )
+    yield _case(
+        "apply_blocks",
+        "double_claim",
+        "SC-PEG-4: the same withdrawal claimed in a later block",
+        run([*prefix, (17, [_claim(0)]), (18, [_claim(0)])]),
+        "SC_WITHDRAWAL_SPENT",
+    )
+    yield _case(
+        "apply_blocks",
+        "double_claim_same_block",
+        "SC-PEG-4: the same withdrawal twice in one block",
+        run([*prefix, (17, [_claim(0), _claim(0)])]),
+        "SC_WITHDRAWAL_SPENT",
+    )
+    yield _case(
+        "apply_blocks",
+        "forged_amount",
+        "MERKLE-4: the proof of a withdrawal with its amount raised",
+        run([*prefix, (17, [_claim(0, entry=sb.withdrawal(900))])]),
+        "MERKLE_ROOT_MISMATCH",
+    )
+    yield _case(
+        "apply_blocks",
+        "forged_recipient",
+        "MERKLE-4: the proof of a withdrawal to another script",
+        run([*prefix, (17, [_claim(0, entry=sb.withdrawal(400, sb.ALICE[:-1] + b"\x00"))])]),
+        "MERKLE_ROOT_MISMATCH",
+    )
+    yield _case(
+        "apply_blocks",
+        "proof_length",
+        "MERKLE-4: a proof one hash short",
+        run([*prefix, (17, [_claim(0, proof=sb.outbox_proof(sb.SPEC_A, 0, OUTBOX, 0).proof[:-1])])]),
+        "MERKLE_PROOF_LENGTH",
+    )
+    yield _case(
+        "apply_blocks",
+        "leaf_out_of_range",
+        "MERKLE-4: a leaf index at the leaf count",
+        run([*prefix, (17, [_claim(0, leaf_index=3)])]),
+        "MERKLE_INDEX_OUT_OF_RANGE",
+    )
+    yield _case(
+        "apply_blocks",
+        "empty_outbox",
+        "MERKLE-4: a proof in an outbox of 0 entries",
+        run([*prefix, (17, [_claim(0, leaf_count=0)])]),
+        "MERKLE_EMPTY_TREE",
+    )
+    yield _case(
+        "apply_blocks",
+        "claim_message_entry",
+        "SC-PEG-3: a claim of a MESSAGE entry",
+        run([*prefix, (17, [_claim(2)])]),
+        "SC_WRONG_ENTRY_KIND",
+    )
+    yield _case(
+        "apply_blocks",
+        "claim_unknown_checkpoint",
+        "SC-PEG-3: a claim against checkpoint 1",
+        run([*prefix, (17, [_claim(0, checkpoint_height=1)])]),
+        "SC_UNKNOWN_CHECKPOINT",
+    )
+    wrong_payout = [_claim(0)[0], TxOutput(400, sb.ALICE[:-1] + b"\x00")]
+    yield _case(
+        "apply_blocks",
+        "claim_wrong_payout",
+        "SC-PEG-4: the payout goes to another script",
+        run([*prefix, (17, [wrong_payout])]),
+        "SC_BAD_PAYOUT",
+    )
+    yield _case(
+        "apply_blocks",
+        "claim_without_payout",
+        "SC-PEG-4: the claim is the last output",
+        run([*prefix, (17, [_claim(0)[:1]])]),
+        "SC_BAD_PAYOUT",
+    )
+    yield _case(
+        "apply_blocks",
+        "withdrawal_limit",
+        "SC-PEG-3: a withdrawal above max_withdrawal",
+        run([*prefix, (17, [_claim(0)])], specs=(small, sb.SPEC_B)),
+        "SC_WITHDRAWAL_LIMIT",
+    )
+    underfunded = [(12, [[sb.deposit_output(sb.CHAIN_A, 100)]]), prefix[1]]
+    yield _case(
+        "apply_blocks",
+        "escrow_underflow",
+        "SC-PEG-5: a withdrawal above the escrow (federation over-issued)",
+        run([*underfunded, (17, [_claim(0)])]),
+        "SC_ESCROW_UNDERFLOW",
+    )
+    # reorganisation around a deposit: the same prefix, block 12 with and without the deposit
+    branch_a: BlockList = [
+        (11, [[]]),
+        (12, [[sb.deposit_output(sb.CHAIN_A, 1000)]]),
+        (14, [[sb.message_output(sb.genesis_checkpoint(sb.SPEC_A, 12))]]),
+    ]
+    branch_b: BlockList = [
+        (11, [[]]),
+        (12, [[]]),
+        (14, [[sb.message_output(sb.genesis_checkpoint(sb.SPEC_A, 12))]]),
+    ]
+    yield _case(
+        "apply_blocks",
+        "reorg_branch_with_deposit",
+        "SC-PEG-2: branch A carries the deposit at 12; cursor 12 credits it",
+        run(branch_a),
+    )
+    yield _case(
+        "apply_blocks",
+        "reorg_branch_without_deposit",
+        "SC-PEG-2: branch B replaces block 12 without it: no deposit, no escrow, the same checkpoint",
+        run(branch_b),
+    )
+    yield _case(
+        "apply_blocks",
+        "reorg_cursor_inside_depth",
+        "SC-CP-3: a checkpoint at 13 cannot credit the deposit at 12 (depth 2), so a reorg cannot un-credit",
+        run([branch_a[0], branch_a[1], (13, [[sb.message_output(sb.genesis_checkpoint(sb.SPEC_A, 12))]])]),
+        "SC_CURSOR_TOO_RECENT",
+    )
+    yield from _message_cases(preset, run, prefix)
+
+
+def _message_cases(
+    preset: Preset, run: Callable[..., dict[str, JSON]], prefix: BlockList
+) -> Iterator[CaseSpec]:
+    relay = sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, OUTBOX, 2))
+    relayed = [*prefix, (17, [[relay]])]
+    # B acknowledges with its first checkpoint (cursor 17 at 19) and sends 100 back to A
+    back = [sb.message(sb.CHAIN_A, 100)]
+    b0 = sb.genesis_checkpoint(sb.SPEC_B, 17, back)
+    reply = sb.relay_output(sb.outbox_proof(sb.SPEC_B, 0, back, 0))
+    yield _case(
+        "apply_blocks",
+        "message_round_trip",
+        "SC-MSG-1..3: A to B relayed after A's window, acknowledged by B's checkpoint, B to A relayed back",
+        run([*relayed, (19, [[sb.message_output(b0)]]), (22, [[reply]])]),
+    )
+    yield _case(
+        "apply_blocks",
+        "message_relayed_twice",
+        "SC-MSG-2: the same message relayed again",
+        run([*relayed, (18, [[relay]])]),
+        "SC_MESSAGE_DELIVERED",
+    )
+    yield _case(
+        "apply_blocks",
+        "message_in_window",
+        "SC-MSG-1: a relay before the source checkpoint matured",
+        run([*prefix, (16, [[relay]])]),
+        "SC_CHALLENGE_PERIOD",
+    )
+    yield _case(
+        "apply_blocks",
+        "relay_withdrawal_entry",
+        "SC-MSG-1: a relay of a WITHDRAWAL entry",
+        run([*prefix, (17, [[sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, OUTBOX, 0))]])]),
+        "SC_WRONG_ENTRY_KIND",
+    )
+    for name, target in (("to_mainchain", 0), ("to_itself", sb.CHAIN_A), ("to_unknown", 9)):
+        outbox = [sb.message(target, 5)]
+        cp = sb.genesis_checkpoint(sb.SPEC_A, 12, outbox)
+        yield _case(
+            "apply_blocks",
+            f"message_{name}",
+            f"SC-MSG-1: a message {name.replace('_', ' ')}",
+            run(
+                [
+                    prefix[0],
+                    (14, [[sb.message_output(cp)]]),
+                    (17, [[sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, outbox, 0))]]),
+                ]
+            ),
+            "SC_BAD_DESTINATION",
+        )
+    full_b = replace(sb.SPEC_B, max_escrow=100)
+    yield _case(
+        "apply_blocks",
+        "message_escrow_limit",
+        "SC-MSG-1: the destination escrow would exceed max_escrow",
+        run(relayed, specs=(sb.SPEC_A, full_b)),
+        "SC_ESCROW_LIMIT",
+    )
+    refund = sb.refund_output(sb.CHAIN_A, 0, 2)
+    yield _case(
+        "apply_blocks",
+        "message_refund",
+        "SC-MSG-4: B never acknowledges; refunded at relay + timeout, bounced to A",
+        run([*relayed, (21, [[refund]])]),
+    )
+    yield _case(
+        "apply_blocks",
+        "refund_too_early",
+        "SC-MSG-4: a refund one block before the timeout",
+        run([*relayed, (20, [[refund]])]),
+        "SC_MESSAGE_NOT_TIMED_OUT",
+    )
+    yield _case(
+        "apply_blocks",
+        "refund_after_ack",
+        "SC-MSG-3/4: B's checkpoint acknowledged it: no refund",
+        run([*relayed, (19, [[sb.message_output(b0)]]), (21, [[refund]])]),
+        "SC_MESSAGE_NOT_PENDING",
+    )
+    yield _case(
+        "apply_blocks",
+        "refund_twice",
+        "SC-MSG-4: a second refund of the same message",
+        run([*relayed, (21, [[refund]]), (22, [[refund]])]),
+        "SC_MESSAGE_NOT_PENDING",
+    )
+    del preset
+
+
+def generate_peg(preset: Preset) -> Iterator[CaseSpec]:
+    """The ``peg`` flow's vectors for ``preset``."""
+    yield from _peg_cases(preset)

@@ -19,6 +19,7 @@ from conformance.handlers import (
     p2p,
     script,
     sidechain,
+    sidechain_block,
     state,
     trie,
     upgrade,
@@ -45,8 +46,10 @@ FLOW_HANDLERS: dict[str, dict[str, Handler]] = {
     "upgrade": upgrade.HANDLERS,
     "state": state.HANDLERS,
     "vm_evm": vm_evm.HANDLERS,
-    "vm_ferris": sidechain.VM_FERRIS_HANDLERS,
-    "sidechain_block": sidechain.SIDECHAIN_BLOCK_HANDLERS,
+    "vm_ferris": sidechain_block.VM_FERRIS_HANDLERS,
+    "sidechain_block": sidechain_block.SIDECHAIN_BLOCK_HANDLERS,
     "vm_wasm": vm_wasm.HANDLERS,
+    "sidechain": sidechain.SIDECHAIN_HANDLERS,
+    "peg": sidechain.PEG_HANDLERS,
 }
 """Every flow the reference adapter serves, by flow name, then handler name."""

@@ -27,6 +27,7 @@ from conformance.model import JSON, BadInput, Handler
 from spec.errors import SpecError
 from spec.governance.proposals import (
     EMPTY_STATE,
+    CreateSidechain,
     GovernanceMessage,
     GovernanceState,
     Payment,
@@ -53,6 +54,9 @@ def action_json(action: ProposalAction) -> dict[str, JSON]:
             "payment_script": to_hex(action.payment_script),
             "amount": action.amount,
         }
+    if isinstance(action, CreateSidechain):
+        spec = action.spec
+        return {"type": "CREATE_SIDECHAIN", **{name: getattr(spec, name) for name in vars(spec)}}
     return {"type": "PARAMETER_CHANGE", "parameter": to_hex(action.parameter), "new_value": action.new_value}
 
 

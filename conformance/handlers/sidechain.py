@@ -1,288 +1,312 @@
-"""Handlers of the ``vm_ferris`` flow (spec/vm/ferris.py, VMF-1..8 with VM-1..6) and the
-``sidechain_block`` flow (spec/sidechain/chain.py, SCB-1..6); docs/sidechain-blocks.md.
+"""Handlers of the ``sidechain`` and ``peg`` flows (spec/sidechain/, fork ``sidechains``).
 
-JSON shapes:
+JSON shapes (besides the general conventions of docs/vector-format.md):
 
-* ``accounts``: a list of ``[account_id_hex, balance, nonce]`` (distinct ids): the FerrisScript
-  state holding exactly those accounts (VMF-1).
-* ``context``: ``{sidechain_id, height, timestamp, gas_limit}`` (``fee_recipient`` is empty).
-* an outcome: ``{post_root, status, gas_used, fee, events, outbox}``, an outbox entry
-  ``{kind, target_chain, recipient, amount, payload}``.
-* a deposit: ``{sidechain_id, mainchain_height, position, txid, output_index, recipient, amount}``;
-  an inbound message: ``{sidechain_id, mainchain_height, position, source_chain, source_height,
-  source_index, sender, recipient, amount, payload}`` (SC-HDR-5).
+* a sidechain spec is ``{"sidechain_id", "vm_kind", "federation", "peg_in_depth",
+  "challenge_period", "message_timeout", "max_escrow", "max_withdrawal"}`` (integers);
+* a header is SC-HDR-1's fields (hashes hex); a checkpoint ``{"header", "signature"}``;
+* ``keys`` maps a quorum type (decimal string) to the committed group public key (hex);
+* a deposit and an inbound message are SC-HDR-5's fields (bytes hex);
+* the sidechains state is ``{"chains": [{"sidechain_id", "activation_height", "escrow",
+  "checkpoints": [{"height", "header_hash", "deposit_cursor", "outbox_root", "posted_height"}]}],
+  "spent_withdrawals": [[chain, height, index]], "delivered_messages": [...],
+  "pending_messages": [{"key": [chain, height, index], "destination", "amount", "relay_height"}]}``,
+  every list sorted.
+
+``apply_blocks`` starts from the ``sidechains`` registered at ``activation_height`` (SC-REG-2) and
+applies every ``{"height", "transactions" (hex, coinbase first)}`` block in order
+(:func:`~spec.sidechain.state.apply_block_to_sidechains`); its output lists each block's deposits,
+inbound messages and released amounts, then the final state. An invalid run fails at one block.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from conformance.jsonio import field, from_hex, from_json_int, hex_field, int_field, to_hex
+from conformance.handlers.masternode import objects
+from conformance.jsonio import field, from_hex, hex_field, int_field, to_hex
 from conformance.model import JSON, BadInput, Handler
-from spec.encoding import decode, encode
+from spec.errors import SpecError
+from spec.ledger.transaction import decode_transaction
 from spec.presets import Preset
-from spec.sidechain.chain import (
-    MainchainInputs,
-    SidechainState,
-    apply_sidechain_block,
-    compute_outbox_proof,
-    compute_outbox_root,
-    decode_sidechain_block,
-    genesis_state,
+from spec.sidechain.checkpoint import check_checkpoint, check_equivocation
+from spec.sidechain.header import (
+    Checkpoint,
+    Deposit,
+    InboundMessage,
+    SidechainHeader,
+    compute_checkpoint_message,
+    compute_header_hash,
+    decode_checkpoint,
 )
-from spec.sidechain.header import Deposit, InboundMessage, compute_header_hash
-from spec.trie import Trie
-from spec.vm.ferris import (
-    ACCOUNT_CODEC,
-    HASHER,
-    Account,
-    account_key,
-    decode_transaction,
-    ferris_apply,
+from spec.sidechain.registry import (
+    EMPTY_SIDECHAINS,
+    SidechainSpec,
+    SidechainsState,
+    check_new_sidechain,
+    decode_sidechain_spec,
+    get_sidechain,
+    register_sidechains,
 )
-from spec.vm.interface import (
-    ExecutionContext,
-    OutboxEntry,
-    TxOutcome,
-    VmKind,
-    decode_witness,
-    encode_witness,
-    record_witness,
-    witness_nodes,
+from spec.sidechain.state import apply_block_to_sidechains
+from spec.sidechain.transactions import (
+    DepositMessage,
+    OutboxProof,
+    RefundClaim,
+    SidechainMessage,
+    WithdrawalClaim,
+    match_sidechain_message,
 )
 
+SPEC_FIELDS = (
+    "sidechain_id",
+    "vm_kind",
+    "federation",
+    "peg_in_depth",
+    "challenge_period",
+    "message_timeout",
+    "max_escrow",
+    "max_withdrawal",
+)
 
-def _list(data: dict[str, JSON], name: str) -> list[JSON]:
-    value = field(data, name)
-    if not isinstance(value, list):
-        raise BadInput(f"{name} must be a list")
-    return value
+
+def parse_spec(item: dict[str, JSON]) -> SidechainSpec:
+    """SC-REG-1: a spec from JSON."""
+    return SidechainSpec(*(int_field(item, name) for name in SPEC_FIELDS))
 
 
-def _object(value: JSON, name: str) -> dict[str, JSON]:
+def spec_json(spec: SidechainSpec) -> dict[str, JSON]:
+    """SC-REG-1: a spec as JSON."""
+    return {name: getattr(spec, name) for name in SPEC_FIELDS}
+
+
+def header_json(header: SidechainHeader) -> dict[str, JSON]:
+    """SC-HDR-1: a header as JSON."""
+    return {
+        "sidechain_id": header.sidechain_id,
+        "height": header.height,
+        "parent": to_hex(header.parent),
+        "timestamp": header.timestamp,
+        "tx_root": to_hex(header.tx_root),
+        "state_root": to_hex(header.state_root),
+        "trace_root": to_hex(header.trace_root),
+        "deposit_cursor": header.deposit_cursor,
+        "outbox_root": to_hex(header.outbox_root),
+        "header_hash": to_hex(compute_header_hash(header)),
+        "checkpoint_message": to_hex(compute_checkpoint_message(header)),
+    }
+
+
+def checkpoint_json(checkpoint: Checkpoint) -> dict[str, JSON]:
+    """SC-HDR-3: a checkpoint as JSON."""
+    return {"header": header_json(checkpoint.header), "signature": to_hex(checkpoint.signature)}
+
+
+def outbox_json(outbox: OutboxProof) -> dict[str, JSON]:
+    """SC-TX-2: an outbox proof as JSON."""
+    entry = outbox.entry
+    return {
+        "sidechain_id": outbox.sidechain_id,
+        "checkpoint_height": outbox.checkpoint_height,
+        "leaf_index": outbox.leaf_index,
+        "leaf_count": outbox.leaf_count,
+        "entry": {
+            "kind": entry.kind,
+            "target_chain": entry.target_chain,
+            "recipient": to_hex(entry.recipient),
+            "amount": entry.amount,
+            "payload": to_hex(entry.payload),
+        },
+        "proof": [to_hex(h) for h in outbox.proof],
+    }
+
+
+def message_json(message: SidechainMessage) -> dict[str, JSON]:
+    """SC-TX-0: a decoded sidechain message as JSON."""
+    if isinstance(message, DepositMessage):
+        return {
+            "kind": "deposit",
+            "sidechain_id": message.sidechain_id,
+            "recipient": to_hex(message.recipient),
+        }
+    if isinstance(message, Checkpoint):
+        return {"kind": "checkpoint", **checkpoint_json(message)}
+    if isinstance(message, WithdrawalClaim):
+        return {"kind": "withdrawal_claim", **outbox_json(message.outbox)}
+    if isinstance(message, RefundClaim):
+        return {
+            "kind": "refund",
+            "source_chain": message.source_chain,
+            "source_height": message.source_height,
+            "source_index": message.source_index,
+        }
+    return {"kind": "relay", **outbox_json(message.outbox)}
+
+
+def deposit_json(deposit: Deposit) -> dict[str, JSON]:
+    """SC-HDR-5: a deposit as JSON."""
+    return {
+        "sidechain_id": deposit.sidechain_id,
+        "mainchain_height": deposit.mainchain_height,
+        "position": deposit.position,
+        "txid": to_hex(deposit.txid),
+        "output_index": deposit.output_index,
+        "recipient": to_hex(deposit.recipient),
+        "amount": deposit.amount,
+    }
+
+
+def inbound_json(message: InboundMessage) -> dict[str, JSON]:
+    """SC-HDR-5: an inbound message as JSON."""
+    return {
+        "sidechain_id": message.sidechain_id,
+        "mainchain_height": message.mainchain_height,
+        "position": message.position,
+        "source_chain": message.source_chain,
+        "source_height": message.source_height,
+        "source_index": message.source_index,
+        "sender": to_hex(message.sender),
+        "recipient": to_hex(message.recipient),
+        "amount": message.amount,
+        "payload": to_hex(message.payload),
+    }
+
+
+def state_json(state: SidechainsState) -> dict[str, JSON]:
+    """SC-REG-4: the sidechains state as JSON (lists sorted)."""
+    chains: list[JSON] = []
+    for chain_id in sorted(state.chains):
+        record = state.chains[chain_id]
+        checkpoints: list[JSON] = [
+            {
+                "height": c.height,
+                "header_hash": to_hex(c.header_hash),
+                "deposit_cursor": c.deposit_cursor,
+                "outbox_root": to_hex(c.outbox_root),
+                "posted_height": c.posted_height,
+            }
+            for c in record.checkpoints
+        ]
+        chains.append(
+            {
+                "sidechain_id": chain_id,
+                "activation_height": record.activation_height,
+                "escrow": record.escrow,
+                "checkpoints": checkpoints,
+            }
+        )
+    pending: list[JSON] = [
+        {
+            "key": list(key),
+            "destination": message.destination,
+            "amount": message.amount,
+            "relay_height": message.relay_height,
+        }
+        for key, message in sorted(state.pending_messages.items())
+    ]
+    return {
+        "chains": chains,
+        "spent_withdrawals": [list(key) for key in sorted(state.spent_withdrawals)],
+        "delivered_messages": [list(key) for key in sorted(state.delivered_messages)],
+        "pending_messages": pending,
+    }
+
+
+def parse_keys(data: dict[str, JSON]) -> dict[int, bytes]:
+    """SC-CP-4: ``keys`` as a quorum type -> key mapping."""
+    value = field(data, "keys")
     if not isinstance(value, dict):
-        raise BadInput(f"{name} must be an object")
-    return value
+        raise BadInput("keys must be an object")
+    keys: dict[int, bytes] = {}
+    for name, key in value.items():
+        if not name.isdigit() or not isinstance(key, str):
+            raise BadInput("keys maps a decimal quorum type to a hex key")
+        keys[int(name)] = from_hex(key, "key")
+    return keys
 
 
-def _state(data: dict[str, JSON]) -> Trie:
-    items: dict[bytes, bytes] = {}
-    for index, entry in enumerate(_list(data, "accounts")):
-        if not isinstance(entry, list) or len(entry) != 3:
-            raise BadInput(f"accounts[{index}] must be [account_id, balance, nonce]")
-        key = account_key(from_hex(entry[0], f"accounts[{index}][0]"))
-        if key in items:
-            raise BadInput(f"accounts[{index}] repeats an account")
-        account = Account(from_json_int(entry[1], "balance"), from_json_int(entry[2], "nonce"))
-        items[key] = encode(ACCOUNT_CODEC, account)
-    return Trie.from_items(items, HASHER)
+def handle_decode_checkpoint(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-HDR-1..4: decode a checkpoint; its header, hash and signed message."""
+    del preset
+    return checkpoint_json(decode_checkpoint(hex_field(data, "encoded")))
 
 
-def _accounts_json(root: bytes, nodes: Mapping[bytes, bytes]) -> JSON:
-    trie = Trie.from_store(root, nodes.get, HASHER)
-    rows: list[JSON] = []
-    for key, value in trie.items():
-        account = decode(ACCOUNT_CODEC, value)
-        rows.append([to_hex(key[1:]), account.balance, account.nonce])
-    return rows
+def handle_match_message(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-TX-0: the sidechain message an output script carries (``null``: none)."""
+    message = match_sidechain_message(hex_field(data, "script"), preset)
+    return None if message is None else message_json(message)
 
 
-def _context(data: dict[str, JSON]) -> ExecutionContext:
-    raw = _object(field(data, "context"), "context")
-    return ExecutionContext(
-        int_field(raw, "sidechain_id"),
-        int_field(raw, "height"),
-        int_field(raw, "timestamp"),
-        b"",
-        int_field(raw, "gas_limit"),
-    )
+def handle_check_spec(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-REG-1/2: decode a sidechain spec and check it against the ``registered`` specs; its fields."""
+    spec = decode_sidechain_spec(hex_field(data, "encoded"))
+    registered = [parse_spec(item) for item in objects(data, "registered")]
+    check_new_sidechain(spec, register_sidechains(EMPTY_SIDECHAINS, registered, 0), preset)
+    return spec_json(spec)
 
 
-def entry_json(entry: OutboxEntry) -> JSON:
-    """An outbox entry as JSON."""
-    return {
-        "kind": entry.kind,
-        "target_chain": entry.target_chain,
-        "recipient": to_hex(entry.recipient),
-        "amount": entry.amount,
-        "payload": to_hex(entry.payload),
-    }
-
-
-def _entry(value: JSON, name: str) -> OutboxEntry:
-    raw = _object(value, name)
-    return OutboxEntry(
-        int_field(raw, "kind"),
-        int_field(raw, "target_chain"),
-        hex_field(raw, "recipient"),
-        int_field(raw, "amount"),
-        hex_field(raw, "payload"),
-    )
-
-
-def _outcome_json(outcome: TxOutcome) -> dict[str, JSON]:
-    return {
-        "post_root": to_hex(outcome.post_root),
-        "status": outcome.status,
-        "gas_used": outcome.gas_used,
-        "fee": outcome.fee,
-        "events": [to_hex(event) for event in outcome.events],
-        "outbox": [entry_json(entry) for entry in outcome.outbox],
-    }
-
-
-def handle_decode_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """VMF-2: ``{tx}`` -> the transaction's fields, or the code."""
-    tx = decode_transaction(hex_field(data, "tx"), preset.vm_ferris)
-    return {
-        "kind": tx.kind,
-        "chain_id": tx.chain_id,
-        "nonce": tx.nonce,
-        "fee": tx.fee,
-        "amount": tx.amount,
-        "target_chain": tx.target_chain,
-        "recipient": to_hex(tx.recipient),
-        "payload": to_hex(tx.payload),
-        "locking_script": to_hex(tx.locking_script),
-        "unlocking_script": to_hex(tx.unlocking_script),
-    }
-
-
-def handle_apply_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """VMF-2..7: ``{accounts, context, tx}`` -> the outcome and every account after, or the code."""
-    trie = _state(data)
-    outcome, new_nodes = ferris_apply(preset)(
-        trie.node_store, trie.root_hash, hex_field(data, "tx"), _context(data)
-    )
-    nodes = {**trie.node_store, **dict(new_nodes)}
-    return {
-        "pre_root": to_hex(trie.root_hash),
-        "outcome": _outcome_json(outcome),
-        "accounts": _accounts_json(outcome.post_root, nodes),
-    }
-
-
-def handle_record_witness(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """VM-6: ``{accounts, context, tx}`` -> ``{pre_root, witness}`` (the canonical witness encoding)."""
-    trie = _state(data)
-    witness = record_witness(
-        ferris_apply(preset), trie.node_store, trie.root_hash, hex_field(data, "tx"), _context(data)
-    )
-    return {"pre_root": to_hex(trie.root_hash), "witness": to_hex(encode_witness(witness))}
-
-
-def handle_apply_stateless(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """VM-2/VM-4: ``{pre_root, witness, context, tx}`` -> the outcome of executing over the witness
-    alone, or the code (``VM_WITNESS_NOT_CANONICAL``, ``VM_WITNESS_INCOMPLETE``, a VMF code)."""
-    witness = decode_witness(hex_field(data, "witness"), HASHER)
-    pre_root = hex_field(data, "pre_root")
-    if len(pre_root) != 32:
-        raise BadInput("pre_root is 32 bytes")
-    outcome, _ = ferris_apply(preset)(
-        witness_nodes(witness, HASHER), pre_root, hex_field(data, "tx"), _context(data)
-    )
-    return {"outcome": _outcome_json(outcome)}
-
-
-def _deposit(value: JSON, name: str) -> Deposit:
-    raw = _object(value, name)
-    return Deposit(
-        int_field(raw, "sidechain_id"),
-        int_field(raw, "mainchain_height"),
-        int_field(raw, "position"),
-        hex_field(raw, "txid"),
-        int_field(raw, "output_index"),
-        hex_field(raw, "recipient"),
-        int_field(raw, "amount"),
-    )
-
-
-def _message(value: JSON, name: str) -> InboundMessage:
-    raw = _object(value, name)
-    return InboundMessage(
-        int_field(raw, "sidechain_id"),
-        int_field(raw, "mainchain_height"),
-        int_field(raw, "position"),
-        int_field(raw, "source_chain"),
-        int_field(raw, "source_height"),
-        int_field(raw, "source_index"),
-        hex_field(raw, "sender"),
-        hex_field(raw, "recipient"),
-        int_field(raw, "amount"),
-        hex_field(raw, "payload"),
-    )
-
-
-def _inputs(data: dict[str, JSON]) -> MainchainInputs:
-    return MainchainInputs(
-        int_field(data, "mainchain_tip"),
-        int_field(data, "peg_in_depth"),
-        tuple(_deposit(v, f"deposits[{i}]") for i, v in enumerate(_list(data, "deposits"))),
-        tuple(_message(v, f"messages[{i}]") for i, v in enumerate(_list(data, "messages"))),
-    )
-
-
-def _vm_kind(data: dict[str, JSON]) -> VmKind:
-    value = int_field(data, "vm_kind")
-    if value not in VmKind.__members__.values():
-        raise BadInput(f"vm_kind {value} is not a VM kind")
-    return VmKind(value)
+def _initial(data: dict[str, JSON]) -> SidechainsState:
+    specs = [parse_spec(item) for item in objects(data, "sidechains")]
+    return register_sidechains(EMPTY_SIDECHAINS, specs, int_field(data, "activation_height"))
 
 
 def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """SCB-1..5: ``{vm_kind, sidechain_id, genesis_timestamp, genesis_cursor, mainchain_tip,
-    peg_in_depth, deposits, messages, blocks}`` -> each block's result and the final state, or the
-    first code (blocks apply in order from the genesis state; ``blocks`` are hex block encodings)."""
-    state: SidechainState = genesis_state(
-        _vm_kind(data),
-        int_field(data, "sidechain_id"),
-        int_field(data, "genesis_timestamp"),
-        int_field(data, "genesis_cursor"),
-    )
-    inputs = _inputs(data)
-    results: list[JSON] = []
-    for index, raw in enumerate(_list(data, "blocks")):
-        block = decode_sidechain_block(from_hex(raw, f"blocks[{index}]"))
-        result = apply_sidechain_block(state, block, inputs, preset)
+    """SC-BLK-1..3: apply blocks of sidechain messages; every block's outputs and the final state."""
+    state = _initial(data)
+    keys = parse_keys(data)
+    blocks: list[JSON] = []
+    for item in objects(data, "blocks"):
+        height = int_field(item, "height")
+        raw = field(item, "transactions")
+        if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
+            raise BadInput("transactions must be a list of hex strings")
+        transactions = [decode_transaction(from_hex(t, "transaction"), preset) for t in raw]
+        try:
+            result = apply_block_to_sidechains(state, transactions, height, keys, preset)
+        except SpecError as error:
+            error.args = (f"height {height}: {error.args[0]}",)
+            raise
         state = result.state
-        results.append(
+        blocks.append(
             {
-                "header_hash": to_hex(compute_header_hash(block.header)),
-                "credited_root": to_hex(result.credited_root),
-                "statuses": [outcome.status for outcome in result.outcomes],
-                "post_roots": [to_hex(outcome.post_root) for outcome in result.outcomes],
-                "outbox": [entry_json(entry) for entry in result.outbox],
-                "inputs": [
-                    [item.mainchain_height, item.position, int(isinstance(item, InboundMessage)), credited]
-                    for item, credited in result.inputs
-                ],
+                "height": height,
+                "deposits": [deposit_json(d) for d in result.deposits],
+                "inbound": [inbound_json(m) for m in result.inbound],
+                "released": list(result.released),
             }
         )
-    return {
-        "blocks": results,
-        "state_root": to_hex(state.tip.state_root),
-        "accounts": _accounts_json(state.tip.state_root, state.nodes),
-        "credited": state.credited,
-        "sent": state.sent,
-        "burnt": state.burnt,
-    }
+    return {"blocks": blocks, "state": state_json(state)}
 
 
-def handle_outbox_proof(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """SCB-4: ``{entries, index}`` -> ``{root, proof}`` (MERKLE-3 over the encoded entries)."""
+def handle_check_checkpoint(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-CP-1..4 on a state built by ``blocks`` (as ``apply_blocks``): is ``checkpoint`` acceptable
+    in the block at ``mainchain_height``? Its header hash if so."""
+    state = _initial(data)
+    keys = parse_keys(data)
+    for item in objects(data, "blocks"):
+        raw = field(item, "transactions")
+        if not isinstance(raw, list):
+            raise BadInput("transactions must be a list")
+        transactions = [decode_transaction(from_hex(t, "transaction"), preset) for t in raw]
+        state = apply_block_to_sidechains(state, transactions, int_field(item, "height"), keys, preset).state
+    checkpoint = decode_checkpoint(hex_field(data, "checkpoint"))
+    record = get_sidechain(state, checkpoint.header.sidechain_id)
+    check_checkpoint(record, checkpoint, keys, int_field(data, "mainchain_height"))
+    return to_hex(compute_header_hash(checkpoint.header))
+
+
+def handle_check_equivocation(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-CP-5: are the two checkpoints equivocation evidence under ``public_key``?"""
     del preset
-    entries = [_entry(v, f"entries[{i}]") for i, v in enumerate(_list(data, "entries"))]
-    proof = compute_outbox_proof(entries, int_field(data, "index"))
-    return {"root": to_hex(compute_outbox_root(entries)), "proof": [to_hex(h) for h in proof]}
+    first = decode_checkpoint(hex_field(data, "first"))
+    second = decode_checkpoint(hex_field(data, "second"))
+    check_equivocation(first, second, hex_field(data, "public_key"))
+    return {"sidechain_id": first.header.sidechain_id, "height": first.header.height}
 
 
-VM_FERRIS_HANDLERS: dict[str, Handler] = {
-    "decode_transaction": handle_decode_transaction,
-    "apply_transaction": handle_apply_transaction,
-    "record_witness": handle_record_witness,
-    "apply_stateless": handle_apply_stateless,
+SIDECHAIN_HANDLERS: dict[str, Handler] = {
+    "decode_checkpoint": handle_decode_checkpoint,
+    "match_message": handle_match_message,
+    "check_spec": handle_check_spec,
+    "check_checkpoint": handle_check_checkpoint,
+    "check_equivocation": handle_check_equivocation,
 }
-SIDECHAIN_BLOCK_HANDLERS: dict[str, Handler] = {
-    "apply_blocks": handle_apply_blocks,
-    "outbox_proof": handle_outbox_proof,
-}
+PEG_HANDLERS: dict[str, Handler] = {"apply_blocks": handle_apply_blocks}

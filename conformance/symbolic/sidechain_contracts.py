@@ -1,114 +1,59 @@
-"""PEP 316 contracts on the sidechain cursor-range and fee arithmetic (``crosshair check
---analysis_kind=PEP316``), rules SCB-2 and VMF-4/6/7 (docs/sidechain-blocks.md).
+"""PEP 316 contracts on the sidechain window and depth arithmetic (``crosshair check``, PEP316).
 
-Each function is a small wrapper around helpers of ``spec/sidechain/chain.py`` and
-``spec/vm/ferris.py``; its ``post:`` lines must hold for every input meeting its ``pre:`` lines.
+Each function wraps a helper of spec/sidechain/ (docs/sidechains.md); its ``post:`` lines must hold
+for every input meeting its ``pre:`` lines. Ranges cover the presets' ``[sidechains]`` bounds.
 
 Contracts (rule references in brackets):
 
-* cursor ranges [SCB-2]: the ranges of two consecutive blocks are disjoint and together are the
-  range of one block that moves the cursor the whole way, so every mainchain height above the
-  genesis cursor is taken by exactly one block; a block that does not move its cursor takes nothing.
-* cursor check [SCB-2]: a cursor is accepted exactly when it is between the parent's and the
-  mainchain tip minus the peg-in depth.
-* gas and fee [VMF-4]: the check accepts exactly ``gas <= limit`` and ``fee >= gas * price``, and a
-  longer transaction never needs less gas.
-* balance split [VMF-6/7]: the fee always leaves, the amount only on success; nothing is created
-  (``after + moved + fee == balance``), the balance never goes negative, and success is exactly
-  ``balance - fee >= amount``. The canary ``tests/sidechain_symbolic_canary.py`` claims that an
-  input at the parent's cursor is taken; CrossHair must refute it.
+* maturity [SC-PEG-3]: a checkpoint is matured exactly from ``posted + period`` on, never before
+  and never again unmatured (monotone in the height); a longer period never matures earlier.
+* message timeout [SC-MSG-4]: the same shape for ``relay + timeout``.
+* deposit cursor [SC-CP-3]: the highest acceptable cursor is ``h - depth``, grows one for one with
+  the height, and a deposit at mainchain height ``d`` can be credited by a checkpoint in block
+  ``h`` only if ``h >= d + depth`` (so a reorganisation shallower than the depth un-credits nothing).
+* the canary ``tests/sidechain_symbolic_canary.py`` claims a checkpoint is matured one block
+  early; CrossHair must refute it.
 """
 
 from __future__ import annotations
 
-from spec.errors import ScbCursorAhead, ScbCursorBackwards, VmError
-from spec.presets import FerrisVmParams
-from spec.sidechain.chain import check_cursor, is_in_cursor_range
-from spec.vm.ferris import check_gas, compute_gas, split_balance
+from spec.sidechain.checkpoint import max_deposit_cursor
+from spec.sidechain.messages import is_timed_out
+from spec.sidechain.peg import is_matured
 
-__all__ = [
-    "balance_split",
-    "cursor_accepted",
-    "cursor_ranges_partition",
-    "gas_accepted",
-    "gas_monotonic",
-]
+__all__ = ["cursor_bound", "matured_window", "timeout_window"]
 
 
-_in = is_in_cursor_range
+def matured_window(posted: int, period: int, height: int) -> bool:
+    """SC-PEG-3: matured iff ``height >= posted + period``; monotone in height and period.
 
-
-def _succeeds(balance: int, fee: int, amount: int) -> bool:
-    return split_balance(balance, fee, amount)[1]
-
-
-def cursor_ranges_partition(height: int, first: int, middle: int, last: int) -> bool:
-    """SCB-2: consecutive cursor ranges ``(first, middle]`` and ``(middle, last]`` split ``(first, last]``.
-
-    pre: 0 <= first <= middle <= last <= 10**9
-    pre: 0 <= height <= 10**9
-    post: __return__ == (_in(height, first, middle) or _in(height, middle, last))
-    post: not (_in(height, first, middle) and _in(height, middle, last))
-    post: not is_in_cursor_range(height, middle, middle)
+    pre: 0 <= posted <= 10**9 and 1 <= period <= 10**6 and 0 <= height <= 2 * 10**9
+    post: __return__ == (height - posted >= period)
+    post: not __return__ or is_matured(posted, period, height + 1)
+    post: __return__ or not is_matured(posted, period + 1, height)
+    post: not is_matured(posted, period, posted + period - 1)
     """
-    return is_in_cursor_range(height, first, last)
+    return is_matured(posted, period, height)
 
 
-def cursor_accepted(parent: int, cursor: int, tip: int, depth: int) -> bool:
-    """SCB-2: the cursor check accepts exactly ``parent <= cursor <= tip - depth``.
+def timeout_window(relay: int, timeout: int, height: int) -> bool:
+    """SC-MSG-4: refundable iff ``height >= relay + timeout``; monotone in the height.
 
-    pre: 0 <= parent <= 10**9 and 0 <= cursor <= 10**9
-    pre: 0 <= tip <= 10**9 and 0 <= depth <= 1000
-    post: __return__ == (parent <= cursor <= tip - depth)
+    pre: 0 <= relay <= 10**9 and 1 <= timeout <= 10**6 and 0 <= height <= 2 * 10**9
+    post: __return__ == (height - relay >= timeout)
+    post: not __return__ or is_timed_out(relay, timeout, height + 1)
+    post: not is_timed_out(relay, timeout, relay)
     """
-    try:
-        check_cursor(parent, cursor, tip, depth)
-    except (ScbCursorBackwards, ScbCursorAhead):
-        return False
-    return True
+    return is_timed_out(relay, timeout, height)
 
 
-def _params(base: int, per_byte: int, price: int) -> FerrisVmParams:
-    return FerrisVmParams(20000, 1024, base, per_byte, price, 250000, 10000000)
+def cursor_bound(height: int, depth: int, deposit_height: int) -> int:
+    """SC-CP-3: the cursor bound trails the tip by exactly the depth.
 
-
-def gas_accepted(length: int, fee: int, limit: int, base: int, per_byte: int, price: int) -> bool:
-    """VMF-4: a transaction passes the gas check exactly when its gas fits and its fee pays for it.
-
-    pre: 0 <= length <= 20000 and 0 <= fee <= 10**12 and 0 <= limit <= 10**7
-    pre: 1 <= base <= 10**5 and 1 <= per_byte <= 1000 and 1 <= price <= 10**4
-    post: __return__ == (base + per_byte * length <= limit and fee >= (base + per_byte * length) * price)
+    pre: 0 <= height <= 10**9 and 1 <= depth <= 10**6 and 0 <= deposit_height <= 10**9
+    post: __return__ == height - depth
+    post: max_deposit_cursor(height + 1, depth) == __return__ + 1
+    post: __return__ < height
+    post: (deposit_height <= __return__) == (height >= deposit_height + depth)
     """
-    params = _params(base, per_byte, price)
-    try:
-        check_gas(compute_gas(length, params), fee, limit, params)
-    except VmError:
-        return False
-    return True
-
-
-def gas_monotonic(length: int, extra: int, base: int, per_byte: int) -> int:
-    """VMF-4: more bytes never cost less gas, and gas is at least ``base``.
-
-    pre: 0 <= length <= 20000 and 0 <= extra <= 20000
-    pre: 1 <= base <= 10**5 and 1 <= per_byte <= 1000
-    post: __return__ >= base
-    post: compute_gas(length + extra, _params(base, per_byte, 1)) >= __return__
-    """
-    return compute_gas(length, _params(base, per_byte, 1))
-
-
-def balance_split(balance: int, fee: int, amount: int) -> int:
-    """VMF-6/7: the sender's balance after a transaction that can pay its fee (-1 if it cannot).
-
-    pre: 0 <= balance <= 21 * 10**14 and 0 <= fee <= 21 * 10**14 and 0 <= amount <= 21 * 10**14
-    post: (__return__ == -1) == (balance < fee)
-    post: __return__ == -1 or __return__ >= 0
-    post: __return__ == -1 or __return__ + fee + (amount if _succeeds(balance, fee, amount) else 0) == balance
-    post: __return__ == -1 or _succeeds(balance, fee, amount) == (balance - fee >= amount)
-    """
-    try:
-        after, _ = split_balance(balance, fee, amount)
-    except VmError:
-        return -1
-    return after
+    return max_deposit_cursor(height, depth)

@@ -22,6 +22,9 @@ already carry: the root of one Merkle Patricia Trie (spec/trie.py, BLAKE3) over 
   0x07  governed parameter          parameter name (ASCII, ``section.field``)
   0x08  finality quorum record      base height u64 big-endian
   0x09  PoSe quorum record          base height u64 big-endian
+  0x10  sidechain record            sidechain id u64 big-endian (0x10..0x14: the
+  ..    (fork ``sidechains``)       sidechains state, spec/sidechain/items.py SC-STATE-1)
+  0x14
   ====  ==========================  ===================================================
 
   Heights are big-endian so that keys sort by height.
@@ -52,7 +55,7 @@ already carry: the root of one Merkle Patricia Trie (spec/trie.py, BLAKE3) over 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from functools import cache
 from typing import Any, Protocol, TypeVar
@@ -96,6 +99,8 @@ from spec.ledger.utxo import UtxoEntry
 from spec.masternode.finality import QuorumRecord, QuorumRegistry
 from spec.masternode.registry import MasternodeEntry, MasternodeList, MasternodeStatus
 from spec.presets import Preset
+from spec.sidechain.items import SIDECHAIN_KINDS, sidechain_items, sidechains_from_items
+from spec.sidechain.registry import EMPTY_SIDECHAINS, SidechainsState
 from spec.trie import RUSTY_TRIE_HASHER, Trie, trie_root, verify_proof
 
 E = TypeVar("E", bound=Enum)
@@ -116,6 +121,13 @@ TREASURY_KEY = bytes((KIND_SINGLETON, 2))
 DEPLOYMENTS_KEY = bytes((KIND_SINGLETON, 3))
 SCHEDULED_KEY = bytes((KIND_SINGLETON, 4))
 SINGLETON_KEYS = (TICKET_PRICE_KEY, TREASURY_KEY, DEPLOYMENTS_KEY, SCHEDULED_KEY)
+
+
+def _with_sidechain_proposals(preset: Preset) -> Preset:
+    """STATE-3: a stored proposal record may hold any action the chain ever accepted, so its
+    codec reads the CREATE_SIDECHAIN action too (SC-FORK-2); GOV-0 on new messages stays gated."""
+    return replace(preset, governance=replace(preset.governance, sidechain_proposals=True))
+
 
 EXECUTED_VALUE = b"\x01"
 OUTPOINT_BYTES = 36
@@ -146,6 +158,8 @@ class CommittedFields(Protocol):
     def quorums(self) -> QuorumRegistry: ...
     @property
     def deployments(self) -> Deployments: ...
+    @property
+    def sidechains(self) -> SidechainsState: ...
 
 
 @dataclass(frozen=True)
@@ -160,6 +174,7 @@ class CommittedState:
     governance: GovernanceState
     quorums: QuorumRegistry
     deployments: Deployments
+    sidechains: SidechainsState = EMPTY_SIDECHAINS
 
 
 # ------------------------------------------------------------------------------------ codecs
@@ -275,7 +290,7 @@ def state_codecs(preset: Preset) -> StateCodecs:
             ProposalRecord,
             [
                 ("proposal_id", _BYTES),
-                ("proposal", governance_codecs(preset).proposal),
+                ("proposal", governance_codecs(_with_sidechain_proposals(preset)).proposal),
                 ("submitted_height", U64),
                 ("status", EnumCodec(ProposalStatus)),
                 ("yes", U64),
@@ -424,6 +439,7 @@ def compute_state_items(state: CommittedFields, preset: Preset) -> dict[bytes, b
     ]
     for identifier, votes in state.governance.votes.items():
         changes.append(_vote_items(identifier, votes, votes, preset))
+    changes.append(sidechain_items(state.sidechains).items())
     for group in changes:
         for key, value in group:
             assert value is not None
@@ -474,6 +490,7 @@ def state_from_items(items: Mapping[bytes, bytes], preset: Preset) -> CommittedS
     finality: dict[int, QuorumRecord] = {}
     pose: dict[int, QuorumRecord] = {}
     singles: dict[bytes, bytes] = {}
+    sidechain_part: dict[bytes, bytes] = {}
     for key in sorted(items):
         value = items[key]
         if not key:
@@ -513,6 +530,8 @@ def state_from_items(items: Mapping[bytes, bytes], preset: Preset) -> CommittedS
             is_pose = kind == KIND_POSE_QUORUM
             _check_key(key, quorum_key(is_pose, quorum.base_height))
             (pose if is_pose else finality)[quorum.base_height] = quorum
+        elif kind in SIDECHAIN_KINDS:
+            sidechain_part[key] = value
         else:
             raise StateItemBadKey(f"unknown kind 0x{kind:02x}")
     for single in SINGLETON_KEYS:
@@ -534,6 +553,7 @@ def state_from_items(items: Mapping[bytes, bytes], preset: Preset) -> CommittedS
         governance=governance,
         quorums=QuorumRegistry(finality, pose),
         deployments=decode(codecs.deployments, singles[DEPLOYMENTS_KEY]),
+        sidechains=sidechains_from_items(sidechain_part),
     )
 
 
@@ -600,6 +620,10 @@ def state_item_changes(
         for name in _changed(params_before, params_after):
             governed = params_after.get(name)
             changes[parameter_key(name)] = None if governed is None else _u64(governed)
+    if before.sidechains is not after.sidechains:
+        items_before, items_after = sidechain_items(before.sidechains), sidechain_items(after.sidechains)
+        changes.update({key: None for key in items_before if key not in items_after})
+        changes.update({key: value for key, value in items_after.items() if items_before.get(key) != value})
     q_before, q_after = before.quorums, after.quorums
     changes.update(_quorum_items(False, q_after.records, _changed(q_before.records, q_after.records), preset))
     changes.update(
@@ -622,6 +646,7 @@ def _basis(state: CommittedFields, layout: StateLayout) -> tuple[object, ...]:
         state.deployments,
         state.ticket_price,
         state.treasury,
+        state.sidechains,
     )
 
 

@@ -23,6 +23,13 @@ its parent and returns the state after it. The order of checks is fixed (vectors
    The root is kept incrementally (STATE-6): ``ChainState.commitment`` holds the parent's
    persistent trie and the block applies only the items it changed.
 
+Sidechains (fork ``sidechains``, SC-FORK-1, docs/sidechains.md): when the fork in force has
+``sidechains_enabled()``, before step 4 the block's sidechain messages are applied to
+``ChainState.sidechains`` (SC-BLK-1..3, :func:`~spec.sidechain.state.apply_block_to_sidechains`,
+federation keys from the quorum records, FIN-5..7) and each transaction's withdrawal payouts count
+as input value in TX-9 (SC-PEG-4); the sidechain proposals GOV-6 executed at a superblock are
+registered first (SC-REG-2, ``created_sidechains``). Before the fork the sidechains state stays empty.
+
 Forks (UPG-1..6, spec/forks/, docs/upgrades.md): before step 3 the deployment records after the
 parent are stepped for the block (``begin_window``, a state change only at a window start) and give
 the fork in force (UPG-6); POS-5 reads ``fork.ticket_price_preset`` and GOV-0..7 read
@@ -100,6 +107,7 @@ from spec.governance.proposals import (
     activate_parameters,
     apply_block_to_governance,
     begin_block,
+    created_sidechains,
     effective_preset,
 )
 from spec.ledger.transaction import (
@@ -116,6 +124,9 @@ from spec.masternode.registry import EMPTY_LIST, MasternodeList, apply_block_to_
 from spec.masternode.slashing import apply_block_evidence, burnt_collaterals
 from spec.presets import Preset
 from spec.script import p2pkh_script
+from spec.sidechain.checkpoint import federation_keys
+from spec.sidechain.registry import EMPTY_SIDECHAINS, SidechainsState
+from spec.sidechain.state import apply_block_to_sidechains
 
 GENESIS_PARENT = bytes(32)
 
@@ -138,6 +149,8 @@ class ChainState:
     quorums: QuorumRegistry = field(default=EMPTY_QUORUMS)
     deployments: Deployments = ()
     """UPG-4/5: the deployment records after the tip (``()`` before genesis: all DEFINED)."""
+    sidechains: SidechainsState = field(default=EMPTY_SIDECHAINS)
+    """SC-REG-4: the sidechains state after the tip (empty before fork ``sidechains``)."""
     commitment: StateCommitment | None = field(default=None, compare=False, repr=False)
     """STATE-6: the persistent trie whose root the tip's header commits to (``None``: not built;
     the next block builds it from the whole state). Not part of the state's value: equal states
@@ -199,6 +212,7 @@ def chain_state_from_items(
         governance=committed.governance,
         quorums=committed.quorums,
         deployments=committed.deployments,
+        sidechains=committed.sidechains,
     )
 
 
@@ -323,15 +337,24 @@ def transition(
     voters = check_votes(block.votes, selected, state.tip_hash, preset)
     price = ticket_price_at(state, height, preset)
 
+    due = block_obligations(state, height, preset)
+    sidechains = state.sidechains
+    released = (0,) * len(block.transactions)
+    if fork.sidechains_enabled():
+        keys = federation_keys(state.quorums, height, preset)
+        activated = created_sidechains(state.governance, due.governance)
+        pegged = apply_block_to_sidechains(sidechains, block.transactions, height, keys, preset, activated)
+        sidechains, released = pegged.state, pegged.released
+
     ledger_context = LedgerContext(height, median_time_past(state.timestamps, preset))
     utxos: dict[OutPoint, UtxoEntry] = dict(state.utxos)
     touched: list[OutPoint] = []
     fees = 0
     bought: list[Ticket] = []
     bought_here: set[OutPoint] = set()
-    for tx in block.transactions[1:]:
+    for position, tx in enumerate(block.transactions[1:], start=1):
         check_ticket_locks(tx, state.tickets, bought_here)
-        fees += validate_transaction(tx, utxos, ledger_context, preset)
+        fees += validate_transaction(tx, utxos, ledger_context, preset, released[position])
         purchases = ticket_purchases(tx, height, price, preset)
         bought.extend(purchases)
         bought_here.update(t.outpoint for t in purchases)
@@ -344,7 +367,6 @@ def transition(
     if len(bought) > preset.tickets.max_tickets_per_block:
         raise TooManyTickets(f"{len(bought)} purchases")
 
-    due = block_obligations(state, height, preset)
     masternode_due = due.masternode_payee is not None
     split = split_reward(block_subsidy(height, preset) + fees, len(voters), masternode_due, preset)
     coinbase = block.transactions[0]
@@ -392,6 +414,7 @@ def transition(
         governance=governance,
         quorums=quorums,
         deployments=count_votes(upgrades, block.votes, preset),
+        sidechains=sidechains,
     )
     commitment = advance_commitment(
         state.commitment, state, after, fork.state_layout(), touched, touched_tickets, preset

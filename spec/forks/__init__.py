@@ -2,7 +2,8 @@
 
 * **UPG-1** a fork is a named set of rule changes with its own module that states only what changes
   and calls the previous fork for the rest (:mod:`spec.forks.genesis` is fork 0, the rules from the
-  first block; :mod:`spec.forks.governed_tickets` is fork 1, :mod:`spec.forks.state_trie` fork 2).
+  first block; :mod:`spec.forks.governed_tickets` is fork 1, :mod:`spec.forks.state_trie` fork 2,
+  :mod:`spec.forks.sidechains` fork 3).
   :data:`FORKS` lists them in activation
   order; every preset's ``[forks] order`` must name exactly these (``PRESET_INVALID`` otherwise),
   and gives each later fork its deployment (agenda id, vote bit, window, quorum, threshold, start
@@ -21,10 +22,11 @@ from spec.errors import InvalidPreset
 from spec.forks.deployment import Deployments, begin_window, fork_index
 from spec.forks.genesis import Genesis
 from spec.forks.governed_tickets import GovernedTickets
+from spec.forks.sidechains import Sidechains
 from spec.forks.state_trie import StateTrie
 from spec.presets import DEVNET, MAINNET, Preset
 
-FORKS: tuple[Genesis, ...] = (Genesis(), GovernedTickets(), StateTrie())
+FORKS: tuple[Genesis, ...] = (Genesis(), GovernedTickets(), StateTrie(), Sidechains())
 """UPG-1: every fork in activation order (index = fork number)."""
 
 FORK_NAMES: tuple[str, ...] = tuple(fork.name for fork in FORKS)

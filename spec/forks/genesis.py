@@ -12,7 +12,9 @@ fork in force for the block, UPG-6):
   preset (whitelist ``governance.governable``);
 * :meth:`Genesis.ticket_price_preset` -- the preset POS-5 (the ticket price) reads: the base
   preset; governed values (GOV-7) do not reach the ticket rules;
-* :meth:`Genesis.state_layout` -- what BLK-6's ``state_root`` commits to: the UTXO set (STATE-1).
+* :meth:`Genesis.state_layout` -- what BLK-6's ``state_root`` commits to: the UTXO set (STATE-1);
+* :meth:`Genesis.sidechains_enabled` -- whether the SC-* rules (spec/sidechain/) apply: no, a
+  sidechain message output is plain null data (its value is burnt).
 """
 
 from __future__ import annotations
@@ -38,3 +40,7 @@ class Genesis:
     def state_layout(self) -> StateLayout:
         """BLK-6 / STATE-1: the header's state root commits to the UTXO set."""
         return StateLayout.UTXO
+
+    def sidechains_enabled(self) -> bool:
+        """SC-*: no sidechain rules; a ``RCSC`` null-data output is plain null data."""
+        return False

@@ -96,6 +96,7 @@ from spec.ledger.transaction import OutPoint, Transaction
 from spec.masternode.registry import MasternodeList, MasternodeStatus, split_message
 from spec.presets import BASIS_POINTS, GovernableParameter, Preset
 from spec.script import is_unspendable, null_data_script
+from spec.sidechain.registry import SIDECHAIN_SPEC_CODEC, SidechainSpec, check_sidechain_spec
 
 GOVERNANCE_PREFIX = b"RCGV"
 """GOV-0: the first bytes of every governance message payload."""
@@ -105,6 +106,7 @@ MAX_NAME_BYTES = 64
 MAX_PARAMETER_BYTES = 64
 TAG_TREASURY_PAYOUT = 0
 TAG_PARAMETER_CHANGE = 1
+TAG_CREATE_SIDECHAIN = 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -128,7 +130,15 @@ class ParameterChange:
     new_value: int
 
 
-ProposalAction = TreasuryPayout | ParameterChange
+@dataclass(frozen=True)
+class CreateSidechain:
+    """GOV-1 / SC-REG-1: register the sidechain ``spec`` at the superblock the proposal passes
+    (tag 2, accepted only under fork ``sidechains``: ``governance.sidechain_proposals``)."""
+
+    spec: SidechainSpec
+
+
+ProposalAction = TreasuryPayout | ParameterChange | CreateSidechain
 
 
 @dataclass(frozen=True)
@@ -160,17 +170,24 @@ class Vote:
 
 
 class ActionCodec(Codec[ProposalAction]):
-    """GOV-1: ``tag u8`` (0 payout, 1 parameter change) then the variant's fields."""
+    """GOV-1: ``tag u8`` (0 payout, 1 parameter change, 2 create sidechain when ``sidechains`` is
+    true: SC-FORK-2) then the variant's fields."""
 
-    def __init__(self, payout: Struct[TreasuryPayout], change: Struct[ParameterChange]) -> None:
+    def __init__(
+        self, payout: Struct[TreasuryPayout], change: Struct[ParameterChange], sidechains: bool = False
+    ) -> None:
         self.payout = payout
         self.change = change
+        self.sidechains = sidechains
         self.min_size = 1 + min(payout.min_size, change.min_size)
 
     def write(self, value: ProposalAction, out: bytearray) -> None:
         if isinstance(value, TreasuryPayout):
             out.append(TAG_TREASURY_PAYOUT)
             self.payout.write(value, out)
+        elif isinstance(value, CreateSidechain):
+            out.append(TAG_CREATE_SIDECHAIN)
+            SIDECHAIN_SPEC_CODEC.write(value.spec, out)
         else:
             out.append(TAG_PARAMETER_CHANGE)
             self.change.write(value, out)
@@ -181,6 +198,8 @@ class ActionCodec(Codec[ProposalAction]):
             return self.payout.read(reader)
         if tag == TAG_PARAMETER_CHANGE:
             return self.change.read(reader)
+        if tag == TAG_CREATE_SIDECHAIN and self.sidechains:
+            return CreateSidechain(SIDECHAIN_SPEC_CODEC.read(reader))
         raise InvalidEnumTag(f"proposal action tag 0x{tag:02x}")
 
 
@@ -211,7 +230,7 @@ def governance_codecs(preset: Preset) -> GovernanceCodecs:
         [
             ("name", VarBytes(MAX_NAME_BYTES)),
             ("start_superblock", U64),
-            ("action", ActionCodec(payout, change)),
+            ("action", ActionCodec(payout, change, preset.governance.sidechain_proposals)),
         ],
     )
     outpoint = Struct(OutPoint, [("txid", BYTES32), ("index", U32)])
@@ -421,7 +440,11 @@ def _governable(name: bytes, preset: Preset) -> GovernableParameter | None:
 
 
 def check_action(action: ProposalAction, preset: Preset) -> None:
-    """GOV-1: a payout's amount and script, or a parameter change's name and range."""
+    """GOV-1: a payout's amount and script, a parameter change's name and range, or a sidechain
+    spec's ranges (SC-REG-1, ``SC_BAD_SPEC``)."""
+    if isinstance(action, CreateSidechain):
+        check_sidechain_spec(action.spec, preset)
+        return
     if isinstance(action, TreasuryPayout):
         if not 1 <= action.amount <= preset.ledger.max_money:
             raise BadPayout(f"amount {action.amount} outside [1, max_money]")
@@ -613,7 +636,9 @@ def superblock_payments(
     for record in passed:
         action = record.proposal.action
         status = ProposalStatus.EXECUTED
-        if isinstance(action, TreasuryPayout):
+        if isinstance(action, CreateSidechain):
+            pass  # SC-REG-2: registered by the chain's sidechain transition (created_sidechains)
+        elif isinstance(action, TreasuryPayout):
             if next(funded):
                 payments.append(Payment(record.proposal_id, action.payment_script, action.amount))
             else:
@@ -630,6 +655,23 @@ def superblock_payments(
         proposals[record.proposal_id] = replace(record, status=status)
     new_state = replace(state, proposals=proposals, executed=frozenset(executed), scheduled=tuple(scheduled))
     return tuple(payments), new_state
+
+
+def created_sidechains(before: GovernanceState, after: GovernanceState) -> tuple[SidechainSpec, ...]:
+    """SC-REG-2: the specs of the CREATE_SIDECHAIN proposals :func:`begin_block` executed between
+    ``before`` and ``after``, in GOV-6 execution order."""
+    executed = [
+        record
+        for identifier, record in after.proposals.items()
+        if record.status is ProposalStatus.EXECUTED
+        and isinstance(record.proposal.action, CreateSidechain)
+        and identifier not in before.executed
+    ]
+    return tuple(
+        record.proposal.action.spec
+        for record in sorted(executed, key=execution_key)
+        if isinstance(record.proposal.action, CreateSidechain)
+    )
 
 
 def activate_parameters(state: GovernanceState, height: int) -> GovernanceState:

@@ -107,10 +107,11 @@ def spent_entries(tx: Transaction, utxos: UtxoSet) -> tuple[UtxoEntry, ...]:
     return tuple(entries)
 
 
-def check_inputs(tx: Transaction, utxos: UtxoSet, height: int, preset: Preset) -> int:
+def check_inputs(tx: Transaction, utxos: UtxoSet, height: int, preset: Preset, released: int = 0) -> int:
     """TX-7..TX-9: the inputs exist, coinbase outputs spent are mature, and value is not created.
 
-    Returns the fee: inputs minus outputs, in atoms.
+    Returns the fee: inputs minus outputs, in atoms. ``released`` is value a sidechain escrow adds
+    to the inputs (the transaction's withdrawal claims, SC-PEG-4; 0 before fork ``sidechains``).
     """
     ledger = preset.ledger
     if is_coinbase(tx):
@@ -125,6 +126,7 @@ def check_inputs(tx: Transaction, utxos: UtxoSet, height: int, preset: Preset) -
         total_in += entry.output.value
         if entry.output.value > ledger.max_money or total_in > ledger.max_money:
             raise InputValueOutOfRange(f"inputs sum to more than {ledger.max_money} atoms")
+    total_in += released
     total_out = sum(output.value for output in tx.outputs)
     if total_out > total_in:
         raise InsufficientInputValue(f"outputs {total_out} exceed inputs {total_in}")
@@ -209,12 +211,15 @@ def verify_scripts(tx: Transaction, entries: tuple[UtxoEntry, ...], preset: Pres
         evaluate(tx_input.script_sig, entry.output.script_pubkey, checker, preset.script)
 
 
-def validate_transaction(tx: Transaction, utxos: UtxoSet, context: LedgerContext, preset: Preset) -> int:
-    """TX-1..TX-12 for a non-coinbase transaction; returns its fee in atoms."""
+def validate_transaction(
+    tx: Transaction, utxos: UtxoSet, context: LedgerContext, preset: Preset, released: int = 0
+) -> int:
+    """TX-1..TX-12 for a non-coinbase transaction; returns its fee in atoms (``released``: escrow
+    value its withdrawal claims add to its inputs, SC-PEG-4, see :func:`check_inputs`)."""
     check_transaction(tx, preset)
     if is_coinbase(tx):
         raise UnexpectedCoinbase("a coinbase is only valid as the first transaction of a block")
-    fee = check_inputs(tx, utxos, context.height, preset)
+    fee = check_inputs(tx, utxos, context.height, preset, released)
     check_finality(tx, context, preset)
     entries = spent_entries(tx, utxos)
     check_relative_locks(tx, entries, context)

@@ -271,6 +271,24 @@ class GovernanceParams:
     participation_bps: int
     approval_bps: int
     governable: tuple[GovernableParameter, ...]
+    sidechain_proposals: bool = False
+    """SC-REG-1: whether GOV-0 accepts the CREATE_SIDECHAIN action (tag 2); never in a preset file,
+    set by fork ``sidechains``'s ``governance_preset`` hook."""
+
+
+@dataclass(frozen=True)
+class SidechainPresetParams:
+    """SC-REG-1: the bounds a sidechain proposal's fields must respect (fork ``sidechains``,
+    spec/sidechain/, docs/sidechains.md)."""
+
+    max_sidechain_id: int
+    min_peg_in_depth: int
+    max_peg_in_depth: int
+    min_challenge_period: int
+    max_challenge_period: int
+    min_message_timeout: int
+    max_message_timeout: int
+    max_outbox_proof_hashes: int
 
 
 @dataclass(frozen=True)
@@ -327,6 +345,7 @@ class Preset:
     vm_wasm: WasmVmParams
     evm: EvmParams
     vm_ferris: FerrisVmParams
+    sidechains: SidechainPresetParams
     forks: tuple[ForkParams, ...] = ()
 
     def __hash__(self) -> int:
@@ -432,7 +451,9 @@ def _dkg_params(section: dict[str, Any], max_members: int) -> DkgParams:
 
 
 _MASTERNODE_INTS = tuple(f.name for f in fields(MasternodeParams))
-_GOVERNANCE_INTS = tuple(f.name for f in fields(GovernanceParams) if f.name != "governable")
+_GOVERNANCE_INTS = tuple(
+    f.name for f in fields(GovernanceParams) if f.name not in ("governable", "sidechain_proposals")
+)
 BASIS_POINTS = 10_000
 
 
@@ -469,8 +490,14 @@ def _governable(
 
 def _governance(section: dict[str, Any]) -> GovernanceParams:
     """The [governance] section: thresholds are basis points, at most 10,000."""
+    ints = {name: _positive_int(section, name) for name in _GOVERNANCE_INTS}
     params = GovernanceParams(
-        **{name: _positive_int(section, name) for name in _GOVERNANCE_INTS},
+        proposal_fee=ints["proposal_fee"],
+        superblock_interval=ints["superblock_interval"],
+        voting_period=ints["voting_period"],
+        activation_delay=ints["activation_delay"],
+        participation_bps=ints["participation_bps"],
+        approval_bps=ints["approval_bps"],
         governable=_governable(section),
     )
     if max(params.participation_bps, params.approval_bps) > BASIS_POINTS:
@@ -500,6 +527,21 @@ def _check_governable(preset: Preset) -> Preset:
         if not parameter.minimum <= value <= parameter.maximum:
             raise InvalidPreset(f"{parameter.name} = {value} lies outside its governable range")
     return preset
+
+
+def _sidechains(section: dict[str, Any]) -> SidechainPresetParams:
+    """The [sidechains] section: every bound positive, every minimum at most its maximum."""
+    params = SidechainPresetParams(
+        **{f.name: _positive_int(section, f.name) for f in fields(SidechainPresetParams)}
+    )
+    for low, high in (
+        (params.min_peg_in_depth, params.max_peg_in_depth),
+        (params.min_challenge_period, params.max_challenge_period),
+        (params.min_message_timeout, params.max_message_timeout),
+    ):
+        if low > high:
+            raise InvalidPreset("a [sidechains] minimum exceeds its maximum")
+    return params
 
 
 VOTE_CHOICE_BITS = (1, 3, 5)
@@ -643,6 +685,7 @@ def parse_preset(text: str) -> Preset:
         vm_wasm=_wasm_vm_params(_section(raw, "vm_wasm")),
         evm=_evm_params(_section(raw, "evm")),
         vm_ferris=_vm_ferris(_section(raw, "vm_ferris")),
+        sidechains=_sidechains(_section(raw, "sidechains")),
         forks=_forks(raw, _positive_int(tickets, "voters_per_block")),
     )
     return _check_governable(preset)

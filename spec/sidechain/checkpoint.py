@@ -1,0 +1,150 @@
+"""Checkpoints on the mainchain (protocol steps "SC-CP-1..6", fork ``sidechains``).
+
+A checkpoint (SC-HDR-3, spec/sidechain/header.py) is posted in a sidechain message output
+(SC-TX-0 kind 1) and validated against the sidechain's record and the federation's group key,
+in this order. Normative text: docs/sidechains.md.
+
+* **SC-CP-0** the header's sidechain is registered (``SC_UNKNOWN_SIDECHAIN``).
+* **SC-CP-1** its height is the latest accepted checkpoint's height + 1, or 0 for the first
+  (``SC_CHECKPOINT_HEIGHT``). With SC-CP-6 this makes one checkpoint per height: a second one at a
+  height, in the same block or later, is ``SC_CHECKPOINT_HEIGHT``.
+* **SC-CP-2** its parent is the latest accepted checkpoint's ``header_hash`` (SC-HDR-2), or 32 zero
+  bytes for the first (``SC_CHECKPOINT_PARENT``).
+* **SC-CP-3** its ``deposit_cursor`` is at least the latest one's (``SC_CURSOR_REGRESSED``; 0 for the
+  first) and at most ``h - peg_in_depth`` for the mainchain block at height ``h`` that carries it
+  (:func:`max_deposit_cursor`, ``SC_CURSOR_TOO_RECENT``): a sidechain credits only deposits buried
+  ``peg_in_depth`` blocks deep, so a reorganisation shallower than that cannot un-credit one.
+* **SC-CP-4** the federation's committed group key for the block (:func:`federation_keys`: the
+  finality or PoSe quorum key the chain committed, FIN-5..7) exists (``SC_NO_FEDERATION_KEY``) and
+  verifies the signature over ``compute_checkpoint_message(header)`` (BLS-VERIFY,
+  ``SC_BAD_CHECKPOINT_SIGNATURE``; a malformed signature is that code too).
+* **SC-CP-5** two checkpoints of one sidechain at one height with different header hashes, both
+  verifying under one federation key, are equivocation evidence (:func:`check_equivocation`;
+  ``SC_NOT_EQUIVOCATION`` otherwise). Punishing it (slashing the federation) is the fraud-proof issue's.
+* **SC-CP-6** an accepted checkpoint is recorded (height, header hash, cursor, outbox root, posted
+  height ``h``); when its cursor reaches a pending message's relay height, that message is
+  acknowledged (SC-MSG-3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from spec.crypto import bls
+from spec.errors import (
+    CheckpointBadSignature,
+    CheckpointCursorRegressed,
+    CheckpointCursorTooRecent,
+    CheckpointHeight,
+    CheckpointParent,
+    CryptoError,
+    FederationKeyMissing,
+    NotEquivocation,
+)
+from spec.masternode.finality import QuorumRegistry, committed_finality_key, committed_pose_key
+from spec.masternode.quorum import QuorumType
+from spec.presets import Preset
+from spec.sidechain.header import Checkpoint, compute_checkpoint_message, compute_header_hash
+from spec.sidechain.registry import (
+    CheckpointRecord,
+    SidechainRecord,
+    SidechainsState,
+    get_sidechain,
+    with_record,
+)
+
+GENESIS_PARENT = bytes(32)
+"""SC-CP-2: the parent of a sidechain's first checkpoint."""
+
+FederationKeys = Mapping[int, bytes]
+"""SC-CP-4: quorum type -> the group public key the chain committed for the block being validated."""
+
+
+def federation_keys(quorums: QuorumRegistry, height: int, preset: Preset) -> dict[int, bytes]:
+    """SC-CP-4: the committed group keys in charge at mainchain height ``height`` (FIN-5..7)."""
+    keys: dict[int, bytes] = {}
+    finality = committed_finality_key(quorums, height, preset)
+    if finality is not None:
+        keys[QuorumType.FINALITY] = finality
+    pose = committed_pose_key(quorums, height, preset)
+    if pose is not None:
+        keys[QuorumType.POSE] = pose
+    return keys
+
+
+def max_deposit_cursor(mainchain_height: int, peg_in_depth: int) -> int:
+    """SC-CP-3: the highest deposit cursor a checkpoint in the block at ``mainchain_height`` may carry.
+
+    Negative while the chain is shorter than the depth (no cursor is then acceptable beyond the
+    first checkpoint's 0, and 0 only once ``mainchain_height >= peg_in_depth``).
+    """
+    return mainchain_height - peg_in_depth
+
+
+def is_signed_by(checkpoint: Checkpoint, public_key: bytes) -> bool:
+    """SC-CP-4: does the checkpoint's signature verify under ``public_key``? (Malformed: no.)"""
+    try:
+        return bls.verify(public_key, compute_checkpoint_message(checkpoint.header), checkpoint.signature)
+    except CryptoError:
+        return False
+
+
+def check_checkpoint(
+    record: SidechainRecord, checkpoint: Checkpoint, keys: FederationKeys, mainchain_height: int
+) -> None:
+    """SC-CP-1..4: raise unless ``checkpoint`` extends ``record`` in the block at ``mainchain_height``."""
+    header = checkpoint.header
+    latest = record.latest
+    expected_height = 0 if latest is None else latest.height + 1
+    if header.height != expected_height:
+        raise CheckpointHeight(f"checkpoint at height {header.height}, expected {expected_height}")
+    expected_parent = GENESIS_PARENT if latest is None else latest.header_hash
+    if header.parent != expected_parent:
+        raise CheckpointParent("the parent is not the latest checkpoint's header")
+    previous_cursor = 0 if latest is None else latest.deposit_cursor
+    if header.deposit_cursor < previous_cursor:
+        raise CheckpointCursorRegressed(f"cursor {header.deposit_cursor} below {previous_cursor}")
+    if header.deposit_cursor > max_deposit_cursor(mainchain_height, record.spec.peg_in_depth):
+        raise CheckpointCursorTooRecent(
+            f"cursor {header.deposit_cursor} above {mainchain_height} - {record.spec.peg_in_depth}"
+        )
+    key = keys.get(record.spec.federation)
+    if key is None:
+        raise FederationKeyMissing(f"no committed key for quorum type {record.spec.federation}")
+    if not is_signed_by(checkpoint, key):
+        raise CheckpointBadSignature("the checkpoint is not signed by the federation's key")
+
+
+def apply_checkpoint(
+    state: SidechainsState, checkpoint: Checkpoint, keys: FederationKeys, mainchain_height: int
+) -> SidechainsState:
+    """SC-CP-0..6: validate ``checkpoint`` and record it; acknowledge the messages it covers."""
+    header = checkpoint.header
+    record = get_sidechain(state, header.sidechain_id)
+    check_checkpoint(record, checkpoint, keys, mainchain_height)
+    accepted = CheckpointRecord(
+        header.height,
+        compute_header_hash(header),
+        header.deposit_cursor,
+        header.outbox_root,
+        mainchain_height,
+    )
+    state = with_record(state, replace(record, checkpoints=(*record.checkpoints, accepted)))
+    pending = {
+        key: message
+        for key, message in state.pending_messages.items()
+        if not (message.destination == header.sidechain_id and message.relay_height <= header.deposit_cursor)
+    }
+    return replace(state, pending_messages=pending)
+
+
+def check_equivocation(first: Checkpoint, second: Checkpoint, public_key: bytes) -> None:
+    """SC-CP-5: return iff the two checkpoints prove the federation of ``public_key`` equivocated."""
+    a, b = first.header, second.header
+    if a.sidechain_id != b.sidechain_id or a.height != b.height:
+        raise NotEquivocation("the checkpoints are for different sidechains or heights")
+    if compute_header_hash(a) == compute_header_hash(b):
+        raise NotEquivocation("the checkpoints sign the same header")
+    if not (is_signed_by(first, public_key) and is_signed_by(second, public_key)):
+        raise NotEquivocation("a checkpoint is not signed by the federation's key")

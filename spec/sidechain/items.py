@@ -1,0 +1,159 @@
+"""The sidechains state as committed state items (protocol step "SC-STATE-1", fork ``sidechains``).
+
+The full-state trie (STATE-2..7, spec/chain/commitment.py, docs/trie.md) holds these kinds; every
+integer in a key is u64 big-endian (keys sort by chain, then height, then index):
+
+====  ======================  ================================  =========================================
+kind  entry                   rest of the key                   value
+====  ======================  ================================  =========================================
+0x10  sidechain record        sidechain id                      spec (SC-REG-1), activation u64, escrow u64
+0x11  accepted checkpoint     sidechain id, sidechain height    height, header hash, cursor, outbox root,
+                                                                posted height (u64 / 32 bytes)
+0x12  spent withdrawal        chain, checkpoint height, leaf    ``0x01``
+0x13  delivered message       chain, checkpoint height, leaf    ``0x01``
+0x14  pending message         chain, checkpoint height, leaf    destination u64, amount u64, relay u64
+====  ======================  ================================  =========================================
+
+Before the fork the sidechains state is empty and contributes no item, so no earlier state root
+changes. The kinds start at ``0x10``: ``0x0a``..``0x0f`` stay unknown (``STATE_ITEM_BAD_KEY``, as the
+published ``state`` vector ``unknown_kind`` expects of ``0x0a``).
+:func:`sidechains_from_items` inverts :func:`sidechain_items` (``STATE_ITEM_BAD_KEY`` for
+a key its value does not determine, an orphan checkpoint or a gap in a chain's checkpoint heights;
+``STATE_ITEM_BAD_VALUE`` for a marker other than ``0x01``; ``DECODE_*`` for a bad value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from spec.encoding import BYTES32, U64, Struct, decode, encode
+from spec.errors import StateItemBadKey, StateItemBadValue
+from spec.sidechain.registry import (
+    SIDECHAIN_SPEC_CODEC,
+    CheckpointRecord,
+    MessageKey,
+    PendingMessage,
+    SidechainRecord,
+    SidechainSpec,
+    SidechainsState,
+)
+
+KIND_SIDECHAIN = 0x10
+KIND_SIDECHAIN_CHECKPOINT = 0x11
+KIND_SPENT_WITHDRAWAL = 0x12
+KIND_DELIVERED_MESSAGE = 0x13
+KIND_PENDING_MESSAGE = 0x14
+SIDECHAIN_KINDS = frozenset(range(KIND_SIDECHAIN, KIND_PENDING_MESSAGE + 1))
+MARKER = b"\x01"
+
+
+@dataclass(frozen=True)
+class _RecordValue:
+    spec: SidechainSpec
+    activation_height: int
+    escrow: int
+
+
+@dataclass(frozen=True)
+class _PendingValue:
+    destination: int
+    amount: int
+    relay_height: int
+
+
+RECORD_CODEC = Struct(
+    _RecordValue, (("spec", SIDECHAIN_SPEC_CODEC), ("activation_height", U64), ("escrow", U64))
+)
+CHECKPOINT_RECORD_CODEC = Struct(
+    CheckpointRecord,
+    (
+        ("height", U64),
+        ("header_hash", BYTES32),
+        ("deposit_cursor", U64),
+        ("outbox_root", BYTES32),
+        ("posted_height", U64),
+    ),
+)
+PENDING_CODEC = Struct(_PendingValue, (("destination", U64), ("amount", U64), ("relay_height", U64)))
+
+
+def _key(kind: int, *parts: int) -> bytes:
+    return bytes([kind]) + b"".join(part.to_bytes(8, "big") for part in parts)
+
+
+def sidechain_items(state: SidechainsState) -> dict[bytes, bytes]:
+    """SC-STATE-1: every committed item of the sidechains state."""
+    items: dict[bytes, bytes] = {}
+    for chain_id, record in state.chains.items():
+        value = _RecordValue(record.spec, record.activation_height, record.escrow)
+        items[_key(KIND_SIDECHAIN, chain_id)] = encode(RECORD_CODEC, value)
+        for checkpoint in record.checkpoints:
+            items[_key(KIND_SIDECHAIN_CHECKPOINT, chain_id, checkpoint.height)] = encode(
+                CHECKPOINT_RECORD_CODEC, checkpoint
+            )
+    for key in state.spent_withdrawals:
+        items[_key(KIND_SPENT_WITHDRAWAL, *key)] = MARKER
+    for key in state.delivered_messages:
+        items[_key(KIND_DELIVERED_MESSAGE, *key)] = MARKER
+    for key, message in state.pending_messages.items():
+        value_p = _PendingValue(message.destination, message.amount, message.relay_height)
+        items[_key(KIND_PENDING_MESSAGE, *key)] = encode(PENDING_CODEC, value_p)
+    return items
+
+
+def _parts(key: bytes, count: int) -> tuple[int, ...]:
+    rest = key[1:]
+    if len(rest) != 8 * count:
+        raise StateItemBadKey(f"key {key.hex()}: {len(rest)} bytes after the kind, {8 * count} expected")
+    return tuple(int.from_bytes(rest[i : i + 8], "big") for i in range(0, len(rest), 8))
+
+
+def _marker(value: bytes, key: bytes) -> None:
+    if value != MARKER:
+        raise StateItemBadValue(f"key {key.hex()}: marker {value.hex()}, expected 01")
+
+
+def sidechains_from_items(items: Mapping[bytes, bytes]) -> SidechainsState:
+    """SC-STATE-1: the sidechains state whose :func:`sidechain_items` is exactly ``items`` (kinds
+    0x10..0x14 only; keys read in sorted order)."""
+    records: dict[int, _RecordValue] = {}
+    checkpoints: dict[int, list[CheckpointRecord]] = {}
+    spent: set[MessageKey] = set()
+    delivered: set[MessageKey] = set()
+    pending: dict[MessageKey, PendingMessage] = {}
+    for key in sorted(items):
+        value, kind = items[key], key[0]
+        if kind == KIND_SIDECHAIN:
+            (chain_id,) = _parts(key, 1)
+            record = decode(RECORD_CODEC, value)
+            if record.spec.sidechain_id != chain_id:
+                raise StateItemBadKey(f"key {key.hex()} is not sidechain {record.spec.sidechain_id}'s")
+            records[chain_id] = record
+        elif kind == KIND_SIDECHAIN_CHECKPOINT:
+            chain_id, height = _parts(key, 2)
+            checkpoint = decode(CHECKPOINT_RECORD_CODEC, value)
+            listed = checkpoints.setdefault(chain_id, [])
+            if checkpoint.height != height or height != len(listed):
+                raise StateItemBadKey(f"key {key.hex()}: checkpoint heights must run 0, 1, 2, ...")
+            listed.append(checkpoint)
+        elif kind in (KIND_SPENT_WITHDRAWAL, KIND_DELIVERED_MESSAGE):
+            a, b, c = _parts(key, 3)
+            _marker(value, key)
+            (spent if kind == KIND_SPENT_WITHDRAWAL else delivered).add((a, b, c))
+        elif kind == KIND_PENDING_MESSAGE:
+            a, b, c = _parts(key, 3)
+            message = decode(PENDING_CODEC, value)
+            pending[(a, b, c)] = PendingMessage(
+                (a, b, c), message.destination, message.amount, message.relay_height
+            )
+        else:
+            raise StateItemBadKey(f"unknown kind 0x{kind:02x}")
+    orphans = set(checkpoints) - set(records)
+    if orphans:
+        raise StateItemBadKey(f"checkpoints of unregistered sidechains {sorted(orphans)}")
+    chains = {
+        chain_id: SidechainRecord(r.spec, r.activation_height, r.escrow, tuple(checkpoints.get(chain_id, ())))
+        for chain_id, r in records.items()
+    }
+    return SidechainsState(chains, frozenset(spent), frozenset(delivered), pending)

@@ -1,0 +1,120 @@
+"""Cross-chain messages through the mainchain (protocol steps "SC-MSG-1..4", fork ``sidechains``).
+
+A sidechain's outbox MESSAGE entry (VM-5, ``target_chain`` = destination sidechain) reaches its
+destination through the mainchain. Normative text and sequence diagram: docs/sidechains.md.
+
+* **SC-MSG-1 relay** a relay (SC-TX-0 kind 3) proves a MESSAGE entry (``SC_WRONG_ENTRY_KIND``)
+  against a *matured* checkpoint of its source (SC-PEG-3: ``SC_UNKNOWN_CHECKPOINT``,
+  ``SC_CHALLENGE_PERIOD``, ``MERKLE_*``); its target is a registered sidechain other than the source
+  (``SC_BAD_DESTINATION``). The amount moves from the source escrow (``SC_ESCROW_UNDERFLOW``) to the
+  destination escrow (``SC_ESCROW_LIMIT``) and the destination receives an
+  :class:`~spec.sidechain.header.InboundMessage` at the relaying block's height (position as
+  SC-PEG-2). The mainchain cannot attest a sender (VM-5's entry names none), so ``sender`` is empty.
+* **SC-MSG-2 exactly once** the message ``(source_chain, checkpoint_height, leaf_index)`` is not in
+  the delivered-message set (``SC_MESSAGE_DELIVERED``) and joins it.
+* **SC-MSG-3 acknowledgement** a relayed message is pending until the destination posts a
+  checkpoint whose ``deposit_cursor`` reaches the relay height (SC-CP-6): by SC-HDR-5 that sidechain
+  block consumed the message (a destination that rejects it sends the value back in a message of
+  its own, as any other transfer).
+* **SC-MSG-4 timeout and refund** a refund (kind 4) names a pending message
+  (``SC_MESSAGE_NOT_PENDING``) whose destination's ``message_timeout`` has passed:
+  ``h >= relay_height + message_timeout`` (:func:`is_timed_out`, ``SC_MESSAGE_NOT_TIMED_OUT``). The
+  amount moves back from the destination escrow (``SC_ESCROW_UNDERFLOW``) to the source escrow
+  (``SC_ESCROW_LIMIT``), the message stops being pending, and the source receives a bounce: an
+  ``InboundMessage`` with ``source_chain`` = its own id and the original ``source_height`` and
+  ``source_index``, which the source credits to whoever emitted that outbox entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from spec.errors import (
+    BadMessageDestination,
+    MessageDelivered,
+    MessageNotPending,
+    MessageNotTimedOut,
+    SidechainUnknown,
+    WrongEntryKind,
+)
+from spec.sidechain.header import InboundMessage
+from spec.sidechain.peg import (
+    MAINCHAIN_ID,
+    check_outbox_proof,
+    credit_escrow,
+    debit_escrow,
+    matured_checkpoint,
+)
+from spec.sidechain.registry import PendingMessage, SidechainsState, get_sidechain, with_record
+from spec.sidechain.transactions import RefundClaim, RelayMessage
+from spec.vm.interface import OutboxKind
+
+
+def is_timed_out(relay_height: int, message_timeout: int, height: int) -> bool:
+    """SC-MSG-4: a message relayed at ``relay_height`` may be refunded in the block at ``height``."""
+    return height >= relay_height + message_timeout
+
+
+def apply_relay(
+    state: SidechainsState, relay: RelayMessage, height: int, position: int
+) -> tuple[SidechainsState, InboundMessage]:
+    """SC-MSG-1/2: validate ``relay`` in the block at ``height``; the state and the inbound message."""
+    outbox = relay.outbox
+    source = get_sidechain(state, outbox.sidechain_id)
+    checkpoint = matured_checkpoint(source, outbox.checkpoint_height, height)
+    entry = outbox.entry
+    if entry.kind != OutboxKind.MESSAGE:
+        raise WrongEntryKind("a relay proves a MESSAGE entry")
+    destination_id = entry.target_chain
+    if destination_id in (MAINCHAIN_ID, outbox.sidechain_id) or destination_id not in state.chains:
+        raise BadMessageDestination(f"message to chain {destination_id}")
+    check_outbox_proof(outbox, checkpoint)
+    key = (outbox.sidechain_id, outbox.checkpoint_height, outbox.leaf_index)
+    if key in state.delivered_messages:
+        raise MessageDelivered(f"message {key} was relayed")
+    state = with_record(state, debit_escrow(source, entry.amount))
+    state = with_record(state, credit_escrow(get_sidechain(state, destination_id), entry.amount))
+    pending = PendingMessage(key, destination_id, entry.amount, height)
+    state = replace(
+        state,
+        delivered_messages=state.delivered_messages | {key},
+        pending_messages={**state.pending_messages, key: pending},
+    )
+    inbound = InboundMessage(
+        destination_id,
+        height,
+        position,
+        key[0],
+        key[1],
+        key[2],
+        b"",
+        entry.recipient,
+        entry.amount,
+        entry.payload,
+    )
+    return state, inbound
+
+
+def apply_refund(
+    state: SidechainsState, refund: RefundClaim, height: int, position: int
+) -> tuple[SidechainsState, InboundMessage]:
+    """SC-MSG-4: validate ``refund`` in the block at ``height``; the state and the bounce to the source."""
+    key = (refund.source_chain, refund.source_height, refund.source_index)
+    pending = state.pending_messages.get(key)
+    if pending is None:
+        raise MessageNotPending(f"message {key} is not pending")
+    destination = get_sidechain(state, pending.destination)
+    if not is_timed_out(pending.relay_height, destination.spec.message_timeout, height):
+        raise MessageNotTimedOut(
+            f"relayed at {pending.relay_height}, refundable from "
+            f"{pending.relay_height + destination.spec.message_timeout}"
+        )
+    if refund.source_chain not in state.chains:
+        raise SidechainUnknown(f"no sidechain {refund.source_chain}")
+    state = with_record(state, debit_escrow(destination, pending.amount))
+    state = with_record(state, credit_escrow(get_sidechain(state, refund.source_chain), pending.amount))
+    state = replace(state, pending_messages={k: m for k, m in state.pending_messages.items() if k != key})
+    bounce = InboundMessage(
+        refund.source_chain, height, position, key[0], key[1], key[2], b"", b"", pending.amount, b""
+    )
+    return state, bounce

@@ -1,0 +1,191 @@
+"""The sidechain registry on the mainchain (protocol steps "SC-REG-1..4", fork ``sidechains``).
+
+A sidechain is created by governance: a proposal (GOV-1) whose action is :class:`SidechainSpec`
+(spec/governance/proposals.py ``CreateSidechain``) passes at a superblock ``S`` like any other
+(GOV-5) and is then registered and active from ``S`` on. Normative text: docs/sidechains.md.
+
+* **SC-REG-1** a spec names ``sidechain_id`` in ``1..max_sidechain_id`` (0 is the mainchain, the
+  ``target_chain`` of a withdrawal, VM-5), a VM kind of :class:`~spec.vm.interface.VmKind`, a
+  federation quorum type of :class:`~spec.masternode.quorum.QuorumType`, ``peg_in_depth``,
+  ``challenge_period`` and ``message_timeout`` inside the preset's ``[sidechains]`` bounds, and
+  ``1 <= max_withdrawal <= max_escrow <= max_money`` (``SC_BAD_SPEC``).
+* **SC-REG-2** an id is registered once: a spec naming a registered id is ``SC_DUPLICATE_SIDECHAIN``
+  at submission; if two passed proposals at one superblock name the same id, the first in GOV-6
+  execution order registers it and the later one is skipped.
+* **SC-REG-3** a registered sidechain starts with escrow 0 and no checkpoint; its record (spec,
+  activation height, escrow, checkpoints) is committed state (docs/trie.md, kind ``0x0d``).
+* **SC-REG-4** :class:`SidechainsState` is the registry plus the spent-withdrawal set (SC-PEG-4),
+  the delivered-message set (SC-MSG-2) and the pending messages (SC-MSG-3); it is a pure function of
+  the blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from spec.encoding import U8, U64, Struct, Varint, decode, encode
+from spec.errors import SidechainBadSpec, SidechainDuplicate, SidechainUnknown
+from spec.masternode.quorum import QuorumType
+from spec.presets import Preset
+from spec.vm.interface import VmKind
+
+
+@dataclass(frozen=True)
+class SidechainSpec:
+    """SC-REG-1: what a sidechain proposal fixes."""
+
+    sidechain_id: int
+    vm_kind: int
+    federation: int
+    peg_in_depth: int
+    challenge_period: int
+    message_timeout: int
+    max_escrow: int
+    max_withdrawal: int
+
+
+SIDECHAIN_SPEC_CODEC: Struct[SidechainSpec] = Struct(
+    SidechainSpec,
+    (
+        ("sidechain_id", Varint()),
+        ("vm_kind", U8),
+        ("federation", U8),
+        ("peg_in_depth", Varint()),
+        ("challenge_period", Varint()),
+        ("message_timeout", Varint()),
+        ("max_escrow", U64),
+        ("max_withdrawal", U64),
+    ),
+)
+
+
+def encode_sidechain_spec(spec: SidechainSpec) -> bytes:
+    """SC-REG-1: the canonical encoding of ``spec``."""
+    return encode(SIDECHAIN_SPEC_CODEC, spec)
+
+
+def decode_sidechain_spec(data: bytes) -> SidechainSpec:
+    """SC-REG-1: the spec encoded by ``data`` (a ``DECODE_*`` code otherwise; ranges are SC-REG-1's)."""
+    return decode(SIDECHAIN_SPEC_CODEC, data)
+
+
+def _within(value: int, low: int, high: int) -> bool:
+    return low <= value <= high
+
+
+def check_sidechain_spec(spec: SidechainSpec, preset: Preset) -> None:
+    """SC-REG-1: raise ``SC_BAD_SPEC`` unless every field lies in its range."""
+    bounds = preset.sidechains
+    problems = []
+    if not _within(spec.sidechain_id, 1, bounds.max_sidechain_id):
+        problems.append("sidechain_id")
+    if spec.vm_kind not in {int(kind) for kind in VmKind}:
+        problems.append("vm_kind")
+    if spec.federation not in {int(kind) for kind in QuorumType}:
+        problems.append("federation")
+    if not _within(spec.peg_in_depth, bounds.min_peg_in_depth, bounds.max_peg_in_depth):
+        problems.append("peg_in_depth")
+    if not _within(spec.challenge_period, bounds.min_challenge_period, bounds.max_challenge_period):
+        problems.append("challenge_period")
+    if not _within(spec.message_timeout, bounds.min_message_timeout, bounds.max_message_timeout):
+        problems.append("message_timeout")
+    if not 1 <= spec.max_withdrawal <= spec.max_escrow <= preset.ledger.max_money:
+        problems.append("limits")
+    if problems:
+        raise SidechainBadSpec(f"out of range: {', '.join(problems)}")
+
+
+@dataclass(frozen=True)
+class CheckpointRecord:
+    """SC-CP-6: what the mainchain keeps of an accepted checkpoint."""
+
+    height: int
+    header_hash: bytes
+    deposit_cursor: int
+    outbox_root: bytes
+    posted_height: int
+
+
+@dataclass(frozen=True)
+class SidechainRecord:
+    """SC-REG-3: one registered sidechain: its spec, activation, escrow and accepted checkpoints
+    (``checkpoints[i]`` is the checkpoint at sidechain height ``i``)."""
+
+    spec: SidechainSpec
+    activation_height: int
+    escrow: int
+    checkpoints: tuple[CheckpointRecord, ...] = ()
+
+    @property
+    def latest(self) -> CheckpointRecord | None:
+        """The newest accepted checkpoint, ``None`` before the first."""
+        return self.checkpoints[-1] if self.checkpoints else None
+
+
+MessageKey = tuple[int, int, int]
+"""SC-MSG-2: ``(source_chain, source_height, source_index)`` names one outbox entry of a sidechain
+(``source_index`` is its leaf index in the outbox root of the checkpoint at ``source_height``)."""
+
+WithdrawalKey = MessageKey
+"""SC-PEG-4: a withdrawal is named like a message: ``(sidechain_id, checkpoint_height, leaf_index)``."""
+
+
+@dataclass(frozen=True)
+class PendingMessage:
+    """SC-MSG-3: a relayed message the destination has not yet acknowledged."""
+
+    key: MessageKey
+    destination: int
+    amount: int
+    relay_height: int
+
+
+@dataclass(frozen=True)
+class SidechainsState:
+    """SC-REG-4: everything the mainchain remembers about sidechains."""
+
+    chains: Mapping[int, SidechainRecord]
+    spent_withdrawals: frozenset[WithdrawalKey]
+    delivered_messages: frozenset[MessageKey]
+    pending_messages: Mapping[MessageKey, PendingMessage]
+
+
+EMPTY_SIDECHAINS = SidechainsState({}, frozenset(), frozenset(), {})
+
+
+def check_new_sidechain(spec: SidechainSpec, state: SidechainsState, preset: Preset) -> None:
+    """SC-REG-1/2 at submission: the spec is in range and its id is not registered."""
+    check_sidechain_spec(spec, preset)
+    if spec.sidechain_id in state.chains:
+        raise SidechainDuplicate(f"sidechain {spec.sidechain_id} is registered")
+
+
+def register_sidechains(
+    state: SidechainsState, specs: Sequence[SidechainSpec], height: int
+) -> SidechainsState:
+    """SC-REG-2/3: register the specs of the proposals executed at superblock ``height``, in GOV-6
+    execution order; an id already registered (earlier, or earlier in ``specs``) is skipped."""
+    chains = dict(state.chains)
+    for spec in specs:
+        if spec.sidechain_id not in chains:
+            chains[spec.sidechain_id] = SidechainRecord(spec, height, 0)
+    return replace(state, chains=chains)
+
+
+def get_sidechain(state: SidechainsState, sidechain_id: int) -> SidechainRecord:
+    """SC-TX-2: the record of a registered sidechain; ``SC_UNKNOWN_SIDECHAIN`` otherwise."""
+    record = state.chains.get(sidechain_id)
+    if record is None:
+        raise SidechainUnknown(f"no sidechain {sidechain_id}")
+    return record
+
+
+def with_record(state: SidechainsState, record: SidechainRecord) -> SidechainsState:
+    """The state with ``record`` replacing the record of its sidechain."""
+    return replace(state, chains={**state.chains, record.spec.sidechain_id: record})
+
+
+def total_escrow(state: SidechainsState) -> int:
+    """SC-PEG-6: the coins held in every sidechain's escrow (the supply outside the UTXO set)."""
+    return sum(record.escrow for record in state.chains.values())

@@ -1,0 +1,118 @@
+"""A mainchain block's sidechain transition (protocol steps "SC-BLK-1..3", fork ``sidechains``).
+
+* **SC-BLK-1** under fork ``sidechains`` (SC-FORK-1) the sidechain messages of the block's
+  transactions after the coinbase are applied in transaction order, then output order, each to the
+  state the previous ones left (SC-PEG-1/3, SC-CP-0..6, SC-MSG-1/4); the first invalid one rejects
+  the block with its code. A coinbase carries no sidechain message (its outputs are fixed by RWD-3;
+  an ``RCSC`` output there is plain null data).
+* **SC-BLK-2** the block's outputs to each sidechain: :class:`~spec.sidechain.header.Deposit` and
+  :class:`~spec.sidechain.header.InboundMessage` records with ``position`` counted per destination
+  sidechain across deposits, relays and refunds (SC-PEG-2), which is SC-HDR-5's canonical order.
+* **SC-BLK-3** ``released[i]``: the amount the escrow adds to transaction ``i``'s inputs (its
+  claims, SC-PEG-4), for TX-10's value balance.
+* **SC-BLK-4** superblock activation (SC-REG-2) runs first, before the block's messages, with the
+  specs of the sidechain proposals GOV-6 executed at this height.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from spec.ledger.transaction import Transaction, txid
+from spec.presets import Preset
+from spec.sidechain.checkpoint import FederationKeys, apply_checkpoint
+from spec.sidechain.header import Checkpoint, Deposit, InboundMessage
+from spec.sidechain.messages import apply_refund, apply_relay
+from spec.sidechain.peg import apply_deposit, apply_withdrawal_claim
+from spec.sidechain.registry import SidechainSpec, SidechainsState, get_sidechain, register_sidechains
+from spec.sidechain.transactions import (
+    DepositMessage,
+    RelayMessage,
+    WithdrawalClaim,
+    check_message_value,
+    match_sidechain_message,
+)
+
+
+@dataclass(frozen=True)
+class SidechainBlock:
+    """SC-BLK-1..3: the state after a block and what the block hands each sidechain."""
+
+    state: SidechainsState
+    deposits: tuple[Deposit, ...]
+    inbound: tuple[InboundMessage, ...]
+    released: tuple[int, ...]
+
+
+def apply_block_to_sidechains(
+    state: SidechainsState,
+    transactions: Sequence[Transaction],
+    height: int,
+    keys: FederationKeys,
+    preset: Preset,
+    activated: Sequence[SidechainSpec] = (),
+) -> SidechainBlock:
+    """SC-BLK-1..4: the sidechain transition of the block at ``height`` (coinbase first)."""
+    state = register_sidechains(state, activated, height)
+    positions: dict[int, int] = {}
+    deposits: list[Deposit] = []
+    inbound: list[InboundMessage] = []
+    released = [0] * len(transactions)
+
+    def next_position(sidechain_id: int) -> int:
+        position = positions.get(sidechain_id, 0)
+        positions[sidechain_id] = position + 1
+        return position
+
+    for tx_index, tx in enumerate(transactions):
+        if tx_index == 0:
+            continue
+        for output_index, output in enumerate(tx.outputs):
+            message = match_sidechain_message(output.script_pubkey, preset)
+            if message is None:
+                continue
+            check_message_value(message, output.value)
+            if isinstance(message, DepositMessage):
+                get_sidechain(state, message.sidechain_id)
+                state = apply_deposit(state, message.sidechain_id, output.value)
+                deposits.append(
+                    Deposit(
+                        message.sidechain_id,
+                        height,
+                        next_position(message.sidechain_id),
+                        txid(tx, preset),
+                        output_index,
+                        message.recipient,
+                        output.value,
+                    )
+                )
+            elif isinstance(message, Checkpoint):
+                state = apply_checkpoint(state, message, keys, height)
+            elif isinstance(message, WithdrawalClaim):
+                payout = tx.outputs[output_index + 1] if output_index + 1 < len(tx.outputs) else None
+                state = apply_withdrawal_claim(state, message, payout, height)
+                released[tx_index] += message.outbox.entry.amount
+            elif isinstance(message, RelayMessage):
+                target = message.outbox.entry.target_chain
+                position = positions.get(target, 0)
+                state, delivered = apply_relay(state, message, height, position)
+                next_position(target)
+                inbound.append(delivered)
+            else:
+                position = positions.get(message.source_chain, 0)
+                state, bounce = apply_refund(state, message, height, position)
+                next_position(message.source_chain)
+                inbound.append(bounce)
+    return SidechainBlock(state, tuple(deposits), tuple(inbound), tuple(released))
+
+
+def compute_deposits(
+    transactions: Sequence[Transaction],
+    height: int,
+    state: SidechainsState,
+    keys: FederationKeys,
+    preset: Preset,
+) -> tuple[Deposit, ...]:
+    """SC-PEG-2: the deposits the block at ``height`` creates, in canonical order (SC-HDR-5)."""
+    return apply_block_to_sidechains(state, transactions, height, keys, preset).deposits

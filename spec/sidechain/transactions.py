@@ -1,0 +1,194 @@
+"""Sidechain messages in mainchain transactions (protocol steps "SC-TX-0..2", fork ``sidechains``).
+
+Design: every sidechain operation is an output ``OP_RETURN <RCSC || kind || body>`` of an ordinary
+version-1 transaction, the shape of masternode (MN-0) and governance (GOV-0) messages, rather than a
+new transaction kind. A null-data output never enters the UTXO set, so its value leaves circulation
+exactly as a peg-in must (into escrow), old nodes see plain null data (nothing to re-encode, no new
+transaction version, no new signature hash), and the fee payer signs the message with the ordinary
+TXF-5 signature of its inputs. Normative text: docs/sidechains.md.
+
+* **SC-TX-0** kinds: 0 :class:`DepositMessage` (peg-in; the output's value is the amount),
+  1 a :class:`~spec.sidechain.header.Checkpoint`, 2 :class:`WithdrawalClaim`, 3 :class:`RelayMessage`,
+  4 :class:`RefundClaim`; another kind is ``DECODE_INVALID_TAG``. A payload longer than one push is
+  split as MN-0 slashing evidence is: pushes of ``max_element_bytes`` each, the last one non-empty
+  and not longer (``DECODE_NONCANONICAL_SPLIT``).
+* **SC-TX-1** a deposit output carries a value of at least 1 atom; every other sidechain message
+  output carries 0 (``SC_BAD_MESSAGE_OUTPUT``).
+* **SC-TX-2** an outbox proof (:class:`OutboxProof`) names a sidechain, the sidechain height of an
+  accepted checkpoint, the entry's leaf index, the outbox's leaf count, the entry and at most
+  ``max_outbox_proof_hashes`` sibling hashes (MERKLE-3); the leaf is ``encode(entry)`` (VM-5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from spec.encoding import BYTES32, ListOf, Struct, VarBytes, Varint, decode, encode
+from spec.errors import InvalidEnumTag, NonCanonicalSplit, SidechainBadMessageOutput, TruncatedInput
+from spec.masternode.registry import null_data_pushes
+from spec.presets import Preset
+from spec.script import Opcode, encode_push
+from spec.sidechain.header import CHECKPOINT_CODEC, Checkpoint
+from spec.vm.interface import OUTBOX_ENTRY_CODEC, OutboxEntry
+
+SIDECHAIN_PREFIX = b"RCSC"
+"""SC-TX-0: the first bytes of every sidechain message payload."""
+KIND_DEPOSIT = 0
+KIND_CHECKPOINT = 1
+KIND_WITHDRAWAL_CLAIM = 2
+KIND_RELAY = 3
+KIND_REFUND = 4
+
+
+@dataclass(frozen=True)
+class DepositMessage:
+    """SC-PEG-1: a peg-in of the output's value to ``recipient`` on sidechain ``sidechain_id``."""
+
+    sidechain_id: int
+    recipient: bytes
+
+
+@dataclass(frozen=True)
+class OutboxProof:
+    """SC-TX-2: an outbox entry and its Merkle proof against a checkpoint's ``outbox_root``."""
+
+    sidechain_id: int
+    checkpoint_height: int
+    leaf_index: int
+    leaf_count: int
+    entry: OutboxEntry
+    proof: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class WithdrawalClaim:
+    """SC-PEG-3: claim a WITHDRAWAL entry; the next output of the transaction pays it."""
+
+    outbox: OutboxProof
+
+
+@dataclass(frozen=True)
+class RelayMessage:
+    """SC-MSG-1: relay a MESSAGE entry to its target sidechain."""
+
+    outbox: OutboxProof
+
+
+@dataclass(frozen=True)
+class RefundClaim:
+    """SC-MSG-4: refund a relayed message its destination did not acknowledge in time."""
+
+    source_chain: int
+    source_height: int
+    source_index: int
+
+
+SidechainMessage = DepositMessage | Checkpoint | WithdrawalClaim | RelayMessage | RefundClaim
+
+
+@dataclass(frozen=True)
+class SidechainCodecs:
+    """SC-TX-0 codecs under one preset (proof length bounded by ``max_outbox_proof_hashes``)."""
+
+    deposit: Struct[DepositMessage]
+    outbox_proof: Struct[OutboxProof]
+    claim: Struct[WithdrawalClaim]
+    relay: Struct[RelayMessage]
+    refund: Struct[RefundClaim]
+
+
+@cache
+def sidechain_codecs(preset: Preset) -> SidechainCodecs:
+    """SC-TX-0/2: the message codecs of ``preset``."""
+    deposit = Struct(DepositMessage, (("sidechain_id", Varint()), ("recipient", VarBytes(64))))
+    outbox_proof = Struct(
+        OutboxProof,
+        (
+            ("sidechain_id", Varint()),
+            ("checkpoint_height", Varint()),
+            ("leaf_index", Varint()),
+            ("leaf_count", Varint()),
+            ("entry", OUTBOX_ENTRY_CODEC),
+            ("proof", ListOf(BYTES32, preset.sidechains.max_outbox_proof_hashes)),
+        ),
+    )
+    claim = Struct(WithdrawalClaim, (("outbox", outbox_proof),))
+    relay = Struct(RelayMessage, (("outbox", outbox_proof),))
+    refund = Struct(
+        RefundClaim, (("source_chain", Varint()), ("source_height", Varint()), ("source_index", Varint()))
+    )
+    return SidechainCodecs(deposit, outbox_proof, claim, relay, refund)
+
+
+def encode_sidechain_message(message: SidechainMessage, preset: Preset) -> bytes:
+    """SC-TX-0: ``prefix || kind || encoding`` of a sidechain message."""
+    codecs = sidechain_codecs(preset)
+    if isinstance(message, DepositMessage):
+        kind, body = KIND_DEPOSIT, encode(codecs.deposit, message)
+    elif isinstance(message, Checkpoint):
+        kind, body = KIND_CHECKPOINT, encode(CHECKPOINT_CODEC, message)
+    elif isinstance(message, WithdrawalClaim):
+        kind, body = KIND_WITHDRAWAL_CLAIM, encode(codecs.claim, message)
+    elif isinstance(message, RelayMessage):
+        kind, body = KIND_RELAY, encode(codecs.relay, message)
+    else:
+        kind, body = KIND_REFUND, encode(codecs.refund, message)
+    return SIDECHAIN_PREFIX + bytes([kind]) + body
+
+
+def decode_sidechain_message_body(kind: int, body: bytes, preset: Preset) -> SidechainMessage:
+    """SC-TX-0: the message of ``kind`` encoded by ``body``; ``DECODE_INVALID_TAG`` for an unknown kind."""
+    codecs = sidechain_codecs(preset)
+    if kind == KIND_DEPOSIT:
+        return decode(codecs.deposit, body)
+    if kind == KIND_CHECKPOINT:
+        return decode(CHECKPOINT_CODEC, body)
+    if kind == KIND_WITHDRAWAL_CLAIM:
+        return decode(codecs.claim, body)
+    if kind == KIND_RELAY:
+        return decode(codecs.relay, body)
+    if kind == KIND_REFUND:
+        return decode(codecs.refund, body)
+    raise InvalidEnumTag(f"sidechain message kind 0x{kind:02x}")
+
+
+def decode_sidechain_message(payload: bytes, preset: Preset) -> SidechainMessage:
+    """SC-TX-0: a whole payload (prefix, kind, body) as a message; ``DECODE_*`` otherwise."""
+    if not payload.startswith(SIDECHAIN_PREFIX):
+        raise InvalidEnumTag("payload does not start with the sidechain prefix")
+    if len(payload) == len(SIDECHAIN_PREFIX):
+        raise TruncatedInput("message prefix without a kind byte")
+    return decode_sidechain_message_body(
+        payload[len(SIDECHAIN_PREFIX)], payload[len(SIDECHAIN_PREFIX) + 1 :], preset
+    )
+
+
+def sidechain_message_script(message: SidechainMessage, preset: Preset) -> bytes:
+    """SC-TX-0: the null-data output script carrying ``message`` (split into full pushes if long)."""
+    payload = encode_sidechain_message(message, preset)
+    size = preset.script.max_element_bytes
+    chunks = [payload[i : i + size] for i in range(0, len(payload), size)]
+    return bytes([Opcode.OP_RETURN]) + b"".join(encode_push(chunk) for chunk in chunks)
+
+
+def match_sidechain_message(script: bytes, preset: Preset) -> SidechainMessage | None:
+    """SC-TX-0: the sidechain message an output script carries, ``None`` if it carries none.
+
+    Raises ``DECODE_*`` for a script that starts like a sidechain message but is not a canonical one.
+    """
+    pushes = null_data_pushes(script, preset.script)
+    if pushes is None or not pushes[0].startswith(SIDECHAIN_PREFIX):
+        return None
+    size = preset.script.max_element_bytes
+    if any(len(push) != size for push in pushes[:-1]) or not pushes[-1]:
+        raise NonCanonicalSplit("sidechain message pushes must be full except a non-empty last one")
+    return decode_sidechain_message(b"".join(pushes), preset)
+
+
+def check_message_value(message: SidechainMessage, value: int) -> None:
+    """SC-TX-1: a deposit carries at least one atom, any other message none."""
+    if isinstance(message, DepositMessage) and value < 1:
+        raise SidechainBadMessageOutput("a deposit output carries no value")
+    if not isinstance(message, DepositMessage) and value != 0:
+        raise SidechainBadMessageOutput(f"a sidechain message output carries {value} atoms")
