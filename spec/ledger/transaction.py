@@ -27,7 +27,19 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, TypeVar
 
-from spec.encoding import BYTES32, U32, U64, ListOf, MemoStruct, Struct, VarBytes, decode, encode
+from spec.encoding import (
+    BYTES32,
+    U32,
+    U64,
+    Codec,
+    ListOf,
+    MemoStruct,
+    Struct,
+    VarBytes,
+    decode,
+    encode,
+    varint_encode,
+)
 from spec.hashing import HashDomain, tagged_hash
 from spec.presets import Preset
 
@@ -98,6 +110,89 @@ class TransactionCodecs:
     sighash_preimage: Struct[SighashPreimage]
 
 
+_U32_LIMIT = 1 << 32
+_U64_LIMIT = 1 << 64
+
+
+def _fast_script(script: object, max_length: int) -> bytes | None:
+    """``VarBytes(max_length)`` of ``script`` when it is plain ``bytes`` within the limit, else ``None``."""
+    if type(script) is not bytes or len(script) > max_length:
+        return None
+    length = len(script)
+    return (bytes((length,)) if length < 0x80 else varint_encode(length)) + script
+
+
+def fast_transaction_bytes(tx: Transaction, max_script: int, max_items: int) -> bytes | None:
+    """TXF-1 written out for the plain case: exact types, every integer and length in range.
+
+    Returns ``None`` for anything else (a subclass, a bool for an integer, an out-of-range value),
+    and the generic :class:`~spec.encoding.Struct` codec then decides (bytes or
+    ``ENCODE_OUT_OF_RANGE``). Where it returns bytes they are the generic codec's
+    (``tests/test_fast_paths.py`` checks on arbitrary transactions); it exists because the generic
+    encoder, one codec call per field, cost about a tenth of a signature check per transaction
+    (issue 14).
+    """
+    version, inputs, outputs, lock_time = tx.version, tx.inputs, tx.outputs, tx.lock_time
+    if (
+        type(tx) is not Transaction
+        or type(inputs) is not tuple
+        or type(outputs) is not tuple
+        or len(inputs) > max_items
+        or len(outputs) > max_items
+        or type(version) is not int
+        or not 0 <= version < _U32_LIMIT
+        or type(lock_time) is not int
+        or not 0 <= lock_time < _U32_LIMIT
+    ):
+        return None
+    parts = [version.to_bytes(4, "little"), varint_encode(len(inputs))]
+    for tx_input in inputs:
+        if type(tx_input) is not TxInput:
+            return None
+        outpoint, sequence = tx_input.previous_output, tx_input.sequence
+        script = _fast_script(tx_input.script_sig, max_script)
+        if (
+            script is None
+            or type(outpoint) is not OutPoint
+            or type(outpoint.txid) is not bytes
+            or len(outpoint.txid) != 32
+            or type(outpoint.index) is not int
+            or not 0 <= outpoint.index < _U32_LIMIT
+            or type(sequence) is not int
+            or not 0 <= sequence < _U32_LIMIT
+        ):
+            return None
+        parts += (outpoint.txid, outpoint.index.to_bytes(4, "little"), script, sequence.to_bytes(4, "little"))
+    parts.append(varint_encode(len(outputs)))
+    for output in outputs:
+        if type(output) is not TxOutput:
+            return None
+        value = output.value
+        script = _fast_script(output.script_pubkey, max_script)
+        if script is None or type(value) is not int or not 0 <= value < _U64_LIMIT:
+            return None
+        parts += (value.to_bytes(8, "little"), script)
+    parts.append(lock_time.to_bytes(4, "little"))
+    return b"".join(parts)
+
+
+class TransactionStruct(MemoStruct[Transaction]):
+    """TXF-1's :class:`~spec.encoding.MemoStruct` with :func:`fast_transaction_bytes` in front of
+    the generic field-by-field encoder (same bytes, same errors)."""
+
+    def __init__(self, fields: Sequence[tuple[str, Codec[Any]]], max_script: int, max_items: int) -> None:
+        super().__init__(Transaction, fields)
+        self.max_script = max_script
+        self.max_items = max_items
+
+    def write_fresh(self, value: Transaction, out: bytearray) -> None:
+        fast = fast_transaction_bytes(value, self.max_script, self.max_items)
+        if fast is None:
+            super().write_fresh(value, out)
+        else:
+            out += fast
+
+
 @cache
 def codecs(preset: Preset) -> TransactionCodecs:
     """TXF-1: build the transaction codecs for ``preset`` (scripts and lists bounded by its limits)."""
@@ -106,14 +201,15 @@ def codecs(preset: Preset) -> TransactionCodecs:
     outpoint = Struct(OutPoint, [("txid", BYTES32), ("index", U32)])
     tx_input = Struct(TxInput, [("previous_output", outpoint), ("script_sig", script), ("sequence", U32)])
     tx_output = Struct(TxOutput, [("value", U64), ("script_pubkey", script)])
-    transaction = MemoStruct(
-        Transaction,
+    transaction = TransactionStruct(
         [
             ("version", U32),
             ("inputs", ListOf(tx_input, max_items)),
             ("outputs", ListOf(tx_output, max_items)),
             ("lock_time", U32),
         ],
+        preset.ledger.max_transaction_bytes,
+        max_items,
     )
     preimage = Struct(
         SighashPreimage,

@@ -45,6 +45,8 @@ from spec.ledger.transaction import (
     TRANSACTION_VERSION,
     Transaction,
     TxOutput,
+    _remember,
+    _remembered,
     is_coinbase,
     signature_hash,
     transaction_size,
@@ -70,7 +72,14 @@ class LedgerContext:
 
 
 def check_transaction(tx: Transaction, preset: Preset) -> None:
-    """TX-1..TX-6: rules that need nothing but the transaction."""
+    """TX-1..TX-6: rules that need nothing but the transaction.
+
+    A transaction that passed is remembered as passed under this very ``preset`` object (the
+    rules read nothing else): a block's validation asks twice, in ``check_block_shape`` and in
+    :func:`validate_transaction` (issue 14). A failure is never remembered, so it raises anew.
+    """
+    if _remembered(tx, "_checked", preset):
+        return
     ledger = preset.ledger
     if tx.version != TRANSACTION_VERSION:
         raise UnsupportedTransactionVersion(f"version {tx.version}")
@@ -93,6 +102,7 @@ def check_transaction(tx: Transaction, preset: Preset) -> None:
         raise DuplicateInput("an outpoint is spent twice")
     if not is_coinbase(tx) and NULL_OUTPOINT in outpoints:
         raise BadCoinbaseShape("the null outpoint is spent by a non-coinbase transaction")
+    _remember(tx, "_checked", preset, True)
 
 
 def spent_entries(tx: Transaction, utxos: UtxoSet) -> tuple[UtxoEntry, ...]:

@@ -1,0 +1,166 @@
+"""Issue 14's fast paths equal the readable definitions they stand beside.
+
+Each fast path on the block-validation hot path returns the same bytes, the same verdict or the
+same error code as the readable definition kept in ``spec/``, on arbitrary inputs (including the
+out-of-range and oddly typed values where a fast path must hand over to the generic code).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from spec.chain.block import Block, block_codecs, decode_block, encode_block
+from spec.encoding import MemoStruct, Struct
+from spec.errors import SpecError
+from spec.hashing import HashDomain, tagged_hash, tagged_hash_many, tagged_hash_readable
+from spec.ledger.transaction import (
+    OutPoint,
+    Transaction,
+    TxInput,
+    TxOutput,
+    codecs,
+    decode_transaction,
+    encode_transaction,
+    fast_transaction_bytes,
+)
+from spec.ledger.validation import check_transaction
+from spec.presets import DEVNET
+from spec.trie import rlp_encode, rlp_encode_readable
+from tests.hypothesis_profiles import examples
+
+PRESET = DEVNET
+MAX_SCRIPT = PRESET.ledger.max_transaction_bytes
+MAX_ITEMS = PRESET.ledger.max_inputs_plus_outputs
+
+# Integers around every boundary the codecs check (u32, u64, negative), and bools (ints to Python).
+integers = st.one_of(
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([-1, 2**32 - 1, 2**32, 2**64 - 1, 2**64, True, False]),
+    st.integers(-(2**70), 2**70),
+)
+scripts = st.one_of(
+    st.binary(max_size=140),
+    st.binary(min_size=MAX_SCRIPT - 1, max_size=MAX_SCRIPT + 1),
+    st.builds(bytearray, st.binary(max_size=4)),
+)
+txids = st.one_of(st.binary(min_size=32, max_size=32), st.binary(max_size=40))
+inputs = st.builds(TxInput, st.builds(OutPoint, txids, integers), scripts, integers)
+outputs = st.builds(TxOutput, integers, scripts)
+transactions = st.builds(
+    Transaction,
+    integers,
+    st.one_of(st.lists(inputs, max_size=4).map(tuple), st.lists(inputs, max_size=2)),
+    st.one_of(st.lists(outputs, max_size=4).map(tuple), st.lists(outputs, max_size=2)),
+    integers,
+)
+
+
+def generic_bytes(codec: Struct[Any], value: Any) -> bytes | str:
+    """The generic field-by-field encoder's bytes, or the code of the error it raises."""
+    out = bytearray()
+    try:
+        Struct.write(codec, value, out)
+    except SpecError as error:
+        return error.code
+    return bytes(out)
+
+
+def memo_free(tx: Transaction) -> Transaction:
+    return Transaction(tx.version, tx.inputs, tx.outputs, tx.lock_time)
+
+
+@settings(max_examples=examples(300))
+@given(transactions)
+def test_specialised_transaction_encoder_equals_the_generic_codec(tx: Transaction) -> None:
+    """TXF-1: the specialised encoder writes the generic codec's bytes or hands over (``None``);
+    through the codec, the result or the error code is the generic one."""
+    expected = generic_bytes(codecs(PRESET).transaction, tx)
+    fast = fast_transaction_bytes(tx, MAX_SCRIPT, MAX_ITEMS)
+    assert fast is None or fast == expected
+    try:
+        got: bytes | str = encode_transaction(memo_free(tx), PRESET)
+    except SpecError as error:
+        got = error.code
+    assert got == expected
+    if isinstance(expected, bytes):
+        # ENC-2 and the decode memo: the decoded value keeps exactly the bytes it came from.
+        decoded = decode_transaction(expected, PRESET)
+        assert encode_transaction(decoded, PRESET) == expected
+        assert generic_bytes(codecs(PRESET).transaction, memo_free(decoded)) == expected
+
+
+def test_plain_transactions_take_the_specialised_encoder() -> None:
+    """The fast path is the one taken for an ordinary transaction (not only the fallback)."""
+    tx = Transaction(
+        1,
+        (TxInput(OutPoint(bytes(range(32)), 7), b"\x01" * 98, 0xFFFFFFFF),),
+        (TxOutput(5, b"\x02" * 37), TxOutput(2**64 - 1, b"\x03" * 200)),
+        0,
+    )
+    fast = fast_transaction_bytes(tx, MAX_SCRIPT, MAX_ITEMS)
+    assert fast is not None and fast == generic_bytes(codecs(PRESET).transaction, tx)
+
+
+def test_decoded_block_keeps_its_bytes() -> None:
+    """BLK-0: a decoded block (and each of its transactions) re-encodes to the bytes it came from,
+    which are the generic codec's bytes; a memo is keyed by its codec, so an equal codec built for
+    another preset object encodes afresh and agrees."""
+    from tests.benchmarks.test_bench_chain import scenario
+
+    block = scenario(4).block
+    data = encode_block(block, PRESET)
+    decoded = decode_block(data, PRESET)
+    assert encode_block(decoded, PRESET) == data
+    fresh = Block(decoded.header, decoded.votes, tuple(memo_free(tx) for tx in decoded.transactions))
+    assert generic_bytes(block_codecs(PRESET).block, fresh) == data
+    other = replace(PRESET)
+    assert encode_block(decoded, other) == data
+    assert isinstance(block_codecs(PRESET).block, MemoStruct)
+
+
+@settings(max_examples=examples(100))
+@given(st.sampled_from(list(HashDomain)), st.binary(max_size=300), st.binary(max_size=70))
+def test_tagged_hash_equals_its_definition(domain: HashDomain, data: bytes, more: bytes) -> None:
+    """HASH-1: the copied keyed hasher gives the ``derive_key`` hash, and is never consumed."""
+    assert tagged_hash(domain, data) == tagged_hash_readable(domain, data)
+    assert tagged_hash(domain, data) == tagged_hash_readable(domain, data)
+    assert tagged_hash_many(domain, (data, more)) == tagged_hash_readable(domain, data + more)
+
+
+rlp_items = st.recursive(
+    st.one_of(
+        st.binary(max_size=3), st.binary(min_size=50, max_size=70), st.binary(min_size=250, max_size=300)
+    ),
+    lambda children: st.lists(children, max_size=17),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=examples(200))
+@given(rlp_items)
+def test_rlp_encoder_equals_the_rlp_package(item: Any) -> None:
+    """MPT-3: the trie's RLP encoder writes the ``rlp`` package's bytes for strings and lists,
+    across the short and long forms of both."""
+    assert rlp_encode(item) == rlp_encode_readable(item)
+
+
+def test_check_transaction_remembers_only_a_pass() -> None:
+    """TX-1..6: a pass is remembered for that preset object; a failure is raised every time, and
+    a preset under which the transaction fails still rejects it after a pass elsewhere."""
+    tx = Transaction(1, (TxInput(OutPoint(bytes(32), 0), b"", 0),), (TxOutput(1, b""),), 0)
+    bad = Transaction(2, tx.inputs, tx.outputs, 0)
+    for _ in range(2):
+        with pytest.raises(SpecError) as raised:
+            check_transaction(bad, PRESET)
+        assert raised.value.code == "TX_UNSUPPORTED_VERSION"
+    check_transaction(tx, PRESET)
+    check_transaction(tx, PRESET)
+    tight = replace(PRESET, ledger=replace(PRESET.ledger, max_transaction_bytes=10))
+    with pytest.raises(SpecError) as raised:
+        check_transaction(tx, tight)
+    assert raised.value.code == "TX_TOO_LARGE"
