@@ -248,15 +248,30 @@ def _rlp_length_prefix(length: int, short: int, long: int) -> bytes:
     return bytes((long + len(size),)) + size
 
 
+_SHORT_STRING_PREFIXES = tuple(bytes((0x80 + length,)) for length in range(56))
+
+
 def rlp_encode(item: RlpItem) -> bytes:
     """MPT-3: the RLP of a byte string or a (nested) list of them, the same bytes as
     :func:`rlp_encode_readable` without its generic serializer dispatch (issue 14: it was most of
-    a trie node's encoding cost). ``tests/test_trie.py`` checks both agree on arbitrary items."""
+    a trie node's encoding cost); a list's strings are written in line, as a branch's 17 items
+    mostly are. ``tests/test_fast_paths.py`` checks both agree on arbitrary items."""
     if isinstance(item, bytes):
         if len(item) == 1 and item[0] < 0x80:
             return item
         return _rlp_length_prefix(len(item), 0x80, 0xB7) + item
-    payload = b"".join([rlp_encode(element) for element in item])
+    parts: list[bytes] = []
+    for element in item:
+        if isinstance(element, bytes):
+            length = len(element)
+            if length >= 56:
+                parts.append(_rlp_length_prefix(length, 0x80, 0xB7))
+            elif length != 1 or element[0] >= 0x80:
+                parts.append(_SHORT_STRING_PREFIXES[length])
+            parts.append(element)
+        else:
+            parts.append(rlp_encode(element))
+    payload = b"".join(parts)
     return _rlp_length_prefix(len(payload), 0xC0, 0xF7) + payload
 
 

@@ -18,6 +18,7 @@ from spec.chain.block import Block, block_codecs, decode_block, encode_block
 from spec.encoding import MemoStruct, Struct
 from spec.errors import SpecError
 from spec.hashing import HashDomain, tagged_hash, tagged_hash_many, tagged_hash_readable
+from spec.ledger.state import encode_entry, encode_outpoint, entry_codec
 from spec.ledger.transaction import (
     OutPoint,
     Transaction,
@@ -27,13 +28,19 @@ from spec.ledger.transaction import (
     decode_transaction,
     encode_transaction,
     fast_transaction_bytes,
+    signature_hash,
+    signature_hash_readable,
+    strip_scripts,
 )
+from spec.ledger.utxo import UtxoEntry
 from spec.ledger.validation import check_transaction
 from spec.presets import DEVNET
 from spec.trie import rlp_encode, rlp_encode_readable
 from tests.hypothesis_profiles import examples
 
-PRESET = DEVNET
+PRESET = replace(DEVNET, ledger=replace(DEVNET.ledger, max_transaction_bytes=130, max_inputs_plus_outputs=3))
+"""Devnet with limits small enough for the generated values to cross them (scripts around the
+130-byte limit and the 128-byte varint step, lists around 3 items)."""
 MAX_SCRIPT = PRESET.ledger.max_transaction_bytes
 MAX_ITEMS = PRESET.ledger.max_inputs_plus_outputs
 
@@ -44,8 +51,8 @@ integers = st.one_of(
     st.integers(-(2**70), 2**70),
 )
 scripts = st.one_of(
-    st.binary(max_size=140),
-    st.binary(min_size=MAX_SCRIPT - 1, max_size=MAX_SCRIPT + 1),
+    st.binary(max_size=40),
+    st.binary(min_size=MAX_SCRIPT - 3, max_size=MAX_SCRIPT + 1),
     st.builds(bytearray, st.binary(max_size=4)),
 )
 txids = st.one_of(st.binary(min_size=32, max_size=32), st.binary(max_size=40))
@@ -102,8 +109,9 @@ def test_plain_transactions_take_the_specialised_encoder() -> None:
         (TxOutput(5, b"\x02" * 37), TxOutput(2**64 - 1, b"\x03" * 200)),
         0,
     )
-    fast = fast_transaction_bytes(tx, MAX_SCRIPT, MAX_ITEMS)
-    assert fast is not None and fast == generic_bytes(codecs(PRESET).transaction, tx)
+    ledger = DEVNET.ledger
+    fast = fast_transaction_bytes(tx, ledger.max_transaction_bytes, ledger.max_inputs_plus_outputs)
+    assert fast is not None and fast == generic_bytes(codecs(DEVNET).transaction, tx)
 
 
 def test_decoded_block_keeps_its_bytes() -> None:
@@ -113,14 +121,14 @@ def test_decoded_block_keeps_its_bytes() -> None:
     from tests.benchmarks.test_bench_chain import scenario
 
     block = scenario(4).block
-    data = encode_block(block, PRESET)
-    decoded = decode_block(data, PRESET)
-    assert encode_block(decoded, PRESET) == data
+    data = encode_block(block, DEVNET)
+    decoded = decode_block(data, DEVNET)
+    assert encode_block(decoded, DEVNET) == data
     fresh = Block(decoded.header, decoded.votes, tuple(memo_free(tx) for tx in decoded.transactions))
-    assert generic_bytes(block_codecs(PRESET).block, fresh) == data
-    other = replace(PRESET)
+    assert generic_bytes(block_codecs(DEVNET).block, fresh) == data
+    other = replace(DEVNET)
     assert encode_block(decoded, other) == data
-    assert isinstance(block_codecs(PRESET).block, MemoStruct)
+    assert isinstance(block_codecs(DEVNET).block, MemoStruct)
 
 
 @settings(max_examples=examples(100))
@@ -164,3 +172,48 @@ def test_check_transaction_remembers_only_a_pass() -> None:
     with pytest.raises(SpecError) as raised:
         check_transaction(tx, tight)
     assert raised.value.code == "TX_TOO_LARGE"
+
+
+@settings(max_examples=examples(200))
+@given(transactions, integers, outputs)
+def test_signature_hash_equals_its_definition(tx: Transaction, index: int, spent: TxOutput) -> None:
+    """TXF-5: the written-out preimage hashes to the generic preimage codec's hash, or raises the
+    same code; the script-free copy equals the ``replace`` definition."""
+
+    def outcome(run: Any) -> bytes | str:
+        try:
+            result: bytes = run(tx, index, spent, PRESET)
+        except SpecError as error:
+            return error.code
+        return result
+
+    assert outcome(signature_hash) == outcome(signature_hash_readable)
+    expected = replace(tx, inputs=tuple(replace(i, script_sig=b"") for i in tx.inputs))
+    assert strip_scripts(memo_free(tx)) == expected
+
+
+entries = st.builds(
+    UtxoEntry,
+    outputs,
+    integers,
+    st.one_of(st.booleans(), st.sampled_from([0, 1, 2])),
+)
+
+
+@settings(max_examples=examples(200))
+@given(entries, st.builds(OutPoint, txids, integers))
+def test_state_item_encoders_equal_the_codecs(entry: UtxoEntry, outpoint: OutPoint) -> None:
+    """STATE-1: the written-out key and value encoders give the codecs' bytes or error codes,
+    under the devnet preset and one whose script limit is below a P2PKH script."""
+    tight = replace(PRESET, ledger=replace(PRESET.ledger, max_transaction_bytes=20))
+    for preset in (DEVNET, PRESET, tight):
+        assert _outcome(encode_entry, entry, preset) == generic_bytes(entry_codec(preset), entry)
+        assert _outcome(encode_outpoint, outpoint, preset) == generic_bytes(codecs(preset).outpoint, outpoint)
+
+
+def _outcome(encoder: Any, value: Any, preset: Any) -> bytes | str:
+    try:
+        result: bytes = encoder(value, preset)
+    except SpecError as error:
+        return error.code
+    return result

@@ -262,7 +262,13 @@ def strip_scripts(tx: Transaction) -> Transaction:
     known: Transaction | None = _remembered(tx, "_stripped", None)
     if known is not None:
         return known
-    stripped = replace(tx, inputs=tuple(replace(i, script_sig=b"") for i in tx.inputs))
+    if type(tx) is Transaction and all(type(i) is TxInput for i in tx.inputs):
+        # ``replace`` written out for the plain dataclasses (issue 14: two ``replace`` calls per
+        # transaction); any subclass goes through ``replace`` itself.
+        inputs = tuple(TxInput(i.previous_output, b"", i.sequence) for i in tx.inputs)
+        stripped = Transaction(tx.version, inputs, tx.outputs, tx.lock_time)
+    else:
+        stripped = replace(tx, inputs=tuple(replace(i, script_sig=b"") for i in tx.inputs))
     return _remember(tx, "_stripped", None, stripped)
 
 
@@ -293,12 +299,48 @@ def coinbase_transaction(height: int, outputs: Sequence[TxOutput]) -> Transactio
 
 
 def is_coinbase(tx: Transaction) -> bool:
-    """TXF-4: exactly one input, spending the null outpoint."""
-    return len(tx.inputs) == 1 and tx.inputs[0].previous_output == NULL_OUTPOINT
+    """TXF-4: exactly one input, spending the null outpoint.
+
+    ``previous_output == NULL_OUTPOINT`` is written out as the dataclass equality it is (same
+    class, equal fields; issue 14: it ran nine times per transaction of a block).
+    """
+    if len(tx.inputs) != 1:
+        return False
+    spent = tx.inputs[0].previous_output
+    return spent.__class__ is OutPoint and spent.index == COINBASE_INDEX and spent.txid == NULL_TXID
 
 
 def signature_hash(tx: Transaction, input_index: int, spent_output: TxOutput, preset: Preset) -> bytes:
     """TXF-5: the 32-byte message that the signature of input ``input_index`` signs."""
+    stripped = strip_scripts(tx)
+    value, script = spent_output.value, spent_output.script_pubkey
+    tail = _fast_script(script, preset.ledger.max_transaction_bytes)
+    if (
+        tail is not None
+        and type(input_index) is int
+        and 0 <= input_index < _U32_LIMIT
+        and type(value) is int
+        and 0 <= value < _U64_LIMIT
+    ):
+        # The preimage's Struct written out: the script-free transaction (encoded once), then the
+        # three plain fields (issue 14); anything else takes the codec below.
+        data = b"".join(
+            (
+                encode_transaction(stripped, preset),
+                input_index.to_bytes(4, "little"),
+                value.to_bytes(8, "little"),
+                tail,
+            )
+        )
+        return tagged_hash(HashDomain.SIGNATURE_HASH, data)
+    return signature_hash_readable(tx, input_index, spent_output, preset)
+
+
+def signature_hash_readable(
+    tx: Transaction, input_index: int, spent_output: TxOutput, preset: Preset
+) -> bytes:
+    """TXF-5 as written: the preimage through its generic codec (``tests/test_fast_paths.py``
+    checks :func:`signature_hash` against it)."""
     preimage = SighashPreimage(strip_scripts(tx), input_index, spent_output.value, spent_output.script_pubkey)
     return tagged_hash(HashDomain.SIGNATURE_HASH, encode(codecs(preset).sighash_preimage, preimage))
 
