@@ -516,8 +516,17 @@ def _encode_and_ref(node: Node, hasher: TrieHasher) -> tuple[bytes, ChildRef]:
 
 
 def _leaf(path: Nibbles, value: bytes, hasher: TrieHasher) -> _HeldLeaf:
+    # encode_node(Leaf(path, value)) written out: RLP [HP(path, leaf), value] (MPT-3).
     node = Leaf(path, value)
-    return _HeldLeaf(node, *_encode_and_ref(node, hasher))
+    parts = [hex_prefix_encode(path, True), value]
+    payload = b"".join(
+        [
+            part if len(part) == 1 and part[0] < 0x80 else _rlp_length_prefix(len(part), 0x80, 0xB7) + part
+            for part in parts
+        ]
+    )
+    encoded = _rlp_length_prefix(len(payload), 0xC0, 0xF7) + payload
+    return _HeldLeaf(node, encoded, node if len(encoded) < HASH_LENGTH else hasher.digest(encoded))
 
 
 def _extension(path: Nibbles, child: _HeldBranch, hasher: TrieHasher) -> _HeldExtension:

@@ -31,10 +31,12 @@ from spec.ledger.transaction import (
     signature_hash,
     signature_hash_readable,
     strip_scripts,
+    txid,
 )
 from spec.ledger.utxo import UtxoEntry
 from spec.ledger.validation import check_transaction
 from spec.presets import DEVNET
+from spec.script import evaluate, match_p2pkh_spend, p2pkh_script, p2pkh_script_sig, run_p2pkh, script_hash
 from spec.trie import rlp_encode, rlp_encode_readable
 from tests.hypothesis_profiles import examples
 
@@ -89,6 +91,12 @@ def test_specialised_transaction_encoder_equals_the_generic_codec(tx: Transactio
     expected = generic_bytes(codecs(PRESET).transaction, tx)
     fast = fast_transaction_bytes(tx, MAX_SCRIPT, MAX_ITEMS)
     assert fast is None or fast == expected
+    stripped = replace(tx, inputs=tuple(replace(i, script_sig=b"") for i in tx.inputs))
+    fast_stripped = fast_transaction_bytes(tx, MAX_SCRIPT, MAX_ITEMS, strip=True)
+    assert fast_stripped is None or fast_stripped == generic_bytes(codecs(PRESET).transaction, stripped)
+    stripped_bytes = generic_bytes(codecs(PRESET).transaction, stripped)
+    if isinstance(stripped_bytes, bytes):
+        assert txid(memo_free(tx), PRESET) == tagged_hash_readable(HashDomain.TRANSACTION_ID, stripped_bytes)
     try:
         got: bytes | str = encode_transaction(memo_free(tx), PRESET)
     except SpecError as error:
@@ -140,11 +148,14 @@ def test_tagged_hash_equals_its_definition(domain: HashDomain, data: bytes, more
     assert tagged_hash_many(domain, (data, more)) == tagged_hash_readable(domain, data + more)
 
 
-rlp_items = st.recursive(
+rlp_items: st.SearchStrategy[Any] = st.recursive(
     st.one_of(
-        st.binary(max_size=3), st.binary(min_size=50, max_size=70), st.binary(min_size=250, max_size=300)
+        st.binary(max_size=3),
+        st.binary(min_size=50, max_size=70),
+        st.binary(min_size=250, max_size=300),
+        st.just([]),
     ),
-    lambda children: st.lists(children, max_size=17),
+    lambda children: st.lists(children, min_size=1, max_size=17),
     max_leaves=40,
 )
 
@@ -217,3 +228,77 @@ def _outcome(encoder: Any, value: Any, preset: Any) -> bytes | str:
     except SpecError as error:
         return error.code
     return result
+
+
+class _Checker:
+    """A signature checker whose verdict is a function of the signature (even first byte: valid)."""
+
+    def check_signature(self, signature: bytes, public_key: bytes) -> bool:
+        return signature[0] % 2 == 0
+
+    def check_lock_time(self, lock_time: int) -> bool:
+        return True
+
+    def check_sequence(self, sequence: int) -> bool:
+        return True
+
+
+def _script_outcome(run: Any, *arguments: Any) -> str:
+    try:
+        run(*arguments)
+    except SpecError as error:
+        return error.code
+    return "ok"
+
+
+@st.composite
+def p2pkh_spends(draw: st.DrawFn) -> tuple[bytes, bytes, Any]:
+    signature = draw(st.binary(min_size=64, max_size=64))
+    public_key = draw(st.binary(min_size=32, max_size=32))
+    script_sig = p2pkh_script_sig(signature, public_key)
+    script_sig = draw(
+        st.sampled_from(
+            [
+                script_sig,
+                script_sig[:-1],
+                script_sig + b"\x00",
+                b"\x4c\x40" + script_sig[1:],  # a non-minimal push of the signature
+                bytes([0x41]) + script_sig[1:],
+                script_sig[:65] + b"\x21" + script_sig[66:],
+            ]
+        )
+    )
+    key_hash = draw(st.sampled_from([script_hash(public_key), bytes(32)]))
+    script_pubkey = draw(st.sampled_from([p2pkh_script(key_hash), p2pkh_script(key_hash)[:-1], b"\x76"]))
+    params = replace(
+        DEVNET.script,
+        max_script_bytes=draw(st.sampled_from([97, 98, 10_000])),
+        max_element_bytes=draw(st.sampled_from([63, 64, 520])),
+        max_ops=draw(st.sampled_from([3, 4, 200])),
+        max_sigops_per_tx=draw(st.sampled_from([0, 1, 20])),
+        max_stack_items=draw(st.sampled_from([3, 4, 100])),
+    )
+    return script_sig, script_pubkey, params
+
+
+@settings(max_examples=examples(300))
+@given(p2pkh_spends())
+def test_p2pkh_spend_match_is_what_evaluate_runs(spend: tuple[bytes, bytes, Any]) -> None:
+    """SCRIPT-1..19: where ``match_p2pkh_spend`` claims a P2PKH spend, ``run_p2pkh`` on its parts
+    has ``evaluate``'s outcome (the same error code or success) under the same limits."""
+    script_sig, script_pubkey, params = spend
+    matched = match_p2pkh_spend(script_sig, script_pubkey, params)
+    expected = _script_outcome(evaluate, script_sig, script_pubkey, _Checker(), params)
+    if matched is not None:
+        assert _script_outcome(run_p2pkh, *matched, _Checker()) == expected
+
+
+def test_p2pkh_spend_match_takes_the_template() -> None:
+    """The fast path is taken for the ordinary spend under the presets' limits."""
+    script_sig = p2pkh_script_sig(bytes(64), bytes(range(32)))
+    script_pubkey = p2pkh_script(script_hash(bytes(range(32))))
+    assert match_p2pkh_spend(script_sig, script_pubkey, DEVNET.script) == (
+        bytes(64),
+        bytes(range(32)),
+        script_hash(bytes(range(32))),
+    )

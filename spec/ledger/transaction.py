@@ -106,7 +106,7 @@ class TransactionCodecs:
     outpoint: Struct[OutPoint]
     tx_input: Struct[TxInput]
     tx_output: Struct[TxOutput]
-    transaction: Struct[Transaction]
+    transaction: TransactionStruct
     sighash_preimage: Struct[SighashPreimage]
 
 
@@ -122,8 +122,11 @@ def _fast_script(script: object, max_length: int) -> bytes | None:
     return (bytes((length,)) if length < 0x80 else varint_encode(length)) + script
 
 
-def fast_transaction_bytes(tx: Transaction, max_script: int, max_items: int) -> bytes | None:
+def fast_transaction_bytes(
+    tx: Transaction, max_script: int, max_items: int, strip: bool = False
+) -> bytes | None:
     """TXF-1 written out for the plain case: exact types, every integer and length in range.
+    With ``strip``, the bytes of ``strip_scripts(tx)`` (every script_sig written empty).
 
     Returns ``None`` for anything else (a subclass, a bool for an integer, an out-of-range value),
     and the generic :class:`~spec.encoding.Struct` codec then decides (bytes or
@@ -150,7 +153,7 @@ def fast_transaction_bytes(tx: Transaction, max_script: int, max_items: int) -> 
         if type(tx_input) is not TxInput:
             return None
         outpoint, sequence = tx_input.previous_output, tx_input.sequence
-        script = _fast_script(tx_input.script_sig, max_script)
+        script = b"\x00" if strip else _fast_script(tx_input.script_sig, max_script)
         if (
             script is None
             or type(outpoint) is not OutPoint
@@ -277,8 +280,21 @@ def txid(tx: Transaction, preset: Preset) -> bytes:
     known: bytes | None = _remembered(tx, "_txid", preset)
     if known is not None:
         return known
-    tx_id = tagged_hash(HashDomain.TRANSACTION_ID, encode_transaction(strip_scripts(tx), preset))
+    tx_id = tagged_hash(HashDomain.TRANSACTION_ID, _stripped_encoding(tx, preset))
     return _remember(tx, "_txid", preset, tx_id)
+
+
+def _stripped_encoding(tx: Transaction, preset: Preset) -> bytes:
+    """``encode_transaction(strip_scripts(tx), preset)``, kept on ``tx`` for this preset object (the
+    txid and every input's signature hash start from it)."""
+    known: bytes | None = _remembered(tx, "_stripped_encoding", preset)
+    if known is not None:
+        return known
+    codec = codecs(preset).transaction
+    encoded = fast_transaction_bytes(tx, codec.max_script, codec.max_items, strip=True)
+    if encoded is None:
+        encoded = encode_transaction(strip_scripts(tx), preset)
+    return _remember(tx, "_stripped_encoding", preset, encoded)
 
 
 def wtxid(tx: Transaction, preset: Preset) -> bytes:
@@ -312,7 +328,6 @@ def is_coinbase(tx: Transaction) -> bool:
 
 def signature_hash(tx: Transaction, input_index: int, spent_output: TxOutput, preset: Preset) -> bytes:
     """TXF-5: the 32-byte message that the signature of input ``input_index`` signs."""
-    stripped = strip_scripts(tx)
     value, script = spent_output.value, spent_output.script_pubkey
     tail = _fast_script(script, preset.ledger.max_transaction_bytes)
     if (
@@ -326,7 +341,7 @@ def signature_hash(tx: Transaction, input_index: int, spent_output: TxOutput, pr
         # three plain fields (issue 14); anything else takes the codec below.
         data = b"".join(
             (
-                encode_transaction(stripped, preset),
+                _stripped_encoding(tx, preset),
                 input_index.to_bytes(4, "little"),
                 value.to_bytes(8, "little"),
                 tail,

@@ -53,7 +53,7 @@ from spec.ledger.transaction import (
 )
 from spec.ledger.utxo import UtxoEntry, UtxoSet
 from spec.presets import Preset
-from spec.script import check_sigops, evaluate
+from spec.script import check_sigops, evaluate, match_p2pkh_spend, run_p2pkh
 
 SEQUENCE_LOCK_DISABLE_FLAG = 1 << 31
 """TX-11: sequence bit 31 set means the input has no relative lock."""
@@ -122,6 +122,13 @@ def check_inputs(tx: Transaction, utxos: UtxoSet, height: int, preset: Preset) -
 
     Returns the fee: inputs minus outputs, in atoms.
     """
+    return _checked_inputs(tx, utxos, height, preset)[0]
+
+
+def _checked_inputs(
+    tx: Transaction, utxos: UtxoSet, height: int, preset: Preset
+) -> tuple[int, tuple[UtxoEntry, ...]]:
+    """:func:`check_inputs` and the :func:`spent_entries` it read (looked up once per validation)."""
     ledger = preset.ledger
     if is_coinbase(tx):
         raise UnexpectedCoinbase("a coinbase has no inputs to check")
@@ -138,7 +145,7 @@ def check_inputs(tx: Transaction, utxos: UtxoSet, height: int, preset: Preset) -
     total_out = sum(output.value for output in tx.outputs)
     if total_out > total_in:
         raise InsufficientInputValue(f"outputs {total_out} exceed inputs {total_in}")
-    return total_in - total_out
+    return total_in - total_out, entries
 
 
 def is_final(tx: Transaction, context: LedgerContext, preset: Preset) -> bool:
@@ -212,7 +219,23 @@ class TransactionSignatureChecker:
 
 def verify_scripts(tx: Transaction, entries: tuple[UtxoEntry, ...], preset: Preset) -> None:
     """TX-12: the spent scripts fit the per-transaction sigop budget (SCRIPT-9), and every input's
-    script_sig satisfies the script_pubkey of the output it spends."""
+    script_sig satisfies the script_pubkey of the output it spends.
+
+    When every input is a P2PKH spend (:func:`~spec.script.match_p2pkh_spend`) within the sigop
+    budget (one sigop each), the sigop check passes and each evaluation is ``run_p2pkh``: that is
+    what runs, in input order (issue 14). Otherwise the definition below runs as written.
+    """
+    params = preset.script
+    spends = [
+        match_p2pkh_spend(tx_input.script_sig, entry.output.script_pubkey, params)
+        for tx_input, entry in zip(tx.inputs, entries, strict=True)
+    ]
+    matched = [spend for spend in spends if spend is not None]
+    if len(matched) == len(spends) <= params.max_sigops_per_tx:
+        for index, (spend, entry) in enumerate(zip(matched, entries, strict=True)):
+            checker = TransactionSignatureChecker(tx, index, entry.output, preset)
+            run_p2pkh(*spend, checker)
+        return
     check_sigops([entry.output.script_pubkey for entry in entries], preset.script)
     for index, (tx_input, entry) in enumerate(zip(tx.inputs, entries, strict=True)):
         checker = TransactionSignatureChecker(tx, index, entry.output, preset)
@@ -224,9 +247,8 @@ def validate_transaction(tx: Transaction, utxos: UtxoSet, context: LedgerContext
     check_transaction(tx, preset)
     if is_coinbase(tx):
         raise UnexpectedCoinbase("a coinbase is only valid as the first transaction of a block")
-    fee = check_inputs(tx, utxos, context.height, preset)
+    fee, entries = _checked_inputs(tx, utxos, context.height, preset)  # check_inputs, spent_entries
     check_finality(tx, context, preset)
-    entries = spent_entries(tx, utxos)
     check_relative_locks(tx, entries, context)
     verify_scripts(tx, entries, preset)
     return fee
