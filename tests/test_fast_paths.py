@@ -302,3 +302,109 @@ def test_p2pkh_spend_match_takes_the_template() -> None:
         bytes(range(32)),
         script_hash(bytes(range(32))),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The whole hot path: fast paths on against the readable definitions alone
+# --------------------------------------------------------------------------------------------
+
+
+def _readable_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Switch off every fast path that can decline: the specialised encoders hand over to the
+    generic codecs, no P2PKH spend is matched (``evaluate`` runs), libsodium is not asked first
+    (the readable ED-1..3 checks, then the backend's equation)."""
+    import spec.ledger.transaction as transaction_module
+    import spec.ledger.validation as validation_module
+    from spec.crypto import ed25519
+
+    monkeypatch.setattr(transaction_module, "fast_transaction_bytes", lambda *arguments, **named: None)
+    monkeypatch.setattr(validation_module, "match_p2pkh_spend", lambda *arguments: None)
+    monkeypatch.setattr(ed25519, "verify", ed25519.verify_readable)
+
+
+def _fresh(tx: Transaction) -> Transaction:
+    """A copy of ``tx`` built from its fields: no memo of any kind."""
+    return Transaction(
+        tx.version,
+        tuple(TxInput(i.previous_output, i.script_sig, i.sequence) for i in tx.inputs),
+        tuple(TxOutput(o.value, o.script_pubkey) for o in tx.outputs),
+        tx.lock_time,
+    )
+
+
+def _mutants(tx: Transaction) -> list[Transaction]:
+    """``tx`` and variants that break TX-7..12 in different places."""
+    tx_input = tx.inputs[0]
+    sig = tx_input.script_sig
+    flipped = sig[:10] + bytes([sig[10] ^ 1]) + sig[11:]
+    other_key = sig[:66] + bytes(32)
+    non_minimal = b"\x4c\x40" + sig[1:]
+    variants = [flipped, other_key, non_minimal, sig[:-1], b"", sig[:65] + b"\x00" * 33, sig + b"\x51"]
+    mutants = [tx]
+    for script_sig in variants:
+        mutants.append(replace(tx, inputs=(replace(tx_input, script_sig=script_sig),)))
+    mutants.append(replace(tx, outputs=(replace(tx.outputs[0], value=tx.outputs[0].value + 10**9),)))
+    mutants.append(replace(tx, inputs=(replace(tx_input, previous_output=OutPoint(bytes(32), 1)),)))
+    return mutants
+
+
+def _validation_outcomes(transactions: list[Transaction], utxos: Any) -> list[str]:
+    from spec.ledger.validation import LedgerContext, validate_transaction
+
+    outcomes = []
+    for tx in transactions:
+        try:
+            outcomes.append(str(validate_transaction(_fresh(tx), utxos, LedgerContext(101, 0), DEVNET)))
+        except SpecError as error:
+            outcomes.append(error.code)
+    return outcomes
+
+
+def _block_outcome(size: int) -> tuple[str, bytes]:
+    from spec.chain.state import BlockContext, apply_block
+    from spec.chain.state import ChainState as State
+    from tests.benchmarks.test_bench_chain import scenario
+
+    bench = scenario(size)
+    block = decode_block(encode_block(bench.block, DEVNET), DEVNET)
+    after: State = apply_block(bench.state, block, BlockContext(block.header.timestamp), DEVNET)
+    assert after.commitment is not None
+    return repr(sorted(after.utxos.items())), after.commitment.root
+
+
+def test_transaction_validation_fast_equals_readable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TX-1..12: the same fee or the same error code, fast paths on or off, on a valid P2PKH
+    spend and on mutants that break it (signature, key, push encoding, script shape, value, input)."""
+    from tests.benchmarks.test_bench_chain import scenario
+
+    bench = scenario(3)
+    transactions = [m for tx in bench.block.transactions[1:] for m in _mutants(tx)]
+    fast = _validation_outcomes(transactions, bench.state.utxos)
+    assert len(set(fast)) >= 6  # the mutants fail in different places
+    _readable_only(monkeypatch)
+    assert _validation_outcomes(transactions, bench.state.utxos) == fast
+
+
+def test_block_validation_fast_equals_readable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """BLK-*: the benchmark's block (decoded from its bytes) leaves the same UTXO set and state
+    root with every fast path off."""
+    fast = _block_outcome(4)
+    _readable_only(monkeypatch)
+    assert _block_outcome(4) == fast
+
+
+@pytest.mark.slow
+def test_block_validation_on_the_readable_ed25519_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14 item 4: the pure-Python Ed25519 backend (``reference``) with every fast path off
+    validates a 40-transaction block and its mutants' transactions exactly as the default path."""
+    from spec.crypto import ed25519
+    from tests.benchmarks.test_bench_chain import scenario
+
+    fast = _block_outcome(40)
+    bench = scenario(40)
+    transactions = [m for tx in bench.block.transactions[1:6] for m in _mutants(tx)]
+    fast_outcomes = _validation_outcomes(transactions, bench.state.utxos)
+    _readable_only(monkeypatch)
+    with ed25519.use_backend("reference"):
+        assert _block_outcome(40) == fast
+        assert _validation_outcomes(transactions, bench.state.utxos) == fast_outcomes
