@@ -830,13 +830,16 @@ def p2pkh_script_sig(signature: bytes, public_key: bytes) -> bytes:
 
 def match_p2pkh(script: bytes) -> bytes | None:
     """SCRIPT-19: the key hash of a P2PKH script, or ``None`` when ``script`` is not exactly that template."""
-    prefix = bytes([Opcode.OP_DUP, Opcode.OP_BLAKE3, KEY_HASH_BYTES])
-    suffix = bytes([Opcode.OP_EQUALVERIFY, Opcode.OP_CHECKSIG])
+    prefix, suffix = _P2PKH_PREFIX, _P2PKH_SUFFIX
     if len(script) != len(prefix) + KEY_HASH_BYTES + len(suffix):
         return None
     if not (script.startswith(prefix) and script.endswith(suffix)):
         return None
     return script[len(prefix) : len(prefix) + KEY_HASH_BYTES]
+
+
+_P2PKH_PREFIX = bytes([Opcode.OP_DUP, Opcode.OP_BLAKE3, KEY_HASH_BYTES])
+_P2PKH_SUFFIX = bytes([Opcode.OP_EQUALVERIFY, Opcode.OP_CHECKSIG])
 
 
 def is_p2pkh(script: bytes) -> bool:

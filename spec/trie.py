@@ -136,9 +136,9 @@ def hex_prefix_encode(nibbles: Nibbles, is_leaf: bool) -> bytes:
     """MPT-2: ``HP(nibbles, is_leaf)``: flag nibble ``2 * is_leaf + odd``, a zero pad if even, packed."""
     _check_nibbles(nibbles)
     flag = 2 if is_leaf else 0
-    if len(nibbles) % 2:
-        return nibbles_to_bytes(bytes([flag + 1]) + nibbles)
-    return nibbles_to_bytes(bytes([flag, 0]) + nibbles)
+    # nibbles_to_bytes of the flagged path, without checking the nibbles a second time.
+    flagged = bytes((flag + 1,)) + nibbles if len(nibbles) % 2 else bytes((flag, 0)) + nibbles
+    return bytes.fromhex(flagged.translate(_FROM_NIBBLES).decode())
 
 
 def hex_prefix_decode(data: bytes) -> tuple[Nibbles, bool]:
@@ -248,6 +248,8 @@ def _rlp_length_prefix(length: int, short: int, long: int) -> bytes:
     return bytes((long + len(size),)) + size
 
 
+_HASH_REFERENCE_PREFIX = bytes((0x80 + HASH_LENGTH,))
+"""RLP's prefix of a 32-byte string: a hash reference inside a branch or extension (MPT-4)."""
 _SHORT_STRING_PREFIXES = tuple(bytes((0x80 + length,)) for length in range(56))
 
 
@@ -536,9 +538,24 @@ def _extension(path: Nibbles, child: _HeldBranch, hasher: TrieHasher) -> _HeldEx
 
 
 def _branch(kids: tuple[_Held | None, ...], value: bytes, hasher: TrieHasher) -> _HeldBranch:
+    # encode_node(Branch(...)) written out (MPT-3/4): an absent child is RLP(b"") = 0x80, a hash
+    # reference a 32-byte string, an inline child its own RLP, which its held node already keeps.
     node = Branch(tuple(None if kid is None else kid.ref for kid in kids), value)
-    encoded, ref = _encode_and_ref(node, hasher)
-    return _HeldBranch(node, encoded, ref, kids)
+    parts = [
+        b"\x80"
+        if kid is None
+        else _HASH_REFERENCE_PREFIX + kid.ref
+        if isinstance(kid.ref, bytes)
+        else kid.encoded
+        for kid in kids
+    ]
+    if len(value) == 1 and value[0] < 0x80:
+        parts.append(value)
+    else:
+        parts += (_rlp_length_prefix(len(value), 0x80, 0xB7), value)
+    payload = b"".join(parts)
+    encoded = _rlp_length_prefix(len(payload), 0xC0, 0xF7) + payload
+    return _HeldBranch(node, encoded, node if len(encoded) < HASH_LENGTH else hasher.digest(encoded), kids)
 
 
 def _split(
