@@ -76,10 +76,12 @@ def domain_by_name(name: str) -> HashDomain:
 
 
 @cache
-def _keyed_hasher(domain: HashDomain) -> Any:
-    """BLAKE3 in derive_key mode for ``domain``, nothing hashed yet: the context string hashed
-    once; :func:`tagged_hash` hashes into copies of it (never into this one)."""
-    return blake3.blake3(derive_key_context=domain.value)
+def _keyed_hasher(context: str) -> Any:
+    """BLAKE3 in derive_key mode for the context string ``context``, nothing hashed yet: the
+    context hashed once; :func:`tagged_hash` hashes into copies of it (never into this one). Keyed
+    by the domain's context string (``domain._value_``, whose hash Python keeps) rather than the
+    member, whose ``__hash__`` and ``.value`` are Python-level calls."""
+    return blake3.blake3(derive_key_context=context)
 
 
 def tagged_hash(domain: HashDomain, data: bytes) -> bytes:
@@ -90,7 +92,7 @@ def tagged_hash(domain: HashDomain, data: bytes) -> bytes:
     string instead of hashing it again for every call (issue 14: five or more tagged hashes per
     transaction). ``tests/test_fast_paths.py`` checks both agree in every domain.
     """
-    hasher = _keyed_hasher(domain).copy()
+    hasher = _keyed_hasher(domain._value_).copy()
     hasher.update(data)
     digest: bytes = hasher.digest()
     return digest
@@ -104,7 +106,7 @@ def tagged_hash_readable(domain: HashDomain, data: bytes) -> bytes:
 
 def tagged_hash_many(domain: HashDomain, parts: tuple[bytes, ...]) -> bytes:
     """HASH-1 over the concatenation of ``parts`` (callers must use fixed-width or prefixed parts)."""
-    hasher = _keyed_hasher(domain).copy()
+    hasher = _keyed_hasher(domain._value_).copy()
     for part in parts:
         hasher.update(part)
     digest: bytes = hasher.digest()
