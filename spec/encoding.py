@@ -357,9 +357,24 @@ class MemoStruct(Struct[T]):
             out += memo[1]
             return
         start = len(out)
-        super().write(value, out)
+        self.write_fresh(value, out)
         if hasattr(value, "__dict__"):
             object.__setattr__(value, "_rusty_encoding", (self, bytes(out[start:])))
+
+    def write_fresh(self, value: T, out: bytearray) -> None:
+        """Encode ``value`` without its memo: :meth:`Struct.write` (a subclass may put a specialised
+        encoder here, which must write the same bytes or raise the same error)."""
+        Struct.write(self, value, out)
+
+    def read(self, reader: Reader) -> T:
+        """Decode one value and keep the bytes it was decoded from as its encoding: by ENC-2 they
+        are the only encoding of the value, so a decoded transaction is never encoded again (a
+        block arrives as bytes; issue 14)."""
+        start = reader._pos
+        value = super().read(reader)
+        if hasattr(value, "__dict__"):
+            object.__setattr__(value, "_rusty_encoding", (self, reader._data[start : reader._pos]))
+        return value
 
 
 class Mapped(Codec[U], Generic[T, U]):

@@ -17,6 +17,8 @@ New object kinds add a member to :class:`HashDomain`; existing members never cha
 from __future__ import annotations
 
 from enum import Enum
+from functools import cache
+from typing import Any
 
 import blake3
 
@@ -77,15 +79,38 @@ def domain_by_name(name: str) -> HashDomain:
         raise UnknownDomain(f"no hash domain named {name!r}") from None
 
 
+@cache
+def _keyed_hasher(context: str) -> Any:
+    """BLAKE3 in derive_key mode for the context string ``context``, nothing hashed yet: the
+    context hashed once; :func:`tagged_hash` hashes into copies of it (never into this one). Keyed
+    by the domain's context string (``domain._value_``, whose hash Python keeps) rather than the
+    member, whose ``__hash__`` and ``.value`` are Python-level calls."""
+    return blake3.blake3(derive_key_context=context)
+
+
 def tagged_hash(domain: HashDomain, data: bytes) -> bytes:
-    """HASH-1: the 32-byte domain-separated BLAKE3 hash of ``data``."""
+    """HASH-1: the 32-byte domain-separated BLAKE3 hash of ``data``.
+
+    By definition ``blake3.blake3(data, derive_key_context=domain.value).digest()``
+    (:func:`tagged_hash_readable`); this copies a hasher that has already absorbed the context
+    string instead of hashing it again for every call (issue 14: five or more tagged hashes per
+    transaction). ``tests/test_fast_paths.py`` checks both agree in every domain.
+    """
+    hasher = _keyed_hasher(domain._value_).copy()
+    hasher.update(data)
+    digest: bytes = hasher.digest()
+    return digest
+
+
+def tagged_hash_readable(domain: HashDomain, data: bytes) -> bytes:
+    """HASH-1 as written: one ``derive_key`` BLAKE3 call."""
     digest: bytes = blake3.blake3(data, derive_key_context=domain.value).digest()
     return digest
 
 
 def tagged_hash_many(domain: HashDomain, parts: tuple[bytes, ...]) -> bytes:
     """HASH-1 over the concatenation of ``parts`` (callers must use fixed-width or prefixed parts)."""
-    hasher = blake3.blake3(derive_key_context=domain.value)
+    hasher = _keyed_hasher(domain._value_).copy()
     for part in parts:
         hasher.update(part)
     digest: bytes = hasher.digest()

@@ -765,6 +765,42 @@ def run_p2pkh(signature: bytes, public_key: bytes, key_hash: bytes, checker: Sig
     check_final_stack((_bool_element(valid),))
 
 
+P2PKH_SCRIPT_SIG_BYTES = 1 + SIGNATURE_BYTES + 1 + PUBLIC_KEY_BYTES
+"""A P2PKH script_sig, ``<signature> <public_key>``: two direct pushes, 98 bytes."""
+P2PKH_NON_PUSH_OPS = 4
+"""DUP, BLAKE3, EQUALVERIFY, CHECKSIG: the non-push opcodes of a P2PKH script (SCRIPT-6)."""
+
+
+def match_p2pkh_spend(
+    script_sig: bytes, script_pubkey: bytes, params: ScriptParams
+) -> tuple[bytes, bytes, bytes] | None:
+    """``(signature, public_key, key_hash)`` when :func:`evaluate` of this pair, under ``params``,
+    is exactly :func:`run_p2pkh` on them, else ``None`` (issue 14: it skips parsing the script_sig,
+    which is new in every transaction).
+
+    That is when ``script_sig`` is the 98-byte template (a 64-byte and a 32-byte direct push, the
+    minimal encodings), ``script_pubkey`` is P2PKH, and ``params`` let both parse and run:
+    ``max_script_bytes`` >= 98, ``max_element_bytes`` >= 64, ``max_ops`` >= 4, one sigop allowed and
+    ``max_stack_items >= P2PKH_STACK_DEPTH``. Then SCRIPT-1..9 all pass and :func:`evaluate` takes
+    its P2PKH branch. ``tests/test_fast_paths.py`` checks the claim against :func:`evaluate`.
+    """
+    if (
+        len(script_sig) != P2PKH_SCRIPT_SIG_BYTES
+        or script_sig[0] != SIGNATURE_BYTES
+        or script_sig[SIGNATURE_BYTES + 1] != PUBLIC_KEY_BYTES
+        or params.max_script_bytes < P2PKH_SCRIPT_SIG_BYTES
+        or params.max_element_bytes < SIGNATURE_BYTES
+        or params.max_ops < P2PKH_NON_PUSH_OPS
+        or params.max_sigops_per_tx < 1
+        or params.max_stack_items < P2PKH_STACK_DEPTH
+    ):
+        return None
+    key_hash = match_p2pkh(script_pubkey)
+    if key_hash is None:
+        return None
+    return script_sig[1 : SIGNATURE_BYTES + 1], script_sig[SIGNATURE_BYTES + 2 :], key_hash
+
+
 # --------------------------------------------------------------------------------------------
 # Templates (SCRIPT-19)
 # --------------------------------------------------------------------------------------------
@@ -794,13 +830,16 @@ def p2pkh_script_sig(signature: bytes, public_key: bytes) -> bytes:
 
 def match_p2pkh(script: bytes) -> bytes | None:
     """SCRIPT-19: the key hash of a P2PKH script, or ``None`` when ``script`` is not exactly that template."""
-    prefix = bytes([Opcode.OP_DUP, Opcode.OP_BLAKE3, KEY_HASH_BYTES])
-    suffix = bytes([Opcode.OP_EQUALVERIFY, Opcode.OP_CHECKSIG])
+    prefix, suffix = _P2PKH_PREFIX, _P2PKH_SUFFIX
     if len(script) != len(prefix) + KEY_HASH_BYTES + len(suffix):
         return None
     if not (script.startswith(prefix) and script.endswith(suffix)):
         return None
     return script[len(prefix) : len(prefix) + KEY_HASH_BYTES]
+
+
+_P2PKH_PREFIX = bytes([Opcode.OP_DUP, Opcode.OP_BLAKE3, KEY_HASH_BYTES])
+_P2PKH_SUFFIX = bytes([Opcode.OP_EQUALVERIFY, Opcode.OP_CHECKSIG])
 
 
 def is_p2pkh(script: bytes) -> bool:

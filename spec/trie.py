@@ -143,9 +143,9 @@ def hex_prefix_encode(nibbles: Nibbles, is_leaf: bool) -> bytes:
     """MPT-2: ``HP(nibbles, is_leaf)``: flag nibble ``2 * is_leaf + odd``, a zero pad if even, packed."""
     _check_nibbles(nibbles)
     flag = 2 if is_leaf else 0
-    if len(nibbles) % 2:
-        return nibbles_to_bytes(bytes([flag + 1]) + nibbles)
-    return nibbles_to_bytes(bytes([flag, 0]) + nibbles)
+    # nibbles_to_bytes of the flagged path, without checking the nibbles a second time.
+    flagged = bytes((flag + 1,)) + nibbles if len(nibbles) % 2 else bytes((flag, 0)) + nibbles
+    return bytes.fromhex(flagged.translate(_FROM_NIBBLES).decode())
 
 
 def hex_prefix_decode(data: bytes) -> tuple[Nibbles, bool]:
@@ -242,9 +242,50 @@ def _node_item(node: Node) -> RlpItem:
     return [*(_ref_item(child) for child in node.children), node.value]
 
 
-def _rlp_encode(item: RlpItem) -> bytes:
+def rlp_encode_readable(item: RlpItem) -> bytes:
+    """MPT-3: RLP by the ``rlp`` package (the readable definition :func:`rlp_encode` must equal)."""
     encoded: bytes = rlp.encode(item, infer_serializer=False)
     return encoded
+
+
+def _rlp_length_prefix(length: int, short: int, long: int) -> bytes:
+    if length < 56:
+        return bytes((short + length,))
+    size = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes((long + len(size),)) + size
+
+
+_HASH_REFERENCE_PREFIX = bytes((0x80 + HASH_LENGTH,))
+"""RLP's prefix of a 32-byte string: a hash reference inside a branch or extension (MPT-4)."""
+_SHORT_STRING_PREFIXES = tuple(bytes((0x80 + length,)) for length in range(56))
+
+
+def rlp_encode(item: RlpItem) -> bytes:
+    """MPT-3: the RLP of a byte string or a (nested) list of them, the same bytes as
+    :func:`rlp_encode_readable` without its generic serializer dispatch (issue 14: it was most of
+    a trie node's encoding cost); a list's strings are written in line, as a branch's 17 items
+    mostly are. ``tests/test_fast_paths.py`` checks both agree on arbitrary items."""
+    if isinstance(item, bytes):
+        if len(item) == 1 and item[0] < 0x80:
+            return item
+        return _rlp_length_prefix(len(item), 0x80, 0xB7) + item
+    parts: list[bytes] = []
+    for element in item:
+        if isinstance(element, bytes):
+            length = len(element)
+            if length >= 56:
+                parts.append(_rlp_length_prefix(length, 0x80, 0xB7))
+            elif length != 1 or element[0] >= 0x80:
+                parts.append(_SHORT_STRING_PREFIXES[length])
+            parts.append(element)
+        else:
+            parts.append(rlp_encode(element))
+    payload = b"".join(parts)
+    return _rlp_length_prefix(len(payload), 0xC0, 0xF7) + payload
+
+
+def _rlp_encode(item: RlpItem) -> bytes:
+    return rlp_encode(item)
 
 
 def encode_node(node: AnyNode) -> bytes:
@@ -511,8 +552,17 @@ def _encode_and_ref(node: Node, hasher: TrieHasher) -> tuple[bytes, ChildRef]:
 
 
 def _leaf(path: Nibbles, value: bytes, hasher: TrieHasher) -> _HeldLeaf:
+    # encode_node(Leaf(path, value)) written out: RLP [HP(path, leaf), value] (MPT-3).
     node = Leaf(path, value)
-    return _HeldLeaf(node, *_encode_and_ref(node, hasher))
+    parts = [hex_prefix_encode(path, True), value]
+    payload = b"".join(
+        [
+            part if len(part) == 1 and part[0] < 0x80 else _rlp_length_prefix(len(part), 0x80, 0xB7) + part
+            for part in parts
+        ]
+    )
+    encoded = _rlp_length_prefix(len(payload), 0xC0, 0xF7) + payload
+    return _HeldLeaf(node, encoded, node if len(encoded) < HASH_LENGTH else hasher.digest(encoded))
 
 
 def _extension(path: Nibbles, child: _HeldBranch, hasher: TrieHasher) -> _HeldExtension:
@@ -522,9 +572,24 @@ def _extension(path: Nibbles, child: _HeldBranch, hasher: TrieHasher) -> _HeldEx
 
 
 def _branch(kids: tuple[_Kid, ...], value: bytes, hasher: TrieHasher) -> _HeldBranch:
+    # encode_node(Branch(...)) written out (MPT-3/4): an absent child is RLP(b"") = 0x80, a hash
+    # reference a 32-byte string, an inline child its own RLP, which its held node already keeps.
     node = Branch(tuple(None if kid is None else kid.ref for kid in kids), value)
-    encoded, ref = _encode_and_ref(node, hasher)
-    return _HeldBranch(node, encoded, ref, kids)
+    parts = [
+        b"\x80"
+        if kid is None
+        else _HASH_REFERENCE_PREFIX + kid.ref
+        if isinstance(kid.ref, bytes)
+        else kid.encoded
+        for kid in kids
+    ]
+    if len(value) == 1 and value[0] < 0x80:
+        parts.append(value)
+    else:
+        parts += (_rlp_length_prefix(len(value), 0x80, 0xB7), value)
+    payload = b"".join(parts)
+    encoded = _rlp_length_prefix(len(payload), 0xC0, 0xF7) + payload
+    return _HeldBranch(node, encoded, node if len(encoded) < HASH_LENGTH else hasher.digest(encoded), kids)
 
 
 def _split(

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from spec.encoding import BYTES32, U8, U32, U64, FixedBytes, ListOf, Struct, decode, encode
+from spec.encoding import BYTES32, U8, U32, U64, FixedBytes, ListOf, MemoStruct, Struct, decode, encode
 from spec.errors import (
     BadCoinbaseHeight,
     BadMerkleRoot,
@@ -114,7 +114,7 @@ def block_codecs(preset: Preset) -> BlockCodecs:
         ],
     )
     max_items = max_block_transactions(preset)
-    block = Struct(
+    block = MemoStruct(
         Block,
         [
             ("header", header),

@@ -117,7 +117,7 @@ from spec.ledger.transaction import (
     coinbase_transaction,
     txid,
 )
-from spec.ledger.utxo import UtxoEntry, created_entries, transaction_diff
+from spec.ledger.utxo import UtxoDiff, UtxoEntry, created_entries, transaction_diff
 from spec.ledger.validation import LedgerContext, validate_transaction
 from spec.masternode.finality import EMPTY_QUORUMS, QuorumRegistry, apply_block_to_quorums, committed_pose_key
 from spec.masternode.registry import EMPTY_LIST, MasternodeList, apply_block_to_list, payee_script
@@ -349,6 +349,7 @@ def transition(
     ledger_context = LedgerContext(height, median_time_past(state.timestamps, preset))
     utxos: dict[OutPoint, UtxoEntry] = dict(state.utxos)
     touched: list[OutPoint] = []
+    diffs: list[UtxoDiff] = []
     fees = 0
     bought: list[Ticket] = []
     bought_here: set[OutPoint] = set()
@@ -359,6 +360,7 @@ def transition(
         bought.extend(purchases)
         bought_here.update(t.outpoint for t in purchases)
         diff = transaction_diff(utxos, tx, height, preset)
+        diffs.append(diff)
         for outpoint, _ in diff.spent:
             del utxos[outpoint]
         utxos.update(diff.created)
@@ -377,7 +379,11 @@ def transition(
 
     effective = effective_preset(preset, due.governance.parameters)
     pose_key = committed_pose_key(state.quorums, height, preset)
-    listed = apply_block_to_list(state.masternodes, block, state.utxos, height, effective, pose_key)
+    # MN-5 replays the block's UTXO changes: the diffs computed above when the ledger and script
+    # rules it reads are the same (issue 14), else it recomputes them under ``effective``.
+    same_rules = effective.ledger == preset.ledger and effective.script == preset.script
+    replayed = (UtxoDiff((), created), *diffs) if same_rules else None
+    listed = apply_block_to_list(state.masternodes, block, state.utxos, height, effective, pose_key, replayed)
     masternodes = apply_block_evidence(listed, state.quorums, block.transactions, effective)
     for outpoint in burnt_collaterals(listed, masternodes):
         del utxos[outpoint]  # SLASH-4: a listed collateral is unspent after the block

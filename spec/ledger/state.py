@@ -28,7 +28,16 @@ def entry_codec(preset: Preset) -> Struct[UtxoEntry]:
 
 
 def encode_outpoint(outpoint: OutPoint, preset: Preset) -> bytes:
-    """STATE-1: the trie key of an outpoint."""
+    """STATE-1: the trie key of an outpoint (the plain case written out, else the codec)."""
+    tx_id, index = outpoint.txid, outpoint.index
+    if (
+        outpoint.__class__ is OutPoint
+        and tx_id.__class__ is bytes
+        and len(tx_id) == 32
+        and index.__class__ is int
+        and 0 <= index < 1 << 32
+    ):
+        return tx_id + index.to_bytes(4, "little")
     return encode(codecs(preset).outpoint, outpoint)
 
 
@@ -38,7 +47,34 @@ def decode_outpoint(data: bytes, preset: Preset) -> OutPoint:
 
 
 def encode_entry(entry: UtxoEntry, preset: Preset) -> bytes:
-    """STATE-1: the trie value of a UTXO entry."""
+    """STATE-1: the trie value of a UTXO entry.
+
+    The plain case (exact types, every value in range) is written out, the rest goes through
+    :func:`entry_codec`, which decides bytes or error; ``tests/test_fast_paths.py`` checks both
+    write the same bytes (issue 14: one encoding per entry of the set when its trie is built).
+    """
+    output, height, coinbase = entry.output, entry.height, entry.is_coinbase
+    if entry.__class__ is UtxoEntry and output.__class__ is TxOutput:
+        value, script = output.value, output.script_pubkey
+        if (
+            value.__class__ is int
+            and 0 <= value < 1 << 64
+            and script.__class__ is bytes
+            and len(script) < 0x80
+            and len(script) <= preset.ledger.max_transaction_bytes
+            and height.__class__ is int
+            and 0 <= height < 1 << 32
+            and coinbase.__class__ is bool
+        ):
+            return b"".join(
+                (
+                    value.to_bytes(8, "little"),
+                    bytes((len(script),)),
+                    script,
+                    height.to_bytes(4, "little"),
+                    b"\x01" if coinbase else b"\x00",
+                )
+            )
     return encode(entry_codec(preset), entry)
 
 

@@ -27,7 +27,19 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, TypeVar
 
-from spec.encoding import BYTES32, U32, U64, ListOf, MemoStruct, Struct, VarBytes, decode, encode
+from spec.encoding import (
+    BYTES32,
+    U32,
+    U64,
+    Codec,
+    ListOf,
+    MemoStruct,
+    Struct,
+    VarBytes,
+    decode,
+    encode,
+    varint_encode,
+)
 from spec.hashing import HashDomain, tagged_hash
 from spec.presets import Preset
 
@@ -94,8 +106,94 @@ class TransactionCodecs:
     outpoint: Struct[OutPoint]
     tx_input: Struct[TxInput]
     tx_output: Struct[TxOutput]
-    transaction: Struct[Transaction]
+    transaction: TransactionStruct
     sighash_preimage: Struct[SighashPreimage]
+
+
+_U32_LIMIT = 1 << 32
+_U64_LIMIT = 1 << 64
+
+
+def _fast_script(script: object, max_length: int) -> bytes | None:
+    """``VarBytes(max_length)`` of ``script`` when it is plain ``bytes`` within the limit, else ``None``."""
+    if type(script) is not bytes or len(script) > max_length:
+        return None
+    length = len(script)
+    return (bytes((length,)) if length < 0x80 else varint_encode(length)) + script
+
+
+def fast_transaction_bytes(
+    tx: Transaction, max_script: int, max_items: int, strip: bool = False
+) -> bytes | None:
+    """TXF-1 written out for the plain case: exact types, every integer and length in range.
+    With ``strip``, the bytes of ``strip_scripts(tx)`` (every script_sig written empty).
+
+    Returns ``None`` for anything else (a subclass, a bool for an integer, an out-of-range value),
+    and the generic :class:`~spec.encoding.Struct` codec then decides (bytes or
+    ``ENCODE_OUT_OF_RANGE``). Where it returns bytes they are the generic codec's
+    (``tests/test_fast_paths.py`` checks on arbitrary transactions); it exists because the generic
+    encoder, one codec call per field, cost about a tenth of a signature check per transaction
+    (issue 14).
+    """
+    version, inputs, outputs, lock_time = tx.version, tx.inputs, tx.outputs, tx.lock_time
+    if (
+        type(tx) is not Transaction
+        or type(inputs) is not tuple
+        or type(outputs) is not tuple
+        or len(inputs) > max_items
+        or len(outputs) > max_items
+        or type(version) is not int
+        or not 0 <= version < _U32_LIMIT
+        or type(lock_time) is not int
+        or not 0 <= lock_time < _U32_LIMIT
+    ):
+        return None
+    parts = [version.to_bytes(4, "little"), varint_encode(len(inputs))]
+    for tx_input in inputs:
+        if type(tx_input) is not TxInput:
+            return None
+        outpoint, sequence = tx_input.previous_output, tx_input.sequence
+        script = b"\x00" if strip else _fast_script(tx_input.script_sig, max_script)
+        if (
+            script is None
+            or type(outpoint) is not OutPoint
+            or type(outpoint.txid) is not bytes
+            or len(outpoint.txid) != 32
+            or type(outpoint.index) is not int
+            or not 0 <= outpoint.index < _U32_LIMIT
+            or type(sequence) is not int
+            or not 0 <= sequence < _U32_LIMIT
+        ):
+            return None
+        parts += (outpoint.txid, outpoint.index.to_bytes(4, "little"), script, sequence.to_bytes(4, "little"))
+    parts.append(varint_encode(len(outputs)))
+    for output in outputs:
+        if type(output) is not TxOutput:
+            return None
+        value = output.value
+        script = _fast_script(output.script_pubkey, max_script)
+        if script is None or type(value) is not int or not 0 <= value < _U64_LIMIT:
+            return None
+        parts += (value.to_bytes(8, "little"), script)
+    parts.append(lock_time.to_bytes(4, "little"))
+    return b"".join(parts)
+
+
+class TransactionStruct(MemoStruct[Transaction]):
+    """TXF-1's :class:`~spec.encoding.MemoStruct` with :func:`fast_transaction_bytes` in front of
+    the generic field-by-field encoder (same bytes, same errors)."""
+
+    def __init__(self, fields: Sequence[tuple[str, Codec[Any]]], max_script: int, max_items: int) -> None:
+        super().__init__(Transaction, fields)
+        self.max_script = max_script
+        self.max_items = max_items
+
+    def write_fresh(self, value: Transaction, out: bytearray) -> None:
+        fast = fast_transaction_bytes(value, self.max_script, self.max_items)
+        if fast is None:
+            super().write_fresh(value, out)
+        else:
+            out += fast
 
 
 @cache
@@ -106,14 +204,15 @@ def codecs(preset: Preset) -> TransactionCodecs:
     outpoint = Struct(OutPoint, [("txid", BYTES32), ("index", U32)])
     tx_input = Struct(TxInput, [("previous_output", outpoint), ("script_sig", script), ("sequence", U32)])
     tx_output = Struct(TxOutput, [("value", U64), ("script_pubkey", script)])
-    transaction = MemoStruct(
-        Transaction,
+    transaction = TransactionStruct(
         [
             ("version", U32),
             ("inputs", ListOf(tx_input, max_items)),
             ("outputs", ListOf(tx_output, max_items)),
             ("lock_time", U32),
         ],
+        preset.ledger.max_transaction_bytes,
+        max_items,
     )
     preimage = Struct(
         SighashPreimage,
@@ -166,7 +265,13 @@ def strip_scripts(tx: Transaction) -> Transaction:
     known: Transaction | None = _remembered(tx, "_stripped", None)
     if known is not None:
         return known
-    stripped = replace(tx, inputs=tuple(replace(i, script_sig=b"") for i in tx.inputs))
+    if type(tx) is Transaction and all(type(i) is TxInput for i in tx.inputs):
+        # ``replace`` written out for the plain dataclasses (issue 14: two ``replace`` calls per
+        # transaction); any subclass goes through ``replace`` itself.
+        inputs = tuple(TxInput(i.previous_output, b"", i.sequence) for i in tx.inputs)
+        stripped = Transaction(tx.version, inputs, tx.outputs, tx.lock_time)
+    else:
+        stripped = replace(tx, inputs=tuple(replace(i, script_sig=b"") for i in tx.inputs))
     return _remember(tx, "_stripped", None, stripped)
 
 
@@ -175,8 +280,21 @@ def txid(tx: Transaction, preset: Preset) -> bytes:
     known: bytes | None = _remembered(tx, "_txid", preset)
     if known is not None:
         return known
-    tx_id = tagged_hash(HashDomain.TRANSACTION_ID, encode_transaction(strip_scripts(tx), preset))
+    tx_id = tagged_hash(HashDomain.TRANSACTION_ID, _stripped_encoding(tx, preset))
     return _remember(tx, "_txid", preset, tx_id)
+
+
+def _stripped_encoding(tx: Transaction, preset: Preset) -> bytes:
+    """``encode_transaction(strip_scripts(tx), preset)``, kept on ``tx`` for this preset object (the
+    txid and every input's signature hash start from it)."""
+    known: bytes | None = _remembered(tx, "_stripped_encoding", preset)
+    if known is not None:
+        return known
+    codec = codecs(preset).transaction
+    encoded = fast_transaction_bytes(tx, codec.max_script, codec.max_items, strip=True)
+    if encoded is None:
+        encoded = encode_transaction(strip_scripts(tx), preset)
+    return _remember(tx, "_stripped_encoding", preset, encoded)
 
 
 def wtxid(tx: Transaction, preset: Preset) -> bytes:
@@ -197,12 +315,47 @@ def coinbase_transaction(height: int, outputs: Sequence[TxOutput]) -> Transactio
 
 
 def is_coinbase(tx: Transaction) -> bool:
-    """TXF-4: exactly one input, spending the null outpoint."""
-    return len(tx.inputs) == 1 and tx.inputs[0].previous_output == NULL_OUTPOINT
+    """TXF-4: exactly one input, spending the null outpoint.
+
+    ``previous_output == NULL_OUTPOINT`` is written out as the dataclass equality it is (same
+    class, equal fields; issue 14: it ran nine times per transaction of a block).
+    """
+    if len(tx.inputs) != 1:
+        return False
+    spent = tx.inputs[0].previous_output
+    return spent.__class__ is OutPoint and spent.index == COINBASE_INDEX and spent.txid == NULL_TXID
 
 
 def signature_hash(tx: Transaction, input_index: int, spent_output: TxOutput, preset: Preset) -> bytes:
     """TXF-5: the 32-byte message that the signature of input ``input_index`` signs."""
+    value, script = spent_output.value, spent_output.script_pubkey
+    tail = _fast_script(script, preset.ledger.max_transaction_bytes)
+    if (
+        tail is not None
+        and type(input_index) is int
+        and 0 <= input_index < _U32_LIMIT
+        and type(value) is int
+        and 0 <= value < _U64_LIMIT
+    ):
+        # The preimage's Struct written out: the script-free transaction (encoded once), then the
+        # three plain fields (issue 14); anything else takes the codec below.
+        data = b"".join(
+            (
+                _stripped_encoding(tx, preset),
+                input_index.to_bytes(4, "little"),
+                value.to_bytes(8, "little"),
+                tail,
+            )
+        )
+        return tagged_hash(HashDomain.SIGNATURE_HASH, data)
+    return signature_hash_readable(tx, input_index, spent_output, preset)
+
+
+def signature_hash_readable(
+    tx: Transaction, input_index: int, spent_output: TxOutput, preset: Preset
+) -> bytes:
+    """TXF-5 as written: the preimage through its generic codec (``tests/test_fast_paths.py``
+    checks :func:`signature_hash` against it)."""
     preimage = SighashPreimage(strip_scripts(tx), input_index, spent_output.value, spent_output.script_pubkey)
     return tagged_hash(HashDomain.SIGNATURE_HASH, encode(codecs(preset).sighash_preimage, preimage))
 

@@ -45,13 +45,15 @@ from spec.ledger.transaction import (
     TRANSACTION_VERSION,
     Transaction,
     TxOutput,
+    _remember,
+    _remembered,
     is_coinbase,
     signature_hash,
     transaction_size,
 )
 from spec.ledger.utxo import UtxoEntry, UtxoSet
 from spec.presets import Preset
-from spec.script import check_sigops, evaluate
+from spec.script import check_sigops, evaluate, match_p2pkh_spend, run_p2pkh
 
 SEQUENCE_LOCK_DISABLE_FLAG = 1 << 31
 """TX-11: sequence bit 31 set means the input has no relative lock."""
@@ -70,7 +72,14 @@ class LedgerContext:
 
 
 def check_transaction(tx: Transaction, preset: Preset) -> None:
-    """TX-1..TX-6: rules that need nothing but the transaction."""
+    """TX-1..TX-6: rules that need nothing but the transaction.
+
+    A transaction that passed is remembered as passed under this very ``preset`` object (the
+    rules read nothing else): a block's validation asks twice, in ``check_block_shape`` and in
+    :func:`validate_transaction` (issue 14). A failure is never remembered, so it raises anew.
+    """
+    if _remembered(tx, "_checked", preset):
+        return
     ledger = preset.ledger
     if tx.version != TRANSACTION_VERSION:
         raise UnsupportedTransactionVersion(f"version {tx.version}")
@@ -93,6 +102,7 @@ def check_transaction(tx: Transaction, preset: Preset) -> None:
         raise DuplicateInput("an outpoint is spent twice")
     if not is_coinbase(tx) and NULL_OUTPOINT in outpoints:
         raise BadCoinbaseShape("the null outpoint is spent by a non-coinbase transaction")
+    _remember(tx, "_checked", preset, True)
 
 
 def spent_entries(tx: Transaction, utxos: UtxoSet) -> tuple[UtxoEntry, ...]:
@@ -113,6 +123,13 @@ def check_inputs(tx: Transaction, utxos: UtxoSet, height: int, preset: Preset, r
     Returns the fee: inputs minus outputs, in atoms. ``released`` is value a sidechain escrow adds
     to the inputs (the transaction's withdrawal claims, SC-PEG-4; 0 before fork ``sidechains``).
     """
+    return _checked_inputs(tx, utxos, height, preset, released)[0]
+
+
+def _checked_inputs(
+    tx: Transaction, utxos: UtxoSet, height: int, preset: Preset, released: int = 0
+) -> tuple[int, tuple[UtxoEntry, ...]]:
+    """:func:`check_inputs` and the :func:`spent_entries` it read (looked up once per validation)."""
     ledger = preset.ledger
     if is_coinbase(tx):
         raise UnexpectedCoinbase("a coinbase has no inputs to check")
@@ -130,7 +147,7 @@ def check_inputs(tx: Transaction, utxos: UtxoSet, height: int, preset: Preset, r
     total_out = sum(output.value for output in tx.outputs)
     if total_out > total_in:
         raise InsufficientInputValue(f"outputs {total_out} exceed inputs {total_in}")
-    return total_in - total_out
+    return total_in - total_out, entries
 
 
 def is_final(tx: Transaction, context: LedgerContext, preset: Preset) -> bool:
@@ -204,7 +221,23 @@ class TransactionSignatureChecker:
 
 def verify_scripts(tx: Transaction, entries: tuple[UtxoEntry, ...], preset: Preset) -> None:
     """TX-12: the spent scripts fit the per-transaction sigop budget (SCRIPT-9), and every input's
-    script_sig satisfies the script_pubkey of the output it spends."""
+    script_sig satisfies the script_pubkey of the output it spends.
+
+    When every input is a P2PKH spend (:func:`~spec.script.match_p2pkh_spend`) within the sigop
+    budget (one sigop each), the sigop check passes and each evaluation is ``run_p2pkh``: that is
+    what runs, in input order (issue 14). Otherwise the definition below runs as written.
+    """
+    params = preset.script
+    spends = [
+        match_p2pkh_spend(tx_input.script_sig, entry.output.script_pubkey, params)
+        for tx_input, entry in zip(tx.inputs, entries, strict=True)
+    ]
+    matched = [spend for spend in spends if spend is not None]
+    if len(matched) == len(spends) <= params.max_sigops_per_tx:
+        for index, (spend, entry) in enumerate(zip(matched, entries, strict=True)):
+            checker = TransactionSignatureChecker(tx, index, entry.output, preset)
+            run_p2pkh(*spend, checker)
+        return
     check_sigops([entry.output.script_pubkey for entry in entries], preset.script)
     for index, (tx_input, entry) in enumerate(zip(tx.inputs, entries, strict=True)):
         checker = TransactionSignatureChecker(tx, index, entry.output, preset)
@@ -219,9 +252,8 @@ def validate_transaction(
     check_transaction(tx, preset)
     if is_coinbase(tx):
         raise UnexpectedCoinbase("a coinbase is only valid as the first transaction of a block")
-    fee = check_inputs(tx, utxos, context.height, preset, released)
+    fee, entries = _checked_inputs(tx, utxos, context.height, preset, released)  # check_inputs, spent_entries
     check_finality(tx, context, preset)
-    entries = spent_entries(tx, utxos)
     check_relative_locks(tx, entries, context)
     verify_scripts(tx, entries, preset)
     return fee

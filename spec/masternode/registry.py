@@ -99,7 +99,7 @@ from spec.errors import (
 )
 from spec.hashing import HashDomain, tagged_hash, tagged_hash_many
 from spec.ledger.transaction import OutPoint, Transaction, is_coinbase
-from spec.ledger.utxo import UtxosDuringBlock, UtxoSet, transaction_diff
+from spec.ledger.utxo import UtxoDiff, UtxosDuringBlock, UtxoSet, transaction_diff
 from spec.masternode.dkg import session_end_height
 from spec.masternode.evidence import SlashingEvidence, decode_evidence, encode_evidence
 from spec.presets import Preset, ScriptParams
@@ -721,6 +721,7 @@ def apply_block_to_list(
     height: int,
     preset: Preset,
     pose_quorum_key: bytes | None = None,
+    diffs: Sequence[UtxoDiff] | None = None,
 ) -> MasternodeList:
     """MN-5: the list after the block at ``height``; ``utxos_before`` is the UTXO set before the block.
 
@@ -730,7 +731,7 @@ def apply_block_to_list(
     raises ``TX_MISSING_INPUT``. Only the transactions are read (the header is the chain's business).
     """
     return apply_transactions_to_list(
-        mn_list, block.transactions, utxos_before, height, preset, pose_quorum_key
+        mn_list, block.transactions, utxos_before, height, preset, pose_quorum_key, diffs
     )
 
 
@@ -741,11 +742,17 @@ def apply_transactions_to_list(
     height: int,
     preset: Preset,
     pose_quorum_key: bytes | None = None,
+    diffs: Sequence[UtxoDiff] | None = None,
 ) -> MasternodeList:
-    """MN-5 on a block's transaction list (coinbase first), as :func:`apply_block_to_list`."""
+    """MN-5 on a block's transaction list (coinbase first), as :func:`apply_block_to_list`.
+
+    ``diffs``, when given, are the transactions' UTXO diffs (``transaction_diff`` of each on the
+    set before it, under ``preset``'s ledger and script rules) as the chain's transition already
+    computed them; otherwise they are computed here (issue 14: each was computed twice per block).
+    """
     current = decay_scores(record_payment(mn_list, height), preset)
     utxos = UtxosDuringBlock(utxos_before)  # the block's changes over the set, not a copy of it
-    for tx in transactions:
+    for position, tx in enumerate(transactions):
         current = apply_transaction_to_list(current, tx, utxos, height, preset, pose_quorum_key)
-        utxos.advance(transaction_diff(utxos, tx, height, preset))
+        utxos.advance(transaction_diff(utxos, tx, height, preset) if diffs is None else diffs[position])
     return current

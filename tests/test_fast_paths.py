@@ -1,0 +1,410 @@
+"""Issue 14's fast paths equal the readable definitions they stand beside.
+
+Each fast path on the block-validation hot path returns the same bytes, the same verdict or the
+same error code as the readable definition kept in ``spec/``, on arbitrary inputs (including the
+out-of-range and oddly typed values where a fast path must hand over to the generic code).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from spec.chain.block import Block, block_codecs, decode_block, encode_block
+from spec.encoding import MemoStruct, Struct
+from spec.errors import SpecError
+from spec.hashing import HashDomain, tagged_hash, tagged_hash_many, tagged_hash_readable
+from spec.ledger.state import encode_entry, encode_outpoint, entry_codec
+from spec.ledger.transaction import (
+    OutPoint,
+    Transaction,
+    TxInput,
+    TxOutput,
+    codecs,
+    decode_transaction,
+    encode_transaction,
+    fast_transaction_bytes,
+    signature_hash,
+    signature_hash_readable,
+    strip_scripts,
+    txid,
+)
+from spec.ledger.utxo import UtxoEntry
+from spec.ledger.validation import check_transaction
+from spec.presets import DEVNET
+from spec.script import evaluate, match_p2pkh_spend, p2pkh_script, p2pkh_script_sig, run_p2pkh, script_hash
+from spec.trie import rlp_encode, rlp_encode_readable
+from tests.hypothesis_profiles import examples
+
+PRESET = replace(DEVNET, ledger=replace(DEVNET.ledger, max_transaction_bytes=130, max_inputs_plus_outputs=3))
+"""Devnet with limits small enough for the generated values to cross them (scripts around the
+130-byte limit and the 128-byte varint step, lists around 3 items)."""
+MAX_SCRIPT = PRESET.ledger.max_transaction_bytes
+MAX_ITEMS = PRESET.ledger.max_inputs_plus_outputs
+
+# Integers around every boundary the codecs check (u32, u64, negative), and bools (ints to Python).
+integers = st.one_of(
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([-1, 2**32 - 1, 2**32, 2**64 - 1, 2**64, True, False]),
+    st.integers(-(2**70), 2**70),
+)
+scripts = st.one_of(
+    st.binary(max_size=40),
+    st.binary(min_size=MAX_SCRIPT - 3, max_size=MAX_SCRIPT + 1),
+    st.builds(bytearray, st.binary(max_size=4)),
+)
+txids = st.one_of(st.binary(min_size=32, max_size=32), st.binary(max_size=40))
+inputs = st.builds(TxInput, st.builds(OutPoint, txids, integers), scripts, integers)
+outputs = st.builds(TxOutput, integers, scripts)
+transactions = st.builds(
+    Transaction,
+    integers,
+    st.one_of(st.lists(inputs, max_size=4).map(tuple), st.lists(inputs, max_size=2)),
+    st.one_of(st.lists(outputs, max_size=4).map(tuple), st.lists(outputs, max_size=2)),
+    integers,
+)
+
+
+def generic_bytes(codec: Struct[Any], value: Any) -> bytes | str:
+    """The generic field-by-field encoder's bytes, or the code of the error it raises."""
+    out = bytearray()
+    try:
+        Struct.write(codec, value, out)
+    except SpecError as error:
+        return error.code
+    return bytes(out)
+
+
+def memo_free(tx: Transaction) -> Transaction:
+    return Transaction(tx.version, tx.inputs, tx.outputs, tx.lock_time)
+
+
+@settings(max_examples=examples(300))
+@given(transactions)
+def test_specialised_transaction_encoder_equals_the_generic_codec(tx: Transaction) -> None:
+    """TXF-1: the specialised encoder writes the generic codec's bytes or hands over (``None``);
+    through the codec, the result or the error code is the generic one."""
+    expected = generic_bytes(codecs(PRESET).transaction, tx)
+    fast = fast_transaction_bytes(tx, MAX_SCRIPT, MAX_ITEMS)
+    assert fast is None or fast == expected
+    stripped = replace(tx, inputs=tuple(replace(i, script_sig=b"") for i in tx.inputs))
+    fast_stripped = fast_transaction_bytes(tx, MAX_SCRIPT, MAX_ITEMS, strip=True)
+    assert fast_stripped is None or fast_stripped == generic_bytes(codecs(PRESET).transaction, stripped)
+    stripped_bytes = generic_bytes(codecs(PRESET).transaction, stripped)
+    if isinstance(stripped_bytes, bytes):
+        assert txid(memo_free(tx), PRESET) == tagged_hash_readable(HashDomain.TRANSACTION_ID, stripped_bytes)
+    try:
+        got: bytes | str = encode_transaction(memo_free(tx), PRESET)
+    except SpecError as error:
+        got = error.code
+    assert got == expected
+    if isinstance(expected, bytes):
+        # ENC-2 and the decode memo: the decoded value keeps exactly the bytes it came from.
+        decoded = decode_transaction(expected, PRESET)
+        assert encode_transaction(decoded, PRESET) == expected
+        assert generic_bytes(codecs(PRESET).transaction, memo_free(decoded)) == expected
+
+
+def test_plain_transactions_take_the_specialised_encoder() -> None:
+    """The fast path is the one taken for an ordinary transaction (not only the fallback)."""
+    tx = Transaction(
+        1,
+        (TxInput(OutPoint(bytes(range(32)), 7), b"\x01" * 98, 0xFFFFFFFF),),
+        (TxOutput(5, b"\x02" * 37), TxOutput(2**64 - 1, b"\x03" * 200)),
+        0,
+    )
+    ledger = DEVNET.ledger
+    fast = fast_transaction_bytes(tx, ledger.max_transaction_bytes, ledger.max_inputs_plus_outputs)
+    assert fast is not None and fast == generic_bytes(codecs(DEVNET).transaction, tx)
+
+
+def test_decoded_block_keeps_its_bytes() -> None:
+    """BLK-0: a decoded block (and each of its transactions) re-encodes to the bytes it came from,
+    which are the generic codec's bytes; a memo is keyed by its codec, so an equal codec built for
+    another preset object encodes afresh and agrees."""
+    from tests.benchmarks.test_bench_chain import scenario
+
+    block = scenario(4).block
+    data = encode_block(block, DEVNET)
+    decoded = decode_block(data, DEVNET)
+    assert encode_block(decoded, DEVNET) == data
+    fresh = Block(decoded.header, decoded.votes, tuple(memo_free(tx) for tx in decoded.transactions))
+    assert generic_bytes(block_codecs(DEVNET).block, fresh) == data
+    other = replace(DEVNET)
+    assert encode_block(decoded, other) == data
+    assert isinstance(block_codecs(DEVNET).block, MemoStruct)
+
+
+@settings(max_examples=examples(100))
+@given(st.sampled_from(list(HashDomain)), st.binary(max_size=300), st.binary(max_size=70))
+def test_tagged_hash_equals_its_definition(domain: HashDomain, data: bytes, more: bytes) -> None:
+    """HASH-1: the copied keyed hasher gives the ``derive_key`` hash, and is never consumed."""
+    assert tagged_hash(domain, data) == tagged_hash_readable(domain, data)
+    assert tagged_hash(domain, data) == tagged_hash_readable(domain, data)
+    assert tagged_hash_many(domain, (data, more)) == tagged_hash_readable(domain, data + more)
+
+
+rlp_items: st.SearchStrategy[Any] = st.recursive(
+    st.one_of(
+        st.binary(max_size=3),
+        st.binary(min_size=50, max_size=70),
+        st.binary(min_size=250, max_size=300),
+        st.just([]),
+    ),
+    lambda children: st.lists(children, min_size=1, max_size=17),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=examples(200))
+@given(rlp_items)
+def test_rlp_encoder_equals_the_rlp_package(item: Any) -> None:
+    """MPT-3: the trie's RLP encoder writes the ``rlp`` package's bytes for strings and lists,
+    across the short and long forms of both."""
+    assert rlp_encode(item) == rlp_encode_readable(item)
+
+
+def test_check_transaction_remembers_only_a_pass() -> None:
+    """TX-1..6: a pass is remembered for that preset object; a failure is raised every time, and
+    a preset under which the transaction fails still rejects it after a pass elsewhere."""
+    tx = Transaction(1, (TxInput(OutPoint(bytes(32), 0), b"", 0),), (TxOutput(1, b""),), 0)
+    bad = Transaction(2, tx.inputs, tx.outputs, 0)
+    for _ in range(2):
+        with pytest.raises(SpecError) as raised:
+            check_transaction(bad, PRESET)
+        assert raised.value.code == "TX_UNSUPPORTED_VERSION"
+    check_transaction(tx, PRESET)
+    check_transaction(tx, PRESET)
+    tight = replace(PRESET, ledger=replace(PRESET.ledger, max_transaction_bytes=10))
+    with pytest.raises(SpecError) as raised:
+        check_transaction(tx, tight)
+    assert raised.value.code == "TX_TOO_LARGE"
+
+
+@settings(max_examples=examples(200))
+@given(transactions, integers, outputs)
+def test_signature_hash_equals_its_definition(tx: Transaction, index: int, spent: TxOutput) -> None:
+    """TXF-5: the written-out preimage hashes to the generic preimage codec's hash, or raises the
+    same code; the script-free copy equals the ``replace`` definition."""
+
+    def outcome(run: Any) -> bytes | str:
+        try:
+            result: bytes = run(tx, index, spent, PRESET)
+        except SpecError as error:
+            return error.code
+        return result
+
+    assert outcome(signature_hash) == outcome(signature_hash_readable)
+    expected = replace(tx, inputs=tuple(replace(i, script_sig=b"") for i in tx.inputs))
+    assert strip_scripts(memo_free(tx)) == expected
+
+
+entries = st.builds(
+    UtxoEntry,
+    outputs,
+    integers,
+    st.one_of(st.booleans(), st.sampled_from([0, 1, 2])),
+)
+
+
+@settings(max_examples=examples(200))
+@given(entries, st.builds(OutPoint, txids, integers))
+def test_state_item_encoders_equal_the_codecs(entry: UtxoEntry, outpoint: OutPoint) -> None:
+    """STATE-1: the written-out key and value encoders give the codecs' bytes or error codes,
+    under the devnet preset and one whose script limit is below a P2PKH script."""
+    tight = replace(PRESET, ledger=replace(PRESET.ledger, max_transaction_bytes=20))
+    for preset in (DEVNET, PRESET, tight):
+        assert _outcome(encode_entry, entry, preset) == generic_bytes(entry_codec(preset), entry)
+        assert _outcome(encode_outpoint, outpoint, preset) == generic_bytes(codecs(preset).outpoint, outpoint)
+
+
+def _outcome(encoder: Any, value: Any, preset: Any) -> bytes | str:
+    try:
+        result: bytes = encoder(value, preset)
+    except SpecError as error:
+        return error.code
+    return result
+
+
+class _Checker:
+    """A signature checker whose verdict is a function of the signature (even first byte: valid)."""
+
+    def check_signature(self, signature: bytes, public_key: bytes) -> bool:
+        return signature[0] % 2 == 0
+
+    def check_lock_time(self, lock_time: int) -> bool:
+        return True
+
+    def check_sequence(self, sequence: int) -> bool:
+        return True
+
+
+def _script_outcome(run: Any, *arguments: Any) -> str:
+    try:
+        run(*arguments)
+    except SpecError as error:
+        return error.code
+    return "ok"
+
+
+@st.composite
+def p2pkh_spends(draw: st.DrawFn) -> tuple[bytes, bytes, Any]:
+    signature = draw(st.binary(min_size=64, max_size=64))
+    public_key = draw(st.binary(min_size=32, max_size=32))
+    script_sig = p2pkh_script_sig(signature, public_key)
+    script_sig = draw(
+        st.sampled_from(
+            [
+                script_sig,
+                script_sig[:-1],
+                script_sig + b"\x00",
+                b"\x4c\x40" + script_sig[1:],  # a non-minimal push of the signature
+                bytes([0x41]) + script_sig[1:],
+                script_sig[:65] + b"\x21" + script_sig[66:],
+            ]
+        )
+    )
+    key_hash = draw(st.sampled_from([script_hash(public_key), bytes(32)]))
+    script_pubkey = draw(st.sampled_from([p2pkh_script(key_hash), p2pkh_script(key_hash)[:-1], b"\x76"]))
+    params = replace(
+        DEVNET.script,
+        max_script_bytes=draw(st.sampled_from([97, 98, 10_000])),
+        max_element_bytes=draw(st.sampled_from([63, 64, 520])),
+        max_ops=draw(st.sampled_from([3, 4, 200])),
+        max_sigops_per_tx=draw(st.sampled_from([0, 1, 20])),
+        max_stack_items=draw(st.sampled_from([3, 4, 100])),
+    )
+    return script_sig, script_pubkey, params
+
+
+@settings(max_examples=examples(300))
+@given(p2pkh_spends())
+def test_p2pkh_spend_match_is_what_evaluate_runs(spend: tuple[bytes, bytes, Any]) -> None:
+    """SCRIPT-1..19: where ``match_p2pkh_spend`` claims a P2PKH spend, ``run_p2pkh`` on its parts
+    has ``evaluate``'s outcome (the same error code or success) under the same limits."""
+    script_sig, script_pubkey, params = spend
+    matched = match_p2pkh_spend(script_sig, script_pubkey, params)
+    expected = _script_outcome(evaluate, script_sig, script_pubkey, _Checker(), params)
+    if matched is not None:
+        assert _script_outcome(run_p2pkh, *matched, _Checker()) == expected
+
+
+def test_p2pkh_spend_match_takes_the_template() -> None:
+    """The fast path is taken for the ordinary spend under the presets' limits."""
+    script_sig = p2pkh_script_sig(bytes(64), bytes(range(32)))
+    script_pubkey = p2pkh_script(script_hash(bytes(range(32))))
+    assert match_p2pkh_spend(script_sig, script_pubkey, DEVNET.script) == (
+        bytes(64),
+        bytes(range(32)),
+        script_hash(bytes(range(32))),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The whole hot path: fast paths on against the readable definitions alone
+# --------------------------------------------------------------------------------------------
+
+
+def _readable_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Switch off every fast path that can decline: the specialised encoders hand over to the
+    generic codecs, no P2PKH spend is matched (``evaluate`` runs), libsodium is not asked first
+    (the readable ED-1..3 checks, then the backend's equation)."""
+    import spec.ledger.transaction as transaction_module
+    import spec.ledger.validation as validation_module
+    from spec.crypto import ed25519
+
+    monkeypatch.setattr(transaction_module, "fast_transaction_bytes", lambda *arguments, **named: None)
+    monkeypatch.setattr(validation_module, "match_p2pkh_spend", lambda *arguments: None)
+    monkeypatch.setattr(ed25519, "verify", ed25519.verify_readable)
+
+
+def _fresh(tx: Transaction) -> Transaction:
+    """A copy of ``tx`` built from its fields: no memo of any kind."""
+    return Transaction(
+        tx.version,
+        tuple(TxInput(i.previous_output, i.script_sig, i.sequence) for i in tx.inputs),
+        tuple(TxOutput(o.value, o.script_pubkey) for o in tx.outputs),
+        tx.lock_time,
+    )
+
+
+def _mutants(tx: Transaction) -> list[Transaction]:
+    """``tx`` and variants that break TX-7..12 in different places."""
+    tx_input = tx.inputs[0]
+    sig = tx_input.script_sig
+    flipped = sig[:10] + bytes([sig[10] ^ 1]) + sig[11:]
+    other_key = sig[:66] + bytes(32)
+    non_minimal = b"\x4c\x40" + sig[1:]
+    variants = [flipped, other_key, non_minimal, sig[:-1], b"", sig[:65] + b"\x00" * 33, sig + b"\x51"]
+    mutants = [tx]
+    for script_sig in variants:
+        mutants.append(replace(tx, inputs=(replace(tx_input, script_sig=script_sig),)))
+    mutants.append(replace(tx, outputs=(replace(tx.outputs[0], value=tx.outputs[0].value + 10**9),)))
+    mutants.append(replace(tx, inputs=(replace(tx_input, previous_output=OutPoint(bytes(32), 1)),)))
+    return mutants
+
+
+def _validation_outcomes(transactions: list[Transaction], utxos: Any) -> list[str]:
+    from spec.ledger.validation import LedgerContext, validate_transaction
+
+    outcomes = []
+    for tx in transactions:
+        try:
+            outcomes.append(str(validate_transaction(_fresh(tx), utxos, LedgerContext(101, 0), DEVNET)))
+        except SpecError as error:
+            outcomes.append(error.code)
+    return outcomes
+
+
+def _block_outcome(size: int) -> tuple[str, bytes]:
+    from spec.chain.state import BlockContext, apply_block
+    from spec.chain.state import ChainState as State
+    from tests.benchmarks.test_bench_chain import scenario
+
+    bench = scenario(size)
+    block = decode_block(encode_block(bench.block, DEVNET), DEVNET)
+    after: State = apply_block(bench.state, block, BlockContext(block.header.timestamp), DEVNET)
+    assert after.commitment is not None
+    return repr(sorted(after.utxos.items())), after.commitment.root
+
+
+def test_transaction_validation_fast_equals_readable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TX-1..12: the same fee or the same error code, fast paths on or off, on a valid P2PKH
+    spend and on mutants that break it (signature, key, push encoding, script shape, value, input)."""
+    from tests.benchmarks.test_bench_chain import scenario
+
+    bench = scenario(3)
+    transactions = [m for tx in bench.block.transactions[1:] for m in _mutants(tx)]
+    fast = _validation_outcomes(transactions, bench.state.utxos)
+    assert len(set(fast)) >= 6  # the mutants fail in different places
+    _readable_only(monkeypatch)
+    assert _validation_outcomes(transactions, bench.state.utxos) == fast
+
+
+def test_block_validation_fast_equals_readable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """BLK-*: the benchmark's block (decoded from its bytes) leaves the same UTXO set and state
+    root with every fast path off."""
+    fast = _block_outcome(4)
+    _readable_only(monkeypatch)
+    assert _block_outcome(4) == fast
+
+
+@pytest.mark.slow
+def test_block_validation_on_the_readable_ed25519_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14 item 4: the pure-Python Ed25519 backend (``reference``) with every fast path off
+    validates a 40-transaction block and its mutants' transactions exactly as the default path."""
+    from spec.crypto import ed25519
+    from tests.benchmarks.test_bench_chain import scenario
+
+    fast = _block_outcome(40)
+    bench = scenario(40)
+    transactions = [m for tx in bench.block.transactions[1:6] for m in _mutants(tx)]
+    fast_outcomes = _validation_outcomes(transactions, bench.state.utxos)
+    _readable_only(monkeypatch)
+    with ed25519.use_backend("reference"):
+        assert _block_outcome(40) == fast
+        assert _validation_outcomes(transactions, bench.state.utxos) == fast_outcomes
