@@ -14,6 +14,7 @@ from conformance.generators import (
     adequacy,
     chain,
     crypto,
+    dispute,
     dkg,
     encoding,
     governance,
@@ -61,4 +62,5 @@ FLOW_GENERATORS: dict[str, Generator] = {
     "upgrade": _with(upgrade.generate, upgrade.state_trie_cases),
     "state": state.generate,
     "vm_evm": vm_evm.generate,
+    "dispute": dispute.generate,
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from conformance.handlers import (
     chain,
     crypto,
+    dispute,
     dkg,
     encoding,
     governance,
@@ -43,5 +44,6 @@ FLOW_HANDLERS: dict[str, dict[str, Handler]] = {
     "upgrade": upgrade.HANDLERS,
     "state": state.HANDLERS,
     "vm_evm": vm_evm.HANDLERS,
+    "dispute": dispute.HANDLERS,
 }
 """Every flow the reference adapter serves, by flow name, then handler name."""
