@@ -36,6 +36,7 @@ from conformance.handlers import FLOW_HANDLERS
 from conformance.handlers.encoding import parse_type
 from conformance.model import BadInput
 from fuzz.chain_harnesses import CHAIN_HARNESSES
+from fuzz.dispute_harnesses import DISPUTE_HARNESSES
 from fuzz.dkg_harnesses import DKG_HARNESSES
 from fuzz.evm_harnesses import EVM_HARNESSES
 from fuzz.finality_harnesses import FINALITY_HARNESSES
@@ -869,5 +870,6 @@ HARNESSES: dict[str, Harness] = {
     **MASTERNODE_HARNESSES,
     **FINALITY_HARNESSES,
     **EVM_HARNESSES,
+    **DISPUTE_HARNESSES,
 }
 """Every harness by name (the names of the corpus directories ``fuzz/corpora/<name>/``)."""
