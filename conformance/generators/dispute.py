@@ -129,6 +129,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _invalid_moves(preset)
     yield from _openings(preset)
     yield from _decoders()
+    yield from _encoders_and_bound()
     yield from _fraud_proofs()
 
 
@@ -164,6 +165,18 @@ def _games(preset: Preset) -> Iterator[CaseSpec]:
     for _ in range(3):
         game.step(honest, lie, delay=preset.dispute.move_blocks)
     yield game.case("slow_moves_charge_the_clocks", "every move at its deadline: the clocks run down")
+    game = Recorder(preset, block, opening_against(block, lie))
+    game.step(honest, lie, delay=0)
+    game.step(honest, lie, delay=0)
+    yield game.case("moves_in_the_opening_block", "both answer in the block that opened the game")
+    rich = preset.dispute.min_challenger_bond * 3
+    game = Recorder(preset, block, replace(opening_against(block, lie), challenger_bond=rich))
+    game.play_out(honest, lie)
+    yield game.case("larger_challenger_bond_lost", "a challenger that bonded 3x the minimum loses it")
+    lying_opening = opening_against(block, honest, header=lying_header(block, lie))
+    game = Recorder(preset, block, replace(lying_opening, challenger_bond=rich))
+    game.play_out(lie, honest)
+    yield game.case("larger_challenger_bond_won", "a challenger that bonded 3x the minimum wins")
     yield _invalid_transaction(preset)
 
 
@@ -278,6 +291,13 @@ def _invalid_moves(preset: Preset) -> Iterator[CaseSpec]:
         game.step(honest, lie)
     proof = one_step_proof(block, game.game)
     at = game.game.last_move_at + 1
+    late_bisect = BisectMove(game.game.lo, game.game.agreed_root, ())
+    yield game.case(
+        "bisect_at_one_step",
+        f"a bisection when ({game.game.lo}, {game.game.hi}) is one step",
+        _bisect(Party.DEFENDER, at, late_bisect),
+        "DSP_WRONG_TURN",
+    )
     no_root = replace(proof, witness=encode_witness(StateWitness(())))
     yield game.case(
         "witness_not_matching_root",
@@ -436,10 +456,30 @@ def _fraud_proofs() -> Iterator[CaseSpec]:
         Checkpoint(replace(other, height=9), second.signature),
         "DSP_NOT_FRAUD",
     )
+    malformed = replace(second, signature=b"\x00" * 96)
+    yield equivocation(
+        "malformed_signature", "the second signature is no curve point", first, malformed, "DSP_NOT_FRAUD"
+    )
+    later = replace(other, height=header.height + 1)
+    signed_later = Checkpoint(later, bls.sign(secret, compute_checkpoint_message(later)))
+    yield equivocation(
+        "signed_at_two_heights",
+        "two validly signed checkpoints at consecutive heights",
+        first,
+        signed_later,
+        "DSP_NOT_FRAUD",
+    )
+    elsewhere = replace(header, sidechain_id=header.sidechain_id + 1)
+    signed_elsewhere = Checkpoint(elsewhere, bls.sign(secret, compute_checkpoint_message(elsewhere)))
+    yield equivocation(
+        "two_sidechains", "one height of two sidechains", first, signed_elsewhere, "DSP_NOT_FRAUD"
+    )
     entries = [
         OutboxEntry(OutboxKind.WITHDRAWAL, 0, b"\x01" * 20, 500, b""),
         OutboxEntry(OutboxKind.MESSAGE, 4, b"\x02" * 20, 10**9, b"hi"),
         OutboxEntry(OutboxKind.WITHDRAWAL, 0, b"\x03" * 20, 10**9, b""),
+        OutboxEntry(OutboxKind.MESSAGE, 0, b"\x04" * 20, 10**9, b""),
+        OutboxEntry(OutboxKind.WITHDRAWAL, 0, b"\x05" * 20, 10**6, b""),
     ]
     leaves = [encode(OUTBOX_ENTRY_CODEC, entry) for entry in entries]
     with_outbox = replace(header, outbox_root=merkle_root(leaves))
@@ -451,7 +491,7 @@ def _fraud_proofs() -> Iterator[CaseSpec]:
             "header": encode_sidechain_header(with_outbox).hex(),
             "entry": leaves[index].hex(),
             "index": proof_index,
-            "count": 3,
+            "count": len(leaves),
             "proof": [h.hex() for h in inclusion_proof(leaves, proof_index)],
             "escrow": 10**6,
         }
@@ -461,3 +501,28 @@ def _fraud_proofs() -> Iterator[CaseSpec]:
     yield overdraw("withdrawal_within_escrow", "a withdrawal of 500", 0, 0, "DSP_NOT_FRAUD")
     yield overdraw("message_not_withdrawal", "a message to another sidechain", 1, 1, "DSP_NOT_FRAUD")
     yield overdraw("entry_not_in_outbox", "the proof of another leaf", 2, 1, "DSP_PROOF_INVALID")
+    yield overdraw(
+        "message_to_the_mainchain", "a message entry (target 0) above the escrow", 3, 3, "DSP_NOT_FRAUD"
+    )
+    yield overdraw("withdrawal_equal_to_escrow", "a withdrawal of exactly the escrow", 4, 4, "DSP_NOT_FRAUD")
+
+
+def _encoders_and_bound() -> Iterator[CaseSpec]:
+    move = BisectMove(3, _fake(1), (_fake(2), _fake(3)))
+    yield CaseSpec(
+        "encode_bisect_move",
+        "valid",
+        "position, root, two proof hashes",
+        {"position": move.position, "root": move.root.hex(), "proof": [h.hex() for h in move.proof]},
+    )
+    proof = OneStepProof(b"\x02\x03", (_fake(4),), encode_witness(StateWitness((b"\x80",))))
+    yield CaseSpec(
+        "encode_one_step_proof",
+        "valid",
+        "a transaction, one proof hash, a witness",
+        {"tx": proof.tx.hex(), "tx_proof": [h.hex() for h in proof.tx_proof], "witness": proof.witness.hex()},
+    )
+    for count in (1, 2, 3, 4, 5, 8, 9, 100, 1000, 1 << 20):
+        yield CaseSpec(
+            "max_moves", f"txs_{count}", f"the move bound of {count} transactions", {"tx_count": count}
+        )

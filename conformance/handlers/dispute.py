@@ -19,8 +19,10 @@ from conformance.model import JSON, BadInput, Handler
 from spec.encoding import decode
 from spec.presets import Preset
 from spec.sidechain.dispute import (
+    BisectMove,
     DisputeOpening,
     Game,
+    OneStepProof,
     Outcome,
     Party,
     apply_bisect_move,
@@ -30,6 +32,9 @@ from spec.sidechain.dispute import (
     claim_timeout,
     decode_bisect_move,
     decode_one_step_proof,
+    encode_bisect_move,
+    encode_one_step_proof,
+    max_moves,
     open_game,
 )
 from spec.sidechain.header import decode_checkpoint, decode_sidechain_header
@@ -141,6 +146,30 @@ def handle_decode_one_step_proof(preset: Preset, data: dict[str, JSON]) -> JSON:
     }
 
 
+def handle_encode_bisect_move(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-DSP-10: ``{"position", "root", "proof"}`` -> ``{"data"}``."""
+    move = BisectMove(
+        int_field(data, "position"), hex_field(data, "root"), tuple(hex_list_field(data, "proof"))
+    )
+    return {"data": to_hex(encode_bisect_move(move))}
+
+
+def handle_encode_one_step_proof(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-DSP-10: ``{"tx", "tx_proof", "witness"}`` -> ``{"data"}``."""
+    proof = OneStepProof(
+        hex_field(data, "tx"), tuple(hex_list_field(data, "tx_proof")), hex_field(data, "witness")
+    )
+    return {"data": to_hex(encode_one_step_proof(proof))}
+
+
+def handle_max_moves(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-DSP-10: ``{"tx_count"}`` (at least 1) -> ``{"max_moves"}``."""
+    count = int_field(data, "tx_count")
+    if count < 1:
+        raise BadInput("tx_count must be at least 1")
+    return {"max_moves": max_moves(count)}
+
+
 def handle_equivocation(preset: Preset, data: dict[str, JSON]) -> JSON:
     """SC-DSP-8: ``{"first", "second": hex checkpoints, "public_key"}`` -> ``{"reverted_height"}``."""
     height = check_equivocation_proof(
@@ -168,6 +197,9 @@ HANDLERS: dict[str, Handler] = {
     "play": handle_play,
     "decode_bisect_move": handle_decode_bisect_move,
     "decode_one_step_proof": handle_decode_one_step_proof,
+    "encode_bisect_move": handle_encode_bisect_move,
+    "encode_one_step_proof": handle_encode_one_step_proof,
+    "max_moves": handle_max_moves,
     "equivocation": handle_equivocation,
     "escrow_overdraw": handle_escrow_overdraw,
 }
