@@ -68,6 +68,7 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
     "governance": ("spec/governance/*.py",),
     "dkg": ("spec/masternode/dkg.py",),
     "state": ("spec/chain/commitment.py",),
+    "dispute": ("spec/sidechain/dispute.py",),
 }
 """The spec modules whose mutants each flow's vectors must kill (flow name = vector flow)."""
 

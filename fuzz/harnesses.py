@@ -36,6 +36,7 @@ from conformance.handlers import FLOW_HANDLERS
 from conformance.handlers.encoding import parse_type
 from conformance.model import BadInput
 from fuzz.chain_harnesses import CHAIN_HARNESSES
+from fuzz.dispute_harnesses import DISPUTE_HARNESSES
 from fuzz.dkg_harnesses import DKG_HARNESSES
 from fuzz.evm_harnesses import EVM_HARNESSES
 from fuzz.finality_harnesses import FINALITY_HARNESSES
@@ -875,5 +876,6 @@ HARNESSES: dict[str, Harness] = {
     **SIDECHAIN_BLOCK_HARNESSES,
     **VM_WASM_HARNESSES,
     **SIDECHAIN_HARNESSES,
+    **DISPUTE_HARNESSES,
 }
 """Every harness by name (the names of the corpus directories ``fuzz/corpora/<name>/``)."""

@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from fuzz.chain_harnesses import chain_seeds
+from fuzz.dispute_harnesses import dispute_seeds
 from fuzz.dkg_harnesses import dkg_seeds
 from fuzz.evm_harnesses import evm_seeds
 from fuzz.finality_harnesses import finality_seeds
@@ -308,6 +309,7 @@ SEED_PROVIDERS: tuple[Callable[[], dict[str, Seeds]], ...] = (
     sidechain_block_seeds,
     vm_wasm_seeds,
     sidechain_seeds,
+    dispute_seeds,
 )
 """Seed writers of harnesses registered from other modules (harness name -> files)."""
 

@@ -1544,6 +1544,84 @@ class WitnessNotCanonical(VmError):
     code = "VM_WITNESS_NOT_CANONICAL"
 
 
+class DisputeError(SpecError):
+    """A sidechain dispute move or fraud proof is invalid (SC-DSP-1..9, docs/disputes.md)."""
+
+    code = "DSP_ERROR"
+
+
+class DisputeEmptyTrace(DisputeError):
+    """SC-DSP-2: a block without transactions has no trace to bisect."""
+
+    code = "DSP_EMPTY_TRACE"
+
+
+class DisputeNoDisagreement(DisputeError):
+    """SC-DSP-2: the challenger's final root equals the checkpoint's state root."""
+
+    code = "DSP_NO_DISAGREEMENT"
+
+
+class DisputeBondTooSmall(DisputeError):
+    """SC-DSP-2: the challenger's bond is below the preset's minimum."""
+
+    code = "DSP_BOND_TOO_SMALL"
+
+
+class DisputeGameOver(DisputeError):
+    """SC-DSP-3: a move or timeout claim in a game that has ended."""
+
+    code = "DSP_GAME_OVER"
+
+
+class DisputeWrongTurn(DisputeError):
+    """SC-DSP-3: a move by the party that is not to move, or of the wrong kind for the game's stage."""
+
+    code = "DSP_WRONG_TURN"
+
+
+class DisputeLateMove(DisputeError):
+    """SC-DSP-4: a move after the mover's deadline (or before the previous move)."""
+
+    code = "DSP_LATE_MOVE"
+
+
+class DisputeNotExpired(DisputeError):
+    """SC-DSP-4: a timeout claimed before the deadline of the party to move."""
+
+    code = "DSP_NOT_EXPIRED"
+
+
+class DisputeBisectionPoint(DisputeError):
+    """SC-DSP-3: the bisection point is not the midpoint of the disputed interval."""
+
+    code = "DSP_BISECTION_POINT"
+
+
+class DisputeProofInvalid(DisputeError):
+    """SC-DSP-3, SC-DSP-5: a claimed root or transaction is not proven against its Merkle root."""
+
+    code = "DSP_PROOF_INVALID"
+
+
+class DisputeWitnessRootMismatch(DisputeError):
+    """SC-DSP-5: the one-step witness holds no node hashing to the agreed pre-state root."""
+
+    code = "DSP_WITNESS_ROOT_MISMATCH"
+
+
+class DisputeUnknownVm(DisputeError):
+    """SC-DSP-5: no one-step executor for the sidechain's VM kind."""
+
+    code = "DSP_UNKNOWN_VM"
+
+
+class DisputeNotFraud(DisputeError):
+    """SC-DSP-8, SC-DSP-9: a non-interactive fraud proof that proves no fraud."""
+
+    code = "DSP_NOT_FRAUD"
+
+
 class EvmError(VmError):
     """An EVM sidechain transaction is invalid (EVM-2, EVM-3, EVM-5, EVM-7; docs/vm.md#evm)."""
 

@@ -14,6 +14,7 @@ from conformance.generators import (
     adequacy,
     chain,
     crypto,
+    dispute,
     dkg,
     encoding,
     governance,
@@ -69,4 +70,5 @@ FLOW_GENERATORS: dict[str, Generator] = {
     "vm_wasm": vm_wasm.generate,
     "sidechain": sidechain.generate_sidechain,
     "peg": sidechain.generate_peg,
+    "dispute": dispute.generate,
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from conformance.handlers import (
     chain,
     crypto,
+    dispute,
     dkg,
     encoding,
     governance,
@@ -51,5 +52,6 @@ FLOW_HANDLERS: dict[str, dict[str, Handler]] = {
     "vm_wasm": vm_wasm.HANDLERS,
     "sidechain": sidechain.SIDECHAIN_HANDLERS,
     "peg": sidechain.PEG_HANDLERS,
+    "dispute": dispute.HANDLERS,
 }
 """Every flow the reference adapter serves, by flow name, then handler name."""

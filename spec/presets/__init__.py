@@ -184,6 +184,19 @@ class FerrisVmParams:
 
 
 @dataclass(frozen=True)
+class DisputeParams:
+    """Sidechain fraud-proof games (spec/sidechain/dispute.py, docs/disputes.md): SC-DSP-2's bonds,
+    SC-DSP-4's per-move deadline and per-side chess clock, SC-DSP-6's burnt share of the loser's bond
+    (basis points)."""
+
+    min_challenger_bond: int
+    defender_bond: int
+    move_blocks: int
+    clock_blocks: int
+    burn_share_bps: int
+
+
+@dataclass(frozen=True)
 class SnapshotParams:
     """State snapshot chunking (spec/ledger/snapshot.py)."""
 
@@ -346,6 +359,7 @@ class Preset:
     evm: EvmParams
     vm_ferris: FerrisVmParams
     sidechains: SidechainPresetParams
+    dispute: DisputeParams
     forks: tuple[ForkParams, ...] = ()
 
     def __hash__(self) -> int:
@@ -397,6 +411,20 @@ def _evm_params(section: dict[str, Any]) -> EvmParams:
         withdrawal_address=_hex_bytes(section, "withdrawal_address", 20),
         withdrawal_gas=_positive_int(section, "withdrawal_gas"),
     )
+
+
+def _dispute_params(section: dict[str, Any]) -> DisputeParams:
+    """The [dispute] section (SC-DSP-2, SC-DSP-4, SC-DSP-6): the burnt share is at most 100%."""
+    params = DisputeParams(
+        min_challenger_bond=_positive_int(section, "min_challenger_bond"),
+        defender_bond=_positive_int(section, "defender_bond"),
+        move_blocks=_positive_int(section, "move_blocks"),
+        clock_blocks=_positive_int(section, "clock_blocks"),
+        burn_share_bps=_positive_int(section, "burn_share_bps"),
+    )
+    if params.burn_share_bps > 10_000:
+        raise InvalidPreset("dispute.burn_share_bps is above 10000 (100%)")
+    return params
 
 
 def _script_params(section: dict[str, Any]) -> ScriptParams:
@@ -686,6 +714,7 @@ def parse_preset(text: str) -> Preset:
         evm=_evm_params(_section(raw, "evm")),
         vm_ferris=_vm_ferris(_section(raw, "vm_ferris")),
         sidechains=_sidechains(_section(raw, "sidechains")),
+        dispute=_dispute_params(_section(raw, "dispute")),
         forks=_forks(raw, _positive_int(tickets, "voters_per_block")),
     )
     return _check_governable(preset)

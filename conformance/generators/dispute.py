@@ -1,0 +1,528 @@
+"""Vectors of the ``dispute`` flow: whole games replayed move by move, invalid moves, fraud proofs.
+
+Games run over a real EVM block (conformance/disputebuilder.py): an honest defender against a
+wrong counter-claim, an honest challenger against a lying federation, timeouts on either side,
+an invalid transaction; every invalid case is a valid prefix of a game plus one rejected move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+
+from conformance.disputebuilder import (
+    Block,
+    bisect_move,
+    build_block,
+    lying_header,
+    mover,
+    one_step_proof,
+    opening_against,
+)
+from conformance.model import JSON, CaseSpec
+from spec.crypto import bls
+from spec.encoding import encode
+from spec.merkle import inclusion_proof, merkle_root
+from spec.presets import Preset
+from spec.sidechain.dispute import (
+    BisectMove,
+    DisputeOpening,
+    Game,
+    OneStepProof,
+    Party,
+    apply_bisect_move,
+    apply_one_step,
+    claim_timeout,
+    encode_bisect_move,
+    encode_one_step_proof,
+    get_deadline,
+    open_game,
+)
+from spec.sidechain.header import (
+    Checkpoint,
+    compute_checkpoint_message,
+    encode_checkpoint,
+    encode_sidechain_header,
+)
+from spec.vm.interface import OUTBOX_ENTRY_CODEC, OutboxEntry, OutboxKind, StateWitness, encode_witness
+
+
+def _fake(tag: int) -> bytes:
+    return bytes([0xF0, tag % 256]) * 16
+
+
+def opening_to_json(opening: DisputeOpening) -> dict[str, JSON]:
+    """The JSON shape of conformance/handlers/dispute.py."""
+    return {
+        "header": encode_sidechain_header(opening.header).hex(),
+        "vm_kind": opening.vm_kind,
+        "tx_count": opening.tx_count,
+        "parent_state_root": opening.parent_state_root.hex(),
+        "gas_limit": opening.gas_limit,
+        "fee_recipient": opening.fee_recipient.hex(),
+        "federation": [member.hex() for member in opening.federation],
+        "challenger_trace_root": opening.challenger_trace_root.hex(),
+        "challenger_final_root": opening.challenger_final_root.hex(),
+        "challenger_bond": opening.challenger_bond,
+        "opened_at": opening.opened_at,
+    }
+
+
+def _bisect(party: Party, at: int, move: BisectMove) -> dict[str, JSON]:
+    return {"kind": "bisect", "party": int(party), "at": at, "data": encode_bisect_move(move).hex()}
+
+
+def _one_step(party: Party, at: int, proof: OneStepProof) -> dict[str, JSON]:
+    return {"kind": "one_step", "party": int(party), "at": at, "data": encode_one_step_proof(proof).hex()}
+
+
+class Recorder:
+    """Plays a game and records its moves in the vector's JSON shape."""
+
+    def __init__(self, preset: Preset, block: Block, opening: DisputeOpening) -> None:
+        self.params = preset.dispute
+        self.block = block
+        self.opening = opening
+        self.game: Game = open_game(opening, self.params)
+        self.moves: list[JSON] = []
+
+    def step(self, defender: Sequence[bytes], challenger: Sequence[bytes], delay: int = 3) -> None:
+        """The party to move answers from its committed trace ``delay`` blocks after the last move."""
+        game = self.game
+        at = game.last_move_at + delay
+        party = mover(game)
+        if game.hi - game.lo == 1:
+            proof = one_step_proof(self.block, game)
+            self.game = apply_one_step(game, party, proof, at, self.params)
+            self.moves.append(_one_step(party, at, proof))
+        else:
+            move = bisect_move(defender if party is Party.DEFENDER else challenger, game)
+            self.game = apply_bisect_move(game, party, move, at, self.params)
+            self.moves.append(_bisect(party, at, move))
+
+    def play_out(self, defender: Sequence[bytes], challenger: Sequence[bytes]) -> None:
+        """Both parties answer until the game ends."""
+        while self.game.outcome is None:
+            self.step(defender, challenger)
+
+    def timeout(self) -> None:
+        """The party to move misses its deadline; the timeout is claimed one block later."""
+        at = get_deadline(self.game, self.params) + 1
+        self.game = claim_timeout(self.game, at, self.params)
+        self.moves.append({"kind": "timeout", "at": at})
+
+    def case(self, name: str, description: str, extra: JSON = None, error: str | None = None) -> CaseSpec:
+        """The ``play`` case of the moves so far, plus ``extra`` (a rejected move) if given."""
+        moves = [*self.moves, extra] if extra is not None else list(self.moves)
+        return CaseSpec(
+            "play",
+            name,
+            description,
+            {"opening": opening_to_json(self.opening), "moves": moves},
+            expect_error=error,
+        )
+
+
+def generate(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-DSP-1..10 vectors."""
+    yield from _games(preset)
+    yield from _invalid_moves(preset)
+    yield from _openings(preset)
+    yield from _decoders()
+    yield from _encoders_and_bound()
+    yield from _fraud_proofs()
+
+
+def _games(preset: Preset) -> Iterator[CaseSpec]:
+    for n in (1, 2, 5, 8):
+        block = build_block(n)
+        honest = list(block.trace[1:])
+        lie = [*honest[: n // 2], *(_fake(i) for i in range(n // 2, n))]
+        game = Recorder(preset, block, opening_against(block, lie))
+        game.play_out(honest, lie)
+        yield game.case(f"defender_wins_{n}_txs", f"honest federation, wrong counter-claim from tx {n // 2}")
+        lying = Recorder(preset, block, opening_against(block, honest, header=lying_header(block, lie)))
+        lying.play_out(lie, honest)
+        yield lying.case(
+            f"challenger_wins_{n}_txs", f"lying federation from tx {n // 2}: reverted, penalised"
+        )
+    block = build_block(6)
+    honest = list(block.trace[1:])
+    lie = [*honest[:3], *(_fake(i) for i in range(3))]
+    game = Recorder(preset, block, opening_against(block, honest, header=lying_header(block, lie)))
+    game.step(lie, honest)
+    game.step(lie, honest)
+    game.timeout()
+    yield game.case("defender_times_out", "the lying federation stops answering after one round")
+    game = Recorder(preset, block, opening_against(block, lie))
+    game.step(honest, lie)
+    game.timeout()
+    yield game.case("challenger_times_out", "the challenger does not answer the first bisection")
+    game = Recorder(preset, block, opening_against(block, lie))
+    game.timeout()
+    yield game.case("defender_never_answers", "an honest checkpoint is lost by not defending it")
+    game = Recorder(preset, block, opening_against(block, lie))
+    for _ in range(3):
+        game.step(honest, lie, delay=preset.dispute.move_blocks)
+    yield game.case("slow_moves_charge_the_clocks", "every move at its deadline: the clocks run down")
+    game = Recorder(preset, block, opening_against(block, lie))
+    game.step(honest, lie, delay=0)
+    game.step(honest, lie, delay=0)
+    yield game.case("moves_in_the_opening_block", "both answer in the block that opened the game")
+    rich = preset.dispute.min_challenger_bond * 3
+    game = Recorder(preset, block, replace(opening_against(block, lie), challenger_bond=rich))
+    game.play_out(honest, lie)
+    yield game.case("larger_challenger_bond_lost", "a challenger that bonded 3x the minimum loses it")
+    lying_opening = opening_against(block, honest, header=lying_header(block, lie))
+    game = Recorder(preset, block, replace(lying_opening, challenger_bond=rich))
+    game.play_out(lie, honest)
+    yield game.case("larger_challenger_bond_won", "a challenger that bonded 3x the minimum wins")
+    yield _invalid_transaction(preset)
+
+
+def _invalid_transaction(preset: Preset) -> CaseSpec:
+    block = build_block(2)
+    honest = list(block.trace[1:])
+    txs = (block.txs[0], block.txs[0])
+    lie = [honest[0], _fake(2)]
+    header = replace(lying_header(block, lie), tx_root=merkle_root(txs))
+    game = Recorder(preset, replace(block, txs=txs), opening_against(block, honest, header=header))
+    game.step(lie, honest)
+    game.step(lie, honest)
+    # the replayed transaction has a stale nonce: the witness is what its execution read until then
+    witness = encode_witness(StateWitness(tuple(sorted_preimages(block, game.game.agreed_root))))
+    proof = OneStepProof(txs[1], inclusion_proof(txs, 1), witness)
+    at = game.game.last_move_at + 1
+    game.game = apply_one_step(game.game, Party.DEFENDER, proof, at, game.params)
+    game.moves.append(_one_step(Party.DEFENDER, at, proof))
+    return game.case("invalid_transaction", "the federation included a transaction twice (VM_EVM_NONCE)")
+
+
+def sorted_preimages(block: Block, root: bytes) -> list[bytes]:
+    """Every preimage of the block's store (a superset witness), sorted by hash."""
+    del root
+    return [block.nodes[digest] for digest in sorted(block.nodes)]
+
+
+def _invalid_moves(preset: Preset) -> Iterator[CaseSpec]:
+    params = preset.dispute
+    block = build_block(5)
+    honest = list(block.trace[1:])
+    lie = [*honest[:2], _fake(2), _fake(3), _fake(4)]
+    game = Recorder(preset, block, opening_against(block, lie))
+    first = game.game
+    at = first.last_move_at + 1
+    good = bisect_move(honest, first)
+    yield game.case(
+        "wrong_turn", "the challenger moves first", _bisect(Party.CHALLENGER, at, good), "DSP_WRONG_TURN"
+    )
+    late = get_deadline(first, params) + 1
+    yield game.case(
+        "late_move",
+        "the defender moves after its deadline",
+        _bisect(Party.DEFENDER, late, good),
+        "DSP_LATE_MOVE",
+    )
+    early = first.last_move_at - 1
+    yield game.case(
+        "move_before_last",
+        "a move below the last move's height",
+        _bisect(Party.DEFENDER, early, good),
+        "DSP_LATE_MOVE",
+    )
+    off = replace(good, position=first.hi)
+    yield game.case(
+        "bisection_point_out_of_range",
+        "a claim at hi",
+        _bisect(Party.DEFENDER, at, off),
+        "DSP_BISECTION_POINT",
+    )
+    near = replace(good, position=good.position - 1)
+    yield game.case(
+        "bisection_point_not_midpoint",
+        "a claim below the midpoint",
+        _bisect(Party.DEFENDER, at, near),
+        "DSP_BISECTION_POINT",
+    )
+    forged = replace(good, root=_fake(9))
+    yield game.case(
+        "root_not_in_trace",
+        "a root the trace root does not commit",
+        _bisect(Party.DEFENDER, at, forged),
+        "DSP_PROOF_INVALID",
+    )
+    short = replace(good, proof=good.proof[1:])
+    yield game.case(
+        "proof_too_short",
+        "a proof of the wrong length",
+        _bisect(Party.DEFENDER, at, short),
+        "DSP_PROOF_INVALID",
+    )
+    yield game.case(
+        "timeout_too_early",
+        "a timeout claimed at the deadline itself",
+        {"kind": "timeout", "at": get_deadline(first, params)},
+        "DSP_NOT_EXPIRED",
+    )
+    stub = OneStepProof(block.txs[0], (), b"\x00")
+    yield game.case(
+        "one_step_too_early",
+        "a one-step proof before the game narrowed",
+        _one_step(Party.DEFENDER, at, stub),
+        "DSP_WRONG_TURN",
+    )
+    game.step(honest, lie)
+    answer = bisect_move(lie, game.game)
+    at = game.game.last_move_at + 1
+    yield game.case(
+        "defender_moves_twice",
+        "the defender answers its own claim",
+        _bisect(Party.DEFENDER, at, bisect_move(honest, game.game)),
+        "DSP_WRONG_TURN",
+    )
+    forged_answer = replace(answer, root=_fake(10))
+    yield game.case(
+        "challenger_root_not_in_its_trace",
+        "the challenger's answer is not in its trace root",
+        _bisect(Party.CHALLENGER, at, forged_answer),
+        "DSP_PROOF_INVALID",
+    )
+    while game.game.hi - game.game.lo > 1:
+        game.step(honest, lie)
+    proof = one_step_proof(block, game.game)
+    at = game.game.last_move_at + 1
+    late_bisect = BisectMove(game.game.lo, game.game.agreed_root, ())
+    yield game.case(
+        "bisect_at_one_step",
+        f"a bisection when ({game.game.lo}, {game.game.hi}) is one step",
+        _bisect(Party.DEFENDER, at, late_bisect),
+        "DSP_WRONG_TURN",
+    )
+    no_root = replace(proof, witness=encode_witness(StateWitness(())))
+    yield game.case(
+        "witness_not_matching_root",
+        "a witness without the agreed root's node",
+        _one_step(Party.DEFENDER, at, no_root),
+        "DSP_WITNESS_ROOT_MISMATCH",
+    )
+    root_only = encode_witness(StateWitness((block.nodes[game.game.agreed_root],)))
+    partial = replace(proof, witness=root_only)
+    yield game.case(
+        "witness_incomplete",
+        "a witness with only the root node",
+        _one_step(Party.DEFENDER, at, partial),
+        "VM_WITNESS_INCOMPLETE",
+    )
+    wrong_tx = replace(proof, tx=block.txs[0])
+    yield game.case(
+        "transaction_not_in_block",
+        "the one-step proof names another transaction",
+        _one_step(Party.DEFENDER, at, wrong_tx),
+        "DSP_PROOF_INVALID",
+    )
+    unsorted = encode_witness(StateWitness(tuple(reversed(_witness_items(proof)))))
+    yield game.case(
+        "witness_not_canonical",
+        "the witness's preimages out of order",
+        _one_step(Party.DEFENDER, at, replace(proof, witness=unsorted)),
+        "VM_WITNESS_NOT_CANONICAL",
+    )
+    yield game.case(
+        "challenger_owes_no_one_step",
+        "the challenger submits the one-step proof",
+        _one_step(Party.CHALLENGER, at, proof),
+        "DSP_WRONG_TURN",
+    )
+    unknown = Recorder(preset, block, replace(game.opening, vm_kind=2))
+    unknown.moves = list(game.moves)
+    unknown.game = replace(game.game, opening=unknown.opening)
+    yield unknown.case(
+        "vm_without_executor",
+        "a WASM sidechain before its VM is plugged in",
+        _one_step(Party.DEFENDER, at, proof),
+        "DSP_UNKNOWN_VM",
+    )
+    game.play_out(honest, lie)
+    yield game.case(
+        "move_after_the_end",
+        "a move in a finished game",
+        {"kind": "timeout", "at": at + 10**6},
+        "DSP_GAME_OVER",
+    )
+
+
+def _witness_items(proof: OneStepProof) -> tuple[bytes, ...]:
+    from spec.vm.evm import HASHER
+    from spec.vm.interface import decode_witness
+
+    return decode_witness(proof.witness, HASHER).preimages
+
+
+def _openings(preset: Preset) -> Iterator[CaseSpec]:
+    block = build_block(3)
+    honest = list(block.trace[1:])
+    lie = [*honest[:2], _fake(1)]
+
+    def case(name: str, description: str, opening: DisputeOpening, error: str) -> CaseSpec:
+        return CaseSpec(
+            "play", name, description, {"opening": opening_to_json(opening), "moves": []}, expect_error=error
+        )
+
+    yield case(
+        "no_disagreement",
+        "the counter-claim is the checkpoint's state root",
+        opening_against(block, honest),
+        "DSP_NO_DISAGREEMENT",
+    )
+    small = replace(opening_against(block, lie), challenger_bond=preset.dispute.min_challenger_bond - 1)
+    yield case("bond_too_small", "a bond one atom below the minimum", small, "DSP_BOND_TOO_SMALL")
+    yield case(
+        "empty_block",
+        "a block without transactions",
+        replace(opening_against(block, lie), tx_count=0),
+        "DSP_EMPTY_TRACE",
+    )
+    yield CaseSpec(
+        "play",
+        "opened",
+        "a fresh game: the defender to move",
+        {"opening": opening_to_json(opening_against(block, lie)), "moves": []},
+    )
+
+
+def _decoders() -> Iterator[CaseSpec]:
+    move = BisectMove(3, _fake(1), (_fake(2), _fake(3)))
+    data = encode_bisect_move(move)
+    yield CaseSpec("decode_bisect_move", "valid", "position, root, two proof hashes", {"data": data.hex()})
+    yield CaseSpec(
+        "decode_bisect_move",
+        "truncated",
+        "one byte short",
+        {"data": data[:-1].hex()},
+        expect_error="DECODE_TRUNCATED",
+    )
+    yield CaseSpec(
+        "decode_bisect_move",
+        "trailing",
+        "one byte more",
+        {"data": (data + b"\x00").hex()},
+        expect_error="DECODE_TRAILING_BYTES",
+    )
+    proof = OneStepProof(b"\x02\x03", (_fake(4),), encode_witness(StateWitness((b"\x80",))))
+    data = encode_one_step_proof(proof)
+    yield CaseSpec(
+        "decode_one_step_proof", "valid", "a transaction, one proof hash, a witness", {"data": data.hex()}
+    )
+    yield CaseSpec(
+        "decode_one_step_proof",
+        "truncated",
+        "one byte short",
+        {"data": data[:-1].hex()},
+        expect_error="DECODE_TRUNCATED",
+    )
+
+
+def _fraud_proofs() -> Iterator[CaseSpec]:
+    secret = bls.key_gen(b"dispute/federation" + b"\x00" * 14)
+    key = bls.sk_to_pk(secret)
+    header = build_block(1).header
+    other = replace(header, state_root=_fake(1))
+    first = Checkpoint(header, bls.sign(secret, compute_checkpoint_message(header)))
+    second = Checkpoint(other, bls.sign(secret, compute_checkpoint_message(other)))
+
+    def equivocation(
+        name: str, description: str, a: Checkpoint, b: Checkpoint, error: str | None = None
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "first": encode_checkpoint(a).hex(),
+            "second": encode_checkpoint(b).hex(),
+            "public_key": key.hex(),
+        }
+        return CaseSpec("equivocation", name, description, data, expect_error=error)
+
+    yield equivocation("two_headers_one_height", "two signed checkpoints at one height", first, second)
+    yield equivocation("same_header", "one checkpoint twice", first, first, "DSP_NOT_FRAUD")
+    yield equivocation(
+        "unsigned_second",
+        "the second signature is the first's",
+        first,
+        replace(second, signature=first.signature),
+        "DSP_NOT_FRAUD",
+    )
+    yield equivocation(
+        "different_heights",
+        "checkpoints at two heights",
+        first,
+        Checkpoint(replace(other, height=9), second.signature),
+        "DSP_NOT_FRAUD",
+    )
+    malformed = replace(second, signature=b"\x00" * 96)
+    yield equivocation(
+        "malformed_signature", "the second signature is no curve point", first, malformed, "DSP_NOT_FRAUD"
+    )
+    later = replace(other, height=header.height + 1)
+    signed_later = Checkpoint(later, bls.sign(secret, compute_checkpoint_message(later)))
+    yield equivocation(
+        "signed_at_two_heights",
+        "two validly signed checkpoints at consecutive heights",
+        first,
+        signed_later,
+        "DSP_NOT_FRAUD",
+    )
+    elsewhere = replace(header, sidechain_id=header.sidechain_id + 1)
+    signed_elsewhere = Checkpoint(elsewhere, bls.sign(secret, compute_checkpoint_message(elsewhere)))
+    yield equivocation(
+        "two_sidechains", "one height of two sidechains", first, signed_elsewhere, "DSP_NOT_FRAUD"
+    )
+    entries = [
+        OutboxEntry(OutboxKind.WITHDRAWAL, 0, b"\x01" * 20, 500, b""),
+        OutboxEntry(OutboxKind.MESSAGE, 4, b"\x02" * 20, 10**9, b"hi"),
+        OutboxEntry(OutboxKind.WITHDRAWAL, 0, b"\x03" * 20, 10**9, b""),
+        OutboxEntry(OutboxKind.MESSAGE, 0, b"\x04" * 20, 10**9, b""),
+        OutboxEntry(OutboxKind.WITHDRAWAL, 0, b"\x05" * 20, 10**6, b""),
+    ]
+    leaves = [encode(OUTBOX_ENTRY_CODEC, entry) for entry in entries]
+    with_outbox = replace(header, outbox_root=merkle_root(leaves))
+
+    def overdraw(
+        name: str, description: str, index: int, proof_index: int, error: str | None = None
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "header": encode_sidechain_header(with_outbox).hex(),
+            "entry": leaves[index].hex(),
+            "index": proof_index,
+            "count": len(leaves),
+            "proof": [h.hex() for h in inclusion_proof(leaves, proof_index)],
+            "escrow": 10**6,
+        }
+        return CaseSpec("escrow_overdraw", name, description, data, expect_error=error)
+
+    yield overdraw("withdrawal_above_escrow", "a withdrawal of 10^9 against an escrow of 10^6", 2, 2)
+    yield overdraw("withdrawal_within_escrow", "a withdrawal of 500", 0, 0, "DSP_NOT_FRAUD")
+    yield overdraw("message_not_withdrawal", "a message to another sidechain", 1, 1, "DSP_NOT_FRAUD")
+    yield overdraw("entry_not_in_outbox", "the proof of another leaf", 2, 1, "DSP_PROOF_INVALID")
+    yield overdraw(
+        "message_to_the_mainchain", "a message entry (target 0) above the escrow", 3, 3, "DSP_NOT_FRAUD"
+    )
+    yield overdraw("withdrawal_equal_to_escrow", "a withdrawal of exactly the escrow", 4, 4, "DSP_NOT_FRAUD")
+
+
+def _encoders_and_bound() -> Iterator[CaseSpec]:
+    move = BisectMove(3, _fake(1), (_fake(2), _fake(3)))
+    yield CaseSpec(
+        "encode_bisect_move",
+        "valid",
+        "position, root, two proof hashes",
+        {"position": move.position, "root": move.root.hex(), "proof": [h.hex() for h in move.proof]},
+    )
+    proof = OneStepProof(b"\x02\x03", (_fake(4),), encode_witness(StateWitness((b"\x80",))))
+    yield CaseSpec(
+        "encode_one_step_proof",
+        "valid",
+        "a transaction, one proof hash, a witness",
+        {"tx": proof.tx.hex(), "tx_proof": [h.hex() for h in proof.tx_proof], "witness": proof.witness.hex()},
+    )
+    for count in (1, 2, 3, 4, 5, 8, 9, 100, 1000, 1 << 20):
+        yield CaseSpec(
+            "max_moves", f"txs_{count}", f"the move bound of {count} transactions", {"tx_count": count}
+        )

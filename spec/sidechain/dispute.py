@@ -1,0 +1,450 @@
+"""Sidechain fraud proofs: the bisection game and its one-step proof (rules SC-DSP-1..9).
+
+A checkpoint (spec/sidechain/header.py) is optimistic: during its challenge period anyone may
+dispute the block it carries. Normative text and diagrams: docs/disputes.md.
+
+* **SC-DSP-1** the *trace* of a block of ``n >= 1`` transactions is ``r_0 .. r_n``: ``r_0`` is the
+  parent checkpoint's ``state_root`` (agreed: it is final on the mainchain), ``r_i`` the state root
+  after transaction ``i - 1``. The defender (the federation that signed the checkpoint) claims
+  ``r_1 .. r_n`` by the header's ``trace_root`` (leaf ``i - 1`` is ``r_i``) and ``r_n`` by its
+  ``state_root``; ``n`` is the block's transaction count recorded with the checkpoint.
+* **SC-DSP-2** a challenger opens a game with a bond of at least ``min_challenger_bond``, its own
+  trace root and its final root ``r'_n != state_root``; the defender's bond is ``defender_bond``.
+  The game starts with the interval ``(lo, hi) = (0, n)``: ``r_lo`` agreed, ``r_hi`` disputed.
+* **SC-DSP-3** while ``hi - lo >= 2`` the parties alternate, the defender first: the defender
+  posts its root at ``mid = (lo + hi) // 2`` with a Merkle proof (leaf ``mid - 1`` of ``n``)
+  against ``trace_root``; the challenger answers with its root at ``mid`` proven against its own
+  trace root. Equal roots move ``lo`` to ``mid`` (that root is agreed), different ones move ``hi``
+  to ``mid``. Any other point is ``DSP_BISECTION_POINT``, a proof that does not fold to the mover's
+  root ``DSP_PROOF_INVALID``, the other party's move ``DSP_WRONG_TURN``.
+* **SC-DSP-4** deadlines: the party to move must move at a mainchain height at most
+  ``last_move + min(move_blocks, its clock)``; the blocks it took are charged to its chess clock
+  (``clock_blocks`` per side). A late move is ``DSP_LATE_MOVE``; after the deadline anyone may
+  claim the timeout and the party to move loses (``DSP_NOT_EXPIRED`` before it).
+* **SC-DSP-5** when ``hi = lo + 1`` the defender must give the one-step proof: transaction
+  ``hi - 1`` with its Merkle proof against ``tx_root`` and a :class:`~spec.vm.interface.StateWitness`
+  holding the node of ``r_lo``. The transaction is re-executed statelessly from ``r_lo`` through the
+  VM of the sidechain's kind (:data:`ONE_STEP_EXECUTORS`, VM-2..VM-6). A witness without the root
+  node is ``DSP_WITNESS_ROOT_MISMATCH``, one that misses a node execution reads is
+  ``VM_WITNESS_INCOMPLETE``: the move is rejected and the defender, still to move, loses at its
+  deadline. The defender supplies it because the defender asserts the checkpoint and holds the
+  state it signed; a challenger never needs the sidechain's state to win against a wrong claim.
+* **SC-DSP-6** the one-step decides: the defender wins iff the transaction is valid and its
+  post-state root equals the defender's ``r_hi``; an invalid transaction or any other root makes
+  the challenger win. The loser's bond pays the winner but for ``burn_share_bps`` of it, burnt, so
+  ``winner_receives + burnt == both bonds``.
+* **SC-DSP-7** a defender that loses reverts the checkpoint at the disputed height and every later
+  one (their withdrawals and messages cancelled) and names every federation member that signed it
+  for penalty (docs/disputes.md: PoSe ban and collateral slashing, applied by the mainchain).
+* **SC-DSP-8** non-interactive: two checkpoints of one sidechain at one height with different
+  headers, both signed under the federation key, revert that height (equivocation).
+* **SC-DSP-9** non-interactive: a withdrawal proven in a checkpoint's outbox whose amount is above
+  the sidechain's escrow balance reverts the checkpoint.
+* **SC-DSP-10** moves are canonically encoded (:func:`decode_bisect_move`,
+  :func:`decode_one_step_proof`); the game ends within ``2 * ceil(log2 n) + 1`` moves and
+  ``2 * clock_blocks`` mainchain blocks (:func:`max_moves`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from enum import IntEnum
+from types import MappingProxyType
+
+from spec.crypto import bls
+from spec.encoding import FixedBytes, ListOf, Struct, VarBytes, Varint, decode, encode
+from spec.errors import (
+    CryptoError,
+    DisputeBisectionPoint,
+    DisputeBondTooSmall,
+    DisputeEmptyTrace,
+    DisputeGameOver,
+    DisputeLateMove,
+    DisputeNoDisagreement,
+    DisputeNotExpired,
+    DisputeNotFraud,
+    DisputeProofInvalid,
+    DisputeUnknownVm,
+    DisputeWitnessRootMismatch,
+    DisputeWrongTurn,
+    MerkleError,
+    VmError,
+    WitnessIncomplete,
+)
+from spec.merkle import root_from_inclusion_proof
+from spec.presets import DisputeParams
+from spec.sidechain.header import Checkpoint, SidechainHeader, compute_checkpoint_message, compute_header_hash
+from spec.vm import evm
+from spec.vm.interface import (
+    OUTBOX_ENTRY_CODEC,
+    ApplyTransaction,
+    ExecutionContext,
+    OutboxEntry,
+    OutboxKind,
+    StateWitness,
+    VmKind,
+    decode_witness,
+    state_hasher,
+    witness_nodes,
+)
+
+HASH = FixedBytes(32)
+MAX_PROOF_HASHES = 64
+MAX_TX_BYTES = 1 << 20
+MAX_WITNESS_BYTES = 1 << 26
+BPS = 10_000
+
+
+class Party(IntEnum):
+    """SC-DSP-3: the two sides of a game."""
+
+    DEFENDER = 0
+    CHALLENGER = 1
+
+
+def _other(party: Party) -> Party:
+    return Party.CHALLENGER if party is Party.DEFENDER else Party.DEFENDER
+
+
+ONE_STEP_EXECUTORS: Mapping[VmKind, ApplyTransaction] = MappingProxyType({VmKind.EVM: evm.apply_transaction})
+"""SC-DSP-5: the stateless executor of each VM kind (FERRIS and WASM plug in when merged)."""
+
+
+@dataclass(frozen=True)
+class DisputeOpening:
+    """SC-DSP-2: what a challenger posts, with what the mainchain knows of the checkpoint.
+
+    ``tx_count``, ``gas_limit`` and ``fee_recipient`` (the execution context, VM-2) and
+    ``federation`` (the members that signed) come from mainchain state, not from the challenger.
+    """
+
+    header: SidechainHeader
+    vm_kind: int
+    tx_count: int
+    parent_state_root: bytes
+    gas_limit: int
+    fee_recipient: bytes
+    federation: tuple[bytes, ...]
+    challenger_trace_root: bytes
+    challenger_final_root: bytes
+    challenger_bond: int
+    opened_at: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """SC-DSP-6, SC-DSP-7: who won, how the bonds are paid, what is reverted and who is penalised."""
+
+    winner: int
+    reason: str
+    winner_receives: int
+    burnt: int
+    reverted_height: int | None
+    penalised: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class Game:
+    """SC-DSP-2..7: the state of one dispute game."""
+
+    opening: DisputeOpening
+    defender_bond: int
+    burn_share_bps: int
+    lo: int
+    hi: int
+    agreed_root: bytes
+    defender_root: bytes
+    challenger_root: bytes
+    pending_root: bytes | None
+    turn: int
+    last_move_at: int
+    clocks: tuple[int, int]
+    moves: int
+    outcome: Outcome | None
+
+
+@dataclass(frozen=True)
+class BisectMove:
+    """SC-DSP-3: a party's root at ``position`` and its Merkle proof against the party's trace root."""
+
+    position: int
+    root: bytes
+    proof: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class OneStepProof:
+    """SC-DSP-5: the disputed transaction, its proof against ``tx_root`` and the encoded witness."""
+
+    tx: bytes
+    tx_proof: tuple[bytes, ...]
+    witness: bytes
+
+
+BISECT_MOVE_CODEC: Struct[BisectMove] = Struct(
+    BisectMove,
+    (("position", Varint()), ("root", HASH), ("proof", ListOf(HASH, MAX_PROOF_HASHES))),
+)
+ONE_STEP_PROOF_CODEC: Struct[OneStepProof] = Struct(
+    OneStepProof,
+    (
+        ("tx", VarBytes(MAX_TX_BYTES)),
+        ("tx_proof", ListOf(HASH, MAX_PROOF_HASHES)),
+        ("witness", VarBytes(MAX_WITNESS_BYTES)),
+    ),
+)
+
+
+def encode_bisect_move(move: BisectMove) -> bytes:
+    """SC-DSP-10: the canonical encoding of a bisection move."""
+    return encode(BISECT_MOVE_CODEC, move)
+
+
+def decode_bisect_move(data: bytes) -> BisectMove:
+    """SC-DSP-10: the bisection move encoded by ``data`` (a ``DECODE_*`` code otherwise)."""
+    return decode(BISECT_MOVE_CODEC, data)
+
+
+def encode_one_step_proof(proof: OneStepProof) -> bytes:
+    """SC-DSP-10: the canonical encoding of a one-step proof."""
+    return encode(ONE_STEP_PROOF_CODEC, proof)
+
+
+def decode_one_step_proof(data: bytes) -> OneStepProof:
+    """SC-DSP-10: the one-step proof encoded by ``data`` (a ``DECODE_*`` code otherwise)."""
+    return decode(ONE_STEP_PROOF_CODEC, data)
+
+
+# --------------------------------------------------------------------------------------------
+# Arithmetic (SC-DSP-3, SC-DSP-4, SC-DSP-10): the functions the symbolic contracts check
+# --------------------------------------------------------------------------------------------
+
+
+def compute_midpoint(lo: int, hi: int) -> int:
+    """SC-DSP-3: the bisection point of ``(lo, hi)``; pre ``hi - lo >= 2``, post ``lo < mid < hi``."""
+    return (lo + hi) // 2
+
+
+def max_moves(tx_count: int) -> int:
+    """SC-DSP-10: the most moves a game over ``tx_count >= 1`` transactions takes.
+
+    Each round of two moves at least halves ``hi - lo`` (rounding up), so ``ceil(log2 n)`` rounds
+    reach one transaction; the one-step proof is the last move.
+    """
+    return 2 * (tx_count - 1).bit_length() + 1
+
+
+def compute_deadline(last_move_at: int, clock_left: int, move_blocks: int) -> int:
+    """SC-DSP-4: the last mainchain height at which the party to move may move."""
+    return last_move_at + min(clock_left, move_blocks)
+
+
+def compute_bond_split(loser_bond: int, winner_bond: int, burn_share_bps: int) -> tuple[int, int]:
+    """SC-DSP-6: ``(winner_receives, burnt)``: the winner's bond and the loser's, less the burnt share."""
+    burnt = loser_bond * burn_share_bps // BPS
+    return winner_bond + loser_bond - burnt, burnt
+
+
+# --------------------------------------------------------------------------------------------
+# The game
+# --------------------------------------------------------------------------------------------
+
+
+def open_game(opening: DisputeOpening, params: DisputeParams) -> Game:
+    """SC-DSP-1, SC-DSP-2: the game a valid opening starts, the defender to move."""
+    if opening.tx_count < 1:
+        raise DisputeEmptyTrace("a block without transactions has no trace to bisect")
+    if opening.challenger_final_root == opening.header.state_root:
+        raise DisputeNoDisagreement("the challenger's final root is the checkpoint's state root")
+    if opening.challenger_bond < params.min_challenger_bond:
+        raise DisputeBondTooSmall(f"bond {opening.challenger_bond} below {params.min_challenger_bond}")
+    return Game(
+        opening=opening,
+        defender_bond=params.defender_bond,
+        burn_share_bps=params.burn_share_bps,
+        lo=0,
+        hi=opening.tx_count,
+        agreed_root=opening.parent_state_root,
+        defender_root=opening.header.state_root,
+        challenger_root=opening.challenger_final_root,
+        pending_root=None,
+        turn=Party.DEFENDER,
+        last_move_at=opening.opened_at,
+        clocks=(params.clock_blocks, params.clock_blocks),
+        moves=0,
+        outcome=None,
+    )
+
+
+def get_deadline(game: Game, params: DisputeParams) -> int:
+    """SC-DSP-4: the deadline of the party to move."""
+    return compute_deadline(game.last_move_at, game.clocks[game.turn], params.move_blocks)
+
+
+def _check_move(game: Game, party: Party, now: int, params: DisputeParams) -> tuple[int, int]:
+    if game.outcome is not None:
+        raise DisputeGameOver("the game has ended")
+    if party != game.turn:
+        raise DisputeWrongTurn(f"{party.name} moved, {Party(game.turn).name} is to move")
+    if not game.last_move_at <= now <= get_deadline(game, params):
+        raise DisputeLateMove(f"move at {now}, deadline {get_deadline(game, params)}")
+    clocks = list(game.clocks)
+    clocks[party] -= now - game.last_move_at
+    return clocks[0], clocks[1]
+
+
+def _finish(game: Game, winner: Party, reason: str) -> Game:
+    opening = game.opening
+    bonds = {Party.DEFENDER: game.defender_bond, Party.CHALLENGER: opening.challenger_bond}
+    receives, burnt = compute_bond_split(bonds[_other(winner)], bonds[winner], game.burn_share_bps)
+    defender_lost = winner is Party.CHALLENGER
+    outcome = Outcome(
+        winner=winner,
+        reason=reason,
+        winner_receives=receives,
+        burnt=burnt,
+        reverted_height=opening.header.height if defender_lost else None,
+        penalised=opening.federation if defender_lost else (),
+    )
+    return replace(game, outcome=outcome)
+
+
+def _proven_leaf(
+    leaf: bytes, index: int, count: int, proof: Sequence[bytes], expected: bytes, what: str
+) -> None:
+    try:
+        folded = root_from_inclusion_proof(leaf, index, count, proof)
+    except MerkleError as error:
+        raise DisputeProofInvalid(f"{what}: {error}") from error
+    if folded != expected:
+        raise DisputeProofInvalid(f"{what}: the proof does not lead to the committed root")
+
+
+def apply_bisect_move(game: Game, party: Party, move: BisectMove, now: int, params: DisputeParams) -> Game:
+    """SC-DSP-3, SC-DSP-4: the game after ``party`` posts its root at the midpoint."""
+    clocks = _check_move(game, party, now, params)
+    if game.hi - game.lo < 2:
+        raise DisputeWrongTurn("the game is at one step: the defender owes the one-step proof")
+    mid = compute_midpoint(game.lo, game.hi)
+    if move.position != mid:
+        raise DisputeBisectionPoint(
+            f"position {move.position}, the midpoint of ({game.lo}, {game.hi}) is {mid}"
+        )
+    opening = game.opening
+    committed = opening.header.trace_root if party is Party.DEFENDER else opening.challenger_trace_root
+    _proven_leaf(move.root, mid - 1, opening.tx_count, move.proof, committed, f"{party.name} root at {mid}")
+    moved = replace(game, last_move_at=now, clocks=clocks, moves=game.moves + 1, turn=_other(party))
+    if party is Party.DEFENDER:
+        return replace(moved, pending_root=move.root)
+    if game.pending_root is None:
+        raise DisputeWrongTurn("the challenger answers only a posted defender root")
+    if move.root == game.pending_root:
+        return replace(moved, lo=mid, agreed_root=move.root, pending_root=None)
+    return replace(
+        moved, hi=mid, defender_root=game.pending_root, challenger_root=move.root, pending_root=None
+    )
+
+
+def compute_context(opening: DisputeOpening) -> ExecutionContext:
+    """SC-DSP-5: the execution context of the block's transactions (VM-2)."""
+    header = opening.header
+    return ExecutionContext(
+        header.sidechain_id, header.height, header.timestamp, opening.fee_recipient, opening.gas_limit
+    )
+
+
+def compute_one_step(game: Game, proof: OneStepProof) -> bytes | None:
+    """SC-DSP-5: the post-state root of the disputed transaction, ``None`` if it is invalid.
+
+    Raises ``DSP_PROOF_INVALID`` (transaction not in ``tx_root``), ``DSP_WITNESS_ROOT_MISMATCH``,
+    ``VM_WITNESS_INCOMPLETE``, a ``DECODE_*`` or ``VM_WITNESS_NOT_CANONICAL`` code: the submitter's fault.
+    """
+    opening = game.opening
+    try:
+        kind = VmKind(opening.vm_kind)
+        execute = ONE_STEP_EXECUTORS[kind]
+    except (ValueError, KeyError) as error:
+        raise DisputeUnknownVm(f"no one-step executor for VM kind {opening.vm_kind}") from error
+    index = game.hi - 1
+    _proven_leaf(
+        proof.tx, index, opening.tx_count, proof.tx_proof, opening.header.tx_root, f"transaction {index}"
+    )
+    hasher = state_hasher(kind)
+    witness: StateWitness = decode_witness(proof.witness, hasher)
+    nodes = witness_nodes(witness, hasher)
+    if game.agreed_root not in nodes:
+        raise DisputeWitnessRootMismatch(f"no witness node hashes to {game.agreed_root.hex()}")
+    try:
+        outcome, _ = execute(nodes, game.agreed_root, proof.tx, compute_context(opening))
+    except WitnessIncomplete:
+        raise
+    except VmError:
+        return None
+    return outcome.post_root
+
+
+def apply_one_step(game: Game, party: Party, proof: OneStepProof, now: int, params: DisputeParams) -> Game:
+    """SC-DSP-5, SC-DSP-6: the finished game after the defender's one-step proof."""
+    clocks = _check_move(game, party, now, params)
+    if game.hi - game.lo != 1:
+        raise DisputeWrongTurn(f"the interval ({game.lo}, {game.hi}) is not one step yet")
+    post_root = compute_one_step(game, proof)
+    moved = replace(game, last_move_at=now, clocks=clocks, moves=game.moves + 1)
+    if post_root is None:
+        return _finish(moved, Party.CHALLENGER, "invalid_transaction")
+    if post_root == game.defender_root:
+        return _finish(moved, Party.DEFENDER, "one_step")
+    return _finish(moved, Party.CHALLENGER, "one_step")
+
+
+def claim_timeout(game: Game, now: int, params: DisputeParams) -> Game:
+    """SC-DSP-4: after the deadline the party to move loses."""
+    if game.outcome is not None:
+        raise DisputeGameOver("the game has ended")
+    deadline = get_deadline(game, params)
+    if now <= deadline:
+        raise DisputeNotExpired(f"height {now}, deadline {deadline}")
+    return _finish(game, _other(Party(game.turn)), "timeout")
+
+
+# --------------------------------------------------------------------------------------------
+# Non-interactive fraud proofs (SC-DSP-8, SC-DSP-9)
+# --------------------------------------------------------------------------------------------
+
+
+def _signed(checkpoint: Checkpoint, public_key: bytes) -> bool:
+    try:
+        return bls.verify(public_key, compute_checkpoint_message(checkpoint.header), checkpoint.signature)
+    except CryptoError:
+        return False
+
+
+def check_equivocation_proof(first: Checkpoint, second: Checkpoint, public_key: bytes) -> int:
+    """SC-DSP-8: the height to revert if the checkpoints prove equivocation (``DSP_NOT_FRAUD`` if not)."""
+    a, b = first.header, second.header
+    if a.sidechain_id != b.sidechain_id or a.height != b.height:
+        raise DisputeNotFraud("the checkpoints are for different sidechains or heights")
+    if compute_header_hash(a) == compute_header_hash(b):
+        raise DisputeNotFraud("the checkpoints sign the same header")
+    if not (_signed(first, public_key) and _signed(second, public_key)):
+        raise DisputeNotFraud("a checkpoint is not signed by the federation's key")
+    return a.height
+
+
+def check_escrow_overdraw_proof(
+    header: SidechainHeader,
+    entry: OutboxEntry,
+    index: int,
+    count: int,
+    proof: Sequence[bytes],
+    escrow_balance: int,
+) -> int:
+    """SC-DSP-9: the height to revert if ``entry`` (leaf ``index`` of ``count`` in ``outbox_root``) is a
+    withdrawal above ``escrow_balance``; ``DSP_PROOF_INVALID`` or ``DSP_NOT_FRAUD`` otherwise."""
+    _proven_leaf(encode(OUTBOX_ENTRY_CODEC, entry), index, count, proof, header.outbox_root, "outbox entry")
+    if entry.kind != OutboxKind.WITHDRAWAL or entry.target_chain != 0:
+        raise DisputeNotFraud("the entry is not a withdrawal to the mainchain")
+    if entry.amount <= escrow_balance:
+        raise DisputeNotFraud(f"withdrawal {entry.amount} within escrow {escrow_balance}")
+    return header.height

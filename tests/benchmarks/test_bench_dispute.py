@@ -1,0 +1,119 @@
+"""Benchmarks of the dispute game (spec/sidechain/dispute.py) against their floors (pytest-benchmark).
+
+Run with ``pytest tests/benchmarks/test_bench_dispute.py --benchmark-enable``; CI runs each once
+with ``--benchmark-disable`` as a correctness check.
+
+How to read the figures (docs/disputes.md#benchmarks):
+
+* ``test_bench_dispute_one_step`` is the mainchain's one-step verification of one EVM transfer
+  (decode the proof and its witness, check the transaction's Merkle proof, re-execute statelessly,
+  decide); its floor is ``test_bench_dispute_floor_full_execution``, the plain execution of the
+  same transaction over the sidechain's whole node store.
+* ``test_bench_dispute_whole_game`` is every mainchain step of a game over a 64-transaction block
+  (opening, 12 bisection moves with their Merkle proofs, the one-step proof: 13 moves); its floor
+  is ``test_bench_dispute_floor_checkpoint``, one BLS verification of a checkpoint signature (what
+  validating one checkpoint costs at least).
+"""
+
+from __future__ import annotations
+
+from pytest_benchmark.fixture import BenchmarkFixture
+
+from conformance.disputebuilder import (
+    PARAMS,
+    bisect_move,
+    build_block,
+    lying_header,
+    mover,
+    one_step_proof,
+    opening_against,
+)
+from spec.crypto import bls
+from spec.sidechain.dispute import (
+    BisectMove,
+    Game,
+    Party,
+    apply_bisect_move,
+    apply_one_step,
+    compute_context,
+    decode_one_step_proof,
+    encode_one_step_proof,
+    max_moves,
+    open_game,
+)
+from spec.sidechain.header import compute_checkpoint_message
+from spec.vm.evm import apply_transaction
+
+TX_COUNT = 64
+BLOCK = build_block(TX_COUNT)
+HONEST = list(BLOCK.trace[1:])
+LIE = [*HONEST[:40], *(bytes([0xF0, i]) * 16 for i in range(40, TX_COUNT))]
+OPENING = opening_against(BLOCK, HONEST, header=lying_header(BLOCK, LIE))
+
+
+def _play() -> Game:
+    game = open_game(OPENING, PARAMS)
+    now = game.last_move_at
+    while game.outcome is None:
+        now += 1
+        party = mover(game)
+        if game.hi - game.lo == 1:
+            proof = decode_one_step_proof(PROOF_BYTES)
+            game = apply_one_step(game, party, proof, now, PARAMS)
+        else:
+            game = apply_bisect_move(game, party, MOVES[(game.lo, game.hi, party)], now, PARAMS)
+    return game
+
+
+def _prepare() -> tuple[dict[tuple[int, int, Party], BisectMove], Game]:
+    """Every move of the game, computed once (the benchmark times the mainchain's side only)."""
+    moves: dict[tuple[int, int, Party], BisectMove] = {}
+    game = open_game(OPENING, PARAMS)
+    now = game.last_move_at
+    while game.hi - game.lo > 1:
+        now += 1
+        party = mover(game)
+        move = bisect_move(LIE if party is Party.DEFENDER else HONEST, game)
+        moves[(game.lo, game.hi, party)] = move
+        game = apply_bisect_move(game, party, move, now, PARAMS)
+    return moves, game
+
+
+MOVES, NARROWED = _prepare()
+PROOF_BYTES = encode_one_step_proof(one_step_proof(BLOCK, NARROWED))
+SECRET = bls.key_gen(b"bench/dispute/federation/key/ikm")
+PUBLIC = bls.sk_to_pk(SECRET)
+MESSAGE = compute_checkpoint_message(BLOCK.header)
+SIGNATURE = bls.sign(SECRET, MESSAGE)
+
+
+def test_bench_dispute_floor_full_execution(benchmark: BenchmarkFixture) -> None:
+    """The floor of the one-step: the disputed transaction executed over the whole store."""
+    index = NARROWED.hi - 1
+    context = compute_context(OPENING)
+    outcome, _ = benchmark(apply_transaction, BLOCK.nodes, NARROWED.agreed_root, BLOCK.txs[index], context)
+    assert outcome.post_root == BLOCK.trace[NARROWED.hi]
+
+
+def test_bench_dispute_one_step(benchmark: BenchmarkFixture) -> None:
+    """The one-step verification of the same transaction from its proof's bytes."""
+
+    def verify() -> Game:
+        return apply_one_step(
+            NARROWED, Party.DEFENDER, decode_one_step_proof(PROOF_BYTES), NARROWED.last_move_at + 1, PARAMS
+        )
+
+    done = benchmark(verify)
+    assert done.outcome is not None and done.outcome.winner == Party.CHALLENGER
+
+
+def test_bench_dispute_floor_checkpoint(benchmark: BenchmarkFixture) -> None:
+    """The floor of a whole game: one BLS verification of a checkpoint signature."""
+    assert benchmark(bls.verify, PUBLIC, MESSAGE, SIGNATURE)
+
+
+def test_bench_dispute_whole_game(benchmark: BenchmarkFixture) -> None:
+    """Every mainchain step of a game over 64 transactions (the federation lied from tx 40)."""
+    game = benchmark(_play)
+    assert game.outcome is not None and game.outcome.winner == Party.CHALLENGER
+    assert game.moves == max_moves(TX_COUNT)
