@@ -63,13 +63,35 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
         "spec/masternode/finality.py",
         "spec/masternode/quorum.py",
         "spec/masternode/registry.py",
-        "spec/masternode/signing.py",
     ),
     "governance": ("spec/governance/*.py",),
-    "dkg": ("spec/masternode/dkg.py",),
+    "dkg": ("spec/masternode/dkg.py", "spec/masternode/signing.py"),
+    "share_encryption": ("spec/masternode/share_encryption.py",),
+    "penalties": (
+        "spec/masternode/challenge.py",
+        "spec/masternode/evidence.py",
+        "spec/masternode/pose.py",
+        "spec/masternode/slashing.py",
+    ),
+    "libp2p": ("spec/p2p/libp2p.py",),
     "state": ("spec/chain/commitment.py",),
 }
-"""The spec modules whose mutants each flow's vectors must kill (flow name = vector flow)."""
+"""The spec modules whose mutants each row's vectors must kill (row name = vector flow, unless
+:data:`VECTOR_FLOWS` names another)."""
+
+VECTOR_FLOWS: dict[str, str] = {
+    "share_encryption": "dkg",
+    "penalties": "masternode",
+    "libp2p": "p2p",
+}
+"""Rows that measure modules of a flow separately: the vector flow whose vectors they run (DKG-11
+share encryption through the dkg vectors; PoSe challenges, verdicts, slashing evidence and
+slashing through the masternode vectors; the libp2p protocols through the p2p vectors)."""
+
+
+def vector_flow(row: str) -> str:
+    """The vector flow a row of :data:`FLOW_MODULES` runs."""
+    return VECTOR_FLOWS.get(row, row)
 
 ALSO_FLOWS: dict[str, tuple[str, ...]] = {
     "encoding": ("ledger", "governance"),
@@ -159,7 +181,7 @@ def prepare_workspace(flow: str, workdir: Path, whole_flow: bool = False) -> Pat
     kill_test = KILL_TEST_WHOLE_FLOW if whole_flow else KILL_TEST_PER_VECTOR
     (workdir / "tests" / "test_mutation_kill.py").write_text(kill_test, encoding="utf-8")
     (workdir / "pyproject.toml").write_text(_pyproject(flow, whole_flow), encoding="utf-8")
-    flows = [flow, *ALSO_FLOWS.get(flow, ())] if whole_flow else [flow]
+    flows = [vector_flow(flow), *ALSO_FLOWS.get(flow, ())] if whole_flow else [vector_flow(flow)]
     write_files(workdir / "vectors", generate_files(flows=flows))
     return workdir
 

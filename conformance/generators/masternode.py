@@ -308,7 +308,15 @@ def _case(
 
 
 def generate(preset: Preset) -> Iterator[CaseSpec]:
-    """Masternode vectors for one preset."""
+    """Masternode vectors for one preset; every valid ``match_message`` case is also a
+    ``reencode_message`` case (MN-0: the canonical script of the message it carries)."""
+    for spec in _generate(preset):
+        yield spec
+        if spec.handler == "match_message" and spec.expect_error is None:
+            yield replace(spec, handler="reencode_message", description=f"{spec.description} (re-encoded)")
+
+
+def _generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _message_cases(preset)
     yield from _registration_cases(preset)
     yield from _penalty_cases(preset)
@@ -321,6 +329,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _pose_commitment_cases(preset)
     yield from _pose_penalty_cases(preset)
     yield from _pose_challenge_cases(preset)
+    yield from _builder_cases(preset)
 
 
 # --------------------------------------------------------------------------------------------
@@ -2686,6 +2695,110 @@ def _pose_commitment_cases(preset: Preset) -> Iterator[CaseSpec]:
         opens,
         "MN_UNKNOWN_QUORUM",
         QuorumRegistry(registry.records),
+    )
+
+
+def _builder_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """The producing side: commitments built and signed by their members (FIN-5/7), messages
+    re-encoded (MN-0), rotation intervals (QUORUM-1) and the PoSe key a block's penalties verify
+    under (FIN-7 / MN-6)."""
+    for value, error in ((1, None), (2, None), (0, "MN_UNKNOWN_QUORUM_TYPE"), (3, "MN_UNKNOWN_QUORUM_TYPE")):
+        yield _case(
+            "quorum_interval",
+            f"type_{value}",
+            f"QUORUM-1: the rotation interval of quorum type {value}",
+            {"quorum_type": value},
+            error,
+        )
+    interval = preset.masternodes.finality_quorum_interval
+    pose = preset.masternodes.pose_quorum_interval
+    secrets = operator_secrets()
+
+    def build(
+        name: str,
+        description: str,
+        kind: QuorumType,
+        signers: Sequence[int],
+        error: str | None = None,
+        bad_key: bool = False,
+    ) -> CaseSpec:
+        record = (
+            finality_record(interval, preset) if kind is QuorumType.FINALITY else pose_record(pose, preset)
+        )
+        finished = (
+            finality_quorum(interval, preset) if kind is QuorumType.FINALITY else pose_quorum(pose, preset)
+        )
+        data: dict[str, JSON] = {
+            "quorum_type": int(kind),
+            "quorum_height": record.base_height,
+            "session_id": record.session_id.hex(),
+            "group_public_key": finished.group_public_key.hex(),
+            "key_shares_root": finished.key_shares_root.hex(),
+            "signers": [
+                {
+                    "index": j,
+                    "operator_secret_key": (bytes(32) if bad_key else secrets[record.members[j - 1]]).hex(),
+                }
+                for j in signers
+            ],
+        }
+        return _case("build_commitment", name, f"FIN-5/7: {description}", data, error)
+
+    record = finality_record(interval, preset)
+    t, n = record.threshold, len(record.members)
+    yield build(
+        "finality_threshold",
+        f"members 1..{t} of quorum {interval} sign",
+        QuorumType.FINALITY,
+        range(1, t + 1),
+    )
+    yield build(
+        "finality_all_reversed",
+        f"all {n} members, listed last first",
+        QuorumType.FINALITY,
+        range(n, 0, -1),
+    )
+    yield build("finality_one_signer", "member 2 alone", QuorumType.FINALITY, [2])
+    yield build(
+        "pose_threshold", f"the PoSe quorum {pose}'s first members sign (kind 5)", QuorumType.POSE, [1, 2, 3]
+    )
+    yield build(
+        "bad_operator_key",
+        "a zero operator secret key",
+        QuorumType.FINALITY,
+        [1],
+        "BLS_INVALID_SECRET_KEY",
+        bad_key=True,
+    )
+
+    precord = pose_record(pose, preset)
+    opens, _closes = commitment_window(pose, preset, QuorumType.POSE)
+    good = pose_commitment_of(pose, preset)
+    registry = QuorumRegistry(
+        {interval: finality_record(interval, preset)},
+        {
+            pose: replace(precord, group_public_key=good.group_public_key, committed_height=opens),
+            2 * pose: pose_record(2 * pose, preset),
+        },
+    )
+    length = dkg_length(preset)
+    heights: list[JSON] = [
+        *sorted(
+            {0, length - 1, length, *(length + k * pose + d for k in (1, 2, 3) for d in (-1, 0)), 2**64 - 1}
+        )
+    ]
+    yield _case(
+        "committed_pose_key",
+        "schedule",
+        f"FIN-7/MN-6: PoSe quorum {pose} committed, {2 * pose} recorded without a commitment, "
+        "0 and the later ones absent",
+        {"quorums": quorums_json(registry), "pose_quorums": pose_quorums_json(registry), "heights": heights},
+    )
+    yield _case(
+        "committed_pose_key",
+        "empty_registry",
+        "FIN-7/MN-6: nothing recorded, no key at any height",
+        {"quorums": [], "heights": heights},
     )
 
 

@@ -87,8 +87,11 @@ from spec.masternode.finality import (
     QuorumRecord,
     QuorumRegistry,
     apply_block_to_quorums,
+    build_commitment,
     check_commitment_signature,
+    commitment_signature,
     committed_finality_key,
+    committed_pose_key,
     dkg_length,
     finality_dkg_session,
     finality_quorum_height,
@@ -102,7 +105,7 @@ from spec.masternode.pose import (
     penalty_session,
     service_failures,
 )
-from spec.masternode.quorum import quorum_threshold, quorum_type, select_quorum
+from spec.masternode.quorum import quorum_interval, quorum_threshold, quorum_type, select_quorum
 from spec.masternode.registry import (
     MasternodeEntry,
     MasternodeList,
@@ -114,7 +117,9 @@ from spec.masternode.registry import (
     apply_transaction_to_list,
     apply_transactions_to_list,
     match_message,
+    message_script,
     next_payee,
+    pose_quorum_height,
     record_payment,
 )
 from spec.masternode.signing import add_signature_share
@@ -772,6 +777,71 @@ def handle_pose_challenge_verdict(preset: Preset, data: dict[str, JSON]) -> JSON
     }
 
 
+def handle_committed_pose_key(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """FIN-7 / MN-6: ``{"quorums", "pose_quorums", "heights"}`` -> ``{"keys": [{"height",
+    "quorum_height"`` (the PoSe quorum in charge, int or null), ``"group_public_key"`` (its committed
+    key, hex or null)``}]}``: the key the PoSe penalties of a block at each height verify under."""
+    registry = parse_quorums(data)
+    heights = int_list_field(data, "heights")
+    if not all(0 <= h < 2**64 for h in heights):
+        raise BadInput("heights must be a list of u64 integers")
+    keys: list[JSON] = []
+    for height in heights:
+        key = committed_pose_key(registry, height, preset)
+        keys.append(
+            {
+                "height": height,
+                "quorum_height": pose_quorum_height(height, preset),
+                "group_public_key": None if key is None else to_hex(key),
+            }
+        )
+    return {"keys": keys}
+
+
+def handle_quorum_interval(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """QUORUM-1: ``{"quorum_type"}`` -> ``{"interval"}``, the preset rotation interval in blocks;
+    ``MN_UNKNOWN_QUORUM_TYPE``."""
+    return {"interval": quorum_interval(quorum_type(int_field(data, "quorum_type")), preset)}
+
+
+def handle_build_commitment(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """FIN-5/7 (member side): ``{"quorum_type", "quorum_height", "session_id", "group_public_key",
+    "key_shares_root", "signers": [{"index", "operator_secret_key"}]}`` -> each signer's operator
+    ``signatures`` (``[{"index", "signature"}]``, ascending), the ``commitment`` (MN-0 JSON, kind 3 or
+    5) carrying their aggregate, and its null-data output ``script``; ``BLS_INVALID_SECRET_KEY``."""
+    kind = quorum_type(int_field(data, "quorum_type"))
+    height = uint_field(data, "quorum_height", 64)
+    session_id = hex_field(data, "session_id")
+    group_key = hex_field(data, "group_public_key")
+    root = hex_field(data, "key_shares_root")
+    if len(session_id) != 32 or len(group_key) != 48 or len(root) != 32:
+        raise BadInput("session_id and key_shares_root are 32 bytes, group_public_key 48")
+    signers = {
+        uint_field(item, "index", 16): hex_field(item, "operator_secret_key")
+        for item in objects(data, "signers")
+    }
+    if not signers or len(signers) != len(objects(data, "signers")) or min(signers) < 1:
+        raise BadInput("signers: at least one, distinct indices from 1")
+    signatures = {
+        index: commitment_signature(key, height, session_id, group_key, root)
+        for index, key in signers.items()
+    }
+    commitment = build_commitment(height, session_id, group_key, root, signatures, kind)
+    return {
+        "signatures": [{"index": i, "signature": to_hex(signatures[i])} for i in sorted(signatures)],
+        "commitment": message_json(commitment),
+        "script": to_hex(message_script(commitment, preset)),
+    }
+
+
+def handle_reencode_message(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MN-0: ``{"script"}`` -> ``{"script"}``: the canonical output script of the message the script
+    carries (MN-0 encoding, split into pushes as MN-0 says), null when it carries none;
+    ``DECODE_*`` as for ``match_message``. A canonical script comes back unchanged."""
+    message = match_message(hex_field(data, "script"), preset)
+    return {"script": None if message is None else to_hex(message_script(message, preset))}
+
+
 HANDLERS: dict[str, Handler] = {
     "match_message": handle_match_message,
     "apply_transaction": handle_apply_transaction,
@@ -793,4 +863,8 @@ HANDLERS: dict[str, Handler] = {
     "check_pose_challenge": handle_check_pose_challenge,
     "check_pose_response": handle_check_pose_response,
     "pose_challenge_verdict": handle_pose_challenge_verdict,
+    "committed_pose_key": handle_committed_pose_key,
+    "quorum_interval": handle_quorum_interval,
+    "build_commitment": handle_build_commitment,
+    "reencode_message": handle_reencode_message,
 }
