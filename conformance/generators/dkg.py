@@ -309,11 +309,13 @@ def _session_cases(preset: Preset) -> Iterator[CaseSpec]:
     oversized = resign(small, replace(reveal, ephemeral=CURVE_ORDER.to_bytes(32, "big")), 3)
     zero = resign(small, replace(reveal, ephemeral=bytes(32)), 3)
     by_other = resign(small, reveal, 4)
+    oversized_by_other = resign(small, replace(reveal, ephemeral=CURVE_ORDER.to_bytes(32, "big")), 4)
     yield CaseSpec(
         "run_session",
         "rejected_justifications",
         "justifications revealing an ephemeral key equal to the group order and zero, one signed by "
-        "another member, the right one, then an advance past FINALIZATION",
+        "another member, the group order signed by another member (DKG_MALFORMED_JUSTIFICATION: the "
+        "key is read before the signature is checked), the right one, then an advance past FINALIZATION",
         _session_input(
             small,
             _events(
@@ -321,7 +323,7 @@ def _session_cases(preset: Preset) -> Iterator[CaseSpec]:
                 "advance",
                 [dkg.make_complaint(after, 2, 3, small.secrets[1])],
                 "advance",
-                [oversized, zero, by_other, reveal],
+                [oversized, zero, by_other, oversized_by_other, reveal],
                 "advance",
                 "advance",
             ),
@@ -526,6 +528,19 @@ def _encryption_cases(preset: Preset) -> Iterator[CaseSpec]:
         "DKG_MALFORMED_CONTRIBUTION",
         share=CURVE_ORDER.to_bytes(32, "big").hex(),
     )
+    for value, error in ((1, None), (CURVE_ORDER - 1, None), (0, "DKG_MALFORMED_JUSTIFICATION")):
+        yield enc(
+            f"explicit_ephemeral_{'r_minus_1' if value == CURVE_ORDER - 1 else value}",
+            f"an explicit ephemeral scalar {value if value < 2 else 'r - 1'} instead of a seed",
+            error,
+            ephemeral=value.to_bytes(32, "big").hex(),
+        )
+    yield enc(
+        "explicit_ephemeral_r",
+        "an explicit ephemeral scalar equal to the group order",
+        "DKG_MALFORMED_JUSTIFICATION",
+        ephemeral=CURVE_ORDER.to_bytes(32, "big").hex(),
+    )
     yield enc(
         "recipient_key_identity",
         "the recipient key is the identity",
@@ -626,6 +641,16 @@ def _encryption_cases(preset: Preset) -> Iterator[CaseSpec]:
     right = ephemeral.to_bytes(32, "big")
     yield reveal(
         "valid", "dealer 2 reveals the ephemeral key of its ciphertext to member 4", ciphertext, right
+    )
+    one = (1).to_bytes(32, "big")
+    with_one = share_encryption.encrypt_share(context, small.publics[3], share, 1)
+    yield reveal("ephemeral_one", "a ciphertext encrypted with e = 1 (R = g1), opened with 1", with_one, one)
+    yield reveal(
+        "ephemeral_one_other_ciphertext",
+        "e = 1 revealed for a ciphertext of another key",
+        ciphertext,
+        one,
+        "DKG_BAD_JUSTIFICATION",
     )
     other_key = share_encryption.share_ephemeral(dealer_seed("small", 2, 1), 4).to_bytes(32, "big")
     yield reveal("other_key", "a key of another seed", ciphertext, other_key, "DKG_BAD_JUSTIFICATION")

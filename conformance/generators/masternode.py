@@ -23,6 +23,7 @@ from functools import cache
 from conformance.dkgbuilder import Finished, certify, finality_share, finish, quorum_of_session, resign
 from conformance.dkgbuilder import contribution as dkg_contribution
 from conformance.handlers.chain import big_to_hex, pose_quorums_json, quorum_record_json, quorums_json
+from conformance.handlers.dkg import message_to_json as dkg_message_json
 from conformance.handlers.masternode import entry_json, list_json, utxo_json
 from conformance.model import JSON, CaseSpec
 from conformance.seeded import seeded_bytes
@@ -51,7 +52,7 @@ from spec.masternode.challenge import (
     make_challenge,
     make_response,
 )
-from spec.masternode.dkg import Contribution, make_justification
+from spec.masternode.dkg import Contribution, DkgMessage, make_justification
 from spec.masternode.evidence import (
     ContributionPrefixEvidence,
     DkgEquivocationEvidence,
@@ -330,6 +331,7 @@ def _generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _pose_penalty_cases(preset)
     yield from _pose_challenge_cases(preset)
     yield from _builder_cases(preset)
+    yield from _pose_producer_cases(preset)
 
 
 # --------------------------------------------------------------------------------------------
@@ -2200,6 +2202,11 @@ def _evidence_message_cases(preset: Preset) -> Iterator[CaseSpec]:
     )
     yield case("evidence_justifications", "two equivocating justifications", justifications)
     yield case(
+        "evidence_contribution_prefixes",
+        "tag 4: two equivocating contributions shown by their prefix proofs",
+        message_script(prefix_contributions(preset), preset),
+    )
+    yield case(
         "evidence_split_short_middle",
         "a split evidence whose first push is one byte short (the byte pushed alone)",
         script_of([pushes[0][:-1], pushes[0][-1:], *pushes[1:]]),
@@ -2293,6 +2300,16 @@ def _evidence_cases(preset: Preset) -> Iterator[CaseSpec]:
         [double_sign_evidence(preset, n, end - 1)],
     )
     yield case("dkg_contributions", "dealer 2 signed two contributions (DKG-5)", [contributions])
+    yield case(
+        "dkg_contributions_dealer_1",
+        "dealer 1 signed two contributions",
+        [equivocating_contributions(preset, 1)],
+    )
+    yield case(
+        "dkg_contributions_dealer_n",
+        f"dealer n = {n} signed two contributions",
+        [equivocating_contributions(preset, n)],
+    )
     prefixed = prefix_contributions(preset)
     yield case(
         "dkg_contribution_prefixes",
@@ -2802,6 +2819,90 @@ def _builder_cases(preset: Preset) -> Iterator[CaseSpec]:
     )
 
 
+def _pose_producer_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """The producing side of POSE-4..6 and SLASH-2/4: challenges and responses made, the targets a
+    challenger picks, conflicting DKG messages and their signed prefixes."""
+    sc = challenge_scenario(preset)
+    record, challenge = sc.record, sc.challenge
+    secrets = operator_secrets()
+    n = len(record.members)
+
+    def make(
+        name: str, description: str, challenger: int, error: str | None = None, **over: JSON
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "quorum_height": challenge.quorum_height,
+            "challenger": challenger,
+            "target": {"txid": challenge.target.txid.hex(), "index": challenge.target.index},
+            "nonce": challenge.nonce.hex(),
+            "secret_key": secrets[record.members[challenger - 1]].hex(),
+            "target_secret_key": sc.target_secret.hex(),
+            **over,
+        }
+        return _case("make_pose_challenge", name, f"POSE-5/6: {description}", data, error)
+
+    yield make("member_1", "member 1 challenges the scenario's target, which responds", 1)
+    yield make(f"member_{n}", f"member n = {n} challenges the same target", n)
+    yield make(
+        "bad_secret_key",
+        "a zero operator secret key",
+        1,
+        "BLS_INVALID_SECRET_KEY",
+        secret_key=bytes(32).hex(),
+    )
+
+    def targets(name: str, description: str, mn_list: MasternodeList, own: bytes) -> CaseSpec:
+        data: dict[str, JSON] = {"masternodes": list_json(mn_list), "own_operator_key": own.hex()}
+        return _case("challenge_targets", name, f"POSE-4: {description}", data)
+
+    yield targets("member_1", "every active masternode but member 1's own", sc.mn_list, record.members[0])
+    yield targets("outsider", "a key of no masternode: every active one", sc.mn_list, bls.G1_GENERATOR)
+    banned = MasternodeList(
+        {
+            **sc.mn_list.entries,
+            challenge.target: replace(
+                sc.mn_list.entries[challenge.target], status=MasternodeStatus.POSE_BANNED
+            ),
+        }
+    )
+    yield targets("banned_left_out", "a POSE_BANNED masternode is no target", banned, record.members[0])
+    yield targets("empty_list", "no masternodes", MasternodeList({}), record.members[0])
+
+    interval = preset.masternodes.finality_quorum_interval
+    quorum = finality_quorum(interval, preset).quorum
+    contributions = equivocating_contributions(preset)
+    justifications = equivocating_justifications(preset)
+    other_dealer = dkg_contribution(quorum, 3)
+
+    def conflict(name: str, description: str, first: DkgMessage, second: DkgMessage) -> CaseSpec:
+        data: dict[str, JSON] = {"first": dkg_message_json(first), "second": dkg_message_json(second)}
+        return _case("dkg_conflict", name, f"SLASH-2: {description}", data)
+
+    yield conflict(
+        "two_contributions", "dealer 2's two contributions", contributions.first, contributions.second
+    )
+    yield conflict("same_contribution", "one contribution twice", contributions.first, contributions.first)
+    yield conflict("two_dealers", "contributions of dealers 2 and 3", contributions.first, other_dealer)
+    yield conflict(
+        "two_justifications",
+        "dealer 3's two answers to member 1",
+        justifications.first,
+        justifications.second,
+    )
+    yield conflict(
+        "justification_and_contribution",
+        "dealer 3's justification and its contribution",
+        justifications.first,
+        other_dealer,
+    )
+    yield conflict(
+        "contribution_and_justification",
+        "dealer 3's contribution and its justification",
+        other_dealer,
+        justifications.first,
+    )
+
+
 def operator_signatures_of(base_height: int, preset: Preset) -> dict[int, bytes]:
     """FIN-5: members ``1..t`` of the finality quorum at ``base_height`` sign its real commitment hash."""
     record = finality_record(base_height, preset)
@@ -2994,6 +3095,11 @@ def _pose_challenge_cases(preset: Preset) -> Iterator[CaseSpec]:
         replace(challenge, challenger=0),
         None,
         "POSE_UNKNOWN_CHALLENGER",
+    )
+    yield check(
+        "challenger_n",
+        f"member n = {n}'s challenge",
+        resign(replace(challenge, challenger=n), n),
     )
     yield check(
         "challenger_above_members",

@@ -243,10 +243,18 @@ def _recipient_key(data: dict[str, JSON]) -> bytes:
 def encrypt_share(preset: Preset, data: dict[str, JSON]) -> JSON:
     """DKG-11: ``{"session_id", "dealer", "recipient", "recipient_key", "share", "seed"}`` -> the
     ``ephemeral`` key the seed gives the recipient and the ``ciphertext``; or
-    ``BLS_INVALID_PUBLIC_KEY``, ``DKG_MALFORMED_CONTRIBUTION`` (a share not 32 bytes below ``r``)."""
+    ``BLS_INVALID_PUBLIC_KEY``, ``DKG_MALFORMED_CONTRIBUTION`` (a share not 32 bytes below ``r``).
+    An ``ephemeral`` (32 bytes big-endian) instead of the seed encrypts with that scalar
+    (``DKG_MALFORMED_JUSTIFICATION`` outside ``[1, r - 1]``)."""
     context = _context(data)
     key = _recipient_key(data)
-    ephemeral = share_encryption.share_ephemeral(hex_field(data, "seed"), int_field(data, "recipient"))
+    if "ephemeral" in data:
+        raw = hex_field(data, "ephemeral")
+        if len(raw) != 32:
+            raise BadInput("ephemeral must be 32 bytes")
+        ephemeral = int.from_bytes(raw, "big")
+    else:
+        ephemeral = share_encryption.share_ephemeral(hex_field(data, "seed"), int_field(data, "recipient"))
     ciphertext = share_encryption.encrypt_share(context, key, hex_field(data, "share"), ephemeral)
     return {"ephemeral": to_hex(ephemeral.to_bytes(32, "big")), "ciphertext": to_hex(ciphertext)}
 

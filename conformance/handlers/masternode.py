@@ -38,7 +38,7 @@ certificates of each height verify under.
 from __future__ import annotations
 
 from conformance.handlers.chain import parse_index, pose_quorums_json, quorums_json
-from conformance.handlers.dkg import message_to_json, signature_share_from_json
+from conformance.handlers.dkg import message_from_json, message_to_json, signature_share_from_json
 from conformance.jsonio import (
     field,
     from_hex,
@@ -64,21 +64,27 @@ from spec.masternode.challenge import (
     PoSeChallenge,
     PoSeResponse,
     challenge_digest,
+    challenge_targets,
     challenge_window,
     check_challenge,
     check_response,
     check_response_in_time,
     decode_challenge,
     decode_response,
+    encode_challenge,
+    encode_response,
+    make_challenge,
+    make_response,
     terms_to_ban,
     unanswered,
 )
-from spec.masternode.dkg import DkgResult, Exclusion, session_end_height
+from spec.masternode.dkg import Contribution, DkgResult, Exclusion, Justification, session_end_height
 from spec.masternode.evidence import (
     ContributionPrefixEvidence,
     DkgEquivocationEvidence,
     DoubleSignEvidence,
     SlashingEvidence,
+    signed_prefix,
 )
 from spec.masternode.finality import (
     COMMITMENT_SIGNATURE_CODEC,
@@ -123,7 +129,7 @@ from spec.masternode.registry import (
     record_payment,
 )
 from spec.masternode.signing import add_signature_share
-from spec.masternode.slashing import apply_block_evidence, burnt_collaterals
+from spec.masternode.slashing import apply_block_evidence, burnt_collaterals, conflict_slot, is_conflicting
 from spec.presets import Preset
 
 
@@ -842,6 +848,80 @@ def handle_reencode_message(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"script": None if message is None else to_hex(message_script(message, preset))}
 
 
+def handle_make_pose_challenge(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """POSE-5/6 (producing side): ``{"quorum_height", "challenger", "target" (outpoint), "nonce",
+    "secret_key"`` (the challenger's operator key), ``"target_secret_key"}`` -> the signed
+    ``challenge`` (:func:`challenge_json`) and its ``encoding``, the target's ``response``
+    (:func:`response_json`) and its ``response_encoding``; ``BLS_INVALID_SECRET_KEY``."""
+    raw_target = field(data, "target")
+    if not isinstance(raw_target, dict):
+        raise BadInput("target must be an outpoint object")
+    nonce = hex_field(data, "nonce")
+    if len(nonce) != 32:
+        raise BadInput("nonce must be 32 bytes")
+    challenge = make_challenge(
+        hex_field(data, "secret_key"),
+        uint_field(data, "quorum_height", 64),
+        uint_field(data, "challenger", 16),
+        parse_outpoint(dict(raw_target)),
+        nonce,
+    )
+    response = make_response(hex_field(data, "target_secret_key"), challenge)
+    return {
+        "challenge": challenge_json(challenge),
+        "encoding": to_hex(encode_challenge(challenge)),
+        "response": response_json(response),
+        "response_encoding": to_hex(encode_response(response)),
+    }
+
+
+def handle_challenge_targets(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """POSE-4: ``{"masternodes", "own_operator_key"}`` -> ``{"targets"}``: the outpoints of every
+    ACTIVE masternode but the challenger's own (by operator key), ascending."""
+    return {
+        "targets": [
+            outpoint_json(o) for o in challenge_targets(parse_list(data), hex_field(data, "own_operator_key"))
+        ]
+    }
+
+
+def _equivocable(data: dict[str, JSON], name: str) -> Contribution | Justification:
+    item = field(data, name)
+    if not isinstance(item, dict):
+        raise BadInput(f"{name} must be a DKG message object")
+    message = message_from_json(dict(item))
+    if not isinstance(message, (Contribution, Justification)):
+        raise BadInput(f"{name}: only contributions and justifications can equivocate")
+    return message
+
+
+def handle_dkg_conflict(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SLASH-2/4 (producing side): ``{"first", "second"}`` (DKG messages in the dkg flow's JSON
+    form, contributions or justifications) -> each one's conflict ``slots`` (``[kind, dealer,
+    complainer or 0]``), whether the two are ``conflicting`` (one slot, two digests), and for
+    contributions the signed ``prefixes`` a contribution-prefix evidence carries
+    (``{"first_chunk", "siblings", "signature"}``, null for a justification)."""
+    messages = [_equivocable(data, "first"), _equivocable(data, "second")]
+    prefixes: list[JSON] = []
+    for message in messages:
+        if isinstance(message, Contribution):
+            signed = signed_prefix(message)
+            prefixes.append(
+                {
+                    "first_chunk": to_hex(signed.first_chunk),
+                    "siblings": [to_hex(s) for s in signed.siblings],
+                    "signature": to_hex(signed.signature),
+                }
+            )
+        else:
+            prefixes.append(None)
+    return {
+        "slots": [list(conflict_slot(m)) for m in messages],
+        "conflicting": is_conflicting(messages[0], messages[1]),
+        "prefixes": prefixes,
+    }
+
+
 HANDLERS: dict[str, Handler] = {
     "match_message": handle_match_message,
     "apply_transaction": handle_apply_transaction,
@@ -867,4 +947,7 @@ HANDLERS: dict[str, Handler] = {
     "quorum_interval": handle_quorum_interval,
     "build_commitment": handle_build_commitment,
     "reencode_message": handle_reencode_message,
+    "make_pose_challenge": handle_make_pose_challenge,
+    "challenge_targets": handle_challenge_targets,
+    "dkg_conflict": handle_dkg_conflict,
 }
