@@ -92,7 +92,9 @@ from spec.masternode.registry import (
     Unbond,
     collateral_script,
     encode_message,
+    match_message,
     message_script,
+    null_data_pushes,
     penalty_message,
     pose_quorum_height,
     registration_hash,
@@ -315,6 +317,31 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         yield spec
         if spec.handler == "match_message" and spec.expect_error is None:
             yield replace(spec, handler="reencode_message", description=f"{spec.description} (re-encoded)")
+            yield from _payload_cases(spec, preset)
+        if spec.handler == "payee_rotation" and spec.expect_error is None:
+            yield replace(spec, handler="payee_scripts", description=f"{spec.description} (payout scripts)")
+
+
+def _payload_cases(spec: CaseSpec, preset: Preset) -> Iterator[CaseSpec]:
+    """``decode_payload`` of the payload a valid ``match_message`` case carries (when it carries a
+    message), and of that payload without its prefix and with the prefix alone (first case only)."""
+    script = bytes.fromhex(str(spec.input["script"]))
+    pushes = null_data_pushes(script, preset.script)
+    if pushes is None or match_message(script, preset) is None:
+        return
+    payload = b"".join(pushes)
+    yield replace(
+        spec,
+        handler="decode_payload",
+        description=f"{spec.description} (its payload)",
+        input={"payload": payload.hex()},
+    )
+    if spec.case == "registration":
+        for case, description, data, error in (
+            ("no_prefix", "the payload without its prefix", payload[4:], "DECODE_INVALID_TAG"),
+            ("prefix_only", "the prefix alone, no kind byte", payload[:4], "DECODE_TRUNCATED"),
+        ):
+            yield _case("decode_payload", case, f"MN-0: {description}", {"payload": data.hex()}, error)
 
 
 def _generate(preset: Preset) -> Iterator[CaseSpec]:
@@ -348,6 +375,17 @@ def _message_cases(preset: Preset) -> Iterator[CaseSpec]:
     valid = [
         ("registration", message_script(signed, preset), "a registration output"),
         ("pose_penalty", message_script(penalty, preset), "a PoSe penalty output"),
+        (
+            "unbond",
+            message_script(
+                Unbond(
+                    fund.collateral("alice"),
+                    ed25519.sign(operator("alice").owner.seed, unbond_message(fund.collateral("alice"))),
+                ),
+                preset,
+            ),
+            "an unbond output (MN-8)",
+        ),
         ("other_null_data", null_data_script(b"hello", params), "null data without the prefix: no message"),
         ("p2pkh", p2pkh_script(bytes(32)), "an ordinary output: no message"),
         ("bare_op_return", null_data_script(b"", params), "OP_RETURN alone: no message"),

@@ -122,9 +122,11 @@ from spec.masternode.registry import (
     Unbond,
     apply_transaction_to_list,
     apply_transactions_to_list,
+    decode_message,
     match_message,
     message_script,
     next_payee,
+    payee_script,
     pose_quorum_height,
     record_payment,
 )
@@ -922,6 +924,29 @@ def handle_dkg_conflict(preset: Preset, data: dict[str, JSON]) -> JSON:
     }
 
 
+def handle_payee_scripts(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MN-7 / RWD-3: ``{"masternodes", "start_height", "count"}`` -> ``{"scripts"}``: the payout
+    script each of ``count`` blocks must pay (``payee_script``; null: no eligible masternode), in
+    blocks where nothing but payments changes the list (as ``payee_rotation``)."""
+    mn_list = parse_list(data)
+    height = uint_field(data, "start_height", 64)
+    count = int_field(data, "count")
+    if not 0 <= count <= 10_000:
+        raise BadInput("count must be in [0, 10000]")
+    scripts: list[JSON] = []
+    for offset in range(count):
+        script = payee_script(mn_list, height + offset)
+        scripts.append(None if script is None else to_hex(script))
+        mn_list = record_payment(mn_list, height + offset)
+    return {"scripts": scripts}
+
+
+def handle_decode_payload(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MN-0: ``{"payload"}`` (the concatenated null-data pushes: prefix, kind, body) ->
+    ``{"message"}``; ``DECODE_INVALID_TAG`` without the prefix, ``DECODE_*`` otherwise."""
+    return {"message": message_json(decode_message(hex_field(data, "payload"), preset))}
+
+
 HANDLERS: dict[str, Handler] = {
     "match_message": handle_match_message,
     "apply_transaction": handle_apply_transaction,
@@ -950,4 +975,6 @@ HANDLERS: dict[str, Handler] = {
     "make_pose_challenge": handle_make_pose_challenge,
     "challenge_targets": handle_challenge_targets,
     "dkg_conflict": handle_dkg_conflict,
+    "payee_scripts": handle_payee_scripts,
+    "decode_payload": handle_decode_payload,
 }
