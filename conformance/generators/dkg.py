@@ -746,6 +746,7 @@ def _signing_cases(preset: Preset) -> Iterator[CaseSpec]:
         return CaseSpec("signing_session", name, description, data, expect_error=error)
 
     yield case("first_three", "members 1, 2, 3 sign", [share(1), share(2), share(3)])
+    yield case("threshold_n", "threshold 5 of 5: all five sign", [share(j) for j in range(1, 6)], threshold=5)
     yield case("last_three", "members 3, 4, 5 sign: the same signature", [share(5), share(4), share(3)])
     yield case(
         "all_five", "all five sign: the three lowest indices are used", [share(j) for j in range(1, 6)]
@@ -839,6 +840,23 @@ def _decode_cases(preset: Preset) -> Iterator[CaseSpec]:
             )
         ),
     }
+    for kind, message in (
+        ("contribution", honest),
+        ("complaint", complaint),
+        ("justification", justification),
+    ):
+        yield CaseSpec(
+            "encode_message",
+            kind,
+            f"the canonical encoding, signed bytes and digest of a {kind}",
+            {"message": message_to_json(message)},
+        )
+    yield CaseSpec(
+        "encode_message",
+        "contribution_n7_t5",
+        "a contribution of a seven-member session with threshold 5",
+        {"message": message_to_json(contribution(make_quorum("large", 7, 5, preset), 7))},
+    )
     for kind, raw in encodings.items():
         yield CaseSpec(
             "decode_message", f"{kind}_valid", f"a canonical {kind}", {"type": kind, "bytes": raw.hex()}
@@ -1049,6 +1067,21 @@ def _member_cases(preset: Preset) -> Iterator[CaseSpec]:
         [1, 2],
     )
     yield complain("no_contributions", "nobody contributes: no candidates", [], [1, 3])
+    own = list(small.coefficients[2])
+    own[0] = (-sum(own[1:])) % CURVE_ORDER  # dealer 3's polynomial vanishes at member 1
+    vanishing = dkg.make_contribution(small.session, 3, own, small.secrets[2], small.seeds[2])
+    body = bytearray(vanishing.ciphertexts[0])
+    body[60] ^= 0x01
+    garbled_zero = dkg.sign_message(
+        replace(vanishing, ciphertexts=(bytes(body), *vanishing.ciphertexts[1:])), small.secrets[2]
+    )
+    yield complain(
+        "garbled_zero_share",
+        "dealer 3's share to member 1 is zero and its ciphertext fails authentication: accused (a batch "
+        "check counting the unreadable share as zero would pass)",
+        [*honest[:2], garbled_zero, *honest[3:]],
+        [1, 2],
+    )
     yield complain(
         "not_the_member_key",
         "member 2's check with member 3's secret key",
@@ -1161,6 +1194,33 @@ def _member_cases(preset: Preset) -> Iterator[CaseSpec]:
                 _height(50 + dkg.session_end_height(0, params)),
                 _height(50 + justification_start - 1),
             ],
+        ),
+    )
+    three = make_quorum("three", 3, 2, preset)
+    yield CaseSpec(
+        "run_session",
+        "min_members",
+        f"{preset.dkg.min_members} members (dkg.min_members), threshold 2",
+        _session_input(three, _events(honest_contributions(three), "advance", "advance")),
+    )
+    outsider_after = _received(small, honest)
+    outsider_complaint = dkg.make_complaint(outsider_after, 2, 3, small.secrets[1])
+    outsider_state = _complained(small, outsider_after, [outsider_complaint])
+    honest_answer = dkg.make_justification(outsider_state, 3, 2, small.seeds[2], small.secrets[2])
+    yield CaseSpec(
+        "run_session",
+        "justification_from_non_member",
+        "a justification naming dealer 6 of five and one naming dealer 0 (DKG_UNKNOWN_MEMBER), then "
+        "dealer 3's real answer",
+        _session_input(
+            small,
+            _events(
+                honest,
+                "advance",
+                [outsider_complaint],
+                "advance",
+                [replace(honest_answer, dealer=6), replace(honest_answer, dealer=0), honest_answer],
+            ),
         ),
     )
     yield CaseSpec(

@@ -377,6 +377,28 @@ def sign_share(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"share": signature_share_to_json(share)}
 
 
+def encode_message(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """ENC and DKG-3 of a DKG message: ``{"message"}`` (JSON form) -> its canonical ``bytes``, the
+    ``signed_bytes`` (``u8(kind) || encoding without the signature``) and their ``digest``."""
+    item = field(data, "message")
+    if not isinstance(item, dict):
+        raise BadInput("message must be an object")
+    message = message_from_json(dict(item))
+    if isinstance(message, Contribution):
+        if max(len(message.commitments), len(message.ciphertexts)) > preset.quorum.max_members:
+            raise BadInput(f"at most {preset.quorum.max_members} commitments and ciphertexts")
+        raw = dkg.encode_contribution(message, preset)
+    elif isinstance(message, Complaint):
+        raw = dkg.encode_complaint(message)
+    else:
+        raw = dkg.encode_justification(message)
+    return {
+        "bytes": to_hex(raw),
+        "signed_bytes": to_hex(dkg.signed_bytes(message)),
+        "digest": to_hex(dkg.message_digest(message)),
+    }
+
+
 # The member side (DKG-4, 6, 7, 10): what an honest member sends, from its keys and seed.
 
 
@@ -421,7 +443,8 @@ def complain(preset: Preset, data: dict[str, JSON]) -> JSON:
     """
     state, _ = _replay(preset, data)
     keys = {int_field(r, "index"): hex_field(r, "secret_key") for r in _objects(data, "recipients")}
-    bad, plaintexts = dkg.find_bad_shares_and_plaintexts(state, keys)
+    bad = dkg.find_bad_shares(state, keys)
+    plaintexts = dkg.find_bad_shares_and_plaintexts(state, keys)[1]
     candidates = dkg.candidate_dealers(state)
     weights = dkg.batch_weights(state, candidates) if candidates else ()
     recipients: list[JSON] = []
@@ -497,4 +520,5 @@ HANDLERS: dict[str, Handler] = {
     "justify": justify,
     "phase_schedule": phase_schedule,
     "sign_share": sign_share,
+    "encode_message": encode_message,
 }
