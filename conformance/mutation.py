@@ -93,6 +93,7 @@ def vector_flow(row: str) -> str:
     """The vector flow a row of :data:`FLOW_MODULES` runs."""
     return VECTOR_FLOWS.get(row, row)
 
+
 ALSO_FLOWS: dict[str, tuple[str, ...]] = {
     "encoding": ("ledger", "governance"),
     "hashing": ("merkle", "governance"),
@@ -457,6 +458,12 @@ transaction sigop limit through the ledger vectors, the chain's vote bits and de
 through the upgrade vectors). A mutant that no vector reached in pass 1
 (the killing test imports `spec` inside its first vector, so import-time code counts as reached)
 goes to pass 2 only when the flow has `ALSO_FLOWS`.
+
+A row measures a flow's modules with that flow's vectors; the rows `share_encryption` (DKG-11/12,
+dkg vectors), `penalties` (PoSe challenges and verdicts, slashing evidence and slashing: masternode
+vectors) and `libp2p` (p2p vectors) measure modules of a flow on their own (`VECTOR_FLOWS` in
+`conformance/mutation.py`). `spec/masternode/signing.py` (SIGN-1..4) is measured in the dkg row,
+whose handlers serve threshold signing, not in the masternode row.
 
 Rows marked *not run* have not been measured yet: on the shared two-core machine a flow of about
 a thousand mutants takes roughly half an hour of pass 1, plus pass 2 for its survivors.
