@@ -108,6 +108,19 @@ def _message_ids(preset: Preset) -> Iterator[CaseSpec]:
         "P2P-LP-2: empty data",
         {"topic": topic_name(preset, TopicKind.TRANSACTION), "data": ""},
     )
+    yield _case(
+        "message_id",
+        "topic_65535_bytes",
+        "P2P-LP-2: the longest topic a message id covers (65535 bytes, its u16 length prefix)",
+        {"topic": "t" * 0xFFFF, "data": "00"},
+    )
+    yield _case(
+        "message_id",
+        "topic_65536_bytes",
+        "P2P-LP-2: a topic of 65536 bytes does not fit the u16 length prefix",
+        {"topic": "t" * 0x10000, "data": "00"},
+        "DECODE_LENGTH_LIMIT",
+    )
 
 
 def _peer_ids() -> Iterator[CaseSpec]:
@@ -316,6 +329,16 @@ def _validations(preset: Preset) -> Iterator[CaseSpec]:
             share[:1] + b"\xff" * 12,
             None,
             "garbage after the command",
+        ),
+        (
+            "quorum_too_many_commitments",
+            TopicKind.QUORUM,
+            bytes([Command.DKG_CONTRIBUTION])
+            + bytes(32)
+            + (1).to_bytes(2, "little")
+            + varint_encode(preset.quorum.max_members + 1),
+            None,
+            "a contribution announcing quorum.max_members + 1 commitments (DECODE_LENGTH_LIMIT)",
         ),
         ("vote_reserved", TopicKind.VOTE, tx_data, None, "the vote topic has no payload yet"),
         ("sidechain_reserved", TopicKind.SIDECHAIN, b"\x01", None, "the sidechain topic has no payload yet"),
