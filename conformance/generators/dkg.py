@@ -1196,6 +1196,13 @@ def _member_cases(preset: Preset) -> Iterator[CaseSpec]:
             ],
         ),
     )
+    full = make_quorum("full", 4, 4, preset)
+    yield CaseSpec(
+        "run_session",
+        "threshold_n",
+        "threshold 4 of 4: every member must deal",
+        _session_input(full, _events(honest_contributions(full), "advance", "advance")),
+    )
     three = make_quorum("three", 3, 2, preset)
     yield CaseSpec(
         "run_session",
