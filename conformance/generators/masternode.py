@@ -2372,6 +2372,11 @@ def _evidence_cases(preset: Preset) -> Iterator[CaseSpec]:
         [replace(prefixed, second=moved)],
         "MN_WRONG_QUORUM_SESSION",
     )
+    yield case(
+        "dkg_contribution_prefixes_dealer_n",
+        f"tag 4: dealer n = {n}'s two contributions",
+        [prefix_contributions(preset, dealer=n)],
+    )
     third = prefix_contributions(preset, dealer=3)
     yield case(
         "dkg_contribution_prefixes_two_dealers",
@@ -2881,6 +2886,12 @@ def _pose_producer_cases(preset: Preset) -> Iterator[CaseSpec]:
 
     yield make("member_1", "member 1 challenges the scenario's target, which responds", 1)
     yield make(f"member_{n}", f"member n = {n} challenges the same target", n)
+    yield make(
+        "target_output_1",
+        "a target collateral at output 1 (the digest encodes the index little-endian)",
+        2,
+        target={"txid": challenge.target.txid.hex(), "index": 1},
+    )
     yield make(
         "bad_secret_key",
         "a zero operator secret key",
