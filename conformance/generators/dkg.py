@@ -309,11 +309,13 @@ def _session_cases(preset: Preset) -> Iterator[CaseSpec]:
     oversized = resign(small, replace(reveal, ephemeral=CURVE_ORDER.to_bytes(32, "big")), 3)
     zero = resign(small, replace(reveal, ephemeral=bytes(32)), 3)
     by_other = resign(small, reveal, 4)
+    oversized_by_other = resign(small, replace(reveal, ephemeral=CURVE_ORDER.to_bytes(32, "big")), 4)
     yield CaseSpec(
         "run_session",
         "rejected_justifications",
         "justifications revealing an ephemeral key equal to the group order and zero, one signed by "
-        "another member, the right one, then an advance past FINALIZATION",
+        "another member, the group order signed by another member (DKG_MALFORMED_JUSTIFICATION: the "
+        "key is read before the signature is checked), the right one, then an advance past FINALIZATION",
         _session_input(
             small,
             _events(
@@ -321,7 +323,7 @@ def _session_cases(preset: Preset) -> Iterator[CaseSpec]:
                 "advance",
                 [dkg.make_complaint(after, 2, 3, small.secrets[1])],
                 "advance",
-                [oversized, zero, by_other, reveal],
+                [oversized, zero, by_other, oversized_by_other, reveal],
                 "advance",
                 "advance",
             ),
@@ -448,6 +450,12 @@ def _verify_share_cases(preset: Preset) -> Iterator[CaseSpec]:
             "DKG_MALFORMED_CONTRIBUTION",
         ),
         ("recipient_zero", "recipient index 0", {"recipient": 0, "share": share.hex()}, "DKG_UNKNOWN_MEMBER"),
+        (
+            "recipient_1",
+            "dealer 1's share for member 1",
+            {"recipient": 1, "share": polynomial_eval(small.coefficients[0], 1).to_bytes(32, "big").hex()},
+            None,
+        ),
     ]
     for name, description, extra, error in cases:
         yield CaseSpec(
@@ -519,6 +527,19 @@ def _encryption_cases(preset: Preset) -> Iterator[CaseSpec]:
         "a plaintext equal to the group order",
         "DKG_MALFORMED_CONTRIBUTION",
         share=CURVE_ORDER.to_bytes(32, "big").hex(),
+    )
+    for value, error in ((1, None), (CURVE_ORDER - 1, None), (0, "DKG_MALFORMED_JUSTIFICATION")):
+        yield enc(
+            f"explicit_ephemeral_{'r_minus_1' if value == CURVE_ORDER - 1 else value}",
+            f"an explicit ephemeral scalar {value if value < 2 else 'r - 1'} instead of a seed",
+            error,
+            ephemeral=value.to_bytes(32, "big").hex(),
+        )
+    yield enc(
+        "explicit_ephemeral_r",
+        "an explicit ephemeral scalar equal to the group order",
+        "DKG_MALFORMED_JUSTIFICATION",
+        ephemeral=CURVE_ORDER.to_bytes(32, "big").hex(),
     )
     yield enc(
         "recipient_key_identity",
@@ -621,6 +642,16 @@ def _encryption_cases(preset: Preset) -> Iterator[CaseSpec]:
     yield reveal(
         "valid", "dealer 2 reveals the ephemeral key of its ciphertext to member 4", ciphertext, right
     )
+    one = (1).to_bytes(32, "big")
+    with_one = share_encryption.encrypt_share(context, small.publics[3], share, 1)
+    yield reveal("ephemeral_one", "a ciphertext encrypted with e = 1 (R = g1), opened with 1", with_one, one)
+    yield reveal(
+        "ephemeral_one_other_ciphertext",
+        "e = 1 revealed for a ciphertext of another key",
+        ciphertext,
+        one,
+        "DKG_BAD_JUSTIFICATION",
+    )
     other_key = share_encryption.share_ephemeral(dealer_seed("small", 2, 1), 4).to_bytes(32, "big")
     yield reveal("other_key", "a key of another seed", ciphertext, other_key, "DKG_BAD_JUSTIFICATION")
     yield reveal(
@@ -715,6 +746,7 @@ def _signing_cases(preset: Preset) -> Iterator[CaseSpec]:
         return CaseSpec("signing_session", name, description, data, expect_error=error)
 
     yield case("first_three", "members 1, 2, 3 sign", [share(1), share(2), share(3)])
+    yield case("threshold_n", "threshold 5 of 5: all five sign", [share(j) for j in range(1, 6)], threshold=5)
     yield case("last_three", "members 3, 4, 5 sign: the same signature", [share(5), share(4), share(3)])
     yield case(
         "all_five", "all five sign: the three lowest indices are used", [share(j) for j in range(1, 6)]
@@ -808,6 +840,23 @@ def _decode_cases(preset: Preset) -> Iterator[CaseSpec]:
             )
         ),
     }
+    for kind, message in (
+        ("contribution", honest),
+        ("complaint", complaint),
+        ("justification", justification),
+    ):
+        yield CaseSpec(
+            "encode_message",
+            kind,
+            f"the canonical encoding, signed bytes and digest of a {kind}",
+            {"message": message_to_json(message)},
+        )
+    yield CaseSpec(
+        "encode_message",
+        "contribution_n7_t5",
+        "a contribution of a seven-member session with threshold 5",
+        {"message": message_to_json(contribution(make_quorum("large", 7, 5, preset), 7))},
+    )
     for kind, raw in encodings.items():
         yield CaseSpec(
             "decode_message", f"{kind}_valid", f"a canonical {kind}", {"type": kind, "bytes": raw.hex()}
@@ -837,6 +886,406 @@ def _decode_cases(preset: Preset) -> Iterator[CaseSpec]:
     )
 
 
+def _hex_scalars(values: Sequence[int]) -> list[JSON]:
+    return [(v % CURVE_ORDER).to_bytes(32, "big").hex() for v in values]
+
+
+def _height(height: int) -> JSON:
+    return {"type": "height", "height": height}
+
+
+def _sign_share_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SIGN-2/4, member side: a member's signature share of a message and of a block's finality."""
+    result, secrets = _quorum_result(preset)
+    block_hash = seeded_bytes("dkg/finality/block", 32)
+    message = seeded_bytes("dkg/signing/message", 32)
+
+    def case(name: str, description: str, member: int, error: str | None = None, **over: JSON) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "quorum_id": result.session_id.hex(),
+            "secret_share": {"index": member, "value": secrets[min(member, 5) - 1].hex()},
+            **over,
+        }
+        return CaseSpec("sign_share", name, description, data, expect_error=error)
+
+    yield case("message_member_2", "member 2 signs a 32-byte message", 2, message=message.hex())
+    yield case("message_member_1", "member 1 signs a 32-byte message", 1, message=message.hex())
+    yield case(
+        "finality_member_4", "member 4 finalizes a block at 1000", 4, height=1000, block_hash=block_hash.hex()
+    )
+    yield case(
+        "finality_member_5", "member 5 finalizes a block at 0", 5, height=0, block_hash=block_hash.hex()
+    )
+    yield case(
+        "finality_max_height",
+        "member 3 finalizes a block at 2^64 - 1",
+        3,
+        height=str(2**64 - 1),
+        block_hash=block_hash.hex(),
+    )
+    yield case(
+        "finality_height_2_64",
+        "a height of 2^64 (not a u64)",
+        3,
+        "SIGN_INVALID_SESSION",
+        height=str(2**64),
+        block_hash=block_hash.hex(),
+    )
+    yield case(
+        "finality_short_hash",
+        "a 31-byte block hash",
+        3,
+        "SIGN_INVALID_SESSION",
+        height=1000,
+        block_hash=block_hash[:31].hex(),
+    )
+    yield case(
+        "finality_negative_height",
+        "height -1",
+        3,
+        "SIGN_INVALID_SESSION",
+        height=-1,
+        block_hash=block_hash.hex(),
+    )
+    yield case("index_zero", "a secret share of index 0", 0, "THRESHOLD_INVALID_INDEX", message=message.hex())
+
+
+def _member_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """The member side: dealing (DKG-4/11), finding bad shares and complaining (DKG-6/10),
+    justifying (DKG-7), the phase clock (DKG-2), and sessions that need a chosen polynomial."""
+    small = make_quorum("small", 5, 3, preset)
+    large = make_quorum("large", 7, 5, preset)
+    honest = honest_contributions(small)
+
+    def deal(
+        name: str, description: str, quorum: Quorum, dealer: int, error: str | None = None, **kw: JSON
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "dealer": dealer,
+            "coefficients": _hex_scalars(quorum.coefficients[min(dealer, quorum.size) - 1]),
+            "seed": quorum.seeds[min(dealer, quorum.size) - 1].hex(),
+            "secret_key": quorum.secrets[min(dealer, quorum.size) - 1].hex(),
+            **kw,
+        }
+        return CaseSpec("deal", name, description, {**_session_input(quorum, []), **data}, expect_error=error)
+
+    yield deal("dealer_2_of_5", "member 2 deals its seeded polynomial to five members", small, 2)
+    yield deal("dealer_1_of_5", "member 1 deals (first index)", small, 1)
+    yield deal("dealer_7_of_7", "member 7 of seven deals a degree-4 polynomial", large, 7)
+    yield deal(
+        "too_few_coefficients",
+        "two coefficients for threshold 3",
+        small,
+        2,
+        "DKG_MALFORMED_CONTRIBUTION",
+        coefficients=_hex_scalars(small.coefficients[1][:2]),
+    )
+    yield deal(
+        "too_many_coefficients",
+        "four coefficients for threshold 3",
+        small,
+        2,
+        "DKG_MALFORMED_CONTRIBUTION",
+        coefficients=_hex_scalars([*small.coefficients[1], 5]),
+    )
+    yield deal(
+        "zero_secret",
+        "a polynomial whose constant term (the dealer's secret) is zero",
+        small,
+        2,
+        "THRESHOLD_INVALID_POLYNOMIAL",
+        coefficients=_hex_scalars([0, *small.coefficients[1][1:]]),
+    )
+    yield deal("dealer_6_of_5", "dealer index 6 in a session of five", small, 6, "DKG_UNKNOWN_MEMBER")
+    yield deal("dealer_0", "dealer index 0", small, 0, "DKG_UNKNOWN_MEMBER")
+    yield deal(
+        "bad_secret_key",
+        "a secret key equal to the group order",
+        small,
+        2,
+        "BLS_INVALID_SECRET_KEY",
+        secret_key=CURVE_ORDER.to_bytes(32, "big").hex(),
+    )
+
+    def complain(
+        name: str,
+        description: str,
+        contributions: Sequence[Contribution],
+        recipients: Sequence[int],
+        error: str | None = None,
+        keys: dict[int, bytes] | None = None,
+    ) -> CaseSpec:
+        chosen = keys if keys is not None else {j: small.secrets[j - 1] for j in recipients}
+        data: dict[str, JSON] = {
+            **_session_input(small, _events(contributions, "advance")),
+            "recipients": [{"index": j, "secret_key": k.hex()} for j, k in chosen.items()],
+        }
+        return CaseSpec("complain", name, description, data, expect_error=error)
+
+    yield complain("honest", "every share checks: nobody complains", honest, [1, 2, 3, 4, 5])
+    bad_share = [*honest[:1], tampered(small, 2, [4]), *honest[2:]]
+    yield complain(
+        "bad_share",
+        "dealer 2 deals member 4 a share off by one: member 4 accuses dealer 2, member 1 nobody",
+        bad_share,
+        [4, 1],
+    )
+    yield complain(
+        "bad_share_to_member_1",
+        "dealer 3 deals member 1 a bad share and member 5 a garbled one",
+        [*honest[:2], tampered(small, 3, [1]), *honest[3:]],
+        [1, 5],
+    )
+    yield complain(
+        "garbled_share",
+        "dealer 3's ciphertext to member 1 fails authentication: accused, its share not received",
+        [*honest[:2], garbled(small, 3, [1]), *honest[3:]],
+        [1, 2],
+    )
+    yield complain(
+        "two_bad_dealers",
+        "dealer 1 deals member 2 a bad share, dealer 4 a garbled one: member 2 accuses both",
+        [tampered(small, 1, [2]), *honest[1:3], garbled(small, 4, [2]), honest[4]],
+        [2, 3],
+    )
+    yield complain(
+        "bad_shares_to_last_member",
+        "dealers 2 and 5 deal member 5 bad shares",
+        [honest[0], tampered(small, 2, [5]), *honest[2:4], tampered(small, 5, [5, 3])],
+        [5, 3, 4],
+    )
+    yield complain(
+        "equivocator_not_a_candidate",
+        "dealer 2 equivocates (and deals member 3 a bad share): not a candidate, not accused",
+        [*honest, contribution(small, 2, variant=1), tampered(small, 4, [3])],
+        [3],
+    )
+    yield complain(
+        "missing_dealers",
+        "only dealers 2 and 4 contribute",
+        [honest[1], honest[3]],
+        [1, 2],
+    )
+    yield complain("no_contributions", "nobody contributes: no candidates", [], [1, 3])
+    own = list(small.coefficients[2])
+    own[0] = (-sum(own[1:])) % CURVE_ORDER  # dealer 3's polynomial vanishes at member 1
+    vanishing = dkg.make_contribution(small.session, 3, own, small.secrets[2], small.seeds[2])
+    body = bytearray(vanishing.ciphertexts[0])
+    body[60] ^= 0x01
+    garbled_zero = dkg.sign_message(
+        replace(vanishing, ciphertexts=(bytes(body), *vanishing.ciphertexts[1:])), small.secrets[2]
+    )
+    yield complain(
+        "garbled_zero_share",
+        "dealer 3's share to member 1 is zero and its ciphertext fails authentication: accused (a batch "
+        "check counting the unreadable share as zero would pass)",
+        [*honest[:2], garbled_zero, *honest[3:]],
+        [1, 2],
+    )
+    yield complain(
+        "not_the_member_key",
+        "member 2's check with member 3's secret key",
+        honest,
+        [2],
+        "BLS_INVALID_SECRET_KEY",
+        keys={2: small.secrets[2]},
+    )
+    yield complain(
+        "unknown_member",
+        "recipient index 6 in a session of five",
+        honest,
+        [6],
+        "DKG_UNKNOWN_MEMBER",
+        keys={6: small.secrets[0]},
+    )
+    yield complain(
+        "member_zero",
+        "recipient index 0",
+        honest,
+        [0],
+        "DKG_UNKNOWN_MEMBER",
+        keys={0: small.secrets[0]},
+    )
+
+    after = _received(small, bad_share)
+    raised = [
+        dkg.make_complaint(after, 4, 2, small.secrets[3]),
+        dkg.make_complaint(after, 1, 2, small.secrets[0]),
+        dkg.make_complaint(after, 5, 3, small.secrets[4]),
+    ]
+    for dealer in (2, 3, 1):
+        yield CaseSpec(
+            "justify",
+            f"dealer_{dealer}",
+            f"dealer {dealer} answers every complaint against it "
+            "(members 4 and 1 complain against dealer 2, member 5 against dealer 3)",
+            {
+                **_session_input(small, _events(bad_share, "advance", raised, "advance")),
+                "dealer": dealer,
+                "seed": small.seeds[dealer - 1].hex(),
+                "secret_key": small.secrets[dealer - 1].hex(),
+            },
+        )
+    yield CaseSpec(
+        "justify",
+        "bad_secret_key",
+        "dealer 2 with a zero secret key",
+        {
+            **_session_input(small, _events(bad_share, "advance", raised, "advance")),
+            "dealer": 2,
+            "seed": small.seeds[1].hex(),
+            "secret_key": bytes(32).hex(),
+        },
+        expect_error="BLS_INVALID_SECRET_KEY",
+    )
+
+    params = preset.dkg
+    for start in (0, 100):
+        starts = [dkg.phase_start_height(start, phase, params) for phase in dkg.DkgPhase]
+        end = dkg.session_end_height(start, params)
+        heights = sorted({h for s in [*starts, end] for h in (s - 1, s, s + 1) if h >= 0})
+        yield CaseSpec(
+            "phase_schedule",
+            f"start_{start}",
+            f"the phase at each height around the phase boundaries of a session started at {start}",
+            {"start_height": start, "heights": heights},
+        )
+
+    base = small.session.start_height
+    complaint_start = dkg.phase_start_height(base, dkg.DkgPhase.COMPLAINT, params)
+    justification_start = dkg.phase_start_height(base, dkg.DkgPhase.JUSTIFICATION, params)
+    final_start = dkg.phase_start_height(base, dkg.DkgPhase.FINALIZATION, params)
+    bad_after = _received(small, bad_share)
+    complaint_4 = dkg.make_complaint(bad_after, 4, 2, small.secrets[3])
+    answered = _complained(small, bad_after, [complaint_4])
+    answer = justifications(small, answered, [2])
+    yield CaseSpec(
+        "run_session",
+        "height_driven",
+        "the script moves the session by block heights (DKG-2): the last contribution height, the "
+        "first complaint height, a later complaint height, the first justification height",
+        _session_input(
+            small,
+            [
+                *_events(bad_share[:3]),
+                _height(complaint_start - 1),
+                *_events(bad_share[3:]),
+                _height(complaint_start),
+                *_events([complaint_4]),
+                _height(complaint_start + 1),
+                _height(justification_start),
+                *_events(answer),
+                _height(final_start),
+            ],
+        ),
+    )
+    yield CaseSpec(
+        "run_session",
+        "height_rejected",
+        "heights before the session, of an earlier phase, and after the session end: rejected "
+        "(DKG_WRONG_PHASE), the session stays in its phase",
+        _session_input(
+            make_quorum("late", 5, 3, preset, start_height=50),
+            [
+                _height(49),
+                *_events(honest_contributions(make_quorum("late", 5, 3, preset, start_height=50))),
+                _height(50 + complaint_start),
+                _height(50 + complaint_start - 1),
+                _height(50 + dkg.session_end_height(0, params)),
+                _height(50 + justification_start - 1),
+            ],
+        ),
+    )
+    full = make_quorum("full", 4, 4, preset)
+    yield CaseSpec(
+        "run_session",
+        "threshold_n",
+        "threshold 4 of 4: every member must deal",
+        _session_input(full, _events(honest_contributions(full), "advance", "advance")),
+    )
+    three = make_quorum("three", 3, 2, preset)
+    yield CaseSpec(
+        "run_session",
+        "min_members",
+        f"{preset.dkg.min_members} members (dkg.min_members), threshold 2",
+        _session_input(three, _events(honest_contributions(three), "advance", "advance")),
+    )
+    outsider_after = _received(small, honest)
+    outsider_complaint = dkg.make_complaint(outsider_after, 2, 3, small.secrets[1])
+    outsider_state = _complained(small, outsider_after, [outsider_complaint])
+    honest_answer = dkg.make_justification(outsider_state, 3, 2, small.seeds[2], small.secrets[2])
+    yield CaseSpec(
+        "run_session",
+        "justification_from_non_member",
+        "a justification naming dealer 6 of five and one naming dealer 0 (DKG_UNKNOWN_MEMBER), then "
+        "dealer 3's real answer",
+        _session_input(
+            small,
+            _events(
+                honest,
+                "advance",
+                [outsider_complaint],
+                "advance",
+                [replace(honest_answer, dealer=6), replace(honest_answer, dealer=0), honest_answer],
+            ),
+        ),
+    )
+    yield CaseSpec(
+        "run_session",
+        "threshold_one",
+        "threshold 1: every member's share is the group secret",
+        _session_input(
+            make_quorum("t1", 4, 1, preset),
+            _events(honest_contributions(make_quorum("t1", 4, 1, preset)), "advance", "advance"),
+        ),
+    )
+    first = [*honest[:1], tampered(small, 2, [1]), *honest[2:]]
+    first_after = _received(small, first)
+    first_complaints = [
+        dkg.make_complaint(first_after, 1, 2, small.secrets[0]),
+        dkg.make_complaint(first_after, 1, 3, small.secrets[0]),
+    ]
+    first_answered = _complained(small, first_after, first_complaints)
+    yield CaseSpec(
+        "run_session",
+        "member_1_complains",
+        "member 1 complains against dealer 2 (a bad share, revealed: excluded) and dealer 3 "
+        "(a false complaint, answered: qualified)",
+        _session_input(
+            small,
+            _events(
+                first, "advance", first_complaints, "advance", justifications(small, first_answered, [2, 3])
+            ),
+        ),
+    )
+
+    # Chosen polynomials: dealer 5's completes the others' to a sum with a property.
+    def completed(target: int) -> list[Contribution]:
+        quorum = small
+        others = [quorum.coefficients[d - 1] for d in range(1, 5)]
+        own = list(quorum.coefficients[4])
+        at = [sum(polynomial_eval(c, target) for c in others) % CURVE_ORDER]
+        # shift the constant term so that the summed polynomial vanishes at x = target
+        own[0] = (own[0] - at[0] - polynomial_eval(own, target)) % CURVE_ORDER
+        dealt = dkg.make_contribution(quorum.session, 5, own, quorum.secrets[4], quorum.seeds[4])
+        return [*honest[:4], dealt]
+
+    yield CaseSpec(
+        "run_session",
+        "group_key_identity",
+        "dealer 5's constant term cancels the others': the group public key is the identity",
+        _session_input(small, _events(completed(0), "advance", "advance")),
+        expect_error="DKG_FAILED",
+    )
+    yield CaseSpec(
+        "run_session",
+        "key_share_identity",
+        "dealer 5's polynomial makes the summed one vanish at member 3: its key share is the identity",
+        _session_input(small, _events(completed(3), "advance", "advance")),
+        expect_error="DKG_FAILED",
+    )
+
+
 def generate(preset: Preset) -> Iterator[CaseSpec]:
     """DKG-1..12, SIGN-1..4 and the message encodings."""
     yield from _session_cases(preset)
@@ -845,3 +1294,5 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _signing_cases(preset)
     yield from _finality_cases(preset)
     yield from _decode_cases(preset)
+    yield from _member_cases(preset)
+    yield from _sign_share_cases(preset)

@@ -23,6 +23,7 @@ from functools import cache
 from conformance.dkgbuilder import Finished, certify, finality_share, finish, quorum_of_session, resign
 from conformance.dkgbuilder import contribution as dkg_contribution
 from conformance.handlers.chain import big_to_hex, pose_quorums_json, quorum_record_json, quorums_json
+from conformance.handlers.dkg import message_to_json as dkg_message_json
 from conformance.handlers.masternode import entry_json, list_json, utxo_json
 from conformance.model import JSON, CaseSpec
 from conformance.seeded import seeded_bytes
@@ -51,7 +52,7 @@ from spec.masternode.challenge import (
     make_challenge,
     make_response,
 )
-from spec.masternode.dkg import Contribution, make_justification
+from spec.masternode.dkg import Contribution, DkgMessage, make_justification
 from spec.masternode.evidence import (
     ContributionPrefixEvidence,
     DkgEquivocationEvidence,
@@ -91,7 +92,9 @@ from spec.masternode.registry import (
     Unbond,
     collateral_script,
     encode_message,
+    match_message,
     message_script,
+    null_data_pushes,
     penalty_message,
     pose_quorum_height,
     registration_hash,
@@ -308,7 +311,40 @@ def _case(
 
 
 def generate(preset: Preset) -> Iterator[CaseSpec]:
-    """Masternode vectors for one preset."""
+    """Masternode vectors for one preset; every valid ``match_message`` case is also a
+    ``reencode_message`` case (MN-0: the canonical script of the message it carries)."""
+    for spec in _generate(preset):
+        yield spec
+        if spec.handler == "match_message" and spec.expect_error is None:
+            yield replace(spec, handler="reencode_message", description=f"{spec.description} (re-encoded)")
+            yield from _payload_cases(spec, preset)
+        if spec.handler == "payee_rotation" and spec.expect_error is None:
+            yield replace(spec, handler="payee_scripts", description=f"{spec.description} (payout scripts)")
+
+
+def _payload_cases(spec: CaseSpec, preset: Preset) -> Iterator[CaseSpec]:
+    """``decode_payload`` of the payload a valid ``match_message`` case carries (when it carries a
+    message), and of that payload without its prefix and with the prefix alone (first case only)."""
+    script = bytes.fromhex(str(spec.input["script"]))
+    pushes = null_data_pushes(script, preset.script)
+    if pushes is None or match_message(script, preset) is None:
+        return
+    payload = b"".join(pushes)
+    yield replace(
+        spec,
+        handler="decode_payload",
+        description=f"{spec.description} (its payload)",
+        input={"payload": payload.hex()},
+    )
+    if spec.case == "registration":
+        for case, description, data, error in (
+            ("no_prefix", "the payload without its prefix", payload[4:], "DECODE_INVALID_TAG"),
+            ("prefix_only", "the prefix alone, no kind byte", payload[:4], "DECODE_TRUNCATED"),
+        ):
+            yield _case("decode_payload", case, f"MN-0: {description}", {"payload": data.hex()}, error)
+
+
+def _generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _message_cases(preset)
     yield from _registration_cases(preset)
     yield from _penalty_cases(preset)
@@ -321,6 +357,8 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _pose_commitment_cases(preset)
     yield from _pose_penalty_cases(preset)
     yield from _pose_challenge_cases(preset)
+    yield from _builder_cases(preset)
+    yield from _pose_producer_cases(preset)
 
 
 # --------------------------------------------------------------------------------------------
@@ -337,6 +375,17 @@ def _message_cases(preset: Preset) -> Iterator[CaseSpec]:
     valid = [
         ("registration", message_script(signed, preset), "a registration output"),
         ("pose_penalty", message_script(penalty, preset), "a PoSe penalty output"),
+        (
+            "unbond",
+            message_script(
+                Unbond(
+                    fund.collateral("alice"),
+                    ed25519.sign(operator("alice").owner.seed, unbond_message(fund.collateral("alice"))),
+                ),
+                preset,
+            ),
+            "an unbond output (MN-8)",
+        ),
         ("other_null_data", null_data_script(b"hello", params), "null data without the prefix: no message"),
         ("p2pkh", p2pkh_script(bytes(32)), "an ordinary output: no message"),
         ("bare_op_return", null_data_script(b"", params), "OP_RETURN alone: no message"),
@@ -2191,6 +2240,11 @@ def _evidence_message_cases(preset: Preset) -> Iterator[CaseSpec]:
     )
     yield case("evidence_justifications", "two equivocating justifications", justifications)
     yield case(
+        "evidence_contribution_prefixes",
+        "tag 4: two equivocating contributions shown by their prefix proofs",
+        message_script(prefix_contributions(preset), preset),
+    )
+    yield case(
         "evidence_split_short_middle",
         "a split evidence whose first push is one byte short (the byte pushed alone)",
         script_of([pushes[0][:-1], pushes[0][-1:], *pushes[1:]]),
@@ -2284,6 +2338,16 @@ def _evidence_cases(preset: Preset) -> Iterator[CaseSpec]:
         [double_sign_evidence(preset, n, end - 1)],
     )
     yield case("dkg_contributions", "dealer 2 signed two contributions (DKG-5)", [contributions])
+    yield case(
+        "dkg_contributions_dealer_1",
+        "dealer 1 signed two contributions",
+        [equivocating_contributions(preset, 1)],
+    )
+    yield case(
+        "dkg_contributions_dealer_n",
+        f"dealer n = {n} signed two contributions",
+        [equivocating_contributions(preset, n)],
+    )
     prefixed = prefix_contributions(preset)
     yield case(
         "dkg_contribution_prefixes",
@@ -2307,6 +2371,11 @@ def _evidence_cases(preset: Preset) -> Iterator[CaseSpec]:
         "tag 4: the second chunk names another session (its signature no longer matters)",
         [replace(prefixed, second=moved)],
         "MN_WRONG_QUORUM_SESSION",
+    )
+    yield case(
+        "dkg_contribution_prefixes_dealer_n",
+        f"tag 4: dealer n = {n}'s two contributions",
+        [prefix_contributions(preset, dealer=n)],
     )
     third = prefix_contributions(preset, dealer=3)
     yield case(
@@ -2689,6 +2758,200 @@ def _pose_commitment_cases(preset: Preset) -> Iterator[CaseSpec]:
     )
 
 
+def _builder_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """The producing side: commitments built and signed by their members (FIN-5/7), messages
+    re-encoded (MN-0), rotation intervals (QUORUM-1) and the PoSe key a block's penalties verify
+    under (FIN-7 / MN-6)."""
+    for value, error in ((1, None), (2, None), (0, "MN_UNKNOWN_QUORUM_TYPE"), (3, "MN_UNKNOWN_QUORUM_TYPE")):
+        yield _case(
+            "quorum_interval",
+            f"type_{value}",
+            f"QUORUM-1: the rotation interval of quorum type {value}",
+            {"quorum_type": value},
+            error,
+        )
+    interval = preset.masternodes.finality_quorum_interval
+    pose = preset.masternodes.pose_quorum_interval
+    secrets = operator_secrets()
+
+    def build(
+        name: str,
+        description: str,
+        kind: QuorumType,
+        signers: Sequence[int],
+        error: str | None = None,
+        bad_key: bool = False,
+    ) -> CaseSpec:
+        record = (
+            finality_record(interval, preset) if kind is QuorumType.FINALITY else pose_record(pose, preset)
+        )
+        finished = (
+            finality_quorum(interval, preset) if kind is QuorumType.FINALITY else pose_quorum(pose, preset)
+        )
+        data: dict[str, JSON] = {
+            "quorum_type": int(kind),
+            "quorum_height": record.base_height,
+            "session_id": record.session_id.hex(),
+            "group_public_key": finished.group_public_key.hex(),
+            "key_shares_root": finished.key_shares_root.hex(),
+            "signers": [
+                {
+                    "index": j,
+                    "operator_secret_key": (bytes(32) if bad_key else secrets[record.members[j - 1]]).hex(),
+                }
+                for j in signers
+            ],
+        }
+        return _case("build_commitment", name, f"FIN-5/7: {description}", data, error)
+
+    record = finality_record(interval, preset)
+    t, n = record.threshold, len(record.members)
+    yield build(
+        "finality_threshold",
+        f"members 1..{t} of quorum {interval} sign",
+        QuorumType.FINALITY,
+        range(1, t + 1),
+    )
+    yield build(
+        "finality_all_reversed",
+        f"all {n} members, listed last first",
+        QuorumType.FINALITY,
+        range(n, 0, -1),
+    )
+    yield build("finality_one_signer", "member 2 alone", QuorumType.FINALITY, [2])
+    yield build(
+        "pose_threshold", f"the PoSe quorum {pose}'s first members sign (kind 5)", QuorumType.POSE, [1, 2, 3]
+    )
+    yield build(
+        "bad_operator_key",
+        "a zero operator secret key",
+        QuorumType.FINALITY,
+        [1],
+        "BLS_INVALID_SECRET_KEY",
+        bad_key=True,
+    )
+
+    precord = pose_record(pose, preset)
+    opens, _closes = commitment_window(pose, preset, QuorumType.POSE)
+    good = pose_commitment_of(pose, preset)
+    registry = QuorumRegistry(
+        {interval: finality_record(interval, preset)},
+        {
+            pose: replace(precord, group_public_key=good.group_public_key, committed_height=opens),
+            2 * pose: pose_record(2 * pose, preset),
+        },
+    )
+    length = dkg_length(preset)
+    heights: list[JSON] = [
+        *sorted(
+            {0, length - 1, length, *(length + k * pose + d for k in (1, 2, 3) for d in (-1, 0)), 2**64 - 1}
+        )
+    ]
+    yield _case(
+        "committed_pose_key",
+        "schedule",
+        f"FIN-7/MN-6: PoSe quorum {pose} committed, {2 * pose} recorded without a commitment, "
+        "0 and the later ones absent",
+        {"quorums": quorums_json(registry), "pose_quorums": pose_quorums_json(registry), "heights": heights},
+    )
+    yield _case(
+        "committed_pose_key",
+        "empty_registry",
+        "FIN-7/MN-6: nothing recorded, no key at any height",
+        {"quorums": [], "heights": heights},
+    )
+
+
+def _pose_producer_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """The producing side of POSE-4..6 and SLASH-2/4: challenges and responses made, the targets a
+    challenger picks, conflicting DKG messages and their signed prefixes."""
+    sc = challenge_scenario(preset)
+    record, challenge = sc.record, sc.challenge
+    secrets = operator_secrets()
+    n = len(record.members)
+
+    def make(
+        name: str, description: str, challenger: int, error: str | None = None, **over: JSON
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "quorum_height": challenge.quorum_height,
+            "challenger": challenger,
+            "target": {"txid": challenge.target.txid.hex(), "index": challenge.target.index},
+            "nonce": challenge.nonce.hex(),
+            "secret_key": secrets[record.members[challenger - 1]].hex(),
+            "target_secret_key": sc.target_secret.hex(),
+            **over,
+        }
+        return _case("make_pose_challenge", name, f"POSE-5/6: {description}", data, error)
+
+    yield make("member_1", "member 1 challenges the scenario's target, which responds", 1)
+    yield make(f"member_{n}", f"member n = {n} challenges the same target", n)
+    yield make(
+        "target_output_1",
+        "a target collateral at output 1 (the digest encodes the index little-endian)",
+        2,
+        target={"txid": challenge.target.txid.hex(), "index": 1},
+    )
+    yield make(
+        "bad_secret_key",
+        "a zero operator secret key",
+        1,
+        "BLS_INVALID_SECRET_KEY",
+        secret_key=bytes(32).hex(),
+    )
+
+    def targets(name: str, description: str, mn_list: MasternodeList, own: bytes) -> CaseSpec:
+        data: dict[str, JSON] = {"masternodes": list_json(mn_list), "own_operator_key": own.hex()}
+        return _case("challenge_targets", name, f"POSE-4: {description}", data)
+
+    yield targets("member_1", "every active masternode but member 1's own", sc.mn_list, record.members[0])
+    yield targets("outsider", "a key of no masternode: every active one", sc.mn_list, bls.G1_GENERATOR)
+    banned = MasternodeList(
+        {
+            **sc.mn_list.entries,
+            challenge.target: replace(
+                sc.mn_list.entries[challenge.target], status=MasternodeStatus.POSE_BANNED
+            ),
+        }
+    )
+    yield targets("banned_left_out", "a POSE_BANNED masternode is no target", banned, record.members[0])
+    yield targets("empty_list", "no masternodes", MasternodeList({}), record.members[0])
+
+    interval = preset.masternodes.finality_quorum_interval
+    quorum = finality_quorum(interval, preset).quorum
+    contributions = equivocating_contributions(preset)
+    justifications = equivocating_justifications(preset)
+    other_dealer = dkg_contribution(quorum, 3)
+
+    def conflict(name: str, description: str, first: DkgMessage, second: DkgMessage) -> CaseSpec:
+        data: dict[str, JSON] = {"first": dkg_message_json(first), "second": dkg_message_json(second)}
+        return _case("dkg_conflict", name, f"SLASH-2: {description}", data)
+
+    yield conflict(
+        "two_contributions", "dealer 2's two contributions", contributions.first, contributions.second
+    )
+    yield conflict("same_contribution", "one contribution twice", contributions.first, contributions.first)
+    yield conflict("two_dealers", "contributions of dealers 2 and 3", contributions.first, other_dealer)
+    yield conflict(
+        "two_justifications",
+        "dealer 3's two answers to member 1",
+        justifications.first,
+        justifications.second,
+    )
+    yield conflict(
+        "justification_and_contribution",
+        "dealer 3's justification and its contribution",
+        justifications.first,
+        other_dealer,
+    )
+    yield conflict(
+        "contribution_and_justification",
+        "dealer 3's contribution and its justification",
+        other_dealer,
+        justifications.first,
+    )
+
+
 def operator_signatures_of(base_height: int, preset: Preset) -> dict[int, bytes]:
     """FIN-5: members ``1..t`` of the finality quorum at ``base_height`` sign its real commitment hash."""
     record = finality_record(base_height, preset)
@@ -2881,6 +3144,11 @@ def _pose_challenge_cases(preset: Preset) -> Iterator[CaseSpec]:
         replace(challenge, challenger=0),
         None,
         "POSE_UNKNOWN_CHALLENGER",
+    )
+    yield check(
+        "challenger_n",
+        f"member n = {n}'s challenge",
+        resign(replace(challenge, challenger=n), n),
     )
     yield check(
         "challenger_above_members",

@@ -17,6 +17,7 @@ from conformance.seeded import seeded_bytes
 from spec.crypto import bls
 from spec.crypto.ed25519 import SMALL_ORDER_ENCODINGS, public_key_from_seed
 from spec.encoding import U64, encode, varint_encode
+from spec.errors import SpecError
 from spec.hashing import HashDomain, tagged_hash
 from spec.p2p.compact import make_compact_block
 from spec.p2p.libp2p import (
@@ -24,12 +25,14 @@ from spec.p2p.libp2p import (
     RequestKind,
     TopicKind,
     compute_peer_id,
+    decode_gossip_data,
     encode_base58,
     encode_gossip_data,
     encode_operator_peer_record,
     encode_request_frame,
     make_operator_peer_record,
     peer_id_text,
+    topic_kind,
     topic_name,
 )
 from spec.p2p.messages import (
@@ -104,6 +107,19 @@ def _message_ids(preset: Preset) -> Iterator[CaseSpec]:
         "empty",
         "P2P-LP-2: empty data",
         {"topic": topic_name(preset, TopicKind.TRANSACTION), "data": ""},
+    )
+    yield _case(
+        "message_id",
+        "topic_65535_bytes",
+        "P2P-LP-2: the longest topic a message id covers (65535 bytes, its u16 length prefix)",
+        {"topic": "t" * 0xFFFF, "data": "00"},
+    )
+    yield _case(
+        "message_id",
+        "topic_65536_bytes",
+        "P2P-LP-2: a topic of 65536 bytes does not fit the u16 length prefix",
+        {"topic": "t" * 0x10000, "data": "00"},
+        "DECODE_LENGTH_LIMIT",
     )
 
 
@@ -314,6 +330,16 @@ def _validations(preset: Preset) -> Iterator[CaseSpec]:
             None,
             "garbage after the command",
         ),
+        (
+            "quorum_too_many_commitments",
+            TopicKind.QUORUM,
+            bytes([Command.DKG_CONTRIBUTION])
+            + bytes(32)
+            + (1).to_bytes(2, "little")
+            + varint_encode(preset.quorum.max_members + 1),
+            None,
+            "a contribution announcing quorum.max_members + 1 commitments (DECODE_LENGTH_LIMIT)",
+        ),
         ("vote_reserved", TopicKind.VOTE, tx_data, None, "the vote topic has no payload yet"),
         ("sidechain_reserved", TopicKind.SIDECHAIN, b"\x01", None, "the sidechain topic has no payload yet"),
     ]
@@ -409,10 +435,56 @@ def _request_frames(preset: Preset) -> Iterator[CaseSpec]:
 
 
 def generate(preset: Preset) -> Iterator[CaseSpec]:
-    """libp2p vectors for one preset."""
-    yield from _names(preset)
-    yield from _message_ids(preset)
-    yield from _peer_ids()
-    yield from _operator_records(preset)
-    yield from _validations(preset)
-    yield from _request_frames(preset)
+    """libp2p vectors for one preset; every gossip data that decodes and every valid request frame
+    is also re-encoded (the publishing and sending side)."""
+    for spec in (
+        *_names(preset),
+        *_message_ids(preset),
+        *_peer_ids(),
+        *_operator_records(preset),
+        *_validations(preset),
+        *_request_frames(preset),
+        *_record_signing(preset),
+    ):
+        yield spec
+        yield from _reencoded(spec, preset)
+
+
+def _reencoded(spec: CaseSpec, preset: Preset) -> Iterator[CaseSpec]:
+    if spec.handler == "libp2p_gossip_validation":
+        topic, raw = str(spec.input["topic"]), bytes.fromhex(str(spec.input["data"]))
+        try:
+            decode_gossip_data(topic_kind(preset, topic), raw, preset)
+        except SpecError:
+            return
+        data: dict[str, JSON] = {"topic": topic, "data": raw.hex()}
+        yield CaseSpec("libp2p_gossip_reencode", spec.case, f"{spec.description} (re-encoded)", data)
+    if spec.handler == "libp2p_request_frame" and spec.expect_error is None:
+        yield CaseSpec("libp2p_request_reencode", spec.case, f"{spec.description} (re-encoded)", spec.input)
+
+
+def _record_signing(preset: Preset) -> Iterator[CaseSpec]:
+    """P2P-LP-6, signing side: records made from an operator secret key."""
+    peer_id = compute_peer_id(node_public_key("a"))
+    for name, label, sequence in (
+        ("one_seq_3", "one", 3),
+        ("two_seq_0", "two", 0),
+        ("one_seq_max", "one", 2**64 - 1),
+    ):
+        yield _case(
+            "make_operator_peer_record",
+            name,
+            f"P2P-LP-6: operator {label} binds peer a at sequence {sequence}",
+            {
+                "operator_secret_key": operator_secret(label).hex(),
+                "peer_id": peer_id.hex(),
+                "sequence": sequence,
+            },
+        )
+    yield _case(
+        "make_operator_peer_record",
+        "zero_secret_key",
+        "P2P-LP-6: a zero operator secret key",
+        {"operator_secret_key": bytes(32).hex(), "peer_id": peer_id.hex(), "sequence": 1},
+        "BLS_INVALID_SECRET_KEY",
+    )

@@ -8,6 +8,8 @@ Messages in JSON carry their fields by name (byte strings in hex, indices as num
 * justification: ``{"type": "justification", "session_id", "dealer", "complainer", "ephemeral",
   "signature"}``;
 * ``{"type": "advance"}`` moves the session to its next phase (DKG-2);
+* ``{"type": "height", "height"}`` moves the session to the phase of that block height (DKG-2: a
+  height outside the session or of an earlier phase is ``DKG_WRONG_PHASE``);
 * signature share: ``{"quorum_id", "message", "signer", "signature"}``.
 
 A session script is replayed event by event; a rejected event is listed with its error code and
@@ -16,7 +18,15 @@ the replay goes on, exactly as a node drops a bad message and keeps going.
 
 from __future__ import annotations
 
-from conformance.jsonio import field, hex_field, hex_list_field, int_field, str_field, to_hex
+from conformance.jsonio import (
+    field,
+    hex_field,
+    hex_list_field,
+    int_field,
+    int_list_field,
+    str_field,
+    to_hex,
+)
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.forkchoice import FinalityCertificate, verify_finality_certificate
 from spec.crypto import bls
@@ -142,8 +152,11 @@ def certificate_to_json(certificate: FinalityCertificate) -> dict[str, JSON]:
 
 
 def _apply(state: DkgSession, event: dict[str, JSON]) -> DkgSession:
-    if str_field(event, "type") == "advance":
+    kind = str_field(event, "type")
+    if kind == "advance":
         return dkg.advance_phase(state)
+    if kind == "height":
+        return dkg.advance_to_height(state, int_field(event, "height"))
     message = message_from_json(event)
     if isinstance(message, Contribution):
         return dkg.receive_contribution(state, message)
@@ -152,16 +165,9 @@ def _apply(state: DkgSession, event: dict[str, JSON]) -> DkgSession:
     return dkg.receive_justification(state, message)
 
 
-def run_session(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """DKG-1..9: replay ``events`` in a session of ``members``; the result, or the session's error code.
-
-    Input ``{"members", "threshold", "quorum_hash", "start_height", "events"}``. After the events the
-    session is advanced to FINALIZATION and finalized. Output: the session id, the rejected events
-    (``{"event": position, "error": code}``), ``qualified``, ``excluded`` (``{"dealer", "reason"}``),
-    the group public key, the public key shares and the secret share (or its error code) of each
-    member whose ``secret_key`` is given (it decrypts the member's shares, DKG-11).
-    """
-    secrets = _member_secrets(data)
+def _replay(preset: Preset, data: dict[str, JSON]) -> tuple[DkgSession, list[JSON]]:
+    """DKG-1: open the session of ``{"members", "threshold", "quorum_hash", "start_height"}`` and
+    replay its ``events``; the state and the rejected events (``{"event": position, "error": code}``)."""
     state = dkg.start_session(
         _members(data),
         int_field(data, "threshold"),
@@ -175,6 +181,21 @@ def run_session(preset: Preset, data: dict[str, JSON]) -> JSON:
             state = _apply(state, event)
         except SpecError as error:
             rejected.append({"event": position, "error": error.code})
+    return state, rejected
+
+
+def run_session(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """DKG-1..9: replay ``events`` in a session of ``members``; the result, or the session's error code.
+
+    Input ``{"members", "threshold", "quorum_hash", "start_height", "events"}``. After the events the
+    session is advanced to FINALIZATION and finalized. Output: the session id, the rejected events
+    (``{"event": position, "error": code}``), the result's ``threshold``, ``qualified``,
+    ``excluded`` (``{"dealer", "reason"}``), the group public key, the public key shares and the
+    secret share (or its error code) of each member whose ``secret_key`` is given (it decrypts the
+    member's shares, DKG-11).
+    """
+    secrets = _member_secrets(data)
+    state, rejected = _replay(preset, data)
     while state.phase is not DkgPhase.FINALIZATION:
         state = dkg.advance_phase(state)
     result = dkg.finalize(state)
@@ -188,6 +209,7 @@ def run_session(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {
         "session_id": to_hex(state.session_id),
         "rejected": rejected,
+        "threshold": result.threshold,
         "qualified": list(result.qualified),
         "excluded": [{"dealer": dealer, "reason": reason.value} for dealer, reason in result.excluded],
         "group_public_key": to_hex(result.group_public_key),
@@ -221,10 +243,18 @@ def _recipient_key(data: dict[str, JSON]) -> bytes:
 def encrypt_share(preset: Preset, data: dict[str, JSON]) -> JSON:
     """DKG-11: ``{"session_id", "dealer", "recipient", "recipient_key", "share", "seed"}`` -> the
     ``ephemeral`` key the seed gives the recipient and the ``ciphertext``; or
-    ``BLS_INVALID_PUBLIC_KEY``, ``DKG_MALFORMED_CONTRIBUTION`` (a share not 32 bytes below ``r``)."""
+    ``BLS_INVALID_PUBLIC_KEY``, ``DKG_MALFORMED_CONTRIBUTION`` (a share not 32 bytes below ``r``).
+    An ``ephemeral`` (32 bytes big-endian) instead of the seed encrypts with that scalar
+    (``DKG_MALFORMED_JUSTIFICATION`` outside ``[1, r - 1]``)."""
     context = _context(data)
     key = _recipient_key(data)
-    ephemeral = share_encryption.share_ephemeral(hex_field(data, "seed"), int_field(data, "recipient"))
+    if "ephemeral" in data:
+        raw = hex_field(data, "ephemeral")
+        if len(raw) != 32:
+            raise BadInput("ephemeral must be 32 bytes")
+        ephemeral = int.from_bytes(raw, "big")
+    else:
+        ephemeral = share_encryption.share_ephemeral(hex_field(data, "seed"), int_field(data, "recipient"))
     ciphertext = share_encryption.encrypt_share(context, key, hex_field(data, "share"), ephemeral)
     return {"ephemeral": to_hex(ephemeral.to_bytes(32, "big")), "ciphertext": to_hex(ciphertext)}
 
@@ -328,6 +358,154 @@ def decode_message(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"message": message_to_json(message), "digest": to_hex(dkg.message_digest(message))}
 
 
+def sign_share(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SIGN-2/4 (member side): ``{"quorum_id", "secret_share": {"index", "value"}}`` and either
+    ``"message"`` or a block's ``"height"`` and ``"block_hash"`` (SIGN-4: the FORK-3 finality message)
+    -> the member's signature ``share``; ``SIGN_INVALID_SESSION`` (a height not a u64, a hash not
+    32 bytes), ``THRESHOLD_INVALID_SHARE``/``BLS_INVALID_SECRET_KEY`` for a bad secret share."""
+    item = field(data, "secret_share")
+    if not isinstance(item, dict):
+        raise BadInput("secret_share must be an object")
+    secret = Share(int_field(item, "index"), hex_field(item, "value"))
+    quorum_id = hex_field(data, "quorum_id")
+    if "message" in data:
+        share = signing.make_signature_share(quorum_id, hex_field(data, "message"), secret)
+    else:
+        share = signing.sign_finality_share(
+            quorum_id, secret, int_field(data, "height"), hex_field(data, "block_hash")
+        )
+    return {"share": signature_share_to_json(share)}
+
+
+def encode_message(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """ENC and DKG-3 of a DKG message: ``{"message"}`` (JSON form) -> its canonical ``bytes``, the
+    ``signed_bytes`` (``u8(kind) || encoding without the signature``) and their ``digest``."""
+    item = field(data, "message")
+    if not isinstance(item, dict):
+        raise BadInput("message must be an object")
+    message = message_from_json(dict(item))
+    if isinstance(message, Contribution):
+        if max(len(message.commitments), len(message.ciphertexts)) > preset.quorum.max_members:
+            raise BadInput(f"at most {preset.quorum.max_members} commitments and ciphertexts")
+        raw = dkg.encode_contribution(message, preset)
+    elif isinstance(message, Complaint):
+        raw = dkg.encode_complaint(message)
+    else:
+        raw = dkg.encode_justification(message)
+    return {
+        "bytes": to_hex(raw),
+        "signed_bytes": to_hex(dkg.signed_bytes(message)),
+        "digest": to_hex(dkg.message_digest(message)),
+    }
+
+
+# The member side (DKG-4, 6, 7, 10): what an honest member sends, from its keys and seed.
+
+
+def _scalar(value: bytes, name: str) -> int:
+    if len(value) != 32:
+        raise BadInput(f"{name} must be 32 bytes")
+    return int.from_bytes(value, "big")
+
+
+def deal(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """DKG-4/11: the contribution dealer ``dealer`` sends in the replayed session.
+
+    Input: a session (as :func:`run_session`, ``events`` replayed first) and ``{"dealer",
+    "coefficients" (32-byte big-endian scalars, constant term first), "seed" (the dealer's
+    encryption seed, DKG-11), "secret_key"}``. Output: the signed ``message`` and its DKG-3
+    ``digest``; or ``THRESHOLD_INVALID_POLYNOMIAL``, ``DKG_MALFORMED_CONTRIBUTION`` (not ``t``
+    coefficients), ``DKG_UNKNOWN_MEMBER``.
+    """
+    state, _ = _replay(preset, data)
+    coefficients = [_scalar(c, "coefficients") for c in hex_list_field(data, "coefficients")]
+    if len(coefficients) > preset.quorum.max_members:
+        raise BadInput(f"at most {preset.quorum.max_members} coefficients")
+    message = dkg.make_contribution(
+        state,
+        int_field(data, "dealer"),
+        coefficients,
+        hex_field(data, "secret_key"),
+        hex_field(data, "seed"),
+    )
+    return {"message": message_to_json(message), "digest": to_hex(dkg.message_digest(message))}
+
+
+def complain(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """DKG-6/10/11: what each of ``recipients`` (``[{"index", "secret_key"}]``) finds after the
+    replayed contribution phase, and the complaints it sends.
+
+    Output: the ``candidates`` (accepted contributions of dealers that did not equivocate), their
+    DKG-10 ``batch_weights`` (decimal strings), and per recipient the dealers it ``accuses``
+    (ascending), the signed ``complaints``, and the shares it ``received`` (``{"dealer", "share"}``
+    for every candidate whose share decrypted); or ``DKG_UNKNOWN_MEMBER``, ``BLS_INVALID_SECRET_KEY``
+    (a key that is not the member's).
+    """
+    state, _ = _replay(preset, data)
+    keys = {int_field(r, "index"): hex_field(r, "secret_key") for r in _objects(data, "recipients")}
+    bad = dkg.find_bad_shares(state, keys)
+    plaintexts = dkg.find_bad_shares_and_plaintexts(state, keys)[1]
+    candidates = dkg.candidate_dealers(state)
+    weights = dkg.batch_weights(state, candidates) if candidates else ()
+    recipients: list[JSON] = []
+    for index in sorted(keys):
+        made = [dkg.make_complaint(state, index, accused, keys[index]) for accused in bad[index]]
+        recipients.append(
+            {
+                "index": index,
+                "accuses": list(bad[index]),
+                "complaints": [message_to_json(m) for m in made],
+                "received": [
+                    {"dealer": dealer, "share": to_hex(value.to_bytes(32, "big"))}
+                    for dealer, value in sorted(plaintexts[index].items())
+                ],
+            }
+        )
+    return {
+        "candidates": list(candidates),
+        "batch_weights": [str(w) for w in weights],
+        "recipients": recipients,
+    }
+
+
+def justify(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """DKG-7/12: the justifications dealer ``dealer`` (``"seed"``: the encryption seed of its
+    contribution, ``"secret_key"``) sends: one per complaint recorded against it in the replayed
+    session, by complainer ascending, each revealing the ephemeral key of that complainer's
+    ciphertext."""
+    state, _ = _replay(preset, data)
+    dealer = int_field(data, "dealer")
+    seed = hex_field(data, "seed")
+    secret_key = hex_field(data, "secret_key")
+    bls.decode_secret_key(secret_key)
+    made = [
+        dkg.make_justification(state, dealer, complainer, seed, secret_key)
+        for accused, complainer in sorted(state.complaints)
+        if accused == dealer
+    ]
+    return {"justifications": [message_to_json(m) for m in made]}
+
+
+def phase_schedule(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """DKG-2: ``{"start_height", "heights"}`` -> the ``phase`` of a session started at
+    ``start_height`` at each height (``null`` outside the session), the first height of each phase
+    (``phase_starts``) and the session's ``end_height``."""
+    start = int_field(data, "start_height")
+    heights = int_list_field(data, "heights")
+    if not 0 <= start < 2**64 or not all(0 <= h < 2**64 for h in heights):
+        raise BadInput("heights are u64")
+    params = preset.dkg
+    phases: list[JSON] = []
+    for height in heights:
+        phase = dkg.phase_at_height(start, height, params)
+        phases.append(None if phase is None else phase.name)
+    return {
+        "phases": phases,
+        "phase_starts": {p.name: dkg.phase_start_height(start, p, params) for p in DkgPhase},
+        "end_height": dkg.session_end_height(start, params),
+    }
+
+
 HANDLERS: dict[str, Handler] = {
     "run_session": run_session,
     "verify_share": verify_share,
@@ -337,4 +515,10 @@ HANDLERS: dict[str, Handler] = {
     "signing_session": signing_session,
     "finality_certificate": finality_certificate,
     "decode_message": decode_message,
+    "deal": deal,
+    "complain": complain,
+    "justify": justify,
+    "phase_schedule": phase_schedule,
+    "sign_share": sign_share,
+    "encode_message": encode_message,
 }

@@ -38,7 +38,7 @@ certificates of each height verify under.
 from __future__ import annotations
 
 from conformance.handlers.chain import parse_index, pose_quorums_json, quorums_json
-from conformance.handlers.dkg import message_to_json, signature_share_from_json
+from conformance.handlers.dkg import message_from_json, message_to_json, signature_share_from_json
 from conformance.jsonio import (
     field,
     from_hex,
@@ -64,21 +64,27 @@ from spec.masternode.challenge import (
     PoSeChallenge,
     PoSeResponse,
     challenge_digest,
+    challenge_targets,
     challenge_window,
     check_challenge,
     check_response,
     check_response_in_time,
     decode_challenge,
     decode_response,
+    encode_challenge,
+    encode_response,
+    make_challenge,
+    make_response,
     terms_to_ban,
     unanswered,
 )
-from spec.masternode.dkg import DkgResult, Exclusion, session_end_height
+from spec.masternode.dkg import Contribution, DkgResult, Exclusion, Justification, session_end_height
 from spec.masternode.evidence import (
     ContributionPrefixEvidence,
     DkgEquivocationEvidence,
     DoubleSignEvidence,
     SlashingEvidence,
+    signed_prefix,
 )
 from spec.masternode.finality import (
     COMMITMENT_SIGNATURE_CODEC,
@@ -87,8 +93,11 @@ from spec.masternode.finality import (
     QuorumRecord,
     QuorumRegistry,
     apply_block_to_quorums,
+    build_commitment,
     check_commitment_signature,
+    commitment_signature,
     committed_finality_key,
+    committed_pose_key,
     dkg_length,
     finality_dkg_session,
     finality_quorum_height,
@@ -102,7 +111,7 @@ from spec.masternode.pose import (
     penalty_session,
     service_failures,
 )
-from spec.masternode.quorum import quorum_threshold, quorum_type, select_quorum
+from spec.masternode.quorum import quorum_interval, quorum_threshold, quorum_type, select_quorum
 from spec.masternode.registry import (
     MasternodeEntry,
     MasternodeList,
@@ -113,12 +122,16 @@ from spec.masternode.registry import (
     Unbond,
     apply_transaction_to_list,
     apply_transactions_to_list,
+    decode_message,
     match_message,
+    message_script,
     next_payee,
+    payee_script,
+    pose_quorum_height,
     record_payment,
 )
 from spec.masternode.signing import add_signature_share
-from spec.masternode.slashing import apply_block_evidence, burnt_collaterals
+from spec.masternode.slashing import apply_block_evidence, burnt_collaterals, conflict_slot, is_conflicting
 from spec.presets import Preset
 
 
@@ -772,6 +785,168 @@ def handle_pose_challenge_verdict(preset: Preset, data: dict[str, JSON]) -> JSON
     }
 
 
+def handle_committed_pose_key(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """FIN-7 / MN-6: ``{"quorums", "pose_quorums", "heights"}`` -> ``{"keys": [{"height",
+    "quorum_height"`` (the PoSe quorum in charge, int or null), ``"group_public_key"`` (its committed
+    key, hex or null)``}]}``: the key the PoSe penalties of a block at each height verify under."""
+    registry = parse_quorums(data)
+    heights = int_list_field(data, "heights")
+    if not all(0 <= h < 2**64 for h in heights):
+        raise BadInput("heights must be a list of u64 integers")
+    keys: list[JSON] = []
+    for height in heights:
+        key = committed_pose_key(registry, height, preset)
+        keys.append(
+            {
+                "height": height,
+                "quorum_height": pose_quorum_height(height, preset),
+                "group_public_key": None if key is None else to_hex(key),
+            }
+        )
+    return {"keys": keys}
+
+
+def handle_quorum_interval(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """QUORUM-1: ``{"quorum_type"}`` -> ``{"interval"}``, the preset rotation interval in blocks;
+    ``MN_UNKNOWN_QUORUM_TYPE``."""
+    return {"interval": quorum_interval(quorum_type(int_field(data, "quorum_type")), preset)}
+
+
+def handle_build_commitment(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """FIN-5/7 (member side): ``{"quorum_type", "quorum_height", "session_id", "group_public_key",
+    "key_shares_root", "signers": [{"index", "operator_secret_key"}]}`` -> each signer's operator
+    ``signatures`` (``[{"index", "signature"}]``, ascending), the ``commitment`` (MN-0 JSON, kind 3 or
+    5) carrying their aggregate, and its null-data output ``script``; ``BLS_INVALID_SECRET_KEY``."""
+    kind = quorum_type(int_field(data, "quorum_type"))
+    height = uint_field(data, "quorum_height", 64)
+    session_id = hex_field(data, "session_id")
+    group_key = hex_field(data, "group_public_key")
+    root = hex_field(data, "key_shares_root")
+    if len(session_id) != 32 or len(group_key) != 48 or len(root) != 32:
+        raise BadInput("session_id and key_shares_root are 32 bytes, group_public_key 48")
+    signers = {
+        uint_field(item, "index", 16): hex_field(item, "operator_secret_key")
+        for item in objects(data, "signers")
+    }
+    if not signers or len(signers) != len(objects(data, "signers")) or min(signers) < 1:
+        raise BadInput("signers: at least one, distinct indices from 1")
+    signatures = {
+        index: commitment_signature(key, height, session_id, group_key, root)
+        for index, key in signers.items()
+    }
+    commitment = build_commitment(height, session_id, group_key, root, signatures, kind)
+    return {
+        "signatures": [{"index": i, "signature": to_hex(signatures[i])} for i in sorted(signatures)],
+        "commitment": message_json(commitment),
+        "script": to_hex(message_script(commitment, preset)),
+    }
+
+
+def handle_reencode_message(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MN-0: ``{"script"}`` -> ``{"script"}``: the canonical output script of the message the script
+    carries (MN-0 encoding, split into pushes as MN-0 says), null when it carries none;
+    ``DECODE_*`` as for ``match_message``. A canonical script comes back unchanged."""
+    message = match_message(hex_field(data, "script"), preset)
+    return {"script": None if message is None else to_hex(message_script(message, preset))}
+
+
+def handle_make_pose_challenge(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """POSE-5/6 (producing side): ``{"quorum_height", "challenger", "target" (outpoint), "nonce",
+    "secret_key"`` (the challenger's operator key), ``"target_secret_key"}`` -> the signed
+    ``challenge`` (:func:`challenge_json`) and its ``encoding``, the target's ``response``
+    (:func:`response_json`) and its ``response_encoding``; ``BLS_INVALID_SECRET_KEY``."""
+    raw_target = field(data, "target")
+    if not isinstance(raw_target, dict):
+        raise BadInput("target must be an outpoint object")
+    nonce = hex_field(data, "nonce")
+    if len(nonce) != 32:
+        raise BadInput("nonce must be 32 bytes")
+    challenge = make_challenge(
+        hex_field(data, "secret_key"),
+        uint_field(data, "quorum_height", 64),
+        uint_field(data, "challenger", 16),
+        parse_outpoint(dict(raw_target)),
+        nonce,
+    )
+    response = make_response(hex_field(data, "target_secret_key"), challenge)
+    return {
+        "challenge": challenge_json(challenge),
+        "encoding": to_hex(encode_challenge(challenge)),
+        "response": response_json(response),
+        "response_encoding": to_hex(encode_response(response)),
+    }
+
+
+def handle_challenge_targets(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """POSE-4: ``{"masternodes", "own_operator_key"}`` -> ``{"targets"}``: the outpoints of every
+    ACTIVE masternode but the challenger's own (by operator key), ascending."""
+    return {
+        "targets": [
+            outpoint_json(o) for o in challenge_targets(parse_list(data), hex_field(data, "own_operator_key"))
+        ]
+    }
+
+
+def _equivocable(data: dict[str, JSON], name: str) -> Contribution | Justification:
+    item = field(data, name)
+    if not isinstance(item, dict):
+        raise BadInput(f"{name} must be a DKG message object")
+    message = message_from_json(dict(item))
+    if not isinstance(message, (Contribution, Justification)):
+        raise BadInput(f"{name}: only contributions and justifications can equivocate")
+    return message
+
+
+def handle_dkg_conflict(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SLASH-2/4 (producing side): ``{"first", "second"}`` (DKG messages in the dkg flow's JSON
+    form, contributions or justifications) -> each one's conflict ``slots`` (``[kind, dealer,
+    complainer or 0]``), whether the two are ``conflicting`` (one slot, two digests), and for
+    contributions the signed ``prefixes`` a contribution-prefix evidence carries
+    (``{"first_chunk", "siblings", "signature"}``, null for a justification)."""
+    messages = [_equivocable(data, "first"), _equivocable(data, "second")]
+    prefixes: list[JSON] = []
+    for message in messages:
+        if isinstance(message, Contribution):
+            signed = signed_prefix(message)
+            prefixes.append(
+                {
+                    "first_chunk": to_hex(signed.first_chunk),
+                    "siblings": [to_hex(s) for s in signed.siblings],
+                    "signature": to_hex(signed.signature),
+                }
+            )
+        else:
+            prefixes.append(None)
+    return {
+        "slots": [list(conflict_slot(m)) for m in messages],
+        "conflicting": is_conflicting(messages[0], messages[1]),
+        "prefixes": prefixes,
+    }
+
+
+def handle_payee_scripts(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MN-7 / RWD-3: ``{"masternodes", "start_height", "count"}`` -> ``{"scripts"}``: the payout
+    script each of ``count`` blocks must pay (``payee_script``; null: no eligible masternode), in
+    blocks where nothing but payments changes the list (as ``payee_rotation``)."""
+    mn_list = parse_list(data)
+    height = uint_field(data, "start_height", 64)
+    count = int_field(data, "count")
+    if not 0 <= count <= 10_000:
+        raise BadInput("count must be in [0, 10000]")
+    scripts: list[JSON] = []
+    for offset in range(count):
+        script = payee_script(mn_list, height + offset)
+        scripts.append(None if script is None else to_hex(script))
+        mn_list = record_payment(mn_list, height + offset)
+    return {"scripts": scripts}
+
+
+def handle_decode_payload(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MN-0: ``{"payload"}`` (the concatenated null-data pushes: prefix, kind, body) ->
+    ``{"message"}``; ``DECODE_INVALID_TAG`` without the prefix, ``DECODE_*`` otherwise."""
+    return {"message": message_json(decode_message(hex_field(data, "payload"), preset))}
+
+
 HANDLERS: dict[str, Handler] = {
     "match_message": handle_match_message,
     "apply_transaction": handle_apply_transaction,
@@ -793,4 +968,13 @@ HANDLERS: dict[str, Handler] = {
     "check_pose_challenge": handle_check_pose_challenge,
     "check_pose_response": handle_check_pose_response,
     "pose_challenge_verdict": handle_pose_challenge_verdict,
+    "committed_pose_key": handle_committed_pose_key,
+    "quorum_interval": handle_quorum_interval,
+    "build_commitment": handle_build_commitment,
+    "reencode_message": handle_reencode_message,
+    "make_pose_challenge": handle_make_pose_challenge,
+    "challenge_targets": handle_challenge_targets,
+    "dkg_conflict": handle_dkg_conflict,
+    "payee_scripts": handle_payee_scripts,
+    "decode_payload": handle_decode_payload,
 }

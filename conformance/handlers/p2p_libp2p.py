@@ -8,7 +8,7 @@ names for the checks that need chain state).
 
 from __future__ import annotations
 
-from conformance.jsonio import field, hex_field, str_field
+from conformance.jsonio import field, hex_field, int_field, str_field
 from conformance.model import JSON, BadInput, Handler
 from spec.errors import SpecError
 from spec.p2p.libp2p import (
@@ -26,6 +26,10 @@ from spec.p2p.libp2p import (
     decode_peer_id_text,
     decode_request,
     decode_response,
+    encode_gossip_data,
+    encode_operator_peer_record,
+    encode_request_frame,
+    make_operator_peer_record,
     peer_id_text,
     request_protocol_id,
     topic_kind,
@@ -125,6 +129,45 @@ def handle_request_frame(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"command": command_of(message).name, "payload": encode_payload(message, preset).hex()}
 
 
+def handle_gossip_reencode(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-LP-2 (publishing side): ``{"topic", "data"}`` -> the ``topic`` and ``data`` the decoded
+    message is published with (``encode_gossip_data``): a canonical message comes back unchanged;
+    the decoder's error code otherwise."""
+    kind = topic_kind(preset, str_field(data, "topic"))
+    message = decode_gossip_data(kind, hex_field(data, "data"), preset)
+    out_kind, out = encode_gossip_data(message, preset)
+    return {"topic": topic_name(preset, out_kind), "data": out.hex()}
+
+
+def handle_request_reencode(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-LP-4 (sending side): ``{"kind", "side", "frame"}`` -> the ``frame`` the decoded message
+    is sent as (``encode_request_frame``); the decoder's error code otherwise."""
+    try:
+        kind = RequestKind(str_field(data, "kind"))
+    except ValueError:
+        raise BadInput("unknown request kind") from None
+    side = str_field(data, "side")
+    if side not in ("request", "response"):
+        raise BadInput("side must be request or response")
+    decoder = decode_request if side == "request" else decode_response
+    message = decoder(kind, hex_field(data, "frame"), preset)
+    return {"frame": encode_request_frame(message, preset).hex()}
+
+
+def handle_make_operator_peer_record(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-LP-6 (signing side): ``{"operator_secret_key", "peer_id"`` (bytes), ``"sequence"}`` -> the
+    signed ``record`` (its 190-byte encoding) and its ``operator_public_key``; ``BLS_INVALID_SECRET_KEY``."""
+    peer_id = hex_field(data, "peer_id")
+    sequence = int_field(data, "sequence")
+    if len(peer_id) != 38 or not 0 <= sequence < 2**64:
+        raise BadInput("peer_id is 38 bytes, sequence a u64")
+    record = make_operator_peer_record(hex_field(data, "operator_secret_key"), peer_id, sequence, preset)
+    return {
+        "record": encode_operator_peer_record(record).hex(),
+        "operator_public_key": record.operator_public_key.hex(),
+    }
+
+
 HANDLERS: dict[str, Handler] = {
     "libp2p_protocol_names": handle_protocol_names,
     "libp2p_topic_kind": handle_topic_kind,
@@ -134,4 +177,7 @@ HANDLERS: dict[str, Handler] = {
     "libp2p_operator_peer_record": handle_operator_peer_record,
     "libp2p_gossip_validation": handle_gossip_validation,
     "libp2p_request_frame": handle_request_frame,
+    "libp2p_gossip_reencode": handle_gossip_reencode,
+    "libp2p_request_reencode": handle_request_reencode,
+    "libp2p_make_operator_peer_record": handle_make_operator_peer_record,
 }
