@@ -658,14 +658,20 @@ def attach_commitment(state: CommittedFields, layout: StateLayout, trie: Trie) -
     return StateCommitment(layout, trie, _basis(state, layout))
 
 
+def compute_committed_items(
+    state: CommittedFields, layout: StateLayout, preset: Preset
+) -> dict[bytes, bytes]:
+    """STATE-1/4: the items a header's ``state_root`` commits to under ``layout``: the UTXO items
+    (STATE-1) or every state item (STATE-2/3). A state snapshot (SNAP-5) is cut from these."""
+    if layout is StateLayout.UTXO:
+        return compute_utxo_items(state.utxos, preset)
+    return compute_state_items(state, preset)
+
+
 def build_commitment(state: CommittedFields, layout: StateLayout, preset: Preset) -> StateCommitment:
     """STATE-1/4: the commitment of ``state`` built from its whole item set (the slow path: once
     for a state not produced by :func:`advance_commitment`, and at the fork's activation)."""
-    items = (
-        compute_utxo_items(state.utxos, preset)
-        if layout is StateLayout.UTXO
-        else compute_state_items(state, preset)
-    )
+    items = compute_committed_items(state, layout, preset)
     return StateCommitment(layout, Trie.from_items(items, RUSTY_TRIE_HASHER), _basis(state, layout))
 
 
