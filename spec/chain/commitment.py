@@ -90,7 +90,15 @@ from spec.governance.proposals import (
     VoteRecord,
     governance_codecs,
 )
-from spec.ledger.state import decode_entry, decode_outpoint, encode_entry, encode_outpoint
+from spec.ledger.state import (
+    compute_utxo_items as compute_utxo_items,  # STATE-1's items, re-exported next to STATE-2..4
+)
+from spec.ledger.state import (
+    decode_entry,
+    decode_outpoint,
+    encode_entry,
+    encode_outpoint,
+)
 from spec.ledger.transaction import OutPoint, codecs
 from spec.ledger.utxo import UtxoEntry
 from spec.masternode.finality import QuorumRecord, QuorumRegistry
@@ -434,11 +442,6 @@ def compute_state_items(state: CommittedFields, preset: Preset) -> dict[bytes, b
 def compute_state_root(state: CommittedFields, preset: Preset) -> bytes:
     """STATE-4: the full-state root, by definition (MPT-6 over :func:`compute_state_items`)."""
     return trie_root(compute_state_items(state, preset), RUSTY_TRIE_HASHER)
-
-
-def compute_utxo_items(utxos: Mapping[OutPoint, UtxoEntry], preset: Preset) -> dict[bytes, bytes]:
-    """STATE-1: the items of the UTXO-only commitment (keys without a kind byte)."""
-    return {encode_outpoint(o, preset): encode_entry(e, preset) for o, e in utxos.items()}
 
 
 # ---------------------------------------------------------------------------------- decoding
