@@ -68,8 +68,16 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
     "governance": ("spec/governance/*.py",),
     "dkg": ("spec/masternode/dkg.py",),
     "state": ("spec/chain/commitment.py",),
+    "snapshot": ("spec/ledger/snapshot.py", "spec/ledger/state_snapshot.py"),
 }
-"""The spec modules whose mutants each flow's vectors must kill (flow name = vector flow)."""
+"""The spec modules whose mutants each flow's vectors must kill (flow name = vector flow, unless
+:data:`VECTOR_FLOWS` names others)."""
+
+VECTOR_FLOWS: dict[str, tuple[str, ...]] = {
+    "snapshot": ("ledger", "p2p"),
+}
+"""Pass 1's vector flows of a mutation flow that is not itself a vector flow: the snapshot modules
+(SNAP-1..8) are checked by the ledger vectors (SNAP-1..4) and the p2p vectors (P2P-SNAP frames)."""
 
 ALSO_FLOWS: dict[str, tuple[str, ...]] = {
     "encoding": ("ledger", "governance"),
@@ -159,7 +167,8 @@ def prepare_workspace(flow: str, workdir: Path, whole_flow: bool = False) -> Pat
     kill_test = KILL_TEST_WHOLE_FLOW if whole_flow else KILL_TEST_PER_VECTOR
     (workdir / "tests" / "test_mutation_kill.py").write_text(kill_test, encoding="utf-8")
     (workdir / "pyproject.toml").write_text(_pyproject(flow, whole_flow), encoding="utf-8")
-    flows = [flow, *ALSO_FLOWS.get(flow, ())] if whole_flow else [flow]
+    first = list(VECTOR_FLOWS.get(flow, (flow,)))
+    flows = [*first, *ALSO_FLOWS.get(flow, ())] if whole_flow else first
     write_files(workdir / "vectors", generate_files(flows=flows))
     return workdir
 

@@ -42,8 +42,7 @@ from spec.ledger.state_snapshot import (
     StateChunk,
     StateItem,
     assemble_state_snapshot,
-    make_state_chunks,
-    snapshot_roots,
+    make_state_snapshot,
     state_chunk_codec,
     state_chunk_proof,
     verify_state_chunk,
@@ -143,23 +142,16 @@ def encode_chunk(chunk: SnapshotChunk, preset: Preset) -> bytes:
     return encode(chunk_codec(preset), chunk)
 
 
-def make_chunks(utxos: UtxoSet, preset: Preset) -> tuple[SnapshotChunk, ...]:
-    """SNAP-1/2: cut the set into ordered chunks (SNAP-5 over the STATE-1 items)."""
-    codec = chunk_codec(preset)
-    return tuple(decode(codec, c) for c in make_state_chunks(compute_utxo_items(utxos, preset), preset))
-
-
 def make_snapshot(utxos: UtxoSet, height: int, preset: Preset) -> tuple[SnapshotManifest, tuple[bytes, ...]]:
-    """SNAP-1..3: the manifest and the encoded chunks of ``utxos`` at ``height``."""
-    items = compute_utxo_items(utxos, preset)
-    encoded = make_state_chunks(items, preset)
-    state_root, chunk_root = snapshot_roots(items, encoded)
+    """SNAP-1..3: the manifest and the encoded chunks of ``utxos`` at ``height`` (SNAP-5/6 over the
+    STATE-1 items; the manifest without a block hash)."""
+    generic, encoded = make_state_snapshot(compute_utxo_items(utxos, preset), bytes(32), height, preset)
     manifest = SnapshotManifest(
-        height=height,
-        state_root=state_root,
-        entry_count=len(items),
-        chunk_count=len(encoded),
-        chunk_root=chunk_root,
+        height=generic.height,
+        state_root=generic.state_root,
+        entry_count=generic.item_count,
+        chunk_count=generic.chunk_count,
+        chunk_root=generic.chunk_root,
     )
     return manifest, encoded
 
@@ -173,9 +165,9 @@ def verify_chunk(
     manifest: SnapshotManifest, index: int, chunk_bytes: bytes, proof: Sequence[bytes], preset: Preset
 ) -> SnapshotChunk:
     """SNAP-1..3: check one chunk against the manifest alone (SNAP-7); return it decoded."""
-    chunk = verify_state_chunk(manifest, index, chunk_bytes, proof, preset)
+    verify_state_chunk(manifest, index, chunk_bytes, proof, preset)
     try:
-        return _entries(chunk, preset)
+        return decode(chunk_codec(preset), chunk_bytes)  # SNAP-2: each item a UTXO
     except DecodeError as exc:  # committed by the manifest, so only a faulty snapshot maker gets here
         raise SnapshotChunkMismatch(f"chunk {index} holds an item that is not a UTXO: {exc.code}") from None
 
