@@ -13,6 +13,7 @@ from spec.errors import SpecError
 from spec.ledger.mempool import EMPTY_MEMPOOL, Mempool, admit, remove_for_block, select_for_block
 from spec.ledger.snapshot import SnapshotManifest, assemble_snapshot, chunk_proof, make_snapshot, verify_chunk
 from spec.ledger.state import utxo_state_root
+from spec.ledger.state_snapshot import StateSnapshotManifest, check_manifest
 from spec.ledger.transaction import (
     OutPoint,
     TxOutput,
@@ -209,6 +210,30 @@ def handle_assemble_snapshot(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"utxos": utxos_to_json(utxos), "state_root": to_hex(utxo_state_root(utxos, preset))}
 
 
+def handle_check_state_manifest(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SNAP-6: ``{"manifest": {block_hash, height, state_root, item_count, chunk_count, chunk_root},
+    "header": {"hash", "height", "state_root"}}`` -> ``{"chunk_count"}`` or a rejection."""
+    raw, header = field(data, "manifest"), field(data, "header")
+    if not isinstance(raw, dict) or not isinstance(header, dict):
+        raise BadInput("manifest and header must be objects")
+    manifest = StateSnapshotManifest(
+        hex_field(raw, "block_hash"),
+        int_field(raw, "height"),
+        hex_field(raw, "state_root"),
+        int_field(raw, "item_count"),
+        int_field(raw, "chunk_count"),
+        hex_field(raw, "chunk_root"),
+    )
+    check_manifest(
+        manifest,
+        hex_field(header, "hash"),
+        int_field(header, "height"),
+        hex_field(header, "state_root"),
+        preset,
+    )
+    return {"chunk_count": manifest.chunk_count}
+
+
 def handle_undo_transactions(preset: Preset, data: dict[str, JSON]) -> JSON:
     """UTXO-2/3: ``{"utxos", "transactions", "undo", "height"}`` -> ``{"utxos", "state_root"}``.
 
@@ -298,6 +323,7 @@ HANDLERS: dict[str, Handler] = {
     "verify_chunk": handle_verify_chunk,
     "mempool_sequence": handle_mempool_sequence,
     "assemble_snapshot": handle_assemble_snapshot,
+    "check_state_manifest": handle_check_state_manifest,
     "undo_transactions": handle_undo_transactions,
     "mempool_remove_for_block": handle_mempool_remove_for_block,
     "coinbase_transaction": handle_coinbase_transaction,
