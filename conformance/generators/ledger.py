@@ -334,6 +334,16 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
             expect_error=error,
         )
 
+    yield CaseSpec(
+        "make_state_snapshot",
+        "three_chunks",
+        "SNAP-5/6: items sorted by key into three chunks, the manifest naming the block",
+        {
+            "items": [[k.hex(), v.hex()] for k, v in sorted(state_items.items())],
+            "block_hash": block.hex(),
+            "height": 9,
+        },
+    )
     yield manifest_case(
         "matches_its_header",
         "SNAP-6: three chunks of items, the header's hash, height and root",
