@@ -76,23 +76,27 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
     "libp2p": ("spec/p2p/libp2p.py",),
     "state": ("spec/chain/commitment.py",),
     "dispute": ("spec/sidechain/dispute.py",),
+    "snapshot": ("spec/ledger/snapshot.py", "spec/ledger/state_snapshot.py"),
 }
 """The spec modules whose mutants each row's vectors must kill (row name = vector flow, unless
-:data:`VECTOR_FLOWS` names another)."""
+:data:`VECTOR_FLOWS` names others)."""
 
-VECTOR_FLOWS: dict[str, str] = {
-    "share_encryption": "dkg",
-    "penalties": "masternode",
-    "libp2p": "p2p",
+VECTOR_FLOWS: dict[str, tuple[str, ...]] = {
+    "share_encryption": ("dkg",),
+    "penalties": ("masternode",),
+    "libp2p": ("p2p",),
+    "snapshot": ("ledger", "p2p"),
 }
-"""Rows that measure modules of a flow separately: the vector flow whose vectors they run (DKG-11
-share encryption through the dkg vectors; PoSe challenges, verdicts, slashing evidence and
-slashing through the masternode vectors; the libp2p protocols through the p2p vectors)."""
+"""Rows that measure modules of a flow separately, with the vector flows whose vectors they run in
+pass 1: DKG-11 share encryption through the dkg vectors; PoSe challenges, verdicts, slashing
+evidence and slashing through the masternode vectors; the libp2p protocols through the p2p vectors;
+the snapshot modules (SNAP-1..8) through the ledger vectors (SNAP-1..4) and the p2p vectors
+(P2P-SNAP frames)."""
 
 
-def vector_flow(row: str) -> str:
-    """The vector flow a row of :data:`FLOW_MODULES` runs."""
-    return VECTOR_FLOWS.get(row, row)
+def vector_flows(row: str) -> tuple[str, ...]:
+    """The vector flows a row of :data:`FLOW_MODULES` runs in pass 1."""
+    return VECTOR_FLOWS.get(row, (row,))
 
 
 ALSO_FLOWS: dict[str, tuple[str, ...]] = {
@@ -183,7 +187,8 @@ def prepare_workspace(flow: str, workdir: Path, whole_flow: bool = False) -> Pat
     kill_test = KILL_TEST_WHOLE_FLOW if whole_flow else KILL_TEST_PER_VECTOR
     (workdir / "tests" / "test_mutation_kill.py").write_text(kill_test, encoding="utf-8")
     (workdir / "pyproject.toml").write_text(_pyproject(flow, whole_flow), encoding="utf-8")
-    flows = [vector_flow(flow), *ALSO_FLOWS.get(flow, ())] if whole_flow else [vector_flow(flow)]
+    first = list(vector_flows(flow))
+    flows = [*first, *ALSO_FLOWS.get(flow, ())] if whole_flow else first
     write_files(workdir / "vectors", generate_files(flows=flows))
     return workdir
 

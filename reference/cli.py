@@ -310,6 +310,7 @@ def rpc_error_line(error: RpcError) -> str:
     epilog=examples(
         "rusty devnet 3",
         "rusty devnet 2 --upgrade",
+        "rusty devnet 3 --upgrade --prune 16 --fast-sync-late-node",
         "rusty devnet 3 --dir /tmp/devnet --node-arg=--log-format=json",
         "rusty devnet 4 --blocks 20 --timeout 300",
     )
@@ -322,7 +323,19 @@ def rpc_error_line(error: RpcError) -> str:
 @click.option(
     "--upgrade",
     is_flag=True,
-    help="Also hold a scripted stakeholder vote that activates the governed_tickets fork (docs/upgrades.md).",
+    help="Also hold a scripted stakeholder vote that activates the governed_tickets, then the state_trie "
+    "fork (docs/upgrades.md).",
+)
+@click.option(
+    "--prune",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Run every node with `rusty node --prune N` (at least network.pruned_serve_blocks).",
+)
+@click.option(
+    "--fast-sync-late-node",
+    is_flag=True,
+    help="Start the late node with --fast-sync: a verified snapshot first (docs/node.md#snapshot-fast-sync).",
 )
 @click.option(
     "--node-arg",
@@ -338,7 +351,14 @@ def rpc_error_line(error: RpcError) -> str:
     help="Seconds to wait for the nodes to converge (and for the late node).",
 )
 def devnet(
-    count: int, blocks: int, directory: Path | None, upgrade: bool, node_args: tuple[str, ...], timeout: float
+    count: int,
+    blocks: int,
+    directory: Path | None,
+    upgrade: bool,
+    prune: int | None,
+    fast_sync_late_node: bool,
+    node_args: tuple[str, ...],
+    timeout: float,
 ) -> None:
     """Start COUNT local nodes that mine, sync, finalize and relay payments; check they converge.
 
@@ -346,7 +366,9 @@ def devnet(
     1 and a message naming the node (and the end of its log) when a node fails to start or answer,
     or when the nodes do not converge within --timeout seconds."""
     try:
-        result = devnet_main(count, blocks, directory, upgrade, node_args, timeout)
+        result = devnet_main(
+            count, blocks, directory, upgrade, node_args, timeout, prune, fast_sync_late_node
+        )
     except DevnetError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

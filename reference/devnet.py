@@ -18,12 +18,18 @@ each other through Kademlia ``FindNode``), then drives them over RPC:
    the group key the members committed on chain (FIN-5).
 
 With ``upgrade=True`` (``rusty devnet N --upgrade``) the run also holds a scripted upgrade vote
-(docs/upgrades.md): node 0 chooses yes on the ``governed_tickets`` agenda (``setvote``) and buys
+(docs/upgrades.md): node 0 chooses yes on the ``governed_tickets`` and ``state_trie`` agendas
+(``setvote``; ``state_trie`` is voted on once ``governed_tickets`` is ACTIVE) and buys
 tickets (``buytickets``) as soon as it has a mature coin; only node 0 mines, because only it holds
 the voting keys of the tickets the blocks must carry votes from (POS-4). Its ticket votes carry the
 yes choice (UPG-2), the devnet's 10-block windows lock the agenda in and activate it one window
-later (UPG-4), and mining goes on until every node reports the fork in force with the same
-activation height.
+later (UPG-4), and mining goes on until every node reports ``state_trie`` in force with the same
+activation height (the header's state root then commits to the full state, ST-1).
+
+``prune=N`` (``--prune N``) runs every node with ``rusty node --prune N``; ``fast_sync_late_node``
+(``--fast-sync-late-node``) starts the late node with ``--fast-sync``: it downloads a snapshot at or
+below the others' finalized block, and under ``state_trie`` starts its chain from it (a pruned node
+below the snapshot, docs/node.md#snapshot-fast-sync).
 
 Finality needs at least ``masternodes.min_quorum_members`` (3 on devnet) nodes; with fewer the
 devnet mines, syncs and relays only. It prints a summary and stops every node with SIGTERM.
@@ -56,13 +62,17 @@ from tqdm import tqdm
 from reference.daemon import metrics_port_of, p2p_port_of, rpc_port_of
 from reference.node import Node
 from reference.rpc import RpcError, call
+from reference.snapshots import MIN_SNAPSHOT_DEPTH, SNAPSHOT_INTERVAL
 from spec.masternode.finality import dkg_length
 from spec.presets import get_preset
 
 START_TIMEOUT = 60.0
 CONVERGE_TIMEOUT = 120.0
-UPGRADE_FORK = "governed_tickets"
-"""The fork the scripted upgrade vote activates (its agenda id is the fork's name)."""
+UPGRADE_AGENDAS = ("governed_tickets", "state_trie")
+"""The agendas the scripted upgrade vote says yes to, in activation order (``state_trie`` starts
+once ``governed_tickets`` is ACTIVE; devnet: ACTIVE at about 30 and 60)."""
+UPGRADE_FORK = UPGRADE_AGENDAS[-1]
+"""The fork the scripted upgrade vote ends with (its agenda id is the fork's name)."""
 YES = 2
 """UPG-2: the yes choice."""
 UPGRADE_TICKETS = 20
@@ -222,19 +232,42 @@ async def _progress(datadirs: Sequence[Path]) -> str:
 
 
 async def _upgrade_step(miner: Path, started: bool) -> tuple[bool, bool]:
-    """The scripted vote on node 0: ``(tickets bought, fork active on node 0)``. Tickets are bought
-    (again) while the agenda is undecided and node 0's pool is empty."""
+    """The scripted vote on node 0: ``(tickets bought, the last fork active on node 0)``. Its tickets
+    vote yes on every agenda of :data:`UPGRADE_AGENDAS`; tickets are bought (again) while an agenda
+    is undecided and node 0's pool is empty."""
     upgrades = await _rpc(miner, "getupgrades")
-    agenda = next(a for a in upgrades["agendas"] if a["agenda_id"] == UPGRADE_FORK)
-    if agenda["status"] == "active":
+    statuses = {a["agenda_id"]: a["status"] for a in upgrades["agendas"]}
+    if statuses.get(UPGRADE_FORK) == "active":
         return started, True
     status = await _rpc(miner, "getstatus")
-    if agenda["status"] in ("defined", "started") and status["live_tickets"] == 0 and status["pending"] == 0:
+    undecided = any(statuses.get(agenda) in ("defined", "started") for agenda in UPGRADE_AGENDAS)
+    if undecided and status["live_tickets"] == 0 and status["pending"] == 0:
         with contextlib.suppress(RpcError):  # no mature coin yet: mine more
-            await _rpc(miner, "setvote", UPGRADE_FORK, YES)
+            for agenda in UPGRADE_AGENDAS:
+                await _rpc(miner, "setvote", agenda, YES)
             await _rpc(miner, "buytickets", UPGRADE_TICKETS)
             started = True
     return started, False
+
+
+async def _snapshot_ready(node: Path, upgrade: bool) -> bool:
+    """Whether ``node`` serves a snapshot a fast-syncing node takes: one at or below its finalized
+    block and :data:`MIN_SNAPSHOT_DEPTH` below its tip, after the upgrade's activation (a full-state
+    snapshot) when there is one."""
+    finalized = (await _rpc(node, "getfinality"))["finalized_height"]
+    if finalized is None:
+        return False
+    first = SNAPSHOT_INTERVAL
+    if upgrade:
+        upgrades = await _rpc(node, "getupgrades")
+        activation = next(
+            a["activation_height"] for a in upgrades["agendas"] if a["agenda_id"] == UPGRADE_FORK
+        )
+        if activation is None:
+            return False
+        first = -(-activation // SNAPSHOT_INTERVAL) * SNAPSHOT_INTERVAL
+    height = (await _rpc(node, "getstatus"))["height"]
+    return int(finalized) >= first and int(height) >= first + MIN_SNAPSHOT_DEPTH + 1
 
 
 async def run_devnet(
@@ -247,16 +280,24 @@ async def run_devnet(
     metrics: bool = False,
     node_args: Sequence[str] = (),
     converge_timeout: float = CONVERGE_TIMEOUT,
+    prune: int | None = None,
+    fast_sync_late_node: bool = False,
 ) -> DevnetResult:
     """Run the devnet scenario with ``count`` nodes and at least ``blocks`` blocks (``upgrade``: with
     the scripted upgrade vote; ``metrics``: nodes serve Prometheus metrics, scraped into the result;
-    ``node_args``: extra ``rusty node`` options). Raises :class:`DevnetError` when a node fails."""
+    ``node_args``: extra ``rusty node`` options; ``prune``: every node runs with ``--prune N``;
+    ``fast_sync_late_node``: the late node starts with ``--fast-sync``, from a snapshot the others
+    serve). Raises :class:`DevnetError` when a node fails."""
     datadirs = [root / f"node{i}" for i in range(count)]
     processes: list[subprocess.Popen[bytes]] = []
 
     async def start(index: int, datadir: Path) -> None:
         Node.init(datadir, "devnet").close()
         command = [sys.executable, "-m", "reference.cli", "node", str(datadir), *node_args]
+        if prune is not None:
+            command += ["--prune", str(prune)]
+        if fast_sync_late_node and index == count:
+            command += ["--fast-sync"]
         if metrics:
             command += ["--metrics-port", "0"]
         if index > 0:
@@ -288,6 +329,11 @@ async def run_devnet(
                 or not paid
                 or (finality_expected and len(registered) < count)
                 or (not upgraded and mined < MAX_UPGRADE_BLOCKS)
+                or (
+                    fast_sync_late_node
+                    and finality_expected
+                    and not await _snapshot_ready(datadirs[0], upgrade)
+                )
             ):
                 if mined >= MAX_BLOCKS:
                     raise DevnetError(
@@ -392,12 +438,16 @@ def devnet_main(
     upgrade: bool = False,
     node_args: Sequence[str] = (),
     converge_timeout: float = CONVERGE_TIMEOUT,
+    prune: int | None = None,
+    fast_sync_late_node: bool = False,
 ) -> DevnetResult:
     """Run the scenario in ``directory`` (a temporary one if ``None``) and return what it saw."""
     options: dict[str, Any] = {
         "upgrade": upgrade,
         "node_args": node_args,
         "converge_timeout": converge_timeout,
+        "prune": prune,
+        "fast_sync_late_node": fast_sync_late_node,
     }
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)

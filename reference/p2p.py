@@ -51,10 +51,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import secrets
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +66,7 @@ from spec.chain.block import Block, BlockHeader, block_hash
 from spec.chain.forkchoice import FinalityCertificate, is_ancestor
 from spec.chain.pow import check_proof_of_work, decode_compact, work_of_target
 from spec.errors import DecodeError, MempoolRejection, NoCommonBlock, SpecError, UnknownCommand
+from spec.ledger.state_snapshot import StateSnapshotManifest
 from spec.ledger.transaction import Transaction, txid, wtxid
 from spec.masternode.challenge import PoSeChallenge, PoSeResponse
 from spec.masternode.dkg import Complaint, Contribution, Justification
@@ -133,7 +135,10 @@ from spec.p2p.sync import (
     headers_after,
     is_body_served,
     parent_known,
+    snapshot_state,
 )
+
+log = logging.getLogger("rusty.node")
 
 QUORUM_MESSAGES = (
     Contribution,
@@ -810,8 +815,31 @@ class P2PService:
         fast_sync = self.fast_sync
         assert fast_sync is not None and fast_sync.items is not None and fast_sync.manifest is not None
         self.node.snapshots.keep_fast_sync(fast_sync.manifest, fast_sync.items)
+        self._install_snapshot(fast_sync.manifest, fast_sync.items)
         for peer in [p for p in self.peers if p.ready]:
             await self.send(peer, GetHeaders(block_locator(self.node.store.best_hashes()), NO_STOP_HASH))
+
+    def _install_snapshot(self, manifest: StateSnapshotManifest, items: Mapping[bytes, bytes]) -> None:
+        """P2P-SYNC-4: start the chain from the verified snapshot when its header commits to the
+        full state (fork ``state_trie``): the store then holds the snapshot block's state and the
+        headers below it (as a pruned node), and only the blocks above it are fetched and
+        validated. Before the fork (the UTXO set only) the node replays from genesis as before."""
+        height = manifest.height
+        headers = [self.header_by_hash[h] for h in self.header_chain.hashes[: height + 1]]
+        try:
+            state = snapshot_state(items, self.header_chain, height, self.preset)
+        except SpecError as error:
+            log.info(
+                "fast sync: the snapshot is not a full state, replaying blocks from genesis",
+                extra={"fields": {"height": height, "code": error.code}},
+            )
+            return
+        self.node.store.install_snapshot(state, headers, self.header_chain)
+        assert self.fast_sync is not None
+        self.fast_sync.installed_height = height
+        log.info(
+            "fast sync: state installed, syncing the blocks above it", extra={"fields": {"height": height}}
+        )
 
     def _body_server(self, hash_: bytes, height: int, prefer: Peer | None) -> Peer | None:
         """P2P-PRUNE-1: the peer to ask for the body at ``height``: ``prefer`` if it serves it, else

@@ -1,13 +1,13 @@
 """State snapshots over P2P (P2P-SNAP, SNAP-5..8): serving them, and the fast-sync client.
 
-Serving (:class:`SnapshotService`): every :data:`SNAPSHOT_INTERVAL` blocks the node takes a
-snapshot of the committed items of the state after the block (today the UTXO set, STATE-1:
-:func:`spec.ledger.state_snapshot.utxo_state_items`) and stores its manifest and chunks in SQLite
-(``snapshots``, ``snapshot_chunks``), keeping the newest :data:`KEEP_SNAPSHOTS`. It serves a
-snapshot only while its block is on the best chain at or below the finalized block (so a
-snapshot a peer fetches is never reorganised away), answering ``GetSnapshotManifests`` with those
-manifests, newest first, and ``GetSnapshotChunk`` with the chunk and its inclusion proof (an empty
-chunk when it does not have it).
+Serving (:class:`SnapshotService`): every :data:`SNAPSHOT_INTERVAL` blocks the node takes a snapshot
+of the committed items of the state after the block (the UTXO set before fork ``state_trie``, every
+state item from it: :func:`spec.chain.commitment.compute_committed_items`) and stores its manifest
+and chunks in SQLite (``snapshots``, ``snapshot_chunks``), keeping the newest
+:data:`KEEP_SNAPSHOTS`. It serves a snapshot only while its block is on the best chain at or below
+the finalized block (so a snapshot a peer fetches is never reorganised away), answering
+``GetSnapshotManifests`` with those manifests, newest first, and ``GetSnapshotChunk`` with the chunk
+and its inclusion proof (an empty chunk when it does not have it).
 
 Fast sync (:class:`FastSync`, ``rusty node --fast-sync``): the node first collects the best header
 chain (P2P-SYNC-3: every header checked), asks every peer for manifests at heights at least
@@ -21,15 +21,14 @@ answer (the peer no longer has it) moves it elsewhere without a score. With ever
 items are assembled (SNAP-8): a state root other than the header's means the chunk root lied, so
 every peer that announced it is scored and the next candidate manifest is tried.
 
-What is verified, and what not yet: the items are exactly the ones the header at the snapshot's
-height commits to (its ``state_root``), and that header is on the best *header* chain (proof of
-work, HDR-*). The finality certificate of that block cannot be checked by a node without chain
-state (the quorum key is in the state, which is not committed yet), so "finalized" is the serving
-node's word; the client takes a block at least :data:`MIN_SNAPSHOT_DEPTH` headers deep instead.
-The rest of the consensus state (tickets, masternodes, governance, quorums, deployments, ticket
-price, treasury) is not committed by the header yet, so it is not in the snapshot: a fast-synced
-node has a verified UTXO set at the snapshot height, and must still replay blocks to obtain the
-rest before it can validate blocks above it (docs/node.md#snapshot-fast-sync).
+What is verified: the items are exactly the ones the header at the snapshot's height commits to
+(its ``state_root``), and that header is on the best *header* chain (proof of work, HDR-*). The
+finality of that block is the serving node's word; the client takes a block at least
+:data:`MIN_SNAPSHOT_DEPTH` headers deep. Under fork ``state_trie`` the items are the full state
+(STATE-2..4): the P2P side rebuilds the chain state from them (``spec.p2p.sync.snapshot_state``,
+P2P-SYNC-4), installs it (``ChainStore.install_snapshot``: headers below, no bodies, as a pruned
+node) and syncs only the blocks above. Before the fork they are the UTXO set only (STATE-1), and
+the node replays from genesis (docs/node.md#snapshot-fast-sync).
 """
 
 from __future__ import annotations
@@ -39,7 +38,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from spec.chain.block import Block, BlockHeader
-from spec.chain.state import ChainState
+from spec.chain.commitment import compute_committed_items
+from spec.chain.state import ChainState, tip_state_layout
 from spec.encoding import decode, encode
 from spec.errors import SnapshotError, SpecError
 from spec.ledger.state_snapshot import (
@@ -50,7 +50,6 @@ from spec.ledger.state_snapshot import (
     check_manifest,
     make_state_snapshot,
     state_chunk_proof,
-    utxo_state_items,
     verify_state_chunk,
 )
 from spec.p2p.messages import (
@@ -118,7 +117,7 @@ class SnapshotService:
         once per interval), and forget all but the newest :data:`KEEP_SNAPSHOTS`."""
         if state.height % self.interval != 0:
             return
-        items = utxo_state_items(state.utxos, self.preset)
+        items = compute_committed_items(state, tip_state_layout(state, self.preset), self.preset)
         manifest, chunks = make_state_snapshot(items, state.tip_hash, state.height, self.preset)
         self.db.execute("BEGIN IMMEDIATE")
         try:
@@ -258,6 +257,9 @@ class FastSync:
         self.items: dict[bytes, bytes] | None = None
         """The verified committed items once the snapshot is assembled (SNAP-8)."""
         self.manifest: StateSnapshotManifest | None = None
+        self.installed_height: int | None = None
+        """The snapshot height the node's chain state was started from (P2P-SYNC-4), or ``None``
+        (not yet, or a snapshot of the UTXO set only: the node replays from genesis)."""
         self.bad_chunks = 0
         """Chunks that failed SNAP-7 (each scored and asked again elsewhere)."""
         self.asked: set[str] = set()

@@ -545,6 +545,67 @@ class ChainStore:
             hook(block, after)
         return after
 
+    def install_snapshot(self, state: ChainState, headers: list[BlockHeader], chain: HeaderChain) -> None:
+        """Fast sync (P2P-SYNC-4): make an empty store hold ``state``, the state after the last of
+        ``headers`` rebuilt from a verified snapshot (``spec.p2p.sync.snapshot_state``), in one
+        transaction. ``headers`` are the validated header chain ``chain`` (P2P-SYNC-3) up to the
+        snapshot block: each gets a ``blocks`` row holding its header bytes only, a ``best_chain``
+        row and a ``pruned`` row, exactly what pruning leaves of an old block (no body, no undo
+        record), so the node behaves as a pruned node below the snapshot. The UTXO and ticket rows,
+        the meta rows and the trie nodes are the state's; the trie is built from the state's items
+        (STATE-4) and its root must be the snapshot header's ``state_root`` (``TrieStoreError`` if not)."""
+        if self._state.height >= 0:
+            raise RuntimeError("a snapshot is installed only in an empty store")
+        if len(headers) != state.height + 1 or chain.height < state.height:
+            raise RuntimeError("the headers do not reach the snapshot's height")
+        if chain.hashes[state.height] != state.tip_hash:
+            raise RuntimeError("the snapshot's block is not on the header chain")
+        layout = tip_state_layout(state, self.preset)
+        commitment = build_commitment(state, layout, self.preset)
+        self._check_root(commitment.trie, headers[-1].state_root)
+        enc = self.preset
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for height, header in enumerate(headers):
+                hash_ = chain.hashes[height]
+                self.db.execute(
+                    "INSERT OR REPLACE INTO blocks (hash, height, parent, timestamp, work, data) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        hash_,
+                        height,
+                        header.previous_block_hash,
+                        header.timestamp,
+                        f"{chain.work[height]:x}",
+                        encode_header(header, enc),
+                    ),
+                )
+                self.db.execute(
+                    "INSERT OR REPLACE INTO best_chain (height, hash) VALUES (?, ?)", (height, hash_)
+                )
+                self.db.execute("INSERT OR REPLACE INTO pruned (hash, height) VALUES (?, ?)", (hash_, height))
+            self.db.executemany(
+                "INSERT INTO utxos (outpoint, entry) VALUES (?, ?)",
+                [(encode_outpoint(o, enc), encode_entry(e, enc)) for o, e in state.utxos.items()],
+            )
+            self.db.executemany(
+                "INSERT INTO tickets (outpoint, purchase_height, voting_key, owner_key_hash) "
+                "VALUES (?, ?, ?, ?)",
+                [
+                    (encode_outpoint(o, enc), t.purchase_height, t.voting_key, t.owner_key_hash)
+                    for o, t in state.tickets.items()
+                ],
+            )
+            self._write_meta(state)
+            self._write_trie_nodes(self._trie, commitment.trie)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self._state = replace(state, commitment=commitment)
+        self._trie = commitment.trie
+        self._best_chain = None
+
     def disconnect_tip(self) -> ChainState:
         """Undo the tip block atomically (it stays stored as a side-branch block); return the new state."""
         tip = self._state.tip_hash

@@ -34,6 +34,7 @@ from __future__ import annotations
 import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from enum import Enum
 from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
@@ -50,6 +51,7 @@ from spec.errors import (
 
 T = TypeVar("T")
 U = TypeVar("U")
+E = TypeVar("E", bound=Enum)
 
 MAX_U64 = 2**64 - 1
 MAX_VARINT_BYTES = 10
@@ -307,6 +309,26 @@ class OptionOf(Codec[T | None]):
         if tag > 1:
             raise InvalidEnumTag(f"option tag 0x{tag:02x}")
         return self.item.read(reader) if tag == 1 else None
+
+
+class EnumCodec(Codec[E]):
+    """An enumeration as one tag byte, its position in declaration order (``DECODE_INVALID_TAG``
+    for a byte naming no member)."""
+
+    min_size = 1
+
+    def __init__(self, cls: type[E]) -> None:
+        self.members = tuple(cls)
+        self.index = {member: position for position, member in enumerate(self.members)}
+
+    def write(self, value: E, out: bytearray) -> None:
+        out.append(self.index[value])
+
+    def read(self, reader: Reader) -> E:
+        tag = reader.take_byte()
+        if tag >= len(self.members):
+            raise InvalidEnumTag(f"tag {tag} of {len(self.members)} members")
+        return self.members[tag]
 
 
 class Struct(Codec[T]):

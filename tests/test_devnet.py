@@ -21,6 +21,7 @@ from reference.node import Node
 from reference.p2p import P2PService
 from reference.rpc import call
 from reference.storage import replay
+from spec.chain.commitment import compute_state_root
 from spec.masternode.finality import dkg_length
 from spec.p2p.messages import PREFIX_BYTES, Ping, encode_frame
 from spec.p2p.peers import Violation, record, score_of
@@ -76,24 +77,44 @@ def test_devnet_of_two_mines_and_relays_without_finality(tmp_path: Path) -> None
 
 
 def test_devnet_runs_a_scripted_upgrade_vote(tmp_path: Path) -> None:
-    """UPG-2..6 on running nodes: node 0's tickets vote yes on governed_tickets, the devnet's
-    10-block windows lock it in at 20 and activate it at 30, and every node follows."""
-    result = asyncio.run(run_devnet(2, 10, tmp_path, show_progress=False, upgrade=True))
+    """UPG-2..6 on running nodes: node 0's tickets vote yes on governed_tickets, then on state_trie;
+    the devnet's 10-block windows activate both and every node follows (ST-1: the state root then
+    commits to the full state). Every node prunes (``--prune 16``) and the late node fast-syncs:
+    it starts its chain from a full-state snapshot at or below the finalized block, holds no body
+    below it (a pruned node), and ends with the same state as the nodes that replayed."""
+    result = asyncio.run(
+        run_devnet(3, 10, tmp_path, show_progress=False, upgrade=True, prune=16, fast_sync_late_node=True)
+    )
     assert result.converged, result
     assert result.upgraded, result
-    assert result.forks == ["governed_tickets", "governed_tickets"]
-    window = DEVNET.forks[1].deployment.window_blocks  # type: ignore[union-attr]
-    assert result.activation_heights[0] is not None and result.activation_heights[0] % window == 0
-    for datadir in (tmp_path / f"node{i}" for i in range(2)):
-        reopened = Node(datadir)
-        try:
-            state = reopened.store.state
-            assert replay(list(reopened.store.best_chain()), DEVNET) == state
-            statuses = [r.status.value for r in state.deployments]
-            assert statuses[0] == "active" and statuses[1] in ("defined", "started")  # no state_trie votes
-            assert state.deployments[0].since_height == result.activation_heights[0]
-        finally:
-            reopened.close()
+    assert result.forks == ["state_trie"] * 3
+    window = DEVNET.forks[2].deployment.window_blocks  # type: ignore[union-attr]
+    activation = result.activation_heights[0]
+    assert activation is not None and activation % window == 0
+    assert result.late_node_finalized, result
+    first = Node(tmp_path / "node0")
+    try:
+        state = first.store.state
+        statuses = [r.status.value for r in state.deployments]
+        assert statuses == ["active", "active"]
+        assert state.deployments[1].since_height == activation
+        assert first.is_pruned and first.store.state_root == compute_state_root(state, DEVNET)
+    finally:
+        first.close()
+    late = Node(tmp_path / "late")
+    try:
+        kept = late.snapshots.fast_synced()
+        assert kept is not None
+        manifest, _ = kept
+        assert manifest.height >= activation  # a full-state snapshot: the chain started from it
+        hashes = late.store.best_hashes()
+        assert hashes[manifest.height] == manifest.block_hash
+        assert late.is_pruned
+        assert all(late.store.block(h) is None for h in hashes[: manifest.height + 1])
+        assert late.store.state.height >= state.height
+        assert compute_state_root(late.store.state, DEVNET) == late.store.state_root
+    finally:
+        late.close()
 
 
 @pytest.fixture

@@ -20,11 +20,13 @@ from pathlib import Path
 import pytest
 
 import reference.snapshots
+from conformance.upgradechain import state_trie_chain
 from reference.node import Node
 from reference.p2p import P2PService, Peer
 from reference.snapshots import FastSync
 from reference.storage import replay
 from spec.chain.block import Block, block_hash
+from spec.chain.commitment import compute_state_items
 from spec.chain.state import BlockContext
 from spec.ledger.state_snapshot import make_state_snapshot, state_chunk_proof, utxo_state_items
 from spec.p2p.messages import GetSnapshotChunk, Message, SnapshotChunkMessage, SnapshotManifests
@@ -161,3 +163,86 @@ def test_a_lying_chunk_root_is_caught_at_assembly_and_its_announcers_scored(chai
                 verdicts.append(fast_sync.on_chunk(peer, answer))
     assert [v.punish for v in verdicts if v.punish] == [("liar1", "liar2")]
     assert fast_sync.done and fast_sync.manifest == honest and fast_sync.items == items
+
+
+@pytest.fixture(scope="module")
+def state_trie_blocks() -> list[Block]:
+    """80 devnet blocks; ``state_trie`` is ACTIVE from height 50 (snapshots at 50, 60, 70 commit to
+    the full state)."""
+    return list(state_trie_chain(DEVNET, 80).blocks)
+
+
+def test_fast_sync_starts_from_a_full_state_snapshot(
+    tmp_path: Path, state_trie_blocks: list[Block], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """P2P-SYNC-4 end to end: under ``state_trie`` the new node fetches the snapshot at height 70 from
+    several peers (one sends a bad chunk: scored, not asked again, the chunk fetched elsewhere),
+    installs the state rebuilt from it, and validates only blocks 71..79; its state, root and
+    committed items then equal a replaying node's, it holds no body below the snapshot (a pruned
+    node), and it reopens to the same state."""
+    chain = state_trie_blocks
+    hashes = [block_hash(b.header, DEVNET) for b in chain]
+    clock = chain[-1].header.timestamp + 60.0
+    monkeypatch.setattr(time, "time", lambda: clock)
+    servers = [_node_with(tmp_path / f"s{i}", chain) for i in range(3)]
+    for server in servers:
+        server.snapshots.finalized = lambda: hashes[72]
+        assert [m.height for m in server.snapshots.servable(79)] == [70, 60, 50]
+    bad = servers[0]
+    honest_answer = bad.snapshots.answer_chunk
+
+    def corrupted(request: GetSnapshotChunk) -> SnapshotChunkMessage:
+        answer = honest_answer(request)
+        return replace(answer, chunk=answer.chunk[:-1] + bytes([answer.chunk[-1] ^ 1]))
+
+    bad.snapshots.answer_chunk = corrupted  # type: ignore[method-assign]
+    monkeypatch.setattr(reference.snapshots, "CHUNKS_IN_FLIGHT", 1)
+    client = _node_with(tmp_path / "c", [])
+    connected: list[int] = []
+    client.store.on_connect.append(lambda block, state: connected.append(state.height))
+    fast_sync = FastSync(DEVNET)
+
+    async def scenario() -> None:
+        services = [P2PService(s, 0) for s in servers]
+        c = P2PService(client, 0, fast_sync=fast_sync)
+        for service in [*services, c]:
+            await service.start()
+        try:
+            bad_key = services[0].node_id.hex()
+            await c.connect("127.0.0.1", services[0].port)  # alone first: it is asked for a chunk
+            assert await _until(lambda: bad_key in fast_sync.excluded, 30)
+            for service in services[1:]:
+                await c.connect("127.0.0.1", service.port)
+            assert await _until(lambda: fast_sync.done, 60), (fast_sync.candidates, fast_sync.chunks)
+            assert await _until(lambda: client.store.state.tip_hash == hashes[-1], 60)
+            assert fast_sync.bad_chunks == 1
+            assert score_of(c.scores, bad_key) > 0
+            assert all(score_of(c.scores, s.node_id.hex()) == 0 for s in services[1:])
+        finally:
+            for service in [*services, c]:
+                await service.stop()
+
+    try:
+        asyncio.run(scenario())
+        manifest = fast_sync.manifest
+        assert manifest is not None and manifest.height == 70 and manifest.block_hash == hashes[70]
+        assert manifest.chunk_count >= 3  # fetched from several peers
+        assert fast_sync.installed_height == 70
+        assert connected == list(range(71, 80))  # no block at or below the snapshot was executed
+        replayed = replay(chain, DEVNET)
+        assert client.store.state == replayed
+        assert client.store.state_root == chain[-1].header.state_root
+        assert replayed.commitment is not None and client.store.state_root == replayed.commitment.root
+        assert compute_state_items(client.store.state, DEVNET) == compute_state_items(replayed, DEVNET)
+        assert client.store.best_hashes() == hashes
+        assert client.is_pruned and client.store.block(hashes[70]) is None
+        assert client.store.block(hashes[71]) == chain[71]
+        client.close()
+        reopened = Node(tmp_path / "c")
+        try:
+            assert reopened.store.state == replayed and reopened.store.state_root == client.store.state_root
+        finally:
+            reopened.close()
+    finally:
+        for node in [*servers, client]:
+            node.close()

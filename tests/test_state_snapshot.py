@@ -14,11 +14,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conformance.upgradechain import state_trie_chain
+from spec.chain.commitment import build_commitment, compute_committed_items, compute_state_items
+from spec.chain.layout import StateLayout
+from spec.chain.state import BlockContext, ChainState, apply_block, tip_state_layout
 from spec.errors import (
     SnapshotChunkMismatch,
     SnapshotChunkSize,
     SnapshotIncomplete,
     SnapshotStateRootMismatch,
+    StateItemError,
 )
 from spec.ledger.snapshot import chunk_hash
 from spec.ledger.state import utxo_state_root
@@ -36,6 +41,7 @@ from spec.ledger.state_snapshot import (
 from spec.ledger.transaction import OutPoint, TxOutput
 from spec.ledger.utxo import UtxoEntry
 from spec.merkle import merkle_root
+from spec.p2p.sync import EMPTY_HEADER_CHAIN, HeaderChain, connect_headers, snapshot_state
 from spec.presets import DEVNET
 from tests.hypothesis_profiles import examples
 
@@ -123,3 +129,55 @@ def test_a_made_up_chunk_root_is_caught_at_assembly() -> None:
     assert lie.chunk_root == merkle_root([chunk_hash(c) for c in lie_chunks]) != manifest.chunk_root
     with pytest.raises(SnapshotIncomplete):
         assemble_state_snapshot(lie, verified[:-1], DEVNET)
+
+
+# ----------------------------------------------------------------- starting from a snapshot (P2P-SYNC-4)
+
+
+def _state_trie_header_chain(length: int) -> tuple[list[ChainState], HeaderChain]:
+    builder = state_trie_chain(DEVNET, length)
+    headers = [b.header for b in builder.blocks]
+    chain = connect_headers(EMPTY_HEADER_CHAIN, headers, headers[-1].timestamp, DEVNET)
+    return list(builder.states[1:]), chain
+
+
+def test_a_state_rebuilt_from_its_snapshot_items_equals_the_replayed_state() -> None:
+    """P2P-SYNC-4 cross-checked: from the activation of ``state_trie`` (devnet: 50) the state rebuilt
+    from the committed items of a replayed state, through a verified snapshot, is that state, and
+    its trie (built from scratch) has the header's root; the next block applies on it as on the
+    replayed state."""
+    states, chain = _state_trie_header_chain(56)
+    builder = state_trie_chain(DEVNET, 56)
+    for height in range(50, 55):
+        replayed = states[height]
+        assert tip_state_layout(replayed, DEVNET) is StateLayout.FULL
+        items = compute_committed_items(replayed, StateLayout.FULL, DEVNET)
+        manifest, chunks = make_state_snapshot(items, chain.hashes[height], height, DEVNET)
+        assert manifest.state_root == builder.blocks[height].header.state_root
+        verified = [_verify(manifest, chunks, i) for i in range(len(chunks))]
+        rebuilt = snapshot_state(assemble_state_snapshot(manifest, verified, DEVNET), chain, height, DEVNET)
+        assert rebuilt == replayed
+        assert rebuilt.commitment is None
+        trie = build_commitment(rebuilt, StateLayout.FULL, DEVNET)
+        assert replayed.commitment is not None and trie.root == replayed.commitment.root
+        assert compute_state_items(rebuilt, DEVNET) == items
+        block = builder.blocks[height + 1]
+        context = BlockContext(now=block.header.timestamp)
+        assert apply_block(rebuilt, block, context, DEVNET) == states[height + 1]
+
+
+def test_a_snapshot_of_the_utxo_set_only_does_not_start_a_chain() -> None:
+    """Before ``state_trie`` the header commits to the UTXO set only: its items are not a state
+    (STATE-5), and a full item set of a state under the previous fork does not match its header
+    (``SNAPSHOT_STATE_ROOT_MISMATCH``), nor does a height without a header."""
+    states, chain = _state_trie_header_chain(56)
+    before = states[45]
+    assert tip_state_layout(before, DEVNET) is StateLayout.UTXO
+    with pytest.raises(StateItemError):
+        snapshot_state(compute_committed_items(before, StateLayout.UTXO, DEVNET), chain, 45, DEVNET)
+    with pytest.raises(SnapshotStateRootMismatch):
+        snapshot_state(compute_state_items(before, DEVNET), chain, 45, DEVNET)
+    full = compute_state_items(states[52], DEVNET)
+    for height in (-1, chain.height + 1):
+        with pytest.raises(SnapshotStateRootMismatch):
+            snapshot_state(full, chain, height, DEVNET)

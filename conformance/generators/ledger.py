@@ -12,6 +12,7 @@ from conformance.handlers.ledger import utxos_to_json
 from conformance.model import JSON, CaseSpec
 from conformance.wallet import key, sign_transaction, spend_p2pkh
 from spec.ledger.snapshot import chunk_proof, make_snapshot
+from spec.ledger.state_snapshot import StateSnapshotManifest, make_state_snapshot
 from spec.ledger.transaction import (
     NULL_OUTPOINT,
     OutPoint,
@@ -300,6 +301,93 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
             },
             expect_error="SNAPSHOT_CHUNK_MISMATCH",
         )
+
+    # State snapshot manifests against their header (SNAP-6).
+    size = preset.snapshot.chunk_entries
+    state_items = {b"\x01" + i.to_bytes(4, "big"): b"\x01" for i in range(2 * size + 1)}  # three chunks
+    block = bytes(range(32))
+    state_manifest, _ = make_state_snapshot(state_items, block, 9, preset)
+
+    def manifest_case(
+        name: str, meaning: str, manifest: StateSnapshotManifest, error: str | None
+    ) -> CaseSpec:
+        header: dict[str, JSON] = {
+            "hash": block.hex(),
+            "height": 9,
+            "state_root": state_manifest.state_root.hex(),
+        }
+        return CaseSpec(
+            "check_state_manifest",
+            name,
+            meaning,
+            {
+                "manifest": {
+                    "block_hash": manifest.block_hash.hex(),
+                    "height": manifest.height,
+                    "state_root": manifest.state_root.hex(),
+                    "item_count": manifest.item_count,
+                    "chunk_count": manifest.chunk_count,
+                    "chunk_root": manifest.chunk_root.hex(),
+                },
+                "header": header,
+            },
+            expect_error=error,
+        )
+
+    yield CaseSpec(
+        "make_state_snapshot",
+        "three_chunks",
+        "SNAP-5/6: items sorted by key into three chunks, the manifest naming the block",
+        {
+            "items": [[k.hex(), v.hex()] for k, v in sorted(state_items.items())],
+            "block_hash": block.hex(),
+            "height": 9,
+        },
+    )
+    yield manifest_case(
+        "matches_its_header",
+        "SNAP-6: three chunks of items, the header's hash, height and root",
+        state_manifest,
+        None,
+    )
+    for name, meaning, changed in (
+        (
+            "one_chunk_too_many",
+            "SNAP-6: chunk_count one above what item_count gives",
+            replace(state_manifest, chunk_count=4),
+        ),
+        (
+            "one_chunk_too_few",
+            "SNAP-6: chunk_count one below what item_count gives",
+            replace(state_manifest, chunk_count=2),
+        ),
+        (
+            "one_item_more_fills_no_new_chunk",
+            "SNAP-6: item_count one above a full chunk boundary needs the next chunk",
+            replace(state_manifest, item_count=3 * size + 1),
+        ),
+    ):
+        yield manifest_case(name, meaning, changed, "SNAPSHOT_CHUNK_SIZE")
+    yield manifest_case(
+        "one_item_less_same_chunks",
+        "SNAP-6: one item less still makes three chunks (the last one shorter)",
+        replace(state_manifest, item_count=2 * size + 2),
+        None,
+    )
+    for name, meaning, changed in (
+        (
+            "other_block",
+            "SNAP-6: the manifest names another block",
+            replace(state_manifest, block_hash=bytes(32)),
+        ),
+        ("other_height", "SNAP-6: the manifest names another height", replace(state_manifest, height=10)),
+        (
+            "other_state_root",
+            "SNAP-6: the manifest's state root is not the header's",
+            replace(state_manifest, state_root=bytes(32)),
+        ),
+    ):
+        yield manifest_case(name, meaning, changed, "SNAPSHOT_STATE_ROOT_MISMATCH")
 
     # Mempool sequences.
     original = good

@@ -200,7 +200,7 @@ def _layout_cases(preset: Preset) -> Iterator[CaseSpec]:
     quorum_k, quorum_v = next((k, v) for k, v in sorted(full.items()) if k[0] == 0x08)
     vote_k = next(k for k in sorted(full) if k[0] == 0x05)
     utxo_k, utxo_v = next((k, v) for k, v in sorted(full.items()) if k[0] == 0x01)
-    status_at = 32 + 4 + 1 + 48 + 1 + 32 + 1 + 25 + 1 + 16 + 2  # the masternode status tag
+    status_at = 32 + 4 + 48 + 32 + 1 + 25 + 16 + 2  # the masternode status tag (MN-0 field codecs)
     bad_status = mn_value[:status_at] + b"\x04" + mn_value[status_at + 1 :]
     invalid: list[tuple[str, str, str, dict[bytes, bytes | None]]] = [
         (

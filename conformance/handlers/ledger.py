@@ -13,6 +13,12 @@ from spec.errors import SpecError
 from spec.ledger.mempool import EMPTY_MEMPOOL, Mempool, admit, remove_for_block, select_for_block
 from spec.ledger.snapshot import SnapshotManifest, assemble_snapshot, chunk_proof, make_snapshot, verify_chunk
 from spec.ledger.state import utxo_state_root
+from spec.ledger.state_snapshot import (
+    StateSnapshotManifest,
+    check_manifest,
+    make_state_snapshot,
+    state_chunk_proof,
+)
 from spec.ledger.transaction import (
     OutPoint,
     TxOutput,
@@ -209,6 +215,60 @@ def handle_assemble_snapshot(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"utxos": utxos_to_json(utxos), "state_root": to_hex(utxo_state_root(utxos, preset))}
 
 
+def handle_make_state_snapshot(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SNAP-5/6: ``{"items": [[key, value]], "block_hash", "height"}`` -> manifest, chunks, proofs."""
+    raw = field(data, "items")
+    if not isinstance(raw, list):
+        raise BadInput("items must be a list of [key, value] pairs")
+    items: dict[bytes, bytes] = {}
+    for pair in raw:
+        if not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(x, str) for x in pair):
+            raise BadInput("items must be a list of [key, value] pairs")
+        try:
+            items[bytes.fromhex(str(pair[0]))] = bytes.fromhex(str(pair[1]))
+        except ValueError:
+            raise BadInput("items must be hex strings") from None
+    manifest, chunks = make_state_snapshot(
+        items, hex_field(data, "block_hash"), int_field(data, "height"), preset
+    )
+    return {
+        "manifest": {
+            "block_hash": to_hex(manifest.block_hash),
+            "height": manifest.height,
+            "state_root": to_hex(manifest.state_root),
+            "item_count": manifest.item_count,
+            "chunk_count": manifest.chunk_count,
+            "chunk_root": to_hex(manifest.chunk_root),
+        },
+        "chunks": [to_hex(c) for c in chunks],
+        "proofs": [[to_hex(h) for h in state_chunk_proof(chunks, i)] for i in range(len(chunks))],
+    }
+
+
+def handle_check_state_manifest(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SNAP-6: ``{"manifest": {block_hash, height, state_root, item_count, chunk_count, chunk_root},
+    "header": {"hash", "height", "state_root"}}`` -> ``{"chunk_count"}`` or a rejection."""
+    raw, header = field(data, "manifest"), field(data, "header")
+    if not isinstance(raw, dict) or not isinstance(header, dict):
+        raise BadInput("manifest and header must be objects")
+    manifest = StateSnapshotManifest(
+        hex_field(raw, "block_hash"),
+        int_field(raw, "height"),
+        hex_field(raw, "state_root"),
+        int_field(raw, "item_count"),
+        int_field(raw, "chunk_count"),
+        hex_field(raw, "chunk_root"),
+    )
+    check_manifest(
+        manifest,
+        hex_field(header, "hash"),
+        int_field(header, "height"),
+        hex_field(header, "state_root"),
+        preset,
+    )
+    return {"chunk_count": manifest.chunk_count}
+
+
 def handle_undo_transactions(preset: Preset, data: dict[str, JSON]) -> JSON:
     """UTXO-2/3: ``{"utxos", "transactions", "undo", "height"}`` -> ``{"utxos", "state_root"}``.
 
@@ -298,6 +358,8 @@ HANDLERS: dict[str, Handler] = {
     "verify_chunk": handle_verify_chunk,
     "mempool_sequence": handle_mempool_sequence,
     "assemble_snapshot": handle_assemble_snapshot,
+    "check_state_manifest": handle_check_state_manifest,
+    "make_state_snapshot": handle_make_state_snapshot,
     "undo_transactions": handle_undo_transactions,
     "mempool_remove_for_block": handle_mempool_remove_for_block,
     "coinbase_transaction": handle_coinbase_transaction,

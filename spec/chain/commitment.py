@@ -29,9 +29,11 @@ already carry: the root of one Merkle Patricia Trie (spec/trie.py, BLAKE3) over 
 
   Heights are big-endian so that keys sort by height.
 * **STATE-3 values** the canonical encoding (ENC) of the entry: a UTXO value is STATE-1's entry;
-  a ticket, masternode, proposal record, quorum record and agenda record are their dataclass
-  fields in order (integers u64 LE, byte strings and names length-prefixed, optional fields
-  OPTION, enumerations one tag byte in declaration order); a vote is ``choice u8, revision u64``;
+  a masternode is the registry's entry codec (``masternode_codecs(preset).entry``, MN-4: the
+  registration's fields as MN-0 encodes them, then the list's own); a ticket, proposal record,
+  quorum record and agenda record are their dataclass fields in order (integers u64 LE, byte
+  strings and names length-prefixed, optional fields OPTION, enumerations one tag byte in
+  declaration order); a vote is ``choice u8, revision u64``;
   an executed proposal is ``0x01``; a governed parameter ``u64``; the ticket price and the
   treasury ``u64``; the deployments and the scheduled changes a LIST in their state order. Where
   a value repeats its key (ticket, masternode, proposal, quorum records) the key must be the one
@@ -56,16 +58,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from enum import Enum
 from functools import cache
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from spec.chain.layout import StateLayout
 from spec.chain.tickets import Ticket
 from spec.encoding import (
-    U16,
     U64,
     Codec,
+    EnumCodec,
     ListOf,
     OptionOf,
     Reader,
@@ -75,7 +76,6 @@ from spec.encoding import (
     encode,
 )
 from spec.errors import (
-    InvalidEnumTag,
     StateItemBadKey,
     StateItemBadValue,
     StateItemMissing,
@@ -93,17 +93,23 @@ from spec.governance.proposals import (
     VoteRecord,
     governance_codecs,
 )
-from spec.ledger.state import decode_entry, decode_outpoint, encode_entry, encode_outpoint
+from spec.ledger.state import (
+    compute_utxo_items as compute_utxo_items,  # STATE-1's items, re-exported next to STATE-2..4
+)
+from spec.ledger.state import (
+    decode_entry,
+    decode_outpoint,
+    encode_entry,
+    encode_outpoint,
+)
 from spec.ledger.transaction import OutPoint, codecs
 from spec.ledger.utxo import UtxoEntry
 from spec.masternode.finality import QuorumRecord, QuorumRegistry
-from spec.masternode.registry import MasternodeEntry, MasternodeList, MasternodeStatus
+from spec.masternode.registry import MasternodeEntry, MasternodeList, masternode_codecs
 from spec.presets import Preset
 from spec.sidechain.items import SIDECHAIN_KINDS, sidechain_items, sidechains_from_items
 from spec.sidechain.registry import EMPTY_SIDECHAINS, SidechainsState
 from spec.trie import RUSTY_TRIE_HASHER, Trie, trie_root, verify_proof
-
-E = TypeVar("E", bound=Enum)
 
 KIND_SINGLETON = 0x00
 KIND_UTXO = 0x01
@@ -180,25 +186,6 @@ class CommittedState:
 # ------------------------------------------------------------------------------------ codecs
 
 
-class EnumCodec(Codec[E]):
-    """STATE-3: an enumeration as one tag byte, its position in declaration order."""
-
-    min_size = 1
-
-    def __init__(self, cls: type[E]) -> None:
-        self.members = tuple(cls)
-        self.index = {member: position for position, member in enumerate(self.members)}
-
-    def write(self, value: E, out: bytearray) -> None:
-        out.append(self.index[value])
-
-    def read(self, reader: Reader) -> E:
-        tag = reader.take_byte()
-        if tag >= len(self.members):
-            raise InvalidEnumTag(f"tag {tag} of {len(self.members)} members")
-        return self.members[tag]
-
-
 class AsciiText(Codec[str]):
     """STATE-3: a name: length-prefixed printable ASCII (``STATE_ITEM_BAD_VALUE`` otherwise)."""
 
@@ -269,23 +256,7 @@ def state_codecs(preset: Preset) -> StateCodecs:
                 ("owner_key_hash", _BYTES),
             ],
         ),
-        masternode=Struct(
-            MasternodeEntry,
-            [
-                ("collateral", outpoint),
-                ("operator_public_key", _BYTES),
-                ("owner_public_key", _BYTES),
-                ("payout_script", _BYTES),
-                ("address", _BYTES),
-                ("port", U16),
-                ("status", EnumCodec(MasternodeStatus)),
-                ("registered_height", U64),
-                ("pose_score", U64),
-                ("last_paid_height", _HEIGHT),
-                ("last_penalty_quorum_height", _HEIGHT),
-                ("unbonding_height", _HEIGHT),
-            ],
-        ),
+        masternode=masternode_codecs(preset).entry,
         proposal=Struct(
             ProposalRecord,
             [
@@ -450,11 +421,6 @@ def compute_state_items(state: CommittedFields, preset: Preset) -> dict[bytes, b
 def compute_state_root(state: CommittedFields, preset: Preset) -> bytes:
     """STATE-4: the full-state root, by definition (MPT-6 over :func:`compute_state_items`)."""
     return trie_root(compute_state_items(state, preset), RUSTY_TRIE_HASHER)
-
-
-def compute_utxo_items(utxos: Mapping[OutPoint, UtxoEntry], preset: Preset) -> dict[bytes, bytes]:
-    """STATE-1: the items of the UTXO-only commitment (keys without a kind byte)."""
-    return {encode_outpoint(o, preset): encode_entry(e, preset) for o, e in utxos.items()}
 
 
 # ---------------------------------------------------------------------------------- decoding
@@ -683,14 +649,20 @@ def attach_commitment(state: CommittedFields, layout: StateLayout, trie: Trie) -
     return StateCommitment(layout, trie, _basis(state, layout))
 
 
+def compute_committed_items(
+    state: CommittedFields, layout: StateLayout, preset: Preset
+) -> dict[bytes, bytes]:
+    """STATE-1/4: the items a header's ``state_root`` commits to under ``layout``: the UTXO items
+    (STATE-1) or every state item (STATE-2/3). A state snapshot (SNAP-5) is cut from these."""
+    if layout is StateLayout.UTXO:
+        return compute_utxo_items(state.utxos, preset)
+    return compute_state_items(state, preset)
+
+
 def build_commitment(state: CommittedFields, layout: StateLayout, preset: Preset) -> StateCommitment:
     """STATE-1/4: the commitment of ``state`` built from its whole item set (the slow path: once
     for a state not produced by :func:`advance_commitment`, and at the fork's activation)."""
-    items = (
-        compute_utxo_items(state.utxos, preset)
-        if layout is StateLayout.UTXO
-        else compute_state_items(state, preset)
-    )
+    items = compute_committed_items(state, layout, preset)
     return StateCommitment(layout, Trie.from_items(items, RUSTY_TRIE_HASHER), _basis(state, layout))
 
 

@@ -1,20 +1,26 @@
-"""Chunked UTXO snapshots with a commitment (protocol steps "SNAP-*").
+"""UTXO snapshots (protocol steps "SNAP-1".."SNAP-4"): the item snapshot of SNAP-5..8 over the UTXO set.
 
-A node that joins late can download the UTXO set at some height instead of replaying every block.
-The set is cut into chunks that peers serve independently and that the new node checks one by
-one, before it has the rest:
+There is one snapshot definition (spec/ledger/state_snapshot.py, SNAP-5..8, over committed
+``(key, value)`` items). A UTXO snapshot is that definition applied to the STATE-1 items of a UTXO
+set (:func:`spec.ledger.state.compute_utxo_items`: key = the encoded outpoint, ``txid ‖ index u32
+LE``; value = the encoded entry), with a manifest that names no block; this module only presents
+the items as outpoints and entries. Every check runs through the SNAP-5..8 functions, so the two
+cannot drift apart:
 
-* **SNAP-1** order: entries are sorted by outpoint (txid bytes, then index), strictly ascending,
-  and chunk ``i`` holds entries ``[i * c, (i + 1) * c)`` with ``c = preset.snapshot.chunk_entries``.
-* **SNAP-2** shape: every chunk but the last holds exactly ``c`` entries; the last holds
-  ``1..c`` (an empty set has zero chunks).
-* **SNAP-3** commitment: ``chunk_hash = H(SNAPSHOT_CHUNK, encode(chunk))`` and the manifest carries
-  the binary Merkle root (spec/merkle.py) of the chunk hashes, so one chunk is checked with an
-  inclusion proof of ``ceil(log2(chunks))`` hashes.
-* **SNAP-4** assembly: all chunks present once, in order, the entry count equal to the manifest's,
-  order strict across chunk boundaries, and the assembled set's STATE-1 root equal to the
-  manifest's ``state_root`` -- which the node compares with the state root of the block header at
-  ``height`` (chain flow), so a snapshot is exactly as trustworthy as that header.
+* **SNAP-1** order: SNAP-5's, the STATE-1 items sorted by key bytes, strictly ascending, chunk ``i``
+  holding items ``[i * c, (i + 1) * c)`` with ``c = preset.snapshot.chunk_entries``. (Until the two
+  definitions were merged, SNAP-1 sorted by ``(txid, index)`` with the index as an integer, and a
+  chunk encoded its entries as outpoint and entry structs: the order differs for indexes of 256 and
+  more, and the chunk bytes differ; the rule ids, the manifest and the error codes are unchanged.)
+* **SNAP-2** shape: SNAP-5's (every chunk but the last holds exactly ``c`` entries, the last
+  ``1..c``; an empty set has zero chunks). A chunk is SNAP-5's encoding, ``index u32 ‖ list<key
+  bytes ‖ value bytes>``, and each item must be a canonical outpoint and entry.
+* **SNAP-3** commitment: ``chunk_hash = H(SNAPSHOT_CHUNK, chunk bytes)``; the manifest is ``height,
+  state_root, entry_count, chunk_count, chunk_root`` (SNAP-6 without the block hash), and one chunk
+  is checked with its inclusion proof (SNAP-7).
+* **SNAP-4** assembly: SNAP-8 (all chunks once, in order, strictly ascending across chunks, the
+  manifest's entry count, the STATE-1 root of the set equal to ``state_root``), which the node
+  compares with the state root of the block header at ``height`` (chain flow).
 """
 
 from __future__ import annotations
@@ -23,21 +29,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from spec.encoding import BYTES32, U32, U64, ListOf, Struct, decode, encode
-from spec.errors import (
-    DecodeError,
-    MerkleError,
-    SnapshotChunkMismatch,
-    SnapshotChunkSize,
-    SnapshotIncomplete,
-    SnapshotOrder,
-    SnapshotStateRootMismatch,
+from spec.encoding import BYTES32, U32, U64, Codec, Reader, Struct, decode, encode
+from spec.errors import DecodeError, SnapshotChunkMismatch
+from spec.ledger.state import (
+    compute_utxo_items,
+    decode_entry,
+    decode_outpoint,
+    encode_entry,
+    encode_outpoint,
 )
-from spec.hashing import HashDomain, tagged_hash
-from spec.ledger.state import entry_codec, utxo_state_root
-from spec.ledger.transaction import OutPoint, codecs
+from spec.ledger.state_snapshot import (
+    StateChunk,
+    StateItem,
+    assemble_state_snapshot,
+    make_state_snapshot,
+    state_chunk_codec,
+    state_chunk_proof,
+    verify_state_chunk,
+)
+from spec.ledger.state_snapshot import chunk_hash as chunk_hash
+from spec.ledger.transaction import OutPoint
 from spec.ledger.utxo import UtxoEntry, UtxoSet
-from spec.merkle import inclusion_proof, merkle_root, verify_inclusion_proof
 from spec.presets import Preset
 
 
@@ -67,12 +79,47 @@ class SnapshotManifest:
     chunk_count: int
     chunk_root: bytes
 
+    @property
+    def item_count(self) -> int:
+        """SNAP-6's item count: the number of entries."""
+        return self.entry_count
+
+
+def _items(chunk: SnapshotChunk, preset: Preset) -> StateChunk:
+    items = (
+        StateItem(encode_outpoint(e.outpoint, preset), encode_entry(e.entry, preset)) for e in chunk.entries
+    )
+    return StateChunk(chunk.index, tuple(items))
+
+
+def _entries(chunk: StateChunk, preset: Preset) -> SnapshotChunk:
+    return SnapshotChunk(
+        chunk.index,
+        tuple(
+            SnapshotEntry(decode_outpoint(i.key, preset), decode_entry(i.value, preset)) for i in chunk.items
+        ),
+    )
+
+
+class _ChunkCodec(Codec[SnapshotChunk]):
+    """SNAP-2: SNAP-5's chunk encoding, its items read as canonical outpoints and entries."""
+
+    def __init__(self, preset: Preset) -> None:
+        self.preset = preset
+        self.inner = state_chunk_codec(preset)
+        self.min_size = self.inner.min_size
+
+    def write(self, value: SnapshotChunk, out: bytearray) -> None:
+        self.inner.write(_items(value, self.preset), out)
+
+    def read(self, reader: Reader) -> SnapshotChunk:
+        return _entries(self.inner.read(reader), self.preset)
+
 
 @cache
-def chunk_codec(preset: Preset) -> Struct[SnapshotChunk]:
-    """SNAP-3: the encoding of a chunk (index u32, then its entries)."""
-    entry = Struct(SnapshotEntry, [("outpoint", codecs(preset).outpoint), ("entry", entry_codec(preset))])
-    return Struct(SnapshotChunk, [("index", U32), ("entries", ListOf(entry, preset.snapshot.chunk_entries))])
+def chunk_codec(preset: Preset) -> Codec[SnapshotChunk]:
+    """SNAP-2: the encoding of a chunk (SNAP-5's: index u32, then its items)."""
+    return _ChunkCodec(preset)
 
 
 @cache
@@ -90,95 +137,44 @@ def manifest_codec(preset: Preset) -> Struct[SnapshotManifest]:
     )
 
 
-def _sort_key(outpoint: OutPoint) -> tuple[bytes, int]:
-    return (outpoint.txid, outpoint.index)
-
-
-def make_chunks(utxos: UtxoSet, preset: Preset) -> tuple[SnapshotChunk, ...]:
-    """SNAP-1/2: cut the set into ordered chunks."""
-    size = preset.snapshot.chunk_entries
-    ordered = [SnapshotEntry(o, utxos[o]) for o in sorted(utxos, key=_sort_key)]
-    return tuple(
-        SnapshotChunk(index, tuple(ordered[start : start + size]))
-        for index, start in enumerate(range(0, len(ordered), size))
-    )
-
-
-def chunk_hash(chunk_bytes: bytes) -> bytes:
-    """SNAP-3: the hash of an encoded chunk."""
-    return tagged_hash(HashDomain.SNAPSHOT_CHUNK, chunk_bytes)
-
-
 def encode_chunk(chunk: SnapshotChunk, preset: Preset) -> bytes:
-    """SNAP-3: the canonical bytes of a chunk."""
+    """SNAP-2: the canonical bytes of a chunk."""
     return encode(chunk_codec(preset), chunk)
 
 
 def make_snapshot(utxos: UtxoSet, height: int, preset: Preset) -> tuple[SnapshotManifest, tuple[bytes, ...]]:
-    """SNAP-1..3: the manifest and the encoded chunks of ``utxos`` at ``height``."""
-    encoded = tuple(encode_chunk(c, preset) for c in make_chunks(utxos, preset))
+    """SNAP-1..3: the manifest and the encoded chunks of ``utxos`` at ``height`` (SNAP-5/6 over the
+    STATE-1 items; the manifest without a block hash)."""
+    generic, encoded = make_state_snapshot(compute_utxo_items(utxos, preset), bytes(32), height, preset)
     manifest = SnapshotManifest(
-        height=height,
-        state_root=utxo_state_root(utxos, preset),
-        entry_count=len(utxos),
-        chunk_count=len(encoded),
-        chunk_root=merkle_root([chunk_hash(c) for c in encoded]),
+        height=generic.height,
+        state_root=generic.state_root,
+        entry_count=generic.item_count,
+        chunk_count=generic.chunk_count,
+        chunk_root=generic.chunk_root,
     )
     return manifest, encoded
 
 
 def chunk_proof(encoded_chunks: Sequence[bytes], index: int) -> tuple[bytes, ...]:
     """SNAP-3: the inclusion proof a server sends with chunk ``index``."""
-    return inclusion_proof([chunk_hash(c) for c in encoded_chunks], index)
-
-
-def _check_order(entries: Sequence[SnapshotEntry], after: OutPoint | None) -> None:
-    previous = after
-    for item in entries:
-        if previous is not None and _sort_key(item.outpoint) <= _sort_key(previous):
-            raise SnapshotOrder("outpoints are not strictly ascending")
-        previous = item.outpoint
+    return state_chunk_proof(encoded_chunks, index)
 
 
 def verify_chunk(
     manifest: SnapshotManifest, index: int, chunk_bytes: bytes, proof: Sequence[bytes], preset: Preset
 ) -> SnapshotChunk:
-    """SNAP-1..3: check one chunk against the manifest alone; return it decoded."""
+    """SNAP-1..3: check one chunk against the manifest alone (SNAP-7); return it decoded."""
+    verify_state_chunk(manifest, index, chunk_bytes, proof, preset)
     try:
-        verify_inclusion_proof(
-            chunk_hash(chunk_bytes), index, manifest.chunk_count, proof, manifest.chunk_root
-        )
-    except MerkleError as exc:
-        raise SnapshotChunkMismatch(f"chunk {index}: {exc.code}") from None
-    try:
-        chunk = decode(chunk_codec(preset), chunk_bytes)
+        return decode(chunk_codec(preset), chunk_bytes)  # SNAP-2: each item a UTXO
     except DecodeError as exc:  # committed by the manifest, so only a faulty snapshot maker gets here
-        raise SnapshotChunkMismatch(f"chunk {index} does not decode: {exc.code}") from None
-    if chunk.index != index:
-        raise SnapshotChunkMismatch(f"chunk says it is number {chunk.index}, expected {index}")
-    size = preset.snapshot.chunk_entries
-    expected = size if index < manifest.chunk_count - 1 else manifest.entry_count - size * index
-    if len(chunk.entries) != expected:
-        raise SnapshotChunkSize(f"chunk {index} has {len(chunk.entries)} entries, expected {expected}")
-    _check_order(chunk.entries, None)
-    return chunk
+        raise SnapshotChunkMismatch(f"chunk {index} holds an item that is not a UTXO: {exc.code}") from None
 
 
 def assemble_snapshot(
     manifest: SnapshotManifest, chunks: Sequence[SnapshotChunk], preset: Preset
 ) -> dict[OutPoint, UtxoEntry]:
-    """SNAP-4: the UTXO set from verified chunks, checked against the manifest's state root."""
-    if [c.index for c in chunks] != list(range(manifest.chunk_count)):
-        raise SnapshotIncomplete("chunks must be given once each, in order")
-    result: dict[OutPoint, UtxoEntry] = {}
-    last: OutPoint | None = None
-    for chunk in chunks:
-        _check_order(chunk.entries, last)
-        for item in chunk.entries:
-            result[item.outpoint] = item.entry
-            last = item.outpoint
-    if len(result) != manifest.entry_count:
-        raise SnapshotIncomplete(f"{len(result)} entries, manifest says {manifest.entry_count}")
-    if utxo_state_root(result, preset) != manifest.state_root:
-        raise SnapshotStateRootMismatch("assembled set does not match the manifest's state root")
-    return result
+    """SNAP-4: the UTXO set from verified chunks, checked against the manifest's state root (SNAP-8)."""
+    items = assemble_state_snapshot(manifest, [_items(c, preset) for c in chunks], preset)
+    return {decode_outpoint(k, preset): decode_entry(v, preset) for k, v in items.items()}

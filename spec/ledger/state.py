@@ -83,7 +83,12 @@ def decode_entry(data: bytes, preset: Preset) -> UtxoEntry:
     return decode(entry_codec(preset), data)
 
 
+def compute_utxo_items(utxos: UtxoSet, preset: Preset) -> dict[bytes, bytes]:
+    """STATE-1: the items of the UTXO-only commitment, ``encoded outpoint -> encoded entry`` (keys
+    without a kind byte). The UTXO snapshot (SNAP-1..4) is cut from these."""
+    return {encode_outpoint(o, preset): encode_entry(e, preset) for o, e in utxos.items()}
+
+
 def utxo_state_root(utxos: UtxoSet, preset: Preset) -> bytes:
     """STATE-1: the 32-byte commitment to the whole UTXO set."""
-    items = {encode_outpoint(o, preset): encode_entry(e, preset) for o, e in utxos.items()}
-    return trie_root(items, RUSTY_TRIE_HASHER)
+    return trie_root(compute_utxo_items(utxos, preset), RUSTY_TRIE_HASHER)

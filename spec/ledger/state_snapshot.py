@@ -1,11 +1,12 @@
 """State snapshots over committed ``(key, value)`` items, for fast sync over P2P (steps "SNAP-5".."SNAP-8").
 
-SNAP-1..4 (spec/ledger/snapshot.py) cut the UTXO set, as outpoints and entries, into chunks. A
-node that fast-syncs needs the same for *whatever the header's state root commits to*: today the
-UTXO set (STATE-1), later every piece of consensus state. So these rules work on the committed
-items themselves, the ``(key, value)`` byte strings the state trie (spec/trie.py, MPT-*) is built
-from; which items a state has is one function (:func:`utxo_state_items` today), and a full-state
-commitment only swaps it.
+The one snapshot definition of the spec: a snapshot of *whatever a header's state root commits
+to*, cut from the committed items themselves, the ``(key, value)`` byte strings the state trie
+(spec/trie.py, MPT-*) is built from. Which items a state has is
+:func:`spec.chain.commitment.compute_committed_items`: the UTXO items before fork ``state_trie``
+(STATE-1, :func:`spec.ledger.state.compute_utxo_items`), every state item from it (STATE-2..4).
+The UTXO snapshot of spec/ledger/snapshot.py (SNAP-1..4) is these rules over the STATE-1 items,
+with a manifest that names no block.
 
 * **SNAP-5** items: the snapshot of a state is its committed items sorted by key (bytewise),
   strictly ascending; chunk ``i`` holds items ``[i * c, (i + 1) * c)`` with ``c =
@@ -34,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Protocol
 
 from spec.encoding import BYTES32, U32, U64, ListOf, Struct, VarBytes, decode, encode
 from spec.errors import (
@@ -45,9 +47,8 @@ from spec.errors import (
     SnapshotOrder,
     SnapshotStateRootMismatch,
 )
-from spec.ledger.snapshot import chunk_hash
-from spec.ledger.state import encode_entry, encode_outpoint
-from spec.ledger.utxo import UtxoSet
+from spec.hashing import HashDomain, tagged_hash
+from spec.ledger.state import compute_utxo_items
 from spec.merkle import inclusion_proof, merkle_root, verify_inclusion_proof
 from spec.presets import Preset
 from spec.trie import RUSTY_TRIE_HASHER, trie_root
@@ -107,9 +108,27 @@ STATE_MANIFEST_CODEC: Struct[StateSnapshotManifest] = Struct(
 """SNAP-6: the encoding of a manifest (124 bytes)."""
 
 
-def utxo_state_items(utxos: UtxoSet, preset: Preset) -> dict[bytes, bytes]:
-    """STATE-1: the items the header's state root commits to today (encoded outpoint -> entry)."""
-    return {encode_outpoint(o, preset): encode_entry(e, preset) for o, e in utxos.items()}
+utxo_state_items = compute_utxo_items
+"""STATE-1: the UTXO items (the same function as :func:`spec.ledger.state.compute_utxo_items`)."""
+
+
+class ChunkedItems(Protocol):
+    """What SNAP-7/8 read of a manifest (:class:`StateSnapshotManifest`, or SNAP-1..4's
+    ``SnapshotManifest``, whose ``entry_count`` is its ``item_count``)."""
+
+    @property
+    def state_root(self) -> bytes: ...
+    @property
+    def item_count(self) -> int: ...
+    @property
+    def chunk_count(self) -> int: ...
+    @property
+    def chunk_root(self) -> bytes: ...
+
+
+def chunk_hash(chunk_bytes: bytes) -> bytes:
+    """SNAP-6: the hash of an encoded chunk, ``H(SNAPSHOT_CHUNK, chunk bytes)``."""
+    return tagged_hash(HashDomain.SNAPSHOT_CHUNK, chunk_bytes)
 
 
 def chunk_count_for(item_count: int, preset: Preset) -> int:
@@ -129,18 +148,25 @@ def make_state_chunks(items: Mapping[bytes, bytes], preset: Preset) -> tuple[byt
     )
 
 
+def snapshot_roots(items: Mapping[bytes, bytes], chunks: Sequence[bytes]) -> tuple[bytes, bytes]:
+    """SNAP-6: ``(state_root, chunk_root)`` of ``items`` cut into ``chunks``: the trie root of the
+    items (MPT-6) and the Merkle root (MERKLE-2) of the chunk hashes."""
+    return trie_root(items, RUSTY_TRIE_HASHER), merkle_root([chunk_hash(c) for c in chunks])
+
+
 def make_state_snapshot(
     items: Mapping[bytes, bytes], block_hash: bytes, height: int, preset: Preset
 ) -> tuple[StateSnapshotManifest, tuple[bytes, ...]]:
     """SNAP-5/6: the manifest and encoded chunks of ``items``, the state after block ``block_hash``."""
     chunks = make_state_chunks(items, preset)
+    state_root, chunk_root = snapshot_roots(items, chunks)
     manifest = StateSnapshotManifest(
         block_hash=block_hash,
         height=height,
-        state_root=trie_root(items, RUSTY_TRIE_HASHER),
+        state_root=state_root,
         item_count=len(items),
         chunk_count=len(chunks),
-        chunk_root=merkle_root([chunk_hash(c) for c in chunks]),
+        chunk_root=chunk_root,
     )
     return manifest, chunks
 
@@ -172,7 +198,7 @@ def _check_order(items: Sequence[StateItem], after: bytes | None) -> None:
 
 
 def verify_state_chunk(
-    manifest: StateSnapshotManifest, index: int, chunk_bytes: bytes, proof: Sequence[bytes], preset: Preset
+    manifest: ChunkedItems, index: int, chunk_bytes: bytes, proof: Sequence[bytes], preset: Preset
 ) -> StateChunk:
     """SNAP-7: check chunk ``index`` against the manifest alone; return it decoded."""
     if not 0 <= index < manifest.chunk_count:
@@ -198,7 +224,7 @@ def verify_state_chunk(
 
 
 def assemble_state_snapshot(
-    manifest: StateSnapshotManifest, chunks: Sequence[StateChunk], preset: Preset
+    manifest: ChunkedItems, chunks: Sequence[StateChunk], preset: Preset
 ) -> dict[bytes, bytes]:
     """SNAP-8: the committed items from verified chunks, checked against the manifest's state root."""
     if [c.index for c in chunks] != list(range(manifest.chunk_count)):

@@ -74,7 +74,20 @@ from typing import ClassVar
 
 from spec.chain.block import Block
 from spec.crypto import bls, ed25519
-from spec.encoding import BYTES32, U16, U32, U64, FixedBytes, ListOf, Struct, VarBytes, decode, encode
+from spec.encoding import (
+    BYTES32,
+    U16,
+    U32,
+    U64,
+    EnumCodec,
+    FixedBytes,
+    ListOf,
+    OptionOf,
+    Struct,
+    VarBytes,
+    decode,
+    encode,
+)
 from spec.errors import (
     BadNetworkAddress,
     BadPayoutScript,
@@ -239,6 +252,9 @@ class MasternodeCodecs:
     commitment: Struct[QuorumCommitment]
     pose_commitment: Struct[PoSeQuorumCommitment]
     unbond: Struct[Unbond]
+    entry: Struct[MasternodeEntry]
+    """MN-4: a list entry (the registration's fields, without the proof of possession, then the
+    list's own; STATE-3's masternode value)."""
 
 
 @cache
@@ -278,7 +294,20 @@ def masternode_codecs(preset: Preset) -> MasternodeCodecs:
     )
     pose_commitment = Struct(PoSeQuorumCommitment, commitment.fields)
     unbond = Struct(Unbond, [("collateral", outpoint), ("signature", FixedBytes(ED25519_SIGNATURE_BYTES))])
-    return MasternodeCodecs(registration, signed, penalty, commitment, pose_commitment, unbond)
+    height = OptionOf(U64)
+    entry = Struct(
+        MasternodeEntry,
+        [
+            *(f for f in registration.fields if f[0] != "proof_of_possession"),
+            ("status", EnumCodec(MasternodeStatus)),
+            ("registered_height", U64),
+            ("pose_score", U64),
+            ("last_paid_height", height),
+            ("last_penalty_quorum_height", height),
+            ("unbonding_height", height),
+        ],
+    )
+    return MasternodeCodecs(registration, signed, penalty, commitment, pose_commitment, unbond, entry)
 
 
 def encode_message(message: MasternodeMessage, preset: Preset) -> bytes:

@@ -20,6 +20,15 @@ A chain is given as the sequence of its block hashes indexed by height (``chain[
   parent. Headers connect to their parent wherever it is on the known header chain (a fork
   replaces the part above it); headers that are all known leave the chain as it is. The header
   chain carries no UTXO set: the body rules run when the block arrives.
+* **P2P-SYNC-4** starting from a snapshot (fast sync): the chain state after block ``h`` of a
+  validated header chain (P2P-SYNC-3) is rebuilt from the committed items of a snapshot
+  (SNAP-5..8, already checked against the ``state_root`` of header ``h``): the committed part by
+  STATE-5 (``state_from_items``), the rest (tip hash, height, bits, timestamps, cumulative work)
+  from the header chain up to ``h``, which already commits to it. Only a header committing to the
+  full state (fork ``state_trie``, ST-1) gives a complete state: items of the UTXO-only layout
+  (STATE-1) fail STATE-5 (``STATE_ITEM_*``), and a full item set whose deployment records do not
+  put ``state_trie`` in force at ``h`` is ``SNAPSHOT_STATE_ROOT_MISMATCH`` (header ``h`` committed
+  to something else). The node then validates only the blocks above ``h``.
 * **P2P-PRUNE-1** which peers serve which bodies: a peer whose Version has ``SERVICE_FULL_NODE``
   serves the body of every block of its best chain; one with ``SERVICE_PRUNED`` (and not
   ``SERVICE_FULL_NODE``) serves only the bodies at heights above ``peer_height -
@@ -31,13 +40,21 @@ A chain is given as the sequence of its block hashes indexed by height (``chain[
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from spec.chain.block import BlockHeader, block_hash, check_header_version
+from spec.chain.layout import StateLayout
 from spec.chain.pow import decode_compact, work_of_target
-from spec.chain.state import BlockContext, ChainState, check_header, initial_state
-from spec.errors import NoCommonBlock
+from spec.chain.state import (
+    BlockContext,
+    ChainState,
+    chain_state_from_items,
+    check_header,
+    initial_state,
+    tip_state_layout,
+)
+from spec.errors import NoCommonBlock, SnapshotStateRootMismatch
 from spec.p2p.messages import NO_STOP_HASH, SERVICE_FULL_NODE, SERVICE_PRUNED
 from spec.presets import Preset
 
@@ -205,6 +222,33 @@ def connect_headers(
     if tip <= chain.height and chain.hashes[tip] == hashes[-1]:
         return chain
     return HeaderChain(tuple(hashes), tuple(bits), tuple(timestamps), tuple(work))
+
+
+def snapshot_state(
+    items: Mapping[bytes, bytes], chain: HeaderChain, height: int, preset: Preset
+) -> ChainState:
+    """P2P-SYNC-4: the chain state after block ``height`` of ``chain`` whose committed items are
+    ``items`` (verified against that header's ``state_root`` by SNAP-8 before this is called).
+
+    Raises ``STATE_ITEM_*`` / ``DECODE_*`` (STATE-5) for items that are not a full state, and
+    ``SNAPSHOT_STATE_ROOT_MISMATCH`` when ``chain`` has no header at ``height`` or the rebuilt
+    state's deployment records do not put fork ``state_trie`` in force at ``height`` (ST-1). The
+    state carries no trie: the caller builds it (``build_commitment``) and checks its root.
+    """
+    if not 0 <= height <= chain.height:
+        raise SnapshotStateRootMismatch(f"no header at height {height} (header tip {chain.height})")
+    state = chain_state_from_items(
+        items,
+        chain.hashes[height],
+        height,
+        chain.bits[height],
+        chain.timestamps[: height + 1],
+        chain.work[height],
+        preset,
+    )
+    if tip_state_layout(state, preset) is not StateLayout.FULL:
+        raise SnapshotStateRootMismatch(f"the header at height {height} does not commit to the full state")
+    return state
 
 
 def is_body_served(services: int, peer_height: int, height: int, preset: Preset) -> bool:
