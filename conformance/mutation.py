@@ -68,8 +68,19 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
     "governance": ("spec/governance/*.py",),
     "dkg": ("spec/masternode/dkg.py",),
     "state": ("spec/chain/commitment.py",),
+    "forks": ("spec/forks/*.py",),
+    "prefix_proof": ("spec/prefix_proof.py",),
 }
-"""The spec modules whose mutants each flow's vectors must kill (flow name = vector flow)."""
+"""The spec modules whose mutants each row's vectors must kill (row name = vector flow, unless
+:data:`ROW_FLOWS` names the vector flows of the row)."""
+
+ROW_FLOWS: dict[str, tuple[str, ...]] = {
+    "forks": ("upgrade",),
+    "prefix_proof": ("hashing",),
+}
+"""Rows measured by other flows' vectors: the fork modules by the upgrade vectors (fork schedule,
+agenda voting), the prefix proofs (HASH-2) by the hashing flow's ``digest_from_prefix`` vectors and
+the hashing flow's ``prefix_proof`` vectors."""
 
 ALSO_FLOWS: dict[str, tuple[str, ...]] = {
     "encoding": ("ledger", "governance"),
@@ -159,7 +170,8 @@ def prepare_workspace(flow: str, workdir: Path, whole_flow: bool = False) -> Pat
     kill_test = KILL_TEST_WHOLE_FLOW if whole_flow else KILL_TEST_PER_VECTOR
     (workdir / "tests" / "test_mutation_kill.py").write_text(kill_test, encoding="utf-8")
     (workdir / "pyproject.toml").write_text(_pyproject(flow, whole_flow), encoding="utf-8")
-    flows = [flow, *ALSO_FLOWS.get(flow, ())] if whole_flow else [flow]
+    own = list(ROW_FLOWS.get(flow, (flow,)))
+    flows = [*own, *ALSO_FLOWS.get(flow, ())] if whole_flow else own
     write_files(workdir / "vectors", generate_files(flows=flows))
     return workdir
 

@@ -708,6 +708,13 @@ def _frame_cases(preset: Preset) -> Iterator[CaseSpec]:
         "P2P_INDEX_OVERFLOW",
     )
     yield bad(
+        "compact_prefilled_short",
+        "P2P-3: two prefilled transactions announced, only an overflowing index follows: the count "
+        "is checked against the bytes left (each item needs an index and a transaction) first",
+        raw_frame(Command.COMPACT_BLOCK, head + b"\x02" + varint_encode(max_tx), preset),
+        "DECODE_TRUNCATED",
+    )
+    yield bad(
         "nodes_short_id",
         "P2P-2: a node id of 31 bytes",
         raw_frame(Command.NODES, b"\x01" + bytes(31) + b"\x00" + b"\x00\x00", preset),
@@ -785,6 +792,16 @@ def _frame_cases(preset: Preset) -> Iterator[CaseSpec]:
         return _case("check_version", case, description, data, error)
 
     yield version_case("compatible", "P2P-HS: current version, another nonce", sample_version, 1)
+    for command in ("VERSION", "VERACK", "PING", "HEADERS"):
+        for version_seen in (False, True):
+            for verack_seen in (False, True):
+                yield _case(
+                    "handshake_violation",
+                    f"{command.lower()}_{int(version_seen)}{int(verack_seen)}",
+                    f"P2P-HS: {command} after VERSION {'seen' if version_seen else 'not seen'}, "
+                    f"VERACK {'seen' if verack_seen else 'not seen'}",
+                    {"received_version": version_seen, "received_verack": verack_seen, "command": command},
+                )
     yield version_case(
         "newer",
         "P2P-HS: a newer protocol version is accepted",
@@ -1087,6 +1104,9 @@ def _compact_cases(preset: Preset) -> Iterator[CaseSpec]:
     yield make(
         "prefill_beyond", "P2P-CMPCT-2: index 5 of a 5-transaction block", [5], "P2P_COMPACT_BAD_INDEX"
     )
+    yield make(
+        "prefill_negative", "P2P-CMPCT-2: a negative prefilled index", [-1, 2], "P2P_COMPACT_BAD_INDEX"
+    )
 
     compact = make_compact_block(block, 42, [], preset)
     pool = [encode_transaction(tx, preset).hex() for tx in (*payments, *chain.spare)]
@@ -1196,6 +1216,7 @@ def _compact_cases(preset: Preset) -> Iterator[CaseSpec]:
 
     yield serve("two", "P2P-CMPCT-4: transactions 2 and 4", GetBlockTxn(block_id, (2, 4)))
     yield serve("none", "P2P-CMPCT-4: an empty request", GetBlockTxn(block_id, ()))
+    yield serve("coinbase", "P2P-CMPCT-4: index 0 (the coinbase) and 3", GetBlockTxn(block_id, (0, 3)))
     yield serve(
         "beyond",
         "P2P-CMPCT-4: index 5 of a 5-transaction block",

@@ -95,7 +95,7 @@ from spec.p2p.messages import (
     encode_payload,
     skipped_payload_length,
 )
-from spec.p2p.peers import NO_SCORES, Violation, check_version, record
+from spec.p2p.peers import NO_SCORES, Violation, check_version, is_handshake_violation, record
 from spec.p2p.sync import (
     EMPTY_HEADER_CHAIN,
     block_locator,
@@ -281,6 +281,19 @@ def handle_check_version(preset: Preset, data: dict[str, JSON]) -> JSON:
         raise BadInput("not a Version")
     check_version(version, int_field(data, "own_nonce"), preset)
     return {"ok": True}
+
+
+def handle_handshake_violation(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-HS: ``{"received_version", "received_verack"`` (booleans), ``"command"`` (a command name,
+    e.g. ``"VERSION"``)``}`` -> ``{"violation"}``: whether receiving ``command`` now breaks the
+    handshake order (a second VERSION, a VERACK before VERSION or twice, anything else before both)."""
+    name = str_field(data, "command")
+    if name not in Command.__members__:
+        raise BadInput(f"unknown command {name!r}")
+    violation = is_handshake_violation(
+        _bool_field(data, "received_version"), _bool_field(data, "received_verack"), Command[name]
+    )
+    return {"violation": violation}
 
 
 # --------------------------------------------------------------------------------------------
@@ -509,6 +522,7 @@ HANDLERS: dict[str, Handler] = {
     "frame_prefix": handle_frame_prefix,
     "skipped_payload_length": handle_skipped_payload_length,
     "check_version": handle_check_version,
+    "handshake_violation": handle_handshake_violation,
     "locator_heights": handle_locator_heights,
     "block_locator": handle_block_locator,
     "is_body_served": handle_is_body_served,
