@@ -384,6 +384,18 @@ def _lookup_cases(preset: Preset, own: bytes) -> Iterator[CaseSpec]:
         "P2P-KAD-4: a lookup from an empty table has nothing to query and is done at once",
         {"own_id": own.hex(), "nodes": [], "target": target.hex(), "events": [{"query": 0}]},
     )
+    yield CaseSpec(
+        "kademlia_lookup",
+        "no_room_in_flight",
+        "P2P-KAD-4: with alpha (and more) requests in flight a query event chooses nobody; with none "
+        "in flight it chooses alpha nodes",
+        {
+            "own_id": own.hex(),
+            "nodes": [node_json(n) for n in table],
+            "target": target.hex(),
+            "events": [{"query": alpha}, {"query": alpha + 3}, {"query": 0}],
+        },
+    )
 
 
 def chain_cases(preset: Preset) -> Iterator[CaseSpec]:

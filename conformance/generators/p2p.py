@@ -999,6 +999,27 @@ def _connect_cases(chain: P2PChain, preset: Preset) -> Iterator[CaseSpec]:
         return _case("connect_headers", case, description, data, error)
 
     yield connect("from_genesis", "P2P-SYNC-3: 40 headers from nothing", [], headers)
+    known = [encode_header(h, preset).hex() for h in headers[:30]]
+    for height in (-1, 0, 17, 29, 35):
+        yield _case(
+            "header_state",
+            f"after_{height}".replace("-", "minus_"),
+            f"P2P-SYNC-3: the header-only state after block {height} of 30 connected headers",
+            {"chain": known, "now": last, "height": height},
+        )
+    for case, description, header in (
+        ("next", "the header after the tip", headers[30]),
+        ("inside", "a header whose parent is inside the chain", headers[12]),
+        ("genesis", "a genesis header (no parent)", headers[0]),
+        ("gap", "a header two above the tip", headers[31]),
+        ("fork", "a fork header whose parent is not on the chain", fork[-1]),
+    ):
+        yield _case(
+            "parent_known",
+            case,
+            f"P2P-SYNC-3: {description}",
+            {"chain": known, "now": last, "header": encode_header(header, preset).hex()},
+        )
     yield connect("extend", "P2P-SYNC-3: 10 more headers on 30", headers[:30], headers[30:])
     yield connect("nothing_new", "P2P-SYNC-3: an empty Headers message", headers, [])
     yield connect(
