@@ -460,6 +460,10 @@ interval of about plus or minus 5 points around 85%); mutants killed by vectors 
 reading the sample's survivors make a second measure of the same sample optimistic, so a flow's
 row is re-measured on a fresh seed when possible (`--recheck` keeps the last run's sample).
 
+Most rows are named after the vector flow that measures them; two are measured by another flow's
+vectors (`ROW_FLOWS` in `conformance/mutation.py`): `forks` (the fork modules) by the upgrade
+vectors, `prefix_proof` (HASH-2) by the hashing vectors (`prefix_proof`, `digest_from_prefix`).
+
 Limits of the measure: mutmut mutates function and method bodies only, not module-level
 constants (those live in the presets, pinned by the preset vectors and tests) or decorators;
 `spec/crypto/` and `spec/presets/` are not in the table (the crypto flows check against public
