@@ -44,7 +44,7 @@ from spec.governance.proposals import (
 from spec.ledger.transaction import SEQUENCE_FINAL, Transaction, TxInput, TxOutput, encode_transaction
 from spec.masternode.registry import MasternodeList, MasternodeStatus, PoSePenalty
 from spec.masternode.registry import message_script as mn_message_script
-from spec.presets import Preset
+from spec.presets import Preset, preset_parameter
 from spec.script import null_data_script
 
 VOTERS = ("alice", "bob", "carol", "dave", "erin", "frank")
@@ -178,6 +178,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _vote_cases(preset)
     yield from _codec_cases(preset)
     yield from _due_order_cases(preset)
+    yield from _two_changes_case(preset)
 
 
 # --------------------------------------------------------------------------------------------
@@ -822,6 +823,28 @@ def _codec_cases(preset: Preset) -> Iterator[CaseSpec]:
             "GOV-3: superblocks are the positive multiples of superblock_interval",
             {"height": height},
         )
+
+
+def _two_changes_case(preset: Preset) -> Iterator[CaseSpec]:
+    """GOV-6/7: two parameter changes pass at one superblock and activate at one height."""
+    when = schedule(preset)
+    fee = preset.governance.proposal_fee
+    changes = []
+    for parameter in preset.governance.governable[:2]:
+        current = preset_parameter(preset, parameter.name)
+        value = parameter.minimum if current != parameter.minimum else parameter.maximum
+        changes.append(change(f"set {parameter.name}", parameter.name, value, when.superblock))
+    submit = proposal_tx(PROPOSERS[0], [(c, fee) for c in changes], preset)
+    votes = vote_tx(
+        [vote(label, proposal_id(c, preset), YES, preset) for c in changes for label in VOTERS], preset
+    )
+    blocks: list[tuple[int, Sequence[Transaction]]] = [(when.submit, [submit]), (when.submit + 1, [votes])]
+    yield _case(
+        "apply_blocks",
+        "two_changes_one_activation",
+        "GOV-6/7: two parameter changes of one superblock activate together after the delay",
+        run_input(preset, blocks, when.submit, when.activation + 1),
+    )
 
 
 def _due_order_cases(preset: Preset) -> Iterator[CaseSpec]:

@@ -1125,6 +1125,16 @@ def _compact_cases(preset: Preset) -> Iterator[CaseSpec]:
     yield make(
         "prefill_beyond", "P2P-CMPCT-2: index 5 of a 5-transaction block", [5], "P2P_COMPACT_BAD_INDEX"
     )
+    yield _case(
+        "make_compact_block",
+        "one_transaction_block",
+        "P2P-CMPCT-2: a block of its coinbase alone (prefilled, no short id)",
+        {
+            "block": encode_block(synthetic_block("p2p/compact/one", 1, preset), preset).hex(),
+            "nonce": 7,
+            "prefilled": [],
+        },
+    )
     yield make(
         "prefill_negative", "P2P-CMPCT-2: a negative prefilled index", [-1, 2], "P2P_COMPACT_BAD_INDEX"
     )
