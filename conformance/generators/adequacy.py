@@ -345,6 +345,15 @@ def p2p_cases(preset: Preset) -> Iterator[CaseSpec]:
         "P2P-KAD-3: removing a node that is only in the replacement cache leaves the bucket's nodes",
         {"own_id": own.hex(), "operations": operations},
     )
+    evict: list[JSON] = [{"insert": node_json(n), "head_alive": True} for n in far[: k + 1]]
+    evict.append({"insert": node_json(far[k]), "head_alive": False})
+    yield CaseSpec(
+        "kademlia_sequence",
+        "cached_node_replaces_dead_head",
+        "P2P-KAD-2: a node waiting in the replacement cache is seen again while the head is dead: it "
+        "takes a bucket place and leaves the cache",
+        {"own_id": own.hex(), "operations": evict},
+    )
     yield from _lookup_cases(preset, own)
 
 

@@ -1021,6 +1021,12 @@ def _connect_cases(chain: P2PChain, preset: Preset) -> Iterator[CaseSpec]:
             {"chain": known, "now": last, "header": encode_header(header, preset).hex()},
         )
     yield connect("extend", "P2P-SYNC-3: 10 more headers on 30", headers[:30], headers[30:])
+    yield connect(
+        "resent_from_genesis",
+        "P2P-SYNC-3: headers from genesis again, past the 30 known: connected from before genesis",
+        headers[:30],
+        headers[:35],
+    )
     yield connect("nothing_new", "P2P-SYNC-3: an empty Headers message", headers, [])
     yield connect(
         "fork",
