@@ -1136,7 +1136,7 @@ def _compact_cases(preset: Preset) -> Iterator[CaseSpec]:
         "one_transaction_block",
         "P2P-CMPCT-2: a block of its coinbase alone (prefilled, no short id)",
         {
-            "block": encode_block(synthetic_block("p2p/compact/one", 1, preset), preset).hex(),
+            "block": encode_block(synthetic_block("p2p/compact/one", 0, preset), preset).hex(),
             "nonce": 7,
             "prefilled": [],
         },
