@@ -57,7 +57,15 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
     "script": ("spec/script.py",),
     "trie": ("spec/trie.py",),
     "ledger": ("spec/ledger/*.py",),
-    "chain": ("spec/chain/*.py",),
+    "chain": (
+        "spec/chain/block.py",
+        "spec/chain/forkchoice.py",
+        "spec/chain/layout.py",
+        "spec/chain/pow.py",
+        "spec/chain/rewards.py",
+        "spec/chain/state.py",
+        "spec/chain/tickets.py",
+    ),
     "p2p": ("spec/p2p/*.py",),
     "masternode": (
         "spec/masternode/finality.py",
@@ -77,6 +85,8 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
     "state": ("spec/chain/commitment.py",),
     "dispute": ("spec/sidechain/dispute.py",),
     "snapshot": ("spec/ledger/snapshot.py", "spec/ledger/state_snapshot.py"),
+    "forks": ("spec/forks/*.py",),
+    "prefix_proof": ("spec/prefix_proof.py",),
 }
 """The spec modules whose mutants each row's vectors must kill (row name = vector flow, unless
 :data:`VECTOR_FLOWS` names others)."""
@@ -86,12 +96,15 @@ VECTOR_FLOWS: dict[str, tuple[str, ...]] = {
     "penalties": ("masternode",),
     "libp2p": ("p2p",),
     "snapshot": ("ledger", "p2p"),
+    "forks": ("upgrade",),
+    "prefix_proof": ("hashing",),
 }
 """Rows that measure modules of a flow separately, with the vector flows whose vectors they run in
 pass 1: DKG-11 share encryption through the dkg vectors; PoSe challenges, verdicts, slashing
 evidence and slashing through the masternode vectors; the libp2p protocols through the p2p vectors;
 the snapshot modules (SNAP-1..8) through the ledger vectors (SNAP-1..4) and the p2p vectors
-(P2P-SNAP frames)."""
+(P2P-SNAP frames); the fork modules through the upgrade vectors (fork schedule, agenda
+voting); the prefix proofs (HASH-2) through the hashing vectors."""
 
 
 def vector_flows(row: str) -> tuple[str, ...]:
@@ -487,6 +500,10 @@ says "sample of M". The score of a sample estimates the flow's score (with 250 m
 interval of about plus or minus 5 points around 85%); mutants killed by vectors added after
 reading the sample's survivors make a second measure of the same sample optimistic, so a flow's
 row is re-measured on a fresh seed when possible (`--recheck` keeps the last run's sample).
+
+Most rows are named after the vector flow that measures them; two are measured by another flow's
+vectors (`VECTOR_FLOWS` in `conformance/mutation.py`): `forks` (the fork modules) by the upgrade
+vectors, `prefix_proof` (HASH-2) by the hashing vectors (`prefix_proof`, `digest_from_prefix`).
 
 Limits of the measure: mutmut mutates function and method bodies only, not module-level
 constants (those live in the presets, pinned by the preset vectors and tests) or decorators;

@@ -85,3 +85,17 @@ def test_import_time_functions_found_by_profiler() -> None:
     assert "spec.trie.x\u01c1TrieHasher\u01c1__post_init__" in names  # builds the hashers at import
     assert "spec.ledger.transaction.x_codecs" in names  # functools.cache
     assert "spec.trie.x_prove" not in names
+
+
+def test_rows_measured_by_other_flows(tmp_path: Path) -> None:
+    """The forks and prefix_proof rows run other flows' vectors (VECTOR_FLOWS): prefix_proof's work
+    tree holds the hashing vectors, with the HASH-2 handlers that reach spec/prefix_proof.py."""
+    from conformance.mutation import FLOW_MODULES, VECTOR_FLOWS, flow_files, prepare_workspace
+
+    assert set(VECTOR_FLOWS) <= set(FLOW_MODULES)
+    assert flow_files("prefix_proof") == ["spec/prefix_proof.py"]
+    assert "spec/forks/deployment.py" in flow_files("forks")
+    work = prepare_workspace("prefix_proof", tmp_path / "prefix_proof")
+    paths = list((work / "vectors").rglob("*.json"))
+    assert {p.parts[-3] for p in paths} == {"hashing"}
+    assert {"prefix_proof", "digest_from_prefix", "tagged_hash"} <= {p.parts[-2] for p in paths}

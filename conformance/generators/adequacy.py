@@ -345,6 +345,15 @@ def p2p_cases(preset: Preset) -> Iterator[CaseSpec]:
         "P2P-KAD-3: removing a node that is only in the replacement cache leaves the bucket's nodes",
         {"own_id": own.hex(), "operations": operations},
     )
+    evict: list[JSON] = [{"insert": node_json(n), "head_alive": True} for n in far[: k + 1]]
+    evict.append({"insert": node_json(far[k]), "head_alive": False})
+    yield CaseSpec(
+        "kademlia_sequence",
+        "cached_node_replaces_dead_head",
+        "P2P-KAD-2: a node waiting in the replacement cache is seen again while the head is dead: it "
+        "takes a bucket place and leaves the cache",
+        {"own_id": own.hex(), "operations": evict},
+    )
     yield from _lookup_cases(preset, own)
 
 
@@ -383,6 +392,18 @@ def _lookup_cases(preset: Preset, own: bytes) -> Iterator[CaseSpec]:
         "empty_table",
         "P2P-KAD-4: a lookup from an empty table has nothing to query and is done at once",
         {"own_id": own.hex(), "nodes": [], "target": target.hex(), "events": [{"query": 0}]},
+    )
+    yield CaseSpec(
+        "kademlia_lookup",
+        "no_room_in_flight",
+        "P2P-KAD-4: with alpha (and more) requests in flight a query event chooses nobody; with none "
+        "in flight it chooses alpha nodes",
+        {
+            "own_id": own.hex(),
+            "nodes": [node_json(n) for n in table],
+            "target": target.hex(),
+            "events": [{"query": alpha}, {"query": alpha + 3}, {"query": 0}],
+        },
     )
 
 

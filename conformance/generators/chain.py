@@ -102,6 +102,8 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _decode_cases(preset)
     yield from _fork_choice_cases(preset)
     yield from _finality_cases(preset)
+    yield from _finalized_block_cases(preset)
+    yield from _coinbase_cases(preset)
     if mineable(preset):
         yield from _sequence_cases(preset)
         if masternodechain.supported(preset):
@@ -249,6 +251,15 @@ def _retarget_cases(preset: Preset) -> Iterator[CaseSpec]:
             [start + i * spacing + (i % 3) for i in range(2 * interval)],
             None,
             False,
+        ),
+        (
+            "floor_at_one",
+            "a target of 1 retargeted faster rounds down to 0: the target floor is 1",
+            interval,
+            encode_compact(1),
+            [start] * interval,
+            None,
+            True,
         ),
         (
             "invalid_parent_bits",
@@ -1440,6 +1451,16 @@ def _ticket_failures(seq: _Sequences) -> Iterator[CaseSpec]:
         seq.assemble(p, [short]),
         "POS_WRONG_TICKET_PRICE",
     )
+    template = voting_ticket_script(owner)
+    near = template[:-1] + bytes([template[-1] ^ 0x01])
+    look_alike = pay_change(state, funding, miner, [TxOutput(price - 1, near)], PAYMENT_FEE, preset)
+    yield seq.sequence(
+        "ticket_look_alike",
+        "POS-1: an output of the ticket template's length whose last opcode differs is no ticket "
+        "(a payment, whatever its value)",
+        p,
+        seq.assemble(p, [look_alike]),
+    )
     s = main.second_purchase_height
     stale_state = seq.state(s)
     stale = pay_change(
@@ -1637,3 +1658,63 @@ def _quorum_sequence_cases(preset: Preset) -> Iterator[CaseSpec]:
         },
         "MN_BAD_COMMITMENT_SIGNATURE",
     )
+
+
+# --------------------------------------------------------------------------------------------
+# FORK-2/3: the finalized block from certificates; RWD-3: the coinbase a producer writes
+# --------------------------------------------------------------------------------------------
+
+
+def _finalized_block_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """FORK-2/3 (FIN-4): the masternode flow's ``finalized_block`` cases, served by the chain flow
+    too (fork choice is the chain's rule): certificates of the quorums based at 0 and at I."""
+    from conformance.generators import masternode as mn
+
+    interval = preset.masternodes.finality_quorum_interval
+    first, second = mn.finality_quorum(0, preset), mn.finality_quorum(interval, preset)
+    keys: list[JSON] = [
+        {"base_height": 0, "group_public_key": first.group_public_key.hex()},
+        {"base_height": interval, "group_public_key": second.group_public_key.hex()},
+    ]
+    yield from mn._finalized_block_cases(preset, keys)
+
+
+def _coinbase_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """RWD-3: the coinbase for a producer: miner only, with voters, a masternode payee and payments."""
+    miner = key("chain/coinbase/miner").script_pubkey
+    payee = key("chain/coinbase/masternode").script_pubkey
+    tickets: list[JSON] = [
+        {
+            "txid": seeded_bytes(f"chain/coinbase/ticket/{n}", 32).hex(),
+            "index": n,
+            "purchase_height": 1,
+            "voting_key": seeded_bytes(f"chain/coinbase/voting/{n}", 32).hex(),
+            "owner_key_hash": seeded_bytes(f"chain/coinbase/owner/{n}", 32).hex(),
+        }
+        for n in range(3)
+    ]
+    payments: list[JSON] = [
+        {
+            "proposal_id": seeded_bytes(f"chain/coinbase/proposal/{n}", 32).hex(),
+            "script": key(f"chain/coinbase/grantee/{n}").script_pubkey.hex(),
+            "amount": 1000 * (n + 1),
+        }
+        for n in range(2)
+    ]
+    cases: list[tuple[str, str, int, int, list[JSON], bytes | None, list[JSON]]] = [
+        ("miner_only", "no voter, no masternode due, no payment", 1, 0, [], None, []),
+        ("with_fees", "fees go to the split", 5, 12345, [], None, []),
+        ("voters", "three voters after the miner", 7, 10, tickets, None, []),
+        ("masternode_payee", "the masternode payee after the voters", 9, 0, tickets[:2], payee, []),
+        ("superblock_payments", "payments last, in the order given", 20, 77, tickets, payee, payments),
+    ]
+    for name, description, height, fees, voters, masternode, paid in cases:
+        data: dict[str, JSON] = {
+            "height": height,
+            "fees": fees,
+            "miner_script": miner.hex(),
+            "voters": voters,
+            "masternode_payee": None if masternode is None else masternode.hex(),
+            "payments": paid,
+        }
+        yield CaseSpec("coinbase_for", name, f"RWD-3: {description}", data)

@@ -22,6 +22,7 @@ from conformance.generators.masternode import (
     funding,
     operator,
 )
+from conformance.handlers.governance import message_json
 from conformance.handlers.masternode import list_json
 from conformance.model import JSON, CaseSpec
 from conformance.seeded import seeded_bytes
@@ -43,7 +44,7 @@ from spec.governance.proposals import (
 from spec.ledger.transaction import SEQUENCE_FINAL, Transaction, TxInput, TxOutput, encode_transaction
 from spec.masternode.registry import MasternodeList, MasternodeStatus, PoSePenalty
 from spec.masternode.registry import message_script as mn_message_script
-from spec.presets import Preset
+from spec.presets import Preset, preset_parameter
 from spec.script import null_data_script
 
 VOTERS = ("alice", "bob", "carol", "dave", "erin", "frank")
@@ -175,6 +176,9 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _superblock_cases(preset)
     yield from _proposal_cases(preset)
     yield from _vote_cases(preset)
+    yield from _codec_cases(preset)
+    yield from _due_order_cases(preset)
+    yield from _two_changes_case(preset)
 
 
 # --------------------------------------------------------------------------------------------
@@ -729,4 +733,146 @@ def _vote_cases(preset: Preset) -> Iterator[CaseSpec]:
         "a lower revision after a higher one",
         [[vote("alice", gid, NO, preset, revision=3)], [vote("alice", gid, YES, preset, revision=2)]],
         "GOV_STALE_VOTE",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# GOV-0 encoding both ways, GOV-1..3 submission alone, GOV-3 superblock heights
+# --------------------------------------------------------------------------------------------
+
+
+def _codec_cases(preset: Preset) -> Iterator[CaseSpec]:
+    when = schedule(preset)
+    grant = payout("grant", coin_unit(preset), when.superblock)
+    fee_change = change("fee", "governance.proposal_fee", 2 * preset.governance.proposal_fee, when.superblock)
+    gid = proposal_id(grant, preset)
+    messages: list[tuple[str, Proposal | Vote]] = [
+        ("payout", grant),
+        ("parameter_change", fee_change),
+        ("vote_yes", vote("alice", gid, YES, preset)),
+        ("vote_no", vote("bob", gid, NO, preset, revision=3)),
+        ("vote_abstain", vote("carol", gid, ABSTAIN, preset, revision=0xFFFFFFFF)),
+    ]
+    for case, message in messages:
+        yield _case(
+            "message_script",
+            case,
+            "GOV-0: the payload (prefix, kind, body) and the null-data script of a message",
+            {"message": message_json(message)},
+        )
+        yield _case(
+            "decode_message",
+            case,
+            "GOV-0: a whole payload decoded",
+            {"payload": encode_message(message, preset).hex()},
+        )
+    payload = encode_message(grant, preset)
+    invalid = [
+        ("no_prefix", b"RCGX" + payload[4:], "DECODE_INVALID_TAG", "a payload without the governance prefix"),
+        ("empty", b"", "DECODE_INVALID_TAG", "an empty payload"),
+        ("prefix_only", GOVERNANCE_PREFIX, "DECODE_TRUNCATED", "the prefix without a kind byte"),
+        ("unknown_kind", GOVERNANCE_PREFIX + b"\x03" + payload[5:], "DECODE_INVALID_TAG", "kind 3"),
+        ("kind_only", GOVERNANCE_PREFIX + b"\x01", "DECODE_TRUNCATED", "a proposal kind and no body"),
+        ("trailing", payload + b"\x00", "DECODE_TRAILING_BYTES", "a byte after the proposal"),
+    ]
+    for case, raw, error, description in invalid:
+        yield _case("decode_message", case, f"GOV-0: {description}", {"payload": raw.hex()}, error)
+
+    fee = preset.governance.proposal_fee
+    second = payout("second", 2 * coin_unit(preset), when.second_superblock)
+    both = proposal_tx(PROPOSERS[0], [(grant, fee), (fee_change, fee + 1), (second, fee)], preset)
+    with_vote = vote_tx([vote("alice", gid, YES, preset)], preset)
+    yield _case(
+        "submit_proposals",
+        "three_in_one_transaction",
+        "GOV-1..3: three proposals of one transaction, submitted in output order",
+        {"height": when.submit, "transactions": [encode_transaction(both, preset).hex()]},
+    )
+    yield _case(
+        "submit_proposals",
+        "votes_ignored",
+        "GOV-1..3: a transaction of votes submits nothing (votes are not applied here)",
+        {
+            "height": when.submit,
+            "transactions": [encode_transaction(t, preset).hex() for t in (with_vote, both)],
+        },
+    )
+    low = proposal_tx(PROPOSERS[1], [(grant, fee), (second, fee - 1)], preset)
+    yield _case(
+        "submit_proposals",
+        "second_output_fee_too_low",
+        "GOV-2: the second proposal of a transaction burns one atom too few",
+        {"height": when.submit, "transactions": [encode_transaction(low, preset).hex()]},
+        "GOV_FEE_TOO_LOW",
+    )
+    twice = [
+        encode_transaction(t, preset).hex() for t in (proposal_tx(PROPOSERS[0], [(grant, fee)], preset),) * 2
+    ]
+    yield _case(
+        "submit_proposals",
+        "duplicate",
+        "GOV-3: the same proposal submitted twice",
+        {"height": when.submit, "transactions": twice},
+        "GOV_DUPLICATE_PROPOSAL",
+    )
+    interval = preset.governance.superblock_interval
+    for height in (0, 1, interval - 1, interval, interval + 1, 2 * interval, 7 * interval):
+        yield _case(
+            "is_superblock",
+            f"height_{height}",
+            "GOV-3: superblocks are the positive multiples of superblock_interval",
+            {"height": height},
+        )
+
+
+def _two_changes_case(preset: Preset) -> Iterator[CaseSpec]:
+    """GOV-6/7: two parameter changes pass at one superblock and activate at one height."""
+    when = schedule(preset)
+    fee = preset.governance.proposal_fee
+    changes = []
+    for parameter in preset.governance.governable[:2]:
+        current = preset_parameter(preset, parameter.name)
+        value = parameter.minimum if current != parameter.minimum else parameter.maximum
+        changes.append(change(f"set {parameter.name}", parameter.name, value, when.superblock))
+    submit = proposal_tx(PROPOSERS[0], [(c, fee) for c in changes], preset)
+    votes = vote_tx(
+        [vote(label, proposal_id(c, preset), YES, preset) for c in changes for label in VOTERS], preset
+    )
+    blocks: list[tuple[int, Sequence[Transaction]]] = [(when.submit, [submit]), (when.submit + 1, [votes])]
+    yield _case(
+        "apply_blocks",
+        "two_changes_one_activation",
+        "GOV-6/7: two parameter changes of one superblock activate together after the delay",
+        run_input(preset, blocks, when.submit, when.activation + 1),
+    )
+
+
+def _due_order_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """GOV-5: a proposal due at a later superblock sorts (by id) before one due now: the tally skips
+    it and still decides the due one; the votes of the decided one are dropped, the other's kept."""
+    when = schedule(preset)
+    unit, fee = coin_unit(preset), preset.governance.proposal_fee
+    due = payout("due-now", unit, when.superblock)
+    later = next(
+        p
+        for p in (payout(f"due-later-{n}", unit, when.second_superblock) for n in range(256))
+        if proposal_id(p, preset) < proposal_id(due, preset)
+    )
+    submit = proposal_tx(PROPOSERS[0], [(later, fee), (due, fee)], preset)
+    votes = vote_tx(
+        [vote(label, proposal_id(p, preset), YES, preset) for p in (later, due) for label in VOTERS], preset
+    )
+    blocks: list[tuple[int, Sequence[Transaction]]] = [(when.submit, [submit]), (when.submit + 1, [votes])]
+    yield _case(
+        "apply_blocks",
+        "not_due_sorts_first",
+        "GOV-5: at the first superblock the proposal due now is decided and paid although a proposal "
+        "due at the second superblock sorts before it; only the later proposal's votes stay in force",
+        run_input(preset, blocks, when.submit, when.superblock + 1, treasury=5 * unit),
+    )
+    yield _case(
+        "apply_blocks",
+        "not_due_sorts_first_then_due",
+        "GOV-5: the same run through the second superblock: the later proposal is decided there",
+        run_input(preset, blocks, when.submit, when.second_superblock, treasury=5 * unit),
     )

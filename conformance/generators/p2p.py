@@ -708,6 +708,13 @@ def _frame_cases(preset: Preset) -> Iterator[CaseSpec]:
         "P2P_INDEX_OVERFLOW",
     )
     yield bad(
+        "compact_prefilled_short",
+        "P2P-3: two prefilled transactions announced, only an overflowing index follows: the count "
+        "is checked against the bytes left (each item needs an index and a transaction) first",
+        raw_frame(Command.COMPACT_BLOCK, head + b"\x02" + varint_encode(max_tx), preset),
+        "DECODE_TRUNCATED",
+    )
+    yield bad(
         "nodes_short_id",
         "P2P-2: a node id of 31 bytes",
         raw_frame(Command.NODES, b"\x01" + bytes(31) + b"\x00" + b"\x00\x00", preset),
@@ -785,6 +792,16 @@ def _frame_cases(preset: Preset) -> Iterator[CaseSpec]:
         return _case("check_version", case, description, data, error)
 
     yield version_case("compatible", "P2P-HS: current version, another nonce", sample_version, 1)
+    for command in ("VERSION", "VERACK", "PING", "HEADERS"):
+        for version_seen in (False, True):
+            for verack_seen in (False, True):
+                yield _case(
+                    "handshake_violation",
+                    f"{command.lower()}_{int(version_seen)}{int(verack_seen)}",
+                    f"P2P-HS: {command} after VERSION {'seen' if version_seen else 'not seen'}, "
+                    f"VERACK {'seen' if verack_seen else 'not seen'}",
+                    {"received_version": version_seen, "received_verack": verack_seen, "command": command},
+                )
     yield version_case(
         "newer",
         "P2P-HS: a newer protocol version is accepted",
@@ -982,7 +999,34 @@ def _connect_cases(chain: P2PChain, preset: Preset) -> Iterator[CaseSpec]:
         return _case("connect_headers", case, description, data, error)
 
     yield connect("from_genesis", "P2P-SYNC-3: 40 headers from nothing", [], headers)
+    known = [encode_header(h, preset).hex() for h in headers[:30]]
+    for height in (-1, 0, 17, 29, 35):
+        yield _case(
+            "header_state",
+            f"after_{height}".replace("-", "minus_"),
+            f"P2P-SYNC-3: the header-only state after block {height} of 30 connected headers",
+            {"chain": known, "now": last, "height": height},
+        )
+    for case, description, header in (
+        ("next", "the header after the tip", headers[30]),
+        ("inside", "a header whose parent is inside the chain", headers[12]),
+        ("genesis", "a genesis header (no parent)", headers[0]),
+        ("gap", "a header two above the tip", headers[31]),
+        ("fork", "a fork header whose parent is not on the chain", fork[-1]),
+    ):
+        yield _case(
+            "parent_known",
+            case,
+            f"P2P-SYNC-3: {description}",
+            {"chain": known, "now": last, "header": encode_header(header, preset).hex()},
+        )
     yield connect("extend", "P2P-SYNC-3: 10 more headers on 30", headers[:30], headers[30:])
+    yield connect(
+        "resent_from_genesis",
+        "P2P-SYNC-3: headers from genesis again, past the 30 known: connected from before genesis",
+        headers[:30],
+        headers[:35],
+    )
     yield connect("nothing_new", "P2P-SYNC-3: an empty Headers message", headers, [])
     yield connect(
         "fork",
@@ -1086,6 +1130,19 @@ def _compact_cases(preset: Preset) -> Iterator[CaseSpec]:
     yield make("prefill_all", "P2P-CMPCT-2: every transaction sent in full", [0, 1, 2, 3, 4])
     yield make(
         "prefill_beyond", "P2P-CMPCT-2: index 5 of a 5-transaction block", [5], "P2P_COMPACT_BAD_INDEX"
+    )
+    yield _case(
+        "make_compact_block",
+        "one_transaction_block",
+        "P2P-CMPCT-2: a block of its coinbase alone (prefilled, no short id)",
+        {
+            "block": encode_block(synthetic_block("p2p/compact/one", 0, preset), preset).hex(),
+            "nonce": 7,
+            "prefilled": [],
+        },
+    )
+    yield make(
+        "prefill_negative", "P2P-CMPCT-2: a negative prefilled index", [-1, 2], "P2P_COMPACT_BAD_INDEX"
     )
 
     compact = make_compact_block(block, 42, [], preset)
@@ -1196,6 +1253,7 @@ def _compact_cases(preset: Preset) -> Iterator[CaseSpec]:
 
     yield serve("two", "P2P-CMPCT-4: transactions 2 and 4", GetBlockTxn(block_id, (2, 4)))
     yield serve("none", "P2P-CMPCT-4: an empty request", GetBlockTxn(block_id, ()))
+    yield serve("coinbase", "P2P-CMPCT-4: index 0 (the coinbase) and 3", GetBlockTxn(block_id, (0, 3)))
     yield serve(
         "beyond",
         "P2P-CMPCT-4: index 5 of a 5-transaction block",

@@ -445,6 +445,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         *_validations(preset),
         *_request_frames(preset),
         *_record_signing(preset),
+        *_builders(preset),
     ):
         yield spec
         yield from _reencoded(spec, preset)
@@ -488,3 +489,43 @@ def _record_signing(preset: Preset) -> Iterator[CaseSpec]:
         {"operator_secret_key": bytes(32).hex(), "peer_id": peer_id.hex(), "sequence": 1},
         "BLS_INVALID_SECRET_KEY",
     )
+
+
+def _builders(preset: Preset) -> Iterator[CaseSpec]:
+    """The sending side: gossip data and request frames of messages, and P2P-SCORE-3's newer-protocol test."""
+    from spec.p2p.messages import encode_frame
+
+    compact = make_compact_block(synthetic_block("libp2p/gossip", 3, preset), 9, [], preset)
+    tx = TxMessage(synthetic_transaction("libp2p/gossip"))
+    quorum = quorum_messages(preset).signature_share
+    headers = Headers(tuple(synthetic_block(f"libp2p/req/{i}", 1, preset).header for i in range(2)))
+    get_txn = GetBlockTxn(seeded_bytes("p2p/libp2p/block", 32), (1, 2, 5))
+    for name, message in (("compact_block", compact), ("transaction", tx), ("quorum", quorum)):
+        yield _case(
+            "gossip_data",
+            name,
+            "P2P-LP-2: the topic kind and data a message is published with",
+            {"frame": encode_frame(message, preset).hex()},
+        )
+    yield _case(
+        "gossip_data",
+        "headers_not_gossiped",
+        "P2P-LP-2: Headers travel by request, not by gossip",
+        {"frame": encode_frame(headers, preset).hex()},
+        "P2P_UNKNOWN_COMMAND",
+    )
+    for name, request in (("headers", headers), ("get_block_txn", get_txn)):
+        yield _case(
+            "encode_request",
+            name,
+            "P2P-LP-4: uvarint length then the payload",
+            {"frame": encode_frame(request, preset).hex()},
+        )
+    version = preset.network.protocol_version
+    for name, value in (("none", None), ("older", version - 1), ("same", version), ("newer", version + 1)):
+        yield CaseSpec(
+            "is_newer_command",
+            name,
+            "P2P-SCORE-3: an unknown command is a newer protocol's only from a peer announcing a newer one",
+            {"peer_protocol_version": value},
+        )

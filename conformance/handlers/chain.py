@@ -37,11 +37,12 @@ from spec.chain.forkchoice import (
 )
 from spec.chain.pow import MAX_TARGET, encode_compact, next_bits, target_from_bits, work_of_target
 from spec.chain.rewards import block_subsidy, split_reward
-from spec.chain.state import BlockContext, ChainState, apply_block, initial_state
+from spec.chain.state import BlockContext, ChainState, apply_block, coinbase_for, initial_state
 from spec.chain.tickets import Ticket, live_tickets, next_ticket_price, select_voters
 from spec.errors import SpecError
+from spec.governance.proposals import Payment
 from spec.ledger.state import utxo_state_root
-from spec.ledger.transaction import OutPoint, txid, wtxid
+from spec.ledger.transaction import OutPoint, encode_transaction, txid, wtxid
 from spec.masternode.finality import QuorumRecord, QuorumRegistry
 from spec.masternode.registry import EMPTY_LIST, MasternodeEntry, MasternodeList, MasternodeStatus
 from spec.presets import Preset
@@ -424,6 +425,35 @@ def handle_verify_finality_certificate(preset: Preset, data: dict[str, JSON]) ->
     return {"valid": verify_finality_certificate(certificate, hex_field(data, "quorum_public_key"))}
 
 
+def handle_coinbase_for(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """RWD-3: ``{"height", "fees", "miner_script", "voters": [ticket], "masternode_payee"`` (hex or
+    null), ``"payments": [{"proposal_id", "script", "amount"}]}`` -> ``{"coinbase"`` (hex),
+    ``"txid", "outputs": [{"value", "script"}]}``: the coinbase a block producer writes, paying the
+    miner's share to ``miner_script``, then each voter, the masternode payee and the payments."""
+    height, fees = _uint_field(data, "height", 64), _uint_field(data, "fees", 64)
+    voters = tuple(parse_ticket(item) for item in _objects(data, "voters"))
+    payments = [
+        Payment(hex_field(item, "proposal_id"), hex_field(item, "script"), _uint_field(item, "amount", 64))
+        for item in _objects(data, "payments")
+    ]
+    payee = _optional_hex(data, "masternode_payee")
+    tx = coinbase_for(height, fees, hex_field(data, "miner_script"), voters, payee, preset, payments)
+    return {
+        "coinbase": to_hex(encode_transaction(tx, preset)),
+        "txid": to_hex(txid(tx, preset)),
+        "outputs": [{"value": o.value, "script": to_hex(o.script_pubkey)} for o in tx.outputs],
+    }
+
+
+def handle_finalized_block(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """FORK-2/3, FIN-4: the block fork choice keeps given the finality certificates received; the
+    masternode flow's ``finalized_block`` (same input and output), served here too because the
+    rule (:func:`spec.chain.forkchoice.newest_finalized`) is the chain's."""
+    from conformance.handlers.masternode import handle_finalized_block as finalized_block
+
+    return finalized_block(preset, data)
+
+
 HANDLERS: dict[str, Handler] = {
     "compact_target": handle_compact_target,
     "encode_compact": handle_encode_compact,
@@ -438,4 +468,6 @@ HANDLERS: dict[str, Handler] = {
     "choose_tip": handle_choose_tip,
     "check_reorganisation": handle_check_reorganisation,
     "verify_finality_certificate": handle_verify_finality_certificate,
+    "coinbase_for": handle_coinbase_for,
+    "finalized_block": handle_finalized_block,
 }

@@ -11,6 +11,10 @@ entry and outpoint shapes, conformance/handlers/masternode.py):
 * a proposal record is ``{"proposal_id", "proposal", "submitted_height", "status", "yes", "no",
   "abstain"}``; records are listed in proposal-id order.
 
+The state after a run also lists ``governed`` (every governable name with its governed value, or
+null when governance never changed it) and ``votes`` (the votes in force of the proposals still
+pending: ``{"proposal_id", "masternode", "choice", "revision"}`` by proposal id, then outpoint).
+
 ``apply_blocks`` runs every height from ``start_height`` to ``end_height``: at each height
 :func:`~spec.governance.proposals.begin_block` (activation, tally, superblock payments; the
 treasury is debited by the payments), then the transactions listed for that height
@@ -21,8 +25,8 @@ transaction; the message names its height (``height 12: ...``).
 
 from __future__ import annotations
 
-from conformance.handlers.masternode import objects, outpoint_json, parse_list, uint_field
-from conformance.jsonio import hex_field, hex_list_field, int_field, to_hex
+from conformance.handlers.masternode import objects, outpoint_json, parse_list, parse_outpoint, uint_field
+from conformance.jsonio import field, hex_field, hex_list_field, int_field, str_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.errors import SpecError
 from spec.governance.proposals import (
@@ -30,17 +34,26 @@ from spec.governance.proposals import (
     CreateSidechain,
     GovernanceMessage,
     GovernanceState,
+    ParameterChange,
     Payment,
     Proposal,
     ProposalAction,
     ProposalRecord,
     TreasuryPayout,
+    Vote,
+    VoteChoice,
     apply_block_to_governance,
     approval_met,
     begin_block,
+    decode_message,
     effective_preset,
+    encode_message,
+    governable_names,
+    is_superblock,
     match_message,
+    message_script,
     participation_met,
+    submit_proposal,
 )
 from spec.ledger.transaction import decode_transaction
 from spec.presets import Preset, preset_parameter
@@ -83,6 +96,42 @@ def message_json(message: GovernanceMessage) -> dict[str, JSON]:
     }
 
 
+def _object(value: JSON, name: str) -> dict[str, JSON]:
+    if not isinstance(value, dict):
+        raise BadInput(f"{name} must be an object")
+    return value
+
+
+def parse_action(item: dict[str, JSON]) -> ProposalAction:
+    """The inverse of :func:`action_json`."""
+    kind = str_field(item, "type")
+    if kind == "TREASURY_PAYOUT":
+        return TreasuryPayout(hex_field(item, "payment_script"), uint_field(item, "amount", 64))
+    if kind == "PARAMETER_CHANGE":
+        return ParameterChange(hex_field(item, "parameter"), uint_field(item, "new_value", 64))
+    raise BadInput(f"unknown action type {kind!r}")
+
+
+def parse_message(item: dict[str, JSON]) -> GovernanceMessage:
+    """The inverse of :func:`message_json`."""
+    kind = str_field(item, "kind")
+    if kind == "proposal":
+        action = parse_action(_object(field(item, "action"), "action"))
+        return Proposal(hex_field(item, "name"), uint_field(item, "start_superblock", 64), action)
+    if kind != "vote":
+        raise BadInput(f"unknown message kind {kind!r}")
+    choice = str_field(item, "choice")
+    if choice not in VoteChoice.__members__:
+        raise BadInput(f"unknown vote choice {choice!r}")
+    return Vote(
+        hex_field(item, "proposal_id"),
+        parse_outpoint(_object(field(item, "masternode"), "masternode")),
+        VoteChoice[choice],
+        uint_field(item, "revision", 32),
+        hex_field(item, "signature"),
+    )
+
+
 def record_json(record: ProposalRecord) -> dict[str, JSON]:
     """A proposal record as JSON."""
     return {
@@ -123,6 +172,17 @@ def state_json(state: GovernanceState, treasury: int, preset: Preset) -> dict[st
             for c in state.scheduled
         ],
         "parameters": {name: value for name, value in state.parameters.values},
+        "governed": {name: state.parameters.get(name) for name in governable_names(preset)},
+        "votes": [
+            {
+                "proposal_id": to_hex(identifier),
+                "masternode": outpoint_json(masternode),
+                "choice": record.choice.name,
+                "revision": record.revision,
+            }
+            for identifier, votes in sorted(state.votes.items())
+            for masternode, record in sorted(votes.items())
+        ],
         "effective": {p.name: preset_parameter(effective, p.name) for p in preset.governance.governable},
     }
 
@@ -137,6 +197,38 @@ def handle_match_message(preset: Preset, data: dict[str, JSON]) -> JSON:
     ``DECODE_*`` for a governance output whose payload does not decode."""
     message = match_message(hex_field(data, "script"), preset)
     return {"message": None if message is None else message_json(message)}
+
+
+def handle_decode_message(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """GOV-0: ``{"payload"}`` (the whole null-data push: prefix, kind, body) -> ``{"message"}``;
+    ``DECODE_INVALID_TAG`` for a payload without the prefix or of an unknown kind, ``DECODE_*``
+    for a body that does not decode."""
+    return {"message": message_json(decode_message(hex_field(data, "payload"), preset))}
+
+
+def handle_message_script(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """GOV-0: ``{"message"}`` (as :func:`message_json` writes it) -> ``{"payload", "script"}``: the
+    encoded message (prefix, kind, body) and the null-data output script that carries it."""
+    message = parse_message(_object(field(data, "message"), "message"))
+    payload, script = encode_message(message, preset), message_script(message, preset)
+    return {"payload": to_hex(payload), "script": to_hex(script)}
+
+
+def handle_submit_proposals(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """GOV-1..3: ``{"height", "transactions": [hex]}`` -> ``{"proposals": [record]}``: every proposal
+    the transactions carry, submitted in order at ``height`` to an empty governance state (votes
+    they carry are ignored); the code of the first invalid proposal otherwise."""
+    height = uint_field(data, "height", 64)
+    state = EMPTY_STATE
+    for raw in hex_list_field(data, "transactions"):
+        state = submit_proposal(state, decode_transaction(raw, preset), height, preset)
+    return {"proposals": [record_json(r) for _, r in sorted(state.proposals.items())]}
+
+
+def handle_is_superblock(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """GOV-3: ``{"height"}`` -> ``{"superblock"}``: whether ``height`` is a positive multiple of
+    ``governance.superblock_interval``."""
+    return {"superblock": is_superblock(uint_field(data, "height", 64), preset)}
 
 
 def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
@@ -188,4 +280,8 @@ HANDLERS: dict[str, Handler] = {
     "match_message": handle_match_message,
     "apply_blocks": handle_apply_blocks,
     "thresholds": handle_thresholds,
+    "decode_message": handle_decode_message,
+    "message_script": handle_message_script,
+    "submit_proposals": handle_submit_proposals,
+    "is_superblock": handle_is_superblock,
 }

@@ -43,6 +43,7 @@ from spec.masternode.signing import SignatureShare
 from spec.p2p.compact import (
     fill_missing,
     make_compact_block,
+    missing_request,
     reconstruct,
     serve_block_txn,
     short_id,
@@ -93,17 +94,21 @@ from spec.p2p.messages import (
     decode_prefix,
     encode_frame,
     encode_payload,
+    frame_length_from_prefix,
     skipped_payload_length,
 )
-from spec.p2p.peers import NO_SCORES, Violation, check_version, record
+from spec.p2p.peers import NO_SCORES, Violation, check_version, is_handshake_violation, record
 from spec.p2p.sync import (
     EMPTY_HEADER_CHAIN,
+    HeaderChain,
     block_locator,
     connect_headers,
+    header_state,
     headers_after,
     is_body_served,
     locate_fork,
     locator_heights,
+    parent_known,
 )
 from spec.presets import Preset
 
@@ -265,8 +270,10 @@ def handle_encode_frame(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 def handle_frame_prefix(preset: Preset, data: dict[str, JSON]) -> JSON:
     """P2P-1 steps 1-4: ``{"prefix"}`` (13 bytes) -> ``{"command", "payload_length"}``."""
-    prefix = decode_prefix(hex_field(data, "prefix"), preset)
-    return {"command": prefix.command.name, "payload_length": prefix.payload_length}
+    raw = hex_field(data, "prefix")
+    command = decode_prefix(raw, preset).command
+    # The payload length as the streaming reader takes it from the same prefix (P2P-1).
+    return {"command": command.name, "payload_length": frame_length_from_prefix(raw, preset)}
 
 
 def handle_skipped_payload_length(preset: Preset, data: dict[str, JSON]) -> JSON:
@@ -281,6 +288,19 @@ def handle_check_version(preset: Preset, data: dict[str, JSON]) -> JSON:
         raise BadInput("not a Version")
     check_version(version, int_field(data, "own_nonce"), preset)
     return {"ok": True}
+
+
+def handle_handshake_violation(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-HS: ``{"received_version", "received_verack"`` (booleans), ``"command"`` (a command name,
+    e.g. ``"VERSION"``)``}`` -> ``{"violation"}``: whether receiving ``command`` now breaks the
+    handshake order (a second VERSION, a VERACK before VERSION or twice, anything else before both)."""
+    name = str_field(data, "command")
+    if name not in Command.__members__:
+        raise BadInput(f"unknown command {name!r}")
+    violation = is_handshake_violation(
+        _bool_field(data, "received_version"), _bool_field(data, "received_verack"), Command[name]
+    )
+    return {"violation": violation}
 
 
 # --------------------------------------------------------------------------------------------
@@ -332,6 +352,39 @@ def handle_headers_after(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"headers": [to_hex(block_hash(h, preset)) for h in answer]}
 
 
+def _connected(data: dict[str, JSON], preset: Preset) -> HeaderChain:
+    """The ``chain`` headers connected to the empty header chain at ``now``."""
+    headers = _headers(data, "chain", preset)
+    return connect_headers(EMPTY_HEADER_CHAIN, headers, int_field(data, "now"), preset)
+
+
+def handle_header_state(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-SYNC-3: ``{"chain" (headers, connected from nothing), "now", "height"}`` -> ``{"height",
+    "tip_hash" (hex or null), "bits", "timestamps", "cumulative_work"}``: what the header-only state
+    after block ``height`` of the chain holds (``height`` -1: before genesis; above the tip: the tip),
+    the state ``check_header`` judges the next header on."""
+    chain = connect_headers(
+        EMPTY_HEADER_CHAIN, _headers(data, "chain", preset), int_field(data, "now"), preset
+    )
+    state = header_state(chain, int_field(data, "height"), preset)
+    return {
+        "height": state.height,
+        "tip_hash": None if state.height < 0 else to_hex(state.tip_hash),
+        "bits": state.bits,
+        "timestamps": len(state.timestamps),
+        "cumulative_work": big_to_hex(state.cumulative_work),
+    }
+
+
+def handle_parent_known(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-SYNC-3: ``{"chain" (headers, connected from nothing), "now", "header"}`` -> ``{"known"}``:
+    whether the header's parent is on the chain at the height below it (a genesis header: always)."""
+    chain = connect_headers(
+        EMPTY_HEADER_CHAIN, _headers(data, "chain", preset), int_field(data, "now"), preset
+    )
+    return {"known": parent_known(chain, decode_header(hex_field(data, "header"), preset))}
+
+
 def handle_connect_headers(preset: Preset, data: dict[str, JSON]) -> JSON:
     """P2P-SYNC-3: ``{"chain", "headers", "now"}`` -> ``{"height", "tip_hash", "cumulative_work"}``.
 
@@ -367,7 +420,8 @@ def handle_make_compact_block(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 def handle_reconstruct(preset: Preset, data: dict[str, JSON]) -> JSON:
     """P2P-CMPCT-3..5: ``{"compact", "mempool" (transactions), "block_txn" (payload or null)}`` ->
-    ``{"missing", "block" (hex or null)}``; with ``block_txn`` the missing transactions are filled."""
+    ``{"missing", "request" (the GET_BLOCK_TXN payload asking for them), "block" (hex or null)}``;
+    with ``block_txn`` the missing transactions are filled."""
     compact = decode_payload(Command.COMPACT_BLOCK, hex_field(data, "compact"), preset)
     if not isinstance(compact, CompactBlock):  # pragma: no cover - the codec decodes a CompactBlock
         raise BadInput("not a CompactBlock")
@@ -382,6 +436,7 @@ def handle_reconstruct(preset: Preset, data: dict[str, JSON]) -> JSON:
         block = fill_missing(partial, response, preset)
     return {
         "missing": list(partial.missing),
+        "request": to_hex(encode_payload(missing_request(partial), preset)),
         "block": None if block is None else to_hex(encode_block(block, preset)),
     }
 
@@ -509,12 +564,15 @@ HANDLERS: dict[str, Handler] = {
     "frame_prefix": handle_frame_prefix,
     "skipped_payload_length": handle_skipped_payload_length,
     "check_version": handle_check_version,
+    "handshake_violation": handle_handshake_violation,
     "locator_heights": handle_locator_heights,
     "block_locator": handle_block_locator,
     "is_body_served": handle_is_body_served,
     "locate_fork": handle_locate_fork,
     "headers_after": handle_headers_after,
     "connect_headers": handle_connect_headers,
+    "header_state": handle_header_state,
+    "parent_known": handle_parent_known,
     "short_id": handle_short_id,
     "make_compact_block": handle_make_compact_block,
     "reconstruct": handle_reconstruct,

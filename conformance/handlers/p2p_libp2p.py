@@ -35,7 +35,8 @@ from spec.p2p.libp2p import (
     topic_kind,
     topic_name,
 )
-from spec.p2p.messages import command_of, encode_payload
+from spec.p2p.messages import command_of, decode_frame, encode_payload
+from spec.p2p.peers import is_newer_command
 from spec.presets import Preset
 
 
@@ -168,6 +169,30 @@ def handle_make_operator_peer_record(preset: Preset, data: dict[str, JSON]) -> J
     }
 
 
+def handle_gossip_data(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-LP-2: ``{"frame"}`` (a P2P-1 frame of the message) -> ``{"topic_kind", "data"}``: the topic
+    kind and the gossip data the message is published with; ``P2P_UNKNOWN_COMMAND`` for a message
+    that is not gossiped (the frame's own code if it does not decode)."""
+    kind, payload = encode_gossip_data(decode_frame(hex_field(data, "frame"), preset), preset)
+    return {"topic_kind": kind.value, "data": payload.hex()}
+
+
+def handle_encode_request(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-LP-4: ``{"frame"}`` (a P2P-1 frame of the message) -> ``{"request_frame"}``: the
+    request-response frame (``uvarint length ‖ payload``) that carries the message."""
+    message = decode_frame(hex_field(data, "frame"), preset)
+    return {"request_frame": encode_request_frame(message, preset).hex()}
+
+
+def handle_is_newer_command(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-SCORE-3: ``{"peer_protocol_version"}`` (int, or null before the peer's Version) ->
+    ``{"newer"}``: an unknown command from this peer belongs to a newer protocol (not a violation)."""
+    version = field(data, "peer_protocol_version")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
+        raise BadInput("peer_protocol_version must be an integer or null")
+    return {"newer": is_newer_command(version, preset)}
+
+
 HANDLERS: dict[str, Handler] = {
     "libp2p_protocol_names": handle_protocol_names,
     "libp2p_topic_kind": handle_topic_kind,
@@ -180,4 +205,7 @@ HANDLERS: dict[str, Handler] = {
     "libp2p_gossip_reencode": handle_gossip_reencode,
     "libp2p_request_reencode": handle_request_reencode,
     "libp2p_make_operator_peer_record": handle_make_operator_peer_record,
+    "libp2p_gossip_data": handle_gossip_data,
+    "libp2p_encode_request": handle_encode_request,
+    "is_newer_command": handle_is_newer_command,
 }
