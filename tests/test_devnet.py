@@ -96,7 +96,8 @@ def test_devnet_runs_a_scripted_upgrade_vote(tmp_path: Path) -> None:
     try:
         state = first.store.state
         statuses = [r.status.value for r in state.deployments]
-        assert statuses == ["active", "active"]
+        # governed_tickets and state_trie are voted in; the devnet does not vote for sidechains (fork 3)
+        assert statuses[:2] == ["active", "active"] and statuses[2] in ("defined", "started")
         assert state.deployments[1].since_height == activation
         assert first.is_pruned and first.store.state_root == compute_state_root(state, DEVNET)
     finally:

@@ -328,7 +328,7 @@ def test_blake3_team_vectors_through_tagged_hash() -> None:
     """``tagged_hash`` is BLAKE3 derive_key under the domain's context: run on the published context."""
     data = _load("blake3/test_vectors.json")
     context = data["context_string"]
-    domain = cast(Any, SimpleNamespace(value=context))
+    domain = cast(Any, SimpleNamespace(value=context, _value_=context))
     for case in data["cases"]:
         message = bytes(i % 251 for i in range(case["input_len"]))
         assert tagged_hash(domain, message) == bytes.fromhex(case["derive_key"])[:32]

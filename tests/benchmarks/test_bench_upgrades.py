@@ -76,6 +76,7 @@ def tally(blocks: list[list[TicketVote]]) -> Deployments:
     records: Deployments = (
         AgendaRecord("governed_tickets", DeploymentStatus.STARTED, 8064, 0, 0),
         AgendaRecord("state_trie", DeploymentStatus.DEFINED, 0, 0, 0),
+        AgendaRecord("sidechains", DeploymentStatus.DEFINED, 0, 0, 0),
     )
     first = 8064 * 2
     for offset, votes in enumerate(blocks):
@@ -95,7 +96,7 @@ def test_tally_window(benchmark: BenchmarkFixture) -> None:
     benchmark.extra_info["floor"] = "test_floor_read_window_votes"
     benchmark.extra_info["votes"] = len(encoded) * len(CHOICES)
     decoded = read_votes(encoded)
-    record, _ = benchmark.pedantic(tally, (decoded,), rounds=3, iterations=1)  # type: ignore[no-untyped-call]
+    record, *_ = benchmark.pedantic(tally, (decoded,), rounds=3, iterations=1)  # type: ignore[no-untyped-call]
     deployment = PRESET.forks[1].deployment
     assert deployment is not None
     if len(encoded) < deployment.window_blocks:  # no window boundary: every block counted
