@@ -37,6 +37,8 @@ certificates of each height verify under.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from conformance.handlers.chain import parse_index, pose_quorums_json, quorums_json
 from conformance.handlers.dkg import message_from_json, message_to_json, signature_share_from_json
 from conformance.jsonio import (
@@ -635,25 +637,36 @@ def handle_check_commitment_signature(preset: Preset, data: dict[str, JSON]) -> 
     return commitment_signature_json(signed)
 
 
-def handle_committed_finality_key(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """FIN-2/5: ``{"quorums", "heights"}`` -> ``{"keys": [{"height", "quorum_height"`` (int or null),
-    ``"group_public_key"`` (hex or null)``}]}``: the committed key certificates of each height verify
-    under."""
+def _committed_keys(
+    preset: Preset,
+    data: dict[str, JSON],
+    key_at: Callable[[QuorumRegistry, int, Preset], bytes | None],
+    quorum_height_at: Callable[[int, Preset], int | None],
+) -> JSON:
+    """``{"keys": [{"height", "quorum_height", "group_public_key"}]}`` for each of ``data["heights"]``:
+    the quorum in charge at that height and its committed key (hex or null)."""
     registry = parse_quorums(data)
     heights = int_list_field(data, "heights")
     if not all(0 <= h < 2**64 for h in heights):
         raise BadInput("heights must be a list of u64 integers")
     keys: list[JSON] = []
     for height in heights:
-        key = committed_finality_key(registry, height, preset)
+        key = key_at(registry, height, preset)
         keys.append(
             {
                 "height": height,
-                "quorum_height": finality_quorum_height(height, preset),
+                "quorum_height": quorum_height_at(height, preset),
                 "group_public_key": None if key is None else to_hex(key),
             }
         )
     return {"keys": keys}
+
+
+def handle_committed_finality_key(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """FIN-2/5: ``{"quorums", "heights"}`` -> ``{"keys": [{"height", "quorum_height"`` (int or null),
+    ``"group_public_key"`` (hex or null)``}]}``: the committed key certificates of each height verify
+    under."""
+    return _committed_keys(preset, data, committed_finality_key, finality_quorum_height)
 
 
 def handle_apply_evidence(preset: Preset, data: dict[str, JSON]) -> JSON:
@@ -789,21 +802,7 @@ def handle_committed_pose_key(preset: Preset, data: dict[str, JSON]) -> JSON:
     """FIN-7 / MN-6: ``{"quorums", "pose_quorums", "heights"}`` -> ``{"keys": [{"height",
     "quorum_height"`` (the PoSe quorum in charge, int or null), ``"group_public_key"`` (its committed
     key, hex or null)``}]}``: the key the PoSe penalties of a block at each height verify under."""
-    registry = parse_quorums(data)
-    heights = int_list_field(data, "heights")
-    if not all(0 <= h < 2**64 for h in heights):
-        raise BadInput("heights must be a list of u64 integers")
-    keys: list[JSON] = []
-    for height in heights:
-        key = committed_pose_key(registry, height, preset)
-        keys.append(
-            {
-                "height": height,
-                "quorum_height": pose_quorum_height(height, preset),
-                "group_public_key": None if key is None else to_hex(key),
-            }
-        )
-    return {"keys": keys}
+    return _committed_keys(preset, data, committed_pose_key, pose_quorum_height)
 
 
 def handle_quorum_interval(preset: Preset, data: dict[str, JSON]) -> JSON:

@@ -52,10 +52,8 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 from types import MappingProxyType
 
-from spec.crypto import bls
 from spec.encoding import FixedBytes, ListOf, Struct, VarBytes, Varint, decode, encode
 from spec.errors import (
-    CryptoError,
     DisputeBisectionPoint,
     DisputeBondTooSmall,
     DisputeEmptyTrace,
@@ -69,12 +67,14 @@ from spec.errors import (
     DisputeWitnessRootMismatch,
     DisputeWrongTurn,
     MerkleError,
+    NotEquivocation,
     VmError,
     WitnessIncomplete,
 )
 from spec.merkle import root_from_inclusion_proof
 from spec.presets import DisputeParams
-from spec.sidechain.header import Checkpoint, SidechainHeader, compute_checkpoint_message, compute_header_hash
+from spec.sidechain.checkpoint import check_equivocation
+from spec.sidechain.header import Checkpoint, SidechainHeader
 from spec.vm import evm
 from spec.vm.interface import (
     OUTBOX_ENTRY_CODEC,
@@ -413,23 +413,14 @@ def claim_timeout(game: Game, now: int, params: DisputeParams) -> Game:
 # --------------------------------------------------------------------------------------------
 
 
-def _signed(checkpoint: Checkpoint, public_key: bytes) -> bool:
-    try:
-        return bls.verify(public_key, compute_checkpoint_message(checkpoint.header), checkpoint.signature)
-    except CryptoError:
-        return False
-
-
 def check_equivocation_proof(first: Checkpoint, second: Checkpoint, public_key: bytes) -> int:
-    """SC-DSP-8: the height to revert if the checkpoints prove equivocation (``DSP_NOT_FRAUD`` if not)."""
-    a, b = first.header, second.header
-    if a.sidechain_id != b.sidechain_id or a.height != b.height:
-        raise DisputeNotFraud("the checkpoints are for different sidechains or heights")
-    if compute_header_hash(a) == compute_header_hash(b):
-        raise DisputeNotFraud("the checkpoints sign the same header")
-    if not (_signed(first, public_key) and _signed(second, public_key)):
-        raise DisputeNotFraud("a checkpoint is not signed by the federation's key")
-    return a.height
+    """SC-DSP-8: the height to revert if the checkpoints prove equivocation (SC-CP-5's
+    :func:`~spec.sidechain.checkpoint.check_equivocation`; ``DSP_NOT_FRAUD`` if not)."""
+    try:
+        check_equivocation(first, second, public_key)
+    except NotEquivocation as error:
+        raise DisputeNotFraud(error.detail) from None
+    return first.header.height
 
 
 def check_escrow_overdraw_proof(
