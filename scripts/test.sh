@@ -10,10 +10,10 @@ scripts/setup.sh
 echo "== ruff"; .venv/bin/ruff check .
 echo "== ruff format --check"; .venv/bin/ruff format --check .
 echo "== mypy --strict"; .venv/bin/mypy
-echo "== pytest"
+echo "== pytest (the 30 slowest tests are listed at the end)"
 # Both cores (pytest-xdist); RUSTY_TEST_WORKERS overrides the worker count (1 = no xdist).
 WORKERS="${RUSTY_TEST_WORKERS:-2}"
 if [ "$WORKERS" = "1" ]; then
-    exec .venv/bin/python -m pytest -p no:cacheprovider --benchmark-disable "$@"
+    exec .venv/bin/python -m pytest -p no:cacheprovider --benchmark-disable --durations=30 "$@"
 fi
-exec .venv/bin/python -m pytest -p no:cacheprovider --benchmark-disable -n "$WORKERS" --dist loadgroup "$@"
+exec .venv/bin/python -m pytest -p no:cacheprovider --benchmark-disable -n "$WORKERS" --dist loadgroup --durations=30 "$@"

@@ -1,50 +1,14 @@
-"""CrossHair symbolic checks of ``conformance/symbolic/dkg_contracts.py`` (DKG-2, DKG-4/6/7/8/10).
+"""The wrappers of ``conformance/symbolic/dkg_contracts.py`` on concrete examples.
 
-Runs ``crosshair check --analysis_kind=PEP316`` with ``--per_condition_timeout`` from
-``RUSTY_CROSSHAIR_SECONDS`` (default 4), the contracts split over two processes, using the runner
-of ``tests/symbolic_suite.py``. The run must exit 0 with no counterexample and, with
-``--report_all``, name every ``post:`` line (so no contract is silently skipped). The canary
-``tests/dkg_symbolic_canary.py`` (an inclusive phase lookup and a floored two-thirds threshold)
-must be refuted in the same run, so the check cannot pass vacuously.
+Plain calls, no CrossHair: the symbolic check of these contracts and of their canary runs in
+``tests/test_symbolic_suites.py``.
 """
 
 from __future__ import annotations
 
-import pytest
-
 from conformance.symbolic import dkg_contracts
 from spec.crypto.bls import CURVE_ORDER
 from spec.masternode.dkg import DkgPhase
-from tests.symbolic_suite import (
-    REPO_ROOT,
-    Runs,
-    assert_canary_refuted,
-    assert_contracts_hold,
-    assert_every_contract_states_pre_and_post,
-    run_suite,
-    seconds_per_condition,
-)
-
-CONTRACTS_FILE = REPO_ROOT / "conformance" / "symbolic" / "dkg_contracts.py"
-CANARY_FILE = REPO_ROOT / "tests" / "dkg_symbolic_canary.py"
-SECONDS = seconds_per_condition("4")
-
-
-@pytest.fixture(scope="module")
-def crosshair_runs() -> Runs:
-    return run_suite(dkg_contracts, CANARY_FILE, SECONDS)
-
-
-def test_dkg_contracts_hold(crosshair_runs: Runs) -> None:
-    assert_contracts_hold(crosshair_runs, CONTRACTS_FILE)
-
-
-def test_dkg_canary_is_refuted(crosshair_runs: Runs) -> None:
-    assert_canary_refuted(crosshair_runs, "inclusive_phase_lookup", "floored_threshold", "zero_ephemeral")
-
-
-def test_every_dkg_contract_states_pre_and_post() -> None:
-    assert_every_contract_states_pre_and_post(dkg_contracts)
 
 
 def test_dkg_wrappers_on_examples() -> None:

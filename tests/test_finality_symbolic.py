@@ -1,55 +1,12 @@
-"""CrossHair symbolic checks of ``conformance/symbolic/finality_contracts.py`` (FIN-1..3, FIN-5, QUORUM-3).
+"""The wrappers of ``conformance/symbolic/finality_contracts.py`` on concrete examples.
 
-Runs ``crosshair check --analysis_kind=PEP316`` with ``--per_condition_timeout`` from
-``RUSTY_CROSSHAIR_SECONDS`` (default 3), the contracts split over two processes, using the runner
-of ``tests/symbolic_suite.py``. The run must exit 0 with no counterexample and, with
-``--report_all``, name every ``post:`` line (so no contract is silently skipped). The canary
-``tests/finality_symbolic_canary.py`` (a schedule one block early, a member that re-signs its last
-height, a floored two-thirds threshold, a commitment window that ends with the DKG) must be
-refuted in the same run, so the check cannot pass vacuously.
+Plain calls, no CrossHair: the symbolic check of these contracts and of their canary runs in
+``tests/test_symbolic_suites.py``.
 """
 
 from __future__ import annotations
 
-import pytest
-
 from conformance.symbolic import finality_contracts
-from tests.symbolic_suite import (
-    REPO_ROOT,
-    Runs,
-    assert_canary_refuted,
-    assert_contracts_hold,
-    assert_every_contract_states_pre_and_post,
-    run_suite,
-    seconds_per_condition,
-)
-
-CONTRACTS_FILE = REPO_ROOT / "conformance" / "symbolic" / "finality_contracts.py"
-CANARY_FILE = REPO_ROOT / "tests" / "finality_symbolic_canary.py"
-SECONDS = seconds_per_condition("3")
-
-
-@pytest.fixture(scope="module")
-def crosshair_runs() -> Runs:
-    return run_suite(finality_contracts, CANARY_FILE, SECONDS)
-
-
-def test_finality_contracts_hold(crosshair_runs: Runs) -> None:
-    assert_contracts_hold(crosshair_runs, CONTRACTS_FILE)
-
-
-def test_finality_canary_is_refuted(crosshair_runs: Runs) -> None:
-    assert_canary_refuted(
-        crosshair_runs,
-        "early_quorum_in_charge",
-        "resigning_member",
-        "floored_majority",
-        "window_ends_with_dkg",
-    )
-
-
-def test_every_finality_contract_states_pre_and_post() -> None:
-    assert_every_contract_states_pre_and_post(finality_contracts)
 
 
 def test_finality_wrappers_on_examples() -> None:

@@ -1,49 +1,13 @@
-"""CrossHair symbolic checks of ``conformance/symbolic/governance_contracts.py`` (QUORUM-3, GOV-5/6, MN-5/6).
+"""The wrappers of ``conformance/symbolic/governance_contracts.py`` on concrete examples.
 
-Runs ``crosshair check --analysis_kind=PEP316`` with ``--per_condition_timeout`` from
-``RUSTY_CROSSHAIR_SECONDS`` (default 3), the contracts split over two processes, using the runner
-of ``tests/symbolic_suite.py``. The run must exit 0 with no counterexample and, with
-``--report_all``, name every ``post:`` line (so no contract is silently skipped). The canary
-``tests/governance_symbolic_canary.py`` (the floored quorum threshold ``2n // 3``) must be refuted
-in the same run, so the check cannot pass vacuously.
+Plain calls, no CrossHair: the symbolic check of these contracts and of their canary runs in
+``tests/test_symbolic_suites.py``.
 """
 
 from __future__ import annotations
 
-import pytest
-
 from conformance.symbolic import governance_contracts
 from spec.presets import DEVNET, MAINNET
-from tests.symbolic_suite import (
-    REPO_ROOT,
-    Runs,
-    assert_canary_refuted,
-    assert_contracts_hold,
-    assert_every_contract_states_pre_and_post,
-    run_suite,
-    seconds_per_condition,
-)
-
-CONTRACTS_FILE = REPO_ROOT / "conformance" / "symbolic" / "governance_contracts.py"
-CANARY_FILE = REPO_ROOT / "tests" / "governance_symbolic_canary.py"
-SECONDS = seconds_per_condition("3")
-
-
-@pytest.fixture(scope="module")
-def crosshair_runs() -> Runs:
-    return run_suite(governance_contracts, CANARY_FILE, SECONDS)
-
-
-def test_governance_contracts_hold(crosshair_runs: Runs) -> None:
-    assert_contracts_hold(crosshair_runs, CONTRACTS_FILE)
-
-
-def test_governance_canary_is_refuted(crosshair_runs: Runs) -> None:
-    assert_canary_refuted(crosshair_runs, "floor_quorum_threshold")
-
-
-def test_every_governance_contract_states_pre_and_post() -> None:
-    assert_every_contract_states_pre_and_post(governance_contracts)
 
 
 def test_governance_wrappers_on_examples() -> None:

@@ -1,11 +1,7 @@
-"""CrossHair symbolic checks of ``conformance/symbolic/p2p_contracts.py`` (P2P-LOC, P2P-KAD-1, P2P-3).
+"""The wrappers of ``conformance/symbolic/p2p_contracts.py`` on concrete examples.
 
-Runs ``crosshair check --analysis_kind=PEP316`` with ``--per_condition_timeout`` from
-``RUSTY_CROSSHAIR_SECONDS`` (default 3), the contracts split over two processes, using the runner
-of ``tests/symbolic_suite.py``. The run must exit 0 with no counterexample and, with
-``--report_all``, name every ``post:`` line (so no contract is silently skipped). The canary
-``tests/p2p_symbolic_canary.py`` (Kademlia's off-by-one bucket number) must be refuted in the same
-run, so the check cannot pass vacuously.
+Plain calls, no CrossHair: the symbolic check of these contracts and of their canary runs in
+``tests/test_symbolic_suites.py``.
 """
 
 from __future__ import annotations
@@ -16,36 +12,6 @@ from conformance.symbolic import p2p_contracts
 from spec.errors import EncodeError
 from spec.p2p.messages import differential_encode
 from spec.presets import DEVNET
-from tests.symbolic_suite import (
-    REPO_ROOT,
-    Runs,
-    assert_canary_refuted,
-    assert_contracts_hold,
-    assert_every_contract_states_pre_and_post,
-    run_suite,
-    seconds_per_condition,
-)
-
-CONTRACTS_FILE = REPO_ROOT / "conformance" / "symbolic" / "p2p_contracts.py"
-CANARY_FILE = REPO_ROOT / "tests" / "p2p_symbolic_canary.py"
-SECONDS = seconds_per_condition("3")
-
-
-@pytest.fixture(scope="module")
-def crosshair_runs() -> Runs:
-    return run_suite(p2p_contracts, CANARY_FILE, SECONDS)
-
-
-def test_p2p_contracts_hold(crosshair_runs: Runs) -> None:
-    assert_contracts_hold(crosshair_runs, CONTRACTS_FILE, count_precondition_reports=False)
-
-
-def test_p2p_canary_is_refuted(crosshair_runs: Runs) -> None:
-    assert_canary_refuted(crosshair_runs, "off_by_one_bucket")
-
-
-def test_every_p2p_contract_states_pre_and_post() -> None:
-    assert_every_contract_states_pre_and_post(p2p_contracts)
 
 
 def test_p2p_wrappers_on_examples() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -91,7 +90,6 @@ from spec.script import (
     serialize_script,
     step,
 )
-from tests.symbolic_suite import crosshair, post_lines, reports
 
 P = MAINNET.script
 Part = Opcode | bytes | int
@@ -295,17 +293,6 @@ def test_number_decode_is_canonical(element: bytes) -> None:
 )
 def test_cast_to_bool(element: str, truth: bool) -> None:
     assert cast_to_bool(bytes.fromhex(element)) is truth
-
-
-@pytest.mark.slow
-def test_symbolic_contracts_hold_under_crosshair() -> None:
-    """CrossHair finds no counterexample and analyses every post-condition (about a minute)."""
-    path = Path(script_contracts.__file__)
-    run = crosshair([str(path)], 4)
-    assert run.returncode == 0 and ": error:" not in run.stdout, run.stdout + run.stderr
-    reported = {line for line, kind, _ in reports(run.stdout) if kind == "info"}
-    missing = post_lines(path) - reported
-    assert not missing, f"not analysed: {sorted(missing)}"
 
 
 def test_symbolic_contracts_on_samples() -> None:

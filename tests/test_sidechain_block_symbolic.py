@@ -1,48 +1,13 @@
-"""CrossHair symbolic checks of ``conformance/symbolic/sidechain_block_contracts.py`` (SCB-2, VMF-4/6/7).
+"""The wrappers of ``conformance/symbolic/sidechain_block_contracts.py`` on concrete examples.
 
-Runs ``crosshair check --analysis_kind=PEP316`` with ``--per_condition_timeout`` from
-``RUSTY_CROSSHAIR_SECONDS`` (default 3) through ``tests/symbolic_suite.py``. The run must exit 0 with
-no counterexample and name every ``post:`` line; the canary ``tests/sidechain_block_symbolic_canary.py``
-(every input at or below the cursor is taken) must be refuted in the same run, so the check cannot
-pass vacuously.
+Plain calls, no CrossHair: the symbolic check of these contracts and of their canary runs in
+``tests/test_symbolic_suites.py``.
 """
 
 from __future__ import annotations
 
-import pytest
-
 from conformance.symbolic import sidechain_block_contracts as sidechain_contracts
 from tests.sidechain_block_symbolic_canary import everything_below_the_cursor_is_taken
-from tests.symbolic_suite import (
-    REPO_ROOT,
-    Runs,
-    assert_canary_refuted,
-    assert_contracts_hold,
-    assert_every_contract_states_pre_and_post,
-    run_suite,
-    seconds_per_condition,
-)
-
-CONTRACTS_FILE = REPO_ROOT / "conformance" / "symbolic" / "sidechain_block_contracts.py"
-CANARY_FILE = REPO_ROOT / "tests" / "sidechain_block_symbolic_canary.py"
-SECONDS = seconds_per_condition("3")
-
-
-@pytest.fixture(scope="module")
-def crosshair_runs() -> Runs:
-    return run_suite(sidechain_contracts, CANARY_FILE, SECONDS)
-
-
-def test_sidechain_contracts_hold(crosshair_runs: Runs) -> None:
-    assert_contracts_hold(crosshair_runs, CONTRACTS_FILE)
-
-
-def test_sidechain_canary_is_refuted(crosshair_runs: Runs) -> None:
-    assert_canary_refuted(crosshair_runs, "everything_below_the_cursor_is_taken")
-
-
-def test_every_upgrade_contract_states_pre_and_post() -> None:
-    assert_every_contract_states_pre_and_post(sidechain_contracts)
 
 
 def test_sidechain_wrappers_on_examples() -> None:

@@ -1,47 +1,12 @@
-"""CrossHair symbolic checks of ``conformance/symbolic/slashing_contracts.py`` (SLASH-2, SLASH-4/5, POSE-2,
-MN-5/6, POSE-4/6/8).
+"""The wrappers of ``conformance/symbolic/slashing_contracts.py`` on concrete examples.
 
-Runs ``crosshair check --analysis_kind=PEP316`` with ``--per_condition_timeout`` from
-``RUSTY_CROSSHAIR_SECONDS`` (default 3) through ``tests/symbolic_suite.py``: no counterexample,
-every ``post:`` line analysed; the canary ``tests/slashing_symbolic_canary.py`` (a burn that ignores
-earlier slashes, a term one block too long, a ban bound one term short) must be refuted in the same run.
+Plain calls, no CrossHair: the symbolic check of these contracts and of their canary runs in
+``tests/test_symbolic_suites.py``.
 """
 
 from __future__ import annotations
 
-import pytest
-
 from conformance.symbolic import slashing_contracts
-from tests.symbolic_suite import (
-    REPO_ROOT,
-    Runs,
-    assert_canary_refuted,
-    assert_contracts_hold,
-    assert_every_contract_states_pre_and_post,
-    run_suite,
-    seconds_per_condition,
-)
-
-CONTRACTS_FILE = REPO_ROOT / "conformance" / "symbolic" / "slashing_contracts.py"
-CANARY_FILE = REPO_ROOT / "tests" / "slashing_symbolic_canary.py"
-SECONDS = seconds_per_condition("3")
-
-
-@pytest.fixture(scope="module")
-def crosshair_runs() -> Runs:
-    return run_suite(slashing_contracts, CANARY_FILE, SECONDS)
-
-
-def test_slashing_contracts_hold(crosshair_runs: Runs) -> None:
-    assert_contracts_hold(crosshair_runs, CONTRACTS_FILE)
-
-
-def test_slashing_canary_is_refuted(crosshair_runs: Runs) -> None:
-    assert_canary_refuted(crosshair_runs, "burn_ignoring_before", "late_term", "ban_one_term_early")
-
-
-def test_every_slashing_contract_states_pre_and_post() -> None:
-    assert_every_contract_states_pre_and_post(slashing_contracts)
 
 
 def test_slashing_wrappers_on_examples() -> None:

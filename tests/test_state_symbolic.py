@@ -1,50 +1,16 @@
-"""CrossHair symbolic checks of ``conformance/symbolic/state_contracts.py`` (STATE-2/3, SNAP-5).
+"""The wrappers of ``conformance/symbolic/state_contracts.py`` on concrete examples.
 
-Runs ``crosshair check --analysis_kind=PEP316`` with ``--per_condition_timeout`` from
-``RUSTY_CROSSHAIR_SECONDS`` (default 3), the contracts split over two processes, using the runner
-of ``tests/symbolic_suite.py``. The run must exit 0 with no counterexample and, with
-``--report_all``, name every ``post:`` line (so no contract is silently skipped). The canary
-``tests/state_symbolic_canary.py`` (quorum keys with little-endian heights, which do not sort by
-height) must be refuted in the same run, so the check cannot pass vacuously.
+Rules: STATE-2/3, SNAP-5.
+
+Plain calls, no CrossHair: the symbolic check of these contracts and of their canary runs in
+``tests/test_symbolic_suites.py``.
 """
 
 from __future__ import annotations
 
-import pytest
-
 from conformance.symbolic import state_contracts
 from spec.chain.commitment import KIND_POSE_QUORUM
 from tests.state_symbolic_canary import little_endian_quorum_key_order
-from tests.symbolic_suite import (
-    REPO_ROOT,
-    Runs,
-    assert_canary_refuted,
-    assert_contracts_hold,
-    assert_every_contract_states_pre_and_post,
-    run_suite,
-    seconds_per_condition,
-)
-
-CONTRACTS_FILE = REPO_ROOT / "conformance" / "symbolic" / "state_contracts.py"
-CANARY_FILE = REPO_ROOT / "tests" / "state_symbolic_canary.py"
-SECONDS = seconds_per_condition("3")
-
-
-@pytest.fixture(scope="module")
-def crosshair_runs() -> Runs:
-    return run_suite(state_contracts, CANARY_FILE, SECONDS)
-
-
-def test_state_contracts_hold(crosshair_runs: Runs) -> None:
-    assert_contracts_hold(crosshair_runs, CONTRACTS_FILE, count_precondition_reports=False)
-
-
-def test_state_canary_is_refuted(crosshair_runs: Runs) -> None:
-    assert_canary_refuted(crosshair_runs, "little_endian_quorum_key_order")
-
-
-def test_every_state_contract_states_pre_and_post() -> None:
-    assert_every_contract_states_pre_and_post(state_contracts)
 
 
 def test_state_wrappers_on_examples() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -65,7 +63,6 @@ from spec.vm.wasm import (
     storage_key,
 )
 from tests.hypothesis_profiles import examples
-from tests.symbolic_suite import crosshair, post_lines, reports
 
 PARAMS = MAINNET.vm_wasm
 ALICE, BOB, CAROL = address_of("alice"), address_of("bob"), address_of("carol")
@@ -480,14 +477,3 @@ def test_symbolic_contracts_on_samples() -> None:
     assert vm_wasm_contracts.intrinsic_fuel(TxKind.CALL, 656) == PARAMS.tx_base_fuel
     for value in (0, 127, 128, 16383, 16384, 2**32 - 1):
         assert vm_wasm_contracts.leb_roundtrip(value) == (value, len(varint_encode(value)))
-
-
-@pytest.mark.slow
-def test_symbolic_contracts_hold_under_crosshair() -> None:
-    """CrossHair finds no counterexample and analyses every post-condition."""
-    path = Path(vm_wasm_contracts.__file__)
-    run = crosshair([str(path)], 4)
-    assert run.returncode == 0 and ": error:" not in run.stdout, run.stdout + run.stderr
-    reported = {line for line, kind, _ in reports(run.stdout) if kind == "info"}
-    missing = post_lines(path) - reported
-    assert not missing, f"not analysed: {sorted(missing)}"
