@@ -21,6 +21,16 @@ from spec.errors import ScriptError
 from spec.presets import ScriptParams
 from spec.script import Push, cast_to_bool, decode_number, encode_number, encode_push, parse_script
 
+__all__ = [
+    "number_decode_canonical",
+    "number_roundtrip",
+    "number_shape",
+    "number_sign",
+    "push_length",
+    "push_roundtrip",
+    "truth_of_numbers",
+]
+
 NUMBER_LIMIT = 2**39 - 1
 """The largest magnitude of a 5-byte number."""
 

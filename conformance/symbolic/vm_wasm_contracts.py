@@ -19,6 +19,12 @@ from spec.encoding import varint_encode
 from spec.presets import MAINNET
 from spec.vm.wasm import WasmTransaction, _read_u32_leb, compute_fee, get_intrinsic_fuel
 
+__all__ = [
+    "fee_within_reserve",
+    "intrinsic_fuel",
+    "leb_roundtrip",
+]
+
 PARAMS = MAINNET.vm_wasm
 
 
