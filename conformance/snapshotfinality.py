@@ -55,7 +55,7 @@ class FinalityFixture:
         return replace(self.record, group_public_key=None, committed_height=None, key_shares_root=None)
 
     def certificate(self, height: int, secret: bytes | None = None) -> FinalityCertificate:
-        """The certificate of the chain's block at ``height`` signed with ``secret`` (default the quorum's)."""
+        """The certificate of the block at ``height`` signed with ``secret`` (default the quorum's)."""
         block = self.hashes[height]
         signature = bls.sign(self.secret if secret is None else secret, finality_message(height, block))
         return FinalityCertificate(height, block, signature)
