@@ -287,6 +287,7 @@ def test_fast_sync_starts_from_a_finalized_full_state_snapshot(
             node.close()
 
 
+@pytest.mark.slow  # ~4 s; the fast variant without a network: tests/test_snapshot_finality.py
 def test_an_unfinalized_or_falsely_certified_snapshot_is_rejected_and_its_server_scored(
     tmp_path: Path, quorum_chain: QuorumTrieChain, monkeypatch: pytest.MonkeyPatch
 ) -> None:
