@@ -34,16 +34,17 @@ finality key committed in those same verified items.
   after the commitment; checking the key's history from genesis needs the blocks (a replaying
   node does that).
 
-  Snapshots of the UTXO set only (before fork ``state_trie``, STATE-1) commit no quorum record:
-  SNAP-9 fails with ``SNAPSHOT_NO_FINALITY_KEY``. A node that takes such a snapshot anyway replays
-  every block from genesis (P2P-SYNC-4), trusting nothing of it.
+  Snapshots of the UTXO set only (before fork ``state_trie``, STATE-1; :func:`commits_full_state`
+  is false) commit no quorum record: SNAP-9 fails with ``SNAPSHOT_NO_FINALITY_KEY``. A node that
+  takes such a snapshot anyway replays every block from genesis (P2P-SYNC-4), trusting nothing of
+  it; steps 1-2 still apply.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from spec.chain.commitment import quorum_key, state_codecs
+from spec.chain.commitment import SINGLETON_KEYS, quorum_key, state_codecs
 from spec.chain.forkchoice import FinalityCertificate, verify_finality_certificate
 from spec.encoding import decode
 from spec.errors import (
@@ -58,7 +59,13 @@ from spec.ledger.state_snapshot import StateSnapshotManifest
 from spec.masternode.finality import finality_quorum_height
 from spec.presets import Preset
 
-__all__ = ["certifies_snapshot", "check_snapshot_finality", "snapshot_finality_key"]
+__all__ = [
+    "certifies_snapshot",
+    "check_certificate_on_chain",
+    "check_snapshot_finality",
+    "commits_full_state",
+    "snapshot_finality_key",
+]
 
 
 def certifies_snapshot(snapshot_height: int, certificate_height: int, chain_length: int) -> bool:
@@ -84,6 +91,30 @@ def snapshot_finality_key(items: Mapping[bytes, bytes], height: int, preset: Pre
     return record.group_public_key
 
 
+def commits_full_state(items: Mapping[bytes, bytes]) -> bool:
+    """SNAP-9: whether ``items`` are a full state (STATE-2: the four singletons are present), whose
+    finality SNAP-9 can check; the items of a UTXO snapshot (STATE-1) are 36-byte outpoint keys."""
+    return all(key in items for key in SINGLETON_KEYS)
+
+
+def check_certificate_on_chain(
+    manifest: StateSnapshotManifest, certificate: FinalityCertificate, hashes: Sequence[bytes]
+) -> None:
+    """SNAP-9 steps 1-2 (before the items are there): the header chain ``hashes`` holds the snapshot's
+    block and the certificate's block at or above it."""
+    height = manifest.height
+    if height >= len(hashes) or hashes[height] != manifest.block_hash:
+        raise SnapshotStateRootMismatch(f"the header chain does not hold the snapshot's block at {height}")
+    if (
+        not certifies_snapshot(height, certificate.height, len(hashes))
+        or hashes[certificate.height] != certificate.block_hash
+    ):
+        raise SnapshotCertificateMismatch(
+            f"the certificate at height {certificate.height} is not for the snapshot's block at "
+            f"{height} or a descendant on the header chain"
+        )
+
+
 def check_snapshot_finality(
     manifest: StateSnapshotManifest,
     certificate: FinalityCertificate,
@@ -96,17 +127,7 @@ def check_snapshot_finality(
     ``hashes`` are the validated header chain's block hashes by height; ``items`` the snapshot's
     committed items, verified against the header's state root (SNAP-8).
     """
-    height = manifest.height
-    if height >= len(hashes) or hashes[height] != manifest.block_hash:
-        raise SnapshotStateRootMismatch(f"the header chain does not hold the snapshot's block at {height}")
-    if (
-        not certifies_snapshot(height, certificate.height, len(hashes))
-        or hashes[certificate.height] != certificate.block_hash
-    ):
-        raise SnapshotCertificateMismatch(
-            f"the certificate at height {certificate.height} is not for the snapshot's block at "
-            f"{height} or a descendant on the header chain"
-        )
+    check_certificate_on_chain(manifest, certificate, hashes)
     key = snapshot_finality_key(items, certificate.height, preset)
     try:
         valid = verify_finality_certificate(certificate, key)
