@@ -390,6 +390,18 @@ def devnet(
         f"payment {'received' if result.payment_received else 'missing'}; finality {finality}; "
         f"late node {late}"
     )
+    if result.late_fast_sync is not None:
+        sync = result.late_fast_sync
+        checked = (
+            f"finalized by the certificate of height {sync['certificate_height']} "
+            f"(block {str(sync['certificate_block'])[:16]}), checked under the committed quorum key (SNAP-9)"
+            if sync["certificate_height"] is not None
+            else "a UTXO-only snapshot: no finality key to check, replayed from genesis"
+        )
+        click.echo(
+            f"late node: fast-synced from the snapshot at height {sync['snapshot_height']} "
+            f"(block {str(sync['snapshot_block'])[:16]}), {checked}"
+        )
     if result.upgrade_expected:
         for index, (fork, activated) in enumerate(zip(result.forks, result.activation_heights, strict=True)):
             click.echo(f"node{index}: fork {fork}, activated at height {activated}")

@@ -105,6 +105,9 @@ class DevnetResult:
     finality_expected: bool = False
     late_node_finalized: bool | None = None
     """Whether a node started after finality synced and finalized the same block (``None``: not run)."""
+    late_fast_sync: dict[str, Any] | None = None
+    """With ``fast_sync_late_node``: the late node's ``getfinality`` ``fast_sync`` (its snapshot and
+    the certificate that finalized it, SNAP-9)."""
     upgrade_expected: bool = False
     forks: list[str] = field(default_factory=list)
     """The fork each node has in force for its next block (UPG-6)."""
@@ -415,6 +418,8 @@ async def run_devnet(
                 joining.update(f"height {status['height']}/{result.heights[0]}, finalized {shown}")
                 if status["tip"] == result.tips[0] and finalized == result.finalized[0]:
                     result.late_node_finalized = True
+                    if fast_sync_late_node:
+                        result.late_fast_sync = (await _rpc(late, "getfinality"))["fast_sync"]
                     break
                 await asyncio.sleep(0.2)
             joining.close()

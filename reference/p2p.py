@@ -827,7 +827,7 @@ class P2PService:
                 }
             },
         )
-        self.node.snapshots.keep_fast_sync(fast_sync.manifest, fast_sync.items)
+        self.node.snapshots.keep_fast_sync(fast_sync.manifest, fast_sync.items, certificate)
         self._install_snapshot(fast_sync.manifest, fast_sync.items)
         for peer in [p for p in self.peers if p.ready]:
             await self.send(peer, GetHeaders(block_locator(self.node.store.best_hashes()), NO_STOP_HASH))

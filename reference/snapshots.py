@@ -50,7 +50,11 @@ from dataclasses import dataclass, field
 
 from spec.chain.block import Block, BlockHeader
 from spec.chain.commitment import KIND_FINALITY_QUORUM, compute_committed_items
-from spec.chain.forkchoice import FinalityCertificate
+from spec.chain.forkchoice import (
+    FinalityCertificate,
+    decode_finality_certificate,
+    encode_finality_certificate,
+)
 from spec.chain.snapshot_finality import (
     check_certificate_on_chain,
     check_snapshot_finality,
@@ -193,8 +197,14 @@ class SnapshotService:
             self.db.execute("ROLLBACK")
             raise
 
-    def keep_fast_sync(self, manifest: StateSnapshotManifest, items: Mapping[bytes, bytes]) -> None:
-        """Store the items of a fast-synced snapshot (verified, SNAP-8) with its manifest."""
+    def keep_fast_sync(
+        self,
+        manifest: StateSnapshotManifest,
+        items: Mapping[bytes, bytes],
+        certificate: FinalityCertificate | None = None,
+    ) -> None:
+        """Store the items of a fast-synced snapshot (verified, SNAP-8) with its manifest and the
+        certificate that finalized it (SNAP-9; ``None``: a UTXO-only snapshot)."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.execute("DELETE FROM fast_sync_items")
@@ -205,6 +215,12 @@ class SnapshotService:
                 "INSERT OR REPLACE INTO fast_sync (name, value) VALUES ('manifest', ?)",
                 (encode(STATE_MANIFEST_CODEC, manifest),),
             )
+            self.db.execute("DELETE FROM fast_sync WHERE name = 'certificate'")
+            if certificate is not None:
+                self.db.execute(
+                    "INSERT INTO fast_sync (name, value) VALUES ('certificate', ?)",
+                    (encode_finality_certificate(certificate),),
+                )
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -217,6 +233,23 @@ class SnapshotService:
             return None
         items = {bytes(k): bytes(v) for k, v in self.db.execute("SELECT key, value FROM fast_sync_items")}
         return decode(STATE_MANIFEST_CODEC, bytes(row[0])), items
+
+    def fast_sync_status(self) -> dict[str, object] | None:
+        """What RPC ``getfinality`` shows of the fast sync (``None``: the node did not fast-sync): the
+        snapshot's height and block, and the height and block of the certificate that finalized it
+        (SNAP-9; ``None`` for a UTXO-only snapshot, which commits no finality key)."""
+        row = self.db.execute("SELECT value FROM fast_sync WHERE name = 'manifest'").fetchone()
+        if row is None:
+            return None
+        manifest = decode(STATE_MANIFEST_CODEC, bytes(row[0]))
+        raw = self.db.execute("SELECT value FROM fast_sync WHERE name = 'certificate'").fetchone()
+        certificate = None if raw is None else decode_finality_certificate(bytes(raw[0]))
+        return {
+            "snapshot_height": manifest.height,
+            "snapshot_block": manifest.block_hash.hex(),
+            "certificate_height": None if certificate is None else certificate.height,
+            "certificate_block": None if certificate is None else certificate.block_hash.hex(),
+        }
 
     def _finalized_height(self) -> int | None:
         finalized = self.finalized()

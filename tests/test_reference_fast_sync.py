@@ -145,6 +145,8 @@ def test_fast_sync_from_several_peers_with_a_bad_one(
         assert fast_sync.items == utxo_state_items(replayed.utxos, DEVNET)
         assert manifest.state_root == chain[30].header.state_root
         assert fast_sync.certificate is None  # not checkable: the node replayed from genesis
+        status = client.snapshots.fast_sync_status()
+        assert status is not None and status["certificate_height"] is None
         kept = client.snapshots.fast_synced()
         assert kept is not None and kept == (manifest, fast_sync.items)
         assert client.store.state == replay(chain, DEVNET)
@@ -266,6 +268,12 @@ def test_fast_sync_starts_from_a_finalized_full_state_snapshot(
         assert manifest is not None and manifest.height == 50 and manifest.block_hash == hashes[50]
         assert manifest.chunk_count >= 3  # fetched from several peers
         assert fast_sync.certificate == certificate and fast_sync.bad_certificates == 0
+        assert client.snapshots.fast_sync_status() == {  # RPC getfinality's fast_sync
+            "snapshot_height": 50,
+            "snapshot_block": hashes[50].hex(),
+            "certificate_height": 56,
+            "certificate_block": hashes[56].hex(),
+        }
         assert fast_sync.installed_height == 50
         assert connected == list(range(51, 60))  # no block at or below the snapshot was executed
         replayed = replay(chain, DEVNET)
