@@ -31,6 +31,11 @@ Invariants checked:
 * ``p2p_libp2p_gossip``: byte 0 picks a topic kind, the rest is gossip data (P2P-LP-2); only
   ``SpecError`` rejects; accepted data re-encodes to itself on the same topic, and the decision
   (P2P-LP-5) is ``reject`` exactly when the data does not decode.
+* ``p2p_snapshot_finality``: SNAP-9 on the input as a finality certificate (136 bytes, FORK-3's
+  encoding) followed by the value of the finality quorum record in the snapshot's items (none:
+  the committed record of the seeded fixture, conformance/snapshotfinality.py). Only ``SpecError``
+  rejects; an accepted certificate names a chain block at or above the snapshot and verifies under
+  the key the items commit.
 * ``p2p_libp2p_request``: byte 0 picks a request protocol and side, the rest is one frame
   (P2P-LP-4); only ``SpecError`` rejects; an accepted frame re-encodes to itself.
 """
@@ -43,7 +48,15 @@ from functools import cache
 from operator import attrgetter
 
 from conformance.generators.p2p import p2p_chain, sample_messages
+from conformance.snapshotfinality import finality_fixture, other_secret
 from spec.chain.block import Block, encode_block, transactions_root, votes_root
+from spec.chain.commitment import quorum_key
+from spec.chain.forkchoice import (
+    decode_finality_certificate,
+    encode_finality_certificate,
+    verify_finality_certificate,
+)
+from spec.chain.snapshot_finality import check_snapshot_finality, snapshot_finality_key
 from spec.crypto import bls
 from spec.crypto.ed25519 import public_key_from_seed
 from spec.errors import DecodeError, MessageTooLarge, SpecError, UnknownCommand
@@ -361,6 +374,28 @@ def fuzz_libp2p_request(data: bytes) -> None:
     )
 
 
+def fuzz_snapshot_finality(data: bytes) -> None:
+    """SNAP-9: a certificate and a quorum record value against the seeded fixture."""
+    fixture = finality_fixture(PRESET)
+    try:
+        certificate = decode_finality_certificate(data[:136])
+    except SpecError:
+        return
+    rest = data[136:]
+    items = {quorum_key(False, fixture.record.base_height): rest} if rest else fixture.items()
+    try:
+        check_snapshot_finality(fixture.manifest, certificate, fixture.hashes, items, PRESET)
+    except SpecError:
+        return
+    _require(
+        fixture.height <= certificate.height < len(fixture.hashes)
+        and fixture.hashes[certificate.height] == certificate.block_hash,
+        "an accepted certificate is not for a chain block at or above the snapshot",
+    )
+    key = snapshot_finality_key(items, certificate.height, PRESET)
+    _require(verify_finality_certificate(certificate, key), "an accepted certificate does not verify")
+
+
 P2P_HARNESSES: dict[str, Callable[[bytes], None]] = {
     "p2p_decode_frame": fuzz_decode_frame,
     "p2p_decode_raw_frame": fuzz_decode_raw_frame,
@@ -370,6 +405,7 @@ P2P_HARNESSES: dict[str, Callable[[bytes], None]] = {
     "p2p_libp2p_operator_record": fuzz_libp2p_operator_record,
     "p2p_libp2p_gossip": fuzz_libp2p_gossip,
     "p2p_libp2p_request": fuzz_libp2p_request,
+    "p2p_snapshot_finality": fuzz_snapshot_finality,
 }
 
 
@@ -397,7 +433,20 @@ def p2p_seeds() -> dict[str, dict[str, bytes]]:
     own = _own_id()
     inserts = b"".join(bytes([2 * (i % 2)]) + bytes([0x80 | i]) + own[1:] for i in range(24))
     close = b"".join(bytes([4]) + bytes(31) + bytes([i]) for i in range(1, 6))
+    fixture = finality_fixture(PRESET)
+    valid = encode_finality_certificate(fixture.certificate(fixture.height + 1))
+    record = next(iter(fixture.items().values()))
+    uncommitted = next(iter(fixture.items(fixture.uncommitted()).values()))
     return {
+        "p2p_snapshot_finality": {
+            "seed-valid": valid,
+            "seed-valid-with-record": valid + record,
+            "seed-uncommitted": valid + uncommitted,
+            "seed-below": encode_finality_certificate(fixture.certificate(fixture.height - 1)),
+            "seed-other-key": encode_finality_certificate(
+                fixture.certificate(fixture.height, other_secret("fuzz"))
+            ),
+        },
         "p2p_decode_frame": by_command,
         "p2p_decode_raw_frame": frames,
         "p2p_compact_reconstruct": {

@@ -35,6 +35,7 @@ from reference.logs import LOG_FORMATS, configure_logging
 from reference.node import Node
 from reference.p2p import P2PLimits
 from reference.rpc import RpcError, call
+from reference.snapshots import SNAPSHOT_INTERVAL
 from reference.versions import version_text
 from sim.cli import simulate
 from spec.errors import SpecError
@@ -162,6 +163,7 @@ def status(datadir: Path) -> None:
         "rusty node ~/.rusty-dev --mine-every 2",
         "rusty node ~/.rusty-b --connect 127.0.0.1:18444 --rpc-port 18443",
         "rusty node ~/.rusty-dev --metrics-port 9332 --log-format json",
+        "rusty node ~/.rusty-dev --snapshot-interval 5",
     )
 )
 @_datadir
@@ -207,6 +209,13 @@ def status(datadir: Path) -> None:
     help="An empty node first downloads a verified state snapshot from its peers "
     "(docs/node.md#snapshot-fast-sync), then syncs blocks.",
 )
+@click.option(
+    "--snapshot-interval",
+    type=click.IntRange(min=1),
+    default=SNAPSHOT_INTERVAL,
+    show_default=True,
+    help="Take a state snapshot to serve after every block whose height is a multiple of N.",
+)
 def node(
     datadir: Path,
     rpc_port: int,
@@ -222,6 +231,7 @@ def node(
     log_format: str,
     prune: int | None,
     fast_sync: bool,
+    snapshot_interval: int,
 ) -> None:
     """Run the node: P2P and JSON-RPC on 127.0.0.1 (cookie auth), optional devnet mining.
 
@@ -251,6 +261,7 @@ def node(
             metrics_port=metrics_port,
             prune=prune,
             fast_sync=fast_sync,
+            snapshot_interval=snapshot_interval,
         )
     except (OSError, SpecError) as exc:  # a port in use, a data directory that cannot be opened
         logging.getLogger("rusty.node").error(
@@ -390,6 +401,18 @@ def devnet(
         f"payment {'received' if result.payment_received else 'missing'}; finality {finality}; "
         f"late node {late}"
     )
+    if result.late_fast_sync is not None:
+        sync = result.late_fast_sync
+        checked = (
+            f"finalized by the certificate of height {sync['certificate_height']} "
+            f"(block {str(sync['certificate_block'])[:16]}), checked under the committed quorum key (SNAP-9)"
+            if sync["certificate_height"] is not None
+            else "a UTXO-only snapshot: no finality key to check, replayed from genesis"
+        )
+        click.echo(
+            f"late node: fast-synced from the snapshot at height {sync['snapshot_height']} "
+            f"(block {str(sync['snapshot_block'])[:16]}), {checked}"
+        )
     if result.upgrade_expected:
         for index, (fork, activated) in enumerate(zip(result.forks, result.activation_heights, strict=True)):
             click.echo(f"node{index}: fork {fork}, activated at height {activated}")

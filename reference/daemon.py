@@ -21,7 +21,7 @@ from reference.miner import seal_header
 from reference.node import Node
 from reference.p2p import DEFAULT_LIMITS, P2PLimits, P2PService
 from reference.rpc import RpcServer, bound_port, start_rpc
-from reference.snapshots import FastSync
+from reference.snapshots import SNAPSHOT_INTERVAL, FastSync
 from spec.chain.block import Block
 from spec.errors import SpecError
 from spec.ledger.transaction import Transaction
@@ -41,12 +41,14 @@ async def run_node(
     metrics_port: int | None = None,
     prune: int | None = None,
     fast_sync: bool = False,
+    snapshot_interval: int = SNAPSHOT_INTERVAL,
 ) -> None:
     """Serve P2P and RPC (and mine every ``mine_every`` seconds on devnet) until ``stop`` is set;
     with ``metrics_port`` (0: a free one) also the Prometheus endpoint; ``prune=N`` keeps the last
     N block bodies, pruning in the background (:func:`prune_forever`); ``fast_sync`` first downloads
     a state snapshot from peers (reference/snapshots.py)."""
     node = Node(datadir, prune)
+    node.snapshots.interval = snapshot_interval
     client = FastSync(node.preset) if fast_sync and node.store.state.height < 0 else None
     p2p = P2PService(node, p2p_port, limits=limits, fast_sync=client)
     metrics = NodeMetrics(node, p2p)
@@ -164,6 +166,7 @@ def serve_forever(
     metrics_port: int | None = None,
     prune: int | None = None,
     fast_sync: bool = False,
+    snapshot_interval: int = SNAPSHOT_INTERVAL,
 ) -> None:
     """Run :func:`run_node` with SIGINT/SIGTERM mapped to a clean stop."""
 
@@ -183,6 +186,7 @@ def serve_forever(
             metrics_port=metrics_port,
             prune=prune,
             fast_sync=fast_sync,
+            snapshot_interval=snapshot_interval,
         )
 
     asyncio.run(main())

@@ -165,7 +165,12 @@ class Node:
         )
         self.store.on_connect.append(self.quorum.on_connect)
         self.snapshots = SnapshotService(
-            self.store.db, self.preset, lambda: self.quorum.finalized, self.store.best_hash_at
+            self.store.db,
+            self.preset,
+            lambda: self.quorum.finalized,
+            self.store.best_hash_at,
+            certificates=self.quorum.certificates,
+            best_hashes=self.store.best_hashes,
         )
         self.store.on_connect.append(self.snapshots.on_connect)
         self.quorum.resume()

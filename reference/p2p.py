@@ -814,7 +814,20 @@ class P2PService:
         """The snapshot is verified (SNAP-8): keep its items, then sync blocks as usual."""
         fast_sync = self.fast_sync
         assert fast_sync is not None and fast_sync.items is not None and fast_sync.manifest is not None
-        self.node.snapshots.keep_fast_sync(fast_sync.manifest, fast_sync.items)
+        certificate = fast_sync.certificate
+        log.info(
+            "fast sync: snapshot verified (SNAP-8) and finalized (SNAP-9)"
+            if certificate is not None
+            else "fast sync: snapshot of the UTXO set verified (SNAP-8), no finality key to check",
+            extra={
+                "fields": {
+                    "height": fast_sync.manifest.height,
+                    "certificate_height": None if certificate is None else certificate.height,
+                    "bad_certificates": fast_sync.bad_certificates,
+                }
+            },
+        )
+        self.node.snapshots.keep_fast_sync(fast_sync.manifest, fast_sync.items, certificate)
         self._install_snapshot(fast_sync.manifest, fast_sync.items)
         for peer in [p for p in self.peers if p.ready]:
             await self.send(peer, GetHeaders(block_locator(self.node.store.best_hashes()), NO_STOP_HASH))

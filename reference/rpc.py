@@ -20,7 +20,7 @@ Methods (``params`` is a JSON array):
 | ``getpeerinfo`` | | node id, P2P port, connected and banned peers |
 | ``registermasternode`` | ``port``, ``fee`` | queues the collateral and registration txs (MN-1/2) |
 | ``unbondmasternode`` | ``fee`` | queues the owner's unbond of the wallet's masternode (MN-8); txid |
-| ``getfinality`` | | finalized block and height, last signed height, DKG sessions |
+| ``getfinality`` | | finalized block, last signed height, DKG sessions, served snapshots, ``fast_sync`` |
 | ``gettrieproof`` | ``txid``, ``index`` | state root, MPT-10 proof from the stored trie, UTXO entry or null |
 | ``getproof`` | ``kind``, identifiers (below) | tip, layout, root, item key, value or null, proof (STATE-7) |
 | ``getupgrades`` | | fork for the next block; per agenda: state, activation height, window votes, choice |
@@ -423,7 +423,12 @@ class RpcServer:
         return txid(tx, self.node.preset).hex()
 
     async def getfinality(self, params: list[Any]) -> dict[str, Any]:
-        return self.node.quorum.status()
+        served = [m.manifest.height for m in self.node.snapshots.servable(2**64 - 1)]
+        return {
+            **self.node.quorum.status(),
+            "served_snapshots": served,
+            "fast_sync": self.node.snapshots.fast_sync_status(),
+        }
 
     async def getpeerinfo(self, params: list[Any]) -> dict[str, Any]:
         return self.peers() if self.peers is not None else {"peers": []}

@@ -598,6 +598,28 @@ class SnapshotStateRootMismatch(SnapshotError):
     code = "SNAPSHOT_STATE_ROOT_MISMATCH"
 
 
+class SnapshotCertificateMismatch(SnapshotError):
+    """SNAP-9: the finality certificate offered with a snapshot certifies no block of the header
+    chain at or above the snapshot's block (a lower height, or a block the header chain does not
+    hold at that height)."""
+
+    code = "SNAPSHOT_CERTIFICATE_MISMATCH"
+
+
+class SnapshotNoFinalityKey(SnapshotError):
+    """SNAP-9: the snapshot's verified items commit no finality quorum key for the certificate's
+    height (no quorum in charge, its record absent, or its key not committed by the snapshot's block)."""
+
+    code = "SNAPSHOT_NO_FINALITY_KEY"
+
+
+class SnapshotBadCertificate(SnapshotError):
+    """SNAP-9: the certificate's signature does not verify under the finality key the snapshot's
+    items commit to (or is not a valid G2 encoding)."""
+
+    code = "SNAPSHOT_BAD_CERTIFICATE"
+
+
 # --------------------------------------------------------------------------------------------
 # Proof of work and headers (spec/chain/)
 # --------------------------------------------------------------------------------------------

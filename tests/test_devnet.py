@@ -92,6 +92,10 @@ def test_devnet_runs_a_scripted_upgrade_vote(tmp_path: Path) -> None:
     activation = result.activation_heights[0]
     assert activation is not None and activation % window == 0
     assert result.late_node_finalized, result
+    # the late node's snapshot was finalized by a certificate checked under the committed key (SNAP-9)
+    fast = result.late_fast_sync
+    assert fast is not None and fast["certificate_height"] is not None
+    assert fast["certificate_height"] >= fast["snapshot_height"] >= activation
     first = Node(tmp_path / "node0")
     try:
         state = first.store.state

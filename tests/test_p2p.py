@@ -93,6 +93,7 @@ from spec.p2p.messages import (
     PREFIX_BYTES,
     BlockMessage,
     BlockTxn,
+    CertifiedManifest,
     Command,
     CompactBlock,
     FindNode,
@@ -237,7 +238,12 @@ MESSAGE_STRATEGIES: dict[Command, st.SearchStrategy[Any]] = {
     Command.SNAPSHOT_MANIFESTS: st.builds(
         SnapshotManifests,
         st.lists(
-            st.builds(StateSnapshotManifest, HASH, U64, HASH, U64, U32, HASH), max_size=MAX_SNAPSHOT_MANIFESTS
+            st.builds(
+                CertifiedManifest,
+                st.builds(StateSnapshotManifest, HASH, U64, HASH, U64, U32, HASH),
+                st.builds(FinalityCertificate, U64, HASH, SIGNATURE),
+            ),
+            max_size=MAX_SNAPSHOT_MANIFESTS,
         ).map(tuple),
     ),
     Command.GET_SNAPSHOT_CHUNK: st.builds(GetSnapshotChunk, HASH, HASH, U32),

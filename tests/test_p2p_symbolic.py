@@ -34,3 +34,10 @@ def test_p2p_wrappers_on_examples() -> None:
     assert p2p_contracts.differential_decode_checked(2**64, 0, 0, 2**32) is None
     with pytest.raises(EncodeError):
         differential_encode((3, 3))
+    # SNAP-9 (devnet: D = 25, I = 30): the quorum based at 30 certifies 55..84
+    assert p2p_contracts.snapshot_certification(56, 56, 64)
+    assert p2p_contracts.snapshot_certification(31, 56, 64)  # a descendant; base 30 <= 31
+    assert not p2p_contracts.snapshot_certification(29, 56, 64)  # the key postdates the snapshot
+    assert not p2p_contracts.snapshot_certification(56, 55, 64)  # below the snapshot
+    assert not p2p_contracts.snapshot_certification(56, 64, 64)  # above the header chain
+    assert not p2p_contracts.snapshot_certification(1, 2, 64)  # no quorum in charge

@@ -33,9 +33,11 @@ from conformance.dkgbuilder import (
 )
 from conformance.generators.chain import spend
 from conformance.generators.masternode import challenge_scenario
-from conformance.handlers.p2p import node_json
+from conformance.handlers.dkg import certificate_to_json
+from conformance.handlers.p2p import manifest_json, node_json
 from conformance.model import JSON, CaseSpec
 from conformance.seeded import seeded_bytes
+from conformance.snapshotfinality import finality_fixture, other_secret
 from conformance.wallet import key
 from spec.chain.block import (
     Block,
@@ -48,9 +50,10 @@ from spec.chain.block import (
     transactions_root,
     votes_root,
 )
-from spec.chain.forkchoice import FinalityCertificate, encode_finality_certificate
+from spec.chain.forkchoice import FinalityCertificate, encode_finality_certificate, finality_message
 from spec.chain.pow import hash_meets_target, target_from_bits
 from spec.chain.state import coinbase_for
+from spec.crypto import bls
 from spec.encoding import encode, varint_encode
 from spec.ledger.state_snapshot import (
     MAX_CHUNK_PROOF,
@@ -82,6 +85,7 @@ from spec.p2p.messages import (
     SERVICE_PRUNED,
     BlockMessage,
     BlockTxn,
+    CertifiedManifest,
     Command,
     CompactBlock,
     FindNode,
@@ -316,9 +320,10 @@ def sample_snapshot(preset: Preset) -> tuple[StateSnapshotManifest, tuple[bytes,
 def _snapshot_messages(preset: Preset) -> list[tuple[str, Message]]:
     manifest, chunks = sample_snapshot(preset)
     last = manifest.chunk_count - 1
+    certified = CertifiedManifest(manifest, quorum_messages(preset).certificate)  # block 30 descends
     return [
         ("get_snapshot_manifests", GetSnapshotManifests(SNAPSHOT_HEIGHT)),
-        ("snapshot_manifests", SnapshotManifests((manifest,))),
+        ("snapshot_manifests", SnapshotManifests((certified,))),
         ("snapshot_manifests_empty", SnapshotManifests(())),
         ("get_snapshot_chunk", GetSnapshotChunk(manifest.block_hash, manifest.chunk_root, last)),
         (
@@ -334,7 +339,8 @@ def _snapshot_messages(preset: Preset) -> list[tuple[str, Message]]:
 def _snapshot_frame_cases(preset: Preset) -> Iterator[CaseSpec]:
     """P2P-SNAP: invalid snapshot frames (checksums correct)."""
     manifest, _ = sample_snapshot(preset)
-    one = encode(STATE_MANIFEST_CODEC, manifest)
+    certificate = encode_finality_certificate(quorum_messages(preset).certificate)
+    one = encode(STATE_MANIFEST_CODEC, manifest) + certificate
     chunk_head = manifest.block_hash + manifest.chunk_root + bytes(4) + varint_encode(0)
     cases = [
         (
@@ -349,8 +355,14 @@ def _snapshot_frame_cases(preset: Preset) -> Iterator[CaseSpec]:
         ),
         (
             "snapshot_manifest_truncated",
-            f"P2P-SNAP: a manifest of {len(one) - 1} bytes",
+            f"P2P-SNAP: a manifest and certificate of {len(one) - 1} bytes",
             raw_frame(Command.SNAPSHOT_MANIFESTS, varint_encode(1) + one[:-1], preset),
+            "DECODE_TRUNCATED",
+        ),
+        (
+            "snapshot_manifest_without_certificate",
+            "P2P-SNAP: a manifest (124 bytes) without its certificate (SNAP-9: every manifest has one)",
+            raw_frame(Command.SNAPSHOT_MANIFESTS, varint_encode(1) + one[: -len(certificate)], preset),
             "DECODE_TRUNCATED",
         ),
         (
@@ -1403,6 +1415,172 @@ def _score_cases(preset: Preset) -> Iterator[CaseSpec]:
     )
 
 
+def _snapshot_finality_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SNAP-9: a snapshot's finality certificate against the finality key in its verified items."""
+    fixture = finality_fixture(preset)
+    height = fixture.height
+    last = len(fixture.hashes) - 1
+    other = other_secret("p2p")
+    committed = fixture.items()
+    uncommitted = fixture.items(fixture.uncommitted())
+    off_chain = FinalityCertificate(
+        height + 1,
+        fixture.hashes[height + 2],
+        bls.sign(fixture.secret, finality_message(height + 1, fixture.hashes[height + 2])),
+    )
+    early = replace(fixture.manifest, height=1, block_hash=fixture.hashes[1])
+    utxo_items = {seeded_bytes("snapshot-finality/utxo", 36): b"\x01"}
+    cases: list[
+        tuple[str, str, StateSnapshotManifest, FinalityCertificate, dict[bytes, bytes], str | None]
+    ] = [
+        (
+            "certifies_the_block",
+            "the certificate of the snapshot's own block",
+            fixture.manifest,
+            fixture.certificate(height),
+            committed,
+            None,
+        ),
+        (
+            "certifies_a_descendant",
+            "a certificate of a descendant on the header chain (FORK-2: its ancestors are final)",
+            fixture.manifest,
+            fixture.certificate(height + 3),
+            committed,
+            None,
+        ),
+        (
+            "certificate_at_the_tip",
+            "a certificate of the header tip",
+            fixture.manifest,
+            fixture.certificate(last),
+            committed,
+            None,
+        ),
+        (
+            "certificate_below",
+            "a certificate of the block below the snapshot's (an unfinalized "
+            "snapshot served with the newest certificate)",
+            fixture.manifest,
+            fixture.certificate(height - 1),
+            committed,
+            "SNAPSHOT_CERTIFICATE_MISMATCH",
+        ),
+        (
+            "certificate_off_chain",
+            "a valid signature over a block the header chain does not hold at that height",
+            fixture.manifest,
+            off_chain,
+            committed,
+            "SNAPSHOT_CERTIFICATE_MISMATCH",
+        ),
+        (
+            "certificate_above_the_chain",
+            "a certificate above the header tip",
+            fixture.manifest,
+            replace(fixture.certificate(last), height=last + 1),
+            committed,
+            "SNAPSHOT_CERTIFICATE_MISMATCH",
+        ),
+        (
+            "manifest_off_chain",
+            "a manifest whose block the header chain does not hold (SNAP-6)",
+            replace(fixture.manifest, block_hash=fixture.hashes[height + 1]),
+            fixture.certificate(height),
+            committed,
+            "SNAPSHOT_STATE_ROOT_MISMATCH",
+        ),
+        (
+            "key_not_committed",
+            "the quorum's record without a committed key",
+            fixture.manifest,
+            fixture.certificate(height),
+            uncommitted,
+            "SNAPSHOT_NO_FINALITY_KEY",
+        ),
+        (
+            "no_record",
+            "no record of the quorum in charge",
+            fixture.manifest,
+            fixture.certificate(height),
+            {},
+            "SNAPSHOT_NO_FINALITY_KEY",
+        ),
+        (
+            "utxo_items_only",
+            "a snapshot of the UTXO set only (STATE-1) commits no key",
+            fixture.manifest,
+            fixture.certificate(height),
+            utxo_items,
+            "SNAPSHOT_NO_FINALITY_KEY",
+        ),
+        (
+            "no_quorum_in_charge",
+            "a height below the first DKG's end: no quorum certifies it (FIN-2)",
+            early,
+            fixture.certificate(1),
+            committed,
+            "SNAPSHOT_NO_FINALITY_KEY",
+        ),
+        (
+            "record_under_another_base",
+            "the quorum's record stored under another base height's key",
+            fixture.manifest,
+            fixture.certificate(height),
+            fixture.items(base=fixture.record.base_height + 1),
+            "SNAPSHOT_NO_FINALITY_KEY",
+        ),
+        (
+            "record_names_another_base",
+            "under the quorum's key, a record naming another base height",
+            fixture.manifest,
+            fixture.certificate(height),
+            fixture.items(
+                replace(fixture.record, base_height=fixture.record.base_height + 1),
+                base=fixture.record.base_height,
+            ),
+            "STATE_ITEM_BAD_KEY",
+        ),
+        (
+            "wrong_signer",
+            "signed by another key",
+            fixture.manifest,
+            fixture.certificate(height, other),
+            committed,
+            "SNAPSHOT_BAD_CERTIFICATE",
+        ),
+        (
+            "signed_another_height",
+            "the signature of the block's finality message at another height",
+            fixture.manifest,
+            replace(fixture.certificate(height), signature=fixture.certificate(height + 1).signature),
+            committed,
+            "SNAPSHOT_BAD_CERTIFICATE",
+        ),
+        (
+            "signature_not_g2",
+            "a signature that is not a valid G2 encoding",
+            fixture.manifest,
+            replace(fixture.certificate(height), signature=bytes(96)),
+            committed,
+            "SNAPSHOT_BAD_CERTIFICATE",
+        ),
+    ]
+    for case, meaning, manifest, certificate, items, error in cases:
+        yield _case(
+            "check_snapshot_finality",
+            case,
+            f"SNAP-9: {meaning}",
+            {
+                "manifest": manifest_json(manifest),
+                "certificate": certificate_to_json(certificate),
+                "hashes": _hexes(fixture.hashes),
+                "items": [[k.hex(), v.hex()] for k, v in sorted(items.items())],
+            },
+            error,
+        )
+
+
 def generate(preset: Preset) -> Iterator[CaseSpec]:
     """P2P vectors for one preset."""
     yield from _frame_cases(preset)
@@ -1410,6 +1588,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _compact_cases(preset)
     yield from _kademlia_cases(preset)
     yield from _score_cases(preset)
+    yield from _snapshot_finality_cases(preset)
     from conformance.generators.p2p_libp2p import generate as generate_libp2p
 
     yield from generate_libp2p(preset)

@@ -34,6 +34,7 @@ from conformance.jsonio import (
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.block import Block, BlockHeader, block_hash, decode_block, decode_header, encode_block
 from spec.chain.forkchoice import FinalityCertificate
+from spec.chain.snapshot_finality import check_snapshot_finality, snapshot_finality_key
 from spec.ledger.state_snapshot import StateSnapshotManifest
 from spec.ledger.transaction import Transaction, decode_transaction, txid, wtxid
 from spec.masternode.challenge import PoSeChallenge, PoSeResponse
@@ -232,7 +233,12 @@ def message_json(message: Message, preset: Preset) -> dict[str, JSON]:
     if isinstance(message, GetSnapshotManifests):
         return {"max_height": message.max_height}
     if isinstance(message, SnapshotManifests):
-        return {"manifests": [manifest_json(m) for m in message.manifests]}
+        return {
+            "manifests": [
+                {**manifest_json(m.manifest), "certificate": certificate_to_json(m.certificate)}
+                for m in message.manifests
+            ]
+        }
     if isinstance(message, GetSnapshotChunk):
         return {
             "block_hash": to_hex(message.block_hash),
@@ -543,6 +549,48 @@ def handle_closest(preset: Preset, data: dict[str, JSON]) -> JSON:
 # --------------------------------------------------------------------------------------------
 
 
+def parse_manifest(raw: JSON) -> StateSnapshotManifest:
+    """SNAP-6: a state snapshot manifest from its JSON form (:func:`manifest_json`)."""
+    if not isinstance(raw, dict):
+        raise BadInput("a manifest must be an object")
+    return StateSnapshotManifest(
+        hex_field(raw, "block_hash"),
+        int_field(raw, "height"),
+        hex_field(raw, "state_root"),
+        int_field(raw, "item_count"),
+        int_field(raw, "chunk_count"),
+        hex_field(raw, "chunk_root"),
+    )
+
+
+def parse_certificate(raw: JSON) -> FinalityCertificate:
+    """FORK-3: a finality certificate from ``{"height", "block_hash", "signature"}``."""
+    if not isinstance(raw, dict):
+        raise BadInput("a certificate must be an object")
+    return FinalityCertificate(
+        int_field(raw, "height"), hex_field(raw, "block_hash"), hex_field(raw, "signature")
+    )
+
+
+def handle_check_snapshot_finality(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SNAP-9: ``{"manifest", "certificate", "hashes" (the header chain's block hashes by height),
+    "items" ([key, value] hex pairs: the snapshot's verified items)}`` -> ``{"finality_key"}`` (the
+    committed key the certificate verified under) or a rejection."""
+    manifest = parse_manifest(field(data, "manifest"))
+    certificate = parse_certificate(field(data, "certificate"))
+    raw_items = field(data, "items")
+    if not isinstance(raw_items, list):
+        raise BadInput("items must be a list of [key, value] pairs")
+    items: dict[bytes, bytes] = {}
+    for pair in raw_items:
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise BadInput("an item is a [key, value] pair of hex strings")
+        items[from_hex(pair[0], "key")] = from_hex(pair[1], "value")
+    hashes = hex_list_field(data, "hashes")
+    check_snapshot_finality(manifest, certificate, hashes, items, preset)
+    return {"finality_key": to_hex(snapshot_finality_key(items, certificate.height, preset))}
+
+
 def handle_score_sequence(preset: Preset, data: dict[str, JSON]) -> JSON:
     """P2P-SCORE-1/2: ``{"events": [{"peer", "violation"}]}`` ->
     ``{"verdicts": [{"score", "disconnect"}]}`` (one per event)."""
@@ -583,5 +631,6 @@ HANDLERS: dict[str, Handler] = {
     "encode_frame": handle_encode_frame,
     "closest": handle_closest,
     "score_sequence": handle_score_sequence,
+    "check_snapshot_finality": handle_check_snapshot_finality,
     **LIBP2P_HANDLERS,
 }

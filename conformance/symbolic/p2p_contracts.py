@@ -18,13 +18,19 @@ Contracts (rule references in brackets):
   up to its own, a full peer every height up to its own, nobody a height above its own or below 0.
 * base58btc [P2P-LP-3]: the text of ``zeros`` zero bytes then a big-endian value decodes back to
   the same bytes, and starts with exactly ``zeros`` ones.
+* snapshot certification [SNAP-9 step 2, FIN-2]: a certificate height that can prove a snapshot's
+  finality is at or above the snapshot, within the header chain, certified by a quorum (at or
+  after the first DKG's end) whose base is at or below the snapshot (else its key cannot be in the
+  snapshot's state), within that quorum's term.
 * gossip decision [P2P-LP-5]: over every topic and a sample of codes (none, decode, ignore,
   consensus), ``accept`` exactly for no code, and a violation exactly for ``reject``.
 """
 
 from __future__ import annotations
 
+from spec.chain.snapshot_finality import certifies_snapshot
 from spec.errors import DifferentialIndexOverflow
+from spec.masternode.finality import dkg_length, finality_quorum_height
 from spec.p2p.kademlia import bucket_of_distance
 from spec.p2p.libp2p import (
     GossipDecision,
@@ -49,7 +55,30 @@ __all__ = [
     "gossip_decision_shape",
     "locator_shape",
     "locator_step_schedule",
+    "snapshot_certification",
 ]
+
+_D = dkg_length(DEVNET)
+_I = DEVNET.masternodes.finality_quorum_interval
+
+
+def snapshot_certification(snapshot_height: int, certificate_height: int, chain_length: int) -> bool:
+    """Whether a certificate at ``certificate_height`` can prove the snapshot at ``snapshot_height``
+    final on a header chain of ``chain_length`` blocks, and the quorum in charge could have its key
+    in the snapshot's state.
+
+    pre: 0 <= snapshot_height < 10**6
+    pre: 0 <= certificate_height < 10**6
+    pre: 0 <= chain_length < 10**6
+    post: not __return__ or snapshot_height <= certificate_height < chain_length
+    post: not __return__ or certificate_height >= _D
+    post: not __return__ or certificate_height - finality_quorum_height(certificate_height, DEVNET) < _D + _I
+    post: not __return__ or finality_quorum_height(certificate_height, DEVNET) % _I == 0
+    """
+    if not certifies_snapshot(snapshot_height, certificate_height, chain_length):
+        return False
+    base = finality_quorum_height(certificate_height, DEVNET)
+    return base is not None and base <= snapshot_height
 
 
 def locator_step_schedule(index: int) -> int:

@@ -35,11 +35,14 @@
 * **P2P-SNAP** state snapshots for fast sync (SNAP-5..8, spec/ledger/state_snapshot.py):
   ``GetSnapshotManifests(max_height)`` asks which snapshots a peer serves at heights up to
   ``max_height``; ``SnapshotManifests`` answers with at most :data:`MAX_SNAPSHOT_MANIFESTS`
-  manifests, newest first (none: an empty list); ``GetSnapshotChunk(block_hash, chunk_root, index)``
+  manifests, newest first (none: an empty list), each followed by a finality certificate of its
+  block or of a descendant (:class:`CertifiedManifest`, ``manifest (124 bytes) || certificate
+  (136 bytes)``; the receiver checks it with SNAP-9, spec/chain/snapshot_finality.py, once the
+  snapshot's items are verified); ``GetSnapshotChunk(block_hash, chunk_root, index)``
   asks for one chunk of the snapshot with that manifest; ``SnapshotChunk`` answers with the chunk's
   bytes and its inclusion proof (at most ``MAX_CHUNK_PROOF`` hashes), or with an empty chunk and
   proof when the peer no longer has it. A node serves only snapshots of blocks of its best chain at
-  or below its finalized block.
+  or below its finalized block, for which it holds a certificate that passes SNAP-9.
 """
 
 from __future__ import annotations
@@ -329,10 +332,20 @@ class GetSnapshotManifests:
 
 
 @dataclass(frozen=True)
-class SnapshotManifests:
-    """P2P-SNAP: the manifests of the snapshots the sender serves (newest first; may be empty)."""
+class CertifiedManifest:
+    """P2P-SNAP: a snapshot's manifest (SNAP-6) and the finality certificate (FORK-3) of its block or
+    of a descendant that the receiver checks it with (SNAP-9)."""
 
-    manifests: tuple[StateSnapshotManifest, ...]
+    manifest: StateSnapshotManifest
+    certificate: FinalityCertificate
+
+
+@dataclass(frozen=True)
+class SnapshotManifests:
+    """P2P-SNAP: the manifests of the snapshots the sender serves, each with its finality
+    certificate (newest first; may be empty)."""
+
+    manifests: tuple[CertifiedManifest, ...]
 
 
 @dataclass(frozen=True)
@@ -421,6 +434,12 @@ MESSAGE_TYPES: dict[Command, type[Any]] = {
 """P2P-1: the message type of each command."""
 
 _COMMAND_OF: dict[type[Any], Command] = {cls: command for command, cls in MESSAGE_TYPES.items()}
+
+
+CERTIFIED_MANIFEST_CODEC: Struct[CertifiedManifest] = Struct(
+    CertifiedManifest, [("manifest", STATE_MANIFEST_CODEC), ("certificate", FINALITY_CERTIFICATE_CODEC)]
+)
+"""P2P-SNAP: ``manifest (SNAP-6, 124 bytes) || certificate (FORK-3, 136 bytes)``."""
 
 
 def command_of(message: Message) -> Command:
@@ -601,7 +620,7 @@ def message_codecs(preset: Preset) -> dict[Command, Codec[Any]]:
         Command.POSE_RESPONSE: POSE_RESPONSE_CODEC,
         Command.GET_SNAPSHOT_MANIFESTS: Struct(GetSnapshotManifests, [("max_height", U64)]),
         Command.SNAPSHOT_MANIFESTS: Struct(
-            SnapshotManifests, [("manifests", ListOf(STATE_MANIFEST_CODEC, MAX_SNAPSHOT_MANIFESTS))]
+            SnapshotManifests, [("manifests", ListOf(CERTIFIED_MANIFEST_CODEC, MAX_SNAPSHOT_MANIFESTS))]
         ),
         Command.GET_SNAPSHOT_CHUNK: Struct(
             GetSnapshotChunk, [("block_hash", BYTES32), ("chunk_root", BYTES32), ("index", U32)]
