@@ -12,6 +12,7 @@ from conformance.handlers.ledger import utxos_to_json
 from conformance.model import JSON, CaseSpec
 from conformance.wallet import key, sign_transaction, spend_p2pkh
 from spec.ledger.snapshot import chunk_proof, make_snapshot
+from spec.ledger.state import encode_outpoint
 from spec.ledger.state_snapshot import StateSnapshotManifest, make_state_snapshot
 from spec.ledger.transaction import (
     NULL_OUTPOINT,
@@ -415,6 +416,33 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
                 for t in (original, low_replacement, replacement, unconfirmed_child, other, stingy, original)
             ],
         },
+    )
+    yield from _chunk_encoding_cases(preset)
+
+
+def _chunk_encoding_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SNAP-2: chunk bytes from listed entries, checked against the chunks ``make_snapshot`` cuts."""
+    many_cb = coinbase_transaction(
+        0, [TxOutput(2_000 + i, key(f"chunk{i}").script_pubkey) for i in range(20)]
+    )
+    many, _ = apply_transaction({}, many_cb, 3, preset)
+    _, chunks = make_snapshot(many, 3, preset)
+    ordered = sorted(many, key=lambda o: encode_outpoint(o, preset))  # SNAP-1: by key bytes
+    size = preset.snapshot.chunk_entries
+    for index in sorted({0, len(chunks) - 1}):
+        listed = [utxos_to_json({o: many[o]})[0] for o in ordered[index * size : (index + 1) * size]]
+        yield CaseSpec(
+            "encode_chunk",
+            f"chunk_{index}_of_{len(chunks)}",
+            "SNAP-2: index u32, then each entry as encoded outpoint and entry bytes, in SNAP-1 order",
+            {"index": index, "utxos": listed},
+            known_output={"chunk": chunks[index].hex()},
+        )
+    yield CaseSpec(
+        "encode_chunk",
+        "no_entries",
+        "SNAP-2: a chunk with no entries is its index and an empty list",
+        {"index": 7, "utxos": []},
     )
 
 
