@@ -444,6 +444,45 @@ def _chunk_encoding_cases(preset: Preset) -> Iterator[CaseSpec]:
         "SNAP-2: a chunk with no entries is its index and an empty list",
         {"index": 7, "utxos": []},
     )
+    first = utxos_to_json({ordered[0]: many[ordered[0]]})[0]
+    for name, meaning, changed in (
+        ("txid_not_32_bytes", "STATE-1: an outpoint's txid is 32 bytes", {"txid": "00" * 31}),
+        ("index_beyond_u32", "STATE-1: an outpoint's index is a u32", {"index": 1 << 32}),
+    ):
+        yield CaseSpec(
+            "encode_chunk",
+            name,
+            f"SNAP-2: {meaning}, so no chunk holds this entry",
+            {"index": 0, "utxos": [{**first, **changed}]},
+            expect_error="ENCODE_OUT_OF_RANGE",
+        )
+    yield from _manifest_size_cases(preset)
+
+
+def _manifest_size_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SNAP-5/6: chunk counts of item counts that fill their chunks exactly (none, and two full)."""
+    size = preset.snapshot.chunk_entries
+    block = bytes(range(1, 33))
+    for name, count in (("no_items", 0), ("two_full_chunks", 2 * size)):
+        items = {b"\x01" + i.to_bytes(4, "big"): b"\x02" for i in range(count)}
+        manifest, _ = make_state_snapshot(items, block, 4, preset)
+        yield CaseSpec(
+            "check_state_manifest",
+            name,
+            f"SNAP-5/6: {count} items make {manifest.chunk_count} chunks, none partly filled",
+            {
+                "manifest": {
+                    "block_hash": block.hex(),
+                    "height": 4,
+                    "state_root": manifest.state_root.hex(),
+                    "item_count": manifest.item_count,
+                    "chunk_count": manifest.chunk_count,
+                    "chunk_root": manifest.chunk_root.hex(),
+                },
+                "header": {"hash": block.hex(), "height": 4, "state_root": manifest.state_root.hex()},
+            },
+            known_output={"chunk_count": count // size},
+        )
 
 
 def _decode_cases(good: Transaction, cb: Transaction, preset: Preset) -> Iterator[CaseSpec]:

@@ -37,6 +37,7 @@ from spec.chain.state import initial_state
 from spec.chain.tickets import Ticket
 from spec.forks.deployment import AgendaRecord, DeploymentStatus
 from spec.governance.proposals import (
+    CreateSidechain,
     GovernanceState,
     GovernedParameters,
     ParameterChange,
@@ -54,6 +55,7 @@ from spec.masternode.finality import QuorumRecord, QuorumRegistry
 from spec.masternode.registry import MasternodeEntry, MasternodeList, MasternodeStatus
 from spec.presets import Preset
 from spec.sidechain.items import KIND_DELIVERED_MESSAGE, KIND_SPENT_WITHDRAWAL, MARKER
+from spec.sidechain.registry import SidechainSpec
 from spec.trie import RUSTY_TRIE_HASHER, Trie, prove, trie_root
 
 FORK = "state_trie"
@@ -168,6 +170,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _layout_cases(preset)
     yield from _proof_cases(preset)
     yield from _advance_cases(preset)
+    yield from _name_and_action_cases(preset)
 
 
 def _layout_cases(preset: Preset) -> Iterator[CaseSpec]:
@@ -440,8 +443,12 @@ def _sidechain_items(spent: tuple[int, ...], delivered: tuple[int, ...]) -> dict
     return items
 
 
-def _edited_states(preset: Preset) -> Iterator[tuple[str, str, CommittedFields, CommittedFields, str]]:
-    """(name, meaning, before, after, layout): one edit of every kind STATE-6 tracks, and all at once."""
+Steps = tuple[tuple[CommittedFields, str], ...]
+
+
+def _edited_states(preset: Preset) -> Iterator[tuple[str, str, CommittedFields, str | None, Steps]]:
+    """(name, meaning, before, parent layout, steps of (after, layout)): one edit of every kind
+    STATE-6 tracks, all at once, and the layout changes."""
     base = every_kind_state(preset)
     gov = base.governance
     ids = sorted(gov.proposals)
@@ -533,27 +540,71 @@ def _edited_states(preset: Preset) -> Iterator[tuple[str, str, CommittedFields, 
         ),
     ]
     for name, meaning, after in edits:
-        yield name, f"STATE-6: {meaning}", base, after, "full"
+        yield name, f"STATE-6: {meaning}", base, "full", ((after, "full"),)
+    yield (
+        "everything_then_undone",
+        "STATE-6: every edit above in one block, then every edit undone in the next",
+        base,
+        "full",
+        ((edits[-1][2], "full"), (base, "full")),
+    )
     yield (
         "sidechain_items",
         "STATE-6 with SC-STATE-1: a spent withdrawal removed, one added, a delivered message added",
         with_sidechains,
-        state_from_items({**compute_state_items(base, preset), **_sidechain_items((2, 3), (1, 2))}, preset),
         "full",
+        (
+            (
+                state_from_items(
+                    {**compute_state_items(base, preset), **_sidechain_items((2, 3), (1, 2))}, preset
+                ),
+                "full",
+            ),
+        ),
     )
     yield (
         "sidechain_items_removed",
         "STATE-6 with SC-STATE-1: every sidechain item removed",
         with_sidechains,
+        "full",
+        ((base, "full"),),
+    )
+    yield (
+        "activation",
+        "STATE-6 at the fork's activation: the parent's trie is STATE-1's, so the first full-state "
+        "commitment is built from scratch; the next block advances it",
+        base,
+        "utxo",
+        ((edits[0][2], "full"), (edits[-1][2], "full")),
+    )
+    yield (
+        "stale_parent_trie",
+        "STATE-6 with the trie of another state (the governance edit) attached: not the parent's, "
+        "so the commitment is built from scratch",
         base,
         "full",
+        ((edits[0][2], "full"),),
+    )
+    yield (
+        "no_parent_trie",
+        "STATE-6 without the parent's trie: built from scratch, then advanced",
+        base,
+        None,
+        ((edits[3][2], "full"), (edits[-1][2], "full")),
     )
     yield (
         "utxo_layout",
-        "STATE-1 (before state_trie): only the touched UTXOs change the root, whatever else differs",
+        "STATE-1 (before state_trie): only the touched UTXOs change the root, whatever else differs; "
+        "two blocks",
         base,
-        replace(base, utxos=utxos, treasury=base.treasury - 1, masternodes=MasternodeList(entries)),
         "utxo",
+        (
+            (
+                replace(base, utxos=utxos, treasury=base.treasury - 1, masternodes=MasternodeList(entries)),
+                "utxo",
+            ),
+            (base, "utxo"),
+        ),
     )
 
 
@@ -561,23 +612,72 @@ def _outpoints_json(outpoints: Iterable[OutPoint]) -> list[JSON]:
     return [{"txid": o.txid.hex(), "index": o.index} for o in sorted(outpoints)]
 
 
+_STALE = {"stale_parent_trie": lambda preset: _governance_edit(preset)}
+"""Cases whose attached trie is another state's (STATE-6: a stale trie never gives a wrong root)."""
+
+
+def _governance_edit(preset: Preset) -> CommittedFields:
+    return next(s[-1][0][0] for s in _edited_states(preset) if s[0] == "governance")
+
+
 def _advance_cases(preset: Preset) -> Iterator[CaseSpec]:
-    """STATE-6: the incremental root from a parent's trie equals the definition (checked here)."""
-    for name, meaning, before, after, layout in _edited_states(preset):
-        touched_utxos = set(before.utxos) ^ set(after.utxos)
-        touched_tickets = set(before.tickets) ^ set(after.tickets)
-        committed = {"full": StateLayout.FULL, "utxo": StateLayout.UTXO}[layout]
-        root = trie_root(compute_committed_items(after, committed, preset), RUSTY_TRIE_HASHER)
-        spec = _case(
-            "advance_state",
-            name,
-            meaning,
-            {
-                "before": _items_json(compute_state_items(before, preset)),
-                "after": _items_json(compute_state_items(after, preset)),
-                "touched_utxos": _outpoints_json(touched_utxos),
-                "touched_tickets": _outpoints_json(touched_tickets),
-                "layout": layout,
-            },
-        )
-        yield replace(spec, known_output={"root": root.hex(), "touched": len(touched_utxos)})
+    """STATE-6: the incremental roots from a parent's trie equal the definition (checked here)."""
+    layouts = {"full": StateLayout.FULL, "utxo": StateLayout.UTXO}
+    for name, meaning, before, parent, steps in _edited_states(preset):
+        trie_of = _STALE.get(name, lambda _: None)(preset)
+        previous = before
+        wire: list[JSON] = []
+        roots: list[JSON] = []
+        touched: list[JSON] = []
+        for after, layout in steps:
+            touched_utxos = set(previous.utxos) ^ set(after.utxos)
+            wire.append(
+                {
+                    "after": _items_json(compute_state_items(after, preset)),
+                    "touched_utxos": _outpoints_json(touched_utxos),
+                    "touched_tickets": _outpoints_json(set(previous.tickets) ^ set(after.tickets)),
+                    "layout": layout,
+                }
+            )
+            items = compute_committed_items(after, layouts[layout], preset)
+            roots.append(trie_root(items, RUSTY_TRIE_HASHER).hex())
+            touched.append(len(touched_utxos))
+            previous = after
+        data: dict[str, JSON] = {
+            "before": _items_json(compute_state_items(before, preset)),
+            "trie_of": None if trie_of is None else _items_json(compute_state_items(trie_of, preset)),
+            "parent_layout": parent,
+            "steps": wire,
+        }
+        spec = _case("advance_state", name, meaning, data)
+        yield replace(spec, known_output={"roots": roots, "touched": touched})
+
+
+def _name_and_action_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """STATE-3: the edges of a printable name, and a stored CREATE_SIDECHAIN proposal."""
+    base = every_kind_state(preset)
+    full = compute_state_items(base, preset)
+    yield _items_case(
+        "parameter_name_edges",
+        "STATE-2: a parameter name may use the first and last printable ASCII bytes, ! and ~",
+        {**full, parameter_key("a!~"): (5).to_bytes(8, "little")},
+    )
+    yield _items_case(
+        "parameter_name_del",
+        "STATE-2: DEL (0x7f) is not printable",
+        {**full, b"\x07a\x7f": (5).to_bytes(8, "little")},
+        "STATE_ITEM_BAD_KEY",
+    )
+    identifier = _b("proposal/sidechain", 32)
+    spec = SidechainSpec(7, 1, 0, 6, 20, 30, 10**9, 10**6)
+    record = ProposalRecord(
+        identifier, Proposal(b"sidechain", 300, CreateSidechain(spec)), 22, ProposalStatus.PENDING
+    )
+    proposals = {**base.governance.proposals, identifier: record}
+    with_sidechain = replace(base, governance=replace(base.governance, proposals=proposals))
+    yield _items_case(
+        "sidechain_proposal",
+        "STATE-3: a stored proposal record may hold a CREATE_SIDECHAIN action (SC-FORK-2), whatever "
+        "GOV-0 accepts of new messages",
+        compute_state_items(with_sidechain, preset),
+    )

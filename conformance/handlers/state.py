@@ -14,6 +14,7 @@ from conformance.handlers.trie import _items
 from conformance.jsonio import field, from_hex, hex_field, hex_list_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.commitment import (
+    StateCommitment,
     advance_commitment,
     attach_commitment,
     compute_committed_items,
@@ -69,32 +70,58 @@ def handle_verify_state_proof(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"verified": True}
 
 
-def handle_advance_state(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """STATE-6: ``{before, after, touched_utxos, touched_tickets, layout}`` -> ``{root, touched}``.
+_LAYOUTS = {"full": StateLayout.FULL, "utxo": StateLayout.UTXO}
 
-    ``before`` and ``after`` are item sets (STATE-5 decodes both); the trie of ``before``'s
-    committed items under ``layout`` (``"full"``: STATE-2..4, ``"utxo"``: STATE-1) is attached as
-    its commitment and advanced to ``after`` by the items that differ (``state_item_changes``: the
-    UTXOs and tickets at the touched outpoints, the differing masternode, governance, quorum and
-    sidechain entries, the singletons), or by the touched outpoints alone under STATE-1. ``root``
-    is the advanced trie's root (equal to STATE-4, or STATE-1, of ``after`` when the touched lists
-    name every outpoint whose entry differs: the vectors' cases); ``touched`` is the number of
-    touched UTXO outpoints the commitment records for the node's store.
+
+def _layout(value: JSON, name: str) -> StateLayout:
+    if not isinstance(value, str) or value not in _LAYOUTS:
+        raise BadInput(f'{name} must be "full" or "utxo"')
+    return _LAYOUTS[value]
+
+
+def handle_advance_state(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """STATE-6: ``{before, trie_of, parent_layout, steps: [{after, touched_utxos, touched_tickets,
+    layout}]}`` -> ``{roots, touched}`` (one entry per step), or the code.
+
+    Item sets (``before``, ``trie_of``, each ``after``) are decoded by STATE-5. The trie of the
+    committed items of ``trie_of`` (``null``: of ``before``) under ``parent_layout`` (``"full"``:
+    STATE-2..4, ``"utxo"``: STATE-1) is attached as that state's commitment (``parent_layout``
+    ``null``: no commitment); each step advances the commitment to
+    its ``after`` under its ``layout``: by the items that differ (``state_item_changes``: the UTXOs
+    and tickets at the touched outpoints, the differing masternode, governance, quorum and sidechain
+    entries, the singletons), by the touched outpoints alone under STATE-1, or from scratch when
+    the commitment is not the previous state's under that layout (none, or another layout: the
+    fork's activation block, or a stale trie: one of another state than ``before``, which must
+    not change the result). ``roots`` are the advanced tries' roots (equal to STATE-4, or
+    STATE-1, of each ``after`` when the touched lists name every outpoint whose entry differs: the
+    vectors' cases); ``touched`` the number of touched UTXO outpoints each commitment records for
+    the node's store.
     """
-    layouts = {"full": StateLayout.FULL, "utxo": StateLayout.UTXO}
-    name = field(data, "layout")
-    if name not in layouts:
-        raise BadInput('layout must be "full" or "utxo"')
-    layout = layouts[str(name)]
     before = state_from_items(_items({"items": field(data, "before")}), preset)
-    after = state_from_items(_items({"items": field(data, "after")}), preset)
-    touched_utxos = [parse_outpoint(item) for item in objects(data, "touched_utxos")]
-    touched_tickets = [parse_outpoint(item) for item in objects(data, "touched_tickets")]
-    trie = Trie.from_items(compute_committed_items(before, layout, preset), RUSTY_TRIE_HASHER)
-    advanced = advance_commitment(
-        attach_commitment(before, layout, trie), before, after, layout, touched_utxos, touched_tickets, preset
-    )
-    return {"root": to_hex(advanced.root), "touched": len(advanced.touched_utxos)}
+    parent, trie_of = field(data, "parent_layout"), field(data, "trie_of")
+    built_for = before if trie_of is None else state_from_items(_items({"items": trie_of}), preset)
+    commitment: StateCommitment | None = None
+    if parent is not None:
+        layout = _layout(parent, "parent_layout")
+        trie = Trie.from_items(compute_committed_items(built_for, layout, preset), RUSTY_TRIE_HASHER)
+        commitment = attach_commitment(built_for, layout, trie)
+    roots: list[JSON] = []
+    touched: list[JSON] = []
+    for step in objects(data, "steps"):
+        after = state_from_items(_items({"items": field(step, "after")}), preset)
+        commitment = advance_commitment(
+            commitment,
+            before,
+            after,
+            _layout(field(step, "layout"), "layout"),
+            [parse_outpoint(item) for item in objects(step, "touched_utxos")],
+            [parse_outpoint(item) for item in objects(step, "touched_tickets")],
+            preset,
+        )
+        roots.append(to_hex(commitment.root))
+        touched.append(len(commitment.touched_utxos))
+        before = after
+    return {"roots": roots, "touched": touched}
 
 
 HANDLERS: dict[str, Handler] = {
