@@ -445,10 +445,12 @@ def _chunk_encoding_cases(preset: Preset) -> Iterator[CaseSpec]:
         {"index": 7, "utxos": []},
     )
     first = utxos_to_json({ordered[0]: many[ordered[0]]})[0]
-    for name, meaning, changed in (
+    assert isinstance(first, dict)
+    changes: tuple[tuple[str, str, dict[str, JSON]], ...] = (
         ("txid_not_32_bytes", "STATE-1: an outpoint's txid is 32 bytes", {"txid": "00" * 31}),
         ("index_beyond_u32", "STATE-1: an outpoint's index is a u32", {"index": 1 << 32}),
-    ):
+    )
+    for name, meaning, changed in changes:
         yield CaseSpec(
             "encode_chunk",
             name,
