@@ -86,13 +86,12 @@ def handle_advance_state(preset: Preset, data: dict[str, JSON]) -> JSON:
     Item sets (``before``, ``trie_of``, each ``after``) are decoded by STATE-5. The trie of the
     committed items of ``trie_of`` (``null``: of ``before``) under ``parent_layout`` (``"full"``:
     STATE-2..4, ``"utxo"``: STATE-1) is attached as that state's commitment (``parent_layout``
-    ``null``: no commitment); each step advances the commitment to
-    its ``after`` under its ``layout``: by the items that differ (``state_item_changes``: the UTXOs
-    and tickets at the touched outpoints, the differing masternode, governance, quorum and sidechain
-    entries, the singletons), by the touched outpoints alone under STATE-1, or from scratch when
-    the commitment is not the previous state's under that layout (none, or another layout: the
-    fork's activation block, or a stale trie: one of another state than ``before``, which must
-    not change the result). ``roots`` are the advanced tries' roots (equal to STATE-4, or
+    ``null``: no commitment); each step advances the commitment to its ``after`` under its
+    ``layout``: by the items that differ (``state_item_changes``: the UTXOs and tickets at the
+    touched outpoints, the differing masternode, governance, quorum and sidechain entries, the
+    singletons), by the touched outpoints alone under STATE-1, or from scratch when the commitment
+    is not the previous state's under that layout (none; another layout: the fork's activation
+    block; a stale trie, another state's than ``before``, which must not change the result). ``roots`` are the advanced tries' roots (equal to STATE-4, or
     STATE-1, of each ``after`` when the touched lists name every outpoint whose entry differs: the
     vectors' cases); ``touched`` the number of touched UTXO outpoints each commitment records for
     the node's store.
