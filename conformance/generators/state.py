@@ -606,6 +606,13 @@ def _edited_states(preset: Preset) -> Iterator[tuple[str, str, CommittedFields, 
             (base, "utxo"),
         ),
     )
+    yield (
+        "no_parent_trie_utxo",
+        "STATE-1 (before state_trie) without the parent's trie: built from scratch from the UTXO items",
+        base,
+        None,
+        ((edits[0][2], "utxo"),),
+    )
 
 
 def _outpoints_json(outpoints: Iterable[OutPoint]) -> list[JSON]:
