@@ -91,10 +91,10 @@ def handle_advance_state(preset: Preset, data: dict[str, JSON]) -> JSON:
     touched outpoints, the differing masternode, governance, quorum and sidechain entries, the
     singletons), by the touched outpoints alone under STATE-1, or from scratch when the commitment
     is not the previous state's under that layout (none; another layout: the fork's activation
-    block; a stale trie, another state's than ``before``, which must not change the result). ``roots`` are the advanced tries' roots (equal to STATE-4, or
-    STATE-1, of each ``after`` when the touched lists name every outpoint whose entry differs: the
-    vectors' cases); ``touched`` the number of touched UTXO outpoints each commitment records for
-    the node's store.
+    block; a stale trie, another state's than ``before``, which must not change the result).
+    ``roots`` are the advanced tries' roots (equal to STATE-4, or STATE-1, of each ``after`` when
+    the touched lists name every outpoint whose entry differs: the vectors' cases); ``touched`` the
+    number of touched UTXO outpoints each commitment records for the node's store.
     """
     before = state_from_items(_items({"items": field(data, "before")}), preset)
     parent, trie_of = field(data, "parent_layout"), field(data, "trie_of")
