@@ -670,6 +670,17 @@ def _name_and_action_cases(preset: Preset) -> Iterator[CaseSpec]:
         {**full, parameter_key("a!~"): (5).to_bytes(8, "little")},
     )
     yield _items_case(
+        "parameter_name_255_bytes",
+        "STATE-2: a parameter name may be as long as MAX_NAME_BYTES (255)",
+        {**full, parameter_key("p" * 255): (6).to_bytes(8, "little")},
+    )
+    yield _items_case(
+        "parameter_name_256_bytes",
+        "STATE-2: a parameter name longer than MAX_NAME_BYTES (255)",
+        {**full, parameter_key("p" * 256): (6).to_bytes(8, "little")},
+        "STATE_ITEM_BAD_KEY",
+    )
+    yield _items_case(
         "parameter_name_del",
         "STATE-2: DEL (0x7f) is not printable",
         {**full, b"\x07a\x7f": (5).to_bytes(8, "little")},
