@@ -12,6 +12,7 @@ from conformance.handlers.ledger import utxos_to_json
 from conformance.model import JSON, CaseSpec
 from conformance.wallet import key, sign_transaction, spend_p2pkh
 from spec.ledger.snapshot import chunk_proof, make_snapshot
+from spec.ledger.state import encode_outpoint
 from spec.ledger.state_snapshot import StateSnapshotManifest, make_state_snapshot
 from spec.ledger.transaction import (
     NULL_OUTPOINT,
@@ -416,6 +417,74 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
             ],
         },
     )
+    yield from _chunk_encoding_cases(preset)
+
+
+def _chunk_encoding_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SNAP-2: chunk bytes from listed entries, checked against the chunks ``make_snapshot`` cuts."""
+    many_cb = coinbase_transaction(
+        0, [TxOutput(2_000 + i, key(f"chunk{i}").script_pubkey) for i in range(20)]
+    )
+    many, _ = apply_transaction({}, many_cb, 3, preset)
+    _, chunks = make_snapshot(many, 3, preset)
+    ordered = sorted(many, key=lambda o: encode_outpoint(o, preset))  # SNAP-1: by key bytes
+    size = preset.snapshot.chunk_entries
+    for index in sorted({0, len(chunks) - 1}):
+        listed = [utxos_to_json({o: many[o]})[0] for o in ordered[index * size : (index + 1) * size]]
+        yield CaseSpec(
+            "encode_chunk",
+            f"chunk_{index}_of_{len(chunks)}",
+            "SNAP-2: index u32, then each entry as encoded outpoint and entry bytes, in SNAP-1 order",
+            {"index": index, "utxos": listed},
+            known_output={"chunk": chunks[index].hex()},
+        )
+    yield CaseSpec(
+        "encode_chunk",
+        "no_entries",
+        "SNAP-2: a chunk with no entries is its index and an empty list",
+        {"index": 7, "utxos": []},
+    )
+    first = utxos_to_json({ordered[0]: many[ordered[0]]})[0]
+    assert isinstance(first, dict)
+    changes: tuple[tuple[str, str, dict[str, JSON]], ...] = (
+        ("txid_not_32_bytes", "STATE-1: an outpoint's txid is 32 bytes", {"txid": "00" * 31}),
+        ("index_beyond_u32", "STATE-1: an outpoint's index is a u32", {"index": 1 << 32}),
+    )
+    for name, meaning, changed in changes:
+        yield CaseSpec(
+            "encode_chunk",
+            name,
+            f"SNAP-2: {meaning}, so no chunk holds this entry",
+            {"index": 0, "utxos": [{**first, **changed}]},
+            expect_error="ENCODE_OUT_OF_RANGE",
+        )
+    yield from _manifest_size_cases(preset)
+
+
+def _manifest_size_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SNAP-5/6: chunk counts of item counts that fill their chunks exactly (none, and two full)."""
+    size = preset.snapshot.chunk_entries
+    block = bytes(range(1, 33))
+    for name, count in (("no_items", 0), ("two_full_chunks", 2 * size)):
+        items = {b"\x01" + i.to_bytes(4, "big"): b"\x02" for i in range(count)}
+        manifest, _ = make_state_snapshot(items, block, 4, preset)
+        yield CaseSpec(
+            "check_state_manifest",
+            name,
+            f"SNAP-5/6: {count} items make {manifest.chunk_count} chunks, none partly filled",
+            {
+                "manifest": {
+                    "block_hash": block.hex(),
+                    "height": 4,
+                    "state_root": manifest.state_root.hex(),
+                    "item_count": manifest.item_count,
+                    "chunk_count": manifest.chunk_count,
+                    "chunk_root": manifest.chunk_root.hex(),
+                },
+                "header": {"hash": block.hex(), "height": 4, "state_root": manifest.state_root.hex()},
+            },
+            known_output={"chunk_count": count // size},
+        )
 
 
 def _decode_cases(good: Transaction, cb: Transaction, preset: Preset) -> Iterator[CaseSpec]:

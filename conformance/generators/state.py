@@ -10,7 +10,7 @@ proposal, finality and PoSe quorum records) and the state at ``state_trie``'s ac
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from conformance.model import JSON, CaseSpec
@@ -23,17 +23,21 @@ from spec.chain.commitment import (
     TREASURY_KEY,
     CommittedFields,
     CommittedState,
+    compute_committed_items,
     compute_state_items,
     executed_key,
     parameter_key,
     quorum_key,
+    state_from_items,
     ticket_key,
     vote_key,
 )
+from spec.chain.layout import StateLayout
 from spec.chain.state import initial_state
 from spec.chain.tickets import Ticket
 from spec.forks.deployment import AgendaRecord, DeploymentStatus
 from spec.governance.proposals import (
+    CreateSidechain,
     GovernanceState,
     GovernedParameters,
     ParameterChange,
@@ -50,7 +54,9 @@ from spec.ledger.utxo import UtxoEntry
 from spec.masternode.finality import QuorumRecord, QuorumRegistry
 from spec.masternode.registry import MasternodeEntry, MasternodeList, MasternodeStatus
 from spec.presets import Preset
-from spec.trie import RUSTY_TRIE_HASHER, Trie, prove
+from spec.sidechain.items import KIND_DELIVERED_MESSAGE, KIND_SPENT_WITHDRAWAL, MARKER
+from spec.sidechain.registry import SidechainSpec
+from spec.trie import RUSTY_TRIE_HASHER, Trie, prove, trie_root
 
 FORK = "state_trie"
 ACTIVATION = 50
@@ -163,6 +169,8 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     """State vectors for one preset."""
     yield from _layout_cases(preset)
     yield from _proof_cases(preset)
+    yield from _advance_cases(preset)
+    yield from _name_and_action_cases(preset)
 
 
 def _layout_cases(preset: Preset) -> Iterator[CaseSpec]:
@@ -422,4 +430,272 @@ def _proof_cases(preset: Preset) -> Iterator[CaseSpec]:
         proof,
         "TRIE_PROOF_HASH_MISMATCH",
         at=_b("other-root", 32),
+    )
+
+
+def _sidechain_items(spent: tuple[int, ...], delivered: tuple[int, ...]) -> dict[bytes, bytes]:
+    """SC-STATE-1 marker items: spent withdrawals and delivered messages of chain 1, checkpoint 4."""
+    part = (1).to_bytes(8, "big") + (4).to_bytes(8, "big")
+    items = {bytes((KIND_SPENT_WITHDRAWAL,)) + part + leaf.to_bytes(8, "big"): MARKER for leaf in spent}
+    items.update(
+        {bytes((KIND_DELIVERED_MESSAGE,)) + part + leaf.to_bytes(8, "big"): MARKER for leaf in delivered}
+    )
+    return items
+
+
+Steps = tuple[tuple[CommittedFields, str], ...]
+
+
+def _edited_states(preset: Preset) -> Iterator[tuple[str, str, CommittedFields, str | None, Steps]]:
+    """(name, meaning, before, parent layout, steps of (after, layout)): one edit of every kind
+    STATE-6 tracks, all at once, and the layout changes."""
+    base = every_kind_state(preset)
+    gov = base.governance
+    ids = sorted(gov.proposals)
+    fresh = _b("proposal/new", 32)
+    collaterals = sorted(base.masternodes.entries)
+    utxo_gone = min(base.utxos)
+    utxos = {o: e for o, e in base.utxos.items() if o != utxo_gone}
+    utxos[_outpoint("utxo/new")] = UtxoEntry(TxOutput(555, _b("script/new", 25)), 30, False)
+    ticket_gone = min(base.tickets)
+    tickets = {o: t for o, t in base.tickets.items() if o != ticket_gone}
+    bought = _outpoint("ticket/new")
+    tickets[bought] = Ticket(bought, 29, _b("vk/new", 32), _b("owner/new", 20))
+    entries = dict(base.masternodes.entries)
+    del entries[collaterals[1]]
+    entries[collaterals[0]] = replace(entries[collaterals[0]], status=MasternodeStatus.POSE_BANNED)
+    pending, executed = ids[0], ids[1]
+    governance = GovernanceState(
+        proposals={
+            pending: replace(gov.proposals[pending], status=ProposalStatus.PASSED, yes=2),
+            fresh: ProposalRecord(
+                fresh,
+                Proposal(b"new", 300, TreasuryPayout(_b("new-grantee", 25), 7)),
+                28,
+                ProposalStatus.PENDING,
+            ),
+        },
+        votes={
+            pending: {collaterals[0]: VoteRecord(VoteChoice.ABSTAIN, 2)},
+            fresh: {collaterals[1]: VoteRecord(VoteChoice.YES, 0)},
+        },
+        executed=frozenset({executed, _b("executed/new", 32)}),
+        scheduled=(),
+        parameters=GovernedParameters((("governance.proposal_fee", 124), ("governance.voting_period", 30))),
+    )
+    records, pose_records = dict(base.quorums.records), dict(base.quorums.pose_records)
+    records[20] = replace(records[20], committed_height=26)
+    records[60] = replace(records[40], base_height=60)
+    del pose_records[30]
+    pose_records[50] = replace(records[40], base_height=50, threshold=1)
+    quorums = QuorumRegistry(records, pose_records)
+    deployments = tuple(
+        replace(r, status=DeploymentStatus.LOCKED_IN, yes=r.yes + 1) for r in base.deployments
+    )
+    with_sidechains = state_from_items(
+        {**compute_state_items(base, preset), **_sidechain_items((1, 2), (1,))}, preset
+    )
+    edits: list[tuple[str, str, CommittedFields]] = [
+        ("utxos", "a UTXO spent and one created (touched)", replace(base, utxos=utxos)),
+        ("tickets", "a ticket removed and one bought (touched)", replace(base, tickets=tickets)),
+        (
+            "masternodes",
+            "a masternode banned and one removed",
+            replace(base, masternodes=MasternodeList(entries)),
+        ),
+        (
+            "governance",
+            "a proposal decided, one added, one dropped; votes changed, added and removed; an "
+            "executed id added and one removed; a parameter changed, one added, one removed; "
+            "the scheduled list emptied",
+            replace(base, governance=governance),
+        ),
+        (
+            "quorums",
+            "a finality record committed, one added; a PoSe record removed, one added",
+            replace(base, quorums=quorums),
+        ),
+        (
+            "singletons",
+            "the ticket price, the treasury and the deployment records",
+            replace(
+                base, ticket_price=base.ticket_price + 1, treasury=base.treasury - 1, deployments=deployments
+            ),
+        ),
+        ("unchanged", "an identical state: only the singletons are rewritten", base),
+        (
+            "everything",
+            "every edit above in one block",
+            replace(
+                base,
+                utxos=utxos,
+                tickets=tickets,
+                masternodes=MasternodeList(entries),
+                governance=governance,
+                quorums=quorums,
+                ticket_price=base.ticket_price + 1,
+                treasury=base.treasury - 1,
+                deployments=deployments,
+            ),
+        ),
+    ]
+    for name, meaning, after in edits:
+        yield name, f"STATE-6: {meaning}", base, "full", ((after, "full"),)
+    yield (
+        "everything_then_undone",
+        "STATE-6: every edit above in one block, then every edit undone in the next",
+        base,
+        "full",
+        ((edits[-1][2], "full"), (base, "full")),
+    )
+    yield (
+        "sidechain_items",
+        "STATE-6 with SC-STATE-1: a spent withdrawal removed, one added, a delivered message added",
+        with_sidechains,
+        "full",
+        (
+            (
+                state_from_items(
+                    {**compute_state_items(base, preset), **_sidechain_items((2, 3), (1, 2))}, preset
+                ),
+                "full",
+            ),
+        ),
+    )
+    yield (
+        "sidechain_items_removed",
+        "STATE-6 with SC-STATE-1: every sidechain item removed",
+        with_sidechains,
+        "full",
+        ((base, "full"),),
+    )
+    yield (
+        "activation",
+        "STATE-6 at the fork's activation: the parent's trie is STATE-1's, so the first full-state "
+        "commitment is built from scratch; the next block advances it",
+        base,
+        "utxo",
+        ((edits[0][2], "full"), (edits[-1][2], "full")),
+    )
+    yield (
+        "stale_parent_trie",
+        "STATE-6 with the trie of another state (the governance edit) attached: not the parent's, "
+        "so the commitment is built from scratch",
+        base,
+        "full",
+        ((edits[0][2], "full"),),
+    )
+    yield (
+        "no_parent_trie",
+        "STATE-6 without the parent's trie: built from scratch, then advanced",
+        base,
+        None,
+        ((edits[3][2], "full"), (edits[-1][2], "full")),
+    )
+    yield (
+        "utxo_layout",
+        "STATE-1 (before state_trie): only the touched UTXOs change the root, whatever else differs; "
+        "two blocks",
+        base,
+        "utxo",
+        (
+            (
+                replace(base, utxos=utxos, treasury=base.treasury - 1, masternodes=MasternodeList(entries)),
+                "utxo",
+            ),
+            (base, "utxo"),
+        ),
+    )
+    yield (
+        "no_parent_trie_utxo",
+        "STATE-1 (before state_trie) without the parent's trie: built from scratch from the UTXO items",
+        base,
+        None,
+        ((edits[0][2], "utxo"),),
+    )
+
+
+def _outpoints_json(outpoints: Iterable[OutPoint]) -> list[JSON]:
+    return [{"txid": o.txid.hex(), "index": o.index} for o in sorted(outpoints)]
+
+
+_STALE = {"stale_parent_trie": lambda preset: _governance_edit(preset)}
+"""Cases whose attached trie is another state's (STATE-6: a stale trie never gives a wrong root)."""
+
+
+def _governance_edit(preset: Preset) -> CommittedFields:
+    return next(s[-1][0][0] for s in _edited_states(preset) if s[0] == "governance")
+
+
+def _advance_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """STATE-6: the incremental roots from a parent's trie equal the definition (checked here)."""
+    layouts = {"full": StateLayout.FULL, "utxo": StateLayout.UTXO}
+    for name, meaning, before, parent, steps in _edited_states(preset):
+        trie_of = _STALE.get(name, lambda _: None)(preset)
+        previous = before
+        wire: list[JSON] = []
+        roots: list[JSON] = []
+        touched: list[JSON] = []
+        for after, layout in steps:
+            touched_utxos = set(previous.utxos) ^ set(after.utxos)
+            wire.append(
+                {
+                    "after": _items_json(compute_state_items(after, preset)),
+                    "touched_utxos": _outpoints_json(touched_utxos),
+                    "touched_tickets": _outpoints_json(set(previous.tickets) ^ set(after.tickets)),
+                    "layout": layout,
+                }
+            )
+            items = compute_committed_items(after, layouts[layout], preset)
+            roots.append(trie_root(items, RUSTY_TRIE_HASHER).hex())
+            touched.append(len(touched_utxos))
+            previous = after
+        data: dict[str, JSON] = {
+            "before": _items_json(compute_state_items(before, preset)),
+            "trie_of": None if trie_of is None else _items_json(compute_state_items(trie_of, preset)),
+            "parent_layout": parent,
+            "steps": wire,
+        }
+        spec = _case("advance_state", name, meaning, data)
+        yield replace(spec, known_output={"roots": roots, "touched": touched})
+
+
+def _name_and_action_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """STATE-3: the edges of a printable name, and a stored CREATE_SIDECHAIN proposal."""
+    base = every_kind_state(preset)
+    full = compute_state_items(base, preset)
+    yield _items_case(
+        "parameter_name_edges",
+        "STATE-2: a parameter name may use the first and last printable ASCII bytes, ! and ~",
+        {**full, parameter_key("a!~"): (5).to_bytes(8, "little")},
+    )
+    yield _items_case(
+        "parameter_name_255_bytes",
+        "STATE-2: a parameter name may be as long as MAX_NAME_BYTES (255)",
+        {**full, parameter_key("p" * 255): (6).to_bytes(8, "little")},
+    )
+    yield _items_case(
+        "parameter_name_256_bytes",
+        "STATE-2: a parameter name longer than MAX_NAME_BYTES (255)",
+        {**full, parameter_key("p" * 256): (6).to_bytes(8, "little")},
+        "STATE_ITEM_BAD_KEY",
+    )
+    yield _items_case(
+        "parameter_name_del",
+        "STATE-2: DEL (0x7f) is not printable",
+        {**full, b"\x07a\x7f": (5).to_bytes(8, "little")},
+        "STATE_ITEM_BAD_KEY",
+    )
+    identifier = _b("proposal/sidechain", 32)
+    spec = SidechainSpec(7, 1, 0, 6, 20, 30, 10**9, 10**6)
+    record = ProposalRecord(
+        identifier, Proposal(b"sidechain", 300, CreateSidechain(spec)), 22, ProposalStatus.PENDING
+    )
+    proposals = {**base.governance.proposals, identifier: record}
+    with_sidechain = replace(base, governance=replace(base.governance, proposals=proposals))
+    yield _items_case(
+        "sidechain_proposal",
+        "STATE-3: a stored proposal record may hold a CREATE_SIDECHAIN action (SC-FORK-2), whatever "
+        "GOV-0 accepts of new messages",
+        compute_state_items(with_sidechain, preset),
     )

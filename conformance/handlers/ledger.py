@@ -11,7 +11,16 @@ from conformance.jsonio import field, hex_field, hex_list_field, int_field, to_h
 from conformance.model import JSON, BadInput, Handler
 from spec.errors import SpecError
 from spec.ledger.mempool import EMPTY_MEMPOOL, Mempool, admit, remove_for_block, select_for_block
-from spec.ledger.snapshot import SnapshotManifest, assemble_snapshot, chunk_proof, make_snapshot, verify_chunk
+from spec.ledger.snapshot import (
+    SnapshotChunk,
+    SnapshotEntry,
+    SnapshotManifest,
+    assemble_snapshot,
+    chunk_proof,
+    encode_chunk,
+    make_snapshot,
+    verify_chunk,
+)
 from spec.ledger.state import utxo_state_root
 from spec.ledger.state_snapshot import (
     StateSnapshotManifest,
@@ -164,6 +173,14 @@ def handle_make_snapshot(preset: Preset, data: dict[str, JSON]) -> JSON:
         "chunks": [to_hex(c) for c in chunks],
         "proofs": [[to_hex(h) for h in chunk_proof(chunks, i)] for i in range(len(chunks))],
     }
+
+
+def handle_encode_chunk(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SNAP-2: ``{"index", "utxos"}`` -> ``{"chunk"}``: the bytes of chunk ``index`` holding the
+    entries in the order listed (a snapshot maker lists them in SNAP-1 order; encoding checks no
+    order or size, which ``verify_chunk`` does)."""
+    entries = tuple(SnapshotEntry(o, e) for o, e in parse_utxos(data).items())
+    return {"chunk": to_hex(encode_chunk(SnapshotChunk(int_field(data, "index"), entries), preset))}
 
 
 def _manifest_field(data: dict[str, JSON]) -> SnapshotManifest:
@@ -364,4 +381,5 @@ HANDLERS: dict[str, Handler] = {
     "mempool_remove_for_block": handle_mempool_remove_for_block,
     "coinbase_transaction": handle_coinbase_transaction,
     "apply_transaction": handle_apply_transaction,
+    "encode_chunk": handle_encode_chunk,
 }

@@ -1,17 +1,30 @@
-"""Handlers of the ``state`` flow (fork ``state_trie``): the full-state layout (STATE-2..5) and
-state proofs (STATE-7) (spec/chain/commitment.py, docs/trie.md "State layout").
+"""Handlers of the ``state`` flow (fork ``state_trie``): the full-state layout (STATE-2..5), the
+incremental commitment (STATE-6) and state proofs (STATE-7) (spec/chain/commitment.py,
+docs/trie.md "State layout").
 
-JSON shapes: ``items`` is a list of ``[key_hex, value_hex]`` pairs with distinct keys (as in the
-``trie`` flow); a proof is a list of hex node encodings, root first (MPT-10).
+JSON shapes: ``items`` (and ``before``, ``after``) is a list of ``[key_hex, value_hex]`` pairs with
+distinct keys (as in the ``trie`` flow); a proof is a list of hex node encodings, root first
+(MPT-10); an outpoint is ``{"txid", "index"}``.
 """
 
 from __future__ import annotations
 
+from conformance.handlers.masternode import objects, parse_outpoint
 from conformance.handlers.trie import _items
 from conformance.jsonio import field, from_hex, hex_field, hex_list_field, to_hex
 from conformance.model import JSON, BadInput, Handler
-from spec.chain.commitment import compute_state_root, state_from_items, verify_state_proof
+from spec.chain.commitment import (
+    StateCommitment,
+    advance_commitment,
+    attach_commitment,
+    compute_committed_items,
+    compute_state_root,
+    state_from_items,
+    verify_state_proof,
+)
+from spec.chain.layout import StateLayout
 from spec.presets import Preset
+from spec.trie import RUSTY_TRIE_HASHER, Trie
 
 
 def handle_state_items(preset: Preset, data: dict[str, JSON]) -> JSON:
@@ -57,7 +70,61 @@ def handle_verify_state_proof(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"verified": True}
 
 
+_LAYOUTS = {"full": StateLayout.FULL, "utxo": StateLayout.UTXO}
+
+
+def _layout(value: JSON, name: str) -> StateLayout:
+    if not isinstance(value, str) or value not in _LAYOUTS:
+        raise BadInput(f'{name} must be "full" or "utxo"')
+    return _LAYOUTS[value]
+
+
+def handle_advance_state(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """STATE-6: ``{before, trie_of, parent_layout, steps: [{after, touched_utxos, touched_tickets,
+    layout}]}`` -> ``{roots, touched}`` (one entry per step), or the code.
+
+    Item sets (``before``, ``trie_of``, each ``after``) are decoded by STATE-5. The trie of the
+    committed items of ``trie_of`` (``null``: of ``before``) under ``parent_layout`` (``"full"``:
+    STATE-2..4, ``"utxo"``: STATE-1) is attached as that state's commitment (``parent_layout``
+    ``null``: no commitment); each step advances the commitment to its ``after`` under its
+    ``layout``: by the items that differ (``state_item_changes``: the UTXOs and tickets at the
+    touched outpoints, the differing masternode, governance, quorum and sidechain entries, the
+    singletons), by the touched outpoints alone under STATE-1, or from scratch when the commitment
+    is not the previous state's under that layout (none; another layout: the fork's activation
+    block; a stale trie, another state's than ``before``, which must not change the result).
+    ``roots`` are the advanced tries' roots (equal to STATE-4, or STATE-1, of each ``after`` when
+    the touched lists name every outpoint whose entry differs: the vectors' cases); ``touched`` the
+    number of touched UTXO outpoints each commitment records for the node's store.
+    """
+    before = state_from_items(_items({"items": field(data, "before")}), preset)
+    parent, trie_of = field(data, "parent_layout"), field(data, "trie_of")
+    built_for = before if trie_of is None else state_from_items(_items({"items": trie_of}), preset)
+    commitment: StateCommitment | None = None
+    if parent is not None:
+        layout = _layout(parent, "parent_layout")
+        trie = Trie.from_items(compute_committed_items(built_for, layout, preset), RUSTY_TRIE_HASHER)
+        commitment = attach_commitment(built_for, layout, trie)
+    roots: list[JSON] = []
+    touched: list[JSON] = []
+    for step in objects(data, "steps"):
+        after = state_from_items(_items({"items": field(step, "after")}), preset)
+        commitment = advance_commitment(
+            commitment,
+            before,
+            after,
+            _layout(field(step, "layout"), "layout"),
+            [parse_outpoint(item) for item in objects(step, "touched_utxos")],
+            [parse_outpoint(item) for item in objects(step, "touched_tickets")],
+            preset,
+        )
+        roots.append(to_hex(commitment.root))
+        touched.append(len(commitment.touched_utxos))
+        before = after
+    return {"roots": roots, "touched": touched}
+
+
 HANDLERS: dict[str, Handler] = {
     "state_items": handle_state_items,
     "verify_state_proof": handle_verify_state_proof,
+    "advance_state": handle_advance_state,
 }
