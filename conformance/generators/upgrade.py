@@ -53,6 +53,8 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         return
     yield _case("forks", "registry", "UPG-1: the forks in order and their deployment parameters", {})
     yield from _choice_cases(deployment)
+    yield from _vote_bits_cases(preset)
+    yield from _fork_rule_cases(preset)
     yield from _message_cases(deployment)
     yield from _state_cases(deployment)
     if supported(preset):
@@ -75,6 +77,57 @@ def _choice_cases(deployment: Deployment) -> Iterator[CaseSpec]:
             f"UPG-2: {meaning}",
             {"agenda_id": deployment.agenda_id, "vote_bits": bits},
         )
+
+
+def _vote_bits_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """UPG-2, voter side: the vote bits of a set of choices (what a ticket holder's wallet writes)."""
+    bits = [f.deployment.vote_bit for f in preset.forks if f.deployment is not None]
+    for name, choices, meaning in (
+        ("no_choices", [], "no agenda chosen: 0, an approving vote with no agenda choice"),
+        ("one_yes", [(bits[0], CHOICE_YES)], "yes on the first agenda"),
+        (
+            "every_agenda",
+            [(bits[0], CHOICE_YES), (bits[1], CHOICE_NO), (bits[2], CHOICE_YES)],
+            "yes, no and yes on three agendas: their fields side by side",
+        ),
+        ("no_then_abstain", [(bits[1], CHOICE_NO), (bits[0], 0)], "no on one agenda, abstain on another"),
+    ):
+        yield _case(
+            "vote_bits",
+            name,
+            f"UPG-2: {meaning}",
+            {"choices": [{"vote_bit": b, "choice": c} for b, c in choices]},
+        )
+
+
+def _fork_rule_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """UPG-1: the rules each fork changes (GT-1/2, ST-1, SC-FORK-1/2), with a governed pool target."""
+    from conformance.upgradechain import GOVERNED_PARAMETER, NEW_POOL_TARGET
+
+    governed: dict[str, JSON] = {GOVERNED_PARAMETER.decode(): NEW_POOL_TARGET}
+    for fork in preset.forks:
+        yield CaseSpec(
+            "fork_rules",
+            f"rules_{fork.name}",
+            f"UPG-1: what fork {fork.name} changes, with tickets.target_pool_size governed to "
+            f"{NEW_POOL_TARGET} (GT-2 reads it from governed_tickets on)",
+            {"name": fork.name, "governed": governed},
+            fork=fork.name,
+        )
+    yield CaseSpec(
+        "fork_rules",
+        "rules_genesis_nothing_governed",
+        "UPG-1: genesis' rules with no governed value",
+        {"name": preset.forks[0].name, "governed": {}},
+        fork=preset.forks[0].name,
+    )
+    yield _case(
+        "fork_rules",
+        "unknown_fork",
+        "UPG-1: a fork name the spec does not have",
+        {"name": "no_such_fork", "governed": {}},
+        "PRESET_INVALID",
+    )
 
 
 def _message_cases(deployment: Deployment) -> Iterator[CaseSpec]:
@@ -241,6 +294,7 @@ def _chain_cases(preset: Preset, d: Deployment) -> Iterator[CaseSpec]:
             "apply_blocks", name, f"UPG-4..6: {meaning}", {"blocks": _hex(chosen[: height + 1], preset)}
         )
 
+    yield through(yes, 0, "genesis_only", "the records after genesis: every deployment DEFINED, no votes")
     yield through(
         yes,
         lock_in - 1,
