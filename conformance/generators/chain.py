@@ -1763,6 +1763,21 @@ def _resumed_sequence_cases(preset: Preset) -> Iterator[CaseSpec]:
             "rebuilt from its committed items",
             {"blocks": [encode_block(b, preset).hex() for b in blocks], "resume_from_items": k},
         )
+    from conformance import upgradechain
+
+    trie = next(f.deployment for f in preset.forks if f.name == upgradechain.STATE_TRIE_AGENDA)
+    if mineable(preset) and upgradechain.supported(preset) and trie is not None:
+        activation = 5 * trie.window_blocks
+        blocks = upgradechain.state_trie_chain(preset, activation + 2).blocks
+        yield CaseSpec(
+            "apply_blocks",
+            "state_trie_chain_resumed_from_items",
+            f"STATE-5: the chain that votes state_trie in, with the state after block {activation - 1} "
+            f"(state_trie LOCKED_IN: its deployment records come from the items) rebuilt from its "
+            f"committed items; block {activation}, the first under state_trie, commits to the full state",
+            {"blocks": [encode_block(b, preset).hex() for b in blocks], "resume_from_items": activation - 1},
+            fork=upgradechain.STATE_TRIE_AGENDA,
+        )
     if masternodechain.penalty_supported(preset):
         chain = masternodechain.penalty_chain(preset)
         blocks = chain.builder.blocks

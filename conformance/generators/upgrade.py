@@ -481,3 +481,72 @@ def state_trie_cases(preset: Preset) -> Iterator[CaseSpec]:
         with_root(activation, utxo_state_root(at.utxos, preset)),
         "BLK_BAD_STATE_ROOT",
     )
+
+
+SIDECHAINS_FORK = "sidechains"
+
+
+def sidechains_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-FORK-1 on a mined devnet chain (conformance/upgradechain.py ``sidechains_chain``): a
+    sidechain deposit is plain null data in the last block before ``sidechains`` is in force (its
+    value is burnt) and a sidechain message from the first block under it (a deposit to a sidechain
+    that was never registered is ``SC_UNKNOWN_SIDECHAIN``)."""
+    from conformance import sidechainbuilder as sb
+    from conformance.chainbuilder import ChainBuilder
+    from conformance.upgradechain import sidechains_chain
+    from conformance.wallet import spend_p2pkh
+    from spec.ledger.transaction import Transaction, TxOutput, txid
+
+    deployment = deployment_of(preset, SIDECHAINS_FORK)
+    if deployment is None or not supported(preset) or preset is not sb.PRESET:
+        return
+    activation = 7 * deployment.window_blocks
+    chain = sidechains_chain(preset, activation + 1)
+    blocks = chain.blocks
+
+    def payment(height: int, outputs: Sequence[TxOutput]) -> Transaction:
+        """A payment from block 5's coinbase to ``outputs`` and the change (no fee, so the
+        coinbase stays what it was)."""
+        state = chain.states[height]
+        coin = OutPoint(txid(blocks[5].transactions[0], preset), 0)
+        value = state.utxos[coin].output.value
+        change = TxOutput(value - sum(o.value for o in outputs), chain.miner.script_pubkey)
+        return spend_p2pkh(state.utxos, [coin], [chain.miner], [*outputs, change], preset)
+
+    def block_with(height: int, outputs: Sequence[TxOutput]) -> Block:
+        """The chain's block at ``height`` plus :func:`payment` (valid: built and sealed)."""
+        state = chain.states[height]
+        builder = ChainBuilder(preset, miner=chain.miner, voters=dict(chain.voters), states=[state])
+        return builder.build([payment(height, outputs)])
+
+    def case(name: str, meaning: str, chosen: Sequence[Block], error: str | None = None) -> CaseSpec:
+        data: dict[str, JSON] = {"blocks": _hex(chosen, preset)}
+        return CaseSpec(
+            "apply_blocks", name, f"SC-FORK-1: {meaning}", data, expect_error=error, fork=SIDECHAINS_FORK
+        )
+
+    deposit = sb.deposit_output(sb.CHAIN_A, 1000)
+    pay = TxOutput(1000, chain.miner.script_pubkey)
+    yield case(
+        "sidechains_locked_in", "the vote locks sidechains in", blocks[: 6 * deployment.window_blocks + 1]
+    )
+    yield case(
+        "sidechain_deposit_before_activation",
+        "the last block before the fork carries a sidechain deposit: plain null data, its value burnt",
+        [*blocks[: activation - 1], block_with(activation - 1, [deposit])],
+    )
+    yield case(
+        "sidechains_activation_with_payment",
+        "the first block under the fork carries a plain payment: the SC-* rules run and find no message",
+        [*blocks[:activation], block_with(activation, [pay])],
+    )
+    paid = block_with(activation, [pay])
+    body = (paid.transactions[0], payment(activation, [deposit]))
+    with_deposit = reseal(chain.states[activation], replace(paid, transactions=body), preset, root=False)
+    yield case(
+        "sidechain_deposit_at_activation",
+        "the same deposit in the first block under the fork is a sidechain message: the sidechain "
+        "was never registered",
+        [*blocks[:activation], with_deposit],
+        "SC_UNKNOWN_SIDECHAIN",
+    )
