@@ -24,7 +24,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.model import Vector
+from conformance.model import JSON, Vector
 from conformance.upgradechain import (
     NEW_POOL_TARGET,
     branch,
@@ -377,15 +377,21 @@ def test_upgrade_handlers_reject_malformed_input() -> None:
     from conformance.handlers.upgrade import handle_fork_rules, handle_vote_bits
     from conformance.model import BadInput
 
-    for data in ({"choices": {}}, {"choices": [{"vote_bit": 0, "choice": 2}]}, {"choices": [[1, 2]]}):
+    bad_bits: list[dict[str, JSON]] = [
+        {"choices": {}},
+        {"choices": [{"vote_bit": 0, "choice": 2}]},
+        {"choices": [[1, 2]]},
+    ]
+    for data in bad_bits:
         with pytest.raises(BadInput):
-            handle_vote_bits(DEVNET, data)  # type: ignore[arg-type]
-    for data in (
+            handle_vote_bits(DEVNET, data)
+    bad_rules: list[dict[str, JSON]] = [
         {"name": "genesis", "governed": []},
         {"name": "genesis", "governed": {"ledger.max_money": 1}},
-    ):
+    ]
+    for data in bad_rules:
         with pytest.raises(BadInput):
-            handle_fork_rules(DEVNET, data)  # type: ignore[arg-type]
+            handle_fork_rules(DEVNET, data)
     with pytest.raises(InvalidPreset):
         handle_fork_rules(DEVNET, {"name": "no_such_fork", "governed": {}})
 
