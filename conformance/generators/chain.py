@@ -1847,6 +1847,26 @@ def _finalized_block_edge_cases(preset: Preset, keys: list[JSON]) -> Iterator[Ca
         [cert(late, main[late])],
         unknown,
     )
+    early = dkg_length(preset) + 2
+    fork_block = seeded_bytes(f"masternode/finality-chain/fork/{late}", 32)
+    yield case(
+        "skipped_certificates_then_one_that_counts",
+        "after the block finalized at D + 2, certificates that do not count (a block missing from "
+        "the index, a lower height, quorum 0 signing quorum I's height, a fork block), then quorum I's "
+        "certificate of D + I + 1 on the main chain: that one is final",
+        [
+            cert(late, seeded_bytes("chain/finalized/unknown-block", 32)),
+            encode_finality_certificate(
+                mn.finality_certificate(
+                    0, early - 1, preset, seeded_bytes(f"masternode/finality-chain/main/{early - 1}", 32)
+                )
+            ).hex(),
+            encode_finality_certificate(mn.finality_certificate(0, late, preset, main[late])).hex(),
+            cert(late, fork_block),
+            cert(late, main[late]),
+        ],
+        seeded_bytes(f"masternode/finality-chain/main/{early}", 32),
+    )
     yield case(
         "certificate_height_not_block_height",
         "a certificate correctly signed for height D + I + 1 over the block the index holds at "
