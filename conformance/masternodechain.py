@@ -30,24 +30,30 @@ Used by the chain vectors (conformance/generators/chain.py) and tests/test_chain
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from conformance.chainbuilder import ChainBuilder
-from conformance.dkgbuilder import Finished, finish, quorum_of_session
+from conformance.dkgbuilder import Finished, contribution, finish, quorum_of_session
 from conformance.generators.masternode import operator, registration
 from conformance.wallet import Key, key, sign_transaction
+from spec.chain.state import ChainState
 from spec.crypto import bls
+from spec.crypto.bls import CURVE_ORDER
 from spec.governance.proposals import Proposal, TreasuryPayout, Vote, VoteChoice, proposal_id, vote_message
 from spec.governance.proposals import message_script as gov_message_script
 from spec.ledger.transaction import SEQUENCE_FINAL, OutPoint, Transaction, TxInput, TxOutput, txid
+from spec.masternode.dkg import session_end_height
+from spec.masternode.evidence import DkgEquivocationEvidence
 from spec.masternode.finality import (
     build_commitment,
     commitment_signature,
     commitment_window,
     finality_dkg_session,
+    pose_dkg_session,
 )
-from spec.masternode.registry import QuorumCommitment
+from spec.masternode.quorum import QuorumType
+from spec.masternode.registry import PoSePenalty, QuorumCommitment, penalty_message, pose_quorum_height
 from spec.masternode.registry import message_script as mn_message_script
 from spec.presets import Preset
 
@@ -288,3 +294,204 @@ def quorum_chain(preset: Preset) -> QuorumChain:
     )
     builder.extend([tx])
     return QuorumChain(builder, base_height, commitment_height, finished, commitment, tx)
+
+
+@dataclass(frozen=True)
+class PenaltyChain:
+    """:func:`quorum_chain` continued through the PoSe and slashing paths of the block transition.
+
+    ``builder.blocks[h]`` is the block at ``h`` and ``builder.states[h]`` the state before it:
+
+    * ``pose_commitment_height``: the PoSe quorum based at ``pose_base_height`` (FIN-7, the same
+      three masternodes, its own DKG) commits its group key (MN-0 kind 5); the block also carries
+      :attr:`time_locked_tx`, a payment whose ``lock_time`` is a UNIX time (TX-10 against the
+      median time past) and whose input is not final;
+    * ``penalty_height``: the first block whose PoSe quorum in charge (QUORUM-1) is that quorum
+      carries its penalty of :attr:`penalised` (MN-6, signed with the committed key);
+    * ``evidence_height``: a block carrying DKG equivocation evidence (SLASH-2, tag 2) against
+      dealer :attr:`equivocator` of the finality quorum: its masternode :attr:`slashed` is
+      SLASHED and its collateral burnt (SLASH-4).
+    """
+
+    quorum: QuorumChain
+    builder: ChainBuilder
+    pose_base_height: int
+    pose_finished: Finished
+    pose_commitment_height: int
+    time_locked_tx: Transaction
+    penalty_height: int
+    penalty: PoSePenalty
+    penalised: OutPoint
+    evidence_height: int
+    evidence: DkgEquivocationEvidence
+    equivocator: int
+    slashed: OutPoint
+
+
+TIME_LOCK_COINBASE = 5
+"""The coinbase :attr:`PenaltyChain.time_locked_tx` spends (blocks 0..4 are spent by the chains above)."""
+PENALTY_COINBASE, EVIDENCE_COINBASE, POSE_COMMITMENT_COINBASE = 6, 7, 8
+
+
+def penalty_supported(preset: Preset) -> bool:
+    """Whether :func:`penalty_chain` fits ``preset``: a PoSe quorum base is reachable after the
+    finality quorum's base, and the penalty window after its DKG too."""
+    params = preset.masternodes
+    return quorum_supported(preset) and params.pose_quorum_interval <= 64
+
+
+def time_locked_spend(builder: ChainBuilder, coin: OutPoint, lock_time: int, preset: Preset) -> Transaction:
+    """The miner spends ``coin`` to itself (minus :data:`FEE`) with ``lock_time`` and a non-final input
+    (sequence ``SEQUENCE_FINAL - 1``: TX-10 applies, TX-11's relative lock is disabled)."""
+    spent = builder.state.utxos[coin].output
+    miner = builder.miner
+    unsigned = Transaction(
+        1,
+        (TxInput(coin, b"", SEQUENCE_FINAL - 1),),
+        (TxOutput(spent.value - FEE, miner.script_pubkey),),
+        lock_time,
+    )
+    return sign_transaction(unsigned, [spent], [miner], preset)
+
+
+def group_secret(finished: Finished) -> bytes:
+    """The group secret key of an honest DKG in which every dealer qualified: the sum of the
+    dealers' constant terms (a test-only shortcut for the threshold signature of ``t`` members)."""
+    total = sum(coefficients[0] for coefficients in finished.quorum.coefficients) % CURVE_ORDER
+    secret = bls.encode_secret_key(total)
+    if bls.sk_to_pk(secret) != finished.group_public_key:
+        raise AssertionError("not every dealer qualified: the group key is not the sum")
+    return secret
+
+
+@cache
+def penalty_chain(preset: Preset) -> PenaltyChain:
+    """Build :func:`quorum_chain` on and then the PoSe penalty and slashing scenario (see
+    :class:`PenaltyChain`)."""
+    base = quorum_chain(preset)
+    builder = ChainBuilder(
+        preset,
+        miner=base.builder.miner,
+        voters=dict(base.builder.voters),
+        states=list(base.builder.states),
+        blocks=list(base.builder.blocks),
+    )
+    miner = builder.miner
+    pose_interval = preset.masternodes.pose_quorum_interval
+    pose_base = -(-base.base_height // pose_interval) * pose_interval
+    while builder.state.height < pose_base:
+        builder.extend()
+    after_base = builder.states[pose_base + 1]
+    record = after_base.quorums.pose_records.get(pose_base)
+    if record is None:
+        raise AssertionError(f"no PoSe quorum recorded at {pose_base}")
+    session = pose_dkg_session(after_base.masternodes, after_base.tip_hash, pose_base, preset)
+    assert record.session_id == session.session_id
+    secrets = {
+        operator(label).public_key: operator(label).secret for label in (*MASTERNODES, QUORUM_LATECOMER)
+    }
+    finished = finish(quorum_of_session(f"masternodechain/{preset.name}/pose/{pose_base}", session, secrets))
+
+    opens, _ = commitment_window(pose_base, preset, QuorumType.POSE)
+    while builder.state.height < opens - 1:
+        builder.extend()
+    signatures = {
+        j: commitment_signature(
+            secret, pose_base, session.session_id, finished.group_public_key, finished.key_shares_root
+        )
+        for j, secret in enumerate(finished.quorum.secrets, start=1)
+        if j <= session.threshold
+    }
+    commitment = build_commitment(
+        pose_base,
+        session.session_id,
+        finished.group_public_key,
+        finished.key_shares_root,
+        signatures,
+        QuorumType.POSE,
+    )
+    commitment_tx = _spend(
+        builder,
+        _coinbase(builder, POSE_COMMITMENT_COINBASE, preset),
+        miner,
+        [TxOutput(0, mn_message_script(commitment, preset))],
+        preset,
+    )
+    locked = time_locked_spend(
+        builder, _coinbase(builder, TIME_LOCK_COINBASE, preset), preset.ledger.lock_time_threshold, preset
+    )
+    pose_commitment_height = builder.state.height + 1
+    builder.extend([commitment_tx, locked])
+
+    penalty_height = pose_base + session_end_height(0, preset.dkg)
+    assert pose_quorum_height(penalty_height, preset) == pose_base
+    while builder.state.height < penalty_height - 1:
+        builder.extend()
+    equivocator = base.finished.quorum.size
+    quorum = base.finished.quorum
+    culprit_key = quorum.session.members[equivocator - 1]
+    entries = builder.state.masternodes.entries
+    slashed = next(o for o, e in sorted(entries.items()) if e.operator_public_key == culprit_key)
+    penalised = min(o for o in entries if o != slashed)
+    penalty = PoSePenalty(
+        penalised,
+        pose_base,
+        bls.sign(group_secret(finished), penalty_message(penalised, pose_base)),
+    )
+    builder.extend(
+        [
+            _spend(
+                builder,
+                _coinbase(builder, PENALTY_COINBASE, preset),
+                miner,
+                [TxOutput(0, mn_message_script(penalty, preset))],
+                preset,
+            )
+        ]
+    )
+
+    evidence = DkgEquivocationEvidence(
+        base.base_height,
+        contribution(quorum, equivocator),
+        contribution(quorum, equivocator, variant=1),
+    )
+    evidence_height = builder.state.height + 1
+    builder.extend(
+        [
+            _spend(
+                builder,
+                _coinbase(builder, EVIDENCE_COINBASE, preset),
+                miner,
+                [TxOutput(0, mn_message_script(evidence, preset))],
+                preset,
+            )
+        ]
+    )
+    return PenaltyChain(
+        base,
+        builder,
+        pose_base,
+        finished,
+        pose_commitment_height,
+        locked,
+        penalty_height,
+        penalty,
+        penalised,
+        evidence_height,
+        evidence,
+        equivocator,
+        slashed,
+    )
+
+
+def resign_spend(state: ChainState, tx: Transaction, signer: Key, preset: Preset) -> Transaction:
+    """``tx`` (single input, P2PKH of ``signer``) with its change output lowered by the value its
+    outputs gained and signed again (the fee stays :data:`FEE`)."""
+    coin = tx.inputs[0].previous_output
+    spent = state.utxos[coin].output
+    outputs = list(tx.outputs)
+    outputs[-1] = replace(outputs[-1], value=spent.value - FEE - sum(o.value for o in outputs[:-1]))
+    unsigned = Transaction(
+        tx.version, (TxInput(coin, b"", tx.inputs[0].sequence),), tuple(outputs), tx.lock_time
+    )
+    return sign_transaction(unsigned, [spent], [signer], preset)

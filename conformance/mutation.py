@@ -367,7 +367,10 @@ def mutant_functions(workdir: Path, name: str) -> tuple[str, str]:
     import libcst
     from mutmut.mutation.diff_apply import read_mutant_function, read_original_function
 
-    module = _mutants_module(workdir / "mutants" / _source_path(name))
+    path = workdir / "mutants" / _source_path(name)
+    if not path.exists():  # a package's own module: spec/forks/__init__.py is named spec.forks
+        path = path.with_suffix("") / "__init__.py"
+    module = _mutants_module(path)
     functions = (read_original_function(module, name), read_mutant_function(module, name))
     original, mutated = (libcst.Module([f]).code.strip() for f in functions)
     return original, mutated

@@ -233,3 +233,46 @@ def state_trie_busy_chain(preset: Preset) -> ChainBuilder:
     builder.extend([_buy_tickets(builder, 3, owners), proposal_transaction(builder, height)])
     builder.extend([])
     return builder
+
+
+SIDECHAINS_AGENDA = "sidechains"
+
+
+def sidechains_voter(index: int) -> Key:
+    """The owner and voting key of ticket ``index`` of the third batch (the ``sidechains`` vote)."""
+    return key(f"upgrade/sidechains-voter/{index}")
+
+
+def sidechains_purchase_height(preset: Preset) -> int:
+    """The height at which the third batch is bought: its tickets vote in the first window in which
+    ``sidechains`` is STARTED (the window where ``state_trie`` becomes ACTIVE, five windows)."""
+    deployment = next(f.deployment for f in preset.forks if f.name == SIDECHAINS_AGENDA)
+    assert deployment is not None
+    return 5 * deployment.window_blocks - preset.tickets.ticket_maturity - 1
+
+
+@cache
+def sidechains_chain(preset: Preset, length: int) -> ChainBuilder:
+    """:func:`state_trie_chain` (both votes yes) whose third batch of :data:`TICKETS` tickets, bought
+    from block 4's coinbase, votes ``sidechains`` in (devnet: STARTED at 50, LOCKED_IN at 60, ACTIVE
+    at 70), ``length`` blocks long; blocks after the purchase are empty."""
+    deployment = next(f.deployment for f in preset.forks if f.name == SIDECHAINS_AGENDA)
+    assert deployment is not None
+    purchase = sidechains_purchase_height(preset)
+    base = state_trie_chain(preset, 5 * deployment.window_blocks + 2)
+    builder = ChainBuilder(
+        preset,
+        miner=base.miner,
+        voters=dict(base.voters),
+        vote_bits=dict(base.vote_bits),
+        states=list(base.states[: purchase + 1]),
+        blocks=list(base.blocks[:purchase]),
+    )
+    third = [sidechains_voter(i) for i in range(TICKETS)]
+    for owner in third:
+        builder.register_voter(owner)
+        builder.vote_bits[owner.public_key] = vote_bits_for([(deployment.vote_bit, CHOICE_YES)])
+    builder.extend([_buy_tickets(builder, 4, third)])
+    while len(builder.blocks) < length:
+        builder.extend([])
+    return builder

@@ -459,6 +459,7 @@ def test_handlers_reject_malformed_input() -> None:
         ("next_bits", {"height": 3, "parent_bits": 1, "timestamps": [1]}),
         ("split_reward", {"reward": 1, "voters": 1, "masternode_due": 1}),
         ("apply_blocks", {"blocks": [], "masternode_payees": [None]}),
+        ("apply_blocks", {"blocks": [], "resume_from_items": 0}),
         (
             "verify_finality_certificate",
             {"height": -1, "block_hash": "", "signature": "", "quorum_public_key": ""},

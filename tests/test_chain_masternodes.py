@@ -209,3 +209,27 @@ def test_invalid_masternode_message_rejects_block(chain: MasternodeChain) -> Non
     fork = ChainBuilder(PRESET, states=[builder.states[height]])
     with pytest.raises(DuplicateCollateral):
         fork.build([tx])
+
+
+@pytest.mark.slow
+def test_penalty_chain_penalises_slashes_and_resumes() -> None:
+    """MN-6, SLASH-4 and STATE-5 on :func:`conformance.masternodechain.penalty_chain` (about 15 s to
+    build on a loaded machine, hence slow: RUSTY_SLOW=1; the chain vectors run it in the default suite)."""
+    from conformance.handlers.chain import resumed_from_items
+    from conformance.masternodechain import penalty_chain
+    from spec.chain.state import BlockContext, apply_block
+    from spec.masternode.registry import MasternodeStatus
+
+    chain = penalty_chain(PRESET)
+    builder = chain.builder
+    after_penalty = builder.states[chain.penalty_height + 1].masternodes.entries[chain.penalised]
+    assert after_penalty.pose_score > 0
+    assert after_penalty.last_penalty_quorum_height == chain.pose_base_height
+    final = builder.state
+    assert final.masternodes.entries[chain.slashed].status is MasternodeStatus.SLASHED
+    assert chain.slashed not in final.utxos
+    assert chain.slashed in builder.states[chain.evidence_height].utxos
+    resumed = resumed_from_items(builder.states[chain.penalty_height], PRESET)
+    for block in builder.blocks[chain.penalty_height :]:
+        resumed = apply_block(resumed, block, BlockContext(block.header.timestamp), PRESET)
+    assert resumed == final

@@ -99,3 +99,20 @@ def test_rows_measured_by_other_flows(tmp_path: Path) -> None:
     paths = list((work / "vectors").rglob("*.json"))
     assert {p.parts[-3] for p in paths} == {"hashing"}
     assert {"prefix_proof", "digest_from_prefix", "tagged_hash"} <= {p.parts[-2] for p in paths}
+
+
+def test_mutants_of_a_package_init_are_found(tmp_path: Path) -> None:
+    """A mutant of ``spec/forks/__init__.py`` is named ``spec.forks.x_...``: its source is the
+    package's ``__init__.py`` (the forks row's pass 2 once stopped on ``spec/forks.py``)."""
+    from mutmut.mutation.file_mutation import mutate_file_contents
+
+    from conformance.mutation import ROOT, mutant_functions
+
+    source = "spec/forks/__init__.py"
+    code = mutate_file_contents(source, (ROOT / source).read_text(encoding="utf-8")).code
+    target = tmp_path / "mutants" / source
+    target.parent.mkdir(parents=True)
+    target.write_text(code, encoding="utf-8")
+    original, mutated = mutant_functions(tmp_path, "spec.forks.x_fork_by_name__mutmut_1")
+    assert "fork.name == name" in original
+    assert "fork.name != name" in mutated

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.model import Vector
+from conformance.model import JSON, Vector
 from conformance.upgradechain import (
     NEW_POOL_TARGET,
     branch,
@@ -353,3 +353,61 @@ def test_node_vote_choices_become_vote_bits(tmp_path: Path) -> None:
             node.buy_tickets(5)  # no coins yet
     finally:
         node.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Handlers added for mutation adequacy: vote_bits, fork_rules
+# --------------------------------------------------------------------------------------------
+
+
+def test_vote_bits_handler_inverts_agenda_choice() -> None:
+    """UPG-2: the bits ``vote_bits`` writes read back as the same choice on every agenda."""
+    from conformance.handlers.upgrade import CHOICE_NAMES, handle_agenda_choice, handle_vote_bits
+
+    deployments = [f.deployment for f in DEVNET.forks if f.deployment is not None]
+    choices = [{"vote_bit": d.vote_bit, "choice": c} for d, c in zip(deployments, (2, 1, 0), strict=True)]
+    result = handle_vote_bits(DEVNET, {"choices": choices})
+    assert isinstance(result, dict)
+    for d, choice in zip(deployments, (2, 1, 0), strict=True):
+        read = handle_agenda_choice(DEVNET, {"agenda_id": d.agenda_id, "vote_bits": result["vote_bits"]})
+        assert read == {"choice": CHOICE_NAMES[choice]}
+
+
+def test_upgrade_handlers_reject_malformed_input() -> None:
+    from conformance.handlers.upgrade import handle_fork_rules, handle_vote_bits
+    from conformance.model import BadInput
+
+    bad_bits: list[dict[str, JSON]] = [
+        {"choices": {}},
+        {"choices": [{"vote_bit": 0, "choice": 2}]},
+        {"choices": [[1, 2]]},
+    ]
+    for data in bad_bits:
+        with pytest.raises(BadInput):
+            handle_vote_bits(DEVNET, data)
+    bad_rules: list[dict[str, JSON]] = [
+        {"name": "genesis", "governed": []},
+        {"name": "genesis", "governed": {"ledger.max_money": 1}},
+    ]
+    for data in bad_rules:
+        with pytest.raises(BadInput):
+            handle_fork_rules(DEVNET, data)
+    with pytest.raises(InvalidPreset):
+        handle_fork_rules(DEVNET, {"name": "no_such_fork", "governed": {}})
+
+
+def test_fork_rules_gt2_reads_the_governed_pool_target() -> None:
+    """GT-2: from governed_tickets on, POS-5's [tickets] section is the governed one."""
+    from conformance.handlers.upgrade import handle_fork_rules
+
+    governed = {"tickets.target_pool_size": DEVNET.tickets.target_pool_size + 1}
+    for index, name in enumerate(FORK_NAMES):
+        result = handle_fork_rules(DEVNET, {"name": name, "governed": governed})
+        assert isinstance(result, dict) and result["index"] == index
+        tickets = result["tickets"]
+        assert isinstance(tickets, dict)
+        expected = DEVNET.tickets.target_pool_size + (1 if index >= 1 else 0)
+        assert tickets["target_pool_size"] == expected
+        assert result["sidechains_enabled"] is (name == "sidechains")
+        assert result["sidechain_proposals"] is (name == "sidechains")
+        assert result["state_layout"] == ("utxo" if index < 2 else "full")

@@ -110,6 +110,9 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
             yield from _masternode_sequence_cases(preset)
         if masternodechain.quorum_supported(preset):
             yield from _quorum_sequence_cases(preset)
+        if masternodechain.penalty_supported(preset):
+            yield from _penalty_sequence_cases(preset)
+        yield from _resumed_sequence_cases(preset)
 
 
 def mineable(preset: Preset) -> bool:
@@ -598,6 +601,13 @@ def _fork_choice_cases(preset: Preset) -> Iterator[CaseSpec]:
         None,
     )
     yield choose("no_tips", "no tips at all", [], None)
+    unknown = seeded_bytes("chain/fork/unknown-finalized", 32).hex()
+    yield _case(
+        "choose_tip",
+        "finalized_not_in_index",
+        "FORK-2: a finalized block missing from the index: no tip is known to contain it",
+        {"index": index, "tips": names("A3", "B2"), "finalized": unknown},
+    )
 
     def reorg(
         case: str, description: str, new_tip: str, finalized: str | None, error: str | None
@@ -631,6 +641,13 @@ def _fork_choice_cases(preset: Preset) -> Iterator[CaseSpec]:
         "switching back below the finalized block is refused",
         "A1",
         "A2",
+        "FORK_FINALITY_VIOLATION",
+    )
+    yield _case(
+        "check_reorganisation",
+        "finalized_not_in_index",
+        "FORK-2: a finalized block missing from the index: no tip is known to contain it",
+        {"index": index, "new_tip": hashes["B2"].hex(), "finalized": unknown},
         "FORK_FINALITY_VIOLATION",
     )
 
@@ -1660,6 +1677,122 @@ def _quorum_sequence_cases(preset: Preset) -> Iterator[CaseSpec]:
     )
 
 
+def _penalty_sequence_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """MN-6, FIN-7, SLASH-2..4 and TX-10 in the state transition:
+    :func:`conformance.masternodechain.penalty_chain`."""
+    chain = masternodechain.penalty_chain(preset)
+    builder = chain.builder
+
+    def through(height: int, last: Block | None = None) -> dict[str, JSON]:
+        blocks = [*builder.blocks[:height], builder.blocks[height] if last is None else last]
+        return {"blocks": [encode_block(b, preset).hex() for b in blocks]}
+
+    h = chain.pose_commitment_height
+    yield _case(
+        "apply_blocks",
+        "pose_quorum_commitment_and_time_lock",
+        f"FIN-7: the PoSe quorum based at {chain.pose_base_height} runs its DKG and commits its key "
+        f"(MN-0 kind 5) in block {h}; TX-10: the same block has a payment locked to the UNIX time "
+        "lock_time_threshold (below the median time past) with a non-final input",
+        through(h),
+    )
+    state = builder.states[h]
+    mtp = median_time_past(state.timestamps, preset)
+    block = builder.blocks[h]
+    coin = chain.time_locked_tx.inputs[0].previous_output
+    spender = ChainBuilder(preset, miner=builder.miner, states=[state])
+    late = masternodechain.time_locked_spend(spender, coin, mtp, preset)
+    body = tuple(late if tx == chain.time_locked_tx else tx for tx in block.transactions)
+    yield _case(
+        "apply_blocks",
+        "time_lock_at_median_time_past",
+        "TX-10: the payment's lock_time is the median time past itself (a UNIX time), its input is "
+        "not final: the transaction is not final yet",
+        through(h, reseal(state, replace(block, transactions=body), preset)),
+        "TX_NOT_FINAL",
+    )
+    yield _case(
+        "apply_blocks",
+        "pose_penalty_on_chain",
+        f"MN-6: block {chain.penalty_height}, the first whose PoSe quorum in charge is the one based at "
+        f"{chain.pose_base_height}, carries that quorum's penalty (signed with its committed key): "
+        "the masternode's score rises and its last penalty quorum is recorded",
+        through(chain.penalty_height),
+    )
+    yield _case(
+        "apply_blocks",
+        "slashing_evidence_burns_collateral",
+        f"SLASH-2..4: block {chain.evidence_height} carries DKG equivocation evidence (two contributions "
+        f"of dealer {chain.equivocator} of the finality quorum): its masternode is SLASHED and its "
+        "collateral leaves the UTXO set",
+        through(chain.evidence_height),
+    )
+    evidence = builder.blocks[chain.evidence_height]
+    carrier = evidence.transactions[1]
+    twice = replace(carrier, outputs=(carrier.outputs[0], *carrier.outputs))
+    resigned = masternodechain.resign_spend(
+        builder.states[chain.evidence_height], twice, builder.miner, preset
+    )
+    yield _case(
+        "apply_blocks",
+        "slashing_evidence_twice",
+        "SLASH-5: the same evidence twice in one block: the second finds the masternode SLASHED",
+        through(
+            chain.evidence_height,
+            reseal(
+                builder.states[chain.evidence_height],
+                replace(evidence, transactions=(evidence.transactions[0], resigned)),
+                preset,
+            ),
+        ),
+        "MN_ALREADY_SLASHED",
+    )
+
+
+def _resumed_sequence_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """STATE-5: ``apply_blocks`` with ``resume_from_items``: the state rebuilt from its committed
+    items (as after a fast sync) validates the later blocks as the replayed one does."""
+    if mineable(preset):
+        main = main_chain(preset)
+        blocks = main.builder.blocks
+        k = main.first_vote_height - 1
+        yield _case(
+            "apply_blocks",
+            "main_chain_resumed_from_items",
+            f"STATE-5: the main chain, with the state after block {k} (live tickets, no vote yet) "
+            "rebuilt from its committed items",
+            {"blocks": [encode_block(b, preset).hex() for b in blocks], "resume_from_items": k},
+        )
+    from conformance import upgradechain
+
+    trie = next(f.deployment for f in preset.forks if f.name == upgradechain.STATE_TRIE_AGENDA)
+    if mineable(preset) and upgradechain.supported(preset) and trie is not None:
+        activation = 5 * trie.window_blocks
+        blocks = upgradechain.state_trie_chain(preset, activation + 2).blocks
+        yield CaseSpec(
+            "apply_blocks",
+            "state_trie_chain_resumed_from_items",
+            f"STATE-5: the chain that votes state_trie in, with the state after block {activation - 1} "
+            f"(state_trie LOCKED_IN: its deployment records come from the items) rebuilt from its "
+            f"committed items; block {activation}, the first under state_trie, commits to the full state",
+            {"blocks": [encode_block(b, preset).hex() for b in blocks], "resume_from_items": activation - 1},
+            fork=upgradechain.STATE_TRIE_AGENDA,
+        )
+    if masternodechain.penalty_supported(preset):
+        chain = masternodechain.penalty_chain(preset)
+        blocks = chain.builder.blocks
+        k = chain.penalty_height - 1
+        yield _case(
+            "apply_blocks",
+            "penalty_chain_resumed_from_items",
+            f"STATE-5: the masternode, quorum and penalty chain, with the state after block {k} "
+            "(masternodes, an executed proposal, committed finality and PoSe quorums) rebuilt from "
+            "its committed items: the PoSe penalty and the slashing evidence that follow verify "
+            "against the rebuilt quorum records",
+            {"blocks": [encode_block(b, preset).hex() for b in blocks], "resume_from_items": k},
+        )
+
+
 # --------------------------------------------------------------------------------------------
 # FORK-2/3: the finalized block from certificates; RWD-3: the coinbase a producer writes
 # --------------------------------------------------------------------------------------------
@@ -1677,6 +1810,70 @@ def _finalized_block_cases(preset: Preset) -> Iterator[CaseSpec]:
         {"base_height": interval, "group_public_key": second.group_public_key.hex()},
     ]
     yield from mn._finalized_block_cases(preset, keys)
+    yield from _finalized_block_edge_cases(preset, keys)
+
+
+def _finalized_block_edge_cases(preset: Preset, keys: list[JSON]) -> Iterator[CaseSpec]:
+    """FORK-2/3 on the index of the shared ``finalized_block`` cases: a previous finalized block the
+    index does not hold, and a certificate whose height is not its block's height in the index."""
+    from conformance.generators import masternode as mn
+    from spec.chain.forkchoice import encode_finality_certificate
+    from spec.masternode.finality import dkg_length
+
+    shared = next(iter(mn._finalized_block_cases(preset, keys)))
+    index = shared.input["index"]
+    assert isinstance(index, list)
+    interval = preset.masternodes.finality_quorum_interval
+    late = dkg_length(preset) + interval + 1
+    main = {h: seeded_bytes(f"masternode/finality-chain/main/{h}", 32) for h in (late - 1, late)}
+    unknown = seeded_bytes("chain/finalized/unknown-previous", 32)
+
+    def cert(height: int, block: bytes) -> str:
+        return encode_finality_certificate(mn.finality_certificate(interval, height, preset, block)).hex()
+
+    def case(name: str, description: str, certificates: list[str], previous: bytes | None) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "index": index,
+            "certificates": certificates,
+            "quorum_keys": keys,
+            "previous": None if previous is None else previous.hex(),
+        }
+        return _case("finalized_block", name, f"FORK-2/3: {description}", data)
+
+    yield case(
+        "previous_not_in_index",
+        "the previously finalized block is missing from the index: no certified block descends "
+        "from it, so it stays final",
+        [cert(late, main[late])],
+        unknown,
+    )
+    early = dkg_length(preset) + 2
+    fork_block = seeded_bytes(f"masternode/finality-chain/fork/{late}", 32)
+    yield case(
+        "skipped_certificates_then_one_that_counts",
+        "after the block finalized at D + 2, certificates that do not count (a block missing from "
+        "the index, a lower height, quorum 0 signing quorum I's height, a fork block), then quorum I's "
+        "certificate of D + I + 1 on the main chain: that one is final",
+        [
+            cert(late, seeded_bytes("chain/finalized/unknown-block", 32)),
+            encode_finality_certificate(
+                mn.finality_certificate(
+                    0, early - 1, preset, seeded_bytes(f"masternode/finality-chain/main/{early - 1}", 32)
+                )
+            ).hex(),
+            encode_finality_certificate(mn.finality_certificate(0, late, preset, main[late])).hex(),
+            cert(late, fork_block),
+            cert(late, main[late]),
+        ],
+        seeded_bytes(f"masternode/finality-chain/main/{early}", 32),
+    )
+    yield case(
+        "certificate_height_not_block_height",
+        "a certificate correctly signed for height D + I + 1 over the block the index holds at "
+        "D + I does not count",
+        [cert(late, main[late - 1])],
+        None,
+    )
 
 
 def _coinbase_cases(preset: Preset) -> Iterator[CaseSpec]:

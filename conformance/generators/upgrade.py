@@ -53,6 +53,8 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         return
     yield _case("forks", "registry", "UPG-1: the forks in order and their deployment parameters", {})
     yield from _choice_cases(deployment)
+    yield from _vote_bits_cases(preset)
+    yield from _fork_rule_cases(preset)
     yield from _message_cases(deployment)
     yield from _state_cases(deployment)
     if supported(preset):
@@ -75,6 +77,57 @@ def _choice_cases(deployment: Deployment) -> Iterator[CaseSpec]:
             f"UPG-2: {meaning}",
             {"agenda_id": deployment.agenda_id, "vote_bits": bits},
         )
+
+
+def _vote_bits_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """UPG-2, voter side: the vote bits of a set of choices (what a ticket holder's wallet writes)."""
+    bits = [f.deployment.vote_bit for f in preset.forks if f.deployment is not None]
+    for name, choices, meaning in (
+        ("no_choices", [], "no agenda chosen: 0, an approving vote with no agenda choice"),
+        ("one_yes", [(bits[0], CHOICE_YES)], "yes on the first agenda"),
+        (
+            "every_agenda",
+            [(bits[0], CHOICE_YES), (bits[1], CHOICE_NO), (bits[2], CHOICE_YES)],
+            "yes, no and yes on three agendas: their fields side by side",
+        ),
+        ("no_then_abstain", [(bits[1], CHOICE_NO), (bits[0], 0)], "no on one agenda, abstain on another"),
+    ):
+        yield _case(
+            "vote_bits",
+            name,
+            f"UPG-2: {meaning}",
+            {"choices": [{"vote_bit": b, "choice": c} for b, c in choices]},
+        )
+
+
+def _fork_rule_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """UPG-1: the rules each fork changes (GT-1/2, ST-1, SC-FORK-1/2), with a governed pool target."""
+    from conformance.upgradechain import GOVERNED_PARAMETER, NEW_POOL_TARGET
+
+    governed: dict[str, JSON] = {GOVERNED_PARAMETER.decode(): NEW_POOL_TARGET}
+    for fork in preset.forks:
+        yield CaseSpec(
+            "fork_rules",
+            f"rules_{fork.name}",
+            f"UPG-1: what fork {fork.name} changes, with tickets.target_pool_size governed to "
+            f"{NEW_POOL_TARGET} (GT-2 reads it from governed_tickets on)",
+            {"name": fork.name, "governed": governed},
+            fork=fork.name,
+        )
+    yield CaseSpec(
+        "fork_rules",
+        "rules_genesis_nothing_governed",
+        "UPG-1: genesis' rules with no governed value",
+        {"name": preset.forks[0].name, "governed": {}},
+        fork=preset.forks[0].name,
+    )
+    yield _case(
+        "fork_rules",
+        "unknown_fork",
+        "UPG-1: a fork name the spec does not have",
+        {"name": "no_such_fork", "governed": {}},
+        "PRESET_INVALID",
+    )
 
 
 def _message_cases(deployment: Deployment) -> Iterator[CaseSpec]:
@@ -241,6 +294,7 @@ def _chain_cases(preset: Preset, d: Deployment) -> Iterator[CaseSpec]:
             "apply_blocks", name, f"UPG-4..6: {meaning}", {"blocks": _hex(chosen[: height + 1], preset)}
         )
 
+    yield through(yes, 0, "genesis_only", "the records after genesis: every deployment DEFINED, no votes")
     yield through(
         yes,
         lock_in - 1,
@@ -426,4 +480,73 @@ def state_trie_cases(preset: Preset) -> Iterator[CaseSpec]:
         "the first header under the fork still committing to the UTXO set",
         with_root(activation, utxo_state_root(at.utxos, preset)),
         "BLK_BAD_STATE_ROOT",
+    )
+
+
+SIDECHAINS_FORK = "sidechains"
+
+
+def sidechains_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-FORK-1 on a mined devnet chain (conformance/upgradechain.py ``sidechains_chain``): a
+    sidechain deposit is plain null data in the last block before ``sidechains`` is in force (its
+    value is burnt) and a sidechain message from the first block under it (a deposit to a sidechain
+    that was never registered is ``SC_UNKNOWN_SIDECHAIN``)."""
+    from conformance import sidechainbuilder as sb
+    from conformance.chainbuilder import ChainBuilder
+    from conformance.upgradechain import sidechains_chain
+    from conformance.wallet import spend_p2pkh
+    from spec.ledger.transaction import Transaction, TxOutput, txid
+
+    deployment = deployment_of(preset, SIDECHAINS_FORK)
+    if deployment is None or not supported(preset) or preset is not sb.PRESET:
+        return
+    activation = 7 * deployment.window_blocks
+    chain = sidechains_chain(preset, activation + 1)
+    blocks = chain.blocks
+
+    def payment(height: int, outputs: Sequence[TxOutput]) -> Transaction:
+        """A payment from block 5's coinbase to ``outputs`` and the change (no fee, so the
+        coinbase stays what it was)."""
+        state = chain.states[height]
+        coin = OutPoint(txid(blocks[5].transactions[0], preset), 0)
+        value = state.utxos[coin].output.value
+        change = TxOutput(value - sum(o.value for o in outputs), chain.miner.script_pubkey)
+        return spend_p2pkh(state.utxos, [coin], [chain.miner], [*outputs, change], preset)
+
+    def block_with(height: int, outputs: Sequence[TxOutput]) -> Block:
+        """The chain's block at ``height`` plus :func:`payment` (valid: built and sealed)."""
+        state = chain.states[height]
+        builder = ChainBuilder(preset, miner=chain.miner, voters=dict(chain.voters), states=[state])
+        return builder.build([payment(height, outputs)])
+
+    def case(name: str, meaning: str, chosen: Sequence[Block], error: str | None = None) -> CaseSpec:
+        data: dict[str, JSON] = {"blocks": _hex(chosen, preset)}
+        return CaseSpec(
+            "apply_blocks", name, f"SC-FORK-1: {meaning}", data, expect_error=error, fork=SIDECHAINS_FORK
+        )
+
+    deposit = sb.deposit_output(sb.CHAIN_A, 1000)
+    pay = TxOutput(1000, chain.miner.script_pubkey)
+    yield case(
+        "sidechains_locked_in", "the vote locks sidechains in", blocks[: 6 * deployment.window_blocks + 1]
+    )
+    yield case(
+        "sidechain_deposit_before_activation",
+        "the last block before the fork carries a sidechain deposit: plain null data, its value burnt",
+        [*blocks[: activation - 1], block_with(activation - 1, [deposit])],
+    )
+    yield case(
+        "sidechains_activation_with_payment",
+        "the first block under the fork carries a plain payment: the SC-* rules run and find no message",
+        [*blocks[:activation], block_with(activation, [pay])],
+    )
+    paid = block_with(activation, [pay])
+    body = (paid.transactions[0], payment(activation, [deposit]))
+    with_deposit = reseal(chain.states[activation], replace(paid, transactions=body), preset, root=False)
+    yield case(
+        "sidechain_deposit_at_activation",
+        "the same deposit in the first block under the fork is a sidechain message: the sidechain "
+        "was never registered",
+        [*blocks[:activation], with_deposit],
+        "SC_UNKNOWN_SIDECHAIN",
     )

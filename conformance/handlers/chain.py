@@ -28,6 +28,7 @@ from spec.chain.block import (
     decode_header,
     encode_block,
 )
+from spec.chain.commitment import compute_state_items
 from spec.chain.forkchoice import (
     BlockIndexEntry,
     FinalityCertificate,
@@ -37,7 +38,14 @@ from spec.chain.forkchoice import (
 )
 from spec.chain.pow import MAX_TARGET, encode_compact, next_bits, target_from_bits, work_of_target
 from spec.chain.rewards import block_subsidy, split_reward
-from spec.chain.state import BlockContext, ChainState, apply_block, coinbase_for, initial_state
+from spec.chain.state import (
+    BlockContext,
+    ChainState,
+    apply_block,
+    chain_state_from_items,
+    coinbase_for,
+    initial_state,
+)
 from spec.chain.tickets import Ticket, live_tickets, next_ticket_price, select_voters
 from spec.errors import SpecError
 from spec.governance.proposals import Payment
@@ -375,16 +383,24 @@ def legacy_payee_list(payee: bytes | None) -> MasternodeList:
 def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
     """HDR-*, BLK-*, POW-*, POS-*, RWD-*: apply ``blocks`` from the state before genesis.
 
-    ``{"blocks": [hex], "now": int (optional), "masternode_payees": [hex|null] (optional)}`` ->
+    ``{"blocks": [hex], "now": int (optional), "masternode_payees": [hex|null] (optional),
+    "resume_from_items": int (optional)}`` ->
     the state after the last block (:func:`state_json`), or the code of the first failing block.
     ``now`` is the validating node's clock for every block; absent, each block is validated with
     ``now`` equal to its own timestamp. The masternode payee is derived from the masternode list
     the blocks build (MN-7); ``masternode_payees``, if present, replaces that list before each block
     with :func:`legacy_payee_list` of the given script (null: no masternode).
+    ``resume_from_items`` ``k``, if present: after block ``k`` the state is replaced by the one
+    STATE-5 rebuilds from its committed items (STATE-2/3) and the header chain's part (tip hash,
+    height, bits, timestamps, cumulative work), as a node that fast-synced to block ``k`` holds
+    it; the later blocks are validated on that state (the output is the same as without it).
     """
     blocks = hex_list_field(data, "blocks")
     now = None if data.get("now") is None else int_field(data, "now")
     payees = _masternode_payees(data, len(blocks))
+    resume = None if data.get("resume_from_items") is None else int_field(data, "resume_from_items")
+    if resume is not None and not 0 <= resume < len(blocks):
+        raise BadInput("resume_from_items must be the position of one of the blocks")
     state = initial_state(preset)
     for position, raw in enumerate(blocks):
         try:
@@ -395,9 +411,25 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
             state = apply_block(state, block, BlockContext(clock), preset)
         except SpecError as exc:
             raise type(exc)(f"block {position}: {exc.detail}") from exc
+        if position == resume:
+            state = resumed_from_items(state, preset)
     if payees is not None:
         state = replace(state, masternodes=EMPTY_LIST)
     return state_json(state, preset)
+
+
+def resumed_from_items(state: ChainState, preset: Preset) -> ChainState:
+    """STATE-5: ``state`` rebuilt from its committed items (:func:`compute_state_items`) and the parts
+    the header chain gives, without a trie (the next block builds it)."""
+    return chain_state_from_items(
+        compute_state_items(state, preset),
+        state.tip_hash,
+        state.height,
+        state.bits,
+        state.timestamps,
+        state.cumulative_work,
+        preset,
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,14 +7,16 @@ force is a function of the chain (UPG-6).
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from conformance.handlers.chain import _bool_field
-from conformance.jsonio import hex_field, hex_list_field, int_field, str_field, to_hex
+from conformance.jsonio import field, from_json_int, hex_field, hex_list_field, int_field, str_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.block import decode_block
 from spec.chain.state import BlockContext, ChainState, apply_block, initial_state
 from spec.chain.tickets import vote_message
 from spec.errors import SpecError
-from spec.forks import FORKS, fork_for_block
+from spec.forks import FORKS, fork_by_name, fork_for_block
 from spec.forks.deployment import (
     DeploymentStatus,
     activation_height,
@@ -22,8 +24,9 @@ from spec.forks.deployment import (
     begin_window,
     deployment_of,
     next_status,
+    vote_bits_for,
 )
-from spec.governance.proposals import ProposalStatus
+from spec.governance.proposals import GovernedParameters, ProposalStatus, effective_preset
 from spec.ledger.transaction import OutPoint
 from spec.presets import Deployment, Preset
 
@@ -61,6 +64,49 @@ def handle_vote_message(preset: Preset, data: dict[str, JSON]) -> JSON:
         raise BadInput("vote_bits is a u8 and index a u32")
     outpoint = OutPoint(hex_field(data, "txid"), index)
     return {"message": to_hex(vote_message(hex_field(data, "parent_hash"), outpoint, bits))}
+
+
+def handle_vote_bits(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """UPG-2 (voter side): ``{choices: [{vote_bit, choice}]}`` -> ``{vote_bits}``, the bits of an
+    approving vote that casts each ``choice`` (0 abstain, 1 no, 2 yes) on the agenda at ``vote_bit``."""
+    raw = field(data, "choices")
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        raise BadInput("choices must be a list of {vote_bit, choice} objects")
+    pairs: list[tuple[int, int]] = []
+    for item in raw:
+        assert isinstance(item, dict)
+        vote_bit, choice = int_field(item, "vote_bit"), int_field(item, "choice")
+        if not 1 <= vote_bit <= 6 or not 0 <= choice <= 3:
+            raise BadInput("vote_bit is 1..6 (a 2-bit field of the u8 above bit 0), choice 0..3")
+        pairs.append((vote_bit, choice))
+    return {"vote_bits": vote_bits_for(pairs)}
+
+
+def handle_fork_rules(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """UPG-1: ``{name, governed: {"section.field": int}}`` -> what the fork called ``name`` changes:
+    ``{index, state_layout, sidechains_enabled, governable, sidechain_proposals, tickets}``, with
+    ``tickets`` the ``[tickets]`` section POS-5 reads when governance activated the ``governed``
+    values (GOV-7); ``PRESET_INVALID`` for a name no fork has."""
+    fork = fork_by_name(str_field(data, "name"))
+    raw = field(data, "governed")
+    if not isinstance(raw, dict):
+        raise BadInput("governed must be an object of parameter values")
+    known = {p.name for p in FORKS[-1].governance_preset(preset).governance.governable}
+    parameters = GovernedParameters()
+    for name, value in raw.items():
+        if name not in known:
+            raise BadInput(f"{name!r} is not a governable parameter of {preset.name}")
+        parameters = parameters.with_value(name, from_json_int(value, name))
+    governance = fork.governance_preset(preset).governance
+    tickets = fork.ticket_price_preset(preset, effective_preset(preset, parameters)).tickets
+    return {
+        "index": FORKS.index(fork),
+        "state_layout": fork.state_layout().value,
+        "sidechains_enabled": fork.sidechains_enabled(),
+        "governable": [p.name for p in governance.governable],
+        "sidechain_proposals": governance.sidechain_proposals,
+        "tickets": {key: value for key, value in asdict(tickets).items()},
+    }
 
 
 def handle_next_state(preset: Preset, data: dict[str, JSON]) -> JSON:
@@ -169,6 +215,8 @@ def handle_forks(preset: Preset, data: dict[str, JSON]) -> JSON:
 HANDLERS: dict[str, Handler] = {
     "forks": handle_forks,
     "agenda_choice": handle_agenda_choice,
+    "vote_bits": handle_vote_bits,
+    "fork_rules": handle_fork_rules,
     "vote_message": handle_vote_message,
     "next_state": handle_next_state,
     "apply_blocks": handle_apply_blocks,
