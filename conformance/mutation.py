@@ -87,6 +87,15 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
     "snapshot": ("spec/ledger/snapshot.py", "spec/ledger/state_snapshot.py"),
     "forks": ("spec/forks/*.py",),
     "prefix_proof": ("spec/prefix_proof.py",),
+    "sidechain": (
+        "spec/sidechain/checkpoint.py",
+        "spec/sidechain/header.py",
+        "spec/sidechain/registry.py",
+        "spec/sidechain/transactions.py",
+    ),
+    "peg": ("spec/sidechain/messages.py", "spec/sidechain/peg.py", "spec/sidechain/state.py"),
+    "sidechain_block": ("spec/sidechain/chain.py",),
+    "vm_ferris": ("spec/vm/ferris.py", "spec/vm/interface.py", "spec/vm/nodes.py"),
 }
 """The spec modules whose mutants each row's vectors must kill (row name = vector flow, unless
 :data:`VECTOR_FLOWS` names others)."""
@@ -98,13 +107,19 @@ VECTOR_FLOWS: dict[str, tuple[str, ...]] = {
     "snapshot": ("ledger", "p2p"),
     "forks": ("upgrade",),
     "prefix_proof": ("hashing",),
+    "sidechain": ("sidechain", "peg"),
+    "vm_ferris": ("vm_ferris", "sidechain_block"),
 }
 """Rows that measure modules of a flow separately, with the vector flows whose vectors they run in
 pass 1: DKG-11 share encryption through the dkg vectors; PoSe challenges, verdicts, slashing
 evidence and slashing through the masternode vectors; the libp2p protocols through the p2p vectors;
 the snapshot modules (SNAP-1..8) through the ledger vectors (SNAP-1..4) and the p2p vectors
 (P2P-SNAP frames); the fork modules through the upgrade vectors (fork schedule, agenda
-voting); the prefix proofs (HASH-2) through the hashing vectors."""
+voting); the prefix proofs (HASH-2) through the hashing vectors; the mainchain's sidechain
+registry, checkpoints, headers and message formats (SC-REG, SC-CP, SC-HDR, SC-TX) through the
+sidechain vectors and the peg vectors (whose blocks register chains, post checkpoints and carry
+every message kind); the FerrisScript VM, the path-only trie access and the VM interface through
+the vm_ferris vectors and the sidechain_block vectors (blocks of FerrisScript transactions)."""
 
 
 def vector_flows(row: str) -> tuple[str, ...]:
