@@ -14,7 +14,7 @@ from conformance.seeded import seeded_bytes
 from spec.crypto import ed25519
 from spec.encoding import encode
 from spec.presets import Preset
-from spec.script import p2pkh_script_sig
+from spec.script import Opcode, encode_number, encode_push, p2pkh_script_sig
 from spec.sidechain.chain import (
     MainchainInputs,
     SidechainBlock,
@@ -603,7 +603,86 @@ def generate_sidechain_block(preset: Preset) -> Iterator[CaseSpec]:
         expect_error="SCB_UNKNOWN_VM",
     )
     yield from _gas_cases(preset)
+    yield from _build_cases(preset, inputs, good)
+    yield from _lock_time_cases(preset)
     yield from _outbox_proof_cases()
+
+
+def _build_input(
+    inputs: MainchainInputs, blocks: list[SidechainBlock], txs: list[str], timestamp: int, cursor: int
+) -> dict[str, JSON]:
+    return {
+        **_blocks_input(inputs, blocks),
+        "transactions": list(txs),
+        "timestamp": timestamp,
+        "deposit_cursor": cursor,
+    }
+
+
+def _build_cases(preset: Preset, inputs: MainchainInputs, good: list[SidechainBlock]) -> Iterator[CaseSpec]:
+    """SCB-6: a producer's block from candidates (invalid ones left out, in order)."""
+    replayed = good[1].transactions[0].hex()
+    yield CaseSpec(
+        "build_block",
+        "skips_invalid",
+        "after block 2, cursor 14: a transfer, a replayed transaction (left out), then a transfer by "
+        "the account the cursor's deposit just funded",
+        _build_input(inputs, good, [_hex(0, nonce=1, amount=10), replayed, _hex(2, amount=1)], 1005, 14),
+    )
+    yield CaseSpec(
+        "build_block",
+        "from_genesis",
+        "the first block: credits up to cursor 12, one transfer",
+        _build_input(inputs, [], [_hex(0, amount=7)], 1001, 12),
+    )
+    yield CaseSpec(
+        "build_block",
+        "timestamp_clamped",
+        "a timestamp before the parent's: the block takes the parent's",
+        _build_input(inputs, good, [], GENESIS_TIMESTAMP, 12),
+    )
+    yield CaseSpec(
+        "build_block",
+        "cursor_ahead",
+        "a cursor above the tip minus the depth",
+        _build_input(inputs, good, [], 1005, 35),
+        expect_error="SCB_CURSOR_AHEAD",
+    )
+
+
+@cache
+def _cltv_lock(lock_height: int) -> bytes:
+    return (
+        encode_push(encode_number(lock_height))
+        + bytes([Opcode.OP_CHECKLOCKTIMEVERIFY, Opcode.OP_DROP])
+        + _lock(6)
+    )
+
+
+def _lock_time_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """VMF-5 in a block: CHECKLOCKTIMEVERIFY compares with the executing block's height."""
+    for lock_height, error in ((2, None), (3, "VM_FERRIS_UNAUTHORIZED")):
+        lock = _cltv_lock(lock_height)
+        account = compute_account_id(lock)
+        inputs = MainchainInputs(40, 6, (_deposit(11, 0, account, 100_000),), ())
+        blocks, state = _chain(preset, inputs, [([], 11)])
+        tx = sign_transaction(
+            replace(_tx(6, recipient=_account(0)), locking_script=lock, unlocking_script=b""), _seed(6)
+        )
+        block = build_sidechain_block(state, (), inputs, GENESIS_TIMESTAMP + 5, 11, preset)
+        block = replace(block, transactions=(encode_transaction(tx),))
+        if error is None:
+            block = build_sidechain_block(
+                state, (encode_transaction(tx),), inputs, GENESIS_TIMESTAMP + 5, 11, preset
+            )
+            assert len(block.transactions) == 1
+        yield CaseSpec(
+            "apply_blocks",
+            f"lock_time_{lock_height}_at_height_2",
+            f"block 2 spends an account locked by {lock_height} OP_CHECKLOCKTIMEVERIFY",
+            _blocks_input(inputs, [*blocks, block]),
+            expect_error=error,
+        )
 
 
 def _on_evm_genesis(block: SidechainBlock) -> SidechainBlock:
@@ -633,6 +712,39 @@ def _gas_cases(preset: Preset) -> Iterator[CaseSpec]:
     txs = tuple(encode_transaction(_tx(i)) for i in range(count))
     built = build_sidechain_block(state, txs, inputs, GENESIS_TIMESTAMP + 5, 11, preset)
     over = replace(built, transactions=txs)
+    limit = preset.vm_ferris.block_gas_limit
+    vm = preset.vm_ferris
+    fill = (limit - vm.base_gas) // per_tx - 2
+    rest = limit - fill * per_tx
+    payload = b""
+    filler = _tx(fill, kind=FerrisTxKind.MESSAGE, target_chain=9, recipient=b"m", fee=rest, amount=1)
+    while vm.base_gas + vm.gas_per_byte * len(encode_transaction(filler)) < rest:
+        payload += b"p"
+        filler = _tx(
+            fill,
+            kind=FerrisTxKind.MESSAGE,
+            target_chain=9,
+            recipient=b"m",
+            fee=rest,
+            amount=1,
+            payload=payload,
+        )
+    exact_txs = (*txs[:fill], encode_transaction(filler))
+    if vm.base_gas + vm.gas_per_byte * len(exact_txs[-1]) == rest:
+        exact = build_sidechain_block(state, exact_txs, inputs, GENESIS_TIMESTAMP + 5, 11, preset)
+        assert len(exact.transactions) == fill + 1
+        yield CaseSpec(
+            "apply_blocks",
+            "block_gas_exactly_at_limit",
+            f"{fill} transfers and a message that use exactly block_gas_limit together",
+            _blocks_input(inputs, [*blocks, exact]),
+        )
+        yield CaseSpec(
+            "build_block",
+            "gas_limit",
+            f"{count} candidate transfers: the producer keeps those within block_gas_limit",
+            _build_input(inputs, blocks, [t.hex() for t in txs], GENESIS_TIMESTAMP + 5, 11),
+        )
     yield CaseSpec(
         "apply_blocks",
         "block_gas_limit",
