@@ -283,7 +283,77 @@ def generate_vm_ferris(preset: Preset) -> Iterator[CaseSpec]:
         expect_error="VM_FERRIS_GAS_LIMIT",
     )
     yield gas
+    exact_gas = preset.vm_ferris.base_gas + preset.vm_ferris.gas_per_byte * len(encode_transaction(_tx(0)))
+    yield CaseSpec(
+        "apply_transaction",
+        "gas_limit_exact",
+        "a context whose gas limit is exactly the transaction's gas",
+        {"accounts": ACCOUNTS, "context": _context(preset, gas_limit=exact_gas), "tx": _hex(0)},
+    )
+    yield from _ferris_lock_time_cases(preset)
+    yield from _trie_split_cases(preset)
+    yield from _sign_cases()
     yield from _witness_cases(preset)
+
+
+def _ferris_lock_time_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """VMF-5: CHECKLOCKTIMEVERIFY accepts a lock height in ``0..context.height`` (5 here)."""
+    for lock_height, error in ((0, None), (5, None), (6, "VM_FERRIS_UNAUTHORIZED")):
+        lock = _cltv_lock(lock_height)
+        tx = sign_transaction(replace(_tx(6, recipient=_account(0)), locking_script=lock), _seed(6))
+        data: dict[str, JSON] = {
+            "accounts": [*ACCOUNTS, [compute_account_id(lock).hex(), 100_000, 0]],
+            "context": _context(preset),
+            "tx": encode_transaction(tx).hex(),
+        }
+        yield CaseSpec(
+            "apply_transaction",
+            f"lock_time_{lock_height}",
+            f"an account locked by {lock_height} OP_CHECKLOCKTIMEVERIFY spends at height 5",
+            data,
+            expect_error=error,
+        )
+
+
+def _trie_split_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """VMF-7 over MPT-8: a transfer that creates its recipient where the trie holds an extension
+    node, so the insertion splits it (one nibble of it left, or several)."""
+    for name, shared, recipient in (
+        ("split_extension_one_nibble", "ab", "ac"),
+        ("split_extension_keeps_extension", "abcd", "ad"),
+    ):
+        first = bytes.fromhex(shared + "11" + "00" * (31 - len(shared) // 2))
+        second = bytes.fromhex(shared + "22" + "00" * (31 - len(shared) // 2))
+        target = bytes.fromhex(recipient + "00" * 31)
+        assert _account(0)[0] >> 4 != 0xA
+        accounts: list[JSON] = [[_account(0).hex(), 100_000, 0], [first.hex(), 7, 0], [second.hex(), 9, 0]]
+        yield CaseSpec(
+            "apply_transaction",
+            name,
+            f"accounts {first[:3].hex()}.. and {second[:3].hex()}.. share a path; "
+            f"a transfer creates {target[:2].hex()}..",
+            {"accounts": accounts, "context": _context(preset), "tx": _hex(0, recipient=target)},
+        )
+
+
+def _sign_cases() -> Iterator[CaseSpec]:
+    """VMF-5 (producer side): the P2PKH unlocking script of a transaction, signed by a seed."""
+    for name, tx in (
+        ("transfer", replace(_tx(0), unlocking_script=b"")),
+        (
+            "message",
+            replace(
+                _tx(1, kind=FerrisTxKind.MESSAGE, target_chain=9, recipient=b"m", payload=b"hi"),
+                unlocking_script=b"",
+            ),
+        ),
+    ):
+        yield CaseSpec(
+            "sign_transaction",
+            name,
+            f"sign a {name} with key {0 if name == 'transfer' else 1}'s seed",
+            {"tx": encode_transaction(tx).hex(), "seed": _seed(0 if name == "transfer" else 1).hex()},
+        )
 
 
 def _malformed_unlock() -> bytes:
@@ -604,6 +674,24 @@ def generate_sidechain_block(preset: Preset) -> Iterator[CaseSpec]:
     )
     yield from _gas_cases(preset)
     yield from _build_cases(preset, inputs, good)
+    mm = preset.ledger.max_money
+    rich = MainchainInputs(
+        40,
+        6,
+        (
+            _deposit(11, 0, _account(0), mm - 5),
+            _deposit(11, 1, _account(0), 5),
+            _deposit(11, 2, _account(0), 1),
+        ),
+        (),
+    )
+    full, _ = _chain(preset, rich, [([], 11)])
+    yield CaseSpec(
+        "apply_blocks",
+        "credit_to_max_money",
+        "deposits that bring an account to exactly max_money (credited), then one atom more (refunded)",
+        _blocks_input(rich, full),
+    )
     yield from _lock_time_cases(preset)
     yield from _outbox_proof_cases()
 

@@ -40,7 +40,9 @@ from spec.vm.ferris import (
     Account,
     account_key,
     decode_transaction,
+    encode_transaction,
     ferris_apply,
+    sign_transaction,
 )
 from spec.vm.interface import (
     ExecutionContext,
@@ -148,6 +150,16 @@ def handle_decode_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
         "locking_script": to_hex(tx.locking_script),
         "unlocking_script": to_hex(tx.unlocking_script),
     }
+
+
+def handle_sign_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """VMF-5 (producer side): ``{tx, seed}`` -> the transaction (hex) with the P2PKH unlocking script
+    ``<signature> <public key>`` of the Ed25519 key of ``seed`` (32 bytes)."""
+    tx = decode_transaction(hex_field(data, "tx"), preset.vm_ferris)
+    seed = hex_field(data, "seed")
+    if len(seed) != 32:
+        raise BadInput("seed is 32 bytes")
+    return to_hex(encode_transaction(sign_transaction(tx, seed)))
 
 
 def handle_apply_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
@@ -311,6 +323,7 @@ def handle_outbox_proof(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 VM_FERRIS_HANDLERS: dict[str, Handler] = {
     "decode_transaction": handle_decode_transaction,
+    "sign_transaction": handle_sign_transaction,
     "apply_transaction": handle_apply_transaction,
     "record_witness": handle_record_witness,
     "apply_stateless": handle_apply_stateless,
