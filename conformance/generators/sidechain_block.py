@@ -292,6 +292,7 @@ def generate_vm_ferris(preset: Preset) -> Iterator[CaseSpec]:
     )
     yield from _ferris_lock_time_cases(preset)
     yield from _trie_split_cases(preset)
+    yield from _inline_leaf_cases(preset)
     yield from _sign_cases()
     yield from _witness_cases(preset)
 
@@ -334,6 +335,20 @@ def _trie_split_cases(preset: Preset) -> Iterator[CaseSpec]:
             f"a transfer creates {target[:2].hex()}..",
             {"accounts": accounts, "context": _context(preset), "tx": _hex(0, recipient=target)},
         )
+
+
+def _inline_leaf_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """MPT-4 in VMF-7: two accounts whose ids differ only in the last nibble end in leaves short
+    enough to be inlined in their branch (RLP under 32 bytes); a transfer re-encodes that branch."""
+    first = b"\xab" * 31 + b"\x01"
+    second = b"\xab" * 31 + b"\x02"
+    accounts: list[JSON] = [[_account(0).hex(), 100_000, 0], [first.hex(), 7, 0], [second.hex(), 9, 0]]
+    yield CaseSpec(
+        "apply_transaction",
+        "inline_leaves",
+        "a transfer to an account whose leaf is inlined next to another inlined leaf",
+        {"accounts": accounts, "context": _context(preset), "tx": _hex(0, recipient=second)},
+    )
 
 
 def _sign_cases() -> Iterator[CaseSpec]:
