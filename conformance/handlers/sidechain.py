@@ -51,7 +51,7 @@ from spec.sidechain.registry import (
     register_sidechains,
     total_escrow,
 )
-from spec.sidechain.state import apply_block_to_sidechains
+from spec.sidechain.state import apply_block_to_sidechains, compute_deposits
 from spec.sidechain.transactions import (
     DepositMessage,
     OutboxProof,
@@ -288,11 +288,15 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
         except SpecError as error:
             error.args = (f"height {height}: {error.args[0]}",)
             raise
+        # SC-PEG-2's own function lists the deposits (the same list as the transition's)
+        deposits = compute_deposits(
+            transactions, height, register_sidechains(state, activated, height), keys, preset
+        )
         state = result.state
         blocks.append(
             {
                 "height": height,
-                "deposits": [deposit_json(d) for d in result.deposits],
+                "deposits": [deposit_json(d) for d in deposits],
                 "inbound": [inbound_json(m) for m in result.inbound],
                 "released": list(result.released),
             }
