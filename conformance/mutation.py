@@ -519,6 +519,12 @@ row is re-measured on a fresh seed when possible (`--recheck` keeps the last run
 Most rows are named after the vector flow that measures them; two are measured by another flow's
 vectors (`VECTOR_FLOWS` in `conformance/mutation.py`): `forks` (the fork modules) by the upgrade
 vectors, `prefix_proof` (HASH-2) by the hashing vectors (`prefix_proof`, `digest_from_prefix`).
+Two run the vectors of two flows: `sidechain` (the mainchain's sidechain registry, checkpoints,
+headers and message formats: SC-REG, SC-CP, SC-HDR, SC-TX) by the sidechain and peg vectors, and
+`vm_ferris` (the FerrisScript VM, the path-only trie access of `spec/vm/nodes.py` and the VM
+interface) by the vm_ferris and sidechain_block vectors; `peg` (SC-PEG, SC-MSG, SC-BLK) and
+`sidechain_block` (SCB-1..6) by their own. `spec/sidechain/items.py` (SC-STATE-1, the sidechains
+state as committed state items) is in no row yet: no vector flow reaches it.
 
 Limits of the measure: mutmut mutates function and method bodies only, not module-level
 constants (those live in the presets, pinned by the preset vectors and tests) or decorators;

@@ -99,3 +99,22 @@ def test_rows_measured_by_other_flows(tmp_path: Path) -> None:
     paths = list((work / "vectors").rglob("*.json"))
     assert {p.parts[-3] for p in paths} == {"hashing"}
     assert {"prefix_proof", "digest_from_prefix", "tagged_hash"} <= {p.parts[-2] for p in paths}
+
+
+def test_sidechain_rows_split_modules() -> None:
+    """Issue 11: every module of the sidechain flows is in exactly one row (spec/sidechain/items.py,
+    which no vector flow reaches yet, in none), and the rows that span flows run both flows' vectors."""
+    from conformance.mutation import FLOW_MODULES, ROOT, flow_files, vector_flows
+
+    rows = ("sidechain", "peg", "sidechain_block", "vm_ferris", "dispute")
+    files = [f for row in rows for f in flow_files(row)]
+    assert len(files) == len(set(files)), "a module is in two sidechain rows"
+    sidechain = {p.relative_to(ROOT).as_posix() for p in (ROOT / "spec" / "sidechain").glob("*.py")}
+    expected = sidechain - {"spec/sidechain/__init__.py", "spec/sidechain/items.py"}
+    expected |= {"spec/vm/ferris.py", "spec/vm/nodes.py", "spec/vm/interface.py"}
+    assert set(files) == expected
+    others = {f for row in FLOW_MODULES if row not in rows for f in flow_files(row)}
+    assert not others & expected, "a sidechain module is also in another row"
+    assert vector_flows("sidechain") == ("sidechain", "peg")
+    assert vector_flows("vm_ferris") == ("vm_ferris", "sidechain_block")
+    assert vector_flows("peg") == ("peg",) and vector_flows("sidechain_block") == ("sidechain_block",)
