@@ -154,6 +154,12 @@ def _match_cases(preset: Preset) -> Iterator[CaseSpec]:
         {"script": bad_split.hex()},
         "DECODE_NONCANONICAL_SPLIT",
     )
+    yield _case(
+        "match_message",
+        "long_claim",
+        "SC-TX-0: a claim longer than one push, split into full pushes",
+        {"script": sidechain_message_script(long_claim, preset).hex()},
+    )
     limit = preset.sidechains.max_outbox_proof_hashes
     at_limit = encode_sidechain_message(WithdrawalClaim(replace(proof, proof=(bytes(32),) * limit)), preset)
     over = at_limit[: -(1 + 32 * limit)] + bytes([limit + 1]) + bytes(32) * (limit + 1)
@@ -223,6 +229,12 @@ def _spec_cases(preset: Preset) -> Iterator[CaseSpec]:
         "withdrawal_above_escrow": replace(good, max_withdrawal=good.max_escrow + 1),
         "escrow_above_money": replace(good, max_escrow=preset.ledger.max_money + 1),
     }
+    yield _case(
+        "check_spec",
+        "withdrawal_one",
+        "SC-REG-1: max_withdrawal at its lower bound, 1",
+        data(replace(good, max_withdrawal=1)),
+    )
     for name, spec in bad.items():
         yield _case("check_spec", name, f"SC-REG-1: {name.replace('_', ' ')}", data(spec), "SC_BAD_SPEC")
     yield _case(
@@ -670,7 +682,33 @@ def _peg_edge_cases(run: Callable[..., dict[str, JSON]], prefix: BlockList) -> I
         "the escrow releases both amounts to it",
         run([*prefix, (17, [[*_claim(0), *_claim(1), TxOutput(5, sb.ALICE)]])]),
     )
+    at_limit = replace(sb.SPEC_A, max_withdrawal=400)
+    yield _case(
+        "apply_blocks",
+        "withdrawal_at_limit",
+        "SC-PEG-3: a withdrawal of exactly max_withdrawal",
+        run([*prefix, (17, [_claim(0)])], specs=(at_limit, sb.SPEC_B)),
+    )
     relay = sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, OUTBOX, 2))
+    yield _case(
+        "apply_blocks",
+        "deposit_after_relay",
+        "SC-BLK-2: a relay to B then a deposit to B in one block: the deposit is B's position 1",
+        run([*prefix, (17, [[relay], [sb.deposit_output(sb.CHAIN_B, 30)]])]),
+    )
+    yield _case(
+        "apply_blocks",
+        "other_chain_checkpoint_keeps_pending",
+        "SC-MSG-3 / SC-CP-6: A's next checkpoint, whose cursor passes the relay height of A's message "
+        "to B, does not acknowledge it (only B's checkpoints do)",
+        run(
+            [
+                *prefix,
+                (17, [[relay]]),
+                (19, [[sb.message_output(sb.next_checkpoint(sb.SPEC_A, CHECKPOINT_A, 17))]]),
+            ]
+        ),
+    )
     yield _case(
         "apply_blocks",
         "relay_after_deposit",

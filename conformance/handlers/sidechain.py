@@ -47,6 +47,7 @@ from spec.sidechain.registry import (
     SidechainsState,
     check_new_sidechain,
     decode_sidechain_spec,
+    encode_sidechain_spec,
     get_sidechain,
     register_sidechains,
     total_escrow,
@@ -259,11 +260,12 @@ def handle_federation_keys(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 
 def handle_check_spec(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """SC-REG-1/2: decode a sidechain spec and check it against the ``registered`` specs; its fields."""
+    """SC-REG-1/2: decode a sidechain spec and check it against the ``registered`` specs; its fields
+    and its canonical re-encoding."""
     spec = decode_sidechain_spec(hex_field(data, "encoded"))
     registered = [parse_spec(item) for item in objects(data, "registered")]
     check_new_sidechain(spec, register_sidechains(EMPTY_SIDECHAINS, registered, 0), preset)
-    return spec_json(spec)
+    return {**spec_json(spec), "encoded": to_hex(encode_sidechain_spec(spec))}
 
 
 def _initial(data: dict[str, JSON]) -> SidechainsState:
