@@ -293,6 +293,7 @@ def generate_vm_ferris(preset: Preset) -> Iterator[CaseSpec]:
     yield from _ferris_lock_time_cases(preset)
     yield from _trie_split_cases(preset)
     yield from _inline_leaf_cases(preset)
+    yield from _hashed_leaf_cases(preset)
     yield from _sign_cases()
     yield from _witness_cases(preset)
 
@@ -348,6 +349,33 @@ def _inline_leaf_cases(preset: Preset) -> Iterator[CaseSpec]:
         "inline_leaves",
         "a transfer to an account whose leaf is inlined next to another inlined leaf",
         {"accounts": accounts, "context": _context(preset), "tx": _hex(0, recipient=second)},
+    )
+
+
+def _hashed_leaf_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """MPT-4 in VMF-7: a new account whose leaf's RLP is exactly 32 bytes, which is hashed, not inlined
+    (ids sharing 12 nibbles leave 51 path nibbles; the value is a 2-byte balance and a 1-byte nonce)."""
+    existing = bytes.fromhex("cdcdcdcdcdcd11" + "00" * 25)
+    created = bytes.fromhex("cdcdcdcdcdcd22" + "00" * 25)
+    accounts: list[JSON] = [[_account(0).hex(), 100_000, 0], [existing.hex(), 7, 0]]
+    yield CaseSpec(
+        "apply_transaction",
+        "leaf_of_32_bytes",
+        "a transfer creates an account whose leaf encodes to exactly 32 bytes (hashed)",
+        {"accounts": accounts, "context": _context(preset), "tx": _hex(0, recipient=created)},
+    )
+    lock = encode_push(encode_number(0)) + bytes([Opcode.OP_CHECKSEQUENCEVERIFY, Opcode.OP_DROP]) + _lock(6)
+    tx = sign_transaction(replace(_tx(6, recipient=_account(0)), locking_script=lock), _seed(6))
+    yield CaseSpec(
+        "apply_transaction",
+        "check_sequence_verify",
+        "VMF-5: an account locked by 0 OP_CHECKSEQUENCEVERIFY can never spend (accounts have no coin age)",
+        {
+            "accounts": [*ACCOUNTS, [compute_account_id(lock).hex(), 100_000, 0]],
+            "context": _context(preset),
+            "tx": encode_transaction(tx).hex(),
+        },
+        expect_error="VM_FERRIS_UNAUTHORIZED",
     )
 
 
