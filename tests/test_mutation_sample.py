@@ -116,3 +116,20 @@ def test_mutants_of_a_package_init_are_found(tmp_path: Path) -> None:
     original, mutated = mutant_functions(tmp_path, "spec.forks.x_fork_by_name__mutmut_1")
     assert "fork.name == name" in original
     assert "fork.name != name" in mutated
+def test_sidechain_rows_split_modules() -> None:
+    """Issue 11: every module of the sidechain flows is in exactly one row (spec/sidechain/items.py,
+    which no vector flow reaches yet, in none), and the rows that span flows run both flows' vectors."""
+    from conformance.mutation import FLOW_MODULES, ROOT, flow_files, vector_flows
+
+    rows = ("sidechain", "peg", "sidechain_block", "vm_ferris", "dispute")
+    files = [f for row in rows for f in flow_files(row)]
+    assert len(files) == len(set(files)), "a module is in two sidechain rows"
+    sidechain = {p.relative_to(ROOT).as_posix() for p in (ROOT / "spec" / "sidechain").glob("*.py")}
+    expected = sidechain - {"spec/sidechain/__init__.py", "spec/sidechain/items.py"}
+    expected |= {"spec/vm/ferris.py", "spec/vm/nodes.py", "spec/vm/interface.py"}
+    assert set(files) == expected
+    others = {f for row in FLOW_MODULES if row not in rows for f in flow_files(row)}
+    assert not others & expected, "a sidechain module is also in another row"
+    assert vector_flows("sidechain") == ("sidechain", "peg")
+    assert vector_flows("vm_ferris") == ("vm_ferris", "sidechain_block")
+    assert vector_flows("peg") == ("peg",) and vector_flows("sidechain_block") == ("sidechain_block",)

@@ -16,14 +16,18 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
 from conformance import sidechainbuilder as sb
+from conformance.handlers.chain import quorum_record_json
 from conformance.handlers.sidechain import spec_json
 from conformance.model import JSON, CaseSpec
 from spec.encoding import encode
 from spec.ledger.transaction import Transaction, TxOutput, encode_transaction
+from spec.masternode.dkg import session_end_height
+from spec.masternode.finality import QuorumRecord, finality_quorum_height
 from spec.masternode.quorum import QuorumType
+from spec.masternode.registry import pose_quorum_height
 from spec.presets import Preset
 from spec.script import Opcode, encode_push, null_data_script
-from spec.sidechain.header import Checkpoint, encode_checkpoint
+from spec.sidechain.header import SIDECHAIN_HEADER_CODEC, Checkpoint, encode_checkpoint
 from spec.sidechain.registry import SIDECHAIN_SPEC_CODEC, SidechainSpec
 from spec.sidechain.transactions import (
     SIDECHAIN_PREFIX,
@@ -150,6 +154,12 @@ def _match_cases(preset: Preset) -> Iterator[CaseSpec]:
         {"script": bad_split.hex()},
         "DECODE_NONCANONICAL_SPLIT",
     )
+    yield _case(
+        "match_message",
+        "long_claim",
+        "SC-TX-0: a claim longer than one push, split into full pushes",
+        {"script": sidechain_message_script(long_claim, preset).hex()},
+    )
     limit = preset.sidechains.max_outbox_proof_hashes
     at_limit = encode_sidechain_message(WithdrawalClaim(replace(proof, proof=(bytes(32),) * limit)), preset)
     over = at_limit[: -(1 + 32 * limit)] + bytes([limit + 1]) + bytes(32) * (limit + 1)
@@ -219,6 +229,12 @@ def _spec_cases(preset: Preset) -> Iterator[CaseSpec]:
         "withdrawal_above_escrow": replace(good, max_withdrawal=good.max_escrow + 1),
         "escrow_above_money": replace(good, max_escrow=preset.ledger.max_money + 1),
     }
+    yield _case(
+        "check_spec",
+        "withdrawal_one",
+        "SC-REG-1: max_withdrawal at its lower bound, 1",
+        data(replace(good, max_withdrawal=1)),
+    )
     for name, spec in bad.items():
         yield _case("check_spec", name, f"SC-REG-1: {name.replace('_', ' ')}", data(spec), "SC_BAD_SPEC")
     yield _case(
@@ -242,6 +258,12 @@ def _checkpoint_cases(preset: Preset) -> Iterator[CaseSpec]:
 
     second = sb.next_checkpoint(sb.SPEC_A, first, 12)
     yield _case("check_checkpoint", "first", "SC-CP-1..4: the first checkpoint", data(first, 12, blocks=[]))
+    yield _case(
+        "check_checkpoint",
+        "first_cursor_zero",
+        "SC-CP-3: the first checkpoint may keep the cursor at 0 (nothing credited yet)",
+        data(sb.genesis_checkpoint(sb.SPEC_A, 0), sb.SPEC_A.peg_in_depth, blocks=[]),
+    )
     yield _case(
         "check_checkpoint", "next", "SC-CP-1..4: the next checkpoint, cursor h - depth", data(second, 14)
     )
@@ -341,9 +363,76 @@ def _equivocation_cases() -> Iterator[CaseSpec]:
     )
 
 
+def _header_cases() -> Iterator[CaseSpec]:
+    head = sb.header(sb.SPEC_A, 3, b"\x11" * 32, 7, [sb.withdrawal(5)])
+    encoded = encode(SIDECHAIN_HEADER_CODEC, head)
+    yield _case("decode_header", "valid", "SC-HDR-1/2: a header, its hash", {"encoded": encoded.hex()})
+    yield _case(
+        "decode_header",
+        "truncated",
+        "SC-HDR-1: the outbox root a byte short",
+        {"encoded": encoded[:-1].hex()},
+        "DECODE_TRUNCATED",
+    )
+    yield _case(
+        "decode_header",
+        "trailing",
+        "SC-HDR-1: a byte after the outbox root",
+        {"encoded": (encoded + b"\x00").hex()},
+        "DECODE_TRAILING_BYTES",
+    )
+
+
+def _quorum(base: int, key: bytes | None) -> JSON:
+    record = QuorumRecord(
+        base, bytes([base % 256]) * 32, bytes(32), (), 1, key, None if key is None else base
+    )
+    return quorum_record_json(record)
+
+
+def _federation_key_cases(preset: Preset) -> Iterator[CaseSpec]:
+    finality_key = sb.federation_public(QuorumType.FINALITY)
+    pose_key = sb.federation_public(QuorumType.POSE)
+    height = 4 * max(preset.masternodes.finality_quorum_interval, preset.masternodes.pose_quorum_interval)
+    height += session_end_height(0, preset.dkg) + 1
+    finality_base = finality_quorum_height(height, preset)
+    pose_base = pose_quorum_height(height, preset)
+    assert finality_base is not None and pose_base is not None
+    older = finality_quorum_height(finality_base - 1, preset)
+    assert older is not None and older != finality_base
+
+    def data(finality: list[JSON], pose: list[JSON], at: int = height) -> dict[str, JSON]:
+        return {"quorums": finality, "pose_quorums": pose, "height": at}
+
+    both = data(
+        [_quorum(older, pose_key), _quorum(finality_base, finality_key)], [_quorum(pose_base, pose_key)]
+    )
+    yield _case("federation_keys", "both", "SC-CP-4: the finality and PoSe quorums in charge committed", both)
+    yield _case(
+        "federation_keys",
+        "finality_only",
+        "SC-CP-4: no PoSe quorum recorded",
+        data([_quorum(finality_base, finality_key)], []),
+    )
+    yield _case(
+        "federation_keys",
+        "pose_only",
+        "SC-CP-4: the finality quorum in charge has not committed its key; an older one has",
+        data([_quorum(older, finality_key), _quorum(finality_base, None)], [_quorum(pose_base, pose_key)]),
+    )
+    yield _case(
+        "federation_keys",
+        "before_any_dkg",
+        "SC-CP-4: no DKG can have ended at height 0: no key",
+        data([_quorum(finality_base, finality_key)], [_quorum(pose_base, pose_key)], 0),
+    )
+
+
 def generate_sidechain(preset: Preset) -> Iterator[CaseSpec]:
     """The ``sidechain`` flow's vectors for ``preset``."""
     yield from _decode_cases()
+    yield from _header_cases()
+    yield from _federation_key_cases(preset)
     yield from _match_cases(preset)
     yield from _spec_cases(preset)
     yield from _checkpoint_cases(preset)
@@ -557,7 +646,96 @@ def _peg_cases(preset: Preset) -> Iterator[CaseSpec]:
         run([branch_a[0], branch_a[1], (13, [[sb.message_output(sb.genesis_checkpoint(sb.SPEC_A, 12))]])]),
         "SC_CURSOR_TOO_RECENT",
     )
+    yield from _peg_edge_cases(run, prefix)
     yield from _message_cases(preset, run, prefix)
+
+
+def _peg_edge_cases(run: Callable[..., dict[str, JSON]], prefix: BlockList) -> Iterator[CaseSpec]:
+    """Boundaries of SC-PEG-1/4/5 and SC-BLK-2/3, and a sidechain activated by a block (SC-REG-3)."""
+    yield _case(
+        "apply_blocks",
+        "deposit_one_atom",
+        "SC-TX-1: the smallest deposit, 1 atom",
+        run([(12, [[sb.deposit_output(sb.CHAIN_A, 1)]])]),
+    )
+    small = replace(sb.SPEC_A, max_escrow=1500, max_withdrawal=400)
+    yield _case(
+        "apply_blocks",
+        "deposit_escrow_exactly_full",
+        "SC-PEG-1: deposits that fill the escrow to exactly max_escrow",
+        run(
+            [(12, [[sb.deposit_output(sb.CHAIN_A, 1000)], [sb.deposit_output(sb.CHAIN_A, 500)]])],
+            specs=(small, sb.SPEC_B),
+        ),
+    )
+    exact = [(12, [[sb.deposit_output(sb.CHAIN_A, 400)]]), prefix[1]]
+    yield _case(
+        "apply_blocks",
+        "withdrawal_drains_escrow",
+        "SC-PEG-5: a withdrawal of exactly the escrow leaves it at 0",
+        run([*exact, (17, [_claim(0)])]),
+    )
+    yield _case(
+        "apply_blocks",
+        "two_claims_one_transaction",
+        "SC-PEG-4 / SC-BLK-3: two claims, each followed by its payout, then change, in one transaction: "
+        "the escrow releases both amounts to it",
+        run([*prefix, (17, [[*_claim(0), *_claim(1), TxOutput(5, sb.ALICE)]])]),
+    )
+    at_limit = replace(sb.SPEC_A, max_withdrawal=400)
+    yield _case(
+        "apply_blocks",
+        "withdrawal_at_limit",
+        "SC-PEG-3: a withdrawal of exactly max_withdrawal",
+        run([*prefix, (17, [_claim(0)])], specs=(at_limit, sb.SPEC_B)),
+    )
+    relay = sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, OUTBOX, 2))
+    yield _case(
+        "apply_blocks",
+        "deposit_after_relay",
+        "SC-BLK-2: a relay to B then a deposit to B in one block: the deposit is B's position 1",
+        run([*prefix, (17, [[relay], [sb.deposit_output(sb.CHAIN_B, 30)]])]),
+    )
+    yield _case(
+        "apply_blocks",
+        "other_chain_checkpoint_keeps_pending",
+        "SC-MSG-3 / SC-CP-6: A's next checkpoint, whose cursor passes the relay height of A's message "
+        "to B, does not acknowledge it (only B's checkpoints do)",
+        run(
+            [
+                *prefix,
+                (17, [[relay]]),
+                (19, [[sb.message_output(sb.next_checkpoint(sb.SPEC_A, CHECKPOINT_A, 17))]]),
+            ]
+        ),
+    )
+    yield _case(
+        "apply_blocks",
+        "relay_after_deposit",
+        "SC-BLK-2: a deposit to B then a relay to B in one block: the relay's inbound message is B's "
+        "position 1, after the deposit",
+        run([*prefix, (17, [[sb.deposit_output(sb.CHAIN_B, 30)], [relay]])]),
+    )
+    refund = sb.refund_output(sb.CHAIN_A, 0, 2)
+    yield _case(
+        "apply_blocks",
+        "refund_after_deposit",
+        "SC-BLK-2: a deposit to A then a refund bounced to A in one block: the bounce is A's position 1",
+        run([*prefix, (17, [[relay]]), (21, [[sb.deposit_output(sb.CHAIN_A, 30)], [refund]])]),
+    )
+    activated = run(
+        [(12, [[sb.deposit_output(sb.CHAIN_A, 10)]]), (20, [[sb.deposit_output(sb.CHAIN_B, 30)]])],
+        specs=(sb.SPEC_A,),
+    )
+    blocks = activated["blocks"]
+    assert isinstance(blocks, list) and isinstance(blocks[1], dict)
+    blocks[1]["activated"] = [spec_json(sb.SPEC_B)]
+    yield _case(
+        "apply_blocks",
+        "activated_in_block",
+        "SC-REG-3: sidechain B is registered by the superblock at 20, before that block's deposit to it",
+        activated,
+    )
 
 
 def _message_cases(

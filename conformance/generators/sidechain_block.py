@@ -14,7 +14,7 @@ from conformance.seeded import seeded_bytes
 from spec.crypto import ed25519
 from spec.encoding import encode
 from spec.presets import Preset
-from spec.script import p2pkh_script_sig
+from spec.script import Opcode, encode_number, encode_push, p2pkh_script_sig
 from spec.sidechain.chain import (
     MainchainInputs,
     SidechainBlock,
@@ -283,7 +283,120 @@ def generate_vm_ferris(preset: Preset) -> Iterator[CaseSpec]:
         expect_error="VM_FERRIS_GAS_LIMIT",
     )
     yield gas
+    exact_gas = preset.vm_ferris.base_gas + preset.vm_ferris.gas_per_byte * len(encode_transaction(_tx(0)))
+    yield CaseSpec(
+        "apply_transaction",
+        "gas_limit_exact",
+        "a context whose gas limit is exactly the transaction's gas",
+        {"accounts": ACCOUNTS, "context": _context(preset, gas_limit=exact_gas), "tx": _hex(0)},
+    )
+    yield from _ferris_lock_time_cases(preset)
+    yield from _trie_split_cases(preset)
+    yield from _inline_leaf_cases(preset)
+    yield from _hashed_leaf_cases(preset)
+    yield from _sign_cases()
     yield from _witness_cases(preset)
+
+
+def _ferris_lock_time_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """VMF-5: CHECKLOCKTIMEVERIFY accepts a lock height in ``0..context.height`` (5 here)."""
+    for lock_height, error in ((0, None), (5, None), (6, "VM_FERRIS_UNAUTHORIZED")):
+        lock = _cltv_lock(lock_height)
+        tx = sign_transaction(replace(_tx(6, recipient=_account(0)), locking_script=lock), _seed(6))
+        data: dict[str, JSON] = {
+            "accounts": [*ACCOUNTS, [compute_account_id(lock).hex(), 100_000, 0]],
+            "context": _context(preset),
+            "tx": encode_transaction(tx).hex(),
+        }
+        yield CaseSpec(
+            "apply_transaction",
+            f"lock_time_{lock_height}",
+            f"an account locked by {lock_height} OP_CHECKLOCKTIMEVERIFY spends at height 5",
+            data,
+            expect_error=error,
+        )
+
+
+def _trie_split_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """VMF-7 over MPT-8: a transfer that creates its recipient where the trie holds an extension
+    node, so the insertion splits it (one nibble of it left, or several)."""
+    for name, shared, recipient in (
+        ("split_extension_one_nibble", "ab", "ac"),
+        ("split_extension_keeps_extension", "abcd", "ad"),
+    ):
+        first = bytes.fromhex(shared + "11" + "00" * (31 - len(shared) // 2))
+        second = bytes.fromhex(shared + "22" + "00" * (31 - len(shared) // 2))
+        target = bytes.fromhex(recipient + "00" * 31)
+        assert _account(0)[0] >> 4 != 0xA
+        accounts: list[JSON] = [[_account(0).hex(), 100_000, 0], [first.hex(), 7, 0], [second.hex(), 9, 0]]
+        yield CaseSpec(
+            "apply_transaction",
+            name,
+            f"accounts {first[:3].hex()}.. and {second[:3].hex()}.. share a path; "
+            f"a transfer creates {target[:2].hex()}..",
+            {"accounts": accounts, "context": _context(preset), "tx": _hex(0, recipient=target)},
+        )
+
+
+def _inline_leaf_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """MPT-4 in VMF-7: two accounts whose ids differ only in the last nibble end in leaves short
+    enough to be inlined in their branch (RLP under 32 bytes); a transfer re-encodes that branch."""
+    first = b"\xab" * 31 + b"\x01"
+    second = b"\xab" * 31 + b"\x02"
+    accounts: list[JSON] = [[_account(0).hex(), 100_000, 0], [first.hex(), 7, 0], [second.hex(), 9, 0]]
+    yield CaseSpec(
+        "apply_transaction",
+        "inline_leaves",
+        "a transfer to an account whose leaf is inlined next to another inlined leaf",
+        {"accounts": accounts, "context": _context(preset), "tx": _hex(0, recipient=second)},
+    )
+
+
+def _hashed_leaf_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """MPT-4 in VMF-7: a new account whose leaf's RLP is exactly 32 bytes, which is hashed, not inlined
+    (ids sharing 12 nibbles leave 51 path nibbles; the value is a 2-byte balance and a 1-byte nonce)."""
+    existing = bytes.fromhex("cdcdcdcdcdcd11" + "00" * 25)
+    created = bytes.fromhex("cdcdcdcdcdcd22" + "00" * 25)
+    accounts: list[JSON] = [[_account(0).hex(), 100_000, 0], [existing.hex(), 7, 0]]
+    yield CaseSpec(
+        "apply_transaction",
+        "leaf_of_32_bytes",
+        "a transfer creates an account whose leaf encodes to exactly 32 bytes (hashed)",
+        {"accounts": accounts, "context": _context(preset), "tx": _hex(0, recipient=created)},
+    )
+    lock = encode_push(encode_number(0)) + bytes([Opcode.OP_CHECKSEQUENCEVERIFY, Opcode.OP_DROP]) + _lock(6)
+    tx = sign_transaction(replace(_tx(6, recipient=_account(0)), locking_script=lock), _seed(6))
+    yield CaseSpec(
+        "apply_transaction",
+        "check_sequence_verify",
+        "VMF-5: an account locked by 0 OP_CHECKSEQUENCEVERIFY can never spend (accounts have no coin age)",
+        {
+            "accounts": [*ACCOUNTS, [compute_account_id(lock).hex(), 100_000, 0]],
+            "context": _context(preset),
+            "tx": encode_transaction(tx).hex(),
+        },
+        expect_error="VM_FERRIS_UNAUTHORIZED",
+    )
+
+
+def _sign_cases() -> Iterator[CaseSpec]:
+    """VMF-5 (producer side): the P2PKH unlocking script of a transaction, signed by a seed."""
+    for name, tx in (
+        ("transfer", replace(_tx(0), unlocking_script=b"")),
+        (
+            "message",
+            replace(
+                _tx(1, kind=FerrisTxKind.MESSAGE, target_chain=9, recipient=b"m", payload=b"hi"),
+                unlocking_script=b"",
+            ),
+        ),
+    ):
+        yield CaseSpec(
+            "sign_transaction",
+            name,
+            f"sign a {name} with key {0 if name == 'transfer' else 1}'s seed",
+            {"tx": encode_transaction(tx).hex(), "seed": _seed(0 if name == "transfer" else 1).hex()},
+        )
 
 
 def _malformed_unlock() -> bytes:
@@ -603,7 +716,104 @@ def generate_sidechain_block(preset: Preset) -> Iterator[CaseSpec]:
         expect_error="SCB_UNKNOWN_VM",
     )
     yield from _gas_cases(preset)
+    yield from _build_cases(preset, inputs, good)
+    mm = preset.ledger.max_money
+    rich = MainchainInputs(
+        40,
+        6,
+        (
+            _deposit(11, 0, _account(0), mm - 5),
+            _deposit(11, 1, _account(0), 5),
+            _deposit(11, 2, _account(0), 1),
+        ),
+        (),
+    )
+    full, _ = _chain(preset, rich, [([], 11)])
+    yield CaseSpec(
+        "apply_blocks",
+        "credit_to_max_money",
+        "deposits that bring an account to exactly max_money (credited), then one atom more (refunded)",
+        _blocks_input(rich, full),
+    )
+    yield from _lock_time_cases(preset)
     yield from _outbox_proof_cases()
+
+
+def _build_input(
+    inputs: MainchainInputs, blocks: list[SidechainBlock], txs: list[str], timestamp: int, cursor: int
+) -> dict[str, JSON]:
+    return {
+        **_blocks_input(inputs, blocks),
+        "transactions": list(txs),
+        "timestamp": timestamp,
+        "deposit_cursor": cursor,
+    }
+
+
+def _build_cases(preset: Preset, inputs: MainchainInputs, good: list[SidechainBlock]) -> Iterator[CaseSpec]:
+    """SCB-6: a producer's block from candidates (invalid ones left out, in order)."""
+    replayed = good[1].transactions[0].hex()
+    yield CaseSpec(
+        "build_block",
+        "skips_invalid",
+        "after block 2, cursor 14: a transfer, a replayed transaction (left out), then a transfer by "
+        "the account the cursor's deposit just funded",
+        _build_input(inputs, good, [_hex(0, nonce=1, amount=10), replayed, _hex(2, amount=1)], 1005, 14),
+    )
+    yield CaseSpec(
+        "build_block",
+        "from_genesis",
+        "the first block: credits up to cursor 12, one transfer",
+        _build_input(inputs, [], [_hex(0, amount=7)], 1001, 12),
+    )
+    yield CaseSpec(
+        "build_block",
+        "timestamp_clamped",
+        "a timestamp before the parent's: the block takes the parent's",
+        _build_input(inputs, good, [], GENESIS_TIMESTAMP, 12),
+    )
+    yield CaseSpec(
+        "build_block",
+        "cursor_ahead",
+        "a cursor above the tip minus the depth",
+        _build_input(inputs, good, [], 1005, 35),
+        expect_error="SCB_CURSOR_AHEAD",
+    )
+
+
+@cache
+def _cltv_lock(lock_height: int) -> bytes:
+    return (
+        encode_push(encode_number(lock_height))
+        + bytes([Opcode.OP_CHECKLOCKTIMEVERIFY, Opcode.OP_DROP])
+        + _lock(6)
+    )
+
+
+def _lock_time_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """VMF-5 in a block: CHECKLOCKTIMEVERIFY compares with the executing block's height."""
+    for lock_height, error in ((2, None), (3, "VM_FERRIS_UNAUTHORIZED")):
+        lock = _cltv_lock(lock_height)
+        account = compute_account_id(lock)
+        inputs = MainchainInputs(40, 6, (_deposit(11, 0, account, 100_000),), ())
+        blocks, state = _chain(preset, inputs, [([], 11)])
+        tx = sign_transaction(
+            replace(_tx(6, recipient=_account(0)), locking_script=lock, unlocking_script=b""), _seed(6)
+        )
+        block = build_sidechain_block(state, (), inputs, GENESIS_TIMESTAMP + 5, 11, preset)
+        block = replace(block, transactions=(encode_transaction(tx),))
+        if error is None:
+            block = build_sidechain_block(
+                state, (encode_transaction(tx),), inputs, GENESIS_TIMESTAMP + 5, 11, preset
+            )
+            assert len(block.transactions) == 1
+        yield CaseSpec(
+            "apply_blocks",
+            f"lock_time_{lock_height}_at_height_2",
+            f"block 2 spends an account locked by {lock_height} OP_CHECKLOCKTIMEVERIFY",
+            _blocks_input(inputs, [*blocks, block]),
+            expect_error=error,
+        )
 
 
 def _on_evm_genesis(block: SidechainBlock) -> SidechainBlock:
@@ -633,6 +843,39 @@ def _gas_cases(preset: Preset) -> Iterator[CaseSpec]:
     txs = tuple(encode_transaction(_tx(i)) for i in range(count))
     built = build_sidechain_block(state, txs, inputs, GENESIS_TIMESTAMP + 5, 11, preset)
     over = replace(built, transactions=txs)
+    limit = preset.vm_ferris.block_gas_limit
+    vm = preset.vm_ferris
+    fill = (limit - vm.base_gas) // per_tx - 2
+    rest = limit - fill * per_tx
+    payload = b""
+    filler = _tx(fill, kind=FerrisTxKind.MESSAGE, target_chain=9, recipient=b"m", fee=rest, amount=1)
+    while vm.base_gas + vm.gas_per_byte * len(encode_transaction(filler)) < rest:
+        payload += b"p"
+        filler = _tx(
+            fill,
+            kind=FerrisTxKind.MESSAGE,
+            target_chain=9,
+            recipient=b"m",
+            fee=rest,
+            amount=1,
+            payload=payload,
+        )
+    exact_txs = (*txs[:fill], encode_transaction(filler))
+    if vm.base_gas + vm.gas_per_byte * len(exact_txs[-1]) == rest:
+        exact = build_sidechain_block(state, exact_txs, inputs, GENESIS_TIMESTAMP + 5, 11, preset)
+        assert len(exact.transactions) == fill + 1
+        yield CaseSpec(
+            "apply_blocks",
+            "block_gas_exactly_at_limit",
+            f"{fill} transfers and a message that use exactly block_gas_limit together",
+            _blocks_input(inputs, [*blocks, exact]),
+        )
+        yield CaseSpec(
+            "build_block",
+            "gas_limit",
+            f"{count} candidate transfers: the producer keeps those within block_gas_limit",
+            _build_input(inputs, blocks, [t.hex() for t in txs], GENESIS_TIMESTAMP + 5, 11),
+        )
     yield CaseSpec(
         "apply_blocks",
         "block_gas_limit",

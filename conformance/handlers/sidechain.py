@@ -14,20 +14,22 @@ JSON shapes (besides the general conventions of docs/vector-format.md):
   every list sorted.
 
 ``apply_blocks`` starts from the ``sidechains`` registered at ``activation_height`` (SC-REG-2) and
-applies every ``{"height", "transactions" (hex, coinbase first)}`` block in order
+applies every ``{"height", "transactions" (hex, coinbase first), "activated" (optional: the specs
+a superblock registers before its messages, SC-REG-3)}`` block in order
 (:func:`~spec.sidechain.state.apply_block_to_sidechains`); its output lists each block's deposits,
-inbound messages and released amounts, then the final state. An invalid run fails at one block.
+inbound messages and released amounts, then the final state and its ``total_escrow`` (SC-PEG-6).
+An invalid run fails at one block.
 """
 
 from __future__ import annotations
 
-from conformance.handlers.masternode import objects
+from conformance.handlers.masternode import objects, parse_quorums
 from conformance.jsonio import field, from_hex, hex_field, int_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.errors import SpecError
 from spec.ledger.transaction import decode_transaction
 from spec.presets import Preset
-from spec.sidechain.checkpoint import check_checkpoint, check_equivocation
+from spec.sidechain.checkpoint import check_checkpoint, check_equivocation, federation_keys
 from spec.sidechain.header import (
     Checkpoint,
     Deposit,
@@ -36,6 +38,8 @@ from spec.sidechain.header import (
     compute_checkpoint_message,
     compute_header_hash,
     decode_checkpoint,
+    decode_sidechain_header,
+    encode_checkpoint,
 )
 from spec.sidechain.registry import (
     EMPTY_SIDECHAINS,
@@ -43,10 +47,12 @@ from spec.sidechain.registry import (
     SidechainsState,
     check_new_sidechain,
     decode_sidechain_spec,
+    encode_sidechain_spec,
     get_sidechain,
     register_sidechains,
+    total_escrow,
 )
-from spec.sidechain.state import apply_block_to_sidechains
+from spec.sidechain.state import apply_block_to_sidechains, compute_deposits
 from spec.sidechain.transactions import (
     DepositMessage,
     OutboxProof,
@@ -54,6 +60,7 @@ from spec.sidechain.transactions import (
     SidechainMessage,
     WithdrawalClaim,
     match_sidechain_message,
+    sidechain_message_script,
 )
 
 SPEC_FIELDS = (
@@ -195,12 +202,12 @@ def state_json(state: SidechainsState) -> dict[str, JSON]:
         )
     pending: list[JSON] = [
         {
-            "key": list(key),
+            "key": list(message.key),
             "destination": message.destination,
             "amount": message.amount,
             "relay_height": message.relay_height,
         }
-        for key, message in sorted(state.pending_messages.items())
+        for _, message in sorted(state.pending_messages.items())
     ]
     return {
         "chains": chains,
@@ -224,23 +231,41 @@ def parse_keys(data: dict[str, JSON]) -> dict[int, bytes]:
 
 
 def handle_decode_checkpoint(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """SC-HDR-1..4: decode a checkpoint; its header, hash and signed message."""
+    """SC-HDR-1..4: decode a checkpoint; its header, hash, signed message and re-encoding."""
     del preset
-    return checkpoint_json(decode_checkpoint(hex_field(data, "encoded")))
+    checkpoint = decode_checkpoint(hex_field(data, "encoded"))
+    return {**checkpoint_json(checkpoint), "encoded": to_hex(encode_checkpoint(checkpoint))}
+
+
+def handle_decode_header(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-HDR-1/2: decode a sidechain header; its fields, hash and checkpoint message."""
+    del preset
+    return header_json(decode_sidechain_header(hex_field(data, "encoded")))
 
 
 def handle_match_message(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """SC-TX-0: the sidechain message an output script carries (``null``: none)."""
+    """SC-TX-0: the sidechain message an output script carries (``null``: none), with the script
+    that carries it re-encoded (``script``: canonical, so equal to the input)."""
     message = match_sidechain_message(hex_field(data, "script"), preset)
-    return None if message is None else message_json(message)
+    if message is None:
+        return None
+    return {**message_json(message), "script": to_hex(sidechain_message_script(message, preset))}
+
+
+def handle_federation_keys(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-CP-4: the committed group keys (by quorum type, decimal) in charge at mainchain ``height``
+    given the recorded ``quorums`` and ``pose_quorums`` (FIN-6/7)."""
+    keys = federation_keys(parse_quorums(data), int_field(data, "height"), preset)
+    return {str(kind): to_hex(key) for kind, key in sorted(keys.items())}
 
 
 def handle_check_spec(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """SC-REG-1/2: decode a sidechain spec and check it against the ``registered`` specs; its fields."""
+    """SC-REG-1/2: decode a sidechain spec and check it against the ``registered`` specs; its fields
+    and its canonical re-encoding."""
     spec = decode_sidechain_spec(hex_field(data, "encoded"))
     registered = [parse_spec(item) for item in objects(data, "registered")]
     check_new_sidechain(spec, register_sidechains(EMPTY_SIDECHAINS, registered, 0), preset)
-    return spec_json(spec)
+    return {**spec_json(spec), "encoded": to_hex(encode_sidechain_spec(spec))}
 
 
 def _initial(data: dict[str, JSON]) -> SidechainsState:
@@ -259,21 +284,26 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
         if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
             raise BadInput("transactions must be a list of hex strings")
         transactions = [decode_transaction(from_hex(t, "transaction"), preset) for t in raw]
+        activated = [parse_spec(spec) for spec in objects(item, "activated")] if "activated" in item else []
         try:
-            result = apply_block_to_sidechains(state, transactions, height, keys, preset)
+            result = apply_block_to_sidechains(state, transactions, height, keys, preset, activated)
         except SpecError as error:
             error.args = (f"height {height}: {error.args[0]}",)
             raise
+        # SC-PEG-2's own function lists the deposits (the same list as the transition's)
+        deposits = compute_deposits(
+            transactions, height, register_sidechains(state, activated, height), keys, preset
+        )
         state = result.state
         blocks.append(
             {
                 "height": height,
-                "deposits": [deposit_json(d) for d in result.deposits],
+                "deposits": [deposit_json(d) for d in deposits],
                 "inbound": [inbound_json(m) for m in result.inbound],
                 "released": list(result.released),
             }
         )
-    return {"blocks": blocks, "state": state_json(state)}
+    return {"blocks": blocks, "state": state_json(state), "total_escrow": total_escrow(state)}
 
 
 def handle_check_checkpoint(preset: Preset, data: dict[str, JSON]) -> JSON:
@@ -304,7 +334,9 @@ def handle_check_equivocation(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 SIDECHAIN_HANDLERS: dict[str, Handler] = {
     "decode_checkpoint": handle_decode_checkpoint,
+    "decode_header": handle_decode_header,
     "match_message": handle_match_message,
+    "federation_keys": handle_federation_keys,
     "check_spec": handle_check_spec,
     "check_checkpoint": handle_check_checkpoint,
     "check_equivocation": handle_check_equivocation,

@@ -25,9 +25,11 @@ from spec.sidechain.chain import (
     MainchainInputs,
     SidechainState,
     apply_sidechain_block,
+    build_sidechain_block,
     compute_outbox_proof,
     compute_outbox_root,
     decode_sidechain_block,
+    encode_sidechain_block,
     genesis_state,
 )
 from spec.sidechain.header import Deposit, InboundMessage, compute_header_hash
@@ -38,7 +40,9 @@ from spec.vm.ferris import (
     Account,
     account_key,
     decode_transaction,
+    encode_transaction,
     ferris_apply,
+    sign_transaction,
 )
 from spec.vm.interface import (
     ExecutionContext,
@@ -148,6 +152,16 @@ def handle_decode_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
     }
 
 
+def handle_sign_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """VMF-5 (producer side): ``{tx, seed}`` -> the transaction (hex) with the P2PKH unlocking script
+    ``<signature> <public key>`` of the Ed25519 key of ``seed`` (32 bytes)."""
+    tx = decode_transaction(hex_field(data, "tx"), preset.vm_ferris)
+    seed = hex_field(data, "seed")
+    if len(seed) != 32:
+        raise BadInput("seed is 32 bytes")
+    return to_hex(encode_transaction(sign_transaction(tx, seed)))
+
+
 def handle_apply_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
     """VMF-2..7: ``{accounts, context, tx}`` -> the outcome and every account after, or the code."""
     trie = _state(data)
@@ -229,16 +243,47 @@ def _vm_kind(data: dict[str, JSON]) -> VmKind:
     return VmKind(value)
 
 
-def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """SCB-1..5: ``{vm_kind, sidechain_id, genesis_timestamp, genesis_cursor, mainchain_tip,
-    peg_in_depth, deposits, messages, blocks}`` -> each block's result and the final state, or the
-    first code (blocks apply in order from the genesis state; ``blocks`` are hex block encodings)."""
-    state: SidechainState = genesis_state(
+def _genesis(data: dict[str, JSON]) -> SidechainState:
+    return genesis_state(
         _vm_kind(data),
         int_field(data, "sidechain_id"),
         int_field(data, "genesis_timestamp"),
         int_field(data, "genesis_cursor"),
     )
+
+
+def handle_build_block(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SCB-6: ``{vm_kind, sidechain_id, genesis_timestamp, genesis_cursor, mainchain_tip,
+    peg_in_depth, deposits, messages, blocks, transactions, timestamp, deposit_cursor}`` -> the block
+    a producer builds on the state after ``blocks`` from the candidate ``transactions`` (hex):
+    ``{block (hex encoding), header_hash, included (the candidates' indices it kept)}``, or the code."""
+    state = _genesis(data)
+    inputs = _inputs(data)
+    for index, raw in enumerate(_list(data, "blocks")):
+        block = decode_sidechain_block(from_hex(raw, f"blocks[{index}]"))
+        state = apply_sidechain_block(state, block, inputs, preset).state
+    candidates = [from_hex(raw, f"transactions[{i}]") for i, raw in enumerate(_list(data, "transactions"))]
+    built = build_sidechain_block(
+        state, candidates, inputs, int_field(data, "timestamp"), int_field(data, "deposit_cursor"), preset
+    )
+    kept: list[JSON] = []
+    position = 0
+    for tx in built.transactions:
+        position = candidates.index(tx, position)
+        kept.append(position)
+        position += 1
+    return {
+        "block": to_hex(encode_sidechain_block(built)),
+        "header_hash": to_hex(compute_header_hash(built.header)),
+        "included": kept,
+    }
+
+
+def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SCB-1..5: ``{vm_kind, sidechain_id, genesis_timestamp, genesis_cursor, mainchain_tip,
+    peg_in_depth, deposits, messages, blocks}`` -> each block's result and the final state, or the
+    first code (blocks apply in order from the genesis state; ``blocks`` are hex block encodings)."""
+    state = _genesis(data)
     inputs = _inputs(data)
     results: list[JSON] = []
     for index, raw in enumerate(_list(data, "blocks")):
@@ -278,11 +323,13 @@ def handle_outbox_proof(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 VM_FERRIS_HANDLERS: dict[str, Handler] = {
     "decode_transaction": handle_decode_transaction,
+    "sign_transaction": handle_sign_transaction,
     "apply_transaction": handle_apply_transaction,
     "record_witness": handle_record_witness,
     "apply_stateless": handle_apply_stateless,
 }
 SIDECHAIN_BLOCK_HANDLERS: dict[str, Handler] = {
     "apply_blocks": handle_apply_blocks,
+    "build_block": handle_build_block,
     "outbox_proof": handle_outbox_proof,
 }
