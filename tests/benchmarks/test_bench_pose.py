@@ -21,6 +21,7 @@ from spec.ledger.transaction import OutPoint
 from spec.masternode.challenge import (
     challenge_digest,
     challenge_window,
+    challengers,
     check_challenge,
     check_response,
     check_response_in_time,
@@ -65,8 +66,13 @@ def _entry(j: int) -> MasternodeEntry:
 
 
 LIST = MasternodeList({e.collateral: e for e in (_entry(j) for j in range(MASTERNODES))})
-TARGET = OutPoint((MEMBERS + 3).to_bytes(32, "big"), 0)
-TARGET_SECRET = SECRETS[(MEMBERS + 3) % len(KEYS)]
+TARGET_J = next(  # POSE-11: a target member 1 challenges
+    j
+    for j in range(MEMBERS + 3, MASTERNODES)
+    if 1 in challengers(BASE, OutPoint(j.to_bytes(32, "big"), 0), MEMBERS, PRESET)
+)
+TARGET = OutPoint(TARGET_J.to_bytes(32, "big"), 0)
+TARGET_SECRET = SECRETS[TARGET_J % len(KEYS)]
 CHALLENGE = make_challenge(SECRETS[0], BASE, 1, TARGET, b"\x77" * 32)
 RESPONSE = make_response(TARGET_SECRET, CHALLENGE)
 FIRST, DEADLINE = challenge_window(BASE, PRESET)
