@@ -183,7 +183,7 @@ def test_a_masternode_unbonds_and_its_owner_spends_the_collateral_after_the_wind
         assert replay(list(node.store.best_chain()), PRESET) == node.store.state
 
 
-@pytest.mark.slow  # about 70 blocks on three nodes; the default run checks POSE-9 on the node in the stop test
+@pytest.mark.slow  # ~70 blocks on three nodes; the default run checks POSE-9 on the node in the stop test
 def test_a_member_withholding_finality_shares_is_penalised_and_the_signers_are_not(tmp_path: Path) -> None:
     """POSE-9/10 on the node: node 1 stays up (it deals, answers challenges, signs PoSe penalty
     shares) but never sends a finality signature share. The two other members still certify every
