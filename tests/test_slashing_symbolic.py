@@ -37,7 +37,13 @@ def test_slashing_contracts_hold(crosshair_runs: Runs) -> None:
 
 
 def test_slashing_canary_is_refuted(crosshair_runs: Runs) -> None:
-    assert_canary_refuted(crosshair_runs, "burn_ignoring_before", "late_term", "ban_one_term_early")
+    assert_canary_refuted(
+        crosshair_runs,
+        "burn_ignoring_before",
+        "late_term",
+        "ban_one_term_early",
+        "missed_counting_every_height",
+    )
 
 
 def test_every_slashing_contract_states_pre_and_post() -> None:
@@ -68,3 +74,6 @@ def test_slashing_wrappers_on_examples() -> None:
     assert slashing_contracts.response_counts(30, 59, 30, 5)  # devnet window [55, 60)
     assert not slashing_contracts.response_counts(30, 60, 30, 5)
     assert slashing_contracts.window_in_term(30, 30, 5) == (55, 60)
+    assert slashing_contracts.missed_counts([[1, 2], [1], [1, 2, 3]], 3, 2) == (0, 0, 1)  # [1] not counted
+    assert slashing_contracts.missed_counts([], 4, 3) == (0, 0, 0, 0)
+    assert slashing_contracts.share_window_in_term(30, 30, 10, 2) == (55, 65, 67)  # devnet
