@@ -31,15 +31,22 @@ restart :meth:`QuorumService.resume` rebuilds the running sessions from the chai
 DKG shares travel encrypted to their recipients' operator keys (DKG-11): a contribution on the wire
 carries ciphertexts only, and the node decrypts its own shares with its operator key.
 
-PoSe liveness challenges (POSE-4..7, spec/masternode/challenge.py): when its best height enters the
-challenge window of a PoSe quorum it is a member of (and whose key the chain committed), the node
-signs one challenge with a fresh random nonce for every other ACTIVE masternode and floods them; a
-node that receives a valid challenge naming its own masternode answers at once; a challenger
-records the best height at which each valid response reached it, and when its best height reaches
-the deadline it signs POSE-3's penalty share for every target that did not answer in time (the
+PoSe liveness challenges (POSE-4..7, POSE-11, spec/masternode/challenge.py): when its best height
+enters the challenge window of a PoSe quorum it is a member of (and whose key the chain committed),
+the node signs one challenge with a fresh random nonce for every other ACTIVE masternode whose
+challenger subset holds it and floods them; a node that receives a valid challenge naming its own
+masternode answers at once; every node records the targets of the valid challenges it saw and the
+best height at which the first valid response of each reached it, and when its best height reaches
+the deadline a member signs POSE-3's penalty share for every such target that did not answer in time (the
 shares meet the POSE-1 ones in the same signing session, so a quorum penalises a masternode at most
 once a term). Challenges live in memory for the quorum's term: a member that restarts inside the
 window does not judge that term (it never penalises on a partial record).
+
+Missed finality shares (POSE-9/10, spec/masternode/share_service.py): the node records the signer
+of every valid finality share it verifies, by session and height; a member of the PoSe quorum in
+charge that has watched since before the term's share window judges it when its best height
+reaches the verdict height and signs POSE-3's penalty share for every ACTIVE masternode whose
+operator key missed more than the tolerance of the heights it saw finalized.
 
 What is not done: messages a node missed while it was down are not fetched again (it takes
 part with what it had and what still arrives); a response that arrives before its challenge is
