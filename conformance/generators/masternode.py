@@ -3399,8 +3399,15 @@ def _finality_share_cases(preset: Preset) -> Iterator[CaseSpec]:
     few = everyone[: t - 1]
     yield verdict(
         "unfinalized_heights_do_not_count",
-        f"member {n} silent throughout, but only {tolerance} heights had t = {t} shares: not penalised",
-        [obs(h, but_last if h < first + tolerance else few) for h in heights],
+        f"member {n} silent throughout, only the last {tolerance} heights had t = {t} shares: not penalised",
+        [obs(h, few if h < first + window - tolerance else but_last) for h in heights],
+    )
+    half = first + window // 2
+    yield verdict(
+        "two_members_each_silent_half",
+        f"member {n - 1} silent in the first half of the window, member {n} in the second: both"
+        " penalised, listed by outpoint",
+        [obs(h, [j for j in everyone if j != (n - 1 if h < half else n)]) for h in heights],
     )
     yield verdict(
         "outside_the_window_ignored",
@@ -3420,6 +3427,19 @@ def _finality_share_cases(preset: Preset) -> Iterator[CaseSpec]:
         [obs(h, but_last, other) for h in heights],
     )
     uncommitted = replace(record, group_public_key=None)
+    yield verdict(
+        "uncommitted_first_height_ignored",
+        f"member {n} silent; the first height names a record without a key, the other {window - 1} count",
+        [obs(first, but_last, uncommitted), *[obs(h, but_last) for h in heights[1:]]],
+    )
+    yield verdict(
+        "other_record_first_height_ignored",
+        f"member {n} silent; the first height names a record FIN-2 does not put in charge, the rest count",
+        [
+            obs(first, but_last, replace(record, base_height=base + params.finality_quorum_interval)),
+            *[obs(h, but_last) for h in heights[1:]],
+        ],
+    )
     yield verdict(
         "uncommitted_record_ignored",
         "member n silent, but the finality quorum never committed a key (FIN-5)",

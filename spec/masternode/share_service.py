@@ -95,7 +95,7 @@ def missed_shares(observed: Iterable[HeightShares], quorum_height: int, preset: 
     member of a judged height's quorum has an entry, 0 if it missed none)."""
     first, end, _ = share_window(quorum_height, preset)
     seen: set[int] = set()
-    totals: dict[bytes, int] = {}
+    judged: dict[QuorumRecord, list[frozenset[int]]] = {}
     for item in observed:
         if not first <= item.height < end or item.height in seen:
             continue
@@ -106,9 +106,12 @@ def missed_shares(observed: Iterable[HeightShares], quorum_height: int, preset: 
             or finality_quorum_height(item.height, preset) != record.base_height
         ):
             continue
-        counts = count_missed([item.signers], len(record.members), record.threshold)
-        for key, count in zip(record.members, counts, strict=True):
-            totals[key] = totals.get(key, 0) + count
+        judged.setdefault(record, []).append(item.signers)
+    totals: dict[bytes, int] = {}
+    for record, signer_sets in judged.items():
+        counts = count_missed(signer_sets, len(record.members), record.threshold)
+        for index, key in enumerate(record.members):
+            totals[key] = totals.get(key, 0) + counts[index]
     return totals
 
 
@@ -120,12 +123,9 @@ def share_failures(
     missed = missed_shares(observed, quorum_height, preset)
     failing = {key for key, count in missed.items() if is_share_failure(count, preset)}
     return tuple(
-        sorted(
-            (
-                entry.collateral
-                for entry in mn_list.entries.values()
-                if entry.status is MasternodeStatus.ACTIVE and entry.operator_public_key in failing
-            ),
-            key=lambda o: (o.txid, o.index),
+        sorted(  # OutPoint orders by (txid, index)
+            entry.collateral
+            for entry in mn_list.entries.values()
+            if entry.status is MasternodeStatus.ACTIVE and entry.operator_public_key in failing
         )
     )
