@@ -3464,3 +3464,43 @@ def _finality_share_cases(preset: Preset) -> Iterator[CaseSpec]:
         banned,
     )
     yield verdict("nothing_observed", "no share seen at all: no height counts, nobody penalised", [])
+    spanning = next(  # a later PoSe term whose window spans two finality terms (never on devnet)
+        (
+            k * q
+            for k in range(2, 20)
+            if finality_quorum_height(share_window(k * q, preset)[0], preset)
+            != finality_quorum_height(share_window(k * q, preset)[1] - 1, preset)
+        ),
+        None,
+    )
+    if spanning is not None:
+        start, stop, _ = share_window(spanning, preset)
+        records: dict[int, QuorumRecord] = {}
+        for h in range(start, stop):
+            b = finality_quorum_height(h, preset)
+            assert b is not None
+            if b not in records:
+                records[b] = replace(
+                    finality_record(b, preset), group_public_key=finality_quorum(b, preset).group_public_key
+                )
+        silent = records[min(records)].members[-1]
+        data: dict[str, JSON] = {
+            "quorum_height": spanning,
+            "masternodes": list_json(mn_list),
+            "observed": [
+                obs(
+                    h,
+                    [j for j, key in enumerate(rec.members, start=1) if key != silent],
+                    rec,
+                )
+                for h in range(start, stop)
+                for rec in [records[finality_quorum_height(h, preset) or 0]]
+            ],
+        }
+        yield _case(
+            "finality_share_verdict",
+            "window_spans_two_finality_quorums",
+            f"POSE-9/10: the window [{start}, {stop}) of PoSe quorum {spanning} lies under finality quorums"
+            f" {sorted(records)}; one masternode, a member of both, silent throughout: its misses add up",
+            data,
+        )
