@@ -81,6 +81,7 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
         "spec/masternode/pose.py",
         "spec/masternode/slashing.py",
     ),
+    "pose_shares": ("spec/masternode/share_service.py",),
     "libp2p": ("spec/p2p/libp2p.py",),
     "state": ("spec/chain/commitment.py",),
     "dispute": ("spec/sidechain/dispute.py",),
@@ -103,6 +104,7 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
 VECTOR_FLOWS: dict[str, tuple[str, ...]] = {
     "share_encryption": ("dkg",),
     "penalties": ("masternode",),
+    "pose_shares": ("masternode",),
     "libp2p": ("p2p",),
     "snapshot": ("ledger", "p2p"),
     "forks": ("upgrade",),
@@ -112,14 +114,15 @@ VECTOR_FLOWS: dict[str, tuple[str, ...]] = {
 }
 """Rows that measure modules of a flow separately, with the vector flows whose vectors they run in
 pass 1: DKG-11 share encryption through the dkg vectors; PoSe challenges, verdicts, slashing
-evidence and slashing through the masternode vectors; the libp2p protocols through the p2p vectors;
-the snapshot modules (SNAP-1..8) through the ledger vectors (SNAP-1..4) and the p2p vectors
-(P2P-SNAP frames); the fork modules through the upgrade vectors (fork schedule, agenda
-voting); the prefix proofs (HASH-2) through the hashing vectors; the mainchain's sidechain
-registry, checkpoints, headers and message formats (SC-REG, SC-CP, SC-HDR, SC-TX) through the
-sidechain vectors and the peg vectors (whose blocks register chains, post checkpoints and carry
-every message kind); the FerrisScript VM, the path-only trie access and the VM interface through
-the vm_ferris vectors and the sidechain_block vectors (blocks of FerrisScript transactions)."""
+evidence and slashing, and the missed-share verdicts (POSE-9/10), through the masternode vectors;
+the libp2p protocols through the p2p vectors; the snapshot modules (SNAP-1..8) through the ledger
+vectors (SNAP-1..4) and the p2p vectors (P2P-SNAP frames); the fork modules through the upgrade
+vectors (fork schedule, agenda voting); the prefix proofs (HASH-2) through the hashing vectors; the
+mainchain's sidechain registry, checkpoints, headers and message formats (SC-REG, SC-CP, SC-HDR,
+SC-TX) through the sidechain vectors and the peg vectors (whose blocks register chains, post
+checkpoints and carry every message kind); the FerrisScript VM, the path-only trie access and the VM
+interface through the vm_ferris vectors and the sidechain_block vectors (blocks of FerrisScript
+transactions)."""
 
 
 def vector_flows(row: str) -> tuple[str, ...]:

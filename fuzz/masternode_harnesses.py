@@ -23,9 +23,15 @@ accepted input re-encodes to itself).
   penalty that comes out verifies under the quorum's group key, for bob and the quorum's height.
 * ``masternode_pose_challenge``: POSE-5/6/7 on a devnet challenge and its response (174 + 128
   bytes) with the fuzz input XOR-ed over them; an accepted challenge names a member and an ACTIVE
-  masternode and verifies under the member's operator key; an accepted response names that
+  masternode, comes from one of the target's challengers (POSE-11) and verifies under the member's
+  operator key; an accepted response names that
   challenge's digest and verifies under the target's operator key, and POSE-7 then never penalises
   the target.
+* ``masternode_share_verdict``: POSE-9/10 on fuzzed share observations (two bytes a height: an
+  offset around the devnet window and a signer bitmask, indices 0..7 of a 5-member quorum) of the
+  committed finality record in charge; no exception escapes, each key's misses are at most the
+  window's length, every penalised masternode is ACTIVE with a key that missed more than the
+  tolerance, and a member in every observed signer set is never penalised.
 * ``governance_decode_proposal`` / ``governance_decode_vote``: the GOV-0 message bodies; an
   accepted proposal has an id, an accepted vote a vote message.
 * ``governance_match_message``: GOV-0 recognition, as for masternode messages.
@@ -44,6 +50,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cache
 
 from conformance.generators.governance import (
@@ -63,6 +70,7 @@ from conformance.generators.masternode import (
     double_sign_evidence,
     equivocating_justifications,
     evidence_tx,
+    finality_record,
     funded_list,
     funding,
     pose_quorum,
@@ -93,6 +101,7 @@ from spec.masternode.evidence import (
 )
 from spec.masternode.pose import penalty_from_session, penalty_session
 from spec.masternode.registry import MasternodeList, MasternodeStatus, penalty_message
+from spec.masternode.share_service import HeightShares, missed_shares, share_failures, share_window
 from spec.masternode.signing import (
     SigningSession,
     add_signature_share,
@@ -314,6 +323,10 @@ def fuzz_pose_challenge(data: bytes) -> None:
         return
     digest = pose_challenge.challenge_digest(challenge)
     _require(1 <= challenge.challenger <= len(sc.record.members), "a challenge by a non-member")
+    subset = pose_challenge.challengers(
+        challenge.quorum_height, challenge.target, len(sc.record.members), PRESET
+    )
+    _require(challenge.challenger in subset, "a challenge by a member outside the target's subset (POSE-11)")
     entry = sc.mn_list.entries.get(challenge.target)
     _require(
         entry is not None and entry.status is MasternodeStatus.ACTIVE, "a challenge of an inactive target"
@@ -333,6 +346,42 @@ def fuzz_pose_challenge(data: bytes) -> None:
         [challenge.target], {challenge.target: sc.first}, challenge.quorum_height, PRESET
     )
     _require(verdict == (), "a target that answered in time is penalised")
+
+
+@cache
+def _share_scenario() -> tuple[fin.QuorumRecord, int, MasternodeList]:
+    q = PRESET.masternodes.pose_quorum_interval
+    first = share_window(q, PRESET)[0]
+    base = fin.finality_quorum_height(first, PRESET)
+    assert base is not None
+    record = replace(finality_record(base, PRESET), group_public_key=b"\x01" * 48)
+    return record, q, funded_list(LABELS, PRESET)
+
+
+def fuzz_share_verdict(data: bytes) -> None:
+    """POSE-9/10 on fuzzed observations of the devnet window's finality shares."""
+    record, q, mn_list = _share_scenario()
+    first, end, _ = share_window(q, PRESET)
+    span = end - first
+    observed = [
+        HeightShares(
+            first - 2 + data[i] % (span + 4), record, frozenset(j for j in range(8) if data[i + 1] >> j & 1)
+        )
+        for i in range(0, len(data) - 1, 2)
+    ]
+    missed = missed_shares(observed, q, PRESET)
+    penalised = share_failures(mn_list, observed, q, PRESET)
+    _require(all(0 <= c <= span for c in missed.values()), "more misses than heights")
+    tolerance = PRESET.masternodes.finality_share_tolerance
+    for outpoint in penalised:
+        entry = mn_list.entries[outpoint]
+        _require(entry.status is MasternodeStatus.ACTIVE, "an inactive masternode penalised")
+        _require(missed.get(entry.operator_public_key, 0) > tolerance, "penalised within the tolerance")
+    always = set(range(1, len(record.members) + 1))
+    for item in observed:
+        always &= item.signers
+    keys = {mn_list.entries[o].operator_public_key for o in penalised}
+    _require(not keys & {record.members[j - 1] for j in always}, "a member that always signed is penalised")
 
 
 def fuzz_decode_proposal(data: bytes) -> None:
@@ -514,6 +563,7 @@ MASTERNODE_HARNESSES: dict[str, Callable[[bytes], None]] = {
     "masternode_slash": fuzz_slash,
     "masternode_pose_penalty": fuzz_pose_penalty,
     "masternode_pose_challenge": fuzz_pose_challenge,
+    "masternode_share_verdict": fuzz_share_verdict,
     "governance_decode_proposal": fuzz_decode_proposal,
     "governance_decode_vote": fuzz_decode_vote,
     "governance_match_message": fuzz_match_governance_message,
@@ -585,6 +635,11 @@ def masternode_seeds() -> dict[str, dict[str, bytes]]:
             "seed-unchanged": b"",
             "seed-flip-challenger": bytes(8) + b"\x02",
             "seed-flip-response-signature": bytes(len(_challenge_seed()) - 1) + b"\x01",
+        },
+        "masternode_share_verdict": {
+            "seed-all-sign": bytes(b for h in range(10) for b in (2 + h, 0b111110)),
+            "seed-member-5-silent": bytes(b for h in range(10) for b in (2 + h, 0b011110)),
+            "seed-empty": b"",
         },
         "masternode_register": mutations(reg_tx),
         "masternode_penalty": mutations(pen_tx),

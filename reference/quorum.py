@@ -31,15 +31,22 @@ restart :meth:`QuorumService.resume` rebuilds the running sessions from the chai
 DKG shares travel encrypted to their recipients' operator keys (DKG-11): a contribution on the wire
 carries ciphertexts only, and the node decrypts its own shares with its operator key.
 
-PoSe liveness challenges (POSE-4..7, spec/masternode/challenge.py): when its best height enters the
-challenge window of a PoSe quorum it is a member of (and whose key the chain committed), the node
-signs one challenge with a fresh random nonce for every other ACTIVE masternode and floods them; a
-node that receives a valid challenge naming its own masternode answers at once; a challenger
-records the best height at which each valid response reached it, and when its best height reaches
-the deadline it signs POSE-3's penalty share for every target that did not answer in time (the
+PoSe liveness challenges (POSE-4..7, POSE-11, spec/masternode/challenge.py): when its best height
+enters the challenge window of a PoSe quorum it is a member of (and whose key the chain committed),
+the node signs one challenge with a fresh random nonce for every other ACTIVE masternode whose
+challenger subset holds it and floods them; a node that receives a valid challenge naming its own
+masternode answers at once; every node records the targets of the valid challenges it saw and the
+best height at which the first valid response of each reached it, and when its best height reaches
+the deadline a member signs POSE-3's penalty share for every such target that did not answer in time (the
 shares meet the POSE-1 ones in the same signing session, so a quorum penalises a masternode at most
 once a term). Challenges live in memory for the quorum's term: a member that restarts inside the
 window does not judge that term (it never penalises on a partial record).
+
+Missed finality shares (POSE-9/10, spec/masternode/share_service.py): the node records the signer
+of every valid finality share it verifies, by session and height; a member of the PoSe quorum in
+charge that has watched since before the term's share window judges it when its best height
+reaches the verdict height and signs POSE-3's penalty share for every ACTIVE masternode whose
+operator key missed more than the tolerance of the heights it saw finalized.
 
 What is not done: messages a node missed while it was down are not fetched again (it takes
 part with what it had and what still arrives); a response that arrives before its challenge is
@@ -81,6 +88,7 @@ from spec.errors import (
     PoSeBadChallengeSignature,
     PoSeBadResponseSignature,
     PoSeChallengeOutOfTerm,
+    PoSeNotChallenger,
     PoSeUnknownChallenger,
     SignDuplicateShare,
     SignWrongSession,
@@ -91,8 +99,8 @@ from spec.masternode import dkg
 from spec.masternode.challenge import (
     PoSeChallenge,
     PoSeResponse,
+    assigned_targets,
     challenge_digest,
-    challenge_targets,
     challenge_window,
     check_challenge,
     check_response,
@@ -124,6 +132,7 @@ from spec.masternode.finality import (
     commitment_signature,
     commitment_window,
     committed_finality_key,
+    dkg_length,
     finality_dkg_session,
     finality_quorum_height,
     finality_term,
@@ -143,6 +152,7 @@ from spec.masternode.pose import (
 )
 from spec.masternode.quorum import QuorumType
 from spec.masternode.registry import MasternodeMessage, MasternodeStatus, pose_quorum_height
+from spec.masternode.share_service import HeightShares, share_failures, share_window
 from spec.masternode.signing import (
     SignatureShare,
     SigningSession,
@@ -319,10 +329,21 @@ class QuorumService:
         """POSE-5: challenges of a term this node's best height has not reached yet (a peer ahead)."""
         self.issued: dict[int, dict[OutPoint, bytes]] = {}
         """POSE-4/5: this member's challenges by PoSe quorum height and target (the digest)."""
+        self.challenged: dict[int, set[OutPoint]] = {}
+        """POSE-7/11: by PoSe quorum height, the targets of the valid (subset) challenges seen."""
         self.answered: dict[int, dict[OutPoint, int]] = {}
-        """POSE-6: the best height at which a valid response to this member's challenge arrived."""
+        """POSE-6/7: by PoSe quorum height and target, the best height at which the first valid
+        in-time response to one of the target's challenges arrived."""
         self.judged_terms: set[int] = set()
         """POSE-7: PoSe quorum heights whose challenges this member has judged."""
+        self.share_signers: dict[tuple[bytes, int], set[int]] = {}
+        """POSE-9: by (finality session id, height), the members whose valid share for a block at that
+        height this node received (kept for a PoSe interval)."""
+        self.first_tip: int | None = None
+        """POSE-9: the first best height this process saw (a judge that started inside a share
+        window did not watch all of it and does not judge that window)."""
+        self.share_judged: set[int] = set()
+        """POSE-10: PoSe quorum heights whose share window this member has judged."""
 
     # ------------------------------------------------------------------------- persistence
 
@@ -465,8 +486,14 @@ class QuorumService:
         ]
         for quorum_height in over:
             self.issued.pop(quorum_height, None)
+            self.challenged.pop(quorum_height, None)
             self.answered.pop(quorum_height, None)
             self.judged_terms.discard(quorum_height)
+        for observed in [k for k in self.share_signers if k[1] + interval < height]:
+            del self.share_signers[observed]
+        self.share_judged = {
+            q for q in self.share_judged if q + 2 * interval + dkg_length(self.preset) > height
+        }
         if over:
             gone = {d for d, c in self.challenges.items() if c.quorum_height in over}
             for digest in gone:
@@ -524,6 +551,8 @@ class QuorumService:
     def on_tip(self, height: int, tip_hash: bytes) -> list[QuorumOutput]:
         """The best chain moved to ``(height, tip_hash)``: advance sessions, sign, retry held messages."""
         self.height = height
+        if self.first_tip is None:
+            self.first_tip = height
         out: list[QuorumOutput] = []
         self._prune(height)
         for record in list(self.sessions.values()):
@@ -534,6 +563,7 @@ class QuorumService:
         out.extend(self._release_held_sessions(height))
         out.extend(self._challenge_round(height))
         out.extend(self._sign_tip(height, tip_hash))
+        out.extend(self._share_round(height))
         later: list[QuorumMessage] = [
             *self.held_shares,
             *self.held_commitment_signatures,
@@ -824,6 +854,9 @@ class QuorumService:
                 return []
         if seen is None:
             self.seen_shares[key] = (hash_, bytes(share.signature))
+            self.share_signers.setdefault((record.state.session_id, height), set()).add(
+                share.signer
+            )  # POSE-9
             return []
         keys = [s.value for s in result.public_key_shares]
         evidence = DoubleSignEvidence(
@@ -927,7 +960,8 @@ class QuorumService:
         return None
 
     def _challenge_round(self, height: int) -> list[QuorumOutput]:
-        """POSE-4/7: challenge every other ACTIVE masternode once in the window; judge at the deadline."""
+        """POSE-4/7/11: challenge once in the window the ACTIVE masternodes whose challenger subset holds
+        this member; at the deadline judge every target of the subset challenges seen."""
         record = self._pose_record_in_charge(height)
         if record is None or record.member is None:
             return []
@@ -937,17 +971,22 @@ class QuorumService:
         chain = self.chain_state()
         if first <= height < deadline and base not in self.issued:
             issued: dict[OutPoint, bytes] = {}
-            for target in challenge_targets(chain.masternodes, self.public_key):
-                challenge = make_challenge(self.secret_key, base, record.member.index, target, os.urandom(32))
+            members = len(record.state.members)
+            index = record.member.index
+            for target in assigned_targets(
+                chain.masternodes, self.public_key, base, index, members, self.preset
+            ):
+                challenge = make_challenge(self.secret_key, base, index, target, os.urandom(32))
                 digest = challenge_digest(challenge)
                 issued[target] = digest
                 self.challenges[digest] = challenge
+                self.challenged.setdefault(base, set()).add(target)
                 out.append(challenge)
             self.issued[base] = issued
         elif height >= deadline and base in self.issued and base not in self.judged_terms:
             self.judged_terms.add(base)
             answered = self.answered.get(base, {})
-            for target in unanswered(self.issued[base], answered, base, self.preset):
+            for target in unanswered(self.challenged.get(base, set()), answered, base, self.preset):
                 entry = chain.masternodes.entries.get(target)
                 if entry is not None and entry.status is MasternodeStatus.ACTIVE:
                     out.extend(self._penalty_share(record, target, base))
@@ -964,7 +1003,7 @@ class QuorumService:
             return []  # not a PoSe quorum of this node's chain (a fork, or too far ahead)
         try:
             check_challenge(record, chain.masternodes, challenge, self.height, self.preset)
-        except (PoSeUnknownChallenger, PoSeBadChallengeSignature) as exc:  # P2P-SCORE-4
+        except (PoSeUnknownChallenger, PoSeNotChallenger, PoSeBadChallengeSignature) as exc:  # P2P-SCORE-4
             raise InvalidQuorumMessage(exc.code) from exc
         except PoSeChallengeOutOfTerm:
             if self.height < challenge_window(challenge.quorum_height, self.preset)[0]:
@@ -973,6 +1012,7 @@ class QuorumService:
         except SpecError:
             return []  # another list view: can be an honest race
         self.challenges[digest] = challenge
+        self.challenged.setdefault(challenge.quorum_height, set()).add(challenge.target)
         out: list[QuorumOutput] = [challenge]
         target = chain.masternodes.entries[challenge.target]
         if target.operator_public_key == self.public_key:
@@ -980,7 +1020,8 @@ class QuorumService:
         return out
 
     def _receive_response(self, response: PoSeResponse) -> list[QuorumOutput]:
-        """POSE-6: relay a valid response once; a challenger records when its own one was answered."""
+        """POSE-6/7: relay a valid response once; record when the first in-time answer of its target
+        arrived (every member judges every target of the subset's challenges, POSE-11)."""
         challenge = self.challenges.get(response.challenge)
         if challenge is None or response.challenge in self.responded:
             return []
@@ -992,14 +1033,40 @@ class QuorumService:
             return []
         self.responded.add(response.challenge)
         quorum_height, target = challenge.quorum_height, challenge.target
-        if self.issued.get(quorum_height, {}).get(target) == response.challenge:
-            try:
-                check_response_in_time(quorum_height, self.height, self.preset)
-            except SpecError:
-                pass  # late: POSE-7 judges it unanswered
-            else:
-                self.answered.setdefault(quorum_height, {})[target] = self.height
+        try:
+            check_response_in_time(quorum_height, self.height, self.preset)
+        except SpecError:
+            pass  # late: POSE-7 judges it unanswered
+        else:
+            self.answered.setdefault(quorum_height, {}).setdefault(target, self.height)
         return [response]
+
+    # ------------------------------------------------------------------------- missed finality shares
+
+    def _share_round(self, height: int) -> list[QuorumOutput]:
+        """POSE-9/10: at the verdict height of the PoSe term in charge, as a member of that quorum
+        that watched the whole window, sign a penalty share for each ACTIVE masternode whose
+        operator key missed more than the tolerance of the window's finalized heights."""
+        record = self._pose_record_in_charge(height)
+        if record is None:
+            return []
+        base = record.base_height
+        first, end, verdict = share_window(base, self.preset)
+        if height < verdict or base in self.share_judged or self.first_tip is None or self.first_tip >= first:
+            return []
+        self.share_judged.add(base)
+        chain = self.chain_state()
+        observed: list[HeightShares] = []
+        for h in range(first, end):
+            finality_base = finality_quorum_height(h, self.preset)
+            finality = None if finality_base is None else chain.quorums.records.get(finality_base)
+            if finality is not None:
+                signers = self.share_signers.get((finality.session_id, h), set())
+                observed.append(HeightShares(h, finality, frozenset(signers)))
+        out: list[QuorumOutput] = []
+        for target in share_failures(chain.masternodes, observed, base, self.preset):
+            out.extend(self._penalty_share(record, target, base))
+        return out
 
     def _receive_penalty_share(self, share: SignatureShare) -> list[QuorumOutput]:
         """POSE-3: add a PoSe member's penalty share; with ``t`` of them, publish the penalty (once)."""

@@ -1313,6 +1313,12 @@ class PoSeUnknownChallenger(MasternodeError):
     code = "POSE_UNKNOWN_CHALLENGER"
 
 
+class PoSeNotChallenger(MasternodeError):
+    """POSE-11: the challenger is a member of the PoSe quorum but not of the target's challenger subset."""
+
+    code = "POSE_NOT_CHALLENGER"
+
+
 class PoSeBadChallengeSignature(MasternodeError):
     """POSE-5: the challenge's BLS signature does not verify under the challenger's operator key."""
 

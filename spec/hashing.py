@@ -56,6 +56,7 @@ class HashDomain(Enum):
     MASTERNODE_UNBOND = "RustyCoin 2026-11 masternode unbond v1"
     POSE_CHALLENGE = "RustyCoin 2026-11 pose challenge v1"
     POSE_RESPONSE = "RustyCoin 2026-11 pose response v1"
+    POSE_CHALLENGER = "RustyCoin 2026-11 pose challenger v1"
     GOVERNANCE_PROPOSAL = "RustyCoin 2026-11 governance proposal v1"
     GOVERNANCE_VOTE = "RustyCoin 2026-11 governance vote v1"
     P2P_MESSAGE = "RustyCoin 2026-11 p2p message v1"

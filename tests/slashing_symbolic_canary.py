@@ -3,7 +3,9 @@
 ``burn_ignoring_before`` burns every SLASHED entry whether or not it was SLASHED before and claims a
 collateral is burnt once; ``late_term`` accepts double-signing evidence one block after the
 quorum's term and claims it is still in term; ``ban_one_term_early`` claims a silent masternode is
-banned one PoSe term sooner than it is. If CrossHair stops finding these, the slashing
+banned one PoSe term sooner than it is; ``missed_counting_every_height`` counts a height
+nobody finalized against a silent member and claims a member misses at most the finalized
+heights. If CrossHair stops finding these, the slashing
 symbolic check has become vacuous.
 """
 
@@ -40,3 +42,17 @@ def ban_one_term_early(penalty: int, threshold: int, gain: int) -> int:
     post: penalty + (__return__ - 1) * gain > threshold
     """
     return (threshold - penalty) // gain + 1
+
+
+def _counted(sets: list[list[int]], members: int, threshold: int) -> int:
+    return len([s for s in sets if len({x for x in s if 1 <= x <= members}) >= threshold])
+
+
+def missed_counting_every_height(sets: list[list[int]], members: int, threshold: int) -> tuple[int, ...]:
+    """Claims misses never exceed the finalized heights (false: every height is counted here).
+
+    pre: 1 <= members <= 4 and 1 <= threshold <= members
+    pre: len(sets) <= 4 and all(len(s) <= 5 for s in sets)
+    post: all(c <= _counted(sets, members, threshold) for c in __return__)
+    """
+    return tuple(sum(1 for s in sets if j not in s) for j in range(1, members + 1))

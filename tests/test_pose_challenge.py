@@ -37,6 +37,7 @@ from spec.errors import (
     PoSeBadChallengeSignature,
     PoSeBadResponseSignature,
     PoSeChallengeOutOfTerm,
+    PoSeNotChallenger,
     PoSeResponseLate,
     PoSeUnknownChallenger,
     PoSeWrongChallenge,
@@ -44,9 +45,11 @@ from spec.errors import (
 )
 from spec.ledger.transaction import OutPoint
 from spec.masternode.challenge import (
+    assigned_targets,
     challenge_digest,
     challenge_targets,
     challenge_window,
+    challengers,
     check_challenge,
     check_response,
     check_response_in_time,
@@ -124,6 +127,13 @@ def test_every_challenge_check_rejects_with_its_code() -> None:
         check_challenge(sc.record, banned, c, sc.first, PRESET)
     with pytest.raises(PoSeBadChallengeSignature):
         check_challenge(sc.record, sc.mn_list, replace(c, nonce=bytes(32)), sc.first, PRESET)
+    n = len(sc.record.members)
+    outsider = next(j for j in range(1, n + 1) if j not in challengers(c.quorum_height, c.target, n, PRESET))
+    foreign = make_challenge(
+        operator_secrets()[sc.record.members[outsider - 1]], c.quorum_height, outsider, c.target, c.nonce
+    )
+    with pytest.raises(PoSeNotChallenger):
+        check_challenge(sc.record, sc.mn_list, foreign, sc.first, PRESET)
     other = make_challenge(
         operator_secrets()[sc.record.members[0]], c.quorum_height, 1, c.target, b"\x01" * 32
     )
@@ -168,7 +178,9 @@ def test_an_honest_responsive_masternode_is_never_penalised(data: st.DataObject)
     secrets = operator_secrets()
     challenger_key = secrets[sc.record.members[0]]
     quorum_height = sc.challenge.quorum_height
-    targets = challenge_targets(sc.mn_list, sc.record.members[0])[:5]
+    n = len(sc.record.members)
+    targets = assigned_targets(sc.mn_list, sc.record.members[0], quorum_height, 1, n, PRESET)[:5]
+    assert targets  # POSE-11: member 1 challenges only the targets whose subset holds it
     behaviour = data.draw(
         st.lists(
             st.sampled_from(("responsive", "late", "silent")), min_size=len(targets), max_size=len(targets)

@@ -33,3 +33,6 @@ def test_slashing_wrappers_on_examples() -> None:
     assert slashing_contracts.response_counts(30, 59, 30, 5)  # devnet window [55, 60)
     assert not slashing_contracts.response_counts(30, 60, 30, 5)
     assert slashing_contracts.window_in_term(30, 30, 5) == (55, 60)
+    assert slashing_contracts.missed_counts([[1, 2], [1], [1, 2, 3]], 3, 2) == (0, 0, 1)  # [1] not counted
+    assert slashing_contracts.missed_counts([], 4, 3) == (0, 0, 0, 0)
+    assert slashing_contracts.share_window_in_term(30, 30, 10, 2) == (55, 65, 67)  # devnet

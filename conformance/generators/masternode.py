@@ -47,6 +47,7 @@ from spec.masternode.challenge import (
     PoSeResponse,
     challenge_digest,
     challenge_window,
+    challengers,
     encode_challenge,
     encode_response,
     make_challenge,
@@ -71,6 +72,7 @@ from spec.masternode.finality import (
     commitment_window,
     dkg_length,
     finality_dkg_session,
+    finality_quorum_height,
     finality_term,
     pose_dkg_session,
     record_quorum,
@@ -100,6 +102,7 @@ from spec.masternode.registry import (
     registration_hash,
     unbond_message,
 )
+from spec.masternode.share_service import share_window
 from spec.masternode.signing import SignatureShare, make_signature_share
 from spec.merkle import inclusion_proof
 from spec.presets import Preset
@@ -357,6 +360,8 @@ def _generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _pose_commitment_cases(preset)
     yield from _pose_penalty_cases(preset)
     yield from _pose_challenge_cases(preset)
+    yield from _pose_challenger_subset_cases(preset)
+    yield from _finality_share_cases(preset)
     yield from _builder_cases(preset)
     yield from _pose_producer_cases(preset)
 
@@ -3071,7 +3076,13 @@ def challenge_scenario(preset: Preset) -> ChallengeScenario:
     record = pose_record(pose, preset)
     secrets = operator_secrets()
     mn_list = funded_list(LABELS, preset)
-    target_label = next(label for label in LABELS if operator(label).public_key != record.members[0])
+    n = len(record.members)
+    target_label = next(  # POSE-11: member 1 is among the target's challengers
+        label
+        for label in LABELS
+        if operator(label).public_key != record.members[0]
+        and 1 in challengers(pose, funding(preset).collateral(label), n, preset)
+    )
     target = funding(preset).collateral(target_label)
     nonce = seeded_bytes("masternode/pose-challenge/nonce", 32)
     challenge = make_challenge(secrets[record.members[0]], pose, 1, target, nonce)
@@ -3145,10 +3156,29 @@ def _pose_challenge_cases(preset: Preset) -> Iterator[CaseSpec]:
         None,
         "POSE_UNKNOWN_CHALLENGER",
     )
+    last_target = next(  # POSE-11: a target member n challenges
+        o
+        for o, e in sorted(sc.mn_list.entries.items(), key=lambda kv: (kv[0].txid, kv[0].index))
+        if e.operator_public_key != record.members[n - 1]
+        and n in challengers(challenge.quorum_height, o, n, preset)
+    )
     yield check(
         "challenger_n",
-        f"member n = {n}'s challenge",
-        resign(replace(challenge, challenger=n), n),
+        f"member n = {n}'s challenge of a target whose challengers include it (POSE-11)",
+        make_challenge(
+            secrets[record.members[n - 1]], challenge.quorum_height, n, last_target, challenge.nonce
+        ),
+    )
+    subset = challengers(challenge.quorum_height, target, n, preset)
+    outsider = next(j for j in range(1, n + 1) if j not in subset)
+    yield check(
+        "not_challenger",
+        f"member {outsider}, a member but not among the target's challengers {list(subset)} (POSE-11)",
+        make_challenge(
+            secrets[record.members[outsider - 1]], challenge.quorum_height, outsider, target, challenge.nonce
+        ),
+        None,
+        "POSE_NOT_CHALLENGER",
     )
     yield check(
         "challenger_above_members",
@@ -3274,3 +3304,203 @@ def _pose_challenge_cases(preset: Preset) -> Iterator[CaseSpec]:
         "one answered at the deadline (late), one never: those two penalised",
         [(0, sc.first), (1, sc.deadline), (3, sc.first)],
     )
+
+
+def _pose_challenger_subset_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """POSE-11: each target's challengers, and the targets one member challenges."""
+    sc = challenge_scenario(preset)
+    record, q = sc.record, sc.challenge.quorum_height
+    n = len(record.members)
+    outs = sorted(sc.mn_list.entries, key=lambda o: (o.txid, o.index))
+    targets: list[JSON] = [{"txid": o.txid.hex(), "index": o.index} for o in outs]
+    per = preset.masternodes.pose_challengers_per_target
+
+    def subset(name: str, description: str, **over: JSON) -> CaseSpec:
+        data: dict[str, JSON] = {"quorum_height": q, "members": n, "targets": list(targets), **over}
+        return _case("pose_challengers", name, f"POSE-11: {description}", data)
+
+    yield subset("every_target", f"the {per} challengers of each of {len(targets)} targets among n = {n}")
+    yield subset(
+        "next_term",
+        "the same targets in the next PoSe term: other subsets",
+        quorum_height=q + preset.masternodes.pose_quorum_interval,
+    )
+    yield subset(
+        "fewer_members_than_subset", f"a quorum of {per - 1} members: all of them challenge", members=per - 1
+    )
+    if per > 2:
+        yield subset("one_member", "a quorum of one member", members=1)
+    yield subset("no_targets", "no targets", targets=[])
+    yield subset(
+        "target_output_1",
+        "a target collateral at output 1 (the rank encodes the index little-endian)",
+        targets=[{"txid": outs[0].txid.hex(), "index": 1}],
+    )
+    for member in (1, n):
+        yield subset(
+            f"assigned_member_{member}",
+            f"the active targets member {member} challenges (its own masternode left out)",
+            masternodes=list_json(sc.mn_list),
+            member=member,
+            own_operator_key=record.members[member - 1].hex(),
+        )
+
+
+def _finality_share_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """POSE-9/10: missed finality shares counted over the judging PoSe quorum's window."""
+    params = preset.masternodes
+    q = params.pose_quorum_interval
+    first = share_window(q, preset)[0]
+    window, tolerance = params.finality_share_window, params.finality_share_tolerance
+    base = finality_quorum_height(first, preset)
+    assert base is not None and finality_quorum_height(first + window - 1, preset) == base
+    record = replace(
+        finality_record(base, preset), group_public_key=finality_quorum(base, preset).group_public_key
+    )
+    n, t = len(record.members), record.threshold
+    mn_list = funded_list(LABELS, preset)
+    everyone = list(range(1, n + 1))
+    but_last = everyone[:-1]
+
+    def obs(height: int, signers: Sequence[int], rec: QuorumRecord = record) -> JSON:
+        return {"height": height, "quorum": quorum_record_json(rec), "signers": list(signers)}
+
+    def verdict(
+        name: str, description: str, observed: list[JSON], masternodes: MasternodeList = mn_list
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "quorum_height": q,
+            "masternodes": list_json(masternodes),
+            "observed": observed,
+        }
+        return _case("finality_share_verdict", name, f"POSE-9/10: {description}", data)
+
+    heights = range(first, first + window)
+    yield verdict(
+        "everyone_signed",
+        f"all {n} members signed all {window} heights: nobody penalised",
+        [obs(h, everyone) for h in heights],
+    )
+    yield verdict(
+        "one_silent_whole_window",
+        f"member {n} sent no share in the window: penalised",
+        [obs(h, but_last) for h in heights],
+    )
+    yield verdict(
+        "misses_at_tolerance",
+        f"member {n} missed exactly {tolerance} finalized heights: not penalised",
+        [obs(h, but_last if h < first + tolerance else everyone) for h in heights],
+    )
+    yield verdict(
+        "misses_above_tolerance",
+        f"member {n} missed {tolerance + 1} finalized heights: penalised",
+        [obs(h, but_last if h <= first + tolerance else everyone) for h in heights],
+    )
+    few = everyone[: t - 1]
+    yield verdict(
+        "unfinalized_heights_do_not_count",
+        f"member {n} silent throughout, only the last {tolerance} heights had t = {t} shares: not penalised",
+        [obs(h, few if h < first + window - tolerance else but_last) for h in heights],
+    )
+    half = first + window // 2
+    yield verdict(
+        "two_members_each_silent_half",
+        f"member {n - 1} silent in the first half of the window, member {n} in the second: both"
+        " penalised, listed by outpoint",
+        [obs(h, [j for j in everyone if j != (n - 1 if h < half else n)]) for h in heights],
+    )
+    yield verdict(
+        "outside_the_window_ignored",
+        f"member {n} missed heights {first - 1} and {first + window} only (the window is"
+        f" [{first}, {first + window}))",
+        [obs(first - 1, but_last), *[obs(h, everyone) for h in heights], obs(first + window, but_last)],
+    )
+    yield verdict(
+        "repeated_height_first_kept",
+        "each height given twice, first with every member, then without member n: the first counts",
+        [item for h in heights for item in (obs(h, everyone), obs(h, but_last))],
+    )
+    other = replace(record, base_height=base + params.finality_quorum_interval)
+    yield verdict(
+        "record_not_in_charge_ignored",
+        "member n silent, but the heights name a finality record FIN-2 does not put in charge",
+        [obs(h, but_last, other) for h in heights],
+    )
+    uncommitted = replace(record, group_public_key=None)
+    yield verdict(
+        "uncommitted_first_height_ignored",
+        f"member {n} silent; the first height names a record without a key, the other {window - 1} count",
+        [obs(first, but_last, uncommitted), *[obs(h, but_last) for h in heights[1:]]],
+    )
+    yield verdict(
+        "other_record_first_height_ignored",
+        f"member {n} silent; the first height names a record FIN-2 does not put in charge, the rest count",
+        [
+            obs(first, but_last, replace(record, base_height=base + params.finality_quorum_interval)),
+            *[obs(h, but_last) for h in heights[1:]],
+        ],
+    )
+    yield verdict(
+        "uncommitted_record_ignored",
+        "member n silent, but the finality quorum never committed a key (FIN-5)",
+        [obs(h, but_last, uncommitted) for h in heights],
+    )
+    yield verdict(
+        "foreign_indices_ignored",
+        f"member {n} silent; signer indices 0 and {n + 1} do not stand in for it",
+        [obs(h, [0, *but_last, n + 1]) for h in heights],
+    )
+    silent_key = record.members[n - 1]
+    banned = MasternodeList(
+        {
+            o: (replace(e, status=MasternodeStatus.POSE_BANNED) if e.operator_public_key == silent_key else e)
+            for o, e in mn_list.entries.items()
+        }
+    )
+    yield verdict(
+        "banned_member_not_penalised",
+        "member n silent but already POSE_BANNED: no penalty (MN-6 would reject it)",
+        [obs(h, but_last) for h in heights],
+        banned,
+    )
+    yield verdict("nothing_observed", "no share seen at all: no height counts, nobody penalised", [])
+    spanning = next(  # a later PoSe term whose window spans two finality terms (never on devnet)
+        (
+            k * q
+            for k in range(2, 20)
+            if finality_quorum_height(share_window(k * q, preset)[0], preset)
+            != finality_quorum_height(share_window(k * q, preset)[1] - 1, preset)
+        ),
+        None,
+    )
+    if spanning is not None:
+        start, stop, _ = share_window(spanning, preset)
+        records: dict[int, QuorumRecord] = {}
+        for h in range(start, stop):
+            b = finality_quorum_height(h, preset)
+            assert b is not None
+            if b not in records:
+                records[b] = replace(
+                    finality_record(b, preset), group_public_key=finality_quorum(b, preset).group_public_key
+                )
+        silent = records[min(records)].members[-1]
+        data: dict[str, JSON] = {
+            "quorum_height": spanning,
+            "masternodes": list_json(mn_list),
+            "observed": [
+                obs(
+                    h,
+                    [j for j, key in enumerate(rec.members, start=1) if key != silent],
+                    rec,
+                )
+                for h in range(start, stop)
+                for rec in [records[finality_quorum_height(h, preset) or 0]]
+            ],
+        }
+        yield _case(
+            "finality_share_verdict",
+            "window_spans_two_finality_quorums",
+            f"POSE-9/10: the window [{start}, {stop}) of PoSe quorum {spanning} lies under finality quorums"
+            f" {sorted(records)}; one masternode, a member of both, silent throughout: its misses add up",
+            data,
+        )

@@ -65,9 +65,11 @@ from spec.ledger.utxo import UtxoEntry, transaction_diff
 from spec.masternode.challenge import (
     PoSeChallenge,
     PoSeResponse,
+    assigned_targets,
     challenge_digest,
     challenge_targets,
     challenge_window,
+    challengers,
     check_challenge,
     check_response,
     check_response_in_time,
@@ -132,6 +134,7 @@ from spec.masternode.registry import (
     pose_quorum_height,
     record_payment,
 )
+from spec.masternode.share_service import HeightShares, missed_shares, share_failures, share_window
 from spec.masternode.signing import add_signature_share
 from spec.masternode.slashing import apply_block_evidence, burnt_collaterals, conflict_slot, is_conflicting
 from spec.presets import Preset
@@ -886,6 +889,52 @@ def handle_challenge_targets(preset: Preset, data: dict[str, JSON]) -> JSON:
     }
 
 
+def handle_pose_challengers(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """POSE-11: ``{"quorum_height", "members"`` (n), ``"targets": [outpoint], "masternodes"`` (optional),
+    ``"own_operator_key"`` and ``"member"`` (optional, together)} -> ``{"challengers": [{"txid",
+    "index", "members": [index]}]}`` for each target, and ``"assigned"`` (the targets ``member``
+    challenges among the list's ACTIVE ones but its own) when a list is given."""
+    quorum_height = uint_field(data, "quorum_height", 64)
+    members = uint_field(data, "members", 16)
+    result: dict[str, JSON] = {
+        "challengers": [
+            {**outpoint_json(t), "members": list(challengers(quorum_height, t, members, preset))}
+            for t in (parse_outpoint(item) for item in objects(data, "targets"))
+        ]
+    }
+    if "masternodes" in data:
+        member = uint_field(data, "member", 16)
+        own = hex_field(data, "own_operator_key")
+        assigned = assigned_targets(parse_list(data), own, quorum_height, member, members, preset)
+        result["assigned"] = [outpoint_json(o) for o in assigned]
+    return result
+
+
+def handle_finality_share_verdict(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """POSE-9/10: ``{"quorum_height"`` (the judging PoSe quorum), ``"masternodes", "observed":
+    [{"height", "quorum"`` (the finality record FIN-2 names, as ``quorums`` items),
+    ``"signers": [index]}]}`` -> ``{"window": [first, end, verdict], "missed": [{"operator_key",
+    "missed"}]`` (by key), ``"penalise": [outpoint]}``."""
+    quorum_height = uint_field(data, "quorum_height", 64)
+    observed: list[HeightShares] = []
+    for item in objects(data, "observed"):
+        raw = field(item, "quorum")
+        if not isinstance(raw, dict):
+            raise BadInput("quorum must be a record object")
+        signers = int_list_field(item, "signers")
+        observed.append(
+            HeightShares(uint_field(item, "height", 64), parse_quorum_record(raw), frozenset(signers))
+        )
+    missed = missed_shares(observed, quorum_height, preset)
+    return {
+        "window": list(share_window(quorum_height, preset)),
+        "missed": [{"operator_key": to_hex(k), "missed": missed[k]} for k in sorted(missed)],
+        "penalise": [
+            outpoint_json(o) for o in share_failures(parse_list(data), observed, quorum_height, preset)
+        ],
+    }
+
+
 def _equivocable(data: dict[str, JSON], name: str) -> Contribution | Justification:
     item = field(data, name)
     if not isinstance(item, dict):
@@ -973,6 +1022,8 @@ HANDLERS: dict[str, Handler] = {
     "reencode_message": handle_reencode_message,
     "make_pose_challenge": handle_make_pose_challenge,
     "challenge_targets": handle_challenge_targets,
+    "pose_challengers": handle_pose_challengers,
+    "finality_share_verdict": handle_finality_share_verdict,
     "dkg_conflict": handle_dkg_conflict,
     "payee_scripts": handle_payee_scripts,
     "decode_payload": handle_decode_payload,

@@ -20,6 +20,12 @@ Contracts (rule references in brackets):
   the threshold, one term fewer does not) and ``None`` exactly when a score can never exceed it.
 * deadline [POSE-4/6]: a response counts iff it arrives below ``q + D + pose_response_blocks``,
   and the challenge window lies inside the quorum's term.
+* missed shares [POSE-10]: over up to four heights and quorums of up to four members, each member's
+  missed count is at most the number of counted heights; a member in every height's signers
+  misses none; a member in none misses exactly the counted heights (those with ``t`` signers);
+  no counted height adds more than ``n - t`` misses in all.
+* share window [POSE-9]: the judged heights open with the PoSe term and the verdict comes before
+  the term ends (whenever ``W + g < I``, what the preset loader checks).
 * burn once [SLASH-4/5]: over masternode lists of up to three entries with any statuses,
   :func:`~spec.masternode.slashing.burnt_collaterals` lists exactly the entries SLASHED now and not
   before, never an entry that was SLASHED already, and nothing between a list and itself (a
@@ -43,6 +49,7 @@ from spec.masternode.registry import (
     decayed_score,
     penalised_score,
 )
+from spec.masternode.share_service import count_missed, share_window
 from spec.masternode.slashing import burnt_collaterals, conflict_slot
 from spec.presets import DEVNET, DkgParams, Preset
 
@@ -53,8 +60,10 @@ __all__ = [
     "decay_block",
     "evidence_in_term",
     "judge_in_charge",
+    "missed_counts",
     "penalty_step",
     "response_counts",
+    "share_window_in_term",
     "slot_conflict",
     "window_in_term",
 ]
@@ -223,3 +232,47 @@ def _window_preset(interval: int, response_blocks: int) -> Preset:
             DEVNET.masternodes, pose_quorum_interval=interval, pose_response_blocks=response_blocks
         ),
     )
+
+
+def missed_counts(sets: list[list[int]], members: int, threshold: int) -> tuple[int, ...]:
+    """POSE-10: the misses of each member over the heights whose signer indices are ``sets``.
+
+    pre: 1 <= members <= 4 and 1 <= threshold <= members
+    pre: len(sets) <= 4 and all(len(s) <= 5 for s in sets)
+    post: len(__return__) == members
+    post: all(0 <= c <= len(sets) for c in __return__)
+    post: all(__return__[j - 1] == 0 for j in range(1, members + 1) if all(j in s for s in sets))
+    post: all(__return__[j - 1] == _counted(sets, members, threshold) for j in _never_in(sets, members))
+    post: sum(__return__) <= len(sets) * (members - threshold)
+    """
+    return count_missed([frozenset(s) for s in sets], members, threshold)
+
+
+def _counted(sets: list[list[int]], members: int, threshold: int) -> int:
+    """The heights with at least ``threshold`` signers among ``1..members`` (the model)."""
+    return len([s for s in sets if len({x for x in s if 1 <= x <= members}) >= threshold])
+
+
+def _never_in(sets: list[list[int]], members: int) -> list[int]:
+    """The members in no height's signers."""
+    return [j for j in range(1, members + 1) if all(j not in s for s in sets)]
+
+
+def share_window_in_term(quorum_height: int, interval: int, window: int, grace: int) -> tuple[int, int, int]:
+    """POSE-9: the judged heights open with the PoSe term; the verdict comes inside it.
+
+    pre: 0 <= quorum_height <= 2**40
+    pre: 1 <= window and 1 <= grace and window + grace < interval <= 10**6
+    post: __return__[0] == quorum_height + 25
+    post: __return__[0] < __return__[1] < __return__[2] < quorum_height + 25 + interval
+    """
+    preset = replace(
+        DEVNET,
+        masternodes=replace(
+            DEVNET.masternodes,
+            pose_quorum_interval=interval,
+            finality_share_window=window,
+            finality_share_grace=grace,
+        ),
+    )
+    return share_window(quorum_height, preset)

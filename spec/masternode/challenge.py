@@ -1,9 +1,10 @@
-"""PoSe liveness challenges: challenge, response, deadline, verdict (protocol steps "POSE-4".."POSE-8").
+"""PoSe liveness challenges: challenge, response, deadline, verdict (steps "POSE-4".."POSE-8", "POSE-11").
 
 POSE-1..3 (spec/masternode/pose.py) judge masternodes by their part in finality DKGs. These steps
-judge every ACTIVE masternode, quorum member or not, by an off-chain challenge: the members of the
-PoSe quorum in charge (FIN-7, QUORUM-1) each ask every other ACTIVE masternode to sign a fresh nonce;
-one that does not answer in time gets the member's penalty share, and ``t`` such shares make the
+judge every ACTIVE masternode, quorum member or not, by an off-chain challenge: a deterministic
+subset of the members of the PoSe quorum in charge (FIN-7, QUORUM-1; POSE-11) asks each ACTIVE
+masternode to sign a fresh nonce; one that does not answer in time gets every member's penalty
+share, and ``t`` such shares make the
 MN-6 penalty the chain accepts (POSE-3's message and session: a quorum penalises a masternode at
 most once per term, whatever the reason). Time is measured in blocks, never in wall time.
 
@@ -12,13 +13,15 @@ most once per term, whatever the reason). Time is measured in blocks, never in w
   challenge when their best height first reaches a height in ``[q + D, deadline)``, with
   ``deadline = q + D + pose_response_blocks`` (:func:`challenge_window`); the targets are the ACTIVE
   masternodes of the list at the challenger's best block that are not the challenger's own
-  (:func:`challenge_targets`). ``pose_response_blocks < I`` (the preset loader checks it), so a
+  (:func:`challenge_targets`) and whose challenger subset holds it (POSE-11,
+  :func:`assigned_targets`). ``pose_response_blocks < I`` (the preset loader checks it), so a
   penalty signed at the deadline can still be mined in the judge's term (MN-6).
 * **POSE-5 (challenge)** ``PoSeChallenge(quorum_height u64, challenger u16, target outpoint, nonce
   bytes32, signature bytes96)``, ENC-1..4 canonical. Checked in order: the quorum based at
   ``quorum_height`` is in charge at the receiver's height ``h`` and ``h < deadline``
   (``POSE_CHALLENGE_OUT_OF_TERM``); ``1 <= challenger <= n`` (``POSE_UNKNOWN_CHALLENGER``); the
-  target is registered (``MN_UNKNOWN_MASTERNODE``) and ACTIVE (``MN_NOT_ACTIVE``); the challenger's
+  target is registered (``MN_UNKNOWN_MASTERNODE``) and ACTIVE (``MN_NOT_ACTIVE``); the challenger is
+  one of the target's (POSE-11, ``POSE_NOT_CHALLENGER``); the challenger's
   operator key (``record.members[challenger - 1]``) signs (BLS-3) the *challenge digest*
   ``H(POSE_CHALLENGE, quorum_height u64 || challenger u16 || txid || index u32 || nonce)``
   (``POSE_BAD_CHALLENGE_SIGNATURE``). The nonce is the challenger's choice (fresh randomness): a
@@ -29,9 +32,22 @@ most once per term, whatever the reason). Time is measured in blocks, never in w
   different domain from the challenge, so no signature is ever both). It counts only if it reached
   the challenger while the challenger's best height was below the deadline
   (``POSE_RESPONSE_LATE``, :func:`check_response_in_time`).
-* **POSE-7 (verdict)** at the deadline, a challenger signs POSE-3's penalty share for each target
-  it challenged that has not answered in time and is still ACTIVE (:func:`unanswered`); it never
-  signs for a target that answered. ``t`` shares give the :class:`~spec.masternode.registry.PoSePenalty`.
+* **POSE-7 (verdict)** at the deadline, each member of the quorum (a challenger of that target or
+  not) signs POSE-3's penalty share for each target of which it holds a valid challenge by one of
+  the target's challengers (POSE-11) and no valid response to any of those challenges received
+  below the deadline, if the target is still ACTIVE (:func:`unanswered`, with ``challenged`` the
+  targets of the subset challenges it holds and ``answered`` the earliest arrival of a response to
+  any of them); it never signs for a target that answered one. ``t`` shares give the
+  :class:`~spec.masternode.registry.PoSePenalty`.
+* **POSE-11 (challenger subset)** not every member challenges every target: the challengers of a
+  target in the term of the PoSe quorum based at ``q`` with ``n`` members are the
+  ``min(pose_challengers_per_target, n)`` member indices ``j`` with the lowest
+  ``H(POSE_CHALLENGER, q u64 || txid || index u32 || j u16)`` (ties by ``j``), ascending
+  (:func:`challengers`). A member challenges only the targets whose subset holds it
+  (:func:`assigned_targets`); POSE-5 rejects another member's challenge with
+  ``POSE_NOT_CHALLENGER`` (after the target checks, before the signature). Challenges and
+  responses are flooded, so every member of the quorum sees the subset's challenges and the
+  answers: POSE-7's verdict is every member's, over the subset's challenges only.
 * **POSE-8 (score)** the chain side is MN-5/MN-6: every block decays an ACTIVE score by
   ``pose_decay_per_block``, a penalty adds ``pose_penalty``, a score above ``pose_ban_threshold``
   bans (POSE_BANNED: never paid or selected). Revival is by moving the collateral once MN-8
@@ -52,6 +68,7 @@ from spec.errors import (
     PoSeBadChallengeSignature,
     PoSeBadResponseSignature,
     PoSeChallengeOutOfTerm,
+    PoSeNotChallenger,
     PoSeResponseLate,
     PoSeUnknownChallenger,
     PoSeWrongChallenge,
@@ -69,9 +86,12 @@ __all__ = [
     "POSE_RESPONSE_CODEC",
     "PoSeChallenge",
     "PoSeResponse",
+    "assigned_targets",
     "challenge_digest",
     "challenge_targets",
     "challenge_window",
+    "challenger_rank",
+    "challengers",
     "check_challenge",
     "check_response",
     "check_response_in_time",
@@ -175,6 +195,46 @@ def challenge_targets(mn_list: MasternodeList, own_operator_key: bytes) -> tuple
     )
 
 
+def challenger_rank(quorum_height: int, target: OutPoint, member: int) -> bytes:
+    """POSE-11: ``H(POSE_CHALLENGER, quorum_height u64 || txid || index u32 || member u16)``: the lower,
+    the earlier ``member`` is drawn as a challenger of ``target``."""
+    return tagged_hash_many(
+        HashDomain.POSE_CHALLENGER,
+        (
+            quorum_height.to_bytes(8, "little"),
+            target.txid,
+            target.index.to_bytes(4, "little"),
+            member.to_bytes(2, "little"),
+        ),
+    )
+
+
+def challengers(quorum_height: int, target: OutPoint, members: int, preset: Preset) -> tuple[int, ...]:
+    """POSE-11: the member indices (of ``1..members``) that challenge ``target`` in the term of the
+    PoSe quorum based at ``quorum_height``: the ``min(pose_challengers_per_target, members)`` with
+    the lowest :func:`challenger_rank` (ties by index), ascending."""
+    size = min(preset.masternodes.pose_challengers_per_target, members)
+    ranked = sorted(range(1, members + 1), key=lambda j: (challenger_rank(quorum_height, target, j), j))
+    return tuple(sorted(ranked[:size]))
+
+
+def assigned_targets(
+    mn_list: MasternodeList,
+    own_operator_key: bytes,
+    quorum_height: int,
+    member: int,
+    members: int,
+    preset: Preset,
+) -> tuple[OutPoint, ...]:
+    """POSE-4/11: the targets member ``member`` of the PoSe quorum based at ``quorum_height``
+    (``members`` of them) challenges: those of :func:`challenge_targets` whose subset holds it."""
+    return tuple(
+        t
+        for t in challenge_targets(mn_list, own_operator_key)
+        if member in challengers(quorum_height, t, members, preset)
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # Challenge (POSE-5) and response (POSE-6)
 # --------------------------------------------------------------------------------------------
@@ -237,6 +297,11 @@ def check_challenge(
         raise UnknownMasternode(f"{challenge.target.txid.hex()}:{challenge.target.index}")
     if entry.status is not MasternodeStatus.ACTIVE:
         raise MasternodeNotActive(f"the target is {entry.status.name}")
+    subset = challengers(challenge.quorum_height, challenge.target, len(record.members), preset)
+    if challenge.challenger not in subset:
+        raise PoSeNotChallenger(
+            f"member {challenge.challenger} is not among the target's challengers {subset}"
+        )
     key = record.members[challenge.challenger - 1]
     if not bls.verify(key, challenge_digest(challenge), challenge.signature):
         raise PoSeBadChallengeSignature("the challenge does not verify under the challenger's key")
@@ -270,9 +335,10 @@ def check_response_in_time(quorum_height: int, received_height: int, preset: Pre
 def unanswered(
     challenged: Iterable[OutPoint], answered: Mapping[OutPoint, int], quorum_height: int, preset: Preset
 ) -> tuple[OutPoint, ...]:
-    """POSE-7: the targets a challenger signs a penalty share for at the deadline: those it
-    challenged with no valid response received below the deadline (``answered`` maps a target to
-    the challenger's best height when its valid response arrived), by outpoint."""
+    """POSE-7: the targets a member signs a penalty share for at the deadline: those it holds a
+    valid subset challenge of (POSE-11) with no valid response received below the deadline
+    (``answered`` maps a target to the member's best height when the first valid response to one
+    of its subset's challenges arrived), by outpoint."""
     _, deadline = challenge_window(quorum_height, preset)
     failed = {t for t in challenged if t not in answered or answered[t] >= deadline}
     return tuple(sorted(failed, key=lambda o: (o.txid, o.index)))

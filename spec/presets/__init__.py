@@ -257,6 +257,14 @@ class MasternodeParams:
     pose_quorum_interval: int
     pose_response_blocks: int
     """POSE-4: blocks a challenged masternode has to answer (below ``pose_quorum_interval``)."""
+    pose_challengers_per_target: int
+    """POSE-11: members of the PoSe quorum that challenge one target (a deterministic subset)."""
+    finality_share_window: int
+    """POSE-9: heights of a PoSe term whose finality signature shares its quorum judges."""
+    finality_share_grace: int
+    """POSE-9: blocks after the window before the verdict (shares still in flight count)."""
+    finality_share_tolerance: int
+    """POSE-10: finalized heights of the window a member may miss without a penalty."""
     unbonding_blocks: int
     """MN-8: blocks after its unbond message or ban before a collateral may be spent."""
     finality_quorum_size: int
@@ -493,6 +501,15 @@ def _masternodes(section: dict[str, Any], max_members: int) -> MasternodeParams:
             raise InvalidPreset(f"quorum size {size} outside [min_quorum_members, quorum.max_members]")
     if params.pose_response_blocks >= params.pose_quorum_interval:
         raise InvalidPreset("masternodes.pose_response_blocks must be below pose_quorum_interval (POSE-4)")
+    if params.finality_share_window + params.finality_share_grace >= params.pose_quorum_interval:
+        raise InvalidPreset(
+            "masternodes.finality_share_window + finality_share_grace must be below"
+            " pose_quorum_interval (POSE-9)"
+        )
+    if params.finality_share_tolerance >= params.finality_share_window:
+        raise InvalidPreset(
+            "masternodes.finality_share_tolerance must be below finality_share_window (POSE-10)"
+        )
     return params
 
 

@@ -7,6 +7,11 @@
 * **Response** (every node, each flooded response): decode the 128-byte payload, POSE-6 (digest,
   target key from the list, signature, deadline). Floor: one bare ``bls.verify``.
 
+* **Missed-share verdict** (each PoSe member, once a term, POSE-9/10): ``share_failures`` over a
+  mainnet window (30 heights, a 50-member finality quorum, one member silent) and a 5,000-entry
+  list. Floor: one bare ``bls.verify``, what the node already spends on *each* of the window's
+  1,500 shares it records.
+
 Floors are reported with ``benchmark.extra_info["floor"]`` (tests/benchmarks/conftest.py).
 """
 
@@ -21,6 +26,7 @@ from spec.ledger.transaction import OutPoint
 from spec.masternode.challenge import (
     challenge_digest,
     challenge_window,
+    challengers,
     check_challenge,
     check_response,
     check_response_in_time,
@@ -32,9 +38,10 @@ from spec.masternode.challenge import (
     make_response,
     response_message,
 )
-from spec.masternode.finality import QuorumRecord
+from spec.masternode.finality import QuorumRecord, finality_quorum_height
 from spec.masternode.quorum import quorum_threshold
 from spec.masternode.registry import MasternodeEntry, MasternodeList, MasternodeStatus
+from spec.masternode.share_service import HeightShares, missed_shares, share_failures, share_window
 from spec.presets import MAINNET
 
 PRESET = MAINNET
@@ -65,8 +72,13 @@ def _entry(j: int) -> MasternodeEntry:
 
 
 LIST = MasternodeList({e.collateral: e for e in (_entry(j) for j in range(MASTERNODES))})
-TARGET = OutPoint((MEMBERS + 3).to_bytes(32, "big"), 0)
-TARGET_SECRET = SECRETS[(MEMBERS + 3) % len(KEYS)]
+TARGET_J = next(  # POSE-11: a target member 1 challenges
+    j
+    for j in range(MEMBERS + 3, MASTERNODES)
+    if 1 in challengers(BASE, OutPoint(j.to_bytes(32, "big"), 0), MEMBERS, PRESET)
+)
+TARGET = OutPoint(TARGET_J.to_bytes(32, "big"), 0)
+TARGET_SECRET = SECRETS[TARGET_J % len(KEYS)]
 CHALLENGE = make_challenge(SECRETS[0], BASE, 1, TARGET, b"\x77" * 32)
 RESPONSE = make_response(TARGET_SECRET, CHALLENGE)
 FIRST, DEADLINE = challenge_window(BASE, PRESET)
@@ -125,3 +137,23 @@ def test_a_forged_response_fails_in_the_benchmark_setup() -> None:
         assert getattr(exc, "code", None) == "POSE_BAD_RESPONSE_SIGNATURE"
     else:
         raise AssertionError("a forged response was accepted")
+
+
+SHARE_BASE = finality_quorum_height(share_window(BASE, PRESET)[0], PRESET)
+assert SHARE_BASE is not None
+SHARE_MEMBERS = (*KEYS, *(j.to_bytes(48, "big") for j in range(1, 11)))
+SHARE_RECORD = QuorumRecord(
+    SHARE_BASE, b"\x66" * 32, b"\x77" * 32, SHARE_MEMBERS, quorum_threshold(50), b"\x01" * 48
+)
+SHARE_OBSERVED = [
+    HeightShares(h, SHARE_RECORD, frozenset(range(1, 50))) for h in range(*share_window(BASE, PRESET)[:2])
+]
+
+
+def test_bench_share_verdict(benchmark: BenchmarkFixture) -> None:
+    """POSE-9/10: one member's verdict over a mainnet window (30 heights, n = 50) and 5,000 entries."""
+    benchmark.extra_info["floor"] = "test_bench_pose_challenge_floor"
+    penalised = benchmark(lambda: share_failures(LIST, SHARE_OBSERVED, BASE, PRESET))
+    assert penalised == ()  # member 50's key is no masternode of the list: counted, not penalised
+    missed = missed_shares(SHARE_OBSERVED, BASE, PRESET)
+    assert missed[SHARE_MEMBERS[-1]] == PRESET.masternodes.finality_share_window
