@@ -14,6 +14,8 @@ from conformance.disputebuilder import (
     Block,
     bisect_move,
     build_block,
+    build_ferris_block,
+    build_wasm_block,
     lying_header,
     mover,
     one_step_proof,
@@ -44,7 +46,15 @@ from spec.sidechain.header import (
     encode_checkpoint,
     encode_sidechain_header,
 )
-from spec.vm.interface import OUTBOX_ENTRY_CODEC, OutboxEntry, OutboxKind, StateWitness, encode_witness
+from spec.trie import RUSTY_TRIE_HASHER
+from spec.vm.interface import (
+    OUTBOX_ENTRY_CODEC,
+    OutboxEntry,
+    OutboxKind,
+    StateWitness,
+    decode_witness,
+    encode_witness,
+)
 
 
 def _fake(tag: int) -> bytes:
@@ -80,6 +90,7 @@ class Recorder:
     """Plays a game and records its moves in the vector's JSON shape."""
 
     def __init__(self, preset: Preset, block: Block, opening: DisputeOpening) -> None:
+        self.preset = preset
         self.params = preset.dispute
         self.block = block
         self.opening = opening
@@ -93,7 +104,7 @@ class Recorder:
         party = mover(game)
         if game.hi - game.lo == 1:
             proof = one_step_proof(self.block, game)
-            self.game = apply_one_step(game, party, proof, at, self.params)
+            self.game = apply_one_step(game, party, proof, at, self.preset)
             self.moves.append(_one_step(party, at, proof))
         else:
             move = bisect_move(defender if party is Party.DEFENDER else challenger, game)
@@ -135,7 +146,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
 
 def _games(preset: Preset) -> Iterator[CaseSpec]:
     for n in (1, 2, 5, 8):
-        block = build_block(n)
+        block = build_block(n, preset=preset)
         honest = list(block.trace[1:])
         lie = [*honest[: n // 2], *(_fake(i) for i in range(n // 2, n))]
         game = Recorder(preset, block, opening_against(block, lie))
@@ -146,7 +157,8 @@ def _games(preset: Preset) -> Iterator[CaseSpec]:
         yield lying.case(
             f"challenger_wins_{n}_txs", f"lying federation from tx {n // 2}: reverted, penalised"
         )
-    block = build_block(6)
+    yield from _other_vm_games(preset)
+    block = build_block(6, preset=preset)
     honest = list(block.trace[1:])
     lie = [*honest[:3], *(_fake(i) for i in range(3))]
     game = Recorder(preset, block, opening_against(block, honest, header=lying_header(block, lie)))
@@ -180,8 +192,47 @@ def _games(preset: Preset) -> Iterator[CaseSpec]:
     yield _invalid_transaction(preset)
 
 
+def _other_vm_games(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-DSP-5 through the FerrisScript and WASM one-step executors: whole games over real blocks."""
+    for vm, build, sizes in (("ferris", build_ferris_block, (1, 5)), ("wasm", build_wasm_block, (1, 4))):
+        for n in sizes:
+            block = build(n, preset=preset)
+            honest = list(block.trace[1:])
+            lie = [*honest[: n // 2], *(_fake(i) for i in range(n // 2, n))]
+            game = Recorder(preset, block, opening_against(block, lie))
+            game.play_out(honest, lie)
+            yield game.case(
+                f"{vm}_defender_wins_{n}_txs",
+                f"{vm} sidechain: honest federation, wrong claim from tx {n // 2}",
+            )
+            lying = Recorder(preset, block, opening_against(block, honest, header=lying_header(block, lie)))
+            lying.play_out(lie, honest)
+            yield lying.case(
+                f"{vm}_challenger_wins_{n}_txs",
+                f"{vm} sidechain: lying federation from tx {n // 2}: reverted",
+            )
+    block = build_wasm_block(3, preset=preset)
+    honest = list(block.trace[1:])
+    lie = [honest[0], honest[1], _fake(7)]
+    game = Recorder(preset, block, opening_against(block, lie))
+    while game.game.hi - game.game.lo > 1:
+        game.step(honest, lie)
+    proof = one_step_proof(block, game.game)
+    items = decode_witness(proof.witness, RUSTY_TRIE_HASHER).preimages
+    code = next(item for item in items if item.startswith(b"\x00asm"))
+    without_code = OneStepProof(
+        proof.tx, proof.tx_proof, encode_witness(StateWitness(tuple(i for i in items if i != code)))
+    )
+    yield game.case(
+        "wasm_witness_without_code",
+        "a WASM call's witness without the contract's code (VM-2)",
+        _one_step(Party.DEFENDER, game.game.last_move_at + 1, without_code),
+        "VM_WITNESS_INCOMPLETE",
+    )
+
+
 def _invalid_transaction(preset: Preset) -> CaseSpec:
-    block = build_block(2)
+    block = build_block(2, preset=preset)
     honest = list(block.trace[1:])
     txs = (block.txs[0], block.txs[0])
     lie = [honest[0], _fake(2)]
@@ -193,7 +244,7 @@ def _invalid_transaction(preset: Preset) -> CaseSpec:
     witness = encode_witness(StateWitness(tuple(sorted_preimages(block, game.game.agreed_root))))
     proof = OneStepProof(txs[1], inclusion_proof(txs, 1), witness)
     at = game.game.last_move_at + 1
-    game.game = apply_one_step(game.game, Party.DEFENDER, proof, at, game.params)
+    game.game = apply_one_step(game.game, Party.DEFENDER, proof, at, game.preset)
     game.moves.append(_one_step(Party.DEFENDER, at, proof))
     return game.case("invalid_transaction", "the federation included a transaction twice (VM_EVM_NONCE)")
 
@@ -206,7 +257,7 @@ def sorted_preimages(block: Block, root: bytes) -> list[bytes]:
 
 def _invalid_moves(preset: Preset) -> Iterator[CaseSpec]:
     params = preset.dispute
-    block = build_block(5)
+    block = build_block(5, preset=preset)
     honest = list(block.trace[1:])
     lie = [*honest[:2], _fake(2), _fake(3), _fake(4)]
     game = Recorder(preset, block, opening_against(block, lie))
@@ -333,12 +384,12 @@ def _invalid_moves(preset: Preset) -> Iterator[CaseSpec]:
         _one_step(Party.CHALLENGER, at, proof),
         "DSP_WRONG_TURN",
     )
-    unknown = Recorder(preset, block, replace(game.opening, vm_kind=2))
+    unknown = Recorder(preset, block, replace(game.opening, vm_kind=9))
     unknown.moves = list(game.moves)
     unknown.game = replace(game.game, opening=unknown.opening)
     yield unknown.case(
         "vm_without_executor",
-        "a WASM sidechain before its VM is plugged in",
+        "VM kind 9: no sidechain VM, no one-step executor",
         _one_step(Party.DEFENDER, at, proof),
         "DSP_UNKNOWN_VM",
     )
@@ -359,7 +410,7 @@ def _witness_items(proof: OneStepProof) -> tuple[bytes, ...]:
 
 
 def _openings(preset: Preset) -> Iterator[CaseSpec]:
-    block = build_block(3)
+    block = build_block(3, preset=preset)
     honest = list(block.trace[1:])
     lie = [*honest[:2], _fake(1)]
 

@@ -123,7 +123,7 @@ def handle_play(preset: Preset, data: dict[str, JSON]) -> JSON:
             )
         elif kind == "one_step":
             proof = decode_one_step_proof(hex_field(move, "data"))
-            game = apply_one_step(game, _party(move), proof, at, params)
+            game = apply_one_step(game, _party(move), proof, at, preset)
         else:
             raise BadInput(f"unknown move kind {kind!r}")
         states.append(game_json(game))

@@ -72,10 +72,10 @@ from spec.errors import (
     WitnessIncomplete,
 )
 from spec.merkle import root_from_inclusion_proof
-from spec.presets import DisputeParams
+from spec.presets import DisputeParams, Preset
 from spec.sidechain.checkpoint import check_equivocation
 from spec.sidechain.header import Checkpoint, SidechainHeader
-from spec.vm import evm
+from spec.vm import evm, ferris, wasm
 from spec.vm.interface import (
     OUTBOX_ENTRY_CODEC,
     ApplyTransaction,
@@ -107,8 +107,15 @@ def _other(party: Party) -> Party:
     return Party.CHALLENGER if party is Party.DEFENDER else Party.DEFENDER
 
 
-ONE_STEP_EXECUTORS: Mapping[VmKind, ApplyTransaction] = MappingProxyType({VmKind.EVM: evm.apply_transaction})
-"""SC-DSP-5: the stateless executor of each VM kind (FERRIS and WASM plug in when merged)."""
+ONE_STEP_EXECUTORS: Mapping[VmKind, ApplyTransaction] = MappingProxyType(
+    {
+        VmKind.FERRIS: ferris.apply_transaction,
+        VmKind.EVM: evm.apply_transaction,
+        VmKind.WASM: wasm.apply_transaction,
+    }
+)
+"""SC-DSP-5: the stateless executor of each VM kind: the VM's own ``apply_transaction`` (VM-3),
+the very function the sidechain's block transition runs, under the network's preset."""
 
 
 @dataclass(frozen=True)
@@ -354,8 +361,8 @@ def compute_context(opening: DisputeOpening) -> ExecutionContext:
     )
 
 
-def compute_one_step(game: Game, proof: OneStepProof) -> bytes | None:
-    """SC-DSP-5: the post-state root of the disputed transaction, ``None`` if it is invalid.
+def compute_one_step(game: Game, proof: OneStepProof, preset: Preset) -> bytes | None:
+    """SC-DSP-5: the post-state root of the disputed transaction under ``preset``, ``None`` if it is invalid.
 
     Raises ``DSP_PROOF_INVALID`` (transaction not in ``tx_root``), ``DSP_WITNESS_ROOT_MISMATCH``,
     ``VM_WITNESS_INCOMPLETE``, a ``DECODE_*`` or ``VM_WITNESS_NOT_CANONICAL`` code: the submitter's fault.
@@ -376,7 +383,7 @@ def compute_one_step(game: Game, proof: OneStepProof) -> bytes | None:
     if game.agreed_root not in nodes:
         raise DisputeWitnessRootMismatch(f"no witness node hashes to {game.agreed_root.hex()}")
     try:
-        outcome, _ = execute(nodes, game.agreed_root, proof.tx, compute_context(opening))
+        outcome, _ = execute(preset, nodes, game.agreed_root, proof.tx, compute_context(opening))
     except WitnessIncomplete:
         raise
     except VmError:
@@ -384,12 +391,13 @@ def compute_one_step(game: Game, proof: OneStepProof) -> bytes | None:
     return outcome.post_root
 
 
-def apply_one_step(game: Game, party: Party, proof: OneStepProof, now: int, params: DisputeParams) -> Game:
-    """SC-DSP-5, SC-DSP-6: the finished game after the defender's one-step proof."""
-    clocks = _check_move(game, party, now, params)
+def apply_one_step(game: Game, party: Party, proof: OneStepProof, now: int, preset: Preset) -> Game:
+    """SC-DSP-5, SC-DSP-6: the finished game after the defender's one-step proof, executed under
+    ``preset`` (its ``dispute`` block gives the deadlines, its VM block the execution limits)."""
+    clocks = _check_move(game, party, now, preset.dispute)
     if game.hi - game.lo != 1:
         raise DisputeWrongTurn(f"the interval ({game.lo}, {game.hi}) is not one step yet")
-    post_root = compute_one_step(game, proof)
+    post_root = compute_one_step(game, proof, preset)
     moved = replace(game, last_move_at=now, clocks=clocks, moves=game.moves + 1)
     if post_root is None:
         return _finish(moved, Party.CHALLENGER, "invalid_transaction")

@@ -29,6 +29,7 @@ from conformance.disputebuilder import (
     opening_against,
 )
 from spec.crypto import bls
+from spec.presets import MAINNET
 from spec.sidechain.dispute import (
     BisectMove,
     Game,
@@ -59,7 +60,7 @@ def _play() -> Game:
         party = mover(game)
         if game.hi - game.lo == 1:
             proof = decode_one_step_proof(PROOF_BYTES)
-            game = apply_one_step(game, party, proof, now, PARAMS)
+            game = apply_one_step(game, party, proof, now, MAINNET)
         else:
             game = apply_bisect_move(game, party, MOVES[(game.lo, game.hi, party)], now, PARAMS)
     return game
@@ -91,7 +92,9 @@ def test_bench_dispute_floor_full_execution(benchmark: BenchmarkFixture) -> None
     """The floor of the one-step: the disputed transaction executed over the whole store."""
     index = NARROWED.hi - 1
     context = compute_context(OPENING)
-    outcome, _ = benchmark(apply_transaction, BLOCK.nodes, NARROWED.agreed_root, BLOCK.txs[index], context)
+    outcome, _ = benchmark(
+        apply_transaction, MAINNET, BLOCK.nodes, NARROWED.agreed_root, BLOCK.txs[index], context
+    )
     assert outcome.post_root == BLOCK.trace[NARROWED.hi]
 
 
@@ -100,7 +103,7 @@ def test_bench_dispute_one_step(benchmark: BenchmarkFixture) -> None:
 
     def verify() -> Game:
         return apply_one_step(
-            NARROWED, Party.DEFENDER, decode_one_step_proof(PROOF_BYTES), NARROWED.last_move_at + 1, PARAMS
+            NARROWED, Party.DEFENDER, decode_one_step_proof(PROOF_BYTES), NARROWED.last_move_at + 1, MAINNET
         )
 
     done = benchmark(verify)
