@@ -21,20 +21,30 @@ from spec.encoding import encode
 from spec.merkle import inclusion_proof, merkle_root
 from spec.presets import MAINNET, DisputeParams, Preset
 from spec.sidechain.dispute import (
+    CREDIT_EXECUTORS,
     ONE_STEP_EXECUTORS,
     BisectMove,
+    BlockCredit,
     DisputeOpening,
     Game,
     OneStepProof,
     Party,
     compute_context,
     compute_midpoint,
+    execute_step,
 )
 from spec.sidechain.header import SidechainHeader
 from spec.trie import RUSTY_TRIE_HASHER, Trie
 from spec.vm import ferris, wasm
 from spec.vm.evm import EvmAccount, compute_state
-from spec.vm.interface import ExecutionContext, StateWitness, VmKind, encode_witness, record_witness
+from spec.vm.interface import (
+    ExecutionContext,
+    RecordingNodes,
+    StateWitness,
+    VmKind,
+    encode_witness,
+    record_witness,
+)
 
 PARAMS: DisputeParams = MAINNET.dispute
 SIDECHAIN_ID = 3
@@ -57,6 +67,7 @@ class Block:
     gas_limit: int = GAS_LIMIT
     fee_recipient: bytes = b"\xfe" * 20
     preset: Preset = MAINNET
+    credits: tuple[BlockCredit, ...] = ()
 
     @property
     def tx_count(self) -> int:
@@ -81,20 +92,29 @@ def _stub_header(height: int) -> SidechainHeader:
     return SidechainHeader(SIDECHAIN_ID, height, b"\x00" * 32, 1_700_000_000, b"", b"", b"", 0, b"")
 
 
-def execute_block(stub: Block, txs: Sequence[bytes]) -> Block:
-    """``txs`` executed in order from ``stub``'s pre-state (``stub.trace[0]``) by the one-step
+def execute_block(stub: Block, txs: Sequence[bytes], credits: Sequence[BlockCredit] = ()) -> Block:
+    """``credits`` (SC-DSP-1, the block's deposits and inbound messages) and then ``txs`` executed
+    in order from ``stub``'s pre-state (``stub.trace[0]``) by the credit step and the one-step
     executor of ``stub``'s VM kind (SC-DSP-5, the VM's ``apply_transaction``): the block, its header
     and its honest trace."""
-    execute = ONE_STEP_EXECUTORS[VmKind(stub.vm_kind)]
+    kind = VmKind(stub.vm_kind)
+    execute = ONE_STEP_EXECUTORS[kind]
     nodes = dict(stub.nodes)
+    root = stub.trace[0]
+    for credit in credits:
+        credited = CREDIT_EXECUTORS[kind](stub.preset, nodes, root, credit.recipient, credit.amount)
+        if credited is not None:
+            root, created_by_credit = credited
+            nodes.update(created_by_credit)
     trace = [stub.trace[0]]
     context = ExecutionContext(
         SIDECHAIN_ID, stub.header.height, stub.header.timestamp, stub.fee_recipient, stub.gas_limit
     )
     for tx in txs:
-        outcome, created = execute(stub.preset, nodes, trace[-1], tx, context)
+        outcome, created = execute(stub.preset, nodes, root, tx, context)
         nodes.update(created)
-        trace.append(outcome.post_root)
+        root = outcome.post_root
+        trace.append(root)
     header = replace(
         stub.header,
         tx_root=merkle_root(list(txs)),
@@ -102,18 +122,32 @@ def execute_block(stub: Block, txs: Sequence[bytes]) -> Block:
         trace_root=merkle_root(trace[1:]),
         outbox_root=merkle_root([]),
     )
-    return replace(stub, header=header, txs=tuple(txs), trace=tuple(trace), nodes=nodes)
+    return replace(
+        stub, header=header, txs=tuple(txs), trace=tuple(trace), nodes=nodes, credits=tuple(credits)
+    )
+
+
+def trace_with_credits(block: Block, credits: Sequence[BlockCredit]) -> tuple[bytes, ...]:
+    """``r_1 .. r_n`` of ``block``'s transactions after ``credits`` instead of its own."""
+    return execute_block(replace(block, trace=block.trace[:1]), block.txs, credits).trace[1:]
 
 
 def _ferris_seed(index: int) -> bytes:
     return seeded_bytes(f"dispute/ferris/{index}", 32)
 
 
-def build_ferris_block(tx_count: int, *, height: int = 5, preset: Preset = MAINNET) -> Block:
+def ferris_accounts() -> list[bytes]:
+    """The account ids of :func:`build_ferris_block`'s four P2PKH accounts (VMF-1)."""
+    return [ferris.compute_account_id(ferris.p2pkh_locking_script(_ferris_seed(i))) for i in range(4)]
+
+
+def build_ferris_block(
+    tx_count: int, *, height: int = 5, preset: Preset = MAINNET, credits: Sequence[BlockCredit] = ()
+) -> Block:
     """``tx_count`` FerrisScript transfers (VMF-2, round-robin over four P2PKH accounts) from a
-    fixed pre-state, executed by ``spec.vm.ferris.apply_transaction`` under ``preset``."""
+    fixed pre-state, after ``credits`` (VMF-8), executed by ``spec.vm.ferris`` under ``preset``."""
     locks = [ferris.p2pkh_locking_script(_ferris_seed(i)) for i in range(4)]
-    ids = [ferris.compute_account_id(lock) for lock in locks]
+    ids = ferris_accounts()
     trie = Trie.from_items(
         {
             ferris.account_key(account): encode(ferris.ACCOUNT_CODEC, ferris.Account(10**9, 0))
@@ -147,7 +181,7 @@ def build_ferris_block(tx_count: int, *, height: int = 5, preset: Preset = MAINN
         fee_recipient=b"",
         preset=preset,
     )
-    return execute_block(stub, txs)
+    return execute_block(stub, txs, credits)
 
 
 WASM_HOLDERS = ("alice", "bob", "carol", "dave")
@@ -198,6 +232,7 @@ def _opening(block: Block, header: SidechainHeader, trace_root: bytes, final_roo
         challenger_final_root=final_root,
         challenger_bond=PARAMS.min_challenger_bond,
         opened_at=1000,
+        credits=block.credits,
     )
 
 
@@ -222,14 +257,19 @@ def bisect_move(roots: Sequence[bytes], game: Game) -> BisectMove:
 def one_step_proof(block: Block, game: Game) -> OneStepProof:
     """The honest one-step proof of the game's disputed transaction (the recorded witness, VM-6)."""
     index = game.hi - 1
-    witness: StateWitness = record_witness(
-        ONE_STEP_EXECUTORS[VmKind(block.vm_kind)],
-        block.preset,
-        block.nodes,
-        game.agreed_root,
-        block.txs[index],
-        compute_context(game.opening),
-    )
+    kind = VmKind(block.vm_kind)
+    context = compute_context(game.opening)
+    witness: StateWitness
+    if game.lo == 0 and block.credits:
+        recording = RecordingNodes(block.nodes)
+        execute_step(
+            block.preset, kind, recording, game.agreed_root, block.credits, block.txs[index], context
+        )
+        witness = StateWitness(tuple(recording.read[h] for h in sorted(recording.read)))
+    else:
+        witness = record_witness(
+            ONE_STEP_EXECUTORS[kind], block.preset, block.nodes, game.agreed_root, block.txs[index], context
+        )
     return OneStepProof(block.txs[index], inclusion_proof(block.txs, index), encode_witness(witness))
 
 

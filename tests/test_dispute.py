@@ -27,10 +27,12 @@ from conformance.disputebuilder import (
     build_block,
     build_ferris_block,
     build_wasm_block,
+    ferris_accounts,
     lying_header,
     mover,
     one_step_proof,
     opening_against,
+    trace_with_credits,
 )
 from spec.crypto import bls
 from spec.encoding import encode
@@ -57,6 +59,7 @@ from spec.presets import DEVNET, MAINNET
 from spec.sidechain.dispute import (
     ONE_STEP_EXECUTORS,
     BisectMove,
+    BlockCredit,
     DisputeOpening,
     Game,
     OneStepProof,
@@ -166,6 +169,39 @@ def test_every_vm_plays_the_game_under_its_preset(vm: str) -> None:
     lost = play(opening_against(blk, honest, header=lying_header(blk, lie)), lie, honest)
     assert lost.outcome is not None and lost.outcome.winner == Party.CHALLENGER
     assert lost.outcome.reason == "one_step" and lost.outcome.reverted_height == blk.header.height
+
+
+def test_deposits_credited_never_or_twice_lose_at_transaction_zero() -> None:
+    """SC-DSP-1/5: the step from ``lo = 0`` applies the block's credits (VMF-8) before tx 0: the
+    honest federation's trace (credits included) wins, one that skips or doubles them loses."""
+    accounts = ferris_accounts()
+    credits = (BlockCredit(accounts[1], 900), BlockCredit(b"not an account", 5))
+    blk = build_ferris_block(2, preset=DEVNET, credits=credits)
+    assert trace_with_credits(blk, credits) == blk.trace[1:]
+    honest = list(blk.trace[1:])
+    assert honest != list(trace_with_credits(blk, ()))
+
+    def play(opening: DisputeOpening, defender: Sequence[bytes], challenger: Sequence[bytes]) -> Game:
+        game = open_game(opening, DEVNET.dispute)
+        while game.outcome is None:
+            now = game.last_move_at + 1
+            if game.hi - game.lo == 1:
+                game = apply_one_step(game, mover(game), one_step_proof(blk, game), now, DEVNET)
+            else:
+                roots = defender if mover(game) is Party.DEFENDER else challenger
+                game = apply_bisect_move(game, mover(game), bisect_move(roots, game), now, DEVNET.dispute)
+        return game
+
+    won = play(opening_against(blk, [fake(1), fake(2)]), honest, [fake(1), fake(2)])
+    assert won.outcome is not None and won.outcome.winner == Party.DEFENDER and won.lo == 0
+    for claimed in ((), credits * 2):
+        lie = list(trace_with_credits(blk, claimed))
+        lost = play(opening_against(blk, honest, header=lying_header(blk, lie)), lie, honest)
+        assert lost.outcome is not None and lost.outcome.winner == Party.CHALLENGER
+        assert (lost.lo, lost.hi, lost.outcome.reason) == (0, 1, "one_step")
+    # without the mainchain's credits the honest defender's r_1 could not be reproduced
+    bare = replace(opening_against(blk, [fake(1), fake(2)]), credits=())
+    assert play(bare, honest, [fake(1), fake(2)]).outcome.winner == Party.CHALLENGER  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("tx_count", [1, 4, 7])

@@ -16,10 +16,12 @@ from conformance.disputebuilder import (
     build_block,
     build_ferris_block,
     build_wasm_block,
+    ferris_accounts,
     lying_header,
     mover,
     one_step_proof,
     opening_against,
+    trace_with_credits,
 )
 from conformance.model import JSON, CaseSpec
 from spec.crypto import bls
@@ -28,6 +30,7 @@ from spec.merkle import inclusion_proof, merkle_root
 from spec.presets import Preset
 from spec.sidechain.dispute import (
     BisectMove,
+    BlockCredit,
     DisputeOpening,
     Game,
     OneStepProof,
@@ -75,6 +78,11 @@ def opening_to_json(opening: DisputeOpening) -> dict[str, JSON]:
         "challenger_final_root": opening.challenger_final_root.hex(),
         "challenger_bond": opening.challenger_bond,
         "opened_at": opening.opened_at,
+        **(
+            {"credits": [{"recipient": c.recipient.hex(), "amount": c.amount} for c in opening.credits]}
+            if opening.credits
+            else {}
+        ),
     }
 
 
@@ -211,6 +219,7 @@ def _other_vm_games(preset: Preset) -> Iterator[CaseSpec]:
                 f"{vm}_challenger_wins_{n}_txs",
                 f"{vm} sidechain: lying federation from tx {n // 2}: reverted",
             )
+    yield from _credit_games(preset)
     block = build_wasm_block(3, preset=preset)
     honest = list(block.trace[1:])
     lie = [honest[0], honest[1], _fake(7)]
@@ -228,6 +237,41 @@ def _other_vm_games(preset: Preset) -> Iterator[CaseSpec]:
         "a WASM call's witness without the contract's code (VM-2)",
         _one_step(Party.DEFENDER, game.game.last_move_at + 1, without_code),
         "VM_WITNESS_INCOMPLETE",
+    )
+
+
+def _credit_games(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-DSP-1/5: the step from ``lo = 0`` credits the block's deposits first (VMF-8), so a
+    deposit credited never or twice is proven by the one-step over transaction 0."""
+    accounts = ferris_accounts()
+    credits = (BlockCredit(accounts[0], 5000), BlockCredit(accounts[2], 7000), BlockCredit(b"short", 9))
+    block = build_ferris_block(3, preset=preset, credits=credits)
+    honest = list(block.trace[1:])
+    wrong = [_fake(i) for i in range(3)]
+    game = Recorder(preset, block, opening_against(block, wrong))
+    game.play_out(honest, wrong)
+    yield game.case(
+        "ferris_credits_defender_wins",
+        "two deposits credited and one refunded (a recipient that is no account id) before tx 0: "
+        "the honest federation wins the one-step at tx 0",
+    )
+    for name, description, claimed in (
+        ("ferris_deposit_never_credited", "the federation's trace leaves out the deposits", ()),
+        ("ferris_deposit_credited_twice", "the federation's trace credits every deposit twice", credits * 2),
+    ):
+        lie = list(trace_with_credits(block, claimed))
+        lying = Recorder(preset, block, opening_against(block, honest, header=lying_header(block, lie)))
+        lying.play_out(lie, honest)
+        yield lying.case(name, f"{description}: the one-step at tx 0 credits the mainchain's deposits")
+    wasm = build_wasm_block(1, preset=preset)
+    opening = replace(opening_against(wasm, [_fake(1)]), credits=(BlockCredit(bytes(32), 5),))
+    stuck = Recorder(preset, wasm, opening)
+    proof = one_step_proof(wasm, stuck.game)
+    yield stuck.case(
+        "wasm_credits_without_credit_step",
+        "a WASM block with a deposit: WASM defines no credit step",
+        _one_step(Party.DEFENDER, stuck.game.last_move_at + 1, proof),
+        "DSP_UNKNOWN_VM",
     )
 
 

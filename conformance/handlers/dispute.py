@@ -20,6 +20,7 @@ from spec.encoding import decode
 from spec.presets import Preset
 from spec.sidechain.dispute import (
     BisectMove,
+    BlockCredit,
     DisputeOpening,
     Game,
     OneStepProof,
@@ -62,7 +63,22 @@ def opening_from_json(value: dict[str, JSON]) -> DisputeOpening:
         challenger_final_root=hex_field(value, "challenger_final_root"),
         challenger_bond=int_field(value, "challenger_bond"),
         opened_at=int_field(value, "opened_at"),
+        credits=tuple(_credit(item) for item in _list(value, "credits")),
     )
+
+
+def _list(value: dict[str, JSON], name: str) -> list[JSON]:
+    items = value.get(name, [])
+    if not isinstance(items, list):
+        raise BadInput(f"{name} must be a list")
+    return items
+
+
+def _credit(item: JSON) -> BlockCredit:
+    """SC-DSP-1: ``{"recipient" (hex), "amount"}``: one input the block credits before transaction 0."""
+    if not isinstance(item, dict):
+        raise BadInput("a credit must be an object")
+    return BlockCredit(hex_field(item, "recipient"), int_field(item, "amount"))
 
 
 def game_json(game: Game) -> dict[str, JSON]:

@@ -46,6 +46,7 @@ from spec.sidechain.registry import (
     get_sidechain,
     register_sidechains,
 )
+from spec.sidechain.settlement import check_dispute_window, revert_checkpoints
 from spec.sidechain.state import apply_block_to_sidechains
 from spec.sidechain.transactions import (
     DepositMessage,
@@ -248,13 +249,29 @@ def _initial(data: dict[str, JSON]) -> SidechainsState:
     return register_sidechains(EMPTY_SIDECHAINS, specs, int_field(data, "activation_height"))
 
 
+def _object(data: dict[str, JSON], name: str) -> dict[str, JSON]:
+    value = field(data, name)
+    if not isinstance(value, dict):
+        raise BadInput(f"{name} must be an object")
+    return value
+
+
 def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """SC-BLK-1..3: apply blocks of sidechain messages; every block's outputs and the final state."""
+    """SC-BLK-1..3: apply blocks of sidechain messages; every block's outputs and the final state.
+
+    A block may carry ``"revert": {"sidechain_id", "height", "opened_at"}``: a dispute over that
+    checkpoint, opened at mainchain height ``opened_at`` (SC-DSP-11), was lost by the defender and
+    its outcome is applied before the block's transactions (SC-DSP-12)."""
     state = _initial(data)
     keys = parse_keys(data)
     blocks: list[JSON] = []
     for item in objects(data, "blocks"):
         height = int_field(item, "height")
+        if "revert" in item:
+            revert = _object(item, "revert")
+            sidechain_id, reverted = int_field(revert, "sidechain_id"), int_field(revert, "height")
+            check_dispute_window(state, sidechain_id, reverted, int_field(revert, "opened_at"))
+            state = revert_checkpoints(state, sidechain_id, reverted)
         raw = field(item, "transactions")
         if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
             raise BadInput("transactions must be a list of hex strings")
