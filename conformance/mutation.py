@@ -84,6 +84,7 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
     "libp2p": ("spec/p2p/libp2p.py",),
     "state": ("spec/chain/commitment.py",),
     "dispute": ("spec/sidechain/dispute.py",),
+    "settlement": ("spec/sidechain/settlement.py",),
     "snapshot": ("spec/ledger/snapshot.py", "spec/ledger/state_snapshot.py"),
     "forks": ("spec/forks/*.py",),
     "prefix_proof": ("spec/prefix_proof.py",),
@@ -98,13 +99,15 @@ VECTOR_FLOWS: dict[str, tuple[str, ...]] = {
     "snapshot": ("ledger", "p2p"),
     "forks": ("upgrade",),
     "prefix_proof": ("hashing",),
+    "settlement": ("peg",),
 }
 """Rows that measure modules of a flow separately, with the vector flows whose vectors they run in
 pass 1: DKG-11 share encryption through the dkg vectors; PoSe challenges, verdicts, slashing
 evidence and slashing through the masternode vectors; the libp2p protocols through the p2p vectors;
 the snapshot modules (SNAP-1..8) through the ledger vectors (SNAP-1..4) and the p2p vectors
 (P2P-SNAP frames); the fork modules through the upgrade vectors (fork schedule, agenda
-voting); the prefix proofs (HASH-2) through the hashing vectors."""
+voting); the prefix proofs (HASH-2) through the hashing vectors; a dispute's outcome on the
+mainchain (SC-DSP-11..13) through the peg vectors (blocks with a ``revert``)."""
 
 
 def vector_flows(row: str) -> tuple[str, ...]:

@@ -13,16 +13,23 @@ How to read the figures (docs/disputes.md#benchmarks):
   (opening, 12 bisection moves with their Merkle proofs, the one-step proof: 13 moves); its floor
   is ``test_bench_dispute_floor_checkpoint``, one BLS verification of a checkpoint signature (what
   validating one checkpoint costs at least).
+* ``test_bench_dispute_one_step_vm[ferris|wasm]`` is the same one-step verification on a
+  FerrisScript transfer and a WASM token-contract call (the last of an 8-transaction block); the
+  floor is ``test_bench_dispute_floor_full_execution_vm``, the plain execution of that transaction.
 """
 
 from __future__ import annotations
 
+import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from conformance.disputebuilder import (
     PARAMS,
+    Block,
     bisect_move,
     build_block,
+    build_ferris_block,
+    build_wasm_block,
     lying_header,
     mover,
     one_step_proof,
@@ -31,6 +38,7 @@ from conformance.disputebuilder import (
 from spec.crypto import bls
 from spec.presets import MAINNET
 from spec.sidechain.dispute import (
+    ONE_STEP_EXECUTORS,
     BisectMove,
     Game,
     Party,
@@ -44,6 +52,7 @@ from spec.sidechain.dispute import (
 )
 from spec.sidechain.header import compute_checkpoint_message
 from spec.vm.evm import apply_transaction
+from spec.vm.interface import VmKind
 
 TX_COUNT = 64
 BLOCK = build_block(TX_COUNT)
@@ -120,3 +129,49 @@ def test_bench_dispute_whole_game(benchmark: BenchmarkFixture) -> None:
     game = benchmark(_play)
     assert game.outcome is not None and game.outcome.winner == Party.CHALLENGER
     assert game.moves == max_moves(TX_COUNT)
+
+
+def _narrowed_vm_game(block: Block) -> tuple[Game, bytes]:
+    """A game over ``block`` narrowed to its last transaction, and the one-step proof's bytes."""
+    honest = list(block.trace[1:])
+    lie = [*honest[:-1], b"\xf0" * 32]
+    game = open_game(opening_against(block, honest, header=lying_header(block, lie)), PARAMS)
+    now = game.last_move_at
+    while game.hi - game.lo > 1:
+        now += 1
+        party = mover(game)
+        game = apply_bisect_move(
+            game, party, bisect_move(lie if party is Party.DEFENDER else honest, game), now, PARAMS
+        )
+    return game, encode_one_step_proof(one_step_proof(block, game))
+
+
+FERRIS_BLOCK = build_ferris_block(8)
+WASM_BLOCK = build_wasm_block(8)
+VM_GAMES = {
+    "ferris": (FERRIS_BLOCK, *_narrowed_vm_game(FERRIS_BLOCK)),
+    "wasm": (WASM_BLOCK, *_narrowed_vm_game(WASM_BLOCK)),
+}
+
+
+@pytest.mark.parametrize("vm", ["ferris", "wasm"])
+def test_bench_dispute_floor_full_execution_vm(benchmark: BenchmarkFixture, vm: str) -> None:
+    """The floor of a FerrisScript or WASM one-step: the last transaction over the whole store."""
+    block, game, _ = VM_GAMES[vm]
+    execute = ONE_STEP_EXECUTORS[VmKind(block.vm_kind)]
+    outcome, _ = benchmark(
+        execute, MAINNET, block.nodes, game.agreed_root, block.txs[-1], compute_context(game.opening)
+    )
+    assert outcome.post_root == block.trace[-1]
+
+
+@pytest.mark.parametrize("vm", ["ferris", "wasm"])
+def test_bench_dispute_one_step_vm(benchmark: BenchmarkFixture, vm: str) -> None:
+    """The one-step verification of that transaction (a token call for WASM) from its proof's bytes."""
+    _, game, proof = VM_GAMES[vm]
+    done = benchmark(
+        lambda: apply_one_step(
+            game, Party.DEFENDER, decode_one_step_proof(proof), game.last_move_at + 1, MAINNET
+        )
+    )
+    assert done.outcome is not None and done.outcome.winner == Party.CHALLENGER
