@@ -150,6 +150,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _decoders()
     yield from _encoders_and_bound()
     yield from _fraud_proofs()
+    yield from _federation_penalty(preset)
 
 
 def _games(preset: Preset) -> Iterator[CaseSpec]:
@@ -600,6 +601,50 @@ def _fraud_proofs() -> Iterator[CaseSpec]:
         "message_to_the_mainchain", "a message entry (target 0) above the escrow", 3, 3, "DSP_NOT_FRAUD"
     )
     yield overdraw("withdrawal_equal_to_escrow", "a withdrawal of exactly the escrow", 4, 4, "DSP_NOT_FRAUD")
+
+
+def _federation_penalty(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-DSP-11/13: the quorum in charge at the reverted checkpoint's posting is slashed whole."""
+    from conformance.generators.masternode import LABELS, funded_list, slashing_registry
+    from conformance.handlers.chain import quorums_json
+    from conformance.handlers.masternode import list_json
+    from spec.masternode.finality import finality_quorum_height
+    from spec.masternode.quorum import QuorumType
+
+    registry = slashing_registry(preset)
+    interval = preset.masternodes.finality_quorum_interval
+    posted = next(h for h in range(interval, 4 * interval) if finality_quorum_height(h, preset) == interval)
+    before = funded_list(LABELS, preset)
+    period = 2 * preset.dispute.clock_blocks + 2
+
+    def case(
+        name: str, description: str, quorum_type: int, at: int, challenge_period: int = period
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "quorums": quorums_json(registry),
+            "masternodes": list_json(before),
+            "quorum_type": quorum_type,
+            "posted_height": at,
+            "challenge_period": challenge_period,
+        }
+        return CaseSpec("federation_penalty", name, f"SC-DSP-13: {description}", data)
+
+    yield case(
+        "finality_quorum_slashed",
+        f"the finality quorum I accepted the checkpoint at {posted}: every member slashed",
+        QuorumType.FINALITY,
+        posted,
+    )
+    yield case(
+        "first_height_of_term",
+        f"posted at {posted - 1}: the quorum in charge has no committed key: nobody",
+        QuorumType.FINALITY,
+        posted - 1,
+        period - 1,
+    )
+    yield case(
+        "no_pose_quorum", "a PoSe federation with no recorded PoSe quorum: nobody", QuorumType.POSE, posted
+    )
 
 
 def _encoders_and_bound() -> Iterator[CaseSpec]:

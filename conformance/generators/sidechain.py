@@ -670,15 +670,20 @@ def _dispute_cases(preset: Preset) -> Iterator[CaseSpec]:
     def fraud_claim(index: int = 0) -> list[TxOutput]:
         return list(sb.claim_outputs(sb.outbox_proof(sb.SPEC_A, 1, FRAUD_OUTBOX, index)))
 
-    def run(blocks: BlockList, reverts: dict[int, tuple[int, int]]) -> dict[str, JSON]:
-        """``reverts``: block height -> (reverted checkpoint height, game opening height)."""
+    def run(blocks: BlockList, reverts: dict[int, tuple[int, int]], winner: int = 1) -> dict[str, JSON]:
+        """``reverts``: block height -> (disputed checkpoint height, game opening height)."""
         data = _run(preset, blocks)
         for item in data["blocks"]:  # type: ignore[union-attr]
             assert isinstance(item, dict)
             height = item["height"]
             if isinstance(height, int) and height in reverts:
                 reverted, opened_at = reverts[height]
-                item["revert"] = {"sidechain_id": sb.CHAIN_A, "height": reverted, "opened_at": opened_at}
+                item["revert"] = {
+                    "sidechain_id": sb.CHAIN_A,
+                    "height": reverted,
+                    "opened_at": opened_at,
+                    "winner": winner,
+                }
         return data
 
     disputed: BlockList = [*_peg_prefix(), (15, [[sb.message_output(FRAUD_A)]])]
@@ -728,6 +733,23 @@ def _dispute_cases(preset: Preset) -> Iterator[CaseSpec]:
             {17: (1, 16)},
         ),
         "SC_CHECKPOINT_HEIGHT",
+    )
+    yield _case(
+        "apply_blocks",
+        "dispute_defender_won",
+        "SC-DSP-12: the federation won the game over checkpoint 1 (opened the block it was posted): "
+        "nothing is reverted, its withdrawal is paid once matured",
+        run([*disputed, (18, [fraud_claim(1)])], {18: (1, 15)}, winner=0),
+    )
+    yield _case(
+        "apply_blocks",
+        "dispute_reverts_genesis_checkpoint",
+        "SC-DSP-12: the game over checkpoint 0, opened the block it was posted, is lost: the sidechain "
+        "starts again from a new checkpoint 0",
+        run(
+            [*_peg_prefix(), (16, [[sb.message_output(sb.genesis_checkpoint(sb.SPEC_A, 13))]])],
+            {16: (0, 14)},
+        ),
     )
     yield _case(
         "apply_blocks",

@@ -14,9 +14,11 @@ JSON shapes (besides the general conventions of docs/vector-format.md):
 
 from __future__ import annotations
 
+from conformance.handlers.masternode import list_json, outpoint_json, parse_list, parse_quorums
 from conformance.jsonio import field, hex_field, hex_list_field, int_field, str_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.encoding import decode
+from spec.masternode.slashing import burnt_collaterals, slash_federation
 from spec.presets import Preset
 from spec.sidechain.dispute import (
     BisectMove,
@@ -39,6 +41,7 @@ from spec.sidechain.dispute import (
     open_game,
 )
 from spec.sidechain.header import decode_checkpoint, decode_sidechain_header
+from spec.sidechain.settlement import federation_quorum, is_settled_before_maturity
 from spec.vm.interface import OUTBOX_ENTRY_CODEC
 
 
@@ -209,7 +212,30 @@ def handle_escrow_overdraw(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"reverted_height": height}
 
 
+def handle_federation_penalty(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-DSP-11/13: ``{"quorums", "masternodes", "quorum_type", "posted_height", "challenge_period"}``
+    -> ``{"quorum_height"`` (the federation quorum in charge at the reverted checkpoint's posted
+    height, or null), ``"masternodes"`` (the list after slashing its members), ``"burnt"``,
+    ``"settled_before_maturity"`` (does every game end before a checkpoint of that challenge
+    period matures)``}``."""
+    registry = parse_quorums(data)
+    before = parse_list(data)
+    record = federation_quorum(
+        registry, int_field(data, "quorum_type"), int_field(data, "posted_height"), preset
+    )
+    after = before if record is None else slash_federation(before, record.members)
+    return {
+        "quorum_height": None if record is None else record.base_height,
+        "masternodes": list_json(after),
+        "burnt": [outpoint_json(o) for o in burnt_collaterals(before, after)],
+        "settled_before_maturity": is_settled_before_maturity(
+            int_field(data, "challenge_period"), preset.dispute
+        ),
+    }
+
+
 HANDLERS: dict[str, Handler] = {
+    "federation_penalty": handle_federation_penalty,
     "play": handle_play,
     "decode_bisect_move": handle_decode_bisect_move,
     "decode_one_step_proof": handle_decode_one_step_proof,

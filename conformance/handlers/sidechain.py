@@ -28,6 +28,7 @@ from spec.errors import SpecError
 from spec.ledger.transaction import decode_transaction
 from spec.presets import Preset
 from spec.sidechain.checkpoint import check_checkpoint, check_equivocation
+from spec.sidechain.dispute import Outcome
 from spec.sidechain.header import (
     Checkpoint,
     Deposit,
@@ -46,7 +47,7 @@ from spec.sidechain.registry import (
     get_sidechain,
     register_sidechains,
 )
-from spec.sidechain.settlement import check_dispute_window, revert_checkpoints
+from spec.sidechain.settlement import apply_outcome, check_dispute_window
 from spec.sidechain.state import apply_block_to_sidechains
 from spec.sidechain.transactions import (
     DepositMessage,
@@ -259,9 +260,10 @@ def _object(data: dict[str, JSON], name: str) -> dict[str, JSON]:
 def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
     """SC-BLK-1..3: apply blocks of sidechain messages; every block's outputs and the final state.
 
-    A block may carry ``"revert": {"sidechain_id", "height", "opened_at"}``: a dispute over that
-    checkpoint, opened at mainchain height ``opened_at`` (SC-DSP-11), was lost by the defender and
-    its outcome is applied before the block's transactions (SC-DSP-12)."""
+    A block may carry ``"revert": {"sidechain_id", "height", "opened_at", "winner"}``: a dispute
+    over that checkpoint, opened at mainchain height ``opened_at`` (SC-DSP-11), ended with
+    ``winner`` (0 defender, 1 challenger) and its outcome is applied before the block's
+    transactions (SC-DSP-12: a challenger's win reverts from ``height``)."""
     state = _initial(data)
     keys = parse_keys(data)
     blocks: list[JSON] = []
@@ -269,9 +271,13 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
         height = int_field(item, "height")
         if "revert" in item:
             revert = _object(item, "revert")
-            sidechain_id, reverted = int_field(revert, "sidechain_id"), int_field(revert, "height")
-            check_dispute_window(state, sidechain_id, reverted, int_field(revert, "opened_at"))
-            state = revert_checkpoints(state, sidechain_id, reverted)
+            sidechain_id, disputed = int_field(revert, "sidechain_id"), int_field(revert, "height")
+            check_dispute_window(state, sidechain_id, disputed, int_field(revert, "opened_at"))
+            winner = int_field(revert, "winner")
+            if winner not in (0, 1):
+                raise BadInput("winner must be 0 or 1")
+            reverted = disputed if winner == 1 else None
+            state = apply_outcome(state, sidechain_id, Outcome(winner, "", 0, 0, reverted, ()))
         raw = field(item, "transactions")
         if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
             raise BadInput("transactions must be a list of hex strings")
