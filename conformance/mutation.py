@@ -99,7 +99,7 @@ VECTOR_FLOWS: dict[str, tuple[str, ...]] = {
     "snapshot": ("ledger", "p2p"),
     "forks": ("upgrade",),
     "prefix_proof": ("hashing",),
-    "settlement": ("peg",),
+    "settlement": ("peg", "dispute"),
 }
 """Rows that measure modules of a flow separately, with the vector flows whose vectors they run in
 pass 1: DKG-11 share encryption through the dkg vectors; PoSe challenges, verdicts, slashing
@@ -107,7 +107,8 @@ evidence and slashing through the masternode vectors; the libp2p protocols throu
 the snapshot modules (SNAP-1..8) through the ledger vectors (SNAP-1..4) and the p2p vectors
 (P2P-SNAP frames); the fork modules through the upgrade vectors (fork schedule, agenda
 voting); the prefix proofs (HASH-2) through the hashing vectors; a dispute's outcome on the
-mainchain (SC-DSP-11..13) through the peg vectors (blocks with a ``revert``)."""
+mainchain (SC-DSP-11..13) through the peg vectors (blocks with a ``revert``) and the dispute
+vectors (``federation_penalty``)."""
 
 
 def vector_flows(row: str) -> tuple[str, ...]:
