@@ -606,10 +606,11 @@ def _fraud_proofs() -> Iterator[CaseSpec]:
 def _federation_penalty(preset: Preset) -> Iterator[CaseSpec]:
     """SC-DSP-11/13: the quorum in charge at the reverted checkpoint's posting is slashed whole."""
     from conformance.generators.masternode import LABELS, funded_list, slashing_registry
-    from conformance.handlers.chain import quorums_json
+    from conformance.handlers.chain import pose_quorums_json, quorums_json
     from conformance.handlers.masternode import list_json
-    from spec.masternode.finality import finality_quorum_height
+    from spec.masternode.finality import QuorumRegistry, finality_quorum_height
     from spec.masternode.quorum import QuorumType
+    from spec.masternode.registry import pose_quorum_height
 
     registry = slashing_registry(preset)
     interval = preset.masternodes.finality_quorum_interval
@@ -618,10 +619,16 @@ def _federation_penalty(preset: Preset) -> Iterator[CaseSpec]:
     period = 2 * preset.dispute.clock_blocks + 2
 
     def case(
-        name: str, description: str, quorum_type: int, at: int, challenge_period: int = period
+        name: str,
+        description: str,
+        quorum_type: int,
+        at: int,
+        challenge_period: int = period,
+        quorums: QuorumRegistry = registry,
     ) -> CaseSpec:
         data: dict[str, JSON] = {
-            "quorums": quorums_json(registry),
+            "quorums": quorums_json(quorums),
+            "pose_quorums": pose_quorums_json(quorums),
             "masternodes": list_json(before),
             "quorum_type": quorum_type,
             "posted_height": at,
@@ -644,6 +651,19 @@ def _federation_penalty(preset: Preset) -> Iterator[CaseSpec]:
     )
     yield case(
         "no_pose_quorum", "a PoSe federation with no recorded PoSe quorum: nobody", QuorumType.POSE, posted
+    )
+    pose_posted = next(h for h in range(interval, 8 * interval) if pose_quorum_height(h, preset) is not None)
+    pose_base = pose_quorum_height(pose_posted, preset)
+    assert pose_base is not None
+    with_pose = QuorumRegistry(
+        registry.records, {pose_base: replace(registry.records[interval], base_height=pose_base)}
+    )
+    yield case(
+        "pose_quorum_slashed",
+        f"a PoSe federation: the PoSe quorum based at {pose_base}, in charge at {pose_posted}, slashed whole",
+        QuorumType.POSE,
+        pose_posted,
+        quorums=with_pose,
     )
 
 
