@@ -85,6 +85,7 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
     "libp2p": ("spec/p2p/libp2p.py",),
     "state": ("spec/chain/commitment.py",),
     "dispute": ("spec/sidechain/dispute.py",),
+    "settlement": ("spec/sidechain/settlement.py",),
     "snapshot": ("spec/ledger/snapshot.py", "spec/ledger/state_snapshot.py"),
     "forks": ("spec/forks/*.py",),
     "prefix_proof": ("spec/prefix_proof.py",),
@@ -111,6 +112,7 @@ VECTOR_FLOWS: dict[str, tuple[str, ...]] = {
     "prefix_proof": ("hashing",),
     "sidechain": ("sidechain", "peg"),
     "vm_ferris": ("vm_ferris", "sidechain_block"),
+    "settlement": ("peg", "dispute"),
 }
 """Rows that measure modules of a flow separately, with the vector flows whose vectors they run in
 pass 1: DKG-11 share encryption through the dkg vectors; PoSe challenges, verdicts, slashing
@@ -122,7 +124,8 @@ mainchain's sidechain registry, checkpoints, headers and message formats (SC-REG
 SC-TX) through the sidechain vectors and the peg vectors (whose blocks register chains, post
 checkpoints and carry every message kind); the FerrisScript VM, the path-only trie access and the VM
 interface through the vm_ferris vectors and the sidechain_block vectors (blocks of FerrisScript
-transactions)."""
+transactions); a dispute's outcome on the mainchain (SC-DSP-11..13) through the peg vectors (blocks
+with a ``revert``) and the dispute vectors (``federation_penalty``)."""
 
 
 def vector_flows(row: str) -> tuple[str, ...]:

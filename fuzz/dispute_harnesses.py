@@ -29,6 +29,7 @@ from conformance.disputebuilder import (
     opening_against,
 )
 from spec.errors import DecodeError, SpecError
+from spec.presets import MAINNET
 from spec.sidechain.dispute import (
     BisectMove,
     Game,
@@ -87,7 +88,7 @@ def fuzz_dispute_one_step(data: bytes) -> None:
     game, _ = _narrowed()
     try:
         proof = decode_one_step_proof(data)
-        done = apply_one_step(game, Party.DEFENDER, proof, game.last_move_at + 1, PARAMS)
+        done = apply_one_step(game, Party.DEFENDER, proof, game.last_move_at + 1, MAINNET)
     except SpecError:
         return
     if done.outcome is None or done.outcome.winner != Party.DEFENDER:

@@ -49,7 +49,7 @@ def fuzz_evm_apply_transaction(data: bytes) -> None:
     """EVM-3/EVM-4 on arbitrary transaction bytes over a fixed state (see the module docstring)."""
     root, nodes = _STATE
     try:
-        outcome, _ = apply_transaction(nodes, root, data, CONTEXT, DEVNET.evm)
+        outcome, _ = apply_transaction(DEVNET, nodes, root, data, CONTEXT)
     except VmError:
         return
     if outcome.fee < 0 or outcome.gas_used < 0:

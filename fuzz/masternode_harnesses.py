@@ -93,6 +93,7 @@ from spec.masternode import registry as mn
 from spec.masternode import slashing
 from spec.masternode.dkg import Contribution, message_digest
 from spec.masternode.evidence import (
+    CheckpointEquivocationEvidence,
     ContributionPrefixEvidence,
     DkgEquivocationEvidence,
     DoubleSignEvidence,
@@ -199,7 +200,9 @@ def fuzz_decode_evidence(data: bytes) -> None:
     except SpecError:
         return
     _require(encode_evidence(evidence, PRESET) == data, "non-canonical evidence decoded")
-    if isinstance(evidence, ContributionPrefixEvidence):
+    if isinstance(evidence, CheckpointEquivocationEvidence):
+        _require(evidence.quorum_type in (1, 2), "a tag 3 evidence of an unknown quorum type decoded")
+    elif isinstance(evidence, ContributionPrefixEvidence):
         for side in (evidence.first, evidence.second):
             with contextlib.suppress(SpecError):
                 digest_from_prefix(HashDomain.DKG_MESSAGE, side.first_chunk, side.siblings)

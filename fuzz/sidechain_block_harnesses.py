@@ -21,7 +21,7 @@ Invariants checked:
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 
 from spec.encoding import encode
 from spec.errors import DecodeError, SpecError, TrieDecodeError, VmError
@@ -33,10 +33,10 @@ from spec.vm.ferris import (
     Account,
     FerrisTransaction,
     account_key,
+    apply_transaction,
     compute_account_id,
     decode_transaction,
     encode_transaction,
-    ferris_apply,
     p2pkh_locking_script,
     sign_transaction,
 )
@@ -53,7 +53,7 @@ from spec.vm.interface import (
 
 PRESET = MAINNET
 CONTEXT = ExecutionContext(7, 5, 1000, b"", PRESET.vm_ferris.max_tx_gas)
-APPLY = ferris_apply(PRESET)
+APPLY = partial(apply_transaction, PRESET)
 _SEEDS = tuple(bytes([i + 1]) * 32 for i in range(4))
 
 
@@ -137,7 +137,9 @@ def sidechain_block_seeds() -> dict[str, dict[str, bytes]]:
     withdraw = FerrisTransaction(1, 7, 0, 5000, 50, 0, b"\x51" * 25, b"", lock, b"")
     message = FerrisTransaction(2, 7, 0, 5000, 50, 8, b"r" * 20, b"hello", lock, b"")
     state = _state()
-    witness = record_witness(APPLY, state.node_store, state.root_hash, _transfer(), CONTEXT)
+    witness = record_witness(
+        apply_transaction, PRESET, state.node_store, state.root_hash, _transfer(), CONTEXT
+    )
     return {
         "vm_ferris_decode_transaction": {
             "seed-transfer": _transfer(),

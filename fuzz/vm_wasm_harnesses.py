@@ -93,7 +93,7 @@ def vm_wasm_seeds() -> dict[str, dict[str, bytes]]:
         token_transfer_input,
     )
     from spec.vm.interface import record_witness
-    from spec.vm.wasm import TxKind, build_genesis, compute_contract_address, make_apply_transaction
+    from spec.vm.wasm import TxKind, apply_transaction, build_genesis, compute_contract_address
 
     modules = {f"seed-{name}": contract_module(name) for name in ("token", "escrow")}
     modules |= {"seed-loop": LOOP, "seed-message": MESSAGE}
@@ -105,11 +105,14 @@ def vm_wasm_seeds() -> dict[str, dict[str, bytes]]:
     deploy = make_tx("alice", TxKind.DEPLOY, 0, data=contract_module("token"))
     transactions = {"seed-transfer": transfer, "seed-call": call, "seed-deploy": deploy}
     genesis = build_genesis({alice: FUNDS, bob: FUNDS})
-    apply = make_apply_transaction(DEVNET)
     chain, _ = run_sequence(DEVNET, genesis, [deploy])
     witnesses = {
-        "seed-transfer": encode_witness(record_witness(apply, genesis[1], genesis[0], transfer, CONTEXT)),
-        "seed-token-transfer": encode_witness(record_witness(apply, chain.nodes, chain.root, call, CONTEXT)),
+        "seed-transfer": encode_witness(
+            record_witness(apply_transaction, DEVNET, genesis[1], genesis[0], transfer, CONTEXT)
+        ),
+        "seed-token-transfer": encode_witness(
+            record_witness(apply_transaction, DEVNET, chain.nodes, chain.root, call, CONTEXT)
+        ),
         "seed-empty": encode_witness(StateWitness(())),
     }
     return {"wasm_module": modules, "wasm_transaction": transactions, "vm_wasm_witness": witnesses}

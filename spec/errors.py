@@ -1573,7 +1573,7 @@ class WitnessNotCanonical(VmError):
 
 
 class DisputeError(SpecError):
-    """A sidechain dispute move or fraud proof is invalid (SC-DSP-1..9, docs/disputes.md)."""
+    """A sidechain dispute move, fraud proof or outcome is invalid (SC-DSP-1..13, docs/disputes.md)."""
 
     code = "DSP_ERROR"
 
@@ -1648,6 +1648,12 @@ class DisputeNotFraud(DisputeError):
     """SC-DSP-8, SC-DSP-9: a non-interactive fraud proof that proves no fraud."""
 
     code = "DSP_NOT_FRAUD"
+
+
+class DisputeWindowClosed(DisputeError):
+    """SC-DSP-11: a game opened before the checkpoint was posted or after its challenge period."""
+
+    code = "DSP_WINDOW_CLOSED"
 
 
 class EvmError(VmError):

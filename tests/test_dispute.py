@@ -25,10 +25,14 @@ from conformance.disputebuilder import (
     Block,
     bisect_move,
     build_block,
+    build_ferris_block,
+    build_wasm_block,
+    ferris_accounts,
     lying_header,
     mover,
     one_step_proof,
     opening_against,
+    trace_with_credits,
 )
 from spec.crypto import bls
 from spec.encoding import encode
@@ -51,8 +55,12 @@ from spec.errors import (
     WitnessIncomplete,
 )
 from spec.merkle import inclusion_proof, merkle_root
+from spec.presets import DEVNET, MAINNET
 from spec.sidechain.dispute import (
+    ONE_STEP_EXECUTORS,
     BisectMove,
+    BlockCredit,
+    DisputeOpening,
     Game,
     OneStepProof,
     Party,
@@ -72,6 +80,7 @@ from spec.sidechain.dispute import (
     open_game,
 )
 from spec.sidechain.header import Checkpoint, compute_checkpoint_message
+from spec.vm import ferris, wasm
 from spec.vm.evm import apply_transaction
 from spec.vm.interface import (
     OUTBOX_ENTRY_CODEC,
@@ -79,6 +88,7 @@ from spec.vm.interface import (
     OutboxKind,
     RecordingNodes,
     StateWitness,
+    VmKind,
     encode_witness,
 )
 from tests.hypothesis_profiles import examples
@@ -102,7 +112,7 @@ def play_honestly(game: Game, blk: Block, defender: Sequence[bytes], challenger:
         now += 1
         party = mover(game)
         if game.hi - game.lo == 1:
-            game = apply_one_step(game, party, one_step_proof(blk, game), now, PARAMS)
+            game = apply_one_step(game, party, one_step_proof(blk, game), now, MAINNET)
         else:
             roots = defender if party is Party.DEFENDER else challenger
             game = apply_bisect_move(game, party, bisect_move(roots, game), now, PARAMS)
@@ -120,6 +130,78 @@ def test_honest_defender_wins_against_a_wrong_counter_claim(tx_count: int) -> No
     assert game.outcome.reverted_height is None and game.outcome.penalised == ()
     assert game.hi == tx_count and game.lo == tx_count - 1
     assert game.moves <= max_moves(tx_count)
+
+
+@functools.cache
+def _vm_block(vm: str, tx_count: int) -> Block:
+    build = {"ferris": build_ferris_block, "wasm": build_wasm_block}[vm]
+    return build(tx_count, preset=DEVNET)
+
+
+@pytest.mark.parametrize("vm", ["ferris", "wasm"])
+def test_every_vm_plays_the_game_under_its_preset(vm: str) -> None:
+    """SC-DSP-5: the FerrisScript and WASM one-step executors decide whole games, under the preset
+    the game is played with (DEVNET here): honest defender wins, lying federation is reverted."""
+    blk = _vm_block(vm, 3)
+    assert blk.preset is DEVNET
+    honest = list(blk.trace[1:])
+    lie = [honest[0], fake(1), fake(2)]
+    kind = VmKind.FERRIS if vm == "ferris" else VmKind.WASM
+    assert (
+        ONE_STEP_EXECUTORS[kind] is {"ferris": ferris.apply_transaction, "wasm": wasm.apply_transaction}[vm]
+    )
+
+    def play(opening: DisputeOpening, defender: Sequence[bytes], challenger: Sequence[bytes]) -> Game:
+        game = open_game(opening, DEVNET.dispute)
+        now = game.last_move_at
+        while game.outcome is None:
+            now += 1
+            if game.hi - game.lo == 1:
+                game = apply_one_step(game, mover(game), one_step_proof(blk, game), now, DEVNET)
+            else:
+                roots = defender if mover(game) is Party.DEFENDER else challenger
+                game = apply_bisect_move(game, mover(game), bisect_move(roots, game), now, DEVNET.dispute)
+        return game
+
+    won = play(opening_against(blk, lie), honest, lie)
+    assert won.outcome is not None and won.outcome.winner == Party.DEFENDER
+    assert (won.lo, won.hi) == (1, 2) and won.outcome.reason == "one_step"
+    lost = play(opening_against(blk, honest, header=lying_header(blk, lie)), lie, honest)
+    assert lost.outcome is not None and lost.outcome.winner == Party.CHALLENGER
+    assert lost.outcome.reason == "one_step" and lost.outcome.reverted_height == blk.header.height
+
+
+def test_deposits_credited_never_or_twice_lose_at_transaction_zero() -> None:
+    """SC-DSP-1/5: the step from ``lo = 0`` applies the block's credits (VMF-8) before tx 0: the
+    honest federation's trace (credits included) wins, one that skips or doubles them loses."""
+    accounts = ferris_accounts()
+    credits = (BlockCredit(accounts[1], 900), BlockCredit(b"not an account", 5))
+    blk = build_ferris_block(2, preset=DEVNET, credits=credits)
+    assert trace_with_credits(blk, credits) == blk.trace[1:]
+    honest = list(blk.trace[1:])
+    assert honest != list(trace_with_credits(blk, ()))
+
+    def play(opening: DisputeOpening, defender: Sequence[bytes], challenger: Sequence[bytes]) -> Game:
+        game = open_game(opening, DEVNET.dispute)
+        while game.outcome is None:
+            now = game.last_move_at + 1
+            if game.hi - game.lo == 1:
+                game = apply_one_step(game, mover(game), one_step_proof(blk, game), now, DEVNET)
+            else:
+                roots = defender if mover(game) is Party.DEFENDER else challenger
+                game = apply_bisect_move(game, mover(game), bisect_move(roots, game), now, DEVNET.dispute)
+        return game
+
+    won = play(opening_against(blk, [fake(1), fake(2)]), honest, [fake(1), fake(2)])
+    assert won.outcome is not None and won.outcome.winner == Party.DEFENDER and won.lo == 0
+    for claimed in ((), credits * 2):
+        lie = list(trace_with_credits(blk, claimed))
+        lost = play(opening_against(blk, honest, header=lying_header(blk, lie)), lie, honest)
+        assert lost.outcome is not None and lost.outcome.winner == Party.CHALLENGER
+        assert (lost.lo, lost.hi, lost.outcome.reason) == (0, 1, "one_step")
+    # without the mainchain's credits the honest defender's r_1 could not be reproduced
+    bare = replace(opening_against(blk, [fake(1), fake(2)]), credits=())
+    assert play(bare, honest, [fake(1), fake(2)]).outcome.winner == Party.CHALLENGER  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("tx_count", [1, 4, 7])
@@ -170,7 +252,7 @@ def test_invalid_moves_are_rejected_and_change_nothing() -> None:
     with pytest.raises(DisputeLateMove):
         apply_bisect_move(game, Party.DEFENDER, good, game.last_move_at - 1, PARAMS)
     with pytest.raises(DisputeWrongTurn):
-        apply_one_step(game, Party.DEFENDER, OneStepProof(b"", (), b""), now, PARAMS)
+        apply_one_step(game, Party.DEFENDER, OneStepProof(b"", (), b""), now, MAINNET)
     with pytest.raises(DisputeNotExpired):
         claim_timeout(game, get_deadline(game, PARAMS), PARAMS)
     timed_out = claim_timeout(game, get_deadline(game, PARAMS) + 1, PARAMS)
@@ -200,21 +282,21 @@ def test_one_step_witness_faults_are_the_submitters() -> None:
     now = game.last_move_at + 1
     with pytest.raises(DisputeWitnessRootMismatch):
         apply_one_step(
-            game, Party.DEFENDER, replace(proof, witness=encode_witness(StateWitness(()))), now, PARAMS
+            game, Party.DEFENDER, replace(proof, witness=encode_witness(StateWitness(()))), now, MAINNET
         )
     # drop one node that is not the root: execution reads it
     witness = StateWitness(tuple(p for p in decode_witness_items(proof) if len(p) < 100)[:1])
     with pytest.raises((WitnessIncomplete, DisputeWitnessRootMismatch)):
-        apply_one_step(game, Party.DEFENDER, replace(proof, witness=encode_witness(witness)), now, PARAMS)
+        apply_one_step(game, Party.DEFENDER, replace(proof, witness=encode_witness(witness)), now, MAINNET)
     with pytest.raises(DisputeProofInvalid):
-        apply_one_step(game, Party.DEFENDER, replace(proof, tx=blk.txs[0]), now, PARAMS)
+        apply_one_step(game, Party.DEFENDER, replace(proof, tx=blk.txs[0]), now, MAINNET)
     with pytest.raises(DisputeUnknownVm):
         bad_vm = replace(game, opening=replace(game.opening, vm_kind=9))
-        apply_one_step(bad_vm, Party.DEFENDER, proof, now, PARAMS)
+        apply_one_step(bad_vm, Party.DEFENDER, proof, now, MAINNET)
     # the defender, still to move, loses at its deadline
     lost = claim_timeout(game, get_deadline(game, PARAMS) + 1, PARAMS)
     assert lost.outcome is not None and lost.outcome.winner == Party.CHALLENGER
-    won = apply_one_step(game, Party.DEFENDER, proof, now, PARAMS)
+    won = apply_one_step(game, Party.DEFENDER, proof, now, MAINNET)
     assert won.outcome is not None and won.outcome.winner == Party.DEFENDER
 
 
@@ -238,10 +320,10 @@ def test_an_invalid_transaction_loses_the_defender() -> None:
     assert (game.lo, game.hi) == (1, 2)
     recording = RecordingNodes(blk.nodes)
     with pytest.raises(EvmNonce):
-        apply_transaction(recording, game.agreed_root, txs[1], compute_context(game.opening))
+        apply_transaction(MAINNET, recording, game.agreed_root, txs[1], compute_context(game.opening))
     witness = StateWitness(tuple(recording.read[h] for h in sorted(recording.read)))
     proof = OneStepProof(txs[1], inclusion_proof(txs, 1), encode_witness(witness))
-    done = apply_one_step(game, Party.DEFENDER, proof, 1003, PARAMS)
+    done = apply_one_step(game, Party.DEFENDER, proof, 1003, MAINNET)
     assert done.outcome is not None
     assert (done.outcome.winner, done.outcome.reason) == (Party.CHALLENGER, "invalid_transaction")
 
@@ -285,7 +367,7 @@ def test_honest_party_wins_against_any_strategy(
         if party is honest_side:
             now += 1
             if game.hi - game.lo == 1:
-                game = apply_one_step(game, party, one_step_proof(blk, game), now, PARAMS)
+                game = apply_one_step(game, party, one_step_proof(blk, game), now, MAINNET)
             else:
                 game = apply_bisect_move(game, party, bisect_move(honest, game), now, PARAMS)
             continue
@@ -300,7 +382,7 @@ def test_honest_party_wins_against_any_strategy(
                 proof = one_step_proof(blk, game)
                 if action == "garbage":
                     proof = replace(proof, witness=encode_witness(StateWitness(())))
-                game = apply_one_step(game, party, proof, now, PARAMS)
+                game = apply_one_step(game, party, proof, now, MAINNET)
             elif action == "garbage":
                 game = apply_bisect_move(
                     game, party, replace(bisect_move(lie, game), root=fake(77)), now, PARAMS

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from spec.errors import VmError
+from spec.presets import DEVNET, Preset
 from spec.trie import ETHEREUM_TRIE_HASHER
 from spec.vm.evm import EvmAccount, EvmEnvironment, compute_state, execute_transaction, logs_hash
 from spec.vm.interface import ExecutionContext as VmContext
@@ -145,12 +146,12 @@ def test_stateless_equals_full_on_state_tests(case: Case) -> None:
     root, nodes, tx, environment, _ = _case(case)
 
     def apply(
-        source: Mapping[bytes, bytes], pre_root: bytes, data: bytes, _: VmContext
+        _preset: Preset, source: Mapping[bytes, bytes], pre_root: bytes, data: bytes, _: VmContext
     ) -> tuple[Any, tuple[tuple[bytes, bytes], ...]]:
         return execute_transaction(source, pre_root, data, environment)
 
     context = VmContext(0, environment.number, environment.timestamp, environment.coinbase, 0)
-    full = apply(nodes, root, tx, context)
-    witness = record_witness(apply, nodes, root, tx, context)
+    full = apply(DEVNET, nodes, root, tx, context)
+    witness = record_witness(apply, DEVNET, nodes, root, tx, context)
     assert len(witness.preimages) <= len(nodes)
-    assert partial(apply, witness_nodes(witness, ETHEREUM_TRIE_HASHER))(root, tx, context) == full
+    assert partial(apply, DEVNET, witness_nodes(witness, ETHEREUM_TRIE_HASHER))(root, tx, context) == full

@@ -287,7 +287,7 @@ def test_every_transaction_of_a_block_replays_statelessly_from_its_trace() -> No
         CHAIN_ID, block.header.height, block.header.timestamp, b"", PRESET.vm_ferris.max_tx_gas
     )
     for tx, outcome in zip(block.transactions, result.outcomes, strict=True):
-        witness = record_witness(apply, nodes, pre, tx, context)
-        assert apply(witness_nodes(witness, HASHER), pre, tx, context)[0] == outcome
+        witness = record_witness(apply, PRESET, nodes, pre, tx, context)
+        assert apply(PRESET, witness_nodes(witness, HASHER), pre, tx, context)[0] == outcome
         pre = outcome.post_root
     assert pre == block.header.state_root

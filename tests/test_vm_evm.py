@@ -60,7 +60,7 @@ NewNodes = tuple[tuple[bytes, bytes], ...]
 def _apply(
     nodes: Mapping[bytes, bytes], root: bytes, tx: bytes, context: ExecutionContext
 ) -> tuple[TxOutcome, NewNodes]:
-    return apply_transaction(nodes, root, tx, context, EVM)
+    return apply_transaction(MAINNET, nodes, root, tx, context)
 
 
 def _state(balances: list[int], stored: int) -> tuple[bytes, dict[bytes, bytes]]:
@@ -133,7 +133,7 @@ def test_stateless_equals_full_and_value_is_conserved(
         with pytest.raises(type(error)):  # the same verdict without any state beyond the root
             _apply(nodes, root, tx, CONTEXT)
         return
-    witness = record_witness(_apply, nodes, root, tx, CONTEXT)
+    witness = record_witness(apply_transaction, MAINNET, nodes, root, tx, CONTEXT)
     assert _apply(witness_nodes(witness, HASHER), root, tx, CONTEXT) == (outcome, new_nodes)
     gas = int(spec["gas"])  # type: ignore[call-overload]
     assert 21_000 <= outcome.gas_used <= gas

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 import pytest
 from hypothesis import given, settings
@@ -28,10 +29,10 @@ from spec.vm.ferris import (
     FerrisTxKind,
     account_key,
     apply_ferris_transaction,
+    apply_transaction,
     credit_account,
     decode_transaction,
     encode_transaction,
-    ferris_apply,
     get_account,
 )
 from spec.vm.interface import (
@@ -50,7 +51,7 @@ from tests.hypothesis_profiles import examples
 from tests.sidechain_helpers import CHAIN_ID, account, lock, signed, signed_bytes, state_trie
 
 PRESET = MAINNET
-APPLY = ferris_apply(PRESET)
+APPLY = partial(apply_transaction, PRESET)
 CONTEXT = ExecutionContext(CHAIN_ID, 5, 1000, b"", PRESET.vm_ferris.max_tx_gas)
 
 
@@ -272,7 +273,7 @@ def test_stateless_execution_equals_full(balances: dict[int, tuple[int, int]], s
         witness = None
     else:
         full_code = ""
-        witness = record_witness(APPLY, trie.node_store, trie.root_hash, tx, CONTEXT)
+        witness = record_witness(apply_transaction, PRESET, trie.node_store, trie.root_hash, tx, CONTEXT)
     if witness is None:
         return
     assert full_code == ""
@@ -280,21 +281,23 @@ def test_stateless_execution_equals_full(balances: dict[int, tuple[int, int]], s
     assert APPLY(witness_nodes(decoded, RUSTY_TRIE_HASHER), trie.root_hash, tx, CONTEXT) == full
     assert len(witness.preimages) <= len(trie.node_store)
     for missing in range(len(witness.preimages)):
-        partial = StateWitness(witness.preimages[:missing] + witness.preimages[missing + 1 :])
+        incomplete = StateWitness(witness.preimages[:missing] + witness.preimages[missing + 1 :])
         with pytest.raises(WitnessIncomplete):
-            APPLY(witness_nodes(partial, RUSTY_TRIE_HASHER), trie.root_hash, tx, CONTEXT)
+            APPLY(witness_nodes(incomplete, RUSTY_TRIE_HASHER), trie.root_hash, tx, CONTEXT)
 
 
 def test_witness_is_only_the_touched_paths() -> None:
     trie = state_trie({i: (100_000, 0) for i in range(200)})
     tx = signed_bytes(0)
-    witness = record_witness(APPLY, trie.node_store, trie.root_hash, tx, CONTEXT)
+    witness = record_witness(apply_transaction, PRESET, trie.node_store, trie.root_hash, tx, CONTEXT)
     assert 2 <= len(witness.preimages) < len(trie.node_store) // 10
 
 
 def test_unsorted_witness_is_not_canonical() -> None:
     trie = state_trie({i: (100_000, 0) for i in range(20)})
-    witness = record_witness(APPLY, trie.node_store, trie.root_hash, signed_bytes(0), CONTEXT)
+    witness = record_witness(
+        apply_transaction, PRESET, trie.node_store, trie.root_hash, signed_bytes(0), CONTEXT
+    )
     swapped = StateWitness(tuple(reversed(witness.preimages)))
     with pytest.raises(WitnessNotCanonical):
         decode_witness(encode_witness(swapped), RUSTY_TRIE_HASHER)

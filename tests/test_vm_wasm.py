@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -59,7 +63,6 @@ from spec.vm.wasm import (
     decode_transaction,
     get_account,
     load_state,
-    make_apply_transaction,
     storage_key,
 )
 from tests.hypothesis_profiles import examples
@@ -333,6 +336,7 @@ def test_an_invalid_module_makes_the_deploy_invalid() -> None:
     root, nodes = _genesis()
     with pytest.raises(WasmStartFunction):
         apply_transaction(
+            MAINNET,
             nodes,
             root,
             make_tx(
@@ -376,21 +380,25 @@ def test_decoder_accepts_its_encoding() -> None:
     assert decode_transaction(tx, PARAMS).data == b"abc"
 
 
-def test_make_apply_transaction_is_the_presets_vm() -> None:
+def test_apply_transaction_is_the_presets_vm() -> None:
+    """VM-3: the interface's ``apply_transaction(preset, ...)`` runs under ``preset.vm_wasm``."""
     root, nodes = _genesis()
     tx = make_tx("alice", TxKind.TRANSFER, 0, to=BOB, value=1)
-    assert make_apply_transaction(MAINNET)(nodes, root, tx, CONTEXT) == apply_transaction(
-        nodes, root, tx, CONTEXT
+    assert apply_transaction(MAINNET, nodes, root, tx, CONTEXT) == apply_transaction_with(
+        MAINNET.vm_wasm, nodes, root, tx, CONTEXT
     )
+    costly = replace(MAINNET, vm_wasm=replace(MAINNET.vm_wasm, tx_base_fuel=10**9))
+    with pytest.raises(WasmFuelLimit):
+        apply_transaction(costly, nodes, root, tx, CONTEXT)
 
 
 # --- VM-2/VM-6: stateless execution ----------------------------------------------------------
 
 
 def _stateless_equals_full(chain: Chain, tx: bytes) -> None:
-    apply = make_apply_transaction(MAINNET)
+    apply = partial(apply_transaction, MAINNET)
     hasher = state_hasher(VmKind.WASM)
-    witness = record_witness(apply, chain.nodes, chain.root, tx, CONTEXT)
+    witness = record_witness(apply_transaction, MAINNET, chain.nodes, chain.root, tx, CONTEXT)
     decoded = decode_witness(encode_witness(witness), hasher)
     full = apply(chain.nodes, chain.root, tx, CONTEXT)
     assert apply(witness_nodes(decoded, hasher), chain.root, tx, CONTEXT) == full
@@ -400,14 +408,14 @@ def test_stateless_execution_equals_full_and_needs_every_witness_item() -> None:
     chain = _token_chain()
     tx = make_tx("alice", TxKind.CALL, 1, to=TOKEN, data=token_transfer_input(BOB, 5))
     _stateless_equals_full(chain, tx)
-    apply = make_apply_transaction(MAINNET)
+    apply = partial(apply_transaction, MAINNET)
     hasher = state_hasher(VmKind.WASM)
-    witness = record_witness(apply, chain.nodes, chain.root, tx, CONTEXT)
+    witness = record_witness(apply_transaction, MAINNET, chain.nodes, chain.root, tx, CONTEXT)
     code = contract_module("token")
     assert code in witness.preimages
-    partial = {h: p for h, p in witness_nodes(witness, hasher).items() if p != code}
+    incomplete = {h: p for h, p in witness_nodes(witness, hasher).items() if p != code}
     with pytest.raises(WitnessIncomplete):
-        apply(partial, chain.root, tx, CONTEXT)
+        apply(incomplete, chain.root, tx, CONTEXT)
 
 
 @settings(max_examples=examples(15))
@@ -460,8 +468,8 @@ def test_witness_holds_only_the_touched_paths() -> None:
     many = {address_of(f"holder{i}"): 1000 + i for i in range(300)}
     root, nodes = build_genesis({**many, ALICE: FUNDS, BOB: FUNDS})
     tx = make_tx("alice", TxKind.TRANSFER, 0, to=BOB, value=1)
-    apply = make_apply_transaction(MAINNET)
-    witness = record_witness(apply, nodes, root, tx, CONTEXT)
+    apply = partial(apply_transaction, MAINNET)
+    witness = record_witness(apply_transaction, MAINNET, nodes, root, tx, CONTEXT)
     assert 0 < len(witness.preimages) < len(nodes) // 10
     hasher = state_hasher(VmKind.WASM)
     assert apply(witness_nodes(witness, hasher), root, tx, CONTEXT) == apply(nodes, root, tx, CONTEXT)

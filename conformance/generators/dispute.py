@@ -14,10 +14,14 @@ from conformance.disputebuilder import (
     Block,
     bisect_move,
     build_block,
+    build_ferris_block,
+    build_wasm_block,
+    ferris_accounts,
     lying_header,
     mover,
     one_step_proof,
     opening_against,
+    trace_with_credits,
 )
 from conformance.model import JSON, CaseSpec
 from spec.crypto import bls
@@ -26,6 +30,7 @@ from spec.merkle import inclusion_proof, merkle_root
 from spec.presets import Preset
 from spec.sidechain.dispute import (
     BisectMove,
+    BlockCredit,
     DisputeOpening,
     Game,
     OneStepProof,
@@ -44,7 +49,15 @@ from spec.sidechain.header import (
     encode_checkpoint,
     encode_sidechain_header,
 )
-from spec.vm.interface import OUTBOX_ENTRY_CODEC, OutboxEntry, OutboxKind, StateWitness, encode_witness
+from spec.trie import RUSTY_TRIE_HASHER
+from spec.vm.interface import (
+    OUTBOX_ENTRY_CODEC,
+    OutboxEntry,
+    OutboxKind,
+    StateWitness,
+    decode_witness,
+    encode_witness,
+)
 
 
 def _fake(tag: int) -> bytes:
@@ -65,6 +78,11 @@ def opening_to_json(opening: DisputeOpening) -> dict[str, JSON]:
         "challenger_final_root": opening.challenger_final_root.hex(),
         "challenger_bond": opening.challenger_bond,
         "opened_at": opening.opened_at,
+        **(
+            {"credits": [{"recipient": c.recipient.hex(), "amount": c.amount} for c in opening.credits]}
+            if opening.credits
+            else {}
+        ),
     }
 
 
@@ -80,6 +98,7 @@ class Recorder:
     """Plays a game and records its moves in the vector's JSON shape."""
 
     def __init__(self, preset: Preset, block: Block, opening: DisputeOpening) -> None:
+        self.preset = preset
         self.params = preset.dispute
         self.block = block
         self.opening = opening
@@ -93,7 +112,7 @@ class Recorder:
         party = mover(game)
         if game.hi - game.lo == 1:
             proof = one_step_proof(self.block, game)
-            self.game = apply_one_step(game, party, proof, at, self.params)
+            self.game = apply_one_step(game, party, proof, at, self.preset)
             self.moves.append(_one_step(party, at, proof))
         else:
             move = bisect_move(defender if party is Party.DEFENDER else challenger, game)
@@ -131,11 +150,12 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _decoders()
     yield from _encoders_and_bound()
     yield from _fraud_proofs()
+    yield from _federation_penalty(preset)
 
 
 def _games(preset: Preset) -> Iterator[CaseSpec]:
     for n in (1, 2, 5, 8):
-        block = build_block(n)
+        block = build_block(n, preset=preset)
         honest = list(block.trace[1:])
         lie = [*honest[: n // 2], *(_fake(i) for i in range(n // 2, n))]
         game = Recorder(preset, block, opening_against(block, lie))
@@ -146,7 +166,8 @@ def _games(preset: Preset) -> Iterator[CaseSpec]:
         yield lying.case(
             f"challenger_wins_{n}_txs", f"lying federation from tx {n // 2}: reverted, penalised"
         )
-    block = build_block(6)
+    yield from _other_vm_games(preset)
+    block = build_block(6, preset=preset)
     honest = list(block.trace[1:])
     lie = [*honest[:3], *(_fake(i) for i in range(3))]
     game = Recorder(preset, block, opening_against(block, honest, header=lying_header(block, lie)))
@@ -180,8 +201,83 @@ def _games(preset: Preset) -> Iterator[CaseSpec]:
     yield _invalid_transaction(preset)
 
 
+def _other_vm_games(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-DSP-5 through the FerrisScript and WASM one-step executors: whole games over real blocks."""
+    for vm, build, sizes in (("ferris", build_ferris_block, (1, 5)), ("wasm", build_wasm_block, (1, 4))):
+        for n in sizes:
+            block = build(n, preset=preset)
+            honest = list(block.trace[1:])
+            lie = [*honest[: n // 2], *(_fake(i) for i in range(n // 2, n))]
+            game = Recorder(preset, block, opening_against(block, lie))
+            game.play_out(honest, lie)
+            yield game.case(
+                f"{vm}_defender_wins_{n}_txs",
+                f"{vm} sidechain: honest federation, wrong claim from tx {n // 2}",
+            )
+            lying = Recorder(preset, block, opening_against(block, honest, header=lying_header(block, lie)))
+            lying.play_out(lie, honest)
+            yield lying.case(
+                f"{vm}_challenger_wins_{n}_txs",
+                f"{vm} sidechain: lying federation from tx {n // 2}: reverted",
+            )
+    yield from _credit_games(preset)
+    block = build_wasm_block(3, preset=preset)
+    honest = list(block.trace[1:])
+    lie = [honest[0], honest[1], _fake(7)]
+    game = Recorder(preset, block, opening_against(block, lie))
+    while game.game.hi - game.game.lo > 1:
+        game.step(honest, lie)
+    proof = one_step_proof(block, game.game)
+    items = decode_witness(proof.witness, RUSTY_TRIE_HASHER).preimages
+    code = next(item for item in items if item.startswith(b"\x00asm"))
+    without_code = OneStepProof(
+        proof.tx, proof.tx_proof, encode_witness(StateWitness(tuple(i for i in items if i != code)))
+    )
+    yield game.case(
+        "wasm_witness_without_code",
+        "a WASM call's witness without the contract's code (VM-2)",
+        _one_step(Party.DEFENDER, game.game.last_move_at + 1, without_code),
+        "VM_WITNESS_INCOMPLETE",
+    )
+
+
+def _credit_games(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-DSP-1/5: the step from ``lo = 0`` credits the block's deposits first (VMF-8), so a
+    deposit credited never or twice is proven by the one-step over transaction 0."""
+    accounts = ferris_accounts()
+    credits = (BlockCredit(accounts[0], 5000), BlockCredit(accounts[2], 7000), BlockCredit(b"short", 9))
+    block = build_ferris_block(3, preset=preset, credits=credits)
+    honest = list(block.trace[1:])
+    wrong = [_fake(i) for i in range(3)]
+    game = Recorder(preset, block, opening_against(block, wrong))
+    game.play_out(honest, wrong)
+    yield game.case(
+        "ferris_credits_defender_wins",
+        "two deposits credited and one refunded (a recipient that is no account id) before tx 0: "
+        "the honest federation wins the one-step at tx 0",
+    )
+    for name, description, claimed in (
+        ("ferris_deposit_never_credited", "the federation's trace leaves out the deposits", ()),
+        ("ferris_deposit_credited_twice", "the federation's trace credits every deposit twice", credits * 2),
+    ):
+        lie = list(trace_with_credits(block, claimed))
+        lying = Recorder(preset, block, opening_against(block, honest, header=lying_header(block, lie)))
+        lying.play_out(lie, honest)
+        yield lying.case(name, f"{description}: the one-step at tx 0 credits the mainchain's deposits")
+    wasm = build_wasm_block(1, preset=preset)
+    opening = replace(opening_against(wasm, [_fake(1)]), credits=(BlockCredit(bytes(32), 5),))
+    stuck = Recorder(preset, wasm, opening)
+    proof = one_step_proof(wasm, stuck.game)
+    yield stuck.case(
+        "wasm_credits_without_credit_step",
+        "a WASM block with a deposit: WASM defines no credit step",
+        _one_step(Party.DEFENDER, stuck.game.last_move_at + 1, proof),
+        "DSP_UNKNOWN_VM",
+    )
+
+
 def _invalid_transaction(preset: Preset) -> CaseSpec:
-    block = build_block(2)
+    block = build_block(2, preset=preset)
     honest = list(block.trace[1:])
     txs = (block.txs[0], block.txs[0])
     lie = [honest[0], _fake(2)]
@@ -193,7 +289,7 @@ def _invalid_transaction(preset: Preset) -> CaseSpec:
     witness = encode_witness(StateWitness(tuple(sorted_preimages(block, game.game.agreed_root))))
     proof = OneStepProof(txs[1], inclusion_proof(txs, 1), witness)
     at = game.game.last_move_at + 1
-    game.game = apply_one_step(game.game, Party.DEFENDER, proof, at, game.params)
+    game.game = apply_one_step(game.game, Party.DEFENDER, proof, at, game.preset)
     game.moves.append(_one_step(Party.DEFENDER, at, proof))
     return game.case("invalid_transaction", "the federation included a transaction twice (VM_EVM_NONCE)")
 
@@ -206,7 +302,7 @@ def sorted_preimages(block: Block, root: bytes) -> list[bytes]:
 
 def _invalid_moves(preset: Preset) -> Iterator[CaseSpec]:
     params = preset.dispute
-    block = build_block(5)
+    block = build_block(5, preset=preset)
     honest = list(block.trace[1:])
     lie = [*honest[:2], _fake(2), _fake(3), _fake(4)]
     game = Recorder(preset, block, opening_against(block, lie))
@@ -333,12 +429,12 @@ def _invalid_moves(preset: Preset) -> Iterator[CaseSpec]:
         _one_step(Party.CHALLENGER, at, proof),
         "DSP_WRONG_TURN",
     )
-    unknown = Recorder(preset, block, replace(game.opening, vm_kind=2))
+    unknown = Recorder(preset, block, replace(game.opening, vm_kind=9))
     unknown.moves = list(game.moves)
     unknown.game = replace(game.game, opening=unknown.opening)
     yield unknown.case(
         "vm_without_executor",
-        "a WASM sidechain before its VM is plugged in",
+        "VM kind 9: no sidechain VM, no one-step executor",
         _one_step(Party.DEFENDER, at, proof),
         "DSP_UNKNOWN_VM",
     )
@@ -359,7 +455,7 @@ def _witness_items(proof: OneStepProof) -> tuple[bytes, ...]:
 
 
 def _openings(preset: Preset) -> Iterator[CaseSpec]:
-    block = build_block(3)
+    block = build_block(3, preset=preset)
     honest = list(block.trace[1:])
     lie = [*honest[:2], _fake(1)]
 
@@ -505,6 +601,70 @@ def _fraud_proofs() -> Iterator[CaseSpec]:
         "message_to_the_mainchain", "a message entry (target 0) above the escrow", 3, 3, "DSP_NOT_FRAUD"
     )
     yield overdraw("withdrawal_equal_to_escrow", "a withdrawal of exactly the escrow", 4, 4, "DSP_NOT_FRAUD")
+
+
+def _federation_penalty(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-DSP-11/13: the quorum in charge at the reverted checkpoint's posting is slashed whole."""
+    from conformance.generators.masternode import LABELS, funded_list, slashing_registry
+    from conformance.handlers.chain import pose_quorums_json, quorums_json
+    from conformance.handlers.masternode import list_json
+    from spec.masternode.finality import QuorumRegistry, finality_quorum_height
+    from spec.masternode.quorum import QuorumType
+    from spec.masternode.registry import pose_quorum_height
+
+    registry = slashing_registry(preset)
+    interval = preset.masternodes.finality_quorum_interval
+    posted = next(h for h in range(interval, 4 * interval) if finality_quorum_height(h, preset) == interval)
+    before = funded_list(LABELS, preset)
+    period = 2 * preset.dispute.clock_blocks + 2
+
+    def case(
+        name: str,
+        description: str,
+        quorum_type: int,
+        at: int,
+        challenge_period: int = period,
+        quorums: QuorumRegistry = registry,
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "quorums": quorums_json(quorums),
+            "pose_quorums": pose_quorums_json(quorums),
+            "masternodes": list_json(before),
+            "quorum_type": quorum_type,
+            "posted_height": at,
+            "challenge_period": challenge_period,
+        }
+        return CaseSpec("federation_penalty", name, f"SC-DSP-13: {description}", data)
+
+    yield case(
+        "finality_quorum_slashed",
+        f"the finality quorum I accepted the checkpoint at {posted}: every member slashed",
+        QuorumType.FINALITY,
+        posted,
+    )
+    yield case(
+        "first_height_of_term",
+        f"posted at {posted - 1}: the quorum in charge has no committed key: nobody",
+        QuorumType.FINALITY,
+        posted - 1,
+        period - 1,
+    )
+    yield case(
+        "no_pose_quorum", "a PoSe federation with no recorded PoSe quorum: nobody", QuorumType.POSE, posted
+    )
+    pose_posted = next(h for h in range(interval, 8 * interval) if pose_quorum_height(h, preset) is not None)
+    pose_base = pose_quorum_height(pose_posted, preset)
+    assert pose_base is not None
+    with_pose = QuorumRegistry(
+        registry.records, {pose_base: replace(registry.records[interval], base_height=pose_base)}
+    )
+    yield case(
+        "pose_quorum_slashed",
+        f"a PoSe federation: the PoSe quorum based at {pose_base}, in charge at {pose_posted}, slashed whole",
+        QuorumType.POSE,
+        pose_posted,
+        quorums=with_pose,
+    )
 
 
 def _encoders_and_bound() -> Iterator[CaseSpec]:

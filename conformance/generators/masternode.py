@@ -16,7 +16,7 @@ used by ``conformance/generators/governance.py``, ``tests/test_masternode.py``,
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -55,6 +55,7 @@ from spec.masternode.challenge import (
 )
 from spec.masternode.dkg import Contribution, DkgMessage, make_justification
 from spec.masternode.evidence import (
+    CheckpointEquivocationEvidence,
     ContributionPrefixEvidence,
     DkgEquivocationEvidence,
     DoubleSignEvidence,
@@ -107,6 +108,7 @@ from spec.masternode.signing import SignatureShare, make_signature_share
 from spec.merkle import inclusion_proof
 from spec.presets import Preset
 from spec.script import Opcode, encode_push, null_data_script, p2pkh_script
+from spec.sidechain.header import Checkpoint, SidechainHeader, compute_checkpoint_message
 
 PORT = 7777
 FEE_COIN_VALUE = 5_000_000
@@ -2219,6 +2221,12 @@ def evidence_tx(evidence: Sequence[SlashingEvidence], preset: Preset, number: in
     return carrier("oscar", fund.fee_coin("oscar", number), scripts, fund.utxos, preset)
 
 
+def message_script_bytes(payload: bytes, size: int) -> bytes:
+    """MN-0: ``payload`` in canonical pushes of ``size`` bytes (the last one shorter)."""
+    chunks = [payload[i : i + size] for i in range(0, len(payload), size)]
+    return bytes([Opcode.OP_RETURN]) + b"".join(encode_push(chunk) for chunk in chunks)
+
+
 def _evidence_message_cases(preset: Preset) -> Iterator[CaseSpec]:
     """MN-0 kind 4 (SLASH-1): evidence outputs, single and split over several pushes."""
     params = preset.script
@@ -2277,10 +2285,27 @@ def _evidence_message_cases(preset: Preset) -> Iterator[CaseSpec]:
     )
     prefix = MASTERNODE_PREFIX + bytes([KIND_SLASHING_EVIDENCE])
     yield case(
-        "evidence_reserved_tag",
-        "evidence tag 3 (reserved for fraudulent checkpoints)",
-        null_data_script(prefix + b"\x03" + bytes(40), params),
+        "evidence_unknown_tag",
+        "evidence tag 5 (no such kind)",
+        null_data_script(prefix + b"\x05" + bytes(40), params),
         "DECODE_INVALID_TAG",
+    )
+    yield case(
+        "evidence_checkpoint_equivocation",
+        "tag 3: two conflicting sidechain checkpoints of quorum I (split over pushes)",
+        message_script(checkpoint_evidence(preset), preset),
+    )
+    yield case(
+        "evidence_checkpoint_equivocation_quorum_type",
+        "tag 3: quorum type 3 (no such quorum type)",
+        message_script(checkpoint_evidence(preset, quorum_type=3), preset),
+        "DECODE_INVALID_TAG",
+    )
+    yield case(
+        "evidence_checkpoint_truncated",
+        "tag 3: the body without its second checkpoint's last byte",
+        message_script_bytes(encode_message(checkpoint_evidence(preset), preset)[:-1], size),
+        "DECODE_TRUNCATED",
     )
     complaint_kind = bytearray(encode_message(equivocating_justifications(preset), preset))
     complaint_kind[len(prefix) + 1 + 8] = 2
@@ -2301,6 +2326,94 @@ def _evidence_message_cases(preset: Preset) -> Iterator[CaseSpec]:
         "double-signing evidence one byte short",
         null_data_script(encode_message(double_sign_evidence(preset), preset)[:-1], params),
         "DECODE_TRUNCATED",
+    )
+
+
+def federation_checkpoint(preset: Preset, state_root: bytes, height: int = 4) -> Checkpoint:
+    """SC-HDR-3: a sidechain checkpoint threshold-signed by the first ``t`` members of quorum I
+    (the committed key of :func:`slashing_registry`)."""
+    finished = finality_quorum(preset.masternodes.finality_quorum_interval, preset)
+    head = SidechainHeader(
+        1, height, bytes(32), 1_800_000_000, bytes(32), state_root, bytes(32), 0, bytes(32)
+    )
+    message = compute_checkpoint_message(head)
+    t = finished.result.threshold
+    shares = [threshold.sign_share(share, message) for share in finished.secret_shares[:t]]
+    return Checkpoint(head, threshold.recover_signature(shares, t))
+
+
+def checkpoint_evidence(preset: Preset, **changes: object) -> CheckpointEquivocationEvidence:
+    """SLASH-1 tag 3: quorum I signed two checkpoints of sidechain 1 at height 4."""
+    evidence = CheckpointEquivocationEvidence(
+        int(QuorumType.FINALITY),
+        preset.masternodes.finality_quorum_interval,
+        federation_checkpoint(preset, seeded_bytes("masternode/checkpoint/a", 32)),
+        federation_checkpoint(preset, seeded_bytes("masternode/checkpoint/b", 32)),
+    )
+    return replace(evidence, **changes)  # type: ignore[arg-type]
+
+
+def _checkpoint_evidence_cases(preset: Preset, case: Callable[..., CaseSpec]) -> Iterator[CaseSpec]:
+    """SLASH-2 tag 3 (SC-DSP-8/13): equivocating checkpoints convict the whole federation."""
+    evidence = checkpoint_evidence(preset)
+    registry = slashing_registry(preset)
+    record = registry.records[preset.masternodes.finality_quorum_interval]
+    yield case(
+        "checkpoint_equivocation",
+        f"tag 3: quorum I signed two checkpoints at one height: all {len(record.members)} members slashed",
+        [evidence],
+    )
+    yield case(
+        "checkpoint_equivocation_same_header",
+        "tag 3: the same checkpoint twice",
+        [replace(evidence, second=evidence.first)],
+        "MN_EVIDENCE_NOT_CONFLICTING",
+    )
+    other = federation_checkpoint(preset, seeded_bytes("masternode/checkpoint/b", 32), height=5)
+    yield case(
+        "checkpoint_equivocation_other_height",
+        "tag 3: checkpoints at heights 4 and 5",
+        [replace(evidence, second=other)],
+        "MN_EVIDENCE_NOT_CONFLICTING",
+    )
+    forged = Checkpoint(evidence.second.header, evidence.first.signature)
+    yield case(
+        "checkpoint_equivocation_bad_signature",
+        "tag 3: the second checkpoint carries the first one's signature",
+        [replace(evidence, second=forged)],
+        "MN_EVIDENCE_NOT_CONFLICTING",
+    )
+    yield case(
+        "checkpoint_equivocation_uncommitted_quorum",
+        "tag 3: quorum 0 is recorded but has no committed key",
+        [replace(evidence, quorum_height=0)],
+        "MN_UNKNOWN_QUORUM",
+    )
+    yield case(
+        "checkpoint_equivocation_pose_quorum",
+        "tag 3: no PoSe quorum is recorded at the quorum height",
+        [replace(evidence, quorum_type=int(QuorumType.POSE))],
+        "MN_UNKNOWN_QUORUM",
+    )
+    slashed = MasternodeList(
+        {
+            outpoint: replace(entry, status=MasternodeStatus.SLASHED)
+            for outpoint, entry in funded_list(LABELS, preset).entries.items()
+        }
+    )
+    yield case(
+        "checkpoint_equivocation_all_slashed",
+        "tag 3: every member's masternode is SLASHED already (SLASH-5)",
+        [evidence],
+        "MN_ALREADY_SLASHED",
+        masternodes=slashed,
+    )
+    yield case(
+        "checkpoint_equivocation_no_masternode",
+        "tag 3: no member has a registered masternode (SLASH-3)",
+        [evidence],
+        "MN_SLASH_NO_MASTERNODE",
+        masternodes=MasternodeList({}),
     )
 
 
@@ -2411,6 +2524,7 @@ def _evidence_cases(preset: Preset) -> Iterator[CaseSpec]:
         ],
         "MN_EVIDENCE_UNKNOWN_MEMBER",
     )
+    yield from _checkpoint_evidence_cases(preset, case)
     yield case(
         "dkg_contribution_prefixes_swapped_signatures",
         "tag 4: each proof carries the other contribution's signature",

@@ -832,3 +832,121 @@ def _message_cases(
 def generate_peg(preset: Preset) -> Iterator[CaseSpec]:
     """The ``peg`` flow's vectors for ``preset``."""
     yield from _peg_cases(preset)
+    yield from _dispute_cases(preset)
+
+
+FRAUD_OUTBOX = [sb.withdrawal(900), sb.withdrawal(50)]
+FRAUD_A = sb.next_checkpoint(sb.SPEC_A, CHECKPOINT_A, 13, FRAUD_OUTBOX)
+"""Sidechain A's second checkpoint, posted at 15 (matures at 18): the federation pays itself 900."""
+HONEST_A = sb.next_checkpoint(sb.SPEC_A, CHECKPOINT_A, 14, [sb.withdrawal(60)])
+"""The replacement of :data:`FRAUD_A` after the revert: height 1 again, parent checkpoint 0."""
+
+
+def _dispute_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-DSP-11/12: a dispute lost by the defender reverts checkpoints on the mainchain."""
+
+    def fraud_claim(index: int = 0) -> list[TxOutput]:
+        return list(sb.claim_outputs(sb.outbox_proof(sb.SPEC_A, 1, FRAUD_OUTBOX, index)))
+
+    def run(blocks: BlockList, reverts: dict[int, tuple[int, int]], winner: int = 1) -> dict[str, JSON]:
+        """``reverts``: block height -> (disputed checkpoint height, game opening height)."""
+        data = _run(preset, blocks)
+        for item in data["blocks"]:  # type: ignore[union-attr]
+            assert isinstance(item, dict)
+            height = item["height"]
+            if isinstance(height, int) and height in reverts:
+                reverted, opened_at = reverts[height]
+                item["revert"] = {
+                    "sidechain_id": sb.CHAIN_A,
+                    "height": reverted,
+                    "opened_at": opened_at,
+                    "winner": winner,
+                }
+        return data
+
+    disputed: BlockList = [*_peg_prefix(), (15, [[sb.message_output(FRAUD_A)]])]
+    yield _case(
+        "apply_blocks",
+        "dispute_reverts_checkpoint",
+        "SC-DSP-12: the game over checkpoint 1 (opened at 16) is lost: checkpoint 1 is removed at 17, "
+        "escrow unchanged, checkpoint 0's withdrawals are still paid",
+        run([*disputed, (17, [_claim(0), _claim(1)])], {17: (1, 16)}),
+    )
+    yield _case(
+        "apply_blocks",
+        "dispute_sidechain_resumes",
+        "SC-DSP-12: after the revert the sidechain resumes from checkpoint 0: a new checkpoint 1 "
+        "(parent checkpoint 0, cursor 14) is accepted and its withdrawal paid once matured",
+        run(
+            [
+                *disputed,
+                (17, [[sb.message_output(HONEST_A)]]),
+                (20, [list(sb.claim_outputs(sb.outbox_proof(sb.SPEC_A, 1, [sb.withdrawal(60)], 0)))]),
+            ],
+            {17: (1, 16)},
+        ),
+    )
+    yield _case(
+        "apply_blocks",
+        "dispute_cancels_withdrawal",
+        "SC-DSP-12: the reverted checkpoint's withdrawal is cancelled: "
+        "claimed once matured, it names no checkpoint",
+        run([*disputed, (17, []), (18, [fraud_claim(0)])], {17: (1, 16)}),
+        "SC_UNKNOWN_CHECKPOINT",
+    )
+    yield _case(
+        "apply_blocks",
+        "dispute_reverts_every_later_checkpoint",
+        "SC-DSP-12: a game over checkpoint 0 reverts checkpoints 0 and 1: "
+        "checkpoint 0's withdrawal is cancelled",
+        run([*disputed, (16, []), (17, [_claim(0)])], {16: (0, 15)}),
+        "SC_UNKNOWN_CHECKPOINT",
+    )
+    yield _case(
+        "apply_blocks",
+        "dispute_no_checkpoint_on_reverted",
+        "SC-CP-1 after SC-DSP-12: a checkpoint 2 on the reverted checkpoint 1 is at the wrong height",
+        run(
+            [*disputed, (17, [[sb.message_output(sb.next_checkpoint(sb.SPEC_A, FRAUD_A, 14))]])],
+            {17: (1, 16)},
+        ),
+        "SC_CHECKPOINT_HEIGHT",
+    )
+    yield _case(
+        "apply_blocks",
+        "dispute_defender_won",
+        "SC-DSP-12: the federation won the game over checkpoint 1 (opened the block it was posted): "
+        "nothing is reverted, its withdrawal is paid once matured",
+        run([*disputed, (18, [fraud_claim(1)])], {18: (1, 15)}, winner=0),
+    )
+    yield _case(
+        "apply_blocks",
+        "dispute_reverts_genesis_checkpoint",
+        "SC-DSP-12: the game over checkpoint 0, opened the block it was posted, is lost: the sidechain "
+        "starts again from a new checkpoint 0",
+        run(
+            [*_peg_prefix(), (16, [[sb.message_output(sb.genesis_checkpoint(sb.SPEC_A, 13))]])],
+            {16: (0, 14)},
+        ),
+    )
+    yield _case(
+        "apply_blocks",
+        "dispute_window_closed",
+        "SC-DSP-11: a game over checkpoint 1 (posted at 15, period 3) opened at 18, when it matured",
+        run([*disputed, (19, [])], {19: (1, 18)}),
+        "DSP_WINDOW_CLOSED",
+    )
+    yield _case(
+        "apply_blocks",
+        "dispute_before_posting",
+        "SC-DSP-11: a game over checkpoint 1 opened at 14, before it was posted",
+        run([*disputed, (17, [])], {17: (1, 14)}),
+        "DSP_WINDOW_CLOSED",
+    )
+    yield _case(
+        "apply_blocks",
+        "dispute_unknown_checkpoint",
+        "SC-DSP-12: a revert of checkpoint 2, which the mainchain never accepted",
+        run([*disputed, (17, [])], {17: (2, 16)}),
+        "SC_UNKNOWN_CHECKPOINT",
+    )

@@ -33,9 +33,9 @@ from spec.vm.ferris import (
     FerrisTransaction,
     FerrisTxKind,
     account_key,
+    apply_transaction,
     compute_account_id,
     encode_transaction,
-    ferris_apply,
     p2pkh_locking_script,
     sign_transaction,
 )
@@ -420,7 +420,6 @@ def _witness_cases(preset: Preset) -> Iterator[CaseSpec]:
     )
     context_json = _context(preset)
     context = ExecutionContext(CHAIN, 5, 1000, b"", preset.vm_ferris.max_tx_gas)
-    apply = ferris_apply(preset)
     for name, tx in (
         ("transfer", _hex(0, amount=1234)),
         ("transfer_new", _hex(3, recipient=_account(77))),
@@ -429,7 +428,9 @@ def _witness_cases(preset: Preset) -> Iterator[CaseSpec]:
     ):
         data: dict[str, JSON] = {"accounts": accounts, "context": context_json, "tx": tx}
         yield CaseSpec("record_witness", name, f"the witness of a {name} over 40 accounts", data)
-        witness = record_witness(apply, trie.node_store, trie.root_hash, bytes.fromhex(tx), context)
+        witness = record_witness(
+            apply_transaction, preset, trie.node_store, trie.root_hash, bytes.fromhex(tx), context
+        )
         stateless: dict[str, JSON] = {
             "pre_root": trie.root_hash.hex(),
             "witness": encode_witness(witness).hex(),
@@ -447,7 +448,9 @@ def _witness_cases(preset: Preset) -> Iterator[CaseSpec]:
                 expect_error="VM_WITNESS_INCOMPLETE",
             )
     tx = _hex(0, amount=1234)
-    witness = record_witness(apply, trie.node_store, trie.root_hash, bytes.fromhex(tx), context)
+    witness = record_witness(
+        apply_transaction, preset, trie.node_store, trie.root_hash, bytes.fromhex(tx), context
+    )
     base: dict[str, JSON] = {"pre_root": trie.root_hash.hex(), "context": context_json, "tx": tx}
     reversed_witness = StateWitness(tuple(reversed(witness.preimages)))
     yield CaseSpec(

@@ -15,7 +15,7 @@ from conformance.evm_tx import TxFields, address_of, private_key, sign
 from conformance.model import JSON, CaseSpec
 from spec.presets import Preset
 from spec.vm.evm import HASHER, EvmAccount, apply_transaction, compute_state
-from spec.vm.interface import ExecutionContext, StateWitness, TxOutcome, encode_witness, record_witness
+from spec.vm.interface import ExecutionContext, StateWitness, encode_witness, record_witness
 
 ALICE = private_key(b"vm_evm/alice")
 CAROL = private_key(b"vm_evm/carol")  # an account with code (EIP-3607)
@@ -72,13 +72,7 @@ def _apply_case(
     root, nodes = genesis()
     if witness is None:
         if expect_error is None:
-
-            def apply(
-                source: Mapping[bytes, bytes], pre_root: bytes, data: bytes, ctx: ExecutionContext
-            ) -> tuple[TxOutcome, tuple[tuple[bytes, bytes], ...]]:
-                return apply_transaction(source, pre_root, data, ctx, preset.evm)
-
-            recorded = record_witness(apply, nodes, root, tx, context)
+            recorded = record_witness(apply_transaction, preset, nodes, root, tx, context)
             witness = encode_witness(recorded)
         else:
             witness = _witness(nodes)

@@ -22,7 +22,7 @@ from conformance.wasm_contracts import (
 )
 from spec.presets import Preset
 from spec.vm.interface import VmKind, encode_witness, record_witness, state_hasher, witness_nodes
-from spec.vm.wasm import TxKind, build_genesis, compute_contract_address, make_apply_transaction
+from spec.vm.wasm import TxKind, apply_transaction, build_genesis, compute_contract_address
 
 ALICE, BOB, CAROL = address_of("alice"), address_of("bob"), address_of("carol")
 FUNDS = 10**12
@@ -363,7 +363,6 @@ def _witness_cases(preset: Preset) -> Iterator[CaseSpec]:
         ),
         ("out_of_fuel", "VM-6: a failed call's witness", [_deploy(LOOP), _call("bob", 0, fuel_limit=20_000)]),
     )
-    apply = make_apply_transaction(preset)
     hasher = state_hasher(VmKind.WASM)
     for name, description, txs in sequences:
         yield CaseSpec(
@@ -373,7 +372,7 @@ def _witness_cases(preset: Preset) -> Iterator[CaseSpec]:
             {"genesis": GENESIS, "context": CONTEXT_JSON, "transactions": [tx.hex() for tx in txs]},
         )
         chain, _ = run_sequence(preset, build_genesis({a: FUNDS for a in (ALICE, BOB, CAROL)}), txs[:-1])
-        witness = record_witness(apply, chain.nodes, chain.root, txs[-1], CONTEXT)
+        witness = record_witness(apply_transaction, preset, chain.nodes, chain.root, txs[-1], CONTEXT)
         stateless: dict[str, JSON] = {
             "pre_root": chain.root.hex(),
             "transaction": txs[-1].hex(),

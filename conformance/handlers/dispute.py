@@ -14,12 +14,15 @@ JSON shapes (besides the general conventions of docs/vector-format.md):
 
 from __future__ import annotations
 
+from conformance.handlers.masternode import list_json, outpoint_json, parse_list, parse_quorums
 from conformance.jsonio import field, hex_field, hex_list_field, int_field, str_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.encoding import decode
+from spec.masternode.slashing import burnt_collaterals, slash_federation
 from spec.presets import Preset
 from spec.sidechain.dispute import (
     BisectMove,
+    BlockCredit,
     DisputeOpening,
     Game,
     OneStepProof,
@@ -38,6 +41,7 @@ from spec.sidechain.dispute import (
     open_game,
 )
 from spec.sidechain.header import decode_checkpoint, decode_sidechain_header
+from spec.sidechain.settlement import federation_quorum, is_settled_before_maturity
 from spec.vm.interface import OUTBOX_ENTRY_CODEC
 
 
@@ -62,7 +66,22 @@ def opening_from_json(value: dict[str, JSON]) -> DisputeOpening:
         challenger_final_root=hex_field(value, "challenger_final_root"),
         challenger_bond=int_field(value, "challenger_bond"),
         opened_at=int_field(value, "opened_at"),
+        credits=tuple(_credit(item) for item in _list(value, "credits")),
     )
+
+
+def _list(value: dict[str, JSON], name: str) -> list[JSON]:
+    items = value.get(name, [])
+    if not isinstance(items, list):
+        raise BadInput(f"{name} must be a list")
+    return items
+
+
+def _credit(item: JSON) -> BlockCredit:
+    """SC-DSP-1: ``{"recipient" (hex), "amount"}``: one input the block credits before transaction 0."""
+    if not isinstance(item, dict):
+        raise BadInput("a credit must be an object")
+    return BlockCredit(hex_field(item, "recipient"), int_field(item, "amount"))
 
 
 def game_json(game: Game) -> dict[str, JSON]:
@@ -123,7 +142,7 @@ def handle_play(preset: Preset, data: dict[str, JSON]) -> JSON:
             )
         elif kind == "one_step":
             proof = decode_one_step_proof(hex_field(move, "data"))
-            game = apply_one_step(game, _party(move), proof, at, params)
+            game = apply_one_step(game, _party(move), proof, at, preset)
         else:
             raise BadInput(f"unknown move kind {kind!r}")
         states.append(game_json(game))
@@ -193,7 +212,30 @@ def handle_escrow_overdraw(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"reverted_height": height}
 
 
+def handle_federation_penalty(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-DSP-11/13: ``{"quorums", "masternodes", "quorum_type", "posted_height", "challenge_period"}``
+    -> ``{"quorum_height"`` (the federation quorum in charge at the reverted checkpoint's posted
+    height, or null), ``"masternodes"`` (the list after slashing its members), ``"burnt"``,
+    ``"settled_before_maturity"`` (does every game end before a checkpoint of that challenge
+    period matures)``}``."""
+    registry = parse_quorums(data)
+    before = parse_list(data)
+    record = federation_quorum(
+        registry, int_field(data, "quorum_type"), int_field(data, "posted_height"), preset
+    )
+    after = before if record is None else slash_federation(before, record.members)
+    return {
+        "quorum_height": None if record is None else record.base_height,
+        "masternodes": list_json(after),
+        "burnt": [outpoint_json(o) for o in burnt_collaterals(before, after)],
+        "settled_before_maturity": is_settled_before_maturity(
+            int_field(data, "challenge_period"), preset.dispute
+        ),
+    }
+
+
 HANDLERS: dict[str, Handler] = {
+    "federation_penalty": handle_federation_penalty,
     "play": handle_play,
     "decode_bisect_move": handle_decode_bisect_move,
     "decode_one_step_proof": handle_decode_one_step_proof,

@@ -84,6 +84,7 @@ from spec.masternode.challenge import (
 )
 from spec.masternode.dkg import Contribution, DkgResult, Exclusion, Justification, session_end_height
 from spec.masternode.evidence import (
+    CheckpointEquivocationEvidence,
     ContributionPrefixEvidence,
     DkgEquivocationEvidence,
     DoubleSignEvidence,
@@ -138,6 +139,7 @@ from spec.masternode.share_service import HeightShares, missed_shares, share_fai
 from spec.masternode.signing import add_signature_share
 from spec.masternode.slashing import apply_block_evidence, burnt_collaterals, conflict_slot, is_conflicting
 from spec.presets import Preset
+from spec.sidechain.header import encode_checkpoint
 
 
 def objects(data: dict[str, JSON], name: str) -> list[dict[str, JSON]]:
@@ -338,7 +340,18 @@ def evidence_json(evidence: SlashingEvidence) -> dict[str, JSON]:
     "second_signature"}`` or ``{"kind": "slashing_evidence", "evidence": "dkg_equivocation",
     "quorum_height", "first", "second"}`` (DKG messages in the dkg flow's JSON form) or
     ``{"kind": "slashing_evidence", "evidence": "contribution_prefix", "quorum_height", "first",
-    "second"}`` with each side ``{"first_chunk", "siblings", "signature"}`` (tag 4)."""
+    "second"}`` with each side ``{"first_chunk", "siblings", "signature"}`` (tag 4) or
+    ``{"kind": "slashing_evidence", "evidence": "checkpoint_equivocation", "quorum_type",
+    "quorum_height", "first", "second"}`` with the checkpoints in hex (SC-HDR-4, tag 3)."""
+    if isinstance(evidence, CheckpointEquivocationEvidence):
+        return {
+            "kind": "slashing_evidence",
+            "evidence": "checkpoint_equivocation",
+            "quorum_type": evidence.quorum_type,
+            "quorum_height": evidence.quorum_height,
+            "first": to_hex(encode_checkpoint(evidence.first)),
+            "second": to_hex(encode_checkpoint(evidence.second)),
+        }
     if isinstance(evidence, ContributionPrefixEvidence):
         return {
             "kind": "slashing_evidence",
@@ -380,7 +393,13 @@ def message_json(message: MasternodeMessage) -> dict[str, JSON]:
     """MN-0: a decoded masternode message as JSON."""
     if isinstance(message, QuorumCommitment):
         return commitment_json(message)
-    if isinstance(message, DoubleSignEvidence | DkgEquivocationEvidence | ContributionPrefixEvidence):
+    if isinstance(
+        message,
+        DoubleSignEvidence
+        | DkgEquivocationEvidence
+        | ContributionPrefixEvidence
+        | CheckpointEquivocationEvidence,
+    ):
         return evidence_json(message)
     if isinstance(message, Unbond):
         return {

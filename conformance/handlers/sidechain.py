@@ -30,6 +30,7 @@ from spec.errors import SpecError
 from spec.ledger.transaction import decode_transaction
 from spec.presets import Preset
 from spec.sidechain.checkpoint import check_checkpoint, check_equivocation, federation_keys
+from spec.sidechain.dispute import Outcome
 from spec.sidechain.header import (
     Checkpoint,
     Deposit,
@@ -52,6 +53,7 @@ from spec.sidechain.registry import (
     register_sidechains,
     total_escrow,
 )
+from spec.sidechain.settlement import apply_outcome, check_dispute_window
 from spec.sidechain.state import apply_block_to_sidechains, compute_deposits
 from spec.sidechain.transactions import (
     DepositMessage,
@@ -273,13 +275,34 @@ def _initial(data: dict[str, JSON]) -> SidechainsState:
     return register_sidechains(EMPTY_SIDECHAINS, specs, int_field(data, "activation_height"))
 
 
+def _object(data: dict[str, JSON], name: str) -> dict[str, JSON]:
+    value = field(data, name)
+    if not isinstance(value, dict):
+        raise BadInput(f"{name} must be an object")
+    return value
+
+
 def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """SC-BLK-1..3: apply blocks of sidechain messages; every block's outputs and the final state."""
+    """SC-BLK-1..3: apply blocks of sidechain messages; every block's outputs and the final state.
+
+    A block may carry ``"revert": {"sidechain_id", "height", "opened_at", "winner"}``: a dispute
+    over that checkpoint, opened at mainchain height ``opened_at`` (SC-DSP-11), ended with
+    ``winner`` (0 defender, 1 challenger) and its outcome is applied before the block's
+    transactions (SC-DSP-12: a challenger's win reverts from ``height``)."""
     state = _initial(data)
     keys = parse_keys(data)
     blocks: list[JSON] = []
     for item in objects(data, "blocks"):
         height = int_field(item, "height")
+        if "revert" in item:
+            revert = _object(item, "revert")
+            sidechain_id, disputed = int_field(revert, "sidechain_id"), int_field(revert, "height")
+            check_dispute_window(state, sidechain_id, disputed, int_field(revert, "opened_at"))
+            winner = int_field(revert, "winner")
+            if winner not in (0, 1):
+                raise BadInput("winner must be 0 or 1")
+            reverted = disputed if winner == 1 else None
+            state = apply_outcome(state, sidechain_id, Outcome(winner, "", 0, 0, reverted, ()))
         raw = field(item, "transactions")
         if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
             raise BadInput("transactions must be a list of hex strings")

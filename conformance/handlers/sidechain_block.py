@@ -39,9 +39,9 @@ from spec.vm.ferris import (
     HASHER,
     Account,
     account_key,
+    apply_transaction,
     decode_transaction,
     encode_transaction,
-    ferris_apply,
     sign_transaction,
 )
 from spec.vm.interface import (
@@ -165,8 +165,8 @@ def handle_sign_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
 def handle_apply_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
     """VMF-2..7: ``{accounts, context, tx}`` -> the outcome and every account after, or the code."""
     trie = _state(data)
-    outcome, new_nodes = ferris_apply(preset)(
-        trie.node_store, trie.root_hash, hex_field(data, "tx"), _context(data)
+    outcome, new_nodes = apply_transaction(
+        preset, trie.node_store, trie.root_hash, hex_field(data, "tx"), _context(data)
     )
     nodes = {**trie.node_store, **dict(new_nodes)}
     return {
@@ -180,7 +180,7 @@ def handle_record_witness(preset: Preset, data: dict[str, JSON]) -> JSON:
     """VM-6: ``{accounts, context, tx}`` -> ``{pre_root, witness}`` (the canonical witness encoding)."""
     trie = _state(data)
     witness = record_witness(
-        ferris_apply(preset), trie.node_store, trie.root_hash, hex_field(data, "tx"), _context(data)
+        apply_transaction, preset, trie.node_store, trie.root_hash, hex_field(data, "tx"), _context(data)
     )
     return {"pre_root": to_hex(trie.root_hash), "witness": to_hex(encode_witness(witness))}
 
@@ -192,8 +192,8 @@ def handle_apply_stateless(preset: Preset, data: dict[str, JSON]) -> JSON:
     pre_root = hex_field(data, "pre_root")
     if len(pre_root) != 32:
         raise BadInput("pre_root is 32 bytes")
-    outcome, _ = ferris_apply(preset)(
-        witness_nodes(witness, HASHER), pre_root, hex_field(data, "tx"), _context(data)
+    outcome, _ = apply_transaction(
+        preset, witness_nodes(witness, HASHER), pre_root, hex_field(data, "tx"), _context(data)
     )
     return {"outcome": _outcome_json(outcome)}
 

@@ -70,7 +70,7 @@ def handle_apply_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
     """VM-2..VM-6, EVM-2..EVM-8: ``{"witness", "pre_root", "tx", "context"}`` -> an outcome."""
     nodes = _nodes(data)
     outcome, new_nodes = apply_transaction(
-        nodes, hex_field(data, "pre_root"), hex_field(data, "tx"), _context(data), preset.evm
+        preset, nodes, hex_field(data, "pre_root"), hex_field(data, "tx"), _context(data)
     )
     return outcome_json(outcome, new_nodes)
 

@@ -26,12 +26,12 @@ from spec.vm.interface import (
     witness_nodes,
 )
 from spec.vm.wasm import (
+    apply_transaction,
     apply_transaction_with,
     build_genesis,
     check_module,
     compute_code_hash,
     decode_transaction,
-    make_apply_transaction,
 )
 
 
@@ -112,10 +112,9 @@ def handle_witness(preset: Preset, data: dict[str, JSON]) -> JSON:
     """VM-6: ``{genesis, context, transactions}`` -> the last transaction's witness (its canonical
     encoding, VM-4), its pre-state root and its outcome executed over the witness alone (VM-2)."""
     root, nodes, context, _, transactions = _replay(preset, data)
-    apply = make_apply_transaction(preset)
-    witness = record_witness(apply, nodes, root, transactions[-1], context)
+    witness = record_witness(apply_transaction, preset, nodes, root, transactions[-1], context)
     hasher = state_hasher(VmKind.WASM)
-    outcome, _ = apply(witness_nodes(witness, hasher), root, transactions[-1], context)
+    outcome, _ = apply_transaction(preset, witness_nodes(witness, hasher), root, transactions[-1], context)
     return {
         "pre_root": to_hex(root),
         "witness": to_hex(encode_witness(witness)),

@@ -32,13 +32,13 @@ that the MN-0 decoder can read them without importing the checks.
   Any other tag or message kind is ``DECODE_INVALID_TAG``; the inner messages must be canonical
   and complete (``DECODE_*``).
 
-* **Extension point: fraudulent sidechain checkpoints.** A later evidence kind (tag 3,
-  "fraudulent checkpoint") will prove that a quorum member signed a sidechain checkpoint that
-  contradicts the sidechain's rules. It is not defined yet: tag 3 is reserved and decodes as
-  ``DECODE_INVALID_TAG`` like any unknown tag. Adding it means a new variant of
-  :data:`SlashingEvidence`, its codec here, and its SLASH-2-style check in
-  ``spec/masternode/slashing.py`` (:func:`~spec.masternode.slashing.check_evidence` dispatches on
-  the variant); SLASH-3..5 (who is slashed, the burn, idempotence) apply unchanged.
+  - tag 3, :class:`CheckpointEquivocationEvidence` (fraudulent sidechain checkpoints, SC-DSP-8 /
+    SC-DSP-13): ``quorum_type u8 || quorum_height u64 || first checkpoint || second checkpoint``
+    with each checkpoint in its SC-HDR-4 encoding: two checkpoints of one sidechain at one height
+    with different headers, both signed under the committed group key of the quorum of type
+    ``quorum_type`` (1 finality, 2 PoSe) based at ``quorum_height``. A quorum type other than 1
+    or 2 is ``DECODE_INVALID_TAG``. The signature is the quorum's threshold signature, so the
+    evidence convicts *every* member of that quorum (SLASH-2 tag 3).
 """
 
 from __future__ import annotations
@@ -75,8 +75,12 @@ from spec.masternode.dkg import (
 )
 from spec.prefix_proof import CHUNK_LEN, prefix_proof
 from spec.presets import Preset
+from spec.sidechain.header import CHECKPOINT_CODEC, Checkpoint
 
 MAX_PROOF_HASHES = 16
+FEDERATION_QUORUM_TYPES = (1, 2)
+"""SLASH-1 tag 3: the quorum types a federation can be (QUORUM-2: 1 finality, 2 PoSe; not imported
+from spec/masternode/quorum.py, which imports this module through the MN-0 decoder)."""
 """SLASH-1: a key share proof has at most 16 hashes (a tree of at most 2**16 member keys)."""
 
 
@@ -85,7 +89,7 @@ class EvidenceKind(IntEnum):
 
     DOUBLE_SIGN = 1
     DKG_EQUIVOCATION = 2
-    # 3 is reserved for fraudulent sidechain checkpoints (see the module docstring).
+    CHECKPOINT_EQUIVOCATION = 3
     CONTRIBUTION_PREFIX = 4
 
 
@@ -140,7 +144,19 @@ class ContributionPrefixEvidence:
     second: SignedPrefix
 
 
-SlashingEvidence = DoubleSignEvidence | DkgEquivocationEvidence | ContributionPrefixEvidence
+@dataclass(frozen=True)
+class CheckpointEquivocationEvidence:
+    """SLASH-1 tag 3: two conflicting sidechain checkpoints signed by one federation quorum."""
+
+    quorum_type: int
+    quorum_height: int
+    first: Checkpoint
+    second: Checkpoint
+
+
+SlashingEvidence = (
+    DoubleSignEvidence | DkgEquivocationEvidence | ContributionPrefixEvidence | CheckpointEquivocationEvidence
+)
 
 
 @dataclass(frozen=True)
@@ -182,6 +198,12 @@ CONTRIBUTION_PREFIX_CODEC: Codec[ContributionPrefixEvidence] = Struct(
     [("quorum_height", U64), ("first", _SIGNED_PREFIX_CODEC), ("second", _SIGNED_PREFIX_CODEC)],
 )
 """SLASH-1: the body of tag 4."""
+
+CHECKPOINT_EQUIVOCATION_CODEC: Codec[CheckpointEquivocationEvidence] = Struct(
+    CheckpointEquivocationEvidence,
+    [("quorum_type", U8), ("quorum_height", U64), ("first", CHECKPOINT_CODEC), ("second", CHECKPOINT_CODEC)],
+)
+"""SLASH-1: the body of tag 3."""
 
 
 def signed_prefix(message: Contribution) -> SignedPrefix:
@@ -227,6 +249,8 @@ def encode_evidence(evidence: SlashingEvidence, preset: Preset) -> bytes:
         return bytes([EvidenceKind.DOUBLE_SIGN]) + encode(DOUBLE_SIGN_CODEC, evidence)
     if isinstance(evidence, ContributionPrefixEvidence):
         return bytes([EvidenceKind.CONTRIBUTION_PREFIX]) + encode(CONTRIBUTION_PREFIX_CODEC, evidence)
+    if isinstance(evidence, CheckpointEquivocationEvidence):
+        return bytes([EvidenceKind.CHECKPOINT_EQUIVOCATION]) + encode(CHECKPOINT_EQUIVOCATION_CODEC, evidence)
     kind = _message_kind(evidence.first)
     if _message_kind(evidence.second) is not kind:
         raise InvalidEnumTag("the two DKG messages of an equivocation are of different kinds")
@@ -255,14 +279,21 @@ def decode_evidence(data: bytes, preset: Preset) -> SlashingEvidence:
         return DkgEquivocationEvidence(raw.quorum_height, first, second)
     if tag == EvidenceKind.CONTRIBUTION_PREFIX:
         return decode(CONTRIBUTION_PREFIX_CODEC, body)
+    if tag == EvidenceKind.CHECKPOINT_EQUIVOCATION:
+        evidence = decode(CHECKPOINT_EQUIVOCATION_CODEC, body)
+        if evidence.quorum_type not in FEDERATION_QUORUM_TYPES:
+            raise InvalidEnumTag(f"quorum type {evidence.quorum_type}")
+        return evidence
     raise InvalidEnumTag(f"evidence tag {tag}")
 
 
 __all__ = [
+    "CHECKPOINT_EQUIVOCATION_CODEC",
     "CONTRIBUTION_PREFIX_CODEC",
     "DOUBLE_SIGN_CODEC",
     "MAX_PREFIX_SIBLINGS",
     "MAX_PROOF_HASHES",
+    "CheckpointEquivocationEvidence",
     "ContributionPrefixEvidence",
     "DkgEquivocationEvidence",
     "DoubleSignEvidence",

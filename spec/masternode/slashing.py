@@ -36,6 +36,16 @@ goes on chain as a masternode message (MN-0 kind 4), and the chain burns the mem
     SLASH-3; both DKG-3 signatures verify under the sender's operator key
     (``MN_EVIDENCE_BAD_SIGNATURE``).
 
+  - *fraudulent sidechain checkpoints* (tag 3,
+    :class:`~spec.masternode.evidence.CheckpointEquivocationEvidence`, SC-DSP-8/13): the quorum of
+    ``quorum_type`` based at ``quorum_height`` was recorded with a committed group key
+    (``MN_UNKNOWN_QUORUM``); the checkpoints are of one sidechain and height, with different
+    headers, both signed under that key (SC-CP-5, ``MN_EVIDENCE_NOT_CONFLICTING`` otherwise). The
+    convicted are *every* member of the quorum (:func:`convicted`): a threshold signature does not
+    say which ``t`` members signed, and signing with a quorum is a joint commitment. Members with
+    no registered masternode escaped and SLASHED ones are skipped; if none is left the evidence is
+    ``MN_ALREADY_SLASHED`` (some member was slashed) or ``MN_SLASH_NO_MASTERNODE``.
+
 * **SLASH-3 (culprit)** the accused is the registered masternode whose operator key is the
   member's (``record.members[i - 1]``; MN-3 keeps operator keys unique in the list); none:
   ``MN_SLASH_NO_MASTERNODE`` (its collateral was spent before the evidence was mined: it
@@ -70,6 +80,7 @@ from spec.errors import (
     EvidenceOutOfTerm,
     EvidenceUnknownMember,
     MerkleError,
+    NotEquivocation,
     SlashNoMasternode,
     SpecError,
     UnknownQuorum,
@@ -79,6 +90,7 @@ from spec.hashing import HashDomain
 from spec.ledger.transaction import OutPoint, Transaction
 from spec.masternode.dkg import Contribution, MessageKind, message_digest
 from spec.masternode.evidence import (
+    CheckpointEquivocationEvidence,
     ContributionPrefixEvidence,
     DkgEquivocationEvidence,
     DoubleSignEvidence,
@@ -90,6 +102,7 @@ from spec.masternode.registry import MasternodeEntry, MasternodeList, Masternode
 from spec.merkle import root_from_inclusion_proof
 from spec.prefix_proof import digest_from_prefix
 from spec.presets import Preset
+from spec.sidechain.checkpoint import check_equivocation
 
 __all__ = [
     "apply_block_evidence",
@@ -97,9 +110,11 @@ __all__ = [
     "burnt_collaterals",
     "check_evidence",
     "conflict_slot",
+    "convicted",
     "culprit",
     "evidence_sender",
     "is_conflicting",
+    "slash_federation",
 ]
 
 
@@ -224,14 +239,61 @@ def _check_contribution_prefix(
     return entry
 
 
+def federation_culprits(mn_list: MasternodeList, members: Sequence[bytes]) -> tuple[MasternodeEntry, ...]:
+    """SC-DSP-13 / SLASH-3: the registered, not yet slashed masternodes of a federation's members
+    (by operator key, in member order); members without one, or already SLASHED, are skipped."""
+    by_key = {entry.operator_public_key: entry for entry in mn_list.entries.values()}
+    found = [by_key[key] for key in members if key in by_key]
+    return tuple(entry for entry in found if entry.status is not MasternodeStatus.SLASHED)
+
+
+def slash_federation(mn_list: MasternodeList, members: Sequence[bytes]) -> MasternodeList:
+    """SC-DSP-13 / SLASH-4: the list with every member's masternode SLASHED (its collateral burnt):
+    the penalty of a federation whose checkpoint a dispute reverted."""
+    entries = dict(mn_list.entries)
+    for entry in federation_culprits(mn_list, members):
+        entries[entry.collateral] = replace(entry, status=MasternodeStatus.SLASHED)
+    return MasternodeList(entries)
+
+
+def _check_checkpoint_equivocation(
+    registry: QuorumRegistry, mn_list: MasternodeList, evidence: CheckpointEquivocationEvidence
+) -> tuple[MasternodeEntry, ...]:
+    record = registry.of_type(evidence.quorum_type).get(evidence.quorum_height)
+    if record is None or record.group_public_key is None:
+        raise UnknownQuorum(f"no committed quorum of type {evidence.quorum_type} at {evidence.quorum_height}")
+    try:
+        check_equivocation(evidence.first, evidence.second, record.group_public_key)
+    except NotEquivocation as error:
+        raise EvidenceNotConflicting(error.detail) from None
+    culprits = federation_culprits(mn_list, record.members)
+    if not culprits:
+        keys = set(record.members)
+        if any(e.operator_public_key in keys for e in mn_list.entries.values()):
+            raise AlreadySlashed("every member of the federation is SLASHED")
+        raise SlashNoMasternode("no member of the federation has a registered masternode")
+    return culprits
+
+
+def convicted(
+    registry: QuorumRegistry, mn_list: MasternodeList, evidence: SlashingEvidence, preset: Preset
+) -> tuple[MasternodeEntry, ...]:
+    """SLASH-2/3/5: every masternode the evidence convicts (one, or a federation for tag 3)."""
+    if isinstance(evidence, CheckpointEquivocationEvidence):
+        return _check_checkpoint_equivocation(registry, mn_list, evidence)
+    return (check_evidence(registry, mn_list, evidence, preset),)
+
+
 def check_evidence(
     registry: QuorumRegistry, mn_list: MasternodeList, evidence: SlashingEvidence, preset: Preset
 ) -> MasternodeEntry:
     """SLASH-2/3/5: the masternode the evidence convicts, or the first failing check's error.
 
     ``registry`` is the quorum registry before the block, ``mn_list`` the list after MN-5. Pure.
-    A fraudulent-checkpoint kind will add its branch here (see spec/masternode/evidence.py).
+    Tag 3 convicts a whole federation (:func:`convicted`); this returns its first member.
     """
+    if isinstance(evidence, CheckpointEquivocationEvidence):
+        return _check_checkpoint_equivocation(registry, mn_list, evidence)[0]
     if isinstance(evidence, DoubleSignEvidence):
         return _check_double_sign(registry, mn_list, evidence, preset)
     if isinstance(evidence, ContributionPrefixEvidence):
@@ -242,10 +304,11 @@ def check_evidence(
 def apply_evidence(
     mn_list: MasternodeList, registry: QuorumRegistry, evidence: SlashingEvidence, preset: Preset
 ) -> MasternodeList:
-    """SLASH-4: the list with the convicted masternode SLASHED."""
-    entry = check_evidence(registry, mn_list, evidence, preset)
-    slashed = replace(entry, status=MasternodeStatus.SLASHED)
-    return MasternodeList({**mn_list.entries, entry.collateral: slashed})
+    """SLASH-4: the list with the convicted masternodes SLASHED."""
+    entries = dict(mn_list.entries)
+    for entry in convicted(registry, mn_list, evidence, preset):
+        entries[entry.collateral] = replace(entry, status=MasternodeStatus.SLASHED)
+    return MasternodeList(entries)
 
 
 def apply_block_evidence(
@@ -261,7 +324,13 @@ def apply_block_evidence(
     for tx in transactions:
         for output in tx.outputs:
             message = match_message(output.script_pubkey, preset)
-            if isinstance(message, DoubleSignEvidence | DkgEquivocationEvidence | ContributionPrefixEvidence):
+            if isinstance(
+                message,
+                DoubleSignEvidence
+                | DkgEquivocationEvidence
+                | ContributionPrefixEvidence
+                | CheckpointEquivocationEvidence,
+            ):
                 mn_list = apply_evidence(mn_list, registry, message, preset)
     return mn_list
 

@@ -115,7 +115,7 @@ def vm_table(preset: Preset) -> Mapping[VmKind, SidechainVm]:
     return MappingProxyType(
         {
             VmKind.FERRIS: SidechainVm(
-                ferris.ferris_apply(preset),
+                ferris.apply_transaction,
                 credit,
                 preset.vm_ferris.max_tx_gas,
                 preset.vm_ferris.block_gas_limit,
@@ -297,11 +297,11 @@ def _execute(
     header: SidechainHeader,
     transactions: Sequence[bytes],
     inputs: MainchainInputs,
-    table: Mapping[VmKind, SidechainVm],
+    preset: Preset,
     skip_invalid: bool,
 ) -> _Executed:
     """SCB-2..3 on ``state`` for a block with ``header``'s height, timestamp and cursor."""
-    vm = _lookup_vm(table, state.vm_kind)
+    vm = _lookup_vm(vm_table(preset), state.vm_kind)
     check_cursor(state.tip.deposit_cursor, header.deposit_cursor, inputs.mainchain_tip, inputs.peg_in_depth)
     selected = select_inputs(header.sidechain_id, state.tip.deposit_cursor, header.deposit_cursor, inputs)
     created: dict[bytes, bytes] = {}
@@ -327,7 +327,7 @@ def _execute(
     gas = 0
     for tx in transactions:
         try:
-            outcome, new_nodes = vm.apply_transaction(view, root, tx, context)
+            outcome, new_nodes = vm.apply_transaction(preset, view, root, tx, context)
             if gas + outcome.gas_used > vm.block_gas_limit:
                 raise ScbGasLimit(f"{gas + outcome.gas_used} gas, the block allows {vm.block_gas_limit}")
         except (VmError, ScbGasLimit):
@@ -386,7 +386,7 @@ def apply_sidechain_block(
     """SCB-1..5: the state after ``block``, or the first rule it breaks (SCB-* or a VM code)."""
     header = block.header
     check_header_continuity(state.tip, header)
-    executed = _execute(state, header, block.transactions, inputs, vm_table(preset), skip_invalid=False)
+    executed = _execute(state, header, block.transactions, inputs, preset, skip_invalid=False)
     if header.tx_root != merkle_root(block.transactions):
         raise ScbTxRootMismatch("tx_root is not the Merkle root of the transactions")
     if header.state_root != executed.root:
@@ -422,7 +422,7 @@ def build_sidechain_block(
         timestamp=max(timestamp, parent.timestamp),
         deposit_cursor=deposit_cursor,
     )
-    executed = _execute(state, draft, transactions, inputs, vm_table(preset), skip_invalid=True)
+    executed = _execute(state, draft, transactions, inputs, preset, skip_invalid=True)
     header = replace(
         draft,
         tx_root=merkle_root(executed.transactions),

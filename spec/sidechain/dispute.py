@@ -1,11 +1,14 @@
-"""Sidechain fraud proofs: the bisection game and its one-step proof (rules SC-DSP-1..9).
+"""Sidechain fraud proofs: the bisection game and its one-step proof (rules SC-DSP-1..10).
 
 A checkpoint (spec/sidechain/header.py) is optimistic: during its challenge period anyone may
 dispute the block it carries. Normative text and diagrams: docs/disputes.md.
 
 * **SC-DSP-1** the *trace* of a block of ``n >= 1`` transactions is ``r_0 .. r_n``: ``r_0`` is the
   parent checkpoint's ``state_root`` (agreed: it is final on the mainchain), ``r_i`` the state root
-  after transaction ``i - 1``. The defender (the federation that signed the checkpoint) claims
+  after transaction ``i - 1``; ``r_1`` also includes the block's *credits* (SCB-2: the deposits and
+  inbound messages of its cursor range, SC-HDR-5, in canonical order), which the block transition
+  applies before transaction 0 and the mainchain knows (``DisputeOpening.credits``). The defender
+  (the federation that signed the checkpoint) claims
   ``r_1 .. r_n`` by the header's ``trace_root`` (leaf ``i - 1`` is ``r_i``) and ``r_n`` by its
   ``state_root``; ``n`` is the block's transaction count recorded with the checkpoint.
 * **SC-DSP-2** a challenger opens a game with a bond of at least ``min_challenger_bond``, its own
@@ -27,7 +30,11 @@ dispute the block it carries. Normative text and diagrams: docs/disputes.md.
   VM of the sidechain's kind (:data:`ONE_STEP_EXECUTORS`, VM-2..VM-6). A witness without the root
   node is ``DSP_WITNESS_ROOT_MISMATCH``, one that misses a node execution reads is
   ``VM_WITNESS_INCOMPLETE``: the move is rejected and the defender, still to move, loses at its
-  deadline. The defender supplies it because the defender asserts the checkpoint and holds the
+  deadline. The step from ``lo = 0`` first applies the credits (:data:`CREDIT_EXECUTORS`, VMF-8 /
+  EVM-7: a credit the recipient cannot accept is refunded and leaves the state unchanged; a VM kind
+  without one and a non-empty credit list is ``DSP_UNKNOWN_VM``), so a deposit credited twice or
+  never makes ``r_1`` wrong and the one-step proves it. The defender supplies it because the
+  defender asserts the checkpoint and holds the
   state it signed; a challenger never needs the sidechain's state to win against a wrong claim.
 * **SC-DSP-6** the one-step decides: the defender wins iff the transaction is valid and its
   post-state root equals the defender's ``r_hi``; an invalid transaction or any other root makes
@@ -47,7 +54,8 @@ dispute the block it carries. Normative text and diagrams: docs/disputes.md.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import ChainMap
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import IntEnum
 from types import MappingProxyType
@@ -72,10 +80,10 @@ from spec.errors import (
     WitnessIncomplete,
 )
 from spec.merkle import root_from_inclusion_proof
-from spec.presets import DisputeParams
+from spec.presets import DisputeParams, Preset
 from spec.sidechain.checkpoint import check_equivocation
 from spec.sidechain.header import Checkpoint, SidechainHeader
-from spec.vm import evm
+from spec.vm import evm, ferris, wasm
 from spec.vm.interface import (
     OUTBOX_ENTRY_CODEC,
     ApplyTransaction,
@@ -94,6 +102,7 @@ MAX_PROOF_HASHES = 64
 MAX_TX_BYTES = 1 << 20
 MAX_WITNESS_BYTES = 1 << 26
 BPS = 10_000
+EVM_ADDRESS_BYTES = 20
 
 
 class Party(IntEnum):
@@ -107,8 +116,53 @@ def _other(party: Party) -> Party:
     return Party.CHALLENGER if party is Party.DEFENDER else Party.DEFENDER
 
 
-ONE_STEP_EXECUTORS: Mapping[VmKind, ApplyTransaction] = MappingProxyType({VmKind.EVM: evm.apply_transaction})
-"""SC-DSP-5: the stateless executor of each VM kind (FERRIS and WASM plug in when merged)."""
+ONE_STEP_EXECUTORS: Mapping[VmKind, ApplyTransaction] = MappingProxyType(
+    {
+        VmKind.FERRIS: ferris.apply_transaction,
+        VmKind.EVM: evm.apply_transaction,
+        VmKind.WASM: wasm.apply_transaction,
+    }
+)
+"""SC-DSP-5: the stateless executor of each VM kind: the VM's own ``apply_transaction`` (VM-3),
+the very function the sidechain's block transition runs, under the network's preset."""
+
+
+CreditStep = Callable[
+    [Preset, Mapping[bytes, bytes], bytes, bytes, int], tuple[bytes, tuple[tuple[bytes, bytes], ...]] | None
+]
+"""SC-DSP-5: credit ``amount`` to ``recipient`` on the state under a root (``preset, nodes, root,
+recipient, amount``): the new root and created nodes, or ``None`` if the credit is refunded."""
+
+
+def _credit_ferris(
+    preset: Preset, nodes: Mapping[bytes, bytes], root: bytes, recipient: bytes, amount: int
+) -> tuple[bytes, tuple[tuple[bytes, bytes], ...]] | None:
+    return ferris.credit_account(nodes, root, recipient, amount, preset.ledger.max_money)
+
+
+def _credit_evm(
+    preset: Preset, nodes: Mapping[bytes, bytes], root: bytes, recipient: bytes, amount: int
+) -> tuple[bytes, tuple[tuple[bytes, bytes], ...]] | None:
+    del preset
+    if len(recipient) != EVM_ADDRESS_BYTES:
+        return None
+    return evm.credit_deposit(nodes, root, recipient, amount)
+
+
+CREDIT_EXECUTORS: Mapping[VmKind, CreditStep] = MappingProxyType(
+    {VmKind.FERRIS: _credit_ferris, VmKind.EVM: _credit_evm}
+)
+"""SC-DSP-5: how each VM kind credits the block's inputs before transaction 0 (VMF-8 for
+FerrisScript, EVM-7 for the EVM, a recipient that is not an address refunded); WASM defines no
+credit yet, so a WASM block with credits cannot be disputed past ``DSP_UNKNOWN_VM``."""
+
+
+@dataclass(frozen=True)
+class BlockCredit:
+    """SC-DSP-1: one input the block credits before its transactions (a deposit or inbound message)."""
+
+    recipient: bytes
+    amount: int
 
 
 @dataclass(frozen=True)
@@ -130,6 +184,7 @@ class DisputeOpening:
     challenger_final_root: bytes
     challenger_bond: int
     opened_at: int
+    credits: tuple[BlockCredit, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -354,42 +409,68 @@ def compute_context(opening: DisputeOpening) -> ExecutionContext:
     )
 
 
-def compute_one_step(game: Game, proof: OneStepProof) -> bytes | None:
-    """SC-DSP-5: the post-state root of the disputed transaction, ``None`` if it is invalid.
+def compute_one_step(game: Game, proof: OneStepProof, preset: Preset) -> bytes | None:
+    """SC-DSP-5: the post-state root of the disputed transaction under ``preset``, ``None`` if it is invalid.
 
     Raises ``DSP_PROOF_INVALID`` (transaction not in ``tx_root``), ``DSP_WITNESS_ROOT_MISMATCH``,
     ``VM_WITNESS_INCOMPLETE``, a ``DECODE_*`` or ``VM_WITNESS_NOT_CANONICAL`` code: the submitter's fault.
     """
     opening = game.opening
-    try:
-        kind = VmKind(opening.vm_kind)
-        execute = ONE_STEP_EXECUTORS[kind]
-    except (ValueError, KeyError) as error:
-        raise DisputeUnknownVm(f"no one-step executor for VM kind {opening.vm_kind}") from error
+    kind = VmKind(opening.vm_kind) if opening.vm_kind in ONE_STEP_EXECUTORS else None
+    if kind is None:
+        raise DisputeUnknownVm(f"no one-step executor for VM kind {opening.vm_kind}")
     index = game.hi - 1
     _proven_leaf(
         proof.tx, index, opening.tx_count, proof.tx_proof, opening.header.tx_root, f"transaction {index}"
     )
+    credits = opening.credits if game.lo == 0 else ()
+    if credits and kind not in CREDIT_EXECUTORS:
+        raise DisputeUnknownVm(f"VM kind {kind.name} defines no credit step")
     hasher = state_hasher(kind)
     witness: StateWitness = decode_witness(proof.witness, hasher)
     nodes = witness_nodes(witness, hasher)
     if game.agreed_root not in nodes:
         raise DisputeWitnessRootMismatch(f"no witness node hashes to {game.agreed_root.hex()}")
     try:
-        outcome, _ = execute(nodes, game.agreed_root, proof.tx, compute_context(opening))
+        return execute_step(
+            preset, kind, nodes, game.agreed_root, credits, proof.tx, compute_context(opening)
+        )
     except WitnessIncomplete:
         raise
     except VmError:
         return None
+
+
+def execute_step(
+    preset: Preset,
+    kind: VmKind,
+    nodes: Mapping[bytes, bytes],
+    pre_root: bytes,
+    credits: Sequence[BlockCredit],
+    tx: bytes,
+    context: ExecutionContext,
+) -> bytes:
+    """SC-DSP-5: the root after ``credits`` (in order) and then ``tx``, from ``pre_root`` over
+    ``nodes`` (a ``VM_*`` code if ``tx`` is invalid, ``VM_WITNESS_INCOMPLETE`` for a missing node)."""
+    created: dict[bytes, bytes] = {}
+    view: Mapping[bytes, bytes] = ChainMap(created, nodes) if credits else nodes  # type: ignore[arg-type]
+    root = pre_root
+    for credit in credits:
+        credited = CREDIT_EXECUTORS[kind](preset, view, root, credit.recipient, credit.amount)
+        if credited is not None:
+            root, new_nodes = credited
+            created.update(new_nodes)
+    outcome, _ = ONE_STEP_EXECUTORS[kind](preset, view, root, tx, context)
     return outcome.post_root
 
 
-def apply_one_step(game: Game, party: Party, proof: OneStepProof, now: int, params: DisputeParams) -> Game:
-    """SC-DSP-5, SC-DSP-6: the finished game after the defender's one-step proof."""
-    clocks = _check_move(game, party, now, params)
+def apply_one_step(game: Game, party: Party, proof: OneStepProof, now: int, preset: Preset) -> Game:
+    """SC-DSP-5, SC-DSP-6: the finished game after the defender's one-step proof, executed under
+    ``preset`` (its ``dispute`` block gives the deadlines, its VM block the execution limits)."""
+    clocks = _check_move(game, party, now, preset.dispute)
     if game.hi - game.lo != 1:
         raise DisputeWrongTurn(f"the interval ({game.lo}, {game.hi}) is not one step yet")
-    post_root = compute_one_step(game, proof)
+    post_root = compute_one_step(game, proof, preset)
     moved = replace(game, last_move_at=now, clocks=clocks, moves=game.moves + 1)
     if post_root is None:
         return _finish(moved, Party.CHALLENGER, "invalid_transaction")

@@ -82,7 +82,7 @@ from spec.errors import (
     EvmTxType,
     WitnessIncomplete,
 )
-from spec.presets import MAINNET, EvmParams
+from spec.presets import EvmParams, Preset
 from spec.sidechain.header import Deposit
 from spec.trie import ETHEREUM_TRIE_HASHER, Trie, keccak256, stored_node_changes
 from spec.vm.interface import ExecutionContext, OutboxEntry, OutboxKind, TxOutcome, TxStatus
@@ -133,9 +133,8 @@ def _check_address(address: bytes, what: str) -> Address:
     return Address(bytes(address))
 
 
-def evm_environment(context: ExecutionContext, params: EvmParams | None = None) -> EvmEnvironment:
-    """EVM-5: the block environment of a sidechain transaction."""
-    evm = params or MAINNET.evm
+def evm_environment(context: ExecutionContext, evm: EvmParams) -> EvmEnvironment:
+    """EVM-5: the block environment of a sidechain transaction under the preset's ``evm`` block."""
     return EvmEnvironment(
         chain_id=evm.chain_id_base + context.sidechain_id,
         coinbase=_check_address(context.fee_recipient, "fee recipient"),
@@ -640,14 +639,15 @@ def execute_transaction(
 
 
 def apply_transaction(
+    preset: Preset,
     nodes: NodeSource,
     pre_root: bytes,
     tx: bytes,
     context: ExecutionContext,
-    params: EvmParams | None = None,
 ) -> tuple[TxOutcome, NewNodes]:
-    """VM-2..VM-6 for an EVM sidechain: :func:`execute_transaction` in the sidechain's environment."""
-    return execute_transaction(nodes, pre_root, tx, evm_environment(context, params))
+    """VM-2..VM-6 for an EVM sidechain: :func:`execute_transaction` in the sidechain's environment
+    under ``preset.evm``."""
+    return execute_transaction(nodes, pre_root, tx, evm_environment(context, preset.evm))
 
 
 # --------------------------------------------------------------------------------------------

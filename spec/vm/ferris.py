@@ -2,7 +2,7 @@
 
 An account-style VM whose accounts are unlocked by FerrisScript (spec/script.py), executed through
 the VM interface (spec/vm/interface.py, VM-1..6):
-``apply_transaction(nodes, pre_root, tx, context) -> (TxOutcome, new_nodes)``.
+``apply_transaction(preset, nodes, pre_root, tx, context) -> (TxOutcome, new_nodes)``.
 
 * **VMF-1** state: one Rusty Merkle Patricia Trie (``RUSTY_TRIE_HASHER``, VM-1). An account is
   named by its *account id* ``script_hash(locking_script)`` (32 bytes, SCRIPT_HASH domain): whoever
@@ -58,7 +58,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import IntEnum
-from functools import partial
 
 from spec.crypto import ed25519
 from spec.encoding import Struct, UInt, VarBytes, Varint, decode, encode
@@ -82,7 +81,6 @@ from spec.presets import FerrisVmParams, Preset, ScriptParams
 from spec.script import evaluate, p2pkh_script, p2pkh_script_sig, script_hash
 from spec.trie import RUSTY_TRIE_HASHER, Node
 from spec.vm.interface import (
-    ApplyTransaction,
     ExecutionContext,
     OutboxEntry,
     OutboxKind,
@@ -362,10 +360,16 @@ def credit_account(
     return _put(nodes, root, recipient, Account(account.balance + amount, account.nonce))
 
 
-def ferris_apply(preset: Preset) -> ApplyTransaction:
-    """VM-1..6: the FerrisScript VM's ``apply_transaction`` under ``preset``'s limits."""
-    return partial(
-        apply_ferris_transaction,
+def apply_transaction(
+    preset: Preset, nodes: Mapping[bytes, bytes], pre_root: bytes, tx: bytes, context: ExecutionContext
+) -> tuple[TxOutcome, tuple[tuple[bytes, bytes], ...]]:
+    """VM-1..6: the FerrisScript VM's ``apply_transaction`` under ``preset``'s limits
+    (``vm_ferris``, ``script`` and ``ledger.max_money``)."""
+    return apply_ferris_transaction(
+        nodes,
+        pre_root,
+        tx,
+        context,
         params=preset.vm_ferris,
         script=preset.script,
         max_money=preset.ledger.max_money,

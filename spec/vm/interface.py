@@ -3,7 +3,11 @@
 A sidechain (docs/sidechains.md) names a VM kind. Its block transition and the fraud-proof
 one-step verifier both execute a transaction through the *same* call:
 
-    apply_transaction(nodes, pre_root, tx, context) -> (outcome, new_nodes)
+    apply_transaction(preset, nodes, pre_root, tx, context) -> (outcome, new_nodes)
+
+``preset`` is the network's :class:`~spec.presets.Preset`: each VM reads its own parameter block
+(``preset.evm``, ``preset.vm_ferris``, ``preset.vm_wasm``) from it, so a devnet sidechain and a
+mainnet one execute under their own limits through one signature (no VM falls back to a default).
 
 * **VM-1** state lives in one Merkle Patricia Trie per sidechain (spec/trie.py) under the VM
   kind's hasher (:func:`state_hasher`): keccak-256 for EVM (so roots equal Ethereum's),
@@ -35,6 +39,7 @@ from enum import IntEnum
 
 from spec.encoding import FixedBytes, ListOf, Struct, UInt, VarBytes, Varint, decode, encode
 from spec.errors import WitnessIncomplete, WitnessNotCanonical
+from spec.presets import Preset
 from spec.trie import ETHEREUM_TRIE_HASHER, RUSTY_TRIE_HASHER, TrieHasher
 
 MAX_WITNESS_ITEMS = 1 << 16
@@ -174,19 +179,20 @@ class RecordingNodes(Mapping[bytes, bytes]):
 
 
 ApplyTransaction = Callable[
-    [Mapping[bytes, bytes], bytes, bytes, ExecutionContext],
+    [Preset, Mapping[bytes, bytes], bytes, bytes, ExecutionContext],
     tuple[TxOutcome, tuple[tuple[bytes, bytes], ...]],
 ]
 
 
 def record_witness(
     apply: ApplyTransaction,
+    preset: Preset,
     nodes: Mapping[bytes, bytes],
     pre_root: bytes,
     tx: bytes,
     context: ExecutionContext,
 ) -> StateWitness:
-    """VM-6: the witness of ``tx``: the preimages its full execution read, sorted by hash."""
+    """VM-6: the witness of ``tx`` under ``preset``: the preimages its full execution read, sorted by hash."""
     recording = RecordingNodes(nodes)
-    apply(recording, pre_root, tx, context)
+    apply(preset, recording, pre_root, tx, context)
     return StateWitness(tuple(recording.read[h] for h in sorted(recording.read)))

@@ -92,9 +92,9 @@ from spec.errors import (
     WitnessIncomplete,
 )
 from spec.hashing import HashDomain, tagged_hash
-from spec.presets import MAINNET, Preset, WasmVmParams
+from spec.presets import Preset, WasmVmParams
 from spec.trie import RUSTY_TRIE_HASHER, Trie, stored_node_changes
-from spec.vm.interface import ApplyTransaction, ExecutionContext, OutboxEntry, OutboxKind, TxOutcome, TxStatus
+from spec.vm.interface import ExecutionContext, OutboxEntry, OutboxKind, TxOutcome, TxStatus
 
 ADDRESS_BYTES = 32
 MAX_AMOUNT = (1 << 63) - 1
@@ -765,23 +765,11 @@ def apply_transaction_with(
     return outcome, tuple(sorted(created.items()))
 
 
-def make_apply_transaction(preset: Preset) -> ApplyTransaction:
-    """VM-3: ``apply_transaction`` under ``preset``'s WASM parameters."""
-    params = preset.vm_wasm
-
-    def apply(
-        nodes: Mapping[bytes, bytes], pre_root: bytes, tx: bytes, context: ExecutionContext
-    ) -> tuple[TxOutcome, tuple[tuple[bytes, bytes], ...]]:
-        return apply_transaction_with(params, nodes, pre_root, tx, context)
-
-    return apply
-
-
 def apply_transaction(
-    nodes: Mapping[bytes, bytes], pre_root: bytes, tx: bytes, context: ExecutionContext
+    preset: Preset, nodes: Mapping[bytes, bytes], pre_root: bytes, tx: bytes, context: ExecutionContext
 ) -> tuple[TxOutcome, tuple[tuple[bytes, bytes], ...]]:
-    """VM-3 (VmKind.WASM): apply one transaction under the mainnet preset's WASM parameters."""
-    return apply_transaction_with(MAINNET.vm_wasm, nodes, pre_root, tx, context)
+    """VM-3 (VmKind.WASM): apply one transaction under ``preset``'s WASM parameters (``vm_wasm``)."""
+    return apply_transaction_with(preset.vm_wasm, nodes, pre_root, tx, context)
 
 
 def build_genesis(balances: Mapping[bytes, int]) -> tuple[bytes, dict[bytes, bytes]]:

@@ -13,23 +13,32 @@ How to read the figures (docs/disputes.md#benchmarks):
   (opening, 12 bisection moves with their Merkle proofs, the one-step proof: 13 moves); its floor
   is ``test_bench_dispute_floor_checkpoint``, one BLS verification of a checkpoint signature (what
   validating one checkpoint costs at least).
+* ``test_bench_dispute_one_step_vm[ferris|wasm]`` is the same one-step verification on a
+  FerrisScript transfer and a WASM token-contract call (the last of an 8-transaction block); the
+  floor is ``test_bench_dispute_floor_full_execution_vm``, the plain execution of that transaction.
 """
 
 from __future__ import annotations
 
+import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from conformance.disputebuilder import (
     PARAMS,
+    Block,
     bisect_move,
     build_block,
+    build_ferris_block,
+    build_wasm_block,
     lying_header,
     mover,
     one_step_proof,
     opening_against,
 )
 from spec.crypto import bls
+from spec.presets import MAINNET
 from spec.sidechain.dispute import (
+    ONE_STEP_EXECUTORS,
     BisectMove,
     Game,
     Party,
@@ -43,6 +52,7 @@ from spec.sidechain.dispute import (
 )
 from spec.sidechain.header import compute_checkpoint_message
 from spec.vm.evm import apply_transaction
+from spec.vm.interface import VmKind
 
 TX_COUNT = 64
 BLOCK = build_block(TX_COUNT)
@@ -59,7 +69,7 @@ def _play() -> Game:
         party = mover(game)
         if game.hi - game.lo == 1:
             proof = decode_one_step_proof(PROOF_BYTES)
-            game = apply_one_step(game, party, proof, now, PARAMS)
+            game = apply_one_step(game, party, proof, now, MAINNET)
         else:
             game = apply_bisect_move(game, party, MOVES[(game.lo, game.hi, party)], now, PARAMS)
     return game
@@ -91,7 +101,9 @@ def test_bench_dispute_floor_full_execution(benchmark: BenchmarkFixture) -> None
     """The floor of the one-step: the disputed transaction executed over the whole store."""
     index = NARROWED.hi - 1
     context = compute_context(OPENING)
-    outcome, _ = benchmark(apply_transaction, BLOCK.nodes, NARROWED.agreed_root, BLOCK.txs[index], context)
+    outcome, _ = benchmark(
+        apply_transaction, MAINNET, BLOCK.nodes, NARROWED.agreed_root, BLOCK.txs[index], context
+    )
     assert outcome.post_root == BLOCK.trace[NARROWED.hi]
 
 
@@ -100,7 +112,7 @@ def test_bench_dispute_one_step(benchmark: BenchmarkFixture) -> None:
 
     def verify() -> Game:
         return apply_one_step(
-            NARROWED, Party.DEFENDER, decode_one_step_proof(PROOF_BYTES), NARROWED.last_move_at + 1, PARAMS
+            NARROWED, Party.DEFENDER, decode_one_step_proof(PROOF_BYTES), NARROWED.last_move_at + 1, MAINNET
         )
 
     done = benchmark(verify)
@@ -117,3 +129,49 @@ def test_bench_dispute_whole_game(benchmark: BenchmarkFixture) -> None:
     game = benchmark(_play)
     assert game.outcome is not None and game.outcome.winner == Party.CHALLENGER
     assert game.moves == max_moves(TX_COUNT)
+
+
+def _narrowed_vm_game(block: Block) -> tuple[Game, bytes]:
+    """A game over ``block`` narrowed to its last transaction, and the one-step proof's bytes."""
+    honest = list(block.trace[1:])
+    lie = [*honest[:-1], b"\xf0" * 32]
+    game = open_game(opening_against(block, honest, header=lying_header(block, lie)), PARAMS)
+    now = game.last_move_at
+    while game.hi - game.lo > 1:
+        now += 1
+        party = mover(game)
+        game = apply_bisect_move(
+            game, party, bisect_move(lie if party is Party.DEFENDER else honest, game), now, PARAMS
+        )
+    return game, encode_one_step_proof(one_step_proof(block, game))
+
+
+FERRIS_BLOCK = build_ferris_block(8)
+WASM_BLOCK = build_wasm_block(8)
+VM_GAMES = {
+    "ferris": (FERRIS_BLOCK, *_narrowed_vm_game(FERRIS_BLOCK)),
+    "wasm": (WASM_BLOCK, *_narrowed_vm_game(WASM_BLOCK)),
+}
+
+
+@pytest.mark.parametrize("vm", ["ferris", "wasm"])
+def test_bench_dispute_floor_full_execution_vm(benchmark: BenchmarkFixture, vm: str) -> None:
+    """The floor of a FerrisScript or WASM one-step: the last transaction over the whole store."""
+    block, game, _ = VM_GAMES[vm]
+    execute = ONE_STEP_EXECUTORS[VmKind(block.vm_kind)]
+    outcome, _ = benchmark(
+        execute, MAINNET, block.nodes, game.agreed_root, block.txs[-1], compute_context(game.opening)
+    )
+    assert outcome.post_root == block.trace[-1]
+
+
+@pytest.mark.parametrize("vm", ["ferris", "wasm"])
+def test_bench_dispute_one_step_vm(benchmark: BenchmarkFixture, vm: str) -> None:
+    """The one-step verification of that transaction (a token call for WASM) from its proof's bytes."""
+    _, game, proof = VM_GAMES[vm]
+    done = benchmark(
+        lambda: apply_one_step(
+            game, Party.DEFENDER, decode_one_step_proof(proof), game.last_move_at + 1, MAINNET
+        )
+    )
+    assert done.outcome is not None and done.outcome.winner == Party.CHALLENGER

@@ -46,10 +46,10 @@ TXS = [
 def _apply(
     nodes: Mapping[bytes, bytes], root: bytes, tx: bytes, context: ExecutionContext
 ) -> tuple[TxOutcome, tuple[tuple[bytes, bytes], ...]]:
-    return apply_transaction(nodes, root, tx, context, EVM)
+    return apply_transaction(MAINNET, nodes, root, tx, context)
 
 
-WITNESS = witness_nodes(record_witness(_apply, NODES, ROOT, TXS[0], CONTEXT), HASHER)
+WITNESS = witness_nodes(record_witness(apply_transaction, MAINNET, NODES, ROOT, TXS[0], CONTEXT), HASHER)
 
 
 def _signature_parts(tx: bytes) -> tuple[bytes, bytes]:
@@ -78,7 +78,7 @@ def test_bench_evm_floor_recover(benchmark: BenchmarkFixture) -> None:
 def test_bench_evm_transfer(benchmark: BenchmarkFixture, mode: str) -> None:
     """One EIP-1559 transfer on 1,000 accounts, over the whole store or over its witness."""
     nodes = NODES if mode == "full" else WITNESS
-    outcome, _ = benchmark(apply_transaction, nodes, ROOT, TXS[0], CONTEXT, EVM)
+    outcome, _ = benchmark(apply_transaction, MAINNET, nodes, ROOT, TXS[0], CONTEXT)
     assert outcome.status == TxStatus.SUCCEEDED and outcome.gas_used == 21_000
 
 
@@ -89,7 +89,7 @@ def test_bench_evm_block_of_transfers(benchmark: BenchmarkFixture) -> None:
         nodes = dict(NODES)
         root = ROOT
         for tx in TXS:
-            outcome, new_nodes = apply_transaction(nodes, root, tx, CONTEXT, EVM)
+            outcome, new_nodes = apply_transaction(MAINNET, nodes, root, tx, CONTEXT)
             nodes.update(new_nodes)
             root = outcome.post_root
         return root
