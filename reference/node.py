@@ -32,6 +32,7 @@ from reference.privatefiles import (
     write_private,
 )
 from reference.quorum import QuorumService
+from reference.sidechains import SidechainService, make_federation_lookup
 from reference.snapshots import SnapshotService
 from reference.storage import ChainStore, PruningStore
 from spec.chain.block import Block
@@ -46,7 +47,15 @@ from spec.chain.state import (
 from spec.chain.tickets import ticket_script
 from spec.crypto import bls, ed25519
 from spec.errors import SpecError
-from spec.forks.deployment import CHOICE_ABSTAIN, CHOICE_NO, CHOICE_YES, deployment_of, vote_bits_for
+from spec.forks import fork_in_force
+from spec.forks.deployment import (
+    CHOICE_ABSTAIN,
+    CHOICE_NO,
+    CHOICE_YES,
+    begin_window,
+    deployment_of,
+    vote_bits_for,
+)
 from spec.ledger.mempool import EMPTY_MEMPOOL, Mempool, MempoolUtxoView, admit
 from spec.ledger.transaction import (
     SEQUENCE_FINAL,
@@ -61,6 +70,7 @@ from spec.ledger.transaction import (
 )
 from spec.ledger.utxo import UtxoEntry
 from spec.ledger.validation import LedgerContext
+from spec.masternode.dkg import DkgResult
 from spec.masternode.finality import apply_transaction_to_quorums, committed_pose_key
 from spec.masternode.registry import (
     MasternodeMessage,
@@ -78,6 +88,10 @@ from spec.masternode.registry import (
 from spec.masternode.slashing import apply_block_evidence
 from spec.presets import Preset, get_preset
 from spec.script import Opcode, p2pkh_script, p2pkh_script_sig, script_hash
+from spec.sidechain.checkpoint import federation_keys
+from spec.sidechain.registry import SidechainsState
+from spec.sidechain.state import apply_sidechain_transaction
+from spec.sidechain.transactions import DepositMessage, SidechainMessage, sidechain_message_script
 
 NULL_DATA = bytes([Opcode.OP_RETURN])
 """The first byte of every null-data output, the only outputs that carry masternode messages (MN-0)."""
@@ -168,6 +182,15 @@ class Node:
             self.store.db, self.preset, lambda: self.quorum.finalized, self.store.best_hash_at
         )
         self.store.on_connect.append(self.snapshots.on_connect)
+        self.sidechains = SidechainService(
+            self.store.db,
+            self.preset,
+            lambda: self.store.state,
+            self.store.best_hash_at,
+            make_federation_lookup(self._quorum_sessions),
+            self.publish_sidechain,
+        )
+        self.store.on_connect_parent.append(self.sidechains.on_connect)
         self.quorum.resume()
         finalized = self.quorum.finalized
         tip = self.store.state.tip_hash
@@ -227,6 +250,7 @@ class Node:
         pose_key = committed_pose_key(state.quorums, height, self.preset)  # MN-6 / FIN-7
         spent_in_pool: set[OutPoint] = set()
         registered_in_pool: set[OutPoint] = set()
+        sidechains = state.sidechains
         for tx in self.pending():
             inputs = {i.previous_output for i in tx.inputs}
             registers = {
@@ -260,14 +284,80 @@ class Node:
                     if carries_message
                     else quorums
                 )
-                pool, _ = admit(pool, tx, state.utxos, context, self.preset)
+                # SC-BLK-1: the sidechain messages in the order the template mines them; a claim's
+                # escrow release counts as input value (SC-PEG-4, TX-9), a second checkpoint of
+                # one height or a second claim of one withdrawal is dropped here.
+                next_sidechains, released = (
+                    self._sidechain_step(sidechains, tx, height) if carries_message else (sidechains, 0)
+                )
+                pool, _ = admit(pool, tx, state.utxos, context, self.preset, released)
                 purchases += bought
+                sidechains = next_sidechains
                 masternodes, quorums = next_masternodes, next_quorums
                 spent_in_pool |= inputs
                 registered_in_pool |= registers
             except SpecError:  # a pending transaction invalidated by a block is dropped
                 continue
         return pool
+
+    def _sidechain_step(
+        self, sidechains: SidechainsState, tx: Transaction, height: int
+    ) -> tuple[SidechainsState, int]:
+        """SC-BLK-1 of ``tx`` in the block at ``height`` (nothing before fork ``sidechains``)."""
+        state = self.store.state
+        fork = fork_in_force(begin_window(state.deployments, height, self.preset), self.preset)
+        if not fork.sidechains_enabled():
+            return sidechains, 0
+        keys = federation_keys(state.quorums, height, self.preset)
+        return apply_sidechain_transaction(sidechains, tx, height, keys, self.preset)
+
+    def _quorum_sessions(self) -> list[tuple[int, bytes, DkgResult | None, int | None, object | None]]:
+        """The quorum side's DKG sessions for the sidechain federations (SC-CP-4)."""
+        return [
+            (
+                int(r.kind),
+                r.state.session_id,
+                r.result,
+                None if r.member is None else r.member.index,
+                None if r.member is None else r.member.secret_share,
+            )
+            for r in self.quorum.sessions.values()
+            if self.store.best_hash_at(r.base_height) == r.base_hash
+        ]
+
+    def publish_sidechain(
+        self, message: SidechainMessage, extra: Sequence[TxOutput] = (), value: int = 0
+    ) -> Transaction | None:
+        """SC-TX-0: queue a transaction carrying ``message`` (output 0, ``value`` atoms), then the
+        ``extra`` outputs (a claim's payout) and change, paid from wallet coins with fee
+        ``COMMITMENT_FEE``; ``None`` when the wallet cannot pay or the mempool rejects it."""
+        outputs = [TxOutput(value, sidechain_message_script(message, self.preset)), *extra]
+        needed = value + COMMITMENT_FEE  # a claim's payout (``extra``) is funded by the escrow
+        chosen: list[tuple[OutPoint, TxOutput]] = []
+        total = 0
+        for outpoint, entry in self._spendable_coins():
+            if total > needed or len(chosen) >= self.preset.script.max_sigops_per_tx:
+                break
+            chosen.append((outpoint, entry.output))
+            total += entry.output.value
+        if total <= needed:
+            return None
+        outputs.append(TxOutput(total - needed, self.wallet.script_pubkey))
+        tx = self.signed_transaction(chosen, outputs)
+        try:
+            self.queue(tx)
+        except SpecError:
+            return None
+        return tx
+
+    def deposit(self, sidechain_id: int, recipient: bytes, amount: int) -> Transaction:
+        """SC-PEG-1: queue a peg-in of ``amount`` atoms to ``recipient`` (an account id on the sidechain)."""
+        if sidechain_id not in self.store.state.sidechains.chains:
+            raise ValueError(f"no sidechain {sidechain_id} is registered")
+        tx = self.publish_sidechain(DepositMessage(sidechain_id, recipient), (), amount)
+        if tx is None:
+            raise InsufficientFunds(f"the wallet cannot pay {amount} atoms and the fee {COMMITMENT_FEE}")
+        return tx
 
     def restore_pending(self, blocks: Sequence[Block]) -> int:
         """After a reorganisation: queue again the transactions of ``blocks`` that left the best chain
@@ -500,7 +590,12 @@ class Node:
         """
         state = self.store.state
         context = LedgerContext(state.height + 1, median_time_past(state.timestamps, self.preset))
-        admit(self.mempool(), tx, state.utxos, context, self.preset)
+        released = (
+            self._sidechain_step(state.sidechains, tx, state.height + 1)[1]
+            if _has_null_data_output(tx)
+            else 0
+        )
+        admit(self.mempool(), tx, state.utxos, context, self.preset, released)
         self.store.db.execute(
             "INSERT INTO pending (position, data) VALUES (?, ?)",
             (position, encode_transaction(tx, self.preset)),

@@ -225,6 +225,8 @@ class ChainStore:
         self._header_bytes = len(encode_header(empty, preset))  # HDR-0 is fixed-size; a block starts with it
         self._heal_poisoned()
         self.on_connect: list[Callable[[Block, ChainState], None]] = []
+        self.on_connect_parent: list[Callable[[Block, ChainState], None]] = []
+        """Hooks called with each connected block and the state it was connected on (its parent's)."""
         """Called after every block connected (mined, relayed or in a reorganisation) with the new state."""
         self._trie = self._load_trie()
         self._state = replace(
@@ -541,6 +543,8 @@ class ChainStore:
             raise
         self._state = after
         self._trie = trie
+        for parent_hook in self.on_connect_parent:
+            parent_hook(block, before)
         for hook in self.on_connect:
             hook(block, after)
         return after

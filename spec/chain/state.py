@@ -126,7 +126,7 @@ from spec.presets import Preset
 from spec.script import p2pkh_script
 from spec.sidechain.checkpoint import federation_keys
 from spec.sidechain.registry import EMPTY_SIDECHAINS, SidechainsState
-from spec.sidechain.state import apply_block_to_sidechains
+from spec.sidechain.state import SidechainBlock, apply_block_to_sidechains
 
 GENESIS_PARENT = bytes(32)
 
@@ -321,6 +321,25 @@ def ticket_purchases(tx: Transaction, height: int, price: int, preset: Preset) -
     return bought
 
 
+def _sidechain_step(state: ChainState, block: Block, due: BlockObligations, preset: Preset) -> SidechainBlock:
+    """SC-BLK-1..4 of ``block`` on ``state`` (its parent's state), the fork being in force."""
+    height = block.header.height
+    keys = federation_keys(state.quorums, height, preset)
+    activated = created_sidechains(state.governance, due.governance)
+    return apply_block_to_sidechains(state.sidechains, block.transactions, height, keys, preset, activated)
+
+
+def sidechain_outputs(state: ChainState, block: Block, preset: Preset) -> SidechainBlock | None:
+    """SC-BLK-1..4 as :func:`transition` runs them: what ``block`` (connected on ``state``, its
+    parent's state) hands each sidechain (deposits, inbound messages) and releases; ``None`` when
+    fork ``sidechains`` is not in force at the block. A node calls it to follow deposits."""
+    height = block.header.height
+    fork = fork_in_force(begin_window(state.deployments, height, preset), preset)
+    if not fork.sidechains_enabled():
+        return None
+    return _sidechain_step(state, block, block_obligations(state, height, preset), preset)
+
+
 def transition(
     state: ChainState, block: Block, context: BlockContext, preset: Preset
 ) -> tuple[ChainState, bytes]:
@@ -341,9 +360,7 @@ def transition(
     sidechains = state.sidechains
     released = (0,) * len(block.transactions)
     if fork.sidechains_enabled():
-        keys = federation_keys(state.quorums, height, preset)
-        activated = created_sidechains(state.governance, due.governance)
-        pegged = apply_block_to_sidechains(sidechains, block.transactions, height, keys, preset, activated)
+        pegged = _sidechain_step(state, block, due, preset)
         sidechains, released = pegged.state, pegged.released
 
     ledger_context = LedgerContext(height, median_time_past(state.timestamps, preset))
