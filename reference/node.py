@@ -31,7 +31,7 @@ from reference.privatefiles import (
     restrict_datadir,
     write_private,
 )
-from reference.quorum import QuorumService
+from reference.quorum import QuorumOutput, QuorumService
 from reference.sidechains import SidechainService, make_federation_lookup
 from reference.snapshots import SnapshotService
 from reference.storage import ChainStore, PruningStore
@@ -85,6 +85,7 @@ from spec.masternode.registry import (
     unbond_message,
     unlock_height,
 )
+from spec.masternode.signing import SignatureShare
 from spec.masternode.slashing import apply_block_evidence
 from spec.presets import Preset, get_preset
 from spec.script import Opcode, p2pkh_script, p2pkh_script_sig, script_hash
@@ -191,6 +192,7 @@ class Node:
             self.publish_sidechain,
         )
         self.store.on_connect_parent.append(self.sidechains.on_connect)
+        self.quorum.share_handlers.append(self._checkpoint_share)
         self.quorum.resume()
         finalized = self.quorum.finalized
         tip = self.store.state.tip_hash
@@ -310,6 +312,13 @@ class Node:
             return sidechains, 0
         keys = federation_keys(state.quorums, height, self.preset)
         return apply_sidechain_transaction(sidechains, tx, height, keys, self.preset)
+
+    def _checkpoint_share(self, share: SignatureShare) -> list[QuorumOutput] | None:
+        """A sidechain checkpoint share (SIGN-2 over SC-HDR-3's message), or ``None``."""
+        handled = self.sidechains.receive_share(share)
+        if handled is None:
+            return None
+        return [m for m in handled if isinstance(m, SignatureShare | Transaction)]
 
     def _quorum_sessions(self) -> list[tuple[int, bytes, DkgResult | None, int | None, object | None]]:
         """The quorum side's DKG sessions for the sidechain federations (SC-CP-4)."""

@@ -323,6 +323,9 @@ class QuorumService:
         """POSE-6: the best height at which a valid response to this member's challenge arrived."""
         self.judged_terms: set[int] = set()
         """POSE-7: PoSe quorum heights whose challenges this member has judged."""
+        self.share_handlers: list[Callable[[SignatureShare], list[QuorumOutput] | None]] = []
+        """Other signing sessions of the quorums (sidechain checkpoints, reference/sidechains.py): a
+        handler returns what to send for a share it owns, ``None`` for one it does not know."""
 
     # ------------------------------------------------------------------------- persistence
 
@@ -1021,6 +1024,10 @@ class QuorumService:
         return out
 
     def _receive_share(self, share: SignatureShare) -> list[QuorumOutput]:
+        for handler in self.share_handlers:
+            handled = handler(share)
+            if handled is not None:
+                return handled
         if (share.quorum_id, share.message) in self.penalties:
             return self._receive_penalty_share(share)
         found = self._session_for_share(share)

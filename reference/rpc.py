@@ -27,6 +27,14 @@ Methods (``params`` is a JSON array):
 | ``setvote`` | ``agenda_id``, ``choice`` (0 abstain, 1 no, 2 yes) | the choices its votes carry |
 | ``buytickets`` | ``count`` | txid of a purchase of ``count`` tickets voting with the wallet key |
 
+Sidechains (reference/sidechains.py, docs/node.md#sidechains): ``getsidechaininfo [id]``,
+``getsidechainbalance id [account]``, ``sidechaindeposit id amount [account]`` (SC-PEG-1; txid),
+``sendsidechaintx id hex`` (into the sidechain pool, relayed), ``sidechaintransfer id account amount
+[fee]`` and ``sidechainwithdraw id amount [script] [fee]`` (signed by the wallet key's sidechain
+account), ``listsidechainwithdrawals id``, ``getwithdrawalproof id height index`` (SC-TX-2) and
+``sidechainclaim id height index`` (SC-PEG-3/4; txid). An unknown sidechain or a transaction the
+sidechain VM rejects is ``-32602``.
+
 ``getproof`` kinds (STATE-2): ``coin txid index``, ``ticket txid index``, ``masternode txid index``
 (collateral), ``proposal id``, ``vote proposal_id txid index``, ``executed id``, ``parameter name``,
 ``quorum finality|pose base_height``, ``singleton ticket_price|treasury|deployments|scheduled``.
@@ -69,6 +77,7 @@ from aiohttp import web
 from reference import jsonsafe
 from reference.node import InsufficientFunds, Node
 from reference.privatefiles import write_private
+from reference.sidechains import SidechainRejected, account_of, balance_of, ferris_wallet_transaction
 from spec.chain.block import encode_block
 from spec.chain.commitment import (
     DEPLOYMENTS_KEY,
@@ -92,6 +101,7 @@ from spec.ledger.state import encode_entry, encode_outpoint
 from spec.ledger.transaction import OutPoint, Transaction, decode_transaction, txid
 from spec.presets import Preset
 from spec.trie import RUSTY_TRIE_HASHER, verify_proof
+from spec.vm.ferris import FerrisTxKind
 
 log = logging.getLogger("rusty.rpc")
 
@@ -209,12 +219,14 @@ class RpcServer:
         mine: Callable[[int], Awaitable[list[str]]] | None = None,
         announce: Callable[[Transaction], Awaitable[None]] | None = None,
         peers: Callable[[], dict[str, Any]] | None = None,
+        relay: Callable[[list[Any]], Awaitable[None]] | None = None,
     ) -> None:
         self.node = node
         self.password = write_cookie(node.datadir)
         self.mine = mine
         self.announce = announce
         self.peers = peers
+        self.relay = relay
         self.methods: dict[str, Callable[[list[Any]], Awaitable[Any]]] = {
             "getblockcount": self.getblockcount,
             "getbestblockhash": self.getbestblockhash,
@@ -234,6 +246,15 @@ class RpcServer:
             "getupgrades": self.getupgrades,
             "setvote": self.setvote,
             "buytickets": self.buytickets,
+            "getsidechaininfo": self.getsidechaininfo,
+            "getsidechainbalance": self.getsidechainbalance,
+            "sidechaindeposit": self.sidechaindeposit,
+            "sendsidechaintx": self.sendsidechaintx,
+            "sidechaintransfer": self.sidechaintransfer,
+            "sidechainwithdraw": self.sidechainwithdraw,
+            "listsidechainwithdrawals": self.listsidechainwithdrawals,
+            "getwithdrawalproof": self.getwithdrawalproof,
+            "sidechainclaim": self.sidechainclaim,
         }
 
     def authorized(self, header: str | None) -> bool:
@@ -417,6 +438,122 @@ class RpcServer:
         try:
             tx = self.node.unbond_masternode(fee)
         except ValueError as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+        if self.announce is not None:
+            await self.announce(tx)
+        return txid(tx, self.node.preset).hex()
+
+    # ------------------------------------------------------------------------- sidechains
+
+    async def getsidechaininfo(self, params: list[Any]) -> Any:
+        sidechains = self.node.sidechains
+        try:
+            if params:
+                return sidechains.info(_int_param(params, 0))
+            return [sidechains.info(i) for i in sorted(self.node.store.state.sidechains.chains)]
+        except SidechainRejected as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+
+    def _account_param(self, params: list[Any], position: int) -> bytes:
+        if len(params) > position and params[position] is not None:
+            return _hex_param(params, position, 32, "account")
+        return account_of(self.node.wallet.seed)
+
+    async def getsidechainbalance(self, params: list[Any]) -> dict[str, Any]:
+        account = self._account_param(params, 1)
+        try:
+            found = balance_of(self.node.sidechains, _int_param(params, 0), account)
+        except SidechainRejected as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+        return {"account": account.hex(), **found}
+
+    async def sidechaindeposit(self, params: list[Any]) -> str:
+        sidechain_id, amount = _int_param(params, 0), _int_param(params, 1)
+        account = self._account_param(params, 2)
+        try:
+            tx = self.node.deposit(sidechain_id, account, amount)
+        except InsufficientFunds as exc:
+            raise RpcError(WALLET_ERROR, str(exc)) from None
+        except ValueError as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+        if self.announce is not None:
+            await self.announce(tx)
+        return txid(tx, self.node.preset).hex()
+
+    async def _submit_sidechain(self, sidechain_id: int, raw: bytes) -> str:
+        try:
+            relay = self.node.sidechains.submit(sidechain_id, raw)
+        except SidechainRejected as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+        if self.relay is not None and relay:
+            await self.relay(list(relay))
+        return raw.hex()
+
+    async def sendsidechaintx(self, params: list[Any]) -> str:
+        return await self._submit_sidechain(_int_param(params, 0), _hex_param(params, 1, None, "hex"))
+
+    async def _wallet_sidechain_tx(
+        self, sidechain_id: int, kind: FerrisTxKind, amount: int, recipient: bytes, fee: int | None
+    ) -> str:
+        try:
+            raw = ferris_wallet_transaction(
+                self.node.sidechains, sidechain_id, self.node.wallet.seed, kind, amount, recipient, 0, fee
+            )
+        except SidechainRejected as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+        return await self._submit_sidechain(sidechain_id, raw)
+
+    async def sidechaintransfer(self, params: list[Any]) -> str:
+        sidechain_id = _int_param(params, 0)
+        recipient = _hex_param(params, 1, 32, "account")
+        amount = _int_param(params, 2)
+        fee = _int_param(params, 3) if len(params) > 3 else None
+        return await self._wallet_sidechain_tx(sidechain_id, FerrisTxKind.TRANSFER, amount, recipient, fee)
+
+    async def sidechainwithdraw(self, params: list[Any]) -> str:
+        sidechain_id, amount = _int_param(params, 0), _int_param(params, 1)
+        script = (
+            _hex_param(params, 2, None, "script")
+            if len(params) > 2 and params[2] is not None
+            else self.node.wallet.script_pubkey
+        )
+        fee = _int_param(params, 3) if len(params) > 3 else None
+        return await self._wallet_sidechain_tx(sidechain_id, FerrisTxKind.WITHDRAW, amount, script, fee)
+
+    async def listsidechainwithdrawals(self, params: list[Any]) -> list[dict[str, object]]:
+        try:
+            return self.node.sidechains.withdrawals(_int_param(params, 0))
+        except SidechainRejected as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+
+    async def getwithdrawalproof(self, params: list[Any]) -> dict[str, Any]:
+        try:
+            proof = self.node.sidechains.withdrawal_proof(
+                _int_param(params, 0), _int_param(params, 1), _int_param(params, 2)
+            )
+        except SidechainRejected as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+        return {
+            "sidechain_id": proof.sidechain_id,
+            "checkpoint_height": proof.checkpoint_height,
+            "leaf_index": proof.leaf_index,
+            "leaf_count": proof.leaf_count,
+            "entry": {
+                "kind": int(proof.entry.kind),
+                "target_chain": proof.entry.target_chain,
+                "recipient": proof.entry.recipient.hex(),
+                "amount": proof.entry.amount,
+                "payload": proof.entry.payload.hex(),
+            },
+            "proof": [h.hex() for h in proof.proof],
+        }
+
+    async def sidechainclaim(self, params: list[Any]) -> str:
+        try:
+            tx = self.node.sidechains.claim(
+                _int_param(params, 0), _int_param(params, 1), _int_param(params, 2)
+            )
+        except SidechainRejected as exc:
             raise RpcError(INVALID_PARAMS, str(exc)) from None
         if self.announce is not None:
             await self.announce(tx)

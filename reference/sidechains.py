@@ -42,7 +42,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from spec.chain.block import Block, block_hash
 from spec.chain.state import ChainState, sidechain_outputs
@@ -87,6 +87,17 @@ from spec.sidechain.transactions import (
     SidechainMessage,
     WithdrawalClaim,
 )
+from spec.vm.ferris import (
+    FerrisTransaction,
+    FerrisTxKind,
+    compute_account_id,
+    compute_gas,
+    get_account,
+    p2pkh_locking_script,
+    sign_transaction,
+)
+from spec.vm.ferris import decode_transaction as decode_ferris
+from spec.vm.ferris import encode_transaction as encode_ferris
 from spec.vm.interface import OutboxEntry, OutboxKind, VmKind
 
 SCHEMA = """
@@ -658,3 +669,53 @@ def make_federation_lookup(
         return None
 
     return lookup
+
+
+def ferris_wallet_transaction(
+    service: SidechainService,
+    sidechain_id: int,
+    seed: bytes,
+    kind: FerrisTxKind,
+    amount: int,
+    recipient: bytes,
+    target_chain: int = 0,
+    fee: int | None = None,
+) -> bytes:
+    """VMF-2/5: a FerrisScript transaction of the P2PKH account of ``seed`` (the node's wallet key:
+    its account id is ``script_hash`` of the wallet's mainchain script), signed, with the next nonce
+    after the account's state on the node's tip and its pending transactions, and (by default) the
+    least fee VMF-4 accepts."""
+    chain = service.local(sidechain_id)
+    if chain is None:
+        raise SidechainRejected(f"no sidechain {sidechain_id}")
+    if VmKind(chain.record.spec.vm_kind) != VmKind.FERRIS:
+        raise SidechainRejected("the node's wallet builds FerrisScript transactions only")
+    params = service.preset.vm_ferris
+    locking = p2pkh_locking_script(seed)
+    account = get_account(chain.tip.nodes, chain.tip.tip.state_root, compute_account_id(locking))
+    nonce = account.nonce
+    for pending in service.pool(sidechain_id):
+        with contextlib.suppress(SpecError):
+            if decode_ferris(pending, params).locking_script == locking:
+                nonce += 1
+    draft = FerrisTransaction(
+        int(kind), sidechain_id, nonce, 0, amount, target_chain, recipient, b"", locking, b""
+    )
+    if fee is None:
+        probe = sign_transaction(replace(draft, fee=params.max_tx_gas * params.min_gas_price), seed)
+        fee = compute_gas(len(encode_ferris(probe)), params) * params.min_gas_price
+    return encode_ferris(sign_transaction(replace(draft, fee=fee), seed))
+
+
+def account_of(seed: bytes) -> bytes:
+    """VMF-1: the sidechain account id of the wallet key ``seed``."""
+    return compute_account_id(p2pkh_locking_script(seed))
+
+
+def balance_of(service: SidechainService, sidechain_id: int, account_id: bytes) -> dict[str, int]:
+    """VMF-1: the account's balance and nonce on the node's tip of a FerrisScript sidechain."""
+    chain = service.local(sidechain_id)
+    if chain is None:
+        raise SidechainRejected(f"no sidechain {sidechain_id}")
+    account = get_account(chain.tip.nodes, chain.tip.tip.state_root, account_id)
+    return {"balance": account.balance, "nonce": account.nonce, "height": chain.tip.tip.height}
