@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from reference import jsonsafe
 from reference.daemon import rpc_port_of, serve_forever
-from reference.devnet import CONVERGE_TIMEOUT, DevnetError, devnet_main
+from reference.devnet import CONVERGE_TIMEOUT, SIDECHAIN_ID, DevnetError, devnet_main
 from reference.jsonsafe import JsonTooDeep
 from reference.logs import LOG_FORMATS, configure_logging
 from reference.node import Node
@@ -438,6 +438,7 @@ def rpc_error_line(error: RpcError) -> str:
         "rusty devnet 3 --upgrade --prune 16 --fast-sync-late-node",
         "rusty devnet 3 --dir /tmp/devnet --node-arg=--log-format=json",
         "rusty devnet 4 --blocks 20 --timeout 300",
+        "rusty devnet 3 --sidechain",
     )
 )
 @click.argument("count", type=click.IntRange(min=2), default=3)
@@ -450,6 +451,13 @@ def rpc_error_line(error: RpcError) -> str:
     is_flag=True,
     help="Also hold a scripted stakeholder vote that activates the governed_tickets, then the state_trie "
     "fork (docs/upgrades.md).",
+)
+@click.option(
+    "--sidechain",
+    is_flag=True,
+    help="Vote fork sidechains in (with the upgrade vote), then create sidechain 1 by governance and "
+    "run a peg-in, a transfer, a withdrawal, its checkpoint and the claim, checked on every node "
+    "(docs/node.md#sidechains).",
 )
 @click.option(
     "--prune",
@@ -484,6 +492,7 @@ def devnet(
     fast_sync_late_node: bool,
     node_args: tuple[str, ...],
     timeout: float,
+    sidechain: bool,
 ) -> None:
     """Start COUNT local nodes that mine, sync, finalize and relay payments; check they converge.
 
@@ -492,7 +501,7 @@ def devnet(
     or when the nodes do not converge within --timeout seconds."""
     try:
         result = devnet_main(
-            count, blocks, directory, upgrade, node_args, timeout, prune, fast_sync_late_node
+            count, blocks, directory, upgrade, node_args, timeout, prune, fast_sync_late_node, sidechain
         )
     except DevnetError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -535,6 +544,17 @@ def devnet(
     if result.late_node_finalized is False:
         click.echo(f"error: the late node did not sync and finalize within {timeout:g} s", err=True)
         sys.exit(1)
+    if sidechain:
+        trip = result.sidechain
+        if trip is None:
+            click.echo("error: the sidechain round trip did not run", err=True)
+            sys.exit(1)
+        click.echo(
+            f"sidechain {SIDECHAIN_ID}: registered at {trip['registered']}, peg-in credited by "
+            f"{trip['deposited']}, transfer by {trip['transferred']}, withdrawal checkpointed and "
+            f"matured by {trip['checkpointed']}, claim paid at {trip['claimed']}; on every node: "
+            f"escrow {trip['escrow']}, checkpointed heights {trip['checkpointed_heights']}"
+        )
 
 
 main.add_command(simulate)  # sim/: SimPy and the engine load only when a scenario runs

@@ -56,6 +56,16 @@ from spec.forks.deployment import (
     deployment_of,
     vote_bits_for,
 )
+from spec.governance.proposals import (
+    CreateSidechain,
+    Proposal,
+    Vote,
+    VoteChoice,
+    check_action,
+    proposal_id,
+    vote_message,
+)
+from spec.governance.proposals import message_script as governance_script
 from spec.ledger.mempool import EMPTY_MEMPOOL, Mempool, MempoolUtxoView, admit
 from spec.ledger.transaction import (
     SEQUENCE_FINAL,
@@ -90,7 +100,7 @@ from spec.masternode.slashing import apply_block_evidence
 from spec.presets import Preset, get_preset
 from spec.script import Opcode, p2pkh_script, p2pkh_script_sig, script_hash
 from spec.sidechain.checkpoint import federation_keys
-from spec.sidechain.registry import SidechainsState
+from spec.sidechain.registry import SidechainSpec, SidechainsState
 from spec.sidechain.state import apply_sidechain_transaction
 from spec.sidechain.transactions import DepositMessage, SidechainMessage, sidechain_message_script
 
@@ -367,6 +377,62 @@ class Node:
         if tx is None:
             raise InsufficientFunds(f"the wallet cannot pay {amount} atoms and the fee {COMMITMENT_FEE}")
         return tx
+
+    def _governance_preset(self) -> Preset:
+        """GOV-0 under the fork in force for the next block (SC-FORK-2: sidechain proposals)."""
+        state = self.store.state
+        deployments = begin_window(state.deployments, state.height + 1, self.preset)
+        return fork_in_force(deployments, self.preset).governance_preset(self.preset)
+
+    def propose_sidechain(self, spec: SidechainSpec, name: bytes) -> tuple[Transaction, bytes]:
+        """GOV-1..3 / SC-FORK-2: queue a ``CREATE_SIDECHAIN`` proposal (paying ``proposal_fee`` into
+        its null-data output) for the first superblock at least ``voting_period`` + 2 blocks after
+        the next one; returns the transaction and the proposal id."""
+        preset = self._governance_preset()
+        governance = preset.governance
+        check_action(CreateSidechain(spec), preset)
+        earliest = self.store.state.height + 1 + governance.voting_period + 2
+        interval = governance.superblock_interval
+        start = -(-earliest // interval) * interval
+        proposal = Proposal(name, start, CreateSidechain(spec))
+        outputs = [TxOutput(governance.proposal_fee, governance_script(proposal, preset))]
+        tx = self._pay(outputs, governance.proposal_fee)
+        self.queue(tx)
+        return tx, proposal_id(proposal, preset)
+
+    def vote_proposal(self, proposal: bytes, choice: VoteChoice, revision: int = 0) -> Transaction:
+        """GOV-4: queue this node's masternode's vote (signed with its operator key) on ``proposal``."""
+        entry = next(
+            (
+                e
+                for e in self.store.state.masternodes.entries.values()
+                if e.operator_public_key == self.quorum.public_key and e.status is MasternodeStatus.ACTIVE
+            ),
+            None,
+        )
+        if entry is None:
+            raise ValueError("this node has no ACTIVE masternode")
+        message = vote_message(proposal, entry.collateral, choice, revision)
+        vote = Vote(proposal, entry.collateral, choice, revision, bls.sign(self.quorum.secret_key, message))
+        tx = self._pay([TxOutput(0, governance_script(vote, self._governance_preset()))], 0)
+        self.queue(tx)
+        return tx
+
+    def _pay(self, outputs: list[TxOutput], value: int) -> Transaction:
+        """A wallet transaction with ``outputs`` (worth ``value``) plus change, fee ``COMMITMENT_FEE``."""
+        needed = value + COMMITMENT_FEE
+        chosen: list[tuple[OutPoint, TxOutput]] = []
+        total = 0
+        for outpoint, entry in self._spendable_coins():
+            if total > needed or len(chosen) >= self.preset.script.max_sigops_per_tx:
+                break
+            chosen.append((outpoint, entry.output))
+            total += entry.output.value
+        if total <= needed:
+            raise InsufficientFunds(f"the wallet has {total} spendable atoms in reach, needs {needed}")
+        return self.signed_transaction(
+            chosen, [*outputs, TxOutput(total - needed, self.wallet.script_pubkey)]
+        )
 
     def restore_pending(self, blocks: Sequence[Block]) -> int:
         """After a reorganisation: queue again the transactions of ``blocks`` that left the best chain

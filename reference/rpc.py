@@ -32,7 +32,10 @@ Sidechains (reference/sidechains.py, docs/node.md#sidechains): ``getsidechaininf
 ``sendsidechaintx id hex`` (into the sidechain pool, relayed), ``sidechaintransfer id account amount
 [fee]`` and ``sidechainwithdraw id amount [script] [fee]`` (signed by the wallet key's sidechain
 account), ``listsidechainwithdrawals id``, ``getwithdrawalproof id height index`` (SC-TX-2) and
-``sidechainclaim id height index`` (SC-PEG-3/4; txid). An unknown sidechain or a transaction the
+``sidechainclaim id height index`` (SC-PEG-3/4; txid). Governance: ``proposesidechain id [vm_kind
+federation peg_in_depth challenge_period message_timeout max_escrow max_withdrawal]`` queues a
+``CREATE_SIDECHAIN`` proposal (GOV-1..3, fork ``sidechains``) and ``voteproposal proposal_id choice
+[revision]`` the vote of the node's masternode (GOV-4). An unknown sidechain or a transaction the
 sidechain VM rejects is ``-32602``.
 
 ``getproof`` kinds (STATE-2): ``coin txid index``, ``ticket txid index``, ``masternode txid index``
@@ -97,9 +100,11 @@ from spec.chain.layout import StateLayout
 from spec.errors import SpecError
 from spec.forks import fork_for_block
 from spec.forks.deployment import activation_height, begin_window
+from spec.governance.proposals import VoteChoice
 from spec.ledger.state import encode_entry, encode_outpoint
 from spec.ledger.transaction import OutPoint, Transaction, decode_transaction, txid
 from spec.presets import Preset
+from spec.sidechain.registry import SidechainSpec
 from spec.trie import RUSTY_TRIE_HASHER, verify_proof
 from spec.vm.ferris import FerrisTxKind
 
@@ -255,6 +260,8 @@ class RpcServer:
             "listsidechainwithdrawals": self.listsidechainwithdrawals,
             "getwithdrawalproof": self.getwithdrawalproof,
             "sidechainclaim": self.sidechainclaim,
+            "proposesidechain": self.proposesidechain,
+            "voteproposal": self.voteproposal,
         }
 
     def authorized(self, header: str | None) -> bool:
@@ -554,6 +561,39 @@ class RpcServer:
                 _int_param(params, 0), _int_param(params, 1), _int_param(params, 2)
             )
         except SidechainRejected as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+        if self.announce is not None:
+            await self.announce(tx)
+        return txid(tx, self.node.preset).hex()
+
+    async def proposesidechain(self, params: list[Any]) -> dict[str, Any]:
+        """GOV-1 / SC-REG-1: ``id [vm_kind federation peg_in_depth challenge_period message_timeout
+        max_escrow max_withdrawal]`` (defaults: FerrisScript, the finality quorum, the devnet's short
+        windows 2 / 3 / 4, 10^12 / 10^10 atoms)."""
+        defaults = [0, 0, 2, 3, 4, 10**12, 10**10]
+        values = [_int_param(params, i) if len(params) > i else defaults[i - 1] for i in range(1, 8)]
+        spec = SidechainSpec(_int_param(params, 0), *values)
+        try:
+            tx, proposal = self.node.propose_sidechain(spec, f"sidechain {spec.sidechain_id}".encode())
+        except InsufficientFunds as exc:
+            raise RpcError(WALLET_ERROR, str(exc)) from None
+        if self.announce is not None:
+            await self.announce(tx)
+        return {"txid": txid(tx, self.node.preset).hex(), "proposal_id": proposal.hex()}
+
+    async def voteproposal(self, params: list[Any]) -> str:
+        """GOV-4: ``proposal_id choice [revision]`` (choice 0 yes, 1 no, 2 abstain) by this node's
+        masternode."""
+        proposal = _hex_param(params, 0, 32, "proposal_id")
+        choice = _int_param(params, 1)
+        if choice not in (0, 1, 2):
+            raise RpcError(INVALID_PARAMS, "choice must be 0 (yes), 1 (no) or 2 (abstain)")
+        revision = _int_param(params, 2) if len(params) > 2 else 0
+        try:
+            tx = self.node.vote_proposal(proposal, VoteChoice(choice), revision)
+        except InsufficientFunds as exc:
+            raise RpcError(WALLET_ERROR, str(exc)) from None
+        except ValueError as exc:
             raise RpcError(INVALID_PARAMS, str(exc)) from None
         if self.announce is not None:
             await self.announce(tx)
