@@ -103,10 +103,12 @@ from spec.forks.deployment import activation_height, begin_window
 from spec.governance.proposals import VoteChoice
 from spec.ledger.state import encode_entry, encode_outpoint
 from spec.ledger.transaction import OutPoint, Transaction, decode_transaction, txid
+from spec.masternode.quorum import QuorumType
 from spec.presets import Preset
 from spec.sidechain.registry import SidechainSpec
 from spec.trie import RUSTY_TRIE_HASHER, verify_proof
 from spec.vm.ferris import FerrisTxKind
+from spec.vm.interface import VmKind
 
 log = logging.getLogger("rusty.rpc")
 
@@ -570,7 +572,7 @@ class RpcServer:
         """GOV-1 / SC-REG-1: ``id [vm_kind federation peg_in_depth challenge_period message_timeout
         max_escrow max_withdrawal]`` (defaults: FerrisScript, the finality quorum, the devnet's short
         windows 2 / 3 / 4, 10^12 / 10^10 atoms)."""
-        defaults = [0, 0, 2, 3, 4, 10**12, 10**10]
+        defaults = [int(VmKind.FERRIS), int(QuorumType.FINALITY), 2, 3, 4, 10**12, 10**10]
         values = [_int_param(params, i) if len(params) > i else defaults[i - 1] for i in range(1, 8)]
         spec = SidechainSpec(_int_param(params, 0), *values)
         try:
