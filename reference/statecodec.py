@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from spec.encoding import decode, encode
+from spec.encoding import Codec, decode, encode
 from spec.forks.deployment import AgendaRecord, Deployments, DeploymentStatus
 from spec.governance.proposals import (
     GovernanceState,
     GovernedParameters,
+    Proposal,
     ProposalRecord,
     ProposalStatus,
     ScheduledChange,
@@ -86,9 +88,17 @@ def decode_masternodes(raw: bytes) -> MasternodeList:
     return MasternodeList({entry.collateral: entry for entry in entries})
 
 
+def _stored_proposal_codec(preset: Preset) -> Codec[Proposal]:
+    """A stored proposal record may hold any action the chain ever accepted, so the node's stored
+    state reads the CREATE_SIDECHAIN action too (SC-FORK-2), as STATE-3's item codec does; GOV-0 on
+    new messages stays gated by the fork."""
+    stored = replace(preset, governance=replace(preset.governance, sidechain_proposals=True))
+    return governance_codecs(stored).proposal
+
+
 def encode_governance(state: GovernanceState, preset: Preset) -> bytes:
     """The governance state as canonical JSON."""
-    codec = governance_codecs(preset).proposal
+    codec = _stored_proposal_codec(preset)
     data = {
         "proposals": [
             {
@@ -121,7 +131,7 @@ def encode_governance(state: GovernanceState, preset: Preset) -> bytes:
 def decode_governance(raw: bytes, preset: Preset) -> GovernanceState:
     """Inverse of :func:`encode_governance`."""
     data = json.loads(raw)
-    codec = governance_codecs(preset).proposal
+    codec = _stored_proposal_codec(preset)
     proposals = {
         bytes.fromhex(item["id"]): ProposalRecord(
             bytes.fromhex(item["id"]),

@@ -30,6 +30,7 @@ from reference.sidechains import (
     balance_of,
     ferris_wallet_transaction,
 )
+from reference.statecodec import decode_governance, encode_governance
 from spec.chain.block import Block, block_hash
 from spec.chain.state import ChainState, initial_state
 from spec.crypto.threshold import (
@@ -40,6 +41,7 @@ from spec.crypto.threshold import (
 )
 from spec.errors import SpecError, WithdrawalSpent
 from spec.forks.deployment import DeploymentStatus
+from spec.governance.proposals import EMPTY_STATE, CreateSidechain, Proposal, ProposalRecord, ProposalStatus
 from spec.ledger.transaction import OutPoint, Transaction, TxOutput, txid
 from spec.masternode.dkg import DkgResult
 from spec.masternode.finality import QuorumRecord
@@ -267,3 +269,13 @@ def _message(output: TxOutput) -> object:
 
 def _is_checkpoint(output: TxOutput) -> bool:
     return isinstance(_message(output), Checkpoint)
+
+
+def test_a_stored_sidechain_proposal_survives_the_node_state_codec() -> None:
+    """The node's stored governance state reads a CREATE_SIDECHAIN proposal whatever the fork (a
+    node that had one could not restart: the devnet round trip found it)."""
+    record = ProposalRecord(
+        b"\x01" * 32, Proposal(b"sidechain 1", 40, CreateSidechain(SPEC)), 1, ProposalStatus.EXECUTED, 3
+    )
+    state = replace(EMPTY_STATE, proposals={record.proposal_id: record})
+    assert decode_governance(encode_governance(state, DEVNET), DEVNET) == state
