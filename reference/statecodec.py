@@ -31,6 +31,8 @@ from spec.ledger.transaction import OutPoint
 from spec.masternode.finality import QuorumRecord, QuorumRegistry
 from spec.masternode.registry import MasternodeEntry, MasternodeList, MasternodeStatus
 from spec.presets import Preset
+from spec.sidechain.items import sidechain_items, sidechains_from_items
+from spec.sidechain.registry import SidechainsState
 
 
 def _outpoint(outpoint: OutPoint) -> str:
@@ -236,3 +238,15 @@ def decode_deployments(raw: bytes) -> Deployments:
         )
         for item in json.loads(raw)
     )
+
+
+def encode_sidechains(state: SidechainsState) -> bytes:
+    """The sidechains state (SC-REG-4) as canonical JSON: its committed items (SC-STATE-1) in hex,
+    sorted by key (empty before fork ``sidechains``)."""
+    items = sorted(sidechain_items(state).items())
+    return json.dumps([[k.hex(), v.hex()] for k, v in items], separators=(",", ":")).encode()
+
+
+def decode_sidechains(raw: bytes) -> SidechainsState:
+    """Inverse of :func:`encode_sidechains` (``sidechains_from_items``)."""
+    return sidechains_from_items({bytes.fromhex(k): bytes.fromhex(v) for k, v in json.loads(raw)})

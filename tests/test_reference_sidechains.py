@@ -30,7 +30,7 @@ from reference.sidechains import (
     balance_of,
     ferris_wallet_transaction,
 )
-from reference.statecodec import decode_governance, encode_governance
+from reference.statecodec import decode_governance, decode_sidechains, encode_governance, encode_sidechains
 from spec.chain.block import Block, block_hash
 from spec.chain.state import ChainState, initial_state
 from spec.crypto.threshold import (
@@ -279,3 +279,11 @@ def test_a_stored_sidechain_proposal_survives_the_node_state_codec() -> None:
     )
     state = replace(EMPTY_STATE, proposals={record.proposal_id: record})
     assert decode_governance(encode_governance(state, DEVNET), DEVNET) == state
+
+
+def test_the_node_stores_the_sidechains_state(world: World) -> None:
+    """The store's meta row ``sidechains`` (SC-STATE-1 items) gives back the state after the round
+    trip: registry, escrow, checkpoints and the spent withdrawal (a restarted node forgot them)."""
+    state = world.builder.state.sidechains
+    assert state.chains[CHAIN].checkpoints and state.spent_withdrawals
+    assert decode_sidechains(encode_sidechains(state)) == state
