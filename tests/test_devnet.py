@@ -172,7 +172,7 @@ def test_misbehaving_peer_is_disconnected_and_node_keeps_running(node: Path, gar
 
 @pytest.mark.slow
 def test_devnet_runs_a_sidechain_round_trip(tmp_path: Path) -> None:
-    """Issue 15 item 7 on three node processes (about 5 minutes on a 2-core machine; the default run
+    """Issue 15 item 7 on three node processes (151 s on a 2-core machine; the default run
     has the in-process round trip, tests/test_reference_sidechains.py): fork ``sidechains`` voted
     in, a governance proposal creates sidechain 1, node 0 pegs in, transfers to node 1's account,
     withdraws; the federation (the finality quorum) produces the blocks and posts threshold-signed
