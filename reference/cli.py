@@ -6,6 +6,7 @@ rusty call DATADIR METHOD [PARAMS...]    call a running node's RPC
 rusty mine DATADIR N                     mine N blocks on the devnet preset's CPU miner
 rusty send DATADIR KEY_HASH AMOUNT       queue a payment (spec-validated) for the next block
 rusty status DATADIR                     height, tip, balance, pending transactions
+rusty sidechain deposit|transfer|withdraw|claim|info DATADIR ...   a running node's sidechains
 rusty devnet [N]                         N local nodes that mine, sync, finalize and converge
 rusty simulate SCENARIO.toml --seed N --out DIR   network simulation (sim/, docs/simulation.md)
 rusty --version                          the suite and protocol versions
@@ -29,7 +30,7 @@ from tqdm import tqdm
 
 from reference import jsonsafe
 from reference.daemon import rpc_port_of, serve_forever
-from reference.devnet import CONVERGE_TIMEOUT, DevnetError, devnet_main
+from reference.devnet import CONVERGE_TIMEOUT, SIDECHAIN_ID, DevnetError, devnet_main
 from reference.jsonsafe import JsonTooDeep
 from reference.logs import LOG_FORMATS, configure_logging
 from reference.node import Node
@@ -309,6 +310,130 @@ def call_command(datadir: Path, method: str, params: tuple[str, ...]) -> None:
     click.echo(json.dumps(result, indent=2))
 
 
+def _rpc(datadir: Path, method: str, *params: object) -> None:
+    """Call ``method`` on the running node of ``datadir`` and print the result (as ``rusty call``)."""
+    try:
+        result = asyncio.run(call(rpc_port_of(datadir), datadir, method, *params))
+    except RpcError as exc:
+        click.echo(rpc_error_line(exc), err=True)
+        sys.exit(1)
+    except (OSError, aiohttp.ClientError) as exc:
+        click.echo(
+            f"error: cannot reach the node's RPC in {datadir} ({exc}); is `rusty node {datadir}` running?",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(json.dumps(result, indent=2))
+
+
+@main.group(
+    epilog=examples(
+        "rusty sidechain info ~/.rusty-dev 1",
+        "rusty sidechain deposit ~/.rusty-dev 1 500000",
+        "rusty sidechain transfer ~/.rusty-dev 1 9c1e...07 1000",
+        "rusty sidechain withdraw ~/.rusty-dev 1 2000",
+        "rusty sidechain claim ~/.rusty-dev 1 3 0",
+    )
+)
+def sidechain() -> None:
+    """Use a running node's sidechains (docs/node.md#sidechains): peg in, transfer, withdraw, claim."""
+
+
+@sidechain.command(
+    name="info",
+    epilog=examples(
+        "rusty sidechain info ~/.rusty-dev 1", "rusty sidechain info ~/.rusty-dev 1 --withdrawals"
+    ),
+)
+@_datadir
+@click.argument("sidechain_id", type=click.IntRange(min=1))
+@click.option("--withdrawals", is_flag=True, help="List the withdrawal entries and their claim state.")
+@click.option("--balance", is_flag=True, help="Show the wallet account's balance and nonce.")
+def sidechain_info(datadir: Path, sidechain_id: int, withdrawals: bool, balance: bool) -> None:
+    """The sidechain as the node follows it (tip, escrow, checkpoints, federation)."""
+    if withdrawals:
+        _rpc(datadir, "listsidechainwithdrawals", sidechain_id)
+    elif balance:
+        _rpc(datadir, "getsidechainbalance", sidechain_id)
+    else:
+        _rpc(datadir, "getsidechaininfo", sidechain_id)
+
+
+@sidechain.command(
+    name="deposit",
+    epilog=examples(
+        "rusty sidechain deposit ~/.rusty-dev 1 500000",
+        "rusty sidechain deposit ~/.rusty-dev 1 500000 --account 9c1e...07",
+    ),
+)
+@_datadir
+@click.argument("sidechain_id", type=click.IntRange(min=1))
+@click.argument("amount", type=click.IntRange(min=1))
+@click.option("--account", default=None, help="The sidechain account id (hex); default: the wallet's.")
+def sidechain_deposit(datadir: Path, sidechain_id: int, amount: int, account: str | None) -> None:
+    """Peg AMOUNT atoms into the sidechain (SC-PEG-1); credited once buried peg_in_depth blocks."""
+    _rpc(datadir, "sidechaindeposit", sidechain_id, amount, account)
+
+
+@sidechain.command(
+    name="transfer",
+    epilog=examples(
+        "rusty sidechain transfer ~/.rusty-dev 1 9c1e...07 1000",
+        "rusty sidechain transfer ~/.rusty-dev 1 9c1e...07 1000 --fee 2000",
+    ),
+)
+@_datadir
+@click.argument("sidechain_id", type=click.IntRange(min=1))
+@click.argument("account")
+@click.argument("amount", type=click.IntRange(min=0))
+@click.option("--fee", type=click.IntRange(min=0), default=None, help="Default: the least VMF-4 accepts.")
+def sidechain_transfer(datadir: Path, sidechain_id: int, account: str, amount: int, fee: int | None) -> None:
+    """Send AMOUNT atoms from the wallet's sidechain account to ACCOUNT (VMF-7)."""
+    params: list[object] = [sidechain_id, account, amount]
+    if fee is not None:
+        params.append(fee)
+    _rpc(datadir, "sidechaintransfer", *params)
+
+
+@sidechain.command(
+    name="withdraw",
+    epilog=examples(
+        "rusty sidechain withdraw ~/.rusty-dev 1 2000",
+        "rusty sidechain withdraw ~/.rusty-dev 1 2000 --script 76a9...88ac",
+    ),
+)
+@_datadir
+@click.argument("sidechain_id", type=click.IntRange(min=1))
+@click.argument("amount", type=click.IntRange(min=1))
+@click.option("--script", default=None, help="The mainchain script paid (hex); default: the wallet's.")
+@click.option("--fee", type=click.IntRange(min=0), default=None, help="Default: the least VMF-4 accepts.")
+def sidechain_withdraw(
+    datadir: Path, sidechain_id: int, amount: int, script: str | None, fee: int | None
+) -> None:
+    """Burn AMOUNT atoms on the sidechain into a WITHDRAWAL outbox entry (VMF-7), claimable on the
+    mainchain after its checkpoint's challenge period (``rusty sidechain claim``)."""
+    params: list[object] = [sidechain_id, amount, script]
+    if fee is not None:
+        params.append(fee)
+    _rpc(datadir, "sidechainwithdraw", *params)
+
+
+@sidechain.command(
+    name="claim",
+    epilog=examples(
+        "rusty sidechain claim ~/.rusty-dev 1 3 0",
+        "rusty sidechain info ~/.rusty-dev 1 --withdrawals",
+    ),
+)
+@_datadir
+@click.argument("sidechain_id", type=click.IntRange(min=1))
+@click.argument("height", type=click.IntRange(min=0))
+@click.argument("index", type=click.IntRange(min=0))
+def sidechain_claim(datadir: Path, sidechain_id: int, height: int, index: int) -> None:
+    """Claim withdrawal INDEX of sidechain block HEIGHT on the mainchain (SC-PEG-3/4), paid from escrow."""
+    _rpc(datadir, "sidechainclaim", sidechain_id, height, index)
+
+
 def rpc_error_line(error: RpcError) -> str:
     """bitcoin-cli's ``error code`` / ``error message``, on one line (plus the spec code of a rejection)."""
     line = f"error code: {error.code}, error message: {error.message}"
@@ -324,6 +449,7 @@ def rpc_error_line(error: RpcError) -> str:
         "rusty devnet 3 --upgrade --prune 16 --fast-sync-late-node",
         "rusty devnet 3 --dir /tmp/devnet --node-arg=--log-format=json",
         "rusty devnet 4 --blocks 20 --timeout 300",
+        "rusty devnet 3 --sidechain",
     )
 )
 @click.argument("count", type=click.IntRange(min=2), default=3)
@@ -336,6 +462,13 @@ def rpc_error_line(error: RpcError) -> str:
     is_flag=True,
     help="Also hold a scripted stakeholder vote that activates the governed_tickets, then the state_trie "
     "fork (docs/upgrades.md).",
+)
+@click.option(
+    "--sidechain",
+    is_flag=True,
+    help="Vote fork sidechains in (with the upgrade vote), then create sidechain 1 by governance and "
+    "run a peg-in, a transfer, a withdrawal, its checkpoint and the claim, checked on every node "
+    "(docs/node.md#sidechains).",
 )
 @click.option(
     "--prune",
@@ -370,6 +503,7 @@ def devnet(
     fast_sync_late_node: bool,
     node_args: tuple[str, ...],
     timeout: float,
+    sidechain: bool,
 ) -> None:
     """Start COUNT local nodes that mine, sync, finalize and relay payments; check they converge.
 
@@ -378,7 +512,7 @@ def devnet(
     or when the nodes do not converge within --timeout seconds."""
     try:
         result = devnet_main(
-            count, blocks, directory, upgrade, node_args, timeout, prune, fast_sync_late_node
+            count, blocks, directory, upgrade, node_args, timeout, prune, fast_sync_late_node, sidechain
         )
     except DevnetError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -433,6 +567,17 @@ def devnet(
     if result.late_node_finalized is False:
         click.echo(f"error: the late node did not sync and finalize within {timeout:g} s", err=True)
         sys.exit(1)
+    if sidechain:
+        trip = result.sidechain
+        if trip is None:
+            click.echo("error: the sidechain round trip did not run", err=True)
+            sys.exit(1)
+        click.echo(
+            f"sidechain {SIDECHAIN_ID}: registered at {trip['registered']}, peg-in credited by "
+            f"{trip['deposited']}, transfer by {trip['transferred']}, withdrawal checkpointed and "
+            f"matured by {trip['checkpointed']}, claim paid at {trip['claimed']}; on every node: "
+            f"escrow {trip['escrow']}, checkpointed heights {trip['checkpointed_heights']}"
+        )
 
 
 main.add_command(simulate)  # sim/: SimPy and the engine load only when a scenario runs

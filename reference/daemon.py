@@ -69,7 +69,7 @@ async def run_node(
     async def announce(tx: Transaction) -> None:
         await p2p.announce_transaction(tx)
 
-    server = RpcServer(node, mine, announce, p2p.status)
+    server = RpcServer(node, mine, announce, p2p.status, p2p.broadcast_quorum)
     metrics.instrument_rpc(server)
     runner = await start_rpc(server, rpc_port)
     metrics_runner, metrics_bound = None, None

@@ -17,6 +17,11 @@ each other through Kademlia ``FindNode``), then drives them over RPC:
    and must finalize the same block from the certificate its peer sends after the handshake, with
    the group key the members committed on chain (FIN-5).
 
+With ``sidechain=True`` (``rusty devnet N --sidechain``) the vote goes on to fork ``sidechains``
+and, once the nodes converged, :func:`sidechain_round_trip` runs a governance proposal creating
+sidechain 1, a peg-in, a sidechain transfer, a withdrawal, its checkpoint and the claim paid on the
+mainchain after the challenge window, each checked on every node.
+
 With ``upgrade=True`` (``rusty devnet N --upgrade``) the run also holds a scripted upgrade vote
 (docs/upgrades.md): node 0 chooses yes on the ``governed_tickets`` and ``state_trie`` agendas
 (``setvote``; ``state_trie`` is voted on once ``governed_tickets`` is ACTIVE) and buys
@@ -51,7 +56,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,6 +77,14 @@ UPGRADE_AGENDAS = ("governed_tickets", "state_trie")
 once ``governed_tickets`` is ACTIVE; devnet: ACTIVE at about 30 and 60)."""
 UPGRADE_FORK = UPGRADE_AGENDAS[-1]
 """The fork the scripted upgrade vote ends with (its agenda id is the fork's name)."""
+SIDECHAIN_AGENDAS = (*UPGRADE_AGENDAS, "sidechains")
+"""``--sidechain``: the vote goes on to fork ``sidechains`` (devnet: ACTIVE at about 90)."""
+SIDECHAIN_ID = 1
+SIDECHAIN_DEPOSIT = 500_000
+SIDECHAIN_TRANSFER = 100_000
+SIDECHAIN_WITHDRAWAL = 200_000
+MAX_SIDECHAIN_BLOCKS = 150
+"""Give up the sidechain round trip after this many more blocks."""
 YES = 2
 """UPG-2: the yes choice."""
 UPGRADE_TICKETS = 20
@@ -123,13 +136,17 @@ class DevnetResult:
     metrics: list[str] = field(default_factory=list)
     """With ``metrics=True``: each node's Prometheus exposition, scraped once the nodes converged
     (while they still run)."""
+    upgrade_fork: str = UPGRADE_FORK
+    sidechain: dict[str, Any] | None = None
+    """With ``sidechain=True``: the round trip's milestones (mainchain heights on node 0) and what
+    every node saw at the end (``None``: not run)."""
 
     @property
     def upgraded(self) -> bool:
         """Every node has the voted fork in force, activated at the same height."""
         return (
             len(set(self.forks)) == 1
-            and self.forks[0] == UPGRADE_FORK
+            and self.forks[0] == self.upgrade_fork
             and len(set(self.activation_heights)) == 1
             and self.activation_heights[0] is not None
         )
@@ -241,19 +258,21 @@ async def _progress(datadirs: Sequence[Path]) -> str:
     return f"heights {heights}, finalized {finalized}"
 
 
-async def _upgrade_step(miner: Path, started: bool) -> tuple[bool, bool]:
+async def _upgrade_step(
+    miner: Path, started: bool, agendas: Sequence[str] = UPGRADE_AGENDAS
+) -> tuple[bool, bool]:
     """The scripted vote on node 0: ``(tickets bought, the last fork active on node 0)``. Its tickets
-    vote yes on every agenda of :data:`UPGRADE_AGENDAS`; tickets are bought (again) while an agenda
-    is undecided and node 0's pool is empty."""
+    vote yes on every agenda of ``agendas``; tickets are bought (again) while an agenda is undecided
+    and node 0's pool is empty."""
     upgrades = await _rpc(miner, "getupgrades")
     statuses = {a["agenda_id"]: a["status"] for a in upgrades["agendas"]}
-    if statuses.get(UPGRADE_FORK) == "active":
+    if statuses.get(agendas[-1]) == "active":
         return started, True
     status = await _rpc(miner, "getstatus")
-    undecided = any(statuses.get(agenda) in ("defined", "started") for agenda in UPGRADE_AGENDAS)
+    undecided = any(statuses.get(agenda) in ("defined", "started") for agenda in agendas)
     if undecided and status["live_tickets"] == 0 and status["pending"] == 0:
         with contextlib.suppress(RpcError):  # no mature coin yet: mine more
-            for agenda in UPGRADE_AGENDAS:
+            for agenda in agendas:
                 await _rpc(miner, "setvote", agenda, YES)
             await _rpc(miner, "buytickets", UPGRADE_TICKETS)
             started = True
@@ -291,13 +310,18 @@ async def run_devnet(
     converge_timeout: float = CONVERGE_TIMEOUT,
     prune: int | None = None,
     fast_sync_late_node: bool = False,
+    sidechain: bool = False,
 ) -> DevnetResult:
     """Run the devnet scenario with ``count`` nodes and at least ``blocks`` blocks (``upgrade``: with
     the scripted upgrade vote; ``metrics``: nodes serve Prometheus metrics, scraped into the result;
     ``node_args``: extra ``rusty node`` options; ``prune``: every node runs with ``--prune N``;
     ``fast_sync_late_node``: the late node starts with ``--fast-sync``, from a snapshot the others
-    serve). Raises :class:`DevnetError` when a node fails."""
+    serve; ``sidechain``: the vote goes on to fork ``sidechains``, then :func:`sidechain_round_trip`).
+    Raises :class:`DevnetError` when a node fails."""
     datadirs = [root / f"node{i}" for i in range(count)]
+    upgrade = upgrade or sidechain
+    agendas = SIDECHAIN_AGENDAS if sidechain else UPGRADE_AGENDAS
+    upgrade_blocks = MAX_UPGRADE_BLOCKS + (90 if sidechain else 0)
     processes: list[subprocess.Popen[bytes]] = []
 
     async def start(index: int, datadir: Path) -> None:
@@ -341,7 +365,7 @@ async def run_devnet(
                 mined < target
                 or not paid
                 or (finality_expected and len(registered) < count)
-                or (not upgraded and mined < MAX_UPGRADE_BLOCKS)
+                or (not upgraded and mined < upgrade_blocks)
                 or (
                     fast_sync_late_node
                     and finality_expected
@@ -358,7 +382,7 @@ async def run_devnet(
                 bar.update(await _progress(datadirs) if show_progress else "", 1, target)
                 await asyncio.sleep(0.1)
                 if not upgraded and mined >= 6:
-                    voting, upgraded = await _upgrade_step(datadirs[0], voting)
+                    voting, upgraded = await _upgrade_step(datadirs[0], voting, agendas)
                 if not paid and mined >= 8:
                     try:
                         for datadir in datadirs[1:]:
@@ -395,12 +419,13 @@ async def run_devnet(
                 finalized=[f["finalized"] for f in finality],
                 finality_expected=finality_expected,
                 upgrade_expected=upgrade,
+                upgrade_fork=agendas[-1],
             )
             if upgrade:
                 upgrades = [await _rpc(d, "getupgrades") for d in datadirs]
                 result.forks = [u["fork"] for u in upgrades]
                 result.activation_heights = [
-                    next(a["activation_height"] for a in u["agendas"] if a["agenda_id"] == UPGRADE_FORK)
+                    next(a["activation_height"] for a in u["agendas"] if a["agenda_id"] == agendas[-1])
                     for u in upgrades
                 ]
             waiting.update(
@@ -413,6 +438,9 @@ async def run_devnet(
         waiting.close()
         if metrics:
             result.metrics = [await _scrape(d) for d in datadirs]
+        if sidechain and result.converged and result.finality_expected:
+            result.sidechain = await sidechain_round_trip(datadirs, show_progress)
+            return result
         if result.converged and result.finality_expected:
             # 6. a node that saw none of it joins: it syncs the blocks and, from the certificate its
             # peer sends after the handshake, finalizes the same block with the key committed on
@@ -446,6 +474,106 @@ async def run_devnet(
                 process.kill()
 
 
+async def _mine_until(
+    datadirs: Sequence[Path], done: Callable[[], Awaitable[bool]], what: str, bar: Progress, budget: list[int]
+) -> int:
+    """Mine on node 0 (0.3 s apart, so blocks, shares and checkpoints travel) until ``done()``;
+    the height it happened at. :class:`DevnetError` when the block budget runs out."""
+    while not await done():
+        if budget[0] <= 0:
+            raise DevnetError(
+                f"sidechain round trip: gave up waiting for {what}; {await _progress(datadirs)}"
+            )
+        budget[0] -= 1
+        await _rpc(datadirs[0], "generate", 1)
+        bar.update(f"{what}: {await _progress(datadirs)}", 1)
+        await asyncio.sleep(0.3)
+    return int((await _rpc(datadirs[0], "getstatus"))["height"])
+
+
+async def sidechain_round_trip(datadirs: Sequence[Path], show_progress: bool = True) -> dict[str, Any]:
+    """Issue 15 item 7 on a running devnet under fork ``sidechains``: node 0 proposes sidechain 1
+    (FerrisScript, federation = the finality quorum), every masternode votes yes, the superblock
+    registers it; node 0 pegs in, transfers to node 1's account and withdraws to its own script;
+    the federation produces the blocks and posts their checkpoints; after the challenge period node
+    0 claims the withdrawal on the mainchain. Every step is checked on every node."""
+    bar = Progress(show_progress, "sidechain")
+    budget = [MAX_SIDECHAIN_BLOCKS]
+    milestones: dict[str, Any] = {}
+    try:
+        proposal = await _rpc(datadirs[0], "proposesidechain", SIDECHAIN_ID)
+        await _rpc(datadirs[0], "generate", 1)
+        await asyncio.sleep(0.5)
+        for datadir in datadirs:
+            await _rpc(datadir, "voteproposal", proposal["proposal_id"], 0)
+        await asyncio.sleep(0.5)
+
+        async def registered() -> bool:
+            for datadir in datadirs:
+                with contextlib.suppress(RpcError):
+                    await _rpc(datadir, "getsidechaininfo", SIDECHAIN_ID)
+                    continue
+                return False
+            return True
+
+        milestones["registered"] = await _mine_until(datadirs, registered, "proposal", bar, budget)
+        accounts = [(await _rpc(d, "getsidechainbalance", SIDECHAIN_ID))["account"] for d in datadirs]
+
+        async def balance_everywhere(account: str, amount: int) -> bool:
+            balances = [await _rpc(d, "getsidechainbalance", SIDECHAIN_ID, account) for d in datadirs]
+            return all(b["balance"] == amount for b in balances)
+
+        milestones["deposit_txid"] = await _rpc(
+            datadirs[0], "sidechaindeposit", SIDECHAIN_ID, SIDECHAIN_DEPOSIT
+        )
+        milestones["deposited"] = await _mine_until(
+            datadirs,
+            lambda: balance_everywhere(accounts[0], SIDECHAIN_DEPOSIT),
+            "peg-in",
+            bar,
+            budget,
+        )
+        await _rpc(datadirs[0], "sidechaintransfer", SIDECHAIN_ID, accounts[1], SIDECHAIN_TRANSFER)
+        await _rpc(datadirs[0], "sidechainwithdraw", SIDECHAIN_ID, SIDECHAIN_WITHDRAWAL)
+        milestones["transferred"] = await _mine_until(
+            datadirs,
+            lambda: balance_everywhere(accounts[1], SIDECHAIN_TRANSFER),
+            "transfer",
+            bar,
+            budget,
+        )
+
+        async def claimable() -> bool:
+            listed = await _rpc(datadirs[0], "listsidechainwithdrawals", SIDECHAIN_ID)
+            height = (await _rpc(datadirs[0], "getstatus"))["height"]
+            return bool(listed) and listed[0]["checkpointed"] and listed[0]["claimable_from"] <= height + 1
+
+        milestones["checkpointed"] = await _mine_until(
+            datadirs, claimable, "checkpoint and window", bar, budget
+        )
+        entry = (await _rpc(datadirs[0], "listsidechainwithdrawals", SIDECHAIN_ID))[0]
+        milestones["claim_txid"] = await _rpc(
+            datadirs[0], "sidechainclaim", SIDECHAIN_ID, entry["height"], entry["index"]
+        )
+
+        async def claimed_everywhere() -> bool:
+            for datadir in datadirs:
+                listed = await _rpc(datadir, "listsidechainwithdrawals", SIDECHAIN_ID)
+                if not listed or not listed[0]["claimed"]:
+                    return False
+            return True
+
+        milestones["claimed"] = await _mine_until(datadirs, claimed_everywhere, "claim", bar, budget)
+        infos = [await _rpc(d, "getsidechaininfo", SIDECHAIN_ID) for d in datadirs]
+        milestones["tips"] = [i["tip_hash"] for i in infos]
+        milestones["escrow"] = [i["escrow"] for i in infos]
+        milestones["checkpointed_heights"] = [i["checkpointed_height"] for i in infos]
+        milestones["withdrawal"] = entry
+        return milestones
+    finally:
+        bar.close()
+
+
 def devnet_main(
     count: int,
     blocks: int,
@@ -455,6 +583,7 @@ def devnet_main(
     converge_timeout: float = CONVERGE_TIMEOUT,
     prune: int | None = None,
     fast_sync_late_node: bool = False,
+    sidechain: bool = False,
 ) -> DevnetResult:
     """Run the scenario in ``directory`` (a temporary one if ``None``) and return what it saw."""
     options: dict[str, Any] = {
@@ -463,6 +592,7 @@ def devnet_main(
         "converge_timeout": converge_timeout,
         "prune": prune,
         "fast_sync_late_node": fast_sync_late_node,
+        "sidechain": sidechain,
     }
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)

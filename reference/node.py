@@ -31,7 +31,8 @@ from reference.privatefiles import (
     restrict_datadir,
     write_private,
 )
-from reference.quorum import QuorumService
+from reference.quorum import QuorumOutput, QuorumService
+from reference.sidechains import SidechainService, make_federation_lookup
 from reference.snapshots import SnapshotService
 from reference.storage import ChainStore, PruningStore
 from spec.chain.block import Block
@@ -46,7 +47,25 @@ from spec.chain.state import (
 from spec.chain.tickets import ticket_script
 from spec.crypto import bls, ed25519
 from spec.errors import SpecError
-from spec.forks.deployment import CHOICE_ABSTAIN, CHOICE_NO, CHOICE_YES, deployment_of, vote_bits_for
+from spec.forks import fork_in_force
+from spec.forks.deployment import (
+    CHOICE_ABSTAIN,
+    CHOICE_NO,
+    CHOICE_YES,
+    begin_window,
+    deployment_of,
+    vote_bits_for,
+)
+from spec.governance.proposals import (
+    CreateSidechain,
+    Proposal,
+    Vote,
+    VoteChoice,
+    check_action,
+    proposal_id,
+    vote_message,
+)
+from spec.governance.proposals import message_script as governance_script
 from spec.ledger.mempool import EMPTY_MEMPOOL, Mempool, MempoolUtxoView, admit
 from spec.ledger.transaction import (
     SEQUENCE_FINAL,
@@ -61,6 +80,7 @@ from spec.ledger.transaction import (
 )
 from spec.ledger.utxo import UtxoEntry
 from spec.ledger.validation import LedgerContext
+from spec.masternode.dkg import DkgResult
 from spec.masternode.finality import apply_transaction_to_quorums, committed_pose_key
 from spec.masternode.registry import (
     MasternodeMessage,
@@ -75,9 +95,14 @@ from spec.masternode.registry import (
     unbond_message,
     unlock_height,
 )
+from spec.masternode.signing import SignatureShare
 from spec.masternode.slashing import apply_block_evidence
 from spec.presets import Preset, get_preset
 from spec.script import Opcode, p2pkh_script, p2pkh_script_sig, script_hash
+from spec.sidechain.checkpoint import federation_keys
+from spec.sidechain.registry import SidechainSpec, SidechainsState
+from spec.sidechain.state import apply_sidechain_transaction
+from spec.sidechain.transactions import DepositMessage, SidechainMessage, sidechain_message_script
 
 NULL_DATA = bytes([Opcode.OP_RETURN])
 """The first byte of every null-data output, the only outputs that carry masternode messages (MN-0)."""
@@ -173,6 +198,16 @@ class Node:
             best_hashes=self.store.best_hashes,
         )
         self.store.on_connect.append(self.snapshots.on_connect)
+        self.sidechains = SidechainService(
+            self.store.db,
+            self.preset,
+            lambda: self.store.state,
+            self.store.best_hash_at,
+            make_federation_lookup(self._quorum_sessions),
+            self.publish_sidechain,
+        )
+        self.store.on_connect_parent.append(self.sidechains.on_connect)
+        self.quorum.share_handlers.append(self._checkpoint_share)
         self.quorum.resume()
         finalized = self.quorum.finalized
         tip = self.store.state.tip_hash
@@ -232,6 +267,7 @@ class Node:
         pose_key = committed_pose_key(state.quorums, height, self.preset)  # MN-6 / FIN-7
         spent_in_pool: set[OutPoint] = set()
         registered_in_pool: set[OutPoint] = set()
+        sidechains = state.sidechains
         for tx in self.pending():
             inputs = {i.previous_output for i in tx.inputs}
             registers = {
@@ -265,14 +301,143 @@ class Node:
                     if carries_message
                     else quorums
                 )
-                pool, _ = admit(pool, tx, state.utxos, context, self.preset)
+                # SC-BLK-1: the sidechain messages in the order the template mines them; a claim's
+                # escrow release counts as input value (SC-PEG-4, TX-9), a second checkpoint of
+                # one height or a second claim of one withdrawal is dropped here.
+                next_sidechains, released = (
+                    self._sidechain_step(sidechains, tx, height) if carries_message else (sidechains, 0)
+                )
+                pool, _ = admit(pool, tx, state.utxos, context, self.preset, released)
                 purchases += bought
+                sidechains = next_sidechains
                 masternodes, quorums = next_masternodes, next_quorums
                 spent_in_pool |= inputs
                 registered_in_pool |= registers
             except SpecError:  # a pending transaction invalidated by a block is dropped
                 continue
         return pool
+
+    def _sidechain_step(
+        self, sidechains: SidechainsState, tx: Transaction, height: int
+    ) -> tuple[SidechainsState, int]:
+        """SC-BLK-1 of ``tx`` in the block at ``height`` (nothing before fork ``sidechains``)."""
+        state = self.store.state
+        fork = fork_in_force(begin_window(state.deployments, height, self.preset), self.preset)
+        if not fork.sidechains_enabled():
+            return sidechains, 0
+        keys = federation_keys(state.quorums, height, self.preset)
+        return apply_sidechain_transaction(sidechains, tx, height, keys, self.preset)
+
+    def _checkpoint_share(self, share: SignatureShare) -> list[QuorumOutput] | None:
+        """A sidechain checkpoint share (SIGN-2 over SC-HDR-3's message), or ``None``."""
+        handled = self.sidechains.receive_share(share)
+        if handled is None:
+            return None
+        return [m for m in handled if isinstance(m, SignatureShare | Transaction)]
+
+    def _quorum_sessions(self) -> list[tuple[int, bytes, DkgResult | None, int | None, object | None]]:
+        """The quorum side's DKG sessions for the sidechain federations (SC-CP-4)."""
+        return [
+            (
+                int(r.kind),
+                r.state.session_id,
+                r.result,
+                None if r.member is None else r.member.index,
+                None if r.member is None else r.member.secret_share,
+            )
+            for r in self.quorum.sessions.values()
+            if self.store.best_hash_at(r.base_height) == r.base_hash
+        ]
+
+    def publish_sidechain(
+        self, message: SidechainMessage, extra: Sequence[TxOutput] = (), value: int = 0
+    ) -> Transaction | None:
+        """SC-TX-0: queue a transaction carrying ``message`` (output 0, ``value`` atoms), then the
+        ``extra`` outputs (a claim's payout) and change, paid from wallet coins with fee
+        ``COMMITMENT_FEE``; ``None`` when the wallet cannot pay or the mempool rejects it."""
+        outputs = [TxOutput(value, sidechain_message_script(message, self.preset)), *extra]
+        needed = value + COMMITMENT_FEE  # a claim's payout (``extra``) is funded by the escrow
+        chosen: list[tuple[OutPoint, TxOutput]] = []
+        total = 0
+        for outpoint, entry in self._spendable_coins():
+            if total > needed or len(chosen) >= self.preset.script.max_sigops_per_tx:
+                break
+            chosen.append((outpoint, entry.output))
+            total += entry.output.value
+        if total <= needed:
+            return None
+        outputs.append(TxOutput(total - needed, self.wallet.script_pubkey))
+        tx = self.signed_transaction(chosen, outputs)
+        try:
+            self.queue(tx)
+        except SpecError:
+            return None
+        return tx
+
+    def deposit(self, sidechain_id: int, recipient: bytes, amount: int) -> Transaction:
+        """SC-PEG-1: queue a peg-in of ``amount`` atoms to ``recipient`` (an account id on the sidechain)."""
+        if sidechain_id not in self.store.state.sidechains.chains:
+            raise ValueError(f"no sidechain {sidechain_id} is registered")
+        tx = self.publish_sidechain(DepositMessage(sidechain_id, recipient), (), amount)
+        if tx is None:
+            raise InsufficientFunds(f"the wallet cannot pay {amount} atoms and the fee {COMMITMENT_FEE}")
+        return tx
+
+    def _governance_preset(self) -> Preset:
+        """GOV-0 under the fork in force for the next block (SC-FORK-2: sidechain proposals)."""
+        state = self.store.state
+        deployments = begin_window(state.deployments, state.height + 1, self.preset)
+        return fork_in_force(deployments, self.preset).governance_preset(self.preset)
+
+    def propose_sidechain(self, spec: SidechainSpec, name: bytes) -> tuple[Transaction, bytes]:
+        """GOV-1..3 / SC-FORK-2: queue a ``CREATE_SIDECHAIN`` proposal (paying ``proposal_fee`` into
+        its null-data output) for the first superblock at least ``voting_period`` + 2 blocks after
+        the next one; returns the transaction and the proposal id."""
+        preset = self._governance_preset()
+        governance = preset.governance
+        check_action(CreateSidechain(spec), preset)
+        earliest = self.store.state.height + 1 + governance.voting_period + 2
+        interval = governance.superblock_interval
+        start = -(-earliest // interval) * interval
+        proposal = Proposal(name, start, CreateSidechain(spec))
+        outputs = [TxOutput(governance.proposal_fee, governance_script(proposal, preset))]
+        tx = self._pay(outputs, governance.proposal_fee)
+        self.queue(tx)
+        return tx, proposal_id(proposal, preset)
+
+    def vote_proposal(self, proposal: bytes, choice: VoteChoice, revision: int = 0) -> Transaction:
+        """GOV-4: queue this node's masternode's vote (signed with its operator key) on ``proposal``."""
+        entry = next(
+            (
+                e
+                for e in self.store.state.masternodes.entries.values()
+                if e.operator_public_key == self.quorum.public_key and e.status is MasternodeStatus.ACTIVE
+            ),
+            None,
+        )
+        if entry is None:
+            raise ValueError("this node has no ACTIVE masternode")
+        message = vote_message(proposal, entry.collateral, choice, revision)
+        vote = Vote(proposal, entry.collateral, choice, revision, bls.sign(self.quorum.secret_key, message))
+        tx = self._pay([TxOutput(0, governance_script(vote, self._governance_preset()))], 0)
+        self.queue(tx)
+        return tx
+
+    def _pay(self, outputs: list[TxOutput], value: int) -> Transaction:
+        """A wallet transaction with ``outputs`` (worth ``value``) plus change, fee ``COMMITMENT_FEE``."""
+        needed = value + COMMITMENT_FEE
+        chosen: list[tuple[OutPoint, TxOutput]] = []
+        total = 0
+        for outpoint, entry in self._spendable_coins():
+            if total > needed or len(chosen) >= self.preset.script.max_sigops_per_tx:
+                break
+            chosen.append((outpoint, entry.output))
+            total += entry.output.value
+        if total <= needed:
+            raise InsufficientFunds(f"the wallet has {total} spendable atoms in reach, needs {needed}")
+        return self.signed_transaction(
+            chosen, [*outputs, TxOutput(total - needed, self.wallet.script_pubkey)]
+        )
 
     def restore_pending(self, blocks: Sequence[Block]) -> int:
         """After a reorganisation: queue again the transactions of ``blocks`` that left the best chain
@@ -505,7 +670,12 @@ class Node:
         """
         state = self.store.state
         context = LedgerContext(state.height + 1, median_time_past(state.timestamps, self.preset))
-        admit(self.mempool(), tx, state.utxos, context, self.preset)
+        released = (
+            self._sidechain_step(state.sidechains, tx, state.height + 1)[1]
+            if _has_null_data_output(tx)
+            else 0
+        )
+        admit(self.mempool(), tx, state.utxos, context, self.preset, released)
         self.store.db.execute(
             "INSERT INTO pending (position, data) VALUES (?, ?)",
             (position, encode_transaction(tx, self.preset)),

@@ -55,12 +55,13 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from reference.node import Node
 from reference.quorum import InvalidQuorumMessage, QuorumOutput
+from reference.sidechains import SidechainOutput, SidechainRejected
 from reference.snapshots import CHUNK_TIMEOUT, MANIFEST_WAIT, FastSync, Verdict
 from spec.chain.block import Block, BlockHeader, block_hash
 from spec.chain.forkchoice import FinalityCertificate, is_ancestor
@@ -105,6 +106,8 @@ from spec.p2p.messages import (
     NotFound,
     Ping,
     Pong,
+    SidechainBlockMessage,
+    SidechainTxMessage,
     SnapshotChunkMessage,
     SnapshotManifests,
     TxMessage,
@@ -677,6 +680,14 @@ class P2PService:
         elif isinstance(message, Nodes):
             for contact in message.nodes:
                 self._learn(contact)
+        elif isinstance(message, SidechainBlockMessage):  # P2P-SC-1
+            await self.broadcast_quorum(list(self.node.sidechains.receive_block(message.block)), exclude=peer)
+        elif isinstance(message, SidechainTxMessage):  # P2P-SC-2
+            try:
+                accepted = self.node.sidechains.submit(message.sidechain_id, message.transaction)
+            except SidechainRejected:
+                return  # invalid on this node's tip (maybe only not yet): dropped, not punished
+            await self.broadcast_quorum(accepted, exclude=peer)
         elif isinstance(message, QUORUM_MESSAGES):
             try:
                 relay = self.node.quorum.receive(message)
@@ -1020,8 +1031,11 @@ class P2PService:
         """The best chain moved: let the quorum side act (DKG phases, FIN-3 signing) and send what it says."""
         state = self.node.store.state
         await self.broadcast_quorum(self.node.quorum.on_tip(state.height, state.tip_hash))
+        await self.broadcast_quorum(list(self.node.sidechains.on_tip()))
 
-    async def broadcast_quorum(self, messages: list[QuorumOutput], exclude: Peer | None = None) -> None:
+    async def broadcast_quorum(
+        self, messages: Sequence[QuorumOutput | SidechainOutput], exclude: Peer | None = None
+    ) -> None:
         """P2P-5: flood quorum messages the node accepted (each is returned once by the quorum side),
         and relay the transactions it queued (quorum commitments, FIN-5).
 

@@ -344,6 +344,9 @@ class QuorumService:
         window did not watch all of it and does not judge that window)."""
         self.share_judged: set[int] = set()
         """POSE-10: PoSe quorum heights whose share window this member has judged."""
+        self.share_handlers: list[Callable[[SignatureShare], list[QuorumOutput] | None]] = []
+        """Other signing sessions of the quorums (sidechain checkpoints, reference/sidechains.py): a
+        handler returns what to send for a share it owns, ``None`` for one it does not know."""
 
     # ------------------------------------------------------------------------- persistence
 
@@ -1088,6 +1091,10 @@ class QuorumService:
         return out
 
     def _receive_share(self, share: SignatureShare) -> list[QuorumOutput]:
+        for handler in self.share_handlers:
+            handled = handler(share)
+            if handled is not None:
+                return handled
         if (share.quorum_id, share.message) in self.penalties:
             return self._receive_penalty_share(share)
         found = self._session_for_share(share)

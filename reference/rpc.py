@@ -27,6 +27,17 @@ Methods (``params`` is a JSON array):
 | ``setvote`` | ``agenda_id``, ``choice`` (0 abstain, 1 no, 2 yes) | the choices its votes carry |
 | ``buytickets`` | ``count`` | txid of a purchase of ``count`` tickets voting with the wallet key |
 
+Sidechains (reference/sidechains.py, docs/node.md#sidechains): ``getsidechaininfo [id]``,
+``getsidechainbalance id [account]``, ``sidechaindeposit id amount [account]`` (SC-PEG-1; txid),
+``sendsidechaintx id hex`` (into the sidechain pool, relayed), ``sidechaintransfer id account amount
+[fee]`` and ``sidechainwithdraw id amount [script] [fee]`` (signed by the wallet key's sidechain
+account), ``listsidechainwithdrawals id``, ``getwithdrawalproof id height index`` (SC-TX-2) and
+``sidechainclaim id height index`` (SC-PEG-3/4; txid). Governance: ``proposesidechain id [vm_kind
+federation peg_in_depth challenge_period message_timeout max_escrow max_withdrawal]`` queues a
+``CREATE_SIDECHAIN`` proposal (GOV-1..3, fork ``sidechains``) and ``voteproposal proposal_id choice
+[revision]`` the vote of the node's masternode (GOV-4). An unknown sidechain or a transaction the
+sidechain VM rejects is ``-32602``.
+
 ``getproof`` kinds (STATE-2): ``coin txid index``, ``ticket txid index``, ``masternode txid index``
 (collateral), ``proposal id``, ``vote proposal_id txid index``, ``executed id``, ``parameter name``,
 ``quorum finality|pose base_height``, ``singleton ticket_price|treasury|deployments|scheduled``.
@@ -69,6 +80,7 @@ from aiohttp import web
 from reference import jsonsafe
 from reference.node import InsufficientFunds, Node
 from reference.privatefiles import write_private
+from reference.sidechains import SidechainRejected, account_of, balance_of, ferris_wallet_transaction
 from spec.chain.block import encode_block
 from spec.chain.commitment import (
     DEPLOYMENTS_KEY,
@@ -88,10 +100,15 @@ from spec.chain.layout import StateLayout
 from spec.errors import SpecError
 from spec.forks import fork_for_block
 from spec.forks.deployment import activation_height, begin_window
+from spec.governance.proposals import VoteChoice
 from spec.ledger.state import encode_entry, encode_outpoint
 from spec.ledger.transaction import OutPoint, Transaction, decode_transaction, txid
+from spec.masternode.quorum import QuorumType
 from spec.presets import Preset
+from spec.sidechain.registry import SidechainSpec
 from spec.trie import RUSTY_TRIE_HASHER, verify_proof
+from spec.vm.ferris import FerrisTxKind
+from spec.vm.interface import VmKind
 
 log = logging.getLogger("rusty.rpc")
 
@@ -209,12 +226,14 @@ class RpcServer:
         mine: Callable[[int], Awaitable[list[str]]] | None = None,
         announce: Callable[[Transaction], Awaitable[None]] | None = None,
         peers: Callable[[], dict[str, Any]] | None = None,
+        relay: Callable[[list[Any]], Awaitable[None]] | None = None,
     ) -> None:
         self.node = node
         self.password = write_cookie(node.datadir)
         self.mine = mine
         self.announce = announce
         self.peers = peers
+        self.relay = relay
         self.methods: dict[str, Callable[[list[Any]], Awaitable[Any]]] = {
             "getblockcount": self.getblockcount,
             "getbestblockhash": self.getbestblockhash,
@@ -234,6 +253,17 @@ class RpcServer:
             "getupgrades": self.getupgrades,
             "setvote": self.setvote,
             "buytickets": self.buytickets,
+            "getsidechaininfo": self.getsidechaininfo,
+            "getsidechainbalance": self.getsidechainbalance,
+            "sidechaindeposit": self.sidechaindeposit,
+            "sendsidechaintx": self.sendsidechaintx,
+            "sidechaintransfer": self.sidechaintransfer,
+            "sidechainwithdraw": self.sidechainwithdraw,
+            "listsidechainwithdrawals": self.listsidechainwithdrawals,
+            "getwithdrawalproof": self.getwithdrawalproof,
+            "sidechainclaim": self.sidechainclaim,
+            "proposesidechain": self.proposesidechain,
+            "voteproposal": self.voteproposal,
         }
 
     def authorized(self, header: str | None) -> bool:
@@ -416,6 +446,155 @@ class RpcServer:
         fee = _int_param(params, 0) if params else 10_000
         try:
             tx = self.node.unbond_masternode(fee)
+        except ValueError as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+        if self.announce is not None:
+            await self.announce(tx)
+        return txid(tx, self.node.preset).hex()
+
+    # ------------------------------------------------------------------------- sidechains
+
+    async def getsidechaininfo(self, params: list[Any]) -> Any:
+        sidechains = self.node.sidechains
+        try:
+            if params:
+                return sidechains.info(_int_param(params, 0))
+            return [sidechains.info(i) for i in sorted(self.node.store.state.sidechains.chains)]
+        except SidechainRejected as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+
+    def _account_param(self, params: list[Any], position: int) -> bytes:
+        if len(params) > position and params[position] is not None:
+            return _hex_param(params, position, 32, "account")
+        return account_of(self.node.wallet.seed)
+
+    async def getsidechainbalance(self, params: list[Any]) -> dict[str, Any]:
+        account = self._account_param(params, 1)
+        try:
+            found = balance_of(self.node.sidechains, _int_param(params, 0), account)
+        except SidechainRejected as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+        return {"account": account.hex(), **found}
+
+    async def sidechaindeposit(self, params: list[Any]) -> str:
+        sidechain_id, amount = _int_param(params, 0), _int_param(params, 1)
+        account = self._account_param(params, 2)
+        try:
+            tx = self.node.deposit(sidechain_id, account, amount)
+        except InsufficientFunds as exc:
+            raise RpcError(WALLET_ERROR, str(exc)) from None
+        except ValueError as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+        if self.announce is not None:
+            await self.announce(tx)
+        return txid(tx, self.node.preset).hex()
+
+    async def _submit_sidechain(self, sidechain_id: int, raw: bytes) -> str:
+        try:
+            relay = self.node.sidechains.submit(sidechain_id, raw)
+        except SidechainRejected as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+        if self.relay is not None and relay:
+            await self.relay(list(relay))
+        return raw.hex()
+
+    async def sendsidechaintx(self, params: list[Any]) -> str:
+        return await self._submit_sidechain(_int_param(params, 0), _hex_param(params, 1, None, "hex"))
+
+    async def _wallet_sidechain_tx(
+        self, sidechain_id: int, kind: FerrisTxKind, amount: int, recipient: bytes, fee: int | None
+    ) -> str:
+        try:
+            raw = ferris_wallet_transaction(
+                self.node.sidechains, sidechain_id, self.node.wallet.seed, kind, amount, recipient, 0, fee
+            )
+        except SidechainRejected as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+        return await self._submit_sidechain(sidechain_id, raw)
+
+    async def sidechaintransfer(self, params: list[Any]) -> str:
+        sidechain_id = _int_param(params, 0)
+        recipient = _hex_param(params, 1, 32, "account")
+        amount = _int_param(params, 2)
+        fee = _int_param(params, 3) if len(params) > 3 else None
+        return await self._wallet_sidechain_tx(sidechain_id, FerrisTxKind.TRANSFER, amount, recipient, fee)
+
+    async def sidechainwithdraw(self, params: list[Any]) -> str:
+        sidechain_id, amount = _int_param(params, 0), _int_param(params, 1)
+        script = (
+            _hex_param(params, 2, None, "script")
+            if len(params) > 2 and params[2] is not None
+            else self.node.wallet.script_pubkey
+        )
+        fee = _int_param(params, 3) if len(params) > 3 else None
+        return await self._wallet_sidechain_tx(sidechain_id, FerrisTxKind.WITHDRAW, amount, script, fee)
+
+    async def listsidechainwithdrawals(self, params: list[Any]) -> list[dict[str, object]]:
+        try:
+            return self.node.sidechains.withdrawals(_int_param(params, 0))
+        except SidechainRejected as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+
+    async def getwithdrawalproof(self, params: list[Any]) -> dict[str, Any]:
+        try:
+            proof = self.node.sidechains.withdrawal_proof(
+                _int_param(params, 0), _int_param(params, 1), _int_param(params, 2)
+            )
+        except SidechainRejected as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+        return {
+            "sidechain_id": proof.sidechain_id,
+            "checkpoint_height": proof.checkpoint_height,
+            "leaf_index": proof.leaf_index,
+            "leaf_count": proof.leaf_count,
+            "entry": {
+                "kind": int(proof.entry.kind),
+                "target_chain": proof.entry.target_chain,
+                "recipient": proof.entry.recipient.hex(),
+                "amount": proof.entry.amount,
+                "payload": proof.entry.payload.hex(),
+            },
+            "proof": [h.hex() for h in proof.proof],
+        }
+
+    async def sidechainclaim(self, params: list[Any]) -> str:
+        try:
+            tx = self.node.sidechains.claim(
+                _int_param(params, 0), _int_param(params, 1), _int_param(params, 2)
+            )
+        except SidechainRejected as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+        if self.announce is not None:
+            await self.announce(tx)
+        return txid(tx, self.node.preset).hex()
+
+    async def proposesidechain(self, params: list[Any]) -> dict[str, Any]:
+        """GOV-1 / SC-REG-1: ``id [vm_kind federation peg_in_depth challenge_period message_timeout
+        max_escrow max_withdrawal]`` (defaults: FerrisScript, the finality quorum, the devnet's short
+        windows 2 / 3 / 4, 10^12 / 10^10 atoms)."""
+        defaults = [int(VmKind.FERRIS), int(QuorumType.FINALITY), 2, 3, 4, 10**12, 10**10]
+        values = [_int_param(params, i) if len(params) > i else defaults[i - 1] for i in range(1, 8)]
+        spec = SidechainSpec(_int_param(params, 0), *values)
+        try:
+            tx, proposal = self.node.propose_sidechain(spec, f"sidechain {spec.sidechain_id}".encode())
+        except InsufficientFunds as exc:
+            raise RpcError(WALLET_ERROR, str(exc)) from None
+        if self.announce is not None:
+            await self.announce(tx)
+        return {"txid": txid(tx, self.node.preset).hex(), "proposal_id": proposal.hex()}
+
+    async def voteproposal(self, params: list[Any]) -> str:
+        """GOV-4: ``proposal_id choice [revision]`` (choice 0 yes, 1 no, 2 abstain) by this node's
+        masternode."""
+        proposal = _hex_param(params, 0, 32, "proposal_id")
+        choice = _int_param(params, 1)
+        if choice not in (0, 1, 2):
+            raise RpcError(INVALID_PARAMS, "choice must be 0 (yes), 1 (no) or 2 (abstain)")
+        revision = _int_param(params, 2) if len(params) > 2 else 0
+        try:
+            tx = self.node.vote_proposal(proposal, VoteChoice(choice), revision)
+        except InsufficientFunds as exc:
+            raise RpcError(WALLET_ERROR, str(exc)) from None
         except ValueError as exc:
             raise RpcError(INVALID_PARAMS, str(exc)) from None
         if self.announce is not None:

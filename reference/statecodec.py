@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from spec.encoding import decode, encode
+from spec.encoding import Codec, decode, encode
 from spec.forks.deployment import AgendaRecord, Deployments, DeploymentStatus
 from spec.governance.proposals import (
     GovernanceState,
     GovernedParameters,
+    Proposal,
     ProposalRecord,
     ProposalStatus,
     ScheduledChange,
@@ -29,6 +31,8 @@ from spec.ledger.transaction import OutPoint
 from spec.masternode.finality import QuorumRecord, QuorumRegistry
 from spec.masternode.registry import MasternodeEntry, MasternodeList, MasternodeStatus
 from spec.presets import Preset
+from spec.sidechain.items import sidechain_items, sidechains_from_items
+from spec.sidechain.registry import SidechainsState
 
 
 def _outpoint(outpoint: OutPoint) -> str:
@@ -86,9 +90,17 @@ def decode_masternodes(raw: bytes) -> MasternodeList:
     return MasternodeList({entry.collateral: entry for entry in entries})
 
 
+def _stored_proposal_codec(preset: Preset) -> Codec[Proposal]:
+    """A stored proposal record may hold any action the chain ever accepted, so the node's stored
+    state reads the CREATE_SIDECHAIN action too (SC-FORK-2), as STATE-3's item codec does; GOV-0 on
+    new messages stays gated by the fork."""
+    stored = replace(preset, governance=replace(preset.governance, sidechain_proposals=True))
+    return governance_codecs(stored).proposal
+
+
 def encode_governance(state: GovernanceState, preset: Preset) -> bytes:
     """The governance state as canonical JSON."""
-    codec = governance_codecs(preset).proposal
+    codec = _stored_proposal_codec(preset)
     data = {
         "proposals": [
             {
@@ -121,7 +133,7 @@ def encode_governance(state: GovernanceState, preset: Preset) -> bytes:
 def decode_governance(raw: bytes, preset: Preset) -> GovernanceState:
     """Inverse of :func:`encode_governance`."""
     data = json.loads(raw)
-    codec = governance_codecs(preset).proposal
+    codec = _stored_proposal_codec(preset)
     proposals = {
         bytes.fromhex(item["id"]): ProposalRecord(
             bytes.fromhex(item["id"]),
@@ -226,3 +238,15 @@ def decode_deployments(raw: bytes) -> Deployments:
         )
         for item in json.loads(raw)
     )
+
+
+def encode_sidechains(state: SidechainsState) -> bytes:
+    """The sidechains state (SC-REG-4) as canonical JSON: its committed items (SC-STATE-1) in hex,
+    sorted by key (empty before fork ``sidechains``)."""
+    items = sorted(sidechain_items(state).items())
+    return json.dumps([[k.hex(), v.hex()] for k, v in items], separators=(",", ":")).encode()
+
+
+def decode_sidechains(raw: bytes) -> SidechainsState:
+    """Inverse of :func:`encode_sidechains` (``sidechains_from_items``)."""
+    return sidechains_from_items({bytes.fromhex(k): bytes.fromhex(v) for k, v in json.loads(raw)})

@@ -64,10 +64,12 @@ from reference.statecodec import (
     decode_governance,
     decode_masternodes,
     decode_quorums,
+    decode_sidechains,
     encode_deployments,
     encode_governance,
     encode_masternodes,
     encode_quorums,
+    encode_sidechains,
 )
 from spec.chain.block import (
     Block,
@@ -101,6 +103,7 @@ from spec.masternode.finality import EMPTY_QUORUMS
 from spec.masternode.registry import EMPTY_LIST
 from spec.p2p.sync import HeaderChain, connect_headers
 from spec.presets import Preset
+from spec.sidechain.registry import EMPTY_SIDECHAINS
 from spec.trie import RUSTY_TRIE_HASHER, Trie, prove_stored, stored_node_changes, verify_proof
 
 SCHEMA = """
@@ -138,7 +141,7 @@ CREATE TABLE IF NOT EXISTS pruned (hash BLOB PRIMARY KEY, height INTEGER NOT NUL
 row keeps the header bytes only)."""
 
 _META_INTS = ("height", "bits", "ticket_price", "treasury", "cumulative_work")
-_META_BLOBS = ("masternodes", "governance", "quorums", "deployments")
+_META_BLOBS = ("masternodes", "governance", "quorums", "deployments", "sidechains")
 """Meta keys holding the masternode list and the governance state (reference/statecodec.py JSON)."""
 
 
@@ -225,6 +228,8 @@ class ChainStore:
         self._header_bytes = len(encode_header(empty, preset))  # HDR-0 is fixed-size; a block starts with it
         self._heal_poisoned()
         self.on_connect: list[Callable[[Block, ChainState], None]] = []
+        self.on_connect_parent: list[Callable[[Block, ChainState], None]] = []
+        """Hooks called with each connected block and the state it was connected on (its parent's)."""
         """Called after every block connected (mined, relayed or in a reorganisation) with the new state."""
         self._trie = self._load_trie()
         self._state = replace(
@@ -280,6 +285,7 @@ class ChainStore:
             ),
             quorums=decode_quorums(meta["quorums"]) if "quorums" in meta else EMPTY_QUORUMS,
             deployments=decode_deployments(meta["deployments"]) if "deployments" in meta else (),
+            sidechains=decode_sidechains(meta["sidechains"]) if "sidechains" in meta else EMPTY_SIDECHAINS,
         )
 
     def _state_root_at(self, tip_hash: bytes) -> bytes:
@@ -506,6 +512,7 @@ class ChainStore:
             "governance": encode_governance(state.governance, self.preset),
             "quorums": encode_quorums(state.quorums),
             "deployments": encode_deployments(state.deployments),
+            "sidechains": encode_sidechains(state.sidechains),
         }
 
     def _write_meta(self, state: ChainState) -> None:
@@ -541,6 +548,8 @@ class ChainStore:
             raise
         self._state = after
         self._trie = trie
+        for parent_hook in self.on_connect_parent:
+            parent_hook(block, before)
         for hook in self.on_connect:
             hook(block, after)
         return after

@@ -174,6 +174,37 @@ def test_misbehaving_peer_is_disconnected_and_node_keeps_running(node: Path, gar
     assert metrics[("rusty_banned_peers", ())] == len(info["banned"])
 
 
+@pytest.mark.slow
+def test_devnet_runs_a_sidechain_round_trip(tmp_path: Path) -> None:
+    """Issue 15 item 7 on three node processes (151 s on a 2-core machine; the default run
+    has the in-process round trip, tests/test_reference_sidechains.py): fork ``sidechains`` voted
+    in, a governance proposal creates sidechain 1, node 0 pegs in, transfers to node 1's account,
+    withdraws; the federation (the finality quorum) produces the blocks and posts threshold-signed
+    checkpoints; the claim is paid on the mainchain after the challenge window; every node agrees."""
+    result = asyncio.run(run_devnet(3, 10, tmp_path, show_progress=False, sidechain=True))
+    assert result.converged and result.upgraded, result
+    assert result.forks == ["sidechains"] * 3
+    trip = result.sidechain
+    assert trip is not None
+    assert (
+        trip["registered"] < trip["deposited"] <= trip["transferred"] < trip["checkpointed"] < trip["claimed"]
+    )
+    assert len(set(trip["tips"])) == 1
+    assert trip["escrow"] == [devnet.SIDECHAIN_DEPOSIT - devnet.SIDECHAIN_WITHDRAWAL] * 3
+    assert trip["withdrawal"]["amount"] == devnet.SIDECHAIN_WITHDRAWAL
+    for index in range(3):
+        node = Node(tmp_path / f"node{index}")
+        try:
+            state = node.store.state
+            record = state.sidechains.chains[devnet.SIDECHAIN_ID]
+            assert record.escrow == devnet.SIDECHAIN_DEPOSIT - devnet.SIDECHAIN_WITHDRAWAL
+            key = (devnet.SIDECHAIN_ID, trip["withdrawal"]["height"], trip["withdrawal"]["index"])
+            assert key in state.sidechains.spent_withdrawals
+            assert node.store.state_root == compute_state_root(state, DEVNET)  # ST-1 with the records
+        finally:
+            node.close()
+
+
 def test_devnet_progress_without_a_terminal_prints_lines(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -113,6 +113,8 @@ from spec.p2p.messages import (
     Ping,
     Pong,
     PrefilledTransaction,
+    SidechainBlockMessage,
+    SidechainTxMessage,
     SnapshotChunkMessage,
     SnapshotManifests,
     TxMessage,
@@ -149,6 +151,8 @@ from spec.p2p.sync import (
     parent_known,
 )
 from spec.presets import DEVNET, MAINNET, parse_preset
+from spec.sidechain.chain import SidechainBlock
+from spec.sidechain.header import SidechainHeader
 from tests.hypothesis_profiles import examples
 
 PRESET = DEVNET
@@ -255,6 +259,15 @@ MESSAGE_STRATEGIES: dict[Command, st.SearchStrategy[Any]] = {
         st.binary(max_size=300),
         st.lists(HASH, max_size=MAX_CHUNK_PROOF).map(tuple),
     ),
+    Command.SIDECHAIN_BLOCK: st.builds(
+        SidechainBlockMessage,
+        st.builds(
+            SidechainBlock,
+            st.builds(SidechainHeader, U64, U64, HASH, U64, HASH, HASH, HASH, U64, HASH),
+            st.lists(st.binary(max_size=200), max_size=3).map(tuple),
+        ),
+    ),
+    Command.SIDECHAIN_TX: st.builds(SidechainTxMessage, U64, st.binary(max_size=300)),
 }
 
 

@@ -417,6 +417,20 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
             ],
         },
     )
+    funded = spend_p2pkh(utxos, coins[1:2], [bob], [TxOutput(150_000, bob.script_pubkey)], preset)
+    yield CaseSpec(
+        "mempool_sequence",
+        "escrow_release_counts_as_input",
+        "SC-PEG-4 / TX-9: outputs 50,000 above the inputs are refused without a release and admitted "
+        "with a release of 51,000 (fee 1,000), as a withdrawal claim's payout is funded by the escrow",
+        {
+            **context,
+            "height": maturity + 1,
+            "template_bytes": 100_000,
+            "transactions": [_hex(funded, preset), _hex(funded, preset)],
+            "released": [0, 51_000],
+        },
+    )
     yield from _chunk_encoding_cases(preset)
 
 

@@ -105,6 +105,8 @@ from spec.p2p.messages import (
     Ping,
     Pong,
     PrefilledTransaction,
+    SidechainBlockMessage,
+    SidechainTxMessage,
     SnapshotChunkMessage,
     SnapshotManifests,
     TxMessage,
@@ -117,6 +119,12 @@ from spec.p2p.messages import (
 from spec.p2p.peers import Violation
 from spec.p2p.sync import block_locator, chain_hashes
 from spec.presets import DEVNET, Preset
+from spec.sidechain.chain import MainchainInputs, SidechainBlock, build_sidechain_block, genesis_state
+from spec.sidechain.header import Deposit
+from spec.vm.ferris import FerrisTransaction, FerrisTxKind, compute_account_id, p2pkh_locking_script
+from spec.vm.ferris import encode_transaction as encode_ferris_transaction
+from spec.vm.ferris import sign_transaction as sign_ferris_transaction
+from spec.vm.interface import VmKind
 
 CHAIN_LENGTH = 40
 PAYMENT_HEIGHT = 8
@@ -444,7 +452,89 @@ def sample_messages(preset: Preset) -> list[tuple[str, Message]]:
         ("pose_challenge", challenge_scenario(preset).challenge),
         ("pose_response", challenge_scenario(preset).response),
         *_snapshot_messages(preset),
+        *_sidechain_messages(preset),
     ]
+
+
+SIDECHAIN_SAMPLE_ID = 1
+"""P2P-SC samples: the sidechain they belong to."""
+
+
+def sample_sidechain_transaction(preset: Preset) -> bytes:
+    """P2P-SC-2: a signed FerrisScript transfer (VMF-2/5) of a fixed key."""
+    seed = seeded_bytes("p2p/sidechain-sender", 32)
+    tx = FerrisTransaction(
+        int(FerrisTxKind.TRANSFER),
+        SIDECHAIN_SAMPLE_ID,
+        0,
+        5_000,
+        1_000,
+        0,
+        seeded_bytes("p2p/sidechain-recipient", 32),
+        b"",
+        p2pkh_locking_script(seed),
+        b"",
+    )
+    return encode_ferris_transaction(sign_ferris_transaction(tx, seed))
+
+
+def sample_sidechain_block(preset: Preset) -> SidechainBlock:
+    """P2P-SC-1: block 1 of a FerrisScript sidechain (genesis cursor 9) crediting one deposit at
+    mainchain height 10 to the sender of :func:`sample_sidechain_transaction`, then that transfer."""
+    sender = compute_account_id(p2pkh_locking_script(seeded_bytes("p2p/sidechain-sender", 32)))
+    genesis = genesis_state(VmKind.FERRIS, SIDECHAIN_SAMPLE_ID, 0, 9)
+    deposit = Deposit(SIDECHAIN_SAMPLE_ID, 10, 0, bytes(32), 1, sender, 100_000)
+    inputs = MainchainInputs(12, 2, (deposit,), ())
+    return build_sidechain_block(
+        genesis, [sample_sidechain_transaction(preset)], inputs, 1_700_000_000, 10, preset
+    )
+
+
+def _sidechain_messages(preset: Preset) -> list[tuple[str, Message]]:
+    block = sample_sidechain_block(preset)
+    return [
+        ("sidechain_block", SidechainBlockMessage(block)),
+        ("sidechain_block_empty", SidechainBlockMessage(SidechainBlock(block.header, ()))),
+        ("sidechain_tx", SidechainTxMessage(SIDECHAIN_SAMPLE_ID, sample_sidechain_transaction(preset))),
+    ]
+
+
+def _sidechain_frame_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """P2P-SC: invalid sidechain frames (checksums correct)."""
+    block = encode_payload(SidechainBlockMessage(sample_sidechain_block(preset)), preset)
+    tx = encode_payload(SidechainTxMessage(SIDECHAIN_SAMPLE_ID, b"\x01\x02"), preset)
+    cases = [
+        (
+            "sidechain_block_truncated",
+            "P2P-SC-1: a sidechain block whose last transaction is one byte short",
+            raw_frame(Command.SIDECHAIN_BLOCK, block[:-1], preset),
+            "DECODE_TRUNCATED",
+        ),
+        (
+            "sidechain_block_trailing",
+            "P2P-SC-1: a sidechain block with a trailing byte",
+            raw_frame(Command.SIDECHAIN_BLOCK, block + b"\x00", preset),
+            "DECODE_TRAILING_BYTES",
+        ),
+        (
+            "sidechain_tx_noncanonical_id",
+            "P2P-SC-2: the sidechain id as a two-byte varint of 1 (ENC-1)",
+            raw_frame(Command.SIDECHAIN_TX, b"\x81\x00" + tx[1:], preset),
+            "DECODE_NONCANONICAL_VARINT",
+        ),
+        (
+            "sidechain_tx_too_long",
+            "P2P-SC-2: a transaction length above max_message_bytes",
+            raw_frame(
+                Command.SIDECHAIN_TX,
+                b"\x01" + varint_encode(preset.network.max_message_bytes + 1),
+                preset,
+            ),
+            "DECODE_LENGTH_LIMIT",
+        ),
+    ]
+    for case, description, frame, error in cases:
+        yield _case("decode_frame", case, description, {"frame": frame.hex()}, error)
 
 
 def _quorum_frame_cases(preset: Preset) -> Iterator[CaseSpec]:
@@ -741,6 +831,7 @@ def _frame_cases(preset: Preset) -> Iterator[CaseSpec]:
     )
     yield from _quorum_frame_cases(preset)
     yield from _snapshot_frame_cases(preset)
+    yield from _sidechain_frame_cases(preset)
 
     def prefix(case: str, description: str, data: bytes, error: str | None = None) -> CaseSpec:
         return _case("frame_prefix", case, description, {"prefix": data.hex()}, error)

@@ -7,7 +7,7 @@ canonical encoding in hex.
 
 from __future__ import annotations
 
-from conformance.jsonio import field, hex_field, hex_list_field, int_field, to_hex
+from conformance.jsonio import field, hex_field, hex_list_field, int_field, int_list_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.errors import SpecError
 from spec.ledger.mempool import EMPTY_MEMPOOL, Mempool, admit, remove_for_block, select_for_block
@@ -310,7 +310,9 @@ def handle_undo_transactions(preset: Preset, data: dict[str, JSON]) -> JSON:
 def handle_mempool_sequence(preset: Preset, data: dict[str, JSON]) -> JSON:
     """MEMPOOL-1..4: offer ``transactions`` in order; report each verdict, the final pool and a template.
 
-    ``{"utxos", "height", "median_time_past", "transactions", "template_bytes"}`` ->
+    ``{"utxos", "height", "median_time_past", "transactions", "template_bytes"}`` (and optionally
+    ``"released"``: per offered transaction, the escrow value its sidechain claims release, SC-PEG-4;
+    default 0 each) ->
     ``{"verdicts": [{"accepted": bool, "code": str|null, "removed": [txid]}], "mempool": [txid],
     "template": [txid]}``.
     """
@@ -318,10 +320,14 @@ def handle_mempool_sequence(preset: Preset, data: dict[str, JSON]) -> JSON:
     context = _context(data)
     pool = EMPTY_MEMPOOL
     verdicts: list[JSON] = []
-    for raw in hex_list_field(data, "transactions"):
+    offered = hex_list_field(data, "transactions")
+    released = int_list_field(data, "released") if "released" in data else [0] * len(offered)
+    if len(released) != len(offered):
+        raise BadInput("released must have one amount per transaction")
+    for raw, freed in zip(offered, released, strict=True):
         try:
             tx = decode_transaction(raw, preset)
-            pool, removed = admit(pool, tx, utxos, context, preset)
+            pool, removed = admit(pool, tx, utxos, context, preset, freed)
         except SpecError as exc:
             verdicts.append({"accepted": False, "code": exc.code, "removed": []})
             continue

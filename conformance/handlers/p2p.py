@@ -10,7 +10,9 @@ JSON shapes (besides the general conventions of docs/vector-format.md):
   :func:`message_json` and docs/p2p.md); the quorum messages (P2P-5) have the JSON forms of the
   ``dkg`` flow (:mod:`conformance.handlers.dkg`), a commitment signature (FIN-5) that of the
   ``masternode`` flow (:func:`conformance.handlers.masternode.commitment_signature_json`), PoSe
-  challenges and responses (POSE-5/6) too (``challenge_json``, ``response_json``);
+  challenges and responses (POSE-5/6) too (``challenge_json``, ``response_json``); a sidechain
+  block (P2P-SC-1) is ``{"sidechain_id", "height", "header_hash", "transactions"}`` and a sidechain
+  transaction (P2P-SC-2) ``{"sidechain_id", "transaction"}``;
 * a node address is ``{"node_id", "host", "port"}``;
 * a cumulative work is 32-byte big-endian hex.
 """
@@ -84,6 +86,8 @@ from spec.p2p.messages import (
     NotFound,
     Ping,
     Pong,
+    SidechainBlockMessage,
+    SidechainTxMessage,
     SnapshotChunkMessage,
     SnapshotManifests,
     TxMessage,
@@ -112,6 +116,7 @@ from spec.p2p.sync import (
     parent_known,
 )
 from spec.presets import Preset
+from spec.sidechain.header import compute_header_hash
 
 
 def _objects(data: dict[str, JSON], name: str) -> list[dict[str, JSON]]:
@@ -253,6 +258,16 @@ def message_json(message: Message, preset: Preset) -> dict[str, JSON]:
             "chunk": to_hex(message.chunk),
             "proof": [to_hex(p) for p in message.proof],
         }
+    if isinstance(message, SidechainBlockMessage):
+        header = message.block.header
+        return {
+            "sidechain_id": header.sidechain_id,
+            "height": header.height,
+            "header_hash": to_hex(compute_header_hash(header)),
+            "transactions": [to_hex(tx) for tx in message.block.transactions],
+        }
+    if isinstance(message, SidechainTxMessage):
+        return {"sidechain_id": message.sidechain_id, "transaction": to_hex(message.transaction)}
     return {"nodes": [node_json(n) for n in message.nodes]}
 
 

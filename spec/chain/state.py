@@ -119,14 +119,20 @@ from spec.ledger.transaction import (
 )
 from spec.ledger.utxo import UtxoDiff, UtxoEntry, created_entries, transaction_diff
 from spec.ledger.validation import LedgerContext, validate_transaction
-from spec.masternode.finality import EMPTY_QUORUMS, QuorumRegistry, apply_block_to_quorums, committed_pose_key
+from spec.masternode.finality import (
+    EMPTY_QUORUMS,
+    QuorumRegistry,
+    apply_transaction_to_quorums,
+    committed_pose_key,
+    record_quorum,
+)
 from spec.masternode.registry import EMPTY_LIST, MasternodeList, apply_block_to_list, payee_script
 from spec.masternode.slashing import apply_block_evidence, burnt_collaterals
 from spec.presets import Preset
 from spec.script import p2pkh_script
 from spec.sidechain.checkpoint import federation_keys
 from spec.sidechain.registry import EMPTY_SIDECHAINS, SidechainsState
-from spec.sidechain.state import apply_block_to_sidechains
+from spec.sidechain.state import SidechainBlock, apply_block_to_sidechains
 
 GENESIS_PARENT = bytes(32)
 
@@ -321,6 +327,25 @@ def ticket_purchases(tx: Transaction, height: int, price: int, preset: Preset) -
     return bought
 
 
+def _sidechain_step(state: ChainState, block: Block, due: BlockObligations, preset: Preset) -> SidechainBlock:
+    """SC-BLK-1..4 of ``block`` on ``state`` (its parent's state), the fork being in force."""
+    height = block.header.height
+    keys = federation_keys(state.quorums, height, preset)
+    activated = created_sidechains(state.governance, due.governance)
+    return apply_block_to_sidechains(state.sidechains, block.transactions, height, keys, preset, activated)
+
+
+def sidechain_outputs(state: ChainState, block: Block, preset: Preset) -> SidechainBlock | None:
+    """SC-BLK-1..4 as :func:`transition` runs them: what ``block`` (connected on ``state``, its
+    parent's state) hands each sidechain (deposits, inbound messages) and releases; ``None`` when
+    fork ``sidechains`` is not in force at the block. A node calls it to follow deposits."""
+    height = block.header.height
+    fork = fork_in_force(begin_window(state.deployments, height, preset), preset)
+    if not fork.sidechains_enabled():
+        return None
+    return _sidechain_step(state, block, block_obligations(state, height, preset), preset)
+
+
 def transition(
     state: ChainState, block: Block, context: BlockContext, preset: Preset
 ) -> tuple[ChainState, bytes]:
@@ -341,9 +366,7 @@ def transition(
     sidechains = state.sidechains
     released = (0,) * len(block.transactions)
     if fork.sidechains_enabled():
-        keys = federation_keys(state.quorums, height, preset)
-        activated = created_sidechains(state.governance, due.governance)
-        pegged = apply_block_to_sidechains(sidechains, block.transactions, height, keys, preset, activated)
+        pegged = _sidechain_step(state, block, due, preset)
         sidechains, released = pegged.state, pegged.released
 
     ledger_context = LedgerContext(height, median_time_past(state.timestamps, preset))
@@ -389,9 +412,14 @@ def transition(
         del utxos[outpoint]  # SLASH-4: a listed collateral is unspent after the block
         touched.append(outpoint)
     tip_hash = block_hash(header, preset)
-    quorums = apply_block_to_quorums(
-        state.quorums, block.transactions, masternodes, tip_hash, height, effective
-    )
+    # FIN-6: the block's commitments, then the quorums based on its parent, selected from the list
+    # and the hash after the parent: a block's state never depends on its own hash, which covers
+    # the state root (ST-1 commits the records).
+    quorums = state.quorums
+    for tx in block.transactions:
+        quorums = apply_transaction_to_quorums(quorums, tx, height, effective)
+    if height > 0:
+        quorums = record_quorum(quorums, state.masternodes, state.tip_hash, height - 1, effective)
     governance = apply_block_to_governance(
         due.governance, block.transactions, state.masternodes, height, fork.governance_preset(preset)
     )

@@ -189,9 +189,16 @@ def trim_to_size(mempool: Mempool, preset: Preset) -> tuple[Mempool, set[bytes]]
 
 
 def admit(
-    mempool: Mempool, tx: Transaction, utxos: UtxoSet, context: LedgerContext, preset: Preset
+    mempool: Mempool,
+    tx: Transaction,
+    utxos: UtxoSet,
+    context: LedgerContext,
+    preset: Preset,
+    released: int = 0,
 ) -> tuple[Mempool, frozenset[bytes]]:
-    """MEMPOOL-1..3: the mempool with ``tx`` added, and the txids it replaced or evicted."""
+    """MEMPOOL-1..3: the mempool with ``tx`` added, and the txids it replaced or evicted
+    (``released``: the escrow value its sidechain withdrawal claims add to its inputs, SC-PEG-4,
+    as the block's TX-9 check counts it; its fee is computed with it)."""
     if is_coinbase(tx):
         raise UnexpectedCoinbase("a coinbase is never relayed")
     tx_id = txid(tx, preset)
@@ -205,7 +212,7 @@ def admit(
         # Validate against the mempool as it would be after the replacement.
         base = _without(mempool, with_descendants(mempool, conflicts))
     view = MempoolUtxoView(utxos, base, context.height, preset)
-    fee = validate_transaction(tx, view, context, preset)
+    fee = validate_transaction(tx, view, context, preset, released)
     entry = MempoolEntry(tx, tx_id, fee, transaction_size(tx, preset))
     check_policy(entry, preset)
     replaced: set[bytes] = check_replacement(mempool, entry, conflicts, preset) if conflicts else set()

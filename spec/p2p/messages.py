@@ -32,6 +32,11 @@
   (FORK-3, FIN-4), members' signatures of a quorum commitment (FIN-5) and PoSe liveness challenges
   and responses (POSE-5/6, spec/masternode/challenge.py). They are flooded: a node forwards each one
   it accepted, once.
+* **P2P-SC** sidechains (docs/sidechains.md, docs/node.md): ``SidechainBlockMessage`` carries a
+  sidechain block in ``BLOCK_CODEC`` (SC-HDR-1/4, P2P-SC-1) and ``SidechainTxMessage`` a sidechain
+  id and one transaction's bytes (P2P-SC-2, at most ``max_message_bytes``); both are flooded once.
+  Federation checkpoint signature shares travel as ``SignatureShare`` (SIGN-2) with the message
+  ``compute_checkpoint_message(header)`` (SC-HDR-3).
 * **P2P-SNAP** state snapshots for fast sync (SNAP-5..8, spec/ledger/state_snapshot.py):
   ``GetSnapshotManifests(max_height)`` asks which snapshots a peer serves at heights up to
   ``max_height``; ``SnapshotManifests`` answers with at most :data:`MAX_SNAPSHOT_MANIFESTS`
@@ -68,6 +73,7 @@ from spec.encoding import (
     Reader,
     Struct,
     VarBytes,
+    Varint,
     decode,
     encode,
     read_length_prefix,
@@ -105,6 +111,8 @@ from spec.masternode.dkg import (
 from spec.masternode.finality import COMMITMENT_SIGNATURE_CODEC, CommitmentSignature
 from spec.masternode.signing import SIGNATURE_SHARE_CODEC, SignatureShare
 from spec.presets import Preset
+from spec.sidechain.chain import BLOCK_CODEC as SIDECHAIN_BLOCK_CODEC
+from spec.sidechain.chain import SidechainBlock
 
 MAGIC_BYTES = 4
 CHECKSUM_BYTES = 4
@@ -157,6 +165,8 @@ class Command(IntEnum):
     SNAPSHOT_MANIFESTS = 0x61
     GET_SNAPSHOT_CHUNK = 0x62
     SNAPSHOT_CHUNK = 0x63
+    SIDECHAIN_BLOCK = 0x70
+    SIDECHAIN_TX = 0x71
 
 
 class InvKind(IntEnum):
@@ -369,6 +379,24 @@ class SnapshotChunkMessage:
     proof: tuple[bytes, ...]
 
 
+@dataclass(frozen=True)
+class SidechainBlockMessage:
+    """P2P-SC-1: a sidechain block (SC-HDR-1, its canonical encoding ``BLOCK_CODEC`` of
+    spec/sidechain/chain.py), flooded once by every node that accepted it (SCB-1..5)."""
+
+    block: SidechainBlock
+
+
+@dataclass(frozen=True)
+class SidechainTxMessage:
+    """P2P-SC-2: a sidechain transaction for sidechain ``sidechain_id`` (bytes in the encoding of
+    that sidechain's VM kind, at most ``max_message_bytes``), flooded once by every node that
+    accepted it into its sidechain pool."""
+
+    sidechain_id: int
+    transaction: bytes
+
+
 Message: TypeAlias = (
     Version
     | Verack
@@ -398,6 +426,8 @@ Message: TypeAlias = (
     | SnapshotManifests
     | GetSnapshotChunk
     | SnapshotChunkMessage
+    | SidechainBlockMessage
+    | SidechainTxMessage
 )
 """Every P2P message."""
 
@@ -430,6 +460,8 @@ MESSAGE_TYPES: dict[Command, type[Any]] = {
     Command.SNAPSHOT_MANIFESTS: SnapshotManifests,
     Command.GET_SNAPSHOT_CHUNK: GetSnapshotChunk,
     Command.SNAPSHOT_CHUNK: SnapshotChunkMessage,
+    Command.SIDECHAIN_BLOCK: SidechainBlockMessage,
+    Command.SIDECHAIN_TX: SidechainTxMessage,
 }
 """P2P-1: the message type of each command."""
 
@@ -634,6 +666,11 @@ def message_codecs(preset: Preset) -> dict[Command, Codec[Any]]:
                 ("chunk", VarBytes(network.max_message_bytes)),
                 ("proof", ListOf(BYTES32, MAX_CHUNK_PROOF)),
             ],
+        ),
+        Command.SIDECHAIN_BLOCK: Struct(SidechainBlockMessage, [("block", SIDECHAIN_BLOCK_CODEC)]),
+        Command.SIDECHAIN_TX: Struct(
+            SidechainTxMessage,
+            [("sidechain_id", Varint()), ("transaction", VarBytes(network.max_message_bytes))],
         ),
     }
 

@@ -1,0 +1,721 @@
+"""The node's sidechain side (issue 15 item 7, docs/node.md "Sidechains", docs/sidechains.md).
+
+Every rule is the spec's: which deposits and inbound messages a mainchain block hands a sidechain
+(SC-BLK-1..4, :func:`spec.chain.state.sidechain_outputs`), the sidechain block transition and the
+producer's builder (SCB-1..6, :func:`spec.sidechain.chain.apply_sidechain_block`,
+:func:`~spec.sidechain.chain.build_sidechain_block`), the checkpoint message and its threshold
+signature (SC-HDR-3, SIGN-1..3), the mainchain's checkpoint checks (SC-CP-1..4) and the outbox proofs
+a claim carries (SC-TX-2, SCB-4). This module decides *when* to call them and what to send:
+
+* **following** for every registered sidechain (fork ``sidechains``) the node records the
+  :class:`~spec.sidechain.header.Deposit` and :class:`~spec.sidechain.header.InboundMessage` items
+  of each mainchain block it connects (by block hash, so a reorganisation only changes which are on
+  the best chain), and keeps the sidechain's chain from its genesis: the empty VM state under a
+  height-0 header with timestamp 0 and ``deposit_cursor = activation_height - 1`` (so deposits in
+  the activation block itself are credited);
+* **one block in flight** a sidechain block ``n + 1`` is produced only once block ``n``'s
+  checkpoint is accepted on the mainchain (height 0, the genesis header, is checkpointed first);
+  so the sidechain's chain is the checkpointed chain plus at most one block, and a node whose
+  block ``n`` differs from the checkpointed one drops its own and adopts the checkpointed one;
+* **proposer** the federation is the quorum of the sidechain's quorum type whose group key the
+  chain committed for the next mainchain height (SC-CP-4); the proposer of sidechain height ``n``
+  is ``qualified[n mod |qualified|]`` of that quorum's DKG result; it builds the block when it has
+  pending sidechain transactions or mainchain inputs up to ``tip - peg_in_depth`` (SCB-2);
+* **signing** every federation member that accepted the block at the next checkpoint height signs
+  one threshold share of ``compute_checkpoint_message(header)`` with its DKG key share (SIGN-2),
+  at most one header per sidechain height and group key (persisted before the share leaves, so
+  SC-CP-5 equivocation cannot come from an honest member); shares travel as ``SignatureShare``
+  quorum messages; any node that collects ``t`` of them recovers the signature (SIGN-3) and, if
+  the checkpoint passes SC-CP-1..4 on its tip, queues the ``RCSC`` kind-1 transaction
+  (spec/sidechain/transactions.py) paying a fee from its wallet; the mempool keeps one of the
+  copies (SC-CP-1 rejects the rest);
+* **transactions** a sidechain transaction is kept if the builder includes it on the node's tip
+  (with the ones already pending), and flooded (P2P-SC-2); blocks are flooded (P2P-SC-1).
+
+What is not done: a proposer that is down stalls its sidechain (no rotation on timeout); a node
+that missed a checkpointed block does not request it (it waits for a relay); EVM and WASM
+sidechains are followed only through the spec's VM table (FerrisScript today).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+from spec.chain.block import Block, block_hash
+from spec.chain.state import ChainState, sidechain_outputs
+from spec.encoding import decode, encode
+from spec.errors import SpecError
+from spec.ledger.transaction import Transaction, TxOutput
+from spec.masternode.dkg import DkgResult
+from spec.masternode.signing import (
+    SignatureShare,
+    SigningSession,
+    add_signature_share,
+    make_signature_share,
+    start_signing,
+    try_recover,
+)
+from spec.p2p.messages import SidechainBlockMessage, SidechainTxMessage
+from spec.presets import Preset
+from spec.sidechain.chain import (
+    MainchainInputs,
+    SidechainBlock,
+    SidechainState,
+    apply_sidechain_block,
+    build_sidechain_block,
+    compute_outbox_proof,
+    decode_sidechain_block,
+    encode_sidechain_block,
+    genesis_state,
+)
+from spec.sidechain.checkpoint import check_checkpoint, federation_keys
+from spec.sidechain.header import (
+    DEPOSIT_CODEC,
+    INBOUND_MESSAGE_CODEC,
+    Checkpoint,
+    Deposit,
+    InboundMessage,
+    compute_checkpoint_message,
+    compute_header_hash,
+)
+from spec.sidechain.registry import SidechainRecord
+from spec.sidechain.transactions import (
+    OutboxProof,
+    SidechainMessage,
+    WithdrawalClaim,
+)
+from spec.vm.ferris import (
+    FerrisTransaction,
+    FerrisTxKind,
+    compute_account_id,
+    compute_gas,
+    get_account,
+    p2pkh_locking_script,
+    sign_transaction,
+)
+from spec.vm.ferris import decode_transaction as decode_ferris
+from spec.vm.ferris import encode_transaction as encode_ferris
+from spec.vm.interface import OutboxEntry, OutboxKind, VmKind
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sc_inputs (
+    block_hash BLOB NOT NULL, height INTEGER NOT NULL, kind INTEGER NOT NULL, data BLOB NOT NULL,
+    UNIQUE (block_hash, kind, data)
+);
+CREATE TABLE IF NOT EXISTS sc_blocks (
+    sidechain_id INTEGER NOT NULL, height INTEGER NOT NULL, hash BLOB NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (sidechain_id, hash)
+);
+CREATE TABLE IF NOT EXISTS sc_pool (
+    position INTEGER PRIMARY KEY, sidechain_id INTEGER NOT NULL, data BLOB NOT NULL,
+    UNIQUE (sidechain_id, data)
+);
+CREATE TABLE IF NOT EXISTS sc_signed (
+    sidechain_id INTEGER NOT NULL, height INTEGER NOT NULL, group_key BLOB NOT NULL,
+    header_hash BLOB NOT NULL, PRIMARY KEY (sidechain_id, height, group_key)
+);
+"""
+
+GENESIS_TIMESTAMP = 0
+"""The timestamp of every sidechain's height-0 header (a constant, so every node derives one genesis)."""
+
+RESUBMIT_AFTER_BLOCKS = 3
+"""Mainchain blocks a node waits for its queued checkpoint to be mined before it queues it again."""
+
+MAX_HELD = 1_000
+"""Blocks and shares held for later (a block ahead of the node's view, a share before its block)."""
+
+SidechainOutput = SignatureShare | Transaction | SidechainBlockMessage | SidechainTxMessage
+"""What this module asks the node to send: checkpoint shares, transactions, blocks, pool entries."""
+
+
+class SidechainRejected(ValueError):
+    """A sidechain transaction or request the node refuses (RPC ``INVALID_PARAMS``)."""
+
+
+@dataclass
+class LocalChain:
+    """One sidechain as this node keeps it: its blocks from genesis (``states[i]`` after height ``i``)."""
+
+    record: SidechainRecord
+    states: list[SidechainState]
+    blocks: list[SidechainBlock | None]
+    outboxes: list[tuple[OutboxEntry, ...]]
+
+    @property
+    def tip(self) -> SidechainState:
+        return self.states[-1]
+
+
+@dataclass
+class CheckpointSigning:
+    """SIGN-1..3 of one header's checkpoint by one federation quorum."""
+
+    sidechain_id: int
+    header_hash: bytes
+    session: SigningSession
+    checkpoint: Checkpoint | None = None
+    queued_at: int | None = None
+
+
+@dataclass
+class _Federation:
+    session_id: bytes
+    result: DkgResult
+    member_index: int | None
+    secret_share: object | None
+
+
+@dataclass
+class SidechainService:
+    """The sidechains one node follows; methods return what to send (see :data:`SidechainOutput`)."""
+
+    db: sqlite3.Connection
+    preset: Preset
+    chain_state: Callable[[], ChainState]
+    best_hash_at: Callable[[int], bytes | None]
+    federation_of: Callable[[int, bytes], _Federation | None]
+    publish: Callable[[SidechainMessage, Sequence[TxOutput]], Transaction | None]
+    chains: dict[int, LocalChain] = field(default_factory=dict)
+    signings: dict[bytes, CheckpointSigning] = field(default_factory=dict)
+    held_blocks: list[SidechainBlock] = field(default_factory=list)
+    held_shares: list[SignatureShare] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.db.executescript(SCHEMA)
+
+    # ------------------------------------------------------------------------- following the mainchain
+
+    def on_connect(self, block: Block, before: ChainState) -> None:
+        """SC-BLK-1..4: record what ``block`` (connected on ``before``) hands each sidechain."""
+        try:
+            outputs = sidechain_outputs(before, block, self.preset)
+        except SpecError:
+            return  # the chain accepted it, so this cannot happen; a node never stops on it
+        if outputs is None:
+            return
+        hash_ = block_hash(block.header, self.preset)
+        rows = [(hash_, block.header.height, 0, encode(DEPOSIT_CODEC, d)) for d in outputs.deposits]
+        rows += [(hash_, block.header.height, 1, encode(INBOUND_MESSAGE_CODEC, m)) for m in outputs.inbound]
+        self.db.executemany(
+            "INSERT OR IGNORE INTO sc_inputs (block_hash, height, kind, data) VALUES (?, ?, ?, ?)", rows
+        )
+
+    def mainchain_inputs(self, sidechain_id: int) -> MainchainInputs:
+        """SCB-2: the deposits and inbound messages of the best chain's blocks for ``sidechain_id``."""
+        state = self.chain_state()
+        record = state.sidechains.chains[sidechain_id]
+        deposits: list[Deposit] = []
+        messages: list[InboundMessage] = []
+        rows = self.db.execute(
+            "SELECT block_hash, height, kind, data FROM sc_inputs WHERE height >= ? ORDER BY height",
+            (record.activation_height,),
+        )
+        for hash_, height, kind, data in rows:
+            if self.best_hash_at(int(height)) != bytes(hash_):
+                continue
+            if int(kind) == 0:
+                deposit = decode(DEPOSIT_CODEC, bytes(data))
+                if deposit.sidechain_id == sidechain_id:
+                    deposits.append(deposit)
+            else:
+                message = decode(INBOUND_MESSAGE_CODEC, bytes(data))
+                if message.sidechain_id == sidechain_id:
+                    messages.append(message)
+        return MainchainInputs(state.height, record.spec.peg_in_depth, tuple(deposits), tuple(messages))
+
+    # ------------------------------------------------------------------------- local chains
+
+    def local(self, sidechain_id: int) -> LocalChain | None:
+        """The node's chain of a registered sidechain (built from its genesis and stored blocks)."""
+        record = self.chain_state().sidechains.chains.get(sidechain_id)
+        if record is None:
+            return None
+        chain = self.chains.get(sidechain_id)
+        if chain is None or chain.record.activation_height != record.activation_height:
+            genesis = genesis_state(
+                VmKind(record.spec.vm_kind), sidechain_id, GENESIS_TIMESTAMP, record.activation_height - 1
+            )
+            chain = LocalChain(record, [genesis], [None], [()])
+            self.chains[sidechain_id] = chain
+            self._extend_from_store(chain)
+        chain.record = record
+        return chain
+
+    def _stored(self, sidechain_id: int, height: int) -> list[SidechainBlock]:
+        rows = self.db.execute(
+            "SELECT data FROM sc_blocks WHERE sidechain_id = ? AND height = ?", (sidechain_id, height)
+        )
+        return [decode_sidechain_block(bytes(data)) for (data,) in rows]
+
+    def _extend_from_store(self, chain: LocalChain) -> None:
+        """Apply stored blocks on the tip, preferring the one the mainchain checkpointed."""
+        sidechain_id = chain.record.spec.sidechain_id
+        while True:
+            height = chain.tip.tip.height + 1
+            candidates = self._stored(sidechain_id, height)
+            wanted = self._checkpointed_hash(chain.record, height)
+            if wanted is not None:
+                candidates = [b for b in candidates if compute_header_hash(b.header) == wanted]
+            if not any(self._try_apply(chain, block) for block in candidates):
+                return
+
+    @staticmethod
+    def _checkpointed_hash(record: SidechainRecord, height: int) -> bytes | None:
+        return record.checkpoints[height].header_hash if height < len(record.checkpoints) else None
+
+    def _try_apply(self, chain: LocalChain, block: SidechainBlock) -> bool:
+        try:
+            inputs = self.mainchain_inputs(chain.record.spec.sidechain_id)
+            result = apply_sidechain_block(chain.tip, block, inputs, self.preset)
+        except SpecError:
+            return False
+        chain.states.append(result.state)
+        chain.blocks.append(block)
+        chain.outboxes.append(result.outbox)
+        self.db.execute(
+            "INSERT OR IGNORE INTO sc_blocks (sidechain_id, height, hash, data) VALUES (?, ?, ?, ?)",
+            (
+                block.header.sidechain_id,
+                block.header.height,
+                compute_header_hash(block.header),
+                encode_sidechain_block(block),
+            ),
+        )
+        self._drop_included(block)
+        return True
+
+    def _reconcile(self, chain: LocalChain) -> None:
+        """Drop local blocks the mainchain's checkpoints contradict, then extend from the store."""
+        for height, checkpoint in enumerate(chain.record.checkpoints):
+            if height >= len(chain.states):
+                break
+            if compute_header_hash(chain.states[height].tip) != checkpoint.header_hash:
+                del chain.states[height:], chain.blocks[height:], chain.outboxes[height:]
+                break
+        self._extend_from_store(chain)
+
+    # ------------------------------------------------------------------------- pool
+
+    def pool(self, sidechain_id: int) -> list[bytes]:
+        """Pending sidechain transactions of ``sidechain_id``, in arrival order."""
+        rows = self.db.execute(
+            "SELECT data FROM sc_pool WHERE sidechain_id = ? ORDER BY position", (sidechain_id,)
+        )
+        return [bytes(data) for (data,) in rows]
+
+    def _drop_included(self, block: SidechainBlock) -> None:
+        self.db.executemany(
+            "DELETE FROM sc_pool WHERE sidechain_id = ? AND data = ?",
+            [(block.header.sidechain_id, tx) for tx in block.transactions],
+        )
+
+    def submit(self, sidechain_id: int, tx: bytes) -> list[SidechainOutput]:
+        """Keep ``tx`` if the producer's builder (SCB-6) includes it after the pending ones on the tip;
+        raise :class:`SidechainRejected` otherwise. Returns the relay (P2P-SC-2); ``[]`` if known."""
+        chain = self.local(sidechain_id)
+        if chain is None:
+            raise SidechainRejected(f"no sidechain {sidechain_id}")
+        pending = self.pool(sidechain_id)
+        if tx in pending:
+            return []
+        tip = chain.tip.tip
+        try:
+            built = build_sidechain_block(
+                chain.tip,
+                [*pending, tx],
+                self.mainchain_inputs(sidechain_id),
+                tip.timestamp,
+                tip.deposit_cursor,
+                self.preset,
+            )
+        except SpecError as exc:
+            raise SidechainRejected(f"{exc.code}: {exc}") from exc
+        if tx not in built.transactions:
+            raise SidechainRejected("the sidechain VM rejects the transaction on the node's tip")
+        self.db.execute(
+            "INSERT OR IGNORE INTO sc_pool (sidechain_id, data) VALUES (?, ?)", (sidechain_id, tx)
+        )
+        return [SidechainTxMessage(sidechain_id, tx)]
+
+    # ------------------------------------------------------------------------- blocks from peers
+
+    def receive_block(self, block: SidechainBlock) -> list[SidechainOutput]:
+        """SCB-1..5 on the node's tip; an accepted block is relayed and (as a member) signed."""
+        chain = self.local(block.header.sidechain_id)
+        if chain is None:
+            return []
+        known = self._stored(block.header.sidechain_id, block.header.height)
+        if any(compute_header_hash(b.header) == compute_header_hash(block.header) for b in known):
+            return []
+        if block.header.height != chain.tip.tip.height + 1 or not self._try_apply(chain, block):
+            if block not in self.held_blocks:
+                self.held_blocks.append(block)
+                del self.held_blocks[:-MAX_HELD]
+            return []
+        out: list[SidechainOutput] = [SidechainBlockMessage(block)]
+        out.extend(self._sign(chain))
+        out.extend(self._retry_shares())
+        return out
+
+    # ------------------------------------------------------------------------- checkpoint signing
+
+    def _federation(self, record: SidechainRecord) -> _Federation | None:
+        state = self.chain_state()
+        key = federation_keys(state.quorums, state.height + 1, self.preset).get(record.spec.federation)
+        return None if key is None else self.federation_of(record.spec.federation, key)
+
+    def _next_checkpoint_height(self, chain: LocalChain) -> int:
+        return len(chain.record.checkpoints)
+
+    def _signing_for(self, chain: LocalChain, federation: _Federation) -> CheckpointSigning | None:
+        height = self._next_checkpoint_height(chain)
+        if height >= len(chain.states):
+            return None
+        header = chain.states[height].tip
+        message = compute_checkpoint_message(header)
+        signing = self.signings.get(message + federation.session_id)
+        if signing is None:
+            result = federation.result
+            session = start_signing(
+                federation.session_id, result.public_key_shares, result.threshold, message
+            )
+            signing = CheckpointSigning(header.sidechain_id, compute_header_hash(header), session)
+            self.signings[message + federation.session_id] = signing
+        return signing
+
+    def _sign(self, chain: LocalChain) -> list[SidechainOutput]:
+        """SIGN-2: this member's share of the next checkpoint's header (once per height and key)."""
+        federation = self._federation(chain.record)
+        if federation is None or federation.member_index is None or federation.secret_share is None:
+            return []
+        signing = self._signing_for(chain, federation)
+        if signing is None:
+            return []
+        height = self._next_checkpoint_height(chain)
+        group_key = federation.result.group_public_key
+        row = self.db.execute(
+            "SELECT header_hash FROM sc_signed WHERE sidechain_id = ? AND height = ? AND group_key = ?",
+            (signing.sidechain_id, height, group_key),
+        ).fetchone()
+        if row is not None:
+            return []  # signed this height under this key already (never two headers: SC-CP-5)
+        self.db.execute(
+            "INSERT INTO sc_signed (sidechain_id, height, group_key, header_hash) VALUES (?, ?, ?, ?)",
+            (signing.sidechain_id, height, group_key, signing.header_hash),
+        )
+        share = make_signature_share(
+            federation.session_id,
+            signing.session.message,
+            federation.secret_share,  # type: ignore[arg-type]
+        )
+        return self._add_share(signing, share)
+
+    def _add_share(self, signing: CheckpointSigning, share: SignatureShare) -> list[SidechainOutput]:
+        if signing.checkpoint is not None or share.signer in signing.session.shares:
+            return []
+        try:
+            signing.session = add_signature_share(signing.session, share)
+        except SpecError:
+            return []
+        out: list[SidechainOutput] = [share]
+        signature = try_recover(signing.session)
+        if signature is not None:
+            chain = self.chains.get(signing.sidechain_id)
+            header = next(
+                (
+                    s.tip
+                    for s in (chain.states if chain else [])
+                    if compute_header_hash(s.tip) == signing.header_hash
+                ),
+                None,
+            )
+            if header is not None:
+                signing.checkpoint = Checkpoint(header, signature)
+                out.extend(self._post(signing))
+        return out
+
+    def receive_share(self, share: SignatureShare) -> list[SidechainOutput] | None:
+        """A checkpoint share (``None``: not one this node knows; the quorum side may hold it)."""
+        signing = self.signings.get(share.message + share.quorum_id)
+        if signing is None:
+            for chain in self.chains.values():
+                federation = self._federation(chain.record)
+                if federation is None or federation.session_id != share.quorum_id:
+                    continue
+                candidate = self._signing_for(chain, federation)
+                if candidate is not None and candidate.session.message == share.message:
+                    signing = candidate
+                    break
+        if signing is None:
+            return None
+        return self._add_share(signing, share)
+
+    def _retry_shares(self) -> list[SidechainOutput]:
+        held, self.held_shares = self.held_shares, []
+        out: list[SidechainOutput] = []
+        for share in held:
+            result = self.receive_share(share)
+            if result is None:
+                self.held_shares.append(share)
+            else:
+                out.extend(result)
+        return out
+
+    def _post(self, signing: CheckpointSigning) -> list[SidechainOutput]:
+        """SC-CP-1..4 on the tip's next block, then queue the checkpoint transaction (once per window)."""
+        checkpoint = signing.checkpoint
+        if checkpoint is None:
+            return []
+        state = self.chain_state()
+        record = state.sidechains.chains.get(signing.sidechain_id)
+        if record is None:
+            return []
+        if signing.queued_at is not None and state.height < signing.queued_at + RESUBMIT_AFTER_BLOCKS:
+            return []
+        keys = federation_keys(state.quorums, state.height + 1, self.preset)
+        try:
+            check_checkpoint(record, checkpoint, keys, state.height + 1)
+        except SpecError:
+            return []  # not yet deep enough, already posted, or the federation key moved on
+        tx = self.publish(checkpoint, ())
+        if tx is None:
+            return []
+        signing.queued_at = state.height
+        return [tx]
+
+    # ------------------------------------------------------------------------- the tip moved
+
+    def on_tip(self) -> list[SidechainOutput]:
+        """Follow every registered sidechain: reconcile with its checkpoints, apply held blocks,
+        produce (as proposer), sign (as member), post assembled checkpoints."""
+        out: list[SidechainOutput] = []
+        state = self.chain_state()
+        for sidechain_id in sorted(state.sidechains.chains):
+            chain = self.local(sidechain_id)
+            if chain is None:
+                continue
+            with contextlib.suppress(SpecError):
+                self._reconcile(chain)
+            held, self.held_blocks = self.held_blocks, []
+            for block in held:
+                if block.header.sidechain_id != sidechain_id:
+                    self.held_blocks.append(block)
+                elif block.header.height == chain.tip.tip.height + 1 and self._try_apply(chain, block):
+                    out.append(SidechainBlockMessage(block))
+                elif block.header.height > chain.tip.tip.height:
+                    self.held_blocks.append(block)
+            out.extend(self._produce(chain))
+            out.extend(self._sign(chain))
+            for signing in self.signings.values():
+                if signing.sidechain_id == sidechain_id and signing.checkpoint is not None:
+                    out.extend(self._post(signing))
+        out.extend(self._retry_shares())
+        self._forget_old_signings()
+        return out
+
+    def _forget_old_signings(self) -> None:
+        for key, signing in list(self.signings.items()):
+            chain = self.chains.get(signing.sidechain_id)
+            if chain is None:
+                continue
+            done = {c.header_hash for c in chain.record.checkpoints}
+            if signing.header_hash in done:
+                del self.signings[key]
+
+    def proposer(self, chain: LocalChain, height: int) -> int | None:
+        """The federation member index that produces sidechain block ``height`` (``None``: no federation)."""
+        federation = self._federation(chain.record)
+        if federation is None or not federation.result.qualified:
+            return None
+        qualified = federation.result.qualified
+        return qualified[height % len(qualified)]
+
+    def _produce(self, chain: LocalChain) -> list[SidechainOutput]:
+        """SCB-6 as proposer: the next block once the tip is checkpointed and there is work."""
+        tip = chain.tip.tip
+        if self._next_checkpoint_height(chain) != tip.height + 1:
+            return []  # the tip is not checkpointed yet: one block in flight
+        federation = self._federation(chain.record)
+        if federation is None or federation.member_index is None:
+            return []
+        if self.proposer(chain, tip.height + 1) != federation.member_index:
+            return []
+        sidechain_id = chain.record.spec.sidechain_id
+        inputs = self.mainchain_inputs(sidechain_id)
+        cursor = max(tip.deposit_cursor, inputs.mainchain_tip - inputs.peg_in_depth)
+        pending = self.pool(sidechain_id)
+        fresh = [
+            height
+            for height in (
+                *(d.mainchain_height for d in inputs.deposits),
+                *(m.mainchain_height for m in inputs.messages),
+            )
+            if tip.deposit_cursor < height <= cursor
+        ]
+        if not pending and not fresh:
+            return []
+        timestamp = max(tip.timestamp, self._mainchain_timestamp())
+        try:
+            block = build_sidechain_block(chain.tip, pending, inputs, timestamp, cursor, self.preset)
+        except SpecError:
+            return []
+        if not self._try_apply(chain, block):
+            return []
+        return [SidechainBlockMessage(block), *self._sign(chain)]
+
+    def _mainchain_timestamp(self) -> int:
+        timestamps = self.chain_state().timestamps
+        return int(timestamps[-1]) if timestamps else 0
+
+    # ------------------------------------------------------------------------- wallet side
+
+    def withdrawals(self, sidechain_id: int) -> list[dict[str, object]]:
+        """Every WITHDRAWAL entry of the node's chain: where it is, whether checkpointed, matured,
+        claimed."""
+        chain = self.local(sidechain_id)
+        if chain is None:
+            raise SidechainRejected(f"no sidechain {sidechain_id}")
+        state = self.chain_state()
+        spent = state.sidechains.spent_withdrawals
+        out: list[dict[str, object]] = []
+        for height, outbox in enumerate(chain.outboxes):
+            checkpoint = chain.record.checkpoints[height] if height < len(chain.record.checkpoints) else None
+            for index, entry in enumerate(outbox):
+                if entry.kind != OutboxKind.WITHDRAWAL:
+                    continue
+                out.append(
+                    {
+                        "height": height,
+                        "index": index,
+                        "recipient": entry.recipient.hex(),
+                        "amount": entry.amount,
+                        "checkpointed": checkpoint is not None
+                        and checkpoint.header_hash == compute_header_hash(chain.states[height].tip),
+                        "claimable_from": None
+                        if checkpoint is None
+                        else checkpoint.posted_height + chain.record.spec.challenge_period,
+                        "claimed": (sidechain_id, height, index) in spent,
+                    }
+                )
+        return out
+
+    def withdrawal_proof(self, sidechain_id: int, height: int, index: int) -> OutboxProof:
+        """SC-TX-2 / SCB-4: the proof of outbox entry ``index`` of the block at ``height``."""
+        chain = self.local(sidechain_id)
+        if chain is None or not 0 <= height < len(chain.outboxes):
+            raise SidechainRejected(f"no block {height} on sidechain {sidechain_id}")
+        outbox = chain.outboxes[height]
+        if not 0 <= index < len(outbox):
+            raise SidechainRejected(f"no outbox entry {index} in block {height}")
+        return OutboxProof(
+            sidechain_id, height, index, len(outbox), outbox[index], compute_outbox_proof(outbox, index)
+        )
+
+    def claim(self, sidechain_id: int, height: int, index: int) -> Transaction:
+        """SC-PEG-3/4: queue the claim of a withdrawal: the claim output, then its payout."""
+        proof = self.withdrawal_proof(sidechain_id, height, index)
+        if proof.entry.kind != OutboxKind.WITHDRAWAL:
+            raise SidechainRejected("the entry is not a withdrawal")
+        tx = self.publish(WithdrawalClaim(proof), (TxOutput(proof.entry.amount, proof.entry.recipient),))
+        if tx is None:
+            raise SidechainRejected("the mempool rejects the claim (not matured, spent, or no fee coin)")
+        return tx
+
+    def info(self, sidechain_id: int) -> dict[str, object]:
+        """The sidechain as RPC shows it."""
+        chain = self.local(sidechain_id)
+        if chain is None:
+            raise SidechainRejected(f"no sidechain {sidechain_id}")
+        record, tip = chain.record, chain.tip
+        latest = record.latest
+        federation = self._federation(record)
+        return {
+            "sidechain_id": sidechain_id,
+            "vm_kind": VmKind(record.spec.vm_kind).name.lower(),
+            "federation": record.spec.federation,
+            "activation_height": record.activation_height,
+            "escrow": record.escrow,
+            "peg_in_depth": record.spec.peg_in_depth,
+            "challenge_period": record.spec.challenge_period,
+            "height": tip.tip.height,
+            "tip_hash": compute_header_hash(tip.tip).hex(),
+            "state_root": tip.tip.state_root.hex(),
+            "deposit_cursor": tip.tip.deposit_cursor,
+            "credited": tip.credited,
+            "sent": tip.sent,
+            "burnt": tip.burnt,
+            "checkpointed_height": None if latest is None else latest.height,
+            "checkpoint_posted_at": None if latest is None else latest.posted_height,
+            "pending_transactions": len(self.pool(sidechain_id)),
+            "federation_member": None if federation is None else federation.member_index,
+            "proposer": self.proposer(chain, tip.tip.height + 1),
+        }
+
+
+def make_federation_lookup(
+    sessions: Callable[[], Sequence[tuple[int, bytes, DkgResult | None, int | None, object | None]]],
+) -> Callable[[int, bytes], _Federation | None]:
+    """The federation whose DKG result has ``group_key``: from the quorum side's sessions, each
+    ``(quorum type, session id, result, member index, secret share)``."""
+
+    def lookup(quorum_type: int, group_key: bytes) -> _Federation | None:
+        for kind, session_id, result, index, secret in sessions():
+            if kind == quorum_type and result is not None and result.group_public_key == group_key:
+                return _Federation(session_id, result, index, secret)
+        return None
+
+    return lookup
+
+
+def ferris_wallet_transaction(
+    service: SidechainService,
+    sidechain_id: int,
+    seed: bytes,
+    kind: FerrisTxKind,
+    amount: int,
+    recipient: bytes,
+    target_chain: int = 0,
+    fee: int | None = None,
+) -> bytes:
+    """VMF-2/5: a FerrisScript transaction of the P2PKH account of ``seed`` (the node's wallet key:
+    its account id is ``script_hash`` of the wallet's mainchain script), signed, with the next nonce
+    after the account's state on the node's tip and its pending transactions, and (by default) the
+    least fee VMF-4 accepts."""
+    chain = service.local(sidechain_id)
+    if chain is None:
+        raise SidechainRejected(f"no sidechain {sidechain_id}")
+    if VmKind(chain.record.spec.vm_kind) != VmKind.FERRIS:
+        raise SidechainRejected("the node's wallet builds FerrisScript transactions only")
+    params = service.preset.vm_ferris
+    locking = p2pkh_locking_script(seed)
+    account = get_account(chain.tip.nodes, chain.tip.tip.state_root, compute_account_id(locking))
+    nonce = account.nonce
+    for pending in service.pool(sidechain_id):
+        with contextlib.suppress(SpecError):
+            if decode_ferris(pending, params).locking_script == locking:
+                nonce += 1
+    draft = FerrisTransaction(
+        int(kind), sidechain_id, nonce, 0, amount, target_chain, recipient, b"", locking, b""
+    )
+    if fee is None:
+        probe = sign_transaction(replace(draft, fee=params.max_tx_gas * params.min_gas_price), seed)
+        fee = compute_gas(len(encode_ferris(probe)), params) * params.min_gas_price
+    return encode_ferris(sign_transaction(replace(draft, fee=fee), seed))
+
+
+def account_of(seed: bytes) -> bytes:
+    """VMF-1: the sidechain account id of the wallet key ``seed``."""
+    return compute_account_id(p2pkh_locking_script(seed))
+
+
+def balance_of(service: SidechainService, sidechain_id: int, account_id: bytes) -> dict[str, int]:
+    """VMF-1: the account's balance and nonce on the node's tip of a FerrisScript sidechain."""
+    chain = service.local(sidechain_id)
+    if chain is None:
+        raise SidechainRejected(f"no sidechain {sidechain_id}")
+    account = get_account(chain.tip.nodes, chain.tip.tip.state_root, account_id)
+    return {"balance": account.balance, "nonce": account.nonce, "height": chain.tip.tip.height}
