@@ -116,6 +116,8 @@ def test_mutants_of_a_package_init_are_found(tmp_path: Path) -> None:
     original, mutated = mutant_functions(tmp_path, "spec.forks.x_fork_by_name__mutmut_1")
     assert "fork.name == name" in original
     assert "fork.name != name" in mutated
+
+
 def test_sidechain_rows_split_modules() -> None:
     """Issue 11: every module of the sidechain flows is in exactly one row (spec/sidechain/items.py,
     which no vector flow reaches yet, in none), and the rows that span flows run both flows' vectors."""
