@@ -266,8 +266,7 @@ def quorum_chain(preset: Preset) -> QuorumChain:
         builder.extend()
     after_base = builder.state
     session = finality_dkg_session(after_base.masternodes, after_base.tip_hash, base_height, preset)
-    builder.extend()  # FIN-6: the quorum based at b is recorded by block b + 1
-    assert builder.state.quorums.records[base_height].session_id == session.session_id
+    assert after_base.quorums.records[base_height].session_id == session.session_id
     secrets = {
         operator(label).public_key: operator(label).secret for label in (*MASTERNODES, QUORUM_LATECOMER)
     }

@@ -119,13 +119,7 @@ from spec.ledger.transaction import (
 )
 from spec.ledger.utxo import UtxoDiff, UtxoEntry, created_entries, transaction_diff
 from spec.ledger.validation import LedgerContext, validate_transaction
-from spec.masternode.finality import (
-    EMPTY_QUORUMS,
-    QuorumRegistry,
-    apply_transaction_to_quorums,
-    committed_pose_key,
-    record_quorum,
-)
+from spec.masternode.finality import EMPTY_QUORUMS, QuorumRegistry, apply_block_to_quorums, committed_pose_key
 from spec.masternode.registry import EMPTY_LIST, MasternodeList, apply_block_to_list, payee_script
 from spec.masternode.slashing import apply_block_evidence, burnt_collaterals
 from spec.presets import Preset
@@ -412,14 +406,9 @@ def transition(
         del utxos[outpoint]  # SLASH-4: a listed collateral is unspent after the block
         touched.append(outpoint)
     tip_hash = block_hash(header, preset)
-    # FIN-6: the block's commitments, then the quorums based on its parent, selected from the list
-    # and the hash after the parent: a block's state never depends on its own hash, which covers
-    # the state root (ST-1 commits the records).
-    quorums = state.quorums
-    for tx in block.transactions:
-        quorums = apply_transaction_to_quorums(quorums, tx, height, effective)
-    if height > 0:
-        quorums = record_quorum(quorums, state.masternodes, state.tip_hash, height - 1, effective)
+    quorums = apply_block_to_quorums(
+        state.quorums, block.transactions, masternodes, tip_hash, height, effective
+    )
     governance = apply_block_to_governance(
         due.governance, block.transactions, state.masternodes, height, fork.governance_preset(preset)
     )

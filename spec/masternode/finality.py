@@ -54,12 +54,8 @@ With ``I = masternodes.finality_quorum_interval`` and ``D`` the length of a DKG 
   the blocks.
 * **FIN-6 (state)** the records are part of the chain state (:class:`QuorumRegistry`), updated
   after the block's masternode list (MN-5): first the block's commitments in transaction and
-  output order, then the quorum based at its parent ``b = h - 1``, if that is a base height,
-  selected from the list and the hash after block ``b`` (spec/chain/state.py ``transition``): the
-  quorum based at ``b`` is recorded by block ``b + 1``, so no block's state, whose root its header
-  carries (ST-1), depends on its own hash. :func:`apply_block_to_quorums` is the one-call form
-  for a caller that already has the base block's list and hash. Records are kept for the life of
-  the chain (one per interval).
+  output order, then the quorum based at this block, if it is a base height. Records are kept for
+  the life of the chain (one per interval).
 
 The reference node (reference/quorum.py) is the member side of these rules over the network.
 """
