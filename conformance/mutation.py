@@ -87,6 +87,8 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
     "snapshot": ("spec/ledger/snapshot.py", "spec/ledger/state_snapshot.py"),
     "forks": ("spec/forks/*.py",),
     "prefix_proof": ("spec/prefix_proof.py",),
+    "vm_evm": ("spec/vm/evm.py",),
+    "vm_wasm": ("spec/vm/wasm.py",),
 }
 """The spec modules whose mutants each row's vectors must kill (row name = vector flow, unless
 :data:`VECTOR_FLOWS` names others)."""
