@@ -134,6 +134,71 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _decode_cases()
     yield from _apply_cases()
     yield from _witness_cases(preset)
+    yield from _deposit_cases(preset)
+
+
+def _deposit_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """VMW-10: deposits credited to new, key-held and contract accounts, and refused ones."""
+    dave = address_of("dave")
+    cases: tuple[tuple[str, str, list[bytes], bytes, int, list[bytes]], ...] = (
+        (
+            "new_account",
+            "VMW-10: a deposit creates the recipient's account, which then spends it",
+            [],
+            dave,
+            1_000_000,
+            [make_tx("dave", TxKind.TRANSFER, 0, to=BOB, value=500)],
+        ),
+        ("existing_account", "VMW-10: a deposit adds to a key-held balance", [], BOB, 77, []),
+        (
+            "contract",
+            "VMW-10: a deposit to a contract keeps its nonce and code hash",
+            [_deploy(contract_module("escrow"))],
+            FIRST,
+            900,
+            [],
+        ),
+        ("zero_amount", "VMW-10: a deposit of 0 to an absent account changes nothing", [], dave, 0, []),
+        ("short_recipient", "VMW-10: a 31-byte recipient cannot accept it", [], dave[:31], 5, []),
+        (
+            "above_max_money",
+            "VMW-10: a balance above max_money cannot accept it",
+            [],
+            BOB,
+            preset.ledger.max_money - FUNDS + 1,
+            [],
+        ),
+        (
+            "at_max_money",
+            "VMW-10: a balance of exactly max_money is credited",
+            [],
+            BOB,
+            preset.ledger.max_money - FUNDS,
+            [],
+        ),
+    )
+    for name, description, before, recipient, amount, after in cases:
+        deposit: dict[str, JSON] = {
+            "sidechain_id": CONTEXT.sidechain_id,
+            "mainchain_height": 12,
+            "position": 3,
+            "txid": bytes(range(32)).hex(),
+            "output_index": 0,
+            "recipient": recipient.hex(),
+            "amount": amount if amount < 2**53 else str(amount),
+        }
+        yield CaseSpec(
+            "deposit",
+            name,
+            description,
+            {
+                "genesis": GENESIS,
+                "context": CONTEXT_JSON,
+                "before": [tx.hex() for tx in before],
+                "deposit": deposit,
+                "after": [tx.hex() for tx in after],
+            },
+        )
 
 
 def _module_cases() -> Iterator[CaseSpec]:

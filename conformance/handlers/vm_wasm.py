@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from conformance.jsonio import field, from_hex, from_json_int, hex_field, hex_list_field, int_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.presets import Preset
+from spec.sidechain.header import Deposit
 from spec.vm.interface import (
     ExecutionContext,
     TxOutcome,
@@ -26,6 +27,7 @@ from spec.vm.interface import (
     witness_nodes,
 )
 from spec.vm.wasm import (
+    apply_deposit,
     apply_transaction_with,
     build_genesis,
     check_module,
@@ -81,6 +83,19 @@ def outcome_json(outcome: TxOutcome) -> JSON:
     }
 
 
+def _apply_all(
+    preset: Preset, root: bytes, nodes: dict[bytes, bytes], context: ExecutionContext, txs: list[bytes]
+) -> tuple[bytes, list[JSON]]:
+    """Apply ``txs`` in order (``nodes`` gains their preimages); the last root and the outcomes."""
+    outcomes: list[JSON] = []
+    for tx in txs:
+        outcome, created = apply_transaction_with(preset.vm_wasm, nodes, root, tx, context)
+        nodes.update(created)
+        root = outcome.post_root
+        outcomes.append(outcome_json(outcome))
+    return root, outcomes
+
+
 def _replay(
     preset: Preset, data: dict[str, JSON]
 ) -> tuple[bytes, dict[bytes, bytes], ExecutionContext, list[JSON], list[bytes]]:
@@ -90,13 +105,50 @@ def _replay(
     transactions = hex_list_field(data, "transactions")
     if not transactions:
         raise BadInput("at least one transaction")
-    outcomes: list[JSON] = []
-    for tx in transactions[:-1]:
-        outcome, created = apply_transaction_with(preset.vm_wasm, nodes, root, tx, context)
-        nodes.update(created)
-        root = outcome.post_root
-        outcomes.append(outcome_json(outcome))
+    root, outcomes = _apply_all(preset, root, nodes, context, transactions[:-1])
     return root, nodes, context, outcomes, transactions
+
+
+def _deposit(data: dict[str, JSON]) -> Deposit:
+    raw = field(data, "deposit")
+    if not isinstance(raw, dict):
+        raise BadInput("deposit must be an object")
+    amount = int_field(raw, "amount")
+    if amount < 0:
+        raise BadInput("amount must not be negative")
+    return Deposit(
+        sidechain_id=int_field(raw, "sidechain_id"),
+        mainchain_height=int_field(raw, "mainchain_height"),
+        position=int_field(raw, "position"),
+        txid=hex_field(raw, "txid"),
+        output_index=int_field(raw, "output_index"),
+        recipient=hex_field(raw, "recipient"),
+        amount=amount,
+    )
+
+
+def handle_deposit(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """VMW-10: ``{genesis, context, before, deposit, after}`` -> ``{credited, post_root, created,
+    outcomes}``: the transactions ``before`` applied, then the deposit (``credited`` false and the
+    root unchanged when the recipient cannot accept it), then the transactions ``after`` (their
+    outcomes)."""
+    root, nodes = _genesis(data)
+    context = _context(data)
+    root, _ = _apply_all(preset, root, nodes, context, hex_list_field(data, "before"))
+    credited = apply_deposit(nodes, root, _deposit(data), preset.ledger.max_money)
+    created: list[JSON] = []
+    if credited is not None:
+        root = credited[0]
+        nodes.update(credited[1])
+        created = [to_hex(digest) for digest, _ in credited[1]]
+    post_root = root
+    _, outcomes = _apply_all(preset, root, nodes, context, hex_list_field(data, "after"))
+    return {
+        "credited": credited is not None,
+        "post_root": to_hex(post_root),
+        "created": created,
+        "outcomes": outcomes,
+    }
 
 
 def handle_apply(preset: Preset, data: dict[str, JSON]) -> JSON:
@@ -164,4 +216,5 @@ HANDLERS: dict[str, Handler] = {
     "stateless": handle_stateless,
     "validate_module": handle_validate_module,
     "decode_transaction": handle_decode_transaction,
+    "deposit": handle_deposit,
 }
