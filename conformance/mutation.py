@@ -164,7 +164,19 @@ def test_flow() -> None:
 afresh with the mutant active, so mutants of code that runs at import time (codec tables built at
 module level) take effect too; pass 1 forks workers from a process that imported ``spec`` already."""
 
-PYTEST_ARGS = ["-p", "no:cacheprovider", "-p", "no:benchmark", "-p", "no:hypothesispytest"]
+PYTEST_ARGS = [
+    "-p",
+    "no:cacheprovider",
+    "-p",
+    "no:benchmark",
+    "-p",
+    "no:hypothesispytest",
+    "-p",
+    "no:faulthandler",
+]
+"""pytest's faulthandler plugin restores SIG_DFL for SIGILL/SIGSEGV when a session ends, removing
+wasmtime's trap handlers (installed once per process) before mutmut's next session in the same
+process: a WASM trap then kills the worker (flow ``vm_wasm``). Without it, crashes still count."""
 
 
 def _pyproject(flow: str, whole_flow: bool) -> str:

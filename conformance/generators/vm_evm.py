@@ -77,10 +77,12 @@ MULTI_CODE = b"".join(
         _push(4) + b"\x54" + _sstore(8),  # slot 4 is 5 again
         _push(0) + _sstore(1),  # clearing slot 1: a refund
         _call(0xF1, OTHER) + b"\x50",
+        _push(0) * 3 + b"\xf0" + b"\x50",  # a CREATE that stays: the new address's storage wiped
     )
 )
 """Storage in the journal (EVM-1): pre-state reads of two slots and of a second account, a write
-read back, a reverted frame's writes and creation undone, a cleared slot (EIP-3529 refund)."""
+read back, a reverted frame's writes and creation undone, a cleared slot (EIP-3529 refund), and a
+creation that stays."""
 DELEGATOR_CODE = b"".join(
     (
         _push(1) + _push(0) + b"\x53",  # memory[0] = 1: a one-byte recipient
@@ -258,7 +260,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         preset,
         "storage_journal",
         "EVM-1, EVM-4: pre-state reads of two slots and a second account, a write read back, a "
-        "reverted frame's write and CREATE undone, a cleared slot's refund",
+        "reverted frame's write and CREATE undone, a cleared slot's refund, a CREATE that stays",
         tx(to=MULTI, gas=400_000),
     )
     yield _apply_case(
