@@ -7,7 +7,7 @@ recorded (VM-6); invalid cases name the EVM-3 check or VM-2/VM-4 witness rule th
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 import rlp
 
@@ -67,8 +67,9 @@ ENV_CODE = (
 GASPRICE, ORIGIN, CALLER into slots 0..10 and BLOCKHASH(4) into slot 11."""
 OTHER_CODE = _push(1) + b"\x54" + _sstore(2)
 """Copies its own slot 1 into its slot 2 (a second account's pre-state storage in one transaction)."""
-UNDO_CODE = _push(9) + _sstore(4) + _push(0) * 3 + b"\xf0" + b"\x50" + _push(0) + _push(0) + b"\xfd"
-"""Run by DELEGATECALL: overwrites the caller's slot 4, CREATEs an empty contract, then REVERTs."""
+UNDO_CODE = _push(9) + _sstore(4) + _push(0) * 4 + b"\xf5" + b"\x50" + _push(0) + _push(0) + b"\xfd"
+"""Run by DELEGATECALL: overwrites the caller's slot 4, CREATE2s an empty contract (py-evm wipes
+the new address's storage), then REVERTs."""
 MULTI_CODE = b"".join(
     (
         _push(1) + b"\x54" + _push(2) + b"\x54" + b"\x01" + _sstore(3),  # slot 3 = slot 1 + slot 2
@@ -77,12 +78,12 @@ MULTI_CODE = b"".join(
         _push(4) + b"\x54" + _sstore(8),  # slot 4 is 5 again
         _push(0) + _sstore(1),  # clearing slot 1: a refund
         _call(0xF1, OTHER) + b"\x50",
-        _push(0) * 3 + b"\xf0" + b"\x50",  # a CREATE that stays: the new address's storage wiped
+        _push(0) * 4 + b"\xf5" + b"\x50",  # a CREATE2 that stays: the new address's storage wiped
     )
 )
 """Storage in the journal (EVM-1): pre-state reads of two slots and of a second account, a write
 read back, a reverted frame's writes and creation undone, a cleared slot (EIP-3529 refund), and a
-creation that stays."""
+CREATE2 that stays."""
 DELEGATOR_CODE = b"".join(
     (
         _push(1) + _push(0) + b"\x53",  # memory[0] = 1: a one-byte recipient
@@ -191,6 +192,15 @@ def _legacy_v(legacy: bytes, v: int) -> bytes:
     return bytes(rlp.encode(items))
 
 
+def _legacy_v35(tx: Callable[..., bytes]) -> bytes:
+    """A legacy transaction signed for chain id 0 whose ``v`` is 35 (recovery id 0): the first value
+    by which 1, 2, ... gives that parity."""
+    value = 1
+    while rlp.decode(encoded := tx(tx_type=0, chain_id=0, value=value))[6] != b"\x23":
+        value += 1
+    return encoded
+
+
 def generate(preset: Preset) -> Iterator[CaseSpec]:
     chain_id = preset.evm.chain_id_base + CONTEXT.sidechain_id
     withdrawal = preset.evm.withdrawal_address
@@ -260,7 +270,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         preset,
         "storage_journal",
         "EVM-1, EVM-4: pre-state reads of two slots and a second account, a write read back, a "
-        "reverted frame's write and CREATE undone, a cleared slot's refund, a CREATE that stays",
+        "reverted frame's write and CREATE2 undone, a cleared slot's refund, a CREATE2 that stays",
         tx(to=MULTI, gas=400_000),
     )
     yield _apply_case(
@@ -325,8 +335,8 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield _apply_case(
         preset,
         "legacy_chain_id_zero",
-        "EVM-3: a legacy transaction signed for chain id 0 (v = 35 or 36)",
-        tx(tx_type=0, chain_id=0),
+        "EVM-3: a legacy transaction signed for chain id 0 with v = 35",
+        _legacy_v35(tx),
         "VM_EVM_CHAIN_ID",
     )
     yield _apply_case(
