@@ -18,6 +18,7 @@ from conformance.wasm_contracts import (
     contract_module,
     make_tx,
     run_sequence,
+    seed_of,
     token_transfer_input,
 )
 from spec.presets import Preset
@@ -135,6 +136,33 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _apply_cases()
     yield from _witness_cases(preset)
     yield from _deposit_cases(preset)
+    yield from _sign_cases()
+
+
+def _sign_cases() -> Iterator[CaseSpec]:
+    """VMW-3a: transactions signed from a seed (the sender is the seed's public key)."""
+    cases: tuple[tuple[str, int, bytes, bytes, int], ...] = (
+        ("transfer", TxKind.TRANSFER, BOB, b"", 42),
+        ("call", TxKind.CALL, FIRST, b"\x01\x02", 0),
+        ("deploy", TxKind.DEPLOY, b"", LOOP, 0),
+    )
+    for name, kind, to, data, value in cases:
+        yield CaseSpec(
+            "sign_transaction",
+            name,
+            f"VMW-3a: a {name} signed by a seed's Ed25519 key for sidechain {CONTEXT.sidechain_id}",
+            {
+                "kind": kind,
+                "nonce": 5,
+                "fuel_limit": 300_000,
+                "fuel_price": 3,
+                "value": value,
+                "to": to.hex(),
+                "data": data.hex(),
+                "seed": seed_of("signer").hex(),
+                "sidechain_id": CONTEXT.sidechain_id,
+            },
+        )
 
 
 def _deposit_cases(preset: Preset) -> Iterator[CaseSpec]:

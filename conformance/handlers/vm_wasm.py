@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from conformance.jsonio import field, from_hex, from_json_int, hex_field, hex_list_field, int_field, to_hex
 from conformance.model import JSON, BadInput, Handler
-from spec.presets import Preset
+from spec.presets import MAINNET, Preset
 from spec.sidechain.header import Deposit
 from spec.vm.interface import (
     ExecutionContext,
@@ -27,13 +27,19 @@ from spec.vm.interface import (
     witness_nodes,
 )
 from spec.vm.wasm import (
+    WasmTransaction,
     apply_deposit,
+    apply_transaction,
     apply_transaction_with,
     build_genesis,
     check_module,
     compute_code_hash,
     decode_transaction,
+    encode_transaction,
+    get_account,
+    load_state,
     make_apply_transaction,
+    sign_transaction,
 )
 
 
@@ -127,11 +133,33 @@ def _deposit(data: dict[str, JSON]) -> Deposit:
     )
 
 
+def handle_sign_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """VMW-3a: ``{kind, nonce, fuel_limit, fuel_price, value, to, data, seed, sidechain_id}`` ->
+    ``{transaction}``: the encoding of the transaction signed by the Ed25519 key of ``seed`` (32
+    bytes; the sender is its public key)."""
+    seed = hex_field(data, "seed")
+    if len(seed) != 32:
+        raise BadInput("seed must be 32 bytes")
+    unsigned = WasmTransaction(
+        int_field(data, "kind"),
+        bytes(32),
+        int_field(data, "nonce"),
+        int_field(data, "fuel_limit"),
+        int_field(data, "fuel_price"),
+        int_field(data, "value"),
+        hex_field(data, "to"),
+        hex_field(data, "data"),
+        bytes(64),
+    )
+    signed = sign_transaction(unsigned, seed, int_field(data, "sidechain_id"))
+    return {"transaction": to_hex(encode_transaction(signed))}
+
+
 def handle_deposit(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """VMW-10: ``{genesis, context, before, deposit, after}`` -> ``{credited, post_root, created,
-    outcomes}``: the transactions ``before`` applied, then the deposit (``credited`` false and the
-    root unchanged when the recipient cannot accept it), then the transactions ``after`` (their
-    outcomes)."""
+    """VMW-10: ``{genesis, context, before, deposit, after}`` -> ``{credited, post_root, account,
+    created, outcomes}``: the transactions ``before`` applied, then the deposit (``credited`` false
+    and the root unchanged when the recipient cannot accept it; ``account`` the recipient's
+    ``[nonce, balance, code_hash]`` after it), then the transactions ``after`` (their outcomes)."""
     root, nodes = _genesis(data)
     context = _context(data)
     root, _ = _apply_all(preset, root, nodes, context, hex_list_field(data, "before"))
@@ -142,10 +170,12 @@ def handle_deposit(preset: Preset, data: dict[str, JSON]) -> JSON:
         nodes.update(credited[1])
         created = [to_hex(digest) for digest, _ in credited[1]]
     post_root = root
+    account = get_account(load_state(nodes, root), _deposit(data).recipient)
     _, outcomes = _apply_all(preset, root, nodes, context, hex_list_field(data, "after"))
     return {
         "credited": credited is not None,
         "post_root": to_hex(post_root),
+        "account": [account.nonce, account.balance, to_hex(account.code_hash)],
         "created": created,
         "outcomes": outcomes,
     }
@@ -181,9 +211,9 @@ def handle_stateless(preset: Preset, data: dict[str, JSON]) -> JSON:
     hasher = state_hasher(VmKind.WASM)
     witness = decode_witness(hex_field(data, "witness"), hasher)
     nodes: Mapping[bytes, bytes] = witness_nodes(witness, hasher)
-    outcome, _ = apply_transaction_with(
-        preset.vm_wasm, nodes, hex_field(data, "pre_root"), hex_field(data, "transaction"), _context(data)
-    )
+    # VM-3's entry point where it applies (it binds the mainnet preset's [vm_wasm] section).
+    apply = apply_transaction if preset.vm_wasm == MAINNET.vm_wasm else make_apply_transaction(preset)
+    outcome, _ = apply(nodes, hex_field(data, "pre_root"), hex_field(data, "transaction"), _context(data))
     return outcome_json(outcome)
 
 
@@ -217,4 +247,5 @@ HANDLERS: dict[str, Handler] = {
     "validate_module": handle_validate_module,
     "decode_transaction": handle_decode_transaction,
     "deposit": handle_deposit,
+    "sign_transaction": handle_sign_transaction,
 }
