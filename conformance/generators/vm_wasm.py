@@ -61,6 +61,27 @@ MESSAGE = _module(
     extra='(data (i32.const 0) "dest") (data (i32.const 8) "hello")',
 )
 TRAP = _module("unreachable")
+ADDRESS = _module(
+    "(call $address (i32.const 0)) (call $emit (i32.const 0) (i32.const 32))",
+    imports='(import "env" "address" (func $address (param i32)))'
+    ' (import "env" "emit" (func $emit (param i32 i32)))',
+)
+"""VMW-8: ``address`` writes the running contract's address (emitted)."""
+PARTIAL_GET = _module(
+    "(call $sset (i32.const 0) (i32.const 1) (i32.const 8) (i32.const 8))"
+    "(i32.store (i32.const 40) (call $sget (i32.const 0) (i32.const 1) (i32.const 16) (i32.const 2)))"
+    "(call $emit (i32.const 16) (i32.const 8)) (call $emit (i32.const 40) (i32.const 4))",
+    imports='(import "env" "storage_set" (func $sset (param i32 i32 i32 i32)))'
+    ' (import "env" "storage_get" (func $sget (param i32 i32 i32 i32) (result i32)))'
+    ' (import "env" "emit" (func $emit (param i32 i32)))',
+    extra='(data (i32.const 0) "k") (data (i32.const 8) "abcdefgh")',
+)
+"""VMW-8: ``storage_get`` copies at most ``oc`` (2) bytes and returns the value's length (8)."""
+WRITE_OUTSIDE = _module(
+    "(call $caller (i32.const 65530))",
+    imports='(import "env" "caller" (func $caller (param i32)))',
+)
+"""VMW-8: a host write past the end of memory (32 bytes at 65,530 of 65,536) traps."""
 RECURSE = compile_wat(f'(module {MEMORY} (func $r (call $r)) (func (export "call") (call $r)))')
 
 INVALID_MODULES: tuple[tuple[str, bytes, str], ...] = (
@@ -367,6 +388,19 @@ def _apply_cases() -> Iterator[CaseSpec]:
         [_deploy(LOOP), _call("bob", 0, value=1000, fuel_limit=50_000, fuel_price=3)],
     )
     yield _apply("trap", "VMW-6: a trap (unreachable) is FAILED", [_deploy(TRAP), _call("bob", 0)])
+    yield _apply(
+        "host_address", "VMW-8: address() is the running contract's", [_deploy(ADDRESS), _call("bob", 0)]
+    )
+    yield _apply(
+        "host_storage_get_partial",
+        "VMW-8: storage_get copies at most oc bytes and returns the full length",
+        [_deploy(PARTIAL_GET), _call("bob", 0)],
+    )
+    yield _apply(
+        "host_write_outside_memory",
+        "VMW-8: a host call writing past the end of memory fails the call",
+        [_deploy(WRITE_OUTSIDE), _call("bob", 0)],
+    )
     yield _apply(
         "memory_grow_bound",
         "VMW-5: memory.grow above max_memory_pages returns -1, within succeeds",
