@@ -82,6 +82,16 @@ WRITE_OUTSIDE = _module(
     imports='(import "env" "caller" (func $caller (param i32)))',
 )
 """VMW-8: a host write past the end of memory (32 bytes at 65,530 of 65,536) traps."""
+OVERDRAW = _module(
+    "(call $transfer (i32.const 0) (i64.const 1))",
+    imports='(import "env" "transfer" (func $transfer (param i32 i64)))',
+)
+"""VMW-8: a contract holding nothing transfers 1: the host call fails."""
+MANY_TYPES = compile_wat(
+    "(module " + "(type (func))" * 6000 + f' {MEMORY} (table 2 funcref) (func (export "call")))'
+)
+"""VMW-4: a type section of more than 2^14 bytes (a three-byte LEB128 size) before the table and
+memory sections the bounds check reads."""
 RECURSE = compile_wat(f'(module {MEMORY} (func $r (call $r)) (func (export "call") (call $r)))')
 
 INVALID_MODULES: tuple[tuple[str, bytes, str], ...] = (
@@ -258,6 +268,12 @@ def _module_cases() -> Iterator[CaseSpec]:
             f"VMW-4: the example {name} contract",
             {"module": contract_module(name).hex()},
         )
+    yield CaseSpec(
+        "validate_module",
+        "large_type_section",
+        "VMW-4: a section whose size takes three LEB128 bytes, before the table and memory sections",
+        {"module": MANY_TYPES.hex()},
+    )
     for name, module in (("floats", _module("(drop (f64.add (f64.const 1) (f64.const 2)))")), ("loop", LOOP)):
         yield CaseSpec("validate_module", name, "VMW-4: a deployable module", {"module": module.hex()})
     yield CaseSpec(
@@ -279,6 +295,12 @@ def _decode_cases() -> Iterator[CaseSpec]:
     yield CaseSpec("decode_transaction", "transfer", "VMW-2: a transfer", {"transaction": valid.hex()})
     yield CaseSpec(
         "decode_transaction", "call", "VMW-2: a call", {"transaction": _call("bob", 3, b"\x01\x02").hex()}
+    )
+    yield CaseSpec(
+        "decode_transaction",
+        "call_data_at_limit",
+        "VMW-2: call data of exactly max_call_data_bytes",
+        {"transaction": _call("bob", 0, bytes(4096)).hex()},
     )
     yield CaseSpec(
         "decode_transaction",
@@ -388,6 +410,11 @@ def _apply_cases() -> Iterator[CaseSpec]:
         [_deploy(LOOP), _call("bob", 0, value=1000, fuel_limit=50_000, fuel_price=3)],
     )
     yield _apply("trap", "VMW-6: a trap (unreachable) is FAILED", [_deploy(TRAP), _call("bob", 0)])
+    yield _apply(
+        "host_transfer_above_balance",
+        "VMW-8: transfer above the contract's balance fails the call",
+        [_deploy(OVERDRAW), _call("bob", 0)],
+    )
     yield _apply(
         "host_address", "VMW-8: address() is the running contract's", [_deploy(ADDRESS), _call("bob", 0)]
     )
