@@ -14,6 +14,7 @@ import rlp
 from conformance.evm_tx import TxFields, address_of, private_key, sign
 from conformance.model import JSON, CaseSpec
 from spec.presets import Preset
+from spec.trie import keccak256
 from spec.vm.evm import HASHER, SECP256K1_N, EvmAccount, apply_transaction, compute_state
 from spec.vm.interface import ExecutionContext, StateWitness, TxOutcome, encode_witness, record_witness
 
@@ -78,12 +79,24 @@ MULTI_CODE = b"".join(
         _push(4) + b"\x54" + _sstore(8),  # slot 4 is 5 again
         _push(0) + _sstore(1),  # clearing slot 1: a refund
         _call(0xF1, OTHER) + b"\x50",
-        _push(0) * 4 + b"\xf5" + b"\x50",  # a CREATE2 that stays: the new address's storage wiped
+        # CREATE2 (empty initcode) onto a balance-only account: it stays (storage wiped, balance kept)
+        _push(0) * 4 + b"\xf5" + _sstore(9),
+        # EIP-7610 and EIP-684: CREATE2 onto an account with storage, or with a nonce, collides (0)
+        # (each collision consumes the gas it was given: 63/64 of what is left)
+        _push(1) + _push(0) * 3 + b"\xf5" + b"\x50",
+        _push(2) + _push(0) * 3 + b"\xf5" + b"\x50",
     )
 )
 """Storage in the journal (EVM-1): pre-state reads of two slots and of a second account, a write
-read back, a reverted frame's writes and creation undone, a cleared slot (EIP-3529 refund), and a
-CREATE2 that stays."""
+read back, a reverted frame's writes and creation undone, a cleared slot (EIP-3529 refund), a
+CREATE2 onto a balance-only account that stays, and two that collide (storage, nonce)."""
+
+
+def create2_address(sender: bytes, salt: int, initcode: bytes = b"") -> bytes:
+    """The address CREATE2 gives (EIP-1014)."""
+    return keccak256(b"\xff" + sender + salt.to_bytes(32, "big") + keccak256(initcode))[12:]
+
+
 DELEGATOR_CODE = b"".join(
     (
         _push(1) + _push(0) + b"\x53",  # memory[0] = 1: a one-byte recipient
@@ -114,6 +127,9 @@ def genesis() -> tuple[bytes, dict[bytes, bytes]]:
             OTHER: EvmAccount(code=OTHER_CODE, storage={1: 5}),
             UNDO: EvmAccount(code=UNDO_CODE),
             DELEGATOR: EvmAccount(code=DELEGATOR_CODE, balance=10),
+            create2_address(MULTI, 0): EvmAccount(balance=1),
+            create2_address(MULTI, 1): EvmAccount(storage={1: 1}),
+            create2_address(MULTI, 2): EvmAccount(nonce=1),
         }
     )
 
@@ -270,8 +286,9 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         preset,
         "storage_journal",
         "EVM-1, EVM-4: pre-state reads of two slots and a second account, a write read back, a "
-        "reverted frame's write and CREATE2 undone, a cleared slot's refund, a CREATE2 that stays",
-        tx(to=MULTI, gas=400_000),
+        "reverted frame's write and CREATE2 undone, a cleared slot's refund, CREATE2 onto a funded "
+        "account (stays) and onto one with storage or a nonce (collides)",
+        tx(to=MULTI, gas=3_000_000),
     )
     yield _apply_case(
         preset,

@@ -9,7 +9,7 @@ JSON shapes (besides the general conventions of docs/vector-format.md):
 * ``context`` is ``{"sidechain_id", "height", "timestamp", "fee_recipient": hex, "gas_limit"}``;
 * an outcome is ``{"post_root", "status" (0 failed, 1 succeeded), "gas_used", "fee", "events":
   [hex RLP of each log], "outbox": [{"kind", "target_chain", "recipient", "amount", "payload"}],
-  "new_nodes": [[hash, preimage], ...]}``.
+  "new_nodes": [[hash, preimage], ...], "logs_hash": keccak(RLP(logs))}``.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from spec.vm.evm import (
     credit_deposit,
     decode_transaction,
     iter_accounts,
+    logs_hash,
 )
 from spec.vm.interface import ExecutionContext, TxOutcome, decode_witness, witness_nodes
 
@@ -74,6 +75,7 @@ def outcome_json(outcome: TxOutcome, new_nodes: NewNodes) -> dict[str, JSON]:
             for entry in outcome.outbox
         ],
         "new_nodes": _new_nodes_json(new_nodes),
+        "logs_hash": to_hex(logs_hash(outcome.events)),
     }
 
 
