@@ -358,6 +358,36 @@ def _broken_store_cases() -> Iterator[CaseSpec]:
             "operations": [["put", "0102", bytes(range(40)).hex()], ["put", "11", "aa"], ["delete", "01"]],
         },
     )
+    inline = Trie.from_items({b"\x10": b"\x01", b"\x11": b"\x02", b"\x12": b"\x03"}, hasher)
+    yield CaseSpec(
+        "load_store_lazy",
+        "extension_over_inline_branch",
+        "MPT-13: a root extension whose branch is inline (shorter than 32 bytes)",
+        {
+            "hasher": "rusty",
+            "root": inline.root_hash.hex(),
+            "store": _store_json(inline.node_store),
+            "keys": ["10", "12", "13"],
+            "operations": [["put", "13", "04"], ["delete", "10"]],
+        },
+    )
+    leaf = [trie_hp([], True), b"\x01"]
+    tiny_branch = trie_enc([b"", leaf, leaf, *([b""] * 13), b""])
+    over_short = trie_enc([trie_hp([10], False), hasher.digest(tiny_branch)])
+    for handler in ("load_store", "load_store_lazy"):
+        yield CaseSpec(
+            handler,
+            "extension_over_short_branch",
+            "MPT-8/11/13: an extension whose branch, shorter than 32 bytes, is stored by hash",
+            {
+                "hasher": "rusty",
+                "root": hasher.digest(over_short).hex(),
+                "store": _store_json({hasher.digest(n): n for n in (over_short, tiny_branch)}),
+                "keys": ["a1"],
+                "operations": [],
+            },
+            expect_error="TRIE_PROOF_INVALID_NODE",
+        )
     empty = RUSTY_TRIE_HASHER.empty_root.hex()
     yield CaseSpec(
         "load_store_lazy",

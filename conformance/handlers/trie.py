@@ -174,10 +174,11 @@ def handle_load_store(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 def handle_load_store_lazy(preset: Preset, data: dict[str, JSON]) -> JSON:
     """MPT-13: ``{"hasher", "root", "store", "keys", "operations"}`` -> ``{"values", "root",
-    "changes", "read"}``: as ``load_store`` on a *lazy* trie (``Trie.from_store(..., lazy=True)``),
+    "changes", "read", "proofs"}``: as ``load_store`` on a *lazy* trie (``Trie.from_store(..., lazy=True)``),
     without reading the whole trie back; ``read`` the hashes of the stored nodes the lookups and the
     operations loaded (ascending), so a node nothing needs is never read. A node they need that the
-    store lacks is ``VM_WITNESS_INCOMPLETE``; a wrong one an MPT-11 code."""
+    store lacks is ``VM_WITNESS_INCOMPLETE``; a wrong one an MPT-11 code. ``proofs`` are the MPT-10
+    proofs of ``keys`` taken from the lazy trie (after the reads are recorded)."""
     store = _store(data)
     read: set[bytes] = set()
 
@@ -189,8 +190,10 @@ def handle_load_store_lazy(preset: Preset, data: dict[str, JSON]) -> JSON:
     values = [loaded.get(k) for k in hex_list_field(data, "keys")]
     after = _apply_operations(loaded, data)
     nodes_read = sorted(read)
+    proofs = [[to_hex(node) for node in prove(loaded, k)] for k in hex_list_field(data, "keys")]
     return {
         "values": [None if v is None else to_hex(v) for v in values],
+        "proofs": proofs,
         "root": to_hex(after.root_hash),
         "changes": [[to_hex(h), to_hex(n), c] for h, n, c in stored_node_changes(loaded, after)],
         "read": [to_hex(h) for h in nodes_read],
