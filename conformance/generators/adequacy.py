@@ -371,8 +371,8 @@ def _broken_store_cases() -> Iterator[CaseSpec]:
             "operations": [["put", "13", "04"], ["delete", "10"]],
         },
     )
-    leaf = [trie_hp([], True), b"\x01"]
-    tiny_branch = trie_enc([b"", leaf, leaf, *([b""] * 13), b""])
+    inline_leaf = [trie_hp([], True), b"\x01"]
+    tiny_branch = trie_enc([b"", inline_leaf, inline_leaf, *([b""] * 13), b""])
     over_short = trie_enc([trie_hp([10], False), hasher.digest(tiny_branch)])
     for handler in ("load_store", "load_store_lazy"):
         yield CaseSpec(
