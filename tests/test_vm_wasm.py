@@ -484,3 +484,54 @@ def test_symbolic_contracts_on_samples() -> None:
     assert vm_wasm_contracts.intrinsic_fuel(TxKind.CALL, 656) == PARAMS.tx_base_fuel
     for value in (0, 127, 128, 16383, 16384, 2**32 - 1):
         assert vm_wasm_contracts.leb_roundtrip(value) == (value, len(varint_encode(value)))
+
+
+# -- VMW-10: deposits ------------------------------------------------------------------------
+
+
+def test_deposit_credits_a_new_account_that_can_spend_it() -> None:
+    from spec.sidechain.header import Deposit
+    from spec.vm.wasm import apply_deposit, credit_deposit, get_account, load_state
+
+    dave, bob = address_of("dave"), address_of("bob")
+    root, nodes = build_genesis({bob: 10})
+    deposit = Deposit(7, 12, 3, bytes(32), 0, dave, 5_000)
+    credited = apply_deposit(nodes, root, deposit, MAINNET.ledger.max_money)
+    assert credited == credit_deposit(nodes, root, dave, 5_000, MAINNET.ledger.max_money)
+    assert credited is not None
+    post_root, created = credited
+    assert post_root == build_genesis({bob: 10, dave: 5_000})[0]
+    store = {**nodes, **dict(created)}
+    assert get_account(load_state(store, post_root), dave).balance == 5_000
+    chain, outcomes = run_sequence(
+        MAINNET,
+        (post_root, store),
+        [make_tx("dave", TxKind.TRANSFER, 0, to=bob, value=1_000, fuel_limit=2000)],
+    )
+    assert outcomes[0].status == TxStatus.SUCCEEDED
+    assert get_account(load_state(chain.nodes, chain.root), bob).balance == 1_010
+
+
+def test_deposit_to_a_contract_keeps_its_code_and_refuses_what_it_cannot_accept() -> None:
+    from spec.vm.wasm import credit_deposit, get_account, load_state
+
+    alice = address_of("alice")
+    chain, _ = run_sequence(
+        MAINNET,
+        build_genesis({alice: 10**12}),
+        [make_tx("alice", TxKind.DEPLOY, 0, data=contract_module("token"))],
+    )
+    contract = compute_contract_address(alice, 0)
+    before = get_account(load_state(chain.nodes, chain.root), contract)
+    max_money = MAINNET.ledger.max_money
+    credited = credit_deposit(chain.nodes, chain.root, contract, 9, max_money)
+    assert credited is not None
+    after = get_account(load_state({**chain.nodes, **dict(credited[1])}, credited[0]), contract)
+    assert (after.nonce, after.balance, after.code_hash) == (
+        before.nonce,
+        before.balance + 9,
+        before.code_hash,
+    )
+    assert credit_deposit(chain.nodes, chain.root, contract[:31], 9, max_money) is None
+    assert credit_deposit(chain.nodes, chain.root, alice, max_money) is None
+    assert credit_deposit(chain.nodes, chain.root, alice, 0, max_money) == (chain.root, ())

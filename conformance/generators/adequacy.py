@@ -181,6 +181,30 @@ def _store_cases(label: str, hasher: TrieHasher, items: dict[bytes, bytes], trie
             "operations": trie_operations(f"load/{label}", 8),
         },
     )
+    yield CaseSpec(
+        "load_store_lazy",
+        f"read_back_{label}",
+        f"MPT-13: lookups and operations on a lazy trie of {len(items)} keys over its stored nodes",
+        {
+            "hasher": name,
+            "root": trie.root_hash.hex(),
+            "store": store,
+            "keys": [k.hex() for _, k in probes],
+            "operations": trie_operations(f"load/{label}", 8),
+        },
+    )
+    yield CaseSpec(
+        "load_store_lazy",
+        f"delete_everything_{label}",
+        f"MPT-13: deleting every key of a lazy trie of {len(items)} keys (collapses read the siblings)",
+        {
+            "hasher": name,
+            "root": trie.root_hash.hex(),
+            "store": store,
+            "keys": [],
+            "operations": [["delete", k.hex()] for k in sorted(items)],
+        },
+    )
     for probe, key_bytes in probes:
         yield CaseSpec(
             "prove_stored",
@@ -245,14 +269,28 @@ def _broken_store_cases() -> Iterator[CaseSpec]:
         for handler, extra in (
             ("load_store", {"keys": [], "operations": []}),
             ("prove_stored", {"key": key.hex()}),
+            ("load_store_lazy", {"keys": [key.hex()], "operations": []}),
         ):
+            lazy_error = "VM_WITNESS_INCOMPLETE" if error == "TRIE_PROOF_MISSING_NODE" else error
             yield CaseSpec(
                 handler,
                 case,
-                f"MPT-8/11: {description}",
+                f"MPT-{'13' if handler == 'load_store_lazy' else '8/11'}: {description}",
                 {"hasher": "rusty", "root": at.hex(), "store": _store_json(nodes), **extra},
-                expect_error=error,
+                expect_error=lazy_error if handler == "load_store_lazy" else error,
             )
+    yield CaseSpec(
+        "load_store_lazy",
+        "missing_node_not_needed",
+        "MPT-13: a node no lookup or operation needs may be missing from the store",
+        {
+            "hasher": "rusty",
+            "root": root.hex(),
+            "store": _store_json(missing),
+            "keys": [sorted(items)[0].hex()],
+            "operations": [["put", sorted(items)[0].hex(), "07"]],
+        },
+    )
     hasher = RUSTY_TRIE_HASHER
     leaf = trie_enc([trie_hp([1, 2], True), bytes(range(40))])
     extension = trie_enc([trie_hp([10], False), hasher.digest(leaf)])
@@ -280,6 +318,7 @@ def _broken_store_cases() -> Iterator[CaseSpec]:
         for handler, extra in (
             ("load_store", {"keys": [], "operations": []}),
             ("prove_stored", {"key": probe.hex()}),
+            ("load_store_lazy", {"keys": [probe.hex()], "operations": []}),
         ):
             yield CaseSpec(
                 handler,
@@ -307,7 +346,55 @@ def _broken_store_cases() -> Iterator[CaseSpec]:
             "operations": [["put", "0102", bytes(range(40)).hex()], ["put", "11", "aa"]],
         },
     )
+    yield CaseSpec(
+        "load_store_lazy",
+        "short_root_then_grow",
+        "MPT-13: a lazy trie whose root is shorter than 32 bytes; inserts on it",
+        {
+            "hasher": "rusty",
+            "root": small_trie.root_hash.hex(),
+            "store": _store_json(small_trie.node_store),
+            "keys": ["01", "02"],
+            "operations": [["put", "0102", bytes(range(40)).hex()], ["put", "11", "aa"], ["delete", "01"]],
+        },
+    )
+    inline = Trie.from_items({b"\x10": b"\x01", b"\x11": b"\x02", b"\x12": b"\x03"}, hasher)
+    yield CaseSpec(
+        "load_store_lazy",
+        "extension_over_inline_branch",
+        "MPT-13: a root extension whose branch is inline (shorter than 32 bytes)",
+        {
+            "hasher": "rusty",
+            "root": inline.root_hash.hex(),
+            "store": _store_json(inline.node_store),
+            "keys": ["10", "12", "13"],
+            "operations": [["put", "13", "04"], ["delete", "10"]],
+        },
+    )
+    inline_leaf = [trie_hp([], True), b"\x01"]
+    tiny_branch = trie_enc([b"", inline_leaf, inline_leaf, *([b""] * 13), b""])
+    over_short = trie_enc([trie_hp([10], False), hasher.digest(tiny_branch)])
+    for handler in ("load_store", "load_store_lazy"):
+        yield CaseSpec(
+            handler,
+            "extension_over_short_branch",
+            "MPT-8/11/13: an extension whose branch, shorter than 32 bytes, is stored by hash",
+            {
+                "hasher": "rusty",
+                "root": hasher.digest(over_short).hex(),
+                "store": _store_json({hasher.digest(n): n for n in (over_short, tiny_branch)}),
+                "keys": ["a1"],
+                "operations": [],
+            },
+            expect_error="TRIE_PROOF_INVALID_NODE",
+        )
     empty = RUSTY_TRIE_HASHER.empty_root.hex()
+    yield CaseSpec(
+        "load_store_lazy",
+        "empty_root",
+        "MPT-13: the empty root reads no node",
+        {"hasher": "rusty", "root": empty, "store": [], "keys": ["00"], "operations": [["put", "00", "01"]]},
+    )
     yield CaseSpec(
         "load_store",
         "empty_root",

@@ -7,14 +7,15 @@ recorded (VM-6); invalid cases name the EVM-3 check or VM-2/VM-4 witness rule th
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 import rlp
 
 from conformance.evm_tx import TxFields, address_of, private_key, sign
 from conformance.model import JSON, CaseSpec
 from spec.presets import Preset
-from spec.vm.evm import HASHER, EvmAccount, apply_transaction, compute_state
+from spec.trie import keccak256
+from spec.vm.evm import HASHER, SECP256K1_N, EvmAccount, apply_transaction, compute_state
 from spec.vm.interface import ExecutionContext, StateWitness, encode_witness, record_witness
 
 ALICE = private_key(b"vm_evm/alice")
@@ -28,6 +29,85 @@ STORE_CODE = bytes.fromhex("600035600055600035600052602060" + "00a000")
 REVERT_CODE = bytes.fromhex("60006000fd")
 LOOP_CODE = bytes.fromhex("5b600056")
 INITCODE = bytes.fromhex("600060005360016000f3")  # deploys the one-byte code 0x00
+ENV = bytes.fromhex("e0e0000000000000000000000000000000000e0e")
+MULTI = bytes.fromhex("3a3a000000000000000000000000000000003a3a")
+OTHER = bytes.fromhex("0707000000000000000000000000000000000707")
+UNDO = bytes.fromhex("0d0d000000000000000000000000000000000d0d")
+DELEGATOR = bytes.fromhex("de1e000000000000000000000000000000000de1")
+WITHDRAWAL_ADDRESS = bytes.fromhex("0000000000000000000000000000000000005243")
+
+
+def _push(value: int | bytes) -> bytes:
+    """PUSHn of ``value`` (an int as its minimal big-endian bytes, at least one)."""
+    data = value if isinstance(value, bytes) else value.to_bytes(max(1, (value.bit_length() + 7) // 8), "big")
+    return bytes([0x5F + len(data)]) + data
+
+
+def _sstore(slot: int) -> bytes:
+    """SSTORE of the stack's top to ``slot``."""
+    return _push(slot) + b"\x55"
+
+
+def _call(op: int, target: bytes, value: int = 0, args: int = 0) -> bytes:
+    """CALL (0xf1, with ``value``), DELEGATECALL (0xf4) or STATICCALL (0xfa) of ``target`` with
+    ``args`` bytes of memory from offset 0 as calldata; the success flag stays on the stack."""
+    head = _push(0) + _push(0) + _push(args) + _push(0)
+    return head + (_push(value) if op == 0xF1 else b"") + _push(target) + b"\x5a" + bytes([op])
+
+
+ENV_CODE = (
+    b"".join(
+        bytes([op]) + _sstore(slot)
+        for slot, op in enumerate((0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x48, 0x47, 0x3A, 0x32, 0x33))
+    )
+    + _push(4)
+    + b"\x40"
+    + _sstore(11)
+)
+"""EVM-5: COINBASE, TIMESTAMP, NUMBER, PREVRANDAO, GASLIMIT, CHAINID, BASEFEE, SELFBALANCE,
+GASPRICE, ORIGIN, CALLER into slots 0..10 and BLOCKHASH(4) into slot 11."""
+OTHER_CODE = _push(1) + b"\x54" + _sstore(2)
+"""Copies its own slot 1 into its slot 2 (a second account's pre-state storage in one transaction)."""
+UNDO_CODE = _push(9) + _sstore(4) + _push(0) * 4 + b"\xf5" + b"\x50" + _push(0) + _push(0) + b"\xfd"
+"""Run by DELEGATECALL: overwrites the caller's slot 4, CREATE2s an empty contract (py-evm wipes
+the new address's storage), then REVERTs."""
+MULTI_CODE = b"".join(
+    (
+        _push(1) + b"\x54" + _push(2) + b"\x54" + b"\x01" + _sstore(3),  # slot 3 = slot 1 + slot 2
+        _push(5) + _sstore(4) + _push(4) + b"\x54" + _sstore(6),  # write then read in one frame
+        _call(0xF4, UNDO) + _sstore(7),  # a reverted frame's SSTORE and CREATE undone
+        _push(4) + b"\x54" + _sstore(8),  # slot 4 is 5 again
+        _push(0) + _sstore(1),  # clearing slot 1: a refund
+        _call(0xF1, OTHER) + b"\x50",
+        # CREATE2 (empty initcode) onto a balance-only account: it stays (storage wiped, balance kept)
+        _push(0) * 4 + b"\xf5" + _sstore(9),
+        # EIP-7610 and EIP-684: CREATE2 onto an account with storage, or with a nonce, collides (0)
+        # (each collision consumes the gas it was given: 63/64 of what is left)
+        _push(1) + _push(0) * 3 + b"\xf5" + b"\x50",
+        _push(2) + _push(0) * 3 + b"\xf5" + b"\x50",
+    )
+)
+"""Storage in the journal (EVM-1): pre-state reads of two slots and of a second account, a write
+read back, a reverted frame's writes and creation undone, a cleared slot (EIP-3529 refund), a
+CREATE2 onto a balance-only account that stays, and two that collide (storage, nonce)."""
+
+
+def create2_address(sender: bytes, salt: int, initcode: bytes = b"") -> bytes:
+    """The address CREATE2 gives (EIP-1014)."""
+    return keccak256(b"\xff" + sender + salt.to_bytes(32, "big") + keccak256(initcode))[12:]
+
+
+DELEGATOR_CODE = b"".join(
+    (
+        _push(1) + _push(0) + b"\x53",  # memory[0] = 1: a one-byte recipient
+        _call(0xF4, WITHDRAWAL_ADDRESS, args=1) + _sstore(0),
+        _call(0xFA, WITHDRAWAL_ADDRESS, args=1) + _sstore(1),
+        _call(0xF1, WITHDRAWAL_ADDRESS, value=0, args=1) + _sstore(2),
+        _call(0xF1, WITHDRAWAL_ADDRESS, value=3, args=1) + _sstore(3),
+    )
+)
+"""EVM-6 from a contract: DELEGATECALL, STATICCALL and a value-less CALL to the withdrawal
+address fail (flags 0 in slots 0..2), a CALL with value withdraws (flag 1 in slot 3)."""
 CONTEXT = ExecutionContext(
     sidechain_id=1, height=5, timestamp=1_700_000_000, fee_recipient=bytes([0x11] * 20), gas_limit=30_000_000
 )
@@ -42,6 +122,14 @@ def genesis() -> tuple[bytes, dict[bytes, bytes]]:
             STORE: EvmAccount(code=STORE_CODE, storage={1: 7}),
             REVERTER: EvmAccount(code=REVERT_CODE),
             LOOPER: EvmAccount(code=LOOP_CODE),
+            ENV: EvmAccount(code=ENV_CODE, balance=3),
+            MULTI: EvmAccount(code=MULTI_CODE, storage={1: 7, 2: 9}),
+            OTHER: EvmAccount(code=OTHER_CODE, storage={1: 5}),
+            UNDO: EvmAccount(code=UNDO_CODE),
+            DELEGATOR: EvmAccount(code=DELEGATOR_CODE, balance=10),
+            create2_address(MULTI, 0): EvmAccount(balance=1),
+            create2_address(MULTI, 1): EvmAccount(storage={1: 1}),
+            create2_address(MULTI, 2): EvmAccount(nonce=1),
         }
     )
 
@@ -95,6 +183,32 @@ def _non_minimal_nonce(typed: bytes) -> bytes:
     items = rlp.decode(typed[1:])
     items[1] = b"\x00"
     return typed[:1] + bytes(rlp.encode(items))
+
+
+def _with_signature(typed: bytes, r: int | None = None, s: int | None = None) -> bytes:
+    """A typed transaction with its signature's ``r`` or ``s`` replaced."""
+    items = rlp.decode(typed[1:])
+    if r is not None:
+        items[-2] = r.to_bytes(max(1, (r.bit_length() + 7) // 8), "big") if r else b""
+    if s is not None:
+        items[-1] = s.to_bytes(32, "big")
+    return typed[:1] + bytes(rlp.encode(items))
+
+
+def _legacy_v(legacy: bytes, v: int) -> bytes:
+    """A legacy transaction with its ``v`` replaced."""
+    items = rlp.decode(legacy)
+    items[6] = bytes([v])
+    return bytes(rlp.encode(items))
+
+
+def _legacy_v35(tx: Callable[..., bytes]) -> bytes:
+    """A legacy transaction signed for chain id 0 whose ``v`` is 35 (recovery id 0): the first value
+    by which 1, 2, ... gives that parity."""
+    value = 1
+    while rlp.decode(encoded := tx(tx_type=0, chain_id=0, value=value))[6] != b"\x23":
+        value += 1
+    return encoded
 
 
 def generate(preset: Preset) -> Iterator[CaseSpec]:
@@ -156,6 +270,48 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         tx(to=withdrawal, gas=60_000, data=b"\x01"),
     )
 
+    yield _apply_case(
+        preset,
+        "block_environment",
+        "EVM-5: the block environment as the opcodes read it, stored in slots 0..11",
+        tx(to=ENV, gas=400_000, max_fee=7, priority_fee=2),
+    )
+    yield _apply_case(
+        preset,
+        "storage_journal",
+        "EVM-1, EVM-4: pre-state reads of two slots and a second account, a write read back, a "
+        "reverted frame's write and CREATE2 undone, a cleared slot's refund, CREATE2 onto a funded "
+        "account (stays) and onto one with storage or a nonce (collides)",
+        tx(to=MULTI, gas=3_000_000),
+    )
+    yield _apply_case(
+        preset,
+        "withdrawal_from_contract",
+        "EVM-6: DELEGATECALL, STATICCALL and a value-less CALL to the withdrawal address revert; "
+        "a contract's CALL with value withdraws",
+        tx(to=DELEGATOR, gas=400_000, value=4),
+    )
+    for length, name in ((64, "withdrawal_recipient_64_bytes"), (65, "withdrawal_recipient_65_bytes")):
+        yield _apply_case(
+            preset,
+            name,
+            f"EVM-6: a {length}-byte recipient ({'the longest allowed' if length == 64 else 'reverts'})",
+            tx(to=withdrawal, gas=60_000, value=7, data=bytes(range(1, length + 1))),
+        )
+    yield _apply_case(
+        preset,
+        "transfer_exact_balance_and_limits",
+        "EVM-3: gas limit equal to the block's, fee cap equal to the base fee, priority fee equal "
+        "to the fee cap, value leaving a balance of exactly gas x fee cap",
+        tx(gas=30_000_000, max_fee=1, priority_fee=1, value=10**15 - 30_000_000),
+    )
+    yield _apply_case(
+        preset,
+        "initcode_at_limit",
+        "EVM-3: exactly 49,152 bytes of initcode (EIP-3860) is valid",
+        tx(to=None, gas=29_000_000, data=bytes(49_152), max_fee=1, priority_fee=0),
+    )
+
     # -- invalid transactions (EVM-2, EVM-3, EVM-5) ----------------------------------------
     yield _apply_case(preset, "decode_garbage", "EVM-2: not RLP", b"\xf8\x01", "VM_EVM_TX_DECODE")
     yield _apply_case(
@@ -171,6 +327,42 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     )
     yield _apply_case(
         preset, "high_s", "EVM-3: s in the upper half (EIP-2)", tx(high_s=True), "VM_EVM_BAD_SIGNATURE"
+    )
+    yield _apply_case(
+        preset,
+        "s_just_above_half",
+        "EVM-3: s = n // 2 + 1, the smallest high s",
+        _with_signature(tx(), s=SECP256K1_N // 2 + 1),
+        "VM_EVM_BAD_SIGNATURE",
+    )
+    for r, name in ((0, "r_zero"), (SECP256K1_N, "r_equal_to_n")):
+        yield _apply_case(
+            preset,
+            name,
+            f"EVM-3: r = {'0' if r == 0 else 'n'}",
+            _with_signature(tx(), r=r),
+            "VM_EVM_BAD_SIGNATURE",
+        )
+    yield _apply_case(
+        preset,
+        "legacy_chain_id_zero",
+        "EVM-3: a legacy transaction signed for chain id 0 with v = 35",
+        _legacy_v35(tx),
+        "VM_EVM_CHAIN_ID",
+    )
+    yield _apply_case(
+        preset,
+        "legacy_v_29",
+        "EVM-3: legacy v = 29 (neither 27/28 nor EIP-155)",
+        _legacy_v(tx(tx_type=0, chain_id=None), 29),
+        "VM_EVM_BAD_SIGNATURE",
+    )
+    yield _apply_case(
+        preset,
+        "unprotected_legacy_v_28",
+        "EVM-5: an unprotected legacy transaction with v = 28",
+        _legacy_v(tx(tx_type=0, chain_id=None), 28),
+        "VM_EVM_CHAIN_ID",
     )
     yield _apply_case(
         preset,
@@ -290,6 +482,48 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         case="deposit_bad_recipient",
         description="EVM-7: a 21-byte recipient",
         input={"witness": _witness(nodes).hex(), "pre_root": root.hex(), "recipient": "00" * 21, "amount": 1},
+        expect_error="VM_EVM_ADDRESS",
+    )
+    yield CaseSpec(
+        handler="apply_deposit",
+        case="mainchain_deposit",
+        description="EVM-7 (SC-HDR-5): a mainchain deposit credited to its recipient",
+        input={
+            "witness": _witness(nodes).hex(),
+            "pre_root": root.hex(),
+            "deposit": {
+                "sidechain_id": 1,
+                "mainchain_height": 40,
+                "position": 2,
+                "txid": bytes(range(32)).hex(),
+                "output_index": 1,
+                "recipient": STORE.hex(),
+                "amount": 123_456,
+            },
+        },
+    )
+    yield CaseSpec(
+        handler="compute_state",
+        case="accounts_code_and_storage",
+        description="EVM-1: a state of accounts with nonces, balances, code and storage (zero slots absent)",
+        input={
+            "accounts": [
+                {"address": BOB.hex(), "nonce": 3, "balance": str(10**18), "code": "", "storage": []},
+                {
+                    "address": STORE.hex(),
+                    "nonce": 1,
+                    "balance": 0,
+                    "code": STORE_CODE.hex(),
+                    "storage": [[1, 7], [2, 0], [str(2**255), str(2**256 - 1)]],
+                },
+            ]
+        },
+    )
+    yield CaseSpec(
+        handler="compute_state",
+        case="bad_address",
+        description="EVM-1: a 19-byte account address",
+        input={"accounts": [{"address": "00" * 19, "nonce": 0, "balance": 1, "code": "", "storage": []}]},
         expect_error="VM_EVM_ADDRESS",
     )
     for tx_type in (0, 1, 2):

@@ -18,6 +18,7 @@ from conformance.wasm_contracts import (
     contract_module,
     make_tx,
     run_sequence,
+    seed_of,
     token_transfer_input,
 )
 from spec.presets import Preset
@@ -60,6 +61,37 @@ MESSAGE = _module(
     extra='(data (i32.const 0) "dest") (data (i32.const 8) "hello")',
 )
 TRAP = _module("unreachable")
+ADDRESS = _module(
+    "(call $address (i32.const 0)) (call $emit (i32.const 0) (i32.const 32))",
+    imports='(import "env" "address" (func $address (param i32)))'
+    ' (import "env" "emit" (func $emit (param i32 i32)))',
+)
+"""VMW-8: ``address`` writes the running contract's address (emitted)."""
+PARTIAL_GET = _module(
+    "(call $sset (i32.const 0) (i32.const 1) (i32.const 8) (i32.const 8))"
+    "(i32.store (i32.const 40) (call $sget (i32.const 0) (i32.const 1) (i32.const 16) (i32.const 2)))"
+    "(call $emit (i32.const 16) (i32.const 8)) (call $emit (i32.const 40) (i32.const 4))",
+    imports='(import "env" "storage_set" (func $sset (param i32 i32 i32 i32)))'
+    ' (import "env" "storage_get" (func $sget (param i32 i32 i32 i32) (result i32)))'
+    ' (import "env" "emit" (func $emit (param i32 i32)))',
+    extra='(data (i32.const 0) "k") (data (i32.const 8) "abcdefgh")',
+)
+"""VMW-8: ``storage_get`` copies at most ``oc`` (2) bytes and returns the value's length (8)."""
+WRITE_OUTSIDE = _module(
+    "(call $caller (i32.const 65530))",
+    imports='(import "env" "caller" (func $caller (param i32)))',
+)
+"""VMW-8: a host write past the end of memory (32 bytes at 65,530 of 65,536) traps."""
+OVERDRAW = _module(
+    "(call $transfer (i32.const 0) (i64.const 1))",
+    imports='(import "env" "transfer" (func $transfer (param i32 i64)))',
+)
+"""VMW-8: a contract holding nothing transfers 1: the host call fails."""
+MANY_TYPES = compile_wat(
+    "(module " + "(type (func))" * 6000 + f' {MEMORY} (table 2 funcref) (func (export "call")))'
+)
+"""VMW-4: a type section of more than 2^14 bytes (a three-byte LEB128 size) before the table and
+memory sections the bounds check reads."""
 RECURSE = compile_wat(f'(module {MEMORY} (func $r (call $r)) (func (export "call") (call $r)))')
 
 INVALID_MODULES: tuple[tuple[str, bytes, str], ...] = (
@@ -134,6 +166,98 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _decode_cases()
     yield from _apply_cases()
     yield from _witness_cases(preset)
+    yield from _deposit_cases(preset)
+    yield from _sign_cases()
+
+
+def _sign_cases() -> Iterator[CaseSpec]:
+    """VMW-3a: transactions signed from a seed (the sender is the seed's public key)."""
+    cases: tuple[tuple[str, int, bytes, bytes, int], ...] = (
+        ("transfer", TxKind.TRANSFER, BOB, b"", 42),
+        ("call", TxKind.CALL, FIRST, b"\x01\x02", 0),
+        ("deploy", TxKind.DEPLOY, b"", LOOP, 0),
+    )
+    for name, kind, to, data, value in cases:
+        yield CaseSpec(
+            "sign_transaction",
+            name,
+            f"VMW-3a: a {name} signed by a seed's Ed25519 key for sidechain {CONTEXT.sidechain_id}",
+            {
+                "kind": kind,
+                "nonce": 5,
+                "fuel_limit": 300_000,
+                "fuel_price": 3,
+                "value": value,
+                "to": to.hex(),
+                "data": data.hex(),
+                "seed": seed_of("signer").hex(),
+                "sidechain_id": CONTEXT.sidechain_id,
+            },
+        )
+
+
+def _deposit_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """VMW-10: deposits credited to new, key-held and contract accounts, and refused ones."""
+    dave = address_of("dave")
+    cases: tuple[tuple[str, str, list[bytes], bytes, int, list[bytes]], ...] = (
+        (
+            "new_account",
+            "VMW-10: a deposit creates the recipient's account, which then spends it",
+            [],
+            dave,
+            1_000_000,
+            [make_tx("dave", TxKind.TRANSFER, 0, to=BOB, value=500)],
+        ),
+        ("existing_account", "VMW-10: a deposit adds to a key-held balance", [], BOB, 77, []),
+        (
+            "contract",
+            "VMW-10: a deposit to a contract keeps its nonce and code hash",
+            [_deploy(contract_module("escrow"))],
+            FIRST,
+            900,
+            [],
+        ),
+        ("zero_amount", "VMW-10: a deposit of 0 to an absent account changes nothing", [], dave, 0, []),
+        ("short_recipient", "VMW-10: a 31-byte recipient cannot accept it", [], dave[:31], 5, []),
+        (
+            "above_max_money",
+            "VMW-10: a balance above max_money cannot accept it",
+            [],
+            BOB,
+            preset.ledger.max_money - FUNDS + 1,
+            [],
+        ),
+        (
+            "at_max_money",
+            "VMW-10: a balance of exactly max_money is credited",
+            [],
+            BOB,
+            preset.ledger.max_money - FUNDS,
+            [],
+        ),
+    )
+    for name, description, before, recipient, amount, after in cases:
+        deposit: dict[str, JSON] = {
+            "sidechain_id": CONTEXT.sidechain_id,
+            "mainchain_height": 12,
+            "position": 3,
+            "txid": bytes(range(32)).hex(),
+            "output_index": 0,
+            "recipient": recipient.hex(),
+            "amount": amount if amount < 2**53 else str(amount),
+        }
+        yield CaseSpec(
+            "deposit",
+            name,
+            description,
+            {
+                "genesis": GENESIS,
+                "context": CONTEXT_JSON,
+                "before": [tx.hex() for tx in before],
+                "deposit": deposit,
+                "after": [tx.hex() for tx in after],
+            },
+        )
 
 
 def _module_cases() -> Iterator[CaseSpec]:
@@ -144,6 +268,12 @@ def _module_cases() -> Iterator[CaseSpec]:
             f"VMW-4: the example {name} contract",
             {"module": contract_module(name).hex()},
         )
+    yield CaseSpec(
+        "validate_module",
+        "large_type_section",
+        "VMW-4: a section whose size takes three LEB128 bytes, before the table and memory sections",
+        {"module": MANY_TYPES.hex()},
+    )
     for name, module in (("floats", _module("(drop (f64.add (f64.const 1) (f64.const 2)))")), ("loop", LOOP)):
         yield CaseSpec("validate_module", name, "VMW-4: a deployable module", {"module": module.hex()})
     yield CaseSpec(
@@ -165,6 +295,12 @@ def _decode_cases() -> Iterator[CaseSpec]:
     yield CaseSpec("decode_transaction", "transfer", "VMW-2: a transfer", {"transaction": valid.hex()})
     yield CaseSpec(
         "decode_transaction", "call", "VMW-2: a call", {"transaction": _call("bob", 3, b"\x01\x02").hex()}
+    )
+    yield CaseSpec(
+        "decode_transaction",
+        "call_data_at_limit",
+        "VMW-2: call data of exactly max_call_data_bytes",
+        {"transaction": _call("bob", 0, bytes(4096)).hex()},
     )
     yield CaseSpec(
         "decode_transaction",
@@ -274,6 +410,24 @@ def _apply_cases() -> Iterator[CaseSpec]:
         [_deploy(LOOP), _call("bob", 0, value=1000, fuel_limit=50_000, fuel_price=3)],
     )
     yield _apply("trap", "VMW-6: a trap (unreachable) is FAILED", [_deploy(TRAP), _call("bob", 0)])
+    yield _apply(
+        "host_transfer_above_balance",
+        "VMW-8: transfer above the contract's balance fails the call",
+        [_deploy(OVERDRAW), _call("bob", 0)],
+    )
+    yield _apply(
+        "host_address", "VMW-8: address() is the running contract's", [_deploy(ADDRESS), _call("bob", 0)]
+    )
+    yield _apply(
+        "host_storage_get_partial",
+        "VMW-8: storage_get copies at most oc bytes and returns the full length",
+        [_deploy(PARTIAL_GET), _call("bob", 0)],
+    )
+    yield _apply(
+        "host_write_outside_memory",
+        "VMW-8: a host call writing past the end of memory fails the call",
+        [_deploy(WRITE_OUTSIDE), _call("bob", 0)],
+    )
     yield _apply(
         "memory_grow_bound",
         "VMW-5: memory.grow above max_memory_pages returns -1, within succeeds",

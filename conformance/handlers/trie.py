@@ -172,6 +172,34 @@ def handle_load_store(preset: Preset, data: dict[str, JSON]) -> JSON:
     }
 
 
+def handle_load_store_lazy(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MPT-13: ``{"hasher", "root", "store", "keys", "operations"}`` -> ``{"values", "root",
+    "changes", "read", "proofs"}``: as ``load_store`` on a *lazy* trie (``Trie.from_store(..., lazy=True)``),
+    without reading the whole trie back; ``read`` the hashes of the stored nodes the lookups and the
+    operations loaded (ascending), so a node nothing needs is never read. A node they need that the
+    store lacks is ``VM_WITNESS_INCOMPLETE``; a wrong one an MPT-11 code. ``proofs`` are the MPT-10
+    proofs of ``keys`` taken from the lazy trie (after the reads are recorded)."""
+    store = _store(data)
+    read: set[bytes] = set()
+
+    def load(digest: bytes) -> bytes | None:
+        read.add(bytes(digest))
+        return store.get(digest)
+
+    loaded = Trie.from_store(hex_field(data, "root"), load, _hasher(data), lazy=True)
+    values = [loaded.get(k) for k in hex_list_field(data, "keys")]
+    after = _apply_operations(loaded, data)
+    nodes_read = sorted(read)
+    proofs = [[to_hex(node) for node in prove(loaded, k)] for k in hex_list_field(data, "keys")]
+    return {
+        "values": [None if v is None else to_hex(v) for v in values],
+        "proofs": proofs,
+        "root": to_hex(after.root_hash),
+        "changes": [[to_hex(h), to_hex(n), c] for h, n, c in stored_node_changes(loaded, after)],
+        "read": [to_hex(h) for h in nodes_read],
+    }
+
+
 def handle_prove_stored(preset: Preset, data: dict[str, JSON]) -> JSON:
     """MPT-10 (node stores): ``{"hasher", "root", "store", "key"}`` -> ``{"proof": [hex]}`` read from
     the store (only the nodes on the key's path, each checked as a proof node)."""
@@ -231,5 +259,6 @@ HANDLERS: dict[str, Handler] = {
     "decode_node": handle_decode_node,
     "store_changes": handle_store_changes,
     "load_store": handle_load_store,
+    "load_store_lazy": handle_load_store_lazy,
     "prove_stored": handle_prove_stored,
 }

@@ -9,17 +9,29 @@ JSON shapes (besides the general conventions of docs/vector-format.md):
 * ``context`` is ``{"sidechain_id", "height", "timestamp", "fee_recipient": hex, "gas_limit"}``;
 * an outcome is ``{"post_root", "status" (0 failed, 1 succeeded), "gas_used", "fee", "events":
   [hex RLP of each log], "outbox": [{"kind", "target_chain", "recipient", "amount", "payload"}],
-  "new_nodes": [[hash, preimage], ...]}``.
+  "new_nodes": [[hash, preimage], ...], "logs_hash": keccak(RLP(logs))}``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from conformance.jsonio import field, hex_field, int_field, to_hex
+from conformance.jsonio import field, from_hex, from_json_int, hex_field, int_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.presets import Preset
-from spec.vm.evm import HASHER, NewNodes, apply_transaction, credit_deposit, decode_transaction
+from spec.sidechain.header import Deposit
+from spec.vm.evm import (
+    HASHER,
+    EvmAccount,
+    NewNodes,
+    apply_deposit,
+    apply_transaction,
+    compute_state,
+    credit_deposit,
+    decode_transaction,
+    iter_accounts,
+    logs_hash,
+)
 from spec.vm.interface import ExecutionContext, TxOutcome, decode_witness, witness_nodes
 
 
@@ -63,6 +75,7 @@ def outcome_json(outcome: TxOutcome, new_nodes: NewNodes) -> dict[str, JSON]:
             for entry in outcome.outbox
         ],
         "new_nodes": _new_nodes_json(new_nodes),
+        "logs_hash": to_hex(logs_hash(outcome.events)),
     }
 
 
@@ -86,6 +99,68 @@ def handle_credit_deposit(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"post_root": to_hex(root), "new_nodes": _new_nodes_json(new_nodes)}
 
 
+def handle_apply_deposit(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """EVM-7 (SC-HDR-5): ``{"witness", "pre_root", "deposit": {"sidechain_id", "mainchain_height",
+    "position", "txid", "output_index", "recipient", "amount"}}`` -> ``{"post_root", "new_nodes"}``."""
+    raw = field(data, "deposit")
+    if not isinstance(raw, dict):
+        raise BadInput("deposit must be an object")
+    deposit = Deposit(
+        sidechain_id=int_field(raw, "sidechain_id"),
+        mainchain_height=int_field(raw, "mainchain_height"),
+        position=int_field(raw, "position"),
+        txid=hex_field(raw, "txid"),
+        output_index=int_field(raw, "output_index"),
+        recipient=hex_field(raw, "recipient"),
+        amount=int_field(raw, "amount"),
+    )
+    root, new_nodes = apply_deposit(_nodes(data), hex_field(data, "pre_root"), deposit)
+    return {"post_root": to_hex(root), "new_nodes": _new_nodes_json(new_nodes)}
+
+
+def handle_compute_state(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """EVM-1: ``{"accounts": [{"address", "nonce", "balance", "code", "storage": [[slot, value]]}]}``
+    -> ``{"root", "nodes": [[hash, preimage]], "accounts": [[keccak(address), nonce, balance,
+    storage_root, code_hash]]}`` (the accounts read back from the trie, in key order)."""
+    raw = field(data, "accounts")
+    if not isinstance(raw, list):
+        raise BadInput("accounts must be a list")
+    accounts: dict[bytes, EvmAccount] = {}
+    for entry in raw:
+        if not isinstance(entry, dict):
+            raise BadInput("an account is an object")
+        slots = field(entry, "storage")
+        if not isinstance(slots, list):
+            raise BadInput("storage must be a list")
+        storage: dict[int, int] = {}
+        for pair in slots:
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise BadInput("a storage entry is [slot, value]")
+            storage[from_json_int(pair[0], "slot")] = from_json_int(pair[1], "value")
+        accounts[from_hex(field(entry, "address"), "address")] = EvmAccount(
+            nonce=int_field(entry, "nonce"),
+            balance=int_field(entry, "balance"),
+            code=hex_field(entry, "code"),
+            storage=storage,
+        )
+    root, nodes = compute_state(accounts)
+    read_back: list[JSON] = [
+        [
+            to_hex(key),
+            int(account.nonce),
+            int(account.balance),
+            to_hex(account.storage_root),
+            to_hex(account.code_hash),
+        ]
+        for key, account in iter_accounts(nodes, root)
+    ]
+    return {
+        "root": to_hex(root),
+        "nodes": [[to_hex(digest), to_hex(nodes[digest])] for digest in sorted(nodes)],
+        "accounts": read_back,
+    }
+
+
 def handle_decode_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
     """EVM-2: ``{"tx"}`` -> ``{"type", "nonce", "gas", "to", "value", "data"}`` (``type`` 0 = legacy)."""
     transaction = decode_transaction(hex_field(data, "tx"))
@@ -102,5 +177,7 @@ def handle_decode_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
 HANDLERS: dict[str, Handler] = {
     "apply_transaction": handle_apply_transaction,
     "credit_deposit": handle_credit_deposit,
+    "apply_deposit": handle_apply_deposit,
+    "compute_state": handle_compute_state,
     "decode_transaction": handle_decode_transaction,
 }

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from conformance.jsonio import field, from_hex, from_json_int, hex_field, hex_list_field, int_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.presets import Preset
+from spec.sidechain.header import Deposit
 from spec.vm.interface import (
     ExecutionContext,
     TxOutcome,
@@ -26,12 +27,18 @@ from spec.vm.interface import (
     witness_nodes,
 )
 from spec.vm.wasm import (
+    WasmTransaction,
+    apply_deposit,
     apply_transaction,
     apply_transaction_with,
     build_genesis,
     check_module,
     compute_code_hash,
     decode_transaction,
+    encode_transaction,
+    get_account,
+    load_state,
+    sign_transaction,
 )
 
 
@@ -81,6 +88,19 @@ def outcome_json(outcome: TxOutcome) -> JSON:
     }
 
 
+def _apply_all(
+    preset: Preset, root: bytes, nodes: dict[bytes, bytes], context: ExecutionContext, txs: list[bytes]
+) -> tuple[bytes, list[JSON]]:
+    """Apply ``txs`` in order (``nodes`` gains their preimages); the last root and the outcomes."""
+    outcomes: list[JSON] = []
+    for tx in txs:
+        outcome, created = apply_transaction_with(preset.vm_wasm, nodes, root, tx, context)
+        nodes.update(created)
+        root = outcome.post_root
+        outcomes.append(outcome_json(outcome))
+    return root, outcomes
+
+
 def _replay(
     preset: Preset, data: dict[str, JSON]
 ) -> tuple[bytes, dict[bytes, bytes], ExecutionContext, list[JSON], list[bytes]]:
@@ -90,13 +110,74 @@ def _replay(
     transactions = hex_list_field(data, "transactions")
     if not transactions:
         raise BadInput("at least one transaction")
-    outcomes: list[JSON] = []
-    for tx in transactions[:-1]:
-        outcome, created = apply_transaction_with(preset.vm_wasm, nodes, root, tx, context)
-        nodes.update(created)
-        root = outcome.post_root
-        outcomes.append(outcome_json(outcome))
+    root, outcomes = _apply_all(preset, root, nodes, context, transactions[:-1])
     return root, nodes, context, outcomes, transactions
+
+
+def _deposit(data: dict[str, JSON]) -> Deposit:
+    raw = field(data, "deposit")
+    if not isinstance(raw, dict):
+        raise BadInput("deposit must be an object")
+    amount = int_field(raw, "amount")
+    if amount < 0:
+        raise BadInput("amount must not be negative")
+    return Deposit(
+        sidechain_id=int_field(raw, "sidechain_id"),
+        mainchain_height=int_field(raw, "mainchain_height"),
+        position=int_field(raw, "position"),
+        txid=hex_field(raw, "txid"),
+        output_index=int_field(raw, "output_index"),
+        recipient=hex_field(raw, "recipient"),
+        amount=amount,
+    )
+
+
+def handle_sign_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """VMW-3a: ``{kind, nonce, fuel_limit, fuel_price, value, to, data, seed, sidechain_id}`` ->
+    ``{transaction}``: the encoding of the transaction signed by the Ed25519 key of ``seed`` (32
+    bytes; the sender is its public key)."""
+    seed = hex_field(data, "seed")
+    if len(seed) != 32:
+        raise BadInput("seed must be 32 bytes")
+    unsigned = WasmTransaction(
+        int_field(data, "kind"),
+        bytes(32),
+        int_field(data, "nonce"),
+        int_field(data, "fuel_limit"),
+        int_field(data, "fuel_price"),
+        int_field(data, "value"),
+        hex_field(data, "to"),
+        hex_field(data, "data"),
+        bytes(64),
+    )
+    signed = sign_transaction(unsigned, seed, int_field(data, "sidechain_id"))
+    return {"transaction": to_hex(encode_transaction(signed))}
+
+
+def handle_deposit(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """VMW-10: ``{genesis, context, before, deposit, after}`` -> ``{credited, post_root, account,
+    created, outcomes}``: the transactions ``before`` applied, then the deposit (``credited`` false
+    and the root unchanged when the recipient cannot accept it; ``account`` the recipient's
+    ``[nonce, balance, code_hash]`` after it), then the transactions ``after`` (their outcomes)."""
+    root, nodes = _genesis(data)
+    context = _context(data)
+    root, _ = _apply_all(preset, root, nodes, context, hex_list_field(data, "before"))
+    credited = apply_deposit(nodes, root, _deposit(data), preset.ledger.max_money)
+    created: list[JSON] = []
+    if credited is not None:
+        root = credited[0]
+        nodes.update(credited[1])
+        created = [to_hex(digest) for digest, _ in credited[1]]
+    post_root = root
+    account = get_account(load_state(nodes, root), _deposit(data).recipient)
+    _, outcomes = _apply_all(preset, root, nodes, context, hex_list_field(data, "after"))
+    return {
+        "credited": credited is not None,
+        "post_root": to_hex(post_root),
+        "account": [account.nonce, account.balance, to_hex(account.code_hash)],
+        "created": created,
+        "outcomes": outcomes,
+    }
 
 
 def handle_apply(preset: Preset, data: dict[str, JSON]) -> JSON:
@@ -128,8 +209,8 @@ def handle_stateless(preset: Preset, data: dict[str, JSON]) -> JSON:
     hasher = state_hasher(VmKind.WASM)
     witness = decode_witness(hex_field(data, "witness"), hasher)
     nodes: Mapping[bytes, bytes] = witness_nodes(witness, hasher)
-    outcome, _ = apply_transaction_with(
-        preset.vm_wasm, nodes, hex_field(data, "pre_root"), hex_field(data, "transaction"), _context(data)
+    outcome, _ = apply_transaction(
+        preset, nodes, hex_field(data, "pre_root"), hex_field(data, "transaction"), _context(data)
     )
     return outcome_json(outcome)
 
@@ -163,4 +244,6 @@ HANDLERS: dict[str, Handler] = {
     "stateless": handle_stateless,
     "validate_module": handle_validate_module,
     "decode_transaction": handle_decode_transaction,
+    "deposit": handle_deposit,
+    "sign_transaction": handle_sign_transaction,
 }

@@ -1,4 +1,4 @@
-"""The WASM sidechain VM (rules VMW-1..VMW-9, docs/vm.md#wasm), behind the VM interface (VM-1..6).
+"""The WASM sidechain VM (rules VMW-1..VMW-10, docs/vm.md#wasm), behind the VM interface (VM-1..6).
 
 Contracts are WebAssembly modules run by wasmtime with fuel metering as gas.
 
@@ -62,6 +62,11 @@ Contracts are WebAssembly modules run by wasmtime with fuel metering as gas.
   a negative amount or a balance too small traps.
 * **VMW-9 outputs.** :class:`~spec.vm.interface.TxOutcome` and the preimages created: the trie
   nodes the new root stores that the old one did not, and a deployed module, sorted by hash (VM-3).
+* **VMW-10 deposits.** A peg-in (SC-HDR-5, :func:`apply_deposit`) credits ``amount`` to the
+  32-byte ``recipient``'s balance, creating a key-held account if absent and keeping a contract's
+  nonce and code hash (:func:`credit_deposit`): the new root and the trie nodes it created, or
+  ``None`` when the recipient cannot accept it (not 32 bytes, or a balance above ``max_money``),
+  as FerrisScript's VMF-8, so the sidechain block refunds it (SCB-2).
 """
 
 from __future__ import annotations
@@ -93,6 +98,7 @@ from spec.errors import (
 )
 from spec.hashing import HashDomain, tagged_hash
 from spec.presets import Preset, WasmVmParams
+from spec.sidechain.header import Deposit
 from spec.trie import RUSTY_TRIE_HASHER, Trie, stored_node_changes
 from spec.vm.interface import ExecutionContext, OutboxEntry, OutboxKind, TxOutcome, TxStatus
 
@@ -781,3 +787,38 @@ def build_genesis(balances: Mapping[bytes, int]) -> tuple[bytes, dict[bytes, byt
     }
     trie = Trie.from_items(items, RUSTY_TRIE_HASHER)
     return trie.root_hash, dict(trie.node_store)
+
+
+# --------------------------------------------------------------------------------------------
+# VMW-10: deposits from the mainchain
+# --------------------------------------------------------------------------------------------
+
+
+def credit_deposit(
+    nodes: Mapping[bytes, bytes],
+    pre_root: bytes,
+    recipient: bytes,
+    amount: int,
+    max_money: int,
+) -> tuple[bytes, tuple[tuple[bytes, bytes], ...]] | None:
+    """VMW-10: the state after crediting ``amount`` to ``recipient`` and the preimages created, or
+    ``None`` when the recipient cannot accept it (not a 32-byte address, or a balance above
+    ``max_money``, the preset's ``ledger.max_money``): the sidechain block refunds such a deposit (SCB-2)."""
+    if len(recipient) != ADDRESS_BYTES:
+        return None
+    state = load_state(nodes, pre_root)
+    journal = _Journal(state)
+    account = journal.account(recipient)
+    if account.balance + amount > max_money:
+        return None
+    journal.add_balance(recipient, amount)
+    post = journal.apply()
+    created = {digest: data for digest, data, count in stored_node_changes(state, post) if count > 0}
+    return post.root_hash, tuple(sorted(created.items()))
+
+
+def apply_deposit(
+    nodes: Mapping[bytes, bytes], pre_root: bytes, deposit: Deposit, max_money: int
+) -> tuple[bytes, tuple[tuple[bytes, bytes], ...]] | None:
+    """VMW-10: the sidechain transition's entry for a peg-in (SC-HDR-5): credit its recipient."""
+    return credit_deposit(nodes, pre_root, deposit.recipient, deposit.amount, max_money)
