@@ -533,5 +533,5 @@ def test_deposit_to_a_contract_keeps_its_code_and_refuses_what_it_cannot_accept(
         before.code_hash,
     )
     assert credit_deposit(chain.nodes, chain.root, contract[:31], 9, max_money) is None
-    assert credit_deposit(chain.nodes, chain.root, alice, max_money) is None
+    assert credit_deposit(chain.nodes, chain.root, alice, max_money, max_money) is None
     assert credit_deposit(chain.nodes, chain.root, alice, 0, max_money) == (chain.root, ())
