@@ -2,11 +2,9 @@
 quorum commits its key on chain (FIN-5) in the first block under fork ``state_trie``, so that the
 full-state snapshots from there carry the key their certificates verify under.
 
-The quorum is based before the fork (devnet: 30) and the chain stops before the next base height
-(60): under ``state_trie`` the state after a base block records the quorum FIN-1 selects from that
-block's own hash (``QuorumRecord.base_hash``, ``session_id``), which the header's ``state_root``
-would have to commit to, so no block at a base height with enough masternodes can be built (a
-fixed point of the hash). That is an open issue of FIN-6 under STATE-2 (docs/node.md).
+The quorum is based before the fork (devnet: 30). The chain may run past the next base height (60):
+under ``state_trie`` the quorums based at 60 are recorded by block 61 from its ``prev_hash`` (ST-2,
+spec/forks/state_trie.py), so block 60's header never commits to a record of its own hash.
 """
 
 from __future__ import annotations
@@ -75,7 +73,7 @@ FUNDING_HEIGHT = 8
 
 @cache
 def state_trie_quorum_chain(preset: Preset, length: int) -> QuorumTrieChain:
-    """A chain of ``length`` blocks (devnet, at most 60): the two ticket batches of
+    """A chain of ``length`` blocks (devnet): the two ticket batches of
     :func:`conformance.upgradechain.state_trie_chain` (``state_trie`` ACTIVE from 50); three
     masternodes funded at :data:`FUNDING_HEIGHT` and registered in the next block; the finality
     quorum based at 30 commits its key at 50 (its commitment window opens there) and certifies
@@ -85,8 +83,8 @@ def state_trie_quorum_chain(preset: Preset, length: int) -> QuorumTrieChain:
     interval = preset.masternodes.finality_quorum_interval
     base_height = interval
     commitment_height, _ = commitment_window(base_height, preset)
-    if length > 2 * interval or commitment_height < 5 * deployment.window_blocks:
-        raise ValueError("the scenario needs the commitment under state_trie and no second base height")
+    if commitment_height < 5 * deployment.window_blocks:
+        raise ValueError("the scenario needs the commitment under state_trie")
     builder = _voting_builder(preset, unanimous(), "miner")
     second = [state_trie_voter(i) for i in range(TICKETS)]
     for owner in second:

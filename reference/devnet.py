@@ -106,9 +106,8 @@ class DevnetError(RuntimeError):
 FAST_SYNC_SNAPSHOT_INTERVAL = 5
 """With ``fast_sync_late_node``: every node's ``--snapshot-interval``. A snapshot proves its own
 finality only once its state holds the committed key of the quorum certifying it (SNAP-9); the
-devnet's quorum based at 30 commits a few blocks after the fork's activation at 50, and a block at
-the next base height (60) cannot be built under ``state_trie`` (docs/node.md), so the snapshot that
-works is 55."""
+devnet's quorum based at 30 commits a few blocks after the fork's activation at 50, so the first
+snapshot that works is 55 (the quorum based at 60 is recorded by block 61, ST-2, and commits later)."""
 
 
 @dataclass

@@ -73,7 +73,7 @@ from spec.chain.forkchoice import (
     newest_finalized,
     verify_finality_certificate,
 )
-from spec.chain.state import ChainState
+from spec.chain.state import ChainState, quorums_with_pending
 from spec.crypto import bls
 from spec.crypto.threshold import Share, coefficients_from_seed
 from spec.errors import (
@@ -437,8 +437,9 @@ class QuorumService:
         """
         state = self.chain_state()
         self.height = state.height
-        kinds = [(QuorumType.FINALITY, r) for r in state.quorums.records.values()]
-        kinds += [(QuorumType.POSE, r) for r in state.quorums.pose_records.values()]
+        quorums = quorums_with_pending(state, self.preset)  # ST-2: a base tip's quorums are not recorded yet
+        kinds = [(QuorumType.FINALITY, r) for r in quorums.records.values()]
+        kinds += [(QuorumType.POSE, r) for r in quorums.pose_records.values()]
         for kind, record in kinds:
             ended = commitment_window(record.base_height, self.preset, kind)[1] <= state.height
             if ended or self.best_hash_at(record.base_height) is None:

@@ -122,6 +122,27 @@ def test_devnet_runs_a_scripted_upgrade_vote(tmp_path: Path) -> None:
         late.close()
 
 
+@pytest.mark.slow  # ~45 s; the fast variant: tests/test_quorum_parent_record.py (builder and miner)
+def test_devnet_upgrade_mines_past_a_quorum_base_under_state_trie(tmp_path: Path) -> None:
+    """ST-2 on running nodes (``rusty devnet 3 --upgrade`` past 61): the reference miner builds the
+    base block 60 under ``state_trie`` (ACTIVE from 50) with three masternodes and the blocks after
+    it; the quorum based at 60 is recorded by block 61, commits its key and finalizes the tip."""
+    result = asyncio.run(run_devnet(3, 63, tmp_path, show_progress=False, upgrade=True))
+    assert result.converged, result
+    assert result.activation_heights == [50, 50, 50]
+    base = 2 * DEVNET.masternodes.finality_quorum_interval
+    assert min(result.heights) >= base + 1
+    first = Node(tmp_path / "node0")
+    try:
+        state = first.store.state
+        record = state.quorums.records[base]
+        assert record.base_hash == first.store.best_hashes()[base]
+        assert record.group_public_key is not None  # committed under state_trie
+        assert first.store.state_root == compute_state_root(state, DEVNET)
+    finally:
+        first.close()
+
+
 @pytest.fixture
 def node(tmp_path: Path) -> Iterator[Path]:
     datadir = tmp_path / "node"

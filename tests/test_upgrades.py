@@ -121,7 +121,7 @@ def test_forks_state_only_their_changes() -> None:
     assert own == {"name", "governance_preset", "ticket_price_preset"}
     assert type(state_trie).__mro__[1] is type(governed)  # fork 2 delegates to fork 1
     own = {name for name in vars(type(state_trie)) if not name.startswith("__")}
-    assert own == {"name", "state_layout"}
+    assert own == {"name", "state_layout", "quorums_from_parent"}
     assert type(sidechains).__mro__[1] is type(state_trie)  # fork 3 delegates to fork 2
     own = {name for name in vars(type(sidechains)) if not name.startswith("__")}
     assert own == {"name", "sidechains_enabled", "governance_preset"}

@@ -113,6 +113,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         if masternodechain.penalty_supported(preset):
             yield from _penalty_sequence_cases(preset)
         yield from _resumed_sequence_cases(preset)
+        yield from _parent_quorum_cases(preset)
 
 
 def mineable(preset: Preset) -> bool:
@@ -1632,6 +1633,58 @@ def _masternode_sequence_cases(preset: Preset) -> Iterator[CaseSpec]:
         "superblock_then_next_block",
         "GOV-6: the executed proposal is not paid again in the block after the superblock",
         blocks_until(superblock + 1),
+    )
+
+
+def _parent_quorum_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """ST-2 (FIN-6 under ``state_trie``) on :func:`conformance.quorumtriechain.state_trie_quorum_chain`
+    (the fork ACTIVE from 50, three masternodes): the quorums based at 60 are recorded in the state
+    after block 61 (from its ``prev_hash``), not after 60; a block 61 whose root omits them fails."""
+    from conformance import upgradechain
+    from conformance.quorumtriechain import state_trie_quorum_chain
+    from spec.chain.commitment import compute_state_root
+
+    if not upgradechain.supported(preset):
+        return
+    base = 2 * preset.masternodes.finality_quorum_interval
+    try:
+        chain = state_trie_quorum_chain(preset, base + 2)
+    except ValueError:
+        return
+    builder = chain.builder
+
+    def case(name: str, meaning: str, blocks: Sequence[Block], error: str | None = None) -> CaseSpec:
+        data: dict[str, JSON] = {"blocks": [encode_block(b, preset).hex() for b in blocks]}
+        return CaseSpec("apply_blocks", name, f"ST-2: {meaning}", data, expect_error=error, fork="state_trie")
+
+    yield case(
+        "parent_quorum_before_base",
+        f"the chain under state_trie up to block {base - 1}, the block before a finality and PoSe base",
+        builder.blocks[:base],
+    )
+    yield case(
+        "parent_quorum_at_base",
+        f"block {base} (a base, three masternodes) is buildable: the state after it has no record "
+        f"of base {base}",
+        builder.blocks[: base + 1],
+    )
+    yield case(
+        "parent_quorum_after_base",
+        f"block {base + 1} records the finality and PoSe quorums based at {base}, selected from its "
+        f"prev_hash and the masternode list after {base}, before its own transactions",
+        builder.blocks[: base + 2],
+    )
+    after = builder.states[base + 2]
+    without = replace(after, quorums=builder.states[base + 1].quorums)
+    block = builder.blocks[base + 1]
+    forged = replace(
+        block, header=mine(replace(block.header, state_root=compute_state_root(without, preset)), preset)
+    )
+    yield case(
+        "parent_quorum_omitted",
+        f"block {base + 1} whose state root omits the quorums based at {base}",
+        [*builder.blocks[: base + 1], forged],
+        "BLK_BAD_STATE_ROOT",
     )
 
 

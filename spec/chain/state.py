@@ -119,7 +119,13 @@ from spec.ledger.transaction import (
 )
 from spec.ledger.utxo import UtxoDiff, UtxoEntry, created_entries, transaction_diff
 from spec.ledger.validation import LedgerContext, validate_transaction
-from spec.masternode.finality import EMPTY_QUORUMS, QuorumRegistry, apply_block_to_quorums, committed_pose_key
+from spec.masternode.finality import (
+    EMPTY_QUORUMS,
+    QuorumRegistry,
+    apply_block_to_quorums_after_parent,
+    committed_pose_key,
+    record_quorum,
+)
 from spec.masternode.registry import EMPTY_LIST, MasternodeList, apply_block_to_list, payee_script
 from spec.masternode.slashing import apply_block_evidence, burnt_collaterals
 from spec.presets import Preset
@@ -220,6 +226,14 @@ def tip_state_layout(state: ChainState, preset: Preset) -> StateLayout:
     """BLK-6 / ST-1: what the tip's header committed to (the layout of the fork in force for the
     tip block: its records after the block carry the statuses it was validated under, UPG-6)."""
     return fork_in_force(state.deployments, preset).state_layout()
+
+
+def quorums_with_pending(state: ChainState, preset: Preset) -> QuorumRegistry:
+    """FIN-6 / ST-2: the tip's quorum records plus, under ``state_trie``, the quorums based at the
+    tip itself, which the next block records (selected from the tip's hash and masternode list)."""
+    if not fork_in_force(state.deployments, preset).quorums_from_parent():
+        return state.quorums
+    return record_quorum(state.quorums, state.masternodes, state.tip_hash, state.height, preset)
 
 
 def median_time_past(timestamps: tuple[int, ...], preset: Preset) -> int:
@@ -406,8 +420,19 @@ def transition(
         del utxos[outpoint]  # SLASH-4: a listed collateral is unspent after the block
         touched.append(outpoint)
     tip_hash = block_hash(header, preset)
-    quorums = apply_block_to_quorums(
-        state.quorums, block.transactions, masternodes, tip_hash, height, effective
+    # FIN-6 / ST-2: under ``state_trie`` the parent's quorums are recorded here, not by the parent
+    parent_fork = fork_in_force(state.deployments, preset)
+    quorums = apply_block_to_quorums_after_parent(
+        state.quorums,
+        block.transactions,
+        state.masternodes,
+        state.tip_hash,
+        masternodes,
+        tip_hash,
+        height,
+        effective,
+        parent_rule=parent_fork.quorums_from_parent(),
+        own_rule=not fork.quorums_from_parent(),
     )
     governance = apply_block_to_governance(
         due.governance, block.transactions, state.masternodes, height, fork.governance_preset(preset)

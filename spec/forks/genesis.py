@@ -14,7 +14,9 @@ fork in force for the block, UPG-6):
   preset; governed values (GOV-7) do not reach the ticket rules;
 * :meth:`Genesis.state_layout` -- what BLK-6's ``state_root`` commits to: the UTXO set (STATE-1);
 * :meth:`Genesis.sidechains_enabled` -- whether the SC-* rules (spec/sidechain/) apply: no, a
-  sidechain message output is plain null data (its value is burnt).
+  sidechain message output is plain null data (its value is burnt);
+* :meth:`Genesis.quorums_from_parent` -- FIN-6: where the quorums based at height ``b`` are
+  recorded: by block ``b`` itself (the state after ``b``).
 """
 
 from __future__ import annotations
@@ -43,4 +45,8 @@ class Genesis:
 
     def sidechains_enabled(self) -> bool:
         """SC-*: no sidechain rules; a ``RCSC`` null-data output is plain null data."""
+        return False
+
+    def quorums_from_parent(self) -> bool:
+        """FIN-6: a quorum base block records its own quorums in the state after itself."""
         return False

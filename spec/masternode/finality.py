@@ -99,6 +99,7 @@ __all__ = [
     "QuorumRecord",
     "QuorumRegistry",
     "apply_block_to_quorums",
+    "apply_block_to_quorums_after_parent",
     "apply_transaction_to_quorums",
     "build_commitment",
     "check_commitment",
@@ -398,6 +399,38 @@ def apply_block_to_quorums(
     for tx in transactions:
         registry = apply_transaction_to_quorums(registry, tx, height, preset)
     return record_quorum(registry, mn_list_after, block_hash, height, preset)
+
+
+def apply_block_to_quorums_after_parent(
+    registry: QuorumRegistry,
+    transactions: Sequence[Transaction],
+    parent_list: MasternodeList,
+    parent_hash: bytes,
+    mn_list_after: MasternodeList,
+    block_hash: bytes,
+    height: int,
+    preset: Preset,
+    *,
+    parent_rule: bool,
+    own_rule: bool,
+) -> QuorumRegistry:
+    """FIN-6 with ST-2 (fork ``state_trie``): the registry after the block at ``height``.
+
+    ``parent_rule`` (the fork is active at ``height - 1``): first the quorums based at
+    ``height - 1``, selected from the parent's hash ``parent_hash`` and the masternode list after
+    the parent ``parent_list`` (the records the parent would have made itself), then the block's
+    commitments. ``own_rule`` (the fork is not active at ``height``): then the block's own quorum
+    as before the fork (:func:`apply_block_to_quorums`). A base block's record is thus never in the
+    state its own header commits to (no fixed point of its hash), and the activation boundary
+    neither skips nor doubles a record.
+    """
+    if parent_rule and height > 0:
+        registry = record_quorum(registry, parent_list, parent_hash, height - 1, preset)
+    for tx in transactions:
+        registry = apply_transaction_to_quorums(registry, tx, height, preset)
+    if own_rule:
+        registry = record_quorum(registry, mn_list_after, block_hash, height, preset)
+    return registry
 
 
 def committed_pose_key(registry: QuorumRegistry, height: int, preset: Preset) -> bytes | None:
