@@ -567,9 +567,9 @@ survivors were read); vm_evm was measured again on a fresh seed (12): 89.3% in p
 survivors were withdrawal-precompile mutants that only pass 2 reaches, the precompile being built
 by a cached function), 100% after the recheck with two more vectors (CREATE2 collisions, the logs
 hash) and 21 reviewed equivalents; the table shows that row. The EVM's blob-transaction paths are
-equivalent by review: no sidechain environment admits type-3 transactions (EVM-5), they serve the Ethereum state-test oracle. A WASM
-run needs pytest's faulthandler plugin off (`PYTEST_ARGS`): the plugin restores the default
-SIGILL/SIGSEGV handlers when a session ends, removing wasmtime's trap handlers before mutmut's
+equivalent by review: no sidechain environment admits type-3 transactions (EVM-5), they serve the
+Ethereum state-test oracle. A WASM run needs pytest's faulthandler plugin off (`PYTEST_ARGS`): the
+plugin restores the default SIGILL/SIGSEGV handlers when a session ends, removing wasmtime's trap handlers before mutmut's
 next session in the same process, so a WASM trap killed the clean run. The lazy partial tries
 (MPT-13, `spec/trie.py`) are reached by the trie flow's `load_store_lazy` vectors.
 
