@@ -569,9 +569,10 @@ by a cached function), 100% after the recheck with two more vectors (CREATE2 col
 hash) and 21 reviewed equivalents; the table shows that row. The EVM's blob-transaction paths are
 equivalent by review: no sidechain environment admits type-3 transactions (EVM-5), they serve the
 Ethereum state-test oracle. A WASM run needs pytest's faulthandler plugin off (`PYTEST_ARGS`): the
-plugin restores the default SIGILL/SIGSEGV handlers when a session ends, removing wasmtime's trap handlers before mutmut's
-next session in the same process, so a WASM trap killed the clean run. The lazy partial tries
-(MPT-13, `spec/trie.py`) are reached by the trie flow's `load_store_lazy` vectors.
+plugin restores the default SIGILL/SIGSEGV handlers when a session ends, removing wasmtime's trap
+handlers before mutmut's next session in the same process, so a WASM trap killed the clean run. The
+lazy partial tries (MPT-13, `spec/trie.py`) are reached by the trie flow's `load_store_lazy`
+vectors.
 
 Limits of the measure: mutmut mutates function and method bodies only, not module-level
 constants (those live in the presets, pinned by the preset vectors and tests) or decorators;
