@@ -64,6 +64,10 @@ class AdapterProcess:
 
     Memory is bounded: lines are read with a length limit and at most two are queued ahead
     (the reader blocks, so a chatty adapter is slowed, not buffered); stderr keeps its tail only.
+    Requests are written by a writer thread, never by the caller: a caller blocked on a full stdin
+    pipe while the adapter is blocked on a full stdout pipe (the reader waiting for the caller to
+    take a line) would deadlock until the case's time-out. An adapter that does not read its input
+    therefore shows as a case without a response within its time-out.
     """
 
     def __init__(
@@ -89,6 +93,8 @@ class AdapterProcess:
         self._stderr_lock = threading.Lock()
         self._stopping = threading.Event()
         self._lines: queue.Queue[object] = queue.Queue(maxsize=2)
+        self._requests: queue.Queue[bytes | None] = queue.Queue()
+        self._write_error: str | None = None
         self._next_id = 0
         self._readers = [
             threading.Thread(target=self._pump_stdout, daemon=True),
@@ -96,6 +102,7 @@ class AdapterProcess:
         ]
         for reader in self._readers:
             reader.start()
+        threading.Thread(target=self._pump_stdin, daemon=True).start()
 
     def _put(self, item: object) -> None:
         while not self._stopping.is_set():
@@ -136,20 +143,28 @@ class AdapterProcess:
         with self._stderr_lock:
             return self._stderr_tail.decode(errors="replace")[-limit:]
 
-    def _write(self, data: bytes, timeout: float) -> None:
+    def _pump_stdin(self) -> None:
         stdin = self._process.stdin
-        if stdin is None:
+        while stdin is not None:
+            data = self._requests.get()
+            if data is None:
+                return
+            try:
+                stdin.write(data)
+                stdin.flush()
+            except (BrokenPipeError, OSError, ValueError) as exc:
+                self._write_error = str(exc)
+                return
+
+    def _write(self, data: bytes, timeout: float) -> None:
+        """Queue ``data`` for the writer thread (``timeout`` is kept for the callers' signature: a
+        write never blocks the caller; an unread request surfaces as its case's time-out)."""
+        del timeout
+        if self._process.stdin is None:
             raise AdapterFailure("adapter has no stdin")
-        watchdog = threading.Timer(max(timeout, 0.001), self.kill)  # a write blocked on a full pipe
-        watchdog.start()
-        try:
-            stdin.write(data)
-            stdin.flush()
-        except (BrokenPipeError, OSError, ValueError) as exc:
-            stalled = " (it did not read its input in time)" if not watchdog.is_alive() else ""
-            raise AdapterFailure(f"adapter closed its input{stalled}: {exc}") from None
-        finally:
-            watchdog.cancel()
+        if self._write_error is not None:
+            raise AdapterFailure(f"adapter closed its input: {self._write_error}")
+        self._requests.put(data)
 
     def request(self, payload: dict[str, JSON], timeout: float) -> dict[str, Any]:
         """Send one request and wait (``timeout`` seconds in all) for its response."""
@@ -158,10 +173,8 @@ class AdapterProcess:
         return self.receive(request_id, max(0.0, timeout - (time.monotonic() - started)), timeout)
 
     def send(self, payloads: list[dict[str, JSON]], timeout: float) -> list[int]:
-        """Write several requests in one go (pipelining); their ids, in order.
-
-        A write blocked for ``timeout`` seconds (an adapter that does not read) kills the adapter.
-        """
+        """Write several requests in one go (pipelining, through the writer thread); their ids, in
+        order."""
         ids = []
         lines = []
         for payload in payloads:
@@ -216,6 +229,7 @@ class AdapterProcess:
 
     def _finish(self) -> None:
         self._stopping.set()
+        self._requests.put(None)
         for stream in (self._process.stdin, self._process.stdout, self._process.stderr):
             if stream is not None:
                 with contextlib.suppress(OSError, ValueError):
