@@ -483,3 +483,28 @@ def test_pipelined_run_equals_one_at_a_time(fake: Any) -> None:
         1 for i in range(40) if i % 7 == 0 and i not in (5, 25)
     )
     assert len(verdicts[0]) == 40
+
+
+def test_large_pipelined_requests_and_responses_do_not_deadlock(fake: Any) -> None:
+    """A batch of large requests written while large responses are pending once deadlocked: the
+    caller blocked on the adapter's full stdin, the adapter on its full stdout (the reader waiting
+    for the caller to take a line), until the case's time-out failed it. Requests now go through
+    a writer thread, so every case is answered."""
+    pad = "p" * 100_000
+    names = [f"big{i}" for i in range(40)]
+    vectors = [
+        Vector(
+            preset="devnet",
+            flow="hashing",
+            handler="tagged_hash",
+            case=name,
+            description=f"fake case {name}",
+            input={"k": name, "pad": pad},
+            output={"echo": pad},
+            error=None,
+        )
+        for name in names
+    ]
+    table = {name: _ok({"echo": pad}) for name in names}
+    report = run_vectors(fake("table", table), vectors, timeout=10, pipeline_depth=32, deadline=60)
+    assert [r.status for r in report.results] == ["pass"] * 40, [r.reason for r in report.results][:3]
