@@ -105,6 +105,14 @@ from spec.ledger.state import encode_entry, encode_outpoint
 from spec.ledger.transaction import OutPoint, Transaction, decode_transaction, txid
 from spec.masternode.quorum import QuorumType
 from spec.presets import Preset
+from spec.sidechain.items import (
+    KIND_DELIVERED_MESSAGE,
+    KIND_PENDING_MESSAGE,
+    KIND_SIDECHAIN,
+    KIND_SIDECHAIN_CHECKPOINT,
+    KIND_SPENT_WITHDRAWAL,
+    sidechain_item_key,
+)
 from spec.sidechain.registry import SidechainSpec
 from spec.trie import RUSTY_TRIE_HASHER, verify_proof
 from spec.vm.ferris import FerrisTxKind
@@ -174,6 +182,18 @@ SINGLETONS = {
 }
 
 
+SIDECHAIN_ITEM_KINDS = {
+    "sidechain": KIND_SIDECHAIN,
+    "checkpoint": KIND_SIDECHAIN_CHECKPOINT,
+    "spent_withdrawal": KIND_SPENT_WITHDRAWAL,
+    "delivered_message": KIND_DELIVERED_MESSAGE,
+    "pending_message": KIND_PENDING_MESSAGE,
+}
+"""``getproof`` kinds of the sidechains state (SC-STATE-1, fork ``sidechains``): ``sidechain id``
+(its record and escrow), ``checkpoint id height``, and ``spent_withdrawal`` / ``delivered_message`` /
+``pending_message chain height leaf``."""
+
+
 def state_item_key(params: list[Any], layout: StateLayout, preset: Preset) -> bytes:
     """The STATE-2 key (STATE-1 before fork ``state_trie``) that ``getproof``'s params name."""
     kind = str(params[0]) if params else ""
@@ -206,6 +226,12 @@ def state_item_key(params: list[Any], layout: StateLayout, preset: Preset) -> by
         if not 0 <= height < 1 << 64:
             raise RpcError(INVALID_PARAMS, "base height must be a u64")
         return quorum_key(which == "pose", height)
+    if kind in SIDECHAIN_ITEM_KINDS:
+        parts = [_int_param(params, i) for i in range(1, len(params))]
+        try:
+            return sidechain_item_key(SIDECHAIN_ITEM_KINDS[kind], *parts)
+        except SpecError as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
     if kind == "singleton":
         name = str(params[1]) if len(params) > 1 else ""
         if name not in SINGLETONS:
@@ -213,7 +239,8 @@ def state_item_key(params: list[Any], layout: StateLayout, preset: Preset) -> by
         return SINGLETONS[name]
     raise RpcError(
         INVALID_PARAMS,
-        "kind must be coin, ticket, masternode, proposal, vote, executed, parameter, quorum or singleton",
+        "kind must be coin, ticket, masternode, proposal, vote, executed, parameter, quorum, singleton, "
+        + ", ".join(SIDECHAIN_ITEM_KINDS),
     )
 
 

@@ -55,7 +55,7 @@ from spec.masternode.finality import QuorumRecord
 from spec.masternode.quorum import QuorumType
 from spec.presets import DEVNET, MAINNET
 from spec.sidechain.checkpoint import check_equivocation, max_deposit_cursor
-from spec.sidechain.items import sidechain_items, sidechains_from_items
+from spec.sidechain.items import sidechain_item_key, sidechain_items, sidechains_from_items
 from spec.sidechain.messages import is_timed_out
 from spec.sidechain.peg import is_matured
 from spec.sidechain.registry import (
@@ -457,3 +457,27 @@ def test_chain_round_trip_deposit_checkpoint_window_claim() -> None:
     assert (sb.CHAIN_A, 0, 0) in after.sidechains.spent_withdrawals
     with pytest.raises(WithdrawalSpent):  # the sidechain step runs before the inputs are checked
         builder.build([tx])
+
+
+def test_getproof_names_every_sidechain_item() -> None:
+    """STATE-7 over SC-STATE-1: ``getproof``'s sidechain kinds name exactly the committed keys
+    (the record with its escrow, checkpoints, spent withdrawals, delivered and pending messages)."""
+    from reference.rpc import SIDECHAIN_ITEM_KINDS, RpcError, state_item_key
+    from spec.chain.layout import StateLayout
+    from spec.presets import DEVNET
+
+    state = _funded()
+    relayed = _apply(state, 17, [sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, OUTBOX, 2))]).state
+    claimed = _apply(relayed, 18, list(sb.claim_outputs(sb.outbox_proof(sb.SPEC_A, 0, OUTBOX, 0)))).state
+    names = {kind: name for name, kind in SIDECHAIN_ITEM_KINDS.items()}
+    for key in sidechain_items(claimed):
+        parts = [int.from_bytes(key[i : i + 8], "big") for i in range(1, len(key), 8)]
+        assert state_item_key([names[key[0]], *parts], StateLayout.FULL, DEVNET) == key
+    with pytest.raises(StateItemBadKey):
+        sidechain_item_key(0x10, 1, 2)
+    with pytest.raises(StateItemBadKey):
+        sidechain_item_key(0x0F, 1)
+    with pytest.raises(RpcError):
+        state_item_key(["checkpoint", 1], StateLayout.FULL, DEVNET)
+    with pytest.raises(RpcError):
+        state_item_key(["sidechain", 1], StateLayout.UTXO, DEVNET)  # coins only before the fork

@@ -82,6 +82,18 @@ def _key(kind: int, *parts: int) -> bytes:
     return bytes([kind]) + b"".join(part.to_bytes(8, "big") for part in parts)
 
 
+def sidechain_item_key(kind: int, *parts: int) -> bytes:
+    """SC-STATE-1: the key of an item of ``kind`` (0x10..0x14) named by its u64 parts: a sidechain
+    id (0x10: the record with its escrow); id and sidechain height (0x11); chain, checkpoint height
+    and leaf (0x12..0x14). ``STATE_ITEM_BAD_KEY`` for another kind, count or a part out of range."""
+    counts = {KIND_SIDECHAIN: 1, KIND_SIDECHAIN_CHECKPOINT: 2}
+    if kind not in SIDECHAIN_KINDS:
+        raise StateItemBadKey(f"kind {kind:#04x} is not a sidechain item kind")
+    if len(parts) != counts.get(kind, 3) or not all(0 <= part < 1 << 64 for part in parts):
+        raise StateItemBadKey(f"kind {kind:#04x} is named by {counts.get(kind, 3)} u64 parts, got {parts}")
+    return _key(kind, *parts)
+
+
 def sidechain_items(state: SidechainsState) -> dict[bytes, bytes]:
     """SC-STATE-1: every committed item of the sidechains state."""
     items: dict[bytes, bytes] = {}
