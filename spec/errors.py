@@ -2164,7 +2164,6 @@ sorted collections are checked by their own rules (``SNAPSHOT_ORDER``, ...).
 NON_VECTOR_ERROR_CODES: dict[str, str] = {
     "BLS_UNKNOWN_BACKEND": "chooses a local cryptography backend by name; no protocol input names one",
     "PRESET_UNKNOWN": "a preset name outside the vector set; vectors name only existing presets",
-    "PRESET_INVALID": "a malformed preset file; presets are fixed data, not protocol input",
     "TRIE_KEY_BAD_NIBBLES": (
         "argument check of the nibble helpers (nibbles_to_bytes, hex_prefix_encode); every path "
         "that protocol input reaches is made of whole key bytes, so no input can raise it"
