@@ -368,10 +368,11 @@ class RpcServer:
             raise RpcError(INVALID_PARAMS, str(exc)) from None
         return self.node.vote_choices()
 
-    async def buytickets(self, params: list[Any]) -> str:
-        """``count``: buy that many tickets (POS-1) voting with the wallet key; the txid."""
+    async def _send_wallet_tx(self, build: Callable[[], Transaction]) -> str:
+        """Build a wallet transaction with ``build``, announce it and return its txid: a wallet
+        short of funds is ``WALLET_ERROR``, parameters the wallet refuses ``INVALID_PARAMS``."""
         try:
-            tx = self.node.buy_tickets(_int_param(params, 0))
+            tx = build()
         except InsufficientFunds as exc:
             raise RpcError(WALLET_ERROR, str(exc)) from None
         except ValueError as exc:
@@ -379,6 +380,11 @@ class RpcServer:
         if self.announce is not None:
             await self.announce(tx)
         return txid(tx, self.node.preset).hex()
+
+    async def buytickets(self, params: list[Any]) -> str:
+        """``count``: buy that many tickets (POS-1) voting with the wallet key; the txid."""
+        count = _int_param(params, 0)
+        return await self._send_wallet_tx(lambda: self.node.buy_tickets(count))
 
     async def gettrieproof(self, params: list[Any]) -> dict[str, Any]:
         """``txid, index`` -> the state root, the outpoint's MPT-10 proof from the stored trie nodes,
@@ -432,15 +438,7 @@ class RpcServer:
             raise RpcError(INVALID_PARAMS, "key_hash must be hex") from None
         amount = _int_param(params, 1)
         fee = _int_param(params, 2) if len(params) > 2 else 1_000
-        try:
-            tx = self.node.send(key_hash, amount, fee)
-        except InsufficientFunds as exc:
-            raise RpcError(WALLET_ERROR, str(exc)) from None
-        except ValueError as exc:
-            raise RpcError(INVALID_PARAMS, str(exc)) from None
-        if self.announce is not None:
-            await self.announce(tx)
-        return txid(tx, self.node.preset).hex()
+        return await self._send_wallet_tx(lambda: self.node.send(key_hash, amount, fee))
 
     async def sendrawtransaction(self, params: list[Any]) -> str:
         try:
@@ -506,15 +504,7 @@ class RpcServer:
     async def sidechaindeposit(self, params: list[Any]) -> str:
         sidechain_id, amount = _int_param(params, 0), _int_param(params, 1)
         account = self._account_param(params, 2)
-        try:
-            tx = self.node.deposit(sidechain_id, account, amount)
-        except InsufficientFunds as exc:
-            raise RpcError(WALLET_ERROR, str(exc)) from None
-        except ValueError as exc:
-            raise RpcError(INVALID_PARAMS, str(exc)) from None
-        if self.announce is not None:
-            await self.announce(tx)
-        return txid(tx, self.node.preset).hex()
+        return await self._send_wallet_tx(lambda: self.node.deposit(sidechain_id, account, amount))
 
     async def _submit_sidechain(self, sidechain_id: int, raw: bytes) -> str:
         try:
@@ -618,15 +608,9 @@ class RpcServer:
         if choice not in (0, 1, 2):
             raise RpcError(INVALID_PARAMS, "choice must be 0 (yes), 1 (no) or 2 (abstain)")
         revision = _int_param(params, 2) if len(params) > 2 else 0
-        try:
-            tx = self.node.vote_proposal(proposal, VoteChoice(choice), revision)
-        except InsufficientFunds as exc:
-            raise RpcError(WALLET_ERROR, str(exc)) from None
-        except ValueError as exc:
-            raise RpcError(INVALID_PARAMS, str(exc)) from None
-        if self.announce is not None:
-            await self.announce(tx)
-        return txid(tx, self.node.preset).hex()
+        return await self._send_wallet_tx(
+            lambda: self.node.vote_proposal(proposal, VoteChoice(choice), revision)
+        )
 
     async def getfinality(self, params: list[Any]) -> dict[str, Any]:
         served = [m.manifest.height for m in self.node.snapshots.servable(2**64 - 1)]
