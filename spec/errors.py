@@ -2164,6 +2164,10 @@ sorted collections are checked by their own rules (``SNAPSHOT_ORDER``, ...).
 NON_VECTOR_ERROR_CODES: dict[str, str] = {
     "BLS_UNKNOWN_BACKEND": "chooses a local cryptography backend by name; no protocol input names one",
     "PRESET_UNKNOWN": "a preset name outside the vector set; vectors name only existing presets",
+    "SCB_UNKNOWN_VM": (
+        "every VmKind (FerrisScript, EVM, WASM) has an execution module in vm_table, and SC-REG-1 "
+        "registers only those kinds, so no sidechain a vector can name lacks one"
+    ),
     "TRIE_KEY_BAD_NIBBLES": (
         "argument check of the nibble helpers (nibbles_to_bytes, hex_prefix_encode); every path "
         "that protocol input reaches is made of whole key bytes, so no input can raise it"

@@ -10,11 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from spec.crypto import ed25519
 from spec.encoding import decode, encode
 from spec.errors import SpecError
 from spec.merkle import merkle_root, verify_inclusion_proof
 from spec.presets import MAINNET
 from spec.sidechain.chain import (
+    FEE_SINKS,
     MainchainInputs,
     SidechainBlock,
     SidechainState,
@@ -28,7 +30,8 @@ from spec.sidechain.chain import (
     vm_table,
 )
 from spec.sidechain.header import Deposit, InboundMessage, compute_header_hash
-from spec.trie import Trie
+from spec.trie import Trie, keccak256
+from spec.vm import evm, wasm
 from spec.vm.ferris import ACCOUNT_CODEC, HASHER, FerrisTxKind, decode_transaction
 from spec.vm.interface import (
     OUTBOX_ENTRY_CODEC,
@@ -164,8 +167,8 @@ def test_header_and_root_codes() -> None:
     assert _code(state, with_header(outbox_root=bytes(32))) == "SCB_OUTBOX_ROOT_MISMATCH"
     bad_tx = replace(block, transactions=(signed_bytes(0, nonce=3),))
     assert _code(state, bad_tx) == "VM_FERRIS_BAD_NONCE"
-    evm = replace(state, vm_kind=VmKind.EVM)
-    assert _code(evm, block) == "SCB_UNKNOWN_VM"
+    unknown = replace(state, vm_kind=3)  # type: ignore[arg-type]  # no VmKind has no module
+    assert _code(unknown, block) == "SCB_UNKNOWN_VM"
     twice = MainchainInputs(100, 6, (_deposit(12, 0, account(0), 1), _deposit(12, 0, account(1), 2)), ())
     assert _code(state, with_header(deposit_cursor=12), twice) == "SCB_DUPLICATE_INPUT"
 
@@ -183,7 +186,46 @@ def test_block_gas_limit() -> None:
 
 
 def test_dispatch_table_is_keyed_by_vm_kind() -> None:
-    assert set(vm_table(PRESET)) == {VmKind.FERRIS}
+    table = vm_table(PRESET)
+    assert set(table) == set(VmKind)
+    assert table[VmKind.EVM].apply_transaction is evm.apply_transaction
+    assert table[VmKind.WASM].apply_transaction is wasm.apply_transaction
+    assert (table[VmKind.EVM].max_tx_gas, table[VmKind.EVM].block_gas_limit) == (
+        PRESET.evm.max_tx_gas,
+        PRESET.evm.block_gas_limit,
+    )
+    assert table[VmKind.WASM].block_gas_limit == PRESET.vm_wasm.block_fuel_limit
+    assert [table[kind].fee_recipient for kind in VmKind] == [b"", bytes(20), bytes(32)]
+
+
+def test_wasm_fee_sink_is_unspendable() -> None:
+    """SCB-5: the WASM fee sink is a small-order point, no valid key, so no transaction spends its fees."""
+    with pytest.raises(SpecError) as info:
+        ed25519.verify(FEE_SINKS[VmKind.WASM], b"any message", bytes(64))
+    assert info.value.code == "ED25519_INVALID_PUBLIC_KEY"
+
+
+@pytest.mark.parametrize("kind", [VmKind.EVM, VmKind.WASM])
+def test_other_vms_conserve_supply_outside_the_fee_sink(kind: VmKind) -> None:
+    """SCB-2..5 on EVM and WASM sidechains: credits, refunds, a transfer; the balances other than the
+    fee sink sum to credited - sent - burnt."""
+    from conformance.generators.sidechain_block import _other_vm_cases
+    from conformance.handlers.sidechain_block import handle_apply_blocks
+
+    case = next(c for c in _other_vm_cases(PRESET) if c.case.startswith(kind.name.lower()))
+    out = handle_apply_blocks(PRESET, case.input)
+    assert isinstance(out, dict)
+    sink = FEE_SINKS[kind]
+    sink_key = keccak256(sink).hex() if kind is VmKind.EVM else sink.hex()
+    rows = out["accounts"]
+    assert isinstance(rows, list)
+    held = sum(int(row[1]) for row in rows if isinstance(row, list) and row[0] != sink_key)
+    assert out["sent"] == 0 and out["credited"] == 1_000_040
+    assert isinstance(out["burnt"], int) and out["burnt"] > 0
+    assert held == out["credited"] - out["sent"] - out["burnt"]
+    blocks = out["blocks"]
+    assert isinstance(blocks, list) and isinstance(blocks[1], dict)
+    assert blocks[1]["statuses"] == [1]
 
 
 # ------------------------------------------------------------------------------------------

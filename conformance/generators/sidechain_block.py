@@ -8,6 +8,7 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
+from conformance import evm_tx
 from conformance.handlers.sidechain_block import entry_json
 from conformance.model import JSON, CaseSpec
 from conformance.seeded import seeded_bytes
@@ -24,8 +25,9 @@ from spec.sidechain.chain import (
     encode_sidechain_block,
     genesis_state,
 )
-from spec.sidechain.header import Deposit, InboundMessage, compute_header_hash
+from spec.sidechain.header import Deposit, InboundMessage
 from spec.trie import Trie
+from spec.vm import wasm
 from spec.vm.ferris import (
     ACCOUNT_CODEC,
     HASHER,
@@ -711,13 +713,7 @@ def generate_sidechain_block(preset: Preset) -> Iterator[CaseSpec]:
         _blocks_input(twice, good),
         expect_error="SCB_DUPLICATE_INPUT",
     )
-    yield CaseSpec(
-        "apply_blocks",
-        "evm_not_yet",
-        "an EVM sidechain: no execution module yet",
-        _blocks_input(inputs, [_on_evm_genesis(good[0])], VmKind.EVM),
-        expect_error="SCB_UNKNOWN_VM",
-    )
+    yield from _other_vm_cases(preset)
     yield from _gas_cases(preset)
     yield from _build_cases(preset, inputs, good)
     mm = preset.ledger.max_money
@@ -819,10 +815,53 @@ def _lock_time_cases(preset: Preset) -> Iterator[CaseSpec]:
         )
 
 
-def _on_evm_genesis(block: SidechainBlock) -> SidechainBlock:
-    """``block`` re-parented on the EVM genesis header (whose state root is keccak's empty root)."""
-    evm = genesis_state(VmKind.EVM, CHAIN, GENESIS_TIMESTAMP, GENESIS_CURSOR)
-    return replace(block, header=replace(block.header, parent=compute_header_hash(evm.tip)))
+def _other_vm_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SCB-2..5 on EVM and WASM sidechains (SCB-3's table): a deposit to an address of the kind is
+    credited, one of another length refunded, then a signed transfer runs in a second block."""
+    evm_key = evm_tx.private_key(b"sidechain/evm/0")
+    evm_sender, evm_recipient = evm_tx.address_of(evm_key), b"\x42" * 20
+    wasm_seed = seeded_bytes("sidechain/wasm/0", 32)
+    wasm_sender, wasm_recipient = ed25519.public_key_from_seed(wasm_seed), b"\x43" * 32
+    transfer = evm_tx.TxFields(
+        nonce=0,
+        gas=21_000,
+        to=evm_recipient,
+        value=12_345,
+        chain_id=preset.evm.chain_id_base + CHAIN,
+        max_fee=preset.evm.base_fee_per_gas + 1,
+        priority_fee=1,
+    )
+    wasm_transfer = wasm.WasmTransaction(
+        wasm.TxKind.TRANSFER, b"", 0, preset.vm_wasm.tx_base_fuel, 1, 12_345, wasm_recipient, b"", b""
+    )
+    plans = (
+        (VmKind.EVM, evm_sender, evm_tx.sign(transfer, evm_key), "EVM-1..7"),
+        (
+            VmKind.WASM,
+            wasm_sender,
+            wasm.encode_transaction(wasm.sign_transaction(wasm_transfer, wasm_seed, CHAIN)),
+            "VMW-1..10",
+        ),
+    )
+    for kind, sender, tx, rules in plans:
+        inputs = MainchainInputs(
+            40,
+            6,
+            (_deposit(11, 0, sender, 1_000_000), _deposit(11, 1, b"\x01" * 25, 70)),
+            (_message(12, 0, sender, 40),),
+        )
+        state = genesis_state(kind, CHAIN, GENESIS_TIMESTAMP, GENESIS_CURSOR)
+        first = build_sidechain_block(state, (), inputs, GENESIS_TIMESTAMP + 1, 12, preset)
+        state = apply_sidechain_block(state, first, inputs, preset).state
+        second = build_sidechain_block(state, (tx,), inputs, GENESIS_TIMESTAMP + 2, 12, preset)
+        if second.transactions != (tx,):
+            raise AssertionError(f"the {kind.name} transfer was left out")
+        yield CaseSpec(
+            "apply_blocks",
+            f"{kind.name.lower()}_deposit_and_transfer",
+            f"a {kind.name} sidechain ({rules}): two credits and a refund, then a signed transfer",
+            _blocks_input(inputs, [first, second], kind),
+        )
 
 
 def _next(

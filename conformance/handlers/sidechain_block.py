@@ -34,6 +34,7 @@ from spec.sidechain.chain import (
 )
 from spec.sidechain.header import Deposit, InboundMessage, compute_header_hash
 from spec.trie import Trie
+from spec.vm import evm, wasm
 from spec.vm.ferris import (
     ACCOUNT_CODEC,
     HASHER,
@@ -52,6 +53,7 @@ from spec.vm.interface import (
     decode_witness,
     encode_witness,
     record_witness,
+    state_hasher,
     witness_nodes,
 )
 
@@ -82,9 +84,22 @@ def _state(data: dict[str, JSON]) -> Trie:
     return Trie.from_items(items, HASHER)
 
 
-def _accounts_json(root: bytes, nodes: Mapping[bytes, bytes]) -> JSON:
-    trie = Trie.from_store(root, nodes.get, HASHER)
+def _accounts_json(root: bytes, nodes: Mapping[bytes, bytes], kind: VmKind = VmKind.FERRIS) -> JSON:
+    """``[id, balance, nonce]`` of every account: a FerrisScript account id, a WASM address, or an
+    EVM account's trie key ``keccak(address)`` (EVM-1 keeps no preimage of it)."""
     rows: list[JSON] = []
+    if kind is VmKind.EVM:
+        for key, evm_account in evm.iter_accounts(nodes, root):
+            rows.append([to_hex(key), int(evm_account.balance), int(evm_account.nonce)])
+        return rows
+    if kind is VmKind.WASM:
+        state = Trie.from_store(root, nodes.get, state_hasher(kind))
+        for key, value in state.items():
+            if key[:1] == wasm.ACCOUNT_PREFIX:
+                wasm_account = decode(wasm.ACCOUNT_CODEC, value)
+                rows.append([to_hex(key[1:]), wasm_account.balance, wasm_account.nonce])
+        return rows
+    trie = Trie.from_store(root, nodes.get, HASHER)
     for key, value in trie.items():
         account = decode(ACCOUNT_CODEC, value)
         rows.append([to_hex(key[1:]), account.balance, account.nonce])
@@ -306,7 +321,7 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {
         "blocks": results,
         "state_root": to_hex(state.tip.state_root),
-        "accounts": _accounts_json(state.tip.state_root, state.nodes),
+        "accounts": _accounts_json(state.tip.state_root, state.nodes, state.vm_kind),
         "credited": state.credited,
         "sent": state.sent,
         "burnt": state.burnt,

@@ -149,6 +149,8 @@ class WasmVmParams:
     host_byte_fuel: int
     storage_write_fuel: int
     max_wasm_stack_bytes: int
+    max_tx_fuel: int
+    block_fuel_limit: int
 
 
 _WASM_VM_INTS = tuple(WasmVmParams.__dataclass_fields__)
@@ -162,12 +164,14 @@ def _wasm_vm_params(section: dict[str, Any]) -> WasmVmParams:
 @dataclass(frozen=True)
 class EvmParams:
     """EVM sidechains (spec/vm/evm.py, docs/vm.md#evm): EVM-5's chain id and base fee, EVM-6's
-    withdrawal system address and its gas."""
+    withdrawal system address and its gas, SCB-3's per-transaction and per-block gas limits."""
 
     chain_id_base: int
     base_fee_per_gas: int
     withdrawal_address: bytes
     withdrawal_gas: int
+    max_tx_gas: int
+    block_gas_limit: int
 
 
 @dataclass(frozen=True)
@@ -418,6 +422,8 @@ def _evm_params(section: dict[str, Any]) -> EvmParams:
         base_fee_per_gas=_positive_int(section, "base_fee_per_gas"),
         withdrawal_address=_hex_bytes(section, "withdrawal_address", 20),
         withdrawal_gas=_positive_int(section, "withdrawal_gas"),
+        max_tx_gas=_positive_int(section, "max_tx_gas"),
+        block_gas_limit=_positive_int(section, "block_gas_limit"),
     )
 
 

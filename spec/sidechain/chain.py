@@ -20,10 +20,12 @@ node (and the fraud-proof verifier's re-execution) runs:
   ``OutboxEntry(WITHDRAWAL, 0, deposit.recipient, amount, txid || output_index as 4 bytes)``, a
   message by ``OutboxEntry(MESSAGE, source_chain, sender, amount, b"")``.
 * **SCB-3** the transactions run in order through the VM interface (VM-1..6) of the sidechain's
-  VM kind, looked up in a table keyed by :class:`~spec.vm.interface.VmKind` (a kind without a
-  module is ``SCB_UNKNOWN_VM``). Each gets ``ExecutionContext(sidechain_id, height, timestamp,
-  b"", max_tx_gas)``; an invalid transaction makes the block invalid with the VM's code; the gas
-  of all of them is at most ``block_gas_limit`` (``SCB_GAS_LIMIT``).
+  VM kind, looked up in a table keyed by :class:`~spec.vm.interface.VmKind` (FerrisScript, EVM and
+  WASM; a kind without a module would be ``SCB_UNKNOWN_VM``). Each gets
+  ``ExecutionContext(sidechain_id, height, timestamp, fee_sink, max_tx_gas)`` with the kind's fee
+  sink (:data:`FEE_SINKS`: empty for FerrisScript, the zero address for EVM and WASM) and the
+  preset's per-transaction limit; an invalid transaction makes the block invalid with the VM's
+  code; the gas of all of them is at most ``block_gas_limit`` (``SCB_GAS_LIMIT``).
 * **SCB-4** the header's commitments (SC-HDR-1), each checked in this order:
   ``tx_root = merkle_root(transactions)`` (``SCB_TX_ROOT_MISMATCH``), ``state_root`` the root after
   the last transaction (``SCB_STATE_ROOT_MISMATCH``), ``trace_root = merkle_root(post_root of each
@@ -31,7 +33,8 @@ node (and the fraud-proof verifier's re-execution) runs:
   refund entries of SCB-2 then every transaction's entries in order (``SCB_OUTBOX_ROOT_MISMATCH``).
 * **SCB-5** supply on the sidechain: the state's balances always sum to
   ``credited - sent - burnt`` (deposits and inbound messages credited, minus outbox amounts of the
-  transactions, minus fees, which are burnt: the FerrisScript VM has no fee recipient). Refunded
+  transactions, minus fees, which are burnt: the FerrisScript VM has no fee recipient; EVM and WASM
+  pay them to their fee sink, which no key spends, and whose balance the sum leaves out). Refunded
   inputs count in neither. :class:`SidechainState` carries the three running totals.
 * **SCB-6** :func:`build_sidechain_block` is the producer's side: it runs SCB-2..3 on the
   transactions it is given, leaves out those that are invalid or would pass the gas limit, and
@@ -70,7 +73,7 @@ from spec.sidechain.header import (
     SidechainHeader,
     compute_header_hash,
 )
-from spec.vm import ferris
+from spec.vm import evm, ferris, wasm
 from spec.vm.interface import (
     OUTBOX_ENTRY_CODEC,
     ApplyTransaction,
@@ -102,24 +105,65 @@ class SidechainVm:
     credit: Credit
     max_tx_gas: int
     block_gas_limit: int
+    fee_recipient: bytes = b""
+
+
+EVM_FEE_SINK = bytes(20)
+"""SCB-3/SCB-5: the EVM sidechain's COINBASE, the zero address (no key recovers to it): the
+priority part of each fee accrues there, the base fee is burnt by EIP-1559; both count as burnt."""
+WASM_FEE_SINK = bytes(32)
+"""SCB-3/SCB-5: the WASM sidechain's fee recipient, the all-zero Ed25519 point (a small-order
+point strict verification rejects, so no signature moves it): every fee accrues there (burnt)."""
+FEE_SINKS: Mapping[VmKind, bytes] = MappingProxyType(
+    {VmKind.FERRIS: b"", VmKind.EVM: EVM_FEE_SINK, VmKind.WASM: WASM_FEE_SINK}
+)
+"""SCB-3: ``ExecutionContext.fee_recipient`` of each VM kind (FerrisScript ignores it: VMF-4 burns)."""
 
 
 def vm_table(preset: Preset) -> Mapping[VmKind, SidechainVm]:
-    """SCB-3: the execution module of each VM kind that has one, keyed by kind (EVM and WASM plug in here)."""
+    """SCB-3: the execution module of each VM kind, keyed by kind: FerrisScript (VMF-*), the EVM
+    (EVM-*, a deposit to a recipient that is not a 20-byte address refunded) and WASM (VMW-*, VMW-10
+    credits), each with its preset's gas limits and its fee sink (:data:`FEE_SINKS`)."""
 
-    def credit(
+    def credit_ferris(
         nodes: Mapping[bytes, bytes], root: bytes, recipient: bytes, amount: int
     ) -> tuple[bytes, NewNodes] | None:
         return ferris.credit_account(nodes, root, recipient, amount, preset.ledger.max_money)
+
+    def credit_evm(
+        nodes: Mapping[bytes, bytes], root: bytes, recipient: bytes, amount: int
+    ) -> tuple[bytes, NewNodes] | None:
+        if len(recipient) != len(EVM_FEE_SINK):
+            return None
+        return evm.credit_deposit(nodes, root, recipient, amount)
+
+    def credit_wasm(
+        nodes: Mapping[bytes, bytes], root: bytes, recipient: bytes, amount: int
+    ) -> tuple[bytes, NewNodes] | None:
+        return wasm.credit_deposit(nodes, root, recipient, amount, preset.ledger.max_money)
 
     return MappingProxyType(
         {
             VmKind.FERRIS: SidechainVm(
                 ferris.apply_transaction,
-                credit,
+                credit_ferris,
                 preset.vm_ferris.max_tx_gas,
                 preset.vm_ferris.block_gas_limit,
-            )
+            ),
+            VmKind.EVM: SidechainVm(
+                evm.apply_transaction,
+                credit_evm,
+                preset.evm.max_tx_gas,
+                preset.evm.block_gas_limit,
+                FEE_SINKS[VmKind.EVM],
+            ),
+            VmKind.WASM: SidechainVm(
+                wasm.apply_transaction,
+                credit_wasm,
+                preset.vm_wasm.max_tx_fuel,
+                preset.vm_wasm.block_fuel_limit,
+                FEE_SINKS[VmKind.WASM],
+            ),
         }
     )
 
@@ -288,7 +332,7 @@ class _Executed:
 def _lookup_vm(table: Mapping[VmKind, SidechainVm], kind: VmKind) -> SidechainVm:
     vm = table.get(kind)
     if vm is None:
-        raise ScbUnknownVm(f"no execution module for VM kind {kind.name}")
+        raise ScbUnknownVm(f"no execution module for VM kind {int(kind)}")
     return vm
 
 
@@ -321,7 +365,9 @@ def _execute(
         credited += item.amount
         taken.append((item, True))
     credited_root = root
-    context = ExecutionContext(header.sidechain_id, header.height, header.timestamp, b"", vm.max_tx_gas)
+    context = ExecutionContext(
+        header.sidechain_id, header.height, header.timestamp, vm.fee_recipient, vm.max_tx_gas
+    )
     outcomes: list[TxOutcome] = []
     included: list[bytes] = []
     gas = 0
