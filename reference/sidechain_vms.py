@@ -1,0 +1,615 @@
+"""The node's wallet and queries for sidechains of every VM kind (issue 17 item 6, docs/node.md
+"Sidechains of every VM kind").
+
+:mod:`reference.sidechains` follows every registered sidechain through the spec's block transition,
+which dispatches by VM kind (SCB-3, :func:`spec.sidechain.chain.vm_table`); its pool keeps a
+transaction only if the spec's builder includes it. This module adds what depends on the kind:
+
+* **wallet keys** the node's wallet seed gives one key per VM kind: the FerrisScript P2PKH account
+  (VMF-1, :func:`reference.sidechains.account_of`), a secp256k1 key ``keccak256(EVM_KEY_TAG || seed)``
+  whose Ethereum address is the EVM account (EVM-1), an Ed25519 seed ``keccak256(WASM_KEY_TAG ||
+  seed)`` whose public key is the WASM account (VMW-1). :func:`wallet_address`.
+* **accounts** :func:`account_info` reads an account on the node's tip (EVM-1 / VMW-1 / VMF-1);
+  :func:`next_nonce` adds the wallet's transactions pending in the node's pool.
+* **transactions** :func:`evm_wallet_transaction` signs an EIP-1559 transaction with py-evm's own
+  transaction builder (EVM-2/3: the sidechain's chain id ``chain_id_base + id``, fee cap the fixed
+  base fee, no tip); by default its gas limit is what the spec's builder measured on the tip plus
+  a margin. :func:`wasm_wallet_transaction` signs a VMW-2 transaction (fuel price 1). Deploy and call
+  (:func:`deploy_contract`, :func:`call_contract`) return the signed bytes and the address a
+  deploy creates (EVM: ``keccak(rlp([sender, nonce]))[12:]``; WASM: VMW-6).
+* **reads** :func:`read_storage` (an EVM slot, EVM-1; a WASM storage key, VMW-1) and, for EVM
+  sidechains, :class:`EthApi`: the common ``eth_`` read methods over the node's tip, in Ethereum
+  JSON-RPC's encoding (hex quantities without leading zeros, hex data), served by the node's RPC at
+  ``/evm/<sidechain id>`` so Ethereum tooling can point at it. ``eth_call`` and
+  ``eth_estimateGas`` run a message on a throw-away copy of the tip's state through py-evm (no
+  signature, nonce or fee checks; the sender is credited the gas it buys, so BALANCE sees its own
+  balance); nothing they do is kept.
+
+Nothing here is a consensus rule: a transaction still has to pass the spec's checks in the pool and
+in every node's block transition.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from eth._utils.address import generate_contract_address
+from eth.abc import AtomicDatabaseAPI
+from eth.constants import EMPTY_SHA3
+from eth.vm.execution_context import ExecutionContext as PyEvmExecutionContext
+from eth.vm.forks.cancun import CancunVM
+from eth.vm.spoof import SpoofTransaction
+from eth_keys.datatypes import PrivateKey
+from eth_typing import Address, BlockNumber, Hash32
+
+from reference.sidechains import LocalChain, SidechainRejected, SidechainService, account_of, balance_of
+from spec.crypto import ed25519
+from spec.errors import SpecError
+from spec.sidechain.chain import (
+    FEE_SINKS,
+    apply_sidechain_block,
+    build_sidechain_block,
+    vm_table,
+)
+from spec.sidechain.header import compute_header_hash
+from spec.trie import keccak256
+from spec.vm import evm, wasm
+from spec.vm.interface import ExecutionContext, TxOutcome, VmKind
+
+EVM_KEY_TAG = b"rusty-coin/wallet/evm"
+WASM_KEY_TAG = b"rusty-coin/wallet/wasm"
+GAS_MARGIN_PERCENT = 25
+"""The wallet's gas limit is the gas the tip measured plus this share (and 5,000): refunds and the
+63/64 rule make the measured gas a little less than the gas a transaction needs to succeed."""
+GAS_MARGIN_FLOOR = 5_000
+DEFAULT_ESTIMATE_GAS = 1_000_000
+"""``eth_call``/``eth_estimateGas`` without ``gas``: at most this, and at most ``evm.max_tx_gas``."""
+WASM_FUEL_PRICE = 1
+
+
+def evm_key(seed: bytes) -> PrivateKey:
+    """The wallet's secp256k1 key on EVM sidechains."""
+    return PrivateKey(keccak256(EVM_KEY_TAG + seed))
+
+
+def wasm_seed(seed: bytes) -> bytes:
+    """The wallet's Ed25519 seed on WASM sidechains."""
+    return keccak256(WASM_KEY_TAG + seed)
+
+
+def wallet_address(kind: VmKind, seed: bytes) -> bytes:
+    """The wallet's account on a sidechain of ``kind``: a FerrisScript account id (32 bytes), an EVM
+    address (20 bytes) or a WASM address (the Ed25519 public key, 32 bytes)."""
+    if kind is VmKind.EVM:
+        address: bytes = evm_key(seed).public_key.to_canonical_address()
+        return address
+    if kind is VmKind.WASM:
+        return ed25519.public_key_from_seed(wasm_seed(seed))
+    return account_of(seed)
+
+
+ADDRESS_BYTES = {VmKind.FERRIS: 32, VmKind.EVM: 20, VmKind.WASM: 32}
+
+
+def chain_of(service: SidechainService, sidechain_id: int) -> tuple[LocalChain, VmKind]:
+    """The node's chain of ``sidechain_id`` and its VM kind (:class:`SidechainRejected` if unknown)."""
+    chain = service.local(sidechain_id)
+    if chain is None:
+        raise SidechainRejected(f"no sidechain {sidechain_id}")
+    return chain, VmKind(chain.record.spec.vm_kind)
+
+
+def check_address(kind: VmKind, address: bytes) -> bytes:
+    """``address`` if it has the length of an account of ``kind``; :class:`SidechainRejected` otherwise."""
+    if len(address) != ADDRESS_BYTES[kind]:
+        raise SidechainRejected(f"a {kind.name} address has {ADDRESS_BYTES[kind]} bytes, not {len(address)}")
+    return address
+
+
+def account_info(service: SidechainService, sidechain_id: int, address: bytes) -> dict[str, Any]:
+    """The account at ``address`` on the node's tip: balance, nonce, and for a contract its code hash."""
+    chain, kind = chain_of(service, sidechain_id)
+    check_address(kind, address)
+    tip = chain.tip
+    height = tip.tip.height
+    if kind is VmKind.FERRIS:
+        found = balance_of(service, sidechain_id, address)
+        return {"vm_kind": "ferris", "address": address.hex(), **found, "code_hash": None}
+    if kind is VmKind.EVM:
+        state = _evm_state(service, chain, tip.tip.state_root)
+        code_hash = bytes(state.get_code_hash(Address(address)))
+        return {
+            "vm_kind": "evm",
+            "address": address.hex(),
+            "balance": int(state.get_balance(Address(address))),
+            "nonce": int(state.get_nonce(Address(address))),
+            "code_hash": None if code_hash == EMPTY_SHA3 else code_hash.hex(),
+            "height": height,
+        }
+    record = wasm.get_account(wasm.load_state(tip.nodes, tip.tip.state_root), address)
+    return {
+        "vm_kind": "wasm",
+        "address": address.hex(),
+        "balance": record.balance,
+        "nonce": record.nonce,
+        "code_hash": record.code_hash.hex() or None,
+        "height": height,
+    }
+
+
+def _sender_of(kind: VmKind, service: SidechainService, raw: bytes) -> bytes | None:
+    with contextlib.suppress(SpecError):
+        if kind is VmKind.EVM:
+            return bytes(evm.decode_transaction(raw).sender)
+        if kind is VmKind.WASM:
+            return wasm.decode_transaction(raw, service.preset.vm_wasm).sender
+    return None
+
+
+def next_nonce(service: SidechainService, sidechain_id: int, address: bytes) -> int:
+    """The nonce of ``address``'s next transaction: its nonce on the tip plus its pending ones."""
+    _, kind = chain_of(service, sidechain_id)
+    nonce = int(account_info(service, sidechain_id, address)["nonce"])
+    for pending in service.pool(sidechain_id):
+        if _sender_of(kind, service, pending) == address:
+            nonce += 1
+    return nonce
+
+
+def measure(service: SidechainService, sidechain_id: int, raw: bytes) -> TxOutcome:
+    """The outcome of ``raw`` after the pending transactions on the node's tip, by the spec's own
+    builder and block transition (SCB-6, SCB-1..5); :class:`SidechainRejected` with the VM's code
+    if the builder leaves it out."""
+    chain, _ = chain_of(service, sidechain_id)
+    tip = chain.tip
+    pending = service.pool(sidechain_id)
+    inputs = service.mainchain_inputs(sidechain_id)
+    try:
+        block = build_sidechain_block(
+            tip, [*pending, raw], inputs, tip.tip.timestamp, tip.tip.deposit_cursor, service.preset
+        )
+        if raw not in block.transactions:
+            vm = vm_table(service.preset)[tip.vm_kind]
+            context = ExecutionContext(
+                sidechain_id, tip.tip.height + 1, tip.tip.timestamp, vm.fee_recipient, vm.max_tx_gas
+            )
+            vm.apply_transaction(service.preset, tip.nodes, tip.tip.state_root, raw, context)
+            raise SidechainRejected("the transaction does not fit after the pending ones")
+        result = apply_sidechain_block(tip, block, inputs, service.preset)
+    except SpecError as exc:
+        raise SidechainRejected(f"{exc.code}: {exc}") from exc
+    return result.outcomes[block.transactions.index(raw)]
+
+
+def _with_margin(gas: int, cap: int) -> int:
+    return min(cap, gas + gas * GAS_MARGIN_PERCENT // 100 + GAS_MARGIN_FLOOR)
+
+
+def evm_wallet_transaction(
+    service: SidechainService,
+    sidechain_id: int,
+    seed: bytes,
+    to: bytes | None,
+    value: int = 0,
+    data: bytes = b"",
+    gas: int | None = None,
+) -> bytes:
+    """EVM-2/3: an EIP-1559 transaction of the wallet's EVM key (``to=None``: a contract creation),
+    signed by py-evm's builder, with the next nonce; ``gas=None`` measures it on the tip."""
+    _, kind = chain_of(service, sidechain_id)
+    if kind is not VmKind.EVM:
+        raise SidechainRejected(f"sidechain {sidechain_id} is not an EVM sidechain")
+    params = service.preset.evm
+    key = evm_key(seed)
+    sender = wallet_address(VmKind.EVM, seed)
+    nonce = next_nonce(service, sidechain_id, sender)
+    builder: Any = CancunVM.get_transaction_builder()
+    chain_id = params.chain_id_base + sidechain_id
+
+    def signed(limit: int) -> bytes:
+        unsigned = builder.new_unsigned_dynamic_fee_transaction(
+            chain_id, nonce, 0, params.base_fee_per_gas, limit, to or b"", value, data, ()
+        )
+        encoded: bytes = unsigned.as_signed_transaction(key).encode()
+        return encoded
+
+    if gas is None:
+        balance = int(account_info(service, sidechain_id, sender)["balance"])
+        cap = min(params.max_tx_gas, max(0, balance - value) // params.base_fee_per_gas)
+        gas = _with_margin(measure(service, sidechain_id, signed(cap)).gas_used, cap)
+    return signed(gas)
+
+
+def wasm_wallet_transaction(
+    service: SidechainService,
+    sidechain_id: int,
+    seed: bytes,
+    kind: int,
+    to: bytes = b"",
+    value: int = 0,
+    data: bytes = b"",
+    fuel_limit: int | None = None,
+) -> bytes:
+    """VMW-2/3: a transaction of the wallet's WASM key (kind transfer, deploy or call) with the next
+    nonce and fuel price 1; ``fuel_limit=None`` measures it on the tip."""
+    _, vm_kind = chain_of(service, sidechain_id)
+    if vm_kind is not VmKind.WASM:
+        raise SidechainRejected(f"sidechain {sidechain_id} is not a WASM sidechain")
+    secret = wasm_seed(seed)
+    sender = wallet_address(VmKind.WASM, seed)
+    nonce = next_nonce(service, sidechain_id, sender)
+
+    def signed(limit: int) -> bytes:
+        unsigned = wasm.WasmTransaction(
+            kind, sender, nonce, limit, WASM_FUEL_PRICE, value, to, data, bytes(64)
+        )
+        return wasm.encode_transaction(wasm.sign_transaction(unsigned, secret, sidechain_id))
+
+    if fuel_limit is None:
+        balance = int(account_info(service, sidechain_id, sender)["balance"])
+        cap = min(service.preset.vm_wasm.max_tx_fuel, max(0, balance - value) // WASM_FUEL_PRICE)
+        fuel_limit = _with_margin(measure(service, sidechain_id, signed(cap)).gas_used, cap)
+    return signed(fuel_limit)
+
+
+@dataclass(frozen=True)
+class WalletTx:
+    """A signed sidechain transaction the wallet built, and the contract a deploy creates."""
+
+    raw: bytes
+    contract: bytes | None = None
+
+
+def deploy_contract(
+    service: SidechainService, sidechain_id: int, seed: bytes, code: bytes, value: int = 0
+) -> WalletTx:
+    """A deploy by the wallet: EVM initcode (a creation transaction) or a WASM module (VMW-4 checked
+    by the VM), with the address it creates."""
+    _, kind = chain_of(service, sidechain_id)
+    sender = wallet_address(kind, seed) if kind is not VmKind.FERRIS else b""
+    if kind is VmKind.EVM:
+        nonce = next_nonce(service, sidechain_id, sender)
+        raw = evm_wallet_transaction(service, sidechain_id, seed, None, value, code)
+        return WalletTx(raw, bytes(generate_contract_address(Address(sender), nonce)))
+    if kind is VmKind.WASM:
+        nonce = next_nonce(service, sidechain_id, sender)
+        raw = wasm_wallet_transaction(service, sidechain_id, seed, wasm.TxKind.DEPLOY, b"", value, code)
+        return WalletTx(raw, wasm.compute_contract_address(sender, nonce))
+    raise SidechainRejected("FerrisScript sidechains have no contracts to deploy")
+
+
+def call_contract(
+    service: SidechainService, sidechain_id: int, seed: bytes, contract: bytes, data: bytes, value: int = 0
+) -> WalletTx:
+    """A call by the wallet of ``contract`` with input ``data`` (EVM calldata, the WASM ``call``
+    export's input)."""
+    _, kind = chain_of(service, sidechain_id)
+    if kind is VmKind.EVM:
+        check_address(kind, contract)
+        return WalletTx(evm_wallet_transaction(service, sidechain_id, seed, contract, value, data))
+    if kind is VmKind.WASM:
+        check_address(kind, contract)
+        raw = wasm_wallet_transaction(service, sidechain_id, seed, wasm.TxKind.CALL, contract, value, data)
+        return WalletTx(raw)
+    raise SidechainRejected("FerrisScript sidechains have no contracts to call")
+
+
+def transfer(service: SidechainService, sidechain_id: int, seed: bytes, to: bytes, value: int) -> WalletTx:
+    """A plain value transfer by the wallet on an EVM or WASM sidechain."""
+    _, kind = chain_of(service, sidechain_id)
+    check_address(kind, to)
+    if kind is VmKind.EVM:
+        return WalletTx(evm_wallet_transaction(service, sidechain_id, seed, to, value))
+    if kind is VmKind.WASM:
+        return WalletTx(wasm_wallet_transaction(service, sidechain_id, seed, wasm.TxKind.TRANSFER, to, value))
+    raise SidechainRejected("use sidechaintransfer on FerrisScript sidechains")
+
+
+def read_storage(service: SidechainService, sidechain_id: int, contract: bytes, key: bytes) -> bytes:
+    """A contract's storage value on the node's tip: EVM slot ``key`` (up to 32 bytes, a big-endian
+    number) as 32 bytes, or the WASM value under ``key`` (empty when absent)."""
+    chain, kind = chain_of(service, sidechain_id)
+    check_address(kind, contract)
+    tip = chain.tip
+    if kind is VmKind.EVM:
+        if len(key) > 32:
+            raise SidechainRejected("an EVM storage slot has at most 32 bytes")
+        state = _evm_state(service, chain, tip.tip.state_root)
+        value = state.get_storage(Address(contract), int.from_bytes(key, "big"))
+        return int(value).to_bytes(32, "big")
+    if kind is VmKind.WASM:
+        value_bytes = wasm.load_state(tip.nodes, tip.tip.state_root).get(wasm.storage_key(contract, key))
+        return value_bytes or b""
+    raise SidechainRejected("FerrisScript sidechains have no contract storage")
+
+
+# ---------------------------------------------------------------------------------------- eth_ reads
+
+
+def _evm_state(service: SidechainService, chain: LocalChain, root: bytes) -> Any:
+    """A py-evm Cancun state over the tip's nodes in the sidechain's next-block environment (EVM-5)."""
+    tip = chain.tip.tip
+    params = service.preset.evm
+    vm = vm_table(service.preset)[VmKind.EVM]
+    context = ExecutionContext(
+        tip.sidechain_id, tip.height + 1, tip.timestamp, vm.fee_recipient, vm.max_tx_gas
+    )
+    environment = evm.evm_environment(context, params)
+    execution = PyEvmExecutionContext(
+        coinbase=Address(environment.coinbase),
+        timestamp=environment.timestamp,
+        block_number=BlockNumber(environment.number),
+        difficulty=0,
+        mix_hash=Hash32(environment.prev_randao),
+        gas_limit=environment.gas_limit,
+        prev_hashes=(),
+        chain_id=environment.chain_id,
+        base_fee_per_gas=environment.base_fee_per_gas,
+        excess_blob_gas=environment.excess_blob_gas,
+    )
+    withdrawal = (params.withdrawal_address, params.withdrawal_gas)
+    state_class = evm._state_class(withdrawal)  # the sidechain's own state class (EVM-6 precompile)
+    return state_class(cast(AtomicDatabaseAPI, evm._Loader(chain.tip.nodes)), execution, Hash32(root))
+
+
+class EthRpcError(Exception):
+    """An ``eth_`` error: a JSON-RPC error code, a message and optional data (a revert's output)."""
+
+    def __init__(self, code: int, message: str, data: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data
+
+
+INVALID_PARAMS = -32602
+EXECUTION_REVERTED = 3
+"""The code geth and the Ethereum execution API give a reverted ``eth_call``/``eth_estimateGas``."""
+
+
+def quantity(value: int) -> str:
+    """An Ethereum JSON-RPC QUANTITY: ``0x`` and the hex digits without leading zeros (``0x0``)."""
+    return hex(value)
+
+
+def data_hex(value: bytes) -> str:
+    """An Ethereum JSON-RPC DATA value."""
+    return "0x" + value.hex()
+
+
+def parse_quantity(value: Any, name: str) -> int:
+    """A QUANTITY parameter (a ``0x`` hex string; a JSON integer is accepted too)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and value.startswith("0x") and 2 < len(value) <= 66:
+        try:
+            return int(value[2:], 16)
+        except ValueError:
+            pass
+    raise EthRpcError(INVALID_PARAMS, f"{name} must be a hex quantity")
+
+
+def parse_data(value: Any, name: str, length: int | None = None) -> bytes:
+    """A DATA parameter (``0x`` and an even number of hex digits; exactly ``length`` bytes if given)."""
+    if isinstance(value, str) and value.startswith("0x") and len(value) % 2 == 0:
+        try:
+            decoded = bytes.fromhex(value[2:])
+        except ValueError:
+            decoded = None
+        if decoded is not None and (length is None or len(decoded) == length):
+            return decoded
+    size = "" if length is None else f" of {length} bytes"
+    raise EthRpcError(INVALID_PARAMS, f"{name} must be hex data{size}")
+
+
+class EthApi:
+    """The ``eth_`` read methods of one EVM sidechain over the node's tip (and its blocks)."""
+
+    def __init__(self, service: SidechainService, sidechain_id: int) -> None:
+        try:
+            self.chain, kind = chain_of(service, sidechain_id)
+        except SidechainRejected as exc:
+            raise EthRpcError(INVALID_PARAMS, str(exc)) from None
+        if kind is not VmKind.EVM:
+            raise EthRpcError(INVALID_PARAMS, f"sidechain {sidechain_id} is not an EVM sidechain")
+        self.service = service
+        self.sidechain_id = sidechain_id
+        self.methods: dict[str, Callable[[list[Any]], Any]] = {
+            "eth_chainId": self.eth_chain_id,
+            "net_version": self.net_version,
+            "web3_clientVersion": lambda params: "rusty-coin-reference/evm-sidechain",
+            "eth_blockNumber": lambda params: quantity(self.chain.tip.tip.height),
+            "eth_gasPrice": lambda params: quantity(self.service.preset.evm.base_fee_per_gas),
+            "eth_maxPriorityFeePerGas": lambda params: quantity(0),
+            "eth_syncing": lambda params: False,
+            "eth_getBalance": self.eth_get_balance,
+            "eth_getTransactionCount": self.eth_get_transaction_count,
+            "eth_getCode": self.eth_get_code,
+            "eth_getStorageAt": self.eth_get_storage_at,
+            "eth_call": self.eth_call,
+            "eth_estimateGas": self.eth_estimate_gas,
+            "eth_getBlockByNumber": self.eth_get_block_by_number,
+        }
+
+    def dispatch(self, method: str, params: list[Any]) -> Any:
+        """The result of ``method`` (:class:`EthRpcError` for bad parameters or a revert; ``KeyError``
+        for an unknown method)."""
+        return self.methods[method](params)
+
+    def eth_chain_id(self, params: list[Any]) -> str:
+        return quantity(self.service.preset.evm.chain_id_base + self.sidechain_id)
+
+    def net_version(self, params: list[Any]) -> str:
+        return str(self.service.preset.evm.chain_id_base + self.sidechain_id)
+
+    def _root(self, params: list[Any], position: int) -> bytes:
+        """The state root of the block tag at ``position`` (default ``latest``)."""
+        tag = params[position] if len(params) > position else "latest"
+        height = self._height(tag)
+        return self.chain.states[height].tip.state_root
+
+    def _height(self, tag: Any) -> int:
+        tip = self.chain.tip.tip.height
+        if tag in ("latest", "pending", "safe", "finalized"):
+            return tip
+        if tag == "earliest":
+            return 0
+        height = parse_quantity(tag, "block")
+        if height > tip:
+            raise EthRpcError(INVALID_PARAMS, f"block {height} is beyond the tip {tip}")
+        return height
+
+    def _state(self, params: list[Any], position: int) -> Any:
+        return _evm_state(self.service, self.chain, self._root(params, position))
+
+    def _address(self, params: list[Any], position: int) -> Address:
+        if len(params) <= position:
+            raise EthRpcError(INVALID_PARAMS, f"parameter {position} (an address) is missing")
+        return Address(parse_data(params[position], "address", 20))
+
+    def eth_get_balance(self, params: list[Any]) -> str:
+        return quantity(self._state(params, 1).get_balance(self._address(params, 0)))
+
+    def eth_get_transaction_count(self, params: list[Any]) -> str:
+        return quantity(self._state(params, 1).get_nonce(self._address(params, 0)))
+
+    def eth_get_code(self, params: list[Any]) -> str:
+        return data_hex(bytes(self._state(params, 1).get_code(self._address(params, 0))))
+
+    def eth_get_storage_at(self, params: list[Any]) -> str:
+        address = self._address(params, 0)
+        slot = parse_quantity(params[1] if len(params) > 1 else None, "slot")
+        value = self._state(params, 2).get_storage(address, slot)
+        return data_hex(int(value).to_bytes(32, "big"))
+
+    def _run(self, params: list[Any]) -> tuple[Any, int]:
+        """A message from the call object ``params[0]`` on a throw-away state: the computation and
+        the gas it used (EIP-1559 accounting, refunds applied as a transaction's are)."""
+        if not params or not isinstance(params[0], dict):
+            raise EthRpcError(INVALID_PARAMS, "parameter 0 must be a call object")
+        call = params[0]
+        state = self._state(params, 1)
+        evm_params = self.service.preset.evm
+        sender = Address(parse_data(call["from"], "from", 20) if call.get("from") else bytes(20))
+        to = parse_data(call["to"], "to", 20) if call.get("to") else b""
+        value = parse_quantity(call.get("value", 0), "value")
+        raw_data = call.get("data", call.get("input", "0x"))
+        data = parse_data(raw_data, "data")
+        limit = min(evm_params.max_tx_gas, DEFAULT_ESTIMATE_GAS)
+        gas = parse_quantity(call["gas"], "gas") if call.get("gas") is not None else limit
+        if gas > evm_params.max_tx_gas:
+            raise EthRpcError(INVALID_PARAMS, f"gas above the sidechain's limit {evm_params.max_tx_gas}")
+        builder: Any = CancunVM.get_transaction_builder()
+        unsigned = builder.new_unsigned_dynamic_fee_transaction(
+            evm_params.chain_id_base + self.sidechain_id,
+            state.get_nonce(sender),
+            0,
+            evm_params.base_fee_per_gas,
+            gas,
+            to,
+            value,
+            data,
+            (),
+        )
+        state.delta_balance(sender, gas * evm_params.base_fee_per_gas)  # it buys the gas back at once
+        try:
+            computation = state.apply_transaction(SpoofTransaction(unsigned, from_=sender))
+        except Exception as exc:  # py-evm's validation: intrinsic gas, value above the balance, ...
+            raise EthRpcError(INVALID_PARAMS, f"not executable: {type(exc).__name__}: {exc}") from None
+        used = gas - computation.get_gas_remaining()
+        used -= min(computation.get_gas_refund(), used // 5)
+        return computation, used
+
+    def eth_call(self, params: list[Any]) -> str:
+        computation, _ = self._run(params)
+        if computation.is_error:
+            output = bytes(computation.output)
+            raise EthRpcError(EXECUTION_REVERTED, "execution reverted", data_hex(output))
+        return data_hex(bytes(computation.output))
+
+    def eth_estimate_gas(self, params: list[Any]) -> str:
+        """The gas the call used plus the wallet's margin (not a binary search: an upper bound)."""
+        computation, used = self._run(params)
+        if computation.is_error:
+            raise EthRpcError(EXECUTION_REVERTED, "execution reverted", data_hex(bytes(computation.output)))
+        return quantity(_with_margin(used, self.service.preset.evm.max_tx_gas))
+
+    def eth_get_block_by_number(self, params: list[Any]) -> dict[str, Any] | None:
+        """A sidechain block as an Ethereum block object: the fields our header has (number, hash,
+        parentHash, timestamp, stateRoot, transactionsRoot: our Merkle root) and the transactions'
+        hashes (``keccak`` of each encoding, Ethereum's transaction hash) or objects."""
+        tag = params[0] if params else "latest"
+        try:
+            height = self._height(tag)
+        except EthRpcError:
+            if isinstance(tag, str) and tag.startswith("0x"):
+                return None  # a block beyond the tip: Ethereum answers null
+            raise
+        full = bool(params[1]) if len(params) > 1 else False
+        state = self.chain.states[height]
+        header = state.tip
+        block = self.chain.blocks[height]
+        transactions = block.transactions if block is not None else ()
+        vm = vm_table(self.service.preset)[VmKind.EVM]
+        listed: list[Any] = []
+        for index, raw in enumerate(transactions):
+            tx_hash = data_hex(keccak256(raw))
+            if not full:
+                listed.append(tx_hash)
+                continue
+            decoded = evm.decode_transaction(raw)
+            listed.append(
+                {
+                    "hash": tx_hash,
+                    "blockNumber": quantity(height),
+                    "transactionIndex": quantity(index),
+                    "from": data_hex(bytes(decoded.sender)),
+                    "to": data_hex(bytes(decoded.to)) if decoded.to else None,
+                    "nonce": quantity(int(decoded.nonce)),
+                    "value": quantity(int(decoded.value)),
+                    "gas": quantity(int(decoded.gas)),
+                    "input": data_hex(bytes(decoded.data)),
+                    "type": quantity(int(decoded.type_id or 0)),
+                }
+            )
+        return {
+            "number": quantity(height),
+            "hash": data_hex(compute_header_hash(header)),
+            "parentHash": data_hex(header.parent),
+            "timestamp": quantity(header.timestamp),
+            "stateRoot": data_hex(header.state_root),
+            "transactionsRoot": data_hex(header.tx_root),
+            "miner": data_hex(FEE_SINKS[VmKind.EVM]),
+            "gasLimit": quantity(vm.block_gas_limit),
+            "baseFeePerGas": quantity(self.service.preset.evm.base_fee_per_gas),
+            "transactions": listed,
+            "uncles": [],
+        }
+
+
+def decode_wasm_module(code: bytes) -> bytes:
+    """A WASM module from the CLI: binary as given, or WAT text compiled by wasmtime's ``wat2wasm``."""
+    if code[:4] == b"\0asm":
+        return code
+    import wasmtime
+
+    try:
+        return bytes(wasmtime.wat2wasm(code.decode("utf-8")))
+    except (UnicodeDecodeError, wasmtime.WasmtimeError) as exc:
+        raise SidechainRejected(f"neither a WASM binary nor WAT text: {exc}") from None
+
+
+__all__ = [
+    "EthApi",
+    "EthRpcError",
+    "WalletTx",
+    "account_info",
+    "call_contract",
+    "deploy_contract",
+    "read_storage",
+    "transfer",
+    "wallet_address",
+]

@@ -1,0 +1,234 @@
+"""EVM and WASM sidechains on the node without sockets (reference/sidechain_vms.py, issue 17 item 6).
+
+The world of ``tests/test_reference_sidechains.py`` (three federation members of the finality
+quorum, each a :class:`SidechainService`) with an EVM and a WASM sidechain registered: the wallet
+pegs in, deploys a contract on each and calls it; every member re-executes the proposer's blocks
+and reads the same result. The ``eth_`` methods are checked against the state they read.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import replace
+
+import pytest
+
+from conformance.chainbuilder import ChainBuilder
+from conformance.wasm_contracts import contract_module, token_transfer_input
+from reference.sidechain_vms import (
+    EthApi,
+    EthRpcError,
+    account_info,
+    call_contract,
+    decode_wasm_module,
+    deploy_contract,
+    next_nonce,
+    read_storage,
+    transfer,
+    wallet_address,
+)
+from reference.sidechains import SidechainRejected, SidechainService, _Federation
+from spec.chain.block import block_hash
+from spec.chain.state import initial_state
+from spec.forks.deployment import DeploymentStatus
+from spec.masternode.quorum import QuorumType
+from spec.presets import DEVNET
+from spec.sidechain.registry import EMPTY_SIDECHAINS, SidechainSpec, register_sidechains
+from spec.sidechain.transactions import DepositMessage
+from spec.trie import keccak256
+from spec.vm import evm
+from spec.vm.interface import VmKind
+from tests.test_reference_sidechains import (
+    GROUP_KEY,
+    RESULT,
+    SECRET_SHARES,
+    SESSION,
+    World,
+    _run_until,
+    _state_with_federation,
+)
+
+EVM_CHAIN, WASM_CHAIN = 5, 6
+SPECS = tuple(
+    SidechainSpec(chain, kind, QuorumType.FINALITY, 2, 3, 4, 10**12, 10**10)
+    for chain, kind in ((EVM_CHAIN, VmKind.EVM), (WASM_CHAIN, VmKind.WASM))
+)
+SEED = b"\xa1" * 32
+OTHER = b"\xb0" * 32
+DEPOSIT = 50_000_000
+
+STORE_RUNTIME = bytes.fromhex("3615600c57600035600055005b60005460005260206000f3")
+"""EVM runtime: with calldata, ``SSTORE(0, CALLDATALOAD(0))``; without, return ``SLOAD(0)``."""
+STORE_INITCODE = bytes.fromhex("601880600b6000396000f3") + STORE_RUNTIME
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    base = initial_state(DEVNET)
+    deployments = tuple(replace(r, status=DeploymentStatus.ACTIVE) for r in base.deployments)
+    sidechains = register_sidechains(EMPTY_SIDECHAINS, SPECS, 1)
+    builder = ChainBuilder(DEVNET, states=[replace(base, deployments=deployments, sidechains=sidechains)])
+    world = World(builder)
+    while builder.state.height < 25:
+        builder.add(builder.build())
+    builder.states[-1] = _state_with_federation(builder.state)
+
+    def best_hash_at(height: int) -> bytes | None:
+        blocks = world.builder.blocks
+        return block_hash(blocks[height].header, DEVNET) if 0 <= height < len(blocks) else None
+
+    def lookup(member: int) -> Callable[[int, bytes], _Federation | None]:
+        federation = _Federation(SESSION, RESULT, member, SECRET_SHARES[member - 1])
+        return lambda kind, key: federation if key == GROUP_KEY and kind == QuorumType.FINALITY else None
+
+    for member in (1, 2, 3):
+        world.services.append(
+            SidechainService(
+                sqlite3.connect(":memory:", isolation_level=None),
+                DEVNET,
+                lambda: world.builder.state,
+                best_hash_at,
+                lookup(member),
+                world.publish,
+            )
+        )
+        world.seen.append(set())
+    return world
+
+
+def _funded(world: World) -> None:
+    node = world.services[0]
+    if account_info(node, EVM_CHAIN, wallet_address(VmKind.EVM, SEED))["balance"]:
+        return
+    _run_until(world, lambda: all(world.builder.state.sidechains.chains[c].latest for c in (5, 6)))
+    for chain, kind in ((EVM_CHAIN, VmKind.EVM), (WASM_CHAIN, VmKind.WASM)):
+        world.publish(DepositMessage(chain, wallet_address(kind, SEED)), (), DEPOSIT)
+    world.mine()
+    _run_until(
+        world,
+        lambda: all(
+            account_info(s, c, wallet_address(k, SEED))["balance"] == DEPOSIT
+            for s in world.services
+            for c, k in ((EVM_CHAIN, VmKind.EVM), (WASM_CHAIN, VmKind.WASM))
+        ),
+    )
+
+
+def _submit(world: World, chain: int, raw: bytes) -> None:
+    world.flood(0, world.services[0].submit(chain, raw))
+    assert all(raw in s.pool(chain) for s in world.services)
+
+
+def _tip_hashes(world: World, chain: int) -> set[object]:
+    return {s.info(chain)["tip_hash"] for s in world.services}
+
+
+def test_evm_deploy_call_and_eth_reads(world: World) -> None:
+    _funded(world)
+    node = world.services[0]
+    me = wallet_address(VmKind.EVM, SEED)
+    deployed = deploy_contract(node, EVM_CHAIN, SEED, STORE_INITCODE)
+    assert deployed.contract is not None
+    contract = deployed.contract
+    _submit(world, EVM_CHAIN, deployed.raw)
+    assert next_nonce(node, EVM_CHAIN, me) == 1  # the pending deploy counts
+    _run_until(world, lambda: all(account_info(s, EVM_CHAIN, contract)["code_hash"] for s in world.services))
+    info = account_info(node, EVM_CHAIN, contract)
+    assert info["code_hash"] == keccak256(STORE_RUNTIME).hex()
+    called = call_contract(node, EVM_CHAIN, SEED, contract, (42).to_bytes(32, "big"))
+    _submit(world, EVM_CHAIN, called.raw)
+    _run_until(
+        world,
+        lambda: all(
+            read_storage(s, EVM_CHAIN, contract, b"\0") == (42).to_bytes(32, "big") for s in world.services
+        ),
+    )
+    assert len(_tip_hashes(world, EVM_CHAIN)) == 1
+    paid = transfer(node, EVM_CHAIN, SEED, b"\x77" * 20, 1234)
+    _submit(world, EVM_CHAIN, paid.raw)
+    _run_until(world, lambda: account_info(node, EVM_CHAIN, b"\x77" * 20)["balance"] == 1234)
+
+    api = EthApi(node, EVM_CHAIN)
+    assert api.dispatch("eth_chainId", []) == hex(DEVNET.evm.chain_id_base + EVM_CHAIN)
+    assert api.dispatch("eth_blockNumber", []) == hex(node.info(EVM_CHAIN)["height"])  # type: ignore[arg-type]
+    mine = account_info(node, EVM_CHAIN, me)
+    assert api.dispatch("eth_getBalance", ["0x" + me.hex(), "latest"]) == hex(mine["balance"])
+    assert api.dispatch("eth_getTransactionCount", ["0x" + me.hex()]) == "0x3"
+    assert api.dispatch("eth_getCode", ["0x" + contract.hex()]) == "0x" + STORE_RUNTIME.hex()
+    assert api.dispatch("eth_getCode", ["0x" + me.hex()]) == "0x"
+    assert (
+        api.dispatch("eth_getStorageAt", ["0x" + contract.hex(), "0x0", "latest"]) == "0x" + "00" * 31 + "2a"
+    )
+    assert api.dispatch("eth_getStorageAt", ["0x" + contract.hex(), "0x0", "0x0"]) == "0x" + "00" * 32
+    assert api.dispatch("eth_call", [{"to": "0x" + contract.hex()}, "latest"]) == "0x" + "00" * 31 + "2a"
+    estimate = int(api.dispatch("eth_estimateGas", [{"from": "0x" + me.hex(), "to": "0x" + "77" * 20}]), 16)
+    assert 21_000 < estimate <= DEVNET.evm.max_tx_gas
+    latest = api.dispatch("eth_getBlockByNumber", ["latest", True])
+    assert latest["hash"] == "0x" + node.info(EVM_CHAIN)["tip_hash"]  # type: ignore[operator]
+    assert latest["stateRoot"] == "0x" + node.info(EVM_CHAIN)["state_root"]  # type: ignore[operator]
+    assert api.dispatch("eth_getBlockByNumber", ["0x999", False]) is None
+    blocks = [
+        api.dispatch("eth_getBlockByNumber", [hex(h), False]) for h in range(int(latest["number"], 16) + 1)
+    ]
+    hashes = [h for b in blocks for h in b["transactions"]]
+    assert "0x" + keccak256(called.raw).hex() in hashes and len(hashes) == 3
+    # errors: a reverting call (0xfe: INVALID) is code 3, bad parameters -32602
+    with pytest.raises(EthRpcError) as reverted:
+        api.dispatch("eth_call", [{"to": "0x" + DEVNET.evm.withdrawal_address.hex()}])
+    assert reverted.value.code == 3
+    with pytest.raises(EthRpcError) as bad:
+        api.dispatch("eth_getBalance", ["0x1234"])
+    assert bad.value.code == -32602
+    with pytest.raises(EthRpcError):
+        api.dispatch("eth_getBalance", ["0x" + me.hex(), "0x999"])
+    with pytest.raises(EthRpcError, match="not an EVM sidechain"):
+        EthApi(node, WASM_CHAIN)
+    # the sidechain's supply (SCB-5): balances other than the fee sink = credited - sent - burnt
+    info = node.info(EVM_CHAIN)
+    local = node.local(EVM_CHAIN)
+    assert local is not None
+    accounts = evm.iter_accounts(local.tip.nodes, local.tip.tip.state_root)
+    held = sum(int(account.balance) for key, account in accounts if key != keccak256(bytes(20)))
+    assert held == int(info["credited"]) - int(info["sent"]) - int(info["burnt"])  # type: ignore[call-overload]
+
+
+def test_wasm_deploy_and_call_the_token(world: World) -> None:
+    _funded(world)
+    node = world.services[0]
+    me, friend = wallet_address(VmKind.WASM, SEED), wallet_address(VmKind.WASM, OTHER)
+    module = decode_wasm_module(contract_module("token"))
+    deployed = deploy_contract(node, WASM_CHAIN, SEED, module)
+    assert deployed.contract is not None
+    token = deployed.contract
+    _submit(world, WASM_CHAIN, deployed.raw)
+    _run_until(world, lambda: all(account_info(s, WASM_CHAIN, token)["code_hash"] for s in world.services))
+    assert read_storage(node, WASM_CHAIN, token, b"b" + me) == (1_000_000).to_bytes(8, "little")
+    called = call_contract(node, WASM_CHAIN, SEED, token, token_transfer_input(friend, 700))
+    _submit(world, WASM_CHAIN, called.raw)
+    _run_until(
+        world,
+        lambda: all(
+            read_storage(s, WASM_CHAIN, token, b"b" + friend) == (700).to_bytes(8, "little")
+            for s in world.services
+        ),
+    )
+    assert read_storage(node, WASM_CHAIN, token, b"b" + me) == (999_300).to_bytes(8, "little")
+    assert read_storage(node, WASM_CHAIN, token, b"b" + b"\x01" * 32) == b""
+    assert len(_tip_hashes(world, WASM_CHAIN)) == 1
+    # a module the VM refuses at deploy time is refused by the pool with its code (VMW-4)
+    with pytest.raises(SidechainRejected, match="VM_WASM_"):
+        deploy_contract(node, WASM_CHAIN, SEED, decode_wasm_module(b"(module)"))
+    with pytest.raises(SidechainRejected, match="neither"):
+        decode_wasm_module(b"\xff not wat")
+    with pytest.raises(SidechainRejected, match="32 bytes"):
+        transfer(node, WASM_CHAIN, SEED, b"\x01" * 20, 5)
+    with pytest.raises(SidechainRejected, match="no sidechain"):
+        deploy_contract(node, 1, SEED, module)
+
+
+def test_wallet_addresses_differ_per_vm_kind() -> None:
+    addresses = {kind: wallet_address(kind, SEED) for kind in VmKind}
+    assert [len(a) for a in addresses.values()] == [32, 20, 32]
+    assert len(set(addresses.values())) == 3
+    assert wallet_address(VmKind.EVM, OTHER) != addresses[VmKind.EVM]
