@@ -6,7 +6,7 @@ rusty call DATADIR METHOD [PARAMS...]    call a running node's RPC
 rusty mine DATADIR N                     mine N blocks on the devnet preset's CPU miner
 rusty send DATADIR KEY_HASH AMOUNT       queue a payment (spec-validated) for the next block
 rusty status DATADIR                     height, tip, balance, pending transactions
-rusty sidechain deposit|transfer|withdraw|claim|info DATADIR ...   a running node's sidechains
+rusty sidechain info|deposit|deploy|call|... DATADIR ...   a running node's sidechains
 rusty devnet [N]                         N local nodes that mine, sync, finalize and converge
 rusty simulate SCENARIO.toml --seed N --out DIR   network simulation (sim/, docs/simulation.md)
 rusty --version                          the suite and protocol versions
@@ -333,10 +333,12 @@ def _rpc(datadir: Path, method: str, *params: object) -> None:
         "rusty sidechain transfer ~/.rusty-dev 1 9c1e...07 1000",
         "rusty sidechain withdraw ~/.rusty-dev 1 2000",
         "rusty sidechain claim ~/.rusty-dev 1 3 0",
+        "rusty sidechain deploy ~/.rusty-dev 3 @conformance/contracts/wasm/token.wat",
     )
 )
 def sidechain() -> None:
-    """Use a running node's sidechains (docs/node.md#sidechains): peg in, transfer, withdraw, claim."""
+    """Use a running node's sidechains (docs/node.md#sidechains): peg in, transfer, withdraw, claim;
+    deploy and call contracts on EVM and WASM sidechains."""
 
 
 @sidechain.command(
@@ -432,6 +434,86 @@ def sidechain_withdraw(
 def sidechain_claim(datadir: Path, sidechain_id: int, height: int, index: int) -> None:
     """Claim withdrawal INDEX of sidechain block HEIGHT on the mainchain (SC-PEG-3/4), paid from escrow."""
     _rpc(datadir, "sidechainclaim", sidechain_id, height, index)
+
+
+def _code_hex(code: str) -> str:
+    """A contract's code for ``rusty sidechain deploy``: hex, or ``@FILE`` (a ``.wasm`` binary, WAT
+    text compiled by wasmtime's ``wat2wasm``, or EVM initcode as hex)."""
+    if not code.startswith("@"):
+        return code.removeprefix("0x")
+    path = Path(code[1:])
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise click.BadParameter(f"cannot read {path}: {exc}") from None
+    if data[:4] == b"\0asm":
+        return data.hex()
+    text = data.decode("utf-8", errors="replace").strip()
+    if path.suffix == ".wat" or text.startswith("("):
+        from reference.sidechain_vms import decode_wasm_module
+
+        try:
+            return decode_wasm_module(data).hex()
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return text.removeprefix("0x")
+
+
+@sidechain.command(
+    name="deploy",
+    epilog=examples(
+        "rusty sidechain deploy ~/.rusty-dev 2 601880600b6000396000f3...",
+        "rusty sidechain deploy ~/.rusty-dev 3 @conformance/contracts/wasm/token.wat",
+    ),
+)
+@_datadir
+@click.argument("sidechain_id", type=click.IntRange(min=1))
+@click.argument("code")
+@click.option("--value", type=click.IntRange(min=0), default=0, show_default=True, help="Atoms sent along.")
+def sidechain_deploy(datadir: Path, sidechain_id: int, code: str, value: int) -> None:
+    """Deploy CODE on an EVM (initcode) or WASM (module) sidechain from the wallet's account: hex, or
+    @FILE (.wasm, .wat, or a file holding hex). Prints the transaction and the contract's address."""
+    _rpc(datadir, "sidechaindeploy", sidechain_id, _code_hex(code), value)
+
+
+@sidechain.command(
+    name="call",
+    epilog=examples(
+        "rusty sidechain call ~/.rusty-dev 2 5fbd...a4 00000000...0000002a",
+        "rusty sidechain call ~/.rusty-dev 3 9c1e...07 01<32-byte address><8-byte amount>",
+        "rusty sidechain call ~/.rusty-dev 2 5fbd...a4 --read 00",
+    ),
+)
+@_datadir
+@click.argument("sidechain_id", type=click.IntRange(min=1))
+@click.argument("contract")
+@click.argument("data", default="")
+@click.option("--value", type=click.IntRange(min=0), default=0, show_default=True, help="Atoms sent along.")
+@click.option("--read", "read", default=None, help="Instead: print the storage value under this key (hex).")
+def sidechain_call(
+    datadir: Path, sidechain_id: int, contract: str, data: str, value: int, read: str | None
+) -> None:
+    """Call CONTRACT with input DATA (hex) from the wallet's account on an EVM or WASM sidechain, or
+    with --read KEY print its storage under KEY (an EVM slot, a WASM key) on the node's tip."""
+    if read is not None:
+        _rpc(datadir, "getsidechainstorage", sidechain_id, contract, read.removeprefix("0x"))
+        return
+    _rpc(datadir, "sidechaincall", sidechain_id, contract, data.removeprefix("0x"), value)
+
+
+@sidechain.command(
+    name="account",
+    epilog=examples(
+        "rusty sidechain account ~/.rusty-dev 2", "rusty sidechain account ~/.rusty-dev 2 5fbd...a4"
+    ),
+)
+@_datadir
+@click.argument("sidechain_id", type=click.IntRange(min=1))
+@click.argument("address", required=False, default=None)
+def sidechain_account(datadir: Path, sidechain_id: int, address: str | None) -> None:
+    """The balance, nonce and code hash of ADDRESS (default: the wallet's account of the sidechain's
+    VM kind) on the node's tip."""
+    _rpc(datadir, "getsidechainaccount", sidechain_id, address)
 
 
 def rpc_error_line(error: RpcError) -> str:

@@ -38,6 +38,18 @@ federation peg_in_depth challenge_period message_timeout max_escrow max_withdraw
 [revision]`` the vote of the node's masternode (GOV-4). An unknown sidechain or a transaction the
 sidechain VM rejects is ``-32602``.
 
+Sidechains of every VM kind (reference/sidechain_vms.py, docs/node.md#sidechains-of-every-vm-kind):
+``getsidechainaddress id`` (the wallet's account on it: FerrisScript id, EVM or WASM address),
+``getsidechainaccount id [address]`` (balance, nonce, code hash), ``sidechaindeploy id code [value]``
+(EVM initcode or a WASM module, hex; ``{tx, contract}``), ``sidechaincall id contract data [value]``,
+``sidechainsend id address amount`` (a plain transfer on an EVM or WASM sidechain) and
+``getsidechainstorage id contract key`` (an EVM slot or a WASM storage key, hex). ``sidechaindeposit``
+and ``getsidechainbalance`` default to the wallet's account of the sidechain's kind. Every EVM
+sidechain also answers Ethereum JSON-RPC at ``POST /evm/<id>`` (same cookie): ``eth_chainId``,
+``net_version``, ``eth_blockNumber``, ``eth_getBalance``, ``eth_getTransactionCount``, ``eth_getCode``,
+``eth_getStorageAt``, ``eth_call``, ``eth_estimateGas``, ``eth_getBlockByNumber``, ``eth_gasPrice``,
+``eth_maxPriorityFeePerGas``, ``eth_syncing``, ``web3_clientVersion``; a revert is error ``3``.
+
 ``getproof`` kinds (STATE-2): ``coin txid index``, ``ticket txid index``, ``masternode txid index``
 (collateral), ``proposal id``, ``vote proposal_id txid index``, ``executed id``, ``parameter name``,
 ``quorum finality|pose base_height``, ``singleton ticket_price|treasury|deployments|scheduled``.
@@ -80,6 +92,18 @@ from aiohttp import web
 from reference import jsonsafe
 from reference.node import InsufficientFunds, Node
 from reference.privatefiles import write_private
+from reference.sidechain_vms import (
+    EthApi,
+    EthRpcError,
+    WalletTx,
+    account_info,
+    call_contract,
+    check_address,
+    deploy_contract,
+    read_storage,
+    transfer,
+    wallet_address,
+)
 from reference.sidechains import SidechainRejected, account_of, balance_of, ferris_wallet_transaction
 from spec.chain.block import encode_block
 from spec.chain.commitment import (
@@ -114,7 +138,7 @@ from spec.sidechain.items import (
     sidechain_item_key,
 )
 from spec.sidechain.registry import SidechainSpec
-from spec.trie import RUSTY_TRIE_HASHER, verify_proof
+from spec.trie import RUSTY_TRIE_HASHER, keccak256, verify_proof
 from spec.vm.ferris import FerrisTxKind
 from spec.vm.interface import VmKind
 
@@ -291,6 +315,12 @@ class RpcServer:
             "sidechainclaim": self.sidechainclaim,
             "proposesidechain": self.proposesidechain,
             "voteproposal": self.voteproposal,
+            "getsidechainaddress": self.getsidechainaddress,
+            "getsidechainaccount": self.getsidechainaccount,
+            "sidechaindeploy": self.sidechaindeploy,
+            "sidechaincall": self.sidechaincall,
+            "sidechainsend": self.sidechainsend,
+            "getsidechainstorage": self.getsidechainstorage,
         }
 
     def authorized(self, header: str | None) -> bool:
@@ -494,6 +524,8 @@ class RpcServer:
         return account_of(self.node.wallet.seed)
 
     async def getsidechainbalance(self, params: list[Any]) -> dict[str, Any]:
+        if self._vm_kind(_int_param(params, 0)) is not VmKind.FERRIS:
+            return await self.getsidechainaccount(params)
         account = self._account_param(params, 1)
         try:
             found = balance_of(self.node.sidechains, _int_param(params, 0), account)
@@ -503,7 +535,7 @@ class RpcServer:
 
     async def sidechaindeposit(self, params: list[Any]) -> str:
         sidechain_id, amount = _int_param(params, 0), _int_param(params, 1)
-        account = self._account_param(params, 2)
+        account = self._vm_address_param(sidechain_id, params, 2)
         return await self._send_wallet_tx(lambda: self.node.deposit(sidechain_id, account, amount))
 
     async def _submit_sidechain(self, sidechain_id: int, raw: bytes) -> str:
@@ -611,6 +643,142 @@ class RpcServer:
         return await self._send_wallet_tx(
             lambda: self.node.vote_proposal(proposal, VoteChoice(choice), revision)
         )
+
+    # ------------------------------------------------------------------------- sidechains of every VM kind
+
+    def _vm_kind(self, sidechain_id: int) -> VmKind:
+        record = self.node.store.state.sidechains.chains.get(sidechain_id)
+        if record is None:
+            raise RpcError(INVALID_PARAMS, f"no sidechain {sidechain_id}")
+        return VmKind(record.spec.vm_kind)
+
+    def _vm_address_param(self, sidechain_id: int, params: list[Any], position: int) -> bytes:
+        """An account of the sidechain's kind (hex), by default the wallet's (FerrisScript, EVM, WASM)."""
+        kind = self._vm_kind(sidechain_id)
+        if len(params) <= position or params[position] is None:
+            return wallet_address(kind, self.node.wallet.seed)
+        address = _hex_param(params, position, None, "address")
+        try:
+            return check_address(kind, address)
+        except SidechainRejected as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+
+    async def getsidechainaddress(self, params: list[Any]) -> dict[str, Any]:
+        """``id``: the wallet's account on the sidechain (its VM kind's address)."""
+        sidechain_id = _int_param(params, 0)
+        kind = self._vm_kind(sidechain_id)
+        return {"vm_kind": kind.name.lower(), "address": wallet_address(kind, self.node.wallet.seed).hex()}
+
+    async def getsidechainaccount(self, params: list[Any]) -> dict[str, Any]:
+        """``id [address]``: balance, nonce and code hash on the node's tip (default: the wallet's)."""
+        sidechain_id = _int_param(params, 0)
+        address = self._vm_address_param(sidechain_id, params, 1)
+        try:
+            return account_info(self.node.sidechains, sidechain_id, address)
+        except SidechainRejected as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+
+    async def _submit_wallet_vm_tx(self, sidechain_id: int, build: Callable[[], WalletTx]) -> dict[str, Any]:
+        try:
+            built = build()
+        except SidechainRejected as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+        raw = await self._submit_sidechain(sidechain_id, built.raw)
+        answer: dict[str, Any] = {
+            "tx": raw,
+            "contract": None if built.contract is None else built.contract.hex(),
+        }
+        if self._vm_kind(sidechain_id) is VmKind.EVM:
+            answer["hash"] = keccak256(built.raw).hex()
+        return answer
+
+    async def sidechaindeploy(self, params: list[Any]) -> dict[str, Any]:
+        """``id code [value]``: deploy EVM initcode or a WASM module (hex) signed by the wallet."""
+        sidechain_id, code = _int_param(params, 0), _hex_param(params, 1, None, "code")
+        value = _int_param(params, 2) if len(params) > 2 else 0
+        seed = self.node.wallet.seed
+        return await self._submit_wallet_vm_tx(
+            sidechain_id, lambda: deploy_contract(self.node.sidechains, sidechain_id, seed, code, value)
+        )
+
+    async def sidechaincall(self, params: list[Any]) -> dict[str, Any]:
+        """``id contract data [value]``: call a contract (EVM calldata, WASM input; hex)."""
+        sidechain_id = _int_param(params, 0)
+        contract = _hex_param(params, 1, None, "contract")
+        data = _hex_param(params, 2, None, "data") if len(params) > 2 else b""
+        value = _int_param(params, 3) if len(params) > 3 else 0
+        seed = self.node.wallet.seed
+        return await self._submit_wallet_vm_tx(
+            sidechain_id,
+            lambda: call_contract(self.node.sidechains, sidechain_id, seed, contract, data, value),
+        )
+
+    async def sidechainsend(self, params: list[Any]) -> dict[str, Any]:
+        """``id address amount``: a plain transfer on an EVM or WASM sidechain."""
+        sidechain_id = _int_param(params, 0)
+        to = _hex_param(params, 1, None, "address")
+        amount = _int_param(params, 2)
+        seed = self.node.wallet.seed
+        return await self._submit_wallet_vm_tx(
+            sidechain_id, lambda: transfer(self.node.sidechains, sidechain_id, seed, to, amount)
+        )
+
+    async def getsidechainstorage(self, params: list[Any]) -> str:
+        """``id contract key``: an EVM storage slot (32 bytes) or a WASM storage value (hex; empty: none)."""
+        sidechain_id = _int_param(params, 0)
+        contract = _hex_param(params, 1, None, "contract")
+        key = _hex_param(params, 2, None, "key")
+        try:
+            return read_storage(self.node.sidechains, sidechain_id, contract, key).hex()
+        except SidechainRejected as exc:
+            raise RpcError(INVALID_PARAMS, str(exc)) from None
+
+    async def eth_dispatch(self, sidechain_id: int, request: Any) -> dict[str, Any] | None:
+        """One Ethereum JSON-RPC request to EVM sidechain ``sidechain_id`` (``None``: a notification)."""
+        is_object = isinstance(request, dict)
+        request_id = request.get("id") if is_object else None
+        notification = is_object and "id" not in request
+        try:
+            if not is_object or not isinstance(request.get("method"), str) or not _valid_id(request_id):
+                raise EthRpcError(INVALID_REQUEST, "a JSON-RPC request object is required")
+            params = request.get("params", [])
+            if not isinstance(params, list):
+                raise EthRpcError(INVALID_PARAMS, "params must be an array")
+            api = EthApi(self.node.sidechains, sidechain_id)
+            if request["method"] not in api.methods:
+                raise EthRpcError(METHOD_NOT_FOUND, f"the method {request['method']} does not exist")
+            try:
+                result = api.dispatch(request["method"], params)
+            except SpecError as exc:
+                raise EthRpcError(INVALID_PARAMS, str(exc), exc.code) from None
+        except EthRpcError as exc:
+            if notification:
+                return None
+            return _error_response(request_id, exc.code, exc.message, exc.data)
+        except Exception as exc:
+            log.exception("eth rpc failed", extra={"fields": {"sidechain": sidechain_id}})
+            return _error_response(request_id, INTERNAL_ERROR, f"internal error: {type(exc).__name__}")
+        if notification:
+            return None
+        return {"jsonrpc": "2.0", "id": request_id, "result": result}
+
+    async def handle_evm(self, request: web.Request) -> web.Response:
+        """``POST /evm/<id>``: Ethereum JSON-RPC of EVM sidechain ``id`` (a batch is an array)."""
+        if not self.authorized(request.headers.get("Authorization")):
+            return web.Response(status=401, headers={"WWW-Authenticate": 'Basic realm="rusty"'})
+        try:
+            sidechain_id = int(request.match_info["sidechain_id"])
+            payload = jsonsafe.loads(await request.read())
+        except ValueError as exc:
+            return web.json_response(_error_response(None, PARSE_ERROR, f"not JSON: {str(exc)[:200]}"))
+        if isinstance(payload, list):
+            if not payload or len(payload) > MAX_BATCH:
+                return web.json_response(_error_response(None, INVALID_REQUEST, "an empty or too long batch"))
+            answers = [await self.eth_dispatch(sidechain_id, item) for item in payload]
+            kept = [a for a in answers if a is not None]
+            return web.json_response(kept) if kept else web.Response(status=204)
+        answer = await self.eth_dispatch(sidechain_id, payload)
+        return web.Response(status=204) if answer is None else web.json_response(answer)
 
     async def getfinality(self, params: list[Any]) -> dict[str, Any]:
         served = [m.manifest.height for m in self.node.snapshots.servable(2**64 - 1)]
@@ -726,6 +894,7 @@ async def start_rpc(server: RpcServer, port: int) -> web.AppRunner:
     """Serve ``server`` on 127.0.0.1:``port`` (0 picks a free port; see ``bound_port``)."""
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app.router.add_post("/", server.handle)
+    app.router.add_post("/evm/{sidechain_id:[0-9]{1,9}}", server.handle_evm)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port)
