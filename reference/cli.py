@@ -532,6 +532,7 @@ def rpc_error_line(error: RpcError) -> str:
         "rusty devnet 3 --dir /tmp/devnet --node-arg=--log-format=json",
         "rusty devnet 4 --blocks 20 --timeout 300",
         "rusty devnet 3 --sidechain",
+        "rusty devnet 3 --multi-vm",
     )
 )
 @click.argument("count", type=click.IntRange(min=2), default=3)
@@ -557,6 +558,14 @@ def rpc_error_line(error: RpcError) -> str:
     type=click.IntRange(min=1),
     default=None,
     help="Run every node with `rusty node --prune N` (at least network.pruned_serve_blocks).",
+)
+@click.option(
+    "--multi-vm",
+    "multi_vm",
+    is_flag=True,
+    help="Vote fork sidechains in, then create an EVM and a WASM sidechain by governance, deploy a "
+    "contract on each and call it, checked on every node (EVM reads through /evm/<id> eth_ JSON-RPC; "
+    "docs/node.md#sidechains-of-every-vm-kind).",
 )
 @click.option(
     "--fast-sync-late-node",
@@ -586,6 +595,7 @@ def devnet(
     node_args: tuple[str, ...],
     timeout: float,
     sidechain: bool,
+    multi_vm: bool,
 ) -> None:
     """Start COUNT local nodes that mine, sync, finalize and relay payments; check they converge.
 
@@ -594,7 +604,16 @@ def devnet(
     or when the nodes do not converge within --timeout seconds."""
     try:
         result = devnet_main(
-            count, blocks, directory, upgrade, node_args, timeout, prune, fast_sync_late_node, sidechain
+            count,
+            blocks,
+            directory,
+            upgrade,
+            node_args,
+            timeout,
+            prune,
+            fast_sync_late_node,
+            sidechain,
+            multi_vm,
         )
     except DevnetError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -660,6 +679,23 @@ def devnet(
             f"matured by {trip['checkpointed']}, claim paid at {trip['claimed']}; on every node: "
             f"escrow {trip['escrow']}, checkpointed heights {trip['checkpointed_heights']}"
         )
+    if multi_vm:
+        _echo_multi_vm(result.multi_vm)
+
+
+def _echo_multi_vm(trip: dict[str, object] | None) -> None:
+    """The ``--multi-vm`` round trip's summary (exit 1 if it did not run)."""
+    if not isinstance(trip, dict):
+        click.echo("error: the multi-VM round trip did not run", err=True)
+        sys.exit(1)
+    eth = trip["eth"][0]  # type: ignore[index]
+    contracts = trip["contracts"]
+    click.echo(
+        f"multi-vm: EVM and WASM sidechains registered at {trip['registered']}, peg-ins credited by "
+        f"{trip['deposited']}, contracts deployed by {trip['deployed']} ({contracts}), called by "
+        f"{trip['called']}; on every node: eth_call {eth['eth_call']} (chain id {eth['chain_id']}, "
+        f"block {eth['block_number']}), tokens {trip['token_balances']}"
+    )
 
 
 main.add_command(simulate)  # sim/: SimPy and the engine load only when a scenario runs

@@ -139,6 +139,8 @@ class DevnetResult:
     sidechain: dict[str, Any] | None = None
     """With ``sidechain=True``: the round trip's milestones (mainchain heights on node 0) and what
     every node saw at the end (``None``: not run)."""
+    multi_vm: dict[str, Any] | None = None
+    """With ``multi_vm=True``: the EVM and WASM round trip's milestones and reads (``None``: not run)."""
 
     @property
     def upgraded(self) -> bool:
@@ -310,14 +312,17 @@ async def run_devnet(
     prune: int | None = None,
     fast_sync_late_node: bool = False,
     sidechain: bool = False,
+    multi_vm: bool = False,
 ) -> DevnetResult:
     """Run the devnet scenario with ``count`` nodes and at least ``blocks`` blocks (``upgrade``: with
     the scripted upgrade vote; ``metrics``: nodes serve Prometheus metrics, scraped into the result;
     ``node_args``: extra ``rusty node`` options; ``prune``: every node runs with ``--prune N``;
     ``fast_sync_late_node``: the late node starts with ``--fast-sync``, from a snapshot the others
-    serve; ``sidechain``: the vote goes on to fork ``sidechains``, then :func:`sidechain_round_trip`).
+    serve; ``sidechain``: the vote goes on to fork ``sidechains``, then :func:`sidechain_round_trip`;
+    ``multi_vm``: the same vote, then :func:`reference.devnet_vms.multi_vm_round_trip` instead).
     Raises :class:`DevnetError` when a node fails."""
     datadirs = [root / f"node{i}" for i in range(count)]
+    sidechain = sidechain or multi_vm
     upgrade = upgrade or sidechain
     agendas = SIDECHAIN_AGENDAS if sidechain else UPGRADE_AGENDAS
     upgrade_blocks = MAX_UPGRADE_BLOCKS + (90 if sidechain else 0)
@@ -437,6 +442,11 @@ async def run_devnet(
         waiting.close()
         if metrics:
             result.metrics = [await _scrape(d) for d in datadirs]
+        if multi_vm and result.converged and result.finality_expected:
+            from reference.devnet_vms import multi_vm_round_trip  # it imports this module
+
+            result.multi_vm = await multi_vm_round_trip(datadirs, show_progress)
+            return result
         if sidechain and result.converged and result.finality_expected:
             result.sidechain = await sidechain_round_trip(datadirs, show_progress)
             return result
@@ -583,6 +593,7 @@ def devnet_main(
     prune: int | None = None,
     fast_sync_late_node: bool = False,
     sidechain: bool = False,
+    multi_vm: bool = False,
 ) -> DevnetResult:
     """Run the scenario in ``directory`` (a temporary one if ``None``) and return what it saw."""
     options: dict[str, Any] = {
@@ -592,6 +603,7 @@ def devnet_main(
         "prune": prune,
         "fast_sync_late_node": fast_sync_late_node,
         "sidechain": sidechain,
+        "multi_vm": multi_vm,
     }
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)
