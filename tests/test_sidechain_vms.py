@@ -8,14 +8,20 @@ and reads the same result. The ``eth_`` methods are checked against the state th
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
+import aiohttp
 import pytest
 
 from conformance.chainbuilder import ChainBuilder
 from conformance.wasm_contracts import contract_module, token_transfer_input
+from reference.rpc import RpcServer, basic_auth_header, bound_port, read_cookie, start_rpc
 from reference.sidechain_vms import (
     EthApi,
     EthRpcError,
@@ -232,3 +238,56 @@ def test_wallet_addresses_differ_per_vm_kind() -> None:
     assert [len(a) for a in addresses.values()] == [32, 20, 32]
     assert len(set(addresses.values())) == 3
     assert wallet_address(VmKind.EVM, OTHER) != addresses[VmKind.EVM]
+
+
+def test_eth_json_rpc_over_http(world: World, tmp_path: Path) -> None:
+    """``POST /evm/<id>`` with hand-written Ethereum JSON-RPC requests (what web3 tooling sends):
+    hex quantities, batches, notifications, JSON-RPC errors; the cookie is required."""
+    _funded(world)
+    node = world.services[0]
+    me = "0x" + wallet_address(VmKind.EVM, SEED).hex()
+    server = RpcServer(SimpleNamespace(sidechains=node, datadir=tmp_path))  # type: ignore[arg-type]
+
+    async def scenario() -> list[Any]:
+        runner = await start_rpc(server, 0)
+        url = f"http://127.0.0.1:{bound_port(runner)}/evm/"
+        user, password = read_cookie(tmp_path)
+        headers = {"Authorization": basic_auth_header(user, password)}
+        answers: list[Any] = []
+        try:
+            async with aiohttp.ClientSession() as session:
+
+                async def post(chain: int, body: Any, auth: bool = True) -> Any:
+                    async with session.post(f"{url}{chain}", json=body, headers=headers if auth else {}) as r:
+                        return r.status if r.status != 200 else await r.json()
+
+                answers.append(await post(EVM_CHAIN, {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}))
+                batch = [
+                    {"jsonrpc": "2.0", "id": 2, "method": "eth_getBalance", "params": [me, "latest"]},
+                    {"jsonrpc": "2.0", "id": 3, "method": "eth_blockNumber", "params": []},
+                    {"jsonrpc": "2.0", "method": "eth_blockNumber", "params": []},  # a notification
+                    {"jsonrpc": "2.0", "id": 4, "method": "eth_sendRawTransaction", "params": ["0x00"]},
+                    {"jsonrpc": "2.0", "id": 5, "method": "eth_getCode", "params": ["0xzz"]},
+                ]
+                answers.append(await post(EVM_CHAIN, batch))
+                answers.append(await post(WASM_CHAIN, {"jsonrpc": "2.0", "id": 6, "method": "eth_chainId"}))
+                answers.append(
+                    await post(EVM_CHAIN, {"jsonrpc": "2.0", "id": 7, "method": "eth_chainId"}, False)
+                )
+                answers.append(await post(EVM_CHAIN, {"jsonrpc": "2.0", "method": "eth_chainId"}))
+        finally:
+            await runner.cleanup()
+        return answers
+
+    chain_id, batch, wasm_answer, unauthorized, notification = asyncio.run(scenario())
+    assert chain_id == {"jsonrpc": "2.0", "id": 1, "result": hex(DEVNET.evm.chain_id_base + EVM_CHAIN)}
+    assert [a["id"] for a in batch] == [2, 3, 4, 5]
+    assert batch[0]["result"] == hex(int(account_info(node, EVM_CHAIN, bytes.fromhex(me[2:]))["balance"]))
+    assert batch[1]["result"] == hex(int(node.info(EVM_CHAIN)["height"]))  # type: ignore[call-overload]
+    assert batch[2]["error"]["code"] == -32601
+    assert batch[3]["error"]["code"] == -32602
+    assert (
+        wasm_answer["error"]["code"] == -32602 and "not an EVM sidechain" in wasm_answer["error"]["message"]
+    )
+    assert unauthorized == 401
+    assert notification == 204
