@@ -18,6 +18,8 @@ from typing import Any
 
 import aiohttp
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conformance.chainbuilder import ChainBuilder
 from conformance.wasm_contracts import contract_module, token_transfer_input
@@ -27,9 +29,13 @@ from reference.sidechain_vms import (
     EthRpcError,
     account_info,
     call_contract,
+    data_hex,
     decode_wasm_module,
     deploy_contract,
     next_nonce,
+    parse_data,
+    parse_quantity,
+    quantity,
     read_storage,
     transfer,
     wallet_address,
@@ -291,3 +297,20 @@ def test_eth_json_rpc_over_http(world: World, tmp_path: Path) -> None:
     )
     assert unauthorized == 401
     assert notification == 204
+
+
+@given(st.integers(0, 2**256 - 1))
+def test_eth_quantities_round_trip(value: int) -> None:
+    """Ethereum JSON-RPC QUANTITY: ``0x`` and no leading zeros (``0x0`` for zero), read back exactly."""
+    encoded = quantity(value)
+    assert encoded.startswith("0x") and (encoded == "0x0" or encoded[2] != "0")
+    assert parse_quantity(encoded, "q") == value
+
+
+@given(st.binary(max_size=64))
+def test_eth_data_round_trips_and_bad_hex_is_invalid_params(data: bytes) -> None:
+    assert parse_data(data_hex(data), "d") == data
+    for bad in (data.hex(), "0x" + data.hex() + "0", "0xg" + data.hex()[1:] if data else "0xzz"):
+        with pytest.raises(EthRpcError) as info:
+            parse_data(bad, "d")
+        assert info.value.code == -32602
