@@ -68,6 +68,8 @@ GAS_MARGIN_FLOOR = 5_000
 DEFAULT_ESTIMATE_GAS = 1_000_000
 """``eth_call``/``eth_estimateGas`` without ``gas``: at most this, and at most ``evm.max_tx_gas``."""
 WASM_FUEL_PRICE = 1
+INTRINSIC_TRANSFER_GAS = 21_000
+"""Ethereum's intrinsic gas of a transaction: below it the wallet cannot even pay for a transfer."""
 
 
 def evm_key(seed: bytes) -> PrivateKey:
@@ -219,6 +221,10 @@ def evm_wallet_transaction(
     if gas is None:
         balance = int(account_info(service, sidechain_id, sender)["balance"])
         cap = min(params.max_tx_gas, max(0, balance - value) // params.base_fee_per_gas)
+        if cap < INTRINSIC_TRANSFER_GAS:
+            raise SidechainRejected(
+                f"the wallet's EVM account {sender.hex()} holds {balance}: too little for gas"
+            )
         gas = _with_margin(measure(service, sidechain_id, signed(cap)).gas_used, cap)
     return signed(gas)
 
@@ -251,6 +257,10 @@ def wasm_wallet_transaction(
     if fuel_limit is None:
         balance = int(account_info(service, sidechain_id, sender)["balance"])
         cap = min(service.preset.vm_wasm.max_tx_fuel, max(0, balance - value) // WASM_FUEL_PRICE)
+        if cap < service.preset.vm_wasm.tx_base_fuel:
+            raise SidechainRejected(
+                f"the wallet's WASM account {sender.hex()} holds {balance}: too little for fuel"
+            )
         fuel_limit = _with_margin(measure(service, sidechain_id, signed(cap)).gas_used, cap)
     return signed(fuel_limit)
 

@@ -237,6 +237,10 @@ def test_wasm_deploy_and_call_the_token(world: World) -> None:
         transfer(node, WASM_CHAIN, SEED, b"\x01" * 20, 5)
     with pytest.raises(SidechainRejected, match="no sidechain"):
         deploy_contract(node, 1, SEED, module)
+    with pytest.raises(SidechainRejected, match="too little for fuel"):
+        deploy_contract(node, WASM_CHAIN, OTHER, module)  # OTHER holds nothing on the WASM sidechain
+    with pytest.raises(SidechainRejected, match="too little for gas"):
+        deploy_contract(node, EVM_CHAIN, OTHER, STORE_INITCODE)
 
 
 def test_wallet_addresses_differ_per_vm_kind() -> None:
