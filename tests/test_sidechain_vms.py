@@ -17,12 +17,13 @@ from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
+import click
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.chainbuilder import ChainBuilder
-from conformance.wasm_contracts import contract_module, token_transfer_input
+from conformance.wasm_contracts import contract_module, contract_source, token_transfer_input
 from reference.rpc import RpcServer, basic_auth_header, bound_port, read_cookie, start_rpc
 from reference.sidechain_vms import (
     EthApi,
@@ -318,3 +319,25 @@ def test_eth_data_round_trips_and_bad_hex_is_invalid_params(data: bytes) -> None
         with pytest.raises(EthRpcError) as info:
             parse_data(bad, "d")
         assert info.value.code == -32602
+
+
+def test_cli_reads_contract_code_from_hex_or_files(tmp_path: Path) -> None:
+    """``rusty sidechain deploy``: hex as given, ``@file.wat`` compiled, ``@file.wasm`` as is."""
+    from reference.cli import _code_hex
+
+    wat = tmp_path / "token.wat"
+    wat.write_text(contract_source("token"), encoding="utf-8")
+    binary = tmp_path / "token.wasm"
+    binary.write_bytes(contract_module("token"))
+    initcode = tmp_path / "store.hex"
+    initcode.write_text("0x" + STORE_INITCODE.hex() + "\n", encoding="utf-8")
+    assert _code_hex("0x" + STORE_INITCODE.hex()) == STORE_INITCODE.hex()
+    assert _code_hex(f"@{wat}") == contract_module("token").hex()
+    assert _code_hex(f"@{binary}") == contract_module("token").hex()
+    assert _code_hex(f"@{initcode}") == STORE_INITCODE.hex()
+    with pytest.raises(click.BadParameter):
+        _code_hex(f"@{tmp_path / 'missing.wat'}")
+    broken = tmp_path / "broken.wat"
+    broken.write_text("(module (func", encoding="utf-8")
+    with pytest.raises(click.BadParameter):
+        _code_hex(f"@{broken}")
