@@ -817,7 +817,8 @@ def _lock_time_cases(preset: Preset) -> Iterator[CaseSpec]:
 
 def _other_vm_cases(preset: Preset) -> Iterator[CaseSpec]:
     """SCB-2..5 on EVM and WASM sidechains (SCB-3's table): a deposit to an address of the kind is
-    credited, one of another length refunded, then a signed transfer runs in a second block."""
+    credited, one of another length refunded, then a signed transfer runs in a second block (on the
+    EVM also a creation whose initcode stores TIMESTAMP, so the block's context is in the root)."""
     evm_key = evm_tx.private_key(b"sidechain/evm/0")
     evm_sender, evm_recipient = evm_tx.address_of(evm_key), b"\x42" * 20
     wasm_seed = seeded_bytes("sidechain/wasm/0", 32)
@@ -834,16 +835,25 @@ def _other_vm_cases(preset: Preset) -> Iterator[CaseSpec]:
     wasm_transfer = wasm.WasmTransaction(
         wasm.TxKind.TRANSFER, b"", 0, preset.vm_wasm.tx_base_fuel, 1, 12_345, wasm_recipient, b"", b""
     )
+    stamp = evm_tx.TxFields(  # initcode TIMESTAMP PUSH1 0 SSTORE: the block's timestamp into storage
+        nonce=1,
+        gas=100_000,
+        to=None,
+        data=bytes.fromhex("4260005500"),
+        chain_id=transfer.chain_id,
+        max_fee=transfer.max_fee,
+        priority_fee=1,
+    )
     plans = (
-        (VmKind.EVM, evm_sender, evm_tx.sign(transfer, evm_key), "EVM-1..7"),
+        (VmKind.EVM, evm_sender, (evm_tx.sign(transfer, evm_key), evm_tx.sign(stamp, evm_key)), "EVM-1..7"),
         (
             VmKind.WASM,
             wasm_sender,
-            wasm.encode_transaction(wasm.sign_transaction(wasm_transfer, wasm_seed, CHAIN)),
+            (wasm.encode_transaction(wasm.sign_transaction(wasm_transfer, wasm_seed, CHAIN)),),
             "VMW-1..10",
         ),
     )
-    for kind, sender, tx, rules in plans:
+    for kind, sender, txs, rules in plans:
         inputs = MainchainInputs(
             40,
             6,
@@ -853,13 +863,14 @@ def _other_vm_cases(preset: Preset) -> Iterator[CaseSpec]:
         state = genesis_state(kind, CHAIN, GENESIS_TIMESTAMP, GENESIS_CURSOR)
         first = build_sidechain_block(state, (), inputs, GENESIS_TIMESTAMP + 1, 12, preset)
         state = apply_sidechain_block(state, first, inputs, preset).state
-        second = build_sidechain_block(state, (tx,), inputs, GENESIS_TIMESTAMP + 2, 12, preset)
-        if second.transactions != (tx,):
-            raise AssertionError(f"the {kind.name} transfer was left out")
+        second = build_sidechain_block(state, txs, inputs, GENESIS_TIMESTAMP + 2, 12, preset)
+        if second.transactions != txs:
+            raise AssertionError(f"a {kind.name} transaction was left out")
         yield CaseSpec(
             "apply_blocks",
             f"{kind.name.lower()}_deposit_and_transfer",
-            f"a {kind.name} sidechain ({rules}): two credits and a refund, then a signed transfer",
+            f"a {kind.name} sidechain ({rules}): two credits and a refund, then a signed transfer"
+            + (" and a creation storing TIMESTAMP" if kind is VmKind.EVM else ""),
             _blocks_input(inputs, [first, second], kind),
         )
 
