@@ -86,7 +86,13 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
     "state": ("spec/chain/commitment.py",),
     "dispute": ("spec/sidechain/dispute.py",),
     "settlement": ("spec/sidechain/settlement.py",),
-    "snapshot": ("spec/ledger/snapshot.py", "spec/ledger/state_snapshot.py"),
+    "snapshot": (
+        "spec/ledger/snapshot.py",
+        "spec/ledger/state_snapshot.py",
+        "spec/chain/snapshot_finality.py",
+    ),
+    "sidechain_items": ("spec/sidechain/items.py",),
+    "quorum_parent": ("spec/masternode/finality.py",),
     "forks": ("spec/forks/*.py",),
     "prefix_proof": ("spec/prefix_proof.py",),
     "sidechain": (
@@ -102,7 +108,34 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
     "vm_wasm": ("spec/vm/wasm.py",),
 }
 """The spec modules whose mutants each row's vectors must kill (row name = vector flow, unless
-:data:`VECTOR_FLOWS` names others)."""
+:data:`VECTOR_FLOWS` names others; only some of their functions when :data:`FLOW_FUNCTIONS` says so)."""
+
+FLOW_FUNCTIONS: dict[str, tuple[str, ...]] = {
+    "quorum_parent": ("spec.masternode.finality.x_apply_block_to_quorums_after_parent",),
+}
+"""Rows that measure only these functions of their modules (mutmut names, ``spec.mod.x_f``): ST-2's
+``apply_block_to_quorums_after_parent`` lives in the masternode row's ``finality.py``, but only
+blocks applied to a chain state reach it (the chain, state and upgrade vectors), never the
+masternode vectors; the ``quorum_parent`` row measures it with those."""
+
+
+def in_row(flow: str, name: str) -> bool:
+    """Whether the mutant ``name`` belongs to the row ``flow`` (see :data:`FLOW_FUNCTIONS`)."""
+    functions = FLOW_FUNCTIONS.get(flow)
+    return functions is None or name.rsplit("__mutmut_", 1)[0] in functions
+
+
+def row_modules(flow: str) -> str:
+    """The modules column of a row (with the functions it is restricted to, if any)."""
+    modules = ", ".join(FLOW_MODULES[flow])
+    functions = [f.rsplit(".x_", 1)[-1] for f in FLOW_FUNCTIONS.get(flow, ())]
+    return f"{modules} ({', '.join(functions)} only)" if functions else modules
+
+
+def row_patterns(flow: str) -> list[str]:
+    """The mutmut name patterns a full run of ``flow`` passes (none: every mutant of its modules)."""
+    return [f"{function}__mutmut_*" for function in FLOW_FUNCTIONS.get(flow, ())]
+
 
 VECTOR_FLOWS: dict[str, tuple[str, ...]] = {
     "share_encryption": ("dkg",),
@@ -115,6 +148,8 @@ VECTOR_FLOWS: dict[str, tuple[str, ...]] = {
     "sidechain": ("sidechain", "peg"),
     "vm_ferris": ("vm_ferris", "sidechain_block"),
     "settlement": ("peg", "dispute"),
+    "sidechain_items": ("state",),
+    "quorum_parent": ("chain", "state", "upgrade"),
 }
 """Rows that measure modules of a flow separately, with the vector flows whose vectors they run in
 pass 1: DKG-11 share encryption through the dkg vectors; PoSe challenges, verdicts, slashing
@@ -127,7 +162,11 @@ SC-TX) through the sidechain vectors and the peg vectors (whose blocks register 
 checkpoints and carry every message kind); the FerrisScript VM, the path-only trie access and the VM
 interface through the vm_ferris vectors and the sidechain_block vectors (blocks of FerrisScript
 transactions); a dispute's outcome on the mainchain (SC-DSP-11..13) through the peg vectors (blocks
-with a ``revert``) and the dispute vectors (``federation_penalty``)."""
+with a ``revert``) and the dispute vectors (``federation_penalty``); the sidechains state as
+committed items (SC-STATE-1) through the state vectors (state roots and ``state_from_items`` with
+sidechain items); the snapshot finality of SNAP-9 (``spec/chain/snapshot_finality.py``, snapshot
+row) through the p2p vectors (``check_snapshot_finality``); ST-2's quorum records after the parent
+through the chain, state and upgrade vectors (blocks applied to a chain state)."""
 
 
 def vector_flows(row: str) -> tuple[str, ...]:
@@ -352,7 +391,7 @@ def analyse(
     A verdict of a later pass (``confirms``, in order) replaces the earlier verdict of a mutant.
     ``only`` restricts the analysis to these mutants (a sampled run).
     """
-    verdicts = read_verdicts(workdir)
+    verdicts = {name: v for name, v in read_verdicts(workdir).items() if in_row(flow, name)}
     if only is not None:
         keep = set(only)
         verdicts = {name: verdict for name, verdict in verdicts.items() if name in keep}
@@ -591,7 +630,7 @@ def render(results: dict[str, dict[str, object]], equivalents: dict[str, str]) -
     lines.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for flow in FLOW_MODULES:
         if flow not in results:
-            lines.append(f"| {flow} | {', '.join(FLOW_MODULES[flow])} | not run | | | | | |")
+            lines.append(f"| {flow} | {row_modules(flow)} | not run | | | | | |")
             continue
         row = results[flow]
         summary = {k: int(v) for k, v in row.items() if isinstance(v, int)}
@@ -600,7 +639,7 @@ def render(results: dict[str, dict[str, object]], equivalents: dict[str, str]) -
         if isinstance(sample, dict):
             mutants += f" (sample of {sample['of']}, seed {sample['seed']})"
         lines.append(
-            f"| {flow} | {', '.join(FLOW_MODULES[flow])} | {mutants} | {summary['killed']} "
+            f"| {flow} | {row_modules(flow)} | {mutants} | {summary['killed']} "
             f"| {summary['survived']} | {summary['not_reached']} "
             f"| {summary['equivalent']} ({summary.get('message_only', 0)}) "
             f"| {score(summary):.1f}% |"
@@ -758,7 +797,7 @@ def run_flow(
         for stale in _confirm_dirs(workdir):
             shutil.rmtree(stale, ignore_errors=True)
         prepare_workspace(flow, workdir)
-        if run_mutmut(workdir, only or (), max_children=max_children) != 0:
+        if run_mutmut(workdir, only or row_patterns(flow), max_children=max_children) != 0:
             raise SystemExit(f"mutmut failed for {flow}: see {workdir / 'mutmut.log'}")
     elif not (workdir / "mutants").is_dir():
         raise SystemExit(f"--recheck needs a previous run of {flow} in {workdir}")
@@ -866,6 +905,8 @@ def killable_mutants(flow: str) -> list[str]:
         module = libcst.parse_module(code)
         for function in sorted(set(_MUTANT_DEF.findall(code))):
             name = f"{module_name}.{function}"
+            if not in_row(flow, name):
+                continue
             original, mutated = (
                 libcst.Module([f]).code.strip()
                 for f in (read_original_function(module, name), read_mutant_function(module, name))
