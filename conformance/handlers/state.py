@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from conformance.handlers.masternode import objects, parse_outpoint
 from conformance.handlers.trie import _items
-from conformance.jsonio import field, from_hex, hex_field, hex_list_field, to_hex
+from conformance.jsonio import field, from_hex, hex_field, hex_list_field, int_field, int_list_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.commitment import (
     StateCommitment,
@@ -24,6 +24,7 @@ from spec.chain.commitment import (
 )
 from spec.chain.layout import StateLayout
 from spec.presets import Preset
+from spec.sidechain.items import sidechain_item_key
 from spec.trie import RUSTY_TRIE_HASHER, Trie
 
 
@@ -123,8 +124,17 @@ def handle_advance_state(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"roots": roots, "touched": touched}
 
 
+def handle_sidechain_item_key(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-STATE-1: ``{kind, parts}`` (an item kind 0x10..0x14 and its u64 key parts) -> ``{"key"}``
+    (hex), or the code (``STATE_ITEM_BAD_KEY``: another kind, number of parts, or a part out of
+    u64)."""
+    del preset
+    return {"key": to_hex(sidechain_item_key(int_field(data, "kind"), *int_list_field(data, "parts")))}
+
+
 HANDLERS: dict[str, Handler] = {
     "state_items": handle_state_items,
     "verify_state_proof": handle_verify_state_proof,
     "advance_state": handle_advance_state,
+    "sidechain_item_key": handle_sidechain_item_key,
 }
