@@ -762,6 +762,26 @@ def _sidechain_state_cases(preset: Preset) -> Iterator[CaseSpec]:
         {**full, **sidechain},
     )
 
+    yield _case(
+        "sidechains_from_items",
+        "every_kind",
+        "SC-STATE-1: the sidechains state decoded from its items alone",
+        {"items": _items_json(sidechain)},
+    )
+    yield _case(
+        "sidechains_from_items",
+        "no_items",
+        "SC-STATE-1: no item is the empty sidechains state (before the fork)",
+        {"items": []},
+    )
+    yield _case(
+        "sidechains_from_items",
+        "not_a_sidechain_kind",
+        "SC-STATE-1: a UTXO-kind item (0x01) is not a sidechain item",
+        {"items": _items_json({**sidechain, b"\x01" + bytes(36): b"\x01"})},
+        "STATE_ITEM_BAD_KEY",
+    )
+
     def key(kind: int, *parts: int) -> bytes:
         return bytes((kind,)) + b"".join(part.to_bytes(8, "big") for part in parts)
 
