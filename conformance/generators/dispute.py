@@ -11,11 +11,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from conformance.disputebuilder import (
+    SENDERS,
     Block,
     bisect_move,
     build_block,
     build_ferris_block,
     build_wasm_block,
+    execute_block,
     ferris_accounts,
     lying_header,
     mover,
@@ -264,6 +266,30 @@ def _credit_games(preset: Preset) -> Iterator[CaseSpec]:
         lying = Recorder(preset, block, opening_against(block, honest, header=lying_header(block, lie)))
         lying.play_out(lie, honest)
         yield lying.case(name, f"{description}: the one-step at tx 0 credits the mainchain's deposits")
+    evm = build_block(3, preset=preset)
+    evm_credits = (
+        BlockCredit(SENDERS[1], 4000),
+        BlockCredit(b"\x42" * 20, 6000),
+        BlockCredit(b"\x42" * 32, 9),
+    )
+    evm_block = execute_block(replace(evm, trace=evm.trace[:1]), evm.txs, evm_credits)
+    evm_honest = list(evm_block.trace[1:])
+    evm_game = Recorder(preset, evm_block, opening_against(evm_block, [_fake(i) for i in range(3)]))
+    evm_game.play_out(evm_honest, [_fake(i) for i in range(3)])
+    yield evm_game.case(
+        "evm_credits_defender_wins",
+        "an EVM block crediting a sender and a fresh address, and refunding a 32-byte recipient that "
+        "is no address (EVM-7), before tx 0: the honest federation wins the one-step at tx 0",
+    )
+    evm_lie = list(trace_with_credits(evm_block, ()))
+    evm_lying = Recorder(
+        preset, evm_block, opening_against(evm_block, evm_honest, header=lying_header(evm_block, evm_lie))
+    )
+    evm_lying.play_out(evm_lie, evm_honest)
+    yield evm_lying.case(
+        "evm_deposit_never_credited",
+        "the federation's trace of an EVM block leaves out the deposits: the one-step at tx 0 credits them",
+    )
     wasm = build_wasm_block(1, preset=preset)
     opening = replace(opening_against(wasm, [_fake(1)]), credits=(BlockCredit(bytes(32), 5),))
     stuck = Recorder(preset, wasm, opening)
