@@ -139,7 +139,7 @@ def row_patterns(flow: str) -> list[str]:
 
 VECTOR_FLOWS: dict[str, tuple[str, ...]] = {
     "share_encryption": ("dkg",),
-    "penalties": ("masternode",),
+    "penalties": ("masternode", "dispute"),
     "pose_shares": ("masternode",),
     "libp2p": ("p2p",),
     "snapshot": ("ledger", "p2p"),
@@ -153,7 +153,9 @@ VECTOR_FLOWS: dict[str, tuple[str, ...]] = {
 }
 """Rows that measure modules of a flow separately, with the vector flows whose vectors they run in
 pass 1: DKG-11 share encryption through the dkg vectors; PoSe challenges, verdicts, slashing
-evidence and slashing, and the missed-share verdicts (POSE-9/10), through the masternode vectors;
+evidence and slashing through the masternode vectors and the dispute vectors (whose
+``federation_penalty`` slashes a reverted checkpoint's federation, SLASH-4); the missed-share
+verdicts (POSE-9/10) through the masternode vectors;
 the libp2p protocols through the p2p vectors; the snapshot modules (SNAP-1..8) through the ledger
 vectors (SNAP-1..4) and the p2p vectors (P2P-SNAP frames); the fork modules through the upgrade
 vectors (fork schedule, agenda voting); the prefix proofs (HASH-2) through the hashing vectors; the
