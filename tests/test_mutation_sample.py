@@ -119,15 +119,16 @@ def test_mutants_of_a_package_init_are_found(tmp_path: Path) -> None:
 
 
 def test_sidechain_rows_split_modules() -> None:
-    """Issue 11: every module of the sidechain flows is in exactly one row (spec/sidechain/items.py,
-    which no vector flow reaches yet, in none), and the rows that span flows run both flows' vectors."""
+    """Issue 11: every module of the sidechain flows is in exactly one row (spec/sidechain/items.py
+    in ``sidechain_items``, measured by the state vectors), and the rows that span flows run both
+    flows' vectors."""
     from conformance.mutation import FLOW_MODULES, ROOT, flow_files, vector_flows
 
-    rows = ("sidechain", "peg", "sidechain_block", "vm_ferris", "dispute", "settlement")
+    rows = ("sidechain", "peg", "sidechain_block", "vm_ferris", "dispute", "settlement", "sidechain_items")
     files = [f for row in rows for f in flow_files(row)]
     assert len(files) == len(set(files)), "a module is in two sidechain rows"
     sidechain = {p.relative_to(ROOT).as_posix() for p in (ROOT / "spec" / "sidechain").glob("*.py")}
-    expected = sidechain - {"spec/sidechain/__init__.py", "spec/sidechain/items.py"}
+    expected = sidechain - {"spec/sidechain/__init__.py"}
     expected |= {"spec/vm/ferris.py", "spec/vm/nodes.py", "spec/vm/interface.py"}
     assert set(files) == expected
     others = {f for row in FLOW_MODULES if row not in rows for f in flow_files(row)}
@@ -135,3 +136,22 @@ def test_sidechain_rows_split_modules() -> None:
     assert vector_flows("sidechain") == ("sidechain", "peg")
     assert vector_flows("vm_ferris") == ("vm_ferris", "sidechain_block")
     assert vector_flows("peg") == ("peg",) and vector_flows("sidechain_block") == ("sidechain_block",)
+    assert vector_flows("sidechain_items") == ("state",)
+
+
+def test_function_rows_measure_only_their_functions() -> None:
+    """Issue 11: ST-2's function, which the masternode row's vectors never reach, has a row of its
+    own (FLOW_FUNCTIONS): only its mutants are sampled, run and counted; SNAP-9 is in the snapshot
+    row."""
+    from conformance.mutation import flow_files, in_row, row_modules, row_patterns, vector_flows
+
+    function = "spec.masternode.finality.x_apply_block_to_quorums_after_parent"
+    names = killable_mutants("quorum_parent")
+    assert names and all(name.rsplit("__mutmut_", 1)[0] == function for name in names)
+    assert in_row("quorum_parent", f"{function}__mutmut_1")
+    assert not in_row("quorum_parent", "spec.masternode.finality.x_record_quorum__mutmut_1")
+    assert in_row("masternode", "spec.masternode.finality.x_record_quorum__mutmut_1")
+    assert row_patterns("quorum_parent") == [f"{function}__mutmut_*"] and row_patterns("masternode") == []
+    assert row_modules("quorum_parent").endswith("(apply_block_to_quorums_after_parent only)")
+    assert set(vector_flows("quorum_parent")) >= {"chain", "state"}
+    assert "spec/chain/snapshot_finality.py" in flow_files("snapshot")

@@ -11,11 +11,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from conformance.disputebuilder import (
+    KEYS,
+    SENDERS,
+    SIDECHAIN_ID,
     Block,
     bisect_move,
     build_block,
     build_ferris_block,
     build_wasm_block,
+    execute_block,
     ferris_accounts,
     lying_header,
     mover,
@@ -23,6 +27,7 @@ from conformance.disputebuilder import (
     opening_against,
     trace_with_credits,
 )
+from conformance.evm_tx import TxFields, sign
 from conformance.model import JSON, CaseSpec
 from spec.crypto import bls
 from spec.encoding import encode
@@ -256,6 +261,14 @@ def _credit_games(preset: Preset) -> Iterator[CaseSpec]:
         "two deposits credited and one refunded (a recipient that is no account id) before tx 0: "
         "the honest federation wins the one-step at tx 0",
     )
+    late = [*honest[:2], _fake(2)]
+    last = Recorder(preset, block, opening_against(block, late))
+    last.play_out(honest, late)
+    yield last.case(
+        "ferris_credits_dispute_at_last_tx",
+        "a block with deposits, the challenger disagreeing only at tx 2: the one-step at tx 2 starts "
+        "from the agreed root after tx 1 and credits nothing again (credits come before tx 0 only)",
+    )
     for name, description, claimed in (
         ("ferris_deposit_never_credited", "the federation's trace leaves out the deposits", ()),
         ("ferris_deposit_credited_twice", "the federation's trace credits every deposit twice", credits * 2),
@@ -264,6 +277,48 @@ def _credit_games(preset: Preset) -> Iterator[CaseSpec]:
         lying = Recorder(preset, block, opening_against(block, honest, header=lying_header(block, lie)))
         lying.play_out(lie, honest)
         yield lying.case(name, f"{description}: the one-step at tx 0 credits the mainchain's deposits")
+    evm = build_block(3, preset=preset)
+    evm_credits = (
+        BlockCredit(SENDERS[1], 4000),
+        BlockCredit(b"\x42" * 20, 6000),
+        BlockCredit(b"\x42" * 32, 9),
+    )
+    evm_block = execute_block(replace(evm, trace=evm.trace[:1]), evm.txs, evm_credits)
+    evm_honest = list(evm_block.trace[1:])
+    evm_game = Recorder(preset, evm_block, opening_against(evm_block, [_fake(i) for i in range(3)]))
+    evm_game.play_out(evm_honest, [_fake(i) for i in range(3)])
+    yield evm_game.case(
+        "evm_credits_defender_wins",
+        "an EVM block crediting a sender and a fresh address, and refunding a 32-byte recipient that "
+        "is no address (EVM-7), before tx 0: the honest federation wins the one-step at tx 0",
+    )
+    evm_lie = list(trace_with_credits(evm_block, ()))
+    evm_lying = Recorder(
+        preset, evm_block, opening_against(evm_block, evm_honest, header=lying_header(evm_block, evm_lie))
+    )
+    evm_lying.play_out(evm_lie, evm_honest)
+    yield evm_lying.case(
+        "evm_deposit_never_credited",
+        "the federation's trace of an EVM block leaves out the deposits: the one-step at tx 0 credits them",
+    )
+    # SC-DSP-5: the one-step executes under the block's context (VM-2): a contract creation whose
+    # init code stores NUMBER (0x43 0x60 0x00 0x55 0x00) writes the header's height into state.
+    base = build_block(0, preset=preset)
+    chain_id = preset.evm.chain_id_base + SIDECHAIN_ID
+    create = sign(
+        TxFields(
+            nonce=0, gas=100_000, to=None, data=bytes([0x43, 0x60, 0x00, 0x55, 0x00]), chain_id=chain_id
+        ),
+        KEYS[0],
+    )
+    number_block = execute_block(base, [create])
+    number_game = Recorder(preset, number_block, opening_against(number_block, [_fake(0)]))
+    number_game.play_out(list(number_block.trace[1:]), [_fake(0)])
+    yield number_game.case(
+        "evm_block_number_in_state",
+        "an EVM block whose one transaction stores the block number (NUMBER) in a new contract: "
+        "the one-step reads the height from the opening's header",
+    )
     wasm = build_wasm_block(1, preset=preset)
     opening = replace(opening_against(wasm, [_fake(1)]), credits=(BlockCredit(bytes(32), 5),))
     stuck = Recorder(preset, wasm, opening)

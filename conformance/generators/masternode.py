@@ -52,6 +52,7 @@ from spec.masternode.challenge import (
     encode_response,
     make_challenge,
     make_response,
+    terms_to_ban,
 )
 from spec.masternode.dkg import Contribution, DkgMessage, make_justification
 from spec.masternode.evidence import (
@@ -2443,6 +2444,35 @@ def _evidence_cases(preset: Preset) -> Iterator[CaseSpec]:
         }
         return _case("apply_evidence", name, f"SLASH: {description}", data, error)
 
+    relay: list[tuple[str, str, SlashingEvidence, str | None, MasternodeList]] = [
+        (
+            "checkpoint_equivocation",
+            "tag 3: the federation's first member is convicted",
+            checkpoint_evidence(preset),
+            None,
+            everyone,
+        ),
+        (
+            "checkpoint_equivocation_no_masternode",
+            "tag 3: no member has a registered masternode (SLASH-3)",
+            checkpoint_evidence(preset),
+            "MN_SLASH_NO_MASTERNODE",
+            MasternodeList({}),
+        ),
+        ("double_sign", "tag 0: member 1 signed two blocks", double_sign_evidence(preset), None, everyone),
+    ]
+    for name, description, evidence, error, masternodes in relay:
+        yield _case(
+            "check_evidence",
+            name,
+            f"SLASH-2/3/5 (relay check): {description}",
+            {
+                "quorums": quorums_json(registry),
+                "masternodes": list_json(masternodes),
+                "transaction": _hex(evidence_tx([evidence], preset), preset),
+            },
+            error,
+        )
     double = double_sign_evidence(preset)
     contributions = equivocating_contributions(preset)
     justifications = equivocating_justifications(preset)
@@ -3418,6 +3448,40 @@ def _pose_challenge_cases(preset: Preset) -> Iterator[CaseSpec]:
         "one answered at the deadline (late), one never: those two penalised",
         [(0, sc.first), (1, sc.deadline), (3, sc.first)],
     )
+    # POSE-8 under governable values (GOV-7 governs the penalty, threshold and decay): s_k = p +
+    # (k - 1) * (p - d*I) must exceed the threshold.
+    for name, description, values, expected in (
+        ("penalty_above_threshold", "one penalty above the threshold bans at once", (201, 200, 1, 60), 1),
+        ("penalty_at_threshold", "a penalty equal to the threshold does not ban alone", (200, 200, 1, 60), 2),
+        (
+            "decay_equals_penalty",
+            "decay a term equal to the penalty: never banned",
+            (60, 200, 1, 60),
+            None,
+        ),
+        ("decay_above_penalty", "decay over a term above the penalty: never banned", (50, 200, 2, 30), None),
+        ("gain_of_one", "a gain of one point a term", (61, 200, 1, 60), 141),
+        (
+            "exactly_reaches",
+            "a score reaching the threshold is not above it",
+            (100, 220, 1, 40),
+            4,
+        ),
+    ):
+        penalty, ban_threshold, decay, interval = values
+        # the hand-computed count (from s_k above) cross-checks the spec's closed form
+        assert terms_to_ban(*values) == expected, (name, terms_to_ban(*values))
+        yield _case(
+            "terms_to_ban",
+            name,
+            f"POSE-8: {description}",
+            {
+                "penalty": penalty,
+                "ban_threshold": ban_threshold,
+                "decay_per_block": decay,
+                "interval": interval,
+            },
+        )
 
 
 def _pose_challenger_subset_cases(preset: Preset) -> Iterator[CaseSpec]:

@@ -50,9 +50,10 @@ from spec.chain.block import (
     transactions_root,
     votes_root,
 )
+from spec.chain.commitment import SINGLETON_KEYS, compute_state_items
 from spec.chain.forkchoice import FinalityCertificate, encode_finality_certificate, finality_message
 from spec.chain.pow import hash_meets_target, target_from_bits
-from spec.chain.state import coinbase_for
+from spec.chain.state import coinbase_for, initial_state
 from spec.crypto import bls
 from spec.encoding import encode, varint_encode
 from spec.ledger.state_snapshot import (
@@ -1657,6 +1658,25 @@ def _snapshot_finality_cases(preset: Preset) -> Iterator[CaseSpec]:
             "SNAPSHOT_BAD_CERTIFICATE",
         ),
     ]
+    cases += [
+        (
+            "snapshot_of_genesis",
+            "a snapshot of block 0 with the certificate of block 0 passes steps 1-2 (heights from 0); "
+            "no quorum is in charge of height 0",
+            replace(fixture.manifest, height=0, block_hash=fixture.hashes[0]),
+            fixture.certificate(0),
+            committed,
+            "SNAPSHOT_NO_FINALITY_KEY",
+        ),
+        (
+            "manifest_above_the_chain",
+            "a manifest one above the header tip: the header chain does not hold its block",
+            replace(fixture.manifest, height=last + 1),
+            fixture.certificate(last),
+            committed,
+            "SNAPSHOT_STATE_ROOT_MISMATCH",
+        ),
+    ]
     for case, meaning, manifest, certificate, items, error in cases:
         yield _case(
             "check_snapshot_finality",
@@ -1672,6 +1692,31 @@ def _snapshot_finality_cases(preset: Preset) -> Iterator[CaseSpec]:
         )
 
 
+def _commits_full_state_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SNAP-9: whether a snapshot's items are a full state (the four STATE-2 singletons)."""
+    full = compute_state_items(initial_state(preset), preset)
+    utxo = {seeded_bytes(f"snapshot-finality/utxo/{i}", 36): b"\x01" for i in range(2)}
+    singles = sorted(SINGLETON_KEYS)
+    cases: list[tuple[str, str, dict[bytes, bytes]]] = [
+        ("full_state", "the items of a full state (STATE-2..4)", full),
+        ("utxo_items", "the items of a UTXO snapshot (STATE-1: 36-byte outpoint keys)", utxo),
+        ("no_items", "no item", {}),
+        (
+            "one_singleton_missing",
+            "a full state but for one singleton",
+            {k: v for k, v in full.items() if k != singles[-1]},
+        ),
+        ("singletons_only", "the four singletons and nothing else", {k: full[k] for k in singles}),
+    ]
+    for name, meaning, items in cases:
+        yield _case(
+            "commits_full_state",
+            name,
+            f"SNAP-9: {meaning}",
+            {"items": [[k.hex(), v.hex()] for k, v in sorted(items.items())]},
+        )
+
+
 def generate(preset: Preset) -> Iterator[CaseSpec]:
     """P2P vectors for one preset."""
     yield from _frame_cases(preset)
@@ -1680,6 +1725,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _kademlia_cases(preset)
     yield from _score_cases(preset)
     yield from _snapshot_finality_cases(preset)
+    yield from _commits_full_state_cases(preset)
     from conformance.generators.p2p_libp2p import generate as generate_libp2p
 
     yield from generate_libp2p(preset)

@@ -54,8 +54,23 @@ from spec.ledger.utxo import UtxoEntry
 from spec.masternode.finality import QuorumRecord, QuorumRegistry
 from spec.masternode.registry import MasternodeEntry, MasternodeList, MasternodeStatus
 from spec.presets import Preset
-from spec.sidechain.items import KIND_DELIVERED_MESSAGE, KIND_SPENT_WITHDRAWAL, MARKER
-from spec.sidechain.registry import SidechainSpec
+from spec.sidechain.items import (
+    KIND_DELIVERED_MESSAGE,
+    KIND_PENDING_MESSAGE,
+    KIND_SIDECHAIN,
+    KIND_SIDECHAIN_CHECKPOINT,
+    KIND_SPENT_WITHDRAWAL,
+    MARKER,
+    sidechain_item_key,
+    sidechain_items,
+)
+from spec.sidechain.registry import (
+    CheckpointRecord,
+    PendingMessage,
+    SidechainRecord,
+    SidechainSpec,
+    SidechainsState,
+)
 from spec.trie import RUSTY_TRIE_HASHER, Trie, prove, trie_root
 
 FORK = "state_trie"
@@ -171,6 +186,8 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     yield from _proof_cases(preset)
     yield from _advance_cases(preset)
     yield from _name_and_action_cases(preset)
+    yield from _sidechain_state_cases(preset)
+    yield from _sidechain_key_cases()
 
 
 def _layout_cases(preset: Preset) -> Iterator[CaseSpec]:
@@ -699,3 +716,231 @@ def _name_and_action_cases(preset: Preset) -> Iterator[CaseSpec]:
         "GOV-0 accepts of new messages",
         compute_state_items(with_sidechain, preset),
     )
+
+
+def _checkpoint(chain: int, height: int) -> CheckpointRecord:
+    return CheckpointRecord(
+        height,
+        _b(f"sidechain/{chain}/header/{height}", 32),
+        3 * height + chain,
+        _b(f"sidechain/{chain}/outbox/{height}", 32),
+        40 + 2 * height + chain,
+    )
+
+
+def sidechains_state() -> SidechainsState:
+    """SC-STATE-1: a sidechains state with an entry of every kind: chain 3 with three checkpoints,
+    chain 9 with none; spent withdrawals, delivered and pending messages of both."""
+    spec_3 = SidechainSpec(3, 1, 0, 6, 20, 30, 10**9, 10**6)
+    spec_9 = SidechainSpec(9, 2, 1, 4, 12, 18, 2**40, 2**33)
+    chains = {
+        3: SidechainRecord(spec_3, 31, 700_000, tuple(_checkpoint(3, h) for h in range(3))),
+        9: SidechainRecord(spec_9, 33, 2**35 + 5),
+    }
+    pending = {
+        (3, 1, 0): PendingMessage((3, 1, 0), 9, 1_500, 47),
+        (3, 2, 7): PendingMessage((3, 2, 7), 9, 2**34, 48),
+    }
+    return SidechainsState(
+        chains,
+        frozenset({(3, 0, 1), (3, 2, 0)}),
+        frozenset({(3, 1, 2), (9, 0, 5)}),
+        pending,
+    )
+
+
+def _sidechain_state_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """STATE-5 with SC-STATE-1: every sidechain item kind decoded and re-encoded (the root is
+    STATE-4 of the decoded state, so an item read into the wrong place changes it), and the
+    sidechain items' key and value checks."""
+    full = compute_state_items(every_kind_state(preset), preset)
+    sidechain = sidechain_items(sidechains_state())
+    yield _items_case(
+        "sidechain_every_kind",
+        "SC-STATE-1: a sidechain record with three checkpoints, one without, spent withdrawals, "
+        "delivered and pending messages",
+        {**full, **sidechain},
+    )
+
+    yield _case(
+        "sidechains_from_items",
+        "every_kind",
+        "SC-STATE-1: the sidechains state decoded from its items alone",
+        {"items": _items_json(sidechain)},
+    )
+    yield _case(
+        "sidechains_from_items",
+        "no_items",
+        "SC-STATE-1: no item is the empty sidechains state (before the fork)",
+        {"items": []},
+    )
+    yield _case(
+        "sidechains_from_items",
+        "not_a_sidechain_kind",
+        "SC-STATE-1: a UTXO-kind item (0x01) is not a sidechain item",
+        {"items": _items_json({**sidechain, b"\x01" + bytes(36): b"\x01"})},
+        "STATE_ITEM_BAD_KEY",
+    )
+
+    def key(kind: int, *parts: int) -> bytes:
+        return bytes((kind,)) + b"".join(part.to_bytes(8, "big") for part in parts)
+
+    record_3 = sidechain[key(KIND_SIDECHAIN, 3)]
+    checkpoint_1 = sidechain[key(KIND_SIDECHAIN_CHECKPOINT, 3, 1)]
+    pending_v = sidechain[key(KIND_PENDING_MESSAGE, 3, 1, 0)]
+    invalid: list[tuple[str, str, str, dict[bytes, bytes | None]]] = [
+        (
+            "record_under_another_id",
+            "the record of sidechain 3 under the key of sidechain 4",
+            "STATE_ITEM_BAD_KEY",
+            {key(KIND_SIDECHAIN, 3): None, key(KIND_SIDECHAIN, 4): record_3},
+        ),
+        (
+            "record_key_short",
+            "a sidechain record key is 1 + 8 bytes",
+            "STATE_ITEM_BAD_KEY",
+            {key(KIND_SIDECHAIN, 3): None, key(KIND_SIDECHAIN, 3)[:-1]: record_3},
+        ),
+        (
+            "record_key_long",
+            "a sidechain record key is 1 + 8 bytes (a checkpoint key's length under kind 0x10)",
+            "STATE_ITEM_BAD_KEY",
+            {key(KIND_SIDECHAIN, 3): None, key(KIND_SIDECHAIN, 3, 0): record_3},
+        ),
+        (
+            "record_trailing_byte",
+            "a sidechain record value has no trailing byte",
+            "DECODE_TRAILING_BYTES",
+            {key(KIND_SIDECHAIN, 3): record_3 + b"\x00"},
+        ),
+        (
+            "checkpoint_gap",
+            "checkpoint heights of a chain run 0, 1, 2: height 1 missing",
+            "STATE_ITEM_BAD_KEY",
+            {key(KIND_SIDECHAIN_CHECKPOINT, 3, 1): None},
+        ),
+        (
+            "checkpoint_first_missing",
+            "checkpoint heights of a chain start at 0",
+            "STATE_ITEM_BAD_KEY",
+            {key(KIND_SIDECHAIN_CHECKPOINT, 3, 0): None},
+        ),
+        (
+            "checkpoint_height_mismatch",
+            "the checkpoint stored at height 2 names height 1",
+            "STATE_ITEM_BAD_KEY",
+            {key(KIND_SIDECHAIN_CHECKPOINT, 3, 2): checkpoint_1},
+        ),
+        (
+            "checkpoint_of_unregistered_chain",
+            "a checkpoint of a chain without a record (an orphan)",
+            "STATE_ITEM_BAD_KEY",
+            {key(KIND_SIDECHAIN_CHECKPOINT, 5, 0): sidechain[key(KIND_SIDECHAIN_CHECKPOINT, 3, 0)]},
+        ),
+        (
+            "checkpoint_key_short",
+            "a checkpoint key is 1 + 16 bytes",
+            "STATE_ITEM_BAD_KEY",
+            {key(KIND_SIDECHAIN_CHECKPOINT, 9, 0)[:-1]: sidechain[key(KIND_SIDECHAIN_CHECKPOINT, 3, 0)]},
+        ),
+        (
+            "spent_marker_not_01",
+            "a spent withdrawal's marker is 0x01",
+            "STATE_ITEM_BAD_VALUE",
+            {key(KIND_SPENT_WITHDRAWAL, 3, 0, 1): b"\x02"},
+        ),
+        (
+            "delivered_marker_empty",
+            "a delivered message's marker is 0x01",
+            "STATE_ITEM_BAD_VALUE",
+            {key(KIND_DELIVERED_MESSAGE, 3, 1, 2): b""},
+        ),
+        (
+            "spent_key_short",
+            "a spent withdrawal key is 1 + 24 bytes",
+            "STATE_ITEM_BAD_KEY",
+            {key(KIND_SPENT_WITHDRAWAL, 3, 0): MARKER},
+        ),
+        (
+            "delivered_key_long",
+            "a delivered message key is 1 + 24 bytes",
+            "STATE_ITEM_BAD_KEY",
+            {key(KIND_DELIVERED_MESSAGE, 3, 1, 2, 0): MARKER},
+        ),
+        (
+            "pending_key_short",
+            "a pending message key is 1 + 24 bytes",
+            "STATE_ITEM_BAD_KEY",
+            {key(KIND_PENDING_MESSAGE, 3, 1): pending_v},
+        ),
+        (
+            "pending_value_short",
+            "a pending message value is three u64",
+            "DECODE_TRUNCATED",
+            {key(KIND_PENDING_MESSAGE, 3, 1, 0): pending_v[:-1]},
+        ),
+        (
+            "unknown_sidechain_kind",
+            "kind 0x15 follows the sidechain kinds and is not in the layout",
+            "STATE_ITEM_BAD_KEY",
+            {key(0x15, 3): MARKER},
+        ),
+    ]
+    for name, meaning, error, extra in invalid:
+        items: dict[bytes, bytes] = {**full, **sidechain}
+        for k, v in extra.items():
+            if v is None:
+                del items[k]
+            else:
+                items[k] = v
+        yield _items_case(name, f"SC-STATE-1: {meaning}", items, error)
+
+
+def _sidechain_key_cases() -> Iterator[CaseSpec]:
+    """SC-STATE-1: item keys by kind and u64 parts (the keys ``getproof`` proves)."""
+    top = 2**64 - 1
+    valid: list[tuple[str, str, int, tuple[int, ...]]] = [
+        ("record", "a sidechain record: kind 0x10, the chain id", KIND_SIDECHAIN, (3,)),
+        (
+            "checkpoint",
+            "an accepted checkpoint: chain id, sidechain height",
+            KIND_SIDECHAIN_CHECKPOINT,
+            (3, 2),
+        ),
+        ("spent", "a spent withdrawal: chain, checkpoint height, leaf", KIND_SPENT_WITHDRAWAL, (3, 0, 1)),
+        (
+            "delivered",
+            "a delivered message: chain, checkpoint height, leaf",
+            KIND_DELIVERED_MESSAGE,
+            (9, 0, 5),
+        ),
+        ("pending", "a pending message: chain, checkpoint height, leaf", KIND_PENDING_MESSAGE, (3, 2, 7)),
+        ("parts_at_zero", "every part 0", KIND_PENDING_MESSAGE, (0, 0, 0)),
+        ("parts_at_u64_max", "every part 2^64 - 1 (u64 big-endian)", KIND_SIDECHAIN_CHECKPOINT, (top, top)),
+    ]
+    for name, meaning, kind, parts in valid:
+        sidechain_item_key(kind, *parts)  # the generator's own check: valid
+        yield _case(
+            "sidechain_item_key", name, f"SC-STATE-1: {meaning}", {"kind": kind, "parts": list(parts)}
+        )
+    invalid: list[tuple[str, str, int, tuple[int, ...]]] = [
+        ("kind_below", "kind 0x0f is not a sidechain item kind", 0x0F, (3,)),
+        ("kind_above", "kind 0x15 is not a sidechain item kind", 0x15, (3, 0, 1)),
+        ("record_two_parts", "a record key has one part", KIND_SIDECHAIN, (3, 0)),
+        ("record_no_part", "a record key has one part", KIND_SIDECHAIN, ()),
+        ("checkpoint_one_part", "a checkpoint key has two parts", KIND_SIDECHAIN_CHECKPOINT, (3,)),
+        ("checkpoint_three_parts", "a checkpoint key has two parts", KIND_SIDECHAIN_CHECKPOINT, (3, 2, 1)),
+        ("spent_two_parts", "a spent withdrawal key has three parts", KIND_SPENT_WITHDRAWAL, (3, 0)),
+        ("pending_four_parts", "a pending message key has three parts", KIND_PENDING_MESSAGE, (3, 2, 7, 0)),
+        ("part_2_64", "a part of 2^64 is not a u64", KIND_SIDECHAIN, (2**64,)),
+        ("part_negative", "a negative part is not a u64", KIND_DELIVERED_MESSAGE, (3, -1, 0)),
+        ("last_part_2_64", "the last part out of u64", KIND_SPENT_WITHDRAWAL, (3, 0, 2**64)),
+    ]
+    for name, meaning, kind, parts in invalid:
+        yield _case(
+            "sidechain_item_key",
+            name,
+            f"SC-STATE-1: {meaning}",
+            {"kind": kind, "parts": list(parts)},
+            "STATE_ITEM_BAD_KEY",
+        )

@@ -137,7 +137,13 @@ from spec.masternode.registry import (
 )
 from spec.masternode.share_service import HeightShares, missed_shares, share_failures, share_window
 from spec.masternode.signing import add_signature_share
-from spec.masternode.slashing import apply_block_evidence, burnt_collaterals, conflict_slot, is_conflicting
+from spec.masternode.slashing import (
+    apply_block_evidence,
+    burnt_collaterals,
+    check_evidence,
+    conflict_slot,
+    is_conflicting,
+)
 from spec.presets import Preset
 from spec.sidechain.header import encode_checkpoint
 
@@ -706,6 +712,40 @@ def handle_apply_evidence(preset: Preset, data: dict[str, JSON]) -> JSON:
     }
 
 
+def handle_check_evidence(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SLASH-2/3/5 (the check a node makes before relaying evidence): ``{"quorums"``, ``"masternodes"``,
+    ``"transaction": hex}`` -> ``{"convicted": outpoint}``: the masternode the transaction's first
+    slashing evidence convicts (for tag 3, the federation's first member), or the code."""
+    registry = parse_quorums(data)
+    mn_list = parse_list(data)
+    transaction = decode_transaction(hex_field(data, "transaction"), preset)
+    for output in transaction.outputs:
+        message = match_message(output.script_pubkey, preset)
+        if isinstance(
+            message,
+            DoubleSignEvidence
+            | DkgEquivocationEvidence
+            | ContributionPrefixEvidence
+            | CheckpointEquivocationEvidence,
+        ):
+            return {"convicted": outpoint_json(check_evidence(registry, mn_list, message, preset).collateral)}
+    raise BadInput("the transaction carries no slashing evidence")
+
+
+def handle_terms_to_ban(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """POSE-8 under given (governable, GOV-7) MN-5/6 values: ``{"penalty", "ban_threshold",
+    "decay_per_block", "interval"}`` -> ``{"terms_to_ban"}`` (int or null: never banned)."""
+    del preset
+    return {
+        "terms_to_ban": terms_to_ban(
+            uint_field(data, "penalty", 64),
+            uint_field(data, "ban_threshold", 64),
+            uint_field(data, "decay_per_block", 64),
+            uint_field(data, "interval", 64),
+        )
+    }
+
+
 def handle_pose_verdict(preset: Preset, data: dict[str, JSON]) -> JSON:
     """POSE-1/2: ``{"finality_base_height", "excluded": [{"dealer", "reason"}]}`` (a finality DKG's
     DKG-8 exclusions, reasons as in the dkg flow) -> ``{"failures", "judging_quorum_height"}``."""
@@ -1030,6 +1070,8 @@ HANDLERS: dict[str, Handler] = {
     "check_commitment_signature": handle_check_commitment_signature,
     "committed_finality_key": handle_committed_finality_key,
     "apply_evidence": handle_apply_evidence,
+    "check_evidence": handle_check_evidence,
+    "terms_to_ban": handle_terms_to_ban,
     "pose_verdict": handle_pose_verdict,
     "pose_penalty": handle_pose_penalty,
     "check_pose_challenge": handle_check_pose_challenge,

@@ -36,7 +36,11 @@ from conformance.jsonio import (
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.block import Block, BlockHeader, block_hash, decode_block, decode_header, encode_block
 from spec.chain.forkchoice import FinalityCertificate
-from spec.chain.snapshot_finality import check_snapshot_finality, snapshot_finality_key
+from spec.chain.snapshot_finality import (
+    check_snapshot_finality,
+    commits_full_state,
+    snapshot_finality_key,
+)
 from spec.ledger.state_snapshot import StateSnapshotManifest
 from spec.ledger.transaction import Transaction, decode_transaction, txid, wtxid
 from spec.masternode.challenge import PoSeChallenge, PoSeResponse
@@ -587,12 +591,7 @@ def parse_certificate(raw: JSON) -> FinalityCertificate:
     )
 
 
-def handle_check_snapshot_finality(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """SNAP-9: ``{"manifest", "certificate", "hashes" (the header chain's block hashes by height),
-    "items" ([key, value] hex pairs: the snapshot's verified items)}`` -> ``{"finality_key"}`` (the
-    committed key the certificate verified under) or a rejection."""
-    manifest = parse_manifest(field(data, "manifest"))
-    certificate = parse_certificate(field(data, "certificate"))
+def _snapshot_items(data: dict[str, JSON]) -> dict[bytes, bytes]:
     raw_items = field(data, "items")
     if not isinstance(raw_items, list):
         raise BadInput("items must be a list of [key, value] pairs")
@@ -601,6 +600,24 @@ def handle_check_snapshot_finality(preset: Preset, data: dict[str, JSON]) -> JSO
         if not isinstance(pair, list) or len(pair) != 2:
             raise BadInput("an item is a [key, value] pair of hex strings")
         items[from_hex(pair[0], "key")] = from_hex(pair[1], "value")
+    return items
+
+
+def handle_commits_full_state(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SNAP-9: ``{"items"}`` ([key, value] hex pairs: a snapshot's verified items) ->
+    ``{"full_state"}``: whether they are a full state (the four STATE-2 singletons present), whose
+    finality SNAP-9 checks, rather than a UTXO snapshot's (STATE-1), which the node replays."""
+    del preset
+    return {"full_state": commits_full_state(_snapshot_items(data))}
+
+
+def handle_check_snapshot_finality(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SNAP-9: ``{"manifest", "certificate", "hashes" (the header chain's block hashes by height),
+    "items" ([key, value] hex pairs: the snapshot's verified items)}`` -> ``{"finality_key"}`` (the
+    committed key the certificate verified under) or a rejection."""
+    manifest = parse_manifest(field(data, "manifest"))
+    certificate = parse_certificate(field(data, "certificate"))
+    items = _snapshot_items(data)
     hashes = hex_list_field(data, "hashes")
     check_snapshot_finality(manifest, certificate, hashes, items, preset)
     return {"finality_key": to_hex(snapshot_finality_key(items, certificate.height, preset))}
@@ -647,5 +664,6 @@ HANDLERS: dict[str, Handler] = {
     "closest": handle_closest,
     "score_sequence": handle_score_sequence,
     "check_snapshot_finality": handle_check_snapshot_finality,
+    "commits_full_state": handle_commits_full_state,
     **LIBP2P_HANDLERS,
 }

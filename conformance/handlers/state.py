@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from conformance.handlers.masternode import objects, parse_outpoint
 from conformance.handlers.trie import _items
-from conformance.jsonio import field, from_hex, hex_field, hex_list_field, to_hex
+from conformance.jsonio import field, from_hex, hex_field, hex_list_field, int_field, int_list_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.commitment import (
     StateCommitment,
@@ -24,6 +24,7 @@ from spec.chain.commitment import (
 )
 from spec.chain.layout import StateLayout
 from spec.presets import Preset
+from spec.sidechain.items import sidechain_item_key, sidechains_from_items
 from spec.trie import RUSTY_TRIE_HASHER, Trie
 
 
@@ -123,8 +124,67 @@ def handle_advance_state(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"roots": roots, "touched": touched}
 
 
+def handle_sidechain_item_key(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-STATE-1: ``{kind, parts}`` (an item kind 0x10..0x14 and its u64 key parts) -> ``{"key"}``
+    (hex), or the code (``STATE_ITEM_BAD_KEY``: another kind, number of parts, or a part out of
+    u64)."""
+    del preset
+    return {"key": to_hex(sidechain_item_key(int_field(data, "kind"), *int_list_field(data, "parts")))}
+
+
+def handle_sidechains_from_items(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-STATE-1: ``{items}`` (sidechain items only, kinds 0x10..0x14) -> the decoded sidechains
+    state, or the code: ``chains`` (by id: the spec's fields, activation height, escrow and each
+    checkpoint's fields), ``spent`` and ``delivered`` (sorted ``[chain, height, leaf]`` keys),
+    ``pending`` (sorted by key: each message's own key, destination, amount and relay height)."""
+    del preset
+    state = sidechains_from_items(_items(data))
+    return {
+        "chains": [
+            {
+                "spec": [
+                    record.spec.sidechain_id,
+                    record.spec.vm_kind,
+                    record.spec.federation,
+                    record.spec.peg_in_depth,
+                    record.spec.challenge_period,
+                    record.spec.message_timeout,
+                    record.spec.max_escrow,
+                    record.spec.max_withdrawal,
+                ],
+                "activation_height": record.activation_height,
+                "escrow": record.escrow,
+                "checkpoints": [
+                    [
+                        c.height,
+                        to_hex(c.header_hash),
+                        c.deposit_cursor,
+                        to_hex(c.outbox_root),
+                        c.posted_height,
+                    ]
+                    for c in record.checkpoints
+                ],
+            }
+            for _, record in sorted(state.chains.items())
+        ],
+        "spent": [list(key) for key in sorted(state.spent_withdrawals)],
+        "delivered": [list(key) for key in sorted(state.delivered_messages)],
+        "pending": [
+            {
+                "key": list(message.key),
+                "destination": message.destination,
+                "amount": message.amount,
+                "relay_height": message.relay_height,
+            }
+            for _, message in sorted(state.pending_messages.items())
+        ],
+    }
+
+
 HANDLERS: dict[str, Handler] = {
     "state_items": handle_state_items,
     "verify_state_proof": handle_verify_state_proof,
     "advance_state": handle_advance_state,
+    "sidechain_item_key": handle_sidechain_item_key,
+    "sidechains_from_items": handle_sidechains_from_items,
 }
