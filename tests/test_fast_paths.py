@@ -311,7 +311,8 @@ def test_p2pkh_spend_match_takes_the_template() -> None:
 
 def _readable_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Switch off every fast path that can decline: the specialised encoders hand over to the
-    generic codecs, no P2PKH spend is matched (``evaluate`` runs), libsodium is not asked first
+    generic codecs, no transaction takes the one-pass ``plain_p2pkh_fee``, no P2PKH spend is
+    matched (``evaluate`` runs), libsodium is not asked first
     (the readable ED-1..3 checks, then the backend's equation)."""
     import spec.ledger.transaction as transaction_module
     import spec.ledger.validation as validation_module
@@ -319,6 +320,7 @@ def _readable_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(transaction_module, "fast_transaction_bytes", lambda *arguments, **named: None)
     monkeypatch.setattr(validation_module, "match_p2pkh_spend", lambda *arguments: None)
+    monkeypatch.setattr(validation_module, "plain_p2pkh_fee", lambda *arguments: None)
     monkeypatch.setattr(ed25519, "verify", ed25519.verify_readable)
 
 
