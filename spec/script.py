@@ -840,6 +840,12 @@ def match_p2pkh(script: bytes) -> bytes | None:
 
 _P2PKH_PREFIX = bytes([Opcode.OP_DUP, Opcode.OP_BLAKE3, KEY_HASH_BYTES])
 _P2PKH_SUFFIX = bytes([Opcode.OP_EQUALVERIFY, Opcode.OP_CHECKSIG])
+P2PKH_PREFIX = _P2PKH_PREFIX
+"""SCRIPT-19: the bytes of a P2PKH script before its key hash (``OP_DUP OP_BLAKE3 <32 bytes>``)."""
+P2PKH_SUFFIX = _P2PKH_SUFFIX
+"""SCRIPT-19: the bytes of a P2PKH script after its key hash (``OP_EQUALVERIFY OP_CHECKSIG``)."""
+P2PKH_SCRIPT_BYTES = len(_P2PKH_PREFIX) + KEY_HASH_BYTES + len(_P2PKH_SUFFIX)
+"""SCRIPT-19: a P2PKH script is 37 bytes."""
 
 
 def is_p2pkh(script: bytes) -> bool:

@@ -311,7 +311,8 @@ def test_p2pkh_spend_match_takes_the_template() -> None:
 
 def _readable_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Switch off every fast path that can decline: the specialised encoders hand over to the
-    generic codecs, no P2PKH spend is matched (``evaluate`` runs), libsodium is not asked first
+    generic codecs, no transaction takes the one-pass ``plain_p2pkh_fee``, no P2PKH spend is
+    matched (``evaluate`` runs), libsodium is not asked first
     (the readable ED-1..3 checks, then the backend's equation)."""
     import spec.ledger.transaction as transaction_module
     import spec.ledger.validation as validation_module
@@ -319,6 +320,7 @@ def _readable_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(transaction_module, "fast_transaction_bytes", lambda *arguments, **named: None)
     monkeypatch.setattr(validation_module, "match_p2pkh_spend", lambda *arguments: None)
+    monkeypatch.setattr(validation_module, "plain_p2pkh_fee", lambda *arguments: None)
     monkeypatch.setattr(ed25519, "verify", ed25519.verify_readable)
 
 
@@ -408,3 +410,60 @@ def test_block_validation_on_the_readable_ed25519_backend(monkeypatch: pytest.Mo
     with ed25519.use_backend("reference"):
         assert _block_outcome(40) == fast
         assert _validation_outcomes(transactions, bench.state.utxos) == fast_outcomes
+
+
+def test_one_pass_fee_equals_the_readable_checks_on_entries_and_locks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``plain_p2pkh_fee`` (TX-7..12 in one pass) against the readable checks where it must
+    decline or agree: coinbase entries at and around maturity, an entry above ``max_money``,
+    relative locks on and off, lock times reached or not, released escrow value, a script_pubkey
+    that is not P2PKH, a sigop budget of zero. Same fee or same error code, and the fast path
+    really answers for the plain transaction."""
+    import spec.ledger.validation as validation_module
+    from spec.ledger.validation import LedgerContext, plain_p2pkh_fee, validate_transaction
+    from tests.benchmarks.test_bench_chain import scenario
+
+    bench = scenario(3)
+    tx = bench.block.transactions[1]
+    outpoint = tx.inputs[0].previous_output
+    entry = bench.state.utxos[outpoint]
+    maturity = DEVNET.ledger.coinbase_maturity
+    entries = [
+        entry,
+        replace(entry, is_coinbase=True, height=101 - maturity),
+        replace(entry, is_coinbase=True, height=102 - maturity),
+        replace(entry, output=replace(entry.output, value=DEVNET.ledger.max_money + 1)),
+        replace(entry, output=replace(entry.output, script_pubkey=entry.output.script_pubkey + b"\x51")),
+    ]
+    variants = [
+        tx,
+        replace(tx, inputs=(replace(tx.inputs[0], sequence=5),)),
+        replace(tx, inputs=(replace(tx.inputs[0], sequence=1 << 22),)),
+        replace(tx, lock_time=50),
+        replace(tx, lock_time=500),
+    ]
+    presets = [DEVNET, replace(DEVNET, script=replace(DEVNET.script, max_sigops_per_tx=0))]
+    cases = [
+        (variant, {outpoint: spent}, preset, released)
+        for variant in variants
+        for spent in entries
+        for preset in presets
+        for released in (0, 5)
+    ]
+
+    def outcomes() -> list[str]:
+        results = []
+        for variant, utxos, preset, released in cases:
+            try:
+                fee = validate_transaction(_fresh(variant), utxos, LedgerContext(101, 0), preset, released)
+                results.append(str(fee))
+            except SpecError as error:
+                results.append(error.code)
+        return results
+
+    assert plain_p2pkh_fee(_fresh(tx), {outpoint: entry}, LedgerContext(101, 0), DEVNET) == 1_000
+    fast = outcomes()
+    assert len(set(fast)) >= 5
+    monkeypatch.setattr(validation_module, "plain_p2pkh_fee", lambda *arguments: None)
+    assert outcomes() == fast

@@ -229,7 +229,13 @@ def codecs(preset: Preset) -> TransactionCodecs:
 _T = TypeVar("_T")
 
 
-def _remembered(tx: Transaction, slot: str, preset: Preset | None) -> Any:
+_MEMO_PRESET = "_rusty_memo_preset"
+"""The slot naming the preset object the memoised values on a transaction were computed under."""
+_PRESET_SLOTS = ("_checked", "_txid", "_stripped_encoding", "_wtxid")
+"""The memo slots keyed by :data:`_MEMO_PRESET`."""
+
+
+def _remembered(tx: Transaction, slot: str, preset: Preset) -> Any:
     """The value memoised on ``tx`` under ``slot`` for this very ``preset`` object, or ``None``.
 
     Transactions are frozen, so a value derived from one never changes; a block's validation asks
@@ -238,15 +244,24 @@ def _remembered(tx: Transaction, slot: str, preset: Preset | None) -> Any:
     (equality, hashing and ``repr`` ignore it). The memo is keyed by the preset's identity: a
     different preset object, even an equal one, recomputes. The functions below are the readable
     definitions; ``tests/test_ledger.py`` checks memoised and fresh values agree.
+
+    The values sit in plain attributes beside one attribute naming their preset (no tuple per
+    value: fewer objects for the garbage collector to track, issue 14).
     """
-    memo = tx.__dict__.get(slot)
-    if memo is not None and memo[0] is preset:
-        return memo[1]
+    memo = tx.__dict__
+    if memo.get(_MEMO_PRESET) is preset:
+        return memo.get(slot)
     return None
 
 
-def _remember(tx: Transaction, slot: str, preset: Preset | None, value: _T) -> _T:
-    object.__setattr__(tx, slot, (preset, value))
+def _remember(tx: Transaction, slot: str, preset: Preset, value: _T) -> _T:
+    """Keep ``value`` on ``tx`` under ``slot`` for ``preset``; values kept for another preset go."""
+    memo = tx.__dict__
+    if memo.get(_MEMO_PRESET) is not preset:
+        for kept in _PRESET_SLOTS:
+            memo.pop(kept, None)
+        memo[_MEMO_PRESET] = preset
+    memo[slot] = value
     return value
 
 
@@ -262,7 +277,7 @@ def decode_transaction(data: bytes, preset: Preset) -> Transaction:
 
 def strip_scripts(tx: Transaction) -> Transaction:
     """TXF-2: ``tx`` with every ``script_sig`` replaced by the empty script."""
-    known: Transaction | None = _remembered(tx, "_stripped", None)
+    known: Transaction | None = tx.__dict__.get("_stripped")  # depends on no preset
     if known is not None:
         return known
     if type(tx) is Transaction and all(type(i) is TxInput for i in tx.inputs):
@@ -272,7 +287,8 @@ def strip_scripts(tx: Transaction) -> Transaction:
         stripped = Transaction(tx.version, inputs, tx.outputs, tx.lock_time)
     else:
         stripped = replace(tx, inputs=tuple(replace(i, script_sig=b"") for i in tx.inputs))
-    return _remember(tx, "_stripped", None, stripped)
+    object.__setattr__(tx, "_stripped", stripped)
+    return stripped
 
 
 def txid(tx: Transaction, preset: Preset) -> bytes:

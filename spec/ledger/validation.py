@@ -32,6 +32,7 @@ from spec.errors import (
     MissingInput,
     OutputValueOutOfRange,
     RelativeLockNotMet,
+    SpecError,
     TooManyInputsOutputs,
     TransactionNotFinal,
     TransactionTooLarge,
@@ -53,7 +54,22 @@ from spec.ledger.transaction import (
 )
 from spec.ledger.utxo import UtxoEntry, UtxoSet
 from spec.presets import Preset
-from spec.script import check_sigops, evaluate, match_p2pkh_spend, run_p2pkh
+from spec.script import (
+    KEY_HASH_BYTES,
+    P2PKH_NON_PUSH_OPS,
+    P2PKH_PREFIX,
+    P2PKH_SCRIPT_BYTES,
+    P2PKH_SCRIPT_SIG_BYTES,
+    P2PKH_STACK_DEPTH,
+    P2PKH_SUFFIX,
+    PUBLIC_KEY_BYTES,
+    SIGNATURE_BYTES,
+    check_sigops,
+    evaluate,
+    match_p2pkh_spend,
+    run_p2pkh,
+    script_hash,
+)
 
 SEQUENCE_LOCK_DISABLE_FLAG = 1 << 31
 """TX-11: sequence bit 31 set means the input has no relative lock."""
@@ -244,14 +260,100 @@ def verify_scripts(tx: Transaction, entries: tuple[UtxoEntry, ...], preset: Pres
         evaluate(tx_input.script_sig, entry.output.script_pubkey, checker, preset.script)
 
 
+def plain_p2pkh_fee(
+    tx: Transaction, utxos: UtxoSet, context: LedgerContext, preset: Preset, released: int = 0
+) -> int | None:
+    """TX-7..TX-12 in one pass for the common transaction, or ``None`` where the readable checks
+    must decide (issue 14: the per-transaction calls cost more than the rules).
+
+    For a transaction that passed TX-1..6 and is not a coinbase: every input spends a known,
+    mature entry; the values stay within ``max_money`` and cover the outputs; ``lock_time`` is 0
+    or reached; every input opts out of relative locks; every input is a P2PKH spend in the
+    98-byte template (:func:`~spec.script.match_p2pkh_spend`), no more of them than the sigop
+    budget; each key hashes to its key hash and each signature verifies. Then the checks of
+    :func:`validate_transaction` all pass, in its order, and this returns its fee. On any other
+    input, or any failed check, it returns ``None`` and the readable checks run from the start
+    (they raise the error code; a failure costs the work twice). ``tests/test_fast_paths.py``
+    checks the fee or error code agrees with the readable path on valid and mutated transactions.
+    """
+    params = preset.script
+    inputs = tx.inputs
+    if (
+        len(inputs) > params.max_sigops_per_tx
+        or params.max_script_bytes < P2PKH_SCRIPT_SIG_BYTES
+        or params.max_element_bytes < SIGNATURE_BYTES
+        or params.max_ops < P2PKH_NON_PUSH_OPS
+        or params.max_stack_items < P2PKH_STACK_DEPTH
+        or not is_final(tx, context, preset)
+    ):
+        return None
+    ledger = preset.ledger
+    max_money = ledger.max_money
+    maturity_height = context.height - ledger.coinbase_maturity
+    total_in = 0
+    spends: list[tuple[bytes, bytes, bytes, TxOutput]] = []
+    for tx_input in inputs:
+        entry = utxos.get(tx_input.previous_output)
+        if entry is None or not tx_input.sequence & SEQUENCE_LOCK_DISABLE_FLAG:
+            return None
+        output = entry.output
+        value = output.value
+        total_in += value
+        if (
+            (entry.is_coinbase and entry.height > maturity_height)
+            or value > max_money
+            or total_in > max_money
+        ):
+            return None
+        script_sig, script_pubkey = tx_input.script_sig, output.script_pubkey
+        if (
+            len(script_sig) != P2PKH_SCRIPT_SIG_BYTES
+            or script_sig[0] != SIGNATURE_BYTES
+            or script_sig[SIGNATURE_BYTES + 1] != PUBLIC_KEY_BYTES
+            or len(script_pubkey) != P2PKH_SCRIPT_BYTES
+            or not script_pubkey.startswith(P2PKH_PREFIX)
+            or not script_pubkey.endswith(P2PKH_SUFFIX)
+        ):
+            return None
+        spends.append(
+            (
+                script_sig[1 : SIGNATURE_BYTES + 1],
+                script_sig[SIGNATURE_BYTES + 2 :],
+                script_pubkey[len(P2PKH_PREFIX) : len(P2PKH_PREFIX) + KEY_HASH_BYTES],
+                output,
+            )
+        )
+    total_in += released
+    total_out = 0
+    for tx_output in tx.outputs:
+        total_out += tx_output.value
+    if total_out > total_in:
+        return None
+    try:
+        for index, (signature, public_key, key_hash, output) in enumerate(spends):
+            if script_hash(public_key) != key_hash or not ed25519.verify(
+                public_key, signature_hash(tx, index, output, preset), signature
+            ):
+                return None
+    except SpecError:
+        return None
+    return total_in - total_out
+
+
 def validate_transaction(
     tx: Transaction, utxos: UtxoSet, context: LedgerContext, preset: Preset, released: int = 0
 ) -> int:
     """TX-1..TX-12 for a non-coinbase transaction; returns its fee in atoms (``released``: escrow
-    value its withdrawal claims add to its inputs, SC-PEG-4, see :func:`check_inputs`)."""
+    value its withdrawal claims add to its inputs, SC-PEG-4, see :func:`check_inputs`).
+
+    :func:`plain_p2pkh_fee` answers for the common transaction; the checks below are the
+    definition, and decide (and raise) for everything else."""
     check_transaction(tx, preset)
     if is_coinbase(tx):
         raise UnexpectedCoinbase("a coinbase is only valid as the first transaction of a block")
+    fast = plain_p2pkh_fee(tx, utxos, context, preset, released)
+    if fast is not None:
+        return fast
     fee, entries = _checked_inputs(tx, utxos, context.height, preset, released)  # check_inputs, spent_entries
     check_finality(tx, context, preset)
     check_relative_locks(tx, entries, context)

@@ -7,7 +7,10 @@ calls), ``apply_block`` on a fresh copy of the block (decoded from its bytes, pa
 and the parts of it timed alone on other fresh copies: ``check_block_shape`` and the state root
 built from scratch (``utxo_state_root`` over the set after the block). It prints each repeat's
 ratios to that repeat's floor, then the median of the per-repeat ratios and the ratio of the
-medians. The machine is shared, so only ratios measured side by side mean anything.
+medians. The machine is shared, so only ratios measured side by side mean anything; the times
+are the process's CPU time (``time.process_time``: the run is single-threaded, and CPU time leaves
+out the time spent waiting for a core on a loaded machine, though not the slowdown of sharing
+caches with other processes).
 """
 
 from __future__ import annotations
@@ -27,9 +30,9 @@ from tests.benchmarks.test_bench_chain import PRESET, Scenario, fresh_arguments,
 
 
 def _timed(run: Callable[[], object]) -> float:
-    start = time.perf_counter()
+    start = time.process_time()
     run()
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def measure(bench: Scenario, repeats: int) -> dict[str, list[float]]:
