@@ -203,8 +203,9 @@ def play(
             break
         game = opened.game
         wait = timing(Party(game.turn), game)
-        if wait is None:
-            height = compute_expiry(game, on_chain_params(preset.dispute))
+        expiry = compute_expiry(game, on_chain_params(preset.dispute))
+        if wait is None or max(height + 1, game.last_move_at + wait) >= expiry:
+            height = expiry  # silence, or a move too late to be valid: the clock runs out
             step(height, [])
             continue
         height = max(height + 1, game.last_move_at + wait)
