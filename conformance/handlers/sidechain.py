@@ -341,6 +341,8 @@ def _object(data: dict[str, JSON], name: str) -> dict[str, JSON]:
 def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
     """SC-BLK-1..3: apply blocks of sidechain messages; every block's outputs and the final state.
 
+    Each block's output lists the open dispute games and payable bonds after it, and the
+    federations its settled games penalise (SC-DSP-14..18; keys present only when not empty).
     A block may carry ``"revert": {"sidechain_id", "height", "opened_at", "winner"}``: a dispute
     over that checkpoint, opened at mainchain height ``opened_at`` (SC-DSP-11), ended with
     ``winner`` (0 defender, 1 challenger) and its outcome is applied before the block's
@@ -380,6 +382,7 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
                 "deposits": [deposit_json(d) for d in deposits],
                 "inbound": [inbound_json(m) for m in result.inbound],
                 "released": list(result.released),
+                **games_json(result.state),
                 **(
                     {
                         "penalties": [
