@@ -64,9 +64,9 @@ from spec.sidechain.dispute import (
     apply_bisect_move,
     apply_one_step,
     claim_timeout,
+    compute_deadline,
     decode_bisect_move,
     decode_one_step_proof,
-    get_deadline,
     open_game,
 )
 from spec.sidechain.header import (
@@ -180,9 +180,14 @@ def on_chain_params(params: DisputeParams) -> DisputeParams:
     return replace(params, defender_bond=0)
 
 
+def compute_expiry_height(last_move_at: int, clock_left: int, move_blocks: int) -> int:
+    """SC-DSP-16: the first height past the mover's deadline (SC-DSP-4's ``compute_deadline`` + 1)."""
+    return compute_deadline(last_move_at, clock_left, move_blocks) + 1
+
+
 def compute_expiry(game: Game, params: DisputeParams) -> int:
     """SC-DSP-16: the first mainchain height at which the game ends by timeout (deadline + 1)."""
-    return get_deadline(game, params) + 1
+    return compute_expiry_height(game.last_move_at, game.clocks[game.turn], params.move_blocks)
 
 
 def is_expired(game: Game, height: int, params: DisputeParams) -> bool:
