@@ -1663,7 +1663,7 @@ class DisputeHeaderMismatch(DisputeError):
 
 
 class DisputeUnknownGame(DisputeError):
-    """SC-DSP-15, SC-DSP-17: a move or bond claim names no open game (or no unpaid bond)."""
+    """SC-DSP-15, SC-DSP-18: a move or bond claim names no open game (or no unpaid bond)."""
 
     code = "DSP_UNKNOWN_GAME"
 
