@@ -19,7 +19,7 @@ from conformance import gamechain as gc
 from conformance import sidechainbuilder as sb
 from conformance.generators.masternode import LABELS, funded_list, slashing_registry
 from spec.chain.state import penalise_federations
-from spec.encoding import encode
+from spec.encoding import decode, encode
 from spec.errors import (
     BadPegPayout,
     DisputeBondTooSmall,
@@ -29,6 +29,7 @@ from spec.errors import (
     DisputeWrongTurn,
     InvalidEnumTag,
     SidechainBadMessageOutput,
+    StateItemBadValue,
 )
 from spec.ledger.transaction import TxOutput
 from spec.masternode.quorum import QuorumType
@@ -48,11 +49,13 @@ from spec.sidechain.games import (
     on_chain_params,
 )
 from spec.sidechain.header import encode_sidechain_header
+from spec.sidechain.items import NEXT_GAME_CODEC, sidechain_items, sidechains_from_items
 from spec.sidechain.registry import SidechainsState
 from spec.sidechain.transactions import match_sidechain_message, sidechain_message_script
 from tests.hypothesis_profiles import examples
 
 PRESET = DEVNET
+NEXT = decode(NEXT_GAME_CODEC, (1).to_bytes(8, "big"))
 BOND = PRESET.dispute.min_challenger_bond
 CLOCK = PRESET.dispute.clock_blocks
 
@@ -248,3 +251,25 @@ def test_a_fraudulent_checkpoint_challenged_in_the_window_is_reverted(data: st.D
     assert [c.height for c in played.state.chains[gc.SPEC_G.sidechain_id].checkpoints] == [0]
     assert played.results[-1].released[1] == bond  # the challenger gets its whole bond back
     assert played.blocks[-2][0] - open_at <= 2 * CLOCK + 1
+
+
+def test_games_and_bonds_are_committed_state_items() -> None:
+    """SC-STATE-1 kinds 0x15..0x17: every state of a whole game round-trips through its items, and
+    ``getproof`` names each of their keys."""
+    from reference.rpc import SIDECHAIN_ITEM_KINDS, state_item_key
+    from spec.chain.layout import StateLayout
+
+    played = gc.play(gc.scenario(5, PRESET, federation_lies_at=(2, 3, 4)), PRESET)
+    names = {kind: name for name, kind in SIDECHAIN_ITEM_KINDS.items()}
+    seen: set[int] = set()
+    for result in played.results:
+        items = sidechain_items(result.state)
+        assert sidechains_from_items(items) == result.state
+        for key in items:
+            seen.add(key[0])
+            parts = [int.from_bytes(key[i : i + 8], "big") for i in range(1, len(key), 8)]
+            assert state_item_key([names[key[0]], *parts], StateLayout.FULL, PRESET) == key
+    assert {0x15, 0x16, 0x17} <= seen
+    zero = {bytes([0x17]): encode(NEXT_GAME_CODEC, replace(NEXT, next_game=0))}
+    with pytest.raises(StateItemBadValue):
+        sidechains_from_items(zero)
