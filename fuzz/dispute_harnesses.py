@@ -13,6 +13,11 @@ any other exception escapes and is a finding, and a broken invariant raises
   transfer. Only ``SpecError`` codes reject it, and an accepted proof always lets the honest
   defender win: no witness, however mutated, makes the one-step verifier compute another root
   (VM-2: a witness only ever makes execution fail, never differ).
+* ``dispute_decode_open_message``, ``dispute_decode_move_message``: the mainchain messages of
+  SC-DSP-14/15 (SC-TX-0 kinds 5 and 6): only ``DECODE_*`` codes, canonical re-encoding;
+* ``dispute_game_move``: any move message in the on-chain game a lying challenger opened over an
+  honest checkpoint (seeded with the honest one-step move): only ``SpecError`` codes reject it, and
+  no accepted move reverts the checkpoint or penalises the federation (SC-DSP-15..17).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 
+from conformance import gamechain
 from conformance.disputebuilder import (
     PARAMS,
     bisect_move,
@@ -28,6 +34,7 @@ from conformance.disputebuilder import (
     one_step_proof,
     opening_against,
 )
+from spec.encoding import encode
 from spec.errors import DecodeError, SpecError
 from spec.presets import MAINNET
 from spec.sidechain.dispute import (
@@ -42,6 +49,16 @@ from spec.sidechain.dispute import (
     encode_one_step_proof,
     open_game,
 )
+from spec.sidechain.games import (
+    DisputeMoveMessage,
+    DisputeOpenMessage,
+    apply_move,
+    decode_move_message,
+    decode_open_message,
+    game_codecs,
+)
+from spec.sidechain.registry import SidechainsState
+from spec.sidechain.transactions import match_sidechain_message
 
 
 class DisputeInvariantViolation(AssertionError):
@@ -95,10 +112,62 @@ def fuzz_dispute_one_step(data: bytes) -> None:
         raise DisputeInvariantViolation("an accepted one-step proof made the honest defender lose")
 
 
+def fuzz_dispute_decode_open_message(data: bytes) -> None:
+    """SC-DSP-14 / SC-TX-0 kind 5 on arbitrary bytes: only ``DECODE_*`` codes, canonical."""
+    try:
+        message = decode_open_message(data, MAINNET)
+    except DecodeError:
+        return
+    if encode(game_codecs(MAINNET).open, message) != data:
+        raise DisputeInvariantViolation("a non-canonical dispute opening was accepted")
+
+
+def fuzz_dispute_decode_move_message(data: bytes) -> None:
+    """SC-DSP-15 / SC-TX-0 kind 6 on arbitrary bytes: only ``DECODE_*`` codes, canonical."""
+    try:
+        message = decode_move_message(data, MAINNET)
+    except DecodeError:
+        return
+    if encode(game_codecs(MAINNET).move, message) != data:
+        raise DisputeInvariantViolation("a non-canonical dispute move was accepted")
+
+
+@cache
+def _honest_checkpoint_game() -> tuple[SidechainsState, bytes]:
+    """An on-chain game a lying challenger opened over an honest one-transaction checkpoint (so
+    the defender owes the one-step proof at once), and the honest move message."""
+    sc = gamechain.scenario(1, MAINNET, challenger_lies_at=(0,))
+    state = gamechain.initial()
+    for height, outputs in gamechain.checkpoint_blocks(sc):
+        state = gamechain.apply(state, height, outputs, MAINNET).state
+    opening = gamechain.opening(sc, bond=MAINNET.dispute.min_challenger_bond, preset=MAINNET)
+    state = gamechain.apply(state, gamechain.CHECKPOINT_1_AT + 1, [[opening]], MAINNET).state
+    kind, data = gamechain.honest_move(sc, state.games[0].game, MAINNET)
+    move = DisputeMoveMessage(0, Party.DEFENDER, kind, data)
+    return state, encode(game_codecs(MAINNET).move, move)
+
+
+def fuzz_dispute_game_move(data: bytes) -> None:
+    """SC-DSP-15..17: any move message posted in the game over an honest checkpoint: only
+    ``SpecError`` codes reject it, and an accepted one never reverts the checkpoint nor penalises
+    its federation (an honest defender cannot be made to lose by anyone's move)."""
+    state, _ = _honest_checkpoint_game()
+    try:
+        message = decode_move_message(data, MAINNET)
+        after, penalties = apply_move(state, message, gamechain.CHECKPOINT_1_AT + 2, MAINNET)
+    except SpecError:
+        return
+    if penalties or len(after.chains[gamechain.SPEC_G.sidechain_id].checkpoints) != 2:
+        raise DisputeInvariantViolation("a move made the honest defender lose its checkpoint")
+
+
 DISPUTE_HARNESSES: dict[str, Callable[[bytes], None]] = {
     "dispute_decode_bisect_move": fuzz_dispute_decode_bisect_move,
     "dispute_decode_one_step_proof": fuzz_dispute_decode_one_step_proof,
     "dispute_one_step": fuzz_dispute_one_step,
+    "dispute_decode_open_message": fuzz_dispute_decode_open_message,
+    "dispute_decode_move_message": fuzz_dispute_decode_move_message,
+    "dispute_game_move": fuzz_dispute_game_move,
 }
 
 
@@ -112,4 +181,15 @@ def dispute_seeds() -> dict[str, dict[str, bytes]]:
         "dispute_decode_bisect_move": {"seed-move": move},
         "dispute_decode_one_step_proof": {"seed-honest": honest},
         "dispute_one_step": {"seed-honest": honest},
+        "dispute_decode_open_message": {"seed-opening": _opening_seed()},
+        "dispute_decode_move_message": {"seed-move": _honest_checkpoint_game()[1]},
+        "dispute_game_move": {"seed-honest": _honest_checkpoint_game()[1]},
     }
+
+
+def _opening_seed() -> bytes:
+    sc = gamechain.scenario(2, MAINNET, federation_lies_at=(1,))
+    output = gamechain.opening(sc, bond=MAINNET.dispute.min_challenger_bond, preset=MAINNET)
+    message = match_sidechain_message(output.script_pubkey, MAINNET)
+    assert isinstance(message, DisputeOpenMessage)
+    return encode(game_codecs(MAINNET).open, message)

@@ -130,7 +130,10 @@ from spec.ledger.transaction import OutPoint, Transaction, decode_transaction, t
 from spec.masternode.quorum import QuorumType
 from spec.presets import Preset
 from spec.sidechain.items import (
+    KIND_BOND_PAYOUT,
     KIND_DELIVERED_MESSAGE,
+    KIND_DISPUTE_GAME,
+    KIND_NEXT_GAME,
     KIND_PENDING_MESSAGE,
     KIND_SIDECHAIN,
     KIND_SIDECHAIN_CHECKPOINT,
@@ -212,10 +215,14 @@ SIDECHAIN_ITEM_KINDS = {
     "spent_withdrawal": KIND_SPENT_WITHDRAWAL,
     "delivered_message": KIND_DELIVERED_MESSAGE,
     "pending_message": KIND_PENDING_MESSAGE,
+    "dispute_game": KIND_DISPUTE_GAME,
+    "bond_payout": KIND_BOND_PAYOUT,
+    "next_game": KIND_NEXT_GAME,
 }
 """``getproof`` kinds of the sidechains state (SC-STATE-1, fork ``sidechains``): ``sidechain id``
-(its record and escrow), ``checkpoint id height``, and ``spent_withdrawal`` / ``delivered_message`` /
-``pending_message chain height leaf``."""
+(its record and escrow), ``checkpoint id height``, ``spent_withdrawal`` / ``delivered_message`` /
+``pending_message chain height leaf``, ``dispute_game id`` / ``bond_payout id`` (SC-DSP-14..17) and
+``next_game``."""
 
 
 def state_item_key(params: list[Any], layout: StateLayout, preset: Preset) -> bytes:

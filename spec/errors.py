@@ -1656,6 +1656,18 @@ class DisputeWindowClosed(DisputeError):
     code = "DSP_WINDOW_CLOSED"
 
 
+class DisputeHeaderMismatch(DisputeError):
+    """SC-DSP-14: a dispute opening's header (or its parent's) is not the accepted checkpoint's."""
+
+    code = "DSP_HEADER_MISMATCH"
+
+
+class DisputeUnknownGame(DisputeError):
+    """SC-DSP-15, SC-DSP-18: a move or bond claim names no open game (or no unpaid bond)."""
+
+    code = "DSP_UNKNOWN_GAME"
+
+
 class EvmError(VmError):
     """An EVM sidechain transaction is invalid (EVM-2, EVM-3, EVM-5, EVM-7; docs/vm.md#evm)."""
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
 from conformance import sidechainbuilder as sb
+from conformance.generators.dispute_games import generate_dispute_games
 from conformance.handlers.chain import quorum_record_json
 from conformance.handlers.sidechain import spec_json
 from conformance.model import JSON, CaseSpec
@@ -27,6 +28,8 @@ from spec.masternode.quorum import QuorumType
 from spec.masternode.registry import pose_quorum_height
 from spec.presets import Preset
 from spec.script import Opcode, encode_push, null_data_script
+from spec.sidechain.dispute import BlockCredit
+from spec.sidechain.games import BondClaim, DisputeMoveMessage, DisputeOpenMessage
 from spec.sidechain.header import SIDECHAIN_HEADER_CODEC, Checkpoint, encode_checkpoint
 from spec.sidechain.registry import SIDECHAIN_SPEC_CODEC, SidechainSpec
 from spec.sidechain.transactions import (
@@ -120,6 +123,17 @@ def _match_cases(preset: Preset) -> Iterator[CaseSpec]:
         "withdrawal_claim": WithdrawalClaim(sb.outbox_proof(sb.SPEC_A, 0, outbox, 0)),
         "relay": RelayMessage(proof),
         "refund": RefundClaim(sb.CHAIN_A, 0, 1),
+        "dispute_open": DisputeOpenMessage(
+            sb.header(sb.SPEC_A, 1, bytes(32), 0, outbox),
+            b"",
+            3,
+            (BlockCredit(sb.BOB_ON_SIDECHAIN, 5),),
+            b"\x11" * 32,
+            b"\x22" * 32,
+            sb.ALICE,
+        ),
+        "dispute_move": DisputeMoveMessage(4, 1, 0, b"\x02" + b"\x33" * 32 + b"\x00"),
+        "bond_claim": BondClaim(4),
     }
     for name, message in messages.items():
         script = sidechain_message_script(message, preset)
@@ -133,8 +147,8 @@ def _match_cases(preset: Preset) -> Iterator[CaseSpec]:
     yield _case(
         "match_message",
         "unknown_kind",
-        "SC-TX-0: kind 5 is unknown",
-        {"script": null_data_script(SIDECHAIN_PREFIX + b"\x05", preset.script).hex()},
+        "SC-TX-0: kind 8 is unknown (5..7 are the dispute messages, SC-DSP-14..18)",
+        {"script": null_data_script(SIDECHAIN_PREFIX + b"\x08", preset.script).hex()},
         "DECODE_INVALID_TAG",
     )
     yield _case(
@@ -833,6 +847,7 @@ def generate_peg(preset: Preset) -> Iterator[CaseSpec]:
     """The ``peg`` flow's vectors for ``preset``."""
     yield from _peg_cases(preset)
     yield from _dispute_cases(preset)
+    yield from generate_dispute_games(preset)
 
 
 FRAUD_OUTBOX = [sb.withdrawal(900), sb.withdrawal(50)]

@@ -31,6 +31,7 @@ from spec.ledger.transaction import decode_transaction
 from spec.presets import Preset
 from spec.sidechain.checkpoint import check_checkpoint, check_equivocation, federation_keys
 from spec.sidechain.dispute import Outcome
+from spec.sidechain.games import BondClaim, DisputeMoveMessage, DisputeOpenMessage
 from spec.sidechain.header import (
     Checkpoint,
     Deposit,
@@ -147,6 +148,27 @@ def message_json(message: SidechainMessage) -> dict[str, JSON]:
             "source_height": message.source_height,
             "source_index": message.source_index,
         }
+    if isinstance(message, DisputeOpenMessage):
+        return {
+            "kind": "dispute_open",
+            "header": header_json(message.header),
+            "parent_header": to_hex(message.parent_header),
+            "tx_count": message.tx_count,
+            "credits": [{"recipient": to_hex(c.recipient), "amount": c.amount} for c in message.credits],
+            "challenger_trace_root": to_hex(message.challenger_trace_root),
+            "challenger_final_root": to_hex(message.challenger_final_root),
+            "payout_script": to_hex(message.payout_script),
+        }
+    if isinstance(message, DisputeMoveMessage):
+        return {
+            "kind": "dispute_move",
+            "game_id": message.game_id,
+            "party": message.party,
+            "move_kind": message.move_kind,
+            "data": to_hex(message.data),
+        }
+    if isinstance(message, BondClaim):
+        return {"kind": "bond_claim", "game_id": message.game_id}
     return {"kind": "relay", **outbox_json(message.outbox)}
 
 
@@ -216,7 +238,41 @@ def state_json(state: SidechainsState) -> dict[str, JSON]:
         "spent_withdrawals": [list(key) for key in sorted(state.spent_withdrawals)],
         "delivered_messages": [list(key) for key in sorted(state.delivered_messages)],
         "pending_messages": pending,
+        **games_json(state),
     }
+
+
+def games_json(state: SidechainsState) -> dict[str, JSON]:
+    """SC-DSP-14..18: the open games and payable bonds (empty: no key, so the outputs of vectors
+    without disputes are unchanged)."""
+    out: dict[str, JSON] = {}
+    if state.games:
+        out["games"] = [
+            {
+                "game_id": game_id,
+                "sidechain_id": opened.sidechain_id,
+                "height": opened.game.opening.header.height,
+                "lo": opened.game.lo,
+                "hi": opened.game.hi,
+                "agreed_root": to_hex(opened.game.agreed_root),
+                "defender_root": to_hex(opened.game.defender_root),
+                "challenger_root": to_hex(opened.game.challenger_root),
+                "turn": opened.game.turn,
+                "last_move_at": opened.game.last_move_at,
+                "clocks": list(opened.game.clocks),
+                "moves": opened.game.moves,
+                "bond": opened.game.opening.challenger_bond,
+            }
+            for game_id, opened in sorted(state.games.items())
+        ]
+    if state.bond_payouts:
+        out["bond_payouts"] = [
+            {"game_id": game_id, "script": to_hex(due.script), "amount": due.amount}
+            for game_id, due in sorted(state.bond_payouts.items())
+        ]
+    if state.next_game:
+        out["next_game"] = state.next_game
+    return out
 
 
 def parse_keys(data: dict[str, JSON]) -> dict[int, bytes]:
@@ -285,6 +341,8 @@ def _object(data: dict[str, JSON], name: str) -> dict[str, JSON]:
 def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
     """SC-BLK-1..3: apply blocks of sidechain messages; every block's outputs and the final state.
 
+    Each block's output lists the open dispute games and payable bonds after it, and the
+    federations its settled games penalise (SC-DSP-14..18; keys present only when not empty).
     A block may carry ``"revert": {"sidechain_id", "height", "opened_at", "winner"}``: a dispute
     over that checkpoint, opened at mainchain height ``opened_at`` (SC-DSP-11), ended with
     ``winner`` (0 defender, 1 challenger) and its outcome is applied before the block's
@@ -324,6 +382,21 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
                 "deposits": [deposit_json(d) for d in deposits],
                 "inbound": [inbound_json(m) for m in result.inbound],
                 "released": list(result.released),
+                **games_json(result.state),
+                **(
+                    {
+                        "penalties": [
+                            {
+                                "sidechain_id": p.sidechain_id,
+                                "quorum_type": p.quorum_type,
+                                "posted_height": p.posted_height,
+                            }
+                            for p in result.penalties
+                        ]
+                    }
+                    if result.penalties
+                    else {}
+                ),
             }
         )
     return {"blocks": blocks, "state": state_json(state), "total_escrow": total_escrow(state)}

@@ -28,7 +28,10 @@ Sidechains (fork ``sidechains``, SC-FORK-1, docs/sidechains.md): when the fork i
 ``ChainState.sidechains`` (SC-BLK-1..3, :func:`~spec.sidechain.state.apply_block_to_sidechains`,
 federation keys from the quorum records, FIN-5..7) and each transaction's withdrawal payouts count
 as input value in TX-9 (SC-PEG-4); the sidechain proposals GOV-6 executed at a superblock are
-registered first (SC-REG-2, ``created_sidechains``). Before the fork the sidechains state stays empty.
+registered first (SC-REG-2, ``created_sidechains``). The dispute games the block settles
+(SC-DSP-14..18, spec/sidechain/games.py) name the federations to penalise: after SLASH-2..5 in step
+6 every member of each such quorum is SLASHED and its collateral burnt (SC-DSP-13,
+:func:`penalise_federations`). Before the fork the sidechains state stays empty.
 
 Forks (UPG-1..6, spec/forks/, docs/upgrades.md): before step 3 the deployment records after the
 parent are stepped for the block (``begin_window``, a state change only at a window start) and give
@@ -127,11 +130,13 @@ from spec.masternode.finality import (
     record_quorum,
 )
 from spec.masternode.registry import EMPTY_LIST, MasternodeList, apply_block_to_list, payee_script
-from spec.masternode.slashing import apply_block_evidence, burnt_collaterals
+from spec.masternode.slashing import apply_block_evidence, burnt_collaterals, slash_federation
 from spec.presets import Preset
 from spec.script import p2pkh_script
 from spec.sidechain.checkpoint import federation_keys
+from spec.sidechain.games import Penalty
 from spec.sidechain.registry import EMPTY_SIDECHAINS, SidechainsState
+from spec.sidechain.settlement import federation_quorum
 from spec.sidechain.state import SidechainBlock, apply_block_to_sidechains
 
 GENESIS_PARENT = bytes(32)
@@ -343,6 +348,19 @@ def _sidechain_step(state: ChainState, block: Block, due: BlockObligations, pres
     return apply_block_to_sidechains(state.sidechains, block.transactions, height, keys, preset, activated)
 
 
+def penalise_federations(
+    masternodes: MasternodeList, quorums: QuorumRegistry, penalties: Sequence[Penalty], preset: Preset
+) -> MasternodeList:
+    """SC-DSP-13/17: the list with every member of each penalised federation quorum SLASHED (its
+    collateral burnt with the block's other slashings, SLASH-4); a quorum the chain holds no
+    committed record of penalises nobody."""
+    for penalty in penalties:
+        quorum = federation_quorum(quorums, penalty.quorum_type, penalty.posted_height, preset)
+        if quorum is not None:
+            masternodes = slash_federation(masternodes, quorum.members)
+    return masternodes
+
+
 def sidechain_outputs(state: ChainState, block: Block, preset: Preset) -> SidechainBlock | None:
     """SC-BLK-1..4 as :func:`transition` runs them: what ``block`` (connected on ``state``, its
     parent's state) hands each sidechain (deposits, inbound messages) and releases; ``None`` when
@@ -373,9 +391,10 @@ def transition(
     due = block_obligations(state, height, preset)
     sidechains = state.sidechains
     released = (0,) * len(block.transactions)
+    penalties: tuple[Penalty, ...] = ()
     if fork.sidechains_enabled():
         pegged = _sidechain_step(state, block, due, preset)
-        sidechains, released = pegged.state, pegged.released
+        sidechains, released, penalties = pegged.state, pegged.released, pegged.penalties
 
     ledger_context = LedgerContext(height, median_time_past(state.timestamps, preset))
     utxos: dict[OutPoint, UtxoEntry] = dict(state.utxos)
@@ -416,6 +435,7 @@ def transition(
     replayed = (UtxoDiff((), created), *diffs) if same_rules else None
     listed = apply_block_to_list(state.masternodes, block, state.utxos, height, effective, pose_key, replayed)
     masternodes = apply_block_evidence(listed, state.quorums, block.transactions, effective)
+    masternodes = penalise_federations(masternodes, state.quorums, penalties, preset)
     for outpoint in burnt_collaterals(listed, masternodes):
         del utxos[outpoint]  # SLASH-4: a listed collateral is unspent after the block
         touched.append(outpoint)

@@ -198,6 +198,10 @@ class DisputeParams:
     move_blocks: int
     clock_blocks: int
     burn_share_bps: int
+    max_opening_credits: int
+    """SC-DSP-14: the most block credits a dispute opening transaction may list."""
+    max_payout_script_bytes: int
+    """SC-DSP-14: the longest payout script a dispute opening may name."""
 
 
 @dataclass(frozen=True)
@@ -435,6 +439,8 @@ def _dispute_params(section: dict[str, Any]) -> DisputeParams:
         move_blocks=_positive_int(section, "move_blocks"),
         clock_blocks=_positive_int(section, "clock_blocks"),
         burn_share_bps=_positive_int(section, "burn_share_bps"),
+        max_opening_credits=_positive_int(section, "max_opening_credits"),
+        max_payout_script_bytes=_positive_int(section, "max_payout_script_bytes"),
     )
     if params.burn_share_bps > 10_000:
         raise InvalidPreset("dispute.burn_share_bps is above 10000 (100%)")

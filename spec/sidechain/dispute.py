@@ -454,14 +454,49 @@ def execute_step(
     ``nodes`` (a ``VM_*`` code if ``tx`` is invalid, ``VM_WITNESS_INCOMPLETE`` for a missing node)."""
     created: dict[bytes, bytes] = {}
     view: Mapping[bytes, bytes] = ChainMap(created, nodes) if credits else nodes  # type: ignore[arg-type]
-    root = pre_root
+    root = _apply_credits(preset, kind, view, created, pre_root, credits)
+    outcome, _ = ONE_STEP_EXECUTORS[kind](preset, view, root, tx, context)
+    return outcome.post_root
+
+
+def _apply_credits(
+    preset: Preset,
+    kind: VmKind,
+    view: Mapping[bytes, bytes],
+    created: dict[bytes, bytes],
+    root: bytes,
+    credits: Sequence[BlockCredit],
+) -> bytes:
     for credit in credits:
         credited = CREDIT_EXECUTORS[kind](preset, view, root, credit.recipient, credit.amount)
         if credited is not None:
             root, new_nodes = credited
             created.update(new_nodes)
-    outcome, _ = ONE_STEP_EXECUTORS[kind](preset, view, root, tx, context)
-    return outcome.post_root
+    return root
+
+
+def compute_trace(
+    preset: Preset,
+    kind: VmKind,
+    nodes: Mapping[bytes, bytes],
+    pre_root: bytes,
+    credits: Sequence[BlockCredit],
+    txs: Sequence[bytes],
+    context: ExecutionContext,
+) -> tuple[bytes, ...]:
+    """SC-DSP-1: the honest trace ``r_1 .. r_n`` of ``txs`` after ``credits`` from ``pre_root`` over
+    ``nodes`` (each step SC-DSP-5's; a ``VM_*`` code if a transaction is invalid): what a watcher
+    re-executes to decide whether to challenge a checkpoint."""
+    created: dict[bytes, bytes] = {}
+    view: Mapping[bytes, bytes] = ChainMap(created, nodes)  # type: ignore[arg-type]
+    root = _apply_credits(preset, kind, view, created, pre_root, credits)
+    trace: list[bytes] = []
+    for tx in txs:
+        outcome, new_nodes = ONE_STEP_EXECUTORS[kind](preset, view, root, tx, context)
+        created.update(new_nodes)
+        root = outcome.post_root
+        trace.append(root)
+    return tuple(trace)
 
 
 def apply_one_step(game: Game, party: Party, proof: OneStepProof, now: int, preset: Preset) -> Game:

@@ -12,6 +12,10 @@ kind  entry                   rest of the key                   value
 0x12  spent withdrawal        chain, checkpoint height, leaf    ``0x01``
 0x13  delivered message       chain, checkpoint height, leaf    ``0x01``
 0x14  pending message         chain, checkpoint height, leaf    destination u64, amount u64, relay u64
+0x15  open dispute game       game id                           sidechain id, payout script, the game
+                                                                (SC-DSP-14; :data:`GAME_CODEC`)
+0x16  payable bond            game id                           payout script, amount u64 (SC-DSP-17)
+0x17  next game id            (none)                            u64 (SC-DSP-14; absent while 0)
 ====  ======================  ================================  =========================================
 
 Before the fork the sidechains state is empty and contributes no item, so no earlier state root
@@ -19,7 +23,8 @@ changes. The kinds start at ``0x10``: ``0x0a``..``0x0f`` stay unknown (``STATE_I
 published ``state`` vector ``unknown_kind`` expects of ``0x0a``).
 :func:`sidechains_from_items` inverts :func:`sidechain_items` (``STATE_ITEM_BAD_KEY`` for
 a key its value does not determine, an orphan checkpoint or a gap in a chain's checkpoint heights;
-``STATE_ITEM_BAD_VALUE`` for a marker other than ``0x01``; ``DECODE_*`` for a bad value).
+``STATE_ITEM_BAD_VALUE`` for a marker other than ``0x01`` or a stored next game id of 0; ``DECODE_*``
+for a bad value).
 """
 
 from __future__ import annotations
@@ -27,8 +32,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from spec.encoding import BYTES32, U64, Struct, decode, encode
+from spec.encoding import BYTES32, U64, ListOf, OptionOf, Struct, VarBytes, decode, encode
 from spec.errors import StateItemBadKey, StateItemBadValue
+from spec.sidechain.dispute import BlockCredit, DisputeOpening, Game
+from spec.sidechain.games import BondPayout, OpenGame
+from spec.sidechain.header import SIDECHAIN_HEADER_CODEC
 from spec.sidechain.registry import (
     SIDECHAIN_SPEC_CODEC,
     CheckpointRecord,
@@ -44,7 +52,10 @@ KIND_SIDECHAIN_CHECKPOINT = 0x11
 KIND_SPENT_WITHDRAWAL = 0x12
 KIND_DELIVERED_MESSAGE = 0x13
 KIND_PENDING_MESSAGE = 0x14
-SIDECHAIN_KINDS = frozenset(range(KIND_SIDECHAIN, KIND_PENDING_MESSAGE + 1))
+KIND_DISPUTE_GAME = 0x15
+KIND_BOND_PAYOUT = 0x16
+KIND_NEXT_GAME = 0x17
+SIDECHAIN_KINDS = frozenset(range(KIND_SIDECHAIN, KIND_NEXT_GAME + 1))
 MARKER = b"\x01"
 
 
@@ -78,15 +89,111 @@ CHECKPOINT_RECORD_CODEC = Struct(
 PENDING_CODEC = Struct(_PendingValue, (("destination", U64), ("amount", U64), ("relay_height", U64)))
 
 
+@dataclass(frozen=True)
+class _GameValue:
+    sidechain_id: int
+    payout_script: bytes
+    opening: DisputeOpening
+    defender_bond: int
+    burn_share_bps: int
+    lo: int
+    hi: int
+    agreed_root: bytes
+    defender_root: bytes
+    challenger_root: bytes
+    pending_root: bytes | None
+    turn: int
+    last_move_at: int
+    defender_clock: int
+    challenger_clock: int
+    moves: int
+
+
+@dataclass(frozen=True)
+class _NextGame:
+    next_game: int
+
+
+OPENING_CODEC = Struct(
+    DisputeOpening,
+    (
+        ("header", SIDECHAIN_HEADER_CODEC),
+        ("vm_kind", U64),
+        ("tx_count", U64),
+        ("parent_state_root", BYTES32),
+        ("gas_limit", U64),
+        ("fee_recipient", VarBytes(64)),
+        ("federation", ListOf(VarBytes(96), 1 << 16)),
+        ("challenger_trace_root", BYTES32),
+        ("challenger_final_root", BYTES32),
+        ("challenger_bond", U64),
+        ("opened_at", U64),
+        ("credits", ListOf(Struct(BlockCredit, (("recipient", VarBytes(64)), ("amount", U64))), 1 << 20)),
+    ),
+)
+GAME_CODEC = Struct(
+    _GameValue,
+    (
+        ("sidechain_id", U64),
+        ("payout_script", VarBytes(1 << 16)),
+        ("opening", OPENING_CODEC),
+        ("defender_bond", U64),
+        ("burn_share_bps", U64),
+        ("lo", U64),
+        ("hi", U64),
+        ("agreed_root", BYTES32),
+        ("defender_root", BYTES32),
+        ("challenger_root", BYTES32),
+        ("pending_root", OptionOf(BYTES32)),
+        ("turn", U64),
+        ("last_move_at", U64),
+        ("defender_clock", U64),
+        ("challenger_clock", U64),
+        ("moves", U64),
+    ),
+)
+"""SC-STATE-1 kind 0x15: an open game (its outcome is always absent: a finished game is settled
+and leaves the open set in the block that ends it, SC-DSP-17)."""
+PAYOUT_CODEC = Struct(BondPayout, (("script", VarBytes(1 << 16)), ("amount", U64)))
+NEXT_GAME_CODEC = Struct(_NextGame, (("next_game", U64),))
+
+
+def _game_value(opened: OpenGame) -> _GameValue:
+    game = opened.game
+    return _GameValue(
+        opened.sidechain_id, opened.payout_script, game.opening, game.defender_bond,
+        game.burn_share_bps, game.lo, game.hi, game.agreed_root, game.defender_root,
+        game.challenger_root, game.pending_root, game.turn, game.last_move_at, game.clocks[0],
+        game.clocks[1], game.moves,
+    )  # fmt: skip
+
+
+def _open_game(value: _GameValue) -> OpenGame:
+    game = Game(
+        value.opening, value.defender_bond, value.burn_share_bps, value.lo, value.hi,
+        value.agreed_root, value.defender_root, value.challenger_root, value.pending_root,
+        value.turn, value.last_move_at, (value.defender_clock, value.challenger_clock), value.moves,
+        None,
+    )  # fmt: skip
+    return OpenGame(value.sidechain_id, game, value.payout_script)
+
+
 def _key(kind: int, *parts: int) -> bytes:
     return bytes([kind]) + b"".join(part.to_bytes(8, "big") for part in parts)
 
 
 def sidechain_item_key(kind: int, *parts: int) -> bytes:
-    """SC-STATE-1: the key of an item of ``kind`` (0x10..0x14) named by its u64 parts: a sidechain
+    """SC-STATE-1: the key of an item of ``kind`` (0x10..0x17) named by its u64 parts: a sidechain
     id (0x10: the record with its escrow); id and sidechain height (0x11); chain, checkpoint height
-    and leaf (0x12..0x14). ``STATE_ITEM_BAD_KEY`` for another kind, count or a part out of range."""
-    counts = {KIND_SIDECHAIN: 1, KIND_SIDECHAIN_CHECKPOINT: 2}
+    and leaf (0x12..0x14); a game id (0x15, 0x16); none (0x17). ``STATE_ITEM_BAD_KEY`` for another
+    kind, count or a part out of range."""
+    counts = {
+        KIND_SIDECHAIN: 1,
+        KIND_SIDECHAIN_CHECKPOINT: 2,
+        KIND_DISPUTE_GAME: 1,
+        KIND_BOND_PAYOUT: 1,
+        KIND_NEXT_GAME: 0,
+    }
     if kind not in SIDECHAIN_KINDS:
         raise StateItemBadKey(f"kind {kind:#04x} is not a sidechain item kind")
     if len(parts) != counts.get(kind, 3) or not all(0 <= part < 1 << 64 for part in parts):
@@ -111,6 +218,12 @@ def sidechain_items(state: SidechainsState) -> dict[bytes, bytes]:
     for key, message in state.pending_messages.items():
         value_p = _PendingValue(message.destination, message.amount, message.relay_height)
         items[_key(KIND_PENDING_MESSAGE, *key)] = encode(PENDING_CODEC, value_p)
+    for game_id, opened in state.games.items():
+        items[_key(KIND_DISPUTE_GAME, game_id)] = encode(GAME_CODEC, _game_value(opened))
+    for game_id, due in state.bond_payouts.items():
+        items[_key(KIND_BOND_PAYOUT, game_id)] = encode(PAYOUT_CODEC, due)
+    if state.next_game:
+        items[_key(KIND_NEXT_GAME)] = encode(NEXT_GAME_CODEC, _NextGame(state.next_game))
     return items
 
 
@@ -134,6 +247,9 @@ def sidechains_from_items(items: Mapping[bytes, bytes]) -> SidechainsState:
     spent: set[MessageKey] = set()
     delivered: set[MessageKey] = set()
     pending: dict[MessageKey, PendingMessage] = {}
+    games: dict[int, OpenGame] = {}
+    payouts: dict[int, BondPayout] = {}
+    next_game = 0
     for key in sorted(items):
         value, kind = items[key], key[0]
         if kind == KIND_SIDECHAIN:
@@ -159,6 +275,17 @@ def sidechains_from_items(items: Mapping[bytes, bytes]) -> SidechainsState:
             pending[(a, b, c)] = PendingMessage(
                 (a, b, c), message.destination, message.amount, message.relay_height
             )
+        elif kind == KIND_DISPUTE_GAME:
+            (game_id,) = _parts(key, 1)
+            games[game_id] = _open_game(decode(GAME_CODEC, value))
+        elif kind == KIND_BOND_PAYOUT:
+            (game_id,) = _parts(key, 1)
+            payouts[game_id] = decode(PAYOUT_CODEC, value)
+        elif kind == KIND_NEXT_GAME:
+            _parts(key, 0)
+            next_game = decode(NEXT_GAME_CODEC, value).next_game
+            if next_game == 0:
+                raise StateItemBadValue("the next game id is stored only once it is above 0")
         else:
             raise StateItemBadKey(f"unknown kind 0x{kind:02x}")
     orphans = set(checkpoints) - set(records)
@@ -168,4 +295,4 @@ def sidechains_from_items(items: Mapping[bytes, bytes]) -> SidechainsState:
         chain_id: SidechainRecord(r.spec, r.activation_height, r.escrow, tuple(checkpoints.get(chain_id, ())))
         for chain_id, r in records.items()
     }
-    return SidechainsState(chains, frozenset(spent), frozenset(delivered), pending)
+    return SidechainsState(chains, frozenset(spent), frozenset(delivered), pending, games, next_game, payouts)

@@ -15,20 +15,24 @@ A sidechain is created by governance: a proposal (GOV-1) whose action is :class:
 * **SC-REG-3** a registered sidechain starts with escrow 0 and no checkpoint; its record (spec,
   activation height, escrow, checkpoints) is committed state (docs/trie.md, kind ``0x0d``).
 * **SC-REG-4** :class:`SidechainsState` is the registry plus the spent-withdrawal set (SC-PEG-4),
-  the delivered-message set (SC-MSG-2) and the pending messages (SC-MSG-3); it is a pure function of
-  the blocks.
+  the delivered-message set (SC-MSG-2), the pending messages (SC-MSG-3), and the open dispute
+  games and payable bonds (SC-DSP-14..18); it is a pure function of the blocks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from spec.encoding import U8, U64, Struct, Varint, decode, encode
 from spec.errors import SidechainBadSpec, SidechainDuplicate, SidechainUnknown
 from spec.masternode.quorum import QuorumType
 from spec.presets import Preset
 from spec.vm.interface import VmKind
+
+if TYPE_CHECKING:
+    from spec.sidechain.games import BondPayout, OpenGame
 
 
 @dataclass(frozen=True)
@@ -149,6 +153,12 @@ class SidechainsState:
     spent_withdrawals: frozenset[WithdrawalKey]
     delivered_messages: frozenset[MessageKey]
     pending_messages: Mapping[MessageKey, PendingMessage]
+    games: Mapping[int, OpenGame] = field(default_factory=dict)
+    """SC-DSP-14..17: the open dispute games by id."""
+    next_game: int = 0
+    """SC-DSP-14: the id of the next game opened."""
+    bond_payouts: Mapping[int, BondPayout] = field(default_factory=dict)
+    """SC-DSP-17/18: the bonds of finished games still to be claimed, by game id."""
 
 
 EMPTY_SIDECHAINS = SidechainsState({}, frozenset(), frozenset(), {})

@@ -55,11 +55,16 @@ def is_settled_before_maturity(challenge_period: int, params: DisputeParams) -> 
     return challenge_period >= 2 * params.clock_blocks + 2
 
 
+def is_within_window(posted_height: int, challenge_period: int, opened_at: int) -> bool:
+    """SC-DSP-11: may a game over a checkpoint posted at ``posted_height`` open at ``opened_at``?"""
+    return posted_height <= opened_at < posted_height + challenge_period
+
+
 def check_dispute_window(state: SidechainsState, sidechain_id: int, height: int, opened_at: int) -> None:
     """SC-DSP-11: raise unless a game over checkpoint ``height`` may be opened at ``opened_at``."""
     checkpoint = _accepted(state, sidechain_id, height)
     period = get_sidechain(state, sidechain_id).spec.challenge_period
-    if not checkpoint.posted_height <= opened_at < checkpoint.posted_height + period:
+    if not is_within_window(checkpoint.posted_height, period, opened_at):
         raise DisputeWindowClosed(
             f"posted at {checkpoint.posted_height}, challenge period {period}, opened at {opened_at}"
         )

@@ -11,7 +11,11 @@
 * **SC-BLK-3** ``released[i]``: the amount the escrow adds to transaction ``i``'s inputs (its
   claims, SC-PEG-4), for TX-10's value balance.
 * **SC-BLK-4** superblock activation (SC-REG-2) runs first, before the block's messages, with the
-  specs of the sidechain proposals GOV-6 executed at this height.
+  specs of the sidechain proposals GOV-6 executed at this height; then the dispute games whose
+  deadline passed end by timeout (SC-DSP-16, spec/sidechain/games.py).
+* **SC-BLK-5** dispute openings, moves and bond claims (SC-DSP-14..18) are messages like the others;
+  ``penalties`` lists the federations the block's settled games penalise (SC-DSP-13/17), which the
+  mainchain transition slashes in its masternode step; a bond claim releases into ``released``.
 """
 
 from __future__ import annotations
@@ -22,6 +26,16 @@ from dataclasses import dataclass
 from spec.ledger.transaction import Transaction, txid
 from spec.presets import Preset
 from spec.sidechain.checkpoint import FederationKeys, apply_checkpoint
+from spec.sidechain.games import (
+    BondClaim,
+    DisputeMoveMessage,
+    DisputeOpenMessage,
+    Penalty,
+    apply_bond_claim,
+    apply_move,
+    apply_opening,
+    expire_games,
+)
 from spec.sidechain.header import Checkpoint, Deposit, InboundMessage
 from spec.sidechain.messages import apply_refund, apply_relay
 from spec.sidechain.peg import apply_deposit, apply_withdrawal_claim
@@ -43,6 +57,7 @@ class SidechainBlock:
     deposits: tuple[Deposit, ...]
     inbound: tuple[InboundMessage, ...]
     released: tuple[int, ...]
+    penalties: tuple[Penalty, ...] = ()
 
 
 def apply_block_to_sidechains(
@@ -55,6 +70,8 @@ def apply_block_to_sidechains(
 ) -> SidechainBlock:
     """SC-BLK-1..4: the sidechain transition of the block at ``height`` (coinbase first)."""
     state = register_sidechains(state, activated, height)
+    state, expired = expire_games(state, height, preset)
+    penalties = list(expired)
     positions: dict[int, int] = {}
     deposits: list[Deposit] = []
     inbound: list[InboundMessage] = []
@@ -93,6 +110,15 @@ def apply_block_to_sidechains(
                 payout = tx.outputs[output_index + 1] if output_index + 1 < len(tx.outputs) else None
                 state = apply_withdrawal_claim(state, message, payout, height)
                 released[tx_index] += message.outbox.entry.amount
+            elif isinstance(message, DisputeOpenMessage):
+                state = apply_opening(state, message, output.value, height, preset)
+            elif isinstance(message, DisputeMoveMessage):
+                state, settled = apply_move(state, message, height, preset)
+                penalties.extend(settled)
+            elif isinstance(message, BondClaim):
+                payout = tx.outputs[output_index + 1] if output_index + 1 < len(tx.outputs) else None
+                state, amount = apply_bond_claim(state, message, payout)
+                released[tx_index] += amount
             elif isinstance(message, RelayMessage):
                 target = message.outbox.entry.target_chain
                 position = positions.get(target, 0)
@@ -104,7 +130,7 @@ def apply_block_to_sidechains(
                 state, bounce = apply_refund(state, message, height, position)
                 next_position(message.source_chain)
                 inbound.append(bounce)
-    return SidechainBlock(state, tuple(deposits), tuple(inbound), tuple(released))
+    return SidechainBlock(state, tuple(deposits), tuple(inbound), tuple(released), tuple(penalties))
 
 
 def compute_deposits(

@@ -9,11 +9,12 @@ TXF-5 signature of its inputs. Normative text: docs/sidechains.md.
 
 * **SC-TX-0** kinds: 0 :class:`DepositMessage` (peg-in; the output's value is the amount),
   1 a :class:`~spec.sidechain.header.Checkpoint`, 2 :class:`WithdrawalClaim`, 3 :class:`RelayMessage`,
-  4 :class:`RefundClaim`; another kind is ``DECODE_INVALID_TAG``. A payload longer than one push is
-  split as MN-0 slashing evidence is: pushes of ``max_element_bytes`` each, the last one non-empty
-  and not longer (``DECODE_NONCANONICAL_SPLIT``).
-* **SC-TX-1** a deposit output carries a value of at least 1 atom; every other sidechain message
-  output carries 0 (``SC_BAD_MESSAGE_OUTPUT``).
+  4 :class:`RefundClaim`, 5 a dispute opening, 6 a dispute move, 7 a bond claim
+  (spec/sidechain/games.py, SC-DSP-14..18); another kind is ``DECODE_INVALID_TAG``. A payload
+  longer than one push is split as MN-0 slashing evidence is: pushes of ``max_element_bytes``
+  each, the last one non-empty and not longer (``DECODE_NONCANONICAL_SPLIT``).
+* **SC-TX-1** a deposit or dispute-opening output carries a value of at least 1 atom (the deposit,
+  the challenger's bond); every other sidechain message output carries 0 (``SC_BAD_MESSAGE_OUTPUT``).
 * **SC-TX-2** an outbox proof (:class:`OutboxProof`) names a sidechain, the sidechain height of an
   accepted checkpoint, the entry's leaf index, the outbox's leaf count, the entry and at most
   ``max_outbox_proof_hashes`` sibling hashes (MERKLE-3); the leaf is ``encode(entry)`` (VM-5).
@@ -29,6 +30,7 @@ from spec.errors import InvalidEnumTag, NonCanonicalSplit, SidechainBadMessageOu
 from spec.masternode.registry import null_data_pushes
 from spec.presets import Preset
 from spec.script import Opcode, encode_push
+from spec.sidechain.games import BondClaim, DisputeMoveMessage, DisputeOpenMessage, game_codecs
 from spec.sidechain.header import CHECKPOINT_CODEC, Checkpoint
 from spec.vm.interface import OUTBOX_ENTRY_CODEC, OutboxEntry
 
@@ -39,6 +41,9 @@ KIND_CHECKPOINT = 1
 KIND_WITHDRAWAL_CLAIM = 2
 KIND_RELAY = 3
 KIND_REFUND = 4
+KIND_DISPUTE_OPEN = 5
+KIND_DISPUTE_MOVE = 6
+KIND_BOND_CLAIM = 7
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,16 @@ class RefundClaim:
     source_index: int
 
 
-SidechainMessage = DepositMessage | Checkpoint | WithdrawalClaim | RelayMessage | RefundClaim
+SidechainMessage = (
+    DepositMessage
+    | Checkpoint
+    | WithdrawalClaim
+    | RelayMessage
+    | RefundClaim
+    | DisputeOpenMessage
+    | DisputeMoveMessage
+    | BondClaim
+)
 
 
 @dataclass(frozen=True)
@@ -132,8 +146,14 @@ def encode_sidechain_message(message: SidechainMessage, preset: Preset) -> bytes
         kind, body = KIND_WITHDRAWAL_CLAIM, encode(codecs.claim, message)
     elif isinstance(message, RelayMessage):
         kind, body = KIND_RELAY, encode(codecs.relay, message)
-    else:
+    elif isinstance(message, RefundClaim):
         kind, body = KIND_REFUND, encode(codecs.refund, message)
+    elif isinstance(message, DisputeOpenMessage):
+        kind, body = KIND_DISPUTE_OPEN, encode(game_codecs(preset).open, message)
+    elif isinstance(message, DisputeMoveMessage):
+        kind, body = KIND_DISPUTE_MOVE, encode(game_codecs(preset).move, message)
+    else:
+        kind, body = KIND_BOND_CLAIM, encode(game_codecs(preset).claim, message)
     return SIDECHAIN_PREFIX + bytes([kind]) + body
 
 
@@ -150,6 +170,12 @@ def decode_sidechain_message_body(kind: int, body: bytes, preset: Preset) -> Sid
         return decode(codecs.relay, body)
     if kind == KIND_REFUND:
         return decode(codecs.refund, body)
+    if kind == KIND_DISPUTE_OPEN:
+        return decode(game_codecs(preset).open, body)
+    if kind == KIND_DISPUTE_MOVE:
+        return decode(game_codecs(preset).move, body)
+    if kind == KIND_BOND_CLAIM:
+        return decode(game_codecs(preset).claim, body)
     raise InvalidEnumTag(f"sidechain message kind 0x{kind:02x}")
 
 
@@ -187,8 +213,9 @@ def match_sidechain_message(script: bytes, preset: Preset) -> SidechainMessage |
 
 
 def check_message_value(message: SidechainMessage, value: int) -> None:
-    """SC-TX-1: a deposit carries at least one atom, any other message none."""
-    if isinstance(message, DepositMessage) and value < 1:
-        raise SidechainBadMessageOutput("a deposit output carries no value")
-    if not isinstance(message, DepositMessage) and value != 0:
+    """SC-TX-1: a deposit or a dispute opening carries at least one atom, any other message none."""
+    valued = isinstance(message, DepositMessage | DisputeOpenMessage)
+    if valued and value < 1:
+        raise SidechainBadMessageOutput("a deposit or dispute-opening output carries no value")
+    if not valued and value != 0:
         raise SidechainBadMessageOutput(f"a sidechain message output carries {value} atoms")

@@ -1,0 +1,190 @@
+"""Vectors of dispute games played in mainchain blocks (flow ``peg``, handler ``apply_blocks``;
+SC-DSP-14..18, spec/sidechain/games.py).
+
+Whole games move by move (a fraudulent checkpoint reverted after bisection and the one-step proof,
+an honest defender keeping its checkpoint, a silent defender losing at its deadline), each block's
+penalties and the games and payable bonds in the state; invalid cases are a valid prefix plus one
+rejected block, each naming its code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+
+from conformance import disputebuilder as db
+from conformance import gamechain as gc
+from conformance import sidechainbuilder as sb
+from conformance.handlers.sidechain import spec_json
+from conformance.model import JSON, CaseSpec
+from spec.ledger.transaction import Transaction, TxOutput, encode_transaction
+from spec.masternode.quorum import QuorumType
+from spec.presets import Preset
+from spec.sidechain.dispute import BisectMove, Party, encode_bisect_move, encode_one_step_proof
+from spec.sidechain.games import MOVE_BISECT, MOVE_ONE_STEP, DisputeOpenMessage
+from spec.sidechain.header import encode_sidechain_header
+from spec.sidechain.transactions import match_sidechain_message
+
+FORK = "sidechains"
+Blocks = list[tuple[int, Sequence[Sequence[TxOutput]]]]
+
+
+def _case(case: str, description: str, data: dict[str, JSON], error: str | None = None) -> CaseSpec:
+    return CaseSpec("apply_blocks", case, description, data, expect_error=error, fork=FORK)
+
+
+def _data(preset: Preset, blocks: Blocks) -> dict[str, JSON]:
+    out: list[JSON] = []
+    for height, txs in blocks:
+        transactions: tuple[Transaction, ...] = sb.block(height, *txs)
+        out.append(
+            {"height": height, "transactions": [encode_transaction(t, preset).hex() for t in transactions]}
+        )
+    return {
+        "sidechains": [spec_json(s) for s in (sb.SPEC_A, sb.SPEC_B, gc.SPEC_G)],
+        "activation_height": gc.ACTIVATION,
+        "keys": {str(t): sb.federation_public(t).hex() for t in (QuorumType.FINALITY, QuorumType.POSE)},
+        "blocks": out,
+    }
+
+
+def _played(played: gc.Played) -> Blocks:
+    return [(height, list(outputs)) for height, outputs in played.blocks]
+
+
+def _opening(sc: gc.Scenario, preset: Preset, value: int | None = None, **changes: object) -> TxOutput:
+    output = gc.opening(sc, bond=preset.dispute.min_challenger_bond, preset=preset)
+    message = match_sidechain_message(output.script_pubkey, preset)
+    assert isinstance(message, DisputeOpenMessage)
+    changed = replace(message, **changes)  # type: ignore[arg-type]
+    return sb.message_output(changed, output.value if value is None else value, preset)
+
+
+def generate_dispute_games(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-DSP-14..18 vectors for ``preset``."""
+    bond = preset.dispute.min_challenger_bond
+    fraud = gc.scenario(5, preset, federation_lies_at=(2, 3, 4))
+    played = gc.play(fraud, preset)
+    honest = gc.scenario(5, preset)
+    after = played.blocks[-1][0] + 1
+    yield _case(
+        "game_fraud_reverted",
+        "SC-DSP-14..18: a game over a lying federation's checkpoint 1 (5 transfers, trace wrong from "
+        "transaction 2): opening with a bond, bisection moves, the one-step proof re-executes "
+        "transaction 2 and the challenger wins: checkpoint 1 reverted, the finality quorum penalised, "
+        "the bond claimed back; then an honest checkpoint 1 resumes the sidechain",
+        _data(preset, [*_played(played), (after, [[sb.message_output(honest.checkpoint_1)]])]),
+    )
+    played_honest = gc.play(gc.scenario(6, preset, challenger_lies_at=(5,)), preset)
+    yield _case(
+        "game_honest_defender",
+        "SC-DSP-14..17: a challenger that disputes an honest checkpoint (6 transfers, it lies about "
+        "the last root) loses at the one-step proof: nothing reverted, nobody penalised, its bond "
+        "forfeited",
+        _data(preset, _played(played_honest)),
+    )
+    silent = gc.play(
+        gc.scenario(3, preset, federation_lies_at=(0, 2)), preset, delay=lambda party, game: None
+    )
+    yield _case(
+        "game_defender_timeout",
+        "SC-DSP-16: the defender never moves: the first block after its deadline (opening + "
+        "move_blocks + 1) ends the game by timeout without any claim; checkpoint 1 reverted",
+        _data(preset, _played(silent)),
+    )
+    late = gc.play(
+        gc.scenario(4, preset, federation_lies_at=(3,)),
+        preset,
+        delay=lambda party, game: preset.dispute.move_blocks if party is Party.DEFENDER else 1,
+    )
+    yield _case(
+        "game_moves_at_deadlines",
+        "SC-DSP-4/16: the defender moves at the last height of each deadline (accepted), charged to "
+        "its clock; the challenger answers at once",
+        _data(preset, _played(late)),
+    )
+
+    # ---- invalid: a valid prefix, then one rejected block ----------------------------------
+    prefix: Blocks = [(h, list(o)) for h, o in gc.checkpoint_blocks(fraud)]
+    at = gc.CHECKPOINT_1_AT + 1
+    opening_cases: list[tuple[str, str, int, TxOutput, str]] = [
+        ("game_open_bond_too_small", "SC-DSP-2: a bond below the minimum", at,
+         _opening(fraud, preset, bond - 1), "DSP_BOND_TOO_SMALL"),
+        ("game_open_no_bond", "SC-TX-1: an opening output carries no value", at,
+         _opening(fraud, preset, 0), "SC_BAD_MESSAGE_OUTPUT"),
+        ("game_open_header_mismatch", "SC-DSP-14: the header is not the accepted checkpoint's", at,
+         _opening(fraud, preset, header=replace(fraud.block.header, timestamp=1)), "DSP_HEADER_MISMATCH"),
+        ("game_open_parent_mismatch", "SC-DSP-14: the parent header is not checkpoint 0's", at,
+         _opening(fraud, preset, parent_header=encode_sidechain_header(fraud.block.header)),
+         "DSP_HEADER_MISMATCH"),
+        ("game_open_window_closed", "SC-DSP-11: opened when checkpoint 1's challenge period is over",
+         gc.CHECKPOINT_1_AT + gc.SPEC_G.challenge_period, _opening(fraud, preset), "DSP_WINDOW_CLOSED"),
+        ("game_open_unknown_checkpoint", "SC-DSP-11: no checkpoint 2 is accepted", at,
+         _opening(fraud, preset, header=replace(fraud.block.header, height=2)), "SC_UNKNOWN_CHECKPOINT"),
+        ("game_open_no_disagreement", "SC-DSP-2: the challenger's final root is the checkpoint's", at,
+         _opening(fraud, preset, challenger_final_root=fraud.block.header.state_root),
+         "DSP_NO_DISAGREEMENT"),
+        ("game_open_empty_trace", "SC-DSP-2: an opening over zero transactions", at,
+         _opening(fraud, preset, tx_count=0), "DSP_EMPTY_TRACE"),
+    ]  # fmt: skip
+    for name, description, height, output, code in opening_cases:
+        yield _case(name, description, _data(preset, [*prefix, (height, [[output]])]), code)
+
+    opened: Blocks = [*prefix, (at, [[gc.opening(fraud, bond=bond, preset=preset)]])]
+    state = gc.initial()
+    for height, outputs in opened:
+        state = gc.apply(state, height, outputs, preset).state
+    game = state.games[0].game
+    kind, data = gc.honest_move(fraud, game, preset)
+    bisect = BisectMove(3, fraud.defender_roots[2], ())
+    move_cases: list[tuple[str, str, int, TxOutput, str]] = [
+        ("game_move_wrong_turn", "SC-DSP-3: the challenger moves when the defender is to move",
+         at + 1, gc.move_output(0, Party.CHALLENGER, kind, data, preset), "DSP_WRONG_TURN"),
+        ("game_move_unknown_game", "SC-DSP-15: a move in a game that was never opened",
+         at + 1, gc.move_output(1, Party.DEFENDER, kind, data, preset), "DSP_UNKNOWN_GAME"),
+        ("game_move_after_deadline", "SC-DSP-16: the game ended by timeout before a late move",
+         at + preset.dispute.move_blocks + 1, gc.move_output(0, Party.DEFENDER, kind, data, preset),
+         "DSP_UNKNOWN_GAME"),
+        ("game_move_bad_party", "SC-DSP-15: party 2 is neither side",
+         at + 1, gc.move_output(0, 2, kind, data, preset), "DECODE_INVALID_TAG"),  # type: ignore[arg-type]
+        ("game_move_bad_kind", "SC-DSP-15: move kind 2 is unknown",
+         at + 1, gc.move_output(0, Party.DEFENDER, 2, data, preset), "DECODE_INVALID_TAG"),
+        ("game_move_not_midpoint", "SC-DSP-3: the defender bisects at 3, the midpoint of (0, 5) is 2",
+         at + 1, gc.move_output(0, Party.DEFENDER, MOVE_BISECT, encode_bisect_move(bisect), preset),
+         "DSP_BISECTION_POINT"),
+        ("game_move_bad_proof", "SC-DSP-3: the defender's root at 2 without its Merkle proof",
+         at + 1, gc.move_output(0, Party.DEFENDER, MOVE_BISECT,
+                                encode_bisect_move(replace(bisect, position=2)), preset),
+         "DSP_PROOF_INVALID"),
+        ("game_move_early_one_step", "SC-DSP-5: a one-step proof while the interval is (0, 5)",
+         at + 1, gc.move_output(0, Party.DEFENDER, MOVE_ONE_STEP, encode_one_step_proof(
+             db.one_step_proof(
+                 fraud.block, replace(game, lo=1, hi=2, agreed_root=fraud.block.trace[1]))), preset),
+         "DSP_WRONG_TURN"),
+        ("game_move_truncated", "SC-DSP-10: the move's data is not a canonical bisection move",
+         at + 1, gc.move_output(0, Party.DEFENDER, MOVE_BISECT, data[:-1], preset), "DECODE_TRUNCATED"),
+    ]  # fmt: skip
+    for name, description, height, output, code in move_cases:
+        yield _case(name, description, _data(preset, [*opened, (height, [[output]])]), code)
+
+    ended = _played(played)
+    claim_at = ended[-1][0]
+    claim, payout = gc.bond_claim(0, bond, preset)
+    yield _case(
+        "game_bond_claimed_twice",
+        "SC-DSP-18: the challenger's bond is paid once",
+        _data(preset, [*ended, (claim_at + 1, [[claim, payout]])]),
+        "DSP_UNKNOWN_GAME",
+    )
+    yield _case(
+        "game_bond_claim_wrong_payout",
+        "SC-DSP-18: the output after a bond claim pays one atom less than the bond",
+        _data(preset, [*ended[:-1], (claim_at, [[claim, replace(payout, value=bond - 1)]])]),
+        "SC_BAD_PAYOUT",
+    )
+    yield _case(
+        "game_bond_claim_running_game",
+        "SC-DSP-18: no bond is payable while the game runs",
+        _data(preset, [*opened, (at + 1, [[claim, payout]])]),
+        "DSP_UNKNOWN_GAME",
+    )

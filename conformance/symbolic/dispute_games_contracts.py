@@ -1,0 +1,54 @@
+"""PEP 316 contracts on the mainchain clock and settlement arithmetic of dispute games
+(``crosshair check``, PEP316; spec/sidechain/games.py SC-DSP-14..18, spec/sidechain/settlement.py
+SC-DSP-11).
+
+Contracts (rule references in brackets):
+
+* expiry [SC-DSP-16]: a game ends by timeout exactly one block after the mover's deadline: every
+  height from the last move up to the expiry (excluded) is a valid move height, and the expiry is
+  at most ``move_blocks + 1`` and at most ``clock + 1`` blocks after the last move;
+* game length [SC-DSP-10/16]: whatever the two sides charged to their clocks (each at most
+  ``clock_blocks``), the next expiry is at most ``2 * clock_blocks + 1`` blocks after the opening:
+  the bound SC-DSP-11's ``challenge_period >= 2 * clock_blocks + 2`` rests on;
+* window [SC-DSP-11]: an opening is inside the window iff ``posted <= opened < posted + period``,
+  so a period of ``p`` admits exactly ``p`` opening heights.
+"""
+
+from __future__ import annotations
+
+from spec.sidechain.games import compute_expiry_height
+from spec.sidechain.settlement import is_within_window
+
+__all__ = ["expiry", "game_length", "window"]
+
+
+def expiry(last: int, clock: int, move_blocks: int, now: int) -> int:
+    """SC-DSP-16: the expiry height of a mover with ``clock`` left after a move at ``last``.
+
+    pre: 0 <= last <= 2**64 and 0 <= clock <= 2**32 and 1 <= move_blocks <= 2**32
+    pre: last <= now <= last + 2**33
+    post: last + 1 <= __return__ <= last + move_blocks + 1
+    post: __return__ <= last + clock + 1
+    post: (now < __return__) == (now - last <= min(clock, move_blocks))
+    """
+    return compute_expiry_height(last, clock, move_blocks)
+
+
+def game_length(opened: int, clock: int, move_blocks: int, mover_used: int, other_used: int) -> int:
+    """SC-DSP-10/16: the next expiry after both sides used part of their clocks since ``opened``.
+
+    pre: 0 <= opened <= 2**64 and 1 <= clock <= 2**32 and 1 <= move_blocks <= 2**32
+    pre: 0 <= mover_used <= clock and 0 <= other_used <= clock
+    post: opened < __return__ <= opened + 2 * clock + 1
+    """
+    return compute_expiry_height(opened + mover_used + other_used, clock - mover_used, move_blocks)
+
+
+def window(posted: int, period: int, opened: int) -> bool:
+    """SC-DSP-11: is an opening at ``opened`` inside the window of a checkpoint posted at ``posted``?
+
+    pre: 0 <= posted <= 2**64 and 1 <= period <= 2**32 and 0 <= opened <= 2**65
+    post: __return__ == (0 <= opened - posted < period)
+    post: not __return__ or opened + 2 * period > posted + period
+    """
+    return is_within_window(posted, period, opened)

@@ -1,0 +1,188 @@
+"""The sidechain watcher (issue 16 item 8): re-execute every checkpointed sidechain block and
+challenge a checkpoint that does not match (docs/disputes.md, SC-DSP-14..18).
+
+Every rule is the spec's: the block's trace is re-executed by
+:func:`spec.sidechain.dispute.execute_step` (SC-DSP-5's credit step and the VM's own
+``apply_transaction``, the very functions the one-step verifier runs), openings and moves are the
+SC-TX-0 kinds 5..7 of :mod:`spec.sidechain.games`, and the game is read from the mainchain's
+:class:`~spec.sidechain.registry.SidechainsState`. The watcher decides *when* to post:
+
+* **checkpoints** it reads each checkpoint posted in a connected mainchain block
+  (:meth:`SidechainWatcher.on_block`) and, when it holds the sidechain block with that
+  ``tx_root`` (:meth:`SidechainWatcher.observe`, fed by the node's sidechain follower), recomputes
+  ``r_1 .. r_n`` from the parent checkpoint's state root; a ``trace_root`` or ``state_root`` that
+  differs makes it open a game inside the window with the minimum bond (once per checkpoint);
+* **moves** on every tip it answers, for the games it opened, every bisection the defender posted,
+  with its own root at the midpoint and its Merkle proof; a defender that stays silent loses by the
+  mainchain's clock (SC-DSP-16), so the watcher needs no timeout claim;
+* **bonds** once a game it opened is won, it claims the bond back to its payout script.
+
+What is not done: the watcher challenges as a challenger only (a watcher in the federation does not
+defend its own checkpoints yet), and it needs the block's pre-state nodes (the follower's store).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from spec.errors import SpecError
+from spec.ledger.transaction import Transaction, TxOutput
+from spec.merkle import inclusion_proof, merkle_root
+from spec.presets import Preset
+from spec.sidechain.chain import vm_table
+from spec.sidechain.dispute import (
+    BisectMove,
+    BlockCredit,
+    Party,
+    compute_midpoint,
+    compute_trace,
+    encode_bisect_move,
+)
+from spec.sidechain.games import (
+    MOVE_BISECT,
+    BondClaim,
+    DisputeMoveMessage,
+    DisputeOpenMessage,
+)
+from spec.sidechain.header import (
+    Checkpoint,
+    SidechainHeader,
+    compute_header_hash,
+    encode_sidechain_header,
+)
+from spec.sidechain.registry import SidechainsState
+from spec.sidechain.settlement import is_within_window
+from spec.sidechain.transactions import match_sidechain_message, sidechain_message_script
+from spec.vm.interface import ExecutionContext, VmKind
+
+Outputs = list[TxOutput]
+
+
+@dataclass(frozen=True)
+class WatchedBlock:
+    """A sidechain block the watcher can re-execute: its transactions, the credits the block
+    applies first, and the node store holding its parent's state."""
+
+    sidechain_id: int
+    height: int
+    txs: tuple[bytes, ...]
+    credits: tuple[BlockCredit, ...]
+    nodes: Mapping[bytes, bytes]
+
+
+@dataclass
+class SidechainWatcher:
+    """Challenges every checkpoint whose trace its own re-execution contradicts."""
+
+    preset: Preset
+    payout_script: bytes
+    blocks: dict[tuple[int, bytes], WatchedBlock] = field(default_factory=dict)
+    headers: dict[tuple[int, int], SidechainHeader] = field(default_factory=dict)
+    traces: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)
+    opened: set[bytes] = field(default_factory=set)
+    challenged: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)
+    """Header hash -> the honest trace the watcher committed to in its opening."""
+
+    def observe(self, block: WatchedBlock) -> None:
+        """Remember a sidechain block (keyed by its transactions' root)."""
+        self.blocks[(block.sidechain_id, merkle_root(list(block.txs)))] = block
+
+    def on_block(self, transactions: Sequence[Transaction]) -> None:
+        """Record the checkpoint headers a connected mainchain block carries (SC-TX-0 kind 1)."""
+        for tx in transactions[1:]:
+            for output in tx.outputs:
+                try:
+                    message = match_sidechain_message(output.script_pubkey, self.preset)
+                except SpecError:
+                    continue
+                if isinstance(message, Checkpoint):
+                    header = message.header
+                    self.headers[(header.sidechain_id, header.height)] = header
+
+    def honest_trace(
+        self, header: SidechainHeader, parent_root: bytes, vm_kind: int
+    ) -> tuple[bytes, ...] | None:
+        """``r_1 .. r_n`` of the block ``header`` names, re-executed from ``parent_root``; ``None``
+        if the watcher does not hold the block or its VM kind has no block transition."""
+        block = self.blocks.get((header.sidechain_id, header.tx_root))
+        vm = vm_table(self.preset).get(VmKind(vm_kind))
+        if block is None or vm is None or not block.txs:
+            return None
+        context = ExecutionContext(header.sidechain_id, header.height, header.timestamp, b"", vm.max_tx_gas)
+        try:
+            return compute_trace(
+                self.preset, VmKind(vm_kind), block.nodes, parent_root, block.credits, block.txs, context
+            )
+        except SpecError:
+            return None
+
+    def _openings(self, state: SidechainsState, height: int) -> list[Outputs]:
+        posts: list[Outputs] = []
+        for sidechain_id, record in sorted(state.chains.items()):
+            for accepted in record.checkpoints:
+                header = self.headers.get((sidechain_id, accepted.height))
+                if header is None or compute_header_hash(header) != accepted.header_hash:
+                    continue
+                if accepted.header_hash in self.opened:
+                    continue
+                if not is_within_window(accepted.posted_height, record.spec.challenge_period, height):
+                    continue
+                parent = self.headers.get((sidechain_id, accepted.height - 1)) if accepted.height else None
+                if parent is None:
+                    continue  # no parent header seen (or height 0: the follower's genesis block)
+                trace = self.honest_trace(header, parent.state_root, record.spec.vm_kind)
+                if trace is None or (
+                    merkle_root(list(trace)) == header.trace_root and trace[-1] == header.state_root
+                ):
+                    continue
+                block = self.blocks[(sidechain_id, header.tx_root)]
+                message = DisputeOpenMessage(
+                    header=header,
+                    parent_header=encode_sidechain_header(parent),
+                    tx_count=len(block.txs),
+                    credits=block.credits,
+                    challenger_trace_root=merkle_root(list(trace)),
+                    challenger_final_root=trace[-1],
+                    payout_script=self.payout_script,
+                )
+                bond = self.preset.dispute.min_challenger_bond
+                posts.append([TxOutput(bond, sidechain_message_script(message, self.preset))])
+                self.opened.add(accepted.header_hash)
+                self.challenged[accepted.header_hash] = trace
+        return posts
+
+    def _moves(self, state: SidechainsState) -> list[Outputs]:
+        posts: list[Outputs] = []
+        for game_id, opened in sorted(state.games.items()):
+            game = opened.game
+            trace = self.challenged.get(compute_header_hash(game.opening.header))
+            if trace is None or opened.payout_script != self.payout_script:
+                continue
+            if game.turn != Party.CHALLENGER or game.pending_root is None:
+                continue
+            mid = compute_midpoint(game.lo, game.hi)
+            move = BisectMove(mid, trace[mid - 1], tuple(inclusion_proof(list(trace), mid - 1)))
+            message = DisputeMoveMessage(game_id, Party.CHALLENGER, MOVE_BISECT, encode_bisect_move(move))
+            posts.append([TxOutput(0, sidechain_message_script(message, self.preset))])
+        return posts
+
+    def _claims(self, state: SidechainsState) -> list[Outputs]:
+        return [
+            [
+                TxOutput(0, sidechain_message_script(BondClaim(game_id), self.preset)),
+                TxOutput(due.amount, due.script),
+            ]
+            for game_id, due in sorted(state.bond_payouts.items())
+            if due.script == self.payout_script
+        ]
+
+    def on_tip(self, state: SidechainsState, height: int) -> list[Outputs]:
+        """The outputs to post in the block at ``height`` on ``state`` (each list one transaction):
+        openings of games over bad checkpoints, answers in its games, claims of its bonds."""
+        return [*self._claims(state), *self._moves(state), *self._openings(state, height)]
+
+
+def _matches(header: SidechainHeader, trace: Sequence[bytes]) -> bool:
+    """Does the checkpoint claim the trace the watcher re-executed (SC-DSP-1)?"""
+    return merkle_root(list(trace)) == header.trace_root and trace[-1] == header.state_root

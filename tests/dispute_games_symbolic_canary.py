@@ -1,0 +1,38 @@
+"""Deliberately wrong contracts that ``tests/test_symbolic_suites.py`` expects CrossHair to refute
+(the canary of ``conformance/symbolic/dispute_games_contracts.py``).
+
+``expiry_at_the_deadline`` claims the timeout lands at the deadline itself (it is one block later);
+``length_of_one_clock`` claims a game ends within one clock of its opening (the two sides' clocks
+add up); ``window_inclusive`` claims the height ``posted + period`` is still inside the window. If
+CrossHair stops refuting these, the suite has become vacuous.
+"""
+
+from __future__ import annotations
+
+
+def expiry_at_the_deadline(last: int, clock: int, move_blocks: int) -> int:
+    """Claims the expiry is at most ``last + move_blocks``.
+
+    pre: 0 <= last <= 2**64 and 0 <= clock <= 2**32 and 1 <= move_blocks <= 2**32
+    post: __return__ <= last + move_blocks
+    """
+    return last + min(clock, move_blocks) + 1
+
+
+def length_of_one_clock(opened: int, clock: int, mover_used: int, other_used: int) -> int:
+    """Claims a game ends within ``clock + 1`` blocks of its opening.
+
+    pre: 0 <= opened <= 2**64 and 1 <= clock <= 2**32
+    pre: 0 <= mover_used <= clock and 0 <= other_used <= clock
+    post: __return__ <= opened + clock + 1
+    """
+    return opened + mover_used + other_used + (clock - mover_used) + 1
+
+
+def window_inclusive(posted: int, period: int, opened: int) -> bool:
+    """Claims ``opened == posted + period`` is inside the window.
+
+    pre: 0 <= posted <= 2**32 and 1 <= period <= 2**32 and opened == posted + period
+    post: __return__
+    """
+    return posted <= opened < posted + period
