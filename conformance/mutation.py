@@ -900,8 +900,10 @@ def recheck_open(flow: str) -> dict[str, object]:
     Each open key now in the reviewed equivalents becomes equivalent; the mutants behind every
     other open key (every mutant of the flow with that key) run both passes again with the current
     vectors (:func:`run_sample`, pass 2 in a fresh interpreter with the flow's ``ALSO_FLOWS``), and
-    the key counts as killed only when all of them are. The row's figures are updated in place, so
-    the row becomes a recheck of a reviewed sample: ``first_pass`` keeps the score before it.
+    the key counts as killed only when all of them are (keys of a function with a note, a known
+    survivor explained in the equivalents file, stay open without a run). The row's figures are
+    updated in place, so the row becomes a recheck of a reviewed sample: ``first_pass`` keeps the
+    score before it.
     """
     results = load_results()
     if flow not in results:
@@ -913,8 +915,14 @@ def recheck_open(flow: str) -> dict[str, object]:
     names_by_key: dict[str, list[str]] = {}
     for name, key, _ in flow_mutants(flow):
         names_by_key.setdefault(key, []).append(name)
+    noted = set(load_notes())
     to_run = sorted(
-        {n for _, _, key in open_entries if key not in equivalents for n in names_by_key.get(key, [])}
+        {
+            n
+            for _, _, key in open_entries
+            if key not in equivalents and key.split(" | ")[0] not in noted
+            for n in names_by_key.get(key, [])
+        }
     )
     verdicts = run_sample(flow, to_run, WORK_ROOT / f"{flow}-open") if to_run else {}
     counts = dict(before)
@@ -941,6 +949,7 @@ def recheck_open(flow: str) -> dict[str, object]:
     row["open"] = sorted(still_open)
     row["equivalent_keys"] = sorted(set(equivalent_keys))
     row["command"] = command if suffix in command else f"{command} && {suffix}"
+    results = load_results()  # again: other runs may have recorded their rows in the meantime
     results[flow] = row
     RESULTS_PATH.write_text(
         json.dumps(dict(sorted(results.items())), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
