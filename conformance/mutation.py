@@ -500,6 +500,15 @@ no input can tell the mutant from the original through the flow's handlers; the 
 message are equivalent by rule (vectors compare error codes, never messages) and counted in
 brackets; every other equivalent mutant is listed below with the reason.
 
+**measure** says which figure a row shows. *first pass*: the first measure of the row's mutants
+(its sample), before anyone read its survivors: the honest estimate of the flow's score.
+*recheck*: the same mutants measured again after vectors were added and survivors reviewed for
+them (`--recheck`, or `--recheck-open`, which settles the open mutants recorded in a row without
+its work files: reviewed ones become equivalent, the others run both passes again with the current
+vectors); a recheck can only go up, so it is optimistic, and the first pass is given beside it
+when it was recorded. The way to an honest figure after a recheck is a fresh sample (another
+`--seed`), whose first pass the row then shows.
+
 Two passes. Pass 1 forks one worker per mutant from a process that has imported `spec` already
 and runs, per mutant, only the vectors that reach the mutated function (one pytest test per
 vector). Code that runs at import time (codec tables and constants built by module-level calls)
