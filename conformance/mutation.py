@@ -586,8 +586,10 @@ hash) and 21 reviewed equivalents. Both rows were then measured on a fresh sampl
 mutants, of which 11 were then reviewed equivalent, mostly blob-transaction paths, and 3 killed by
 new vectors: an unprotected legacy transaction with v = 27, EIP-155 legacy transfers with either
 recovery id, s = 1; the storage journal's warm marks, discard and a state read of an absent
-account stay open); vm_wasm's fresh sample (seed 21) did not finish on the shared machine in
-time, so its row still shows the recheck of seed 11 (first pass 82.0%). The EVM's blob-transaction paths are
+account stay open; 95.7% on the recheck), vm_wasm 95.3% (7 survivors: one reviewed equivalent,
+six open and not yet reviewed: the data-length term of a deploy's fuel, a LEB128 byte of exactly
+0x80, a section-limits cursor, the fuel limit at exactly the intrinsic cost, the module of a
+call). The EVM's blob-transaction paths are
 equivalent by review: no sidechain environment admits type-3 transactions (EVM-5), they serve the
 Ethereum state-test oracle. A WASM run needs pytest's faulthandler plugin off (`PYTEST_ARGS`): the
 plugin restores the default SIGILL/SIGSEGV handlers when a session ends, removing wasmtime's trap
