@@ -40,7 +40,7 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from conformance.mutation_kill import VECTORS_ENV
 
@@ -541,6 +541,15 @@ no input can tell the mutant from the original through the flow's handlers; the 
 message are equivalent by rule (vectors compare error codes, never messages) and counted in
 brackets; every other equivalent mutant is listed below with the reason.
 
+**measure** says which figure a row shows. *first pass*: the first measure of the row's mutants
+(its sample), before anyone read its survivors: the honest estimate of the flow's score.
+*recheck*: the same mutants measured again after vectors were added and survivors reviewed for
+them (`--recheck`, or `--recheck-open`, which settles the open mutants recorded in a row without
+its work files: reviewed ones become equivalent, the others run both passes again with the current
+vectors); a recheck can only go up, so it is optimistic, and the first pass is given beside it
+when it was recorded. The way to an honest figure after a recheck is a fresh sample (another
+`--seed`), whose first pass the row then shows.
+
 Two passes. Pass 1 forks one worker per mutant from a process that has imported `spec` already
 and runs, per mutant, only the vectors that reach the mutated function (one pytest test per
 vector). Code that runs at import time (codec tables and constants built by module-level calls)
@@ -618,10 +627,16 @@ interface) by the vm_ferris and sidechain_block vectors; `peg` (SC-PEG, SC-MSG, 
 (seed 11, 150 mutants each, before the vectors and handlers added for their survivors: federation_keys,
 decode_header, build_block, sign_transaction, re-encodings, boundaries): sidechain 68.0%, peg 89.3%,
 sidechain_block 76.7%, vm_ferris 86.0%, then 100.0% each on the recheck of the same samples; on
-fresh samples (seed 12): sidechain 97.3%, peg 98.7%, sidechain_block 99.3%, vm_ferris 96.7%, and
-the table shows the recheck of those after the vectors and reviews their survivors asked for,
-except vm_ferris, re-measured on a third fresh sample (seed 13: 96.0% before its survivors were
-reviewed).
+fresh samples (seed 12): sidechain 97.3%, peg 98.7%, sidechain_block 99.3%, vm_ferris 96.7%, then
+100.0% each on their rechecks (vm_ferris on a third sample, seed 13: 96.0% first, 99.3% after its
+survivors were reviewed). Those rechecks were optimistic, so each row was measured again on a fresh
+sample of 150 (seed 21), whose first pass is the honest figure: sidechain 100.0%, peg 95.3% (its 7
+open mutants were all in `apply_sidechain_transaction`, the mempool's one-transaction check, which
+no handler reached: the peg flow's `apply_transaction` handler and vectors were added for them),
+sidechain_block 98.0% (a block with its parent's timestamp was never applied: `timestamp_equal`;
+two reviewed equivalents), vm_ferris 98.7% (one reviewed equivalent; an RLP length of exactly 56
+in the VM's trie access stays open, with a note). Where the table shows a recheck of those samples, the
+measure column gives the first pass beside it.
 
 The rows `vm_evm` (`spec/vm/evm.py`, EVM-1..8) and `vm_wasm` (`spec/vm/wasm.py`, VMW-1..10) measure
 the sidechain VMs with their own vectors. Their first measures, on samples of 150 (seed 11): vm_evm
@@ -633,7 +648,15 @@ were then rechecked with the new vectors and the reviewed equivalents (100% each
 survivors were read); vm_evm was measured again on a fresh seed (12): 89.3% in pass 1 (7 of its 13
 survivors were withdrawal-precompile mutants that only pass 2 reaches, the precompile being built
 by a cached function), 100% after the recheck with two more vectors (CREATE2 collisions, the logs
-hash) and 21 reviewed equivalents; the table shows that row. The EVM's blob-transaction paths are
+hash) and 21 reviewed equivalents. Both rows were then measured on a fresh sample of 150
+(seed 21), whose first pass is the figure to quote: vm_evm 86.7% (below the target: 20 open
+mutants, of which 11 were then reviewed equivalent, mostly blob-transaction paths, and 3 killed by
+new vectors: an unprotected legacy transaction with v = 27, EIP-155 legacy transfers with either
+recovery id, s = 1; the storage journal's warm marks, discard and a state read of an absent
+account stay open; 95.7% on the recheck), vm_wasm 95.3% (7 survivors: one reviewed equivalent,
+six open and not yet reviewed: the data-length term of a deploy's fuel, a LEB128 byte of exactly
+0x80, a section-limits cursor, the fuel limit at exactly the intrinsic cost, the module of a
+call). The EVM's blob-transaction paths are
 equivalent by review: no sidechain environment admits type-3 transactions (EVM-5), they serve the
 Ethereum state-test oracle. A WASM run needs pytest's faulthandler plugin off (`PYTEST_ARGS`): the
 plugin restores the default SIGILL/SIGSEGV handlers when a session ends, removing wasmtime's trap
@@ -649,16 +672,31 @@ known-answer vectors instead).
 """
 
 
+def _measure(row: dict[str, object]) -> str:
+    """Whether a row's score is a first pass (honest) or a recheck after reading its survivors
+    (optimistic), with the first pass's score when it was recorded."""
+    first = row.get("first_pass")
+    if "--recheck" not in str(row.get("command", "")):
+        summary = {k: int(v) for k, v in row.items() if isinstance(v, int)}
+        if isinstance(first, int | float) and f"{first:.1f}" != f"{score(summary):.1f}":
+            return f"first pass ({first:.1f}% before its survivors were reviewed)"
+        return "first pass"
+    if isinstance(first, int | float):
+        return f"recheck (first pass {first:.1f}%)"
+    return "recheck (first pass not recorded)"
+
+
 def render(results: dict[str, dict[str, object]], equivalents: dict[str, str]) -> str:
     """The text of ``docs/mutation.md``."""
     lines = [DOC_HEAD]
     lines.append(
-        "| flow | modules | mutants | killed | survived | not reached | equivalent (message only) | score |"
+        "| flow | modules | mutants | killed | survived | not reached | equivalent (message only) | score "
+        "| measure |"
     )
-    lines.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    lines.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for flow in FLOW_MODULES:
         if flow not in results:
-            lines.append(f"| {flow} | {row_modules(flow)} | not run | | | | | |")
+            lines.append(f"| {flow} | {row_modules(flow)} | not run | | | | | | |")
             continue
         row = results[flow]
         summary = {k: int(v) for k, v in row.items() if isinstance(v, int)}
@@ -670,7 +708,7 @@ def render(results: dict[str, dict[str, object]], equivalents: dict[str, str]) -
             f"| {flow} | {row_modules(flow)} | {mutants} | {summary['killed']} "
             f"| {summary['survived']} | {summary['not_reached']} "
             f"| {summary['equivalent']} ({summary.get('message_only', 0)}) "
-            f"| {score(summary):.1f}% |"
+            f"| {score(summary):.1f}% | {_measure(row)} |"
         )
     lines.append("")
     commands = [(flow, results[flow].get("command")) for flow in FLOW_MODULES if flow in results]
@@ -919,14 +957,13 @@ def flow_files(flow: str) -> list[str]:
     return sorted(f for f in files if not f.endswith("__init__.py"))
 
 
-def killable_mutants(flow: str) -> list[str]:
-    """The flow's mutant names, less message-only and reviewed equivalent mutants (no mutmut run)."""
+def flow_mutants(flow: str) -> list[tuple[str, str, bool]]:
+    """Every mutant of the flow's modules (no mutmut run): ``(name, review key, message only)``."""
     import libcst
     from mutmut.mutation.diff_apply import read_mutant_function, read_original_function
     from mutmut.mutation.file_mutation import mutate_file_contents
 
-    equivalents = load_equivalents()
-    names: list[str] = []
+    mutants: list[tuple[str, str, bool]] = []
     for path in flow_files(flow):
         module_name = path.removesuffix(".py").replace("/", ".")
         code = mutate_file_contents(path, (ROOT / path).read_text(encoding="utf-8")).code
@@ -940,9 +977,72 @@ def killable_mutants(flow: str) -> list[str]:
                 for f in (read_original_function(module, name), read_mutant_function(module, name))
             )
             diff = _diff(original, mutated)
-            if _normalised(original) != _normalised(mutated) and mutant_key(name, diff) not in equivalents:
-                names.append(name)
-    return names
+            mutants.append((name, mutant_key(name, diff), _normalised(original) == _normalised(mutated)))
+    return mutants
+
+
+def killable_mutants(flow: str) -> list[str]:
+    """The flow's mutant names, less message-only and reviewed equivalent mutants (no mutmut run)."""
+    equivalents = load_equivalents()
+    return [
+        name for name, key, message_only in flow_mutants(flow) if not message_only and key not in equivalents
+    ]
+
+
+def recheck_open(flow: str) -> dict[str, object]:
+    """Settle the open mutants recorded in a flow's row without its work files (``--recheck-open``).
+
+    Each open key now in the reviewed equivalents becomes equivalent; the mutants behind every
+    other open key (every mutant of the flow with that key) run both passes again with the current
+    vectors (:func:`run_sample`, pass 2 in a fresh interpreter with the flow's ``ALSO_FLOWS``), and
+    the key counts as killed only when all of them are. The row's figures are updated in place, so
+    the row becomes a recheck of a reviewed sample: ``first_pass`` keeps the score before it.
+    """
+    results = load_results()
+    if flow not in results:
+        raise SystemExit(f"no recorded row for {flow}")
+    row = dict(results[flow])
+    before = {k: int(v) for k, v in row.items() if isinstance(v, int)}
+    equivalents = load_equivalents()
+    open_entries = [str(e).partition(": ") for e in cast(list[object], row.get("open", []))]
+    names_by_key: dict[str, list[str]] = {}
+    for name, key, _ in flow_mutants(flow):
+        names_by_key.setdefault(key, []).append(name)
+    to_run = sorted(
+        {n for _, _, key in open_entries if key not in equivalents for n in names_by_key.get(key, [])}
+    )
+    verdicts = run_sample(flow, to_run, WORK_ROOT / f"{flow}-open") if to_run else {}
+    counts = dict(before)
+    still_open: list[str] = []
+    equivalent_keys = [str(k) for k in cast(list[object], row.get("equivalent_keys", []))]
+    for status, _, key in open_entries:
+        bucket = "not_reached" if status == NOT_REACHED else status
+        names = names_by_key.get(key, [])
+        if key in equivalents:
+            counts[bucket] -= 1
+            counts["equivalent"] += 1
+            equivalent_keys.append(key)
+        elif names and all(verdicts.get(n) in {KILLED, TIMEOUT} for n in names):
+            counts[bucket] -= 1
+            counts["killed"] += 1
+        else:
+            still_open.append(f"{status}: {key}")
+            print(f"  still open: {status}: {key} -> {[verdicts.get(n) for n in names]}")
+    command = str(row.get("command", ""))
+    suffix = f"nice -n 15 .venv/bin/python -m conformance.mutation --flow {flow} --recheck-open"
+    row.update(counts)
+    if "first_pass" not in row and "--recheck" not in command:
+        row["first_pass"] = round(score(before), 1)
+    row["open"] = sorted(still_open)
+    row["equivalent_keys"] = sorted(set(equivalent_keys))
+    row["command"] = command if suffix in command else f"{command} && {suffix}"
+    results = load_results()  # again: other runs may have recorded their rows in the meantime
+    results[flow] = row
+    RESULTS_PATH.write_text(
+        json.dumps(dict(sorted(results.items())), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    DOC_PATH.write_text(render(results, equivalents), encoding="utf-8")
+    return row
 
 
 def sample_mutants(flow: str, count: int, seed: int) -> list[str]:
@@ -980,6 +1080,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--recheck", action="store_true", help="re-run pass 2 on the last run's survivors only (new vectors)"
     )
     parser.add_argument(
+        "--recheck-open",
+        action="store_true",
+        help="settle the open mutants of the recorded rows (new vectors, new reviews): no work files needed",
+    )
+    parser.add_argument(
         "--analyse-only",
         action="store_true",
         help="re-classify the last run (no mutmut), e.g. after a review",
@@ -987,6 +1092,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.render_only:
         DOC_PATH.write_text(render(load_results(), load_equivalents()), encoding="utf-8")
+        return
+    if args.recheck_open:
+        for flow in args.flow or []:
+            row = recheck_open(flow)
+            summary = {k: int(v) for k, v in row.items() if isinstance(v, int)}
+            print(f"{flow}: {summary} score {score(summary):.1f}%")
         return
     for flow in args.flow or list(FLOW_MODULES):
         result = (

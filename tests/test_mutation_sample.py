@@ -73,7 +73,88 @@ def test_sampled_row_says_so() -> None:
     text = render({"chain": row}, {})
     line = next(x for x in text.splitlines() if x.startswith("| chain |"))
     assert "250 (sample of 1083, seed 11)" in line
-    assert line.endswith("| 98.0% |")
+    assert line.endswith("| 98.0% | first pass |")
+
+
+def test_measure_column_tells_a_recheck_from_a_first_pass() -> None:
+    """A row whose command rechecked its sample says so, with the first pass beside it if recorded."""
+    from conformance.mutation import render
+
+    base: dict[str, object] = {
+        "mutants": 100,
+        "killed": 100,
+        "survived": 0,
+        "not_reached": 0,
+        "equivalent": 0,
+        "other": 0,
+        "message_only": 0,
+    }
+    rows: dict[str, dict[str, object]] = {
+        "chain": {**base, "command": "python -m conformance.mutation --flow chain --sample 100"},
+        "trie": {**base, "command": "x --flow trie && x --flow trie --recheck"},
+        "peg": {**base, "command": "x --flow peg && x --flow peg --recheck-open", "first_pass": 95.3},
+    }
+    lines = {x.split(" | ")[0][2:]: x for x in render(rows, {}).splitlines() if x.startswith("| ")}
+    assert lines["chain"].endswith("| 100.0% | first pass |")
+    assert lines["trie"].endswith("| 100.0% | recheck (first pass not recorded) |")
+    assert lines["peg"].endswith("| 100.0% | recheck (first pass 95.3%) |")
+
+
+def test_recheck_open_settles_the_recorded_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--recheck-open: a reviewed key becomes equivalent, a key whose mutants all die is killed, a
+    key with a survivor stays open; the first pass is kept and the command says it was rechecked."""
+    import json
+
+    from conformance import mutation
+
+    row: dict[str, object] = {
+        "mutants": 10,
+        "killed": 7,
+        "survived": 2,
+        "not_reached": 1,
+        "equivalent": 0,
+        "other": 0,
+        "message_only": 0,
+        "command": "x --flow chain --sample 10",
+        "open": ["survived: f | -a / +b", "survived: g | -c / +d", "not reached: h | -e / +f"],
+        "equivalent_keys": [],
+    }
+    ran: list[list[str]] = []
+
+    def fake_run(flow: str, names: list[str], workdir: Path) -> dict[str, str]:
+        ran.append(list(names))
+        return {"m_f1": KILLED, "m_f2": TIMEOUT, "m_g": "survived"}
+
+    monkeypatch.setattr(mutation, "RESULTS_PATH", tmp_path / "results.json")
+    monkeypatch.setattr(mutation, "DOC_PATH", tmp_path / "mutation.md")
+    monkeypatch.setattr(mutation, "load_results", lambda: {"chain": dict(row)})
+    monkeypatch.setattr(mutation, "load_equivalents", lambda: {"h | -e / +f": "unreachable"})
+    monkeypatch.setattr(mutation, "load_notes", lambda: {})
+    monkeypatch.setattr(
+        mutation,
+        "flow_mutants",
+        lambda flow: [
+            ("m_f1", "f | -a / +b", False),
+            ("m_f2", "f | -a / +b", False),
+            ("m_g", "g | -c / +d", False),
+            ("m_h", "h | -e / +f", False),
+        ],
+    )
+    monkeypatch.setattr(mutation, "run_sample", fake_run)
+    settled = mutation.recheck_open("chain")
+    assert ran == [["m_f1", "m_f2", "m_g"]]
+    assert (settled["killed"], settled["survived"], settled["not_reached"], settled["equivalent"]) == (
+        8,
+        1,
+        0,
+        1,
+    )
+    assert settled["open"] == ["survived: g | -c / +d"]
+    assert settled["equivalent_keys"] == ["h | -e / +f"]
+    assert settled["first_pass"] == 70.0
+    assert str(settled["command"]).endswith("--flow chain --recheck-open")
+    assert json.loads((tmp_path / "results.json").read_text())["chain"]["killed"] == 8
+    assert "recheck (first pass 70.0%)" in (tmp_path / "mutation.md").read_text()
 
 
 def test_import_time_functions_found_by_profiler() -> None:

@@ -155,3 +155,16 @@ def test_bridge_forwards_only_accepted(kind: TopicKind, data: bytes) -> None:
         assert host.scores.by_peer[forwarder.to_base58()] > 0
     else:
         assert forwarder.to_base58() not in host.scores.by_peer
+
+
+def test_gossip_data_of_exactly_max_message_bytes_is_decoded() -> None:
+    """P2P-LP-2's size bound is inclusive: data of exactly max_message_bytes goes on to the decoder
+    (here: trailing zeros after an empty compact block), one byte more is refused first. No vector
+    pins this (a 4 MiB / 32 MiB payload), so the mutation row's survivor is pinned here."""
+    limit = DEVNET.network.max_message_bytes
+    with pytest.raises(SpecError) as at_limit:
+        decode_gossip_data(TopicKind.COMPACT_BLOCK, bytes(limit), DEVNET)
+    assert at_limit.value.code == "DECODE_TRAILING_BYTES"
+    with pytest.raises(SpecError) as above:
+        decode_gossip_data(TopicKind.COMPACT_BLOCK, bytes(limit + 1), DEVNET)
+    assert above.value.code == "DECODE_LENGTH_LIMIT"

@@ -34,6 +34,7 @@ from spec.chain.block import (
     block_hash,
     encode_block,
     encode_header,
+    max_block_transactions,
     transactions_root,
     votes_root,
 )
@@ -59,6 +60,7 @@ from spec.chain.tickets import (
     vote_message,
 )
 from spec.crypto import bls, ed25519, threshold
+from spec.encoding import varint_encode
 from spec.errors import SpecError
 from spec.ledger.state import utxo_state_root
 from spec.ledger.transaction import (
@@ -519,6 +521,18 @@ def _decode_cases(preset: Preset) -> Iterator[CaseSpec]:
         {"bytes": too_many.hex()},
         "DECODE_LENGTH_LIMIT",
     )
+    most = max_block_transactions(preset)
+    for count, case, description, code in (
+        (most, "transaction_count_at_bound", "a count at the bound", "DECODE_TRUNCATED"),
+        (most + 1, "transaction_count_above_bound", "a count one above it", "DECODE_LENGTH_LIMIT"),
+    ):
+        yield _case(
+            "decode_block",
+            case,
+            f"BLK-0: no vote, then {description} (max_block_bytes // 8) and no transaction after it",
+            {"bytes": (header + b"\x00" + varint_encode(count)).hex()},
+            code,
+        )
     noncanonical = raw[:votes_at] + b"\x81\x00" + raw[votes_at + 1 :]
     yield _case(
         "decode_block",
@@ -1917,6 +1931,24 @@ def _finalized_block_edge_cases(preset: Preset, keys: list[JSON]) -> Iterator[Ca
             encode_finality_certificate(mn.finality_certificate(0, late, preset, main[late])).hex(),
             cert(late, fork_block),
             cert(late, main[late]),
+        ],
+        seeded_bytes(f"masternode/finality-chain/main/{early}", 32),
+    )
+    above = seeded_bytes(f"masternode/finality-chain/main/{late + 1}", 32)
+    yield case(
+        "ties_skipped_then_one_that_counts",
+        "after the block finalized at D + 2, a certificate of that same block (never a move sideways), "
+        "quorum I's certificate of D + I + 1, the same certificate again (a tie at the best height "
+        "keeps the smaller hash), then quorum I's certificate of D + I + 2: the last one is final",
+        [
+            encode_finality_certificate(
+                mn.finality_certificate(
+                    0, early, preset, seeded_bytes(f"masternode/finality-chain/main/{early}", 32)
+                )
+            ).hex(),
+            cert(late, main[late]),
+            cert(late, main[late]),
+            cert(late + 1, above),
         ],
         seeded_bytes(f"masternode/finality-chain/main/{early}", 32),
     )

@@ -496,6 +496,12 @@ def _proposal_cases(preset: Preset) -> Iterator[CaseSpec]:
         "delete_character", "a name with DEL", replace(payout("x", unit, s), name=b"bad\x7f"), "GOV_BAD_NAME"
     )
     yield submit("amount_zero", "a payout of nothing", payout("grant", 0, s), "GOV_BAD_PAYOUT")
+    yield submit("amount_one", "a payout of one atom is well formed", payout("grant", 1, s))
+    yield submit(
+        "printable_bounds",
+        "a name of the printable range's two ends (space and tilde) is well formed",
+        replace(payout("x", unit, s), name=b" ~"),
+    )
     yield submit(
         "amount_max_money",
         "a payout of max_money is well formed",

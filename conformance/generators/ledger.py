@@ -10,12 +10,14 @@ from dataclasses import replace
 
 from conformance.handlers.ledger import utxos_to_json
 from conformance.model import JSON, CaseSpec
-from conformance.wallet import key, sign_transaction, spend_p2pkh
+from conformance.wallet import key, sign_input, sign_transaction, spend_p2pkh
 from spec.ledger.snapshot import chunk_proof, make_snapshot
 from spec.ledger.state import encode_outpoint
 from spec.ledger.state_snapshot import StateSnapshotManifest, make_state_snapshot
 from spec.ledger.transaction import (
     NULL_OUTPOINT,
+    SEQUENCE_FINAL,
+    TRANSACTION_VERSION,
     OutPoint,
     Transaction,
     TxInput,
@@ -26,7 +28,7 @@ from spec.ledger.transaction import (
 )
 from spec.ledger.utxo import apply_transaction
 from spec.presets import Preset
-from spec.script import null_data_script
+from spec.script import Opcode, null_data_script
 
 MTP = 1_700_000_000
 
@@ -209,6 +211,45 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
             "transaction": _hex(over_budget, preset),
         },
         expect_error="SCRIPT_SIGOP_LIMIT",
+    )
+    # SCRIPT-9's budget is inclusive, on the path that counts sigops (not every input is P2PKH):
+    # budget - 1 P2PKH inputs and one input of a script counting one sigop it never runs.
+    counted = bytes([Opcode.OP_0, Opcode.OP_IF, Opcode.OP_CHECKSIG, Opcode.OP_ENDIF, Opcode.OP_1])
+    mixed_cb = coinbase_transaction(
+        0, [*(TxOutput(1_000, k.script_pubkey) for k in signers[: budget - 1]), TxOutput(1_000, counted)]
+    )
+    mixed, _ = apply_transaction({}, mixed_cb, 0, preset)
+    mixed_spent = [TxOutput(1_000, k.script_pubkey) for k in signers[: budget - 1]]
+    unsigned = Transaction(
+        TRANSACTION_VERSION,
+        tuple(TxInput(OutPoint(txid(mixed_cb, preset), i), b"", SEQUENCE_FINAL) for i in range(budget)),
+        (TxOutput(budget * 1_000, bob.script_pubkey),),
+        0,
+    )
+    at_budget = replace(
+        unsigned,
+        inputs=(
+            *(
+                replace(
+                    tx_input,
+                    script_sig=sign_input(unsigned, index, mixed_spent[index], signers[index], preset),
+                )
+                for index, tx_input in enumerate(unsigned.inputs[: budget - 1])
+            ),
+            unsigned.inputs[-1],
+        ),
+    )
+    yield CaseSpec(
+        "validate_transaction",
+        "sigop_budget_exact_counted",
+        "TX-12/SCRIPT-9: budget - 1 P2PKH inputs and an input whose script counts one unexecuted "
+        "CHECKSIG: exactly the budget is allowed",
+        {
+            "utxos": utxos_to_json(mixed),
+            "height": maturity,
+            "median_time_past": MTP,
+            "transaction": _hex(at_budget, preset),
+        },
     )
 
     # UTXO transition and state roots.

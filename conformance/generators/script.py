@@ -283,6 +283,43 @@ def _template_cases(params: ScriptParams) -> Iterator[CaseSpec]:
         {"key_hash": "00" * 20},
         expect_error="SCRIPT_BAD_TEMPLATE",
     )
+    signature = seeded_bytes("script/template/signature", 64)
+    other_signature = seeded_bytes("script/template/signature/2", 64)
+    for name, description, sig, public_key, code in (
+        ("key_1", "a 64-byte signature and key 1", signature, key(1), None),
+        ("short_signature", "a 63-byte signature", signature[:63], key(1), "SCRIPT_BAD_TEMPLATE"),
+        (
+            "long_key",
+            "a 33-byte public key",
+            signature,
+            key(1) + b"\x00",
+            "SCRIPT_BAD_TEMPLATE",
+        ),
+    ):
+        yield CaseSpec(
+            "p2pkh_script_sig",
+            name,
+            f"SCRIPT-19: {description}",
+            {"signature": sig.hex(), "public_key": public_key.hex()},
+            expect_error=code,
+        )
+    for name, description, signatures, code in (
+        ("two", "OP_0 then two signatures in key order", [signature, other_signature], None),
+        ("none", "no signature: the dummy OP_0 alone", [], None),
+        (
+            "short_second",
+            "the second signature is 63 bytes",
+            [signature, other_signature[:63]],
+            "SCRIPT_BAD_TEMPLATE",
+        ),
+    ):
+        yield CaseSpec(
+            "multisig_script_sig",
+            name,
+            f"SCRIPT-19: {description}",
+            {"signatures": [s.hex() for s in signatures]},
+            expect_error=code,
+        )
     keys3 = [key(i).hex() for i in (1, 2, 3)]
     yield CaseSpec("multisig_script", "two_of_three", "2-of-3", {"required": 2, "public_keys": keys3})
     yield CaseSpec(

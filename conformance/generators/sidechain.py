@@ -845,9 +845,32 @@ def _message_cases(
 
 def generate_peg(preset: Preset) -> Iterator[CaseSpec]:
     """The ``peg`` flow's vectors for ``preset``."""
-    yield from _peg_cases(preset)
-    yield from _dispute_cases(preset)
+    for spec in (*_peg_cases(preset), *_dispute_cases(preset)):
+        yield spec
+        yield from _one_transaction(spec)
     yield from generate_dispute_games(preset)
+
+
+def _one_transaction(spec: CaseSpec) -> Iterator[CaseSpec]:
+    """SC-BLK-1/3 for one transaction (``apply_transaction``, the mempool's check): from a valid
+    ``apply_blocks`` case whose last block has no revert or activation, that block's first
+    transaction after the coinbase on the state of the blocks before it (valid too: the coinbase
+    carries no sidechain message)."""
+    blocks = spec.input.get("blocks")
+    if spec.handler != "apply_blocks" or spec.expect_error is not None or not isinstance(blocks, list):
+        return
+    last = blocks[-1]
+    if not isinstance(last, dict) or "revert" in last or "activated" in last:
+        return
+    transactions = last["transactions"]
+    if not isinstance(transactions, list) or len(transactions) < 2:
+        return
+    if any(isinstance(b, dict) and ("revert" in b or "activated" in b) for b in blocks[:-1]):
+        return
+    data = {**spec.input, "blocks": blocks[:-1], "height": last["height"], "transaction": transactions[1]}
+    yield _case(
+        "apply_transaction", spec.case, f"{spec.description} (its last block's first transaction alone)", data
+    )
 
 
 FRAUD_OUTBOX = [sb.withdrawal(900), sb.withdrawal(50)]

@@ -663,6 +663,18 @@ def generate_sidechain_block(preset: Preset) -> Iterator[CaseSpec]:
         "SCB_TIMESTAMP",
         timestamp=good[1].header.timestamp - 1,
     )
+    after_good = genesis_state(VmKind.FERRIS, CHAIN, GENESIS_TIMESTAMP, GENESIS_CURSOR)
+    for block in good:
+        after_good = apply_sidechain_block(after_good, block, inputs, preset).state
+    same_time = build_sidechain_block(
+        after_good, (), inputs, good[1].header.timestamp, good[1].header.deposit_cursor, preset
+    )
+    yield CaseSpec(
+        "apply_blocks",
+        "timestamp_equal",
+        "block 3 with block 2's timestamp: SCB-1 only refuses a timestamp before the parent's",
+        _blocks_input(inputs, [*good, same_time]),
+    )
     yield bad("cursor_back", "block 3's cursor below block 2's", "SCB_CURSOR_BACKWARDS", deposit_cursor=11)
     yield bad(
         "cursor_ahead",

@@ -132,6 +132,26 @@ def _root_cases() -> Iterator[CaseSpec]:
             "keys that are prefixes of each other (values in branch nodes), including the empty key",
             {"hasher": hasher, "items": _items_json(chain)},
         )
+        # Values of 55, 56, 60 and 300 bytes: RLP's long string form (b8/b9) inside a node, and
+        # nodes whose payload needs the long list form (f8/f9), on a leaf and in a branch's value.
+        long_values = {
+            b"\x01": seeded_bytes("trie/long/56", 56),
+            b"\x01\x02": seeded_bytes("trie/long/60", 60),
+            b"\x02": seeded_bytes("trie/long/300", 300),
+            b"\x03": seeded_bytes("trie/long/55", 55),
+        }
+        yield CaseSpec(
+            "root",
+            f"{hasher}_long_values",
+            "values of 55, 56, 60 and 300 bytes (RLP's long string and long list forms in nodes)",
+            {"hasher": hasher, "items": _items_json(long_values)},
+        )
+        yield CaseSpec(
+            "apply",
+            f"{hasher}_long_values",
+            "the long-values set put one key at a time (the incremental leaf encoding of long nodes)",
+            {"hasher": hasher, "operations": [["put", k.hex(), v.hex()] for k, v in long_values.items()]},
+        )
         yield CaseSpec(
             "root",
             f"{hasher}_empty_value",

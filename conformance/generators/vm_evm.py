@@ -191,7 +191,7 @@ def _with_signature(typed: bytes, r: int | None = None, s: int | None = None) ->
     if r is not None:
         items[-2] = r.to_bytes(max(1, (r.bit_length() + 7) // 8), "big") if r else b""
     if s is not None:
-        items[-1] = s.to_bytes(32, "big")
+        items[-1] = s.to_bytes(max(1, (s.bit_length() + 7) // 8), "big") if s else b""
     return typed[:1] + bytes(rlp.encode(items))
 
 
@@ -207,6 +207,15 @@ def _legacy_v35(tx: Callable[..., bytes]) -> bytes:
     by which 1, 2, ... gives that parity."""
     value = 1
     while rlp.decode(encoded := tx(tx_type=0, chain_id=0, value=value))[6] != b"\x23":
+        value += 1
+    return encoded
+
+
+def _legacy_with_v(tx: Callable[..., bytes], chain_id: int, v: int) -> bytes:
+    """A legacy transaction signed for ``chain_id`` whose ``v`` is ``v`` (35 + 2 chain_id + the
+    recovery id): the first value by which 1, 2, ... gives that parity."""
+    value = 1
+    while int.from_bytes(rlp.decode(encoded := tx(tx_type=0, chain_id=chain_id, value=value))[6], "big") != v:
         value += 1
     return encoded
 
@@ -335,6 +344,13 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         _with_signature(tx(), s=SECP256K1_N // 2 + 1),
         "VM_EVM_BAD_SIGNATURE",
     )
+    yield _apply_case(
+        preset,
+        "s_one",
+        "EVM-3: s = 1 is in range: the signature recovers some other key, whose account cannot pay",
+        _with_signature(tx(), s=1),
+        "VM_EVM_INSUFFICIENT_FUNDS",
+    )
     for r, name in ((0, "r_zero"), (SECP256K1_N, "r_equal_to_n")):
         yield _apply_case(
             preset,
@@ -357,6 +373,20 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         _legacy_v(tx(tx_type=0, chain_id=None), 29),
         "VM_EVM_BAD_SIGNATURE",
     )
+    yield _apply_case(
+        preset,
+        "unprotected_legacy_v_27",
+        "EVM-5: an unprotected legacy transaction with v = 27 (a well-formed v: the chain id is missing)",
+        _legacy_v(tx(tx_type=0, chain_id=None), 27),
+        "VM_EVM_CHAIN_ID",
+    )
+    for parity in (0, 1):
+        yield _apply_case(
+            preset,
+            f"transfer_eip155_legacy_v_{35 + parity}",
+            f"EVM-3/4: a legacy EIP-155 transfer with v = 2 chain_id + {35 + parity} (recovery id {parity})",
+            _legacy_with_v(tx, chain_id, 2 * chain_id + 35 + parity),
+        )
     yield _apply_case(
         preset,
         "unprotected_legacy_v_28",

@@ -27,13 +27,15 @@ from spec.script import (
     encode_number,
     evaluate,
     is_null_data,
+    is_p2pkh,
     is_unspendable,
     match_multisig,
-    match_p2pkh,
     multisig_script,
+    multisig_script_sig,
     null_data_script,
     op_to_asm,
     p2pkh_script,
+    p2pkh_script_sig,
     parse_script,
 )
 
@@ -112,7 +114,7 @@ def handle_classify(preset: Preset, data: dict[str, JSON]) -> JSON:
     null_data or none (never an error: any bytes may be classified)."""
     script = hex_field(data, "script")
     template = "none"
-    if match_p2pkh(script) is not None:
+    if is_p2pkh(script):
         template = "p2pkh"
     elif match_multisig(script, preset.script) is not None:
         template = "multisig"
@@ -124,6 +126,17 @@ def handle_classify(preset: Preset, data: dict[str, JSON]) -> JSON:
 def handle_p2pkh_script(preset: Preset, data: dict[str, JSON]) -> JSON:
     """SCRIPT-19: ``{"key_hash"}`` -> ``{"script"}``."""
     return {"script": to_hex(p2pkh_script(hex_field(data, "key_hash")))}
+
+
+def handle_p2pkh_script_sig(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SCRIPT-19: ``{"signature", "public_key"}`` -> ``{"script_sig"}`` (spends a P2PKH output)."""
+    script_sig = p2pkh_script_sig(hex_field(data, "signature"), hex_field(data, "public_key"))
+    return {"script_sig": to_hex(script_sig)}
+
+
+def handle_multisig_script_sig(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SCRIPT-19: ``{"signatures"}`` -> ``{"script_sig"}`` (spends a multisig output, key order)."""
+    return {"script_sig": to_hex(multisig_script_sig(hex_list_field(data, "signatures")))}
 
 
 def handle_multisig_script(preset: Preset, data: dict[str, JSON]) -> JSON:
@@ -156,7 +169,9 @@ HANDLERS: dict[str, Handler] = {
     "count_sigops": handle_count_sigops,
     "classify": handle_classify,
     "p2pkh_script": handle_p2pkh_script,
+    "p2pkh_script_sig": handle_p2pkh_script_sig,
     "multisig_script": handle_multisig_script,
+    "multisig_script_sig": handle_multisig_script_sig,
     "null_data_script": handle_null_data_script,
     "decode_number": handle_decode_number,
     "encode_number": handle_encode_number,

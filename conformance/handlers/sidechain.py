@@ -55,7 +55,7 @@ from spec.sidechain.registry import (
     total_escrow,
 )
 from spec.sidechain.settlement import apply_outcome, check_dispute_window
-from spec.sidechain.state import apply_block_to_sidechains, compute_deposits
+from spec.sidechain.state import apply_block_to_sidechains, apply_sidechain_transaction, compute_deposits
 from spec.sidechain.transactions import (
     DepositMessage,
     OutboxProof,
@@ -402,6 +402,23 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"blocks": blocks, "state": state_json(state), "total_escrow": total_escrow(state)}
 
 
+def handle_apply_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-BLK-1/3 for one transaction (the mempool's check, MEMPOOL-1): on the state that
+    ``blocks`` build (as ``apply_blocks``, without reverts or activations), the state after
+    ``transaction`` in the block at ``height`` and the escrow its claims release."""
+    state = _initial(data)
+    keys = parse_keys(data)
+    for item in objects(data, "blocks"):
+        raw = field(item, "transactions")
+        if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
+            raise BadInput("transactions must be a list of hex strings")
+        transactions = [decode_transaction(from_hex(t, "transaction"), preset) for t in raw]
+        state = apply_block_to_sidechains(state, transactions, int_field(item, "height"), keys, preset).state
+    tx = decode_transaction(hex_field(data, "transaction"), preset)
+    after, released = apply_sidechain_transaction(state, tx, int_field(data, "height"), keys, preset)
+    return {"state": state_json(after), "released": released, "total_escrow": total_escrow(after)}
+
+
 def handle_check_checkpoint(preset: Preset, data: dict[str, JSON]) -> JSON:
     """SC-CP-1..4 on a state built by ``blocks`` (as ``apply_blocks``): is ``checkpoint`` acceptable
     in the block at ``mainchain_height``? Its header hash if so."""
@@ -437,4 +454,7 @@ SIDECHAIN_HANDLERS: dict[str, Handler] = {
     "check_checkpoint": handle_check_checkpoint,
     "check_equivocation": handle_check_equivocation,
 }
-PEG_HANDLERS: dict[str, Handler] = {"apply_blocks": handle_apply_blocks}
+PEG_HANDLERS: dict[str, Handler] = {
+    "apply_blocks": handle_apply_blocks,
+    "apply_transaction": handle_apply_transaction,
+}

@@ -86,6 +86,7 @@ from spec.chain.rewards import RewardSplit, block_subsidy, split_reward
 from spec.chain.tickets import (
     Ticket,
     check_votes,
+    is_expired,
     live_tickets,
     match_ticket,
     next_ticket_price,
@@ -461,9 +462,7 @@ def transition(
 
     leaving = {t.outpoint for t in selected}
     tickets = {
-        o: t
-        for o, t in state.tickets.items()
-        if o not in leaving and height + 1 < t.purchase_height + preset.tickets.ticket_expiry
+        o: t for o, t in state.tickets.items() if o not in leaving and not is_expired(t, height + 1, preset)
     }
     tickets.update((t.outpoint, t) for t in bought)
     touched_tickets = [o for o in state.tickets if o not in tickets]

@@ -94,10 +94,8 @@ TicketPool = Mapping[OutPoint, Ticket]
 
 def is_live(ticket: Ticket, height: int, preset: Preset) -> bool:
     """POS-3: whether ``ticket`` may be selected for the block at ``height``."""
-    params = preset.tickets
-    return (
-        ticket.purchase_height + params.ticket_maturity <= height - 1
-        and height < ticket.purchase_height + params.ticket_expiry
+    return ticket.purchase_height + preset.tickets.ticket_maturity <= height - 1 and not is_expired(
+        ticket, height, preset
     )
 
 
