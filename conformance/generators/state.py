@@ -881,9 +881,9 @@ def _sidechain_state_cases(preset: Preset) -> Iterator[CaseSpec]:
         ),
         (
             "unknown_sidechain_kind",
-            "kind 0x15 follows the sidechain kinds and is not in the layout",
+            "kind 0x18 follows the sidechain kinds and is not in the layout",
             "STATE_ITEM_BAD_KEY",
-            {key(0x15, 3): MARKER},
+            {key(0x18, 3): MARKER},
         ),
     ]
     for name, meaning, error, extra in invalid:
@@ -925,7 +925,7 @@ def _sidechain_key_cases() -> Iterator[CaseSpec]:
         )
     invalid: list[tuple[str, str, int, tuple[int, ...]]] = [
         ("kind_below", "kind 0x0f is not a sidechain item kind", 0x0F, (3,)),
-        ("kind_above", "kind 0x15 is not a sidechain item kind", 0x15, (3, 0, 1)),
+        ("kind_above", "kind 0x18 is not a sidechain item kind", 0x18, (3, 0, 1)),
         ("record_two_parts", "a record key has one part", KIND_SIDECHAIN, (3, 0)),
         ("record_no_part", "a record key has one part", KIND_SIDECHAIN, ()),
         ("checkpoint_one_part", "a checkpoint key has two parts", KIND_SIDECHAIN_CHECKPOINT, (3,)),
