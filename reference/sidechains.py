@@ -466,7 +466,8 @@ class SidechainService:
         """A checkpoint share (``None``: not one this node knows; the quorum side may hold it)."""
         signing = self.signings.get(share.message + share.quorum_id)
         if signing is None:
-            for chain in self.chains.values():
+            self._load_chains()  # after a restart, before the first tip
+            for chain in list(self.chains.values()):
                 federation = self._federation(chain.record)
                 if federation is None or federation.session_id != share.quorum_id:
                     continue
@@ -677,6 +678,10 @@ class SidechainService:
             with contextlib.suppress(SpecError):
                 out.extend(self._add_share(signing, decode(SIGNATURE_SHARE_CODEC, bytes(data))))
         return out
+
+    def _load_chains(self) -> None:
+        for sidechain_id in sorted(self.chain_state().sidechains.chains):
+            self.local(sidechain_id)
 
     def _drain_restored(self) -> list[SidechainOutput]:
         out, self.restored = self.restored, []
