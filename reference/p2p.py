@@ -684,8 +684,8 @@ class P2PService:
         elif isinstance(message, SidechainBlockMessage):  # P2P-SC-1
             await self.broadcast_quorum(list(self.node.sidechains.receive_block(message.block)), exclude=peer)
         elif isinstance(message, GetSidechainBlocks):  # P2P-SC-3: to the asker only
-            for answer in self.node.sidechains.serve_blocks(message):
-                await self.send(peer, answer)
+            for served in self.node.sidechains.serve_blocks(message):
+                await self.send(peer, served)
         elif isinstance(message, SidechainTxMessage):  # P2P-SC-2
             try:
                 accepted = self.node.sidechains.submit(message.sidechain_id, message.transaction)
