@@ -10,7 +10,8 @@ JSON shapes (besides the general conventions of docs/vector-format.md):
 * the sidechains state is ``{"chains": [{"sidechain_id", "activation_height", "escrow",
   "checkpoints": [{"height", "header_hash", "deposit_cursor", "outbox_root", "posted_height"}]}],
   "spent_withdrawals": [[chain, height, index]], "delivered_messages": [...],
-  "pending_messages": [{"key": [chain, height, index], "destination", "amount", "relay_height"}]}``,
+  "pending_messages": [{"key": [chain, height, index], "destination", "amount", "relay_height",
+  "sender" (hex)}]}``,
   every list sorted.
 
 ``apply_blocks`` starts from the ``sidechains`` registered at ``activation_height`` (SC-REG-2) and
@@ -142,6 +143,7 @@ def outbox_json(outbox: OutboxProof) -> dict[str, JSON]:
             "recipient": to_hex(entry.recipient),
             "amount": entry.amount,
             "payload": to_hex(entry.payload),
+            "sender": to_hex(entry.sender),
         },
         "proof": [to_hex(h) for h in outbox.proof],
     }
@@ -227,6 +229,7 @@ def state_json(state: SidechainsState) -> dict[str, JSON]:
             "destination": message.destination,
             "amount": message.amount,
             "relay_height": message.relay_height,
+            "sender": to_hex(message.sender),
         }
         for _, message in sorted(state.pending_messages.items())
     ]

@@ -11,7 +11,8 @@ kind  entry                   rest of the key                   value
                                                                 posted height (u64 / 32 bytes)
 0x12  spent withdrawal        chain, checkpoint height, leaf    ``0x01``
 0x13  delivered message       chain, checkpoint height, leaf    ``0x01``
-0x14  pending message         chain, checkpoint height, leaf    destination u64, amount u64, relay u64
+0x14  pending message         chain, checkpoint height, leaf    destination u64, amount u64, relay u64,
+                                                                sender (varint length, <= 64 bytes)
 ====  ======================  ================================  =========================================
 
 Before the fork the sidechains state is empty and contributes no item, so no earlier state root
@@ -27,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from spec.encoding import BYTES32, U64, Struct, decode, encode
+from spec.encoding import BYTES32, U64, Struct, VarBytes, decode, encode
 from spec.errors import StateItemBadKey, StateItemBadValue
 from spec.sidechain.registry import (
     SIDECHAIN_SPEC_CODEC,
@@ -60,6 +61,7 @@ class _PendingValue:
     destination: int
     amount: int
     relay_height: int
+    sender: bytes
 
 
 RECORD_CODEC = Struct(
@@ -75,7 +77,10 @@ CHECKPOINT_RECORD_CODEC = Struct(
         ("posted_height", U64),
     ),
 )
-PENDING_CODEC = Struct(_PendingValue, (("destination", U64), ("amount", U64), ("relay_height", U64)))
+PENDING_CODEC = Struct(
+    _PendingValue,
+    (("destination", U64), ("amount", U64), ("relay_height", U64), ("sender", VarBytes(64))),
+)
 
 
 def _key(kind: int, *parts: int) -> bytes:
@@ -109,7 +114,7 @@ def sidechain_items(state: SidechainsState) -> dict[bytes, bytes]:
     for key in state.delivered_messages:
         items[_key(KIND_DELIVERED_MESSAGE, *key)] = MARKER
     for key, message in state.pending_messages.items():
-        value_p = _PendingValue(message.destination, message.amount, message.relay_height)
+        value_p = _PendingValue(message.destination, message.amount, message.relay_height, message.sender)
         items[_key(KIND_PENDING_MESSAGE, *key)] = encode(PENDING_CODEC, value_p)
     return items
 
@@ -157,7 +162,7 @@ def sidechains_from_items(items: Mapping[bytes, bytes]) -> SidechainsState:
             a, b, c = _parts(key, 3)
             message = decode(PENDING_CODEC, value)
             pending[(a, b, c)] = PendingMessage(
-                (a, b, c), message.destination, message.amount, message.relay_height
+                (a, b, c), message.destination, message.amount, message.relay_height, message.sender
             )
         else:
             raise StateItemBadKey(f"unknown kind 0x{kind:02x}")
