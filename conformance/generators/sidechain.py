@@ -40,6 +40,7 @@ from spec.sidechain.transactions import (
     encode_sidechain_message,
     sidechain_message_script,
 )
+from spec.vm.interface import OutboxEntry
 
 FORK = "sidechains"
 BlockList = list[tuple[int, Sequence[Sequence[TxOutput]]]]
@@ -172,6 +173,35 @@ def _match_cases(preset: Preset) -> Iterator[CaseSpec]:
         "match_message",
         "proof_too_long",
         "SC-TX-2: more sibling hashes than max_outbox_proof_hashes",
+        {"script": script.hex()},
+        "DECODE_LENGTH_LIMIT",
+    )
+    yield from _sender_decode_cases(preset, outbox)
+
+
+def _sender_decode_cases(preset: Preset, outbox: list[OutboxEntry]) -> Iterator[CaseSpec]:
+    """VM-5: the outbox entry's ``sender`` (encoded last, at most 64 bytes) as SC-TX-2 decodes it."""
+    longest = replace(outbox[1], sender=b"\xee" * 64)
+    relay = RelayMessage(sb.outbox_proof(sb.SPEC_A, 0, [outbox[0], longest], 1))
+    yield _case(
+        "match_message",
+        "relay_sender_64",
+        "VM-5: a relayed entry whose sender is 64 bytes (the limit)",
+        {"script": sidechain_message_script(relay, preset).hex()},
+    )
+    encoded = encode_sidechain_message(relay, preset)
+    field = b"\x40" + b"\xee" * 64
+    if encoded.count(field) != 1:
+        raise AssertionError("the sender field is not unique in the encoding")
+    over = encoded.replace(field, b"\x41" + b"\xee" * 65)
+    size = preset.script.max_element_bytes
+    script = bytes([Opcode.OP_RETURN]) + b"".join(
+        encode_push(over[i : i + size]) for i in range(0, len(over), size)
+    )
+    yield _case(
+        "match_message",
+        "relay_sender_too_long",
+        "VM-5: a relayed entry whose sender is 65 bytes",
         {"script": script.hex()},
         "DECODE_LENGTH_LIMIT",
     )
