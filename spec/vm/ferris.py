@@ -41,9 +41,8 @@ the VM interface (spec/vm/interface.py, VM-1..6):
   it SUCCEEDED: a transfer credits the recipient account; a withdrawal emits
   ``OutboxEntry(WITHDRAWAL, 0, recipient, amount, b"", sender)``; a message emits
   ``OutboxEntry(MESSAGE, target_chain, recipient, amount, payload, sender)`` (``sender`` the
-  sender's account id, VM-5). One event is emitted:
-  ``encode(FerrisEvent)`` with the sender's account id. Both accounts are read from the pre-state; a transfer to oneself only burns
-  the fee.
+  sender's account id, VM-5). One event is emitted: ``encode(FerrisEvent)`` with the sender's
+  account id. Both accounts are read from the pre-state; a transfer to oneself only burns the fee.
 * **VMF-8** credits from the mainchain (:func:`credit_account`, used by SCB-2): a deposit or an
   inbound message adds ``amount`` to the account ``recipient``; it cannot be accepted (and is
   refunded by the block transition) if the recipient is not a 32-byte account id or the balance
