@@ -43,6 +43,8 @@ ACTIVATION = 10
 """The superblock at which both sidechains activate (devnet superblock interval divides it)."""
 ALICE = p2pkh_script(bytes(range(32)))
 BOB_ON_SIDECHAIN = b"\xb0" * 20
+ALICE_ON_SIDECHAIN = b"\xa1" * 32
+"""VM-5: the sender of the builder's outbox entries (a FerrisScript account id on sidechain A)."""
 
 
 @cache
@@ -112,14 +114,16 @@ def outbox_proof(
     )
 
 
-def withdrawal(amount: int, recipient: bytes = ALICE) -> OutboxEntry:
-    """VM-5: a withdrawal entry."""
-    return OutboxEntry(OutboxKind.WITHDRAWAL, 0, recipient, amount, b"")
+def withdrawal(amount: int, recipient: bytes = ALICE, sender: bytes = ALICE_ON_SIDECHAIN) -> OutboxEntry:
+    """VM-5: a withdrawal entry emitted by ``sender``."""
+    return OutboxEntry(OutboxKind.WITHDRAWAL, 0, recipient, amount, b"", sender)
 
 
-def message(target: int, amount: int, recipient: bytes = BOB_ON_SIDECHAIN) -> OutboxEntry:
-    """VM-5: a message entry."""
-    return OutboxEntry(OutboxKind.MESSAGE, target, recipient, amount, b"hello")
+def message(
+    target: int, amount: int, recipient: bytes = BOB_ON_SIDECHAIN, sender: bytes = ALICE_ON_SIDECHAIN
+) -> OutboxEntry:
+    """VM-5: a message entry emitted by ``sender``."""
+    return OutboxEntry(OutboxKind.MESSAGE, target, recipient, amount, b"hello", sender)
 
 
 def tx(height: int, serial: int, outputs: Sequence[TxOutput]) -> Transaction:

@@ -96,6 +96,7 @@ from spec.p2p.libp2p import (
 from spec.p2p.messages import (
     Command,
     CompactBlock,
+    GetSidechainBlocks,
     NodeAddress,
     checksum,
     command_of,
@@ -396,7 +397,22 @@ def fuzz_snapshot_finality(data: bytes) -> None:
     _require(verify_finality_certificate(certificate, key), "an accepted certificate does not verify")
 
 
+def fuzz_get_sidechain_blocks(data: bytes) -> None:
+    """P2P-SC-3: the GetSidechainBlocks payload decoder: an accepted request asks for
+    ``1..max_blocks_per_request`` blocks and re-encodes to its bytes; anything else is a DecodeError."""
+    try:
+        message = decode_payload(Command.GET_SIDECHAIN_BLOCKS, data, PRESET)
+    except DecodeError:
+        return
+    _require(isinstance(message, GetSidechainBlocks), "the payload decoded to another message")
+    assert isinstance(message, GetSidechainBlocks)
+    limit = PRESET.sidechains.max_blocks_per_request
+    _require(1 <= message.count <= limit, "P2P-SC-3: an accepted request asks for 0 or too many blocks")
+    _require(encode_payload(message, PRESET) == data, "ENC-2: a decoded request re-encodes differently")
+
+
 P2P_HARNESSES: dict[str, Callable[[bytes], None]] = {
+    "p2p_get_sidechain_blocks": fuzz_get_sidechain_blocks,
     "p2p_decode_frame": fuzz_decode_frame,
     "p2p_decode_raw_frame": fuzz_decode_raw_frame,
     "p2p_compact_reconstruct": fuzz_compact_reconstruct,
@@ -448,6 +464,13 @@ def p2p_seeds() -> dict[str, dict[str, bytes]]:
             ),
         },
         "p2p_decode_frame": by_command,
+        "p2p_get_sidechain_blocks": {
+            "seed-one": encode_payload(GetSidechainBlocks(1, 1, 1), PRESET),
+            "seed-max": encode_payload(
+                GetSidechainBlocks(65535, 1 << 40, PRESET.sidechains.max_blocks_per_request), PRESET
+            ),
+            "seed-zero-count": b"\x01\x01\x00",
+        },
         "p2p_decode_raw_frame": frames,
         "p2p_compact_reconstruct": {
             "seed-unchanged": b"",

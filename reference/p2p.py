@@ -95,6 +95,7 @@ from spec.p2p.messages import (
     GetBlockTxn,
     GetData,
     GetHeaders,
+    GetSidechainBlocks,
     GetSnapshotChunk,
     GetSnapshotManifests,
     Headers,
@@ -682,6 +683,9 @@ class P2PService:
                 self._learn(contact)
         elif isinstance(message, SidechainBlockMessage):  # P2P-SC-1
             await self.broadcast_quorum(list(self.node.sidechains.receive_block(message.block)), exclude=peer)
+        elif isinstance(message, GetSidechainBlocks):  # P2P-SC-3: to the asker only
+            for served in self.node.sidechains.serve_blocks(message):
+                await self.send(peer, served)
         elif isinstance(message, SidechainTxMessage):  # P2P-SC-2
             try:
                 accepted = self.node.sidechains.submit(message.sidechain_id, message.transaction)

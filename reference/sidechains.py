@@ -30,11 +30,21 @@ a claim carries (SC-TX-2, SCB-4). This module decides *when* to call them and wh
   (spec/sidechain/transactions.py) paying a fee from its wallet; the mempool keeps one of the
   copies (SC-CP-1 rejects the rest);
 * **transactions** a sidechain transaction is kept if the builder includes it on the node's tip
-  (with the ones already pending), and flooded (P2P-SC-2); blocks are flooded (P2P-SC-1).
+  (with the ones already pending), and flooded (P2P-SC-2); blocks are flooded (P2P-SC-1);
+* **rotation** (SC-LIVE-1/2, spec/sidechain/liveness.py) the proposer of height ``n`` in round
+  ``r`` is ``qualified[(n + r) mod |qualified|]``, the round advancing every
+  ``proposer_timeout_blocks`` mainchain blocks after checkpoint ``n - 1`` was posted: a proposer
+  that is down is skipped after one round;
+* **fetch** (P2P-SC-3) a node whose tip is below the mainchain's latest checkpoint, or that holds a
+  block beyond its tip, asks its peers for the missing heights (``GetSidechainBlocks``, at most
+  ``max_blocks_per_request``, once per sidechain per mainchain block and start height); a peer
+  answers with the blocks it has, to the asker only;
+* **persisted shares** every checkpoint share the node accepted is stored (``sc_shares``) and
+  reloaded into the signing session after a restart, and re-sent once.
 
-What is not done: a proposer that is down stalls its sidechain (no rotation on timeout); a node
-that missed a checkpointed block does not request it (it waits for a relay); EVM and WASM
-sidechains are followed only through the spec's VM table (FerrisScript today).
+What is not done: EVM and WASM sidechains are followed only through the spec's VM table
+(FerrisScript today); a split of the members' shares between a late proposer's block and the next
+round's block stalls that height (SC-LIVE-3).
 """
 
 from __future__ import annotations
@@ -51,6 +61,7 @@ from spec.errors import SpecError
 from spec.ledger.transaction import Transaction, TxOutput
 from spec.masternode.dkg import DkgResult
 from spec.masternode.signing import (
+    SIGNATURE_SHARE_CODEC,
     SignatureShare,
     SigningSession,
     add_signature_share,
@@ -58,7 +69,7 @@ from spec.masternode.signing import (
     start_signing,
     try_recover,
 )
-from spec.p2p.messages import SidechainBlockMessage, SidechainTxMessage
+from spec.p2p.messages import GetSidechainBlocks, SidechainBlockMessage, SidechainTxMessage
 from spec.presets import Preset
 from spec.sidechain.chain import (
     MainchainInputs,
@@ -81,6 +92,7 @@ from spec.sidechain.header import (
     compute_checkpoint_message,
     compute_header_hash,
 )
+from spec.sidechain.liveness import compute_round, get_proposer
 from spec.sidechain.registry import SidechainRecord
 from spec.sidechain.transactions import (
     OutboxProof,
@@ -117,6 +129,10 @@ CREATE TABLE IF NOT EXISTS sc_signed (
     sidechain_id INTEGER NOT NULL, height INTEGER NOT NULL, group_key BLOB NOT NULL,
     header_hash BLOB NOT NULL, PRIMARY KEY (sidechain_id, height, group_key)
 );
+CREATE TABLE IF NOT EXISTS sc_shares (
+    message BLOB NOT NULL, quorum_id BLOB NOT NULL, signer INTEGER NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (message, quorum_id, signer)
+);
 """
 
 GENESIS_TIMESTAMP = 0
@@ -128,8 +144,11 @@ RESUBMIT_AFTER_BLOCKS = 3
 MAX_HELD = 1_000
 """Blocks and shares held for later (a block ahead of the node's view, a share before its block)."""
 
-SidechainOutput = SignatureShare | Transaction | SidechainBlockMessage | SidechainTxMessage
-"""What this module asks the node to send: checkpoint shares, transactions, blocks, pool entries."""
+SidechainOutput = (
+    SignatureShare | Transaction | SidechainBlockMessage | SidechainTxMessage | GetSidechainBlocks
+)
+"""What this module asks the node to send: checkpoint shares, transactions, blocks, pool entries,
+requests for missing blocks (P2P-SC-3)."""
 
 
 class SidechainRejected(ValueError):
@@ -183,6 +202,8 @@ class SidechainService:
     signings: dict[bytes, CheckpointSigning] = field(default_factory=dict)
     held_blocks: list[SidechainBlock] = field(default_factory=list)
     held_shares: list[SignatureShare] = field(default_factory=list)
+    requested: dict[int, tuple[int, int]] = field(default_factory=dict)
+    restored: list[SidechainOutput] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.db.executescript(SCHEMA)
@@ -355,8 +376,9 @@ class SidechainService:
             if block not in self.held_blocks:
                 self.held_blocks.append(block)
                 del self.held_blocks[:-MAX_HELD]
-            return []
+            return list(self._fetch_missing(block.header.sidechain_id))
         out: list[SidechainOutput] = [SidechainBlockMessage(block)]
+        out.extend(self._apply_held(chain))
         out.extend(self._sign(chain))
         out.extend(self._retry_shares())
         return out
@@ -385,6 +407,7 @@ class SidechainService:
             )
             signing = CheckpointSigning(header.sidechain_id, compute_header_hash(header), session)
             self.signings[message + federation.session_id] = signing
+            self.restored.extend(self._restore_shares(signing))
         return signing
 
     def _sign(self, chain: LocalChain) -> list[SidechainOutput]:
@@ -401,8 +424,8 @@ class SidechainService:
             "SELECT header_hash FROM sc_signed WHERE sidechain_id = ? AND height = ? AND group_key = ?",
             (signing.sidechain_id, height, group_key),
         ).fetchone()
-        if row is not None:
-            return []  # signed this height under this key already (never two headers: SC-CP-5)
+        if row is not None:  # signed this height under this key already (never two headers: SC-CP-5)
+            return self._drain_restored()  # its share, if stored, is restored into the session
         self.db.execute(
             "INSERT INTO sc_signed (sidechain_id, height, group_key, header_hash) VALUES (?, ?, ?, ?)",
             (signing.sidechain_id, height, group_key, signing.header_hash),
@@ -412,7 +435,7 @@ class SidechainService:
             signing.session.message,
             federation.secret_share,  # type: ignore[arg-type]
         )
-        return self._add_share(signing, share)
+        return [*self._drain_restored(), *self._add_share(signing, share)]
 
     def _add_share(self, signing: CheckpointSigning, share: SignatureShare) -> list[SidechainOutput]:
         if signing.checkpoint is not None or share.signer in signing.session.shares:
@@ -421,6 +444,7 @@ class SidechainService:
             signing.session = add_signature_share(signing.session, share)
         except SpecError:
             return []
+        self._store_share(share)
         out: list[SidechainOutput] = [share]
         signature = try_recover(signing.session)
         if signature is not None:
@@ -442,7 +466,8 @@ class SidechainService:
         """A checkpoint share (``None``: not one this node knows; the quorum side may hold it)."""
         signing = self.signings.get(share.message + share.quorum_id)
         if signing is None:
-            for chain in self.chains.values():
+            self._load_chains()  # after a restart, before the first tip
+            for chain in list(self.chains.values()):
                 federation = self._federation(chain.record)
                 if federation is None or federation.session_id != share.quorum_id:
                     continue
@@ -514,7 +539,10 @@ class SidechainService:
                 if signing.sidechain_id == sidechain_id and signing.checkpoint is not None:
                     out.extend(self._post(signing))
         out.extend(self._retry_shares())
+        out.extend(self._drain_restored())
         self._forget_old_signings()
+        for sidechain_id in sorted(state.sidechains.chains):
+            out.extend(self._fetch_missing(sidechain_id))
         return out
 
     def _forget_old_signings(self) -> None:
@@ -531,8 +559,7 @@ class SidechainService:
         federation = self._federation(chain.record)
         if federation is None or not federation.result.qualified:
             return None
-        qualified = federation.result.qualified
-        return qualified[height % len(qualified)]
+        return get_proposer(height, self.proposer_round(chain, height), federation.result.qualified)
 
     def _produce(self, chain: LocalChain) -> list[SidechainOutput]:
         """SCB-6 as proposer: the next block once the tip is checkpointed and there is work."""
@@ -570,6 +597,95 @@ class SidechainService:
     def _mainchain_timestamp(self) -> int:
         timestamps = self.chain_state().timestamps
         return int(timestamps[-1]) if timestamps else 0
+
+    # ------------------------------------------------------------------------- liveness (SC-LIVE-1/2)
+
+    def proposer_round(self, chain: LocalChain, height: int) -> int:
+        """SC-LIVE-1: the proposer round of sidechain ``height`` on the node's mainchain tip (0 until
+        checkpoint ``height - 1`` is accepted: the block cannot be produced before)."""
+        checkpoints = chain.record.checkpoints
+        if not 1 <= height <= len(checkpoints):
+            return 0
+        start = checkpoints[height - 1].posted_height
+        timeout = self.preset.sidechains.proposer_timeout_blocks
+        return compute_round(start, self.chain_state().height, timeout)
+
+    # ------------------------------------------------------------------------- missed blocks (P2P-SC-3)
+
+    def _fetch_missing(self, sidechain_id: int) -> list[SidechainOutput]:
+        """P2P-SC-3: ask for the heights between the tip and the latest checkpoint or the highest
+        held block (once per sidechain per mainchain block and start height)."""
+        chain = self.chains.get(sidechain_id)
+        if chain is None:
+            return []
+        tip = chain.tip.tip.height
+        wanted = len(chain.record.checkpoints) - 1
+        for block in self.held_blocks:
+            if block.header.sidechain_id == sidechain_id:
+                wanted = max(wanted, block.header.height - 1)
+        if wanted <= tip:
+            return []
+        mainchain = self.chain_state().height
+        if self.requested.get(sidechain_id) == (tip + 1, mainchain):
+            return []
+        self.requested[sidechain_id] = (tip + 1, mainchain)
+        count = min(wanted - tip, self.preset.sidechains.max_blocks_per_request)
+        return [GetSidechainBlocks(sidechain_id, tip + 1, count)]
+
+    def serve_blocks(self, request: GetSidechainBlocks) -> list[SidechainBlockMessage]:
+        """P2P-SC-3: the blocks of the node's chain at the requested heights that it has, in order."""
+        chain = self.local(request.sidechain_id)
+        if chain is None:
+            return []
+        count = min(request.count, self.preset.sidechains.max_blocks_per_request)
+        wanted = chain.blocks[request.from_height : request.from_height + count]
+        return [SidechainBlockMessage(block) for block in wanted if block is not None]
+
+    def _apply_held(self, chain: LocalChain) -> list[SidechainOutput]:
+        """Apply held blocks of ``chain`` that now extend its tip, in height order (a fetched batch)."""
+        out: list[SidechainOutput] = []
+        sidechain_id = chain.record.spec.sidechain_id
+        progressed = True
+        while progressed:
+            progressed = False
+            for block in list(self.held_blocks):
+                header = block.header
+                if header.sidechain_id != sidechain_id or header.height != chain.tip.tip.height + 1:
+                    continue
+                if self._try_apply(chain, block):
+                    self.held_blocks.remove(block)
+                    out.append(SidechainBlockMessage(block))
+                    progressed = True
+                    break
+        return out
+
+    # ------------------------------------------------------------------------- persisted shares
+
+    def _store_share(self, share: SignatureShare) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO sc_shares (message, quorum_id, signer, data) VALUES (?, ?, ?, ?)",
+            (share.message, share.quorum_id, share.signer, encode(SIGNATURE_SHARE_CODEC, share)),
+        )
+
+    def _restore_shares(self, signing: CheckpointSigning) -> list[SidechainOutput]:
+        """The stored shares of ``signing``'s message and quorum, added again (after a restart)."""
+        rows = self.db.execute(
+            "SELECT data FROM sc_shares WHERE message = ? AND quorum_id = ? ORDER BY signer",
+            (signing.session.message, signing.session.quorum_id),
+        ).fetchall()
+        out: list[SidechainOutput] = []
+        for (data,) in rows:
+            with contextlib.suppress(SpecError):
+                out.extend(self._add_share(signing, decode(SIGNATURE_SHARE_CODEC, bytes(data))))
+        return out
+
+    def _load_chains(self) -> None:
+        for sidechain_id in sorted(self.chain_state().sidechains.chains):
+            self.local(sidechain_id)
+
+    def _drain_restored(self) -> list[SidechainOutput]:
+        out, self.restored = self.restored, []
+        return out
 
     # ------------------------------------------------------------------------- wallet side
 
@@ -653,6 +769,7 @@ class SidechainService:
             "pending_transactions": len(self.pool(sidechain_id)),
             "federation_member": None if federation is None else federation.member_index,
             "proposer": self.proposer(chain, tip.tip.height + 1),
+            "proposer_round": self.proposer_round(chain, tip.tip.height + 1),
         }
 
 

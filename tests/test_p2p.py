@@ -100,6 +100,7 @@ from spec.p2p.messages import (
     GetBlockTxn,
     GetData,
     GetHeaders,
+    GetSidechainBlocks,
     GetSnapshotChunk,
     GetSnapshotManifests,
     Headers,
@@ -268,6 +269,12 @@ MESSAGE_STRATEGIES: dict[Command, st.SearchStrategy[Any]] = {
         ),
     ),
     Command.SIDECHAIN_TX: st.builds(SidechainTxMessage, U64, st.binary(max_size=300)),
+    Command.GET_SIDECHAIN_BLOCKS: st.builds(
+        GetSidechainBlocks,
+        U64,
+        U64,
+        st.integers(1, PRESET.sidechains.max_blocks_per_request),
+    ),
 }
 
 

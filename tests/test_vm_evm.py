@@ -151,11 +151,12 @@ def test_stateless_equals_full_and_value_is_conserved(
     if outcome.outbox:
         assert spec["target"] == EVM.withdrawal_address and outcome.status == TxStatus.SUCCEEDED
         (entry,) = outcome.outbox
-        assert (entry.kind, entry.target_chain, entry.recipient, entry.amount) == (
+        assert (entry.kind, entry.target_chain, entry.recipient, entry.amount, entry.sender) == (
             OutboxKind.WITHDRAWAL,
             0,
             spec["recipient"],
             spec["value"],
+            SENDERS[int(spec["sender"])],  # type: ignore[call-overload]  # VM-5: the CALLER
         )
 
 

@@ -106,12 +106,12 @@ def test_amount_above_balance_fails_but_charges_the_fee() -> None:
 def test_withdraw_and_message_emit_outbox_entries() -> None:
     trie = state_trie({0: (100_000, 0)})
     outcome, _ = _run(trie, signed_bytes(0, kind=FerrisTxKind.WITHDRAW, amount=700, recipient=b"\x51" * 25))
-    assert outcome.outbox == (OutboxEntry(OutboxKind.WITHDRAWAL, 0, b"\x51" * 25, 700, b""),)
+    assert outcome.outbox == (OutboxEntry(OutboxKind.WITHDRAWAL, 0, b"\x51" * 25, 700, b"", account(0)),)
     message = signed_bytes(
         0, kind=FerrisTxKind.MESSAGE, amount=9, target_chain=8, recipient=b"r", payload=b"p"
     )
     outcome, _ = _run(trie, message)
-    assert outcome.outbox == (OutboxEntry(OutboxKind.MESSAGE, 8, b"r", 9, b"p"),)
+    assert outcome.outbox == (OutboxEntry(OutboxKind.MESSAGE, 8, b"r", 9, b"p", account(0)),)
 
 
 def _code(trie: Trie, tx: bytes, context: ExecutionContext = CONTEXT) -> str:

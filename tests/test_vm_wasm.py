@@ -180,7 +180,8 @@ def test_escrow_release_refund_and_withdrawal() -> None:
         chain2.apply(MAINNET, make_tx("carol", TxKind.CALL, 2, to=third, data=b"\x04" + b"mainchain-bob")),
     ]
     assert [o.status for o in withdrawal] == [TxStatus.SUCCEEDED] * 3
-    assert withdrawal[2].outbox == (OutboxEntry(OutboxKind.WITHDRAWAL, 0, b"mainchain-bob", 900, b""),)
+    # VM-5: the entry names the contract whose balance it burnt, not the transaction's sender
+    assert withdrawal[2].outbox == (OutboxEntry(OutboxKind.WITHDRAWAL, 0, b"mainchain-bob", 900, b"", third),)
     assert _balance(chain2, third) == 0  # burnt on the sidechain, paid on the mainchain
 
 

@@ -93,6 +93,7 @@ from spec.p2p.messages import (
     GetBlockTxn,
     GetData,
     GetHeaders,
+    GetSidechainBlocks,
     GetSnapshotChunk,
     GetSnapshotManifests,
     Headers,
@@ -497,6 +498,11 @@ def _sidechain_messages(preset: Preset) -> list[tuple[str, Message]]:
         ("sidechain_block", SidechainBlockMessage(block)),
         ("sidechain_block_empty", SidechainBlockMessage(SidechainBlock(block.header, ()))),
         ("sidechain_tx", SidechainTxMessage(SIDECHAIN_SAMPLE_ID, sample_sidechain_transaction(preset))),
+        ("get_sidechain_blocks", GetSidechainBlocks(SIDECHAIN_SAMPLE_ID, 1, 1)),
+        (
+            "get_sidechain_blocks_max",
+            GetSidechainBlocks(SIDECHAIN_SAMPLE_ID, 300, preset.sidechains.max_blocks_per_request),
+        ),
     ]
 
 
@@ -532,6 +538,33 @@ def _sidechain_frame_cases(preset: Preset) -> Iterator[CaseSpec]:
                 preset,
             ),
             "DECODE_LENGTH_LIMIT",
+        ),
+    ]
+    limit = preset.sidechains.max_blocks_per_request
+    cases += [
+        (
+            "get_sidechain_blocks_zero_count",
+            "P2P-SC-3: a request for 0 blocks",
+            raw_frame(Command.GET_SIDECHAIN_BLOCKS, b"\x01\x01\x00", preset),
+            "DECODE_LENGTH_LIMIT",
+        ),
+        (
+            "get_sidechain_blocks_too_many",
+            "P2P-SC-3: a request for max_blocks_per_request + 1 blocks",
+            raw_frame(Command.GET_SIDECHAIN_BLOCKS, b"\x01\x01" + varint_encode(limit + 1), preset),
+            "DECODE_LENGTH_LIMIT",
+        ),
+        (
+            "get_sidechain_blocks_truncated",
+            "P2P-SC-3: a request without its count",
+            raw_frame(Command.GET_SIDECHAIN_BLOCKS, b"\x01\x01", preset),
+            "DECODE_TRUNCATED",
+        ),
+        (
+            "get_sidechain_blocks_noncanonical_height",
+            "P2P-SC-3: the start height as a two-byte varint of 1 (ENC-1)",
+            raw_frame(Command.GET_SIDECHAIN_BLOCKS, b"\x01\x81\x00\x01", preset),
+            "DECODE_NONCANONICAL_VARINT",
         ),
     ]
     for case, description, frame, error in cases:

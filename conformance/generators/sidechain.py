@@ -20,6 +20,7 @@ from conformance.generators.dispute_games import generate_dispute_games
 from conformance.handlers.chain import quorum_record_json
 from conformance.handlers.sidechain import spec_json
 from conformance.model import JSON, CaseSpec
+from spec.chain.block import Block, BlockHeader, encode_block
 from spec.encoding import encode
 from spec.ledger.transaction import Transaction, TxOutput, encode_transaction
 from spec.masternode.dkg import session_end_height
@@ -42,6 +43,7 @@ from spec.sidechain.transactions import (
     encode_sidechain_message,
     sidechain_message_script,
 )
+from spec.vm.interface import OutboxEntry
 
 FORK = "sidechains"
 BlockList = list[tuple[int, Sequence[Sequence[TxOutput]]]]
@@ -185,6 +187,35 @@ def _match_cases(preset: Preset) -> Iterator[CaseSpec]:
         "match_message",
         "proof_too_long",
         "SC-TX-2: more sibling hashes than max_outbox_proof_hashes",
+        {"script": script.hex()},
+        "DECODE_LENGTH_LIMIT",
+    )
+    yield from _sender_decode_cases(preset, outbox)
+
+
+def _sender_decode_cases(preset: Preset, outbox: list[OutboxEntry]) -> Iterator[CaseSpec]:
+    """VM-5: the outbox entry's ``sender`` (encoded last, at most 64 bytes) as SC-TX-2 decodes it."""
+    longest = replace(outbox[1], sender=b"\xee" * 64)
+    relay = RelayMessage(sb.outbox_proof(sb.SPEC_A, 0, [outbox[0], longest], 1))
+    yield _case(
+        "match_message",
+        "relay_sender_64",
+        "VM-5: a relayed entry whose sender is 64 bytes (the limit)",
+        {"script": sidechain_message_script(relay, preset).hex()},
+    )
+    encoded = encode_sidechain_message(relay, preset)
+    field = b"\x40" + b"\xee" * 64
+    if encoded.count(field) != 1:
+        raise AssertionError("the sender field is not unique in the encoding")
+    over = encoded.replace(field, b"\x41" + b"\xee" * 65)
+    size = preset.script.max_element_bytes
+    script = bytes([Opcode.OP_RETURN]) + b"".join(
+        encode_push(over[i : i + size]) for i in range(0, len(over), size)
+    )
+    yield _case(
+        "match_message",
+        "relay_sender_too_long",
+        "VM-5: a relayed entry whose sender is 65 bytes",
         {"script": script.hex()},
         "DECODE_LENGTH_LIMIT",
     )
@@ -442,6 +473,45 @@ def _federation_key_cases(preset: Preset) -> Iterator[CaseSpec]:
     )
 
 
+def _proposer_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-LIVE-1/2: the proposer of a height by round, the round by mainchain blocks elapsed."""
+    timeout = preset.sidechains.proposer_timeout_blocks
+
+    def data(height: int, start: int, at: int, qualified: Sequence[int]) -> dict[str, JSON]:
+        return {"height": height, "round_start": start, "mainchain_height": at, "qualified": list(qualified)}
+
+    cases: list[tuple[str, str, dict[str, JSON], str | None]] = [
+        ("round_0", "SC-LIVE-1/2: at the posted height: round 0", data(1, 40, 40, [1, 2, 3]), None),
+        (
+            "round_0_last",
+            "SC-LIVE-1: one block before the timeout",
+            data(1, 40, 40 + timeout - 1, [1, 2, 3]),
+            None,
+        ),
+        (
+            "round_1",
+            "SC-LIVE-1/2: at the timeout: the next member",
+            data(1, 40, 40 + timeout, [1, 2, 3]),
+            None,
+        ),
+        (
+            "wraps",
+            "SC-LIVE-2: the rotation wraps round the list",
+            data(5, 40, 40 + 2 * timeout, [4, 9, 11]),
+            None,
+        ),
+        (
+            "before_start",
+            "SC-LIVE-1: a mainchain height below the start is round 0",
+            data(2, 40, 30, [7, 8]),
+            None,
+        ),
+        ("no_members", "SC-LIVE-2: an empty qualified list", data(1, 40, 40, []), "SC_NO_FEDERATION_KEY"),
+    ]
+    for case, description, payload, error in cases:
+        yield _case("proposer", case, description, payload, error)
+
+
 def generate_sidechain(preset: Preset) -> Iterator[CaseSpec]:
     """The ``sidechain`` flow's vectors for ``preset``."""
     yield from _decode_cases()
@@ -451,6 +521,7 @@ def generate_sidechain(preset: Preset) -> Iterator[CaseSpec]:
     yield from _spec_cases(preset)
     yield from _checkpoint_cases(preset)
     yield from _equivocation_cases()
+    yield from _proposer_cases(preset)
 
 
 # --------------------------------------------------------------------------------------------
@@ -843,11 +914,109 @@ def _message_cases(
     del preset
 
 
+def _transaction_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-BLK-1/3 for one transaction (``apply_sidechain_transaction``, MEMPOOL-1's check)."""
+
+    def data(blocks: BlockList, height: int, outputs: Sequence[TxOutput]) -> dict[str, JSON]:
+        tx = sb.block(height, outputs)[1]
+        return {**_run(preset, blocks), "transaction": encode_transaction(tx, preset).hex(), "height": height}
+
+    prefix = _peg_prefix()
+    cases: list[tuple[str, str, dict[str, JSON], str | None]] = [
+        (
+            "deposit",
+            "SC-PEG-1: one deposit, nothing released",
+            data([], 12, [sb.deposit_output(sb.CHAIN_A, 700)]),
+            None,
+        ),
+        ("claim", "SC-PEG-3/4: a matured claim releases its amount", data(prefix, 17, _claim(0)), None),
+        (
+            "claim_spent",
+            "SC-PEG-4: a claim of a withdrawal a block already paid",
+            data([*prefix, (17, [_claim(0)])], 18, _claim(0)),
+            "SC_WITHDRAWAL_SPENT",
+        ),
+        (
+            "claim_in_window",
+            "SC-PEG-3: a claim inside the challenge period",
+            data(prefix, 16, _claim(0)),
+            "SC_CHALLENGE_PERIOD",
+        ),
+        (
+            "deposit_unknown_sidechain",
+            "SC-PEG-1: a deposit to sidechain 9",
+            data([], 12, [sb.deposit_output(9, 5)]),
+            "SC_UNKNOWN_SIDECHAIN",
+        ),
+        (
+            "checkpoint_again",
+            "SC-CP-1: a second copy of an accepted checkpoint (the mempool drops it)",
+            data(prefix, 15, [sb.message_output(CHECKPOINT_A)]),
+            "SC_CHECKPOINT_HEIGHT",
+        ),
+    ]
+    for case, description, payload, error in cases:
+        yield _case("apply_transaction", case, description, payload, error)
+
+
+def _outputs_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-BLK-1..4 of a whole mainchain block on a chain state (``spec.chain.state.sidechain_outputs``)."""
+    height = 4 * max(preset.masternodes.finality_quorum_interval, preset.masternodes.pose_quorum_interval)
+    height += session_end_height(0, preset.dkg) + 1
+    finality_base = finality_quorum_height(height, preset)
+    pose_base = pose_quorum_height(height, preset)
+    assert finality_base is not None and pose_base is not None
+    quorums: dict[str, JSON] = {
+        "quorums": [_quorum(finality_base, sb.federation_public(QuorumType.FINALITY))],
+        "pose_quorums": [_quorum(pose_base, sb.federation_public(QuorumType.POSE))],
+    }
+
+    def data(active: bool, keyed: bool, *txs: Sequence[TxOutput]) -> dict[str, JSON]:
+        header = BlockHeader(1, height, bytes(32), bytes(32), bytes(32), bytes(32), 1_700_000_000, 0, 0)
+        block = Block(header, (), sb.block(height, *txs))
+        return {
+            "forks_active": active,
+            "sidechains": [spec_json(s) for s in (sb.SPEC_A, sb.SPEC_B)],
+            "activation_height": sb.ACTIVATION,
+            **(quorums if keyed else {}),
+            "block": encode_block(block, preset).hex(),
+        }
+
+    deposits = [sb.deposit_output(sb.CHAIN_A, 1000), sb.deposit_output(sb.CHAIN_B, 50)]
+    checkpoint = [sb.message_output(CHECKPOINT_A)]
+    cases: list[tuple[str, str, dict[str, JSON], str | None]] = [
+        ("before_fork", "SC-FORK-1: fork sidechains not in force: null", data(False, True, deposits), None),
+        (
+            "deposits_and_checkpoint",
+            "SC-BLK-1..4: two deposits, then a checkpoint under the committed finality key",
+            data(True, True, deposits, checkpoint),
+            None,
+        ),
+        ("no_deposit", "SC-BLK-1: a block without sidechain messages hands nothing", data(True, True), None),
+        (
+            "no_federation_key",
+            "SC-CP-4: a checkpoint with no quorum recorded",
+            data(True, False, checkpoint),
+            "SC_NO_FEDERATION_KEY",
+        ),
+        (
+            "unknown_sidechain",
+            "SC-PEG-1: a deposit to sidechain 9",
+            data(True, True, [sb.deposit_output(9, 5)]),
+            "SC_UNKNOWN_SIDECHAIN",
+        ),
+    ]
+    for case, description, payload, error in cases:
+        yield _case("sidechain_outputs", case, description, payload, error)
+
+
 def generate_peg(preset: Preset) -> Iterator[CaseSpec]:
     """The ``peg`` flow's vectors for ``preset``."""
     for spec in (*_peg_cases(preset), *_dispute_cases(preset)):
         yield spec
         yield from _one_transaction(spec)
+    yield from _transaction_cases(preset)
+    yield from _outputs_cases(preset)
     yield from generate_dispute_games(preset)
 
 

@@ -748,6 +748,36 @@ def generate_sidechain_block(preset: Preset) -> Iterator[CaseSpec]:
     )
     yield from _lock_time_cases(preset)
     yield from _outbox_proof_cases()
+    yield from _bounce_cases(preset)
+
+
+def _bounce_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """VM-5 / SC-MSG-4 on the source sidechain: account 0 sends a message (its outbox entry names
+    account 0 as sender); the destination never acknowledges it, the mainchain refunds it and the
+    bounce (recipient = the entry's sender) credits account 0 again in a later block."""
+    deposit = _deposit(11, 0, _account(0), 1_000_000)
+    send = _hex(
+        0, kind=FerrisTxKind.MESSAGE, target_chain=9, amount=1000, recipient=b"m" * 32, payload=b"ping"
+    )
+    before = MainchainInputs(40, 6, (deposit,), ())
+    sent, _ = _chain(preset, before, [([send], 11)])
+    genesis = genesis_state(VmKind.FERRIS, CHAIN, GENESIS_TIMESTAMP, GENESIS_CURSOR)
+    (entry,) = apply_sidechain_block(genesis, sent[0], before, preset).outbox
+    if entry.sender != _account(0):
+        raise AssertionError("VMF-7: the message entry does not name its sender")
+    for name, recipient, description in (
+        ("bounce_to_sender", entry.sender, "the bounce pays the entry's sender: account 0 is credited"),
+        (
+            "bounce_without_recipient",
+            b"",
+            "a bounce naming no account (as before VM-5 carried a sender) is not credited: SCB-2 "
+            "refunds it with a MESSAGE entry to the sidechain itself, which SC-MSG-1 cannot relay",
+        ),
+    ):
+        bounce = InboundMessage(CHAIN, 16, 0, CHAIN, 1, 0, b"", recipient, entry.amount, b"")
+        inputs = MainchainInputs(40, 6, (deposit,), (bounce,))
+        blocks, _ = _chain(preset, inputs, [([send], 11), ([], 16)])
+        yield CaseSpec("apply_blocks", name, f"VM-5, SC-MSG-4: {description}", _blocks_input(inputs, blocks))
 
 
 def _build_input(

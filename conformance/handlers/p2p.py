@@ -80,6 +80,7 @@ from spec.p2p.messages import (
     GetBlockTxn,
     GetData,
     GetHeaders,
+    GetSidechainBlocks,
     GetSnapshotChunk,
     GetSnapshotManifests,
     Headers,
@@ -272,6 +273,12 @@ def message_json(message: Message, preset: Preset) -> dict[str, JSON]:
         }
     if isinstance(message, SidechainTxMessage):
         return {"sidechain_id": message.sidechain_id, "transaction": to_hex(message.transaction)}
+    if isinstance(message, GetSidechainBlocks):
+        return {
+            "sidechain_id": message.sidechain_id,
+            "from_height": message.from_height,
+            "count": message.count,
+        }
     return {"nodes": [node_json(n) for n in message.nodes]}
 
 

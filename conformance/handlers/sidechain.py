@@ -10,7 +10,8 @@ JSON shapes (besides the general conventions of docs/vector-format.md):
 * the sidechains state is ``{"chains": [{"sidechain_id", "activation_height", "escrow",
   "checkpoints": [{"height", "header_hash", "deposit_cursor", "outbox_root", "posted_height"}]}],
   "spent_withdrawals": [[chain, height, index]], "delivered_messages": [...],
-  "pending_messages": [{"key": [chain, height, index], "destination", "amount", "relay_height"}]}``,
+  "pending_messages": [{"key": [chain, height, index], "destination", "amount", "relay_height",
+  "sender" (hex)}]}``,
   every list sorted.
 
 ``apply_blocks`` starts from the ``sidechains`` registered at ``activation_height`` (SC-REG-2) and
@@ -19,14 +20,32 @@ a superblock registers before its messages, SC-REG-3)}`` block in order
 (:func:`~spec.sidechain.state.apply_block_to_sidechains`); its output lists each block's deposits,
 inbound messages and released amounts, then the final state and its ``total_escrow`` (SC-PEG-6).
 An invalid run fails at one block.
+
+``apply_transaction`` (MEMPOOL-1's check, SC-BLK-1/3 for one transaction) runs ``blocks`` as
+``apply_blocks`` does, then one ``transaction`` (hex) at mainchain ``height``
+(:func:`~spec.sidechain.state.apply_sidechain_transaction`): ``{"released", "state",
+"total_escrow"}`` or the transaction's first SC-* code.
+
+``sidechain_outputs`` (SC-BLK-1..4 as the chain transition runs them,
+:func:`spec.chain.state.sidechain_outputs`) takes the chain state before ``block`` (hex): the state
+before genesis with every fork ACTIVE when ``forks_active`` is true (as found, else), the
+``sidechains`` registered at ``activation_height`` and the recorded ``quorums`` /
+``pose_quorums`` (FIN-6/7, whose committed keys are the federation keys, SC-CP-4); it returns
+``null`` when fork ``sidechains`` is not in force at the block, else the block's ``deposits``,
+``inbound``, ``released`` and the sidechains ``state`` after it.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from conformance.handlers.masternode import objects, parse_quorums
 from conformance.jsonio import field, from_hex, hex_field, int_field, to_hex
 from conformance.model import JSON, BadInput, Handler
+from spec.chain.block import decode_block
+from spec.chain.state import initial_state, sidechain_outputs
 from spec.errors import SpecError
+from spec.forks.deployment import DeploymentStatus
 from spec.ledger.transaction import decode_transaction
 from spec.presets import Preset
 from spec.sidechain.checkpoint import check_checkpoint, check_equivocation, federation_keys
@@ -43,6 +62,7 @@ from spec.sidechain.header import (
     decode_sidechain_header,
     encode_checkpoint,
 )
+from spec.sidechain.liveness import compute_round, get_proposer
 from spec.sidechain.registry import (
     EMPTY_SIDECHAINS,
     SidechainSpec,
@@ -124,6 +144,7 @@ def outbox_json(outbox: OutboxProof) -> dict[str, JSON]:
             "recipient": to_hex(entry.recipient),
             "amount": entry.amount,
             "payload": to_hex(entry.payload),
+            "sender": to_hex(entry.sender),
         },
         "proof": [to_hex(h) for h in outbox.proof],
     }
@@ -230,6 +251,7 @@ def state_json(state: SidechainsState) -> dict[str, JSON]:
             "destination": message.destination,
             "amount": message.amount,
             "relay_height": message.relay_height,
+            "sender": to_hex(message.sender),
         }
         for _, message in sorted(state.pending_messages.items())
     ]
@@ -445,7 +467,20 @@ def handle_check_equivocation(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"sidechain_id": first.header.sidechain_id, "height": first.header.height}
 
 
+def handle_proposer(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-LIVE-1/2: ``{"height", "round_start", "mainchain_height", "qualified": [int]}`` ->
+    ``{"round", "proposer"}`` under the preset's ``proposer_timeout_blocks``."""
+    qualified = field(data, "qualified")
+    if not isinstance(qualified, list) or not all(isinstance(q, int) and q >= 1 for q in qualified):
+        raise BadInput("qualified must be a list of member indexes")
+    timeout = preset.sidechains.proposer_timeout_blocks
+    round_ = compute_round(int_field(data, "round_start"), int_field(data, "mainchain_height"), timeout)
+    members = [int(q) for q in qualified]
+    return {"round": round_, "proposer": get_proposer(int_field(data, "height"), round_, members)}
+
+
 SIDECHAIN_HANDLERS: dict[str, Handler] = {
+    "proposer": handle_proposer,
     "decode_checkpoint": handle_decode_checkpoint,
     "decode_header": handle_decode_header,
     "match_message": handle_match_message,
@@ -454,7 +489,34 @@ SIDECHAIN_HANDLERS: dict[str, Handler] = {
     "check_checkpoint": handle_check_checkpoint,
     "check_equivocation": handle_check_equivocation,
 }
+
+
+def handle_sidechain_outputs(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-BLK-1..4 of one mainchain ``block`` on the chain state the input describes: what it hands
+    each sidechain, or ``null`` before fork ``sidechains``."""
+    base = initial_state(preset)
+    active = field(data, "forks_active")
+    if not isinstance(active, bool):
+        raise BadInput("forks_active must be a boolean")
+    deployments = (
+        tuple(replace(r, status=DeploymentStatus.ACTIVE) for r in base.deployments)
+        if active
+        else base.deployments
+    )
+    state = replace(base, deployments=deployments, sidechains=_initial(data), quorums=parse_quorums(data))
+    result = sidechain_outputs(state, decode_block(hex_field(data, "block"), preset), preset)
+    if result is None:
+        return None
+    return {
+        "deposits": [deposit_json(d) for d in result.deposits],
+        "inbound": [inbound_json(m) for m in result.inbound],
+        "released": list(result.released),
+        "state": state_json(result.state),
+    }
+
+
 PEG_HANDLERS: dict[str, Handler] = {
     "apply_blocks": handle_apply_blocks,
     "apply_transaction": handle_apply_transaction,
+    "sidechain_outputs": handle_sidechain_outputs,
 }

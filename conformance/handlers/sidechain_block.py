@@ -7,7 +7,7 @@ JSON shapes:
   state holding exactly those accounts (VMF-1).
 * ``context``: ``{sidechain_id, height, timestamp, gas_limit}`` (``fee_recipient`` is empty).
 * an outcome: ``{post_root, status, gas_used, fee, events, outbox}``, an outbox entry
-  ``{kind, target_chain, recipient, amount, payload}``.
+  ``{kind, target_chain, recipient, amount, payload, sender}`` (VM-5).
 * a deposit: ``{sidechain_id, mainchain_height, position, txid, output_index, recipient, amount}``;
   an inbound message: ``{sidechain_id, mainchain_height, position, source_chain, source_height,
   source_index, sender, recipient, amount, payload}`` (SC-HDR-5).
@@ -125,6 +125,7 @@ def entry_json(entry: OutboxEntry) -> JSON:
         "recipient": to_hex(entry.recipient),
         "amount": entry.amount,
         "payload": to_hex(entry.payload),
+        "sender": to_hex(entry.sender),
     }
 
 
@@ -136,6 +137,7 @@ def _entry(value: JSON, name: str) -> OutboxEntry:
         hex_field(raw, "recipient"),
         int_field(raw, "amount"),
         hex_field(raw, "payload"),
+        hex_field(raw, "sender"),
     )
 
 

@@ -8,7 +8,7 @@ JSON shapes (besides the general conventions of docs/vector-format.md):
   (VM-6);
 * ``context`` is ``{"sidechain_id", "height", "timestamp", "fee_recipient": hex, "gas_limit"}``;
 * an outcome is ``{"post_root", "status" (0 failed, 1 succeeded), "gas_used", "fee", "events":
-  [hex RLP of each log], "outbox": [{"kind", "target_chain", "recipient", "amount", "payload"}],
+  [hex RLP of each log], "outbox": [{"kind", "target_chain", "recipient", "amount", "payload", "sender"}],
   "new_nodes": [[hash, preimage], ...], "logs_hash": keccak(RLP(logs))}``.
 """
 
@@ -71,6 +71,7 @@ def outcome_json(outcome: TxOutcome, new_nodes: NewNodes) -> dict[str, JSON]:
                 "recipient": to_hex(entry.recipient),
                 "amount": entry.amount,
                 "payload": to_hex(entry.payload),
+                "sender": to_hex(entry.sender),
             }
             for entry in outcome.outbox
         ],

@@ -5,7 +5,7 @@ JSON shapes. ``genesis`` is a list of ``[address_hex, balance]`` (VMW-1 accounts
 no code); ``context`` is ``{sidechain_id, height, timestamp, fee_recipient, gas_limit}``;
 ``transactions`` are hex encodings (VMW-2; a deploy carries the module bytes). An outcome is
 ``{post_root, status, gas_used, fee, events, outbox}`` (VM-3/VM-5), an outbox entry
-``{kind, target_chain, recipient, amount, payload}``.
+``{kind, target_chain, recipient, amount, payload, sender}``.
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ def outcome_json(outcome: TxOutcome) -> JSON:
                 "recipient": to_hex(entry.recipient),
                 "amount": entry.amount,
                 "payload": to_hex(entry.payload),
+                "sender": to_hex(entry.sender),
             }
             for entry in outcome.outbox
         ],

@@ -11,6 +11,10 @@ Contracts (rule references in brackets):
 * deposit cursor [SC-CP-3]: the highest acceptable cursor is ``h - depth``, grows one for one with
   the height, and a deposit at mainchain height ``d`` can be credited by a checkpoint in block
   ``h`` only if ``h >= d + depth`` (so a reorganisation shallower than the depth un-credits nothing).
+* proposer round [SC-LIVE-1]: round 0 exactly before ``start + timeout``, never negative,
+  monotone in the mainchain height, one more every ``timeout`` blocks.
+* proposer rotation [SC-LIVE-2]: the proposer is a member, the rotation has period ``|qualified|``
+  and the next round names another member (with more than one).
 * the canary ``tests/sidechain_symbolic_canary.py`` claims a checkpoint is matured one block
   early; CrossHair must refute it.
 """
@@ -18,10 +22,11 @@ Contracts (rule references in brackets):
 from __future__ import annotations
 
 from spec.sidechain.checkpoint import max_deposit_cursor
+from spec.sidechain.liveness import compute_round, get_proposer
 from spec.sidechain.messages import is_timed_out
 from spec.sidechain.peg import is_matured
 
-__all__ = ["cursor_bound", "matured_window", "timeout_window"]
+__all__ = ["cursor_bound", "matured_window", "proposer_rotation", "proposer_round", "timeout_window"]
 
 
 def matured_window(posted: int, period: int, height: int) -> bool:
@@ -57,3 +62,26 @@ def cursor_bound(height: int, depth: int, deposit_height: int) -> int:
     post: (deposit_height <= __return__) == (height >= deposit_height + depth)
     """
     return max_deposit_cursor(height, depth)
+
+
+def proposer_round(start: int, height: int, timeout: int) -> int:
+    """SC-LIVE-1: the round advances every ``timeout`` mainchain blocks after ``start``.
+
+    pre: 0 <= start <= 10**9 and 0 <= height <= 2 * 10**9 and 1 <= timeout <= 10**6
+    post: __return__ >= 0
+    post: (__return__ == 0) == (height < start + timeout)
+    post: compute_round(start, height + 1, timeout) >= __return__
+    post: compute_round(start, height + timeout, timeout) == __return__ + 1 or height < start
+    """
+    return compute_round(start, height, timeout)
+
+
+def proposer_rotation(height: int, round_: int, members: int) -> int:
+    """SC-LIVE-2: over members ``1..members``, a member, period ``members``, the next round differs.
+
+    pre: 0 <= height <= 10**9 and 0 <= round_ <= 10**6 and 1 <= members <= 8
+    post: 1 <= __return__ <= members
+    post: get_proposer(height, round_ + members, tuple(range(1, members + 1))) == __return__
+    post: members == 1 or get_proposer(height, round_ + 1, tuple(range(1, members + 1))) != __return__
+    """
+    return get_proposer(height, round_, tuple(range(1, members + 1)))

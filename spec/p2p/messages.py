@@ -36,7 +36,11 @@
   sidechain block in ``BLOCK_CODEC`` (SC-HDR-1/4, P2P-SC-1) and ``SidechainTxMessage`` a sidechain
   id and one transaction's bytes (P2P-SC-2, at most ``max_message_bytes``); both are flooded once.
   Federation checkpoint signature shares travel as ``SignatureShare`` (SIGN-2) with the message
-  ``compute_checkpoint_message(header)`` (SC-HDR-3).
+  ``compute_checkpoint_message(header)`` (SC-HDR-3). ``GetSidechainBlocks(sidechain_id,
+  from_height, count)`` (P2P-SC-3) asks a peer for the sidechain blocks at heights
+  ``from_height .. from_height + count - 1`` of its chain, ``1 <= count <= max_blocks_per_request``
+  (``DECODE_LENGTH_LIMIT`` otherwise); the peer answers with one ``SidechainBlockMessage`` per block
+  it has, in height order, to the asker only (none: silence).
 * **P2P-SNAP** state snapshots for fast sync (SNAP-5..8, spec/ledger/state_snapshot.py):
   ``GetSnapshotManifests(max_height)`` asks which snapshots a peer serves at heights up to
   ``max_height``; ``SnapshotManifests`` answers with at most :data:`MAX_SNAPSHOT_MANIFESTS`
@@ -52,7 +56,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import cache
@@ -85,6 +89,7 @@ from spec.errors import (
     DifferentialIndexOverflow,
     EncodeError,
     InvalidEnumTag,
+    LengthLimitExceeded,
     MessageTooLarge,
     TrailingBytes,
     TruncatedInput,
@@ -167,6 +172,7 @@ class Command(IntEnum):
     SNAPSHOT_CHUNK = 0x63
     SIDECHAIN_BLOCK = 0x70
     SIDECHAIN_TX = 0x71
+    GET_SIDECHAIN_BLOCKS = 0x72
 
 
 class InvKind(IntEnum):
@@ -397,6 +403,17 @@ class SidechainTxMessage:
     transaction: bytes
 
 
+@dataclass(frozen=True)
+class GetSidechainBlocks:
+    """P2P-SC-3: ask for the sidechain blocks at ``from_height .. from_height + count - 1`` of
+    sidechain ``sidechain_id`` (``1 <= count <= max_blocks_per_request``); the answer is one
+    :class:`SidechainBlockMessage` per block the peer has, to the asker only."""
+
+    sidechain_id: int
+    from_height: int
+    count: int
+
+
 Message: TypeAlias = (
     Version
     | Verack
@@ -428,6 +445,7 @@ Message: TypeAlias = (
     | SnapshotChunkMessage
     | SidechainBlockMessage
     | SidechainTxMessage
+    | GetSidechainBlocks
 )
 """Every P2P message."""
 
@@ -462,6 +480,7 @@ MESSAGE_TYPES: dict[Command, type[Any]] = {
     Command.SNAPSHOT_CHUNK: SnapshotChunkMessage,
     Command.SIDECHAIN_BLOCK: SidechainBlockMessage,
     Command.SIDECHAIN_TX: SidechainTxMessage,
+    Command.GET_SIDECHAIN_BLOCKS: GetSidechainBlocks,
 }
 """P2P-1: the message type of each command."""
 
@@ -582,6 +601,28 @@ def _inv_kind(tag: int) -> InvKind:
         raise InvalidEnumTag(f"inventory kind {tag}") from None
 
 
+def _block_count(limit: int) -> Callable[[int], int]:
+    """P2P-SC-3: ``count`` of a GetSidechainBlocks is ``1..limit`` (``DECODE_LENGTH_LIMIT``)."""
+
+    def check(count: int) -> int:
+        if not 1 <= count <= limit:
+            raise LengthLimitExceeded(f"GetSidechainBlocks count {count} is not in 1..{limit}")
+        return count
+
+    return check
+
+
+def _block_count_out(limit: int) -> Callable[[int], int]:
+    """P2P-SC-3 on the encoding side (``ENCODE_OUT_OF_RANGE``)."""
+
+    def check(count: int) -> int:
+        if not 1 <= count <= limit:
+            raise EncodeError(f"GetSidechainBlocks count {count} is not in 1..{limit}")
+        return count
+
+    return check
+
+
 @cache
 def message_codecs(preset: Preset) -> dict[Command, Codec[Any]]:
     """P2P-2: the payload codec of every command under ``preset``'s limits."""
@@ -671,6 +712,21 @@ def message_codecs(preset: Preset) -> dict[Command, Codec[Any]]:
         Command.SIDECHAIN_TX: Struct(
             SidechainTxMessage,
             [("sidechain_id", Varint()), ("transaction", VarBytes(network.max_message_bytes))],
+        ),
+        Command.GET_SIDECHAIN_BLOCKS: Struct(
+            GetSidechainBlocks,
+            [
+                ("sidechain_id", Varint()),
+                ("from_height", Varint()),
+                (
+                    "count",
+                    Mapped(
+                        Varint(),
+                        _block_count_out(preset.sidechains.max_blocks_per_request),
+                        _block_count(preset.sidechains.max_blocks_per_request),
+                    ),
+                ),
+            ],
         ),
     }
 

@@ -318,6 +318,11 @@ class SidechainPresetParams:
     min_message_timeout: int
     max_message_timeout: int
     max_outbox_proof_hashes: int
+    proposer_timeout_blocks: int
+    """SC-LIVE-1: mainchain blocks a proposer round of a sidechain height lasts before the next
+    member's turn (spec/sidechain/liveness.py)."""
+    max_blocks_per_request: int
+    """P2P-SC-3: the most sidechain blocks one ``GetSidechainBlocks`` asks for."""
 
 
 @dataclass(frozen=True)

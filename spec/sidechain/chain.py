@@ -18,7 +18,8 @@ node (and the fraud-proof verifier's re-execution) runs:
   disjoint and together cover every mainchain height once, so every input is taken exactly once.
   An input the recipient cannot accept is refunded by an outbox entry: a deposit by
   ``OutboxEntry(WITHDRAWAL, 0, deposit.recipient, amount, txid || output_index as 4 bytes)``, a
-  message by ``OutboxEntry(MESSAGE, source_chain, sender, amount, b"")``.
+  message by ``OutboxEntry(MESSAGE, source_chain, sender, amount, b"")``; a refund entry's own
+  ``sender`` (VM-5) is ``b""``, since no account emitted it.
 * **SCB-3** the transactions run in order through the VM interface (VM-1..6) of the sidechain's
   VM kind, looked up in a table keyed by :class:`~spec.vm.interface.VmKind` (FerrisScript, EVM and
   WASM; a kind without a module would be ``SCB_UNKNOWN_VM``). Each gets

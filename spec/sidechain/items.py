@@ -11,7 +11,8 @@ kind  entry                   rest of the key                   value
                                                                 posted height (u64 / 32 bytes)
 0x12  spent withdrawal        chain, checkpoint height, leaf    ``0x01``
 0x13  delivered message       chain, checkpoint height, leaf    ``0x01``
-0x14  pending message         chain, checkpoint height, leaf    destination u64, amount u64, relay u64
+0x14  pending message         chain, checkpoint height, leaf    destination u64, amount u64, relay u64,
+                                                                sender (varint length, <= 64 bytes)
 0x15  open dispute game       game id                           sidechain id, payout script, the game
                                                                 (SC-DSP-14; :data:`GAME_CODEC`)
 0x16  payable bond            game id                           payout script, amount u64 (SC-DSP-17)
@@ -71,6 +72,7 @@ class _PendingValue:
     destination: int
     amount: int
     relay_height: int
+    sender: bytes
 
 
 RECORD_CODEC = Struct(
@@ -86,7 +88,10 @@ CHECKPOINT_RECORD_CODEC = Struct(
         ("posted_height", U64),
     ),
 )
-PENDING_CODEC = Struct(_PendingValue, (("destination", U64), ("amount", U64), ("relay_height", U64)))
+PENDING_CODEC = Struct(
+    _PendingValue,
+    (("destination", U64), ("amount", U64), ("relay_height", U64), ("sender", VarBytes(64))),
+)
 
 
 @dataclass(frozen=True)
@@ -216,7 +221,7 @@ def sidechain_items(state: SidechainsState) -> dict[bytes, bytes]:
     for key in state.delivered_messages:
         items[_key(KIND_DELIVERED_MESSAGE, *key)] = MARKER
     for key, message in state.pending_messages.items():
-        value_p = _PendingValue(message.destination, message.amount, message.relay_height)
+        value_p = _PendingValue(message.destination, message.amount, message.relay_height, message.sender)
         items[_key(KIND_PENDING_MESSAGE, *key)] = encode(PENDING_CODEC, value_p)
     for game_id, opened in state.games.items():
         items[_key(KIND_DISPUTE_GAME, game_id)] = encode(GAME_CODEC, _game_value(opened))
@@ -273,7 +278,7 @@ def sidechains_from_items(items: Mapping[bytes, bytes]) -> SidechainsState:
             a, b, c = _parts(key, 3)
             message = decode(PENDING_CODEC, value)
             pending[(a, b, c)] = PendingMessage(
-                (a, b, c), message.destination, message.amount, message.relay_height
+                (a, b, c), message.destination, message.amount, message.relay_height, message.sender
             )
         elif kind == KIND_DISPUTE_GAME:
             (game_id,) = _parts(key, 1)

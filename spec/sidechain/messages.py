@@ -9,7 +9,8 @@ destination through the mainchain. Normative text and sequence diagram: docs/sid
   (``SC_BAD_DESTINATION``). The amount moves from the source escrow (``SC_ESCROW_UNDERFLOW``) to the
   destination escrow (``SC_ESCROW_LIMIT``) and the destination receives an
   :class:`~spec.sidechain.header.InboundMessage` at the relaying block's height (position as
-  SC-PEG-2). The mainchain cannot attest a sender (VM-5's entry names none), so ``sender`` is empty.
+  SC-PEG-2), whose ``sender`` is the entry's ``sender`` (VM-5: the account that emitted it, attested
+  by the checkpoint's outbox root like every other field of the entry).
 * **SC-MSG-2 exactly once** the message ``(source_chain, checkpoint_height, leaf_index)`` is not in
   the delivered-message set (``SC_MESSAGE_DELIVERED``) and joins it.
 * **SC-MSG-3 acknowledgement** a relayed message is pending until the destination posts a
@@ -21,8 +22,10 @@ destination through the mainchain. Normative text and sequence diagram: docs/sid
   ``h >= relay_height + message_timeout`` (:func:`is_timed_out`, ``SC_MESSAGE_NOT_TIMED_OUT``). The
   amount moves back from the destination escrow (``SC_ESCROW_UNDERFLOW``) to the source escrow
   (``SC_ESCROW_LIMIT``), the message stops being pending, and the source receives a bounce: an
-  ``InboundMessage`` with ``source_chain`` = its own id and the original ``source_height`` and
-  ``source_index``, which the source credits to whoever emitted that outbox entry.
+  ``InboundMessage`` with ``source_chain`` = its own id, the original ``source_height`` and
+  ``source_index``, an empty ``sender`` and payload, and ``recipient`` = the entry's ``sender``
+  (kept in the pending message, SC-STATE-1 item ``0x14``), so the source credits the account that
+  emitted the entry (SCB-2).
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ def apply_relay(
         raise MessageDelivered(f"message {key} was relayed")
     state = with_record(state, debit_escrow(source, entry.amount))
     state = with_record(state, credit_escrow(get_sidechain(state, destination_id), entry.amount))
-    pending = PendingMessage(key, destination_id, entry.amount, height)
+    pending = PendingMessage(key, destination_id, entry.amount, height, entry.sender)
     state = replace(
         state,
         delivered_messages=state.delivered_messages | {key},
@@ -87,7 +90,7 @@ def apply_relay(
         key[0],
         key[1],
         key[2],
-        b"",
+        entry.sender,
         entry.recipient,
         entry.amount,
         entry.payload,
@@ -115,6 +118,15 @@ def apply_refund(
     state = with_record(state, credit_escrow(get_sidechain(state, refund.source_chain), pending.amount))
     state = replace(state, pending_messages={k: m for k, m in state.pending_messages.items() if k != key})
     bounce = InboundMessage(
-        refund.source_chain, height, position, key[0], key[1], key[2], b"", b"", pending.amount, b""
+        refund.source_chain,
+        height,
+        position,
+        key[0],
+        key[1],
+        key[2],
+        b"",
+        pending.sender,
+        pending.amount,
+        b"",
     )
     return state, bounce

@@ -137,12 +137,14 @@ WithdrawalKey = MessageKey
 
 @dataclass(frozen=True)
 class PendingMessage:
-    """SC-MSG-3: a relayed message the destination has not yet acknowledged."""
+    """SC-MSG-3: a relayed message the destination has not yet acknowledged; ``sender`` is its outbox
+    entry's sender (VM-5), whom a bounce pays (SC-MSG-4)."""
 
     key: MessageKey
     destination: int
     amount: int
     relay_height: int
+    sender: bytes
 
 
 @dataclass(frozen=True)

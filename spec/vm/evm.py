@@ -35,8 +35,10 @@ no database of its own; state goes in and out through :class:`spec.trie.Trie` on
   ``chain_id_base + sidechain_id``; unprotected legacy transactions are rejected (replay safety).
 * **EVM-6** a withdrawal is a plain CALL to the preset's ``withdrawal_address`` carrying value > 0,
   with calldata the mainchain recipient (1..64 bytes). It costs ``withdrawal_gas``, emits a log
-  (topic :data:`WITHDRAWAL_TOPIC`, data ``amount (32 bytes) || recipient``) and becomes an
-  :class:`~spec.vm.interface.OutboxEntry` (kind WITHDRAWAL, target chain 0) in emission order; the
+  (topics :data:`WITHDRAWAL_TOPIC` and the caller's address as a 32-byte word, data
+  ``amount (32 bytes) || recipient``) and becomes an :class:`~spec.vm.interface.OutboxEntry` (kind
+  WITHDRAWAL, target chain 0, ``sender`` the 20-byte ``CALLER`` of the withdrawal address, VM-5) in
+  emission order; the
   withdrawn value leaves the sidechain (it is subtracted from the system address's balance). Any
   other call to it (no value, bad recipient, DELEGATECALL/CALLCODE/STATICCALL) reverts. A reverted
   frame's withdrawals vanish with its logs (VM-5).
@@ -469,8 +471,9 @@ def _withdrawal_precompile(address: bytes, gas: int) -> Callable[[ComputationAPI
             or not 1 <= len(recipient) <= 64
         ):
             raise Revert(b"")
+        caller = int.from_bytes(message.sender, "big")
         computation.add_log_entry(
-            Address(address), (WITHDRAWAL_TOPIC,), message.value.to_bytes(32, "big") + recipient
+            Address(address), (WITHDRAWAL_TOPIC, caller), message.value.to_bytes(32, "big") + recipient
         )
         return computation
 
@@ -615,9 +618,11 @@ def execute_transaction(
     outbox: list[OutboxEntry] = []
     if environment.withdrawal_address is not None:
         for address, topics, data in logs:
-            if address == environment.withdrawal_address and topics == (WITHDRAWAL_TOPIC,):
+            if address == environment.withdrawal_address and topics[:1] == (WITHDRAWAL_TOPIC,):
                 amount = int.from_bytes(data[:32], "big")
-                outbox.append(OutboxEntry(int(OutboxKind.WITHDRAWAL), 0, bytes(data[32:]), amount, b""))
+                sender = topics[1].to_bytes(32, "big")[12:]
+                recipient = bytes(data[32:])
+                outbox.append(OutboxEntry(int(OutboxKind.WITHDRAWAL), 0, recipient, amount, b"", sender))
         withdrawn = sum(entry.amount for entry in outbox)
         if withdrawn:
             account_db.withdraw(environment.withdrawal_address, withdrawn)

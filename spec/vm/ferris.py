@@ -39,11 +39,10 @@ the VM interface (spec/vm/interface.py, VM-1..6):
   ``context.fee_recipient`` is ignored) and the nonce goes up by one. If the balance left is below
   ``amount`` the transaction FAILED (VM-3: fee charged, nothing else, no outbox entry). Otherwise
   it SUCCEEDED: a transfer credits the recipient account; a withdrawal emits
-  ``OutboxEntry(WITHDRAWAL, 0, recipient, amount, b"")``; a message emits
-  ``OutboxEntry(MESSAGE, target_chain, recipient, amount, payload)``. One event is emitted:
-  ``encode(FerrisEvent)`` with the sender's account id (the mainchain relay reads the sender of a
-  message from it). Both accounts are read from the pre-state; a transfer to oneself only burns
-  the fee.
+  ``OutboxEntry(WITHDRAWAL, 0, recipient, amount, b"", sender)``; a message emits
+  ``OutboxEntry(MESSAGE, target_chain, recipient, amount, payload, sender)`` (``sender`` the
+  sender's account id, VM-5). One event is emitted: ``encode(FerrisEvent)`` with the sender's
+  account id. Both accounts are read from the pre-state; a transfer to oneself only burns the fee.
 * **VMF-8** credits from the mainchain (:func:`credit_account`, used by SCB-2): a deposit or an
   inbound message adds ``amount`` to the account ``recipient``; it cannot be accepted (and is
   refunded by the block transition) if the recipient is not a 32-byte account id or the balance
@@ -338,10 +337,15 @@ def apply_ferris_transaction(
             credited = Account(recipient.balance + decoded.amount, recipient.nonce)
             writes.append((account_key(decoded.recipient), encode(ACCOUNT_CODEC, credited)))
     elif decoded.kind == FerrisTxKind.WITHDRAW:
-        outbox = (OutboxEntry(OutboxKind.WITHDRAWAL, 0, decoded.recipient, decoded.amount, b""),)
+        outbox = (OutboxEntry(OutboxKind.WITHDRAWAL, 0, decoded.recipient, decoded.amount, b"", sender_id),)
     else:
         entry = OutboxEntry(
-            OutboxKind.MESSAGE, decoded.target_chain, decoded.recipient, decoded.amount, decoded.payload
+            OutboxKind.MESSAGE,
+            decoded.target_chain,
+            decoded.recipient,
+            decoded.amount,
+            decoded.payload,
+            sender_id,
         )
         outbox = (entry,)
     root, created = put_values(nodes, pre_root, writes, HASHER, cache)

@@ -26,7 +26,8 @@ mainnet one execute under their own limits through one signature (no VM falls ba
   ``MAX_WITNESS_ITEM_BYTES`` each (decode limits, ``DECODE_LENGTH_LIMIT``), then sorted by their
   hash with no duplicates (``VM_WITNESS_NOT_CANONICAL``).
 * **VM-5** a transaction's outbox entries (withdrawals to the mainchain, messages to another
-  sidechain) are returned in emission order and are empty when ``status = FAILED``.
+  sidechain) are returned in emission order and are empty when ``status = FAILED``; each names its
+  ``sender``, the account that emitted it (encoded last in :data:`OUTBOX_ENTRY_CODEC`).
 * **VM-6** :func:`record_witness` defines *the* witness of a transaction: exactly the preimages
   the full execution read, so stateless execution over it reproduces the outcome.
 """
@@ -86,13 +87,20 @@ class ExecutionContext:
 
 @dataclass(frozen=True)
 class OutboxEntry:
-    """VM-5: a withdrawal (``target_chain = 0``, the mainchain) or a message to sidechain ``target_chain``."""
+    """VM-5: a withdrawal (``target_chain = 0``, the mainchain) or a message to sidechain ``target_chain``.
+
+    ``sender`` is the source-chain account that emitted it, in the source VM's format (FerrisScript
+    account id, EVM ``CALLER`` of the withdrawal address, WASM contract address); ``b""`` only for an
+    SCB-2 refund entry, which no account emitted. The mainchain copies it into the relayed
+    :class:`~spec.sidechain.header.InboundMessage` and pays a bounce back to it (SC-MSG-1, SC-MSG-4).
+    """
 
     kind: int
     target_chain: int
     recipient: bytes
     amount: int
     payload: bytes
+    sender: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,7 @@ OUTBOX_ENTRY_CODEC: Struct[OutboxEntry] = Struct(
         ("recipient", VarBytes(64)),
         ("amount", Varint()),
         ("payload", VarBytes(1 << 16)),
+        ("sender", VarBytes(64)),
     ),
 )
 WITNESS_CODEC: Struct[StateWitness] = Struct(

@@ -58,8 +58,9 @@ Contracts are WebAssembly modules run by wasmtime with fuel metering as gas.
   ``emit(p, l)`` (event ``address || data``), ``hash(p, l, op)`` (``tagged_hash(WASM_HOST_HASH,
   data)``), ``abort(p, l)`` (fail), ``withdraw(rp, rl, amount: i64)`` (burn from the contract, a
   ``WITHDRAWAL`` outbox entry to the mainchain), ``send_message(chain: i64, rp, rl, pp, pl)`` (a
-  ``MESSAGE`` outbox entry). Keys, values and events are bounded by the preset; a bound exceeded,
-  a negative amount or a balance too small traps.
+  ``MESSAGE`` outbox entry); both entries name the running contract as their ``sender`` (VM-5: the
+  account whose balance a bounce credits). Keys, values and events are bounded by the preset; a
+  bound exceeded, a negative amount or a balance too small traps.
 * **VMW-9 outputs.** :class:`~spec.vm.interface.TxOutcome` and the preimages created: the trie
   nodes the new root stores that the old one did not, and a deployed module, sorted by hash (VM-3).
 * **VMW-10 deposits.** A peg-in (SC-HDR-5, :func:`apply_deposit`) credits ``amount`` to the
@@ -634,7 +635,7 @@ def _execute(
         if account.balance < amount or len(run.outbox) >= params.max_events:
             raise _Fail("withdrawal above the contract's balance or too many outbox entries")
         journal.put_account(contract, Account(account.nonce, account.balance - amount, account.code_hash))
-        run.outbox.append(OutboxEntry(OutboxKind.WITHDRAWAL, 0, recipient, amount, b""))
+        run.outbox.append(OutboxEntry(OutboxKind.WITHDRAWAL, 0, recipient, amount, b"", contract))
 
     def send_message(chain: int, rp: int, rl: int, pp: int, pl: int) -> None:
         charge(params.host_call_fuel)
@@ -642,7 +643,7 @@ def _execute(
         payload = read(pp, bounded(pl, params.max_event_bytes))
         if len(run.outbox) >= params.max_events:
             raise _Fail("too many outbox entries")
-        run.outbox.append(OutboxEntry(OutboxKind.MESSAGE, amount_of(chain), recipient, 0, payload))
+        run.outbox.append(OutboxEntry(OutboxKind.MESSAGE, amount_of(chain), recipient, 0, payload, contract))
 
     functions: dict[str, Callable[..., Any]] = {
         "storage_get": storage_get,
