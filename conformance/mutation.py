@@ -86,6 +86,7 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
     "state": ("spec/chain/commitment.py",),
     "dispute": ("spec/sidechain/dispute.py",),
     "settlement": ("spec/sidechain/settlement.py",),
+    "games": ("spec/sidechain/games.py",),
     "snapshot": (
         "spec/ledger/snapshot.py",
         "spec/ledger/state_snapshot.py",
@@ -98,6 +99,7 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
     "sidechain": (
         "spec/sidechain/checkpoint.py",
         "spec/sidechain/header.py",
+        "spec/sidechain/liveness.py",
         "spec/sidechain/registry.py",
         "spec/sidechain/transactions.py",
     ),
@@ -148,6 +150,7 @@ VECTOR_FLOWS: dict[str, tuple[str, ...]] = {
     "sidechain": ("sidechain", "peg"),
     "vm_ferris": ("vm_ferris", "sidechain_block"),
     "settlement": ("peg", "dispute"),
+    "games": ("peg",),
     "sidechain_items": ("state",),
     "quorum_parent": ("chain", "state", "upgrade"),
 }
