@@ -92,10 +92,11 @@ def _child(harnesses: Any, job: dict[str, Any]) -> None:
         os.dup2(log, 2)
         os.close(log)
         _fuzz(harnesses, job["harness"], list(job["argv"]))
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-        sys.stderr.flush()
-        os._exit(code)
+    except SystemExit:
+        # atheris reports an uncaught exception with sys.exit(-1): the interpreter's normal exit
+        # then runs libFuzzer's exit hook, which saves the crashing input (as in a single worker).
+        # So let it unwind out of the batch loop, whose frames hold nothing to clean up.
+        raise
     except BaseException:  # a child must never fall back into the batch loop
         import traceback
 
