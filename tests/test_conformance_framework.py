@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import os
@@ -14,7 +15,14 @@ import pytest
 
 from conformance.adapter import handle_request, serve
 from conformance.error_docs import render
-from conformance.generate import LOCK_PATH, compare_with_lock, generate_files, lock_text, write_files
+from conformance.generate import (
+    LOCK_PATH,
+    GeneratedFile,
+    compare_with_lock,
+    generate_files,
+    lock_text,
+    write_files,
+)
 from conformance.handlers import FLOW_HANDLERS
 from conformance.model import Vector
 from conformance.runner import RunReport, load_vectors, run_vectors
@@ -26,14 +34,36 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def vectors_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("vectors")
-    write_files(out, generate_files())
+    """Every vector, generated once per test session (not per module and xdist worker).
+
+    The first worker to get here generates into the session's temporary root (shared by the xdist
+    workers of this session, new for every session, so never stale); the others wait on a file
+    lock and reuse it. ``test_generation_matches_lock`` checks these very files against the lock.
+    """
+    session_root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        session_root = session_root.parent
+    out = session_root / "generated-vectors"
+    with (session_root / "generated-vectors.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        complete = session_root / "generated-vectors.complete"
+        if not complete.exists():
+            write_files(out, generate_files())
+            complete.touch()
     return out
 
 
-def test_generation_matches_lock() -> None:
+def _files_in(root: Path) -> list[GeneratedFile]:
+    return [
+        GeneratedFile(path.relative_to(root).as_posix(), path.read_bytes())
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    ]
+
+
+def test_generation_matches_lock(vectors_dir: Path) -> None:
     """Same bytes on every run, and every change to a vector is deliberate (the lock is committed)."""
-    problems = compare_with_lock(generate_files(), LOCK_PATH.read_text(encoding="utf-8"))
+    problems = compare_with_lock(_files_in(vectors_dir), LOCK_PATH.read_text(encoding="utf-8"))
     assert problems == [], problems[:20]
 
 
