@@ -74,6 +74,14 @@ def str_field(data: dict[str, JSON], name: str) -> str:
     return value
 
 
+def object_list_field(data: dict[str, JSON], name: str) -> list[dict[str, JSON]]:
+    """A required field holding a list of objects."""
+    value = field(data, name)
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise BadInput(f"{name} must be a list of objects")
+    return [item for item in value if isinstance(item, dict)]
+
+
 def hex_list_field(data: dict[str, JSON], name: str) -> list[bytes]:
     """A required field holding a list of hex strings."""
     value = field(data, name)

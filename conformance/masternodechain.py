@@ -222,6 +222,59 @@ def carrier_tx(chain: QuorumChain, commitment: QuorumCommitment, preset: Preset)
     return sign_transaction(unsigned, [spent], [builder.miner], preset)
 
 
+def _quorum_dkg_and_commitment(
+    builder: ChainBuilder, base_height: int, kind: QuorumType, coin: OutPoint, preset: Preset
+) -> tuple[Finished, QuorumCommitment, Transaction, int]:
+    """Run the DKG of the ``kind`` quorum based at ``base_height`` and prepare its commitment.
+
+    Extends ``builder`` to the base block (if it is not there yet), checks that the block
+    transition recorded the quorum with the session FIN-1 (finality) / FIN-7 (PoSe) derives, runs
+    an honest DKG among the operators, then extends up to the block before the commitment window
+    opens (FIN-5/7). Returns the finished DKG, the commitment signed by the first ``threshold``
+    members, the miner's transaction carrying it (spending ``coin``; not yet in a block) and the
+    height at which the window opens.
+    """
+    while builder.state.height < base_height:
+        builder.extend()
+    after_base = builder.states[base_height + 1]
+    if kind == QuorumType.FINALITY:
+        session = finality_dkg_session(after_base.masternodes, after_base.tip_hash, base_height, preset)
+        record = after_base.quorums.records.get(base_height)
+        dkg_label = f"masternodechain/{preset.name}/{base_height}"
+    else:
+        session = pose_dkg_session(after_base.masternodes, after_base.tip_hash, base_height, preset)
+        record = after_base.quorums.pose_records.get(base_height)
+        dkg_label = f"masternodechain/{preset.name}/pose/{base_height}"
+    if record is None:
+        raise AssertionError(f"no {kind.name} quorum recorded at {base_height}")
+    assert record.session_id == session.session_id
+    secrets = {
+        operator(label).public_key: operator(label).secret for label in (*MASTERNODES, QUORUM_LATECOMER)
+    }
+    finished = finish(quorum_of_session(dkg_label, session, secrets))
+
+    opens, _ = commitment_window(base_height, preset, kind)
+    while builder.state.height < opens - 1:
+        builder.extend()
+    signatures = {
+        j: commitment_signature(
+            secret, base_height, session.session_id, finished.group_public_key, finished.key_shares_root
+        )
+        for j, secret in enumerate(finished.quorum.secrets, start=1)
+        if j <= session.threshold
+    }
+    commitment = build_commitment(
+        base_height,
+        session.session_id,
+        finished.group_public_key,
+        finished.key_shares_root,
+        signatures,
+        kind,
+    )
+    tx = _spend(builder, coin, builder.miner, [TxOutput(0, mn_message_script(commitment, preset))], preset)
+    return finished, commitment, tx, opens
+
+
 def quorum_supported(preset: Preset) -> bool:
     """Whether :func:`quorum_chain` fits ``preset``: three masternodes form a quorum, and the first
     base height after the masternode chain is reachable in a test chain."""
@@ -262,35 +315,8 @@ def quorum_chain(preset: Preset) -> QuorumChain:
 
     interval = preset.masternodes.finality_quorum_interval
     base_height = -(-(builder.state.height + 1) // interval) * interval
-    while builder.state.height < base_height:
-        builder.extend()
-    after_base = builder.state
-    session = finality_dkg_session(after_base.masternodes, after_base.tip_hash, base_height, preset)
-    assert after_base.quorums.records[base_height].session_id == session.session_id
-    secrets = {
-        operator(label).public_key: operator(label).secret for label in (*MASTERNODES, QUORUM_LATECOMER)
-    }
-    finished = finish(quorum_of_session(f"masternodechain/{preset.name}/{base_height}", session, secrets))
-
-    commitment_height, _ = commitment_window(base_height, preset)
-    while builder.state.height < commitment_height - 1:
-        builder.extend()
-    signatures = {
-        j: commitment_signature(
-            secret, base_height, session.session_id, finished.group_public_key, finished.key_shares_root
-        )
-        for j, secret in enumerate(finished.quorum.secrets, start=1)
-        if j <= session.threshold
-    }
-    commitment = build_commitment(
-        base_height, session.session_id, finished.group_public_key, finished.key_shares_root, signatures
-    )
-    tx = _spend(
-        builder,
-        _coinbase(builder, 4, preset),
-        miner,
-        [TxOutput(0, mn_message_script(commitment, preset))],
-        preset,
+    finished, commitment, tx, commitment_height = _quorum_dkg_and_commitment(
+        builder, base_height, QuorumType.FINALITY, _coinbase(builder, 4, preset), preset
     )
     builder.extend([tx])
     return QuorumChain(builder, base_height, commitment_height, finished, commitment, tx)
@@ -379,43 +405,8 @@ def penalty_chain(preset: Preset) -> PenaltyChain:
     miner = builder.miner
     pose_interval = preset.masternodes.pose_quorum_interval
     pose_base = -(-base.base_height // pose_interval) * pose_interval
-    while builder.state.height < pose_base:
-        builder.extend()
-    after_base = builder.states[pose_base + 1]
-    record = after_base.quorums.pose_records.get(pose_base)
-    if record is None:
-        raise AssertionError(f"no PoSe quorum recorded at {pose_base}")
-    session = pose_dkg_session(after_base.masternodes, after_base.tip_hash, pose_base, preset)
-    assert record.session_id == session.session_id
-    secrets = {
-        operator(label).public_key: operator(label).secret for label in (*MASTERNODES, QUORUM_LATECOMER)
-    }
-    finished = finish(quorum_of_session(f"masternodechain/{preset.name}/pose/{pose_base}", session, secrets))
-
-    opens, _ = commitment_window(pose_base, preset, QuorumType.POSE)
-    while builder.state.height < opens - 1:
-        builder.extend()
-    signatures = {
-        j: commitment_signature(
-            secret, pose_base, session.session_id, finished.group_public_key, finished.key_shares_root
-        )
-        for j, secret in enumerate(finished.quorum.secrets, start=1)
-        if j <= session.threshold
-    }
-    commitment = build_commitment(
-        pose_base,
-        session.session_id,
-        finished.group_public_key,
-        finished.key_shares_root,
-        signatures,
-        QuorumType.POSE,
-    )
-    commitment_tx = _spend(
-        builder,
-        _coinbase(builder, POSE_COMMITMENT_COINBASE, preset),
-        miner,
-        [TxOutput(0, mn_message_script(commitment, preset))],
-        preset,
+    finished, _, commitment_tx, _ = _quorum_dkg_and_commitment(
+        builder, pose_base, QuorumType.POSE, _coinbase(builder, POSE_COMMITMENT_COINBASE, preset), preset
     )
     locked = time_locked_spend(
         builder, _coinbase(builder, TIME_LOCK_COINBASE, preset), preset.ledger.lock_time_threshold, preset

@@ -16,8 +16,10 @@ prints the full traceback: the first step of turning a crash into a regression t
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -167,35 +169,20 @@ def fuzz_one(
     env_extra: dict[str, str] | None = None,
 ) -> FuzzResult:
     """Fuzz one harness in a worker process and collect its statistics."""
-    if harness not in HARNESSES:
-        raise SystemExit(f"unknown harness {harness!r}; known: {', '.join(HARNESSES)}")
-    if max_len is None:
-        max_len = MAX_LEN.get(harness)
-    (crash_dir / harness).mkdir(parents=True, exist_ok=True)
-    before = set((crash_dir / harness).iterdir())
+    before = _existing_crashes(harness, crash_dir)
     with tempfile.TemporaryDirectory(prefix=f"rusty-fuzz-{harness}-") as scratch:
-        corpus = work_dir / harness if work_dir is not None else Path(scratch) / "corpus"
-        corpus.mkdir(parents=True, exist_ok=True)
-        tokens = dictionary(harness)
-        if tokens and not any(arg.startswith("-dict=") for arg in extra):
-            dictionary_file = Path(scratch) / f"{harness}.dict"
-            dictionary_file.write_text("".join(f"{dictionary_entry(t)}\n" for t in tokens), encoding="ascii")
-            extra = [*extra, f"-dict={dictionary_file}"]
-        command = libfuzzer_arguments(
+        command = _prepare(
             harness,
+            Path(scratch),
             seconds=seconds,
             runs=runs,
-            crash_dir=crash_dir,
-            work_dir=corpus,
             corpus_dir=corpus_dir,
+            crash_dir=crash_dir,
+            work_dir=work_dir,
             max_len=max_len,
             extra=extra,
         )
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-        if strict:
-            env[STRICT_ENV] = "1"
-        env.update(env_extra or {})
+        env = _worker_env(strict, env_extra)
         started = time.monotonic()
         process = subprocess.Popen(
             command,
@@ -222,7 +209,146 @@ def fuzz_one(
             if timer:
                 timer.cancel()
         elapsed = time.monotonic() - started
-    output = "".join(lines)
+    return _result(harness, returncode, "".join(lines), elapsed, cpu_seconds, crash_dir, before)
+
+
+def fuzz_many(
+    harnesses: Sequence[str],
+    *,
+    seconds: int | None = None,
+    runs: int | None = None,
+    jobs: int = 1,
+    corpus_dir: Path = DEFAULT_CORPUS_DIR,
+    crash_dir: Path = DEFAULT_CRASH_DIR,
+    work_dir: Path | None = None,
+    strict: bool = False,
+    env_extra: dict[str, str] | None = None,
+) -> list[FuzzResult]:
+    """Fuzz several harnesses like :func:`fuzz_one` each, from one batch worker (``--batch``).
+
+    The batch worker does the instrumented imports once and forks a libFuzzer process per harness,
+    ``jobs`` at a time: the same arguments, corpus, dictionary, crash directory and checks as
+    :func:`fuzz_one`, without paying the import start-up per harness (most of a short run).
+    """
+    for harness in harnesses:
+        if harness not in HARNESSES:
+            raise SystemExit(f"unknown harness {harness!r}; known: {', '.join(HARNESSES)}")
+    before = {harness: _existing_crashes(harness, crash_dir) for harness in harnesses}
+    with tempfile.TemporaryDirectory(prefix="rusty-fuzz-batch-") as scratch_root:
+        root = Path(scratch_root)
+        plan_runs = []
+        for harness in harnesses:
+            (root / harness).mkdir()
+            command = _prepare(
+                harness,
+                root / harness,
+                seconds=seconds,
+                runs=runs,
+                corpus_dir=corpus_dir,
+                crash_dir=crash_dir,
+                work_dir=work_dir,
+                max_len=None,
+                extra=(),
+            )
+            program = " ".join(shlex.quote(part) for part in command[:4])
+            plan_runs.append(
+                {
+                    "harness": harness,
+                    "argv": [program, *command[4:]],
+                    "log": str(root / harness / "log"),
+                    "timeout": (seconds or 0) + 300 if runs is None else None,
+                }
+            )
+        results_path = root / "results.json"
+        plan = {"jobs": jobs, "runs": plan_runs, "results": str(results_path)}
+        plan_path = root / "plan.json"
+        plan_path.write_text(json.dumps(plan), encoding="utf-8")
+        process = subprocess.run(
+            [sys.executable, "-m", "fuzz.worker", "--batch", str(plan_path)],
+            cwd=REPO_ROOT,
+            env=_worker_env(strict, env_extra),
+            capture_output=True,
+            text=True,
+            errors="replace",
+            check=False,
+        )
+        if process.returncode != 0 or not results_path.exists():
+            raise RuntimeError(f"fuzz batch worker exited {process.returncode}:\n{process.stderr[-4000:]}")
+        outcomes = json.loads(results_path.read_text(encoding="utf-8"))
+        return [
+            _result(
+                outcome["harness"],
+                outcome["returncode"],
+                (root / outcome["harness"] / "log").read_text(encoding="utf-8", errors="replace"),
+                outcome["seconds"],
+                outcome["cpu_seconds"],
+                crash_dir,
+                before[outcome["harness"]],
+            )
+            for outcome in outcomes
+        ]
+
+
+def _existing_crashes(harness: str, crash_dir: Path) -> set[Path]:
+    """Create ``crash_dir/harness`` if needed; the files already in it (not this run's crashes)."""
+    (crash_dir / harness).mkdir(parents=True, exist_ok=True)
+    return set((crash_dir / harness).iterdir())
+
+
+def _prepare(
+    harness: str,
+    scratch: Path,
+    *,
+    seconds: int | None,
+    runs: int | None,
+    corpus_dir: Path,
+    crash_dir: Path,
+    work_dir: Path | None,
+    max_len: int | None,
+    extra: Sequence[str],
+) -> list[str]:
+    """The grown-corpus directory and dictionary file (below ``scratch``), and the worker's command."""
+    if max_len is None:
+        max_len = MAX_LEN.get(harness)
+    corpus = work_dir / harness if work_dir is not None else scratch / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    tokens = dictionary(harness)
+    if tokens and not any(arg.startswith("-dict=") for arg in extra):
+        dictionary_file = scratch / f"{harness}.dict"
+        dictionary_file.write_text("".join(f"{dictionary_entry(t)}\n" for t in tokens), encoding="ascii")
+        extra = [*extra, f"-dict={dictionary_file}"]
+    return libfuzzer_arguments(
+        harness,
+        seconds=seconds,
+        runs=runs,
+        crash_dir=crash_dir,
+        work_dir=corpus,
+        corpus_dir=corpus_dir,
+        max_len=max_len,
+        extra=extra,
+    )
+
+
+def _worker_env(strict: bool, env_extra: dict[str, str] | None) -> dict[str, str]:
+    """The worker's environment: this one, the repository on ``PYTHONPATH``, strict mode, extras."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    if strict:
+        env[STRICT_ENV] = "1"
+    env.update(env_extra or {})
+    return env
+
+
+def _result(
+    harness: str,
+    returncode: int,
+    output: str,
+    elapsed: float,
+    cpu_seconds: float,
+    crash_dir: Path,
+    before: set[Path],
+) -> FuzzResult:
+    """A :class:`FuzzResult` from a finished worker's exit code, log and the crash files it added."""
     executed, coverage, reported = parse_libfuzzer_output(output)
     duration = float(reported) if reported else elapsed
     # libFuzzer also writes ``slow-unit-*`` files for inputs slower than -report_slow_units: on a

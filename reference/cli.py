@@ -341,6 +341,17 @@ def sidechain() -> None:
     deploy and call contracts on EVM and WASM sidechains."""
 
 
+_sidechain_fee = click.option(
+    "--fee", type=click.IntRange(min=0), default=None, help="Default: the least VMF-4 accepts."
+)
+"""The optional ``--fee`` of the sidechain transaction commands (absent: the RPC picks the least fee)."""
+
+
+def _rpc_with_fee(datadir: Path, method: str, params: list[object], fee: int | None) -> None:
+    """Call ``method`` with ``params``, plus ``fee`` as the last parameter when one was given."""
+    _rpc(datadir, method, *params, *([] if fee is None else [fee]))
+
+
 @sidechain.command(
     name="info",
     epilog=examples(
@@ -388,13 +399,10 @@ def sidechain_deposit(datadir: Path, sidechain_id: int, amount: int, account: st
 @click.argument("sidechain_id", type=click.IntRange(min=1))
 @click.argument("account")
 @click.argument("amount", type=click.IntRange(min=0))
-@click.option("--fee", type=click.IntRange(min=0), default=None, help="Default: the least VMF-4 accepts.")
+@_sidechain_fee
 def sidechain_transfer(datadir: Path, sidechain_id: int, account: str, amount: int, fee: int | None) -> None:
     """Send AMOUNT atoms from the wallet's sidechain account to ACCOUNT (VMF-7)."""
-    params: list[object] = [sidechain_id, account, amount]
-    if fee is not None:
-        params.append(fee)
-    _rpc(datadir, "sidechaintransfer", *params)
+    _rpc_with_fee(datadir, "sidechaintransfer", [sidechain_id, account, amount], fee)
 
 
 @sidechain.command(
@@ -408,16 +416,13 @@ def sidechain_transfer(datadir: Path, sidechain_id: int, account: str, amount: i
 @click.argument("sidechain_id", type=click.IntRange(min=1))
 @click.argument("amount", type=click.IntRange(min=1))
 @click.option("--script", default=None, help="The mainchain script paid (hex); default: the wallet's.")
-@click.option("--fee", type=click.IntRange(min=0), default=None, help="Default: the least VMF-4 accepts.")
+@_sidechain_fee
 def sidechain_withdraw(
     datadir: Path, sidechain_id: int, amount: int, script: str | None, fee: int | None
 ) -> None:
     """Burn AMOUNT atoms on the sidechain into a WITHDRAWAL outbox entry (VMF-7), claimable on the
     mainchain after its checkpoint's challenge period (``rusty sidechain claim``)."""
-    params: list[object] = [sidechain_id, amount, script]
-    if fee is not None:
-        params.append(fee)
-    _rpc(datadir, "sidechainwithdraw", *params)
+    _rpc_with_fee(datadir, "sidechainwithdraw", [sidechain_id, amount, script], fee)
 
 
 @sidechain.command(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import os
@@ -14,7 +15,14 @@ import pytest
 
 from conformance.adapter import handle_request, serve
 from conformance.error_docs import render
-from conformance.generate import LOCK_PATH, compare_with_lock, generate_files, lock_text, write_files
+from conformance.generate import (
+    LOCK_PATH,
+    GeneratedFile,
+    compare_with_lock,
+    generate_files,
+    lock_text,
+    write_files,
+)
 from conformance.handlers import FLOW_HANDLERS
 from conformance.model import Vector
 from conformance.runner import RunReport, load_vectors, run_vectors
@@ -24,16 +32,44 @@ from spec.errors import ALL_ERROR_CODES, SpecError, error_classes
 ROOT = Path(__file__).resolve().parent.parent
 
 
+GENERATED = pytest.mark.xdist_group("generated_vectors")
+"""The tests that read the generated vectors share one xdist worker, so one worker generates them
+and the other never sits waiting on the lock below (it runs other tests meanwhile)."""
+
+
 @pytest.fixture(scope="module")
 def vectors_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("vectors")
-    write_files(out, generate_files())
+    """Every vector, generated once per test session (not per module and xdist worker).
+
+    The first worker to get here generates into the session's temporary root (shared by the xdist
+    workers of this session, new for every session, so never stale); the others wait on a file
+    lock and reuse it. ``test_generation_matches_lock`` checks these very files against the lock.
+    """
+    session_root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        session_root = session_root.parent
+    out = session_root / "generated-vectors"
+    with (session_root / "generated-vectors.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        complete = session_root / "generated-vectors.complete"
+        if not complete.exists():
+            write_files(out, generate_files())
+            complete.touch()
     return out
 
 
-def test_generation_matches_lock() -> None:
+def _files_in(root: Path) -> list[GeneratedFile]:
+    return [
+        GeneratedFile(path.relative_to(root).as_posix(), path.read_bytes())
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    ]
+
+
+@GENERATED
+def test_generation_matches_lock(vectors_dir: Path) -> None:
     """Same bytes on every run, and every change to a vector is deliberate (the lock is committed)."""
-    problems = compare_with_lock(generate_files(), LOCK_PATH.read_text(encoding="utf-8"))
+    problems = compare_with_lock(_files_in(vectors_dir), LOCK_PATH.read_text(encoding="utf-8"))
     assert problems == [], problems[:20]
 
 
@@ -50,6 +86,7 @@ def test_generation_independent_of_hash_seed() -> None:
     assert other.stdout == LOCK_PATH.read_text(encoding="utf-8")
 
 
+@GENERATED
 def test_vectors_validate_against_schema(vectors_dir: Path) -> None:
     vectors = load_vectors(vectors_dir)
     assert len(vectors) == len(LOCK_PATH.read_text(encoding="utf-8").splitlines())
@@ -61,6 +98,7 @@ def test_vectors_validate_against_schema(vectors_dir: Path) -> None:
         assert any(v.flow == flow and v.error for v in vectors), f"{flow} has no invalid case"
 
 
+@GENERATED
 def test_schema_rejects_inconsistent_vector(vectors_dir: Path) -> None:
     path = next(vectors_dir.rglob("*.json"))
     obj = json.loads(path.read_text())
@@ -90,6 +128,7 @@ def _reference_report(vectors_dir: Path) -> RunReport:
     return run_vectors([sys.executable, "-m", "conformance.adapter"], load_vectors(vectors_dir), cwd=ROOT)
 
 
+@GENERATED
 def test_reference_adapter_passes_every_vector(vectors_dir: Path) -> None:
     report = _reference_report(vectors_dir)
     counts = report.counts()
@@ -107,6 +146,7 @@ def _mutant(vectors_dir: Path, mode: str, flows: list[str] | None = None) -> Run
     )
 
 
+@GENERATED
 def test_runner_catches_wrong_output(vectors_dir: Path) -> None:
     report = _mutant(vectors_dir, "wrong_output", ["merkle"])
     failed = [r for r in report.results if r.status == "fail"]
@@ -121,6 +161,7 @@ def test_runner_catches_wrong_output(vectors_dir: Path) -> None:
     )
 
 
+@GENERATED
 def test_runner_catches_wrong_code_and_acceptance(vectors_dir: Path) -> None:
     wrong = _mutant(vectors_dir, "wrong_code", ["encoding"])
     assert all(r.status == "fail" for r in wrong.results if r.vector.error)
@@ -129,6 +170,7 @@ def test_runner_catches_wrong_code_and_acceptance(vectors_dir: Path) -> None:
     assert all("accepted an invalid case" in r.reason for r in accepting.results if r.vector.error)
 
 
+@GENERATED
 def test_runner_survives_crash_and_garbage(vectors_dir: Path) -> None:
     crash = _mutant(vectors_dir, "crash", ["merkle"])
     crashed = [
@@ -142,6 +184,7 @@ def test_runner_survives_crash_and_garbage(vectors_dir: Path) -> None:
     assert all(r.status == "pass" for r in garbage.results if r not in broken)
 
 
+@GENERATED
 def test_runner_reports_unsupported_as_skip(vectors_dir: Path) -> None:
     report = _mutant(vectors_dir, "unsupported", ["encoding", "merkle"])
     assert report.ok
@@ -176,6 +219,7 @@ def test_adapter_never_raises_on_malformed_requests() -> None:
     assert [line["result"] for line in lines] == ["bad_request", "ok", "ok"]
 
 
+@GENERATED
 def test_vector_round_trips_through_json(vectors_dir: Path) -> None:
     for vector in load_vectors(vectors_dir)[:50]:
         assert Vector.from_json(json.loads(vector.to_bytes())) == vector
@@ -188,6 +232,7 @@ def test_lock_text_is_sha256sum_format() -> None:
         assert len(digest) == 64 and path.startswith("devnet/genesis/hashing/")
 
 
+@GENERATED
 def test_reference_adapter_on_reference_backends(vectors_dir: Path) -> None:
     """End to end: the devnet crypto vectors pass on py_ecc and pure-Python Ed25519 too (about 10 s)."""
     command = [
@@ -232,6 +277,7 @@ def _vector_objects(vectors_dir: Path) -> list[dict[str, Any]]:
     return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(vectors_dir.rglob("*.json"))]
 
 
+@GENERATED
 def test_every_leaf_code_appears_in_a_vector(vectors_dir: Path) -> None:
     """Issue 11 item 2: each leaf code is an invalid case's error or part of an output (a mempool
     verdict, a DKG rejection), except the few listed with their reason in NON_VECTOR_ERROR_CODES."""
@@ -251,6 +297,7 @@ def test_every_leaf_code_appears_in_a_vector(vectors_dir: Path) -> None:
     assert not RETIRED_ERROR_CODES & ALL_ERROR_CODES, "a retired code is defined again"
 
 
+@GENERATED
 def test_vectors_hold_no_unsafe_json_number(vectors_dir: Path) -> None:
     """Integers beyond 2**53 - 1 in magnitude travel as decimal strings (docs/vector-format.md)."""
     from conformance.model import SAFE_INTEGER_MAX
@@ -289,6 +336,7 @@ def test_json_integer_convention_round_trips() -> None:
             from_json_int(bad)
 
 
+@GENERATED
 def test_conformance_strength_doc_names_existing_vectors(vectors_dir: Path) -> None:
     """Every vector named in docs/conformance-strength.md exists (under the devnet preset)."""
     import re

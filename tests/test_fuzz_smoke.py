@@ -1,9 +1,13 @@
 """The fuzz harnesses: corpus replay, short real atheris runs, and the known-bug reproducers.
 
 * Every committed corpus file goes through every harness in-process (deterministic, fast).
-* Every harness runs under atheris/libFuzzer for ``RUSTY_FUZZ_SECONDS`` seconds (default 3), three
-  workers at a time; each must exit 0 and must have executed inputs. A self-test input shows that
-  a crash is detected, saved and reported, so a broken pipeline cannot pass.
+* Every harness runs under atheris/libFuzzer for ``RUSTY_FUZZ_SECONDS`` seconds (default 3); each
+  must exit 0 and must have executed inputs. The harnesses are split into ``SMOKE_SHARDS`` xdist
+  groups (both workers share the load); each shard is one :func:`fuzz.run.fuzz_many` batch: the
+  instrumented imports (most of a 3-second run's cost) happen once per shard, and a forked
+  libFuzzer process per harness runs three at a time. A self-test input shows that a crash is
+  detected, saved and reported, by the single-harness worker and by a batch, so a broken pipeline
+  cannot pass.
 * Every :data:`fuzz.harnesses.KNOWN_BUGS` entry must still reproduce from its ``known-*`` seed:
   the test is an expected failure while the bug exists and fails once the bug is fixed, so the
   entry (and the harness's tolerance of it) is removed together with the bug.
@@ -15,8 +19,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,6 +32,7 @@ from fuzz.run import (
     REPO_ROOT,
     FuzzResult,
     corpus_files,
+    fuzz_many,
     fuzz_one,
     parse_libfuzzer_output,
     replay,
@@ -37,8 +41,10 @@ from fuzz.worker import SELF_TEST_ENV, SELF_TEST_INPUT
 
 FUZZ_SECONDS = int(os.environ.get("RUSTY_FUZZ_SECONDS", "3"))
 SMOKE_JOBS = 3
-"""Workers at a time. libFuzzer stops on wall-clock time, so a third worker on two cores shortens
-the run (startup included) without losing the point of the smoke test: inputs were executed."""
+"""libFuzzer processes at a time in a shard. libFuzzer stops on wall-clock time, so a third process
+on two cores shortens the run without losing the point of the smoke test: inputs were executed."""
+SMOKE_SHARDS = 2
+"""xdist groups the harnesses are dealt into (round robin over the sorted names): one a core."""
 MAX_CORPUS_BYTES = 200_000
 PYTHON_DEFAULT_RECURSION_LIMIT = 1000
 
@@ -156,18 +162,44 @@ def test_adapter_process_survives_hostile_lines() -> None:
 # --------------------------------------------------------------------------------------------
 
 
+SMOKE_NAMES = sorted(HARNESSES)
+
+
+def _smoke_shard(name: str) -> int:
+    return SMOKE_NAMES.index(name) % SMOKE_SHARDS
+
+
 @pytest.fixture(scope="module")
-def smoke_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, FuzzResult]:
+def smoke_results(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int], dict[str, FuzzResult]]:
+    """The results of a shard's batch, run the first time one of its tests asks (once per worker)."""
     crash_dir = tmp_path_factory.mktemp("fuzz-crashes")
-    with ThreadPoolExecutor(max_workers=SMOKE_JOBS) as pool:
-        results = pool.map(lambda name: fuzz_one(name, seconds=FUZZ_SECONDS, crash_dir=crash_dir), HARNESSES)
-        return {result.harness: result for result in results}
+    done: dict[int, dict[str, FuzzResult]] = {}
+
+    def results(shard: int) -> dict[str, FuzzResult]:
+        if shard not in done:
+            names = [name for name in SMOKE_NAMES if _smoke_shard(name) == shard]
+            batch = fuzz_many(names, seconds=FUZZ_SECONDS, jobs=SMOKE_JOBS, crash_dir=crash_dir)
+            done[shard] = {result.harness: result for result in batch}
+        return done[shard]
+
+    return results
 
 
-@pytest.mark.xdist_group("atheris_smoke")  # one xdist worker: the module fixture then runs once
-@pytest.mark.parametrize("name", sorted(HARNESSES))
-def test_atheris_smoke_run(name: str, smoke_results: dict[str, FuzzResult]) -> None:
-    result = smoke_results[name]
+def test_smoke_shards_cover_every_harness() -> None:
+    shards = {_smoke_shard(name) for name in HARNESSES}
+    assert shards == set(range(SMOKE_SHARDS))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        # One xdist worker per shard: the module fixture then runs each shard's batch once.
+        pytest.param(name, marks=pytest.mark.xdist_group(f"atheris_smoke_{_smoke_shard(name)}"))
+        for name in SMOKE_NAMES
+    ],
+)
+def test_atheris_smoke_run(name: str, smoke_results: Callable[[int], dict[str, FuzzResult]]) -> None:
+    result = smoke_results(_smoke_shard(name))[name]
     tail = "\n".join(result.output.splitlines()[-40:])
     assert result.returncode == 0, f"{name}: libFuzzer exited {result.returncode}\n{tail}"
     assert not result.crashes, f"{name}: crash inputs {result.crashes}\n{tail}"
@@ -186,3 +218,25 @@ def test_atheris_reports_a_crash(tmp_path: Path) -> None:
     assert result.returncode != 0 and not result.ok
     assert "fuzz pipeline self-test crash" in result.output
     assert [crash.read_bytes() for crash in result.crashes] == [SELF_TEST_INPUT]
+
+
+def test_atheris_batch_reports_a_crash_in_its_harness_only(tmp_path: Path) -> None:
+    """In a batch, a crashing harness is reported with its input while its siblings run clean."""
+    corpus = tmp_path / "corpora"
+    (corpus / "varint").mkdir(parents=True)
+    (corpus / "varint" / "self-test").write_bytes(SELF_TEST_INPUT)
+    (corpus / "encoding").mkdir(parents=True)
+    (corpus / "encoding" / "plain").write_bytes(b"\x00")
+    crashed, clean = fuzz_many(
+        ["varint", "encoding"],
+        runs=10,
+        jobs=2,
+        corpus_dir=corpus,
+        crash_dir=tmp_path / "crashes",
+        env_extra={SELF_TEST_ENV: "1"},
+    )
+    assert (crashed.harness, clean.harness) == ("varint", "encoding")
+    assert crashed.returncode != 0 and not crashed.ok
+    assert "fuzz pipeline self-test crash" in crashed.output
+    assert [crash.read_bytes() for crash in crashed.crashes] == [SELF_TEST_INPUT]
+    assert clean.ok and not clean.crashes, clean.output[-2000:]

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from conformance.jsonio import field, from_hex, hex_field, hex_list_field, int_field, int_list_field, to_hex
+from conformance.jsonio import object_list_field as _objects
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.block import (
     Block,
@@ -76,13 +77,6 @@ def _bool_field(data: dict[str, JSON], name: str) -> bool:
     if not isinstance(value, bool):
         raise BadInput(f"{name} must be a boolean")
     return value
-
-
-def _objects(data: dict[str, JSON], name: str) -> list[dict[str, JSON]]:
-    value = field(data, name)
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise BadInput(f"{name} must be a list of objects")
-    return [item for item in value if isinstance(item, dict)]
 
 
 def _optional_hex(data: dict[str, JSON], name: str) -> bytes | None:

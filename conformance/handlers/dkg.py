@@ -27,6 +27,7 @@ from conformance.jsonio import (
     str_field,
     to_hex,
 )
+from conformance.jsonio import object_list_field as _objects
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.forkchoice import FinalityCertificate, verify_finality_certificate
 from spec.crypto import bls
@@ -36,13 +37,6 @@ from spec.masternode import dkg, share_encryption, signing
 from spec.masternode.dkg import Complaint, Contribution, DkgPhase, DkgSession, Justification
 from spec.masternode.signing import SignatureShare, SigningSession
 from spec.presets import Preset
-
-
-def _objects(data: dict[str, JSON], name: str) -> list[dict[str, JSON]]:
-    value = field(data, name)
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise BadInput(f"{name} must be a list of objects")
-    return [dict(item) for item in value if isinstance(item, dict)]
 
 
 def _members(data: dict[str, JSON]) -> list[bytes]:

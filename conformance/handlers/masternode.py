@@ -49,6 +49,7 @@ from conformance.jsonio import (
     hex_list_field,
     int_field,
     int_list_field,
+    object_list_field,
     to_hex,
 )
 from conformance.model import JSON, BadInput, Handler
@@ -147,13 +148,9 @@ from spec.masternode.slashing import (
 from spec.presets import Preset
 from spec.sidechain.header import encode_checkpoint
 
-
-def objects(data: dict[str, JSON], name: str) -> list[dict[str, JSON]]:
-    """A required list-of-objects field."""
-    value = field(data, name)
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise BadInput(f"{name} must be a list of objects")
-    return [item for item in value if isinstance(item, dict)]
+objects = object_list_field
+"""A required list-of-objects field (:func:`conformance.jsonio.object_list_field`; kept here for
+the handlers that import it from this module)."""
 
 
 def uint_field(data: dict[str, JSON], name: str, bits: int) -> int:

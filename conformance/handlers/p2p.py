@@ -33,6 +33,7 @@ from conformance.jsonio import (
     str_field,
     to_hex,
 )
+from conformance.jsonio import object_list_field as _objects
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.block import Block, BlockHeader, block_hash, decode_block, decode_header, encode_block
 from spec.chain.forkchoice import FinalityCertificate
@@ -122,13 +123,6 @@ from spec.p2p.sync import (
 )
 from spec.presets import Preset
 from spec.sidechain.header import compute_header_hash
-
-
-def _objects(data: dict[str, JSON], name: str) -> list[dict[str, JSON]]:
-    value = field(data, name)
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise BadInput(f"{name} must be a list of objects")
-    return [item for item in value if isinstance(item, dict)]
 
 
 def _bool_field(data: dict[str, JSON], name: str) -> bool:

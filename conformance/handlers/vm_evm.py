@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from conformance.handlers.vm_common import context_field, deposit_field, outcome_json
 from conformance.jsonio import field, from_hex, from_json_int, hex_field, int_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.presets import Preset
-from spec.sidechain.header import Deposit
 from spec.vm.evm import (
     HASHER,
     EvmAccount,
@@ -32,49 +32,21 @@ from spec.vm.evm import (
     iter_accounts,
     logs_hash,
 )
-from spec.vm.interface import ExecutionContext, TxOutcome, decode_witness, witness_nodes
+from spec.vm.interface import TxOutcome, decode_witness, witness_nodes
 
 
 def _nodes(data: dict[str, JSON]) -> Mapping[bytes, bytes]:
     return witness_nodes(decode_witness(hex_field(data, "witness"), HASHER), HASHER)
 
 
-def _context(data: dict[str, JSON]) -> ExecutionContext:
-    value = field(data, "context")
-    if not isinstance(value, dict):
-        raise BadInput("context must be an object")
-    return ExecutionContext(
-        sidechain_id=int_field(value, "sidechain_id"),
-        height=int_field(value, "height"),
-        timestamp=int_field(value, "timestamp"),
-        fee_recipient=hex_field(value, "fee_recipient"),
-        gas_limit=int_field(value, "gas_limit"),
-    )
-
-
 def _new_nodes_json(new_nodes: NewNodes) -> JSON:
     return [[to_hex(digest), to_hex(data)] for digest, data in new_nodes]
 
 
-def outcome_json(outcome: TxOutcome, new_nodes: NewNodes) -> dict[str, JSON]:
-    """An outcome (VM-3, VM-5) and its new preimages (EVM-8) as JSON."""
+def evm_outcome_json(outcome: TxOutcome, new_nodes: NewNodes) -> dict[str, JSON]:
+    """An outcome (VM-3, VM-5) and its new preimages (EVM-8) and logs hash as JSON."""
     return {
-        "post_root": to_hex(outcome.post_root),
-        "status": outcome.status,
-        "gas_used": outcome.gas_used,
-        "fee": outcome.fee,
-        "events": [to_hex(event) for event in outcome.events],
-        "outbox": [
-            {
-                "kind": entry.kind,
-                "target_chain": entry.target_chain,
-                "recipient": to_hex(entry.recipient),
-                "amount": entry.amount,
-                "payload": to_hex(entry.payload),
-                "sender": to_hex(entry.sender),
-            }
-            for entry in outcome.outbox
-        ],
+        **outcome_json(outcome),
         "new_nodes": _new_nodes_json(new_nodes),
         "logs_hash": to_hex(logs_hash(outcome.events)),
     }
@@ -84,9 +56,9 @@ def handle_apply_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
     """VM-2..VM-6, EVM-2..EVM-8: ``{"witness", "pre_root", "tx", "context"}`` -> an outcome."""
     nodes = _nodes(data)
     outcome, new_nodes = apply_transaction(
-        preset, nodes, hex_field(data, "pre_root"), hex_field(data, "tx"), _context(data)
+        preset, nodes, hex_field(data, "pre_root"), hex_field(data, "tx"), context_field(data)
     )
-    return outcome_json(outcome, new_nodes)
+    return evm_outcome_json(outcome, new_nodes)
 
 
 def handle_credit_deposit(preset: Preset, data: dict[str, JSON]) -> JSON:
@@ -103,18 +75,7 @@ def handle_credit_deposit(preset: Preset, data: dict[str, JSON]) -> JSON:
 def handle_apply_deposit(preset: Preset, data: dict[str, JSON]) -> JSON:
     """EVM-7 (SC-HDR-5): ``{"witness", "pre_root", "deposit": {"sidechain_id", "mainchain_height",
     "position", "txid", "output_index", "recipient", "amount"}}`` -> ``{"post_root", "new_nodes"}``."""
-    raw = field(data, "deposit")
-    if not isinstance(raw, dict):
-        raise BadInput("deposit must be an object")
-    deposit = Deposit(
-        sidechain_id=int_field(raw, "sidechain_id"),
-        mainchain_height=int_field(raw, "mainchain_height"),
-        position=int_field(raw, "position"),
-        txid=hex_field(raw, "txid"),
-        output_index=int_field(raw, "output_index"),
-        recipient=hex_field(raw, "recipient"),
-        amount=int_field(raw, "amount"),
-    )
+    deposit = deposit_field(data, non_negative=False)
     root, new_nodes = apply_deposit(_nodes(data), hex_field(data, "pre_root"), deposit)
     return {"post_root": to_hex(root), "new_nodes": _new_nodes_json(new_nodes)}
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from conformance.handlers.vm_common import context_field, deposit_field, outcome_json
 from conformance.jsonio import field, from_hex, from_json_int, hex_field, hex_list_field, int_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.presets import Preset
-from spec.sidechain.header import Deposit
 from spec.vm.interface import (
     ExecutionContext,
-    TxOutcome,
     VmKind,
     decode_witness,
     encode_witness,
@@ -42,19 +41,6 @@ from spec.vm.wasm import (
 )
 
 
-def _context(data: dict[str, JSON]) -> ExecutionContext:
-    raw = field(data, "context")
-    if not isinstance(raw, dict):
-        raise BadInput("context must be an object")
-    return ExecutionContext(
-        sidechain_id=int_field(raw, "sidechain_id"),
-        height=int_field(raw, "height"),
-        timestamp=int_field(raw, "timestamp"),
-        fee_recipient=hex_field(raw, "fee_recipient"),
-        gas_limit=int_field(raw, "gas_limit"),
-    )
-
-
 def _genesis(data: dict[str, JSON]) -> tuple[bytes, dict[bytes, bytes]]:
     raw = field(data, "genesis")
     if not isinstance(raw, list):
@@ -65,28 +51,6 @@ def _genesis(data: dict[str, JSON]) -> tuple[bytes, dict[bytes, bytes]]:
             raise BadInput("a genesis entry is [address, balance]")
         balances[from_hex(entry[0], "address")] = from_json_int(entry[1], "balance")
     return build_genesis(balances)
-
-
-def outcome_json(outcome: TxOutcome) -> JSON:
-    """VM-3/VM-5: an outcome as vectors carry it."""
-    return {
-        "post_root": to_hex(outcome.post_root),
-        "status": int(outcome.status),
-        "gas_used": outcome.gas_used,
-        "fee": outcome.fee,
-        "events": [to_hex(event) for event in outcome.events],
-        "outbox": [
-            {
-                "kind": int(entry.kind),
-                "target_chain": entry.target_chain,
-                "recipient": to_hex(entry.recipient),
-                "amount": entry.amount,
-                "payload": to_hex(entry.payload),
-                "sender": to_hex(entry.sender),
-            }
-            for entry in outcome.outbox
-        ],
-    }
 
 
 def _apply_all(
@@ -107,30 +71,12 @@ def _replay(
 ) -> tuple[bytes, dict[bytes, bytes], ExecutionContext, list[JSON], list[bytes]]:
     """Apply every transaction but the last; the state before the last, and the outcomes so far."""
     root, nodes = _genesis(data)
-    context = _context(data)
+    context = context_field(data)
     transactions = hex_list_field(data, "transactions")
     if not transactions:
         raise BadInput("at least one transaction")
     root, outcomes = _apply_all(preset, root, nodes, context, transactions[:-1])
     return root, nodes, context, outcomes, transactions
-
-
-def _deposit(data: dict[str, JSON]) -> Deposit:
-    raw = field(data, "deposit")
-    if not isinstance(raw, dict):
-        raise BadInput("deposit must be an object")
-    amount = int_field(raw, "amount")
-    if amount < 0:
-        raise BadInput("amount must not be negative")
-    return Deposit(
-        sidechain_id=int_field(raw, "sidechain_id"),
-        mainchain_height=int_field(raw, "mainchain_height"),
-        position=int_field(raw, "position"),
-        txid=hex_field(raw, "txid"),
-        output_index=int_field(raw, "output_index"),
-        recipient=hex_field(raw, "recipient"),
-        amount=amount,
-    )
 
 
 def handle_sign_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
@@ -161,16 +107,16 @@ def handle_deposit(preset: Preset, data: dict[str, JSON]) -> JSON:
     and the root unchanged when the recipient cannot accept it; ``account`` the recipient's
     ``[nonce, balance, code_hash]`` after it), then the transactions ``after`` (their outcomes)."""
     root, nodes = _genesis(data)
-    context = _context(data)
+    context = context_field(data)
     root, _ = _apply_all(preset, root, nodes, context, hex_list_field(data, "before"))
-    credited = apply_deposit(nodes, root, _deposit(data), preset.ledger.max_money)
+    credited = apply_deposit(nodes, root, deposit_field(data, non_negative=True), preset.ledger.max_money)
     created: list[JSON] = []
     if credited is not None:
         root = credited[0]
         nodes.update(credited[1])
         created = [to_hex(digest) for digest, _ in credited[1]]
     post_root = root
-    account = get_account(load_state(nodes, root), _deposit(data).recipient)
+    account = get_account(load_state(nodes, root), deposit_field(data, non_negative=True).recipient)
     _, outcomes = _apply_all(preset, root, nodes, context, hex_list_field(data, "after"))
     return {
         "credited": credited is not None,
@@ -211,7 +157,7 @@ def handle_stateless(preset: Preset, data: dict[str, JSON]) -> JSON:
     witness = decode_witness(hex_field(data, "witness"), hasher)
     nodes: Mapping[bytes, bytes] = witness_nodes(witness, hasher)
     outcome, _ = apply_transaction(
-        preset, nodes, hex_field(data, "pre_root"), hex_field(data, "transaction"), _context(data)
+        preset, nodes, hex_field(data, "pre_root"), hex_field(data, "transaction"), context_field(data)
     )
     return outcome_json(outcome)
 

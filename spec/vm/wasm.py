@@ -274,9 +274,8 @@ def get_intrinsic_fuel(tx: WasmTransaction, params: WasmVmParams) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4)
-def _engine(max_wasm_stack: int) -> wasmtime.Engine:
-    """VMW-5: the deterministic engine (cached: an engine holds no consensus state)."""
+def build_engine(max_wasm_stack: int) -> wasmtime.Engine:
+    """VMW-5: the deterministic engine (its configuration is fixed once built; it holds no state)."""
     config = wasmtime.Config()
     config.consume_fuel = True
     config.cranelift_nan_canonicalization = True
@@ -295,10 +294,31 @@ def _engine(max_wasm_stack: int) -> wasmtime.Engine:
     return wasmtime.Engine(config)
 
 
+def compile_module(engine: wasmtime.Engine, module: bytes) -> wasmtime.Module:
+    """VMW-4/5: ``module`` compiled for ``engine`` (raises if it is not valid under VMW-5)."""
+    return wasmtime.Module(engine, module)
+
+
+# Non-normative memoisation. The definitions above and ``build_host_types`` are the specification;
+# these three caches only avoid rebuilding identical immutable wasmtime objects (an engine takes
+# milliseconds, compiling a module more, building the host function types ~1 ms a call):
+# * each is keyed by every input of the function it memoises (the stack bound; the module bytes);
+# * what they hold cannot change after it is built: a ``wasmtime.Engine``'s configuration is
+#   consumed when it is created, a ``wasmtime.Module`` is immutable compiled code, a ``FuncType``
+#   a value; every execution gets its own ``Store`` (fuel, memory, limits) and instance;
+# * a failure (an invalid module) raises and is not cached, so it is re-checked on every call;
+# * no result depends on what was cached before: ``tests/test_vm_wasm_cache.py`` runs the same
+#   transactions with the caches cleared before every call and warm, and compares the engines'
+#   compilation verdicts and the modules' imports and exports with the plain definitions.
+# docs/vm.md ("Caches") says why this is not the mutable global state spec/ forbids.
+_engine = lru_cache(maxsize=4)(build_engine)
+"""Memoised :func:`build_engine` (non-normative, see above)."""
+
+
 @lru_cache(maxsize=64)
 def _compiled(max_wasm_stack: int, module: bytes) -> wasmtime.Module:
-    """The compiled module (cached by bytes: compiling is a pure function of them)."""
-    return wasmtime.Module(_engine(max_wasm_stack), module)
+    """Memoised :func:`compile_module` for the memoised engine (non-normative, see above)."""
+    return compile_module(_engine(max_wasm_stack), module)
 
 
 def _read_u32_leb(data: bytes, position: int) -> tuple[int, int]:
@@ -685,9 +705,8 @@ def _execute(
     return True, store.get_fuel()
 
 
-@lru_cache(maxsize=1)
-def _host_types() -> dict[str, wasmtime.FuncType]:
-    """VMW-8: the wasmtime function type of each host function (cached: building them is slow)."""
+def build_host_types() -> dict[str, wasmtime.FuncType]:
+    """VMW-8: the wasmtime function type of each host function of :data:`HOST_API`."""
     return {
         name: wasmtime.FuncType(
             [getattr(wasmtime.ValType, t)() for t in params],
@@ -695,6 +714,10 @@ def _host_types() -> dict[str, wasmtime.FuncType]:
         )
         for name, (params, results) in HOST_API.items()
     }
+
+
+_host_types = lru_cache(maxsize=1)(build_host_types)
+"""Memoised :func:`build_host_types` (non-normative: see the memoisation note at :func:`compile_module`)."""
 
 
 def _has_export(params: WasmVmParams, module: bytes, name: str) -> bool:
