@@ -37,11 +37,17 @@ from spec.p2p.libp2p import (
 )
 from spec.p2p.messages import (
     NO_STOP_HASH,
+    BlockMessage,
     Command,
     GetBlockTxn,
+    GetData,
     GetHeaders,
+    GetSnapshotManifests,
     Headers,
+    InvItem,
+    InvKind,
     TxMessage,
+    Version,
     encode_payload,
 )
 from spec.presets import Preset
@@ -415,21 +421,53 @@ def _request_frames(preset: Preset) -> Iterator[CaseSpec]:
         "a length above max_message_bytes, refused before any payload byte",
         "DECODE_LENGTH_LIMIT",
     )
+    get_data = GetData((InvItem(InvKind.BLOCK, seeded_bytes("p2p/libp2p/block", 32)),))
     yield case(
-        "blocks_reserved",
+        "get_data",
         RequestKind.BLOCKS,
         "request",
-        good,
-        "the blocks protocol has no payload yet",
-        "P2P_UNKNOWN_COMMAND",
+        encode_request_frame(get_data, preset),
+        "a GetData request on the blocks protocol",
     )
     yield case(
-        "snapshot_reserved",
-        RequestKind.SNAPSHOT_CHUNK,
+        "block",
+        RequestKind.BLOCKS,
+        "response",
+        encode_request_frame(BlockMessage(synthetic_block("libp2p/req/0", 1, preset)), preset),
+        "one Block frame of a blocks response",
+    )
+    yield case(
+        "blocks_not_a_block",
+        RequestKind.BLOCKS,
         "response",
         good,
-        "the snapshot protocol has no payload yet",
-        "P2P_UNKNOWN_COMMAND",
+        "a blocks response frame that is not a Block payload",
+        "DECODE_TRUNCATED",
+    )
+    yield case(
+        "get_snapshot_manifests",
+        RequestKind.SNAPSHOT_MANIFESTS,
+        "request",
+        encode_request_frame(GetSnapshotManifests(7), preset),
+        "a GetSnapshotManifests request",
+    )
+    yield case(
+        "status",
+        RequestKind.STATUS,
+        "request",
+        encode_request_frame(
+            Version(
+                preset.network.protocol_version,
+                1,
+                seeded_bytes("p2p/libp2p/node", preset.network.node_id_bits // 8),
+                0,
+                5,
+                9,
+                b"/t/",
+            ),
+            preset,
+        ),
+        "a status request (the handshake's Version)",
     )
     yield case("empty", RequestKind.BLOCK_TXN, "response", b"", "no bytes", "DECODE_TRUNCATED")
 

@@ -25,12 +25,14 @@ replaces the framing (P2P-1), the handshake and the flood relay:
   (``ED25519_INVALID_PUBLIC_KEY``).
 * **P2P-LP-4** request-response protocols (:class:`RequestKind`): one stream per request, the
   request then the response, each as ``uvarint length ‖ payload`` with the P2P-2 payload of
-  GetHeaders → Headers, GetData → Block…/NotFound, GetBlockTxn → BlockTxn, and a length at most
+  GetHeaders → Headers (``headers``), GetData → Block… (``blocks``: one frame per served block up
+  to the end of the stream, :data:`MULTI_RESPONSE_KINDS`; an item left out is not found),
+  GetBlockTxn → BlockTxn (``block_txn``), GetSnapshotManifests → SnapshotManifests
+  (``snapshot_manifests``), GetSnapshotChunk → SnapshotChunk (``snapshot_chunk``) and Version →
+  Version (``status``: the handshake's Version, exchanged once per new connection so each side
+  knows the other's services and height, as Ethereum's Status), and a length at most
   ``network.max_message_bytes`` (:func:`decode_request`, :func:`decode_response`: the length is
-  a minimal unsigned LEB128 varint, which is libp2p's unsigned-varint). ``headers`` and
-  ``block_txn`` are specified here; the ``blocks`` response (several Block messages and a NotFound)
-  and the snapshot payloads come with their slices: their ids are fixed, data on them is
-  ``P2P_UNKNOWN_COMMAND``.
+  a minimal unsigned LEB128 varint, which is libp2p's unsigned-varint).
 * **P2P-LP-5** gossip validation (:func:`compute_gossip_validation`) maps the outcome of the
   existing rules on a message to gossipsub's ``accept`` / ``ignore`` / ``reject`` and, for a reject,
   to the :class:`spec.p2p.peers.Violation` the peer is scored with. ``accept``: no error; the message
@@ -136,13 +138,25 @@ class RequestKind(Enum):
     BLOCKS = "blocks"
     BLOCK_TXN = "block_txn"
     SNAPSHOT_CHUNK = "snapshot_chunk"
+    STATUS = "status"
+    SNAPSHOT_MANIFESTS = "snapshot_manifests"
 
 
 REQUEST_COMMANDS: dict[RequestKind, tuple[Command, Command]] = {
     RequestKind.HEADERS: (Command.GET_HEADERS, Command.HEADERS),
+    RequestKind.BLOCKS: (Command.GET_DATA, Command.BLOCK),
     RequestKind.BLOCK_TXN: (Command.GET_BLOCK_TXN, Command.BLOCK_TXN),
+    RequestKind.SNAPSHOT_CHUNK: (Command.GET_SNAPSHOT_CHUNK, Command.SNAPSHOT_CHUNK),
+    RequestKind.STATUS: (Command.VERSION, Command.VERSION),
+    RequestKind.SNAPSHOT_MANIFESTS: (Command.GET_SNAPSHOT_MANIFESTS, Command.SNAPSHOT_MANIFESTS),
 }
-"""P2P-LP-4: the request and response message of each request-response protocol specified so far."""
+"""P2P-LP-4: the request and response message of each request-response protocol."""
+
+MULTI_RESPONSE_KINDS: frozenset[RequestKind] = frozenset({RequestKind.BLOCKS})
+"""P2P-LP-4: protocols answered by zero or more response frames up to the end of the stream (the
+``blocks`` protocol: one Block frame per requested block the responder serves, in request order;
+an item it does not serve is left out, which the requester reads as NotFound). Every other
+protocol is answered by exactly one frame."""
 
 
 class GossipDecision(Enum):
@@ -233,22 +247,19 @@ def encode_request_frame(message: Message, preset: Preset) -> bytes:
 
 
 def _decode_frame_as(kind: RequestKind, frame: bytes, preset: Preset, side: int) -> Message:
-    commands = REQUEST_COMMANDS.get(kind)
-    if commands is None:
-        raise UnknownCommand(f"the {kind.value} protocol has no payload yet")
+    commands = REQUEST_COMMANDS[kind]
     payload = decode(VarBytes(preset.network.max_message_bytes), frame)
     return decode_payload(commands[side], payload, preset)
 
 
 def decode_request(kind: RequestKind, frame: bytes, preset: Preset) -> Message:
-    """P2P-LP-4: the request message of one frame on protocol ``kind``; raise ``DECODE_*`` /
-    ``P2P_UNKNOWN_COMMAND``."""
+    """P2P-LP-4: the request message of one frame on protocol ``kind``; raise ``DECODE_*``."""
     return _decode_frame_as(kind, frame, preset, 0)
 
 
 def decode_response(kind: RequestKind, frame: bytes, preset: Preset) -> Message:
-    """P2P-LP-4: the response message of one frame on protocol ``kind``; raise ``DECODE_*`` /
-    ``P2P_UNKNOWN_COMMAND``."""
+    """P2P-LP-4: the response message of one frame on protocol ``kind`` (one of several for
+    :data:`MULTI_RESPONSE_KINDS`); raise ``DECODE_*``."""
     return _decode_frame_as(kind, frame, preset, 1)
 
 
