@@ -46,6 +46,7 @@ from spec.p2p.messages import (
     Headers,
     InvItem,
     InvKind,
+    SidechainTxMessage,
     TxMessage,
     Version,
     encode_payload,
@@ -276,6 +277,7 @@ def _validations(preset: Preset) -> Iterator[CaseSpec]:
     assert share_kind is TopicKind.QUORUM
     _, compact_data = encode_gossip_data(compact, preset)
     _, tx_data = encode_gossip_data(tx, preset)
+    sidechain_tx = bytes((Command.SIDECHAIN_TX,)) + encode_payload(SidechainTxMessage(1, b"\x01\x02"), preset)
     rows: list[tuple[str, TopicKind, bytes, str | None, str]] = [
         ("compact_accept", TopicKind.COMPACT_BLOCK, compact_data, None, "every check passed"),
         (
@@ -347,7 +349,22 @@ def _validations(preset: Preset) -> Iterator[CaseSpec]:
             "a contribution announcing quorum.max_members + 1 commitments (DECODE_LENGTH_LIMIT)",
         ),
         ("vote_reserved", TopicKind.VOTE, tx_data, None, "the vote topic has no payload yet"),
-        ("sidechain_reserved", TopicKind.SIDECHAIN, b"\x01", None, "the sidechain topic has no payload yet"),
+        ("sidechain_tx_accept", TopicKind.SIDECHAIN, sidechain_tx, None, "a sidechain transaction"),
+        (
+            "sidechain_tx_invalid_here",
+            TopicKind.SIDECHAIN,
+            sidechain_tx,
+            "SCRIPT_VERIFY_FAILED",
+            "invalid on the receiver's sidechain tip: ignored, never scored",
+        ),
+        (
+            "sidechain_quorum_command",
+            TopicKind.SIDECHAIN,
+            share,
+            None,
+            "a quorum message is not sidechain traffic",
+        ),
+        ("sidechain_empty", TopicKind.SIDECHAIN, b"", None, "no command byte"),
     ]
     for name, kind, data, check_error, description in rows:
         yield _case(

@@ -11,9 +11,10 @@ replaces the framing (P2P-1), the handshake and the flood relay:
 * **P2P-LP-2** gossipsub topics: ``/rusty/<network>/<kind>/1`` for each :class:`TopicKind`
   (:func:`topic_name`). A message's data is the canonical payload of its kind
   (:func:`decode_gossip_data`): a CompactBlock payload, a TxMessage payload, or for the quorum
-  topic the command byte of a P2P-5 quorum message followed by its payload. ``vote`` and
-  ``sidechain`` are reserved names (their payloads come with their flows): data on them is
-  ``P2P_UNKNOWN_TOPIC``. The message id is the first :data:`MESSAGE_ID_BYTES` bytes of
+  topic the command byte of a P2P-5 quorum message (or PoSe challenge / response) followed by its
+  payload, for the sidechain topic the command byte of a P2P-SC message (SidechainBlock,
+  SidechainTx) followed by its payload. ``vote`` is a reserved name (its payload comes with its
+  flow): data on it is ``P2P_UNKNOWN_TOPIC``. The message id is the first :data:`MESSAGE_ID_BYTES` bytes of
   ``H(GOSSIP_MESSAGE_ID, len(topic) u16 ‖ topic ‖ data)`` (:func:`compute_message_id`): it depends on
   the content only (not on the publishing peer or its sequence number), so a message relayed by two
   peers is one message. Messages are published with gossipsub's default signing policy (each signed
@@ -115,7 +116,7 @@ class TopicKind(Enum):
     SIDECHAIN = "sidechain"
 
 
-RESERVED_TOPICS: frozenset[TopicKind] = frozenset({TopicKind.VOTE, TopicKind.SIDECHAIN})
+RESERVED_TOPICS: frozenset[TopicKind] = frozenset({TopicKind.VOTE})
 """P2P-LP-2: topics with a name but no payload yet (a node does not subscribe to them)."""
 
 QUORUM_COMMANDS: frozenset[Command] = frozenset(
@@ -126,9 +127,25 @@ QUORUM_COMMANDS: frozenset[Command] = frozenset(
         Command.SIGNATURE_SHARE,
         Command.FINALITY_CERTIFICATE,
         Command.COMMITMENT_SIGNATURE,
+        Command.POSE_CHALLENGE,
+        Command.POSE_RESPONSE,
     }
 )
-"""P2P-LP-2: the P2P-5 messages carried on the quorum topic."""
+"""P2P-LP-2: the P2P-5 messages carried on the quorum topic (with the PoSe liveness challenges and
+responses, which the node hands to the quorum side too)."""
+
+SIDECHAIN_COMMANDS: frozenset[Command] = frozenset({Command.SIDECHAIN_BLOCK, Command.SIDECHAIN_TX})
+"""P2P-LP-2: the P2P-SC messages carried on the sidechain topic."""
+
+UNSCORED_TOPICS: frozenset[TopicKind] = frozenset({TopicKind.SIDECHAIN})
+"""P2P-LP-5: topics whose well-formed messages are never a peer's fault (P2P-SC relay scores no
+peer: a sidechain block or transaction may be invalid only on the receiver's sidechain tip): any
+error other than a decode error is ``ignore``."""
+
+_COMMAND_TOPIC: dict[Command, TopicKind] = {
+    **{command: TopicKind.QUORUM for command in QUORUM_COMMANDS},
+    **{command: TopicKind.SIDECHAIN for command in SIDECHAIN_COMMANDS},
+}
 
 
 class RequestKind(Enum):
@@ -287,9 +304,13 @@ def encode_gossip_data(message: Message, preset: Preset) -> tuple[TopicKind, byt
     if isinstance(message, TxMessage):
         return TopicKind.TRANSACTION, encode_payload(message, preset)
     command = command_of(message)
-    if command not in QUORUM_COMMANDS:
+    kind = _COMMAND_TOPIC.get(command)
+    if kind is None:
         raise UnknownCommand(f"{command.name} is not gossiped")
-    return TopicKind.QUORUM, bytes((command,)) + encode_payload(message, preset)
+    return kind, bytes((command,)) + encode_payload(message, preset)
+
+
+_COMMAND_VALUES = frozenset(int(c) for c in Command)
 
 
 def decode_gossip_data(kind: TopicKind, data: bytes, preset: Preset) -> Message:
@@ -300,11 +321,11 @@ def decode_gossip_data(kind: TopicKind, data: bytes, preset: Preset) -> Message:
         return decode_payload(Command.COMPACT_BLOCK, data, preset)
     if kind is TopicKind.TRANSACTION:
         return decode_payload(Command.TX, data, preset)
-    if kind is TopicKind.QUORUM:
+    if kind is TopicKind.QUORUM or kind is TopicKind.SIDECHAIN:
         if not data:
-            raise TruncatedInput("quorum gossip without a command byte")
-        if data[0] not in {int(c) for c in QUORUM_COMMANDS}:
-            raise UnknownCommand(f"command byte {data[0]:#04x} is not a quorum message")
+            raise TruncatedInput(f"{kind.value} gossip without a command byte")
+        if _COMMAND_TOPIC.get(Command(data[0]) if data[0] in _COMMAND_VALUES else None) is not kind:
+            raise UnknownCommand(f"command byte {data[0]:#04x} is not a {kind.value} message")
         return decode_payload(Command(data[0]), data[1:], preset)
     raise UnknownTopic(f"topic {kind.value} is reserved: it has no payload yet")
 
@@ -324,7 +345,7 @@ def compute_gossip_validation(kind: TopicKind, code: str | None) -> GossipValida
         return GossipValidation(GossipDecision.REJECT, violation)
     if kind in RESERVED_TOPICS:
         return GossipValidation(GossipDecision.REJECT, Violation.MALFORMED_MESSAGE)
-    if code in IGNORE_CODES[kind]:
+    if kind in UNSCORED_TOPICS or code in IGNORE_CODES[kind]:
         return GossipValidation(GossipDecision.IGNORE, None)
     return GossipValidation(GossipDecision.REJECT, TOPIC_VIOLATION[kind])
 
