@@ -324,7 +324,7 @@ def decode_gossip_data(kind: TopicKind, data: bytes, preset: Preset) -> Message:
     if kind is TopicKind.QUORUM or kind is TopicKind.SIDECHAIN:
         if not data:
             raise TruncatedInput(f"{kind.value} gossip without a command byte")
-        if _COMMAND_TOPIC.get(Command(data[0]) if data[0] in _COMMAND_VALUES else None) is not kind:
+        if data[0] not in _COMMAND_VALUES or _COMMAND_TOPIC.get(Command(data[0])) is not kind:
             raise UnknownCommand(f"command byte {data[0]:#04x} is not a {kind.value} message")
         return decode_payload(Command(data[0]), data[1:], preset)
     raise UnknownTopic(f"topic {kind.value} is reserved: it has no payload yet")
