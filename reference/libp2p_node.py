@@ -119,7 +119,7 @@ from spec.p2p.messages import (
     TxMessage,
     Version,
 )
-from spec.p2p.peers import Violation, check_version
+from spec.p2p.peers import Violation, check_version, score_of
 from spec.p2p.sync import block_locator, headers_after
 
 log = logging.getLogger("rusty.node")
@@ -146,8 +146,6 @@ whose validator ignores (never forwards) what it already has; short, so a catch-
 published again for a peer that joined."""
 MAX_INBOUND_QUEUE = 1_024
 """Gossip messages waiting for the node at most (a full queue is ignored, not forwarded)."""
-GOSSIP_MESSAGES_PER_SECOND = 2_000.0
-"""Per-peer, per-topic gossip rate (gossipsub's spam protection), the TCP transport's message rate."""
 
 
 def node_seed(datadir: Path) -> bytes:
@@ -304,9 +302,11 @@ class Libp2pBridge:
                     self.on_gossip(peer, kind, message, message_id), VALIDATION_TIMEOUT
                 )
             except TimeoutError:
-                return False
+                decision = GossipDecision.IGNORE  # the node was too busy: not the peer's fault
             finally:
                 self.validating.discard(message_id)
+            if decision is GossipDecision.IGNORE:
+                self.gossip.scorer.mark_ignored(forwarder, msg.topicIDs[0])  # P2P-LP-5: no penalty
             return decision is GossipDecision.ACCEPT
 
         return validate
@@ -488,8 +488,7 @@ class Libp2pService(P2PService):
 
     async def start(self) -> int:
         """Start the libp2p host on 127.0.0.1; return the bound TCP port."""
-        host = GossipHost(self.preset, self.seed)
-        host.gossipsub.max_messages_per_topic_per_second = GOSSIP_MESSAGES_PER_SECOND
+        host = GossipHost(self.preset, self.seed, misbehaviour=lambda peer: score_of(self.scores, peer))
         host.pubsub.seen_messages.ttl = SEEN_TTL
         host.pubsub.validation_cache.ttl = 0  # an ignored message may become valid (DKG phases)
         host.pubsub.validation_timeout = VALIDATION_TIMEOUT
@@ -601,7 +600,9 @@ class Libp2pService(P2PService):
         try:
             answers = await self.bridge.request(peer.address, RequestKind.STATUS, self._version())
         except SpecError as error:
-            log.info("libp2p status undecodable", extra={"fields": {"peer": peer.address, "code": error.code}})
+            log.info(
+                "libp2p status undecodable", extra={"fields": {"peer": peer.address, "code": error.code}}
+            )
             await self._punish(peer, Violation.MALFORMED_MESSAGE)
             return
         except Exception:

@@ -483,3 +483,60 @@ def check_operator_peer_record(record: OperatorPeerRecord, preset: Preset) -> No
     message = operator_record_message(record.operator_public_key, record.peer_id, record.sequence, preset)
     if not bls.verify(record.operator_public_key, message, record.signature):
         raise BadOperatorRecordSignature("the operator key did not sign this peer id and sequence")
+
+
+# --------------------------------------------------------------------------------------------
+# Gossipsub v1.1 scoring (P2P-LP-7)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GossipScoreParams:
+    """P2P-LP-7: the gossipsub v1.1 parameters of a network, signed and per heartbeat.
+
+    ``decay`` multiplies every score counter once per heartbeat, so a counter falls to
+    ``decay_to_zero`` of its value in ``score_decay_seconds`` (Ethereum's ``score_parameter_decay``).
+    """
+
+    mesh_degree: int
+    mesh_degree_low: int
+    mesh_degree_high: int
+    heartbeat_seconds: float
+    max_messages_per_topic_per_second: int
+    decay: float
+    app_score_weight: float
+    invalid_message_weight: float
+    gossip_threshold: float
+    publish_threshold: float
+    graylist_threshold: float
+    accept_px_threshold: float
+
+
+def compute_gossip_score_params(preset: Preset) -> GossipScoreParams:
+    """P2P-LP-7: the preset's ``[network.gossipsub]`` table as gossipsub parameters: penalties and
+    the gossip, publish and graylist thresholds negative, the decay per heartbeat
+    ``decay_to_zero ** (heartbeat / score_decay_seconds)``."""
+    params = preset.network.gossipsub
+    heartbeat = params.heartbeat_ms / 1000
+    decay_to_zero = params.decay_to_zero_permille / 1000
+    return GossipScoreParams(
+        mesh_degree=params.mesh_degree,
+        mesh_degree_low=params.mesh_degree_low,
+        mesh_degree_high=params.mesh_degree_high,
+        heartbeat_seconds=heartbeat,
+        max_messages_per_topic_per_second=params.max_messages_per_topic_per_second,
+        decay=decay_to_zero ** (heartbeat / params.score_decay_seconds),
+        app_score_weight=float(params.app_score_weight),
+        invalid_message_weight=-float(params.invalid_message_weight),
+        gossip_threshold=-float(params.gossip_threshold),
+        publish_threshold=-float(params.publish_threshold),
+        graylist_threshold=-float(params.graylist_threshold),
+        accept_px_threshold=float(params.accept_px_threshold),
+    )
+
+
+def compute_app_specific_score(misbehaviour_score: int) -> float:
+    """P2P-LP-7: gossipsub's application-specific score (P5, before its weight) of a peer whose
+    P2P-SCORE-1 misbehaviour score is ``misbehaviour_score``: its negation, so a peer at the ban
+    threshold is at the graylist threshold (``app_score_weight`` 1)."""
+    return -float(misbehaviour_score)
