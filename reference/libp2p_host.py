@@ -1,4 +1,4 @@
-"""The bridge from the spec's libp2p protocol (spec/p2p/libp2p.py, P2P-LP-1..6) to py-libp2p.
+"""The bridge from the spec's libp2p protocol (spec/p2p/libp2p.py, P2P-LP-1..7) to py-libp2p.
 
 A :class:`GossipHost` is a py-libp2p host on trio: TCP, Noise, yamux (mplex as fallback),
 identify, ping and gossipsub v1.1, with
@@ -14,8 +14,11 @@ identify, ping and gossipsub v1.1, with
   under the spec is never forwarded (py-libp2p 0.8.1 validators are boolean: ``ignore`` and
   ``reject`` both drop; the score of a reject is ours).
 
-Nothing here decides a rule: every decision is a spec function. The asyncio node is not on this
-host yet (docs/node.md, "libp2p transport: bridge plan").
+* gossipsub v1.1 with P2P-LP-7's mesh, rate and scoring parameters
+  (:func:`spec.p2p.libp2p.compute_gossip_score_params`; P5 is the P2P-SCORE misbehaviour score).
+
+Nothing here decides a rule: every decision is a spec function. The node runs on this host with
+``--transport libp2p`` (reference/libp2p_node.py, docs/node.md "The node on libp2p").
 """
 
 from __future__ import annotations
