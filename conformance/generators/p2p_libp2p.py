@@ -81,6 +81,13 @@ def operator_secret(label: str) -> bytes:
 
 def _names(preset: Preset) -> Iterator[CaseSpec]:
     yield _case("protocol_names", "all", "P2P-LP-1/2/4: transport protocols, topics, request protocols", {})
+    ban = preset.network.misbehaviour.ban_threshold
+    yield _case(
+        "gossip_score_params",
+        "preset",
+        "P2P-LP-7: the preset's gossipsub parameters, and P5 of a clean, a scored and a banned peer",
+        {"misbehaviour_scores": [0, 40, ban]},
+    )
     compact = topic_name(preset, TopicKind.COMPACT_BLOCK)
     yield _case("topic_kind", "compact_block", "P2P-LP-2: the compact block topic", {"topic": compact})
     other = "devnet" if preset.name != "devnet" else "mainnet"

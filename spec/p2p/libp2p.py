@@ -539,4 +539,4 @@ def compute_app_specific_score(misbehaviour_score: int) -> float:
     """P2P-LP-7: gossipsub's application-specific score (P5, before its weight) of a peer whose
     P2P-SCORE-1 misbehaviour score is ``misbehaviour_score``: its negation, so a peer at the ban
     threshold is at the graylist threshold (``app_score_weight`` 1)."""
-    return -float(misbehaviour_score)
+    return float(-misbehaviour_score)
