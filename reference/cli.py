@@ -174,7 +174,21 @@ def status(datadir: Path) -> None:
 @click.option(
     "--p2p-port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 picks a free port."
 )
-@click.option("--connect", "connect", multiple=True, help="HOST:PORT of a peer to dial (repeatable).")
+@click.option(
+    "--connect",
+    "connect",
+    multiple=True,
+    help="HOST:PORT of a peer to dial, or with --transport libp2p its /ip4/HOST/tcp/PORT/p2p/PEER_ID "
+    "multiaddr (a DHT bootstrap peer; DATADIR/p2p.addr of a running node) (repeatable).",
+)
+@click.option(
+    "--transport",
+    type=click.Choice(["tcp", "libp2p"]),
+    default="tcp",
+    show_default=True,
+    help="P2P transport: the spec's framing over TCP, or libp2p (Noise, yamux, gossipsub, Kademlia DHT; "
+    "docs/node.md#the-node-on-libp2p).",
+)
 @click.option("--mine-every", type=float, default=None, help="Devnet: mine a block every this many seconds.")
 @click.option("--max-inbound", type=click.IntRange(min=0), default=None, help="Default: the preset's (125).")
 @click.option("--handshake-timeout", type=click.FloatRange(min=0.1), default=P2PLimits.handshake_timeout)
@@ -222,6 +236,7 @@ def node(
     rpc_port: int,
     p2p_port: int,
     connect: tuple[str, ...],
+    transport: str,
     mine_every: float | None,
     max_inbound: int | None,
     handshake_timeout: float,
@@ -237,7 +252,17 @@ def node(
     """Run the node: P2P and JSON-RPC on 127.0.0.1 (cookie auth), optional devnet mining.
 
     The P2P limits (docs/node.md) default to the values in reference/p2p.py's ``P2PLimits``."""
-    peers = [(address.rsplit(":", 1)[0], int(address.rsplit(":", 1)[1])) for address in connect]
+    bootstrap = [address for address in connect if address.startswith("/")]
+    if bootstrap and transport != "libp2p":
+        raise click.BadParameter("a multiaddr needs --transport libp2p", param_hint="--connect")
+    try:
+        peers = [
+            (address.rsplit(":", 1)[0], int(address.rsplit(":", 1)[1]))
+            for address in connect
+            if not address.startswith("/")
+        ]
+    except (IndexError, ValueError) as exc:
+        raise click.BadParameter("HOST:PORT or a multiaddr", param_hint="--connect") from exc
     limits = P2PLimits(
         max_inbound,
         handshake_timeout,
@@ -263,6 +288,8 @@ def node(
             prune=prune,
             fast_sync=fast_sync,
             snapshot_interval=snapshot_interval,
+            transport=transport,
+            bootstrap=bootstrap,
         )
     except (OSError, SpecError) as exc:  # a port in use, a data directory that cannot be opened
         logging.getLogger("rusty.node").error(

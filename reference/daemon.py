@@ -27,7 +27,7 @@ from spec.errors import SpecError
 from spec.ledger.transaction import Transaction
 
 log = logging.getLogger("rusty.node")
-PORT_FILES = ("rpc.port", "p2p.port", "metrics.port")
+PORT_FILES = ("rpc.port", "p2p.port", "metrics.port", "p2p.addr")
 
 
 async def run_node(
@@ -42,15 +42,25 @@ async def run_node(
     prune: int | None = None,
     fast_sync: bool = False,
     snapshot_interval: int = SNAPSHOT_INTERVAL,
+    transport: str = "tcp",
+    bootstrap: Sequence[str] = (),
 ) -> None:
     """Serve P2P and RPC (and mine every ``mine_every`` seconds on devnet) until ``stop`` is set;
     with ``metrics_port`` (0: a free one) also the Prometheus endpoint; ``prune=N`` keeps the last
     N block bodies, pruning in the background (:func:`prune_forever`); ``fast_sync`` first downloads
-    a state snapshot from peers (reference/snapshots.py)."""
+    a state snapshot from peers (reference/snapshots.py); ``transport="libp2p"`` runs P2P on libp2p
+    (reference/libp2p_node.py), dialling the ``bootstrap`` multiaddrs, and writes its own address
+    to ``DATADIR/p2p.addr``."""
     node = Node(datadir, prune)
     node.snapshots.interval = snapshot_interval
     client = FastSync(node.preset) if fast_sync and node.store.state.height < 0 else None
-    p2p = P2PService(node, p2p_port, limits=limits, fast_sync=client)
+    p2p: P2PService
+    if transport == "libp2p":
+        from reference.libp2p_node import Libp2pService  # py-libp2p is an optional extra
+
+        p2p = Libp2pService(node, p2p_port, datadir, bootstrap, limits=limits, fast_sync=client)
+    else:
+        p2p = P2PService(node, p2p_port, limits=limits, fast_sync=client)
     metrics = NodeMetrics(node, p2p)
     metrics.instrument_store(node.store)
     metrics.watch_bans(p2p)
@@ -77,6 +87,9 @@ async def run_node(
         metrics_runner, metrics_bound = await metrics.serve(metrics_port)
         (datadir / "metrics.port").write_text(f"{metrics_bound}\n")
     (datadir / "p2p.port").write_text(f"{await p2p.start()}\n")
+    listen_address = getattr(p2p, "listen_address", "")
+    if listen_address:
+        (datadir / "p2p.addr").write_text(f"{listen_address}\n")
     (datadir / "rpc.port").write_text(f"{bound_port(runner)}\n")
     log.info(
         "node started",
@@ -167,6 +180,8 @@ def serve_forever(
     prune: int | None = None,
     fast_sync: bool = False,
     snapshot_interval: int = SNAPSHOT_INTERVAL,
+    transport: str = "tcp",
+    bootstrap: Sequence[str] = (),
 ) -> None:
     """Run :func:`run_node` with SIGINT/SIGTERM mapped to a clean stop."""
 
@@ -187,6 +202,8 @@ def serve_forever(
             prune=prune,
             fast_sync=fast_sync,
             snapshot_interval=snapshot_interval,
+            transport=transport,
+            bootstrap=bootstrap,
         )
 
     asyncio.run(main())

@@ -341,8 +341,14 @@ async def run_devnet(
             command += ["--fast-sync"]
         if metrics:
             command += ["--metrics-port", "0"]
-        if index > 0:
-            command += ["--connect", f"127.0.0.1:{p2p_port_of(datadirs[0])}"]
+        if index > 0:  # node 0's libp2p multiaddr (DHT bootstrap) with --transport libp2p
+            address_file = datadirs[0] / "p2p.addr"
+            first = (
+                address_file.read_text().strip()
+                if address_file.exists()
+                else f"127.0.0.1:{p2p_port_of(datadirs[0])}"
+            )
+            command += ["--connect", first]
         with (datadir / "node.log").open("ab") as log:
             process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
         processes.append(process)

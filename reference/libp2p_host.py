@@ -1,4 +1,4 @@
-"""The bridge from the spec's libp2p protocol (spec/p2p/libp2p.py, P2P-LP-1..6) to py-libp2p.
+"""The bridge from the spec's libp2p protocol (spec/p2p/libp2p.py, P2P-LP-1..7) to py-libp2p.
 
 A :class:`GossipHost` is a py-libp2p host on trio: TCP, Noise, yamux (mplex as fallback),
 identify, ping and gossipsub v1.1, with
@@ -14,8 +14,11 @@ identify, ping and gossipsub v1.1, with
   under the spec is never forwarded (py-libp2p 0.8.1 validators are boolean: ``ignore`` and
   ``reject`` both drop; the score of a reject is ours).
 
-Nothing here decides a rule: every decision is a spec function. The asyncio node is not on this
-host yet (docs/node.md, "libp2p transport: bridge plan").
+* gossipsub v1.1 with P2P-LP-7's mesh, rate and scoring parameters
+  (:func:`spec.p2p.libp2p.compute_gossip_score_params`; P5 is the P2P-SCORE misbehaviour score).
+
+Nothing here decides a rule: every decision is a spec function. The node runs on this host with
+``--transport libp2p`` (reference/libp2p_node.py, docs/node.md "The node on libp2p").
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from libp2p.peer.peerinfo import PeerInfo
 from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
 from libp2p.pubsub.pb import rpc_pb2
 from libp2p.pubsub.pubsub import Pubsub
+from libp2p.pubsub.score import PeerScorer, ScoreParams, TopicScoreParams
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
 from libp2p.security.noise.transport import Transport as NoiseTransport
 from libp2p.tools.anyio_service import background_trio_service
@@ -46,9 +50,12 @@ from spec.p2p.compact import check_compact_block
 from spec.p2p.libp2p import (
     RESERVED_TOPICS,
     GossipDecision,
+    GossipScoreParams,
     GossipValidation,
     RequestKind,
     TopicKind,
+    compute_app_specific_score,
+    compute_gossip_score_params,
     compute_gossip_validation,
     compute_message_id,
     compute_peer_id,
@@ -63,7 +70,7 @@ from spec.p2p.libp2p import (
     topic_name,
 )
 from spec.p2p.messages import CompactBlock, Message
-from spec.p2p.peers import NO_SCORES, Scores, Violation, record
+from spec.p2p.peers import NO_SCORES, Scores, Violation, record, score_of
 from spec.presets import Preset
 
 Serve = Callable[[Message], Message]
@@ -117,6 +124,51 @@ async def read_frame(stream: INetStream, max_length: int) -> bytes:
     return head + body
 
 
+INVALID_MESSAGE_CAP = 1_000.0
+"""P4's counter cap (py-libp2p counts no penalty above it; the graylist comes long before)."""
+
+
+class IgnoringScorer(PeerScorer):
+    """py-libp2p 0.8.1's scorer, told which validation failures were ``ignore`` (P2P-LP-5: no
+    penalty). Its validators are boolean, so gossipsub counts every failure as an invalid message
+    (P4); the validator marks an ignore first and the count is skipped for it."""
+
+    def __init__(self, params: ScoreParams) -> None:
+        super().__init__(params)
+        self.ignored: dict[tuple[ID, str], int] = {}
+
+    def mark_ignored(self, peer: ID, topic: str) -> None:
+        """The next validation failure of ``peer`` on ``topic`` is an ignore."""
+        self.ignored[(peer, topic)] = self.ignored.get((peer, topic), 0) + 1
+
+    def on_invalid_message(self, peer: ID, topic: str) -> None:
+        pending = self.ignored.get((peer, topic), 0)
+        if pending:
+            if pending == 1:
+                del self.ignored[(peer, topic)]
+            else:
+                self.ignored[(peer, topic)] = pending - 1
+            return
+        super().on_invalid_message(peer, topic)
+
+
+def score_params(params: GossipScoreParams, app_score: Callable[[ID], float]) -> ScoreParams:
+    """P2P-LP-7 as py-libp2p's ``ScoreParams`` (which subtracts P4's weight: given positive)."""
+    return ScoreParams(
+        p4_invalid_messages=TopicScoreParams(
+            weight=-params.invalid_message_weight, cap=INVALID_MESSAGE_CAP, decay=params.decay
+        ),
+        p5_behavior_penalty_weight=0.0,
+        p6_appl_slack_weight=params.app_score_weight,
+        p6_appl_slack_decay=params.decay,
+        publish_threshold=params.publish_threshold,
+        gossip_threshold=params.gossip_threshold,
+        graylist_threshold=params.graylist_threshold,
+        accept_px_threshold=params.accept_px_threshold,
+        app_specific_score_fn=app_score,
+    )
+
+
 @dataclass(frozen=True)
 class Decision:
     """One validation: the forwarding peer (text peer id), the topic kind, the decision."""
@@ -129,7 +181,15 @@ class Decision:
 class GossipHost:
     """A libp2p host speaking the Rusty Coin gossip protocol (see the module docstring)."""
 
-    def __init__(self, preset: Preset, node_seed: bytes, check: Check | None = None) -> None:
+    def __init__(
+        self,
+        preset: Preset,
+        node_seed: bytes,
+        check: Check | None = None,
+        misbehaviour: Callable[[str], int] | None = None,
+    ) -> None:
+        """``misbehaviour``: the P2P-SCORE-1 score of a peer id (text) for gossipsub's
+        application-specific score (P2P-LP-7); the host's own :attr:`scores` by default."""
         self.preset = preset
         self.check = check if check is not None else stateless_check(preset)
         key_pair = create_new_key_pair(node_seed)
@@ -143,14 +203,21 @@ class GossipHost:
             sec_opt={NOISE_PROTOCOL_ID: noise},
             muxer_preference="YAMUX",
         )
+        params = compute_gossip_score_params(preset)
+        self.misbehaviour = misbehaviour if misbehaviour is not None else self._own_score
         self.gossipsub = GossipSub(
             protocols=[PROTOCOL_ID_V11],
-            degree=6,
-            degree_low=4,
-            degree_high=12,
+            degree=params.mesh_degree,
+            degree_low=params.mesh_degree_low,
+            degree_high=params.mesh_degree_high,
             heartbeat_initial_delay=0.1,
-            heartbeat_interval=1,
+            heartbeat_interval=params.heartbeat_seconds,  # type: ignore[arg-type]  # typed int, slept on
+            max_messages_per_topic_per_second=float(params.max_messages_per_topic_per_second),
         )
+        self.scorer = IgnoringScorer(
+            score_params(params, lambda peer: compute_app_specific_score(self.misbehaviour(peer.to_base58())))
+        )
+        self.gossipsub.scorer = self.scorer
         self.pubsub = Pubsub(
             self.host,
             self.gossipsub,
@@ -164,6 +231,9 @@ class GossipHost:
         for kind in TopicKind:
             if kind not in RESERVED_TOPICS:
                 self.pubsub.set_topic_validator(topic_name(preset, kind), self._validator(kind), False)
+
+    def _own_score(self, peer: str) -> int:
+        return score_of(self.scores, peer)
 
     @property
     def peer_id(self) -> ID:
@@ -191,6 +261,8 @@ class GossipHost:
                 self.banned.add(peer)
                 if self._running:
                     self.pubsub.add_to_blacklist(forwarder)
+        if validation.decision is GossipDecision.IGNORE:
+            self.scorer.mark_ignored(forwarder, topic_name(self.preset, kind))
         return validation.decision is GossipDecision.ACCEPT
 
     def listen_address(self) -> multiaddr.Multiaddr:

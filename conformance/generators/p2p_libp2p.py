@@ -37,11 +37,18 @@ from spec.p2p.libp2p import (
 )
 from spec.p2p.messages import (
     NO_STOP_HASH,
+    BlockMessage,
     Command,
     GetBlockTxn,
+    GetData,
     GetHeaders,
+    GetSnapshotManifests,
     Headers,
+    InvItem,
+    InvKind,
+    SidechainTxMessage,
     TxMessage,
+    Version,
     encode_payload,
 )
 from spec.presets import Preset
@@ -74,6 +81,13 @@ def operator_secret(label: str) -> bytes:
 
 def _names(preset: Preset) -> Iterator[CaseSpec]:
     yield _case("protocol_names", "all", "P2P-LP-1/2/4: transport protocols, topics, request protocols", {})
+    ban = preset.network.misbehaviour.ban_threshold
+    yield _case(
+        "gossip_score_params",
+        "preset",
+        "P2P-LP-7: the preset's gossipsub parameters, and P5 of a clean, a scored and a banned peer",
+        {"misbehaviour_scores": [0, 40, ban]},
+    )
     compact = topic_name(preset, TopicKind.COMPACT_BLOCK)
     yield _case("topic_kind", "compact_block", "P2P-LP-2: the compact block topic", {"topic": compact})
     other = "devnet" if preset.name != "devnet" else "mainnet"
@@ -270,6 +284,7 @@ def _validations(preset: Preset) -> Iterator[CaseSpec]:
     assert share_kind is TopicKind.QUORUM
     _, compact_data = encode_gossip_data(compact, preset)
     _, tx_data = encode_gossip_data(tx, preset)
+    sidechain_tx = bytes((Command.SIDECHAIN_TX,)) + encode_payload(SidechainTxMessage(1, b"\x01\x02"), preset)
     rows: list[tuple[str, TopicKind, bytes, str | None, str]] = [
         ("compact_accept", TopicKind.COMPACT_BLOCK, compact_data, None, "every check passed"),
         (
@@ -341,7 +356,22 @@ def _validations(preset: Preset) -> Iterator[CaseSpec]:
             "a contribution announcing quorum.max_members + 1 commitments (DECODE_LENGTH_LIMIT)",
         ),
         ("vote_reserved", TopicKind.VOTE, tx_data, None, "the vote topic has no payload yet"),
-        ("sidechain_reserved", TopicKind.SIDECHAIN, b"\x01", None, "the sidechain topic has no payload yet"),
+        ("sidechain_tx_accept", TopicKind.SIDECHAIN, sidechain_tx, None, "a sidechain transaction"),
+        (
+            "sidechain_tx_invalid_here",
+            TopicKind.SIDECHAIN,
+            sidechain_tx,
+            "SCRIPT_VERIFY_FAILED",
+            "invalid on the receiver's sidechain tip: ignored, never scored",
+        ),
+        (
+            "sidechain_quorum_command",
+            TopicKind.SIDECHAIN,
+            share,
+            None,
+            "a quorum message is not sidechain traffic",
+        ),
+        ("sidechain_empty", TopicKind.SIDECHAIN, b"", None, "no command byte"),
     ]
     for name, kind, data, check_error, description in rows:
         yield _case(
@@ -415,21 +445,53 @@ def _request_frames(preset: Preset) -> Iterator[CaseSpec]:
         "a length above max_message_bytes, refused before any payload byte",
         "DECODE_LENGTH_LIMIT",
     )
+    get_data = GetData((InvItem(InvKind.BLOCK, seeded_bytes("p2p/libp2p/block", 32)),))
     yield case(
-        "blocks_reserved",
+        "get_data",
         RequestKind.BLOCKS,
         "request",
-        good,
-        "the blocks protocol has no payload yet",
-        "P2P_UNKNOWN_COMMAND",
+        encode_request_frame(get_data, preset),
+        "a GetData request on the blocks protocol",
     )
     yield case(
-        "snapshot_reserved",
-        RequestKind.SNAPSHOT_CHUNK,
+        "block",
+        RequestKind.BLOCKS,
+        "response",
+        encode_request_frame(BlockMessage(synthetic_block("libp2p/req/0", 1, preset)), preset),
+        "one Block frame of a blocks response",
+    )
+    yield case(
+        "blocks_not_a_block",
+        RequestKind.BLOCKS,
         "response",
         good,
-        "the snapshot protocol has no payload yet",
-        "P2P_UNKNOWN_COMMAND",
+        "a blocks response frame that is not a Block payload",
+        "DECODE_TRUNCATED",
+    )
+    yield case(
+        "get_snapshot_manifests",
+        RequestKind.SNAPSHOT_MANIFESTS,
+        "request",
+        encode_request_frame(GetSnapshotManifests(7), preset),
+        "a GetSnapshotManifests request",
+    )
+    yield case(
+        "status",
+        RequestKind.STATUS,
+        "request",
+        encode_request_frame(
+            Version(
+                preset.network.protocol_version,
+                1,
+                seeded_bytes("p2p/libp2p/node", preset.network.node_id_bits // 8),
+                0,
+                5,
+                9,
+                b"/t/",
+            ),
+            preset,
+        ),
+        "a status request (the handshake's Version)",
     )
     yield case("empty", RequestKind.BLOCK_TXN, "response", b"", "no bytes", "DECODE_TRUNCATED")
 

@@ -1,4 +1,4 @@
-"""Handlers of the libp2p part of the ``p2p`` flow (spec/p2p/libp2p.py, P2P-LP-1..6).
+"""Handlers of the libp2p part of the ``p2p`` flow (spec/p2p/libp2p.py, P2P-LP-1..7).
 
 JSON shapes: bytes are hex; a topic or protocol id is its string; a gossip validation is
 ``{"decision": "accept"|"ignore"|"reject", "violation": <Violation value> | null, "code": <code> | null}``
@@ -16,6 +16,8 @@ from spec.p2p.libp2p import (
     RequestKind,
     TopicKind,
     check_operator_peer_record,
+    compute_app_specific_score,
+    compute_gossip_score_params,
     compute_gossip_validation,
     compute_message_id,
     compute_peer_id,
@@ -193,6 +195,37 @@ def handle_is_newer_command(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"newer": is_newer_command(version, preset)}
 
 
+def handle_gossip_score_params(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-LP-7: ``{"misbehaviour_scores": [int]}`` -> ``{"params": {...}, "app_scores": [int]}``.
+
+    Vectors hold no floats: the weights and thresholds are integral and given as integers, the
+    heartbeat in milliseconds, the per-heartbeat ``decay`` as a decimal string of 12 places (a
+    ``pow`` may differ in its last bits elsewhere)."""
+    raw = field(data, "misbehaviour_scores")
+    if not isinstance(raw, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in raw
+    ):
+        raise BadInput("misbehaviour_scores must be a list of non-negative integers")
+    params = compute_gossip_score_params(preset)
+    return {
+        "params": {
+            "mesh_degree": params.mesh_degree,
+            "mesh_degree_low": params.mesh_degree_low,
+            "mesh_degree_high": params.mesh_degree_high,
+            "heartbeat_ms": round(params.heartbeat_seconds * 1000),
+            "max_messages_per_topic_per_second": params.max_messages_per_topic_per_second,
+            "decay": f"{params.decay:.12f}",
+            "app_score_weight": int(params.app_score_weight),
+            "invalid_message_weight": int(params.invalid_message_weight),
+            "gossip_threshold": int(params.gossip_threshold),
+            "publish_threshold": int(params.publish_threshold),
+            "graylist_threshold": int(params.graylist_threshold),
+            "accept_px_threshold": int(params.accept_px_threshold),
+        },
+        "app_scores": [int(compute_app_specific_score(int(v))) for v in raw if isinstance(v, int)],
+    }
+
+
 HANDLERS: dict[str, Handler] = {
     "libp2p_protocol_names": handle_protocol_names,
     "libp2p_topic_kind": handle_topic_kind,
@@ -208,4 +241,5 @@ HANDLERS: dict[str, Handler] = {
     "libp2p_gossip_data": handle_gossip_data,
     "libp2p_encode_request": handle_encode_request,
     "is_newer_command": handle_is_newer_command,
+    "libp2p_gossip_score_params": handle_gossip_score_params,
 }

@@ -11,9 +11,10 @@ replaces the framing (P2P-1), the handshake and the flood relay:
 * **P2P-LP-2** gossipsub topics: ``/rusty/<network>/<kind>/1`` for each :class:`TopicKind`
   (:func:`topic_name`). A message's data is the canonical payload of its kind
   (:func:`decode_gossip_data`): a CompactBlock payload, a TxMessage payload, or for the quorum
-  topic the command byte of a P2P-5 quorum message followed by its payload. ``vote`` and
-  ``sidechain`` are reserved names (their payloads come with their flows): data on them is
-  ``P2P_UNKNOWN_TOPIC``. The message id is the first :data:`MESSAGE_ID_BYTES` bytes of
+  topic the command byte of a P2P-5 quorum message (or PoSe challenge / response) followed by its
+  payload, for the sidechain topic the command byte of a P2P-SC message (SidechainBlock,
+  SidechainTx) followed by its payload. ``vote`` is a reserved name (its payload comes with its
+  flow): data on it is ``P2P_UNKNOWN_TOPIC``. The message id is the first :data:`MESSAGE_ID_BYTES` bytes of
   ``H(GOSSIP_MESSAGE_ID, len(topic) u16 ‖ topic ‖ data)`` (:func:`compute_message_id`): it depends on
   the content only (not on the publishing peer or its sequence number), so a message relayed by two
   peers is one message. Messages are published with gossipsub's default signing policy (each signed
@@ -25,12 +26,14 @@ replaces the framing (P2P-1), the handshake and the flood relay:
   (``ED25519_INVALID_PUBLIC_KEY``).
 * **P2P-LP-4** request-response protocols (:class:`RequestKind`): one stream per request, the
   request then the response, each as ``uvarint length ‖ payload`` with the P2P-2 payload of
-  GetHeaders → Headers, GetData → Block…/NotFound, GetBlockTxn → BlockTxn, and a length at most
+  GetHeaders → Headers (``headers``), GetData → Block… (``blocks``: one frame per served block up
+  to the end of the stream, :data:`MULTI_RESPONSE_KINDS`; an item left out is not found),
+  GetBlockTxn → BlockTxn (``block_txn``), GetSnapshotManifests → SnapshotManifests
+  (``snapshot_manifests``), GetSnapshotChunk → SnapshotChunk (``snapshot_chunk``) and Version →
+  Version (``status``: the handshake's Version, exchanged once per new connection so each side
+  knows the other's services and height, as Ethereum's Status), and a length at most
   ``network.max_message_bytes`` (:func:`decode_request`, :func:`decode_response`: the length is
-  a minimal unsigned LEB128 varint, which is libp2p's unsigned-varint). ``headers`` and
-  ``block_txn`` are specified here; the ``blocks`` response (several Block messages and a NotFound)
-  and the snapshot payloads come with their slices: their ids are fixed, data on them is
-  ``P2P_UNKNOWN_COMMAND``.
+  a minimal unsigned LEB128 varint, which is libp2p's unsigned-varint).
 * **P2P-LP-5** gossip validation (:func:`compute_gossip_validation`) maps the outcome of the
   existing rules on a message to gossipsub's ``accept`` / ``ignore`` / ``reject`` and, for a reject,
   to the :class:`spec.p2p.peers.Violation` the peer is scored with. ``accept``: no error; the message
@@ -113,7 +116,7 @@ class TopicKind(Enum):
     SIDECHAIN = "sidechain"
 
 
-RESERVED_TOPICS: frozenset[TopicKind] = frozenset({TopicKind.VOTE, TopicKind.SIDECHAIN})
+RESERVED_TOPICS: frozenset[TopicKind] = frozenset({TopicKind.VOTE})
 """P2P-LP-2: topics with a name but no payload yet (a node does not subscribe to them)."""
 
 QUORUM_COMMANDS: frozenset[Command] = frozenset(
@@ -124,9 +127,25 @@ QUORUM_COMMANDS: frozenset[Command] = frozenset(
         Command.SIGNATURE_SHARE,
         Command.FINALITY_CERTIFICATE,
         Command.COMMITMENT_SIGNATURE,
+        Command.POSE_CHALLENGE,
+        Command.POSE_RESPONSE,
     }
 )
-"""P2P-LP-2: the P2P-5 messages carried on the quorum topic."""
+"""P2P-LP-2: the P2P-5 messages carried on the quorum topic (with the PoSe liveness challenges and
+responses, which the node hands to the quorum side too)."""
+
+SIDECHAIN_COMMANDS: frozenset[Command] = frozenset({Command.SIDECHAIN_BLOCK, Command.SIDECHAIN_TX})
+"""P2P-LP-2: the P2P-SC messages carried on the sidechain topic."""
+
+UNSCORED_TOPICS: frozenset[TopicKind] = frozenset({TopicKind.SIDECHAIN})
+"""P2P-LP-5: topics whose well-formed messages are never a peer's fault (P2P-SC relay scores no
+peer: a sidechain block or transaction may be invalid only on the receiver's sidechain tip): any
+error other than a decode error is ``ignore``."""
+
+_COMMAND_TOPIC: dict[Command, TopicKind] = {
+    **{command: TopicKind.QUORUM for command in QUORUM_COMMANDS},
+    **{command: TopicKind.SIDECHAIN for command in SIDECHAIN_COMMANDS},
+}
 
 
 class RequestKind(Enum):
@@ -136,13 +155,25 @@ class RequestKind(Enum):
     BLOCKS = "blocks"
     BLOCK_TXN = "block_txn"
     SNAPSHOT_CHUNK = "snapshot_chunk"
+    STATUS = "status"
+    SNAPSHOT_MANIFESTS = "snapshot_manifests"
 
 
 REQUEST_COMMANDS: dict[RequestKind, tuple[Command, Command]] = {
     RequestKind.HEADERS: (Command.GET_HEADERS, Command.HEADERS),
+    RequestKind.BLOCKS: (Command.GET_DATA, Command.BLOCK),
     RequestKind.BLOCK_TXN: (Command.GET_BLOCK_TXN, Command.BLOCK_TXN),
+    RequestKind.SNAPSHOT_CHUNK: (Command.GET_SNAPSHOT_CHUNK, Command.SNAPSHOT_CHUNK),
+    RequestKind.STATUS: (Command.VERSION, Command.VERSION),
+    RequestKind.SNAPSHOT_MANIFESTS: (Command.GET_SNAPSHOT_MANIFESTS, Command.SNAPSHOT_MANIFESTS),
 }
-"""P2P-LP-4: the request and response message of each request-response protocol specified so far."""
+"""P2P-LP-4: the request and response message of each request-response protocol."""
+
+MULTI_RESPONSE_KINDS: frozenset[RequestKind] = frozenset({RequestKind.BLOCKS})
+"""P2P-LP-4: protocols answered by zero or more response frames up to the end of the stream (the
+``blocks`` protocol: one Block frame per requested block the responder serves, in request order;
+an item it does not serve is left out, which the requester reads as NotFound). Every other
+protocol is answered by exactly one frame."""
 
 
 class GossipDecision(Enum):
@@ -233,22 +264,19 @@ def encode_request_frame(message: Message, preset: Preset) -> bytes:
 
 
 def _decode_frame_as(kind: RequestKind, frame: bytes, preset: Preset, side: int) -> Message:
-    commands = REQUEST_COMMANDS.get(kind)
-    if commands is None:
-        raise UnknownCommand(f"the {kind.value} protocol has no payload yet")
+    commands = REQUEST_COMMANDS[kind]
     payload = decode(VarBytes(preset.network.max_message_bytes), frame)
     return decode_payload(commands[side], payload, preset)
 
 
 def decode_request(kind: RequestKind, frame: bytes, preset: Preset) -> Message:
-    """P2P-LP-4: the request message of one frame on protocol ``kind``; raise ``DECODE_*`` /
-    ``P2P_UNKNOWN_COMMAND``."""
+    """P2P-LP-4: the request message of one frame on protocol ``kind``; raise ``DECODE_*``."""
     return _decode_frame_as(kind, frame, preset, 0)
 
 
 def decode_response(kind: RequestKind, frame: bytes, preset: Preset) -> Message:
-    """P2P-LP-4: the response message of one frame on protocol ``kind``; raise ``DECODE_*`` /
-    ``P2P_UNKNOWN_COMMAND``."""
+    """P2P-LP-4: the response message of one frame on protocol ``kind`` (one of several for
+    :data:`MULTI_RESPONSE_KINDS`); raise ``DECODE_*``."""
     return _decode_frame_as(kind, frame, preset, 1)
 
 
@@ -276,9 +304,13 @@ def encode_gossip_data(message: Message, preset: Preset) -> tuple[TopicKind, byt
     if isinstance(message, TxMessage):
         return TopicKind.TRANSACTION, encode_payload(message, preset)
     command = command_of(message)
-    if command not in QUORUM_COMMANDS:
+    kind = _COMMAND_TOPIC.get(command)
+    if kind is None:
         raise UnknownCommand(f"{command.name} is not gossiped")
-    return TopicKind.QUORUM, bytes((command,)) + encode_payload(message, preset)
+    return kind, bytes((command,)) + encode_payload(message, preset)
+
+
+_COMMAND_VALUES = frozenset(int(c) for c in Command)
 
 
 def decode_gossip_data(kind: TopicKind, data: bytes, preset: Preset) -> Message:
@@ -289,11 +321,11 @@ def decode_gossip_data(kind: TopicKind, data: bytes, preset: Preset) -> Message:
         return decode_payload(Command.COMPACT_BLOCK, data, preset)
     if kind is TopicKind.TRANSACTION:
         return decode_payload(Command.TX, data, preset)
-    if kind is TopicKind.QUORUM:
+    if kind is TopicKind.QUORUM or kind is TopicKind.SIDECHAIN:
         if not data:
-            raise TruncatedInput("quorum gossip without a command byte")
-        if data[0] not in {int(c) for c in QUORUM_COMMANDS}:
-            raise UnknownCommand(f"command byte {data[0]:#04x} is not a quorum message")
+            raise TruncatedInput(f"{kind.value} gossip without a command byte")
+        if data[0] not in _COMMAND_VALUES or _COMMAND_TOPIC.get(Command(data[0])) is not kind:
+            raise UnknownCommand(f"command byte {data[0]:#04x} is not a {kind.value} message")
         return decode_payload(Command(data[0]), data[1:], preset)
     raise UnknownTopic(f"topic {kind.value} is reserved: it has no payload yet")
 
@@ -313,7 +345,7 @@ def compute_gossip_validation(kind: TopicKind, code: str | None) -> GossipValida
         return GossipValidation(GossipDecision.REJECT, violation)
     if kind in RESERVED_TOPICS:
         return GossipValidation(GossipDecision.REJECT, Violation.MALFORMED_MESSAGE)
-    if code in IGNORE_CODES[kind]:
+    if kind in UNSCORED_TOPICS or code in IGNORE_CODES[kind]:
         return GossipValidation(GossipDecision.IGNORE, None)
     return GossipValidation(GossipDecision.REJECT, TOPIC_VIOLATION[kind])
 
@@ -451,3 +483,60 @@ def check_operator_peer_record(record: OperatorPeerRecord, preset: Preset) -> No
     message = operator_record_message(record.operator_public_key, record.peer_id, record.sequence, preset)
     if not bls.verify(record.operator_public_key, message, record.signature):
         raise BadOperatorRecordSignature("the operator key did not sign this peer id and sequence")
+
+
+# --------------------------------------------------------------------------------------------
+# Gossipsub v1.1 scoring (P2P-LP-7)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GossipScoreParams:
+    """P2P-LP-7: the gossipsub v1.1 parameters of a network, signed and per heartbeat.
+
+    ``decay`` multiplies every score counter once per heartbeat, so a counter falls to
+    ``decay_to_zero`` of its value in ``score_decay_seconds`` (Ethereum's ``score_parameter_decay``).
+    """
+
+    mesh_degree: int
+    mesh_degree_low: int
+    mesh_degree_high: int
+    heartbeat_seconds: float
+    max_messages_per_topic_per_second: int
+    decay: float
+    app_score_weight: float
+    invalid_message_weight: float
+    gossip_threshold: float
+    publish_threshold: float
+    graylist_threshold: float
+    accept_px_threshold: float
+
+
+def compute_gossip_score_params(preset: Preset) -> GossipScoreParams:
+    """P2P-LP-7: the preset's ``[network.gossipsub]`` table as gossipsub parameters: penalties and
+    the gossip, publish and graylist thresholds negative, the decay per heartbeat
+    ``decay_to_zero ** (heartbeat / score_decay_seconds)``."""
+    params = preset.network.gossipsub
+    heartbeat = params.heartbeat_ms / 1000
+    decay_to_zero = params.decay_to_zero_permille / 1000
+    return GossipScoreParams(
+        mesh_degree=params.mesh_degree,
+        mesh_degree_low=params.mesh_degree_low,
+        mesh_degree_high=params.mesh_degree_high,
+        heartbeat_seconds=heartbeat,
+        max_messages_per_topic_per_second=params.max_messages_per_topic_per_second,
+        decay=decay_to_zero ** (heartbeat / params.score_decay_seconds),
+        app_score_weight=float(params.app_score_weight),
+        invalid_message_weight=-float(params.invalid_message_weight),
+        gossip_threshold=-float(params.gossip_threshold),
+        publish_threshold=-float(params.publish_threshold),
+        graylist_threshold=-float(params.graylist_threshold),
+        accept_px_threshold=float(params.accept_px_threshold),
+    )
+
+
+def compute_app_specific_score(misbehaviour_score: int) -> float:
+    """P2P-LP-7: gossipsub's application-specific score (P5, before its weight) of a peer whose
+    P2P-SCORE-1 misbehaviour score is ``misbehaviour_score``: its negation, so a peer at the ban
+    threshold is at the graylist threshold (``app_score_weight`` 1)."""
+    return float(-misbehaviour_score)

@@ -47,6 +47,31 @@ class MisbehaviourParams:
 
 
 @dataclass(frozen=True)
+class GossipsubParams:
+    """P2P-LP-7: gossipsub v1.1 mesh, rate and peer-scoring parameters (anchor: the Ethereum
+    consensus layer's gossipsub v1.1 settings, thresholds scaled to ``misbehaviour.ban_threshold``).
+    All are positive integers; the rule gives the signs (penalties and thresholds are negative)."""
+
+    mesh_degree: int
+    mesh_degree_low: int
+    mesh_degree_high: int
+    heartbeat_ms: int
+    max_messages_per_topic_per_second: int
+    """Per-peer, per-topic gossip rate; a peer above it has the excess dropped."""
+    score_decay_seconds: int
+    """A gossip score counter decays to ``decay_to_zero_permille`` / 1000 of its value in this time."""
+    decay_to_zero_permille: int
+    app_score_weight: int
+    """P5 (application-specific score) weight: each P2P-SCORE point counts this much, negatively."""
+    invalid_message_weight: int
+    """P4 (invalid message deliveries) weight, negative."""
+    gossip_threshold: int
+    publish_threshold: int
+    graylist_threshold: int
+    accept_px_threshold: int
+
+
+@dataclass(frozen=True)
 class NetworkParams:
     """P2P framing, message limits, Kademlia and peer limits (spec/p2p/, docs/p2p.md)."""
 
@@ -68,6 +93,7 @@ class NetworkParams:
     """P2P-PRUNE-1: a pruned node (``SERVICE_PRUNED``) serves the bodies of at least its last this
     many best-chain blocks (Bitcoin's ``NODE_NETWORK_LIMITED_MIN_BLOCKS``)."""
     misbehaviour: MisbehaviourParams
+    gossipsub: GossipsubParams
 
 
 @dataclass(frozen=True)
@@ -662,7 +688,9 @@ def _forks(raw: dict[str, Any], voters_per_block: int) -> tuple[ForkParams, ...]
 
 
 _NETWORK_INTS = tuple(
-    f.name for f in fields(NetworkParams) if f.name not in ("magic", "max_message_bytes", "misbehaviour")
+    f.name
+    for f in fields(NetworkParams)
+    if f.name not in ("magic", "max_message_bytes", "misbehaviour", "gossipsub")
 )
 
 
@@ -674,6 +702,9 @@ def _network_params(section: dict[str, Any], max_block_bytes: int) -> NetworkPar
     scores = section.get("misbehaviour")
     if not isinstance(scores, dict):
         raise InvalidPreset("missing table [network.misbehaviour]")
+    gossipsub = section.get("gossipsub")
+    if not isinstance(gossipsub, dict):
+        raise InvalidPreset("missing table [network.gossipsub]")
     params = NetworkParams(
         magic=_hex_bytes(section, "magic", 4),
         max_message_bytes=_positive_int(section, "max_message_bytes"),
@@ -681,7 +712,17 @@ def _network_params(section: dict[str, Any], max_block_bytes: int) -> NetworkPar
         misbehaviour=MisbehaviourParams(
             **{f.name: _positive_int(scores, f.name) for f in fields(MisbehaviourParams)}
         ),
+        gossipsub=GossipsubParams(
+            **{f.name: _positive_int(gossipsub, f.name) for f in fields(GossipsubParams)}
+        ),
     )
+    mesh = params.gossipsub
+    if not mesh.mesh_degree_low <= mesh.mesh_degree <= mesh.mesh_degree_high:
+        raise InvalidPreset("network.gossipsub needs mesh_degree_low <= mesh_degree <= mesh_degree_high")
+    if mesh.decay_to_zero_permille >= 1000:
+        raise InvalidPreset("network.gossipsub.decay_to_zero_permille must be below 1000")
+    if not mesh.gossip_threshold <= mesh.publish_threshold <= mesh.graylist_threshold:
+        raise InvalidPreset("network.gossipsub thresholds must deepen: gossip <= publish <= graylist")
     if params.max_message_bytes < max_block_bytes:
         raise InvalidPreset("network.max_message_bytes cannot carry a block of chain.max_block_bytes")
     if params.min_protocol_version > params.protocol_version:

@@ -1,0 +1,904 @@
+"""The reference node on libp2p (issue 18): ``rusty node --transport libp2p``.
+
+Two pieces (docs/node.md, "The node on libp2p"):
+
+* :class:`Libp2pBridge`: a :class:`reference.libp2p_host.GossipHost` (TCP, Noise, yamux,
+  identify, ping, gossipsub v1.1) plus py-libp2p's Kademlia DHT, run by trio in its own thread.
+  The asyncio node reaches it without ever blocking its loop: a call is scheduled into trio with
+  ``TrioToken.run_sync_soon`` and its result comes back with ``loop.call_soon_threadsafe``; trio
+  reaches the node with ``asyncio.run_coroutine_threadsafe`` and waits on a trio event set from
+  the future's callback. Neither loop blocks on the other.
+* :class:`Libp2pService`: the node's P2P side (:class:`reference.p2p.P2PService`, whose sync,
+  compact-block, fast-sync and quorum logic it reuses unchanged) with the transport replaced:
+
+  - gossip (P2P-LP-2): compact blocks, transactions, quorum and sidechain messages are published
+    on their topics; an inbound message is *handled by the node inside gossipsub's validator*
+    (P2P-LP-5), so gossipsub forwards exactly what the node accepted, scores a reject with the
+    spec's violation and drops an ignore (a message invalid under the spec is never forwarded);
+  - request-response (P2P-LP-4): ``GetHeaders``, ``GetData``, ``GetBlockTxn`` and the snapshot
+    requests the sync logic "sends" to a peer become one stream each, and the answers are
+    handed to the same handlers as before; ``status`` exchanges the Version once per connection
+    (services, height) instead of the P2P-HS handshake;
+  - peers are their libp2p peer ids (P2P-LP-3), derived from the node key ``DATADIR/node.seed``
+    (32 bytes, ``0600``): scores and bans key on the peer id, hence on the key, and a banned peer
+    id is blacklisted in gossipsub and refused at connection;
+  - discovery: the Kademlia DHT (``/ipfs/kad/1.0.0``) in server mode, bootstrapped from the
+    ``--connect`` addresses; every :data:`DISCOVERY_INTERVAL` the node looks itself up
+    (``find_closest_peers_network``) and dials the peers its routing table holds, up to
+    ``max_outbound`` (this replaces ``FindNode``/``Nodes``).
+
+Nothing here decides a protocol rule: decoding, message ids, validation results and scores are
+spec functions; the node's checks are those of :mod:`reference.p2p`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import threading
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import multiaddr
+import trio
+from libp2p.abc import INetStream
+from libp2p.custom_types import TProtocol
+from libp2p.kad_dht.kad_dht import DHTMode, KadDHT
+from libp2p.peer.id import ID
+from libp2p.peer.peerinfo import info_from_p2p_addr
+from libp2p.pubsub.pb import rpc_pb2
+from libp2p.tools.anyio_service import background_trio_service
+
+from reference.libp2p_host import GossipHost, read_frame
+from reference.node import Node
+from reference.p2p import (
+    DEFAULT_LIMITS,
+    QUORUM_MESSAGES,
+    USER_AGENT,
+    P2PLimits,
+    P2PService,
+    Peer,
+)
+from reference.privatefiles import write_private
+from reference.quorum import InvalidQuorumMessage, QuorumOutput
+from reference.sidechains import SidechainOutput, SidechainRejected
+from reference.snapshots import FastSync
+from spec.chain.block import Block, block_hash
+from spec.chain.forkchoice import FinalityCertificate
+from spec.chain.pow import check_proof_of_work
+from spec.errors import NoCommonBlock, SpecError
+from spec.ledger.transaction import Transaction, wtxid
+from spec.p2p.compact import (
+    check_compact_block,
+    fill_missing,
+    make_compact_block,
+    missing_request,
+    serve_block_txn,
+)
+from spec.p2p.compact import reconstruct as reconstruct_compact
+from spec.p2p.libp2p import (
+    MULTI_RESPONSE_KINDS,
+    RESERVED_TOPICS,
+    GossipDecision,
+    GossipValidation,
+    RequestKind,
+    TopicKind,
+    compute_gossip_validation,
+    compute_message_id,
+    decode_gossip_data,
+    decode_request,
+    decode_response,
+    encode_gossip_data,
+    encode_request_frame,
+    request_protocol_id,
+    topic_name,
+)
+from spec.p2p.messages import (
+    NO_STOP_HASH,
+    SERVICE_FULL_NODE,
+    SERVICE_PRUNED,
+    BlockMessage,
+    BlockTxn,
+    CompactBlock,
+    GetBlockTxn,
+    GetData,
+    GetHeaders,
+    GetSnapshotChunk,
+    GetSnapshotManifests,
+    Headers,
+    InvKind,
+    Message,
+    NotFound,
+    SidechainBlockMessage,
+    SidechainTxMessage,
+    TxMessage,
+    Version,
+)
+from spec.p2p.peers import Violation, check_version, score_of
+from spec.p2p.sync import block_locator, headers_after
+
+log = logging.getLogger("rusty.node")
+
+T = TypeVar("T")
+
+NODE_SEED_FILE = "node.seed"
+"""The node key's 32-byte Ed25519 seed in the data directory (``0600``): the libp2p peer id."""
+REQUEST_TIMEOUT = 30.0
+"""Seconds one request-response exchange may take (node policy)."""
+VALIDATION_TIMEOUT = 60.0
+"""Seconds the node may take to handle one gossip message inside the validator (a compact block
+may wait for its missing transactions from the forwarder)."""
+DISCOVERY_INTERVAL = 2.0
+"""Seconds between two DHT self-lookups (node policy; short for a loopback devnet)."""
+PEER_POLL_INTERVAL = 0.25
+"""Seconds between two looks at the host's connections (new peers get a status exchange)."""
+CATCH_UP_DELAY = 2.0
+"""Seconds after a new peer's status before the catch-up messages are published (one gossipsub
+heartbeat for the peer to join the topic meshes; the seen cache then no longer holds them)."""
+SEEN_TTL = 2
+"""gossipsub's seen-cache lifetime (seconds). Duplicates beyond it are stopped by the node itself,
+whose validator ignores (never forwards) what it already has; short, so a catch-up message can be
+published again for a peer that joined."""
+MAX_INBOUND_QUEUE = 1_024
+"""Gossip messages waiting for the node at most (a full queue is ignored, not forwarded)."""
+
+
+def node_seed(datadir: Path) -> bytes:
+    """The node key seed of ``datadir``, drawn once and kept ``0600`` (P2P-LP-3: the peer id)."""
+    path = datadir / NODE_SEED_FILE
+    if path.exists():
+        seed = path.read_bytes()
+        if len(seed) != 32:
+            raise ValueError(f"{path} does not hold a 32-byte seed")
+        return seed
+    seed = os.urandom(32)
+    write_private(path, seed)
+    return seed
+
+
+class Libp2pBridge:
+    """py-libp2p on trio in a thread, reached from asyncio without blocking (module docstring)."""
+
+    def __init__(
+        self,
+        host: GossipHost,
+        port: int,
+        loop: asyncio.AbstractEventLoop,
+        on_gossip: Callable[[str, TopicKind, Message, bytes], Coroutine[Any, Any, GossipDecision]],
+        on_request: Callable[[str, RequestKind, Message], Coroutine[Any, Any, list[Message]]],
+        on_malformed: Callable[[str], Coroutine[Any, Any, None]],
+    ) -> None:
+        self.gossip = host
+        self.preset = host.preset
+        self.port = port
+        self.loop = loop
+        self.on_gossip = on_gossip
+        self.on_request = on_request
+        self.on_malformed = on_malformed
+        self.token: trio.lowlevel.TrioToken | None = None
+        self.nursery: trio.Nursery | None = None
+        self.dht: KadDHT | None = None
+        self.connected: set[str] = set()
+        """Peer ids (text) with an open connection, as last seen by the watcher."""
+        self.on_connected: Callable[[str], None] = lambda peer: None
+        self.on_disconnected: Callable[[str], None] = lambda peer: None
+        self.validating: set[bytes] = set()
+        """Message ids being handled by the node inside the validator (not published again)."""
+        self._ready = threading.Event()
+        self._stop: trio.Event | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._thread_main, name="libp2p", daemon=True)
+
+    # ------------------------------------------------------------------------- lifecycle
+
+    def start(self) -> None:
+        """Start the trio thread; return once the host listens (raise what stopped it otherwise)."""
+        self._thread.start()
+        self._ready.wait(30)
+        if self._error is not None:
+            raise OSError(f"libp2p host did not start: {self._error}")
+        if self.token is None:
+            raise OSError("libp2p host did not start within 30 s")
+
+    def stop(self) -> None:
+        """Stop the host and join the thread."""
+        if self.token is not None and self._stop is not None:
+            with contextlib.suppress(trio.RunFinishedError):
+                self.token.run_sync_soon(self._stop.set)
+        self._thread.join(10)
+
+    def _thread_main(self) -> None:
+        try:
+            trio.run(self._main)
+        except BaseException as error:
+            self._error = error
+        finally:
+            self._ready.set()
+
+    async def _main(self) -> None:
+        self._stop = trio.Event()
+        async with self.gossip.running(self.port):
+            self.port = int(str(self.gossip.listen_address()).split("/tcp/")[1].split("/")[0])
+            self.dht = KadDHT(self.gossip.host, DHTMode.SERVER)
+            async with background_trio_service(self.dht), trio.open_nursery() as nursery:
+                self.nursery = nursery
+                for kind in TopicKind:
+                    if kind not in RESERVED_TOPICS:
+                        self.gossip.pubsub.set_topic_validator(
+                            topic_name(self.preset, kind), self._validator(kind), True
+                        )
+                        subscription = await self.gossip.subscribe(kind)
+                        nursery.start_soon(self._drain, subscription)
+                for request_kind in RequestKind:
+                    self.gossip.host.set_stream_handler(
+                        TProtocol(request_protocol_id(self.preset, request_kind)), self._handler(request_kind)
+                    )
+                nursery.start_soon(self._watch_peers)
+                self.token = trio.lowlevel.current_trio_token()
+                self._ready.set()
+                await self._stop.wait()
+                nursery.cancel_scope.cancel()
+
+    async def _drain(self, subscription: Any) -> None:
+        """Delivered messages were handled by the node in the validator already: drop them."""
+        while True:
+            await subscription.get()
+
+    async def _watch_peers(self) -> None:
+        network = self.gossip.host.get_network()
+        while True:
+            now = {peer.to_base58() for peer, conns in list(network.connections.items()) if conns}
+            for peer in sorted(now - self.connected):
+                self.loop.call_soon_threadsafe(self.on_connected, peer)
+            for peer in sorted(self.connected - now):
+                self.loop.call_soon_threadsafe(self.on_disconnected, peer)
+            self.connected = now
+            await trio.sleep(PEER_POLL_INTERVAL)
+
+    # ------------------------------------------------------------------------- trio -> asyncio
+
+    async def _to_asyncio(self, coroutine: Coroutine[Any, Any, T], timeout: float) -> T:
+        """Run ``coroutine`` on the node's loop; wait in trio without blocking it."""
+        token = trio.lowlevel.current_trio_token()
+        done = trio.Event()
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+
+        def wake(_: object) -> None:
+            with contextlib.suppress(trio.RunFinishedError):
+                token.run_sync_soon(done.set)
+
+        future.add_done_callback(wake)
+        with trio.move_on_after(timeout):
+            await done.wait()
+        if not future.done():
+            future.cancel()
+            raise TimeoutError("the node did not answer in time")
+        return future.result()
+
+    def _validator(self, kind: TopicKind) -> Callable[[ID, rpc_pb2.Message], Awaitable[bool]]:
+        async def validate(forwarder: ID, msg: rpc_pb2.Message) -> bool:
+            if forwarder == self.gossip.peer_id:
+                return True  # our own publication: the node produced or accepted it
+            peer = forwarder.to_base58()
+            try:
+                message = decode_gossip_data(kind, msg.data, self.preset)
+            except SpecError as error:
+                log.info(
+                    "libp2p gossip undecodable",
+                    extra={"fields": {"peer": peer, "kind": kind.value, "code": error.code}},
+                )
+                validation = compute_gossip_validation(kind, error.code)
+                await self._score(peer, validation)
+                return False
+            message_id = compute_message_id(msg.topicIDs[0], msg.data)
+            self.validating.add(message_id)
+            try:
+                decision = await self._to_asyncio(
+                    self.on_gossip(peer, kind, message, message_id), VALIDATION_TIMEOUT
+                )
+            except TimeoutError:
+                decision = GossipDecision.IGNORE  # the node was too busy: not the peer's fault
+            finally:
+                self.validating.discard(message_id)
+            if decision is GossipDecision.IGNORE:
+                self.gossip.scorer.mark_ignored(forwarder, msg.topicIDs[0])  # P2P-LP-5: no penalty
+            return decision is GossipDecision.ACCEPT
+
+        return validate
+
+    async def _score(self, peer: str, validation: GossipValidation) -> None:
+        if validation.violation is not None:
+            await self._to_asyncio(self.on_malformed(peer), REQUEST_TIMEOUT)
+
+    def _handler(self, kind: RequestKind) -> Callable[[INetStream], Awaitable[None]]:
+        limit = self.preset.network.max_message_bytes
+
+        async def handle(stream: INetStream) -> None:
+            peer = stream.muxed_conn.peer_id.to_base58()
+            try:
+                request = decode_request(kind, await read_frame(stream, limit), self.preset)
+            except SpecError as error:
+                log.info(
+                    "libp2p request undecodable",
+                    extra={"fields": {"peer": peer, "kind": kind.value, "code": error.code}},
+                )
+                await stream.reset()
+                await self._to_asyncio(self.on_malformed(peer), REQUEST_TIMEOUT)
+                return
+            except Exception:
+                return
+            try:
+                answers = await self._to_asyncio(self.on_request(peer, kind, request), REQUEST_TIMEOUT)
+                for answer in answers:
+                    await stream.write(encode_request_frame(answer, self.preset))
+                await stream.close()
+            except Exception:
+                with contextlib.suppress(Exception):
+                    await stream.reset()
+
+        return handle
+
+    # ------------------------------------------------------------------------- asyncio -> trio
+
+    def _submit(self, function: Callable[..., Awaitable[T]], *args: Any, timeout: float) -> asyncio.Future[T]:
+        """Start ``function(*args)`` in trio; the returned future (of the node's loop) gets its result."""
+        future: asyncio.Future[T] = self.loop.create_future()
+        nursery, token = self.nursery, self.token
+        if nursery is None or token is None:
+            future.set_exception(ConnectionError("libp2p host not running"))
+            return future
+
+        def settle(result: T | None, error: BaseException | None) -> None:
+            if future.done():
+                return
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(cast(T, result))
+
+        async def run() -> None:
+            result: T | None = None
+            error: BaseException | None = None
+            with trio.move_on_after(timeout) as scope:
+                try:
+                    result = await function(*args)
+                except Exception as exc:
+                    error = exc
+            if scope.cancelled_caught:
+                error = TimeoutError("libp2p call timed out")
+            with contextlib.suppress(RuntimeError):
+                self.loop.call_soon_threadsafe(settle, result, error)
+
+        try:
+            token.run_sync_soon(nursery.start_soon, run)
+        except trio.RunFinishedError:
+            future.set_exception(ConnectionError("libp2p host stopped"))
+        return future
+
+    async def publish(self, message: Message) -> None:
+        """P2P-LP-2: publish ``message`` on its topic (not while the node is validating it)."""
+        kind, data = encode_gossip_data(message, self.preset)
+        if compute_message_id(topic_name(self.preset, kind), data) in self.validating:
+            return
+        await self._submit(
+            self.gossip.pubsub.publish, topic_name(self.preset, kind), data, timeout=REQUEST_TIMEOUT
+        )
+
+    async def request(self, peer: str, kind: RequestKind, message: Message) -> list[Message]:
+        """P2P-LP-4: one request on a new stream; the decoded response frames (``DECODE_*`` raise)."""
+        return await self._submit(self._request, peer, kind, message, timeout=REQUEST_TIMEOUT)
+
+    async def _request(self, peer: str, kind: RequestKind, message: Message) -> list[Message]:
+        limit = self.preset.network.max_message_bytes
+        stream = await self.gossip.host.new_stream(
+            ID.from_base58(peer), [TProtocol(request_protocol_id(self.preset, kind))]
+        )
+        answers: list[Message] = []
+        try:
+            await stream.write(encode_request_frame(message, self.preset))
+            while True:
+                try:
+                    frame = await read_frame(stream, limit)
+                except Exception:
+                    break
+                if not frame:
+                    break
+                answers.append(decode_response(kind, frame, self.preset))
+                if kind not in MULTI_RESPONSE_KINDS:
+                    break
+        finally:
+            with contextlib.suppress(Exception):
+                await stream.close()
+        return answers
+
+    async def dial(self, address: str) -> str:
+        """Connect to ``/ip4/…/tcp/…/p2p/<peer id>`` and add it to the DHT; return its peer id."""
+        return await self._submit(self._dial, address, timeout=REQUEST_TIMEOUT)
+
+    async def _dial(self, address: str) -> str:
+        info = info_from_p2p_addr(multiaddr.Multiaddr(address))
+        await self.gossip.host.connect(info)
+        if self.dht is not None:
+            await self.dht.add_peer(info.peer_id, skip_server_mode_check=True)
+        return str(info.peer_id.to_base58())
+
+    async def discover(self) -> list[str]:
+        """A DHT self-lookup; the peer ids the routing table now holds (text)."""
+        return await self._submit(self._discover, timeout=REQUEST_TIMEOUT)
+
+    async def _discover(self) -> list[str]:
+        dht = self.dht
+        if dht is None:
+            return []
+        with contextlib.suppress(Exception):
+            await dht.peer_routing.find_closest_peers_network(self.gossip.peer_id.to_bytes())
+        return [peer.to_base58() for peer in dht.routing_table.get_peer_ids()]
+
+    async def connect_peer(self, peer: str) -> None:
+        """Dial a peer whose addresses the peerstore (DHT, identify) knows."""
+        await self._submit(self._connect_peer, peer, timeout=REQUEST_TIMEOUT)
+
+    async def _connect_peer(self, peer: str) -> None:
+        peer_id = ID.from_base58(peer)
+        info = self.gossip.host.get_peerstore().peer_info(peer_id)
+        await self.gossip.host.connect(info)
+
+    async def hang_up(self, peer: str) -> None:
+        """Blacklist ``peer`` in gossipsub and close its connections (a ban)."""
+        await self._submit(self._hang_up, peer, timeout=REQUEST_TIMEOUT)
+
+    async def _hang_up(self, peer: str) -> None:
+        peer_id = ID.from_base58(peer)
+        self.gossip.pubsub.add_to_blacklist(peer_id)
+        with contextlib.suppress(Exception):
+            await self.gossip.host.disconnect(peer_id)
+
+
+class Libp2pService(P2PService):
+    """The node's P2P side on libp2p (module docstring): :class:`P2PService` with its transport
+    replaced. ``Peer.address`` is the peer's id (text), which is also its score and ban key."""
+
+    def __init__(
+        self,
+        node: Node,
+        port: int,
+        datadir: Path,
+        bootstrap: Sequence[str] = (),
+        on_block: Callable[[Block], None] | None = None,
+        limits: P2PLimits = DEFAULT_LIMITS,
+        fast_sync: FastSync | None = None,
+    ) -> None:
+        super().__init__(node, port, on_block=on_block, limits=limits, fast_sync=fast_sync)
+        self.seed = node_seed(datadir)
+        self.bootstrap = list(bootstrap)
+        self.by_id: dict[str, Peer] = {}
+        self.bridge: Libp2pBridge | None = None
+        self.peer_id = ""
+        self.listen_address = ""
+        self.gossip_dropped = 0
+        """Gossip messages ignored because the node had :data:`MAX_INBOUND_QUEUE` waiting."""
+        self._waiting = 0
+
+    # ------------------------------------------------------------------------- lifecycle
+
+    async def start(self) -> int:
+        """Start the libp2p host on 127.0.0.1; return the bound TCP port."""
+        host = GossipHost(self.preset, self.seed, misbehaviour=lambda peer: score_of(self.scores, peer))
+        host.pubsub.seen_messages.ttl = SEEN_TTL
+        host.pubsub.validation_cache.ttl = 0  # an ignored message may become valid (DKG phases)
+        host.pubsub.validation_timeout = VALIDATION_TIMEOUT
+        bridge = Libp2pBridge(
+            host, self.port, asyncio.get_running_loop(), self._on_gossip, self._on_request, self._on_malformed
+        )
+        bridge.on_connected = self._on_connected
+        bridge.on_disconnected = self._on_disconnected
+        await asyncio.get_running_loop().run_in_executor(None, bridge.start)
+        self.bridge = bridge
+        self.port = bridge.port
+        self.peer_id = host.peer_id.to_base58()
+        self.listen_address = str(host.listen_address())
+        self._spawn(self._discover_forever())
+        return self.port
+
+    async def stop(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        if self.bridge is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.bridge.stop)
+        self.peers.clear()
+        self.by_id.clear()
+
+    async def connect(self, host: str, port: int) -> None:
+        """Not a libp2p address (a peer id is needed): dial a multiaddr with :meth:`dial`."""
+        log.info("libp2p transport: ignoring a HOST:PORT peer", extra={"fields": {"peer": f"{host}:{port}"}})
+
+    async def dial(self, address: str) -> None:
+        """Dial a ``/ip4/…/tcp/…/p2p/<peer id>`` address (a bootstrap peer of the DHT)."""
+        if self.bridge is None:
+            return
+        try:
+            peer = await self.bridge.dial(address)
+        except Exception as error:
+            log.info("libp2p dial failed", extra={"fields": {"address": address, "error": str(error)}})
+            return
+        self.db.execute(
+            "INSERT OR REPLACE INTO p2p_meta (key, value) VALUES (?, ?)",
+            (f"libp2p:{peer}", address.encode()),
+        )
+
+    async def connect_known(self) -> None:
+        """Dial the bootstrap addresses and the peers remembered from earlier runs."""
+        rows = self.db.execute("SELECT value FROM p2p_meta WHERE key LIKE 'libp2p:%'").fetchall()
+        for address in dict.fromkeys([*self.bootstrap, *(bytes(row[0]).decode() for row in rows)]):
+            await self.dial(address)
+
+    async def _discover_forever(self) -> None:
+        """DHT discovery: look ourselves up, dial what the routing table holds (``max_outbound``)."""
+        while self.bridge is not None:
+            await asyncio.sleep(DISCOVERY_INTERVAL)
+            with contextlib.suppress(Exception):
+                known = await self.bridge.discover()
+                for peer in known:
+                    if len(self.bridge.connected) >= self.preset.network.max_outbound:
+                        break
+                    if (
+                        peer != self.peer_id
+                        and peer not in self.bridge.connected
+                        and not self.is_banned(peer)
+                    ):
+                        with contextlib.suppress(Exception):
+                            await self.bridge.connect_peer(peer)
+
+    # ------------------------------------------------------------------------- peers
+
+    @staticmethod
+    def _key(peer: Peer) -> str:
+        """P2P-LP-3: a peer is scored and banned by its peer id (the key it proved in Noise)."""
+        return peer.address
+
+    def _peer(self, peer_id: str) -> Peer:
+        peer = self.by_id.get(peer_id)
+        if peer is None:
+            peer = Peer(cast(asyncio.StreamReader, None), cast(asyncio.StreamWriter, None), peer_id, True)
+            self.by_id[peer_id] = peer
+            self.peers.add(peer)
+        return peer
+
+    def _on_connected(self, peer_id: str) -> None:
+        if self.is_banned(peer_id):
+            if self.bridge is not None:
+                self._spawn(self.bridge.hang_up(peer_id))
+            return
+        self._spawn(self._status(self._peer(peer_id)))
+
+    def _on_disconnected(self, peer_id: str) -> None:
+        peer = self.by_id.pop(peer_id, None)
+        if peer is not None:
+            self.peers.discard(peer)
+
+    def _version(self) -> Version:
+        return Version(
+            self.preset.network.protocol_version,
+            SERVICE_PRUNED if self.node.is_pruned else SERVICE_FULL_NODE,  # P2P-PRUNE-1
+            self.node_id,
+            self.port,
+            max(self.node.store.state.height, 0),
+            secrets.randbits(64),
+            USER_AGENT,
+        )
+
+    async def _status(self, peer: Peer) -> None:
+        """P2P-LP-4 ``status``: learn the peer's Version (services, height), then sync as after a
+        P2P-HS handshake."""
+        if self.bridge is None:
+            return
+        try:
+            answers = await self.bridge.request(peer.address, RequestKind.STATUS, self._version())
+        except SpecError as error:
+            log.info(
+                "libp2p status undecodable", extra={"fields": {"peer": peer.address, "code": error.code}}
+            )
+            await self._punish(peer, Violation.MALFORMED_MESSAGE)
+            return
+        except Exception:
+            return
+        if answers and isinstance(answers[0], Version):
+            await self._learn_version(peer, answers[0])
+
+    async def _learn_version(self, peer: Peer, version: Version) -> None:
+        try:
+            check_version(version, peer.nonce, self.preset)
+        except SpecError:
+            if self.bridge is not None:
+                await self.bridge.hang_up(peer.address)
+            return
+        first = peer.version is None
+        peer.version = version
+        peer.verack = True
+        peer.height = max(peer.height, version.best_height)
+        if first:
+            await self._after_handshake(peer)
+
+    async def _after_handshake(self, peer: Peer) -> None:
+        await self.send(peer, GetHeaders(block_locator(self.node.store.best_hashes()), NO_STOP_HASH))
+        catch_up: list[Message] = []
+        newest = self.node.quorum.newest_certificate()
+        if newest is not None:
+            catch_up.append(newest)
+        catch_up.extend(self.node.quorum.catch_up_messages())
+        if catch_up:
+            self._spawn(self._publish_later(catch_up))
+
+    async def _publish_later(self, messages: list[Message]) -> None:
+        await asyncio.sleep(CATCH_UP_DELAY)
+        for message in messages:
+            await self._publish(message)
+
+    async def _punish(self, peer: Peer, violation: Violation) -> bool:
+        log.info("libp2p peer scored", extra={"fields": {"peer": peer.address, "violation": violation.value}})
+        disconnect = await super()._punish(peer, violation)
+        if disconnect and self.bridge is not None:
+            await self.bridge.hang_up(peer.address)
+        return disconnect
+
+    async def _close(self, peer: Peer) -> None:
+        self.peers.discard(peer)
+        self.by_id.pop(peer.address, None)
+
+    async def _on_malformed(self, peer_id: str) -> None:
+        await self._punish(self._peer(peer_id), Violation.MALFORMED_MESSAGE)
+
+    # ------------------------------------------------------------------------- sending
+
+    async def send(self, peer: Peer, message: Message) -> None:
+        """Route what the sync logic sends one peer: requests become P2P-LP-4 streams whose
+        answers go to the same handlers; gossip is published (P2P-LP-2); the rest has no
+        libp2p counterpart (Ping, FindNode: libp2p's ping and the DHT) and is dropped."""
+        if peer not in self.peers or self.bridge is None:
+            return
+        if isinstance(message, GetHeaders):
+            self._spawn(self._ask_and_handle(peer, RequestKind.HEADERS, message))
+        elif isinstance(message, GetData):
+            self._spawn(self._ask_blocks(peer, message))
+        elif isinstance(message, GetBlockTxn):
+            self._spawn(self._ask_and_handle(peer, RequestKind.BLOCK_TXN, message))
+        elif isinstance(message, GetSnapshotManifests):
+            self._spawn(self._ask_and_handle(peer, RequestKind.SNAPSHOT_MANIFESTS, message))
+        elif isinstance(message, GetSnapshotChunk):
+            self._spawn(self._ask_and_handle(peer, RequestKind.SNAPSHOT_CHUNK, message))
+        elif isinstance(message, (CompactBlock, TxMessage, SidechainBlockMessage, SidechainTxMessage)):
+            await self._publish(message)
+        elif isinstance(message, QUORUM_MESSAGES):
+            self._spawn(self._publish_later([message]))
+
+    async def _publish(self, message: Message) -> None:
+        if self.bridge is None:
+            return
+        with contextlib.suppress(Exception):
+            await self.bridge.publish(message)
+
+    async def _ask(self, peer: Peer, kind: RequestKind, message: Message) -> list[Message]:
+        if self.bridge is None:
+            return []
+        try:
+            answers = await self.bridge.request(peer.address, kind, message)
+        except SpecError as error:
+            await self._punish(
+                peer,
+                Violation.TOO_MANY_ITEMS
+                if error.code == "DECODE_LENGTH_LIMIT"
+                else Violation.MALFORMED_MESSAGE,
+            )
+            return []
+        except Exception:
+            return []
+        for answer in answers:
+            if peer not in self.peers:
+                break
+            await self._handle(peer, answer)
+        return answers
+
+    async def _ask_and_handle(self, peer: Peer, kind: RequestKind, message: Message) -> None:
+        await self._ask(peer, kind, message)
+
+    async def _ask_blocks(self, peer: Peer, message: GetData) -> None:
+        """``blocks``: the Block frames go to the handlers; an item left out is a NotFound."""
+        answers = await self._ask(peer, RequestKind.BLOCKS, message)
+        got = {block_hash(a.block.header, self.preset) for a in answers if isinstance(a, BlockMessage)}
+        missing = tuple(item for item in message.items if item.hash not in got)
+        if missing and peer in self.peers:
+            await self._handle(peer, NotFound(missing))
+
+    async def announce_block(self, block: Block, exclude: Peer | None = None) -> None:
+        """P2P-LP-2: publish a new best block as a compact block (coinbase prefilled)."""
+        await self._publish(make_compact_block(block, secrets.randbits(64), (0,), self.preset))
+
+    async def announce_transaction(self, tx: Transaction, exclude: Peer | None = None) -> None:
+        """P2P-LP-2: publish a transaction the node accepted."""
+        self._seen(wtxid(tx, self.preset))
+        await self._publish(TxMessage(tx))
+
+    async def broadcast_quorum(
+        self, messages: Sequence[QuorumOutput | SidechainOutput], exclude: Peer | None = None
+    ) -> None:
+        """P2P-LP-2: publish the quorum side's messages (the base class follows a new certificate)."""
+        moved = False
+        for message in messages:
+            if isinstance(message, Transaction):
+                await self.announce_transaction(message)
+                continue
+            await self._publish(message)
+            if isinstance(message, FinalityCertificate):
+                before = self.node.store.state.tip_hash
+                followed = self.node.store.follow_finalized(message.block_hash, int(time.time()))
+                self.node.restore_pending(followed.disconnected)
+                moved = moved or self.node.store.state.tip_hash != before
+        if moved:
+            self.node.prune_pending()
+            await self.tip_changed()
+
+    # ------------------------------------------------------------------------- serving (P2P-LP-4)
+
+    async def _on_request(self, peer_id: str, kind: RequestKind, request: Message) -> list[Message]:
+        peer = self._peer(peer_id)
+        if self.is_banned(peer_id):
+            return []
+        if isinstance(request, Version):
+            await self._learn_version(peer, request)
+            return [self._version()]
+        if isinstance(request, GetHeaders):
+            best = self.node.store.best_headers()
+            limit = self.preset.network.max_headers_per_message
+            try:
+                answer = headers_after(best, request.locator, request.stop_hash, limit, self.preset)
+            except NoCommonBlock:
+                answer = tuple(best[:limit])
+            return [Headers(answer)]
+        if isinstance(request, GetData):
+            found: list[Message] = []
+            for item in dict.fromkeys(request.items):
+                block = self.node.store.block(item.hash) if item.kind == InvKind.BLOCK else None
+                if block is not None:
+                    found.append(BlockMessage(block))
+            return found
+        if isinstance(request, GetBlockTxn):
+            block = self.node.store.block(request.block_hash)
+            if block is None:
+                return []
+            try:
+                return [serve_block_txn(block, request, self.preset)]
+            except SpecError:
+                return []
+        if isinstance(request, GetSnapshotManifests):
+            return [self.node.snapshots.answer_manifests(request)]
+        if isinstance(request, GetSnapshotChunk):
+            return [self.node.snapshots.answer_chunk(request)]
+        return []
+
+    # ------------------------------------------------------------------------- gossip (P2P-LP-5)
+
+    async def _on_gossip(
+        self, peer_id: str, kind: TopicKind, message: Message, message_id: bytes
+    ) -> GossipDecision:
+        """Handle one gossip message inside gossipsub's validator; the decision is the spec's
+        :func:`compute_gossip_validation` of the node's outcome, and a reject scores the peer."""
+        if self.is_banned(peer_id):
+            return GossipDecision.REJECT
+        if self._waiting >= MAX_INBOUND_QUEUE:
+            self.gossip_dropped += 1
+            return GossipDecision.IGNORE
+        peer = self._peer(peer_id)
+        self._waiting += 1
+        try:
+            code, known = await self._gossip_outcome(peer, message)
+        finally:
+            self._waiting -= 1
+        if known:
+            return GossipDecision.IGNORE
+        validation = compute_gossip_validation(kind, code)
+        if validation.violation is not None:
+            await self._punish(peer, validation.violation)
+        return validation.decision
+
+    async def _gossip_outcome(self, peer: Peer, message: Message) -> tuple[str | None, bool]:
+        """The node's outcome on a gossip message: (first error code or None, already known)."""
+        if isinstance(message, TxMessage):
+            return self._transaction_outcome(message.transaction)
+        if isinstance(message, CompactBlock):
+            return await self._compact_outcome(peer, message)
+        if isinstance(message, SidechainBlockMessage):
+            outputs = list(self.node.sidechains.receive_block(message.block))
+            await self.broadcast_quorum([m for m in outputs if m != message])
+            return (None, False) if message in outputs else (None, True)  # held or known: ignore
+        if isinstance(message, SidechainTxMessage):
+            try:
+                submitted = self.node.sidechains.submit(message.sidechain_id, message.transaction)
+            except SidechainRejected:
+                return None, True  # invalid on this node's sidechain tip (maybe not yet): ignore
+            await self.broadcast_quorum([m for m in submitted if m != message])
+            return (None, False) if submitted else (None, True)
+        try:
+            relay = self.node.quorum.receive(cast(Any, message))
+        except InvalidQuorumMessage as error:
+            code = str(error.args[0]) if error.args else ""
+            return code if code.isupper() else "SIGN_ERROR", False
+        await self.broadcast_quorum(relay)
+        return (None, False) if message in relay else (None, True)
+
+    def _transaction_outcome(self, tx: Transaction) -> tuple[str | None, bool]:
+        key = wtxid(tx, self.preset)
+        if key in self.seen_transactions:
+            return None, True
+        self._seen(key)
+        try:
+            self.node.queue(tx)
+        except SpecError as error:  # MempoolRejection included: the spec maps its code to ignore
+            return error.code, False
+        return None, False
+
+    async def _compact_outcome(self, peer: Peer, compact: CompactBlock) -> tuple[str | None, bool]:
+        hash_ = block_hash(compact.header, self.preset)
+        if self.node.store.has_block(hash_):
+            return None, True
+        try:
+            check_compact_block(compact, self.preset)
+            pool = {wtxid(tx, self.preset): tx for tx in self.node.pending()}
+            partial = reconstruct_compact(compact, pool, self.preset)
+            check_proof_of_work(partial.block_hash, compact.header.bits, self.preset)
+        except SpecError as error:
+            return error.code, False
+        block = partial.block
+        if block is None:
+            header = compact.header
+            if header.height > 0 and not self.node.store.has_block(header.previous_block_hash):
+                await self.send(peer, GetHeaders(block_locator(self.node.store.best_hashes()), NO_STOP_HASH))
+                return "HDR_WRONG_PARENT", False  # headers-first sync fetches it in order: ignore
+            if self.bridge is None:
+                return None, True
+            try:
+                answers = await self.bridge.request(
+                    peer.address, RequestKind.BLOCK_TXN, missing_request(partial)
+                )
+                if not answers or not isinstance(answers[0], BlockTxn):
+                    return None, True  # the forwarder could not serve it: ignore
+                block = fill_missing(partial, answers[0], self.preset)
+            except SpecError as error:
+                return error.code, False
+            except Exception:
+                return None, True
+        accepted = self.node.store.accept_block(
+            block, int(time.time()), self.node.quorum.finalized, requested=False
+        )
+        if accepted.outcome == "invalid":
+            return accepted.error or "BLK_INVALID", False
+        if accepted.outcome == "orphan":
+            await self.send(peer, GetHeaders(block_locator(self.node.store.best_hashes()), NO_STOP_HASH))
+            return "HDR_WRONG_PARENT", False
+        if accepted.outcome in ("connected", "reorganised"):
+            self.node.restore_pending(accepted.disconnected)
+            self.node.prune_pending()
+            if self.on_block is not None:
+                self.on_block(block)
+            await self.tip_changed()
+            return None, False
+        return None, accepted.outcome in ("duplicate", "refused")
+
+    def status(self) -> dict[str, object]:
+        """Peers and bans, for RPC (peers by peer id)."""
+        base = super().status()
+        base.update(
+            {
+                "transport": "libp2p",
+                "peer_id": self.peer_id,
+                "listen_address": self.listen_address,
+                "peers": sorted(p.address for p in self.peers if p.ready),
+                "connected": sorted(self.bridge.connected) if self.bridge is not None else [],
+                "gossip_dropped": self.gossip_dropped,
+            }
+        )
+        return base

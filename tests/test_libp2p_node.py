@@ -1,0 +1,142 @@
+"""The node on libp2p (issue 18, reference/libp2p_node.py): ``rusty node --transport libp2p``.
+
+* two node processes: the second, given only the first's multiaddr, syncs over the request-response
+  protocols (status, headers, blocks: P2P-LP-4) and then follows a new block by gossip (a compact
+  block on the block topic, P2P-LP-2);
+* the misbehaviour tests ported to libp2p: a plain py-libp2p host (the library only, not our node
+  code) publishing data that is not a compact block is rejected by the node's validator, scored
+  ``malformed_message`` under its peer id and banned (P2P-LP-3/5), and another plain host subscribed
+  through the node receives the node's valid blocks but never the invalid data (a message invalid
+  under the spec is never forwarded);
+* three node processes (``rusty devnet 3`` on libp2p, slow): nodes 1 and 2 are given only node 0's
+  address and find each other through the Kademlia DHT, then sync, gossip, run the DKG, finalize,
+  and a late node syncs and finalizes the same block.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import multiaddr
+import pytest
+import trio
+from libp2p.peer.peerinfo import info_from_p2p_addr
+
+from reference.devnet import run_devnet
+from reference.node import Node
+from reference.rpc import call
+from spec.crypto.ed25519 import public_key_from_seed
+from spec.p2p.libp2p import TopicKind, compute_peer_id, peer_id_text, topic_name
+from spec.presets import DEVNET
+from tests.node_process import start_node
+from tests.test_libp2p_interop import plain_host
+
+BOUND = 60.0
+"""Seconds any one wait may take before the test fails (a loaded machine is slow)."""
+
+
+def rpc(datadir: Path, method: str, *params: Any) -> Any:
+    return asyncio.run(call(int((datadir / "rpc.port").read_text()), datadir, method, *params))
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + BOUND
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+def stop(*processes: subprocess.Popen[bytes]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_two_nodes_sync_and_gossip_over_libp2p(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    for datadir in (first, second):
+        Node.init(datadir, "devnet").close()
+    a = start_node(first, "--transport", "libp2p")
+    b: subprocess.Popen[bytes] | None = None
+    try:
+        address = (first / "p2p.addr").read_text().strip()
+        # P2P-LP-3: the peer id is the spec's peer id of the node key kept in the data directory
+        seed = (first / "node.seed").read_bytes()
+        assert address.endswith("/p2p/" + peer_id_text(compute_peer_id(public_key_from_seed(seed))))
+        assert (first / "node.seed").stat().st_mode & 0o777 == 0o600
+        rpc(first, "generate", 5)
+        b = start_node(second, "--transport", "libp2p", "--connect", address)
+        wait_until(lambda: rpc(second, "getstatus")["height"] == 4, "headers-first sync over libp2p")
+        assert rpc(second, "getstatus")["tip"] == rpc(first, "getstatus")["tip"]
+        info = rpc(second, "getpeerinfo")
+        assert info["transport"] == "libp2p" and info["peers"] == [address.rsplit("/", 1)[1]]
+        rpc(first, "generate", 1)  # announced by gossip only: sync is done
+        wait_until(lambda: rpc(second, "getstatus")["height"] == 5, "a gossiped compact block")
+        assert rpc(second, "getstatus")["tip"] == rpc(first, "getstatus")["tip"]
+        assert rpc(first, "getpeerinfo")["banned"] == [] and rpc(second, "getpeerinfo")["banned"] == []
+    finally:
+        stop(*(p for p in (a, b) if p is not None))
+
+
+def test_invalid_gossip_is_scored_banned_and_never_forwarded(tmp_path: Path) -> None:
+    datadir = tmp_path / "node"
+    Node.init(datadir, "devnet").close()
+    process = start_node(datadir, "--transport", "libp2p")
+    topic = topic_name(DEVNET, TopicKind.COMPACT_BLOCK)
+    junk = b"\x01not a compact block"
+    try:
+        rpc(datadir, "generate", 1)
+        node_address = multiaddr.Multiaddr((datadir / "p2p.addr").read_text().strip())
+
+        async def main() -> tuple[str, list[bytes]]:
+            async with plain_host() as (attacker, attacker_pubsub, _), plain_host() as (watcher, pubsub, _):
+                received: list[bytes] = []
+                subscription = await pubsub.subscribe(topic)
+                await attacker_pubsub.subscribe(topic)
+                for host in (watcher, attacker):
+                    await host.connect(info_from_p2p_addr(node_address))
+
+                async def collect() -> None:
+                    while True:
+                        received.append((await subscription.get()).data)
+
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(collect)
+                    await trio.sleep(3)  # both in the node's mesh (heartbeat 1 s)
+                    await attacker_pubsub.publish(topic, junk)
+                    await trio.sleep(2)
+                    # a valid block mined now reaches the watcher through the node
+                    await trio.to_thread.run_sync(lambda: rpc(datadir, "generate", 1))
+                    with trio.fail_after(BOUND):
+                        while not received:
+                            await trio.sleep(0.1)
+                    nursery.cancel_scope.cancel()
+                return attacker.get_id().to_base58(), received
+
+        attacker_id, received = trio.run(main)
+        assert junk not in received  # the invalid data was never forwarded
+        assert len(received) == 1 and received[0] != junk
+        assert attacker_id in rpc(datadir, "getpeerinfo")["banned"]  # malformed_message = ban threshold
+    finally:
+        stop(process)
+
+
+@pytest.mark.slow  # ~2 min on a loaded 2-core machine
+def test_devnet_of_three_on_libp2p_finds_peers_through_the_dht_and_finalizes(tmp_path: Path) -> None:
+    result = asyncio.run(run_devnet(3, 10, tmp_path, show_progress=False, node_args=("--transport=libp2p",)))
+    assert result.converged, result
+    assert result.finality_expected and all(h is not None for h in result.finalized_heights)
+    # nodes 1 and 2 were given node 0's address only: each found the other through the DHT
+    assert result.peers == [2, 2, 2], result
+    assert result.late_node_finalized, result
