@@ -205,7 +205,16 @@ def test_sidechain_rows_split_modules() -> None:
     flows' vectors."""
     from conformance.mutation import FLOW_MODULES, ROOT, flow_files, vector_flows
 
-    rows = ("sidechain", "peg", "sidechain_block", "vm_ferris", "dispute", "settlement", "games", "sidechain_items")
+    rows = (
+        "sidechain",
+        "peg",
+        "sidechain_block",
+        "vm_ferris",
+        "dispute",
+        "settlement",
+        "games",
+        "sidechain_items",
+    )
     files = [f for row in rows for f in flow_files(row)]
     assert len(files) == len(set(files)), "a module is in two sidechain rows"
     sidechain = {p.relative_to(ROOT).as_posix() for p in (ROOT / "spec" / "sidechain").glob("*.py")}
