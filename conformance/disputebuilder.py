@@ -21,7 +21,6 @@ from spec.encoding import encode
 from spec.merkle import inclusion_proof, merkle_root
 from spec.presets import MAINNET, DisputeParams, Preset
 from spec.sidechain.dispute import (
-    CREDIT_EXECUTORS,
     ONE_STEP_EXECUTORS,
     BisectMove,
     BlockCredit,
@@ -32,6 +31,7 @@ from spec.sidechain.dispute import (
     compute_context,
     compute_midpoint,
     execute_step,
+    get_credit_step,
 )
 from spec.sidechain.header import SidechainHeader
 from spec.trie import RUSTY_TRIE_HASHER, Trie
@@ -101,8 +101,9 @@ def execute_block(stub: Block, txs: Sequence[bytes], credits: Sequence[BlockCred
     execute = ONE_STEP_EXECUTORS[kind]
     nodes = dict(stub.nodes)
     root = stub.trace[0]
+    credit_step = get_credit_step(stub.preset, kind)
     for credit in credits:
-        credited = CREDIT_EXECUTORS[kind](stub.preset, nodes, root, credit.recipient, credit.amount)
+        credited = credit_step(nodes, root, credit.recipient, credit.amount)
         if credited is not None:
             root, created_by_credit = credited
             nodes.update(created_by_credit)

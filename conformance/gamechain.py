@@ -1,7 +1,8 @@
 """Dispute games played in mainchain blocks (SC-DSP-14..18), for vectors, tests and fuzz seeds.
 
-A FerrisScript sidechain (:data:`SPEC_G`, id 3 like :mod:`conformance.disputebuilder`'s blocks)
-accepts checkpoint 0 (the pre-state of a block of transfers) and checkpoint 1 (the block itself,
+A FerrisScript sidechain (:data:`SPEC_G`, id 3 like :mod:`conformance.disputebuilder`'s blocks;
+or the EVM or WASM sidechain of that id, :data:`SPECS`) accepts checkpoint 0 (the pre-state of a
+block of transfers) and checkpoint 1 (the block itself,
 honest or signed with a lying trace). The parties then play through :func:`spec.sidechain.state.
 apply_block_to_sidechains` one mainchain block per move: each move is built from the game the
 state holds (``state.games``), as a node would from the chain.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 
 from conformance import disputebuilder as db
 from conformance import sidechainbuilder as sb
@@ -18,6 +20,7 @@ from spec.ledger.transaction import Transaction, TxOutput
 from spec.masternode.quorum import QuorumType
 from spec.merkle import merkle_root
 from spec.presets import Preset
+from spec.sidechain.chain import vm_table
 from spec.sidechain.dispute import Game, Party, encode_bisect_move, encode_one_step_proof
 from spec.sidechain.games import (
     MOVE_BISECT,
@@ -35,6 +38,12 @@ from spec.vm.interface import VmKind
 
 SPEC_G = SidechainSpec(db.SIDECHAIN_ID, VmKind.FERRIS, QuorumType.FINALITY, 2, 40, 4, 10**12, 10**10)
 """A FerrisScript sidechain under the finality federation: peg-in depth 2, challenge period 40."""
+SPEC_E = replace(SPEC_G, vm_kind=VmKind.EVM)
+""":data:`SPEC_G` as an EVM sidechain (same id, registered instead of it: :func:`initial`)."""
+SPEC_W = replace(SPEC_G, vm_kind=VmKind.WASM)
+""":data:`SPEC_G` as a WASM sidechain."""
+SPECS = MappingProxyType({VmKind.FERRIS: SPEC_G, VmKind.EVM: SPEC_E, VmKind.WASM: SPEC_W})
+"""The game sidechain of each VM kind."""
 ACTIVATION = 10
 CHECKPOINT_0_AT = 12
 CHECKPOINT_1_AT = 13
@@ -51,11 +60,29 @@ class Scenario:
     checkpoint_1: Checkpoint
     defender_roots: tuple[bytes, ...]
     challenger_roots: tuple[bytes, ...]
+    spec: SidechainSpec = SPEC_G
 
 
-def initial() -> SidechainsState:
-    """:data:`SPEC_G` registered at :data:`ACTIVATION`."""
-    return register_sidechains(sb.initial(), (SPEC_G,), ACTIVATION)
+def initial(spec: SidechainSpec = SPEC_G) -> SidechainsState:
+    """``spec`` (:data:`SPEC_G` unless another kind's) registered at :data:`ACTIVATION`."""
+    return register_sidechains(sb.initial(), (spec,), ACTIVATION)
+
+
+def build_block(tx_count: int, preset: Preset, vm: VmKind = VmKind.FERRIS) -> db.Block:
+    """Block 1 of ``tx_count`` transactions of the VM kind ``vm`` (FerrisScript transfers, EVM
+    transfers, or a WASM token deploy and calls), executed under SCB-3's context: the kind's
+    ``max_tx_gas`` and fee sink (``vm_table``), as the block transition and an on-chain game do."""
+    if vm is VmKind.FERRIS:
+        built = db.build_ferris_block(tx_count, height=1, preset=preset)
+    elif vm is VmKind.EVM:
+        built = db.build_block(tx_count, height=1, preset=preset)
+    else:
+        built = db.build_wasm_block(tx_count, height=1, preset=preset)
+    entry = vm_table(preset)[vm]
+    stub = replace(
+        built, trace=built.trace[:1], gas_limit=entry.max_tx_gas, fee_recipient=entry.fee_recipient
+    )
+    return db.execute_block(stub, built.txs)
 
 
 def corrupt(roots: Sequence[bytes], positions: Sequence[int]) -> tuple[bytes, ...]:
@@ -72,16 +99,19 @@ def scenario(
     *,
     federation_lies_at: Sequence[int] = (),
     challenger_lies_at: Sequence[int] = (),
+    vm: VmKind = VmKind.FERRIS,
 ) -> Scenario:
-    """Checkpoint 0 (the pre-state) and checkpoint 1 over ``tx_count`` transfers; the federation
-    signs the trace corrupted at ``federation_lies_at``, the challenger claims the one corrupted at
-    ``challenger_lies_at`` (each a list of 0-based transaction indexes)."""
-    pre = db.build_ferris_block(tx_count, height=1, preset=preset)
+    """Checkpoint 0 (the pre-state) and checkpoint 1 over ``tx_count`` transactions of the VM kind
+    ``vm`` (:func:`build_block`) on ``SPECS[vm]``; the federation signs the trace corrupted at
+    ``federation_lies_at``, the challenger claims the one corrupted at ``challenger_lies_at`` (each
+    a list of 0-based transaction indexes)."""
+    spec = SPECS[vm]
+    pre = build_block(tx_count, preset, vm)
     head_0 = SidechainHeader(
-        SPEC_G.sidechain_id, 0, bytes(32), 1_699_999_000, merkle_root([]), pre.trace[0],
+        spec.sidechain_id, 0, bytes(32), 1_699_999_000, merkle_root([]), pre.trace[0],
         merkle_root([]), 0, merkle_root([]),
     )  # fmt: skip
-    checkpoint_0 = sb.sign(head_0, SPEC_G.federation)
+    checkpoint_0 = sb.sign(head_0, spec.federation)
     honest = pre.trace[1:]
     defender = corrupt(honest, federation_lies_at)
     challenger = corrupt(honest, challenger_lies_at)
@@ -92,7 +122,7 @@ def scenario(
         trace_root=merkle_root(list(defender)),
     )
     block = replace(pre, header=header_1)
-    return Scenario(block, checkpoint_0, sb.sign(header_1, SPEC_G.federation), defender, challenger)
+    return Scenario(block, checkpoint_0, sb.sign(header_1, spec.federation), defender, challenger, spec)
 
 
 def checkpoint_blocks(sc: Scenario) -> list[tuple[int, list[TxOutputs]]]:
@@ -181,7 +211,7 @@ def play(
     from the roots it committed, at the block ``delay`` gives), then one block after the end with the
     challenger's bond claim if one is payable."""
     timing = delay or always()
-    state = initial()
+    state = initial(sc.spec)
     blocks: list[tuple[int, tuple[TxOutputs, ...]]] = []
     results: list[SidechainBlock] = []
 

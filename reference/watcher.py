@@ -109,7 +109,9 @@ class SidechainWatcher:
         vm = vm_table(self.preset).get(VmKind(vm_kind))
         if block is None or vm is None or not block.txs:
             return None
-        context = ExecutionContext(header.sidechain_id, header.height, header.timestamp, b"", vm.max_tx_gas)
+        context = ExecutionContext(
+            header.sidechain_id, header.height, header.timestamp, vm.fee_recipient, vm.max_tx_gas
+        )
         try:
             return compute_trace(
                 self.preset, VmKind(vm_kind), block.nodes, parent_root, block.credits, block.txs, context

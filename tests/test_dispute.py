@@ -22,11 +22,13 @@ from hypothesis import strategies as st
 from conformance.disputebuilder import (
     FEDERATION,
     PARAMS,
+    WASM_HOLDERS,
     Block,
     bisect_move,
     build_block,
     build_ferris_block,
     build_wasm_block,
+    execute_block,
     ferris_accounts,
     lying_header,
     mover,
@@ -34,6 +36,7 @@ from conformance.disputebuilder import (
     opening_against,
     trace_with_credits,
 )
+from conformance.wasm_contracts import address_of as wasm_address
 from spec.crypto import bls
 from spec.encoding import encode
 from spec.errors import (
@@ -56,6 +59,7 @@ from spec.errors import (
 )
 from spec.merkle import inclusion_proof, merkle_root
 from spec.presets import DEVNET, MAINNET
+from spec.sidechain.chain import vm_table
 from spec.sidechain.dispute import (
     ONE_STEP_EXECUTORS,
     BisectMove,
@@ -75,6 +79,7 @@ from spec.sidechain.dispute import (
     decode_one_step_proof,
     encode_bisect_move,
     encode_one_step_proof,
+    get_credit_step,
     get_deadline,
     max_moves,
     open_game,
@@ -202,6 +207,53 @@ def test_deposits_credited_never_or_twice_lose_at_transaction_zero() -> None:
     # without the mainchain's credits the honest defender's r_1 could not be reproduced
     bare = replace(opening_against(blk, [fake(1), fake(2)]), credits=())
     assert play(bare, honest, [fake(1), fake(2)]).outcome.winner == Party.CHALLENGER  # type: ignore[union-attr]
+
+
+def test_wasm_deposits_credited_never_or_twice_lose_at_transaction_zero() -> None:
+    """SC-DSP-5 with VMW-10: a WASM block's deposits are credited by the block transition's own
+    credit step before its deploy (a recipient that is not a 32-byte address refunded): the honest
+    federation wins, a trace that skips or doubles them loses the one-step at transaction 0."""
+    built = build_wasm_block(2, preset=DEVNET)
+    holder = wasm_address(WASM_HOLDERS[2])
+    credits = (BlockCredit(holder, 700), BlockCredit(b"\x33" * 32, 50), BlockCredit(b"\x33" * 20, 5))
+    blk = execute_block(replace(built, trace=built.trace[:1]), built.txs, credits)
+    honest = list(blk.trace[1:])
+    assert honest != list(trace_with_credits(blk, ())) != list(trace_with_credits(blk, credits * 2))
+    # the refunded 20-byte recipient changes nothing: the first two credits give the same trace
+    assert honest == list(trace_with_credits(blk, credits[:2]))
+
+    def play(opening: DisputeOpening, defender: Sequence[bytes], challenger: Sequence[bytes]) -> Game:
+        return play_honestly(open_game(opening, DEVNET.dispute), blk, defender, challenger)
+
+    won = play(opening_against(blk, [fake(1), fake(2)]), honest, [fake(1), fake(2)])
+    assert won.outcome is not None and won.outcome.winner == Party.DEFENDER
+    assert (won.lo, won.hi, won.outcome.reason) == (0, 1, "one_step")
+    for claimed in ((), credits * 2):
+        lie = list(trace_with_credits(blk, claimed))
+        lost = play(opening_against(blk, honest, header=lying_header(blk, lie)), lie, honest)
+        assert lost.outcome is not None and lost.outcome.winner == Party.CHALLENGER
+        assert (lost.lo, lost.hi, lost.outcome.reason) == (0, 1, "one_step")
+
+
+@pytest.mark.parametrize("kind", list(VmKind))
+def test_the_credit_step_is_the_block_transitions(kind: VmKind) -> None:
+    """SC-DSP-5 / SCB-2: every VM kind with a one-step executor credits through ``vm_table``'s
+    credit step: the same roots, refunds and created nodes as the block transition."""
+    assert set(ONE_STEP_EXECUTORS) == set(vm_table(DEVNET)) == set(VmKind)
+    built = {VmKind.FERRIS: build_ferris_block, VmKind.EVM: build_block, VmKind.WASM: build_wasm_block}[kind](
+        1, preset=DEVNET
+    )
+    step, transition = get_credit_step(DEVNET, kind), vm_table(DEVNET)[kind].credit
+    recipients = {
+        VmKind.FERRIS: ferris_accounts()[0],
+        VmKind.EVM: b"\x42" * 20,
+        VmKind.WASM: wasm_address(WASM_HOLDERS[1]),
+    }
+    for recipient, amount in ((recipients[kind], 1234), (b"\x01" * 7, 5), (recipients[kind], 10**30)):
+        result = step(built.nodes, built.trace[0], recipient, amount)
+        assert result == transition(built.nodes, built.trace[0], recipient, amount)
+        if amount < 10**30:  # above max_money: refunded by FerrisScript and WASM, not by the EVM
+            assert (result is not None) == (amount == 1234)
 
 
 @pytest.mark.parametrize("tx_count", [1, 4, 7])

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conformance import disputebuilder as db
 from conformance import gamechain as gc
 from conformance import sidechainbuilder as sb
 from conformance.generators.masternode import LABELS, funded_list, slashing_registry
@@ -27,6 +28,7 @@ from spec.errors import (
     DisputeUnknownGame,
     DisputeWindowClosed,
     DisputeWrongTurn,
+    EvmAddressError,
     InvalidEnumTag,
     SidechainBadMessageOutput,
     StateItemBadValue,
@@ -36,6 +38,7 @@ from spec.masternode.quorum import QuorumType
 from spec.masternode.registry import MasternodeStatus
 from spec.masternode.slashing import burnt_collaterals
 from spec.presets import DEVNET
+from spec.sidechain.chain import FEE_SINKS, vm_table
 from spec.sidechain.dispute import Party, max_moves
 from spec.sidechain.games import (
     MOVE_BISECT,
@@ -52,6 +55,7 @@ from spec.sidechain.header import encode_sidechain_header
 from spec.sidechain.items import NEXT_GAME_CODEC, sidechain_items, sidechains_from_items
 from spec.sidechain.registry import SidechainsState
 from spec.sidechain.transactions import match_sidechain_message, sidechain_message_script
+from spec.vm.interface import VmKind
 from tests.hypothesis_profiles import examples
 
 PRESET = DEVNET
@@ -67,7 +71,7 @@ def decode_open(output: TxOutput) -> DisputeOpenMessage:
 
 
 def _opened(sc: gc.Scenario, **opening: object) -> SidechainsState:
-    state = gc.initial()
+    state = gc.initial(sc.spec)
     for height, outputs in gc.checkpoint_blocks(sc):
         state = gc.apply(state, height, outputs, PRESET).state
     output = gc.opening(sc, bond=BOND, preset=PRESET)
@@ -273,3 +277,26 @@ def test_games_and_bonds_are_committed_state_items() -> None:
     zero = {bytes([0x17]): encode(NEXT_GAME_CODEC, replace(NEXT, next_game=0))}
     with pytest.raises(StateItemBadValue):
         sidechains_from_items(zero)
+
+
+@pytest.mark.parametrize("vm", [VmKind.EVM, VmKind.WASM])
+def test_evm_and_wasm_games_execute_under_the_kinds_fee_sink(vm: VmKind) -> None:
+    """SC-DSP-14: an on-chain game re-executes under SCB-3's context, the kind's fee sink included
+    (an EVM transaction under an empty fee recipient is invalid), so an honest defender of an EVM or
+    WASM checkpoint wins and a lying federation's checkpoint is reverted."""
+    sc = gc.scenario(4, PRESET, challenger_lies_at=(3,), vm=vm)
+    game = _opened(sc).games[0].game
+    assert game.opening.fee_recipient == FEE_SINKS[vm] == vm_table(PRESET)[vm].fee_recipient
+    assert game.opening.gas_limit == vm_table(PRESET)[vm].max_tx_gas
+    assert game.opening.vm_kind == vm
+    played = gc.play(sc, PRESET)
+    assert not any(r.penalties for r in played.results)
+    assert len(played.state.chains[gc.SPEC_G.sidechain_id].checkpoints) == 2
+    assert not played.state.games and not played.state.bond_payouts
+    fraud = gc.play(gc.scenario(4, PRESET, federation_lies_at=(1, 2, 3), vm=vm), PRESET)
+    penalties = [p for r in fraud.results for p in r.penalties]
+    assert penalties == [Penalty(gc.SPEC_G.sidechain_id, QuorumType.FINALITY, gc.CHECKPOINT_1_AT)]
+    assert [c.height for c in fraud.state.chains[gc.SPEC_G.sidechain_id].checkpoints] == [0]
+    if vm is VmKind.EVM:
+        with pytest.raises(EvmAddressError):  # the context an empty fee recipient would give
+            db.one_step_proof(sc.block, replace(game, opening=replace(game.opening, fee_recipient=b"")))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pytest
+
 from conformance import gamechain as gc
 from conformance import sidechainbuilder as sb
 from reference.watcher import SidechainWatcher, WatchedBlock
@@ -20,6 +22,7 @@ from spec.sidechain.dispute import Party, max_moves
 from spec.sidechain.games import Penalty
 from spec.sidechain.registry import SidechainsState
 from spec.sidechain.state import SidechainBlock, apply_block_to_sidechains
+from spec.vm.interface import VmKind
 
 PRESET = DEVNET
 PAYEE = b"\x76\xa9\x14" + b"\x42" * 20 + b"\x88\xac"
@@ -30,7 +33,7 @@ def _run(sc: gc.Scenario, blocks: int) -> tuple[SidechainsState, list[SidechainB
     watcher = SidechainWatcher(PRESET, PAYEE)
     block = sc.block
     watcher.observe(WatchedBlock(gc.SPEC_G.sidechain_id, 1, block.txs, (), block.nodes))
-    state = gc.initial()
+    state = gc.initial(sc.spec)
     results: list[SidechainBlock] = []
     posted = 0
 
@@ -57,8 +60,10 @@ def _run(sc: gc.Scenario, blocks: int) -> tuple[SidechainsState, list[SidechainB
     return state, results, posted
 
 
-def test_the_watcher_challenges_a_faulty_federation_and_gets_its_bond_back() -> None:
-    sc = gc.scenario(6, PRESET, federation_lies_at=(3, 4, 5))
+@pytest.mark.parametrize("vm", list(VmKind))
+def test_the_watcher_challenges_a_faulty_federation_and_gets_its_bond_back(vm: VmKind) -> None:
+    """Over every VM kind: the watcher re-executes under SCB-3's context (the kind's fee sink)."""
+    sc = gc.scenario(6, PRESET, federation_lies_at=(3, 4, 5), vm=vm)
     state, results, posted = _run(sc, 2 * max_moves(6) + 4)
     penalties = [p for r in results for p in r.penalties]
     assert penalties == [Penalty(gc.SPEC_G.sidechain_id, QuorumType.FINALITY, gc.CHECKPOINT_1_AT)]
@@ -69,7 +74,15 @@ def test_the_watcher_challenges_a_faulty_federation_and_gets_its_bond_back() -> 
     assert posted <= max_moves(6) + 2  # an opening, its answers, one claim: it never loops
 
 
-def test_the_watcher_leaves_an_honest_checkpoint_alone() -> None:
-    state, _, posted = _run(gc.scenario(6, PRESET), 5)
+@pytest.mark.parametrize("vm", list(VmKind))
+def test_the_watcher_leaves_an_honest_checkpoint_alone(vm: VmKind) -> None:
+    sc = gc.scenario(6, PRESET, vm=vm)
+    assert (
+        SidechainWatcher(PRESET, PAYEE).honest_trace(sc.block.header, sc.block.trace[0], vm) is None
+    )  # it holds no block yet
+    watcher = SidechainWatcher(PRESET, PAYEE)
+    watcher.observe(WatchedBlock(gc.SPEC_G.sidechain_id, 1, sc.block.txs, (), sc.block.nodes))
+    assert watcher.honest_trace(sc.block.header, sc.block.trace[0], vm) == sc.block.trace[1:]
+    state, _, posted = _run(sc, 5)
     assert posted == 0
     assert not state.games and len(state.chains[gc.SPEC_G.sidechain_id].checkpoints) == 2

@@ -14,6 +14,7 @@ from conformance.disputebuilder import (
     KEYS,
     SENDERS,
     SIDECHAIN_ID,
+    WASM_HOLDERS,
     Block,
     bisect_move,
     build_block,
@@ -29,6 +30,7 @@ from conformance.disputebuilder import (
 )
 from conformance.evm_tx import TxFields, sign
 from conformance.model import JSON, CaseSpec
+from conformance.wasm_contracts import address_of as wasm_address
 from spec.crypto import bls
 from spec.encoding import encode
 from spec.merkle import inclusion_proof, merkle_root
@@ -319,16 +321,40 @@ def _credit_games(preset: Preset) -> Iterator[CaseSpec]:
         "an EVM block whose one transaction stores the block number (NUMBER) in a new contract: "
         "the one-step reads the height from the opening's header",
     )
-    wasm = build_wasm_block(1, preset=preset)
-    opening = replace(opening_against(wasm, [_fake(1)]), credits=(BlockCredit(bytes(32), 5),))
-    stuck = Recorder(preset, wasm, opening)
-    proof = one_step_proof(wasm, stuck.game)
-    yield stuck.case(
-        "wasm_credits_without_credit_step",
-        "a WASM block with a deposit: WASM defines no credit step",
-        _one_step(Party.DEFENDER, stuck.game.last_move_at + 1, proof),
-        "DSP_UNKNOWN_VM",
+    # VMW-10: a WASM block credits its deposits with the block transition's own credit step.
+    wasm = build_wasm_block(3, preset=preset)
+    holders = [wasm_address(label) for label in WASM_HOLDERS]
+    wasm_credits = (
+        BlockCredit(holders[1], 4000),
+        BlockCredit(b"\x5a" * 32, 6000),
+        BlockCredit(b"\x5a" * 20, 9),
     )
+    wasm_block = execute_block(replace(wasm, trace=wasm.trace[:1]), wasm.txs, wasm_credits)
+    wasm_honest = list(wasm_block.trace[1:])
+    wasm_wrong = [_fake(i) for i in range(3)]
+    wasm_game = Recorder(preset, wasm_block, opening_against(wasm_block, wasm_wrong))
+    wasm_game.play_out(wasm_honest, wasm_wrong)
+    yield wasm_game.case(
+        "wasm_credits_defender_wins",
+        "a WASM block crediting a holder and a fresh address, and refunding a 20-byte recipient that "
+        "is no address (VMW-10), before its deploy: the honest federation wins the one-step at tx 0",
+    )
+    for name, description, claimed in (
+        ("wasm_deposit_never_credited", "leaves out the deposits", ()),
+        ("wasm_deposit_credited_twice", "credits every deposit twice", wasm_credits * 2),
+    ):
+        wasm_lie = list(trace_with_credits(wasm_block, claimed))
+        wasm_lying = Recorder(
+            preset,
+            wasm_block,
+            opening_against(wasm_block, wasm_honest, header=lying_header(wasm_block, wasm_lie)),
+        )
+        wasm_lying.play_out(wasm_lie, wasm_honest)
+        yield wasm_lying.case(
+            name,
+            f"the federation's trace of a WASM block {description}: the one-step at tx 0 credits "
+            "the mainchain's deposits (VMW-10) and the federation loses",
+        )
 
 
 def _invalid_transaction(preset: Preset) -> CaseSpec:

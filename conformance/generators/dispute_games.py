@@ -23,7 +23,9 @@ from spec.presets import Preset
 from spec.sidechain.dispute import BisectMove, Party, encode_bisect_move, encode_one_step_proof
 from spec.sidechain.games import MOVE_BISECT, MOVE_ONE_STEP, DisputeOpenMessage
 from spec.sidechain.header import encode_sidechain_header
+from spec.sidechain.registry import SidechainSpec
 from spec.sidechain.transactions import match_sidechain_message
+from spec.vm.interface import VmKind
 
 FORK = "sidechains"
 Blocks = list[tuple[int, Sequence[Sequence[TxOutput]]]]
@@ -33,7 +35,7 @@ def _case(case: str, description: str, data: dict[str, JSON], error: str | None 
     return CaseSpec("apply_blocks", case, description, data, expect_error=error, fork=FORK)
 
 
-def _data(preset: Preset, blocks: Blocks) -> dict[str, JSON]:
+def _data(preset: Preset, blocks: Blocks, game_spec: SidechainSpec = gc.SPEC_G) -> dict[str, JSON]:
     out: list[JSON] = []
     for height, txs in blocks:
         transactions: tuple[Transaction, ...] = sb.block(height, *txs)
@@ -41,7 +43,7 @@ def _data(preset: Preset, blocks: Blocks) -> dict[str, JSON]:
             {"height": height, "transactions": [encode_transaction(t, preset).hex() for t in transactions]}
         )
     return {
-        "sidechains": [spec_json(s) for s in (sb.SPEC_A, sb.SPEC_B, gc.SPEC_G)],
+        "sidechains": [spec_json(s) for s in (sb.SPEC_A, sb.SPEC_B, game_spec)],
         "activation_height": gc.ACTIVATION,
         "keys": {str(t): sb.federation_public(t).hex() for t in (QuorumType.FINALITY, QuorumType.POSE)},
         "blocks": out,
@@ -103,6 +105,26 @@ def generate_dispute_games(preset: Preset) -> Iterator[CaseSpec]:
         "its clock; the challenger answers at once",
         _data(preset, _played(late)),
     )
+
+    for vm in (VmKind.EVM, VmKind.WASM):
+        name = vm.name.lower()
+        spec = gc.SPECS[vm]
+        defended = gc.play(gc.scenario(4, preset, challenger_lies_at=(3,), vm=vm), preset)
+        yield _case(
+            f"game_{name}_honest_defender",
+            f"SC-DSP-14: a game over an honest {vm.name} checkpoint (4 transactions, the challenger "
+            "lies about the last root): the one-step re-executes under SCB-3's context, the kind's "
+            "fee sink (FEE_SINKS) included, so the defender's roots are the block's and it wins: "
+            "nothing reverted, nobody penalised, the bond forfeited",
+            _data(preset, _played(defended), spec),
+        )
+        reverted = gc.play(gc.scenario(4, preset, federation_lies_at=(1, 2, 3), vm=vm), preset)
+        yield _case(
+            f"game_{name}_fraud_reverted",
+            f"SC-DSP-14..18: a lying federation's {vm.name} checkpoint 1 (trace wrong from "
+            "transaction 1) is reverted by the one-step proof, the quorum penalised, the bond claimed",
+            _data(preset, _played(reverted), spec),
+        )
 
     # ---- invalid: a valid prefix, then one rejected block ----------------------------------
     prefix: Blocks = [(h, list(o)) for h, o in gc.checkpoint_blocks(fraud)]

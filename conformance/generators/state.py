@@ -881,7 +881,7 @@ def _sidechain_state_cases(preset: Preset) -> Iterator[CaseSpec]:
         ),
         (
             "unknown_sidechain_kind",
-            "kind 0x18 follows the sidechain kinds and is not in the layout",
+            "kind 0x18 follows the sidechain kinds (0x10..0x17) and is not in the layout",
             "STATE_ITEM_BAD_KEY",
             {key(0x18, 3): MARKER},
         ),

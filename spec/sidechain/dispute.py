@@ -30,10 +30,10 @@ dispute the block it carries. Normative text and diagrams: docs/disputes.md.
   VM of the sidechain's kind (:data:`ONE_STEP_EXECUTORS`, VM-2..VM-6). A witness without the root
   node is ``DSP_WITNESS_ROOT_MISMATCH``, one that misses a node execution reads is
   ``VM_WITNESS_INCOMPLETE``: the move is rejected and the defender, still to move, loses at its
-  deadline. The step from ``lo = 0`` first applies the credits (:data:`CREDIT_EXECUTORS`, VMF-8 /
-  EVM-7: a credit the recipient cannot accept is refunded and leaves the state unchanged; a VM kind
-  without one and a non-empty credit list is ``DSP_UNKNOWN_VM``), so a deposit credited twice or
-  never makes ``r_1`` wrong and the one-step proves it. The defender supplies it because the
+  deadline. The step from ``lo = 0`` first applies the credits with the block transition's own
+  credit step (:func:`get_credit_step`, SCB-2: VMF-8 / EVM-7 / VMW-10; a credit the recipient
+  cannot accept is refunded and leaves the state unchanged), so a deposit credited twice or never
+  makes ``r_1`` wrong and the one-step proves it. The defender supplies it because the
   defender asserts the checkpoint and holds the
   state it signed; a challenger never needs the sidechain's state to win against a wrong claim.
 * **SC-DSP-6** the one-step decides: the defender wins iff the transaction is valid and its
@@ -55,7 +55,7 @@ dispute the block it carries. Normative text and diagrams: docs/disputes.md.
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import IntEnum
 from types import MappingProxyType
@@ -81,6 +81,7 @@ from spec.errors import (
 )
 from spec.merkle import root_from_inclusion_proof
 from spec.presets import DisputeParams, Preset
+from spec.sidechain.chain import Credit, vm_table
 from spec.sidechain.checkpoint import check_equivocation
 from spec.sidechain.header import Checkpoint, SidechainHeader
 from spec.vm import evm, ferris, wasm
@@ -102,7 +103,6 @@ MAX_PROOF_HASHES = 64
 MAX_TX_BYTES = 1 << 20
 MAX_WITNESS_BYTES = 1 << 26
 BPS = 10_000
-EVM_ADDRESS_BYTES = 20
 
 
 class Party(IntEnum):
@@ -127,34 +127,11 @@ ONE_STEP_EXECUTORS: Mapping[VmKind, ApplyTransaction] = MappingProxyType(
 the very function the sidechain's block transition runs, under the network's preset."""
 
 
-CreditStep = Callable[
-    [Preset, Mapping[bytes, bytes], bytes, bytes, int], tuple[bytes, tuple[tuple[bytes, bytes], ...]] | None
-]
-"""SC-DSP-5: credit ``amount`` to ``recipient`` on the state under a root (``preset, nodes, root,
-recipient, amount``): the new root and created nodes, or ``None`` if the credit is refunded."""
-
-
-def _credit_ferris(
-    preset: Preset, nodes: Mapping[bytes, bytes], root: bytes, recipient: bytes, amount: int
-) -> tuple[bytes, tuple[tuple[bytes, bytes], ...]] | None:
-    return ferris.credit_account(nodes, root, recipient, amount, preset.ledger.max_money)
-
-
-def _credit_evm(
-    preset: Preset, nodes: Mapping[bytes, bytes], root: bytes, recipient: bytes, amount: int
-) -> tuple[bytes, tuple[tuple[bytes, bytes], ...]] | None:
-    del preset
-    if len(recipient) != EVM_ADDRESS_BYTES:
-        return None
-    return evm.credit_deposit(nodes, root, recipient, amount)
-
-
-CREDIT_EXECUTORS: Mapping[VmKind, CreditStep] = MappingProxyType(
-    {VmKind.FERRIS: _credit_ferris, VmKind.EVM: _credit_evm}
-)
-"""SC-DSP-5: how each VM kind credits the block's inputs before transaction 0 (VMF-8 for
-FerrisScript, EVM-7 for the EVM, a recipient that is not an address refunded); WASM defines no
-credit yet, so a WASM block with credits cannot be disputed past ``DSP_UNKNOWN_VM``."""
+def get_credit_step(preset: Preset, kind: VmKind) -> Credit:
+    """SC-DSP-5: how ``kind`` credits the block's inputs before transaction 0: the block
+    transition's own credit step (SCB-2, ``vm_table(preset)[kind].credit``: VMF-8 for FerrisScript,
+    EVM-7 for the EVM with a recipient that is not an address refunded, VMW-10 for WASM)."""
+    return vm_table(preset)[kind].credit
 
 
 @dataclass(frozen=True)
@@ -424,8 +401,6 @@ def compute_one_step(game: Game, proof: OneStepProof, preset: Preset) -> bytes |
         proof.tx, index, opening.tx_count, proof.tx_proof, opening.header.tx_root, f"transaction {index}"
     )
     credits = opening.credits if game.lo == 0 else ()
-    if credits and kind not in CREDIT_EXECUTORS:
-        raise DisputeUnknownVm(f"VM kind {kind.name} defines no credit step")
     hasher = state_hasher(kind)
     witness: StateWitness = decode_witness(proof.witness, hasher)
     nodes = witness_nodes(witness, hasher)
@@ -467,8 +442,11 @@ def _apply_credits(
     root: bytes,
     credits: Sequence[BlockCredit],
 ) -> bytes:
+    if not credits:
+        return root
+    credit_step = get_credit_step(preset, kind)
     for credit in credits:
-        credited = CREDIT_EXECUTORS[kind](preset, view, root, credit.recipient, credit.amount)
+        credited = credit_step(view, root, credit.recipient, credit.amount)
         if credited is not None:
             root, new_nodes = credited
             created.update(new_nodes)

@@ -12,7 +12,8 @@ block transition (SC-BLK-1, spec/sidechain/state.py) runs them. Normative text: 
   accepted parent's (empty at height 0, whose agreed root is the VM kind's empty state root;
   ``DSP_HEADER_MISMATCH``), the VM kind has a block transition (``DSP_UNKNOWN_VM``), then
   SC-DSP-2 (``DSP_EMPTY_TRACE``, ``DSP_NO_DISAGREEMENT``, ``DSP_BOND_TOO_SMALL``). The execution
-  context is SCB-3's (``gas_limit`` the kind's ``max_tx_gas``, no fee recipient); ``tx_count`` and
+  context is SCB-3's (``gas_limit`` the kind's ``max_tx_gas``, ``fee_recipient`` the kind's fee
+  sink, :data:`~spec.sidechain.chain.FEE_SINKS`); ``tx_count`` and
   ``credits`` are the challenger's statement of the block (SC-DSP-1). The game gets the id
   ``next_game`` (then incremented) and is opened at the block's height.
 * **SC-DSP-15 moves** a kind 6 message (:class:`DisputeMoveMessage`) names an open game
@@ -227,7 +228,7 @@ def check_opening(
         tx_count=message.tx_count,
         parent_state_root=parent_root,
         gas_limit=vm.max_tx_gas,
-        fee_recipient=b"",
+        fee_recipient=vm.fee_recipient,
         federation=(),
         challenger_trace_root=message.challenger_trace_root,
         challenger_final_root=message.challenger_final_root,
