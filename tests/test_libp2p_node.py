@@ -126,7 +126,9 @@ def test_invalid_gossip_is_scored_banned_and_never_forwarded(tmp_path: Path) -> 
 
         attacker_id, received = trio.run(main)
         assert junk not in received  # the invalid data was never forwarded
-        assert len(received) == 1 and received[0] != junk
+        # the block mined after the junk reached the watcher through the node; the block mined
+        # before the hosts connected may arrive too (gossipsub offers its message cache by IHAVE)
+        assert 1 <= len(received) <= 2
         assert attacker_id in rpc(datadir, "getpeerinfo")["banned"]  # malformed_message = ban threshold
     finally:
         stop(process)
