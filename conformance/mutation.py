@@ -87,6 +87,7 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
     "dispute": ("spec/sidechain/dispute.py",),
     "settlement": ("spec/sidechain/settlement.py",),
     "games": ("spec/sidechain/games.py",),
+    "liveness": ("spec/sidechain/liveness.py",),
     "snapshot": (
         "spec/ledger/snapshot.py",
         "spec/ledger/state_snapshot.py",
@@ -99,7 +100,6 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
     "sidechain": (
         "spec/sidechain/checkpoint.py",
         "spec/sidechain/header.py",
-        "spec/sidechain/liveness.py",
         "spec/sidechain/registry.py",
         "spec/sidechain/transactions.py",
     ),
@@ -151,6 +151,7 @@ VECTOR_FLOWS: dict[str, tuple[str, ...]] = {
     "vm_ferris": ("vm_ferris", "sidechain_block"),
     "settlement": ("peg", "dispute"),
     "games": ("peg",),
+    "liveness": ("sidechain",),
     "sidechain_items": ("state",),
     "quorum_parent": ("chain", "state", "upgrade"),
 }

@@ -213,6 +213,7 @@ def test_sidechain_rows_split_modules() -> None:
         "dispute",
         "settlement",
         "games",
+        "liveness",
         "sidechain_items",
     )
     files = [f for row in rows for f in flow_files(row)]
