@@ -248,7 +248,7 @@ def _first_checkpoint_and_cancelled(preset: Preset) -> Iterator[CaseSpec]:
         challenger_final_root=bytes(32),
         payout_script=gc.CHALLENGER_PAYEE,
     )
-    opened_0 = [
+    opened_0: Blocks = [
         *gc.checkpoint_blocks(evm),
         (gc.CHECKPOINT_1_AT + 1, [[sb.message_output(first, bond, preset)]]),
     ]
