@@ -150,7 +150,7 @@ VECTOR_FLOWS: dict[str, tuple[str, ...]] = {
     "sidechain": ("sidechain", "peg"),
     "vm_ferris": ("vm_ferris", "sidechain_block"),
     "settlement": ("peg", "dispute"),
-    "games": ("peg",),
+    "games": ("peg", "sidechain"),
     "liveness": ("sidechain",),
     "sidechain_items": ("state",),
     "quorum_parent": ("chain", "state", "upgrade"),
@@ -168,7 +168,9 @@ SC-TX) through the sidechain vectors and the peg vectors (whose blocks register 
 checkpoints and carry every message kind); the FerrisScript VM, the path-only trie access and the VM
 interface through the vm_ferris vectors and the sidechain_block vectors (blocks of FerrisScript
 transactions); a dispute's outcome on the mainchain (SC-DSP-11..13) through the peg vectors (blocks
-with a ``revert``) and the dispute vectors (``federation_penalty``); the sidechains state as
+with a ``revert``) and the dispute vectors (``federation_penalty``); the on-chain dispute games
+(SC-DSP-14..18) through the peg vectors (games played in blocks) and the sidechain vectors
+(``match_message`` of kinds 5-7, which decode the opening and move messages); the sidechains state as
 committed items (SC-STATE-1) through the state vectors (state roots and ``state_from_items`` with
 sidechain items); the snapshot finality of SNAP-9 (``spec/chain/snapshot_finality.py``, snapshot
 row) through the p2p vectors (``check_snapshot_finality``); ST-2's quorum records after the parent

@@ -2,7 +2,9 @@
 SC-DSP-14..18, spec/sidechain/games.py).
 
 Whole games move by move (a fraudulent checkpoint reverted after bisection and the one-step proof,
-an honest defender keeping its checkpoint, a silent defender losing at its deadline), each block's
+an honest defender keeping its checkpoint, a silent defender losing at its deadline, a game over
+checkpoint 0 whose parent is the empty genesis state, a game cancelled and refunded when another over
+the same checkpoint reverts it), each block's
 penalties and the games and payable bonds in the state; invalid cases are a valid prefix plus one
 rejected block, each naming its code.
 """
@@ -19,9 +21,16 @@ from conformance.handlers.sidechain import spec_json
 from conformance.model import JSON, CaseSpec
 from spec.ledger.transaction import Transaction, TxOutput, encode_transaction
 from spec.masternode.quorum import QuorumType
+from spec.merkle import merkle_root
 from spec.presets import Preset
 from spec.sidechain.dispute import BisectMove, Party, encode_bisect_move, encode_one_step_proof
-from spec.sidechain.games import MOVE_BISECT, MOVE_ONE_STEP, DisputeOpenMessage
+from spec.sidechain.games import (
+    MOVE_BISECT,
+    MOVE_ONE_STEP,
+    DisputeOpenMessage,
+    compute_expiry,
+    on_chain_params,
+)
 from spec.sidechain.header import encode_sidechain_header
 from spec.sidechain.registry import SidechainSpec
 from spec.sidechain.transactions import match_sidechain_message
@@ -126,6 +135,8 @@ def generate_dispute_games(preset: Preset) -> Iterator[CaseSpec]:
             _data(preset, _played(reverted), spec),
         )
 
+    yield from _first_checkpoint_and_cancelled(preset)
+
     # ---- invalid: a valid prefix, then one rejected block ----------------------------------
     prefix: Blocks = [(h, list(o)) for h, o in gc.checkpoint_blocks(fraud)]
     at = gc.CHECKPOINT_1_AT + 1
@@ -209,4 +220,60 @@ def generate_dispute_games(preset: Preset) -> Iterator[CaseSpec]:
         "SC-DSP-18: no bond is payable while the game runs",
         _data(preset, [*opened, (at + 1, [[claim, payout]])]),
         "DSP_UNKNOWN_GAME",
+    )
+
+
+def _blocks_until_expiry(preset: Preset, blocks: Blocks, spec: SidechainSpec, game_id: int) -> Blocks:
+    """``blocks``, then an empty block at game ``game_id``'s deadline (its defender is silent) and
+    one with the bond claims the state then owes (game ids in order)."""
+    state = gc.initial(spec)
+    for height, outputs in blocks:
+        state = gc.apply(state, height, outputs, preset).state
+    expiry = compute_expiry(state.games[game_id].game, on_chain_params(preset.dispute))
+    state = gc.apply(state, expiry, [], preset).state
+    claims = [gc.bond_claim(key, payout.amount, preset) for key, payout in sorted(state.bond_payouts.items())]
+    return [*blocks, (expiry, []), (expiry + 1, claims)]
+
+
+def _first_checkpoint_and_cancelled(preset: Preset) -> Iterator[CaseSpec]:
+    """A game over checkpoint 0 (its parent is the empty genesis state) and a game cancelled when
+    another over the same checkpoint is won (SC-DSP-14, SC-DSP-17)."""
+    bond = preset.dispute.min_challenger_bond
+    evm = gc.scenario(4, preset, vm=VmKind.EVM)
+    header_0 = evm.checkpoint_0.header
+    first = DisputeOpenMessage(
+        header=header_0,
+        parent_header=b"",
+        tx_count=1,
+        credits=(),
+        challenger_trace_root=merkle_root([bytes(32)]),
+        challenger_final_root=bytes(32),
+        payout_script=gc.CHALLENGER_PAYEE,
+    )
+    opened_0: Blocks = [
+        *gc.checkpoint_blocks(evm),
+        (gc.CHECKPOINT_1_AT + 1, [[sb.message_output(first, bond, preset)]]),
+    ]
+    yield _case(
+        "game_over_checkpoint_0",
+        "SC-DSP-14/16/17: a game over an EVM sidechain's checkpoint 0: its parent is the empty "
+        "genesis state, so the agreed root is the EVM kind's empty trie root (state_hasher(EVM)); "
+        "the defender is silent, the challenger wins at the deadline: checkpoints 0 and 1 reverted, "
+        "the bond claimed",
+        _data(preset, _blocks_until_expiry(preset, opened_0, gc.SPEC_E, 0), gc.SPEC_E),
+    )
+    fraud = gc.scenario(5, preset, federation_lies_at=(2, 3, 4))
+    at = gc.CHECKPOINT_1_AT + 1
+    two: Blocks = [
+        *gc.checkpoint_blocks(fraud),
+        (at, [[gc.opening(fraud, bond=bond, preset=preset)]]),
+        (at + 1, [[gc.opening(fraud, bond=bond + 1, preset=preset)]]),
+    ]
+    yield _case(
+        "game_cancelled_by_revert",
+        "SC-DSP-17/18: two games over checkpoint 1 (opened one block apart, the second with one atom "
+        "more bond); the first is won by its challenger at the silent defender's deadline, reverting "
+        "checkpoint 1: the second game, over the reverted height itself, is cancelled and its bond "
+        "refunded (both bonds then claimed)",
+        _data(preset, _blocks_until_expiry(preset, two, gc.SPEC_G, 0)),
     )

@@ -30,7 +30,14 @@ from spec.errors import InvalidEnumTag, NonCanonicalSplit, SidechainBadMessageOu
 from spec.masternode.registry import null_data_pushes
 from spec.presets import Preset
 from spec.script import Opcode, encode_push
-from spec.sidechain.games import BondClaim, DisputeMoveMessage, DisputeOpenMessage, game_codecs
+from spec.sidechain.games import (
+    BondClaim,
+    DisputeMoveMessage,
+    DisputeOpenMessage,
+    decode_move_message,
+    decode_open_message,
+    game_codecs,
+)
 from spec.sidechain.header import CHECKPOINT_CODEC, Checkpoint
 from spec.vm.interface import OUTBOX_ENTRY_CODEC, OutboxEntry
 
@@ -171,9 +178,9 @@ def decode_sidechain_message_body(kind: int, body: bytes, preset: Preset) -> Sid
     if kind == KIND_REFUND:
         return decode(codecs.refund, body)
     if kind == KIND_DISPUTE_OPEN:
-        return decode(game_codecs(preset).open, body)
+        return decode_open_message(body, preset)
     if kind == KIND_DISPUTE_MOVE:
-        return decode(game_codecs(preset).move, body)
+        return decode_move_message(body, preset)
     if kind == KIND_BOND_CLAIM:
         return decode(game_codecs(preset).claim, body)
     raise InvalidEnumTag(f"sidechain message kind 0x{kind:02x}")
