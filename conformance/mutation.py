@@ -619,7 +619,8 @@ all 350 mutants: 97.8% (a snapshot of block 0, a manifest above the header tip a
 a sample of 60 (seed 11, 95.0%), was measured on a fresh sample of 200 (seed 23): 99.0% (the
 context's height, which no transfer reads, and the credits of a one-step past transaction 0: killed
 by an EVM block storing NUMBER and a credit game disputed at its last transaction); the EVM credit
-step (then `_credit_evm`, now the block transition's via `get_credit_step`; not reached in the first sample) has its own games now. A third, fresh sample
+step (then `_credit_evm`, now the block transition's via `get_credit_step`; not reached in the
+first sample) has its own games now. A third, fresh sample
 of 200 (seed 31) after those vectors: 100% (the table's row).
 
 Most rows are named after the vector flow that measures them; two are measured by another flow's
