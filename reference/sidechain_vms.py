@@ -34,16 +34,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from eth._utils.address import generate_contract_address
-from eth.abc import AtomicDatabaseAPI
 from eth.constants import EMPTY_SHA3
-from eth.vm.execution_context import ExecutionContext as PyEvmExecutionContext
 from eth.vm.forks.cancun import CancunVM
 from eth.vm.spoof import SpoofTransaction
 from eth_keys.datatypes import PrivateKey
-from eth_typing import Address, BlockNumber, Hash32
+from eth_typing import Address
 
 from reference.sidechains import LocalChain, SidechainRejected, SidechainService, account_of, balance_of
 from spec.crypto import ed25519
@@ -347,22 +345,7 @@ def _evm_state(service: SidechainService, chain: LocalChain, root: bytes) -> Any
     context = ExecutionContext(
         tip.sidechain_id, tip.height + 1, tip.timestamp, vm.fee_recipient, vm.max_tx_gas
     )
-    environment = evm.evm_environment(context, params)
-    execution = PyEvmExecutionContext(
-        coinbase=Address(environment.coinbase),
-        timestamp=environment.timestamp,
-        block_number=BlockNumber(environment.number),
-        difficulty=0,
-        mix_hash=Hash32(environment.prev_randao),
-        gas_limit=environment.gas_limit,
-        prev_hashes=(),
-        chain_id=environment.chain_id,
-        base_fee_per_gas=environment.base_fee_per_gas,
-        excess_blob_gas=environment.excess_blob_gas,
-    )
-    withdrawal = (params.withdrawal_address, params.withdrawal_gas)
-    state_class = evm._state_class(withdrawal)  # the sidechain's own state class (EVM-6 precompile)
-    return state_class(cast(AtomicDatabaseAPI, evm._Loader(chain.tip.nodes)), execution, Hash32(root))
+    return evm.build_state(chain.tip.nodes, root, evm.evm_environment(context, params))
 
 
 class EthRpcError(Exception):

@@ -588,11 +588,9 @@ def logs_hash(events: tuple[bytes, ...]) -> bytes:
     return keccak256(rlp.encode([rlp.decode(event) for event in events]))
 
 
-def execute_transaction(
-    nodes: NodeSource, pre_root: bytes, tx: bytes, environment: EvmEnvironment
-) -> tuple[TxOutcome, NewNodes]:
-    """EVM-2..EVM-6, EVM-8: one transaction under ``environment`` (VM-2..VM-6)."""
-    transaction = decode_transaction(tx, environment.allow_blob_transactions)
+def build_state(nodes: NodeSource, pre_root: bytes, environment: EvmEnvironment) -> CancunState:
+    """EVM-5/EVM-6: py-evm's Cancun state over ``nodes`` at ``pre_root`` in ``environment``'s block
+    context, with the withdrawal precompile when the environment names one."""
     context = PyEvmExecutionContext(
         coinbase=Address(environment.coinbase),
         timestamp=environment.timestamp,
@@ -610,7 +608,15 @@ def execute_transaction(
         if environment.withdrawal_address is None
         else (environment.withdrawal_address, environment.withdrawal_gas)
     )
-    state = _state_class(withdrawal)(cast(AtomicDatabaseAPI, _Loader(nodes)), context, Hash32(pre_root))
+    return _state_class(withdrawal)(cast(AtomicDatabaseAPI, _Loader(nodes)), context, Hash32(pre_root))
+
+
+def execute_transaction(
+    nodes: NodeSource, pre_root: bytes, tx: bytes, environment: EvmEnvironment
+) -> tuple[TxOutcome, NewNodes]:
+    """EVM-2..EVM-6, EVM-8: one transaction under ``environment`` (VM-2..VM-6)."""
+    transaction = decode_transaction(tx, environment.allow_blob_transactions)
+    state = build_state(nodes, pre_root, environment)
     check_transaction(state, transaction, environment)
     computation = state.apply_transaction(transaction)
     account_db = cast(TrieAccountDB, state._account_db)
