@@ -12,196 +12,40 @@ and the claim is paid on the mainchain from escrow after the challenge period, o
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import pytest
 
 from conformance import sidechainbuilder as sb
-from conformance.chainbuilder import ChainBuilder
-from conformance.wallet import spend_p2pkh
-from reference.sidechains import (
-    SidechainOutput,
-    SidechainRejected,
-    SidechainService,
-    _Federation,
-    account_of,
-    balance_of,
-    ferris_wallet_transaction,
-)
+from reference.sidechains import SidechainRejected, account_of, balance_of, ferris_wallet_transaction
 from reference.statecodec import decode_governance, decode_sidechains, encode_governance, encode_sidechains
-from spec.chain.block import Block, block_hash
-from spec.chain.state import ChainState, initial_state
-from spec.crypto.threshold import (
-    coefficients_from_seed,
-    generate_shares,
-    group_public_key,
-    public_key_shares,
-)
 from spec.errors import SpecError, WithdrawalSpent
-from spec.forks.deployment import DeploymentStatus
 from spec.governance.proposals import EMPTY_STATE, CreateSidechain, Proposal, ProposalRecord, ProposalStatus
-from spec.ledger.transaction import OutPoint, Transaction, TxOutput, txid
-from spec.masternode.dkg import DkgResult
-from spec.masternode.finality import QuorumRecord
-from spec.masternode.signing import SignatureShare
-from spec.p2p.messages import SidechainBlockMessage, SidechainTxMessage
+from spec.ledger.transaction import OutPoint, TxOutput, txid
 from spec.presets import DEVNET
-from spec.sidechain.checkpoint import federation_keys, is_signed_by
+from spec.sidechain.checkpoint import is_signed_by
 from spec.sidechain.header import Checkpoint
-from spec.sidechain.registry import EMPTY_SIDECHAINS, register_sidechains
 from spec.sidechain.state import apply_sidechain_transaction
-from spec.sidechain.transactions import (
-    DepositMessage,
-    SidechainMessage,
-    match_sidechain_message,
-    sidechain_message_script,
-)
+from spec.sidechain.transactions import DepositMessage, match_sidechain_message
 from spec.vm.ferris import FerrisTxKind
+from tests.sidechain_helpers import GROUP_KEY as GROUP_KEY
+from tests.sidechain_helpers import RESULT as RESULT
+from tests.sidechain_helpers import SECRET_SHARES as SECRET_SHARES
+from tests.sidechain_helpers import SESSION as SESSION
+from tests.sidechain_helpers import World as World
+from tests.sidechain_helpers import build_world, run_until, state_with_federation
 
 SPEC = sb.SPEC_A
 CHAIN = SPEC.sidechain_id
-FEE = 10_000
-SESSION = b"\x5c" * 32
 ALICE_SEED = b"\xa1" * 32
 BOB_SEED = b"\xb0" * 32
-COEFFICIENTS = coefficients_from_seed(b"\x42" * 32, 2)
-SECRET_SHARES = generate_shares(COEFFICIENTS, (1, 2, 3))
-GROUP_KEY = group_public_key(COEFFICIENTS)
-RESULT = DkgResult(SESSION, 2, (1, 2, 3), (), GROUP_KEY, public_key_shares(SECRET_SHARES))
-
-
-@dataclass
-class World:
-    """One mainchain, three federation members' services, a flood between them."""
-
-    builder: ChainBuilder
-    services: list[SidechainService] = field(default_factory=list)
-    pending: list[Transaction] = field(default_factory=list)
-    used: set[OutPoint] = field(default_factory=set)
-    seen: list[set[object]] = field(default_factory=list)
-
-    def publish(
-        self, message: SidechainMessage, extra: Sequence[TxOutput] = (), value: int = 0
-    ) -> Transaction:
-        """The members' wallet: one mature miner coin pays the fee (and a deposit's value)."""
-        state = self.builder.state
-        coin = next(
-            o
-            for o, e in sorted(state.utxos.items())
-            if o not in self.used
-            and e.output.script_pubkey == self.builder.miner.script_pubkey
-            and state.height + 1 - e.height >= DEVNET.ledger.coinbase_maturity
-            and e.output.value > value + FEE
-        )
-        self.used.add(coin)
-        change = TxOutput(state.utxos[coin].output.value - value - FEE, self.builder.miner.script_pubkey)
-        outputs = [TxOutput(value, sidechain_message_script(message, DEVNET)), *extra, change]
-        tx = spend_p2pkh(state.utxos, [coin], [self.builder.miner], outputs, DEVNET)
-        self.pending.append(tx)
-        return tx
-
-    def flood(self, origin: int, messages: Sequence[SidechainOutput]) -> None:
-        queue = [(origin, m) for m in messages]
-        while queue:
-            sender, message = queue.pop(0)
-            for index, service in enumerate(self.services):
-                if index == sender or message in self.seen[index]:
-                    continue
-                self.seen[index].add(message)
-                out: Sequence[SidechainOutput] = []
-                if isinstance(message, SidechainBlockMessage):
-                    out = service.receive_block(message.block)
-                elif isinstance(message, SidechainTxMessage):
-                    try:
-                        out = service.submit(message.sidechain_id, message.transaction)
-                    except SidechainRejected:
-                        out = []
-                elif isinstance(message, SignatureShare):
-                    out = service.receive_share(message) or []
-                queue.extend((index, m) for m in out)
-
-    def mine(self) -> ChainState:
-        """The next block with the pending transactions that the sidechain rules accept in order
-        (the node's mempool check: a second copy of a checkpoint is dropped)."""
-        before = self.builder.state
-        height = before.height + 1
-        keys = federation_keys(before.quorums, height, DEVNET)
-        sidechains = before.sidechains
-        chosen: list[Transaction] = []
-        released = 0
-        for tx in self.pending:
-            try:
-                sidechains, freed = apply_sidechain_transaction(sidechains, tx, height, keys, DEVNET)
-            except SpecError:
-                continue
-            chosen.append(tx)
-            released += freed
-        self.pending = []
-        builder = self.builder
-
-        def fees(transactions: Sequence[Transaction]) -> int:  # a claim's payout is the escrow's
-            return ChainBuilder.fees(builder, transactions) + released
-
-        builder.fees = fees  # type: ignore[method-assign]
-        block: Block = self.builder.build(chosen)
-        after = self.builder.add(block)
-        for service in self.services:
-            service.on_connect(block, before)
-        for index, service in enumerate(self.services):
-            self.flood(index, service.on_tip())
-        return after
-
-
-def _state_with_federation(state: ChainState) -> ChainState:
-    """The committed key of the finality quorums in charge from 25 on (FIN-5/6), as the DKG would."""
-    records = {
-        base: QuorumRecord(base, bytes(32), SESSION, (), 2, GROUP_KEY, base) for base in range(0, 200, 30)
-    }
-    return replace(state, quorums=replace(state.quorums, records={**state.quorums.records, **records}))
+_state_with_federation = state_with_federation
+_run_until = run_until
 
 
 @pytest.fixture(scope="module")
 def world() -> World:
-    base = initial_state(DEVNET)
-    deployments = tuple(replace(r, status=DeploymentStatus.ACTIVE) for r in base.deployments)
-    sidechains = register_sidechains(EMPTY_SIDECHAINS, (SPEC,), 1)
-    builder = ChainBuilder(DEVNET, states=[replace(base, deployments=deployments, sidechains=sidechains)])
-    world = World(builder)
-    while builder.state.height < 25:
-        builder.add(builder.build())
-    builder.states[-1] = _state_with_federation(builder.state)
-
-    def best_hash_at(height: int) -> bytes | None:
-        blocks = world.builder.blocks
-        return block_hash(blocks[height].header, DEVNET) if 0 <= height < len(blocks) else None
-
-    def lookup(member: int) -> Callable[[int, bytes], _Federation | None]:
-        federation = _Federation(SESSION, RESULT, member, SECRET_SHARES[member - 1])
-        return lambda kind, key: federation if key == GROUP_KEY and kind == SPEC.federation else None
-
-    for member in (1, 2, 3):
-        world.services.append(
-            SidechainService(
-                sqlite3.connect(":memory:", isolation_level=None),
-                DEVNET,
-                lambda: world.builder.state,
-                best_hash_at,
-                lookup(member),
-                world.publish,
-            )
-        )
-        world.seen.append(set())
-    return world
-
-
-def _run_until(world: World, done: object, limit: int = 20) -> None:
-    for _ in range(limit):
-        if callable(done) and done():
-            return
-        world.mine()
-    assert callable(done) and done(), "the scenario did not get there in time"
+    return build_world((SPEC,))
 
 
 def test_round_trip_peg_in_transfer_withdrawal_checkpoint_claim(world: World) -> None:

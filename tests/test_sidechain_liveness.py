@@ -12,45 +12,29 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.chainbuilder import ChainBuilder
 from reference.sidechains import (
     SidechainOutput,
     SidechainRejected,
-    SidechainService,
-    _Federation,
     account_of,
     balance_of,
 )
-from spec.chain.block import Block, block_hash
-from spec.chain.state import ChainState, initial_state
-from spec.errors import FederationKeyMissing, SpecError
-from spec.forks.deployment import DeploymentStatus
+from spec.chain.block import Block
+from spec.chain.state import ChainState
+from spec.errors import FederationKeyMissing
 from spec.ledger.transaction import Transaction
 from spec.masternode.signing import SignatureShare
 from spec.p2p.messages import GetSidechainBlocks, SidechainBlockMessage, SidechainTxMessage
 from spec.presets import DEVNET
-from spec.sidechain.checkpoint import federation_keys
 from spec.sidechain.liveness import compute_round, get_proposer
-from spec.sidechain.registry import EMPTY_SIDECHAINS, register_sidechains
-from spec.sidechain.state import apply_sidechain_transaction
 from spec.sidechain.transactions import DepositMessage
-from tests.test_reference_sidechains import (
-    ALICE_SEED,
-    CHAIN,
-    GROUP_KEY,
-    RESULT,
-    SECRET_SHARES,
-    SESSION,
-    SPEC,
-    World,
-    _state_with_federation,
-)
+from tests.sidechain_helpers import RESULT, World, build_world, sidechain_service
+from tests.test_reference_sidechains import ALICE_SEED, CHAIN, SPEC
 
 LIMIT = 40
 """Mainchain blocks any scenario may take (bounded)."""
@@ -94,25 +78,8 @@ class LiveWorld(World):
 
     def mine(self) -> ChainState:
         before = self.builder.state
-        height = before.height + 1
-        keys = federation_keys(before.quorums, height, DEVNET)
-        sidechains = before.sidechains
-        chosen: list[Transaction] = []
-        released = 0
-        for tx in self.pending:
-            try:
-                sidechains, freed = apply_sidechain_transaction(sidechains, tx, height, keys, DEVNET)
-            except SpecError:
-                continue
-            chosen.append(tx)
-            released += freed
-        self.pending = []
+        chosen = self.select_pending()
         builder = self.builder
-
-        def fees(transactions: Sequence[Transaction]) -> int:
-            return ChainBuilder.fees(builder, transactions) + released
-
-        builder.fees = fees  # type: ignore[method-assign]
         block = builder.build(chosen)
         after = builder.add(block)
         for index, service in enumerate(self.services):
@@ -143,35 +110,12 @@ class LiveWorld(World):
         assert done(), "the scenario did not get there within the block limit"
 
 
-def _federation(member: int) -> Callable[[int, bytes], _Federation | None]:
-    federation = _Federation(SESSION, RESULT, member, SECRET_SHARES[member - 1])
-    return lambda kind, key: federation if key == GROUP_KEY and kind == SPEC.federation else None
-
-
-def _service(world: LiveWorld, db: sqlite3.Connection, member: int) -> SidechainService:
-    def best_hash_at(height: int) -> bytes | None:
-        blocks = world.builder.blocks
-        return block_hash(blocks[height].header, DEVNET) if 0 <= height < len(blocks) else None
-
-    return SidechainService(
-        db, DEVNET, lambda: world.builder.state, best_hash_at, _federation(member), world.publish
-    )
+_service = sidechain_service
 
 
 def _world() -> tuple[LiveWorld, list[sqlite3.Connection]]:
-    base = initial_state(DEVNET)
-    deployments = tuple(replace(r, status=DeploymentStatus.ACTIVE) for r in base.deployments)
-    sidechains = register_sidechains(EMPTY_SIDECHAINS, (SPEC,), 1)
-    builder = ChainBuilder(DEVNET, states=[replace(base, deployments=deployments, sidechains=sidechains)])
-    world = LiveWorld(builder)
-    while builder.state.height < 25:
-        builder.add(builder.build())
-    builder.states[-1] = _state_with_federation(builder.state)
     dbs = [sqlite3.connect(":memory:", isolation_level=None) for _ in range(3)]
-    for member in (1, 2, 3):
-        world.services.append(_service(world, dbs[member - 1], member))
-        world.seen.append(set())
-    return world, dbs
+    return build_world((SPEC,), LiveWorld, dbs), dbs
 
 
 def _checkpoints(world: LiveWorld) -> int:

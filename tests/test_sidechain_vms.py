@@ -1,7 +1,7 @@
 """EVM and WASM sidechains on the node without sockets (reference/sidechain_vms.py, issue 17 item 6).
 
-The world of ``tests/test_reference_sidechains.py`` (three federation members of the finality
-quorum, each a :class:`SidechainService`) with an EVM and a WASM sidechain registered: the wallet
+The federation world of ``tests/sidechain_helpers.py`` (:func:`build_world`: three members of the
+finality quorum, each a :class:`SidechainService`) with an EVM and a WASM sidechain registered: the wallet
 pegs in, deploys a contract on each and calls it; every member re-executes the proposer's blocks
 and reads the same result. The ``eth_`` methods are checked against the state they read.
 """
@@ -9,9 +9,6 @@ and reads the same result. The ``eth_`` methods are checked against the state th
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -22,7 +19,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.chainbuilder import ChainBuilder
 from conformance.wasm_contracts import contract_module, contract_source, token_transfer_input
 from reference.rpc import RpcServer, basic_auth_header, bound_port, read_cookie, start_rpc
 from reference.sidechain_vms import (
@@ -41,26 +37,16 @@ from reference.sidechain_vms import (
     transfer,
     wallet_address,
 )
-from reference.sidechains import SidechainRejected, SidechainService, _Federation
-from spec.chain.block import block_hash
-from spec.chain.state import initial_state
-from spec.forks.deployment import DeploymentStatus
+from reference.sidechains import SidechainRejected
 from spec.masternode.quorum import QuorumType
 from spec.presets import DEVNET
-from spec.sidechain.registry import EMPTY_SIDECHAINS, SidechainSpec, register_sidechains
+from spec.sidechain.registry import SidechainSpec
 from spec.sidechain.transactions import DepositMessage
 from spec.trie import keccak256
 from spec.vm import evm
 from spec.vm.interface import VmKind
-from tests.test_reference_sidechains import (
-    GROUP_KEY,
-    RESULT,
-    SECRET_SHARES,
-    SESSION,
-    World,
-    _run_until,
-    _state_with_federation,
-)
+from tests.sidechain_helpers import World, build_world
+from tests.sidechain_helpers import run_until as _run_until
 
 EVM_CHAIN, WASM_CHAIN = 5, 6
 SPECS = tuple(
@@ -78,36 +64,7 @@ STORE_INITCODE = bytes.fromhex("601880600b6000396000f3") + STORE_RUNTIME
 
 @pytest.fixture(scope="module")
 def world() -> World:
-    base = initial_state(DEVNET)
-    deployments = tuple(replace(r, status=DeploymentStatus.ACTIVE) for r in base.deployments)
-    sidechains = register_sidechains(EMPTY_SIDECHAINS, SPECS, 1)
-    builder = ChainBuilder(DEVNET, states=[replace(base, deployments=deployments, sidechains=sidechains)])
-    world = World(builder)
-    while builder.state.height < 25:
-        builder.add(builder.build())
-    builder.states[-1] = _state_with_federation(builder.state)
-
-    def best_hash_at(height: int) -> bytes | None:
-        blocks = world.builder.blocks
-        return block_hash(blocks[height].header, DEVNET) if 0 <= height < len(blocks) else None
-
-    def lookup(member: int) -> Callable[[int, bytes], _Federation | None]:
-        federation = _Federation(SESSION, RESULT, member, SECRET_SHARES[member - 1])
-        return lambda kind, key: federation if key == GROUP_KEY and kind == QuorumType.FINALITY else None
-
-    for member in (1, 2, 3):
-        world.services.append(
-            SidechainService(
-                sqlite3.connect(":memory:", isolation_level=None),
-                DEVNET,
-                lambda: world.builder.state,
-                best_hash_at,
-                lookup(member),
-                world.publish,
-            )
-        )
-        world.seen.append(set())
-    return world
+    return build_world(SPECS)
 
 
 def _funded(world: World) -> None:
