@@ -43,12 +43,18 @@ _state_with_federation = state_with_federation
 _run_until = run_until
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def world() -> World:
+    """A fresh world per test: no test relies on another having run first (or on the same worker)."""
     return build_world((SPEC,))
 
 
 def test_round_trip_peg_in_transfer_withdrawal_checkpoint_claim(world: World) -> None:
+    _round_trip(world)
+
+
+def _round_trip(world: World) -> None:
+    """Peg-in, transfer, withdrawal, threshold checkpoints and the claim paid once (module docstring)."""
     alice, bob = account_of(ALICE_SEED), account_of(BOB_SEED)
     node = world.services[0]
     assert node.info(CHAIN)["height"] == 0
@@ -128,6 +134,7 @@ def test_a_stored_sidechain_proposal_survives_the_node_state_codec() -> None:
 def test_the_node_stores_the_sidechains_state(world: World) -> None:
     """The store's meta row ``sidechains`` (SC-STATE-1 items) gives back the state after the round
     trip: registry, escrow, checkpoints and the spent withdrawal (a restarted node forgot them)."""
+    _round_trip(world)
     state = world.builder.state.sidechains
     assert state.chains[CHAIN].checkpoints and state.spent_withdrawals
     assert decode_sidechains(encode_sidechains(state)) == state
