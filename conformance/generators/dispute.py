@@ -149,6 +149,42 @@ class Recorder:
         )
 
 
+def _honest(block: Block) -> list[bytes]:
+    """The block's true trace: the state root after each transaction."""
+    return list(block.trace[1:])
+
+
+def _wrong_from(honest: Sequence[bytes], start: int) -> list[bytes]:
+    """``honest`` up to ``start``, then a fake root after every later transaction."""
+    return [*honest[:start], *(_fake(i) for i in range(start, len(honest)))]
+
+
+def _defence(preset: Preset, block: Block, wrong: Sequence[bytes], bond: int | None = None) -> Recorder:
+    """A game of an honest federation's checkpoint against the counter-claim ``wrong`` (no move yet)."""
+    opening = opening_against(block, wrong)
+    return Recorder(preset, block, opening if bond is None else replace(opening, challenger_bond=bond))
+
+
+def _challenge(preset: Preset, block: Block, lie: Sequence[bytes], bond: int | None = None) -> Recorder:
+    """A game of a checkpoint of the trace ``lie`` against an honest challenger (no move yet)."""
+    opening = opening_against(block, _honest(block), header=lying_header(block, lie))
+    return Recorder(preset, block, opening if bond is None else replace(opening, challenger_bond=bond))
+
+
+def _defended(preset: Preset, block: Block, wrong: Sequence[bytes], bond: int | None = None) -> Recorder:
+    """:func:`_defence`, played to the end."""
+    game = _defence(preset, block, wrong, bond)
+    game.play_out(_honest(block), wrong)
+    return game
+
+
+def _challenged(preset: Preset, block: Block, lie: Sequence[bytes], bond: int | None = None) -> Recorder:
+    """:func:`_challenge`, played to the end."""
+    game = _challenge(preset, block, lie, bond)
+    game.play_out(lie, _honest(block))
+    return game
+
+
 def generate(preset: Preset) -> Iterator[CaseSpec]:
     """SC-DSP-1..10 vectors."""
     yield from _games(preset)
@@ -163,48 +199,44 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
 def _games(preset: Preset) -> Iterator[CaseSpec]:
     for n in (1, 2, 5, 8):
         block = build_block(n, preset=preset)
-        honest = list(block.trace[1:])
-        lie = [*honest[: n // 2], *(_fake(i) for i in range(n // 2, n))]
-        game = Recorder(preset, block, opening_against(block, lie))
-        game.play_out(honest, lie)
-        yield game.case(f"defender_wins_{n}_txs", f"honest federation, wrong counter-claim from tx {n // 2}")
-        lying = Recorder(preset, block, opening_against(block, honest, header=lying_header(block, lie)))
-        lying.play_out(lie, honest)
-        yield lying.case(
+        lie = _wrong_from(_honest(block), n // 2)
+        yield _defended(preset, block, lie).case(
+            f"defender_wins_{n}_txs", f"honest federation, wrong counter-claim from tx {n // 2}"
+        )
+        yield _challenged(preset, block, lie).case(
             f"challenger_wins_{n}_txs", f"lying federation from tx {n // 2}: reverted, penalised"
         )
     yield from _other_vm_games(preset)
     block = build_block(6, preset=preset)
-    honest = list(block.trace[1:])
+    honest = _honest(block)
     lie = [*honest[:3], *(_fake(i) for i in range(3))]
-    game = Recorder(preset, block, opening_against(block, honest, header=lying_header(block, lie)))
+    game = _challenge(preset, block, lie)
     game.step(lie, honest)
     game.step(lie, honest)
     game.timeout()
     yield game.case("defender_times_out", "the lying federation stops answering after one round")
-    game = Recorder(preset, block, opening_against(block, lie))
+    game = _defence(preset, block, lie)
     game.step(honest, lie)
     game.timeout()
     yield game.case("challenger_times_out", "the challenger does not answer the first bisection")
-    game = Recorder(preset, block, opening_against(block, lie))
+    game = _defence(preset, block, lie)
     game.timeout()
     yield game.case("defender_never_answers", "an honest checkpoint is lost by not defending it")
-    game = Recorder(preset, block, opening_against(block, lie))
+    game = _defence(preset, block, lie)
     for _ in range(3):
         game.step(honest, lie, delay=preset.dispute.move_blocks)
     yield game.case("slow_moves_charge_the_clocks", "every move at its deadline: the clocks run down")
-    game = Recorder(preset, block, opening_against(block, lie))
+    game = _defence(preset, block, lie)
     game.step(honest, lie, delay=0)
     game.step(honest, lie, delay=0)
     yield game.case("moves_in_the_opening_block", "both answer in the block that opened the game")
     rich = preset.dispute.min_challenger_bond * 3
-    game = Recorder(preset, block, replace(opening_against(block, lie), challenger_bond=rich))
-    game.play_out(honest, lie)
-    yield game.case("larger_challenger_bond_lost", "a challenger that bonded 3x the minimum loses it")
-    lying_opening = opening_against(block, honest, header=lying_header(block, lie))
-    game = Recorder(preset, block, replace(lying_opening, challenger_bond=rich))
-    game.play_out(lie, honest)
-    yield game.case("larger_challenger_bond_won", "a challenger that bonded 3x the minimum wins")
+    yield _defended(preset, block, lie, rich).case(
+        "larger_challenger_bond_lost", "a challenger that bonded 3x the minimum loses it"
+    )
+    yield _challenged(preset, block, lie, rich).case(
+        "larger_challenger_bond_won", "a challenger that bonded 3x the minimum wins"
+    )
     yield _invalid_transaction(preset)
 
 
@@ -213,25 +245,20 @@ def _other_vm_games(preset: Preset) -> Iterator[CaseSpec]:
     for vm, build, sizes in (("ferris", build_ferris_block, (1, 5)), ("wasm", build_wasm_block, (1, 4))):
         for n in sizes:
             block = build(n, preset=preset)
-            honest = list(block.trace[1:])
-            lie = [*honest[: n // 2], *(_fake(i) for i in range(n // 2, n))]
-            game = Recorder(preset, block, opening_against(block, lie))
-            game.play_out(honest, lie)
-            yield game.case(
+            lie = _wrong_from(_honest(block), n // 2)
+            yield _defended(preset, block, lie).case(
                 f"{vm}_defender_wins_{n}_txs",
                 f"{vm} sidechain: honest federation, wrong claim from tx {n // 2}",
             )
-            lying = Recorder(preset, block, opening_against(block, honest, header=lying_header(block, lie)))
-            lying.play_out(lie, honest)
-            yield lying.case(
+            yield _challenged(preset, block, lie).case(
                 f"{vm}_challenger_wins_{n}_txs",
                 f"{vm} sidechain: lying federation from tx {n // 2}: reverted",
             )
     yield from _credit_games(preset)
     block = build_wasm_block(3, preset=preset)
-    honest = list(block.trace[1:])
+    honest = _honest(block)
     lie = [honest[0], honest[1], _fake(7)]
-    game = Recorder(preset, block, opening_against(block, lie))
+    game = _defence(preset, block, lie)
     while game.game.hi - game.game.lo > 1:
         game.step(honest, lie)
     proof = one_step_proof(block, game.game)
@@ -254,19 +281,13 @@ def _credit_games(preset: Preset) -> Iterator[CaseSpec]:
     accounts = ferris_accounts()
     credits = (BlockCredit(accounts[0], 5000), BlockCredit(accounts[2], 7000), BlockCredit(b"short", 9))
     block = build_ferris_block(3, preset=preset, credits=credits)
-    honest = list(block.trace[1:])
-    wrong = [_fake(i) for i in range(3)]
-    game = Recorder(preset, block, opening_against(block, wrong))
-    game.play_out(honest, wrong)
-    yield game.case(
+    honest = _honest(block)
+    yield _defended(preset, block, _wrong_from(honest, 0)).case(
         "ferris_credits_defender_wins",
         "two deposits credited and one refunded (a recipient that is no account id) before tx 0: "
         "the honest federation wins the one-step at tx 0",
     )
-    late = [*honest[:2], _fake(2)]
-    last = Recorder(preset, block, opening_against(block, late))
-    last.play_out(honest, late)
-    yield last.case(
+    yield _defended(preset, block, _wrong_from(honest, 2)).case(
         "ferris_credits_dispute_at_last_tx",
         "a block with deposits, the challenger disagreeing only at tx 2: the one-step at tx 2 starts "
         "from the agreed root after tx 1 and credits nothing again (credits come before tx 0 only)",
@@ -276,9 +297,9 @@ def _credit_games(preset: Preset) -> Iterator[CaseSpec]:
         ("ferris_deposit_credited_twice", "the federation's trace credits every deposit twice", credits * 2),
     ):
         lie = list(trace_with_credits(block, claimed))
-        lying = Recorder(preset, block, opening_against(block, honest, header=lying_header(block, lie)))
-        lying.play_out(lie, honest)
-        yield lying.case(name, f"{description}: the one-step at tx 0 credits the mainchain's deposits")
+        yield _challenged(preset, block, lie).case(
+            name, f"{description}: the one-step at tx 0 credits the mainchain's deposits"
+        )
     evm = build_block(3, preset=preset)
     evm_credits = (
         BlockCredit(SENDERS[1], 4000),
@@ -286,20 +307,12 @@ def _credit_games(preset: Preset) -> Iterator[CaseSpec]:
         BlockCredit(b"\x42" * 32, 9),
     )
     evm_block = execute_block(replace(evm, trace=evm.trace[:1]), evm.txs, evm_credits)
-    evm_honest = list(evm_block.trace[1:])
-    evm_game = Recorder(preset, evm_block, opening_against(evm_block, [_fake(i) for i in range(3)]))
-    evm_game.play_out(evm_honest, [_fake(i) for i in range(3)])
-    yield evm_game.case(
+    yield _defended(preset, evm_block, _wrong_from(_honest(evm_block), 0)).case(
         "evm_credits_defender_wins",
         "an EVM block crediting a sender and a fresh address, and refunding a 32-byte recipient that "
         "is no address (EVM-7), before tx 0: the honest federation wins the one-step at tx 0",
     )
-    evm_lie = list(trace_with_credits(evm_block, ()))
-    evm_lying = Recorder(
-        preset, evm_block, opening_against(evm_block, evm_honest, header=lying_header(evm_block, evm_lie))
-    )
-    evm_lying.play_out(evm_lie, evm_honest)
-    yield evm_lying.case(
+    yield _challenged(preset, evm_block, list(trace_with_credits(evm_block, ()))).case(
         "evm_deposit_never_credited",
         "the federation's trace of an EVM block leaves out the deposits: the one-step at tx 0 credits them",
     )
@@ -314,9 +327,7 @@ def _credit_games(preset: Preset) -> Iterator[CaseSpec]:
         KEYS[0],
     )
     number_block = execute_block(base, [create])
-    number_game = Recorder(preset, number_block, opening_against(number_block, [_fake(0)]))
-    number_game.play_out(list(number_block.trace[1:]), [_fake(0)])
-    yield number_game.case(
+    yield _defended(preset, number_block, [_fake(0)]).case(
         "evm_block_number_in_state",
         "an EVM block whose one transaction stores the block number (NUMBER) in a new contract: "
         "the one-step reads the height from the opening's header",
@@ -330,11 +341,7 @@ def _credit_games(preset: Preset) -> Iterator[CaseSpec]:
         BlockCredit(b"\x5a" * 20, 9),
     )
     wasm_block = execute_block(replace(wasm, trace=wasm.trace[:1]), wasm.txs, wasm_credits)
-    wasm_honest = list(wasm_block.trace[1:])
-    wasm_wrong = [_fake(i) for i in range(3)]
-    wasm_game = Recorder(preset, wasm_block, opening_against(wasm_block, wasm_wrong))
-    wasm_game.play_out(wasm_honest, wasm_wrong)
-    yield wasm_game.case(
+    yield _defended(preset, wasm_block, _wrong_from(_honest(wasm_block), 0)).case(
         "wasm_credits_defender_wins",
         "a WASM block crediting a holder and a fresh address, and refunding a 20-byte recipient that "
         "is no address (VMW-10), before its deploy: the honest federation wins the one-step at tx 0",
@@ -344,13 +351,7 @@ def _credit_games(preset: Preset) -> Iterator[CaseSpec]:
         ("wasm_deposit_credited_twice", "credits every deposit twice", wasm_credits * 2),
     ):
         wasm_lie = list(trace_with_credits(wasm_block, claimed))
-        wasm_lying = Recorder(
-            preset,
-            wasm_block,
-            opening_against(wasm_block, wasm_honest, header=lying_header(wasm_block, wasm_lie)),
-        )
-        wasm_lying.play_out(wasm_lie, wasm_honest)
-        yield wasm_lying.case(
+        yield _challenged(preset, wasm_block, wasm_lie).case(
             name,
             f"the federation's trace of a WASM block {description}: the one-step at tx 0 credits "
             "the mainchain's deposits (VMW-10) and the federation loses",
@@ -359,7 +360,7 @@ def _credit_games(preset: Preset) -> Iterator[CaseSpec]:
 
 def _invalid_transaction(preset: Preset) -> CaseSpec:
     block = build_block(2, preset=preset)
-    honest = list(block.trace[1:])
+    honest = _honest(block)
     txs = (block.txs[0], block.txs[0])
     lie = [honest[0], _fake(2)]
     header = replace(lying_header(block, lie), tx_root=merkle_root(txs))
@@ -384,57 +385,59 @@ def sorted_preimages(block: Block, root: bytes) -> list[bytes]:
 def _invalid_moves(preset: Preset) -> Iterator[CaseSpec]:
     params = preset.dispute
     block = build_block(5, preset=preset)
-    honest = list(block.trace[1:])
+    honest = _honest(block)
     lie = [*honest[:2], _fake(2), _fake(3), _fake(4)]
-    game = Recorder(preset, block, opening_against(block, lie))
+    game = _defence(preset, block, lie)
     first = game.game
     at = first.last_move_at + 1
     good = bisect_move(honest, first)
-    yield game.case(
-        "wrong_turn", "the challenger moves first", _bisect(Party.CHALLENGER, at, good), "DSP_WRONG_TURN"
-    )
     late = get_deadline(first, params) + 1
-    yield game.case(
-        "late_move",
-        "the defender moves after its deadline",
-        _bisect(Party.DEFENDER, late, good),
-        "DSP_LATE_MOVE",
-    )
     early = first.last_move_at - 1
-    yield game.case(
-        "move_before_last",
-        "a move below the last move's height",
-        _bisect(Party.DEFENDER, early, good),
-        "DSP_LATE_MOVE",
-    )
-    off = replace(good, position=first.hi)
-    yield game.case(
-        "bisection_point_out_of_range",
-        "a claim at hi",
-        _bisect(Party.DEFENDER, at, off),
-        "DSP_BISECTION_POINT",
-    )
-    near = replace(good, position=good.position - 1)
-    yield game.case(
-        "bisection_point_not_midpoint",
-        "a claim below the midpoint",
-        _bisect(Party.DEFENDER, at, near),
-        "DSP_BISECTION_POINT",
-    )
-    forged = replace(good, root=_fake(9))
-    yield game.case(
-        "root_not_in_trace",
-        "a root the trace root does not commit",
-        _bisect(Party.DEFENDER, at, forged),
-        "DSP_PROOF_INVALID",
-    )
-    short = replace(good, proof=good.proof[1:])
-    yield game.case(
-        "proof_too_short",
-        "a proof of the wrong length",
-        _bisect(Party.DEFENDER, at, short),
-        "DSP_PROOF_INVALID",
-    )
+    for name, description, party, when, move, error in (
+        ("wrong_turn", "the challenger moves first", Party.CHALLENGER, at, good, "DSP_WRONG_TURN"),
+        ("late_move", "the defender moves after its deadline", Party.DEFENDER, late, good, "DSP_LATE_MOVE"),
+        (
+            "move_before_last",
+            "a move below the last move's height",
+            Party.DEFENDER,
+            early,
+            good,
+            "DSP_LATE_MOVE",
+        ),
+        (
+            "bisection_point_out_of_range",
+            "a claim at hi",
+            Party.DEFENDER,
+            at,
+            replace(good, position=first.hi),
+            "DSP_BISECTION_POINT",
+        ),
+        (
+            "bisection_point_not_midpoint",
+            "a claim below the midpoint",
+            Party.DEFENDER,
+            at,
+            replace(good, position=good.position - 1),
+            "DSP_BISECTION_POINT",
+        ),
+        (
+            "root_not_in_trace",
+            "a root the trace root does not commit",
+            Party.DEFENDER,
+            at,
+            replace(good, root=_fake(9)),
+            "DSP_PROOF_INVALID",
+        ),
+        (
+            "proof_too_short",
+            "a proof of the wrong length",
+            Party.DEFENDER,
+            at,
+            replace(good, proof=good.proof[1:]),
+            "DSP_PROOF_INVALID",
+        ),
+    ):
+        yield game.case(name, description, _bisect(party, when, move), error)
     yield game.case(
         "timeout_too_early",
         "a timeout claimed at the deadline itself",
@@ -475,41 +478,46 @@ def _invalid_moves(preset: Preset) -> Iterator[CaseSpec]:
         _bisect(Party.DEFENDER, at, late_bisect),
         "DSP_WRONG_TURN",
     )
-    no_root = replace(proof, witness=encode_witness(StateWitness(())))
-    yield game.case(
-        "witness_not_matching_root",
-        "a witness without the agreed root's node",
-        _one_step(Party.DEFENDER, at, no_root),
-        "DSP_WITNESS_ROOT_MISMATCH",
-    )
     root_only = encode_witness(StateWitness((block.nodes[game.game.agreed_root],)))
-    partial = replace(proof, witness=root_only)
-    yield game.case(
-        "witness_incomplete",
-        "a witness with only the root node",
-        _one_step(Party.DEFENDER, at, partial),
-        "VM_WITNESS_INCOMPLETE",
-    )
-    wrong_tx = replace(proof, tx=block.txs[0])
-    yield game.case(
-        "transaction_not_in_block",
-        "the one-step proof names another transaction",
-        _one_step(Party.DEFENDER, at, wrong_tx),
-        "DSP_PROOF_INVALID",
-    )
     unsorted = encode_witness(StateWitness(tuple(reversed(_witness_items(proof)))))
-    yield game.case(
-        "witness_not_canonical",
-        "the witness's preimages out of order",
-        _one_step(Party.DEFENDER, at, replace(proof, witness=unsorted)),
-        "VM_WITNESS_NOT_CANONICAL",
-    )
-    yield game.case(
-        "challenger_owes_no_one_step",
-        "the challenger submits the one-step proof",
-        _one_step(Party.CHALLENGER, at, proof),
-        "DSP_WRONG_TURN",
-    )
+    for name, description, party, sent, error in (
+        (
+            "witness_not_matching_root",
+            "a witness without the agreed root's node",
+            Party.DEFENDER,
+            replace(proof, witness=encode_witness(StateWitness(()))),
+            "DSP_WITNESS_ROOT_MISMATCH",
+        ),
+        (
+            "witness_incomplete",
+            "a witness with only the root node",
+            Party.DEFENDER,
+            replace(proof, witness=root_only),
+            "VM_WITNESS_INCOMPLETE",
+        ),
+        (
+            "transaction_not_in_block",
+            "the one-step proof names another transaction",
+            Party.DEFENDER,
+            replace(proof, tx=block.txs[0]),
+            "DSP_PROOF_INVALID",
+        ),
+        (
+            "witness_not_canonical",
+            "the witness's preimages out of order",
+            Party.DEFENDER,
+            replace(proof, witness=unsorted),
+            "VM_WITNESS_NOT_CANONICAL",
+        ),
+        (
+            "challenger_owes_no_one_step",
+            "the challenger submits the one-step proof",
+            Party.CHALLENGER,
+            proof,
+            "DSP_WRONG_TURN",
+        ),
+    ):
+        yield game.case(name, description, _one_step(party, at, sent), error)
     unknown = Recorder(preset, block, replace(game.opening, vm_kind=9))
     unknown.moves = list(game.moves)
     unknown.game = replace(game.game, opening=unknown.opening)
@@ -537,7 +545,7 @@ def _witness_items(proof: OneStepProof) -> tuple[bytes, ...]:
 
 def _openings(preset: Preset) -> Iterator[CaseSpec]:
     block = build_block(3, preset=preset)
-    honest = list(block.trace[1:])
+    honest = _honest(block)
     lie = [*honest[:2], _fake(1)]
 
     def case(name: str, description: str, opening: DisputeOpening, error: str) -> CaseSpec:
