@@ -38,6 +38,7 @@ from conformance.model import BadInput
 from fuzz.chain_harnesses import CHAIN_HARNESSES
 from fuzz.dispute_harnesses import DISPUTE_HARNESSES
 from fuzz.dkg_harnesses import DKG_HARNESSES
+from fuzz.eth_rpc_harnesses import ETH_RPC_HARNESSES
 from fuzz.evm_harnesses import EVM_HARNESSES
 from fuzz.finality_harnesses import FINALITY_HARNESSES
 from fuzz.ledger_harnesses import LEDGER_HARNESSES
@@ -836,6 +837,10 @@ def dictionary(name: str) -> list[bytes]:
         tokens += [*_TYPE_TOKENS, "4294967296", "\n"]
     elif name == "preset":
         tokens += [*_preset_tokens(Preset), '"', "[", "]", "0x", "1_000"]
+    elif name == "eth_rpc_params":
+        tags = ("latest", "earliest", "pending", "safe", "finalized")
+        fields = ("from", "to", "gas", "value", "data", "input")
+        tokens += [*(f'"{t}"' for t in tags), *(f'"{f}": ' for f in fields), '"0x', "0x0", "null", "true"]
     return sorted({token.encode() for token in tokens})
 
 
@@ -877,5 +882,6 @@ HARNESSES: dict[str, Harness] = {
     **VM_WASM_HARNESSES,
     **SIDECHAIN_HARNESSES,
     **DISPUTE_HARNESSES,
+    **ETH_RPC_HARNESSES,
 }
 """Every harness by name (the names of the corpus directories ``fuzz/corpora/<name>/``)."""

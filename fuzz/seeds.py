@@ -22,6 +22,7 @@ from pathlib import Path
 from fuzz.chain_harnesses import chain_seeds
 from fuzz.dispute_harnesses import dispute_seeds
 from fuzz.dkg_harnesses import dkg_seeds
+from fuzz.eth_rpc_harnesses import eth_rpc_seeds
 from fuzz.evm_harnesses import evm_seeds
 from fuzz.finality_harnesses import finality_seeds
 from fuzz.harnesses import (
@@ -310,6 +311,7 @@ SEED_PROVIDERS: tuple[Callable[[], dict[str, Seeds]], ...] = (
     vm_wasm_seeds,
     sidechain_seeds,
     dispute_seeds,
+    eth_rpc_seeds,
 )
 """Seed writers of harnesses registered from other modules (harness name -> files)."""
 

@@ -1,7 +1,8 @@
 """One libFuzzer process per harness: ``python -m fuzz.worker <harness> [libFuzzer arguments]``.
 
 Started by :mod:`fuzz.run` (``atheris.Setup`` and ``atheris.Fuzz`` take over the process, so every
-harness needs its own). The specification, the conformance layer, the harnesses and ``tomllib``
+harness needs its own). The specification, the conformance layer, the harnesses, ``tomllib`` and the
+node's Ethereum JSON-RPC parameter parsing (``reference.eth_params``)
 are imported under ``atheris.instrument_imports`` so that libFuzzer sees their branch coverage.
 
 Batch mode (``python -m fuzz.worker --batch PLAN.json``, used by :func:`fuzz.run.fuzz_many`) pays
@@ -24,7 +25,7 @@ from typing import Any
 
 import atheris
 
-INSTRUMENTED = ["spec", "conformance", "fuzz", "tomllib"]
+INSTRUMENTED = ["spec", "conformance", "fuzz", "tomllib", "reference.eth_params"]
 FUZZ_RECURSION_LIMIT = 1000
 """The recursion limit harnesses run under (Python's default)."""
 

@@ -43,6 +43,19 @@ from eth.vm.spoof import SpoofTransaction
 from eth_keys.datatypes import PrivateKey
 from eth_typing import Address
 
+from reference.eth_params import (
+    EXECUTION_REVERTED,
+    INVALID_PARAMS,
+    TIP_TAGS,
+    EthRpcError,
+    compute_block_height,
+    data_hex,
+    get_param,
+    parse_data,
+    parse_quantity,
+    parse_slot,
+    quantity,
+)
 from reference.sidechains import LocalChain, SidechainRejected, SidechainService, account_of, balance_of
 from spec.crypto import ed25519
 from spec.errors import SpecError
@@ -348,56 +361,6 @@ def _evm_state(service: SidechainService, chain: LocalChain, root: bytes) -> Any
     return evm.build_state(chain.tip.nodes, root, evm.evm_environment(context, params))
 
 
-class EthRpcError(Exception):
-    """An ``eth_`` error: a JSON-RPC error code, a message and optional data (a revert's output)."""
-
-    def __init__(self, code: int, message: str, data: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.data = data
-
-
-INVALID_PARAMS = -32602
-EXECUTION_REVERTED = 3
-"""The code geth and the Ethereum execution API give a reverted ``eth_call``/``eth_estimateGas``."""
-
-
-def quantity(value: int) -> str:
-    """An Ethereum JSON-RPC QUANTITY: ``0x`` and the hex digits without leading zeros (``0x0``)."""
-    return hex(value)
-
-
-def data_hex(value: bytes) -> str:
-    """An Ethereum JSON-RPC DATA value."""
-    return "0x" + value.hex()
-
-
-def parse_quantity(value: Any, name: str) -> int:
-    """A QUANTITY parameter (a ``0x`` hex string; a JSON integer is accepted too)."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if isinstance(value, str) and value.startswith("0x") and 2 < len(value) <= 66:
-        try:
-            return int(value[2:], 16)
-        except ValueError:
-            pass
-    raise EthRpcError(INVALID_PARAMS, f"{name} must be a hex quantity")
-
-
-def parse_data(value: Any, name: str, length: int | None = None) -> bytes:
-    """A DATA parameter (``0x`` and an even number of hex digits; exactly ``length`` bytes if given)."""
-    if isinstance(value, str) and value.startswith("0x") and len(value) % 2 == 0:
-        try:
-            decoded = bytes.fromhex(value[2:])
-        except ValueError:
-            decoded = None
-        if decoded is not None and (length is None or len(decoded) == length):
-            return decoded
-    size = "" if length is None else f" of {length} bytes"
-    raise EthRpcError(INVALID_PARAMS, f"{name} must be hex data{size}")
-
-
 class EthApi:
     """The ``eth_`` read methods of one EVM sidechain over the node's tip (and its blocks)."""
 
@@ -440,20 +403,8 @@ class EthApi:
 
     def _root(self, params: list[Any], position: int) -> bytes:
         """The state root of the block tag at ``position`` (default ``latest``)."""
-        tag = params[position] if len(params) > position else "latest"
-        height = self._height(tag)
+        height = compute_block_height(get_param(params, position, "latest"), self.chain.tip.tip.height)
         return self.chain.states[height].tip.state_root
-
-    def _height(self, tag: Any) -> int:
-        tip = self.chain.tip.tip.height
-        if tag in ("latest", "pending", "safe", "finalized"):
-            return tip
-        if tag == "earliest":
-            return 0
-        height = parse_quantity(tag, "block")
-        if height > tip:
-            raise EthRpcError(INVALID_PARAMS, f"block {height} is beyond the tip {tip}")
-        return height
 
     def _state(self, params: list[Any], position: int) -> Any:
         return _evm_state(self.service, self.chain, self._root(params, position))
@@ -474,7 +425,7 @@ class EthApi:
 
     def eth_get_storage_at(self, params: list[Any]) -> str:
         address = self._address(params, 0)
-        slot = parse_quantity(params[1] if len(params) > 1 else None, "slot")
+        slot = parse_slot(get_param(params, 1), "slot")
         value = self._state(params, 2).get_storage(address, slot)
         return data_hex(int(value).to_bytes(32, "big"))
 
@@ -534,13 +485,11 @@ class EthApi:
         """A sidechain block as an Ethereum block object: the fields our header has (number, hash,
         parentHash, timestamp, stateRoot, transactionsRoot: our Merkle root) and the transactions'
         hashes (``keccak`` of each encoding, Ethereum's transaction hash) or objects."""
-        tag = params[0] if params else "latest"
-        try:
-            height = self._height(tag)
-        except EthRpcError:
-            if isinstance(tag, str) and tag.startswith("0x"):
-                return None  # a block beyond the tip: Ethereum answers null
-            raise
+        tag = get_param(params, 0, "latest")
+        tip = self.chain.tip.tip.height
+        if tag not in TIP_TAGS and tag != "earliest" and parse_quantity(tag, "block") > tip:
+            return None  # a well-formed height beyond the tip: Ethereum answers null
+        height = compute_block_height(tag, tip)
         full = bool(params[1]) if len(params) > 1 else False
         state = self.chain.states[height]
         header = state.tip
