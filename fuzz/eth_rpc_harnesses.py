@@ -151,6 +151,11 @@ def eth_rpc_seeds() -> dict[str, dict[str, bytes]]:
         "eth_estimateGas": [{"from": address, "data": "0x00"}],
         "eth_getBlockByNumber": ["0x0", True],
         "eth_chainId": [],
+        "eth_sendRawTransaction": ["0x02"],
+        "eth_getTransactionReceipt": ["0x" + "ab" * 32],
+        "eth_getLogs": [
+            {"fromBlock": "earliest", "address": [address], "topics": [None, ["0x" + "07" * 32]]}
+        ],
     }
     near: dict[str, tuple[str, list[Any]]] = {
         "negative-block": ("eth_getBalance", [address, "0x-1"]),

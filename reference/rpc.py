@@ -48,7 +48,9 @@ and ``getsidechainbalance`` default to the wallet's account of the sidechain's k
 sidechain also answers Ethereum JSON-RPC at ``POST /evm/<id>`` (same cookie): ``eth_chainId``,
 ``net_version``, ``eth_blockNumber``, ``eth_getBalance``, ``eth_getTransactionCount``, ``eth_getCode``,
 ``eth_getStorageAt``, ``eth_call``, ``eth_estimateGas``, ``eth_getBlockByNumber``, ``eth_gasPrice``,
-``eth_maxPriorityFeePerGas``, ``eth_syncing``, ``web3_clientVersion``; a revert is error ``3``.
+``eth_maxPriorityFeePerGas``, ``eth_syncing``, ``web3_clientVersion``, ``eth_sendRawTransaction``
+(into the sidechain pool, relayed), ``eth_getTransactionReceipt`` and ``eth_getLogs``; a revert is
+error ``3``.
 
 ``getproof`` kinds (STATE-2): ``coin txid index``, ``ticket txid index``, ``masternode txid index``
 (collateral), ``proposal id``, ``vote proposal_id txid index``, ``executed id``, ``parameter name``,
@@ -758,6 +760,8 @@ class RpcServer:
                 result = api.dispatch(request["method"], params)
             except SpecError as exc:
                 raise EthRpcError(INVALID_PARAMS, str(exc), exc.code) from None
+            if self.relay is not None and api.outbound:  # eth_sendRawTransaction: to the peers
+                await self.relay(list(api.outbound))
         except EthRpcError as exc:
             if notification:
                 return None

@@ -23,7 +23,11 @@ transaction only if the spec's builder includes it. This module adds what depend
   ``/evm/<sidechain id>`` so Ethereum tooling can point at it. ``eth_call`` and
   ``eth_estimateGas`` run a message on a throw-away copy of the tip's state through py-evm (no
   signature, nonce or fee checks; the sender is credited the gas it buys, so BALANCE sees its own
-  balance); nothing they do is kept.
+  balance); nothing they do is kept. ``eth_sendRawTransaction`` goes into the sidechain pool
+  (:meth:`SidechainService.submit`, what :attr:`EthApi.outbound` collects is relayed by the RPC);
+  ``eth_getTransactionReceipt`` and ``eth_getLogs`` read the spec's outcomes (VM-3) of a block
+  re-applied on its parent state (``apply_sidechain_block``), parameters parsed by
+  :mod:`reference.eth_params`.
 
 Nothing here is a consensus rule: a transaction still has to pass the spec's checks in the pool and
 in every node's block transition.
@@ -36,6 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import rlp
 from eth._utils.address import generate_contract_address
 from eth.constants import EMPTY_SHA3
 from eth.vm.forks.cancun import CancunVM
@@ -56,7 +61,14 @@ from reference.eth_params import (
     parse_slot,
     quantity,
 )
-from reference.sidechains import LocalChain, SidechainRejected, SidechainService, account_of, balance_of
+from reference.sidechains import (
+    LocalChain,
+    SidechainOutput,
+    SidechainRejected,
+    SidechainService,
+    account_of,
+    balance_of,
+)
 from spec.crypto import ed25519
 from spec.errors import SpecError
 from spec.sidechain.chain import (
@@ -68,7 +80,7 @@ from spec.sidechain.chain import (
 from spec.sidechain.header import compute_header_hash
 from spec.trie import keccak256
 from spec.vm import evm, wasm
-from spec.vm.interface import ExecutionContext, TxOutcome, VmKind
+from spec.vm.interface import ExecutionContext, TxOutcome, TxStatus, VmKind
 
 EVM_KEY_TAG = b"rusty-coin/wallet/evm"
 WASM_KEY_TAG = b"rusty-coin/wallet/wasm"
@@ -388,7 +400,12 @@ class EthApi:
             "eth_call": self.eth_call,
             "eth_estimateGas": self.eth_estimate_gas,
             "eth_getBlockByNumber": self.eth_get_block_by_number,
+            "eth_sendRawTransaction": self.eth_send_raw_transaction,
+            "eth_getTransactionReceipt": self.eth_get_transaction_receipt,
+            "eth_getLogs": self.eth_get_logs,
         }
+        self.outbound: list[SidechainOutput] = []
+        """What ``eth_sendRawTransaction`` handed the sidechain pool to relay (the caller sends it)."""
 
     def dispatch(self, method: str, params: list[Any]) -> Any:
         """The result of ``method`` (:class:`EthRpcError` for bad parameters or a revert; ``KeyError``
@@ -531,6 +548,171 @@ class EthApi:
             "uncles": [],
         }
 
+    # ------------------------------------------------------------------ transactions, receipts, logs
+
+    def eth_send_raw_transaction(self, params: list[Any]) -> str:
+        """EVM-2: the signed transaction into the sidechain pool (as ``sendsidechaintx``: kept if the
+        next block could include it); its hash is ``keccak`` of the encoding."""
+        raw = parse_data(get_param(params, 0), "transaction")
+        try:
+            self.outbound.extend(self.service.submit(self.sidechain_id, raw))
+        except SidechainRejected as exc:
+            raise EthRpcError(INVALID_PARAMS, str(exc)) from None
+        return data_hex(keccak256(raw))
+
+    def _outcomes(self, height: int) -> tuple[TxOutcome, ...]:
+        """Each transaction's outcome in block ``height``: the block re-applied on its parent state
+        by the spec's transition (SCB-1..5, VM-3; the node keeps every state, not the outcomes)."""
+        block = self.chain.blocks[height]
+        if block is None or not block.transactions:
+            return ()
+        inputs = self.service.mainchain_inputs(self.sidechain_id)
+        parent = self.chain.states[height - 1]
+        return apply_sidechain_block(parent, block, inputs, self.service.preset).outcomes
+
+    def _find(self, tx_hash: bytes) -> tuple[int, int] | None:
+        """``(height, index)`` of the transaction with ``tx_hash`` on the node's chain."""
+        for height, block in enumerate(self.chain.blocks):
+            if block is None:
+                continue
+            for index, raw in enumerate(block.transactions):
+                if keccak256(raw) == tx_hash:
+                    return height, index
+        return None
+
+    def _logs(self, height: int, outcomes: tuple[TxOutcome, ...]) -> list[dict[str, Any]]:
+        """Every log of block ``height`` as an Ethereum log object (``logIndex`` counts in the block)."""
+        block = self.chain.blocks[height]
+        assert block is not None or not outcomes
+        block_hash = data_hex(compute_header_hash(self.chain.states[height].tip))
+        logs: list[dict[str, Any]] = []
+        for index, outcome in enumerate(outcomes):
+            tx_hash = data_hex(keccak256(block.transactions[index])) if block is not None else None
+            for event in outcome.events:
+                address, topics, data = rlp.decode(event)
+                logs.append(
+                    {
+                        "address": data_hex(bytes(address)),
+                        "topics": [data_hex(bytes(topic)) for topic in topics],
+                        "data": data_hex(bytes(data)),
+                        "blockNumber": quantity(height),
+                        "blockHash": block_hash,
+                        "transactionHash": tx_hash,
+                        "transactionIndex": quantity(index),
+                        "logIndex": quantity(len(logs)),
+                        "removed": False,
+                    }
+                )
+        return logs
+
+    def eth_get_transaction_receipt(self, params: list[Any]) -> dict[str, Any] | None:
+        """The receipt of an included transaction (``null`` if the node's chain has none with that
+        hash): status, gas, the created contract's address, logs and their bloom, from the spec's
+        outcome of the block (VM-3)."""
+        found = self._find(parse_data(get_param(params, 0), "transaction hash", 32))
+        if found is None:
+            return None
+        height, index = found
+        block = self.chain.blocks[height]
+        assert block is not None
+        outcomes = self._outcomes(height)
+        outcome = outcomes[index]
+        decoded = evm.decode_transaction(block.transactions[index])
+        logs = [log for log in self._logs(height, outcomes) if log["transactionIndex"] == quantity(index)]
+        created = (
+            data_hex(generate_contract_address(decoded.sender, int(decoded.nonce)))
+            if not decoded.to and outcome.status == TxStatus.SUCCEEDED
+            else None
+        )
+        return {
+            "transactionHash": data_hex(keccak256(block.transactions[index])),
+            "transactionIndex": quantity(index),
+            "blockHash": data_hex(compute_header_hash(self.chain.states[height].tip)),
+            "blockNumber": quantity(height),
+            "from": data_hex(bytes(decoded.sender)),
+            "to": data_hex(bytes(decoded.to)) if decoded.to else None,
+            "cumulativeGasUsed": quantity(sum(o.gas_used for o in outcomes[: index + 1])),
+            "gasUsed": quantity(outcome.gas_used),
+            "effectiveGasPrice": quantity(outcome.fee // outcome.gas_used if outcome.gas_used else 0),
+            "contractAddress": created,
+            "logs": logs,
+            "logsBloom": data_hex(compute_logs_bloom(outcome.events)),
+            "status": quantity(outcome.status),
+            "type": quantity(int(decoded.type_id or 0)),
+        }
+
+    def eth_get_logs(self, params: list[Any]) -> list[dict[str, Any]]:
+        """The logs of blocks ``fromBlock..toBlock`` (default: the tip; at most
+        :data:`MAX_LOG_BLOCKS` blocks) or of ``blockHash``, from ``address`` (one or a list) and
+        matching ``topics`` (per position: ``null`` any, a topic, or a list of alternatives)."""
+        query = get_param(params, 0)
+        if not isinstance(query, dict):
+            raise EthRpcError(INVALID_PARAMS, "parameter 0 must be a filter object")
+        tip = self.chain.tip.tip.height
+        if query.get("blockHash") is not None:
+            wanted = parse_data(query["blockHash"], "blockHash", 32)
+            heights = [h for h, s in enumerate(self.chain.states) if compute_header_hash(s.tip) == wanted]
+            if not heights:
+                raise EthRpcError(INVALID_PARAMS, "no block with that hash")
+        else:
+            first = compute_block_height(query.get("fromBlock", "latest"), tip)
+            last = compute_block_height(query.get("toBlock", "latest"), tip)
+            if last - first >= MAX_LOG_BLOCKS:
+                raise EthRpcError(INVALID_PARAMS, f"at most {MAX_LOG_BLOCKS} blocks per query")
+            heights = list(range(first, last + 1))
+        addresses = _address_filter(query.get("address"))
+        topics = _topic_filter(query.get("topics"))
+        found: list[dict[str, Any]] = []
+        for height in heights:
+            for log in self._logs(height, self._outcomes(height)):
+                if addresses is not None and log["address"] not in addresses:
+                    continue
+                if all(
+                    alternatives is None or (i < len(log["topics"]) and log["topics"][i] in alternatives)
+                    for i, alternatives in enumerate(topics)
+                ):
+                    found.append(log)
+        return found
+
+
+MAX_LOG_BLOCKS = 1000
+"""The most blocks one ``eth_getLogs`` query may span (each is re-applied to read its logs)."""
+
+
+def _address_filter(value: Any) -> set[str] | None:
+    if value is None:
+        return None
+    values = value if isinstance(value, list) else [value]
+    return {data_hex(parse_data(v, "address", 20)) for v in values}
+
+
+def _topic_filter(value: Any) -> list[set[str] | None]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > 4:
+        raise EthRpcError(INVALID_PARAMS, "topics must be an array of at most 4 positions")
+    positions: list[set[str] | None] = []
+    for item in value:
+        if item is None:
+            positions.append(None)
+            continue
+        items = item if isinstance(item, list) else [item]
+        positions.append({data_hex(parse_data(t, "topic", 32)) for t in items})
+    return positions
+
+
+def compute_logs_bloom(events: tuple[bytes, ...]) -> bytes:
+    """The 2048-bit log bloom of Ethereum's receipts (yellow paper 4.4.1): for the address and each
+    topic of every log, three bits picked by the first six bytes of its ``keccak``."""
+    bloom = 0
+    for event in events:
+        address, topics, _ = rlp.decode(event)
+        for item in (address, *topics):
+            digest = keccak256(bytes(item))
+            for i in (0, 2, 4):
+                bloom |= 1 << (int.from_bytes(digest[i : i + 2], "big") & 2047)
+    return bloom.to_bytes(256, "big")
+
 
 def decode_wasm_module(code: bytes) -> bytes:
     """A WASM module from the CLI: binary as given, or WAT text compiled by wasmtime's ``wat2wasm``."""
@@ -545,12 +727,18 @@ def decode_wasm_module(code: bytes) -> bytes:
 
 
 __all__ = [
+    "MAX_LOG_BLOCKS",
     "EthApi",
     "EthRpcError",
     "WalletTx",
     "account_info",
     "call_contract",
+    "compute_logs_bloom",
+    "data_hex",
     "deploy_contract",
+    "parse_data",
+    "parse_quantity",
+    "quantity",
     "read_storage",
     "transfer",
     "wallet_address",

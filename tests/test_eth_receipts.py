@@ -1,0 +1,177 @@
+"""``eth_sendRawTransaction``, ``eth_getTransactionReceipt`` and ``eth_getLogs`` of an EVM sidechain
+on the node (reference/sidechain_vms.py, docs/node.md).
+
+The federation world of ``tests/sidechain_helpers.py`` with the EVM and WASM sidechains of
+``tests/test_sidechain_vms.py``, fresh for each test: a wallet transaction goes in through
+``eth_sendRawTransaction`` (the sidechain pool, relayed to the other members), the proposer includes
+it, and every member answers the same receipt, read from the spec's outcome of the block (VM-3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import aiohttp
+import pytest
+from eth._utils.address import generate_contract_address
+from eth_bloom.bloom import BloomFilter
+from eth_typing import Address
+
+from reference.eth_params import INVALID_PARAMS, EthRpcError, data_hex
+from reference.rpc import RpcServer, basic_auth_header, bound_port, read_cookie, start_rpc
+from reference.sidechain_vms import (
+    MAX_LOG_BLOCKS,
+    EthApi,
+    account_info,
+    evm_wallet_transaction,
+    wallet_address,
+)
+from spec.presets import DEVNET
+from spec.trie import keccak256
+from spec.vm.interface import VmKind
+from tests.sidechain_helpers import World, build_world, run_until
+from tests.test_sidechain_vms import EVM_CHAIN, SEED, SPECS, _funded
+
+LOG_RUNTIME = bytes.fromhex("602a600052600760206000a100")
+"""EVM runtime: ``MSTORE(0, 42)``, ``LOG1(0, 32, topic 7)``, stop."""
+LOG_INITCODE = bytes.fromhex("600d80600b6000396000f3") + LOG_RUNTIME
+TOPIC = "0x" + "00" * 31 + "07"
+
+
+@pytest.fixture
+def world() -> World:
+    world: World = build_world(SPECS, World)
+    _funded(world)
+    return world
+
+
+def _send(world: World, raw: bytes) -> str:
+    """``eth_sendRawTransaction`` on member 0, relayed to the others, then mined until included."""
+    node = world.services[0]
+    api = EthApi(node, EVM_CHAIN)
+    tx_hash: str = api.dispatch("eth_sendRawTransaction", [data_hex(raw)])
+    assert tx_hash == data_hex(keccak256(raw))
+    world.flood(0, api.outbound)
+    assert all(raw in s.pool(EVM_CHAIN) for s in world.services)
+    assert api.dispatch("eth_getTransactionReceipt", [tx_hash]) is None  # pending: no receipt yet
+    run_until(
+        world,
+        lambda: all(
+            EthApi(s, EVM_CHAIN).dispatch("eth_getTransactionReceipt", [tx_hash]) is not None
+            for s in world.services
+        ),
+    )
+    return tx_hash
+
+
+def _receipts(world: World, tx_hash: str) -> dict[str, Any]:
+    """The receipt, the same on every member."""
+    receipts = [EthApi(s, EVM_CHAIN).dispatch("eth_getTransactionReceipt", [tx_hash]) for s in world.services]
+    assert all(r == receipts[0] for r in receipts)
+    receipt: dict[str, Any] = receipts[0]
+    return receipt
+
+
+def test_deploy_and_call_through_raw_transactions_with_receipts_and_logs(world: World) -> None:
+    node = world.services[0]
+    me = wallet_address(VmKind.EVM, SEED)
+    deploy = evm_wallet_transaction(node, EVM_CHAIN, SEED, None, data=LOG_INITCODE)
+    created = _receipts(world, _send(world, deploy))
+    contract = generate_contract_address(Address(me), 0)
+    assert created["status"] == "0x1" and created["contractAddress"] == data_hex(contract)
+    assert created["from"] == data_hex(me) and created["to"] is None and created["logs"] == []
+    assert created["logsBloom"] == "0x" + "00" * 256
+    api = EthApi(node, EVM_CHAIN)
+    assert api.dispatch("eth_getCode", [data_hex(contract)]) == data_hex(LOG_RUNTIME)
+    # a call that logs: the receipt's gas is what the sender paid (priority fee 0: base fee only)
+    before = int(account_info(node, EVM_CHAIN, me)["balance"])
+    call = evm_wallet_transaction(node, EVM_CHAIN, SEED, contract)
+    tx_hash = _send(world, call)
+    receipt = _receipts(world, tx_hash)
+    paid = before - int(account_info(node, EVM_CHAIN, me)["balance"])
+    gas_used = int(receipt["gasUsed"], 16)
+    assert paid == gas_used * DEVNET.evm.base_fee_per_gas == gas_used * int(receipt["effectiveGasPrice"], 16)
+    assert receipt["status"] == "0x1" and receipt["contractAddress"] is None
+    assert int(receipt["cumulativeGasUsed"], 16) >= gas_used
+    height = int(receipt["blockNumber"], 16)
+    block = api.dispatch("eth_getBlockByNumber", [receipt["blockNumber"], False])
+    assert receipt["blockHash"] == block["hash"] and tx_hash in block["transactions"]
+    (log,) = receipt["logs"]
+    assert log["address"] == data_hex(contract) and log["topics"] == [TOPIC]
+    assert log["data"] == data_hex((42).to_bytes(32, "big")) and log["transactionHash"] == tx_hash
+    assert log["logIndex"] == "0x0" and log["removed"] is False
+    bloom = BloomFilter()  # Ethereum's bloom, from the library py-evm uses
+    bloom.add(contract)
+    bloom.add(bytes.fromhex(TOPIC[2:]))
+    assert int(receipt["logsBloom"], 16) == int(bloom)
+    # eth_getLogs: by range, address, topic alternatives, block hash
+    everything = {"fromBlock": "earliest", "toBlock": "latest"}
+    assert api.dispatch("eth_getLogs", [everything]) == [log]
+    assert api.dispatch("eth_getLogs", [{**everything, "address": [data_hex(contract)]}]) == [log]
+    assert api.dispatch("eth_getLogs", [{**everything, "topics": [[TOPIC, "0x" + "11" * 32]]}]) == [log]
+    assert api.dispatch("eth_getLogs", [{**everything, "topics": [None, TOPIC]}]) == []  # no 2nd topic
+    assert api.dispatch("eth_getLogs", [{**everything, "topics": ["0x" + "00" * 32]}]) == []
+    assert api.dispatch("eth_getLogs", [{**everything, "address": "0x" + "22" * 20}]) == []
+    assert api.dispatch("eth_getLogs", [{"blockHash": receipt["blockHash"]}]) == [log]
+    assert api.dispatch("eth_getLogs", [{"fromBlock": quantity_of(height - 1), "toBlock": "0x0"}]) == []
+    for bad in (
+        [{"fromBlock": "0x0", "toBlock": quantity_of(MAX_LOG_BLOCKS)}],
+        [{"blockHash": "0x" + "00" * 32}],
+        [{"topics": [TOPIC] * 5}],
+        [{"address": "0x12"}],
+        ["latest"],
+    ):
+        with pytest.raises(EthRpcError) as info:
+            api.dispatch("eth_getLogs", bad)
+        assert info.value.code == INVALID_PARAMS, bad
+
+
+def quantity_of(value: int) -> str:
+    return hex(max(value, 0))
+
+
+def test_raw_transactions_the_pool_refuses_and_unknown_hashes(world: World) -> None:
+    node = world.services[0]
+    api = EthApi(node, EVM_CHAIN)
+    assert api.dispatch("eth_getTransactionReceipt", ["0x" + "ab" * 32]) is None
+    for params in (["0x00"], ["0xzz"], [], ["0x" + "12" * 40]):
+        with pytest.raises(EthRpcError) as info:
+            api.dispatch("eth_sendRawTransaction", params)
+        assert info.value.code == INVALID_PARAMS, params
+    unreadable: tuple[list[Any], ...] = (["0x12"], [None], [])
+    for params in unreadable:
+        with pytest.raises(EthRpcError):
+            api.dispatch("eth_getTransactionReceipt", params)
+    assert api.outbound == []
+
+
+def test_send_raw_transaction_over_http_relays_to_the_peers(world: World, tmp_path: Path) -> None:
+    node = world.services[0]
+    relayed: list[list[Any]] = []
+
+    async def relay(messages: list[Any]) -> None:
+        relayed.append(messages)
+
+    server = RpcServer(SimpleNamespace(sidechains=node, datadir=tmp_path), relay=relay)  # type: ignore[arg-type]
+    raw = evm_wallet_transaction(node, EVM_CHAIN, SEED, b"\x77" * 20, value=1234)
+
+    async def scenario() -> Any:
+        runner = await start_rpc(server, 0)
+        url = f"http://127.0.0.1:{bound_port(runner)}/evm/{EVM_CHAIN}"
+        user, password = read_cookie(tmp_path)
+        headers = {"Authorization": basic_auth_header(user, password)}
+        body = {"jsonrpc": "2.0", "id": 1, "method": "eth_sendRawTransaction", "params": [data_hex(raw)]}
+        try:
+            async with aiohttp.ClientSession() as session, session.post(url, json=body, headers=headers) as r:
+                return await r.json()
+        finally:
+            await runner.cleanup()
+
+    answer = asyncio.run(scenario())
+    assert answer == {"jsonrpc": "2.0", "id": 1, "result": data_hex(keccak256(raw))}
+    assert len(relayed) == 1 and relayed[0]
+    world.flood(0, relayed[0])
+    assert all(raw in s.pool(EVM_CHAIN) for s in world.services)
