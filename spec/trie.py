@@ -68,8 +68,10 @@ the trie read back from its stored nodes, each checked as MPT-11 checks a proof 
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, TypeAlias
 
@@ -790,6 +792,11 @@ def _rebuilt(
     return _held_from_sorted(pairs, 0, len(pairs), 0, hasher)
 
 
+_BISECT_RUN = 32
+"""Above this many changes left below a branch, :func:`_update` finds each child's run of changes
+by bisection rather than by stepping through them."""
+
+
 def _update(
     held: _Held | None,
     changes: Sequence[tuple[Nibbles, bytes | None]],
@@ -806,14 +813,26 @@ def _update(
         pairs = [(path[depth:], value) for path, value in changes[lo:hi] if value is not None]
         return _held_from_sorted(pairs, 0, len(pairs), 0, hasher) if pairs else None
     if isinstance(held, _HeldLeaf):
-        if hi - lo == 1:
-            path, value = changes[lo]
-            if path[depth:] != held.node.path:
-                return held if value is None else _insert(held, path[depth:], value, hasher)
-            if value is None:
-                return None
-            return held if value == held.node.value else _leaf(held.node.path, value, hasher)
-        return _rebuilt(held, changes[lo:hi], depth, hasher)
+        own, own_value = held.node.path, held.node.value
+        found: dict[Nibbles, bytes] = {}
+        kept = True
+        for path, value in changes[lo:hi]:
+            rest = path[depth:]
+            if rest == own:
+                kept = False
+                if value is not None:
+                    if value == own_value:
+                        kept = True  # set to the value it has
+                    else:
+                        found[rest] = value
+            elif value is not None:
+                found[rest] = value
+        if not found:
+            return held if kept else None
+        if kept:
+            found[own] = own_value
+        pairs = sorted(found.items())
+        return _held_from_sorted(pairs, 0, len(pairs), 0, hasher)
     if isinstance(held, _HeldExtension):
         prefix = held.node.path
         end = depth + len(prefix)
@@ -840,12 +859,20 @@ def _update(
         start += 1
     while start < hi:
         nibble = changes[start][0][depth]
-        end = start + 1
-        while end < hi and changes[end][0][depth] == nibble:
-            end += 1
+        if hi - start > _BISECT_RUN:  # a long run: find its end by bisection on the paths
+            bound = changes[start][0][: depth + 1]
+            end = bisect_left(changes, bound[:-1] + bytes((nibble + 1,)), start + 1, hi, key=itemgetter(0))
+        else:
+            end = start + 1
+            while end < hi and changes[end][0][depth] == nibble:
+                end += 1
         kid = kids[nibble]
         target = _resolve(kid) if isinstance(kid, _Stub) else kid
-        new_kid = _update(target, changes, start, end, depth + 1, hasher)
+        if end - start == 1 and target is None:  # one change below an empty slot: a new leaf or nothing
+            path, change = changes[start]
+            new_kid = None if change is None else _leaf(path[depth + 1 :], change, hasher)
+        else:
+            new_kid = _update(target, changes, start, end, depth + 1, hasher)
         if new_kid is not target:
             kids[nibble] = new_kid
             changed = True
