@@ -868,6 +868,7 @@ def _update(
                 end += 1
         kid = kids[nibble]
         target = _resolve(kid) if isinstance(kid, _Stub) else kid
+        new_kid: _Held | None
         if end - start == 1 and target is None:  # one change below an empty slot: a new leaf or nothing
             path, change = changes[start]
             new_kid = None if change is None else _leaf(path[depth + 1 :], change, hasher)
