@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from conformance.wallet import Key, key
 from reference.miner import collect_votes, seal_header
 from spec.chain.block import Block, BlockHeader, TicketVote, transactions_root, votes_root
+from spec.chain.commitment import compute_committed_items
 from spec.chain.pow import next_bits
 from spec.chain.state import (
     BlockContext,
@@ -22,12 +23,14 @@ from spec.chain.state import (
     block_obligations,
     coinbase_for,
     initial_state,
+    tip_state_layout,
     transition,
 )
 from spec.chain.tickets import Ticket, ticket_script
 from spec.ledger.transaction import OutPoint, Transaction
 from spec.ledger.utxo import UtxoEntry, transaction_diff
 from spec.presets import Preset
+from spec.trie import RUSTY_TRIE_HASHER, trie_root
 
 MAX_NONCE_TRIES = 1 << 24
 
@@ -38,6 +41,20 @@ def mine(header: BlockHeader, preset: Preset) -> BlockHeader:
     if sealed is None:
         raise RuntimeError("no nonce found; is the preset's target too hard for a test chain?")
     return sealed
+
+
+class StateRootCrossCheckError(Exception):
+    """The state root kept incrementally (STATE-6) differs from its definition (MPT-6)."""
+
+
+def check_state_root(after: ChainState, root: bytes, preset: Preset) -> None:
+    """Cross-check (issue 14): ``root``, which the transition computed by updating its parent's
+    persistent trie with the block's changes (``Trie.update``, STATE-6), equals the definitional
+    ``trie_root`` of every item the state commits to (STATE-1/4 over MPT-6), computed from scratch.
+    Every block built for the vectors passes through here, so generation fails if they differ."""
+    items = compute_committed_items(after, tip_state_layout(after, preset), preset)
+    if trie_root(items, RUSTY_TRIE_HASHER) != root:
+        raise StateRootCrossCheckError(f"state root at height {after.height} differs from trie_root")
 
 
 def voting_ticket_script(owner: Key) -> bytes:
@@ -56,6 +73,9 @@ class ChainBuilder:
     """Vote bits (agenda choices, UPG-2) per voting key; absent: 0."""
     states: list[ChainState] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
+    check_root: bool = True
+    """Cross-check every built block's state root against its definition (:func:`check_state_root`);
+    off only for benchmark states of 10^5 entries and more, where ``trie_root`` takes minutes."""
 
     def __post_init__(self) -> None:
         if not self.states:
@@ -127,7 +147,9 @@ class ChainBuilder:
             nonce=0,
         )
         block = Block(header, votes, body)
-        _, root = transition(state, block, context, self.preset)
+        after, root = transition(state, block, context, self.preset)
+        if self.check_root:
+            check_state_root(after, root, self.preset)
         return replace(block, header=mine(replace(header, state_root=root), self.preset))
 
     def add(self, block: Block, context: BlockContext | None = None) -> ChainState:

@@ -68,8 +68,10 @@ the trie read back from its stored nodes, each checked as MPT-11 checks a proof 
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, TypeAlias
 
@@ -126,8 +128,13 @@ def bytes_to_nibbles(key: bytes) -> Nibbles:
     return bytes(key).hex().encode().translate(_TO_NIBBLES)
 
 
+_NIBBLE_VALUES = bytes(range(16))
+
+
 def _check_nibbles(nibbles: Nibbles) -> None:
-    if nibbles and max(nibbles) > 15:
+    # "some nibble is above 15", as one C-level pass: deleting every value 0..15 leaves nothing
+    # (``max`` over the path, a Python int per nibble, was most of a trie leaf's cost, issue 14)
+    if nibbles.translate(None, _NIBBLE_VALUES):
         raise TrieBadNibbles(f"nibble value {max(nibbles)} above 15")
 
 
@@ -258,6 +265,7 @@ def _rlp_length_prefix(length: int, short: int, long: int) -> bytes:
 _HASH_REFERENCE_PREFIX = bytes((0x80 + HASH_LENGTH,))
 """RLP's prefix of a 32-byte string: a hash reference inside a branch or extension (MPT-4)."""
 _SHORT_STRING_PREFIXES = tuple(bytes((0x80 + length,)) for length in range(56))
+_SHORT_LIST_PREFIXES = tuple(bytes((0xC0 + length,)) for length in range(56))
 
 
 def rlp_encode(item: RlpItem) -> bytes:
@@ -551,17 +559,29 @@ def _encode_and_ref(node: Node, hasher: TrieHasher) -> tuple[bytes, ChildRef]:
     return encoded, (node if len(encoded) < HASH_LENGTH else hasher.digest(encoded))
 
 
+def _rlp_string(data: bytes) -> bytes:
+    """MPT-3: RLP of one byte string (:func:`rlp_encode` of ``bytes``, the short forms looked up)."""
+    length = len(data)
+    if length < 56:
+        if length == 1 and data[0] < 0x80:
+            return data
+        return _SHORT_STRING_PREFIXES[length] + data
+    return _rlp_length_prefix(length, 0x80, 0xB7) + data
+
+
+def _rlp_list(payload: bytes) -> bytes:
+    """MPT-3: RLP of a list whose items' RLP, concatenated, is ``payload``."""
+    length = len(payload)
+    if length < 56:
+        return _SHORT_LIST_PREFIXES[length] + payload
+    return _rlp_length_prefix(length, 0xC0, 0xF7) + payload
+
+
 def _leaf(path: Nibbles, value: bytes, hasher: TrieHasher) -> _HeldLeaf:
-    # encode_node(Leaf(path, value)) written out: RLP [HP(path, leaf), value] (MPT-3).
+    # encode_node(Leaf(path, value)) written out: RLP [HP(path, leaf), value] (MPT-3); a trie of
+    # hashed keys is mostly leaves, built once per changed item (issue 14).
     node = Leaf(path, value)
-    parts = [hex_prefix_encode(path, True), value]
-    payload = b"".join(
-        [
-            part if len(part) == 1 and part[0] < 0x80 else _rlp_length_prefix(len(part), 0x80, 0xB7) + part
-            for part in parts
-        ]
-    )
-    encoded = _rlp_length_prefix(len(payload), 0xC0, 0xF7) + payload
+    encoded = _rlp_list(_rlp_string(hex_prefix_encode(path, True)) + _rlp_string(value))
     return _HeldLeaf(node, encoded, node if len(encoded) < HASH_LENGTH else hasher.digest(encoded))
 
 
@@ -583,12 +603,8 @@ def _branch(kids: tuple[_Kid, ...], value: bytes, hasher: TrieHasher) -> _HeldBr
         else kid.encoded
         for kid in kids
     ]
-    if len(value) == 1 and value[0] < 0x80:
-        parts.append(value)
-    else:
-        parts += (_rlp_length_prefix(len(value), 0x80, 0xB7), value)
-    payload = b"".join(parts)
-    encoded = _rlp_length_prefix(len(payload), 0xC0, 0xF7) + payload
+    parts.append(_rlp_string(value))
+    encoded = _rlp_list(b"".join(parts))
     return _HeldBranch(node, encoded, node if len(encoded) < HASH_LENGTH else hasher.digest(encoded), kids)
 
 
@@ -750,6 +766,123 @@ def _branch_from_sorted(
     return _branch(tuple(kids), value, hasher)
 
 
+def _items_below(held: _Held | None, path: Nibbles, found: dict[Nibbles, bytes]) -> None:
+    """Every ``(path, value)`` under ``held`` (its paths prefixed by ``path``) into ``found``."""
+    for position, node in _walk(held):
+        if isinstance(node, _HeldLeaf):
+            found[path + position + node.node.path] = node.node.value
+        elif isinstance(node, _HeldBranch) and node.node.value:
+            found[path + position] = node.node.value
+
+
+def _rebuilt(
+    held: _Held | None, changes: Sequence[tuple[Nibbles, bytes | None]], depth: int, hasher: TrieHasher
+) -> _Held | None:
+    """``held``'s items with ``changes`` (paths from ``depth``) applied, built by MPT-6's recursion."""
+    found: dict[Nibbles, bytes] = {}
+    _items_below(held, b"", found)
+    for path, value in changes:
+        if value is None:
+            found.pop(path[depth:], None)
+        else:
+            found[path[depth:]] = value
+    if not found:
+        return None
+    pairs = sorted(found.items())
+    return _held_from_sorted(pairs, 0, len(pairs), 0, hasher)
+
+
+_BISECT_RUN = 32
+"""Above this many changes left below a branch, :func:`_update` finds each child's run of changes
+by bisection rather than by stepping through them."""
+
+
+def _update(
+    held: _Held | None,
+    changes: Sequence[tuple[Nibbles, bytes | None]],
+    lo: int,
+    hi: int,
+    depth: int,
+    hasher: TrieHasher,
+) -> _Held | None:
+    """MPT-8, batched: ``held`` (the node at nibble ``depth`` of every path in ``changes[lo:hi]``)
+    with each of those sorted, distinct changes applied: ``(path, value)`` sets, ``(path, None)``
+    deletes. Every node on the changed paths is rebuilt once, whatever the number of changes
+    below it; returns ``held`` itself when nothing changes."""
+    if held is None:
+        pairs = [(path[depth:], value) for path, value in changes[lo:hi] if value is not None]
+        return _held_from_sorted(pairs, 0, len(pairs), 0, hasher) if pairs else None
+    if isinstance(held, _HeldLeaf):
+        own, own_value = held.node.path, held.node.value
+        found: dict[Nibbles, bytes] = {}
+        kept = True
+        for path, value in changes[lo:hi]:
+            rest = path[depth:]
+            if rest == own:
+                kept = False
+                if value is not None:
+                    if value == own_value:
+                        kept = True  # set to the value it has
+                    else:
+                        found[rest] = value
+            elif value is not None:
+                found[rest] = value
+        if not found:
+            return held if kept else None
+        if kept:
+            found[own] = own_value
+        pairs = sorted(found.items())
+        return _held_from_sorted(pairs, 0, len(pairs), 0, hasher)
+    if isinstance(held, _HeldExtension):
+        prefix = held.node.path
+        end = depth + len(prefix)
+        # sorted: the paths continuing through the extension are one run
+        below = [index for index in range(lo, hi) if changes[index][0][depth:end] == prefix]
+        if len(below) != hi - lo:
+            diverging = (changes[index] for index in range(lo, hi) if changes[index][0][depth:end] != prefix)
+            if any(value is not None for _, value in diverging):
+                return _rebuilt(held, changes[lo:hi], depth, hasher)
+            if not below:
+                return held  # only deletes of absent keys
+        child = _update(held.child, changes, below[0], below[-1] + 1, end, hasher)
+        if child is held.child:
+            return held
+        return None if child is None else _prefixed(prefix, child, hasher)
+    kids = list(held.kids)
+    value = held.node.value
+    changed = False
+    start = lo
+    if len(changes[start][0]) == depth:  # sorted: the key ending at this branch comes first
+        new_value = changes[start][1] or b""
+        changed = new_value != value
+        value = new_value
+        start += 1
+    while start < hi:
+        nibble = changes[start][0][depth]
+        if hi - start > _BISECT_RUN:  # a long run: find its end by bisection on the paths
+            bound = changes[start][0][: depth + 1]
+            end = bisect_left(changes, bound[:-1] + bytes((nibble + 1,)), start + 1, hi, key=itemgetter(0))
+        else:
+            end = start + 1
+            while end < hi and changes[end][0][depth] == nibble:
+                end += 1
+        kid = kids[nibble]
+        target = _resolve(kid) if isinstance(kid, _Stub) else kid
+        new_kid: _Held | None
+        if end - start == 1 and target is None:  # one change below an empty slot: a new leaf or nothing
+            path, change = changes[start]
+            new_kid = None if change is None else _leaf(path[depth + 1 :], change, hasher)
+        else:
+            new_kid = _update(target, changes, start, end, depth + 1, hasher)
+        if new_kid is not target:
+            kids[nibble] = new_kid
+            changed = True
+        start = end
+    if not changed:
+        return held
+    return _normalized_branch(tuple(kids), value, hasher)
+
+
 @dataclass(frozen=True, eq=False)
 class Trie:
     """MPT-8: an immutable Merkle Patricia Trie under ``hasher``; operations return new tries.
@@ -836,6 +969,21 @@ class Trie:
     def delete(self, key: bytes) -> Trie:
         """MPT-8: a trie without ``key`` (the same trie if ``key`` is absent)."""
         top = _delete(self._top, bytes_to_nibbles(key), self.hasher)
+        return self if top is self._top else Trie(self.hasher, top)
+
+    def update(self, changes: Mapping[bytes, bytes | None]) -> Trie:
+        """MPT-8/9, batched: the trie with every ``key -> value`` of ``changes`` set and every
+        ``key -> None`` deleted; the same trie as the inserts and deletes applied one by one, in
+        any order (keys are distinct), built with each changed node rebuilt once (issue 14: a
+        block's changes). ``b""`` is TRIE_EMPTY_VALUE, as for :meth:`insert`."""
+        ordered = sorted((bytes_to_nibbles(key), value) for key, value in changes.items())
+        for path, value in ordered:
+            if value is not None and not value:
+                raise TrieEmptyValue(f"key {nibbles_to_bytes(path).hex()} has the empty value")
+        if not ordered:
+            return self
+        pairs = [(path, None if value is None else bytes(value)) for path, value in ordered]
+        top = _update(self._top, pairs, 0, len(pairs), 0, self.hasher)
         return self if top is self._top else Trie(self.hasher, top)
 
     def items(self) -> tuple[tuple[bytes, bytes], ...]:

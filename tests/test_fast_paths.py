@@ -30,6 +30,7 @@ from spec.ledger.transaction import (
     fast_transaction_bytes,
     signature_hash,
     signature_hash_readable,
+    strip_encoded_scripts,
     strip_scripts,
     txid,
 )
@@ -107,6 +108,9 @@ def test_specialised_transaction_encoder_equals_the_generic_codec(tx: Transactio
         decoded = decode_transaction(expected, PRESET)
         assert encode_transaction(decoded, PRESET) == expected
         assert generic_bytes(codecs(PRESET).transaction, memo_free(decoded)) == expected
+        # TXF-2 cut from the kept bytes equals the encoding of the script-free copy
+        assert strip_encoded_scripts(decoded, expected) == stripped_bytes
+        assert txid(decoded, PRESET) == tagged_hash_readable(HashDomain.TRANSACTION_ID, stripped_bytes)
 
 
 def test_plain_transactions_take_the_specialised_encoder() -> None:

@@ -192,6 +192,9 @@ def _apply(
     quorum = pose_quorum_height(height, PRESET)
     key = None if quorum is None else pose_quorum_key(quorum, PRESET)
     after = apply_transactions_to_list(mn_list, txs, utxos, height, PRESET, key)
+    # the chain's lazy replay (every input known to exist: the view is brought up to date only
+    # where a registration reads it) gives the same list
+    assert apply_transactions_to_list(mn_list, txs, utxos, height, PRESET, key, inputs_known=True) == after
     for tx in txs:
         diff = transaction_diff(utxos, tx, height, PRESET)
         for outpoint, _ in diff.spent:

@@ -231,6 +231,44 @@ def test_delete_restores_earlier_root(
     assert after.node_store == before.node_store
 
 
+changes = st.dictionaries(keys, st.one_of(st.none(), values), max_size=24)
+
+
+@given(hashers, item_dicts, changes)
+def test_batched_update_equals_one_by_one(
+    hasher: TrieHasher, items: dict[bytes, bytes], batch: dict[bytes, bytes | None]
+) -> None:
+    """MPT-8: ``update`` gives the trie the same changes make one by one, whose root is MPT-6's root
+    of the resulting map (the readable definition): same root, same stored nodes, same items."""
+    before = Trie.from_items(items, hasher)
+    one_by_one = before
+    model = dict(items)
+    for key, value in batch.items():
+        one_by_one = one_by_one.delete(key) if value is None else one_by_one.insert(key, value)
+        if value is None:
+            model.pop(key, None)
+        else:
+            model[key] = value
+    batched = before.update(batch)
+    assert batched.root_hash == trie_root(model, hasher) == one_by_one.root_hash
+    assert batched.node_store == one_by_one.node_store and stored_node_changes(one_by_one, batched) == ()
+    assert dict(batched.items()) == model
+    assert before.root_hash == Trie.from_items(items, hasher).root_hash  # persistent: unchanged
+
+
+def test_batched_update_keeps_unchanged_tries_and_rejects_empty_values() -> None:
+    trie = Trie.from_items({b"a": b"1", b"ab": b"2", b"\x10": b"3"})
+    assert trie.update({}) is trie
+    assert trie.update({b"a": b"1", b"zz": None, b"": None, b"a\x00": None}) is trie
+    with pytest.raises(TrieEmptyValue):
+        trie.update({b"c": b"4", b"a": b""})
+    hashed = [bytes([i]) * 36 for i in range(0, 256, 7)]  # 36-byte keys: hashed leaves, as UTXO keys
+    full = Trie.from_items({k: b"v" * 40 for k in hashed})
+    added = {bytes([i, 1]) * 18: b"w" * 40 for i in range(0, 256, 5)}
+    moved = full.update({**dict.fromkeys(hashed[::2]), **added})
+    assert moved.root_hash == trie_root({**{k: b"v" * 40 for k in hashed[1::2]}, **added}, RUSTY_TRIE_HASHER)
+
+
 @given(item_dicts, keys, values)
 def test_persistence(items: dict[bytes, bytes], key: bytes, value: bytes) -> None:
     """Operations return new tries and leave the old ones untouched."""

@@ -684,16 +684,17 @@ def advance_commitment(
     if commitment is None or not commitment.commits_to(before, layout):
         built = build_commitment(after, layout, preset)
         return StateCommitment(layout, built.trie, built.basis, touched)
-    trie = commitment.trie
     if layout is StateLayout.UTXO:
+        utxos = after.utxos
+        changes: dict[bytes, bytes | None] = {}
         for outpoint in touched:
-            entry = after.utxos.get(outpoint)
+            entry = utxos.get(outpoint)
             key = encode_outpoint(outpoint, preset)
-            trie = trie.delete(key) if entry is None else trie.insert(key, encode_entry(entry, preset))
+            changes[key] = None if entry is None else encode_entry(entry, preset)
     else:
-        for key, value in state_item_changes(before, after, touched, touched_tickets, preset).items():
-            trie = trie.delete(key) if value is None else trie.insert(key, value)
-    return StateCommitment(layout, trie, _basis(after, layout), touched)
+        changes = dict(state_item_changes(before, after, touched, touched_tickets, preset))
+    # one batched update (MPT-8): the same trie as the changes inserted and deleted one by one
+    return StateCommitment(layout, commitment.trie.update(changes), _basis(after, layout), touched)
 
 
 # ------------------------------------------------------------------------------------ proofs

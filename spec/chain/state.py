@@ -121,7 +121,7 @@ from spec.ledger.transaction import (
     coinbase_transaction,
     txid,
 )
-from spec.ledger.utxo import UtxoDiff, UtxoEntry, created_entries, transaction_diff
+from spec.ledger.utxo import UtxoEntry, created_entries, transaction_diff
 from spec.ledger.validation import LedgerContext, validate_transaction
 from spec.masternode.finality import (
     EMPTY_QUORUMS,
@@ -400,7 +400,6 @@ def transition(
     ledger_context = LedgerContext(height, median_time_past(state.timestamps, preset))
     utxos: dict[OutPoint, UtxoEntry] = dict(state.utxos)
     touched: list[OutPoint] = []
-    diffs: list[UtxoDiff] = []
     fees = 0
     bought: list[Ticket] = []
     bought_here: set[OutPoint] = set()
@@ -411,7 +410,6 @@ def transition(
         bought.extend(purchases)
         bought_here.update(t.outpoint for t in purchases)
         diff = transaction_diff(utxos, tx, height, preset)
-        diffs.append(diff)
         for outpoint, _ in diff.spent:
             del utxos[outpoint]
         utxos.update(diff.created)
@@ -430,11 +428,13 @@ def transition(
 
     effective = effective_preset(preset, due.governance.parameters)
     pose_key = committed_pose_key(state.quorums, height, preset)
-    # MN-5 replays the block's UTXO changes: the diffs computed above when the ledger and script
-    # rules it reads are the same (issue 14), else it recomputes them under ``effective``.
+    # MN-5 replays the block's UTXO changes. When the ledger and script rules it reads are the
+    # ones applied above, every input is known to exist, and the replay brings its view of the set
+    # up to date only where a registration reads it (issue 14); else it recomputes every diff.
     same_rules = effective.ledger == preset.ledger and effective.script == preset.script
-    replayed = (UtxoDiff((), created), *diffs) if same_rules else None
-    listed = apply_block_to_list(state.masternodes, block, state.utxos, height, effective, pose_key, replayed)
+    listed = apply_block_to_list(
+        state.masternodes, block, state.utxos, height, effective, pose_key, same_rules
+    )
     masternodes = apply_block_evidence(listed, state.quorums, block.transactions, effective)
     masternodes = penalise_federations(masternodes, state.quorums, penalties, preset)
     for outpoint in burnt_collaterals(listed, masternodes):

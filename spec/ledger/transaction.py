@@ -307,10 +307,34 @@ def _stripped_encoding(tx: Transaction, preset: Preset) -> bytes:
     if known is not None:
         return known
     codec = codecs(preset).transaction
-    encoded = fast_transaction_bytes(tx, codec.max_script, codec.max_items, strip=True)
+    memo = tx.__dict__.get("_rusty_encoding")
+    encoded: bytes | None
+    if memo is not None and memo[0] is codec:  # TXF-1 bytes known (decoded, or encoded once)
+        encoded = strip_encoded_scripts(tx, memo[1])
+    else:
+        encoded = fast_transaction_bytes(tx, codec.max_script, codec.max_items, strip=True)
     if encoded is None:
         encoded = encode_transaction(strip_scripts(tx), preset)
     return _remember(tx, "_stripped_encoding", preset, encoded)
+
+
+def strip_encoded_scripts(tx: Transaction, encoded: bytes) -> bytes:
+    """TXF-2 on bytes: ``encode_transaction(strip_scripts(tx))`` cut from ``encoded``, the TXF-1
+    encoding of ``tx`` itself: each input's length-prefixed script_sig becomes the empty script
+    (``0x00``), every other byte is kept (issue 14: a block's transactions were encoded a second
+    time for their txids). ``tests/test_fast_paths.py`` checks it equals the definition."""
+    position = 4 + len(varint_encode(len(tx.inputs)))
+    parts: list[bytes] = []
+    start = 0
+    for tx_input in tx.inputs:
+        position += 36  # the outpoint: txid and index
+        parts += (encoded[start:position], b"\x00")
+        length = len(tx_input.script_sig)
+        position += (1 if length < 0x80 else len(varint_encode(length))) + length
+        start = position  # the sequence and what follows are kept
+        position += 4
+    parts.append(encoded[start:])
+    return b"".join(parts)
 
 
 def wtxid(tx: Transaction, preset: Preset) -> bytes:

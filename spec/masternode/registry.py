@@ -66,7 +66,7 @@ ledger needs no new transaction type, and the list of masternodes is a pure func
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from functools import cache
@@ -112,7 +112,7 @@ from spec.errors import (
 )
 from spec.hashing import HashDomain, tagged_hash, tagged_hash_many
 from spec.ledger.transaction import OutPoint, Transaction, is_coinbase
-from spec.ledger.utxo import UtxoDiff, UtxosDuringBlock, UtxoSet, transaction_diff
+from spec.ledger.utxo import UtxoEntry, UtxosDuringBlock, UtxoSet, transaction_diff
 from spec.masternode.dkg import session_end_height
 from spec.masternode.evidence import SlashingEvidence, decode_evidence, encode_evidence
 from spec.presets import Preset, ScriptParams
@@ -750,7 +750,7 @@ def apply_block_to_list(
     height: int,
     preset: Preset,
     pose_quorum_key: bytes | None = None,
-    diffs: Sequence[UtxoDiff] | None = None,
+    inputs_known: bool = False,
 ) -> MasternodeList:
     """MN-5: the list after the block at ``height``; ``utxos_before`` is the UTXO set before the block.
 
@@ -760,7 +760,7 @@ def apply_block_to_list(
     raises ``TX_MISSING_INPUT``. Only the transactions are read (the header is the chain's business).
     """
     return apply_transactions_to_list(
-        mn_list, block.transactions, utxos_before, height, preset, pose_quorum_key, diffs
+        mn_list, block.transactions, utxos_before, height, preset, pose_quorum_key, inputs_known
     )
 
 
@@ -771,17 +771,57 @@ def apply_transactions_to_list(
     height: int,
     preset: Preset,
     pose_quorum_key: bytes | None = None,
-    diffs: Sequence[UtxoDiff] | None = None,
+    inputs_known: bool = False,
 ) -> MasternodeList:
     """MN-5 on a block's transaction list (coinbase first), as :func:`apply_block_to_list`.
 
-    ``diffs``, when given, are the transactions' UTXO diffs (``transaction_diff`` of each on the
-    set before it, under ``preset``'s ledger and script rules) as the chain's transition already
-    computed them; otherwise they are computed here (issue 14: each was computed twice per block).
+    ``inputs_known``: the chain's transition has already applied these transactions to
+    ``utxos_before`` under ``preset``'s ledger and script rules, so every input exists and no
+    ``TX_MISSING_INPUT`` can arise here. The set before each transaction is then brought up to
+    date only when a registration reads it (:class:`_SetBeforeTransaction`); the result is the
+    same (issue 14: the replay's diffs, kept for the whole block, were a fifth of the objects the
+    garbage collector tracked during a block). Otherwise every diff is computed, in order.
     """
     current = decay_scores(record_payment(mn_list, height), preset)
     utxos = UtxosDuringBlock(utxos_before)  # the block's changes over the set, not a copy of it
-    for position, tx in enumerate(transactions):
+    if inputs_known:
+        before = _SetBeforeTransaction(utxos, transactions, height, preset)
+        for position, tx in enumerate(transactions):
+            before.position = position
+            current = apply_transaction_to_list(current, tx, before, height, preset, pose_quorum_key)
+        return current
+    for tx in transactions:
         current = apply_transaction_to_list(current, tx, utxos, height, preset, pose_quorum_key)
-        utxos.advance(transaction_diff(utxos, tx, height, preset) if diffs is None else diffs[position])
+        utxos.advance(transaction_diff(utxos, tx, height, preset))
     return current
+
+
+class _SetBeforeTransaction(Mapping[OutPoint, UtxoEntry]):
+    """UTXO-3: the set just before ``transactions[position]`` (read-only), the earlier
+    transactions' diffs applied to ``view`` only when it is first read at that position."""
+
+    def __init__(
+        self, view: UtxosDuringBlock, transactions: Sequence[Transaction], height: int, preset: Preset
+    ) -> None:
+        self.view = view
+        self.transactions = transactions
+        self.height = height
+        self.preset = preset
+        self.applied = 0
+        self.position = 0
+
+    def _current(self) -> UtxosDuringBlock:
+        while self.applied < self.position:
+            tx = self.transactions[self.applied]
+            self.view.advance(transaction_diff(self.view, tx, self.height, self.preset))
+            self.applied += 1
+        return self.view
+
+    def __getitem__(self, outpoint: OutPoint) -> UtxoEntry:
+        return self._current()[outpoint]
+
+    def __iter__(self) -> Iterator[OutPoint]:
+        return iter(self._current())
+
+    def __len__(self) -> int:
+        return len(self._current())
