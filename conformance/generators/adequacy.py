@@ -1034,6 +1034,56 @@ def _block_removal_cases(preset: Preset) -> Iterator[CaseSpec]:
         [coinbase, a, b_conflict, c],
     )
     yield case("coinbase_only", "a block with only its coinbase changes nothing", [coinbase])
+    yield _two_diamonds_case(preset)
+
+
+def _two_diamonds_case(preset: Preset) -> CaseSpec:
+    """MEMPOOL-5 over a descendant graph that reaches two transactions twice: A pays four outputs,
+    each spent by one of B1, C1, B2, C2; D1 spends B1 and C1, D2 spends B2 and C2. Whatever order
+    the walk over A's descendants takes, it meets D1 or D2 a second time while one of A's children
+    is still waiting: a walk that stopped there (instead of skipping the repeat) would keep it."""
+    alice, bob = key("diamond-alice"), key("diamond-bob")
+    utxos = _plain_utxos([(alice, 1_000_000)])
+    (coin,) = utxos
+
+    def spend(view: dict[OutPoint, UtxoEntry], spent: list[OutPoint], count: int) -> Transaction:
+        total = sum(view[o].output.value for o in spent)
+
+        def build(fee: int) -> Transaction:
+            share = (total - fee) // count
+            values = [total - fee - share * (count - 1)] + [share] * (count - 1)
+            outputs = [TxOutput(v, alice.script_pubkey) for v in values]
+            return _spend_script(view, spent, [alice] * len(spent), outputs, preset)
+
+        return build(2 * transaction_size(build(0), preset))
+
+    view: dict[OutPoint, UtxoEntry] = dict(utxos)
+    pool: list[Transaction] = []
+
+    def add(tx: Transaction) -> bytes:
+        view.update(apply_transaction(view, tx, 1_000, preset)[0])
+        pool.append(tx)
+        return txid(tx, preset)
+
+    a = add(spend(view, [coin], 4))
+    middle = [add(spend(view, [OutPoint(a, i)], 1)) for i in range(4)]
+    for first, second in ((middle[0], middle[1]), (middle[2], middle[3])):
+        add(spend(view, [OutPoint(first, 0), OutPoint(second, 0)], 1))
+    conflict = _sized_spend(utxos, coin, alice, preset, 2, payee=bob)
+    coinbase = coinbase_transaction(1_000, [TxOutput(1, bob.script_pubkey)])
+    return CaseSpec(
+        "mempool_remove_for_block",
+        "conflict_two_diamonds",
+        "MEMPOOL-5: the block spends A's input in another transaction: A leaves with every "
+        "descendant, though D1 and D2 are each reached twice (through B and C)",
+        {
+            "utxos": utxos_to_json(utxos),
+            "height": 1_000,
+            "median_time_past": MTP,
+            "transactions": [_hex(t, preset) for t in pool],
+            "block": [_hex(t, preset) for t in (coinbase, conflict)],
+        },
+    )
 
 
 def _trim_cases(preset: Preset) -> Iterator[CaseSpec]:

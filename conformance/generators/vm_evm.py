@@ -92,6 +92,26 @@ read back, a reverted frame's writes and creation undone, a cleared slot (EIP-35
 CREATE2 onto a balance-only account that stays, and two that collide (storage, nonce)."""
 
 
+INIT_STORAGE = _push(0x2A) + _sstore(0) + _push(0) + b"\x54" + _sstore(1)
+"""Initcode storing 42 in slot 0 of the contract being created and copying it to slot 1. A
+creation transaction does not wipe its address (only CREATE and CREATE2 do), so the SSTOREs' gas
+reads the original values (EIP-2200) from the pre-state storage of an absent account: empty."""
+INIT_WARM = b"".join(
+    (
+        _push(BOB) + b"\x31\x50",  # BALANCE of a cold account: 2,600
+        _push(BOB) + b"\x31\x50",  # the same account again, now warm: 100
+        b"\x32\x31\x50",  # BALANCE(ORIGIN): warm from the start (EIP-2929)
+        b"\x30\x31\x50",  # BALANCE(ADDRESS): the contract being created is warm
+        b"\x41\x31\x50",  # BALANCE(COINBASE): warm from the start (EIP-3651)
+    )
+)
+"""Initcode whose gas counts EIP-2929/3651 warm and cold accounts (100 or 2,600 a BALANCE)."""
+INIT_REVERTED_WARMTH = _call(0xF4, UNDO) + _sstore(0) + _push(4) + b"\x54" + _sstore(1)
+"""Initcode that DELEGATECALLs UNDO (which writes slot 4 of the contract being created, a cold
+slot, CREATE2s and REVERTs), then reads slot 4: the revert undoes the write and the slot's
+warmth (EIP-2929), so the SLOAD is cold again (2,100) and reads 0."""
+
+
 def create2_address(sender: bytes, salt: int, initcode: bytes = b"") -> bytes:
     """The address CREATE2 gives (EIP-1014)."""
     return keccak256(b"\xff" + sender + salt.to_bytes(32, "big") + keccak256(initcode))[12:]
@@ -319,6 +339,27 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         "initcode_at_limit",
         "EVM-3: exactly 49,152 bytes of initcode (EIP-3860) is valid",
         tx(to=None, gas=29_000_000, data=bytes(49_152), max_fee=1, priority_fee=0),
+    )
+    yield _apply_case(
+        preset,
+        "create_initcode_storage",
+        "EVM-1, EVM-4: a creation whose initcode stores into its own (absent, unwiped) account: "
+        "original values from the empty pre-state storage",
+        tx(to=None, gas=200_000, data=INIT_STORAGE),
+    )
+    yield _apply_case(
+        preset,
+        "create_initcode_warm_accounts",
+        "EVM-4 (EIP-2929/3651): BALANCE of a cold account twice (2,600 then 100), of ORIGIN, of the "
+        "new contract and of COINBASE (warm from the start: 100 each)",
+        tx(to=None, gas=200_000, data=INIT_WARM),
+    )
+    yield _apply_case(
+        preset,
+        "create_initcode_reverted_warmth",
+        "EVM-1, EVM-4 (EIP-2929): a reverted DELEGATECALL frame's write to a cold slot is undone "
+        "with the slot's warmth: the slot read after it is cold again and reads 0",
+        tx(to=None, gas=300_000, data=INIT_REVERTED_WARMTH),
     )
 
     # -- invalid transactions (EVM-2, EVM-3, EVM-5) ----------------------------------------
