@@ -135,23 +135,26 @@ CONTEXT = ExecutionContext(
 
 def genesis() -> tuple[bytes, dict[bytes, bytes]]:
     """The pre-state every case starts from, and its preimages."""
-    return compute_state(
-        {
-            address_of(ALICE): EvmAccount(balance=10**15),
-            address_of(CAROL): EvmAccount(balance=10**15, code=b"\x00"),
-            STORE: EvmAccount(code=STORE_CODE, storage={1: 7}),
-            REVERTER: EvmAccount(code=REVERT_CODE),
-            LOOPER: EvmAccount(code=LOOP_CODE),
-            ENV: EvmAccount(code=ENV_CODE, balance=3),
-            MULTI: EvmAccount(code=MULTI_CODE, storage={1: 7, 2: 9}),
-            OTHER: EvmAccount(code=OTHER_CODE, storage={1: 5}),
-            UNDO: EvmAccount(code=UNDO_CODE),
-            DELEGATOR: EvmAccount(code=DELEGATOR_CODE, balance=10),
-            create2_address(MULTI, 0): EvmAccount(balance=1),
-            create2_address(MULTI, 1): EvmAccount(storage={1: 1}),
-            create2_address(MULTI, 2): EvmAccount(nonce=1),
-        }
-    )
+    return compute_state(genesis_accounts())
+
+
+def genesis_accounts() -> dict[bytes, EvmAccount]:
+    """The accounts of :func:`genesis` (tests rebuild them in py-evm's own state as an oracle)."""
+    return {
+        address_of(ALICE): EvmAccount(balance=10**15),
+        address_of(CAROL): EvmAccount(balance=10**15, code=b"\x00"),
+        STORE: EvmAccount(code=STORE_CODE, storage={1: 7}),
+        REVERTER: EvmAccount(code=REVERT_CODE),
+        LOOPER: EvmAccount(code=LOOP_CODE),
+        ENV: EvmAccount(code=ENV_CODE, balance=3),
+        MULTI: EvmAccount(code=MULTI_CODE, storage={1: 7, 2: 9}),
+        OTHER: EvmAccount(code=OTHER_CODE, storage={1: 5}),
+        UNDO: EvmAccount(code=UNDO_CODE),
+        DELEGATOR: EvmAccount(code=DELEGATOR_CODE, balance=10),
+        create2_address(MULTI, 0): EvmAccount(balance=1),
+        create2_address(MULTI, 1): EvmAccount(storage={1: 1}),
+        create2_address(MULTI, 2): EvmAccount(nonce=1),
+    }
 
 
 def _witness(preimages: Mapping[bytes, bytes]) -> bytes:
