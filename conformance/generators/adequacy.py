@@ -44,7 +44,7 @@ from spec.ledger.transaction import (
 from spec.ledger.utxo import UtxoEntry, apply_transaction, apply_transactions
 from spec.merkle import merkle_root
 from spec.presets import Preset
-from spec.script import Opcode, encode_number, encode_push
+from spec.script import KEY_HASH_BYTES, P2PKH_PREFIX, Opcode, encode_number, encode_push
 from spec.trie import RUSTY_TRIE_HASHER, TRIE_HASHERS, Trie, TrieHasher, prove
 
 MTP = 1_700_000_000
@@ -577,6 +577,69 @@ def ledger_cases(preset: Preset) -> Iterator[CaseSpec]:
     yield from _mempool_cases(preset)
     yield from _snapshot_cases(preset)
     yield from _coinbase_and_undo_cases(preset)
+    yield from _fast_path_cases(preset)
+
+
+def _fast_path_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """Inputs just outside the written-out fast paths of issue 14 (``plain_p2pkh_fee``,
+    ``fast_transaction_bytes``, ``encode_entry``): the readable rules must decide them, with the
+    same result or error code as everywhere else."""
+    alice, bob = key("lookalike-alice"), key("lookalike-bob")
+    utxos = _plain_utxos([(alice, 1_000_000)])
+    (coin,) = utxos
+    spend = _sized_spend(utxos, coin, alice, preset, 2, payee=bob)
+    signature_only = replace(
+        spend, inputs=(replace(spend.inputs[0], script_sig=spend.inputs[0].script_sig[:65]),)
+    )
+    yield _validate(
+        "p2pkh_script_sig_without_key",
+        "TX-12: a P2PKH spend whose script_sig pushes only the 64-byte signature (65 bytes, not the "
+        "98-byte template): the script runs, OP_DUP OP_BLAKE3 hashes the signature",
+        utxos,
+        signature_only,
+        preset,
+        "SCRIPT_EQUALVERIFY_FAILED",
+    )
+    script = alice.script_pubkey
+    lookalike = script[: len(P2PKH_PREFIX) + KEY_HASH_BYTES] + bytes([Opcode.OP_RETURN]) + script[-2:]
+    odd = {coin: UtxoEntry(TxOutput(1_000_000, lookalike), 0, False)}
+    yield _validate(
+        "p2pkh_lookalike_script",
+        "TX-12: a spent script with the P2PKH prefix, key hash and suffix but one more byte "
+        "(OP_RETURN) between them is no P2PKH script: it runs, and fails",
+        odd,
+        _sized_spend(odd, coin, alice, preset, 2, payee=bob),
+        preset,
+        "SCRIPT_RETURN",
+    )
+    for name, script_pubkey, height, description, error in (
+        ("script_of_128_bytes", b"\x51" * 128, 5, "a 128-byte script: a two-byte length prefix", None),
+        ("height_2_pow_32", b"\x51", 1 << 32, "a height above u32", "ENCODE_OUT_OF_RANGE"),
+    ):
+        entries = {coin: UtxoEntry(TxOutput(7, script_pubkey), height, False)}
+        yield CaseSpec(
+            "state_root",
+            name,
+            f"STATE-1: a UTXO entry with {description}",
+            {"utxos": utxos_to_json(entries)},
+            expect_error=error,
+        )
+    for name, value, script_pubkey, description in (
+        ("value_2_pow_64", str(1 << 64), "51", "an output value of 2^64 (above u64)"),
+        (
+            "script_above_max_transaction_bytes",
+            1,
+            "51" * (preset.ledger.max_transaction_bytes + 1),
+            "an output script of max_transaction_bytes + 1 bytes",
+        ),
+    ):
+        yield CaseSpec(
+            "coinbase_transaction",
+            name,
+            f"TXF-1/4: a coinbase paying {description} has no encoding",
+            {"height": 5, "outputs": [{"value": value, "script_pubkey": script_pubkey}]},
+            expect_error="ENCODE_OUT_OF_RANGE",
+        )
 
 
 def _coinbase_and_undo_cases(preset: Preset) -> Iterator[CaseSpec]:
@@ -1043,8 +1106,8 @@ def _two_diamonds_case(preset: Preset) -> CaseSpec:
     the walk over A's descendants takes, it meets D1 or D2 a second time while one of A's children
     is still waiting: a walk that stopped there (instead of skipping the repeat) would keep it."""
     alice, bob = key("diamond-alice"), key("diamond-bob")
-    utxos = _plain_utxos([(alice, 1_000_000)])
-    (coin,) = utxos
+    utxos = _plain_utxos([(alice, 1_000_000), (bob, 1_000_000)])
+    coin, bob_coin = sorted(utxos)
 
     def spend(view: dict[OutPoint, UtxoEntry], spent: list[OutPoint], count: int) -> Transaction:
         total = sum(view[o].output.value for o in spent)
@@ -1069,13 +1132,16 @@ def _two_diamonds_case(preset: Preset) -> CaseSpec:
     middle = [add(spend(view, [OutPoint(a, i)], 1)) for i in range(4)]
     for first, second in ((middle[0], middle[1]), (middle[2], middle[3])):
         add(spend(view, [OutPoint(first, 0), OutPoint(second, 0)], 1))
+    # One atom below the minimum fee: refused (no escrow release unless one is given, SC-PEG-4).
+    pool.append(_sized_spend(utxos, bob_coin, bob, preset, preset.mempool.min_fee_rate, extra_fee=-1))
     conflict = _sized_spend(utxos, coin, alice, preset, 2, payee=bob)
     coinbase = coinbase_transaction(1_000, [TxOutput(1, bob.script_pubkey)])
     return CaseSpec(
         "mempool_remove_for_block",
         "conflict_two_diamonds",
         "MEMPOOL-5: the block spends A's input in another transaction: A leaves with every "
-        "descendant, though D1 and D2 are each reached twice (through B and C)",
+        "descendant, though D1 and D2 are each reached twice (through B and C); a spend one atom "
+        "below the minimum fee was never admitted (MEMPOOL-1)",
         {
             "utxos": utxos_to_json(utxos),
             "height": 1_000,
