@@ -624,7 +624,7 @@ def _fast_path_cases(preset: Preset) -> Iterator[CaseSpec]:
             {"utxos": utxos_to_json(entries)},
             expect_error=error,
         )
-    for name, value, script_pubkey, description in (
+    coinbase_outputs: tuple[tuple[str, JSON, str, str], ...] = (
         ("value_2_pow_64", str(1 << 64), "51", "an output value of 2^64 (above u64)"),
         (
             "script_above_max_transaction_bytes",
@@ -632,12 +632,13 @@ def _fast_path_cases(preset: Preset) -> Iterator[CaseSpec]:
             "51" * (preset.ledger.max_transaction_bytes + 1),
             "an output script of max_transaction_bytes + 1 bytes",
         ),
-    ):
+    )
+    for name, value, script_hex, description in coinbase_outputs:
         yield CaseSpec(
             "coinbase_transaction",
             name,
             f"TXF-1/4: a coinbase paying {description} has no encoding",
-            {"height": 5, "outputs": [{"value": value, "script_pubkey": script_pubkey}]},
+            {"height": 5, "outputs": [{"value": value, "script_pubkey": script_hex}]},
             expect_error="ENCODE_OUT_OF_RANGE",
         )
 
