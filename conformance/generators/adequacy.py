@@ -612,6 +612,44 @@ def _fast_path_cases(preset: Preset) -> Iterator[CaseSpec]:
         preset,
         "SCRIPT_RETURN",
     )
+    wrong_suffix = script[: len(P2PKH_PREFIX) + KEY_HASH_BYTES] + bytes(
+        [Opcode.OP_RETURN, Opcode.OP_CHECKSIG]
+    )
+    odd = {coin: UtxoEntry(TxOutput(1_000_000, wrong_suffix), 0, False)}
+    yield _validate(
+        "p2pkh_lookalike_suffix",
+        "TX-12: a 37-byte spent script with the P2PKH prefix and key hash but another suffix "
+        "(OP_RETURN OP_CHECKSIG) is no P2PKH script: it runs, and fails",
+        odd,
+        _sized_spend(odd, coin, alice, preset, 2, payee=bob),
+        preset,
+        "SCRIPT_RETURN",
+    )
+    # Relative locks not disabled (sequence 0): the written-out P2PKH path declines these and the
+    # readable checks decide.
+    rich = {coin: UtxoEntry(TxOutput(preset.ledger.max_money, alice.script_pubkey), 0, False)}
+    yield _validate(
+        "input_of_max_money_with_relative_lock",
+        "TX-7: one input of exactly max_money (a P2PKH spend with a relative lock of 0 blocks) is valid",
+        rich,
+        _sized_spend(rich, coin, alice, preset, 2, sequence=0),
+        preset,
+    )
+    funded = _spend_script(utxos, [coin], [alice], [TxOutput(1_050_000, bob.script_pubkey)], preset, 0, [0])
+    yield CaseSpec(
+        "mempool_sequence",
+        "escrow_release_with_relative_lock",
+        "SC-PEG-4 / TX-9: outputs 50,000 above the input (a spend with a relative lock of 0 blocks) "
+        "are refused without a release and admitted with a release of 60,000",
+        {
+            "utxos": utxos_to_json(utxos),
+            "height": 1_000,
+            "median_time_past": MTP,
+            "template_bytes": 100_000,
+            "transactions": [_hex(funded, preset), _hex(funded, preset)],
+            "released": [0, 60_000],
+        },
+    )
     for name, script_pubkey, height, description, error in (
         ("script_of_128_bytes", b"\x51" * 128, 5, "a 128-byte script: a two-byte length prefix", None),
         ("height_2_pow_32", b"\x51", 1 << 32, "a height above u32", "ENCODE_OUT_OF_RANGE"),
@@ -624,6 +662,37 @@ def _fast_path_cases(preset: Preset) -> Iterator[CaseSpec]:
             {"utxos": utxos_to_json(entries)},
             expect_error=error,
         )
+    sighash_inputs: tuple[tuple[str, int, JSON, bytes, str], ...] = (
+        ("input_index_2_pow_32", 1 << 32, 1_000_000, script, "an input index of 2^32 (above u32)"),
+        ("spent_value_2_pow_64", 0, str(1 << 64), script, "a spent value of 2^64 (above u64)"),
+        (
+            "spent_script_above_max_transaction_bytes",
+            0,
+            1_000_000,
+            b"\x51" * (preset.ledger.max_transaction_bytes + 1),
+            "a spent script of max_transaction_bytes + 1 bytes",
+        ),
+    )
+    for name, index, value, spent_script, description in sighash_inputs:
+        yield CaseSpec(
+            "signature_hash",
+            name,
+            f"TXF-5: a signature hash preimage with {description} has no encoding",
+            {
+                "transaction": _hex(spend, preset),
+                "input_index": index,
+                "spent_value": value,
+                "spent_script_pubkey": spent_script.hex(),
+            },
+            expect_error="ENCODE_OUT_OF_RANGE",
+        )
+    yield CaseSpec(
+        "coinbase_transaction",
+        "height_2_pow_32",
+        "TXF-1/4: the coinbase of height 2^32 has no encoding (its lock_time is a u32)",
+        {"height": 1 << 32, "outputs": [{"value": 1, "script_pubkey": "51"}]},
+        expect_error="ENCODE_OUT_OF_RANGE",
+    )
     coinbase_outputs: tuple[tuple[str, JSON, str, str], ...] = (
         ("value_2_pow_64", str(1 << 64), "51", "an output value of 2^64 (above u64)"),
         (
