@@ -1,8 +1,9 @@
 """Vectors of the ``vm_evm`` flow: EVM sidechain transactions executed statelessly over witnesses.
 
 Valid cases (transfers of every transaction type, a contract call that stores and logs, a
-creation, a revert, an out-of-gas loop, withdrawals) carry the witness their full execution
-recorded (VM-6); invalid cases name the EVM-3 check or VM-2/VM-4 witness rule that rejects them.
+creation, creations whose initcode exercises the storage journal (its own storage, warm and cold
+accounts, a reverted frame's warmth), a revert, an out-of-gas loop, withdrawals) carry the witness
+their full execution recorded (VM-6); invalid cases name the EVM-3 check or VM-2/VM-4 witness rule that rejects them.
 """
 
 from __future__ import annotations
