@@ -2,8 +2,9 @@
 
 Valid cases (transfers of every transaction type, a contract call that stores and logs, a
 creation, creations whose initcode exercises the storage journal (its own storage, warm and cold
-accounts, a reverted frame's warmth), a revert, an out-of-gas loop, withdrawals) carry the witness
-their full execution recorded (VM-6); invalid cases name the EVM-3 check or VM-2/VM-4 witness rule that rejects them.
+accounts, a reverted frame's warmth), a revert, an out-of-gas loop, withdrawals) carry the
+witness their full execution recorded (VM-6); invalid cases name the EVM-3 check or VM-2/VM-4
+witness rule that rejects them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from conformance.evm_tx import TxFields, address_of, private_key, sign
 from conformance.model import JSON, CaseSpec
 from spec.presets import Preset
 from spec.trie import keccak256
-from spec.vm.evm import HASHER, SECP256K1_N, EvmAccount, apply_transaction, compute_state
+from spec.vm.evm import HASHER, MAX_NONCE, SECP256K1_N, EvmAccount, apply_transaction, compute_state
 from spec.vm.interface import ExecutionContext, StateWitness, encode_witness, record_witness
 
 ALICE = private_key(b"vm_evm/alice")
@@ -107,10 +108,13 @@ INIT_WARM = b"".join(
     )
 )
 """Initcode whose gas counts EIP-2929/3651 warm and cold accounts (100 or 2,600 a BALANCE)."""
-INIT_REVERTED_WARMTH = _call(0xF4, UNDO) + _sstore(0) + _push(4) + b"\x54" + _sstore(1)
+INIT_REVERTED_WARMTH = (
+    _call(0xF4, UNDO) + _sstore(0) + _push(4) + b"\x54" + _sstore(1) + _push(UNDO) + b"\x31\x50"
+)
 """Initcode that DELEGATECALLs UNDO (which writes slot 4 of the contract being created, a cold
-slot, CREATE2s and REVERTs), then reads slot 4: the revert undoes the write and the slot's
-warmth (EIP-2929), so the SLOAD is cold again (2,100) and reads 0."""
+slot, CREATE2s and REVERTs), then reads slot 4 and UNDO's balance: the revert undoes the write and
+the slot's warmth (EIP-2929), so the SLOAD is cold again (2,100) and reads 0, but not what the
+caller did before the frame began: UNDO, warmed by the DELEGATECALL itself, stays warm (100)."""
 
 
 def create2_address(sender: bytes, salt: int, initcode: bytes = b"") -> bytes:
@@ -180,8 +184,9 @@ def _apply_case(
     expect_error: str | None = None,
     witness: bytes | None = None,
     context: ExecutionContext = CONTEXT,
+    state: tuple[bytes, dict[bytes, bytes]] | None = None,
 ) -> CaseSpec:
-    root, nodes = genesis()
+    root, nodes = genesis() if state is None else state
     if witness is None:
         if expect_error is None:
             recorded = record_witness(apply_transaction, preset, nodes, root, tx, context)
@@ -395,6 +400,23 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         "EVM-3: s = 1 is in range: the signature recovers some other key, whose account cannot pay",
         _with_signature(tx(), s=1),
         "VM_EVM_INSUFFICIENT_FUNDS",
+    )
+    yield _apply_case(
+        preset,
+        "signature_r_one",
+        "EVM-3: r = 1 is in range (x = 1 is on the curve): the signature recovers some other key, "
+        "whose account cannot pay",
+        _with_signature(tx(), r=1),
+        "VM_EVM_INSUFFICIENT_FUNDS",
+    )
+    exhausted = compute_state({address_of(ALICE): EvmAccount(balance=10**15, nonce=MAX_NONCE)})
+    yield _apply_case(
+        preset,
+        "nonce_at_max",
+        "EVM-3 (EIP-2681): an account whose nonce is 2^64 - 1 cannot send, even with that nonce",
+        tx(nonce=MAX_NONCE),
+        "VM_EVM_NONCE",
+        state=exhausted,
     )
     for r, name in ((0, "r_zero"), (SECP256K1_N, "r_equal_to_n")):
         yield _apply_case(
