@@ -688,6 +688,16 @@ def _fast_path_cases(preset: Preset) -> Iterator[CaseSpec]:
         )
     yield CaseSpec(
         "coinbase_transaction",
+        "outputs_above_max_inputs_plus_outputs",
+        "TXF-1/4: a coinbase of max_inputs_plus_outputs + 1 outputs has no encoding",
+        {
+            "height": 5,
+            "outputs": [{"value": 1, "script_pubkey": "51"}] * (preset.ledger.max_inputs_plus_outputs + 1),
+        },
+        expect_error="ENCODE_OUT_OF_RANGE",
+    )
+    yield CaseSpec(
+        "coinbase_transaction",
         "height_2_pow_32",
         "TXF-1/4: the coinbase of height 2^32 has no encoding (its lock_time is a u32)",
         {"height": 1 << 32, "outputs": [{"value": 1, "script_pubkey": "51"}]},
