@@ -277,3 +277,75 @@ def test_invalid_inputs() -> None:
 def test_decoder_raises_only_spec_errors(data: bytes) -> None:
     with contextlib.suppress(VmError):
         decode_transaction(data)
+
+
+# ------------------------------------------------------------------------------------------
+# An independent oracle: py-evm's own account database (not TrieAccountDB, EVM-1)
+# ------------------------------------------------------------------------------------------
+
+_JOURNAL_CASES = (
+    "call_store_zero_clears_nothing",
+    "create_contract",
+    "storage_journal",
+    "create_initcode_storage",
+    "create_initcode_warm_accounts",
+    "create_initcode_reverted_warmth",
+)
+
+
+@pytest.mark.parametrize("case", _JOURNAL_CASES)
+def test_vector_outcome_equals_py_evm_own_state(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The vm_evm vectors' storage-journal cases (warm marks, reverted frames, creations writing
+    their own storage) give the same post-state root and status when the transaction runs in
+    py-evm's Cancun state over its own AccountDB, instead of TrieAccountDB's journal. py-evm's
+    database lacks EIP-7610 (a creation onto an account holding only storage collides), which
+    ``storage_journal`` exercises: the oracle adds it, as TrieAccountDB does."""
+    from eth.constants import BLANK_ROOT_HASH
+    from eth.db.account import AccountDB
+    from eth.db.atomic import AtomicDB
+    from eth.vm.execution_context import ExecutionContext as PyEvmContext
+    from eth.vm.forks.cancun.state import CancunState
+    from eth_typing import Address, BlockNumber, Hash32
+
+    from conformance.generators import vm_evm as generator
+    from spec.vm.evm import evm_environment
+
+    spec = next(c for c in generator.generate(MAINNET) if c.case == case and c.expect_error is None)
+    tx = bytes.fromhex(str(spec.input["tx"]))
+    root, nodes = generator.genesis()
+    ours, _ = apply_transaction(MAINNET, nodes, root, tx, generator.CONTEXT)
+
+    environment = evm_environment(generator.CONTEXT, MAINNET.evm)
+    context = PyEvmContext(
+        coinbase=Address(environment.coinbase),
+        timestamp=environment.timestamp,
+        block_number=BlockNumber(environment.number),
+        difficulty=0,
+        mix_hash=Hash32(environment.prev_randao),
+        gas_limit=environment.gas_limit,
+        prev_hashes=(),
+        chain_id=environment.chain_id,
+        base_fee_per_gas=environment.base_fee_per_gas,
+        excess_blob_gas=environment.excess_blob_gas,
+    )
+    has_code_or_nonce = AccountDB.account_has_code_or_nonce
+
+    def eip_7610(self: AccountDB, address: bytes) -> bool:
+        storage_root = self._get_account(address).storage_root  # type: ignore[arg-type]
+        return has_code_or_nonce(self, address) or storage_root != BLANK_ROOT_HASH  # type: ignore[arg-type]
+
+    monkeypatch.setattr(AccountDB, "account_has_code_or_nonce", eip_7610)
+    db = AtomicDB()
+    state = CancunState(db, context, BLANK_ROOT_HASH)
+    for address, account in generator.genesis_accounts().items():
+        state.set_balance(Address(address), account.balance)
+        state.set_nonce(Address(address), account.nonce)
+        state.set_code(Address(address), account.code)
+        for slot, value in (account.storage or {}).items():
+            state.set_storage(Address(address), slot, value)
+    state.persist()
+    assert state.state_root == root  # the same pre-state
+    state = CancunState(db, context, Hash32(root))
+    computation = state.apply_transaction(decode_transaction(tx))
+    assert ours.post_root == state.make_state_root()
+    assert ours.status == (TxStatus.FAILED if computation.is_error else TxStatus.SUCCEEDED)

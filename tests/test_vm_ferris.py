@@ -218,6 +218,21 @@ def test_fast_encode_node_equals_encode_node(items: dict[bytes, bytes]) -> None:
         assert fast_encode_node(node) == encode_node(node) == encoded  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("length", [54, 55, 56, 57])
+def test_fast_encode_node_at_the_rlp_short_form_boundary(length: int) -> None:
+    """MPT-3: a value string, and a leaf payload, of 55 bytes use RLP's short form, of 56 the long
+    (b8 38 / f8 38). No FerrisScript state has such a node (see the vm_ferris equivalent of
+    ``_rlp_length`` in conformance/mutation_equivalents.toml), so only this test pins the boundary."""
+    from spec.trie import decode_node
+
+    key = b"\x01"
+    for value in (bytes([0x61]) * length, bytes([0x61]) * (length - 4)):  # the string; the payload
+        (encoded,) = Trie.from_items({key: value}, RUSTY_TRIE_HASHER).node_store.values()
+        node = decode_node(encoded)
+        assert fast_encode_node(node) == encode_node(node) == encoded  # type: ignore[arg-type]
+    assert fast_encode_node(decode_node(encoded))[0] == (0xF8 if length >= 56 else 0xC0 + length)  # type: ignore[arg-type]
+
+
 def test_long_values_use_long_rlp_lengths() -> None:
     trie = Trie.from_items({b"a": b"v" * 300, b"b": b"w" * 70000}, RUSTY_TRIE_HASHER)
     root, created = put_values(

@@ -44,7 +44,7 @@ from spec.ledger.transaction import (
 from spec.ledger.utxo import UtxoEntry, apply_transaction, apply_transactions
 from spec.merkle import merkle_root
 from spec.presets import Preset
-from spec.script import Opcode, encode_number, encode_push
+from spec.script import KEY_HASH_BYTES, P2PKH_PREFIX, Opcode, encode_number, encode_push
 from spec.trie import RUSTY_TRIE_HASHER, TRIE_HASHERS, Trie, TrieHasher, prove
 
 MTP = 1_700_000_000
@@ -577,6 +577,149 @@ def ledger_cases(preset: Preset) -> Iterator[CaseSpec]:
     yield from _mempool_cases(preset)
     yield from _snapshot_cases(preset)
     yield from _coinbase_and_undo_cases(preset)
+    yield from _fast_path_cases(preset)
+
+
+def _fast_path_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """Inputs just outside the written-out fast paths of issue 14 (``plain_p2pkh_fee``,
+    ``fast_transaction_bytes``, ``encode_entry``): the readable rules must decide them, with the
+    same result or error code as everywhere else."""
+    alice, bob = key("lookalike-alice"), key("lookalike-bob")
+    utxos = _plain_utxos([(alice, 1_000_000)])
+    (coin,) = utxos
+    spend = _sized_spend(utxos, coin, alice, preset, 2, payee=bob)
+    signature_only = replace(
+        spend, inputs=(replace(spend.inputs[0], script_sig=spend.inputs[0].script_sig[:65]),)
+    )
+    yield _validate(
+        "p2pkh_script_sig_without_key",
+        "TX-12: a P2PKH spend whose script_sig pushes only the 64-byte signature (65 bytes, not the "
+        "98-byte template): the script runs, OP_DUP OP_BLAKE3 hashes the signature",
+        utxos,
+        signature_only,
+        preset,
+        "SCRIPT_EQUALVERIFY_FAILED",
+    )
+    script = alice.script_pubkey
+    lookalike = script[: len(P2PKH_PREFIX) + KEY_HASH_BYTES] + bytes([Opcode.OP_RETURN]) + script[-2:]
+    odd = {coin: UtxoEntry(TxOutput(1_000_000, lookalike), 0, False)}
+    yield _validate(
+        "p2pkh_lookalike_script",
+        "TX-12: a spent script with the P2PKH prefix, key hash and suffix but one more byte "
+        "(OP_RETURN) between them is no P2PKH script: it runs, and fails",
+        odd,
+        _sized_spend(odd, coin, alice, preset, 2, payee=bob),
+        preset,
+        "SCRIPT_RETURN",
+    )
+    wrong_suffix = script[: len(P2PKH_PREFIX) + KEY_HASH_BYTES] + bytes(
+        [Opcode.OP_RETURN, Opcode.OP_CHECKSIG]
+    )
+    odd = {coin: UtxoEntry(TxOutput(1_000_000, wrong_suffix), 0, False)}
+    yield _validate(
+        "p2pkh_lookalike_suffix",
+        "TX-12: a 37-byte spent script with the P2PKH prefix and key hash but another suffix "
+        "(OP_RETURN OP_CHECKSIG) is no P2PKH script: it runs, and fails",
+        odd,
+        _sized_spend(odd, coin, alice, preset, 2, payee=bob),
+        preset,
+        "SCRIPT_RETURN",
+    )
+    # Relative locks not disabled (sequence 0): the written-out P2PKH path declines these and the
+    # readable checks decide.
+    rich = {coin: UtxoEntry(TxOutput(preset.ledger.max_money, alice.script_pubkey), 0, False)}
+    yield _validate(
+        "input_of_max_money_with_relative_lock",
+        "TX-7: one input of exactly max_money (a P2PKH spend with a relative lock of 0 blocks) is valid",
+        rich,
+        _sized_spend(rich, coin, alice, preset, 2, sequence=0),
+        preset,
+    )
+    funded = _spend_script(utxos, [coin], [alice], [TxOutput(1_050_000, bob.script_pubkey)], preset, 0, [0])
+    yield CaseSpec(
+        "mempool_sequence",
+        "escrow_release_with_relative_lock",
+        "SC-PEG-4 / TX-9: outputs 50,000 above the input (a spend with a relative lock of 0 blocks) "
+        "are refused without a release and admitted with a release of 60,000",
+        {
+            "utxos": utxos_to_json(utxos),
+            "height": 1_000,
+            "median_time_past": MTP,
+            "template_bytes": 100_000,
+            "transactions": [_hex(funded, preset), _hex(funded, preset)],
+            "released": [0, 60_000],
+        },
+    )
+    for name, script_pubkey, height, description, error in (
+        ("script_of_128_bytes", b"\x51" * 128, 5, "a 128-byte script: a two-byte length prefix", None),
+        ("height_2_pow_32", b"\x51", 1 << 32, "a height above u32", "ENCODE_OUT_OF_RANGE"),
+    ):
+        entries = {coin: UtxoEntry(TxOutput(7, script_pubkey), height, False)}
+        yield CaseSpec(
+            "state_root",
+            name,
+            f"STATE-1: a UTXO entry with {description}",
+            {"utxos": utxos_to_json(entries)},
+            expect_error=error,
+        )
+    sighash_inputs: tuple[tuple[str, int, JSON, bytes, str], ...] = (
+        ("input_index_2_pow_32", 1 << 32, 1_000_000, script, "an input index of 2^32 (above u32)"),
+        ("spent_value_2_pow_64", 0, str(1 << 64), script, "a spent value of 2^64 (above u64)"),
+        (
+            "spent_script_above_max_transaction_bytes",
+            0,
+            1_000_000,
+            b"\x51" * (preset.ledger.max_transaction_bytes + 1),
+            "a spent script of max_transaction_bytes + 1 bytes",
+        ),
+    )
+    for name, index, value, spent_script, description in sighash_inputs:
+        yield CaseSpec(
+            "signature_hash",
+            name,
+            f"TXF-5: a signature hash preimage with {description} has no encoding",
+            {
+                "transaction": _hex(spend, preset),
+                "input_index": index,
+                "spent_value": value,
+                "spent_script_pubkey": spent_script.hex(),
+            },
+            expect_error="ENCODE_OUT_OF_RANGE",
+        )
+    yield CaseSpec(
+        "coinbase_transaction",
+        "outputs_above_max_inputs_plus_outputs",
+        "TXF-1/4: a coinbase of max_inputs_plus_outputs + 1 outputs has no encoding",
+        {
+            "height": 5,
+            "outputs": [{"value": 1, "script_pubkey": "51"}] * (preset.ledger.max_inputs_plus_outputs + 1),
+        },
+        expect_error="ENCODE_OUT_OF_RANGE",
+    )
+    yield CaseSpec(
+        "coinbase_transaction",
+        "height_2_pow_32",
+        "TXF-1/4: the coinbase of height 2^32 has no encoding (its lock_time is a u32)",
+        {"height": 1 << 32, "outputs": [{"value": 1, "script_pubkey": "51"}]},
+        expect_error="ENCODE_OUT_OF_RANGE",
+    )
+    coinbase_outputs: tuple[tuple[str, JSON, str, str], ...] = (
+        ("value_2_pow_64", str(1 << 64), "51", "an output value of 2^64 (above u64)"),
+        (
+            "script_above_max_transaction_bytes",
+            1,
+            "51" * (preset.ledger.max_transaction_bytes + 1),
+            "an output script of max_transaction_bytes + 1 bytes",
+        ),
+    )
+    for name, value, script_hex, description in coinbase_outputs:
+        yield CaseSpec(
+            "coinbase_transaction",
+            name,
+            f"TXF-1/4: a coinbase paying {description} has no encoding",
+            {"height": 5, "outputs": [{"value": value, "script_pubkey": script_hex}]},
+            expect_error="ENCODE_OUT_OF_RANGE",
+        )
 
 
 def _coinbase_and_undo_cases(preset: Preset) -> Iterator[CaseSpec]:
@@ -1034,6 +1177,59 @@ def _block_removal_cases(preset: Preset) -> Iterator[CaseSpec]:
         [coinbase, a, b_conflict, c],
     )
     yield case("coinbase_only", "a block with only its coinbase changes nothing", [coinbase])
+    yield _two_diamonds_case(preset)
+
+
+def _two_diamonds_case(preset: Preset) -> CaseSpec:
+    """MEMPOOL-5 over a descendant graph that reaches two transactions twice: A pays four outputs,
+    each spent by one of B1, C1, B2, C2; D1 spends B1 and C1, D2 spends B2 and C2. Whatever order
+    the walk over A's descendants takes, it meets D1 or D2 a second time while one of A's children
+    is still waiting: a walk that stopped there (instead of skipping the repeat) would keep it."""
+    alice, bob = key("diamond-alice"), key("diamond-bob")
+    utxos = _plain_utxos([(alice, 1_000_000), (bob, 1_000_000)])
+    coin, bob_coin = sorted(utxos)
+
+    def spend(view: dict[OutPoint, UtxoEntry], spent: list[OutPoint], count: int) -> Transaction:
+        total = sum(view[o].output.value for o in spent)
+
+        def build(fee: int) -> Transaction:
+            share = (total - fee) // count
+            values = [total - fee - share * (count - 1)] + [share] * (count - 1)
+            outputs = [TxOutput(v, alice.script_pubkey) for v in values]
+            return _spend_script(view, spent, [alice] * len(spent), outputs, preset)
+
+        return build(2 * transaction_size(build(0), preset))
+
+    view: dict[OutPoint, UtxoEntry] = dict(utxos)
+    pool: list[Transaction] = []
+
+    def add(tx: Transaction) -> bytes:
+        view.update(apply_transaction(view, tx, 1_000, preset)[0])
+        pool.append(tx)
+        return txid(tx, preset)
+
+    a = add(spend(view, [coin], 4))
+    middle = [add(spend(view, [OutPoint(a, i)], 1)) for i in range(4)]
+    for first, second in ((middle[0], middle[1]), (middle[2], middle[3])):
+        add(spend(view, [OutPoint(first, 0), OutPoint(second, 0)], 1))
+    # One atom below the minimum fee: refused (no escrow release unless one is given, SC-PEG-4).
+    pool.append(_sized_spend(utxos, bob_coin, bob, preset, preset.mempool.min_fee_rate, extra_fee=-1))
+    conflict = _sized_spend(utxos, coin, alice, preset, 2, payee=bob)
+    coinbase = coinbase_transaction(1_000, [TxOutput(1, bob.script_pubkey)])
+    return CaseSpec(
+        "mempool_remove_for_block",
+        "conflict_two_diamonds",
+        "MEMPOOL-5: the block spends A's input in another transaction: A leaves with every "
+        "descendant, though D1 and D2 are each reached twice (through B and C); a spend one atom "
+        "below the minimum fee was never admitted (MEMPOOL-1)",
+        {
+            "utxos": utxos_to_json(utxos),
+            "height": 1_000,
+            "median_time_past": MTP,
+            "transactions": [_hex(t, preset) for t in pool],
+            "block": [_hex(t, preset) for t in (coinbase, conflict)],
+        },
+    )
 
 
 def _trim_cases(preset: Preset) -> Iterator[CaseSpec]:

@@ -380,6 +380,30 @@ def _validations(preset: Preset) -> Iterator[CaseSpec]:
             f"P2P-LP-5: {description}",
             {"topic": topic_name(preset, kind), "data": data.hex(), "check_error": check_error},
         )
+    limit = preset.network.max_message_bytes
+    if limit <= 1 << 22:  # 4 MiB on devnet; the mainnet preset's 32 MiB would weigh 64 MiB of hex
+        for name, size, description in (
+            (
+                "gossip_at_max_message_bytes",
+                limit,
+                "exactly max_message_bytes: the length passes, the command fails",
+            ),
+            (
+                "gossip_over_max_message_bytes",
+                limit + 1,
+                "one byte above max_message_bytes: refused by its length first",
+            ),
+        ):
+            yield _case(
+                "gossip_validation",
+                name,
+                f"P2P-LP-2: quorum gossip of command byte 0xff, {description}",
+                {
+                    "topic": topic_name(preset, TopicKind.QUORUM),
+                    "data": (b"\xff" * size).hex(),
+                    "check_error": None,
+                },
+            )
     yield _case(
         "gossip_validation",
         "unknown_topic",

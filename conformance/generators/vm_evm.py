@@ -1,8 +1,10 @@
 """Vectors of the ``vm_evm`` flow: EVM sidechain transactions executed statelessly over witnesses.
 
 Valid cases (transfers of every transaction type, a contract call that stores and logs, a
-creation, a revert, an out-of-gas loop, withdrawals) carry the witness their full execution
-recorded (VM-6); invalid cases name the EVM-3 check or VM-2/VM-4 witness rule that rejects them.
+creation, creations whose initcode exercises the storage journal (its own storage, warm and cold
+accounts, a reverted frame's warmth), a revert, an out-of-gas loop, withdrawals) carry the
+witness their full execution recorded (VM-6); invalid cases name the EVM-3 check or VM-2/VM-4
+witness rule that rejects them.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from conformance.evm_tx import TxFields, address_of, private_key, sign
 from conformance.model import JSON, CaseSpec
 from spec.presets import Preset
 from spec.trie import keccak256
-from spec.vm.evm import HASHER, SECP256K1_N, EvmAccount, apply_transaction, compute_state
+from spec.vm.evm import HASHER, MAX_NONCE, SECP256K1_N, EvmAccount, apply_transaction, compute_state
 from spec.vm.interface import ExecutionContext, StateWitness, encode_witness, record_witness
 
 ALICE = private_key(b"vm_evm/alice")
@@ -92,6 +94,29 @@ read back, a reverted frame's writes and creation undone, a cleared slot (EIP-35
 CREATE2 onto a balance-only account that stays, and two that collide (storage, nonce)."""
 
 
+INIT_STORAGE = _push(0x2A) + _sstore(0) + _push(0) + b"\x54" + _sstore(1)
+"""Initcode storing 42 in slot 0 of the contract being created and copying it to slot 1. A
+creation transaction does not wipe its address (only CREATE and CREATE2 do), so the SSTOREs' gas
+reads the original values (EIP-2200) from the pre-state storage of an absent account: empty."""
+INIT_WARM = b"".join(
+    (
+        _push(BOB) + b"\x31\x50",  # BALANCE of a cold account: 2,600
+        _push(BOB) + b"\x31\x50",  # the same account again, now warm: 100
+        b"\x32\x31\x50",  # BALANCE(ORIGIN): warm from the start (EIP-2929)
+        b"\x30\x31\x50",  # BALANCE(ADDRESS): the contract being created is warm
+        b"\x41\x31\x50",  # BALANCE(COINBASE): warm from the start (EIP-3651)
+    )
+)
+"""Initcode whose gas counts EIP-2929/3651 warm and cold accounts (100 or 2,600 a BALANCE)."""
+INIT_REVERTED_WARMTH = (
+    _call(0xF4, UNDO) + _sstore(0) + _push(4) + b"\x54" + _sstore(1) + _push(UNDO) + b"\x31\x50"
+)
+"""Initcode that DELEGATECALLs UNDO (which writes slot 4 of the contract being created, a cold
+slot, CREATE2s and REVERTs), then reads slot 4 and UNDO's balance: the revert undoes the write and
+the slot's warmth (EIP-2929), so the SLOAD is cold again (2,100) and reads 0, but not what the
+caller did before the frame began: UNDO, warmed by the DELEGATECALL itself, stays warm (100)."""
+
+
 def create2_address(sender: bytes, salt: int, initcode: bytes = b"") -> bytes:
     """The address CREATE2 gives (EIP-1014)."""
     return keccak256(b"\xff" + sender + salt.to_bytes(32, "big") + keccak256(initcode))[12:]
@@ -115,23 +140,26 @@ CONTEXT = ExecutionContext(
 
 def genesis() -> tuple[bytes, dict[bytes, bytes]]:
     """The pre-state every case starts from, and its preimages."""
-    return compute_state(
-        {
-            address_of(ALICE): EvmAccount(balance=10**15),
-            address_of(CAROL): EvmAccount(balance=10**15, code=b"\x00"),
-            STORE: EvmAccount(code=STORE_CODE, storage={1: 7}),
-            REVERTER: EvmAccount(code=REVERT_CODE),
-            LOOPER: EvmAccount(code=LOOP_CODE),
-            ENV: EvmAccount(code=ENV_CODE, balance=3),
-            MULTI: EvmAccount(code=MULTI_CODE, storage={1: 7, 2: 9}),
-            OTHER: EvmAccount(code=OTHER_CODE, storage={1: 5}),
-            UNDO: EvmAccount(code=UNDO_CODE),
-            DELEGATOR: EvmAccount(code=DELEGATOR_CODE, balance=10),
-            create2_address(MULTI, 0): EvmAccount(balance=1),
-            create2_address(MULTI, 1): EvmAccount(storage={1: 1}),
-            create2_address(MULTI, 2): EvmAccount(nonce=1),
-        }
-    )
+    return compute_state(genesis_accounts())
+
+
+def genesis_accounts() -> dict[bytes, EvmAccount]:
+    """The accounts of :func:`genesis` (tests rebuild them in py-evm's own state as an oracle)."""
+    return {
+        address_of(ALICE): EvmAccount(balance=10**15),
+        address_of(CAROL): EvmAccount(balance=10**15, code=b"\x00"),
+        STORE: EvmAccount(code=STORE_CODE, storage={1: 7}),
+        REVERTER: EvmAccount(code=REVERT_CODE),
+        LOOPER: EvmAccount(code=LOOP_CODE),
+        ENV: EvmAccount(code=ENV_CODE, balance=3),
+        MULTI: EvmAccount(code=MULTI_CODE, storage={1: 7, 2: 9}),
+        OTHER: EvmAccount(code=OTHER_CODE, storage={1: 5}),
+        UNDO: EvmAccount(code=UNDO_CODE),
+        DELEGATOR: EvmAccount(code=DELEGATOR_CODE, balance=10),
+        create2_address(MULTI, 0): EvmAccount(balance=1),
+        create2_address(MULTI, 1): EvmAccount(storage={1: 1}),
+        create2_address(MULTI, 2): EvmAccount(nonce=1),
+    }
 
 
 def _witness(preimages: Mapping[bytes, bytes]) -> bytes:
@@ -156,8 +184,9 @@ def _apply_case(
     expect_error: str | None = None,
     witness: bytes | None = None,
     context: ExecutionContext = CONTEXT,
+    state: tuple[bytes, dict[bytes, bytes]] | None = None,
 ) -> CaseSpec:
-    root, nodes = genesis()
+    root, nodes = genesis() if state is None else state
     if witness is None:
         if expect_error is None:
             recorded = record_witness(apply_transaction, preset, nodes, root, tx, context)
@@ -320,6 +349,27 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         "EVM-3: exactly 49,152 bytes of initcode (EIP-3860) is valid",
         tx(to=None, gas=29_000_000, data=bytes(49_152), max_fee=1, priority_fee=0),
     )
+    yield _apply_case(
+        preset,
+        "create_initcode_storage",
+        "EVM-1, EVM-4: a creation whose initcode stores into its own (absent, unwiped) account: "
+        "original values from the empty pre-state storage",
+        tx(to=None, gas=200_000, data=INIT_STORAGE),
+    )
+    yield _apply_case(
+        preset,
+        "create_initcode_warm_accounts",
+        "EVM-4 (EIP-2929/3651): BALANCE of a cold account twice (2,600 then 100), of ORIGIN, of the "
+        "new contract and of COINBASE (warm from the start: 100 each)",
+        tx(to=None, gas=200_000, data=INIT_WARM),
+    )
+    yield _apply_case(
+        preset,
+        "create_initcode_reverted_warmth",
+        "EVM-1, EVM-4 (EIP-2929): a reverted DELEGATECALL frame's write to a cold slot is undone "
+        "with the slot's warmth: the slot read after it is cold again and reads 0",
+        tx(to=None, gas=300_000, data=INIT_REVERTED_WARMTH),
+    )
 
     # -- invalid transactions (EVM-2, EVM-3, EVM-5) ----------------------------------------
     yield _apply_case(preset, "decode_garbage", "EVM-2: not RLP", b"\xf8\x01", "VM_EVM_TX_DECODE")
@@ -350,6 +400,23 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         "EVM-3: s = 1 is in range: the signature recovers some other key, whose account cannot pay",
         _with_signature(tx(), s=1),
         "VM_EVM_INSUFFICIENT_FUNDS",
+    )
+    yield _apply_case(
+        preset,
+        "signature_r_one",
+        "EVM-3: r = 1 is in range (x = 1 is on the curve): the signature recovers some other key, "
+        "whose account cannot pay",
+        _with_signature(tx(), r=1),
+        "VM_EVM_INSUFFICIENT_FUNDS",
+    )
+    exhausted = compute_state({address_of(ALICE): EvmAccount(balance=10**15, nonce=MAX_NONCE)})
+    yield _apply_case(
+        preset,
+        "nonce_at_max",
+        "EVM-3 (EIP-2681): an account whose nonce is 2^64 - 1 cannot send, even with that nonce",
+        tx(nonce=MAX_NONCE),
+        "VM_EVM_NONCE",
+        state=exhausted,
     )
     for r, name in ((0, "r_zero"), (SECP256K1_N, "r_equal_to_n")):
         yield _apply_case(

@@ -92,6 +92,15 @@ MANY_TYPES = compile_wat(
 )
 """VMW-4: a type section of more than 2^14 bytes (a three-byte LEB128 size) before the table and
 memory sections the bounds check reads."""
+INIT_INPUT_LEN = _module(
+    "",
+    imports='(import "env" "input_len" (func $len (result i32)))'
+    ' (import "env" "emit" (func $emit (param i32 i32)))',
+    extra='(func (export "init") (i32.store (i32.const 0) (call $len))'
+    " (call $emit (i32.const 0) (i32.const 4)))",
+)
+"""VMW-8: a deploy's ``init`` has no input: ``input_len`` is 0 (emitted as four bytes), not the
+module's length."""
 RECURSE = compile_wat(f'(module {MEMORY} (func $r (call $r)) (func (export "call") (call $r)))')
 
 INVALID_MODULES: tuple[tuple[str, bytes, str], ...] = (
@@ -123,6 +132,11 @@ INVALID_MODULES: tuple[tuple[str, bytes, str], ...] = (
         "VM_WASM_FORBIDDEN_IMPORT",
     ),
     ("memory_above_bound", _module("", memory='(memory (export "memory") 17)'), "VM_WASM_MEMORY_BOUND"),
+    (  # 128 pages: the LEB128 bytes 0x80 0x01 (a byte of exactly 0x80 continues the number)
+        "memory_128_pages",
+        _module("", memory='(memory (export "memory") 128)'),
+        "VM_WASM_MEMORY_BOUND",
+    ),
     ("no_memory", compile_wat('(module (func (export "call")))'), "VM_WASM_MEMORY_BOUND"),
     ("table_above_bound", _module("", extra="(table 1025 funcref)"), "VM_WASM_TABLE_BOUND"),
     ("two_tables", _module("", extra="(table 1 funcref) (table 1 funcref)"), "VM_WASM_TABLE_BOUND"),
@@ -435,6 +449,16 @@ def _apply_cases() -> Iterator[CaseSpec]:
     )
     yield _apply(
         "nan_canonical", "VMW-5: 0/0 stores the canonical NaN 0x7fc00000", [_deploy(NAN), _call("bob", 0)]
+    )
+    yield _apply(
+        "deploy_init_input_len",
+        "VMW-8: input_len in a deploy's init is 0 (the module is not the input)",
+        [_deploy(INIT_INPUT_LEN)],
+    )
+    yield _apply(
+        "fuel_limit_at_intrinsic",
+        "VMW-3c/VMW-7: a transfer whose fuel limit is exactly its intrinsic fuel (tx_base_fuel, 1,000)",
+        [make_tx("bob", TxKind.TRANSFER, 0, to=ALICE, value=5, fuel_limit=1000)],
     )
     yield _apply(
         "deploy_out_of_fuel_in_init",
