@@ -362,6 +362,21 @@ class Libp2pBridge:
             # ``max_connections``, checked when a connection is added; handshakes end within the
             # upgrade timeout.
             network._inbound_limiter = trio.CapacityLimiter(math.inf)
+        pubsub = self.gossip.pubsub
+
+        async def teardown(peer_id: ID) -> None:
+            # py-libp2p 0.8.1's ``_teardown_if_connected`` (run when a peer is blacklisted) awaits
+            # the stream's reset and then deletes the peer, which the dead-peer handler may have
+            # deleted meanwhile: its KeyError stops the pubsub service, and with it the node's
+            # libp2p side (found by tests/test_libp2p_adversary.py). The same steps, tolerant.
+            stream = pubsub.peers.get(peer_id)
+            if stream is not None:
+                with contextlib.suppress(Exception):
+                    await stream.reset()
+                pubsub.peers.pop(peer_id, None)
+            pubsub._forget_all_subscriptions(peer_id)
+
+        pubsub._teardown_if_connected = teardown  # type: ignore[method-assign]
         async with self.gossip.running(self.port):
             self.port = int(str(self.gossip.listen_address()).split("/tcp/")[1].split("/")[0])
             self.dht = KadDHT(self.gossip.host, DHTMode.SERVER)
@@ -706,7 +721,8 @@ class Libp2pBridge:
         self.refused[peer] = None
         while len(self.refused) > MAX_REFUSED_PEERS:
             del self.refused[next(iter(self.refused))]
-        self.gossip.pubsub.add_to_blacklist(peer_id)
+        if not self.gossip.pubsub.is_peer_blacklisted(peer_id):
+            self.gossip.pubsub.add_to_blacklist(peer_id)
         with contextlib.suppress(Exception):
             await self.gossip.host.disconnect(peer_id)
 
