@@ -33,6 +33,7 @@ from libp2p.abc import IHost, INetStream, ISubscriptionAPI
 from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
 from libp2p.custom_types import TProtocol
+from libp2p.network.config import ConnectionConfig
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo
 from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
@@ -187,9 +188,12 @@ class GossipHost:
         node_seed: bytes,
         check: Check | None = None,
         misbehaviour: Callable[[str], int] | None = None,
+        connection_config: ConnectionConfig | None = None,
     ) -> None:
         """``misbehaviour``: the P2P-SCORE-1 score of a peer id (text) for gossipsub's
-        application-specific score (P2P-LP-7); the host's own :attr:`scores` by default."""
+        application-specific score (P2P-LP-7); the host's own :attr:`scores` by default.
+        ``connection_config``: py-libp2p's connection limits and upgrade timeouts (node policy;
+        the library's defaults otherwise)."""
         self.preset = preset
         self.check = check if check is not None else stateless_check(preset)
         key_pair = create_new_key_pair(node_seed)
@@ -202,6 +206,7 @@ class GossipHost:
             key_pair=key_pair,
             sec_opt={NOISE_PROTOCOL_ID: noise},
             muxer_preference="YAMUX",
+            connection_config=connection_config,
         )
         params = compute_gossip_score_params(preset)
         self.misbehaviour = misbehaviour if misbehaviour is not None else self._own_score

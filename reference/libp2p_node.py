@@ -22,6 +22,17 @@ Two pieces (docs/node.md, "The node on libp2p"):
   - peers are their libp2p peer ids (P2P-LP-3), derived from the node key ``DATADIR/node.seed``
     (32 bytes, ``0600``): scores and bans key on the peer id, hence on the key, and a banned peer
     id is blacklisted in gossipsub and refused at connection;
+  - robustness (node policy, docs/node.md "Limits on libp2p"): py-libp2p's connection limit
+    (``--max-inbound`` plus the preset's ``max_outbound`` open connections) and upgrade timeout
+    (``--handshake-timeout``); a request stream must
+    deliver its request within ``--frame-timeout``; each peer has a request budget (a token bucket
+    of :data:`REQUESTS_PER_SECOND`, above it the stream is reset and the peer disconnected, without
+    a ban, and refused for :data:`COOLDOWN_SECONDS`), at most :data:`MAX_STREAMS_PER_PEER` request
+    streams being served (more are reset; :data:`OVERFLOW_BURST` of those are the same offence as
+    the rate) and a response of at most
+    :data:`MAX_RESPONSE_BYTES`; the queues between the loops are bounded (:data:`MAX_NODE_CALLS`
+    trio -> asyncio, :data:`MAX_PENDING_SUBMITS` asyncio -> trio); a banned peer id is refused as
+    soon as its connection is up (:class:`RefusingNotifee`), before it can open a stream;
   - discovery: the Kademlia DHT (``/ipfs/kad/1.0.0``) in server mode, bootstrapped from the
     ``--connect`` addresses; every :data:`DISCOVERY_INTERVAL` the node looks itself up
     (``find_closest_peers_network``) and dials the peers its routing table holds, up to
@@ -36,19 +47,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import multiaddr
 import trio
-from libp2p.abc import INetStream
+from libp2p.abc import INetConn, INetStream, INetwork, INotifee
 from libp2p.custom_types import TProtocol
 from libp2p.kad_dht.kad_dht import DHTMode, KadDHT
+from libp2p.network.config import ConnectionConfig
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import info_from_p2p_addr
 from libp2p.pubsub.pb import rpc_pb2
@@ -63,12 +78,13 @@ from reference.p2p import (
     P2PLimits,
     P2PService,
     Peer,
+    RateLimiter,
 )
 from reference.privatefiles import write_private
 from reference.quorum import InvalidQuorumMessage, QuorumOutput
 from reference.sidechains import SidechainOutput, SidechainRejected
 from reference.snapshots import FastSync
-from spec.chain.block import Block, block_hash
+from spec.chain.block import Block, block_hash, encode_block
 from spec.chain.forkchoice import FinalityCertificate
 from spec.chain.pow import check_proof_of_work
 from spec.errors import NoCommonBlock, SpecError
@@ -146,6 +162,97 @@ whose validator ignores (never forwards) what it already has; short, so a catch-
 published again for a peer that joined."""
 MAX_INBOUND_QUEUE = 1_024
 """Gossip messages waiting for the node at most (a full queue is ignored, not forwarded)."""
+REQUESTS_PER_SECOND = 100.0
+REQUEST_BURST = 400.0
+"""Per-peer request-response budget (node policy, generous for sync: a ``Headers`` answer brings up
+to 2,000 headers, one ``blocks`` request their bodies): a request above it has its stream reset and
+the peer is disconnected without a ban, as a TCP peer above its message rate."""
+MAX_STREAMS_PER_PEER = 16
+"""Request streams of one peer being served at once, at most; more are reset at once (an honest
+peer has a few in flight: the sync logic asks one peer one thing at a time, fast sync four chunks)."""
+OVERFLOWS_PER_SECOND = 4.0
+OVERFLOW_BURST = 32.0
+"""Streams a peer may open above its :data:`MAX_STREAMS_PER_PEER` (each reset at once): a token
+bucket; a peer above it is disconnected without a ban (py-libp2p opens streams more slowly than
+:data:`REQUESTS_PER_SECOND` on a loaded machine, so this is the limit a stream flood meets first)."""
+MAX_NODE_CALLS = 256
+"""Calls from trio waiting for the node (requests, gossip validations, scores) at most: the queue
+from trio to asyncio is bounded; above it a request stream is reset and a gossip message ignored."""
+MAX_PENDING_SUBMITS = 1_024
+"""Calls from the node waiting for trio (publications, requests, dials) at most: the queue from
+asyncio to trio is bounded; above it a call fails at once (``ConnectionError``)."""
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+"""Encoded bytes one request is answered with at most: a ``blocks`` answer stops there and the
+blocks left out are not found (P2P-LP-4), so a GetData bomb never holds more in memory."""
+COOLDOWN_SECONDS = 30.0
+"""A peer disconnected for its rate is refused this long (its connections closed as soon as they
+are up): reconnecting at once is no way around the budget (node policy; not a ban, not scored)."""
+MAX_RATE_LIMITED_PEERS = 10_000
+"""Peers whose request budget is remembered, at most (the least recently seen are forgotten)."""
+MAX_LISTED_SCORES = 1_000
+"""Misbehaviour scores ``getpeerinfo`` lists at most (by peer id)."""
+MAX_REFUSED_PEERS = 10_000
+"""Banned peer ids the transport refuses at connection, at most (the oldest are forgotten)."""
+
+
+class Busy(Exception):
+    """The node has :data:`MAX_NODE_CALLS` calls from trio waiting: this one is not made."""
+
+
+@dataclass(frozen=True)
+class TransportLimits:
+    """The libp2p transport's limits (node policy; ``rusty node`` options set them, P2PLimits)."""
+
+    max_inbound: int = 125
+    max_outbound: int = 8
+    handshake_timeout: float = 10.0
+    frame_timeout: float = 60.0
+
+    def connection_config(self) -> ConnectionConfig:
+        """py-libp2p's connection manager: at most ``max_inbound + max_outbound`` open connections,
+        two per peer id, and the Noise and muxer upgrade and the stream negotiation within the
+        handshake timeout."""
+        total = self.max_inbound + self.max_outbound
+        return ConnectionConfig(
+            max_connections=total,
+            min_connections=self.max_outbound,
+            low_watermark=self.max_outbound,
+            high_watermark=total,
+            max_connections_per_peer=2,
+            inbound_upgrade_timeout=self.handshake_timeout,
+            outbound_upgrade_timeout=self.handshake_timeout,
+            inbound_stream_protocol_negotiation_timeout=self.handshake_timeout,
+        )
+
+
+class RefusingNotifee(INotifee):
+    """Closes a connection of a refused peer id (banned, or cooling down after its rate) as soon as
+    it is up (P2P-LP-3: a ban sticks to the key, whatever address the peer comes from)."""
+
+    def __init__(self, is_refused: Callable[[str], bool], counters: dict[str, int]) -> None:
+        self.is_refused = is_refused
+        self.counters = counters
+
+    async def connected(self, network: INetwork, conn: INetConn) -> None:
+        if self.is_refused(conn.muxed_conn.peer_id.to_base58()):
+            self.counters["connections_refused"] += 1
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+    async def disconnected(self, network: INetwork, conn: INetConn) -> None:
+        return None
+
+    async def opened_stream(self, network: INetwork, stream: INetStream) -> None:
+        return None
+
+    async def closed_stream(self, network: INetwork, stream: INetStream) -> None:
+        return None
+
+    async def listen(self, network: INetwork, multiaddr: multiaddr.Multiaddr) -> None:
+        return None
+
+    async def listen_close(self, network: INetwork, multiaddr: multiaddr.Multiaddr) -> None:
+        return None
 
 
 def node_seed(datadir: Path) -> bytes:
@@ -171,9 +278,11 @@ class Libp2pBridge:
         loop: asyncio.AbstractEventLoop,
         on_gossip: Callable[[str, TopicKind, Message, bytes], Coroutine[Any, Any, GossipDecision]],
         on_request: Callable[[str, RequestKind, Message], Coroutine[Any, Any, list[Message]]],
-        on_malformed: Callable[[str], Coroutine[Any, Any, None]],
+        on_malformed: Callable[[str, Violation], Coroutine[Any, Any, None]],
+        limits: TransportLimits = TransportLimits(),
     ) -> None:
         self.gossip = host
+        self.limits = limits
         self.preset = host.preset
         self.port = port
         self.loop = loop
@@ -189,6 +298,27 @@ class Libp2pBridge:
         self.on_disconnected: Callable[[str], None] = lambda peer: None
         self.validating: set[bytes] = set()
         """Message ids being handled by the node inside the validator (not published again)."""
+        self.refused: dict[str, None] = {}
+        """Banned peer ids (insertion order): their connections are closed as soon as they are up."""
+        self.cooling: OrderedDict[str, float] = OrderedDict()
+        """Peers disconnected for their rate, with the end of their :data:`COOLDOWN_SECONDS`."""
+        self.budgets: OrderedDict[str, tuple[RateLimiter, RateLimiter]] = OrderedDict()
+        """Each peer's request budget (:data:`REQUESTS_PER_SECOND`) and stream overflow budget
+        (:data:`OVERFLOWS_PER_SECOND`), least recently seen first."""
+        self.streams: dict[str, int] = {}
+        """Request streams being served, per peer."""
+        self.node_calls = 0
+        """Calls from trio waiting for the node (:data:`MAX_NODE_CALLS`)."""
+        self.submits = 0
+        """Calls from the node waiting for trio (:data:`MAX_PENDING_SUBMITS`)."""
+        self.counters: dict[str, int] = {
+            "rate_limited": 0,
+            "streams_refused": 0,
+            "request_timeouts": 0,
+            "busy": 0,
+            "connections_refused": 0,
+        }
+        """What the limits turned away (``getpeerinfo``'s ``limits``)."""
         self._ready = threading.Event()
         self._stop: trio.Event | None = None
         self._error: BaseException | None = None
@@ -222,6 +352,31 @@ class Libp2pBridge:
 
     async def _main(self) -> None:
         self._stop = trio.Event()
+        network = self.gossip.host.get_network()
+        network.register_notifee(RefusingNotifee(self.is_refused, self.counters))
+        if hasattr(network, "_inbound_limiter"):
+            # py-libp2p 0.8.1 holds an inbound slot until the swarm stops (the handler waits on
+            # ``manager.wait_finished()``), so its inbound cap counts every inbound connection ever
+            # made: after ``max_connections - min_connections`` of them the node refused all (found
+            # by tests/test_libp2p_adversary.py). The cap on open connections is
+            # ``max_connections``, checked when a connection is added; handshakes end within the
+            # upgrade timeout.
+            network._inbound_limiter = trio.CapacityLimiter(math.inf)
+        pubsub = self.gossip.pubsub
+
+        async def teardown(peer_id: ID) -> None:
+            # py-libp2p 0.8.1's ``_teardown_if_connected`` (run when a peer is blacklisted) awaits
+            # the stream's reset and then deletes the peer, which the dead-peer handler may have
+            # deleted meanwhile: its KeyError stops the pubsub service, and with it the node's
+            # libp2p side (found by tests/test_libp2p_adversary.py). The same steps, tolerant.
+            stream = pubsub.peers.get(peer_id)
+            if stream is not None:
+                with contextlib.suppress(Exception):
+                    await stream.reset()
+                pubsub.peers.pop(peer_id, None)
+            pubsub._forget_all_subscriptions(peer_id)
+
+        pubsub._teardown_if_connected = teardown  # type: ignore[method-assign]
         async with self.gossip.running(self.port):
             self.port = int(str(self.gossip.listen_address()).split("/tcp/")[1].split("/")[0])
             self.dht = KadDHT(self.gossip.host, DHTMode.SERVER)
@@ -263,7 +418,19 @@ class Libp2pBridge:
     # ------------------------------------------------------------------------- trio -> asyncio
 
     async def _to_asyncio(self, coroutine: Coroutine[Any, Any, T], timeout: float) -> T:
-        """Run ``coroutine`` on the node's loop; wait in trio without blocking it."""
+        """Run ``coroutine`` on the node's loop; wait in trio without blocking it. Raise
+        :class:`Busy` (without running it) when :data:`MAX_NODE_CALLS` calls are waiting."""
+        if self.node_calls >= MAX_NODE_CALLS:
+            coroutine.close()
+            self.counters["busy"] += 1
+            raise Busy("the node has too many calls waiting")
+        self.node_calls += 1
+        try:
+            return await self._wait_for_node(coroutine, timeout)
+        finally:
+            self.node_calls -= 1
+
+    async def _wait_for_node(self, coroutine: Coroutine[Any, Any, T], timeout: float) -> T:
         token = trio.lowlevel.current_trio_token()
         done = trio.Event()
         future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
@@ -293,7 +460,8 @@ class Libp2pBridge:
                     extra={"fields": {"peer": peer, "kind": kind.value, "code": error.code}},
                 )
                 validation = compute_gossip_validation(kind, error.code)
-                await self._score(peer, validation)
+                with contextlib.suppress(Busy, TimeoutError):
+                    await self._score(peer, validation)
                 return False
             message_id = compute_message_id(msg.topicIDs[0], msg.data)
             self.validating.add(message_id)
@@ -301,7 +469,7 @@ class Libp2pBridge:
                 decision = await self._to_asyncio(
                     self.on_gossip(peer, kind, message, message_id), VALIDATION_TIMEOUT
                 )
-            except TimeoutError:
+            except (TimeoutError, Busy):
                 decision = GossipDecision.IGNORE  # the node was too busy: not the peer's fault
             finally:
                 self.validating.discard(message_id)
@@ -313,35 +481,123 @@ class Libp2pBridge:
 
     async def _score(self, peer: str, validation: GossipValidation) -> None:
         if validation.violation is not None:
-            await self._to_asyncio(self.on_malformed(peer), REQUEST_TIMEOUT)
+            await self._to_asyncio(self.on_malformed(peer, validation.violation), REQUEST_TIMEOUT)
 
     def _handler(self, kind: RequestKind) -> Callable[[INetStream], Awaitable[None]]:
-        limit = self.preset.network.max_message_bytes
-
         async def handle(stream: INetStream) -> None:
             peer = stream.muxed_conn.peer_id.to_base58()
-            try:
-                request = decode_request(kind, await read_frame(stream, limit), self.preset)
-            except SpecError as error:
-                log.info(
-                    "libp2p request undecodable",
-                    extra={"fields": {"peer": peer, "kind": kind.value, "code": error.code}},
-                )
-                await stream.reset()
-                await self._to_asyncio(self.on_malformed(peer), REQUEST_TIMEOUT)
-                return
-            except Exception:
-                return
-            try:
-                answers = await self._to_asyncio(self.on_request(peer, kind, request), REQUEST_TIMEOUT)
-                for answer in answers:
-                    await stream.write(encode_request_frame(answer, self.preset))
-                await stream.close()
-            except Exception:
+            if not self._admit(peer):
                 with contextlib.suppress(Exception):
                     await stream.reset()
+                return
+            try:
+                await self._serve(kind, peer, stream)
+            finally:
+                left = self.streams.get(peer, 1) - 1
+                if left:
+                    self.streams[peer] = left
+                else:
+                    self.streams.pop(peer, None)
 
         return handle
+
+    def is_refused(self, peer: str) -> bool:
+        """Whether ``peer`` is banned or cooling down after its rate (trio side)."""
+        if peer in self.refused:
+            return True
+        until = self.cooling.get(peer)
+        if until is None:
+            return False
+        if time.monotonic() < until:
+            return True
+        del self.cooling[peer]
+        return False
+
+    def _admit(self, peer: str) -> bool:
+        """Whether a new request stream of ``peer`` is served: not refused, within its request
+        budget and its stream overflow budget (else it is disconnected and refused for
+        :data:`COOLDOWN_SECONDS`, without a ban) and its :data:`MAX_STREAMS_PER_PEER`."""
+        if self.is_refused(peer):
+            self.counters["streams_refused"] += 1
+            return False
+        budgets = self.budgets.pop(peer, None)
+        if budgets is None:
+            budgets = (
+                RateLimiter(REQUESTS_PER_SECOND, REQUEST_BURST),
+                RateLimiter(OVERFLOWS_PER_SECOND, OVERFLOW_BURST),
+            )
+        self.budgets[peer] = budgets
+        while len(self.budgets) > MAX_RATE_LIMITED_PEERS:
+            self.budgets.popitem(last=False)
+        requests, overflows = budgets
+        over = not requests.allow()
+        if not over and self.streams.get(peer, 0) >= MAX_STREAMS_PER_PEER:
+            self.counters["streams_refused"] += 1
+            over = not overflows.allow()
+            if not over:
+                return False
+        if over:
+            self.counters["rate_limited"] += 1
+            self.cooling.pop(peer, None)
+            self.cooling[peer] = time.monotonic() + COOLDOWN_SECONDS
+            while len(self.cooling) > MAX_RATE_LIMITED_PEERS:
+                self.cooling.popitem(last=False)
+            if self.nursery is not None:
+                self.nursery.start_soon(self._disconnect, peer)
+            return False
+        self.streams[peer] = self.streams.get(peer, 0) + 1
+        return True
+
+    async def _disconnect(self, peer: str) -> None:
+        with contextlib.suppress(Exception):
+            await self.gossip.host.disconnect(ID.from_base58(peer))
+
+    async def _serve(self, kind: RequestKind, peer: str, stream: INetStream) -> None:
+        """P2P-LP-4: read the request within the frame timeout, have the node answer it, write the
+        answer (each frame within the frame timeout, :data:`MAX_RESPONSE_BYTES` in all)."""
+        limit = self.preset.network.max_message_bytes
+        try:
+            with trio.fail_after(self.limits.frame_timeout):
+                frame = await read_frame(stream, limit)
+            request = decode_request(kind, frame, self.preset)
+        except SpecError as error:
+            log.info(
+                "libp2p request undecodable",
+                extra={"fields": {"peer": peer, "kind": kind.value, "code": error.code}},
+            )
+            with contextlib.suppress(Exception):
+                await stream.reset()
+            violation = (
+                Violation.TOO_MANY_ITEMS
+                if error.code == "DECODE_LENGTH_LIMIT"
+                else Violation.MALFORMED_MESSAGE
+            )
+            with contextlib.suppress(Busy, TimeoutError):
+                await self._to_asyncio(self.on_malformed(peer, violation), REQUEST_TIMEOUT)
+            return
+        except trio.TooSlowError:
+            self.counters["request_timeouts"] += 1  # a silent stream: dropped, not scored
+            with contextlib.suppress(Exception):
+                await stream.reset()
+            return
+        except Exception:
+            with contextlib.suppress(Exception):
+                await stream.reset()
+            return
+        try:
+            answers = await self._to_asyncio(self.on_request(peer, kind, request), REQUEST_TIMEOUT)
+            written = 0
+            for answer in answers:
+                data = encode_request_frame(answer, self.preset)
+                written += len(data)
+                if written > MAX_RESPONSE_BYTES:
+                    break
+                with trio.fail_after(self.limits.frame_timeout):
+                    await stream.write(data)
+            await stream.close()
+        except Exception:
+            with contextlib.suppress(Exception):
+                await stream.reset()
 
     # ------------------------------------------------------------------------- asyncio -> trio
 
@@ -352,6 +608,11 @@ class Libp2pBridge:
         if nursery is None or token is None:
             future.set_exception(ConnectionError("libp2p host not running"))
             return future
+        if self.submits >= MAX_PENDING_SUBMITS:
+            future.set_exception(ConnectionError("libp2p host busy"))
+            return future
+        self.submits += 1
+        future.add_done_callback(self._submitted)
 
         def settle(result: T | None, error: BaseException | None) -> None:
             if future.done():
@@ -379,6 +640,9 @@ class Libp2pBridge:
         except trio.RunFinishedError:
             future.set_exception(ConnectionError("libp2p host stopped"))
         return future
+
+    def _submitted(self, _: object) -> None:
+        self.submits -= 1
 
     async def publish(self, message: Message) -> None:
         """P2P-LP-2: publish ``message`` on its topic (not while the node is validating it)."""
@@ -454,7 +718,11 @@ class Libp2pBridge:
 
     async def _hang_up(self, peer: str) -> None:
         peer_id = ID.from_base58(peer)
-        self.gossip.pubsub.add_to_blacklist(peer_id)
+        self.refused[peer] = None
+        while len(self.refused) > MAX_REFUSED_PEERS:
+            del self.refused[next(iter(self.refused))]
+        if not self.gossip.pubsub.is_peer_blacklisted(peer_id):
+            self.gossip.pubsub.add_to_blacklist(peer_id)
         with contextlib.suppress(Exception):
             await self.gossip.host.disconnect(peer_id)
 
@@ -488,12 +756,29 @@ class Libp2pService(P2PService):
 
     async def start(self) -> int:
         """Start the libp2p host on 127.0.0.1; return the bound TCP port."""
-        host = GossipHost(self.preset, self.seed, misbehaviour=lambda peer: score_of(self.scores, peer))
+        transport_limits = TransportLimits(
+            max_inbound=self.max_inbound,
+            max_outbound=self.preset.network.max_outbound,
+            handshake_timeout=self.limits.handshake_timeout,
+            frame_timeout=self.limits.frame_timeout,
+        )
+        host = GossipHost(
+            self.preset,
+            self.seed,
+            misbehaviour=lambda peer: score_of(self.scores, peer),
+            connection_config=transport_limits.connection_config(),
+        )
         host.pubsub.seen_messages.ttl = SEEN_TTL
         host.pubsub.validation_cache.ttl = 0  # an ignored message may become valid (DKG phases)
         host.pubsub.validation_timeout = VALIDATION_TIMEOUT
         bridge = Libp2pBridge(
-            host, self.port, asyncio.get_running_loop(), self._on_gossip, self._on_request, self._on_malformed
+            host,
+            self.port,
+            asyncio.get_running_loop(),
+            self._on_gossip,
+            self._on_request,
+            self._on_malformed,
+            transport_limits,
         )
         bridge.on_connected = self._on_connected
         bridge.on_disconnected = self._on_disconnected
@@ -650,8 +935,9 @@ class Libp2pService(P2PService):
         self.peers.discard(peer)
         self.by_id.pop(peer.address, None)
 
-    async def _on_malformed(self, peer_id: str) -> None:
-        await self._punish(self._peer(peer_id), Violation.MALFORMED_MESSAGE)
+    async def _on_malformed(self, peer_id: str, violation: Violation = Violation.MALFORMED_MESSAGE) -> None:
+        """A peer sent data that does not decode (gossip or a request): score ``violation``."""
+        await self._punish(self._peer(peer_id), violation)
 
     # ------------------------------------------------------------------------- sending
 
@@ -760,11 +1046,18 @@ class Libp2pService(P2PService):
                 answer = tuple(best[:limit])
             return [Headers(answer)]
         if isinstance(request, GetData):
+            # each distinct item once, yielding to the loop after each (a 50,000-item GetData does
+            # not stall the node), up to MAX_RESPONSE_BYTES: the blocks left out are not found
             found: list[Message] = []
+            size = 0
             for item in dict.fromkeys(request.items):
                 block = self.node.store.block(item.hash) if item.kind == InvKind.BLOCK else None
                 if block is not None:
+                    size += len(encode_block(block, self.preset))
+                    if size > MAX_RESPONSE_BYTES:
+                        break
                     found.append(BlockMessage(block))
+                await asyncio.sleep(0)
             return found
         if isinstance(request, GetBlockTxn):
             block = self.node.store.block(request.block_hash)
@@ -899,6 +1192,8 @@ class Libp2pService(P2PService):
                 "peers": sorted(p.address for p in self.peers if p.ready),
                 "connected": sorted(self.bridge.connected) if self.bridge is not None else [],
                 "gossip_dropped": self.gossip_dropped,
+                "scores": dict(sorted(self.scores.by_peer.items())[:MAX_LISTED_SCORES]),
+                "limits": dict(self.bridge.counters) if self.bridge is not None else {},
             }
         )
         return base
