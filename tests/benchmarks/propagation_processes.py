@@ -21,9 +21,11 @@ TCP, the DHT on libp2p). Node 0 mines past coinbase maturity, then every round:
    per node of one block announced as a compact block, with every envelope, duplicate, IHAVE,
    ping or heartbeat in that window.
 
-Then a late node joins (given node 0's address) and syncs the whole chain, where every block
-travels as a **full block** (``GetData``/``blocks``); the bytes its sockets received, divided by the
-number of blocks, are the full-block cost per node per block.
+Then every node but node 0 stops and a late node joins (given node 0's address) and syncs the
+whole chain from it, where every block travels as a **full block** (``GetData``/``blocks``); the
+bytes its sockets received per byte of the blocks it synced (its 188-byte header, the handshake
+and the requests amortised), times a measured block's size, are that block's full-block cost per
+node.
 
 The two networks run side by side; rounds are interleaved (one on TCP, one on libp2p, …) so the load
 on the shared machine hits both alike. Only ratios are meaningful: median time libp2p / TCP, bytes
@@ -68,8 +70,14 @@ class Network:
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     compact_seconds: list[float] = field(default_factory=list)
     compact_bytes: list[int] = field(default_factory=list)
-    full_bytes_per_block: float = 0.0
+    full_bytes_per_block_byte: float = 0.0
+    """Bytes the late node received per byte of the blocks it synced (full blocks, with the
+    headers, handshake and request overhead amortised)."""
     block_bytes: list[int] = field(default_factory=list)
+
+    def full_bytes(self) -> list[float]:
+        """Per measured block: the bytes one node receives for it as a full block."""
+        return [size * self.full_bytes_per_block_byte for size in self.block_bytes]
 
     def p2p_ports(self) -> set[int]:
         return {int((d / "p2p.port").read_text()) for d in self.datadirs}
@@ -196,21 +204,33 @@ def compact_round(network: Network, txs: int) -> None:
     network.compact_seconds.append(time.perf_counter() - started)
     time.sleep(SETTLE)
     network.compact_bytes.append((received_bytes(pids, ports) - before) // (len(network.datadirs) - 1))
-    block = rpc(network.datadirs[0], "getblock", tip) if False else None  # noqa: SIM108 (size below)
-    del block
+    height = rpc(network.datadirs[0], "getstatus")["height"]
+    network.block_bytes.append(block_size(network.datadirs[0], height))
+
+
+def block_size(datadir: Path, height: int) -> int:
+    """The serialized size (BLK-0) of the best chain's block at ``height``."""
+    return len(str(rpc(datadir, "getblock", height))) // 2
 
 
 def full_sync(network: Network) -> None:
-    """A late node syncs the chain from node 0: the bytes it received per block (full blocks)."""
+    """A late node syncs the chain from node 0 alone (the others are stopped first, so every block
+    comes from one peer and no other peer's headers count): the bytes it received per block byte."""
+    for process in network.processes[1:]:
+        process.terminate()
+    for process in network.processes[1:]:
+        process.wait(timeout=30)
     datadir = network.root / "late"
     Node.init(datadir, "devnet").close()
     height = rpc(network.datadirs[0], "getstatus")["height"]
-    process = start_node(datadir, "--transport", network.transport, *_connect_argument(network, network.datadirs[0]))
+    connect = _connect_argument(network, network.datadirs[0])
+    process = start_node(datadir, "--transport", network.transport, *connect)
     try:
-        ports = network.p2p_ports() | {int((datadir / "p2p.port").read_text())}
+        ports = {int((network.datadirs[0] / "p2p.port").read_text()), int((datadir / "p2p.port").read_text())}
         _wait(lambda: rpc(datadir, "getstatus")["height"] >= height, "the late node's sync")
         time.sleep(SETTLE)
-        network.full_bytes_per_block = received_bytes({process.pid}, ports) / height
+        chain_bytes = sum(block_size(network.datadirs[0], h) for h in range(height + 1))
+        network.full_bytes_per_block_byte = received_bytes({process.pid}, ports) / chain_bytes
     finally:
         process.terminate()
         try:
@@ -227,11 +247,11 @@ def run(count: int, rounds: int, txs: int, root: Path) -> dict[str, Any]:
     networks = {t: start_network(root, count, t) for t in TRANSPORTS}
     try:
         for network in networks.values():
-            _wait(lambda network=network: connected(network), f"{network.transport} nodes to connect")  # type: ignore[misc]
+            _wait(lambda network=network: connected(network), f"{network.transport} nodes to connect")
         time.sleep(5)  # discovery and gossipsub meshes
         maturity = DEVNET.ledger.coinbase_maturity
         for network in networks.values():
-            mine_everywhere(network, maturity + 1 + rounds * txs // max(txs, 1) + txs)
+            mine_everywhere(network, maturity + 1 + rounds * txs)  # one mature coinbase per payment
         for _ in range(rounds):
             for network in networks.values():
                 compact_round(network, txs)
@@ -243,20 +263,25 @@ def run(count: int, rounds: int, txs: int, root: Path) -> dict[str, Any]:
             stop(network)
     tcp, lp = networks["tcp"], networks["libp2p"]
     tcp_compact, lp_compact = statistics.median(tcp.compact_bytes), statistics.median(lp.compact_bytes)
+    tcp_full, lp_full = statistics.median(tcp.full_bytes()), statistics.median(lp.full_bytes())
     return {
         "nodes": count,
         "rounds": rounds,
         "transactions_per_block": txs,
         "peers": peers,
+        "block_bytes": {t: n.block_bytes for t, n in networks.items()},
         "seconds": {t: [round(s, 3) for s in n.compact_seconds] for t, n in networks.items()},
         "compact_bytes_per_node": {t: n.compact_bytes for t, n in networks.items()},
-        "full_bytes_per_node_per_block": {t: round(n.full_bytes_per_block) for t, n in networks.items()},
-        "time_ratio_libp2p_tcp": statistics.median(lp.compact_seconds) / statistics.median(tcp.compact_seconds),
-        "compact_bytes_ratio_libp2p_tcp": lp_compact / tcp_compact,
-        "full_bytes_ratio_libp2p_tcp": lp.full_bytes_per_block / tcp.full_bytes_per_block,
+        "full_bytes_per_block_byte": {t: round(n.full_bytes_per_block_byte, 4) for t, n in networks.items()},
+        "full_bytes_per_node": {"tcp": round(tcp_full), "libp2p": round(lp_full)},
+        "time_ratio_libp2p_tcp": round(
+            statistics.median(lp.compact_seconds) / statistics.median(tcp.compact_seconds), 3
+        ),
+        "compact_bytes_ratio_libp2p_tcp": round(lp_compact / tcp_compact, 3),
+        "full_bytes_ratio_libp2p_tcp": round(lp_full / tcp_full, 3),
         "compact_over_full": {
-            "tcp": tcp_compact / tcp.full_bytes_per_block,
-            "libp2p": lp_compact / lp.full_bytes_per_block,
+            "tcp": round(tcp_compact / tcp_full, 3),
+            "libp2p": round(lp_compact / lp_full, 3),
         },
     }
 
