@@ -147,7 +147,7 @@ def test_devnet_upgrade_mines_past_a_quorum_base_under_state_trie(tmp_path: Path
 def node(tmp_path: Path) -> Iterator[Path]:
     datadir = tmp_path / "node"
     Node.init(datadir, "devnet").close()
-    process = start_node(datadir, "--metrics-port", "0")
+    process = start_node(datadir, "--metrics-port", "0", "--transport", "tcp")  # P2P-1 framing garbage
     yield datadir
     process.terminate()
     assert process.wait(timeout=30) == 0
@@ -275,14 +275,14 @@ def test_a_restarted_node_keeps_its_id_and_dials_its_earlier_peers(tmp_path: Pat
     hub, leaf = tmp_path / "hub", tmp_path / "leaf"
     for datadir in (hub, leaf):
         Node.init(datadir, "devnet").close()
-    hub_process = start_node(hub)
+    hub_process = start_node(hub, "--transport", "tcp")  # HOST:PORT peers and the P2P-HS node id
     try:
-        leaf_process = start_node(leaf, "--connect", f"127.0.0.1:{p2p_port_of(hub)}")
+        leaf_process = start_node(leaf, "--transport", "tcp", "--connect", f"127.0.0.1:{p2p_port_of(hub)}")
         first = _peers_within(leaf, 30)
         assert first["peers"]
         leaf_process.terminate()
         assert leaf_process.wait(timeout=30) == 0
-        leaf_process = start_node(leaf)  # no --connect: the peer comes from the data directory
+        leaf_process = start_node(leaf, "--transport", "tcp")  # no --connect: the peer from the datadir
         again = _peers_within(leaf, 30)
         assert again["peers"], "the restarted node should dial the peer it knew"
         assert again["node_id"] == first["node_id"]
