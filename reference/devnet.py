@@ -1,7 +1,9 @@
 """``rusty devnet N``: N reference nodes on loopback that mine, sync, finalize and relay transactions.
 
-The orchestrator starts N ``rusty node`` processes (node 0 first; the others dial it and find
-each other through Kademlia ``FindNode``), then drives them over RPC:
+The orchestrator starts N ``rusty node`` processes (node 0 first; the others dial its libp2p
+multiaddr, ``DATADIR/p2p.addr``, and find each other through the Kademlia DHT; with
+``--node-arg=--transport=tcp`` they dial its ``HOST:PORT`` and use ``FindNode``), then drives them
+over RPC:
 
 1. two nodes take turns mining devnet blocks (``generate``), so blocks cross the network as
    compact blocks and competing blocks are possible;
