@@ -464,7 +464,7 @@ def p2p_seeds() -> dict[str, dict[str, bytes]]:
     frames["seed-bad-checksum"] = ping[:9] + bytes(4) + ping[13:]
     frames["seed-too-large"] = ping[:5] + b"\xff\xff\xff\xff" + ping[9:]
     peer_id = compute_peer_id(public_key_from_seed(bytes(range(32))))
-    record = encode_operator_peer_record(
+    operator_record = encode_operator_peer_record(
         make_operator_peer_record(
             bls.key_gen(bytes(range(32))), peer_id, (b"/ip4/127.0.0.1/tcp/9444",), 1, PRESET
         )
@@ -512,10 +512,10 @@ def p2p_seeds() -> dict[str, dict[str, bytes]]:
             "seed-secp256k1": peer_id[:3] + b"\x02" + peer_id[4:],
         },
         "p2p_libp2p_operator_record": {
-            "seed-valid": record,
-            "seed-other-sequence": record[:-97] + b"\x09" + record[-96:],
-            "seed-bad-address": record.replace(b"127.0.0.1", b"127.0.001"),
-            "seed-truncated": record[:-1],
+            "seed-valid": operator_record,
+            "seed-other-sequence": operator_record[:-97] + b"\x09" + operator_record[-96:],
+            "seed-bad-address": operator_record.replace(b"127.0.0.1", b"127.0.001"),
+            "seed-truncated": operator_record[:-1],
         },
         "p2p_libp2p_gossip": {
             f"seed-{name}": bytes([list(TopicKind).index(kind)]) + gossip

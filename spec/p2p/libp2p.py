@@ -79,7 +79,7 @@ from spec.errors import (
     UnknownTopic,
 )
 from spec.hashing import HashDomain, tagged_hash
-from spec.masternode.registry import MasternodeList
+from spec.masternode.registry import MasternodeList, MasternodeStatus
 from spec.p2p.messages import (
     Command,
     CompactBlock,
@@ -585,7 +585,10 @@ def check_operator_record_signature(record: OperatorPeerRecord, preset: Preset) 
 
 def is_active_operator(masternodes: MasternodeList, operator_public_key: bytes) -> bool:
     """P2P-LP-6: whether ``operator_public_key`` is the operator key of an ACTIVE masternode."""
-    return any(entry.operator_public_key == operator_public_key for entry in masternodes.active())
+    return any(
+        entry.operator_public_key == operator_public_key and entry.status is MasternodeStatus.ACTIVE
+        for entry in masternodes.entries.values()
+    )
 
 
 def check_operator_peer_record(
