@@ -131,18 +131,16 @@ def _connect_argument(network: Network, previous: Path) -> list[str]:
     return ["--connect", f"127.0.0.1:{(previous / 'p2p.port').read_text().strip()}"]
 
 
-def start_network(root: Path, count: int, transport: str) -> Network:
-    """``count`` node processes, each given the previous one's address."""
-    network = Network(transport, root / transport)
+def start_network(root: Path, count: int, transport: str, network: Network) -> None:
+    """``count`` node processes in ``network``, each given the previous one's address."""
     for index in range(count):
         datadir = network.root / f"node{index}"
         Node.init(datadir, "devnet").close()
         extra = ["--transport", transport]
         if index:
             extra += _connect_argument(network, network.datadirs[-1])
-        network.processes.append(start_node(datadir, *extra))
+        network.processes.append(start_node(datadir, *extra, bound=START_BOUND))
         network.datadirs.append(datadir)
-    return network
 
 
 def connected(network: Network) -> bool:
@@ -224,7 +222,7 @@ def full_sync(network: Network) -> None:
     Node.init(datadir, "devnet").close()
     height = rpc(network.datadirs[0], "getstatus")["height"]
     connect = _connect_argument(network, network.datadirs[0])
-    process = start_node(datadir, "--transport", network.transport, *connect)
+    process = start_node(datadir, "--transport", network.transport, *connect, bound=START_BOUND)
     try:
         ports = {int((network.datadirs[0] / "p2p.port").read_text()), int((datadir / "p2p.port").read_text())}
         _wait(lambda: rpc(datadir, "getstatus")["height"] >= height, "the late node's sync")
@@ -244,8 +242,10 @@ def run(count: int, rounds: int, txs: int, root: Path) -> dict[str, Any]:
     """Both networks side by side, rounds interleaved; the figures and ratios as a dict."""
     if shutil.which("ss") is None:
         raise RuntimeError("ss (iproute2) is needed to read the sockets' byte counters")
-    networks = {t: start_network(root, count, t) for t in TRANSPORTS}
+    networks = {t: Network(t, root / t) for t in TRANSPORTS}
     try:
+        for transport, network in networks.items():
+            start_network(root, count, transport, network)
         for network in networks.values():
             _wait(lambda network=network: connected(network), f"{network.transport} nodes to connect")
         time.sleep(5)  # discovery and gossipsub meshes
