@@ -253,10 +253,10 @@ def test_devnet_reports_a_node_that_fails_to_start(tmp_path: Path) -> None:
 
 
 def test_devnet_reports_nodes_that_do_not_converge(tmp_path: Path) -> None:
-    """Nodes that refuse every inbound connection never sync: a clear message and exit code 1."""
-    result = CliRunner().invoke(
-        main, ["devnet", "2", "--dir", str(tmp_path), "--node-arg=--max-inbound=0", "--timeout", "1"]
-    )
+    """Nodes that refuse every inbound connection never sync: a clear message and exit code 1
+    (``--max-inbound`` is a limit of the TCP transport's server; libp2p does not read it)."""
+    arguments = ["--node-arg=--transport=tcp", "--node-arg=--max-inbound=0", "--timeout", "1"]
+    result = CliRunner().invoke(main, ["devnet", "2", "--dir", str(tmp_path), *arguments])
     assert result.exit_code == 1, result.output
     assert "DID NOT CONVERGE" in result.stdout
     assert "error: the nodes did not converge within 1 s: tips differ" in result.stderr
