@@ -17,9 +17,11 @@ TCP, the DHT on libp2p). Node 0 mines past coinbase maturity, then every round:
    concurrently over RPC every 5 ms); **bytes**: every byte the node processes received on their
    P2P connections (``ss -ti``'s per-socket ``bytes_received``, the kernel's count, both ends
    owned by the network's processes, RPC connections excluded) from before the ``generate`` until
-   0.5 s after the last node had the block, divided by the ``nodes - 1`` receivers: the wire cost
-   per node of one block announced as a compact block, with every envelope, duplicate, IHAVE,
-   ping or heartbeat in that window.
+   0.5 s after the last node had the block, less the network's background rate (measured over a
+   3 s idle window just before: pings, DHT lookups, heartbeats) times the window's length, divided
+   by the ``nodes - 1`` receivers: the wire cost per node of one block announced as a compact
+   block, with its envelopes, duplicates and IHAVEs. Socket counters are per connection: one opened
+   in the window counts from zero, one closed in it is lost (never a negative count).
 
 Then every node but node 0 stops and a late node joins (given node 0's address) and syncs the
 whole chain from it, where every block travels as a **full block** (``GetData``/``blocks``); the
@@ -57,6 +59,10 @@ START_BOUND = 90.0
 """Seconds the network may take to connect (every node at least one peer) or a block to spread."""
 SETTLE = 0.5
 """Seconds of the byte window after the last node had the block (late duplicates, IHAVEs)."""
+IDLE_WINDOW = 3.0
+"""Seconds of the idle window before each block: the network's background bytes per second
+(pings; on libp2p also DHT self-lookups, gossipsub heartbeats, IHAVE), subtracted from the block's
+window in proportion to its length."""
 TRANSPORTS = ("tcp", "libp2p")
 
 
@@ -70,6 +76,8 @@ class Network:
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     compact_seconds: list[float] = field(default_factory=list)
     compact_bytes: list[int] = field(default_factory=list)
+    background_rates: list[int] = field(default_factory=list)
+    """Per round: the network's background bytes per second (all receivers together)."""
     full_bytes_per_block_byte: float = 0.0
     """Bytes the late node received per byte of the blocks it synced (full blocks, with the
     headers, handshake and request overhead amortised)."""
@@ -98,13 +106,14 @@ _SOCKET = re.compile(r"127\.0\.0\.1:(\d+)\s+127\.0\.0\.1:(\d+)\s+users:\(\(\"[^\
 _RECEIVED = re.compile(r"bytes_received:(\d+)")
 
 
-def received_bytes(pids: set[int], ports: set[int]) -> int:
-    """Bytes received so far on the established loopback sockets of ``pids`` with one end on a P2P
-    port of ``ports`` (the kernel's ``tcp_info`` counters, read with ``ss -tinpH``)."""
+def socket_bytes(pids: set[int], ports: set[int]) -> dict[tuple[int, int, int], int]:
+    """Bytes received so far on each established loopback socket of ``pids`` with one end on a P2P
+    port of ``ports``, by (pid, local port, peer port) (the kernel's ``tcp_info`` counters, read
+    with ``ss -tinpH``)."""
     output = subprocess.run(
         ["ss", "-tinpH", "state", "established"], capture_output=True, text=True, check=True
     ).stdout
-    total = 0
+    counts: dict[tuple[int, int, int], int] = {}
     lines = output.splitlines()
     for index, line in enumerate(lines):
         match = _SOCKET.search(line)
@@ -113,8 +122,19 @@ def received_bytes(pids: set[int], ports: set[int]) -> int:
         local, peer, pid = (int(g) for g in match.groups())
         if pid in pids and (local in ports or peer in ports):
             received = _RECEIVED.search(lines[index + 1])
-            total += int(received.group(1)) if received else 0
-    return total
+            counts[(pid, local, peer)] = int(received.group(1)) if received else 0
+    return counts
+
+
+def received_bytes(pids: set[int], ports: set[int]) -> int:
+    """The total of :func:`socket_bytes`."""
+    return sum(socket_bytes(pids, ports).values())
+
+
+def received_since(before: dict[tuple[int, int, int], int], pids: set[int], ports: set[int]) -> int:
+    """Bytes received since ``before`` on the sockets open now (a socket opened since counts from
+    zero; one closed since is not counted: its last bytes are lost, never negative)."""
+    return sum(count - before.get(key, 0) for key, count in socket_bytes(pids, ports).items())
 
 
 def _wait(condition: Any, what: str, bound: float = START_BOUND) -> None:
@@ -194,14 +214,21 @@ def compact_round(network: Network, txs: int) -> None:
     """One measured round (module docstring, steps 1-3)."""
     fill_mempools(network, txs)
     pids, ports = network.pids(), network.p2p_ports()
-    before = received_bytes(pids, ports)
+    idle = socket_bytes(pids, ports)
+    idle_started = time.perf_counter()
+    time.sleep(IDLE_WINDOW)
+    before = socket_bytes(pids, ports)
+    background_rate = received_since(idle, pids, ports) / (time.perf_counter() - idle_started)
     started = time.perf_counter()
     rpc(network.datadirs[0], "generate", 1)
     tip = rpc(network.datadirs[0], "getstatus")["tip"]
     asyncio.run(_until_everywhere(network.datadirs, tip))
     network.compact_seconds.append(time.perf_counter() - started)
     time.sleep(SETTLE)
-    network.compact_bytes.append((received_bytes(pids, ports) - before) // (len(network.datadirs) - 1))
+    window = time.perf_counter() - started
+    spent = received_since(before, pids, ports) - background_rate * window
+    network.compact_bytes.append(round(spent / (len(network.datadirs) - 1)))
+    network.background_rates.append(round(background_rate))
     height = rpc(network.datadirs[0], "getstatus")["height"]
     network.block_bytes.append(block_size(network.datadirs[0], height))
 
@@ -272,6 +299,7 @@ def run(count: int, rounds: int, txs: int, root: Path) -> dict[str, Any]:
         "block_bytes": {t: n.block_bytes for t, n in networks.items()},
         "seconds": {t: [round(s, 3) for s in n.compact_seconds] for t, n in networks.items()},
         "compact_bytes_per_node": {t: n.compact_bytes for t, n in networks.items()},
+        "background_bytes_per_second": {t: n.background_rates for t, n in networks.items()},
         "full_bytes_per_block_byte": {t: round(n.full_bytes_per_block_byte, 4) for t, n in networks.items()},
         "full_bytes_per_node": {"tcp": round(tcp_full), "libp2p": round(lp_full)},
         "time_ratio_libp2p_tcp": round(
