@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start_node(datadir: Path, *extra: str, bound: float = 30.0) -> subprocess.Popen[bytes]:
+def start_node(datadir: Path, *extra: str, bound: float = 60.0) -> subprocess.Popen[bytes]:
     """Start ``rusty node DATADIR [extra...]`` and wait (``bound`` seconds at most) until it wrote
     both port files.
 
