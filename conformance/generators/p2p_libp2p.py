@@ -260,6 +260,18 @@ def _operator_records(preset: Preset) -> Iterator[CaseSpec]:
             make_operator_peer_record(secret, peer_id, (b"/ip4/10.0.0.1/tcp/1",), 0, preset)
         ),
     )
+    label_63 = "m" * 62 + "1"
+    every_character = "abcdefghijklmnopqrstuvwxyz-0123456789"  # all 37 label characters
+    edge_addresses = (
+        f"/dns/{label_63}.example/tcp/65535".encode(),
+        f"/dns/{every_character}/tcp/1".encode(),
+        b"/ip4/0.0.0.0/tcp/9",
+    )
+    yield case(
+        "edge_addresses",
+        "a 63-character DNS label, a label of every allowed character, port 65535, octets 0",
+        encode_operator_peer_record(make_operator_peer_record(secret, peer_id, edge_addresses, 1, preset)),
+    )
     yield case(
         "not_registered",
         "the operator key is no active masternode's (checked before the signature)",
@@ -347,6 +359,10 @@ def _operator_records(preset: Preset) -> Iterator[CaseSpec]:
         ("dns_upper_case", "an upper-case DNS name", (b"/dns/MN.example/tcp/1",)),
         ("dns_hyphen", "a DNS label starting with a hyphen", (b"/dns/-mn.example/tcp/1",)),
         ("dns_empty_label", "an empty DNS label", (b"/dns/mn..example/tcp/1",)),
+        ("dns_label_64", "a 64-character DNS label", (f"/dns/{'m' * 64}/tcp/1".encode(),)),
+        ("dns_underscore", "a character outside the label set", (b"/dns/mn_1/tcp/1",)),
+        ("port_not_decimal", "a port with a letter", (b"/ip4/127.0.0.1/tcp/9a",)),
+        ("octet_not_decimal", "an octet with a sign", (b"/ip4/+1.0.0.1/tcp/9",)),
         ("not_ascii", "a non-ASCII byte", (b"/dns/mn\xff/tcp/1",)),
     ]
     for name, description, addresses in bad_addresses:
