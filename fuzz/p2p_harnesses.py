@@ -26,8 +26,10 @@ Invariants checked:
 * ``p2p_libp2p_peer_id``: the input as peer id bytes and as base58 text (latin-1); only
   ``SpecError`` rejects; an accepted id is the P2P-LP-3 id of the key it names, and an accepted text
   is the canonical text of its bytes.
-* ``p2p_libp2p_operator_record``: the input as an operator peer record (P2P-LP-6); only
-  ``SpecError`` rejects decoding and checking; an accepted record re-encodes to itself.
+* ``p2p_libp2p_operator_record``: the input as an operator peer record (P2P-LP-6) and as the value of
+  its DHT entry (P2P-LP-8); only ``SpecError`` rejects; an accepted record re-encodes to itself, a
+  list without its key refuses it with ``P2P_OPERATOR_NOT_REGISTERED``, the DHT validator under its
+  own key decides as the record check does, and the selector keeps the first of equal sequences.
 * ``p2p_libp2p_gossip``: byte 0 picks a topic kind, the rest is gossip data (P2P-LP-2); only
   ``SpecError`` rejects; accepted data re-encodes to itself on the same topic, and the decision
   (P2P-LP-5) is ``reject`` exactly when the data does not decode.
@@ -42,12 +44,12 @@ Invariants checked:
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from functools import cache
 from operator import attrgetter
 
 from conformance.generators.p2p import p2p_chain, sample_messages
+from conformance.handlers.p2p_libp2p import active_masternodes
 from conformance.snapshotfinality import finality_fixture, other_secret
 from spec.chain.block import Block, encode_block, transactions_root, votes_root
 from spec.chain.commitment import quorum_key
@@ -79,6 +81,7 @@ from spec.p2p.libp2p import (
     RequestKind,
     TopicKind,
     check_operator_peer_record,
+    check_operator_record_entry,
     compute_gossip_validation,
     compute_peer_id,
     decode_gossip_data,
@@ -91,7 +94,9 @@ from spec.p2p.libp2p import (
     encode_operator_peer_record,
     encode_request_frame,
     make_operator_peer_record,
+    operator_record_key,
     peer_id_text,
+    select_operator_peer_record,
 )
 from spec.p2p.messages import (
     Command,
@@ -330,14 +335,36 @@ def fuzz_libp2p_peer_id(data: bytes) -> None:
 
 
 def fuzz_libp2p_operator_record(data: bytes) -> None:
-    """P2P-LP-6: decoding and checking a record; an accepted record re-encodes to itself."""
+    """P2P-LP-6/8: decoding and checking a record and its DHT entry; an accepted record re-encodes to
+    itself, is refused (``P2P_OPERATOR_NOT_REGISTERED``) by a list without its key, and the DHT
+    validator under its own key agrees with the record check."""
     try:
         record = decode_operator_peer_record(data)
     except SpecError:
         return
     _require(encode_operator_peer_record(record) == data, "an operator record does not re-encode to itself")
-    with contextlib.suppress(SpecError):
-        check_operator_peer_record(record, PRESET)
+    try:
+        check_operator_peer_record(record, active_masternodes([]), PRESET)
+    except SpecError as error:
+        _require(
+            error.code == "P2P_OPERATOR_NOT_REGISTERED", f"unregistered record refused with {error.code}"
+        )
+    else:
+        _require(False, "a record of an unregistered operator key was accepted")
+    registered = active_masternodes([record.operator_public_key])
+    try:
+        check_operator_peer_record(record, registered, PRESET)
+        direct: str | None = None
+    except SpecError as error:
+        direct = error.code
+    key = operator_record_key(record.operator_public_key, PRESET)
+    try:
+        check_operator_record_entry(key, data, registered, PRESET)
+        entry: str | None = None
+    except SpecError as error:
+        entry = error.code
+    _require(direct == entry, f"the DHT validator says {entry}, the record check {direct}")
+    _require(select_operator_peer_record([record, record]) == 0, "equal sequences select the first")
 
 
 def fuzz_libp2p_gossip(data: bytes) -> None:
@@ -437,8 +464,10 @@ def p2p_seeds() -> dict[str, dict[str, bytes]]:
     frames["seed-bad-checksum"] = ping[:9] + bytes(4) + ping[13:]
     frames["seed-too-large"] = ping[:5] + b"\xff\xff\xff\xff" + ping[9:]
     peer_id = compute_peer_id(public_key_from_seed(bytes(range(32))))
-    record = encode_operator_peer_record(
-        make_operator_peer_record(bls.key_gen(bytes(range(32))), peer_id, 1, PRESET)
+    operator_record = encode_operator_peer_record(
+        make_operator_peer_record(
+            bls.key_gen(bytes(range(32))), peer_id, (b"/ip4/127.0.0.1/tcp/9444",), 1, PRESET
+        )
     )
     gossip_seeds = [
         (name, *encode_gossip_data(message, PRESET))
@@ -483,9 +512,10 @@ def p2p_seeds() -> dict[str, dict[str, bytes]]:
             "seed-secp256k1": peer_id[:3] + b"\x02" + peer_id[4:],
         },
         "p2p_libp2p_operator_record": {
-            "seed-valid": record,
-            "seed-other-sequence": record[:86] + b"\x09" + record[87:],
-            "seed-truncated": record[:-1],
+            "seed-valid": operator_record,
+            "seed-other-sequence": operator_record[:-97] + b"\x09" + operator_record[-96:],
+            "seed-bad-address": operator_record.replace(b"127.0.0.1", b"127.0.001"),
+            "seed-truncated": operator_record[:-1],
         },
         "p2p_libp2p_gossip": {
             f"seed-{name}": bytes([list(TopicKind).index(kind)]) + gossip

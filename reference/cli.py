@@ -178,16 +178,16 @@ def status(datadir: Path) -> None:
     "--connect",
     "connect",
     multiple=True,
-    help="HOST:PORT of a peer to dial, or with --transport libp2p its /ip4/HOST/tcp/PORT/p2p/PEER_ID "
-    "multiaddr (a DHT bootstrap peer; DATADIR/p2p.addr of a running node) (repeatable).",
+    help="The /ip4/HOST/tcp/PORT/p2p/PEER_ID multiaddr of a peer (a DHT bootstrap peer; DATADIR/p2p.addr "
+    "of a running node), or with --transport tcp its HOST:PORT (repeatable).",
 )
 @click.option(
     "--transport",
     type=click.Choice(["tcp", "libp2p"]),
-    default="tcp",
+    default="libp2p",
     show_default=True,
-    help="P2P transport: the spec's framing over TCP, or libp2p (Noise, yamux, gossipsub, Kademlia DHT; "
-    "docs/node.md#the-node-on-libp2p).",
+    help="P2P transport: libp2p (Noise, yamux, gossipsub, Kademlia DHT, operator peer records; "
+    "docs/node.md#the-node-on-libp2p), or the spec's P2P-1 framing over plain TCP.",
 )
 @click.option("--mine-every", type=float, default=None, help="Devnet: mine a block every this many seconds.")
 @click.option("--max-inbound", type=click.IntRange(min=0), default=None, help="Default: the preset's (125).")
@@ -255,6 +255,11 @@ def node(
     bootstrap = [address for address in connect if address.startswith("/")]
     if bootstrap and transport != "libp2p":
         raise click.BadParameter("a multiaddr needs --transport libp2p", param_hint="--connect")
+    if transport == "libp2p" and len(bootstrap) < len(connect):
+        raise click.BadParameter(
+            "HOST:PORT needs --transport tcp; libp2p dials a /ip4/HOST/tcp/PORT/p2p/PEER_ID multiaddr",
+            param_hint="--connect",
+        )
     try:
         peers = [
             (address.rsplit(":", 1)[0], int(address.rsplit(":", 1)[1]))

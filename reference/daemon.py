@@ -56,7 +56,7 @@ async def run_node(
     client = FastSync(node.preset) if fast_sync and node.store.state.height < 0 else None
     p2p: P2PService
     if transport == "libp2p":
-        from reference.libp2p_node import Libp2pService  # py-libp2p is an optional extra
+        from reference.libp2p_node import Libp2pService  # imported only when used (trio, py-libp2p)
 
         p2p = Libp2pService(node, p2p_port, datadir, bootstrap, limits=limits, fast_sync=client)
     else:

@@ -1,7 +1,9 @@
 """``rusty devnet N``: N reference nodes on loopback that mine, sync, finalize and relay transactions.
 
-The orchestrator starts N ``rusty node`` processes (node 0 first; the others dial it and find
-each other through Kademlia ``FindNode``), then drives them over RPC:
+The orchestrator starts N ``rusty node`` processes (node 0 first; the others dial its libp2p
+multiaddr, ``DATADIR/p2p.addr``, and find each other through the Kademlia DHT; with
+``--node-arg=--transport=tcp`` they dial its ``HOST:PORT`` and use ``FindNode``), then drives them
+over RPC:
 
 1. two nodes take turns mining devnet blocks (``generate``), so blocks cross the network as
    compact blocks and competing blocks are possible;
@@ -141,6 +143,9 @@ class DevnetResult:
     every node saw at the end (``None``: not run)."""
     multi_vm: dict[str, Any] | None = None
     """With ``multi_vm=True``: the EVM and WASM round trip's milestones and reads (``None``: not run)."""
+    peer_info: list[dict[str, Any]] = field(default_factory=list)
+    """Each node's ``getpeerinfo`` once the nodes converged (on libp2p: its peer id and the operator
+    records of its quorums' members it resolved, P2P-LP-8)."""
 
     @property
     def upgraded(self) -> bool:
@@ -419,11 +424,13 @@ async def run_devnet(
         while True:
             statuses = [await _rpc(d, "getstatus") for d in datadirs]
             finality = [await _rpc(d, "getfinality") for d in datadirs]
+            peer_info = [await _rpc(d, "getpeerinfo") for d in datadirs]
             result = DevnetResult(
                 heights=[s["height"] for s in statuses],
                 tips=[s["tip"] for s in statuses],
                 payment_received=statuses[1]["balance"] >= funding,
-                peers=[len((await _rpc(d, "getpeerinfo"))["peers"]) for d in datadirs],
+                peers=[len(info["peers"]) for info in peer_info],
+                peer_info=peer_info,
                 masternodes=[s["masternodes"] for s in statuses],
                 finalized_heights=[f["finalized_height"] for f in finality],
                 finalized=[f["finalized"] for f in finality],

@@ -65,8 +65,9 @@ from libp2p.custom_types import TProtocol
 from libp2p.kad_dht.kad_dht import DHTMode, KadDHT
 from libp2p.network.config import ConnectionConfig
 from libp2p.peer.id import ID
-from libp2p.peer.peerinfo import info_from_p2p_addr
+from libp2p.peer.peerinfo import PeerInfo, info_from_p2p_addr
 from libp2p.pubsub.pb import rpc_pb2
+from libp2p.records.validator import Validator
 from libp2p.tools.anyio_service import background_trio_service
 
 from reference.libp2p_host import GossipHost, read_frame
@@ -89,6 +90,7 @@ from spec.chain.forkchoice import FinalityCertificate
 from spec.chain.pow import check_proof_of_work
 from spec.errors import NoCommonBlock, SpecError
 from spec.ledger.transaction import Transaction, wtxid
+from spec.masternode.registry import EMPTY_LIST, MasternodeList
 from spec.p2p.compact import (
     check_compact_block,
     fill_missing,
@@ -99,19 +101,29 @@ from spec.p2p.compact import (
 from spec.p2p.compact import reconstruct as reconstruct_compact
 from spec.p2p.libp2p import (
     MULTI_RESPONSE_KINDS,
+    OPERATOR_RECORD_NAMESPACE,
     RESERVED_TOPICS,
     GossipDecision,
     GossipValidation,
+    OperatorPeerRecord,
     RequestKind,
     TopicKind,
+    check_operator_record_entry,
     compute_gossip_validation,
     compute_message_id,
     decode_gossip_data,
+    decode_operator_peer_record,
     decode_request,
     decode_response,
     encode_gossip_data,
+    encode_operator_peer_record,
     encode_request_frame,
+    is_active_operator,
+    make_operator_peer_record,
+    operator_record_key,
+    peer_id_text,
     request_protocol_id,
+    select_operator_peer_record,
     topic_name,
 )
 from spec.p2p.messages import (
@@ -253,6 +265,38 @@ class RefusingNotifee(INotifee):
 
     async def listen_close(self, network: INetwork, multiaddr: multiaddr.Multiaddr) -> None:
         return None
+RECORD_INTERVAL = 3.0
+"""Seconds between two operator-record rounds (P2P-LP-8): publish our own, look up our quorums'
+members (node policy; short for a loopback devnet)."""
+RECORD_REPUBLISH = 10.0
+"""Seconds after which the node publishes its operator record again with a higher sequence (peers
+whose masternode list did not have our key yet refused the earlier one)."""
+RECORD_LOOKUP_AGAIN = 30.0
+"""Seconds after which a quorum member's record is looked up again (it may have moved)."""
+
+
+class OperatorRecordValidator(Validator):
+    """P2P-LP-8 as py-libp2p's DHT validator of the ``rusty-operator`` namespace: every PutValue
+    and GetValue answer is checked with :func:`spec.p2p.libp2p.check_operator_record_entry` on the
+    node's current masternode list; the selector is :func:`select_operator_peer_record`."""
+
+    def __init__(self, preset: Any, masternodes: Callable[[], MasternodeList]) -> None:
+        self.preset = preset
+        self.masternodes = masternodes
+
+    def validate(self, key: str, value: bytes) -> None:
+        try:
+            check_operator_record_entry(key.encode(), value, self.masternodes(), self.preset)
+        except SpecError as error:
+            raise ValueError(error.code) from error
+
+    def select(self, key: str, values: list[bytes]) -> int:
+        decoded: list[tuple[int, OperatorPeerRecord]] = []
+        for index, value in enumerate(values):
+            with contextlib.suppress(SpecError):
+                decoded.append((index, decode_operator_peer_record(value)))
+        best = select_operator_peer_record([record for _, record in decoded])
+        return decoded[best][0] if best >= 0 else 0
 
 
 def node_seed(datadir: Path) -> bytes:
@@ -319,6 +363,9 @@ class Libp2pBridge:
             "connections_refused": 0,
         }
         """What the limits turned away (``getpeerinfo``'s ``limits``)."""
+        self.masternodes: MasternodeList = EMPTY_LIST
+        """The node's masternode list as of its last record round (read by the DHT validator in the
+        trio thread; replaced, never mutated, by the asyncio side)."""
         self._ready = threading.Event()
         self._stop: trio.Event | None = None
         self._error: BaseException | None = None
@@ -380,6 +427,9 @@ class Libp2pBridge:
         async with self.gossip.running(self.port):
             self.port = int(str(self.gossip.listen_address()).split("/tcp/")[1].split("/")[0])
             self.dht = KadDHT(self.gossip.host, DHTMode.SERVER)
+            self.dht.set_namespace_validator(
+                OPERATOR_RECORD_NAMESPACE, OperatorRecordValidator(self.preset, lambda: self.masternodes)
+            )
             async with background_trio_service(self.dht), trio.open_nursery() as nursery:
                 self.nursery = nursery
                 for kind in TopicKind:
@@ -712,6 +762,33 @@ class Libp2pBridge:
         info = self.gossip.host.get_peerstore().peer_info(peer_id)
         await self.gossip.host.connect(info)
 
+    async def put_record(self, key: bytes, value: bytes) -> None:
+        """P2P-LP-8: PutValue (stored locally and at the closest peers, each of which validates it)."""
+        await self._submit(self._put_record, key, value, timeout=REQUEST_TIMEOUT)
+
+    async def _put_record(self, key: bytes, value: bytes) -> None:
+        if self.dht is not None:
+            await self.dht.put_value(key.decode(), value)
+
+    async def get_record(self, key: bytes) -> bytes | None:
+        """P2P-LP-8: GetValue (the best valid record the DHT returns, or ``None``)."""
+        return await self._submit(self._get_record, key, timeout=REQUEST_TIMEOUT)
+
+    async def _get_record(self, key: bytes) -> bytes | None:
+        if self.dht is None:
+            return None
+        return await self.dht.get_value(key.decode())
+
+    async def dial_addresses(self, peer: str, addresses: Sequence[str]) -> None:
+        """Dial ``peer`` at the addresses of its operator record (P2P-LP-6)."""
+        await self._submit(self._dial_addresses, peer, addresses, timeout=REQUEST_TIMEOUT)
+
+    async def _dial_addresses(self, peer: str, addresses: Sequence[str]) -> None:
+        info = PeerInfo(ID.from_base58(peer), [multiaddr.Multiaddr(a) for a in addresses])
+        await self.gossip.host.connect(info)
+        if self.dht is not None:
+            await self.dht.add_peer(info.peer_id, skip_server_mode_check=True)
+
     async def hang_up(self, peer: str) -> None:
         """Blacklist ``peer`` in gossipsub and close its connections (a ban)."""
         await self._submit(self._hang_up, peer, timeout=REQUEST_TIMEOUT)
@@ -751,6 +828,13 @@ class Libp2pService(P2PService):
         self.gossip_dropped = 0
         """Gossip messages ignored because the node had :data:`MAX_INBOUND_QUEUE` waiting."""
         self._waiting = 0
+        self.record_sequence = 0
+        """The sequence of the operator record the node last published (0: none, P2P-LP-6)."""
+        self.record_published_at = 0.0
+        self.operator_peers: dict[str, dict[str, object]] = {}
+        """P2P-LP-8: by operator key (hex), what the record of a fellow quorum member said (peer id,
+        addresses, sequence) and whether the node dialled it from the record."""
+        self._looked_up: dict[str, float] = {}
 
     # ------------------------------------------------------------------------- lifecycle
 
@@ -788,6 +872,7 @@ class Libp2pService(P2PService):
         self.peer_id = host.peer_id.to_base58()
         self.listen_address = str(host.listen_address())
         self._spawn(self._discover_forever())
+        self._spawn(self._records_forever())
         return self.port
 
     async def stop(self) -> None:
@@ -838,6 +923,84 @@ class Libp2pService(P2PService):
                     ):
                         with contextlib.suppress(Exception):
                             await self.bridge.connect_peer(peer)
+
+    # ------------------------------------------------------------------------- operator records
+
+    async def _records_forever(self) -> None:
+        """P2P-LP-6/8 rounds: publish our operator record, find our quorums' members by theirs."""
+        while self.bridge is not None:
+            await asyncio.sleep(RECORD_INTERVAL)
+            try:
+                await self._records_round()
+            except Exception as error:  # a DHT hiccup: the next round tries again
+                log.info("libp2p operator records", extra={"fields": {"error": str(error)}})
+
+    def own_record(self) -> OperatorPeerRecord:
+        """P2P-LP-6: this node's record (its listen address, a fresh sequence above the last one)."""
+        sequence = max(self.record_sequence + 1, int(time.time()))
+        address = f"/ip4/127.0.0.1/tcp/{self.port}".encode()
+        return make_operator_peer_record(
+            self.node.quorum.secret_key, self.bridge_peer_id(), (address,), sequence, self.preset
+        )
+
+    def bridge_peer_id(self) -> bytes:
+        """The node's peer id (bytes, P2P-LP-3)."""
+        if self.bridge is None:
+            raise ConnectionError("libp2p host not running")
+        return self.bridge.gossip.peer_id_bytes
+
+    def quorum_member_keys(self) -> set[bytes]:
+        """The operator keys of the other members of every quorum this node is a member of."""
+        own = self.node.quorum.public_key
+        members: set[bytes] = set()
+        for record in list(self.node.quorum.sessions.values()):
+            if own in record.state.members:
+                members.update(record.state.members)
+        members.discard(own)
+        return members
+
+    async def _records_round(self) -> None:
+        bridge = self.bridge
+        if bridge is None:
+            return
+        masternodes = self.node.store.state.masternodes
+        bridge.masternodes = masternodes
+        if not is_active_operator(masternodes, self.node.quorum.public_key):
+            return  # not (yet) an active masternode: its record would be refused everywhere
+        now = time.monotonic()
+        if not self.record_sequence or now - self.record_published_at >= RECORD_REPUBLISH:
+            record = self.own_record()
+            key = operator_record_key(record.operator_public_key, self.preset)
+            await bridge.put_record(key, encode_operator_peer_record(record))
+            self.record_sequence, self.record_published_at = record.sequence, now
+            log.info("libp2p operator record published", extra={"fields": {"sequence": record.sequence}})
+        for member in sorted(self.quorum_member_keys()):
+            name = member.hex()
+            if now - self._looked_up.get(name, -RECORD_LOOKUP_AGAIN) < RECORD_LOOKUP_AGAIN:
+                continue
+            key = operator_record_key(member, self.preset)
+            value = await bridge.get_record(key)
+            if value is None:
+                continue  # not published yet: the next round asks again
+            try:
+                found = check_operator_record_entry(key, value, masternodes, self.preset)
+            except SpecError as error:
+                log.info("libp2p operator record refused", extra={"fields": {"code": error.code}})
+                continue
+            self._looked_up[name] = now
+            peer = peer_id_text(found.peer_id)
+            addresses = [a.decode() for a in found.addresses]
+            dialled = False
+            if peer != self.peer_id and peer not in bridge.connected and not self.is_banned(peer):
+                with contextlib.suppress(Exception):
+                    await bridge.dial_addresses(peer, addresses)
+                    dialled = True
+            self.operator_peers[name] = {
+                "peer_id": peer,
+                "addresses": addresses,
+                "sequence": found.sequence,
+                "dialled": dialled or bool(self.operator_peers.get(name, {}).get("dialled")),
+            }
 
     # ------------------------------------------------------------------------- peers
 
@@ -1194,6 +1357,8 @@ class Libp2pService(P2PService):
                 "gossip_dropped": self.gossip_dropped,
                 "scores": dict(sorted(self.scores.by_peer.items())[:MAX_LISTED_SCORES]),
                 "limits": dict(self.bridge.counters) if self.bridge is not None else {},
+                "operator_record_sequence": self.record_sequence,
+                "operator_peers": dict(self.operator_peers),
             }
         )
         return base

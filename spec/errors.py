@@ -1549,6 +1549,28 @@ class BadOperatorRecordSignature(P2PError):
     code = "P2P_OPERATOR_RECORD_SIGNATURE"
 
 
+class InvalidRecordAddress(DecodeError):
+    """P2P-LP-6: an operator peer record's address is not a ``/ip4/A.B.C.D/tcp/PORT`` or
+    ``/dns/NAME/tcp/PORT`` multiaddr in canonical text, or the addresses are not strictly ascending
+    (none, or a repeated one, included)."""
+
+    code = "P2P_INVALID_RECORD_ADDRESS"
+
+
+class OperatorNotRegistered(P2PError):
+    """P2P-LP-6: an operator peer record's operator key is not the key of an ACTIVE masternode of
+    the receiver's masternode list."""
+
+    code = "P2P_OPERATOR_NOT_REGISTERED"
+
+
+class OperatorRecordKeyMismatch(P2PError):
+    """P2P-LP-8: a DHT record key is not the operator-record key of the record it holds (or of no
+    operator key at all)."""
+
+    code = "P2P_OPERATOR_RECORD_KEY"
+
+
 # --------------------------------------------------------------------------------------------
 # Sidechain virtual machines (spec/vm/)
 # --------------------------------------------------------------------------------------------

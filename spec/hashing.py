@@ -63,7 +63,7 @@ class HashDomain(Enum):
     COMPACT_SHORT_ID = "RustyCoin 2026-11 compact short id v1"
     QUORUM_COMMITMENT = "RustyCoin 2026-11 quorum commitment v1"
     GOSSIP_MESSAGE_ID = "RustyCoin 2026-11 gossip message id v1"
-    OPERATOR_PEER_RECORD = "RustyCoin 2026-11 operator peer record v1"
+    OPERATOR_PEER_RECORD = "RustyCoin 2026-11 operator peer addresses record v1"
     SIDECHAIN_HEADER = "RustyCoin 2026-11 sidechain header v1"
     SIDECHAIN_CHECKPOINT = "RustyCoin 2026-11 sidechain checkpoint v1"
     FERRIS_SIGNATURE_HASH = "RustyCoin 2026-11 ferris signature hash v1"

@@ -10,8 +10,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start_node(datadir: Path, *extra: str) -> subprocess.Popen[bytes]:
-    """Start ``rusty node DATADIR [extra...]`` and wait (30 s at most) until it wrote both port files.
+def start_node(datadir: Path, *extra: str, bound: float = 60.0) -> subprocess.Popen[bytes]:
+    """Start ``rusty node DATADIR [extra...]`` and wait (``bound`` seconds at most) until it wrote
+    both port files.
 
     Port files left by an earlier run of the same data directory are removed first.
     """
@@ -20,7 +21,7 @@ def start_node(datadir: Path, *extra: str) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [sys.executable, "-m", "reference.cli", "node", str(datadir), *extra], cwd=ROOT
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + bound
     while not (datadir / "p2p.port").exists() or not (datadir / "rpc.port").exists():
         assert process.poll() is None, "the node exited"
         if time.monotonic() >= deadline:

@@ -147,7 +147,7 @@ def test_devnet_upgrade_mines_past_a_quorum_base_under_state_trie(tmp_path: Path
 def node(tmp_path: Path) -> Iterator[Path]:
     datadir = tmp_path / "node"
     Node.init(datadir, "devnet").close()
-    process = start_node(datadir, "--metrics-port", "0")
+    process = start_node(datadir, "--metrics-port", "0", "--transport", "tcp")  # P2P-1 framing garbage
     yield datadir
     process.terminate()
     assert process.wait(timeout=30) == 0
@@ -253,10 +253,10 @@ def test_devnet_reports_a_node_that_fails_to_start(tmp_path: Path) -> None:
 
 
 def test_devnet_reports_nodes_that_do_not_converge(tmp_path: Path) -> None:
-    """Nodes that refuse every inbound connection never sync: a clear message and exit code 1."""
-    result = CliRunner().invoke(
-        main, ["devnet", "2", "--dir", str(tmp_path), "--node-arg=--max-inbound=0", "--timeout", "1"]
-    )
+    """Nodes that refuse every inbound connection never sync: a clear message and exit code 1
+    (``--max-inbound`` is a limit of the TCP transport's server; libp2p does not read it)."""
+    arguments = ["--node-arg=--transport=tcp", "--node-arg=--max-inbound=0", "--timeout", "1"]
+    result = CliRunner().invoke(main, ["devnet", "2", "--dir", str(tmp_path), *arguments])
     assert result.exit_code == 1, result.output
     assert "DID NOT CONVERGE" in result.stdout
     assert "error: the nodes did not converge within 1 s: tips differ" in result.stderr
@@ -275,14 +275,14 @@ def test_a_restarted_node_keeps_its_id_and_dials_its_earlier_peers(tmp_path: Pat
     hub, leaf = tmp_path / "hub", tmp_path / "leaf"
     for datadir in (hub, leaf):
         Node.init(datadir, "devnet").close()
-    hub_process = start_node(hub)
+    hub_process = start_node(hub, "--transport", "tcp")  # HOST:PORT peers and the P2P-HS node id
     try:
-        leaf_process = start_node(leaf, "--connect", f"127.0.0.1:{p2p_port_of(hub)}")
+        leaf_process = start_node(leaf, "--transport", "tcp", "--connect", f"127.0.0.1:{p2p_port_of(hub)}")
         first = _peers_within(leaf, 30)
         assert first["peers"]
         leaf_process.terminate()
         assert leaf_process.wait(timeout=30) == 0
-        leaf_process = start_node(leaf)  # no --connect: the peer comes from the data directory
+        leaf_process = start_node(leaf, "--transport", "tcp")  # no --connect: the peer from the datadir
         again = _peers_within(leaf, 30)
         assert again["peers"], "the restarted node should dial the peer it knew"
         assert again["node_id"] == first["node_id"]

@@ -10,7 +10,9 @@
   under the spec is never forwarded);
 * three node processes (``rusty devnet 3`` on libp2p, slow): nodes 1 and 2 are given only node 0's
   address and find each other through the Kademlia DHT, then sync, gossip, run the DKG, finalize,
-  and a late node syncs and finalizes the same block.
+  and a late node syncs and finalizes the same block; once registered, every masternode publishes
+  its operator peer record in the DHT and resolves its quorum fellows' records to their peer ids
+  and listen addresses (P2P-LP-6/8).
 """
 
 from __future__ import annotations
@@ -142,3 +144,13 @@ def test_devnet_of_three_on_libp2p_finds_peers_through_the_dht_and_finalizes(tmp
     # nodes 1 and 2 were given node 0's address only: each found the other through the DHT
     assert result.peers == [2, 2, 2], result
     assert result.late_node_finalized, result
+    # P2P-LP-6/8: every member published its operator record in the DHT, and every member resolved
+    # the records of the two others to their peer ids and listen addresses
+    ids = {info["peer_id"]: info["listen_address"] for info in result.peer_info}
+    for info in result.peer_info:
+        assert info["operator_record_sequence"] > 0, info
+        found = info["operator_peers"]
+        assert len(found) == 2, info
+        for record in found.values():
+            assert record["peer_id"] in ids and record["peer_id"] != info["peer_id"]
+            assert ids[record["peer_id"]].startswith(record["addresses"][0] + "/p2p/")

@@ -138,7 +138,7 @@ def test_node_process_logs_json_lines_and_serves_metrics_only_when_asked(tmp_pat
             stderr=stderr,
         )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # a libp2p node (the default) starts in ~20 s at load 12
         while not (datadir / "rpc.port").exists():
             assert process.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.05)

@@ -52,6 +52,8 @@ from spec.presets import DEVNET
 from tests.node_process import start_node
 
 LIMITS = (
+    "--transport",
+    "tcp",  # the P2P-1 framing's defences (the libp2p ports: tests/test_libp2p_node.py)
     "--handshake-timeout",
     "1",
     "--frame-timeout",

@@ -1,4 +1,4 @@
-"""spec/p2p/libp2p.py (P2P-LP-1..6): the peer id derivation cross-checked against py-libp2p, base58,
+"""spec/p2p/libp2p.py (P2P-LP-1..8): the peer id derivation cross-checked against py-libp2p, base58,
 operator peer records, gossip data decoding and the gossip validation decision (docs/p2p.md,
 "libp2p protocols"), with the properties stated there:
 
@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.peer.id import ID
 
+from conformance.handlers.p2p_libp2p import active_masternodes
 from reference.libp2p_host import GossipHost
 from spec.crypto import bls
 from spec.crypto.ed25519 import public_key_from_seed
@@ -28,9 +29,12 @@ from spec.p2p.libp2p import (
     PEER_ID_BYTES,
     RESERVED_TOPICS,
     GossipDecision,
+    OperatorPeerRecord,
     RequestKind,
     TopicKind,
     check_operator_peer_record,
+    check_operator_record_entry,
+    check_record_address,
     compute_gossip_validation,
     compute_message_id,
     compute_peer_id,
@@ -42,8 +46,10 @@ from spec.p2p.libp2p import (
     encode_base58,
     encode_operator_peer_record,
     make_operator_peer_record,
+    operator_record_key,
     peer_id_text,
     request_protocol_id,
+    select_operator_peer_record,
     topic_kind,
     topic_name,
 )
@@ -130,14 +136,81 @@ def test_message_id_depends_on_topic_and_data_only() -> None:
 def test_operator_record_round_trip_and_binding() -> None:
     secret = bls.key_gen(bytes(range(32)))
     peer_id = compute_peer_id(public_key_from_seed(bytes(32)))
-    record = make_operator_peer_record(secret, peer_id, 1, DEVNET)
+    addresses = (b"/ip4/127.0.0.1/tcp/9444", b"/dns/mn.example/tcp/9444")
+    record = make_operator_peer_record(secret, peer_id, addresses, 1, DEVNET)
+    assert record.addresses == tuple(sorted(addresses))  # canonical order
     encoded = encode_operator_peer_record(record)
-    assert len(encoded) == 190
+    assert len(encoded) == 48 + 38 + 1 + sum(1 + len(a) for a in addresses) + 8 + 96
     assert decode_operator_peer_record(encoded) == record
-    check_operator_peer_record(record, DEVNET)
+    masternodes = active_masternodes([record.operator_public_key])
+    check_operator_peer_record(record, masternodes, DEVNET)
     with pytest.raises(SpecError) as error:
-        check_operator_peer_record(record, MAINNET)  # another network's magic
+        check_operator_peer_record(record, masternodes, MAINNET)  # another network's magic
     assert error.value.code == "P2P_OPERATOR_RECORD_SIGNATURE"
+    with pytest.raises(SpecError) as error:
+        check_operator_peer_record(record, active_masternodes([]), DEVNET)
+    assert error.value.code == "P2P_OPERATOR_NOT_REGISTERED"
+    key = operator_record_key(record.operator_public_key, DEVNET)
+    assert key.startswith(b"/rusty-operator/devnet-")
+    assert check_operator_record_entry(key, encoded, masternodes, DEVNET) == record
+    with pytest.raises(SpecError) as error:
+        check_operator_record_entry(operator_record_key(bytes(48), DEVNET), encoded, masternodes, DEVNET)
+    assert error.value.code == "P2P_OPERATOR_RECORD_KEY"
+
+
+_OCTET = st.integers(0, 255).map(str)
+_ADDRESS = st.one_of(
+    st.builds(
+        lambda o, p: f"/ip4/{'.'.join(o)}/tcp/{p}".encode(),
+        st.lists(_OCTET, min_size=4, max_size=4),
+        st.integers(1, 65535),
+    ),
+    st.builds(
+        lambda labels, p: f"/dns/{'.'.join(labels)}/tcp/{p}".encode(),
+        st.lists(st.from_regex(r"[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True), min_size=1, max_size=3),
+        st.integers(1, 65535),
+    ),
+)
+
+
+@settings(max_examples=examples(25), deadline=None)
+@given(
+    st.lists(_ADDRESS, min_size=1, max_size=4, unique=True),
+    st.integers(0, 2**64 - 1),
+    st.integers(0, 2**64 - 1),
+)
+def test_operator_record_properties(addresses: list[bytes], sequence: int, other: int) -> None:
+    """P2P-LP-6/8: a signed record of well-formed addresses round-trips and passes its DHT validator
+    for an active operator; any other sequence breaks the signature; the selector keeps the higher
+    sequence."""
+    secret = bls.key_gen(bytes(range(32)))
+    peer_id = compute_peer_id(public_key_from_seed(bytes(32)))
+    record = make_operator_peer_record(secret, peer_id, tuple(addresses), sequence, DEVNET)
+    encoded = encode_operator_peer_record(record)
+    masternodes = active_masternodes([record.operator_public_key])
+    key = operator_record_key(record.operator_public_key, DEVNET)
+    assert check_operator_record_entry(key, encoded, masternodes, DEVNET) == record
+    if other != sequence:
+        forged = OperatorPeerRecord(
+            record.operator_public_key, peer_id, record.addresses, other, record.signature
+        )
+        with pytest.raises(SpecError) as error:
+            check_operator_peer_record(forged, masternodes, DEVNET)
+        assert error.value.code == "P2P_OPERATOR_RECORD_SIGNATURE"
+        expected = 0 if sequence >= other else 1
+        assert select_operator_peer_record([record, forged]) == expected
+
+
+@settings(max_examples=examples(300))
+@given(st.binary(max_size=140))
+def test_record_address_check_raises_only_its_code(address: bytes) -> None:
+    try:
+        check_record_address(address)
+    except SpecError as error:
+        assert error.code == "P2P_INVALID_RECORD_ADDRESS"
+        return
+    # accepted: the canonical text of an ip4 or dns address with a port
+    assert address.startswith((b"/ip4/", b"/dns/")) and b"/tcp/" in address
 
 
 @settings(max_examples=examples(100), deadline=None)

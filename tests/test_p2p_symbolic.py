@@ -19,6 +19,8 @@ def test_p2p_wrappers_on_examples() -> None:
     assert p2p_contracts.locator_shape(0) == (0,)
     assert p2p_contracts.locator_shape(12) == (12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 0)
     assert len(p2p_contracts.locator_shape(10**9)) <= 12 + (10**9).bit_length()
+    assert p2p_contracts.record_selection(3, 5, 5) == 1
+    assert p2p_contracts.record_selection(7, 5, 6) == 0
     assert p2p_contracts.bucket_bounds(1) == 255
     assert p2p_contracts.bucket_bounds(2**255) == 0
     assert p2p_contracts.bucket_bounds(2**256 - 1) == 0

@@ -330,7 +330,8 @@ def test_rusty_node_prune_advertises_a_pruned_node(tmp_path: Path) -> None:
         timeout=60,
     )
     assert refused.returncode != 0 and "pruned_serve_blocks" in refused.stderr
-    process = start_node(datadir, "--prune", str(DEVNET.network.pruned_serve_blocks))
+    # the P2P-HS Version over the P2P-1 framing (on libp2p the same services go in `status`)
+    process = start_node(datadir, "--prune", str(DEVNET.network.pruned_serve_blocks), "--transport", "tcp")
     try:
         port = int((datadir / "p2p.port").read_text())
         with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:

@@ -1,7 +1,7 @@
-"""Vectors of the libp2p part of the ``p2p`` flow (spec/p2p/libp2p.py, P2P-LP-1..6): protocol ids
+"""Vectors of the libp2p part of the ``p2p`` flow (spec/p2p/libp2p.py, P2P-LP-1..8): protocol ids
 and topic names, message ids, peer ids (one cross-checked against py-libp2p's ``ID.from_pubkey``),
-operator peer records, and gossip validation decisions with their codes (accept, ignore and reject
-on every active topic, reserved and unknown topics, data that does not decode).
+operator peer records and their DHT entries, and gossip validation decisions with their codes
+(accept, ignore and reject on every active topic, reserved and unknown topics, data that does not decode).
 
 Keys come from :func:`conformance.seeded.seeded_bytes`; the compact block and transaction are the
 p2p generator's synthetic ones, the signature share a real one of its four-member DKG.
@@ -16,11 +16,12 @@ from conformance.model import JSON, CaseSpec
 from conformance.seeded import seeded_bytes
 from spec.crypto import bls
 from spec.crypto.ed25519 import SMALL_ORDER_ENCODINGS, public_key_from_seed
-from spec.encoding import U64, encode, varint_encode
+from spec.encoding import U64, ListOf, VarBytes, encode, varint_encode
 from spec.errors import SpecError
 from spec.hashing import HashDomain, tagged_hash
 from spec.p2p.compact import make_compact_block
 from spec.p2p.libp2p import (
+    ADDRESSES_CODEC,
     OperatorPeerRecord,
     RequestKind,
     TopicKind,
@@ -31,6 +32,7 @@ from spec.p2p.libp2p import (
     encode_operator_peer_record,
     encode_request_frame,
     make_operator_peer_record,
+    operator_record_key,
     peer_id_text,
     topic_kind,
     topic_name,
@@ -215,54 +217,110 @@ def _peer_ids() -> Iterator[CaseSpec]:
     )
 
 
+RECORD_ADDRESSES = (b"/dns/mn-one.example/tcp/9444", b"/ip4/127.0.0.1/tcp/9444")
+"""P2P-LP-6: the addresses of the vectors' records (sorted)."""
+
+
 def _operator_records(preset: Preset) -> Iterator[CaseSpec]:
     secret = operator_secret("one")
+    operator = bls.sk_to_pk(secret)
+    other_key = bls.sk_to_pk(operator_secret("two"))
+    active: list[JSON] = [other_key.hex(), operator.hex()]
     peer_id = compute_peer_id(node_public_key("a"))
-    record = make_operator_peer_record(secret, peer_id, 3, preset)
+    record = make_operator_peer_record(secret, peer_id, RECORD_ADDRESSES, 3, preset)
     encoded = encode_operator_peer_record(record)
 
-    def case(name: str, description: str, data: bytes, error: str | None = None) -> CaseSpec:
-        return _case("operator_peer_record", name, f"P2P-LP-6: {description}", {"record": data.hex()}, error)
+    def unsigned(**changes: object) -> bytes:
+        fields: dict[str, object] = {
+            "operator_public_key": record.operator_public_key,
+            "peer_id": peer_id,
+            "addresses": record.addresses,
+            "sequence": 3,
+            "signature": record.signature,
+        }
+        fields.update(changes)
+        return encode_operator_peer_record(OperatorPeerRecord(**fields))  # type: ignore[arg-type]
 
-    yield case("valid", "signed by its operator key", encoded)
+    def case(
+        name: str, description: str, data: bytes, error: str | None = None, keys: list[JSON] = active
+    ) -> CaseSpec:
+        return _case(
+            "operator_peer_record",
+            name,
+            f"P2P-LP-6: {description}",
+            {"record": data.hex(), "active_operator_keys": keys},
+            error,
+        )
+
+    yield case("valid", "signed by an active masternode's operator key", encoded)
+    yield case(
+        "single_address",
+        "one address",
+        encode_operator_peer_record(
+            make_operator_peer_record(secret, peer_id, (b"/ip4/10.0.0.1/tcp/1",), 0, preset)
+        ),
+    )
+    label_63 = "m" * 62 + "1"
+    every_character = "abcdefghijklmnopqrstuvwxyz-0123456789"  # all 37 label characters
+    edge_addresses = (
+        f"/dns/{label_63}.example/tcp/65535".encode(),
+        f"/dns/{every_character}/tcp/1".encode(),
+        b"/ip4/0.0.0.0/tcp/9",
+    )
+    yield case(
+        "edge_addresses",
+        "a 63-character DNS label, a label of every allowed character, port 65535, octets 0",
+        encode_operator_peer_record(make_operator_peer_record(secret, peer_id, edge_addresses, 1, preset)),
+    )
+    yield case(
+        "not_registered",
+        "the operator key is no active masternode's (checked before the signature)",
+        encoded,
+        "P2P_OPERATOR_NOT_REGISTERED",
+        [other_key.hex()],
+    )
+    yield case("empty_list", "no masternode is active", encoded, "P2P_OPERATOR_NOT_REGISTERED", [])
     other_peer = compute_peer_id(node_public_key("b"))
     yield case(
         "other_peer_id",
         "the signature of one peer id does not cover another",
-        encode_operator_peer_record(
-            OperatorPeerRecord(record.operator_public_key, other_peer, 3, record.signature)
-        ),
+        unsigned(peer_id=other_peer),
         "P2P_OPERATOR_RECORD_SIGNATURE",
     )
     yield case(
-        "other_sequence",
-        "the sequence is signed",
-        encode_operator_peer_record(
-            OperatorPeerRecord(record.operator_public_key, peer_id, 4, record.signature)
-        ),
+        "other_sequence", "the sequence is signed", unsigned(sequence=4), "P2P_OPERATOR_RECORD_SIGNATURE"
+    )
+    yield case(
+        "other_addresses",
+        "the addresses are signed",
+        unsigned(addresses=(b"/ip4/127.0.0.1/tcp/9445",)),
         "P2P_OPERATOR_RECORD_SIGNATURE",
     )
-    other_key = bls.sk_to_pk(operator_secret("two"))
     yield case(
         "other_operator",
-        "another operator's key",
-        encode_operator_peer_record(OperatorPeerRecord(other_key, peer_id, 3, record.signature)),
+        "another active operator's key",
+        unsigned(operator_public_key=other_key),
         "P2P_OPERATOR_RECORD_SIGNATURE",
     )
     other_magic = bytes(4) if preset.network.magic != bytes(4) else b"\xff" * 4
     replayed = tagged_hash(
-        HashDomain.OPERATOR_PEER_RECORD, other_magic + record.operator_public_key + peer_id + encode(U64, 3)
+        HashDomain.OPERATOR_PEER_RECORD,
+        other_magic + operator + peer_id + encode(ADDRESSES_CODEC, record.addresses) + encode(U64, 3),
     )
     yield case(
         "other_network",
         "a record signed for another network magic",
-        encode_operator_peer_record(
-            OperatorPeerRecord(record.operator_public_key, peer_id, 3, bls.sign(secret, replayed))
-        ),
+        unsigned(signature=bls.sign(secret, replayed)),
         "P2P_OPERATOR_RECORD_SIGNATURE",
     )
-    yield case("truncated", "189 bytes", encoded[:-1], "DECODE_TRUNCATED")
-    yield case("trailing", "191 bytes", encoded + b"\0", "DECODE_TRAILING_BYTES")
+    yield case(
+        "signature_not_on_curve",
+        "the signature bytes are no G2 point",
+        unsigned(signature=b"\x80" + bytes(94) + b"\x01"),
+        "BLS_INVALID_SIGNATURE",
+    )
+    yield case("truncated", "one byte short", encoded[:-1], "DECODE_TRUNCATED")
+    yield case("trailing", "one byte more", encoded + b"\0", "DECODE_TRAILING_BYTES")
     yield case(
         "bad_peer_id",
         "a peer id that is not an Ed25519 identity multihash",
@@ -271,10 +329,104 @@ def _operator_records(preset: Preset) -> Iterator[CaseSpec]:
     )
     yield case(
         "identity_operator_key",
-        "the operator key is the G1 identity",
+        "the operator key is the G1 identity (an active masternode's key in this list)",
         b"\xc0" + bytes(47) + encoded[48:],
         "BLS_INVALID_PUBLIC_KEY",
+        [(b"\xc0" + bytes(47)).hex()],
     )
+    too_many = tuple(f"/ip4/10.0.0.{i}/tcp/1".encode() for i in range(5))
+    yield case(
+        "five_addresses",
+        "more than 4 addresses",
+        encoded[:86]
+        + encode(ListOf(VarBytes(200), 5), too_many)
+        + encoded[86 + len(encode(ADDRESSES_CODEC, record.addresses)) :],
+        "DECODE_LENGTH_LIMIT",
+    )
+    bad_addresses: list[tuple[str, str, tuple[bytes, ...]]] = [
+        ("no_address", "an empty address list", ()),
+        ("unsorted", "addresses not ascending", tuple(reversed(RECORD_ADDRESSES))),
+        ("repeated", "one address twice", (RECORD_ADDRESSES[1], RECORD_ADDRESSES[1])),
+        ("leading_zero_octet", "an octet with a leading zero", (b"/ip4/127.0.0.01/tcp/9444",)),
+        ("octet_too_big", "an octet above 255", (b"/ip4/256.0.0.1/tcp/9444",)),
+        ("three_octets", "three octets", (b"/ip4/127.0.1/tcp/9444",)),
+        ("port_zero", "port 0", (b"/ip4/127.0.0.1/tcp/0",)),
+        ("port_too_big", "port 65536", (b"/ip4/127.0.0.1/tcp/65536",)),
+        ("port_leading_zero", "a port with a leading zero", (b"/ip4/127.0.0.1/tcp/09444",)),
+        ("udp", "not tcp", (b"/ip4/127.0.0.1/udp/9444",)),
+        ("ip6", "an unsupported protocol", (b"/ip6/::1/tcp/9444",)),
+        ("with_peer_id", "a /p2p/ suffix (the peer id is the record's)", (b"/ip4/127.0.0.1/tcp/9444/p2p/x",)),
+        ("dns_upper_case", "an upper-case DNS name", (b"/dns/MN.example/tcp/1",)),
+        ("dns_hyphen", "a DNS label starting with a hyphen", (b"/dns/-mn.example/tcp/1",)),
+        ("dns_empty_label", "an empty DNS label", (b"/dns/mn..example/tcp/1",)),
+        ("dns_label_64", "a 64-character DNS label", (f"/dns/{'m' * 64}/tcp/1".encode(),)),
+        ("dns_underscore", "a character outside the label set", (b"/dns/mn_1/tcp/1",)),
+        ("port_not_decimal", "a port with a letter", (b"/ip4/127.0.0.1/tcp/9a",)),
+        ("octet_not_decimal", "an octet with a sign", (b"/ip4/+1.0.0.1/tcp/9",)),
+        ("not_ascii", "a non-ASCII byte", (b"/dns/mn\xff/tcp/1",)),
+    ]
+    for name, description, addresses in bad_addresses:
+        yield case(
+            f"address_{name}",
+            f"{description}",
+            unsigned(addresses=addresses),
+            "P2P_INVALID_RECORD_ADDRESS",
+        )
+
+
+def _record_entries(preset: Preset) -> Iterator[CaseSpec]:
+    """P2P-LP-8: DHT keys, the namespace validator and the selector."""
+    secret = operator_secret("one")
+    operator = bls.sk_to_pk(secret)
+    other_key = bls.sk_to_pk(operator_secret("two"))
+    active: list[JSON] = [operator.hex(), other_key.hex()]
+    peer_id = compute_peer_id(node_public_key("a"))
+    older = encode_operator_peer_record(
+        make_operator_peer_record(secret, peer_id, RECORD_ADDRESSES, 3, preset)
+    )
+    newer = encode_operator_peer_record(
+        make_operator_peer_record(secret, peer_id, (b"/ip4/127.0.0.1/tcp/9555",), 4, preset)
+    )
+    key = operator_record_key(operator, preset)
+    for label, public_key in (("one", operator), ("two", other_key)):
+        yield _case(
+            "operator_record_key",
+            label,
+            f"P2P-LP-8: the DHT key of operator {label}",
+            {"operator_public_key": public_key.hex()},
+        )
+
+    def entry(
+        name: str, description: str, entry_key: bytes, value: bytes, error: str | None = None
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {"key": entry_key.hex(), "value": value.hex(), "active_operator_keys": active}
+        return _case("operator_record_entry", name, f"P2P-LP-8: {description}", data, error)
+
+    yield entry("valid", "a record under its operator's key", key, newer)
+    yield entry(
+        "other_operator_key",
+        "a record under another operator's key",
+        operator_record_key(other_key, preset),
+        newer,
+        "P2P_OPERATOR_RECORD_KEY",
+    )
+    other_network = (b"/rusty-operator/other-" + operator.hex().encode()) if preset.name != "other" else b"/x"
+    yield entry(
+        "other_network_key", "a key of another network", other_network, newer, "P2P_OPERATOR_RECORD_KEY"
+    )
+    yield entry("undecodable_value", "a value that is no record", key, newer[:-1], "DECODE_TRUNCATED")
+    for name, records, description in (
+        ("higher_second", [older, newer], "the higher sequence wins"),
+        ("higher_first", [newer, older], "the higher sequence wins, wherever it is"),
+        ("equal", [older, older], "the first of equal sequences"),
+        ("none", [], "no record"),
+    ):
+        yield _case(
+            "select_operator_peer_record",
+            name,
+            f"P2P-LP-8: {description}",
+            {"records": [r.hex() for r in records]},
+        )
 
 
 def _validations(preset: Preset) -> Iterator[CaseSpec]:
@@ -528,6 +680,7 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         *_message_ids(preset),
         *_peer_ids(),
         *_operator_records(preset),
+        *_record_entries(preset),
         *_validations(preset),
         *_request_frames(preset),
         *_record_signing(preset),
@@ -553,18 +706,19 @@ def _reencoded(spec: CaseSpec, preset: Preset) -> Iterator[CaseSpec]:
 def _record_signing(preset: Preset) -> Iterator[CaseSpec]:
     """P2P-LP-6, signing side: records made from an operator secret key."""
     peer_id = compute_peer_id(node_public_key("a"))
-    for name, label, sequence in (
-        ("one_seq_3", "one", 3),
-        ("two_seq_0", "two", 0),
-        ("one_seq_max", "one", 2**64 - 1),
+    for name, label, sequence, addresses in (
+        ("one_seq_3", "one", 3, list(RECORD_ADDRESSES)),
+        ("two_seq_0", "two", 0, ["/ip4/10.0.0.2/tcp/1"]),
+        ("one_seq_max_sorted", "one", 2**64 - 1, [a.decode() for a in reversed(RECORD_ADDRESSES)]),
     ):
         yield _case(
             "make_operator_peer_record",
             name,
-            f"P2P-LP-6: operator {label} binds peer a at sequence {sequence}",
+            f"P2P-LP-6: operator {label} binds peer a to {len(addresses)} address(es) at sequence {sequence}",
             {
                 "operator_secret_key": operator_secret(label).hex(),
                 "peer_id": peer_id.hex(),
+                "addresses": [a if isinstance(a, str) else a.decode() for a in addresses],
                 "sequence": sequence,
             },
         )
@@ -572,8 +726,25 @@ def _record_signing(preset: Preset) -> Iterator[CaseSpec]:
         "make_operator_peer_record",
         "zero_secret_key",
         "P2P-LP-6: a zero operator secret key",
-        {"operator_secret_key": bytes(32).hex(), "peer_id": peer_id.hex(), "sequence": 1},
+        {
+            "operator_secret_key": bytes(32).hex(),
+            "peer_id": peer_id.hex(),
+            "addresses": ["/ip4/10.0.0.2/tcp/1"],
+            "sequence": 1,
+        },
         "BLS_INVALID_SECRET_KEY",
+    )
+    yield _case(
+        "make_operator_peer_record",
+        "bad_address",
+        "P2P-LP-6: an address that is not canonical",
+        {
+            "operator_secret_key": operator_secret("one").hex(),
+            "peer_id": peer_id.hex(),
+            "addresses": ["/ip4/10.0.0.02/tcp/1"],
+            "sequence": 1,
+        },
+        "P2P_INVALID_RECORD_ADDRESS",
     )
 
 

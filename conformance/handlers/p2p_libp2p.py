@@ -1,4 +1,4 @@
-"""Handlers of the libp2p part of the ``p2p`` flow (spec/p2p/libp2p.py, P2P-LP-1..7).
+"""Handlers of the libp2p part of the ``p2p`` flow (spec/p2p/libp2p.py, P2P-LP-1..8).
 
 JSON shapes: bytes are hex; a topic or protocol id is its string; a gossip validation is
 ``{"decision": "accept"|"ignore"|"reject", "violation": <Violation value> | null, "code": <code> | null}``
@@ -8,14 +8,20 @@ names for the checks that need chain state).
 
 from __future__ import annotations
 
-from conformance.jsonio import field, hex_field, int_field, str_field
+from conformance.jsonio import field, hex_field, hex_list_field, int_field, str_field
 from conformance.model import JSON, BadInput, Handler
 from spec.errors import SpecError
+from spec.ledger.transaction import OutPoint
+from spec.masternode.registry import MasternodeEntry, MasternodeList, MasternodeStatus
 from spec.p2p.libp2p import (
+    MAX_RECORD_ADDRESS_BYTES,
+    MAX_RECORD_ADDRESSES,
     TRANSPORT_PROTOCOLS,
+    OperatorPeerRecord,
     RequestKind,
     TopicKind,
     check_operator_peer_record,
+    check_operator_record_entry,
     compute_app_specific_score,
     compute_gossip_score_params,
     compute_gossip_validation,
@@ -32,8 +38,10 @@ from spec.p2p.libp2p import (
     encode_operator_peer_record,
     encode_request_frame,
     make_operator_peer_record,
+    operator_record_key,
     peer_id_text,
     request_protocol_id,
+    select_operator_peer_record,
     topic_kind,
     topic_name,
 )
@@ -81,16 +89,71 @@ def handle_decode_peer_id(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"public_key": public_key.hex(), "text": peer_id_text(peer_id)}
 
 
-def handle_operator_peer_record(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """P2P-LP-6: ``{"record"}`` (190 bytes) -> ``{"operator_public_key", "peer_id", "sequence"}`` once
-    decoded and checked, or the first error code."""
-    record = decode_operator_peer_record(hex_field(data, "record"))
-    check_operator_peer_record(record, preset)
+def active_masternodes(operator_keys: list[bytes]) -> MasternodeList:
+    """A masternode list whose ACTIVE entries have ``operator_keys`` (the other fields do not take
+    part in P2P-LP-6; collaterals are ``(bytes32(i), 0)``)."""
+    entries = {
+        OutPoint(index.to_bytes(32, "big"), 0): MasternodeEntry(
+            OutPoint(index.to_bytes(32, "big"), 0),
+            key,
+            bytes(32),
+            b"",
+            bytes(16),
+            0,
+            MasternodeStatus.ACTIVE,
+            0,
+            0,
+            None,
+            None,
+        )
+        for index, key in enumerate(operator_keys)
+    }
+    return MasternodeList(entries)
+
+
+def _record_json(record: OperatorPeerRecord) -> JSON:
     return {
         "operator_public_key": record.operator_public_key.hex(),
         "peer_id": peer_id_text(record.peer_id),
+        "addresses": [address.decode("ascii") for address in record.addresses],
         "sequence": record.sequence,
     }
+
+
+def handle_operator_peer_record(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-LP-6: ``{"record", "active_operator_keys"}`` (the record's bytes; the operator keys of the
+    ACTIVE masternodes of the receiver's list) -> ``{"operator_public_key", "peer_id", "addresses",
+    "sequence"}`` once decoded and checked, or the first error code."""
+    record = decode_operator_peer_record(hex_field(data, "record"))
+    check_operator_peer_record(
+        record, active_masternodes(hex_list_field(data, "active_operator_keys")), preset
+    )
+    return _record_json(record)
+
+
+def handle_operator_record_entry(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-LP-8: ``{"key", "value", "active_operator_keys"}`` (a DHT record's key and value) -> the
+    record as :func:`handle_operator_peer_record` returns it, or the first error code
+    (``P2P_OPERATOR_RECORD_KEY`` for a record under another key)."""
+    masternodes = active_masternodes(hex_list_field(data, "active_operator_keys"))
+    record = check_operator_record_entry(
+        hex_field(data, "key"), hex_field(data, "value"), masternodes, preset
+    )
+    return _record_json(record)
+
+
+def handle_operator_record_key(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-LP-8: ``{"operator_public_key"}`` -> ``{"key"}`` (the DHT key, hex of its ASCII bytes)."""
+    key = hex_field(data, "operator_public_key")
+    if len(key) != 48:
+        raise BadInput("operator_public_key is 48 bytes")
+    return {"key": operator_record_key(key, preset).hex()}
+
+
+def handle_select_operator_peer_record(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """P2P-LP-8: ``{"records"}`` (encodings) -> ``{"index"}`` of the one the DHT keeps (-1: none)."""
+    records = [decode_operator_peer_record(value) for value in hex_list_field(data, "records")]
+    return {"index": select_operator_peer_record(records)}
 
 
 def handle_gossip_validation(preset: Preset, data: dict[str, JSON]) -> JSON:
@@ -158,13 +221,22 @@ def handle_request_reencode(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 
 def handle_make_operator_peer_record(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """P2P-LP-6 (signing side): ``{"operator_secret_key", "peer_id"`` (bytes), ``"sequence"}`` -> the
-    signed ``record`` (its 190-byte encoding) and its ``operator_public_key``; ``BLS_INVALID_SECRET_KEY``."""
+    """P2P-LP-6 (signing side): ``{"operator_secret_key", "peer_id"`` (bytes), ``"addresses"``
+    (strings), ``"sequence"}`` -> the signed ``record`` (its encoding) and its
+    ``operator_public_key``; ``BLS_INVALID_SECRET_KEY`` or ``P2P_INVALID_RECORD_ADDRESS``."""
     peer_id = hex_field(data, "peer_id")
     sequence = int_field(data, "sequence")
+    addresses = field(data, "addresses")
     if len(peer_id) != 38 or not 0 <= sequence < 2**64:
         raise BadInput("peer_id is 38 bytes, sequence a u64")
-    record = make_operator_peer_record(hex_field(data, "operator_secret_key"), peer_id, sequence, preset)
+    if not isinstance(addresses, list) or not all(isinstance(a, str) for a in addresses):
+        raise BadInput("addresses is a list of strings")
+    encoded = tuple(str(a).encode() for a in addresses)
+    if len(encoded) > MAX_RECORD_ADDRESSES or any(len(a) > MAX_RECORD_ADDRESS_BYTES for a in encoded):
+        raise BadInput("at most 4 addresses of at most 128 bytes")
+    record = make_operator_peer_record(
+        hex_field(data, "operator_secret_key"), peer_id, encoded, sequence, preset
+    )
     return {
         "record": encode_operator_peer_record(record).hex(),
         "operator_public_key": record.operator_public_key.hex(),
@@ -233,6 +305,9 @@ HANDLERS: dict[str, Handler] = {
     "libp2p_peer_id": handle_peer_id,
     "libp2p_decode_peer_id": handle_decode_peer_id,
     "libp2p_operator_peer_record": handle_operator_peer_record,
+    "libp2p_operator_record_entry": handle_operator_record_entry,
+    "libp2p_operator_record_key": handle_operator_record_key,
+    "libp2p_select_operator_peer_record": handle_select_operator_peer_record,
     "libp2p_gossip_validation": handle_gossip_validation,
     "libp2p_request_frame": handle_request_frame,
     "libp2p_gossip_reencode": handle_gossip_reencode,

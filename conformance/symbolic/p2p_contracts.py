@@ -24,6 +24,8 @@ Contracts (rule references in brackets):
   snapshot's state), within that quorum's term.
 * gossip decision [P2P-LP-5]: over every topic and a sample of codes (none, decode, ignore,
   consensus), ``accept`` exactly for no code, and a violation exactly for ``reject``.
+* operator-record selection [P2P-LP-8]: of three records, the DHT keeps one with the highest
+  sequence, and the first of those.
 """
 
 from __future__ import annotations
@@ -34,10 +36,12 @@ from spec.masternode.finality import dkg_length, finality_quorum_height
 from spec.p2p.kademlia import bucket_of_distance
 from spec.p2p.libp2p import (
     GossipDecision,
+    OperatorPeerRecord,
     TopicKind,
     compute_gossip_validation,
     decode_base58,  # noqa: F401  (used by post: lines)
     encode_base58,
+    select_operator_peer_record,
 )
 from spec.p2p.messages import SERVICE_FULL_NODE, SERVICE_PRUNED, differential_decode, differential_encode
 from spec.p2p.sync import is_body_served, locator_heights, locator_step
@@ -55,6 +59,7 @@ __all__ = [
     "gossip_decision_shape",
     "locator_shape",
     "locator_step_schedule",
+    "record_selection",
     "snapshot_certification",
 ]
 
@@ -197,3 +202,14 @@ def gossip_decision_shape(kind_index: int, code_index: int) -> str:
     if (validation.violation is None) == (validation.decision is GossipDecision.REJECT):
         raise AssertionError("a reject without a violation, or a violation without a reject")
     return validation.decision.value
+
+
+def record_selection(first: int, second: int, third: int) -> int:
+    """The kept record has the highest sequence and no earlier record has it.
+
+    pre: 0 <= first < 2**64 and 0 <= second < 2**64 and 0 <= third < 2**64
+    post: [first, second, third][__return__] == max(first, second, third)
+    post: all(s < max(first, second, third) for s in [first, second, third][:__return__])
+    """
+    records = [OperatorPeerRecord(b"", b"", (), sequence, b"") for sequence in (first, second, third)]
+    return select_operator_peer_record(records)

@@ -1,4 +1,4 @@
-"""The P2P protocol as libp2p protocols (protocol steps "P2P-LP-1".."P2P-LP-6", docs/p2p.md).
+"""The P2P protocol as libp2p protocols (protocol steps "P2P-LP-1".."P2P-LP-8", docs/p2p.md).
 
 The messages stay those of :mod:`spec.p2p.messages` (their payload encodings, P2P-2); libp2p
 replaces the framing (P2P-1), the handshake and the flood relay:
@@ -43,29 +43,43 @@ replaces the framing (P2P-1), the handshake and the flood relay:
   error is ``malformed_message`` (``too_many_items`` for ``DECODE_LENGTH_LIMIT``); otherwise the
   topic's violation. Only accepted messages are forwarded.
 * **P2P-LP-6** a masternode operator publishes an :class:`OperatorPeerRecord`: its BLS operator key,
-  its peer id, a sequence number (a higher one replaces a lower one) and a BLS signature of
-  ``H(OPERATOR_PEER_RECORD, magic ‖ operator_key ‖ peer_id ‖ sequence u64)``, so quorum members find
-  each other's peer ids. :func:`check_operator_peer_record` raises ``P2P_INVALID_PEER_ID``,
-  ``BLS_INVALID_PUBLIC_KEY``, ``BLS_INVALID_SIGNATURE`` or ``P2P_OPERATOR_RECORD_SIGNATURE``.
+  its peer id, 1 to 4 addresses it listens on (canonical ``/ip4/A.B.C.D/tcp/PORT`` or
+  ``/dns/NAME/tcp/PORT`` text, strictly ascending: ``P2P_INVALID_RECORD_ADDRESS``), a sequence
+  number (a higher one replaces a lower one) and a BLS signature of ``H(OPERATOR_PEER_RECORD, magic
+  ‖ operator_key ‖ peer_id ‖ list<bytes> addresses ‖ sequence u64)``, so quorum members find each
+  other. :func:`check_operator_peer_record` checks it against the receiver's masternode list: the
+  operator key must be an ACTIVE masternode's (``P2P_OPERATOR_NOT_REGISTERED``), then the signature
+  (``BLS_INVALID_PUBLIC_KEY``, ``BLS_INVALID_SIGNATURE``, ``P2P_OPERATOR_RECORD_SIGNATURE``).
+* **P2P-LP-8** records live in the Kademlia DHT in libp2p's record format (PutValue / GetValue) under
+  ``/rusty-operator/<network>-<hex operator key>`` (:func:`operator_record_key`); the namespace's
+  validator is :func:`check_operator_record_entry` (the key must be the record's own,
+  ``P2P_OPERATOR_RECORD_KEY``, then P2P-LP-6) and its selector :func:`select_operator_peer_record`
+  (highest sequence, the first of equal ones).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from itertools import pairwise
 
 from spec.crypto import bls
 from spec.crypto.ed25519 import decode_public_key as decode_ed25519_public_key
-from spec.encoding import U64, FixedBytes, Struct, VarBytes, decode, encode
+from spec.encoding import U64, FixedBytes, ListOf, Struct, VarBytes, decode, encode
 from spec.errors import (
     BadOperatorRecordSignature,
     InvalidPeerId,
+    InvalidRecordAddress,
     LengthLimitExceeded,
+    OperatorNotRegistered,
+    OperatorRecordKeyMismatch,
     TruncatedInput,
     UnknownCommand,
     UnknownTopic,
 )
 from spec.hashing import HashDomain, tagged_hash
+from spec.masternode.registry import MasternodeList, MasternodeStatus
 from spec.p2p.messages import (
     Command,
     CompactBlock,
@@ -419,30 +433,100 @@ def decode_peer_id_text(text: str) -> bytes:
 
 
 # --------------------------------------------------------------------------------------------
-# Operator peer records (P2P-LP-6)
+# Operator peer records (P2P-LP-6) and their DHT entries (P2P-LP-8)
 # --------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class OperatorPeerRecord:
-    """P2P-LP-6: a masternode operator's signed binding of its BLS operator key to a peer id."""
+    """P2P-LP-6: a masternode operator's signed binding of its BLS operator key to a peer id and the
+    addresses it listens on."""
 
     operator_public_key: bytes
     peer_id: bytes
+    addresses: tuple[bytes, ...]
     sequence: int
     signature: bytes
 
+
+MAX_RECORD_ADDRESSES = 4
+"""P2P-LP-6: a record lists 1 to 4 addresses."""
+MAX_RECORD_ADDRESS_BYTES = 128
+"""P2P-LP-6: an address's text is at most 128 bytes (``/dns/`` + a 253-byte name does not fit:
+names are at most 103 bytes here)."""
+MAX_PORT = 65_535
+"""P2P-LP-6: the largest TCP port of an address (0 is no listening port)."""
+
+ADDRESSES_CODEC: ListOf[bytes] = ListOf(VarBytes(MAX_RECORD_ADDRESS_BYTES), MAX_RECORD_ADDRESSES)
+"""P2P-LP-6: the address list of a record, as encoded and as signed."""
 
 OPERATOR_PEER_RECORD_CODEC: Struct[OperatorPeerRecord] = Struct(
     OperatorPeerRecord,
     (
         ("operator_public_key", FixedBytes(48)),
         ("peer_id", FixedBytes(PEER_ID_BYTES)),
+        ("addresses", ADDRESSES_CODEC),
         ("sequence", U64),
         ("signature", FixedBytes(96)),
     ),
 )
-"""P2P-LP-6: ``operator_public_key(48) ‖ peer_id(38) ‖ sequence u64 ‖ signature(96)``: 190 bytes."""
+"""P2P-LP-6: ``operator_public_key(48) ‖ peer_id(38) ‖ list<bytes> addresses ‖ sequence u64 ‖
+signature(96)``."""
+
+_DNS_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def _is_decimal(text: str, low: int, high: int) -> bool:
+    """Canonical decimal text (ASCII digits, no leading zero) of an integer in ``[low, high]``."""
+    if not text or len(text) > 5 or not all("0" <= c <= "9" for c in text):
+        return False
+    if len(text) > 1 and text[0] == "0":
+        return False
+    return low <= int(text) <= high
+
+
+def _is_dns_name(name: str) -> bool:
+    labels = name.split(".")
+    return all(
+        0 < len(label) <= 63
+        and set(label) <= _DNS_CHARACTERS
+        and not label.startswith("-")
+        and not label.endswith("-")
+        for label in labels
+    )
+
+
+def check_record_address(address: bytes) -> None:
+    """P2P-LP-6: raise ``P2P_INVALID_RECORD_ADDRESS`` unless ``address`` is the canonical text of
+    ``/ip4/A.B.C.D/tcp/PORT`` (decimal octets 0..255, port 1..65535, no leading zeros) or
+    ``/dns/NAME/tcp/PORT`` (lowercase letter-digit-hyphen labels of 1..63 characters, none starting
+    or ending with a hyphen)."""
+    if not address.isascii():
+        raise InvalidRecordAddress("an address is ASCII text")
+    parts = address.decode("ascii").split("/")
+    if len(parts) != 5 or parts[0] != "" or parts[3] != "tcp" or not _is_decimal(parts[4], 1, MAX_PORT):
+        raise InvalidRecordAddress(f"{address[:40]!r} is not /<ip4|dns>/<host>/tcp/<port>")
+    protocol, host = parts[1], parts[2]
+    if protocol == "ip4":
+        octets = host.split(".")
+        if len(octets) != 4 or not all(_is_decimal(octet, 0, 255) for octet in octets):
+            raise InvalidRecordAddress(f"{host[:40]!r} is not a canonical dotted IPv4 address")
+    elif protocol == "dns":
+        if not _is_dns_name(host):
+            raise InvalidRecordAddress(f"{host[:40]!r} is not a lowercase DNS name")
+    else:
+        raise InvalidRecordAddress(f"{protocol[:20]!r} is not ip4 or dns")
+
+
+def check_record_addresses(addresses: tuple[bytes, ...]) -> None:
+    """P2P-LP-6: 1 to :data:`MAX_RECORD_ADDRESSES` addresses, each valid, strictly ascending (bytewise);
+    raise ``P2P_INVALID_RECORD_ADDRESS``."""
+    if not addresses:
+        raise InvalidRecordAddress("a record lists at least one address")
+    for address in addresses:
+        check_record_address(address)
+    if any(a >= b for a, b in pairwise(addresses)):
+        raise InvalidRecordAddress("addresses are strictly ascending")
 
 
 def encode_operator_peer_record(record: OperatorPeerRecord) -> bytes:
@@ -451,38 +535,107 @@ def encode_operator_peer_record(record: OperatorPeerRecord) -> bytes:
 
 
 def decode_operator_peer_record(data: bytes) -> OperatorPeerRecord:
-    """P2P-LP-6: the record of ``data``; raise a ``DECODE_*`` code, ``P2P_INVALID_PEER_ID`` or
-    ``ED25519_INVALID_PUBLIC_KEY``."""
+    """P2P-LP-6: the record of ``data``; raise a ``DECODE_*`` code, ``P2P_INVALID_PEER_ID``,
+    ``ED25519_INVALID_PUBLIC_KEY`` or ``P2P_INVALID_RECORD_ADDRESS``."""
     record = decode(OPERATOR_PEER_RECORD_CODEC, data)
     decode_peer_id(record.peer_id)
+    check_record_addresses(record.addresses)
     return record
 
 
 def operator_record_message(
-    operator_public_key: bytes, peer_id: bytes, sequence: int, preset: Preset
+    operator_public_key: bytes, peer_id: bytes, addresses: tuple[bytes, ...], sequence: int, preset: Preset
 ) -> bytes:
-    """P2P-LP-6: the 32-byte message the operator key signs."""
+    """P2P-LP-6: the 32-byte message the operator key signs: ``H(OPERATOR_PEER_RECORD, magic ‖
+    operator_public_key ‖ peer_id ‖ list<bytes> addresses ‖ sequence u64)``."""
     return tagged_hash(
         HashDomain.OPERATOR_PEER_RECORD,
-        preset.network.magic + operator_public_key + peer_id + encode(U64, sequence),
+        preset.network.magic
+        + operator_public_key
+        + peer_id
+        + encode(ADDRESSES_CODEC, addresses)
+        + encode(U64, sequence),
     )
 
 
 def make_operator_peer_record(
-    operator_secret_key: bytes, peer_id: bytes, sequence: int, preset: Preset
+    operator_secret_key: bytes, peer_id: bytes, addresses: tuple[bytes, ...], sequence: int, preset: Preset
 ) -> OperatorPeerRecord:
-    """P2P-LP-6: the record signed by ``operator_secret_key``."""
+    """P2P-LP-6: the record signed by ``operator_secret_key`` (``addresses`` sorted; raise
+    ``P2P_INVALID_RECORD_ADDRESS`` if they are not valid)."""
+    ordered = tuple(sorted(addresses))
+    check_record_addresses(ordered)
     public_key = bls.sk_to_pk(operator_secret_key)
-    message = operator_record_message(public_key, peer_id, sequence, preset)
-    return OperatorPeerRecord(public_key, peer_id, sequence, bls.sign(operator_secret_key, message))
+    message = operator_record_message(public_key, peer_id, ordered, sequence, preset)
+    return OperatorPeerRecord(public_key, peer_id, ordered, sequence, bls.sign(operator_secret_key, message))
 
 
-def check_operator_peer_record(record: OperatorPeerRecord, preset: Preset) -> None:
-    """P2P-LP-6: raise unless the record's signature binds its peer id to its operator key."""
+def check_operator_record_signature(record: OperatorPeerRecord, preset: Preset) -> None:
+    """P2P-LP-6: raise unless the record's signature binds its peer id, addresses and sequence to
+    its operator key (``BLS_INVALID_PUBLIC_KEY``, ``BLS_INVALID_SIGNATURE``,
+    ``P2P_OPERATOR_RECORD_SIGNATURE``)."""
     decode_peer_id(record.peer_id)
-    message = operator_record_message(record.operator_public_key, record.peer_id, record.sequence, preset)
+    check_record_addresses(record.addresses)
+    message = operator_record_message(
+        record.operator_public_key, record.peer_id, record.addresses, record.sequence, preset
+    )
     if not bls.verify(record.operator_public_key, message, record.signature):
-        raise BadOperatorRecordSignature("the operator key did not sign this peer id and sequence")
+        raise BadOperatorRecordSignature("the operator key did not sign this peer id, addresses and sequence")
+
+
+def is_active_operator(masternodes: MasternodeList, operator_public_key: bytes) -> bool:
+    """P2P-LP-6: whether ``operator_public_key`` is the operator key of an ACTIVE masternode."""
+    return any(
+        entry.operator_public_key == operator_public_key and entry.status is MasternodeStatus.ACTIVE
+        for entry in masternodes.entries.values()
+    )
+
+
+def check_operator_peer_record(
+    record: OperatorPeerRecord, masternodes: MasternodeList, preset: Preset
+) -> None:
+    """P2P-LP-6: raise unless the record is well formed, its operator key is that of an ACTIVE
+    masternode of ``masternodes`` (``P2P_OPERATOR_NOT_REGISTERED``, checked before the signature:
+    an unregistered key costs no pairing) and its signature verifies
+    (:func:`check_operator_record_signature`)."""
+    decode_peer_id(record.peer_id)
+    check_record_addresses(record.addresses)
+    if not is_active_operator(masternodes, record.operator_public_key):
+        raise OperatorNotRegistered("the operator key is not an active masternode's")
+    check_operator_record_signature(record, preset)
+
+
+OPERATOR_RECORD_NAMESPACE = "rusty-operator"
+"""P2P-LP-8: the DHT record namespace of operator peer records (one per network: the key names it)."""
+
+
+def operator_record_key(operator_public_key: bytes, preset: Preset) -> bytes:
+    """P2P-LP-8: the DHT key of an operator's record: ``/rusty-operator/<network>-<hex operator key>``
+    (ASCII; libp2p's namespaced validators dispatch on the first path component)."""
+    return f"/{OPERATOR_RECORD_NAMESPACE}/{preset.name}-{operator_public_key.hex()}".encode()
+
+
+def check_operator_record_entry(
+    key: bytes, value: bytes, masternodes: MasternodeList, preset: Preset
+) -> OperatorPeerRecord:
+    """P2P-LP-8: the DHT validator: ``value`` decodes to a record (P2P-LP-6) stored under its own
+    operator key's :func:`operator_record_key` (else ``P2P_OPERATOR_RECORD_KEY``), which passes
+    :func:`check_operator_peer_record`; return the record."""
+    record = decode_operator_peer_record(value)
+    if key != operator_record_key(record.operator_public_key, preset):
+        raise OperatorRecordKeyMismatch("the record is not stored under its operator key")
+    check_operator_peer_record(record, masternodes, preset)
+    return record
+
+
+def select_operator_peer_record(records: Sequence[OperatorPeerRecord]) -> int:
+    """P2P-LP-8: libp2p's ``Select``: the index of the record with the highest sequence (the first of
+    equal ones), so a higher sequence replaces a lower one; -1 for no record."""
+    best = -1
+    for index, record in enumerate(records):
+        if best < 0 or record.sequence > records[best].sequence:
+            best = index
+    return best
 
 
 # --------------------------------------------------------------------------------------------
