@@ -37,7 +37,6 @@ from spec.merkle import inclusion_proof, merkle_root
 from spec.presets import Preset
 from spec.sidechain.dispute import (
     BisectMove,
-    BlockCredit,
     DisputeOpening,
     Game,
     OneStepProof,
@@ -51,6 +50,7 @@ from spec.sidechain.dispute import (
     open_game,
 )
 from spec.sidechain.header import (
+    BlockCredit,
     Checkpoint,
     compute_checkpoint_message,
     encode_checkpoint,
