@@ -559,6 +559,19 @@ def _openings(preset: Preset) -> Iterator[CaseSpec]:
         replace(opening_against(block, lie), tx_count=0),
         "DSP_EMPTY_TRACE",
     )
+    yield case(
+        "tx_count_misstated",
+        "the challenger states one transaction more than the header's tx_count (SC-HDR-1): its "
+        "proofs would fold over another tree shape",
+        replace(opening_against(block, lie), tx_count=block.tx_count + 1),
+        "DSP_OPENING_MISMATCH",
+    )
+    yield case(
+        "credits_misstated",
+        "the challenger states a credit the header's credits_root does not hold",
+        replace(opening_against(block, lie), credits=(BlockCredit(SENDERS[0], 1),)),
+        "DSP_OPENING_MISMATCH",
+    )
     yield CaseSpec(
         "play",
         "opened",
