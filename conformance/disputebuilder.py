@@ -23,7 +23,6 @@ from spec.presets import MAINNET, DisputeParams, Preset
 from spec.sidechain.dispute import (
     ONE_STEP_EXECUTORS,
     BisectMove,
-    BlockCredit,
     DisputeOpening,
     Game,
     OneStepProof,
@@ -33,7 +32,7 @@ from spec.sidechain.dispute import (
     execute_step,
     get_credit_step,
 )
-from spec.sidechain.header import SidechainHeader
+from spec.sidechain.header import BlockCredit, SidechainHeader, compute_credits_root
 from spec.trie import RUSTY_TRIE_HASHER, Trie
 from spec.vm import ferris, wasm
 from spec.vm.evm import EvmAccount, compute_state
@@ -89,7 +88,7 @@ def build_block(tx_count: int, *, height: int = 5, preset: Preset = MAINNET) -> 
 
 
 def _stub_header(height: int) -> SidechainHeader:
-    return SidechainHeader(SIDECHAIN_ID, height, b"\x00" * 32, 1_700_000_000, b"", b"", b"", 0, b"")
+    return SidechainHeader(SIDECHAIN_ID, height, b"\x00" * 32, 1_700_000_000, b"", 0, b"", b"", 0, b"", b"")
 
 
 def execute_block(stub: Block, txs: Sequence[bytes], credits: Sequence[BlockCredit] = ()) -> Block:
@@ -119,8 +118,10 @@ def execute_block(stub: Block, txs: Sequence[bytes], credits: Sequence[BlockCred
     header = replace(
         stub.header,
         tx_root=merkle_root(list(txs)),
+        tx_count=len(txs),
         state_root=trace[-1],
         trace_root=merkle_root(trace[1:]),
+        credits_root=compute_credits_root(credits),
         outbox_root=merkle_root([]),
     )
     return replace(

@@ -34,7 +34,7 @@ from spec.sidechain.games import (
 from spec.sidechain.header import Checkpoint, SidechainHeader, compute_header_hash, encode_sidechain_header
 from spec.sidechain.registry import SidechainSpec, SidechainsState, register_sidechains
 from spec.sidechain.state import SidechainBlock, apply_block_to_sidechains
-from spec.vm.interface import VmKind
+from spec.vm.interface import OutboxEntry, VmKind
 
 SPEC_G = SidechainSpec(db.SIDECHAIN_ID, VmKind.FERRIS, QuorumType.FINALITY, 2, 40, 4, 10**12, 10**10)
 """A FerrisScript sidechain under the finality federation: peg-in depth 2, challenge period 40."""
@@ -100,16 +100,18 @@ def scenario(
     federation_lies_at: Sequence[int] = (),
     challenger_lies_at: Sequence[int] = (),
     vm: VmKind = VmKind.FERRIS,
+    outbox: Sequence[OutboxEntry] = (),
 ) -> Scenario:
     """Checkpoint 0 (the pre-state) and checkpoint 1 over ``tx_count`` transactions of the VM kind
     ``vm`` (:func:`build_block`) on ``SPECS[vm]``; the federation signs the trace corrupted at
     ``federation_lies_at``, the challenger claims the one corrupted at ``challenger_lies_at`` (each
-    a list of 0-based transaction indexes)."""
+    a list of 0-based transaction indexes); checkpoint 1's ``outbox_root`` commits ``outbox`` (the
+    entries its claims and relays prove: the game never reads them)."""
     spec = SPECS[vm]
     pre = build_block(tx_count, preset, vm)
     head_0 = SidechainHeader(
-        spec.sidechain_id, 0, bytes(32), 1_699_999_000, merkle_root([]), pre.trace[0],
-        merkle_root([]), 0, merkle_root([]),
+        spec.sidechain_id, 0, bytes(32), 1_699_999_000, merkle_root([]), 1, pre.trace[0],
+        merkle_root([]), 0, merkle_root([]), merkle_root([]),
     )  # fmt: skip
     checkpoint_0 = sb.sign(head_0, spec.federation)
     honest = pre.trace[1:]
@@ -120,6 +122,7 @@ def scenario(
         parent=compute_header_hash(head_0),
         state_root=defender[-1],
         trace_root=merkle_root(list(defender)),
+        outbox_root=merkle_root([sb.entry_leaf(entry) for entry in outbox]),
     )
     block = replace(pre, header=header_1)
     return Scenario(block, checkpoint_0, sb.sign(header_1, spec.federation), defender, challenger, spec)
@@ -206,10 +209,12 @@ def play(
     bond: int | None = None,
     delay: Delay | None = None,
     max_blocks: int = 10_000,
+    prefix: Sequence[tuple[int, Sequence[TxOutputs]]] = (),
 ) -> Played:
     """Post both checkpoints, open the game at ``open_at`` and play it to its end (each party moves
     from the roots it committed, at the block ``delay`` gives), then one block after the end with the
-    challenger's bond claim if one is payable."""
+    challenger's bond claim if one is payable. The ``prefix`` blocks (below the checkpoints'
+    heights) come first."""
     timing = delay or always()
     state = initial(sc.spec)
     blocks: list[tuple[int, tuple[TxOutputs, ...]]] = []
@@ -222,7 +227,7 @@ def play(
         results.append(result)
         state = result.state
 
-    for height, outputs in checkpoint_blocks(sc):
+    for height, outputs in [*prefix, *checkpoint_blocks(sc)]:
         step(height, outputs)
     game_id = state.next_game
     step(open_at, [[opening(sc, bond=bond or preset.dispute.min_challenger_bond, preset=preset)]])

@@ -87,9 +87,11 @@ def header(
         parent,
         1_700_000_000 + height,
         bytes(32),
+        0,
         bytes([height % 256]) * 32,
         bytes(32),
         cursor,
+        bytes(32),
         merkle_root([entry_leaf(e) for e in outbox]),
     )
 

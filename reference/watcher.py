@@ -33,7 +33,6 @@ from spec.presets import Preset
 from spec.sidechain.chain import vm_table
 from spec.sidechain.dispute import (
     BisectMove,
-    BlockCredit,
     Party,
     compute_midpoint,
     compute_trace,
@@ -46,6 +45,7 @@ from spec.sidechain.games import (
     DisputeOpenMessage,
 )
 from spec.sidechain.header import (
+    BlockCredit,
     Checkpoint,
     SidechainHeader,
     compute_header_hash,

@@ -1684,6 +1684,12 @@ class DisputeHeaderMismatch(DisputeError):
     code = "DSP_HEADER_MISMATCH"
 
 
+class DisputeOpeningMismatch(DisputeError):
+    """SC-DSP-2: an opening's ``tx_count`` or credits are not those the header commits to."""
+
+    code = "DSP_OPENING_MISMATCH"
+
+
 class DisputeUnknownGame(DisputeError):
     """SC-DSP-15, SC-DSP-18: a move or bond claim names no open game (or no unpaid bond)."""
 
@@ -1911,6 +1917,12 @@ class ScbTxRootMismatch(SidechainBlockError):
     code = "SCB_TX_ROOT_MISMATCH"
 
 
+class ScbTxCountMismatch(SidechainBlockError):
+    """SCB-4: ``tx_count`` is not the number of the block's transactions."""
+
+    code = "SCB_TX_COUNT_MISMATCH"
+
+
 class ScbStateRootMismatch(SidechainBlockError):
     """SCB-4: ``state_root`` is not the state root after the block."""
 
@@ -1921,6 +1933,12 @@ class ScbTraceRootMismatch(SidechainBlockError):
     """SCB-4: ``trace_root`` is not the Merkle root of the post-state roots of the transactions."""
 
     code = "SCB_TRACE_ROOT_MISMATCH"
+
+
+class ScbCreditsRootMismatch(SidechainBlockError):
+    """SCB-4: ``credits_root`` is not the Merkle root of the block's encoded credits."""
+
+    code = "SCB_CREDITS_ROOT_MISMATCH"
 
 
 class ScbOutboxRootMismatch(SidechainBlockError):
@@ -2111,6 +2129,12 @@ class ChallengePeriod(SidechainError):
     """SC-PEG-3: the checkpoint's challenge period has not passed."""
 
     code = "SC_CHALLENGE_PERIOD"
+
+
+class CheckpointUnderDispute(SidechainError):
+    """SC-DSP-19: a claim or relay against a checkpoint an open dispute game could still revert."""
+
+    code = "SC_UNDER_DISPUTE"
 
 
 class WrongEntryKind(SidechainError):

@@ -3,7 +3,9 @@
 
 ``expiry_at_the_deadline`` claims the timeout lands at the deadline itself (it is one block later);
 ``length_of_one_clock`` claims a game ends within one clock of its opening (the two sides' clocks
-add up); ``window_inclusive`` claims the height ``posted + period`` is still inside the window. If
+add up); ``window_inclusive`` claims the height ``posted + period`` is still inside the window;
+``hold_for_an_earlier_checkpoint`` claims no checkpoint at all has matured when a game opens (one
+posted a period earlier has: SC-DSP-19 holds only the disputed height and later ones). If
 CrossHair stops refuting these, the suite has become vacuous.
 """
 
@@ -36,3 +38,13 @@ def window_inclusive(posted: int, period: int, opened: int) -> bool:
     post: __return__
     """
     return posted <= opened < posted + period
+
+
+def hold_for_an_earlier_checkpoint(posted: int, earlier: int, period: int, opened: int) -> bool:
+    """Claims a checkpoint posted at ``earlier <= posted`` has not matured when the game opens.
+
+    pre: 0 <= earlier <= posted <= 2**32 and 1 <= period <= 2**32
+    pre: posted <= opened < posted + period
+    post: not __return__
+    """
+    return opened >= earlier + period

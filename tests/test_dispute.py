@@ -49,6 +49,7 @@ from spec.errors import (
     DisputeNoDisagreement,
     DisputeNotExpired,
     DisputeNotFraud,
+    DisputeOpeningMismatch,
     DisputeProofInvalid,
     DisputeUnknownVm,
     DisputeWitnessRootMismatch,
@@ -63,7 +64,6 @@ from spec.sidechain.chain import vm_table
 from spec.sidechain.dispute import (
     ONE_STEP_EXECUTORS,
     BisectMove,
-    BlockCredit,
     DisputeOpening,
     Game,
     OneStepProof,
@@ -84,7 +84,7 @@ from spec.sidechain.dispute import (
     max_moves,
     open_game,
 )
-from spec.sidechain.header import Checkpoint, compute_checkpoint_message
+from spec.sidechain.header import BlockCredit, Checkpoint, compute_checkpoint_message
 from spec.vm import ferris, wasm
 from spec.vm.evm import apply_transaction
 from spec.vm.interface import (
@@ -204,9 +204,11 @@ def test_deposits_credited_never_or_twice_lose_at_transaction_zero() -> None:
         lost = play(opening_against(blk, honest, header=lying_header(blk, lie)), lie, honest)
         assert lost.outcome is not None and lost.outcome.winner == Party.CHALLENGER
         assert (lost.lo, lost.hi, lost.outcome.reason) == (0, 1, "one_step")
-    # without the mainchain's credits the honest defender's r_1 could not be reproduced
+    # a challenger that leaves the credits out (so the honest r_1 could not be reproduced) cannot
+    # open: the header's credits_root binds its statement (SC-DSP-2)
     bare = replace(opening_against(blk, [fake(1), fake(2)]), credits=())
-    assert play(bare, honest, [fake(1), fake(2)]).outcome.winner == Party.CHALLENGER  # type: ignore[union-attr]
+    with pytest.raises(DisputeOpeningMismatch):
+        open_game(bare, DEVNET.dispute)
 
 
 def test_wasm_deposits_credited_never_or_twice_lose_at_transaction_zero() -> None:
@@ -390,6 +392,7 @@ def adversary_traces(draw: st.DrawFn, honest: Sequence[bytes]) -> list[bytes]:
     return trace
 
 
+CREDITS = st.builds(BlockCredit, st.binary(max_size=64), st.integers(0, 10**12))
 ACTIONS = st.sampled_from(["answer", "answer", "answer", "garbage", "wrong_point", "stall", "timeout"])
 
 
@@ -408,6 +411,18 @@ def test_honest_party_wins_against_any_strategy(
     # the adversary may also have committed to a trace root it cannot open at all
     if data.draw(st.booleans()) and honest_side is Party.DEFENDER:
         opening = replace(opening, challenger_trace_root=fake(200))
+    # ... and a lying challenger may misstate the block (SC-DSP-2): any transaction count, any
+    # credits; a statement that is not the header's commitment opens no game, so nothing reverts
+    if honest_side is Party.DEFENDER and data.draw(st.booleans()):
+        stated = replace(
+            opening,
+            tx_count=data.draw(st.integers(0, 2 * tx_count + 1)),
+            credits=tuple(data.draw(st.lists(CREDITS, max_size=3))),
+        )
+        if (stated.tx_count, stated.credits) != (tx_count, blk.credits):
+            with pytest.raises(DisputeOpeningMismatch if stated.tx_count else DisputeEmptyTrace):
+                open_game(stated, PARAMS)
+            return
     game = open_game(opening, PARAMS)
     start = game.last_move_at
     bonds = PARAMS.defender_bond + opening.challenger_bond

@@ -31,6 +31,7 @@ from spec.errors import (
     EvmAddressError,
     InvalidEnumTag,
     SidechainBadMessageOutput,
+    SpecError,
     StateItemBadValue,
 )
 from spec.ledger.transaction import TxOutput
@@ -49,9 +50,10 @@ from spec.sidechain.games import (
     decode_move_message,
     decode_open_message,
     game_codecs,
+    is_expired,
     on_chain_params,
 )
-from spec.sidechain.header import encode_sidechain_header
+from spec.sidechain.header import BlockCredit, encode_sidechain_header
 from spec.sidechain.items import NEXT_GAME_CODEC, sidechain_items, sidechains_from_items
 from spec.sidechain.registry import SidechainsState
 from spec.sidechain.transactions import match_sidechain_message, sidechain_message_script
@@ -62,6 +64,7 @@ PRESET = DEVNET
 NEXT = decode(NEXT_GAME_CODEC, (1).to_bytes(8, "big"))
 BOND = PRESET.dispute.min_challenger_bond
 CLOCK = PRESET.dispute.clock_blocks
+CREDITS = st.builds(BlockCredit, st.binary(max_size=64), st.integers(0, 10**12))
 
 
 def decode_open(output: TxOutput) -> DisputeOpenMessage:
@@ -232,6 +235,16 @@ def test_an_honest_defender_never_loses_on_chain(data: st.DataObject) -> None:
     lies = data.draw(st.sets(st.integers(0, n - 1), min_size=0, max_size=n))
     lies |= {n - 1}  # the challenger disputes the final root
     sc = gc.scenario(n, PRESET, challenger_lies_at=sorted(lies))
+    # the challenger may misstate the block (SC-DSP-2): any count, any credits; only the header's
+    # own statement opens a game, so no statement can make the honest defender's proofs fail
+    stated = data.draw(
+        st.one_of(st.none(), st.tuples(st.integers(0, 2 * n + 1), st.lists(CREDITS, max_size=3)))
+    )
+    if stated is not None and (stated[0], tuple(stated[1])) != (n, ()):
+        with pytest.raises(SpecError) as raised:
+            _opened(sc, tx_count=stated[0], credits=tuple(stated[1]))
+        assert raised.value.code == ("DSP_OPENING_MISMATCH" if stated[0] else "DSP_EMPTY_TRACE")
+        return
     played = gc.play(sc, PRESET, delay=_delay(data.draw, Party.CHALLENGER))
     assert not any(r.penalties for r in played.results)
     assert len(played.state.chains[gc.SPEC_G.sidechain_id].checkpoints) == 2
@@ -255,6 +268,60 @@ def test_a_fraudulent_checkpoint_challenged_in_the_window_is_reverted(data: st.D
     assert [c.height for c in played.state.chains[gc.SPEC_G.sidechain_id].checkpoints] == [0]
     assert played.results[-1].released[1] == bond  # the challenger gets its whole bond back
     assert played.blocks[-2][0] - open_at <= 2 * CLOCK + 1
+
+
+WITHDRAWN = 7_000
+OUTBOX = (sb.withdrawal(WITHDRAWN), sb.message(sb.CHAIN_A, 3_000))
+FUNDED = [(gc.ACTIVATION + 1, [[sb.deposit_output(gc.SPEC_G.sidechain_id, 10_000)]])]
+
+
+@settings(max_examples=examples(20))
+@given(data=st.data())
+def test_a_reverted_checkpoint_never_paid_a_withdrawal(data: st.DataObject) -> None:
+    """SC-DSP-19: whenever the game over checkpoint 1 is opened in its window and however long
+    either side takes, a withdrawal or relay of checkpoint 1 tried at any height is refused until
+    the game ends; a lying checkpoint is then reverted and never paid anything, an honest one pays."""
+    fraud = data.draw(st.booleans())
+    n = data.draw(st.integers(1, 6))
+    lies = {"federation_lies_at": [n - 1]} if fraud else {"challenger_lies_at": [n - 1]}
+    sc = gc.scenario(n, PRESET, outbox=OUTBOX, **lies)  # type: ignore[arg-type]
+    period = gc.SPEC_G.challenge_period
+    open_at = data.draw(st.integers(gc.CHECKPOINT_1_AT + 1, gc.CHECKPOINT_1_AT + period - 1))
+    liar = Party.DEFENDER if fraud else Party.CHALLENGER
+    played = gc.play(sc, PRESET, open_at=open_at, delay=_delay(data.draw, liar), prefix=FUNDED)
+    end = played.blocks[-1][0]
+    claim = list(sb.claim_outputs(sb.outbox_proof(gc.SPEC_G, 1, OUTBOX, 0)))
+    relay = [sb.relay_output(sb.outbox_proof(gc.SPEC_G, 1, OUTBOX, 1))]
+    tries = data.draw(st.lists(st.integers(gc.CHECKPOINT_1_AT + 1, end), min_size=1, max_size=6))
+    for height in tries:
+        before = [r.state for (h, _), r in zip(played.blocks, played.results, strict=True) if h < height]
+        running = [
+            g
+            for g in before[-1].games.values()
+            if not is_expired(g.game, height, on_chain_params(PRESET.dispute))
+        ]
+        for outputs in (claim, relay):
+            try:
+                gc.apply(before[-1], height, [outputs], PRESET)
+            except SpecError as error:
+                if height < gc.CHECKPOINT_1_AT + period:
+                    assert error.code == "SC_CHALLENGE_PERIOD"
+                elif running:
+                    assert error.code == "SC_UNDER_DISPUTE"
+                else:
+                    assert fraud and error.code == "SC_UNKNOWN_CHECKPOINT"
+            else:  # paid: only an honest checkpoint, matured, once its game has ended
+                assert not fraud and height >= gc.CHECKPOINT_1_AT + period and not running
+    escrow = played.state.chains[gc.SPEC_G.sidechain_id].escrow
+    if fraud:
+        assert [c.height for c in played.state.chains[gc.SPEC_G.sidechain_id].checkpoints] == [0]
+        with pytest.raises(SpecError, match="SC_UNKNOWN_CHECKPOINT"):
+            gc.apply(played.state, end + 1, [claim], PRESET)
+        assert escrow == 10_000 and not played.state.spent_withdrawals
+    else:
+        after = gc.apply(played.state, max(end + 1, gc.CHECKPOINT_1_AT + period), [claim, relay], PRESET)
+        assert after.state.chains[gc.SPEC_G.sidechain_id].escrow == escrow - 10_000
+        assert after.released == (0, WITHDRAWN, 0)
 
 
 def test_games_and_bonds_are_committed_state_items() -> None:

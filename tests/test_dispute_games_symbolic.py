@@ -18,3 +18,5 @@ def test_dispute_games_wrappers_on_examples() -> None:
     assert dispute_games_contracts.window(13, 40, 52)
     assert not dispute_games_contracts.window(13, 40, 53)
     assert not dispute_games_contracts.window(13, 40, 12)
+    assert not dispute_games_contracts.hold(13, 13, 40, 52)
+    assert not dispute_games_contracts.hold(13, 20, 40, 13)

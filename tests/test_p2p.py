@@ -264,7 +264,7 @@ MESSAGE_STRATEGIES: dict[Command, st.SearchStrategy[Any]] = {
         SidechainBlockMessage,
         st.builds(
             SidechainBlock,
-            st.builds(SidechainHeader, U64, U64, HASH, U64, HASH, HASH, HASH, U64, HASH),
+            st.builds(SidechainHeader, U64, U64, HASH, U64, HASH, U64, HASH, HASH, U64, HASH, HASH),
             st.lists(st.binary(max_size=200), max_size=3).map(tuple),
         ),
     ),

@@ -37,7 +37,6 @@ from spec.merkle import inclusion_proof, merkle_root
 from spec.presets import Preset
 from spec.sidechain.dispute import (
     BisectMove,
-    BlockCredit,
     DisputeOpening,
     Game,
     OneStepProof,
@@ -51,6 +50,7 @@ from spec.sidechain.dispute import (
     open_game,
 )
 from spec.sidechain.header import (
+    BlockCredit,
     Checkpoint,
     compute_checkpoint_message,
     encode_checkpoint,
@@ -566,6 +566,19 @@ def _openings(preset: Preset) -> Iterator[CaseSpec]:
         "a block without transactions",
         replace(opening_against(block, lie), tx_count=0),
         "DSP_EMPTY_TRACE",
+    )
+    yield case(
+        "tx_count_misstated",
+        "the challenger states one transaction more than the header's tx_count (SC-HDR-1): its "
+        "proofs would fold over another tree shape",
+        replace(opening_against(block, lie), tx_count=block.tx_count + 1),
+        "DSP_OPENING_MISMATCH",
+    )
+    yield case(
+        "credits_misstated",
+        "the challenger states a credit the header's credits_root does not hold",
+        replace(opening_against(block, lie), credits=(BlockCredit(SENDERS[0], 1),)),
+        "DSP_OPENING_MISMATCH",
     )
     yield CaseSpec(
         "play",

@@ -31,7 +31,7 @@ from spec.sidechain.games import (
     compute_expiry,
     on_chain_params,
 )
-from spec.sidechain.header import encode_sidechain_header
+from spec.sidechain.header import BlockCredit, encode_sidechain_header
 from spec.sidechain.registry import SidechainSpec
 from spec.sidechain.transactions import match_sidechain_message
 from spec.vm.interface import VmKind
@@ -136,6 +136,7 @@ def generate_dispute_games(preset: Preset) -> Iterator[CaseSpec]:
         )
 
     yield from _first_checkpoint_and_cancelled(preset)
+    yield from _claims_wait_for_games(preset)
 
     # ---- invalid: a valid prefix, then one rejected block ----------------------------------
     prefix: Blocks = [(h, list(o)) for h, o in gc.checkpoint_blocks(fraud)]
@@ -159,6 +160,12 @@ def generate_dispute_games(preset: Preset) -> Iterator[CaseSpec]:
          "DSP_NO_DISAGREEMENT"),
         ("game_open_empty_trace", "SC-DSP-2: an opening over zero transactions", at,
          _opening(fraud, preset, tx_count=0), "DSP_EMPTY_TRACE"),
+        ("game_open_tx_count_mismatch", "SC-DSP-2: the challenger states one transaction fewer than "
+         "the header's tx_count (SC-HDR-1)", at,
+         _opening(fraud, preset, tx_count=fraud.block.header.tx_count - 1), "DSP_OPENING_MISMATCH"),
+        ("game_open_credits_mismatch", "SC-DSP-2: the challenger states a credit the header's "
+         "credits_root does not hold (SC-HDR-1)", at,
+         _opening(fraud, preset, credits=(BlockCredit(b"\x01" * 32, 1),)), "DSP_OPENING_MISMATCH"),
     ]  # fmt: skip
     for name, description, height, output, code in opening_cases:
         yield _case(name, description, _data(preset, [*prefix, (height, [[output]])]), code)
@@ -233,6 +240,56 @@ def _blocks_until_expiry(preset: Preset, blocks: Blocks, spec: SidechainSpec, ga
     state = gc.apply(state, expiry, [], preset).state
     claims = [gc.bond_claim(key, payout.amount, preset) for key, payout in sorted(state.bond_payouts.items())]
     return [*blocks, (expiry, []), (expiry + 1, claims)]
+
+
+def _claims_wait_for_games(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-DSP-19: a game opened in the last block of checkpoint 1's window outlasts its maturity;
+    the withdrawal and the message of its outbox wait for the game's end (valid and invalid)."""
+    spec = gc.SPEC_G
+    withdrawn, relayed = 7_000, 3_000
+    outbox = (sb.withdrawal(withdrawn), sb.message(sb.CHAIN_A, relayed))
+    funded: Blocks = [(gc.ACTIVATION + 1, [[sb.deposit_output(spec.sidechain_id, withdrawn + relayed)]])]
+    open_at = gc.CHECKPOINT_1_AT + spec.challenge_period - 1
+    matured = open_at + 1
+    claim = list(sb.claim_outputs(sb.outbox_proof(spec, 1, outbox, 0)))
+    relay = [sb.relay_output(sb.outbox_proof(spec, 1, outbox, 1))]
+    defended = gc.play(
+        gc.scenario(4, preset, challenger_lies_at=(3,), outbox=outbox), preset, open_at=open_at, prefix=funded
+    )
+    opened = _played(defended)[: len(funded) + 3]
+    yield _case(
+        "game_claim_under_dispute",
+        "SC-DSP-19: checkpoint 1 has matured but the game opened in the last block of its window "
+        "is still open: its withdrawal waits",
+        _data(preset, [*opened, (matured, [claim])]),
+        "SC_UNDER_DISPUTE",
+    )
+    yield _case(
+        "game_relay_under_dispute",
+        "SC-DSP-19: the message of checkpoint 1's outbox is not relayed while the game is open",
+        _data(preset, [*opened, (matured, [relay])]),
+        "SC_UNDER_DISPUTE",
+    )
+    end = defended.blocks[-1][0]
+    yield _case(
+        "game_claims_after_defender_won",
+        "SC-DSP-19: the honest defender won; the withdrawal and the message held during the game "
+        "are paid and relayed in the next block",
+        _data(preset, [*_played(defended), (end + 1, [claim, relay])]),
+    )
+    reverted = gc.play(
+        gc.scenario(4, preset, federation_lies_at=(1, 2, 3), outbox=outbox),
+        preset,
+        open_at=open_at,
+        prefix=funded,
+    )
+    yield _case(
+        "game_claim_after_revert",
+        "SC-DSP-19 with SC-DSP-12: the withdrawal held during the game is never paid: the lying "
+        "checkpoint 1 was reverted (its height no longer holds a checkpoint)",
+        _data(preset, [*_played(reverted), (reverted.blocks[-1][0] + 1, [claim])]),
+        "SC_UNKNOWN_CHECKPOINT",
+    )
 
 
 def _first_checkpoint_and_cancelled(preset: Preset) -> Iterator[CaseSpec]:

@@ -2335,7 +2335,7 @@ def federation_checkpoint(preset: Preset, state_root: bytes, height: int = 4) ->
     (the committed key of :func:`slashing_registry`)."""
     finished = finality_quorum(preset.masternodes.finality_quorum_interval, preset)
     head = SidechainHeader(
-        1, height, bytes(32), 1_800_000_000, bytes(32), state_root, bytes(32), 0, bytes(32)
+        1, height, bytes(32), 1_800_000_000, bytes(32), 0, state_root, bytes(32), 0, bytes(32), bytes(32)
     )
     message = compute_checkpoint_message(head)
     t = finished.result.threshold

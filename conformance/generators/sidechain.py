@@ -29,9 +29,8 @@ from spec.masternode.quorum import QuorumType
 from spec.masternode.registry import pose_quorum_height
 from spec.presets import Preset
 from spec.script import Opcode, encode_push, null_data_script
-from spec.sidechain.dispute import BlockCredit
 from spec.sidechain.games import BondClaim, DisputeMoveMessage, DisputeOpenMessage
-from spec.sidechain.header import SIDECHAIN_HEADER_CODEC, Checkpoint, encode_checkpoint
+from spec.sidechain.header import SIDECHAIN_HEADER_CODEC, BlockCredit, Checkpoint, encode_checkpoint
 from spec.sidechain.registry import SIDECHAIN_SPEC_CODEC, SidechainSpec
 from spec.sidechain.transactions import (
     SIDECHAIN_PREFIX,

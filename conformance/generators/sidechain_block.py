@@ -25,7 +25,7 @@ from spec.sidechain.chain import (
     encode_sidechain_block,
     genesis_state,
 )
-from spec.sidechain.header import Deposit, InboundMessage
+from spec.sidechain.header import Deposit, InboundMessage, compute_credits_root
 from spec.trie import Trie
 from spec.vm import wasm
 from spec.vm.ferris import (
@@ -684,10 +684,22 @@ def generate_sidechain_block(preset: Preset) -> Iterator[CaseSpec]:
     )
     yield bad("tx_root", "tx_root of no transactions", "SCB_TX_ROOT_MISMATCH", tx_root=good[0].header.tx_root)
     yield bad(
+        "tx_count",
+        "tx_count one above the block's: SC-HDR-1's count a dispute opening is held to",
+        "SCB_TX_COUNT_MISMATCH",
+        tx_count=third.header.tx_count + 1,
+    )
+    yield bad(
         "state_root", "block 2's state root", "SCB_STATE_ROOT_MISMATCH", state_root=good[1].header.state_root
     )
     yield bad(
         "trace_root", "block 2's trace root", "SCB_TRACE_ROOT_MISMATCH", trace_root=good[1].header.trace_root
+    )
+    yield bad(
+        "credits_root",
+        "the credits root of no inputs: SC-HDR-1's credits a dispute opening is held to",
+        "SCB_CREDITS_ROOT_MISMATCH",
+        credits_root=compute_credits_root(()),
     )
     yield bad(
         "outbox_root",

@@ -22,7 +22,6 @@ from spec.masternode.slashing import burnt_collaterals, slash_federation
 from spec.presets import Preset
 from spec.sidechain.dispute import (
     BisectMove,
-    BlockCredit,
     DisputeOpening,
     Game,
     OneStepProof,
@@ -40,7 +39,7 @@ from spec.sidechain.dispute import (
     max_moves,
     open_game,
 )
-from spec.sidechain.header import decode_checkpoint, decode_sidechain_header
+from spec.sidechain.header import BlockCredit, decode_checkpoint, decode_sidechain_header
 from spec.sidechain.settlement import federation_quorum, is_settled_before_maturity
 from spec.vm.interface import OUTBOX_ENTRY_CODEC
 

@@ -11,15 +11,19 @@ Contracts (rule references in brackets):
   ``clock_blocks``), the next expiry is at most ``2 * clock_blocks + 1`` blocks after the opening:
   the bound SC-DSP-11's ``challenge_period >= 2 * clock_blocks + 2`` rests on;
 * window [SC-DSP-11]: an opening is inside the window iff ``posted <= opened < posted + period``,
-  so a period of ``p`` admits exactly ``p`` opening heights.
+  so a period of ``p`` admits exactly ``p`` opening heights;
+* hold [SC-DSP-19]: when a game over the checkpoint posted at ``posted`` opens inside its window,
+  neither that checkpoint nor any later one (posted at ``later >= posted``) has matured, so
+  SC-DSP-19's hold starts before anything a revert would cancel could be claimed or relayed.
 """
 
 from __future__ import annotations
 
 from spec.sidechain.games import compute_expiry_height
+from spec.sidechain.peg import is_matured
 from spec.sidechain.settlement import is_within_window
 
-__all__ = ["expiry", "game_length", "window"]
+__all__ = ["expiry", "game_length", "hold", "window"]
 
 
 def expiry(last: int, clock: int, move_blocks: int, now: int) -> int:
@@ -52,3 +56,14 @@ def window(posted: int, period: int, opened: int) -> bool:
     post: not __return__ or opened + 2 * period > posted + period
     """
     return is_within_window(posted, period, opened)
+
+
+def hold(posted: int, later: int, period: int, opened: int) -> bool:
+    """SC-DSP-19: has a checkpoint posted at ``later`` matured when a game over the one posted at
+    ``posted`` opens at ``opened`` inside its window?
+
+    pre: 0 <= posted <= later <= 2**64 and 1 <= period <= 2**32
+    pre: posted <= opened < posted + period
+    post: not __return__
+    """
+    return is_matured(later, period, opened)

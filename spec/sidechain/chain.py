@@ -28,9 +28,13 @@ node (and the fraud-proof verifier's re-execution) runs:
   preset's per-transaction limit; an invalid transaction makes the block invalid with the VM's
   code; the gas of all of them is at most ``block_gas_limit`` (``SCB_GAS_LIMIT``).
 * **SCB-4** the header's commitments (SC-HDR-1), each checked in this order:
-  ``tx_root = merkle_root(transactions)`` (``SCB_TX_ROOT_MISMATCH``), ``state_root`` the root after
+  ``tx_root = merkle_root(transactions)`` (``SCB_TX_ROOT_MISMATCH``), ``tx_count`` the number of
+  transactions (``SCB_TX_COUNT_MISMATCH``), ``state_root`` the root after
   the last transaction (``SCB_STATE_ROOT_MISMATCH``), ``trace_root = merkle_root(post_root of each
-  transaction)`` (``SCB_TRACE_ROOT_MISMATCH``), ``outbox_root = merkle_root(encode(entry))`` over the
+  transaction)`` (``SCB_TRACE_ROOT_MISMATCH``), ``credits_root`` the Merkle root of the encoded
+  ``BlockCredit(recipient, amount)`` of every SCB-2 input, credited or refunded, in crediting order
+  (:func:`compute_block_credits_root`, ``SCB_CREDITS_ROOT_MISMATCH``),
+  ``outbox_root = merkle_root(encode(entry))`` over the
   refund entries of SCB-2 then every transaction's entries in order (``SCB_OUTBOX_ROOT_MISMATCH``).
 * **SCB-5** supply on the sidechain: the state's balances always sum to
   ``credited - sent - burnt`` (deposits and inbound messages credited, minus outbox amounts of the
@@ -52,6 +56,7 @@ from spec.encoding import ListOf, Struct, VarBytes, decode, encode
 from spec.errors import (
     ScbBadHeight,
     ScbBadParent,
+    ScbCreditsRootMismatch,
     ScbCursorAhead,
     ScbCursorBackwards,
     ScbDuplicateInput,
@@ -60,6 +65,7 @@ from spec.errors import (
     ScbStateRootMismatch,
     ScbTimestamp,
     ScbTraceRootMismatch,
+    ScbTxCountMismatch,
     ScbTxRootMismatch,
     ScbUnknownVm,
     ScbWrongSidechain,
@@ -69,9 +75,11 @@ from spec.merkle import inclusion_proof, merkle_root
 from spec.presets import Preset
 from spec.sidechain.header import (
     SIDECHAIN_HEADER_CODEC,
+    BlockCredit,
     Deposit,
     InboundMessage,
     SidechainHeader,
+    compute_credits_root,
     compute_header_hash,
 )
 from spec.vm import evm, ferris, wasm
@@ -241,9 +249,11 @@ def genesis_state(vm_kind: VmKind, sidechain_id: int, timestamp: int, deposit_cu
         parent=bytes(32),
         timestamp=timestamp,
         tx_root=empty,
+        tx_count=0,
         state_root=state_hasher(vm_kind).empty_root,
         trace_root=empty,
         deposit_cursor=deposit_cursor,
+        credits_root=empty,
         outbox_root=empty,
     )
     return SidechainState(vm_kind, header, MappingProxyType({}), 0, 0, 0)
@@ -311,6 +321,12 @@ def compute_outbox_proof(entries: Sequence[OutboxEntry], index: int) -> tuple[by
     the mainchain checks it with ``verify_inclusion_proof(encode(entry), index, len(entries), proof,
     outbox_root)`` (MERKLE-4)."""
     return inclusion_proof([encode(OUTBOX_ENTRY_CODEC, entry) for entry in entries], index)
+
+
+def compute_block_credits_root(inputs: Sequence[tuple[Deposit | InboundMessage, bool]]) -> bytes:
+    """SCB-4: SC-HDR-1's ``credits_root`` of a block's inputs (credited or refunded, in crediting
+    order): the Merkle root of their encoded ``BlockCredit(recipient, amount)``."""
+    return compute_credits_root([BlockCredit(item.recipient, item.amount) for item, _ in inputs])
 
 
 def compute_trace_root(post_roots: Sequence[bytes]) -> bytes:
@@ -436,10 +452,14 @@ def apply_sidechain_block(
     executed = _execute(state, header, block.transactions, inputs, preset, skip_invalid=False)
     if header.tx_root != merkle_root(block.transactions):
         raise ScbTxRootMismatch("tx_root is not the Merkle root of the transactions")
+    if header.tx_count != len(block.transactions):
+        raise ScbTxCountMismatch(f"tx_count {header.tx_count}, the block has {len(block.transactions)}")
     if header.state_root != executed.root:
         raise ScbStateRootMismatch(f"state_root {header.state_root.hex()}, executed {executed.root.hex()}")
     if header.trace_root != compute_trace_root([outcome.post_root for outcome in executed.outcomes]):
         raise ScbTraceRootMismatch("trace_root is not the Merkle root of the post-state roots")
+    if header.credits_root != compute_block_credits_root(executed.inputs):
+        raise ScbCreditsRootMismatch("credits_root is not the Merkle root of the block's credits")
     if header.outbox_root != compute_outbox_root(executed.outbox):
         raise ScbOutboxRootMismatch("outbox_root is not the Merkle root of the outbox entries")
     return BlockResult(
@@ -473,8 +493,10 @@ def build_sidechain_block(
     header = replace(
         draft,
         tx_root=merkle_root(executed.transactions),
+        tx_count=len(executed.transactions),
         state_root=executed.root,
         trace_root=compute_trace_root([outcome.post_root for outcome in executed.outcomes]),
+        credits_root=compute_block_credits_root(executed.inputs),
         outbox_root=compute_outbox_root(executed.outbox),
     )
     return SidechainBlock(header, executed.transactions)

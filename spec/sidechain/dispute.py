@@ -7,12 +7,16 @@ dispute the block it carries. Normative text and diagrams: docs/disputes.md.
   parent checkpoint's ``state_root`` (agreed: it is final on the mainchain), ``r_i`` the state root
   after transaction ``i - 1``; ``r_1`` also includes the block's *credits* (SCB-2: the deposits and
   inbound messages of its cursor range, SC-HDR-5, in canonical order), which the block transition
-  applies before transaction 0 and the mainchain knows (``DisputeOpening.credits``). The defender
-  (the federation that signed the checkpoint) claims
+  applies before transaction 0 and the header commits to (``credits_root``, SC-HDR-1). The
+  defender (the federation that signed the checkpoint) claims
   ``r_1 .. r_n`` by the header's ``trace_root`` (leaf ``i - 1`` is ``r_i``) and ``r_n`` by its
-  ``state_root``; ``n`` is the block's transaction count recorded with the checkpoint.
-* **SC-DSP-2** a challenger opens a game with a bond of at least ``min_challenger_bond``, its own
-  trace root and its final root ``r'_n != state_root``; the defender's bond is ``defender_bond``.
+  ``state_root``; ``n`` is the header's ``tx_count``.
+* **SC-DSP-2** a challenger opens a game with ``n >= 1`` (``DSP_EMPTY_TRACE``), its statement of
+  the block, ``tx_count`` and ``credits``, equal to the header's ``tx_count`` and hashing to its
+  ``credits_root`` (``DSP_OPENING_MISMATCH``: so no statement can make an honest defender's proofs
+  fail), its own trace root and its final root ``r'_n != state_root`` (``DSP_NO_DISAGREEMENT``),
+  and a bond of at least ``min_challenger_bond`` (``DSP_BOND_TOO_SMALL``); the defender's bond is
+  ``defender_bond``.
   The game starts with the interval ``(lo, hi) = (0, n)``: ``r_lo`` agreed, ``r_hi`` disputed.
 * **SC-DSP-3** while ``hi - lo >= 2`` the parties alternate, the defender first: the defender
   posts its root at ``mid = (lo + hi) // 2`` with a Merkle proof (leaf ``mid - 1`` of ``n``)
@@ -70,6 +74,7 @@ from spec.errors import (
     DisputeNoDisagreement,
     DisputeNotExpired,
     DisputeNotFraud,
+    DisputeOpeningMismatch,
     DisputeProofInvalid,
     DisputeUnknownVm,
     DisputeWitnessRootMismatch,
@@ -83,7 +88,7 @@ from spec.merkle import root_from_inclusion_proof
 from spec.presets import DisputeParams, Preset
 from spec.sidechain.chain import Credit, vm_table
 from spec.sidechain.checkpoint import check_equivocation
-from spec.sidechain.header import Checkpoint, SidechainHeader
+from spec.sidechain.header import BlockCredit, Checkpoint, SidechainHeader, compute_credits_root
 from spec.vm import evm, ferris, wasm
 from spec.vm.interface import (
     OUTBOX_ENTRY_CODEC,
@@ -135,19 +140,13 @@ def get_credit_step(preset: Preset, kind: VmKind) -> Credit:
 
 
 @dataclass(frozen=True)
-class BlockCredit:
-    """SC-DSP-1: one input the block credits before its transactions (a deposit or inbound message)."""
-
-    recipient: bytes
-    amount: int
-
-
-@dataclass(frozen=True)
 class DisputeOpening:
     """SC-DSP-2: what a challenger posts, with what the mainchain knows of the checkpoint.
 
-    ``tx_count``, ``gas_limit`` and ``fee_recipient`` (the execution context, VM-2) and
-    ``federation`` (the members that signed) come from mainchain state, not from the challenger.
+    ``gas_limit`` and ``fee_recipient`` (the execution context, VM-2) and ``federation`` (the
+    members that signed) come from mainchain state; ``tx_count`` and ``credits`` are the
+    challenger's statement, which :func:`open_game` holds to the header's ``tx_count`` and
+    ``credits_root`` (SC-HDR-1).
     """
 
     header: SidechainHeader
@@ -283,10 +282,21 @@ def compute_bond_split(loser_bond: int, winner_bond: int, burn_share_bps: int) -
 # --------------------------------------------------------------------------------------------
 
 
+def check_opening_statement(opening: DisputeOpening) -> None:
+    """SC-DSP-2: the opening's ``tx_count`` and ``credits`` are the header's (``tx_count``,
+    ``credits_root``, SC-HDR-1); ``DSP_OPENING_MISMATCH`` otherwise."""
+    header = opening.header
+    if opening.tx_count != header.tx_count:
+        raise DisputeOpeningMismatch(f"tx_count {opening.tx_count}, the header commits {header.tx_count}")
+    if compute_credits_root(opening.credits) != header.credits_root:
+        raise DisputeOpeningMismatch("the credits are not the header's credits_root")
+
+
 def open_game(opening: DisputeOpening, params: DisputeParams) -> Game:
     """SC-DSP-1, SC-DSP-2: the game a valid opening starts, the defender to move."""
     if opening.tx_count < 1:
         raise DisputeEmptyTrace("a block without transactions has no trace to bisect")
+    check_opening_statement(opening)
     if opening.challenger_final_root == opening.header.state_root:
         raise DisputeNoDisagreement("the challenger's final root is the checkpoint's state root")
     if opening.challenger_bond < params.min_challenger_bond:

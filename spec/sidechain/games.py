@@ -14,7 +14,8 @@ block transition (SC-BLK-1, spec/sidechain/state.py) runs them. Normative text: 
   SC-DSP-2 (``DSP_EMPTY_TRACE``, ``DSP_NO_DISAGREEMENT``, ``DSP_BOND_TOO_SMALL``). The execution
   context is SCB-3's (``gas_limit`` the kind's ``max_tx_gas``, ``fee_recipient`` the kind's fee
   sink, :data:`~spec.sidechain.chain.FEE_SINKS`); ``tx_count`` and
-  ``credits`` are the challenger's statement of the block (SC-DSP-1). The game gets the id
+  ``credits`` are the challenger's statement of the block, held to the header's ``tx_count`` and
+  ``credits_root`` by SC-DSP-2 (``DSP_OPENING_MISMATCH``). The game gets the id
   ``next_game`` (then incremented) and is opened at the block's height.
 * **SC-DSP-15 moves** a kind 6 message (:class:`DisputeMoveMessage`) names an open game
   (``DSP_UNKNOWN_GAME``), the party it moves for (0 defender, 1 challenger) and a bisection move
@@ -30,9 +31,11 @@ block transition (SC-BLK-1, spec/sidechain/state.py) runs them. Normative text: 
   checkpoint and every later one are reverted (SC-DSP-12), the open games over reverted
   checkpoints are cancelled (each challenger's bond becomes payable to it in full), the federation
   quorum in charge at the checkpoint's posting is penalised (SC-DSP-13: ``penalties``), and the
-  challenger's bond is payable to its ``payout_script``. On the mainchain the defender locks no
-  bond (its stake is the federation's collateral, SC-DSP-13): ``defender_bond`` is 0 there, so a
-  winning challenger receives its own bond and a losing one forfeits it whole (``burnt``).
+  challenger's bond is payable to its ``payout_script``. While a game is open, claims and relays
+  against its checkpoint and every later one wait (SC-DSP-19, spec/sidechain/settlement.py). On
+  the mainchain the defender locks no bond (its stake is the federation's collateral, SC-DSP-13):
+  ``defender_bond`` is 0 there, so a winning challenger receives its own bond and a losing one
+  forfeits it whole (``burnt``).
 * **SC-DSP-18 bond claim** a kind 7 message (:class:`BondClaim`) names a game with a payable bond
   (``DSP_UNKNOWN_GAME``); the next output must pay exactly the amount to the payout script
   (``SC_BAD_PAYOUT``); the amount is released into the transaction's inputs (as SC-PEG-4) and the
@@ -58,7 +61,6 @@ from spec.presets import DisputeParams, Preset
 from spec.sidechain.chain import vm_table
 from spec.sidechain.dispute import (
     MAX_WITNESS_BYTES,
-    BlockCredit,
     DisputeOpening,
     Game,
     Party,
@@ -71,7 +73,9 @@ from spec.sidechain.dispute import (
     open_game,
 )
 from spec.sidechain.header import (
+    BLOCK_CREDIT_CODEC,
     SIDECHAIN_HEADER_CODEC,
+    BlockCredit,
     SidechainHeader,
     compute_header_hash,
     decode_sidechain_header,
@@ -155,14 +159,13 @@ class GameCodecs:
 def game_codecs(preset: Preset) -> GameCodecs:
     """SC-DSP-14/15/18: the codecs of the dispute messages (bounds from ``preset.dispute``)."""
     params = preset.dispute
-    credit = Struct(BlockCredit, (("recipient", VarBytes(64)), ("amount", Varint())))
     opening = Struct(
         DisputeOpenMessage,
         (
             ("header", SIDECHAIN_HEADER_CODEC),
             ("parent_header", VarBytes(1024)),
             ("tx_count", Varint()),
-            ("credits", ListOf(credit, params.max_opening_credits)),
+            ("credits", ListOf(BLOCK_CREDIT_CODEC, params.max_opening_credits)),
             ("challenger_trace_root", HASH),
             ("challenger_final_root", HASH),
             ("payout_script", VarBytes(params.max_payout_script_bytes)),

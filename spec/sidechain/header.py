@@ -5,12 +5,16 @@ headers) and the mainchain (which validates checkpoints, pays withdrawals agains
 root and settles disputes over their trace root). Normative text: docs/sidechains.md.
 
 * **SC-HDR-1** a header commits to its sidechain, height, parent header hash, timestamp, the Merkle
-  root (spec/merkle.py) of its transactions' encodings (``tx_root``), the VM state root after the
-  block (``state_root``, docs/vm.md VM-1), the Merkle root of the state roots after each of its
+  root (spec/merkle.py) of its transactions' encodings (``tx_root``) and their number
+  (``tx_count``, which a Merkle root does not fix, MERKLE-5), the VM state root after the block
+  (``state_root``, docs/vm.md VM-1), the Merkle root of the state roots after each of its
   transactions in order (``trace_root``, the claims a dispute bisects; the empty root for a block
   without transactions), the mainchain height up to which deposits are credited
-  (``deposit_cursor``) and the Merkle root of the encoded outbox entries the block emitted
-  (``outbox_root``, spec/vm/interface.py VM-5).
+  (``deposit_cursor``), the Merkle root of its *credits* (``credits_root``: the encoded
+  :class:`BlockCredit` ``(recipient, amount)`` of every input SC-HDR-5 gives the block, credited or
+  refunded, in crediting order; :func:`compute_credits_root`) and the Merkle root of the encoded
+  outbox entries the block emitted (``outbox_root``, spec/vm/interface.py VM-5). ``tx_count`` and
+  ``credits_root`` bind a dispute opening's statement of the block (SC-DSP-2).
 * **SC-HDR-2** ``header_hash = tagged_hash(SIDECHAIN_HEADER, encode(header))``.
 * **SC-HDR-3** a checkpoint is a header plus the federation's threshold BLS signature over
   ``checkpoint_message = tagged_hash(SIDECHAIN_CHECKPOINT, header_hash)``.
@@ -26,10 +30,12 @@ root and settles disputes over their trace root). Normative text: docs/sidechain
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from spec.encoding import FixedBytes, Struct, VarBytes, Varint, decode, encode
 from spec.hashing import HashDomain, tagged_hash
+from spec.merkle import merkle_root
 
 HASH = FixedBytes(32)
 BLS_SIGNATURE = FixedBytes(96)
@@ -44,10 +50,30 @@ class SidechainHeader:
     parent: bytes
     timestamp: int
     tx_root: bytes
+    tx_count: int
     state_root: bytes
     trace_root: bytes
     deposit_cursor: int
+    credits_root: bytes
     outbox_root: bytes
+
+
+@dataclass(frozen=True)
+class BlockCredit:
+    """SC-HDR-1: one input a block credits before its transactions (a deposit or inbound message)."""
+
+    recipient: bytes
+    amount: int
+
+
+BLOCK_CREDIT_CODEC: Struct[BlockCredit] = Struct(
+    BlockCredit, (("recipient", VarBytes(64)), ("amount", Varint()))
+)
+
+
+def compute_credits_root(credits: Sequence[BlockCredit]) -> bytes:
+    """SC-HDR-1: the Merkle root of the encoded credits, in crediting order (``credits_root``)."""
+    return merkle_root([encode(BLOCK_CREDIT_CODEC, credit) for credit in credits])
 
 
 @dataclass(frozen=True)
@@ -66,9 +92,11 @@ SIDECHAIN_HEADER_CODEC: Struct[SidechainHeader] = Struct(
         ("parent", HASH),
         ("timestamp", Varint()),
         ("tx_root", HASH),
+        ("tx_count", Varint()),
         ("state_root", HASH),
         ("trace_root", HASH),
         ("deposit_cursor", Varint()),
+        ("credits_root", HASH),
         ("outbox_root", HASH),
     ),
 )

@@ -35,9 +35,9 @@ from dataclasses import dataclass
 
 from spec.encoding import BYTES32, U64, ListOf, OptionOf, Struct, VarBytes, decode, encode
 from spec.errors import StateItemBadKey, StateItemBadValue
-from spec.sidechain.dispute import BlockCredit, DisputeOpening, Game
+from spec.sidechain.dispute import DisputeOpening, Game
 from spec.sidechain.games import BondPayout, OpenGame
-from spec.sidechain.header import SIDECHAIN_HEADER_CODEC
+from spec.sidechain.header import SIDECHAIN_HEADER_CODEC, BlockCredit
 from spec.sidechain.registry import (
     SIDECHAIN_SPEC_CODEC,
     CheckpointRecord,

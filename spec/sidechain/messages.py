@@ -5,7 +5,8 @@ destination through the mainchain. Normative text and sequence diagram: docs/sid
 
 * **SC-MSG-1 relay** a relay (SC-TX-0 kind 3) proves a MESSAGE entry (``SC_WRONG_ENTRY_KIND``)
   against a *matured* checkpoint of its source (SC-PEG-3: ``SC_UNKNOWN_CHECKPOINT``,
-  ``SC_CHALLENGE_PERIOD``, ``MERKLE_*``); its target is a registered sidechain other than the source
+  ``SC_CHALLENGE_PERIOD``; while an open game could revert it ``SC_UNDER_DISPUTE``, SC-DSP-19;
+  ``MERKLE_*``); its target is a registered sidechain other than the source
   (``SC_BAD_DESTINATION``). The amount moves from the source escrow (``SC_ESCROW_UNDERFLOW``) to the
   destination escrow (``SC_ESCROW_LIMIT``) and the destination receives an
   :class:`~spec.sidechain.header.InboundMessage` at the relaying block's height (position as
@@ -49,6 +50,7 @@ from spec.sidechain.peg import (
     matured_checkpoint,
 )
 from spec.sidechain.registry import PendingMessage, SidechainsState, get_sidechain, with_record
+from spec.sidechain.settlement import check_not_under_dispute
 from spec.sidechain.transactions import RefundClaim, RelayMessage
 from spec.vm.interface import OutboxKind
 
@@ -65,6 +67,7 @@ def apply_relay(
     outbox = relay.outbox
     source = get_sidechain(state, outbox.sidechain_id)
     checkpoint = matured_checkpoint(source, outbox.checkpoint_height, height)
+    check_not_under_dispute(state, outbox.sidechain_id, outbox.checkpoint_height)
     entry = outbox.entry
     if entry.kind != OutboxKind.MESSAGE:
         raise WrongEntryKind("a relay proves a MESSAGE entry")

@@ -12,7 +12,8 @@
 * **SC-PEG-3 claim** a withdrawal claim (kind 2) proves an outbox entry (SC-TX-2): the checkpoint at
   ``checkpoint_height`` was accepted (``SC_UNKNOWN_CHECKPOINT``) and is matured, i.e. the claiming
   block's height ``h >= posted_height + challenge_period`` (:func:`is_matured`,
-  ``SC_CHALLENGE_PERIOD``); the entry is a WITHDRAWAL to chain 0 (``SC_WRONG_ENTRY_KIND``) of at most
+  ``SC_CHALLENGE_PERIOD``) and no open dispute game could revert it (SC-DSP-19,
+  ``SC_UNDER_DISPUTE``); the entry is a WITHDRAWAL to chain 0 (``SC_WRONG_ENTRY_KIND``) of at most
   ``max_withdrawal`` (``SC_WITHDRAWAL_LIMIT``); the proof verifies against the checkpoint's
   ``outbox_root`` (MERKLE-4: ``MERKLE_*`` codes, a forged proof is ``MERKLE_ROOT_MISMATCH``).
 * **SC-PEG-4 payout, at most once** the withdrawal ``(sidechain_id, checkpoint_height, leaf_index)``
@@ -53,6 +54,7 @@ from spec.sidechain.registry import (
     get_sidechain,
     with_record,
 )
+from spec.sidechain.settlement import check_not_under_dispute
 from spec.sidechain.transactions import OutboxProof, WithdrawalClaim
 from spec.vm.interface import OUTBOX_ENTRY_CODEC, OutboxKind
 
@@ -110,6 +112,7 @@ def apply_withdrawal_claim(
     outbox = claim.outbox
     record = get_sidechain(state, outbox.sidechain_id)
     checkpoint = matured_checkpoint(record, outbox.checkpoint_height, height)
+    check_not_under_dispute(state, outbox.sidechain_id, outbox.checkpoint_height)
     entry = outbox.entry
     if entry.kind != OutboxKind.WITHDRAWAL or entry.target_chain != MAINCHAIN_ID:
         raise WrongEntryKind("a withdrawal claim proves a WITHDRAWAL entry to chain 0")

@@ -22,6 +22,13 @@ what the mainchain does with the decision. Normative text and diagram: docs/disp
   checkpoint as parent (SC-CP-1/2) and a cursor at least its cursor (SC-CP-3), so the deposits and
   messages the reverted blocks consumed are credited again by the replacement blocks (SC-HDR-5).
   A defender that won changes nothing.
+* **SC-DSP-19 claims wait for open games** a withdrawal claim (SC-PEG-3) or a relay (SC-MSG-1)
+  against the checkpoint of ``sidechain_id`` at height ``c`` is ``SC_UNDER_DISPUTE`` while an open
+  game (SC-DSP-14) of that sidechain disputes a checkpoint at a height ``<= c`` (its revert would
+  remove ``c``, SC-DSP-12), checked right after maturity; it may be posted again once the game has
+  ended and the checkpoint still stands. So a reverted checkpoint never paid a withdrawal or
+  relayed a message, however late in the window its game was opened or however long it lasts
+  (:func:`is_under_dispute`).
 * **SC-DSP-13 penalty** the members penalised are the federation quorum whose committed key the
   reverted checkpoint was accepted under (SC-CP-4: the finality or PoSe quorum in charge at its
   ``posted_height``, :func:`federation_quorum`): every member of it, since a threshold signature
@@ -34,7 +41,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from spec.errors import DisputeWindowClosed, UnknownCheckpoint
+from spec.errors import CheckpointUnderDispute, DisputeWindowClosed, UnknownCheckpoint
 from spec.masternode.finality import QuorumRecord, QuorumRegistry, finality_quorum_height
 from spec.masternode.quorum import QuorumType
 from spec.masternode.registry import pose_quorum_height
@@ -67,6 +74,22 @@ def check_dispute_window(state: SidechainsState, sidechain_id: int, height: int,
     if not is_within_window(checkpoint.posted_height, period, opened_at):
         raise DisputeWindowClosed(
             f"posted at {checkpoint.posted_height}, challenge period {period}, opened at {opened_at}"
+        )
+
+
+def is_under_dispute(state: SidechainsState, sidechain_id: int, checkpoint_height: int) -> bool:
+    """SC-DSP-19: could an open game revert the checkpoint of ``sidechain_id`` at ``checkpoint_height``?"""
+    return any(
+        opened.sidechain_id == sidechain_id and opened.game.opening.header.height <= checkpoint_height
+        for opened in state.games.values()
+    )
+
+
+def check_not_under_dispute(state: SidechainsState, sidechain_id: int, checkpoint_height: int) -> None:
+    """SC-DSP-19: raise ``SC_UNDER_DISPUTE`` while an open game could revert the checkpoint."""
+    if is_under_dispute(state, sidechain_id, checkpoint_height):
+        raise CheckpointUnderDispute(
+            f"checkpoint {checkpoint_height} of sidechain {sidechain_id} waits for an open dispute game"
         )
 
 

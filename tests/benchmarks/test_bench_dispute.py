@@ -16,11 +16,19 @@ How to read the figures (docs/disputes.md#benchmarks):
 * ``test_bench_dispute_one_step_vm[ferris|wasm]`` is the same one-step verification on a
   FerrisScript transfer and a WASM token-contract call (the last of an 8-transaction block); the
   floor is ``test_bench_dispute_floor_full_execution_vm``, the plain execution of that transaction.
+* the bare library floors the guide asks for: ``test_bench_dispute_floor_bare_witness_hashes`` is
+  the bare keccak-256 (pycryptodome) of every witness preimage and of the transaction's Merkle path
+  (only the hash calls the witness and proof checks cannot avoid), the floor of the one-step;
+  ``test_bench_dispute_floor_bare_bls_verify`` is one BLS verification straight on
+  py-arkworks-bls12381 (checked decodes, hash-to-curve, one pairing check), the floor of one
+  checkpoint validation and so of the whole game.
 """
 
 from __future__ import annotations
 
 import pytest
+from Crypto.Hash import keccak
+from py_arkworks_bls12381 import GT, G1Point, G2Point
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from conformance.disputebuilder import (
@@ -51,8 +59,9 @@ from spec.sidechain.dispute import (
     open_game,
 )
 from spec.sidechain.header import compute_checkpoint_message
+from spec.trie import ETHEREUM_TRIE_HASHER
 from spec.vm.evm import apply_transaction
-from spec.vm.interface import VmKind
+from spec.vm.interface import VmKind, decode_witness
 
 TX_COUNT = 64
 BLOCK = build_block(TX_COUNT)
@@ -117,6 +126,42 @@ def test_bench_dispute_one_step(benchmark: BenchmarkFixture) -> None:
 
     done = benchmark(verify)
     assert done.outcome is not None and done.outcome.winner == Party.CHALLENGER
+
+
+WITNESS_NODES = decode_witness(decode_one_step_proof(PROOF_BYTES).witness, ETHEREUM_TRIE_HASHER).preimages
+
+
+def bare_bls_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """BLS-VERIFY straight on the library: checked decodes, hash-to-curve, one pairing check."""
+    return bool(
+        GT.pairing_check(
+            [G1Point.from_compressed_bytes(public_key), -G1Point()],
+            [G2Point.hash_to_curve(message, bls.SIGNATURE_DST), G2Point.from_compressed_bytes(signature)],
+        )
+    )
+
+
+def _bare_witness_hashes() -> int:
+    """The hash calls a one-step cannot avoid: every witness node, then the transaction's leaf and
+    its Merkle path (as many calls, on 64-byte inputs)."""
+    for node in WITNESS_NODES:
+        keccak.new(data=node, digest_bits=256).digest()
+    for _ in range(TX_PATH + 1):
+        keccak.new(data=bytes(64), digest_bits=256).digest()
+    return len(WITNESS_NODES)
+
+
+TX_PATH = len(decode_one_step_proof(PROOF_BYTES).tx_proof)
+
+
+def test_bench_dispute_floor_bare_witness_hashes(benchmark: BenchmarkFixture) -> None:
+    """The bare floor of the one-step: keccak-256 of every witness node and of the Merkle path."""
+    assert benchmark(_bare_witness_hashes) == len(WITNESS_NODES) > 0
+
+
+def test_bench_dispute_floor_bare_bls_verify(benchmark: BenchmarkFixture) -> None:
+    """The bare floor of one checkpoint validation: one BLS verification on the library."""
+    assert benchmark(bare_bls_verify, PUBLIC, MESSAGE, SIGNATURE)
 
 
 def test_bench_dispute_floor_checkpoint(benchmark: BenchmarkFixture) -> None:
