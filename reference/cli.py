@@ -231,6 +231,19 @@ def status(datadir: Path) -> None:
     show_default=True,
     help="Take a state snapshot to serve after every block whose height is a multiple of N.",
 )
+@click.option(
+    "--watch-sidechains",
+    is_flag=True,
+    help="Run the sidechain watcher (docs/node.md#watching-sidechains): re-execute every checkpointed "
+    "sidechain block, challenge a checkpoint that does not match (the bond paid from the wallet), "
+    "play the dispute game and claim the bond back; as a federation member, defend its checkpoints.",
+)
+@click.option(
+    "--sidechain-fault",
+    is_flag=True,
+    help="Devnet test hook: as a federation member, sign the first sidechain block with transactions "
+    "under a forged state root (once per sidechain) and defend it; `rusty devnet --dispute` uses it.",
+)
 def node(
     datadir: Path,
     rpc_port: int,
@@ -248,6 +261,8 @@ def node(
     prune: int | None,
     fast_sync: bool,
     snapshot_interval: int,
+    watch_sidechains: bool,
+    sidechain_fault: bool,
 ) -> None:
     """Run the node: P2P and JSON-RPC on 127.0.0.1 (cookie auth), optional devnet mining.
 
@@ -275,6 +290,8 @@ def node(
         if prune < minimum:
             message = f"at least network.pruned_serve_blocks ({minimum})"
             raise click.BadParameter(message, param_hint="--prune")
+    if sidechain_fault and (datadir / "preset").read_text().strip() != "devnet":
+        raise click.BadParameter("a test hook of the devnet preset", param_hint="--sidechain-fault")
     configure_logging(log_format)
     try:
         serve_forever(
@@ -290,6 +307,8 @@ def node(
             snapshot_interval=snapshot_interval,
             transport=transport,
             bootstrap=bootstrap,
+            watch_sidechains=watch_sidechains,
+            sidechain_fault=sidechain_fault,
         )
     except (OSError, SpecError) as exc:  # a port in use, a data directory that cannot be opened
         logging.getLogger("rusty.node").error(
