@@ -619,6 +619,13 @@ def rpc_error_line(error: RpcError) -> str:
     "docs/node.md#sidechains-of-every-vm-kind).",
 )
 @click.option(
+    "--dispute",
+    is_flag=True,
+    help="The --sidechain round trip with a misbehaving federation: nodes 1.. sign a forged checkpoint "
+    "(--sidechain-fault), node 0 (--watch-sidechains) challenges it, wins the dispute game, the "
+    "checkpoint is reverted and the honest withdrawal is paid later (docs/node.md#watching-sidechains).",
+)
+@click.option(
     "--fast-sync-late-node",
     is_flag=True,
     help="Start the late node with --fast-sync: a verified snapshot first (docs/node.md#snapshot-fast-sync).",
@@ -647,6 +654,7 @@ def devnet(
     timeout: float,
     sidechain: bool,
     multi_vm: bool,
+    dispute: bool,
 ) -> None:
     """Start COUNT local nodes that mine, sync, finalize and relay payments; check they converge.
 
@@ -665,6 +673,7 @@ def devnet(
             fast_sync_late_node,
             sidechain,
             multi_vm,
+            dispute,
         )
     except DevnetError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -719,7 +728,7 @@ def devnet(
     if result.late_node_finalized is False:
         click.echo(f"error: the late node did not sync and finalize within {timeout:g} s", err=True)
         sys.exit(1)
-    if sidechain:
+    if sidechain or dispute:
         trip = result.sidechain
         if trip is None:
             click.echo("error: the sidechain round trip did not run", err=True)
@@ -730,6 +739,15 @@ def devnet(
             f"matured by {trip['checkpointed']}, claim paid at {trip['claimed']}; on every node: "
             f"escrow {trip['escrow']}, checkpointed heights {trip['checkpointed_heights']}"
         )
+        if dispute:
+            click.echo(
+                f"dispute: forged checkpoint challenged at {trip['game_opened']}, game won at "
+                f"{trip['game_won']}, checkpoint reverted at {trip['checkpoint_reverted']}, bond claimed "
+                f"at {trip['bond_claimed']}; the honest withdrawal paid at {trip['claimed']}"
+            )
+            if None in (trip["game_opened"], trip["game_won"], trip["checkpoint_reverted"]):
+                click.echo("error: the forged checkpoint was not challenged, lost and reverted", err=True)
+                sys.exit(1)
     if multi_vm:
         _echo_multi_vm(result.multi_vm)
 
