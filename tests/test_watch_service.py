@@ -29,7 +29,7 @@ from spec.masternode.quorum import QuorumType
 from spec.merkle import merkle_root
 from spec.presets import DEVNET
 from spec.sidechain.dispute import max_moves
-from spec.sidechain.games import DisputeOpenMessage, Penalty
+from spec.sidechain.games import MOVE_BISECT, DisputeMoveMessage, DisputeOpenMessage, Penalty
 from spec.sidechain.header import compute_header_hash
 from spec.sidechain.registry import SidechainsState
 from spec.sidechain.state import apply_block_to_sidechains
@@ -172,12 +172,15 @@ def test_an_honest_checkpoint_is_left_alone_and_defended_against_a_lying_challen
     watch = _service(wallet)
     watch.decide(gc.initial(), 0, (), (), [Forged(sc.block.header, sc.block.trace[1:])])  # unknown block
     assert not watch.defender.defended
-    defender = SidechainDefender(PRESET)
-    defender.defend(sc.block.header, sc.block.trace[1:], _watched(sc))
+    watch.defender.defend(sc.block.header, sc.block.trace[1:], _watched(sc))
     griefer = gc.opening(sc, bond=PRESET.dispute.min_challenger_bond, preset=PRESET)
-    state, events, penalties = _run(sc, watch, wallet, defender, max_moves(4) + 3, [[griefer]])
-    assert not wallet.posted  # the watcher posted nothing: the checkpoint is honest
+    state, events, penalties = _run(sc, watch, wallet, None, max_moves(4) + 3, [[griefer]])
+    posted = [match_sidechain_message(outputs[0].script_pubkey, PRESET) for outputs in wallet.posted]
+    assert len(posted) == 1 and isinstance(posted[0], DisputeMoveMessage)  # one defence, no opening
+    assert (posted[0].game_id, posted[0].party, posted[0].move_kind) == (0, 0, MOVE_BISECT)
     assert not penalties and len(state.chains[SIDECHAIN].checkpoints) == 2
+    assert [kind for _, kind, _ in events] == ["game_opened"]
+    assert events[0][2].endswith("this node is the defender)")
     (game,) = [opened.game for opened in state.games.values()]
     assert game.moves == 1 and game.pending_root == sc.block.trace[2]  # defended at once, honestly
     assert game.turn == 1  # the silent griefer's clock runs (it loses as the forger above did)
