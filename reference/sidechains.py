@@ -238,7 +238,7 @@ class SidechainService:
     """``rusty node --sidechain-fault`` (devnet only): as a federation member, sign the first block
     with transactions of each sidechain under a forged header (:func:`forge_header`), once."""
     traces: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)
-    """Header hash -> the post-state roots of its transactions, for the blocks this node applied."""
+    """With ``faulty``: header hash -> the post-state roots of its transactions (applied blocks)."""
     forged: dict[bytes, FaultyCheckpoint] = field(default_factory=dict)
     """Forged header hash -> what this (faulty) member signed instead of the honest header."""
     accepted_forged: set[bytes] = field(default_factory=set)
@@ -332,7 +332,8 @@ class SidechainService:
             result = apply_sidechain_block(chain.tip, block, inputs, self.preset)
         except SpecError:
             return False
-        self.traces[compute_header_hash(block.header)] = tuple(o.post_root for o in result.outcomes)
+        if self.faulty:  # the forger's trace is built from the honest one
+            self.traces[compute_header_hash(block.header)] = tuple(o.post_root for o in result.outcomes)
         for hook in self.on_applied:
             hook(chain.tip, block, result)
         chain.states.append(result.state)

@@ -193,9 +193,13 @@ class WatchService:
                 connected, self._connected = self._connected, []
                 applied, self._applied = self._applied, []
                 forged = list(self.forged())
-                posts = await asyncio.to_thread(
-                    self.decide, state.sidechains, state.height + 1, connected, applied, forged
-                )
+                try:
+                    posts = await asyncio.to_thread(
+                        self.decide, state.sidechains, state.height + 1, connected, applied, forged
+                    )
+                except Exception:  # a bug must not stop the node's tip handling: logged, skipped
+                    log.exception("the watcher failed on this tip")
+                    posts = []
                 out.extend(self.post(posts, state.height))
                 if not self._again:
                     return out

@@ -241,7 +241,11 @@ class SidechainDefender:
                 continue
             trace, block = found
             if game.hi - game.lo == 1:
-                kind, data = MOVE_ONE_STEP, encode_one_step_proof(one_step_proof(self.preset, block, game))
+                try:
+                    proof = one_step_proof(self.preset, block, game)
+                except SpecError:
+                    continue  # the block's nodes miss a preimage: let the clock decide
+                kind, data = MOVE_ONE_STEP, encode_one_step_proof(proof)
             else:
                 mid = compute_midpoint(game.lo, game.hi)
                 move = BisectMove(mid, trace[mid - 1], tuple(inclusion_proof(list(trace), mid - 1)))
