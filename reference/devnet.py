@@ -68,7 +68,9 @@ from reference.daemon import metrics_port_of, p2p_port_of, rpc_port_of
 from reference.node import Node
 from reference.rpc import RpcError, call
 from spec.masternode.finality import dkg_length
+from spec.masternode.quorum import QuorumType
 from spec.presets import get_preset
+from spec.vm.interface import VmKind
 
 START_TIMEOUT = 60.0
 CONVERGE_TIMEOUT = 120.0
@@ -85,6 +87,8 @@ SIDECHAIN_TRANSFER = 100_000
 SIDECHAIN_WITHDRAWAL = 200_000
 MAX_SIDECHAIN_BLOCKS = 150
 """Give up the sidechain round trip after this many more blocks."""
+DISPUTE_CHALLENGE_PERIOD = 6
+"""``--dispute``: sidechain 1's challenge period (blocks)."""
 MAX_DISPUTE_BLOCKS = 60
 """``--dispute``: more blocks for the game, the honest checkpoint and its window."""
 DISPUTE_SHOWN = (
@@ -472,6 +476,8 @@ async def run_devnet(
             return result
         if sidechain and result.converged and result.finality_expected:
             result.sidechain = await sidechain_round_trip(datadirs, show_progress, dispute)
+            if metrics:  # scraped again: what the round trip (and a dispute) counted
+                result.metrics = [await _scrape(d) for d in datadirs]
             return result
         if result.converged and result.finality_expected:
             # 6. a node that saw none of it joins: it syncs the blocks and, from the certificate its
@@ -569,7 +575,10 @@ async def sidechain_round_trip(
         return next((int(e["height"]) for e in events if e["kind"] == kind), None)
 
     try:
-        proposal = await _rpc(datadirs[0], "proposesidechain", SIDECHAIN_ID)
+        # --dispute: a longer challenge period than the default 3, so a watcher has room to open
+        # its game inside the window whichever node it runs on
+        terms = (int(VmKind.FERRIS), int(QuorumType.FINALITY), 2, DISPUTE_CHALLENGE_PERIOD) if dispute else ()
+        proposal = await _rpc(datadirs[0], "proposesidechain", SIDECHAIN_ID, *terms)
         await _rpc(datadirs[0], "generate", 1)
         await asyncio.sleep(0.5)
         for datadir in datadirs:
