@@ -14,12 +14,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import cast
+from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
 from conformance import gamechain as gc
 from conformance import sidechainbuilder as sb
+from reference.node import Node
+from reference.rpc import INVALID_PARAMS, RpcServer
 from reference.sidechains import forge_header
 from reference.watch_service import REPOST_AFTER_BLOCKS, Forged, WatchService
 from reference.watcher import SidechainDefender, WatchedBlock
@@ -248,3 +251,19 @@ def test_the_tip_handler_runs_the_watcher_off_the_event_loop_once_at_a_time() ->
     first, second = asyncio.run(two_tips())
     assert second == [] and len(first) == 1 and len(wallet.posted) == 1
     assert watch.counts == {"opening_posted": 1}
+
+
+def test_getwatcherinfo_answers_for_a_watching_node_only(tmp_path: Path) -> None:
+    node = Node.init(tmp_path / "node", "devnet")
+    try:
+        server = RpcServer(node)
+        request = b'{"jsonrpc": "2.0", "id": 1, "method": "getwatcherinfo"}'
+        refused = cast(dict[str, Any], asyncio.run(server.answer(request)))
+        assert refused["error"]["code"] == INVALID_PARAMS
+        watch = node.start_watching()
+        assert node.sidechains.on_applied == [watch.on_applied] and not node.sidechains.faulty
+        info = cast(dict[str, Any], asyncio.run(server.answer(request)))["result"]
+        assert info["challenging"] is True and info["payout_script"] == node.wallet.script_pubkey.hex()
+        assert info["events"] == [] and info["counts"] == {}
+    finally:
+        node.close()
