@@ -12,6 +12,7 @@ process by tests/test_watch_service.py.
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,10 @@ def test_a_watcher_node_gets_a_forged_checkpoint_reverted_and_the_withdrawal_pai
     won = next(text for text in texts if "defender lost" in text)
     assert won.endswith("(at its one-step proof)"), texts  # the forgers defended to the end
     height = trip["withdrawal"]["height"]
-    assert any(f"checkpoint h={height} of sidechain 1 reverted" in text for text in texts), texts
+    reverted = [
+        int(m[1]) for text in texts if (m := re.match(r"checkpoint h=(\d+) of sidechain 1 reverted", text))
+    ]
+    assert len(reverted) == 1 and 1 <= reverted[0] <= height, texts  # the withdrawal's block or before
     assert trip["escrow"] == [devnet.SIDECHAIN_DEPOSIT - devnet.SIDECHAIN_WITHDRAWAL] * 3
     assert len(set(trip["tips"])) == 1 and trip["checkpointed_heights"] == [height] * 3
     counted = _watcher_events(result.metrics[0])
