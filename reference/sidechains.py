@@ -40,7 +40,11 @@ a claim carries (SC-TX-2, SCB-4). This module decides *when* to call them and wh
   ``max_blocks_per_request``, once per sidechain per mainchain block and start height); a peer
   answers with the blocks it has, to the asker only;
 * **persisted shares** every checkpoint share the node accepted is stored (``sc_shares``) and
-  reloaded into the signing session after a restart, and re-sent once.
+  reloaded into the signing session after a restart, and re-sent once;
+* **watching** every block the node applies is handed to the ``on_applied`` hooks (the watcher of
+  ``rusty node --watch-sidechains``, reference/watch_service.py); ``faulty`` (``--sidechain-fault``,
+  a devnet test hook) makes a member sign one forged header per sidechain (:func:`forge_header`)
+  and, once a lost game reverted it, the honest header of that height.
 
 What is not done: EVM and WASM sidechains are followed only through the spec's VM table
 (FerrisScript today); a split of the members' shares between a late proposer's block and the next
@@ -155,7 +159,7 @@ SidechainOutput = (
 requests for missing blocks (P2P-SC-3)."""
 
 
-BlockApplied = Callable[["SidechainState", SidechainBlock, BlockResult], None]
+BlockApplied = Callable[[SidechainState, SidechainBlock, BlockResult], None]
 """A hook called with the parent state, the block and its result each time the node applies a
 sidechain block (the watcher, reference/watch_service.py, re-executes checkpoints from them)."""
 
