@@ -17,8 +17,13 @@ SC-TX-0 kinds 5..7 of :mod:`spec.sidechain.games`, and the game is read from the
   mainchain's clock (SC-DSP-16), so the watcher needs no timeout claim;
 * **bonds** once a game it opened is won, it claims the bond back to its payout script.
 
-What is not done: the watcher challenges as a challenger only (a watcher in the federation does not
-defend its own checkpoints yet), and it needs the block's pre-state nodes (the follower's store).
+:class:`SidechainDefender` is the other side: a federation member's node answers every game over a
+checkpoint it signed from the trace that checkpoint committed, and posts the one-step proof
+(:func:`one_step_proof`, the witness recorded from the block's nodes, VM-6) when the game is at
+one step. ``rusty node --watch-sidechains`` runs both (reference/watch_service.py).
+
+What is not done: the watcher needs the block's nodes (the follower's store: a block the
+federation withholds cannot be re-executed), and keeps what it saw in memory only.
 """
 
 from __future__ import annotations
