@@ -261,9 +261,10 @@ class WatchService:
             events.append(
                 (
                     "game_opened",
-                    f"checkpoint h={header.height} of sidechain {opened.sidechain_id} challenged "
+                    f"checkpoint h={header.height} of sidechain {opened.sidechain_id} challenged by "
+                    f"{'this node' if role == 'challenger' else 'a watcher; this node defends it'} "
                     f"(game {game_id}, bond {opened.game.opening.challenger_bond} atoms, "
-                    f"{opened.game.opening.tx_count} transactions; this node is the {role})",
+                    f"{opened.game.opening.tx_count} transactions)",
                 )
             )
         for game_id, opened in sorted(before.games.items()):

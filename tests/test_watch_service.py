@@ -146,7 +146,7 @@ def test_the_watcher_beats_a_forged_checkpoint_defended_to_the_one_step_proof(
     won = next(text for _, kind, text in events if kind == "game_won")
     moves = max_moves(tx_count) if tx_count > 1 else 1
     assert won == f"game 0 defender lost at move {moves} (at its one-step proof)"
-    assert "checkpoint h=1 of sidechain 3 challenged" in events[0][2]
+    assert "checkpoint h=1 of sidechain 3 challenged by this node (game 0" in events[0][2]
     # one opening, one answer per defender bisection, one claim: nothing posted twice
     messages = [outputs[0].script_pubkey for outputs in wallet.posted]
     assert len(messages) == len(set(messages)) == 1 + (moves - 1) // 2 + 1
@@ -183,7 +183,7 @@ def test_an_honest_checkpoint_is_left_alone_and_defended_against_a_lying_challen
     assert (posted[0].game_id, posted[0].party, posted[0].move_kind) == (0, 0, MOVE_BISECT)
     assert not penalties and len(state.chains[SIDECHAIN].checkpoints) == 2
     assert [kind for _, kind, _ in events] == ["game_opened"]
-    assert events[0][2].endswith("this node is the defender)")
+    assert "challenged by a watcher; this node defends it (game 0" in events[0][2]
     (game,) = [opened.game for opened in state.games.values()]
     assert game.moves == 1 and game.pending_root == sc.block.trace[2]  # defended at once, honestly
     assert game.turn == 1  # the silent griefer's clock runs (it loses as the forger above did)
