@@ -231,6 +231,19 @@ def status(datadir: Path) -> None:
     show_default=True,
     help="Take a state snapshot to serve after every block whose height is a multiple of N.",
 )
+@click.option(
+    "--watch-sidechains",
+    is_flag=True,
+    help="Run the sidechain watcher (docs/node.md#watching-sidechains): re-execute every checkpointed "
+    "sidechain block, challenge a checkpoint that does not match (the bond paid from the wallet), "
+    "play the dispute game and claim the bond back; as a federation member, defend its checkpoints.",
+)
+@click.option(
+    "--sidechain-fault",
+    is_flag=True,
+    help="Devnet test hook: as a federation member, sign the first sidechain block with transactions "
+    "under a forged state root (once per sidechain) and defend it; `rusty devnet --dispute` uses it.",
+)
 def node(
     datadir: Path,
     rpc_port: int,
@@ -248,6 +261,8 @@ def node(
     prune: int | None,
     fast_sync: bool,
     snapshot_interval: int,
+    watch_sidechains: bool,
+    sidechain_fault: bool,
 ) -> None:
     """Run the node: P2P and JSON-RPC on 127.0.0.1 (cookie auth), optional devnet mining.
 
@@ -280,6 +295,8 @@ def node(
         if prune < minimum:
             message = f"at least network.pruned_serve_blocks ({minimum})"
             raise click.BadParameter(message, param_hint="--prune")
+    if sidechain_fault and (datadir / "preset").read_text().strip() != "devnet":
+        raise click.BadParameter("a test hook of the devnet preset", param_hint="--sidechain-fault")
     configure_logging(log_format)
     try:
         serve_forever(
@@ -295,6 +312,8 @@ def node(
             snapshot_interval=snapshot_interval,
             transport=transport,
             bootstrap=bootstrap,
+            watch_sidechains=watch_sidechains,
+            sidechain_fault=sidechain_fault,
         )
     except (OSError, SpecError) as exc:  # a port in use, a data directory that cannot be opened
         logging.getLogger("rusty.node").error(
@@ -605,6 +624,13 @@ def rpc_error_line(error: RpcError) -> str:
     "docs/node.md#sidechains-of-every-vm-kind).",
 )
 @click.option(
+    "--dispute",
+    is_flag=True,
+    help="The --sidechain round trip with a misbehaving federation: nodes 1.. sign a forged checkpoint "
+    "(--sidechain-fault), node 0 (--watch-sidechains) challenges it, wins the dispute game, the "
+    "checkpoint is reverted and the honest withdrawal is paid later (docs/node.md#watching-sidechains).",
+)
+@click.option(
     "--fast-sync-late-node",
     is_flag=True,
     help="Start the late node with --fast-sync: a verified snapshot first (docs/node.md#snapshot-fast-sync).",
@@ -633,6 +659,7 @@ def devnet(
     timeout: float,
     sidechain: bool,
     multi_vm: bool,
+    dispute: bool,
 ) -> None:
     """Start COUNT local nodes that mine, sync, finalize and relay payments; check they converge.
 
@@ -651,6 +678,7 @@ def devnet(
             fast_sync_late_node,
             sidechain,
             multi_vm,
+            dispute,
         )
     except DevnetError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -705,7 +733,7 @@ def devnet(
     if result.late_node_finalized is False:
         click.echo(f"error: the late node did not sync and finalize within {timeout:g} s", err=True)
         sys.exit(1)
-    if sidechain:
+    if sidechain or dispute:
         trip = result.sidechain
         if trip is None:
             click.echo("error: the sidechain round trip did not run", err=True)
@@ -716,6 +744,15 @@ def devnet(
             f"matured by {trip['checkpointed']}, claim paid at {trip['claimed']}; on every node: "
             f"escrow {trip['escrow']}, checkpointed heights {trip['checkpointed_heights']}"
         )
+        if dispute:
+            click.echo(
+                f"dispute: forged checkpoint challenged at {trip['game_opened']}, game won at "
+                f"{trip['game_won']}, checkpoint reverted at {trip['checkpoint_reverted']}, bond claimed "
+                f"at {trip['bond_claimed']}; the honest withdrawal paid at {trip['claimed']}"
+            )
+            if None in (trip["game_opened"], trip["game_won"], trip["checkpoint_reverted"]):
+                click.echo("error: the forged checkpoint was not challenged, lost and reverted", err=True)
+                sys.exit(1)
     if multi_vm:
         _echo_multi_vm(result.multi_vm)
 

@@ -44,14 +44,20 @@ async def run_node(
     snapshot_interval: int = SNAPSHOT_INTERVAL,
     transport: str = "tcp",
     bootstrap: Sequence[str] = (),
+    watch_sidechains: bool = False,
+    sidechain_fault: bool = False,
 ) -> None:
     """Serve P2P and RPC (and mine every ``mine_every`` seconds on devnet) until ``stop`` is set;
     with ``metrics_port`` (0: a free one) also the Prometheus endpoint; ``prune=N`` keeps the last
     N block bodies, pruning in the background (:func:`prune_forever`); ``fast_sync`` first downloads
     a state snapshot from peers (reference/snapshots.py); ``transport="libp2p"`` runs P2P on libp2p
     (reference/libp2p_node.py), dialling the ``bootstrap`` multiaddrs, and writes its own address
-    to ``DATADIR/p2p.addr``."""
+    to ``DATADIR/p2p.addr``; ``watch_sidechains`` runs the sidechain watcher on every new tip
+    (reference/watch_service.py); ``sidechain_fault`` (devnet only) makes this federation member
+    sign one forged checkpoint per sidechain and defend it."""
     node = Node(datadir, prune)
+    if watch_sidechains or sidechain_fault:
+        node.start_watching(challenge=watch_sidechains, faulty=sidechain_fault)
     node.snapshots.interval = snapshot_interval
     client = FastSync(node.preset) if fast_sync and node.store.state.height < 0 else None
     p2p: P2PService
@@ -64,6 +70,8 @@ async def run_node(
     metrics = NodeMetrics(node, p2p)
     metrics.instrument_store(node.store)
     metrics.watch_bans(p2p)
+    if node.watch is not None:
+        metrics.watch_disputes(node.watch)
     lock = asyncio.Lock()
 
     async def mine(count: int) -> list[str]:
@@ -182,6 +190,8 @@ def serve_forever(
     snapshot_interval: int = SNAPSHOT_INTERVAL,
     transport: str = "tcp",
     bootstrap: Sequence[str] = (),
+    watch_sidechains: bool = False,
+    sidechain_fault: bool = False,
 ) -> None:
     """Run :func:`run_node` with SIGINT/SIGTERM mapped to a clean stop."""
 
@@ -204,6 +214,8 @@ def serve_forever(
             snapshot_interval=snapshot_interval,
             transport=transport,
             bootstrap=bootstrap,
+            watch_sidechains=watch_sidechains,
+            sidechain_fault=sidechain_fault,
         )
 
     asyncio.run(main())

@@ -70,7 +70,9 @@ from reference.daemon import metrics_port_of, p2p_port_of, rpc_port_of
 from reference.node import Node
 from reference.rpc import RpcError, call
 from spec.masternode.finality import dkg_length
+from spec.masternode.quorum import QuorumType
 from spec.presets import get_preset
+from spec.vm.interface import VmKind
 
 START_TIMEOUT = 60.0
 CONVERGE_TIMEOUT = 120.0
@@ -87,6 +89,20 @@ SIDECHAIN_TRANSFER = 100_000
 SIDECHAIN_WITHDRAWAL = 200_000
 MAX_SIDECHAIN_BLOCKS = 150
 """Give up the sidechain round trip after this many more blocks."""
+DISPUTE_CHALLENGE_PERIOD = 6
+"""``--dispute``: sidechain 1's challenge period (blocks)."""
+MAX_DISPUTE_BLOCKS = 60
+"""``--dispute``: more blocks for the game, the honest checkpoint and its window."""
+DISPUTE_SHOWN = (
+    "opening_posted",
+    "game_opened",
+    "move_posted",
+    "game_won",
+    "game_lost",
+    "checkpoint_reverted",
+    "bond_claimed",
+)
+"""The watcher events ``rusty devnet --dispute`` prints as they happen."""
 YES = 2
 """UPG-2: the yes choice."""
 UPGRADE_TICKETS = 20
@@ -318,16 +334,19 @@ async def run_devnet(
     fast_sync_late_node: bool = False,
     sidechain: bool = False,
     multi_vm: bool = False,
+    dispute: bool = False,
 ) -> DevnetResult:
     """Run the devnet scenario with ``count`` nodes and at least ``blocks`` blocks (``upgrade``: with
     the scripted upgrade vote; ``metrics``: nodes serve Prometheus metrics, scraped into the result;
     ``node_args``: extra ``rusty node`` options; ``prune``: every node runs with ``--prune N``;
     ``fast_sync_late_node``: the late node starts with ``--fast-sync``, from a snapshot the others
     serve; ``sidechain``: the vote goes on to fork ``sidechains``, then :func:`sidechain_round_trip`;
-    ``multi_vm``: the same vote, then :func:`reference.devnet_vms.multi_vm_round_trip` instead).
+    ``multi_vm``: the same vote, then :func:`reference.devnet_vms.multi_vm_round_trip` instead;
+    ``dispute``: the sidechain round trip with node 0 watching (``--watch-sidechains``) and the
+    other nodes a misbehaving federation (``--sidechain-fault``), see :func:`sidechain_round_trip`).
     Raises :class:`DevnetError` when a node fails."""
     datadirs = [root / f"node{i}" for i in range(count)]
-    sidechain = sidechain or multi_vm
+    sidechain = sidechain or multi_vm or dispute
     upgrade = upgrade or sidechain
     agendas = SIDECHAIN_AGENDAS if sidechain else UPGRADE_AGENDAS
     upgrade_blocks = MAX_UPGRADE_BLOCKS + (90 if sidechain else 0)
@@ -344,6 +363,8 @@ async def run_devnet(
             command += ["--snapshot-interval", str(FAST_SYNC_SNAPSHOT_INTERVAL)]
         if fast_sync_late_node and index == count:
             command += ["--fast-sync"]
+        if dispute:  # node 0 watches; the others sign one forged checkpoint (threshold 2 of 3)
+            command += ["--watch-sidechains"] if index == 0 else ["--sidechain-fault"]
         if metrics:
             command += ["--metrics-port", "0"]
         if index > 0:  # node 0's libp2p multiaddr (DHT bootstrap) with --transport libp2p
@@ -461,7 +482,9 @@ async def run_devnet(
             result.multi_vm = await multi_vm_round_trip(datadirs, show_progress)
             return result
         if sidechain and result.converged and result.finality_expected:
-            result.sidechain = await sidechain_round_trip(datadirs, show_progress)
+            result.sidechain = await sidechain_round_trip(datadirs, show_progress, dispute)
+            if metrics:  # scraped again: what the round trip (and a dispute) counted
+                result.metrics = [await _scrape(d) for d in datadirs]
             return result
         if result.converged and result.finality_expected:
             # 6. a node that saw none of it joins: it syncs the blocks and, from the certificate its
@@ -497,11 +520,21 @@ async def run_devnet(
 
 
 async def _mine_until(
-    datadirs: Sequence[Path], done: Callable[[], Awaitable[bool]], what: str, bar: Progress, budget: list[int]
+    datadirs: Sequence[Path],
+    done: Callable[[], Awaitable[bool]],
+    what: str,
+    bar: Progress,
+    budget: list[int],
+    each: Callable[[], Awaitable[None]] | None = None,
 ) -> int:
-    """Mine on node 0 (0.3 s apart, so blocks, shares and checkpoints travel) until ``done()``;
-    the height it happened at. :class:`DevnetError` when the block budget runs out."""
-    while not await done():
+    """Mine on node 0 (0.3 s apart, so blocks, shares and checkpoints travel) until ``done()``
+    (calling ``each()`` before every check); the height it happened at. :class:`DevnetError` when
+    the block budget runs out."""
+    while True:
+        if each is not None:
+            await each()
+        if await done():
+            break
         if budget[0] <= 0:
             raise DevnetError(
                 f"sidechain round trip: gave up waiting for {what}; {await _progress(datadirs)}"
@@ -513,17 +546,46 @@ async def _mine_until(
     return int((await _rpc(datadirs[0], "getstatus"))["height"])
 
 
-async def sidechain_round_trip(datadirs: Sequence[Path], show_progress: bool = True) -> dict[str, Any]:
+async def sidechain_round_trip(
+    datadirs: Sequence[Path], show_progress: bool = True, dispute: bool = False
+) -> dict[str, Any]:
     """Issue 15 item 7 on a running devnet under fork ``sidechains``: node 0 proposes sidechain 1
     (FerrisScript, federation = the finality quorum), every masternode votes yes, the superblock
     registers it; node 0 pegs in, transfers to node 1's account and withdraws to its own script;
     the federation produces the blocks and posts their checkpoints; after the challenge period node
-    0 claims the withdrawal on the mainchain. Every step is checked on every node."""
+    0 claims the withdrawal on the mainchain. Every step is checked on every node.
+
+    With ``dispute`` (issue 16 item 8; nodes started by ``run_devnet(dispute=True)``) nodes 1 and
+    2, two of the federation's three members and so its threshold, sign the block with the
+    transfer and the withdrawal under a forged state root; node 0, watching, re-executes the
+    block, challenges the checkpoint with its wallet's bond, answers the federation's bisection,
+    wins when the federation's one-step proof re-executes to the honest root, and claims its bond;
+    the checkpoint is reverted, the federation signs the honest header, and the withdrawal is
+    claimed after that checkpoint's challenge period. Node 0's watcher events are printed as they
+    happen and returned under ``"dispute"``; the run fails unless the forged checkpoint was
+    challenged, lost and reverted before the claim."""
     bar = Progress(show_progress, "sidechain")
-    budget = [MAX_SIDECHAIN_BLOCKS]
+    budget = [MAX_SIDECHAIN_BLOCKS + (MAX_DISPUTE_BLOCKS if dispute else 0)]
     milestones: dict[str, Any] = {}
+    events: list[dict[str, Any]] = []
+
+    async def watch() -> None:
+        if not dispute:
+            return
+        info = await _rpc(datadirs[0], "getwatcherinfo")
+        for event in info["events"][len(events) :]:
+            events.append(event)
+            if event["kind"] in DISPUTE_SHOWN and show_progress:
+                tqdm.write(f"node0 watcher, mainchain {event['height']}: {event['text']}", file=sys.stderr)
+
+    def seen(kind: str) -> int | None:
+        return next((int(e["height"]) for e in events if e["kind"] == kind), None)
+
     try:
-        proposal = await _rpc(datadirs[0], "proposesidechain", SIDECHAIN_ID)
+        # --dispute: a longer challenge period than the default 3, so a watcher has room to open
+        # its game inside the window whichever node it runs on
+        terms = (int(VmKind.FERRIS), int(QuorumType.FINALITY), 2, DISPUTE_CHALLENGE_PERIOD) if dispute else ()
+        proposal = await _rpc(datadirs[0], "proposesidechain", SIDECHAIN_ID, *terms)
         await _rpc(datadirs[0], "generate", 1)
         await asyncio.sleep(0.5)
         for datadir in datadirs:
@@ -563,15 +625,23 @@ async def sidechain_round_trip(datadirs: Sequence[Path], show_progress: bool = T
             "transfer",
             bar,
             budget,
+            watch,
         )
 
         async def claimable() -> bool:
+            if dispute and seen("checkpoint_reverted") is None:
+                return False  # the forged checkpoint first: challenged, lost, reverted
             listed = await _rpc(datadirs[0], "listsidechainwithdrawals", SIDECHAIN_ID)
             height = (await _rpc(datadirs[0], "getstatus"))["height"]
             return bool(listed) and listed[0]["checkpointed"] and listed[0]["claimable_from"] <= height + 1
 
         milestones["checkpointed"] = await _mine_until(
-            datadirs, claimable, "checkpoint and window", bar, budget
+            datadirs,
+            claimable,
+            "dispute, honest checkpoint and window" if dispute else "checkpoint and window",
+            bar,
+            budget,
+            watch,
         )
         entry = (await _rpc(datadirs[0], "listsidechainwithdrawals", SIDECHAIN_ID))[0]
         milestones["claim_txid"] = await _rpc(
@@ -585,7 +655,19 @@ async def sidechain_round_trip(datadirs: Sequence[Path], show_progress: bool = T
                     return False
             return True
 
-        milestones["claimed"] = await _mine_until(datadirs, claimed_everywhere, "claim", bar, budget)
+        milestones["claimed"] = await _mine_until(datadirs, claimed_everywhere, "claim", bar, budget, watch)
+        if dispute:
+            await watch()
+            milestones["dispute"] = events
+            for kind in ("game_opened", "game_won", "checkpoint_reverted", "bond_claimed"):
+                milestones[kind] = seen(kind)
+            if show_progress:
+                tqdm.write(
+                    f"honest withdrawal of {entry['amount']} atoms (sidechain height "
+                    f"{entry['height']}) paid at mainchain height {milestones['claimed']}, after the "
+                    f"correct checkpoint replaced the reverted one",
+                    file=sys.stderr,
+                )
         infos = [await _rpc(d, "getsidechaininfo", SIDECHAIN_ID) for d in datadirs]
         milestones["tips"] = [i["tip_hash"] for i in infos]
         milestones["escrow"] = [i["escrow"] for i in infos]
@@ -607,6 +689,7 @@ def devnet_main(
     fast_sync_late_node: bool = False,
     sidechain: bool = False,
     multi_vm: bool = False,
+    dispute: bool = False,
 ) -> DevnetResult:
     """Run the scenario in ``directory`` (a temporary one if ``None``) and return what it saw."""
     options: dict[str, Any] = {
@@ -617,6 +700,7 @@ def devnet_main(
         "fast_sync_late_node": fast_sync_late_node,
         "sidechain": sidechain,
         "multi_vm": multi_vm,
+        "dispute": dispute,
     }
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from reference.node import Node
     from reference.p2p import P2PService
     from reference.storage import Accepted, ChainStore
+    from reference.watch_service import WatchService
     from spec.chain.block import Block
     from spec.chain.state import ChainState
 
@@ -133,6 +134,13 @@ class NodeMetrics:
             buckets=RPC_BUCKETS,
             registry=self.registry,
         )
+        self.watcher_events = Counter(
+            "rusty_watcher_events",
+            "What the sidechain watcher did and saw (--watch-sidechains), by event: opening_posted, "
+            "move_posted, claim_posted, game_opened, game_won, game_lost, checkpoint_reverted, bond_claimed.",
+            ["event"],
+            registry=self.registry,
+        )
         self._ended: set[bytes] = set()  # DKG session ids whose outcome was counted
         self._depth = 0  # nested store calls (accept_block calls import_block): only the outermost is timed
 
@@ -204,6 +212,10 @@ class NodeMetrics:
     def watch_bans(self, p2p: P2PService) -> None:
         """Count bans as the P2P service records them."""
         p2p.on_ban.append(self._banned)
+
+    def watch_disputes(self, watch: WatchService) -> None:
+        """Count the sidechain watcher's events (``rusty_watcher_events_total{event=...}``)."""
+        watch.count = lambda event: self.watcher_events.labels(event).inc()
 
     def _banned(self, key: str) -> None:
         self.bans.inc()

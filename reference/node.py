@@ -35,6 +35,7 @@ from reference.quorum import QuorumOutput, QuorumService
 from reference.sidechains import SidechainService, make_federation_lookup
 from reference.snapshots import SnapshotService
 from reference.storage import ChainStore, PruningStore
+from reference.watch_service import Forged, WatchService
 from spec.chain.block import Block
 from spec.chain.forkchoice import is_ancestor
 from spec.chain.state import (
@@ -207,6 +208,7 @@ class Node:
             self.publish_sidechain,
         )
         self.store.on_connect_parent.append(self.sidechains.on_connect)
+        self.watch: WatchService | None = None
         self.quorum.share_handlers.append(self._checkpoint_share)
         self.quorum.resume()
         finalized = self.quorum.finalized
@@ -215,6 +217,26 @@ class Node:
             # FORK-2 again at start: a stop may have come between finality and the switch. The
             # ancestor walk reads a few rows; the full fork choice runs only when it is needed.
             self.store.follow_finalized(finalized, int(time.time()))
+
+    def start_watching(self, challenge: bool = True, faulty: bool = False) -> WatchService:
+        """``rusty node --watch-sidechains`` (``challenge``): re-execute every checkpointed sidechain
+        block and challenge a checkpoint that does not match; as a federation member, defend the
+        checkpoints it signed (reference/watch_service.py). ``faulty`` (``--sidechain-fault``, a
+        devnet test hook): sign one forged checkpoint per sidechain and defend it."""
+        self.sidechains.faulty = faulty
+        watch = WatchService(
+            self.preset,
+            self.wallet.script_pubkey,
+            lambda: self.store.state,
+            self.publish_outputs,
+            challenge=challenge,
+            forged=lambda: [Forged(f.header, f.trace) for f in self.sidechains.forged.values()],
+        )
+        self.sidechains.on_applied.append(watch.on_applied)
+        self.store.on_connect_parent.append(watch.before_connect)
+        self.store.on_connect.append(watch.on_connect)
+        self.watch = watch
+        return watch
 
     @staticmethod
     def init(datadir: Path, preset_name: str) -> Node:
@@ -355,8 +377,16 @@ class Node:
         """SC-TX-0: queue a transaction carrying ``message`` (output 0, ``value`` atoms), then the
         ``extra`` outputs (a claim's payout) and change, paid from wallet coins with fee
         ``COMMITMENT_FEE``; ``None`` when the wallet cannot pay or the mempool rejects it."""
-        outputs = [TxOutput(value, sidechain_message_script(message, self.preset)), *extra]
-        needed = value + COMMITMENT_FEE  # a claim's payout (``extra``) is funded by the escrow
+        return self.publish_outputs([TxOutput(value, sidechain_message_script(message, self.preset)), *extra])
+
+    def publish_outputs(self, message_outputs: Sequence[TxOutput]) -> Transaction | None:
+        """Queue a transaction with ``message_outputs`` (a sidechain message output, then the
+        outputs its release funds: a claim's payout) and change; output 0's value (a deposit, a
+        dispute bond) and the fee ``COMMITMENT_FEE`` are paid from wallet coins. ``None`` when the
+        wallet cannot pay or the mempool rejects it."""
+        outputs = list(message_outputs)
+        value = outputs[0].value
+        needed = value + COMMITMENT_FEE  # a claim's payout (the later outputs) is funded by a release
         chosen: list[tuple[OutPoint, TxOutput]] = []
         total = 0
         for outpoint, entry in self._spendable_coins():

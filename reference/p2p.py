@@ -1036,6 +1036,8 @@ class P2PService:
         state = self.node.store.state
         await self.broadcast_quorum(self.node.quorum.on_tip(state.height, state.tip_hash))
         await self.broadcast_quorum(list(self.node.sidechains.on_tip()))
+        if self.node.watch is not None:  # --watch-sidechains: re-executed off the event loop
+            await self.broadcast_quorum(await self.node.watch.on_tip())
 
     async def broadcast_quorum(
         self, messages: Sequence[QuorumOutput | SidechainOutput], exclude: Peer | None = None

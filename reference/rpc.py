@@ -27,7 +27,8 @@ Methods (``params`` is a JSON array):
 | ``setvote`` | ``agenda_id``, ``choice`` (0 abstain, 1 no, 2 yes) | the choices its votes carry |
 | ``buytickets`` | ``count`` | txid of a purchase of ``count`` tickets voting with the wallet key |
 
-Sidechains (reference/sidechains.py, docs/node.md#sidechains): ``getsidechaininfo [id]``,
+Sidechains (reference/sidechains.py, docs/node.md#sidechains): ``getwatcherinfo`` (the watcher of
+``--watch-sidechains``: counts and events), ``getsidechaininfo [id]``,
 ``getsidechainbalance id [account]``, ``sidechaindeposit id amount [account]`` (SC-PEG-1; txid),
 ``sendsidechaintx id hex`` (into the sidechain pool, relayed), ``sidechaintransfer id account amount
 [fee]`` and ``sidechainwithdraw id amount [script] [fee]`` (signed by the wallet key's sidechain
@@ -314,6 +315,7 @@ class RpcServer:
             "setvote": self.setvote,
             "buytickets": self.buytickets,
             "getsidechaininfo": self.getsidechaininfo,
+            "getwatcherinfo": self.getwatcherinfo,
             "getsidechainbalance": self.getsidechainbalance,
             "sidechaindeposit": self.sidechaindeposit,
             "sendsidechaintx": self.sendsidechaintx,
@@ -526,6 +528,14 @@ class RpcServer:
             return [sidechains.info(i) for i in sorted(self.node.store.state.sidechains.chains)]
         except SidechainRejected as exc:
             raise RpcError(INVALID_PARAMS, str(exc)) from None
+
+    async def getwatcherinfo(self, params: list[Any]) -> Any:
+        """The sidechain watcher (``rusty node --watch-sidechains``): what it holds, its event
+        counts and its events (games opened, moves, outcomes, reverts, bond claims)."""
+        del params
+        if self.node.watch is None:
+            raise RpcError(INVALID_PARAMS, "the node does not watch sidechains (--watch-sidechains)")
+        return self.node.watch.info()
 
     def _account_param(self, params: list[Any], position: int) -> bytes:
         if len(params) > position and params[position] is not None:

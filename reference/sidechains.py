@@ -40,7 +40,11 @@ a claim carries (SC-TX-2, SCB-4). This module decides *when* to call them and wh
   ``max_blocks_per_request``, once per sidechain per mainchain block and start height); a peer
   answers with the blocks it has, to the asker only;
 * **persisted shares** every checkpoint share the node accepted is stored (``sc_shares``) and
-  reloaded into the signing session after a restart, and re-sent once.
+  reloaded into the signing session after a restart, and re-sent once;
+* **watching** every block the node applies is handed to the ``on_applied`` hooks (the watcher of
+  ``rusty node --watch-sidechains``, reference/watch_service.py); ``faulty`` (``--sidechain-fault``,
+  a devnet test hook) makes a member sign one forged header per sidechain (:func:`forge_header`)
+  and, once a lost game reverted it, the honest header of that height.
 
 What is not done: EVM and WASM sidechains are followed only through the spec's VM table
 (FerrisScript today); a split of the members' shares between a late proposer's block and the next
@@ -53,6 +57,7 @@ import contextlib
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from hashlib import sha256
 
 from spec.chain.block import Block, block_hash
 from spec.chain.state import ChainState, sidechain_outputs
@@ -72,12 +77,14 @@ from spec.masternode.signing import (
 from spec.p2p.messages import GetSidechainBlocks, SidechainBlockMessage, SidechainTxMessage
 from spec.presets import Preset
 from spec.sidechain.chain import (
+    BlockResult,
     MainchainInputs,
     SidechainBlock,
     SidechainState,
     apply_sidechain_block,
     build_sidechain_block,
     compute_outbox_proof,
+    compute_trace_root,
     decode_sidechain_block,
     encode_sidechain_block,
     genesis_state,
@@ -89,6 +96,7 @@ from spec.sidechain.header import (
     Checkpoint,
     Deposit,
     InboundMessage,
+    SidechainHeader,
     compute_checkpoint_message,
     compute_header_hash,
 )
@@ -151,6 +159,31 @@ SidechainOutput = (
 requests for missing blocks (P2P-SC-3)."""
 
 
+BlockApplied = Callable[[SidechainState, SidechainBlock, BlockResult], None]
+"""A hook called with the parent state, the block and its result each time the node applies a
+sidechain block (the watcher, reference/watch_service.py, re-executes checkpoints from them)."""
+
+
+@dataclass(frozen=True)
+class FaultyCheckpoint:
+    """``--sidechain-fault`` (a devnet test hook): the lying header a misbehaving member signed in
+    place of ``honest``, with the trace it committed (its last root and ``state_root`` forged)."""
+
+    honest: SidechainHeader
+    header: SidechainHeader
+    trace: tuple[bytes, ...]
+
+
+def forge_header(header: SidechainHeader, trace: Sequence[bytes]) -> FaultyCheckpoint:
+    """A misbehaving federation's header for the block ``header`` names: the same block (its
+    ``tx_root``) with the last post-state root, so ``state_root`` and ``trace_root``, forged."""
+    forged = sha256(b"rusty-faulty-federation" + trace[-1]).digest()
+    lying = (*trace[:-1], forged)
+    return FaultyCheckpoint(
+        header, replace(header, state_root=forged, trace_root=compute_trace_root(lying)), lying
+    )
+
+
 class SidechainRejected(ValueError):
     """A sidechain transaction or request the node refuses (RPC ``INVALID_PARAMS``)."""
 
@@ -204,6 +237,15 @@ class SidechainService:
     held_shares: list[SignatureShare] = field(default_factory=list)
     requested: dict[int, tuple[int, int]] = field(default_factory=dict)
     restored: list[SidechainOutput] = field(default_factory=list)
+    on_applied: list[BlockApplied] = field(default_factory=list)
+    faulty: bool = False
+    """``rusty node --sidechain-fault`` (devnet only): as a federation member, sign the first block
+    with transactions of each sidechain under a forged header (:func:`forge_header`), once."""
+    traces: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)
+    """With ``faulty``: header hash -> the post-state roots of its transactions (applied blocks)."""
+    forged: dict[bytes, FaultyCheckpoint] = field(default_factory=dict)
+    """Forged header hash -> what this (faulty) member signed instead of the honest header."""
+    accepted_forged: set[bytes] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.db.executescript(SCHEMA)
@@ -294,6 +336,10 @@ class SidechainService:
             result = apply_sidechain_block(chain.tip, block, inputs, self.preset)
         except SpecError:
             return False
+        if self.faulty:  # the forger's trace is built from the honest one
+            self.traces[compute_header_hash(block.header)] = tuple(o.post_root for o in result.outcomes)
+        for hook in self.on_applied:
+            hook(chain.tip, block, result)
         chain.states.append(result.state)
         chain.blocks.append(block)
         chain.outboxes.append(result.outbox)
@@ -397,7 +443,7 @@ class SidechainService:
         height = self._next_checkpoint_height(chain)
         if height >= len(chain.states):
             return None
-        header = chain.states[height].tip
+        header = self._misbehave(chain, height, chain.states[height].tip)
         message = compute_checkpoint_message(header)
         signing = self.signings.get(message + federation.session_id)
         if signing is None:
@@ -409,6 +455,34 @@ class SidechainService:
             self.signings[message + federation.session_id] = signing
             self.restored.extend(self._restore_shares(signing))
         return signing
+
+    def _misbehave(self, chain: LocalChain, height: int, header: SidechainHeader) -> SidechainHeader:
+        """``--sidechain-fault``: the forged header in place of the first block with transactions
+        of the sidechain (once: after its revert the member signs the honest one)."""
+        if not self.faulty:
+            return header
+        sidechain_id = header.sidechain_id
+        for forged in self.forged.values():
+            if forged.honest.sidechain_id == sidechain_id:
+                standing = forged.honest == header and self._standing(chain, forged)
+                return forged.header if standing else header
+        block = chain.blocks[height]
+        trace = self.traces.get(compute_header_hash(header))
+        if block is None or not block.transactions or not trace:
+            return header
+        forged = forge_header(header, trace)
+        self.forged[compute_header_hash(forged.header)] = forged
+        return forged.header
+
+    def _standing(self, chain: LocalChain, forged: FaultyCheckpoint) -> bool:
+        """Is ``forged`` still to be signed or accepted (not yet reverted by a lost game)?"""
+        height = forged.honest.height
+        checkpoints = chain.record.checkpoints
+        hash_ = compute_header_hash(forged.header)
+        if height < len(checkpoints) and checkpoints[height].header_hash == hash_:
+            self.accepted_forged.add(hash_)
+            return True
+        return height >= len(checkpoints) and hash_ not in self.accepted_forged
 
     def _sign(self, chain: LocalChain) -> list[SidechainOutput]:
         """SIGN-2: this member's share of the next checkpoint's header (once per height and key)."""
@@ -424,10 +498,13 @@ class SidechainService:
             "SELECT header_hash FROM sc_signed WHERE sidechain_id = ? AND height = ? AND group_key = ?",
             (signing.sidechain_id, height, group_key),
         ).fetchone()
-        if row is not None:  # signed this height under this key already (never two headers: SC-CP-5)
+        if row is not None and not (
+            self.faulty and bytes(row[0]) in self.forged and bytes(row[0]) != signing.header_hash
+        ):  # signed this height under this key already (never two headers: SC-CP-5)
             return self._drain_restored()  # its share, if stored, is restored into the session
         self.db.execute(
-            "INSERT INTO sc_signed (sidechain_id, height, group_key, header_hash) VALUES (?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO sc_signed (sidechain_id, height, group_key, header_hash) "
+            "VALUES (?, ?, ?, ?)",
             (signing.sidechain_id, height, group_key, signing.header_hash),
         )
         share = make_signature_share(
@@ -457,6 +534,9 @@ class SidechainService:
                 ),
                 None,
             )
+            forged = self.forged.get(signing.header_hash)
+            if header is None and forged is not None:
+                header = forged.header
             if header is not None:
                 signing.checkpoint = Checkpoint(header, signature)
                 out.extend(self._post(signing))
@@ -523,6 +603,9 @@ class SidechainService:
             chain = self.local(sidechain_id)
             if chain is None:
                 continue
+            for forged in list(self.forged.values()):
+                if forged.honest.sidechain_id == sidechain_id:
+                    self._standing(chain, forged)  # notes an accepted forgery (before its revert)
             with contextlib.suppress(SpecError):
                 self._reconcile(chain)
             held, self.held_blocks = self.held_blocks, []

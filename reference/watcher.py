@@ -17,8 +17,13 @@ SC-TX-0 kinds 5..7 of :mod:`spec.sidechain.games`, and the game is read from the
   mainchain's clock (SC-DSP-16), so the watcher needs no timeout claim;
 * **bonds** once a game it opened is won, it claims the bond back to its payout script.
 
-What is not done: the watcher challenges as a challenger only (a watcher in the federation does not
-defend its own checkpoints yet), and it needs the block's pre-state nodes (the follower's store).
+:class:`SidechainDefender` is the other side: a federation member's node answers every game over a
+checkpoint it signed from the trace that checkpoint committed, and posts the one-step proof
+(:func:`one_step_proof`, the witness recorded from the block's nodes, VM-6) when the game is at
+one step. ``rusty node --watch-sidechains`` runs both (reference/watch_service.py).
+
+What is not done: the watcher needs the block's nodes (the follower's store: a block the
+federation withholds cannot be re-executed), and keeps what it saw in memory only.
 """
 
 from __future__ import annotations
@@ -32,14 +37,21 @@ from spec.merkle import inclusion_proof, merkle_root
 from spec.presets import Preset
 from spec.sidechain.chain import vm_table
 from spec.sidechain.dispute import (
+    ONE_STEP_EXECUTORS,
     BisectMove,
+    Game,
+    OneStepProof,
     Party,
+    compute_context,
     compute_midpoint,
     compute_trace,
     encode_bisect_move,
+    encode_one_step_proof,
+    execute_step,
 )
 from spec.sidechain.games import (
     MOVE_BISECT,
+    MOVE_ONE_STEP,
     BondClaim,
     DisputeMoveMessage,
     DisputeOpenMessage,
@@ -54,7 +66,14 @@ from spec.sidechain.header import (
 from spec.sidechain.registry import SidechainsState
 from spec.sidechain.settlement import is_within_window
 from spec.sidechain.transactions import match_sidechain_message, sidechain_message_script
-from spec.vm.interface import ExecutionContext, VmKind
+from spec.vm.interface import (
+    ExecutionContext,
+    RecordingNodes,
+    StateWitness,
+    VmKind,
+    encode_witness,
+    record_witness,
+)
 
 Outputs = list[TxOutput]
 
@@ -183,6 +202,62 @@ class SidechainWatcher:
         """The outputs to post in the block at ``height`` on ``state`` (each list one transaction):
         openings of games over bad checkpoints, answers in its games, claims of its bonds."""
         return [*self._claims(state), *self._moves(state), *self._openings(state, height)]
+
+
+def one_step_proof(preset: Preset, block: WatchedBlock, game: Game) -> OneStepProof:
+    """SC-DSP-5: the one-step proof of ``game``'s disputed transaction ``hi - 1`` of ``block``: the
+    transaction, its proof against ``tx_root`` and the witness its execution from the agreed root
+    reads (VM-6; with the block's credits first when the step is the first transaction)."""
+    index = game.hi - 1
+    kind = VmKind(game.opening.vm_kind)
+    context = compute_context(game.opening)
+    tx = block.txs[index]
+    if game.lo == 0 and game.opening.credits:
+        recording = RecordingNodes(block.nodes)
+        execute_step(preset, kind, recording, game.agreed_root, game.opening.credits, tx, context)
+        witness = StateWitness(tuple(recording.read[h] for h in sorted(recording.read)))
+    else:
+        witness = record_witness(ONE_STEP_EXECUTORS[kind], preset, block.nodes, game.agreed_root, tx, context)
+    return OneStepProof(tx, tuple(inclusion_proof(list(block.txs), index)), encode_witness(witness))
+
+
+@dataclass
+class SidechainDefender:
+    """Defends the checkpoints a federation member signed (SC-DSP-3/5): in every game over one of
+    them where the defender is to move, it posts its root at the midpoint (from the trace its
+    header committed) or, at one step, the one-step proof. A member that signed a forged header
+    (``--sidechain-fault``) defends its forged trace and loses at the one-step proof."""
+
+    preset: Preset
+    defended: dict[bytes, tuple[tuple[bytes, ...], WatchedBlock]] = field(default_factory=dict)
+    """Header hash -> the trace the header committed and the block it names."""
+
+    def defend(self, header: SidechainHeader, trace: Sequence[bytes], block: WatchedBlock) -> None:
+        """Defend ``header`` (committing ``trace``) in any game over it."""
+        self.defended[compute_header_hash(header)] = (tuple(trace), block)
+
+    def on_tip(self, state: SidechainsState) -> list[Outputs]:
+        """The defender's moves to post in the next block (one transaction each)."""
+        posts: list[Outputs] = []
+        for game_id, opened in sorted(state.games.items()):
+            game = opened.game
+            found = self.defended.get(compute_header_hash(game.opening.header))
+            if found is None or game.turn != Party.DEFENDER:
+                continue
+            trace, block = found
+            if game.hi - game.lo == 1:
+                try:
+                    proof = one_step_proof(self.preset, block, game)
+                except SpecError:
+                    continue  # the block's nodes miss a preimage: let the clock decide
+                kind, data = MOVE_ONE_STEP, encode_one_step_proof(proof)
+            else:
+                mid = compute_midpoint(game.lo, game.hi)
+                move = BisectMove(mid, trace[mid - 1], tuple(inclusion_proof(list(trace), mid - 1)))
+                kind, data = MOVE_BISECT, encode_bisect_move(move)
+            message = DisputeMoveMessage(game_id, Party.DEFENDER, kind, data)
+            posts.append([TxOutput(0, sidechain_message_script(message, self.preset))])
+        return posts
 
 
 def _matches(header: SidechainHeader, trace: Sequence[bytes]) -> bool:

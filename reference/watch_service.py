@@ -1,0 +1,347 @@
+"""``rusty node --watch-sidechains``: the watcher in the node's loop (issue 16 item 8, docs/node.md
+"Watching sidechains", docs/disputes.md).
+
+Every rule is the spec's; the decisions are :mod:`reference.watcher`'s (``SidechainWatcher``
+challenges, ``SidechainDefender`` defends). This module feeds them what the node has and posts
+what they decide:
+
+* **blocks** the sidechain follower (reference/sidechains.py) applies every sidechain block it
+  receives, produces or fetches (P2P-SC-1/3) before any checkpoint of it is posted; each applied
+  block is handed over (:meth:`WatchService.on_applied`) with the nodes of its post-state (a
+  superset of the parent's, so both the re-execution from the parent checkpoint's root and the
+  one-step witnesses of later steps read from it) and its credits (its mainchain inputs in
+  crediting order, SCB-2). A block the mainchain checkpoints under another header is still held:
+  it is the block a forged checkpoint names (same ``tx_root``);
+* **checkpoints** every connected mainchain block's transactions are read for checkpoint
+  headers (SC-TX-0 kind 1);
+* **on each new tip** the watcher runs off the event loop (``asyncio.to_thread``: the
+  re-execution of a block is the only costly step) on the tip's immutable
+  :class:`~spec.sidechain.registry.SidechainsState`; the outputs it returns (an opening with the
+  bond, a move, a bond claim with its payout) are each posted as one wallet transaction
+  (:meth:`reference.node.Node.publish_outputs`: the bond and the fee from the node's coins, signed
+  with its wallet key) and relayed. A message already posted is not posted again for
+  :data:`REPOST_AFTER_BLOCKS` blocks (it waits in the mempool), an opening the wallet cannot pay
+  is retried on the next tip;
+* **events** what happened to the node's games is read from the change of the sidechains state
+  across each connected block (opened, ended and how, checkpoint reverted, bond claimed):
+  :attr:`WatchService.events` (RPC ``getwatcherinfo``), log lines (logger ``rusty.watcher``) and the
+  ``rusty_watcher_events`` counter (reference/metrics.py).
+
+What is not done: the watcher's memory (the blocks and checkpoint headers it saw, the games it
+opened) is not persisted, so a node restarted during a challenge period does not challenge the
+checkpoints posted before its restart; blocks are kept for every height (never pruned).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from reference.watcher import Outputs, SidechainDefender, SidechainWatcher, WatchedBlock
+from spec.chain.block import Block
+from spec.chain.state import ChainState
+from spec.errors import SpecError
+from spec.ledger.transaction import Transaction, TxOutput
+from spec.presets import Preset
+from spec.sidechain.chain import BlockResult, SidechainBlock, SidechainState
+from spec.sidechain.dispute import Party
+from spec.sidechain.header import BlockCredit
+from spec.sidechain.games import (
+    MOVE_ONE_STEP,
+    BondClaim,
+    DisputeMoveMessage,
+    DisputeOpenMessage,
+    is_expired,
+    on_chain_params,
+)
+from spec.sidechain.header import SidechainHeader, compute_header_hash
+from spec.sidechain.registry import SidechainsState
+from spec.sidechain.transactions import match_sidechain_message
+
+log = logging.getLogger("rusty.watcher")
+
+REPOST_AFTER_BLOCKS = 3
+"""Mainchain blocks a posted dispute message waits to be mined before the node posts it again."""
+
+MAX_EVENTS = 1_000
+"""Events kept for RPC (the oldest are dropped)."""
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    """One thing that happened to a game of this node (or to a checkpoint it defends)."""
+
+    height: int
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Forged:
+    """A header this node signed with the trace it committed (see ``SidechainService.forged``)."""
+
+    header: SidechainHeader
+    trace: tuple[bytes, ...]
+
+
+def block_credits(result: BlockResult) -> tuple[BlockCredit, ...]:
+    """SC-DSP-1: the credits a sidechain block applies before its transactions: its mainchain
+    inputs in crediting order (SCB-2; one the VM cannot credit is skipped there as here)."""
+    return tuple(BlockCredit(item.recipient, item.amount) for item, _ in result.inputs)
+
+
+@dataclass
+class WatchService:
+    """The watcher and defender of one node (see the module docstring)."""
+
+    preset: Preset
+    payout_script: bytes
+    chain_state: Callable[[], ChainState]
+    publish: Callable[[Sequence[TxOutput]], Transaction | None]
+    challenge: bool = True
+    forged: Callable[[], Sequence[Forged]] = lambda: ()
+    count: Callable[[str], None] | None = None
+    watcher: SidechainWatcher = field(init=False)
+    defender: SidechainDefender = field(init=False)
+    events: list[WatchEvent] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    _connected: list[tuple[Transaction, ...]] = field(default_factory=list)
+    _applied: list[tuple[WatchedBlock, SidechainHeader, tuple[bytes, ...]]] = field(default_factory=list)
+    _posted: dict[bytes, int] = field(default_factory=dict)
+    _before: SidechainsState | None = None
+    _busy: bool = False
+    _again: bool = False
+
+    def __post_init__(self) -> None:
+        self.watcher = SidechainWatcher(self.preset, self.payout_script)
+        self.defender = SidechainDefender(self.preset)
+
+    # ------------------------------------------------------------------------- feeding (event loop)
+
+    def on_applied(self, parent: SidechainState, block: SidechainBlock, result: BlockResult) -> None:
+        """A sidechain block the follower applied on ``parent`` (``SidechainService.on_applied``)."""
+        del parent  # the post-state's nodes hold the parent's
+        watched = WatchedBlock(
+            block.header.sidechain_id,
+            block.header.height,
+            tuple(block.transactions),
+            block_credits(result),
+            result.state.nodes,
+        )
+        trace = tuple(outcome.post_root for outcome in result.outcomes)
+        self._applied.append((watched, block.header, trace))
+
+    def before_connect(self, block: Block, before: ChainState) -> None:
+        """The state a mainchain block is connected on (``ChainStore.on_connect_parent``)."""
+        del block
+        self._before = before.sidechains
+
+    def on_connect(self, block: Block, after: ChainState) -> None:
+        """A connected mainchain block: its checkpoints for the watcher, its effect on our games."""
+        self._connected.append(tuple(block.transactions))
+        if self._before is not None:
+            for kind, text in self.describe(self._before, after.sidechains, after.height):
+                self._event(after.height, kind, text)
+        self._before = None
+
+    # ------------------------------------------------------------------------- deciding (a thread)
+
+    def decide(
+        self,
+        state: SidechainsState,
+        height: int,
+        connected: Sequence[tuple[Transaction, ...]],
+        applied: Sequence[tuple[WatchedBlock, SidechainHeader, tuple[bytes, ...]]],
+        forged: Sequence[Forged],
+    ) -> list[Outputs]:
+        """What to post in the block at ``height`` on ``state``, after learning ``connected``
+        mainchain blocks' transactions and ``applied`` sidechain blocks (pure of the event loop)."""
+        by_root: dict[tuple[int, bytes], WatchedBlock] = {}
+        for watched, header, trace in applied:
+            self.watcher.observe(watched)
+            by_root[(header.sidechain_id, header.tx_root)] = watched
+            if trace:
+                self.defender.defend(header, trace, watched)
+        for transactions in connected:
+            self.watcher.on_block(transactions)
+        for item in forged:
+            key = (item.header.sidechain_id, item.header.tx_root)
+            watched_block = by_root.get(key) or self.watcher.blocks.get(key)
+            if watched_block is not None:
+                self.defender.defend(item.header, item.trace, watched_block)
+        posts = list(self.defender.on_tip(state))
+        if self.challenge:
+            posts.extend(self.watcher.on_tip(state, height))
+        return posts
+
+    # ------------------------------------------------------------------------- posting (event loop)
+
+    async def on_tip(self) -> list[Transaction]:
+        """Run the watcher on the node's tip (off the event loop) and post what it decides; the
+        transactions to relay. A tip that arrives meanwhile is handled once the run ends."""
+        if self._busy:
+            self._again = True
+            return []
+        self._busy = True
+        out: list[Transaction] = []
+        try:
+            while True:
+                self._again = False
+                state = self.chain_state()
+                connected, self._connected = self._connected, []
+                applied, self._applied = self._applied, []
+                forged = list(self.forged())
+                try:
+                    posts = await asyncio.to_thread(
+                        self.decide, state.sidechains, state.height + 1, connected, applied, forged
+                    )
+                except Exception:  # a bug must not stop the node's tip handling: logged, skipped
+                    log.exception("the watcher failed on this tip")
+                    posts = []
+                out.extend(self.post(posts, state.height))
+                if not self._again:
+                    return out
+        finally:
+            self._busy = False
+
+    def post(self, posts: Sequence[Outputs], height: int) -> list[Transaction]:
+        """Post each list of outputs as one wallet transaction (not one posted in the last
+        :data:`REPOST_AFTER_BLOCKS` blocks); an opening the wallet cannot pay is forgotten so the
+        watcher opens it again on a later tip."""
+        out: list[Transaction] = []
+        for outputs in posts:
+            key = outputs[0].script_pubkey
+            posted = self._posted.get(key)
+            if posted is not None and height < posted + REPOST_AFTER_BLOCKS:
+                continue
+            message = self._message(outputs[0])
+            tx = self.publish(outputs)
+            if tx is None:
+                if isinstance(message, DisputeOpenMessage):
+                    self._forget_opening(message)
+                log.warning("cannot post", extra={"fields": {"message": _describe(message)}})
+                continue
+            self._posted[key] = height
+            out.append(tx)
+            kind = _post_kind(message)
+            self._event(height, kind, f"posted {_describe(message)}")
+        return out
+
+    def _forget_opening(self, message: DisputeOpenMessage) -> None:
+        header_hash = compute_header_hash(message.header)
+        self.watcher.opened.discard(header_hash)
+        self.watcher.challenged.pop(header_hash, None)
+
+    def _message(self, output: TxOutput) -> object:
+        try:
+            return match_sidechain_message(output.script_pubkey, self.preset)
+        except SpecError:
+            return None
+
+    # ------------------------------------------------------------------------- events
+
+    def _ours(self, header: SidechainHeader, payout_script: bytes) -> str | None:
+        if payout_script == self.payout_script:
+            return "challenger"
+        if compute_header_hash(header) in self.defender.defended:
+            return "defender"
+        return None
+
+    def describe(self, before: SidechainsState, after: SidechainsState, height: int) -> list[tuple[str, str]]:
+        """The events of this node's games in the block at ``height`` (``before`` -> ``after``)."""
+        events: list[tuple[str, str]] = []
+        params = on_chain_params(self.preset.dispute)
+        for game_id, opened in sorted(after.games.items()):
+            header = opened.game.opening.header
+            role = self._ours(header, opened.payout_script)
+            if game_id in before.games or role is None:
+                continue
+            events.append(
+                (
+                    "game_opened",
+                    f"checkpoint h={header.height} of sidechain {opened.sidechain_id} challenged by "
+                    f"{'this node' if role == 'challenger' else 'a watcher; this node defends it'} "
+                    f"(game {game_id}, bond {opened.game.opening.challenger_bond} atoms, "
+                    f"{opened.game.opening.tx_count} transactions)",
+                )
+            )
+        for game_id, opened in sorted(before.games.items()):
+            if game_id in after.games:
+                continue
+            game, header = opened.game, opened.game.opening.header
+            role = self._ours(header, opened.payout_script)
+            if role is None:
+                continue
+            checkpoints = after.chains[opened.sidechain_id].checkpoints
+            reverted = len(checkpoints) <= header.height
+            if is_expired(game, height, params):
+                reason, moves = f"timeout: {Party(game.turn).name.lower()} missed its deadline", game.moves
+            else:
+                last = "one-step proof" if game.hi - game.lo == 1 else "bisection"
+                reason, moves = f"at its {last}", game.moves + 1
+            loser = "defender" if reverted else "challenger"
+            kind = "game_won" if (loser == "defender") == (role == "challenger") else "game_lost"
+            events.append((kind, f"game {game_id} {loser} lost at move {moves} ({reason})"))
+            if reverted:
+                events.append(
+                    (
+                        "checkpoint_reverted",
+                        f"checkpoint h={header.height} of sidechain {opened.sidechain_id} reverted "
+                        f"(with every later one; the sidechain is checkpointed up to "
+                        f"h={len(checkpoints) - 1})",
+                    )
+                )
+        for game_id, due in sorted(before.bond_payouts.items()):
+            if game_id not in after.bond_payouts and due.script == self.payout_script:
+                events.append(("bond_claimed", f"bond of game {game_id} paid back: {due.amount} atoms"))
+        return events
+
+    def _event(self, height: int, kind: str, text: str) -> None:
+        self.events.append(WatchEvent(height, kind, text))
+        del self.events[:-MAX_EVENTS]
+        self.counts[kind] += 1
+        if self.count is not None:
+            self.count(kind)
+        log.info(text, extra={"fields": {"height": height, "event": kind}})
+
+    def info(self) -> dict[str, object]:
+        """The watcher as RPC shows it."""
+        return {
+            "challenging": self.challenge,
+            "payout_script": self.payout_script.hex(),
+            "blocks_held": len(self.watcher.blocks),
+            "checkpoints_seen": len(self.watcher.headers),
+            "challenged": sorted(hash_.hex() for hash_ in self.watcher.opened),
+            "defended": len(self.defender.defended),
+            "counts": dict(sorted(self.counts.items())),
+            "events": [{"height": e.height, "kind": e.kind, "text": e.text} for e in self.events],
+        }
+
+
+def _post_kind(message: object) -> str:
+    if isinstance(message, DisputeOpenMessage):
+        return "opening_posted"
+    if isinstance(message, BondClaim):
+        return "claim_posted"
+    return "move_posted"
+
+
+def _describe(message: object) -> str:
+    """One line for a dispute message this node posts."""
+    if isinstance(message, DisputeOpenMessage):
+        header = message.header
+        return (
+            f"a challenge of checkpoint h={header.height} of sidechain {header.sidechain_id} "
+            f"(the re-executed final root {message.challenger_final_root.hex()[:16]}.. is not the "
+            f"checkpoint's {header.state_root.hex()[:16]}..)"
+        )
+    if isinstance(message, DisputeMoveMessage):
+        party = Party(message.party).name.lower()
+        what = "one-step proof" if message.move_kind == MOVE_ONE_STEP else "bisection"
+        return f"the {party}'s {what} in game {message.game_id}"
+    if isinstance(message, BondClaim):
+        return f"the bond claim of game {message.game_id}"
+    return "an unknown message"
