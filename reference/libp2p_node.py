@@ -265,6 +265,8 @@ class RefusingNotifee(INotifee):
 
     async def listen_close(self, network: INetwork, multiaddr: multiaddr.Multiaddr) -> None:
         return None
+
+
 RECORD_INTERVAL = 3.0
 """Seconds between two operator-record rounds (P2P-LP-8): publish our own, look up our quorums'
 members (node policy; short for a loopback devnet)."""

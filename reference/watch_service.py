@@ -48,7 +48,6 @@ from spec.ledger.transaction import Transaction, TxOutput
 from spec.presets import Preset
 from spec.sidechain.chain import BlockResult, SidechainBlock, SidechainState
 from spec.sidechain.dispute import Party
-from spec.sidechain.header import BlockCredit
 from spec.sidechain.games import (
     MOVE_ONE_STEP,
     BondClaim,
@@ -57,7 +56,7 @@ from spec.sidechain.games import (
     is_expired,
     on_chain_params,
 )
-from spec.sidechain.header import SidechainHeader, compute_header_hash
+from spec.sidechain.header import BlockCredit, SidechainHeader, compute_header_hash
 from spec.sidechain.registry import SidechainsState
 from spec.sidechain.transactions import match_sidechain_message
 
