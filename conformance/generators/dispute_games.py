@@ -44,13 +44,19 @@ def _case(case: str, description: str, data: dict[str, JSON], error: str | None 
     return CaseSpec("apply_blocks", case, description, data, expect_error=error, fork=FORK)
 
 
-def _data(preset: Preset, blocks: Blocks, game_spec: SidechainSpec = gc.SPEC_G) -> dict[str, JSON]:
+def _data(
+    preset: Preset, blocks: Blocks, game_spec: SidechainSpec = gc.SPEC_G, items_at: Sequence[int] = ()
+) -> dict[str, JSON]:
     out: list[JSON] = []
     for height, txs in blocks:
         transactions: tuple[Transaction, ...] = sb.block(height, *txs)
-        out.append(
-            {"height": height, "transactions": [encode_transaction(t, preset).hex() for t in transactions]}
-        )
+        block: dict[str, JSON] = {
+            "height": height,
+            "transactions": [encode_transaction(t, preset).hex() for t in transactions],
+        }
+        if height in items_at:
+            block["items"] = True
+        out.append(block)
     return {
         "sidechains": [spec_json(s) for s in (sb.SPEC_A, sb.SPEC_B, game_spec)],
         "activation_height": gc.ACTIVATION,
@@ -333,4 +339,24 @@ def _first_checkpoint_and_cancelled(preset: Preset) -> Iterator[CaseSpec]:
         "checkpoint 1: the second game, over the reverted height itself, is cancelled and its bond "
         "refunded (both bonds then claimed)",
         _data(preset, _blocks_until_expiry(preset, two, gc.SPEC_G, 0)),
+    )
+    # SC-DSP-16 in game id order: game 0 still running (its defender moves at its last height),
+    # game 1 (opened a block later, its defender silent) expires in the same block
+    move_blocks = preset.dispute.move_blocks
+    opened_both: Blocks = [*two]
+    state = gc.initial()
+    for height, outputs in opened_both:
+        state = gc.apply(state, height, outputs, preset).state
+    game_0 = state.games[0].game
+    kind, data = gc.honest_move(fraud, game_0, preset)
+    moved_at = at + move_blocks
+    opened_both.append((moved_at, [[gc.move_output(0, Party.DEFENDER, kind, data, preset)]]))
+    yield _case(
+        "game_expires_after_running_game",
+        "SC-DSP-14/16/17, SC-STATE-1: two games over checkpoint 1 (ids 0 and 1, opened one block "
+        "apart); game 0's defender moves at its last height, so when game 1's silent defender "
+        "passes its deadline game 0 is still running: the timeout check goes on past it (game id "
+        "order) and game 1's challenger wins, reverting checkpoint 1 and cancelling game 0; the "
+        "committed items (kind 0x15: both openings) are listed after the move",
+        _data(preset, _blocks_until_expiry(preset, opened_both, gc.SPEC_G, 1), items_at=(moved_at,)),
     )

@@ -62,6 +62,7 @@ from spec.sidechain.header import (
     decode_sidechain_header,
     encode_checkpoint,
 )
+from spec.sidechain.items import sidechain_items
 from spec.sidechain.liveness import compute_round, get_proposer
 from spec.sidechain.registry import (
     EMPTY_SIDECHAINS,
@@ -370,7 +371,9 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
     A block may carry ``"revert": {"sidechain_id", "height", "opened_at", "winner"}``: a dispute
     over that checkpoint, opened at mainchain height ``opened_at`` (SC-DSP-11), ended with
     ``winner`` (0 defender, 1 challenger) and its outcome is applied before the block's
-    transactions (SC-DSP-12: a challenger's win reverts from ``height``)."""
+    transactions (SC-DSP-12: a challenger's win reverts from ``height``). A block with
+    ``"items": true`` also lists the state's committed items after it (SC-STATE-1, ``[key, value]``
+    hex pairs in key order), e.g. an open game's (kind 0x15)."""
     state = _initial(data)
     keys = parse_keys(data)
     blocks: list[JSON] = []
@@ -400,8 +403,15 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
             transactions, height, register_sidechains(state, activated, height), keys, preset
         )
         state = result.state
+        # SC-STATE-1: the committed items after the block, when the vector asks for them
+        items: dict[str, JSON] = (
+            {"items": [[to_hex(k), to_hex(v)] for k, v in sorted(sidechain_items(state).items())]}
+            if item.get("items") is True
+            else {}
+        )
         blocks.append(
             {
+                **items,
                 "height": height,
                 "deposits": [deposit_json(d) for d in deposits],
                 "inbound": [inbound_json(m) for m in result.inbound],
