@@ -4,7 +4,7 @@ SC-DSP-14..18, spec/sidechain/games.py).
 Whole games move by move (a fraudulent checkpoint reverted after bisection and the one-step proof,
 an honest defender keeping its checkpoint, a silent defender losing at its deadline, a game over
 checkpoint 0 whose parent is the empty genesis state, a game cancelled and refunded when another over
-the same checkpoint reverts it), each block's
+the same checkpoint reverts it, a game expiring while an earlier one still runs), each block's
 penalties and the games and payable bonds in the state; invalid cases are a valid prefix plus one
 rejected block, each naming its code.
 """
