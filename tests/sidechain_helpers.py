@@ -23,7 +23,7 @@ from spec.masternode.dkg import DkgResult
 from spec.masternode.finality import QuorumRecord
 from spec.masternode.quorum import QuorumType
 from spec.masternode.signing import SignatureShare
-from spec.p2p.messages import SidechainBlockMessage, SidechainTxMessage
+from spec.p2p.messages import GetSidechainBlocks, SidechainBlockMessage, SidechainTxMessage
 from spec.presets import DEVNET
 from spec.sidechain.checkpoint import federation_keys
 from spec.sidechain.registry import EMPTY_SIDECHAINS, SidechainSpec, register_sidechains
@@ -117,13 +117,17 @@ RESULT = DkgResult(SESSION, 2, (1, 2, 3), (), GROUP_KEY, public_key_shares(SECRE
 
 @dataclass
 class World:
-    """One mainchain, three federation members' services, a flood between them."""
+    """One mainchain, three federation members' services, a flood between them; a member in
+    :attr:`offline` hears no sidechain message and runs no tip handler, and the mainchain blocks it
+    missed wait in :attr:`missed` (connected by ``tests/test_sidechain_liveness.py``'s restart)."""
 
     builder: ChainBuilder
     services: list[SidechainService] = field(default_factory=list)
     pending: list[Transaction] = field(default_factory=list)
     used: set[OutPoint] = field(default_factory=set)
     seen: list[set[object]] = field(default_factory=list)
+    offline: set[int] = field(default_factory=set)
+    missed: dict[int, list[tuple[Block, ChainState]]] = field(default_factory=dict)
 
     def publish(
         self, message: SidechainMessage, extra: Sequence[TxOutput] = (), value: int = 0
@@ -145,12 +149,20 @@ class World:
         self.pending.append(tx)
         return tx
 
+    def answer(self, sender: int, request: GetSidechainBlocks) -> list[tuple[int, SidechainOutput]]:
+        """What a block request (P2P-SC-3) of member ``sender`` floods on: nothing here (the request
+        goes unanswered); ``tests/test_sidechain_liveness.py`` answers it."""
+        return []
+
     def flood(self, origin: int, messages: Sequence[SidechainOutput]) -> None:
         queue = [(origin, m) for m in messages]
         while queue:
             sender, message = queue.pop(0)
+            if isinstance(message, GetSidechainBlocks):  # P2P-SC-3: answered to the asker only
+                queue.extend(self.answer(sender, message))
+                continue
             for index, service in enumerate(self.services):
-                if index == sender or message in self.seen[index]:
+                if index == sender or index in self.offline or message in self.seen[index]:
                     continue
                 self.seen[index].add(message)
                 out: Sequence[SidechainOutput] = []
@@ -197,10 +209,14 @@ class World:
         chosen = self.select_pending()
         block: Block = self.builder.build(chosen)
         after = self.builder.add(block)
-        for service in self.services:
-            service.on_connect(block, before)
         for index, service in enumerate(self.services):
-            self.flood(index, service.on_tip())
+            if index in self.offline:
+                self.missed.setdefault(index, []).append((block, before))
+            else:
+                service.on_connect(block, before)
+        for index, service in enumerate(self.services):
+            if index not in self.offline:
+                self.flood(index, service.on_tip())
         return after
 
 

@@ -11,7 +11,7 @@ bounded by a block limit.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
@@ -20,16 +20,13 @@ from hypothesis import strategies as st
 
 from reference.sidechains import (
     SidechainOutput,
-    SidechainRejected,
     account_of,
     balance_of,
 )
-from spec.chain.block import Block
-from spec.chain.state import ChainState
 from spec.errors import FederationKeyMissing
 from spec.ledger.transaction import Transaction
 from spec.masternode.signing import SignatureShare
-from spec.p2p.messages import GetSidechainBlocks, SidechainBlockMessage, SidechainTxMessage
+from spec.p2p.messages import GetSidechainBlocks
 from spec.presets import DEVNET
 from spec.sidechain.liveness import compute_round, get_proposer
 from spec.sidechain.transactions import DepositMessage
@@ -44,53 +41,18 @@ LIMIT = 40
 class LiveWorld(World):
     """The federation world with members that can be offline and a log of block requests."""
 
-    offline: set[int] = field(default_factory=set)
-    missed: dict[int, list[tuple[Block, ChainState]]] = field(default_factory=dict)
     requests: list[tuple[int, GetSidechainBlocks]] = field(default_factory=list)
 
-    def flood(self, origin: int, messages: Sequence[SidechainOutput]) -> None:
-        queue = [(origin, m) for m in messages]
-        while queue:
-            sender, message = queue.pop(0)
-            if isinstance(message, GetSidechainBlocks):  # P2P-SC-3: answered to the asker only
-                self.requests.append((sender, message))
-                for index, service in enumerate(self.services):
-                    if index == sender or index in self.offline:
-                        continue
-                    for answer in service.serve_blocks(message):
-                        queue.extend((sender, m) for m in self.services[sender].receive_block(answer.block))
+    def answer(self, sender: int, request: GetSidechainBlocks) -> list[tuple[int, SidechainOutput]]:
+        """The online members serve the blocks; the asker receives them (P2P-SC-3)."""
+        self.requests.append((sender, request))
+        out: list[tuple[int, SidechainOutput]] = []
+        for index, service in enumerate(self.services):
+            if index == sender or index in self.offline:
                 continue
-            for index, service in enumerate(self.services):
-                if index == sender or index in self.offline or message in self.seen[index]:
-                    continue
-                self.seen[index].add(message)
-                out: Sequence[SidechainOutput] = []
-                if isinstance(message, SidechainBlockMessage):
-                    out = service.receive_block(message.block)
-                elif isinstance(message, SidechainTxMessage):
-                    try:
-                        out = service.submit(message.sidechain_id, message.transaction)
-                    except SidechainRejected:
-                        out = []
-                elif isinstance(message, SignatureShare):
-                    out = service.receive_share(message) or []
-                queue.extend((index, m) for m in out)
-
-    def mine(self) -> ChainState:
-        before = self.builder.state
-        chosen = self.select_pending()
-        builder = self.builder
-        block = builder.build(chosen)
-        after = builder.add(block)
-        for index, service in enumerate(self.services):
-            if index in self.offline:
-                self.missed.setdefault(index, []).append((block, before))
-            else:
-                service.on_connect(block, before)
-        for index, service in enumerate(self.services):
-            if index not in self.offline:
-                self.flood(index, service.on_tip())
-        return after
+            for answer in service.serve_blocks(request):
+                out.extend((sender, m) for m in self.services[sender].receive_block(answer.block))
+        return out
 
     def stop(self, index: int) -> None:
         self.offline.add(index)
