@@ -303,31 +303,18 @@ def test_vector_outcome_equals_py_evm_own_state(case: str, monkeypatch: pytest.M
     from eth.constants import BLANK_ROOT_HASH
     from eth.db.account import AccountDB
     from eth.db.atomic import AtomicDB
-    from eth.vm.execution_context import ExecutionContext as PyEvmContext
     from eth.vm.forks.cancun.state import CancunState
-    from eth_typing import Address, BlockNumber, Hash32
+    from eth_typing import Address, Hash32
 
     from conformance.generators import vm_evm as generator
-    from spec.vm.evm import evm_environment
+    from spec.vm.evm import evm_environment, pyevm_execution_context
 
     spec = next(c for c in generator.generate(MAINNET) if c.case == case and c.expect_error is None)
     tx = bytes.fromhex(str(spec.input["tx"]))
     root, nodes = generator.genesis()
     ours, _ = apply_transaction(MAINNET, nodes, root, tx, generator.CONTEXT)
 
-    environment = evm_environment(generator.CONTEXT, MAINNET.evm)
-    context = PyEvmContext(
-        coinbase=Address(environment.coinbase),
-        timestamp=environment.timestamp,
-        block_number=BlockNumber(environment.number),
-        difficulty=0,
-        mix_hash=Hash32(environment.prev_randao),
-        gas_limit=environment.gas_limit,
-        prev_hashes=(),
-        chain_id=environment.chain_id,
-        base_fee_per_gas=environment.base_fee_per_gas,
-        excess_blob_gas=environment.excess_blob_gas,
-    )
+    context = pyevm_execution_context(evm_environment(generator.CONTEXT, MAINNET.evm))
     has_code_or_nonce = AccountDB.account_has_code_or_nonce
 
     def eip_7610(self: AccountDB, address: bytes) -> bool:

@@ -588,10 +588,10 @@ def logs_hash(events: tuple[bytes, ...]) -> bytes:
     return keccak256(rlp.encode([rlp.decode(event) for event in events]))
 
 
-def build_state(nodes: NodeSource, pre_root: bytes, environment: EvmEnvironment) -> CancunState:
-    """EVM-5/EVM-6: py-evm's Cancun state over ``nodes`` at ``pre_root`` in ``environment``'s block
-    context, with the withdrawal precompile when the environment names one."""
-    context = PyEvmExecutionContext(
+def pyevm_execution_context(environment: EvmEnvironment) -> PyEvmExecutionContext:
+    """EVM-5: ``environment``'s block context as py-evm's ``ExecutionContext`` (no prior block
+    hashes, difficulty 0: post-merge)."""
+    return PyEvmExecutionContext(
         coinbase=Address(environment.coinbase),
         timestamp=environment.timestamp,
         block_number=BlockNumber(environment.number),
@@ -603,6 +603,13 @@ def build_state(nodes: NodeSource, pre_root: bytes, environment: EvmEnvironment)
         base_fee_per_gas=environment.base_fee_per_gas,
         excess_blob_gas=environment.excess_blob_gas,
     )
+
+
+def build_state(nodes: NodeSource, pre_root: bytes, environment: EvmEnvironment) -> CancunState:
+    """EVM-5/EVM-6: py-evm's Cancun state over ``nodes`` at ``pre_root`` in ``environment``'s block
+    context (:func:`pyevm_execution_context`), with the withdrawal precompile when the environment
+    names one."""
+    context = pyevm_execution_context(environment)
     withdrawal = (
         None
         if environment.withdrawal_address is None
