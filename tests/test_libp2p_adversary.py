@@ -27,17 +27,15 @@ attacker has its own key, so the bans do not interfere); the module runs in abou
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import socket
-import subprocess
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import multiaddr
 import pytest
@@ -53,7 +51,6 @@ from libp2p.pubsub.pubsub import Pubsub
 from libp2p.tools.anyio_service import background_trio_service
 
 from reference.node import Node
-from reference.rpc import call
 from spec.chain.block import block_hash, decode_block
 from spec.p2p.libp2p import (
     RequestKind,
@@ -65,6 +62,13 @@ from spec.p2p.libp2p import (
 )
 from spec.p2p.messages import NO_STOP_HASH, CompactBlock, GetData, GetHeaders, InvItem, InvKind
 from spec.presets import DEVNET
+from tests.adversary_helpers import (
+    Running,
+    assert_closed_by_the_node,
+    assert_healthy,
+    rpc,
+    rss,
+)
 from tests.node_process import start_node
 
 LIMITS = ("--transport", "libp2p", "--handshake-timeout", "1", "--frame-timeout", "2", "--max-inbound", "8")
@@ -73,24 +77,9 @@ MAX_CONNECTIONS = 8 + DEVNET.network.max_outbound
 """``--max-inbound`` plus the preset's ``max_outbound``: the node's open connections at most."""
 STREAMS_PER_PEER = 16
 """reference/libp2p_node.py's MAX_STREAMS_PER_PEER."""
-RSS_MARGIN_BYTES = 150 * 1024 * 1024
-"""Generous: the attacks below would add hundreds of MiB without their defences."""
 BOUND = 60.0
 """Seconds any one wait may take before the test fails (a loaded 2-core machine is slow)."""
 MISBEHAVIOUR = DEVNET.network.misbehaviour
-Running = tuple[Path, "subprocess.Popen[bytes]"]
-
-
-def rpc(datadir: Path, method: str, *params: Any) -> Any:
-    return asyncio.run(call(int((datadir / "rpc.port").read_text()), datadir, method, *params))
-
-
-def rss(process: subprocess.Popen[bytes]) -> int:
-    """The process's resident set size in bytes (Linux ``/proc``)."""
-    for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmRSS")
 
 
 @pytest.fixture(scope="module")
@@ -110,15 +99,6 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
             if process.poll() is None:
                 process.kill()
                 process.wait()
-
-
-def assert_healthy(datadir: Path, process: subprocess.Popen[bytes], rss_before: int) -> None:
-    """Up, mining (a block via ``generate``) and within the memory margin."""
-    assert process.poll() is None, "the node died"
-    height = rpc(datadir, "getblockcount")
-    assert len(rpc(datadir, "generate", 1)) == 1
-    assert rpc(datadir, "getblockcount") == height + 1
-    assert rss(process) < rss_before + RSS_MARGIN_BYTES
 
 
 def node_info(datadir: Path) -> tuple[ID, multiaddr.Multiaddr]:
@@ -394,17 +374,7 @@ def test_connection_and_stream_limits_and_silent_peers(node: Running) -> None:
     port = int(str(address).split("/tcp/")[1].split("/")[0])
     # silent TCP connections that never start Noise: closed once the 1 s handshake timeout passes
     sockets = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(3 * MAX_CONNECTIONS)]
-    deadline = time.monotonic() + 15
-    for sock in sockets:
-        sock.settimeout(max(0.1, deadline - time.monotonic()))
-        try:
-            while sock.recv(65536):
-                pass
-        except TimeoutError:
-            pytest.fail("a silent connection stayed open")
-        except OSError:
-            pass
-        sock.close()
+    assert_closed_by_the_node(sockets, 15)
 
     async def main() -> tuple[int, int, float, bytes]:
         async with contextlib.AsyncExitStack() as stack:

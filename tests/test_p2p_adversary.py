@@ -8,7 +8,6 @@ dozen connections, a few MiB per connection) so the whole module runs in well un
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import secrets
@@ -25,9 +24,8 @@ import pytest
 
 from conformance.chainbuilder import ChainBuilder
 from conformance.wallet import key
-from reference.daemon import p2p_port_of, rpc_port_of
+from reference.daemon import p2p_port_of
 from reference.node import Node
-from reference.rpc import call
 from spec.chain.block import Block, block_hash
 from spec.p2p.messages import (
     PREFIX_BYTES,
@@ -49,6 +47,14 @@ from spec.p2p.messages import (
     frame_length_from_prefix,
 )
 from spec.presets import DEVNET
+from tests.adversary_helpers import (
+    RSS_MARGIN_BYTES,
+    Running,
+    assert_closed_by_the_node,
+    assert_healthy,
+    rpc,
+    rss,
+)
 from tests.node_process import start_node
 
 LIMITS = (
@@ -66,23 +72,7 @@ LIMITS = (
     "8",
 )
 """Short limits so that timeouts show within the test (the defaults are in reference/p2p.py)."""
-RSS_MARGIN_BYTES = 150 * 1024 * 1024
-"""Generous: the attacks below would add hundreds of MiB without their defences."""
 VERSION = DEVNET.network.protocol_version
-Running = tuple[Path, "subprocess.Popen[bytes]"]
-"""A node process and its data directory."""
-
-
-def rpc(datadir: Path, method: str, *params: Any) -> Any:
-    return asyncio.run(call(rpc_port_of(datadir), datadir, method, *params))
-
-
-def rss(process: subprocess.Popen[bytes]) -> int:
-    """The process's resident set size in bytes (Linux ``/proc``)."""
-    for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmRSS")
 
 
 class RawPeer:
@@ -187,15 +177,6 @@ def shared_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     """One node for the attacks that neither ban 127.0.0.1 nor need an empty chain (each node
     start costs seconds)."""
     yield from _running(tmp_path_factory.mktemp("shared") / "node")
-
-
-def assert_healthy(datadir: Path, process: subprocess.Popen[bytes], rss_before: int) -> None:
-    """Up, mining (a block via ``generate``) and within the memory margin."""
-    assert process.poll() is None, "the node died"
-    height = rpc(datadir, "getblockcount")
-    assert len(rpc(datadir, "generate", 1)) == 1
-    assert rpc(datadir, "getblockcount") == height + 1
-    assert rss(process) < rss_before + RSS_MARGIN_BYTES
 
 
 def chains(main_length: int, fork_at: int, rival_length: int) -> tuple[ChainBuilder, ChainBuilder]:
@@ -330,17 +311,7 @@ def test_inbound_limit_and_handshake_timeout(shared_node: Running) -> None:
         with contextlib.suppress(OSError):
             greeted += len(sock.recv(PREFIX_BYTES)) > 0  # an accepted connection gets the node's Version
     assert 1 <= greeted <= 16, greeted
-    deadline = time.monotonic() + 10
-    for sock in sockets:  # silent sockets are closed once the 1 s handshake timeout passes
-        sock.settimeout(max(0.1, deadline - time.monotonic()))
-        try:
-            while sock.recv(65536):
-                pass
-        except TimeoutError:
-            pytest.fail("a silent connection stayed open")
-        except OSError:
-            pass
-        sock.close()
+    assert_closed_by_the_node(sockets, 10)  # silent sockets are closed once the 1 s handshake timeout passes
     assert_healthy(datadir, process, before)
 
 
