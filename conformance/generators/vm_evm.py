@@ -258,271 +258,226 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
         return sign(TxFields(**values), key, high_s=high_s)  # type: ignore[arg-type]
 
     # -- valid ---------------------------------------------------------------------------
-    yield _apply_case(preset, "transfer_eip1559", "EVM-4: a type-2 transfer to a new account", tx(value=1000))
-    yield _apply_case(
-        preset, "transfer_eip155_legacy", "EVM-4: a legacy EIP-155 transfer", tx(value=5, tx_type=0)
+    valid: tuple[tuple[str, str, bytes], ...] = (
+        ("transfer_eip1559", "EVM-4: a type-2 transfer to a new account", tx(value=1000)),
+        ("transfer_eip155_legacy", "EVM-4: a legacy EIP-155 transfer", tx(value=5, tx_type=0)),
+        (
+            "call_access_list_store_and_log",
+            "EVM-4: a type-1 call with an access list: SSTORE of the calldata word and LOG0 (one event)",
+            tx(to=STORE, gas=80_000, tx_type=1, data=bytes(31) + b"\x2a", access_list=((STORE, (0,)),)),
+        ),
+        (
+            "call_store_zero_clears_nothing",
+            "EVM-4: storing zero into an empty slot (slot 1 keeps 7; no new storage node)",
+            tx(to=STORE, gas=80_000, data=bytes(32)),
+        ),
+        ("create_contract", "EVM-4: a creation transaction", tx(to=None, gas=80_000, data=INITCODE)),
+        (
+            "call_reverts",
+            "VM-3: a top-level REVERT: status 0, fee charged",
+            tx(to=REVERTER, gas=30_000, value=9),
+        ),
+        (
+            "out_of_gas",
+            "VM-3: an endless loop runs out of gas: status 0, all gas charged",
+            tx(to=LOOPER, gas=40_000),
+        ),
+        (
+            "withdrawal",
+            "EVM-6: a CALL to the withdrawal address with value: one outbox entry, the value leaves",
+            tx(to=withdrawal, gas=60_000, value=12_345, data=bytes.fromhex("00" * 12 + "cafe" * 10)),
+        ),
+        (
+            "withdrawal_without_recipient",
+            "EVM-6: a withdrawal without a recipient reverts (status 0, no outbox entry)",
+            tx(to=withdrawal, gas=60_000, value=5),
+        ),
+        (
+            "withdrawal_without_value",
+            "EVM-6: a withdrawal carrying no value reverts",
+            tx(to=withdrawal, gas=60_000, data=b"\x01"),
+        ),
+        (
+            "block_environment",
+            "EVM-5: the block environment as the opcodes read it, stored in slots 0..11",
+            tx(to=ENV, gas=400_000, max_fee=7, priority_fee=2),
+        ),
+        (
+            "storage_journal",
+            "EVM-1, EVM-4: pre-state reads of two slots and a second account, a write read back, a "
+            "reverted frame's write and CREATE2 undone, a cleared slot's refund, CREATE2 onto a funded "
+            "account (stays) and onto one with storage or a nonce (collides)",
+            tx(to=MULTI, gas=3_000_000),
+        ),
+        (
+            "withdrawal_from_contract",
+            "EVM-6: DELEGATECALL, STATICCALL and a value-less CALL to the withdrawal address revert; "
+            "a contract's CALL with value withdraws",
+            tx(to=DELEGATOR, gas=400_000, value=4),
+        ),
+        *(
+            (
+                f"withdrawal_recipient_{length}_bytes",
+                f"EVM-6: a {length}-byte recipient ({'the longest allowed' if length == 64 else 'reverts'})",
+                tx(to=withdrawal, gas=60_000, value=7, data=bytes(range(1, length + 1))),
+            )
+            for length in (64, 65)
+        ),
+        (
+            "transfer_exact_balance_and_limits",
+            "EVM-3: gas limit equal to the block's, fee cap equal to the base fee, priority fee equal "
+            "to the fee cap, value leaving a balance of exactly gas x fee cap",
+            tx(gas=30_000_000, max_fee=1, priority_fee=1, value=10**15 - 30_000_000),
+        ),
+        (
+            "initcode_at_limit",
+            "EVM-3: exactly 49,152 bytes of initcode (EIP-3860) is valid",
+            tx(to=None, gas=29_000_000, data=bytes(49_152), max_fee=1, priority_fee=0),
+        ),
+        (
+            "create_initcode_storage",
+            "EVM-1, EVM-4: a creation whose initcode stores into its own (absent, unwiped) account: "
+            "original values from the empty pre-state storage",
+            tx(to=None, gas=200_000, data=INIT_STORAGE),
+        ),
+        (
+            "create_initcode_warm_accounts",
+            "EVM-4 (EIP-2929/3651): BALANCE of a cold account twice (2,600 then 100), of ORIGIN, of the "
+            "new contract and of COINBASE (warm from the start: 100 each)",
+            tx(to=None, gas=200_000, data=INIT_WARM),
+        ),
+        (
+            "create_initcode_reverted_warmth",
+            "EVM-1, EVM-4 (EIP-2929): a reverted DELEGATECALL frame's write to a cold slot is undone "
+            "with the slot's warmth: the slot read after it is cold again and reads 0",
+            tx(to=None, gas=300_000, data=INIT_REVERTED_WARMTH),
+        ),
     )
-    yield _apply_case(
-        preset,
-        "call_access_list_store_and_log",
-        "EVM-4: a type-1 call with an access list: SSTORE of the calldata word and LOG0 (one event)",
-        tx(to=STORE, gas=80_000, tx_type=1, data=bytes(31) + b"\x2a", access_list=((STORE, (0,)),)),
-    )
-    yield _apply_case(
-        preset,
-        "call_store_zero_clears_nothing",
-        "EVM-4: storing zero into an empty slot (slot 1 keeps 7; no new storage node)",
-        tx(to=STORE, gas=80_000, data=bytes(32)),
-    )
-    yield _apply_case(
-        preset, "create_contract", "EVM-4: a creation transaction", tx(to=None, gas=80_000, data=INITCODE)
-    )
-    yield _apply_case(
-        preset,
-        "call_reverts",
-        "VM-3: a top-level REVERT: status 0, fee charged",
-        tx(to=REVERTER, gas=30_000, value=9),
-    )
-    yield _apply_case(
-        preset,
-        "out_of_gas",
-        "VM-3: an endless loop runs out of gas: status 0, all gas charged",
-        tx(to=LOOPER, gas=40_000),
-    )
-    yield _apply_case(
-        preset,
-        "withdrawal",
-        "EVM-6: a CALL to the withdrawal address with value: one outbox entry, the value leaves",
-        tx(to=withdrawal, gas=60_000, value=12_345, data=bytes.fromhex("00" * 12 + "cafe" * 10)),
-    )
-    yield _apply_case(
-        preset,
-        "withdrawal_without_recipient",
-        "EVM-6: a withdrawal without a recipient reverts (status 0, no outbox entry)",
-        tx(to=withdrawal, gas=60_000, value=5),
-    )
-    yield _apply_case(
-        preset,
-        "withdrawal_without_value",
-        "EVM-6: a withdrawal carrying no value reverts",
-        tx(to=withdrawal, gas=60_000, data=b"\x01"),
-    )
+    for case, description, raw in valid:
+        yield _apply_case(preset, case, description, raw)
 
-    yield _apply_case(
-        preset,
-        "block_environment",
-        "EVM-5: the block environment as the opcodes read it, stored in slots 0..11",
-        tx(to=ENV, gas=400_000, max_fee=7, priority_fee=2),
-    )
-    yield _apply_case(
-        preset,
-        "storage_journal",
-        "EVM-1, EVM-4: pre-state reads of two slots and a second account, a write read back, a "
-        "reverted frame's write and CREATE2 undone, a cleared slot's refund, CREATE2 onto a funded "
-        "account (stays) and onto one with storage or a nonce (collides)",
-        tx(to=MULTI, gas=3_000_000),
-    )
-    yield _apply_case(
-        preset,
-        "withdrawal_from_contract",
-        "EVM-6: DELEGATECALL, STATICCALL and a value-less CALL to the withdrawal address revert; "
-        "a contract's CALL with value withdraws",
-        tx(to=DELEGATOR, gas=400_000, value=4),
-    )
-    for length, name in ((64, "withdrawal_recipient_64_bytes"), (65, "withdrawal_recipient_65_bytes")):
-        yield _apply_case(
-            preset,
-            name,
-            f"EVM-6: a {length}-byte recipient ({'the longest allowed' if length == 64 else 'reverts'})",
-            tx(to=withdrawal, gas=60_000, value=7, data=bytes(range(1, length + 1))),
-        )
-    yield _apply_case(
-        preset,
-        "transfer_exact_balance_and_limits",
-        "EVM-3: gas limit equal to the block's, fee cap equal to the base fee, priority fee equal "
-        "to the fee cap, value leaving a balance of exactly gas x fee cap",
-        tx(gas=30_000_000, max_fee=1, priority_fee=1, value=10**15 - 30_000_000),
-    )
-    yield _apply_case(
-        preset,
-        "initcode_at_limit",
-        "EVM-3: exactly 49,152 bytes of initcode (EIP-3860) is valid",
-        tx(to=None, gas=29_000_000, data=bytes(49_152), max_fee=1, priority_fee=0),
-    )
-    yield _apply_case(
-        preset,
-        "create_initcode_storage",
-        "EVM-1, EVM-4: a creation whose initcode stores into its own (absent, unwiped) account: "
-        "original values from the empty pre-state storage",
-        tx(to=None, gas=200_000, data=INIT_STORAGE),
-    )
-    yield _apply_case(
-        preset,
-        "create_initcode_warm_accounts",
-        "EVM-4 (EIP-2929/3651): BALANCE of a cold account twice (2,600 then 100), of ORIGIN, of the "
-        "new contract and of COINBASE (warm from the start: 100 each)",
-        tx(to=None, gas=200_000, data=INIT_WARM),
-    )
-    yield _apply_case(
-        preset,
-        "create_initcode_reverted_warmth",
-        "EVM-1, EVM-4 (EIP-2929): a reverted DELEGATECALL frame's write to a cold slot is undone "
-        "with the slot's warmth: the slot read after it is cold again and reads 0",
-        tx(to=None, gas=300_000, data=INIT_REVERTED_WARMTH),
-    )
-
-    # -- invalid transactions (EVM-2, EVM-3, EVM-5) ----------------------------------------
-    yield _apply_case(preset, "decode_garbage", "EVM-2: not RLP", b"\xf8\x01", "VM_EVM_TX_DECODE")
-    yield _apply_case(
-        preset,
-        "decode_trailing_byte",
-        "EVM-2: a transaction followed by a byte",
-        tx() + b"\x00",
-        "VM_EVM_TX_DECODE",
-    )
-    yield _apply_case(preset, "decode_unknown_type", "EVM-2: type 0x05", b"\x05\xc0", "VM_EVM_TX_DECODE")
-    yield _apply_case(
-        preset, "blob_transaction", "EVM-2: type 3 (blobs) on a sidechain", b"\x03\xc0", "VM_EVM_TX_TYPE"
-    )
-    yield _apply_case(
-        preset, "high_s", "EVM-3: s in the upper half (EIP-2)", tx(high_s=True), "VM_EVM_BAD_SIGNATURE"
-    )
-    yield _apply_case(
-        preset,
-        "s_just_above_half",
-        "EVM-3: s = n // 2 + 1, the smallest high s",
-        _with_signature(tx(), s=SECP256K1_N // 2 + 1),
-        "VM_EVM_BAD_SIGNATURE",
-    )
-    yield _apply_case(
-        preset,
-        "s_one",
-        "EVM-3: s = 1 is in range: the signature recovers some other key, whose account cannot pay",
-        _with_signature(tx(), s=1),
-        "VM_EVM_INSUFFICIENT_FUNDS",
-    )
-    yield _apply_case(
-        preset,
-        "signature_r_one",
-        "EVM-3: r = 1 is in range (x = 1 is on the curve): the signature recovers some other key, "
-        "whose account cannot pay",
-        _with_signature(tx(), r=1),
-        "VM_EVM_INSUFFICIENT_FUNDS",
-    )
+    # -- invalid transactions (EVM-2, EVM-3, EVM-5); None: a valid case among them -----------
     exhausted = compute_state({address_of(ALICE): EvmAccount(balance=10**15, nonce=MAX_NONCE)})
-    yield _apply_case(
-        preset,
-        "nonce_at_max",
-        "EVM-3 (EIP-2681): an account whose nonce is 2^64 - 1 cannot send, even with that nonce",
-        tx(nonce=MAX_NONCE),
-        "VM_EVM_NONCE",
-        state=exhausted,
-    )
-    for r, name in ((0, "r_zero"), (SECP256K1_N, "r_equal_to_n")):
-        yield _apply_case(
-            preset,
-            name,
-            f"EVM-3: r = {'0' if r == 0 else 'n'}",
-            _with_signature(tx(), r=r),
+    unprotected = tx(tx_type=0, chain_id=None)
+    invalid: tuple[tuple[str, str, bytes, str | None], ...] = (
+        ("decode_garbage", "EVM-2: not RLP", b"\xf8\x01", "VM_EVM_TX_DECODE"),
+        (
+            "decode_trailing_byte",
+            "EVM-2: a transaction followed by a byte",
+            tx() + b"\x00",
+            "VM_EVM_TX_DECODE",
+        ),
+        ("decode_unknown_type", "EVM-2: type 0x05", b"\x05\xc0", "VM_EVM_TX_DECODE"),
+        ("blob_transaction", "EVM-2: type 3 (blobs) on a sidechain", b"\x03\xc0", "VM_EVM_TX_TYPE"),
+        ("high_s", "EVM-3: s in the upper half (EIP-2)", tx(high_s=True), "VM_EVM_BAD_SIGNATURE"),
+        (
+            "s_just_above_half",
+            "EVM-3: s = n // 2 + 1, the smallest high s",
+            _with_signature(tx(), s=SECP256K1_N // 2 + 1),
             "VM_EVM_BAD_SIGNATURE",
-        )
-    yield _apply_case(
-        preset,
-        "legacy_chain_id_zero",
-        "EVM-3: a legacy transaction signed for chain id 0 with v = 35",
-        _legacy_v35(tx),
-        "VM_EVM_CHAIN_ID",
+        ),
+        (
+            "s_one",
+            "EVM-3: s = 1 is in range: the signature recovers some other key, whose account cannot pay",
+            _with_signature(tx(), s=1),
+            "VM_EVM_INSUFFICIENT_FUNDS",
+        ),
+        (
+            "signature_r_one",
+            "EVM-3: r = 1 is in range (x = 1 is on the curve): the signature recovers some other key, "
+            "whose account cannot pay",
+            _with_signature(tx(), r=1),
+            "VM_EVM_INSUFFICIENT_FUNDS",
+        ),
+        (
+            "nonce_at_max",
+            "EVM-3 (EIP-2681): an account whose nonce is 2^64 - 1 cannot send, even with that nonce",
+            tx(nonce=MAX_NONCE),
+            "VM_EVM_NONCE",
+        ),
+        *(
+            (name, f"EVM-3: r = {'0' if r == 0 else 'n'}", _with_signature(tx(), r=r), "VM_EVM_BAD_SIGNATURE")
+            for r, name in ((0, "r_zero"), (SECP256K1_N, "r_equal_to_n"))
+        ),
+        (
+            "legacy_chain_id_zero",
+            "EVM-3: a legacy transaction signed for chain id 0 with v = 35",
+            _legacy_v35(tx),
+            "VM_EVM_CHAIN_ID",
+        ),
+        (
+            "legacy_v_29",
+            "EVM-3: legacy v = 29 (neither 27/28 nor EIP-155)",
+            _legacy_v(unprotected, 29),
+            "VM_EVM_BAD_SIGNATURE",
+        ),
+        (
+            "unprotected_legacy_v_27",
+            "EVM-5: an unprotected legacy transaction with v = 27 (a well-formed v: the chain id is missing)",
+            _legacy_v(unprotected, 27),
+            "VM_EVM_CHAIN_ID",
+        ),
+        *(
+            (
+                f"transfer_eip155_legacy_v_{35 + parity}",
+                f"EVM-3/4: a legacy EIP-155 transfer with v = 2 chain_id + {35 + parity} "
+                f"(recovery id {parity})",
+                _legacy_with_v(tx, chain_id, 2 * chain_id + 35 + parity),
+                None,
+            )
+            for parity in (0, 1)
+        ),
+        (
+            "unprotected_legacy_v_28",
+            "EVM-5: an unprotected legacy transaction with v = 28",
+            _legacy_v(unprotected, 28),
+            "VM_EVM_CHAIN_ID",
+        ),
+        (
+            "wrong_chain_id",
+            "EVM-3: another sidechain's chain id",
+            tx(chain_id=chain_id + 1),
+            "VM_EVM_CHAIN_ID",
+        ),
+        (
+            "unprotected_legacy",
+            "EVM-5: a legacy transaction without EIP-155 chain id",
+            unprotected,
+            "VM_EVM_CHAIN_ID",
+        ),
+        ("gas_above_block", "EVM-3: gas limit above the block's", tx(gas=30_000_001), "VM_EVM_GAS_LIMIT"),
+        ("intrinsic_gas", "EVM-3: 20,999 gas for a transfer", tx(gas=20_999), "VM_EVM_INTRINSIC_GAS"),
+        (
+            "initcode_too_large",
+            "EVM-3: 49,153 bytes of initcode (EIP-3860)",
+            tx(to=None, gas=29_000_000, data=bytes(49_153), max_fee=1, priority_fee=0),
+            "VM_EVM_INITCODE_SIZE",
+        ),
+        ("nonce_too_high", "EVM-3: nonce 1, account nonce 0", tx(nonce=1), "VM_EVM_NONCE"),
+        ("sender_has_code", "EVM-3: the sender has code (EIP-3607)", tx(key=CAROL), "VM_EVM_SENDER_NOT_EOA"),
+        (
+            "fee_cap_below_base_fee",
+            "EVM-3: fee cap 0 below the base fee",
+            tx(max_fee=0, priority_fee=0),
+            "VM_EVM_FEE_CAP",
+        ),
+        (
+            "priority_above_fee_cap",
+            "EVM-3: priority fee above the fee cap",
+            tx(max_fee=5, priority_fee=6),
+            "VM_EVM_FEE_CAP",
+        ),
+        (
+            "insufficient_funds",
+            "EVM-3: value above the balance",
+            tx(value=10**15),
+            "VM_EVM_INSUFFICIENT_FUNDS",
+        ),
     )
-    yield _apply_case(
-        preset,
-        "legacy_v_29",
-        "EVM-3: legacy v = 29 (neither 27/28 nor EIP-155)",
-        _legacy_v(tx(tx_type=0, chain_id=None), 29),
-        "VM_EVM_BAD_SIGNATURE",
-    )
-    yield _apply_case(
-        preset,
-        "unprotected_legacy_v_27",
-        "EVM-5: an unprotected legacy transaction with v = 27 (a well-formed v: the chain id is missing)",
-        _legacy_v(tx(tx_type=0, chain_id=None), 27),
-        "VM_EVM_CHAIN_ID",
-    )
-    for parity in (0, 1):
+    for case, description, raw, error in invalid:
         yield _apply_case(
-            preset,
-            f"transfer_eip155_legacy_v_{35 + parity}",
-            f"EVM-3/4: a legacy EIP-155 transfer with v = 2 chain_id + {35 + parity} (recovery id {parity})",
-            _legacy_with_v(tx, chain_id, 2 * chain_id + 35 + parity),
+            preset, case, description, raw, error, state=exhausted if case == "nonce_at_max" else None
         )
-    yield _apply_case(
-        preset,
-        "unprotected_legacy_v_28",
-        "EVM-5: an unprotected legacy transaction with v = 28",
-        _legacy_v(tx(tx_type=0, chain_id=None), 28),
-        "VM_EVM_CHAIN_ID",
-    )
-    yield _apply_case(
-        preset,
-        "wrong_chain_id",
-        "EVM-3: another sidechain's chain id",
-        tx(chain_id=chain_id + 1),
-        "VM_EVM_CHAIN_ID",
-    )
-    yield _apply_case(
-        preset,
-        "unprotected_legacy",
-        "EVM-5: a legacy transaction without EIP-155 chain id",
-        tx(tx_type=0, chain_id=None),
-        "VM_EVM_CHAIN_ID",
-    )
-    yield _apply_case(
-        preset,
-        "gas_above_block",
-        "EVM-3: gas limit above the block's",
-        tx(gas=30_000_001),
-        "VM_EVM_GAS_LIMIT",
-    )
-    yield _apply_case(
-        preset, "intrinsic_gas", "EVM-3: 20,999 gas for a transfer", tx(gas=20_999), "VM_EVM_INTRINSIC_GAS"
-    )
-    yield _apply_case(
-        preset,
-        "initcode_too_large",
-        "EVM-3: 49,153 bytes of initcode (EIP-3860)",
-        tx(to=None, gas=29_000_000, data=bytes(49_153), max_fee=1, priority_fee=0),
-        "VM_EVM_INITCODE_SIZE",
-    )
-    yield _apply_case(
-        preset, "nonce_too_high", "EVM-3: nonce 1, account nonce 0", tx(nonce=1), "VM_EVM_NONCE"
-    )
-    yield _apply_case(
-        preset,
-        "sender_has_code",
-        "EVM-3: the sender has code (EIP-3607)",
-        tx(key=CAROL),
-        "VM_EVM_SENDER_NOT_EOA",
-    )
-    yield _apply_case(
-        preset,
-        "fee_cap_below_base_fee",
-        "EVM-3: fee cap 0 below the base fee",
-        tx(max_fee=0, priority_fee=0),
-        "VM_EVM_FEE_CAP",
-    )
-    yield _apply_case(
-        preset,
-        "priority_above_fee_cap",
-        "EVM-3: priority fee above the fee cap",
-        tx(max_fee=5, priority_fee=6),
-        "VM_EVM_FEE_CAP",
-    )
-    yield _apply_case(
-        preset,
-        "insufficient_funds",
-        "EVM-3: value above the balance",
-        tx(value=10**15),
-        "VM_EVM_INSUFFICIENT_FUNDS",
-    )
     yield _apply_case(
         preset,
         "fee_recipient_not_address",
@@ -535,31 +490,32 @@ def generate(preset: Preset) -> Iterator[CaseSpec]:
     # -- witnesses (VM-2, VM-4) --------------------------------------------------------------
     root, nodes = genesis()
     code_hash = HASHER.digest(STORE_CODE)
-    yield _apply_case(
-        preset,
-        "witness_without_code",
-        "VM-2: the witness lacks the called contract's code",
-        tx(to=STORE, gas=80_000, data=bytes(32)),
-        "VM_WITNESS_INCOMPLETE",
-        witness=_witness({d: v for d, v in nodes.items() if d != code_hash}),
-    )
-    yield _apply_case(
-        preset,
-        "witness_empty",
-        "VM-2: an empty witness (the root node is missing)",
-        tx(),
-        "VM_WITNESS_INCOMPLETE",
-        witness=_witness({}),
-    )
     ordered = [nodes[d] for d in sorted(nodes)]
-    yield _apply_case(
-        preset,
-        "witness_unsorted",
-        "VM-4: preimages not sorted by hash",
-        tx(),
-        "VM_WITNESS_NOT_CANONICAL",
-        witness=encode_witness(StateWitness(tuple(reversed(ordered)))),
+    witnesses = (
+        (
+            "witness_without_code",
+            "VM-2: the witness lacks the called contract's code",
+            tx(to=STORE, gas=80_000, data=bytes(32)),
+            "VM_WITNESS_INCOMPLETE",
+            _witness({d: v for d, v in nodes.items() if d != code_hash}),
+        ),
+        (
+            "witness_empty",
+            "VM-2: an empty witness (the root node is missing)",
+            tx(),
+            "VM_WITNESS_INCOMPLETE",
+            _witness({}),
+        ),
+        (
+            "witness_unsorted",
+            "VM-4: preimages not sorted by hash",
+            tx(),
+            "VM_WITNESS_NOT_CANONICAL",
+            encode_witness(StateWitness(tuple(reversed(ordered)))),
+        ),
     )
+    for case, description, raw, error, witness in witnesses:
+        yield _apply_case(preset, case, description, raw, error, witness=witness)
 
     # -- deposits (EVM-7) and decoding (EVM-2) ---------------------------------------------------
     for case, recipient, amount in (("new_account", BOB, 5000), ("existing_account", address_of(ALICE), 1)):
