@@ -169,30 +169,25 @@ def _store_cases(label: str, hasher: TrieHasher, items: dict[bytes, bytes], trie
     )
     store = _store_json(trie.node_store)
     probes = list({name: k for name, k in trie_probe_keys(items)}.items())
-    yield CaseSpec(
-        "load_store",
-        f"read_back_{label}",
-        f"MPT-8: a trie of {len(items)} keys read back from its stored nodes, and lookups",
-        {
-            "hasher": name,
-            "root": trie.root_hash.hex(),
-            "store": store,
-            "keys": [k.hex() for _, k in probes],
-            "operations": trie_operations(f"load/{label}", 8),
-        },
-    )
-    yield CaseSpec(
-        "load_store_lazy",
-        f"read_back_{label}",
-        f"MPT-13: lookups and operations on a lazy trie of {len(items)} keys over its stored nodes",
-        {
-            "hasher": name,
-            "root": trie.root_hash.hex(),
-            "store": store,
-            "keys": [k.hex() for _, k in probes],
-            "operations": trie_operations(f"load/{label}", 8),
-        },
-    )
+    for handler, description in (
+        ("load_store", f"MPT-8: a trie of {len(items)} keys read back from its stored nodes, and lookups"),
+        (
+            "load_store_lazy",
+            f"MPT-13: lookups and operations on a lazy trie of {len(items)} keys over its stored nodes",
+        ),
+    ):
+        yield CaseSpec(
+            handler,
+            f"read_back_{label}",
+            description,
+            {
+                "hasher": name,
+                "root": trie.root_hash.hex(),
+                "store": store,
+                "keys": [k.hex() for _, k in probes],
+                "operations": trie_operations(f"load/{label}", 8),
+            },
+        )
     yield CaseSpec(
         "load_store_lazy",
         f"delete_everything_{label}",
@@ -218,33 +213,45 @@ def _shared_node_cases() -> Iterator[CaseSpec]:
     """MPT-4: two places holding the same hashed node (equal key suffixes and values) count twice."""
     value = bytes(range(40))
     items = {b"\x10\xaa\xbb": value, b"\x20\xaa\xbb": value, b"\x30": b"\x01"}
-    yield CaseSpec(
-        "store_changes",
-        "shared_leaf_from_empty",
-        "MPT-4: one leaf node stored under two keys' branch slots counts 2",
-        {"hasher": "rusty", "items": [], "operations": [["put", k.hex(), v.hex()] for k, v in items.items()]},
+    cases: tuple[tuple[str, str, list[JSON], list[JSON]], ...] = (
+        (
+            "shared_leaf_from_empty",
+            "MPT-4: one leaf node stored under two keys' branch slots counts 2",
+            [],
+            [["put", k.hex(), v.hex()] for k, v in items.items()],
+        ),
+        (
+            "shared_leaf_one_deleted",
+            "MPT-4: deleting one of the two keys lowers the shared leaf's count by one",
+            trie_items_json(items),
+            [["delete", "10aabb"]],
+        ),
+        (
+            "put_then_delete",
+            "MPT-8: a key put then deleted gives back an equal trie (same root): unchanged, no node change",
+            trie_items_json(items),
+            [["put", "77", "01"], ["delete", "77"]],
+        ),
+        (
+            "shared_leaf_value_changed",
+            "MPT-4: a put that leaves the trie unchanged changes no stored node",
+            trie_items_json(items),
+            [["put", "30", "01"]],
+        ),
     )
-    yield CaseSpec(
-        "store_changes",
-        "shared_leaf_one_deleted",
-        "MPT-4: deleting one of the two keys lowers the shared leaf's count by one",
-        {"hasher": "rusty", "items": trie_items_json(items), "operations": [["delete", "10aabb"]]},
-    )
-    yield CaseSpec(
-        "store_changes",
-        "put_then_delete",
-        "MPT-8: a key put then deleted gives back an equal trie (same root): unchanged, no node change",
-        {
-            "hasher": "rusty",
-            "items": trie_items_json(items),
-            "operations": [["put", "77", "01"], ["delete", "77"]],
-        },
-    )
-    yield CaseSpec(
-        "store_changes",
-        "shared_leaf_value_changed",
-        "MPT-4: a put that leaves the trie unchanged changes no stored node",
-        {"hasher": "rusty", "items": trie_items_json(items), "operations": [["put", "30", "01"]]},
+    for case, description, start, operations in cases:
+        yield CaseSpec(
+            "store_changes", case, description, {"hasher": "rusty", "items": start, "operations": operations}
+        )
+
+
+def _stored_trie_handlers(key: bytes) -> tuple[tuple[str, dict[str, JSON]], ...]:
+    """The three readers of a node store and their inputs besides the store: a full load (no
+    lookups), the proof of ``key`` and a lazy load looking ``key`` up."""
+    return (
+        ("load_store", {"keys": [], "operations": []}),
+        ("prove_stored", {"key": key.hex()}),
+        ("load_store_lazy", {"keys": [key.hex()], "operations": []}),
     )
 
 
@@ -266,11 +273,7 @@ def _broken_store_cases() -> Iterator[CaseSpec]:
         ("wrong_node", "a hash maps to another node", swapped, root, "TRIE_PROOF_HASH_MISMATCH"),
     ]
     for case, description, nodes, at, error in broken:
-        for handler, extra in (
-            ("load_store", {"keys": [], "operations": []}),
-            ("prove_stored", {"key": key.hex()}),
-            ("load_store_lazy", {"keys": [key.hex()], "operations": []}),
-        ):
+        for handler, extra in _stored_trie_handlers(key):
             lazy_error = "VM_WITNESS_INCOMPLETE" if error == "TRIE_PROOF_MISSING_NODE" else error
             yield CaseSpec(
                 handler,
@@ -315,11 +318,7 @@ def _broken_store_cases() -> Iterator[CaseSpec]:
     ]
     for case, description, top, stored, probe in crafted:
         store_nodes = {hasher.digest(n): n for n in stored}
-        for handler, extra in (
-            ("load_store", {"keys": [], "operations": []}),
-            ("prove_stored", {"key": probe.hex()}),
-            ("load_store_lazy", {"keys": [probe.hex()], "operations": []}),
-        ):
+        for handler, extra in _stored_trie_handlers(probe):
             yield CaseSpec(
                 handler,
                 case,
@@ -389,24 +388,16 @@ def _broken_store_cases() -> Iterator[CaseSpec]:
             expect_error="TRIE_PROOF_INVALID_NODE",
         )
     empty = RUSTY_TRIE_HASHER.empty_root.hex()
-    yield CaseSpec(
-        "load_store_lazy",
-        "empty_root",
-        "MPT-13: the empty root reads no node",
-        {"hasher": "rusty", "root": empty, "store": [], "keys": ["00"], "operations": [["put", "00", "01"]]},
+    lookups: dict[str, JSON] = {"keys": ["00"], "operations": [["put", "00", "01"]]}
+    readers: tuple[tuple[str, str, dict[str, JSON]], ...] = (
+        ("load_store_lazy", "MPT-13: the empty root reads no node", lookups),
+        ("load_store", "MPT-8: the empty root needs no stored node", lookups),
+        ("prove_stored", "MPT-10: the empty trie's proof is empty", {"key": "00"}),
     )
-    yield CaseSpec(
-        "load_store",
-        "empty_root",
-        "MPT-8: the empty root needs no stored node",
-        {"hasher": "rusty", "root": empty, "store": [], "keys": ["00"], "operations": [["put", "00", "01"]]},
-    )
-    yield CaseSpec(
-        "prove_stored",
-        "empty_root",
-        "MPT-10: the empty trie's proof is empty",
-        {"hasher": "rusty", "root": empty, "store": [], "key": "00"},
-    )
+    for handler, description, extra in readers:
+        yield CaseSpec(
+            handler, "empty_root", description, {"hasher": "rusty", "root": empty, "store": [], **extra}
+        )
 
 
 def p2p_cases(preset: Preset) -> Iterator[CaseSpec]:
@@ -602,29 +593,32 @@ def _fast_path_cases(preset: Preset) -> Iterator[CaseSpec]:
     )
     script = alice.script_pubkey
     lookalike = script[: len(P2PKH_PREFIX) + KEY_HASH_BYTES] + bytes([Opcode.OP_RETURN]) + script[-2:]
-    odd = {coin: UtxoEntry(TxOutput(1_000_000, lookalike), 0, False)}
-    yield _validate(
-        "p2pkh_lookalike_script",
-        "TX-12: a spent script with the P2PKH prefix, key hash and suffix but one more byte "
-        "(OP_RETURN) between them is no P2PKH script: it runs, and fails",
-        odd,
-        _sized_spend(odd, coin, alice, preset, 2, payee=bob),
-        preset,
-        "SCRIPT_RETURN",
-    )
     wrong_suffix = script[: len(P2PKH_PREFIX) + KEY_HASH_BYTES] + bytes(
         [Opcode.OP_RETURN, Opcode.OP_CHECKSIG]
     )
-    odd = {coin: UtxoEntry(TxOutput(1_000_000, wrong_suffix), 0, False)}
-    yield _validate(
-        "p2pkh_lookalike_suffix",
-        "TX-12: a 37-byte spent script with the P2PKH prefix and key hash but another suffix "
-        "(OP_RETURN OP_CHECKSIG) is no P2PKH script: it runs, and fails",
-        odd,
-        _sized_spend(odd, coin, alice, preset, 2, payee=bob),
-        preset,
-        "SCRIPT_RETURN",
-    )
+    for case, description, spent in (
+        (
+            "p2pkh_lookalike_script",
+            "TX-12: a spent script with the P2PKH prefix, key hash and suffix but one more byte "
+            "(OP_RETURN) between them is no P2PKH script: it runs, and fails",
+            lookalike,
+        ),
+        (
+            "p2pkh_lookalike_suffix",
+            "TX-12: a 37-byte spent script with the P2PKH prefix and key hash but another suffix "
+            "(OP_RETURN OP_CHECKSIG) is no P2PKH script: it runs, and fails",
+            wrong_suffix,
+        ),
+    ):
+        odd = {coin: UtxoEntry(TxOutput(1_000_000, spent), 0, False)}
+        yield _validate(
+            case,
+            description,
+            odd,
+            _sized_spend(odd, coin, alice, preset, 2, payee=bob),
+            preset,
+            "SCRIPT_RETURN",
+        )
     # Relative locks not disabled (sequence 0): the written-out P2PKH path declines these and the
     # readable checks decide.
     rich = {coin: UtxoEntry(TxOutput(preset.ledger.max_money, alice.script_pubkey), 0, False)}
