@@ -153,6 +153,7 @@ def eth_rpc_seeds() -> dict[str, dict[str, bytes]]:
         "eth_chainId": [],
         "eth_sendRawTransaction": ["0x02"],
         "eth_getTransactionReceipt": ["0x" + "ab" * 32],
+        "eth_getTransactionByHash": ["0x" + "cd" * 32],
         "eth_getLogs": [
             {"fromBlock": "earliest", "address": [address], "topics": [None, ["0x" + "07" * 32]]}
         ],

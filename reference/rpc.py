@@ -50,8 +50,8 @@ sidechain also answers Ethereum JSON-RPC at ``POST /evm/<id>`` (same cookie): ``
 ``net_version``, ``eth_blockNumber``, ``eth_getBalance``, ``eth_getTransactionCount``, ``eth_getCode``,
 ``eth_getStorageAt``, ``eth_call``, ``eth_estimateGas``, ``eth_getBlockByNumber``, ``eth_gasPrice``,
 ``eth_maxPriorityFeePerGas``, ``eth_syncing``, ``web3_clientVersion``, ``eth_sendRawTransaction``
-(into the sidechain pool, relayed), ``eth_getTransactionReceipt`` and ``eth_getLogs``; a revert is
-error ``3``.
+(into the sidechain pool, relayed), ``eth_getTransactionReceipt``, ``eth_getLogs`` and
+``eth_getTransactionByHash`` (from the chain's receipt index); a revert is error ``3``.
 
 ``getproof`` kinds (STATE-2): ``coin txid index``, ``ticket txid index``, ``masternode txid index``
 (collateral), ``proposal id``, ``vote proposal_id txid index``, ``executed id``, ``parameter name``,

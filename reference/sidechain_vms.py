@@ -25,9 +25,10 @@ transaction only if the spec's builder includes it. This module adds what depend
   signature, nonce or fee checks; the sender is credited the gas it buys, so BALANCE sees its own
   balance); nothing they do is kept. ``eth_sendRawTransaction`` goes into the sidechain pool
   (:meth:`SidechainService.submit`, what :attr:`EthApi.outbound` collects is relayed by the RPC);
-  ``eth_getTransactionReceipt`` and ``eth_getLogs`` read the spec's outcomes (VM-3) of a block
-  re-applied on its parent state (``apply_sidechain_block``), parameters parsed by
-  :mod:`reference.eth_params`.
+  ``eth_getTransactionReceipt``, ``eth_getLogs`` and ``eth_getTransactionByHash`` read the chain's
+  index (:class:`reference.sidechains.LocalChain`: the spec's outcomes, VM-3, that
+  ``apply_sidechain_block`` gave when the node applied each block, cut back when a checkpoint
+  reverts blocks), parameters parsed by :mod:`reference.eth_params`.
 
 Nothing here is a consensus rule: a transaction still has to pass the spec's checks in the pool and
 in every node's block transition.
@@ -403,6 +404,7 @@ class EthApi:
             "eth_sendRawTransaction": self.eth_send_raw_transaction,
             "eth_getTransactionReceipt": self.eth_get_transaction_receipt,
             "eth_getLogs": self.eth_get_logs,
+            "eth_getTransactionByHash": self.eth_get_transaction_by_hash,
         }
         self.outbound: list[SidechainOutput] = []
         """What ``eth_sendRawTransaction`` handed the sidechain pool to relay (the caller sends it)."""
@@ -513,27 +515,12 @@ class EthApi:
         block = self.chain.blocks[height]
         transactions = block.transactions if block is not None else ()
         vm = vm_table(self.service.preset)[VmKind.EVM]
-        listed: list[Any] = []
-        for index, raw in enumerate(transactions):
-            tx_hash = data_hex(keccak256(raw))
-            if not full:
-                listed.append(tx_hash)
-                continue
-            decoded = evm.decode_transaction(raw)
-            listed.append(
-                {
-                    "hash": tx_hash,
-                    "blockNumber": quantity(height),
-                    "transactionIndex": quantity(index),
-                    "from": data_hex(bytes(decoded.sender)),
-                    "to": data_hex(bytes(decoded.to)) if decoded.to else None,
-                    "nonce": quantity(int(decoded.nonce)),
-                    "value": quantity(int(decoded.value)),
-                    "gas": quantity(int(decoded.gas)),
-                    "input": data_hex(bytes(decoded.data)),
-                    "type": quantity(int(decoded.type_id or 0)),
-                }
-            )
+        listed: list[Any] = [
+            _transaction_object(raw, (height, index, compute_header_hash(header)))
+            if full
+            else data_hex(keccak256(raw))
+            for index, raw in enumerate(transactions)
+        ]
         return {
             "number": quantity(height),
             "hash": data_hex(compute_header_hash(header)),
@@ -561,23 +548,33 @@ class EthApi:
         return data_hex(keccak256(raw))
 
     def _outcomes(self, height: int) -> tuple[TxOutcome, ...]:
-        """Each transaction's outcome in block ``height``: the block re-applied on its parent state
-        by the spec's transition (SCB-1..5, VM-3; the node keeps every state, not the outcomes)."""
-        block = self.chain.blocks[height]
-        if block is None or not block.transactions:
-            return ()
-        inputs = self.service.mainchain_inputs(self.sidechain_id)
-        parent = self.chain.states[height - 1]
-        return apply_sidechain_block(parent, block, inputs, self.service.preset).outcomes
+        """Each transaction's outcome in block ``height`` (VM-3), as the spec's transition gave it
+        when the node applied the block (SCB-1..5; the chain's index, :class:`LocalChain`)."""
+        return self.chain.outcomes[height]
 
     def _find(self, tx_hash: bytes) -> tuple[int, int] | None:
-        """``(height, index)`` of the transaction with ``tx_hash`` on the node's chain."""
-        for height, block in enumerate(self.chain.blocks):
-            if block is None:
-                continue
-            for index, raw in enumerate(block.transactions):
-                if keccak256(raw) == tx_hash:
-                    return height, index
+        """``(height, index)`` of the transaction with ``tx_hash`` on the node's chain (the index)."""
+        return self.chain.positions.get(tx_hash)
+
+    def _height_of(self, header_hash: bytes) -> int | None:
+        """The height of the block with ``header_hash`` on the node's chain (the index)."""
+        return self.chain.heights.get(header_hash)
+
+    def eth_get_transaction_by_hash(self, params: list[Any]) -> dict[str, Any] | None:
+        """The transaction with that hash (``keccak`` of its encoding) on the node's chain, or in
+        its pool (``blockHash``, ``blockNumber`` and ``transactionIndex`` null); ``null`` if
+        neither has it."""
+        tx_hash = parse_data(get_param(params, 0), "transaction hash", 32)
+        found = self._find(tx_hash)
+        if found is not None:
+            height, index = found
+            block = self.chain.blocks[height]
+            assert block is not None
+            header_hash = compute_header_hash(self.chain.states[height].tip)
+            return _transaction_object(block.transactions[index], (height, index, header_hash))
+        for raw in self.service.pool(self.sidechain_id):
+            if keccak256(raw) == tx_hash:
+                return _transaction_object(raw, None)
         return None
 
     def _logs(self, height: int, outcomes: tuple[TxOutcome, ...]) -> list[dict[str, Any]]:
@@ -650,10 +647,10 @@ class EthApi:
             raise EthRpcError(INVALID_PARAMS, "parameter 0 must be a filter object")
         tip = self.chain.tip.tip.height
         if query.get("blockHash") is not None:
-            wanted = parse_data(query["blockHash"], "blockHash", 32)
-            heights = [h for h, s in enumerate(self.chain.states) if compute_header_hash(s.tip) == wanted]
-            if not heights:
+            at = self._height_of(parse_data(query["blockHash"], "blockHash", 32))
+            if at is None:
                 raise EthRpcError(INVALID_PARAMS, "no block with that hash")
+            heights = [at]
         else:
             first = compute_block_height(query.get("fromBlock", "latest"), tip)
             last = compute_block_height(query.get("toBlock", "latest"), tip)
@@ -676,7 +673,26 @@ class EthApi:
 
 
 MAX_LOG_BLOCKS = 1000
-"""The most blocks one ``eth_getLogs`` query may span (each is re-applied to read its logs)."""
+"""The most blocks one ``eth_getLogs`` query may span."""
+
+
+def _transaction_object(raw: bytes, where: tuple[int, int, bytes] | None) -> dict[str, Any]:
+    """An EVM transaction as an Ethereum transaction object; ``where`` is its block's height, its
+    index there and the block's header hash (``None``: pending, those fields null)."""
+    decoded = evm.decode_transaction(raw)
+    return {
+        "hash": data_hex(keccak256(raw)),
+        "blockHash": data_hex(where[2]) if where else None,
+        "blockNumber": quantity(where[0]) if where else None,
+        "transactionIndex": quantity(where[1]) if where else None,
+        "from": data_hex(bytes(decoded.sender)),
+        "to": data_hex(bytes(decoded.to)) if decoded.to else None,
+        "nonce": quantity(int(decoded.nonce)),
+        "value": quantity(int(decoded.value)),
+        "gas": quantity(int(decoded.gas)),
+        "input": data_hex(bytes(decoded.data)),
+        "type": quantity(int(decoded.type_id or 0)),
+    }
 
 
 def _address_filter(value: Any) -> set[str] | None:

@@ -107,6 +107,7 @@ from spec.sidechain.transactions import (
     SidechainMessage,
     WithdrawalClaim,
 )
+from spec.trie import keccak256
 from spec.vm.ferris import (
     FerrisTransaction,
     FerrisTxKind,
@@ -118,7 +119,7 @@ from spec.vm.ferris import (
 )
 from spec.vm.ferris import decode_transaction as decode_ferris
 from spec.vm.ferris import encode_transaction as encode_ferris
-from spec.vm.interface import OutboxEntry, OutboxKind, VmKind
+from spec.vm.interface import OutboxEntry, OutboxKind, TxOutcome, VmKind
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sc_inputs (
@@ -190,16 +191,48 @@ class SidechainRejected(ValueError):
 
 @dataclass
 class LocalChain:
-    """One sidechain as this node keeps it: its blocks from genesis (``states[i]`` after height ``i``)."""
+    """One sidechain as this node keeps it: its blocks from genesis (``states[i]`` after height
+    ``i``) and the index of what applying each block gave, filled by :meth:`append` as the node
+    applies a block and cut back by :meth:`truncate` when a checkpoint contradicts it: each block's
+    outbox (SCB-4) and transaction outcomes (VM-3: status, gas, fee, the logs), the height of each
+    header hash, and the position of each transaction by ``keccak256`` of its encoding (the
+    Ethereum transaction hash; the ``eth_`` receipts and logs of reference/sidechain_vms.py read it
+    instead of re-applying blocks)."""
 
     record: SidechainRecord
     states: list[SidechainState]
     blocks: list[SidechainBlock | None]
     outboxes: list[tuple[OutboxEntry, ...]]
+    outcomes: list[tuple[TxOutcome, ...]]
+    heights: dict[bytes, int] = field(default_factory=dict)
+    """Header hash -> height."""
+    positions: dict[bytes, tuple[int, int]] = field(default_factory=dict)
+    """``keccak256`` of a transaction's encoding -> ``(height, index)`` (its first inclusion)."""
+
+    @classmethod
+    def from_genesis(cls, record: SidechainRecord, genesis: SidechainState) -> LocalChain:
+        return cls(record, [genesis], [None], [()], [()], {compute_header_hash(genesis.tip): 0})
 
     @property
     def tip(self) -> SidechainState:
         return self.states[-1]
+
+    def append(self, block: SidechainBlock, result: BlockResult) -> None:
+        """``block`` applied on the tip with ``result`` (SCB-1..5): the chain and its index grow."""
+        height = len(self.states)
+        self.states.append(result.state)
+        self.blocks.append(block)
+        self.outboxes.append(result.outbox)
+        self.outcomes.append(result.outcomes)
+        self.heights.setdefault(compute_header_hash(result.state.tip), height)
+        for index, raw in enumerate(block.transactions):
+            self.positions.setdefault(keccak256(raw), (height, index))
+
+    def truncate(self, height: int) -> None:
+        """Drop the blocks from ``height`` on, and their index entries."""
+        del self.states[height:], self.blocks[height:], self.outboxes[height:], self.outcomes[height:]
+        self.heights = {h: n for h, n in self.heights.items() if n < height}
+        self.positions = {t: p for t, p in self.positions.items() if p[0] < height}
 
 
 @dataclass
@@ -302,7 +335,7 @@ class SidechainService:
             genesis = genesis_state(
                 VmKind(record.spec.vm_kind), sidechain_id, GENESIS_TIMESTAMP, record.activation_height - 1
             )
-            chain = LocalChain(record, [genesis], [None], [()])
+            chain = LocalChain.from_genesis(record, genesis)
             self.chains[sidechain_id] = chain
             self._extend_from_store(chain)
         chain.record = record
@@ -340,9 +373,7 @@ class SidechainService:
             self.traces[compute_header_hash(block.header)] = tuple(o.post_root for o in result.outcomes)
         for hook in self.on_applied:
             hook(chain.tip, block, result)
-        chain.states.append(result.state)
-        chain.blocks.append(block)
-        chain.outboxes.append(result.outbox)
+        chain.append(block, result)
         self.db.execute(
             "INSERT OR IGNORE INTO sc_blocks (sidechain_id, height, hash, data) VALUES (?, ?, ?, ?)",
             (
@@ -361,7 +392,7 @@ class SidechainService:
             if height >= len(chain.states):
                 break
             if compute_header_hash(chain.states[height].tip) != checkpoint.header_hash:
-                del chain.states[height:], chain.blocks[height:], chain.outboxes[height:]
+                chain.truncate(height)
                 break
         self._extend_from_store(chain)
 

@@ -1,15 +1,20 @@
-"""``eth_sendRawTransaction``, ``eth_getTransactionReceipt`` and ``eth_getLogs`` of an EVM sidechain
-on the node (reference/sidechain_vms.py, docs/node.md).
+"""``eth_sendRawTransaction``, ``eth_getTransactionReceipt``, ``eth_getLogs`` and
+``eth_getTransactionByHash`` of an EVM sidechain on the node (reference/sidechain_vms.py,
+docs/node.md).
 
 The federation world of ``tests/sidechain_helpers.py`` with the EVM and WASM sidechains of
 ``tests/test_sidechain_vms.py``, fresh for each test: a wallet transaction goes in through
 ``eth_sendRawTransaction`` (the sidechain pool, relayed to the other members), the proposer includes
-it, and every member answers the same receipt, read from the spec's outcome of the block (VM-3).
+it, and every member answers the same receipt, read from the chain's index of the spec's outcomes
+(VM-3, filled when the node applied the block). :class:`Reexecuting` answers the same methods by
+re-applying each block on its parent state and scanning the blocks: the index must give the same
+answers, also after a checkpoint reverts the block and after the block comes back.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -29,9 +34,12 @@ from reference.sidechain_vms import (
     evm_wallet_transaction,
     wallet_address,
 )
+from reference.sidechains import SidechainService
 from spec.presets import DEVNET
+from spec.sidechain.chain import apply_sidechain_block
+from spec.sidechain.header import compute_header_hash
 from spec.trie import keccak256
-from spec.vm.interface import VmKind
+from spec.vm.interface import TxOutcome, VmKind
 from tests.sidechain_helpers import World, build_world, run_until
 from tests.test_sidechain_vms import EVM_CHAIN, SEED, SPECS, _funded
 
@@ -39,6 +47,53 @@ LOG_RUNTIME = bytes.fromhex("602a600052600760206000a100")
 """EVM runtime: ``MSTORE(0, 42)``, ``LOG1(0, 32, topic 7)``, stop."""
 LOG_INITCODE = bytes.fromhex("600d80600b6000396000f3") + LOG_RUNTIME
 TOPIC = "0x" + "00" * 31 + "07"
+
+
+class Reexecuting(EthApi):
+    """The ``eth_`` reads without the index: each block re-applied on its parent state by the
+    spec's transition (SCB-1..5, VM-3), transactions and block hashes found by scanning the chain."""
+
+    def _outcomes(self, height: int) -> tuple[TxOutcome, ...]:
+        block = self.chain.blocks[height]
+        if block is None or not block.transactions:
+            return ()
+        inputs = self.service.mainchain_inputs(self.sidechain_id)
+        parent = self.chain.states[height - 1]
+        return apply_sidechain_block(parent, block, inputs, self.service.preset).outcomes
+
+    def _find(self, tx_hash: bytes) -> tuple[int, int] | None:
+        for height, block in enumerate(self.chain.blocks):
+            for index, raw in enumerate(block.transactions if block is not None else ()):
+                if keccak256(raw) == tx_hash:
+                    return height, index
+        return None
+
+    def _height_of(self, header_hash: bytes) -> int | None:
+        heights = [h for h, s in enumerate(self.chain.states) if compute_header_hash(s.tip) == header_hash]
+        return heights[0] if heights else None
+
+
+def assert_index_equals_reexecution(node: SidechainService, tx_hashes: list[str]) -> int:
+    """Every read the index answers equals the re-executed one: each block's outcomes, the receipt
+    and transaction of each hash, every log, the logs of each block hash. Answers how many
+    transactions the chain holds."""
+    indexed, again = EthApi(node, EVM_CHAIN), Reexecuting(node, EVM_CHAIN)
+    chain = indexed.chain
+    assert len(chain.outcomes) == len(chain.blocks) == len(chain.states)
+    on_chain = []
+    for height, block in enumerate(chain.blocks):
+        assert chain.outcomes[height] == again._outcomes(height)
+        on_chain += [data_hex(keccak256(raw)) for raw in (block.transactions if block is not None else ())]
+    assert sorted(chain.positions) == sorted(bytes.fromhex(h[2:]) for h in on_chain)
+    for tx_hash in [*on_chain, *tx_hashes, "0x" + "ab" * 32]:
+        for method in ("eth_getTransactionReceipt", "eth_getTransactionByHash"):
+            assert indexed.dispatch(method, [tx_hash]) == again.dispatch(method, [tx_hash]), method
+    everything = [{"fromBlock": "earliest", "toBlock": "latest"}]
+    assert indexed.dispatch("eth_getLogs", everything) == again.dispatch("eth_getLogs", everything)
+    for state in chain.states:
+        by_hash = [{"blockHash": data_hex(compute_header_hash(state.tip))}]
+        assert indexed.dispatch("eth_getLogs", by_hash) == again.dispatch("eth_getLogs", by_hash)
+    return len(on_chain)
 
 
 @pytest.fixture
@@ -57,6 +112,8 @@ def _send(world: World, raw: bytes) -> str:
     world.flood(0, api.outbound)
     assert all(raw in s.pool(EVM_CHAIN) for s in world.services)
     assert api.dispatch("eth_getTransactionReceipt", [tx_hash]) is None  # pending: no receipt yet
+    pending = api.dispatch("eth_getTransactionByHash", [tx_hash])  # but the pool's transaction
+    assert pending["hash"] == tx_hash and pending["blockNumber"] is None and pending["blockHash"] is None
     run_until(
         world,
         lambda: all(
@@ -103,6 +160,10 @@ def test_deploy_and_call_through_raw_transactions_with_receipts_and_logs(world: 
     assert log["address"] == data_hex(contract) and log["topics"] == [TOPIC]
     assert log["data"] == data_hex((42).to_bytes(32, "big")) and log["transactionHash"] == tx_hash
     assert log["logIndex"] == "0x0" and log["removed"] is False
+    found = api.dispatch("eth_getTransactionByHash", [tx_hash])
+    assert found == block_full(api, height)["transactions"][int(receipt["transactionIndex"], 16)]
+    assert (found["blockHash"], found["blockNumber"]) == (receipt["blockHash"], receipt["blockNumber"])
+    assert (found["from"], found["to"], found["hash"]) == (data_hex(me), data_hex(contract), tx_hash)
     bloom = BloomFilter()  # Ethereum's bloom, from the library py-evm uses
     bloom.add(contract)
     bloom.add(bytes.fromhex(TOPIC[2:]))
@@ -128,9 +189,52 @@ def test_deploy_and_call_through_raw_transactions_with_receipts_and_logs(world: 
             api.dispatch("eth_getLogs", bad)
         assert info.value.code == INVALID_PARAMS, bad
 
+    for member in world.services:
+        assert assert_index_equals_reexecution(member, [tx_hash]) == 2
+
 
 def quantity_of(value: int) -> str:
     return hex(max(value, 0))
+
+
+def block_full(api: EthApi, height: int) -> dict[str, Any]:
+    block: dict[str, Any] = api.dispatch("eth_getBlockByNumber", [quantity_of(height), True])
+    return block
+
+
+def test_a_reverted_block_leaves_the_index_and_comes_back(world: World) -> None:
+    """A checkpoint that contradicts the block holding a logging call (as a lost dispute's revert
+    does) drops the block, its receipt, transaction and logs from the index; the right checkpoint
+    brings the stored block back with the same answers. The index equals re-execution throughout."""
+    node = world.services[0]
+    deploy = evm_wallet_transaction(node, EVM_CHAIN, SEED, None, data=LOG_INITCODE)
+    contract = generate_contract_address(Address(wallet_address(VmKind.EVM, SEED)), 0)
+    deployed = _send(world, deploy)
+    tx_hash = _send(world, evm_wallet_transaction(node, EVM_CHAIN, SEED, contract))
+    receipt = _receipts(world, tx_hash)
+    height = int(receipt["blockNumber"], 16)
+    chain = EthApi(node, EVM_CHAIN).chain
+    run_until(world, lambda: len(chain.record.checkpoints) > height)
+    logs = EthApi(node, EVM_CHAIN).dispatch("eth_getLogs", [{"fromBlock": "earliest", "toBlock": "latest"}])
+    assert len(logs) == 1 and assert_index_equals_reexecution(node, [deployed, tx_hash]) == 2
+    record = chain.record
+    checkpoints = list(record.checkpoints)
+    checkpoints[height] = replace(checkpoints[height], header_hash=bytes(32))
+    chain.record = replace(record, checkpoints=tuple(checkpoints))
+    node._reconcile(chain)  # the node's path when the mainchain's checkpoints change
+    api = EthApi(node, EVM_CHAIN)
+    assert api.chain.tip.tip.height == height - 1
+    assert api.dispatch("eth_getTransactionReceipt", [tx_hash]) is None
+    assert api.dispatch("eth_getTransactionByHash", [tx_hash]) is None
+    assert api.dispatch("eth_getLogs", [{"fromBlock": "earliest", "toBlock": "latest"}]) == []
+    with pytest.raises(EthRpcError):
+        api.dispatch("eth_getLogs", [{"blockHash": receipt["blockHash"]}])
+    assert assert_index_equals_reexecution(node, [deployed, tx_hash]) == 1
+    chain.record = record
+    node._reconcile(chain)  # the stored block is applied again
+    assert EthApi(node, EVM_CHAIN).dispatch("eth_getTransactionReceipt", [tx_hash]) == receipt
+    assert EthApi(node, EVM_CHAIN).dispatch("eth_getLogs", [{"blockHash": receipt["blockHash"]}]) == logs
+    assert assert_index_equals_reexecution(node, [deployed, tx_hash]) == 2
 
 
 def test_raw_transactions_the_pool_refuses_and_unknown_hashes(world: World) -> None:
