@@ -770,6 +770,13 @@ def _echo_multi_vm(trip: dict[str, object] | None) -> None:
         f"{trip['called']}; on every node: eth_call {eth['eth_call']} (chain id {eth['chain_id']}, "
         f"block {eth['block_number']}), tokens {trip['token_balances']}"
     )
+    receipt, transaction = eth["receipt"], eth["transaction"]
+    click.echo(
+        f"multi-vm: eth_getTransactionReceipt of the EVM store call (receipt index, the same on every "
+        f"node): status {receipt['status']}, gasUsed {receipt['gasUsed']}, block {receipt['blockNumber']}, "
+        f"{len(receipt['logs'])} logs; eth_getTransactionByHash: {transaction['hash']} in block "
+        f"{transaction['blockNumber']}"
+    )
 
 
 main.add_command(simulate)  # sim/: SimPy and the engine load only when a scenario runs

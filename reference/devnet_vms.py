@@ -9,7 +9,9 @@ on the WASM one, stores 42 in the EVM contract and transfers 700 tokens to node 
 Every node must then read the same: the token balances through ``getsidechainstorage``, and the EVM
 contract through a plain Ethereum JSON-RPC client at ``/evm/<id>`` (``eth_chainId``,
 ``eth_blockNumber``, ``eth_getCode``, ``eth_getStorageAt``, ``eth_call``, ``eth_getBalance``,
-``eth_getBlockByNumber``), with one sidechain tip everywhere.
+``eth_getBlockByNumber``, and the store call's ``eth_getTransactionReceipt`` and
+``eth_getTransactionByHash`` from the node's receipt index), with one sidechain tip and the same
+receipt everywhere.
 """
 
 from __future__ import annotations
@@ -131,7 +133,7 @@ async def multi_vm_round_trip(datadirs: Sequence[Path], show_progress: bool = Tr
             return True
 
         milestones["deployed"] = await _mine_until(datadirs, deployed, "deploys", bar, budget)
-        await _rpc(
+        evm_call = await _rpc(
             datadirs[0], "sidechaincall", EVM_SIDECHAIN_ID, contracts[EVM_SIDECHAIN_ID], f"{STORED:064x}"
         )
         token_input = "01" + friend + TOKEN_SENT.to_bytes(8, "little").hex()
@@ -160,13 +162,21 @@ async def multi_vm_round_trip(datadirs: Sequence[Path], show_progress: bool = Tr
             return True
 
         milestones["called"] = await _mine_until(datadirs, called, "calls", bar, budget)
+        call_hash = "0x" + evm_call["hash"]
         milestones["eth"] = [
-            await _eth_view(d, "0x" + contracts[EVM_SIDECHAIN_ID], "0x" + mine[EVM_SIDECHAIN_ID])
+            await _eth_view(d, "0x" + contracts[EVM_SIDECHAIN_ID], "0x" + mine[EVM_SIDECHAIN_ID], call_hash)
             for d in datadirs
         ]
         for view in milestones["eth"]:
             if view["eth_call"] != stored_word or view["code"] != "0x" + STORE_RUNTIME.hex():
                 raise DevnetError(f"multi-vm: an EVM read differs from what was deployed and stored: {view}")
+            receipt, transaction = view["receipt"], view["transaction"]
+            if receipt != milestones["eth"][0]["receipt"] or receipt is None or receipt["status"] != "0x1":
+                raise DevnetError(
+                    f"multi-vm: the store call's receipts differ or it failed: {milestones['eth']}"
+                )
+            if transaction is None or transaction["blockHash"] != receipt["blockHash"]:
+                raise DevnetError(f"multi-vm: eth_getTransactionByHash disagrees with the receipt: {view}")
         sender_tokens = await _rpc(
             datadirs[-1],
             "getsidechainstorage",
@@ -189,9 +199,13 @@ async def multi_vm_round_trip(datadirs: Sequence[Path], show_progress: bool = Tr
         bar.close()
 
 
-async def _eth_view(datadir: Path, contract: str, account: str) -> dict[str, Any]:
-    """What one node's Ethereum JSON-RPC says of the EVM sidechain."""
+async def _eth_view(datadir: Path, contract: str, account: str, call_hash: str) -> dict[str, Any]:
+    """What one node's Ethereum JSON-RPC says of the EVM sidechain and of the transaction
+    ``call_hash`` (its receipt without the logs, and the block its transaction object names)."""
     block = await eth_request(datadir, EVM_SIDECHAIN_ID, "eth_getBlockByNumber", "latest", False)
+    receipt = await eth_request(datadir, EVM_SIDECHAIN_ID, "eth_getTransactionReceipt", call_hash)
+    transaction = await eth_request(datadir, EVM_SIDECHAIN_ID, "eth_getTransactionByHash", call_hash)
+    kept = ("status", "gasUsed", "blockNumber", "blockHash", "logs")
     return {
         "chain_id": await eth_request(datadir, EVM_SIDECHAIN_ID, "eth_chainId"),
         "block_number": await eth_request(datadir, EVM_SIDECHAIN_ID, "eth_blockNumber"),
@@ -200,4 +214,8 @@ async def _eth_view(datadir: Path, contract: str, account: str) -> dict[str, Any
         "eth_call": await eth_request(datadir, EVM_SIDECHAIN_ID, "eth_call", {"to": contract}, "latest"),
         "balance": await eth_request(datadir, EVM_SIDECHAIN_ID, "eth_getBalance", account, "latest"),
         "nonce": await eth_request(datadir, EVM_SIDECHAIN_ID, "eth_getTransactionCount", account, "latest"),
+        "receipt": None if receipt is None else {key: receipt[key] for key in kept},
+        "transaction": None
+        if transaction is None
+        else {key: transaction[key] for key in ("hash", "blockNumber", "blockHash")},
     }

@@ -3,7 +3,9 @@
 The default run has the socket-free version (tests/test_sidechain_vms.py). Here fork ``sidechains``
 is voted in, governance creates an EVM and a WASM sidechain, node 0 pegs in, deploys a contract on
 each and calls it; every node reads the stored word through plain Ethereum JSON-RPC (``/evm/<id>``)
-and the token balances through ``getsidechainstorage``, with one sidechain tip everywhere.
+and the token balances through ``getsidechainstorage``, and the store call's receipt
+(``eth_getTransactionReceipt``, ``eth_getTransactionByHash``), with one sidechain tip and one receipt
+everywhere.
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ def test_devnet_runs_an_evm_and_a_wasm_sidechain(tmp_path: Path) -> None:
         assert view["chain_id"] == chain_id
         assert view["nonce"] == "0x2"  # the deploy and the call
         assert 0 < int(view["balance"], 16) < devnet_vms.VM_DEPOSIT
+        receipt = view["receipt"]  # the store call, from the node's receipt index
+        assert receipt == trip["eth"][0]["receipt"] and receipt["status"] == "0x1" and receipt["logs"] == []
+        assert int(receipt["gasUsed"], 16) > 21_000
+        assert view["transaction"]["blockHash"] == receipt["blockHash"]
+        assert view["transaction"]["blockNumber"] == receipt["blockNumber"]
     assert len({view["block_hash"] for view in trip["eth"]}) == 1
     assert trip["token_balances"] == {
         "deployer": devnet_vms.TOKEN_SUPPLY - devnet_vms.TOKEN_SENT,
