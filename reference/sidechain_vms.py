@@ -515,15 +515,14 @@ class EthApi:
         block = self.chain.blocks[height]
         transactions = block.transactions if block is not None else ()
         vm = vm_table(self.service.preset)[VmKind.EVM]
+        header_hash = compute_header_hash(header)
         listed: list[Any] = [
-            _transaction_object(raw, (height, index, compute_header_hash(header)))
-            if full
-            else data_hex(keccak256(raw))
+            _transaction_object(raw, (height, index, header_hash)) if full else data_hex(keccak256(raw))
             for index, raw in enumerate(transactions)
         ]
         return {
             "number": quantity(height),
-            "hash": data_hex(compute_header_hash(header)),
+            "hash": data_hex(header_hash),
             "parentHash": data_hex(header.parent),
             "timestamp": quantity(header.timestamp),
             "stateRoot": data_hex(header.state_root),
