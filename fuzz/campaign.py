@@ -10,7 +10,11 @@ campaign keeps what it measured; ``--resume`` skips the harnesses already there)
 table (``--markdown``, or ``--update-doc`` to replace the table between the campaign markers in
 ``docs/fuzzing.md``). A harness that stopped before ``--runs`` gets an extrapolated time to reach
 it at its measured rate. ``--work-dir`` keeps each harness's grown corpus between campaigns, so a
-later campaign continues where this one stopped.
+later campaign continues where this one stopped. ``--continue-below`` (with ``--resume``) runs again
+every harness still below ``--runs``, from its grown corpus, for the executions it still lacks,
+and adds the new run's figures to its entry (executions, wall and CPU seconds summed; coverage,
+features and corpus from the newest run; ``sessions`` counts the runs), so a campaign can reach
+10^6 per harness over several sittings of a shared machine.
 
 A crash stops that harness (libFuzzer exits on the first crash), is saved under
 ``fuzz/crashes/<harness>/`` and reported in the table; the campaign goes on with the next harness
@@ -63,6 +67,8 @@ class CampaignEntry:
     started: str
     setup_cpu_seconds: float = 0.0
     """CPU seconds before the first input (not part of an execution's cost)."""
+    sessions: int = 1
+    """How many runs of the harness the figures add up (``--continue-below``)."""
 
     @property
     def exec_per_second(self) -> float:
@@ -119,6 +125,26 @@ class CampaignEntry:
         )
 
 
+def combined(earlier: CampaignEntry, later: CampaignEntry) -> CampaignEntry:
+    """``earlier`` continued by ``later`` (a run from the grown corpus): counts and times summed."""
+    return CampaignEntry(
+        harness=earlier.harness,
+        executions=earlier.executions + later.executions,
+        seconds=round(earlier.seconds + later.seconds, 1),
+        cpu_seconds=round(earlier.cpu_seconds + later.cpu_seconds, 1),
+        coverage=later.coverage,
+        features=later.features,
+        corpus=later.corpus,
+        peak_rss_mb=max(earlier.peak_rss_mb, later.peak_rss_mb),
+        crashes=earlier.crashes + tuple(c for c in later.crashes if c not in earlier.crashes),
+        returncode=later.returncode or earlier.returncode,
+        target_runs=later.target_runs,
+        started=earlier.started,
+        setup_cpu_seconds=round(earlier.setup_cpu_seconds + later.setup_cpu_seconds, 1),
+        sessions=earlier.sessions + later.sessions,
+    )
+
+
 def load(path: Path) -> dict[str, CampaignEntry]:
     """The entries of a campaign JSON file (empty if it does not exist)."""
     if not path.exists():
@@ -164,8 +190,9 @@ def markdown_table(entries: Sequence[CampaignEntry]) -> str:
     target = _count(entries[0].target_runs) if entries else _count(DEFAULT_RUNS)
     lines = [
         "| harness | executions | wall s | CPU s (setup) | exec/s | exec/CPU s | cov | ft | corpus | crashes "
+        "| runs "
         f"| {target} reached | time to {target} | CPU time to {target} |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
     ]
     for entry in entries:
         crashes = str(len(entry.crashes))
@@ -175,7 +202,8 @@ def markdown_table(entries: Sequence[CampaignEntry]) -> str:
             f"| `{entry.harness}` | {entry.executions:,} | {entry.seconds:,.0f} "
             f"| {entry.cpu_seconds:,.0f} ({entry.setup_cpu_seconds:,.0f}) "
             f"| {entry.exec_per_second:,.0f} | {entry.exec_per_cpu_second:,.0f} | {entry.coverage} "
-            f"| {entry.features} | {entry.corpus} | {crashes} | {'yes' if entry.reached else 'no'} "
+            f"| {entry.features} | {entry.corpus} | {crashes} | {entry.sessions} "
+            f"| {'yes' if entry.reached else 'no'} "
             f"| {_duration(entry.seconds_to_target())} | {_duration(entry.cpu_seconds_to_target())} |"
         )
     total_runs = sum(e.executions for e in entries)
@@ -213,6 +241,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
     parser.add_argument("--update-doc", action="store_true", help="write the table into docs/fuzzing.md")
     parser.add_argument("--resume", action="store_true", help="skip harnesses already in the JSON file")
+    parser.add_argument(
+        "--continue-below",
+        action="store_true",
+        help="with --resume: run again the harnesses below --runs, adding to their figures",
+    )
     parser.add_argument("--report", action="store_true", help="only print the table of the JSON file")
     parser.add_argument("--work-dir", type=Path, help="keep each harness's grown corpus here")
     parser.add_argument("--corpus-dir", type=Path, default=DEFAULT_CORPUS_DIR)
@@ -223,18 +256,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     entries = load(args.json) if args.resume or args.report else {}
     settings: dict[str, object] = {"runs": args.runs, "seconds": args.seconds, "niceness": os.nice(0)}
     for name in names:
-        if name in entries:
+        earlier = entries.get(name)
+        if earlier is not None and not (
+            args.continue_below and earlier.executions < args.runs and not earlier.crashes
+        ):
             continue
+        runs = args.runs - earlier.executions if earlier is not None else args.runs
         started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         result = fuzz_one(
             name,
             seconds=args.seconds,
-            runs=args.runs,
+            runs=runs,
             corpus_dir=args.corpus_dir,
             crash_dir=args.crash_dir,
             work_dir=args.work_dir,
         )
         entry = CampaignEntry.of(result, args.runs, started)
+        if earlier is not None:
+            entry = combined(earlier, entry)
         entries[name] = entry
         save(args.json, entries, settings)
         print(

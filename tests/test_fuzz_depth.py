@@ -185,6 +185,37 @@ def test_campaign_runs_a_harness_to_its_target(tmp_path: Path) -> None:
     assert entry["coverage"] > 0 and entry["features"] > 0 and entry["cpu_seconds"] > 0
 
 
+def test_campaign_continues_a_harness_below_its_target(tmp_path: Path) -> None:
+    """--continue-below runs a short harness again for what it lacks and adds up its figures; a
+    harness at its target is left alone."""
+    path = tmp_path / "campaign.json"
+    short, done = _entry("varint", 100, 10.0, 8.0), _entry("encoding", 1_000_000, 10.0, 8.0)
+    campaign.save(path, {"varint": short, "encoding": done}, {"runs": 300})
+    code = campaign.main(
+        [
+            "varint,encoding",
+            "--runs",
+            "300",
+            "--seconds",
+            "120",
+            "--json",
+            str(path),
+            "--crash-dir",
+            str(tmp_path),
+            "--resume",
+            "--continue-below",
+        ]
+    )
+    assert code == 0
+    entries = campaign.load(path)
+    assert entries["encoding"] == done
+    varint = entries["varint"]
+    assert varint.executions >= 300 and varint.sessions == 2 and varint.target_runs == 300
+    assert varint.started == short.started and varint.seconds > short.seconds
+    assert varint.cpu_seconds > short.cpu_seconds and varint.coverage > 0
+    assert "| 2 | yes |" in campaign.markdown_table([varint])
+
+
 def test_adapter_nesting_check() -> None:
     """parse_request refuses text nested deeper than the shared limit (reference.jsonsafe) before
     parsing it, accepts the limit, and does not count brackets inside strings."""
