@@ -4,7 +4,8 @@ pending transactions; mining blocks from them. Networking, RPC and the devnet co
 Layout of a data directory:
 
 * ``node.sqlite`` -- the chain (reference/storage.py) plus a ``pending`` table of transactions
-  accepted by the spec's mempool rules and not yet mined;
+  accepted by the spec's mempool rules and not yet mined (and, with ``--watch-sidechains``, the
+  watcher's ``watch_items``, reference/watch_store.py);
 * ``wallet.seed`` -- the 32-byte Ed25519 seed of the node's single wallet key (created at ``init``
   from the operating system's randomness; the node, unlike the spec, may use randomness);
 * ``operator.seed`` -- the 32-byte seed of the node's masternode operator BLS key (created at
