@@ -10,6 +10,8 @@ reference/watcher.py; docs/node.md "Watching sidechains").
   aside with an error and the node, its chain and its watcher start;
 * over many checkpoints the blocks, headers and stored rows stay within the documented bound,
   and nothing inside an open window is dropped;
+* a worker process killed (SIGKILL) at random instants of its saves leaves a store holding every
+  acknowledged tip, whole (slow);
 * a held block keeps only the nodes its steps read, and every re-execution and one-step proof
   over them is the one over the whole store.
 """
@@ -17,7 +19,12 @@ reference/watcher.py; docs/node.md "Watching sidechains").
 from __future__ import annotations
 
 import asyncio
+import random
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
@@ -42,6 +49,7 @@ from spec.sidechain.header import SidechainHeader, compute_header_hash
 from spec.sidechain.registry import CheckpointRecord, SidechainsState
 from spec.sidechain.state import apply_block_to_sidechains
 from spec.vm.interface import ExecutionContext, VmKind
+from tests import watch_store_worker as worker
 from tests.test_watch_service import PAYEE, PRESET, SIDECHAIN, Wallet, _forged_scenario, _watched
 
 
@@ -291,3 +299,44 @@ def test_held_nodes_are_enough_for_the_trace_and_every_one_step_proof(vm: VmKind
             opening, 0, 0, i, i + 1, sc.block.trace[i], bytes(32), bytes(32), None, 0, 0, (0, 0), 0, None
         )
         assert one_step_proof(PRESET, small, game) == one_step_proof(PRESET, block, game)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_a_store_killed_mid_save_reloads_one_whole_tip(tmp_path: Path) -> None:
+    """SIGKILL at random instants of a worker process saving tip after tip
+    (tests/watch_store_worker.py): every reopened store loads without a problem, holds every tip
+    acknowledged, and holds exactly one tip's memory (the last committed: the whole of it, nothing
+    of the next). Slow (about 20 s: six processes start; ``RUSTY_SLOW=1``)."""
+    database = tmp_path / "node.sqlite"
+    rng = random.Random(16)
+    acknowledged = -1
+    for _ in range(6):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.watch_store_worker", str(database)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "ready"
+        for _ in range(rng.randint(3, 12)):
+            acknowledged = int(process.stdout.readline())
+        time.sleep(rng.uniform(0.0, 0.02))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        db = sqlite3.connect(database, isolation_level=None)
+        _, memory, problems = worker.memory_of(db)
+        db.close()
+        assert problems == []
+        tip = memory.scanned
+        assert tip is not None and tip >= acknowledged  # nothing acknowledged lost
+        acknowledged = tip
+        heights = range(max(0, tip - worker.KEEP + 1), tip + 1)
+        assert sorted(b.height for b in memory.watcher.blocks.values()) == list(heights)
+        assert all(b == worker.block_at(b.height) for b in memory.watcher.blocks.values())
+        assert memory.watcher.headers == {(worker.SIDECHAIN, h): worker.header_at(h) for h in heights}
+        assert memory.watcher.challenged == {h.to_bytes(32, "big"): worker.trace_at(h) for h in heights}
+    assert acknowledged >= 6
