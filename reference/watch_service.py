@@ -303,7 +303,12 @@ class WatchService:
                 except Exception:  # a bug must not stop the node's tip handling: logged, skipped
                     log.exception("the watcher failed on this tip")
                     posts = []
-                self._save()  # what it is about to post is on disk first
+                if not self._save():  # what it is about to post is on disk first, or not posted
+                    for outputs in posts:
+                        message = self._message(outputs[0])
+                        if isinstance(message, DisputeOpenMessage):
+                            self._forget_opening(message)  # opened again on a later tip
+                    posts = []
                 out.extend(self.post(posts, state.height))
                 self._save()
                 if not self._again:
@@ -311,11 +316,13 @@ class WatchService:
         finally:
             self._busy = False
 
-    def _save(self) -> None:
+    def _save(self) -> bool:
         try:
             self.persist()
         except Exception:  # a full disk must not stop the node's tip handling: logged, retried
-            log.exception("the watcher could not save its memory")
+            log.exception("the watcher could not save its memory; it posts nothing until it can")
+            return False
+        return True
 
     def post(self, posts: Sequence[Outputs], height: int) -> list[Transaction]:
         """Post each list of outputs as one wallet transaction (not one posted in the last

@@ -340,3 +340,28 @@ def test_a_store_killed_mid_save_reloads_one_whole_tip(tmp_path: Path) -> None:
         assert memory.watcher.headers == {(worker.SIDECHAIN, h): worker.header_at(h) for h in heights}
         assert memory.watcher.challenged == {h.to_bytes(32, "big"): worker.trace_at(h) for h in heights}
     assert acknowledged >= 6
+
+
+def test_an_opening_is_not_posted_while_it_cannot_be_saved(tmp_path: Path) -> None:
+    """A save that fails (here: the database closed under it) posts nothing and forgets the
+    opening; once saving works again the next tip opens it (its bond never leaves unsaved)."""
+    sc = _forged_scenario(2)
+    wallet = Wallet()
+    state = gc.initial(sc.spec)
+    transactions = []
+    for at, posted in gc.checkpoint_blocks(sc):
+        block = sb.block(at, *posted)
+        state = apply_block_to_sidechains(state, block, at, sb.keys(), PRESET).state
+        transactions.append(tuple(block))
+    chain = cast(ChainState, type("Tip", (), {"sidechains": state, "height": gc.CHECKPOINT_1_AT})())
+    db = sqlite3.connect(tmp_path / "node.sqlite", isolation_level=None)
+    store = WatchStore(db)
+    watch = WatchService(PRESET, PAYEE, lambda: chain, wallet, store=store)
+    watch._connected.extend(transactions)
+    watch._applied.append(Applied(_watched(sc), sc.block.header, ()))
+    db.close()
+    assert asyncio.run(watch.on_tip()) == [] and wallet.posted == []
+    assert not watch.watcher.opened and not watch.watcher.challenged
+    store.db = sqlite3.connect(tmp_path / "node.sqlite", isolation_level=None)
+    assert len(asyncio.run(watch.on_tip())) == 1 and len(wallet.posted) == 1
+    assert store.count()["challenged"] == 1
