@@ -251,8 +251,8 @@ class WatchStore:
             yield ("header", sidechain_id.to_bytes(8, "big") + height.to_bytes(8, "big")), header
         for hash_, trace in watcher.challenged.items():
             yield ("challenged", hash_), (trace, hash_ in memory.opening_posted)
-        for hash_, (trace, block) in memory.defender.defended.items():
-            yield ("defended", hash_), (trace, block)
+        for hash_, defended in memory.defender.defended.items():
+            yield ("defended", hash_), defended  # the held tuple itself: unchanged is not rewritten
         for script, height in memory.posted.items():
             yield ("posted", script), height
         if memory.scanned is not None:

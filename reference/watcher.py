@@ -319,9 +319,9 @@ class SidechainDefender:
     def prune(self, live: Live) -> None:
         """Forget the headers no open window and no open game needs (``live``, :func:`compute_live`)."""
         self.defended = {
-            hash_: (trace, block)
-            for hash_, (trace, block) in self.defended.items()
-            if hash_ in live.header_hashes or block.height >= live.lowest.get(block.sidechain_id, _NEVER)
+            hash_: held
+            for hash_, held in self.defended.items()
+            if hash_ in live.header_hashes or held[1].height >= live.lowest.get(held[1].sidechain_id, _NEVER)
         }
 
     def on_tip(self, state: SidechainsState) -> list[Outputs]:

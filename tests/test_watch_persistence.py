@@ -365,3 +365,17 @@ def test_an_opening_is_not_posted_while_it_cannot_be_saved(tmp_path: Path) -> No
     store.db = sqlite3.connect(tmp_path / "node.sqlite", isolation_level=None)
     assert len(asyncio.run(watch.on_tip())) == 1 and len(wallet.posted) == 1
     assert store.count()["challenged"] == 1
+
+
+def test_a_save_writes_only_what_changed(tmp_path: Path) -> None:
+    """The second save of an unchanged memory writes nothing; a new tip writes its own rows only."""
+    sc = _forged_scenario(2)
+    watch, db = _open(tmp_path / "node.sqlite", Wallet())
+    state = gc.initial(sc.spec)
+    applied = [Applied(_watched(sc), sc.block.header, sc.block.trace[1:])]
+    watch.decide(state, 20, [], applied, [])
+    assert watch.persist() == 3  # the block, the defence, the scanned height
+    assert watch.persist() == 0
+    watch.decide(state, 21, [], [], [])
+    assert watch.persist() == 1  # the scanned height
+    db.close()
