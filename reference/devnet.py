@@ -396,8 +396,10 @@ async def run_devnet(
         for name in PORT_FILES:
             (datadirs[0] / name).unlink(missing_ok=True)
         again = ["--p2p-port", str(port)]
-        for datadir in datadirs[1:]:
-            again += ["--connect", f"127.0.0.1:{p2p_port_of(datadir)}"]
+        for datadir in datadirs[1:]:  # a libp2p node's multiaddr, as the first start dials node 0's
+            address = datadir / "p2p.addr"
+            peer = address.read_text().strip() if address.exists() else f"127.0.0.1:{p2p_port_of(datadir)}"
+            again += ["--connect", peer]
         await start(0, datadirs[0], again)
 
     try:
