@@ -147,7 +147,8 @@ def compute_held_nodes(
     and so does the re-execution of the whole block from ``pre_root`` (:func:`compute_trace`: a
     node it reads is either one it created or one a step reads from the store)."""
     held: dict[bytes, bytes] = {}
-    for index, (root, tx) in enumerate(zip((pre_root, *trace[:-1]), txs, strict=True)):
+    roots = (pre_root, *trace)[: len(txs)]  # r_i before transaction i (none for an empty block)
+    for index, (root, tx) in enumerate(zip(roots, txs, strict=True)):
         recording = RecordingNodes(nodes)
         execute_step(preset, kind, recording, root, credits if index == 0 else (), tx, context)
         held.update(recording.read)

@@ -379,3 +379,21 @@ def test_a_save_writes_only_what_changed(tmp_path: Path) -> None:
     watch.decide(state, 21, [], [], [])
     assert watch.persist() == 1  # the scanned height
     db.close()
+
+
+def test_an_empty_block_is_held_without_nodes(tmp_path: Path) -> None:
+    """A sidechain block without transactions (the follower applies them: credits only, or none)
+    holds no node and is stored and reloaded like any other."""
+    sc = _forged_scenario(2)
+    watch, db = _open(tmp_path / "node.sqlite", Wallet())
+    empty = WatchedBlock(SIDECHAIN, 1, (), (), sc.block.nodes)
+    watch.decide(
+        gc.initial(sc.spec), 20, [], [Applied(empty, sc.block.header, (), bytes(32), VmKind.FERRIS)], []
+    )
+    (held,) = watch.watcher.blocks.values()
+    assert held.nodes == {} and held.txs == ()
+    watch.persist()
+    db.close()
+    again, db = _open(tmp_path / "node.sqlite", Wallet())
+    assert list(again.watcher.blocks.values()) == [held]
+    db.close()
