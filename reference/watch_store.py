@@ -43,7 +43,6 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from reference.watcher import SidechainDefender, SidechainWatcher, WatchedBlock
-from spec.errors import SpecError
 from spec.merkle import merkle_root
 from spec.sidechain.header import (
     BlockCredit,
@@ -171,7 +170,7 @@ class WatchStore:
             for key, data in by_kind[kind]:
                 try:
                     value = self._load_one(memory, kind, key, data, blocks)
-                except (WatchStoreCorrupt, SpecError, ValueError, KeyError, TypeError, IndexError) as exc:
+                except Exception as exc:  # whatever a damaged row makes its decoder raise: set aside
                     bad.append((kind, key, data, f"{type(exc).__name__}: {exc}"))
                     continue
                 self._written[(kind, key)] = value
