@@ -406,3 +406,30 @@ def test_the_fuzz_harness_accepts_its_seeds() -> None:
     for data in watch_store_seeds()["watch_store_load"].values():
         fuzz_watch_store_load(data)
     fuzz_watch_store_load(b"".join(watch_store_seeds()["watch_store_load"].values()))
+
+
+def test_held_nodes_cover_a_block_with_credits() -> None:
+    """Step 0 applies the block's credits first (SC-DSP-1): its witness, and so the held nodes,
+    include what the credits read (a new account and an existing one)."""
+    from conformance import disputebuilder as db
+    from spec.sidechain.header import BlockCredit
+
+    credits = (BlockCredit(bytes([0x77]) * 32, 5_000), BlockCredit(db.ferris_accounts()[1], 7_000))
+    block = db.build_ferris_block(4, preset=PRESET, credits=credits)
+    header, trace = block.header, block.trace
+    context = ExecutionContext(
+        db.SIDECHAIN_ID, header.height, header.timestamp, block.fee_recipient, block.gas_limit
+    )
+    held = compute_held_nodes(
+        PRESET, VmKind.FERRIS, block.nodes, trace[0], credits, block.txs, trace[1:], context
+    )
+    assert compute_trace(PRESET, VmKind.FERRIS, held, trace[0], credits, block.txs, context) == trace[1:]
+    full = WatchedBlock(db.SIDECHAIN_ID, header.height, block.txs, credits, block.nodes)
+    small = replace(full, nodes=held)
+    opening = DisputeOpening(
+        header, VmKind.FERRIS, len(block.txs), trace[0], block.gas_limit, block.fee_recipient, (),
+        bytes(32), bytes(32), 0, 0, credits,
+    )  # fmt: skip
+    for i in range(len(block.txs)):
+        game = Game(opening, 0, 0, i, i + 1, trace[i], bytes(32), bytes(32), None, 0, 0, (0, 0), 0, None)
+        assert one_step_proof(PRESET, small, game) == one_step_proof(PRESET, full, game)
