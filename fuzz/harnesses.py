@@ -51,6 +51,7 @@ from fuzz.state_harnesses import STATE_HARNESSES
 from fuzz.trie_harnesses import TRIE_HARNESSES
 from fuzz.upgrade_harnesses import UPGRADE_HARNESSES
 from fuzz.vm_wasm_harnesses import VM_WASM_HARNESSES
+from fuzz.watch_store_harnesses import WATCH_STORE_HARNESSES
 from reference import jsonsafe
 from spec.crypto import bls
 from spec.encoding import (
@@ -883,5 +884,6 @@ HARNESSES: dict[str, Harness] = {
     **SIDECHAIN_HARNESSES,
     **DISPUTE_HARNESSES,
     **ETH_RPC_HARNESSES,
+    **WATCH_STORE_HARNESSES,
 }
 """Every harness by name (the names of the corpus directories ``fuzz/corpora/<name>/``)."""

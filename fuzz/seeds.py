@@ -44,6 +44,7 @@ from fuzz.state_harnesses import state_seeds
 from fuzz.trie_harnesses import trie_seeds
 from fuzz.upgrade_harnesses import upgrade_seeds
 from fuzz.vm_wasm_harnesses import vm_wasm_seeds
+from fuzz.watch_store_harnesses import watch_store_seeds
 from spec.crypto import bls
 from spec.encoding import encode, varint_encode
 from spec.merkle import inclusion_proof, merkle_root
@@ -312,6 +313,7 @@ SEED_PROVIDERS: tuple[Callable[[], dict[str, Seeds]], ...] = (
     sidechain_seeds,
     dispute_seeds,
     eth_rpc_seeds,
+    watch_store_seeds,
 )
 """Seed writers of harnesses registered from other modules (harness name -> files)."""
 

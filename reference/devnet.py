@@ -66,7 +66,7 @@ from typing import Any
 import aiohttp
 from tqdm import tqdm
 
-from reference.daemon import metrics_port_of, p2p_port_of, rpc_port_of
+from reference.daemon import PORT_FILES, metrics_port_of, p2p_port_of, rpc_port_of
 from reference.node import Node
 from reference.rpc import RpcError, call
 from spec.masternode.finality import dkg_length
@@ -335,6 +335,7 @@ async def run_devnet(
     sidechain: bool = False,
     multi_vm: bool = False,
     dispute: bool = False,
+    restart_watcher: bool = False,
 ) -> DevnetResult:
     """Run the devnet scenario with ``count`` nodes and at least ``blocks`` blocks (``upgrade``: with
     the scripted upgrade vote; ``metrics``: nodes serve Prometheus metrics, scraped into the result;
@@ -343,7 +344,9 @@ async def run_devnet(
     serve; ``sidechain``: the vote goes on to fork ``sidechains``, then :func:`sidechain_round_trip`;
     ``multi_vm``: the same vote, then :func:`reference.devnet_vms.multi_vm_round_trip` instead;
     ``dispute``: the sidechain round trip with node 0 watching (``--watch-sidechains``) and the
-    other nodes a misbehaving federation (``--sidechain-fault``), see :func:`sidechain_round_trip`).
+    other nodes a misbehaving federation (``--sidechain-fault``), see :func:`sidechain_round_trip`;
+    ``restart_watcher``: with ``dispute``, node 0 is killed (SIGKILL) once its game is open and
+    started again on its P2P port, dialling the others: its watcher reloads its memory and plays on).
     Raises :class:`DevnetError` when a node fails."""
     datadirs = [root / f"node{i}" for i in range(count)]
     sidechain = sidechain or multi_vm or dispute
@@ -352,9 +355,10 @@ async def run_devnet(
     upgrade_blocks = MAX_UPGRADE_BLOCKS + (90 if sidechain else 0)
     processes: list[subprocess.Popen[bytes]] = []
 
-    async def start(index: int, datadir: Path) -> None:
-        Node.init(datadir, "devnet").close()
-        command = [sys.executable, "-m", "reference.cli", "node", str(datadir), *node_args]
+    async def start(index: int, datadir: Path, again: Sequence[str] | None = None) -> None:
+        if again is None:
+            Node.init(datadir, "devnet").close()
+        command = [sys.executable, "-m", "reference.cli", "node", str(datadir), *node_args, *(again or ())]
         if prune is not None:
             command += ["--prune", str(prune)]
         if fast_sync_late_node:
@@ -377,9 +381,26 @@ async def run_devnet(
             command += ["--connect", first]
         with (datadir / "node.log").open("ab") as log:
             process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
-        processes.append(process)
+        if again is None:
+            processes.append(process)
+        else:
+            processes[index] = process
         await _wait_file(datadir / "rpc.port", process)
         await _wait_file(datadir / "p2p.port", process)
+
+    async def restart_node0() -> None:
+        """Kill node 0 (no clean shutdown) and start it again on its P2P port, dialling the others."""
+        port = p2p_port_of(datadirs[0])
+        processes[0].send_signal(signal.SIGKILL)
+        processes[0].wait()
+        for name in PORT_FILES:
+            (datadirs[0] / name).unlink(missing_ok=True)
+        again = ["--p2p-port", str(port)]
+        for datadir in datadirs[1:]:  # a libp2p node's multiaddr, as the first start dials node 0's
+            address = datadir / "p2p.addr"
+            peer = address.read_text().strip() if address.exists() else f"127.0.0.1:{p2p_port_of(datadir)}"
+            again += ["--connect", peer]
+        await start(0, datadirs[0], again)
 
     try:
         for index, datadir in enumerate(datadirs):
@@ -482,7 +503,9 @@ async def run_devnet(
             result.multi_vm = await multi_vm_round_trip(datadirs, show_progress)
             return result
         if sidechain and result.converged and result.finality_expected:
-            result.sidechain = await sidechain_round_trip(datadirs, show_progress, dispute)
+            result.sidechain = await sidechain_round_trip(
+                datadirs, show_progress, dispute, restart_node0 if restart_watcher else None
+            )
             if metrics:  # scraped again: what the round trip (and a dispute) counted
                 result.metrics = [await _scrape(d) for d in datadirs]
             return result
@@ -547,7 +570,10 @@ async def _mine_until(
 
 
 async def sidechain_round_trip(
-    datadirs: Sequence[Path], show_progress: bool = True, dispute: bool = False
+    datadirs: Sequence[Path],
+    show_progress: bool = True,
+    dispute: bool = False,
+    restart: Callable[[], Awaitable[None]] | None = None,
 ) -> dict[str, Any]:
     """Issue 15 item 7 on a running devnet under fork ``sidechains``: node 0 proposes sidechain 1
     (FerrisScript, federation = the finality quorum), every masternode votes yes, the superblock
@@ -563,20 +589,31 @@ async def sidechain_round_trip(
     the checkpoint is reverted, the federation signs the honest header, and the withdrawal is
     claimed after that checkpoint's challenge period. Node 0's watcher events are printed as they
     happen and returned under ``"dispute"``; the run fails unless the forged checkpoint was
-    challenged, lost and reverted before the claim."""
+    challenged, lost and reverted before the claim. ``restart`` (with ``dispute``) is called once
+    node 0's game is open: it kills and restarts node 0, whose watcher must go on from its store
+    (``"restarted_at"``: the mainchain height of the restart)."""
     bar = Progress(show_progress, "sidechain")
     budget = [MAX_SIDECHAIN_BLOCKS + (MAX_DISPUTE_BLOCKS if dispute else 0)]
     milestones: dict[str, Any] = {}
     events: list[dict[str, Any]] = []
 
+    before_restart = [0]  # events of node 0's run before the restart (its new run starts at none)
+
     async def watch() -> None:
         if not dispute:
             return
         info = await _rpc(datadirs[0], "getwatcherinfo")
-        for event in info["events"][len(events) :]:
+        for event in info["events"][len(events) - before_restart[0] :]:
             events.append(event)
             if event["kind"] in DISPUTE_SHOWN and show_progress:
                 tqdm.write(f"node0 watcher, mainchain {event['height']}: {event['text']}", file=sys.stderr)
+        if restart is not None and "restarted_at" not in milestones and seen("game_opened") is not None:
+            milestones["restarted_at"] = int((await _rpc(datadirs[0], "getstatus"))["height"])
+            if show_progress:
+                tqdm.write("node0 killed mid-game and started again", file=sys.stderr)
+            await restart()
+            before_restart[0] = len(events)
+            milestones["reloaded"] = (await _rpc(datadirs[0], "getwatcherinfo"))["stored_rows"]
 
     def seen(kind: str) -> int | None:
         return next((int(e["height"]) for e in events if e["kind"] == kind), None)

@@ -137,7 +137,8 @@ class NodeMetrics:
         self.watcher_events = Counter(
             "rusty_watcher_events",
             "What the sidechain watcher did and saw (--watch-sidechains), by event: opening_posted, "
-            "move_posted, claim_posted, game_opened, game_won, game_lost, checkpoint_reverted, bond_claimed.",
+            "move_posted, claim_posted, game_opened, game_won, game_lost, checkpoint_reverted, bond_claimed, "
+            "store_corrupt.",
             ["event"],
             registry=self.registry,
         )
@@ -214,7 +215,10 @@ class NodeMetrics:
         p2p.on_ban.append(self._banned)
 
     def watch_disputes(self, watch: WatchService) -> None:
-        """Count the sidechain watcher's events (``rusty_watcher_events_total{event=...}``)."""
+        """Count the sidechain watcher's events (``rusty_watcher_events_total{event=...}``), those
+        it had before (``store_corrupt`` at start) included."""
+        for event, count in watch.counts.items():
+            self.watcher_events.labels(event).inc(count)
         watch.count = lambda event: self.watcher_events.labels(event).inc()
 
     def _banned(self, key: str) -> None:

@@ -4,7 +4,8 @@ pending transactions; mining blocks from them. Networking, RPC and the devnet co
 Layout of a data directory:
 
 * ``node.sqlite`` -- the chain (reference/storage.py) plus a ``pending`` table of transactions
-  accepted by the spec's mempool rules and not yet mined;
+  accepted by the spec's mempool rules and not yet mined (and, with ``--watch-sidechains``, the
+  watcher's ``watch_items``, reference/watch_store.py);
 * ``wallet.seed`` -- the 32-byte Ed25519 seed of the node's single wallet key (created at ``init``
   from the operating system's randomness; the node, unlike the spec, may use randomness);
 * ``operator.seed`` -- the 32-byte seed of the node's masternode operator BLS key (created at
@@ -36,6 +37,7 @@ from reference.sidechains import SidechainService, make_federation_lookup
 from reference.snapshots import SnapshotService
 from reference.storage import ChainStore, PruningStore
 from reference.watch_service import Forged, WatchService
+from reference.watch_store import WatchStore
 from spec.chain.block import Block
 from spec.chain.forkchoice import is_ancestor
 from spec.chain.state import (
@@ -221,7 +223,9 @@ class Node:
     def start_watching(self, challenge: bool = True, faulty: bool = False) -> WatchService:
         """``rusty node --watch-sidechains`` (``challenge``): re-execute every checkpointed sidechain
         block and challenge a checkpoint that does not match; as a federation member, defend the
-        checkpoints it signed (reference/watch_service.py). ``faulty`` (``--sidechain-fault``, a
+        checkpoints it signed (reference/watch_service.py). Its memory is reloaded from (and saved to)
+        the node's database (reference/watch_store.py) and the best chain's blocks since the tip it
+        last ran on are read again for checkpoints. ``faulty`` (``--sidechain-fault``, a
         devnet test hook): sign one forged checkpoint per sidechain and defend it."""
         self.sidechains.faulty = faulty
         watch = WatchService(
@@ -231,7 +235,14 @@ class Node:
             self.publish_outputs,
             challenge=challenge,
             forged=lambda: [Forged(f.header, f.trace) for f in self.sidechains.forged.values()],
+            store=WatchStore(self.store.db),
         )
+        tip = self.store.state.height
+        for height in range(watch.rescan_from(tip), tip + 1):  # what it may have missed while down
+            hash_ = self.store.best_hash_at(height)
+            block = None if hash_ is None else self.store.block(hash_)
+            if block is not None:  # a pruned body has no checkpoint left to challenge
+                watch.rescan(block.transactions)
         self.sidechains.on_applied.append(watch.on_applied)
         self.store.on_connect_parent.append(watch.before_connect)
         self.store.on_connect.append(watch.on_connect)

@@ -27,9 +27,14 @@ what they decide:
   :attr:`WatchService.events` (RPC ``getwatcherinfo``), log lines (logger ``rusty.watcher``) and the
   ``rusty_watcher_events`` counter (reference/metrics.py).
 
-What is not done: the watcher's memory (the blocks and checkpoint headers it saw, the games it
-opened) is not persisted, so a node restarted during a challenge period does not challenge the
-checkpoints posted before its restart; blocks are kept for every height (never pruned).
+* **memory** a block is held with only the nodes its steps read (``compute_held_nodes``); after
+  each decision what no open window and no open game needs is dropped (``compute_live``:
+  blocks from the oldest checkpoint still in its challenge window up, headers from its parent
+  up, the openings and defences of those checkpoints and of the open games), and with a
+  :class:`~reference.watch_store.WatchStore` the rest is saved (one SQLite transaction, before
+  anything is posted, and again after): a restarted node reloads it, rescans the mainchain
+  blocks since the tip it last ran on (:meth:`WatchService.rescan_from`), and keeps answering
+  its games.
 """
 
 from __future__ import annotations
@@ -38,15 +43,25 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
-from reference.watcher import Outputs, SidechainDefender, SidechainWatcher, WatchedBlock
+from reference.watch_store import Memory, WatchStore
+from reference.watcher import (
+    Live,
+    Outputs,
+    SidechainDefender,
+    SidechainWatcher,
+    WatchedBlock,
+    compute_held_nodes,
+    compute_live,
+)
 from spec.chain.block import Block
 from spec.chain.state import ChainState
 from spec.errors import SpecError
 from spec.ledger.transaction import Transaction, TxOutput
 from spec.presets import Preset
-from spec.sidechain.chain import BlockResult, SidechainBlock, SidechainState
+from spec.sidechain.chain import BlockResult, SidechainBlock, SidechainState, vm_table
 from spec.sidechain.dispute import Party
 from spec.sidechain.games import (
     MOVE_ONE_STEP,
@@ -59,6 +74,7 @@ from spec.sidechain.games import (
 from spec.sidechain.header import BlockCredit, SidechainHeader, compute_header_hash
 from spec.sidechain.registry import SidechainsState
 from spec.sidechain.transactions import match_sidechain_message
+from spec.vm.interface import ExecutionContext, VmKind
 
 log = logging.getLogger("rusty.watcher")
 
@@ -67,6 +83,23 @@ REPOST_AFTER_BLOCKS = 3
 
 MAX_EVENTS = 1_000
 """Events kept for RPC (the oldest are dropped)."""
+
+RESCAN_MARGIN = 10
+"""Mainchain blocks below the tip the watcher last ran on that a restart reads again (a
+reorganisation while it was down); a watcher with no saved tip reads the longest challenge
+period plus this many."""
+
+
+class Applied(NamedTuple):
+    """A sidechain block the follower applied, as the watcher receives it: the block (with the
+    nodes of its post-state), its header, the post-state roots of its transactions (empty: not
+    defended) and, to keep only the nodes its steps read, its parent's state root and VM kind."""
+
+    block: WatchedBlock
+    header: SidechainHeader
+    trace: tuple[bytes, ...]
+    pre_root: bytes | None = None
+    vm_kind: VmKind | None = None
 
 
 @dataclass(frozen=True)
@@ -108,8 +141,13 @@ class WatchService:
     events: list[WatchEvent] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     _connected: list[tuple[Transaction, ...]] = field(default_factory=list)
-    _applied: list[tuple[WatchedBlock, SidechainHeader, tuple[bytes, ...]]] = field(default_factory=list)
+    store: WatchStore | None = None
+    _applied: list[Applied] = field(default_factory=list)
     _posted: dict[bytes, int] = field(default_factory=dict)
+    _opening_posted: set[bytes] = field(default_factory=set)
+    """Header hashes whose opening this node posted (stored, so a restart does not open it again)."""
+    scanned: int | None = None
+    """The mainchain height the watcher last decided on (stored)."""
     _before: SidechainsState | None = None
     _busy: bool = False
     _again: bool = False
@@ -117,12 +155,38 @@ class WatchService:
     def __post_init__(self) -> None:
         self.watcher = SidechainWatcher(self.preset, self.payout_script)
         self.defender = SidechainDefender(self.preset)
+        if self.store is not None:
+            memory = self._memory()
+            for problem in self.store.load(memory):
+                log.error("watcher store: %s; the watcher goes on without those rows", problem)
+                self._event(-1, "store_corrupt", f"watcher store: {problem}")
+            self.scanned = memory.scanned
+
+    def _memory(self) -> Memory:
+        return Memory(self.watcher, self.defender, self._posted, self._opening_posted, self.scanned)
+
+    def persist(self) -> int:
+        """Save what the watcher holds (one transaction; nothing without a store): rows written."""
+        if self.store is None:
+            return 0
+        self._opening_posted &= set(self.watcher.challenged)
+        return self.store.save(self._memory())
+
+    def rescan_from(self, tip: int) -> int:
+        """The first mainchain height whose checkpoints a (re)started watcher reads again."""
+        if self.scanned is not None:
+            return max(0, min(self.scanned, tip) - RESCAN_MARGIN)
+        periods = [r.spec.challenge_period for r in self.chain_state().sidechains.chains.values()]
+        return max(0, tip - max(periods, default=0) - RESCAN_MARGIN)
+
+    def rescan(self, transactions: Sequence[Transaction]) -> None:
+        """A mainchain block's transactions read again at start (checkpoint headers only)."""
+        self._connected.append(tuple(transactions))
 
     # ------------------------------------------------------------------------- feeding (event loop)
 
     def on_applied(self, parent: SidechainState, block: SidechainBlock, result: BlockResult) -> None:
         """A sidechain block the follower applied on ``parent`` (``SidechainService.on_applied``)."""
-        del parent  # the post-state's nodes hold the parent's
         watched = WatchedBlock(
             block.header.sidechain_id,
             block.header.height,
@@ -131,7 +195,7 @@ class WatchService:
             result.state.nodes,
         )
         trace = tuple(outcome.post_root for outcome in result.outcomes)
-        self._applied.append((watched, block.header, trace))
+        self._applied.append(Applied(watched, block.header, trace, parent.tip.state_root, parent.vm_kind))
 
     def before_connect(self, block: Block, before: ChainState) -> None:
         """The state a mainchain block is connected on (``ChainStore.on_connect_parent``)."""
@@ -153,28 +217,67 @@ class WatchService:
         state: SidechainsState,
         height: int,
         connected: Sequence[tuple[Transaction, ...]],
-        applied: Sequence[tuple[WatchedBlock, SidechainHeader, tuple[bytes, ...]]],
+        applied: Sequence[Applied],
         forged: Sequence[Forged],
     ) -> list[Outputs]:
         """What to post in the block at ``height`` on ``state``, after learning ``connected``
-        mainchain blocks' transactions and ``applied`` sidechain blocks (pure of the event loop)."""
+        mainchain blocks' transactions and ``applied`` sidechain blocks (pure of the event loop);
+        then drop what no window and no game needs (``compute_live``)."""
+        live = compute_live(state, height)
+        for opened in state.games.values():  # opened on chain: never again (a lost save included)
+            if opened.payout_script == self.payout_script:
+                hash_ = compute_header_hash(opened.game.opening.header)
+                self.watcher.opened.add(hash_)
+                self._opening_posted.add(hash_)
         by_root: dict[tuple[int, bytes], WatchedBlock] = {}
-        for watched, header, trace in applied:
+        for item in applied:
+            watched, header, trace = item.block, item.header, item.trace
+            if not _needed(watched, header, live):
+                continue
+            watched = self._held(item)
             self.watcher.observe(watched)
             by_root[(header.sidechain_id, header.tx_root)] = watched
             if trace:
                 self.defender.defend(header, trace, watched)
         for transactions in connected:
             self.watcher.on_block(transactions)
-        for item in forged:
-            key = (item.header.sidechain_id, item.header.tx_root)
+        for lie in forged:
+            key = (lie.header.sidechain_id, lie.header.tx_root)
             watched_block = by_root.get(key) or self.watcher.blocks.get(key)
             if watched_block is not None:
-                self.defender.defend(item.header, item.trace, watched_block)
+                self.defender.defend(lie.header, lie.trace, watched_block)
         posts = list(self.defender.on_tip(state))
         if self.challenge:
             posts.extend(self.watcher.on_tip(state, height))
+        self.watcher.prune(live)
+        self.defender.prune(live)
+        self.scanned = height - 1
         return posts
+
+    def _held(self, item: Applied) -> WatchedBlock:
+        """``item``'s block with only the nodes its steps read (all of them if that cannot be told)."""
+        block = item.block
+        vm = None if item.vm_kind is None else vm_table(self.preset).get(item.vm_kind)
+        if item.pre_root is None or vm is None or item.vm_kind is None or len(item.trace) != len(block.txs):
+            return block
+        header = item.header
+        context = ExecutionContext(
+            header.sidechain_id, header.height, header.timestamp, vm.fee_recipient, vm.max_tx_gas
+        )
+        try:
+            nodes = compute_held_nodes(
+                self.preset,
+                item.vm_kind,
+                block.nodes,
+                item.pre_root,
+                block.credits,
+                block.txs,
+                item.trace,
+                context,
+            )
+        except SpecError:
+            return block
+        return replace(block, nodes=nodes)
 
     # ------------------------------------------------------------------------- posting (event loop)
 
@@ -200,17 +303,33 @@ class WatchService:
                 except Exception:  # a bug must not stop the node's tip handling: logged, skipped
                     log.exception("the watcher failed on this tip")
                     posts = []
+                if not self._save():  # what it is about to post is on disk first, or not posted
+                    for outputs in posts:
+                        message = self._message(outputs[0])
+                        if isinstance(message, DisputeOpenMessage):
+                            self._forget_opening(message)  # opened again on a later tip
+                    posts = []
                 out.extend(self.post(posts, state.height))
+                self._save()
                 if not self._again:
                     return out
         finally:
             self._busy = False
+
+    def _save(self) -> bool:
+        try:
+            self.persist()
+        except Exception:  # a full disk must not stop the node's tip handling: logged, retried
+            log.exception("the watcher could not save its memory; it posts nothing until it can")
+            return False
+        return True
 
     def post(self, posts: Sequence[Outputs], height: int) -> list[Transaction]:
         """Post each list of outputs as one wallet transaction (not one posted in the last
         :data:`REPOST_AFTER_BLOCKS` blocks); an opening the wallet cannot pay is forgotten so the
         watcher opens it again on a later tip."""
         out: list[Transaction] = []
+        self._posted = {k: at for k, at in self._posted.items() if height < at + REPOST_AFTER_BLOCKS}
         for outputs in posts:
             key = outputs[0].script_pubkey
             posted = self._posted.get(key)
@@ -224,6 +343,8 @@ class WatchService:
                 log.warning("cannot post", extra={"fields": {"message": _describe(message)}})
                 continue
             self._posted[key] = height
+            if isinstance(message, DisputeOpenMessage):
+                self._opening_posted.add(compute_header_hash(message.header))
             out.append(tx)
             kind = _post_kind(message)
             self._event(height, kind, f"posted {_describe(message)}")
@@ -233,6 +354,7 @@ class WatchService:
         header_hash = compute_header_hash(message.header)
         self.watcher.opened.discard(header_hash)
         self.watcher.challenged.pop(header_hash, None)
+        self._opening_posted.discard(header_hash)
 
     def _message(self, output: TxOutput) -> object:
         try:
@@ -315,9 +437,19 @@ class WatchService:
             "checkpoints_seen": len(self.watcher.headers),
             "challenged": sorted(hash_.hex() for hash_ in self.watcher.opened),
             "defended": len(self.defender.defended),
+            "stored_rows": {} if self.store is None else self.store.count(),
+            "store_problems": [] if self.store is None else list(self.store.problems),
             "counts": dict(sorted(self.counts.items())),
             "events": [{"height": e.height, "kind": e.kind, "text": e.text} for e in self.events],
         }
+
+
+def _needed(block: WatchedBlock, header: SidechainHeader, live: Live) -> bool:
+    """Is an applied block inside a window or an open game (else it is not held at all)?"""
+    lowest = live.lowest.get(block.sidechain_id)
+    if lowest is None:
+        return False
+    return block.height >= lowest or (block.sidechain_id, header.tx_root) in live.game_blocks
 
 
 def _post_kind(message: object) -> str:

@@ -22,8 +22,13 @@ checkpoint it signed from the trace that checkpoint committed, and posts the one
 (:func:`one_step_proof`, the witness recorded from the block's nodes, VM-6) when the game is at
 one step. ``rusty node --watch-sidechains`` runs both (reference/watch_service.py).
 
+**Memory** (docs/node.md "Watching sidechains"): a held block keeps only the nodes its steps read
+(:func:`compute_held_nodes`, the union of the one-step witnesses of its transactions, VM-6), and
+:meth:`SidechainWatcher.prune` / :meth:`SidechainDefender.prune` drop what no open window and no
+open game needs (:func:`compute_live`); reference/watch_store.py persists the rest.
+
 What is not done: the watcher needs the block's nodes (the follower's store: a block the
-federation withholds cannot be re-executed), and keeps what it saw in memory only.
+federation withholds cannot be re-executed).
 """
 
 from __future__ import annotations
@@ -63,7 +68,7 @@ from spec.sidechain.header import (
     compute_header_hash,
     encode_sidechain_header,
 )
-from spec.sidechain.registry import SidechainsState
+from spec.sidechain.registry import SidechainRecord, SidechainsState
 from spec.sidechain.settlement import is_within_window
 from spec.sidechain.transactions import match_sidechain_message, sidechain_message_script
 from spec.vm.interface import (
@@ -88,6 +93,66 @@ class WatchedBlock:
     txs: tuple[bytes, ...]
     credits: tuple[BlockCredit, ...]
     nodes: Mapping[bytes, bytes]
+
+
+_NEVER = 1 << 62
+"""A height no block reaches: what an unregistered sidechain keeps."""
+
+
+@dataclass(frozen=True)
+class Live:
+    """What the watcher and the defender must keep at one tip (:func:`compute_live`)."""
+
+    lowest: Mapping[int, int]
+    """Sidechain id -> the lowest sidechain height still needed: the oldest checkpoint still in its
+    challenge window (SC-DSP-11), else the next height to checkpoint. Blocks from it up are kept,
+    headers from one below it (the parent an opening carries)."""
+    header_hashes: frozenset[bytes]
+    """Headers of the checkpoints in their window and of every open game (SC-DSP-14)."""
+    game_blocks: frozenset[tuple[int, bytes]]
+    """(sidechain id, ``tx_root``) of every open game's block (a defender's one-step proof)."""
+
+
+def _lowest_live(record: SidechainRecord, height: int) -> int:
+    for checkpoint in record.checkpoints:  # posted in height order: the window's checkpoints are a suffix
+        if is_within_window(checkpoint.posted_height, record.spec.challenge_period, height):
+            return checkpoint.height
+    return len(record.checkpoints)
+
+
+def compute_live(state: SidechainsState, height: int) -> Live:
+    """What no open window (a game may open at ``height`` over it) and no open game lets go."""
+    hashes = {compute_header_hash(opened.game.opening.header) for opened in state.games.values()}
+    lowest: dict[int, int] = {}
+    for sidechain_id, record in state.chains.items():
+        lowest[sidechain_id] = _lowest_live(record, height)
+        hashes.update(c.header_hash for c in record.checkpoints[lowest[sidechain_id] :])
+    blocks = {(opened.sidechain_id, opened.game.opening.header.tx_root) for opened in state.games.values()}
+    return Live(lowest, frozenset(hashes), frozenset(blocks))
+
+
+def compute_held_nodes(
+    preset: Preset,
+    kind: VmKind,
+    nodes: Mapping[bytes, bytes],
+    pre_root: bytes,
+    credits: Sequence[BlockCredit],
+    txs: Sequence[bytes],
+    trace: Sequence[bytes],
+    context: ExecutionContext,
+) -> dict[bytes, bytes]:
+    """The nodes a held block needs: the union of the witnesses of each of its steps (VM-6, SC-DSP-5:
+    transaction ``i`` from ``r_i``, the credits first at step 0), read from ``nodes`` (its
+    post-state's, holding every intermediate state). Every step's one-step proof reads only these,
+    and so does the re-execution of the whole block from ``pre_root`` (:func:`compute_trace`: a
+    node it reads is either one it created or one a step reads from the store)."""
+    held: dict[bytes, bytes] = {}
+    roots = (pre_root, *trace)[: len(txs)]  # r_i before transaction i (none for an empty block)
+    for index, (root, tx) in enumerate(zip(roots, txs, strict=True)):
+        recording = RecordingNodes(nodes)
+        execute_step(preset, kind, recording, root, credits if index == 0 else (), tx, context)
+        held.update(recording.read)
+    return held
 
 
 @dataclass
@@ -118,6 +183,22 @@ class SidechainWatcher:
                 if isinstance(message, Checkpoint):
                     header = message.header
                     self.headers[(header.sidechain_id, header.height)] = header
+
+    def prune(self, live: Live) -> None:
+        """Drop the blocks, headers and openings no open window and no open game needs (``live``,
+        :func:`compute_live`)."""
+        self.blocks = {
+            key: block
+            for key, block in self.blocks.items()
+            if key in live.game_blocks or block.height >= live.lowest.get(key[0], _NEVER)
+        }
+        self.headers = {
+            key: header
+            for key, header in self.headers.items()
+            if key[1] >= live.lowest.get(key[0], _NEVER) - 1
+        }
+        self.challenged = {h: trace for h, trace in self.challenged.items() if h in live.header_hashes}
+        self.opened &= live.header_hashes
 
     def honest_trace(
         self, header: SidechainHeader, parent_root: bytes, vm_kind: int
@@ -235,6 +316,14 @@ class SidechainDefender:
     def defend(self, header: SidechainHeader, trace: Sequence[bytes], block: WatchedBlock) -> None:
         """Defend ``header`` (committing ``trace``) in any game over it."""
         self.defended[compute_header_hash(header)] = (tuple(trace), block)
+
+    def prune(self, live: Live) -> None:
+        """Forget the headers no open window and no open game needs (``live``, :func:`compute_live`)."""
+        self.defended = {
+            hash_: held
+            for hash_, held in self.defended.items()
+            if hash_ in live.header_hashes or held[1].height >= live.lowest.get(held[1].sidechain_id, _NEVER)
+        }
 
     def on_tip(self, state: SidechainsState) -> list[Outputs]:
         """The defender's moves to post in the next block (one transaction each)."""

@@ -81,3 +81,29 @@ def test_a_watcher_node_gets_a_forged_checkpoint_reverted_and_the_withdrawal_pai
             assert statuses == {MasternodeStatus.SLASHED}, statuses
         finally:
             node.close()
+
+
+@pytest.mark.slow
+def test_a_watcher_node_killed_mid_game_restarts_from_its_store_and_still_wins(tmp_path: Path) -> None:
+    """``run_devnet(dispute=True, restart_watcher=True)``: node 0 is SIGKILLed once its game is
+    open (before its answer to the forgers' bisection) and started again; the follower does not
+    re-apply the honest block the forged checkpoint names, so only the watcher's store (its block,
+    trace and headers, reference/watch_store.py) lets it answer: it wins, the checkpoint is
+    reverted, it claims its bond and the withdrawal is paid later. Slow (``RUSTY_SLOW=1``)."""
+    result = asyncio.run(run_devnet(3, 10, tmp_path, show_progress=False, dispute=True, restart_watcher=True))
+    assert result.converged and result.upgraded, result
+    trip = result.sidechain
+    assert trip is not None
+    assert trip["game_opened"] <= trip["restarted_at"] < trip["game_won"], trip
+    assert trip["reloaded"].get("challenged") == 1 and trip["reloaded"].get("block", 0) >= 1, trip
+    assert trip["game_won"] == trip["checkpoint_reverted"] <= trip["bond_claimed"] < trip["claimed"], trip
+    texts = [event["text"] for event in trip["dispute"]]
+    assert any(text.endswith("(at its one-step proof)") for text in texts), texts
+    node = Node(tmp_path / "node0")
+    try:
+        state = node.store.state.sidechains
+        assert not state.games and not state.bond_payouts
+        key = (devnet.SIDECHAIN_ID, trip["withdrawal"]["height"], trip["withdrawal"]["index"])
+        assert key in state.spent_withdrawals
+    finally:
+        node.close()

@@ -24,7 +24,7 @@ from conformance import sidechainbuilder as sb
 from reference.node import Node
 from reference.rpc import INVALID_PARAMS, RpcServer
 from reference.sidechains import forge_header
-from reference.watch_service import REPOST_AFTER_BLOCKS, Forged, WatchService
+from reference.watch_service import REPOST_AFTER_BLOCKS, Applied, Forged, WatchService
 from reference.watcher import SidechainDefender, WatchedBlock
 from spec.chain.state import ChainState
 from spec.ledger.transaction import Transaction, TxOutput
@@ -96,7 +96,7 @@ def _run(
     connected: list[tuple[Transaction, ...]] = []
     events: list[tuple[int, str, str]] = []
     penalties: list[Penalty] = []
-    applied = [(_watched(sc), sc.block.header, ())]
+    applied = [Applied(_watched(sc), sc.block.header, ())]
 
     def connect(height: int, outputs: Sequence[Sequence[TxOutput]]) -> None:
         nonlocal state
@@ -200,7 +200,7 @@ def test_the_loop_posts_a_message_once_and_retries_an_opening_it_could_not_pay()
         state = apply_block_to_sidechains(state, block, at, sb.keys(), PRESET).state
         transactions.append(block)
     height = gc.CHECKPOINT_1_AT + 1
-    posts = watch.decide(state, height, transactions, [(_watched(sc), sc.block.header, ())], ())
+    posts = watch.decide(state, height, transactions, [Applied(_watched(sc), sc.block.header, ())], ())
     assert len(posts) == 1  # the opening
     wallet.broke = True
     assert watch.post(posts, height) == []
@@ -240,7 +240,7 @@ def test_the_tip_handler_runs_the_watcher_off_the_event_loop_once_at_a_time() ->
     chain = cast(ChainState, type("Tip", (), {"sidechains": state, "height": gc.CHECKPOINT_1_AT})())
     watch = WatchService(PRESET, PAYEE, lambda: chain, wallet)
     watch._connected.extend(transactions)
-    watch._applied.append((_watched(sc), sc.block.header, ()))
+    watch._applied.append(Applied(_watched(sc), sc.block.header, ()))
 
     async def two_tips() -> tuple[list[Transaction], list[Transaction]]:
         first = asyncio.ensure_future(watch.on_tip())
