@@ -162,6 +162,8 @@ class DevnetResult:
     peer_info: list[dict[str, Any]] = field(default_factory=list)
     """Each node's ``getpeerinfo`` once the nodes converged (on libp2p: its peer id and the operator
     records of its quorums' members it resolved, P2P-LP-8)."""
+    settled: Any = None
+    """What ``run_devnet``'s ``settle`` coroutine returned (``None``: not run)."""
 
     @property
     def upgraded(self) -> bool:
@@ -335,6 +337,7 @@ async def run_devnet(
     sidechain: bool = False,
     multi_vm: bool = False,
     dispute: bool = False,
+    settle: Callable[[list[Path]], Awaitable[Any]] | None = None,
 ) -> DevnetResult:
     """Run the devnet scenario with ``count`` nodes and at least ``blocks`` blocks (``upgrade``: with
     the scripted upgrade vote; ``metrics``: nodes serve Prometheus metrics, scraped into the result;
@@ -343,7 +346,9 @@ async def run_devnet(
     serve; ``sidechain``: the vote goes on to fork ``sidechains``, then :func:`sidechain_round_trip`;
     ``multi_vm``: the same vote, then :func:`reference.devnet_vms.multi_vm_round_trip` instead;
     ``dispute``: the sidechain round trip with node 0 watching (``--watch-sidechains``) and the
-    other nodes a misbehaving federation (``--sidechain-fault``), see :func:`sidechain_round_trip`).
+    other nodes a misbehaving federation (``--sidechain-fault``), see :func:`sidechain_round_trip`;
+    ``settle``: a test's coroutine run on the data directories once the nodes converged and
+    finalized, before the late node, its result in ``DevnetResult.settled``).
     Raises :class:`DevnetError` when a node fails."""
     datadirs = [root / f"node{i}" for i in range(count)]
     sidechain = sidechain or multi_vm or dispute
@@ -487,6 +492,8 @@ async def run_devnet(
                 result.metrics = [await _scrape(d) for d in datadirs]
             return result
         if result.converged and result.finality_expected:
+            if settle is not None:
+                result.settled = await settle(datadirs)
             # 6. a node that saw none of it joins: it syncs the blocks and, from the certificate its
             # peer sends after the handshake, finalizes the same block with the key committed on
             # chain (FIN-5) although it never took part in the DKG.

@@ -64,9 +64,11 @@ from libp2p.abc import INetConn, INetStream, INetwork, INotifee
 from libp2p.custom_types import TProtocol
 from libp2p.kad_dht.kad_dht import DHTMode, KadDHT
 from libp2p.network.config import ConnectionConfig
+from libp2p.network.exceptions import SwarmException
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo, info_from_p2p_addr
 from libp2p.pubsub.pb import rpc_pb2
+from libp2p.rcmgr import Direction
 from libp2p.records.validator import Validator
 from libp2p.tools.anyio_service import background_trio_service
 
@@ -219,6 +221,8 @@ class TransportLimits:
     max_outbound: int = 8
     handshake_timeout: float = 10.0
     frame_timeout: float = 60.0
+    discovery_dial: bool = True
+    """False: the devnet test hook ``--no-discovery-dial`` (:class:`DialGate`)."""
 
     def connection_config(self) -> ConnectionConfig:
         """py-libp2p's connection manager: at most ``max_inbound + max_outbound`` open connections,
@@ -265,6 +269,80 @@ class RefusingNotifee(INotifee):
 
     async def listen_close(self, network: INetwork, multiaddr: multiaddr.Multiaddr) -> None:
         return None
+
+
+class InboundLimit:
+    """``--max-inbound`` on libp2p (node policy, docs/node.md "Limits on libp2p"): at most
+    ``max_inbound`` inbound connections open or being upgraded at once. One more is closed as soon
+    as it is accepted, before Noise (no byte of it is read, no stream served), and counted in
+    ``getpeerinfo``'s ``limits.inbound_refused``; a slot is free again once its connection closes.
+    Outbound dials (bootstrap, discovery, operator records) are not counted: they are bounded by
+    ``max_outbound`` and py-libp2p's ``max_connections`` (inbound + outbound) caps the total."""
+
+    def __init__(self, network: INetwork, max_inbound: int, counters: dict[str, int]) -> None:
+        self.network = network
+        self.max_inbound = max_inbound
+        self.counters = counters
+        self.counters.setdefault("inbound_refused", 0)
+        self.upgrading = 0
+        """Inbound connections accepted whose Noise and muxer upgrade is running."""
+
+    def open_inbound(self) -> int:
+        """Inbound connections the swarm holds (those it added as ``inbound``)."""
+        return sum(
+            1
+            for conns in list(self.network.connections.values())
+            for conn in conns
+            if getattr(conn, "direction", None) == Direction.INBOUND
+        )
+
+    def admit(self) -> bool:
+        """Whether one more inbound connection fits (no checkpoint: race-free in trio)."""
+        if self.upgrading + self.open_inbound() >= self.max_inbound:
+            self.counters["inbound_refused"] += 1
+            return False
+        return True
+
+    def install(self) -> None:
+        """Wrap the swarm's inbound upgrade: a connection above the limit is closed before it."""
+        upgrade = self.network.upgrade_inbound_raw_conn
+
+        async def limited(raw_conn: Any, maddr: multiaddr.Multiaddr) -> Any:
+            if not self.admit():
+                with contextlib.suppress(Exception):
+                    await raw_conn.close()
+                raise SwarmException("--max-inbound inbound connections are open")
+            self.upgrading += 1
+            try:
+                return await upgrade(raw_conn, maddr)
+            finally:
+                self.upgrading -= 1
+
+        self.network.upgrade_inbound_raw_conn = limited  # type: ignore[method-assign]
+
+
+class DialGate:
+    """The devnet test hook ``--no-discovery-dial`` (docs/node.md "The node on libp2p"): the node
+    opens connections only to the peers in ``allowed`` (its ``--connect`` addresses and the peers
+    whose operator records it resolved, P2P-LP-8); every other dial (DHT lookups, the discovery
+    loop, gossipsub) fails at once, so two quorum members that only meet through the record
+    connect only through it. Inbound connections are not gated, and streams on open connections
+    are served as ever."""
+
+    def __init__(self, network: INetwork) -> None:
+        self.network = network
+        self.allowed: set[str] = set()
+
+    def install(self) -> None:
+        """Wrap the swarm's ``dial_peer`` (every outbound connection of py-libp2p goes through it)."""
+        dial = self.network.dial_peer
+
+        async def gated(peer_id: ID) -> list[INetConn]:
+            if peer_id.to_base58() not in self.allowed:
+                raise SwarmException("--no-discovery-dial: not a bootstrap or operator-record peer")
+            return await dial(peer_id)
+
+        self.network.dial_peer = gated  # type: ignore[method-assign]
 
 
 RECORD_INTERVAL = 3.0
@@ -316,6 +394,9 @@ def node_seed(datadir: Path) -> bytes:
 
 class Libp2pBridge:
     """py-libp2p on trio in a thread, reached from asyncio without blocking (module docstring)."""
+
+    gate: DialGate | None = None
+    """With ``--no-discovery-dial``: the peers the node may dial."""
 
     def __init__(
         self,
@@ -411,6 +492,10 @@ class Libp2pBridge:
             # ``max_connections``, checked when a connection is added; handshakes end within the
             # upgrade timeout.
             network._inbound_limiter = trio.CapacityLimiter(math.inf)
+        InboundLimit(network, self.limits.max_inbound, self.counters).install()
+        if not self.limits.discovery_dial:
+            self.gate = DialGate(network)
+            self.gate.install()
         pubsub = self.gossip.pubsub
 
         async def teardown(peer_id: ID) -> None:
@@ -738,6 +823,8 @@ class Libp2pBridge:
 
     async def _dial(self, address: str) -> str:
         info = info_from_p2p_addr(multiaddr.Multiaddr(address))
+        if self.gate is not None:
+            self.gate.allowed.add(info.peer_id.to_base58())  # a bootstrap peer
         await self.gossip.host.connect(info)
         if self.dht is not None:
             await self.dht.add_peer(info.peer_id, skip_server_mode_check=True)
@@ -787,6 +874,8 @@ class Libp2pBridge:
 
     async def _dial_addresses(self, peer: str, addresses: Sequence[str]) -> None:
         info = PeerInfo(ID.from_base58(peer), [multiaddr.Multiaddr(a) for a in addresses])
+        if self.gate is not None:
+            self.gate.allowed.add(peer)  # named by its operator record (P2P-LP-8)
         await self.gossip.host.connect(info)
         if self.dht is not None:
             await self.dht.add_peer(info.peer_id, skip_server_mode_check=True)
@@ -837,6 +926,8 @@ class Libp2pService(P2PService):
         """P2P-LP-8: by operator key (hex), what the record of a fellow quorum member said (peer id,
         addresses, sequence) and whether the node dialled it from the record."""
         self._looked_up: dict[str, float] = {}
+        self.gossip_received: dict[str, dict[str, int]] = {}
+        """Gossip messages handled, by forwarder peer id and topic kind (:meth:`_count_gossip`)."""
 
     # ------------------------------------------------------------------------- lifecycle
 
@@ -847,6 +938,7 @@ class Libp2pService(P2PService):
             max_outbound=self.preset.network.max_outbound,
             handshake_timeout=self.limits.handshake_timeout,
             frame_timeout=self.limits.frame_timeout,
+            discovery_dial=self.limits.discovery_dial,
         )
         host = GossipHost(
             self.preset,
@@ -873,7 +965,8 @@ class Libp2pService(P2PService):
         self.port = bridge.port
         self.peer_id = host.peer_id.to_base58()
         self.listen_address = str(host.listen_address())
-        self._spawn(self._discover_forever())
+        if self.limits.discovery_dial:
+            self._spawn(self._discover_forever())
         self._spawn(self._records_forever())
         return self.port
 
@@ -1247,6 +1340,7 @@ class Libp2pService(P2PService):
         :func:`compute_gossip_validation` of the node's outcome, and a reject scores the peer."""
         if self.is_banned(peer_id):
             return GossipDecision.REJECT
+        self._count_gossip(peer_id, kind)
         if self._waiting >= MAX_INBOUND_QUEUE:
             self.gossip_dropped += 1
             return GossipDecision.IGNORE
@@ -1262,6 +1356,16 @@ class Libp2pService(P2PService):
         if validation.violation is not None:
             await self._punish(peer, validation.violation)
         return validation.decision
+
+    def _count_gossip(self, peer_id: str, kind: TopicKind) -> None:
+        """Count a gossip message by forwarder and topic (``getpeerinfo``'s ``gossip_received``:
+        which connection it came over; at most :data:`MAX_LISTED_SCORES` forwarders)."""
+        counts = self.gossip_received.get(peer_id)
+        if counts is None:
+            if len(self.gossip_received) >= MAX_LISTED_SCORES:
+                return
+            counts = self.gossip_received[peer_id] = {}
+        counts[kind.value] = counts.get(kind.value, 0) + 1
 
     async def _gossip_outcome(self, peer: Peer, message: Message) -> tuple[str | None, bool]:
         """The node's outcome on a gossip message: (first error code or None, already known)."""
@@ -1361,6 +1465,7 @@ class Libp2pService(P2PService):
                 "limits": dict(self.bridge.counters) if self.bridge is not None else {},
                 "operator_record_sequence": self.record_sequence,
                 "operator_peers": dict(self.operator_peers),
+                "gossip_received": {peer: dict(counts) for peer, counts in self.gossip_received.items()},
             }
         )
         return base
