@@ -72,7 +72,7 @@ from libp2p.rcmgr import Direction
 from libp2p.records.validator import Validator
 from libp2p.tools.anyio_service import background_trio_service
 
-from reference.libp2p_host import GossipHost, read_frame
+from reference.libp2p_host import GossipHost, has_ipv6_loopback, read_frame
 from reference.node import Node
 from reference.p2p import (
     DEFAULT_LIMITS,
@@ -102,6 +102,7 @@ from spec.p2p.compact import (
 )
 from spec.p2p.compact import reconstruct as reconstruct_compact
 from spec.p2p.libp2p import (
+    MAX_RECORD_ADDRESSES,
     MULTI_RESPONSE_KINDS,
     OPERATOR_RECORD_NAMESPACE,
     RESERVED_TOPICS,
@@ -111,6 +112,7 @@ from spec.p2p.libp2p import (
     RequestKind,
     TopicKind,
     check_operator_record_entry,
+    check_record_address,
     compute_gossip_validation,
     compute_message_id,
     decode_gossip_data,
@@ -379,6 +381,17 @@ class OperatorRecordValidator(Validator):
         return decoded[best][0] if best >= 0 else 0
 
 
+def record_addresses(listening: Sequence[str]) -> tuple[bytes, ...]:
+    """The listen addresses an operator record can name (P2P-LP-6: canonical ``/ip4/`` or ``/ip6/``
+    text with a port, at most :data:`MAX_RECORD_ADDRESSES`, sorted; the others are left out)."""
+    valid: set[bytes] = set()
+    for address in listening:
+        with contextlib.suppress(SpecError):
+            check_record_address(address.encode())
+            valid.add(address.encode())
+    return tuple(sorted(valid)[:MAX_RECORD_ADDRESSES])
+
+
 def node_seed(datadir: Path) -> bytes:
     """The node key seed of ``datadir``, drawn once and kept ``0600`` (P2P-LP-3: the peer id)."""
     path = datadir / NODE_SEED_FILE
@@ -397,6 +410,8 @@ class Libp2pBridge:
 
     gate: DialGate | None = None
     """With ``--no-discovery-dial``: the peers the node may dial."""
+    ip6: bool = False
+    """Listen on the IPv6 loopback ``::1`` too (set by the node when the machine has it)."""
 
     def __init__(
         self,
@@ -511,7 +526,7 @@ class Libp2pBridge:
             pubsub._forget_all_subscriptions(peer_id)
 
         pubsub._teardown_if_connected = teardown  # type: ignore[method-assign]
-        async with self.gossip.running(self.port):
+        async with self.gossip.running(self.port, ip6=self.ip6):
             self.port = int(str(self.gossip.listen_address()).split("/tcp/")[1].split("/")[0])
             self.dht = KadDHT(self.gossip.host, DHTMode.SERVER)
             self.dht.set_namespace_validator(
@@ -926,13 +941,16 @@ class Libp2pService(P2PService):
         """P2P-LP-8: by operator key (hex), what the record of a fellow quorum member said (peer id,
         addresses, sequence) and whether the node dialled it from the record."""
         self._looked_up: dict[str, float] = {}
+        self.record_addresses: tuple[bytes, ...] = ()
+        """The listen addresses the operator record names (IPv4, and IPv6 ``::1`` when listened on)."""
         self.gossip_received: dict[str, dict[str, int]] = {}
         """Gossip messages handled, by forwarder peer id and topic kind (:meth:`_count_gossip`)."""
 
     # ------------------------------------------------------------------------- lifecycle
 
     async def start(self) -> int:
-        """Start the libp2p host on 127.0.0.1; return the bound TCP port."""
+        """Start the libp2p host on 127.0.0.1 (and ::1 if the machine has IPv6); return the IPv4
+        TCP port."""
         transport_limits = TransportLimits(
             max_inbound=self.max_inbound,
             max_outbound=self.preset.network.max_outbound,
@@ -959,12 +977,14 @@ class Libp2pService(P2PService):
             transport_limits,
         )
         bridge.on_connected = self._on_connected
+        bridge.ip6 = has_ipv6_loopback()
         bridge.on_disconnected = self._on_disconnected
         await asyncio.get_running_loop().run_in_executor(None, bridge.start)
         self.bridge = bridge
         self.port = bridge.port
         self.peer_id = host.peer_id.to_base58()
         self.listen_address = str(host.listen_address())
+        self.record_addresses = record_addresses(host.listen_addresses())
         if self.limits.discovery_dial:
             self._spawn(self._discover_forever())
         self._spawn(self._records_forever())
@@ -1033,9 +1053,9 @@ class Libp2pService(P2PService):
     def own_record(self) -> OperatorPeerRecord:
         """P2P-LP-6: this node's record (its listen address, a fresh sequence above the last one)."""
         sequence = max(self.record_sequence + 1, int(time.time()))
-        address = f"/ip4/127.0.0.1/tcp/{self.port}".encode()
+        addresses = self.record_addresses or (f"/ip4/127.0.0.1/tcp/{self.port}".encode(),)
         return make_operator_peer_record(
-            self.node.quorum.secret_key, self.bridge_peer_id(), (address,), sequence, self.preset
+            self.node.quorum.secret_key, self.bridge_peer_id(), addresses, sequence, self.preset
         )
 
     def bridge_peer_id(self) -> bytes:
