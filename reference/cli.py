@@ -702,6 +702,13 @@ def devnet(
             f"node{index}: height {height}, tip {tip[:16]}, {peers} peers, "
             f"{masternodes} masternodes, finalized height {finalized}"
         )
+    for index, info in enumerate(result.peer_info):
+        if "operator_peers" in info:  # libp2p: the quorum fellows found by their records (P2P-LP-8)
+            records = info["operator_peers"].values()
+            dialled = sum(1 for record in records if record.get("dialled"))
+            click.echo(
+                f"node{index}: {len(records)} operator records resolved, {dialled} dialled from a record"
+            )
     finality = "not expected (fewer nodes than a quorum)"
     if result.finality_expected:
         finality = "reached" if result.finality_reached else "MISSING"
