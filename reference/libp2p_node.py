@@ -22,9 +22,10 @@ Two pieces (docs/node.md, "The node on libp2p"):
   - peers are their libp2p peer ids (P2P-LP-3), derived from the node key ``DATADIR/node.seed``
     (32 bytes, ``0600``): scores and bans key on the peer id, hence on the key, and a banned peer
     id is blacklisted in gossipsub and refused at connection;
-  - robustness (node policy, docs/node.md "Limits on libp2p"): py-libp2p's connection limit
-    (``--max-inbound`` plus the preset's ``max_outbound`` open connections) and upgrade timeout
-    (``--handshake-timeout``); a request stream must
+  - robustness (node policy, docs/node.md "Limits on libp2p"): at most ``--max-inbound`` inbound
+    connections (:class:`InboundLimit`: one more is closed before Noise; outbound dials are not
+    counted), py-libp2p's connection limit (``--max-inbound`` plus the preset's ``max_outbound``
+    open connections) and upgrade timeout (``--handshake-timeout``); a request stream must
     deliver its request within ``--frame-timeout``; each peer has a request budget (a token bucket
     of :data:`REQUESTS_PER_SECOND`, above it the stream is reset and the peer disconnected, without
     a ban, and refused for :data:`COOLDOWN_SECONDS`), at most :data:`MAX_STREAMS_PER_PEER` request
@@ -36,7 +37,10 @@ Two pieces (docs/node.md, "The node on libp2p"):
   - discovery: the Kademlia DHT (``/ipfs/kad/1.0.0``) in server mode, bootstrapped from the
     ``--connect`` addresses; every :data:`DISCOVERY_INTERVAL` the node looks itself up
     (``find_closest_peers_network``) and dials the peers its routing table holds, up to
-    ``max_outbound`` (this replaces ``FindNode``/``Nodes``).
+    ``max_outbound`` (this replaces ``FindNode``/``Nodes``); quorum members also find each other by
+    their operator records (P2P-LP-6/8, listen addresses on ``127.0.0.1`` and, with IPv6, ``::1``);
+    the devnet test hook ``--no-discovery-dial`` (:class:`DialGate`) leaves the records as the only
+    way two members meet.
 
 Nothing here decides a protocol rule: decoding, message ids, validation results and scores are
 spec functions; the node's checks are those of :mod:`reference.p2p`.
