@@ -264,12 +264,14 @@ def _operator_records(preset: Preset) -> Iterator[CaseSpec]:
     every_character = "abcdefghijklmnopqrstuvwxyz-0123456789"  # all 37 label characters
     edge_addresses = (
         f"/dns/{label_63}.example/tcp/65535".encode(),
+        b"/dns/m.x/tcp/2",
         f"/dns/{every_character}/tcp/1".encode(),
         b"/ip4/0.0.0.0/tcp/9",
     )
     yield case(
         "edge_addresses",
-        "a 63-character DNS label, a label of every allowed character, port 65535, octets 0",
+        "a 63-character DNS label, a label of every allowed character, one-character labels, port 65535, "
+        "octets 0",
         encode_operator_peer_record(make_operator_peer_record(secret, peer_id, edge_addresses, 1, preset)),
     )
     ip6_addresses = (b"/ip4/10.0.0.1/tcp/1", b"/ip6/2001:db8::1:0:0:1/tcp/9444", b"/ip6/::1/tcp/65535")
@@ -399,6 +401,10 @@ def _operator_records(preset: Preset) -> Iterator[CaseSpec]:
         ("dns_underscore", "a character outside the label set", (b"/dns/mn_1/tcp/1",)),
         ("port_not_decimal", "a port with a letter", (b"/ip4/127.0.0.1/tcp/9a",)),
         ("octet_not_decimal", "an octet with a sign", (b"/ip4/+1.0.0.1/tcp/9",)),
+        ("port_empty", "an empty port", (b"/ip4/127.0.0.1/tcp/",)),
+        ("octet_empty", "an empty octet", (b"/ip4/127..0.1/tcp/9",)),
+        ("port_upper_letter", "a port with an upper-case letter", (b"/ip4/127.0.0.1/tcp/9A",)),
+        ("dns_trailing_hyphen", "a DNS label ending with a hyphen", (b"/dns/mn-.example/tcp/1",)),
         ("not_ascii", "a non-ASCII byte", (b"/dns/mn\xff/tcp/1",)),
     ]
     for name, description, addresses in bad_addresses:
