@@ -217,5 +217,5 @@ def test_quorum_members_meet_only_through_their_operator_records(tmp_path: Path)
     assert {one["peer_id"], two["peer_id"]} <= set(zero["connected"])
     assert not any(record["dialled"] for record in zero["operator_peers"].values()), zero
     # the late node is not asserted here: with the hook it learns only from node 0, whose one
-    # catch-up publication it missed in 1 of 4 runs under load (the late node's finality on
+    # catch-up publication it missed in 1 of 5 runs under load (the late node's finality on
     # libp2p is the previous test's)
