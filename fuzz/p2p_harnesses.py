@@ -29,7 +29,8 @@ Invariants checked:
 * ``p2p_libp2p_operator_record``: the input as an operator peer record (P2P-LP-6) and as the value of
   its DHT entry (P2P-LP-8); only ``SpecError`` rejects; an accepted record re-encodes to itself, a
   list without its key refuses it with ``P2P_OPERATOR_NOT_REGISTERED``, the DHT validator under its
-  own key decides as the record check does, and the selector keeps the first of equal sequences.
+  own key decides as the record check does, the selector keeps the first of equal sequences, and
+  every ``/ip6/`` address it lists is Python's RFC 5952 text of itself, never IPv4-mapped.
 * ``p2p_libp2p_gossip``: byte 0 picks a topic kind, the rest is gossip data (P2P-LP-2); only
   ``SpecError`` rejects; accepted data re-encodes to itself on the same topic, and the decision
   (P2P-LP-5) is ``reject`` exactly when the data does not decode.
@@ -44,6 +45,7 @@ Invariants checked:
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from functools import cache
 from operator import attrgetter
@@ -343,6 +345,11 @@ def fuzz_libp2p_operator_record(data: bytes) -> None:
     except SpecError:
         return
     _require(encode_operator_peer_record(record) == data, "an operator record does not re-encode to itself")
+    for address in record.addresses:  # P2P-LP-6: an accepted ip6 address is RFC 5952 text
+        if address.startswith(b"/ip6/"):
+            host = address.split(b"/")[2].decode()
+            parsed = ipaddress.IPv6Address(host)
+            _require(host == parsed.compressed and not parsed.ipv4_mapped, f"ip6 {host!r} is not canonical")
     try:
         check_operator_peer_record(record, active_masternodes([]), PRESET)
     except SpecError as error:
@@ -469,6 +476,15 @@ def p2p_seeds() -> dict[str, dict[str, bytes]]:
             bls.key_gen(bytes(range(32))), peer_id, (b"/ip4/127.0.0.1/tcp/9444",), 1, PRESET
         )
     )
+    operator_record_ip6 = encode_operator_peer_record(
+        make_operator_peer_record(
+            bls.key_gen(bytes(range(32))),
+            peer_id,
+            (b"/ip4/127.0.0.1/tcp/9444", b"/ip6/2001:db8::1/tcp/9444", b"/ip6/::1/tcp/9444"),
+            1,
+            PRESET,
+        )
+    )
     gossip_seeds = [
         (name, *encode_gossip_data(message, PRESET))
         for name, message in messages
@@ -516,6 +532,8 @@ def p2p_seeds() -> dict[str, dict[str, bytes]]:
             "seed-other-sequence": operator_record[:-97] + b"\x09" + operator_record[-96:],
             "seed-bad-address": operator_record.replace(b"127.0.0.1", b"127.0.001"),
             "seed-truncated": operator_record[:-1],
+            "seed-ip6": operator_record_ip6,
+            "seed-ip6-not-canonical": operator_record_ip6.replace(b"2001:db8::1", b"2001:db8::01"),
         },
         "p2p_libp2p_gossip": {
             f"seed-{name}": bytes([list(TopicKind).index(kind)]) + gossip

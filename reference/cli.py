@@ -239,6 +239,12 @@ def status(datadir: Path) -> None:
     "play the dispute game and claim the bond back; as a federation member, defend its checkpoints.",
 )
 @click.option(
+    "--no-discovery-dial",
+    is_flag=True,
+    help="Devnet test hook (libp2p): dial only the --connect addresses and the peers operator records "
+    "name; DHT lookups, discovery and gossipsub open no other connection (docs/node.md).",
+)
+@click.option(
     "--sidechain-fault",
     is_flag=True,
     help="Devnet test hook: as a federation member, sign the first sidechain block with transactions "
@@ -262,6 +268,7 @@ def node(
     fast_sync: bool,
     snapshot_interval: int,
     watch_sidechains: bool,
+    no_discovery_dial: bool,
     sidechain_fault: bool,
 ) -> None:
     """Run the node: P2P and JSON-RPC on 127.0.0.1 (cookie auth), optional devnet mining.
@@ -289,12 +296,17 @@ def node(
         frame_timeout,
         ping_interval,
         None if max_buffered_mib is None else max_buffered_mib * 1024 * 1024,
+        discovery_dial=not no_discovery_dial,
     )
     if prune is not None:
         minimum = get_preset((datadir / "preset").read_text().strip()).network.pruned_serve_blocks
         if prune < minimum:
             message = f"at least network.pruned_serve_blocks ({minimum})"
             raise click.BadParameter(message, param_hint="--prune")
+    if no_discovery_dial and (transport != "libp2p" or (datadir / "preset").read_text().strip() != "devnet"):
+        raise click.BadParameter(
+            "a test hook of the devnet preset on libp2p", param_hint="--no-discovery-dial"
+        )
     if sidechain_fault and (datadir / "preset").read_text().strip() != "devnet":
         raise click.BadParameter("a test hook of the devnet preset", param_hint="--sidechain-fault")
     configure_logging(log_format)
@@ -690,6 +702,13 @@ def devnet(
             f"node{index}: height {height}, tip {tip[:16]}, {peers} peers, "
             f"{masternodes} masternodes, finalized height {finalized}"
         )
+    for index, info in enumerate(result.peer_info):
+        if "operator_peers" in info:  # libp2p: the quorum fellows found by their records (P2P-LP-8)
+            records = info["operator_peers"].values()
+            dialled = sum(1 for record in records if record.get("dialled"))
+            click.echo(
+                f"node{index}: {len(records)} operator records resolved, {dialled} dialled from a record"
+            )
     finality = "not expected (fewer nodes than a quorum)"
     if result.finality_expected:
         finality = "reached" if result.finality_reached else "MISSING"

@@ -162,6 +162,8 @@ class DevnetResult:
     peer_info: list[dict[str, Any]] = field(default_factory=list)
     """Each node's ``getpeerinfo`` once the nodes converged (on libp2p: its peer id and the operator
     records of its quorums' members it resolved, P2P-LP-8)."""
+    settled: Any = None
+    """What ``run_devnet``'s ``settle`` coroutine returned (``None``: not run)."""
 
     @property
     def upgraded(self) -> bool:
@@ -336,6 +338,7 @@ async def run_devnet(
     multi_vm: bool = False,
     dispute: bool = False,
     restart_watcher: bool = False,
+    settle: Callable[[list[Path]], Awaitable[Any]] | None = None,
 ) -> DevnetResult:
     """Run the devnet scenario with ``count`` nodes and at least ``blocks`` blocks (``upgrade``: with
     the scripted upgrade vote; ``metrics``: nodes serve Prometheus metrics, scraped into the result;
@@ -346,7 +349,9 @@ async def run_devnet(
     ``dispute``: the sidechain round trip with node 0 watching (``--watch-sidechains``) and the
     other nodes a misbehaving federation (``--sidechain-fault``), see :func:`sidechain_round_trip`;
     ``restart_watcher``: with ``dispute``, node 0 is killed (SIGKILL) once its game is open and
-    started again on its P2P port, dialling the others: its watcher reloads its memory and plays on).
+    started again on its P2P port, dialling the others: its watcher reloads its memory and plays on;
+    ``settle``: a test's coroutine run on the data directories once the nodes converged and
+    finalized, before the late node, its result in ``DevnetResult.settled``).
     Raises :class:`DevnetError` when a node fails."""
     datadirs = [root / f"node{i}" for i in range(count)]
     sidechain = sidechain or multi_vm or dispute
@@ -510,6 +515,8 @@ async def run_devnet(
                 result.metrics = [await _scrape(d) for d in datadirs]
             return result
         if result.converged and result.finality_expected:
+            if settle is not None:
+                result.settled = await settle(datadirs)
             # 6. a node that saw none of it joins: it syncs the blocks and, from the certificate its
             # peer sends after the handshake, finalizes the same block with the key committed on
             # chain (FIN-5) although it never took part in the DKG.

@@ -23,6 +23,7 @@ Nothing here decides a rule: every decision is a spec function. The node runs on
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -170,6 +171,17 @@ def score_params(params: GossipScoreParams, app_score: Callable[[ID], float]) ->
     )
 
 
+def has_ipv6_loopback() -> bool:
+    """Whether this machine can listen on the IPv6 loopback ``::1`` (the node then listens there
+    too and names it in its operator record)."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Decision:
     """One validation: the forwarding peer (text peer id), the topic kind, the decision."""
@@ -271,18 +283,26 @@ class GossipHost:
         return validation.decision is GossipDecision.ACCEPT
 
     def listen_address(self) -> multiaddr.Multiaddr:
-        """The first address the host listens on, with its ``/p2p/<peer id>``."""
-        address = self.host.get_addrs()[0]
+        """The host's (first) IPv4 listen address, with its ``/p2p/<peer id>``."""
+        addresses = self.host.get_addrs()
+        address = next((a for a in addresses if str(a).startswith("/ip4/")), addresses[0])
         if "/p2p/" in str(address):
             return address
         return address.encapsulate(multiaddr.Multiaddr(f"/p2p/{peer_id_text(self.peer_id_bytes)}"))
 
+    def listen_addresses(self) -> list[str]:
+        """Every address the host listens on, without ``/p2p/`` (an operator record's, P2P-LP-6)."""
+        return [str(address).split("/p2p/")[0] for address in self.host.get_addrs()]
+
     @asynccontextmanager
-    async def running(self, port: int = 0) -> AsyncIterator[GossipHost]:
-        """Listen on loopback ``port`` (0: any) and run gossipsub until the block exits."""
-        listen = multiaddr.Multiaddr(f"/ip4/127.0.0.1/tcp/{port}")
+    async def running(self, port: int = 0, ip6: bool = False) -> AsyncIterator[GossipHost]:
+        """Listen on loopback ``port`` (0: any; with ``ip6`` on ``::1`` too, the same port number)
+        and run gossipsub until the block exits."""
+        listen = [multiaddr.Multiaddr(f"/ip4/127.0.0.1/tcp/{port}")]
+        if ip6:
+            listen.append(multiaddr.Multiaddr(f"/ip6/::1/tcp/{port}"))
         async with (
-            self.host.run(listen_addrs=[listen]),
+            self.host.run(listen_addrs=listen),
             background_trio_service(self.pubsub),
             background_trio_service(self.gossipsub),
         ):

@@ -22,9 +22,10 @@ Two pieces (docs/node.md, "The node on libp2p"):
   - peers are their libp2p peer ids (P2P-LP-3), derived from the node key ``DATADIR/node.seed``
     (32 bytes, ``0600``): scores and bans key on the peer id, hence on the key, and a banned peer
     id is blacklisted in gossipsub and refused at connection;
-  - robustness (node policy, docs/node.md "Limits on libp2p"): py-libp2p's connection limit
-    (``--max-inbound`` plus the preset's ``max_outbound`` open connections) and upgrade timeout
-    (``--handshake-timeout``); a request stream must
+  - robustness (node policy, docs/node.md "Limits on libp2p"): at most ``--max-inbound`` inbound
+    connections (:class:`InboundLimit`: one more is closed before Noise; outbound dials are not
+    counted), py-libp2p's connection limit (``--max-inbound`` plus the preset's ``max_outbound``
+    open connections) and upgrade timeout (``--handshake-timeout``); a request stream must
     deliver its request within ``--frame-timeout``; each peer has a request budget (a token bucket
     of :data:`REQUESTS_PER_SECOND`, above it the stream is reset and the peer disconnected, without
     a ban, and refused for :data:`COOLDOWN_SECONDS`), at most :data:`MAX_STREAMS_PER_PEER` request
@@ -36,7 +37,10 @@ Two pieces (docs/node.md, "The node on libp2p"):
   - discovery: the Kademlia DHT (``/ipfs/kad/1.0.0``) in server mode, bootstrapped from the
     ``--connect`` addresses; every :data:`DISCOVERY_INTERVAL` the node looks itself up
     (``find_closest_peers_network``) and dials the peers its routing table holds, up to
-    ``max_outbound`` (this replaces ``FindNode``/``Nodes``).
+    ``max_outbound`` (this replaces ``FindNode``/``Nodes``); quorum members also find each other by
+    their operator records (P2P-LP-6/8, listen addresses on ``127.0.0.1`` and, with IPv6, ``::1``);
+    the devnet test hook ``--no-discovery-dial`` (:class:`DialGate`) leaves the records as the only
+    way two members meet.
 
 Nothing here decides a protocol rule: decoding, message ids, validation results and scores are
 spec functions; the node's checks are those of :mod:`reference.p2p`.
@@ -64,13 +68,15 @@ from libp2p.abc import INetConn, INetStream, INetwork, INotifee
 from libp2p.custom_types import TProtocol
 from libp2p.kad_dht.kad_dht import DHTMode, KadDHT
 from libp2p.network.config import ConnectionConfig
+from libp2p.network.exceptions import SwarmException
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo, info_from_p2p_addr
 from libp2p.pubsub.pb import rpc_pb2
+from libp2p.rcmgr import Direction
 from libp2p.records.validator import Validator
 from libp2p.tools.anyio_service import background_trio_service
 
-from reference.libp2p_host import GossipHost, read_frame
+from reference.libp2p_host import GossipHost, has_ipv6_loopback, read_frame
 from reference.node import Node
 from reference.p2p import (
     DEFAULT_LIMITS,
@@ -100,6 +106,7 @@ from spec.p2p.compact import (
 )
 from spec.p2p.compact import reconstruct as reconstruct_compact
 from spec.p2p.libp2p import (
+    MAX_RECORD_ADDRESSES,
     MULTI_RESPONSE_KINDS,
     OPERATOR_RECORD_NAMESPACE,
     RESERVED_TOPICS,
@@ -109,6 +116,7 @@ from spec.p2p.libp2p import (
     RequestKind,
     TopicKind,
     check_operator_record_entry,
+    check_record_address,
     compute_gossip_validation,
     compute_message_id,
     decode_gossip_data,
@@ -219,6 +227,8 @@ class TransportLimits:
     max_outbound: int = 8
     handshake_timeout: float = 10.0
     frame_timeout: float = 60.0
+    discovery_dial: bool = True
+    """False: the devnet test hook ``--no-discovery-dial`` (:class:`DialGate`)."""
 
     def connection_config(self) -> ConnectionConfig:
         """py-libp2p's connection manager: at most ``max_inbound + max_outbound`` open connections,
@@ -267,6 +277,80 @@ class RefusingNotifee(INotifee):
         return None
 
 
+class InboundLimit:
+    """``--max-inbound`` on libp2p (node policy, docs/node.md "Limits on libp2p"): at most
+    ``max_inbound`` inbound connections open or being upgraded at once. One more is closed as soon
+    as it is accepted, before Noise (no byte of it is read, no stream served), and counted in
+    ``getpeerinfo``'s ``limits.inbound_refused``; a slot is free again once its connection closes.
+    Outbound dials (bootstrap, discovery, operator records) are not counted: they are bounded by
+    ``max_outbound`` and py-libp2p's ``max_connections`` (inbound + outbound) caps the total."""
+
+    def __init__(self, network: INetwork, max_inbound: int, counters: dict[str, int]) -> None:
+        self.network = network
+        self.max_inbound = max_inbound
+        self.counters = counters
+        self.counters.setdefault("inbound_refused", 0)
+        self.upgrading = 0
+        """Inbound connections accepted whose Noise and muxer upgrade is running."""
+
+    def open_inbound(self) -> int:
+        """Inbound connections the swarm holds (those it added as ``inbound``)."""
+        return sum(
+            1
+            for conns in list(self.network.connections.values())
+            for conn in conns
+            if getattr(conn, "direction", None) == Direction.INBOUND
+        )
+
+    def admit(self) -> bool:
+        """Whether one more inbound connection fits (no checkpoint: race-free in trio)."""
+        if self.upgrading + self.open_inbound() >= self.max_inbound:
+            self.counters["inbound_refused"] += 1
+            return False
+        return True
+
+    def install(self) -> None:
+        """Wrap the swarm's inbound upgrade: a connection above the limit is closed before it."""
+        upgrade = self.network.upgrade_inbound_raw_conn
+
+        async def limited(raw_conn: Any, maddr: multiaddr.Multiaddr) -> Any:
+            if not self.admit():
+                with contextlib.suppress(Exception):
+                    await raw_conn.close()
+                raise SwarmException("--max-inbound inbound connections are open")
+            self.upgrading += 1
+            try:
+                return await upgrade(raw_conn, maddr)
+            finally:
+                self.upgrading -= 1
+
+        self.network.upgrade_inbound_raw_conn = limited  # type: ignore[method-assign]
+
+
+class DialGate:
+    """The devnet test hook ``--no-discovery-dial`` (docs/node.md "The node on libp2p"): the node
+    opens connections only to the peers in ``allowed`` (its ``--connect`` addresses and the peers
+    whose operator records it resolved, P2P-LP-8); every other dial (DHT lookups, the discovery
+    loop, gossipsub) fails at once, so two quorum members that only meet through the record
+    connect only through it. Inbound connections are not gated, and streams on open connections
+    are served as ever."""
+
+    def __init__(self, network: INetwork) -> None:
+        self.network = network
+        self.allowed: set[str] = set()
+
+    def install(self) -> None:
+        """Wrap the swarm's ``dial_peer`` (every outbound connection of py-libp2p goes through it)."""
+        dial = self.network.dial_peer
+
+        async def gated(peer_id: ID) -> list[INetConn]:
+            if peer_id.to_base58() not in self.allowed:
+                raise SwarmException("--no-discovery-dial: not a bootstrap or operator-record peer")
+            return await dial(peer_id)
+
+        self.network.dial_peer = gated  # type: ignore[method-assign]
+
+
 RECORD_INTERVAL = 3.0
 """Seconds between two operator-record rounds (P2P-LP-8): publish our own, look up our quorums'
 members (node policy; short for a loopback devnet)."""
@@ -301,6 +385,17 @@ class OperatorRecordValidator(Validator):
         return decoded[best][0] if best >= 0 else 0
 
 
+def record_addresses(listening: Sequence[str]) -> tuple[bytes, ...]:
+    """The listen addresses an operator record can name (P2P-LP-6: canonical ``/ip4/`` or ``/ip6/``
+    text with a port, at most :data:`MAX_RECORD_ADDRESSES`, sorted; the others are left out)."""
+    valid: set[bytes] = set()
+    for address in listening:
+        with contextlib.suppress(SpecError):
+            check_record_address(address.encode())
+            valid.add(address.encode())
+    return tuple(sorted(valid)[:MAX_RECORD_ADDRESSES])
+
+
 def node_seed(datadir: Path) -> bytes:
     """The node key seed of ``datadir``, drawn once and kept ``0600`` (P2P-LP-3: the peer id)."""
     path = datadir / NODE_SEED_FILE
@@ -316,6 +411,11 @@ def node_seed(datadir: Path) -> bytes:
 
 class Libp2pBridge:
     """py-libp2p on trio in a thread, reached from asyncio without blocking (module docstring)."""
+
+    gate: DialGate | None = None
+    """With ``--no-discovery-dial``: the peers the node may dial."""
+    ip6: bool = False
+    """Listen on the IPv6 loopback ``::1`` too (set by the node when the machine has it)."""
 
     def __init__(
         self,
@@ -411,6 +511,10 @@ class Libp2pBridge:
             # ``max_connections``, checked when a connection is added; handshakes end within the
             # upgrade timeout.
             network._inbound_limiter = trio.CapacityLimiter(math.inf)
+        InboundLimit(network, self.limits.max_inbound, self.counters).install()
+        if not self.limits.discovery_dial:
+            self.gate = DialGate(network)
+            self.gate.install()
         pubsub = self.gossip.pubsub
 
         async def teardown(peer_id: ID) -> None:
@@ -426,7 +530,7 @@ class Libp2pBridge:
             pubsub._forget_all_subscriptions(peer_id)
 
         pubsub._teardown_if_connected = teardown  # type: ignore[method-assign]
-        async with self.gossip.running(self.port):
+        async with self.gossip.running(self.port, ip6=self.ip6):
             self.port = int(str(self.gossip.listen_address()).split("/tcp/")[1].split("/")[0])
             self.dht = KadDHT(self.gossip.host, DHTMode.SERVER)
             self.dht.set_namespace_validator(
@@ -738,6 +842,8 @@ class Libp2pBridge:
 
     async def _dial(self, address: str) -> str:
         info = info_from_p2p_addr(multiaddr.Multiaddr(address))
+        if self.gate is not None:
+            self.gate.allowed.add(info.peer_id.to_base58())  # a bootstrap peer
         await self.gossip.host.connect(info)
         if self.dht is not None:
             await self.dht.add_peer(info.peer_id, skip_server_mode_check=True)
@@ -787,6 +893,8 @@ class Libp2pBridge:
 
     async def _dial_addresses(self, peer: str, addresses: Sequence[str]) -> None:
         info = PeerInfo(ID.from_base58(peer), [multiaddr.Multiaddr(a) for a in addresses])
+        if self.gate is not None:
+            self.gate.allowed.add(peer)  # named by its operator record (P2P-LP-8)
         await self.gossip.host.connect(info)
         if self.dht is not None:
             await self.dht.add_peer(info.peer_id, skip_server_mode_check=True)
@@ -837,16 +945,22 @@ class Libp2pService(P2PService):
         """P2P-LP-8: by operator key (hex), what the record of a fellow quorum member said (peer id,
         addresses, sequence) and whether the node dialled it from the record."""
         self._looked_up: dict[str, float] = {}
+        self.record_addresses: tuple[bytes, ...] = ()
+        """The listen addresses the operator record names (IPv4, and IPv6 ``::1`` when listened on)."""
+        self.gossip_received: dict[str, dict[str, int]] = {}
+        """Gossip messages handled, by forwarder peer id and topic kind (:meth:`_count_gossip`)."""
 
     # ------------------------------------------------------------------------- lifecycle
 
     async def start(self) -> int:
-        """Start the libp2p host on 127.0.0.1; return the bound TCP port."""
+        """Start the libp2p host on 127.0.0.1 (and ::1 if the machine has IPv6); return the IPv4
+        TCP port."""
         transport_limits = TransportLimits(
             max_inbound=self.max_inbound,
             max_outbound=self.preset.network.max_outbound,
             handshake_timeout=self.limits.handshake_timeout,
             frame_timeout=self.limits.frame_timeout,
+            discovery_dial=self.limits.discovery_dial,
         )
         host = GossipHost(
             self.preset,
@@ -867,13 +981,16 @@ class Libp2pService(P2PService):
             transport_limits,
         )
         bridge.on_connected = self._on_connected
+        bridge.ip6 = has_ipv6_loopback()
         bridge.on_disconnected = self._on_disconnected
         await asyncio.get_running_loop().run_in_executor(None, bridge.start)
         self.bridge = bridge
         self.port = bridge.port
         self.peer_id = host.peer_id.to_base58()
         self.listen_address = str(host.listen_address())
-        self._spawn(self._discover_forever())
+        self.record_addresses = record_addresses(host.listen_addresses())
+        if self.limits.discovery_dial:
+            self._spawn(self._discover_forever())
         self._spawn(self._records_forever())
         return self.port
 
@@ -940,9 +1057,9 @@ class Libp2pService(P2PService):
     def own_record(self) -> OperatorPeerRecord:
         """P2P-LP-6: this node's record (its listen address, a fresh sequence above the last one)."""
         sequence = max(self.record_sequence + 1, int(time.time()))
-        address = f"/ip4/127.0.0.1/tcp/{self.port}".encode()
+        addresses = self.record_addresses or (f"/ip4/127.0.0.1/tcp/{self.port}".encode(),)
         return make_operator_peer_record(
-            self.node.quorum.secret_key, self.bridge_peer_id(), (address,), sequence, self.preset
+            self.node.quorum.secret_key, self.bridge_peer_id(), addresses, sequence, self.preset
         )
 
     def bridge_peer_id(self) -> bytes:
@@ -1247,6 +1364,7 @@ class Libp2pService(P2PService):
         :func:`compute_gossip_validation` of the node's outcome, and a reject scores the peer."""
         if self.is_banned(peer_id):
             return GossipDecision.REJECT
+        self._count_gossip(peer_id, kind)
         if self._waiting >= MAX_INBOUND_QUEUE:
             self.gossip_dropped += 1
             return GossipDecision.IGNORE
@@ -1262,6 +1380,16 @@ class Libp2pService(P2PService):
         if validation.violation is not None:
             await self._punish(peer, validation.violation)
         return validation.decision
+
+    def _count_gossip(self, peer_id: str, kind: TopicKind) -> None:
+        """Count a gossip message by forwarder and topic (``getpeerinfo``'s ``gossip_received``:
+        which connection it came over; at most :data:`MAX_LISTED_SCORES` forwarders)."""
+        counts = self.gossip_received.get(peer_id)
+        if counts is None:
+            if len(self.gossip_received) >= MAX_LISTED_SCORES:
+                return
+            counts = self.gossip_received[peer_id] = {}
+        counts[kind.value] = counts.get(kind.value, 0) + 1
 
     async def _gossip_outcome(self, peer: Peer, message: Message) -> tuple[str | None, bool]:
         """The node's outcome on a gossip message: (first error code or None, already known)."""
@@ -1361,6 +1489,7 @@ class Libp2pService(P2PService):
                 "limits": dict(self.bridge.counters) if self.bridge is not None else {},
                 "operator_record_sequence": self.record_sequence,
                 "operator_peers": dict(self.operator_peers),
+                "gossip_received": {peer: dict(counts) for peer, counts in self.gossip_received.items()},
             }
         )
         return base

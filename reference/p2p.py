@@ -208,6 +208,8 @@ class P2PLimits:
 
     ``max_inbound=None`` takes the preset's ``network.max_inbound``; ``max_buffered_bytes=None``
     takes ``max(64 MiB, 2 * max_message_bytes)`` (two maximum frames of any preset).
+    ``discovery_dial=False`` (libp2p only, the devnet test hook ``--no-discovery-dial``): the node
+    dials only its bootstrap addresses and the peers operator records name.
     """
 
     max_inbound: int | None = None
@@ -215,6 +217,7 @@ class P2PLimits:
     frame_timeout: float = 60.0
     ping_interval: float = 120.0
     max_buffered_bytes: int | None = None
+    discovery_dial: bool = True
 
 
 DEFAULT_LIMITS = P2PLimits()

@@ -1550,9 +1550,9 @@ class BadOperatorRecordSignature(P2PError):
 
 
 class InvalidRecordAddress(DecodeError):
-    """P2P-LP-6: an operator peer record's address is not a ``/ip4/A.B.C.D/tcp/PORT`` or
-    ``/dns/NAME/tcp/PORT`` multiaddr in canonical text, or the addresses are not strictly ascending
-    (none, or a repeated one, included)."""
+    """P2P-LP-6: an operator peer record's address is not a ``/ip4/A.B.C.D/tcp/PORT``,
+    ``/ip6/ADDRESS/tcp/PORT`` (RFC 5952 text, not IPv4-mapped) or ``/dns/NAME/tcp/PORT`` multiaddr in
+    canonical text, or the addresses are not strictly ascending (none, or a repeated one, included)."""
 
     code = "P2P_INVALID_RECORD_ADDRESS"
 

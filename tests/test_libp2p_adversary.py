@@ -12,8 +12,9 @@ short limits (:data:`LIMITS`). The attacks and the defences (reference/libp2p_no
   and a peer that keeps opening them is disconnected, without a ban; another peer is answered;
 * request bombs: a 50,000-item GetData (the wire limit) is answered without stalling the node; a
   frame announcing more than ``max_message_bytes`` is never read and scores ``too_many_items``;
-* many connections, silent connections and silent streams: at most ``--max-inbound`` plus
-  ``max_outbound`` open connections, and more than that over time (py-libp2p 0.8.1's own inbound
+* many connections, silent connections and silent streams: at most ``--max-inbound`` inbound
+  connections open (one more is closed before Noise; the node's own dials are not counted), and
+  more than that over time (py-libp2p 0.8.1's own inbound
   cap counted every connection ever made and then refused all), a connection that never finishes
   Noise closed after ``--handshake-timeout``, and a stream that sends nothing reset after
   ``--frame-timeout``;
@@ -28,6 +29,7 @@ attacker has its own key, so the bans do not interfere); the module runs in abou
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import socket
 import time
@@ -45,11 +47,13 @@ from libp2p.abc import IHost, INetStream
 from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
-from libp2p.peer.peerinfo import info_from_p2p_addr
+from libp2p.peer.peerinfo import PeerInfo, info_from_p2p_addr
 from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
 from libp2p.pubsub.pubsub import Pubsub
 from libp2p.tools.anyio_service import background_trio_service
 
+from reference.libp2p_host import GossipHost
+from reference.libp2p_node import InboundLimit, TransportLimits
 from reference.node import Node
 from spec.chain.block import block_hash, decode_block
 from spec.p2p.libp2p import (
@@ -71,9 +75,19 @@ from tests.adversary_helpers import (
 )
 from tests.node_process import start_node
 
-LIMITS = ("--transport", "libp2p", "--handshake-timeout", "1", "--frame-timeout", "2", "--max-inbound", "8")
+MAX_INBOUND = 8
+LIMITS = (
+    "--transport",
+    "libp2p",
+    "--handshake-timeout",
+    "1",
+    "--frame-timeout",
+    "2",
+    "--max-inbound",
+    str(MAX_INBOUND),
+)
 """Short limits so that the timeouts and caps show within the test (defaults: reference/p2p.py)."""
-MAX_CONNECTIONS = 8 + DEVNET.network.max_outbound
+MAX_CONNECTIONS = MAX_INBOUND + DEVNET.network.max_outbound
 """``--max-inbound`` plus the preset's ``max_outbound``: the node's open connections at most."""
 STREAMS_PER_PEER = 16
 """reference/libp2p_node.py's MAX_STREAMS_PER_PEER."""
@@ -400,12 +414,13 @@ def test_connection_and_stream_limits_and_silent_peers(node: Running) -> None:
             return len(connected), len(streams), waited, answer
 
     connected, streams, waited, answer = trio.run(main)
-    assert 1 <= connected <= MAX_CONNECTIONS, connected
+    assert 1 <= connected <= MAX_INBOUND, connected  # --max-inbound: the rest closed before Noise
     assert streams >= STREAMS_PER_PEER
     assert waited < BOUND and answer
     limits = rpc(datadir, "getpeerinfo")["limits"]
     assert limits["request_timeouts"] >= 1  # the silent streams the node admitted
     assert limits["streams_refused"] >= 1  # the ones above 16
+    assert limits["inbound_refused"] >= MAX_CONNECTIONS + 4 - MAX_INBOUND
     assert_healthy(datadir, process, before)
 
 
@@ -444,3 +459,48 @@ def test_a_banned_key_is_refused_whatever_its_address(node: Running) -> None:
     assert info["scores"][offender_id] == MISBEHAVIOUR.malformed_message
     assert info["limits"]["connections_refused"] + info["limits"]["streams_refused"] >= 1
     assert_healthy(datadir, process, before)
+
+
+# ------------------------------------------------------------------------- 6. --max-inbound
+
+
+def test_max_inbound_counts_open_inbound_connections_only() -> None:
+    """``--max-inbound`` on libp2p (InboundLimit, in process: a node's GossipHost with the node's
+    limiter and 2 inbound slots): of 5 dialling hosts 2 stay connected and 3 are closed before
+    Noise (every attempt: py-libp2p's dialers retry); the node's own dials are not counted (it
+    reaches 2 more hosts while full); a closed inbound connection frees its slot (open connections
+    are counted, not connections ever made)."""
+    counters: dict[str, int] = {}
+    limits = TransportLimits(max_inbound=2, max_outbound=DEVNET.network.max_outbound, handshake_timeout=2.0)
+
+    async def main() -> tuple[int, int, int, bool]:
+        node = GossipHost(DEVNET, os.urandom(32), connection_config=limits.connection_config())
+        async with node.running(), contextlib.AsyncExitStack() as stack:
+            network = node.host.get_network()
+            network._inbound_limiter = trio.CapacityLimiter(math.inf)  # type: ignore[attr-defined]
+            InboundLimit(network, limits.max_inbound, counters).install()
+            info = info_from_p2p_addr(node.listen_address())
+            dialers = [await stack.enter_async_context(bare_host()) for _ in range(5)]
+            for dialer in dialers:
+                with contextlib.suppress(Exception):
+                    await dialer.connect(info)
+            await trio.sleep(0.5)
+            inbound = [d for d in dialers if not closed(d, node.peer_id)]
+            # the node dials out while its inbound slots are full: not counted
+            targets = [await stack.enter_async_context(bare_host()) for _ in range(2)]
+            for target in targets:
+                await node.host.connect(PeerInfo(target.get_id(), target.get_addrs()))
+            outbound = sum(1 for t in targets if not closed(node.host, t.get_id()))
+            # an inbound connection closes: its slot is free again
+            await inbound[0].disconnect(node.peer_id)
+            await wait_for(lambda: len(node.host.get_network().get_connections(inbound[0].get_id())) == 0, "")
+            late = await stack.enter_async_context(bare_host())
+            await late.connect(info)
+            await trio.sleep(0.5)
+            return len(inbound), outbound, counters["inbound_refused"], not closed(late, node.peer_id)
+
+    inbound, outbound, refused, late_served = trio.run(main)
+    assert inbound == 2, inbound
+    assert refused >= 3, refused  # py-libp2p's dialers retry: each attempt is refused
+    assert outbound == 2, outbound
+    assert late_served

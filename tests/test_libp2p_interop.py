@@ -18,28 +18,35 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from typing import Any
 
 import multiaddr
+import pytest
 import trio
 from libp2p import new_host
 from libp2p.abc import IHost
 from libp2p.custom_types import TProtocol
 from libp2p.network.stream.exceptions import StreamError
-from libp2p.peer.peerinfo import info_from_p2p_addr
+from libp2p.peer.peerinfo import PeerInfo, info_from_p2p_addr
 from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
 from libp2p.pubsub.pubsub import Pubsub
 from libp2p.tools.anyio_service import background_trio_service
 
 from conformance.generators.p2p import synthetic_block, synthetic_transaction
-from reference.libp2p_host import GossipHost, read_frame
+from reference.libp2p_host import GossipHost, has_ipv6_loopback, read_frame
+from reference.libp2p_node import record_addresses
+from spec.crypto import bls
 from spec.p2p.compact import make_compact_block
 from spec.p2p.libp2p import (
     GossipDecision,
     RequestKind,
     TopicKind,
     decode_gossip_data,
+    decode_operator_peer_record,
     decode_response,
+    encode_operator_peer_record,
     encode_request_frame,
+    make_operator_peer_record,
     request_protocol_id,
     topic_name,
 )
@@ -246,3 +253,32 @@ def test_plain_host_requests_headers_from_ours() -> None:
             assert seen == [request]
 
     trio.run(main)
+
+
+@pytest.mark.skipif(not has_ipv6_loopback(), reason="this machine cannot listen on ::1 (no IPv6 loopback)")
+def test_an_ip6_operator_record_address_is_listened_on_and_dialled() -> None:
+    """P2P-LP-6 with IPv6: a node host listening on ``::1`` too names both loopback addresses in its
+    operator record (``record_addresses``: canonical RFC 5952 text, accepted by the spec), and a
+    second node host that dials the record's ``/ip6/`` address alone connects over IPv6."""
+
+    async def main() -> tuple[tuple[bytes, ...], tuple[bytes, ...], Any]:
+        ours = GossipHost(DEVNET, bytes(range(32)))
+        theirs = GossipHost(DEVNET, bytes(range(1, 33)))
+        async with ours.running(ip6=True), theirs.running():
+            addresses = record_addresses(ours.listen_addresses())
+            record = make_operator_peer_record(
+                bls.key_gen(bytes(32)), ours.peer_id_bytes, addresses, 1, DEVNET
+            )
+            decoded = decode_operator_peer_record(encode_operator_peer_record(record))
+            ip6 = [a.decode() for a in decoded.addresses if a.startswith(b"/ip6/")]
+            await theirs.host.connect(PeerInfo(ours.peer_id, [multiaddr.Multiaddr(a) for a in ip6]))
+            conn = theirs.host.get_network().get_connections(ours.peer_id)[0]
+            # py-libp2p 0.8.1's get_remote_address gives None for an IPv6 socket: read the socket
+            raw = conn.muxed_conn.secured_conn.conn.conn  # type: ignore[attr-defined]
+            return addresses, decoded.addresses, raw.stream.stream.socket.getpeername()
+
+    addresses, decoded, remote = trio.run(main)
+    assert [a.split(b"/")[1] for a in addresses] == [b"ip4", b"ip6"], addresses
+    assert addresses[1].startswith(b"/ip6/::1/tcp/")
+    assert decoded == addresses
+    assert remote[0] == "::1", remote  # the connection is over IPv6

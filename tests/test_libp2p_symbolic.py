@@ -35,6 +35,9 @@ def test_libp2p_wrappers_on_examples() -> None:
     for index in range(len(topics)):
         for code in (None, "DECODE_TRUNCATED", "DECODE_LENGTH_LIMIT", "HDR_WRONG_PARENT", "X", ""):
             assert libp2p_contracts.validation_decision(index, code), (topics[index], code)
+    assert libp2p_contracts.ipv6_text(0, 0, 0, 0, 0, 0, 0, 1) == "::1"
+    assert libp2p_contracts.ipv6_text(0x2001, 0xDB8, 0, 0, 1, 0, 0, 1) == "2001:db8::1:0:0:1"
+    assert libp2p_contracts.ipv6_text(1, 2, 3, 4, 5, 6, 7, 8) == "1:2:3:4:5:6:7:8"
 
 
 def test_the_canary_is_wrong_on_examples() -> None:
@@ -42,3 +45,4 @@ def test_the_canary_is_wrong_on_examples() -> None:
     value = libp2p_symbolic_canary.per_second_decay_claim(700, 3600)
     assert abs(value ** (3600 * 1000 / 700) - 0.01) > 1e-6
     assert not libp2p_symbolic_canary.quorum_never_rejected("SIGN_BAD_SHARE")
+    assert not libp2p_symbolic_canary.uncompressed_ipv6_is_canonical(0x2001, 0xDB8, 0, 0)

@@ -12,6 +12,7 @@ operator peer records, gossip data decoding and the gossip validation decision (
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 
 import pytest
 from hypothesis import given, settings
@@ -36,6 +37,7 @@ from spec.p2p.libp2p import (
     check_operator_record_entry,
     check_record_address,
     compute_gossip_validation,
+    compute_ipv6_text,
     compute_message_id,
     compute_peer_id,
     decode_base58,
@@ -45,6 +47,7 @@ from spec.p2p.libp2p import (
     decode_peer_id_text,
     encode_base58,
     encode_operator_peer_record,
+    is_canonical_ipv6,
     make_operator_peer_record,
     operator_record_key,
     peer_id_text,
@@ -166,6 +169,13 @@ _ADDRESS = st.one_of(
         st.integers(1, 65535),
     ),
     st.builds(
+        lambda groups, p: f"/ip6/{compute_ipv6_text(groups)}/tcp/{p}".encode(),
+        st.lists(
+            st.sampled_from([0, 0, 1, 0xDB8, 0xFFFF]) | st.integers(0, 0xFFFF), min_size=8, max_size=8
+        ).filter(lambda groups: groups[:6] != [0, 0, 0, 0, 0, 0xFFFF]),
+        st.integers(1, 65535),
+    ),
+    st.builds(
         lambda labels, p: f"/dns/{'.'.join(labels)}/tcp/{p}".encode(),
         st.lists(st.from_regex(r"[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True), min_size=1, max_size=3),
         st.integers(1, 65535),
@@ -210,7 +220,35 @@ def test_record_address_check_raises_only_its_code(address: bytes) -> None:
         assert error.code == "P2P_INVALID_RECORD_ADDRESS"
         return
     # accepted: the canonical text of an ip4 or dns address with a port
-    assert address.startswith((b"/ip4/", b"/dns/")) and b"/tcp/" in address
+    assert address.startswith((b"/ip4/", b"/ip6/", b"/dns/")) and b"/tcp/" in address
+
+
+_GROUPS = st.lists(st.sampled_from([0, 0, 0, 1, 0xFFFF]) | st.integers(0, 0xFFFF), min_size=8, max_size=8)
+
+
+@settings(max_examples=examples(300))
+@given(_GROUPS, st.sampled_from(["compressed", "exploded", "upper", "padded"]))
+def test_ipv6_text_is_rfc_5952_and_the_only_accepted_form(groups: list[int], form: str) -> None:
+    """P2P-LP-6: the canonical IPv6 text is Python's RFC 5952 rendering of the same address; any
+    other spelling of it (uncompressed, upper case, zero-padded) is refused; IPv4-mapped never."""
+    address = ipaddress.IPv6Address(b"".join(group.to_bytes(2, "big") for group in groups))
+    canonical = compute_ipv6_text(groups)
+    if not address.ipv4_mapped:
+        assert canonical == address.compressed
+    text = {
+        "compressed": canonical,
+        "exploded": ":".join(format(g, "x") for g in groups),
+        "upper": canonical.upper(),
+        "padded": ":".join(format(g, "04x") for g in groups),
+    }[form]
+    assert is_canonical_ipv6(text) == (text == canonical and not address.ipv4_mapped)
+    try:
+        check_record_address(f"/ip6/{text}/tcp/1".encode())
+        accepted = True
+    except SpecError as error:
+        assert error.code == "P2P_INVALID_RECORD_ADDRESS"
+        accepted = False
+    assert accepted == is_canonical_ipv6(text)
 
 
 @settings(max_examples=examples(100), deadline=None)

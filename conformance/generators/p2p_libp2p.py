@@ -264,13 +264,34 @@ def _operator_records(preset: Preset) -> Iterator[CaseSpec]:
     every_character = "abcdefghijklmnopqrstuvwxyz-0123456789"  # all 37 label characters
     edge_addresses = (
         f"/dns/{label_63}.example/tcp/65535".encode(),
+        b"/dns/m.x/tcp/2",
         f"/dns/{every_character}/tcp/1".encode(),
         b"/ip4/0.0.0.0/tcp/9",
     )
     yield case(
         "edge_addresses",
-        "a 63-character DNS label, a label of every allowed character, port 65535, octets 0",
+        "a 63-character DNS label, a label of every allowed character, one-character labels, port 65535, "
+        "octets 0",
         encode_operator_peer_record(make_operator_peer_record(secret, peer_id, edge_addresses, 1, preset)),
+    )
+    ip6_addresses = (b"/ip4/10.0.0.1/tcp/1", b"/ip6/2001:db8::1:0:0:1/tcp/9444", b"/ip6/::1/tcp/65535")
+    yield case(
+        "ip6_addresses",
+        "RFC 5952 IPv6 addresses beside an IPv4 one (the first of two equal zero runs compressed)",
+        encode_operator_peer_record(make_operator_peer_record(secret, peer_id, ip6_addresses, 2, preset)),
+    )
+    yield case(
+        "ip6_edges",
+        "the unspecified IPv6 address, eight groups without a zero run, one zero group not compressed",
+        encode_operator_peer_record(
+            make_operator_peer_record(
+                secret,
+                peer_id,
+                (b"/ip6/2001:db8:0:1:1:1:1:1/tcp/1", b"/ip6/::/tcp/9", b"/ip6/fe80:ffff:1:2:3:4:5:6/tcp/2"),
+                2,
+                preset,
+            )
+        ),
     )
     yield case(
         "not_registered",
@@ -354,7 +375,24 @@ def _operator_records(preset: Preset) -> Iterator[CaseSpec]:
         ("port_too_big", "port 65536", (b"/ip4/127.0.0.1/tcp/65536",)),
         ("port_leading_zero", "a port with a leading zero", (b"/ip4/127.0.0.1/tcp/09444",)),
         ("udp", "not tcp", (b"/ip4/127.0.0.1/udp/9444",)),
-        ("ip6", "an unsupported protocol", (b"/ip6/::1/tcp/9444",)),
+        ("unsupported_protocol", "an unsupported protocol", (b"/dns4/mn.example/tcp/9444",)),
+        ("ip6_upper_case", "upper-case IPv6 hex digits", (b"/ip6/2001:DB8::1/tcp/1",)),
+        ("ip6_leading_zero", "an IPv6 group with a leading zero", (b"/ip6/2001:db8::01/tcp/1",)),
+        ("ip6_not_compressed", "IPv6 zero groups not compressed", (b"/ip6/2001:db8:0:0:0:0:0:1/tcp/1",)),
+        ("ip6_one_group_compressed", "`::` for one zero group", (b"/ip6/2001:db8::1:1:1:1:1/tcp/1",)),
+        ("ip6_shorter_run", "`::` for the shorter zero run", (b"/ip6/2001::1:0:0:0:1/tcp/1",)),
+        (
+            "ip6_second_equal_run",
+            "`::` for the second of two equal zero runs",
+            (b"/ip6/2001:db8:0:0:1::1/tcp/1",),
+        ),
+        ("ip6_ipv4_mapped", "an IPv4-mapped IPv6 address (written /ip4/)", (b"/ip6/::ffff:7f00:1/tcp/1",)),
+        ("ip6_dotted", "a dotted IPv4 suffix", (b"/ip6/::ffff:127.0.0.1/tcp/1",)),
+        ("ip6_zone", "an IPv6 zone", (b"/ip6/fe80::1%eth0/tcp/1",)),
+        ("ip6_two_double_colons", "`::` twice", (b"/ip6/1::2::3/tcp/1",)),
+        ("ip6_nine_groups", "nine IPv6 groups", (b"/ip6/1:2:3:4:5:6:7:8:9/tcp/1",)),
+        ("ip6_seven_groups", "seven IPv6 groups without `::`", (b"/ip6/1:2:3:4:5:6:7/tcp/1",)),
+        ("ip6_five_digits", "an IPv6 group of five digits", (b"/ip6/2001:db8::10000/tcp/1",)),
         ("with_peer_id", "a /p2p/ suffix (the peer id is the record's)", (b"/ip4/127.0.0.1/tcp/9444/p2p/x",)),
         ("dns_upper_case", "an upper-case DNS name", (b"/dns/MN.example/tcp/1",)),
         ("dns_hyphen", "a DNS label starting with a hyphen", (b"/dns/-mn.example/tcp/1",)),
@@ -363,6 +401,10 @@ def _operator_records(preset: Preset) -> Iterator[CaseSpec]:
         ("dns_underscore", "a character outside the label set", (b"/dns/mn_1/tcp/1",)),
         ("port_not_decimal", "a port with a letter", (b"/ip4/127.0.0.1/tcp/9a",)),
         ("octet_not_decimal", "an octet with a sign", (b"/ip4/+1.0.0.1/tcp/9",)),
+        ("port_empty", "an empty port", (b"/ip4/127.0.0.1/tcp/",)),
+        ("octet_empty", "an empty octet", (b"/ip4/127..0.1/tcp/9",)),
+        ("port_upper_letter", "a port with an upper-case letter", (b"/ip4/127.0.0.1/tcp/9A",)),
+        ("dns_trailing_hyphen", "a DNS label ending with a hyphen", (b"/dns/mn-.example/tcp/1",)),
         ("not_ascii", "a non-ASCII byte", (b"/dns/mn\xff/tcp/1",)),
     ]
     for name, description, addresses in bad_addresses:

@@ -25,6 +25,10 @@ Contracts (rule references in brackets):
   without a code, a violation exactly with ``reject``, every decode code a reject
   (``too_many_items`` for ``DECODE_LENGTH_LIMIT``, else ``malformed_message``), and a well-formed
   sidechain message never rejected.
+* IPv6 record text [P2P-LP-6]: for any eight 16-bit groups, the RFC 5952 text
+  (``compute_ipv6_text``) is canonical exactly when the address is not IPv4-mapped, has no
+  uppercase letter, no group of more than 4 digits, at most one ``::``, and the uncompressed
+  spelling of the same groups is canonical only when it is the same text.
 """
 
 from __future__ import annotations
@@ -39,7 +43,9 @@ from spec.p2p.libp2p import (
     compute_app_specific_score,
     compute_gossip_score_params,
     compute_gossip_validation,
+    compute_ipv6_text,
     compute_message_id,
+    is_canonical_ipv6,
     is_decode_code,
 )
 from spec.p2p.peers import Violation
@@ -49,6 +55,7 @@ __all__ = [
     "app_score_order",
     "decay_per_heartbeat",
     "graylisted_by_misbehaviour",
+    "ipv6_text",
     "message_id_shape",
     "threshold_order",
     "validation_decision",
@@ -182,3 +189,23 @@ def validation_decision(topic_index: int, code: str | None) -> bool:
         expected = Violation.TOO_MANY_ITEMS if code == "DECODE_LENGTH_LIMIT" else Violation.MALFORMED_MESSAGE
         return validation.violation is expected
     return not (kind is TopicKind.SIDECHAIN and rejected)
+
+
+def ipv6_text(a: int, b: int, c: int, d: int, e: int, f: int, g: int, h: int) -> str:
+    """The RFC 5952 text of the groups ``a`` .. ``h`` (P2P-LP-6).
+
+    pre: 0 <= a <= 0xFFFF and 0 <= b <= 0xFFFF and 0 <= c <= 0xFFFF and 0 <= d <= 0xFFFF
+    pre: 0 <= e <= 0xFFFF and 0 <= f <= 0xFFFF and 0 <= g <= 0xFFFF and 0 <= h <= 0xFFFF
+    post: is_canonical_ipv6(__return__) == ((a, b, c, d, e, f) != (0, 0, 0, 0, 0, 0xFFFF))
+    post: __return__ == __return__.lower() and __return__.count("::") <= 1
+    post: all(len(group) <= 4 for group in __return__.split(":"))
+    post: _uncompressed_is_canonical_only_if_same(__return__, (a, b, c, d, e, f, g, h))
+    """
+    return compute_ipv6_text((a, b, c, d, e, f, g, h))
+
+
+def _uncompressed_is_canonical_only_if_same(text: str, groups: tuple[int, ...]) -> bool:
+    """Whether the eight groups in lowercase hex with no ``::`` are canonical only if they are
+    ``text`` itself (no zero run to compress)."""
+    uncompressed = ":".join(format(group, "x") for group in groups)
+    return uncompressed == text or not is_canonical_ipv6(uncompressed)

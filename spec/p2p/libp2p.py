@@ -43,12 +43,13 @@ replaces the framing (P2P-1), the handshake and the flood relay:
   error is ``malformed_message`` (``too_many_items`` for ``DECODE_LENGTH_LIMIT``); otherwise the
   topic's violation. Only accepted messages are forwarded.
 * **P2P-LP-6** a masternode operator publishes an :class:`OperatorPeerRecord`: its BLS operator key,
-  its peer id, 1 to 4 addresses it listens on (canonical ``/ip4/A.B.C.D/tcp/PORT`` or
-  ``/dns/NAME/tcp/PORT`` text, strictly ascending: ``P2P_INVALID_RECORD_ADDRESS``), a sequence
-  number (a higher one replaces a lower one) and a BLS signature of ``H(OPERATOR_PEER_RECORD, magic
-  ‖ operator_key ‖ peer_id ‖ list<bytes> addresses ‖ sequence u64)``, so quorum members find each
-  other. :func:`check_operator_peer_record` checks it against the receiver's masternode list: the
-  operator key must be an ACTIVE masternode's (``P2P_OPERATOR_NOT_REGISTERED``), then the signature
+  its peer id, 1 to 4 addresses it listens on (canonical ``/ip4/A.B.C.D/tcp/PORT``,
+  ``/ip6/ADDRESS/tcp/PORT`` (RFC 5952) or ``/dns/NAME/tcp/PORT`` text, strictly ascending:
+  ``P2P_INVALID_RECORD_ADDRESS``), a sequence number (a higher one replaces a lower one) and a
+  BLS signature of ``H(OPERATOR_PEER_RECORD, magic ‖ operator_key ‖ peer_id ‖ list<bytes>
+  addresses ‖ sequence u64)``, so quorum members find each other.
+  :func:`check_operator_peer_record` checks it against the receiver's masternode list: the operator
+  key must be an ACTIVE masternode's (``P2P_OPERATOR_NOT_REGISTERED``), then the signature
   (``BLS_INVALID_PUBLIC_KEY``, ``BLS_INVALID_SIGNATURE``, ``P2P_OPERATOR_RECORD_SIGNATURE``).
 * **P2P-LP-8** records live in the Kademlia DHT in libp2p's record format (PutValue / GetValue) under
   ``/rusty-operator/<network>-<hex operator key>`` (:func:`operator_record_key`); the namespace's
@@ -496,26 +497,79 @@ def _is_dns_name(name: str) -> bool:
     )
 
 
+_HEX_DIGITS = frozenset("0123456789abcdef")
+IPV6_GROUPS = 8
+"""P2P-LP-6: an IPv6 address is eight 16-bit groups."""
+
+
+def _ipv6_groups(text: str) -> list[int] | None:
+    """The eight groups of IPv6 hex text (``::`` at most once; 1..4 hex digits a group), or None."""
+    halves = text.split("::")
+    if len(halves) > 2:
+        return None
+    parts = [half.split(":") if half else [] for half in halves]
+    if any(not group or len(group) > 4 or not set(group) <= _HEX_DIGITS for half in parts for group in half):
+        return None
+    count = sum(len(half) for half in parts)
+    if len(parts) == 1:
+        groups = parts[0] if count == IPV6_GROUPS else None
+    else:
+        groups = parts[0] + ["0"] * (IPV6_GROUPS - count) + parts[1] if count < IPV6_GROUPS else None
+    return None if groups is None else [int(group, 16) for group in groups]
+
+
+def compute_ipv6_text(groups: Sequence[int]) -> str:
+    """P2P-LP-6: the RFC 5952 text of eight 16-bit groups: lowercase hex without leading zeros, the
+    longest run of two or more zero groups (the first of equal runs) replaced by ``::``."""
+    best_start, best_length, start = -1, 1, -1
+    for index, group in enumerate([*groups, 1]):
+        if group == 0 and start < 0:
+            start = index
+        elif group != 0 and start >= 0:
+            if index - start > best_length:
+                best_start, best_length = start, index - start
+            start = -1
+    text = [format(group, "x") for group in groups]
+    if best_start < 0:
+        return ":".join(text)
+    return ":".join(text[:best_start]) + "::" + ":".join(text[best_start + best_length :])
+
+
+def is_canonical_ipv6(text: str) -> bool:
+    """P2P-LP-6: whether ``text`` is an IPv6 address in its RFC 5952 canonical text (lowercase hex,
+    no leading zeros, ``::`` for the longest run of two or more zero groups, the first of equal
+    runs, never for one group), not an IPv4-mapped address (``::ffff:0:0/96``: written ``/ip4/``),
+    without a dotted IPv4 suffix or a zone."""
+    groups = _ipv6_groups(text)
+    if groups is None or groups[:6] == [0, 0, 0, 0, 0, 0xFFFF]:
+        return False
+    return compute_ipv6_text(groups) == text
+
+
 def check_record_address(address: bytes) -> None:
     """P2P-LP-6: raise ``P2P_INVALID_RECORD_ADDRESS`` unless ``address`` is the canonical text of
-    ``/ip4/A.B.C.D/tcp/PORT`` (decimal octets 0..255, port 1..65535, no leading zeros) or
-    ``/dns/NAME/tcp/PORT`` (lowercase letter-digit-hyphen labels of 1..63 characters, none starting
-    or ending with a hyphen)."""
+    ``/ip4/A.B.C.D/tcp/PORT`` (decimal octets 0..255, port 1..65535, no leading zeros),
+    ``/ip6/ADDRESS/tcp/PORT`` (RFC 5952 text: :func:`is_canonical_ipv6`) or ``/dns/NAME/tcp/PORT``
+    (lowercase letter-digit-hyphen labels of 1..63 characters, none starting or ending with a
+    hyphen)."""
     if not address.isascii():
         raise InvalidRecordAddress("an address is ASCII text")
     parts = address.decode("ascii").split("/")
     if len(parts) != 5 or parts[0] != "" or parts[3] != "tcp" or not _is_decimal(parts[4], 1, MAX_PORT):
-        raise InvalidRecordAddress(f"{address[:40]!r} is not /<ip4|dns>/<host>/tcp/<port>")
+        raise InvalidRecordAddress(f"{address[:40]!r} is not /<ip4|ip6|dns>/<host>/tcp/<port>")
     protocol, host = parts[1], parts[2]
     if protocol == "ip4":
         octets = host.split(".")
         if len(octets) != 4 or not all(_is_decimal(octet, 0, 255) for octet in octets):
             raise InvalidRecordAddress(f"{host[:40]!r} is not a canonical dotted IPv4 address")
+    elif protocol == "ip6":
+        if not is_canonical_ipv6(host):
+            raise InvalidRecordAddress(f"{host[:40]!r} is not a canonical (RFC 5952) IPv6 address")
     elif protocol == "dns":
         if not _is_dns_name(host):
             raise InvalidRecordAddress(f"{host[:40]!r} is not a lowercase DNS name")
     else:
-        raise InvalidRecordAddress(f"{protocol[:20]!r} is not ip4 or dns")
+        raise InvalidRecordAddress(f"{protocol[:20]!r} is not ip4, ip6 or dns")
 
 
 def check_record_addresses(addresses: tuple[bytes, ...]) -> None:
