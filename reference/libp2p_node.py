@@ -1306,8 +1306,8 @@ class Libp2pService(P2PService):
         if self.fast_sync is not None and not self.fast_sync.done:
             # fast sync: the chain starts from the snapshot, the blocks above it are fetched after
             # it (headers-first). A gossiped block connected now would start the chain from genesis
-            # instead, and py-libp2p replays its message cache (old compact blocks, from genesis on)
-            # to a peer that subscribes: ignored, not forwarded, not scored (P2P-LP-5)
+            # instead, and py-libp2p may deliver old compact blocks to a peer that subscribes (on
+            # the devnet: every block from genesis on): ignored, not forwarded, not scored (P2P-LP-5)
             return None, True
         try:
             check_compact_block(compact, self.preset)

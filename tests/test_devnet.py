@@ -83,7 +83,7 @@ def test_devnet_runs_a_scripted_upgrade_vote(tmp_path: Path) -> None:
     it starts its chain from a full-state snapshot at or below the finalized block, holds no body
     below it (a pruned node), and ends with the same state as the nodes that replayed. On the default
     transport (libp2p): under load its late node once never finalized, having connected the old
-    compact blocks py-libp2p replays to a new subscriber before its snapshot; a fast-syncing node now
+    old compact blocks py-libp2p delivered to it before its snapshot; a fast-syncing node now
     ignores gossiped blocks (tests/test_libp2p_fast_sync.py)."""
     result = asyncio.run(
         run_devnet(3, 10, tmp_path, show_progress=False, upgrade=True, prune=16, fast_sync_late_node=True)

@@ -1,8 +1,9 @@
 """A fast-syncing libp2p node ignores gossiped blocks until its snapshot is installed (issue 18).
 
-Found under load on ``rusty devnet 3 --upgrade --prune 16 --fast-sync-late-node``: py-libp2p
-replays its message cache to a peer that subscribes (``Pubsub._replay_recent_messages``), and the
-late node received the devnet's old compact blocks, genesis included. Handled like any gossip,
+Found under load on ``rusty devnet 3 --upgrade --prune 16 --fast-sync-late-node``: right after it
+subscribed, the late node received the devnet's old compact blocks from py-libp2p, genesis
+included (the library replays recent messages to a new subscriber; why every block came back
+there is not pinned down, docs/node.md). Handled like any gossip,
 they were connected from genesis while fast sync was still collecting headers: the store then had
 a chain, the next ``GetHeaders`` locator started above genesis, the answers did not connect to the
 (empty) fast-sync header chain, every peer was scored ``unconnecting_headers`` and banned, and the
