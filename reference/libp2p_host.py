@@ -40,6 +40,7 @@ from libp2p.peer.peerinfo import PeerInfo
 from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
 from libp2p.pubsub.pb import rpc_pb2
 from libp2p.pubsub.pubsub import Pubsub
+from libp2p.pubsub.rpc_queue import RpcQueue
 from libp2p.pubsub.score import PeerScorer, ScoreParams, TopicScoreParams
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
 from libp2p.security.noise.transport import Transport as NoiseTransport
@@ -124,6 +125,33 @@ async def read_frame(stream: INetStream, max_length: int) -> bytes:
             break
         body += chunk
     return head + body
+
+
+RPC_ENVELOPE_BYTES = 4_096
+"""Room above ``max_message_bytes`` for a gossipsub RPC's envelope (protobuf fields, signature,
+key, topic, control piggybacked on the message)."""
+
+
+def outbound_rpc_limit(preset: Preset) -> int:
+    """The gossipsub RPC size limit, both ways: ``max_message_bytes`` (P2P-LP-2's bound on the data)
+    plus :data:`RPC_ENVELOPE_BYTES`. Inbound, a larger RPC is dropped before any decoding (the
+    oversize-gossip defence); outbound, py-libp2p's per-peer queue otherwise drops every RPC above
+    its default 1 MiB, so a compact block between 1 MiB and ``max_message_bytes`` was never sent."""
+    return preset.network.max_message_bytes + RPC_ENVELOPE_BYTES
+
+
+class SizedQueues(dict[ID, RpcQueue]):
+    """py-libp2p 0.8.1's ``Pubsub.peer_queues`` with every per-peer outbound queue bounded by
+    :func:`outbound_rpc_limit` (the library creates each queue with its 1 MiB default and offers
+    no parameter for it)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, peer: ID, queue: RpcQueue) -> None:
+        queue.max_message_size = self.limit
+        super().__setitem__(peer, queue)
 
 
 INVALID_MESSAGE_CAP = 1_000.0
@@ -239,8 +267,9 @@ class GossipHost:
             self.host,
             self.gossipsub,
             msg_id_constructor=message_id_of,
-            max_inbound_rpc_size=preset.network.max_message_bytes + 4096,
+            max_inbound_rpc_size=outbound_rpc_limit(preset),
         )
+        self.pubsub.peer_queues = SizedQueues(outbound_rpc_limit(preset))
         self.decisions: list[Decision] = []
         self.scores: Scores = NO_SCORES
         self.banned: set[str] = set()

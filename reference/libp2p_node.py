@@ -1431,6 +1431,12 @@ class Libp2pService(P2PService):
         hash_ = block_hash(compact.header, self.preset)
         if self.node.store.has_block(hash_):
             return None, True
+        if self.fast_sync is not None and not self.fast_sync.done:
+            # fast sync: the chain starts from the snapshot, the blocks above it are fetched after
+            # it (headers-first). A gossiped block connected now would start the chain from genesis
+            # instead, and py-libp2p may deliver old compact blocks to a peer that subscribes (on
+            # the devnet: every block from genesis on): ignored, not forwarded, not scored (P2P-LP-5)
+            return None, True
         try:
             check_compact_block(compact, self.preset)
             pool = {wtxid(tx, self.preset): tx for tx in self.node.pending()}
