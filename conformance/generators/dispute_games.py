@@ -143,6 +143,7 @@ def generate_dispute_games(preset: Preset) -> Iterator[CaseSpec]:
 
     yield from _first_checkpoint_and_cancelled(preset)
     yield from _claims_wait_for_games(preset)
+    yield from _acknowledgements_wait_for_games(preset)
 
     # ---- invalid: a valid prefix, then one rejected block ----------------------------------
     prefix: Blocks = [(h, list(o)) for h, o in gc.checkpoint_blocks(fraud)]
@@ -295,6 +296,75 @@ def _claims_wait_for_games(preset: Preset) -> Iterator[CaseSpec]:
         "checkpoint 1 was reverted (its height no longer holds a checkpoint)",
         _data(preset, [*_played(reverted), (reverted.blocks[-1][0] + 1, [claim])]),
         "SC_UNKNOWN_CHECKPOINT",
+    )
+
+
+def _acknowledgements_wait_for_games(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-MSG-3 with SC-DSP-12/19: a message from A relayed to the game sidechain at 13 is
+    acknowledged by its checkpoint 1 (cursor 13, posted at 16); the acknowledgement is held while
+    a game could revert that checkpoint (valid and invalid)."""
+    spec = gc.SPEC_G
+    amount, relay_at, posted = 3_000, 13, (14, 16)
+    outbox = (sb.message(spec.sidechain_id, amount),)
+    prefix: Blocks = [
+        (gc.ACTIVATION, [[sb.deposit_output(sb.CHAIN_A, amount)], [
+            sb.message_output(sb.genesis_checkpoint(sb.SPEC_A, 0, outbox))]]),
+        (relay_at, [[sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, outbox, 0))]]),
+    ]  # fmt: skip
+    refund = [sb.refund_output(sb.CHAIN_A, 0, 0)]
+    fraud = gc.scenario(4, preset, federation_lies_at=(1, 2, 3), cursor=relay_at)
+    honest = gc.scenario(4, preset, challenger_lies_at=(3,), cursor=relay_at)
+    early, late = posted[1] + 1, posted[1] + spec.challenge_period - 1
+    matured = late + 1
+
+    def played(sc: gc.Scenario, open_at: int) -> Blocks:
+        return _played(gc.play(sc, preset, open_at=open_at, prefix=prefix, checkpoints_at=posted))
+
+    reverted = played(fraud, early)
+    opened = reverted[: len(prefix) + 3]
+    yield _case(
+        "game_ack_refund_while_game_open",
+        "SC-MSG-3/4, SC-DSP-19: the message is timed out (relayed at 13, timeout 4) but checkpoint "
+        "1, whose cursor acknowledges it, is under an open game: the refund waits",
+        _data(preset, [*opened, (early + 1, [refund])]),
+        "SC_MESSAGE_ACKNOWLEDGED",
+    )
+    yield _case(
+        "game_ack_reverted_refunded",
+        "SC-MSG-3/4 with SC-DSP-12: the lying checkpoint 1 that acknowledged the message is "
+        "reverted; the message stayed pending, so it is refunded and bounced to A: a reverted "
+        "checkpoint never acknowledged it for good",
+        _data(preset, [*reverted, (reverted[-1][0] + 1, [refund])]),
+    )
+    defended = played(honest, early)
+    yield _case(
+        "game_ack_held_after_defender_won",
+        "SC-MSG-3: the honest defender won, but checkpoint 1 has not matured: its acknowledgement "
+        "is still held and the message not refundable",
+        _data(preset, [*defended, (defended[-1][0] + 1, [refund])]),
+        "SC_MESSAGE_ACKNOWLEDGED",
+    )
+    defended_late = played(honest, late)
+    yield _case(
+        "game_ack_held_past_maturity",
+        "SC-MSG-3, SC-DSP-19: a game opened in the last block of checkpoint 1's window is open when "
+        "the checkpoint matures: the acknowledgement stays held and the refund waits",
+        _data(preset, [*defended_late[: len(prefix) + 3], (matured, [refund])]),
+        "SC_MESSAGE_ACKNOWLEDGED",
+    )
+    end = defended_late[-1][0]
+    yield _case(
+        "game_ack_settled_after_game",
+        "SC-MSG-3 (SC-BLK-4): the late game ends with the defender's win; the next block settles "
+        "the acknowledgement (checkpoint 1 matured, no open game) and the message leaves the "
+        "pending set",
+        _data(preset, [*defended_late, (end + 1, [])]),
+    )
+    yield _case(
+        "game_ack_refund_after_settled",
+        "SC-MSG-3/4: once the acknowledgement is settled the message is not pending: no refund",
+        _data(preset, [*defended_late, (end + 1, [refund])]),
+        "SC_MESSAGE_NOT_PENDING",
     )
 
 
