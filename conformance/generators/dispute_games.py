@@ -230,6 +230,12 @@ def generate_dispute_games(preset: Preset) -> Iterator[CaseSpec]:
         "SC_BAD_PAYOUT",
     )
     yield _case(
+        "game_bond_claim_no_payout",
+        "SC-DSP-18: a bond claim that is its transaction's last output, with no payout after it",
+        _data(preset, [*ended[:-1], (claim_at, [[claim]])]),
+        "SC_BAD_PAYOUT",
+    )
+    yield _case(
         "game_bond_claim_running_game",
         "SC-DSP-18: no bond is payable while the game runs",
         _data(preset, [*opened, (at + 1, [[claim, payout]])]),

@@ -807,6 +807,13 @@ def _peg_edge_cases(run: Callable[..., dict[str, JSON]], prefix: BlockList) -> I
         "SC-BLK-2: a deposit to A then a refund bounced to A in one block: the bounce is A's position 1",
         run([*prefix, (17, [[relay]]), (21, [[sb.deposit_output(sb.CHAIN_A, 30)], [refund]])]),
     )
+    yield _case(
+        "apply_blocks",
+        "deposit_after_refund",
+        "SC-BLK-2: a refund bounced to A then a deposit to A in one block: the bounce takes A's "
+        "position 0, the deposit position 1",
+        run([*prefix, (17, [[relay]]), (21, [[refund], [sb.deposit_output(sb.CHAIN_A, 30)]])]),
+    )
     activated = run(
         [(12, [[sb.deposit_output(sb.CHAIN_A, 10)]]), (20, [[sb.deposit_output(sb.CHAIN_B, 30)]])],
         specs=(sb.SPEC_A,),
