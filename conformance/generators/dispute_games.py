@@ -290,6 +290,20 @@ def _claims_wait_for_games(preset: Preset) -> Iterator[CaseSpec]:
         "are paid and relayed in the next block",
         _data(preset, [*_played(defended), (end + 1, [claim, relay])]),
     )
+    other_outbox = (sb.withdrawal(500),)
+    a_0 = sb.genesis_checkpoint(sb.SPEC_A, 0)
+    other: Blocks = [
+        (gc.ACTIVATION, [[sb.deposit_output(sb.CHAIN_A, 500)], [sb.message_output(a_0)]]),
+        (gc.ACTIVATION + 1, [[sb.message_output(sb.next_checkpoint(sb.SPEC_A, a_0, 0, other_outbox))]]),
+    ]
+    fraud = gc.play(gc.scenario(4, preset, federation_lies_at=(1, 2, 3)), preset, prefix=other)
+    other_claim = list(sb.claim_outputs(sb.outbox_proof(sb.SPEC_A, 1, other_outbox, 0)))
+    yield _case(
+        "game_other_sidechain_claim_paid",
+        "SC-DSP-19 holds the disputed sidechain only: while a game over the game sidechain's "
+        "checkpoint 1 is open, sidechain A's matured checkpoint 1 pays its withdrawal",
+        _data(preset, [*_played(fraud)[: len(other) + 3], (gc.CHECKPOINT_1_AT + 2, [other_claim])]),
+    )
     reverted = gc.play(
         gc.scenario(4, preset, federation_lies_at=(1, 2, 3), outbox=outbox),
         preset,
