@@ -430,6 +430,21 @@ def _first_checkpoint_and_cancelled(preset: Preset) -> Iterator[CaseSpec]:
         "refunded (both bonds then claimed)",
         _data(preset, _blocks_until_expiry(preset, two, gc.SPEC_G, 0)),
     )
+    ferris_first = replace(
+        first, header=fraud.checkpoint_0.header, tx_count=fraud.checkpoint_0.header.tx_count
+    )
+    lower: Blocks = [
+        *gc.checkpoint_blocks(fraud),
+        (at, [[gc.opening(fraud, bond=bond, preset=preset)]]),
+        (at + 1, [[sb.message_output(ferris_first, bond, preset)]]),
+    ]
+    yield _case(
+        "game_lower_game_survives_revert",
+        "SC-DSP-17: game 0 over checkpoint 1 is won by its challenger at the silent defender's "
+        "deadline, reverting checkpoints 1 and up; game 1 over checkpoint 0 (opened a block later) "
+        "disputes a lower height, so it is not cancelled and stays open",
+        _data(preset, _blocks_until_expiry(preset, lower, gc.SPEC_G, 0)),
+    )
     # SC-DSP-16 in game id order: game 0 still running (its defender moves at its last height),
     # game 1 (opened a block later, its defender silent) expires in the same block
     move_blocks = preset.dispute.move_blocks
