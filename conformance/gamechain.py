@@ -101,12 +101,14 @@ def scenario(
     challenger_lies_at: Sequence[int] = (),
     vm: VmKind = VmKind.FERRIS,
     outbox: Sequence[OutboxEntry] = (),
+    cursor: int | None = None,
 ) -> Scenario:
     """Checkpoint 0 (the pre-state) and checkpoint 1 over ``tx_count`` transactions of the VM kind
     ``vm`` (:func:`build_block`) on ``SPECS[vm]``; the federation signs the trace corrupted at
     ``federation_lies_at``, the challenger claims the one corrupted at ``challenger_lies_at`` (each
     a list of 0-based transaction indexes); checkpoint 1's ``outbox_root`` commits ``outbox`` (the
-    entries its claims and relays prove: the game never reads them)."""
+    entries its claims and relays prove: the game never reads them) and carries ``cursor`` as its
+    ``deposit_cursor`` when given (the messages it acknowledges, SC-MSG-3: the game never reads it)."""
     spec = SPECS[vm]
     pre = build_block(tx_count, preset, vm)
     head_0 = SidechainHeader(
@@ -124,15 +126,19 @@ def scenario(
         trace_root=merkle_root(list(defender)),
         outbox_root=merkle_root([sb.entry_leaf(entry) for entry in outbox]),
     )
+    if cursor is not None:
+        header_1 = replace(header_1, deposit_cursor=cursor)
     block = replace(pre, header=header_1)
     return Scenario(block, checkpoint_0, sb.sign(header_1, spec.federation), defender, challenger, spec)
 
 
-def checkpoint_blocks(sc: Scenario) -> list[tuple[int, list[TxOutputs]]]:
-    """The mainchain blocks that post both checkpoints."""
+def checkpoint_blocks(
+    sc: Scenario, at: tuple[int, int] = (CHECKPOINT_0_AT, CHECKPOINT_1_AT)
+) -> list[tuple[int, list[TxOutputs]]]:
+    """The mainchain blocks that post both checkpoints (at the heights ``at``)."""
     return [
-        (CHECKPOINT_0_AT, [[sb.message_output(sc.checkpoint_0)]]),
-        (CHECKPOINT_1_AT, [[sb.message_output(sc.checkpoint_1)]]),
+        (at[0], [[sb.message_output(sc.checkpoint_0)]]),
+        (at[1], [[sb.message_output(sc.checkpoint_1)]]),
     ]
 
 
@@ -210,11 +216,12 @@ def play(
     delay: Delay | None = None,
     max_blocks: int = 10_000,
     prefix: Sequence[tuple[int, Sequence[TxOutputs]]] = (),
+    checkpoints_at: tuple[int, int] = (CHECKPOINT_0_AT, CHECKPOINT_1_AT),
 ) -> Played:
     """Post both checkpoints, open the game at ``open_at`` and play it to its end (each party moves
     from the roots it committed, at the block ``delay`` gives), then one block after the end with the
     challenger's bond claim if one is payable. The ``prefix`` blocks (below the checkpoints'
-    heights) come first."""
+    heights) come first; the checkpoints are posted at ``checkpoints_at``."""
     timing = delay or always()
     state = initial(sc.spec)
     blocks: list[tuple[int, tuple[TxOutputs, ...]]] = []
@@ -227,7 +234,7 @@ def play(
         results.append(result)
         state = result.state
 
-    for height, outputs in [*prefix, *checkpoint_blocks(sc)]:
+    for height, outputs in [*prefix, *checkpoint_blocks(sc, checkpoints_at)]:
         step(height, outputs)
     game_id = state.next_game
     step(open_at, [[opening(sc, bond=bond or preset.dispute.min_challenger_bond, preset=preset)]])

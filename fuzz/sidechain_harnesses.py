@@ -17,7 +17,9 @@ any other exception escapes and is a finding, and a broken invariant raises
   deposits, checkpoints, claims, relays and refunds on the funded two-chain state of
   conformance/sidechainbuilder.py; after every accepted block the escrows stay within
   ``[0, max_escrow]``, total escrow changes by exactly deposits minus payouts, and no withdrawal
-  or message key is spent twice.
+  or message key is spent twice; a refund never bounces a message a standing checkpoint of its
+  destination acknowledges, and a message leaves the pending set unrefunded only when a settled
+  checkpoint acknowledges it (SC-MSG-3).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from spec.errors import CheckpointBadSignature, DecodeError, SidechainBadSpec, S
 from spec.presets import DEVNET
 from spec.sidechain.checkpoint import apply_checkpoint, check_equivocation, is_signed_by
 from spec.sidechain.header import CHECKPOINT_CODEC, encode_checkpoint
+from spec.sidechain.messages import get_acknowledging_checkpoint, is_acknowledged_for_good
 from spec.sidechain.registry import (
     SIDECHAIN_SPEC_CODEC,
     SidechainsState,
@@ -156,6 +159,22 @@ def fuzz_block(data: bytes) -> None:
             == sum(1 for amount in result.released if amount),
             "SC-PEG-4: a payout without a new spent key",
         )
+        bounced = {
+            (m.source_chain, m.source_height, m.source_index)
+            for m in result.inbound
+            if m.sidechain_id == m.source_chain
+        }
+        for key in bounced:
+            message = state.pending_messages[key]
+            _require(
+                get_acknowledging_checkpoint(state.chains[message.destination], message.relay_height) is None,
+                "SC-MSG-3: a refund of an acknowledged message",
+            )
+        for key in set(state.pending_messages) - set(result.state.pending_messages) - bounced:
+            _require(
+                is_acknowledged_for_good(state, state.pending_messages[key], height),
+                "SC-MSG-3: a message left the pending set before its acknowledgement settled",
+            )
         state = result.state
 
 
@@ -188,6 +207,7 @@ def sidechain_seeds() -> dict[str, dict[str, bytes]]:
         "relay_refund": bytes([194, 1, 3, 1, 195, 1]),
         "deposits": bytes([0, 10, 5, 11, 64, 14]),
         "checkpoint_b": bytes([4, 12, 132, 13]),
+        "relay_ack_refund": bytes([132, 1, 69, 17, 3, 1, 3, 1, 0, 10]),
     }
     return {
         "sidechain_message": {f"seed-{k}": v for k, v in messages.items()},

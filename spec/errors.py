@@ -2191,6 +2191,13 @@ class MessageNotPending(SidechainError):
     code = "SC_MESSAGE_NOT_PENDING"
 
 
+class MessageAcknowledged(SidechainError):
+    """SC-MSG-3: a refund names a message a standing checkpoint of its destination acknowledges, held
+    until that checkpoint is settled (matured, and no open dispute game could revert it)."""
+
+    code = "SC_MESSAGE_ACKNOWLEDGED"
+
+
 class MessageNotTimedOut(SidechainError):
     """SC-MSG-4: a refund before the destination's message timeout has passed."""
 

@@ -5,7 +5,9 @@
 ``length_of_one_clock`` claims a game ends within one clock of its opening (the two sides' clocks
 add up); ``window_inclusive`` claims the height ``posted + period`` is still inside the window;
 ``hold_for_an_earlier_checkpoint`` claims no checkpoint at all has matured when a game opens (one
-posted a period earlier has: SC-DSP-19 holds only the disputed height and later ones). If
+posted a period earlier has: SC-DSP-19 holds only the disputed height and later ones);
+``ack_settled_in_window`` claims an acknowledgement may settle in the last block of its
+checkpoint's window (it settles at ``posted + period`` at the earliest, SC-MSG-3). If
 CrossHair stops refuting these, the suite has become vacuous.
 """
 
@@ -48,3 +50,12 @@ def hold_for_an_earlier_checkpoint(posted: int, earlier: int, period: int, opene
     post: not __return__
     """
     return opened >= earlier + period
+
+
+def ack_settled_in_window(posted: int, period: int, height: int) -> bool:
+    """Claims an undisputed acknowledgement is settled one block before its checkpoint matures.
+
+    pre: 0 <= posted <= 2**32 and 1 <= period <= 2**32 and height == posted + period - 1
+    post: __return__
+    """
+    return height >= posted + period

@@ -55,7 +55,7 @@ from spec.sidechain.games import (
 )
 from spec.sidechain.header import BlockCredit, encode_sidechain_header
 from spec.sidechain.items import NEXT_GAME_CODEC, sidechain_items, sidechains_from_items
-from spec.sidechain.registry import SidechainsState
+from spec.sidechain.registry import SidechainsState, total_escrow
 from spec.sidechain.transactions import match_sidechain_message, sidechain_message_script
 from spec.vm.interface import VmKind
 from tests.hypothesis_profiles import examples
@@ -322,6 +322,64 @@ def test_a_reverted_checkpoint_never_paid_a_withdrawal(data: st.DataObject) -> N
         after = gc.apply(played.state, max(end + 1, gc.CHECKPOINT_1_AT + period), [claim, relay], PRESET)
         assert after.state.chains[gc.SPEC_G.sidechain_id].escrow == escrow - 10_000
         assert after.released == (0, WITHDRAWN, 0)
+
+
+ACKED = (sb.CHAIN_A, 0, 0)
+"""SC-MSG-3: a message from A (checkpoint 0 posted at 10) relayed at 13 to the game sidechain,
+whose checkpoint 1 (cursor 13, posted at 16) acknowledges it."""
+ACK_OUTBOX = (sb.message(gc.SPEC_G.sidechain_id, 3_000),)
+ACK_PREFIX = [
+    (gc.ACTIVATION, [[sb.deposit_output(sb.CHAIN_A, 3_000)],
+                     [sb.message_output(sb.genesis_checkpoint(sb.SPEC_A, 0, ACK_OUTBOX))]]),
+    (13, [[sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, ACK_OUTBOX, 0))]]),
+]  # fmt: skip
+ACK_POSTED = (14, 16)
+
+
+@settings(max_examples=examples(20))
+@given(data=st.data())
+def test_a_reverted_checkpoint_never_acknowledged_a_message_for_good(data: st.DataObject) -> None:
+    """SC-MSG-3 with SC-DSP-12/19: the message checkpoint 1 acknowledges leaves the pending set only
+    once that checkpoint is matured with no open game; a lying checkpoint 1, reverted, never
+    acknowledged it for good (it stays pending and is refunded once); refunds tried at any height
+    are refused while a standing checkpoint acknowledges it; supply and escrows are conserved."""
+    fraud = data.draw(st.booleans())
+    n = data.draw(st.integers(1, 5))
+    lies = {"federation_lies_at": [n - 1]} if fraud else {"challenger_lies_at": [n - 1]}
+    sc = gc.scenario(n, PRESET, cursor=13, **lies)  # type: ignore[arg-type]
+    period, settles = gc.SPEC_G.challenge_period, ACK_POSTED[1] + gc.SPEC_G.challenge_period
+    open_at = data.draw(st.integers(ACK_POSTED[1] + 1, ACK_POSTED[1] + period - 1))
+    liar = Party.DEFENDER if fraud else Party.CHALLENGER
+    delay = _delay(data.draw, liar)
+    played = gc.play(sc, PRESET, open_at=open_at, delay=delay, prefix=ACK_PREFIX, checkpoints_at=ACK_POSTED)
+    total = 3_000  # A's deposit; the bond is no escrow and relays move value between escrows
+    for (height, _), result in zip(played.blocks, played.results, strict=True):
+        if height < 13:
+            continue
+        state = result.state
+        if ACKED not in state.pending_messages:  # acknowledged for good: never by a reverted checkpoint
+            assert not fraud and height >= settles and not state.games
+        assert total_escrow(state) == total
+    end = played.blocks[-1][0]
+    refund = [sb.refund_output(*ACKED)]
+    tries = data.draw(st.lists(st.integers(ACK_POSTED[1] + 1, end + period), min_size=1, max_size=5))
+    for height in tries:
+        before = [r.state for (h, _), r in zip(played.blocks, played.results, strict=True) if h < height][-1]
+        at_messages = gc.apply(before, height, [], PRESET).state  # timeouts and settlements run first
+        standing = len(at_messages.chains[gc.SPEC_G.sidechain_id].checkpoints) == 2
+        try:
+            after = gc.apply(before, height, [refund], PRESET)
+        except SpecError as error:
+            if ACKED not in at_messages.pending_messages:
+                assert error.code == "SC_MESSAGE_NOT_PENDING" and not fraud and height >= settles
+            else:
+                assert error.code == "SC_MESSAGE_ACKNOWLEDGED" and standing
+        else:  # refunded: only a message whose acknowledging checkpoint was reverted
+            assert fraud and not standing and height >= 13 + gc.SPEC_G.message_timeout
+            assert after.inbound[0].sidechain_id == sb.CHAIN_A and after.inbound[0].amount == 3_000
+            assert total_escrow(after.state) == total_escrow(before)
+    final = gc.apply(played.state, max(end + 1, settles), [], PRESET).state
+    assert (ACKED in final.pending_messages) == fraud
 
 
 def test_games_and_bonds_are_committed_state_items() -> None:

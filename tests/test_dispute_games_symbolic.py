@@ -20,3 +20,6 @@ def test_dispute_games_wrappers_on_examples() -> None:
     assert not dispute_games_contracts.window(13, 40, 12)
     assert not dispute_games_contracts.hold(13, 13, 40, 52)
     assert not dispute_games_contracts.hold(13, 20, 40, 13)
+    assert dispute_games_contracts.ack_settled(16, 14, 40, 56, False, 56)
+    assert not dispute_games_contracts.ack_settled(16, 14, 40, 55, False, 55)
+    assert not dispute_games_contracts.ack_settled(16, 14, 40, 56, True, 56)

@@ -26,6 +26,8 @@ from spec.errors import (
     InsufficientInputValue,
     InvalidEnumTag,
     MerkleRootMismatch,
+    MessageAcknowledged,
+    MessageNotPending,
     MessageNotTimedOut,
     NotEquivocation,
     SidechainBadSpec,
@@ -177,7 +179,13 @@ def test_message_round_trip_and_refund() -> None:
     assert refunded.state.chains[1].escrow == 1000 and refunded.state.chains[2].escrow == 0
     assert refunded.inbound[0].sidechain_id == sb.CHAIN_A and refunded.inbound[0].source_chain == sb.CHAIN_A
     acked = _apply(relayed.state, 19, [sb.message_output(sb.genesis_checkpoint(sb.SPEC_B, 17))])
-    assert not acked.state.pending_messages
+    assert (1, 0, 2) in acked.state.pending_messages  # SC-MSG-3: held until B's checkpoint settles
+    with pytest.raises(MessageAcknowledged):
+        _apply(acked.state, 21, [refund])
+    settled = _apply(acked.state, 22, [])  # B's checkpoint posted at 19 matures at 19 + 3
+    assert not settled.state.pending_messages
+    with pytest.raises(MessageNotPending):
+        _apply(settled.state, 22, [refund])
 
 
 def test_equivocation() -> None:

@@ -7,6 +7,7 @@ an invalid transaction; every invalid case is a valid prefix of a game plus one 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
@@ -33,6 +34,7 @@ from conformance.model import JSON, CaseSpec
 from conformance.wasm_contracts import address_of as wasm_address
 from spec.crypto import bls
 from spec.encoding import encode
+from spec.errors import VmError
 from spec.merkle import inclusion_proof, merkle_root
 from spec.presets import Preset
 from spec.sidechain.dispute import (
@@ -44,6 +46,7 @@ from spec.sidechain.dispute import (
     apply_bisect_move,
     apply_one_step,
     claim_timeout,
+    compute_trace,
     encode_bisect_move,
     encode_one_step_proof,
     get_deadline,
@@ -59,9 +62,12 @@ from spec.sidechain.header import (
 from spec.trie import RUSTY_TRIE_HASHER
 from spec.vm.interface import (
     OUTBOX_ENTRY_CODEC,
+    ExecutionContext,
     OutboxEntry,
     OutboxKind,
+    RecordingNodes,
     StateWitness,
+    VmKind,
     decode_witness,
     encode_witness,
 )
@@ -341,6 +347,7 @@ def _credit_games(preset: Preset) -> Iterator[CaseSpec]:
         BlockCredit(b"\x5a" * 20, 9),
     )
     wasm_block = execute_block(replace(wasm, trace=wasm.trace[:1]), wasm.txs, wasm_credits)
+    yield from _traces(preset, block, evm_block, wasm_block)
     yield _defended(preset, wasm_block, _wrong_from(_honest(wasm_block), 0)).case(
         "wasm_credits_defender_wins",
         "a WASM block crediting a holder and a fresh address, and refunding a 20-byte recipient that "
@@ -356,6 +363,74 @@ def _credit_games(preset: Preset) -> Iterator[CaseSpec]:
             f"the federation's trace of a WASM block {description}: the one-step at tx 0 credits "
             "the mainchain's deposits (VMW-10) and the federation loses",
         )
+
+
+def _trace_case(
+    preset: Preset,
+    name: str,
+    description: str,
+    block: Block,
+    txs: Sequence[bytes] | None = None,
+    drop_node: bool = False,
+    error: str | None = None,
+) -> CaseSpec:
+    """SC-DSP-1 ``compute_trace``: the witness is exactly the pre-state nodes the re-execution reads
+    (nodes the credits and earlier transactions create come from the execution itself)."""
+    kind = VmKind(block.vm_kind)
+    txs = block.txs if txs is None else tuple(txs)
+    header = block.header
+    context = ExecutionContext(
+        header.sidechain_id, header.height, header.timestamp, block.fee_recipient, block.gas_limit
+    )
+    recording = RecordingNodes(block.nodes)
+    with contextlib.suppress(VmError):
+        compute_trace(preset, kind, recording, block.trace[0], block.credits, txs, context)
+    preimages = [recording.read[h] for h in sorted(recording.read)]
+    if drop_node:
+        preimages = [p for p in preimages if p != block.nodes[block.trace[0]]]
+    data: dict[str, JSON] = {
+        "vm_kind": int(kind),
+        "witness": encode_witness(StateWitness(tuple(preimages))).hex(),
+        "pre_root": block.trace[0].hex(),
+        "credits": [{"recipient": c.recipient.hex(), "amount": c.amount} for c in block.credits],
+        "txs": [tx.hex() for tx in txs],
+        "context": {
+            "sidechain_id": context.sidechain_id,
+            "height": context.height,
+            "timestamp": context.timestamp,
+            "fee_recipient": context.fee_recipient.hex(),
+            "gas_limit": context.gas_limit,
+        },
+    }
+    return CaseSpec("compute_trace", name, description, data, expect_error=error)
+
+
+def _traces(preset: Preset, ferris: Block, evm: Block, wasm: Block) -> Iterator[CaseSpec]:
+    """SC-DSP-1: the honest trace a watcher re-executes (``compute_trace``), valid and invalid."""
+    for vm, block in (("ferris", ferris), ("evm", evm), ("wasm", wasm)):
+        yield _trace_case(
+            preset,
+            f"trace_{vm}_with_credits",
+            f"SC-DSP-1: the trace r_1 .. r_n of a {vm} block whose credits come before tx 0, from "
+            "the pre-state nodes only: later transactions read the nodes earlier ones created",
+            block,
+        )
+    yield _trace_case(
+        preset,
+        "trace_evm_replayed_transaction",
+        "SC-DSP-1: a block that repeats its first EVM transaction: the replay is invalid",
+        evm,
+        txs=(evm.txs[0], evm.txs[0]),
+        error="VM_EVM_NONCE",
+    )
+    yield _trace_case(
+        preset,
+        "trace_witness_without_root",
+        "SC-DSP-1: the pre-state witness lacks the root node",
+        ferris,
+        drop_node=True,
+        error="VM_WITNESS_INCOMPLETE",
+    )
 
 
 def _invalid_transaction(preset: Preset) -> CaseSpec:

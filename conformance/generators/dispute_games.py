@@ -143,6 +143,7 @@ def generate_dispute_games(preset: Preset) -> Iterator[CaseSpec]:
 
     yield from _first_checkpoint_and_cancelled(preset)
     yield from _claims_wait_for_games(preset)
+    yield from _acknowledgements_wait_for_games(preset)
 
     # ---- invalid: a valid prefix, then one rejected block ----------------------------------
     prefix: Blocks = [(h, list(o)) for h, o in gc.checkpoint_blocks(fraud)]
@@ -229,6 +230,12 @@ def generate_dispute_games(preset: Preset) -> Iterator[CaseSpec]:
         "SC_BAD_PAYOUT",
     )
     yield _case(
+        "game_bond_claim_no_payout",
+        "SC-DSP-18: a bond claim that is its transaction's last output, with no payout after it",
+        _data(preset, [*ended[:-1], (claim_at, [[claim]])]),
+        "SC_BAD_PAYOUT",
+    )
+    yield _case(
         "game_bond_claim_running_game",
         "SC-DSP-18: no bond is payable while the game runs",
         _data(preset, [*opened, (at + 1, [[claim, payout]])]),
@@ -283,6 +290,20 @@ def _claims_wait_for_games(preset: Preset) -> Iterator[CaseSpec]:
         "are paid and relayed in the next block",
         _data(preset, [*_played(defended), (end + 1, [claim, relay])]),
     )
+    other_outbox = (sb.withdrawal(500),)
+    a_0 = sb.genesis_checkpoint(sb.SPEC_A, 0)
+    other: Blocks = [
+        (gc.ACTIVATION, [[sb.deposit_output(sb.CHAIN_A, 500)], [sb.message_output(a_0)]]),
+        (gc.ACTIVATION + 1, [[sb.message_output(sb.next_checkpoint(sb.SPEC_A, a_0, 0, other_outbox))]]),
+    ]
+    fraud = gc.play(gc.scenario(4, preset, federation_lies_at=(1, 2, 3)), preset, prefix=other)
+    other_claim = list(sb.claim_outputs(sb.outbox_proof(sb.SPEC_A, 1, other_outbox, 0)))
+    yield _case(
+        "game_other_sidechain_claim_paid",
+        "SC-DSP-19 holds the disputed sidechain only: while a game over the game sidechain's "
+        "checkpoint 1 is open, sidechain A's matured checkpoint 1 pays its withdrawal",
+        _data(preset, [*_played(fraud)[: len(other) + 3], (gc.CHECKPOINT_1_AT + 2, [other_claim])]),
+    )
     reverted = gc.play(
         gc.scenario(4, preset, federation_lies_at=(1, 2, 3), outbox=outbox),
         preset,
@@ -295,6 +316,75 @@ def _claims_wait_for_games(preset: Preset) -> Iterator[CaseSpec]:
         "checkpoint 1 was reverted (its height no longer holds a checkpoint)",
         _data(preset, [*_played(reverted), (reverted.blocks[-1][0] + 1, [claim])]),
         "SC_UNKNOWN_CHECKPOINT",
+    )
+
+
+def _acknowledgements_wait_for_games(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-MSG-3 with SC-DSP-12/19: a message from A relayed to the game sidechain at 13 is
+    acknowledged by its checkpoint 1 (cursor 13, posted at 16); the acknowledgement is held while
+    a game could revert that checkpoint (valid and invalid)."""
+    spec = gc.SPEC_G
+    amount, relay_at, posted = 3_000, 13, (14, 16)
+    outbox = (sb.message(spec.sidechain_id, amount),)
+    prefix: Blocks = [
+        (gc.ACTIVATION, [[sb.deposit_output(sb.CHAIN_A, amount)], [
+            sb.message_output(sb.genesis_checkpoint(sb.SPEC_A, 0, outbox))]]),
+        (relay_at, [[sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, outbox, 0))]]),
+    ]  # fmt: skip
+    refund = [sb.refund_output(sb.CHAIN_A, 0, 0)]
+    fraud = gc.scenario(4, preset, federation_lies_at=(1, 2, 3), cursor=relay_at)
+    honest = gc.scenario(4, preset, challenger_lies_at=(3,), cursor=relay_at)
+    early, late = posted[1] + 1, posted[1] + spec.challenge_period - 1
+    matured = late + 1
+
+    def played(sc: gc.Scenario, open_at: int) -> Blocks:
+        return _played(gc.play(sc, preset, open_at=open_at, prefix=prefix, checkpoints_at=posted))
+
+    reverted = played(fraud, early)
+    opened = reverted[: len(prefix) + 3]
+    yield _case(
+        "game_ack_refund_while_game_open",
+        "SC-MSG-3/4, SC-DSP-19: the message is timed out (relayed at 13, timeout 4) but checkpoint "
+        "1, whose cursor acknowledges it, is under an open game: the refund waits",
+        _data(preset, [*opened, (early + 1, [refund])]),
+        "SC_MESSAGE_ACKNOWLEDGED",
+    )
+    yield _case(
+        "game_ack_reverted_refunded",
+        "SC-MSG-3/4 with SC-DSP-12: the lying checkpoint 1 that acknowledged the message is "
+        "reverted; the message stayed pending, so it is refunded and bounced to A: a reverted "
+        "checkpoint never acknowledged it for good",
+        _data(preset, [*reverted, (reverted[-1][0] + 1, [refund])]),
+    )
+    defended = played(honest, early)
+    yield _case(
+        "game_ack_held_after_defender_won",
+        "SC-MSG-3: the honest defender won, but checkpoint 1 has not matured: its acknowledgement "
+        "is still held and the message not refundable",
+        _data(preset, [*defended, (defended[-1][0] + 1, [refund])]),
+        "SC_MESSAGE_ACKNOWLEDGED",
+    )
+    defended_late = played(honest, late)
+    yield _case(
+        "game_ack_held_past_maturity",
+        "SC-MSG-3, SC-DSP-19: a game opened in the last block of checkpoint 1's window is open when "
+        "the checkpoint matures: the acknowledgement stays held and the refund waits",
+        _data(preset, [*defended_late[: len(prefix) + 3], (matured, [refund])]),
+        "SC_MESSAGE_ACKNOWLEDGED",
+    )
+    end = defended_late[-1][0]
+    yield _case(
+        "game_ack_settled_after_game",
+        "SC-MSG-3 (SC-BLK-4): the late game ends with the defender's win; the next block settles "
+        "the acknowledgement (checkpoint 1 matured, no open game) and the message leaves the "
+        "pending set",
+        _data(preset, [*defended_late, (end + 1, [])]),
+    )
+    yield _case(
+        "game_ack_refund_after_settled",
+        "SC-MSG-3/4: once the acknowledgement is settled the message is not pending: no refund",
+        _data(preset, [*defended_late, (end + 1, [refund])]),
+        "SC_MESSAGE_NOT_PENDING",
     )
 
 
@@ -339,6 +429,21 @@ def _first_checkpoint_and_cancelled(preset: Preset) -> Iterator[CaseSpec]:
         "checkpoint 1: the second game, over the reverted height itself, is cancelled and its bond "
         "refunded (both bonds then claimed)",
         _data(preset, _blocks_until_expiry(preset, two, gc.SPEC_G, 0)),
+    )
+    ferris_first = replace(
+        first, header=fraud.checkpoint_0.header, tx_count=fraud.checkpoint_0.header.tx_count
+    )
+    lower: Blocks = [
+        *gc.checkpoint_blocks(fraud),
+        (at, [[gc.opening(fraud, bond=bond, preset=preset)]]),
+        (at + 1, [[sb.message_output(ferris_first, bond, preset)]]),
+    ]
+    yield _case(
+        "game_lower_game_survives_revert",
+        "SC-DSP-17: game 0 over checkpoint 1 is won by its challenger at the silent defender's "
+        "deadline, reverting checkpoints 1 and up; game 1 over checkpoint 0 (opened a block later) "
+        "disputes a lower height, so it is not cancelled and stays open",
+        _data(preset, _blocks_until_expiry(preset, lower, gc.SPEC_G, 0)),
     )
     # SC-DSP-16 in game id order: game 0 still running (its defender moves at its last height),
     # game 1 (opened a block later, its defender silent) expires in the same block

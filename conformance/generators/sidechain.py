@@ -807,6 +807,13 @@ def _peg_edge_cases(run: Callable[..., dict[str, JSON]], prefix: BlockList) -> I
         "SC-BLK-2: a deposit to A then a refund bounced to A in one block: the bounce is A's position 1",
         run([*prefix, (17, [[relay]]), (21, [[sb.deposit_output(sb.CHAIN_A, 30)], [refund]])]),
     )
+    yield _case(
+        "apply_blocks",
+        "deposit_after_refund",
+        "SC-BLK-2: a refund bounced to A then a deposit to A in one block: the bounce takes A's "
+        "position 0, the deposit position 1",
+        run([*prefix, (17, [[relay]]), (21, [[refund], [sb.deposit_output(sb.CHAIN_A, 30)]])]),
+    )
     activated = run(
         [(12, [[sb.deposit_output(sb.CHAIN_A, 10)]]), (20, [[sb.deposit_output(sb.CHAIN_B, 30)]])],
         specs=(sb.SPEC_A,),
@@ -899,8 +906,38 @@ def _message_cases(
     yield _case(
         "apply_blocks",
         "refund_after_ack",
-        "SC-MSG-3/4: B's checkpoint acknowledged it: no refund",
+        "SC-MSG-3/4: B's checkpoint (posted at 19) acknowledged it: held until that checkpoint "
+        "settles, no refund",
         run([*relayed, (19, [[sb.message_output(b0)]]), (21, [[refund]])]),
+        "SC_MESSAGE_ACKNOWLEDGED",
+    )
+    yield _case(
+        "apply_blocks",
+        "refund_acknowledged_before_timeout",
+        "SC-MSG-3/4 order: a refund of a held message before its timeout is SC_MESSAGE_ACKNOWLEDGED "
+        "(the acknowledgement is checked before the timeout)",
+        run([*relayed, (19, [[sb.message_output(b0)]]), (20, [[refund]])]),
+        "SC_MESSAGE_ACKNOWLEDGED",
+    )
+    yield _case(
+        "apply_blocks",
+        "ack_settled_at_maturity",
+        "SC-MSG-3 (SC-BLK-4): B's checkpoint posted at 19 matures at 22 (challenge period 3), no "
+        "game open: the acknowledgement is settled before that block's messages and the message "
+        "leaves the pending set",
+        run([*relayed, (19, [[sb.message_output(b0)]]), (22, [])]),
+    )
+    yield _case(
+        "apply_blocks",
+        "ack_held_until_maturity",
+        "SC-MSG-3: one block before B's checkpoint matures the message is still pending",
+        run([*relayed, (19, [[sb.message_output(b0)]]), (21, [])]),
+    )
+    yield _case(
+        "apply_blocks",
+        "refund_after_settled_ack",
+        "SC-MSG-3/4: the acknowledgement settled at 22: the message is not pending",
+        run([*relayed, (19, [[sb.message_output(b0)]]), (22, [[refund]])]),
         "SC_MESSAGE_NOT_PENDING",
     )
     yield _case(

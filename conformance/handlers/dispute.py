@@ -9,7 +9,12 @@ JSON shapes (besides the general conventions of docs/vector-format.md):
   "at": mainchain height, "data": hex of the encoded BisectMove / OneStepProof}`` (a timeout has
   no ``party`` or ``data``);
 * ``play`` applies the moves in order and returns the game state after each and the outcome; an
-  invalid case's last move is the one rejected with ``expect_error``.
+  invalid case's last move is the one rejected with ``expect_error``;
+* ``compute_trace`` (SC-DSP-1, what a watcher re-executes) takes ``{"vm_kind", "witness": hex of
+  the encoded StateWitness of the pre-state nodes (SC-DSP-5's format), "pre_root", "credits":
+  [{"recipient", "amount"}], "txs": [hex], "context": {"sidechain_id", "height", "timestamp",
+  "fee_recipient" (hex), "gas_limit"}}`` and returns ``{"trace": [hex r_1 .. r_n]}`` or a
+  ``VM_*`` code.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from spec.sidechain.dispute import (
     check_equivocation_proof,
     check_escrow_overdraw_proof,
     claim_timeout,
+    compute_trace,
     decode_bisect_move,
     decode_one_step_proof,
     encode_bisect_move,
@@ -41,7 +47,14 @@ from spec.sidechain.dispute import (
 )
 from spec.sidechain.header import BlockCredit, decode_checkpoint, decode_sidechain_header
 from spec.sidechain.settlement import federation_quorum, is_settled_before_maturity
-from spec.vm.interface import OUTBOX_ENTRY_CODEC
+from spec.vm.interface import (
+    OUTBOX_ENTRY_CODEC,
+    ExecutionContext,
+    VmKind,
+    decode_witness,
+    state_hasher,
+    witness_nodes,
+)
 
 
 def _object(data: dict[str, JSON], name: str) -> dict[str, JSON]:
@@ -233,7 +246,32 @@ def handle_federation_penalty(preset: Preset, data: dict[str, JSON]) -> JSON:
     }
 
 
+def handle_compute_trace(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-DSP-1: ``{"vm_kind", "witness", "pre_root", "credits", "txs", "context"}`` -> ``{"trace"}``."""
+    kind = VmKind(int_field(data, "vm_kind"))
+    hasher = state_hasher(kind)
+    nodes = witness_nodes(decode_witness(hex_field(data, "witness"), hasher), hasher)
+    context = _object(data, "context")
+    trace = compute_trace(
+        preset,
+        kind,
+        nodes,
+        hex_field(data, "pre_root"),
+        tuple(_credit(item) for item in _list(data, "credits")),
+        hex_list_field(data, "txs"),
+        ExecutionContext(
+            int_field(context, "sidechain_id"),
+            int_field(context, "height"),
+            int_field(context, "timestamp"),
+            hex_field(context, "fee_recipient"),
+            int_field(context, "gas_limit"),
+        ),
+    )
+    return {"trace": [to_hex(root) for root in trace]}
+
+
 HANDLERS: dict[str, Handler] = {
+    "compute_trace": handle_compute_trace,
     "federation_penalty": handle_federation_penalty,
     "play": handle_play,
     "decode_bisect_move": handle_decode_bisect_move,

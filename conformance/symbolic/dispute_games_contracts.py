@@ -14,16 +14,20 @@ Contracts (rule references in brackets):
   so a period of ``p`` admits exactly ``p`` opening heights;
 * hold [SC-DSP-19]: when a game over the checkpoint posted at ``posted`` opens inside its window,
   neither that checkpoint nor any later one (posted at ``later >= posted``) has matured, so
-  SC-DSP-19's hold starts before anything a revert would cancel could be claimed or relayed.
+  SC-DSP-19's hold starts before anything a revert would cancel could be claimed or relayed;
+* ack settled [SC-MSG-3]: an acknowledgement is settled only once its checkpoint has matured and no
+  game disputes it, and from then on no game over that checkpoint or an earlier one (posted at
+  ``earlier <= posted``) can open: a settled acknowledgement is never reverted.
 """
 
 from __future__ import annotations
 
 from spec.sidechain.games import compute_expiry_height
+from spec.sidechain.messages import is_acknowledgement_settled
 from spec.sidechain.peg import is_matured
 from spec.sidechain.settlement import is_within_window
 
-__all__ = ["expiry", "game_length", "hold", "window"]
+__all__ = ["ack_settled", "expiry", "game_length", "hold", "window"]
 
 
 def expiry(last: int, clock: int, move_blocks: int, now: int) -> int:
@@ -67,3 +71,16 @@ def hold(posted: int, later: int, period: int, opened: int) -> bool:
     post: not __return__
     """
     return is_matured(later, period, opened)
+
+
+def ack_settled(posted: int, earlier: int, period: int, height: int, disputed: bool, opened: int) -> bool:
+    """SC-MSG-3: is the acknowledgement of a checkpoint posted at ``posted`` settled at ``height``?
+
+    pre: 0 <= earlier <= posted <= 2**64 and 1 <= period <= 2**32
+    pre: 0 <= height <= 2**65 and height <= opened <= 2**66
+    post: not __return__ or (height >= posted + period and not disputed)
+    post: not __return__ or not is_within_window(earlier, period, opened)
+    post: not __return__ or not is_within_window(posted, period, opened)
+    post: __return__ == (height - posted >= period and not disputed)
+    """
+    return is_acknowledgement_settled(posted, period, height, disputed)

@@ -22,8 +22,9 @@ in this order. Normative text: docs/sidechains.md.
   verifying under one federation key, are equivocation evidence (:func:`check_equivocation`;
   ``SC_NOT_EQUIVOCATION`` otherwise). Punishing it (slashing the federation) is the fraud-proof issue's.
 * **SC-CP-6** an accepted checkpoint is recorded (height, header hash, cursor, outbox root, posted
-  height ``h``); when its cursor reaches a pending message's relay height, that message is
-  acknowledged (SC-MSG-3).
+  height ``h``); when its cursor reaches a pending message's relay height, it acknowledges that
+  message, held until it is settled (SC-MSG-3, spec/sidechain/messages.py): the message stays
+  pending until then, so a revert (SC-DSP-12) can undo the acknowledgement.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def check_checkpoint(
 def apply_checkpoint(
     state: SidechainsState, checkpoint: Checkpoint, keys: FederationKeys, mainchain_height: int
 ) -> SidechainsState:
-    """SC-CP-0..6: validate ``checkpoint`` and record it; acknowledge the messages it covers."""
+    """SC-CP-0..6: validate ``checkpoint`` and record it (its acknowledgements are held, SC-MSG-3)."""
     header = checkpoint.header
     record = get_sidechain(state, header.sidechain_id)
     check_checkpoint(record, checkpoint, keys, mainchain_height)
@@ -130,13 +131,7 @@ def apply_checkpoint(
         header.outbox_root,
         mainchain_height,
     )
-    state = with_record(state, replace(record, checkpoints=(*record.checkpoints, accepted)))
-    pending = {
-        key: message
-        for key, message in state.pending_messages.items()
-        if not (message.destination == header.sidechain_id and message.relay_height <= header.deposit_cursor)
-    }
-    return replace(state, pending_messages=pending)
+    return with_record(state, replace(record, checkpoints=(*record.checkpoints, accepted)))
 
 
 def check_equivocation(first: Checkpoint, second: Checkpoint, public_key: bytes) -> None:

@@ -32,7 +32,8 @@ block transition (SC-BLK-1, spec/sidechain/state.py) runs them. Normative text: 
   checkpoints are cancelled (each challenger's bond becomes payable to it in full), the federation
   quorum in charge at the checkpoint's posting is penalised (SC-DSP-13: ``penalties``), and the
   challenger's bond is payable to its ``payout_script``. While a game is open, claims and relays
-  against its checkpoint and every later one wait (SC-DSP-19, spec/sidechain/settlement.py). On
+  against its checkpoint and every later one wait (SC-DSP-19, spec/sidechain/settlement.py), and
+  so do the acknowledgements of those checkpoints (SC-MSG-3, spec/sidechain/messages.py). On
   the mainchain the defender locks no bond (its stake is the federation's collateral, SC-DSP-13):
   ``defender_bond`` is 0 there, so a winning challenger receives its own bond and a losing one
   forfeits it whole (``burnt``).

@@ -14,12 +14,22 @@ destination through the mainchain. Normative text and sequence diagram: docs/sid
   by the checkpoint's outbox root like every other field of the entry).
 * **SC-MSG-2 exactly once** the message ``(source_chain, checkpoint_height, leaf_index)`` is not in
   the delivered-message set (``SC_MESSAGE_DELIVERED``) and joins it.
-* **SC-MSG-3 acknowledgement** a relayed message is pending until the destination posts a
-  checkpoint whose ``deposit_cursor`` reaches the relay height (SC-CP-6): by SC-HDR-5 that sidechain
-  block consumed the message (a destination that rejects it sends the value back in a message of
-  its own, as any other transfer).
+* **SC-MSG-3 acknowledgement, held until settled** a relayed message is *acknowledged* by the
+  first accepted checkpoint of its destination whose ``deposit_cursor`` reaches the relay height
+  (:func:`get_acknowledging_checkpoint`; SC-CP-6): by SC-HDR-5 that sidechain block consumed the
+  message (a destination that rejects it sends the value back in a message of its own, as any
+  other transfer). The acknowledgement is held until that checkpoint is *settled*: matured
+  (SC-PEG-3) and no open dispute game of the destination disputes a height at or below it
+  (SC-DSP-19, :func:`is_acknowledgement_settled`). Until then the message stays pending and is not
+  refundable (``SC_MESSAGE_ACKNOWLEDGED``); if a game reverts the checkpoint (SC-DSP-12) the message
+  is unacknowledged again, times out and is refunded like one never acknowledged, so a reverted
+  checkpoint never acknowledged a message for good. Once settled (no game can then revert it:
+  every window at or below it has closed), the block transition removes the message from the
+  pending set, after the timeouts of SC-DSP-16 and before the block's messages (SC-BLK-4,
+  :func:`settle_acknowledgements`).
 * **SC-MSG-4 timeout and refund** a refund (kind 4) names a pending message
-  (``SC_MESSAGE_NOT_PENDING``) whose destination's ``message_timeout`` has passed:
+  (``SC_MESSAGE_NOT_PENDING``) that no standing destination checkpoint acknowledges
+  (SC-MSG-3, ``SC_MESSAGE_ACKNOWLEDGED``) and whose destination's ``message_timeout`` has passed:
   ``h >= relay_height + message_timeout`` (:func:`is_timed_out`, ``SC_MESSAGE_NOT_TIMED_OUT``). The
   amount moves back from the destination escrow (``SC_ESCROW_UNDERFLOW``) to the source escrow
   (``SC_ESCROW_LIMIT``), the message stops being pending, and the source receives a bounce: an
@@ -31,10 +41,12 @@ destination through the mainchain. Normative text and sequence diagram: docs/sid
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import replace
 
 from spec.errors import (
     BadMessageDestination,
+    MessageAcknowledged,
     MessageDelivered,
     MessageNotPending,
     MessageNotTimedOut,
@@ -47,10 +59,18 @@ from spec.sidechain.peg import (
     check_outbox_proof,
     credit_escrow,
     debit_escrow,
+    is_matured,
     matured_checkpoint,
 )
-from spec.sidechain.registry import PendingMessage, SidechainsState, get_sidechain, with_record
-from spec.sidechain.settlement import check_not_under_dispute
+from spec.sidechain.registry import (
+    CheckpointRecord,
+    PendingMessage,
+    SidechainRecord,
+    SidechainsState,
+    get_sidechain,
+    with_record,
+)
+from spec.sidechain.settlement import check_not_under_dispute, is_under_dispute
 from spec.sidechain.transactions import RefundClaim, RelayMessage
 from spec.vm.interface import OutboxKind
 
@@ -58,6 +78,56 @@ from spec.vm.interface import OutboxKind
 def is_timed_out(relay_height: int, message_timeout: int, height: int) -> bool:
     """SC-MSG-4: a message relayed at ``relay_height`` may be refunded in the block at ``height``."""
     return height >= relay_height + message_timeout
+
+
+def get_acknowledging_checkpoint(record: SidechainRecord, relay_height: int) -> CheckpointRecord | None:
+    """SC-MSG-3: the first accepted checkpoint of ``record`` whose cursor reaches ``relay_height``
+    (cursors never decrease, SC-CP-3), ``None`` while none does."""
+    index = bisect_left(record.checkpoints, relay_height, key=lambda checkpoint: checkpoint.deposit_cursor)
+    return record.checkpoints[index] if index < len(record.checkpoints) else None
+
+
+def is_acknowledgement_settled(
+    posted_height: int, challenge_period: int, height: int, under_dispute: bool
+) -> bool:
+    """SC-MSG-3: is an acknowledgement by a checkpoint posted at ``posted_height`` final in the
+    block at ``height``: matured (SC-PEG-3) and no open game could revert it (SC-DSP-19)?"""
+    return is_matured(posted_height, challenge_period, height) and not under_dispute
+
+
+def is_acknowledged_for_good(state: SidechainsState, message: PendingMessage, height: int) -> bool:
+    """SC-MSG-3: does a settled checkpoint of ``message``'s destination acknowledge it at ``height``?"""
+    record = get_sidechain(state, message.destination)
+    checkpoint = get_acknowledging_checkpoint(record, message.relay_height)
+    return checkpoint is not None and is_acknowledgement_settled(
+        checkpoint.posted_height,
+        record.spec.challenge_period,
+        height,
+        is_under_dispute(state, message.destination, checkpoint.height),
+    )
+
+
+def settle_acknowledgements(state: SidechainsState, height: int) -> SidechainsState:
+    """SC-MSG-3 (SC-BLK-4): the state without the pending messages acknowledged for good at ``height``."""
+    pending = {
+        key: message
+        for key, message in state.pending_messages.items()
+        if not is_acknowledged_for_good(state, message, height)
+    }
+    if len(pending) == len(state.pending_messages):
+        return state
+    return replace(state, pending_messages=pending)
+
+
+def check_not_acknowledged(state: SidechainsState, message: PendingMessage) -> None:
+    """SC-MSG-3: raise ``SC_MESSAGE_ACKNOWLEDGED`` while a standing checkpoint of the destination
+    acknowledges ``message`` (its acknowledgement held until that checkpoint is settled)."""
+    checkpoint = get_acknowledging_checkpoint(get_sidechain(state, message.destination), message.relay_height)
+    if checkpoint is not None:
+        raise MessageAcknowledged(
+            f"message {message.key} is acknowledged by checkpoint {checkpoint.height} of sidechain "
+            f"{message.destination}, not yet settled"
+        )
 
 
 def apply_relay(
@@ -109,6 +179,7 @@ def apply_refund(
     pending = state.pending_messages.get(key)
     if pending is None:
         raise MessageNotPending(f"message {key} is not pending")
+    check_not_acknowledged(state, pending)
     destination = get_sidechain(state, pending.destination)
     if not is_timed_out(pending.relay_height, destination.spec.message_timeout, height):
         raise MessageNotTimedOut(

@@ -17,10 +17,13 @@ what the mainchain does with the decision. Normative text and diagram: docs/disp
   withdrawals and messages are cancelled: SC-PEG-3 / SC-MSG-1 name a checkpoint by height, and
   those heights no longer hold them. No value moves: escrows, the spent-withdrawal and
   delivered-message sets and the pending messages are unchanged (SC-PEG-6: supply and escrow are
-  conserved; a key that was spent stays spent, so nothing is ever paid twice). The sidechain
-  resumes from the last good checkpoint: the next accepted checkpoint is at height ``h`` with that
-  checkpoint as parent (SC-CP-1/2) and a cursor at least its cursor (SC-CP-3), so the deposits and
-  messages the reverted blocks consumed are credited again by the replacement blocks (SC-HDR-5).
+  conserved; a key that was spent stays spent, so nothing is ever paid twice). A message a
+  reverted checkpoint acknowledged is still pending (the acknowledgement was held, SC-MSG-3) and
+  no longer acknowledged: it times out and is refunded (SC-MSG-4) unless a replacement
+  checkpoint's cursor reaches it again. The sidechain resumes from the last good checkpoint: the
+  next accepted checkpoint is at height ``h`` with that checkpoint as parent (SC-CP-1/2) and a
+  cursor at least its cursor (SC-CP-3), so the deposits and messages the reverted blocks consumed
+  are credited again by the replacement blocks (SC-HDR-5).
   A defender that won changes nothing.
 * **SC-DSP-19 claims wait for open games** a withdrawal claim (SC-PEG-3) or a relay (SC-MSG-1)
   against the checkpoint of ``sidechain_id`` at height ``c`` is ``SC_UNDER_DISPUTE`` while an open

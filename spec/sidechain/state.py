@@ -12,7 +12,9 @@
   claims, SC-PEG-4), for TX-10's value balance.
 * **SC-BLK-4** superblock activation (SC-REG-2) runs first, before the block's messages, with the
   specs of the sidechain proposals GOV-6 executed at this height; then the dispute games whose
-  deadline passed end by timeout (SC-DSP-16, spec/sidechain/games.py).
+  deadline passed end by timeout (SC-DSP-16, spec/sidechain/games.py); then the pending messages
+  acknowledged by a settled checkpoint leave the pending set (SC-MSG-3,
+  spec/sidechain/messages.py).
 * **SC-BLK-5** dispute openings, moves and bond claims (SC-DSP-14..18) are messages like the others;
   ``penalties`` lists the federations the block's settled games penalise (SC-DSP-13/17), which the
   mainchain transition slashes in its masternode step; a bond claim releases into ``released``.
@@ -37,7 +39,7 @@ from spec.sidechain.games import (
     expire_games,
 )
 from spec.sidechain.header import Checkpoint, Deposit, InboundMessage
-from spec.sidechain.messages import apply_refund, apply_relay
+from spec.sidechain.messages import apply_refund, apply_relay, settle_acknowledgements
 from spec.sidechain.peg import apply_deposit, apply_withdrawal_claim
 from spec.sidechain.registry import SidechainSpec, SidechainsState, get_sidechain, register_sidechains
 from spec.sidechain.transactions import (
@@ -71,6 +73,7 @@ def apply_block_to_sidechains(
     """SC-BLK-1..4: the sidechain transition of the block at ``height`` (coinbase first)."""
     state = register_sidechains(state, activated, height)
     state, expired = expire_games(state, height, preset)
+    state = settle_acknowledgements(state, height)
     penalties = list(expired)
     positions: dict[int, int] = {}
     deposits: list[Deposit] = []
