@@ -36,6 +36,7 @@ from spec.ledger.transaction import (
 )
 from spec.ledger.utxo import UtxoEntry
 from spec.ledger.validation import check_transaction
+from spec.merkle import _root_level_by_level, _root_of_hashes, leaf_hash, merkle_root
 from spec.presets import DEVNET
 from spec.script import evaluate, match_p2pkh_spend, p2pkh_script, p2pkh_script_sig, run_p2pkh, script_hash
 from spec.trie import (
@@ -212,6 +213,16 @@ def test_held_leaf_equals_the_readable_encoding(path: bytes, value: bytes) -> No
     held = _leaf(path, value, RUSTY_TRIE_HASHER)
     assert held.encoded == encode_node(Leaf(path, value))
     assert held.ref == node_ref(Leaf(path, value), RUSTY_TRIE_HASHER)
+
+
+def test_merkle_root_level_by_level_equals_the_recursive_definition() -> None:
+    """MERKLE-2: the bottom-up root equals the recursive split at the largest power of two, and
+    ``merkle_root`` equals the definition on its leaf hashes, for every size up to 300."""
+    leaves = [bytes((i % 256, i // 256)) * 3 for i in range(300)]
+    for size in range(1, 301):
+        hashes = [leaf_hash(d) for d in leaves[:size]]
+        assert _root_level_by_level(hashes) == _root_of_hashes(hashes)
+        assert merkle_root(leaves[:size]) == _root_of_hashes(hashes)
 
 
 def test_check_transaction_remembers_only_a_pass() -> None:
