@@ -188,10 +188,13 @@ ALSO_FLOWS: dict[str, tuple[str, ...]] = {
     "script": ("ledger",),
     "chain": ("upgrade",),
     "state": ("upgrade",),
+    "masternode": ("chain",),
 }
 """Pass 2 also runs these flows' vectors: they reach helpers of the flow's modules that the flow's
 own handlers never call (``Struct`` and ``Mapped`` codecs, ``tagged_hash_many``, the chain's vote
-bits and deployment counts, which only the upgrade vectors exercise)."""
+bits and deployment counts, which only the upgrade vectors exercise; the masternode list's and
+the quorums' steps of a block transition, ``apply_block_to_list`` and
+``apply_block_to_quorums_after_parent``, which only the chain vectors' blocks run)."""
 
 SAMPLE_SEED = 11
 """The seed of ``--sample`` runs (as of the CI sample in ``tests/test_mutation_sample.py``)."""

@@ -89,6 +89,13 @@ def _keyed_hasher(context: str) -> Any:
     return blake3.blake3(derive_key_context=context)
 
 
+def domain_hasher(domain: HashDomain) -> Any:
+    """BLAKE3 with ``domain``'s context absorbed and nothing hashed yet, for a caller that hashes
+    many messages in one domain: ``tagged_hash(domain, data)`` is ``copy()``, ``update(data)``,
+    ``digest()`` of it. Callers hash into copies only, never into the returned object itself."""
+    return _keyed_hasher(domain._value_)
+
+
 def tagged_hash(domain: HashDomain, data: bytes) -> bytes:
     """HASH-1: the 32-byte domain-separated BLAKE3 hash of ``data``.
 

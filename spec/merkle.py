@@ -27,7 +27,7 @@ from spec.errors import (
     MerkleProofLength,
     MerkleRootMismatch,
 )
-from spec.hashing import HashDomain, tagged_hash, tagged_hash_many
+from spec.hashing import HashDomain, domain_hasher, tagged_hash, tagged_hash_many
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -63,11 +63,40 @@ def _root_of_hashes(hashes: Sequence[bytes]) -> bytes:
     return node_hash(_root_of_hashes(hashes[:k]), _root_of_hashes(hashes[k:]))
 
 
+def _root_level_by_level(hashes: Sequence[bytes]) -> bytes:
+    """MERKLE-2's root of ``hashes`` (at least one), computed bottom up: each level pairs
+    neighbours left to right and carries an odd last node up unchanged. The split at the largest
+    power of two below ``n`` makes the left subtree complete, so its pairs never straddle the
+    split and the carried node is always the right subtree's last one: the same tree as
+    :func:`_root_of_hashes` (``tests/test_fast_paths.py`` checks both on every size up to 300),
+    with the node hashes written out on the keyed hasher (issue 14: two Merkle trees of 15,000
+    leaves per block, a call chain of three functions per node)."""
+    base = domain_hasher(HashDomain.MERKLE_NODE)
+    level = list(hashes)
+    while len(level) > 1:
+        paired: list[bytes] = []
+        for index in range(1, len(level), 2):
+            hasher = base.copy()
+            hasher.update(level[index - 1])
+            hasher.update(level[index])
+            paired.append(hasher.digest())
+        if len(level) & 1:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
+
+
 def merkle_root(leaves: Sequence[bytes]) -> bytes:
     """MERKLE-2: the root committing to the ordered list ``leaves``."""
     if not leaves:
         return empty_root()
-    return _root_of_hashes([leaf_hash(d) for d in leaves])
+    base = domain_hasher(HashDomain.MERKLE_LEAF)
+    hashes: list[bytes] = []
+    for data in leaves:  # leaf_hash(data), written out on the keyed hasher
+        hasher = base.copy()
+        hasher.update(data)
+        hashes.append(hasher.digest())
+    return _root_level_by_level(hashes)
 
 
 def inclusion_proof_length(leaf_index: int, leaf_count: int) -> int:

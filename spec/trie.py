@@ -68,6 +68,7 @@ the trie read back from its stored nodes, each checked as MPT-11 checks a proof 
 from __future__ import annotations
 
 import heapq
+from binascii import hexlify, unhexlify
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -93,7 +94,7 @@ from spec.errors import (
     TrieRlpError,
     WitnessIncomplete,
 )
-from spec.hashing import HashDomain, tagged_hash
+from spec.hashing import HashDomain, domain_hasher
 
 Nibbles: TypeAlias = bytes
 """A nibble string: one nibble (0..15) per byte (MPT-1)."""
@@ -125,7 +126,7 @@ _FROM_NIBBLES = bytes.maketrans(bytes(range(16)), b"0123456789abcdef")
 
 def bytes_to_nibbles(key: bytes) -> Nibbles:
     """MPT-1: the path of ``key``: two nibbles per byte, high nibble first."""
-    return bytes(key).hex().encode().translate(_TO_NIBBLES)
+    return hexlify(key).translate(_TO_NIBBLES)
 
 
 _NIBBLE_VALUES = bytes(range(16))
@@ -266,6 +267,10 @@ _HASH_REFERENCE_PREFIX = bytes((0x80 + HASH_LENGTH,))
 """RLP's prefix of a 32-byte string: a hash reference inside a branch or extension (MPT-4)."""
 _SHORT_STRING_PREFIXES = tuple(bytes((0x80 + length,)) for length in range(56))
 _SHORT_LIST_PREFIXES = tuple(bytes((0xC0 + length,)) for length in range(56))
+_STRING_PREFIXES = tuple(_rlp_length_prefix(length, 0x80, 0xB7) for length in range(256))
+"""RLP's prefix of a byte string of each length below 256 (short and one-byte long forms)."""
+_LIST_PREFIXES = tuple(_rlp_length_prefix(length, 0xC0, 0xF7) for length in range(256))
+"""RLP's prefix of a list of each payload length below 256 (a leaf's and most branches')."""
 
 
 def rlp_encode(item: RlpItem) -> bytes:
@@ -320,9 +325,17 @@ class TrieHasher:
             raise ValueError(f"trie hasher {self.name!r}: empty_root is not H(0x80)")
 
 
+_TRIE_NODE_BASE = domain_hasher(HashDomain.TRIE_NODE)
+
+
 def _rusty_node_hash(data: bytes) -> bytes:
-    """MPT-4 (Rusty Coin): ``H = tagged_hash(TRIE_NODE, ·)`` (HASH-1)."""
-    return tagged_hash(HashDomain.TRIE_NODE, data)
+    """MPT-4 (Rusty Coin): ``H = tagged_hash(TRIE_NODE, ·)`` (HASH-1), written out on the domain's
+    keyed hasher (issue 14: one call per node instead of three; ``tests/test_fast_paths.py``
+    checks it equals ``tagged_hash_readable``)."""
+    hasher = _TRIE_NODE_BASE.copy()
+    hasher.update(data)
+    digest: bytes = hasher.digest()
+    return digest
 
 
 def keccak256(data: bytes) -> bytes:
@@ -562,26 +575,29 @@ def _encode_and_ref(node: Node, hasher: TrieHasher) -> tuple[bytes, ChildRef]:
 def _rlp_string(data: bytes) -> bytes:
     """MPT-3: RLP of one byte string (:func:`rlp_encode` of ``bytes``, the short forms looked up)."""
     length = len(data)
-    if length < 56:
+    if length < 256:
         if length == 1 and data[0] < 0x80:
             return data
-        return _SHORT_STRING_PREFIXES[length] + data
+        return _STRING_PREFIXES[length] + data
     return _rlp_length_prefix(length, 0x80, 0xB7) + data
 
 
 def _rlp_list(payload: bytes) -> bytes:
     """MPT-3: RLP of a list whose items' RLP, concatenated, is ``payload``."""
     length = len(payload)
-    if length < 56:
-        return _SHORT_LIST_PREFIXES[length] + payload
+    if length < 256:
+        return _LIST_PREFIXES[length] + payload
     return _rlp_length_prefix(length, 0xC0, 0xF7) + payload
 
 
 def _leaf(path: Nibbles, value: bytes, hasher: TrieHasher) -> _HeldLeaf:
     # encode_node(Leaf(path, value)) written out: RLP [HP(path, leaf), value] (MPT-3); a trie of
     # hashed keys is mostly leaves, built once per changed item (issue 14).
+    # The path is a held node's, so its nibbles are known to be 0..15: HP (MPT-2) without
+    # hex_prefix_encode's check, the flagged nibbles packed by one C call.
+    flagged = (b"\x03" if len(path) & 1 else b"\x02\x00") + path
     node = Leaf(path, value)
-    encoded = _rlp_list(_rlp_string(hex_prefix_encode(path, True)) + _rlp_string(value))
+    encoded = _rlp_list(_rlp_string(unhexlify(flagged.translate(_FROM_NIBBLES))) + _rlp_string(value))
     return _HeldLeaf(node, encoded, node if len(encoded) < HASH_LENGTH else hasher.digest(encoded))
 
 
@@ -594,7 +610,7 @@ def _extension(path: Nibbles, child: _HeldBranch, hasher: TrieHasher) -> _HeldEx
 def _branch(kids: tuple[_Kid, ...], value: bytes, hasher: TrieHasher) -> _HeldBranch:
     # encode_node(Branch(...)) written out (MPT-3/4): an absent child is RLP(b"") = 0x80, a hash
     # reference a 32-byte string, an inline child its own RLP, which its held node already keeps.
-    node = Branch(tuple(None if kid is None else kid.ref for kid in kids), value)
+    node = Branch(tuple([None if kid is None else kid.ref for kid in kids]), value)
     parts = [
         b"\x80"
         if kid is None
@@ -872,6 +888,19 @@ def _update(
         if end - start == 1 and target is None:  # one change below an empty slot: a new leaf or nothing
             path, change = changes[start]
             new_kid = None if change is None else _leaf(path[depth + 1 :], change, hasher)
+        elif (
+            end - start == 1
+            and isinstance(target, _HeldLeaf)
+            and changes[start][0][depth + 1 :] == target.node.path
+        ):
+            # one change of the very key a leaf holds: the leaf goes, stays, or takes the new value
+            change = changes[start][1]
+            if change is None:
+                new_kid = None
+            elif change == target.node.value:
+                new_kid = target
+            else:
+                new_kid = _leaf(target.node.path, change, hasher)
         else:
             new_kid = _update(target, changes, start, end, depth + 1, hasher)
         if new_kid is not target:
@@ -976,13 +1005,19 @@ class Trie:
         ``key -> None`` deleted; the same trie as the inserts and deletes applied one by one, in
         any order (keys are distinct), built with each changed node rebuilt once (issue 14: a
         block's changes). ``b""`` is TRIE_EMPTY_VALUE, as for :meth:`insert`."""
-        ordered = sorted((bytes_to_nibbles(key), value) for key, value in changes.items())
-        for path, value in ordered:
-            if value is not None and not value:
-                raise TrieEmptyValue(f"key {nibbles_to_bytes(path).hex()} has the empty value")
-        if not ordered:
+        # MPT-1 keeps the order: the keys sort as their paths do (and are distinct, so no value is
+        # compared), and the shorter byte strings sort faster.
+        pairs: list[tuple[Nibbles, bytes | None]] = []
+        for key in sorted(changes):  # the keys alone: one comparison each, not a tuple's two
+            value = changes[key]
+            if value is not None:
+                if not value:
+                    raise TrieEmptyValue(f"key {bytes(key).hex()} has the empty value")
+                if value.__class__ is not bytes:
+                    value = bytes(value)
+            pairs.append((bytes_to_nibbles(key), value))
+        if not pairs:
             return self
-        pairs = [(path, None if value is None else bytes(value)) for path, value in ordered]
         top = _update(self._top, pairs, 0, len(pairs), 0, self.hasher)
         return self if top is self._top else Trie(self.hasher, top)
 

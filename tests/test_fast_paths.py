@@ -36,9 +36,21 @@ from spec.ledger.transaction import (
 )
 from spec.ledger.utxo import UtxoEntry
 from spec.ledger.validation import check_transaction
+from spec.merkle import _root_level_by_level, _root_of_hashes, leaf_hash, merkle_root
 from spec.presets import DEVNET
 from spec.script import evaluate, match_p2pkh_spend, p2pkh_script, p2pkh_script_sig, run_p2pkh, script_hash
-from spec.trie import rlp_encode, rlp_encode_readable
+from spec.trie import (
+    RUSTY_TRIE_HASHER,
+    Leaf,
+    _leaf,
+    _rlp_list,
+    _rlp_string,
+    _rusty_node_hash,
+    encode_node,
+    node_ref,
+    rlp_encode,
+    rlp_encode_readable,
+)
 from tests.hypothesis_profiles import examples
 
 PRESET = replace(DEVNET, ledger=replace(DEVNET.ledger, max_transaction_bytes=130, max_inputs_plus_outputs=3))
@@ -170,6 +182,47 @@ def test_rlp_encoder_equals_the_rlp_package(item: Any) -> None:
     """MPT-3: the trie's RLP encoder writes the ``rlp`` package's bytes for strings and lists,
     across the short and long forms of both."""
     assert rlp_encode(item) == rlp_encode_readable(item)
+
+
+@settings(max_examples=examples(100))
+@given(st.binary(max_size=300))
+def test_trie_node_hash_equals_its_definition(data: bytes) -> None:
+    """MPT-4: the trie's node hash on the TRIE_NODE keyed hasher is HASH-1 as written (twice: the
+    keyed hasher is copied, never consumed)."""
+    assert _rusty_node_hash(data) == tagged_hash_readable(HashDomain.TRIE_NODE, data)
+    assert _rusty_node_hash(data) == tagged_hash_readable(HashDomain.TRIE_NODE, data)
+
+
+def test_trie_rlp_prefix_tables_equal_the_rlp_package() -> None:
+    """MPT-3: the looked-up string and list prefixes, every length of both forms up to 300."""
+    for length in range(301):
+        data = (bytes(range(0x80, 0x100)) * 3)[:length]
+        assert _rlp_string(data) == rlp_encode_readable(data)
+        assert _rlp_list(rlp_encode_readable(data)) == rlp_encode_readable([data])
+    for byte in range(256):
+        assert _rlp_string(bytes((byte,))) == rlp_encode_readable(bytes((byte,)))
+
+
+@settings(max_examples=examples(200))
+@given(
+    st.binary(max_size=80).map(lambda raw: bytes(b % 16 for b in raw)), st.binary(min_size=1, max_size=300)
+)
+def test_held_leaf_equals_the_readable_encoding(path: bytes, value: bytes) -> None:
+    """MPT-2/3/4: a held leaf (HP packed without the nibble check, looked-up prefixes) has the
+    readable ``encode_node`` bytes and the readable reference."""
+    held = _leaf(path, value, RUSTY_TRIE_HASHER)
+    assert held.encoded == encode_node(Leaf(path, value))
+    assert held.ref == node_ref(Leaf(path, value), RUSTY_TRIE_HASHER)
+
+
+def test_merkle_root_level_by_level_equals_the_recursive_definition() -> None:
+    """MERKLE-2: the bottom-up root equals the recursive split at the largest power of two, and
+    ``merkle_root`` equals the definition on its leaf hashes, for every size up to 300."""
+    leaves = [bytes((i % 256, i // 256)) * 3 for i in range(300)]
+    for size in range(1, 301):
+        hashes = [leaf_hash(d) for d in leaves[:size]]
+        assert _root_level_by_level(hashes) == _root_of_hashes(hashes)
+        assert merkle_root(leaves[:size]) == _root_of_hashes(hashes)
 
 
 def test_check_transaction_remembers_only_a_pass() -> None:

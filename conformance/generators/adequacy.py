@@ -131,7 +131,49 @@ def trie_cases(preset: Preset) -> Iterator[CaseSpec]:
             trie = Trie.from_items(items, hasher)
             yield from _store_cases(f"{hasher.name}_{size}", hasher, items, trie)
     yield from _shared_node_cases()
+    yield from _batched_update_cases()
     yield from _broken_store_cases()
+
+
+def _batched_update_cases() -> Iterator[CaseSpec]:
+    """MPT-8's batched update (``Trie.update``, which the handler runs beside the operations and
+    must agree): a run of one change before a long run below one branch (the run's end found by
+    bisection), changes all below an extension, and the RLP edges of a leaf's value (one byte
+    0x80, 256 bytes: the ends of the looked-up prefixes)."""
+    value = bytes(range(40))
+    spread = {bytes((0x05 + 0x10 * n, 0x01)): value for n in range(16)}
+    long_run = [["put", "0a02", "0b"], *(["put", f"{0x10 + n:02x}03", "0c"] for n in range(40))]
+    yield CaseSpec(
+        "store_changes",
+        "batched_long_run_after_a_single",
+        "MPT-8: 41 changes below the root branch, a run of one (nibble 0) before 40 others",
+        {"hasher": "rusty", "items": trie_items_json(spread), "operations": long_run},
+    )
+    under_extension = {bytes((0xAB, 0x01, n)): value for n in range(3)}
+    yield CaseSpec(
+        "store_changes",
+        "batched_below_an_extension",
+        "MPT-8: every change below the root extension, which stays (its branch rebuilt)",
+        {
+            "hasher": "rusty",
+            "items": trie_items_json(under_extension),
+            "operations": [["put", "ab0107", "01"], ["delete", "ab0100"]],
+        },
+    )
+    yield CaseSpec(
+        "store_changes",
+        "leaf_value_rlp_edges",
+        "MPT-3: leaf values of one byte 0x80 (a string prefix, not itself) and of 256 bytes",
+        {
+            "hasher": "rusty",
+            "items": trie_items_json(spread),
+            "operations": [
+                ["put", "0a", "80"],
+                ["put", "0b", (bytes(range(256))).hex()],
+                ["put", "1a", "7f"],
+            ],
+        },
+    )
 
 
 def _store_json(store: Mapping[bytes, bytes]) -> list[JSON]:

@@ -124,6 +124,13 @@ def _root_cases() -> Iterator[CaseSpec]:
                 f"root of {count} keys with shared prefixes",
                 {"hasher": hasher, "items": _items_json(items)},
             )
+    for hasher in TRIE_HASHERS:
+        yield CaseSpec(
+            "root",
+            f"{hasher}_one_byte_values",
+            "one-byte values 0x7f (its own RLP) and 0x80 (prefixed 0x81) in leaves",
+            {"hasher": hasher, "items": _items_json({b"\x01": b"\x7f", b"\x02": b"\x80", b"\x13": b"\x80"})},
+        )
     chain = {bytes(range(1, n + 1)): bytes([0x61 + n]) * (1 + 9 * n) for n in range(6)}
     for hasher in TRIE_HASHERS:
         yield CaseSpec(

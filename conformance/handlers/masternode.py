@@ -14,8 +14,9 @@ JSON shapes (besides the general conventions of docs/vector-format.md):
 
 ``apply_blocks`` applies ``blocks`` at heights ``start_height, start_height + 1, ...`` with
 :func:`spec.masternode.registry.apply_transactions_to_list`, advancing the UTXO set with each
-transaction (UTXO-1). An invalid sequence is valid blocks followed by one invalid block; the
-message names its position (``block 3: ...``).
+transaction (UTXO-1); once a block's replay succeeds, its lazy replay (``inputs_known``, the chain
+transition's) runs too and must give the same list. An invalid sequence is valid blocks
+followed by one invalid block; the message names its position (``block 3: ...``).
 
 The finality schedule (FIN-1..4): ``finality_quorum_height`` maps a height to the base height of
 the quorum that certifies it; ``finality_dkg_session`` opens the DKG of the finality quorum based
@@ -61,7 +62,7 @@ from spec.chain.forkchoice import (
 from spec.crypto.threshold import Share
 from spec.encoding import decode
 from spec.errors import SpecError
-from spec.ledger.transaction import OutPoint, TxOutput, decode_transaction
+from spec.ledger.transaction import OutPoint, Transaction, TxOutput, decode_transaction
 from spec.ledger.utxo import UtxoEntry, transaction_diff
 from spec.masternode.challenge import (
     PoSeChallenge,
@@ -458,6 +459,24 @@ def handle_apply_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"masternodes": list_json(mn_list)}
 
 
+def _replayed(
+    mn_list: MasternodeList,
+    transactions: list[Transaction],
+    utxos: dict[OutPoint, UtxoEntry],
+    height: int,
+    preset: Preset,
+    key: bytes | None,
+) -> MasternodeList:
+    """MN-5 both ways: the readable replay (every diff, in order), then, once it has shown that
+    every input exists, the chain transition's lazy replay (``inputs_known``, issue 14), which must
+    give the same list; a difference is the adapter's internal error, never an answer."""
+    eager = apply_transactions_to_list(mn_list, transactions, utxos, height, preset, key)
+    lazy = apply_transactions_to_list(mn_list, transactions, utxos, height, preset, key, inputs_known=True)
+    if list_json(lazy) != list_json(eager):
+        raise RuntimeError("MN-5: the lazy replay differs from the readable one")
+    return eager
+
+
 def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
     """MN-5: ``{"masternodes" (optional), "utxos", "start_height", "blocks": [{"transactions": [hex],
     "pose_quorum_key": hex|null}]}`` -> ``{"masternodes", "payees", "utxo_count"}``.
@@ -476,7 +495,7 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
             transactions = [decode_transaction(item, preset) for item in raw]
             payee = next_payee(mn_list, height)
             payees.append(None if payee is None else outpoint_json(payee.collateral))
-            mn_list = apply_transactions_to_list(mn_list, transactions, utxos, height, preset, key)
+            mn_list = _replayed(mn_list, transactions, utxos, height, preset, key)
             for tx in transactions:
                 diff = transaction_diff(utxos, tx, height, preset)
                 for outpoint, _ in diff.spent:

@@ -13,6 +13,8 @@ JSON shapes (besides the general conventions of docs/vector-format.md):
 
 from __future__ import annotations
 
+from typing import cast
+
 from conformance.jsonio import field, from_hex, hex_field, hex_list_field, str_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.presets import Preset
@@ -110,6 +112,19 @@ def _apply_operations(trie: Trie, data: dict[str, JSON]) -> Trie:
     return trie
 
 
+def _batched_as_well(before: Trie, after: Trie, data: dict[str, JSON]) -> Trie:
+    """``after`` (the operations run one by one on ``before``) once the batched ``Trie.update``
+    (MPT-8, the block transition's path, issue 14) of the same operations, the last one per key
+    winning, has given the same root and items; a difference is the adapter's internal error."""
+    changes: dict[bytes, bytes | None] = {}
+    for operation in cast(list[list[str]], field(data, "operations")):
+        changes[from_hex(operation[1])] = from_hex(operation[2]) if operation[0] == "put" else None
+    batched = before.update(changes)
+    if batched.root_hash != after.root_hash or batched.items() != after.items():
+        raise RuntimeError("MPT-8: the batched update differs from the operations one by one")
+    return after
+
+
 def _store(data: dict[str, JSON]) -> dict[bytes, bytes]:
     value = field(data, "store")
     if not isinstance(value, list):
@@ -139,7 +154,7 @@ def handle_store_changes(preset: Preset, data: dict[str, JSON]) -> JSON:
     """
     hasher = _hasher(data)
     before = Trie.from_items(_items(data), hasher)
-    after = _apply_operations(before, data)
+    after = _batched_as_well(before, _apply_operations(before, data), data)
     return {
         "root": to_hex(after.root_hash),
         "items": _pairs_json(after.items()),
@@ -211,9 +226,11 @@ def handle_prove_stored(preset: Preset, data: dict[str, JSON]) -> JSON:
 def handle_apply(preset: Preset, data: dict[str, JSON]) -> JSON:
     """MPT-8/9: ``{"hasher", "operations": [["put", k, v] | ["delete", k]]}`` -> ``{"root": hex}``.
 
-    The operations run in order on the empty trie.
+    The operations run in order on the empty trie (and, as a self-check, batched: MPT-8's
+    ``Trie.update`` of the same operations must give the same trie).
     """
-    return {"root": to_hex(_apply_operations(Trie(_hasher(data)), data).root_hash)}
+    empty = Trie(_hasher(data))
+    return {"root": to_hex(_batched_as_well(empty, _apply_operations(empty, data), data).root_hash)}
 
 
 def handle_prove(preset: Preset, data: dict[str, JSON]) -> JSON:

@@ -121,7 +121,7 @@ from spec.ledger.transaction import (
     coinbase_transaction,
     txid,
 )
-from spec.ledger.utxo import UtxoEntry, created_entries, transaction_diff
+from spec.ledger.utxo import UtxoEntry, created_entries
 from spec.ledger.validation import LedgerContext, validate_transaction
 from spec.masternode.finality import (
     EMPTY_QUORUMS,
@@ -409,12 +409,17 @@ def transition(
         purchases = ticket_purchases(tx, height, price, preset)
         bought.extend(purchases)
         bought_here.update(t.outpoint for t in purchases)
-        diff = transaction_diff(utxos, tx, height, preset)
-        for outpoint, _ in diff.spent:
-            del utxos[outpoint]
-        utxos.update(diff.created)
-        touched.extend(outpoint for outpoint, _ in diff.spent)
-        touched.extend(outpoint for outpoint, _ in diff.created)
+        # UTXO-1, the transaction's diff applied in place: validate_transaction found every input
+        # in the set (TX-7) and distinct (TX-5), so no spend can fail and the diff's spent entries
+        # need no second lookup (issue 14: no UtxoDiff per transaction); the spent outpoints, then
+        # the created ones, are touched, as the diff lists them.
+        for tx_input in tx.inputs:
+            spent = tx_input.previous_output
+            del utxos[spent]
+            touched.append(spent)
+        for outpoint, entry in created_entries(tx, height, preset):
+            utxos[outpoint] = entry
+            touched.append(outpoint)
     if len(bought) > preset.tickets.max_tickets_per_block:
         raise TooManyTickets(f"{len(bought)} purchases")
 

@@ -323,7 +323,8 @@ def strip_encoded_scripts(tx: Transaction, encoded: bytes) -> bytes:
     encoding of ``tx`` itself: each input's length-prefixed script_sig becomes the empty script
     (``0x00``), every other byte is kept (issue 14: a block's transactions were encoded a second
     time for their txids). ``tests/test_fast_paths.py`` checks it equals the definition."""
-    position = 4 + len(varint_encode(len(tx.inputs)))
+    count = len(tx.inputs)
+    position = 4 + (1 if count < 0x80 else len(varint_encode(count)))
     parts: list[bytes] = []
     start = 0
     for tx_input in tx.inputs:

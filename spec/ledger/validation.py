@@ -41,9 +41,11 @@ from spec.errors import (
     UnsupportedTransactionVersion,
 )
 from spec.ledger.transaction import (
-    NULL_OUTPOINT,
+    COINBASE_INDEX,
+    NULL_TXID,
     SEQUENCE_FINAL,
     TRANSACTION_VERSION,
+    OutPoint,
     Transaction,
     TxOutput,
     _remember,
@@ -114,9 +116,13 @@ def check_transaction(tx: Transaction, preset: Preset) -> None:
         if total > ledger.max_money:
             raise OutputValueOutOfRange(f"outputs sum to more than {ledger.max_money} atoms")
     outpoints = [i.previous_output for i in tx.inputs]
-    if len(set(outpoints)) != len(outpoints):
+    if len(outpoints) > 1 and len(set(outpoints)) != len(outpoints):  # one input is never a duplicate
         raise DuplicateInput("an outpoint is spent twice")
-    if not is_coinbase(tx) and NULL_OUTPOINT in outpoints:
+    # ``NULL_OUTPOINT in outpoints`` written out as the dataclass equality it is (same class, equal
+    # fields), as in is_coinbase (issue 14)
+    if not is_coinbase(tx) and any(
+        o.__class__ is OutPoint and o.index == COINBASE_INDEX and o.txid == NULL_TXID for o in outpoints
+    ):
         raise BadCoinbaseShape("the null outpoint is spent by a non-coinbase transaction")
     _remember(tx, "_checked", preset, True)
 

@@ -685,9 +685,9 @@ def apply_transaction_to_list(
 
     ``utxos`` is the UTXO set just before ``tx``.
     """
-    spent = frozenset(() if is_coinbase(tx) else (i.previous_output for i in tx.inputs))
+    spent = frozenset(() if is_coinbase(tx) else [i.previous_output for i in tx.inputs])
     current = mn_list
-    if any(outpoint in mn_list.entries for outpoint in spent):  # else nothing to drop: no copy
+    if not mn_list.entries.keys().isdisjoint(spent):  # else nothing to drop: no copy
         for outpoint in sorted(o for o in spent if o in mn_list.entries):
             check_collateral_spend(mn_list.entries[outpoint], height, preset)
         current = MasternodeList({o: e for o, e in mn_list.entries.items() if o not in spent})
