@@ -56,6 +56,7 @@ from spec.masternode.registry import MasternodeEntry, MasternodeList, Masternode
 from spec.presets import Preset
 from spec.sidechain.items import (
     KIND_DELIVERED_MESSAGE,
+    KIND_INPUT_MARK,
     KIND_PENDING_MESSAGE,
     KIND_SIDECHAIN,
     KIND_SIDECHAIN_CHECKPOINT,
@@ -66,6 +67,7 @@ from spec.sidechain.items import (
 )
 from spec.sidechain.registry import (
     CheckpointRecord,
+    InputMark,
     PendingMessage,
     SidechainRecord,
     SidechainSpec,
@@ -730,11 +732,18 @@ def _checkpoint(chain: int, height: int) -> CheckpointRecord:
 
 def sidechains_state() -> SidechainsState:
     """SC-STATE-1: a sidechains state with an entry of every kind: chain 3 with three checkpoints,
-    chain 9 with none; spent withdrawals, delivered and pending messages of both."""
+    chain 9 with none; chain 3 with two input marks (SC-DSP-20); spent withdrawals, delivered and
+    pending messages of both."""
     spec_3 = SidechainSpec(3, 1, 0, 6, 20, 30, 10**9, 10**6)
     spec_9 = SidechainSpec(9, 2, 1, 4, 12, 18, 2**40, 2**33)
     chains = {
-        3: SidechainRecord(spec_3, 31, 700_000, tuple(_checkpoint(3, h) for h in range(3))),
+        3: SidechainRecord(
+            spec_3,
+            31,
+            700_000,
+            tuple(_checkpoint(3, h) for h in range(3)),
+            (InputMark(32, 2, bytes([0x5A]) * 32), InputMark(40, 5, bytes([0xA5]) * 32)),
+        ),
         9: SidechainRecord(spec_9, 33, 2**35 + 5),
     }
     pending = {
@@ -881,9 +890,33 @@ def _sidechain_state_cases(preset: Preset) -> Iterator[CaseSpec]:
         ),
         (
             "unknown_sidechain_kind",
-            "kind 0x18 follows the sidechain kinds (0x10..0x17) and is not in the layout",
+            "kind 0x19 follows the sidechain kinds (0x10..0x18) and is not in the layout",
             "STATE_ITEM_BAD_KEY",
-            {key(0x18, 3): MARKER},
+            {key(0x19, 3): MARKER},
+        ),
+        (
+            "input_mark_orphan",
+            "an input mark (0x18) of a sidechain without a record",
+            "STATE_ITEM_BAD_KEY",
+            {key(KIND_INPUT_MARK, 5, 32): sidechain[key(KIND_INPUT_MARK, 3, 32)]},
+        ),
+        (
+            "input_mark_count_not_increasing",
+            "an input mark whose count is not above the previous mark's (SC-DSP-20)",
+            "STATE_ITEM_BAD_VALUE",
+            {key(KIND_INPUT_MARK, 3, 41): sidechain[key(KIND_INPUT_MARK, 3, 40)]},
+        ),
+        (
+            "input_mark_count_zero",
+            "a first input mark with count 0 (a mark records at least one input)",
+            "STATE_ITEM_BAD_VALUE",
+            {key(KIND_INPUT_MARK, 3, 32): bytes(8) + bytes(32)},
+        ),
+        (
+            "input_mark_key_short",
+            "an input mark key is 1 + 16 bytes",
+            "STATE_ITEM_BAD_KEY",
+            {key(KIND_INPUT_MARK, 3): sidechain[key(KIND_INPUT_MARK, 3, 32)]},
         ),
     ]
     for name, meaning, error, extra in invalid:
@@ -915,6 +948,7 @@ def _sidechain_key_cases() -> Iterator[CaseSpec]:
             (9, 0, 5),
         ),
         ("pending", "a pending message: chain, checkpoint height, leaf", KIND_PENDING_MESSAGE, (3, 2, 7)),
+        ("input_mark", "an input mark: chain id, mainchain height (SC-DSP-20)", KIND_INPUT_MARK, (3, 40)),
         ("parts_at_zero", "every part 0", KIND_PENDING_MESSAGE, (0, 0, 0)),
         ("parts_at_u64_max", "every part 2^64 - 1 (u64 big-endian)", KIND_SIDECHAIN_CHECKPOINT, (top, top)),
     ]
@@ -925,7 +959,7 @@ def _sidechain_key_cases() -> Iterator[CaseSpec]:
         )
     invalid: list[tuple[str, str, int, tuple[int, ...]]] = [
         ("kind_below", "kind 0x0f is not a sidechain item kind", 0x0F, (3,)),
-        ("kind_above", "kind 0x18 is not a sidechain item kind", 0x18, (3, 0, 1)),
+        ("kind_above", "kind 0x19 is not a sidechain item kind", 0x19, (3, 0, 1)),
         ("record_two_parts", "a record key has one part", KIND_SIDECHAIN, (3, 0)),
         ("record_no_part", "a record key has one part", KIND_SIDECHAIN, ()),
         ("checkpoint_one_part", "a checkpoint key has two parts", KIND_SIDECHAIN_CHECKPOINT, (3,)),

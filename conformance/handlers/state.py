@@ -164,6 +164,7 @@ def handle_sidechains_from_items(preset: Preset, data: dict[str, JSON]) -> JSON:
                     ]
                     for c in record.checkpoints
                 ],
+                "input_marks": [[m.height, m.count, to_hex(m.accumulator)] for m in record.input_marks],
             }
             for _, record in sorted(state.chains.items())
         ],
