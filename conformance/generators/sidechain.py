@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
 from conformance import sidechainbuilder as sb
+from conformance.generators.credits_proof import generate_credits_proofs
 from conformance.generators.dispute_games import generate_dispute_games
 from conformance.handlers.chain import quorum_record_json
 from conformance.handlers.sidechain import spec_json
@@ -1017,6 +1018,7 @@ def generate_peg(preset: Preset) -> Iterator[CaseSpec]:
     yield from _transaction_cases(preset)
     yield from _outputs_cases(preset)
     yield from generate_dispute_games(preset)
+    yield from generate_credits_proofs(preset)
 
 
 def _one_transaction(spec: CaseSpec) -> Iterator[CaseSpec]:

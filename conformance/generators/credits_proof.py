@@ -1,0 +1,222 @@
+"""Vectors of the wrong-credits proof (flow ``peg``, handler ``credits_proof``; SC-DSP-20/21,
+spec/sidechain/accumulator.py).
+
+The mainchain blocks of :mod:`conformance.creditschain` (three deposits at heights 11 and 13, two
+checkpoints) then one proof: a checkpoint whose ``credits_root`` leaves a deposit out, credits one
+twice, reorders them, changes an amount or recipient, or credits none is reverted; a checkpoint 0
+whose cursor covers a deposit it does not credit too. Invalid cases name each SC-DSP-21 code, a
+malformed proof its ``DECODE_*`` code, and one breaks two rules at once to pin their order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+from conformance import creditschain as cc
+from conformance import gamechain as gc
+from conformance import sidechainbuilder as sb
+from conformance.handlers.sidechain import spec_json
+from conformance.model import JSON, CaseSpec
+from spec.encoding import Varint, encode
+from spec.ledger.transaction import Transaction, encode_transaction
+from spec.masternode.quorum import QuorumType
+from spec.presets import Preset
+from spec.sidechain.accumulator import CreditsProof, encode_credits_proof
+from spec.sidechain.header import encode_sidechain_header
+
+FORK = "sidechains"
+PROOF_AT = 20
+"""A mainchain height inside checkpoint 1's window (posted at 16, challenge period 40)."""
+
+
+def _data(preset: Preset, chain: cc.Chain, proof: bytes, height: int = PROOF_AT) -> dict[str, JSON]:
+    blocks: list[JSON] = []
+    for block_height, outputs in chain.blocks:
+        transactions: tuple[Transaction, ...] = sb.block(block_height, *outputs)
+        blocks.append(
+            {
+                "height": block_height,
+                "transactions": [encode_transaction(t, preset).hex() for t in transactions],
+            }
+        )
+    return {
+        "sidechains": [spec_json(s) for s in (sb.SPEC_A, sb.SPEC_B, cc.SPEC)],
+        "activation_height": gc.ACTIVATION,
+        "keys": {str(t): sb.federation_public(t).hex() for t in (QuorumType.FINALITY, QuorumType.POSE)},
+        "blocks": blocks,
+        "proof": proof.hex(),
+        "height": height,
+    }
+
+
+def _case(case: str, description: str, data: dict[str, JSON], error: str | None = None) -> CaseSpec:
+    return CaseSpec("credits_proof", case, description, data, expect_error=error, fork=FORK)
+
+
+def generate_credits_proofs(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-DSP-20/21: the ``credits_proof`` vectors for ``preset``."""
+
+    def encoded(proof: CreditsProof) -> bytes:
+        return encode_credits_proof(proof, preset)
+
+    for name, wrong in cc.WRONG_CREDITS.items():
+        chain = cc.chain(preset, wrong)
+        yield _case(
+            name,
+            f"SC-DSP-21: checkpoint 1 commits a wrong credits list ({name.replace('_', ' ')}); the "
+            "accumulator's three inputs prove it: checkpoint 1 reverted",
+            _data(preset, chain, encoded(cc.proof(chain.checkpoint_1))),
+        )
+    early = cc.chain(preset, cursor_0=11)
+    first_inputs = cc.INPUTS[:2]
+    yield _case(
+        "first_checkpoint_never_credits",
+        "SC-DSP-21: checkpoint 0 (range (0, 11], parent cursor 0) commits no credits although two "
+        "deposits at height 11 are in its range: checkpoint 0 and 1 reverted",
+        _data(preset, early, encoded(cc.proof(early.checkpoint_0, first_inputs))),
+    )
+    lying = cc.chain(preset, cc.WRONG_CREDITS["never_credited"])
+    honest = cc.chain(preset)
+    yield _case(
+        "window_last_height",
+        "SC-DSP-11/21: a proof at the last height of the window (posted 16, period 40: 55)",
+        _data(
+            preset,
+            lying,
+            encoded(cc.proof(lying.checkpoint_1)),
+            cc.CHECKPOINT_1_AT + cc.SPEC.challenge_period - 1,
+        ),
+    )
+    invalid: list[tuple[str, str, cc.Chain, bytes, int, str]] = [
+        (
+            "honest_checkpoint",
+            "SC-DSP-21: the checkpoint's credits root is its range's: no fraud",
+            honest,
+            encoded(cc.proof(honest.checkpoint_1)),
+            PROOF_AT,
+            "DSP_NOT_FRAUD",
+        ),
+        (
+            "honest_empty_range",
+            "SC-DSP-21: checkpoint 0's range (0, 0] holds no input and it commits none: no fraud",
+            honest,
+            encoded(cc.proof(honest.checkpoint_0, ())),
+            PROOF_AT,
+            "DSP_NOT_FRAUD",
+        ),
+        (
+            "inputs_too_few",
+            "SC-DSP-21: the prover lists two inputs where the accumulator holds three",
+            lying,
+            encoded(cc.proof(lying.checkpoint_1, cc.INPUTS[:2])),
+            PROOF_AT,
+            "DSP_INPUTS_MISMATCH",
+        ),
+        (
+            "inputs_not_accumulated",
+            "SC-DSP-21: three inputs, but not the three the accumulator folded (the lying list "
+            "with a third input)",
+            lying,
+            encoded(cc.proof(lying.checkpoint_1, cc.WRONG_CREDITS["out_of_order"])),
+            PROOF_AT,
+            "DSP_INPUTS_MISMATCH",
+        ),
+        (
+            "inputs_of_another_range",
+            "SC-DSP-21: checkpoint 0's range is empty: the three inputs of checkpoint 1's range are not its",
+            lying,
+            encoded(cc.proof(lying.checkpoint_0)),
+            PROOF_AT,
+            "DSP_INPUTS_MISMATCH",
+        ),
+        (
+            "header_not_accepted",
+            "SC-DSP-21: a header the mainchain did not accept at that height",
+            lying,
+            encoded(
+                cc.proof(replace(lying.checkpoint_1, header=replace(lying.checkpoint_1.header, timestamp=1)))
+            ),
+            PROOF_AT,
+            "DSP_HEADER_MISMATCH",
+        ),
+        (
+            "header_and_inputs_wrong",
+            "SC-DSP-21 order: a header that is not the accepted one and inputs that are not the "
+            "range's: the header is checked first",
+            lying,
+            encoded(
+                cc.proof(
+                    replace(lying.checkpoint_1, header=replace(lying.checkpoint_1.header, timestamp=1)),
+                    cc.INPUTS[:1],
+                )
+            ),
+            PROOF_AT,
+            "DSP_HEADER_MISMATCH",
+        ),
+        (
+            "window_closed",
+            "SC-DSP-11/21: a proof at posted height + challenge period (56) comes too late",
+            lying,
+            encoded(cc.proof(lying.checkpoint_1)),
+            cc.CHECKPOINT_1_AT + cc.SPEC.challenge_period,
+            "DSP_WINDOW_CLOSED",
+        ),
+        (
+            "window_closed_and_honest",
+            "SC-DSP-21 order: an honest checkpoint after its window: the window is checked first",
+            honest,
+            encoded(cc.proof(honest.checkpoint_1)),
+            cc.CHECKPOINT_1_AT + cc.SPEC.challenge_period,
+            "DSP_WINDOW_CLOSED",
+        ),
+        (
+            "before_posting",
+            "SC-DSP-11/21: a proof at a height before the checkpoint was posted (15 < 16)",
+            lying,
+            encoded(cc.proof(lying.checkpoint_1)),
+            cc.CHECKPOINT_1_AT - 1,
+            "DSP_WINDOW_CLOSED",
+        ),
+        (
+            "unknown_checkpoint",
+            "SC-DSP-21: a header at sidechain height 2, which the mainchain has not accepted",
+            lying,
+            encoded(
+                cc.proof(replace(lying.checkpoint_1, header=replace(lying.checkpoint_1.header, height=2)))
+            ),
+            PROOF_AT,
+            "SC_UNKNOWN_CHECKPOINT",
+        ),
+        (
+            "unknown_sidechain",
+            "SC-DSP-21: a header of sidechain 9, which is not registered",
+            lying,
+            encoded(
+                cc.proof(
+                    replace(lying.checkpoint_1, header=replace(lying.checkpoint_1.header, sidechain_id=9))
+                )
+            ),
+            PROOF_AT,
+            "SC_UNKNOWN_SIDECHAIN",
+        ),
+    ]
+    for name, description, chain, proof, height, error in invalid:
+        yield _case(name, description, _data(preset, chain, proof, height), error)
+    good = encoded(cc.proof(lying.checkpoint_1))
+    # a count one above the bound (no items follow: the count alone is refused)
+    long_list = encode_sidechain_header(lying.checkpoint_1.header) + encode(
+        Varint(), preset.dispute.max_opening_credits + 1
+    )
+    malformed: list[tuple[str, str, bytes, str]] = [
+        ("proof_truncated", "SC-DSP-21: the proof's last byte cut off", good[:-1], "DECODE_TRUNCATED"),
+        ("proof_trailing_byte", "SC-DSP-21: a byte after the proof", good + b"\x00", "DECODE_TRAILING_BYTES"),
+        (
+            "proof_too_many_inputs",
+            "SC-DSP-21: a count of inputs above max_opening_credits",
+            long_list,
+            "DECODE_LENGTH_LIMIT",
+        ),
+    ]
+    for name, description, proof_bytes, error in malformed:
+        yield _case(name, description, _data(preset, lying, proof_bytes), error)
