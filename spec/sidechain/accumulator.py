@@ -45,6 +45,7 @@ from functools import cache
 from spec.encoding import ListOf, Struct, decode, encode
 from spec.errors import DisputeHeaderMismatch, DisputeInputsMismatch, DisputeNotFraud
 from spec.hashing import HashDomain, tagged_hash
+from spec.merkle import merkle_root
 from spec.presets import Preset
 from spec.sidechain.header import (
     BLOCK_CREDIT_CODEC,
@@ -53,7 +54,6 @@ from spec.sidechain.header import (
     Deposit,
     InboundMessage,
     SidechainHeader,
-    compute_credits_root,
     compute_header_hash,
 )
 from spec.sidechain.registry import InputMark, SidechainRecord, SidechainsState, get_sidechain
@@ -66,13 +66,22 @@ NO_MARK = InputMark(0, 0, EMPTY_ACCUMULATOR)
 """SC-DSP-20: the value at a cursor below every mark."""
 
 
+def fold_input_leaves(accumulator: bytes, leaves: Sequence[bytes]) -> bytes:
+    """SC-DSP-20: ``accumulator`` after folding in the encoded credits ``leaves`` in order."""
+    for leaf in leaves:
+        accumulator = tagged_hash(HashDomain.SIDECHAIN_INPUTS, accumulator + leaf)
+    return accumulator
+
+
+def credit_leaves(credits: Sequence[BlockCredit]) -> list[bytes]:
+    """SC-HDR-1 / SC-DSP-20: the encoded credits: the leaves of ``credits_root`` and the
+    accumulator's steps."""
+    return [encode(BLOCK_CREDIT_CODEC, credit) for credit in credits]
+
+
 def compute_input_accumulator(accumulator: bytes, credits: Sequence[BlockCredit]) -> bytes:
     """SC-DSP-20: ``accumulator`` after folding in ``credits`` in order."""
-    for credit in credits:
-        accumulator = tagged_hash(
-            HashDomain.SIDECHAIN_INPUTS, accumulator + encode(BLOCK_CREDIT_CODEC, credit)
-        )
-    return accumulator
+    return fold_input_leaves(accumulator, credit_leaves(credits))
 
 
 def input_credits(inputs: Sequence[Deposit | InboundMessage]) -> tuple[BlockCredit, ...]:
@@ -113,12 +122,12 @@ def get_range_marks(record: SidechainRecord, height: int) -> tuple[InputMark, In
     return get_input_mark(record.input_marks, parent_cursor), get_input_mark(record.input_marks, cursor)
 
 
-def is_range_inputs(start: InputMark, end: InputMark, credits: Sequence[BlockCredit]) -> bool:
-    """SC-DSP-21: are ``credits`` the inputs between the marks ``start`` and ``end``? The count is
-    checked first, so a wrong-length list costs no hashing."""
-    if len(credits) != end.count - start.count:
+def is_range_inputs(start: InputMark, end: InputMark, leaves: Sequence[bytes]) -> bool:
+    """SC-DSP-21: are the encoded credits ``leaves`` the inputs between the marks ``start`` and
+    ``end``? The count is checked first, so a wrong-length list costs no hashing."""
+    if len(leaves) != end.count - start.count:
         return False
-    return compute_input_accumulator(start.accumulator, credits) == end.accumulator
+    return fold_input_leaves(start.accumulator, leaves) == end.accumulator
 
 
 @dataclass(frozen=True)
@@ -160,11 +169,12 @@ def check_credits_proof(state: SidechainsState, proof: CreditsProof, now: int) -
     if compute_header_hash(header) != record.checkpoints[header.height].header_hash:
         raise DisputeHeaderMismatch(f"the header is not the accepted checkpoint {header.height}")
     start, end = get_range_marks(record, header.height)
-    if not is_range_inputs(start, end, proof.inputs):
+    leaves = credit_leaves(proof.inputs)
+    if not is_range_inputs(start, end, leaves):
         raise DisputeInputsMismatch(
             f"{len(proof.inputs)} inputs are not the {end.count - start.count} the accumulator holds "
             f"for the cursor range of checkpoint {header.height}"
         )
-    if compute_credits_root(proof.inputs) == header.credits_root:
+    if merkle_root(leaves) == header.credits_root:  # compute_credits_root of the inputs
         raise DisputeNotFraud("the checkpoint's credits root is its cursor range's")
     return header.height
