@@ -87,6 +87,7 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
     "dispute": ("spec/sidechain/dispute.py",),
     "settlement": ("spec/sidechain/settlement.py",),
     "games": ("spec/sidechain/games.py",),
+    "accumulator": ("spec/sidechain/accumulator.py",),
     "liveness": ("spec/sidechain/liveness.py",),
     "snapshot": (
         "spec/ledger/snapshot.py",
@@ -151,6 +152,7 @@ VECTOR_FLOWS: dict[str, tuple[str, ...]] = {
     "vm_ferris": ("vm_ferris", "sidechain_block"),
     "settlement": ("peg", "dispute"),
     "games": ("peg", "sidechain"),
+    "accumulator": ("peg",),
     "liveness": ("sidechain",),
     "sidechain_items": ("state",),
     "quorum_parent": ("chain", "state", "upgrade"),
@@ -174,7 +176,9 @@ with a ``revert``) and the dispute vectors (``federation_penalty``); the on-chai
 committed items (SC-STATE-1) through the state vectors (state roots and ``state_from_items`` with
 sidechain items); the snapshot finality of SNAP-9 (``spec/chain/snapshot_finality.py``, snapshot
 row) through the p2p vectors (``check_snapshot_finality``); ST-2's quorum records after the parent
-through the chain, state and upgrade vectors (blocks applied to a chain state)."""
+through the chain, state and upgrade vectors (blocks applied to a chain state); the input accumulator
+and the wrong-credits proof (SC-DSP-20/21, ``accumulator`` row) through the peg vectors (the
+``input_marks`` of every state, ``credits_proof``)."""
 
 
 def vector_flows(row: str) -> tuple[str, ...]:
