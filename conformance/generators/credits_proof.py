@@ -54,8 +54,28 @@ def _case(case: str, description: str, data: dict[str, JSON], error: str | None 
     return CaseSpec("credits_proof", case, description, data, expect_error=error, fork=FORK)
 
 
+def _in_block(
+    preset: Preset, chain: cc.Chain, proof: CreditsProof, height: int = PROOF_AT, value: int = 0
+) -> dict[str, JSON]:
+    """``apply_blocks`` over the chain's blocks then one block carrying ``proof`` (SC-DSP-22)."""
+    data = _data(preset, chain, b"")
+    del data["proof"], data["height"]
+    proof_block = sb.block(height, [sb.message_output(proof, value, preset)])
+    blocks = data["blocks"]
+    assert isinstance(blocks, list)
+    blocks.append(
+        {"height": height, "transactions": [encode_transaction(t, preset).hex() for t in proof_block]}
+    )
+    return data
+
+
+def _block_case(case: str, description: str, data: dict[str, JSON], error: str | None = None) -> CaseSpec:
+    return CaseSpec("apply_blocks", case, description, data, expect_error=error, fork=FORK)
+
+
 def generate_credits_proofs(preset: Preset) -> Iterator[CaseSpec]:
-    """SC-DSP-20/21: the ``credits_proof`` vectors for ``preset``."""
+    """SC-DSP-20..22: the ``credits_proof`` vectors and the proofs in mainchain blocks for ``preset``."""
+    yield from _block_cases(preset)
 
     def encoded(proof: CreditsProof) -> bytes:
         return encode_credits_proof(proof, preset)
@@ -220,3 +240,43 @@ def generate_credits_proofs(preset: Preset) -> Iterator[CaseSpec]:
     ]
     for name, description, proof_bytes, error in malformed:
         yield _case(name, description, _data(preset, lying, proof_bytes), error)
+
+
+def _block_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-DSP-22: the proof as sidechain message kind 8 in a mainchain block (``apply_blocks``)."""
+    lying = cc.chain(preset, cc.WRONG_CREDITS["credited_twice"])
+    honest = cc.chain(preset)
+    yield _block_case(
+        "credits_proof_reverts",
+        "SC-DSP-22: a block carries a credits proof against checkpoint 1, which credited a deposit "
+        "twice: checkpoint 1 reverted in the block, its federation in the block's penalties",
+        _in_block(preset, lying, cc.proof(lying.checkpoint_1)),
+    )
+    yield _block_case(
+        "credits_proof_reverts_from_zero",
+        "SC-DSP-22: a credits proof against checkpoint 0 (cursor 11, no credits): checkpoints 0 "
+        "and 1 reverted",
+        _in_block(
+            preset,
+            cc.chain(preset, cursor_0=11),
+            cc.proof(cc.chain(preset, cursor_0=11).checkpoint_0, cc.INPUTS[:2]),
+        ),
+    )
+    yield _block_case(
+        "credits_proof_honest",
+        "SC-DSP-22: a credits proof against an honest checkpoint rejects the block",
+        _in_block(preset, honest, cc.proof(honest.checkpoint_1)),
+        "DSP_NOT_FRAUD",
+    )
+    yield _block_case(
+        "credits_proof_with_value",
+        "SC-TX-1: a credits proof output carries 0 atoms",
+        _in_block(preset, lying, cc.proof(lying.checkpoint_1), value=1),
+        "SC_BAD_MESSAGE_OUTPUT",
+    )
+    yield _block_case(
+        "credits_proof_window_closed",
+        "SC-DSP-22: a credits proof in a block after checkpoint 1's window",
+        _in_block(preset, lying, cc.proof(lying.checkpoint_1), cc.CHECKPOINT_1_AT + cc.SPEC.challenge_period),
+        "DSP_WINDOW_CLOSED",
+    )

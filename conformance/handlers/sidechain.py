@@ -53,7 +53,12 @@ from spec.errors import SpecError
 from spec.forks.deployment import DeploymentStatus
 from spec.ledger.transaction import decode_transaction
 from spec.presets import Preset
-from spec.sidechain.accumulator import check_credits_proof, decode_credits_proof, get_range_marks
+from spec.sidechain.accumulator import (
+    CreditsProof,
+    check_credits_proof,
+    decode_credits_proof,
+    get_range_marks,
+)
 from spec.sidechain.checkpoint import check_checkpoint, check_equivocation, federation_keys
 from spec.sidechain.dispute import Outcome
 from spec.sidechain.games import BondClaim, DisputeMoveMessage, DisputeOpenMessage
@@ -200,6 +205,12 @@ def message_json(message: SidechainMessage) -> dict[str, JSON]:
         }
     if isinstance(message, BondClaim):
         return {"kind": "bond_claim", "game_id": message.game_id}
+    if isinstance(message, CreditsProof):
+        return {
+            "kind": "credits_proof",
+            "header": header_json(message.header),
+            "inputs": [{"recipient": to_hex(c.recipient), "amount": c.amount} for c in message.inputs],
+        }
     return {"kind": "relay", **outbox_json(message.outbox)}
 
 

@@ -27,8 +27,14 @@ another recipient or amount.
   (``DSP_HEADER_MISMATCH``); the list has ``count(c) - count(p)`` inputs and folds ``acc(p)`` to
   ``acc(c)`` (``DSP_INPUTS_MISMATCH``); their credits root differs from the header's
   ``credits_root`` (``DSP_NOT_FRAUD`` otherwise). A valid proof reverts the checkpoint at that
-  height and every later one with the federation penalised, as SC-DSP-8/9 (SC-DSP-12/13).
-  The list is at most ``dispute.max_opening_credits`` long (the opening's bound, SC-DSP-14).
+  height and every later one with the federation penalised (SC-DSP-12/13). The list is at most
+  ``dispute.max_opening_credits`` long (the opening's bound, SC-DSP-14).
+* **SC-DSP-22 on the mainchain** a proof travels as sidechain message kind 8 (SC-TX-0, an output of
+  value 0, SC-TX-1) and is checked at the block's height; a valid one is settled in the block
+  transition like a game the defender lost (:func:`apply_credits_proof`, the games' own
+  ``settle_revert``): the checkpoint and every later one reverted, the open games over them
+  cancelled with their bonds payable in full, the quorum in charge at its posting penalised (the
+  block's ``penalties``, SC-DSP-17).
 
 Whether an input is credited or refunded depends on the sidechain's state (SCB-2); the proof does
 not decide it: it proves the list, whose ``BlockCredit`` leaves are the same either way, and the
@@ -47,6 +53,7 @@ from spec.errors import DisputeHeaderMismatch, DisputeInputsMismatch, DisputeNot
 from spec.hashing import HashDomain, tagged_hash
 from spec.merkle import merkle_root
 from spec.presets import Preset
+from spec.sidechain.games import Penalty, settle_revert
 from spec.sidechain.header import (
     BLOCK_CREDIT_CODEC,
     SIDECHAIN_HEADER_CODEC,
@@ -178,3 +185,12 @@ def check_credits_proof(state: SidechainsState, proof: CreditsProof, now: int) -
     if merkle_root(leaves) == header.credits_root:  # compute_credits_root of the inputs
         raise DisputeNotFraud("the checkpoint's credits root is its cursor range's")
     return header.height
+
+
+def apply_credits_proof(
+    state: SidechainsState, proof: CreditsProof, height: int
+) -> tuple[SidechainsState, tuple[Penalty, ...]]:
+    """SC-DSP-22: the state after the credits proof in the block at ``height`` and the federation
+    it penalises (SC-DSP-21 checks, then the games' settlement of a lost checkpoint)."""
+    reverted = check_credits_proof(state, proof, height)
+    return settle_revert(state, proof.header.sidechain_id, reverted)

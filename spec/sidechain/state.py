@@ -15,7 +15,8 @@
   deadline passed end by timeout (SC-DSP-16, spec/sidechain/games.py).
 * **SC-BLK-6** after the block's messages, each sidechain the block handed inputs records them in
   its input accumulator in ``position`` order (SC-DSP-20, spec/sidechain/accumulator.py).
-* **SC-BLK-5** dispute openings, moves and bond claims (SC-DSP-14..18) are messages like the others;
+* **SC-BLK-5** dispute openings, moves, bond claims (SC-DSP-14..18) and wrong-credits proofs
+  (SC-DSP-22) are messages like the others;
   ``penalties`` lists the federations the block's settled games penalise (SC-DSP-13/17), which the
   mainchain transition slashes in its masternode step; a bond claim releases into ``released``.
 """
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 
 from spec.ledger.transaction import Transaction, txid
 from spec.presets import Preset
-from spec.sidechain.accumulator import input_credits, record_inputs
+from spec.sidechain.accumulator import CreditsProof, apply_credits_proof, input_credits, record_inputs
 from spec.sidechain.checkpoint import FederationKeys, apply_checkpoint
 from spec.sidechain.games import (
     BondClaim,
@@ -123,6 +124,9 @@ def apply_block_to_sidechains(
                 state = apply_opening(state, message, output.value, height, preset)
             elif isinstance(message, DisputeMoveMessage):
                 state, settled = apply_move(state, message, height, preset)
+                penalties.extend(settled)
+            elif isinstance(message, CreditsProof):
+                state, settled = apply_credits_proof(state, message, height)
                 penalties.extend(settled)
             elif isinstance(message, BondClaim):
                 payout = tx.outputs[output_index + 1] if output_index + 1 < len(tx.outputs) else None
