@@ -208,3 +208,22 @@ def test_the_mark_at_a_cursor_folds_exactly_the_inputs_up_to_it(
     assert mark.count == len(upto)
     assert mark.accumulator == compute_input_accumulator(EMPTY_ACCUMULATOR, upto)
     assert sidechains_from_items(sidechain_items(state)) == state
+
+
+def test_a_proof_in_a_mainchain_block_reverts_and_penalises() -> None:
+    """SC-DSP-22: kind 8 in a block: the checkpoint reverted, the quorum in the block's penalties."""
+    from spec.sidechain.transactions import match_sidechain_message, sidechain_message_script
+
+    lying = cc.chain(PRESET, cc.WRONG_CREDITS["out_of_order"])
+    proof = cc.proof(lying.checkpoint_1)
+    assert match_sidechain_message(sidechain_message_script(proof, PRESET), PRESET) == proof
+    block = sb.block(20, [sb.message_output(proof, 0, PRESET)])
+    result = apply_block_to_sidechains(lying.state, block, 20, sb.keys(), PRESET)
+    assert len(get_sidechain(result.state, CHAIN).checkpoints) == 1
+    assert [(p.sidechain_id, p.posted_height) for p in result.penalties] == [(CHAIN, cc.CHECKPOINT_1_AT)]
+    honest = cc.chain(PRESET)
+    with pytest.raises(DisputeNotFraud):
+        apply_block_to_sidechains(
+            honest.state, sb.block(20, [sb.message_output(cc.proof(honest.checkpoint_1), 0, PRESET)]),
+            20, sb.keys(), PRESET,
+        )  # fmt: skip
