@@ -233,6 +233,7 @@ class Node:
             forged=lambda: [Forged(f.header, f.trace) for f in self.sidechains.forged.values()],
         )
         self.sidechains.on_applied.append(watch.on_applied)
+        self.sidechains.on_inputs.append(watch.watcher.observe_inputs)
         self.store.on_connect_parent.append(watch.before_connect)
         self.store.on_connect.append(watch.on_connect)
         self.watch = watch

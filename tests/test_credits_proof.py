@@ -227,3 +227,30 @@ def test_a_proof_in_a_mainchain_block_reverts_and_penalises() -> None:
             honest.state, sb.block(20, [sb.message_output(cc.proof(honest.checkpoint_1), 0, PRESET)]),
             20, sb.keys(), PRESET,
         )  # fmt: skip
+
+
+def test_the_watcher_posts_a_credits_proof_once_and_never_against_an_honest_checkpoint() -> None:
+    """reference/watcher.py: from the mainchain's inputs and checkpoint headers, the watcher posts a
+    kind-8 proof against a checkpoint with wrong credits (accepted by the block transition), once."""
+    from reference.watcher import SidechainWatcher
+    from spec.sidechain.transactions import match_sidechain_message
+
+    for credits, expected in ((cc.WRONG_CREDITS["never_credited"], 1), (cc.INPUTS, 0)):
+        chain = cc.chain(PRESET, credits)
+        watcher = SidechainWatcher(PRESET, sb.ALICE)
+        state = gc.initial(cc.SPEC)
+        for height, outputs in chain.blocks:
+            transactions = sb.block(height, *outputs)
+            result = apply_block_to_sidechains(state, transactions, height, sb.keys(), PRESET)
+            state = result.state
+            watcher.on_block(transactions)
+            watcher.observe_inputs(height, (*result.deposits, *result.inbound))
+        posts = watcher.on_tip(state, 20)
+        assert len(posts) == expected
+        assert watcher.on_tip(state, 20) == []
+        for posted in posts:
+            message = match_sidechain_message(posted[0].script_pubkey, PRESET)
+            assert isinstance(message, CreditsProof) and message.inputs == cc.INPUTS
+            block = sb.block(20, posted)
+            after = apply_block_to_sidechains(state, block, 20, sb.keys(), PRESET)
+            assert len(get_sidechain(after.state, CHAIN).checkpoints) == 1 and after.penalties
