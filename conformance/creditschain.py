@@ -60,18 +60,26 @@ class Chain:
     state: SidechainsState
 
 
-def checkpoints(credits: Sequence[BlockCredit] = INPUTS, cursor_0: int = 0) -> tuple[Checkpoint, Checkpoint]:
-    """Checkpoint 0 (empty credits, cursor ``cursor_0``) and checkpoint 1 committing ``credits``."""
-    head_0 = replace(sb.header(SPEC, 0, bytes(32), cursor_0), credits_root=compute_credits_root(()))
+def checkpoints(
+    credits: Sequence[BlockCredit] = INPUTS, cursor_0: int = 0, credits_0: Sequence[BlockCredit] = ()
+) -> tuple[Checkpoint, Checkpoint]:
+    """Checkpoint 0 (cursor ``cursor_0``, committing ``credits_0``) and checkpoint 1 (committing
+    ``credits``)."""
+    head_0 = replace(sb.header(SPEC, 0, bytes(32), cursor_0), credits_root=compute_credits_root(credits_0))
     head_1 = replace(
         sb.header(SPEC, 1, compute_header_hash(head_0), CURSOR_1), credits_root=compute_credits_root(credits)
     )
     return sb.sign(head_0, SPEC.federation), sb.sign(head_1, SPEC.federation)
 
 
-def chain(preset: Preset, credits: Sequence[BlockCredit] = INPUTS, cursor_0: int = 0) -> Chain:
+def chain(
+    preset: Preset,
+    credits: Sequence[BlockCredit] = INPUTS,
+    cursor_0: int = 0,
+    credits_0: Sequence[BlockCredit] = (),
+) -> Chain:
     """The deposits and both checkpoints in mainchain blocks, applied from registration."""
-    first, second = checkpoints(credits, cursor_0)
+    first, second = checkpoints(credits, cursor_0, credits_0)
     by_height: dict[int, list[Sequence[TxOutput]]] = {}
     for height, items in DEPOSITS:
         by_height.setdefault(height, []).append(

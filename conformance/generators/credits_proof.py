@@ -23,7 +23,7 @@ from spec.ledger.transaction import Transaction, encode_transaction
 from spec.masternode.quorum import QuorumType
 from spec.presets import Preset
 from spec.sidechain.accumulator import CreditsProof, encode_credits_proof
-from spec.sidechain.header import encode_sidechain_header
+from spec.sidechain.header import BlockCredit, compute_credits_root, encode_sidechain_header
 
 FORK = "sidechains"
 PROOF_AT = 20
@@ -76,6 +76,7 @@ def _block_case(case: str, description: str, data: dict[str, JSON], error: str |
 def generate_credits_proofs(preset: Preset) -> Iterator[CaseSpec]:
     """SC-DSP-20..22: the ``credits_proof`` vectors and the proofs in mainchain blocks for ``preset``."""
     yield from _block_cases(preset)
+    yield from _range_cases(preset)
 
     def encoded(proof: CreditsProof) -> bytes:
         return encode_credits_proof(proof, preset)
@@ -240,6 +241,80 @@ def generate_credits_proofs(preset: Preset) -> Iterator[CaseSpec]:
     ]
     for name, description, proof_bytes, error in malformed:
         yield _case(name, description, _data(preset, lying, proof_bytes), error)
+
+
+def _range_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-DSP-20/21 beyond the first range: a second range (its start mark is the parent's, not
+    zero), a deposit at mainchain height 1 (the first range starts at cursor 0, not 1), and a
+    mark extended at one height (the mempool's successive transactions, ``apply_transaction``)."""
+    honest_0 = cc.chain(preset, cc.INPUTS[2:3], cursor_0=11, credits_0=cc.INPUTS[:2])
+    lying_1 = cc.chain(preset, (), cursor_0=11, credits_0=cc.INPUTS[:2])
+    yield _case(
+        "second_range_never_credited",
+        "SC-DSP-21: checkpoint 0 credits the two deposits of (0, 11]; checkpoint 1 credits none "
+        "of (11, 13]: the proof lists the one deposit between the marks at 11 and 13",
+        _data(preset, lying_1, encode_credits_proof(cc.proof(lying_1.checkpoint_1, cc.INPUTS[2:]), preset)),
+    )
+    yield _case(
+        "second_range_honest",
+        "SC-DSP-21: both ranges credited right: no fraud in the second",
+        _data(preset, honest_0, encode_credits_proof(cc.proof(honest_0.checkpoint_1, cc.INPUTS[2:]), preset)),
+        "DSP_NOT_FRAUD",
+    )
+    yield _case(
+        "second_range_with_first_inputs",
+        "SC-DSP-21: the inputs of both ranges listed against the second: not its range's",
+        _data(preset, lying_1, encode_credits_proof(cc.proof(lying_1.checkpoint_1), preset)),
+        "DSP_INPUTS_MISMATCH",
+    )
+    early = CreditsProof(
+        replace(sb.header(cc.SPEC, 0, bytes(32), 1), credits_root=compute_credits_root(())), ()
+    )
+    signed = sb.sign(early.header, cc.SPEC.federation)
+    deposit = BlockCredit(cc.RECIPIENTS[0], 4_000)
+    blocks: list[JSON] = [
+        {
+            "height": height,
+            "transactions": [encode_transaction(t, preset).hex() for t in sb.block(height, *outputs)],
+        }
+        for height, outputs in (
+            (1, [[sb.deposit_output(cc.SPEC.sidechain_id, deposit.amount, deposit.recipient)]]),
+            (4, [[sb.message_output(signed, 0, preset)]]),
+        )
+    ]
+    yield _case(
+        "deposit_at_height_one",
+        "SC-DSP-21: a sidechain registered at height 1 is handed a deposit there; checkpoint 0 "
+        "(cursor 1) credits nothing: its range (0, 1] holds the deposit",
+        {
+            "sidechains": [spec_json(cc.SPEC)],
+            "activation_height": 1,
+            "keys": {str(t): sb.federation_public(t).hex() for t in (QuorumType.FINALITY, QuorumType.POSE)},
+            "blocks": blocks,
+            "proof": encode_credits_proof(replace(early, inputs=(deposit,)), preset).hex(),
+            "height": 5,
+        },
+    )
+    three = cc.chain(preset)
+    data = _data(preset, three, b"")
+    del data["proof"]
+    more = [sb.deposit_output(cc.SPEC.sidechain_id, 11, cc.RECIPIENTS[1])]
+    listed = data["blocks"]
+    assert isinstance(listed, list)
+    listed.append(
+        {"height": 17, "transactions": [encode_transaction(t, preset).hex() for t in sb.block(17, more)]}
+    )
+    data["transaction"] = encode_transaction(sb.tx(17, 9, more), preset).hex()
+    data["height"] = 17
+    yield CaseSpec(
+        "apply_transaction",
+        "input_mark_extended_at_one_height",
+        "SC-DSP-20: a deposit in a transaction checked at the height of the last block, which "
+        "already handed the sidechain a deposit: that height's mark is extended (three marks: 11, "
+        "13, 17), not doubled",
+        data,
+        fork=FORK,
+    )
 
 
 def _block_cases(preset: Preset) -> Iterator[CaseSpec]:
