@@ -152,7 +152,7 @@ VECTOR_FLOWS: dict[str, tuple[str, ...]] = {
     "vm_ferris": ("vm_ferris", "sidechain_block"),
     "settlement": ("peg", "dispute"),
     "games": ("peg", "sidechain"),
-    "accumulator": ("peg",),
+    "accumulator": ("peg", "sidechain"),
     "liveness": ("sidechain",),
     "sidechain_items": ("state",),
     "quorum_parent": ("chain", "state", "upgrade"),
@@ -177,8 +177,9 @@ committed items (SC-STATE-1) through the state vectors (state roots and ``state_
 sidechain items); the snapshot finality of SNAP-9 (``spec/chain/snapshot_finality.py``, snapshot
 row) through the p2p vectors (``check_snapshot_finality``); ST-2's quorum records after the parent
 through the chain, state and upgrade vectors (blocks applied to a chain state); the input accumulator
-and the wrong-credits proof (SC-DSP-20/21, ``accumulator`` row) through the peg vectors (the
-``input_marks`` of every state, ``credits_proof``)."""
+and the wrong-credits proof (SC-DSP-20..22, ``accumulator`` row) through the peg vectors (the
+``input_marks`` of every state, ``credits_proof``, proofs in blocks) and the sidechain vectors
+(``match_message`` of kind 8, which re-encodes the proof)."""
 
 
 def vector_flows(row: str) -> tuple[str, ...]:
