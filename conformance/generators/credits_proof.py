@@ -10,7 +10,7 @@ malformed proof its ``DECODE_*`` code, and one breaks two rules at once to pin t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from conformance import creditschain as cc
@@ -19,7 +19,7 @@ from conformance import sidechainbuilder as sb
 from conformance.handlers.sidechain import spec_json
 from conformance.model import JSON, CaseSpec
 from spec.encoding import Varint, encode
-from spec.ledger.transaction import Transaction, encode_transaction
+from spec.ledger.transaction import Transaction, TxOutput, encode_transaction
 from spec.masternode.quorum import QuorumType
 from spec.presets import Preset
 from spec.sidechain.accumulator import CreditsProof, encode_credits_proof
@@ -317,8 +317,44 @@ def _range_cases(preset: Preset) -> Iterator[CaseSpec]:
     )
 
 
+def _other_chain_game(preset: Preset) -> CaseSpec:
+    """SC-DSP-22 with a game open over another sidechain: a credits proof against sidechain 1's
+    checkpoint 0 (its placeholder ``credits_root`` is not the root of its range's one deposit)
+    reverts it and cancels no game of sidechain 3 (``settle_revert`` cancels only the games of the
+    reverted sidechain at or above the reverted height)."""
+    sc = gc.scenario(1, preset, federation_lies_at=(0,))
+    genesis_a = sb.genesis_checkpoint(sb.SPEC_A, 11)
+    deposit = BlockCredit(cc.RECIPIENTS[0], 6_000)
+    opening = gc.opening(sc, bond=preset.dispute.min_challenger_bond, preset=preset)
+    heights: list[tuple[int, Sequence[Sequence[TxOutput]]]] = [
+        (11, [[sb.deposit_output(sb.CHAIN_A, deposit.amount, deposit.recipient)]]),
+        *gc.checkpoint_blocks(sc),
+        (14, [[sb.message_output(genesis_a, 0, preset)], [opening]]),
+        (15, [[sb.message_output(CreditsProof(genesis_a.header, (deposit,)), 0, preset)]]),
+    ]
+    blocks: list[JSON] = [
+        {
+            "height": height,
+            "transactions": [encode_transaction(t, preset).hex() for t in sb.block(height, *outputs)],
+        }
+        for height, outputs in heights
+    ]
+    return _block_case(
+        "credits_proof_keeps_other_chains_games",
+        "SC-DSP-22: a credits proof reverts sidechain 1's checkpoint 0 while a game over sidechain "
+        "3's checkpoint 1 runs: that game stays open",
+        {
+            "sidechains": [spec_json(s) for s in (sb.SPEC_A, sb.SPEC_B, gc.SPEC_G)],
+            "activation_height": gc.ACTIVATION,
+            "keys": {str(t): sb.federation_public(t).hex() for t in (QuorumType.FINALITY, QuorumType.POSE)},
+            "blocks": blocks,
+        },
+    )
+
+
 def _block_cases(preset: Preset) -> Iterator[CaseSpec]:
     """SC-DSP-22: the proof as sidechain message kind 8 in a mainchain block (``apply_blocks``)."""
+    yield _other_chain_game(preset)
     lying = cc.chain(preset, cc.WRONG_CREDITS["credited_twice"])
     honest = cc.chain(preset)
     yield _block_case(

@@ -54,6 +54,9 @@ from spec.ledger.utxo import UtxoEntry
 from spec.masternode.finality import QuorumRecord, QuorumRegistry
 from spec.masternode.registry import MasternodeEntry, MasternodeList, MasternodeStatus
 from spec.presets import Preset
+from spec.sidechain.dispute import DisputeOpening, Game
+from spec.sidechain.games import BondPayout, OpenGame
+from spec.sidechain.header import BlockCredit, SidechainHeader
 from spec.sidechain.items import (
     KIND_DELIVERED_MESSAGE,
     KIND_INPUT_MARK,
@@ -733,7 +736,8 @@ def _checkpoint(chain: int, height: int) -> CheckpointRecord:
 def sidechains_state() -> SidechainsState:
     """SC-STATE-1: a sidechains state with an entry of every kind: chain 3 with three checkpoints,
     chain 9 with none; chain 3 with two input marks (SC-DSP-20); spent withdrawals, delivered and
-    pending messages of both."""
+    pending messages of both; an open game over chain 3, a payable bond and the next game id
+    (SC-DSP-14..17)."""
     spec_3 = SidechainSpec(3, 1, 0, 6, 20, 30, 10**9, 10**6)
     spec_9 = SidechainSpec(9, 2, 1, 4, 12, 18, 2**40, 2**33)
     chains = {
@@ -742,7 +746,7 @@ def sidechains_state() -> SidechainsState:
             31,
             700_000,
             tuple(_checkpoint(3, h) for h in range(3)),
-            (InputMark(32, 2, bytes([0x5A]) * 32), InputMark(40, 5, bytes([0xA5]) * 32)),
+            (InputMark(32, 1, bytes([0x5A]) * 32), InputMark(40, 5, bytes([0xA5]) * 32)),
         ),
         9: SidechainRecord(spec_9, 33, 2**35 + 5),
     }
@@ -750,11 +754,44 @@ def sidechains_state() -> SidechainsState:
         (3, 1, 0): PendingMessage((3, 1, 0), 9, 1_500, 47, b"\xa1" * 32),
         (3, 2, 7): PendingMessage((3, 2, 7), 9, 2**34, 48, b""),
     }
+    opening = DisputeOpening(
+        header=SidechainHeader(
+            3,
+            2,
+            b"\x01" * 32,
+            1_700_000_002,
+            b"\x02" * 32,
+            5,
+            b"\x03" * 32,
+            b"\x04" * 32,
+            44,
+            b"\x05" * 32,
+            b"\x06" * 32,
+        ),
+        vm_kind=1,
+        tx_count=5,
+        parent_state_root=b"\x07" * 32,
+        gas_limit=1_000_000,
+        fee_recipient=b"\x08" * 20,
+        federation=(b"\x09" * 48,),
+        challenger_trace_root=b"\x0a" * 32,
+        challenger_final_root=b"\x0b" * 32,
+        challenger_bond=10**8,
+        opened_at=46,
+        credits=(BlockCredit(b"\x0c" * 32, 77),),
+    )
+    game = Game(
+        opening, 0, 2_000, 2, 5, b"\x0d" * 32, b"\x0e" * 32, b"\x0f" * 32, b"\x10" * 32, 1, 47,
+        (100, 90), 3, None,
+    )  # fmt: skip
     return SidechainsState(
         chains,
         frozenset({(3, 0, 1), (3, 2, 0)}),
         frozenset({(3, 1, 2), (9, 0, 5)}),
         pending,
+        {4: OpenGame(3, game, b"\x11" * 25)},
+        6,
+        {5: BondPayout(b"\x12" * 25, 10**8)},
     )
 
 
@@ -766,8 +803,9 @@ def _sidechain_state_cases(preset: Preset) -> Iterator[CaseSpec]:
     sidechain = sidechain_items(sidechains_state())
     yield _items_case(
         "sidechain_every_kind",
-        "SC-STATE-1: a sidechain record with three checkpoints, one without, spent withdrawals, "
-        "delivered and pending messages",
+        "SC-STATE-1: a sidechain record with three checkpoints and two input marks, one without, "
+        "spent withdrawals, delivered and pending messages, an open game, a payable bond and the "
+        "next game id",
         {**full, **sidechain},
     )
 
