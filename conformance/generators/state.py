@@ -58,8 +58,11 @@ from spec.sidechain.dispute import DisputeOpening, Game
 from spec.sidechain.games import BondPayout, OpenGame
 from spec.sidechain.header import BlockCredit, SidechainHeader
 from spec.sidechain.items import (
+    KIND_BOND_PAYOUT,
     KIND_DELIVERED_MESSAGE,
+    KIND_DISPUTE_GAME,
     KIND_INPUT_MARK,
+    KIND_NEXT_GAME,
     KIND_PENDING_MESSAGE,
     KIND_SIDECHAIN,
     KIND_SIDECHAIN_CHECKPOINT,
@@ -933,6 +936,12 @@ def _sidechain_state_cases(preset: Preset) -> Iterator[CaseSpec]:
             {key(0x19, 3): MARKER},
         ),
         (
+            "next_game_zero",
+            "a stored next game id of 0 (the item is absent while it is 0)",
+            "STATE_ITEM_BAD_VALUE",
+            {key(KIND_NEXT_GAME): bytes(8)},
+        ),
+        (
             "input_mark_orphan",
             "an input mark (0x18) of a sidechain without a record",
             "STATE_ITEM_BAD_KEY",
@@ -987,6 +996,9 @@ def _sidechain_key_cases() -> Iterator[CaseSpec]:
         ),
         ("pending", "a pending message: chain, checkpoint height, leaf", KIND_PENDING_MESSAGE, (3, 2, 7)),
         ("input_mark", "an input mark: chain id, mainchain height (SC-DSP-20)", KIND_INPUT_MARK, (3, 40)),
+        ("dispute_game", "an open dispute game: its id (SC-DSP-14)", KIND_DISPUTE_GAME, (4,)),
+        ("bond_payout", "a payable bond: its game id (SC-DSP-17)", KIND_BOND_PAYOUT, (5,)),
+        ("next_game", "the next game id: no part (SC-DSP-14)", KIND_NEXT_GAME, ()),
         ("parts_at_zero", "every part 0", KIND_PENDING_MESSAGE, (0, 0, 0)),
         ("parts_at_u64_max", "every part 2^64 - 1 (u64 big-endian)", KIND_SIDECHAIN_CHECKPOINT, (top, top)),
     ]
