@@ -745,6 +745,21 @@ extended at one height by the mempool's successive transactions
 which only `match_message` of kind 8 re-encodes, so the row now runs the sidechain vectors too.
 Recheck: 100.0% (143 of 143).
 
+With SC-DSP-20..22 the `games` row (the settlement of a lost checkpoint moved to `settle_revert`,
+which the credits proof shares) was measured on a fresh sample of 150 (seed 81): 98.7% in its first
+pass, 148 of 150 killed. Its two survivors: `and` -> `or` in `settle_revert`'s cancellation of the
+open games (no vector had a game over another sidechain open while one was reverted: killed by
+`peg/apply_blocks/credits_proof_keeps_other_chains_games`) and the finished game left in the open
+set for `settle_revert` (equivalent by review: it is cancelled there with the same payout, since on
+the mainchain a winning challenger receives exactly its bond). Recheck: 100.0%.
+The `sidechain_items` row (the input marks, kind 0x18) re-measured whole: 67.1% in its first pass,
+281 of 419 non-equivalent killed, the open ones almost all in the game kinds 0x15..0x17, which no
+state vector carried (the kinds came with the on-chain games, after the row's last measure). The
+state vectors now hold an open game, a payable bond, the next game id and an input mark of count 1
+in `sidechain_every_kind` and `sidechains_from_items/every_kind` (whose output lists every field of
+them), the three kinds' keys in `sidechain_item_key`, and a stored next game id of 0
+(`next_game_zero`): 99.8% on `--recheck-open` (418 of 419), one open (below).
+
 Limits of the measure: mutmut mutates function and method bodies only, not module-level
 constants (those live in the presets, pinned by the preset vectors and tests) or decorators;
 `spec/crypto/` and `spec/presets/` are not in the table (the crypto flows check against public
