@@ -229,6 +229,12 @@ def generate_dispute_games(preset: Preset) -> Iterator[CaseSpec]:
         "SC_BAD_PAYOUT",
     )
     yield _case(
+        "game_bond_claim_without_payout",
+        "SC-DSP-18: a bond claim as its transaction's last output (no output pays it)",
+        _data(preset, [*ended[:-1], (claim_at, [[claim]])]),
+        "SC_BAD_PAYOUT",
+    )
+    yield _case(
         "game_bond_claim_running_game",
         "SC-DSP-18: no bond is payable while the game runs",
         _data(preset, [*opened, (at + 1, [[claim, payout]])]),
