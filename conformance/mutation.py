@@ -761,8 +761,9 @@ them), the three kinds' keys in `sidechain_item_key`, and a stored next game id 
 (`next_game_zero`): 99.8% on `--recheck-open` (418 of 419), one open (below).
 The `peg` row (the accumulator's fold after each block, SC-BLK-6, and the kind-8 dispatch in
 `spec/sidechain/state.py`) on a fresh sample of 150 (seed 91): 99.3%, 149 of 150; the survivor
-(`output_index + 1` -> `output_index - 1` in a claim's payout guard: a claim as its transaction's
-last output, which no vector has) is open.
+(`output_index + 1` -> `output_index - 1` in the bond claim's payout guard: no vector had a bond
+claim as its transaction's last output) is killed by `game_bond_claim_without_payout`: 100.0% on
+`--recheck-open`.
 
 Limits of the measure: mutmut mutates function and method bodies only, not module-level
 constants (those live in the presets, pinned by the preset vectors and tests) or decorators;
