@@ -35,6 +35,7 @@ from conformance.adapter import handle_request, parse_request, serve
 from conformance.handlers import FLOW_HANDLERS
 from conformance.handlers.encoding import parse_type
 from conformance.model import BadInput
+from fuzz.accumulator_harnesses import ACCUMULATOR_HARNESSES
 from fuzz.chain_harnesses import CHAIN_HARNESSES
 from fuzz.dispute_harnesses import DISPUTE_HARNESSES
 from fuzz.dkg_harnesses import DKG_HARNESSES
@@ -883,6 +884,7 @@ HARNESSES: dict[str, Harness] = {
     **VM_WASM_HARNESSES,
     **SIDECHAIN_HARNESSES,
     **DISPUTE_HARNESSES,
+    **ACCUMULATOR_HARNESSES,
     **ETH_RPC_HARNESSES,
     **WATCH_STORE_HARNESSES,
 }

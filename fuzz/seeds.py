@@ -19,6 +19,7 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+from fuzz.accumulator_harnesses import accumulator_seeds
 from fuzz.chain_harnesses import chain_seeds
 from fuzz.dispute_harnesses import dispute_seeds
 from fuzz.dkg_harnesses import dkg_seeds
@@ -314,6 +315,7 @@ SEED_PROVIDERS: tuple[Callable[[], dict[str, Seeds]], ...] = (
     dispute_seeds,
     eth_rpc_seeds,
     watch_store_seeds,
+    accumulator_seeds,
 )
 """Seed writers of harnesses registered from other modules (harness name -> files)."""
 

@@ -244,6 +244,7 @@ class Node:
             if block is not None:  # a pruned body has no checkpoint left to challenge
                 watch.rescan(block.transactions)
         self.sidechains.on_applied.append(watch.on_applied)
+        self.sidechains.on_inputs.append(watch.watcher.observe_inputs)
         self.store.on_connect_parent.append(watch.before_connect)
         self.store.on_connect.append(watch.on_connect)
         self.watch = watch

@@ -136,6 +136,7 @@ from spec.sidechain.items import (
     KIND_BOND_PAYOUT,
     KIND_DELIVERED_MESSAGE,
     KIND_DISPUTE_GAME,
+    KIND_INPUT_MARK,
     KIND_NEXT_GAME,
     KIND_PENDING_MESSAGE,
     KIND_SIDECHAIN,
@@ -221,11 +222,12 @@ SIDECHAIN_ITEM_KINDS = {
     "dispute_game": KIND_DISPUTE_GAME,
     "bond_payout": KIND_BOND_PAYOUT,
     "next_game": KIND_NEXT_GAME,
+    "input_mark": KIND_INPUT_MARK,
 }
 """``getproof`` kinds of the sidechains state (SC-STATE-1, fork ``sidechains``): ``sidechain id``
 (its record and escrow), ``checkpoint id height``, ``spent_withdrawal`` / ``delivered_message`` /
-``pending_message chain height leaf``, ``dispute_game id`` / ``bond_payout id`` (SC-DSP-14..17) and
-``next_game``."""
+``pending_message chain height leaf``, ``dispute_game id`` / ``bond_payout id`` (SC-DSP-14..17),
+``next_game`` and ``input_mark id mainchain_height`` (SC-DSP-20)."""
 
 
 def state_item_key(params: list[Any], layout: StateLayout, preset: Preset) -> bytes:

@@ -271,6 +271,9 @@ class SidechainService:
     requested: dict[int, tuple[int, int]] = field(default_factory=dict)
     restored: list[SidechainOutput] = field(default_factory=list)
     on_applied: list[BlockApplied] = field(default_factory=list)
+    on_inputs: list[Callable[[int, Sequence[Deposit | InboundMessage]], None]] = field(default_factory=list)
+    """Hooks given each connected block's height and the inputs it hands the sidechains (the
+    watcher's credits proofs, SC-DSP-21/22)."""
     faulty: bool = False
     """``rusty node --sidechain-fault`` (devnet only): as a federation member, sign the first block
     with transactions of each sidechain under a forged header (:func:`forge_header`), once."""
@@ -299,6 +302,8 @@ class SidechainService:
         self.db.executemany(
             "INSERT OR IGNORE INTO sc_inputs (block_hash, height, kind, data) VALUES (?, ?, ?, ?)", rows
         )
+        for hook in self.on_inputs:
+            hook(block.header.height, (*outputs.deposits, *outputs.inbound))
 
     def mainchain_inputs(self, sidechain_id: int) -> MainchainInputs:
         """SCB-2: the deposits and inbound messages of the best chain's blocks for ``sidechain_id``."""

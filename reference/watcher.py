@@ -15,7 +15,13 @@ SC-TX-0 kinds 5..7 of :mod:`spec.sidechain.games`, and the game is read from the
 * **moves** on every tip it answers, for the games it opened, every bisection the defender posted,
   with its own root at the midpoint and its Merkle proof; a defender that stays silent loses by the
   mainchain's clock (SC-DSP-16), so the watcher needs no timeout claim;
-* **bonds** once a game it opened is won, it claims the bond back to its payout script.
+* **bonds** once a game it opened is won, it claims the bond back to its payout script;
+* **wrong credits** (SC-DSP-20..22) from the inputs the mainchain handed each sidechain
+  (:meth:`SidechainWatcher.observe_inputs`, fed by the node's follower with every connected block's
+  deposits and inbound messages), it recomputes each accepted checkpoint's credits in its window and
+  posts a credits proof (SC-TX-0 kind 8, :func:`credits_proof_posts`) when the header's
+  ``credits_root`` differs, once per checkpoint, only if the spec's own check
+  (``check_credits_proof``) accepts it on the current state.
 
 :class:`SidechainDefender` is the other side: a federation member's node answers every game over a
 checkpoint it signed from the trace that checkpoint committed, and posts the one-step proof
@@ -40,6 +46,7 @@ from spec.errors import SpecError
 from spec.ledger.transaction import Transaction, TxOutput
 from spec.merkle import inclusion_proof, merkle_root
 from spec.presets import Preset
+from spec.sidechain.accumulator import CreditsProof, check_credits_proof, input_credits
 from spec.sidechain.chain import vm_table
 from spec.sidechain.dispute import (
     ONE_STEP_EXECUTORS,
@@ -64,6 +71,8 @@ from spec.sidechain.games import (
 from spec.sidechain.header import (
     BlockCredit,
     Checkpoint,
+    Deposit,
+    InboundMessage,
     SidechainHeader,
     compute_header_hash,
     encode_sidechain_header,
@@ -167,6 +176,23 @@ class SidechainWatcher:
     opened: set[bytes] = field(default_factory=set)
     challenged: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)
     """Header hash -> the honest trace the watcher committed to in its opening."""
+    inputs: dict[tuple[int, int], tuple[Deposit | InboundMessage, ...]] = field(default_factory=dict)
+    """(sidechain id, mainchain height) -> the inputs that block handed it, in position order."""
+    proven: set[bytes] = field(default_factory=set)
+    """Header hashes the watcher posted a credits proof against."""
+
+    def observe_inputs(self, height: int, items: Sequence[Deposit | InboundMessage]) -> None:
+        """Remember the inputs a connected mainchain block at ``height`` handed each sidechain (a
+        block connected again at that height, after a reorganisation, replaces them). Called on
+        the event loop while :meth:`on_tip` may run in a thread: the map is replaced, never
+        changed in place."""
+        inputs = {key: value for key, value in self.inputs.items() if key[1] != height}
+        by_chain: dict[int, list[Deposit | InboundMessage]] = {}
+        for item in items:
+            by_chain.setdefault(item.sidechain_id, []).append(item)
+        for sidechain_id, listed in by_chain.items():
+            inputs[(sidechain_id, height)] = tuple(sorted(listed, key=lambda item: item.position))
+        self.inputs = inputs
 
     def observe(self, block: WatchedBlock) -> None:
         """Remember a sidechain block (keyed by its transactions' root)."""
@@ -281,8 +307,39 @@ class SidechainWatcher:
 
     def on_tip(self, state: SidechainsState, height: int) -> list[Outputs]:
         """The outputs to post in the block at ``height`` on ``state`` (each list one transaction):
-        openings of games over bad checkpoints, answers in its games, claims of its bonds."""
-        return [*self._claims(state), *self._moves(state), *self._openings(state, height)]
+        openings of games over bad checkpoints, answers in its games, claims of its bonds, credits
+        proofs against checkpoints whose credits are not their range's inputs."""
+        posts = [*self._claims(state), *self._moves(state), *self._openings(state, height)]
+        return [*posts, *credits_proof_posts(self, state, height)]
+
+
+def credits_proof_posts(watcher: SidechainWatcher, state: SidechainsState, height: int) -> list[Outputs]:
+    """SC-DSP-21/22: a kind-8 output per accepted checkpoint in its window whose header's
+    ``credits_root`` is not the root of the inputs the watcher saw in its cursor range, posted once,
+    and only when ``check_credits_proof`` accepts it on ``state`` at ``height`` (so inputs the
+    watcher missed never make it post an invalid proof)."""
+    posts: list[Outputs] = []
+    seen = watcher.inputs  # one snapshot (observe_inputs replaces the map)
+    for sidechain_id, record in sorted(state.chains.items()):
+        for accepted in record.checkpoints:
+            header = watcher.headers.get((sidechain_id, accepted.height))
+            if header is None or accepted.header_hash in watcher.proven:
+                continue
+            parent_cursor = record.checkpoints[accepted.height - 1].deposit_cursor if accepted.height else 0
+            items = [
+                item
+                for (chain, at), listed in sorted(seen.items())
+                if chain == sidechain_id and parent_cursor < at <= accepted.deposit_cursor
+                for item in listed
+            ]
+            proof = CreditsProof(header, input_credits(items))
+            try:
+                check_credits_proof(state, proof, height)
+            except SpecError:
+                continue  # honest, outside the window, another header, or inputs the watcher missed
+            posts.append([TxOutput(0, sidechain_message_script(proof, watcher.preset))])
+            watcher.proven.add(accepted.header_hash)
+    return posts
 
 
 def one_step_proof(preset: Preset, block: WatchedBlock, game: Game) -> OneStepProof:

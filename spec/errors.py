@@ -1667,19 +1667,21 @@ class DisputeUnknownVm(DisputeError):
 
 
 class DisputeNotFraud(DisputeError):
-    """SC-DSP-8, SC-DSP-9: a non-interactive fraud proof that proves no fraud."""
+    """SC-DSP-8, SC-DSP-9, SC-DSP-21: a non-interactive fraud proof that proves no fraud."""
 
     code = "DSP_NOT_FRAUD"
 
 
 class DisputeWindowClosed(DisputeError):
-    """SC-DSP-11: a game opened before the checkpoint was posted or after its challenge period."""
+    """SC-DSP-11, SC-DSP-21: a game opened (or a credits proof posted) before the checkpoint was
+    posted or after its challenge period."""
 
     code = "DSP_WINDOW_CLOSED"
 
 
 class DisputeHeaderMismatch(DisputeError):
-    """SC-DSP-14: a dispute opening's header (or its parent's) is not the accepted checkpoint's."""
+    """SC-DSP-14, SC-DSP-21: a dispute opening's (or a credits proof's) header, or its parent's, is
+    not the accepted checkpoint's."""
 
     code = "DSP_HEADER_MISMATCH"
 
@@ -1694,6 +1696,13 @@ class DisputeUnknownGame(DisputeError):
     """SC-DSP-15, SC-DSP-18: a move or bond claim names no open game (or no unpaid bond)."""
 
     code = "DSP_UNKNOWN_GAME"
+
+
+class DisputeInputsMismatch(DisputeError):
+    """SC-DSP-21: a credits proof's inputs are not those the sidechain's input accumulator holds for
+    the checkpoint's cursor range (another number of them, or another list)."""
+
+    code = "DSP_INPUTS_MISMATCH"
 
 
 class EvmError(VmError):

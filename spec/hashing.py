@@ -66,6 +66,7 @@ class HashDomain(Enum):
     OPERATOR_PEER_RECORD = "RustyCoin 2026-11 operator peer addresses record v1"
     SIDECHAIN_HEADER = "RustyCoin 2026-11 sidechain header v1"
     SIDECHAIN_CHECKPOINT = "RustyCoin 2026-11 sidechain checkpoint v1"
+    SIDECHAIN_INPUTS = "RustyCoin 2026-11 sidechain inputs v1"
     FERRIS_SIGNATURE_HASH = "RustyCoin 2026-11 ferris signature hash v1"
     WASM_TRANSACTION = "RustyCoin 2026-11 wasm transaction v1"
     WASM_CONTRACT_ADDRESS = "RustyCoin 2026-11 wasm contract address v1"

@@ -17,3 +17,15 @@ def test_dispute_wrappers_on_examples() -> None:
     assert dispute_contracts.move_bound(9) == 9
     assert dispute_contracts.deadline_charge(100, 10, 144, 4) == (110, 6)
     assert dispute_contracts.bond_split(100, 50, 2000) == (130, 20)
+
+
+def test_accumulator_wrappers_on_examples() -> None:
+    from conformance.symbolic import accumulator_contracts
+
+    assert accumulator_contracts.mark_lookup([], 7) == -1
+    assert accumulator_contracts.mark_lookup([3, 7, 9], 7) == 1
+    assert accumulator_contracts.mark_lookup([3, 7, 9], 2) == -1
+    assert accumulator_contracts.mark_lookup([3, 7, 9], 8) == 1
+    assert accumulator_contracts.range_count([11, 13], [2, 3], 0, 13) == 3
+    assert accumulator_contracts.range_count([11, 13], [2, 3], 11, 12) == 0
+    assert accumulator_contracts.range_count([11, 13], [2, 3], 11, 13) == 1

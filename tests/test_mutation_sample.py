@@ -215,6 +215,7 @@ def test_sidechain_rows_split_modules() -> None:
         "games",
         "liveness",
         "sidechain_items",
+        "accumulator",
     )
     files = [f for row in rows for f in flow_files(row)]
     assert len(files) == len(set(files)), "a module is in two sidechain rows"

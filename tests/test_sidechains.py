@@ -410,7 +410,7 @@ def test_sidechain_items_round_trip_and_reject_bad_keys() -> None:
     relayed = _apply(state, 17, [sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, OUTBOX, 2))]).state
     claimed = _apply(relayed, 18, list(sb.claim_outputs(sb.outbox_proof(sb.SPEC_A, 0, OUTBOX, 0)))).state
     items = sidechain_items(claimed)
-    assert {key[0] for key in items} == {0x10, 0x11, 0x12, 0x13, 0x14}
+    assert {key[0] for key in items} == {0x10, 0x11, 0x12, 0x13, 0x14, 0x18}
     assert sidechains_from_items(items) == claimed
     assert sidechain_items(EMPTY_SIDECHAINS) == {}  # before the fork nothing is committed
     gap = dict(items)

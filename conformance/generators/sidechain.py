@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
 from conformance import sidechainbuilder as sb
+from conformance.generators.credits_proof import generate_credits_proofs
 from conformance.generators.dispute_games import generate_dispute_games
 from conformance.handlers.chain import quorum_record_json
 from conformance.handlers.sidechain import spec_json
@@ -29,6 +30,7 @@ from spec.masternode.quorum import QuorumType
 from spec.masternode.registry import pose_quorum_height
 from spec.presets import Preset
 from spec.script import Opcode, encode_push, null_data_script
+from spec.sidechain.accumulator import CreditsProof
 from spec.sidechain.games import BondClaim, DisputeMoveMessage, DisputeOpenMessage
 from spec.sidechain.header import SIDECHAIN_HEADER_CODEC, BlockCredit, Checkpoint, encode_checkpoint
 from spec.sidechain.registry import SIDECHAIN_SPEC_CODEC, SidechainSpec
@@ -135,6 +137,9 @@ def _match_cases(preset: Preset) -> Iterator[CaseSpec]:
         ),
         "dispute_move": DisputeMoveMessage(4, 1, 0, b"\x02" + b"\x33" * 32 + b"\x00"),
         "bond_claim": BondClaim(4),
+        "credits_proof": CreditsProof(
+            sb.header(sb.SPEC_A, 1, bytes(32), 0, outbox), (BlockCredit(sb.BOB_ON_SIDECHAIN, 5),)
+        ),
     }
     for name, message in messages.items():
         script = sidechain_message_script(message, preset)
@@ -148,8 +153,9 @@ def _match_cases(preset: Preset) -> Iterator[CaseSpec]:
     yield _case(
         "match_message",
         "unknown_kind",
-        "SC-TX-0: kind 8 is unknown (5..7 are the dispute messages, SC-DSP-14..18)",
-        {"script": null_data_script(SIDECHAIN_PREFIX + b"\x08", preset.script).hex()},
+        "SC-TX-0: kind 9 is unknown (5..7 are the dispute messages, SC-DSP-14..18; 8 the credits "
+        "proof, SC-DSP-22)",
+        {"script": null_data_script(SIDECHAIN_PREFIX + b"\x09", preset.script).hex()},
         "DECODE_INVALID_TAG",
     )
     yield _case(
@@ -1054,6 +1060,7 @@ def generate_peg(preset: Preset) -> Iterator[CaseSpec]:
     yield from _transaction_cases(preset)
     yield from _outputs_cases(preset)
     yield from generate_dispute_games(preset)
+    yield from generate_credits_proofs(preset)
 
 
 def _one_transaction(spec: CaseSpec) -> Iterator[CaseSpec]:

@@ -54,8 +54,15 @@ from spec.ledger.utxo import UtxoEntry
 from spec.masternode.finality import QuorumRecord, QuorumRegistry
 from spec.masternode.registry import MasternodeEntry, MasternodeList, MasternodeStatus
 from spec.presets import Preset
+from spec.sidechain.dispute import DisputeOpening, Game
+from spec.sidechain.games import BondPayout, OpenGame
+from spec.sidechain.header import BlockCredit, SidechainHeader
 from spec.sidechain.items import (
+    KIND_BOND_PAYOUT,
     KIND_DELIVERED_MESSAGE,
+    KIND_DISPUTE_GAME,
+    KIND_INPUT_MARK,
+    KIND_NEXT_GAME,
     KIND_PENDING_MESSAGE,
     KIND_SIDECHAIN,
     KIND_SIDECHAIN_CHECKPOINT,
@@ -66,6 +73,7 @@ from spec.sidechain.items import (
 )
 from spec.sidechain.registry import (
     CheckpointRecord,
+    InputMark,
     PendingMessage,
     SidechainRecord,
     SidechainSpec,
@@ -730,22 +738,63 @@ def _checkpoint(chain: int, height: int) -> CheckpointRecord:
 
 def sidechains_state() -> SidechainsState:
     """SC-STATE-1: a sidechains state with an entry of every kind: chain 3 with three checkpoints,
-    chain 9 with none; spent withdrawals, delivered and pending messages of both."""
+    chain 9 with none; chain 3 with two input marks (SC-DSP-20); spent withdrawals, delivered and
+    pending messages of both; an open game over chain 3, a payable bond and the next game id
+    (SC-DSP-14..17)."""
     spec_3 = SidechainSpec(3, 1, 0, 6, 20, 30, 10**9, 10**6)
     spec_9 = SidechainSpec(9, 2, 1, 4, 12, 18, 2**40, 2**33)
     chains = {
-        3: SidechainRecord(spec_3, 31, 700_000, tuple(_checkpoint(3, h) for h in range(3))),
+        3: SidechainRecord(
+            spec_3,
+            31,
+            700_000,
+            tuple(_checkpoint(3, h) for h in range(3)),
+            (InputMark(32, 1, bytes([0x5A]) * 32), InputMark(40, 5, bytes([0xA5]) * 32)),
+        ),
         9: SidechainRecord(spec_9, 33, 2**35 + 5),
     }
     pending = {
         (3, 1, 0): PendingMessage((3, 1, 0), 9, 1_500, 47, b"\xa1" * 32),
         (3, 2, 7): PendingMessage((3, 2, 7), 9, 2**34, 48, b""),
     }
+    opening = DisputeOpening(
+        header=SidechainHeader(
+            3,
+            2,
+            b"\x01" * 32,
+            1_700_000_002,
+            b"\x02" * 32,
+            5,
+            b"\x03" * 32,
+            b"\x04" * 32,
+            44,
+            b"\x05" * 32,
+            b"\x06" * 32,
+        ),
+        vm_kind=1,
+        tx_count=5,
+        parent_state_root=b"\x07" * 32,
+        gas_limit=1_000_000,
+        fee_recipient=b"\x08" * 20,
+        federation=(b"\x09" * 48,),
+        challenger_trace_root=b"\x0a" * 32,
+        challenger_final_root=b"\x0b" * 32,
+        challenger_bond=10**8,
+        opened_at=46,
+        credits=(BlockCredit(b"\x0c" * 32, 77),),
+    )
+    game = Game(
+        opening, 0, 2_000, 2, 5, b"\x0d" * 32, b"\x0e" * 32, b"\x0f" * 32, b"\x10" * 32, 1, 47,
+        (100, 90), 3, None,
+    )  # fmt: skip
     return SidechainsState(
         chains,
         frozenset({(3, 0, 1), (3, 2, 0)}),
         frozenset({(3, 1, 2), (9, 0, 5)}),
         pending,
+        {4: OpenGame(3, game, b"\x11" * 25)},
+        6,
+        {5: BondPayout(b"\x12" * 25, 10**8)},
     )
 
 
@@ -757,8 +806,9 @@ def _sidechain_state_cases(preset: Preset) -> Iterator[CaseSpec]:
     sidechain = sidechain_items(sidechains_state())
     yield _items_case(
         "sidechain_every_kind",
-        "SC-STATE-1: a sidechain record with three checkpoints, one without, spent withdrawals, "
-        "delivered and pending messages",
+        "SC-STATE-1: a sidechain record with three checkpoints and two input marks, one without, "
+        "spent withdrawals, delivered and pending messages, an open game, a payable bond and the "
+        "next game id",
         {**full, **sidechain},
     )
 
@@ -881,9 +931,39 @@ def _sidechain_state_cases(preset: Preset) -> Iterator[CaseSpec]:
         ),
         (
             "unknown_sidechain_kind",
-            "kind 0x18 follows the sidechain kinds (0x10..0x17) and is not in the layout",
+            "kind 0x19 follows the sidechain kinds (0x10..0x18) and is not in the layout",
             "STATE_ITEM_BAD_KEY",
-            {key(0x18, 3): MARKER},
+            {key(0x19, 3): MARKER},
+        ),
+        (
+            "next_game_zero",
+            "a stored next game id of 0 (the item is absent while it is 0)",
+            "STATE_ITEM_BAD_VALUE",
+            {key(KIND_NEXT_GAME): bytes(8)},
+        ),
+        (
+            "input_mark_orphan",
+            "an input mark (0x18) of a sidechain without a record",
+            "STATE_ITEM_BAD_KEY",
+            {key(KIND_INPUT_MARK, 5, 32): sidechain[key(KIND_INPUT_MARK, 3, 32)]},
+        ),
+        (
+            "input_mark_count_not_increasing",
+            "an input mark whose count is not above the previous mark's (SC-DSP-20)",
+            "STATE_ITEM_BAD_VALUE",
+            {key(KIND_INPUT_MARK, 3, 41): sidechain[key(KIND_INPUT_MARK, 3, 40)]},
+        ),
+        (
+            "input_mark_count_zero",
+            "a first input mark with count 0 (a mark records at least one input)",
+            "STATE_ITEM_BAD_VALUE",
+            {key(KIND_INPUT_MARK, 3, 32): bytes(8) + bytes(32)},
+        ),
+        (
+            "input_mark_key_short",
+            "an input mark key is 1 + 16 bytes",
+            "STATE_ITEM_BAD_KEY",
+            {key(KIND_INPUT_MARK, 3): sidechain[key(KIND_INPUT_MARK, 3, 32)]},
         ),
     ]
     for name, meaning, error, extra in invalid:
@@ -915,6 +995,10 @@ def _sidechain_key_cases() -> Iterator[CaseSpec]:
             (9, 0, 5),
         ),
         ("pending", "a pending message: chain, checkpoint height, leaf", KIND_PENDING_MESSAGE, (3, 2, 7)),
+        ("input_mark", "an input mark: chain id, mainchain height (SC-DSP-20)", KIND_INPUT_MARK, (3, 40)),
+        ("dispute_game", "an open dispute game: its id (SC-DSP-14)", KIND_DISPUTE_GAME, (4,)),
+        ("bond_payout", "a payable bond: its game id (SC-DSP-17)", KIND_BOND_PAYOUT, (5,)),
+        ("next_game", "the next game id: no part (SC-DSP-14)", KIND_NEXT_GAME, ()),
         ("parts_at_zero", "every part 0", KIND_PENDING_MESSAGE, (0, 0, 0)),
         ("parts_at_u64_max", "every part 2^64 - 1 (u64 big-endian)", KIND_SIDECHAIN_CHECKPOINT, (top, top)),
     ]
@@ -925,7 +1009,7 @@ def _sidechain_key_cases() -> Iterator[CaseSpec]:
         )
     invalid: list[tuple[str, str, int, tuple[int, ...]]] = [
         ("kind_below", "kind 0x0f is not a sidechain item kind", 0x0F, (3,)),
-        ("kind_above", "kind 0x18 is not a sidechain item kind", 0x18, (3, 0, 1)),
+        ("kind_above", "kind 0x19 is not a sidechain item kind", 0x19, (3, 0, 1)),
         ("record_two_parts", "a record key has one part", KIND_SIDECHAIN, (3, 0)),
         ("record_no_part", "a record key has one part", KIND_SIDECHAIN, ()),
         ("checkpoint_one_part", "a checkpoint key has two parts", KIND_SIDECHAIN_CHECKPOINT, (3,)),

@@ -21,6 +21,10 @@ a superblock registers before its messages, SC-REG-3)}`` block in order
 inbound messages and released amounts, then the final state and its ``total_escrow`` (SC-PEG-6).
 An invalid run fails at one block.
 
+A chain that was handed inputs also lists ``"input_marks": [{"height", "count", "accumulator"}]``
+(SC-DSP-20). ``credits_proof`` runs ``blocks`` as ``apply_blocks`` does, then checks a wrong-credits
+``proof`` (hex) posted at mainchain ``height`` (SC-DSP-21).
+
 ``apply_transaction`` (MEMPOOL-1's check, SC-BLK-1/3 for one transaction) runs ``blocks`` as
 ``apply_blocks`` does, then one ``transaction`` (hex) at mainchain ``height``
 (:func:`~spec.sidechain.state.apply_sidechain_transaction`): ``{"released", "state",
@@ -37,6 +41,7 @@ before genesis with every fork ACTIVE when ``forks_active`` is true (as found, e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from conformance.handlers.masternode import objects, parse_quorums
@@ -48,6 +53,12 @@ from spec.errors import SpecError
 from spec.forks.deployment import DeploymentStatus
 from spec.ledger.transaction import decode_transaction
 from spec.presets import Preset
+from spec.sidechain.accumulator import (
+    CreditsProof,
+    check_credits_proof,
+    decode_credits_proof,
+    get_range_marks,
+)
 from spec.sidechain.checkpoint import check_checkpoint, check_equivocation, federation_keys
 from spec.sidechain.dispute import Outcome
 from spec.sidechain.games import BondClaim, DisputeMoveMessage, DisputeOpenMessage
@@ -66,6 +77,7 @@ from spec.sidechain.items import sidechain_items
 from spec.sidechain.liveness import compute_round, get_proposer
 from spec.sidechain.registry import (
     EMPTY_SIDECHAINS,
+    InputMark,
     SidechainSpec,
     SidechainsState,
     check_new_sidechain,
@@ -193,6 +205,12 @@ def message_json(message: SidechainMessage) -> dict[str, JSON]:
         }
     if isinstance(message, BondClaim):
         return {"kind": "bond_claim", "game_id": message.game_id}
+    if isinstance(message, CreditsProof):
+        return {
+            "kind": "credits_proof",
+            "header": header_json(message.header),
+            "inputs": [{"recipient": to_hex(c.recipient), "amount": c.amount} for c in message.inputs],
+        }
     return {"kind": "relay", **outbox_json(message.outbox)}
 
 
@@ -246,6 +264,7 @@ def state_json(state: SidechainsState) -> dict[str, JSON]:
                 "activation_height": record.activation_height,
                 "escrow": record.escrow,
                 "checkpoints": checkpoints,
+                **marks_json(record.input_marks),
             }
         )
     pending: list[JSON] = [
@@ -265,6 +284,17 @@ def state_json(state: SidechainsState) -> dict[str, JSON]:
         "pending_messages": pending,
         **games_json(state),
     }
+
+
+def mark_json(mark: InputMark) -> JSON:
+    """SC-DSP-20: an input mark as ``{"height", "count", "accumulator"}``."""
+    return {"height": mark.height, "count": mark.count, "accumulator": to_hex(mark.accumulator)}
+
+
+def marks_json(marks: Sequence[InputMark]) -> dict[str, JSON]:
+    """SC-DSP-20: a record's input marks (no key without any, so outputs of vectors without inputs
+    are unchanged)."""
+    return {"input_marks": [mark_json(mark) for mark in marks]} if marks else {}
 
 
 def games_json(state: SidechainsState) -> dict[str, JSON]:
@@ -436,6 +466,32 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"blocks": blocks, "state": state_json(state), "total_escrow": total_escrow(state)}
 
 
+def handle_credits_proof(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-DSP-20/21: on the state ``blocks`` build (as ``apply_blocks``, without reverts or
+    activations), check the credits ``proof`` (hex, :func:`~spec.sidechain.accumulator.
+    encode_credits_proof`) posted at mainchain ``height``: ``{"reverted_height", "range": [start
+    mark, end mark] (the accumulator at the parent's and the checkpoint's cursor), "state"}`` (the
+    state after the revert, SC-DSP-12) or the proof's first code."""
+    state = _initial(data)
+    keys = parse_keys(data)
+    for item in objects(data, "blocks"):
+        raw = field(item, "transactions")
+        if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
+            raise BadInput("transactions must be a list of hex strings")
+        transactions = [decode_transaction(from_hex(t, "transaction"), preset) for t in raw]
+        state = apply_block_to_sidechains(state, transactions, int_field(item, "height"), keys, preset).state
+    proof = decode_credits_proof(hex_field(data, "proof"), preset)
+    reverted = check_credits_proof(state, proof, int_field(data, "height"))
+    sidechain_id = proof.header.sidechain_id
+    start, end = get_range_marks(get_sidechain(state, sidechain_id), reverted)
+    after = apply_outcome(state, sidechain_id, Outcome(1, "credits_proof", 0, 0, reverted, ()))
+    return {
+        "reverted_height": reverted,
+        "range": [mark_json(start), mark_json(end)],
+        "state": state_json(after),
+    }
+
+
 def handle_apply_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
     """SC-BLK-1/3 for one transaction (the mempool's check, MEMPOOL-1): on the state that
     ``blocks`` build (as ``apply_blocks``, without reverts or activations), the state after
@@ -529,6 +585,7 @@ def handle_sidechain_outputs(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 PEG_HANDLERS: dict[str, Handler] = {
     "apply_blocks": handle_apply_blocks,
+    "credits_proof": handle_credits_proof,
     "apply_transaction": handle_apply_transaction,
     "sidechain_outputs": handle_sidechain_outputs,
 }

@@ -23,8 +23,10 @@ from spec.chain.commitment import (
     verify_state_proof,
 )
 from spec.chain.layout import StateLayout
+from spec.encoding import encode
 from spec.presets import Preset
-from spec.sidechain.items import sidechain_item_key, sidechains_from_items
+from spec.sidechain.items import OPENING_CODEC, sidechain_item_key, sidechains_from_items
+from spec.sidechain.registry import SidechainsState
 from spec.trie import RUSTY_TRIE_HASHER, Trie
 
 
@@ -164,6 +166,7 @@ def handle_sidechains_from_items(preset: Preset, data: dict[str, JSON]) -> JSON:
                     ]
                     for c in record.checkpoints
                 ],
+                "input_marks": [[m.height, m.count, to_hex(m.accumulator)] for m in record.input_marks],
             }
             for _, record in sorted(state.chains.items())
         ],
@@ -178,7 +181,45 @@ def handle_sidechains_from_items(preset: Preset, data: dict[str, JSON]) -> JSON:
             }
             for _, message in sorted(state.pending_messages.items())
         ],
+        **_games_json(state),
     }
+
+
+def _games_json(state: SidechainsState) -> dict[str, JSON]:
+    """SC-STATE-1 kinds 0x15..0x17: every field an open game's item holds (no keys without any)."""
+    out: dict[str, JSON] = {}
+    if state.games:
+        out["games"] = [
+            {
+                "game_id": game_id,
+                "sidechain_id": opened.sidechain_id,
+                "payout_script": to_hex(opened.payout_script),
+                "opening": to_hex(encode(OPENING_CODEC, opened.game.opening)),
+                "defender_bond": opened.game.defender_bond,
+                "burn_share_bps": opened.game.burn_share_bps,
+                "lo": opened.game.lo,
+                "hi": opened.game.hi,
+                "agreed_root": to_hex(opened.game.agreed_root),
+                "defender_root": to_hex(opened.game.defender_root),
+                "challenger_root": to_hex(opened.game.challenger_root),
+                "pending_root": None
+                if opened.game.pending_root is None
+                else to_hex(opened.game.pending_root),
+                "turn": opened.game.turn,
+                "last_move_at": opened.game.last_move_at,
+                "clocks": list(opened.game.clocks),
+                "moves": opened.game.moves,
+            }
+            for game_id, opened in sorted(state.games.items())
+        ]
+    if state.bond_payouts:
+        out["bond_payouts"] = [
+            {"game_id": game_id, "script": to_hex(due.script), "amount": due.amount}
+            for game_id, due in sorted(state.bond_payouts.items())
+        ]
+    if state.next_game:
+        out["next_game"] = state.next_game
+    return out
 
 
 HANDLERS: dict[str, Handler] = {

@@ -22,9 +22,9 @@ already carry: the root of one Merkle Patricia Trie (spec/trie.py, BLAKE3) over 
   0x07  governed parameter          parameter name (ASCII, ``section.field``)
   0x08  finality quorum record      base height u64 big-endian
   0x09  PoSe quorum record          base height u64 big-endian
-  0x10  sidechain record            sidechain id u64 big-endian (0x10..0x14: the
+  0x10  sidechain record            sidechain id u64 big-endian (0x10..0x18: the
   ..    (fork ``sidechains``)       sidechains state, spec/sidechain/items.py SC-STATE-1)
-  0x14
+  0x18
   ====  ==========================  ===================================================
 
   Heights are big-endian so that keys sort by height.

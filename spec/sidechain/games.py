@@ -268,19 +268,29 @@ def _settle(
         return replace(state, games={**state.games, game_id: replace(opened, game=game)}), ()
     games = {key: value for key, value in state.games.items() if key != game_id}
     payouts = dict(state.bond_payouts)
-    penalties: tuple[Penalty, ...] = ()
-    if outcome.reverted_height is not None:
-        sidechain_id, reverted = opened.sidechain_id, outcome.reverted_height
-        record = get_sidechain(state, sidechain_id)
-        penalties = (
-            Penalty(sidechain_id, record.spec.federation, record.checkpoints[reverted].posted_height),
-        )
-        payouts[game_id] = BondPayout(opened.payout_script, outcome.winner_receives)
-        for key, other in sorted(games.items()):
-            if other.sidechain_id == sidechain_id and other.game.opening.header.height >= reverted:
-                payouts[key] = BondPayout(other.payout_script, other.game.opening.challenger_bond)
-                del games[key]
-        state = revert_checkpoints(state, sidechain_id, reverted)
+    if outcome.reverted_height is None:
+        return replace(state, games=games, bond_payouts=payouts), ()
+    payouts[game_id] = BondPayout(opened.payout_script, outcome.winner_receives)
+    settled = replace(state, games=games, bond_payouts=payouts)
+    return settle_revert(settled, opened.sidechain_id, outcome.reverted_height)
+
+
+def settle_revert(
+    state: SidechainsState, sidechain_id: int, reverted: int
+) -> tuple[SidechainsState, tuple[Penalty, ...]]:
+    """SC-DSP-17 (a lost game) and SC-DSP-21 (a wrong-credits proof): revert the checkpoints of
+    ``sidechain_id`` from ``reverted`` on (SC-DSP-12), cancel the open games over them (their
+    challengers' bonds payable in full) and penalise the quorum in charge at the reverted
+    checkpoint's posting (SC-DSP-13)."""
+    record = get_sidechain(state, sidechain_id)
+    penalties = (Penalty(sidechain_id, record.spec.federation, record.checkpoints[reverted].posted_height),)
+    games = dict(state.games)
+    payouts = dict(state.bond_payouts)
+    for key, other in sorted(games.items()):
+        if other.sidechain_id == sidechain_id and other.game.opening.header.height >= reverted:
+            payouts[key] = BondPayout(other.payout_script, other.game.opening.challenger_bond)
+            del games[key]
+    state = revert_checkpoints(state, sidechain_id, reverted)
     return replace(state, games=games, bond_payouts=payouts), penalties
 
 

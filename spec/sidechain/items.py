@@ -17,15 +17,17 @@ kind  entry                   rest of the key                   value
                                                                 (SC-DSP-14; :data:`GAME_CODEC`)
 0x16  payable bond            game id                           payout script, amount u64 (SC-DSP-17)
 0x17  next game id            (none)                            u64 (SC-DSP-14; absent while 0)
+0x18  input mark              sidechain id, mainchain height    count u64, accumulator 32 bytes
+                                                                (SC-DSP-20)
 ====  ======================  ================================  =========================================
 
 Before the fork the sidechains state is empty and contributes no item, so no earlier state root
 changes. The kinds start at ``0x10``: ``0x0a``..``0x0f`` stay unknown (``STATE_ITEM_BAD_KEY``, as the
 published ``state`` vector ``unknown_kind`` expects of ``0x0a``).
 :func:`sidechains_from_items` inverts :func:`sidechain_items` (``STATE_ITEM_BAD_KEY`` for
-a key its value does not determine, an orphan checkpoint or a gap in a chain's checkpoint heights;
-``STATE_ITEM_BAD_VALUE`` for a marker other than ``0x01`` or a stored next game id of 0; ``DECODE_*``
-for a bad value).
+a key its value does not determine, an orphan checkpoint or input mark, or a gap in a chain's
+checkpoint heights; ``STATE_ITEM_BAD_VALUE`` for a marker other than ``0x01``, a stored next game id
+of 0 or an input mark whose count is not above the previous mark's; ``DECODE_*`` for a bad value).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from spec.sidechain.header import SIDECHAIN_HEADER_CODEC, BlockCredit
 from spec.sidechain.registry import (
     SIDECHAIN_SPEC_CODEC,
     CheckpointRecord,
+    InputMark,
     MessageKey,
     PendingMessage,
     SidechainRecord,
@@ -56,7 +59,8 @@ KIND_PENDING_MESSAGE = 0x14
 KIND_DISPUTE_GAME = 0x15
 KIND_BOND_PAYOUT = 0x16
 KIND_NEXT_GAME = 0x17
-SIDECHAIN_KINDS = frozenset(range(KIND_SIDECHAIN, KIND_NEXT_GAME + 1))
+KIND_INPUT_MARK = 0x18
+SIDECHAIN_KINDS = frozenset(range(KIND_SIDECHAIN, KIND_INPUT_MARK + 1))
 MARKER = b"\x01"
 
 
@@ -88,6 +92,16 @@ CHECKPOINT_RECORD_CODEC = Struct(
         ("posted_height", U64),
     ),
 )
+
+
+@dataclass(frozen=True)
+class _MarkValue:
+    count: int
+    accumulator: bytes
+
+
+MARK_CODEC = Struct(_MarkValue, (("count", U64), ("accumulator", BYTES32)))
+"""SC-STATE-1 kind 0x18: an input mark (SC-DSP-20) without its height, which the key holds."""
 PENDING_CODEC = Struct(
     _PendingValue,
     (("destination", U64), ("amount", U64), ("relay_height", U64), ("sender", VarBytes(64))),
@@ -188,13 +202,14 @@ def _key(kind: int, *parts: int) -> bytes:
 
 
 def sidechain_item_key(kind: int, *parts: int) -> bytes:
-    """SC-STATE-1: the key of an item of ``kind`` (0x10..0x17) named by its u64 parts: a sidechain
+    """SC-STATE-1: the key of an item of ``kind`` (0x10..0x18) named by its u64 parts: a sidechain
     id (0x10: the record with its escrow); id and sidechain height (0x11); chain, checkpoint height
-    and leaf (0x12..0x14); a game id (0x15, 0x16); none (0x17). ``STATE_ITEM_BAD_KEY`` for another
-    kind, count or a part out of range."""
+    and leaf (0x12..0x14); a game id (0x15, 0x16); none (0x17); id and mainchain height (0x18).
+    ``STATE_ITEM_BAD_KEY`` for another kind, count or a part out of range."""
     counts = {
         KIND_SIDECHAIN: 1,
         KIND_SIDECHAIN_CHECKPOINT: 2,
+        KIND_INPUT_MARK: 2,
         KIND_DISPUTE_GAME: 1,
         KIND_BOND_PAYOUT: 1,
         KIND_NEXT_GAME: 0,
@@ -215,6 +230,10 @@ def sidechain_items(state: SidechainsState) -> dict[bytes, bytes]:
         for checkpoint in record.checkpoints:
             items[_key(KIND_SIDECHAIN_CHECKPOINT, chain_id, checkpoint.height)] = encode(
                 CHECKPOINT_RECORD_CODEC, checkpoint
+            )
+        for mark in record.input_marks:
+            items[_key(KIND_INPUT_MARK, chain_id, mark.height)] = encode(
+                MARK_CODEC, _MarkValue(mark.count, mark.accumulator)
             )
     for key in state.spent_withdrawals:
         items[_key(KIND_SPENT_WITHDRAWAL, *key)] = MARKER
@@ -246,9 +265,10 @@ def _marker(value: bytes, key: bytes) -> None:
 
 def sidechains_from_items(items: Mapping[bytes, bytes]) -> SidechainsState:
     """SC-STATE-1: the sidechains state whose :func:`sidechain_items` is exactly ``items`` (kinds
-    0x10..0x14 only; keys read in sorted order)."""
+    0x10..0x18; keys read in sorted order)."""
     records: dict[int, _RecordValue] = {}
     checkpoints: dict[int, list[CheckpointRecord]] = {}
+    marks: dict[int, list[InputMark]] = {}
     spent: set[MessageKey] = set()
     delivered: set[MessageKey] = set()
     pending: dict[MessageKey, PendingMessage] = {}
@@ -291,13 +311,28 @@ def sidechains_from_items(items: Mapping[bytes, bytes]) -> SidechainsState:
             next_game = decode(NEXT_GAME_CODEC, value).next_game
             if next_game == 0:
                 raise StateItemBadValue("the next game id is stored only once it is above 0")
+        elif kind == KIND_INPUT_MARK:
+            chain_id, height = _parts(key, 2)
+            mark = decode(MARK_CODEC, value)
+            chain_marks = marks.setdefault(chain_id, [])
+            if mark.count <= (chain_marks[-1].count if chain_marks else 0):
+                raise StateItemBadValue(
+                    f"key {key.hex()}: input count {mark.count} is not above the last mark's"
+                )
+            chain_marks.append(InputMark(height, mark.count, mark.accumulator))
         else:
             raise StateItemBadKey(f"unknown kind 0x{kind:02x}")
-    orphans = set(checkpoints) - set(records)
+    orphans = (set(checkpoints) | set(marks)) - set(records)
     if orphans:
-        raise StateItemBadKey(f"checkpoints of unregistered sidechains {sorted(orphans)}")
+        raise StateItemBadKey(f"checkpoints or input marks of unregistered sidechains {sorted(orphans)}")
     chains = {
-        chain_id: SidechainRecord(r.spec, r.activation_height, r.escrow, tuple(checkpoints.get(chain_id, ())))
+        chain_id: SidechainRecord(
+            r.spec,
+            r.activation_height,
+            r.escrow,
+            tuple(checkpoints.get(chain_id, ())),
+            tuple(marks.get(chain_id, ())),
+        )
         for chain_id, r in records.items()
     }
     return SidechainsState(chains, frozenset(spent), frozenset(delivered), pending, games, next_game, payouts)

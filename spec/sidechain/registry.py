@@ -12,8 +12,11 @@ A sidechain is created by governance: a proposal (GOV-1) whose action is :class:
 * **SC-REG-2** an id is registered once: a spec naming a registered id is ``SC_DUPLICATE_SIDECHAIN``
   at submission; if two passed proposals at one superblock name the same id, the first in GOV-6
   execution order registers it and the later one is skipped.
-* **SC-REG-3** a registered sidechain starts with escrow 0 and no checkpoint; its record (spec,
-  activation height, escrow, checkpoints) is committed state (docs/trie.md, kind ``0x0d``).
+* **SC-REG-3** a registered sidechain starts with escrow 0, no checkpoint and no input mark; its
+  record (spec, activation height, escrow, checkpoints, input marks) is committed state
+  (docs/sidechains.md, SC-STATE-1 kinds ``0x10``, ``0x11``, ``0x18``). The input marks are the
+  sidechain's input accumulator (SC-DSP-20, spec/sidechain/accumulator.py): one
+  :class:`InputMark` per mainchain height that handed the sidechain an input.
 * **SC-REG-4** :class:`SidechainsState` is the registry plus the spent-withdrawal set (SC-PEG-4),
   the delivered-message set (SC-MSG-2), the pending messages (SC-MSG-3), and the open dispute
   games and payable bonds (SC-DSP-14..18); it is a pure function of the blocks.
@@ -112,14 +115,27 @@ class CheckpointRecord:
 
 
 @dataclass(frozen=True)
+class InputMark:
+    """SC-DSP-20: the sidechain's input accumulator after the mainchain block at ``height``: the
+    number of inputs (deposits, relays, bounces) it has been handed up to that block and the
+    accumulator value after the last of them."""
+
+    height: int
+    count: int
+    accumulator: bytes
+
+
+@dataclass(frozen=True)
 class SidechainRecord:
-    """SC-REG-3: one registered sidechain: its spec, activation, escrow and accepted checkpoints
-    (``checkpoints[i]`` is the checkpoint at sidechain height ``i``)."""
+    """SC-REG-3: one registered sidechain: its spec, activation, escrow, accepted checkpoints
+    (``checkpoints[i]`` is the checkpoint at sidechain height ``i``) and input marks (SC-DSP-20,
+    heights strictly increasing)."""
 
     spec: SidechainSpec
     activation_height: int
     escrow: int
     checkpoints: tuple[CheckpointRecord, ...] = ()
+    input_marks: tuple[InputMark, ...] = ()
 
     @property
     def latest(self) -> CheckpointRecord | None:

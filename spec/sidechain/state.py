@@ -15,7 +15,10 @@
   deadline passed end by timeout (SC-DSP-16, spec/sidechain/games.py); then the pending messages
   acknowledged by a settled checkpoint leave the pending set (SC-MSG-3,
   spec/sidechain/messages.py).
-* **SC-BLK-5** dispute openings, moves and bond claims (SC-DSP-14..18) are messages like the others;
+* **SC-BLK-6** after the block's messages, each sidechain the block handed inputs records them in
+  its input accumulator in ``position`` order (SC-DSP-20, spec/sidechain/accumulator.py).
+* **SC-BLK-5** dispute openings, moves, bond claims (SC-DSP-14..18) and wrong-credits proofs
+  (SC-DSP-22) are messages like the others;
   ``penalties`` lists the federations the block's settled games penalise (SC-DSP-13/17), which the
   mainchain transition slashes in its masternode step; a bond claim releases into ``released``.
 """
@@ -27,6 +30,7 @@ from dataclasses import dataclass
 
 from spec.ledger.transaction import Transaction, txid
 from spec.presets import Preset
+from spec.sidechain.accumulator import CreditsProof, apply_credits_proof, input_credits, record_inputs
 from spec.sidechain.checkpoint import FederationKeys, apply_checkpoint
 from spec.sidechain.games import (
     BondClaim,
@@ -41,7 +45,13 @@ from spec.sidechain.games import (
 from spec.sidechain.header import Checkpoint, Deposit, InboundMessage
 from spec.sidechain.messages import apply_refund, apply_relay, settle_acknowledgements
 from spec.sidechain.peg import apply_deposit, apply_withdrawal_claim
-from spec.sidechain.registry import SidechainSpec, SidechainsState, get_sidechain, register_sidechains
+from spec.sidechain.registry import (
+    SidechainSpec,
+    SidechainsState,
+    get_sidechain,
+    register_sidechains,
+    with_record,
+)
 from spec.sidechain.transactions import (
     DepositMessage,
     RelayMessage,
@@ -118,6 +128,9 @@ def apply_block_to_sidechains(
             elif isinstance(message, DisputeMoveMessage):
                 state, settled = apply_move(state, message, height, preset)
                 penalties.extend(settled)
+            elif isinstance(message, CreditsProof):
+                state, settled = apply_credits_proof(state, message, height)
+                penalties.extend(settled)
             elif isinstance(message, BondClaim):
                 payout = tx.outputs[output_index + 1] if output_index + 1 < len(tx.outputs) else None
                 state, amount = apply_bond_claim(state, message, payout)
@@ -133,7 +146,27 @@ def apply_block_to_sidechains(
                 state, bounce = apply_refund(state, message, height, position)
                 next_position(message.source_chain)
                 inbound.append(bounce)
+    state = accumulate_inputs(state, height, deposits, inbound)
     return SidechainBlock(state, tuple(deposits), tuple(inbound), tuple(released), tuple(penalties))
+
+
+def accumulate_inputs(
+    state: SidechainsState,
+    height: int,
+    deposits: Sequence[Deposit],
+    inbound: Sequence[InboundMessage],
+) -> SidechainsState:
+    """SC-BLK-6 (SC-DSP-20): ``state`` with the inputs the block at ``height`` handed each
+    sidechain folded into its input accumulator, in ``position`` order (SCB-2's order)."""
+    per_chain: dict[int, list[Deposit | InboundMessage]] = {}
+    items_in_block: list[Deposit | InboundMessage] = [*deposits, *inbound]
+    for item in items_in_block:
+        per_chain.setdefault(item.sidechain_id, []).append(item)
+    for sidechain_id in sorted(per_chain):
+        items = sorted(per_chain[sidechain_id], key=lambda item: item.position)
+        record = get_sidechain(state, sidechain_id)
+        state = with_record(state, record_inputs(record, height, input_credits(items)))
+    return state
 
 
 def compute_deposits(

@@ -10,7 +10,8 @@ TXF-5 signature of its inputs. Normative text: docs/sidechains.md.
 * **SC-TX-0** kinds: 0 :class:`DepositMessage` (peg-in; the output's value is the amount),
   1 a :class:`~spec.sidechain.header.Checkpoint`, 2 :class:`WithdrawalClaim`, 3 :class:`RelayMessage`,
   4 :class:`RefundClaim`, 5 a dispute opening, 6 a dispute move, 7 a bond claim
-  (spec/sidechain/games.py, SC-DSP-14..18); another kind is ``DECODE_INVALID_TAG``. A payload
+  (spec/sidechain/games.py, SC-DSP-14..18), 8 a wrong-credits proof (spec/sidechain/accumulator.py,
+  SC-DSP-21/22); another kind is ``DECODE_INVALID_TAG``. A payload
   longer than one push is split as MN-0 slashing evidence is: pushes of ``max_element_bytes``
   each, the last one non-empty and not longer (``DECODE_NONCANONICAL_SPLIT``).
 * **SC-TX-1** a deposit or dispute-opening output carries a value of at least 1 atom (the deposit,
@@ -30,6 +31,7 @@ from spec.errors import InvalidEnumTag, NonCanonicalSplit, SidechainBadMessageOu
 from spec.masternode.registry import null_data_pushes
 from spec.presets import Preset
 from spec.script import Opcode, encode_push
+from spec.sidechain.accumulator import CreditsProof, decode_credits_proof, encode_credits_proof
 from spec.sidechain.games import (
     BondClaim,
     DisputeMoveMessage,
@@ -51,6 +53,7 @@ KIND_REFUND = 4
 KIND_DISPUTE_OPEN = 5
 KIND_DISPUTE_MOVE = 6
 KIND_BOND_CLAIM = 7
+KIND_CREDITS_PROOF = 8
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ SidechainMessage = (
     | DisputeOpenMessage
     | DisputeMoveMessage
     | BondClaim
+    | CreditsProof
 )
 
 
@@ -159,8 +163,10 @@ def encode_sidechain_message(message: SidechainMessage, preset: Preset) -> bytes
         kind, body = KIND_DISPUTE_OPEN, encode(game_codecs(preset).open, message)
     elif isinstance(message, DisputeMoveMessage):
         kind, body = KIND_DISPUTE_MOVE, encode(game_codecs(preset).move, message)
-    else:
+    elif isinstance(message, BondClaim):
         kind, body = KIND_BOND_CLAIM, encode(game_codecs(preset).claim, message)
+    else:
+        kind, body = KIND_CREDITS_PROOF, encode_credits_proof(message, preset)
     return SIDECHAIN_PREFIX + bytes([kind]) + body
 
 
@@ -183,6 +189,8 @@ def decode_sidechain_message_body(kind: int, body: bytes, preset: Preset) -> Sid
         return decode_move_message(body, preset)
     if kind == KIND_BOND_CLAIM:
         return decode(game_codecs(preset).claim, body)
+    if kind == KIND_CREDITS_PROOF:
+        return decode_credits_proof(body, preset)
     raise InvalidEnumTag(f"sidechain message kind 0x{kind:02x}")
 
 
