@@ -51,6 +51,7 @@ def _memory() -> Memory:
 
 
 def fuzz_watch_store_load(data: bytes) -> None:
+    """The watcher's store loads any rows beside a sound block, never raising, losing or doubling one."""
     db = sqlite3.connect(":memory:", isolation_level=None)
     store = WatchStore(db)
     sound = encode_block(SOUND)
