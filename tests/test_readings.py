@@ -101,8 +101,14 @@ def named() -> dict[int, list[Vector]]:
 
 
 def _verdict(vector: Vector, input_data: dict[str, JSON] | None = None) -> tuple[Any, str | None]:
+    """The handler's output and error code; an exception that is not a protocol error (an adapter
+    cross-check failing, as the batched trie update does when a reading changes only one path)
+    is a verdict of its own: the runner reports that case failed."""
     handler = FLOW_HANDLERS[vector.flow][vector.handler]
-    outcome = run_handler(handler, get_preset(PRESET), vector.input if input_data is None else input_data)
+    try:
+        outcome = run_handler(handler, get_preset(PRESET), vector.input if input_data is None else input_data)
+    except RuntimeError as error:
+        return None, f"internal error: {error}"
     return to_wire(outcome.output), outcome.error
 
 
