@@ -178,6 +178,10 @@ def _batched_update_cases() -> Iterator[CaseSpec]:
     )
 
 
+def _pairs_json_known(pairs: tuple[tuple[bytes, bytes], ...]) -> list[JSON]:
+    return [[k.hex(), v.hex()] for k, v in pairs]
+
+
 def _store_json(store: Mapping[bytes, bytes]) -> list[JSON]:
     return [[h.hex(), n.hex()] for h, n in sorted(store.items())]
 
@@ -244,6 +248,28 @@ def _store_cases(label: str, hasher: TrieHasher, items: dict[bytes, bytes], trie
             "operations": [["delete", k.hex()] for k in sorted(items)],
         },
     )
+    yield CaseSpec(
+        "lazy_items",
+        f"read_whole_{label}",
+        f"MPT-13: every pair of a lazy trie of {len(items)} keys (each hash stub loaded on the walk)",
+        {"hasher": name, "root": trie.root_hash.hex(), "store": store},
+        known_output={"items": _pairs_json_known(trie.items()), "count": len(items)},
+    )
+    hashed = sorted(h for h in trie.node_store if h != trie.root_hash)
+    if hashed:
+        missing = hashed[len(hashed) // 2]
+        yield CaseSpec(
+            "lazy_items",
+            f"missing_node_{label}",
+            f"MPT-13: a lazy trie of {len(items)} keys read whole from a store that lacks one of its "
+            "hashed nodes",
+            {
+                "hasher": name,
+                "root": trie.root_hash.hex(),
+                "store": _store_json({h: n for h, n in trie.node_store.items() if h != missing}),
+            },
+            expect_error="VM_WITNESS_INCOMPLETE",
+        )
     for probe, key_bytes in probes:
         yield CaseSpec(
             "prove_stored",
