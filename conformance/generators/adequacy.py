@@ -37,9 +37,11 @@ from spec.ledger.transaction import (
     TxInput,
     TxOutput,
     coinbase_transaction,
+    decode_transaction,
     encode_transaction,
     transaction_size,
     txid,
+    wtxid,
 )
 from spec.ledger.utxo import UtxoEntry, apply_transaction, apply_transactions
 from spec.merkle import merkle_root
@@ -176,6 +178,10 @@ def _batched_update_cases() -> Iterator[CaseSpec]:
     )
 
 
+def _pairs_json_known(pairs: tuple[tuple[bytes, bytes], ...]) -> list[JSON]:
+    return [[k.hex(), v.hex()] for k, v in pairs]
+
+
 def _store_json(store: Mapping[bytes, bytes]) -> list[JSON]:
     return [[h.hex(), n.hex()] for h, n in sorted(store.items())]
 
@@ -242,6 +248,28 @@ def _store_cases(label: str, hasher: TrieHasher, items: dict[bytes, bytes], trie
             "operations": [["delete", k.hex()] for k in sorted(items)],
         },
     )
+    yield CaseSpec(
+        "lazy_items",
+        f"read_whole_{label}",
+        f"MPT-13: every pair of a lazy trie of {len(items)} keys (each hash stub loaded on the walk)",
+        {"hasher": name, "root": trie.root_hash.hex(), "store": store},
+        known_output={"items": _pairs_json_known(trie.items()), "count": len(items)},
+    )
+    hashed = sorted(h for h in trie.node_store if h != trie.root_hash)
+    if hashed:
+        missing = hashed[len(hashed) // 2]
+        yield CaseSpec(
+            "lazy_items",
+            f"missing_node_{label}",
+            f"MPT-13: a lazy trie of {len(items)} keys read whole from a store that lacks one of its "
+            "hashed nodes",
+            {
+                "hasher": name,
+                "root": trie.root_hash.hex(),
+                "store": _store_json({h: n for h, n in trie.node_store.items() if h != missing}),
+            },
+            expect_error="VM_WITNESS_INCOMPLETE",
+        )
     for probe, key_bytes in probes:
         yield CaseSpec(
             "prove_stored",
@@ -611,6 +639,81 @@ def ledger_cases(preset: Preset) -> Iterator[CaseSpec]:
     yield from _snapshot_cases(preset)
     yield from _coinbase_and_undo_cases(preset)
     yield from _fast_path_cases(preset)
+    yield from _built_transaction_cases(preset)
+
+
+def _transaction_fields(tx: Transaction) -> dict[str, JSON]:
+    """The input of ``encode_transaction``: ``tx`` field by field."""
+    return {
+        "version": tx.version,
+        "inputs": [
+            {
+                "txid": i.previous_output.txid.hex(),
+                "index": i.previous_output.index,
+                "script_sig": i.script_sig.hex(),
+                "sequence": i.sequence,
+            }
+            for i in tx.inputs
+        ],
+        "outputs": [
+            {
+                "value": o.value if o.value <= 2**53 - 1 else str(o.value),
+                "script_pubkey": o.script_pubkey.hex(),
+            }
+            for o in tx.outputs
+        ],
+        "lock_time": tx.lock_time,
+    }
+
+
+def _built_transaction_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """TXF-1/2 on both sides of the memo of issue 14: a transaction built from fields (its txid
+    computed before any encoding of it is known: ``fast_transaction_bytes(strip=True)``), and a
+    decoded one whose script_sig's length prefix takes two bytes (``strip_encoded_scripts`` at the
+    0x80 boundary)."""
+    alice, bob = key("built-alice"), key("built-bob")
+    utxos = _plain_utxos([(alice, 500_000), (bob, 300_000)])
+    spend = spend_p2pkh(utxos, sorted(utxos), [alice, bob], [TxOutput(700_000, bob.script_pubkey)], preset)
+    long_sig = replace(spend, inputs=(replace(spend.inputs[0], script_sig=b"\x51" * 128), spend.inputs[1]))
+    for name, description, tx in (
+        ("p2pkh_spend", "a signed two-input P2PKH spend", spend),
+        ("script_sig_of_128_bytes", "a first script_sig of 128 bytes (a two-byte length prefix)", long_sig),
+    ):
+        raw = encode_transaction(tx, preset)
+        decoded = decode_transaction(raw, preset)  # ids through the decoded bytes' memo
+        yield CaseSpec(
+            "encode_transaction",
+            name,
+            f"TXF-1..3: {description} given field by field; its txid is the one of its encoding",
+            _transaction_fields(tx),
+            known_output={
+                "txid": txid(decoded, preset).hex(),
+                "wtxid": wtxid(decoded, preset).hex(),
+                "transaction": raw.hex(),
+            },
+        )
+    yield CaseSpec(
+        "decode_transaction",
+        "script_sig_of_128_bytes",
+        "TXF-2: the txid of a decoded transaction whose first script_sig has 128 bytes (its length "
+        "prefix takes two bytes, and is cut with the script)",
+        {"transaction": encode_transaction(long_sig, preset).hex()},
+    )
+    for name, description, tx in (
+        (
+            "output_value_2_pow_64",
+            "an output value of 2^64 (above u64)",
+            replace(spend, outputs=(TxOutput(1 << 64, b"\x51"),)),
+        ),
+        ("version_2_pow_32", "a version of 2^32 (above u32)", replace(spend, version=1 << 32)),
+    ):
+        yield CaseSpec(
+            "encode_transaction",
+            name,
+            f"TXF-1/2: a transaction with {description} has no encoding, so no txid",
+            _transaction_fields(tx),
+            expect_error="ENCODE_OUT_OF_RANGE",
+        )
 
 
 def _fast_path_cases(preset: Preset) -> Iterator[CaseSpec]:

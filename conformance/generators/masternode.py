@@ -106,7 +106,7 @@ from spec.masternode.registry import (
 )
 from spec.masternode.share_service import share_window
 from spec.masternode.signing import SignatureShare, make_signature_share
-from spec.merkle import inclusion_proof
+from spec.merkle import inclusion_proof, merkle_root
 from spec.presets import Preset
 from spec.script import Opcode, encode_push, null_data_script, p2pkh_script
 from spec.sidechain.header import Checkpoint, SidechainHeader, compute_checkpoint_message
@@ -2979,6 +2979,25 @@ def _builder_cases(preset: Preset) -> Iterator[CaseSpec]:
         "BLS_INVALID_SECRET_KEY",
         bad_key=True,
     )
+
+    for name, description, finished_quorum in (
+        ("finality_quorum", f"finality quorum {interval}", finality_quorum(interval, preset)),
+        ("pose_quorum", f"PoSe quorum {pose}", pose_quorum(pose, preset)),
+    ):
+        shares = [share.value for share in finished_quorum.result.public_key_shares]
+        yield CaseSpec(
+            "key_shares_root",
+            name,
+            f"FIN-5: the Merkle root of the {len(shares)} public key shares of {description} (member order)",
+            {"public_key_shares": [share.hex() for share in shares]},
+            known_output={"root": merkle_root(shares).hex()},
+        )
+        yield _case(
+            "key_shares_root",
+            f"{name}_reversed",
+            f"FIN-5: the same {len(shares)} shares of {description} listed last first: another root",
+            {"public_key_shares": [share.hex() for share in reversed(shares)]},
+        )
 
     precord = pose_record(pose, preset)
     opens, _closes = commitment_window(pose, preset, QuorumType.POSE)

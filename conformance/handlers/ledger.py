@@ -7,7 +7,15 @@ canonical encoding in hex.
 
 from __future__ import annotations
 
-from conformance.jsonio import field, hex_field, hex_list_field, int_field, int_list_field, to_hex
+from conformance.jsonio import (
+    field,
+    hex_field,
+    hex_list_field,
+    int_field,
+    int_list_field,
+    object_list_field,
+    to_hex,
+)
 from conformance.model import JSON, BadInput, Handler
 from spec.errors import SpecError
 from spec.ledger.mempool import EMPTY_MEMPOOL, Mempool, admit, remove_for_block, select_for_block
@@ -30,6 +38,8 @@ from spec.ledger.state_snapshot import (
 )
 from spec.ledger.transaction import (
     OutPoint,
+    Transaction,
+    TxInput,
     TxOutput,
     coinbase_transaction,
     decode_transaction,
@@ -88,6 +98,36 @@ def handle_decode_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
         "txid": to_hex(txid(tx, preset)),
         "wtxid": to_hex(wtxid(tx, preset)),
         "size": transaction_size(tx, preset),
+    }
+
+
+def handle_encode_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """TXF-1..3 from fields: ``{"version", "inputs": [{"txid", "index", "script_sig", "sequence"}],
+    "outputs": [{"value", "script_pubkey"}], "lock_time"}`` -> ``{"txid", "wtxid", "transaction"}``,
+    or ``ENCODE_OUT_OF_RANGE`` for a transaction that has no encoding.
+
+    The txid is computed first, on the transaction as built (no encoding of it known yet): an
+    implementation's txid of a transaction it built itself (a wallet's, a miner's) must be the one
+    of its encoding, which ``decode_transaction`` checks only for transactions read from bytes.
+    """
+    inputs = tuple(
+        TxInput(
+            OutPoint(hex_field(item, "txid"), int_field(item, "index")),
+            hex_field(item, "script_sig"),
+            int_field(item, "sequence"),
+        )
+        for item in object_list_field(data, "inputs")
+    )
+    outputs = tuple(
+        TxOutput(int_field(item, "value"), hex_field(item, "script_pubkey"))
+        for item in object_list_field(data, "outputs")
+    )
+    tx = Transaction(int_field(data, "version"), inputs, outputs, int_field(data, "lock_time"))
+    tx_id = txid(tx, preset)
+    return {
+        "txid": to_hex(tx_id),
+        "wtxid": to_hex(wtxid(tx, preset)),
+        "transaction": to_hex(encode_transaction(tx, preset)),
     }
 
 
@@ -373,6 +413,7 @@ def handle_mempool_remove_for_block(preset: Preset, data: dict[str, JSON]) -> JS
 
 HANDLERS: dict[str, Handler] = {
     "decode_transaction": handle_decode_transaction,
+    "encode_transaction": handle_encode_transaction,
     "signature_hash": handle_signature_hash,
     "validate_transaction": handle_validate_transaction,
     "apply_transactions": handle_apply_transactions,

@@ -109,6 +109,7 @@ from spec.masternode.finality import (
     finality_dkg_session,
     finality_quorum_height,
     is_finality_quorum_base,
+    key_shares_root,
     may_sign_finality,
     member_index,
 )
@@ -919,6 +920,16 @@ def handle_build_commitment(preset: Preset, data: dict[str, JSON]) -> JSON:
     }
 
 
+def handle_key_shares_root(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """FIN-5: ``{"public_key_shares": [hex]}`` (the members' 48-byte public key shares, in member
+    order) -> ``{"root"}``, the ``key_shares_root`` a commitment carries (``build_commitment``'s
+    input), so that a member's signature share can be checked from the chain alone (SLASH-2)."""
+    shares = hex_list_field(data, "public_key_shares")
+    if not shares or any(len(share) != 48 for share in shares):
+        raise BadInput("public_key_shares: at least one, 48 bytes each")
+    return {"root": to_hex(key_shares_root(shares))}
+
+
 def handle_reencode_message(preset: Preset, data: dict[str, JSON]) -> JSON:
     """MN-0: ``{"script"}`` -> ``{"script"}``: the canonical output script of the message the script
     carries (MN-0 encoding, split into pushes as MN-0 says), null when it carries none;
@@ -1095,6 +1106,7 @@ HANDLERS: dict[str, Handler] = {
     "pose_challenge_verdict": handle_pose_challenge_verdict,
     "committed_pose_key": handle_committed_pose_key,
     "quorum_interval": handle_quorum_interval,
+    "key_shares_root": handle_key_shares_root,
     "build_commitment": handle_build_commitment,
     "reencode_message": handle_reencode_message,
     "make_pose_challenge": handle_make_pose_challenge,

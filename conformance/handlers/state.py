@@ -138,7 +138,9 @@ def handle_sidechains_from_items(preset: Preset, data: dict[str, JSON]) -> JSON:
     """SC-STATE-1: ``{items}`` (sidechain items only, kinds 0x10..0x14) -> the decoded sidechains
     state, or the code: ``chains`` (by id: the spec's fields, activation height, escrow and each
     checkpoint's fields), ``spent`` and ``delivered`` (sorted ``[chain, height, leaf]`` keys),
-    ``pending`` (sorted by key: each message's own key, destination, amount and relay height)."""
+    ``pending`` (sorted by key: each message's own key, destination, amount and relay height), the
+    open ``games`` and ``bond_payouts`` when there are any, and ``next_game``, the id the next
+    opened game gets (always present: 0 when no 0x17 item is stored, SC-DSP-14)."""
     del preset
     state = sidechains_from_items(_items(data))
     return {
@@ -182,6 +184,7 @@ def handle_sidechains_from_items(preset: Preset, data: dict[str, JSON]) -> JSON:
             for _, message in sorted(state.pending_messages.items())
         ],
         **_games_json(state),
+        "next_game": state.next_game,
     }
 
 

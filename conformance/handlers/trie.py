@@ -215,6 +215,18 @@ def handle_load_store_lazy(preset: Preset, data: dict[str, JSON]) -> JSON:
     }
 
 
+def handle_lazy_items(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """MPT-13 read whole: ``{"hasher", "root", "store"}`` -> ``{"items", "count"}``: every pair of the
+    lazy trie under ``root`` (``Trie.items()`` on ``Trie.from_store(..., lazy=True)``, which loads
+    every stub it meets; EVM-1's ``iter_accounts`` reads a state this way), in ascending key order,
+    and their number. They equal ``load_store``'s ``items``; a node the store lacks is
+    ``VM_WITNESS_INCOMPLETE``, a wrong one an MPT-11 code."""
+    store = _store(data)
+    loaded = Trie.from_store(hex_field(data, "root"), store.get, _hasher(data), lazy=True)
+    pairs = loaded.items()
+    return {"items": _pairs_json(pairs), "count": len(pairs)}
+
+
 def handle_prove_stored(preset: Preset, data: dict[str, JSON]) -> JSON:
     """MPT-10 (node stores): ``{"hasher", "root", "store", "key"}`` -> ``{"proof": [hex]}`` read from
     the store (only the nodes on the key's path, each checked as a proof node)."""
@@ -277,5 +289,6 @@ HANDLERS: dict[str, Handler] = {
     "store_changes": handle_store_changes,
     "load_store": handle_load_store,
     "load_store_lazy": handle_load_store_lazy,
+    "lazy_items": handle_lazy_items,
     "prove_stored": handle_prove_stored,
 }
