@@ -43,6 +43,7 @@ from spec.sidechain.items import sidechain_items, sidechains_from_items
 from spec.sidechain.registry import CheckpointRecord, SidechainsState, get_sidechain, with_record
 from spec.sidechain.settlement import revert_checkpoints
 from spec.sidechain.state import apply_block_to_sidechains
+from tests.hypothesis_profiles import examples
 
 PRESET = DEVNET
 CHAIN = cc.SPEC.sidechain_id
@@ -150,7 +151,7 @@ def _with_checkpoints(
     return state, [CreditsProof(h, ()) for h in headers]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(schedule, st.lists(st.integers(0, 45), min_size=1, max_size=4), st.data())
 def test_honest_checkpoints_are_never_proven_wrong_and_wrong_lists_always_are(
     deposits: dict[int, list[BlockCredit]], raw_cursors: list[int], data: st.DataObject
@@ -197,7 +198,7 @@ def test_honest_checkpoints_are_never_proven_wrong_and_wrong_lists_always_are(
             assert raised.value.code == "DSP_INPUTS_MISMATCH"
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(schedule, st.integers(0, 45))
 def test_the_mark_at_a_cursor_folds_exactly_the_inputs_up_to_it(
     deposits: dict[int, list[BlockCredit]], cursor: int
