@@ -386,6 +386,19 @@ def _initial(data: dict[str, JSON]) -> SidechainsState:
     return register_sidechains(EMPTY_SIDECHAINS, specs, int_field(data, "activation_height"))
 
 
+def _state_after_blocks(data: dict[str, JSON], keys: dict[int, bytes], preset: Preset) -> SidechainsState:
+    """The registered ``sidechains`` after the plain ``blocks`` (as ``apply_blocks``, without
+    reverts or activations)."""
+    state = _initial(data)
+    for item in objects(data, "blocks"):
+        raw = field(item, "transactions")
+        if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
+            raise BadInput("transactions must be a list of hex strings")
+        transactions = [decode_transaction(from_hex(t, "transaction"), preset) for t in raw]
+        state = apply_block_to_sidechains(state, transactions, int_field(item, "height"), keys, preset).state
+    return state
+
+
 def _object(data: dict[str, JSON], name: str) -> dict[str, JSON]:
     value = field(data, name)
     if not isinstance(value, dict):
@@ -472,14 +485,8 @@ def handle_credits_proof(preset: Preset, data: dict[str, JSON]) -> JSON:
     encode_credits_proof`) posted at mainchain ``height``: ``{"reverted_height", "range": [start
     mark, end mark] (the accumulator at the parent's and the checkpoint's cursor), "state"}`` (the
     state after the revert, SC-DSP-12) or the proof's first code."""
-    state = _initial(data)
     keys = parse_keys(data)
-    for item in objects(data, "blocks"):
-        raw = field(item, "transactions")
-        if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
-            raise BadInput("transactions must be a list of hex strings")
-        transactions = [decode_transaction(from_hex(t, "transaction"), preset) for t in raw]
-        state = apply_block_to_sidechains(state, transactions, int_field(item, "height"), keys, preset).state
+    state = _state_after_blocks(data, keys, preset)
     proof = decode_credits_proof(hex_field(data, "proof"), preset)
     reverted = check_credits_proof(state, proof, int_field(data, "height"))
     sidechain_id = proof.header.sidechain_id
@@ -496,14 +503,8 @@ def handle_apply_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
     """SC-BLK-1/3 for one transaction (the mempool's check, MEMPOOL-1): on the state that
     ``blocks`` build (as ``apply_blocks``, without reverts or activations), the state after
     ``transaction`` in the block at ``height`` and the escrow its claims release."""
-    state = _initial(data)
     keys = parse_keys(data)
-    for item in objects(data, "blocks"):
-        raw = field(item, "transactions")
-        if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
-            raise BadInput("transactions must be a list of hex strings")
-        transactions = [decode_transaction(from_hex(t, "transaction"), preset) for t in raw]
-        state = apply_block_to_sidechains(state, transactions, int_field(item, "height"), keys, preset).state
+    state = _state_after_blocks(data, keys, preset)
     tx = decode_transaction(hex_field(data, "transaction"), preset)
     after, released = apply_sidechain_transaction(state, tx, int_field(data, "height"), keys, preset)
     return {"state": state_json(after), "released": released, "total_escrow": total_escrow(after)}
