@@ -125,6 +125,11 @@ class CampaignEntry:
         )
 
 
+def _shown(path: Path) -> str:
+    """A crash artifact's path, relative to the repository when it lies inside it."""
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+
+
 def combined(earlier: CampaignEntry, later: CampaignEntry) -> CampaignEntry:
     """``earlier`` continued by ``later`` (a run from the grown corpus): counts and times summed."""
     return CampaignEntry(
@@ -293,8 +298,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-def _shown(path: Path) -> str:
-    """A crash artifact's path, relative to the repository when it lies inside it."""
-    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
