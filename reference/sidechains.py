@@ -306,7 +306,8 @@ class SidechainService:
             hook(block.header.height, (*outputs.deposits, *outputs.inbound))
 
     def mainchain_inputs(self, sidechain_id: int) -> MainchainInputs:
-        """SCB-2: the deposits and inbound messages of the best chain's blocks for ``sidechain_id``."""
+        """SCB-2: the deposits and inbound messages of the best chain's blocks for ``sidechain_id``
+        and its voided slots (SC-HDR-6: the messages refunded to their source, left out)."""
         state = self.chain_state()
         record = state.sidechains.chains[sidechain_id]
         deposits: list[Deposit] = []
@@ -326,7 +327,9 @@ class SidechainService:
                 message = decode(INBOUND_MESSAGE_CODEC, bytes(data))
                 if message.sidechain_id == sidechain_id:
                     messages.append(message)
-        return MainchainInputs(state.height, record.spec.peg_in_depth, tuple(deposits), tuple(messages))
+        return MainchainInputs(
+            state.height, record.spec.peg_in_depth, tuple(deposits), tuple(messages), record.voids
+        )
 
     # ------------------------------------------------------------------------- local chains
 

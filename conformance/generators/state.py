@@ -754,8 +754,8 @@ def sidechains_state() -> SidechainsState:
         9: SidechainRecord(spec_9, 33, 2**35 + 5),
     }
     pending = {
-        (3, 1, 0): PendingMessage((3, 1, 0), 9, 1_500, 47, b"\xa1" * 32),
-        (3, 2, 7): PendingMessage((3, 2, 7), 9, 2**34, 48, b""),
+        (3, 1, 0): PendingMessage((3, 1, 0), 9, 1_500, 47, b"\xa1" * 32, 2),
+        (3, 2, 7): PendingMessage((3, 2, 7), 9, 2**34, 48, b"", 0),
     }
     opening = DisputeOpening(
         header=SidechainHeader(

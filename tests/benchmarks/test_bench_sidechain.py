@@ -66,7 +66,7 @@ _SPEC_B = replace(_B.spec, challenge_period=40)
 SWEEP_STATE = replace(
     with_record(sb.initial(), replace(_B, spec=_SPEC_B, checkpoints=_RECORDS)),
     pending_messages={
-        (sb.CHAIN_A, 0, i): PendingMessage((sb.CHAIN_A, 0, i), sb.CHAIN_B, 1, i % 700, b"")
+        (sb.CHAIN_A, 0, i): PendingMessage((sb.CHAIN_A, 0, i), sb.CHAIN_B, 1, i % 700, b"", 0)
         for i in range(PENDING_COUNT)
     },
 )
