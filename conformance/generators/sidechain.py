@@ -18,6 +18,7 @@ from dataclasses import replace
 from conformance import sidechainbuilder as sb
 from conformance.generators.credits_proof import generate_credits_proofs
 from conformance.generators.dispute_games import generate_dispute_games
+from conformance.generators.refund_void import generate_refund_voids
 from conformance.handlers.chain import quorum_record_json
 from conformance.handlers.sidechain import spec_json
 from conformance.model import JSON, CaseSpec
@@ -1061,6 +1062,7 @@ def generate_peg(preset: Preset) -> Iterator[CaseSpec]:
     yield from _outputs_cases(preset)
     yield from generate_dispute_games(preset)
     yield from generate_credits_proofs(preset)
+    yield from generate_refund_voids(preset)
 
 
 def _one_transaction(spec: CaseSpec) -> Iterator[CaseSpec]:

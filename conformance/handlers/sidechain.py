@@ -22,8 +22,9 @@ inbound messages and released amounts, then the final state and its ``total_escr
 An invalid run fails at one block.
 
 A chain that was handed inputs also lists ``"input_marks": [{"height", "count", "accumulator"}]``
-(SC-DSP-20). ``credits_proof`` runs ``blocks`` as ``apply_blocks`` does, then checks a wrong-credits
-``proof`` (hex) posted at mainchain ``height`` (SC-DSP-21).
+(SC-DSP-20), and a chain one of whose inbound messages was refunded ``"voids": [{"relay_height",
+"position", "refund_height"}]`` (SC-MSG-5). ``credits_proof`` runs ``blocks`` as ``apply_blocks``
+does, then checks a wrong-credits ``proof`` (hex) posted at mainchain ``height`` (SC-DSP-21).
 
 ``apply_transaction`` (MEMPOOL-1's check, SC-BLK-1/3 for one transaction) runs ``blocks`` as
 ``apply_blocks`` does, then one ``transaction`` (hex) at mainchain ``height``
@@ -67,6 +68,7 @@ from spec.sidechain.header import (
     Deposit,
     InboundMessage,
     SidechainHeader,
+    VoidedInput,
     compute_checkpoint_message,
     compute_header_hash,
     decode_checkpoint,
@@ -265,6 +267,7 @@ def state_json(state: SidechainsState) -> dict[str, JSON]:
                 "escrow": record.escrow,
                 "checkpoints": checkpoints,
                 **marks_json(record.input_marks),
+                **voids_json(record.voids),
             }
         )
     pending: list[JSON] = [
@@ -295,6 +298,16 @@ def marks_json(marks: Sequence[InputMark]) -> dict[str, JSON]:
     """SC-DSP-20: a record's input marks (no key without any, so outputs of vectors without inputs
     are unchanged)."""
     return {"input_marks": [mark_json(mark) for mark in marks]} if marks else {}
+
+
+def voids_json(voids: Sequence[VoidedInput]) -> dict[str, JSON]:
+    """SC-MSG-5: a record's voided inputs as ``{"voids": [{"relay_height", "position",
+    "refund_height"}]}`` (no key without any, so outputs of vectors without refunds are unchanged)."""
+    listed: list[JSON] = [
+        {"relay_height": v.relay_height, "position": v.position, "refund_height": v.refund_height}
+        for v in voids
+    ]
+    return {"voids": listed} if listed else {}
 
 
 def games_json(state: SidechainsState) -> dict[str, JSON]:
