@@ -143,10 +143,11 @@ def get_voided_indexes(record: SidechainRecord, parent_cursor: int, cursor: int)
     """SC-DSP-21 (SC-HDR-6): the indexes, in the input list of the cursor range ``(parent_cursor,
     cursor]``, of the slots the block leaves out (messages refunded to their source, SC-MSG-5)."""
     start = get_input_mark(record.input_marks, parent_cursor).count
+    # a slot outside the range gets an index outside the list (below 0 or at least its length)
     return frozenset(
         get_input_mark(record.input_marks, void.relay_height - 1).count + void.position - start
         for void in record.voids
-        if is_voided(void, parent_cursor, cursor)
+        if is_voided(void, cursor)
     )
 
 

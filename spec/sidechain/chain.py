@@ -297,11 +297,7 @@ def select_inputs(
 ) -> tuple[Deposit | InboundMessage, ...]:
     """SCB-2: the block's inputs in crediting order (``SCB_DUPLICATE_INPUT`` for a repeated slot),
     without the inbound messages of voided slots (SC-HDR-6)."""
-    voided = {
-        (void.relay_height, void.position, 1)
-        for void in inputs.voids
-        if is_voided(void, parent_cursor, cursor)
-    }
+    voided = {(void.relay_height, void.position, 1) for void in inputs.voids if is_voided(void, cursor)}
     keyed: dict[tuple[int, int, int], Deposit | InboundMessage] = {}
     for kind, items in ((0, inputs.deposits), (1, inputs.messages)):
         for item in items:

@@ -29,7 +29,7 @@ root and settles disputes over their trace root). Normative text: docs/sidechain
 * **SC-HDR-6** a :class:`VoidedInput` ``(relay_height, position, refund_height)`` names the slot
   ``(mainchain_height, position)`` of an inbound message that the mainchain refunded to its source
   at ``refund_height`` (SC-MSG-5). A block moving the cursor from ``a`` to ``b`` leaves out the
-  message of a voided slot with ``a < relay_height <= b`` and ``refund_height <= b``
+  message of a voided slot in its range (``a < relay_height <= b``) with ``refund_height <= b``
   (:func:`is_voided`): it is neither credited nor refunded there, and its credit is not in the
   block's ``credits_root``. A checkpoint whose cursor ``b`` has ``relay_height <= b < refund_height``
   would credit a refunded message: the mainchain rejects it (SC-CP-7, :func:`is_cursor_before_refund`).
@@ -209,10 +209,10 @@ class VoidedInput:
     refund_height: int
 
 
-def is_voided(void: VoidedInput, parent_cursor: int, cursor: int) -> bool:
-    """SC-HDR-6: does a block moving the cursor from ``parent_cursor`` to ``cursor`` leave out the
-    message of ``void``'s slot (in its range, refunded at or below its cursor)?"""
-    return parent_cursor < void.relay_height <= cursor and void.refund_height <= cursor
+def is_voided(void: VoidedInput, cursor: int) -> bool:
+    """SC-HDR-6: does a block with ``cursor`` leave out the message of ``void``'s slot if its range
+    holds it (the refund is at or below the cursor)?"""
+    return void.refund_height <= cursor
 
 
 def is_cursor_before_refund(relay_height: int, refund_height: int, cursor: int) -> bool:
