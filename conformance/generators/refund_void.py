@@ -24,7 +24,7 @@ from spec.ledger.transaction import Transaction, TxOutput, encode_transaction
 from spec.masternode.quorum import QuorumType
 from spec.presets import Preset
 from spec.sidechain.accumulator import CreditsProof, encode_credits_proof, input_credits
-from spec.sidechain.header import BlockCredit, Checkpoint, compute_credits_root
+from spec.sidechain.header import BlockCredit, Checkpoint, Deposit, InboundMessage, compute_credits_root
 
 FORK = "sidechains"
 Blocks = list[tuple[int, Sequence[Sequence[TxOutput]]]]
@@ -91,9 +91,10 @@ def _b_checkpoint(
 def _b_inputs(preset: Preset, blocks: Blocks) -> tuple[BlockCredit, ...]:
     """SC-DSP-20: every input the blocks handed B, in accumulator order."""
     steps = [sb.Step(height, sb.block(height, *txs)) for height, txs in blocks]
-    items = []
+    items: list[Deposit | InboundMessage] = []
     for result in sb.run(sb.initial(), steps, preset):
-        mine = [i for i in (*result.deposits, *result.inbound) if i.sidechain_id == sb.CHAIN_B]
+        both: list[Deposit | InboundMessage] = [*result.deposits, *result.inbound]
+        mine = [i for i in both if i.sidechain_id == sb.CHAIN_B]
         items.extend(sorted(mine, key=lambda i: i.position))
     return input_credits(items)
 
