@@ -99,6 +99,7 @@ from spec.sidechain.header import (
     SidechainHeader,
     compute_checkpoint_message,
     compute_header_hash,
+    get_cursor_after_refunds,
 )
 from spec.sidechain.liveness import compute_round, get_proposer
 from spec.sidechain.registry import SidechainRecord
@@ -695,7 +696,9 @@ class SidechainService:
             return []
         sidechain_id = chain.record.spec.sidechain_id
         inputs = self.mainchain_inputs(sidechain_id)
-        cursor = max(tip.deposit_cursor, inputs.mainchain_tip - inputs.peg_in_depth)
+        cursor = get_cursor_after_refunds(
+            inputs.voids, max(tip.deposit_cursor, inputs.mainchain_tip - inputs.peg_in_depth)
+        )
         pending = self.pool(sidechain_id)
         fresh = [
             height

@@ -25,7 +25,15 @@ from spec.errors import CheckpointCursorBeforeRefund, SpecError
 from spec.ledger.transaction import TxOutput
 from spec.sidechain.accumulator import CreditsProof, check_credits_proof, input_credits
 from spec.sidechain.chain import MainchainInputs, select_inputs
-from spec.sidechain.header import Checkpoint, Deposit, InboundMessage, VoidedInput, compute_credits_root
+from spec.sidechain.header import (
+    Checkpoint,
+    Deposit,
+    InboundMessage,
+    VoidedInput,
+    compute_credits_root,
+    get_cursor_after_refunds,
+    is_cursor_before_refund,
+)
 from spec.sidechain.items import sidechain_items, sidechains_from_items
 from spec.sidechain.registry import SidechainsState
 from spec.sidechain.settlement import check_dispute_window, revert_checkpoints
@@ -257,3 +265,25 @@ def test_credits_proof_treats_a_voided_slot_as_not_credited() -> None:
         else:
             with pytest.raises(SpecError, match="credits root is its cursor range's"):
                 check_credits_proof(posted.state, proof, 24)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 40), st.integers(0, 3), st.integers(1, 12)).map(
+            lambda t: VoidedInput(t[0], t[1], t[0] + t[2])
+        ),
+        max_size=5,
+    ),
+    st.integers(0, 60),
+)
+def test_cursor_after_refunds_is_the_highest_acceptable(voids: list[VoidedInput], cursor: int) -> None:
+    """SC-HDR-6 / SC-CP-7: the producer's cursor is at most the one asked, no voided slot has it in
+    ``[relay_height, refund_height)``, and every cursor above it (up to the one asked) is in one."""
+    chosen = get_cursor_after_refunds(voids, cursor)
+
+    def rejected(c: int) -> bool:
+        return any(is_cursor_before_refund(v.relay_height, v.refund_height, c) for v in voids)
+
+    assert chosen <= cursor and not rejected(chosen)
+    assert all(rejected(c) for c in range(chosen + 1, cursor + 1))

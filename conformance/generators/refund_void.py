@@ -99,6 +99,37 @@ def _b_inputs(preset: Preset, blocks: Blocks) -> tuple[BlockCredit, ...]:
     return input_credits(items)
 
 
+def generate_cursor_cases() -> Iterator[CaseSpec]:
+    """SC-HDR-6 / SC-CP-7: the producer's highest acceptable cursor (flow ``sidechain``)."""
+    cases: list[tuple[str, str, list[list[int]], int]] = [
+        ("no_voids", "no voided slot: the cursor itself", [], 30),
+        ("below_relay", "a cursor below the relay height is kept", [[17, 1, 21]], 16),
+        ("at_refund", "a cursor at the refund height is kept", [[17, 1, 21]], 21),
+        ("at_relay", "a cursor at the relay height drops below it", [[17, 1, 21]], 17),
+        ("before_refund", "a cursor one below the refund drops below the relay", [[17, 1, 21]], 20),
+        (
+            "chained",
+            "dropping below one slot's relay lands in another's window: below both",
+            [[25, 0, 31], [17, 1, 27]],
+            28,
+        ),
+        (
+            "two_windows_apart",
+            "the second slot's window does not hold the cursor",
+            [[17, 1, 21], [25, 0, 31]],
+            23,
+        ),
+    ]
+    for name, description, voids, cursor in cases:
+        yield CaseSpec(
+            "cursor_after_refunds",
+            name,
+            f"SC-HDR-6 / SC-CP-7: {description}",
+            {"voids": voids, "cursor": cursor},
+            fork=FORK,
+        )
+
+
 def generate_refund_voids(preset: Preset) -> Iterator[CaseSpec]:
     """SC-MSG-5, SC-CP-7, SC-DSP-21 (voided slots): the ``apply_blocks`` and ``credits_proof`` vectors."""
     yield from _late_checkpoint_cases(preset)

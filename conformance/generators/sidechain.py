@@ -18,7 +18,7 @@ from dataclasses import replace
 from conformance import sidechainbuilder as sb
 from conformance.generators.credits_proof import generate_credits_proofs
 from conformance.generators.dispute_games import generate_dispute_games
-from conformance.generators.refund_void import generate_refund_voids
+from conformance.generators.refund_void import generate_cursor_cases, generate_refund_voids
 from conformance.handlers.chain import quorum_record_json
 from conformance.handlers.sidechain import spec_json
 from conformance.model import JSON, CaseSpec
@@ -528,6 +528,7 @@ def generate_sidechain(preset: Preset) -> Iterator[CaseSpec]:
     yield from _checkpoint_cases(preset)
     yield from _equivocation_cases()
     yield from _proposer_cases(preset)
+    yield from generate_cursor_cases()
 
 
 # --------------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from conformance.handlers.masternode import objects, parse_quorums
-from conformance.jsonio import field, from_hex, hex_field, int_field, to_hex
+from conformance.jsonio import field, from_hex, from_json_int, hex_field, int_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.block import decode_block
 from spec.chain.state import initial_state, sidechain_outputs
@@ -74,6 +74,7 @@ from spec.sidechain.header import (
     decode_checkpoint,
     decode_sidechain_header,
     encode_checkpoint,
+    get_cursor_after_refunds,
 )
 from spec.sidechain.items import sidechain_items
 from spec.sidechain.liveness import compute_round, get_proposer
@@ -561,8 +562,21 @@ def handle_proposer(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"round": round_, "proposer": get_proposer(int_field(data, "height"), round_, members)}
 
 
+def handle_cursor_after_refunds(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-HDR-6 / SC-CP-7 (the producer's cursor): ``{voids: [[relay_height, position,
+    refund_height]], cursor}`` -> the highest cursor at or below ``cursor`` that no voided slot has
+    in ``[relay_height, refund_height)``."""
+    del preset
+    raw = field(data, "voids")
+    if not isinstance(raw, list) or not all(isinstance(v, list) and len(v) == 3 for v in raw):
+        raise BadInput("voids must be a list of [relay_height, position, refund_height]")
+    voids = [VoidedInput(*(from_json_int(x) for x in v)) for v in raw]
+    return get_cursor_after_refunds(voids, int_field(data, "cursor"))
+
+
 SIDECHAIN_HANDLERS: dict[str, Handler] = {
     "proposer": handle_proposer,
+    "cursor_after_refunds": handle_cursor_after_refunds,
     "decode_checkpoint": handle_decode_checkpoint,
     "decode_header": handle_decode_header,
     "match_message": handle_match_message,

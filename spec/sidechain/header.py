@@ -32,7 +32,8 @@ root and settles disputes over their trace root). Normative text: docs/sidechain
   message of a voided slot in its range (``a < relay_height <= b``) with ``refund_height <= b``
   (:func:`is_voided`): it is neither credited nor refunded there, and its credit is not in the
   block's ``credits_root``. A checkpoint whose cursor ``b`` has ``relay_height <= b < refund_height``
-  would credit a refunded message: the mainchain rejects it (SC-CP-7, :func:`is_cursor_before_refund`).
+  would credit a refunded message: the mainchain rejects it (SC-CP-7, :func:`is_cursor_before_refund`);
+  a producer picks the highest cursor the mainchain accepts (:func:`get_cursor_after_refunds`).
 """
 
 from __future__ import annotations
@@ -219,3 +220,18 @@ def is_cursor_before_refund(relay_height: int, refund_height: int, cursor: int) 
     """SC-HDR-6 / SC-CP-7: would a block with ``cursor`` take a message relayed at ``relay_height``
     before its refund at ``refund_height`` became an input (so credit a refunded message)?"""
     return relay_height <= cursor < refund_height
+
+
+def get_cursor_after_refunds(voids: Sequence[VoidedInput], cursor: int) -> int:
+    """SC-HDR-6 / SC-CP-7 (SCB-6, the producer's side): the highest cursor ``<= cursor`` that no
+    voided slot has in ``[relay_height, refund_height)``, so the block's checkpoint is not
+    ``SC_CURSOR_BEFORE_REFUND``. Never below the parent's cursor: a standing cursor is below the
+    relay height of every slot refunded after it (SC-MSG-3)."""
+    lowered = True
+    while lowered:
+        lowered = False
+        for void in voids:
+            if is_cursor_before_refund(void.relay_height, void.refund_height, cursor):
+                cursor = void.relay_height - 1
+                lowered = True
+    return cursor
