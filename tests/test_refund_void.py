@@ -287,3 +287,43 @@ def test_cursor_after_refunds_is_the_highest_acceptable(voids: list[VoidedInput]
 
     assert chosen <= cursor and not rejected(chosen)
     assert all(rejected(c) for c in range(chosen + 1, cursor + 1))
+
+
+def test_the_watcher_proves_a_refunded_message_credited() -> None:
+    """reference/watcher.py (SC-DSP-21/22): the watcher posts a credits proof against B's checkpoint
+    crediting the message refunded at 21, none against the one leaving it out; the proof reverts."""
+    from reference.watcher import SidechainWatcher
+    from spec.sidechain.transactions import match_sidechain_message
+
+    for fraud in (True, False):
+        state = sb.initial()
+        inputs: list[Deposit | InboundMessage] = []
+        blocks: list[tuple[int, list[list[TxOutput]]]] = [
+            (12, [[sb.deposit_output(sb.CHAIN_A, 1000)]]),
+            (14, [[sb.message_output(CHECKPOINT_A)]]),
+            (17, [[sb.deposit_output(B, 7)], [_relay(0)]]),
+            (21, [[sb.refund_output(sb.CHAIN_A, 0, 0)]]),
+        ]
+        for height, outputs in blocks:
+            result = apply_block_to_sidechains(state, sb.block(height, *outputs), height, sb.keys(), PRESET)
+            state = result.state
+            handed: list[Deposit | InboundMessage] = [*result.deposits, *result.inbound]
+            inputs += [i for i in handed if i.sidechain_id == B]
+        credits = input_credits(inputs) if fraud else input_credits(inputs[:1])
+        head = replace(sb.header(sb.SPEC_B, 0, bytes(32), 21), credits_root=compute_credits_root(credits))
+        blocks.append((23, [[sb.message_output(sb.sign(head, sb.SPEC_B.federation))]]))
+        watcher = SidechainWatcher(PRESET, sb.ALICE)
+        state = sb.initial()
+        for height, outputs in blocks:
+            transactions = sb.block(height, *outputs)
+            result = apply_block_to_sidechains(state, transactions, height, sb.keys(), PRESET)
+            state = result.state
+            watcher.on_block(transactions)
+            watcher.observe_inputs(height, (*result.deposits, *result.inbound))
+        posts = watcher.on_tip(state, 24)
+        assert len(posts) == int(fraud)
+        for posted in posts:
+            message = match_sidechain_message(posted[0].script_pubkey, PRESET)
+            assert isinstance(message, CreditsProof) and len(message.inputs) == 2
+            after = apply_block_to_sidechains(state, sb.block(24, posted), 24, sb.keys(), PRESET)
+            assert after.state.chains[B].checkpoints == () and after.penalties
