@@ -24,7 +24,14 @@ from spec.ledger.transaction import Transaction, TxOutput, encode_transaction
 from spec.masternode.quorum import QuorumType
 from spec.presets import Preset
 from spec.sidechain.accumulator import CreditsProof, encode_credits_proof, input_credits
-from spec.sidechain.header import BlockCredit, Checkpoint, Deposit, InboundMessage, compute_credits_root
+from spec.sidechain.header import (
+    BlockCredit,
+    Checkpoint,
+    Deposit,
+    InboundMessage,
+    compute_credits_root,
+    compute_header_hash,
+)
 
 FORK = "sidechains"
 Blocks = list[tuple[int, Sequence[Sequence[TxOutput]]]]
@@ -251,6 +258,7 @@ def _credits_proof_cases(preset: Preset) -> Iterator[CaseSpec]:
         expect_error="DSP_NOT_FRAUD",
         fork=FORK,
     )
+    yield from _second_range_cases(preset)
     yield CaseSpec(
         "credits_proof",
         "voided_message_only_credited",
@@ -259,3 +267,43 @@ def _credits_proof_cases(preset: Preset) -> Iterator[CaseSpec]:
         data((inputs[1], inputs[2])),
         fork=FORK,
     )
+
+
+def _second_range_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-DSP-21 over B's second range (12, 21]: B's checkpoint 0 (cursor 12, posted at 15) took the
+    deposit of 50; then a deposit of 5 at 16, a deposit of 30 and the message at 17 (slot (17, 1)),
+    refunded at 21: the voided entry is ``count(16) + 1 - count(12) = 2`` of the range's list."""
+    b_0 = _b_checkpoint(12, [BlockCredit(sb.BOB_ON_SIDECHAIN, 50)])
+    blocks: Blocks = [
+        (12, [[sb.deposit_output(sb.CHAIN_A, 1000), sb.deposit_output(sb.CHAIN_B, 50)]]),
+        (14, [[sb.message_output(CHECKPOINT_A)]]),
+        (15, [[sb.message_output(b_0)]]),
+        (16, [[sb.deposit_output(sb.CHAIN_B, 5)]]),
+        (RELAY_AT, [[sb.deposit_output(sb.CHAIN_B, 30)], [RELAY]]),
+        (REFUND_AT, [[REFUND]]),
+    ]
+    inputs = _b_inputs(preset, blocks)[1:]
+    assert [credit.amount for credit in inputs] == [5, 30, 250]
+    for name, credits, error, description in (
+        ("voided_message_credited_second_range", inputs, None, "credits the refunded message: reverted"),
+        ("voided_message_left_out_second_range", inputs[:2], "DSP_NOT_FRAUD", "leaves it out: no fraud"),
+    ):
+        head = replace(
+            sb.header(sb.SPEC_B, 1, compute_header_hash(b_0.header), REFUND_AT),
+            credits_root=compute_credits_root(credits),
+        )
+        posted = [*blocks, (LATE_AT, [[sb.message_output(sb.sign(head, sb.SPEC_B.federation))]])]
+        proof = CreditsProof(head, inputs)
+        yield CaseSpec(
+            "credits_proof",
+            name,
+            f"SC-DSP-21 with SC-HDR-6 over B's second range (12, 21] (inputs 5, 30 and the message "
+            f"refunded at 21, list index 2): B's checkpoint 1 {description}",
+            {
+                **_data(preset, posted),
+                "proof": encode_credits_proof(proof, preset).hex(),
+                "height": LATE_AT + 1,
+            },
+            expect_error=error,
+            fork=FORK,
+        )
