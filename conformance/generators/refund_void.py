@@ -152,6 +152,27 @@ def _late_checkpoint_cases(preset: Preset) -> Iterator[CaseSpec]:
         "voided slot (relay 17, position 1, refund 21) and its escrow gives the 250 back to A",
         _data(preset, refunded),
     )
+    outbox_two = [*OUTBOX_A, sb.message(sb.CHAIN_B, 60)]
+    second: Blocks = [
+        (12, [[sb.deposit_output(sb.CHAIN_A, 1000), sb.deposit_output(sb.CHAIN_B, 50)]]),
+        (14, [[sb.message_output(sb.genesis_checkpoint(sb.SPEC_A, 12, outbox_two))]]),
+        (
+            RELAY_AT,
+            [
+                [sb.deposit_output(sb.CHAIN_B, 30)],
+                [sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, outbox_two, 0))],
+            ],
+        ),
+        (18, [[sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, outbox_two, 1))]]),
+        (22, [[sb.refund_output(sb.CHAIN_A, 0, 1)]]),
+        (23, [[sb.refund_output(sb.CHAIN_A, 0, 0)]]),
+    ]
+    yield _case(
+        "two_refunds_voids_in_slot_order",
+        "SC-MSG-5: the message relayed at 18 (slot (18, 0)) is refunded at 22, the one relayed at 17 "
+        "(slot (17, 1)) at 23: B's voided slots are listed in slot order",
+        _data(preset, second),
+    )
     for cursor in (RELAY_AT, REFUND_AT - 1):
         yield _case(
             f"late_checkpoint_cursor_{cursor}_before_refund",

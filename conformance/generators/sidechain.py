@@ -873,6 +873,20 @@ def _message_cases(
         run([*prefix, (17, [[sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, OUTBOX, 0))]])]),
         "SC_WRONG_ENTRY_KIND",
     )
+    sideways = [replace(sb.withdrawal(5), target_chain=sb.CHAIN_B)]
+    yield _case(
+        "apply_blocks",
+        "claim_withdrawal_to_other_chain",
+        "SC-PEG-3: a claim of a WITHDRAWAL entry whose target is sidechain B, not the mainchain",
+        run(
+            [
+                prefix[0],
+                (14, [[sb.message_output(sb.genesis_checkpoint(sb.SPEC_A, 12, sideways))]]),
+                (17, [list(sb.claim_outputs(sb.outbox_proof(sb.SPEC_A, 0, sideways, 0)))]),
+            ]
+        ),
+        "SC_WRONG_ENTRY_KIND",
+    )
     for name, target in (("to_mainchain", 0), ("to_itself", sb.CHAIN_A), ("to_unknown", 9)):
         outbox = [sb.message(target, 5)]
         cp = sb.genesis_checkpoint(sb.SPEC_A, 12, outbox)
