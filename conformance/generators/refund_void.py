@@ -121,6 +121,12 @@ def generate_cursor_cases() -> Iterator[CaseSpec]:
             28,
         ),
         (
+            "chained_listed_first",
+            "the slot whose window the cursor lands in is listed before the one it dropped below",
+            [[17, 1, 27], [25, 0, 31]],
+            28,
+        ),
+        (
             "two_windows_apart",
             "the second slot's window does not hold the cursor",
             [[17, 1, 21], [25, 0, 31]],
