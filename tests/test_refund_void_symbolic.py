@@ -19,4 +19,6 @@ def test_refund_void_wrappers_on_examples() -> None:
     assert not contracts.voided_from_refund(17, 1, 21, 20)
     assert not contracts.credited_after_refund(0, 21, 17, 21)
     assert not contracts.credited_after_refund(0, 16, 17, 21)
+    assert contracts.producer_cursor(17, 27, 25, 31, 28) == 16
+    assert contracts.producer_cursor(17, 21, 25, 31, 23) == 23
     assert not voided_one_block_early(17, 21, 20)  # the canary's counterexample

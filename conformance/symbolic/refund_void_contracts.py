@@ -13,15 +13,18 @@ Contracts (rule references in brackets):
 * never both [SC-MSG-5 with SC-CP-7 and SCB-2]: a message refunded at ``refund`` (so every standing
   cursor was below its relay height, SC-MSG-3) is never credited by a block whose checkpoint the
   mainchain accepts afterwards, whatever the block's parent cursor and cursor.
+* the producer's cursor [SC-HDR-6 / SC-CP-7, SCB-6]: with two voided slots, the cursor
+  ``get_cursor_after_refunds`` picks is at most the one asked, outside both windows, and the one
+  asked itself when it is outside both.
 * the canary ``tests/refund_void_symbolic_canary.py`` claims a block one height before the refund
   already leaves the message out; CrossHair must refute it.
 """
 
 from __future__ import annotations
 
-from spec.sidechain.header import VoidedInput, is_cursor_before_refund, is_voided
+from spec.sidechain.header import VoidedInput, get_cursor_after_refunds, is_cursor_before_refund, is_voided
 
-__all__ = ["before_refund", "credited_after_refund", "voided_from_refund"]
+__all__ = ["before_refund", "credited_after_refund", "producer_cursor", "voided_from_refund"]
 
 
 def before_refund(relay: int, refund: int, cursor: int) -> bool:
@@ -57,3 +60,16 @@ def credited_after_refund(parent_cursor: int, cursor: int, relay: int, refund: i
     accepted = not is_cursor_before_refund(relay, refund, cursor)
     in_range = parent_cursor < relay <= cursor
     return accepted and in_range and not is_voided(VoidedInput(relay, 0, refund), cursor)
+
+
+def producer_cursor(r1: int, f1: int, r2: int, f2: int, c: int) -> int:
+    """SC-HDR-6 / SC-CP-7: the producer's cursor for ``c`` against two voided slots is accepted by
+    SC-CP-7.
+
+    pre: 1 <= r1 < f1 <= 10**6 and 1 <= r2 < f2 <= 10**6 and 0 <= c <= 2 * 10**6
+    post: __return__ <= c
+    post: not is_cursor_before_refund(r1, f1, __return__)
+    post: not is_cursor_before_refund(r2, f2, __return__)
+    post: __return__ == c or is_cursor_before_refund(r1, f1, c) or is_cursor_before_refund(r2, f2, c)
+    """
+    return get_cursor_after_refunds((VoidedInput(r1, 0, f1), VoidedInput(r2, 1, f2)), c)
