@@ -19,27 +19,40 @@ any other exception escapes and is a finding, and a broken invariant raises
   ``[0, max_escrow]``, total escrow changes by exactly deposits minus payouts, and no withdrawal
   or message key is spent twice; a refund never bounces a message a standing checkpoint of its
   destination acknowledges, and a message leaves the pending set unrefunded only when a settled
-  checkpoint acknowledges it (SC-MSG-3).
+  checkpoint acknowledges it (SC-MSG-3). A step may instead revert B's latest checkpoint (a game
+  lost in its window); each refund voids exactly its message's slot on the destination (SC-MSG-5),
+  no standing checkpoint takes a voided slot before its refund (SC-CP-7), and the honest blocks of
+  B's standing checkpoints (SCB-2 with the voids) never credit a refunded message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from conformance import sidechainbuilder as sb
 from spec.encoding import decode, encode
 from spec.errors import CheckpointBadSignature, DecodeError, SidechainBadSpec, SpecError
 from spec.presets import DEVNET
+from spec.sidechain.chain import MainchainInputs, select_inputs
 from spec.sidechain.checkpoint import apply_checkpoint, check_equivocation, is_signed_by
-from spec.sidechain.header import CHECKPOINT_CODEC, encode_checkpoint
+from spec.sidechain.header import (
+    CHECKPOINT_CODEC,
+    Deposit,
+    InboundMessage,
+    VoidedInput,
+    encode_checkpoint,
+    is_cursor_before_refund,
+)
 from spec.sidechain.messages import get_acknowledging_checkpoint, is_acknowledged_for_good
 from spec.sidechain.registry import (
     SIDECHAIN_SPEC_CODEC,
+    SidechainRecord,
     SidechainsState,
     check_sidechain_spec,
     encode_sidechain_spec,
     total_escrow,
 )
+from spec.sidechain.settlement import check_dispute_window, revert_checkpoints
 from spec.sidechain.state import apply_block_to_sidechains
 from spec.sidechain.transactions import match_sidechain_message, sidechain_message_script
 
@@ -133,13 +146,75 @@ def _program_block(height: int, op: int, arg: int, state: SidechainsState) -> li
     return [[sb.message_output(sb.sign(head, sb.SPEC_B.federation))]]
 
 
+def _is_revert(op: int, arg: int) -> bool:
+    """A program step that reverts B's latest checkpoint (a game lost inside its window) before an
+    empty block, instead of posting a checkpoint."""
+    return op % 5 == 4 and arg >= 240
+
+
+def _check_voids(
+    state: SidechainsState, result: SidechainsState, inbound: Sequence[InboundMessage], height: int
+) -> None:
+    """SC-MSG-5 / SC-CP-7: each bounce voids its message's slot on the destination, nothing else
+    does, and no standing checkpoint's cursor takes a voided slot before its refund."""
+    bounced = [m for m in inbound if m.sidechain_id == m.source_chain]
+    for chain_id, record in result.chains.items():
+        expected = {
+            VoidedInput(
+                state.pending_messages[key].relay_height, state.pending_messages[key].position, height
+            )
+            for key in ((m.source_chain, m.source_height, m.source_index) for m in bounced)
+            if state.pending_messages[key].destination == chain_id
+        }
+        before = state.chains[chain_id].voids if chain_id in state.chains else ()
+        _require(set(record.voids) == set(before) | expected, "SC-MSG-5: voids changed other than by refunds")
+        _require(len(record.voids) == len(before) + len(expected), "SC-MSG-5: a slot voided twice")
+        for checkpoint in record.checkpoints:
+            _require(
+                not any(
+                    is_cursor_before_refund(v.relay_height, v.refund_height, checkpoint.deposit_cursor)
+                    for v in record.voids
+                ),
+                "SC-CP-7: a standing checkpoint takes a refunded message before its refund",
+            )
+
+
+def _check_never_both(
+    record: SidechainRecord, deposits: list[Deposit], messages: list[InboundMessage]
+) -> None:
+    """SC-HDR-6 / SCB-2: the honest blocks of B's standing checkpoints credit no voided slot."""
+    inputs = MainchainInputs(10**9, 0, tuple(deposits), tuple(messages), record.voids)
+    voided = {(v.relay_height, v.position) for v in record.voids}
+    parent = 0
+    for checkpoint in record.checkpoints:
+        taken = select_inputs(sb.CHAIN_B, parent, checkpoint.deposit_cursor, inputs)
+        _require(
+            not any(
+                isinstance(i, InboundMessage) and (i.mainchain_height, i.position) in voided for i in taken
+            ),
+            "SC-MSG-5: a message credited on its destination and refunded to its source",
+        )
+        parent = checkpoint.deposit_cursor
+
+
 def fuzz_block(data: bytes) -> None:
-    """SC-BLK-1..3, SC-PEG-5/6 on a program of sidechain operations (two bytes each)."""
+    """SC-BLK-1..3, SC-PEG-5/6, SC-MSG-3/5, SC-CP-7 on a program of sidechain operations (two bytes each)."""
     state = _funded()
     height = 14
+    deposits: list[Deposit] = []
+    messages: list[InboundMessage] = []
     for i in range(0, min(len(data), 24) - 1, 2):
         height += 1 + data[i] // 64
-        outputs = _program_block(height, data[i], data[i + 1], state)
+        if _is_revert(data[i], data[i + 1]) and state.chains[sb.CHAIN_B].checkpoints:
+            latest = len(state.chains[sb.CHAIN_B].checkpoints) - 1
+            try:
+                check_dispute_window(state, sb.CHAIN_B, latest, height)
+                state = revert_checkpoints(state, sb.CHAIN_B, latest)
+            except SpecError:
+                pass
+            outputs: list[list[object]] = []
+        else:
+            outputs = _program_block(height, data[i], data[i + 1], state)
         txs = sb.block(height, *outputs)  # type: ignore[arg-type]
         before = total_escrow(state)
         try:
@@ -175,6 +250,10 @@ def fuzz_block(data: bytes) -> None:
                 is_acknowledged_for_good(state, state.pending_messages[key], height),
                 "SC-MSG-3: a message left the pending set before its acknowledgement settled",
             )
+        _check_voids(state, result.state, result.inbound, height)
+        deposits += [d for d in result.deposits if d.sidechain_id == sb.CHAIN_B]
+        messages += [m for m in result.inbound if m.sidechain_id == sb.CHAIN_B]
+        _check_never_both(result.state.chains[sb.CHAIN_B], deposits, messages)
         state = result.state
 
 
@@ -208,6 +287,8 @@ def sidechain_seeds() -> dict[str, dict[str, bytes]]:
         "deposits": bytes([0, 10, 5, 11, 64, 14]),
         "checkpoint_b": bytes([4, 12, 132, 13]),
         "relay_ack_refund": bytes([132, 1, 69, 17, 3, 1, 3, 1, 0, 10]),
+        "ack_revert_refund_late_checkpoint": bytes([132, 1, 69, 17, 4, 240, 3, 1, 69, 17, 69, 30]),
+        "refund_late_checkpoint": bytes([132, 1, 193, 1, 194, 17, 194, 30]),
     }
     return {
         "sidechain_message": {f"seed-{k}": v for k, v in messages.items()},

@@ -99,6 +99,7 @@ from spec.sidechain.header import (
     SidechainHeader,
     compute_checkpoint_message,
     compute_header_hash,
+    get_cursor_after_refunds,
 )
 from spec.sidechain.liveness import compute_round, get_proposer
 from spec.sidechain.registry import SidechainRecord
@@ -306,7 +307,8 @@ class SidechainService:
             hook(block.header.height, (*outputs.deposits, *outputs.inbound))
 
     def mainchain_inputs(self, sidechain_id: int) -> MainchainInputs:
-        """SCB-2: the deposits and inbound messages of the best chain's blocks for ``sidechain_id``."""
+        """SCB-2: the deposits and inbound messages of the best chain's blocks for ``sidechain_id``
+        and its voided slots (SC-HDR-6: the messages refunded to their source, left out)."""
         state = self.chain_state()
         record = state.sidechains.chains[sidechain_id]
         deposits: list[Deposit] = []
@@ -326,7 +328,9 @@ class SidechainService:
                 message = decode(INBOUND_MESSAGE_CODEC, bytes(data))
                 if message.sidechain_id == sidechain_id:
                     messages.append(message)
-        return MainchainInputs(state.height, record.spec.peg_in_depth, tuple(deposits), tuple(messages))
+        return MainchainInputs(
+            state.height, record.spec.peg_in_depth, tuple(deposits), tuple(messages), record.voids
+        )
 
     # ------------------------------------------------------------------------- local chains
 
@@ -692,7 +696,9 @@ class SidechainService:
             return []
         sidechain_id = chain.record.spec.sidechain_id
         inputs = self.mainchain_inputs(sidechain_id)
-        cursor = max(tip.deposit_cursor, inputs.mainchain_tip - inputs.peg_in_depth)
+        cursor = get_cursor_after_refunds(
+            inputs.voids, max(tip.deposit_cursor, inputs.mainchain_tip - inputs.peg_in_depth)
+        )
         pending = self.pool(sidechain_id)
         fresh = [
             height

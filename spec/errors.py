@@ -2110,6 +2110,12 @@ class CheckpointCursorTooRecent(SidechainError):
     code = "SC_CURSOR_TOO_RECENT"
 
 
+class CheckpointCursorBeforeRefund(SidechainError):
+    """SC-CP-7: a checkpoint's cursor takes a refunded message's slot before its refund (SC-HDR-6)."""
+
+    code = "SC_CURSOR_BEFORE_REFUND"
+
+
 class FederationKeyMissing(SidechainError):
     """SC-CP-4: the chain holds no committed group key for the sidechain's federation quorum type."""
 

@@ -18,6 +18,7 @@ from dataclasses import replace
 from conformance import sidechainbuilder as sb
 from conformance.generators.credits_proof import generate_credits_proofs
 from conformance.generators.dispute_games import generate_dispute_games
+from conformance.generators.refund_void import generate_cursor_cases, generate_refund_voids
 from conformance.handlers.chain import quorum_record_json
 from conformance.handlers.sidechain import spec_json
 from conformance.model import JSON, CaseSpec
@@ -527,6 +528,7 @@ def generate_sidechain(preset: Preset) -> Iterator[CaseSpec]:
     yield from _checkpoint_cases(preset)
     yield from _equivocation_cases()
     yield from _proposer_cases(preset)
+    yield from generate_cursor_cases()
 
 
 # --------------------------------------------------------------------------------------------
@@ -871,6 +873,20 @@ def _message_cases(
         run([*prefix, (17, [[sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, OUTBOX, 0))]])]),
         "SC_WRONG_ENTRY_KIND",
     )
+    sideways = [replace(sb.withdrawal(5), target_chain=sb.CHAIN_B)]
+    yield _case(
+        "apply_blocks",
+        "claim_withdrawal_to_other_chain",
+        "SC-PEG-3: a claim of a WITHDRAWAL entry whose target is sidechain B, not the mainchain",
+        run(
+            [
+                prefix[0],
+                (14, [[sb.message_output(sb.genesis_checkpoint(sb.SPEC_A, 12, sideways))]]),
+                (17, [list(sb.claim_outputs(sb.outbox_proof(sb.SPEC_A, 0, sideways, 0)))]),
+            ]
+        ),
+        "SC_WRONG_ENTRY_KIND",
+    )
     for name, target in (("to_mainchain", 0), ("to_itself", sb.CHAIN_A), ("to_unknown", 9)):
         outbox = [sb.message(target, 5)]
         cp = sb.genesis_checkpoint(sb.SPEC_A, 12, outbox)
@@ -1061,6 +1077,7 @@ def generate_peg(preset: Preset) -> Iterator[CaseSpec]:
     yield from _outputs_cases(preset)
     yield from generate_dispute_games(preset)
     yield from generate_credits_proofs(preset)
+    yield from generate_refund_voids(preset)
 
 
 def _one_transaction(spec: CaseSpec) -> Iterator[CaseSpec]:

@@ -25,7 +25,7 @@ from spec.sidechain.chain import (
     encode_sidechain_block,
     genesis_state,
 )
-from spec.sidechain.header import Deposit, InboundMessage, compute_credits_root
+from spec.sidechain.header import Deposit, InboundMessage, VoidedInput, compute_credits_root
 from spec.trie import Trie
 from spec.vm import wasm
 from spec.vm.ferris import (
@@ -569,6 +569,16 @@ def _blocks_input(
         "peg_in_depth": inputs.peg_in_depth,
         "deposits": [_deposit_json(d) for d in inputs.deposits],
         "messages": [_message_json(m) for m in inputs.messages],
+        **(
+            {
+                "voids": [
+                    {"relay_height": v.relay_height, "position": v.position, "refund_height": v.refund_height}
+                    for v in inputs.voids
+                ]
+            }
+            if inputs.voids
+            else {}
+        ),
         "blocks": [encode_sidechain_block(b).hex() for b in blocks],
     }
 
@@ -761,6 +771,7 @@ def generate_sidechain_block(preset: Preset) -> Iterator[CaseSpec]:
     yield from _lock_time_cases(preset)
     yield from _outbox_proof_cases()
     yield from _bounce_cases(preset)
+    yield from _void_cases(preset)
 
 
 def _bounce_cases(preset: Preset) -> Iterator[CaseSpec]:
@@ -790,6 +801,37 @@ def _bounce_cases(preset: Preset) -> Iterator[CaseSpec]:
         inputs = MainchainInputs(40, 6, (deposit,), (bounce,))
         blocks, _ = _chain(preset, inputs, [([send], 11), ([], 16)])
         yield CaseSpec("apply_blocks", name, f"VM-5, SC-MSG-4: {description}", _blocks_input(inputs, blocks))
+
+
+def _void_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SCB-2 / SC-HDR-6: the mainchain refunded the message of slot (12, 0) at 14 (SC-MSG-5): a block
+    whose cursor reaches 14 leaves it out (not credited, not refunded, not in ``credits_root``);
+    one whose cursor stops before 14 still credits it (its checkpoint is SC-CP-7's to reject)."""
+    deposit = _deposit(11, 0, _account(0), 1_000_000)
+    messages = (_message(12, 0, _account(1), 40), _message(12, 1, _account(2), 7))
+    voided = MainchainInputs(40, 6, (deposit,), messages, (VoidedInput(12, 0, 14),))
+    plain = replace(voided, voids=())
+    for name, cursor, description in (
+        (
+            "voided_message_left_out",
+            14,
+            "cursor 14 reaches the refund: the message of slot (12, 0) is left out",
+        ),
+        ("voided_message_before_refund", 13, "cursor 13 is below the refund at 14: the message is credited"),
+    ):
+        blocks, _ = _chain(preset, voided, [([_hex(0, amount=5)], cursor)])
+        yield CaseSpec(
+            "apply_blocks", name, f"SCB-2 / SC-HDR-6: {description}", _blocks_input(voided, blocks)
+        )
+    crediting, _ = _chain(preset, plain, [([_hex(0, amount=5)], 14)])
+    yield CaseSpec(
+        "apply_blocks",
+        "voided_message_credited",
+        "SCB-2 / SC-HDR-6: a block (cursor 14) that credits the message refunded at 14: its state root "
+        "is not the one SCB-2 gives",
+        _blocks_input(voided, crediting),
+        expect_error="SCB_STATE_ROOT_MISMATCH",
+    )
 
 
 def _build_input(

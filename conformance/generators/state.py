@@ -56,7 +56,7 @@ from spec.masternode.registry import MasternodeEntry, MasternodeList, Masternode
 from spec.presets import Preset
 from spec.sidechain.dispute import DisputeOpening, Game
 from spec.sidechain.games import BondPayout, OpenGame
-from spec.sidechain.header import BlockCredit, SidechainHeader
+from spec.sidechain.header import BlockCredit, SidechainHeader, VoidedInput
 from spec.sidechain.items import (
     KIND_BOND_PAYOUT,
     KIND_DELIVERED_MESSAGE,
@@ -67,6 +67,7 @@ from spec.sidechain.items import (
     KIND_SIDECHAIN,
     KIND_SIDECHAIN_CHECKPOINT,
     KIND_SPENT_WITHDRAWAL,
+    KIND_VOIDED_INPUT,
     MARKER,
     sidechain_item_key,
     sidechain_items,
@@ -751,11 +752,11 @@ def sidechains_state() -> SidechainsState:
             tuple(_checkpoint(3, h) for h in range(3)),
             (InputMark(32, 1, bytes([0x5A]) * 32), InputMark(40, 5, bytes([0xA5]) * 32)),
         ),
-        9: SidechainRecord(spec_9, 33, 2**35 + 5),
+        9: SidechainRecord(spec_9, 33, 2**35 + 5, voids=(VoidedInput(45, 1, 49), VoidedInput(46, 0, 50))),
     }
     pending = {
-        (3, 1, 0): PendingMessage((3, 1, 0), 9, 1_500, 47, b"\xa1" * 32),
-        (3, 2, 7): PendingMessage((3, 2, 7), 9, 2**34, 48, b""),
+        (3, 1, 0): PendingMessage((3, 1, 0), 9, 1_500, 47, b"\xa1" * 32, 2),
+        (3, 2, 7): PendingMessage((3, 2, 7), 9, 2**34, 48, b"", 0),
     }
     opening = DisputeOpening(
         header=SidechainHeader(
@@ -925,15 +926,15 @@ def _sidechain_state_cases(preset: Preset) -> Iterator[CaseSpec]:
         ),
         (
             "pending_value_short",
-            "a pending message value is three u64",
+            "a pending message value is three u64, the sender and the position u64",
             "DECODE_TRUNCATED",
             {key(KIND_PENDING_MESSAGE, 3, 1, 0): pending_v[:-1]},
         ),
         (
             "unknown_sidechain_kind",
-            "kind 0x19 follows the sidechain kinds (0x10..0x18) and is not in the layout",
+            "kind 0x1a follows the sidechain kinds (0x10..0x19) and is not in the layout",
             "STATE_ITEM_BAD_KEY",
-            {key(0x19, 3): MARKER},
+            {key(0x1A, 3): MARKER},
         ),
         (
             "next_game_zero",
@@ -958,6 +959,18 @@ def _sidechain_state_cases(preset: Preset) -> Iterator[CaseSpec]:
             "a first input mark with count 0 (a mark records at least one input)",
             "STATE_ITEM_BAD_VALUE",
             {key(KIND_INPUT_MARK, 3, 32): bytes(8) + bytes(32)},
+        ),
+        (
+            "voided_input_orphan",
+            "a voided input (0x19) of a sidechain without a record (SC-MSG-5)",
+            "STATE_ITEM_BAD_KEY",
+            {key(KIND_VOIDED_INPUT, 5, 45, 1): sidechain[key(KIND_VOIDED_INPUT, 9, 45, 1)]},
+        ),
+        (
+            "voided_input_value_long",
+            "a voided input's value is one u64 (the refund height)",
+            "DECODE_TRAILING_BYTES",
+            {key(KIND_VOIDED_INPUT, 9, 45, 1): bytes(9)},
         ),
         (
             "input_mark_key_short",
@@ -996,6 +1009,12 @@ def _sidechain_key_cases() -> Iterator[CaseSpec]:
         ),
         ("pending", "a pending message: chain, checkpoint height, leaf", KIND_PENDING_MESSAGE, (3, 2, 7)),
         ("input_mark", "an input mark: chain id, mainchain height (SC-DSP-20)", KIND_INPUT_MARK, (3, 40)),
+        (
+            "voided_input",
+            "a voided input: chain id, relay height, position (SC-MSG-5)",
+            KIND_VOIDED_INPUT,
+            (9, 47, 2),
+        ),
         ("dispute_game", "an open dispute game: its id (SC-DSP-14)", KIND_DISPUTE_GAME, (4,)),
         ("bond_payout", "a payable bond: its game id (SC-DSP-17)", KIND_BOND_PAYOUT, (5,)),
         ("next_game", "the next game id: no part (SC-DSP-14)", KIND_NEXT_GAME, ()),
@@ -1009,7 +1028,13 @@ def _sidechain_key_cases() -> Iterator[CaseSpec]:
         )
     invalid: list[tuple[str, str, int, tuple[int, ...]]] = [
         ("kind_below", "kind 0x0f is not a sidechain item kind", 0x0F, (3,)),
-        ("kind_above", "kind 0x19 is not a sidechain item kind", 0x19, (3, 0, 1)),
+        ("kind_above", "kind 0x1a is not a sidechain item kind", 0x1A, (3, 0, 1)),
+        (
+            "voided_input_two_parts",
+            "a voided input key has three parts (SC-MSG-5)",
+            KIND_VOIDED_INPUT,
+            (3, 47),
+        ),
         ("record_two_parts", "a record key has one part", KIND_SIDECHAIN, (3, 0)),
         ("record_no_part", "a record key has one part", KIND_SIDECHAIN, ()),
         ("checkpoint_one_part", "a checkpoint key has two parts", KIND_SIDECHAIN_CHECKPOINT, (3,)),

@@ -22,8 +22,9 @@ inbound messages and released amounts, then the final state and its ``total_escr
 An invalid run fails at one block.
 
 A chain that was handed inputs also lists ``"input_marks": [{"height", "count", "accumulator"}]``
-(SC-DSP-20). ``credits_proof`` runs ``blocks`` as ``apply_blocks`` does, then checks a wrong-credits
-``proof`` (hex) posted at mainchain ``height`` (SC-DSP-21).
+(SC-DSP-20), and a chain one of whose inbound messages was refunded ``"voids": [{"relay_height",
+"position", "refund_height"}]`` (SC-MSG-5). ``credits_proof`` runs ``blocks`` as ``apply_blocks``
+does, then checks a wrong-credits ``proof`` (hex) posted at mainchain ``height`` (SC-DSP-21).
 
 ``apply_transaction`` (MEMPOOL-1's check, SC-BLK-1/3 for one transaction) runs ``blocks`` as
 ``apply_blocks`` does, then one ``transaction`` (hex) at mainchain ``height``
@@ -45,7 +46,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from conformance.handlers.masternode import objects, parse_quorums
-from conformance.jsonio import field, from_hex, hex_field, int_field, to_hex
+from conformance.jsonio import field, from_hex, from_json_int, hex_field, int_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.block import decode_block
 from spec.chain.state import initial_state, sidechain_outputs
@@ -67,11 +68,13 @@ from spec.sidechain.header import (
     Deposit,
     InboundMessage,
     SidechainHeader,
+    VoidedInput,
     compute_checkpoint_message,
     compute_header_hash,
     decode_checkpoint,
     decode_sidechain_header,
     encode_checkpoint,
+    get_cursor_after_refunds,
 )
 from spec.sidechain.items import sidechain_items
 from spec.sidechain.liveness import compute_round, get_proposer
@@ -265,6 +268,7 @@ def state_json(state: SidechainsState) -> dict[str, JSON]:
                 "escrow": record.escrow,
                 "checkpoints": checkpoints,
                 **marks_json(record.input_marks),
+                **voids_json(record.voids),
             }
         )
     pending: list[JSON] = [
@@ -295,6 +299,16 @@ def marks_json(marks: Sequence[InputMark]) -> dict[str, JSON]:
     """SC-DSP-20: a record's input marks (no key without any, so outputs of vectors without inputs
     are unchanged)."""
     return {"input_marks": [mark_json(mark) for mark in marks]} if marks else {}
+
+
+def voids_json(voids: Sequence[VoidedInput]) -> dict[str, JSON]:
+    """SC-MSG-5: a record's voided inputs as ``{"voids": [{"relay_height", "position",
+    "refund_height"}]}`` (no key without any, so outputs of vectors without refunds are unchanged)."""
+    listed: list[JSON] = [
+        {"relay_height": v.relay_height, "position": v.position, "refund_height": v.refund_height}
+        for v in voids
+    ]
+    return {"voids": listed} if listed else {}
 
 
 def games_json(state: SidechainsState) -> dict[str, JSON]:
@@ -548,8 +562,21 @@ def handle_proposer(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"round": round_, "proposer": get_proposer(int_field(data, "height"), round_, members)}
 
 
+def handle_cursor_after_refunds(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-HDR-6 / SC-CP-7 (the producer's cursor): ``{voids: [[relay_height, position,
+    refund_height]], cursor}`` -> the highest cursor at or below ``cursor`` that no voided slot has
+    in ``[relay_height, refund_height)``."""
+    del preset
+    raw = field(data, "voids")
+    if not isinstance(raw, list) or not all(isinstance(v, list) and len(v) == 3 for v in raw):
+        raise BadInput("voids must be a list of [relay_height, position, refund_height]")
+    voids = [VoidedInput(*(from_json_int(x) for x in v)) for v in raw]
+    return get_cursor_after_refunds(voids, int_field(data, "cursor"))
+
+
 SIDECHAIN_HANDLERS: dict[str, Handler] = {
     "proposer": handle_proposer,
+    "cursor_after_refunds": handle_cursor_after_refunds,
     "decode_checkpoint": handle_decode_checkpoint,
     "decode_header": handle_decode_header,
     "match_message": handle_match_message,

@@ -10,7 +10,8 @@ JSON shapes:
   ``{kind, target_chain, recipient, amount, payload, sender}`` (VM-5).
 * a deposit: ``{sidechain_id, mainchain_height, position, txid, output_index, recipient, amount}``;
   an inbound message: ``{sidechain_id, mainchain_height, position, source_chain, source_height,
-  source_index, sender, recipient, amount, payload}`` (SC-HDR-5).
+  source_index, sender, recipient, amount, payload}`` (SC-HDR-5); ``voids`` (optional):
+  ``[{relay_height, position, refund_height}]``, the slots of refunded messages (SC-HDR-6).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from spec.sidechain.chain import (
     encode_sidechain_block,
     genesis_state,
 )
-from spec.sidechain.header import Deposit, InboundMessage, compute_header_hash
+from spec.sidechain.header import Deposit, InboundMessage, VoidedInput, compute_header_hash
 from spec.trie import Trie
 from spec.vm import evm, wasm
 from spec.vm.ferris import (
@@ -250,6 +251,15 @@ def _inputs(data: dict[str, JSON]) -> MainchainInputs:
         int_field(data, "peg_in_depth"),
         tuple(_deposit(v, f"deposits[{i}]") for i, v in enumerate(_list(data, "deposits"))),
         tuple(_message(v, f"messages[{i}]") for i, v in enumerate(_list(data, "messages"))),
+        tuple(_void(v, f"voids[{i}]") for i, v in enumerate(_list(data, "voids") if "voids" in data else [])),
+    )
+
+
+def _void(raw: JSON, where: str) -> VoidedInput:
+    if not isinstance(raw, dict):
+        raise BadInput(f"{where} is not an object")
+    return VoidedInput(
+        int_field(raw, "relay_height"), int_field(raw, "position"), int_field(raw, "refund_height")
     )
 
 
@@ -298,8 +308,9 @@ def handle_build_block(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
     """SCB-1..5: ``{vm_kind, sidechain_id, genesis_timestamp, genesis_cursor, mainchain_tip,
-    peg_in_depth, deposits, messages, blocks}`` -> each block's result and the final state, or the
-    first code (blocks apply in order from the genesis state; ``blocks`` are hex block encodings)."""
+    peg_in_depth, deposits, messages, voids (optional), blocks}`` -> each block's result and the
+    final state, or the first code (blocks apply in order from the genesis state; ``blocks`` are
+    hex block encodings)."""
     state = _genesis(data)
     inputs = _inputs(data)
     results: list[JSON] = []

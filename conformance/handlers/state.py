@@ -135,10 +135,12 @@ def handle_sidechain_item_key(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 
 def handle_sidechains_from_items(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """SC-STATE-1: ``{items}`` (sidechain items only, kinds 0x10..0x14) -> the decoded sidechains
+    """SC-STATE-1: ``{items}`` (sidechain items only, kinds 0x10..0x19) -> the decoded sidechains
     state, or the code: ``chains`` (by id: the spec's fields, activation height, escrow and each
     checkpoint's fields), ``spent`` and ``delivered`` (sorted ``[chain, height, leaf]`` keys),
-    ``pending`` (sorted by key: each message's own key, destination, amount and relay height), the
+    ``pending`` (sorted by key: each message's own key, destination, amount, relay height and
+    position), a chain's ``voids`` (``[relay_height, position, refund_height]``, SC-MSG-5) when it
+    has any, the
     open ``games`` and ``bond_payouts`` when there are any, and ``next_game``, the id the next
     opened game gets (always present: 0 when no 0x17 item is stored, SC-DSP-14)."""
     del preset
@@ -169,6 +171,11 @@ def handle_sidechains_from_items(preset: Preset, data: dict[str, JSON]) -> JSON:
                     for c in record.checkpoints
                 ],
                 "input_marks": [[m.height, m.count, to_hex(m.accumulator)] for m in record.input_marks],
+                **(
+                    {"voids": [[v.relay_height, v.position, v.refund_height] for v in record.voids]}
+                    if record.voids
+                    else {}
+                ),
             }
             for _, record in sorted(state.chains.items())
         ],
@@ -180,6 +187,7 @@ def handle_sidechains_from_items(preset: Preset, data: dict[str, JSON]) -> JSON:
                 "destination": message.destination,
                 "amount": message.amount,
                 "relay_height": message.relay_height,
+                "position": message.position,
             }
             for _, message in sorted(state.pending_messages.items())
         ],

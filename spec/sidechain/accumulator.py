@@ -25,8 +25,11 @@ another recipient or amount.
   sidechain registered (``SC_UNKNOWN_SIDECHAIN``); checkpoint accepted and window open (SC-DSP-11:
   ``SC_UNKNOWN_CHECKPOINT``, ``DSP_WINDOW_CLOSED``); the header hashes to the accepted header hash
   (``DSP_HEADER_MISMATCH``); the list has ``count(c) - count(p)`` inputs and folds ``acc(p)`` to
-  ``acc(c)`` (``DSP_INPUTS_MISMATCH``); their credits root differs from the header's
-  ``credits_root`` (``DSP_NOT_FRAUD`` otherwise). A valid proof reverts the checkpoint at that
+  ``acc(c)`` (``DSP_INPUTS_MISMATCH``); the credits root of the list *without its voided slots*
+  (the messages refunded to their source, SC-MSG-5 / SC-HDR-6: slot ``(r, q)`` is the list's entry
+  ``count(r - 1) + q - count(p)``, :func:`get_voided_indexes`) differs from the header's
+  ``credits_root`` (``DSP_NOT_FRAUD`` otherwise): a block that credits a refunded message is
+  provably wrong. A valid proof reverts the checkpoint at that
   height and every later one with the federation penalised (SC-DSP-12/13). The list is at most
   ``dispute.max_opening_credits`` long (the opening's bound, SC-DSP-14).
 * **SC-DSP-22 on the mainchain** a proof travels as sidechain message kind 8 (SC-TX-0, an output of
@@ -62,6 +65,7 @@ from spec.sidechain.header import (
     InboundMessage,
     SidechainHeader,
     compute_header_hash,
+    is_voided,
 )
 from spec.sidechain.registry import InputMark, SidechainRecord, SidechainsState, get_sidechain
 from spec.sidechain.settlement import check_dispute_window
@@ -121,12 +125,30 @@ def get_input_mark(marks: Sequence[InputMark], cursor: int) -> InputMark:
     return marks[index] if index >= 0 else NO_MARK
 
 
+def get_parent_cursor(record: SidechainRecord, height: int) -> int:
+    """SC-DSP-21: where the cursor range of the accepted checkpoint at ``height`` starts: its
+    parent's cursor, 0 at height 0."""
+    return record.checkpoints[height - 1].deposit_cursor if height > 0 else 0
+
+
 def get_range_marks(record: SidechainRecord, height: int) -> tuple[InputMark, InputMark]:
     """SC-DSP-21: the marks at the parent's cursor (0 at height 0) and at the cursor of the
     accepted checkpoint at ``height`` (which must exist)."""
-    parent_cursor = record.checkpoints[height - 1].deposit_cursor if height > 0 else 0
+    parent_cursor = get_parent_cursor(record, height)
     cursor = record.checkpoints[height].deposit_cursor
     return get_input_mark(record.input_marks, parent_cursor), get_input_mark(record.input_marks, cursor)
+
+
+def get_voided_indexes(record: SidechainRecord, parent_cursor: int, cursor: int) -> frozenset[int]:
+    """SC-DSP-21 (SC-HDR-6): the indexes, in the input list of the cursor range ``(parent_cursor,
+    cursor]``, of the slots the block leaves out (messages refunded to their source, SC-MSG-5)."""
+    start = get_input_mark(record.input_marks, parent_cursor).count
+    # a slot outside the range gets an index outside the list (below 0 or at least its length)
+    return frozenset(
+        get_input_mark(record.input_marks, void.relay_height - 1).count + void.position - start
+        for void in record.voids
+        if is_voided(void, cursor)
+    )
 
 
 def is_range_inputs(start: InputMark, end: InputMark, leaves: Sequence[bytes]) -> bool:
@@ -182,7 +204,9 @@ def check_credits_proof(state: SidechainsState, proof: CreditsProof, now: int) -
             f"{len(proof.inputs)} inputs are not the {end.count - start.count} the accumulator holds "
             f"for the cursor range of checkpoint {header.height}"
         )
-    if merkle_root(leaves) == header.credits_root:  # compute_credits_root of the inputs
+    voided = get_voided_indexes(record, get_parent_cursor(record, header.height), header.deposit_cursor)
+    credited = [leaf for index, leaf in enumerate(leaves) if index not in voided]
+    if merkle_root(credited) == header.credits_root:  # compute_credits_root of the credited inputs
         raise DisputeNotFraud("the checkpoint's credits root is its cursor range's")
     return header.height
 

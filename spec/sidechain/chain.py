@@ -16,6 +16,9 @@ node (and the fraud-proof verifier's re-execution) runs:
   one kind with one ``(mainchain_height, position)`` are ``SCB_DUPLICATE_INPUT``. Each is credited
   (VMF-8 for FerrisScript) before any transaction runs. Cursor ranges of consecutive blocks are
   disjoint and together cover every mainchain height once, so every input is taken exactly once.
+  An inbound message whose slot the mainchain voided (SC-HDR-6: refunded to its source at a height
+  at or below ``deposit_cursor``, SC-MSG-5) is left out: neither credited nor refunded, and not in
+  ``credits_root`` (:func:`~spec.sidechain.header.is_voided`).
   An input the recipient cannot accept is refunded by an outbox entry: a deposit by
   ``OutboxEntry(WITHDRAWAL, 0, deposit.recipient, amount, txid || output_index as 4 bytes)``, a
   message by ``OutboxEntry(MESSAGE, source_chain, sender, amount, b"")``; a refund entry's own
@@ -79,8 +82,10 @@ from spec.sidechain.header import (
     Deposit,
     InboundMessage,
     SidechainHeader,
+    VoidedInput,
     compute_credits_root,
     compute_header_hash,
+    is_voided,
 )
 from spec.vm import evm, ferris, wasm
 from spec.vm.interface import (
@@ -216,12 +221,14 @@ class SidechainState:
 @dataclass(frozen=True)
 class MainchainInputs:
     """SCB-2: what the mainchain offers a sidechain block: its tip height, the sidechain's peg-in
-    depth, and the deposits and inbound messages it knows (any range; the block takes its own)."""
+    depth, the deposits and inbound messages it knows (any range; the block takes its own) and the
+    voided slots of the sidechain's inbound messages (SC-HDR-6, refunded to their source)."""
 
     mainchain_tip: int
     peg_in_depth: int
     deposits: tuple[Deposit, ...]
     messages: tuple[InboundMessage, ...]
+    voids: tuple[VoidedInput, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -288,7 +295,9 @@ def is_in_cursor_range(mainchain_height: int, parent_cursor: int, cursor: int) -
 def select_inputs(
     sidechain_id: int, parent_cursor: int, cursor: int, inputs: MainchainInputs
 ) -> tuple[Deposit | InboundMessage, ...]:
-    """SCB-2: the block's inputs in crediting order (``SCB_DUPLICATE_INPUT`` for a repeated slot)."""
+    """SCB-2: the block's inputs in crediting order (``SCB_DUPLICATE_INPUT`` for a repeated slot),
+    without the inbound messages of voided slots (SC-HDR-6)."""
+    voided = {(void.relay_height, void.position, 1) for void in inputs.voids if is_voided(void, cursor)}
     keyed: dict[tuple[int, int, int], Deposit | InboundMessage] = {}
     for kind, items in ((0, inputs.deposits), (1, inputs.messages)):
         for item in items:
@@ -300,7 +309,7 @@ def select_inputs(
             if key in keyed:
                 raise ScbDuplicateInput(f"two inputs at height {key[0]}, position {key[1]}")
             keyed[key] = item
-    return tuple(keyed[key] for key in sorted(keyed))
+    return tuple(keyed[key] for key in sorted(keyed) if key not in voided)
 
 
 def refund_entry(item: Deposit | InboundMessage) -> OutboxEntry:

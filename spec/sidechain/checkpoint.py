@@ -1,4 +1,4 @@
-"""Checkpoints on the mainchain (protocol steps "SC-CP-1..6", fork ``sidechains``).
+"""Checkpoints on the mainchain (protocol steps "SC-CP-1..7", fork ``sidechains``).
 
 A checkpoint (SC-HDR-3, spec/sidechain/header.py) is posted in a sidechain message output
 (SC-TX-0 kind 1) and validated against the sidechain's record and the federation's group key,
@@ -14,6 +14,11 @@ in this order. Normative text: docs/sidechains.md.
   first) and at most ``h - peg_in_depth`` for the mainchain block at height ``h`` that carries it
   (:func:`max_deposit_cursor`, ``SC_CURSOR_TOO_RECENT``): a sidechain credits only deposits buried
   ``peg_in_depth`` blocks deep, so a reorganisation shallower than that cannot un-credit one.
+* **SC-CP-7** (checked after SC-CP-3) no voided input of the sidechain (SC-MSG-5) has
+  ``relay_height <= deposit_cursor < refund_height`` (:func:`check_cursor_after_refunds`,
+  ``SC_CURSOR_BEFORE_REFUND``): a block with that cursor takes the refunded message's slot but not
+  its refund, so it would credit a message its source got back (SC-HDR-6). A later cursor (at or
+  above the refund height) leaves the message out.
 * **SC-CP-4** the federation's committed group key for the block (:func:`federation_keys`: the
   finality or PoSe quorum key the chain committed, FIN-5..7) exists (``SC_NO_FEDERATION_KEY``) and
   verifies the signature over ``compute_checkpoint_message(header)`` (BLS-VERIFY,
@@ -35,6 +40,7 @@ from dataclasses import replace
 from spec.crypto import bls
 from spec.errors import (
     CheckpointBadSignature,
+    CheckpointCursorBeforeRefund,
     CheckpointCursorRegressed,
     CheckpointCursorTooRecent,
     CheckpointHeight,
@@ -46,7 +52,12 @@ from spec.errors import (
 from spec.masternode.finality import QuorumRegistry, committed_finality_key, committed_pose_key
 from spec.masternode.quorum import QuorumType
 from spec.presets import Preset
-from spec.sidechain.header import Checkpoint, compute_checkpoint_message, compute_header_hash
+from spec.sidechain.header import (
+    Checkpoint,
+    compute_checkpoint_message,
+    compute_header_hash,
+    is_cursor_before_refund,
+)
 from spec.sidechain.registry import (
     CheckpointRecord,
     SidechainRecord,
@@ -83,6 +94,17 @@ def max_deposit_cursor(mainchain_height: int, peg_in_depth: int) -> int:
     return mainchain_height - peg_in_depth
 
 
+def check_cursor_after_refunds(record: SidechainRecord, cursor: int) -> None:
+    """SC-CP-7: raise ``SC_CURSOR_BEFORE_REFUND`` if a checkpoint of ``record`` with ``cursor``
+    would take a refunded message's slot before its refund (SC-HDR-6)."""
+    for void in record.voids:
+        if is_cursor_before_refund(void.relay_height, void.refund_height, cursor):
+            raise CheckpointCursorBeforeRefund(
+                f"cursor {cursor} takes the message relayed at {void.relay_height} (slot {void.position}) "
+                f"but not its refund at {void.refund_height}"
+            )
+
+
 def is_signed_by(checkpoint: Checkpoint, public_key: bytes) -> bool:
     """SC-CP-4: does the checkpoint's signature verify under ``public_key``? (Malformed: no.)"""
     try:
@@ -94,7 +116,8 @@ def is_signed_by(checkpoint: Checkpoint, public_key: bytes) -> bool:
 def check_checkpoint(
     record: SidechainRecord, checkpoint: Checkpoint, keys: FederationKeys, mainchain_height: int
 ) -> None:
-    """SC-CP-1..4: raise unless ``checkpoint`` extends ``record`` in the block at ``mainchain_height``."""
+    """SC-CP-1..4, SC-CP-7: raise unless ``checkpoint`` extends ``record`` in the block at
+    ``mainchain_height``."""
     header = checkpoint.header
     latest = record.latest
     expected_height = 0 if latest is None else latest.height + 1
@@ -110,6 +133,7 @@ def check_checkpoint(
         raise CheckpointCursorTooRecent(
             f"cursor {header.deposit_cursor} above {mainchain_height} - {record.spec.peg_in_depth}"
         )
+    check_cursor_after_refunds(record, header.deposit_cursor)
     key = keys.get(record.spec.federation)
     if key is None:
         raise FederationKeyMissing(f"no committed key for quorum type {record.spec.federation}")

@@ -26,6 +26,14 @@ root and settles disputes over their trace root). Normative text: docs/sidechain
   in order, every deposit and inbound message with ``a < mainchain_height <= b`` (sorted by
   ``(mainchain_height, position)``); ``b`` is at most the mainchain tip minus the sidechain's
   peg-in depth.
+* **SC-HDR-6** a :class:`VoidedInput` ``(relay_height, position, refund_height)`` names the slot
+  ``(mainchain_height, position)`` of an inbound message that the mainchain refunded to its source
+  at ``refund_height`` (SC-MSG-5). A block moving the cursor from ``a`` to ``b`` leaves out the
+  message of a voided slot in its range (``a < relay_height <= b``) with ``refund_height <= b``
+  (:func:`is_voided`): it is neither credited nor refunded there, and its credit is not in the
+  block's ``credits_root``. A checkpoint whose cursor ``b`` has ``relay_height <= b < refund_height``
+  would credit a refunded message: the mainchain rejects it (SC-CP-7, :func:`is_cursor_before_refund`);
+  a producer picks the highest cursor the mainchain accepts (:func:`get_cursor_after_refunds`).
 """
 
 from __future__ import annotations
@@ -191,3 +199,39 @@ INBOUND_MESSAGE_CODEC: Struct[InboundMessage] = Struct(
         ("payload", VarBytes(1 << 16)),
     ),
 )
+
+
+@dataclass(frozen=True)
+class VoidedInput:
+    """SC-HDR-6: the slot of an inbound message refunded to its source at ``refund_height`` (SC-MSG-5)."""
+
+    relay_height: int
+    position: int
+    refund_height: int
+
+
+def is_voided(void: VoidedInput, cursor: int) -> bool:
+    """SC-HDR-6: does a block with ``cursor`` leave out the message of ``void``'s slot if its range
+    holds it (the refund is at or below the cursor)?"""
+    return void.refund_height <= cursor
+
+
+def is_cursor_before_refund(relay_height: int, refund_height: int, cursor: int) -> bool:
+    """SC-HDR-6 / SC-CP-7: would a block with ``cursor`` take a message relayed at ``relay_height``
+    before its refund at ``refund_height`` became an input (so credit a refunded message)?"""
+    return relay_height <= cursor < refund_height
+
+
+def get_cursor_after_refunds(voids: Sequence[VoidedInput], cursor: int) -> int:
+    """SC-HDR-6 / SC-CP-7 (SCB-6, the producer's side): the highest cursor ``<= cursor`` that no
+    voided slot has in ``[relay_height, refund_height)``, so the block's checkpoint is not
+    ``SC_CURSOR_BEFORE_REFUND``. Never below the parent's cursor: a standing cursor is below the
+    relay height of every slot refunded after it (SC-MSG-3)."""
+    lowered = True
+    while lowered:
+        lowered = False
+        for void in voids:
+            if is_cursor_before_refund(void.relay_height, void.refund_height, cursor):
+                cursor = void.relay_height - 1
+                lowered = True
+    return cursor

@@ -12,13 +12,16 @@ kind  entry                   rest of the key                   value
 0x12  spent withdrawal        chain, checkpoint height, leaf    ``0x01``
 0x13  delivered message       chain, checkpoint height, leaf    ``0x01``
 0x14  pending message         chain, checkpoint height, leaf    destination u64, amount u64, relay u64,
-                                                                sender (varint length, <= 64 bytes)
+                                                                sender (varint length, <= 64 bytes),
+                                                                position u64
 0x15  open dispute game       game id                           sidechain id, payout script, the game
                                                                 (SC-DSP-14; :data:`GAME_CODEC`)
 0x16  payable bond            game id                           payout script, amount u64 (SC-DSP-17)
 0x17  next game id            (none)                            u64 (SC-DSP-14; absent while 0)
 0x18  input mark              sidechain id, mainchain height    count u64, accumulator 32 bytes
                                                                 (SC-DSP-20)
+0x19  voided input            sidechain id, relay height,       refund height u64 (SC-MSG-5)
+                              position
 ====  ======================  ================================  =========================================
 
 Before the fork the sidechains state is empty and contributes no item, so no earlier state root
@@ -39,7 +42,7 @@ from spec.encoding import BYTES32, U64, ListOf, OptionOf, Struct, VarBytes, deco
 from spec.errors import StateItemBadKey, StateItemBadValue
 from spec.sidechain.dispute import DisputeOpening, Game
 from spec.sidechain.games import BondPayout, OpenGame
-from spec.sidechain.header import SIDECHAIN_HEADER_CODEC, BlockCredit
+from spec.sidechain.header import SIDECHAIN_HEADER_CODEC, BlockCredit, VoidedInput
 from spec.sidechain.registry import (
     SIDECHAIN_SPEC_CODEC,
     CheckpointRecord,
@@ -60,7 +63,8 @@ KIND_DISPUTE_GAME = 0x15
 KIND_BOND_PAYOUT = 0x16
 KIND_NEXT_GAME = 0x17
 KIND_INPUT_MARK = 0x18
-SIDECHAIN_KINDS = frozenset(range(KIND_SIDECHAIN, KIND_INPUT_MARK + 1))
+KIND_VOIDED_INPUT = 0x19
+SIDECHAIN_KINDS = frozenset(range(KIND_SIDECHAIN, KIND_VOIDED_INPUT + 1))
 MARKER = b"\x01"
 
 
@@ -77,6 +81,7 @@ class _PendingValue:
     amount: int
     relay_height: int
     sender: bytes
+    position: int
 
 
 RECORD_CODEC = Struct(
@@ -104,8 +109,23 @@ MARK_CODEC = Struct(_MarkValue, (("count", U64), ("accumulator", BYTES32)))
 """SC-STATE-1 kind 0x18: an input mark (SC-DSP-20) without its height, which the key holds."""
 PENDING_CODEC = Struct(
     _PendingValue,
-    (("destination", U64), ("amount", U64), ("relay_height", U64), ("sender", VarBytes(64))),
+    (
+        ("destination", U64),
+        ("amount", U64),
+        ("relay_height", U64),
+        ("sender", VarBytes(64)),
+        ("position", U64),
+    ),
 )
+
+
+@dataclass(frozen=True)
+class _VoidValue:
+    refund_height: int
+
+
+VOID_CODEC = Struct(_VoidValue, (("refund_height", U64),))
+"""SC-STATE-1 kind 0x19: a voided input (SC-MSG-5) without its slot, which the key holds."""
 
 
 @dataclass(frozen=True)
@@ -202,9 +222,10 @@ def _key(kind: int, *parts: int) -> bytes:
 
 
 def sidechain_item_key(kind: int, *parts: int) -> bytes:
-    """SC-STATE-1: the key of an item of ``kind`` (0x10..0x18) named by its u64 parts: a sidechain
+    """SC-STATE-1: the key of an item of ``kind`` (0x10..0x19) named by its u64 parts: a sidechain
     id (0x10: the record with its escrow); id and sidechain height (0x11); chain, checkpoint height
-    and leaf (0x12..0x14); a game id (0x15, 0x16); none (0x17); id and mainchain height (0x18).
+    and leaf (0x12..0x14); a game id (0x15, 0x16); none (0x17); id and mainchain height (0x18);
+    id, relay height and position (0x19).
     ``STATE_ITEM_BAD_KEY`` for another kind, count or a part out of range."""
     counts = {
         KIND_SIDECHAIN: 1,
@@ -235,12 +256,18 @@ def sidechain_items(state: SidechainsState) -> dict[bytes, bytes]:
             items[_key(KIND_INPUT_MARK, chain_id, mark.height)] = encode(
                 MARK_CODEC, _MarkValue(mark.count, mark.accumulator)
             )
+        for void in record.voids:
+            items[_key(KIND_VOIDED_INPUT, chain_id, void.relay_height, void.position)] = encode(
+                VOID_CODEC, _VoidValue(void.refund_height)
+            )
     for key in state.spent_withdrawals:
         items[_key(KIND_SPENT_WITHDRAWAL, *key)] = MARKER
     for key in state.delivered_messages:
         items[_key(KIND_DELIVERED_MESSAGE, *key)] = MARKER
     for key, message in state.pending_messages.items():
-        value_p = _PendingValue(message.destination, message.amount, message.relay_height, message.sender)
+        value_p = _PendingValue(
+            message.destination, message.amount, message.relay_height, message.sender, message.position
+        )
         items[_key(KIND_PENDING_MESSAGE, *key)] = encode(PENDING_CODEC, value_p)
     for game_id, opened in state.games.items():
         items[_key(KIND_DISPUTE_GAME, game_id)] = encode(GAME_CODEC, _game_value(opened))
@@ -265,10 +292,11 @@ def _marker(value: bytes, key: bytes) -> None:
 
 def sidechains_from_items(items: Mapping[bytes, bytes]) -> SidechainsState:
     """SC-STATE-1: the sidechains state whose :func:`sidechain_items` is exactly ``items`` (kinds
-    0x10..0x18; keys read in sorted order)."""
+    0x10..0x19; keys read in sorted order)."""
     records: dict[int, _RecordValue] = {}
     checkpoints: dict[int, list[CheckpointRecord]] = {}
     marks: dict[int, list[InputMark]] = {}
+    voids: dict[int, list[VoidedInput]] = {}
     spent: set[MessageKey] = set()
     delivered: set[MessageKey] = set()
     pending: dict[MessageKey, PendingMessage] = {}
@@ -298,7 +326,12 @@ def sidechains_from_items(items: Mapping[bytes, bytes]) -> SidechainsState:
             a, b, c = _parts(key, 3)
             message = decode(PENDING_CODEC, value)
             pending[(a, b, c)] = PendingMessage(
-                (a, b, c), message.destination, message.amount, message.relay_height, message.sender
+                (a, b, c),
+                message.destination,
+                message.amount,
+                message.relay_height,
+                message.sender,
+                message.position,
             )
         elif kind == KIND_DISPUTE_GAME:
             (game_id,) = _parts(key, 1)
@@ -320,11 +353,17 @@ def sidechains_from_items(items: Mapping[bytes, bytes]) -> SidechainsState:
                     f"key {key.hex()}: input count {mark.count} is not above the last mark's"
                 )
             chain_marks.append(InputMark(height, mark.count, mark.accumulator))
+        elif kind == KIND_VOIDED_INPUT:
+            chain_id, relay_height, position = _parts(key, 3)
+            refund_height = decode(VOID_CODEC, value).refund_height
+            voids.setdefault(chain_id, []).append(VoidedInput(relay_height, position, refund_height))
         else:
             raise StateItemBadKey(f"unknown kind 0x{kind:02x}")
-    orphans = (set(checkpoints) | set(marks)) - set(records)
+    orphans = (set(checkpoints) | set(marks) | set(voids)) - set(records)
     if orphans:
-        raise StateItemBadKey(f"checkpoints or input marks of unregistered sidechains {sorted(orphans)}")
+        raise StateItemBadKey(
+            f"checkpoints, input marks or voided inputs of unregistered sidechains {sorted(orphans)}"
+        )
     chains = {
         chain_id: SidechainRecord(
             r.spec,
@@ -332,6 +371,7 @@ def sidechains_from_items(items: Mapping[bytes, bytes]) -> SidechainsState:
             r.escrow,
             tuple(checkpoints.get(chain_id, ())),
             tuple(marks.get(chain_id, ())),
+            tuple(voids.get(chain_id, ())),
         )
         for chain_id, r in records.items()
     }

@@ -37,6 +37,17 @@ destination through the mainchain. Normative text and sequence diagram: docs/sid
   ``source_index``, an empty ``sender`` and payload, and ``recipient`` = the entry's ``sender``
   (kept in the pending message, SC-STATE-1 item ``0x14``), so the source credits the account that
   emitted the entry (SCB-2).
+* **SC-MSG-5 a refund voids the message on its destination** the refund of a message relayed at
+  ``relay_height`` into slot ``position`` of its destination's inputs, in the block at height
+  ``f``, appends :class:`~spec.sidechain.header.VoidedInput` ``(relay_height, position, f)`` to the
+  destination's record (committed, SC-STATE-1 kind ``0x19``). From then on the destination may not
+  credit it: a block whose cursor range holds the slot leaves the message out once its cursor
+  reaches ``f`` (SC-HDR-6, SCB-2), a checkpoint whose cursor is in ``[relay_height, f)`` is
+  ``SC_CURSOR_BEFORE_REFUND`` (SC-CP-7), and a checkpoint whose ``credits_root`` credits it anyway
+  is wrong by SC-DSP-21's proof, which leaves the voided slots out. The refund itself needs no
+  standing checkpoint to acknowledge the message (SC-MSG-3), i.e. every standing cursor is below
+  ``relay_height``. So a message is credited on its destination or refunded to its source, never
+  both, whatever the order of reverts, refunds and late checkpoints.
 """
 
 from __future__ import annotations
@@ -53,7 +64,7 @@ from spec.errors import (
     SidechainUnknown,
     WrongEntryKind,
 )
-from spec.sidechain.header import InboundMessage
+from spec.sidechain.header import InboundMessage, VoidedInput
 from spec.sidechain.peg import (
     MAINCHAIN_ID,
     check_outbox_proof,
@@ -150,7 +161,7 @@ def apply_relay(
         raise MessageDelivered(f"message {key} was relayed")
     state = with_record(state, debit_escrow(source, entry.amount))
     state = with_record(state, credit_escrow(get_sidechain(state, destination_id), entry.amount))
-    pending = PendingMessage(key, destination_id, entry.amount, height, entry.sender)
+    pending = PendingMessage(key, destination_id, entry.amount, height, entry.sender, position)
     state = replace(
         state,
         delivered_messages=state.delivered_messages | {key},
@@ -174,7 +185,8 @@ def apply_relay(
 def apply_refund(
     state: SidechainsState, refund: RefundClaim, height: int, position: int
 ) -> tuple[SidechainsState, InboundMessage]:
-    """SC-MSG-4: validate ``refund`` in the block at ``height``; the state and the bounce to the source."""
+    """SC-MSG-4/5: validate ``refund`` in the block at ``height``; the state (the message voided on
+    its destination) and the bounce to the source."""
     key = (refund.source_chain, refund.source_height, refund.source_index)
     pending = state.pending_messages.get(key)
     if pending is None:
@@ -188,7 +200,10 @@ def apply_refund(
         )
     if refund.source_chain not in state.chains:
         raise SidechainUnknown(f"no sidechain {refund.source_chain}")
-    state = with_record(state, debit_escrow(destination, pending.amount))
+    void = VoidedInput(pending.relay_height, pending.position, height)
+    voids = sorted((*destination.voids, void), key=lambda v: (v.relay_height, v.position))
+    destination = replace(debit_escrow(destination, pending.amount), voids=tuple(voids))
+    state = with_record(state, destination)
     state = with_record(state, credit_escrow(get_sidechain(state, refund.source_chain), pending.amount))
     state = replace(state, pending_messages={k: m for k, m in state.pending_messages.items() if k != key})
     bounce = InboundMessage(

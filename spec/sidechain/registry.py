@@ -16,7 +16,8 @@ A sidechain is created by governance: a proposal (GOV-1) whose action is :class:
   record (spec, activation height, escrow, checkpoints, input marks) is committed state
   (docs/sidechains.md, SC-STATE-1 kinds ``0x10``, ``0x11``, ``0x18``). The input marks are the
   sidechain's input accumulator (SC-DSP-20, spec/sidechain/accumulator.py): one
-  :class:`InputMark` per mainchain height that handed the sidechain an input.
+  :class:`InputMark` per mainchain height that handed the sidechain an input. The voided inputs
+  (SC-MSG-5, SC-STATE-1 kind ``0x19``) are the slots of its inbound messages refunded to their source.
 * **SC-REG-4** :class:`SidechainsState` is the registry plus the spent-withdrawal set (SC-PEG-4),
   the delivered-message set (SC-MSG-2), the pending messages (SC-MSG-3), and the open dispute
   games and payable bonds (SC-DSP-14..18); it is a pure function of the blocks.
@@ -32,6 +33,7 @@ from spec.encoding import U8, U64, Struct, Varint, decode, encode
 from spec.errors import SidechainBadSpec, SidechainDuplicate, SidechainUnknown
 from spec.masternode.quorum import QuorumType
 from spec.presets import Preset
+from spec.sidechain.header import VoidedInput
 from spec.vm.interface import VmKind
 
 if TYPE_CHECKING:
@@ -128,14 +130,16 @@ class InputMark:
 @dataclass(frozen=True)
 class SidechainRecord:
     """SC-REG-3: one registered sidechain: its spec, activation, escrow, accepted checkpoints
-    (``checkpoints[i]`` is the checkpoint at sidechain height ``i``) and input marks (SC-DSP-20,
-    heights strictly increasing)."""
+    (``checkpoints[i]`` is the checkpoint at sidechain height ``i``), input marks (SC-DSP-20,
+    heights strictly increasing) and voided inputs (SC-MSG-5: the slots of the inbound messages
+    refunded to their source, in slot order ``(relay_height, position)``)."""
 
     spec: SidechainSpec
     activation_height: int
     escrow: int
     checkpoints: tuple[CheckpointRecord, ...] = ()
     input_marks: tuple[InputMark, ...] = ()
+    voids: tuple[VoidedInput, ...] = ()
 
     @property
     def latest(self) -> CheckpointRecord | None:
@@ -154,13 +158,15 @@ WithdrawalKey = MessageKey
 @dataclass(frozen=True)
 class PendingMessage:
     """SC-MSG-3: a relayed message the destination has not yet acknowledged; ``sender`` is its outbox
-    entry's sender (VM-5), whom a bounce pays (SC-MSG-4)."""
+    entry's sender (VM-5), whom a bounce pays (SC-MSG-4); ``position`` its slot among the
+    destination's inputs at ``relay_height`` (SC-BLK-2), which a refund voids (SC-MSG-5)."""
 
     key: MessageKey
     destination: int
     amount: int
     relay_height: int
     sender: bytes
+    position: int
 
 
 @dataclass(frozen=True)

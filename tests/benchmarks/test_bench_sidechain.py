@@ -21,8 +21,8 @@ from pytest_benchmark.fixture import BenchmarkFixture
 from conformance import sidechainbuilder as sb
 from spec.crypto import bls
 from spec.presets import DEVNET
-from spec.sidechain.checkpoint import apply_checkpoint
-from spec.sidechain.header import Checkpoint, compute_checkpoint_message
+from spec.sidechain.checkpoint import apply_checkpoint, check_cursor_after_refunds
+from spec.sidechain.header import Checkpoint, VoidedInput, compute_checkpoint_message
 from spec.sidechain.messages import settle_acknowledgements
 from spec.sidechain.registry import CheckpointRecord, PendingMessage, SidechainsState, with_record
 from spec.sidechain.transactions import match_sidechain_message
@@ -66,7 +66,7 @@ _SPEC_B = replace(_B.spec, challenge_period=40)
 SWEEP_STATE = replace(
     with_record(sb.initial(), replace(_B, spec=_SPEC_B, checkpoints=_RECORDS)),
     pending_messages={
-        (sb.CHAIN_A, 0, i): PendingMessage((sb.CHAIN_A, 0, i), sb.CHAIN_B, 1, i % 700, b"")
+        (sb.CHAIN_A, 0, i): PendingMessage((sb.CHAIN_A, 0, i), sb.CHAIN_B, 1, i % 700, b"", 0)
         for i in range(PENDING_COUNT)
     },
 )
@@ -89,3 +89,22 @@ def test_bench_ack_sweep(benchmark: BenchmarkFixture) -> None:
     # heights 0..100 leave the set
     kept = {key for key, message in SWEEP_STATE.pending_messages.items() if message.relay_height > 100}
     assert set(after.pending_messages) == kept
+
+
+# SC-CP-7: a checkpoint's cursor checked against 1,000 voided slots (refunded messages relayed at
+# heights 0..999, each refunded 4 heights later); the cursor 5,000 is after every refund.
+VOIDS = tuple(VoidedInput(i, 0, i + 4) for i in range(1_000))
+VOIDED_B = replace(_B, voids=VOIDS)
+
+
+def test_bench_cursor_after_refunds_floor(benchmark: BenchmarkFixture) -> None:
+    """Floor: one bare chained comparison ``relay <= cursor < refund`` per voided slot."""
+    pairs = [(void.relay_height, void.refund_height) for void in VOIDS]
+    hits = benchmark(lambda: [relay <= 5_000 < refund for relay, refund in pairs])
+    assert not any(hits)
+
+
+def test_bench_cursor_after_refunds(benchmark: BenchmarkFixture) -> None:
+    """SC-CP-7: ``check_cursor_after_refunds`` over the 1,000 voided slots (accepted)."""
+    benchmark.extra_info["floor"] = "test_bench_cursor_after_refunds_floor"
+    assert benchmark(lambda: check_cursor_after_refunds(VOIDED_B, 5_000)) is None
