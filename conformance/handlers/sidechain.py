@@ -75,6 +75,7 @@ from spec.sidechain.header import (
 )
 from spec.sidechain.items import sidechain_items
 from spec.sidechain.liveness import compute_round, get_proposer
+from spec.sidechain.proofs import EquivocationProof, EscrowOverdrawProof
 from spec.sidechain.registry import (
     EMPTY_SIDECHAINS,
     InputMark,
@@ -145,7 +146,7 @@ def checkpoint_json(checkpoint: Checkpoint) -> dict[str, JSON]:
     return {"header": header_json(checkpoint.header), "signature": to_hex(checkpoint.signature)}
 
 
-def outbox_json(outbox: OutboxProof) -> dict[str, JSON]:
+def outbox_json(outbox: OutboxProof | EscrowOverdrawProof) -> dict[str, JSON]:
     """SC-TX-2: an outbox proof as JSON."""
     entry = outbox.entry
     return {
@@ -211,6 +212,14 @@ def message_json(message: SidechainMessage) -> dict[str, JSON]:
             "header": header_json(message.header),
             "inputs": [{"recipient": to_hex(c.recipient), "amount": c.amount} for c in message.inputs],
         }
+    if isinstance(message, EquivocationProof):
+        return {
+            "kind": "equivocation_proof",
+            "first": checkpoint_json(message.first),
+            "second": checkpoint_json(message.second),
+        }
+    if isinstance(message, EscrowOverdrawProof):
+        return {"kind": "overdraw_proof", **outbox_json(message)}
     return {"kind": "relay", **outbox_json(message.outbox)}
 
 
