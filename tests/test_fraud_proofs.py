@@ -202,3 +202,15 @@ def test_the_proofs_round_trip_as_sidechain_messages() -> None:
         assert decode_sidechain_message(payload, PRESET) == message
         with pytest.raises(DecodeError):
             decode_sidechain_message(payload + b"\x00", PRESET)
+
+
+def test_fraud_proof_contract_wrappers_on_examples() -> None:
+    """The wrappers of ``conformance/symbolic/fraud_proof_contracts.py`` (checked symbolically with
+    their canary in ``tests/test_symbolic_suites.py``) on concrete examples."""
+    from conformance.symbolic import fraud_proof_contracts as contracts
+
+    assert contracts.overdraw_decision(0, 0, 11, 10) and not contracts.overdraw_decision(0, 0, 10, 10)
+    assert not contracts.overdraw_decision(1, 0, 11, 10) and not contracts.overdraw_decision(0, 2, 11, 10)
+    assert not contracts.honest_withdrawals([4, 6], 10) and contracts.honest_withdrawals([11], 10)
+    assert contracts.proof_window(16, 40, 55) and not contracts.proof_window(16, 40, 56)
+    assert not contracts.proof_window(16, 40, 15)
