@@ -4,9 +4,9 @@ for vectors, tests, fuzz seeds and the benchmark.
 The chain of :mod:`conformance.creditschain` (the FerrisScript sidechain
 :data:`~conformance.gamechain.SPEC_G`, challenge period 40, handed deposits of 2,100,000 atoms at
 heights 11 and 13: its escrow), whose checkpoint 1 (posted at 16) carries an outbox: one
-withdrawal of ``withdrawn`` atoms and one message to sidechain 1. Its credits are honest, so only
-the proof under test can revert it. A federation that equivocates signs a second header at a
-height (another state root: :func:`forged`).
+withdrawal of ``withdrawn`` atoms and one message to sidechain 1. Both checkpoints' credits are
+honest (no wrong-credits proof applies), so only the proof under test can revert them. A
+federation that equivocates signs a second header at a height (another state root: :func:`forged`).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class Chain:
 def chain(preset: Preset, withdrawn: int = 1_000_000) -> Chain:
     """The deposits and both checkpoints in mainchain blocks (checkpoint 1 withdraws ``withdrawn``)."""
     entries = outbox(withdrawn)
-    head_0 = sb.header(SPEC, 0, bytes(32), 0)
+    head_0 = replace(sb.header(SPEC, 0, bytes(32), 0), credits_root=compute_credits_root(()))
     head_1 = replace(
         sb.header(SPEC, 1, compute_header_hash(head_0), cc.CURSOR_1, entries),
         credits_root=compute_credits_root(cc.INPUTS),

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from conformance import creditschain as cc
 from conformance import fraudchain as fc
 from conformance import sidechainbuilder as sb
+from reference.watcher import SidechainWatcher
 from spec.crypto import bls
 from spec.errors import (
     DecodeError,
@@ -45,7 +46,12 @@ from spec.sidechain.proofs import (
 )
 from spec.sidechain.registry import SidechainsState, get_sidechain
 from spec.sidechain.state import SidechainBlock, apply_block_to_sidechains
-from spec.sidechain.transactions import SidechainMessage, decode_sidechain_message, encode_sidechain_message
+from spec.sidechain.transactions import (
+    SidechainMessage,
+    decode_sidechain_message,
+    encode_sidechain_message,
+    match_sidechain_message,
+)
 from tests.hypothesis_profiles import examples
 
 PRESET = DEVNET
@@ -214,3 +220,63 @@ def test_fraud_proof_contract_wrappers_on_examples() -> None:
     assert not contracts.honest_withdrawals([4, 6], 10) and contracts.honest_withdrawals([11], 10)
     assert contracts.proof_window(16, 40, 55) and not contracts.proof_window(16, 40, 56)
     assert not contracts.proof_window(16, 40, 15)
+
+
+def _watcher(chain: fc.Chain) -> SidechainWatcher:
+    """A watcher that read ``chain``'s mainchain blocks (the accepted checkpoints)."""
+    watcher = SidechainWatcher(PRESET, sb.ALICE)
+    for height, outputs in chain.blocks:
+        watcher.on_block(sb.block(height, *outputs))
+    return watcher
+
+
+def _posted(posts: list[list[TxOutput]]) -> list[SidechainMessage | None]:
+    return [match_sidechain_message(outputs[0].script_pubkey, PRESET) for outputs in posts]
+
+
+def _keys(_height: int) -> dict[int, bytes]:
+    return sb.keys()
+
+
+def test_the_watcher_posts_an_equivocation_it_sees_once() -> None:
+    """reference/watcher.py: a second header the federation signed at an accepted height (seen off
+    the mainchain) makes the watcher post a kind-9 proof, once, which reverts the checkpoint; not
+    without the keys at posting, not for an honest federation, not against a replacement of a
+    checkpoint that was itself on the mainchain (already reverted and penalised)."""
+    chain = honest()
+    assert _watcher(chain).on_tip(chain.state, fc.PROOF_AT, _keys) == []
+    watcher = _watcher(chain)
+    forged = fc.forged(chain.checkpoint_1.header)
+    watcher.observe_checkpoint(forged)
+    assert watcher.on_tip(chain.state, fc.PROOF_AT) == []  # no keys: nothing it can check
+    posts = watcher.on_tip(chain.state, fc.PROOF_AT, _keys)
+    assert _posted(posts) == [EquivocationProof(chain.checkpoint_1, forged)]
+    assert watcher.on_tip(chain.state, fc.PROOF_AT + 1, _keys) == []
+    result = apply_block_to_sidechains(
+        chain.state, sb.block(fc.PROOF_AT, *posts), fc.PROOF_AT, sb.keys(), PRESET
+    )
+    assert len(get_sidechain(result.state, CHAIN).checkpoints) == 1
+    replaced = _watcher(chain)
+    replaced.on_block(sb.block(fc.PROOF_AT, [sb.message_output(forged, 0, PRESET)]))  # was on chain
+    assert replaced.on_tip(chain.state, fc.PROOF_AT, _keys) == []
+    late = _watcher(chain)
+    late.observe_checkpoint(forged)
+    assert late.on_tip(chain.state, WINDOW_END, _keys) == []  # the window closed
+
+
+def test_the_watcher_posts_an_overdraw_it_sees() -> None:
+    """A checkpointed block's outbox with a withdrawal above the escrow: a kind-10 proof that
+    reverts it; a withdrawal within the escrow: nothing."""
+    fraud = fc.chain(PRESET, fc.ESCROW + 1)
+    watcher = _watcher(fraud)
+    watcher.observe_outbox(CHAIN, 1, fraud.outbox)
+    posts = watcher.on_tip(fraud.state, fc.PROOF_AT, _keys)
+    assert _posted(posts) == [fc.overdraw(fraud)]
+    result = apply_block_to_sidechains(
+        fraud.state, sb.block(fc.PROOF_AT, *posts), fc.PROOF_AT, sb.keys(), PRESET
+    )
+    assert len(get_sidechain(result.state, CHAIN).checkpoints) == 1
+    chain = honest()
+    watcher = _watcher(chain)
+    watcher.observe_outbox(CHAIN, 1, chain.outbox)
+    assert watcher.on_tip(chain.state, fc.PROOF_AT, _keys) == []

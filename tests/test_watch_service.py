@@ -28,6 +28,7 @@ from reference.watch_service import REPOST_AFTER_BLOCKS, Applied, Forged, WatchS
 from reference.watcher import SidechainDefender, WatchedBlock
 from spec.chain.state import ChainState
 from spec.ledger.transaction import Transaction, TxOutput
+from spec.masternode.finality import QuorumRegistry
 from spec.masternode.quorum import QuorumType
 from spec.merkle import merkle_root
 from spec.presets import DEVNET
@@ -237,7 +238,8 @@ def test_the_tip_handler_runs_the_watcher_off_the_event_loop_once_at_a_time() ->
         block = sb.block(at, *posted)
         state = apply_block_to_sidechains(state, block, at, sb.keys(), PRESET).state
         transactions.append(block)
-    chain = cast(ChainState, type("Tip", (), {"sidechains": state, "height": gc.CHECKPOINT_1_AT})())
+    fields = {"sidechains": state, "height": gc.CHECKPOINT_1_AT, "quorums": QuorumRegistry({})}
+    chain = cast(ChainState, type("Tip", (), fields)())
     watch = WatchService(PRESET, PAYEE, lambda: chain, wallet)
     watch._connected.extend(transactions)
     watch._applied.append(Applied(_watched(sc), sc.block.header, ()))
