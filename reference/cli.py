@@ -765,6 +765,14 @@ def devnet(
         )
         if dispute:
             click.echo(
+                f"wrong credits: proof posted at {trip['proof_posted']}, checkpoint reverted at "
+                f"{trip['checkpoint_reverted_by_proof']} (the federation penalised, the honest "
+                f"header checkpointed after it)"
+            )
+            if None in (trip["proof_posted"], trip["checkpoint_reverted_by_proof"]):
+                click.echo("error: the wrong credits were not proven and reverted", err=True)
+                sys.exit(1)
+            click.echo(
                 f"dispute: forged checkpoint challenged at {trip['game_opened']}, game won at "
                 f"{trip['game_won']}, checkpoint reverted at {trip['checkpoint_reverted']}, bond claimed "
                 f"at {trip['bond_claimed']}; the honest withdrawal paid at {trip['claimed']}"

@@ -94,6 +94,8 @@ DISPUTE_CHALLENGE_PERIOD = 6
 MAX_DISPUTE_BLOCKS = 60
 """``--dispute``: more blocks for the game, the honest checkpoint and its window."""
 DISPUTE_SHOWN = (
+    "proof_posted",
+    "checkpoint_reverted_by_proof",
     "opening_posted",
     "game_opened",
     "move_posted",
@@ -589,8 +591,12 @@ async def sidechain_round_trip(
     0 claims the withdrawal on the mainchain. Every step is checked on every node.
 
     With ``dispute`` (issue 16 item 8; nodes started by ``run_devnet(dispute=True)``) nodes 1 and
-    2, two of the federation's three members and so its threshold, sign the block with the
-    transfer and the withdrawal under a forged state root; node 0, watching, re-executes the
+    2, two of the federation's three members and so its threshold, first sign the block crediting
+    the peg-in under a wrong ``credits_root`` (the deposit credited twice): node 0, watching,
+    re-derives the block's inputs from the mainchain and posts a wrong-credits proof (SC-DSP-21/22,
+    events ``proof_posted`` and ``checkpoint_reverted_by_proof``), which reverts the checkpoint
+    and slashes the federation; the members then sign the honest header. Next they sign the block
+    with the transfer and the withdrawal under a forged state root; node 0 re-executes the
     block, challenges the checkpoint with its wallet's bond, answers the federation's bisection,
     wins when the federation's one-step proof re-executes to the honest root, and claims its bond;
     the checkpoint is reverted, the federation signs the honest header, and the withdrawal is
@@ -703,7 +709,14 @@ async def sidechain_round_trip(
         if dispute:
             await watch()
             milestones["dispute"] = events
-            for kind in ("game_opened", "game_won", "checkpoint_reverted", "bond_claimed"):
+            for kind in (
+                "proof_posted",
+                "checkpoint_reverted_by_proof",
+                "game_opened",
+                "game_won",
+                "checkpoint_reverted",
+                "bond_claimed",
+            ):
                 milestones[kind] = seen(kind)
             if show_progress:
                 tqdm.write(

@@ -226,7 +226,8 @@ class Node:
         checkpoints it signed (reference/watch_service.py). Its memory is reloaded from (and saved to)
         the node's database (reference/watch_store.py) and the best chain's blocks since the tip it
         last ran on are read again for checkpoints. ``faulty`` (``--sidechain-fault``, a
-        devnet test hook): sign one forged checkpoint per sidechain and defend it."""
+        devnet test hook): sign two forged checkpoints per sidechain (wrong credits, a wrong trace)
+        and defend them."""
         self.sidechains.faulty = faulty
         watch = WatchService(
             self.preset,
