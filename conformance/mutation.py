@@ -88,6 +88,7 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
     "settlement": ("spec/sidechain/settlement.py",),
     "games": ("spec/sidechain/games.py",),
     "accumulator": ("spec/sidechain/accumulator.py",),
+    "fraud_proofs": ("spec/sidechain/proofs.py",),
     "liveness": ("spec/sidechain/liveness.py",),
     "snapshot": (
         "spec/ledger/snapshot.py",
@@ -153,6 +154,7 @@ VECTOR_FLOWS: dict[str, tuple[str, ...]] = {
     "settlement": ("peg", "dispute"),
     "games": ("peg", "sidechain"),
     "accumulator": ("peg", "sidechain"),
+    "fraud_proofs": ("peg", "sidechain"),
     "liveness": ("sidechain",),
     "sidechain_items": ("state",),
     "quorum_parent": ("chain", "state", "upgrade"),
@@ -179,7 +181,9 @@ row) through the p2p vectors (``check_snapshot_finality``); ST-2's quorum record
 through the chain, state and upgrade vectors (blocks applied to a chain state); the input accumulator
 and the wrong-credits proof (SC-DSP-20..22, ``accumulator`` row) through the peg vectors (the
 ``input_marks`` of every state, ``credits_proof``, proofs in blocks) and the sidechain vectors
-(``match_message`` of kind 8, which re-encodes the proof)."""
+(``match_message`` of kind 8, which re-encodes the proof); the equivocation and overdraw proofs
+(SC-DSP-8/9/23, ``fraud_proofs`` row) through the peg vectors (proofs in blocks) and the sidechain
+vectors (``match_message`` of kinds 9 and 10)."""
 
 
 def vector_flows(row: str) -> tuple[str, ...]:
