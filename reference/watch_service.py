@@ -92,7 +92,8 @@ MAX_EVENTS = 1_000
 RESCAN_MARGIN = 10
 """Mainchain blocks below the tip the watcher last ran on that a restart reads again (a
 reorganisation while it was down); a watcher with no saved tip reads the longest challenge
-period plus this many."""
+period plus this many. Either way it reads down to the posting of every checkpoint still in its
+window and of the oldest one's parent (:meth:`WatchService.rescan_from`)."""
 
 
 class Applied(NamedTuple):
@@ -180,11 +181,22 @@ class WatchService:
         return self.store.save(self._memory())
 
     def rescan_from(self, tip: int) -> int:
-        """The first mainchain height whose checkpoints a (re)started watcher reads again."""
-        if self.scanned is not None:
-            return max(0, min(self.scanned, tip) - RESCAN_MARGIN)
-        periods = [r.spec.challenge_period for r in self.chain_state().sidechains.chains.values()]
-        return max(0, tip - max(periods, default=0) - RESCAN_MARGIN)
+        """The first mainchain height whose checkpoints a (re)started watcher reads again: from
+        :data:`RESCAN_MARGIN` below the height it last ran on (the longest challenge period plus
+        the margin below ``tip`` with nothing saved), never further back than that window
+        (``tip - longest period - margin``: an older checkpoint is out of its window), but always
+        down to the posting of every checkpoint the watcher may still need on the best chain
+        (those in their window and the parent of the oldest, whose header an opening carries),
+        whatever the depth of a reorganisation while it was down."""
+        sidechains = self.chain_state().sidechains
+        periods = [r.spec.challenge_period for r in sidechains.chains.values()]
+        floor = max(0, tip - max(periods, default=0) - RESCAN_MARGIN)
+        start = floor if self.scanned is None else max(floor, min(self.scanned, tip) - RESCAN_MARGIN)
+        lowest = compute_live(sidechains, tip + 1).lowest
+        for sidechain_id, record in sidechains.chains.items():
+            needed = record.checkpoints[max(0, lowest[sidechain_id] - 1) :]
+            start = min([start, *(checkpoint.posted_height for checkpoint in needed)])
+        return start
 
     def rescan(self, transactions: Sequence[Transaction]) -> None:
         """A mainchain block's transactions read again at start (checkpoint headers only)."""
