@@ -361,7 +361,12 @@ class Node:
         if not fork.sidechains_enabled():
             return sidechains, 0
         keys = federation_keys(state.quorums, height, self.preset)
-        return apply_sidechain_transaction(sidechains, tx, height, keys, self.preset)
+        quorums, preset = state.quorums, self.preset
+
+        def keys_at(posted: int) -> dict[int, bytes]:
+            return federation_keys(quorums, posted, preset)  # SC-DSP-8: the key at posting
+
+        return apply_sidechain_transaction(sidechains, tx, height, keys, self.preset, keys_at)
 
     def _checkpoint_share(self, share: SignatureShare) -> list[QuorumOutput] | None:
         """A sidechain checkpoint share (SIGN-2 over SC-HDR-3's message), or ``None``."""

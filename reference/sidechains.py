@@ -294,7 +294,8 @@ class SidechainService:
     watcher's credits proofs, SC-DSP-21/22)."""
     faulty: bool = False
     """``rusty node --sidechain-fault`` (devnet only): as a federation member, sign the first block
-    with transactions of each sidechain under a forged header (:func:`forge_header`), once."""
+    crediting an input of each sidechain under a wrong credits root (:func:`forge_credits`) and the
+    first block with transactions under a forged trace (:func:`forge_header`), each once."""
     traces: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)
     """With ``faulty``: header hash -> the post-state roots of its transactions (applied blocks)."""
     credited: dict[bytes, tuple[BlockCredit, ...]] = field(default_factory=dict)

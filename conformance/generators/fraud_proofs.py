@@ -66,7 +66,40 @@ def _case(case: str, description: str, data: dict[str, JSON], error: str | None 
 def generate_fraud_proofs(preset: Preset) -> Iterator[CaseSpec]:
     """SC-DSP-8/9/23: the proofs of kinds 9 and 10 in mainchain blocks for ``preset``."""
     yield from _equivocation_cases(preset)
+    yield from _rotation_cases(preset)
     yield from _overdraw_cases(preset)
+
+
+ROTATED_AT = 18
+"""A mainchain height after checkpoint 1's posting (16) from which the finality federation's
+committed key is another (the PoSe quorum's key stands in for the next quorum's)."""
+
+
+def _rotation_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-DSP-8: the key is the one that accepted the checkpoint (at its posting), not the block's."""
+    honest = fc.chain(preset)
+    rotated = {
+        str(t): sb.federation_public(QuorumType.POSE).hex() for t in (QuorumType.FINALITY, QuorumType.POSE)
+    }
+    for case, description, quorum_type, error in (
+        (
+            "equivocation_proof_key_at_posting",
+            "SC-DSP-8: the federation key rotated at 18; a second header signed under the key that "
+            "accepted checkpoint 1 at 16 still proves it: reverted",
+            None,
+            None,
+        ),
+        (
+            "equivocation_proof_signed_by_the_next_key",
+            "SC-DSP-8: the federation key rotated at 18; a second header signed under the new key "
+            "(the block's) is no equivocation of the quorum that signed checkpoint 1",
+            QuorumType.POSE,
+            "DSP_NOT_FRAUD",
+        ),
+    ):
+        data = _data(preset, honest, fc.equivocation(honest.checkpoint_1, quorum_type))
+        data["key_history"] = [{"from": ROTATED_AT, "keys": rotated}]
+        yield _case(case, description, data, error)
 
 
 def _equivocation_cases(preset: Preset) -> Iterator[CaseSpec]:

@@ -193,9 +193,10 @@ def compute_deposits(
     state: SidechainsState,
     keys: FederationKeys,
     preset: Preset,
+    keys_at: KeysAt | None = None,
 ) -> tuple[Deposit, ...]:
     """SC-PEG-2: the deposits the block at ``height`` creates, in canonical order (SC-HDR-5)."""
-    return apply_block_to_sidechains(state, transactions, height, keys, preset).deposits
+    return apply_block_to_sidechains(state, transactions, height, keys, preset, (), keys_at).deposits
 
 
 def apply_sidechain_transaction(
@@ -204,10 +205,11 @@ def apply_sidechain_transaction(
     height: int,
     keys: FederationKeys,
     preset: Preset,
+    keys_at: KeysAt | None = None,
 ) -> tuple[SidechainsState, int]:
     """SC-BLK-1/3 for one non-coinbase transaction of the block at ``height`` (the mempool's check,
     MEMPOOL-1): the state after its sidechain messages and the escrow value its claims release
     (``released``, SC-PEG-4), or the first SC-* code it breaks. The same as the transaction's step in
     :func:`apply_block_to_sidechains` (positions of its deposits aside)."""
-    result = apply_block_to_sidechains(state, (tx, tx), height, keys, preset)
+    result = apply_block_to_sidechains(state, (tx, tx), height, keys, preset, (), keys_at)
     return result.state, result.released[1]
