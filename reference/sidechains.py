@@ -43,10 +43,11 @@ a claim carries (SC-TX-2, SCB-4). This module decides *when* to call them and wh
   reloaded into the signing session after a restart, and re-sent once;
 * **watching** every block the node applies is handed to the ``on_applied`` hooks (the watcher of
   ``rusty node --watch-sidechains``, reference/watch_service.py); ``faulty`` (``--sidechain-fault``,
-  a devnet test hook) makes a member sign two forged headers per sidechain: wrong credits for the
-  first block crediting an input (:func:`forge_credits`, reverted by a wrong-credits proof) and a
-  wrong trace for the first block with transactions (:func:`forge_header`, reverted by a lost
-  game); once one is reverted, the honest header of that height.
+  a devnet test hook) makes a member sign one forged header per sidechain: a wrong trace for the
+  first block with transactions (:func:`forge_header`, reverted by a lost game) or, with
+  ``--sidechain-fault=credits``, wrong credits for the first block crediting an input
+  (:func:`forge_credits`, reverted by a wrong-credits proof); once it is reverted, the honest
+  header of that height.
 
 What is not done: EVM and WASM sidechains are followed only through the spec's VM table
 (FerrisScript today); a split of the members' shares between a late proposer's block and the next
@@ -294,10 +295,14 @@ class SidechainService:
     watcher's credits proofs, SC-DSP-21/22)."""
     faulty: bool = False
     """``rusty node --sidechain-fault`` (devnet only): as a federation member, sign the first block
-    crediting an input of each sidechain under a wrong credits root (:func:`forge_credits`) and the
-    first block with transactions under a forged trace (:func:`forge_header`), each once."""
+    with transactions of each sidechain under a forged trace (:func:`forge_header`) or, with
+    ``fault = "credits"``, the first block crediting an input under a wrong credits root
+    (:func:`forge_credits`), once."""
     traces: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)
     """With ``faulty``: header hash -> the post-state roots of its transactions (applied blocks)."""
+    fault: str = "trace"
+    """With ``faulty``: what the member forges, ``trace`` (:func:`forge_header`) or ``credits``
+    (:func:`forge_credits`)."""
     credited: dict[bytes, tuple[BlockCredit, ...]] = field(default_factory=dict)
     """With ``faulty``: header hash -> the inputs its block credited or refunded (applied blocks)."""
     forged: dict[bytes, FaultyCheckpoint] = field(default_factory=dict)
@@ -517,29 +522,26 @@ class SidechainService:
         return signing
 
     def _misbehave(self, chain: LocalChain, height: int, header: SidechainHeader) -> SidechainHeader:
-        """``--sidechain-fault``: the forged header in place of the first block of the sidechain
-        that credits an input (a wrong ``credits_root``, :func:`forge_credits`) and of the first
-        block with transactions (a wrong trace, :func:`forge_header`), each once: after its revert
-        the member signs the honest header of that height."""
+        """``--sidechain-fault``: the forged header in place of the first block with transactions
+        of the sidechain (``trace``: a wrong trace, :func:`forge_header`) or of the first block
+        crediting an input (``credits``: a wrong ``credits_root``, :func:`forge_credits`), once:
+        after its revert the member signs the honest header of that height."""
         if not self.faulty:
             return header
         sidechain_id = header.sidechain_id
-        done: set[str] = set()
         for forged in self.forged.values():
-            if forged.honest.sidechain_id != sidechain_id:
-                continue
-            if forged.honest == header:
-                return forged.header if self._standing(chain, forged) else header
-            done.add(forged.kind)
+            if forged.honest.sidechain_id == sidechain_id:
+                standing = forged.honest == header and self._standing(chain, forged)
+                return forged.header if standing else header
         block = chain.blocks[height]
         hash_ = compute_header_hash(header)
         trace = self.traces.get(hash_)
         credits = self.credited.get(hash_, ())
         if block is None or trace is None:
             return header
-        if "credits" not in done and credits:
+        if self.fault == "credits" and credits:
             forged = forge_credits(header, trace, credits)
-        elif "trace" not in done and block.transactions and trace:
+        elif self.fault == "trace" and block.transactions and trace:
             forged = forge_header(header, trace)
         else:
             return header
