@@ -94,7 +94,7 @@ from spec.sidechain.proofs import (
     check_equivocation_in_chain,
     check_overdraw_in_chain,
 )
-from spec.sidechain.registry import SidechainRecord, SidechainsState
+from spec.sidechain.registry import CheckpointRecord, SidechainRecord, SidechainsState
 from spec.sidechain.settlement import is_within_window
 from spec.sidechain.transactions import match_sidechain_message, sidechain_message_script
 from spec.vm.interface import (
@@ -373,11 +373,11 @@ class SidechainWatcher:
 
 
 def _fraud_proofs(
-    watcher: SidechainWatcher, record: SidechainRecord, height: int
+    watcher: SidechainWatcher, record: SidechainRecord, accepted: CheckpointRecord
 ) -> list[EquivocationProof | EscrowOverdrawProof]:
-    """The candidate SC-DSP-8/9 proofs against ``record``'s accepted checkpoint at ``height``."""
+    """The candidate SC-DSP-8/9 proofs against ``record``'s accepted checkpoint ``accepted``."""
+    height = accepted.height
     key = (record.spec.sidechain_id, height)
-    accepted = record.checkpoints[height]
     seen = watcher.signed.get(key, {})
     candidates: list[EquivocationProof | EscrowOverdrawProof] = []
     first = seen.get(accepted.header_hash)
@@ -412,7 +412,7 @@ def fraud_proof_posts(
                 continue
             if not is_within_window(accepted.posted_height, record.spec.challenge_period, height):
                 continue
-            for proof in _fraud_proofs(watcher, record, accepted.height):
+            for proof in _fraud_proofs(watcher, record, accepted):
                 try:
                     if isinstance(proof, EquivocationProof):
                         if keys_at is None:
