@@ -227,9 +227,24 @@ class WatchService:
         """A connected mainchain block: its checkpoints for the watcher, its effect on our games."""
         self._connected.append(tuple(block.transactions))
         if self._before is not None:
-            for kind, text in self.describe(self._before, after.sidechains, after.height):
+            proven = self._proven(block.transactions)
+            for kind, text in self.describe(self._before, after.sidechains, after.height, proven):
                 self._event(after.height, kind, text)
         self._before = None
+
+    def _proven(self, transactions: Sequence[Transaction]) -> frozenset[int]:
+        """The sidechains a block's fraud proofs (kinds 8..10) name."""
+        proven: set[int] = set()
+        for tx in transactions[1:]:
+            for output in tx.outputs:
+                message = self._message(output)
+                if isinstance(message, CreditsProof):
+                    proven.add(message.header.sidechain_id)
+                elif isinstance(message, EquivocationProof):
+                    proven.add(message.first.header.sidechain_id)
+                elif isinstance(message, EscrowOverdrawProof):
+                    proven.add(message.sidechain_id)
+        return frozenset(proven)
 
     # ------------------------------------------------------------------------- deciding (a thread)
 
@@ -395,8 +410,16 @@ class WatchService:
             return "defender"
         return None
 
-    def describe(self, before: SidechainsState, after: SidechainsState, height: int) -> list[tuple[str, str]]:
-        """The events of this node's games in the block at ``height`` (``before`` -> ``after``)."""
+    def describe(
+        self,
+        before: SidechainsState,
+        after: SidechainsState,
+        height: int,
+        proven: frozenset[int] = frozenset(),
+    ) -> list[tuple[str, str]]:
+        """The events of this node's games in the block at ``height`` (``before`` -> ``after``), and
+        the reverts of the sidechains ``proven``, those the block carries a fraud proof against
+        (kinds 8..10)."""
         events: list[tuple[str, str]] = []
         params = on_chain_params(self.preset.dispute)
         for game_id, opened in sorted(after.games.items()):
@@ -439,12 +462,10 @@ class WatchService:
                         f"h={len(checkpoints) - 1})",
                     )
                 )
-        reported = {
-            opened.sidechain_id for game_id, opened in before.games.items() if game_id not in after.games
-        }
-        for sidechain_id, record in sorted(before.chains.items()):
+        for sidechain_id in sorted(proven):
+            record = before.chains.get(sidechain_id)
             kept = len(after.chains[sidechain_id].checkpoints) if sidechain_id in after.chains else 0
-            if kept < len(record.checkpoints) and sidechain_id not in reported:
+            if record is not None and kept < len(record.checkpoints):
                 events.append(
                     (
                         "checkpoint_reverted_by_proof",
