@@ -280,3 +280,26 @@ def test_the_watcher_posts_an_overdraw_it_sees() -> None:
     watcher = _watcher(chain)
     watcher.observe_outbox(CHAIN, 1, chain.outbox)
     assert watcher.on_tip(chain.state, fc.PROOF_AT, _keys) == []
+
+
+def test_the_watch_service_reports_a_revert_by_proof_only_for_a_proven_sidechain() -> None:
+    """reference/watch_service.py: a connected block whose proof reverted checkpoint 1 is the event
+    ``checkpoint_reverted_by_proof`` (with the height left), named by the block's own proof; the
+    same drop without a proof in the block is not reported as one."""
+    from reference.watch_service import WatchService
+
+    chain = honest()
+    proof = fc.equivocation(chain.checkpoint_1)
+    block = sb.block(fc.PROOF_AT, [sb.message_output(proof, 0, PRESET)])
+    after = apply_block_to_sidechains(chain.state, block, fc.PROOF_AT, sb.keys(), PRESET).state
+    watch = WatchService(PRESET, sb.ALICE, lambda: None, lambda outputs: None)  # type: ignore[arg-type,return-value]
+    proven = watch._proven(block)
+    assert proven == frozenset({CHAIN})
+    assert watch.describe(chain.state, after, fc.PROOF_AT, proven) == [
+        (
+            "checkpoint_reverted_by_proof",
+            f"checkpoint h=1 of sidechain {CHAIN} reverted by a fraud proof (SC-DSP-8/9/21; with "
+            "every later one; its federation penalised)",
+        )
+    ]
+    assert watch.describe(chain.state, after, fc.PROOF_AT) == []
