@@ -42,6 +42,7 @@ from fuzz.dkg_harnesses import DKG_HARNESSES
 from fuzz.eth_rpc_harnesses import ETH_RPC_HARNESSES
 from fuzz.evm_harnesses import EVM_HARNESSES
 from fuzz.finality_harnesses import FINALITY_HARNESSES
+from fuzz.fraud_proof_harnesses import FRAUD_PROOF_HARNESSES
 from fuzz.ledger_harnesses import LEDGER_HARNESSES
 from fuzz.masternode_harnesses import MASTERNODE_HARNESSES
 from fuzz.p2p_harnesses import P2P_HARNESSES
@@ -885,6 +886,7 @@ HARNESSES: dict[str, Harness] = {
     **SIDECHAIN_HARNESSES,
     **DISPUTE_HARNESSES,
     **ACCUMULATOR_HARNESSES,
+    **FRAUD_PROOF_HARNESSES,
     **ETH_RPC_HARNESSES,
     **WATCH_STORE_HARNESSES,
 }

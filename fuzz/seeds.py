@@ -26,6 +26,7 @@ from fuzz.dkg_harnesses import dkg_seeds
 from fuzz.eth_rpc_harnesses import eth_rpc_seeds
 from fuzz.evm_harnesses import evm_seeds
 from fuzz.finality_harnesses import finality_seeds
+from fuzz.fraud_proof_harnesses import fraud_proof_seeds
 from fuzz.harnesses import (
     CODEC_CASES,
     HARNESSES,
@@ -316,6 +317,7 @@ SEED_PROVIDERS: tuple[Callable[[], dict[str, Seeds]], ...] = (
     eth_rpc_seeds,
     watch_store_seeds,
     accumulator_seeds,
+    fraud_proof_seeds,
 )
 """Seed writers of harnesses registered from other modules (harness name -> files)."""
 

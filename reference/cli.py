@@ -246,9 +246,14 @@ def status(datadir: Path) -> None:
 )
 @click.option(
     "--sidechain-fault",
-    is_flag=True,
+    type=click.Choice(["trace", "credits"]),
+    is_flag=False,
+    flag_value="trace",
+    default=None,
     help="Devnet test hook: as a federation member, sign the first sidechain block with transactions "
-    "under a forged state root (once per sidechain) and defend it; `rusty devnet --dispute` uses it.",
+    "under a forged state root (`trace`, the default) or the first block crediting an input under a "
+    "wrong credits root (`credits`), once per sidechain, and defend it; `rusty devnet --dispute` "
+    "(and `--dispute-credits`) use it.",
 )
 def node(
     datadir: Path,
@@ -269,7 +274,7 @@ def node(
     snapshot_interval: int,
     watch_sidechains: bool,
     no_discovery_dial: bool,
-    sidechain_fault: bool,
+    sidechain_fault: str | None,
 ) -> None:
     """Run the node: P2P and JSON-RPC on 127.0.0.1 (cookie auth), optional devnet mining.
 
@@ -643,6 +648,14 @@ def rpc_error_line(error: RpcError) -> str:
     "checkpoint is reverted and the honest withdrawal is paid later (docs/node.md#watching-sidechains).",
 )
 @click.option(
+    "--dispute-credits",
+    is_flag=True,
+    help="A misbehaving federation that commits wrong credits: nodes 1.. sign the block crediting the "
+    "peg-in under a wrong credits root (--sidechain-fault=credits), node 0 (--watch-sidechains) posts a "
+    "wrong-credits proof, the checkpoint is reverted and the honest header checkpointed "
+    "(docs/disputes.md).",
+)
+@click.option(
     "--fast-sync-late-node",
     is_flag=True,
     help="Start the late node with --fast-sync: a verified snapshot first (docs/node.md#snapshot-fast-sync).",
@@ -672,6 +685,7 @@ def devnet(
     sidechain: bool,
     multi_vm: bool,
     dispute: bool,
+    dispute_credits: bool,
 ) -> None:
     """Start COUNT local nodes that mine, sync, finalize and relay payments; check they converge.
 
@@ -691,6 +705,7 @@ def devnet(
             sidechain,
             multi_vm,
             dispute,
+            dispute_credits,
         )
     except DevnetError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -752,6 +767,9 @@ def devnet(
     if result.late_node_finalized is False:
         click.echo(f"error: the late node did not sync and finalize within {timeout:g} s", err=True)
         sys.exit(1)
+    if dispute_credits:
+        _echo_credits(result.sidechain)
+        return
     if sidechain or dispute:
         trip = result.sidechain
         if trip is None:
@@ -774,6 +792,20 @@ def devnet(
                 sys.exit(1)
     if multi_vm:
         _echo_multi_vm(result.multi_vm)
+
+
+def _echo_credits(trip: dict[str, object] | None) -> None:
+    """The ``--dispute-credits`` run's summary (exit 1 unless the wrong credits were reverted)."""
+    if trip is None or None in (trip.get("proof_posted"), trip.get("checkpoint_reverted_by_proof")):
+        click.echo("error: the wrong credits were not proven and reverted", err=True)
+        sys.exit(1)
+    click.echo(
+        f"wrong credits: sidechain {SIDECHAIN_ID} registered at {trip['registered']}, peg-in sent at "
+        f"{trip['deposit_sent']}; the federation's checkpoint h={trip['reverted_height']} credited it "
+        f"twice; node 0's proof posted at {trip['proof_posted']}, checkpoint reverted at "
+        f"{trip['checkpoint_reverted_by_proof']} (the federation slashed), the honest header "
+        f"checkpointed at {trip['honest_checkpoint']}; escrow on every node {trip['escrow']}"
+    )
 
 
 def _echo_multi_vm(trip: dict[str, object] | None) -> None:

@@ -45,7 +45,7 @@ async def run_node(
     transport: str = "tcp",
     bootstrap: Sequence[str] = (),
     watch_sidechains: bool = False,
-    sidechain_fault: bool = False,
+    sidechain_fault: str | None = None,
 ) -> None:
     """Serve P2P and RPC (and mine every ``mine_every`` seconds on devnet) until ``stop`` is set;
     with ``metrics_port`` (0: a free one) also the Prometheus endpoint; ``prune=N`` keeps the last
@@ -53,10 +53,10 @@ async def run_node(
     a state snapshot from peers (reference/snapshots.py); ``transport="libp2p"`` runs P2P on libp2p
     (reference/libp2p_node.py), dialling the ``bootstrap`` multiaddrs, and writes its own address
     to ``DATADIR/p2p.addr``; ``watch_sidechains`` runs the sidechain watcher on every new tip
-    (reference/watch_service.py); ``sidechain_fault`` (devnet only) makes this federation member
-    sign one forged checkpoint per sidechain and defend it."""
+    (reference/watch_service.py); ``sidechain_fault`` (devnet only: ``"trace"`` or ``"credits"``)
+    makes this federation member sign one forged checkpoint per sidechain and defend it."""
     node = Node(datadir, prune)
-    if watch_sidechains or sidechain_fault:
+    if watch_sidechains or sidechain_fault is not None:
         node.start_watching(challenge=watch_sidechains, faulty=sidechain_fault)
     node.snapshots.interval = snapshot_interval
     client = FastSync(node.preset) if fast_sync and node.store.state.height < 0 else None
@@ -191,7 +191,7 @@ def serve_forever(
     transport: str = "tcp",
     bootstrap: Sequence[str] = (),
     watch_sidechains: bool = False,
-    sidechain_fault: bool = False,
+    sidechain_fault: str | None = None,
 ) -> None:
     """Run :func:`run_node` with SIGINT/SIGTERM mapped to a clean stop."""
 

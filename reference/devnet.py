@@ -94,6 +94,8 @@ DISPUTE_CHALLENGE_PERIOD = 6
 MAX_DISPUTE_BLOCKS = 60
 """``--dispute``: more blocks for the game, the honest checkpoint and its window."""
 DISPUTE_SHOWN = (
+    "proof_posted",
+    "checkpoint_reverted_by_proof",
     "opening_posted",
     "game_opened",
     "move_posted",
@@ -338,6 +340,7 @@ async def run_devnet(
     multi_vm: bool = False,
     dispute: bool = False,
     restart_watcher: bool = False,
+    dispute_credits: bool = False,
     settle: Callable[[list[Path]], Awaitable[Any]] | None = None,
 ) -> DevnetResult:
     """Run the devnet scenario with ``count`` nodes and at least ``blocks`` blocks (``upgrade``: with
@@ -350,10 +353,13 @@ async def run_devnet(
     other nodes a misbehaving federation (``--sidechain-fault``), see :func:`sidechain_round_trip`;
     ``restart_watcher``: with ``dispute``, node 0 is killed (SIGKILL) once its game is open and
     started again on its P2P port, dialling the others: its watcher reloads its memory and plays on;
+    ``dispute_credits``: the federation commits wrong credits instead (``--sidechain-fault=credits``)
+    and the run ends once node 0's wrong-credits proof reverted them, :func:`credits_round_trip`;
     ``settle``: a test's coroutine run on the data directories once the nodes converged and
     finalized, before the late node, its result in ``DevnetResult.settled``).
     Raises :class:`DevnetError` when a node fails."""
     datadirs = [root / f"node{i}" for i in range(count)]
+    dispute = dispute or dispute_credits
     sidechain = sidechain or multi_vm or dispute
     upgrade = upgrade or sidechain
     agendas = SIDECHAIN_AGENDAS if sidechain else UPGRADE_AGENDAS
@@ -373,7 +379,8 @@ async def run_devnet(
         if fast_sync_late_node and index == count:
             command += ["--fast-sync"]
         if dispute:  # node 0 watches; the others sign one forged checkpoint (threshold 2 of 3)
-            command += ["--watch-sidechains"] if index == 0 else ["--sidechain-fault"]
+            fault = "--sidechain-fault=credits" if dispute_credits else "--sidechain-fault"
+            command += ["--watch-sidechains"] if index == 0 else [fault]
         if metrics:
             command += ["--metrics-port", "0"]
         if index > 0:  # node 0's libp2p multiaddr (DHT bootstrap) with --transport libp2p
@@ -506,6 +513,11 @@ async def run_devnet(
             from reference.devnet_vms import multi_vm_round_trip  # it imports this module
 
             result.multi_vm = await multi_vm_round_trip(datadirs, show_progress)
+            return result
+        if dispute_credits and result.converged and result.finality_expected:
+            result.sidechain = await credits_round_trip(datadirs, show_progress)
+            if metrics:
+                result.metrics = [await _scrape(d) for d in datadirs]
             return result
         if sidechain and result.converged and result.finality_expected:
             result.sidechain = await sidechain_round_trip(
@@ -722,6 +734,87 @@ async def sidechain_round_trip(
         bar.close()
 
 
+async def credits_round_trip(datadirs: Sequence[Path], show_progress: bool = True) -> dict[str, Any]:
+    """Issue 16 (SC-DSP-21/22) on a running devnet (nodes started by
+    ``run_devnet(dispute_credits=True)``): node 0 proposes sidechain 1 as in
+    :func:`sidechain_round_trip` and pegs in; nodes 1 and 2, the federation's threshold
+    (``--sidechain-fault=credits``), sign the block crediting the peg-in under the credits root of a
+    list that credits it twice; node 0's watcher re-derives the block's inputs from the mainchain
+    and posts a wrong-credits proof (kind 8), the mainchain reverts the checkpoint and slashes the
+    federation (SC-DSP-13), and the members sign the honest header at that height. Returns the
+    mainchain heights on node 0: ``registered``, ``deposit_sent``, ``proof_posted``,
+    ``checkpoint_reverted_by_proof`` and ``honest_checkpoint`` (the height the honest header of
+    the reverted height was posted at), the reverted height and node 0's watcher events. The run
+    ends there: with every member slashed, no quorum forms at the next base height, so the
+    sidechain stops being checkpointed (docs/disputes.md)."""
+    bar = Progress(show_progress, "wrong credits")
+    budget = [MAX_SIDECHAIN_BLOCKS]
+    milestones: dict[str, Any] = {}
+    events: list[dict[str, Any]] = []
+
+    async def watch() -> None:
+        info = await _rpc(datadirs[0], "getwatcherinfo")
+        for event in info["events"][len(events) :]:
+            events.append(event)
+            if event["kind"] in DISPUTE_SHOWN and show_progress:
+                tqdm.write(f"node0 watcher, mainchain {event['height']}: {event['text']}", file=sys.stderr)
+
+    def seen(kind: str) -> int | None:
+        return next((int(e["height"]) for e in events if e["kind"] == kind), None)
+
+    try:
+        terms = (int(VmKind.FERRIS), int(QuorumType.FINALITY), 2, DISPUTE_CHALLENGE_PERIOD)
+        proposal = await _rpc(datadirs[0], "proposesidechain", SIDECHAIN_ID, *terms)
+        await _rpc(datadirs[0], "generate", 1)
+        await asyncio.sleep(0.5)
+        for datadir in datadirs:
+            await _rpc(datadir, "voteproposal", proposal["proposal_id"], 0)
+        await asyncio.sleep(0.5)
+
+        async def registered() -> bool:
+            for datadir in datadirs:
+                with contextlib.suppress(RpcError):
+                    await _rpc(datadir, "getsidechaininfo", SIDECHAIN_ID)
+                    continue
+                return False
+            return True
+
+        milestones["registered"] = await _mine_until(datadirs, registered, "proposal", bar, budget)
+        await _rpc(datadirs[0], "sidechaindeposit", SIDECHAIN_ID, SIDECHAIN_DEPOSIT)
+        milestones["deposit_sent"] = int((await _rpc(datadirs[0], "getstatus"))["height"]) + 1
+
+        async def reverted() -> bool:
+            return seen("checkpoint_reverted_by_proof") is not None
+
+        await _mine_until(datadirs, reverted, "wrong credits proven", bar, budget, watch)
+        revert_at = seen("checkpoint_reverted_by_proof")
+        text = next(e["text"] for e in events if e["kind"] == "checkpoint_reverted_by_proof")
+        milestones["reverted_height"] = int(text.split("h=")[1].split(" ")[0])
+
+        async def replaced() -> bool:
+            infos = [await _rpc(d, "getsidechaininfo", SIDECHAIN_ID) for d in datadirs]
+            return all(
+                i["checkpointed_height"] is not None
+                and i["checkpointed_height"] >= milestones["reverted_height"]
+                and i["checkpoint_posted_at"] > (revert_at or 0)
+                for i in infos
+            )
+
+        milestones["honest_checkpoint"] = await _mine_until(
+            datadirs, replaced, "honest checkpoint", bar, budget, watch
+        )
+        await watch()
+        for kind in ("proof_posted", "checkpoint_reverted_by_proof"):
+            milestones[kind] = seen(kind)
+        milestones["dispute"] = events
+        infos = [await _rpc(d, "getsidechaininfo", SIDECHAIN_ID) for d in datadirs]
+        milestones["escrow"] = [i["escrow"] for i in infos]
+        milestones["checkpoint_posted_at"] = [i["checkpoint_posted_at"] for i in infos]
+        return milestones
+    finally:
+        bar.close()
+
+
 def devnet_main(
     count: int,
     blocks: int,
@@ -734,6 +827,7 @@ def devnet_main(
     sidechain: bool = False,
     multi_vm: bool = False,
     dispute: bool = False,
+    dispute_credits: bool = False,
 ) -> DevnetResult:
     """Run the scenario in ``directory`` (a temporary one if ``None``) and return what it saw."""
     options: dict[str, Any] = {
@@ -745,6 +839,7 @@ def devnet_main(
         "sidechain": sidechain,
         "multi_vm": multi_vm,
         "dispute": dispute,
+        "dispute_credits": dispute_credits,
     }
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)

@@ -137,8 +137,8 @@ class NodeMetrics:
         self.watcher_events = Counter(
             "rusty_watcher_events",
             "What the sidechain watcher did and saw (--watch-sidechains), by event: opening_posted, "
-            "move_posted, claim_posted, game_opened, game_won, game_lost, checkpoint_reverted, bond_claimed, "
-            "store_corrupt.",
+            "move_posted, claim_posted, proof_posted, game_opened, game_won, game_lost, checkpoint_reverted, "
+            "checkpoint_reverted_by_proof, bond_claimed, store_corrupt.",
             ["event"],
             registry=self.registry,
         )

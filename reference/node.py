@@ -220,14 +220,17 @@ class Node:
             # ancestor walk reads a few rows; the full fork choice runs only when it is needed.
             self.store.follow_finalized(finalized, int(time.time()))
 
-    def start_watching(self, challenge: bool = True, faulty: bool = False) -> WatchService:
+    def start_watching(self, challenge: bool = True, faulty: bool | str | None = None) -> WatchService:
         """``rusty node --watch-sidechains`` (``challenge``): re-execute every checkpointed sidechain
         block and challenge a checkpoint that does not match; as a federation member, defend the
         checkpoints it signed (reference/watch_service.py). Its memory is reloaded from (and saved to)
         the node's database (reference/watch_store.py) and the best chain's blocks since the tip it
         last ran on are read again for checkpoints. ``faulty`` (``--sidechain-fault``, a
-        devnet test hook): sign one forged checkpoint per sidechain and defend it."""
-        self.sidechains.faulty = faulty
+        devnet test hook, ``"trace"`` (``True``) or ``"credits"``): sign one forged checkpoint per
+        sidechain (a wrong trace, or wrong credits) and defend it."""
+        fault = "trace" if faulty is True else faulty or None
+        self.sidechains.faulty = fault is not None
+        self.sidechains.fault = fault or "trace"
         watch = WatchService(
             self.preset,
             self.wallet.script_pubkey,
@@ -360,7 +363,12 @@ class Node:
         if not fork.sidechains_enabled():
             return sidechains, 0
         keys = federation_keys(state.quorums, height, self.preset)
-        return apply_sidechain_transaction(sidechains, tx, height, keys, self.preset)
+        quorums, preset = state.quorums, self.preset
+
+        def keys_at(posted: int) -> dict[int, bytes]:
+            return federation_keys(quorums, posted, preset)  # SC-DSP-8: the key at posting
+
+        return apply_sidechain_transaction(sidechains, tx, height, keys, self.preset, keys_at)
 
     def _checkpoint_share(self, share: SignatureShare) -> list[QuorumOutput] | None:
         """A sidechain checkpoint share (SIGN-2 over SC-HDR-3's message), or ``None``."""

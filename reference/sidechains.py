@@ -43,8 +43,11 @@ a claim carries (SC-TX-2, SCB-4). This module decides *when* to call them and wh
   reloaded into the signing session after a restart, and re-sent once;
 * **watching** every block the node applies is handed to the ``on_applied`` hooks (the watcher of
   ``rusty node --watch-sidechains``, reference/watch_service.py); ``faulty`` (``--sidechain-fault``,
-  a devnet test hook) makes a member sign one forged header per sidechain (:func:`forge_header`)
-  and, once a lost game reverted it, the honest header of that height.
+  a devnet test hook) makes a member sign one forged header per sidechain: a wrong trace for the
+  first block with transactions (:func:`forge_header`, reverted by a lost game) or, with
+  ``--sidechain-fault=credits``, wrong credits for the first block crediting an input
+  (:func:`forge_credits`, reverted by a wrong-credits proof); once it is reverted, the honest
+  header of that height.
 
 What is not done: EVM and WASM sidechains are followed only through the spec's VM table
 (FerrisScript today); a split of the members' shares between a late proposer's block and the next
@@ -93,11 +96,13 @@ from spec.sidechain.checkpoint import check_checkpoint, federation_keys
 from spec.sidechain.header import (
     DEPOSIT_CODEC,
     INBOUND_MESSAGE_CODEC,
+    BlockCredit,
     Checkpoint,
     Deposit,
     InboundMessage,
     SidechainHeader,
     compute_checkpoint_message,
+    compute_credits_root,
     compute_header_hash,
     get_cursor_after_refunds,
 )
@@ -169,11 +174,13 @@ sidechain block (the watcher, reference/watch_service.py, re-executes checkpoint
 @dataclass(frozen=True)
 class FaultyCheckpoint:
     """``--sidechain-fault`` (a devnet test hook): the lying header a misbehaving member signed in
-    place of ``honest``, with the trace it committed (its last root and ``state_root`` forged)."""
+    place of ``honest``, with the trace it committed (its last root and ``state_root`` forged, kind
+    ``trace``; or the honest trace under a wrong ``credits_root``, kind ``credits``)."""
 
     honest: SidechainHeader
     header: SidechainHeader
     trace: tuple[bytes, ...]
+    kind: str = "trace"
 
 
 def forge_header(header: SidechainHeader, trace: Sequence[bytes]) -> FaultyCheckpoint:
@@ -183,6 +190,18 @@ def forge_header(header: SidechainHeader, trace: Sequence[bytes]) -> FaultyCheck
     lying = (*trace[:-1], forged)
     return FaultyCheckpoint(
         header, replace(header, state_root=forged, trace_root=compute_trace_root(lying)), lying
+    )
+
+
+def forge_credits(
+    header: SidechainHeader, trace: Sequence[bytes], credits: Sequence[BlockCredit]
+) -> FaultyCheckpoint:
+    """A misbehaving federation's header for a block that credits ``credits``: the same block and
+    trace under the ``credits_root`` of a list crediting the first input twice (SC-HDR-1), which
+    a wrong-credits proof (SC-DSP-21/22) reverts."""
+    lying = (*credits, credits[0])
+    return FaultyCheckpoint(
+        header, replace(header, credits_root=compute_credits_root(lying)), tuple(trace), "credits"
     )
 
 
@@ -277,9 +296,16 @@ class SidechainService:
     watcher's credits proofs, SC-DSP-21/22)."""
     faulty: bool = False
     """``rusty node --sidechain-fault`` (devnet only): as a federation member, sign the first block
-    with transactions of each sidechain under a forged header (:func:`forge_header`), once."""
+    with transactions of each sidechain under a forged trace (:func:`forge_header`) or, with
+    ``fault = "credits"``, the first block crediting an input under a wrong credits root
+    (:func:`forge_credits`), once."""
     traces: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)
     """With ``faulty``: header hash -> the post-state roots of its transactions (applied blocks)."""
+    fault: str = "trace"
+    """With ``faulty``: what the member forges, ``trace`` (:func:`forge_header`) or ``credits``
+    (:func:`forge_credits`)."""
+    credited: dict[bytes, tuple[BlockCredit, ...]] = field(default_factory=dict)
+    """With ``faulty``: header hash -> the inputs its block credited or refunded (applied blocks)."""
     forged: dict[bytes, FaultyCheckpoint] = field(default_factory=dict)
     """Forged header hash -> what this (faulty) member signed instead of the honest header."""
     accepted_forged: set[bytes] = field(default_factory=set)
@@ -380,6 +406,9 @@ class SidechainService:
             return False
         if self.faulty:  # the forger's trace is built from the honest one
             self.traces[compute_header_hash(block.header)] = tuple(o.post_root for o in result.outcomes)
+            self.credited[compute_header_hash(block.header)] = tuple(
+                BlockCredit(item.recipient, item.amount) for item, _ in result.inputs
+            )
         for hook in self.on_applied:
             hook(chain.tip, block, result)
         chain.append(block, result)
@@ -498,7 +527,9 @@ class SidechainService:
 
     def _misbehave(self, chain: LocalChain, height: int, header: SidechainHeader) -> SidechainHeader:
         """``--sidechain-fault``: the forged header in place of the first block with transactions
-        of the sidechain (once: after its revert the member signs the honest one)."""
+        of the sidechain (``trace``: a wrong trace, :func:`forge_header`) or of the first block
+        crediting an input (``credits``: a wrong ``credits_root``, :func:`forge_credits`), once:
+        after its revert the member signs the honest header of that height."""
         if not self.faulty:
             return header
         sidechain_id = header.sidechain_id
@@ -507,10 +538,17 @@ class SidechainService:
                 standing = forged.honest == header and self._standing(chain, forged)
                 return forged.header if standing else header
         block = chain.blocks[height]
-        trace = self.traces.get(compute_header_hash(header))
-        if block is None or not block.transactions or not trace:
+        hash_ = compute_header_hash(header)
+        trace = self.traces.get(hash_)
+        credits = self.credited.get(hash_, ())
+        if block is None or trace is None:
             return header
-        forged = forge_header(header, trace)
+        if self.fault == "credits" and credits:
+            forged = forge_credits(header, trace, credits)
+        elif self.fault == "trace" and block.transactions and trace:
+            forged = forge_header(header, trace)
+        else:
+            return header
         self.forged[compute_header_hash(forged.header)] = forged
         return forged.header
 

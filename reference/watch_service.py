@@ -40,6 +40,7 @@ what they decide:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -60,8 +61,11 @@ from spec.chain.block import Block
 from spec.chain.state import ChainState
 from spec.errors import SpecError
 from spec.ledger.transaction import Transaction, TxOutput
+from spec.masternode.finality import QuorumRegistry
 from spec.presets import Preset
+from spec.sidechain.accumulator import CreditsProof
 from spec.sidechain.chain import BlockResult, SidechainBlock, SidechainState, vm_table
+from spec.sidechain.checkpoint import federation_keys
 from spec.sidechain.dispute import Party
 from spec.sidechain.games import (
     MOVE_ONE_STEP,
@@ -72,9 +76,10 @@ from spec.sidechain.games import (
     on_chain_params,
 )
 from spec.sidechain.header import BlockCredit, SidechainHeader, compute_header_hash
+from spec.sidechain.proofs import EquivocationProof, EscrowOverdrawProof, KeysAt
 from spec.sidechain.registry import SidechainsState
 from spec.sidechain.transactions import match_sidechain_message
-from spec.vm.interface import ExecutionContext, VmKind
+from spec.vm.interface import ExecutionContext, OutboxEntry, VmKind
 
 log = logging.getLogger("rusty.watcher")
 
@@ -87,7 +92,8 @@ MAX_EVENTS = 1_000
 RESCAN_MARGIN = 10
 """Mainchain blocks below the tip the watcher last ran on that a restart reads again (a
 reorganisation while it was down); a watcher with no saved tip reads the longest challenge
-period plus this many."""
+period plus this many. Either way it reads down to the posting of every checkpoint still in its
+window and of the oldest one's parent (:meth:`WatchService.rescan_from`)."""
 
 
 class Applied(NamedTuple):
@@ -100,6 +106,8 @@ class Applied(NamedTuple):
     trace: tuple[bytes, ...]
     pre_root: bytes | None = None
     vm_kind: VmKind | None = None
+    outbox: tuple[OutboxEntry, ...] = ()
+    """The block's re-executed outbox (SCB-4): an overdraw proof's entries (SC-DSP-9)."""
 
 
 @dataclass(frozen=True)
@@ -173,11 +181,22 @@ class WatchService:
         return self.store.save(self._memory())
 
     def rescan_from(self, tip: int) -> int:
-        """The first mainchain height whose checkpoints a (re)started watcher reads again."""
-        if self.scanned is not None:
-            return max(0, min(self.scanned, tip) - RESCAN_MARGIN)
-        periods = [r.spec.challenge_period for r in self.chain_state().sidechains.chains.values()]
-        return max(0, tip - max(periods, default=0) - RESCAN_MARGIN)
+        """The first mainchain height whose checkpoints a (re)started watcher reads again: from
+        :data:`RESCAN_MARGIN` below the height it last ran on (the longest challenge period plus
+        the margin below ``tip`` with nothing saved), never further back than that window
+        (``tip - longest period - margin``: an older checkpoint is out of its window), but always
+        down to the posting of every checkpoint the watcher may still need on the best chain
+        (those in their window and the parent of the oldest, whose header an opening carries),
+        whatever the depth of a reorganisation while it was down."""
+        sidechains = self.chain_state().sidechains
+        periods = [r.spec.challenge_period for r in sidechains.chains.values()]
+        floor = max(0, tip - max(periods, default=0) - RESCAN_MARGIN)
+        start = floor if self.scanned is None else max(floor, min(self.scanned, tip) - RESCAN_MARGIN)
+        lowest = compute_live(sidechains, tip + 1).lowest
+        for sidechain_id, record in sidechains.chains.items():
+            needed = record.checkpoints[max(0, lowest[sidechain_id] - 1) :]
+            start = min([start, *(checkpoint.posted_height for checkpoint in needed)])
+        return start
 
     def rescan(self, transactions: Sequence[Transaction]) -> None:
         """A mainchain block's transactions read again at start (checkpoint headers only)."""
@@ -195,7 +214,9 @@ class WatchService:
             result.state.nodes,
         )
         trace = tuple(outcome.post_root for outcome in result.outcomes)
-        self._applied.append(Applied(watched, block.header, trace, parent.tip.state_root, parent.vm_kind))
+        self._applied.append(
+            Applied(watched, block.header, trace, parent.tip.state_root, parent.vm_kind, result.outbox)
+        )
 
     def before_connect(self, block: Block, before: ChainState) -> None:
         """The state a mainchain block is connected on (``ChainStore.on_connect_parent``)."""
@@ -206,9 +227,24 @@ class WatchService:
         """A connected mainchain block: its checkpoints for the watcher, its effect on our games."""
         self._connected.append(tuple(block.transactions))
         if self._before is not None:
-            for kind, text in self.describe(self._before, after.sidechains, after.height):
+            proven = self._proven(block.transactions)
+            for kind, text in self.describe(self._before, after.sidechains, after.height, proven):
                 self._event(after.height, kind, text)
         self._before = None
+
+    def _proven(self, transactions: Sequence[Transaction]) -> frozenset[int]:
+        """The sidechains a block's fraud proofs (kinds 8..10) name."""
+        proven: set[int] = set()
+        for tx in transactions[1:]:
+            for output in tx.outputs:
+                message = self._message(output)
+                if isinstance(message, CreditsProof):
+                    proven.add(message.header.sidechain_id)
+                elif isinstance(message, EquivocationProof):
+                    proven.add(message.first.header.sidechain_id)
+                elif isinstance(message, EscrowOverdrawProof):
+                    proven.add(message.sidechain_id)
+        return frozenset(proven)
 
     # ------------------------------------------------------------------------- deciding (a thread)
 
@@ -219,6 +255,7 @@ class WatchService:
         connected: Sequence[tuple[Transaction, ...]],
         applied: Sequence[Applied],
         forged: Sequence[Forged],
+        keys_at: KeysAt | None = None,
     ) -> list[Outputs]:
         """What to post in the block at ``height`` on ``state``, after learning ``connected``
         mainchain blocks' transactions and ``applied`` sidechain blocks (pure of the event loop);
@@ -232,6 +269,7 @@ class WatchService:
         by_root: dict[tuple[int, bytes], WatchedBlock] = {}
         for item in applied:
             watched, header, trace = item.block, item.header, item.trace
+            self.watcher.observe_outbox(header.sidechain_id, header.height, item.outbox)
             if not _needed(watched, header, live):
                 continue
             watched = self._held(item)
@@ -248,7 +286,7 @@ class WatchService:
                 self.defender.defend(lie.header, lie.trace, watched_block)
         posts = list(self.defender.on_tip(state))
         if self.challenge:
-            posts.extend(self.watcher.on_tip(state, height))
+            posts.extend(self.watcher.on_tip(state, height, keys_at))
         self.watcher.prune(live)
         self.defender.prune(live)
         self.scanned = height - 1
@@ -296,9 +334,10 @@ class WatchService:
                 connected, self._connected = self._connected, []
                 applied, self._applied = self._applied, []
                 forged = list(self.forged())
+                keys_at = functools.partial(_keys_at, state.quorums, self.preset)
                 try:
                     posts = await asyncio.to_thread(
-                        self.decide, state.sidechains, state.height + 1, connected, applied, forged
+                        self.decide, state.sidechains, state.height + 1, connected, applied, forged, keys_at
                     )
                 except Exception:  # a bug must not stop the node's tip handling: logged, skipped
                     log.exception("the watcher failed on this tip")
@@ -371,8 +410,16 @@ class WatchService:
             return "defender"
         return None
 
-    def describe(self, before: SidechainsState, after: SidechainsState, height: int) -> list[tuple[str, str]]:
-        """The events of this node's games in the block at ``height`` (``before`` -> ``after``)."""
+    def describe(
+        self,
+        before: SidechainsState,
+        after: SidechainsState,
+        height: int,
+        proven: frozenset[int] = frozenset(),
+    ) -> list[tuple[str, str]]:
+        """The events of this node's games in the block at ``height`` (``before`` -> ``after``), and
+        the reverts of the sidechains ``proven``, those the block carries a fraud proof against
+        (kinds 8..10)."""
         events: list[tuple[str, str]] = []
         params = on_chain_params(self.preset.dispute)
         for game_id, opened in sorted(after.games.items()):
@@ -415,6 +462,17 @@ class WatchService:
                         f"h={len(checkpoints) - 1})",
                     )
                 )
+        for sidechain_id in sorted(proven):
+            record = before.chains.get(sidechain_id)
+            kept = len(after.chains[sidechain_id].checkpoints) if sidechain_id in after.chains else 0
+            if record is not None and kept < len(record.checkpoints):
+                events.append(
+                    (
+                        "checkpoint_reverted_by_proof",
+                        f"checkpoint h={kept} of sidechain {sidechain_id} reverted by a fraud proof "
+                        f"(SC-DSP-8/9/21; with every later one; its federation penalised)",
+                    )
+                )
         for game_id, due in sorted(before.bond_payouts.items()):
             if game_id not in after.bond_payouts and due.script == self.payout_script:
                 events.append(("bond_claimed", f"bond of game {game_id} paid back: {due.amount} atoms"))
@@ -452,9 +510,16 @@ def _needed(block: WatchedBlock, header: SidechainHeader, live: Live) -> bool:
     return block.height >= lowest or (block.sidechain_id, header.tx_root) in live.game_blocks
 
 
+def _keys_at(quorums: QuorumRegistry, preset: Preset, height: int) -> dict[int, bytes]:
+    """SC-DSP-8: the federation keys committed for the block at ``height`` (the key at posting)."""
+    return federation_keys(quorums, height, preset)
+
+
 def _post_kind(message: object) -> str:
     if isinstance(message, DisputeOpenMessage):
         return "opening_posted"
+    if isinstance(message, CreditsProof | EquivocationProof | EscrowOverdrawProof):
+        return "proof_posted"
     if isinstance(message, BondClaim):
         return "claim_posted"
     return "move_posted"
@@ -475,4 +540,20 @@ def _describe(message: object) -> str:
         return f"the {party}'s {what} in game {message.game_id}"
     if isinstance(message, BondClaim):
         return f"the bond claim of game {message.game_id}"
+    if isinstance(message, CreditsProof):
+        header = message.header
+        return (
+            f"a wrong-credits proof against checkpoint h={header.height} of sidechain "
+            f"{header.sidechain_id} ({len(message.inputs)} inputs in its cursor range)"
+        )
+    if isinstance(message, EquivocationProof):
+        header = message.first.header
+        return (
+            f"an equivocation proof against checkpoint h={header.height} of sidechain {header.sidechain_id}"
+        )
+    if isinstance(message, EscrowOverdrawProof):
+        return (
+            f"an overdraw proof against checkpoint h={message.checkpoint_height} of sidechain "
+            f"{message.sidechain_id} (a withdrawal of {message.entry.amount} atoms)"
+        )
     return "an unknown message"

@@ -21,7 +21,16 @@ SC-TX-0 kinds 5..7 of :mod:`spec.sidechain.games`, and the game is read from the
   deposits and inbound messages), it recomputes each accepted checkpoint's credits in its window and
   posts a credits proof (SC-TX-0 kind 8, :func:`credits_proof_posts`) when the header's
   ``credits_root`` differs, once per checkpoint, only if the spec's own check
-  (``check_credits_proof``) accepts it on the current state.
+  (``check_credits_proof``) accepts it on the current state;
+* **equivocation and overdraw** (SC-DSP-8/9/23) it keeps every signed checkpoint it sees (the
+  accepted ones of connected blocks, :meth:`SidechainWatcher.on_block`, and any other,
+  :meth:`SidechainWatcher.observe_checkpoint`) and the outbox entries of checkpointed blocks
+  (:meth:`SidechainWatcher.observe_outbox`, fed with the follower's re-executed outboxes); for each
+  accepted checkpoint in its window it posts an equivocation proof (kind 9) when it holds another
+  header the federation signed at that height, and an overdraw proof (kind 10) for a withdrawal of
+  its outbox above the escrow (:func:`fraud_proof_posts`), once per checkpoint, only if the
+  spec's own check accepts it on the current state (with the federation keys at the checkpoint's
+  posting, ``keys_at``).
 
 :class:`SidechainDefender` is the other side: a federation member's node answers every game over a
 checkpoint it signed from the trace that checkpoint committed, and posts the one-step proof
@@ -42,6 +51,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from spec.encoding import encode
 from spec.errors import SpecError
 from spec.ledger.transaction import Transaction, TxOutput
 from spec.merkle import inclusion_proof, merkle_root
@@ -77,11 +87,20 @@ from spec.sidechain.header import (
     compute_header_hash,
     encode_sidechain_header,
 )
-from spec.sidechain.registry import SidechainRecord, SidechainsState
+from spec.sidechain.proofs import (
+    EquivocationProof,
+    EscrowOverdrawProof,
+    KeysAt,
+    check_equivocation_in_chain,
+    check_overdraw_in_chain,
+)
+from spec.sidechain.registry import CheckpointRecord, SidechainRecord, SidechainsState
 from spec.sidechain.settlement import is_within_window
 from spec.sidechain.transactions import match_sidechain_message, sidechain_message_script
 from spec.vm.interface import (
+    OUTBOX_ENTRY_CODEC,
     ExecutionContext,
+    OutboxEntry,
     RecordingNodes,
     StateWitness,
     VmKind,
@@ -180,6 +199,34 @@ class SidechainWatcher:
     """(sidechain id, mainchain height) -> the inputs that block handed it, in position order."""
     proven: set[bytes] = field(default_factory=set)
     """Header hashes the watcher posted a credits proof against."""
+    signed: dict[tuple[int, int], dict[bytes, Checkpoint]] = field(default_factory=dict)
+    """(sidechain id, height) -> every signed checkpoint seen at it, by header hash (SC-DSP-8)."""
+    outboxes: dict[tuple[int, int], dict[bytes, tuple[OutboxEntry, ...]]] = field(default_factory=dict)
+    """(sidechain id, height) -> outbox entries seen for a block at it, by outbox root (SC-DSP-9)."""
+    fraud_proven: set[bytes] = field(default_factory=set)
+    """Header hashes the watcher posted an equivocation or overdraw proof against."""
+    posted_on_chain: set[bytes] = field(default_factory=set)
+    """Header hashes of the checkpoints connected blocks carried: one of them that is no longer
+    accepted was reverted (its federation already penalised) or reorganised away, and the watcher
+    does not pair it with its replacement (docs/disputes.md, SC-DSP-8)."""
+
+    def observe_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """Remember a signed checkpoint seen anywhere (a connected block, the sidechain network, a
+        transaction the mempool refused): a second one at an accepted height is SC-DSP-8 evidence."""
+        header = checkpoint.header
+        key = (header.sidechain_id, header.height)
+        self.signed = {
+            **self.signed,
+            key: {**self.signed.get(key, {}), compute_header_hash(header): checkpoint},
+        }
+
+    def observe_outbox(self, sidechain_id: int, height: int, entries: Sequence[OutboxEntry]) -> None:
+        """Remember the outbox entries of a sidechain block at ``height`` (keyed by their root)."""
+        if not entries:
+            return
+        root = merkle_root([encode(OUTBOX_ENTRY_CODEC, entry) for entry in entries])
+        key = (sidechain_id, height)
+        self.outboxes = {**self.outboxes, key: {**self.outboxes.get(key, {}), root: tuple(entries)}}
 
     def observe_inputs(self, height: int, items: Sequence[Deposit | InboundMessage]) -> None:
         """Remember the inputs a connected mainchain block at ``height`` handed each sidechain (a
@@ -209,6 +256,8 @@ class SidechainWatcher:
                 if isinstance(message, Checkpoint):
                     header = message.header
                     self.headers[(header.sidechain_id, header.height)] = header
+                    self.observe_checkpoint(message)
+                    self.posted_on_chain = self.posted_on_chain | {compute_header_hash(header)}
 
     def prune(self, live: Live) -> None:
         """Drop the blocks, headers and openings no open window and no open game needs (``live``,
@@ -225,6 +274,11 @@ class SidechainWatcher:
         }
         self.challenged = {h: trace for h, trace in self.challenged.items() if h in live.header_hashes}
         self.opened &= live.header_hashes
+        self.signed = {k: v for k, v in self.signed.items() if k[1] >= live.lowest.get(k[0], _NEVER)}
+        self.outboxes = {k: v for k, v in self.outboxes.items() if k[1] >= live.lowest.get(k[0], _NEVER)}
+        self.fraud_proven &= live.header_hashes
+        kept = {hash_ for at_height in self.signed.values() for hash_ in at_height}
+        self.posted_on_chain = self.posted_on_chain & (kept | live.header_hashes)
 
     def honest_trace(
         self, header: SidechainHeader, parent_root: bytes, vm_kind: int
@@ -305,12 +359,75 @@ class SidechainWatcher:
             if due.script == self.payout_script
         ]
 
-    def on_tip(self, state: SidechainsState, height: int) -> list[Outputs]:
+    def on_tip(self, state: SidechainsState, height: int, keys_at: KeysAt | None = None) -> list[Outputs]:
         """The outputs to post in the block at ``height`` on ``state`` (each list one transaction):
         openings of games over bad checkpoints, answers in its games, claims of its bonds, credits
-        proofs against checkpoints whose credits are not their range's inputs."""
+        proofs against checkpoints whose credits are not their range's inputs, equivocation and
+        overdraw proofs (the former only with ``keys_at``, the federation keys at a height)."""
         posts = [*self._claims(state), *self._moves(state), *self._openings(state, height)]
-        return [*posts, *credits_proof_posts(self, state, height)]
+        return [
+            *posts,
+            *credits_proof_posts(self, state, height),
+            *fraud_proof_posts(self, state, height, keys_at),
+        ]
+
+
+def _fraud_proofs(
+    watcher: SidechainWatcher, record: SidechainRecord, accepted: CheckpointRecord
+) -> list[EquivocationProof | EscrowOverdrawProof]:
+    """The candidate SC-DSP-8/9 proofs against ``record``'s accepted checkpoint ``accepted``."""
+    height = accepted.height
+    key = (record.spec.sidechain_id, height)
+    seen = watcher.signed.get(key, {})
+    candidates: list[EquivocationProof | EscrowOverdrawProof] = []
+    first = seen.get(accepted.header_hash)
+    if first is not None:
+        candidates.extend(
+            EquivocationProof(first, second)
+            for h, second in sorted(seen.items())
+            if h != accepted.header_hash and h not in watcher.posted_on_chain
+        )
+    entries = watcher.outboxes.get(key, {}).get(accepted.outbox_root, ())
+    leaves = [encode(OUTBOX_ENTRY_CODEC, entry) for entry in entries]
+    for index, entry in enumerate(entries):
+        if entry.amount > record.escrow:
+            candidates.append(
+                EscrowOverdrawProof(
+                    key[0], height, index, len(leaves), entry, tuple(inclusion_proof(leaves, index))
+                )
+            )
+    return candidates
+
+
+def fraud_proof_posts(
+    watcher: SidechainWatcher, state: SidechainsState, height: int, keys_at: KeysAt | None
+) -> list[Outputs]:
+    """SC-DSP-8/9/23: one kind-9 or kind-10 output per accepted checkpoint in its window that the
+    watcher can prove equivocated or overdrew, posted once, and only when the spec's check accepts
+    it on ``state`` at ``height`` (an equivocation proof needs ``keys_at``)."""
+    posts: list[Outputs] = []
+    for _, record in sorted(state.chains.items()):
+        for accepted in record.checkpoints:
+            if accepted.header_hash in watcher.fraud_proven:
+                continue
+            if not is_within_window(accepted.posted_height, record.spec.challenge_period, height):
+                continue
+            for proof in _fraud_proofs(watcher, record, accepted):
+                try:
+                    if isinstance(proof, EquivocationProof):
+                        if keys_at is None:
+                            continue
+                        check_equivocation_in_chain(state, proof, height, keys_at)
+                    else:
+                        check_overdraw_in_chain(state, proof, height)
+                except SpecError:
+                    continue
+                posts.append([TxOutput(0, sidechain_message_script(proof, watcher.preset))])
+                watcher.fraud_proven.add(accepted.header_hash)
+                break
+            if accepted.header_hash in watcher.fraud_proven:
+                break  # the later checkpoints go with it (SC-DSP-12)
+    return posts
 
 
 def credits_proof_posts(watcher: SidechainWatcher, state: SidechainsState, height: int) -> list[Outputs]:

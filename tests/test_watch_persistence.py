@@ -40,6 +40,7 @@ from reference.watch_store import WatchStore
 from reference.watcher import SidechainDefender, WatchedBlock, compute_held_nodes, one_step_proof
 from spec.chain.state import ChainState
 from spec.ledger.transaction import Transaction, TxOutput
+from spec.masternode.finality import QuorumRegistry
 from spec.masternode.quorum import QuorumType
 from spec.merkle import merkle_root
 from spec.sidechain.chain import vm_table
@@ -353,7 +354,8 @@ def test_an_opening_is_not_posted_while_it_cannot_be_saved(tmp_path: Path) -> No
         block = sb.block(at, *posted)
         state = apply_block_to_sidechains(state, block, at, sb.keys(), PRESET).state
         transactions.append(tuple(block))
-    chain = cast(ChainState, type("Tip", (), {"sidechains": state, "height": gc.CHECKPOINT_1_AT})())
+    fields = {"sidechains": state, "height": gc.CHECKPOINT_1_AT, "quorums": QuorumRegistry({})}
+    chain = cast(ChainState, type("Tip", (), fields)())
     db = sqlite3.connect(tmp_path / "node.sqlite", isolation_level=None)
     store = WatchStore(db)
     watch = WatchService(PRESET, PAYEE, lambda: chain, wallet, store=store)

@@ -28,6 +28,7 @@ from reference.watch_service import REPOST_AFTER_BLOCKS, Applied, Forged, WatchS
 from reference.watcher import SidechainDefender, WatchedBlock
 from spec.chain.state import ChainState
 from spec.ledger.transaction import Transaction, TxOutput
+from spec.masternode.finality import QuorumRegistry
 from spec.masternode.quorum import QuorumType
 from spec.merkle import merkle_root
 from spec.presets import DEVNET
@@ -237,7 +238,8 @@ def test_the_tip_handler_runs_the_watcher_off_the_event_loop_once_at_a_time() ->
         block = sb.block(at, *posted)
         state = apply_block_to_sidechains(state, block, at, sb.keys(), PRESET).state
         transactions.append(block)
-    chain = cast(ChainState, type("Tip", (), {"sidechains": state, "height": gc.CHECKPOINT_1_AT})())
+    fields = {"sidechains": state, "height": gc.CHECKPOINT_1_AT, "quorums": QuorumRegistry({})}
+    chain = cast(ChainState, type("Tip", (), fields)())
     watch = WatchService(PRESET, PAYEE, lambda: chain, wallet)
     watch._connected.extend(transactions)
     watch._applied.append(Applied(_watched(sc), sc.block.header, ()))
@@ -267,3 +269,35 @@ def test_getwatcherinfo_answers_for_a_watching_node_only(tmp_path: Path) -> None
         assert info["events"] == [] and info["counts"] == {}
     finally:
         node.close()
+
+
+def _rescan_service(state: SidechainsState, scanned: int | None) -> WatchService:
+    fields = {"sidechains": state, "height": 0, "quorums": QuorumRegistry({})}
+    chain = cast(ChainState, type("Tip", (), fields)())
+    watch = WatchService(PRESET, PAYEE, lambda: chain, lambda outputs: None)
+    watch.scanned = scanned
+    return watch
+
+
+def test_the_restart_rescan_reaches_every_checkpoint_it_may_need_and_no_further() -> None:
+    """``rescan_from`` (item 3 of issue 16): checkpoints 0 and 1 of :mod:`conformance.fraudchain`
+    posted at 13 and 16, challenge period 40. From the saved height less the margin, but down to
+    the posting of every checkpoint in its window and of the oldest one's parent, however deep a
+    reorganisation while the node was down; never further back than the longest challenge period
+    plus the margin below the tip (an older checkpoint is out of its window), save for that parent."""
+    from conformance import fraudchain as fc
+    from reference.watch_service import RESCAN_MARGIN
+
+    state = fc.chain(PRESET).state
+    # saved at 50, restarted at 52: checkpoint 1 (window 16..55) and its parent posted at 13
+    assert _rescan_service(state, 50).rescan_from(52) == 13
+    # nothing saved: the longest challenge period plus the margin (which covers them)
+    assert _rescan_service(state, None).rescan_from(52) == 52 - fc.SPEC.challenge_period - RESCAN_MARGIN
+    # both windows over at 100: only the latest checkpoint (the next one's parent), posted at 16
+    assert _rescan_service(state, 90).rescan_from(100) == 16
+    # down since 1000 blocks: bounded, not from the saved height
+    empty = gc.initial(fc.SPEC)
+    assert (
+        _rescan_service(empty, 1_000).rescan_from(2_000) == 2_000 - fc.SPEC.challenge_period - RESCAN_MARGIN
+    )
+    assert _rescan_service(empty, 1_990).rescan_from(2_000) == 1_990 - RESCAN_MARGIN

@@ -18,6 +18,7 @@ from dataclasses import replace
 from conformance import sidechainbuilder as sb
 from conformance.generators.credits_proof import generate_credits_proofs
 from conformance.generators.dispute_games import generate_dispute_games
+from conformance.generators.fraud_proofs import generate_fraud_proofs
 from conformance.generators.refund_void import generate_cursor_cases, generate_refund_voids
 from conformance.handlers.chain import quorum_record_json
 from conformance.handlers.sidechain import spec_json
@@ -34,6 +35,7 @@ from spec.script import Opcode, encode_push, null_data_script
 from spec.sidechain.accumulator import CreditsProof
 from spec.sidechain.games import BondClaim, DisputeMoveMessage, DisputeOpenMessage
 from spec.sidechain.header import SIDECHAIN_HEADER_CODEC, BlockCredit, Checkpoint, encode_checkpoint
+from spec.sidechain.proofs import EquivocationProof, EscrowOverdrawProof
 from spec.sidechain.registry import SIDECHAIN_SPEC_CODEC, SidechainSpec
 from spec.sidechain.transactions import (
     SIDECHAIN_PREFIX,
@@ -141,6 +143,17 @@ def _match_cases(preset: Preset) -> Iterator[CaseSpec]:
         "credits_proof": CreditsProof(
             sb.header(sb.SPEC_A, 1, bytes(32), 0, outbox), (BlockCredit(sb.BOB_ON_SIDECHAIN, 5),)
         ),
+        "equivocation_proof": EquivocationProof(
+            sb.genesis_checkpoint(sb.SPEC_A, 0, outbox), sb.genesis_checkpoint(sb.SPEC_A, 1, outbox)
+        ),
+        "overdraw_proof": EscrowOverdrawProof(
+            proof.sidechain_id,
+            proof.checkpoint_height,
+            proof.leaf_index,
+            proof.leaf_count,
+            proof.entry,
+            proof.proof,
+        ),
     }
     for name, message in messages.items():
         script = sidechain_message_script(message, preset)
@@ -154,9 +167,9 @@ def _match_cases(preset: Preset) -> Iterator[CaseSpec]:
     yield _case(
         "match_message",
         "unknown_kind",
-        "SC-TX-0: kind 9 is unknown (5..7 are the dispute messages, SC-DSP-14..18; 8 the credits "
-        "proof, SC-DSP-22)",
-        {"script": null_data_script(SIDECHAIN_PREFIX + b"\x09", preset.script).hex()},
+        "SC-TX-0: kind 11 is unknown (5..7 are the dispute messages, SC-DSP-14..18; 8 the credits "
+        "proof, SC-DSP-22; 9 and 10 the equivocation and overdraw proofs, SC-DSP-23)",
+        {"script": null_data_script(SIDECHAIN_PREFIX + b"\x0b", preset.script).hex()},
         "DECODE_INVALID_TAG",
     )
     yield _case(
@@ -1078,6 +1091,7 @@ def generate_peg(preset: Preset) -> Iterator[CaseSpec]:
     yield from generate_dispute_games(preset)
     yield from generate_credits_proofs(preset)
     yield from generate_refund_voids(preset)
+    yield from generate_fraud_proofs(preset)
 
 
 def _one_transaction(spec: CaseSpec) -> Iterator[CaseSpec]:

@@ -42,6 +42,7 @@ before genesis with every fork ACTIVE when ``forks_active`` is true (as found, e
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -78,6 +79,7 @@ from spec.sidechain.header import (
 )
 from spec.sidechain.items import sidechain_items
 from spec.sidechain.liveness import compute_round, get_proposer
+from spec.sidechain.proofs import EquivocationProof, EscrowOverdrawProof
 from spec.sidechain.registry import (
     EMPTY_SIDECHAINS,
     InputMark,
@@ -148,7 +150,7 @@ def checkpoint_json(checkpoint: Checkpoint) -> dict[str, JSON]:
     return {"header": header_json(checkpoint.header), "signature": to_hex(checkpoint.signature)}
 
 
-def outbox_json(outbox: OutboxProof) -> dict[str, JSON]:
+def outbox_json(outbox: OutboxProof | EscrowOverdrawProof) -> dict[str, JSON]:
     """SC-TX-2: an outbox proof as JSON."""
     entry = outbox.entry
     return {
@@ -214,6 +216,14 @@ def message_json(message: SidechainMessage) -> dict[str, JSON]:
             "header": header_json(message.header),
             "inputs": [{"recipient": to_hex(c.recipient), "amount": c.amount} for c in message.inputs],
         }
+    if isinstance(message, EquivocationProof):
+        return {
+            "kind": "equivocation_proof",
+            "first": checkpoint_json(message.first),
+            "second": checkpoint_json(message.second),
+        }
+    if isinstance(message, EscrowOverdrawProof):
+        return {"kind": "overdraw_proof", **outbox_json(message)}
     return {"kind": "relay", **outbox_json(message.outbox)}
 
 
@@ -357,6 +367,27 @@ def parse_keys(data: dict[str, JSON]) -> dict[int, bytes]:
     return keys
 
 
+def parse_key_history(data: dict[str, JSON]) -> list[tuple[int, dict[int, bytes]]]:
+    """SC-CP-4 / SC-DSP-8: the optional ``key_history`` ``[{"from", "keys"}]`` (heights increasing):
+    the federation keys committed from each height on (before the first entry: ``keys``)."""
+    if "key_history" not in data:
+        return []
+    history = [(int_field(item, "from"), parse_keys(item)) for item in objects(data, "key_history")]
+    if any(a[0] >= b[0] for a, b in itertools.pairwise(history)):
+        raise BadInput("key_history heights must increase")
+    return history
+
+
+def _keys_at(
+    keys: dict[int, bytes], history: list[tuple[int, dict[int, bytes]]], height: int
+) -> dict[int, bytes]:
+    """The keys committed for the block at ``height`` under ``key_history``."""
+    for start, listed in reversed(history):
+        if start <= height:
+            return listed
+    return keys
+
+
 def handle_decode_checkpoint(preset: Preset, data: dict[str, JSON]) -> JSON:
     """SC-HDR-1..4: decode a checkpoint; its header, hash, signed message and re-encoding."""
     del preset
@@ -404,12 +435,15 @@ def _state_after_blocks(data: dict[str, JSON], keys: dict[int, bytes], preset: P
     """The registered ``sidechains`` after the plain ``blocks`` (as ``apply_blocks``, without
     reverts or activations)."""
     state = _initial(data)
+    history = parse_key_history(data)
     for item in objects(data, "blocks"):
         raw = field(item, "transactions")
         if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
             raise BadInput("transactions must be a list of hex strings")
         transactions = [decode_transaction(from_hex(t, "transaction"), preset) for t in raw]
-        state = apply_block_to_sidechains(state, transactions, int_field(item, "height"), keys, preset).state
+        height = int_field(item, "height")
+        block_keys = _keys_at(keys, history, height)
+        state = apply_block_to_sidechains(state, transactions, height, block_keys, preset).state
     return state
 
 
@@ -425,14 +459,22 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
 
     Each block's output lists the open dispute games and payable bonds after it, and the
     federations its settled games penalise (SC-DSP-14..18; keys present only when not empty).
-    A block may carry ``"revert": {"sidechain_id", "height", "opened_at", "winner"}``: a dispute
-    over that checkpoint, opened at mainchain height ``opened_at`` (SC-DSP-11), ended with
-    ``winner`` (0 defender, 1 challenger) and its outcome is applied before the block's
-    transactions (SC-DSP-12: a challenger's win reverts from ``height``). A block with
-    ``"items": true`` also lists the state's committed items after it (SC-STATE-1, ``[key, value]``
-    hex pairs in key order), e.g. an open game's (kind 0x15)."""
+    An optional ``key_history`` ``[{"from", "keys"}]`` changes the federation keys from a height
+    on (a quorum rotation: a block's checkpoints verify under its height's keys, an equivocation
+    proof under the keys at its checkpoint's posting, SC-DSP-8). A block may carry
+    ``"revert": {"sidechain_id", "height", "opened_at", "winner"}``: a dispute over that
+    checkpoint, opened at mainchain height ``opened_at`` (SC-DSP-11), ended with ``winner``
+    (0 defender, 1 challenger) and its outcome is applied before the block's transactions
+    (SC-DSP-12: a challenger's win reverts from ``height``). A block with ``"items": true`` also
+    lists the state's committed items after it (SC-STATE-1, ``[key, value]`` hex pairs in key
+    order), e.g. an open game's (kind 0x15)."""
     state = _initial(data)
     keys = parse_keys(data)
+    history = parse_key_history(data)
+
+    def keys_at(height: int) -> dict[int, bytes]:
+        return _keys_at(keys, history, height)
+
     blocks: list[JSON] = []
     for item in objects(data, "blocks"):
         height = int_field(item, "height")
@@ -451,13 +493,20 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
         transactions = [decode_transaction(from_hex(t, "transaction"), preset) for t in raw]
         activated = [parse_spec(spec) for spec in objects(item, "activated")] if "activated" in item else []
         try:
-            result = apply_block_to_sidechains(state, transactions, height, keys, preset, activated)
+            result = apply_block_to_sidechains(
+                state, transactions, height, keys_at(height), preset, activated, keys_at
+            )
         except SpecError as error:
             error.args = (f"height {height}: {error.args[0]}",)
             raise
         # SC-PEG-2's own function lists the deposits (the same list as the transition's)
         deposits = compute_deposits(
-            transactions, height, register_sidechains(state, activated, height), keys, preset
+            transactions,
+            height,
+            register_sidechains(state, activated, height),
+            keys_at(height),
+            preset,
+            keys_at,
         )
         state = result.state
         # SC-STATE-1: the committed items after the block, when the vector asks for them
@@ -520,7 +569,13 @@ def handle_apply_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
     keys = parse_keys(data)
     state = _state_after_blocks(data, keys, preset)
     tx = decode_transaction(hex_field(data, "transaction"), preset)
-    after, released = apply_sidechain_transaction(state, tx, int_field(data, "height"), keys, preset)
+    history = parse_key_history(data)
+    height = int_field(data, "height")
+
+    def keys_at(posted: int) -> dict[int, bytes]:
+        return _keys_at(keys, history, posted)
+
+    after, released = apply_sidechain_transaction(state, tx, height, keys_at(height), preset, keys_at)
     return {"state": state_json(after), "released": released, "total_escrow": total_escrow(after)}
 
 

@@ -346,7 +346,14 @@ def _sidechain_step(state: ChainState, block: Block, due: BlockObligations, pres
     height = block.header.height
     keys = federation_keys(state.quorums, height, preset)
     activated = created_sidechains(state.governance, due.governance)
-    return apply_block_to_sidechains(state.sidechains, block.transactions, height, keys, preset, activated)
+    quorums = state.quorums
+
+    def keys_at(posted: int) -> dict[int, bytes]:
+        return federation_keys(quorums, posted, preset)  # SC-DSP-8: the key that accepted a checkpoint
+
+    return apply_block_to_sidechains(
+        state.sidechains, block.transactions, height, keys, preset, activated, keys_at
+    )
 
 
 def penalise_federations(

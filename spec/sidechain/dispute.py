@@ -527,6 +527,31 @@ def check_equivocation_proof(first: Checkpoint, second: Checkpoint, public_key: 
     return first.header.height
 
 
+def check_overdraw(
+    outbox_root: bytes,
+    entry: OutboxEntry,
+    index: int,
+    count: int,
+    proof: Sequence[bytes],
+    escrow_balance: int,
+) -> None:
+    """SC-DSP-9: return iff ``entry`` is leaf ``index`` of ``count`` under ``outbox_root``
+    (``DSP_PROOF_INVALID``) and a withdrawal to the mainchain above ``escrow_balance``
+    (``DSP_NOT_FRAUD``)."""
+    _proven_leaf(encode(OUTBOX_ENTRY_CODEC, entry), index, count, proof, outbox_root, "outbox entry")
+    if not is_escrow_overdraw(entry.kind, entry.target_chain, entry.amount, escrow_balance):
+        raise DisputeNotFraud(
+            f"entry of kind {entry.kind} to chain {entry.target_chain}, {entry.amount} atoms, "
+            f"is no withdrawal above the escrow {escrow_balance}"
+        )
+
+
+def is_escrow_overdraw(kind: int, target_chain: int, amount: int, escrow_balance: int) -> bool:
+    """SC-DSP-9: is an outbox entry of ``kind`` to ``target_chain`` for ``amount`` a withdrawal to
+    the mainchain above ``escrow_balance``?"""
+    return kind == OutboxKind.WITHDRAWAL and target_chain == 0 and amount > escrow_balance
+
+
 def check_escrow_overdraw_proof(
     header: SidechainHeader,
     entry: OutboxEntry,
@@ -537,9 +562,5 @@ def check_escrow_overdraw_proof(
 ) -> int:
     """SC-DSP-9: the height to revert if ``entry`` (leaf ``index`` of ``count`` in ``outbox_root``) is a
     withdrawal above ``escrow_balance``; ``DSP_PROOF_INVALID`` or ``DSP_NOT_FRAUD`` otherwise."""
-    _proven_leaf(encode(OUTBOX_ENTRY_CODEC, entry), index, count, proof, header.outbox_root, "outbox entry")
-    if entry.kind != OutboxKind.WITHDRAWAL or entry.target_chain != 0:
-        raise DisputeNotFraud("the entry is not a withdrawal to the mainchain")
-    if entry.amount <= escrow_balance:
-        raise DisputeNotFraud(f"withdrawal {entry.amount} within escrow {escrow_balance}")
+    check_overdraw(header.outbox_root, entry, index, count, proof, escrow_balance)
     return header.height

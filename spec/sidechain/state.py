@@ -17,8 +17,9 @@
   spec/sidechain/messages.py).
 * **SC-BLK-6** after the block's messages, each sidechain the block handed inputs records them in
   its input accumulator in ``position`` order (SC-DSP-20, spec/sidechain/accumulator.py).
-* **SC-BLK-5** dispute openings, moves, bond claims (SC-DSP-14..18) and wrong-credits proofs
-  (SC-DSP-22) are messages like the others;
+* **SC-BLK-5** dispute openings, moves, bond claims (SC-DSP-14..18), wrong-credits proofs
+  (SC-DSP-22), equivocation and escrow-overdraw proofs (SC-DSP-23) are messages like the others
+  (an equivocation proof reads the federation keys at its checkpoint's posted height, ``keys_at``);
   ``penalties`` lists the federations the block's settled games penalise (SC-DSP-13/17), which the
   mainchain transition slashes in its masternode step; a bond claim releases into ``released``.
 """
@@ -45,6 +46,13 @@ from spec.sidechain.games import (
 from spec.sidechain.header import Checkpoint, Deposit, InboundMessage
 from spec.sidechain.messages import apply_refund, apply_relay, settle_acknowledgements
 from spec.sidechain.peg import apply_deposit, apply_withdrawal_claim
+from spec.sidechain.proofs import (
+    EquivocationProof,
+    EscrowOverdrawProof,
+    KeysAt,
+    apply_equivocation_proof,
+    apply_overdraw_proof,
+)
 from spec.sidechain.registry import (
     SidechainSpec,
     SidechainsState,
@@ -79,8 +87,12 @@ def apply_block_to_sidechains(
     keys: FederationKeys,
     preset: Preset,
     activated: Sequence[SidechainSpec] = (),
+    keys_at: KeysAt | None = None,
 ) -> SidechainBlock:
-    """SC-BLK-1..4: the sidechain transition of the block at ``height`` (coinbase first)."""
+    """SC-BLK-1..4: the sidechain transition of the block at ``height`` (coinbase first);
+    ``keys_at`` gives the federation keys of an earlier height (SC-DSP-8; ``None``: ``keys`` at
+    every height)."""
+    lookup: KeysAt = (lambda _height: keys) if keys_at is None else keys_at
     state = register_sidechains(state, activated, height)
     state, expired = expire_games(state, height, preset)
     state = settle_acknowledgements(state, height)
@@ -131,6 +143,12 @@ def apply_block_to_sidechains(
             elif isinstance(message, CreditsProof):
                 state, settled = apply_credits_proof(state, message, height)
                 penalties.extend(settled)
+            elif isinstance(message, EquivocationProof):
+                state, settled = apply_equivocation_proof(state, message, height, lookup)
+                penalties.extend(settled)
+            elif isinstance(message, EscrowOverdrawProof):
+                state, settled = apply_overdraw_proof(state, message, height)
+                penalties.extend(settled)
             elif isinstance(message, BondClaim):
                 payout = tx.outputs[output_index + 1] if output_index + 1 < len(tx.outputs) else None
                 state, amount = apply_bond_claim(state, message, payout)
@@ -175,9 +193,10 @@ def compute_deposits(
     state: SidechainsState,
     keys: FederationKeys,
     preset: Preset,
+    keys_at: KeysAt | None = None,
 ) -> tuple[Deposit, ...]:
     """SC-PEG-2: the deposits the block at ``height`` creates, in canonical order (SC-HDR-5)."""
-    return apply_block_to_sidechains(state, transactions, height, keys, preset).deposits
+    return apply_block_to_sidechains(state, transactions, height, keys, preset, (), keys_at).deposits
 
 
 def apply_sidechain_transaction(
@@ -186,10 +205,11 @@ def apply_sidechain_transaction(
     height: int,
     keys: FederationKeys,
     preset: Preset,
+    keys_at: KeysAt | None = None,
 ) -> tuple[SidechainsState, int]:
     """SC-BLK-1/3 for one non-coinbase transaction of the block at ``height`` (the mempool's check,
     MEMPOOL-1): the state after its sidechain messages and the escrow value its claims release
     (``released``, SC-PEG-4), or the first SC-* code it breaks. The same as the transaction's step in
     :func:`apply_block_to_sidechains` (positions of its deposits aside)."""
-    result = apply_block_to_sidechains(state, (tx, tx), height, keys, preset)
+    result = apply_block_to_sidechains(state, (tx, tx), height, keys, preset, (), keys_at)
     return result.state, result.released[1]

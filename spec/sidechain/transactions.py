@@ -11,7 +11,8 @@ TXF-5 signature of its inputs. Normative text: docs/sidechains.md.
   1 a :class:`~spec.sidechain.header.Checkpoint`, 2 :class:`WithdrawalClaim`, 3 :class:`RelayMessage`,
   4 :class:`RefundClaim`, 5 a dispute opening, 6 a dispute move, 7 a bond claim
   (spec/sidechain/games.py, SC-DSP-14..18), 8 a wrong-credits proof (spec/sidechain/accumulator.py,
-  SC-DSP-21/22); another kind is ``DECODE_INVALID_TAG``. A payload
+  SC-DSP-21/22), 9 an equivocation proof and 10 an escrow-overdraw proof
+  (spec/sidechain/proofs.py, SC-DSP-8/9/23); another kind is ``DECODE_INVALID_TAG``. A payload
   longer than one push is split as MN-0 slashing evidence is: pushes of ``max_element_bytes``
   each, the last one non-empty and not longer (``DECODE_NONCANONICAL_SPLIT``).
 * **SC-TX-1** a deposit or dispute-opening output carries a value of at least 1 atom (the deposit,
@@ -41,6 +42,14 @@ from spec.sidechain.games import (
     game_codecs,
 )
 from spec.sidechain.header import CHECKPOINT_CODEC, Checkpoint
+from spec.sidechain.proofs import (
+    EquivocationProof,
+    EscrowOverdrawProof,
+    decode_equivocation_proof,
+    decode_overdraw_proof,
+    encode_equivocation_proof,
+    encode_overdraw_proof,
+)
 from spec.vm.interface import OUTBOX_ENTRY_CODEC, OutboxEntry
 
 SIDECHAIN_PREFIX = b"RCSC"
@@ -54,6 +63,8 @@ KIND_DISPUTE_OPEN = 5
 KIND_DISPUTE_MOVE = 6
 KIND_BOND_CLAIM = 7
 KIND_CREDITS_PROOF = 8
+KIND_EQUIVOCATION_PROOF = 9
+KIND_OVERDRAW_PROOF = 10
 
 
 @dataclass(frozen=True)
@@ -109,6 +120,8 @@ SidechainMessage = (
     | DisputeMoveMessage
     | BondClaim
     | CreditsProof
+    | EquivocationProof
+    | EscrowOverdrawProof
 )
 
 
@@ -165,8 +178,12 @@ def encode_sidechain_message(message: SidechainMessage, preset: Preset) -> bytes
         kind, body = KIND_DISPUTE_MOVE, encode(game_codecs(preset).move, message)
     elif isinstance(message, BondClaim):
         kind, body = KIND_BOND_CLAIM, encode(game_codecs(preset).claim, message)
-    else:
+    elif isinstance(message, CreditsProof):
         kind, body = KIND_CREDITS_PROOF, encode_credits_proof(message, preset)
+    elif isinstance(message, EquivocationProof):
+        kind, body = KIND_EQUIVOCATION_PROOF, encode_equivocation_proof(message)
+    else:
+        kind, body = KIND_OVERDRAW_PROOF, encode_overdraw_proof(message, preset)
     return SIDECHAIN_PREFIX + bytes([kind]) + body
 
 
@@ -191,6 +208,10 @@ def decode_sidechain_message_body(kind: int, body: bytes, preset: Preset) -> Sid
         return decode(game_codecs(preset).claim, body)
     if kind == KIND_CREDITS_PROOF:
         return decode_credits_proof(body, preset)
+    if kind == KIND_EQUIVOCATION_PROOF:
+        return decode_equivocation_proof(body)
+    if kind == KIND_OVERDRAW_PROOF:
+        return decode_overdraw_proof(body, preset)
     raise InvalidEnumTag(f"sidechain message kind 0x{kind:02x}")
 
 
