@@ -513,7 +513,10 @@ def decode_node(data: bytes) -> AnyNode:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+# The held nodes are not frozen dataclasses: a frozen dataclass's ``__init__`` sets each field
+# through ``object.__setattr__``, about twice the cost of a plain slot store, and a block builds one
+# per changed leaf and branch (issue 14). Nothing assigns to a held node once it is built.
+@dataclass(slots=True)
 class _HeldLeaf:
     node: Leaf
     encoded: bytes
@@ -544,7 +547,7 @@ class _Stub:
     source: _LazySource
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _HeldBranch:
     node: Branch
     encoded: bytes
@@ -552,7 +555,7 @@ class _HeldBranch:
     kids: tuple[_Kid, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _HeldExtension:
     node: Extension
     encoded: bytes
