@@ -518,9 +518,18 @@ def decode_node(data: bytes) -> AnyNode:
 # per changed leaf and branch (issue 14). Nothing assigns to a held node once it is built.
 @dataclass(slots=True)
 class _HeldLeaf:
-    node: Leaf
+    """A held leaf keeps its path and value, not a :class:`Leaf` object (issue 14: one frozen
+    dataclass fewer per leaf built); :attr:`node` gives the MPT-3 node."""
+
+    path: Nibbles
+    value: bytes
     encoded: bytes
     ref: ChildRef
+
+    @property
+    def node(self) -> Leaf:
+        """MPT-3: the leaf node itself."""
+        return self.ref if isinstance(self.ref, Leaf) else Leaf(self.path, self.value)
 
 
 class _LazySource:
@@ -598,10 +607,12 @@ def _leaf(path: Nibbles, value: bytes, hasher: TrieHasher) -> _HeldLeaf:
     # hashed keys is mostly leaves, built once per changed item (issue 14).
     # The path is a held node's, so its nibbles are known to be 0..15: HP (MPT-2) without
     # hex_prefix_encode's check, the flagged nibbles packed by one C call.
+    # The Leaf node object is built only for an inline leaf, whose reference (MPT-4) it is.
     flagged = (b"\x03" if len(path) & 1 else b"\x02\x00") + path
-    node = Leaf(path, value)
     encoded = _rlp_list(_rlp_string(unhexlify(flagged.translate(_FROM_NIBBLES))) + _rlp_string(value))
-    return _HeldLeaf(node, encoded, node if len(encoded) < HASH_LENGTH else hasher.digest(encoded))
+    if len(encoded) < HASH_LENGTH:
+        return _HeldLeaf(path, value, encoded, Leaf(path, value))
+    return _HeldLeaf(path, value, encoded, hasher.digest(encoded))
 
 
 def _extension(path: Nibbles, child: _HeldBranch, hasher: TrieHasher) -> _HeldExtension:
@@ -652,7 +663,7 @@ def _prefixed(prefix: Nibbles, sub: _Held, hasher: TrieHasher) -> _Held:
     if not prefix:
         return sub
     if isinstance(sub, _HeldLeaf):
-        return _leaf(prefix + sub.node.path, sub.node.value, hasher)
+        return _leaf(prefix + sub.path, sub.value, hasher)
     if isinstance(sub, _HeldExtension):
         return _extension(prefix + sub.node.path, sub.child, hasher)
     return _extension(prefix, sub, hasher)
@@ -664,12 +675,12 @@ def _insert(held: _Held | None, path: Nibbles, value: bytes, hasher: TrieHasher)
         return _leaf(path, value, hasher)
     if isinstance(held, _HeldBranch):
         return _insert_into_branch(held, path, value, hasher)
-    node_path = held.node.path
+    node_path = held.path if isinstance(held, _HeldLeaf) else held.node.path
     shared = common_prefix_length(node_path, path)
     if isinstance(held, _HeldLeaf):
         if node_path == path:
-            return held if held.node.value == value else _leaf(path, value, hasher)
-        branch = _split(((node_path[shared:], held.node.value), (path[shared:], value)), None, hasher)
+            return held if held.value == value else _leaf(path, value, hasher)
+        branch = _split(((node_path[shared:], held.value), (path[shared:], value)), None, hasher)
     elif shared == len(node_path):
         child = _insert_into_branch(held.child, path[shared:], value, hasher)
         return held if child is held.child else _extension(node_path, child, hasher)
@@ -713,7 +724,7 @@ def _delete(held: _Held | None, path: Nibbles, hasher: TrieHasher) -> _Held | No
     if held is None:
         return None
     if isinstance(held, _HeldLeaf):
-        return None if held.node.path == path else held
+        return None if held.path == path else held
     if isinstance(held, _HeldExtension):
         prefix = held.node.path
         if path[: len(prefix)] != prefix:
@@ -789,7 +800,7 @@ def _items_below(held: _Held | None, path: Nibbles, found: dict[Nibbles, bytes])
     """Every ``(path, value)`` under ``held`` (its paths prefixed by ``path``) into ``found``."""
     for position, node in _walk(held):
         if isinstance(node, _HeldLeaf):
-            found[path + position + node.node.path] = node.node.value
+            found[path + position + node.path] = node.value
         elif isinstance(node, _HeldBranch) and node.node.value:
             found[path + position] = node.node.value
 
@@ -832,7 +843,7 @@ def _update(
         pairs = [(path[depth:], value) for path, value in changes[lo:hi] if value is not None]
         return _held_from_sorted(pairs, 0, len(pairs), 0, hasher) if pairs else None
     if isinstance(held, _HeldLeaf):
-        own, own_value = held.node.path, held.node.value
+        own, own_value = held.path, held.value
         found: dict[Nibbles, bytes] = {}
         kept = True
         for path, value in changes[lo:hi]:
@@ -894,16 +905,16 @@ def _update(
         elif (
             end - start == 1
             and isinstance(target, _HeldLeaf)
-            and changes[start][0][depth + 1 :] == target.node.path
+            and changes[start][0][depth + 1 :] == target.path
         ):
             # one change of the very key a leaf holds: the leaf goes, stays, or takes the new value
             change = changes[start][1]
             if change is None:
                 new_kid = None
-            elif change == target.node.value:
+            elif change == target.value:
                 new_kid = target
             else:
-                new_kid = _leaf(target.node.path, change, hasher)
+                new_kid = _leaf(target.path, change, hasher)
         else:
             new_kid = _update(target, changes, start, end, depth + 1, hasher)
         if new_kid is not target:
@@ -977,7 +988,7 @@ class Trie:
         held = self._top
         while held is not None:
             if isinstance(held, _HeldLeaf):
-                return held.node.value if held.node.path == path else None
+                return held.value if held.path == path else None
             if isinstance(held, _HeldExtension):
                 prefix = held.node.path
                 if path[: len(prefix)] != prefix:
@@ -1029,7 +1040,7 @@ class Trie:
         found: list[tuple[bytes, bytes]] = []
         for path, held in _walk(self._top):
             if isinstance(held, _HeldLeaf):
-                found.append((nibbles_to_bytes(path + held.node.path), held.node.value))
+                found.append((nibbles_to_bytes(path + held.path), held.value))
             elif isinstance(held, _HeldBranch) and held.node.value:
                 found.append((nibbles_to_bytes(path), held.node.value))
         return tuple(sorted(found))
@@ -1092,7 +1103,7 @@ def _held_from_node(
 ) -> _Held:
     """A decoded canonical node (MPT-7) as a held node; ``ref`` is how its parent names it (MPT-4)."""
     if isinstance(node, Leaf):
-        return _HeldLeaf(node, encoded, ref)
+        return _HeldLeaf(node.path, node.value, encoded, ref)
     if isinstance(node, Extension):
         child = _held_from_child(node.child, True, load, hasher)
         if not isinstance(child, _HeldBranch):  # decode_node and _proof_node guarantee a branch
@@ -1137,7 +1148,7 @@ def _resolve_lazy(reference: bytes, is_root: bool, below_extension: bool, source
     ref: ChildRef = reference if len(encoded) >= HASH_LENGTH else node
     held: _Held
     if isinstance(node, Leaf):
-        held = _HeldLeaf(node, encoded, ref)
+        held = _HeldLeaf(node.path, node.value, encoded, ref)
     elif isinstance(node, Extension):
         if isinstance(node.child, bytes):
             child: _Held | None = _resolve_lazy(node.child, False, True, source)

@@ -215,6 +215,7 @@ def test_held_leaf_equals_the_readable_encoding(path: bytes, value: bytes) -> No
     held = _leaf(path, value, RUSTY_TRIE_HASHER)
     assert held.encoded == encode_node(Leaf(path, value))
     assert held.ref == node_ref(Leaf(path, value), RUSTY_TRIE_HASHER)
+    assert held.node == Leaf(path, value) and (held.path, held.value) == (path, value)
 
 
 def test_merkle_root_level_by_level_equals_the_recursive_definition() -> None:
