@@ -558,10 +558,20 @@ class _Stub:
 
 @dataclass(slots=True)
 class _HeldBranch:
-    node: Branch
+    """A held branch keeps its value and children, not a :class:`Branch` object (issue 14: no
+    16-reference tuple and frozen dataclass per branch built); :attr:`node` gives the MPT-3 node."""
+
+    value: bytes
     encoded: bytes
     ref: ChildRef
     kids: tuple[_Kid, ...]
+
+    @property
+    def node(self) -> Branch:
+        """MPT-3: the branch node itself (each child named by its reference, MPT-4)."""
+        if isinstance(self.ref, Branch):
+            return self.ref
+        return Branch(tuple([None if kid is None else kid.ref for kid in self.kids]), self.value)
 
 
 @dataclass(slots=True)
@@ -624,7 +634,6 @@ def _extension(path: Nibbles, child: _HeldBranch, hasher: TrieHasher) -> _HeldEx
 def _branch(kids: tuple[_Kid, ...], value: bytes, hasher: TrieHasher) -> _HeldBranch:
     # encode_node(Branch(...)) written out (MPT-3/4): an absent child is RLP(b"") = 0x80, a hash
     # reference a 32-byte string, an inline child its own RLP, which its held node already keeps.
-    node = Branch(tuple([None if kid is None else kid.ref for kid in kids]), value)
     parts = [
         b"\x80"
         if kid is None
@@ -635,7 +644,10 @@ def _branch(kids: tuple[_Kid, ...], value: bytes, hasher: TrieHasher) -> _HeldBr
     ]
     parts.append(_rlp_string(value))
     encoded = _rlp_list(b"".join(parts))
-    return _HeldBranch(node, encoded, node if len(encoded) < HASH_LENGTH else hasher.digest(encoded), kids)
+    if len(encoded) < HASH_LENGTH:  # an inline branch: its reference is the node itself
+        node = Branch(tuple([None if kid is None else kid.ref for kid in kids]), value)
+        return _HeldBranch(value, encoded, node, kids)
+    return _HeldBranch(value, encoded, hasher.digest(encoded), kids)
 
 
 def _split(
@@ -693,14 +705,14 @@ def _insert(held: _Held | None, path: Nibbles, value: bytes, hasher: TrieHasher)
 def _insert_into_branch(held: _HeldBranch, path: Nibbles, value: bytes, hasher: TrieHasher) -> _HeldBranch:
     """MPT-8: insert below a branch: set its value, or insert into the child the next nibble selects."""
     if not path:
-        return held if held.node.value == value else _branch(held.kids, value, hasher)
+        return held if held.value == value else _branch(held.kids, value, hasher)
     slot = path[0]
     kid = held.kids[slot]
     target = _resolve(kid) if isinstance(kid, _Stub) else kid
     new_kid = _insert(target, path[1:], value, hasher)
     if new_kid is target:
         return held
-    return _branch((*held.kids[:slot], new_kid, *held.kids[slot + 1 :]), held.node.value, hasher)
+    return _branch((*held.kids[:slot], new_kid, *held.kids[slot + 1 :]), held.value, hasher)
 
 
 def _normalized_branch(kids: tuple[_Kid, ...], value: bytes, hasher: TrieHasher) -> _Held | None:
@@ -734,7 +746,7 @@ def _delete(held: _Held | None, path: Nibbles, hasher: TrieHasher) -> _Held | No
             return held
         return None if child is None else _prefixed(prefix, child, hasher)
     if not path:
-        return held if not held.node.value else _normalized_branch(held.kids, b"", hasher)
+        return held if not held.value else _normalized_branch(held.kids, b"", hasher)
     slot = path[0]
     kid = held.kids[slot]
     target = _resolve(kid) if isinstance(kid, _Stub) else kid
@@ -742,7 +754,7 @@ def _delete(held: _Held | None, path: Nibbles, hasher: TrieHasher) -> _Held | No
     if new_kid is target:
         return held
     kids = (*held.kids[:slot], new_kid, *held.kids[slot + 1 :])
-    return _normalized_branch(kids, held.node.value, hasher)
+    return _normalized_branch(kids, held.value, hasher)
 
 
 def _walk(held: _Held | None) -> Iterator[tuple[Nibbles, _Held]]:
@@ -801,8 +813,8 @@ def _items_below(held: _Held | None, path: Nibbles, found: dict[Nibbles, bytes])
     for position, node in _walk(held):
         if isinstance(node, _HeldLeaf):
             found[path + position + node.path] = node.value
-        elif isinstance(node, _HeldBranch) and node.node.value:
-            found[path + position] = node.node.value
+        elif isinstance(node, _HeldBranch) and node.value:
+            found[path + position] = node.value
 
 
 def _rebuilt(
@@ -879,7 +891,7 @@ def _update(
             return held
         return None if child is None else _prefixed(prefix, child, hasher)
     kids = list(held.kids)
-    value = held.node.value
+    value = held.value
     changed = False
     start = lo
     if len(changes[start][0]) == depth:  # sorted: the key ending at this branch comes first
@@ -997,7 +1009,7 @@ class Trie:
                 held = held.child
             else:
                 if not path:
-                    return held.node.value or None
+                    return held.value or None
                 kid, path = held.kids[path[0]], path[1:]
                 held = _resolve(kid) if isinstance(kid, _Stub) else kid
         return None
@@ -1041,8 +1053,8 @@ class Trie:
         for path, held in _walk(self._top):
             if isinstance(held, _HeldLeaf):
                 found.append((nibbles_to_bytes(path + held.path), held.value))
-            elif isinstance(held, _HeldBranch) and held.node.value:
-                found.append((nibbles_to_bytes(path), held.node.value))
+            elif isinstance(held, _HeldBranch) and held.value:
+                found.append((nibbles_to_bytes(path), held.value))
         return tuple(sorted(found))
 
     def __len__(self) -> int:
@@ -1110,7 +1122,7 @@ def _held_from_node(
             raise TrieProofInvalidNode("an extension's child that is not a branch")
         return _HeldExtension(node, encoded, ref, child)
     kids = tuple(_held_from_child(child, False, load, hasher) for child in node.children)
-    return _HeldBranch(node, encoded, ref, kids)
+    return _HeldBranch(node.value, encoded, ref, kids)
 
 
 def _held_children(position: Nibbles, held: _Held) -> Iterator[tuple[Nibbles, _Held | _Stub]]:
@@ -1164,7 +1176,7 @@ def _resolve_lazy(reference: bytes, is_root: bool, below_extension: bool, source
             else (None if child is None else _held_from_node(child, encode_node(child), child, load, hasher))
             for child in node.children
         )
-        held = _HeldBranch(node, encoded, ref, kids)
+        held = _HeldBranch(node.value, encoded, ref, kids)
     if not is_root:
         source.memo[memo_key] = held
     return held

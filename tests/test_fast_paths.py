@@ -218,6 +218,29 @@ def test_held_leaf_equals_the_readable_encoding(path: bytes, value: bytes) -> No
     assert held.node == Leaf(path, value) and (held.path, held.value) == (path, value)
 
 
+@settings(max_examples=examples(100))
+@given(
+    st.dictionaries(st.binary(min_size=1, max_size=3), st.binary(min_size=1, max_size=40), max_size=40),
+    st.dictionaries(
+        st.binary(min_size=1, max_size=3), st.none() | st.binary(min_size=1, max_size=40), max_size=20
+    ),
+)
+def test_held_nodes_are_their_readable_nodes(
+    items: dict[bytes, bytes], changes: dict[bytes, bytes | None]
+) -> None:
+    """MPT-3/4: every held node of a trie built, updated in one batch and read back from its
+    store (held leaves and branches keep their fields, not their node objects) encodes as its
+    readable node and is referenced as it (inline nodes included: short keys and values)."""
+    from spec.trie import Trie, _walk
+
+    built = Trie.from_items(items).update(changes)
+    stored = Trie.from_store(built.root_hash, built.node_store.get) if built._top is not None else built
+    for trie in (built, stored):
+        for _, held in _walk(trie._top):
+            assert encode_node(held.node) == held.encoded
+            assert node_ref(held.node, RUSTY_TRIE_HASHER) == held.ref
+
+
 def test_merkle_root_level_by_level_equals_the_recursive_definition() -> None:
     """MERKLE-2: the bottom-up root equals the recursive split at the largest power of two, and
     ``merkle_root`` equals the definition on its leaf hashes, for every size up to 300."""
