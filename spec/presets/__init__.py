@@ -156,17 +156,6 @@ class ScriptParams:
     max_pubkeys_per_multisig: int
     max_sigops_per_tx: int
 
-    def __hash__(self) -> int:
-        """The dataclass field hash, computed once per object (fields never change), as
-        :meth:`Preset.__hash__` is: the script limits are half of the key of every
-        ``parse_script`` memo lookup, several per transaction of a block (issue 14). Equality
-        stays the generated field-by-field comparison."""
-        cached: int | None = self.__dict__.get("_field_hash")
-        if cached is None:
-            cached = hash(tuple(getattr(self, field.name) for field in fields(self)))
-            object.__setattr__(self, "_field_hash", cached)
-        return cached
-
 
 @dataclass(frozen=True)
 class WasmVmParams:
