@@ -913,13 +913,17 @@ def is_null_data(script: bytes, params: ScriptParams) -> bool:
     return bool(ops) and ops[0] == Op(Opcode.OP_RETURN) and is_push_only(ops[1:])
 
 
+OP_RETURN_BYTE = bytes([Opcode.OP_RETURN])
+"""``OP_RETURN`` as a one-byte script prefix (built once, not per output: issue 14)."""
+
+
 def is_unspendable(script: bytes, params: ScriptParams) -> bool:
     """SCRIPT-19: whether no script_sig can ever unlock ``script`` (so the output need not be kept).
 
     True when the first byte is OP_RETURN (it runs first and fails, SCRIPT-13) or the script does
     not parse (SCRIPT-1..7 reject it before anything runs). False does not promise a spend exists.
     """
-    if script[:1] == bytes([Opcode.OP_RETURN]):
+    if script[:1] == OP_RETURN_BYTE:
         return True
     try:
         parse_script(script, params)

@@ -513,11 +513,23 @@ def decode_node(data: bytes) -> AnyNode:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+# The held nodes are not frozen dataclasses: a frozen dataclass's ``__init__`` sets each field
+# through ``object.__setattr__``, about twice the cost of a plain slot store, and a block builds one
+# per changed leaf and branch (issue 14). Nothing assigns to a held node once it is built.
+@dataclass(slots=True)
 class _HeldLeaf:
-    node: Leaf
+    """A held leaf keeps its path and value, not a :class:`Leaf` object (issue 14: one frozen
+    dataclass fewer per leaf built); :attr:`node` gives the MPT-3 node."""
+
+    path: Nibbles
+    value: bytes
     encoded: bytes
     ref: ChildRef
+
+    @property
+    def node(self) -> Leaf:
+        """MPT-3: the leaf node itself."""
+        return self.ref if isinstance(self.ref, Leaf) else Leaf(self.path, self.value)
 
 
 class _LazySource:
@@ -544,15 +556,25 @@ class _Stub:
     source: _LazySource
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _HeldBranch:
-    node: Branch
+    """A held branch keeps its value and children, not a :class:`Branch` object (issue 14: no
+    16-reference tuple and frozen dataclass per branch built); :attr:`node` gives the MPT-3 node."""
+
+    value: bytes
     encoded: bytes
     ref: ChildRef
     kids: tuple[_Kid, ...]
 
+    @property
+    def node(self) -> Branch:
+        """MPT-3: the branch node itself (each child named by its reference, MPT-4)."""
+        if isinstance(self.ref, Branch):
+            return self.ref
+        return Branch(tuple([None if kid is None else kid.ref for kid in self.kids]), self.value)
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True)
 class _HeldExtension:
     node: Extension
     encoded: bytes
@@ -595,10 +617,12 @@ def _leaf(path: Nibbles, value: bytes, hasher: TrieHasher) -> _HeldLeaf:
     # hashed keys is mostly leaves, built once per changed item (issue 14).
     # The path is a held node's, so its nibbles are known to be 0..15: HP (MPT-2) without
     # hex_prefix_encode's check, the flagged nibbles packed by one C call.
+    # The Leaf node object is built only for an inline leaf, whose reference (MPT-4) it is.
     flagged = (b"\x03" if len(path) & 1 else b"\x02\x00") + path
-    node = Leaf(path, value)
     encoded = _rlp_list(_rlp_string(unhexlify(flagged.translate(_FROM_NIBBLES))) + _rlp_string(value))
-    return _HeldLeaf(node, encoded, node if len(encoded) < HASH_LENGTH else hasher.digest(encoded))
+    if len(encoded) < HASH_LENGTH:
+        return _HeldLeaf(path, value, encoded, Leaf(path, value))
+    return _HeldLeaf(path, value, encoded, hasher.digest(encoded))
 
 
 def _extension(path: Nibbles, child: _HeldBranch, hasher: TrieHasher) -> _HeldExtension:
@@ -610,7 +634,6 @@ def _extension(path: Nibbles, child: _HeldBranch, hasher: TrieHasher) -> _HeldEx
 def _branch(kids: tuple[_Kid, ...], value: bytes, hasher: TrieHasher) -> _HeldBranch:
     # encode_node(Branch(...)) written out (MPT-3/4): an absent child is RLP(b"") = 0x80, a hash
     # reference a 32-byte string, an inline child its own RLP, which its held node already keeps.
-    node = Branch(tuple([None if kid is None else kid.ref for kid in kids]), value)
     parts = [
         b"\x80"
         if kid is None
@@ -621,7 +644,10 @@ def _branch(kids: tuple[_Kid, ...], value: bytes, hasher: TrieHasher) -> _HeldBr
     ]
     parts.append(_rlp_string(value))
     encoded = _rlp_list(b"".join(parts))
-    return _HeldBranch(node, encoded, node if len(encoded) < HASH_LENGTH else hasher.digest(encoded), kids)
+    if len(encoded) < HASH_LENGTH:  # an inline branch: its reference is the node itself
+        node = Branch(tuple([None if kid is None else kid.ref for kid in kids]), value)
+        return _HeldBranch(value, encoded, node, kids)
+    return _HeldBranch(value, encoded, hasher.digest(encoded), kids)
 
 
 def _split(
@@ -649,7 +675,7 @@ def _prefixed(prefix: Nibbles, sub: _Held, hasher: TrieHasher) -> _Held:
     if not prefix:
         return sub
     if isinstance(sub, _HeldLeaf):
-        return _leaf(prefix + sub.node.path, sub.node.value, hasher)
+        return _leaf(prefix + sub.path, sub.value, hasher)
     if isinstance(sub, _HeldExtension):
         return _extension(prefix + sub.node.path, sub.child, hasher)
     return _extension(prefix, sub, hasher)
@@ -661,12 +687,12 @@ def _insert(held: _Held | None, path: Nibbles, value: bytes, hasher: TrieHasher)
         return _leaf(path, value, hasher)
     if isinstance(held, _HeldBranch):
         return _insert_into_branch(held, path, value, hasher)
-    node_path = held.node.path
+    node_path = held.path if isinstance(held, _HeldLeaf) else held.node.path
     shared = common_prefix_length(node_path, path)
     if isinstance(held, _HeldLeaf):
         if node_path == path:
-            return held if held.node.value == value else _leaf(path, value, hasher)
-        branch = _split(((node_path[shared:], held.node.value), (path[shared:], value)), None, hasher)
+            return held if held.value == value else _leaf(path, value, hasher)
+        branch = _split(((node_path[shared:], held.value), (path[shared:], value)), None, hasher)
     elif shared == len(node_path):
         child = _insert_into_branch(held.child, path[shared:], value, hasher)
         return held if child is held.child else _extension(node_path, child, hasher)
@@ -679,14 +705,14 @@ def _insert(held: _Held | None, path: Nibbles, value: bytes, hasher: TrieHasher)
 def _insert_into_branch(held: _HeldBranch, path: Nibbles, value: bytes, hasher: TrieHasher) -> _HeldBranch:
     """MPT-8: insert below a branch: set its value, or insert into the child the next nibble selects."""
     if not path:
-        return held if held.node.value == value else _branch(held.kids, value, hasher)
+        return held if held.value == value else _branch(held.kids, value, hasher)
     slot = path[0]
     kid = held.kids[slot]
     target = _resolve(kid) if isinstance(kid, _Stub) else kid
     new_kid = _insert(target, path[1:], value, hasher)
     if new_kid is target:
         return held
-    return _branch((*held.kids[:slot], new_kid, *held.kids[slot + 1 :]), held.node.value, hasher)
+    return _branch((*held.kids[:slot], new_kid, *held.kids[slot + 1 :]), held.value, hasher)
 
 
 def _normalized_branch(kids: tuple[_Kid, ...], value: bytes, hasher: TrieHasher) -> _Held | None:
@@ -710,7 +736,7 @@ def _delete(held: _Held | None, path: Nibbles, hasher: TrieHasher) -> _Held | No
     if held is None:
         return None
     if isinstance(held, _HeldLeaf):
-        return None if held.node.path == path else held
+        return None if held.path == path else held
     if isinstance(held, _HeldExtension):
         prefix = held.node.path
         if path[: len(prefix)] != prefix:
@@ -720,7 +746,7 @@ def _delete(held: _Held | None, path: Nibbles, hasher: TrieHasher) -> _Held | No
             return held
         return None if child is None else _prefixed(prefix, child, hasher)
     if not path:
-        return held if not held.node.value else _normalized_branch(held.kids, b"", hasher)
+        return held if not held.value else _normalized_branch(held.kids, b"", hasher)
     slot = path[0]
     kid = held.kids[slot]
     target = _resolve(kid) if isinstance(kid, _Stub) else kid
@@ -728,7 +754,7 @@ def _delete(held: _Held | None, path: Nibbles, hasher: TrieHasher) -> _Held | No
     if new_kid is target:
         return held
     kids = (*held.kids[:slot], new_kid, *held.kids[slot + 1 :])
-    return _normalized_branch(kids, held.node.value, hasher)
+    return _normalized_branch(kids, held.value, hasher)
 
 
 def _walk(held: _Held | None) -> Iterator[tuple[Nibbles, _Held]]:
@@ -786,9 +812,9 @@ def _items_below(held: _Held | None, path: Nibbles, found: dict[Nibbles, bytes])
     """Every ``(path, value)`` under ``held`` (its paths prefixed by ``path``) into ``found``."""
     for position, node in _walk(held):
         if isinstance(node, _HeldLeaf):
-            found[path + position + node.node.path] = node.node.value
-        elif isinstance(node, _HeldBranch) and node.node.value:
-            found[path + position] = node.node.value
+            found[path + position + node.path] = node.value
+        elif isinstance(node, _HeldBranch) and node.value:
+            found[path + position] = node.value
 
 
 def _rebuilt(
@@ -829,7 +855,7 @@ def _update(
         pairs = [(path[depth:], value) for path, value in changes[lo:hi] if value is not None]
         return _held_from_sorted(pairs, 0, len(pairs), 0, hasher) if pairs else None
     if isinstance(held, _HeldLeaf):
-        own, own_value = held.node.path, held.node.value
+        own, own_value = held.path, held.value
         found: dict[Nibbles, bytes] = {}
         kept = True
         for path, value in changes[lo:hi]:
@@ -865,7 +891,7 @@ def _update(
             return held
         return None if child is None else _prefixed(prefix, child, hasher)
     kids = list(held.kids)
-    value = held.node.value
+    value = held.value
     changed = False
     start = lo
     if len(changes[start][0]) == depth:  # sorted: the key ending at this branch comes first
@@ -891,16 +917,16 @@ def _update(
         elif (
             end - start == 1
             and isinstance(target, _HeldLeaf)
-            and changes[start][0][depth + 1 :] == target.node.path
+            and changes[start][0][depth + 1 :] == target.path
         ):
             # one change of the very key a leaf holds: the leaf goes, stays, or takes the new value
             change = changes[start][1]
             if change is None:
                 new_kid = None
-            elif change == target.node.value:
+            elif change == target.value:
                 new_kid = target
             else:
-                new_kid = _leaf(target.node.path, change, hasher)
+                new_kid = _leaf(target.path, change, hasher)
         else:
             new_kid = _update(target, changes, start, end, depth + 1, hasher)
         if new_kid is not target:
@@ -974,7 +1000,7 @@ class Trie:
         held = self._top
         while held is not None:
             if isinstance(held, _HeldLeaf):
-                return held.node.value if held.node.path == path else None
+                return held.value if held.path == path else None
             if isinstance(held, _HeldExtension):
                 prefix = held.node.path
                 if path[: len(prefix)] != prefix:
@@ -983,7 +1009,7 @@ class Trie:
                 held = held.child
             else:
                 if not path:
-                    return held.node.value or None
+                    return held.value or None
                 kid, path = held.kids[path[0]], path[1:]
                 held = _resolve(kid) if isinstance(kid, _Stub) else kid
         return None
@@ -1026,9 +1052,9 @@ class Trie:
         found: list[tuple[bytes, bytes]] = []
         for path, held in _walk(self._top):
             if isinstance(held, _HeldLeaf):
-                found.append((nibbles_to_bytes(path + held.node.path), held.node.value))
-            elif isinstance(held, _HeldBranch) and held.node.value:
-                found.append((nibbles_to_bytes(path), held.node.value))
+                found.append((nibbles_to_bytes(path + held.path), held.value))
+            elif isinstance(held, _HeldBranch) and held.value:
+                found.append((nibbles_to_bytes(path), held.value))
         return tuple(sorted(found))
 
     def __len__(self) -> int:
@@ -1089,14 +1115,14 @@ def _held_from_node(
 ) -> _Held:
     """A decoded canonical node (MPT-7) as a held node; ``ref`` is how its parent names it (MPT-4)."""
     if isinstance(node, Leaf):
-        return _HeldLeaf(node, encoded, ref)
+        return _HeldLeaf(node.path, node.value, encoded, ref)
     if isinstance(node, Extension):
         child = _held_from_child(node.child, True, load, hasher)
         if not isinstance(child, _HeldBranch):  # decode_node and _proof_node guarantee a branch
             raise TrieProofInvalidNode("an extension's child that is not a branch")
         return _HeldExtension(node, encoded, ref, child)
     kids = tuple(_held_from_child(child, False, load, hasher) for child in node.children)
-    return _HeldBranch(node, encoded, ref, kids)
+    return _HeldBranch(node.value, encoded, ref, kids)
 
 
 def _held_children(position: Nibbles, held: _Held) -> Iterator[tuple[Nibbles, _Held | _Stub]]:
@@ -1134,7 +1160,7 @@ def _resolve_lazy(reference: bytes, is_root: bool, below_extension: bool, source
     ref: ChildRef = reference if len(encoded) >= HASH_LENGTH else node
     held: _Held
     if isinstance(node, Leaf):
-        held = _HeldLeaf(node, encoded, ref)
+        held = _HeldLeaf(node.path, node.value, encoded, ref)
     elif isinstance(node, Extension):
         if isinstance(node.child, bytes):
             child: _Held | None = _resolve_lazy(node.child, False, True, source)
@@ -1150,7 +1176,7 @@ def _resolve_lazy(reference: bytes, is_root: bool, below_extension: bool, source
             else (None if child is None else _held_from_node(child, encode_node(child), child, load, hasher))
             for child in node.children
         )
-        held = _HeldBranch(node, encoded, ref, kids)
+        held = _HeldBranch(node.value, encoded, ref, kids)
     if not is_root:
         source.memo[memo_key] = held
     return held

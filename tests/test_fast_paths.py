@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from spec.chain.block import Block, block_codecs, decode_block, encode_block
 from spec.encoding import MemoStruct, Struct
 from spec.errors import SpecError
+from spec.governance import proposals
 from spec.hashing import HashDomain, tagged_hash, tagged_hash_many, tagged_hash_readable
 from spec.ledger.state import encode_entry, encode_outpoint, entry_codec
 from spec.ledger.transaction import (
@@ -36,6 +37,7 @@ from spec.ledger.transaction import (
 )
 from spec.ledger.utxo import UtxoEntry
 from spec.ledger.validation import check_transaction
+from spec.masternode import registry
 from spec.merkle import _root_level_by_level, _root_of_hashes, leaf_hash, merkle_root
 from spec.presets import DEVNET
 from spec.script import evaluate, match_p2pkh_spend, p2pkh_script, p2pkh_script_sig, run_p2pkh, script_hash
@@ -213,6 +215,30 @@ def test_held_leaf_equals_the_readable_encoding(path: bytes, value: bytes) -> No
     held = _leaf(path, value, RUSTY_TRIE_HASHER)
     assert held.encoded == encode_node(Leaf(path, value))
     assert held.ref == node_ref(Leaf(path, value), RUSTY_TRIE_HASHER)
+    assert held.node == Leaf(path, value) and (held.path, held.value) == (path, value)
+
+
+@settings(max_examples=examples(100))
+@given(
+    st.dictionaries(st.binary(min_size=1, max_size=3), st.binary(min_size=1, max_size=40), max_size=40),
+    st.dictionaries(
+        st.binary(min_size=1, max_size=3), st.none() | st.binary(min_size=1, max_size=40), max_size=20
+    ),
+)
+def test_held_nodes_are_their_readable_nodes(
+    items: dict[bytes, bytes], changes: dict[bytes, bytes | None]
+) -> None:
+    """MPT-3/4: every held node of a trie built, updated in one batch and read back from its
+    store (held leaves and branches keep their fields, not their node objects) encodes as its
+    readable node and is referenced as it (inline nodes included: short keys and values)."""
+    from spec.trie import Trie, _walk
+
+    built = Trie.from_items(items).update(changes)
+    stored = Trie.from_store(built.root_hash, built.node_store.get) if built._top is not None else built
+    for trie in (built, stored):
+        for _, held in _walk(trie._top):
+            assert encode_node(held.node) == held.encoded
+            assert node_ref(held.node, RUSTY_TRIE_HASHER) == held.ref
 
 
 def test_merkle_root_level_by_level_equals_the_recursive_definition() -> None:
@@ -524,3 +550,31 @@ def test_one_pass_fee_equals_the_readable_checks_on_entries_and_locks(
     assert len(set(fast)) >= 5
     monkeypatch.setattr(validation_module, "plain_p2pkh_fee", lambda *arguments: None)
     assert outcomes() == fast
+
+
+# --------------------------------------------------------------------------------------------
+# Message scans: a script not starting with OP_RETURN carries no message
+# --------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=examples(300))
+@given(st.binary(max_size=90).filter(lambda script: script[:1] != b"\x6a"))
+def test_message_matchers_answer_a_non_op_return_script_first(script: bytes) -> None:
+    """MN-0 / GOV-0: ``match_message`` (masternode and governance) returns ``None`` at once for a
+    script that does not start with ``OP_RETURN``; the readable steps after the shortcut
+    (``null_data_pushes``, ``split_message``) give ``None`` for every such script (the empty one
+    too), so the shortcut changes no answer."""
+    assert registry.null_data_pushes(script, DEVNET.script) is None
+    for prefix in (registry.MASTERNODE_PREFIX, proposals.GOVERNANCE_PREFIX):
+        assert registry.split_message(script, prefix, DEVNET.script) is None
+    assert registry.match_message(script, DEVNET) is None
+    assert proposals.match_message(script, DEVNET) is None
+
+
+def test_message_matchers_still_find_messages() -> None:
+    """The shortcut leaves real messages alone: a governance vote and a masternode unbond built by
+    their encoders are matched back."""
+    vote = proposals.Vote(bytes(32), OutPoint(bytes(range(32)), 1), proposals.VoteChoice.YES, 1, bytes(96))
+    assert proposals.match_message(proposals.message_script(vote, DEVNET), DEVNET) == vote
+    unbond = registry.Unbond(OutPoint(bytes(range(32)), 2), bytes(64))
+    assert registry.match_message(registry.message_script(unbond, DEVNET), DEVNET) == unbond

@@ -330,14 +330,13 @@ def check_ticket_locks(tx: Transaction, pool: Mapping[OutPoint, Ticket], bought_
 def ticket_purchases(tx: Transaction, height: int, price: int, preset: Preset) -> list[Ticket]:
     """POS-1: the tickets ``tx`` buys; raise for a ticket-template output of the wrong value."""
     bought: list[Ticket] = []
-    tx_id = txid(tx, preset)
     for index, output in enumerate(tx.outputs):
         matched = match_ticket(output.script_pubkey)
         if matched is None:
             continue
         if output.value != price:
             raise WrongTicketPrice(f"ticket output of {output.value} atoms, price {price}")
-        bought.append(Ticket(OutPoint(tx_id, index), height, matched[0], matched[1]))
+        bought.append(Ticket(OutPoint(txid(tx, preset), index), height, matched[0], matched[1]))
     return bought
 
 

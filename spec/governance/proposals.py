@@ -95,7 +95,7 @@ from spec.hashing import HashDomain, tagged_hash, tagged_hash_many
 from spec.ledger.transaction import OutPoint, Transaction
 from spec.masternode.registry import MasternodeList, MasternodeStatus, split_message
 from spec.presets import BASIS_POINTS, GovernableParameter, Preset
-from spec.script import is_unspendable, null_data_script
+from spec.script import OP_RETURN_BYTE, is_unspendable, null_data_script
 from spec.sidechain.registry import SIDECHAIN_SPEC_CODEC, SidechainSpec, check_sidechain_spec
 
 GOVERNANCE_PREFIX = b"RCGV"
@@ -284,7 +284,12 @@ def message_script(message: GovernanceMessage, preset: Preset) -> bytes:
 
 
 def match_message(script: bytes, preset: Preset) -> GovernanceMessage | None:
-    """GOV-0: the governance message an output script carries, ``None`` if it carries none."""
+    """GOV-0: the governance message an output script carries, ``None`` if it carries none.
+
+    A script not starting with ``OP_RETURN`` carries none (:func:`split_message` gives ``None``
+    for it): answered first, for the block's payments (issue 14)."""
+    if script[:1] != OP_RETURN_BYTE:
+        return None
     split = split_message(script, GOVERNANCE_PREFIX, preset.script)
     return None if split is None else decode_message_body(split[0], split[1], preset)
 

@@ -293,9 +293,11 @@ def strip_scripts(tx: Transaction) -> Transaction:
 
 def txid(tx: Transaction, preset: Preset) -> bytes:
     """TXF-2: the transaction id (does not cover signature scripts)."""
-    known: bytes | None = _remembered(tx, "_txid", preset)
-    if known is not None:
-        return known
+    memo = tx.__dict__
+    if memo.get(_MEMO_PRESET) is preset:  # _remembered written out: asked several times per transaction
+        known: bytes | None = memo.get("_txid")
+        if known is not None:
+            return known
     tx_id = tagged_hash(HashDomain.TRANSACTION_ID, _stripped_encoding(tx, preset))
     return _remember(tx, "_txid", preset, tx_id)
 
@@ -303,9 +305,11 @@ def txid(tx: Transaction, preset: Preset) -> bytes:
 def _stripped_encoding(tx: Transaction, preset: Preset) -> bytes:
     """``encode_transaction(strip_scripts(tx), preset)``, kept on ``tx`` for this preset object (the
     txid and every input's signature hash start from it)."""
-    known: bytes | None = _remembered(tx, "_stripped_encoding", preset)
-    if known is not None:
-        return known
+    kept = tx.__dict__
+    if kept.get(_MEMO_PRESET) is preset:  # _remembered written out, as in txid
+        known: bytes | None = kept.get("_stripped_encoding")
+        if known is not None:
+            return known
     codec = codecs(preset).transaction
     memo = tx.__dict__.get("_rusty_encoding")
     encoded: bytes | None

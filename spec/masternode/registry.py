@@ -117,6 +117,7 @@ from spec.masternode.dkg import session_end_height
 from spec.masternode.evidence import SlashingEvidence, decode_evidence, encode_evidence
 from spec.presets import Preset, ScriptParams
 from spec.script import (
+    OP_RETURN_BYTE,
     Opcode,
     Push,
     encode_push,
@@ -147,7 +148,7 @@ ED25519_SIGNATURE_BYTES = 64
 
 def null_data_payload(script: bytes, params: ScriptParams) -> bytes | None:
     """MN-0 / GOV-0: the data of a script that is exactly ``OP_RETURN <one push>``, else ``None``."""
-    if script[:1] != bytes([Opcode.OP_RETURN]):
+    if script[:1] != OP_RETURN_BYTE:
         return None
     try:
         ops = parse_script(script, params)
@@ -368,7 +369,7 @@ def message_script(message: MasternodeMessage, preset: Preset) -> bytes:
 
 def null_data_pushes(script: bytes, params: ScriptParams) -> tuple[bytes, ...] | None:
     """MN-0: the pushes of a script that is ``OP_RETURN`` followed by one or more pushes, else ``None``."""
-    if script[:1] != bytes([Opcode.OP_RETURN]):
+    if script[:1] != OP_RETURN_BYTE:
         return None
     try:
         ops = parse_script(script, params)
@@ -387,7 +388,13 @@ def match_message(script: bytes, preset: Preset) -> MasternodeMessage | None:
     prefix and the slashing evidence kind (SLASH-1 evidence may exceed one push); then every push
     but the last must hold exactly ``max_element_bytes`` and the last at least one byte
     (``DECODE_NONCANONICAL_SPLIT``), and the message is their concatenation.
+
+    A script that does not start with ``OP_RETURN`` carries none: both :func:`null_data_pushes`
+    and :func:`split_message` give ``None`` for it, so it is answered first (issue 14: every
+    output of a block is asked here by MN-5, SLASH-2..5 and FIN-5/6, and a payment never is one).
     """
+    if script[:1] != OP_RETURN_BYTE:
+        return None
     pushes = null_data_pushes(script, preset.script)
     if pushes is None or len(pushes) == 1:
         split = split_message(script, MASTERNODE_PREFIX, preset.script)
