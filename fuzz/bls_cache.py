@@ -43,6 +43,11 @@ class CachedBackend(BlsBackend):
         self._g2_status = _cached(inner.g2_status)
         self._g1_combination = _cached(lambda p, s: inner.g1_linear_combination(p, s))
         self._g2_combination = _cached(lambda p, s: inner.g2_linear_combination(p, s))
+        # The checked combinations go to the inner backend's own (arkworks overrides them: each
+        # point decompressed once), not to the base class's readable definition, so the cached
+        # backend reaches the same code of spec/crypto/bls.py as the one it caches.
+        self._g1_checked = _cached(lambda p, s: inner.g1_checked_linear_combination(p, s))
+        self._g2_checked = _cached(lambda p, s: inner.g2_checked_linear_combination(p, s))
         self._hash_to_g2 = _cached(inner.hash_to_g2)
         self._pairing = _cached(lambda g1, g2: inner.pairing_product_is_one(g1, g2))
 
@@ -65,6 +70,20 @@ class CachedBackend(BlsBackend):
         """The inner backend's sum, cached by the points and scalars."""
         total: bytes = self._g2_combination(tuple(points), tuple(scalars))
         return total
+
+    def g1_checked_linear_combination(
+        self, points: Sequence[bytes], scalars: Sequence[int]
+    ) -> bytes | tuple[int, PointStatus]:
+        """The inner backend's checked sum (its first invalid point, else the sum), cached."""
+        result: bytes | tuple[int, PointStatus] = self._g1_checked(tuple(points), tuple(scalars))
+        return result
+
+    def g2_checked_linear_combination(
+        self, points: Sequence[bytes], scalars: Sequence[int]
+    ) -> bytes | tuple[int, PointStatus]:
+        """The inner backend's checked sum (its first invalid point, else the sum), cached."""
+        result: bytes | tuple[int, PointStatus] = self._g2_checked(tuple(points), tuple(scalars))
+        return result
 
     def hash_to_g2(self, message: bytes, dst: bytes) -> bytes:
         """The inner backend's hash, cached."""

@@ -220,14 +220,6 @@ def _slash_scenario() -> tuple[fin.QuorumRegistry, MasternodeList, Transaction]:
     return slashing_registry(PRESET), funded_list(LABELS, PRESET), tx
 
 
-@cache
-def _encoded(scenario: Callable[[], tuple[object, ...]], index: int) -> bytes:
-    """The fixed transaction at ``scenario()[index]``, encoded once (a harness XORs its input over it)."""
-    tx = scenario()[index]
-    assert isinstance(tx, Transaction)
-    return encode_transaction(tx, PRESET)
-
-
 def fuzz_slash(data: bytes) -> None:
     """SLASH-2..5 on a mutated evidence transaction.
 
@@ -240,9 +232,9 @@ def fuzz_slash(data: bytes) -> None:
 
 
 def _slash(data: bytes) -> None:
-    registry, mn_list, _ = _slash_scenario()
+    registry, mn_list, tx = _slash_scenario()
     try:
-        candidate = decode_transaction(_mutated(_encoded(_slash_scenario, 2), data), PRESET)
+        candidate = decode_transaction(_mutated(encode_transaction(tx, PRESET), data), PRESET)
         after = slashing.apply_block_evidence(mn_list, registry, [candidate], PRESET)
     except SpecError:
         return
@@ -458,10 +450,10 @@ def _registration_scenario() -> tuple[MasternodeList, Transaction]:
 
 def fuzz_register(data: bytes) -> None:
     """MN-1..4 on a mutated registration transaction."""
-    mn_list, _ = _registration_scenario()
+    mn_list, tx = _registration_scenario()
     utxos = funding(PRESET).utxos
     try:
-        candidate = decode_transaction(_mutated(_encoded(_registration_scenario, 1), data), PRESET)
+        candidate = decode_transaction(_mutated(encode_transaction(tx, PRESET), data), PRESET)
         after = mn.apply_transaction_to_list(mn_list, candidate, utxos, 1, PRESET)
     except SpecError:
         return
@@ -493,9 +485,9 @@ def _penalty_scenario() -> tuple[MasternodeList, Transaction, int, bytes]:
 
 def fuzz_penalty(data: bytes) -> None:
     """MN-6 on a mutated penalty transaction."""
-    mn_list, _, height, key = _penalty_scenario()
+    mn_list, tx, height, key = _penalty_scenario()
     try:
-        candidate = decode_transaction(_mutated(_encoded(_penalty_scenario, 1), data), PRESET)
+        candidate = decode_transaction(_mutated(encode_transaction(tx, PRESET), data), PRESET)
         after = mn.apply_transaction_to_list(mn_list, candidate, {}, height, PRESET, key)
     except SpecError:
         return
@@ -530,9 +522,9 @@ def _proposal_scenario() -> tuple[Transaction, int]:
 
 def fuzz_submit(data: bytes) -> None:
     """GOV-1..3 on a mutated proposal transaction."""
-    _, height = _proposal_scenario()
+    tx, height = _proposal_scenario()
     try:
-        candidate = decode_transaction(_mutated(_encoded(_proposal_scenario, 0), data), PRESET)
+        candidate = decode_transaction(_mutated(encode_transaction(tx, PRESET), data), PRESET)
         state = gov.apply_transaction_to_governance(gov.EMPTY_STATE, candidate, _voters(), height, PRESET)
     except SpecError:
         return
@@ -569,10 +561,10 @@ def fuzz_vote(data: bytes) -> None:
 
 
 def _vote(data: bytes) -> None:
-    state, _, height = _vote_scenario()
+    state, tx, height = _vote_scenario()
     mn_list = _voters()
     try:
-        candidate = decode_transaction(_mutated(_encoded(_vote_scenario, 1), data), PRESET)
+        candidate = decode_transaction(_mutated(encode_transaction(tx, PRESET), data), PRESET)
         after = gov.apply_transaction_to_governance(state, candidate, mn_list, height, PRESET)
     except SpecError:
         return
