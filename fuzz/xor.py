@@ -15,7 +15,7 @@ def xor_over(original: bytes, data: bytes) -> bytes:
     """``original`` with ``data`` XOR-ed over its first bytes; fuzz bytes past its end are appended.
 
     The same result as XOR-ing ``data[i]`` into ``original[i]`` for every common position
-    ``i`` and appending ``data[len(original):]`` (``tests/test_fuzz_smoke.py`` checks it).
+    ``i`` and appending ``data[len(original):]`` (``tests/test_fuzz_speed.py`` checks it).
     """
     common = min(len(original), len(data))
     head = int.from_bytes(original[:common], "big") ^ int.from_bytes(data[:common], "big")
