@@ -7,7 +7,12 @@ decompressions: 95 % of an execution was arkworks, not the rules under test. Eve
 so answering a repeated call from a cache changes no result, and the harness then spends its time
 in ``spec/`` -- the session logic, the checks, the error paths -- where libFuzzer's coverage
 guidance works. Inputs that reach new curve arithmetic (a mutated message) still compute it; the
-caches are bounded (least recently used entries go first).
+caches are bounded (least recently used entries go first). The validator harnesses that verify a
+fixed fixture's signatures on every input (``masternode_slash``, ``masternode_pose_challenge``,
+``governance_vote``, ``finality_check_commitment``) run on it for the same reason. Every method,
+the checked linear combinations included, goes to the inner backend's own implementation, so the
+cached backend runs the same code of ``spec/crypto/bls.py`` as the backend it caches, once per
+distinct argument tuple.
 
 :func:`cached_bls` selects the cached backend for the body of a ``with`` block, the way
 :func:`spec.crypto.bls.use_backend` selects a named one.
