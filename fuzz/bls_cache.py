@@ -7,7 +7,12 @@ decompressions: 95 % of an execution was arkworks, not the rules under test. Eve
 so answering a repeated call from a cache changes no result, and the harness then spends its time
 in ``spec/`` -- the session logic, the checks, the error paths -- where libFuzzer's coverage
 guidance works. Inputs that reach new curve arithmetic (a mutated message) still compute it; the
-caches are bounded (least recently used entries go first).
+caches are bounded (least recently used entries go first). The validator harnesses that verify a
+fixed fixture's signatures on every input (``masternode_slash``, ``masternode_pose_challenge``,
+``governance_vote``, ``finality_check_commitment``) run on it for the same reason. Every method,
+the checked linear combinations included, goes to the inner backend's own implementation, so the
+cached backend runs the same code of ``spec/crypto/bls.py`` as the backend it caches, once per
+distinct argument tuple.
 
 :func:`cached_bls` selects the cached backend for the body of a ``with`` block, the way
 :func:`spec.crypto.bls.use_backend` selects a named one.
@@ -43,6 +48,11 @@ class CachedBackend(BlsBackend):
         self._g2_status = _cached(inner.g2_status)
         self._g1_combination = _cached(lambda p, s: inner.g1_linear_combination(p, s))
         self._g2_combination = _cached(lambda p, s: inner.g2_linear_combination(p, s))
+        # The checked combinations go to the inner backend's own (arkworks overrides them: each
+        # point decompressed once), not to the base class's readable definition, so the cached
+        # backend reaches the same code of spec/crypto/bls.py as the one it caches.
+        self._g1_checked = _cached(lambda p, s: inner.g1_checked_linear_combination(p, s))
+        self._g2_checked = _cached(lambda p, s: inner.g2_checked_linear_combination(p, s))
         self._hash_to_g2 = _cached(inner.hash_to_g2)
         self._pairing = _cached(lambda g1, g2: inner.pairing_product_is_one(g1, g2))
 
@@ -65,6 +75,20 @@ class CachedBackend(BlsBackend):
         """The inner backend's sum, cached by the points and scalars."""
         total: bytes = self._g2_combination(tuple(points), tuple(scalars))
         return total
+
+    def g1_checked_linear_combination(
+        self, points: Sequence[bytes], scalars: Sequence[int]
+    ) -> bytes | tuple[int, PointStatus]:
+        """The inner backend's checked sum (its first invalid point, else the sum), cached."""
+        result: bytes | tuple[int, PointStatus] = self._g1_checked(tuple(points), tuple(scalars))
+        return result
+
+    def g2_checked_linear_combination(
+        self, points: Sequence[bytes], scalars: Sequence[int]
+    ) -> bytes | tuple[int, PointStatus]:
+        """The inner backend's checked sum (its first invalid point, else the sum), cached."""
+        result: bytes | tuple[int, PointStatus] = self._g2_checked(tuple(points), tuple(scalars))
+        return result
 
     def hash_to_g2(self, message: bytes, dst: bytes) -> bytes:
         """The inner backend's hash, cached."""

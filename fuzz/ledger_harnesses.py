@@ -22,6 +22,7 @@ from collections.abc import Callable
 from functools import cache
 
 from conformance.wallet import key, sign_transaction
+from fuzz.xor import xor_over
 from spec.errors import SpecError
 from spec.ledger.mempool import EMPTY_MEMPOOL, Mempool, admit
 from spec.ledger.snapshot import SnapshotManifest, chunk_proof, make_snapshot, verify_chunk
@@ -80,10 +81,7 @@ def _scenario() -> tuple[dict[OutPoint, UtxoEntry], Transaction, LedgerContext]:
 
 def _mutated(data: bytes) -> bytes:
     _, tx, _ = _scenario()
-    raw = bytearray(encode_transaction(tx, PRESET))
-    for position, byte in enumerate(data[: len(raw)]):
-        raw[position] ^= byte
-    return bytes(raw) + data[len(raw) :]
+    return xor_over(encode_transaction(tx, PRESET), data)
 
 
 def fuzz_decode_transaction(data: bytes) -> None:
@@ -175,10 +173,19 @@ def _check_mempool(pool: Mempool) -> None:
         raise LedgerInvariantViolation("mempool above its size limit")
 
 
-def fuzz_mempool(data: bytes) -> None:
-    """MEMPOOL-1..3: admit a mutated transaction next to the genuine one; invariants must hold."""
+@cache
+def _genuine_pool() -> Mempool:
+    """The mempool holding the scenario's genuine transaction, admitted once (a ``Mempool`` is
+    immutable: ``admit`` returns a new one, so no input can change what the next one starts from)."""
     utxos, tx, context = _scenario()
     pool, _ = admit(EMPTY_MEMPOOL, tx, utxos, context, PRESET)
+    return pool
+
+
+def fuzz_mempool(data: bytes) -> None:
+    """MEMPOOL-1..3: admit a mutated transaction next to the genuine one; invariants must hold."""
+    utxos, _, context = _scenario()
+    pool = _genuine_pool()
     try:
         candidate = decode_transaction(_mutated(data), PRESET)
         pool, _ = admit(pool, candidate, utxos, context, PRESET)

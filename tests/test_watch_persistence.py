@@ -39,7 +39,7 @@ from reference.watch_service import Applied, WatchService
 from reference.watch_store import WatchStore
 from reference.watcher import SidechainDefender, WatchedBlock, compute_held_nodes, one_step_proof
 from spec.chain.state import ChainState
-from spec.ledger.transaction import Transaction, TxOutput
+from spec.ledger.transaction import TxOutput
 from spec.masternode.finality import QuorumRegistry
 from spec.masternode.quorum import QuorumType
 from spec.merkle import merkle_root
@@ -51,7 +51,7 @@ from spec.sidechain.registry import CheckpointRecord, SidechainsState
 from spec.sidechain.state import apply_block_to_sidechains
 from spec.vm.interface import ExecutionContext, VmKind
 from tests import watch_store_worker as worker
-from tests.test_watch_service import PAYEE, PRESET, SIDECHAIN, Wallet, _forged_scenario, _watched
+from tests.watch_harness import PAYEE, PRESET, SIDECHAIN, Mainchain, Wallet, forged_scenario, watched
 
 
 def _open(path: Path, wallet: Wallet, store: bool = True) -> tuple[WatchService, sqlite3.Connection]:
@@ -72,51 +72,39 @@ def _game(
     wallet = Wallet()
     watch, db = _open(path, wallet, store)
     defender = gc_defender(sc)
-    state = gc.initial(sc.spec)
-    connected: list[tuple[Transaction, ...]] = []
-    events: list[str] = []
-    penalties: list[Penalty] = []
-    applied = [Applied(_watched(sc), sc.block.header, ())]
-
-    def connect(height: int, outputs: list[list[TxOutput]]) -> None:
-        nonlocal state
-        transactions = sb.block(height, *outputs)
-        result = apply_block_to_sidechains(state, transactions, height, sb.keys(), PRESET)
-        events.extend(kind for kind, _ in watch.describe(state, result.state, height))
-        penalties.extend(result.penalties)
-        connected.append(tuple(transactions))
-        state = result.state
-
-    for at, posted in gc.checkpoint_blocks(sc):
-        connect(at, [list(o) for o in posted])
+    chain = Mainchain(sc, watch)
+    applied = [Applied(watched(sc), sc.block.header, ())]
+    chain.connect_checkpoints(sc)
     height = gc.CHECKPOINT_1_AT
     for index in range(max_moves(len(sc.block.txs)) + 6):
         height += 1
         if index == kill_at and not mid_save:  # killed after its last tip, reopened from disk: the
             db.close()  # follower feeds nothing again; the node's rescan reads the blocks since
             watch, db = _open(path, wallet, store)  # the tip it last ran on (``connected``)
-        posts = watch.decide(state, height, connected, applied, ())
-        connected.clear()
+            chain.watch = watch
+        posts = watch.decide(chain.state, height, chain.connected, applied, ())
+        chain.connected.clear()
         applied = []
         watch.persist()
         if index == kill_at and mid_save:  # killed after its first save, before posting
             db.close()
             watch, db = _open(path, wallet, store)
+            chain.watch = watch
             height -= 1
             continue
         before = len(wallet.posted)
         watch.post(posts, height - 1)
         watch.persist()
         outputs: list[list[TxOutput]] = [list(o) for o in wallet.posted[before:]]
-        outputs.extend(list(o) for o in defender.on_tip(state))
-        connect(height, outputs)
+        outputs.extend(list(o) for o in defender.on_tip(chain.state))
+        chain.connect(height, outputs)
     db.close()
-    return state, events, penalties
+    return chain.state, [kind for _, kind, _ in chain.events], chain.penalties
 
 
 def gc_defender(sc: gc.Scenario) -> SidechainDefender:
     defender = SidechainDefender(PRESET)
-    defender.defend(sc.block.header, sc.defender_roots, _watched(sc))
+    defender.defend(sc.block.header, sc.defender_roots, watched(sc))
     return defender
 
 
@@ -128,7 +116,7 @@ def test_a_watcher_killed_mid_game_reloads_and_still_wins(tmp_path: Path, kill_a
     """Killed with its opening posted (1: the game opens in the block before), between the
     defender's bisection and its answer (2, 4: 8 transactions, 3 bisections each side), after its
     answer (3) and at the one-step proof (6)."""
-    sc = _forged_scenario(8)
+    sc = forged_scenario(8)
     state, events, penalties = _game(sc, tmp_path / "node.sqlite", kill_at)
     assert events == WON, events
     assert penalties == [Penalty(SIDECHAIN, QuorumType.FINALITY, gc.CHECKPOINT_1_AT)]
@@ -137,7 +125,7 @@ def test_a_watcher_killed_mid_game_reloads_and_still_wins(tmp_path: Path, kill_a
 
 def test_a_watcher_killed_between_its_save_and_its_post_opens_again(tmp_path: Path) -> None:
     """The opening is saved unposted before the bond leaves; a kill there re-opens it once."""
-    sc = _forged_scenario(4)
+    sc = forged_scenario(4)
     state, events, _ = _game(sc, tmp_path / "node.sqlite", 0, mid_save=True)
     assert events == WON, events
     assert not state.games and not state.bond_payouts
@@ -145,7 +133,7 @@ def test_a_watcher_killed_between_its_save_and_its_post_opens_again(tmp_path: Pa
 
 def test_without_the_store_the_same_restart_loses_the_game(tmp_path: Path) -> None:
     """The control: the memory-only watcher forgets its trace and lets its clock run out."""
-    sc = _forged_scenario(8)
+    sc = forged_scenario(8)
     state, events, penalties = _game(sc, tmp_path / "node.sqlite", 2, store=False)
     assert events[0] == "game_opened" and "game_won" not in events, events
     assert not penalties and len(state.chains[SIDECHAIN].checkpoints) == 2
@@ -153,7 +141,7 @@ def test_without_the_store_the_same_restart_loses_the_game(tmp_path: Path) -> No
 
 def test_a_game_outliving_the_window_keeps_its_block_and_trace(tmp_path: Path) -> None:
     """With a 2-block challenge window the game runs past it: what the game needs is not pruned."""
-    sc = _forged_scenario(8)
+    sc = forged_scenario(8)
     sc = replace(sc, spec=replace(sc.spec, challenge_period=2))
     state, events, _ = _game(sc, tmp_path / "node.sqlite", 3)
     assert events == WON, events
@@ -165,9 +153,9 @@ def _corrupt_store_node(tmp_path: Path) -> tuple[Path, int]:
     node = Node.init(datadir, "devnet")
     try:
         watch = node.start_watching()
-        sc = _forged_scenario(2)
+        sc = forged_scenario(2)
         watch.decide(
-            gc.initial(sc.spec), 1, [], [Applied(_watched(sc), sc.block.header, sc.block.trace[1:])], []
+            gc.initial(sc.spec), 1, [], [Applied(watched(sc), sc.block.header, sc.block.trace[1:])], []
         )
         watch.watcher.headers[(SIDECHAIN, 1)] = sc.block.header
         watch._posted[b"script"] = 7
@@ -281,7 +269,7 @@ def test_pruning_keeps_memory_and_disk_bounded_over_many_checkpoints(tmp_path: P
 @pytest.mark.parametrize("vm", list(VmKind))
 def test_held_nodes_are_enough_for_the_trace_and_every_one_step_proof(vm: VmKind) -> None:
     sc = gc.scenario(5, PRESET, vm=vm)
-    header, block = sc.block.header, _watched(sc)
+    header, block = sc.block.header, watched(sc)
     entry = vm_table(PRESET)[vm]
     context = ExecutionContext(
         SIDECHAIN, header.height, header.timestamp, entry.fee_recipient, entry.max_tx_gas
@@ -346,7 +334,7 @@ def test_a_store_killed_mid_save_reloads_one_whole_tip(tmp_path: Path) -> None:
 def test_an_opening_is_not_posted_while_it_cannot_be_saved(tmp_path: Path) -> None:
     """A save that fails (here: the database closed under it) posts nothing and forgets the
     opening; once saving works again the next tip opens it (its bond never leaves unsaved)."""
-    sc = _forged_scenario(2)
+    sc = forged_scenario(2)
     wallet = Wallet()
     state = gc.initial(sc.spec)
     transactions = []
@@ -360,7 +348,7 @@ def test_an_opening_is_not_posted_while_it_cannot_be_saved(tmp_path: Path) -> No
     store = WatchStore(db)
     watch = WatchService(PRESET, PAYEE, lambda: chain, wallet, store=store)
     watch._connected.extend(transactions)
-    watch._applied.append(Applied(_watched(sc), sc.block.header, ()))
+    watch._applied.append(Applied(watched(sc), sc.block.header, ()))
     db.close()
     assert asyncio.run(watch.on_tip()) == [] and wallet.posted == []
     assert not watch.watcher.opened and not watch.watcher.challenged
@@ -371,10 +359,10 @@ def test_an_opening_is_not_posted_while_it_cannot_be_saved(tmp_path: Path) -> No
 
 def test_a_save_writes_only_what_changed(tmp_path: Path) -> None:
     """The second save of an unchanged memory writes nothing; a new tip writes its own rows only."""
-    sc = _forged_scenario(2)
+    sc = forged_scenario(2)
     watch, db = _open(tmp_path / "node.sqlite", Wallet())
     state = gc.initial(sc.spec)
-    applied = [Applied(_watched(sc), sc.block.header, sc.block.trace[1:])]
+    applied = [Applied(watched(sc), sc.block.header, sc.block.trace[1:])]
     watch.decide(state, 20, [], applied, [])
     assert watch.persist() == 3  # the block, the defence, the scanned height
     assert watch.persist() == 0
@@ -386,7 +374,7 @@ def test_a_save_writes_only_what_changed(tmp_path: Path) -> None:
 def test_an_empty_block_is_held_without_nodes(tmp_path: Path) -> None:
     """A sidechain block without transactions (the follower applies them: credits only, or none)
     holds no node and is stored and reloaded like any other."""
-    sc = _forged_scenario(2)
+    sc = forged_scenario(2)
     watch, db = _open(tmp_path / "node.sqlite", Wallet())
     empty = WatchedBlock(SIDECHAIN, 1, (), (), sc.block.nodes)
     watch.decide(

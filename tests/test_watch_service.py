@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -23,15 +22,12 @@ from conformance import gamechain as gc
 from conformance import sidechainbuilder as sb
 from reference.node import Node
 from reference.rpc import INVALID_PARAMS, RpcServer
-from reference.sidechains import forge_header
 from reference.watch_service import REPOST_AFTER_BLOCKS, Applied, Forged, WatchService
-from reference.watcher import SidechainDefender, WatchedBlock
+from reference.watcher import SidechainDefender
 from spec.chain.state import ChainState
 from spec.ledger.transaction import Transaction, TxOutput
 from spec.masternode.finality import QuorumRegistry
 from spec.masternode.quorum import QuorumType
-from spec.merkle import merkle_root
-from spec.presets import DEVNET
 from spec.sidechain.dispute import max_moves
 from spec.sidechain.games import MOVE_BISECT, DisputeMoveMessage, DisputeOpenMessage, Penalty
 from spec.sidechain.header import compute_header_hash
@@ -39,43 +35,7 @@ from spec.sidechain.registry import SidechainsState
 from spec.sidechain.state import apply_block_to_sidechains
 from spec.sidechain.transactions import match_sidechain_message
 from spec.vm.interface import VmKind
-
-PRESET = DEVNET
-PAYEE = b"\x76\xa9\x14" + b"\x42" * 20 + b"\x88\xac"
-SIDECHAIN = gc.SPEC_G.sidechain_id
-
-
-def _forged_scenario(tx_count: int, vm: VmKind = VmKind.FERRIS) -> gc.Scenario:
-    """An honest block whose checkpoint 1 is the header ``--sidechain-fault`` forges for it."""
-    sc = gc.scenario(tx_count, PRESET, vm=vm)
-    forged = forge_header(sc.block.header, sc.block.trace[1:])
-    assert forged.header.tx_root == sc.block.header.tx_root  # the same block, other roots
-    assert forged.trace[:-1] == sc.block.trace[1:-1] and forged.trace[-1] != sc.block.trace[-1]
-    assert forged.header.trace_root == merkle_root(list(forged.trace))
-    return replace(
-        sc,
-        block=replace(sc.block, header=forged.header),
-        checkpoint_1=sb.sign(forged.header, gc.SPEC_G.federation),
-        defender_roots=forged.trace,
-    )
-
-
-class Wallet:
-    """The node's ``publish_outputs``: records every transaction; ``broke`` refuses to pay."""
-
-    def __init__(self) -> None:
-        self.posted: list[list[TxOutput]] = []
-        self.broke = False
-
-    def __call__(self, outputs: Sequence[TxOutput]) -> Transaction | None:
-        if self.broke:
-            return None
-        self.posted.append(list(outputs))
-        return sb.block(0, outputs)[1]
-
-
-def _watched(sc: gc.Scenario) -> WatchedBlock:
-    return WatchedBlock(SIDECHAIN, 1, sc.block.txs, (), sc.block.nodes)
+from tests.watch_harness import PAYEE, PRESET, SIDECHAIN, Mainchain, Wallet, forged_scenario, watched
 
 
 def _service(wallet: Wallet, challenge: bool = True) -> WatchService:
@@ -93,36 +53,22 @@ def _run(
 ) -> tuple[SidechainsState, list[tuple[int, str, str]], list[Penalty]]:
     """Both checkpoints, then ``blocks`` mainchain blocks with what the watcher (and the defender)
     post; ``extra`` outputs go into the first of them. The events each block gives the node."""
-    state = gc.initial(sc.spec)
-    connected: list[tuple[Transaction, ...]] = []
-    events: list[tuple[int, str, str]] = []
-    penalties: list[Penalty] = []
-    applied = [Applied(_watched(sc), sc.block.header, ())]
-
-    def connect(height: int, outputs: Sequence[Sequence[TxOutput]]) -> None:
-        nonlocal state
-        transactions = sb.block(height, *outputs)
-        result = apply_block_to_sidechains(state, transactions, height, sb.keys(), PRESET)
-        events.extend((height, kind, text) for kind, text in watch.describe(state, result.state, height))
-        penalties.extend(result.penalties)
-        connected.append(transactions)
-        state = result.state
-
-    for at, posted in gc.checkpoint_blocks(sc):
-        connect(at, posted)
+    chain = Mainchain(sc, watch)
+    applied = [Applied(watched(sc), sc.block.header, ())]
+    chain.connect_checkpoints(sc)
     height = gc.CHECKPOINT_1_AT
     for index in range(blocks):
         height += 1
-        posts = watch.decide(state, height, connected, applied, ())
-        connected.clear()
+        posts = watch.decide(chain.state, height, chain.connected, applied, ())
+        chain.connected.clear()
         applied = []
         before = len(wallet.posted)
         watch.post(posts, height - 1)
         outputs: list[Sequence[TxOutput]] = list(wallet.posted[before:])
         if defender is not None:
-            outputs.extend(defender.on_tip(state))
-        connect(height, [*outputs, *(extra if index == 0 else ())])
-    return state, events, penalties
+            outputs.extend(defender.on_tip(chain.state))
+        chain.connect(height, [*outputs, *(extra if index == 0 else ())])
+    return chain.state, chain.events, chain.penalties
 
 
 @pytest.mark.parametrize("vm", list(VmKind))
@@ -133,11 +79,11 @@ def test_the_watcher_beats_a_forged_checkpoint_defended_to_the_one_step_proof(
     """The devnet's fault: the forger bisects from its forged trace (it agrees with the honest one
     but for the last root), so the game narrows to the last transaction, whose one-step proof
     re-executes to the honest root: the defender loses by its own proof, before any clock runs out."""
-    sc = _forged_scenario(tx_count, vm)
+    sc = forged_scenario(tx_count, vm)
     wallet = Wallet()
     watch = _service(wallet)
     defender = SidechainDefender(PRESET)
-    defender.defend(sc.block.header, sc.defender_roots, _watched(sc))
+    defender.defend(sc.block.header, sc.defender_roots, watched(sc))
     state, events, penalties = _run(sc, watch, wallet, defender, max_moves(tx_count) + 4)
     assert penalties == [Penalty(SIDECHAIN, QuorumType.FINALITY, gc.CHECKPOINT_1_AT)]
     assert [c.height for c in state.chains[SIDECHAIN].checkpoints] == [0]  # checkpoint 1 reverted
@@ -158,7 +104,7 @@ def test_the_watcher_beats_a_forged_checkpoint_defended_to_the_one_step_proof(
 
 def test_a_silent_forger_loses_by_its_clock() -> None:
     """Without a defender the game ends by SC-DSP-16 timeout at the defender's first deadline."""
-    sc = _forged_scenario(3)
+    sc = forged_scenario(3)
     wallet = Wallet()
     watch = _service(wallet)
     state, events, _ = _run(sc, watch, wallet, None, PRESET.dispute.move_blocks + 3)
@@ -176,7 +122,7 @@ def test_an_honest_checkpoint_is_left_alone_and_defended_against_a_lying_challen
     watch = _service(wallet)
     watch.decide(gc.initial(), 0, (), (), [Forged(sc.block.header, sc.block.trace[1:])])  # unknown block
     assert not watch.defender.defended
-    watch.defender.defend(sc.block.header, sc.block.trace[1:], _watched(sc))
+    watch.defender.defend(sc.block.header, sc.block.trace[1:], watched(sc))
     griefer = gc.opening(sc, bond=PRESET.dispute.min_challenger_bond, preset=PRESET)
     state, events, penalties = _run(sc, watch, wallet, None, max_moves(4) + 3, [[griefer]])
     posted = [match_sidechain_message(outputs[0].script_pubkey, PRESET) for outputs in wallet.posted]
@@ -191,7 +137,7 @@ def test_an_honest_checkpoint_is_left_alone_and_defended_against_a_lying_challen
 
 
 def test_the_loop_posts_a_message_once_and_retries_an_opening_it_could_not_pay() -> None:
-    sc = _forged_scenario(2)
+    sc = forged_scenario(2)
     wallet = Wallet()
     watch = _service(wallet)
     state = gc.initial(sc.spec)
@@ -201,7 +147,7 @@ def test_the_loop_posts_a_message_once_and_retries_an_opening_it_could_not_pay()
         state = apply_block_to_sidechains(state, block, at, sb.keys(), PRESET).state
         transactions.append(block)
     height = gc.CHECKPOINT_1_AT + 1
-    posts = watch.decide(state, height, transactions, [Applied(_watched(sc), sc.block.header, ())], ())
+    posts = watch.decide(state, height, transactions, [Applied(watched(sc), sc.block.header, ())], ())
     assert len(posts) == 1  # the opening
     wallet.broke = True
     assert watch.post(posts, height) == []
@@ -220,7 +166,7 @@ def test_the_loop_posts_a_message_once_and_retries_an_opening_it_could_not_pay()
 
 def test_a_defender_only_node_does_not_challenge() -> None:
     """``--sidechain-fault`` alone (no ``--watch-sidechains``): it defends, never challenges."""
-    sc = _forged_scenario(2)
+    sc = forged_scenario(2)
     wallet = Wallet()
     watch = _service(wallet, challenge=False)
     state, events, _ = _run(sc, watch, wallet, None, 3)
@@ -230,7 +176,7 @@ def test_a_defender_only_node_does_not_challenge() -> None:
 def test_the_tip_handler_runs_the_watcher_off_the_event_loop_once_at_a_time() -> None:
     """``on_tip`` decides in a worker thread; a tip arriving meanwhile is handled by the running
     call (the second call returns at once), and what it posts is returned for relay."""
-    sc = _forged_scenario(2)
+    sc = forged_scenario(2)
     wallet = Wallet()
     state = gc.initial(sc.spec)
     transactions = []
@@ -242,7 +188,7 @@ def test_the_tip_handler_runs_the_watcher_off_the_event_loop_once_at_a_time() ->
     chain = cast(ChainState, type("Tip", (), fields)())
     watch = WatchService(PRESET, PAYEE, lambda: chain, wallet)
     watch._connected.extend(transactions)
-    watch._applied.append(Applied(_watched(sc), sc.block.header, ()))
+    watch._applied.append(Applied(watched(sc), sc.block.header, ()))
 
     async def two_tips() -> tuple[list[Transaction], list[Transaction]]:
         first = asyncio.ensure_future(watch.on_tip())
