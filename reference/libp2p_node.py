@@ -608,6 +608,8 @@ class Libp2pBridge:
             if forwarder == self.gossip.peer_id:
                 return True  # our own publication: the node produced or accepted it
             peer = forwarder.to_base58()
+            if self.is_refused(peer):
+                return False  # banned (or cooling down): dropped unscored, the node is not asked
             try:
                 message = decode_gossip_data(kind, msg.data, self.preset)
             except SpecError as error:
@@ -1207,6 +1209,12 @@ class Libp2pService(P2PService):
             await self._publish(message)
 
     async def _punish(self, peer: Peer, violation: Violation) -> bool:
+        """P2P-SCORE-1 by peer id. A banned peer is scored no more: gossipsub validates a peer's
+        messages concurrently, so several may be in flight when one of them bans it; the ban check,
+        the score and the ban run with no await between them (atomic on the node's loop), so
+        exactly one penalty lands and the others find the ban."""
+        if self.is_banned(self._key(peer)):
+            return False
         log.info("libp2p peer scored", extra={"fields": {"peer": peer.address, "violation": violation.value}})
         disconnect = await super()._punish(peer, violation)
         if disconnect and self.bridge is not None:
