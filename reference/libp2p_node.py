@@ -173,6 +173,9 @@ DISCOVERY_INTERVAL = 2.0
 """Seconds between two DHT self-lookups (node policy; short for a loopback devnet)."""
 PEER_POLL_INTERVAL = 0.25
 """Seconds between two looks at the host's connections (new peers get a status exchange)."""
+CATCH_UP_WAIT = 30.0
+"""Seconds a catch-up for a new peer waits at most for the peer's pubsub stream and subscription
+(:meth:`Libp2pBridge.send_to`: under load they can come seconds after the status exchange)."""
 CATCH_UP_DELAY = 2.0
 """Seconds after a new peer's status before the catch-up messages are published (one gossipsub
 heartbeat for the peer to join the topic meshes; the seen cache then no longer holds them)."""
@@ -811,6 +814,22 @@ class Libp2pBridge:
             self.gossip.pubsub.publish, topic_name(self.preset, kind), data, timeout=REQUEST_TIMEOUT
         )
 
+    async def send_to(self, peer: str, message: Message) -> bool:
+        """P2P-LP-2: send ``message`` on its topic to ``peer`` alone (:meth:`GossipHost.send_to`),
+        once ``peer`` is subscribed to the topic (at most :data:`CATCH_UP_WAIT`); True iff sent."""
+        return await self._submit(self._send_to, peer, message, timeout=CATCH_UP_WAIT + REQUEST_TIMEOUT)
+
+    async def _send_to(self, peer: str, message: Message) -> bool:
+        peer_id = ID.from_base58(peer)
+        kind, _ = encode_gossip_data(message, self.preset)
+        with trio.move_on_after(CATCH_UP_WAIT):
+            while not self.gossip.is_subscribed(peer_id, kind):
+                await trio.sleep(PEER_POLL_INTERVAL)
+        if not self.gossip.is_subscribed(peer_id, kind):
+            return False
+        self.gossip.send_to(peer_id, message)
+        return True
+
     async def request(self, peer: str, kind: RequestKind, message: Message) -> list[Message]:
         """P2P-LP-4: one request on a new stream; the decoded response frames (``DECODE_*`` raise)."""
         return await self._submit(self._request, peer, kind, message, timeout=REQUEST_TIMEOUT)
@@ -1201,7 +1220,18 @@ class Libp2pService(P2PService):
             catch_up.append(newest)
         catch_up.extend(self.node.quorum.catch_up_messages())
         if catch_up:
-            self._spawn(self._publish_later(catch_up))
+            self._spawn(self._catch_up(peer, catch_up))
+
+    async def _catch_up(self, peer: Peer, messages: list[Message]) -> None:
+        """The newest certificate (FORK-2/3) and the quorum catch-up messages, sent to the new peer
+        alone as soon as it is subscribed, as the TCP transport sends them (docs/node.md): a
+        publication reached the topic's mesh only, which a new peer may not have joined yet, and no
+        other peer relays what it already had (ignore, P2P-LP-5)."""
+        for message in messages:
+            if self.bridge is None or peer not in self.peers:
+                return
+            with contextlib.suppress(Exception):
+                await self.bridge.send_to(peer.address, message)
 
     async def _publish_later(self, messages: list[Message]) -> None:
         await asyncio.sleep(CATCH_UP_DELAY)
