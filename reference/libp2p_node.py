@@ -15,6 +15,8 @@ Two pieces (docs/node.md, "The node on libp2p"):
     on their topics; an inbound message is *handled by the node inside gossipsub's validator*
     (P2P-LP-5), so gossipsub forwards exactly what the node accepted, scores a reject with the
     spec's violation and drops an ignore (a message invalid under the spec is never forwarded);
+    a new peer's catch-up (the newest certificate, the quorum catch-up messages) is sent to that
+    peer alone once it is subscribed (:meth:`Libp2pBridge.send_to`), as the TCP transport sends it;
   - request-response (P2P-LP-4): ``GetHeaders``, ``GetData``, ``GetBlockTxn`` and the snapshot
     requests the sync logic "sends" to a peer become one stream each, and the answers are
     handed to the same handlers as before; ``status`` exchanges the Version once per connection
