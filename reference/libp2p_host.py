@@ -42,6 +42,7 @@ from libp2p.pubsub.pb import rpc_pb2
 from libp2p.pubsub.pubsub import Pubsub
 from libp2p.pubsub.rpc_queue import RpcQueue
 from libp2p.pubsub.score import PeerScorer, ScoreParams, TopicScoreParams
+from libp2p.pubsub.validators import PUBSUB_SIGNING_PREFIX
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
 from libp2p.security.noise.transport import Transport as NoiseTransport
 from libp2p.tools.anyio_service import background_trio_service
@@ -386,6 +387,30 @@ class GossipHost:
         kind, data = encode_gossip_data(message, self.preset)
         topic = topic_name(self.preset, kind)
         await self.pubsub.publish(topic, data)
+        return compute_message_id(topic, data)
+
+    def is_subscribed(self, peer: ID, kind: TopicKind) -> bool:
+        """Whether ``peer`` has a pubsub stream open with this host and told it that it is subscribed
+        to the topic of ``kind`` (it would take a message sent to it now)."""
+        topic = topic_name(self.preset, kind)
+        return peer in self.pubsub.peer_queues and peer in self.pubsub.peer_topics.get(topic, set())
+
+    def send_to(self, peer: ID, message: Message) -> bytes:
+        """P2P-LP-2: publish ``message`` on its topic to ``peer`` alone (a catch-up for a new peer),
+        whether or not ``peer`` is in the topic's mesh: the message built and signed as
+        :meth:`publish` builds it, sent in one RPC on the peer's pubsub stream, as gossipsub v1.1's
+        flood publishing sends one's own message to every subscribed peer (py-libp2p 0.8.1 publishes
+        to the mesh only). The receiver validates it like any gossip (P2P-LP-5). Return its id."""
+        kind, data = encode_gossip_data(message, self.preset)
+        topic = topic_name(self.preset, kind)
+        msg = rpc_pb2.Message(
+            data=data, topicIDs=[topic], from_id=self.peer_id.to_bytes(), seqno=self.pubsub._next_seqno()
+        )
+        key = self.pubsub.sign_key
+        if self.pubsub.strict_signing and key is not None:
+            msg.signature = key.sign(PUBSUB_SIGNING_PREFIX.encode() + msg.SerializeToString())
+            msg.key = self.host.get_public_key().serialize()
+        self.gossipsub.send_rpc(peer, rpc_pb2.RPC(publish=[msg]))
         return compute_message_id(topic, data)
 
     async def publish_raw(self, topic: str, data: bytes) -> None:

@@ -15,6 +15,8 @@ Two pieces (docs/node.md, "The node on libp2p"):
     on their topics; an inbound message is *handled by the node inside gossipsub's validator*
     (P2P-LP-5), so gossipsub forwards exactly what the node accepted, scores a reject with the
     spec's violation and drops an ignore (a message invalid under the spec is never forwarded);
+    a new peer's catch-up (the newest certificate, the quorum catch-up messages) is sent to that
+    peer alone once it is subscribed (:meth:`Libp2pBridge.send_to`), as the TCP transport sends it;
   - request-response (P2P-LP-4): ``GetHeaders``, ``GetData``, ``GetBlockTxn`` and the snapshot
     requests the sync logic "sends" to a peer become one stream each, and the answers are
     handed to the same handlers as before; ``status`` exchanges the Version once per connection
@@ -161,6 +163,7 @@ from spec.p2p.sync import block_locator, headers_after
 log = logging.getLogger("rusty.node")
 
 T = TypeVar("T")
+T_kind = TypeVar("T_kind", TopicKind, RequestKind)
 
 NODE_SEED_FILE = "node.seed"
 """The node key's 32-byte Ed25519 seed in the data directory (``0600``): the libp2p peer id."""
@@ -173,6 +176,9 @@ DISCOVERY_INTERVAL = 2.0
 """Seconds between two DHT self-lookups (node policy; short for a loopback devnet)."""
 PEER_POLL_INTERVAL = 0.25
 """Seconds between two looks at the host's connections (new peers get a status exchange)."""
+CATCH_UP_WAIT = 30.0
+"""Seconds a catch-up for a new peer waits at most for the peer's pubsub stream and subscription
+(:meth:`Libp2pBridge.send_to`: under load they can come seconds after the status exchange)."""
 CATCH_UP_DELAY = 2.0
 """Seconds after a new peer's status before the catch-up messages are published (one gossipsub
 heartbeat for the peer to join the topic meshes; the seen cache then no longer holds them)."""
@@ -213,6 +219,24 @@ MAX_LISTED_SCORES = 1_000
 """Misbehaviour scores ``getpeerinfo`` lists at most (by peer id)."""
 MAX_REFUSED_PEERS = 10_000
 """Banned peer ids the transport refuses at connection, at most (the oldest are forgotten)."""
+
+
+OFF_LOOP_BYTES = 64 * 1024
+"""Request and response frames and gossip data above this size are decoded in a worker thread, not on trio's
+loop (:func:`off_loop`): a 50,000-item GetData takes about 0.5 s to decode, during which every
+stream of every peer (protocol negotiation, gossip, ping) stood still, and under load an honest
+peer's stream negotiation ran past ``--handshake-timeout`` and was reset
+(tests/test_libp2p_adversary.py ``test_request_bombs_are_bounded``)."""
+
+
+async def off_loop(
+    decode: Callable[[T_kind, bytes, Any], Message], kind: T_kind, data: bytes, preset: Any
+) -> Message:
+    """``decode(kind, data, preset)``, in a worker thread when ``data`` is above
+    :data:`OFF_LOOP_BYTES` (trio's loop goes on meanwhile); its ``SpecError`` is raised here."""
+    if len(data) <= OFF_LOOP_BYTES:
+        return decode(kind, data, preset)
+    return await trio.to_thread.run_sync(decode, kind, data, preset)
 
 
 class Busy(Exception):
@@ -608,8 +632,10 @@ class Libp2pBridge:
             if forwarder == self.gossip.peer_id:
                 return True  # our own publication: the node produced or accepted it
             peer = forwarder.to_base58()
+            if self.is_refused(peer):
+                return False  # banned (or cooling down): dropped unscored, the node is not asked
             try:
-                message = decode_gossip_data(kind, msg.data, self.preset)
+                message = await off_loop(decode_gossip_data, kind, msg.data, self.preset)
             except SpecError as error:
                 log.info(
                     "libp2p gossip undecodable",
@@ -715,7 +741,7 @@ class Libp2pBridge:
         try:
             with trio.fail_after(self.limits.frame_timeout):
                 frame = await read_frame(stream, limit)
-            request = decode_request(kind, frame, self.preset)
+            request = await off_loop(decode_request, kind, frame, self.preset)
         except SpecError as error:
             log.info(
                 "libp2p request undecodable",
@@ -809,6 +835,22 @@ class Libp2pBridge:
             self.gossip.pubsub.publish, topic_name(self.preset, kind), data, timeout=REQUEST_TIMEOUT
         )
 
+    async def send_to(self, peer: str, message: Message) -> bool:
+        """P2P-LP-2: send ``message`` on its topic to ``peer`` alone (:meth:`GossipHost.send_to`),
+        once ``peer`` is subscribed to the topic (at most :data:`CATCH_UP_WAIT`); True iff sent."""
+        return await self._submit(self._send_to, peer, message, timeout=CATCH_UP_WAIT + REQUEST_TIMEOUT)
+
+    async def _send_to(self, peer: str, message: Message) -> bool:
+        peer_id = ID.from_base58(peer)
+        kind, _ = encode_gossip_data(message, self.preset)
+        with trio.move_on_after(CATCH_UP_WAIT):
+            while not self.gossip.is_subscribed(peer_id, kind):
+                await trio.sleep(PEER_POLL_INTERVAL)
+        if not self.gossip.is_subscribed(peer_id, kind):
+            return False
+        self.gossip.send_to(peer_id, message)
+        return True
+
     async def request(self, peer: str, kind: RequestKind, message: Message) -> list[Message]:
         """P2P-LP-4: one request on a new stream; the decoded response frames (``DECODE_*`` raise)."""
         return await self._submit(self._request, peer, kind, message, timeout=REQUEST_TIMEOUT)
@@ -828,7 +870,7 @@ class Libp2pBridge:
                     break
                 if not frame:
                     break
-                answers.append(decode_response(kind, frame, self.preset))
+                answers.append(await off_loop(decode_response, kind, frame, self.preset))
                 if kind not in MULTI_RESPONSE_KINDS:
                     break
         finally:
@@ -1199,7 +1241,18 @@ class Libp2pService(P2PService):
             catch_up.append(newest)
         catch_up.extend(self.node.quorum.catch_up_messages())
         if catch_up:
-            self._spawn(self._publish_later(catch_up))
+            self._spawn(self._catch_up(peer, catch_up))
+
+    async def _catch_up(self, peer: Peer, messages: list[Message]) -> None:
+        """The newest certificate (FORK-2/3) and the quorum catch-up messages, sent to the new peer
+        alone as soon as it is subscribed, as the TCP transport sends them (docs/node.md): a
+        publication reached the topic's mesh only, which a new peer may not have joined yet, and no
+        other peer relays what it already had (ignore, P2P-LP-5)."""
+        for message in messages:
+            if self.bridge is None or peer not in self.peers:
+                return
+            with contextlib.suppress(Exception):
+                await self.bridge.send_to(peer.address, message)
 
     async def _publish_later(self, messages: list[Message]) -> None:
         await asyncio.sleep(CATCH_UP_DELAY)
@@ -1207,6 +1260,12 @@ class Libp2pService(P2PService):
             await self._publish(message)
 
     async def _punish(self, peer: Peer, violation: Violation) -> bool:
+        """P2P-SCORE-1 by peer id. A banned peer is scored no more: gossipsub validates a peer's
+        messages concurrently, so several may be in flight when one of them bans it; the ban check,
+        the score and the ban run with no await between them (atomic on the node's loop), so
+        exactly one penalty lands and the others find the ban."""
+        if self.is_banned(self._key(peer)):
+            return False
         log.info("libp2p peer scored", extra={"fields": {"peer": peer.address, "violation": violation.value}})
         disconnect = await super()._punish(peer, violation)
         if disconnect and self.bridge is not None:

@@ -15,10 +15,10 @@ Each step waits on a condition with a bound (trio.fail_after); no assertion depe
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import multiaddr
 import pytest
@@ -62,9 +62,7 @@ from spec.p2p.messages import (
 )
 from spec.p2p.peers import Violation
 from spec.presets import DEVNET
-
-BOUND = 30.0
-"""Seconds any one wait may take before the test fails (a loaded CI machine is slow)."""
+from tests.libp2p_helpers import BOUND, wait_for, wait_for_mesh
 
 
 @asynccontextmanager
@@ -89,12 +87,6 @@ async def plain_host() -> AsyncIterator[tuple[IHost, Pubsub, GossipSub]]:
         yield host, pubsub, router
 
 
-async def wait_for(condition: Callable[[], bool]) -> None:
-    with trio.fail_after(BOUND):
-        while not condition():
-            await trio.sleep(0.05)
-
-
 def compact_block(label: str) -> CompactBlock:
     return make_compact_block(synthetic_block(label, 3, DEVNET), 7, [], DEVNET)
 
@@ -109,7 +101,7 @@ def test_plain_host_receives_a_block_published_by_ours() -> None:
             subscription = await pubsub.subscribe(topic)
             await ours.subscribe(TopicKind.COMPACT_BLOCK)
             await host.connect(info_from_p2p_addr(ours.listen_address()))
-            await wait_for(lambda: host.get_id() in ours.gossipsub.mesh.get(topic, set()))
+            await wait_for_mesh(ours.gossipsub, host.get_id(), topic)
             # the negotiated protocols: gossipsub v1.1 both ways, identify learnt our protocols
             assert router.peer_protocol[ours.peer_id] == PROTOCOL_ID_V11
             assert ours.gossipsub.peer_protocol[host.get_id()] == PROTOCOL_ID_V11
@@ -151,8 +143,8 @@ def test_a_message_invalid_under_the_spec_is_not_forwarded() -> None:
             await ours.subscribe(TopicKind.COMPACT_BLOCK)
             await sender.connect(info_from_p2p_addr(ours.listen_address()))
             await receiver.connect(info_from_p2p_addr(ours.listen_address()))
-            await wait_for(lambda: receiver.get_id() in ours.gossipsub.mesh.get(topic, set()))
-            await wait_for(lambda: ours.peer_id in sender_pubsub.router.mesh.get(topic, set()))
+            await wait_for_mesh(ours.gossipsub, receiver.get_id(), topic)
+            await wait_for_mesh(cast(GossipSub, sender_pubsub.router), ours.peer_id, topic)
             await sender_pubsub.publish(topic, encode_payload(invalid, DEVNET))
             sender_peer = sender.get_id().to_base58()
             await wait_for(lambda: any(d.peer == sender_peer for d in ours.decisions))
@@ -196,8 +188,8 @@ def test_an_ignored_message_is_dropped_without_penalty() -> None:
             await ours.subscribe(TopicKind.TRANSACTION)
             await sender.connect(info_from_p2p_addr(ours.listen_address()))
             await receiver.connect(info_from_p2p_addr(ours.listen_address()))
-            await wait_for(lambda: receiver.get_id() in ours.gossipsub.mesh.get(topic, set()))
-            await wait_for(lambda: ours.peer_id in sender_pubsub.router.mesh.get(topic, set()))
+            await wait_for_mesh(ours.gossipsub, receiver.get_id(), topic)
+            await wait_for_mesh(cast(GossipSub, sender_pubsub.router), ours.peer_id, topic)
             await sender_pubsub.publish(topic, encode_payload(orphan, DEVNET))
             await wait_for(lambda: len(ours.decisions) == 1)
             await sender_pubsub.publish(topic, encode_payload(valid, DEVNET))

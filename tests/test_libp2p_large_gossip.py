@@ -23,6 +23,7 @@ from spec.p2p.compact import make_compact_block
 from spec.p2p.libp2p import TopicKind, encode_gossip_data, topic_name
 from spec.p2p.messages import CompactBlock
 from spec.presets import DEVNET
+from tests.libp2p_helpers import wait_for_mesh
 
 TRANSACTIONS = 9_000
 """Prefilled transactions: about 1.2 MiB of compact block (135 bytes each)."""
@@ -40,9 +41,7 @@ async def _deliver(sender: GossipHost, receiver: GossipHost, compact: CompactBlo
         await sender.subscribe(TopicKind.COMPACT_BLOCK)
         await receiver.connect(info_from_p2p_addr(sender.listen_address()))
         topic = topic_name(DEVNET, TopicKind.COMPACT_BLOCK)
-        with trio.fail_after(30):
-            while receiver.peer_id not in sender.gossipsub.mesh.get(topic, set()):
-                await trio.sleep(0.05)
+        await wait_for_mesh(sender.gossipsub, receiver.peer_id, topic)
         await sender.publish(compact)
         with trio.move_on_after(20):
             delivered = await subscription.get()

@@ -6,6 +6,7 @@ tests/test_libp2p_adversary.py."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import pytest
@@ -16,14 +17,16 @@ from reference.libp2p_node import (
     MAX_NODE_CALLS,
     MAX_PENDING_SUBMITS,
     MAX_STREAMS_PER_PEER,
+    OFF_LOOP_BYTES,
     OVERFLOW_BURST,
     REQUEST_BURST,
     Busy,
     Libp2pBridge,
     TransportLimits,
+    off_loop,
 )
-from spec.p2p.libp2p import RequestKind
-from spec.p2p.messages import NO_STOP_HASH, GetHeaders
+from spec.p2p.libp2p import RequestKind, decode_request, encode_request_frame
+from spec.p2p.messages import NO_STOP_HASH, GetData, GetHeaders, InvItem, InvKind, Message
 from spec.presets import DEVNET
 
 PEER = "12D3KooWA4Xop1JaT3MHxwYMkCepYsv4iPVopMXwCz5iHYdBfeSB"
@@ -104,3 +107,36 @@ def test_the_connection_config_follows_the_node_limits() -> None:
     assert config.max_connections == 16 and config.max_connections_per_peer == 2
     assert config.inbound_upgrade_timeout == config.outbound_upgrade_timeout == 1.0
     assert config.inbound_stream_protocol_negotiation_timeout == 1.0
+
+
+def test_a_large_frame_is_decoded_while_trio_runs_on() -> None:
+    """OFF_LOOP_BYTES: a request bomb's decode runs in a worker thread, so trio's loop (every other
+    stream's negotiation, gossip, ping) goes on meanwhile. The decoder here waits for an event only
+    another trio task sets: on trio's loop it would wait its whole bound and fail; a frame at most
+    OFF_LOOP_BYTES is decoded inline (same thread, no hop)."""
+    half = DEVNET.network.max_inv_items // 2
+    items = tuple(InvItem(InvKind.BLOCK, bytes([i % 256, i // 256]) * 16) for i in range(half))
+    bomb = encode_request_frame(GetData(items + items), DEVNET)
+    small = encode_request_frame(GetHeaders((), NO_STOP_HASH), DEVNET)
+    assert len(small) <= OFF_LOOP_BYTES < len(bomb)
+    gate = threading.Event()
+    threads: list[int] = []
+
+    def decode(kind: RequestKind, data: bytes, preset: Any) -> Message:
+        threads.append(threading.get_ident())
+        if len(data) > OFF_LOOP_BYTES:
+            assert gate.wait(30), "trio's loop did not run while the frame was decoded"
+        return decode_request(kind, data, preset)
+
+    async def open_gate() -> None:
+        gate.set()
+
+    async def main() -> tuple[Message, Message]:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(open_gate)
+            large = await off_loop(decode, RequestKind.BLOCKS, bomb, DEVNET)
+        return large, await off_loop(decode, RequestKind.HEADERS, small, DEVNET)
+
+    large, inline = trio.run(main)
+    assert large == GetData(items + items) and inline == GetHeaders((), NO_STOP_HASH)
+    assert threads[0] != threading.get_ident() and threads[1] == threading.get_ident()

@@ -25,6 +25,7 @@ from spec.p2p.compact import make_compact_block
 from spec.p2p.libp2p import RequestKind, TopicKind, encode_gossip_data, topic_name
 from spec.p2p.messages import BlockMessage, GetData, InvItem, InvKind, Message, encode_frame
 from spec.presets import DEVNET
+from tests.libp2p_helpers import wait_for_mesh
 
 BLOCK_TXS = 500
 
@@ -61,9 +62,7 @@ def test_compact_and_full_block_bytes_against_the_tcp_transport() -> None:
             await sender.subscribe(TopicKind.COMPACT_BLOCK)
             await receiver.connect(info_from_p2p_addr(sender.listen_address()))
             topic = topic_name(DEVNET, TopicKind.COMPACT_BLOCK)
-            with trio.fail_after(30):
-                while receiver.peer_id not in sender.gossipsub.mesh.get(topic, set()):
-                    await trio.sleep(0.05)
+            await wait_for_mesh(sender.gossipsub, receiver.peer_id, topic)
 
             async def publish() -> None:
                 await sender.publish(compact)

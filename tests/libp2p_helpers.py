@@ -1,0 +1,36 @@
+"""Waiting helpers shared by the libp2p tests (trio side): every wait is on a condition with a
+bound, never a bare sleep, so a loaded machine makes a test slower, not flaky."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import trio
+from libp2p.peer.id import ID
+from libp2p.pubsub.gossipsub import GossipSub
+
+BOUND = 30.0
+"""Seconds any one wait may take before the test fails (a loaded CI machine is slow)."""
+POLL = 0.05
+"""Seconds between two looks at a condition."""
+
+
+async def wait_for(condition: Callable[[], bool], what: str = "a condition", bound: float = BOUND) -> None:
+    """Return once ``condition()`` holds; fail (``trio.TooSlowError``, naming ``what``) after ``bound``."""
+    try:
+        with trio.fail_after(bound):
+            while not condition():
+                await trio.sleep(POLL)
+    except trio.TooSlowError:
+        raise AssertionError(f"timed out after {bound} s waiting for {what}") from None
+
+
+def in_mesh(router: GossipSub, peer: ID, topic: str) -> bool:
+    """Whether ``router`` has ``peer`` in its mesh of ``topic`` (a publication of it reaches ``peer``)."""
+    return peer in router.mesh.get(topic, set())
+
+
+async def wait_for_mesh(router: GossipSub, peer: ID, topic: str, bound: float = BOUND) -> None:
+    """Return once ``router`` has grafted ``peer`` in ``topic``'s mesh (the heartbeat grafts new
+    subscribers, or the peer's GRAFT was accepted); fail after ``bound``."""
+    await wait_for(lambda: in_mesh(router, peer, topic), f"{peer} in the mesh of {topic}", bound)
