@@ -216,6 +216,7 @@ def test_sidechain_rows_split_modules() -> None:
         "liveness",
         "sidechain_items",
         "accumulator",
+        "fraud_proofs",
     )
     files = [f for row in rows for f in flow_files(row)]
     assert len(files) == len(set(files)), "a module is in two sidechain rows"
