@@ -74,7 +74,7 @@ from tests.adversary_helpers import (
     rpc,
     rss,
 )
-from tests.libp2p_helpers import wait_for_mesh
+from tests.libp2p_helpers import run_trio, wait_for_mesh
 from tests.node_process import start_node
 
 MAX_INBOUND = 8
@@ -278,7 +278,7 @@ def test_oversize_and_invalid_gossip_is_scored_banned_and_never_forwarded(node: 
                 nursery.cancel_scope.cancel()
             return big_id, flood_id, received
 
-    big_id, flood_id, received = trio.run(main)
+    big_id, flood_id, received = run_trio(main)
     assert not set(received) & {*oversize, *junk, huge}  # nothing invalid was forwarded
     # only the node's valid blocks: the one mined above (and older ones gossipsub offers by IHAVE)
     height = rpc(datadir, "getblockcount")
@@ -340,7 +340,7 @@ def test_a_stream_flood_is_cut_off_without_a_ban(node: Running) -> None:
             answer = await ask(honest, peer, RequestKind.HEADERS, HEADERS_REQUEST)
             return flooder.get_id().to_base58(), len(opened), answer
 
-    flood_id, opened, answer = trio.run(main)
+    flood_id, opened, answer = run_trio(main)
     # cut off after 16 served and at most 32 reset (a few more were in flight): refused since
     assert STREAMS_PER_PEER < opened <= 4 * (STREAMS_PER_PEER + 32), opened
     assert answer  # another peer is served
@@ -378,7 +378,7 @@ def test_request_bombs_are_bounded(node: Running) -> None:
                 assert await ask(liar, peer, RequestKind.HEADERS, oversize) == b""
             return liar.get_id().to_base58(), answer, bomb_answer, served
 
-    liar_id, answer, bomb_answer, served = trio.run(main)
+    liar_id, answer, bomb_answer, served = run_trio(main)
     assert answer and bomb_answer == b""
     assert served < BOUND
     info = rpc(datadir, "getpeerinfo")
@@ -425,7 +425,7 @@ def test_connection_and_stream_limits_and_silent_peers(node: Running) -> None:
             answer = await ask(connected[-1], peer, RequestKind.HEADERS, HEADERS_REQUEST)
             return len(connected), len(streams), waited, answer
 
-    connected, streams, waited, answer = trio.run(main)
+    connected, streams, waited, answer = run_trio(main)
     assert 1 <= connected <= MAX_INBOUND, connected  # --max-inbound: the rest closed before Noise
     assert streams >= STREAMS_PER_PEER
     assert waited < BOUND and answer
@@ -464,7 +464,7 @@ def test_a_banned_key_is_refused_whatever_its_address(node: Running) -> None:
             answer = await ask(newcomer, peer, RequestKind.HEADERS, HEADERS_REQUEST)
         return offender_id, refused, answer
 
-    offender_id, refused, answer = trio.run(main)
+    offender_id, refused, answer = run_trio(main)
     assert refused == b"" and answer
     info = rpc(datadir, "getpeerinfo")
     assert offender_id in info["banned"]
@@ -514,7 +514,7 @@ def test_max_inbound_counts_open_inbound_connections_only() -> None:
             await trio.sleep(0.5)
             return len(inbound), outbound, counters["inbound_refused"], not closed(late, node.peer_id)
 
-    inbound, outbound, refused, late_served = trio.run(main)
+    inbound, outbound, refused, late_served = run_trio(main)
     assert inbound == 2, inbound
     assert refused >= 3, refused  # py-libp2p's dialers retry: each attempt is refused
     assert outbound == 2, outbound

@@ -39,7 +39,7 @@ from spec.crypto.ed25519 import public_key_from_seed
 from spec.p2p.libp2p import TopicKind, compute_peer_id, decode_gossip_data, peer_id_text, topic_name
 from spec.p2p.messages import CompactBlock
 from spec.presets import DEVNET
-from tests.libp2p_helpers import wait_for, wait_for_mesh
+from tests.libp2p_helpers import run_trio, wait_for, wait_for_mesh
 from tests.node_process import start_node
 from tests.test_libp2p_interop import plain_host
 
@@ -149,7 +149,7 @@ def test_invalid_gossip_is_scored_banned_and_never_forwarded(tmp_path: Path) -> 
                     nursery.cancel_scope.cancel()
                 return attacker_id, tip, received
 
-        attacker_id, tip, received = trio.run(main)
+        attacker_id, tip, received = run_trio(main)
         assert junk not in received  # the invalid data was never forwarded
         # the block mined after the junk reached the watcher through the node; the block mined
         # before the hosts connected may arrive too (gossipsub offers its message cache by IHAVE)
