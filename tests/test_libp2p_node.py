@@ -101,7 +101,16 @@ def test_two_nodes_sync_and_gossip_over_libp2p(tmp_path: Path) -> None:
         assert rpc(second, "getstatus")["tip"] == rpc(first, "getstatus")["tip"]
         info = rpc(second, "getpeerinfo")
         assert info["transport"] == "libp2p" and info["peers"] == [address.rsplit("/", 1)[1]]
-        rpc(first, "generate", 1)  # announced by gossip only: sync is done
+        # the next block is announced by gossip only (sync is done), and py-libp2p publishes to the
+        # topic's mesh only: published before the first node grafted the second (its heartbeat,
+        # seconds late under load) the block would never reach it (no later block, no IHAVE to a
+        # peer grafted in the same heartbeat). Wait for the mesh, as a node's next block would.
+        second_id = (second / "p2p.addr").read_text().strip().rsplit("/", 1)[1]
+        wait_until(
+            lambda: second_id in rpc(first, "getpeerinfo")["mesh"][TopicKind.COMPACT_BLOCK.value],
+            "the second node in the first's block-topic mesh",
+        )
+        rpc(first, "generate", 1)
         wait_until(lambda: rpc(second, "getstatus")["height"] == 5, "a gossiped compact block")
         assert rpc(second, "getstatus")["tip"] == rpc(first, "getstatus")["tip"]
         assert rpc(first, "getpeerinfo")["banned"] == [] and rpc(second, "getpeerinfo")["banned"] == []
