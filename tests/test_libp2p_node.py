@@ -45,6 +45,8 @@ from tests.test_libp2p_interop import plain_host
 
 BOUND = 60.0
 """Seconds any one wait may take before the test fails (a loaded machine is slow)."""
+START_BOUND = 180.0
+"""Seconds a node process may take to start (niced beside two busy loops it took more than 60 s)."""
 
 
 def rpc(datadir: Path, method: str, *params: Any) -> Any:
@@ -87,7 +89,7 @@ def test_two_nodes_sync_and_gossip_over_libp2p(tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
     for datadir in (first, second):
         Node.init(datadir, "devnet").close()
-    a = start_node(first, "--transport", "libp2p")
+    a = start_node(first, "--transport", "libp2p", bound=START_BOUND)
     b: subprocess.Popen[bytes] | None = None
     try:
         address = (first / "p2p.addr").read_text().strip()
@@ -96,7 +98,7 @@ def test_two_nodes_sync_and_gossip_over_libp2p(tmp_path: Path) -> None:
         assert address.endswith("/p2p/" + peer_id_text(compute_peer_id(public_key_from_seed(seed))))
         assert (first / "node.seed").stat().st_mode & 0o777 == 0o600
         rpc(first, "generate", 5)
-        b = start_node(second, "--transport", "libp2p", "--connect", address)
+        b = start_node(second, "--transport", "libp2p", "--connect", address, bound=START_BOUND)
         wait_until(lambda: rpc(second, "getstatus")["height"] == 4, "headers-first sync over libp2p")
         assert rpc(second, "getstatus")["tip"] == rpc(first, "getstatus")["tip"]
         info = rpc(second, "getpeerinfo")
