@@ -196,6 +196,22 @@ async def ask(host: IHost, peer: ID, kind: RequestKind, frame: bytes) -> bytes:
     return answer
 
 
+async def ask_served(host: IHost, peer: ID) -> bytes:
+    """An honest peer's headers request, asked again (within :data:`BOUND`) while it gets no answer:
+    the node resets a stream whose protocol negotiation missed its 1 s ``--handshake-timeout``, which
+    a loaded machine's client can (a single attempt was a test flake: ``MultiselectClientError``
+    from the honest peer right after the stream flood, at load 6-8 with two busy loops)."""
+    try:
+        with trio.fail_after(BOUND):
+            while True:
+                with contextlib.suppress(Exception):
+                    if answer := await ask(host, peer, RequestKind.HEADERS, HEADERS_REQUEST):
+                        return answer
+                await trio.sleep(0.5)
+    except trio.TooSlowError:
+        raise AssertionError(f"an honest peer got no answer within {BOUND} s") from None
+
+
 HEADERS_REQUEST = encode_request_frame(GetHeaders((bytes(32),), NO_STOP_HASH), DEVNET)
 """A GetHeaders whose locator the node does not know: answered with its first headers."""
 
@@ -353,7 +369,7 @@ def test_a_stream_flood_is_cut_off_without_a_ban(node: Running) -> None:
                     for _ in range(10):
                         nursery.start_soon(worker)
             await connect(honest, address)
-            answer = await ask(honest, peer, RequestKind.HEADERS, HEADERS_REQUEST)
+            answer = await ask_served(honest, peer)
             return flooder.get_id().to_base58(), len(opened), answer
 
     flood_id, opened, answer = run_trio(main)
@@ -386,7 +402,7 @@ def test_request_bombs_are_bounded(node: Running) -> None:
             started = time.monotonic()
             bombed = await open_request(bomber, peer, RequestKind.BLOCKS)
             await bombed.write(bomb)
-            answer = await ask(honest, peer, RequestKind.HEADERS, HEADERS_REQUEST)
+            answer = await ask_served(honest, peer)
             served = time.monotonic() - started
             with trio.fail_after(BOUND):
                 bomb_answer = await read_all(bombed)  # no block of them exists: no frame, closed
@@ -438,7 +454,7 @@ def test_connection_and_stream_limits_and_silent_peers(node: Running) -> None:
                 for stream in streams:
                     assert await read_all(stream) == b""
             waited = time.monotonic() - started
-            answer = await ask(connected[-1], peer, RequestKind.HEADERS, HEADERS_REQUEST)
+            answer = await ask_served(connected[-1], peer)
             return len(connected), len(streams), waited, answer
 
     connected, streams, waited, answer = run_trio(main)
@@ -477,7 +493,7 @@ def test_a_banned_key_is_refused_whatever_its_address(node: Running) -> None:
             await wait_for(lambda: closed(comeback, peer), "the banned key disconnected")
         async with bare_host() as newcomer:  # a new key from the same address is served
             await connect(newcomer, address)
-            answer = await ask(newcomer, peer, RequestKind.HEADERS, HEADERS_REQUEST)
+            answer = await ask_served(newcomer, peer)
         return offender_id, refused, answer
 
     offender_id, refused, answer = run_trio(main)
