@@ -464,6 +464,10 @@ class Libp2pBridge:
         self.dht: KadDHT | None = None
         self.connected: set[str] = set()
         """Peer ids (text) with an open connection, as last seen by the watcher."""
+        self.mesh: dict[str, list[str]] = {}
+        """Each subscribed topic's gossipsub mesh (topic kind -> peer ids, text), as last seen by the
+        watcher (``getpeerinfo``'s ``mesh``: a publication reaches these peers at once, the others
+        only by a later IHAVE if at all); replaced, never mutated, by the trio side."""
         self.on_connected: Callable[[str], None] = lambda peer: None
         self.on_disconnected: Callable[[str], None] = lambda peer: None
         self.validating: set[bytes] = set()
@@ -593,6 +597,12 @@ class Libp2pBridge:
             for peer in sorted(self.connected - now):
                 self.loop.call_soon_threadsafe(self.on_disconnected, peer)
             self.connected = now
+            mesh = self.gossip.gossipsub.mesh
+            self.mesh = {
+                kind.value: sorted(peer.to_base58() for peer in mesh.get(topic_name(self.preset, kind), ()))
+                for kind in TopicKind
+                if kind not in RESERVED_TOPICS
+            }
             await trio.sleep(PEER_POLL_INTERVAL)
 
     # ------------------------------------------------------------------------- trio -> asyncio
@@ -1549,6 +1559,7 @@ class Libp2pService(P2PService):
                 "listen_address": self.listen_address,
                 "peers": sorted(p.address for p in self.peers if p.ready),
                 "connected": sorted(self.bridge.connected) if self.bridge is not None else [],
+                "mesh": dict(self.bridge.mesh) if self.bridge is not None else {},
                 "gossip_dropped": self.gossip_dropped,
                 "scores": dict(sorted(self.scores.by_peer.items())[:MAX_LISTED_SCORES]),
                 "limits": dict(self.bridge.counters) if self.bridge is not None else {},

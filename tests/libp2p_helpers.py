@@ -3,7 +3,9 @@ bound, never a bare sleep, so a loaded machine makes a test slower, not flaky.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import trio
 from libp2p.peer.id import ID
@@ -13,6 +15,28 @@ BOUND = 30.0
 """Seconds any one wait may take before the test fails (a loaded CI machine is slow)."""
 POLL = 0.05
 """Seconds between two looks at a condition."""
+T = TypeVar("T")
+
+
+def leaf_exceptions(error: BaseException) -> list[BaseException]:
+    """The exceptions at the leaves of ``error``: trio's nurseries (strict exception groups) and
+    py-libp2p's services wrap an error in one ``ExceptionGroup`` per nursery it crossed."""
+    if isinstance(error, BaseExceptionGroup):
+        return [leaf for inner in error.exceptions for leaf in leaf_exceptions(inner)]
+    return [error]
+
+
+def run_trio(main: Callable[[], Awaitable[T]]) -> T:
+    """``trio.run(main)``, an error inside it shown by its leaves: an ``ExceptionGroup`` escaping
+    is re-raised as an ``AssertionError`` whose message is every leaf exception with its own
+    traceback (a summary line such as ``ExceptionGroup: Exceptions from Trio nursery (1
+    sub-exception)`` hid the cause of a failure under load)."""
+    try:
+        return trio.run(main)
+    except BaseExceptionGroup as group:
+        leaves = leaf_exceptions(group)
+        shown = "\n".join("".join(traceback.format_exception(leaf)).rstrip() for leaf in leaves)
+        raise AssertionError(f"{len(leaves)} error(s) inside trio.run:\n{shown}") from group
 
 
 async def wait_for(condition: Callable[[], bool], what: str = "a condition", bound: float = BOUND) -> None:

@@ -39,12 +39,14 @@ from spec.crypto.ed25519 import public_key_from_seed
 from spec.p2p.libp2p import TopicKind, compute_peer_id, decode_gossip_data, peer_id_text, topic_name
 from spec.p2p.messages import CompactBlock
 from spec.presets import DEVNET
-from tests.libp2p_helpers import wait_for, wait_for_mesh
+from tests.libp2p_helpers import run_trio, wait_for, wait_for_mesh
 from tests.node_process import start_node
 from tests.test_libp2p_interop import plain_host
 
 BOUND = 60.0
 """Seconds any one wait may take before the test fails (a loaded machine is slow)."""
+START_BOUND = 180.0
+"""Seconds a node process may take to start (niced beside two busy loops it took more than 60 s)."""
 
 
 def rpc(datadir: Path, method: str, *params: Any) -> Any:
@@ -87,7 +89,7 @@ def test_two_nodes_sync_and_gossip_over_libp2p(tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
     for datadir in (first, second):
         Node.init(datadir, "devnet").close()
-    a = start_node(first, "--transport", "libp2p")
+    a = start_node(first, "--transport", "libp2p", bound=START_BOUND)
     b: subprocess.Popen[bytes] | None = None
     try:
         address = (first / "p2p.addr").read_text().strip()
@@ -96,12 +98,21 @@ def test_two_nodes_sync_and_gossip_over_libp2p(tmp_path: Path) -> None:
         assert address.endswith("/p2p/" + peer_id_text(compute_peer_id(public_key_from_seed(seed))))
         assert (first / "node.seed").stat().st_mode & 0o777 == 0o600
         rpc(first, "generate", 5)
-        b = start_node(second, "--transport", "libp2p", "--connect", address)
+        b = start_node(second, "--transport", "libp2p", "--connect", address, bound=START_BOUND)
         wait_until(lambda: rpc(second, "getstatus")["height"] == 4, "headers-first sync over libp2p")
         assert rpc(second, "getstatus")["tip"] == rpc(first, "getstatus")["tip"]
         info = rpc(second, "getpeerinfo")
         assert info["transport"] == "libp2p" and info["peers"] == [address.rsplit("/", 1)[1]]
-        rpc(first, "generate", 1)  # announced by gossip only: sync is done
+        # the next block is announced by gossip only (sync is done), and py-libp2p publishes to the
+        # topic's mesh only: published before the first node grafted the second (its heartbeat,
+        # seconds late under load) the block would never reach it (no later block, no IHAVE to a
+        # peer grafted in the same heartbeat). Wait for the mesh, as a node's next block would.
+        second_id = (second / "p2p.addr").read_text().strip().rsplit("/", 1)[1]
+        wait_until(
+            lambda: second_id in rpc(first, "getpeerinfo")["mesh"][TopicKind.COMPACT_BLOCK.value],
+            "the second node in the first's block-topic mesh",
+        )
+        rpc(first, "generate", 1)
         wait_until(lambda: rpc(second, "getstatus")["height"] == 5, "a gossiped compact block")
         assert rpc(second, "getstatus")["tip"] == rpc(first, "getstatus")["tip"]
         assert rpc(first, "getpeerinfo")["banned"] == [] and rpc(second, "getpeerinfo")["banned"] == []
@@ -149,7 +160,7 @@ def test_invalid_gossip_is_scored_banned_and_never_forwarded(tmp_path: Path) -> 
                     nursery.cancel_scope.cancel()
                 return attacker_id, tip, received
 
-        attacker_id, tip, received = trio.run(main)
+        attacker_id, tip, received = run_trio(main)
         assert junk not in received  # the invalid data was never forwarded
         # the block mined after the junk reached the watcher through the node; the block mined
         # before the hosts connected may arrive too (gossipsub offers its message cache by IHAVE)
