@@ -641,22 +641,7 @@ async def sidechain_round_trip(
         # --dispute: a longer challenge period than the default 3, so a watcher has room to open
         # its game inside the window whichever node it runs on
         terms = (int(VmKind.FERRIS), int(QuorumType.FINALITY), 2, DISPUTE_CHALLENGE_PERIOD) if dispute else ()
-        proposal = await _rpc(datadirs[0], "proposesidechain", SIDECHAIN_ID, *terms)
-        await _rpc(datadirs[0], "generate", 1)
-        await asyncio.sleep(0.5)
-        for datadir in datadirs:
-            await _rpc(datadir, "voteproposal", proposal["proposal_id"], 0)
-        await asyncio.sleep(0.5)
-
-        async def registered() -> bool:
-            for datadir in datadirs:
-                with contextlib.suppress(RpcError):
-                    await _rpc(datadir, "getsidechaininfo", SIDECHAIN_ID)
-                    continue
-                return False
-            return True
-
-        milestones["registered"] = await _mine_until(datadirs, registered, "proposal", bar, budget)
+        milestones["registered"] = await _register_sidechain(datadirs, terms, bar, budget)
         accounts = [(await _rpc(d, "getsidechainbalance", SIDECHAIN_ID))["account"] for d in datadirs]
 
         async def balance_everywhere(account: str, amount: int) -> bool:
@@ -734,6 +719,29 @@ async def sidechain_round_trip(
         bar.close()
 
 
+async def _register_sidechain(
+    datadirs: Sequence[Path], terms: tuple[int, ...], bar: Progress, budget: list[int]
+) -> int:
+    """Node 0 proposes sidechain ``SIDECHAIN_ID`` with ``terms`` (empty: the defaults), every node
+    votes for it, and the devnet mines until every node knows it; returns that height."""
+    proposal = await _rpc(datadirs[0], "proposesidechain", SIDECHAIN_ID, *terms)
+    await _rpc(datadirs[0], "generate", 1)
+    await asyncio.sleep(0.5)
+    for datadir in datadirs:
+        await _rpc(datadir, "voteproposal", proposal["proposal_id"], 0)
+    await asyncio.sleep(0.5)
+
+    async def registered() -> bool:
+        for datadir in datadirs:
+            with contextlib.suppress(RpcError):
+                await _rpc(datadir, "getsidechaininfo", SIDECHAIN_ID)
+                continue
+            return False
+        return True
+
+    return await _mine_until(datadirs, registered, "proposal", bar, budget)
+
+
 async def credits_round_trip(datadirs: Sequence[Path], show_progress: bool = True) -> dict[str, Any]:
     """Issue 16 (SC-DSP-21/22) on a running devnet (nodes started by
     ``run_devnet(dispute_credits=True)``): node 0 proposes sidechain 1 as in
@@ -764,22 +772,7 @@ async def credits_round_trip(datadirs: Sequence[Path], show_progress: bool = Tru
 
     try:
         terms = (int(VmKind.FERRIS), int(QuorumType.FINALITY), 2, DISPUTE_CHALLENGE_PERIOD)
-        proposal = await _rpc(datadirs[0], "proposesidechain", SIDECHAIN_ID, *terms)
-        await _rpc(datadirs[0], "generate", 1)
-        await asyncio.sleep(0.5)
-        for datadir in datadirs:
-            await _rpc(datadir, "voteproposal", proposal["proposal_id"], 0)
-        await asyncio.sleep(0.5)
-
-        async def registered() -> bool:
-            for datadir in datadirs:
-                with contextlib.suppress(RpcError):
-                    await _rpc(datadir, "getsidechaininfo", SIDECHAIN_ID)
-                    continue
-                return False
-            return True
-
-        milestones["registered"] = await _mine_until(datadirs, registered, "proposal", bar, budget)
+        milestones["registered"] = await _register_sidechain(datadirs, terms, bar, budget)
         await _rpc(datadirs[0], "sidechaindeposit", SIDECHAIN_ID, SIDECHAIN_DEPOSIT)
         milestones["deposit_sent"] = int((await _rpc(datadirs[0], "getstatus"))["height"]) + 1
 
