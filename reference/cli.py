@@ -23,6 +23,7 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import click
@@ -30,12 +31,13 @@ from tqdm import tqdm
 
 from reference import jsonsafe
 from reference.daemon import rpc_port_of, serve_forever
-from reference.devnet import CONVERGE_TIMEOUT, SIDECHAIN_ID, DevnetError, devnet_main
+from reference.devnet import CONVERGE_TIMEOUT, PROOF_NAMES, SIDECHAIN_ID, DevnetError, devnet_main
 from reference.jsonsafe import JsonTooDeep
 from reference.logs import LOG_FORMATS, configure_logging
 from reference.node import Node
 from reference.p2p import P2PLimits
 from reference.rpc import RpcError, call
+from reference.sidechains import FAULTS
 from reference.snapshots import SNAPSHOT_INTERVAL
 from reference.versions import version_text
 from sim.cli import simulate
@@ -246,14 +248,17 @@ def status(datadir: Path) -> None:
 )
 @click.option(
     "--sidechain-fault",
-    type=click.Choice(["trace", "credits"]),
+    type=click.Choice(list(FAULTS)),
     is_flag=False,
     flag_value="trace",
     default=None,
     help="Devnet test hook: as a federation member, sign the first sidechain block with transactions "
-    "under a forged state root (`trace`, the default) or the first block crediting an input under a "
-    "wrong credits root (`credits`), once per sidechain, and defend it; `rusty devnet --dispute` "
-    "(and `--dispute-credits`) use it.",
+    "under a forged state root (`trace`, the default), the first block crediting an input under a "
+    "wrong credits root (`credits`) or the first block after genesis under an outbox withdrawing "
+    "more than the escrow (`overdraw`), once per sidechain, and defend it; or sign a second header "
+    "at the first accepted height after genesis and hand it out (`equivocate`, RPC "
+    "getsidechaininfo's `forged`); `rusty devnet --dispute`, `--dispute-credits`, "
+    "`--dispute-overdraw` and `--dispute-equivocation` use it.",
 )
 def node(
     datadir: Path,
@@ -656,6 +661,22 @@ def rpc_error_line(error: RpcError) -> str:
     "(docs/disputes.md).",
 )
 @click.option(
+    "--dispute-equivocation",
+    is_flag=True,
+    help="A federation that signs two headers at one height: nodes 1.. sign a second header once "
+    "checkpoint 1 is accepted (--sidechain-fault=equivocate), the devnet hands it to node 0 "
+    "(submitsidechainheader), whose watcher posts an equivocation proof (kind 9): the checkpoint is "
+    "reverted and the federation slashed (docs/disputes.md).",
+)
+@click.option(
+    "--dispute-overdraw",
+    is_flag=True,
+    help="A federation whose outbox withdraws more than the escrow: nodes 1.. sign block 1 under such "
+    "an outbox root (--sidechain-fault=overdraw) and publish its entries, the devnet hands them to "
+    "node 0 (submitsidechainoutbox), whose watcher posts an overdraw proof (kind 10): the checkpoint "
+    "is reverted and the federation slashed (docs/disputes.md).",
+)
+@click.option(
     "--fast-sync-late-node",
     is_flag=True,
     help="Start the late node with --fast-sync: a verified snapshot first (docs/node.md#snapshot-fast-sync).",
@@ -686,12 +707,28 @@ def devnet(
     multi_vm: bool,
     dispute: bool,
     dispute_credits: bool,
+    dispute_equivocation: bool,
+    dispute_overdraw: bool,
 ) -> None:
     """Start COUNT local nodes that mine, sync, finalize and relay payments; check they converge.
 
     Shows the blocks mined with every node's height and finalized height while it waits. Exits with
     1 and a message naming the node (and the end of its log) when a node fails to start or answer,
     or when the nodes do not converge within --timeout seconds."""
+    proofs = [
+        fault
+        for fault, chosen in (
+            ("credits", dispute_credits),
+            ("equivocate", dispute_equivocation),
+            ("overdraw", dispute_overdraw),
+        )
+        if chosen
+    ]
+    if len(proofs) > 1:
+        raise click.UsageError(
+            "--dispute-credits, --dispute-equivocation and --dispute-overdraw are separate runs"
+        )
+    proof = proofs[0] if proofs else None
     try:
         result = devnet_main(
             count,
@@ -705,7 +742,7 @@ def devnet(
             sidechain,
             multi_vm,
             dispute,
-            dispute_credits,
+            proof,
         )
     except DevnetError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -767,8 +804,8 @@ def devnet(
     if result.late_node_finalized is False:
         click.echo(f"error: the late node did not sync and finalize within {timeout:g} s", err=True)
         sys.exit(1)
-    if dispute_credits:
-        _echo_credits(result.sidechain)
+    if proof is not None:
+        _echo_proof(proof, result.sidechain)
         return
     if sidechain or dispute:
         trip = result.sidechain
@@ -794,18 +831,33 @@ def devnet(
         _echo_multi_vm(result.multi_vm)
 
 
-def _echo_credits(trip: dict[str, object] | None) -> None:
-    """The ``--dispute-credits`` run's summary (exit 1 unless the wrong credits were reverted)."""
+def _echo_proof(fault: str, trip: dict[str, Any] | None) -> None:
+    """A proof run's summary (``--dispute-credits``, ``--dispute-equivocation``,
+    ``--dispute-overdraw``; exit 1 unless the proof was posted, the checkpoint reverted and the
+    federation slashed)."""
     if trip is None or None in (trip.get("proof_posted"), trip.get("checkpoint_reverted_by_proof")):
-        click.echo("error: the wrong credits were not proven and reverted", err=True)
+        click.echo(f"error: the federation's fault ({fault}) was not proven and reverted", err=True)
         sys.exit(1)
-    click.echo(
-        f"wrong credits: sidechain {SIDECHAIN_ID} registered at {trip['registered']}, peg-in sent at "
-        f"{trip['deposit_sent']}; the federation's checkpoint h={trip['reverted_height']} credited it "
-        f"twice; node 0's proof posted at {trip['proof_posted']}, checkpoint reverted at "
-        f"{trip['checkpoint_reverted_by_proof']} (the federation slashed), the honest header "
-        f"checkpointed at {trip['honest_checkpoint']}; escrow on every node {trip['escrow']}"
+    faulty = {
+        "credits": f"the federation's checkpoint h={trip['reverted_height']} credited it twice",
+        "equivocate": f"checkpoint h=1 posted at {trip['checkpoint_posted']}, a second header at h=1 "
+        f"signed and handed to node 0 at {trip['evidence_handed']}",
+        "overdraw": f"the federation's checkpoint h=1 posted at {trip['checkpoint_posted']} with an "
+        f"outbox above the escrow, its entries handed to node 0 at {trip['evidence_handed']}",
+    }[fault]
+    replaced = (
+        f", the honest header checkpointed at {trip['honest_checkpoint']}" if fault == "credits" else ""
     )
+    click.echo(
+        f"{PROOF_NAMES[fault]}: sidechain {SIDECHAIN_ID} registered at {trip['registered']}, peg-in "
+        f"sent at {trip['deposit_sent']}; {faulty}; node 0's proof (kind {trip['proof_kind']}) posted "
+        f"at {trip['proof_posted']}, checkpoint h={trip['reverted_height']} reverted at "
+        f"{trip['checkpoint_reverted_by_proof']} (the federation slashed: active masternodes "
+        f"{trip['masternodes']}){replaced}; escrow on every node {trip['escrow']}"
+    )
+    if any(trip["masternodes"]) or len(set(trip["escrow"])) != 1:
+        click.echo("error: the federation was not slashed everywhere, or the escrows differ", err=True)
+        sys.exit(1)
 
 
 def _echo_multi_vm(trip: dict[str, object] | None) -> None:

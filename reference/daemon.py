@@ -53,8 +53,9 @@ async def run_node(
     a state snapshot from peers (reference/snapshots.py); ``transport="libp2p"`` runs P2P on libp2p
     (reference/libp2p_node.py), dialling the ``bootstrap`` multiaddrs, and writes its own address
     to ``DATADIR/p2p.addr``; ``watch_sidechains`` runs the sidechain watcher on every new tip
-    (reference/watch_service.py); ``sidechain_fault`` (devnet only: ``"trace"`` or ``"credits"``)
-    makes this federation member sign one forged checkpoint per sidechain and defend it."""
+    (reference/watch_service.py); ``sidechain_fault`` (devnet only: one of
+    reference/sidechains.py ``FAULTS``) makes this federation member sign one forged checkpoint per
+    sidechain and defend it, or (``"equivocate"``) a second header at an accepted height."""
     node = Node(datadir, prune)
     if watch_sidechains or sidechain_fault is not None:
         node.start_watching(challenge=watch_sidechains, faulty=sidechain_fault)

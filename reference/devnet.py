@@ -340,7 +340,7 @@ async def run_devnet(
     multi_vm: bool = False,
     dispute: bool = False,
     restart_watcher: bool = False,
-    dispute_credits: bool = False,
+    proof: str | None = None,
     settle: Callable[[list[Path]], Awaitable[Any]] | None = None,
 ) -> DevnetResult:
     """Run the devnet scenario with ``count`` nodes and at least ``blocks`` blocks (``upgrade``: with
@@ -353,13 +353,16 @@ async def run_devnet(
     other nodes a misbehaving federation (``--sidechain-fault``), see :func:`sidechain_round_trip`;
     ``restart_watcher``: with ``dispute``, node 0 is killed (SIGKILL) once its game is open and
     started again on its P2P port, dialling the others: its watcher reloads its memory and plays on;
-    ``dispute_credits``: the federation commits wrong credits instead (``--sidechain-fault=credits``)
-    and the run ends once node 0's wrong-credits proof reverted them, :func:`credits_round_trip`;
+    ``proof``: a key of :data:`PROOF_FAULTS`, the federation misbehaves so
+    (``--sidechain-fault=PROOF``: wrong credits, a second header, an outbox above the escrow) and
+    the run ends once node 0's non-interactive proof reverted it, :func:`proof_round_trip`;
     ``settle``: a test's coroutine run on the data directories once the nodes converged and
     finalized, before the late node, its result in ``DevnetResult.settled``).
     Raises :class:`DevnetError` when a node fails."""
     datadirs = [root / f"node{i}" for i in range(count)]
-    dispute = dispute or dispute_credits
+    if proof is not None and proof not in PROOF_FAULTS:
+        raise DevnetError(f"no proof run {proof!r} (one of {', '.join(PROOF_FAULTS)})")
+    dispute = dispute or proof is not None
     sidechain = sidechain or multi_vm or dispute
     upgrade = upgrade or sidechain
     agendas = SIDECHAIN_AGENDAS if sidechain else UPGRADE_AGENDAS
@@ -379,7 +382,7 @@ async def run_devnet(
         if fast_sync_late_node and index == count:
             command += ["--fast-sync"]
         if dispute:  # node 0 watches; the others sign one forged checkpoint (threshold 2 of 3)
-            fault = "--sidechain-fault=credits" if dispute_credits else "--sidechain-fault"
+            fault = "--sidechain-fault" if proof is None else f"--sidechain-fault={proof}"
             command += ["--watch-sidechains"] if index == 0 else [fault]
         if metrics:
             command += ["--metrics-port", "0"]
@@ -514,8 +517,8 @@ async def run_devnet(
 
             result.multi_vm = await multi_vm_round_trip(datadirs, show_progress)
             return result
-        if dispute_credits and result.converged and result.finality_expected:
-            result.sidechain = await credits_round_trip(datadirs, show_progress)
+        if proof is not None and result.converged and result.finality_expected:
+            result.sidechain = await proof_round_trip(datadirs, proof, show_progress)
             if metrics:
                 result.metrics = [await _scrape(d) for d in datadirs]
             return result
@@ -588,6 +591,44 @@ async def _mine_until(
     return int((await _rpc(datadirs[0], "getstatus"))["height"])
 
 
+class WatcherEvents:
+    """Node 0's watcher events as the devnet reads them (RPC ``getwatcherinfo``), in order: the new
+    ones of :data:`DISPUTE_SHOWN` are printed as they arrive; after a restart of node 0 (whose list
+    starts again empty) :meth:`restarted` keeps the earlier ones."""
+
+    def __init__(self, datadir: Path, show: bool) -> None:
+        self.datadir = datadir
+        self.show = show
+        self.events: list[dict[str, Any]] = []
+        self.offset = 0
+        """Events read from node 0's runs before its latest restart."""
+
+    async def poll(self) -> None:
+        """Read node 0's new events (printing those of :data:`DISPUTE_SHOWN`)."""
+        info = await _rpc(self.datadir, "getwatcherinfo")
+        for event in info["events"][len(self.events) - self.offset :]:
+            self.events.append(event)
+            if event["kind"] in DISPUTE_SHOWN and self.show:
+                tqdm.write(f"node0 watcher, mainchain {event['height']}: {event['text']}", file=sys.stderr)
+
+    def restarted(self) -> None:
+        """Node 0 was started again: its events start from none."""
+        self.offset = len(self.events)
+
+    def seen(self, kind: str) -> int | None:
+        """The mainchain height of the first event of ``kind`` (``None``: none yet)."""
+        return next((int(e["height"]) for e in self.events if e["kind"] == kind), None)
+
+    def text(self, kind: str) -> str:
+        """The text of the first event of ``kind`` (``""``: none yet)."""
+        return next((str(e["text"]) for e in self.events if e["kind"] == kind), "")
+
+
+def _note(show: bool, line: str) -> None:
+    if show:
+        tqdm.write(line, file=sys.stderr)
+
+
 async def sidechain_round_trip(
     datadirs: Sequence[Path],
     show_progress: bool = True,
@@ -614,28 +655,19 @@ async def sidechain_round_trip(
     bar = Progress(show_progress, "sidechain")
     budget = [MAX_SIDECHAIN_BLOCKS + (MAX_DISPUTE_BLOCKS if dispute else 0)]
     milestones: dict[str, Any] = {}
-    events: list[dict[str, Any]] = []
-
-    before_restart = [0]  # events of node 0's run before the restart (its new run starts at none)
+    node0 = WatcherEvents(datadirs[0], show_progress)
+    seen = node0.seen
 
     async def watch() -> None:
         if not dispute:
             return
-        info = await _rpc(datadirs[0], "getwatcherinfo")
-        for event in info["events"][len(events) - before_restart[0] :]:
-            events.append(event)
-            if event["kind"] in DISPUTE_SHOWN and show_progress:
-                tqdm.write(f"node0 watcher, mainchain {event['height']}: {event['text']}", file=sys.stderr)
+        await node0.poll()
         if restart is not None and "restarted_at" not in milestones and seen("game_opened") is not None:
             milestones["restarted_at"] = int((await _rpc(datadirs[0], "getstatus"))["height"])
-            if show_progress:
-                tqdm.write("node0 killed mid-game and started again", file=sys.stderr)
+            _note(show_progress, "node0 killed mid-game and started again")
             await restart()
-            before_restart[0] = len(events)
+            node0.restarted()
             milestones["reloaded"] = (await _rpc(datadirs[0], "getwatcherinfo"))["stored_rows"]
-
-    def seen(kind: str) -> int | None:
-        return next((int(e["height"]) for e in events if e["kind"] == kind), None)
 
     try:
         # --dispute: a longer challenge period than the default 3, so a watcher has room to open
@@ -699,16 +731,15 @@ async def sidechain_round_trip(
         milestones["claimed"] = await _mine_until(datadirs, claimed_everywhere, "claim", bar, budget, watch)
         if dispute:
             await watch()
-            milestones["dispute"] = events
+            milestones["dispute"] = node0.events
             for kind in ("game_opened", "game_won", "checkpoint_reverted", "bond_claimed"):
                 milestones[kind] = seen(kind)
-            if show_progress:
-                tqdm.write(
-                    f"honest withdrawal of {entry['amount']} atoms (sidechain height "
-                    f"{entry['height']}) paid at mainchain height {milestones['claimed']}, after the "
-                    f"correct checkpoint replaced the reverted one",
-                    file=sys.stderr,
-                )
+            _note(
+                show_progress,
+                f"honest withdrawal of {entry['amount']} atoms (sidechain height {entry['height']}) "
+                f"paid at mainchain height {milestones['claimed']}, after the correct checkpoint "
+                f"replaced the reverted one",
+            )
         infos = [await _rpc(d, "getsidechaininfo", SIDECHAIN_ID) for d in datadirs]
         milestones["tips"] = [i["tip_hash"] for i in infos]
         milestones["escrow"] = [i["escrow"] for i in infos]
@@ -742,49 +773,107 @@ async def _register_sidechain(
     return await _mine_until(datadirs, registered, "proposal", bar, budget)
 
 
-async def credits_round_trip(datadirs: Sequence[Path], show_progress: bool = True) -> dict[str, Any]:
-    """Issue 16 (SC-DSP-21/22) on a running devnet (nodes started by
-    ``run_devnet(dispute_credits=True)``): node 0 proposes sidechain 1 as in
-    :func:`sidechain_round_trip` and pegs in; nodes 1 and 2, the federation's threshold
-    (``--sidechain-fault=credits``), sign the block crediting the peg-in under the credits root of a
-    list that credits it twice; node 0's watcher re-derives the block's inputs from the mainchain
-    and posts a wrong-credits proof (kind 8), the mainchain reverts the checkpoint and slashes the
-    federation (SC-DSP-13), and the members sign the honest header at that height. Returns the
-    mainchain heights on node 0: ``registered``, ``deposit_sent``, ``proof_posted``,
-    ``checkpoint_reverted_by_proof`` and ``honest_checkpoint`` (the height the honest header of
-    the reverted height was posted at), the reverted height and node 0's watcher events. The run
-    ends there: with every member slashed, no quorum forms at the next base height, so the
-    sidechain stops being checkpointed (docs/disputes.md)."""
-    bar = Progress(show_progress, "wrong credits")
+PROOF_FAULTS = {"credits": 8, "equivocate": 9, "overdraw": 10}
+"""The proof runs: the federation's ``--sidechain-fault`` -> the kind (SC-TX-0) of the proof that
+reverts it (``rusty devnet --dispute-credits``, ``--dispute-equivocation``, ``--dispute-overdraw``)."""
+PROOF_NAMES = {"credits": "wrong-credits", "equivocate": "equivocation", "overdraw": "overdraw"}
+
+
+async def proof_round_trip(
+    datadirs: Sequence[Path], fault: str = "credits", show_progress: bool = True
+) -> dict[str, Any]:
+    """Issue 16's non-interactive proofs on a running devnet (nodes started by
+    ``run_devnet(proof=fault)``): node 0 proposes sidechain 1 as in :func:`sidechain_round_trip`
+    and pegs in; nodes 1 and 2, the federation's threshold, run ``--sidechain-fault=FAULT``:
+
+    * ``credits`` (SC-DSP-21/22): they sign the block crediting the peg-in under the credits root of
+      a list that credits it twice; node 0's watcher re-derives the block's inputs from the
+      mainchain and posts a wrong-credits proof (kind 8);
+    * ``equivocate`` (SC-DSP-8/23): checkpoint 1 (the peg-in's block) is accepted with the honest
+      header, then they sign a second header at height 1 and hand it out (node 1's
+      ``getsidechaininfo`` ``forged``); the devnet passes it to node 0 (RPC
+      ``submitsidechainheader``), whose watcher posts an equivocation proof (kind 9);
+    * ``overdraw`` (SC-DSP-9/23): they sign block 1 under the outbox root of an outbox withdrawing
+      more than the escrow to node 1's wallet and publish its entries; the devnet passes them to
+      node 0 (RPC ``submitsidechainoutbox``), whose watcher posts an overdraw proof (kind 10).
+
+    The block carrying the proof reverts the checkpoint and slashes the federation (SC-DSP-12/13,
+    escrow unchanged). Returns the mainchain heights on node 0: ``registered``, ``deposit_sent``,
+    ``checkpoint_posted`` (checkpoint 1), ``evidence_handed`` (not for ``credits``),
+    ``proof_posted``, ``checkpoint_reverted_by_proof``, and for ``credits``
+    ``honest_checkpoint`` (the honest header of the reverted height posted again); the reverted
+    height, the proof's kind as node 0 described it, every node's escrow and active masternodes
+    (none: all slashed) and node 0's watcher events. The run ends there: with every member
+    slashed, no quorum forms at the next base height (docs/disputes.md)."""
+    name = PROOF_NAMES[fault]
+    bar = Progress(show_progress, name)
     budget = [MAX_SIDECHAIN_BLOCKS]
-    milestones: dict[str, Any] = {}
-    events: list[dict[str, Any]] = []
+    milestones: dict[str, Any] = {"fault": fault}
+    node0 = WatcherEvents(datadirs[0], show_progress)
+    seen = node0.seen
 
-    async def watch() -> None:
-        info = await _rpc(datadirs[0], "getwatcherinfo")
-        for event in info["events"][len(events) :]:
-            events.append(event)
-            if event["kind"] in DISPUTE_SHOWN and show_progress:
-                tqdm.write(f"node0 watcher, mainchain {event['height']}: {event['text']}", file=sys.stderr)
+    async def checkpointed(height: int) -> int | None:
+        """The mainchain height checkpoint ``height`` was posted at, on node 0 (``None``: not yet)."""
+        info = await _rpc(datadirs[0], "getsidechaininfo", SIDECHAIN_ID)
+        if info["checkpointed_height"] is None or info["checkpointed_height"] < height:
+            return None
+        return int(info["checkpoint_posted_at"])
 
-    def seen(kind: str) -> int | None:
-        return next((int(e["height"]) for e in events if e["kind"] == kind), None)
+    async def hand_over() -> None:
+        """What the federation hands out (node 1's forged checkpoint, once signed) -> node 0."""
+        if fault == "credits" or "evidence_handed" in milestones:
+            return
+        info = await _rpc(datadirs[1], "getsidechaininfo", SIDECHAIN_ID)
+        forged = next((f for f in info.get("forged", []) if f["checkpoint"] is not None), None)
+        if forged is None:
+            return
+        if fault == "equivocate":
+            await _rpc(datadirs[0], "submitsidechainheader", forged["checkpoint"])
+            what = f"a second header at h={forged['height']} ({forged['header_hash'][:16]}..)"
+        else:
+            await _rpc(datadirs[0], "submitsidechainoutbox", SIDECHAIN_ID, forged["height"], forged["outbox"])
+            what = f"the {len(forged['outbox'])} outbox entries of its header at h={forged['height']}"
+        milestones["evidence_handed"] = int((await _rpc(datadirs[0], "getstatus"))["height"])
+        milestones["faulty_header"] = forged["header_hash"]
+        _note(show_progress, f"the federation signed {what}; handed to node0's watcher")
+
+    async def each() -> None:
+        await node0.poll()
+        if "checkpoint_posted" not in milestones:
+            posted = await checkpointed(1)
+            if posted is not None:
+                milestones["checkpoint_posted"] = posted
+                which = "the honest header" if fault == "equivocate" else "a faulty header"
+                _note(show_progress, f"checkpoint h=1 ({which}) posted at mainchain {posted}")
+        await hand_over()
 
     try:
         terms = (int(VmKind.FERRIS), int(QuorumType.FINALITY), 2, DISPUTE_CHALLENGE_PERIOD)
         milestones["registered"] = await _register_sidechain(datadirs, terms, bar, budget)
+        _note(show_progress, f"sidechain {SIDECHAIN_ID} registered at mainchain {milestones['registered']}")
         await _rpc(datadirs[0], "sidechaindeposit", SIDECHAIN_ID, SIDECHAIN_DEPOSIT)
         milestones["deposit_sent"] = int((await _rpc(datadirs[0], "getstatus"))["height"]) + 1
 
         async def reverted() -> bool:
             return seen("checkpoint_reverted_by_proof") is not None
 
-        await _mine_until(datadirs, reverted, "wrong credits proven", bar, budget, watch)
+        await _mine_until(datadirs, reverted, f"{name} proven", bar, budget, each)
         revert_at = seen("checkpoint_reverted_by_proof")
-        text = next(e["text"] for e in events if e["kind"] == "checkpoint_reverted_by_proof")
+        text = node0.text("checkpoint_reverted_by_proof")
         milestones["reverted_height"] = int(text.split("h=")[1].split(" ")[0])
+        posted = node0.text("proof_posted")
+        milestones["proof_kind"] = next(
+            (PROOF_FAULTS[f] for f, n in PROOF_NAMES.items() if f" {n} proof against" in posted), None
+        )
 
-        async def replaced() -> bool:
+        async def settled() -> bool:
+            """Every node connected the revert: the federation slashed, (credits) the honest header
+            of the reverted height checkpointed again."""
+            statuses = [await _rpc(d, "getstatus") for d in datadirs]
+            if any(status["masternodes"] for status in statuses):
+                return False
+            if fault != "credits":
+                return True
             infos = [await _rpc(d, "getsidechaininfo", SIDECHAIN_ID) for d in datadirs]
             return all(
                 i["checkpointed_height"] is not None
@@ -793,16 +882,29 @@ async def credits_round_trip(datadirs: Sequence[Path], show_progress: bool = Tru
                 for i in infos
             )
 
-        milestones["honest_checkpoint"] = await _mine_until(
-            datadirs, replaced, "honest checkpoint", bar, budget, watch
+        done = await _mine_until(
+            datadirs,
+            settled,
+            "honest checkpoint" if fault == "credits" else "slashing",
+            bar,
+            budget,
+            node0.poll,
         )
-        await watch()
+        if fault == "credits":
+            milestones["honest_checkpoint"] = done
+        await node0.poll()
         for kind in ("proof_posted", "checkpoint_reverted_by_proof"):
             milestones[kind] = seen(kind)
-        milestones["dispute"] = events
+        milestones["dispute"] = node0.events
         infos = [await _rpc(d, "getsidechaininfo", SIDECHAIN_ID) for d in datadirs]
         milestones["escrow"] = [i["escrow"] for i in infos]
         milestones["checkpoint_posted_at"] = [i["checkpoint_posted_at"] for i in infos]
+        milestones["masternodes"] = [(await _rpc(d, "getstatus"))["masternodes"] for d in datadirs]
+        _note(
+            show_progress,
+            f"federation slashed (SC-DSP-13): active masternodes {milestones['masternodes']}; escrow "
+            f"on every node {milestones['escrow']}",
+        )
         return milestones
     finally:
         bar.close()
@@ -820,7 +922,7 @@ def devnet_main(
     sidechain: bool = False,
     multi_vm: bool = False,
     dispute: bool = False,
-    dispute_credits: bool = False,
+    proof: str | None = None,
 ) -> DevnetResult:
     """Run the scenario in ``directory`` (a temporary one if ``None``) and return what it saw."""
     options: dict[str, Any] = {
@@ -832,7 +934,7 @@ def devnet_main(
         "sidechain": sidechain,
         "multi_vm": multi_vm,
         "dispute": dispute,
-        "dispute_credits": dispute_credits,
+        "proof": proof,
     }
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,7 @@ from reference.privatefiles import (
     write_private,
 )
 from reference.quorum import QuorumOutput, QuorumService
-from reference.sidechains import SidechainService, make_federation_lookup
+from reference.sidechains import FAULTS, SidechainService, make_federation_lookup
 from reference.snapshots import SnapshotService
 from reference.storage import ChainStore, PruningStore
 from reference.watch_service import Forged, WatchService
@@ -226,11 +226,16 @@ class Node:
         checkpoints it signed (reference/watch_service.py). Its memory is reloaded from (and saved to)
         the node's database (reference/watch_store.py) and the best chain's blocks since the tip it
         last ran on are read again for checkpoints. ``faulty`` (``--sidechain-fault``, a
-        devnet test hook, ``"trace"`` (``True``) or ``"credits"``): sign one forged checkpoint per
-        sidechain (a wrong trace, or wrong credits) and defend it."""
+        devnet test hook, ``"trace"`` (``True``), ``"credits"``, ``"overdraw"`` or
+        ``"equivocate"``, reference/sidechains.py ``FAULTS``): sign one forged checkpoint per
+        sidechain (a wrong trace, wrong credits, an outbox above the escrow paying this node's
+        wallet) and defend it, or sign a second header at an accepted height."""
         fault = "trace" if faulty is True else faulty or None
+        if fault is not None and fault not in FAULTS:
+            raise ValueError(f"unknown sidechain fault {fault!r} (one of {', '.join(FAULTS)})")
         self.sidechains.faulty = fault is not None
         self.sidechains.fault = fault or "trace"
+        self.sidechains.fault_payout = self.wallet.script_pubkey
         watch = WatchService(
             self.preset,
             self.wallet.script_pubkey,

@@ -108,6 +108,7 @@ from reference.sidechain_vms import (
     wallet_address,
 )
 from reference.sidechains import SidechainRejected, account_of, balance_of, ferris_wallet_transaction
+from reference.watcher import SidechainWatcher
 from spec.chain.block import encode_block
 from spec.chain.commitment import (
     DEPLOYMENTS_KEY,
@@ -124,6 +125,7 @@ from spec.chain.commitment import (
     vote_key,
 )
 from spec.chain.layout import StateLayout
+from spec.encoding import decode
 from spec.errors import SpecError
 from spec.forks import fork_for_block
 from spec.forks.deployment import activation_height, begin_window
@@ -132,6 +134,8 @@ from spec.ledger.state import encode_entry, encode_outpoint
 from spec.ledger.transaction import OutPoint, Transaction, decode_transaction, txid
 from spec.masternode.quorum import QuorumType
 from spec.presets import Preset
+from spec.sidechain.chain import compute_outbox_root
+from spec.sidechain.header import compute_header_hash, decode_checkpoint
 from spec.sidechain.items import (
     KIND_BOND_PAYOUT,
     KIND_DELIVERED_MESSAGE,
@@ -147,7 +151,7 @@ from spec.sidechain.items import (
 from spec.sidechain.registry import SidechainSpec
 from spec.trie import RUSTY_TRIE_HASHER, keccak256, verify_proof
 from spec.vm.ferris import FerrisTxKind
-from spec.vm.interface import VmKind
+from spec.vm.interface import OUTBOX_ENTRY_CODEC, VmKind
 
 log = logging.getLogger("rusty.rpc")
 
@@ -318,6 +322,8 @@ class RpcServer:
             "buytickets": self.buytickets,
             "getsidechaininfo": self.getsidechaininfo,
             "getwatcherinfo": self.getwatcherinfo,
+            "submitsidechainheader": self.submitsidechainheader,
+            "submitsidechainoutbox": self.submitsidechainoutbox,
             "getsidechainbalance": self.getsidechainbalance,
             "sidechaindeposit": self.sidechaindeposit,
             "sendsidechaintx": self.sendsidechaintx,
@@ -538,6 +544,40 @@ class RpcServer:
         if self.node.watch is None:
             raise RpcError(INVALID_PARAMS, "the node does not watch sidechains (--watch-sidechains)")
         return self.node.watch.info()
+
+    def _watcher(self) -> SidechainWatcher:
+        if self.node.watch is None or not self.node.watch.challenge:
+            raise RpcError(INVALID_PARAMS, "the node does not watch sidechains (--watch-sidechains)")
+        return self.node.watch.watcher
+
+    async def submitsidechainheader(self, params: list[Any]) -> dict[str, Any]:
+        """Hand the watcher a signed checkpoint seen off the mainchain (``[hex]``: its SC-HDR-4
+        encoding): a second header the federation signed at an accepted height is posted as an
+        equivocation proof (kind 9) on the next tip if SC-DSP-8 accepts it there."""
+        watcher = self._watcher()
+        checkpoint = decode_checkpoint(_hex_param(params, 0, None, "checkpoint"))  # DECODE_* -> REJECTED
+        watcher.observe_checkpoint(checkpoint)
+        header = checkpoint.header
+        return {
+            "sidechain_id": header.sidechain_id,
+            "height": header.height,
+            "header_hash": compute_header_hash(header).hex(),
+        }
+
+    async def submitsidechainoutbox(self, params: list[Any]) -> dict[str, Any]:
+        """Hand the watcher the outbox entries a sidechain block at a height was said to have
+        (``[sidechain_id, height, [hex, ...]]``: each entry's VM-5 encoding, in outbox order): a
+        checkpoint at that height whose ``outbox_root`` they fold to and that withdraws above the
+        escrow is posted as an overdraw proof (kind 10) on the next tip if SC-DSP-9 accepts it."""
+        watcher = self._watcher()
+        sidechain_id, height = _int_param(params, 0), _int_param(params, 1)
+        listed = params[2] if len(params) > 2 else None
+        if not isinstance(listed, list) or not listed:
+            raise RpcError(INVALID_PARAMS, "parameter 2 must be a non-empty array of hex entries")
+        raw = [_hex_param(listed, index, None, "entry") for index in range(len(listed))]
+        entries = [decode(OUTBOX_ENTRY_CODEC, data) for data in raw]  # DECODE_* -> REJECTED
+        watcher.observe_outbox(sidechain_id, height, entries)
+        return {"outbox_root": compute_outbox_root(entries).hex(), "entries": len(entries)}
 
     def _account_param(self, params: list[Any], position: int) -> bytes:
         if len(params) > position and params[position] is not None:

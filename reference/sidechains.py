@@ -87,6 +87,7 @@ from spec.sidechain.chain import (
     apply_sidechain_block,
     build_sidechain_block,
     compute_outbox_proof,
+    compute_outbox_root,
     compute_trace_root,
     decode_sidechain_block,
     encode_sidechain_block,
@@ -104,6 +105,7 @@ from spec.sidechain.header import (
     compute_checkpoint_message,
     compute_credits_root,
     compute_header_hash,
+    encode_checkpoint,
     get_cursor_after_refunds,
 )
 from spec.sidechain.liveness import compute_round, get_proposer
@@ -125,7 +127,7 @@ from spec.vm.ferris import (
 )
 from spec.vm.ferris import decode_transaction as decode_ferris
 from spec.vm.ferris import encode_transaction as encode_ferris
-from spec.vm.interface import OutboxEntry, OutboxKind, TxOutcome, VmKind
+from spec.vm.interface import OUTBOX_ENTRY_CODEC, OutboxEntry, OutboxKind, TxOutcome, VmKind
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sc_inputs (
@@ -153,6 +155,12 @@ CREATE TABLE IF NOT EXISTS sc_shares (
 GENESIS_TIMESTAMP = 0
 """The timestamp of every sidechain's height-0 header (a constant, so every node derives one genesis)."""
 
+OVERDRAW_SENDER = sha256(b"rusty-overdrawing-federation").digest()
+"""``--sidechain-fault=overdraw``: the account the forged withdrawal names as its sender."""
+
+FAULTS = ("trace", "credits", "equivocate", "overdraw")
+"""The ``--sidechain-fault`` modes (a devnet test hook, see ``SidechainService.fault``)."""
+
 RESUBMIT_AFTER_BLOCKS = 3
 """Mainchain blocks a node waits for its queued checkpoint to be mined before it queues it again."""
 
@@ -175,12 +183,15 @@ sidechain block (the watcher, reference/watch_service.py, re-executes checkpoint
 class FaultyCheckpoint:
     """``--sidechain-fault`` (a devnet test hook): the lying header a misbehaving member signed in
     place of ``honest``, with the trace it committed (its last root and ``state_root`` forged, kind
-    ``trace``; or the honest trace under a wrong ``credits_root``, kind ``credits``)."""
+    ``trace``; or the honest trace under a wrong ``credits_root``, kind ``credits``; or under the
+    ``outbox_root`` of ``outbox``, the honest entries and a withdrawal above the escrow, kind
+    ``overdraw``), or signed after ``honest`` was accepted at its height (kind ``equivocate``)."""
 
     honest: SidechainHeader
     header: SidechainHeader
     trace: tuple[bytes, ...]
     kind: str = "trace"
+    outbox: tuple[OutboxEntry, ...] = ()
 
 
 def forge_header(header: SidechainHeader, trace: Sequence[bytes]) -> FaultyCheckpoint:
@@ -203,6 +214,35 @@ def forge_credits(
     return FaultyCheckpoint(
         header, replace(header, credits_root=compute_credits_root(lying)), tuple(trace), "credits"
     )
+
+
+def forge_overdraw(
+    header: SidechainHeader,
+    trace: Sequence[bytes],
+    outbox: Sequence[OutboxEntry],
+    escrow: int,
+    recipient: bytes,
+) -> FaultyCheckpoint:
+    """A misbehaving federation's header for a block with outbox ``outbox``: the same block and
+    trace under the ``outbox_root`` (SCB-4) of that outbox and one more withdrawal to
+    ``recipient`` of ``2 * escrow + 1`` atoms, above the escrow the sidechain holds, which an
+    overdraw proof (SC-DSP-9/23) reverts."""
+    taken = OutboxEntry(int(OutboxKind.WITHDRAWAL), 0, recipient, 2 * escrow + 1, b"", OVERDRAW_SENDER)
+    lying = (*outbox, taken)
+    return FaultyCheckpoint(
+        header,
+        replace(header, outbox_root=compute_outbox_root(lying)),
+        tuple(trace),
+        "overdraw",
+        lying,
+    )
+
+
+def forge_equivocation(header: SidechainHeader, trace: Sequence[bytes]) -> FaultyCheckpoint:
+    """A second header for the height of the accepted ``header``: the same block under another
+    ``state_root``, which an equivocation proof (SC-DSP-8/23) pairs with the accepted one."""
+    second = replace(header, state_root=sha256(b"rusty-equivocating-federation" + header.state_root).digest())
+    return FaultyCheckpoint(header, second, tuple(trace), "equivocate")
 
 
 class SidechainRejected(ValueError):
@@ -298,12 +338,18 @@ class SidechainService:
     """``rusty node --sidechain-fault`` (devnet only): as a federation member, sign the first block
     with transactions of each sidechain under a forged trace (:func:`forge_header`) or, with
     ``fault = "credits"``, the first block crediting an input under a wrong credits root
-    (:func:`forge_credits`), once."""
+    (:func:`forge_credits`), with ``fault = "overdraw"`` the first block after genesis under the
+    outbox root of an outbox withdrawing more than the escrow (:func:`forge_overdraw`), once; with
+    ``fault = "equivocate"``, sign every header honestly but, once the first checkpoint after
+    genesis is accepted, a second header at its height too (:func:`forge_equivocation`)."""
     traces: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)
     """With ``faulty``: header hash -> the post-state roots of its transactions (applied blocks)."""
     fault: str = "trace"
-    """With ``faulty``: what the member forges, ``trace`` (:func:`forge_header`) or ``credits``
-    (:func:`forge_credits`)."""
+    """With ``faulty``: what the member forges, one of :data:`FAULTS`."""
+    fault_payout: bytes = b""
+    """With ``fault = "overdraw"``: the script the forged withdrawal pays (the member's wallet)."""
+    signed_forgeries: dict[bytes, Checkpoint] = field(default_factory=dict)
+    """With ``faulty``: forged header hash -> the checkpoint the members' shares recovered for it."""
     credited: dict[bytes, tuple[BlockCredit, ...]] = field(default_factory=dict)
     """With ``faulty``: header hash -> the inputs its block credited or refunded (applied blocks)."""
     forged: dict[bytes, FaultyCheckpoint] = field(default_factory=dict)
@@ -527,10 +573,12 @@ class SidechainService:
 
     def _misbehave(self, chain: LocalChain, height: int, header: SidechainHeader) -> SidechainHeader:
         """``--sidechain-fault``: the forged header in place of the first block with transactions
-        of the sidechain (``trace``: a wrong trace, :func:`forge_header`) or of the first block
-        crediting an input (``credits``: a wrong ``credits_root``, :func:`forge_credits`), once:
-        after its revert the member signs the honest header of that height."""
-        if not self.faulty:
+        of the sidechain (``trace``: a wrong trace, :func:`forge_header`), of the first block
+        crediting an input (``credits``: a wrong ``credits_root``, :func:`forge_credits`) or of the
+        first block after genesis (``overdraw``: an outbox above the escrow, :func:`forge_overdraw`),
+        once: after its revert the member signs the honest header of that height (``equivocate``
+        signs honestly here and the second header apart, :meth:`_equivocate`)."""
+        if not self.faulty or self.fault == "equivocate":
             return header
         sidechain_id = header.sidechain_id
         for forged in self.forged.values():
@@ -547,10 +595,73 @@ class SidechainService:
             forged = forge_credits(header, trace, credits)
         elif self.fault == "trace" and block.transactions and trace:
             forged = forge_header(header, trace)
+        elif self.fault == "overdraw":
+            outbox = chain.outboxes[height]
+            forged = forge_overdraw(header, trace, outbox, chain.record.escrow, self.fault_payout)
         else:
             return header
         self.forged[compute_header_hash(forged.header)] = forged
         return forged.header
+
+    def _equivocate(self, chain: LocalChain) -> list[SidechainOutput]:
+        """``--sidechain-fault=equivocate``: once the first checkpoint after genesis is accepted
+        with the header this member holds, sign a second header at its height
+        (:func:`forge_equivocation`) under the key that accepted it (SC-DSP-8), once per sidechain;
+        the members' shares recover its signature (:attr:`signed_forgeries`), which SC-CP-1 keeps
+        off the mainchain: the federation hands it out instead (RPC ``getsidechaininfo``)."""
+        sidechain_id = chain.record.spec.sidechain_id
+        if any(f.honest.sidechain_id == sidechain_id for f in self.forged.values()):
+            return []
+        checkpoints = chain.record.checkpoints
+        if len(checkpoints) < 2 or len(chain.states) < 2:
+            return []
+        accepted = checkpoints[1]
+        honest = chain.states[1].tip
+        if compute_header_hash(honest) != accepted.header_hash:
+            return []
+        state = self.chain_state()
+        key = federation_keys(state.quorums, accepted.posted_height, self.preset).get(
+            chain.record.spec.federation
+        )
+        federation = None if key is None else self.federation_of(chain.record.spec.federation, key)
+        if federation is None or federation.member_index is None or federation.secret_share is None:
+            return []
+        forged = forge_equivocation(honest, self.traces.get(accepted.header_hash, ()))
+        hash_ = compute_header_hash(forged.header)
+        self.forged[hash_] = forged
+        message = compute_checkpoint_message(forged.header)
+        session = start_signing(
+            federation.session_id, federation.result.public_key_shares, federation.result.threshold, message
+        )
+        signing = CheckpointSigning(sidechain_id, hash_, session)
+        self.signings[message + federation.session_id] = signing
+        share = make_signature_share(
+            federation.session_id,
+            message,
+            federation.secret_share,  # type: ignore[arg-type]
+        )
+        return self._add_share(signing, share)
+
+    def forgeries(self, sidechain_id: int) -> list[dict[str, object]]:
+        """With ``faulty``: what this member signed besides the honest headers of ``sidechain_id``,
+        as it hands it out (RPC ``getsidechaininfo``, ``forged``): each forged header's kind,
+        height and hash, its checkpoint once the members' shares recovered it (SC-HDR-4
+        encoding, hex) and, for ``overdraw``, the entries of the forged outbox (VM-5 encoding)."""
+        out: list[dict[str, object]] = []
+        for hash_, forged in self.forged.items():
+            if forged.honest.sidechain_id != sidechain_id:
+                continue
+            signed = self.signed_forgeries.get(hash_)
+            out.append(
+                {
+                    "kind": forged.kind,
+                    "height": forged.header.height,
+                    "header_hash": hash_.hex(),
+                    "checkpoint": None if signed is None else encode_checkpoint(signed).hex(),
+                    "outbox": [encode(OUTBOX_ENTRY_CODEC, entry).hex() for entry in forged.outbox],
+                }
+            )
+        return out
 
     def _standing(self, chain: LocalChain, forged: FaultyCheckpoint) -> bool:
         """Is ``forged`` still to be signed or accepted (not yet reverted by a lost game)?"""
@@ -617,6 +728,8 @@ class SidechainService:
                 header = forged.header
             if header is not None:
                 signing.checkpoint = Checkpoint(header, signature)
+                if forged is not None:
+                    self.signed_forgeries[signing.header_hash] = signing.checkpoint
                 out.extend(self._post(signing))
         return out
 
@@ -684,6 +797,8 @@ class SidechainService:
             for forged in list(self.forged.values()):
                 if forged.honest.sidechain_id == sidechain_id:
                     self._standing(chain, forged)  # notes an accepted forgery (before its revert)
+            if self.faulty and self.fault == "equivocate":
+                out.extend(self._equivocate(chain))
             with contextlib.suppress(SpecError):
                 self._reconcile(chain)
             held, self.held_blocks = self.held_blocks, []
@@ -933,6 +1048,7 @@ class SidechainService:
             "federation_member": None if federation is None else federation.member_index,
             "proposer": self.proposer(chain, tip.tip.height + 1),
             "proposer_round": self.proposer_round(chain, tip.tip.height + 1),
+            **({"forged": self.forgeries(sidechain_id)} if self.faulty else {}),
         }
 
 

@@ -24,7 +24,7 @@ from spec.masternode.registry import MasternodeStatus
 
 @pytest.mark.slow
 def test_a_watcher_node_proves_wrong_credits_and_the_checkpoint_is_reverted(tmp_path: Path) -> None:
-    result = asyncio.run(run_devnet(3, 10, tmp_path, show_progress=False, dispute_credits=True))
+    result = asyncio.run(run_devnet(3, 10, tmp_path, show_progress=False, proof="credits"))
     assert result.converged and result.upgraded, result
     trip = result.sidechain
     assert trip is not None
