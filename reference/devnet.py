@@ -832,19 +832,20 @@ async def proof_round_trip(
             what = f"a second header at h={forged['height']} ({forged['header_hash'][:16]}..)"
         else:
             await _rpc(datadirs[0], "submitsidechainoutbox", SIDECHAIN_ID, forged["height"], forged["outbox"])
-            what = f"the {len(forged['outbox'])} outbox entries of its header at h={forged['height']}"
+            count = len(forged["outbox"])
+            what = f"an outbox above the escrow under its header at h={forged['height']} ({count} entries)"
         milestones["evidence_handed"] = int((await _rpc(datadirs[0], "getstatus"))["height"])
         milestones["faulty_header"] = forged["header_hash"]
         _note(show_progress, f"the federation signed {what}; handed to node0's watcher")
 
     async def each() -> None:
-        await node0.poll()
         if "checkpoint_posted" not in milestones:
             posted = await checkpointed(1)
             if posted is not None:
                 milestones["checkpoint_posted"] = posted
                 which = "the honest header" if fault == "equivocate" else "a faulty header"
                 _note(show_progress, f"checkpoint h=1 ({which}) posted at mainchain {posted}")
+        await node0.poll()
         await hand_over()
 
     try:

@@ -228,14 +228,13 @@ class Node:
         last ran on are read again for checkpoints. ``faulty`` (``--sidechain-fault``, a
         devnet test hook, ``"trace"`` (``True``), ``"credits"``, ``"overdraw"`` or
         ``"equivocate"``, reference/sidechains.py ``FAULTS``): sign one forged checkpoint per
-        sidechain (a wrong trace, wrong credits, an outbox above the escrow paying this node's
-        wallet) and defend it, or sign a second header at an accepted height."""
+        sidechain (a wrong trace, wrong credits, an outbox above the escrow) and defend it, or
+        sign a second header at an accepted height."""
         fault = "trace" if faulty is True else faulty or None
         if fault is not None and fault not in FAULTS:
             raise ValueError(f"unknown sidechain fault {fault!r} (one of {', '.join(FAULTS)})")
         self.sidechains.faulty = fault is not None
         self.sidechains.fault = fault or "trace"
-        self.sidechains.fault_payout = self.wallet.script_pubkey
         watch = WatchService(
             self.preset,
             self.wallet.script_pubkey,

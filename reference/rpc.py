@@ -28,7 +28,9 @@ Methods (``params`` is a JSON array):
 | ``buytickets`` | ``count`` | txid of a purchase of ``count`` tickets voting with the wallet key |
 
 Sidechains (reference/sidechains.py, docs/node.md#sidechains): ``getwatcherinfo`` (the watcher of
-``--watch-sidechains``: counts and events), ``getsidechaininfo [id]``,
+``--watch-sidechains``: counts and events), ``submitsidechainheader hex`` and
+``submitsidechainoutbox id height [hex, ...]`` (hand the watcher a signed checkpoint or a height's
+outbox entries seen off the mainchain: the evidence of SC-DSP-8/9), ``getsidechaininfo [id]``,
 ``getsidechainbalance id [account]``, ``sidechaindeposit id amount [account]`` (SC-PEG-1; txid),
 ``sendsidechaintx id hex`` (into the sidechain pool, relayed), ``sidechaintransfer id account amount
 [fee]`` and ``sidechainwithdraw id amount [script] [fee]`` (signed by the wallet key's sidechain

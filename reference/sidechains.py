@@ -79,6 +79,7 @@ from spec.masternode.signing import (
 )
 from spec.p2p.messages import GetSidechainBlocks, SidechainBlockMessage, SidechainTxMessage
 from spec.presets import Preset
+from spec.script import p2pkh_script
 from spec.sidechain.chain import (
     BlockResult,
     MainchainInputs,
@@ -157,6 +158,10 @@ GENESIS_TIMESTAMP = 0
 
 OVERDRAW_SENDER = sha256(b"rusty-overdrawing-federation").digest()
 """``--sidechain-fault=overdraw``: the account the forged withdrawal names as its sender."""
+
+OVERDRAW_RECIPIENT = p2pkh_script(OVERDRAW_SENDER)
+"""``--sidechain-fault=overdraw``: the script the forged withdrawal pays (one for every member, so
+the members sign one forged header)."""
 
 FAULTS = ("trace", "credits", "equivocate", "overdraw")
 """The ``--sidechain-fault`` modes (a devnet test hook, see ``SidechainService.fault``)."""
@@ -346,8 +351,6 @@ class SidechainService:
     """With ``faulty``: header hash -> the post-state roots of its transactions (applied blocks)."""
     fault: str = "trace"
     """With ``faulty``: what the member forges, one of :data:`FAULTS`."""
-    fault_payout: bytes = b""
-    """With ``fault = "overdraw"``: the script the forged withdrawal pays (the member's wallet)."""
     signed_forgeries: dict[bytes, Checkpoint] = field(default_factory=dict)
     """With ``faulty``: forged header hash -> the checkpoint the members' shares recovered for it."""
     credited: dict[bytes, tuple[BlockCredit, ...]] = field(default_factory=dict)
@@ -597,7 +600,7 @@ class SidechainService:
             forged = forge_header(header, trace)
         elif self.fault == "overdraw":
             outbox = chain.outboxes[height]
-            forged = forge_overdraw(header, trace, outbox, chain.record.escrow, self.fault_payout)
+            forged = forge_overdraw(header, trace, outbox, chain.record.escrow, OVERDRAW_RECIPIENT)
         else:
             return header
         self.forged[compute_header_hash(forged.header)] = forged
