@@ -131,3 +131,19 @@ def test_the_rpcs_hand_the_watcher_a_second_header_and_an_outbox(tmp_path: Path)
         assert _posted(posts) == [fc.overdraw(chain)]
     finally:
         node.close()
+
+
+def test_the_proof_runs_are_separate_devnet_runs() -> None:
+    """``rusty devnet``: at most one of ``--dispute-credits``, ``--dispute-equivocation`` and
+    ``--dispute-overdraw`` (each ends with the federation slashed); a usage error before any node
+    starts. ``run_devnet`` refuses a proof run it does not know."""
+    from click.testing import CliRunner
+
+    from reference.cli import main
+    from reference.devnet import PROOF_FAULTS, DevnetError, run_devnet
+
+    result = CliRunner().invoke(main, ["devnet", "3", "--dispute-credits", "--dispute-overdraw"])
+    assert result.exit_code == 2 and "separate runs" in result.output
+    assert set(PROOF_FAULTS) == set(FAULTS) - {"trace"}
+    with pytest.raises(DevnetError, match="no proof run"):
+        asyncio.run(run_devnet(3, 10, Path("/nonexistent"), show_progress=False, proof="trace"))
