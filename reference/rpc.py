@@ -28,7 +28,9 @@ Methods (``params`` is a JSON array):
 | ``buytickets`` | ``count`` | txid of a purchase of ``count`` tickets voting with the wallet key |
 
 Sidechains (reference/sidechains.py, docs/node.md#sidechains): ``getwatcherinfo`` (the watcher of
-``--watch-sidechains``: counts and events), ``getsidechaininfo [id]``,
+``--watch-sidechains``: counts and events), ``submitsidechainheader hex`` (a signed checkpoint
+seen off the mainchain, for the watcher: equivocation evidence is kept and its kind-9 proof
+posted; ``{header_hash, sidechain_id, height, evidence, posted}``), ``getsidechaininfo [id]``,
 ``getsidechainbalance id [account]``, ``sidechaindeposit id amount [account]`` (SC-PEG-1; txid),
 ``sendsidechaintx id hex`` (into the sidechain pool, relayed), ``sidechaintransfer id account amount
 [fee]`` and ``sidechainwithdraw id amount [script] [fee]`` (signed by the wallet key's sidechain
@@ -132,6 +134,7 @@ from spec.ledger.state import encode_entry, encode_outpoint
 from spec.ledger.transaction import OutPoint, Transaction, decode_transaction, txid
 from spec.masternode.quorum import QuorumType
 from spec.presets import Preset
+from spec.sidechain.header import compute_header_hash, decode_checkpoint
 from spec.sidechain.items import (
     KIND_BOND_PAYOUT,
     KIND_DELIVERED_MESSAGE,
@@ -318,6 +321,7 @@ class RpcServer:
             "buytickets": self.buytickets,
             "getsidechaininfo": self.getsidechaininfo,
             "getwatcherinfo": self.getwatcherinfo,
+            "submitsidechainheader": self.submitsidechainheader,
             "getsidechainbalance": self.getsidechainbalance,
             "sidechaindeposit": self.sidechaindeposit,
             "sendsidechaintx": self.sendsidechaintx,
@@ -538,6 +542,35 @@ class RpcServer:
         if self.node.watch is None:
             raise RpcError(INVALID_PARAMS, "the node does not watch sidechains (--watch-sidechains)")
         return self.node.watch.info()
+
+    async def submitsidechainheader(self, params: list[Any]) -> Any:
+        """``[hex]``: a signed checkpoint (SC-HDR-3's ``Checkpoint``, canonical encoding) seen off
+        the mainchain, handed to the watcher (``WatchService.offer_checkpoint``). Equivocation
+        evidence against the accepted checkpoint at its height (the spec's SC-DSP-8 check accepts
+        it) is kept and its kind-9 proof posted and relayed at once (``evidence: true``, the
+        proof's txids in ``posted``; empty when a watcher run in progress posts it); a header
+        signed by the federation at a height not checkpointed yet is kept for later
+        (``evidence: false``). A decoding error, an unknown sidechain, the accepted header itself
+        or a header that proves nothing is ``-32000`` with the spec's code; nothing is kept."""
+        watch = self.node.watch
+        if watch is None:
+            raise RpcError(INVALID_PARAMS, "the node does not watch sidechains (--watch-sidechains)")
+        if len(params) != 1:
+            raise RpcError(INVALID_PARAMS, "one parameter: the signed checkpoint header, hex")
+        checkpoint = decode_checkpoint(_hex_param(params, 0, None, "the signed checkpoint header"))
+        evidence = watch.offer_checkpoint(checkpoint)
+        posted = await watch.on_tip() if evidence else []
+        for tx in posted:
+            if self.announce is not None:
+                await self.announce(tx)
+        header = checkpoint.header
+        return {
+            "header_hash": compute_header_hash(header).hex(),
+            "sidechain_id": header.sidechain_id,
+            "height": header.height,
+            "evidence": evidence,
+            "posted": [txid(tx, self.node.preset).hex() for tx in posted],
+        }
 
     def _account_param(self, params: list[Any], position: int) -> bytes:
         if len(params) > position and params[position] is not None:

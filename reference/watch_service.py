@@ -54,6 +54,7 @@ from reference.watcher import (
     SidechainDefender,
     SidechainWatcher,
     WatchedBlock,
+    check_offered_checkpoint,
     compute_held_nodes,
     compute_live,
 )
@@ -75,7 +76,14 @@ from spec.sidechain.games import (
     is_expired,
     on_chain_params,
 )
-from spec.sidechain.header import BlockCredit, SidechainHeader, compute_header_hash
+from spec.sidechain.header import (
+    BlockCredit,
+    Checkpoint,
+    Deposit,
+    InboundMessage,
+    SidechainHeader,
+    compute_header_hash,
+)
 from spec.sidechain.proofs import EquivocationProof, EscrowOverdrawProof, KeysAt
 from spec.sidechain.registry import SidechainsState
 from spec.sidechain.transactions import match_sidechain_message
@@ -151,6 +159,10 @@ class WatchService:
     _connected: list[tuple[Transaction, ...]] = field(default_factory=list)
     store: WatchStore | None = None
     _applied: list[Applied] = field(default_factory=list)
+    _inputs: list[tuple[int, tuple[Deposit | InboundMessage, ...]]] = field(default_factory=list)
+    """What the follower handed since the last decision: (mainchain height, its inputs)."""
+    _offered: list[Checkpoint] = field(default_factory=list)
+    """Signed checkpoints offered off the mainchain since the last decision (kept by it)."""
     _posted: dict[bytes, int] = field(default_factory=dict)
     _opening_posted: set[bytes] = field(default_factory=set)
     """Header hashes whose opening this node posted (stored, so a restart does not open it again)."""
@@ -218,6 +230,26 @@ class WatchService:
             Applied(watched, block.header, trace, parent.tip.state_root, parent.vm_kind, result.outbox)
         )
 
+    def on_inputs(self, height: int, items: Sequence[Deposit | InboundMessage]) -> None:
+        """The inputs a connected mainchain block at ``height`` hands the sidechains (the
+        follower's ``on_inputs``): a wrong-credits proof's evidence, given to the watcher where it
+        decides (``SidechainWatcher.observe_inputs``), stored with its memory."""
+        self._inputs.append((height, tuple(items)))
+
+    def offer_checkpoint(self, checkpoint: Checkpoint) -> bool:
+        """A signed checkpoint seen off the mainchain (RPC ``submitsidechainheader``, a
+        transaction the mempool refused): kept for the watcher if it is equivocation evidence now
+        (``True``: the next run posts the kind-9 proof) or may become so (``False``: signed under
+        the federation's key at a height not yet checkpointed); else the ``SpecError`` why not
+        (``check_offered_checkpoint``), nothing kept."""
+        state = self.chain_state()
+        keys_at = functools.partial(_keys_at, state.quorums, self.preset)
+        evidence = check_offered_checkpoint(
+            self.watcher, state.sidechains, checkpoint, state.height + 1, keys_at
+        )
+        self._offered.append(checkpoint)
+        return evidence
+
     def before_connect(self, block: Block, before: ChainState) -> None:
         """The state a mainchain block is connected on (``ChainStore.on_connect_parent``)."""
         del block
@@ -256,10 +288,13 @@ class WatchService:
         applied: Sequence[Applied],
         forged: Sequence[Forged],
         keys_at: KeysAt | None = None,
+        inputs: Sequence[tuple[int, Sequence[Deposit | InboundMessage]]] = (),
+        offered: Sequence[Checkpoint] = (),
     ) -> list[Outputs]:
         """What to post in the block at ``height`` on ``state``, after learning ``connected``
-        mainchain blocks' transactions and ``applied`` sidechain blocks (pure of the event loop);
-        then drop what no window and no game needs (``compute_live``)."""
+        mainchain blocks' transactions, ``applied`` sidechain blocks, the ``inputs`` connected
+        blocks handed the sidechains and the checkpoints ``offered`` off the mainchain (pure of
+        the event loop); then drop what no window and no game needs (``compute_live``)."""
         live = compute_live(state, height)
         for opened in state.games.values():  # opened on chain: never again (a lost save included)
             if opened.payout_script == self.payout_script:
@@ -277,8 +312,12 @@ class WatchService:
             by_root[(header.sidechain_id, header.tx_root)] = watched
             if trace:
                 self.defender.defend(header, trace, watched)
+        for at, items in inputs:
+            self.watcher.observe_inputs(at, items)
         for transactions in connected:
             self.watcher.on_block(transactions)
+        for checkpoint in offered:
+            self.watcher.observe_checkpoint(checkpoint)
         for lie in forged:
             key = (lie.header.sidechain_id, lie.header.tx_root)
             watched_block = by_root.get(key) or self.watcher.blocks.get(key)
@@ -333,11 +372,21 @@ class WatchService:
                 state = self.chain_state()
                 connected, self._connected = self._connected, []
                 applied, self._applied = self._applied, []
+                inputs, self._inputs = self._inputs, []
+                offered, self._offered = self._offered, []
                 forged = list(self.forged())
                 keys_at = functools.partial(_keys_at, state.quorums, self.preset)
                 try:
                     posts = await asyncio.to_thread(
-                        self.decide, state.sidechains, state.height + 1, connected, applied, forged, keys_at
+                        self.decide,
+                        state.sidechains,
+                        state.height + 1,
+                        connected,
+                        applied,
+                        forged,
+                        keys_at,
+                        inputs,
+                        offered,
                     )
                 except Exception:  # a bug must not stop the node's tip handling: logged, skipped
                     log.exception("the watcher failed on this tip")
