@@ -27,6 +27,13 @@ what they decide:
   :attr:`WatchService.events` (RPC ``getwatcherinfo``), log lines (logger ``rusty.watcher``) and the
   ``rusty_watcher_events`` counter (reference/metrics.py).
 
+* **evidence** the inputs each connected block hands the sidechains (the follower's
+  ``on_inputs``, :meth:`WatchService.on_inputs`) and the signed checkpoints offered off the
+  mainchain (:meth:`WatchService.offer_checkpoint`: RPC ``submitsidechainheader``, a checkpoint
+  transaction the mempool refuses; kept only if ``check_offered_checkpoint`` finds it evidence or
+  signed) are queued on the event loop like the blocks and handed to the watcher where it decides;
+  they, the outboxes of applied blocks and the rest are stored and pruned alike;
+
 * **memory** a block is held with only the nodes its steps read (``compute_held_nodes``); after
   each decision what no open window and no open game needs is dropped (``compute_live``:
   blocks from the oldest checkpoint still in its challenge window up, headers from its parent
@@ -544,6 +551,11 @@ class WatchService:
             "checkpoints_seen": len(self.watcher.headers),
             "challenged": sorted(hash_.hex() for hash_ in self.watcher.opened),
             "defended": len(self.defender.defended),
+            "evidence": {
+                "inputs": len(self.watcher.inputs),
+                "signed_headers": sum(len(seen) for seen in self.watcher.signed.values()),
+                "outboxes": sum(len(seen) for seen in self.watcher.outboxes.values()),
+            },
             "stored_rows": {} if self.store is None else self.store.count(),
             "store_problems": [] if self.store is None else list(self.store.problems),
             "counts": dict(sorted(self.counts.items())),

@@ -301,6 +301,9 @@ def test_submitsidechainheader_posts_an_equivocation_proof_that_is_mined(watchin
         chain.state, sb.block(fc.PROOF_AT, outputs), fc.PROOF_AT, sb.keys(), PRESET
     )
     assert len(get_sidechain(mined.state, CHAIN).checkpoints) == 1 and mined.penalties
+    info = _call(node, "getwatcherinfo", [])["result"]
+    assert info["evidence"] == {"inputs": 0, "signed_headers": 2, "outboxes": 0}
+    assert info["stored_rows"]["signed"] == 2 and info["counts"] == {"proof_posted": 1}
     again = _call(node, "submitsidechainheader", [encode_checkpoint(forged).hex()])["result"]
     assert again["evidence"] is True and again["posted"] == [] and len(wallet.posted) == 1  # once
 
@@ -369,5 +372,36 @@ def test_no_watcher_no_method(tmp_path: Path) -> None:
     try:
         error = _call(node, "submitsidechainheader", ["00"])["error"]
         assert error["code"] == INVALID_PARAMS and "--watch-sidechains" in error["message"]
+    finally:
+        node.close()
+
+
+def test_a_restarted_node_reads_the_rescanned_blocks_inputs_again(tmp_path: Path) -> None:
+    """``Node.start_watching``: the inputs the follower stored for the best chain's blocks in the
+    rescan range (``sc_inputs``, written when each was connected) are handed to the watcher again
+    (a kill between a block's connection and the watcher's save loses none); the follower's hook
+    then feeds the service, never the watcher directly."""
+    from spec.encoding import encode
+    from spec.sidechain.header import DEPOSIT_CODEC
+
+    import time
+
+    node = Node.init(tmp_path / "node", "devnet")
+    try:
+        node.mine_block(int(time.time()))
+        genesis = node.store.best_hash_at(0)
+        assert genesis is not None
+        deposit = Deposit(CHAIN, 0, 0, bytes(32), 1, bytes(32), 5)
+        node.store.db.execute(
+            "INSERT INTO sc_inputs (block_hash, height, kind, data) VALUES (?, 0, 0, ?)",
+            (genesis, encode(DEPOSIT_CODEC, deposit)),
+        )
+        node.store.db.execute(  # a block off the best chain at the same height: not read
+            "INSERT INTO sc_inputs (block_hash, height, kind, data) VALUES (?, 0, 0, ?)",
+            (bytes(32), encode(DEPOSIT_CODEC, replace(deposit, amount=6))),
+        )
+        watch = node.start_watching()
+        assert watch._inputs == [(0, (deposit,))]
+        assert node.sidechains.on_inputs == [watch.on_inputs]
     finally:
         node.close()
