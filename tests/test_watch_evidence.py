@@ -381,10 +381,10 @@ def test_a_restarted_node_reads_the_rescanned_blocks_inputs_again(tmp_path: Path
     rescan range (``sc_inputs``, written when each was connected) are handed to the watcher again
     (a kill between a block's connection and the watcher's save loses none); the follower's hook
     then feeds the service, never the watcher directly."""
+    import time
+
     from spec.encoding import encode
     from spec.sidechain.header import DEPOSIT_CODEC
-
-    import time
 
     node = Node.init(tmp_path / "node", "devnet")
     try:
