@@ -101,6 +101,10 @@ log = logging.getLogger("rusty.watcher")
 REPOST_AFTER_BLOCKS = 3
 """Mainchain blocks a posted dispute message waits to be mined before the node posts it again."""
 
+MAX_OFFERED_PER_HEIGHT = 2
+"""Signed headers offered off the mainchain the watcher keeps per sidechain height (SC-DSP-8 needs
+one besides the accepted one; of two distinct, one always differs from whichever is accepted)."""
+
 MAX_EVENTS = 1_000
 """Events kept for RPC (the oldest are dropped)."""
 
@@ -248,13 +252,27 @@ class WatchService:
         transaction the mempool refused): kept for the watcher if it is equivocation evidence now
         (``True``: the next run posts the kind-9 proof) or may become so (``False``: signed under
         the federation's key at a height not yet checkpointed); else the ``SpecError`` why not
-        (``check_offered_checkpoint``), nothing kept."""
+        (``check_offered_checkpoint``), nothing kept. At most :data:`MAX_OFFERED_PER_HEIGHT`
+        headers never carried on chain are kept per height (whichever header is accepted there,
+        one of two distinct ones differs from it), so a federation signing many cannot fill it."""
         state = self.chain_state()
         keys_at = functools.partial(_keys_at, state.quorums, self.preset)
         evidence = check_offered_checkpoint(
             self.watcher, state.sidechains, checkpoint, state.height + 1, keys_at
         )
-        self._offered.append(checkpoint)
+        header = checkpoint.header
+        held = {
+            hash_
+            for hash_ in self.watcher.signed.get((header.sidechain_id, header.height), {})
+            if hash_ not in self.watcher.posted_on_chain
+        }
+        held |= {
+            compute_header_hash(c.header)
+            for c in self._offered
+            if (c.header.sidechain_id, c.header.height) == (header.sidechain_id, header.height)
+        }
+        if compute_header_hash(header) not in held and len(held) < MAX_OFFERED_PER_HEIGHT:
+            self._offered.append(checkpoint)
         return evidence
 
     def before_connect(self, block: Block, before: ChainState) -> None:

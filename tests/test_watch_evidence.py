@@ -405,3 +405,18 @@ def test_a_restarted_node_reads_the_rescanned_blocks_inputs_again(tmp_path: Path
         assert node.sidechains.on_inputs == [watch.on_inputs]
     finally:
         node.close()
+
+
+def test_at_most_two_offered_headers_are_kept_per_height(watching_node: Any) -> None:
+    """Headers the federation signed at a height not yet checkpointed: each is kept until two are
+    held at that height (``MAX_OFFERED_PER_HEIGHT``); one offered again is not kept twice."""
+    node, chain, wallet = watching_node
+    assert node.watch is not None
+    header_2 = replace(chain.checkpoint_1.header, height=2)
+    offers = [
+        sb.sign(replace(header_2, state_root=bytes([tag]) * 32), fc.SPEC.federation) for tag in (1, 2, 3)
+    ]
+    for checkpoint in (offers[0], offers[0], *offers[1:]):
+        answer = _call(node, "submitsidechainheader", [encode_checkpoint(checkpoint).hex()])["result"]
+        assert answer["evidence"] is False and answer["posted"] == []
+    assert node.watch._offered == offers[:2] and wallet.posted == []
