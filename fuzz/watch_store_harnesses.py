@@ -19,10 +19,20 @@ import hashlib
 import sqlite3
 from collections.abc import Callable
 
-from reference.watch_store import KINDS, Memory, WatchStore, encode_block
+from reference.watch_store import KINDS, Memory, WatchStore, encode_block, encode_inputs
 from reference.watcher import SidechainDefender, SidechainWatcher, WatchedBlock
+from spec.encoding import encode
 from spec.merkle import merkle_root
 from spec.presets import DEVNET
+from spec.sidechain.header import (
+    Checkpoint,
+    Deposit,
+    InboundMessage,
+    SidechainHeader,
+    compute_header_hash,
+    encode_checkpoint,
+)
+from spec.vm.interface import OUTBOX_ENTRY_CODEC, OutboxEntry
 
 SOUND = WatchedBlock(3, 7, (b"\x01\x02",), (), {bytes(32): b"\x80"})
 SOUND_KEY = (3).to_bytes(8, "big") + merkle_root([b"\x01\x02"])
@@ -81,6 +91,28 @@ def _row(kind: str, key: bytes, payload: bytes) -> bytes:
     return bytes([KINDS.index(kind), len(key)]) + key + len(payload).to_bytes(2, "big") + payload
 
 
+def _evidence_seeds() -> dict[str, bytes]:
+    """Sound ``inputs``, ``signed`` and ``outbox`` rows, and a near miss of each (another
+    sidechain's input, a checkpoint or outbox that is not the one the key names)."""
+    pair = (3).to_bytes(8, "big") + (11).to_bytes(8, "big")
+    deposit = Deposit(3, 11, 0, bytes(32), 1, bytes(32), 5)
+    inbound = InboundMessage(3, 11, 1, 2, 4, 0, bytes(32), bytes(32), 7, b"hi")
+    header = SidechainHeader(3, 11, bytes(32), 9, bytes(32), 1, bytes(32), bytes(32), 0, bytes(32), bytes(32))
+    signed = b'{"checkpoint": "' + encode_checkpoint(Checkpoint(header, bytes(96))).hex().encode()
+    leaf = encode(OUTBOX_ENTRY_CODEC, OutboxEntry(0, 0, b"\x51", 5, b""))
+    entries = b'["' + leaf.hex().encode() + b'"]'
+    return {
+        "seed-inputs": _row("inputs", pair, encode_inputs((deposit, inbound))),
+        "seed-signed": _row("signed", pair + compute_header_hash(header), signed + b'", "on_chain": true}'),
+        "seed-outbox": _row("outbox", pair + merkle_root([leaf]), entries),
+        "seed-near-other-chain-input": _row(
+            "inputs", (4).to_bytes(8, "big") + pair[8:], encode_inputs((deposit,))
+        ),
+        "seed-near-signed-key": _row("signed", pair + bytes(32), signed + b'", "on_chain": false}'),
+        "seed-near-outbox-root": _row("outbox", pair + bytes(32), entries),
+    }
+
+
 def watch_store_seeds() -> dict[str, dict[str, bytes]]:
     """Seeds: one sound row of each kind, and near misses of each."""
     header = bytes.fromhex("03") + bytes(200)
@@ -107,5 +139,6 @@ def watch_store_seeds() -> dict[str, dict[str, bytes]]:
             "block", bytes(40), b'{"height": 1e400, "txs": [], "credits": [], "nodes": []}'
         ),
         "seed-near-deep": _row("challenged", bytes(32), b"[" * 5000),
+        **_evidence_seeds(),
     }
     return {"watch_store_load": seeds}

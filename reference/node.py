@@ -103,9 +103,15 @@ from spec.masternode.slashing import apply_block_evidence
 from spec.presets import Preset, get_preset
 from spec.script import Opcode, p2pkh_script, p2pkh_script_sig, script_hash
 from spec.sidechain.checkpoint import federation_keys
+from spec.sidechain.header import Checkpoint
 from spec.sidechain.registry import SidechainSpec, SidechainsState
 from spec.sidechain.state import apply_sidechain_transaction
-from spec.sidechain.transactions import DepositMessage, SidechainMessage, sidechain_message_script
+from spec.sidechain.transactions import (
+    DepositMessage,
+    SidechainMessage,
+    match_sidechain_message,
+    sidechain_message_script,
+)
 
 NULL_DATA = bytes([Opcode.OP_RETURN])
 """The first byte of every null-data output, the only outputs that carry masternode messages (MN-0)."""
@@ -247,11 +253,13 @@ class Node:
         tip = self.store.state.height
         for height in range(watch.rescan_from(tip), tip + 1):  # what it may have missed while down
             hash_ = self.store.best_hash_at(height)
+            if hash_ is not None:  # the inputs as the follower stored them when it connected it
+                watch.on_inputs(height, self.sidechains.connected_inputs(hash_))
             block = None if hash_ is None else self.store.block(hash_)
             if block is not None:  # a pruned body has no checkpoint left to challenge
                 watch.rescan(block.transactions)
         self.sidechains.on_applied.append(watch.on_applied)
-        self.sidechains.on_inputs.append(watch.watcher.observe_inputs)
+        self.sidechains.on_inputs.append(watch.on_inputs)
         self.store.on_connect_parent.append(watch.before_connect)
         self.store.on_connect.append(watch.on_connect)
         self.watch = watch
@@ -724,16 +732,32 @@ class Node:
         """
         state = self.store.state
         context = LedgerContext(state.height + 1, median_time_past(state.timestamps, self.preset))
-        released = (
-            self._sidechain_step(state.sidechains, tx, state.height + 1)[1]
-            if _has_null_data_output(tx)
-            else 0
-        )
+        released = 0
+        if _has_null_data_output(tx):
+            try:
+                released = self._sidechain_step(state.sidechains, tx, state.height + 1)[1]
+            except SpecError:
+                self._offer_checkpoints(tx)  # a second header at a checkpointed height: evidence
+                raise
         admit(self.mempool(), tx, state.utxos, context, self.preset, released)
         self.store.db.execute(
             "INSERT INTO pending (position, data) VALUES (?, ?)",
             (position, encode_transaction(tx, self.preset)),
         )
+
+    def _offer_checkpoints(self, tx: Transaction) -> None:
+        """Hand the checkpoints of a transaction the mempool refuses to the watcher (SC-DSP-8: one
+        for a height already checkpointed may be the federation's second header there); each is
+        kept only if ``WatchService.offer_checkpoint`` finds it evidence or signed."""
+        if self.watch is None:
+            return
+        for output in tx.outputs:
+            try:
+                message = match_sidechain_message(output.script_pubkey, self.preset)
+                if isinstance(message, Checkpoint):
+                    self.watch.offer_checkpoint(message)
+            except SpecError:
+                continue
 
     def next_timestamp(self, now: int) -> int:
         """The clock time, raised if needed to one second above the median time past (HDR-3)."""

@@ -28,9 +28,11 @@ Methods (``params`` is a JSON array):
 | ``buytickets`` | ``count`` | txid of a purchase of ``count`` tickets voting with the wallet key |
 
 Sidechains (reference/sidechains.py, docs/node.md#sidechains): ``getwatcherinfo`` (the watcher of
-``--watch-sidechains``: counts and events), ``submitsidechainheader hex`` and
-``submitsidechainoutbox id height [hex, ...]`` (hand the watcher a signed checkpoint or a height's
-outbox entries seen off the mainchain: the evidence of SC-DSP-8/9), ``getsidechaininfo [id]``,
+``--watch-sidechains``: counts and events), ``submitsidechainheader hex`` (a signed checkpoint
+seen off the mainchain, for the watcher: equivocation evidence is kept and its kind-9 proof
+posted; ``{header_hash, sidechain_id, height, evidence, posted}``), ``submitsidechainoutbox id
+height [hex, ...]`` (a height's outbox entries seen off the mainchain: the evidence of SC-DSP-9),
+``getsidechaininfo [id]``,
 ``getsidechainbalance id [account]``, ``sidechaindeposit id amount [account]`` (SC-PEG-1; txid),
 ``sendsidechaintx id hex`` (into the sidechain pool, relayed), ``sidechaintransfer id account amount
 [fee]`` and ``sidechainwithdraw id amount [script] [fee]`` (signed by the wallet key's sidechain
@@ -110,7 +112,6 @@ from reference.sidechain_vms import (
     wallet_address,
 )
 from reference.sidechains import SidechainRejected, account_of, balance_of, ferris_wallet_transaction
-from reference.watcher import SidechainWatcher
 from spec.chain.block import encode_block
 from spec.chain.commitment import (
     DEPLOYMENTS_KEY,
@@ -547,23 +548,33 @@ class RpcServer:
             raise RpcError(INVALID_PARAMS, "the node does not watch sidechains (--watch-sidechains)")
         return self.node.watch.info()
 
-    def _watcher(self) -> SidechainWatcher:
-        if self.node.watch is None or not self.node.watch.challenge:
+    async def submitsidechainheader(self, params: list[Any]) -> Any:
+        """``[hex]``: a signed checkpoint (SC-HDR-3's ``Checkpoint``, canonical encoding) seen off
+        the mainchain, handed to the watcher (``WatchService.offer_checkpoint``). Equivocation
+        evidence against the accepted checkpoint at its height (the spec's SC-DSP-8 check accepts
+        it) is kept and its kind-9 proof posted and relayed at once (``evidence: true``, the
+        proof's txids in ``posted``; empty when a watcher run in progress posts it); a header
+        signed by the federation at a height not checkpointed yet is kept for later
+        (``evidence: false``). A decoding error, an unknown sidechain, the accepted header itself
+        or a header that proves nothing is ``-32000`` with the spec's code; nothing is kept."""
+        watch = self.node.watch
+        if watch is None:
             raise RpcError(INVALID_PARAMS, "the node does not watch sidechains (--watch-sidechains)")
-        return self.node.watch.watcher
-
-    async def submitsidechainheader(self, params: list[Any]) -> dict[str, Any]:
-        """Hand the watcher a signed checkpoint seen off the mainchain (``[hex]``: its SC-HDR-4
-        encoding): a second header the federation signed at an accepted height is posted as an
-        equivocation proof (kind 9) on the next tip if SC-DSP-8 accepts it there."""
-        watcher = self._watcher()
-        checkpoint = decode_checkpoint(_hex_param(params, 0, None, "checkpoint"))  # DECODE_* -> REJECTED
-        watcher.observe_checkpoint(checkpoint)
+        if len(params) != 1:
+            raise RpcError(INVALID_PARAMS, "one parameter: the signed checkpoint header, hex")
+        checkpoint = decode_checkpoint(_hex_param(params, 0, None, "the signed checkpoint header"))
+        evidence = watch.offer_checkpoint(checkpoint)
+        posted = await watch.on_tip() if evidence else []
+        for tx in posted:
+            if self.announce is not None:
+                await self.announce(tx)
         header = checkpoint.header
         return {
+            "header_hash": compute_header_hash(header).hex(),
             "sidechain_id": header.sidechain_id,
             "height": header.height,
-            "header_hash": compute_header_hash(header).hex(),
+            "evidence": evidence,
+            "posted": [txid(tx, self.node.preset).hex() for tx in posted],
         }
 
     async def submitsidechainoutbox(self, params: list[Any]) -> dict[str, Any]:
@@ -571,15 +582,25 @@ class RpcServer:
         (``[sidechain_id, height, [hex, ...]]``: each entry's VM-5 encoding, in outbox order): a
         checkpoint at that height whose ``outbox_root`` they fold to and that withdraws above the
         escrow is posted as an overdraw proof (kind 10) on the next tip if SC-DSP-9 accepts it."""
-        watcher = self._watcher()
+        watch = self.node.watch
+        if watch is None or not watch.challenge:
+            raise RpcError(INVALID_PARAMS, "the node does not watch sidechains (--watch-sidechains)")
         sidechain_id, height = _int_param(params, 0), _int_param(params, 1)
         listed = params[2] if len(params) > 2 else None
         if not isinstance(listed, list) or not listed:
             raise RpcError(INVALID_PARAMS, "parameter 2 must be a non-empty array of hex entries")
         raw = [_hex_param(listed, index, None, "entry") for index in range(len(listed))]
         entries = [decode(OUTBOX_ENTRY_CODEC, data) for data in raw]  # DECODE_* -> REJECTED
-        watcher.observe_outbox(sidechain_id, height, entries)
-        return {"outbox_root": compute_outbox_root(entries).hex(), "entries": len(entries)}
+        watch.offer_outbox(sidechain_id, height, entries)
+        posted = await watch.on_tip()
+        for tx in posted:
+            if self.announce is not None:
+                await self.announce(tx)
+        return {
+            "outbox_root": compute_outbox_root(entries).hex(),
+            "entries": len(entries),
+            "posted": [txid(tx, self.node.preset).hex() for tx in posted],
+        }
 
     def _account_param(self, params: list[Any], position: int) -> bytes:
         if len(params) > position and params[position] is not None:

@@ -37,7 +37,7 @@ in every node's block transition.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -640,7 +640,7 @@ class EthApi:
     def eth_get_logs(self, params: list[Any]) -> list[dict[str, Any]]:
         """The logs of blocks ``fromBlock..toBlock`` (default: the tip; at most
         :data:`MAX_LOG_BLOCKS` blocks) or of ``blockHash``, from ``address`` (one or a list) and
-        matching ``topics`` (per position: ``null`` any, a topic, or a list of alternatives)."""
+        matching ``topics`` (:func:`is_topic_match`)."""
         query = get_param(params, 0)
         if not isinstance(query, dict):
             raise EthRpcError(INVALID_PARAMS, "parameter 0 must be a filter object")
@@ -663,10 +663,7 @@ class EthApi:
             for log in self._logs(height, self._outcomes(height)):
                 if addresses is not None and log["address"] not in addresses:
                     continue
-                if all(
-                    alternatives is None or (i < len(log["topics"]) and log["topics"][i] in alternatives)
-                    for i, alternatives in enumerate(topics)
-                ):
+                if is_topic_match(topics, log["topics"]):
                     found.append(log)
         return found
 
@@ -701,6 +698,20 @@ def _address_filter(value: Any) -> set[str] | None:
     return {data_hex(parse_data(v, "address", 20)) for v in values}
 
 
+def is_topic_match(topics: Sequence[set[str] | None], logged: Sequence[str]) -> bool:
+    """Ethereum's topic filter (``eth_getLogs``, as go-ethereum's ``filterLogs``): the filter is
+    positional and matches a prefix of the log's topics, so a log with fewer topics than the
+    filter has positions never matches; per position ``None`` (``null`` or ``[]``) matches any
+    topic, a set any topic in it (OR), and every position must match (AND)."""
+    if len(topics) > len(logged):
+        return False
+    prefix = logged[: len(topics)]
+    return all(
+        alternatives is None or topic in alternatives
+        for alternatives, topic in zip(topics, prefix, strict=True)
+    )
+
+
 def _topic_filter(value: Any) -> list[set[str] | None]:
     if value is None:
         return []
@@ -712,7 +723,8 @@ def _topic_filter(value: Any) -> list[set[str] | None]:
             positions.append(None)
             continue
         items = item if isinstance(item, list) else [item]
-        positions.append({data_hex(parse_data(t, "topic", 32)) for t in items})
+        alternatives = {data_hex(parse_data(t, "topic", 32)) for t in items}
+        positions.append(alternatives or None)  # an empty list matches any topic (a wildcard)
     return positions
 
 

@@ -381,6 +381,19 @@ class SidechainService:
         for hook in self.on_inputs:
             hook(block.header.height, (*outputs.deposits, *outputs.inbound))
 
+    def connected_inputs(self, block_hash: bytes) -> tuple[Deposit | InboundMessage, ...]:
+        """The inputs the mainchain block ``block_hash`` handed the sidechains, as :meth:`on_connect`
+        stored them (what its ``on_inputs`` hooks were given; a watcher's restart reads them again)."""
+        rows = self.db.execute(
+            "SELECT kind, data FROM sc_inputs WHERE block_hash = ? ORDER BY rowid", (block_hash,)
+        )
+        return tuple(
+            decode(DEPOSIT_CODEC, bytes(data))
+            if int(kind) == 0
+            else decode(INBOUND_MESSAGE_CODEC, bytes(data))
+            for kind, data in rows
+        )
+
     def mainchain_inputs(self, sidechain_id: int) -> MainchainInputs:
         """SCB-2: the deposits and inbound messages of the best chain's blocks for ``sidechain_id``
         and its voided slots (SC-HDR-6: the messages refunded to their source, left out)."""

@@ -27,6 +27,13 @@ what they decide:
   :attr:`WatchService.events` (RPC ``getwatcherinfo``), log lines (logger ``rusty.watcher``) and the
   ``rusty_watcher_events`` counter (reference/metrics.py).
 
+* **evidence** the inputs each connected block hands the sidechains (the follower's
+  ``on_inputs``, :meth:`WatchService.on_inputs`) and the signed checkpoints offered off the
+  mainchain (:meth:`WatchService.offer_checkpoint`: RPC ``submitsidechainheader``, a checkpoint
+  transaction the mempool refuses; kept only if ``check_offered_checkpoint`` finds it evidence or
+  signed) are queued on the event loop like the blocks and handed to the watcher where it decides;
+  they, the outboxes of applied blocks and the rest are stored and pruned alike;
+
 * **memory** a block is held with only the nodes its steps read (``compute_held_nodes``); after
   each decision what no open window and no open game needs is dropped (``compute_live``:
   blocks from the oldest checkpoint still in its challenge window up, headers from its parent
@@ -54,6 +61,7 @@ from reference.watcher import (
     SidechainDefender,
     SidechainWatcher,
     WatchedBlock,
+    check_offered_checkpoint,
     compute_held_nodes,
     compute_live,
 )
@@ -75,7 +83,14 @@ from spec.sidechain.games import (
     is_expired,
     on_chain_params,
 )
-from spec.sidechain.header import BlockCredit, SidechainHeader, compute_header_hash
+from spec.sidechain.header import (
+    BlockCredit,
+    Checkpoint,
+    Deposit,
+    InboundMessage,
+    SidechainHeader,
+    compute_header_hash,
+)
 from spec.sidechain.proofs import EquivocationProof, EscrowOverdrawProof, KeysAt
 from spec.sidechain.registry import SidechainsState
 from spec.sidechain.transactions import match_sidechain_message
@@ -85,6 +100,10 @@ log = logging.getLogger("rusty.watcher")
 
 REPOST_AFTER_BLOCKS = 3
 """Mainchain blocks a posted dispute message waits to be mined before the node posts it again."""
+
+MAX_OFFERED_PER_HEIGHT = 2
+"""Signed headers offered off the mainchain the watcher keeps per sidechain height (SC-DSP-8 needs
+one besides the accepted one; of two distinct, one always differs from whichever is accepted)."""
 
 MAX_EVENTS = 1_000
 """Events kept for RPC (the oldest are dropped)."""
@@ -151,6 +170,12 @@ class WatchService:
     _connected: list[tuple[Transaction, ...]] = field(default_factory=list)
     store: WatchStore | None = None
     _applied: list[Applied] = field(default_factory=list)
+    _inputs: list[tuple[int, tuple[Deposit | InboundMessage, ...]]] = field(default_factory=list)
+    """What the follower handed since the last decision: (mainchain height, its inputs)."""
+    _offered: list[Checkpoint] = field(default_factory=list)
+    """Signed checkpoints offered off the mainchain since the last decision (kept by it)."""
+    _offered_outboxes: list[tuple[int, int, tuple[OutboxEntry, ...]]] = field(default_factory=list)
+    """Outbox entries offered off the mainchain since the last decision: (sidechain, height, entries)."""
     _posted: dict[bytes, int] = field(default_factory=dict)
     _opening_posted: set[bytes] = field(default_factory=set)
     """Header hashes whose opening this node posted (stored, so a restart does not open it again)."""
@@ -218,6 +243,47 @@ class WatchService:
             Applied(watched, block.header, trace, parent.tip.state_root, parent.vm_kind, result.outbox)
         )
 
+    def on_inputs(self, height: int, items: Sequence[Deposit | InboundMessage]) -> None:
+        """The inputs a connected mainchain block at ``height`` hands the sidechains (the
+        follower's ``on_inputs``): a wrong-credits proof's evidence, given to the watcher where it
+        decides (``SidechainWatcher.observe_inputs``), stored with its memory."""
+        self._inputs.append((height, tuple(items)))
+
+    def offer_checkpoint(self, checkpoint: Checkpoint) -> bool:
+        """A signed checkpoint seen off the mainchain (RPC ``submitsidechainheader``, a
+        transaction the mempool refused): kept for the watcher if it is equivocation evidence now
+        (``True``: the next run posts the kind-9 proof) or may become so (``False``: signed under
+        the federation's key at a height not yet checkpointed); else the ``SpecError`` why not
+        (``check_offered_checkpoint``), nothing kept. At most :data:`MAX_OFFERED_PER_HEIGHT`
+        headers never carried on chain are kept per height (whichever header is accepted there,
+        one of two distinct ones differs from it), so a federation signing many cannot fill it."""
+        state = self.chain_state()
+        keys_at = functools.partial(_keys_at, state.quorums, self.preset)
+        evidence = check_offered_checkpoint(
+            self.watcher, state.sidechains, checkpoint, state.height + 1, keys_at
+        )
+        header = checkpoint.header
+        held = {
+            hash_
+            for hash_ in self.watcher.signed.get((header.sidechain_id, header.height), {})
+            if hash_ not in self.watcher.posted_on_chain
+        }
+        held |= {
+            compute_header_hash(c.header)
+            for c in self._offered
+            if (c.header.sidechain_id, c.header.height) == (header.sidechain_id, header.height)
+        }
+        if compute_header_hash(header) not in held and len(held) < MAX_OFFERED_PER_HEIGHT:
+            self._offered.append(checkpoint)
+        return evidence
+
+    def offer_outbox(self, sidechain_id: int, height: int, entries: Sequence[OutboxEntry]) -> None:
+        """Outbox entries a sidechain block at ``height`` was said to have, seen off the mainchain
+        (RPC ``submitsidechainoutbox``): handed to the watcher where it decides
+        (``SidechainWatcher.observe_outbox``), so an overdraw proof (kind 10) can be posted if
+        SC-DSP-9 accepts it; queued like the offered checkpoints (the decision runs in a thread)."""
+        self._offered_outboxes.append((sidechain_id, height, tuple(entries)))
+
     def before_connect(self, block: Block, before: ChainState) -> None:
         """The state a mainchain block is connected on (``ChainStore.on_connect_parent``)."""
         del block
@@ -256,10 +322,14 @@ class WatchService:
         applied: Sequence[Applied],
         forged: Sequence[Forged],
         keys_at: KeysAt | None = None,
+        inputs: Sequence[tuple[int, Sequence[Deposit | InboundMessage]]] = (),
+        offered: Sequence[Checkpoint] = (),
+        outboxes: Sequence[tuple[int, int, Sequence[OutboxEntry]]] = (),
     ) -> list[Outputs]:
         """What to post in the block at ``height`` on ``state``, after learning ``connected``
-        mainchain blocks' transactions and ``applied`` sidechain blocks (pure of the event loop);
-        then drop what no window and no game needs (``compute_live``)."""
+        mainchain blocks' transactions, ``applied`` sidechain blocks, the ``inputs`` connected
+        blocks handed the sidechains and the checkpoints ``offered`` off the mainchain (pure of
+        the event loop); then drop what no window and no game needs (``compute_live``)."""
         live = compute_live(state, height)
         for opened in state.games.values():  # opened on chain: never again (a lost save included)
             if opened.payout_script == self.payout_script:
@@ -277,8 +347,14 @@ class WatchService:
             by_root[(header.sidechain_id, header.tx_root)] = watched
             if trace:
                 self.defender.defend(header, trace, watched)
+        for at, items in inputs:
+            self.watcher.observe_inputs(at, items)
         for transactions in connected:
             self.watcher.on_block(transactions)
+        for checkpoint in offered:
+            self.watcher.observe_checkpoint(checkpoint)
+        for sidechain_id, at, entries in outboxes:
+            self.watcher.observe_outbox(sidechain_id, at, entries)
         for lie in forged:
             key = (lie.header.sidechain_id, lie.header.tx_root)
             watched_block = by_root.get(key) or self.watcher.blocks.get(key)
@@ -333,11 +409,23 @@ class WatchService:
                 state = self.chain_state()
                 connected, self._connected = self._connected, []
                 applied, self._applied = self._applied, []
+                inputs, self._inputs = self._inputs, []
+                offered, self._offered = self._offered, []
+                outboxes, self._offered_outboxes = self._offered_outboxes, []
                 forged = list(self.forged())
                 keys_at = functools.partial(_keys_at, state.quorums, self.preset)
                 try:
                     posts = await asyncio.to_thread(
-                        self.decide, state.sidechains, state.height + 1, connected, applied, forged, keys_at
+                        self.decide,
+                        state.sidechains,
+                        state.height + 1,
+                        connected,
+                        applied,
+                        forged,
+                        keys_at,
+                        inputs,
+                        offered,
+                        outboxes,
                     )
                 except Exception:  # a bug must not stop the node's tip handling: logged, skipped
                     log.exception("the watcher failed on this tip")
@@ -495,6 +583,11 @@ class WatchService:
             "checkpoints_seen": len(self.watcher.headers),
             "challenged": sorted(hash_.hex() for hash_ in self.watcher.opened),
             "defended": len(self.defender.defended),
+            "evidence": {
+                "inputs": len(self.watcher.inputs),
+                "signed_headers": sum(len(seen) for seen in self.watcher.signed.values()),
+                "outboxes": sum(len(seen) for seen in self.watcher.outboxes.values()),
+            },
             "stored_rows": {} if self.store is None else self.store.count(),
             "store_problems": [] if self.store is None else list(self.store.problems),
             "counts": dict(sorted(self.counts.items())),

@@ -16,9 +16,26 @@ kind           key                              data
 ``challenged`` header hash                      JSON: the honest trace the opening committed, and
                                                 whether the opening was posted
 ``defended``   header hash                      JSON: the trace the header committed, its block's key
+``inputs``     sidechain id + mainchain height  JSON: the deposits and inbound messages that block
+                                                handed the sidechain (``[0, deposit]``,
+                                                ``[1, message]``, canonical encodings): a
+                                                wrong-credits proof's inputs (SC-DSP-21, kind 8)
+``signed``     sidechain id + height + header   JSON: a signed checkpoint seen at that height (its
+               hash (8 + 8 + 32)                canonical encoding) and whether a connected block
+                                                carried it: an equivocation proof's two headers
+                                                (SC-DSP-8, kind 9)
+``outbox``     sidechain id + height + outbox   JSON: the outbox entries of the sidechain block at
+               root (8 + 8 + 32)                that height: an overdraw proof's entry and Merkle
+                                                path (SC-DSP-9, kind 10)
 ``posted``     the message's script             the tip height it was last posted at
 ``meta``       ``scanned``                      the mainchain height the watcher last ran on
 =============  ===============================  ==================================================
+
+The evidence rows (``inputs``, ``signed``, ``outbox``) are stored rather than re-derived at
+start: a cursor range's inputs can lie further back than the rescan reads (and in pruned bodies),
+a second signed header arrives off the mainchain (RPC ``submitsidechainheader``, a refused
+transaction) and is nowhere else, and the follower does not re-apply the blocks behind an outbox.
+They are pruned with the rest (``compute_live``).
 
 **Atomic.** :meth:`WatchStore.save` writes what changed since the last save (and deletes what was
 pruned) in one ``BEGIN IMMEDIATE`` transaction; the service saves after every decision, before it
@@ -43,13 +60,23 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from reference.watcher import SidechainDefender, SidechainWatcher, WatchedBlock
+from spec.encoding import decode, encode
 from spec.merkle import merkle_root
 from spec.sidechain.header import (
+    DEPOSIT_CODEC,
+    INBOUND_MESSAGE_CODEC,
     BlockCredit,
+    Checkpoint,
+    Deposit,
+    InboundMessage,
     SidechainHeader,
+    compute_header_hash,
+    decode_checkpoint,
     decode_sidechain_header,
+    encode_checkpoint,
     encode_sidechain_header,
 )
+from spec.vm.interface import OUTBOX_ENTRY_CODEC, OutboxEntry
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS watch_items (
@@ -61,7 +88,7 @@ CREATE TABLE IF NOT EXISTS watch_corrupt (
 );
 """
 
-KINDS = ("block", "header", "challenged", "defended", "posted", "meta")
+KINDS = ("block", "header", "challenged", "defended", "inputs", "signed", "outbox", "posted", "meta")
 
 Key = tuple[str, bytes]
 
@@ -123,6 +150,67 @@ def decode_block(key: bytes, data: bytes) -> WatchedBlock:
         credits,
         nodes,
     )
+
+
+def _pair_key(first: int, second: int) -> bytes:
+    return first.to_bytes(8, "big") + second.to_bytes(8, "big")
+
+
+def _split_key(key: bytes, length: int) -> tuple[int, int, bytes]:
+    """(sidechain id, height, rest) of a key of 8 + 8 + ``length`` bytes."""
+    if len(key) != 16 + length:
+        raise WatchStoreCorrupt(f"a key of 8 + 8 + {length} bytes expected")
+    return int.from_bytes(key[:8], "big"), int.from_bytes(key[8:16], "big"), key[16:]
+
+
+def encode_inputs(items: Iterable[Deposit | InboundMessage]) -> bytes:
+    return json.dumps(
+        [
+            [0, encode(DEPOSIT_CODEC, item).hex()]
+            if isinstance(item, Deposit)
+            else [1, encode(INBOUND_MESSAGE_CODEC, item).hex()]
+            for item in items
+        ]
+    ).encode()
+
+
+def decode_inputs(key: bytes, data: bytes) -> tuple[int, int, tuple[Deposit | InboundMessage, ...]]:
+    """(sidechain id, mainchain height, inputs) of an ``inputs`` row (each input of that sidechain)."""
+    sidechain_id, height, _ = _split_key(key, 0)
+    items: list[Deposit | InboundMessage] = []
+    for kind, raw in json.loads(data):
+        item: Deposit | InboundMessage
+        if kind == 0:
+            item = decode(DEPOSIT_CODEC, bytes.fromhex(raw))
+        elif kind == 1:
+            item = decode(INBOUND_MESSAGE_CODEC, bytes.fromhex(raw))
+        else:
+            raise WatchStoreCorrupt(f"unknown input kind {kind!r}")
+        if item.sidechain_id != sidechain_id:
+            raise WatchStoreCorrupt("an input of another sidechain")
+        items.append(item)
+    return sidechain_id, height, tuple(items)
+
+
+def decode_signed(key: bytes, data: bytes) -> tuple[Checkpoint, bool]:
+    """The checkpoint of a ``signed`` row (the one its key names) and whether it was on chain."""
+    sidechain_id, height, hash_ = _split_key(key, 32)
+    item = json.loads(data)
+    checkpoint = decode_checkpoint(bytes.fromhex(item["checkpoint"]))
+    header = checkpoint.header
+    if (header.sidechain_id, header.height, compute_header_hash(header)) != (sidechain_id, height, hash_):
+        raise WatchStoreCorrupt("the checkpoint is not the one its key names")
+    return checkpoint, item["on_chain"] is True
+
+
+def decode_outbox(key: bytes, data: bytes) -> tuple[int, int, bytes, tuple[OutboxEntry, ...]]:
+    """(sidechain id, height, root, entries) of an ``outbox`` row (the entries fold to the root)."""
+    sidechain_id, height, root = _split_key(key, 32)
+    leaves = [bytes.fromhex(raw) for raw in json.loads(data)]
+    entries = tuple(decode(OUTBOX_ENTRY_CODEC, leaf) for leaf in leaves)
+    if not leaves or merkle_root(leaves) != root:
+        raise WatchStoreCorrupt("the outbox entries are not the ones its key names")
+    return sidechain_id, height, root, entries
 
 
 @dataclass
@@ -224,6 +312,21 @@ class WatchStore:
                 raise WatchStoreCorrupt("the defended header's block is not stored")
             defender.defended[key] = (trace, found)
             return (trace, found)
+        if kind == "inputs":
+            sidechain_id, height, items = decode_inputs(key, data)
+            watcher.inputs[(sidechain_id, height)] = items
+            return items
+        if kind == "signed":
+            checkpoint, on_chain = decode_signed(key, data)
+            header = checkpoint.header
+            watcher.signed.setdefault((header.sidechain_id, header.height), {})[key[16:]] = checkpoint
+            if on_chain:
+                watcher.posted_on_chain.add(key[16:])
+            return (checkpoint, on_chain)
+        if kind == "outbox":
+            sidechain_id, height, root, entries = decode_outbox(key, data)
+            watcher.outboxes.setdefault((sidechain_id, height), {})[root] = entries
+            return entries
         if kind == "posted":
             memory.posted[key] = int(data)
             return memory.posted[key]
@@ -252,6 +355,15 @@ class WatchStore:
             yield ("challenged", hash_), (trace, hash_ in memory.opening_posted)
         for hash_, defended in memory.defender.defended.items():
             yield ("defended", hash_), defended  # the held tuple itself: unchanged is not rewritten
+        for (sidechain_id, height), items in watcher.inputs.items():
+            yield ("inputs", _pair_key(sidechain_id, height)), items
+        for (sidechain_id, height), by_hash in watcher.signed.items():
+            for hash_, checkpoint in by_hash.items():
+                on_chain = hash_ in watcher.posted_on_chain
+                yield ("signed", _pair_key(sidechain_id, height) + hash_), (checkpoint, on_chain)
+        for (sidechain_id, height), by_root in watcher.outboxes.items():
+            for root, entries in by_root.items():
+                yield ("outbox", _pair_key(sidechain_id, height) + root), entries
         for script, height in memory.posted.items():
             yield ("posted", script), height
         if memory.scanned is not None:
@@ -272,6 +384,16 @@ class WatchStore:
             trace, block = cast(tuple[tuple[bytes, ...], WatchedBlock], value)
             key = _block_key(block.sidechain_id, merkle_root(list(block.txs)))
             return json.dumps({"block": key.hex(), "trace": _hexes(trace)}).encode()
+        if kind == "inputs":
+            return encode_inputs(cast(tuple[Deposit | InboundMessage, ...], value))
+        if kind == "signed":
+            checkpoint, on_chain = cast(tuple[Checkpoint, bool], value)
+            return json.dumps(
+                {"checkpoint": encode_checkpoint(checkpoint).hex(), "on_chain": on_chain}
+            ).encode()
+        if kind == "outbox":
+            entries = cast(tuple[OutboxEntry, ...], value)
+            return json.dumps([encode(OUTBOX_ENTRY_CODEC, entry).hex() for entry in entries]).encode()
         return str(value).encode()
 
     def save(self, memory: Memory) -> int:

@@ -52,12 +52,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from spec.encoding import encode
-from spec.errors import SpecError
+from spec.errors import (
+    CheckpointBadSignature,
+    CheckpointHeight,
+    DisputeNotFraud,
+    FederationKeyMissing,
+    SpecError,
+)
 from spec.ledger.transaction import Transaction, TxOutput
 from spec.merkle import inclusion_proof, merkle_root
 from spec.presets import Preset
 from spec.sidechain.accumulator import CreditsProof, check_credits_proof, input_credits
 from spec.sidechain.chain import vm_table
+from spec.sidechain.checkpoint import is_signed_by
 from spec.sidechain.dispute import (
     ONE_STEP_EXECUTORS,
     BisectMove,
@@ -94,7 +101,7 @@ from spec.sidechain.proofs import (
     check_equivocation_in_chain,
     check_overdraw_in_chain,
 )
-from spec.sidechain.registry import CheckpointRecord, SidechainRecord, SidechainsState
+from spec.sidechain.registry import CheckpointRecord, SidechainRecord, SidechainsState, get_sidechain
 from spec.sidechain.settlement import is_within_window
 from spec.sidechain.transactions import match_sidechain_message, sidechain_message_script
 from spec.vm.interface import (
@@ -139,6 +146,11 @@ class Live:
     """Headers of the checkpoints in their window and of every open game (SC-DSP-14)."""
     game_blocks: frozenset[tuple[int, bytes]]
     """(sidechain id, ``tx_root``) of every open game's block (a defender's one-step proof)."""
+    input_floor: Mapping[int, int] = field(default_factory=dict)
+    """Sidechain id -> the mainchain height above which its inputs are kept: the deposit cursor of
+    the parent of the oldest checkpoint in its window or in an open game (a wrong-credits proof
+    against it, or against a replacement at its height, reads its cursor range from there; a
+    later checkpoint's range starts higher)."""
 
 
 def _lowest_live(record: SidechainRecord, height: int) -> int:
@@ -152,11 +164,19 @@ def compute_live(state: SidechainsState, height: int) -> Live:
     """What no open window (a game may open at ``height`` over it) and no open game lets go."""
     hashes = {compute_header_hash(opened.game.opening.header) for opened in state.games.values()}
     lowest: dict[int, int] = {}
+    floor: dict[int, int] = {}
     for sidechain_id, record in state.chains.items():
         lowest[sidechain_id] = _lowest_live(record, height)
         hashes.update(c.header_hash for c in record.checkpoints[lowest[sidechain_id] :])
+        in_games = [
+            opened.game.opening.header.height
+            for opened in state.games.values()
+            if opened.sidechain_id == sidechain_id
+        ]
+        oldest = min([lowest[sidechain_id], *in_games])
+        floor[sidechain_id] = record.checkpoints[oldest - 1].deposit_cursor if oldest > 0 else 0
     blocks = {(opened.sidechain_id, opened.game.opening.header.tx_root) for opened in state.games.values()}
-    return Live(lowest, frozenset(hashes), frozenset(blocks))
+    return Live(lowest, frozenset(hashes), frozenset(blocks), floor)
 
 
 def compute_held_nodes(
@@ -230,9 +250,9 @@ class SidechainWatcher:
 
     def observe_inputs(self, height: int, items: Sequence[Deposit | InboundMessage]) -> None:
         """Remember the inputs a connected mainchain block at ``height`` handed each sidechain (a
-        block connected again at that height, after a reorganisation, replaces them). Called on
-        the event loop while :meth:`on_tip` may run in a thread: the map is replaced, never
-        changed in place."""
+        block connected again at that height, after a reorganisation, replaces them). The watch
+        service calls it where it decides (``WatchService.decide``, with what the follower handed
+        it since); the map is replaced, never changed in place."""
         inputs = {key: value for key, value in self.inputs.items() if key[1] != height}
         by_chain: dict[int, list[Deposit | InboundMessage]] = {}
         for item in items:
@@ -277,6 +297,7 @@ class SidechainWatcher:
         self.signed = {k: v for k, v in self.signed.items() if k[1] >= live.lowest.get(k[0], _NEVER)}
         self.outboxes = {k: v for k, v in self.outboxes.items() if k[1] >= live.lowest.get(k[0], _NEVER)}
         self.fraud_proven &= live.header_hashes
+        self.inputs = {k: v for k, v in self.inputs.items() if k[1] > live.input_floor.get(k[0], _NEVER)}
         kept = {hash_ for at_height in self.signed.values() for hash_ in at_height}
         self.posted_on_chain = self.posted_on_chain & (kept | live.header_hashes)
 
@@ -428,6 +449,48 @@ def fraud_proof_posts(
             if accepted.header_hash in watcher.fraud_proven:
                 break  # the later checkpoints go with it (SC-DSP-12)
     return posts
+
+
+MAX_HEADERS_AHEAD = 16
+"""Sidechain heights above the next one to checkpoint at which the watcher still keeps a signed
+header offered off the mainchain (:func:`check_offered_checkpoint`)."""
+
+
+def check_offered_checkpoint(
+    watcher: SidechainWatcher, state: SidechainsState, checkpoint: Checkpoint, height: int, keys_at: KeysAt
+) -> bool:
+    """Is a signed checkpoint offered off the mainchain (RPC ``submitsidechainheader``, a
+    transaction the mempool refused) worth keeping, judged for the block at ``height``? ``True``:
+    it is SC-DSP-8 evidence now, the spec's ``check_equivocation_in_chain`` accepts it with the
+    accepted checkpoint at its height (held by the watcher, not itself once checkpointed);
+    ``False``: no checkpoint is accepted at its height yet and it is signed under the federation's
+    key at ``height`` (kept: evidence once another header is accepted there). Otherwise the
+    ``SpecError`` saying why not (nothing kept, so a flood of headers costs no memory)."""
+    header = checkpoint.header
+    record = get_sidechain(state, header.sidechain_id)
+    hash_ = compute_header_hash(header)
+    if header.height < len(record.checkpoints):
+        accepted = record.checkpoints[header.height]
+        if hash_ == accepted.header_hash:
+            raise DisputeNotFraud(f"the accepted checkpoint {header.height} itself")
+        if hash_ in watcher.posted_on_chain:
+            raise DisputeNotFraud(
+                "a checkpoint once accepted on the mainchain (reverted or reorganised away)"
+            )
+        first = watcher.signed.get((header.sidechain_id, header.height), {}).get(accepted.header_hash)
+        if first is None:
+            raise DisputeNotFraud(f"the watcher does not hold the accepted checkpoint {header.height}")
+        check_equivocation_in_chain(state, EquivocationProof(first, checkpoint), height, keys_at)
+        return True
+    ahead = len(record.checkpoints) + MAX_HEADERS_AHEAD
+    if header.height > ahead:
+        raise CheckpointHeight(f"checkpoint at height {header.height}, above {ahead}")
+    key = keys_at(height).get(record.spec.federation)
+    if key is None:
+        raise FederationKeyMissing(f"no committed key for quorum type {record.spec.federation}")
+    if not is_signed_by(checkpoint, key):
+        raise CheckpointBadSignature("the checkpoint is not signed by the federation's key")
+    return False
 
 
 def credits_proof_posts(watcher: SidechainWatcher, state: SidechainsState, height: int) -> list[Outputs]:

@@ -1,15 +1,20 @@
 """Waiting helpers shared by the libp2p tests (trio side): every wait is on a condition with a
-bound, never a bare sleep, so a loaded machine makes a test slower, not flaky."""
+bound, never a bare sleep, so a loaded machine makes a test slower, not flaky; and
+:func:`running_pubsub`, a bare host's gossipsub started the one way every test starts it."""
 
 from __future__ import annotations
 
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import TypeVar
 
 import trio
+from libp2p.abc import IHost
 from libp2p.peer.id import ID
 from libp2p.pubsub.gossipsub import GossipSub
+from libp2p.pubsub.pubsub import Pubsub
+from libp2p.tools.anyio_service import background_trio_service
 
 BOUND = 30.0
 """Seconds any one wait may take before the test fails (a loaded CI machine is slow)."""
@@ -58,3 +63,19 @@ async def wait_for_mesh(router: GossipSub, peer: ID, topic: str, bound: float = 
     """Return once ``router`` has grafted ``peer`` in ``topic``'s mesh (the heartbeat grafts new
     subscribers, or the peer's GRAFT was accepted); fail after ``bound``."""
     await wait_for(lambda: in_mesh(router, peer, topic), f"{peer} in the mesh of {topic}", bound)
+
+
+@asynccontextmanager
+async def running_pubsub(
+    host: IHost, router: GossipSub, max_inbound_rpc_size: int | None = None
+) -> AsyncIterator[Pubsub]:
+    """``Pubsub(host, router)`` (with ``max_inbound_rpc_size`` if given) with its service and the
+    router's running, yielded once it is ready; both stopped on exit. The host itself is run by
+    the caller (``host.run(...)``)."""
+    if max_inbound_rpc_size is None:
+        pubsub = Pubsub(host, router)
+    else:
+        pubsub = Pubsub(host, router, max_inbound_rpc_size=max_inbound_rpc_size)
+    async with background_trio_service(pubsub), background_trio_service(router):
+        await pubsub.wait_until_ready()
+        yield pubsub

@@ -174,6 +174,8 @@ def test_deploy_and_call_through_raw_transactions_with_receipts_and_logs(world: 
     assert api.dispatch("eth_getLogs", [{**everything, "address": [data_hex(contract)]}]) == [log]
     assert api.dispatch("eth_getLogs", [{**everything, "topics": [[TOPIC, "0x" + "11" * 32]]}]) == [log]
     assert api.dispatch("eth_getLogs", [{**everything, "topics": [None, TOPIC]}]) == []  # no 2nd topic
+    assert api.dispatch("eth_getLogs", [{**everything, "topics": [[]]}]) == [log]  # [] is a wildcard
+    assert api.dispatch("eth_getLogs", [{**everything, "topics": [TOPIC, None]}]) == []  # longer than its
     assert api.dispatch("eth_getLogs", [{**everything, "topics": ["0x" + "00" * 32]}]) == []
     assert api.dispatch("eth_getLogs", [{**everything, "address": "0x" + "22" * 20}]) == []
     assert api.dispatch("eth_getLogs", [{"blockHash": receipt["blockHash"]}]) == [log]
@@ -279,3 +281,27 @@ def test_send_raw_transaction_over_http_relays_to_the_peers(world: World, tmp_pa
     assert len(relayed) == 1 and relayed[0]
     world.flood(0, relayed[0])
     assert all(raw in s.pool(EVM_CHAIN) for s in world.services)
+
+
+def test_topic_filters_match_as_ethereum_clients_do() -> None:
+    """``is_topic_match`` (go-ethereum's ``filterLogs``): positional, a prefix of the log's topics,
+    ``null``/``[]`` any topic, a list any of its topics, every position must match."""
+    from reference.sidechain_vms import _topic_filter, is_topic_match
+
+    a, b, c, d = ("0x" + bytes([i]).hex() * 32 for i in (0xA, 0xB, 0xC, 0xD))
+    cases = [
+        ([], [], True),
+        ([], [a, b], True),
+        ([a], [a, b], True),
+        ([b], [a, b], False),
+        ([None, b], [a, b], True),
+        ([[], b], [a, b], True),
+        ([a, b], [a, b], True),
+        ([[a, c], [b, d]], [a, b], True),
+        ([[c, d], [a, b]], [a, b], False),
+        ([a, None], [a], False),  # more positions than the log has topics
+        ([None], [], False),
+        ([[c, a]], [a], True),
+    ]
+    for query, logged, expected in cases:
+        assert is_topic_match(_topic_filter(query), logged) is expected, (query, logged)

@@ -50,7 +50,6 @@ from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo, info_from_p2p_addr
 from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
 from libp2p.pubsub.pubsub import Pubsub
-from libp2p.tools.anyio_service import background_trio_service
 
 from reference.libp2p_host import GossipHost
 from reference.libp2p_node import InboundLimit, TransportLimits
@@ -74,7 +73,7 @@ from tests.adversary_helpers import (
     rpc,
     rss,
 )
-from tests.libp2p_helpers import run_trio, wait_for_mesh
+from tests.libp2p_helpers import run_trio, running_pubsub, wait_for_mesh
 from tests.node_process import start_node
 
 MAX_INBOUND = 8
@@ -166,9 +165,7 @@ async def gossip_host() -> AsyncIterator[tuple[IHost, Pubsub]]:
             heartbeat_initial_delay=0.1,
             heartbeat_interval=1,
         )
-        pubsub = Pubsub(host, router, max_inbound_rpc_size=16 * 1024 * 1024)
-        async with background_trio_service(pubsub), background_trio_service(router):
-            await pubsub.wait_until_ready()
+        async with running_pubsub(host, router, max_inbound_rpc_size=16 * 1024 * 1024) as pubsub:
             yield host, pubsub
 
 

@@ -31,7 +31,6 @@ from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import info_from_p2p_addr
 from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
 from libp2p.pubsub.pubsub import Pubsub
-from libp2p.tools.anyio_service import background_trio_service
 
 from reference.libp2p_host import GossipHost
 from reference.libp2p_node import Libp2pBridge
@@ -40,7 +39,7 @@ from spec.p2p.libp2p import GossipDecision, RequestKind, TopicKind, decode_gossi
 from spec.p2p.messages import Message
 from spec.p2p.peers import Violation
 from spec.presets import DEVNET
-from tests.libp2p_helpers import BOUND, wait_for
+from tests.libp2p_helpers import BOUND, running_pubsub, wait_for
 
 TOPIC = topic_name(DEVNET, TopicKind.QUORUM)
 OLD = FinalityCertificate(30, bytes(range(32)), bytes(96))
@@ -58,13 +57,10 @@ async def meshless_host(seed: bytes) -> AsyncIterator[tuple[IHost, Pubsub]]:
     host = new_host(key_pair=create_new_key_pair(seed))
     router = GossipSub(protocols=[PROTOCOL_ID_V11], degree=0, degree_low=0, degree_high=0)
     no_mesh(router)
-    pubsub = Pubsub(host, router)
     async with (
         host.run(listen_addrs=[multiaddr.Multiaddr("/ip4/127.0.0.1/tcp/0")]),
-        background_trio_service(pubsub),
-        background_trio_service(router),
+        running_pubsub(host, router) as pubsub,
     ):
-        await pubsub.wait_until_ready()
         yield host, pubsub
 
 

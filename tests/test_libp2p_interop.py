@@ -30,7 +30,6 @@ from libp2p.network.stream.exceptions import StreamError
 from libp2p.peer.peerinfo import PeerInfo, info_from_p2p_addr
 from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
 from libp2p.pubsub.pubsub import Pubsub
-from libp2p.tools.anyio_service import background_trio_service
 
 from conformance.generators.p2p import synthetic_block, synthetic_transaction
 from reference.libp2p_host import GossipHost, has_ipv6_loopback, read_frame
@@ -62,7 +61,7 @@ from spec.p2p.messages import (
 )
 from spec.p2p.peers import Violation
 from spec.presets import DEVNET
-from tests.libp2p_helpers import BOUND, wait_for, wait_for_mesh
+from tests.libp2p_helpers import BOUND, running_pubsub, wait_for, wait_for_mesh
 
 
 @asynccontextmanager
@@ -77,13 +76,10 @@ async def plain_host() -> AsyncIterator[tuple[IHost, Pubsub, GossipSub]]:
         heartbeat_initial_delay=0.1,
         heartbeat_interval=1,
     )
-    pubsub = Pubsub(host, router)
     async with (
         host.run(listen_addrs=[multiaddr.Multiaddr("/ip4/127.0.0.1/tcp/0")]),
-        background_trio_service(pubsub),
-        background_trio_service(router),
+        running_pubsub(host, router) as pubsub,
     ):
-        await pubsub.wait_until_ready()
         yield host, pubsub, router
 
 
