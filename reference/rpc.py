@@ -581,7 +581,8 @@ class RpcServer:
         """Hand the watcher the outbox entries a sidechain block at a height was said to have
         (``[sidechain_id, height, [hex, ...]]``: each entry's VM-5 encoding, in outbox order): a
         checkpoint at that height whose ``outbox_root`` they fold to and that withdraws above the
-        escrow is posted as an overdraw proof (kind 10) on the next tip if SC-DSP-9 accepts it."""
+        escrow is posted as an overdraw proof (kind 10) on the next tip if SC-DSP-9 accepts it
+        (queued: the watcher decides in a thread, ``WatchService.offer_outbox``)."""
         watch = self.node.watch
         if watch is None or not watch.challenge:
             raise RpcError(INVALID_PARAMS, "the node does not watch sidechains (--watch-sidechains)")
@@ -591,16 +592,8 @@ class RpcServer:
             raise RpcError(INVALID_PARAMS, "parameter 2 must be a non-empty array of hex entries")
         raw = [_hex_param(listed, index, None, "entry") for index in range(len(listed))]
         entries = [decode(OUTBOX_ENTRY_CODEC, data) for data in raw]  # DECODE_* -> REJECTED
-        watch.offer_outbox(sidechain_id, height, entries)
-        posted = await watch.on_tip()
-        for tx in posted:
-            if self.announce is not None:
-                await self.announce(tx)
-        return {
-            "outbox_root": compute_outbox_root(entries).hex(),
-            "entries": len(entries),
-            "posted": [txid(tx, self.node.preset).hex() for tx in posted],
-        }
+        watch.offer_outbox(sidechain_id, height, entries)  # the watcher's next run takes it
+        return {"outbox_root": compute_outbox_root(entries).hex(), "entries": len(entries)}
 
     def _account_param(self, params: list[Any], position: int) -> bytes:
         if len(params) > position and params[position] is not None:

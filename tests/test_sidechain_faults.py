@@ -119,15 +119,22 @@ def test_the_rpcs_hand_the_watcher_a_second_header_and_an_outbox(tmp_path: Path)
         assert _call(server, "submitsidechainoutbox", "7", 1, entries)["error"]["code"] == INVALID_PARAMS
         assert watcher.signed == {} and watcher.outboxes == {}
 
-        assert "result" in _call(server, "submitsidechainheader", encode_checkpoint(second).hex())
+        # this node's chain has no sidechain: the header RPC refuses it with the spec's code
+        # (tests/test_watch_evidence.py runs it on a chain that has one); the devnet's path into
+        # the watcher is the same ``observe_checkpoint``
+        refused = _call(server, "submitsidechainheader", encode_checkpoint(second).hex())
+        assert refused["error"]["data"]["code"] == "SC_UNKNOWN_SIDECHAIN"
+        watcher.observe_checkpoint(second)
         assert set(watcher.signed[(fc.SPEC.sidechain_id, 1)]) == {compute_header_hash(second.header)}
         answer = _call(server, "submitsidechainoutbox", fc.SPEC.sidechain_id, 1, entries)["result"]
         assert answer == {"outbox_root": compute_outbox_root(chain.outbox).hex(), "entries": 2}
+        queued = list(watch._offered_outboxes)  # handed to the watcher's next decision
+        assert queued == [(fc.SPEC.sidechain_id, 1, tuple(chain.outbox))]
         watcher.on_block(sb.block(fc.PROOF_AT, [sb.message_output(chain.checkpoint_1, 0, DEVNET)]))
         posts = watcher.on_tip(chain.state, fc.PROOF_AT, lambda _height: sb.keys())
         assert _posted(posts) == [EquivocationProof(chain.checkpoint_1, second)]
-        watcher.signed, watcher.fraud_proven = {}, set()  # the outbox alone
-        posts = watcher.on_tip(chain.state, fc.PROOF_AT, lambda _height: sb.keys())
+        watcher.signed, watcher.fraud_proven = {}, set()  # the outbox alone, through the decision
+        posts = watch.decide(chain.state, fc.PROOF_AT, [], [], [], lambda _height: sb.keys(), outboxes=queued)
         assert _posted(posts) == [fc.overdraw(chain)]
     finally:
         node.close()
