@@ -66,7 +66,7 @@ from spec.presets import Preset
 from spec.sidechain.accumulator import CreditsProof
 from spec.sidechain.chain import BlockResult, SidechainBlock, SidechainState, vm_table
 from spec.sidechain.checkpoint import federation_keys
-from spec.sidechain.dispute import Party
+from spec.sidechain.dispute import Party, compute_step_count
 from spec.sidechain.games import (
     MOVE_ONE_STEP,
     BondClaim,
@@ -98,8 +98,8 @@ window and of the oldest one's parent (:meth:`WatchService.rescan_from`)."""
 
 class Applied(NamedTuple):
     """A sidechain block the follower applied, as the watcher receives it: the block (with the
-    nodes of its post-state), its header, the post-state roots of its transactions (empty: not
-    defended) and, to keep only the nodes its steps read, its parent's state root and VM kind."""
+    nodes of its post-state), its header, the roots of its steps (SC-DSP-1: the post-state roots
+    of its transactions, or an empty block's root after its credits; empty: not defended) and, to keep only the nodes its steps read, its parent's state root and VM kind."""
 
     block: WatchedBlock
     header: SidechainHeader
@@ -213,7 +213,8 @@ class WatchService:
             block_credits(result),
             result.state.nodes,
         )
-        trace = tuple(outcome.post_root for outcome in result.outcomes)
+        # SC-DSP-1: r_1 .. r_n, or an empty block's one credit step (the root after its credits)
+        trace = tuple(outcome.post_root for outcome in result.outcomes) or (result.credited_root,)
         self._applied.append(
             Applied(watched, block.header, trace, parent.tip.state_root, parent.vm_kind, result.outbox)
         )
@@ -296,7 +297,12 @@ class WatchService:
         """``item``'s block with only the nodes its steps read (all of them if that cannot be told)."""
         block = item.block
         vm = None if item.vm_kind is None else vm_table(self.preset).get(item.vm_kind)
-        if item.pre_root is None or vm is None or item.vm_kind is None or len(item.trace) != len(block.txs):
+        if (
+            item.pre_root is None
+            or vm is None
+            or item.vm_kind is None
+            or len(item.trace) != compute_step_count(len(block.txs))
+        ):
             return block
         header = item.header
         context = ExecutionContext(

@@ -38,7 +38,8 @@ checkpoint it signed from the trace that checkpoint committed, and posts the one
 one step. ``rusty node --watch-sidechains`` runs both (reference/watch_service.py).
 
 **Memory** (docs/node.md "Watching sidechains"): a held block keeps only the nodes its steps read
-(:func:`compute_held_nodes`, the union of the one-step witnesses of its transactions, VM-6), and
+(:func:`compute_held_nodes`, the union of the one-step witnesses of its steps, VM-6: its
+transactions, or an empty block's credit step), and
 :meth:`SidechainWatcher.prune` / :meth:`SidechainDefender.prune` drop what no open window and no
 open game needs (:func:`compute_live`); reference/watch_store.py persists the rest.
 
@@ -70,6 +71,8 @@ from spec.sidechain.dispute import (
     encode_bisect_move,
     encode_one_step_proof,
     execute_step,
+    is_trace_claimed,
+    record_credit_step_witness,
 )
 from spec.sidechain.games import (
     MOVE_BISECT,
@@ -106,6 +109,8 @@ from spec.vm.interface import (
     VmKind,
     encode_witness,
     record_witness,
+    state_hasher,
+    witness_nodes,
 )
 
 Outputs = list[TxOutput]
@@ -174,8 +179,11 @@ def compute_held_nodes(
     post-state's, holding every intermediate state). Every step's one-step proof reads only these,
     and so does the re-execution of the whole block from ``pre_root`` (:func:`compute_trace`: a
     node it reads is either one it created or one a step reads from the store)."""
+    if not txs:  # an empty block's one step: its credit step (SC-DSP-1)
+        witness = record_credit_step_witness(preset, kind, nodes, pre_root, credits)
+        return dict(witness_nodes(witness, state_hasher(kind)))
     held: dict[bytes, bytes] = {}
-    roots = (pre_root, *trace)[: len(txs)]  # r_i before transaction i (none for an empty block)
+    roots = (pre_root, *trace)[: len(txs)]  # r_i before transaction i
     for index, (root, tx) in enumerate(zip(roots, txs, strict=True)):
         recording = RecordingNodes(nodes)
         execute_step(preset, kind, recording, root, credits if index == 0 else (), tx, context)
@@ -287,7 +295,7 @@ class SidechainWatcher:
         if the watcher does not hold the block or its VM kind has no block transition."""
         block = self.blocks.get((header.sidechain_id, header.tx_root))
         vm = vm_table(self.preset).get(VmKind(vm_kind))
-        if block is None or vm is None or not block.txs:
+        if block is None or vm is None:
             return None
         context = ExecutionContext(
             header.sidechain_id, header.height, header.timestamp, vm.fee_recipient, vm.max_tx_gas
@@ -314,9 +322,7 @@ class SidechainWatcher:
                 if parent is None:
                     continue  # no parent header seen (or height 0: the follower's genesis block)
                 trace = self.honest_trace(header, parent.state_root, record.spec.vm_kind)
-                if trace is None or (
-                    merkle_root(list(trace)) == header.trace_root and trace[-1] == header.state_root
-                ):
+                if trace is None or is_trace_claimed(header, trace):
                     continue
                 block = self.blocks[(sidechain_id, header.tx_root)]
                 message = DisputeOpenMessage(
@@ -462,9 +468,15 @@ def credits_proof_posts(watcher: SidechainWatcher, state: SidechainsState, heigh
 def one_step_proof(preset: Preset, block: WatchedBlock, game: Game) -> OneStepProof:
     """SC-DSP-5: the one-step proof of ``game``'s disputed transaction ``hi - 1`` of ``block``: the
     transaction, its proof against ``tx_root`` and the witness its execution from the agreed root
-    reads (VM-6; with the block's credits first when the step is the first transaction)."""
+    reads (VM-6; with the block's credits first when the step is the first transaction), or of an
+    empty block's credit step (no transaction, the witness of the credits and ``r_0``)."""
     index = game.hi - 1
     kind = VmKind(game.opening.vm_kind)
+    if not block.txs:
+        credit_witness = record_credit_step_witness(
+            preset, kind, block.nodes, game.agreed_root, game.opening.credits
+        )
+        return OneStepProof(b"", (), encode_witness(credit_witness))
     context = compute_context(game.opening)
     tx = block.txs[index]
     if game.lo == 0 and game.opening.credits:
@@ -525,4 +537,4 @@ class SidechainDefender:
 
 def _matches(header: SidechainHeader, trace: Sequence[bytes]) -> bool:
     """Does the checkpoint claim the trace the watcher re-executed (SC-DSP-1)?"""
-    return merkle_root(list(trace)) == header.trace_root and trace[-1] == header.state_root
+    return is_trace_claimed(header, trace)

@@ -88,7 +88,7 @@ from spec.errors import (
     VmError,
     WitnessIncomplete,
 )
-from spec.merkle import root_from_inclusion_proof
+from spec.merkle import merkle_root, root_from_inclusion_proof
 from spec.presets import DisputeParams, Preset
 from spec.sidechain.chain import Credit, vm_table
 from spec.sidechain.checkpoint import check_equivocation
@@ -525,11 +525,14 @@ def compute_trace(
     context: ExecutionContext,
 ) -> tuple[bytes, ...]:
     """SC-DSP-1: the honest trace ``r_1 .. r_n`` of ``txs`` after ``credits`` from ``pre_root`` over
-    ``nodes`` (each step SC-DSP-5's; a ``VM_*`` code if a transaction is invalid): what a watcher
-    re-executes to decide whether to challenge a checkpoint."""
+    ``nodes`` (each step SC-DSP-5's; a ``VM_*`` code if a transaction is invalid), or ``(r_1,)``,
+    the root after the credits, when ``txs`` is empty (the one credit step): what a watcher
+    re-executes to decide whether to challenge a checkpoint (:func:`is_trace_claimed`)."""
     created: dict[bytes, bytes] = {}
     view: Mapping[bytes, bytes] = ChainMap(created, nodes)  # type: ignore[arg-type]
     root = _apply_credits(preset, kind, view, created, pre_root, credits)
+    if not txs:
+        return (root,)
     trace: list[bytes] = []
     for tx in txs:
         outcome, new_nodes = ONE_STEP_EXECUTORS[kind](preset, view, root, tx, context)
@@ -537,6 +540,15 @@ def compute_trace(
         root = outcome.post_root
         trace.append(root)
     return tuple(trace)
+
+
+def is_trace_claimed(header: SidechainHeader, trace: Sequence[bytes]) -> bool:
+    """SC-DSP-1: does ``header`` claim ``trace`` (:func:`compute_trace`)? Its ``state_root`` is the
+    last root and, for a block with transactions, its ``trace_root`` their Merkle root (an empty
+    block's one credit step is claimed by ``state_root`` alone)."""
+    if not trace or trace[-1] != header.state_root:
+        return False
+    return header.tx_count == 0 or merkle_root(list(trace)) == header.trace_root
 
 
 def apply_one_step(game: Game, party: Party, proof: OneStepProof, now: int, preset: Preset) -> Game:
