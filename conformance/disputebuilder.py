@@ -261,8 +261,10 @@ def opening_against(
 
 
 def lying_header(block: Block, claimed: Sequence[bytes]) -> SidechainHeader:
-    """The header a lying federation signs: the block's transactions with the trace ``claimed``."""
-    return replace(block.header, state_root=claimed[-1], trace_root=merkle_root(claimed))
+    """The header a lying federation signs: the block's transactions with the trace ``claimed``
+    (for a block without transactions, ``claimed`` is its one credit step: the state root)."""
+    trace_root = merkle_root(claimed if block.txs else [])
+    return replace(block.header, state_root=claimed[-1], trace_root=trace_root)
 
 
 def bisect_move(roots: Sequence[bytes], game: Game) -> BisectMove:

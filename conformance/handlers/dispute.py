@@ -194,10 +194,10 @@ def handle_encode_one_step_proof(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 
 def handle_max_moves(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """SC-DSP-10: ``{"tx_count"}`` (at least 1) -> ``{"max_moves"}``."""
+    """SC-DSP-10: ``{"tx_count"}`` (at least 0: an empty block's one credit step) -> ``{"max_moves"}``."""
     count = int_field(data, "tx_count")
-    if count < 1:
-        raise BadInput("tx_count must be at least 1")
+    if count < 0:
+        raise BadInput("tx_count must not be negative")
     return {"max_moves": max_moves(count)}
 
 
