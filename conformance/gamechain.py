@@ -31,7 +31,13 @@ from spec.sidechain.games import (
     compute_expiry,
     on_chain_params,
 )
-from spec.sidechain.header import BlockCredit, Checkpoint, SidechainHeader, compute_header_hash, encode_sidechain_header
+from spec.sidechain.header import (
+    BlockCredit,
+    Checkpoint,
+    SidechainHeader,
+    compute_header_hash,
+    encode_sidechain_header,
+)
 from spec.sidechain.registry import SidechainSpec, SidechainsState, register_sidechains
 from spec.sidechain.state import SidechainBlock, apply_block_to_sidechains
 from spec.vm.interface import OutboxEntry, VmKind

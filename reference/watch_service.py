@@ -99,7 +99,8 @@ window and of the oldest one's parent (:meth:`WatchService.rescan_from`)."""
 class Applied(NamedTuple):
     """A sidechain block the follower applied, as the watcher receives it: the block (with the
     nodes of its post-state), its header, the roots of its steps (SC-DSP-1: the post-state roots
-    of its transactions, or an empty block's root after its credits; empty: not defended) and, to keep only the nodes its steps read, its parent's state root and VM kind."""
+    of its transactions, or an empty block's root after its credits; empty: not defended) and, to
+    keep only the nodes its steps read, its parent's state root and VM kind."""
 
     block: WatchedBlock
     header: SidechainHeader

@@ -101,7 +101,6 @@ from spec.vm.interface import (
 )
 from tests.hypothesis_profiles import examples
 
-
 EMPTY_BLOCK_CREDITS = (BlockCredit(b"\x42" * 20, 900), BlockCredit(b"not an address", 5))
 
 
@@ -347,7 +346,9 @@ def test_an_empty_blocks_credit_step_is_disputable(kind: VmKind) -> None:
     with pytest.raises(DisputeEmptyTrace):
         apply_one_step(game, Party.DEFENDER, replace(proof, tx_proof=(fake(3),)), 1001, DEVNET)
     with pytest.raises(DisputeWitnessRootMismatch):
-        apply_one_step(game, Party.DEFENDER, replace(proof, witness=encode_witness(StateWitness(()))), 1001, DEVNET)
+        apply_one_step(
+            game, Party.DEFENDER, replace(proof, witness=encode_witness(StateWitness(()))), 1001, DEVNET
+        )
     full = decode_witness(proof.witness, state_hasher(kind)).preimages
     root_node = blk.nodes[blk.trace[0]]
     assert root_node in full

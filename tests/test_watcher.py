@@ -95,6 +95,7 @@ def test_the_watcher_leaves_an_honest_checkpoint_alone(vm: VmKind) -> None:
     assert posted == 0
     assert not state.games and len(state.chains[gc.SPEC_G.sidechain_id].checkpoints) == 2
 
+
 def _credits(vm: VmKind) -> tuple[BlockCredit, ...]:
     recipient = {
         VmKind.FERRIS: db.ferris_accounts()[1],

@@ -263,11 +263,25 @@ def empty_block_credits(vm: VmKind) -> tuple[BlockCredit, ...]:
     return (BlockCredit(recipient, 900_000), BlockCredit(b"\x01" * 7, 5_000))
 
 
-def empty_block_scenario(preset: Preset, vm: VmKind, **lies: Sequence[int]) -> tuple[gc.Scenario, Blocks]:
+def empty_block_scenario(
+    preset: Preset,
+    vm: VmKind,
+    *,
+    federation_lies_at: Sequence[int] = (),
+    challenger_lies_at: Sequence[int] = (),
+) -> tuple[gc.Scenario, Blocks]:
     """Checkpoint 1 over a block of deposits and no transactions (its cursor takes the deposits of
     :data:`EMPTY_BLOCK_DEPOSIT_AT`), and the block posting those deposits."""
     credits = empty_block_credits(vm)
-    sc = gc.scenario(0, preset, vm=vm, credits=credits, cursor=EMPTY_BLOCK_DEPOSIT_AT, **lies)
+    sc = gc.scenario(
+        0,
+        preset,
+        vm=vm,
+        credits=credits,
+        cursor=EMPTY_BLOCK_DEPOSIT_AT,
+        federation_lies_at=federation_lies_at,
+        challenger_lies_at=challenger_lies_at,
+    )
     deposits = [[sb.deposit_output(gc.SPECS[vm].sidechain_id, c.amount, c.recipient)] for c in credits]
     return sc, [(EMPTY_BLOCK_DEPOSIT_AT, deposits)]
 
@@ -325,7 +339,8 @@ def _empty_blocks(preset: Preset) -> Iterator[CaseSpec]:
         ("game_empty_block_one_step_with_tx", "SC-DSP-5: the credit step's proof carries a "
          "transaction (the block has none)", replace(proof, tx=other.block.txs[0]), "DSP_EMPTY_TRACE"),
         ("game_empty_block_one_step_without_root", "SC-DSP-5: the credit step's witness holds no "
-         "node of r_0", replace(proof, witness=encode_witness(StateWitness(()))), "DSP_WITNESS_ROOT_MISMATCH"),
+         "node of r_0", replace(proof, witness=encode_witness(StateWitness(()))),
+         "DSP_WITNESS_ROOT_MISMATCH"),
         ("game_empty_block_bisect", "SC-DSP-3: a bisection in a one-step game", None, "DSP_WRONG_TURN"),
     ]  # fmt: skip
     for case, description, bad, code in cases:
