@@ -56,6 +56,7 @@ from reference.watcher import (
     WatchedBlock,
     compute_held_nodes,
     compute_live,
+    header_block_key,
 )
 from spec.chain.block import Block
 from spec.chain.state import ChainState
@@ -276,13 +277,13 @@ class WatchService:
                 continue
             watched = self._held(item)
             self.watcher.observe(watched)
-            by_root[(header.sidechain_id, header.tx_root)] = watched
+            by_root[(header.sidechain_id, header_block_key(header))] = watched
             if trace:
                 self.defender.defend(header, trace, watched)
         for transactions in connected:
             self.watcher.on_block(transactions)
         for lie in forged:
-            key = (lie.header.sidechain_id, lie.header.tx_root)
+            key = (lie.header.sidechain_id, header_block_key(lie.header))
             watched_block = by_root.get(key) or self.watcher.blocks.get(key)
             if watched_block is not None:
                 self.defender.defend(lie.header, lie.trace, watched_block)
@@ -514,7 +515,7 @@ def _needed(block: WatchedBlock, header: SidechainHeader, live: Live) -> bool:
     lowest = live.lowest.get(block.sidechain_id)
     if lowest is None:
         return False
-    return block.height >= lowest or (block.sidechain_id, header.tx_root) in live.game_blocks
+    return block.height >= lowest or (block.sidechain_id, header_block_key(header)) in live.game_blocks
 
 
 def _keys_at(quorums: QuorumRegistry, preset: Preset, height: int) -> dict[int, bytes]:

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from hashlib import sha256
 
 from spec.encoding import encode
 from spec.errors import SpecError
@@ -143,7 +144,22 @@ class Live:
     header_hashes: frozenset[bytes]
     """Headers of the checkpoints in their window and of every open game (SC-DSP-14)."""
     game_blocks: frozenset[tuple[int, bytes]]
-    """(sidechain id, ``tx_root``) of every open game's block (a defender's one-step proof)."""
+    """(sidechain id, :func:`block_key`) of every open game's block (a defender's one-step proof)."""
+
+
+def block_key(txs: Sequence[bytes], height: int) -> bytes:
+    """The key the watcher holds a sidechain block under: its transactions' root (unique for a
+    block with transactions), or for a block without transactions, whose root is the empty root at
+    every height, a hash of its height: each empty block is a credit step of its own (SC-DSP-1),
+    so two are never confused."""
+    if txs:
+        return merkle_root(list(txs))
+    return sha256(b"rusty-watcher/empty-block" + height.to_bytes(8, "big")).digest()
+
+
+def header_block_key(header: SidechainHeader) -> bytes:
+    """:func:`block_key` of the block ``header`` names (by ``tx_root``, or its height if empty)."""
+    return header.tx_root if header.tx_count else block_key((), header.height)
 
 
 def _lowest_live(record: SidechainRecord, height: int) -> int:
@@ -160,7 +176,9 @@ def compute_live(state: SidechainsState, height: int) -> Live:
     for sidechain_id, record in state.chains.items():
         lowest[sidechain_id] = _lowest_live(record, height)
         hashes.update(c.header_hash for c in record.checkpoints[lowest[sidechain_id] :])
-    blocks = {(opened.sidechain_id, opened.game.opening.header.tx_root) for opened in state.games.values()}
+    blocks = {
+        (opened.sidechain_id, header_block_key(opened.game.opening.header)) for opened in state.games.values()
+    }
     return Live(lowest, frozenset(hashes), frozenset(blocks))
 
 
@@ -250,8 +268,8 @@ class SidechainWatcher:
         self.inputs = inputs
 
     def observe(self, block: WatchedBlock) -> None:
-        """Remember a sidechain block (keyed by its transactions' root)."""
-        self.blocks[(block.sidechain_id, merkle_root(list(block.txs)))] = block
+        """Remember a sidechain block (keyed by :func:`block_key`)."""
+        self.blocks[(block.sidechain_id, block_key(block.txs, block.height))] = block
 
     def on_block(self, transactions: Sequence[Transaction]) -> None:
         """Record the checkpoint headers a connected mainchain block carries (SC-TX-0 kind 1)."""
@@ -293,7 +311,7 @@ class SidechainWatcher:
     ) -> tuple[bytes, ...] | None:
         """``r_1 .. r_n`` of the block ``header`` names, re-executed from ``parent_root``; ``None``
         if the watcher does not hold the block or its VM kind has no block transition."""
-        block = self.blocks.get((header.sidechain_id, header.tx_root))
+        block = self.blocks.get((header.sidechain_id, header_block_key(header)))
         vm = vm_table(self.preset).get(VmKind(vm_kind))
         if block is None or vm is None:
             return None
@@ -324,7 +342,7 @@ class SidechainWatcher:
                 trace = self.honest_trace(header, parent.state_root, record.spec.vm_kind)
                 if trace is None or is_trace_claimed(header, trace):
                     continue
-                block = self.blocks[(sidechain_id, header.tx_root)]
+                block = self.blocks[(sidechain_id, header_block_key(header))]
                 message = DisputeOpenMessage(
                     header=header,
                     parent_header=encode_sidechain_header(parent),

@@ -138,3 +138,15 @@ def test_the_watcher_leaves_an_honest_empty_block_alone(vm: VmKind) -> None:
     state, _, posted = _run(sc, 5, _deposits(credits))
     assert posted == 0
     assert not state.games and len(state.chains[gc.SPEC_G.sidechain_id].checkpoints) == 2
+
+
+def test_two_empty_blocks_are_never_confused() -> None:
+    """Every empty block has the empty ``tx_root``: the watcher holds each by its height
+    (``block_key``), so the block a header names is its own credit step, not a later empty block's."""
+    credits = _credits(VmKind.FERRIS)
+    sc = gc.scenario(0, PRESET, credits=credits, cursor=11)
+    watcher = SidechainWatcher(PRESET, PAYEE)
+    watcher.observe(WatchedBlock(gc.SPEC_G.sidechain_id, 1, (), credits, sc.block.nodes))
+    watcher.observe(WatchedBlock(gc.SPEC_G.sidechain_id, 2, (), (), sc.block.nodes))
+    assert len(watcher.blocks) == 2
+    assert watcher.honest_trace(sc.block.header, sc.block.trace[0], VmKind.FERRIS) == sc.block.steps
