@@ -52,10 +52,12 @@ from spec.sidechain.dispute import (
     encode_one_step_proof,
     get_deadline,
     open_game,
+    record_credit_step_witness,
 )
 from spec.sidechain.header import (
     BlockCredit,
     Checkpoint,
+    SidechainHeader,
     compute_checkpoint_message,
     encode_checkpoint,
     encode_sidechain_header,
@@ -432,12 +434,67 @@ def _empty_block_games(preset: Preset, ferris: Block, evm: Block, wasm: Block) -
         _bisect(Party.DEFENDER, at, BisectMove(0, block.steps[0], ())),
         "DSP_WRONG_TURN",
     )
+    yield from _claims_and_witnesses(preset, ferris, block)
     yield _trace_case(
         preset,
         "trace_ferris_empty_block",
         "SC-DSP-1: a block of deposits and no transactions: its trace is the one root after the credits",
         block,
     )
+
+
+def _claims_and_witnesses(preset: Preset, full: Block, empty: Block) -> Iterator[CaseSpec]:
+    """SC-DSP-1 ``is_trace_claimed`` (the watcher's decision to challenge) and SC-DSP-5
+    ``credit_step_witness`` (the empty block's proof witness a defender posts)."""
+
+    def claimed(name: str, description: str, header: SidechainHeader, trace: Sequence[bytes]) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "header": encode_sidechain_header(header).hex(),
+            "trace": [root.hex() for root in trace],
+        }
+        return CaseSpec("is_trace_claimed", name, description, data)
+
+    steps = list(full.steps)
+    yield claimed("honest", "a block of transactions and its own trace", full.header, steps)
+    yield claimed("other_last_root", "another last root", full.header, [*steps[:-1], _fake(1)])
+    yield claimed("other_first_root", "the last root right, another root before it: not the trace_root",
+                  full.header, [_fake(2), *steps[1:]])  # fmt: skip
+    yield claimed("empty_block", "an empty block: its state root is its one credit step", empty.header,
+                  list(empty.steps))  # fmt: skip
+    yield claimed("empty_block_other_root", "an empty block and another root", empty.header, [_fake(3)])
+    yield claimed("empty_block_any_trace_root", "an empty block whose header's trace_root is not the "
+                  "empty root: the state root alone is claimed",
+                  replace(empty.header, trace_root=_fake(4)), list(empty.steps))  # fmt: skip
+    yield claimed("no_trace", "no root at all", full.header, [])
+
+    def witness(
+        name: str, description: str, block: Block, nodes: Sequence[bytes], error: str | None = None
+    ) -> CaseSpec:
+        kind = VmKind(block.vm_kind)
+        hasher = state_hasher(kind)
+        data: dict[str, JSON] = {
+            "vm_kind": int(kind),
+            "witness": encode_witness(StateWitness(tuple(sorted(nodes, key=hasher.digest)))).hex(),
+            "pre_root": block.trace[0].hex(),
+            "credits": [{"recipient": c.recipient.hex(), "amount": c.amount} for c in block.credits],
+        }
+        return CaseSpec("credit_step_witness", name, description, data, expect_error=error)
+
+    store = list(empty.nodes.values())
+    yield witness("ferris_credits", "the nodes the deposits read, from the whole store", empty, store)
+    yield witness("no_credits", "no credits: the node of r_0 alone", empty_block(full, ()), store)
+    genesis = build_ferris_block(0, preset=preset, credits=empty.credits)
+    blank = replace(genesis, trace=(RUSTY_TRIE_HASHER.empty_root, *genesis.trace[1:]), credits=())
+    yield witness("empty_state", "the empty state and no credits: the node 0x80 (MPT-3)", blank, [])
+    needed = decode_witness(
+        encode_witness(record_credit_step_witness(preset, VmKind(empty.vm_kind), empty.nodes, empty.trace[0],
+                                                  empty.credits)),
+        RUSTY_TRIE_HASHER,
+    ).preimages  # fmt: skip
+    root_node = empty.nodes[empty.trace[0]]
+    below = next(node for node in needed if node != root_node)
+    yield witness("node_missing", "a node a credit reads is not held", empty,
+                  [n for n in needed if n != below], "VM_WITNESS_INCOMPLETE")  # fmt: skip
 
 
 def _trace_case(
