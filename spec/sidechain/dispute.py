@@ -42,7 +42,8 @@ dispute the block it carries. Normative text and diagrams: docs/disputes.md.
   makes ``r_1`` wrong and the one-step proves it. In a block without transactions the step is the
   credit step alone: the proof carries no transaction and no transaction proof
   (``DSP_EMPTY_TRACE`` otherwise) and the root after the credits decides. The defender supplies
-  the proof because the defender asserts the checkpoint and holds the state it signed; a challenger never needs the sidechain's state to win against a wrong claim.
+  the proof because the defender asserts the checkpoint and holds the state it signed; a
+  challenger never needs the sidechain's state to win against a wrong claim.
 * **SC-DSP-6** the one-step decides: the defender wins iff the transaction is valid and its
   post-state root equals the defender's ``r_hi``; an invalid transaction or any other root makes
   the challenger win. The loser's bond pays the winner but for ``burn_share_bps`` of it, burnt, so
