@@ -31,6 +31,7 @@ from spec.sidechain.dispute import (
     compute_midpoint,
     execute_step,
     get_credit_step,
+    record_credit_step_witness,
 )
 from spec.sidechain.header import BlockCredit, SidechainHeader, compute_credits_root
 from spec.trie import RUSTY_TRIE_HASHER, Trie
@@ -73,6 +74,12 @@ class Block:
         """``n``: the block's transaction count."""
         return len(self.txs)
 
+    @property
+    def steps(self) -> tuple[bytes, ...]:
+        """The honest roots at positions ``1 .. max(n, 1)`` of the game (SC-DSP-1): ``r_1 .. r_n``,
+        or the root after the credits alone for a block without transactions."""
+        return self.trace[1:]
+
 
 def build_block(tx_count: int, *, height: int = 5, preset: Preset = MAINNET) -> Block:
     """``tx_count`` EVM transfers (round-robin over four senders) executed from a fixed pre-state."""
@@ -107,6 +114,8 @@ def execute_block(stub: Block, txs: Sequence[bytes], credits: Sequence[BlockCred
             root, created_by_credit = credited
             nodes.update(created_by_credit)
     trace = [stub.trace[0]]
+    if not txs:  # SC-DSP-1: an empty block's one step is its credit step
+        trace.append(root)
     context = ExecutionContext(
         SIDECHAIN_ID, stub.header.height, stub.header.timestamp, stub.fee_recipient, stub.gas_limit
     )
@@ -120,13 +129,19 @@ def execute_block(stub: Block, txs: Sequence[bytes], credits: Sequence[BlockCred
         tx_root=merkle_root(list(txs)),
         tx_count=len(txs),
         state_root=trace[-1],
-        trace_root=merkle_root(trace[1:]),
+        trace_root=merkle_root(trace[1:] if txs else []),
         credits_root=compute_credits_root(credits),
         outbox_root=merkle_root([]),
     )
     return replace(
         stub, header=header, txs=tuple(txs), trace=tuple(trace), nodes=nodes, credits=tuple(credits)
     )
+
+
+def empty_block(block: Block, credits: Sequence[BlockCredit]) -> Block:
+    """A block without transactions on ``block``'s pre-state crediting ``credits``: its trace is
+    the one credit step (SC-DSP-1), its ``trace_root`` the empty Merkle root."""
+    return execute_block(replace(block, trace=block.trace[:1]), (), credits)
 
 
 def trace_with_credits(block: Block, credits: Sequence[BlockCredit]) -> tuple[bytes, ...]:
@@ -246,8 +261,10 @@ def opening_against(
 
 
 def lying_header(block: Block, claimed: Sequence[bytes]) -> SidechainHeader:
-    """The header a lying federation signs: the block's transactions with the trace ``claimed``."""
-    return replace(block.header, state_root=claimed[-1], trace_root=merkle_root(claimed))
+    """The header a lying federation signs: the block's transactions with the trace ``claimed``
+    (for a block without transactions, ``claimed`` is its one credit step: the state root)."""
+    trace_root = merkle_root(claimed if block.txs else [])
+    return replace(block.header, state_root=claimed[-1], trace_root=trace_root)
 
 
 def bisect_move(roots: Sequence[bytes], game: Game) -> BisectMove:
@@ -257,11 +274,15 @@ def bisect_move(roots: Sequence[bytes], game: Game) -> BisectMove:
 
 
 def one_step_proof(block: Block, game: Game) -> OneStepProof:
-    """The honest one-step proof of the game's disputed transaction (the recorded witness, VM-6)."""
+    """The honest one-step proof of the game's disputed transaction (the recorded witness, VM-6),
+    or of an empty block's credit step (no transaction, no transaction proof)."""
     index = game.hi - 1
     kind = VmKind(block.vm_kind)
     context = compute_context(game.opening)
     witness: StateWitness
+    if not block.txs:
+        witness = record_credit_step_witness(block.preset, kind, block.nodes, game.agreed_root, block.credits)
+        return OneStepProof(b"", (), encode_witness(witness))
     if game.lo == 0 and block.credits:
         recording = RecordingNodes(block.nodes)
         execute_step(

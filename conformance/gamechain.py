@@ -31,7 +31,13 @@ from spec.sidechain.games import (
     compute_expiry,
     on_chain_params,
 )
-from spec.sidechain.header import Checkpoint, SidechainHeader, compute_header_hash, encode_sidechain_header
+from spec.sidechain.header import (
+    BlockCredit,
+    Checkpoint,
+    SidechainHeader,
+    compute_header_hash,
+    encode_sidechain_header,
+)
 from spec.sidechain.registry import SidechainSpec, SidechainsState, register_sidechains
 from spec.sidechain.state import SidechainBlock, apply_block_to_sidechains
 from spec.vm.interface import OutboxEntry, VmKind
@@ -68,10 +74,13 @@ def initial(spec: SidechainSpec = SPEC_G) -> SidechainsState:
     return register_sidechains(sb.initial(), (spec,), ACTIVATION)
 
 
-def build_block(tx_count: int, preset: Preset, vm: VmKind = VmKind.FERRIS) -> db.Block:
+def build_block(
+    tx_count: int, preset: Preset, vm: VmKind = VmKind.FERRIS, credits: Sequence[BlockCredit] = ()
+) -> db.Block:
     """Block 1 of ``tx_count`` transactions of the VM kind ``vm`` (FerrisScript transfers, EVM
-    transfers, or a WASM token deploy and calls), executed under SCB-3's context: the kind's
-    ``max_tx_gas`` and fee sink (``vm_table``), as the block transition and an on-chain game do."""
+    transfers, or a WASM token deploy and calls) after ``credits``, executed under SCB-3's context:
+    the kind's ``max_tx_gas`` and fee sink (``vm_table``), as the block transition and an on-chain
+    game do. With ``tx_count = 0`` the block's one step is its credit step (SC-DSP-1)."""
     if vm is VmKind.FERRIS:
         built = db.build_ferris_block(tx_count, height=1, preset=preset)
     elif vm is VmKind.EVM:
@@ -82,7 +91,7 @@ def build_block(tx_count: int, preset: Preset, vm: VmKind = VmKind.FERRIS) -> db
     stub = replace(
         built, trace=built.trace[:1], gas_limit=entry.max_tx_gas, fee_recipient=entry.fee_recipient
     )
-    return db.execute_block(stub, built.txs)
+    return db.execute_block(stub, built.txs, credits)
 
 
 def corrupt(roots: Sequence[bytes], positions: Sequence[int]) -> tuple[bytes, ...]:
@@ -102,15 +111,18 @@ def scenario(
     vm: VmKind = VmKind.FERRIS,
     outbox: Sequence[OutboxEntry] = (),
     cursor: int | None = None,
+    credits: Sequence[BlockCredit] = (),
 ) -> Scenario:
     """Checkpoint 0 (the pre-state) and checkpoint 1 over ``tx_count`` transactions of the VM kind
     ``vm`` (:func:`build_block`) on ``SPECS[vm]``; the federation signs the trace corrupted at
     ``federation_lies_at``, the challenger claims the one corrupted at ``challenger_lies_at`` (each
     a list of 0-based transaction indexes); checkpoint 1's ``outbox_root`` commits ``outbox`` (the
     entries its claims and relays prove: the game never reads them) and carries ``cursor`` as its
-    ``deposit_cursor`` when given (the messages it acknowledges, SC-MSG-3: the game never reads it)."""
+    ``deposit_cursor`` when given (the messages it acknowledges, SC-MSG-3: the game never reads it).
+    The block credits ``credits`` first (its ``credits_root``; the game holds the opening to it);
+    with ``tx_count = 0`` its one step is the credit step and index 0 its state root."""
     spec = SPECS[vm]
-    pre = build_block(tx_count, preset, vm)
+    pre = build_block(tx_count, preset, vm, credits)
     head_0 = SidechainHeader(
         spec.sidechain_id, 0, bytes(32), 1_699_999_000, merkle_root([]), 1, pre.trace[0],
         merkle_root([]), 0, merkle_root([]), merkle_root([]),
@@ -123,7 +135,7 @@ def scenario(
         pre.header,
         parent=compute_header_hash(head_0),
         state_root=defender[-1],
-        trace_root=merkle_root(list(defender)),
+        trace_root=merkle_root(list(defender) if tx_count else []),
         outbox_root=merkle_root([sb.entry_leaf(entry) for entry in outbox]),
     )
     if cursor is not None:
@@ -148,7 +160,7 @@ def opening(sc: Scenario, *, bond: int, preset: Preset) -> TxOutput:
         header=sc.block.header,
         parent_header=encode_sidechain_header(sc.checkpoint_0.header),
         tx_count=sc.block.tx_count,
-        credits=(),
+        credits=sc.block.credits,
         challenger_trace_root=merkle_root(list(sc.challenger_roots)),
         challenger_final_root=sc.challenger_roots[-1],
         payout_script=CHALLENGER_PAYEE,

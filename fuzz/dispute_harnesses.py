@@ -13,6 +13,10 @@ any other exception escapes and is a finding, and a broken invariant raises
   transfer. Only ``SpecError`` codes reject it, and an accepted proof always lets the honest
   defender win: no witness, however mutated, makes the one-step verifier compute another root
   (VM-2: a witness only ever makes execution fail, never differ).
+* ``dispute_credit_step``: the same over the one step of a block with credits and no transactions
+  (SC-DSP-1/5, its credit step; seeded with the honest proof): only ``SpecError`` codes reject it,
+  and an accepted proof always lets the honest defender win (a transaction or transaction proof
+  in it is ``DSP_EMPTY_TRACE``, a mutated witness only ever makes the credits fail).
 * ``dispute_decode_open_message``, ``dispute_decode_move_message``: the mainchain messages of
   SC-DSP-14/15 (SC-TX-0 kinds 5 and 6): only ``DECODE_*`` codes, canonical re-encoding;
 * ``dispute_game_move``: any move message in the on-chain game a lying challenger opened over an
@@ -30,6 +34,7 @@ from conformance.disputebuilder import (
     PARAMS,
     bisect_move,
     build_block,
+    empty_block,
     mover,
     one_step_proof,
     opening_against,
@@ -57,6 +62,7 @@ from spec.sidechain.games import (
     decode_open_message,
     game_codecs,
 )
+from spec.sidechain.header import BlockCredit
 from spec.sidechain.registry import SidechainsState
 from spec.sidechain.transactions import match_sidechain_message
 
@@ -112,6 +118,28 @@ def fuzz_dispute_one_step(data: bytes) -> None:
         raise DisputeInvariantViolation("an accepted one-step proof made the honest defender lose")
 
 
+@cache
+def _credit_step() -> tuple[Game, bytes]:
+    """A game over an EVM block of two credits (one refunded) and no transactions, opened by a
+    lying challenger (one step: the credit step), and the honest one-step proof."""
+    credits = (BlockCredit(b"\x42" * 20, 900), BlockCredit(b"not an address", 5))
+    block = empty_block(build_block(1), credits)
+    game = open_game(opening_against(block, [b"\xf0" * 32]), PARAMS)
+    return game, encode_one_step_proof(one_step_proof(block, game))
+
+
+def fuzz_dispute_credit_step(data: bytes) -> None:
+    """SC-DSP-1/5/6 over mutated credit-step proofs (see the module docstring)."""
+    game, _ = _credit_step()
+    try:
+        proof = decode_one_step_proof(data)
+        done = apply_one_step(game, Party.DEFENDER, proof, game.last_move_at + 1, MAINNET)
+    except SpecError:
+        return
+    if done.outcome is None or done.outcome.winner != Party.DEFENDER:
+        raise DisputeInvariantViolation("an accepted credit-step proof made the honest defender lose")
+
+
 def fuzz_dispute_decode_open_message(data: bytes) -> None:
     """SC-DSP-14 / SC-TX-0 kind 5 on arbitrary bytes: only ``DECODE_*`` codes, canonical."""
     try:
@@ -165,6 +193,7 @@ DISPUTE_HARNESSES: dict[str, Callable[[bytes], None]] = {
     "dispute_decode_bisect_move": fuzz_dispute_decode_bisect_move,
     "dispute_decode_one_step_proof": fuzz_dispute_decode_one_step_proof,
     "dispute_one_step": fuzz_dispute_one_step,
+    "dispute_credit_step": fuzz_dispute_credit_step,
     "dispute_decode_open_message": fuzz_dispute_decode_open_message,
     "dispute_decode_move_message": fuzz_dispute_decode_move_message,
     "dispute_game_move": fuzz_dispute_game_move,
@@ -181,6 +210,7 @@ def dispute_seeds() -> dict[str, dict[str, bytes]]:
         "dispute_decode_bisect_move": {"seed-move": move},
         "dispute_decode_one_step_proof": {"seed-honest": honest},
         "dispute_one_step": {"seed-honest": honest},
+        "dispute_credit_step": {"seed-honest": _credit_step()[1]},
         "dispute_decode_open_message": {"seed-opening": _opening_seed()},
         "dispute_decode_move_message": {"seed-move": _honest_checkpoint_game()[1]},
         "dispute_game_move": {"seed-honest": _honest_checkpoint_game()[1]},

@@ -64,6 +64,7 @@ from reference.watcher import (
     check_offered_checkpoint,
     compute_held_nodes,
     compute_live,
+    header_block_key,
 )
 from spec.chain.block import Block
 from spec.chain.state import ChainState
@@ -74,7 +75,7 @@ from spec.presets import Preset
 from spec.sidechain.accumulator import CreditsProof
 from spec.sidechain.chain import BlockResult, SidechainBlock, SidechainState, vm_table
 from spec.sidechain.checkpoint import federation_keys
-from spec.sidechain.dispute import Party
+from spec.sidechain.dispute import Party, compute_step_count
 from spec.sidechain.games import (
     MOVE_ONE_STEP,
     BondClaim,
@@ -117,8 +118,9 @@ window and of the oldest one's parent (:meth:`WatchService.rescan_from`)."""
 
 class Applied(NamedTuple):
     """A sidechain block the follower applied, as the watcher receives it: the block (with the
-    nodes of its post-state), its header, the post-state roots of its transactions (empty: not
-    defended) and, to keep only the nodes its steps read, its parent's state root and VM kind."""
+    nodes of its post-state), its header, the roots of its steps (SC-DSP-1: the post-state roots
+    of its transactions, or an empty block's root after its credits; empty: not defended) and, to
+    keep only the nodes its steps read, its parent's state root and VM kind."""
 
     block: WatchedBlock
     header: SidechainHeader
@@ -238,7 +240,8 @@ class WatchService:
             block_credits(result),
             result.state.nodes,
         )
-        trace = tuple(outcome.post_root for outcome in result.outcomes)
+        # SC-DSP-1: r_1 .. r_n, or an empty block's one credit step (the root after its credits)
+        trace = tuple(outcome.post_root for outcome in result.outcomes) or (result.credited_root,)
         self._applied.append(
             Applied(watched, block.header, trace, parent.tip.state_root, parent.vm_kind, result.outbox)
         )
@@ -344,7 +347,7 @@ class WatchService:
                 continue
             watched = self._held(item)
             self.watcher.observe(watched)
-            by_root[(header.sidechain_id, header.tx_root)] = watched
+            by_root[(header.sidechain_id, header_block_key(header))] = watched
             if trace:
                 self.defender.defend(header, trace, watched)
         for at, items in inputs:
@@ -356,7 +359,7 @@ class WatchService:
         for sidechain_id, at, entries in outboxes:
             self.watcher.observe_outbox(sidechain_id, at, entries)
         for lie in forged:
-            key = (lie.header.sidechain_id, lie.header.tx_root)
+            key = (lie.header.sidechain_id, header_block_key(lie.header))
             watched_block = by_root.get(key) or self.watcher.blocks.get(key)
             if watched_block is not None:
                 self.defender.defend(lie.header, lie.trace, watched_block)
@@ -372,7 +375,12 @@ class WatchService:
         """``item``'s block with only the nodes its steps read (all of them if that cannot be told)."""
         block = item.block
         vm = None if item.vm_kind is None else vm_table(self.preset).get(item.vm_kind)
-        if item.pre_root is None or vm is None or item.vm_kind is None or len(item.trace) != len(block.txs):
+        if (
+            item.pre_root is None
+            or vm is None
+            or item.vm_kind is None
+            or len(item.trace) != compute_step_count(len(block.txs))
+        ):
             return block
         header = item.header
         context = ExecutionContext(
@@ -600,7 +608,7 @@ def _needed(block: WatchedBlock, header: SidechainHeader, live: Live) -> bool:
     lowest = live.lowest.get(block.sidechain_id)
     if lowest is None:
         return False
-    return block.height >= lowest or (block.sidechain_id, header.tx_root) in live.game_blocks
+    return block.height >= lowest or (block.sidechain_id, header_block_key(header)) in live.game_blocks
 
 
 def _keys_at(quorums: QuorumRegistry, preset: Preset, height: int) -> dict[int, bytes]:

@@ -10,7 +10,7 @@ SHA-256 of ``data`` beside it:
 =============  ===============================  ==================================================
 kind           key                              data
 =============  ===============================  ==================================================
-``block``      sidechain id (8 bytes) + tx_root  JSON: height, transactions, credits, the held
+``block``      sidechain id + block_key (8+32)  JSON: height, transactions, credits, the held
                                                 nodes (``[hash, node]``, :func:`compute_held_nodes`)
 ``header``     sidechain id + height (8 + 8)    the SC-HDR-0 header of a checkpoint seen on chain
 ``challenged`` header hash                      JSON: the honest trace the opening committed, and
@@ -59,7 +59,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from reference.watcher import SidechainDefender, SidechainWatcher, WatchedBlock
+from reference.watcher import SidechainDefender, SidechainWatcher, WatchedBlock, block_key
 from spec.encoding import decode, encode
 from spec.merkle import merkle_root
 from spec.sidechain.header import (
@@ -346,7 +346,7 @@ class WatchStore:
             for (sidechain_id, tx_root), block in watcher.blocks.items()
         }
         for _, block in memory.defender.defended.values():  # a defended block is stored with it
-            blocks.setdefault(_block_key(block.sidechain_id, merkle_root(list(block.txs))), block)
+            blocks.setdefault(_block_key(block.sidechain_id, block_key(block.txs, block.height)), block)
         for key, block in blocks.items():
             yield ("block", key), block
         for (sidechain_id, height), header in watcher.headers.items():
@@ -382,7 +382,7 @@ class WatchStore:
             return json.dumps({"trace": _hexes(roots), "posted": posted}).encode()
         if kind == "defended":
             trace, block = cast(tuple[tuple[bytes, ...], WatchedBlock], value)
-            key = _block_key(block.sidechain_id, merkle_root(list(block.txs)))
+            key = _block_key(block.sidechain_id, block_key(block.txs, block.height))
             return json.dumps({"block": key.hex(), "trace": _hexes(trace)}).encode()
         if kind == "inputs":
             return encode_inputs(cast(tuple[Deposit | InboundMessage, ...], value))

@@ -38,7 +38,8 @@ checkpoint it signed from the trace that checkpoint committed, and posts the one
 one step. ``rusty node --watch-sidechains`` runs both (reference/watch_service.py).
 
 **Memory** (docs/node.md "Watching sidechains"): a held block keeps only the nodes its steps read
-(:func:`compute_held_nodes`, the union of the one-step witnesses of its transactions, VM-6), and
+(:func:`compute_held_nodes`, the union of the one-step witnesses of its steps, VM-6: its
+transactions, or an empty block's credit step), and
 :meth:`SidechainWatcher.prune` / :meth:`SidechainDefender.prune` drop what no open window and no
 open game needs (:func:`compute_live`); reference/watch_store.py persists the rest.
 
@@ -50,6 +51,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from hashlib import sha256
 
 from spec.encoding import encode
 from spec.errors import (
@@ -77,6 +79,8 @@ from spec.sidechain.dispute import (
     encode_bisect_move,
     encode_one_step_proof,
     execute_step,
+    is_trace_claimed,
+    record_credit_step_witness,
 )
 from spec.sidechain.games import (
     MOVE_BISECT,
@@ -113,6 +117,8 @@ from spec.vm.interface import (
     VmKind,
     encode_witness,
     record_witness,
+    state_hasher,
+    witness_nodes,
 )
 
 Outputs = list[TxOutput]
@@ -145,12 +151,27 @@ class Live:
     header_hashes: frozenset[bytes]
     """Headers of the checkpoints in their window and of every open game (SC-DSP-14)."""
     game_blocks: frozenset[tuple[int, bytes]]
-    """(sidechain id, ``tx_root``) of every open game's block (a defender's one-step proof)."""
+    """(sidechain id, :func:`block_key`) of every open game's block (a defender's one-step proof)."""
     input_floor: Mapping[int, int] = field(default_factory=dict)
     """Sidechain id -> the mainchain height above which its inputs are kept: the deposit cursor of
     the parent of the oldest checkpoint in its window or in an open game (a wrong-credits proof
     against it, or against a replacement at its height, reads its cursor range from there; a
     later checkpoint's range starts higher)."""
+
+
+def block_key(txs: Sequence[bytes], height: int) -> bytes:
+    """The key the watcher holds a sidechain block under: its transactions' root (unique for a
+    block with transactions), or for a block without transactions, whose root is the empty root at
+    every height, a hash of its height: each empty block is a credit step of its own (SC-DSP-1),
+    so two are never confused."""
+    if txs:
+        return merkle_root(list(txs))
+    return sha256(b"rusty-watcher/empty-block" + height.to_bytes(8, "big")).digest()
+
+
+def header_block_key(header: SidechainHeader) -> bytes:
+    """:func:`block_key` of the block ``header`` names (by ``tx_root``, or its height if empty)."""
+    return header.tx_root if header.tx_count else block_key((), header.height)
 
 
 def _lowest_live(record: SidechainRecord, height: int) -> int:
@@ -175,7 +196,9 @@ def compute_live(state: SidechainsState, height: int) -> Live:
         ]
         oldest = min([lowest[sidechain_id], *in_games])
         floor[sidechain_id] = record.checkpoints[oldest - 1].deposit_cursor if oldest > 0 else 0
-    blocks = {(opened.sidechain_id, opened.game.opening.header.tx_root) for opened in state.games.values()}
+    blocks = {
+        (opened.sidechain_id, header_block_key(opened.game.opening.header)) for opened in state.games.values()
+    }
     return Live(lowest, frozenset(hashes), frozenset(blocks), floor)
 
 
@@ -194,8 +217,11 @@ def compute_held_nodes(
     post-state's, holding every intermediate state). Every step's one-step proof reads only these,
     and so does the re-execution of the whole block from ``pre_root`` (:func:`compute_trace`: a
     node it reads is either one it created or one a step reads from the store)."""
+    if not txs:  # an empty block's one step: its credit step (SC-DSP-1)
+        witness = record_credit_step_witness(preset, kind, nodes, pre_root, credits)
+        return dict(witness_nodes(witness, state_hasher(kind)))
     held: dict[bytes, bytes] = {}
-    roots = (pre_root, *trace)[: len(txs)]  # r_i before transaction i (none for an empty block)
+    roots = (pre_root, *trace)[: len(txs)]  # r_i before transaction i
     for index, (root, tx) in enumerate(zip(roots, txs, strict=True)):
         recording = RecordingNodes(nodes)
         execute_step(preset, kind, recording, root, credits if index == 0 else (), tx, context)
@@ -262,8 +288,8 @@ class SidechainWatcher:
         self.inputs = inputs
 
     def observe(self, block: WatchedBlock) -> None:
-        """Remember a sidechain block (keyed by its transactions' root)."""
-        self.blocks[(block.sidechain_id, merkle_root(list(block.txs)))] = block
+        """Remember a sidechain block (keyed by :func:`block_key`)."""
+        self.blocks[(block.sidechain_id, block_key(block.txs, block.height))] = block
 
     def on_block(self, transactions: Sequence[Transaction]) -> None:
         """Record the checkpoint headers a connected mainchain block carries (SC-TX-0 kind 1)."""
@@ -306,9 +332,9 @@ class SidechainWatcher:
     ) -> tuple[bytes, ...] | None:
         """``r_1 .. r_n`` of the block ``header`` names, re-executed from ``parent_root``; ``None``
         if the watcher does not hold the block or its VM kind has no block transition."""
-        block = self.blocks.get((header.sidechain_id, header.tx_root))
+        block = self.blocks.get((header.sidechain_id, header_block_key(header)))
         vm = vm_table(self.preset).get(VmKind(vm_kind))
-        if block is None or vm is None or not block.txs:
+        if block is None or vm is None:
             return None
         context = ExecutionContext(
             header.sidechain_id, header.height, header.timestamp, vm.fee_recipient, vm.max_tx_gas
@@ -335,11 +361,9 @@ class SidechainWatcher:
                 if parent is None:
                     continue  # no parent header seen (or height 0: the follower's genesis block)
                 trace = self.honest_trace(header, parent.state_root, record.spec.vm_kind)
-                if trace is None or (
-                    merkle_root(list(trace)) == header.trace_root and trace[-1] == header.state_root
-                ):
+                if trace is None or is_trace_claimed(header, trace):
                     continue
-                block = self.blocks[(sidechain_id, header.tx_root)]
+                block = self.blocks[(sidechain_id, header_block_key(header))]
                 message = DisputeOpenMessage(
                     header=header,
                     parent_header=encode_sidechain_header(parent),
@@ -525,9 +549,15 @@ def credits_proof_posts(watcher: SidechainWatcher, state: SidechainsState, heigh
 def one_step_proof(preset: Preset, block: WatchedBlock, game: Game) -> OneStepProof:
     """SC-DSP-5: the one-step proof of ``game``'s disputed transaction ``hi - 1`` of ``block``: the
     transaction, its proof against ``tx_root`` and the witness its execution from the agreed root
-    reads (VM-6; with the block's credits first when the step is the first transaction)."""
+    reads (VM-6; with the block's credits first when the step is the first transaction), or of an
+    empty block's credit step (no transaction, the witness of the credits and ``r_0``)."""
     index = game.hi - 1
     kind = VmKind(game.opening.vm_kind)
+    if not block.txs:
+        credit_witness = record_credit_step_witness(
+            preset, kind, block.nodes, game.agreed_root, game.opening.credits
+        )
+        return OneStepProof(b"", (), encode_witness(credit_witness))
     context = compute_context(game.opening)
     tx = block.txs[index]
     if game.lo == 0 and game.opening.credits:
@@ -588,4 +618,4 @@ class SidechainDefender:
 
 def _matches(header: SidechainHeader, trace: Sequence[bytes]) -> bool:
     """Does the checkpoint claim the trace the watcher re-executed (SC-DSP-1)?"""
-    return merkle_root(list(trace)) == header.trace_root and trace[-1] == header.state_root
+    return is_trace_claimed(header, trace)

@@ -1601,7 +1601,8 @@ class DisputeError(SpecError):
 
 
 class DisputeEmptyTrace(DisputeError):
-    """SC-DSP-2: a block without transactions has no trace to bisect."""
+    """SC-DSP-5: a block without transactions has no transaction to prove: the one-step proof of
+    its credit step carries one (or a transaction proof)."""
 
     code = "DSP_EMPTY_TRACE"
 

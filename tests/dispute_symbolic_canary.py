@@ -2,7 +2,9 @@
 
 ``third_point`` bisects at a third of the interval and claims the halving bound; ``deadline_of_the_longer``
 takes the larger of the clock and the move limit and claims the clock bounds it; ``burn_rounded_up``
-rounds the burnt share up and claims it never exceeds the loser's bond. If CrossHair stops finding
+rounds the burnt share up and claims it never exceeds the loser's bond; ``steps_as_transactions``
+takes a block's step count to be its transaction count and claims every game has a step (false
+for an empty block, whose one step is its credit step, SC-DSP-1). If CrossHair stops finding
 these, the dispute symbolic check has become vacuous.
 """
 
@@ -35,3 +37,12 @@ def burn_rounded_up(loser: int, bps: int) -> int:
     post: __return__ <= loser
     """
     return loser * bps // 10_000 + 1
+
+
+def steps_as_transactions(n: int) -> int:
+    """Claims a block's transaction count is a step count of at least one (false at ``n = 0``).
+
+    pre: 0 <= n <= 2**40
+    post: __return__ >= 1
+    """
+    return n

@@ -28,6 +28,7 @@ from conformance.disputebuilder import (
     build_block,
     build_ferris_block,
     build_wasm_block,
+    empty_block,
     execute_block,
     ferris_accounts,
     lying_header,
@@ -94,14 +95,21 @@ from spec.vm.interface import (
     RecordingNodes,
     StateWitness,
     VmKind,
+    decode_witness,
     encode_witness,
+    state_hasher,
 )
 from tests.hypothesis_profiles import examples
+
+EMPTY_BLOCK_CREDITS = (BlockCredit(b"\x42" * 20, 900), BlockCredit(b"not an address", 5))
 
 
 @functools.cache
 def block(tx_count: int) -> Block:
-    """One block per transaction count (EVM execution is the slow part)."""
+    """One block per transaction count (EVM execution is the slow part); the block of 0
+    transactions credits a deposit and refunds a bad recipient (its one step is the credit step)."""
+    if tx_count == 0:
+        return empty_block(build_block(1), EMPTY_BLOCK_CREDITS)
     return build_block(tx_count)
 
 
@@ -282,8 +290,73 @@ def test_opening_rules() -> None:
     low = replace(opening_against(blk, [fake(1)] * 3), challenger_bond=PARAMS.min_challenger_bond - 1)
     with pytest.raises(DisputeBondTooSmall):
         open_game(low, PARAMS)
-    with pytest.raises(DisputeEmptyTrace):
+    # a statement of no transactions against a block of three is not the header's (SC-DSP-2)
+    with pytest.raises(DisputeOpeningMismatch):
         open_game(replace(opening_against(blk, [fake(1)] * 3), tx_count=0), PARAMS)
+    # ... checked before the disagreement: a misstated honest opening is a mismatch
+    with pytest.raises(DisputeOpeningMismatch):
+        open_game(replace(opening_against(blk, honest), tx_count=2), PARAMS)
+    # a block without transactions opens a game over its one credit step (SC-DSP-1/2)
+    empty = block(0)
+    game = open_game(opening_against(empty, [fake(1)]), PARAMS)
+    assert (game.lo, game.hi, game.agreed_root, game.defender_root) == (
+        0,
+        1,
+        empty.trace[0],
+        empty.header.state_root,
+    )
+
+
+@pytest.mark.parametrize("kind", list(VmKind))
+def test_an_empty_blocks_credit_step_is_disputable(kind: VmKind) -> None:
+    """SC-DSP-1/5 (issue 16): a block with credits and no transactions has one step, its credit
+    step, re-executed from the witness of ``r_0``: the honest federation wins against any
+    counter-claim; a state root minting to the federation, or crediting a deposit never or twice,
+    loses; a proof carrying a transaction is ``DSP_EMPTY_TRACE``, one without the root node
+    ``DSP_WITNESS_ROOT_MISMATCH``, one missing a node the credits read ``VM_WITNESS_INCOMPLETE``."""
+    build = {VmKind.FERRIS: build_ferris_block, VmKind.EVM: build_block, VmKind.WASM: build_wasm_block}
+    base = build[kind](1, preset=DEVNET)
+    recipient = {
+        VmKind.FERRIS: ferris_accounts()[1],
+        VmKind.EVM: b"\x42" * 20,
+        VmKind.WASM: wasm_address(WASM_HOLDERS[2]),
+    }[kind]
+    credits = (BlockCredit(recipient, 900), BlockCredit(b"\x01" * 7, 5))
+    blk = empty_block(base, credits)
+    assert blk.tx_count == 0 and blk.header.trace_root == merkle_root([])
+    assert blk.header.state_root != blk.trace[0]  # the deposit changed the state
+
+    def one_step(opening: DisputeOpening) -> Game:
+        game = open_game(opening, DEVNET.dispute)
+        assert (game.lo, game.hi, game.turn) == (0, 1, Party.DEFENDER)
+        return apply_one_step(game, Party.DEFENDER, one_step_proof(blk, game), 1001, DEVNET)
+
+    won = one_step(opening_against(blk, [fake(1)]))
+    assert won.outcome is not None and won.outcome.winner == Party.DEFENDER
+    assert won.moves == 1 <= max_moves(0)
+    minted = empty_block(base, (*credits, BlockCredit(recipient, 10**6)))
+    for lie in (minted.steps, empty_block(base, ()).steps, empty_block(base, credits * 2).steps):
+        lost = one_step(opening_against(blk, blk.steps, header=lying_header(blk, lie)))
+        assert lost.outcome is not None and lost.outcome.winner == Party.CHALLENGER
+        assert lost.outcome.reason == "one_step" and lost.outcome.reverted_height == blk.header.height
+    game = open_game(opening_against(blk, [fake(1)]), DEVNET.dispute)
+    proof = one_step_proof(blk, game)
+    with pytest.raises(DisputeEmptyTrace):
+        apply_one_step(game, Party.DEFENDER, replace(proof, tx=base.txs[0]), 1001, DEVNET)
+    with pytest.raises(DisputeEmptyTrace):
+        apply_one_step(game, Party.DEFENDER, replace(proof, tx_proof=(fake(3),)), 1001, DEVNET)
+    with pytest.raises(DisputeWitnessRootMismatch):
+        apply_one_step(
+            game, Party.DEFENDER, replace(proof, witness=encode_witness(StateWitness(()))), 1001, DEVNET
+        )
+    full = decode_witness(proof.witness, state_hasher(kind)).preimages
+    root_node = blk.nodes[blk.trace[0]]
+    assert root_node in full
+    if len(full) > 1:  # the credits read a node below the root: without it, incomplete
+        dropped = next(node for node in full if node != root_node)
+        short = StateWitness(tuple(node for node in full if node != dropped))
+        with pytest.raises(WitnessIncomplete):
+            apply_one_step(game, Party.DEFENDER, replace(proof, witness=encode_witness(short)), 1001, DEVNET)
 
 
 def test_invalid_moves_are_rejected_and_change_nothing() -> None:
@@ -396,13 +469,13 @@ CREDITS = st.builds(BlockCredit, st.binary(max_size=64), st.integers(0, 10**12))
 ACTIONS = st.sampled_from(["answer", "answer", "answer", "garbage", "wrong_point", "stall", "timeout"])
 
 
-@given(data=st.data(), tx_count=st.integers(1, 9), honest_side=st.sampled_from(list(Party)))
+@given(data=st.data(), tx_count=st.integers(0, 9), honest_side=st.sampled_from(list(Party)))
 @settings(max_examples=examples(60))
 def test_honest_party_wins_against_any_strategy(
     data: st.DataObject, tx_count: int, honest_side: Party
 ) -> None:
-    blk = block(tx_count)
-    honest = list(blk.trace[1:])
+    blk = block(tx_count)  # 0: a block with credits and no transactions, its one credit step
+    honest = list(blk.steps)
     lie = data.draw(adversary_traces(honest))
     if honest_side is Party.DEFENDER:
         opening = opening_against(blk, lie)
@@ -420,7 +493,7 @@ def test_honest_party_wins_against_any_strategy(
             credits=tuple(data.draw(st.lists(CREDITS, max_size=3))),
         )
         if (stated.tx_count, stated.credits) != (tx_count, blk.credits):
-            with pytest.raises(DisputeOpeningMismatch if stated.tx_count else DisputeEmptyTrace):
+            with pytest.raises(DisputeOpeningMismatch):
                 open_game(stated, PARAMS)
             return
     game = open_game(opening, PARAMS)
@@ -483,10 +556,11 @@ def test_bond_split_conserves(loser: int, winner: int, bps: int) -> None:
     assert receives + burnt == loser + winner and 0 <= burnt <= loser and receives >= winner
 
 
-@given(st.integers(1, 1 << 20))
+@given(st.integers(0, 1 << 20))
 def test_max_moves_is_logarithmic(n: int) -> None:
-    assert max_moves(n) == 2 * (n - 1).bit_length() + 1
-    assert max_moves(n) <= 2 * n.bit_length() + 1
+    steps = max(n, 1)  # SC-DSP-1: an empty block's one credit step
+    assert max_moves(n) == 2 * (steps - 1).bit_length() + 1
+    assert max_moves(n) <= 2 * steps.bit_length() + 1
 
 
 @given(st.binary(max_size=300))

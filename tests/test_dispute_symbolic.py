@@ -12,7 +12,9 @@ from conformance.symbolic import dispute_contracts
 def test_dispute_wrappers_on_examples() -> None:
     assert dispute_contracts.bisection_step(0, 5, True) == (2, 5)
     assert dispute_contracts.bisection_step(0, 5, False) == (0, 2)
+    assert dispute_contracts.move_bound(0) == 1  # an empty block: the credit step's proof alone
     assert dispute_contracts.move_bound(1) == 1
+    assert dispute_contracts.step_count(0) == 1 and dispute_contracts.step_count(5) == 5
     assert dispute_contracts.move_bound(8) == 7
     assert dispute_contracts.move_bound(9) == 9
     assert dispute_contracts.deadline_charge(100, 10, 144, 4) == (110, 6)

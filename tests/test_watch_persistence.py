@@ -371,17 +371,18 @@ def test_a_save_writes_only_what_changed(tmp_path: Path) -> None:
     db.close()
 
 
-def test_an_empty_block_is_held_without_nodes(tmp_path: Path) -> None:
+def test_an_empty_block_is_held_with_its_credit_step_nodes(tmp_path: Path) -> None:
     """A sidechain block without transactions (the follower applies them: credits only, or none)
-    holds no node and is stored and reloaded like any other."""
+    holds the nodes of its one step, the credit step (SC-DSP-1/5: here no credits, so the node of
+    its pre-state root alone), and is stored and reloaded like any other."""
     sc = forged_scenario(2)
     watch, db = _open(tmp_path / "node.sqlite", Wallet())
     empty = WatchedBlock(SIDECHAIN, 1, (), (), sc.block.nodes)
-    watch.decide(
-        gc.initial(sc.spec), 20, [], [Applied(empty, sc.block.header, (), bytes(32), VmKind.FERRIS)], []
-    )
+    pre = sc.block.trace[0]
+    applied = Applied(empty, sc.block.header, (pre,), pre, VmKind.FERRIS)
+    watch.decide(gc.initial(sc.spec), 20, [], [applied], [])
     (held,) = watch.watcher.blocks.values()
-    assert held.nodes == {} and held.txs == ()
+    assert held.nodes == {pre: sc.block.nodes[pre]} and held.txs == ()
     watch.persist()
     db.close()
     again, db = _open(tmp_path / "node.sqlite", Wallet())

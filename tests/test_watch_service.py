@@ -18,19 +18,20 @@ from typing import Any, cast
 
 import pytest
 
+from conformance import disputebuilder as db
 from conformance import gamechain as gc
 from conformance import sidechainbuilder as sb
 from reference.node import Node
 from reference.rpc import INVALID_PARAMS, RpcServer
 from reference.watch_service import REPOST_AFTER_BLOCKS, Applied, Forged, WatchService
-from reference.watcher import SidechainDefender
+from reference.watcher import SidechainDefender, WatchedBlock
 from spec.chain.state import ChainState
 from spec.ledger.transaction import Transaction, TxOutput
 from spec.masternode.finality import QuorumRegistry
 from spec.masternode.quorum import QuorumType
 from spec.sidechain.dispute import max_moves
-from spec.sidechain.games import MOVE_BISECT, DisputeMoveMessage, DisputeOpenMessage, Penalty
-from spec.sidechain.header import compute_header_hash
+from spec.sidechain.games import MOVE_BISECT, MOVE_ONE_STEP, DisputeMoveMessage, DisputeOpenMessage, Penalty
+from spec.sidechain.header import BlockCredit, compute_header_hash
 from spec.sidechain.registry import SidechainsState
 from spec.sidechain.state import apply_block_to_sidechains
 from spec.sidechain.transactions import match_sidechain_message
@@ -50,11 +51,13 @@ def _run(
     defender: SidechainDefender | None,
     blocks: int,
     extra: Sequence[Sequence[TxOutput]] = (),
+    first: Applied | None = None,
 ) -> tuple[SidechainsState, list[tuple[int, str, str]], list[Penalty]]:
     """Both checkpoints, then ``blocks`` mainchain blocks with what the watcher (and the defender)
-    post; ``extra`` outputs go into the first of them. The events each block gives the node."""
+    post; ``extra`` outputs go into the first of them, the follower hands it ``first`` (the block
+    not defended unless given). The events each block gives the node."""
     chain = Mainchain(sc, watch)
-    applied = [Applied(watched(sc), sc.block.header, ())]
+    applied = [first or Applied(watched(sc), sc.block.header, ())]
     chain.connect_checkpoints(sc)
     height = gc.CHECKPOINT_1_AT
     for index in range(blocks):
@@ -134,6 +137,31 @@ def test_an_honest_checkpoint_is_left_alone_and_defended_against_a_lying_challen
     (game,) = [opened.game for opened in state.games.values()]
     assert game.moves == 1 and game.pending_root == sc.block.trace[2]  # defended at once, honestly
     assert game.turn == 1  # the silent griefer's clock runs (it loses as the forger above did)
+
+
+@pytest.mark.parametrize("vm", list(VmKind))
+def test_an_honest_empty_block_is_defended_at_its_credit_step(vm: VmKind) -> None:
+    """SC-DSP-1/5 (issue 16): the follower hands a block with credits and no transactions (its one
+    step, the root after its credits); the member's node holds the credit step's nodes only
+    (``compute_held_nodes``) and answers a lying challenger's game with the credit step's one-step
+    proof at once: the challenger loses its bond, the checkpoint stands."""
+    credits = (BlockCredit(b"\x42" * 20 if vm is VmKind.EVM else bytes(32), 900),)
+    if vm is VmKind.FERRIS:
+        credits = (BlockCredit(db.ferris_accounts()[1], 900),)
+    sc = gc.scenario(0, PRESET, vm=vm, credits=credits, challenger_lies_at=(0,), cursor=11)
+    wallet = Wallet()
+    watch = _service(wallet, challenge=False)
+    block = WatchedBlock(SIDECHAIN, 1, (), credits, sc.block.nodes)
+    first = Applied(block, sc.block.header, sc.block.steps, sc.block.trace[0], vm)
+    griefer = gc.opening(sc, bond=PRESET.dispute.min_challenger_bond, preset=PRESET)
+    state, events, penalties = _run(sc, watch, wallet, None, 4, [[griefer]], first)
+    held = watch.defender.defended[compute_header_hash(sc.block.header)][1]
+    assert len(held.nodes) < len(sc.block.nodes)  # the credit step's witness only
+    posted = [match_sidechain_message(outputs[0].script_pubkey, PRESET) for outputs in wallet.posted]
+    assert len(posted) == 1 and isinstance(posted[0], DisputeMoveMessage)
+    assert posted[0].move_kind == MOVE_ONE_STEP
+    assert not penalties and len(state.chains[SIDECHAIN].checkpoints) == 2 and not state.games
+    assert [kind for _, kind, _ in events] == ["game_opened", "game_won"]
 
 
 def test_the_loop_posts_a_message_once_and_retries_an_opening_it_could_not_pay() -> None:

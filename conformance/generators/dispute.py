@@ -21,6 +21,7 @@ from conformance.disputebuilder import (
     build_block,
     build_ferris_block,
     build_wasm_block,
+    empty_block,
     execute_block,
     ferris_accounts,
     lying_header,
@@ -51,10 +52,12 @@ from spec.sidechain.dispute import (
     encode_one_step_proof,
     get_deadline,
     open_game,
+    record_credit_step_witness,
 )
 from spec.sidechain.header import (
     BlockCredit,
     Checkpoint,
+    SidechainHeader,
     compute_checkpoint_message,
     encode_checkpoint,
     encode_sidechain_header,
@@ -70,6 +73,7 @@ from spec.vm.interface import (
     VmKind,
     decode_witness,
     encode_witness,
+    state_hasher,
 )
 
 
@@ -348,6 +352,7 @@ def _credit_games(preset: Preset) -> Iterator[CaseSpec]:
     )
     wasm_block = execute_block(replace(wasm, trace=wasm.trace[:1]), wasm.txs, wasm_credits)
     yield from _traces(preset, block, evm_block, wasm_block)
+    yield from _empty_block_games(preset, block, evm_block, wasm_block)
     yield _defended(preset, wasm_block, _wrong_from(_honest(wasm_block), 0)).case(
         "wasm_credits_defender_wins",
         "a WASM block crediting a holder and a fresh address, and refunding a 20-byte recipient that "
@@ -363,6 +368,133 @@ def _credit_games(preset: Preset) -> Iterator[CaseSpec]:
             f"the federation's trace of a WASM block {description}: the one-step at tx 0 credits "
             "the mainchain's deposits (VMW-10) and the federation loses",
         )
+
+
+def _empty_block_games(preset: Preset, ferris: Block, evm: Block, wasm: Block) -> Iterator[CaseSpec]:
+    """SC-DSP-1/5 (issue 16): a block with credits and no transactions is one step, its credit
+    step, re-executed from the witness of ``r_0``: games of every kind, then invalid proofs."""
+    for vm, base in (("ferris", ferris), ("evm", evm), ("wasm", wasm)):
+        block = empty_block(base, base.credits)
+        yield _defended(preset, block, [_fake(0)]).case(
+            f"{vm}_empty_block_defender_wins",
+            f"SC-DSP-1/5: a {vm} block with its deposits (one refunded) and no transactions: the game "
+            "is the one credit step (0, 1), the honest federation's state root is the root after "
+            "the credits and wins",
+        )
+        federation = {"ferris": ferris_accounts()[3], "evm": SENDERS[3], "wasm": b"\x5b" * 32}[vm]
+        minted = empty_block(base, (*base.credits, BlockCredit(federation, 10**9))).steps
+        yield _challenged(preset, block, minted).case(
+            f"{vm}_empty_block_minted",
+            f"SC-DSP-1/5: the federation's state root of a {vm} block without transactions credits "
+            "it 10^9 atoms no deposit holds: the credit step re-executed from r_0 gives another "
+            "root, the checkpoint is reverted",
+        )
+    block = empty_block(ferris, ferris.credits)
+    for name, description, claimed in (
+        ("ferris_empty_block_never_credited", "leaves out the deposits", ()),
+        ("ferris_empty_block_credited_twice", "credits every deposit twice", ferris.credits * 2),
+    ):
+        yield _challenged(preset, block, empty_block(ferris, claimed).steps).case(
+            name, f"SC-DSP-1/5: the state root of a block without transactions {description}"
+        )
+    bare = empty_block(ferris, ())
+    yield _defended(preset, bare, [_fake(0)]).case(
+        "empty_block_no_credits_defender_wins",
+        "SC-DSP-1/5: a block with neither credits nor transactions: the credit step changes nothing "
+        "(the witness is the node of r_0 alone) and the state root r_0 wins",
+    )
+    timed_out = _challenge(preset, block, empty_block(ferris, ()).steps)
+    timed_out.timeout()
+    yield timed_out.case(
+        "empty_block_defender_timeout",
+        "SC-DSP-4: the defender of a wrong empty block never proves its credit step: it loses",
+    )
+    game = _challenge(preset, block, empty_block(ferris, ()).steps)
+    at = game.game.last_move_at + 1
+    proof = one_step_proof(block, game.game)
+    nodes = decode_witness(proof.witness, state_hasher(VmKind.FERRIS)).preimages
+    root_node = block.nodes[block.trace[0]]
+    below = next(node for node in nodes if node != root_node)
+    for name, description, bad, error in (
+        ("empty_block_one_step_with_tx", "the credit step's proof carries a transaction",
+         replace(proof, tx=ferris.txs[0]), "DSP_EMPTY_TRACE"),
+        ("empty_block_one_step_with_tx_proof", "the credit step's proof carries a transaction proof",
+         replace(proof, tx_proof=(_fake(5),)), "DSP_EMPTY_TRACE"),
+        ("empty_block_witness_without_root", "the credit step's witness lacks the node of r_0",
+         replace(proof, witness=encode_witness(StateWitness(tuple(n for n in nodes if n != root_node)))),
+         "DSP_WITNESS_ROOT_MISMATCH"),
+        ("empty_block_witness_incomplete", "the credit step's witness lacks a node a credit reads",
+         replace(proof, witness=encode_witness(StateWitness(tuple(n for n in nodes if n != below)))),
+         "VM_WITNESS_INCOMPLETE"),
+    ):  # fmt: skip
+        yield game.case(name, f"SC-DSP-5: {description}", _one_step(Party.DEFENDER, at, bad), error)
+    yield game.case(
+        "empty_block_bisect",
+        "SC-DSP-3: a bisection in the one-step game of a block without transactions",
+        _bisect(Party.DEFENDER, at, BisectMove(0, block.steps[0], ())),
+        "DSP_WRONG_TURN",
+    )
+    yield from _claims_and_witnesses(preset, ferris, block)
+    yield _trace_case(
+        preset,
+        "trace_ferris_empty_block",
+        "SC-DSP-1: a block of deposits and no transactions: its trace is the one root after the credits",
+        block,
+    )
+
+
+def _claims_and_witnesses(preset: Preset, full: Block, empty: Block) -> Iterator[CaseSpec]:
+    """SC-DSP-1 ``is_trace_claimed`` (the watcher's decision to challenge) and SC-DSP-5
+    ``credit_step_witness`` (the empty block's proof witness a defender posts)."""
+
+    def claimed(name: str, description: str, header: SidechainHeader, trace: Sequence[bytes]) -> CaseSpec:
+        data: dict[str, JSON] = {
+            "header": encode_sidechain_header(header).hex(),
+            "trace": [root.hex() for root in trace],
+        }
+        return CaseSpec("is_trace_claimed", name, description, data)
+
+    steps = list(full.steps)
+    yield claimed("honest", "a block of transactions and its own trace", full.header, steps)
+    yield claimed("other_last_root", "another last root", full.header, [*steps[:-1], _fake(1)])
+    yield claimed("other_first_root", "the last root right, another root before it: not the trace_root",
+                  full.header, [_fake(2), *steps[1:]])  # fmt: skip
+    yield claimed("empty_block", "an empty block: its state root is its one credit step", empty.header,
+                  list(empty.steps))  # fmt: skip
+    yield claimed("empty_block_other_root", "an empty block and another root", empty.header, [_fake(3)])
+    yield claimed("empty_block_any_trace_root", "an empty block whose header's trace_root is not the "
+                  "empty root: the state root alone is claimed",
+                  replace(empty.header, trace_root=_fake(4)), list(empty.steps))  # fmt: skip
+    yield claimed("no_trace", "no root at all", full.header, [])
+
+    def witness(
+        name: str, description: str, block: Block, nodes: Sequence[bytes], error: str | None = None
+    ) -> CaseSpec:
+        kind = VmKind(block.vm_kind)
+        hasher = state_hasher(kind)
+        data: dict[str, JSON] = {
+            "vm_kind": int(kind),
+            "witness": encode_witness(StateWitness(tuple(sorted(nodes, key=hasher.digest)))).hex(),
+            "pre_root": block.trace[0].hex(),
+            "credits": [{"recipient": c.recipient.hex(), "amount": c.amount} for c in block.credits],
+        }
+        return CaseSpec("credit_step_witness", name, description, data, expect_error=error)
+
+    store = list(empty.nodes.values())
+    yield witness("ferris_credits", "the nodes the deposits read, from the whole store", empty, store)
+    yield witness("no_credits", "no credits: the node of r_0 alone", empty_block(full, ()), store)
+    genesis = build_ferris_block(0, preset=preset, credits=empty.credits)
+    blank = replace(genesis, trace=(RUSTY_TRIE_HASHER.empty_root, *genesis.trace[1:]), credits=())
+    yield witness("empty_state", "the empty state and no credits: the node 0x80 (MPT-3)", blank, [])
+    needed = decode_witness(
+        encode_witness(record_credit_step_witness(preset, VmKind(empty.vm_kind), empty.nodes, empty.trace[0],
+                                                  empty.credits)),
+        RUSTY_TRIE_HASHER,
+    ).preimages  # fmt: skip
+    root_node = empty.nodes[empty.trace[0]]
+    below = next(node for node in needed if node != root_node)
+    yield witness("node_missing", "a node a credit reads is not held", empty,
+                  [n for n in needed if n != below], "VM_WITNESS_INCOMPLETE")  # fmt: skip
 
 
 def _trace_case(
@@ -637,10 +769,18 @@ def _openings(preset: Preset) -> Iterator[CaseSpec]:
     small = replace(opening_against(block, lie), challenger_bond=preset.dispute.min_challenger_bond - 1)
     yield case("bond_too_small", "a bond one atom below the minimum", small, "DSP_BOND_TOO_SMALL")
     yield case(
-        "empty_block",
-        "a block without transactions",
+        "tx_count_zero",
+        "the challenger states no transactions (the credit step alone) for a block of three: not "
+        "the header's tx_count (SC-HDR-1)",
         replace(opening_against(block, lie), tx_count=0),
-        "DSP_EMPTY_TRACE",
+        "DSP_OPENING_MISMATCH",
+    )
+    yield case(
+        "tx_count_misstated_and_no_disagreement",
+        "SC-DSP-2's order: a misstated tx_count and the checkpoint's own final root: the statement "
+        "is checked first",
+        replace(opening_against(block, honest), tx_count=block.tx_count - 1),
+        "DSP_OPENING_MISMATCH",
     )
     yield case(
         "tx_count_misstated",
@@ -859,7 +999,7 @@ def _encoders_and_bound() -> Iterator[CaseSpec]:
         "a transaction, one proof hash, a witness",
         {"tx": proof.tx.hex(), "tx_proof": [h.hex() for h in proof.tx_proof], "witness": proof.witness.hex()},
     )
-    for count in (1, 2, 3, 4, 5, 8, 9, 100, 1000, 1 << 20):
+    for count in (0, 1, 2, 3, 4, 5, 8, 9, 100, 1000, 1 << 20):
         yield CaseSpec(
             "max_moves", f"txs_{count}", f"the move bound of {count} transactions", {"tx_count": count}
         )

@@ -34,7 +34,7 @@ from spec.sidechain.games import (
 from spec.sidechain.header import BlockCredit, encode_sidechain_header
 from spec.sidechain.registry import SidechainSpec
 from spec.sidechain.transactions import match_sidechain_message
-from spec.vm.interface import VmKind
+from spec.vm.interface import StateWitness, VmKind, encode_witness
 
 FORK = "sidechains"
 Blocks = list[tuple[int, Sequence[Sequence[TxOutput]]]]
@@ -141,6 +141,7 @@ def generate_dispute_games(preset: Preset) -> Iterator[CaseSpec]:
             _data(preset, _played(reverted), spec),
         )
 
+    yield from _empty_blocks(preset)
     yield from _first_checkpoint_and_cancelled(preset)
     yield from _claims_wait_for_games(preset)
     yield from _acknowledgements_wait_for_games(preset)
@@ -165,8 +166,13 @@ def generate_dispute_games(preset: Preset) -> Iterator[CaseSpec]:
         ("game_open_no_disagreement", "SC-DSP-2: the challenger's final root is the checkpoint's", at,
          _opening(fraud, preset, challenger_final_root=fraud.block.header.state_root),
          "DSP_NO_DISAGREEMENT"),
-        ("game_open_empty_trace", "SC-DSP-2: an opening over zero transactions", at,
-         _opening(fraud, preset, tx_count=0), "DSP_EMPTY_TRACE"),
+        ("game_open_tx_count_zero", "SC-DSP-2: an opening stating zero transactions for a block "
+         "of five (the credit step alone): not the header's tx_count", at,
+         _opening(fraud, preset, tx_count=0), "DSP_OPENING_MISMATCH"),
+        ("game_open_tx_count_mismatch_and_no_disagreement", "SC-DSP-2's order: a misstated "
+         "tx_count and the checkpoint's own final root: the statement is checked first", at,
+         _opening(fraud, preset, tx_count=4, challenger_final_root=fraud.block.header.state_root),
+         "DSP_OPENING_MISMATCH"),
         ("game_open_tx_count_mismatch", "SC-DSP-2: the challenger states one transaction fewer than "
          "the header's tx_count (SC-HDR-1)", at,
          _opening(fraud, preset, tx_count=fraud.block.header.tx_count - 1), "DSP_OPENING_MISMATCH"),
@@ -241,6 +247,109 @@ def generate_dispute_games(preset: Preset) -> Iterator[CaseSpec]:
         _data(preset, [*opened, (at + 1, [[claim, payout]])]),
         "DSP_UNKNOWN_GAME",
     )
+
+
+EMPTY_BLOCK_DEPOSIT_AT = gc.CHECKPOINT_0_AT - 1
+
+
+def empty_block_credits(vm: VmKind) -> tuple[BlockCredit, ...]:
+    """The deposits (at :data:`EMPTY_BLOCK_DEPOSIT_AT`) an empty block 1 of ``vm`` credits: an
+    account of the kind, and a recipient the kind cannot credit (refunded: no state change)."""
+    recipient = {
+        VmKind.FERRIS: db.ferris_accounts()[1],
+        VmKind.EVM: b"\x42" * 20,
+        VmKind.WASM: b"\x33" * 32,
+    }[vm]
+    return (BlockCredit(recipient, 900_000), BlockCredit(b"\x01" * 7, 5_000))
+
+
+def empty_block_scenario(
+    preset: Preset,
+    vm: VmKind,
+    *,
+    federation_lies_at: Sequence[int] = (),
+    challenger_lies_at: Sequence[int] = (),
+) -> tuple[gc.Scenario, Blocks]:
+    """Checkpoint 1 over a block of deposits and no transactions (its cursor takes the deposits of
+    :data:`EMPTY_BLOCK_DEPOSIT_AT`), and the block posting those deposits."""
+    credits = empty_block_credits(vm)
+    sc = gc.scenario(
+        0,
+        preset,
+        vm=vm,
+        credits=credits,
+        cursor=EMPTY_BLOCK_DEPOSIT_AT,
+        federation_lies_at=federation_lies_at,
+        challenger_lies_at=challenger_lies_at,
+    )
+    deposits = [[sb.deposit_output(gc.SPECS[vm].sidechain_id, c.amount, c.recipient)] for c in credits]
+    return sc, [(EMPTY_BLOCK_DEPOSIT_AT, deposits)]
+
+
+def _empty_blocks(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-DSP-1/5 (issue 16): games over a block with credits and no transactions: one credit step."""
+    for vm in VmKind:
+        name = vm.name.lower()
+        sc, deposits = empty_block_scenario(preset, vm, federation_lies_at=(0,))
+        played = gc.play(sc, preset, prefix=deposits)
+        yield _case(
+            f"game_{name}_empty_block_fraud_reverted",
+            f"SC-DSP-1/5: a {vm.name} block with two deposits (one refunded) and no transactions "
+            "whose state root is not the root after its credits: the game is the one credit step "
+            "(interval (0, 1)); the defender's one-step proof re-executes the credits from the "
+            "witness of r_0 to another root: checkpoint 1 reverted, the quorum penalised, the bond "
+            "claimed",
+            _data(preset, _played(played), gc.SPECS[vm]),
+        )
+    sc, deposits = empty_block_scenario(preset, VmKind.FERRIS, challenger_lies_at=(0,))
+    yield _case(
+        "game_empty_block_honest_defender",
+        "SC-DSP-1/5: a challenger disputes an honest FerrisScript block of deposits and no "
+        "transactions: the credit step's one-step proof re-executes to the defender's state root, "
+        "the challenger's bond is forfeited",
+        _data(preset, _played(gc.play(sc, preset, prefix=deposits))),
+    )
+    silent = gc.play(
+        empty_block_scenario(preset, VmKind.FERRIS, federation_lies_at=(0,))[0],
+        preset,
+        prefix=deposits,
+        delay=lambda party, game: None,
+    )
+    yield _case(
+        "game_empty_block_defender_timeout",
+        "SC-DSP-4/16: the defender of a forged empty block never proves its credit step: the game "
+        "ends by timeout, checkpoint 1 reverted",
+        _data(preset, _played(silent)),
+    )
+    fraud, _ = empty_block_scenario(preset, VmKind.FERRIS, federation_lies_at=(0,))
+    at = gc.CHECKPOINT_1_AT + 1
+    opened: Blocks = [
+        *deposits,
+        *[(h, list(o)) for h, o in gc.checkpoint_blocks(fraud)],
+        (at, [[gc.opening(fraud, bond=preset.dispute.min_challenger_bond, preset=preset)]]),
+    ]
+    state = gc.initial()
+    for height, outputs in opened:
+        state = gc.apply(state, height, outputs, preset).state
+    game = state.games[0].game
+    assert (game.lo, game.hi) == (0, 1)
+    proof = db.one_step_proof(fraud.block, game)
+    other = gc.scenario(1, preset)
+    cases = [
+        ("game_empty_block_one_step_with_tx", "SC-DSP-5: the credit step's proof carries a "
+         "transaction (the block has none)", replace(proof, tx=other.block.txs[0]), "DSP_EMPTY_TRACE"),
+        ("game_empty_block_one_step_without_root", "SC-DSP-5: the credit step's witness holds no "
+         "node of r_0", replace(proof, witness=encode_witness(StateWitness(()))),
+         "DSP_WITNESS_ROOT_MISMATCH"),
+        ("game_empty_block_bisect", "SC-DSP-3: a bisection in a one-step game", None, "DSP_WRONG_TURN"),
+    ]  # fmt: skip
+    for case, description, bad, code in cases:
+        if bad is None:
+            kind, data = MOVE_BISECT, encode_bisect_move(BisectMove(0, fraud.block.steps[0], ()))
+        else:
+            kind, data = MOVE_ONE_STEP, encode_one_step_proof(bad)
+        output = gc.move_output(0, Party.DEFENDER, kind, data, preset)
+        yield _case(case, description, _data(preset, [*opened, (at + 1, [[output]])]), code)
 
 
 def _blocks_until_expiry(preset: Preset, blocks: Blocks, spec: SidechainSpec, game_id: int) -> Blocks:

@@ -14,7 +14,11 @@ JSON shapes (besides the general conventions of docs/vector-format.md):
   the encoded StateWitness of the pre-state nodes (SC-DSP-5's format), "pre_root", "credits":
   [{"recipient", "amount"}], "txs": [hex], "context": {"sidechain_id", "height", "timestamp",
   "fee_recipient" (hex), "gas_limit"}}`` and returns ``{"trace": [hex r_1 .. r_n]}`` or a
-  ``VM_*`` code.
+  ``VM_*`` code;
+* ``is_trace_claimed`` (SC-DSP-1) takes ``{"header", "trace": [hex]}`` and returns ``{"claimed"}``;
+* ``credit_step_witness`` (SC-DSP-5, VM-6: what a defender posts for an empty block) takes
+  ``{"vm_kind", "witness" (the nodes held), "pre_root", "credits"}`` and returns ``{"witness"}``
+  or ``VM_WITNESS_INCOMPLETE``.
 """
 
 from __future__ import annotations
@@ -42,8 +46,10 @@ from spec.sidechain.dispute import (
     decode_one_step_proof,
     encode_bisect_move,
     encode_one_step_proof,
+    is_trace_claimed,
     max_moves,
     open_game,
+    record_credit_step_witness,
 )
 from spec.sidechain.header import BlockCredit, decode_checkpoint, decode_sidechain_header
 from spec.sidechain.settlement import federation_quorum, is_settled_before_maturity
@@ -52,6 +58,7 @@ from spec.vm.interface import (
     ExecutionContext,
     VmKind,
     decode_witness,
+    encode_witness,
     state_hasher,
     witness_nodes,
 )
@@ -194,10 +201,10 @@ def handle_encode_one_step_proof(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 
 def handle_max_moves(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """SC-DSP-10: ``{"tx_count"}`` (at least 1) -> ``{"max_moves"}``."""
+    """SC-DSP-10: ``{"tx_count"}`` (at least 0: an empty block's one credit step) -> ``{"max_moves"}``."""
     count = int_field(data, "tx_count")
-    if count < 1:
-        raise BadInput("tx_count must be at least 1")
+    if count < 0:
+        raise BadInput("tx_count must not be negative")
     return {"max_moves": max_moves(count)}
 
 
@@ -270,8 +277,29 @@ def handle_compute_trace(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"trace": [to_hex(root) for root in trace]}
 
 
+def handle_is_trace_claimed(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-DSP-1: ``{"header" (hex SC-HDR-4), "trace": [hex]}`` -> ``{"claimed"}``: does the header
+    claim the trace a watcher re-executed (an empty block's by ``state_root`` alone)?"""
+    header = decode_sidechain_header(hex_field(data, "header"))
+    return {"claimed": is_trace_claimed(header, hex_list_field(data, "trace"))}
+
+
+def handle_credit_step_witness(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-DSP-5, VM-6: ``{"vm_kind", "witness" (hex StateWitness of the nodes held), "pre_root",
+    "credits"}`` -> ``{"witness"}``: the witness of an empty block's credit step (the nodes the
+    credits read and the node of ``pre_root``), or ``VM_WITNESS_INCOMPLETE``."""
+    kind = VmKind(int_field(data, "vm_kind"))
+    hasher = state_hasher(kind)
+    nodes = witness_nodes(decode_witness(hex_field(data, "witness"), hasher), hasher)
+    credits = tuple(_credit(item) for item in _list(data, "credits"))
+    witness = record_credit_step_witness(preset, kind, nodes, hex_field(data, "pre_root"), credits)
+    return {"witness": to_hex(encode_witness(witness))}
+
+
 HANDLERS: dict[str, Handler] = {
     "compute_trace": handle_compute_trace,
+    "is_trace_claimed": handle_is_trace_claimed,
+    "credit_step_witness": handle_credit_step_witness,
     "federation_penalty": handle_federation_penalty,
     "play": handle_play,
     "decode_bisect_move": handle_decode_bisect_move,

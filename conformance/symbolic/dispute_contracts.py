@@ -9,8 +9,11 @@ Contracts (rule references in brackets):
 
 * bisection step [SC-DSP-3]: the midpoint lies strictly inside ``(lo, hi)`` and either answer
   leaves an interval of at most ``ceil((hi - lo) / 2)`` transactions;
-* move bound [SC-DSP-10]: ``max_moves`` is odd, grows by exactly two when ``n`` doubles and is at
-  most ``2 * bit_length(n) + 1``: logarithmic in the trace length;
+* steps [SC-DSP-1]: a block of ``n >= 0`` transactions has at least one step (an empty block's
+  credit step), exactly ``n`` when it has transactions;
+* move bound [SC-DSP-10]: ``max_moves`` is odd, grows by exactly two when ``n >= 1`` doubles and is
+  at most ``2 * bit_length(n) + 1``: logarithmic in the trace length; a block of no or one
+  transaction is a one-move game (the one-step proof);
 * deadline [SC-DSP-4]: the deadline is at most ``move_blocks`` and at most the mover's clock after
   the last move, and a move before it leaves a non-negative clock;
 * bond split [SC-DSP-6]: ``winner_receives + burnt`` is both bonds and the burnt share never
@@ -19,9 +22,15 @@ Contracts (rule references in brackets):
 
 from __future__ import annotations
 
-from spec.sidechain.dispute import compute_bond_split, compute_deadline, compute_midpoint, max_moves
+from spec.sidechain.dispute import (
+    compute_bond_split,
+    compute_deadline,
+    compute_midpoint,
+    compute_step_count,
+    max_moves,
+)
 
-__all__ = ["bisection_step", "bond_split", "deadline_charge", "move_bound"]
+__all__ = ["bisection_step", "bond_split", "deadline_charge", "move_bound", "step_count"]
 
 
 def bisection_step(lo: int, hi: int, agree: bool) -> tuple[int, int]:
@@ -36,14 +45,26 @@ def bisection_step(lo: int, hi: int, agree: bool) -> tuple[int, int]:
     return (mid, hi) if agree else (lo, mid)
 
 
+def step_count(n: int) -> int:
+    """SC-DSP-1: the steps of the trace of a block of ``n`` transactions (the game's first ``hi``).
+
+    pre: 0 <= n <= 2**40
+    post: __return__ >= 1
+    post: n == 0 or __return__ == n
+    post: __return__ <= n + 1
+    """
+    return compute_step_count(n)
+
+
 def move_bound(n: int) -> int:
     """SC-DSP-10: the most moves of a game over ``n`` transactions.
 
-    pre: 1 <= n <= 2**40
+    pre: 0 <= n <= 2**40
     post: __return__ % 2 == 1
-    post: __return__ <= 2 * n.bit_length() + 1
-    post: max_moves(2 * n) == __return__ + 2
-    post: n == 1 or max_moves(n - 1) <= __return__
+    post: __return__ <= 2 * max(n, 1).bit_length() + 1
+    post: n == 0 or max_moves(2 * n) == __return__ + 2
+    post: n >= 2 or __return__ == 1
+    post: n <= 1 or max_moves(n - 1) <= __return__
     """
     return max_moves(n)
 

@@ -10,14 +10,16 @@ dispute the block it carries. Normative text and diagrams: docs/disputes.md.
   applies before transaction 0 and the header commits to (``credits_root``, SC-HDR-1). The
   defender (the federation that signed the checkpoint) claims
   ``r_1 .. r_n`` by the header's ``trace_root`` (leaf ``i - 1`` is ``r_i``) and ``r_n`` by its
-  ``state_root``; ``n`` is the header's ``tx_count``.
-* **SC-DSP-2** a challenger opens a game with ``n >= 1`` (``DSP_EMPTY_TRACE``), its statement of
-  the block, ``tx_count`` and ``credits``, equal to the header's ``tx_count`` and hashing to its
-  ``credits_root`` (``DSP_OPENING_MISMATCH``: so no statement can make an honest defender's proofs
-  fail), its own trace root and its final root ``r'_n != state_root`` (``DSP_NO_DISAGREEMENT``),
-  and a bond of at least ``min_challenger_bond`` (``DSP_BOND_TOO_SMALL``); the defender's bond is
-  ``defender_bond``.
-  The game starts with the interval ``(lo, hi) = (0, n)``: ``r_lo`` agreed, ``r_hi`` disputed.
+  ``state_root``; ``n`` is the header's ``tx_count``. A block of ``n = 0`` transactions has the
+  trace ``r_0, r_1`` of one step, its *credit step*: ``r_1`` is the root after the credits alone,
+  claimed by ``state_root`` (:func:`compute_step_count`).
+* **SC-DSP-2** a challenger opens a game with its statement of the block, ``tx_count`` and
+  ``credits``, equal to the header's ``tx_count`` and hashing to its ``credits_root``
+  (``DSP_OPENING_MISMATCH``: so no statement can make an honest defender's proofs fail), its own
+  trace root and its final root ``r'_n != state_root`` (``DSP_NO_DISAGREEMENT``), and a bond of at
+  least ``min_challenger_bond`` (``DSP_BOND_TOO_SMALL``); the defender's bond is ``defender_bond``.
+  The game starts with the interval ``(lo, hi) = (0, max(n, 1))``: ``r_lo`` agreed, ``r_hi``
+  disputed (an empty block's game starts at its one credit step).
 * **SC-DSP-3** while ``hi - lo >= 2`` the parties alternate, the defender first: the defender
   posts its root at ``mid = (lo + hi) // 2`` with a Merkle proof (leaf ``mid - 1`` of ``n``)
   against ``trace_root``; the challenger answers with its root at ``mid`` proven against its own
@@ -37,9 +39,11 @@ dispute the block it carries. Normative text and diagrams: docs/disputes.md.
   deadline. The step from ``lo = 0`` first applies the credits with the block transition's own
   credit step (:func:`get_credit_step`, SCB-2: VMF-8 / EVM-7 / VMW-10; a credit the recipient
   cannot accept is refunded and leaves the state unchanged), so a deposit credited twice or never
-  makes ``r_1`` wrong and the one-step proves it. The defender supplies it because the
-  defender asserts the checkpoint and holds the
-  state it signed; a challenger never needs the sidechain's state to win against a wrong claim.
+  makes ``r_1`` wrong and the one-step proves it. In a block without transactions the step is the
+  credit step alone: the proof carries no transaction and no transaction proof
+  (``DSP_EMPTY_TRACE`` otherwise) and the root after the credits decides. The defender supplies
+  the proof because the defender asserts the checkpoint and holds the state it signed; a
+  challenger never needs the sidechain's state to win against a wrong claim.
 * **SC-DSP-6** the one-step decides: the defender wins iff the transaction is valid and its
   post-state root equals the defender's ``r_hi``; an invalid transaction or any other root makes
   the challenger win. The loser's bond pays the winner but for ``burn_share_bps`` of it, burnt, so
@@ -84,11 +88,12 @@ from spec.errors import (
     VmError,
     WitnessIncomplete,
 )
-from spec.merkle import root_from_inclusion_proof
+from spec.merkle import merkle_root, root_from_inclusion_proof
 from spec.presets import DisputeParams, Preset
 from spec.sidechain.chain import Credit, vm_table
 from spec.sidechain.checkpoint import check_equivocation
 from spec.sidechain.header import BlockCredit, Checkpoint, SidechainHeader, compute_credits_root
+from spec.trie import EMPTY_NODE_RLP
 from spec.vm import evm, ferris, wasm
 from spec.vm.interface import (
     OUTBOX_ENTRY_CODEC,
@@ -96,6 +101,7 @@ from spec.vm.interface import (
     ExecutionContext,
     OutboxEntry,
     OutboxKind,
+    RecordingNodes,
     StateWitness,
     VmKind,
     decode_witness,
@@ -257,13 +263,19 @@ def compute_midpoint(lo: int, hi: int) -> int:
     return (lo + hi) // 2
 
 
-def max_moves(tx_count: int) -> int:
-    """SC-DSP-10: the most moves a game over ``tx_count >= 1`` transactions takes.
+def compute_step_count(tx_count: int) -> int:
+    """SC-DSP-1: the number of steps of the trace of a block of ``tx_count >= 0`` transactions:
+    one per transaction, and the one credit step of a block without transactions."""
+    return max(tx_count, 1)
 
-    Each round of two moves at least halves ``hi - lo`` (rounding up), so ``ceil(log2 n)`` rounds
-    reach one transaction; the one-step proof is the last move.
+
+def max_moves(tx_count: int) -> int:
+    """SC-DSP-10: the most moves a game over ``tx_count >= 0`` transactions takes.
+
+    Each round of two moves at least halves ``hi - lo`` (rounding up), so ``ceil(log2 s)`` rounds
+    reach one step of the ``s`` (:func:`compute_step_count`); the one-step proof is the last move.
     """
-    return 2 * (tx_count - 1).bit_length() + 1
+    return 2 * (compute_step_count(tx_count) - 1).bit_length() + 1
 
 
 def compute_deadline(last_move_at: int, clock_left: int, move_blocks: int) -> int:
@@ -293,9 +305,8 @@ def check_opening_statement(opening: DisputeOpening) -> None:
 
 
 def open_game(opening: DisputeOpening, params: DisputeParams) -> Game:
-    """SC-DSP-1, SC-DSP-2: the game a valid opening starts, the defender to move."""
-    if opening.tx_count < 1:
-        raise DisputeEmptyTrace("a block without transactions has no trace to bisect")
+    """SC-DSP-1, SC-DSP-2: the game a valid opening starts, the defender to move (over the one
+    credit step if the block has no transactions)."""
     check_opening_statement(opening)
     if opening.challenger_final_root == opening.header.state_root:
         raise DisputeNoDisagreement("the challenger's final root is the checkpoint's state root")
@@ -306,7 +317,7 @@ def open_game(opening: DisputeOpening, params: DisputeParams) -> Game:
         defender_bond=params.defender_bond,
         burn_share_bps=params.burn_share_bps,
         lo=0,
-        hi=opening.tx_count,
+        hi=compute_step_count(opening.tx_count),
         agreed_root=opening.parent_state_root,
         defender_root=opening.header.state_root,
         challenger_root=opening.challenger_final_root,
@@ -397,9 +408,11 @@ def compute_context(opening: DisputeOpening) -> ExecutionContext:
 
 
 def compute_one_step(game: Game, proof: OneStepProof, preset: Preset) -> bytes | None:
-    """SC-DSP-5: the post-state root of the disputed transaction under ``preset``, ``None`` if it is invalid.
+    """SC-DSP-5: the post-state root of the disputed transaction under ``preset``, ``None`` if it is
+    invalid; in a block without transactions, the root after its credits (the credit step).
 
-    Raises ``DSP_PROOF_INVALID`` (transaction not in ``tx_root``), ``DSP_WITNESS_ROOT_MISMATCH``,
+    Raises ``DSP_PROOF_INVALID`` (transaction not in ``tx_root``), ``DSP_EMPTY_TRACE`` (a
+    transaction or proof in the credit step's proof), ``DSP_WITNESS_ROOT_MISMATCH``,
     ``VM_WITNESS_INCOMPLETE``, a ``DECODE_*`` or ``VM_WITNESS_NOT_CANONICAL`` code: the submitter's fault.
     """
     opening = game.opening
@@ -407,9 +420,13 @@ def compute_one_step(game: Game, proof: OneStepProof, preset: Preset) -> bytes |
     if kind is None:
         raise DisputeUnknownVm(f"no one-step executor for VM kind {opening.vm_kind}")
     index = game.hi - 1
-    _proven_leaf(
-        proof.tx, index, opening.tx_count, proof.tx_proof, opening.header.tx_root, f"transaction {index}"
-    )
+    if opening.tx_count == 0:
+        if proof.tx or proof.tx_proof:
+            raise DisputeEmptyTrace("the block has no transaction: its step is the credit step alone")
+    else:
+        _proven_leaf(
+            proof.tx, index, opening.tx_count, proof.tx_proof, opening.header.tx_root, f"transaction {index}"
+        )
     credits = opening.credits if game.lo == 0 else ()
     hasher = state_hasher(kind)
     witness: StateWitness = decode_witness(proof.witness, hasher)
@@ -417,6 +434,8 @@ def compute_one_step(game: Game, proof: OneStepProof, preset: Preset) -> bytes |
     if game.agreed_root not in nodes:
         raise DisputeWitnessRootMismatch(f"no witness node hashes to {game.agreed_root.hex()}")
     try:
+        if opening.tx_count == 0:
+            return execute_credit_step(preset, kind, nodes, game.agreed_root, credits)
         return execute_step(
             preset, kind, nodes, game.agreed_root, credits, proof.tx, compute_context(opening)
         )
@@ -442,6 +461,39 @@ def execute_step(
     root = _apply_credits(preset, kind, view, created, pre_root, credits)
     outcome, _ = ONE_STEP_EXECUTORS[kind](preset, view, root, tx, context)
     return outcome.post_root
+
+
+def execute_credit_step(
+    preset: Preset,
+    kind: VmKind,
+    nodes: Mapping[bytes, bytes],
+    pre_root: bytes,
+    credits: Sequence[BlockCredit],
+) -> bytes:
+    """SC-DSP-1, SC-DSP-5: the root after ``credits`` (in order, each by :func:`get_credit_step`)
+    from ``pre_root`` over ``nodes``: the one step of a block without transactions
+    (``VM_WITNESS_INCOMPLETE`` for a missing node)."""
+    created: dict[bytes, bytes] = {}
+    view: Mapping[bytes, bytes] = ChainMap(created, nodes)  # type: ignore[arg-type]
+    return _apply_credits(preset, kind, view, created, pre_root, credits)
+
+
+def record_credit_step_witness(
+    preset: Preset,
+    kind: VmKind,
+    nodes: Mapping[bytes, bytes],
+    pre_root: bytes,
+    credits: Sequence[BlockCredit],
+) -> StateWitness:
+    """SC-DSP-5, VM-6: the witness of an empty block's credit step: the nodes
+    :func:`execute_credit_step` reads from ``nodes`` and the node of ``pre_root`` (read by no
+    credit when there are none; ``0x80``, MPT-3, for the empty state), sorted by hash."""
+    recording = RecordingNodes(nodes)
+    execute_credit_step(preset, kind, recording, pre_root, credits)
+    read = dict(recording.read)
+    hasher = state_hasher(kind)
+    read[pre_root] = EMPTY_NODE_RLP if pre_root == hasher.empty_root else recording[pre_root]
+    return StateWitness(tuple(read[h] for h in sorted(read)))
 
 
 def _apply_credits(
@@ -473,11 +525,14 @@ def compute_trace(
     context: ExecutionContext,
 ) -> tuple[bytes, ...]:
     """SC-DSP-1: the honest trace ``r_1 .. r_n`` of ``txs`` after ``credits`` from ``pre_root`` over
-    ``nodes`` (each step SC-DSP-5's; a ``VM_*`` code if a transaction is invalid): what a watcher
-    re-executes to decide whether to challenge a checkpoint."""
+    ``nodes`` (each step SC-DSP-5's; a ``VM_*`` code if a transaction is invalid), or ``(r_1,)``,
+    the root after the credits, when ``txs`` is empty (the one credit step): what a watcher
+    re-executes to decide whether to challenge a checkpoint (:func:`is_trace_claimed`)."""
     created: dict[bytes, bytes] = {}
     view: Mapping[bytes, bytes] = ChainMap(created, nodes)  # type: ignore[arg-type]
     root = _apply_credits(preset, kind, view, created, pre_root, credits)
+    if not txs:
+        return (root,)
     trace: list[bytes] = []
     for tx in txs:
         outcome, new_nodes = ONE_STEP_EXECUTORS[kind](preset, view, root, tx, context)
@@ -485,6 +540,15 @@ def compute_trace(
         root = outcome.post_root
         trace.append(root)
     return tuple(trace)
+
+
+def is_trace_claimed(header: SidechainHeader, trace: Sequence[bytes]) -> bool:
+    """SC-DSP-1: does ``header`` claim ``trace`` (:func:`compute_trace`)? Its ``state_root`` is the
+    last root and, for a block with transactions, its ``trace_root`` their Merkle root (an empty
+    block's one credit step is claimed by ``state_root`` alone)."""
+    if not trace or trace[-1] != header.state_root:
+        return False
+    return header.tx_count == 0 or merkle_root(list(trace)) == header.trace_root
 
 
 def apply_one_step(game: Game, party: Party, proof: OneStepProof, now: int, preset: Preset) -> Game:

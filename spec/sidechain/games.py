@@ -11,7 +11,8 @@ block transition (SC-BLK-1, spec/sidechain/state.py) runs them. Normative text: 
   ``DSP_WINDOW_CLOSED``), ``header`` hashes to the accepted header hash and ``parent_header`` to the
   accepted parent's (empty at height 0, whose agreed root is the VM kind's empty state root;
   ``DSP_HEADER_MISMATCH``), the VM kind has a block transition (``DSP_UNKNOWN_VM``), then
-  SC-DSP-2 (``DSP_EMPTY_TRACE``, ``DSP_NO_DISAGREEMENT``, ``DSP_BOND_TOO_SMALL``). The execution
+  SC-DSP-2 (``DSP_OPENING_MISMATCH``, ``DSP_NO_DISAGREEMENT``, ``DSP_BOND_TOO_SMALL``; a block
+  without transactions opens a game over its one credit step, SC-DSP-1). The execution
   context is SCB-3's (``gas_limit`` the kind's ``max_tx_gas``, ``fee_recipient`` the kind's fee
   sink, :data:`~spec.sidechain.chain.FEE_SINKS`); ``tx_count`` and
   ``credits`` are the challenger's statement of the block, held to the header's ``tx_count`` and

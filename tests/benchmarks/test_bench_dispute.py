@@ -16,6 +16,10 @@ How to read the figures (docs/disputes.md#benchmarks):
 * ``test_bench_dispute_one_step_vm[ferris|wasm]`` is the same one-step verification on a
   FerrisScript transfer and a WASM token-contract call (the last of an 8-transaction block); the
   floor is ``test_bench_dispute_floor_full_execution_vm``, the plain execution of that transaction.
+* ``test_bench_dispute_credit_step`` is the one-step verification of an empty EVM block's credit
+  step (eight deposits, SC-DSP-1/5); its floors are ``test_bench_dispute_floor_credit_step_full``
+  (the same credits applied over the whole store) and
+  ``test_bench_dispute_floor_bare_credit_witness_hashes`` (keccak-256 of every witness node).
 * the bare library floors the guide asks for: ``test_bench_dispute_floor_bare_witness_hashes`` is
   the bare keccak-256 (pycryptodome) of every witness preimage and of the transaction's Merkle path
   (only the hash calls the witness and proof checks cannot avoid), the floor of the one-step;
@@ -33,11 +37,13 @@ from pytest_benchmark.fixture import BenchmarkFixture
 
 from conformance.disputebuilder import (
     PARAMS,
+    SENDERS,
     Block,
     bisect_move,
     build_block,
     build_ferris_block,
     build_wasm_block,
+    empty_block,
     lying_header,
     mover,
     one_step_proof,
@@ -55,10 +61,11 @@ from spec.sidechain.dispute import (
     compute_context,
     decode_one_step_proof,
     encode_one_step_proof,
+    execute_credit_step,
     max_moves,
     open_game,
 )
-from spec.sidechain.header import compute_checkpoint_message
+from spec.sidechain.header import BlockCredit, compute_checkpoint_message
 from spec.trie import ETHEREUM_TRIE_HASHER
 from spec.vm.evm import apply_transaction
 from spec.vm.interface import VmKind, decode_witness
@@ -220,3 +227,49 @@ def test_bench_dispute_one_step_vm(benchmark: BenchmarkFixture, vm: str) -> None
         )
     )
     assert done.outcome is not None and done.outcome.winner == Party.CHALLENGER
+
+
+# ---- an empty block's credit step (SC-DSP-1/5, issue 16) --------------------------------------
+# An EVM block of eight deposits (four to the block's senders, four to fresh addresses) and no
+# transactions, whose federation minted in its state root: the game is the one credit step.
+CREDITS = tuple(
+    BlockCredit(recipient, 1000 + i)
+    for i, recipient in enumerate([*SENDERS, *(bytes([0x60 + i]) * 20 for i in range(4))])
+)
+EMPTY = empty_block(build_block(4), CREDITS)
+EMPTY_GAME = open_game(
+    opening_against(EMPTY, list(EMPTY.steps), header=lying_header(EMPTY, [bytes([0xF1]) * 32])), PARAMS
+)
+CREDIT_PROOF_BYTES = encode_one_step_proof(one_step_proof(EMPTY, EMPTY_GAME))
+CREDIT_WITNESS_NODES = decode_witness(
+    decode_one_step_proof(CREDIT_PROOF_BYTES).witness, ETHEREUM_TRIE_HASHER
+).preimages
+
+
+def test_bench_dispute_credit_step(benchmark: BenchmarkFixture) -> None:
+    """The one-step verification of the empty block's credit step from its proof's bytes (decode,
+    witness hashes, the eight credits re-applied statelessly from r_0, the decision)."""
+
+    def verify() -> Game:
+        proof = decode_one_step_proof(CREDIT_PROOF_BYTES)
+        return apply_one_step(EMPTY_GAME, Party.DEFENDER, proof, EMPTY_GAME.last_move_at + 1, MAINNET)
+
+    done = benchmark(verify)
+    assert done.outcome is not None and done.outcome.winner == Party.CHALLENGER
+
+
+def test_bench_dispute_floor_credit_step_full(benchmark: BenchmarkFixture) -> None:
+    """The floor of the credit step: the same eight credits applied over the whole store."""
+    root = benchmark(execute_credit_step, MAINNET, VmKind.EVM, EMPTY.nodes, EMPTY.trace[0], CREDITS)
+    assert root == EMPTY.steps[0]
+
+
+def _bare_credit_witness_hashes() -> int:
+    for node in CREDIT_WITNESS_NODES:
+        keccak.new(data=node, digest_bits=256).digest()
+    return len(CREDIT_WITNESS_NODES)
+
+
+def test_bench_dispute_floor_bare_credit_witness_hashes(benchmark: BenchmarkFixture) -> None:
+    """The bare floor of the credit step: keccak-256 of every witness node."""
+    assert benchmark(_bare_credit_witness_hashes) == len(CREDIT_WITNESS_NODES) > 0
