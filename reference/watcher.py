@@ -95,6 +95,7 @@ from spec.sidechain.header import (
     Deposit,
     InboundMessage,
     SidechainHeader,
+    compute_credits_root,
     compute_header_hash,
     encode_sidechain_header,
 )
@@ -336,6 +337,8 @@ class SidechainWatcher:
         vm = vm_table(self.preset).get(VmKind(vm_kind))
         if block is None or vm is None:
             return None
+        if len(block.txs) != header.tx_count or compute_credits_root(block.credits) != header.credits_root:
+            return None  # not the block the header names (wrong credits are SC-DSP-21's to prove)
         context = ExecutionContext(
             header.sidechain_id, header.height, header.timestamp, vm.fee_recipient, vm.max_tx_gas
         )
