@@ -3,7 +3,10 @@
 * :func:`fuzz.xor.xor_over` is the per-byte XOR loop the validator harnesses used to run;
 * :class:`fuzz.bls_cache.CachedBackend` answers every backend method, the checked linear
   combinations included, exactly as the backend it caches (and through that backend's own code);
-* ``upgrade_vote``'s memoised messages are :func:`~spec.chain.tickets.vote_message` of each bits value.
+* ``upgrade_vote``'s memoised messages are :func:`~spec.chain.tickets.vote_message` of each bits value;
+* ``sidechain_block``'s funded state, built once, equals a fresh build and survives the seed
+  programs unchanged; its remembered step outputs are the builder's outputs, and a remembered
+  checkpoint carries the federation's verifying signature.
 """
 
 from __future__ import annotations
@@ -11,12 +14,16 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fuzz import upgrade_harnesses
+from conformance import sidechainbuilder as sb
+from fuzz import sidechain_harnesses, upgrade_harnesses
 from fuzz.bls_cache import CACHED, cached_bls
 from fuzz.xor import xor_over
 from spec.chain.tickets import vote_message
 from spec.crypto import bls
 from spec.ledger.transaction import OutPoint
+from spec.sidechain.checkpoint import is_signed_by
+from spec.sidechain.header import Checkpoint
+from spec.sidechain.transactions import match_sidechain_message
 from tests.hypothesis_profiles import examples
 
 
@@ -68,3 +75,38 @@ def test_upgrade_vote_messages_are_the_vote_messages() -> None:
     assert distinct and len(messages) == 256
     assert all(messages[bits] == vote_message(parent, outpoint, bits) for bits in range(256))
     assert messages[0] == vote_message(parent, outpoint)
+
+
+def test_sidechain_block_funded_state_is_a_fresh_build_and_stays_so() -> None:
+    fresh = sidechain_harnesses._funded.__wrapped__()
+    assert sidechain_harnesses._funded() == fresh
+    for program in sidechain_harnesses.sidechain_seeds()["sidechain_block"].values():
+        sidechain_harnesses.fuzz_block(program)
+    assert sidechain_harnesses._funded() == fresh
+
+
+def test_sidechain_block_step_outputs_are_the_builders() -> None:
+    outbox = sidechain_harnesses._OUTBOX
+    for arg in (0, 1, 7, 14, 239, 255):
+        chain = sb.CHAIN_A if arg % 2 == 0 else sb.CHAIN_B
+        assert sidechain_harnesses._fixed_outputs(0, arg) == (
+            sb.deposit_output(chain if arg % 7 else 9, arg * 13),
+        )
+        assert sidechain_harnesses._fixed_outputs(1, arg) == sb.claim_outputs(
+            sb.outbox_proof(sb.SPEC_A, arg % 2, outbox, arg % 3)
+        )
+        assert sidechain_harnesses._fixed_outputs(2, arg) == (
+            sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, outbox, arg % 3)),
+        )
+        assert sidechain_harnesses._fixed_outputs(3, arg) == (sb.refund_output(sb.CHAIN_A, 0, arg % 3),)
+
+
+def test_sidechain_block_remembered_checkpoint_is_signed() -> None:
+    parent = bytes(range(32))
+    output = sidechain_harnesses._checkpoint_output(3, parent, 17)
+    assert output == sidechain_harnesses._checkpoint_output(3, parent, 17)
+    head = sb.header(sb.SPEC_B, 3, parent, 17, [])
+    assert output == sb.message_output(sb.sign(head, sb.SPEC_B.federation))
+    message = match_sidechain_message(output.script_pubkey, sb.PRESET)
+    assert isinstance(message, Checkpoint) and message.header == head
+    assert is_signed_by(message, sb.federation_public(sb.SPEC_B.federation))
