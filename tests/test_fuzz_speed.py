@@ -4,6 +4,8 @@
 * :class:`fuzz.bls_cache.CachedBackend` answers every backend method, the checked linear
   combinations included, exactly as the backend it caches (and through that backend's own code);
 * ``upgrade_vote``'s memoised messages are :func:`~spec.chain.tickets.vote_message` of each bits value;
+* ``chain_apply_block``'s mutation is the per-byte XOR loop from the input's offset, and its
+  remembered block encodings are the blocks' encodings;
 * ``sidechain_block``'s funded state, built once, equals a fresh build and survives the seed
   programs unchanged; its remembered step outputs are the builder's outputs, and a remembered
   checkpoint carries the federation's verifying signature.
@@ -15,9 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance import sidechainbuilder as sb
-from fuzz import sidechain_harnesses, upgrade_harnesses
+from fuzz import chain_harnesses, sidechain_harnesses, upgrade_harnesses
 from fuzz.bls_cache import CACHED, cached_bls
 from fuzz.xor import xor_over
+from spec.chain.block import encode_block
 from spec.chain.tickets import vote_message
 from spec.crypto import bls
 from spec.ledger.transaction import OutPoint
@@ -75,6 +78,31 @@ def test_upgrade_vote_messages_are_the_vote_messages() -> None:
     assert distinct and len(messages) == 256
     assert all(messages[bits] == vote_message(parent, outpoint, bits) for bits in range(256))
     assert messages[0] == vote_message(parent, outpoint)
+
+
+def _offset_xor_loop(original: bytes, data: bytes) -> bytes:
+    if len(data) < 3:
+        return original
+    offset = int.from_bytes(data[1:3], "little") % len(original)
+    mutated = bytearray(original)
+    for position, value in enumerate(data[3:], start=offset):
+        if position >= len(mutated):
+            break
+        mutated[position] ^= value
+    return bytes(mutated)
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(st.binary(min_size=1, max_size=60), st.binary(max_size=80))
+def test_chain_apply_block_mutation_is_the_byte_loop(original: bytes, data: bytes) -> None:
+    assert chain_harnesses._mutate(original, data) == _offset_xor_loop(original, data)
+
+
+def test_chain_apply_block_encodings_are_the_blocks() -> None:
+    bases = chain_harnesses._bases()
+    encodings = chain_harnesses._base_encodings()
+    assert encodings == tuple(encode_block(block, chain_harnesses.PRESET) for _, block, _ in bases)
+    assert chain_harnesses._mutate(encodings[0], b"\x00\x05\x00") == encodings[0]
 
 
 def test_sidechain_block_funded_state_is_a_fresh_build_and_stays_so() -> None:
