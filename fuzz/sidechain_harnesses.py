@@ -34,7 +34,7 @@ from conformance import sidechainbuilder as sb
 from fuzz.bls_cache import cached_bls
 from spec.encoding import decode, encode
 from spec.errors import CheckpointBadSignature, DecodeError, SidechainBadSpec, SpecError
-from spec.ledger.transaction import TxOutput
+from spec.ledger.transaction import Transaction, TxOutput
 from spec.presets import DEVNET
 from spec.sidechain.chain import MainchainInputs, select_inputs
 from spec.sidechain.checkpoint import apply_checkpoint, check_equivocation, is_signed_by
@@ -133,14 +133,20 @@ def _funded() -> SidechainsState:
     ).state
 
 
-def _program_block(height: int, op: int, arg: int, state: SidechainsState) -> list[list[object]]:
+def _program_block(height: int, op: int, arg: int, state: SidechainsState) -> tuple[Transaction, ...]:
     kind = op % 5
     if kind < 4:
-        return [list(_fixed_outputs(kind, arg))]
+        return _block(height, _fixed_outputs(kind, arg))
     record = state.chains[sb.CHAIN_B]
     latest = record.latest
     parent = latest.header_hash if latest else bytes(32)
-    return [[_checkpoint_output(len(record.checkpoints), parent, min(height - 2, arg))]]
+    return _block(height, (_checkpoint_output(len(record.checkpoints), parent, min(height - 2, arg)),))
+
+
+@lru_cache(maxsize=STEP_CACHE_ENTRIES)
+def _block(height: int, outputs: tuple[TxOutput, ...] | None) -> tuple[Transaction, ...]:
+    """The block of a program step: the coinbase, and a transaction with ``outputs`` unless None."""
+    return sb.block(height) if outputs is None else sb.block(height, outputs)
 
 
 @lru_cache(maxsize=STEP_CACHE_ENTRIES)
@@ -234,10 +240,9 @@ def _run_program(data: bytes) -> None:
                 state = revert_checkpoints(state, sb.CHAIN_B, latest)
             except SpecError:
                 pass
-            outputs: list[list[object]] = []
+            txs = _block(height, None)
         else:
-            outputs = _program_block(height, data[i], data[i + 1], state)
-        txs = sb.block(height, *outputs)  # type: ignore[arg-type]
+            txs = _program_block(height, data[i], data[i + 1], state)
         before = total_escrow(state)
         try:
             result = apply_block_to_sidechains(state, txs, height, sb.keys(), PRESET)

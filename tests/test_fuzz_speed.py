@@ -7,7 +7,7 @@
 * ``chain_apply_block``'s mutation is the per-byte XOR loop from the input's offset, and its
   remembered block encodings are the blocks' encodings;
 * ``sidechain_block``'s funded state, built once, equals a fresh build and survives the seed
-  programs unchanged; its remembered step outputs are the builder's outputs, and a remembered
+  programs unchanged; its remembered step outputs and blocks are the builder's, and a remembered
   checkpoint carries the federation's verifying signature.
 """
 
@@ -127,6 +127,9 @@ def test_sidechain_block_step_outputs_are_the_builders() -> None:
             sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, outbox, arg % 3)),
         )
         assert sidechain_harnesses._fixed_outputs(3, arg) == (sb.refund_output(sb.CHAIN_A, 0, arg % 3),)
+    outputs = sidechain_harnesses._fixed_outputs(0, 5)
+    assert sidechain_harnesses._block(20, outputs) == sb.block(20, list(outputs))
+    assert sidechain_harnesses._block(21, None) == sb.block(21)
 
 
 def test_sidechain_block_remembered_checkpoint_is_signed() -> None:
