@@ -6,6 +6,8 @@
 * ``upgrade_vote``'s memoised messages are :func:`~spec.chain.tickets.vote_message` of each bits value;
 * ``chain_apply_block``'s mutation is the per-byte XOR loop from the input's offset, and its
   remembered block encodings are the blocks' encodings;
+* ``p2p_kademlia``'s whole-table check still visits every non-empty bucket (nodes or only
+  replacements), wherever it is;
 * ``sidechain_block``'s funded state, built once, equals a fresh build and survives the seed
   programs unchanged; its remembered step outputs and blocks are the builder's, and a remembered
   checkpoint carries the federation's verifying signature.
@@ -13,17 +15,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance import sidechainbuilder as sb
-from fuzz import chain_harnesses, sidechain_harnesses, upgrade_harnesses
+from fuzz import chain_harnesses, p2p_harnesses, sidechain_harnesses, upgrade_harnesses
 from fuzz.bls_cache import CACHED, cached_bls
 from fuzz.xor import xor_over
 from spec.chain.block import encode_block
 from spec.chain.tickets import vote_message
 from spec.crypto import bls
 from spec.ledger.transaction import OutPoint
+from spec.p2p.kademlia import Bucket, empty_table
+from spec.p2p.messages import NodeAddress
+from spec.presets import DEVNET
 from spec.sidechain.checkpoint import is_signed_by
 from spec.sidechain.header import Checkpoint
 from spec.sidechain.transactions import match_sidechain_message
@@ -141,3 +149,18 @@ def test_sidechain_block_remembered_checkpoint_is_signed() -> None:
     message = match_sidechain_message(output.script_pubkey, sb.PRESET)
     assert isinstance(message, Checkpoint) and message.header == head
     assert is_signed_by(message, sb.federation_public(sb.SPEC_B.federation))
+
+
+@pytest.mark.parametrize("index", [0, 1, 128, 254, 255])
+@pytest.mark.parametrize("replacements_only", [False, True])
+def test_kademlia_table_check_visits_every_non_empty_bucket(index: int, replacements_only: bool) -> None:
+    own = bytes(range(32))
+    stranger = NodeAddress(bytes([own[0] ^ 0x80]) + own[1:], b"", 1)  # belongs in bucket 0
+    bucket = Bucket((), (stranger,)) if replacements_only else Bucket((stranger,), ())
+    table = empty_table(own, DEVNET)
+    table = replace(table, buckets=(*table.buckets[:index], bucket, *table.buckets[index + 1 :]))
+    if index == 0:
+        p2p_harnesses.check_table(table)
+    else:
+        with pytest.raises(p2p_harnesses.P2PInvariantViolation, match="wrong bucket"):
+            p2p_harnesses.check_table(table)
