@@ -6,6 +6,8 @@
 * ``upgrade_vote``'s memoised messages are :func:`~spec.chain.tickets.vote_message` of each bits value;
 * ``chain_apply_block``'s mutation is the per-byte XOR loop from the input's offset, and its
   remembered block encodings are the blocks' encodings;
+* ``dkg_session_script``'s one call of ``find_bad_shares`` for every member gives each member the
+  verdict of a call for that member alone;
 * ``p2p_kademlia``'s whole-table check still visits every non-empty bucket (nodes or only
   replacements), wherever it is;
 * ``sidechain_block``'s funded state, built once, equals a fresh build and survives the seed
@@ -22,13 +24,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance import sidechainbuilder as sb
-from fuzz import chain_harnesses, p2p_harnesses, sidechain_harnesses, upgrade_harnesses
+from fuzz import chain_harnesses, dkg_harnesses, p2p_harnesses, sidechain_harnesses, upgrade_harnesses
 from fuzz.bls_cache import CACHED, cached_bls
 from fuzz.xor import xor_over
 from spec.chain.block import encode_block
 from spec.chain.tickets import vote_message
 from spec.crypto import bls
+from spec.errors import SpecError
 from spec.ledger.transaction import OutPoint
+from spec.masternode import dkg
+from spec.masternode.dkg import DkgPhase
 from spec.p2p.kademlia import Bucket, empty_table
 from spec.p2p.messages import NodeAddress
 from spec.presets import DEVNET
@@ -164,3 +169,25 @@ def test_kademlia_table_check_visits_every_non_empty_bucket(index: int, replacem
     else:
         with pytest.raises(p2p_harnesses.P2PInvariantViolation, match="wrong bucket"):
             p2p_harnesses.check_table(table)
+
+
+def test_dkg_bad_shares_of_every_member_at_once_are_each_members() -> None:
+    quorum = dkg_harnesses._quorum()
+    keys = {member: quorum.secrets[member - 1] for member in range(1, quorum.size + 1)}
+    pool = dkg_harnesses._event_pool()
+    scripts = [*dkg_harnesses.dkg_seeds()["dkg_session_script"].values(), bytes(range(24)), b"\x05" * 24]
+    verdicts = set()
+    with cached_bls():
+        for script in scripts:
+            state = quorum.session
+            for byte in script[: dkg_harnesses.SCRIPT_EVENTS]:
+                try:
+                    state = dkg_harnesses._deliver(state, pool[byte % len(pool)])
+                except SpecError:
+                    continue
+            while state.phase is not DkgPhase.FINALIZATION:
+                state = dkg.advance_phase(state)
+            together = dkg.find_bad_shares(state, keys)
+            assert together == {m: dkg.find_bad_shares(state, {m: k})[m] for m, k in keys.items()}
+            verdicts.add(tuple(sorted(together.items())))
+    assert len(verdicts) > 1  # the scripts reach different bad-share verdicts
