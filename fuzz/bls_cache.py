@@ -9,7 +9,8 @@ in ``spec/`` -- the session logic, the checks, the error paths -- where libFuzze
 guidance works. Inputs that reach new curve arithmetic (a mutated message) still compute it; the
 caches are bounded (least recently used entries go first). The validator harnesses that verify a
 fixed fixture's signatures on every input (``masternode_slash``, ``masternode_pose_challenge``,
-``governance_vote``, ``finality_check_commitment``) run on it for the same reason. Every method,
+``governance_vote``, ``finality_check_commitment``) run on it for the same reason, and so does
+``sidechain_block``, whose programs post the same signed checkpoints again and again. Every method,
 the checked linear combinations included, goes to the inner backend's own implementation, so the
 cached backend runs the same code of ``spec/crypto/bls.py`` as the backend it caches, once per
 distinct argument tuple.

@@ -25,6 +25,7 @@ from dataclasses import replace
 from functools import cache
 
 from conformance.generators.chain import main_chain
+from fuzz.xor import xor_over
 from spec.chain.block import (
     Block,
     block_hash,
@@ -95,16 +96,19 @@ def _bases() -> tuple[tuple[ChainState, Block, ChainState], ...]:
     return tuple((states[h], blocks[h], states[h + 1]) for h in heights)
 
 
+@cache
+def _base_encodings() -> tuple[bytes, ...]:
+    """The encodings of :func:`_bases`' blocks (computed once: they are the fixtures)."""
+    return tuple(encode_block(block, PRESET) for _, block, _ in _bases())
+
+
 def _mutate(original: bytes, data: bytes) -> bytes:
+    """``original`` with ``data[3:]`` XOR-ed in from the offset ``data[1:3]`` names, cut at its end."""
     if len(data) < 3:
         return original
     offset = int.from_bytes(data[1:3], "little") % len(original)
-    mutated = bytearray(original)
-    for position, value in enumerate(data[3:], start=offset):
-        if position >= len(mutated):
-            break
-        mutated[position] ^= value
-    return bytes(mutated)
+    tail = original[offset:]
+    return original[:offset] + xor_over(tail, data[3 : 3 + len(tail)])
 
 
 def fuzz_apply_block(data: bytes) -> None:
@@ -112,8 +116,9 @@ def fuzz_apply_block(data: bytes) -> None:
     if not data:
         return
     bases = _bases()
-    parent, original, after = bases[data[0] % len(bases)]
-    original_bytes = encode_block(original, PRESET)
+    choice = data[0] % len(bases)
+    parent, original, after = bases[choice]
+    original_bytes = _base_encodings()[choice]
     mutated = _mutate(original_bytes, data)
     context = BlockContext(original.header.timestamp)
     try:

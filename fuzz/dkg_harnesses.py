@@ -299,8 +299,13 @@ def _check_result(state: DkgSession, result: DkgResult) -> None:
     expected = bls.g1_add([state.contributions[d].commitments[0] for d in result.qualified])
     _require(result.group_public_key == expected, "the group key is not the sum of QUAL's first commitments")
     quorum = _quorum()
+    # Every member's bad shares in one call (DKG-10's batch weights and weighted commitments are
+    # per session, not per recipient; each recipient's verdict is computed on its own).
+    bad_shares = dkg.find_bad_shares(
+        state, {member: quorum.secrets[member - 1] for member in range(1, quorum.size + 1)}
+    )
     for member in range(1, quorum.size + 1):
-        bad = dkg.find_bad_shares(state, {member: quorum.secrets[member - 1]})[member]
+        bad = bad_shares[member]
         if all((dealer, member) in state.complaints for dealer in bad if dealer in result.qualified):
             share = dkg.member_secret_share(state, result, member, quorum.secrets[member - 1])
             _require(

@@ -28,10 +28,13 @@ any other exception escapes and is a finding, and a broken invariant raises
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache, lru_cache
 
 from conformance import sidechainbuilder as sb
+from fuzz.bls_cache import cached_bls
 from spec.encoding import decode, encode
 from spec.errors import CheckpointBadSignature, DecodeError, SidechainBadSpec, SpecError
+from spec.ledger.transaction import Transaction, TxOutput
 from spec.presets import DEVNET
 from spec.sidechain.chain import MainchainInputs, select_inputs
 from spec.sidechain.checkpoint import apply_checkpoint, check_equivocation, is_signed_by
@@ -57,6 +60,8 @@ from spec.sidechain.state import apply_block_to_sidechains
 from spec.sidechain.transactions import match_sidechain_message, sidechain_message_script
 
 PRESET = DEVNET
+STEP_CACHE_ENTRIES = 1 << 14
+"""Program steps' outputs remembered by ``sidechain_block`` (the federation signs a checkpoint once)."""
 
 
 class SidechainInvariantViolation(AssertionError):
@@ -118,6 +123,7 @@ def fuzz_spec(data: bytes) -> None:
 _OUTBOX = [sb.withdrawal(300), sb.message(sb.CHAIN_B, 200), sb.withdrawal(50)]
 
 
+@cache
 def _funded() -> SidechainsState:
     funding = [sb.deposit_output(sb.CHAIN_A, 1000), sb.deposit_output(sb.CHAIN_B, 1000)]
     state = apply_block_to_sidechains(sb.initial(), sb.block(12, funding), 12, sb.keys(), PRESET).state
@@ -127,23 +133,40 @@ def _funded() -> SidechainsState:
     ).state
 
 
-def _program_block(height: int, op: int, arg: int, state: SidechainsState) -> list[list[object]]:
+def _program_block(height: int, op: int, arg: int, state: SidechainsState) -> tuple[Transaction, ...]:
     kind = op % 5
-    chain = sb.CHAIN_A if arg % 2 == 0 else sb.CHAIN_B
-    if kind == 0:
-        return [[sb.deposit_output(chain if arg % 7 else 9, arg * 13)]]
-    if kind == 1:
-        index = arg % 3
-        return [list(sb.claim_outputs(sb.outbox_proof(sb.SPEC_A, arg % 2, _OUTBOX, index)))]
-    if kind == 2:
-        return [[sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, _OUTBOX, arg % 3))]]
-    if kind == 3:
-        return [[sb.refund_output(sb.CHAIN_A, 0, arg % 3)]]
+    if kind < 4:
+        return _block(height, _fixed_outputs(kind, arg))
     record = state.chains[sb.CHAIN_B]
     latest = record.latest
     parent = latest.header_hash if latest else bytes(32)
-    head = sb.header(sb.SPEC_B, len(record.checkpoints), parent, min(height - 2, arg), [])
-    return [[sb.message_output(sb.sign(head, sb.SPEC_B.federation))]]
+    return _block(height, (_checkpoint_output(len(record.checkpoints), parent, min(height - 2, arg)),))
+
+
+@lru_cache(maxsize=STEP_CACHE_ENTRIES)
+def _block(height: int, outputs: tuple[TxOutput, ...] | None) -> tuple[Transaction, ...]:
+    """The block of a program step: the coinbase, and a transaction with ``outputs`` unless None."""
+    return sb.block(height) if outputs is None else sb.block(height, outputs)
+
+
+@lru_cache(maxsize=STEP_CACHE_ENTRIES)
+def _fixed_outputs(kind: int, arg: int) -> tuple[TxOutput, ...]:
+    """The outputs of a deposit, claim, relay or refund step: a function of its two bytes only."""
+    chain = sb.CHAIN_A if arg % 2 == 0 else sb.CHAIN_B
+    if kind == 0:
+        return (sb.deposit_output(chain if arg % 7 else 9, arg * 13),)
+    if kind == 1:
+        return sb.claim_outputs(sb.outbox_proof(sb.SPEC_A, arg % 2, _OUTBOX, arg % 3))
+    if kind == 2:
+        return (sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, _OUTBOX, arg % 3)),)
+    return (sb.refund_output(sb.CHAIN_A, 0, arg % 3),)
+
+
+@lru_cache(maxsize=STEP_CACHE_ENTRIES)
+def _checkpoint_output(height: int, parent: bytes, cursor: int) -> TxOutput:
+    """B's federation's signed checkpoint (a function of its header's three free fields)."""
+    head = sb.header(sb.SPEC_B, height, parent, cursor, [])
+    return sb.message_output(sb.sign(head, sb.SPEC_B.federation))
 
 
 def _is_revert(op: int, arg: int) -> bool:
@@ -199,6 +222,11 @@ def _check_never_both(
 
 def fuzz_block(data: bytes) -> None:
     """SC-BLK-1..3, SC-PEG-5/6, SC-MSG-3/5, SC-CP-7 on a program of sidechain operations (two bytes each)."""
+    with cached_bls():
+        _run_program(data)
+
+
+def _run_program(data: bytes) -> None:
     state = _funded()
     height = 14
     deposits: list[Deposit] = []
@@ -212,10 +240,9 @@ def fuzz_block(data: bytes) -> None:
                 state = revert_checkpoints(state, sb.CHAIN_B, latest)
             except SpecError:
                 pass
-            outputs: list[list[object]] = []
+            txs = _block(height, None)
         else:
-            outputs = _program_block(height, data[i], data[i + 1], state)
-        txs = sb.block(height, *outputs)  # type: ignore[arg-type]
+            txs = _program_block(height, data[i], data[i + 1], state)
         before = total_escrow(state)
         try:
             result = apply_block_to_sidechains(state, txs, height, sb.keys(), PRESET)

@@ -3,20 +3,43 @@
 * :func:`fuzz.xor.xor_over` is the per-byte XOR loop the validator harnesses used to run;
 * :class:`fuzz.bls_cache.CachedBackend` answers every backend method, the checked linear
   combinations included, exactly as the backend it caches (and through that backend's own code);
-* ``upgrade_vote``'s memoised messages are :func:`~spec.chain.tickets.vote_message` of each bits value.
+* ``upgrade_vote``'s memoised messages are :func:`~spec.chain.tickets.vote_message` of each bits value;
+* ``chain_apply_block``'s mutation is the per-byte XOR loop from the input's offset, and its
+  remembered block encodings are the blocks' encodings;
+* ``dkg_session_script``'s one call of ``find_bad_shares`` for every member gives each member the
+  verdict of a call for that member alone;
+* ``p2p_kademlia``'s whole-table check still visits every non-empty bucket (nodes or only
+  replacements), wherever it is;
+* ``sidechain_block``'s funded state, built once, equals a fresh build and survives the seed
+  programs unchanged; its remembered step outputs and blocks are the builder's, and a remembered
+  checkpoint carries the federation's verifying signature.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fuzz import upgrade_harnesses
+from conformance import sidechainbuilder as sb
+from fuzz import chain_harnesses, dkg_harnesses, p2p_harnesses, sidechain_harnesses, upgrade_harnesses
 from fuzz.bls_cache import CACHED, cached_bls
 from fuzz.xor import xor_over
+from spec.chain.block import encode_block
 from spec.chain.tickets import vote_message
 from spec.crypto import bls
+from spec.errors import SpecError
 from spec.ledger.transaction import OutPoint
+from spec.masternode import dkg
+from spec.masternode.dkg import DkgPhase
+from spec.p2p.kademlia import Bucket, empty_table
+from spec.p2p.messages import NodeAddress
+from spec.presets import DEVNET
+from spec.sidechain.checkpoint import is_signed_by
+from spec.sidechain.header import Checkpoint
+from spec.sidechain.transactions import match_sidechain_message
 from tests.hypothesis_profiles import examples
 
 
@@ -68,3 +91,103 @@ def test_upgrade_vote_messages_are_the_vote_messages() -> None:
     assert distinct and len(messages) == 256
     assert all(messages[bits] == vote_message(parent, outpoint, bits) for bits in range(256))
     assert messages[0] == vote_message(parent, outpoint)
+
+
+def _offset_xor_loop(original: bytes, data: bytes) -> bytes:
+    if len(data) < 3:
+        return original
+    offset = int.from_bytes(data[1:3], "little") % len(original)
+    mutated = bytearray(original)
+    for position, value in enumerate(data[3:], start=offset):
+        if position >= len(mutated):
+            break
+        mutated[position] ^= value
+    return bytes(mutated)
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(st.binary(min_size=1, max_size=60), st.binary(max_size=80))
+def test_chain_apply_block_mutation_is_the_byte_loop(original: bytes, data: bytes) -> None:
+    assert chain_harnesses._mutate(original, data) == _offset_xor_loop(original, data)
+
+
+def test_chain_apply_block_encodings_are_the_blocks() -> None:
+    bases = chain_harnesses._bases()
+    encodings = chain_harnesses._base_encodings()
+    assert encodings == tuple(encode_block(block, chain_harnesses.PRESET) for _, block, _ in bases)
+    assert chain_harnesses._mutate(encodings[0], b"\x00\x05\x00") == encodings[0]
+
+
+def test_sidechain_block_funded_state_is_a_fresh_build_and_stays_so() -> None:
+    fresh = sidechain_harnesses._funded.__wrapped__()
+    assert sidechain_harnesses._funded() == fresh
+    for program in sidechain_harnesses.sidechain_seeds()["sidechain_block"].values():
+        sidechain_harnesses.fuzz_block(program)
+    assert sidechain_harnesses._funded() == fresh
+
+
+def test_sidechain_block_step_outputs_are_the_builders() -> None:
+    outbox = sidechain_harnesses._OUTBOX
+    for arg in (0, 1, 7, 14, 239, 255):
+        chain = sb.CHAIN_A if arg % 2 == 0 else sb.CHAIN_B
+        assert sidechain_harnesses._fixed_outputs(0, arg) == (
+            sb.deposit_output(chain if arg % 7 else 9, arg * 13),
+        )
+        assert sidechain_harnesses._fixed_outputs(1, arg) == sb.claim_outputs(
+            sb.outbox_proof(sb.SPEC_A, arg % 2, outbox, arg % 3)
+        )
+        assert sidechain_harnesses._fixed_outputs(2, arg) == (
+            sb.relay_output(sb.outbox_proof(sb.SPEC_A, 0, outbox, arg % 3)),
+        )
+        assert sidechain_harnesses._fixed_outputs(3, arg) == (sb.refund_output(sb.CHAIN_A, 0, arg % 3),)
+    outputs = sidechain_harnesses._fixed_outputs(0, 5)
+    assert sidechain_harnesses._block(20, outputs) == sb.block(20, list(outputs))
+    assert sidechain_harnesses._block(21, None) == sb.block(21)
+
+
+def test_sidechain_block_remembered_checkpoint_is_signed() -> None:
+    parent = bytes(range(32))
+    output = sidechain_harnesses._checkpoint_output(3, parent, 17)
+    assert output == sidechain_harnesses._checkpoint_output(3, parent, 17)
+    head = sb.header(sb.SPEC_B, 3, parent, 17, [])
+    assert output == sb.message_output(sb.sign(head, sb.SPEC_B.federation))
+    message = match_sidechain_message(output.script_pubkey, sb.PRESET)
+    assert isinstance(message, Checkpoint) and message.header == head
+    assert is_signed_by(message, sb.federation_public(sb.SPEC_B.federation))
+
+
+@pytest.mark.parametrize("index", [0, 1, 128, 254, 255])
+@pytest.mark.parametrize("replacements_only", [False, True])
+def test_kademlia_table_check_visits_every_non_empty_bucket(index: int, replacements_only: bool) -> None:
+    own = bytes(range(32))
+    stranger = NodeAddress(bytes([own[0] ^ 0x80]) + own[1:], b"", 1)  # belongs in bucket 0
+    bucket = Bucket((), (stranger,)) if replacements_only else Bucket((stranger,), ())
+    table = empty_table(own, DEVNET)
+    table = replace(table, buckets=(*table.buckets[:index], bucket, *table.buckets[index + 1 :]))
+    if index == 0:
+        p2p_harnesses.check_table(table)
+    else:
+        with pytest.raises(p2p_harnesses.P2PInvariantViolation, match="wrong bucket"):
+            p2p_harnesses.check_table(table)
+
+
+def test_dkg_bad_shares_of_every_member_at_once_are_each_members() -> None:
+    quorum = dkg_harnesses._quorum()
+    keys = {member: quorum.secrets[member - 1] for member in range(1, quorum.size + 1)}
+    pool = dkg_harnesses._event_pool()
+    scripts = [*dkg_harnesses.dkg_seeds()["dkg_session_script"].values(), bytes(range(24)), b"\x05" * 24]
+    verdicts = set()
+    with cached_bls():
+        for script in scripts:
+            state = quorum.session
+            for byte in script[: dkg_harnesses.SCRIPT_EVENTS]:
+                try:
+                    state = dkg_harnesses._deliver(state, pool[byte % len(pool)])
+                except SpecError:
+                    continue
+            while state.phase is not DkgPhase.FINALIZATION:
+                state = dkg.advance_phase(state)
+            together = dkg.find_bad_shares(state, keys)
+            assert together == {m: dkg.find_bad_shares(state, {m: k})[m] for m, k in keys.items()}
+            verdicts.add(tuple(sorted(together.items())))
+    assert len(verdicts) > 1  # the scripts reach different bad-share verdicts
