@@ -127,6 +127,12 @@ def check_transaction(tx: Transaction, preset: Preset) -> None:
     _remember(tx, "_checked", preset, True)
 
 
+def is_checked(tx: Transaction, preset: Preset) -> bool:
+    """Whether :func:`check_transaction` passed on ``tx`` under this very ``preset`` object (its
+    memo; a fresh transaction, another preset object or a failure give ``False``)."""
+    return _remembered(tx, "_checked", preset) is True
+
+
 def spent_entries(tx: Transaction, utxos: UtxoSet) -> tuple[UtxoEntry, ...]:
     """TX-7: the UTXO entries ``tx`` spends, in input order; raise ``TX_MISSING_INPUT``."""
     entries: list[UtxoEntry] = []
