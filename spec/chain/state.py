@@ -368,7 +368,7 @@ def plain_spend(
         return None
     for tx_input in tx.inputs:
         outpoint = tx_input.previous_output
-        if outpoint in pool or outpoint in bought_here:
+        if outpoint in pool or (bought_here and outpoint in bought_here):  # mostly none bought yet
             return None
     outputs = tx.outputs
     for output in outputs:

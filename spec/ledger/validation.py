@@ -119,11 +119,11 @@ def check_transaction(tx: Transaction, preset: Preset) -> None:
     if len(outpoints) > 1 and len(set(outpoints)) != len(outpoints):  # one input is never a duplicate
         raise DuplicateInput("an outpoint is spent twice")
     # ``NULL_OUTPOINT in outpoints`` written out as the dataclass equality it is (same class, equal
-    # fields), as in is_coinbase (issue 14)
-    if not is_coinbase(tx) and any(
-        o.__class__ is OutPoint and o.index == COINBASE_INDEX and o.txid == NULL_TXID for o in outpoints
-    ):
-        raise BadCoinbaseShape("the null outpoint is spent by a non-coinbase transaction")
+    # fields), as in is_coinbase, and as a loop, not a generator (issue 14)
+    if not is_coinbase(tx):
+        for o in outpoints:
+            if o.__class__ is OutPoint and o.index == COINBASE_INDEX and o.txid == NULL_TXID:
+                raise BadCoinbaseShape("the null outpoint is spent by a non-coinbase transaction")
     _remember(tx, "_checked", preset, True)
 
 
