@@ -45,6 +45,7 @@ from spec.script import evaluate, match_p2pkh_spend, p2pkh_script, p2pkh_script_
 from spec.trie import (
     RUSTY_TRIE_HASHER,
     Leaf,
+    _HeldBranch,
     _leaf,
     _rlp_list,
     _rlp_string,
@@ -231,15 +232,23 @@ def test_held_nodes_are_their_readable_nodes(
 ) -> None:
     """MPT-3/4: every held node of a trie built, updated in one batch and read back from its
     store (held leaves and branches keep their fields, not their node objects) encodes as its
-    readable node and is referenced as it (inline nodes included: short keys and values)."""
+    readable node and is referenced as it (inline nodes included: short keys and values). Every
+    held node and lazy stub is true, as ``_normalized_branch`` counts occupied slots by truth."""
     from spec.trie import Trie, _walk
 
     built = Trie.from_items(items).update(changes)
     stored = Trie.from_store(built.root_hash, built.node_store.get) if built._top is not None else built
+    lazy = (
+        Trie.from_store(built.root_hash, built.node_store.get, lazy=True) if built._top is not None else built
+    )
     for trie in (built, stored):
         for _, held in _walk(trie._top):
             assert encode_node(held.node) == held.encoded
             assert node_ref(held.node, RUSTY_TRIE_HASHER) == held.ref
+            assert held
+    if isinstance(lazy._top, _HeldBranch):
+        assert all(kid for kid in lazy._top.kids if kid is not None)  # held nodes and stubs
+    assert lazy.update(changes).root_hash == built.update(changes).root_hash
 
 
 def test_merkle_root_level_by_level_equals_the_recursive_definition() -> None:
