@@ -717,17 +717,22 @@ def _insert_into_branch(held: _HeldBranch, path: Nibbles, value: bytes, hasher: 
 
 def _normalized_branch(kids: tuple[_Kid, ...], value: bytes, hasher: TrieHasher) -> _Held | None:
     """MPT-5: a branch that lost an occupant: keep it if two remain, else collapse it."""
-    present = [index for index, kid in enumerate(kids) if kid is not None]
-    if len(present) + (1 if value else 0) >= 2:
+    # The occupied slots counted in one C-level pass: a held node or a stub is always true (no
+    # ``__bool__`` or ``__len__``), so ``filter(None, ...)`` drops exactly the empty slots (issue
+    # 14: a Python-level scan of the 16 slots per rebuilt branch; the index is looked for only
+    # when the branch collapses).
+    occupied = len(tuple(filter(None, kids)))
+    if occupied + (1 if value else 0) >= 2:
         return _branch(kids, value, hasher)
     if value:
         return _leaf(b"", value, hasher)
-    if present:
-        only = kids[present[0]]
+    if occupied:
+        slot = next(index for index, kid in enumerate(kids) if kid is not None)
+        only = kids[slot]
         if isinstance(only, _Stub):  # a lazy trie loads the sibling it merges with
             only = _resolve(only)
         if only is not None:
-            return _prefixed(bytes([present[0]]), only, hasher)
+            return _prefixed(bytes([slot]), only, hasher)
     return None
 
 

@@ -7,6 +7,7 @@ out-of-range and oddly typed values where a fast path must hand over to the gene
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 from typing import Any
 
@@ -44,6 +45,7 @@ from spec.script import evaluate, match_p2pkh_spend, p2pkh_script, p2pkh_script_
 from spec.trie import (
     RUSTY_TRIE_HASHER,
     Leaf,
+    _HeldBranch,
     _leaf,
     _rlp_list,
     _rlp_string,
@@ -230,15 +232,23 @@ def test_held_nodes_are_their_readable_nodes(
 ) -> None:
     """MPT-3/4: every held node of a trie built, updated in one batch and read back from its
     store (held leaves and branches keep their fields, not their node objects) encodes as its
-    readable node and is referenced as it (inline nodes included: short keys and values)."""
+    readable node and is referenced as it (inline nodes included: short keys and values). Every
+    held node and lazy stub is true, as ``_normalized_branch`` counts occupied slots by truth."""
     from spec.trie import Trie, _walk
 
     built = Trie.from_items(items).update(changes)
     stored = Trie.from_store(built.root_hash, built.node_store.get) if built._top is not None else built
+    lazy = (
+        Trie.from_store(built.root_hash, built.node_store.get, lazy=True) if built._top is not None else built
+    )
     for trie in (built, stored):
         for _, held in _walk(trie._top):
             assert encode_node(held.node) == held.encoded
             assert node_ref(held.node, RUSTY_TRIE_HASHER) == held.ref
+            assert held
+    if isinstance(lazy._top, _HeldBranch):
+        assert all(kid for kid in lazy._top.kids if kid is not None)  # held nodes and stubs
+    assert lazy.update(changes).root_hash == built.update(changes).root_hash
 
 
 def test_merkle_root_level_by_level_equals_the_recursive_definition() -> None:
@@ -395,8 +405,10 @@ def test_p2pkh_spend_match_takes_the_template() -> None:
 def _readable_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Switch off every fast path that can decline: the specialised encoders hand over to the
     generic codecs, no transaction takes the one-pass ``plain_p2pkh_fee``, no P2PKH spend is
-    matched (``evaluate`` runs), libsodium is not asked first
+    matched (``evaluate`` runs), no block step takes the one-pass ``plain_spend``, libsodium is
+    not asked first
     (the readable ED-1..3 checks, then the backend's equation)."""
+    import spec.chain.state as state_module
     import spec.ledger.transaction as transaction_module
     import spec.ledger.validation as validation_module
     from spec.crypto import ed25519
@@ -404,6 +416,7 @@ def _readable_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(transaction_module, "fast_transaction_bytes", lambda *arguments, **named: None)
     monkeypatch.setattr(validation_module, "match_p2pkh_spend", lambda *arguments: None)
     monkeypatch.setattr(validation_module, "plain_p2pkh_fee", lambda *arguments: None)
+    monkeypatch.setattr(state_module, "plain_spend", lambda *arguments: None)
     monkeypatch.setattr(ed25519, "verify", ed25519.verify_readable)
 
 
@@ -550,6 +563,80 @@ def test_one_pass_fee_equals_the_readable_checks_on_entries_and_locks(
     assert len(set(fast)) >= 5
     monkeypatch.setattr(validation_module, "plain_p2pkh_fee", lambda *arguments: None)
     assert outcomes() == fast
+
+
+def _spend_outcome(
+    tx: Transaction, utxos: dict[OutPoint, UtxoEntry], pool: dict[OutPoint, Any], bought: set[OutPoint]
+) -> str:
+    """Step 4 of ``apply_block`` for one transaction through the readable steps: POS-2, TX-1..12,
+    POS-1 and UTXO-1's created entries (or the error code)."""
+    from spec.chain.state import check_ticket_locks, ticket_purchases
+    from spec.ledger.utxo import created_entries
+    from spec.ledger.validation import LedgerContext, validate_transaction
+
+    try:
+        check_ticket_locks(tx, pool, bought)
+        fee = validate_transaction(tx, utxos, LedgerContext(101, 0), DEVNET)
+        purchases = ticket_purchases(tx, 101, 7, DEVNET)
+    except SpecError as error:
+        return error.code
+    return repr((fee, purchases, created_entries(tx, 101, DEVNET)))
+
+
+def test_plain_spend_equals_the_readable_steps() -> None:
+    """``plain_spend`` (step 4 of a block in one pass) answers the plain spend and agrees with the
+    readable steps wherever it answers: on the TX-7..12 mutants, an input that is a pooled ticket
+    or one bought earlier in the block, outputs that are a ticket, an ``OP_RETURN`` carrier or not
+    P2PKH, and a transaction whose TX-1..6 did not pass under this preset object."""
+    from spec.chain.state import plain_spend
+    from spec.chain.tickets import ticket_script
+    from spec.ledger.validation import LedgerContext, is_checked
+    from tests.benchmarks.test_bench_chain import scenario
+
+    bench = scenario(3)
+    tx = bench.block.transactions[1]
+    outpoint = tx.inputs[0].previous_output
+    utxos = dict(bench.state.utxos)
+    output = tx.outputs[0]
+    odd_outputs = [
+        TxOutput(7, ticket_script(bytes(32), bytes(32))),
+        TxOutput(0, b"\x6a\x01\x00"),
+        replace(output, script_pubkey=output.script_pubkey + b"\x51"),
+        replace(output, script_pubkey=output.script_pubkey[:-1] + b"\x00"),
+    ]
+    transactions = [*_mutants(tx), *(replace(tx, outputs=(output, odd)) for odd in odd_outputs)]
+    cases: list[tuple[Transaction, dict[OutPoint, Any], set[OutPoint]]]
+    cases = [(candidate, {}, set()) for candidate in transactions]
+    cases += [(tx, {outpoint: object()}, set()), (tx, {}, {outpoint})]
+    answered = 0
+    for candidate, pool, bought in cases:
+        fresh = _fresh(candidate)
+        with contextlib.suppress(SpecError):  # a mutant may fail TX-1..6: then it is not checked
+            check_transaction(fresh, DEVNET)
+        assert plain_spend(_fresh(candidate), utxos, pool, bought, LedgerContext(101, 0), DEVNET) is None
+        fast = plain_spend(fresh, utxos, pool, bought, LedgerContext(101, 0), DEVNET)
+        if fast is not None:
+            answered += 1
+            assert is_checked(fresh, DEVNET)
+            assert repr((fast[0], [], fast[1])) == _spend_outcome(_fresh(candidate), utxos, pool, bought)
+    assert answered == 1  # the plain spend itself; every other case declines
+    assert plain_spend(_fresh(tx), utxos, {}, set(), LedgerContext(101, 0), DEVNET) is None  # unchecked
+
+
+@given(st.binary(min_size=32, max_size=32), st.integers(0, DEVNET.ledger.max_money))
+@settings(max_examples=examples(50), deadline=None)
+def test_a_p2pkh_output_is_neither_a_ticket_nor_unspendable(key_hash: bytes, value: int) -> None:
+    """What ``plain_spend`` assumes of the 37-byte P2PKH template under the limits
+    ``plain_p2pkh_fee`` requires: no POS-1 ticket, never SCRIPT-19 unspendable, so UTXO-1 keeps it."""
+    from spec.chain.state import ticket_purchases
+    from spec.chain.tickets import match_ticket
+    from spec.script import P2PKH_PREFIX, P2PKH_SUFFIX, is_unspendable
+
+    script = P2PKH_PREFIX + key_hash + P2PKH_SUFFIX
+    assert match_ticket(script) is None
+    assert not is_unspendable(script, DEVNET.script)
+    tx = Transaction(1, (TxInput(OutPoint(bytes(32), 0), b"", 0),), (TxOutput(value, script),), 0)
+    assert ticket_purchases(tx, 5, 1, DEVNET) == []
 
 
 # --------------------------------------------------------------------------------------------

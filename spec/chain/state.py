@@ -119,10 +119,11 @@ from spec.ledger.transaction import (
     Transaction,
     TxOutput,
     coinbase_transaction,
+    is_coinbase,
     txid,
 )
 from spec.ledger.utxo import UtxoEntry, created_entries
-from spec.ledger.validation import LedgerContext, validate_transaction
+from spec.ledger.validation import LedgerContext, is_checked, plain_p2pkh_fee, validate_transaction
 from spec.masternode.finality import (
     EMPTY_QUORUMS,
     QuorumRegistry,
@@ -133,7 +134,7 @@ from spec.masternode.finality import (
 from spec.masternode.registry import EMPTY_LIST, MasternodeList, apply_block_to_list, payee_script
 from spec.masternode.slashing import apply_block_evidence, burnt_collaterals, slash_federation
 from spec.presets import Preset
-from spec.script import p2pkh_script
+from spec.script import P2PKH_PREFIX, P2PKH_SCRIPT_BYTES, P2PKH_SUFFIX, p2pkh_script
 from spec.sidechain.checkpoint import federation_keys
 from spec.sidechain.games import Penalty
 from spec.sidechain.registry import EMPTY_SIDECHAINS, SidechainsState
@@ -340,6 +341,56 @@ def ticket_purchases(tx: Transaction, height: int, price: int, preset: Preset) -
     return bought
 
 
+def plain_spend(
+    tx: Transaction,
+    utxos: Mapping[OutPoint, UtxoEntry],
+    pool: Mapping[OutPoint, Ticket],
+    bought_here: set[OutPoint],
+    context: LedgerContext,
+    preset: Preset,
+    released: int = 0,
+) -> tuple[int, tuple[tuple[OutPoint, UtxoEntry], ...]] | None:
+    """Step 4 of :func:`apply_block` in one pass for the common transaction, or ``None`` where the
+    readable steps must decide (issue 14: the per-transaction calls cost more than the rules).
+
+    For a transaction that passed TX-1..6 under this very ``preset`` object (in
+    ``check_block_shape``: :func:`~spec.ledger.validation.is_checked`), spends no pooled ticket nor
+    one bought earlier in the block (POS-2), pays only P2PKH outputs (the 37-byte SCRIPT-19
+    template: none is a POS-1 ticket, none is unspendable under the limits ``plain_p2pkh_fee``
+    requires), is not a coinbase, and whose TX-7..12 :func:`~spec.ledger.validation.plain_p2pkh_fee`
+    answers: its fee and the entries it creates (UTXO-1, :func:`~spec.ledger.utxo.created_entries`).
+    Then :func:`check_ticket_locks`, :func:`~spec.ledger.validation.validate_transaction` and
+    :func:`ticket_purchases` pass, in that order, with that fee and no purchase. On any other
+    transaction, or any failed check, it returns ``None`` and those run from the start (they raise
+    the error code). ``tests/test_fast_paths.py`` checks it agrees with them.
+    """
+    if not is_checked(tx, preset):
+        return None
+    for tx_input in tx.inputs:
+        outpoint = tx_input.previous_output
+        if outpoint in pool or (bought_here and outpoint in bought_here):  # mostly none bought yet
+            return None
+    outputs = tx.outputs
+    for output in outputs:
+        script = output.script_pubkey
+        if (
+            script.__class__ is not bytes
+            or len(script) != P2PKH_SCRIPT_BYTES
+            or not script.startswith(P2PKH_PREFIX)
+            or not script.endswith(P2PKH_SUFFIX)
+        ):
+            return None
+    if is_coinbase(tx):
+        return None
+    fee = plain_p2pkh_fee(tx, utxos, context, preset, released)
+    if fee is None:
+        return None
+    tx_id, height = txid(tx, preset), context.height
+    return fee, tuple(
+        (OutPoint(tx_id, index), UtxoEntry(output, height, False)) for index, output in enumerate(outputs)
+    )
+
+
 def _sidechain_step(state: ChainState, block: Block, due: BlockObligations, preset: Preset) -> SidechainBlock:
     """SC-BLK-1..4 of ``block`` on ``state`` (its parent's state), the fork being in force."""
     height = block.header.height
@@ -410,11 +461,17 @@ def transition(
     bought: list[Ticket] = []
     bought_here: set[OutPoint] = set()
     for position, tx in enumerate(block.transactions[1:], start=1):
-        check_ticket_locks(tx, state.tickets, bought_here)
-        fees += validate_transaction(tx, utxos, ledger_context, preset, released[position])
-        purchases = ticket_purchases(tx, height, price, preset)
-        bought.extend(purchases)
-        bought_here.update(t.outpoint for t in purchases)
+        plain = plain_spend(tx, utxos, state.tickets, bought_here, ledger_context, preset, released[position])
+        if plain is None:  # the readable steps decide (and raise)
+            check_ticket_locks(tx, state.tickets, bought_here)
+            fees += validate_transaction(tx, utxos, ledger_context, preset, released[position])
+            purchases = ticket_purchases(tx, height, price, preset)
+            bought.extend(purchases)
+            bought_here.update(t.outpoint for t in purchases)
+            created: tuple[tuple[OutPoint, UtxoEntry], ...] = created_entries(tx, height, preset)
+        else:
+            fee, created = plain
+            fees += fee
         # UTXO-1, the transaction's diff applied in place: validate_transaction found every input
         # in the set (TX-7) and distinct (TX-5), so no spend can fail and the diff's spent entries
         # need no second lookup (issue 14: no UtxoDiff per transaction); the spent outpoints, then
@@ -423,7 +480,7 @@ def transition(
             spent = tx_input.previous_output
             del utxos[spent]
             touched.append(spent)
-        for outpoint, entry in created_entries(tx, height, preset):
+        for outpoint, entry in created:
             utxos[outpoint] = entry
             touched.append(outpoint)
     if len(bought) > preset.tickets.max_tickets_per_block:
@@ -433,9 +490,9 @@ def transition(
     split = split_reward(block_subsidy(height, preset) + fees, len(voters), masternode_due, preset)
     coinbase = block.transactions[0]
     check_coinbase(coinbase, required_coinbase_outputs(split, voters, due.masternode_payee, due.payments))
-    created = created_entries(coinbase, height, preset)
-    utxos.update(created)
-    touched.extend(outpoint for outpoint, _ in created)
+    paid = created_entries(coinbase, height, preset)
+    utxos.update(paid)
+    touched.extend(outpoint for outpoint, _ in paid)
 
     effective = effective_preset(preset, due.governance.parameters)
     pose_key = committed_pose_key(state.quorums, height, preset)

@@ -229,6 +229,9 @@ def codecs(preset: Preset) -> TransactionCodecs:
 _T = TypeVar("_T")
 
 
+_NO_MEMO: dict[str, Any] = {}
+"""What :func:`encode_transaction` reads for a value without a ``__dict__`` (never written to)."""
+
 _MEMO_PRESET = "_rusty_memo_preset"
 """The slot naming the preset object the memoised values on a transaction were computed under."""
 _PRESET_SLOTS = ("_checked", "_txid", "_stripped_encoding", "_wtxid")
@@ -255,19 +258,32 @@ def _remembered(tx: Transaction, slot: str, preset: Preset) -> Any:
 
 
 def _remember(tx: Transaction, slot: str, preset: Preset, value: _T) -> _T:
-    """Keep ``value`` on ``tx`` under ``slot`` for ``preset``; values kept for another preset go."""
+    """Keep ``value`` on ``tx`` under ``slot`` for ``preset``; values kept for another preset go
+    (a transaction with no memo yet has none to drop: the slots are only ever set beside
+    :data:`_MEMO_PRESET`)."""
     memo = tx.__dict__
-    if memo.get(_MEMO_PRESET) is not preset:
-        for kept in _PRESET_SLOTS:
-            memo.pop(kept, None)
+    kept_for = memo.get(_MEMO_PRESET)
+    if kept_for is not preset:
+        if kept_for is not None:
+            for kept in _PRESET_SLOTS:
+                memo.pop(kept, None)
         memo[_MEMO_PRESET] = preset
     memo[slot] = value
     return value
 
 
 def encode_transaction(tx: Transaction, preset: Preset) -> bytes:
-    """TXF-1: the canonical bytes of ``tx`` (encoded once per transaction: :class:`MemoStruct`)."""
-    return encode(codecs(preset).transaction, tx)
+    """TXF-1: the canonical bytes of ``tx`` (encoded once per transaction: :class:`MemoStruct`).
+
+    A memo left by this preset's codec (the bytes ``tx`` was decoded from or first encoded to) is
+    read here without going through :func:`~spec.encoding.encode` (issue 14: asked twice per
+    transaction of a block, for its size and its wtxid); the memo's bytes are the encoding."""
+    codec = codecs(preset).transaction
+    memo = getattr(tx, "__dict__", _NO_MEMO).get("_rusty_encoding")
+    if memo is not None and memo[0] is codec:
+        known: bytes = memo[1]
+        return known
+    return encode(codec, tx)
 
 
 def decode_transaction(data: bytes, preset: Preset) -> Transaction:

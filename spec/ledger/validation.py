@@ -119,12 +119,18 @@ def check_transaction(tx: Transaction, preset: Preset) -> None:
     if len(outpoints) > 1 and len(set(outpoints)) != len(outpoints):  # one input is never a duplicate
         raise DuplicateInput("an outpoint is spent twice")
     # ``NULL_OUTPOINT in outpoints`` written out as the dataclass equality it is (same class, equal
-    # fields), as in is_coinbase (issue 14)
-    if not is_coinbase(tx) and any(
-        o.__class__ is OutPoint and o.index == COINBASE_INDEX and o.txid == NULL_TXID for o in outpoints
-    ):
-        raise BadCoinbaseShape("the null outpoint is spent by a non-coinbase transaction")
+    # fields), as in is_coinbase, and as a loop, not a generator (issue 14)
+    if not is_coinbase(tx):
+        for o in outpoints:
+            if o.__class__ is OutPoint and o.index == COINBASE_INDEX and o.txid == NULL_TXID:
+                raise BadCoinbaseShape("the null outpoint is spent by a non-coinbase transaction")
     _remember(tx, "_checked", preset, True)
+
+
+def is_checked(tx: Transaction, preset: Preset) -> bool:
+    """Whether :func:`check_transaction` passed on ``tx`` under this very ``preset`` object (its
+    memo; a fresh transaction, another preset object or a failure give ``False``)."""
+    return _remembered(tx, "_checked", preset) is True
 
 
 def spent_entries(tx: Transaction, utxos: UtxoSet) -> tuple[UtxoEntry, ...]:
