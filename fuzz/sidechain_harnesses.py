@@ -89,7 +89,7 @@ def fuzz_checkpoint(data: bytes) -> None:
     _require(encode_checkpoint(checkpoint) == data, "SC-HDR-4: a checkpoint re-encodes differently")
     key = sb.federation_public(sb.SPEC_A.federation)
     try:
-        apply_checkpoint(sb.initial(), checkpoint, sb.keys(), 10**6)
+        apply_checkpoint(sb.initial(), checkpoint, sb.keys(), 10**6, sb.PRESET)
         _require(is_signed_by(checkpoint, key), "SC-CP-4: accepted without the federation's signature")
     except CheckpointBadSignature:
         _require(not is_signed_by(checkpoint, key), "SC-CP-4: a verifying signature was rejected")

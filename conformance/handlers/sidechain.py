@@ -592,7 +592,7 @@ def handle_check_checkpoint(preset: Preset, data: dict[str, JSON]) -> JSON:
         state = apply_block_to_sidechains(state, transactions, int_field(item, "height"), keys, preset).state
     checkpoint = decode_checkpoint(hex_field(data, "checkpoint"))
     record = get_sidechain(state, checkpoint.header.sidechain_id)
-    check_checkpoint(record, checkpoint, keys, int_field(data, "mainchain_height"))
+    check_checkpoint(record, checkpoint, keys, int_field(data, "mainchain_height"), preset)
     return to_hex(compute_header_hash(checkpoint.header))
 
 
