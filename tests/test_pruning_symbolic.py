@@ -16,10 +16,10 @@ def test_pruning_wrappers_on_examples() -> None:
     assert not contracts.settled_boundary(19, 3, 22, True)
     assert contracts.marks_kept([15, 16, 18], 16, 16)
     assert contracts.marks_kept([15, 16, 18], 17, 30)
-    assert not contracts.void_kept(17, 21, 21, 21, 25)
-    assert contracts.void_kept(22, 25, 21, 21, 23)
-    assert contracts.bounded_cursor([3, 5, 9], 0, 20, 2) == 8
-    assert contracts.bounded_cursor([3, 5, 9], 3, 20, 2) == 20
-    assert contracts.bounded_cursor([3, 5, 9], 3, 4, 1) == 4
+    assert contracts.void_kept(17, 21, 21, 21, 25) == (False, False, False)
+    assert contracts.void_kept(22, 25, 21, 21, 23) == (True, True, True)
+    assert contracts.bounded_cursor([3, 5, 9], 0, 20, 2) == (8, 2, 3)
+    assert contracts.bounded_cursor([3, 5, 9], 3, 20, 2) == (20, 2, 2)
+    assert contracts.bounded_cursor([3, 5, 9], 3, 4, 1) == (4, 0, 1)
     assert not kept_one_below([15, 16], 16)  # the canary's counterexample
     assert kept_one_below([15, 18], 17)

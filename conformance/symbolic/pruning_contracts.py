@@ -18,10 +18,10 @@ Contracts (rule references in brackets):
 
 from __future__ import annotations
 
-from spec.sidechain.header import VoidedInput
+from spec.sidechain.header import VoidedInput, is_cursor_before_refund
 from spec.sidechain.messages import is_acknowledgement_settled
 from spec.sidechain.pruning import prune_marks, prune_voids
-from spec.sidechain.registry import InputMark, get_bounded_cursor, get_input_mark
+from spec.sidechain.registry import InputMark, count_range_inputs, get_bounded_cursor, get_input_mark
 
 __all__ = ["bounded_cursor", "marks_kept", "settled_boundary", "void_kept"]
 
@@ -54,28 +54,34 @@ def marks_kept(heights: list[int], cursor: int, at: int) -> bool:
     return get_input_mark(pruned, at) == get_input_mark(marks, at) and at_most_one_below
 
 
-def void_kept(relay: int, refund: int, settled: int, start: int, cursor: int) -> bool:
-    """SC-DSP-24: whether the slot ``(relay, 0, refund)`` survives pruning at ``settled``.
+def void_kept(relay: int, refund: int, settled: int, start: int, cursor: int) -> tuple[bool, bool, bool]:
+    """SC-DSP-24: whether the slot ``(relay, 0, refund)`` survives pruning at ``settled``, whether it
+    would hold a later ``cursor`` before its refund (SC-CP-7), and whether the later range
+    ``(start, cursor]`` holds it.
 
     pre: 0 <= relay < refund and 0 <= settled <= start <= cursor
     pre: relay > settled or refund <= settled
-    post: __return__ == (relay > settled)
-    post: __return__ or not is_cursor_before_refund(relay, refund, cursor)
-    post: __return__ or not start < relay <= cursor
+    post: __return__[0] == (relay > settled)
+    post: __return__[0] or not __return__[1]
+    post: __return__[0] or not __return__[2]
     """
-    return len(prune_voids((VoidedInput(relay, 0, refund),), settled)) == 1
+    kept = len(prune_voids((VoidedInput(relay, 0, refund),), settled)) == 1
+    return kept, is_cursor_before_refund(relay, refund, cursor), start < relay <= cursor
 
 
-def bounded_cursor(heights: list[int], start: int, cursor: int, max_inputs: int) -> int:
+def bounded_cursor(heights: list[int], start: int, cursor: int, max_inputs: int) -> tuple[int, int, int]:
     """SC-CP-8: the highest cursor ``<= cursor`` whose range from ``start`` holds at most
-    ``max_inputs`` inputs (one input per mark height here).
+    ``max_inputs`` inputs (one input per mark height here), with the inputs of its range and of
+    the range one height longer.
 
     pre: len(heights) <= 4
     pre: all(0 <= heights[i] < heights[i + 1] for i in range(len(heights) - 1))
     pre: 0 <= start <= cursor and max_inputs >= 1
-    post: start <= __return__ <= cursor
-    post: count_range_inputs(_marks(heights), start, __return__) <= max_inputs
-    post: __return__ == cursor or count_range_inputs(_marks(heights), start, __return__ + 1) > max_inputs
-    post: cursor == start or __return__ > start
+    post: start <= __return__[0] <= cursor
+    post: __return__[1] <= max_inputs
+    post: __return__[0] == cursor or __return__[2] > max_inputs
+    post: cursor == start or __return__[0] > start
     """
-    return get_bounded_cursor(_marks(heights), start, cursor, max_inputs)
+    marks = _marks(heights)
+    chosen = get_bounded_cursor(marks, start, cursor, max_inputs)
+    return chosen, count_range_inputs(marks, start, chosen), count_range_inputs(marks, start, chosen + 1)
