@@ -41,6 +41,7 @@ from spec.sidechain.header import (
     InboundMessage,
     VoidedInput,
     encode_checkpoint,
+    get_cursor_after_refunds,
     is_cursor_before_refund,
 )
 from spec.sidechain.messages import get_acknowledging_checkpoint, is_acknowledged_for_good
@@ -50,7 +51,9 @@ from spec.sidechain.registry import (
     SidechainRecord,
     SidechainsState,
     check_sidechain_spec,
+    count_range_inputs,
     encode_sidechain_spec,
+    get_bounded_cursor,
     total_escrow,
 )
 from spec.sidechain.settlement import check_dispute_window, revert_checkpoints
@@ -208,6 +211,19 @@ def _check_never_both(
         parent = checkpoint.deposit_cursor
 
 
+def _check_producer_cursor(record: SidechainRecord, height: int) -> None:
+    """SC-CP-8 / SC-CP-7 (the producer's side): the honest next cursor never goes below the latest
+    one, and its range fits the bound (SC-BLK-7, SC-MSG-6 keep it advanceable)."""
+    start = record.latest.deposit_cursor if record.latest else 0
+    target = max(start, height - record.spec.peg_in_depth)
+    bound = PRESET.dispute.max_opening_credits
+    cursor = get_cursor_after_refunds(
+        record.voids, get_bounded_cursor(record.input_marks, start, target, bound)
+    )
+    _require(start <= cursor <= target, "SC-CP-7/8: the producer's cursor left [latest, target]")
+    _require(count_range_inputs(record.input_marks, start, cursor) <= bound, "SC-CP-8: the producer's range")
+
+
 def fuzz_block(data: bytes) -> None:
     """SC-BLK-1..3, SC-PEG-5/6, SC-MSG-3/5, SC-CP-7 on a program of sidechain operations (two bytes each)."""
     state = _funded()
@@ -266,6 +282,7 @@ def fuzz_block(data: bytes) -> None:
         deposits += [d for d in result.deposits if d.sidechain_id == sb.CHAIN_B]
         messages += [m for m in result.inbound if m.sidechain_id == sb.CHAIN_B]
         voids |= set(result.state.chains[sb.CHAIN_B].voids)
+        _check_producer_cursor(result.state.chains[sb.CHAIN_B], height)
         _check_never_both(result.state.chains[sb.CHAIN_B], deposits, messages, voids)
         state = result.state
 
