@@ -1,6 +1,6 @@
 """Vectors of bounded sidechain state (issue 16): SC-DSP-24's pruning (flow ``peg``), SC-CP-8's
-cursor-range bound and its place in the SC-CP check order, SC-MSG-6's refund bound (flow
-``sidechain``), SC-BLK-7's per-block input bound (flow ``peg``).
+cursor-range bound and its place in the SC-CP check order (flow ``sidechain``), SC-MSG-6's
+refund bound and SC-BLK-7's per-block input bound (flow ``peg``).
 
 Pruning at the exact boundary: sidechain B is handed deposits at 15, 16 and 18; its checkpoint 0
 (cursor 16) is posted at 19 and settles at 22 (challenge period 3). After 21 every mark is kept,
@@ -187,12 +187,23 @@ def _range_cases(preset: Preset) -> Iterator[CaseSpec]:
         data(sb.sign(second.header, QuorumType.POSE), over),
         "SC_CURSOR_RANGE_TOO_LARGE",
     )
+
+
+def _refund_range_cases(preset: Preset) -> Iterator[CaseSpec]:
+    bound = preset.dispute.max_opening_credits
     room = bound - preset.sidechains.max_block_inputs
     refund_cases: list[tuple[str, int | None, list[JSON], str | None, str]] = [
         ("at_room", 16, _marks((16, 100), (18, 100 + room)), None, f"{room} inputs after it: the room"),
         ("above_room", 16, _marks((16, 100), (18, 101 + room)), "SC_REFUND_RANGE_TOO_LARGE", f"{room + 1}"),
         ("no_checkpoint", None, _marks((18, 1 + room)), "SC_REFUND_RANGE_TOO_LARGE", "counted from 0"),
         ("refund_block_excluded", 16, _marks((16, 100), (21, 101 + room)), None, "not the refund block's"),
+        (
+            "last_block_counted",
+            16,
+            _marks((16, 100), (20, 101 + room)),
+            "SC_REFUND_RANGE_TOO_LARGE",
+            "the block before",
+        ),
     ]
     for name, cursor, marks, error, what in refund_cases:
         yield _case(
@@ -205,14 +216,15 @@ def _range_cases(preset: Preset) -> Iterator[CaseSpec]:
 
 
 def generate_bounded_sidechain(preset: Preset) -> Iterator[CaseSpec]:
-    """The ``sidechain`` flow's vectors of SC-CP-8 and SC-MSG-6."""
+    """The ``sidechain`` flow's vectors of SC-CP-8."""
     yield from _range_cases(preset)
 
 
 def generate_bounded_peg(preset: Preset) -> Iterator[CaseSpec]:
-    """The ``peg`` flow's vectors of SC-DSP-24 and SC-BLK-7."""
+    """The ``peg`` flow's vectors of SC-DSP-24, SC-BLK-7 and SC-MSG-6."""
     yield from _pruning_cases(preset)
     yield from _block_bound_cases(preset)
+    yield from _refund_range_cases(preset)
 
 
 __all__ = ["generate_bounded_peg", "generate_bounded_sidechain"]

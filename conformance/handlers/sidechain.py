@@ -678,7 +678,6 @@ def handle_refund_range(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 
 SIDECHAIN_HANDLERS: dict[str, Handler] = {
-    "refund_range": handle_refund_range,
     "proposer": handle_proposer,
     "cursor_after_refunds": handle_cursor_after_refunds,
     "decode_checkpoint": handle_decode_checkpoint,
@@ -717,6 +716,7 @@ def handle_sidechain_outputs(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 PEG_HANDLERS: dict[str, Handler] = {
     "apply_blocks": handle_apply_blocks,
+    "refund_range": handle_refund_range,
     "credits_proof": handle_credits_proof,
     "apply_transaction": handle_apply_transaction,
     "sidechain_outputs": handle_sidechain_outputs,
