@@ -215,9 +215,40 @@ def _refund_range_cases(preset: Preset) -> Iterator[CaseSpec]:
         )
 
 
+def _bounded_cursor_cases(preset: Preset) -> Iterator[CaseSpec]:
+    bound = preset.dispute.max_opening_credits
+    cases: list[tuple[str, list[JSON], int, int, str]] = [
+        ("within_bound", _marks((5, 10), (9, 10 + bound)), 5, 12, "the whole range fits: the cursor asked"),
+        ("above_bound", _marks((5, 10), (9, 11 + bound)), 5, 12, "the mark at 9 overflows: 8"),
+        (
+            "overflow_at_cursor",
+            _marks((5, 10), (12, 11 + bound)),
+            5,
+            12,
+            "the mark at the cursor overflows: 11",
+        ),
+        ("overflow_above_cursor", _marks((5, 10), (13, 11 + bound)), 5, 12, "a mark above the cursor: 12"),
+        (
+            "start_mark_not_counted",
+            _marks((5, 11 + bound)),
+            5,
+            12,
+            "the mark at the start is not in the range",
+        ),
+    ]
+    for name, marks, start, cursor, what in cases:
+        yield _case(
+            "bounded_cursor",
+            name,
+            f"SC-CP-8 (the producer's cursor from {start}, asked {cursor}): {what}",
+            {"input_marks": marks, "start": start, "cursor": cursor},
+        )
+
+
 def generate_bounded_sidechain(preset: Preset) -> Iterator[CaseSpec]:
     """The ``sidechain`` flow's vectors of SC-CP-8."""
     yield from _range_cases(preset)
+    yield from _bounded_cursor_cases(preset)
 
 
 def generate_bounded_peg(preset: Preset) -> Iterator[CaseSpec]:

@@ -92,6 +92,7 @@ from spec.sidechain.registry import (
     count_range_inputs,
     decode_sidechain_spec,
     encode_sidechain_spec,
+    get_bounded_cursor,
     get_sidechain,
     register_sidechains,
     total_escrow,
@@ -677,7 +678,16 @@ def handle_refund_range(preset: Preset, data: dict[str, JSON]) -> JSON:
     }
 
 
+def handle_bounded_cursor(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-CP-8 (the producer's cursor): ``{input_marks: [[height, count, accumulator hex]], start,
+    cursor}`` -> the highest cursor at or below ``cursor`` whose range from ``start`` holds at most
+    ``dispute.max_opening_credits`` inputs."""
+    bound = preset.dispute.max_opening_credits
+    return get_bounded_cursor(_parse_marks(data), int_field(data, "start"), int_field(data, "cursor"), bound)
+
+
 SIDECHAIN_HANDLERS: dict[str, Handler] = {
+    "bounded_cursor": handle_bounded_cursor,
     "proposer": handle_proposer,
     "cursor_after_refunds": handle_cursor_after_refunds,
     "decode_checkpoint": handle_decode_checkpoint,
