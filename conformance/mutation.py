@@ -105,7 +105,12 @@ FLOW_MODULES: dict[str, tuple[str, ...]] = {
         "spec/sidechain/registry.py",
         "spec/sidechain/transactions.py",
     ),
-    "peg": ("spec/sidechain/messages.py", "spec/sidechain/peg.py", "spec/sidechain/state.py"),
+    "peg": (
+        "spec/sidechain/messages.py",
+        "spec/sidechain/peg.py",
+        "spec/sidechain/pruning.py",
+        "spec/sidechain/state.py",
+    ),
     "sidechain_block": ("spec/sidechain/chain.py",),
     "vm_ferris": ("spec/vm/ferris.py", "spec/vm/interface.py", "spec/vm/nodes.py"),
     "vm_evm": ("spec/vm/evm.py",),

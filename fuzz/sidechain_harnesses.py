@@ -44,15 +44,19 @@ from spec.sidechain.header import (
     InboundMessage,
     VoidedInput,
     encode_checkpoint,
+    get_cursor_after_refunds,
     is_cursor_before_refund,
 )
 from spec.sidechain.messages import get_acknowledging_checkpoint, is_acknowledged_for_good
+from spec.sidechain.pruning import get_settled_cursor, prune_voids
 from spec.sidechain.registry import (
     SIDECHAIN_SPEC_CODEC,
     SidechainRecord,
     SidechainsState,
     check_sidechain_spec,
+    count_range_inputs,
     encode_sidechain_spec,
+    get_bounded_cursor,
     total_escrow,
 )
 from spec.sidechain.settlement import check_dispute_window, revert_checkpoints
@@ -94,7 +98,7 @@ def fuzz_checkpoint(data: bytes) -> None:
     _require(encode_checkpoint(checkpoint) == data, "SC-HDR-4: a checkpoint re-encodes differently")
     key = sb.federation_public(sb.SPEC_A.federation)
     try:
-        apply_checkpoint(sb.initial(), checkpoint, sb.keys(), 10**6)
+        apply_checkpoint(sb.initial(), checkpoint, sb.keys(), 10**6, sb.PRESET)
         _require(is_signed_by(checkpoint, key), "SC-CP-4: accepted without the federation's signature")
     except CheckpointBadSignature:
         _require(not is_signed_by(checkpoint, key), "SC-CP-4: a verifying signature was rejected")
@@ -190,8 +194,16 @@ def _check_voids(
             if state.pending_messages[key].destination == chain_id
         }
         before = state.chains[chain_id].voids if chain_id in state.chains else ()
-        _require(set(record.voids) == set(before) | expected, "SC-MSG-5: voids changed other than by refunds")
-        _require(len(record.voids) == len(before) + len(expected), "SC-MSG-5: a slot voided twice")
+        _require(not expected & set(before), "SC-MSG-5: a slot voided twice")
+        settled = get_settled_cursor(result, chain_id, height)
+        kept = set(before) | expected if settled is None else set(prune_voids((*before, *expected), settled))
+        _require(
+            set(record.voids) == kept, "SC-MSG-5 / SC-DSP-24: voids changed other than by refunds and pruning"
+        )
+        _require(
+            settled is None or len([m for m in record.input_marks if m.height <= settled]) <= 1,
+            "SC-DSP-24: a mark below the settled cursor's was kept",
+        )
         for checkpoint in record.checkpoints:
             _require(
                 not any(
@@ -203,11 +215,13 @@ def _check_voids(
 
 
 def _check_never_both(
-    record: SidechainRecord, deposits: list[Deposit], messages: list[InboundMessage]
+    record: SidechainRecord, deposits: list[Deposit], messages: list[InboundMessage], voids: set[VoidedInput]
 ) -> None:
-    """SC-HDR-6 / SCB-2: the honest blocks of B's standing checkpoints credit no voided slot."""
-    inputs = MainchainInputs(10**9, 0, tuple(deposits), tuple(messages), record.voids)
-    voided = {(v.relay_height, v.position) for v in record.voids}
+    """SC-HDR-6 / SCB-2: the honest blocks of B's standing checkpoints credit no voided slot
+    (``voids``: every slot ever voided, SC-DSP-24 having pruned the record's below its settled cursor)."""
+    history = tuple(sorted(voids, key=lambda v: (v.relay_height, v.position)))
+    inputs = MainchainInputs(10**9, 0, tuple(deposits), tuple(messages), history)
+    voided = {(v.relay_height, v.position) for v in voids}
     parent = 0
     for checkpoint in record.checkpoints:
         taken = select_inputs(sb.CHAIN_B, parent, checkpoint.deposit_cursor, inputs)
@@ -218,6 +232,19 @@ def _check_never_both(
             "SC-MSG-5: a message credited on its destination and refunded to its source",
         )
         parent = checkpoint.deposit_cursor
+
+
+def _check_producer_cursor(record: SidechainRecord, height: int) -> None:
+    """SC-CP-8 / SC-CP-7 (the producer's side): the honest next cursor never goes below the latest
+    one, and its range fits the bound (SC-BLK-7, SC-MSG-6 keep it advanceable)."""
+    start = record.latest.deposit_cursor if record.latest else 0
+    target = max(start, height - record.spec.peg_in_depth)
+    bound = PRESET.dispute.max_opening_credits
+    cursor = get_cursor_after_refunds(
+        record.voids, get_bounded_cursor(record.input_marks, start, target, bound)
+    )
+    _require(start <= cursor <= target, "SC-CP-7/8: the producer's cursor left [latest, target]")
+    _require(count_range_inputs(record.input_marks, start, cursor) <= bound, "SC-CP-8: the producer's range")
 
 
 def fuzz_block(data: bytes) -> None:
@@ -231,6 +258,7 @@ def _run_program(data: bytes) -> None:
     height = 14
     deposits: list[Deposit] = []
     messages: list[InboundMessage] = []
+    voids: set[VoidedInput] = set()
     for i in range(0, min(len(data), 24) - 1, 2):
         height += 1 + data[i] // 64
         if _is_revert(data[i], data[i + 1]) and state.chains[sb.CHAIN_B].checkpoints:
@@ -280,7 +308,9 @@ def _run_program(data: bytes) -> None:
         _check_voids(state, result.state, result.inbound, height)
         deposits += [d for d in result.deposits if d.sidechain_id == sb.CHAIN_B]
         messages += [m for m in result.inbound if m.sidechain_id == sb.CHAIN_B]
-        _check_never_both(result.state.chains[sb.CHAIN_B], deposits, messages)
+        voids |= set(result.state.chains[sb.CHAIN_B].voids)
+        _check_producer_cursor(result.state.chains[sb.CHAIN_B], height)
+        _check_never_both(result.state.chains[sb.CHAIN_B], deposits, messages, voids)
         state = result.state
 
 

@@ -104,7 +104,7 @@ from spec.presets import Preset, get_preset
 from spec.script import Opcode, p2pkh_script, p2pkh_script_sig, script_hash
 from spec.sidechain.checkpoint import federation_keys
 from spec.sidechain.header import Checkpoint
-from spec.sidechain.registry import SidechainSpec, SidechainsState
+from spec.sidechain.registry import SidechainSpec, SidechainsState, get_input_mark
 from spec.sidechain.state import apply_sidechain_transaction
 from spec.sidechain.transactions import (
     DepositMessage,
@@ -153,6 +153,19 @@ class Wallet:
     @property
     def script_pubkey(self) -> bytes:
         return p2pkh_script(self.key_hash)
+
+
+def _most_block_inputs(sidechains: SidechainsState, height: int) -> int:
+    """SC-BLK-7 across a template: the most inputs the transactions stepped so far at ``height``
+    hand one sidechain (each step extends the sidechain's mark at ``height``, SC-DSP-20)."""
+    return max(
+        (
+            get_input_mark(record.input_marks, height).count
+            - get_input_mark(record.input_marks, height - 1).count
+            for record in sidechains.chains.values()
+        ),
+        default=0,
+    )
 
 
 def _has_null_data_output(tx: Transaction) -> bool:
@@ -356,6 +369,11 @@ class Node:
                 next_sidechains, released = (
                     self._sidechain_step(sidechains, tx, height) if carries_message else (sidechains, 0)
                 )
+                if (
+                    carries_message
+                    and _most_block_inputs(next_sidechains, height) > self.preset.sidechains.max_block_inputs
+                ):
+                    continue  # SC-BLK-7 over the template: the marks at this height count its inputs
                 pool, _ = admit(pool, tx, state.utxos, context, self.preset, released)
                 purchases += bought
                 sidechains = next_sidechains

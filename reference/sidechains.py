@@ -103,6 +103,7 @@ from spec.sidechain.header import (
     Deposit,
     InboundMessage,
     SidechainHeader,
+    VoidedInput,
     compute_checkpoint_message,
     compute_credits_root,
     compute_header_hash,
@@ -110,7 +111,7 @@ from spec.sidechain.header import (
     get_cursor_after_refunds,
 )
 from spec.sidechain.liveness import compute_round, get_proposer
-from spec.sidechain.registry import SidechainRecord
+from spec.sidechain.registry import SidechainRecord, get_bounded_cursor
 from spec.sidechain.transactions import (
     OutboxProof,
     SidechainMessage,
@@ -182,6 +183,20 @@ requests for missing blocks (P2P-SC-3)."""
 BlockApplied = Callable[[SidechainState, SidechainBlock, BlockResult], None]
 """A hook called with the parent state, the block and its result each time the node applies a
 sidechain block (the watcher, reference/watch_service.py, re-executes checkpoints from them)."""
+
+
+def voids_from_refunds(
+    messages: Sequence[InboundMessage], bounces: Sequence[InboundMessage]
+) -> list[VoidedInput]:
+    """SC-MSG-5: the voided slots among ``messages`` (one sidechain's inbound messages) that the
+    refunds ``bounces`` (inbound messages to their own source) made: ``(relay height, position,
+    refund height)`` of the message the bounce names."""
+    refunded = {(b.source_chain, b.source_height, b.source_index): b.mainchain_height for b in bounces}
+    return [
+        VoidedInput(m.mainchain_height, m.position, refunded[key])
+        for m in messages
+        if (key := (m.source_chain, m.source_height, m.source_index)) in refunded
+    ]
 
 
 @dataclass(frozen=True)
@@ -405,6 +420,7 @@ class SidechainService:
             "SELECT block_hash, height, kind, data FROM sc_inputs WHERE height >= ? ORDER BY height",
             (record.activation_height,),
         )
+        bounces: list[InboundMessage] = []
         for hash_, height, kind, data in rows:
             if self.best_hash_at(int(height)) != bytes(hash_):
                 continue
@@ -416,8 +432,17 @@ class SidechainService:
                 message = decode(INBOUND_MESSAGE_CODEC, bytes(data))
                 if message.sidechain_id == sidechain_id:
                     messages.append(message)
+                elif message.source_chain == message.sidechain_id:
+                    bounces.append(message)  # a refund to its source: it voids a slot here if ours
+        # SC-DSP-24 prunes the record's voided slots below the settled cursor; the blocks below it
+        # are replayed from genesis, so their slots come back from the stored refunds (SC-MSG-5)
+        voids = set(record.voids) | set(voids_from_refunds(messages, bounces))
         return MainchainInputs(
-            state.height, record.spec.peg_in_depth, tuple(deposits), tuple(messages), record.voids
+            state.height,
+            record.spec.peg_in_depth,
+            tuple(deposits),
+            tuple(messages),
+            tuple(sorted(voids, key=lambda v: (v.relay_height, v.position))),
         )
 
     # ------------------------------------------------------------------------- local chains
@@ -790,7 +815,7 @@ class SidechainService:
             return []
         keys = federation_keys(state.quorums, state.height + 1, self.preset)
         try:
-            check_checkpoint(record, checkpoint, keys, state.height + 1)
+            check_checkpoint(record, checkpoint, keys, state.height + 1, self.preset)
         except SpecError:
             return []  # not yet deep enough, already posted, or the federation key moved on
         tx = self.publish(checkpoint, ())
@@ -865,9 +890,13 @@ class SidechainService:
             return []
         sidechain_id = chain.record.spec.sidechain_id
         inputs = self.mainchain_inputs(sidechain_id)
-        cursor = get_cursor_after_refunds(
-            inputs.voids, max(tip.deposit_cursor, inputs.mainchain_tip - inputs.peg_in_depth)
+        marks = self.chain_state().sidechains.chains[sidechain_id].input_marks
+        target = max(tip.deposit_cursor, inputs.mainchain_tip - inputs.peg_in_depth)
+        # SC-CP-8: a backlog above one credits proof's bound is checkpointed in steps
+        bounded = get_bounded_cursor(
+            marks, tip.deposit_cursor, target, self.preset.dispute.max_opening_credits
         )
+        cursor = get_cursor_after_refunds(inputs.voids, bounded)
         pending = self.pool(sidechain_id)
         fresh = [
             height

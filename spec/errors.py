@@ -2117,6 +2117,13 @@ class CheckpointCursorBeforeRefund(SidechainError):
     code = "SC_CURSOR_BEFORE_REFUND"
 
 
+class CheckpointRangeTooLarge(SidechainError):
+    """SC-CP-8: a checkpoint's cursor range holds more inputs than one credits proof may list
+    (``dispute.max_opening_credits``, SC-DSP-21)."""
+
+    code = "SC_CURSOR_RANGE_TOO_LARGE"
+
+
 class FederationKeyMissing(SidechainError):
     """SC-CP-4: the chain holds no committed group key for the sidechain's federation quorum type."""
 
@@ -2218,6 +2225,21 @@ class MessageNotTimedOut(SidechainError):
     """SC-MSG-4: a refund before the destination's message timeout has passed."""
 
     code = "SC_MESSAGE_NOT_TIMED_OUT"
+
+
+class RefundRangeTooLarge(SidechainError):
+    """SC-MSG-6: a refund whose void would leave the destination's next cursor range above the
+    bound of SC-CP-8 (its inputs since its latest cursor are above ``max_opening_credits -
+    max_block_inputs``)."""
+
+    code = "SC_REFUND_RANGE_TOO_LARGE"
+
+
+class TooManyBlockInputs(SidechainError):
+    """SC-BLK-7: a mainchain block hands one sidechain more than ``sidechains.max_block_inputs``
+    inputs (deposits, relays, bounces)."""
+
+    code = "SC_TOO_MANY_INPUTS"
 
 
 def _all_subclasses(cls: type[SpecError]) -> list[type[SpecError]]:

@@ -56,15 +56,24 @@ class Run:
     deposits: list[Deposit] = field(default_factory=list)
     messages: list[InboundMessage] = field(default_factory=list)
     bounced: set[tuple[int, int, int]] = field(default_factory=set)
+    voids: set[VoidedInput] = field(default_factory=set)
+    """Every slot B's record ever voided (SC-DSP-24 prunes the record's below its settled cursor;
+    the honest blocks below it still left them out)."""
+    codes: list[str] = field(default_factory=list)
+    """Each block's outcome: ``ok`` or its code (the decisions the pruning property compares)."""
 
     def apply(self, height: int, *transactions: Sequence[TxOutput]) -> bool:
         try:
             result = apply_block_to_sidechains(
                 self.state, sb.block(height, *transactions), height, sb.keys(), PRESET
             )
-        except SpecError:
+        except SpecError as error:
+            self.codes.append(error.code)
             return False
+        self.codes.append("ok")
         self.state = result.state
+        if B in self.state.chains:
+            self.voids |= set(self.state.chains[B].voids)
         self.deposits += [d for d in result.deposits if d.sidechain_id == B]
         self.messages += [m for m in result.inbound if m.sidechain_id == B]
         self.bounced |= {
@@ -95,7 +104,8 @@ def _relay(index: int) -> TxOutput:
 def _credited(run: Run) -> list[Deposit | InboundMessage]:
     """SCB-2 of the honest blocks behind B's standing checkpoints (a voided slot left out)."""
     record = run.state.chains[B]
-    inputs = MainchainInputs(10**9, 0, tuple(run.deposits), tuple(run.messages), record.voids)
+    voids = tuple(sorted(run.voids, key=lambda v: (v.relay_height, v.position)))
+    inputs = MainchainInputs(10**9, 0, tuple(run.deposits), tuple(run.messages), voids)
     credited: list[Deposit | InboundMessage] = []
     parent = 0
     for checkpoint in record.checkpoints:
@@ -111,7 +121,8 @@ def _check_safety(run: Run) -> None:
     ]
     assert len(keys) == len(set(keys)), "a message credited twice"
     assert not set(keys) & run.bounced, f"credited and refunded: {set(keys) & run.bounced}"
-    voided = {(v.relay_height, v.position) for v in run.state.chains[B].voids}
+    assert set(run.state.chains[B].voids) <= run.voids
+    voided = {(v.relay_height, v.position) for v in run.voids}
     refunded = {
         (m.mainchain_height, m.position)
         for m in run.messages

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
 from conformance import sidechainbuilder as sb
+from conformance.generators.bounded_state import generate_bounded_peg, generate_bounded_sidechain
 from conformance.generators.credits_proof import generate_credits_proofs
 from conformance.generators.dispute_games import generate_dispute_games
 from conformance.generators.fraud_proofs import generate_fraud_proofs
@@ -542,6 +543,7 @@ def generate_sidechain(preset: Preset) -> Iterator[CaseSpec]:
     yield from _equivocation_cases()
     yield from _proposer_cases(preset)
     yield from generate_cursor_cases()
+    yield from generate_bounded_sidechain(preset)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1092,6 +1094,7 @@ def generate_peg(preset: Preset) -> Iterator[CaseSpec]:
     yield from generate_credits_proofs(preset)
     yield from generate_refund_voids(preset)
     yield from generate_fraud_proofs(preset)
+    yield from generate_bounded_peg(preset)
 
 
 def _one_transaction(spec: CaseSpec) -> Iterator[CaseSpec]:

@@ -79,15 +79,20 @@ from spec.sidechain.header import (
 )
 from spec.sidechain.items import sidechain_items
 from spec.sidechain.liveness import compute_round, get_proposer
+from spec.sidechain.messages import check_refund_range
 from spec.sidechain.proofs import EquivocationProof, EscrowOverdrawProof
 from spec.sidechain.registry import (
     EMPTY_SIDECHAINS,
+    CheckpointRecord,
     InputMark,
+    SidechainRecord,
     SidechainSpec,
     SidechainsState,
     check_new_sidechain,
+    count_range_inputs,
     decode_sidechain_spec,
     encode_sidechain_spec,
+    get_bounded_cursor,
     get_sidechain,
     register_sidechains,
     total_escrow,
@@ -579,9 +584,28 @@ def handle_apply_transaction(preset: Preset, data: dict[str, JSON]) -> JSON:
     return {"state": state_json(after), "released": released, "total_escrow": total_escrow(after)}
 
 
+def _parse_marks(data: dict[str, JSON]) -> tuple[InputMark, ...]:
+    raw = field(data, "input_marks")
+    if not isinstance(raw, list) or not all(isinstance(m, list) and len(m) == 3 for m in raw):
+        raise BadInput("input_marks must be a list of [height, count, accumulator hex]")
+    return tuple(
+        InputMark(from_json_int(m[0]), from_json_int(m[1]), from_hex(m[2], "accumulator")) for m in raw
+    )
+
+
+def _parse_voids(data: dict[str, JSON]) -> tuple[VoidedInput, ...]:
+    raw = field(data, "voids")
+    if not isinstance(raw, list) or not all(isinstance(v, list) and len(v) == 3 for v in raw):
+        raise BadInput("voids must be a list of [relay_height, position, refund_height]")
+    return tuple(VoidedInput(*(from_json_int(x) for x in v)) for v in raw)
+
+
 def handle_check_checkpoint(preset: Preset, data: dict[str, JSON]) -> JSON:
-    """SC-CP-1..4 on a state built by ``blocks`` (as ``apply_blocks``): is ``checkpoint`` acceptable
-    in the block at ``mainchain_height``? Its header hash if so."""
+    """SC-CP-1..4, SC-CP-7, SC-CP-8 on a state built by ``blocks`` (as ``apply_blocks``): is
+    ``checkpoint`` acceptable in the block at ``mainchain_height``? Its header hash if so. Optional
+    ``input_marks`` (``[[height, count, accumulator hex]]``) and ``voids`` (``[[relay_height,
+    position, refund_height]]``) replace the sidechain record's (a state whose accumulator counts
+    thousands of inputs without listing their blocks: SC-CP-8's bound)."""
     state = _initial(data)
     keys = parse_keys(data)
     for item in objects(data, "blocks"):
@@ -592,7 +616,11 @@ def handle_check_checkpoint(preset: Preset, data: dict[str, JSON]) -> JSON:
         state = apply_block_to_sidechains(state, transactions, int_field(item, "height"), keys, preset).state
     checkpoint = decode_checkpoint(hex_field(data, "checkpoint"))
     record = get_sidechain(state, checkpoint.header.sidechain_id)
-    check_checkpoint(record, checkpoint, keys, int_field(data, "mainchain_height"))
+    if "input_marks" in data:
+        record = replace(record, input_marks=_parse_marks(data))
+    if "voids" in data:
+        record = replace(record, voids=_parse_voids(data))
+    check_checkpoint(record, checkpoint, keys, int_field(data, "mainchain_height"), preset)
     return to_hex(compute_header_hash(checkpoint.header))
 
 
@@ -629,7 +657,37 @@ def handle_cursor_after_refunds(preset: Preset, data: dict[str, JSON]) -> JSON:
     return get_cursor_after_refunds(voids, int_field(data, "cursor"))
 
 
+def handle_refund_range(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-MSG-6: may a refund in the block at ``height`` void a slot of a destination whose input
+    marks are ``input_marks`` (``[[height, count, accumulator hex]]``) and whose latest cursor is
+    ``cursor`` (``null``: no checkpoint)? ``{"inputs": count(height - 1) - count(cursor), "room":
+    max_opening_credits - max_block_inputs}`` if so, ``SC_REFUND_RANGE_TOO_LARGE`` otherwise."""
+    marks = _parse_marks(data)
+    spec = SidechainSpec(2, 1, 2, 2, 3, 4, 10**12, 10**10)  # only the marks and cursor are read
+    raw_cursor = field(data, "cursor")
+    checkpoints: tuple[CheckpointRecord, ...] = ()
+    if raw_cursor is not None:
+        checkpoints = (CheckpointRecord(0, bytes(32), from_json_int(raw_cursor), bytes(32), 0),)
+    record = SidechainRecord(spec, 0, 0, checkpoints, marks)
+    height = int_field(data, "height")
+    check_refund_range(record, height, preset)
+    start = checkpoints[0].deposit_cursor if checkpoints else 0
+    return {
+        "inputs": count_range_inputs(marks, start, height - 1),
+        "room": preset.dispute.max_opening_credits - preset.sidechains.max_block_inputs,
+    }
+
+
+def handle_bounded_cursor(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-CP-8 (the producer's cursor): ``{input_marks: [[height, count, accumulator hex]], start,
+    cursor}`` -> the highest cursor at or below ``cursor`` whose range from ``start`` holds at most
+    ``dispute.max_opening_credits`` inputs."""
+    bound = preset.dispute.max_opening_credits
+    return get_bounded_cursor(_parse_marks(data), int_field(data, "start"), int_field(data, "cursor"), bound)
+
+
 SIDECHAIN_HANDLERS: dict[str, Handler] = {
+    "bounded_cursor": handle_bounded_cursor,
     "proposer": handle_proposer,
     "cursor_after_refunds": handle_cursor_after_refunds,
     "decode_checkpoint": handle_decode_checkpoint,
@@ -668,6 +726,7 @@ def handle_sidechain_outputs(preset: Preset, data: dict[str, JSON]) -> JSON:
 
 PEG_HANDLERS: dict[str, Handler] = {
     "apply_blocks": handle_apply_blocks,
+    "refund_range": handle_refund_range,
     "credits_proof": handle_credits_proof,
     "apply_transaction": handle_apply_transaction,
     "sidechain_outputs": handle_sidechain_outputs,

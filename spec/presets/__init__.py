@@ -349,6 +349,9 @@ class SidechainPresetParams:
     member's turn (spec/sidechain/liveness.py)."""
     max_blocks_per_request: int
     """P2P-SC-3: the most sidechain blocks one ``GetSidechainBlocks`` asks for."""
+    max_block_inputs: int
+    """SC-BLK-7: the most inputs (deposits, relays, bounces) one mainchain block may hand one
+    sidechain; below ``dispute.max_opening_credits`` (SC-CP-8, SC-MSG-6: docs/disputes.md)."""
 
 
 @dataclass(frozen=True)
@@ -792,6 +795,9 @@ def parse_preset(text: str) -> Preset:
         dispute=_dispute_params(_section(raw, "dispute")),
         forks=_forks(raw, _positive_int(tickets, "voters_per_block")),
     )
+    if preset.sidechains.max_block_inputs >= preset.dispute.max_opening_credits:
+        # SC-CP-8 / SC-MSG-6: one mainchain height must fit in a cursor range with room to spare
+        raise InvalidPreset("sidechains.max_block_inputs is not below dispute.max_opening_credits")
     return _check_governable(preset)
 
 

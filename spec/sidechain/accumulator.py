@@ -46,7 +46,6 @@ game's step from ``r_0`` (SC-DSP-5) holds the federation to crediting or refundi
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
@@ -67,14 +66,12 @@ from spec.sidechain.header import (
     compute_header_hash,
     is_voided,
 )
+from spec.sidechain.registry import EMPTY_ACCUMULATOR as EMPTY_ACCUMULATOR
+from spec.sidechain.registry import NO_MARK as NO_MARK
 from spec.sidechain.registry import InputMark, SidechainRecord, SidechainsState, get_sidechain
+from spec.sidechain.registry import find_mark_index as find_mark_index
+from spec.sidechain.registry import get_input_mark as get_input_mark
 from spec.sidechain.settlement import check_dispute_window
-
-EMPTY_ACCUMULATOR = bytes(32)
-"""SC-DSP-20: ``acc_0``, the accumulator of a sidechain that has been handed no input."""
-
-NO_MARK = InputMark(0, 0, EMPTY_ACCUMULATOR)
-"""SC-DSP-20: the value at a cursor below every mark."""
 
 
 def fold_input_leaves(accumulator: bytes, leaves: Sequence[bytes]) -> bytes:
@@ -111,18 +108,6 @@ def record_inputs(record: SidechainRecord, height: int, credits: Sequence[BlockC
         marks = marks[:-1]
     mark = InputMark(height, last.count + len(credits), compute_input_accumulator(last.accumulator, credits))
     return replace(record, input_marks=(*marks, mark))
-
-
-def find_mark_index(heights: Sequence[int], cursor: int) -> int:
-    """SC-DSP-20: the index of the greatest of the strictly increasing ``heights`` that is
-    ``<= cursor``, -1 if none."""
-    return bisect_right(heights, cursor) - 1
-
-
-def get_input_mark(marks: Sequence[InputMark], cursor: int) -> InputMark:
-    """SC-DSP-20: the accumulator's mark at ``cursor``: the inputs with ``mainchain_height <= cursor``."""
-    index = find_mark_index([mark.height for mark in marks], cursor)
-    return marks[index] if index >= 0 else NO_MARK
 
 
 def get_parent_cursor(record: SidechainRecord, height: int) -> int:

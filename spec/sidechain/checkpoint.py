@@ -1,4 +1,4 @@
-"""Checkpoints on the mainchain (protocol steps "SC-CP-1..7", fork ``sidechains``).
+"""Checkpoints on the mainchain (protocol steps "SC-CP-1..8", fork ``sidechains``).
 
 A checkpoint (SC-HDR-3, spec/sidechain/header.py) is posted in a sidechain message output
 (SC-TX-0 kind 1) and validated against the sidechain's record and the federation's group key,
@@ -19,6 +19,12 @@ in this order. Normative text: docs/sidechains.md.
   ``SC_CURSOR_BEFORE_REFUND``): a block with that cursor takes the refunded message's slot but not
   its refund, so it would credit a message its source got back (SC-HDR-6). A later cursor (at or
   above the refund height) leaves the message out.
+* **SC-CP-8** (checked after SC-CP-7) the cursor range ``(previous cursor, deposit_cursor]`` holds
+  at most ``dispute.max_opening_credits`` inputs (:func:`check_cursor_inputs`, ``count(c) -
+  count(p)`` of the input marks, SC-DSP-20; ``SC_CURSOR_RANGE_TOO_LARGE``): the most one credits
+  proof lists (SC-DSP-21), so every accepted range can be proven wrong. A federation advances a
+  longer backlog in several checkpoints; one mainchain height never needs more (SC-BLK-7) and a
+  refund never makes a gap that needs more (SC-MSG-6), so the cursor can always advance.
 * **SC-CP-4** the federation's committed group key for the block (:func:`federation_keys`: the
   finality or PoSe quorum key the chain committed, FIN-5..7) exists (``SC_NO_FEDERATION_KEY``) and
   verifies the signature over ``compute_checkpoint_message(header)`` (BLS-VERIFY,
@@ -45,6 +51,7 @@ from spec.errors import (
     CheckpointCursorTooRecent,
     CheckpointHeight,
     CheckpointParent,
+    CheckpointRangeTooLarge,
     CryptoError,
     FederationKeyMissing,
     NotEquivocation,
@@ -62,6 +69,7 @@ from spec.sidechain.registry import (
     CheckpointRecord,
     SidechainRecord,
     SidechainsState,
+    count_range_inputs,
     get_sidechain,
     with_record,
 )
@@ -105,6 +113,16 @@ def check_cursor_after_refunds(record: SidechainRecord, cursor: int) -> None:
             )
 
 
+def check_cursor_inputs(record: SidechainRecord, previous_cursor: int, cursor: int, max_inputs: int) -> None:
+    """SC-CP-8: raise ``SC_CURSOR_RANGE_TOO_LARGE`` if the cursor range ``(previous_cursor, cursor]``
+    of ``record`` holds more than ``max_inputs`` inputs (one credits proof's bound, SC-DSP-21)."""
+    count = count_range_inputs(record.input_marks, previous_cursor, cursor)
+    if count > max_inputs:
+        raise CheckpointRangeTooLarge(
+            f"cursor range ({previous_cursor}, {cursor}] holds {count} inputs, above {max_inputs}"
+        )
+
+
 def is_signed_by(checkpoint: Checkpoint, public_key: bytes) -> bool:
     """SC-CP-4: does the checkpoint's signature verify under ``public_key``? (Malformed: no.)"""
     try:
@@ -114,9 +132,13 @@ def is_signed_by(checkpoint: Checkpoint, public_key: bytes) -> bool:
 
 
 def check_checkpoint(
-    record: SidechainRecord, checkpoint: Checkpoint, keys: FederationKeys, mainchain_height: int
+    record: SidechainRecord,
+    checkpoint: Checkpoint,
+    keys: FederationKeys,
+    mainchain_height: int,
+    preset: Preset,
 ) -> None:
-    """SC-CP-1..4, SC-CP-7: raise unless ``checkpoint`` extends ``record`` in the block at
+    """SC-CP-1..4, SC-CP-7, SC-CP-8: raise unless ``checkpoint`` extends ``record`` in the block at
     ``mainchain_height``."""
     header = checkpoint.header
     latest = record.latest
@@ -134,6 +156,7 @@ def check_checkpoint(
             f"cursor {header.deposit_cursor} above {mainchain_height} - {record.spec.peg_in_depth}"
         )
     check_cursor_after_refunds(record, header.deposit_cursor)
+    check_cursor_inputs(record, previous_cursor, header.deposit_cursor, preset.dispute.max_opening_credits)
     key = keys.get(record.spec.federation)
     if key is None:
         raise FederationKeyMissing(f"no committed key for quorum type {record.spec.federation}")
@@ -142,12 +165,16 @@ def check_checkpoint(
 
 
 def apply_checkpoint(
-    state: SidechainsState, checkpoint: Checkpoint, keys: FederationKeys, mainchain_height: int
+    state: SidechainsState,
+    checkpoint: Checkpoint,
+    keys: FederationKeys,
+    mainchain_height: int,
+    preset: Preset,
 ) -> SidechainsState:
-    """SC-CP-0..6: validate ``checkpoint`` and record it (its acknowledgements are held, SC-MSG-3)."""
+    """SC-CP-0..8: validate ``checkpoint`` and record it (its acknowledgements are held, SC-MSG-3)."""
     header = checkpoint.header
     record = get_sidechain(state, header.sidechain_id)
-    check_checkpoint(record, checkpoint, keys, mainchain_height)
+    check_checkpoint(record, checkpoint, keys, mainchain_height, preset)
     accepted = CheckpointRecord(
         header.height,
         compute_header_hash(header),

@@ -1,4 +1,4 @@
-"""Cross-chain messages through the mainchain (protocol steps "SC-MSG-1..4", fork ``sidechains``).
+"""Cross-chain messages through the mainchain (protocol steps "SC-MSG-1..6", fork ``sidechains``).
 
 A sidechain's outbox MESSAGE entry (VM-5, ``target_chain`` = destination sidechain) reaches its
 destination through the mainchain. Normative text and sequence diagram: docs/sidechains.md.
@@ -48,6 +48,16 @@ destination through the mainchain. Normative text and sequence diagram: docs/sid
   standing checkpoint to acknowledge the message (SC-MSG-3), i.e. every standing cursor is below
   ``relay_height``. So a message is credited on its destination or refunded to its source, never
   both, whatever the order of reverts, refunds and late checkpoints.
+* **SC-MSG-6 a refund leaves the destination able to pass it** (checked last) the destination's
+  inputs after its latest cursor ``p`` (0 before its first checkpoint) up to the block before the
+  refund, ``count(f - 1) - count(p)`` (SC-DSP-20), are at most ``dispute.max_opening_credits -
+  sidechains.max_block_inputs`` (:func:`check_refund_range`, ``SC_REFUND_RANGE_TOO_LARGE``). A
+  void forbids cursors in ``[relay_height, f)`` (SC-CP-7), so the destination's next cursor must
+  jump from below the relay height to ``f`` or above; with the refund block's own inputs (at most
+  ``max_block_inputs``, SC-BLK-7) that jump holds at most ``max_opening_credits`` inputs, which
+  SC-CP-8 accepts. A message refused so waits until its destination checkpoints past it
+  (acknowledged and credited there) or a later checkpoint brings the destination's cursor close
+  enough for the refund (docs/disputes.md, SC-DSP-24).
 """
 
 from __future__ import annotations
@@ -61,9 +71,11 @@ from spec.errors import (
     MessageDelivered,
     MessageNotPending,
     MessageNotTimedOut,
+    RefundRangeTooLarge,
     SidechainUnknown,
     WrongEntryKind,
 )
+from spec.presets import Preset
 from spec.sidechain.header import InboundMessage, VoidedInput
 from spec.sidechain.peg import (
     MAINCHAIN_ID,
@@ -78,6 +90,7 @@ from spec.sidechain.registry import (
     PendingMessage,
     SidechainRecord,
     SidechainsState,
+    count_range_inputs,
     get_sidechain,
     with_record,
 )
@@ -182,10 +195,25 @@ def apply_relay(
     return state, inbound
 
 
+def check_refund_range(destination: SidechainRecord, height: int, preset: Preset) -> None:
+    """SC-MSG-6: raise ``SC_REFUND_RANGE_TOO_LARGE`` if a refund voiding a slot of ``destination``
+    in the block at ``height`` would leave its next cursor range (from its latest cursor to
+    ``height`` at least, SC-CP-7) above the bound of SC-CP-8."""
+    latest = destination.latest
+    cursor = 0 if latest is None else latest.deposit_cursor
+    count = count_range_inputs(destination.input_marks, cursor, height - 1)
+    room = preset.dispute.max_opening_credits - preset.sidechains.max_block_inputs
+    if count > room:
+        raise RefundRangeTooLarge(
+            f"sidechain {destination.spec.sidechain_id} holds {count} inputs after its cursor {cursor}, "
+            f"above {room}: its next checkpoint could not pass the refund at {height}"
+        )
+
+
 def apply_refund(
-    state: SidechainsState, refund: RefundClaim, height: int, position: int
+    state: SidechainsState, refund: RefundClaim, height: int, position: int, preset: Preset
 ) -> tuple[SidechainsState, InboundMessage]:
-    """SC-MSG-4/5: validate ``refund`` in the block at ``height``; the state (the message voided on
+    """SC-MSG-4..6: validate ``refund`` in the block at ``height``; the state (the message voided on
     its destination) and the bounce to the source."""
     key = (refund.source_chain, refund.source_height, refund.source_index)
     pending = state.pending_messages.get(key)
@@ -200,6 +228,7 @@ def apply_refund(
         )
     if refund.source_chain not in state.chains:
         raise SidechainUnknown(f"no sidechain {refund.source_chain}")
+    check_refund_range(destination, height, preset)
     void = VoidedInput(pending.relay_height, pending.position, height)
     voids = sorted((*destination.voids, void), key=lambda v: (v.relay_height, v.position))
     destination = replace(debit_escrow(destination, pending.amount), voids=tuple(voids))

@@ -25,6 +25,7 @@ A sidechain is created by governance: a proposal (GOV-1) whose action is :class:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -125,6 +126,42 @@ class InputMark:
     height: int
     count: int
     accumulator: bytes
+
+
+EMPTY_ACCUMULATOR = bytes(32)
+"""SC-DSP-20: ``acc_0``, the accumulator of a sidechain that has been handed no input."""
+
+NO_MARK = InputMark(0, 0, EMPTY_ACCUMULATOR)
+"""SC-DSP-20: the value at a cursor below every mark."""
+
+
+def find_mark_index(heights: Sequence[int], cursor: int) -> int:
+    """SC-DSP-20: the index of the greatest of the strictly increasing ``heights`` that is
+    ``<= cursor``, -1 if none."""
+    return bisect_right(heights, cursor) - 1
+
+
+def get_input_mark(marks: Sequence[InputMark], cursor: int) -> InputMark:
+    """SC-DSP-20: the accumulator's mark at ``cursor``: the inputs with ``mainchain_height <= cursor``."""
+    index = find_mark_index([mark.height for mark in marks], cursor)
+    return marks[index] if index >= 0 else NO_MARK
+
+
+def count_range_inputs(marks: Sequence[InputMark], start: int, cursor: int) -> int:
+    """SC-CP-8 / SC-MSG-6: the number of inputs of the cursor range ``(start, cursor]``
+    (``count(cursor) - count(start)``, SC-DSP-20): the length of a credits proof over it (SC-DSP-21)."""
+    return get_input_mark(marks, cursor).count - get_input_mark(marks, start).count
+
+
+def get_bounded_cursor(marks: Sequence[InputMark], start: int, cursor: int, max_inputs: int) -> int:
+    """SC-CP-8 (the producer's side, SCB-6): the highest cursor ``<= cursor`` whose range from
+    ``start`` holds at most ``max_inputs`` inputs; at least ``start + 1`` when ``cursor > start`` and
+    one mainchain height holds at most ``max_inputs`` of them (SC-BLK-7)."""
+    base = get_input_mark(marks, start).count
+    for mark in marks:
+        if start < mark.height <= cursor and mark.count - base > max_inputs:
+            return mark.height - 1
+    return cursor
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,13 @@
   spec/sidechain/messages.py).
 * **SC-BLK-6** after the block's messages, each sidechain the block handed inputs records them in
   its input accumulator in ``position`` order (SC-DSP-20, spec/sidechain/accumulator.py).
+* **SC-BLK-7** the block hands each sidechain at most ``sidechains.max_block_inputs`` inputs
+  (deposits, relays and bounces, counted by ``position``, SC-PEG-2): the input that would take
+  position ``max_block_inputs`` is ``SC_TOO_MANY_INPUTS`` (checked after its own rule). So one
+  mainchain height always fits in one cursor range (SC-CP-8: a federation can always advance its
+  cursor by one height) and a refund's gap leaves room for its block's inputs (SC-MSG-6).
+* **SC-BLK-8** last, after SC-BLK-6, each sidechain's input marks and voided slots below its
+  settled cursor are pruned (SC-DSP-24, spec/sidechain/pruning.py).
 * **SC-BLK-5** dispute openings, moves, bond claims (SC-DSP-14..18), wrong-credits proofs
   (SC-DSP-22), equivocation and escrow-overdraw proofs (SC-DSP-23) are messages like the others
   (an equivocation proof reads the federation keys at its checkpoint's posted height, ``keys_at``);
@@ -29,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from spec.errors import TooManyBlockInputs
 from spec.ledger.transaction import Transaction, txid
 from spec.presets import Preset
 from spec.sidechain.accumulator import CreditsProof, apply_credits_proof, input_credits, record_inputs
@@ -53,6 +61,7 @@ from spec.sidechain.proofs import (
     apply_equivocation_proof,
     apply_overdraw_proof,
 )
+from spec.sidechain.pruning import prune_sidechains
 from spec.sidechain.registry import (
     SidechainSpec,
     SidechainsState,
@@ -89,7 +98,7 @@ def apply_block_to_sidechains(
     activated: Sequence[SidechainSpec] = (),
     keys_at: KeysAt | None = None,
 ) -> SidechainBlock:
-    """SC-BLK-1..4: the sidechain transition of the block at ``height`` (coinbase first);
+    """SC-BLK-1..8: the sidechain transition of the block at ``height`` (coinbase first);
     ``keys_at`` gives the federation keys of an earlier height (SC-DSP-8; ``None``: ``keys`` at
     every height)."""
     lookup: KeysAt = (lambda _height: keys) if keys_at is None else keys_at
@@ -104,6 +113,9 @@ def apply_block_to_sidechains(
 
     def next_position(sidechain_id: int) -> int:
         position = positions.get(sidechain_id, 0)
+        bound = preset.sidechains.max_block_inputs
+        if position >= bound:  # SC-BLK-7
+            raise TooManyBlockInputs(f"the block hands sidechain {sidechain_id} more than {bound} inputs")
         positions[sidechain_id] = position + 1
         return position
 
@@ -130,7 +142,7 @@ def apply_block_to_sidechains(
                     )
                 )
             elif isinstance(message, Checkpoint):
-                state = apply_checkpoint(state, message, keys, height)
+                state = apply_checkpoint(state, message, keys, height, preset)
             elif isinstance(message, WithdrawalClaim):
                 payout = tx.outputs[output_index + 1] if output_index + 1 < len(tx.outputs) else None
                 state = apply_withdrawal_claim(state, message, payout, height)
@@ -161,10 +173,11 @@ def apply_block_to_sidechains(
                 inbound.append(delivered)
             else:
                 position = positions.get(message.source_chain, 0)
-                state, bounce = apply_refund(state, message, height, position)
+                state, bounce = apply_refund(state, message, height, position, preset)
                 next_position(message.source_chain)
                 inbound.append(bounce)
     state = accumulate_inputs(state, height, deposits, inbound)
+    state = prune_sidechains(state, height)
     return SidechainBlock(state, tuple(deposits), tuple(inbound), tuple(released), tuple(penalties))
 
 

@@ -39,7 +39,7 @@ MESSAGE = compute_checkpoint_message(CHECKPOINT.header)
 def _validate(script: bytes) -> SidechainsState:
     message = match_sidechain_message(script, DEVNET)
     assert isinstance(message, Checkpoint)
-    return apply_checkpoint(STATE, message, KEYS, 14)
+    return apply_checkpoint(STATE, message, KEYS, 14, DEVNET)
 
 
 def test_bench_checkpoint_floor(benchmark: BenchmarkFixture) -> None:
