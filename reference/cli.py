@@ -784,8 +784,10 @@ def devnet(
         if dispute:
             click.echo(
                 f"dispute: forged checkpoint challenged at {trip['game_opened']}, game won at "
-                f"{trip['game_won']}, checkpoint reverted at {trip['checkpoint_reverted']}, bond claimed "
-                f"at {trip['bond_claimed']}; the honest withdrawal paid at {trip['claimed']}"
+                f"{trip['game_won']}, checkpoint reverted at {trip['checkpoint_reverted']}, bond and "
+                f"reward claimed at {trip['bond_claimed']} ({trip.get('bond_and_reward')} atoms: the bond "
+                f"back plus the reward from the slashed federation's collateral, SC-DSP-24); the honest "
+                f"withdrawal paid at {trip['claimed']}"
             )
             if None in (trip["game_opened"], trip["game_won"], trip["checkpoint_reverted"]):
                 click.echo("error: the forged checkpoint was not challenged, lost and reverted", err=True)
@@ -804,7 +806,9 @@ def _echo_credits(trip: dict[str, object] | None) -> None:
         f"{trip['deposit_sent']}; the federation's checkpoint h={trip['reverted_height']} credited it "
         f"twice; node 0's proof posted at {trip['proof_posted']}, checkpoint reverted at "
         f"{trip['checkpoint_reverted_by_proof']} (the federation slashed), the honest header "
-        f"checkpointed at {trip['honest_checkpoint']}; escrow on every node {trip['escrow']}"
+        f"checkpointed at {trip['honest_checkpoint']}; escrow on every node {trip['escrow']}; the "
+        f"prover's reward from the slashed collateral (SC-DSP-24) claimed at {trip.get('bond_claimed')}: "
+        f"{trip.get('reward')} atoms"
     )
 
 

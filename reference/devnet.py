@@ -702,6 +702,7 @@ async def sidechain_round_trip(
             milestones["dispute"] = events
             for kind in ("game_opened", "game_won", "checkpoint_reverted", "bond_claimed"):
                 milestones[kind] = seen(kind)
+            milestones["bond_and_reward"] = claimed_amount(events)
             if show_progress:
                 tqdm.write(
                     f"honest withdrawal of {entry['amount']} atoms (sidechain height "
@@ -752,7 +753,8 @@ async def credits_round_trip(datadirs: Sequence[Path], show_progress: bool = Tru
     federation (SC-DSP-13), and the members sign the honest header at that height. Returns the
     mainchain heights on node 0: ``registered``, ``deposit_sent``, ``proof_posted``,
     ``checkpoint_reverted_by_proof`` and ``honest_checkpoint`` (the height the honest header of
-    the reverted height was posted at), the reverted height and node 0's watcher events. The run
+    the reverted height was posted at), ``bond_claimed`` and ``reward`` (node 0's claim of its
+    proof's reward, SC-DSP-24), the reverted height and node 0's watcher events. The run
     ends there: with every member slashed, no quorum forms at the next base height, so the
     sidechain stops being checkpointed (docs/disputes.md)."""
     bar = Progress(show_progress, "wrong credits")
@@ -786,19 +788,20 @@ async def credits_round_trip(datadirs: Sequence[Path], show_progress: bool = Tru
 
         async def replaced() -> bool:
             infos = [await _rpc(d, "getsidechaininfo", SIDECHAIN_ID) for d in datadirs]
-            return all(
+            return seen("bond_claimed") is not None and all(
                 i["checkpointed_height"] is not None
                 and i["checkpointed_height"] >= milestones["reverted_height"]
                 and i["checkpoint_posted_at"] > (revert_at or 0)
                 for i in infos
-            )
+            )  # SC-DSP-24: and node 0 claimed its proof's reward
 
         milestones["honest_checkpoint"] = await _mine_until(
             datadirs, replaced, "honest checkpoint", bar, budget, watch
         )
         await watch()
-        for kind in ("proof_posted", "checkpoint_reverted_by_proof"):
+        for kind in ("proof_posted", "checkpoint_reverted_by_proof", "bond_claimed"):
             milestones[kind] = seen(kind)
+        milestones["reward"] = claimed_amount(events)
         milestones["dispute"] = events
         infos = [await _rpc(d, "getsidechaininfo", SIDECHAIN_ID) for d in datadirs]
         milestones["escrow"] = [i["escrow"] for i in infos]
@@ -806,6 +809,12 @@ async def credits_round_trip(datadirs: Sequence[Path], show_progress: bool = Tru
         return milestones
     finally:
         bar.close()
+
+
+def claimed_amount(events: Sequence[dict[str, Any]]) -> int | None:
+    """SC-DSP-18/24: the atoms of node 0's first bond claim (its ``bond_claimed`` event), if any."""
+    text = next((str(e["text"]) for e in events if e["kind"] == "bond_claimed"), None)
+    return None if text is None else int(text.split("claimed: ")[1].split(" ")[0])
 
 
 def devnet_main(
