@@ -89,7 +89,7 @@ def _reward_cases(preset: Preset) -> Iterator[CaseSpec]:
         data = _data(preset, chain, proof)
         blocks = data["blocks"]
         assert isinstance(blocks, list)
-        blocks[-1]["slashed"] = slashed  # type: ignore[index]
+        blocks[-1]["slashed"] = slashed
         if claim:
             outputs = sb.block(fc.PROOF_AT + 1, claim)
             blocks.append(
