@@ -123,6 +123,13 @@ def _reward_cases(preset: Preset) -> Iterator[CaseSpec]:
             None,
         ),
         (
+            "reward_nothing_paid_or_burnt_when_nobody_slashed",
+            "SC-DSP-24: the penalty slashed nobody: the reward is 0 paid, 0 burnt, no payable bond "
+            "(the proof still took game id 0)",
+            claimed(honest, equivocation, [[]], []),
+            None,
+        ),
+        (
             "reward_none_when_nobody_slashed",
             "SC-DSP-24: the penalty slashed nobody (every member already slashed or without a "
             "masternode): nothing is payable under the proof's game id",

@@ -63,7 +63,14 @@ from spec.sidechain.accumulator import (
 )
 from spec.sidechain.checkpoint import check_checkpoint, check_equivocation, federation_keys
 from spec.sidechain.dispute import Outcome
-from spec.sidechain.games import BondClaim, DisputeMoveMessage, DisputeOpenMessage, pay_rewards
+from spec.sidechain.games import (
+    BondClaim,
+    DisputeMoveMessage,
+    DisputeOpenMessage,
+    Penalty,
+    compute_winner_reward,
+    pay_rewards,
+)
 from spec.sidechain.header import (
     Checkpoint,
     Deposit,
@@ -475,6 +482,14 @@ def _slashed(item: dict[str, JSON], penalties: int) -> list[list[int]]:
     return lists
 
 
+def _reward_json(penalty: Penalty, slashed: list[int], preset: Preset) -> JSON:
+    """SC-DSP-24: a penalty's reward: its claim id, what is paid and what of the slashed collateral
+    is burnt."""
+    params = preset.dispute
+    paid, burnt = compute_winner_reward(slashed, params.winner_reward, params.burn_share_bps)
+    return {"claim_id": penalty.claim_id, "paid": paid, "burnt": burnt}
+
+
 def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
     """SC-BLK-1..3: apply blocks of sidechain messages; every block's outputs and the final state.
 
@@ -491,8 +506,8 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
     order), e.g. an open game's (kind 0x15). A block with ``"slashed": [[value, ...], ...]``
     (one list per penalty of the block: the collaterals the mainchain transition newly slashed for
     it, SC-DSP-13) has SC-DSP-24's rewards paid after it (``pay_rewards``), as the mainchain
-    transition does after its masternode step; each penalty names its ``claim_id`` and
-    ``payout_script``."""
+    transition does after its masternode step, and lists them (``rewards``: claim id, paid,
+    burnt); each penalty names its ``claim_id`` and ``payout_script``."""
     state = _initial(data)
     keys = parse_keys(data)
     history = parse_key_history(data)
@@ -534,10 +549,12 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
             keys_at,
         )
         state = result.state
+        rewards: dict[str, JSON] = {}
         if "slashed" in item:
-            state = pay_rewards(
-                state, result.penalties, _slashed(item, len(result.penalties)), preset.dispute
-            )
+            slashed = _slashed(item, len(result.penalties))
+            state = pay_rewards(state, result.penalties, slashed, preset.dispute)
+            owed = zip(result.penalties, slashed, strict=True)
+            rewards["rewards"] = [_reward_json(penalty, values, preset) for penalty, values in owed]
         # SC-STATE-1: the committed items after the block, when the vector asks for them
         items: dict[str, JSON] = (
             {"items": [[to_hex(k), to_hex(v)] for k, v in sorted(sidechain_items(state).items())]}
@@ -552,6 +569,7 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
                 "inbound": [inbound_json(m) for m in result.inbound],
                 "released": list(result.released),
                 **games_json(state),
+                **rewards,
                 **(
                     {
                         "penalties": [
