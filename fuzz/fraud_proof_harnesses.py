@@ -16,7 +16,7 @@ any other exception escapes and is a finding, and a broken invariant raises
 * ``overdraw_proof_check``: any overdraw proof against the same chain with a withdrawal within the
   escrow (never reverted) and with one an atom above it: only ``SpecError`` codes, and the only
   accepted proof names that withdrawal at its leaf; applied, it takes the next game id and its
-  penalty names that id and the proof's payout script (SC-DSP-24's reward).
+  penalty names that id and the proof's payout script (SC-DSP-25's reward).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from spec.sidechain.registry import SidechainsState
 
 PROOF_AT = fraudchain.PROOF_AT
 PAYEE = sb.ALICE
-"""SC-DSP-24: the seeds' prover payout script."""
+"""SC-DSP-25: the seeds' prover payout script."""
 
 
 class FraudProofInvariantViolation(Exception):
@@ -128,7 +128,7 @@ def fuzz_overdraw_proof_check(data: bytes) -> None:
     if after.next_game != claim_id + 1 or [(p.claim_id, p.payout_script) for p in penalties] != [
         (claim_id, proof.payout_script)
     ]:
-        raise FraudProofInvariantViolation("a proof's reward is not payable to its payout script (SC-DSP-24)")
+        raise FraudProofInvariantViolation("a proof's reward is not payable to its payout script (SC-DSP-25)")
 
 
 FRAUD_PROOF_HARNESSES: dict[str, Callable[[bytes], None]] = {

@@ -786,7 +786,7 @@ def devnet(
                 f"dispute: forged checkpoint challenged at {trip['game_opened']}, game won at "
                 f"{trip['game_won']}, checkpoint reverted at {trip['checkpoint_reverted']}, bond and "
                 f"reward claimed at {trip['bond_claimed']} ({trip.get('bond_and_reward')} atoms: the bond "
-                f"back plus the reward from the slashed federation's collateral, SC-DSP-24); the honest "
+                f"back plus the reward from the slashed federation's collateral, SC-DSP-25); the honest "
                 f"withdrawal paid at {trip['claimed']}"
             )
             if None in (trip["game_opened"], trip["game_won"], trip["checkpoint_reverted"]):
@@ -807,7 +807,7 @@ def _echo_credits(trip: dict[str, object] | None) -> None:
         f"twice; node 0's proof posted at {trip['proof_posted']}, checkpoint reverted at "
         f"{trip['checkpoint_reverted_by_proof']} (the federation slashed), the honest header "
         f"checkpointed at {trip['honest_checkpoint']}; escrow on every node {trip['escrow']}; the "
-        f"prover's reward from the slashed collateral (SC-DSP-24) claimed at {trip.get('bond_claimed')}: "
+        f"prover's reward from the slashed collateral (SC-DSP-25) claimed at {trip.get('bond_claimed')}: "
         f"{trip.get('reward')} atoms"
     )
 

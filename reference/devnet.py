@@ -754,7 +754,7 @@ async def credits_round_trip(datadirs: Sequence[Path], show_progress: bool = Tru
     mainchain heights on node 0: ``registered``, ``deposit_sent``, ``proof_posted``,
     ``checkpoint_reverted_by_proof`` and ``honest_checkpoint`` (the height the honest header of
     the reverted height was posted at), ``bond_claimed`` and ``reward`` (node 0's claim of its
-    proof's reward, SC-DSP-24), the reverted height and node 0's watcher events. The run
+    proof's reward, SC-DSP-25), the reverted height and node 0's watcher events. The run
     ends there: with every member slashed, no quorum forms at the next base height, so the
     sidechain stops being checkpointed (docs/disputes.md)."""
     bar = Progress(show_progress, "wrong credits")
@@ -793,7 +793,7 @@ async def credits_round_trip(datadirs: Sequence[Path], show_progress: bool = Tru
                 and i["checkpointed_height"] >= milestones["reverted_height"]
                 and i["checkpoint_posted_at"] > (revert_at or 0)
                 for i in infos
-            )  # SC-DSP-24: and node 0 claimed its proof's reward
+            )  # SC-DSP-25: and node 0 claimed its proof's reward
 
         milestones["honest_checkpoint"] = await _mine_until(
             datadirs, replaced, "honest checkpoint", bar, budget, watch

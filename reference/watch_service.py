@@ -479,7 +479,7 @@ class WatchService:
                     (
                         "bond_claimed",
                         f"payable bond of game {game_id} claimed: {due.amount} atoms (the bond back, if "
-                        f"any, and SC-DSP-24's reward from the slashed federation's collateral)",
+                        f"any, and SC-DSP-25's reward from the slashed federation's collateral)",
                     )
                 )
         return events

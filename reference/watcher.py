@@ -15,7 +15,7 @@ SC-TX-0 kinds 5..7 of :mod:`spec.sidechain.games`, and the game is read from the
 * **moves** on every tip it answers, for the games it opened, every bisection the defender posted,
   with its own root at the midpoint and its Merkle proof; a defender that stays silent loses by the
   mainchain's clock (SC-DSP-16), so the watcher needs no timeout claim;
-* **bonds and rewards** once a game it opened is won, it claims the bond back and SC-DSP-24's
+* **bonds and rewards** once a game it opened is won, it claims the bond back and SC-DSP-25's
   reward (out of the slashed federation's collateral) to its payout script; every fraud proof it
   posts names that payout script, and the reward its proof earns is claimed the same way (a kind 7
   claim of the id the proof took; :meth:`SidechainWatcher._claims` claims every payable bond of its

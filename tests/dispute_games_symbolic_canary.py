@@ -9,7 +9,7 @@ posted a period earlier has: SC-DSP-19 holds only the disputed height and later 
 ``ack_settled_in_window`` claims an acknowledgement may settle in the last block of its
 checkpoint's window (it settles at ``posted + period`` at the earliest, SC-MSG-3);
 ``reward_burn_rounded_down`` rounds the burnt share of the reward down and claims the reward stays
-below the collateral (a reward of a few atoms burns none: SC-DSP-24 rounds the burnt share up). If
+below the collateral (a reward of a few atoms burns none: SC-DSP-25 rounds the burnt share up). If
 CrossHair stops refuting these, the suite has become vacuous.
 """
 

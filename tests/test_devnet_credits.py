@@ -43,7 +43,7 @@ def test_a_watcher_node_proves_wrong_credits_and_the_checkpoint_is_reverted(tmp_
     texts = [event["text"] for event in trip["dispute"]]
     assert any(text.startswith("posted a wrong-credits proof against checkpoint h=") for text in texts), texts
     assert trip["escrow"] == [devnet.SIDECHAIN_DEPOSIT] * 3  # a revert moves no value
-    # SC-DSP-24: node 0 claims its proof's reward from the slashed collateral, after the revert
+    # SC-DSP-25: node 0 claims its proof's reward from the slashed collateral, after the revert
     assert trip["bond_claimed"] > trip["checkpoint_reverted_by_proof"], trip
     assert (
         trip["reward"]

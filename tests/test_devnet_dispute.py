@@ -54,7 +54,7 @@ def test_a_watcher_node_gets_a_forged_checkpoint_reverted_and_the_withdrawal_pai
         <= trip["checkpointed"]
         < trip["claimed"]
     ), trip
-    # SC-DSP-24: the claim pays the bond back plus the reward, which the smallest collateral the
+    # SC-DSP-25: the claim pays the bond back plus the reward, which the smallest collateral the
     # settlement slashed caps (so it is the same whatever number of members was slashed)
     reward, _ = compute_winner_reward(
         [DEVNET.masternodes.collateral], DEVNET.dispute.winner_reward, DEVNET.dispute.burn_share_bps

@@ -200,7 +200,7 @@ def test_messages_round_trip_canonically() -> None:
 
 
 def test_a_lost_game_slashes_the_federation_in_the_transition_step() -> None:
-    """SC-DSP-13/17: ``penalise_federations`` slashes every member of the quorum in charge; SC-DSP-24:
+    """SC-DSP-13/17: ``penalise_federations`` slashes every member of the quorum in charge; SC-DSP-25:
     it lists the collateral values each penalty newly slashed (none for a second penalty of the
     same quorum, nor for a quorum without a record)."""
     registry = slashing_registry(PRESET)

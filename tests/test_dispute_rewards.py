@@ -1,4 +1,4 @@
-"""The winner's reward out of the slashed collateral (SC-DSP-24, docs/disputes.md).
+"""The winner's reward out of the slashed collateral (SC-DSP-25, docs/disputes.md).
 
 Properties (stated in docs/disputes.md, "Rewards"):
 

@@ -246,7 +246,7 @@ def generate_dispute_games(preset: Preset) -> Iterator[CaseSpec]:
 
 
 def with_slashed(data: dict[str, JSON], height: int, slashed: list[list[int]]) -> dict[str, JSON]:
-    """``data`` whose block at ``height`` carries ``slashed`` (SC-DSP-24: the collaterals the
+    """``data`` whose block at ``height`` carries ``slashed`` (SC-DSP-25: the collaterals the
     mainchain transition newly slashed for each of its penalties)."""
     blocks = data["blocks"]
     assert isinstance(blocks, list)
@@ -258,7 +258,7 @@ def with_slashed(data: dict[str, JSON], height: int, slashed: list[list[int]]) -
 
 
 def _reward_cases(preset: Preset, ended: Blocks, bond: int) -> Iterator[CaseSpec]:
-    """SC-DSP-24 for a game: the reward joins the challenger's payable bond, claimed at once."""
+    """SC-DSP-25 for a game: the reward joins the challenger's payable bond, claimed at once."""
     collateral = preset.masternodes.collateral
     params = preset.dispute
     settled_at, claim_at = ended[-2][0], ended[-1][0]
@@ -266,14 +266,14 @@ def _reward_cases(preset: Preset, ended: Blocks, bond: int) -> Iterator[CaseSpec
     for name, description, amount, error in (
         (
             "game_reward_joins_the_bond",
-            "SC-DSP-24: the lost game's penalty slashed two collaterals; the challenger's payable bond "
+            "SC-DSP-25: the lost game's penalty slashed two collaterals; the challenger's payable bond "
             "grows by min(winner_reward, collateral) less burn_share_bps, claimed in one output",
             bond + reward,
             None,
         ),
         (
             "game_reward_claimed_as_bond_only",
-            "SC-DSP-24/18: a claim paying the bond alone, without the reward it now includes",
+            "SC-DSP-25/18: a claim paying the bond alone, without the reward it now includes",
             bond,
             "SC_BAD_PAYOUT",
         ),

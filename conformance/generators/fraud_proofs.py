@@ -73,7 +73,7 @@ def generate_fraud_proofs(preset: Preset) -> Iterator[CaseSpec]:
 
 
 def _reward_cases(preset: Preset) -> Iterator[CaseSpec]:
-    """SC-DSP-24: a proof names its prover's payout script and takes the next game id; the
+    """SC-DSP-25: a proof names its prover's payout script and takes the next game id; the
     mainchain's slashing (``slashed``) makes a reward payable under that id, claimed by a kind 7
     claim in a later block."""
     honest = fc.chain(preset)
@@ -108,7 +108,7 @@ def _reward_cases(preset: Preset) -> Iterator[CaseSpec]:
     cases: list[tuple[str, str, dict[str, JSON], str | None]] = [
         (
             "reward_equivocation_proof_claimed",
-            "SC-DSP-24: an equivocation proof naming Alice's script takes game id 0; its penalty "
+            "SC-DSP-25: an equivocation proof naming Alice's script takes game id 0; its penalty "
             "slashed three collaterals, so min(winner_reward, collateral) less burn_share_bps is "
             "payable to Alice and claimed in the next block",
             claimed(honest, equivocation, [[collateral] * 3], pay(three)),
@@ -116,7 +116,7 @@ def _reward_cases(preset: Preset) -> Iterator[CaseSpec]:
         ),
         (
             "reward_overdraw_proof_capped_by_smallest_collateral",
-            "SC-DSP-24: an overdraw proof's penalty slashed collaterals of which one is 7 atoms: the "
+            "SC-DSP-25: an overdraw proof's penalty slashed collaterals of which one is 7 atoms: the "
             "reward is capped by the smallest (7 less its burnt share, rounded up), so no slashed "
             "member gains more than it lost",
             claimed(fraud, overdraw, [[collateral, 7, collateral]], pay(small)),
@@ -124,27 +124,27 @@ def _reward_cases(preset: Preset) -> Iterator[CaseSpec]:
         ),
         (
             "reward_nothing_paid_or_burnt_when_nobody_slashed",
-            "SC-DSP-24: the penalty slashed nobody: the reward is 0 paid, 0 burnt, no payable bond "
+            "SC-DSP-25: the penalty slashed nobody: the reward is 0 paid, 0 burnt, no payable bond "
             "(the proof still took game id 0)",
             claimed(honest, equivocation, [[]], []),
             None,
         ),
         (
             "reward_none_when_nobody_slashed",
-            "SC-DSP-24: the penalty slashed nobody (every member already slashed or without a "
+            "SC-DSP-25: the penalty slashed nobody (every member already slashed or without a "
             "masternode): nothing is payable under the proof's game id",
             claimed(honest, equivocation, [[]], pay(1)),
             "DSP_UNKNOWN_GAME",
         ),
         (
             "reward_claimed_with_a_wrong_amount",
-            "SC-DSP-24/18: the claim's output pays one atom more than the reward",
+            "SC-DSP-25/18: the claim's output pays one atom more than the reward",
             claimed(honest, equivocation, [[collateral] * 3], pay(three + 1)),
             "SC_BAD_PAYOUT",
         ),
         (
             "reward_claimed_under_another_id",
-            "SC-DSP-24/18: the proof took game id 0; id 1 names no payable bond",
+            "SC-DSP-25/18: the proof took game id 0; id 1 names no payable bond",
             claimed(honest, equivocation, [[collateral] * 3], pay(three, 1)),
             "DSP_UNKNOWN_GAME",
         ),
@@ -161,7 +161,7 @@ def _reward_cases(preset: Preset) -> Iterator[CaseSpec]:
     cases.append(
         (
             "reward_payout_script_too_long_before_not_fraud",
-            "SC-DSP-24 then SC-DSP-8: a payout script one byte above max_payout_script_bytes in a "
+            "SC-DSP-25 then SC-DSP-8: a payout script one byte above max_payout_script_bytes in a "
             "proof pairing checkpoint 0 with itself (no equivocation): the decoding error comes first",
             overlong,
             "DECODE_LENGTH_LIMIT",

@@ -468,7 +468,7 @@ def _object(data: dict[str, JSON], name: str) -> dict[str, JSON]:
 
 
 def _slashed(item: dict[str, JSON], penalties: int) -> list[list[int]]:
-    """SC-DSP-24: a block's ``slashed`` lists, one per penalty, of non-negative collateral values."""
+    """SC-DSP-25: a block's ``slashed`` lists, one per penalty, of non-negative collateral values."""
     raw = field(item, "slashed")
     if not isinstance(raw, list) or len(raw) != penalties:
         raise BadInput(f"slashed must list one list of collateral values per penalty ({penalties})")
@@ -483,7 +483,7 @@ def _slashed(item: dict[str, JSON], penalties: int) -> list[list[int]]:
 
 
 def _reward_json(penalty: Penalty, slashed: list[int], preset: Preset) -> JSON:
-    """SC-DSP-24: a penalty's reward: its claim id, what is paid and what of the slashed collateral
+    """SC-DSP-25: a penalty's reward: its claim id, what is paid and what of the slashed collateral
     is burnt."""
     params = preset.dispute
     paid, burnt = compute_winner_reward(slashed, params.winner_reward, params.burn_share_bps)
@@ -505,7 +505,7 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
     lists the state's committed items after it (SC-STATE-1, ``[key, value]`` hex pairs in key
     order), e.g. an open game's (kind 0x15). A block with ``"slashed": [[value, ...], ...]``
     (one list per penalty of the block: the collaterals the mainchain transition newly slashed for
-    it, SC-DSP-13) has SC-DSP-24's rewards paid after it (``pay_rewards``), as the mainchain
+    it, SC-DSP-13) has SC-DSP-25's rewards paid after it (``pay_rewards``), as the mainchain
     transition does after its masternode step, and lists them (``rewards``: claim id, paid,
     burnt); each penalty names its ``claim_id`` and ``payout_script``."""
     state = _initial(data)

@@ -18,7 +18,7 @@ Contracts (rule references in brackets):
 * ack settled [SC-MSG-3]: an acknowledgement is settled only once its checkpoint has matured and no
   game disputes it, and from then on no game over that checkpoint or an earlier one (posted at
   ``earlier <= posted``) can open: a settled acknowledgement is never reverted;
-* reward [SC-DSP-24]: of three collaterals a settlement newly slashed, the reward paid and the
+* reward [SC-DSP-25]: of three collaterals a settlement newly slashed, the reward paid and the
   collateral burnt add up to all three, the reward is at most ``winner_reward`` and strictly below
   each collateral (a slashed member proving its own fraud loses more than it is paid), and a
   settlement that slashed nobody pays nothing.
@@ -91,7 +91,7 @@ def ack_settled(posted: int, earlier: int, period: int, height: int, disputed: b
 
 
 def reward(first: int, second: int, third: int, cap: int, bps: int) -> tuple[int, int]:
-    """SC-DSP-24: ``(paid, burnt)`` of a settlement that newly slashed three collaterals.
+    """SC-DSP-25: ``(paid, burnt)`` of a settlement that newly slashed three collaterals.
 
     pre: 1 <= first <= 2**64 and 1 <= second <= 2**64 and 1 <= third <= 2**64
     pre: 1 <= cap <= 2**64 and 1 <= bps <= 10_000
@@ -103,7 +103,7 @@ def reward(first: int, second: int, third: int, cap: int, bps: int) -> tuple[int
 
 
 def reward_of_nobody(cap: int, bps: int) -> tuple[int, int]:
-    """SC-DSP-24: a settlement that slashed nobody pays and burns nothing.
+    """SC-DSP-25: a settlement that slashed nobody pays and burns nothing.
 
     pre: 0 <= cap <= 2**64 and 0 <= bps <= 10_000
     post: __return__ == (0, 0)

@@ -31,7 +31,7 @@ as input value in TX-9 (SC-PEG-4); the sidechain proposals GOV-6 executed at a s
 registered first (SC-REG-2, ``created_sidechains``). The dispute games the block settles
 (SC-DSP-14..18, spec/sidechain/games.py) name the federations to penalise: after SLASH-2..5 in step
 6 every member of each such quorum is SLASHED and its collateral burnt (SC-DSP-13,
-:func:`penalise_federations`), and each settlement's winner is owed SC-DSP-24's reward out of the
+:func:`penalise_federations`), and each settlement's winner is owed SC-DSP-25's reward out of the
 collaterals it newly slashed (:func:`~spec.sidechain.games.pay_rewards`, a payable bond claimed by
 a later kind 7 message). Before the fork the sidechains state stays empty.
 
@@ -371,7 +371,7 @@ def penalise_federations(
 ) -> tuple[MasternodeList, tuple[tuple[int, ...], ...]]:
     """SC-DSP-13/17: the list with every member of each penalised federation quorum SLASHED (its
     collateral burnt with the block's other slashings, SLASH-4); a quorum the chain holds no
-    committed record of penalises nobody. SC-DSP-24: with each penalty, the values (in ``utxos``,
+    committed record of penalises nobody. SC-DSP-25: with each penalty, the values (in ``utxos``,
     where every listed collateral is unspent) of the collaterals it newly slashed, in member
     order: a member an earlier penalty or the block's slashing evidence slashed counts for that
     one only."""
@@ -467,7 +467,7 @@ def transition(
     )
     masternodes = apply_block_evidence(listed, state.quorums, block.transactions, effective)
     masternodes, slashed = penalise_federations(masternodes, state.quorums, penalties, preset, utxos)
-    sidechains = pay_rewards(sidechains, penalties, slashed, preset.dispute)  # SC-DSP-24
+    sidechains = pay_rewards(sidechains, penalties, slashed, preset.dispute)  # SC-DSP-25
     for outpoint in burnt_collaterals(listed, masternodes):
         del utxos[outpoint]  # SLASH-4: a listed collateral is unspent after the block
         touched.append(outpoint)

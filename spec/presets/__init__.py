@@ -229,7 +229,7 @@ class DisputeParams:
     max_payout_script_bytes: int
     """SC-DSP-14: the longest payout script a dispute opening may name."""
     winner_reward: int
-    """SC-DSP-24: the most a settled revert pays its winner out of the collateral it slashed (before
+    """SC-DSP-25: the most a settled revert pays its winner out of the collateral it slashed (before
     the burnt share ``burn_share_bps``)."""
 
 

@@ -162,7 +162,7 @@ def is_range_inputs(start: InputMark, end: InputMark, leaves: Sequence[bytes]) -
 @dataclass(frozen=True)
 class CreditsProof:
     """SC-DSP-21: a checkpoint's header and the inputs of its cursor range, in SCB-2 order;
-    SC-DSP-24: the prover's ``payout_script``."""
+    SC-DSP-25: the prover's ``payout_script``."""
 
     header: SidechainHeader
     inputs: tuple[BlockCredit, ...]
@@ -172,7 +172,7 @@ class CreditsProof:
 @cache
 def credits_proof_codec(preset: Preset) -> Struct[CreditsProof]:
     """SC-DSP-21: the proof's canonical encoding (at most ``max_opening_credits`` inputs), then the
-    payout script (SC-DSP-24, at most ``max_payout_script_bytes``)."""
+    payout script (SC-DSP-25, at most ``max_payout_script_bytes``)."""
     return Struct(
         CreditsProof,
         (

@@ -37,13 +37,13 @@ block transition (SC-BLK-1, spec/sidechain/state.py) runs them. Normative text: 
   the mainchain the defender locks no bond (its stake is the federation's collateral, SC-DSP-13):
   ``defender_bond`` is 0 there, so a winning challenger receives its own bond and a losing one
   forfeits it whole (``burnt``). Each penalty names its **claim id** (the game's id) and the
-  winner's payout script, for SC-DSP-24's reward.
+  winner's payout script, for SC-DSP-25's reward.
 * **SC-DSP-18 bond claim** a kind 7 message (:class:`BondClaim`) names a game with a payable bond
   (``DSP_UNKNOWN_GAME``); the next output must pay exactly the amount to the payout script
   (``SC_BAD_PAYOUT``); the amount is released into the transaction's inputs (as SC-PEG-4) and the
-  bond is paid once. A fraud proof's reward (SC-DSP-24) is claimed the same way, by the id the
+  bond is paid once. A fraud proof's reward (SC-DSP-25) is claimed the same way, by the id the
   proof took (:func:`settle_proof`).
-* **SC-DSP-24 the winner's reward** after the mainchain transition has slashed a penalised quorum
+* **SC-DSP-25 the winner's reward** after the mainchain transition has slashed a penalised quorum
   (SC-DSP-13), the winner of the revert (the challenger of a lost game, the prover of a kind 8/9/10
   proof) is owed :func:`compute_winner_reward` of the collaterals that settlement newly slashed:
   ``min(winner_reward, the smallest of them)`` less ``burn_share_bps`` of it (rounded so that the
@@ -149,7 +149,7 @@ class BondPayout:
 @dataclass(frozen=True)
 class Penalty:
     """SC-DSP-17: a federation to penalise (SC-DSP-13): the quorum of ``quorum_type`` in charge at
-    mainchain height ``posted_height``; SC-DSP-24: the winner's reward is payable to
+    mainchain height ``posted_height``; SC-DSP-25: the winner's reward is payable to
     ``payout_script`` under the game id ``claim_id``."""
 
     sidechain_id: int
@@ -294,7 +294,7 @@ def settle_revert(
     ``sidechain_id`` from ``reverted`` on (SC-DSP-12), cancel the open games over them (their
     challengers' bonds payable in full) and penalise the quorum in charge at the reverted
     checkpoint's posting (SC-DSP-13), its winner's reward payable to ``payout_script`` under
-    ``claim_id`` (SC-DSP-24)."""
+    ``claim_id`` (SC-DSP-25)."""
     record = get_sidechain(state, sidechain_id)
     posted = record.checkpoints[reverted].posted_height
     penalties = (Penalty(sidechain_id, record.spec.federation, posted, claim_id, payout_script),)
@@ -312,7 +312,7 @@ def settle_proof(
     state: SidechainsState, sidechain_id: int, reverted: int, payout_script: bytes
 ) -> tuple[SidechainsState, tuple[Penalty, ...]]:
     """SC-DSP-22/23: settle a valid fraud proof as a game the defender lost: the proof takes the
-    game id ``next_game`` (then incremented; SC-DSP-24's claim id) and :func:`settle_revert` reverts
+    game id ``next_game`` (then incremented; SC-DSP-25's claim id) and :func:`settle_revert` reverts
     and penalises."""
     claim_id = state.next_game
     return settle_revert(
@@ -321,7 +321,7 @@ def settle_proof(
 
 
 def compute_winner_reward(slashed: Sequence[int], winner_reward: int, burn_share_bps: int) -> tuple[int, int]:
-    """SC-DSP-24: ``(paid, burnt)`` of a settlement that newly slashed the collaterals ``slashed``:
+    """SC-DSP-25: ``(paid, burnt)`` of a settlement that newly slashed the collaterals ``slashed``:
     the winner is paid ``min(winner_reward, min(slashed))`` less its ``burn_share_bps`` share
     (rounded up, so at least one atom is burnt when ``burn_share_bps >= 1``); the rest of the
     collateral is burnt: ``paid + burnt == sum(slashed)``. Nobody slashed: nothing paid."""
@@ -338,7 +338,7 @@ def pay_rewards(
     slashed: Sequence[Sequence[int]],
     params: DisputeParams,
 ) -> SidechainsState:
-    """SC-DSP-24: the state with each penalty's reward (``slashed[i]``: the collaterals penalty
+    """SC-DSP-25: the state with each penalty's reward (``slashed[i]``: the collaterals penalty
     ``i`` newly slashed, in the mainchain transition's order) added to the payable bond of its
     claim id, payable to its payout script; a reward of 0 adds nothing."""
     payouts = dict(state.bond_payouts)

@@ -24,7 +24,7 @@ and diagram: docs/disputes.md.
   cancelled with their bonds payable in full, the quorum in charge at the checkpoint's posting in
   the block's ``penalties`` (SC-DSP-13). Each proof ends with the prover's payout script (at most
   ``max_payout_script_bytes``), takes the game id ``next_game`` (``settle_proof``) and its
-  prover is paid SC-DSP-24's reward under that id, claimed by a kind 7 ``BondClaim``.
+  prover is paid SC-DSP-25's reward under that id, claimed by a kind 7 ``BondClaim``.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ KeysAt = Callable[[int], Mapping[int, bytes]]
 @dataclass(frozen=True)
 class EquivocationProof:
     """SC-DSP-8: the accepted checkpoint at a height (``first``) and another one signed for it;
-    SC-DSP-24: the prover's ``payout_script``."""
+    SC-DSP-25: the prover's ``payout_script``."""
 
     first: Checkpoint
     second: Checkpoint
@@ -62,7 +62,7 @@ class EquivocationProof:
 @dataclass(frozen=True)
 class EscrowOverdrawProof:
     """SC-DSP-9: an outbox entry of an accepted checkpoint and its Merkle proof (SC-TX-2's fields);
-    SC-DSP-24: the prover's ``payout_script``."""
+    SC-DSP-25: the prover's ``payout_script``."""
 
     sidechain_id: int
     checkpoint_height: int
@@ -92,14 +92,14 @@ def outbox_proof_fields(preset: Preset) -> Fields:
 
 
 def payout_field(preset: Preset) -> tuple[str, Codec[Any]]:
-    """SC-DSP-24: the prover's payout script, the last field of a kind 8/9/10 proof (at most
+    """SC-DSP-25: the prover's payout script, the last field of a kind 8/9/10 proof (at most
     ``max_payout_script_bytes``, as a dispute opening's)."""
     return ("payout_script", VarBytes(preset.dispute.max_payout_script_bytes))
 
 
 @cache
 def equivocation_proof_codec(preset: Preset) -> Struct[EquivocationProof]:
-    """SC-DSP-8: both checkpoints in their SC-HDR-4 encoding, then the payout script (SC-DSP-24)."""
+    """SC-DSP-8: both checkpoints in their SC-HDR-4 encoding, then the payout script (SC-DSP-25)."""
     return Struct(
         EquivocationProof, (("first", CHECKPOINT_CODEC), ("second", CHECKPOINT_CODEC), payout_field(preset))
     )
@@ -107,7 +107,7 @@ def equivocation_proof_codec(preset: Preset) -> Struct[EquivocationProof]:
 
 @cache
 def overdraw_proof_codec(preset: Preset) -> Struct[EscrowOverdrawProof]:
-    """SC-DSP-9: the proof's canonical encoding: SC-TX-2's fields, then the payout script (SC-DSP-24)."""
+    """SC-DSP-9: the proof's canonical encoding: SC-TX-2's fields, then the payout script (SC-DSP-25)."""
     return Struct(EscrowOverdrawProof, (*outbox_proof_fields(preset), payout_field(preset)))
 
 
