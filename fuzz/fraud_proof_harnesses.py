@@ -15,12 +15,14 @@ any other exception escapes and is a finding, and a broken invariant raises
   header, so mutations land in headers and signatures);
 * ``overdraw_proof_check``: any overdraw proof against the same chain with a withdrawal within the
   escrow (never reverted) and with one an atom above it: only ``SpecError`` codes, and the only
-  accepted proof names that withdrawal at its leaf.
+  accepted proof names that withdrawal at its leaf; applied, it takes the next game id and its
+  penalty names that id and the proof's payout script (SC-DSP-25's reward).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cache
 
 from conformance import fraudchain
@@ -30,6 +32,7 @@ from spec.presets import MAINNET
 from spec.sidechain.checkpoint import is_signed_by
 from spec.sidechain.header import compute_header_hash
 from spec.sidechain.proofs import (
+    apply_overdraw_proof,
     check_equivocation_in_chain,
     check_overdraw_in_chain,
     decode_equivocation_proof,
@@ -40,6 +43,8 @@ from spec.sidechain.proofs import (
 from spec.sidechain.registry import SidechainsState
 
 PROOF_AT = fraudchain.PROOF_AT
+PAYEE = sb.ALICE
+"""SC-DSP-25: the seeds' prover payout script."""
 
 
 class FraudProofInvariantViolation(Exception):
@@ -49,10 +54,10 @@ class FraudProofInvariantViolation(Exception):
 def fuzz_equivocation_proof_decode(data: bytes) -> None:
     """SC-DSP-8 on arbitrary bytes: only ``DECODE_*`` codes, canonical re-encoding."""
     try:
-        proof = decode_equivocation_proof(data)
+        proof = decode_equivocation_proof(data, MAINNET)
     except DecodeError:
         return
-    if encode_equivocation_proof(proof) != data:
+    if encode_equivocation_proof(proof, MAINNET) != data:
         raise FraudProofInvariantViolation("a non-canonical equivocation proof was accepted")
 
 
@@ -81,7 +86,7 @@ def fuzz_equivocation_proof_check(data: bytes) -> None:
     real equivocation of the accepted checkpoint under the federation's key."""
     state: SidechainsState = _chains()[0].state
     try:
-        proof = decode_equivocation_proof(data)
+        proof = decode_equivocation_proof(data, MAINNET)
         height = check_equivocation_in_chain(state, proof, PROOF_AT, _keys_at)
     except SpecError:
         return
@@ -118,6 +123,12 @@ def fuzz_overdraw_proof_check(data: bytes) -> None:
         return
     if height != 1 or proof.leaf_index != 0 or proof.entry != fraud.outbox[0]:
         raise FraudProofInvariantViolation("an overdraw proof of another entry was accepted")
+    after, penalties = apply_overdraw_proof(fraud.state, proof, PROOF_AT)
+    claim_id = fraud.state.next_game
+    if after.next_game != claim_id + 1 or [(p.claim_id, p.payout_script) for p in penalties] != [
+        (claim_id, proof.payout_script)
+    ]:
+        raise FraudProofInvariantViolation("a proof's reward is not payable to its payout script (SC-DSP-25)")
 
 
 FRAUD_PROOF_HARNESSES: dict[str, Callable[[bytes], None]] = {
@@ -131,8 +142,10 @@ FRAUD_PROOF_HARNESSES: dict[str, Callable[[bytes], None]] = {
 def fraud_proof_seeds() -> dict[str, dict[str, bytes]]:
     """Seeds: a valid equivocation proof against checkpoint 1 and the valid overdraw proof."""
     honest, fraud = _chains()
-    equivocation = encode_equivocation_proof(fraudchain.equivocation(honest.checkpoint_1))
-    overdraw = encode_overdraw_proof(fraudchain.overdraw(fraud), MAINNET)
+    equivocation = encode_equivocation_proof(
+        replace(fraudchain.equivocation(honest.checkpoint_1), payout_script=PAYEE), MAINNET
+    )
+    overdraw = encode_overdraw_proof(replace(fraudchain.overdraw(fraud), payout_script=PAYEE), MAINNET)
     return {
         "equivocation_proof_decode": {"seed-proof": equivocation},
         "equivocation_proof_check": {"seed-proof": equivocation},

@@ -821,8 +821,10 @@ def devnet(
         if dispute:
             click.echo(
                 f"dispute: forged checkpoint challenged at {trip['game_opened']}, game won at "
-                f"{trip['game_won']}, checkpoint reverted at {trip['checkpoint_reverted']}, bond claimed "
-                f"at {trip['bond_claimed']}; the honest withdrawal paid at {trip['claimed']}"
+                f"{trip['game_won']}, checkpoint reverted at {trip['checkpoint_reverted']}, bond and "
+                f"reward claimed at {trip['bond_claimed']} ({trip.get('bond_and_reward')} atoms: the bond "
+                f"back plus the reward from the slashed federation's collateral, SC-DSP-25); the honest "
+                f"withdrawal paid at {trip['claimed']}"
             )
             if None in (trip["game_opened"], trip["game_won"], trip["checkpoint_reverted"]):
                 click.echo("error: the forged checkpoint was not challenged, lost and reverted", err=True)
@@ -855,6 +857,11 @@ def _echo_proof(fault: str, trip: dict[str, Any] | None) -> None:
         f"{trip['checkpoint_reverted_by_proof']} (the federation slashed: active masternodes "
         f"{trip['masternodes']}){replaced}; escrow on every node {trip['escrow']}"
     )
+    if fault == "credits":
+        click.echo(
+            f"the prover's reward from the slashed collateral (SC-DSP-25) claimed at "
+            f"{trip.get('bond_claimed')}: {trip.get('reward')} atoms"
+        )
     if any(trip["masternodes"]) or len(set(trip["escrow"])) != 1:
         click.echo("error: the federation was not slashed everywhere, or the escrows differ", err=True)
         sys.exit(1)

@@ -734,6 +734,7 @@ async def sidechain_round_trip(
             milestones["dispute"] = node0.events
             for kind in ("game_opened", "game_won", "checkpoint_reverted", "bond_claimed"):
                 milestones[kind] = seen(kind)
+            milestones["bond_and_reward"] = claimed_amount(node0.events)
             _note(
                 show_progress,
                 f"honest withdrawal of {entry['amount']} atoms (sidechain height {entry['height']}) "
@@ -876,12 +877,12 @@ async def proof_round_trip(
             if fault != "credits":
                 return True
             infos = [await _rpc(d, "getsidechaininfo", SIDECHAIN_ID) for d in datadirs]
-            return all(
+            return seen("bond_claimed") is not None and all(
                 i["checkpointed_height"] is not None
                 and i["checkpointed_height"] >= milestones["reverted_height"]
                 and i["checkpoint_posted_at"] > (revert_at or 0)
                 for i in infos
-            )
+            )  # SC-DSP-25: and node 0 claimed its proof's reward
 
         done = await _mine_until(
             datadirs,
@@ -894,8 +895,9 @@ async def proof_round_trip(
         if fault == "credits":
             milestones["honest_checkpoint"] = done
         await node0.poll()
-        for kind in ("proof_posted", "checkpoint_reverted_by_proof"):
+        for kind in ("proof_posted", "checkpoint_reverted_by_proof", "bond_claimed"):
             milestones[kind] = seen(kind)
+        milestones["reward"] = claimed_amount(node0.events)  # SC-DSP-25 (credits: waited for)
         milestones["dispute"] = node0.events
         infos = [await _rpc(d, "getsidechaininfo", SIDECHAIN_ID) for d in datadirs]
         milestones["escrow"] = [i["escrow"] for i in infos]
@@ -909,6 +911,12 @@ async def proof_round_trip(
         return milestones
     finally:
         bar.close()
+
+
+def claimed_amount(events: Sequence[dict[str, Any]]) -> int | None:
+    """SC-DSP-18/25: the atoms of node 0's first bond claim (its ``bond_claimed`` event), if any."""
+    text = next((str(e["text"]) for e in events if e["kind"] == "bond_claimed"), None)
+    return None if text is None else int(text.split("claimed: ")[1].split(" ")[0])
 
 
 def devnet_main(

@@ -571,7 +571,13 @@ class WatchService:
                 )
         for game_id, due in sorted(before.bond_payouts.items()):
             if game_id not in after.bond_payouts and due.script == self.payout_script:
-                events.append(("bond_claimed", f"bond of game {game_id} paid back: {due.amount} atoms"))
+                events.append(
+                    (
+                        "bond_claimed",
+                        f"payable bond of game {game_id} claimed: {due.amount} atoms (the bond back, if "
+                        f"any, and SC-DSP-25's reward from the slashed federation's collateral)",
+                    )
+                )
         return events
 
     def _event(self, height: int, kind: str, text: str) -> None:

@@ -15,7 +15,11 @@ SC-TX-0 kinds 5..7 of :mod:`spec.sidechain.games`, and the game is read from the
 * **moves** on every tip it answers, for the games it opened, every bisection the defender posted,
   with its own root at the midpoint and its Merkle proof; a defender that stays silent loses by the
   mainchain's clock (SC-DSP-16), so the watcher needs no timeout claim;
-* **bonds** once a game it opened is won, it claims the bond back to its payout script;
+* **bonds and rewards** once a game it opened is won, it claims the bond back and SC-DSP-25's
+  reward (out of the slashed federation's collateral) to its payout script; every fraud proof it
+  posts names that payout script, and the reward its proof earns is claimed the same way (a kind 7
+  claim of the id the proof took; :meth:`SidechainWatcher._claims` claims every payable bond of its
+  script);
 * **wrong credits** (SC-DSP-20..22) from the inputs the mainchain handed each sidechain
   (:meth:`SidechainWatcher.observe_inputs`, fed by the node's follower with every connected block's
   deposits and inbound messages), it recomputes each accepted checkpoint's credits in its window and
@@ -431,7 +435,7 @@ def _fraud_proofs(
     first = seen.get(accepted.header_hash)
     if first is not None:
         candidates.extend(
-            EquivocationProof(first, second)
+            EquivocationProof(first, second, watcher.payout_script)
             for h, second in sorted(seen.items())
             if h != accepted.header_hash and h not in watcher.posted_on_chain
         )
@@ -441,7 +445,13 @@ def _fraud_proofs(
         if entry.amount > record.escrow:
             candidates.append(
                 EscrowOverdrawProof(
-                    key[0], height, index, len(leaves), entry, tuple(inclusion_proof(leaves, index))
+                    key[0],
+                    height,
+                    index,
+                    len(leaves),
+                    entry,
+                    tuple(inclusion_proof(leaves, index)),
+                    watcher.payout_script,
                 )
             )
     return candidates
@@ -539,7 +549,7 @@ def credits_proof_posts(watcher: SidechainWatcher, state: SidechainsState, heigh
                 if chain == sidechain_id and parent_cursor < at <= accepted.deposit_cursor
                 for item in listed
             ]
-            proof = CreditsProof(header, input_credits(items))
+            proof = CreditsProof(header, input_credits(items), watcher.payout_script)
             try:
                 check_credits_proof(state, proof, height)
             except SpecError:

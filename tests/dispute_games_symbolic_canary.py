@@ -7,7 +7,9 @@ add up); ``window_inclusive`` claims the height ``posted + period`` is still ins
 ``hold_for_an_earlier_checkpoint`` claims no checkpoint at all has matured when a game opens (one
 posted a period earlier has: SC-DSP-19 holds only the disputed height and later ones);
 ``ack_settled_in_window`` claims an acknowledgement may settle in the last block of its
-checkpoint's window (it settles at ``posted + period`` at the earliest, SC-MSG-3). If
+checkpoint's window (it settles at ``posted + period`` at the earliest, SC-MSG-3);
+``reward_burn_rounded_down`` rounds the burnt share of the reward down and claims the reward stays
+below the collateral (a reward of a few atoms burns none: SC-DSP-25 rounds the burnt share up). If
 CrossHair stops refuting these, the suite has become vacuous.
 """
 
@@ -59,3 +61,13 @@ def ack_settled_in_window(posted: int, period: int, height: int) -> bool:
     post: __return__
     """
     return height >= posted + period
+
+
+def reward_burn_rounded_down(collateral: int, cap: int, bps: int) -> int:
+    """Claims a reward whose burnt share is rounded down stays below the one collateral slashed.
+
+    pre: 1 <= collateral <= 2**64 and 1 <= cap <= 2**64 and 1 <= bps <= 10_000
+    post: __return__ < collateral
+    """
+    gross = min(cap, collateral)
+    return gross - gross * bps // 10_000

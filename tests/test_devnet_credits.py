@@ -20,6 +20,8 @@ from reference import devnet
 from reference.devnet import run_devnet
 from reference.node import Node
 from spec.masternode.registry import MasternodeStatus
+from spec.presets import DEVNET
+from spec.sidechain.games import compute_winner_reward
 
 
 @pytest.mark.slow
@@ -41,6 +43,14 @@ def test_a_watcher_node_proves_wrong_credits_and_the_checkpoint_is_reverted(tmp_
     texts = [event["text"] for event in trip["dispute"]]
     assert any(text.startswith("posted a wrong-credits proof against checkpoint h=") for text in texts), texts
     assert trip["escrow"] == [devnet.SIDECHAIN_DEPOSIT] * 3  # a revert moves no value
+    # SC-DSP-25: node 0 claims its proof's reward from the slashed collateral, after the revert
+    assert trip["bond_claimed"] > trip["checkpoint_reverted_by_proof"], trip
+    assert (
+        trip["reward"]
+        == compute_winner_reward(
+            [DEVNET.masternodes.collateral] * 3, DEVNET.dispute.winner_reward, DEVNET.dispute.burn_share_bps
+        )[0]
+    ), trip
     height = trip["reverted_height"]
     for index in range(3):
         node = Node(tmp_path / f"node{index}")

@@ -22,6 +22,8 @@ from reference import devnet
 from reference.devnet import run_devnet
 from reference.node import Node
 from spec.masternode.registry import MasternodeStatus
+from spec.presets import DEVNET
+from spec.sidechain.games import compute_winner_reward
 
 
 def _watcher_events(exposition: str) -> dict[str, float]:
@@ -52,6 +54,12 @@ def test_a_watcher_node_gets_a_forged_checkpoint_reverted_and_the_withdrawal_pai
         <= trip["checkpointed"]
         < trip["claimed"]
     ), trip
+    # SC-DSP-25: the claim pays the bond back plus the reward, which the smallest collateral the
+    # settlement slashed caps (so it is the same whatever number of members was slashed)
+    reward, _ = compute_winner_reward(
+        [DEVNET.masternodes.collateral], DEVNET.dispute.winner_reward, DEVNET.dispute.burn_share_bps
+    )
+    assert trip["bond_and_reward"] == DEVNET.dispute.min_challenger_bond + reward, trip
     texts = [event["text"] for event in trip["dispute"]]
     won = next(text for text in texts if "defender lost" in text)
     assert won.endswith("(at its one-step proof)"), texts  # the forgers defended to the end

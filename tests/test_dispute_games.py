@@ -35,8 +35,9 @@ from spec.errors import (
     StateItemBadValue,
 )
 from spec.ledger.transaction import TxOutput
+from spec.ledger.utxo import UtxoEntry
 from spec.masternode.quorum import QuorumType
-from spec.masternode.registry import MasternodeStatus
+from spec.masternode.registry import MasternodeList, MasternodeStatus
 from spec.masternode.slashing import burnt_collaterals
 from spec.presets import DEVNET
 from spec.sidechain.chain import FEE_SINKS, vm_table
@@ -90,7 +91,9 @@ def test_a_fraudulent_checkpoint_is_reverted_move_by_move() -> None:
     sc = gc.scenario(5, PRESET, federation_lies_at=(2, 3, 4))
     played = gc.play(sc, PRESET)
     penalties = [p for r in played.results for p in r.penalties]
-    assert penalties == [Penalty(gc.SPEC_G.sidechain_id, QuorumType.FINALITY, gc.CHECKPOINT_1_AT)]
+    assert penalties == [
+        Penalty(gc.SPEC_G.sidechain_id, QuorumType.FINALITY, gc.CHECKPOINT_1_AT, 0, gc.CHALLENGER_PAYEE)
+    ]
     assert [c.height for c in played.state.chains[gc.SPEC_G.sidechain_id].checkpoints] == [0]
     moves = len(played.blocks) - 4  # checkpoints, opening, bond claim
     assert moves <= max_moves(5)
@@ -197,21 +200,32 @@ def test_messages_round_trip_canonically() -> None:
 
 
 def test_a_lost_game_slashes_the_federation_in_the_transition_step() -> None:
-    """SC-DSP-13/17: ``penalise_federations`` slashes every member of the quorum in charge."""
+    """SC-DSP-13/17: ``penalise_federations`` slashes every member of the quorum in charge; SC-DSP-25:
+    it lists the collateral values each penalty newly slashed (none for a second penalty of the
+    same quorum, nor for a quorum without a record)."""
     registry = slashing_registry(PRESET)
     interval = PRESET.masternodes.finality_quorum_interval
     record = registry.records[interval]
-    posted = next(
-        h for h in range(interval, interval * 4) if penalise_federations(
-            funded_list(LABELS, PRESET), registry, [Penalty(3, QuorumType.FINALITY, h)], PRESET
-        ) != funded_list(LABELS, PRESET)
-    )  # fmt: skip
     before = funded_list(LABELS, PRESET)
-    after = penalise_federations(before, registry, [Penalty(3, QuorumType.FINALITY, posted)], PRESET)
+    utxos = {
+        outpoint: UtxoEntry(TxOutput(1_000 + index, b""), 0, False)
+        for index, outpoint in enumerate(sorted(before.entries))
+    }
+
+    def penalise(*penalties: Penalty) -> tuple[MasternodeList, tuple[tuple[int, ...], ...]]:
+        return penalise_federations(before, registry, penalties, PRESET, utxos)
+
+    posted = next(
+        h for h in range(interval, interval * 4)
+        if penalise(Penalty(3, QuorumType.FINALITY, h, 0, b""))[0] != before
+    )  # fmt: skip
+    penalty = Penalty(3, QuorumType.FINALITY, posted, 0, b"")
+    after, slashed = penalise(penalty, replace(penalty, claim_id=1))
     burnt = burnt_collaterals(before, after)
     assert {after.entries[o].operator_public_key for o in burnt} == set(record.members)
     assert all(after.entries[o].status is MasternodeStatus.SLASHED for o in burnt)
-    assert penalise_federations(before, registry, [Penalty(3, QuorumType.POSE, posted)], PRESET) == before
+    assert sorted(slashed[0]) == sorted(utxos[o].output.value for o in burnt) and slashed[1] == ()
+    assert penalise(replace(penalty, quorum_type=QuorumType.POSE)) == (before, ((),))
 
 
 def _delay(draw: Callable[[st.SearchStrategy[Any]], Any], liar: Party) -> gc.Delay:
@@ -265,7 +279,9 @@ def test_a_fraudulent_checkpoint_challenged_in_the_window_is_reverted(data: st.D
     bond = data.draw(st.integers(BOND, 3 * BOND))
     played = gc.play(sc, PRESET, open_at=open_at, bond=bond, delay=_delay(data.draw, Party.DEFENDER))
     penalties = [p for r in played.results for p in r.penalties]
-    assert penalties == [Penalty(gc.SPEC_G.sidechain_id, QuorumType.FINALITY, gc.CHECKPOINT_1_AT)]
+    assert penalties == [
+        Penalty(gc.SPEC_G.sidechain_id, QuorumType.FINALITY, gc.CHECKPOINT_1_AT, 0, gc.CHALLENGER_PAYEE)
+    ]
     assert [c.height for c in played.state.chains[gc.SPEC_G.sidechain_id].checkpoints] == [0]
     assert played.results[-1].released[1] == bond  # the challenger gets its whole bond back
     assert played.blocks[-2][0] - open_at <= 2 * CLOCK + 1
@@ -421,7 +437,9 @@ def test_evm_and_wasm_games_execute_under_the_kinds_fee_sink(vm: VmKind) -> None
     assert not played.state.games and not played.state.bond_payouts
     fraud = gc.play(gc.scenario(4, PRESET, federation_lies_at=(1, 2, 3), vm=vm), PRESET)
     penalties = [p for r in fraud.results for p in r.penalties]
-    assert penalties == [Penalty(gc.SPEC_G.sidechain_id, QuorumType.FINALITY, gc.CHECKPOINT_1_AT)]
+    assert penalties == [
+        Penalty(gc.SPEC_G.sidechain_id, QuorumType.FINALITY, gc.CHECKPOINT_1_AT, 0, gc.CHALLENGER_PAYEE)
+    ]
     assert [c.height for c in fraud.state.chains[gc.SPEC_G.sidechain_id].checkpoints] == [0]
     if vm is VmKind.EVM:
         with pytest.raises(EvmAddressError):  # the context an empty fee recipient would give

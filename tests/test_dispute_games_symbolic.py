@@ -23,3 +23,6 @@ def test_dispute_games_wrappers_on_examples() -> None:
     assert dispute_games_contracts.ack_settled(16, 14, 40, 56, False, 56)
     assert not dispute_games_contracts.ack_settled(16, 14, 40, 55, False, 55)
     assert not dispute_games_contracts.ack_settled(16, 14, 40, 56, True, 56)
+    assert dispute_games_contracts.reward(10**9, 10**9, 7, 5 * 10**8, 2000) == (5, 2 * 10**9 + 2)
+    assert dispute_games_contracts.reward(10**9, 10**9, 10**9, 5 * 10**8, 2000) == (4 * 10**8, 26 * 10**8)
+    assert dispute_games_contracts.reward_of_nobody(5, 2000) == (0, 0)

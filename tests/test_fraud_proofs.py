@@ -139,7 +139,7 @@ def test_an_equivocating_federation_is_always_provable(height: int, tag: int, sw
     result = _block(chain.state, proof, at)
     after = get_sidechain(result.state, CHAIN)
     assert len(after.checkpoints) == height
-    assert result.penalties == (Penalty(CHAIN, fc.SPEC.federation, posted),)
+    assert result.penalties == (Penalty(CHAIN, fc.SPEC.federation, posted, 0, b""),)
     assert after.escrow == get_sidechain(chain.state, CHAIN).escrow == fc.ESCROW
 
 
@@ -165,7 +165,7 @@ def test_a_withdrawal_is_provable_exactly_above_the_escrow(
     result = _block(chain.state, fc.overdraw(chain, index), at, before)
     after = get_sidechain(result.state, CHAIN)
     assert len(after.checkpoints) == 1 and after.escrow == escrow
-    assert result.penalties == (Penalty(CHAIN, fc.SPEC.federation, cc.CHECKPOINT_1_AT),)
+    assert result.penalties == (Penalty(CHAIN, fc.SPEC.federation, cc.CHECKPOINT_1_AT, 0, b""),)
 
 
 def test_an_overdraw_proof_must_fold_to_the_recorded_outbox_root() -> None:
@@ -200,7 +200,7 @@ def test_the_key_is_the_one_that_accepted_the_checkpoint() -> None:
 def test_the_proofs_round_trip_as_sidechain_messages() -> None:
     chain = fc.chain(PRESET, fc.ESCROW + 1)
     equivocation, overdraw = fc.equivocation(chain.checkpoint_1), fc.overdraw(chain)
-    assert decode_equivocation_proof(encode_equivocation_proof(equivocation)) == equivocation
+    assert decode_equivocation_proof(encode_equivocation_proof(equivocation, PRESET), PRESET) == equivocation
     assert decode_overdraw_proof(encode_overdraw_proof(overdraw, PRESET), PRESET) == overdraw
     for message, kind in ((equivocation, 9), (overdraw, 10)):
         payload = encode_sidechain_message(message, PRESET)
@@ -250,7 +250,7 @@ def test_the_watcher_posts_an_equivocation_it_sees_once() -> None:
     watcher.observe_checkpoint(forged)
     assert watcher.on_tip(chain.state, fc.PROOF_AT) == []  # no keys: nothing it can check
     posts = watcher.on_tip(chain.state, fc.PROOF_AT, _keys)
-    assert _posted(posts) == [EquivocationProof(chain.checkpoint_1, forged)]
+    assert _posted(posts) == [EquivocationProof(chain.checkpoint_1, forged, sb.ALICE)]
     assert watcher.on_tip(chain.state, fc.PROOF_AT + 1, _keys) == []
     result = apply_block_to_sidechains(
         chain.state, sb.block(fc.PROOF_AT, *posts), fc.PROOF_AT, sb.keys(), PRESET
@@ -271,7 +271,7 @@ def test_the_watcher_posts_an_overdraw_it_sees() -> None:
     watcher = _watcher(fraud)
     watcher.observe_outbox(CHAIN, 1, fraud.outbox)
     posts = watcher.on_tip(fraud.state, fc.PROOF_AT, _keys)
-    assert _posted(posts) == [fc.overdraw(fraud)]
+    assert _posted(posts) == [replace(fc.overdraw(fraud), payout_script=sb.ALICE)]
     result = apply_block_to_sidechains(
         fraud.state, sb.block(fc.PROOF_AT, *posts), fc.PROOF_AT, sb.keys(), PRESET
     )

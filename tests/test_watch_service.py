@@ -88,7 +88,7 @@ def test_the_watcher_beats_a_forged_checkpoint_defended_to_the_one_step_proof(
     defender = SidechainDefender(PRESET)
     defender.defend(sc.block.header, sc.defender_roots, watched(sc))
     state, events, penalties = _run(sc, watch, wallet, defender, max_moves(tx_count) + 4)
-    assert penalties == [Penalty(SIDECHAIN, QuorumType.FINALITY, gc.CHECKPOINT_1_AT)]
+    assert penalties == [Penalty(SIDECHAIN, QuorumType.FINALITY, gc.CHECKPOINT_1_AT, 0, PAYEE)]
     assert [c.height for c in state.chains[SIDECHAIN].checkpoints] == [0]  # checkpoint 1 reverted
     assert not state.games and not state.bond_payouts  # the bond was claimed back
     kinds = [kind for _, kind, _ in events]

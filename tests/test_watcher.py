@@ -74,7 +74,7 @@ def test_the_watcher_challenges_a_faulty_federation_and_gets_its_bond_back(vm: V
     sc = gc.scenario(6, PRESET, federation_lies_at=(3, 4, 5), vm=vm)
     state, results, posted = _run(sc, 2 * max_moves(6) + 4)
     penalties = [p for r in results for p in r.penalties]
-    assert penalties == [Penalty(gc.SPEC_G.sidechain_id, QuorumType.FINALITY, gc.CHECKPOINT_1_AT)]
+    assert penalties == [Penalty(gc.SPEC_G.sidechain_id, QuorumType.FINALITY, gc.CHECKPOINT_1_AT, 0, PAYEE)]
     assert [c.height for c in state.chains[gc.SPEC_G.sidechain_id].checkpoints] == [0]
     claimed = [r.released for r in results if any(r.released)]
     assert claimed == [(0, PRESET.dispute.min_challenger_bond)]  # the watcher's bond, paid once

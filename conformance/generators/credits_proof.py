@@ -363,6 +363,16 @@ def _block_cases(preset: Preset) -> Iterator[CaseSpec]:
         "twice: checkpoint 1 reverted in the block, its federation in the block's penalties",
         _in_block(preset, lying, cc.proof(lying.checkpoint_1)),
     )
+    rewarded = _in_block(preset, lying, replace(cc.proof(lying.checkpoint_1), payout_script=sb.ALICE))
+    blocks = rewarded["blocks"]
+    assert isinstance(blocks, list) and isinstance(blocks[-1], dict)
+    blocks[-1]["slashed"] = [[preset.masternodes.collateral] * 2]
+    yield _block_case(
+        "credits_proof_reward_payable",
+        "SC-DSP-22/25: the prover names Alice's payout script; the proof takes game id 0 and, its "
+        "penalty having slashed two collaterals, the reward is payable to Alice under that id",
+        rewarded,
+    )
     yield _block_case(
         "credits_proof_reverts_from_zero",
         "SC-DSP-22: a credits proof against checkpoint 0 (cursor 11, no credits): checkpoints 0 "

@@ -342,6 +342,17 @@ def _credit_games(preset: Preset) -> Iterator[CaseSpec]:
         "an EVM block whose one transaction stores the block number (NUMBER) in a new contract: "
         "the one-step reads the height from the opening's header",
     )
+    stamp = sign(
+        TxFields(
+            nonce=0, gas=100_000, to=None, data=bytes([0x42, 0x60, 0x00, 0x55, 0x00]), chain_id=chain_id
+        ),
+        KEYS[0],
+    )
+    yield _defended(preset, execute_block(base, [stamp]), [_fake(0)]).case(
+        "evm_timestamp_in_state",
+        "an EVM block whose one transaction stores the block's timestamp (TIMESTAMP) in a new "
+        "contract: the one-step reads the timestamp from the opening's header",
+    )
     # VMW-10: a WASM block credits its deposits with the block transition's own credit step.
     wasm = build_wasm_block(3, preset=preset)
     holders = [wasm_address(label) for label in WASM_HOLDERS]

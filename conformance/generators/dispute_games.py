@@ -29,6 +29,7 @@ from spec.sidechain.games import (
     MOVE_ONE_STEP,
     DisputeOpenMessage,
     compute_expiry,
+    compute_winner_reward,
     on_chain_params,
 )
 from spec.sidechain.header import BlockCredit, encode_sidechain_header
@@ -241,6 +242,7 @@ def generate_dispute_games(preset: Preset) -> Iterator[CaseSpec]:
         _data(preset, [*ended[:-1], (claim_at, [[claim]])]),
         "SC_BAD_PAYOUT",
     )
+    yield from _reward_cases(preset, ended, bond)
     yield _case(
         "game_bond_claim_running_game",
         "SC-DSP-18: no bond is payable while the game runs",
@@ -350,6 +352,43 @@ def _empty_blocks(preset: Preset) -> Iterator[CaseSpec]:
             kind, data = MOVE_ONE_STEP, encode_one_step_proof(bad)
         output = gc.move_output(0, Party.DEFENDER, kind, data, preset)
         yield _case(case, description, _data(preset, [*opened, (at + 1, [[output]])]), code)
+def with_slashed(data: dict[str, JSON], height: int, slashed: list[list[int]]) -> dict[str, JSON]:
+    """``data`` whose block at ``height`` carries ``slashed`` (SC-DSP-25: the collaterals the
+    mainchain transition newly slashed for each of its penalties)."""
+    blocks = data["blocks"]
+    assert isinstance(blocks, list)
+    for block in blocks:
+        assert isinstance(block, dict)
+        if block["height"] == height:
+            block["slashed"] = [list(values) for values in slashed]
+    return data
+
+
+def _reward_cases(preset: Preset, ended: Blocks, bond: int) -> Iterator[CaseSpec]:
+    """SC-DSP-25 for a game: the reward joins the challenger's payable bond, claimed at once."""
+    collateral = preset.masternodes.collateral
+    params = preset.dispute
+    settled_at, claim_at = ended[-2][0], ended[-1][0]
+    reward, _ = compute_winner_reward([collateral, collateral], params.winner_reward, params.burn_share_bps)
+    for name, description, amount, error in (
+        (
+            "game_reward_joins_the_bond",
+            "SC-DSP-25: the lost game's penalty slashed two collaterals; the challenger's payable bond "
+            "grows by min(winner_reward, collateral) less burn_share_bps, claimed in one output",
+            bond + reward,
+            None,
+        ),
+        (
+            "game_reward_claimed_as_bond_only",
+            "SC-DSP-25/18: a claim paying the bond alone, without the reward it now includes",
+            bond,
+            "SC_BAD_PAYOUT",
+        ),
+    ):
+        blocks = [*ended[:-1], (claim_at, [gc.bond_claim(0, amount, preset)])]
+        yield _case(
+            name, description, with_slashed(_data(preset, blocks), settled_at, [[collateral] * 2]), error
+        )
 
 
 def _blocks_until_expiry(preset: Preset, blocks: Blocks, spec: SidechainSpec, game_id: int) -> Blocks:

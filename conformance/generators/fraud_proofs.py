@@ -21,6 +21,7 @@ from conformance.model import JSON, CaseSpec
 from spec.ledger.transaction import TxOutput, encode_transaction
 from spec.masternode.quorum import QuorumType
 from spec.presets import Preset
+from spec.sidechain.games import BondClaim, compute_winner_reward
 from spec.sidechain.proofs import EquivocationProof
 from spec.sidechain.transactions import SidechainMessage
 
@@ -68,6 +69,106 @@ def generate_fraud_proofs(preset: Preset) -> Iterator[CaseSpec]:
     yield from _equivocation_cases(preset)
     yield from _rotation_cases(preset)
     yield from _overdraw_cases(preset)
+    yield from _reward_cases(preset)
+
+
+def _reward_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-DSP-25: a proof names its prover's payout script and takes the next game id; the
+    mainchain's slashing (``slashed``) makes a reward payable under that id, claimed by a kind 7
+    claim in a later block."""
+    honest = fc.chain(preset)
+    fraud = fc.chain(preset, fc.ESCROW + 1)
+    collateral = preset.masternodes.collateral
+    params = preset.dispute
+    equivocation = replace(fc.equivocation(honest.checkpoint_1), payout_script=sb.ALICE)
+    overdraw = replace(fc.overdraw(fraud), payout_script=sb.ALICE)
+
+    def claimed(
+        chain: fc.Chain, proof: SidechainMessage, slashed: list[list[int]], claim: Sequence[TxOutput]
+    ) -> dict[str, JSON]:
+        data = _data(preset, chain, proof)
+        blocks = data["blocks"]
+        assert isinstance(blocks, list)
+        blocks[-1]["slashed"] = slashed
+        if claim:
+            outputs = sb.block(fc.PROOF_AT + 1, claim)
+            blocks.append(
+                {
+                    "height": fc.PROOF_AT + 1,
+                    "transactions": [encode_transaction(t, preset).hex() for t in outputs],
+                }
+            )
+        return data
+
+    def pay(amount: int, game_id: int = 0) -> list[TxOutput]:
+        return [sb.message_output(BondClaim(game_id), 0, preset), TxOutput(amount, sb.ALICE)]
+
+    three, _ = compute_winner_reward([collateral] * 3, params.winner_reward, params.burn_share_bps)
+    small, _ = compute_winner_reward([collateral, 7, collateral], params.winner_reward, params.burn_share_bps)
+    cases: list[tuple[str, str, dict[str, JSON], str | None]] = [
+        (
+            "reward_equivocation_proof_claimed",
+            "SC-DSP-25: an equivocation proof naming Alice's script takes game id 0; its penalty "
+            "slashed three collaterals, so min(winner_reward, collateral) less burn_share_bps is "
+            "payable to Alice and claimed in the next block",
+            claimed(honest, equivocation, [[collateral] * 3], pay(three)),
+            None,
+        ),
+        (
+            "reward_overdraw_proof_capped_by_smallest_collateral",
+            "SC-DSP-25: an overdraw proof's penalty slashed collaterals of which one is 7 atoms: the "
+            "reward is capped by the smallest (7 less its burnt share, rounded up), so no slashed "
+            "member gains more than it lost",
+            claimed(fraud, overdraw, [[collateral, 7, collateral]], pay(small)),
+            None,
+        ),
+        (
+            "reward_nothing_paid_or_burnt_when_nobody_slashed",
+            "SC-DSP-25: the penalty slashed nobody: the reward is 0 paid, 0 burnt, no payable bond "
+            "(the proof still took game id 0)",
+            claimed(honest, equivocation, [[]], []),
+            None,
+        ),
+        (
+            "reward_none_when_nobody_slashed",
+            "SC-DSP-25: the penalty slashed nobody (every member already slashed or without a "
+            "masternode): nothing is payable under the proof's game id",
+            claimed(honest, equivocation, [[]], pay(1)),
+            "DSP_UNKNOWN_GAME",
+        ),
+        (
+            "reward_claimed_with_a_wrong_amount",
+            "SC-DSP-25/18: the claim's output pays one atom more than the reward",
+            claimed(honest, equivocation, [[collateral] * 3], pay(three + 1)),
+            "SC_BAD_PAYOUT",
+        ),
+        (
+            "reward_claimed_under_another_id",
+            "SC-DSP-25/18: the proof took game id 0; id 1 names no payable bond",
+            claimed(honest, equivocation, [[collateral] * 3], pay(three, 1)),
+            "DSP_UNKNOWN_GAME",
+        ),
+    ]
+    longer = replace(
+        preset, dispute=replace(params, max_payout_script_bytes=params.max_payout_script_bytes + 1)
+    )
+    same = EquivocationProof(
+        honest.checkpoint_0, honest.checkpoint_0, bytes(params.max_payout_script_bytes + 1)
+    )
+    overlong = _data(preset, honest, replace(same, payout_script=b""))
+    block = sb.block(fc.PROOF_AT, [sb.message_output(same, 0, longer)])
+    overlong["blocks"][-1]["transactions"] = [encode_transaction(t, preset).hex() for t in block]  # type: ignore[index]
+    cases.append(
+        (
+            "reward_payout_script_too_long_before_not_fraud",
+            "SC-DSP-25 then SC-DSP-8: a payout script one byte above max_payout_script_bytes in a "
+            "proof pairing checkpoint 0 with itself (no equivocation): the decoding error comes first",
+            overlong,
+            "DECODE_LENGTH_LIMIT",
+        )
+    )
+    for case, description, data, error in cases:
+        yield _case(case, description, data, error)
 
 
 ROTATED_AT = 18

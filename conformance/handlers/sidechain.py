@@ -63,7 +63,14 @@ from spec.sidechain.accumulator import (
 )
 from spec.sidechain.checkpoint import check_checkpoint, check_equivocation, federation_keys
 from spec.sidechain.dispute import Outcome
-from spec.sidechain.games import BondClaim, DisputeMoveMessage, DisputeOpenMessage
+from spec.sidechain.games import (
+    BondClaim,
+    DisputeMoveMessage,
+    DisputeOpenMessage,
+    Penalty,
+    compute_winner_reward,
+    pay_rewards,
+)
 from spec.sidechain.header import (
     Checkpoint,
     Deposit,
@@ -220,15 +227,21 @@ def message_json(message: SidechainMessage) -> dict[str, JSON]:
             "kind": "credits_proof",
             "header": header_json(message.header),
             "inputs": [{"recipient": to_hex(c.recipient), "amount": c.amount} for c in message.inputs],
+            "payout_script": to_hex(message.payout_script),
         }
     if isinstance(message, EquivocationProof):
         return {
             "kind": "equivocation_proof",
             "first": checkpoint_json(message.first),
             "second": checkpoint_json(message.second),
+            "payout_script": to_hex(message.payout_script),
         }
     if isinstance(message, EscrowOverdrawProof):
-        return {"kind": "overdraw_proof", **outbox_json(message)}
+        return {
+            "kind": "overdraw_proof",
+            **outbox_json(message),
+            "payout_script": to_hex(message.payout_script),
+        }
     return {"kind": "relay", **outbox_json(message.outbox)}
 
 
@@ -459,6 +472,29 @@ def _object(data: dict[str, JSON], name: str) -> dict[str, JSON]:
     return value
 
 
+def _slashed(item: dict[str, JSON], penalties: int) -> list[list[int]]:
+    """SC-DSP-25: a block's ``slashed`` lists, one per penalty, of non-negative collateral values."""
+    raw = field(item, "slashed")
+    if not isinstance(raw, list) or len(raw) != penalties:
+        raise BadInput(f"slashed must list one list of collateral values per penalty ({penalties})")
+    lists: list[list[int]] = []
+    for values in raw:
+        if not isinstance(values, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in values
+        ):
+            raise BadInput("each slashed list holds positive collateral values")
+        lists.append([int(v) for v in values])
+    return lists
+
+
+def _reward_json(penalty: Penalty, slashed: list[int], preset: Preset) -> JSON:
+    """SC-DSP-25: a penalty's reward: its claim id, what is paid and what of the slashed collateral
+    is burnt."""
+    params = preset.dispute
+    paid, burnt = compute_winner_reward(slashed, params.winner_reward, params.burn_share_bps)
+    return {"claim_id": penalty.claim_id, "paid": paid, "burnt": burnt}
+
+
 def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
     """SC-BLK-1..3: apply blocks of sidechain messages; every block's outputs and the final state.
 
@@ -472,7 +508,11 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
     (0 defender, 1 challenger) and its outcome is applied before the block's transactions
     (SC-DSP-12: a challenger's win reverts from ``height``). A block with ``"items": true`` also
     lists the state's committed items after it (SC-STATE-1, ``[key, value]`` hex pairs in key
-    order), e.g. an open game's (kind 0x15)."""
+    order), e.g. an open game's (kind 0x15). A block with ``"slashed": [[value, ...], ...]``
+    (one list per penalty of the block: the collaterals the mainchain transition newly slashed for
+    it, SC-DSP-13) has SC-DSP-25's rewards paid after it (``pay_rewards``), as the mainchain
+    transition does after its masternode step, and lists them (``rewards``: claim id, paid,
+    burnt); each penalty names its ``claim_id`` and ``payout_script``."""
     state = _initial(data)
     keys = parse_keys(data)
     history = parse_key_history(data)
@@ -514,6 +554,12 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
             keys_at,
         )
         state = result.state
+        rewards: dict[str, JSON] = {}
+        if "slashed" in item:
+            slashed = _slashed(item, len(result.penalties))
+            state = pay_rewards(state, result.penalties, slashed, preset.dispute)
+            owed = zip(result.penalties, slashed, strict=True)
+            rewards["rewards"] = [_reward_json(penalty, values, preset) for penalty, values in owed]
         # SC-STATE-1: the committed items after the block, when the vector asks for them
         items: dict[str, JSON] = (
             {"items": [[to_hex(k), to_hex(v)] for k, v in sorted(sidechain_items(state).items())]}
@@ -527,7 +573,8 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
                 "deposits": [deposit_json(d) for d in deposits],
                 "inbound": [inbound_json(m) for m in result.inbound],
                 "released": list(result.released),
-                **games_json(result.state),
+                **games_json(state),
+                **rewards,
                 **(
                     {
                         "penalties": [
@@ -535,6 +582,8 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
                                 "sidechain_id": p.sidechain_id,
                                 "quorum_type": p.quorum_type,
                                 "posted_height": p.posted_height,
+                                "claim_id": p.claim_id,
+                                "payout_script": to_hex(p.payout_script),
                             }
                             for p in result.penalties
                         ]

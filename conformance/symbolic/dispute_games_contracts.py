@@ -17,17 +17,21 @@ Contracts (rule references in brackets):
   SC-DSP-19's hold starts before anything a revert would cancel could be claimed or relayed;
 * ack settled [SC-MSG-3]: an acknowledgement is settled only once its checkpoint has matured and no
   game disputes it, and from then on no game over that checkpoint or an earlier one (posted at
-  ``earlier <= posted``) can open: a settled acknowledgement is never reverted.
+  ``earlier <= posted``) can open: a settled acknowledgement is never reverted;
+* reward [SC-DSP-25]: of three collaterals a settlement newly slashed, the reward paid and the
+  collateral burnt add up to all three, the reward is at most ``winner_reward`` and strictly below
+  each collateral (a slashed member proving its own fraud loses more than it is paid), and a
+  settlement that slashed nobody pays nothing.
 """
 
 from __future__ import annotations
 
-from spec.sidechain.games import compute_expiry_height
+from spec.sidechain.games import compute_expiry_height, compute_winner_reward
 from spec.sidechain.messages import is_acknowledgement_settled
 from spec.sidechain.peg import is_matured
 from spec.sidechain.settlement import is_within_window
 
-__all__ = ["ack_settled", "expiry", "game_length", "hold", "window"]
+__all__ = ["ack_settled", "expiry", "game_length", "hold", "reward", "reward_of_nobody", "window"]
 
 
 def expiry(last: int, clock: int, move_blocks: int, now: int) -> int:
@@ -84,3 +88,24 @@ def ack_settled(posted: int, earlier: int, period: int, height: int, disputed: b
     post: __return__ == (height - posted >= period and not disputed)
     """
     return is_acknowledgement_settled(posted, period, height, disputed)
+
+
+def reward(first: int, second: int, third: int, cap: int, bps: int) -> tuple[int, int]:
+    """SC-DSP-25: ``(paid, burnt)`` of a settlement that newly slashed three collaterals.
+
+    pre: 1 <= first <= 2**64 and 1 <= second <= 2**64 and 1 <= third <= 2**64
+    pre: 1 <= cap <= 2**64 and 1 <= bps <= 10_000
+    post: __return__[0] + __return__[1] == first + second + third
+    post: 0 <= __return__[0] <= cap
+    post: __return__[0] < first and __return__[0] < second and __return__[0] < third
+    """
+    return compute_winner_reward((first, second, third), cap, bps)
+
+
+def reward_of_nobody(cap: int, bps: int) -> tuple[int, int]:
+    """SC-DSP-25: a settlement that slashed nobody pays and burns nothing.
+
+    pre: 0 <= cap <= 2**64 and 0 <= bps <= 10_000
+    post: __return__ == (0, 0)
+    """
+    return compute_winner_reward((), cap, bps)

@@ -31,7 +31,9 @@ as input value in TX-9 (SC-PEG-4); the sidechain proposals GOV-6 executed at a s
 registered first (SC-REG-2, ``created_sidechains``). The dispute games the block settles
 (SC-DSP-14..18, spec/sidechain/games.py) name the federations to penalise: after SLASH-2..5 in step
 6 every member of each such quorum is SLASHED and its collateral burnt (SC-DSP-13,
-:func:`penalise_federations`). Before the fork the sidechains state stays empty.
+:func:`penalise_federations`), and each settlement's winner is owed SC-DSP-25's reward out of the
+collaterals it newly slashed (:func:`~spec.sidechain.games.pay_rewards`, a payable bond claimed by
+a later kind 7 message). Before the fork the sidechains state stays empty.
 
 Forks (UPG-1..6, spec/forks/, docs/upgrades.md): before step 3 the deployment records after the
 parent are stepped for the block (``begin_window``, a state change only at a window start) and give
@@ -132,11 +134,16 @@ from spec.masternode.finality import (
     record_quorum,
 )
 from spec.masternode.registry import EMPTY_LIST, MasternodeList, apply_block_to_list, payee_script
-from spec.masternode.slashing import apply_block_evidence, burnt_collaterals, slash_federation
+from spec.masternode.slashing import (
+    apply_block_evidence,
+    burnt_collaterals,
+    federation_culprits,
+    slash_federation,
+)
 from spec.presets import Preset
 from spec.script import P2PKH_PREFIX, P2PKH_SCRIPT_BYTES, P2PKH_SUFFIX, p2pkh_script
 from spec.sidechain.checkpoint import federation_keys
-from spec.sidechain.games import Penalty
+from spec.sidechain.games import Penalty, pay_rewards
 from spec.sidechain.registry import EMPTY_SIDECHAINS, SidechainsState
 from spec.sidechain.settlement import federation_quorum
 from spec.sidechain.state import SidechainBlock, apply_block_to_sidechains
@@ -407,16 +414,28 @@ def _sidechain_step(state: ChainState, block: Block, due: BlockObligations, pres
 
 
 def penalise_federations(
-    masternodes: MasternodeList, quorums: QuorumRegistry, penalties: Sequence[Penalty], preset: Preset
-) -> MasternodeList:
+    masternodes: MasternodeList,
+    quorums: QuorumRegistry,
+    penalties: Sequence[Penalty],
+    preset: Preset,
+    utxos: Mapping[OutPoint, UtxoEntry],
+) -> tuple[MasternodeList, tuple[tuple[int, ...], ...]]:
     """SC-DSP-13/17: the list with every member of each penalised federation quorum SLASHED (its
     collateral burnt with the block's other slashings, SLASH-4); a quorum the chain holds no
-    committed record of penalises nobody."""
+    committed record of penalises nobody. SC-DSP-25: with each penalty, the values (in ``utxos``,
+    where every listed collateral is unspent) of the collaterals it newly slashed, in member
+    order: a member an earlier penalty or the block's slashing evidence slashed counts for that
+    one only."""
+    slashed: list[tuple[int, ...]] = []
     for penalty in penalties:
         quorum = federation_quorum(quorums, penalty.quorum_type, penalty.posted_height, preset)
-        if quorum is not None:
-            masternodes = slash_federation(masternodes, quorum.members)
-    return masternodes
+        if quorum is None:
+            slashed.append(())
+            continue
+        culprits = federation_culprits(masternodes, quorum.members)
+        slashed.append(tuple(utxos[entry.collateral].output.value for entry in culprits))
+        masternodes = slash_federation(masternodes, quorum.members)
+    return masternodes, tuple(slashed)
 
 
 def sidechain_outputs(state: ChainState, block: Block, preset: Preset) -> SidechainBlock | None:
@@ -504,7 +523,8 @@ def transition(
         state.masternodes, block, state.utxos, height, effective, pose_key, same_rules
     )
     masternodes = apply_block_evidence(listed, state.quorums, block.transactions, effective)
-    masternodes = penalise_federations(masternodes, state.quorums, penalties, preset)
+    masternodes, slashed = penalise_federations(masternodes, state.quorums, penalties, preset, utxos)
+    sidechains = pay_rewards(sidechains, penalties, slashed, preset.dispute)  # SC-DSP-25
     for outpoint in burnt_collaterals(listed, masternodes):
         del utxos[outpoint]  # SLASH-4: a listed collateral is unspent after the block
         touched.append(outpoint)

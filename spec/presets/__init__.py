@@ -228,6 +228,9 @@ class DisputeParams:
     """SC-DSP-14: the most block credits a dispute opening transaction may list."""
     max_payout_script_bytes: int
     """SC-DSP-14: the longest payout script a dispute opening may name."""
+    winner_reward: int
+    """SC-DSP-25: the most a settled revert pays its winner out of the collateral it slashed (before
+    the burnt share ``burn_share_bps``)."""
 
 
 @dataclass(frozen=True)
@@ -475,6 +478,7 @@ def _dispute_params(section: dict[str, Any]) -> DisputeParams:
         burn_share_bps=_positive_int(section, "burn_share_bps"),
         max_opening_credits=_positive_int(section, "max_opening_credits"),
         max_payout_script_bytes=_positive_int(section, "max_payout_script_bytes"),
+        winner_reward=_positive_int(section, "winner_reward"),
     )
     if params.burn_share_bps > 10_000:
         raise InvalidPreset("dispute.burn_share_bps is above 10000 (100%)")

@@ -50,12 +50,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
-from spec.encoding import ListOf, Struct, decode, encode
+from spec.encoding import ListOf, Struct, VarBytes, decode, encode
 from spec.errors import DisputeHeaderMismatch, DisputeInputsMismatch, DisputeNotFraud
 from spec.hashing import HashDomain, tagged_hash
 from spec.merkle import merkle_root
 from spec.presets import Preset
-from spec.sidechain.games import Penalty, settle_revert
+from spec.sidechain.games import Penalty, settle_proof
 from spec.sidechain.header import (
     BLOCK_CREDIT_CODEC,
     SIDECHAIN_HEADER_CODEC,
@@ -146,20 +146,24 @@ def is_range_inputs(start: InputMark, end: InputMark, leaves: Sequence[bytes]) -
 
 @dataclass(frozen=True)
 class CreditsProof:
-    """SC-DSP-21: a checkpoint's header and the inputs of its cursor range, in SCB-2 order."""
+    """SC-DSP-21: a checkpoint's header and the inputs of its cursor range, in SCB-2 order;
+    SC-DSP-25: the prover's ``payout_script``."""
 
     header: SidechainHeader
     inputs: tuple[BlockCredit, ...]
+    payout_script: bytes = b""
 
 
 @cache
 def credits_proof_codec(preset: Preset) -> Struct[CreditsProof]:
-    """SC-DSP-21: the proof's canonical encoding (at most ``max_opening_credits`` inputs)."""
+    """SC-DSP-21: the proof's canonical encoding (at most ``max_opening_credits`` inputs), then the
+    payout script (SC-DSP-25, at most ``max_payout_script_bytes``)."""
     return Struct(
         CreditsProof,
         (
             ("header", SIDECHAIN_HEADER_CODEC),
             ("inputs", ListOf(BLOCK_CREDIT_CODEC, preset.dispute.max_opening_credits)),
+            ("payout_script", VarBytes(preset.dispute.max_payout_script_bytes)),
         ),
     )
 
@@ -202,4 +206,4 @@ def apply_credits_proof(
     """SC-DSP-22: the state after the credits proof in the block at ``height`` and the federation
     it penalises (SC-DSP-21 checks, then the games' settlement of a lost checkpoint)."""
     reverted = check_credits_proof(state, proof, height)
-    return settle_revert(state, proof.header.sidechain_id, reverted)
+    return settle_proof(state, proof.header.sidechain_id, reverted, proof.payout_script)

@@ -37,16 +37,25 @@ block transition (SC-BLK-1, spec/sidechain/state.py) runs them. Normative text: 
   so do the acknowledgements of those checkpoints (SC-MSG-3, spec/sidechain/messages.py). On
   the mainchain the defender locks no bond (its stake is the federation's collateral, SC-DSP-13):
   ``defender_bond`` is 0 there, so a winning challenger receives its own bond and a losing one
-  forfeits it whole (``burnt``).
+  forfeits it whole (``burnt``). Each penalty names its **claim id** (the game's id) and the
+  winner's payout script, for SC-DSP-25's reward.
 * **SC-DSP-18 bond claim** a kind 7 message (:class:`BondClaim`) names a game with a payable bond
   (``DSP_UNKNOWN_GAME``); the next output must pay exactly the amount to the payout script
   (``SC_BAD_PAYOUT``); the amount is released into the transaction's inputs (as SC-PEG-4) and the
-  bond is paid once.
+  bond is paid once. A fraud proof's reward (SC-DSP-25) is claimed the same way, by the id the
+  proof took (:func:`settle_proof`).
+* **SC-DSP-25 the winner's reward** after the mainchain transition has slashed a penalised quorum
+  (SC-DSP-13), the winner of the revert (the challenger of a lost game, the prover of a kind 8/9/10
+  proof) is owed :func:`compute_winner_reward` of the collaterals that settlement newly slashed:
+  ``min(winner_reward, the smallest of them)`` less ``burn_share_bps`` of it (rounded so that the
+  burnt part is at least one atom), none if it slashed nobody; everything else slashed is burnt.
+  :func:`pay_rewards` adds it to the payable bond of the penalty's claim id (a new one for a proof),
+  so a member who proves its own federation's fraud loses its collateral and gains less than it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -141,11 +150,14 @@ class BondPayout:
 @dataclass(frozen=True)
 class Penalty:
     """SC-DSP-17: a federation to penalise (SC-DSP-13): the quorum of ``quorum_type`` in charge at
-    mainchain height ``posted_height``."""
+    mainchain height ``posted_height``; SC-DSP-25: the winner's reward is payable to
+    ``payout_script`` under the game id ``claim_id``."""
 
     sidechain_id: int
     quorum_type: int
     posted_height: int
+    claim_id: int
+    payout_script: bytes
 
 
 @dataclass(frozen=True)
@@ -273,18 +285,20 @@ def _settle(
         return replace(state, games=games, bond_payouts=payouts), ()
     payouts[game_id] = BondPayout(opened.payout_script, outcome.winner_receives)
     settled = replace(state, games=games, bond_payouts=payouts)
-    return settle_revert(settled, opened.sidechain_id, outcome.reverted_height)
+    return settle_revert(settled, opened.sidechain_id, outcome.reverted_height, game_id, opened.payout_script)
 
 
 def settle_revert(
-    state: SidechainsState, sidechain_id: int, reverted: int
+    state: SidechainsState, sidechain_id: int, reverted: int, claim_id: int, payout_script: bytes
 ) -> tuple[SidechainsState, tuple[Penalty, ...]]:
-    """SC-DSP-17 (a lost game) and SC-DSP-21 (a wrong-credits proof): revert the checkpoints of
+    """SC-DSP-17 (a lost game) and SC-DSP-22/23 (a fraud proof): revert the checkpoints of
     ``sidechain_id`` from ``reverted`` on (SC-DSP-12), cancel the open games over them (their
     challengers' bonds payable in full) and penalise the quorum in charge at the reverted
-    checkpoint's posting (SC-DSP-13)."""
+    checkpoint's posting (SC-DSP-13), its winner's reward payable to ``payout_script`` under
+    ``claim_id`` (SC-DSP-25)."""
     record = get_sidechain(state, sidechain_id)
-    penalties = (Penalty(sidechain_id, record.spec.federation, record.checkpoints[reverted].posted_height),)
+    posted = record.checkpoints[reverted].posted_height
+    penalties = (Penalty(sidechain_id, record.spec.federation, posted, claim_id, payout_script),)
     games = dict(state.games)
     payouts = dict(state.bond_payouts)
     for key, other in sorted(games.items()):
@@ -293,6 +307,51 @@ def settle_revert(
             del games[key]
     state = revert_checkpoints(state, sidechain_id, reverted)
     return replace(state, games=games, bond_payouts=payouts), penalties
+
+
+def settle_proof(
+    state: SidechainsState, sidechain_id: int, reverted: int, payout_script: bytes
+) -> tuple[SidechainsState, tuple[Penalty, ...]]:
+    """SC-DSP-22/23: settle a valid fraud proof as a game the defender lost: the proof takes the
+    game id ``next_game`` (then incremented; SC-DSP-25's claim id) and :func:`settle_revert` reverts
+    and penalises."""
+    claim_id = state.next_game
+    return settle_revert(
+        replace(state, next_game=claim_id + 1), sidechain_id, reverted, claim_id, payout_script
+    )
+
+
+def compute_winner_reward(slashed: Sequence[int], winner_reward: int, burn_share_bps: int) -> tuple[int, int]:
+    """SC-DSP-25: ``(paid, burnt)`` of a settlement that newly slashed the collaterals ``slashed``:
+    the winner is paid ``min(winner_reward, min(slashed))`` less its ``burn_share_bps`` share
+    (rounded up, so at least one atom is burnt when ``burn_share_bps >= 1``); the rest of the
+    collateral is burnt: ``paid + burnt == sum(slashed)``. Nobody slashed: nothing paid."""
+    if not slashed:
+        return 0, 0
+    gross = min(winner_reward, min(slashed))
+    paid = gross * (10_000 - burn_share_bps) // 10_000
+    return paid, sum(slashed) - paid
+
+
+def pay_rewards(
+    state: SidechainsState,
+    penalties: Sequence[Penalty],
+    slashed: Sequence[Sequence[int]],
+    params: DisputeParams,
+) -> SidechainsState:
+    """SC-DSP-25: the state with each penalty's reward (``slashed[i]``: the collaterals penalty
+    ``i`` newly slashed, in the mainchain transition's order) added to the payable bond of its
+    claim id, payable to its payout script; a reward of 0 adds nothing."""
+    payouts = dict(state.bond_payouts)
+    for penalty, values in zip(penalties, slashed, strict=True):
+        paid, _ = compute_winner_reward(values, params.winner_reward, params.burn_share_bps)
+        if paid:
+            due = payouts.get(penalty.claim_id)
+            owed = paid + (due.amount if due is not None else 0)
+            payouts[penalty.claim_id] = BondPayout(penalty.payout_script, owed)
+    if payouts == state.bond_payouts:
+        return state
+    return replace(state, bond_payouts=payouts)
 
 
 def apply_move(

@@ -22,7 +22,9 @@ and diagram: docs/disputes.md.
   height; a valid one is settled like a game the defender lost (the games' ``settle_revert``,
   SC-DSP-17): the checkpoint and every later one reverted (SC-DSP-12), the open games over them
   cancelled with their bonds payable in full, the quorum in charge at the checkpoint's posting in
-  the block's ``penalties`` (SC-DSP-13). The prover receives nothing.
+  the block's ``penalties`` (SC-DSP-13). Each proof ends with the prover's payout script (at most
+  ``max_payout_script_bytes``), takes the game id ``next_game`` (``settle_proof``) and its
+  prover is paid SC-DSP-25's reward under that id, claimed by a kind 7 ``BondClaim``.
 """
 
 from __future__ import annotations
@@ -30,12 +32,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
-from spec.encoding import BYTES32, ListOf, Struct, Varint, decode, encode
+from spec.encoding import BYTES32, Codec, ListOf, Struct, VarBytes, Varint, decode, encode
 from spec.errors import DisputeHeaderMismatch, DisputeNotFraud
 from spec.presets import Preset
 from spec.sidechain.dispute import check_equivocation_proof, check_overdraw
-from spec.sidechain.games import Penalty, settle_revert
+from spec.sidechain.games import Penalty, settle_proof
 from spec.sidechain.header import CHECKPOINT_CODEC, Checkpoint, compute_header_hash
 from spec.sidechain.registry import SidechainsState, get_sidechain
 from spec.sidechain.settlement import check_dispute_window
@@ -48,15 +51,18 @@ KeysAt = Callable[[int], Mapping[int, bytes]]
 
 @dataclass(frozen=True)
 class EquivocationProof:
-    """SC-DSP-8: the accepted checkpoint at a height (``first``) and another one signed for it."""
+    """SC-DSP-8: the accepted checkpoint at a height (``first``) and another one signed for it;
+    SC-DSP-25: the prover's ``payout_script``."""
 
     first: Checkpoint
     second: Checkpoint
+    payout_script: bytes = b""
 
 
 @dataclass(frozen=True)
 class EscrowOverdrawProof:
-    """SC-DSP-9: an outbox entry of an accepted checkpoint and its Merkle proof (SC-TX-2's fields)."""
+    """SC-DSP-9: an outbox entry of an accepted checkpoint and its Merkle proof (SC-TX-2's fields);
+    SC-DSP-25: the prover's ``payout_script``."""
 
     sidechain_id: int
     checkpoint_height: int
@@ -64,38 +70,55 @@ class EscrowOverdrawProof:
     leaf_count: int
     entry: OutboxEntry
     proof: tuple[bytes, ...]
+    payout_script: bytes = b""
 
 
-EQUIVOCATION_PROOF_CODEC: Struct[EquivocationProof] = Struct(
-    EquivocationProof, (("first", CHECKPOINT_CODEC), ("second", CHECKPOINT_CODEC))
-)
-"""SC-DSP-8: both checkpoints in their SC-HDR-4 encoding."""
+Fields = tuple[tuple[str, Codec[Any]], ...]
+
+
+@cache
+def outbox_proof_fields(preset: Preset) -> Fields:
+    """SC-TX-2: an outbox proof's six fields (sidechain, checkpoint height, leaf index and count, the
+    entry, at most ``max_outbox_proof_hashes`` hashes): the withdrawal claim's and relay's
+    ``OutboxProof`` (spec/sidechain/transactions.py) and the overdraw proof share them."""
+    return (
+        ("sidechain_id", Varint()),
+        ("checkpoint_height", Varint()),
+        ("leaf_index", Varint()),
+        ("leaf_count", Varint()),
+        ("entry", OUTBOX_ENTRY_CODEC),
+        ("proof", ListOf(BYTES32, preset.sidechains.max_outbox_proof_hashes)),
+    )
+
+
+def payout_field(preset: Preset) -> tuple[str, Codec[Any]]:
+    """SC-DSP-25: the prover's payout script, the last field of a kind 8/9/10 proof (at most
+    ``max_payout_script_bytes``, as a dispute opening's)."""
+    return ("payout_script", VarBytes(preset.dispute.max_payout_script_bytes))
+
+
+@cache
+def equivocation_proof_codec(preset: Preset) -> Struct[EquivocationProof]:
+    """SC-DSP-8: both checkpoints in their SC-HDR-4 encoding, then the payout script (SC-DSP-25)."""
+    return Struct(
+        EquivocationProof, (("first", CHECKPOINT_CODEC), ("second", CHECKPOINT_CODEC), payout_field(preset))
+    )
 
 
 @cache
 def overdraw_proof_codec(preset: Preset) -> Struct[EscrowOverdrawProof]:
-    """SC-DSP-9: the proof's canonical encoding (at most ``max_outbox_proof_hashes`` hashes)."""
-    return Struct(
-        EscrowOverdrawProof,
-        (
-            ("sidechain_id", Varint()),
-            ("checkpoint_height", Varint()),
-            ("leaf_index", Varint()),
-            ("leaf_count", Varint()),
-            ("entry", OUTBOX_ENTRY_CODEC),
-            ("proof", ListOf(BYTES32, preset.sidechains.max_outbox_proof_hashes)),
-        ),
-    )
+    """SC-DSP-9: the proof's canonical encoding: SC-TX-2's fields, then the payout script (SC-DSP-25)."""
+    return Struct(EscrowOverdrawProof, (*outbox_proof_fields(preset), payout_field(preset)))
 
 
-def encode_equivocation_proof(proof: EquivocationProof) -> bytes:
+def encode_equivocation_proof(proof: EquivocationProof, preset: Preset) -> bytes:
     """SC-DSP-8: the canonical encoding of ``proof``."""
-    return encode(EQUIVOCATION_PROOF_CODEC, proof)
+    return encode(equivocation_proof_codec(preset), proof)
 
 
-def decode_equivocation_proof(data: bytes) -> EquivocationProof:
+def decode_equivocation_proof(data: bytes, preset: Preset) -> EquivocationProof:
     """SC-DSP-8: the proof encoded by ``data`` (a ``DECODE_*`` code otherwise)."""
-    return decode(EQUIVOCATION_PROOF_CODEC, data)
+    return decode(equivocation_proof_codec(preset), data)
 
 
 def encode_overdraw_proof(proof: EscrowOverdrawProof, preset: Preset) -> bytes:
@@ -141,7 +164,7 @@ def apply_equivocation_proof(
     """SC-DSP-23: the state after the equivocation proof in the block at ``height`` and the
     federation it penalises (SC-DSP-8's checks, then the games' settlement of a lost checkpoint)."""
     reverted = check_equivocation_in_chain(state, proof, height, keys_at)
-    return settle_revert(state, proof.first.header.sidechain_id, reverted)
+    return settle_proof(state, proof.first.header.sidechain_id, reverted, proof.payout_script)
 
 
 def apply_overdraw_proof(
@@ -150,4 +173,4 @@ def apply_overdraw_proof(
     """SC-DSP-23: the state after the escrow-overdraw proof in the block at ``height`` and the
     federation it penalises (SC-DSP-9's checks, then the games' settlement of a lost checkpoint)."""
     reverted = check_overdraw_in_chain(state, proof, height)
-    return settle_revert(state, proof.sidechain_id, reverted)
+    return settle_proof(state, proof.sidechain_id, reverted, proof.payout_script)

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from spec.encoding import BYTES32, ListOf, Struct, VarBytes, Varint, decode, encode
+from spec.encoding import Struct, VarBytes, Varint, decode, encode
 from spec.errors import InvalidEnumTag, NonCanonicalSplit, SidechainBadMessageOutput, TruncatedInput
 from spec.masternode.registry import null_data_pushes
 from spec.presets import Preset
@@ -49,8 +49,9 @@ from spec.sidechain.proofs import (
     decode_overdraw_proof,
     encode_equivocation_proof,
     encode_overdraw_proof,
+    outbox_proof_fields,
 )
-from spec.vm.interface import OUTBOX_ENTRY_CODEC, OutboxEntry
+from spec.vm.interface import OutboxEntry
 
 SIDECHAIN_PREFIX = b"RCSC"
 """SC-TX-0: the first bytes of every sidechain message payload."""
@@ -140,17 +141,7 @@ class SidechainCodecs:
 def sidechain_codecs(preset: Preset) -> SidechainCodecs:
     """SC-TX-0/2: the message codecs of ``preset``."""
     deposit = Struct(DepositMessage, (("sidechain_id", Varint()), ("recipient", VarBytes(64))))
-    outbox_proof = Struct(
-        OutboxProof,
-        (
-            ("sidechain_id", Varint()),
-            ("checkpoint_height", Varint()),
-            ("leaf_index", Varint()),
-            ("leaf_count", Varint()),
-            ("entry", OUTBOX_ENTRY_CODEC),
-            ("proof", ListOf(BYTES32, preset.sidechains.max_outbox_proof_hashes)),
-        ),
-    )
+    outbox_proof = Struct(OutboxProof, outbox_proof_fields(preset))
     claim = Struct(WithdrawalClaim, (("outbox", outbox_proof),))
     relay = Struct(RelayMessage, (("outbox", outbox_proof),))
     refund = Struct(
@@ -181,7 +172,7 @@ def encode_sidechain_message(message: SidechainMessage, preset: Preset) -> bytes
     elif isinstance(message, CreditsProof):
         kind, body = KIND_CREDITS_PROOF, encode_credits_proof(message, preset)
     elif isinstance(message, EquivocationProof):
-        kind, body = KIND_EQUIVOCATION_PROOF, encode_equivocation_proof(message)
+        kind, body = KIND_EQUIVOCATION_PROOF, encode_equivocation_proof(message, preset)
     else:
         kind, body = KIND_OVERDRAW_PROOF, encode_overdraw_proof(message, preset)
     return SIDECHAIN_PREFIX + bytes([kind]) + body
@@ -209,7 +200,7 @@ def decode_sidechain_message_body(kind: int, body: bytes, preset: Preset) -> Sid
     if kind == KIND_CREDITS_PROOF:
         return decode_credits_proof(body, preset)
     if kind == KIND_EQUIVOCATION_PROOF:
-        return decode_equivocation_proof(body)
+        return decode_equivocation_proof(body, preset)
     if kind == KIND_OVERDRAW_PROOF:
         return decode_overdraw_proof(body, preset)
     raise InvalidEnumTag(f"sidechain message kind 0x{kind:02x}")

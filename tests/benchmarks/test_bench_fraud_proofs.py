@@ -40,7 +40,7 @@ from tests.benchmarks.test_bench_dispute import bare_bls_verify
 
 HONEST = fc.chain(MAINNET)
 FRAUD = fc.chain(MAINNET, fc.ESCROW + 1)
-EQUIVOCATION = encode_equivocation_proof(fc.equivocation(HONEST.checkpoint_1))
+EQUIVOCATION = encode_equivocation_proof(fc.equivocation(HONEST.checkpoint_1), MAINNET)
 OVERDRAW = encode_overdraw_proof(fc.overdraw(FRAUD), MAINNET)
 KEY = sb.federation_public(fc.SPEC.federation)
 
@@ -51,12 +51,12 @@ def _keys_at(_height: int) -> dict[int, bytes]:
 
 def _equivocation() -> int:
     return check_equivocation_in_chain(
-        HONEST.state, decode_equivocation_proof(EQUIVOCATION), fc.PROOF_AT, _keys_at
+        HONEST.state, decode_equivocation_proof(EQUIVOCATION, MAINNET), fc.PROOF_AT, _keys_at
     )
 
 
 def _bare_verifies() -> int:
-    proof = decode_equivocation_proof(EQUIVOCATION)
+    proof = decode_equivocation_proof(EQUIVOCATION, MAINNET)
     verified = 0
     for checkpoint in (proof.first, proof.second):
         message = compute_checkpoint_message(checkpoint.header)
