@@ -132,10 +132,10 @@ def test_the_rpcs_hand_the_watcher_a_second_header_and_an_outbox(tmp_path: Path)
         assert queued == [(fc.SPEC.sidechain_id, 1, tuple(chain.outbox))]
         watcher.on_block(sb.block(fc.PROOF_AT, [sb.message_output(chain.checkpoint_1, 0, DEVNET)]))
         posts = watcher.on_tip(chain.state, fc.PROOF_AT, lambda _height: sb.keys())
-        assert _posted(posts) == [EquivocationProof(chain.checkpoint_1, second)]
+        assert _posted(posts) == [EquivocationProof(chain.checkpoint_1, second, watcher.payout_script)]
         watcher.signed, watcher.fraud_proven = {}, set()  # the outbox alone, through the decision
         posts = watch.decide(chain.state, fc.PROOF_AT, [], [], [], lambda _height: sb.keys(), outboxes=queued)
-        assert _posted(posts) == [fc.overdraw(chain)]
+        assert _posted(posts) == [replace(fc.overdraw(chain), payout_script=watcher.payout_script)]
     finally:
         node.close()
 

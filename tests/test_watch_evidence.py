@@ -119,7 +119,7 @@ def test_inputs_seen_before_a_restart_still_prove_wrong_credits(tmp_path: Path, 
     chain = cc.chain(PRESET, cc.WRONG_CREDITS["never_credited"])
     posted = _follow(chain.blocks, tmp_path / "node.sqlite", cc.CHECKPOINT_0_AT, _nothing, store)
     if store:
-        assert posted == [CreditsProof(chain.checkpoint_1.header, cc.INPUTS)]
+        assert posted == [CreditsProof(chain.checkpoint_1.header, cc.INPUTS, payout_script=PAYEE)]
     else:
         assert posted == []  # the control: the restarted watcher lost the inputs
 
@@ -142,7 +142,7 @@ def test_a_second_header_seen_before_a_restart_still_proves_equivocation(tmp_pat
         return [], [forged]
 
     posted = _follow(chain.blocks, tmp_path / "node.sqlite", cc.CHECKPOINT_0_AT, offer, store)
-    assert posted == ([EquivocationProof(chain.checkpoint_1, forged)] if store else [])
+    assert posted == ([EquivocationProof(chain.checkpoint_1, forged, PAYEE)] if store else [])
 
 
 @pytest.mark.parametrize("store", [True, False])
@@ -161,7 +161,7 @@ def test_an_outbox_seen_before_a_restart_still_proves_an_overdraw(tmp_path: Path
         return [Applied(block, header, (), outbox=fraud.outbox)], []
 
     posted = _follow(fraud.blocks, tmp_path / "node.sqlite", cc.CHECKPOINT_0_AT, apply, store)
-    assert posted == ([fc.overdraw(fraud)] if store else [])
+    assert posted == ([replace(fc.overdraw(fraud), payout_script=PAYEE)] if store else [])
 
 
 def test_evidence_rows_stay_within_the_open_windows_over_many_checkpoints(tmp_path: Path) -> None:
@@ -295,7 +295,7 @@ def test_submitsidechainheader_posts_an_equivocation_proof_that_is_mined(watchin
     assert answer["header_hash"] == compute_header_hash(forged.header).hex() and answer["height"] == 1
     (outputs,) = wallet.posted
     assert match_sidechain_message(outputs[0].script_pubkey, PRESET) == EquivocationProof(
-        chain.checkpoint_1, forged
+        chain.checkpoint_1, forged, node.watch.watcher.payout_script
     )
     mined = apply_block_to_sidechains(
         chain.state, sb.block(fc.PROOF_AT, outputs), fc.PROOF_AT, sb.keys(), PRESET
@@ -363,7 +363,7 @@ def test_a_refused_checkpoint_transaction_hands_its_header_to_the_watcher(
     assert node.watch._offered == [forged]
     asyncio.run(node.watch.on_tip())
     assert [match_sidechain_message(o[0].script_pubkey, PRESET) for o in wallet.posted] == [
-        EquivocationProof(chain.checkpoint_1, forged)
+        EquivocationProof(chain.checkpoint_1, forged, node.watch.watcher.payout_script)
     ]
 
 

@@ -120,7 +120,7 @@ def test_the_watcher_challenges_an_empty_block_minting_to_the_federation(vm: VmK
     assert sc.block.tx_count == 0 and sc.block.header.state_root != sc.block.steps[0]
     state, results, posted = _run(sc, 6, _deposits(credits))
     penalties = [p for r in results for p in r.penalties]
-    assert penalties == [Penalty(gc.SPEC_G.sidechain_id, QuorumType.FINALITY, gc.CHECKPOINT_1_AT)]
+    assert penalties == [Penalty(gc.SPEC_G.sidechain_id, QuorumType.FINALITY, gc.CHECKPOINT_1_AT, 0, PAYEE)]
     assert [c.height for c in state.chains[gc.SPEC_G.sidechain_id].checkpoints] == [0]
     claimed = [r.released for r in results if any(r.released)]
     assert claimed == [(0, PRESET.dispute.min_challenger_bond)]

@@ -352,6 +352,8 @@ def _empty_blocks(preset: Preset) -> Iterator[CaseSpec]:
             kind, data = MOVE_ONE_STEP, encode_one_step_proof(bad)
         output = gc.move_output(0, Party.DEFENDER, kind, data, preset)
         yield _case(case, description, _data(preset, [*opened, (at + 1, [[output]])]), code)
+
+
 def with_slashed(data: dict[str, JSON], height: int, slashed: list[list[int]]) -> dict[str, JSON]:
     """``data`` whose block at ``height`` carries ``slashed`` (SC-DSP-25: the collaterals the
     mainchain transition newly slashed for each of its penalties)."""
