@@ -163,7 +163,9 @@ def test_bench_watcher_tip_persisted(benchmark: BenchmarkFixture, tmp_path: Path
         return (_service(WatchStore(db)),), {}
 
     written = benchmark.pedantic(tip, setup=setup, rounds=10)  # type: ignore[no-untyped-call]
-    assert written == 5  # the block, two headers, the defence, the scanned height
+    # the block, two headers, the defence, the scanned height, and the two signed checkpoints the
+    # connected blocks carried (kept as equivocation evidence, SC-DSP-8, stored since issue 16)
+    assert written == 7
 
 
 def _interleaved(
