@@ -106,16 +106,21 @@ def _narrowed() -> tuple[Game, bytes]:
     return game, encode_one_step_proof(one_step_proof(block, game))
 
 
-def fuzz_dispute_one_step(data: bytes) -> None:
-    """SC-DSP-5/6 over mutated one-step proofs (see the module docstring)."""
-    game, _ = _narrowed()
+def _check_defender_proof(game: Game, data: bytes, what: str) -> None:
+    """Decode ``data`` as the defender's one-step proof in ``game`` and apply it: a proof the spec
+    accepts must leave the honest defender the winner."""
     try:
         proof = decode_one_step_proof(data)
         done = apply_one_step(game, Party.DEFENDER, proof, game.last_move_at + 1, MAINNET)
     except SpecError:
         return
     if done.outcome is None or done.outcome.winner != Party.DEFENDER:
-        raise DisputeInvariantViolation("an accepted one-step proof made the honest defender lose")
+        raise DisputeInvariantViolation(f"an accepted {what} proof made the honest defender lose")
+
+
+def fuzz_dispute_one_step(data: bytes) -> None:
+    """SC-DSP-5/6 over mutated one-step proofs (see the module docstring)."""
+    _check_defender_proof(_narrowed()[0], data, "one-step")
 
 
 @cache
@@ -130,14 +135,7 @@ def _credit_step() -> tuple[Game, bytes]:
 
 def fuzz_dispute_credit_step(data: bytes) -> None:
     """SC-DSP-1/5/6 over mutated credit-step proofs (see the module docstring)."""
-    game, _ = _credit_step()
-    try:
-        proof = decode_one_step_proof(data)
-        done = apply_one_step(game, Party.DEFENDER, proof, game.last_move_at + 1, MAINNET)
-    except SpecError:
-        return
-    if done.outcome is None or done.outcome.winner != Party.DEFENDER:
-        raise DisputeInvariantViolation("an accepted credit-step proof made the honest defender lose")
+    _check_defender_proof(_credit_step()[0], data, "credit-step")
 
 
 def fuzz_dispute_decode_open_message(data: bytes) -> None:
