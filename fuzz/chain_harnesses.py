@@ -38,6 +38,7 @@ from functools import cache
 
 from conformance.generators.chain import main_chain
 from conformance.wallet import key, sign_transaction
+from fuzz.ledger_harnesses import _scenario as ledger_scenario
 from fuzz.xor import xor_over
 from spec.chain.block import (
     Block,
@@ -66,12 +67,10 @@ from spec.ledger.transaction import (
     Transaction,
     TxInput,
     TxOutput,
-    coinbase_transaction,
     decode_transaction,
     encode_transaction,
-    txid,
 )
-from spec.ledger.utxo import UtxoEntry, apply_transaction, created_entries
+from spec.ledger.utxo import UtxoEntry, created_entries
 from spec.ledger.validation import (
     SEQUENCE_LOCK_DISABLE_FLAG,
     SEQUENCE_LOCK_TYPE_FLAG,
@@ -200,21 +199,11 @@ def _spend_presets() -> tuple[Preset, ...]:
 
 @cache
 def _spend_fixture() -> tuple[Transaction, tuple[TxOutput, TxOutput]]:
-    """A signed spend of alice's and bob's coins (fee 9,000) and the two outputs it spends."""
-    alice, bob = key("alice"), key("bob")
-    coinbase = coinbase_transaction(
-        0, (TxOutput(100_000, alice.script_pubkey), TxOutput(50_000, bob.script_pubkey))
-    )
-    utxos, _ = apply_transaction({}, coinbase, 0, PRESET)
-    coins = [OutPoint(txid(coinbase, PRESET), i) for i in range(2)]
-    unsigned = Transaction(
-        1,
-        tuple(TxInput(c, b"", SEQUENCE_FINAL) for c in coins),
-        (TxOutput(140_000, bob.script_pubkey), TxOutput(1_000, alice.script_pubkey)),
-        0,
-    )
-    spent = (utxos[coins[0]].output, utxos[coins[1]].output)
-    return sign_transaction(unsigned, spent, [alice, bob], PRESET), spent
+    """The ledger harnesses' signed spend of alice's and bob's coins (fee 9,000) and the two
+    outputs it spends."""
+    utxos, tx, _ = ledger_scenario()
+    first, second = (utxos[tx_input.previous_output].output for tx_input in tx.inputs)
+    return tx, (first, second)
 
 
 _LOCK_TIMES = (

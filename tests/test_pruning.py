@@ -56,10 +56,9 @@ from spec.sidechain.registry import (
     get_bounded_cursor,
     get_input_mark,
 )
-from spec.sidechain.settlement import check_dispute_window, revert_checkpoints
 from spec.sidechain.state import apply_block_to_sidechains
 from tests.hypothesis_profiles import examples
-from tests.test_refund_void import ACTIONS, CHECKPOINT_A, OUTBOX_A, PREAMBLE, START
+from tests.test_refund_void import ACTIONS, CHECKPOINT_A, OUTBOX_A, PREAMBLE, START, schedule_step
 
 PRESET = sb.PRESET
 B = sb.CHAIN_B
@@ -126,35 +125,14 @@ def _range_credits(run: Run, start: int, cursor: int) -> tuple[BlockCredit, ...]
     return input_credits([i for i in run.inputs if start < i.mainchain_height <= cursor])
 
 
-def _step(run: Run, height: int, action: tuple[object, ...]) -> None:
-    """One action of test_refund_void's schedules; a checkpoint commits its range's inputs (all of
-    them, voided slots too: a wrong ``credits_root`` whenever the range holds a voided slot)."""
-    kind = action[0]
-    if kind == "revert":
-        record = run.state.chains[B]
-        target = len(record.checkpoints) - 1 - int(action[1])  # type: ignore[call-overload]
-        if target >= 0:
-            try:
-                check_dispute_window(run.state, B, target, height)
-                run.state = revert_checkpoints(run.state, B, target)
-            except SpecError:
-                pass
-        run.apply(height)
-    elif kind == "relay":
-        before = [[sb.deposit_output(B, 7)]] if action[2] else []
-        run.apply(height, *before, [_relay(int(action[1]))])  # type: ignore[call-overload]
-    elif kind == "refund":
-        run.apply(height, [sb.refund_output(sb.CHAIN_A, 0, int(action[1]))])  # type: ignore[call-overload]
-    elif kind == "checkpoint":
-        cursor = height - sb.SPEC_B.peg_in_depth - int(action[1])  # type: ignore[call-overload]
-        record = run.state.chains[B]
-        start = record.checkpoints[-1].deposit_cursor if record.checkpoints else 0
-        head = _b_header(run.state, cursor, _range_credits(run, start, cursor))
-        run.apply(height, [sb.message_output(sb.sign(head, sb.SPEC_B.federation))], header=head)
-    elif kind == "deposit":
-        run.apply(height, [sb.deposit_output(B, int(action[1]))])  # type: ignore[call-overload]
-    else:
-        run.apply(height)
+def _commit_checkpoint(run: Run, height: int, cursor: int) -> bool:
+    """B's next checkpoint at ``cursor`` in the block at ``height``, committing its range's inputs
+    (all of them, voided slots too: a wrong ``credits_root`` whenever the range holds a voided
+    slot); :func:`~tests.test_refund_void.schedule_step` posts it for a schedule's checkpoint."""
+    record = run.state.chains[B]
+    start = record.checkpoints[-1].deposit_cursor if record.checkpoints else 0
+    head = _b_header(run.state, cursor, _range_credits(run, start, cursor))
+    return run.apply(height, [sb.message_output(sb.sign(head, sb.SPEC_B.federation))], header=head)
 
 
 def _proof_decisions(run: Run, height: int) -> list[str]:
@@ -211,7 +189,7 @@ def test_pruning_changes_no_decision(preamble: bool, schedule: list[tuple[int, t
     for gap, action in [*(PREAMBLE if preamble else []), *schedule]:
         height += gap
         for run in (pruned, full):
-            _step(run, height, action)
+            schedule_step(run, height, action, _commit_checkpoint)
         assert pruned.codes == full.codes
         assert _without_pruned(full.state, pruned.state) == pruned.state
         assert _proof_decisions(pruned, height + 1) == _proof_decisions(full, height + 1)
@@ -331,7 +309,7 @@ def _live_step(run: Run, height: int, action: tuple[object, ...]) -> None:
     elif kind == "honest":
         assert _honest_checkpoint(run, height), f"honest checkpoint rejected: {run.codes[-1]}"
     elif kind in ("relay", "refund"):
-        _step(run, height, action)
+        schedule_step(run, height, action, _commit_checkpoint)
     else:
         run.apply(height)
 

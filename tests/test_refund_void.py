@@ -12,9 +12,10 @@ the escrow equals the credited amount plus the relayed messages no standing chec
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
+from typing import Protocol, TypeVar
 
 import pytest
 from hypothesis import event, given, settings
@@ -160,6 +161,53 @@ PREAMBLE = [(2, ("relay", 0, True)), (1, ("relay", 1, False))]
 """Messages 0 (after a deposit to B in its block, so B's slot 1) and 1 relayed at 17 and 18."""
 
 
+class ScheduleRun(Protocol):
+    """What :func:`schedule_step` needs of a schedule's run (this module's and test_pruning's)."""
+
+    state: SidechainsState
+
+    def apply(self, height: int, *transactions: Sequence[TxOutput]) -> bool: ...
+
+
+R = TypeVar("R", bound=ScheduleRun)
+
+
+def schedule_step(
+    run: R, height: int, action: tuple[object, ...], checkpoint: Callable[[R, int, int], object]
+) -> None:
+    """One action of an :data:`ACTIONS` schedule in the block at ``height``: a revert of one of B's
+    checkpoints (inside its window, else an empty block), a relay (after a deposit to B in its
+    block, or not), a refund, a B checkpoint at a cursor ``action[1]`` below the tip minus the
+    depth (``checkpoint(run, height, cursor)`` posts it), a deposit to B, or an empty block."""
+    kind = action[0]
+    if kind == "revert":
+        record = run.state.chains[B]
+        target = len(record.checkpoints) - 1 - int(action[1])  # type: ignore[call-overload]
+        if target >= 0:
+            try:
+                check_dispute_window(run.state, B, target, height)
+                run.state = revert_checkpoints(run.state, B, target)
+            except SpecError:
+                pass
+        run.apply(height)
+    elif kind == "relay":
+        before = [[sb.deposit_output(B, 7)]] if action[2] else []
+        run.apply(height, *before, [_relay(int(action[1]))])  # type: ignore[call-overload]
+    elif kind == "refund":
+        run.apply(height, [sb.refund_output(sb.CHAIN_A, 0, int(action[1]))])  # type: ignore[call-overload]
+    elif kind == "checkpoint":
+        checkpoint(run, height, height - sb.SPEC_B.peg_in_depth - int(action[1]))  # type: ignore[call-overload]
+    elif kind == "deposit":
+        run.apply(height, [sb.deposit_output(B, int(action[1]))])  # type: ignore[call-overload]
+    else:
+        run.apply(height)
+
+
+def _post_checkpoint(run: Run, height: int, cursor: int) -> bool:
+    """B's next checkpoint at ``cursor`` in the block at ``height`` (no credits committed)."""
+    return run.apply(height, [sb.message_output(_b_checkpoint(run.state, cursor))])
+
+
 @settings(max_examples=examples(150), deadline=None)
 @given(st.booleans(), st.lists(st.tuples(st.integers(1, 4), ACTIONS), min_size=4, max_size=24))
 def test_a_message_is_credited_on_its_destination_xor_refunded(
@@ -173,29 +221,7 @@ def test_a_message_is_credited_on_its_destination_xor_refunded(
     height = START - 1
     for gap, action in [*(PREAMBLE if preamble else []), *schedule]:
         height += gap
-        kind = action[0]
-        if kind == "revert":
-            record = run.state.chains[B]
-            target = len(record.checkpoints) - 1 - int(action[1])  # type: ignore[call-overload]
-            if target >= 0:
-                try:
-                    check_dispute_window(run.state, B, target, height)
-                    run.state = revert_checkpoints(run.state, B, target)
-                except SpecError:
-                    pass
-            run.apply(height)
-        elif kind == "relay":
-            before = [[sb.deposit_output(B, 7)]] if action[2] else []
-            run.apply(height, *before, [_relay(int(action[1]))])  # type: ignore[call-overload]
-        elif kind == "refund":
-            run.apply(height, [sb.refund_output(sb.CHAIN_A, 0, int(action[1]))])  # type: ignore[call-overload]
-        elif kind == "checkpoint":
-            cursor = height - sb.SPEC_B.peg_in_depth - int(action[1])  # type: ignore[call-overload]
-            run.apply(height, [sb.message_output(_b_checkpoint(run.state, cursor))])
-        elif kind == "deposit":
-            run.apply(height, [sb.deposit_output(B, int(action[1]))])  # type: ignore[call-overload]
-        else:
-            run.apply(height)
+        schedule_step(run, height, action, _post_checkpoint)
         _check_safety(run)
     record = run.state.chains[B]
     event(f"voids: {len(record.voids)}, checkpoints: {len(record.checkpoints)}")

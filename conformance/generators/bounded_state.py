@@ -11,7 +11,7 @@ cursor at or above 17 (here 21) settles: kept after 25, pruned after 26.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from conformance import sidechainbuilder as sb
@@ -189,60 +189,69 @@ def _range_cases(preset: Preset) -> Iterator[CaseSpec]:
     )
 
 
+MarksRow = tuple[str, list[JSON], dict[str, JSON], str | None, str]
+"""One case of a table over input marks: its name, the marks, the handler's other inputs, the error
+code (``None``: valid) and the description."""
+
+
+def _marks_cases(handler: str, rows: Iterable[MarksRow]) -> Iterator[CaseSpec]:
+    """A ``handler`` case per row, its input ``{"input_marks": marks, **inputs}``."""
+    for name, marks, inputs, error, description in rows:
+        yield _case(handler, name, description, {"input_marks": marks, **inputs}, error)
+
+
 def _refund_range_cases(preset: Preset) -> Iterator[CaseSpec]:
     bound = preset.dispute.max_opening_credits
     room = bound - preset.sidechains.max_block_inputs
-    refund_cases: list[tuple[str, int | None, list[JSON], str | None, str]] = [
-        ("at_room", 16, _marks((16, 100), (18, 100 + room)), None, f"{room} inputs after it: the room"),
-        ("above_room", 16, _marks((16, 100), (18, 101 + room)), "SC_REFUND_RANGE_TOO_LARGE", f"{room + 1}"),
-        ("no_checkpoint", None, _marks((18, 1 + room)), "SC_REFUND_RANGE_TOO_LARGE", "counted from 0"),
-        ("refund_block_excluded", 16, _marks((16, 100), (21, 101 + room)), None, "not the refund block's"),
-        (
-            "last_block_counted",
-            16,
-            _marks((16, 100), (20, 101 + room)),
-            "SC_REFUND_RANGE_TOO_LARGE",
-            "the block before",
-        ),
-    ]
-    for name, cursor, marks, error, what in refund_cases:
-        yield _case(
-            "refund_range",
-            name,
-            f"SC-MSG-6: a refund at 21, latest cursor {cursor}: {what}",
-            {"input_marks": marks, "cursor": cursor, "height": 21},
-            error,
-        )
+
+    def row(name: str, cursor: int | None, marks: list[JSON], error: str | None, what: str) -> MarksRow:
+        description = f"SC-MSG-6: a refund at 21, latest cursor {cursor}: {what}"
+        return name, marks, {"cursor": cursor, "height": 21}, error, description
+
+    too_large = "SC_REFUND_RANGE_TOO_LARGE"
+    yield from _marks_cases(
+        "refund_range",
+        [
+            row(
+                "at_room", 16, _marks((16, 100), (18, 100 + room)), None, f"{room} inputs after it: the room"
+            ),
+            row("above_room", 16, _marks((16, 100), (18, 101 + room)), too_large, f"{room + 1}"),
+            row("no_checkpoint", None, _marks((18, 1 + room)), too_large, "counted from 0"),
+            row(
+                "refund_block_excluded",
+                16,
+                _marks((16, 100), (21, 101 + room)),
+                None,
+                "not the refund block's",
+            ),
+            row("last_block_counted", 16, _marks((16, 100), (20, 101 + room)), too_large, "the block before"),
+        ],
+    )
 
 
 def _bounded_cursor_cases(preset: Preset) -> Iterator[CaseSpec]:
     bound = preset.dispute.max_opening_credits
-    cases: list[tuple[str, list[JSON], int, int, str]] = [
-        ("within_bound", _marks((5, 10), (9, 10 + bound)), 5, 12, "the whole range fits: the cursor asked"),
-        ("above_bound", _marks((5, 10), (9, 11 + bound)), 5, 12, "the mark at 9 overflows: 8"),
-        (
-            "overflow_at_cursor",
-            _marks((5, 10), (12, 11 + bound)),
-            5,
-            12,
-            "the mark at the cursor overflows: 11",
-        ),
-        ("overflow_above_cursor", _marks((5, 10), (13, 11 + bound)), 5, 12, "a mark above the cursor: 12"),
-        (
-            "start_mark_not_counted",
-            _marks((5, 11 + bound)),
-            5,
-            12,
-            "the mark at the start is not in the range",
-        ),
-    ]
-    for name, marks, start, cursor, what in cases:
-        yield _case(
-            "bounded_cursor",
-            name,
-            f"SC-CP-8 (the producer's cursor from {start}, asked {cursor}): {what}",
-            {"input_marks": marks, "start": start, "cursor": cursor},
-        )
+
+    def row(name: str, marks: list[JSON], what: str, start: int = 5, cursor: int = 12) -> MarksRow:
+        description = f"SC-CP-8 (the producer's cursor from {start}, asked {cursor}): {what}"
+        return name, marks, {"start": start, "cursor": cursor}, None, description
+
+    yield from _marks_cases(
+        "bounded_cursor",
+        [
+            row("within_bound", _marks((5, 10), (9, 10 + bound)), "the whole range fits: the cursor asked"),
+            row("above_bound", _marks((5, 10), (9, 11 + bound)), "the mark at 9 overflows: 8"),
+            row(
+                "overflow_at_cursor",
+                _marks((5, 10), (12, 11 + bound)),
+                "the mark at the cursor overflows: 11",
+            ),
+            row("overflow_above_cursor", _marks((5, 10), (13, 11 + bound)), "a mark above the cursor: 12"),
+            row(
+                "start_mark_not_counted", _marks((5, 11 + bound)), "the mark at the start is not in the range"
+            ),
+        ],
+    )
 
 
 def generate_bounded_sidechain(preset: Preset) -> Iterator[CaseSpec]:
