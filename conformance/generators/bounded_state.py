@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from conformance import sidechainbuilder as sb
-from conformance.generators.refund_void import REFUND, RELAY, Blocks, _data
+from conformance.generators.refund_void import CHECKPOINT_A, REFUND, RELAY, Blocks, _data
 from conformance.model import JSON, CaseSpec
 from spec.ledger.transaction import TxOutput
 from spec.masternode.quorum import QuorumType
@@ -229,6 +229,42 @@ def _refund_range_cases(preset: Preset) -> Iterator[CaseSpec]:
     )
 
 
+def _refund_order_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-MSG-6 is checked last: a refund that is not yet due (SC-MSG-4) while its destination is
+    too far behind fails for the timeout; the same refund once due fails SC-MSG-6. B is handed
+    ``max_block_inputs`` deposits in each block from 12 on, until it holds exactly the room
+    (``max_opening_credits - max_block_inputs``, no checkpoint: counted from 0); A's message to B
+    is relayed at 27 (one input more: above the room), refundable from 31 (timeout 4)."""
+    per_block = preset.sidechains.max_block_inputs
+    room = preset.dispute.max_opening_credits - per_block
+    heights = range(12, 12 + -(-room // per_block))
+    blocks: Blocks = []
+    left = room
+    for height in heights:
+        extra = {12: [[sb.deposit_output(sb.CHAIN_A, 1000)]], 14: [[sb.message_output(CHECKPOINT_A)]]}
+        blocks.append((height, [*extra.get(height, []), *_deposits(min(per_block, left))]))
+        left -= per_block
+    relay_at = max(27, heights[-1] + 1)
+    due = relay_at + sb.SPEC_B.message_timeout
+    blocks.append((relay_at, [[RELAY]]))
+    held = f"B holds {room + 1} inputs after its cursor 0, above the room of {room}"
+    yield _case(
+        "apply_blocks",
+        "refund_not_timed_out_and_range_too_large",
+        f"SC-MSG-4 before SC-MSG-6: a refund at {relay_at + 1} of A's message relayed to B at "
+        f"{relay_at}, refundable from {due}, while {held}",
+        _data(preset, [*blocks, (relay_at + 1, [[REFUND]])]),
+        "SC_MESSAGE_NOT_TIMED_OUT",
+    )
+    yield _case(
+        "apply_blocks",
+        "refund_timed_out_and_range_too_large",
+        f"SC-MSG-6: the same refund at {due}, timed out, while {held}",
+        _data(preset, [*blocks, (due, [[REFUND]])]),
+        "SC_REFUND_RANGE_TOO_LARGE",
+    )
+
+
 def _bounded_cursor_cases(preset: Preset) -> Iterator[CaseSpec]:
     bound = preset.dispute.max_opening_credits
 
@@ -265,6 +301,7 @@ def generate_bounded_peg(preset: Preset) -> Iterator[CaseSpec]:
     yield from _pruning_cases(preset)
     yield from _block_bound_cases(preset)
     yield from _refund_range_cases(preset)
+    yield from _refund_order_cases(preset)
 
 
 __all__ = ["generate_bounded_peg", "generate_bounded_sidechain"]
