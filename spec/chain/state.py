@@ -133,7 +133,13 @@ from spec.masternode.finality import (
     committed_pose_key,
     record_quorum,
 )
-from spec.masternode.registry import EMPTY_LIST, MasternodeList, apply_block_to_list, payee_script
+from spec.masternode.registry import (
+    EMPTY_LIST,
+    MasternodeList,
+    apply_block_to_list,
+    message_carriers,
+    payee_script,
+)
 from spec.masternode.slashing import (
     apply_block_evidence,
     burnt_collaterals,
@@ -519,10 +525,14 @@ def transition(
     # ones applied above, every input is known to exist, and the replay brings its view of the set
     # up to date only where a registration reads it (issue 14); else it recomputes every diff.
     same_rules = effective.ledger == preset.ledger and effective.script == preset.script
+    # MN-0 / GOV-0: only a transaction with an OP_RETURN output carries a message, so the scans
+    # of the block's messages below visit those alone (issue 14; the others change nothing).
+    carriers = message_carriers(block.transactions)
+    carrying = [block.transactions[position] for position in carriers]
     listed = apply_block_to_list(
-        state.masternodes, block, state.utxos, height, effective, pose_key, same_rules
+        state.masternodes, block, state.utxos, height, effective, pose_key, same_rules, carriers
     )
-    masternodes = apply_block_evidence(listed, state.quorums, block.transactions, effective)
+    masternodes = apply_block_evidence(listed, state.quorums, carrying, effective)
     masternodes, slashed = penalise_federations(masternodes, state.quorums, penalties, preset, utxos)
     sidechains = pay_rewards(sidechains, penalties, slashed, preset.dispute)  # SC-DSP-25
     for outpoint in burnt_collaterals(listed, masternodes):
@@ -533,7 +543,7 @@ def transition(
     parent_fork = fork_in_force(state.deployments, preset)
     quorums = apply_block_to_quorums_after_parent(
         state.quorums,
-        block.transactions,
+        carrying,
         state.masternodes,
         state.tip_hash,
         masternodes,
@@ -544,7 +554,7 @@ def transition(
         own_rule=not fork.quorums_from_parent(),
     )
     governance = apply_block_to_governance(
-        due.governance, block.transactions, state.masternodes, height, fork.governance_preset(preset)
+        due.governance, carrying, state.masternodes, height, fork.governance_preset(preset)
     )
     paid_out = sum(payment.amount for payment in due.payments)
 
