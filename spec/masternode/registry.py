@@ -879,10 +879,12 @@ def message_carriers(transactions: Sequence[Transaction]) -> tuple[int, ...]:
     One pass over the block's outputs in C (``map``, ``bytes.startswith``, ``compress``): no
     bytecode per transaction, so every scan of the block's messages (MN-5, SLASH-2..5, FIN-5/6,
     GOV-0..4) can visit the carriers alone."""
+    scripts = map(_SCRIPT, chain.from_iterable(map(_OUTPUTS, transactions)))
+    if not any(map(bytes.startswith, scripts, repeat(OP_RETURN_BYTE))):
+        return ()  # a block of payments: one lazy pass, nothing kept
     outputs = tuple(map(_OUTPUTS, transactions))
-    starts = list(map(bytes.startswith, map(_SCRIPT, chain.from_iterable(outputs)), repeat(OP_RETURN_BYTE)))
-    if not any(starts):
-        return ()
+    scripts = map(_SCRIPT, chain.from_iterable(outputs))
+    starts = map(bytes.startswith, scripts, repeat(OP_RETURN_BYTE))
     owners = chain.from_iterable(map(repeat, count(), map(len, outputs)))
     return tuple(dict.fromkeys(compress(owners, starts)))
 
