@@ -862,6 +862,7 @@ _OUTPUTS = attrgetter("outputs")
 _INPUTS = attrgetter("inputs")
 _SCRIPT = attrgetter("script_pubkey")
 _SPENT_TXID = attrgetter("previous_output.txid")
+_TXID = attrgetter("txid")
 _REGISTRATION_MARK = MASTERNODE_PREFIX + bytes([KIND_REGISTRATION])
 """MN-0: the bytes every output carrying a registration holds (its one push's first five)."""
 
@@ -926,7 +927,7 @@ def apply_carriers_to_list(
     block order raises, with the same code.
     """
     current = decay_scores(record_payment(mn_list, height), preset)
-    tracked = {outpoint.txid for outpoint in current.entries}
+    tracked = set(map(_TXID, current.entries))
     visits = set(carriers)
     if tracked:
         visits.update(spending_positions(transactions, tracked))
