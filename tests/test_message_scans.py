@@ -365,3 +365,58 @@ def test_transition_with_messages_equals_the_scans_of_every_transaction(
     assert any(message_carriers(builder.blocks[height].transactions) for height in heights)
     _readable_only(monkeypatch)
     assert [step(height) for height in heights] == fast
+
+
+# --------------------------------------------------------------------------------------------
+# SC-BLK-1..8 (fork sidechains) on the carriers
+# --------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=examples(20), deadline=None)
+@given(st.lists(st.integers(0, 3), min_size=1, max_size=6), st.booleans(), st.booleans())
+def test_sidechain_scan_of_the_carriers_equals_the_scan_of_the_block(
+    payments: list[int], overdraw: bool, bad: bool
+) -> None:
+    """SC-BLK-1..8: the fraud-proof chain's blocks (deposits, two checkpoints, the second with an
+    outbox withdrawing more than the escrow), then a block with an equivocation or an
+    escrow-overdraw proof, each with payments (and null data that is no message) between its
+    transactions, give with ``carriers`` the block result (state, deposits and inbound messages
+    with their positions, released values by transaction position, penalties) or the error of the
+    scan of every transaction; ``bad`` adds a malformed sidechain message to the last block."""
+    from conformance import fraudchain as fc
+    from conformance import gamechain
+    from conformance import sidechainbuilder as sb
+    from spec.sidechain.state import apply_block_to_sidechains
+    from spec.sidechain.transactions import SIDECHAIN_PREFIX
+
+    fraud = fc.chain(PRESET, fc.ESCROW + 1)
+    filler: list[list[TxOutput]] = [
+        [TxOutput(5, sb.ALICE)],
+        [TxOutput(5, sb.ALICE), TxOutput(0, null_data_script(b"memo", PRESET.script))],
+        [TxOutput(1, sb.ALICE), TxOutput(2, sb.ALICE)],
+        [],
+    ]
+    proof = fc.overdraw(fraud) if overdraw else fc.equivocation(fraud.checkpoint_1)
+    last: list[TxOutput] = [sb.message_output(proof, 0, PRESET)]
+    blocks = [*fraud.blocks, (fc.PROOF_AT, (last,))]
+    state = gamechain.initial(fc.SPEC)
+    picks = iter(payments * len(blocks) * 2)
+    outcomes: list[str] = []
+    for number, (height, outputs) in enumerate(blocks):
+        lists: list[list[TxOutput]] = []
+        for item in outputs:
+            lists.extend(filler[pick] for pick in [next(picks)] if filler[pick])
+            lists.append(list(item))
+        if bad and number == len(blocks) - 1:
+            lists.append([TxOutput(0, null_data_script(SIDECHAIN_PREFIX + b"\xff", PRESET.script))])
+        transactions = sb.block(height, *lists)
+        carriers = message_carriers(transactions)
+        assert len(carriers) < len(transactions)  # the coinbase (and payments) are not read
+        scan = partial(apply_block_to_sidechains, state, transactions, height, sb.keys(), PRESET)
+        every = _outcome(scan)
+        assert _outcome(partial(scan, carriers=carriers)) == every
+        outcomes.append(str(every[0] if every[0] == "ok" else every[1]))
+        if every[0] == "ok":
+            state = scan().state
+    assert outcomes[:-1] == ["ok"] * (len(blocks) - 1)
+    assert (outcomes[-1] == "ok") is not bad  # the proof convicts; the malformed message rejects

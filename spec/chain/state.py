@@ -404,8 +404,15 @@ def plain_spend(
     )
 
 
-def _sidechain_step(state: ChainState, block: Block, due: BlockObligations, preset: Preset) -> SidechainBlock:
-    """SC-BLK-1..4 of ``block`` on ``state`` (its parent's state), the fork being in force."""
+def _sidechain_step(
+    state: ChainState,
+    block: Block,
+    due: BlockObligations,
+    preset: Preset,
+    carriers: Sequence[int] | None = None,
+) -> SidechainBlock:
+    """SC-BLK-1..4 of ``block`` on ``state`` (its parent's state), the fork being in force;
+    ``carriers`` as :func:`~spec.sidechain.state.apply_block_to_sidechains` reads it."""
     height = block.header.height
     keys = federation_keys(state.quorums, height, preset)
     activated = created_sidechains(state.governance, due.governance)
@@ -415,7 +422,7 @@ def _sidechain_step(state: ChainState, block: Block, due: BlockObligations, pres
         return federation_keys(quorums, posted, preset)  # SC-DSP-8: the key that accepted a checkpoint
 
     return apply_block_to_sidechains(
-        state.sidechains, block.transactions, height, keys, preset, activated, keys_at
+        state.sidechains, block.transactions, height, keys, preset, activated, keys_at, carriers
     )
 
 
@@ -475,8 +482,11 @@ def transition(
     sidechains = state.sidechains
     released = (0,) * len(block.transactions)
     penalties: tuple[Penalty, ...] = ()
+    # MN-0 / GOV-0 / SC-TX-0: only a transaction with an OP_RETURN output carries a message, so
+    # the scans of the block's messages visit those alone (issue 14; the others change nothing).
+    carriers = message_carriers(block.transactions)
     if fork.sidechains_enabled():
-        pegged = _sidechain_step(state, block, due, preset)
+        pegged = _sidechain_step(state, block, due, preset, carriers)
         sidechains, released, penalties = pegged.state, pegged.released, pegged.penalties
 
     ledger_context = LedgerContext(height, median_time_past(state.timestamps, preset))
@@ -525,9 +535,6 @@ def transition(
     # ones applied above, every input is known to exist, and the replay brings its view of the set
     # up to date only where a registration reads it (issue 14); else it recomputes every diff.
     same_rules = effective.ledger == preset.ledger and effective.script == preset.script
-    # MN-0 / GOV-0: only a transaction with an OP_RETURN output carries a message, so the scans
-    # of the block's messages below visit those alone (issue 14; the others change nothing).
-    carriers = message_carriers(block.transactions)
     carrying = [block.transactions[position] for position in carriers]
     listed = apply_block_to_list(
         state.masternodes, block, state.utxos, height, effective, pose_key, same_rules, carriers
