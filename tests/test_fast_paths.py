@@ -407,7 +407,8 @@ def _readable_only(monkeypatch: pytest.MonkeyPatch) -> None:
     generic codecs, no transaction takes the one-pass ``plain_p2pkh_fee``, no P2PKH spend is
     matched (``evaluate`` runs), no block step takes the one-pass ``plain_spend``, libsodium is
     not asked first
-    (the readable ED-1..3 checks, then the backend's equation)."""
+    (the readable ED-1..3 checks, then the backend's equation), the message scans visit every
+    transaction."""
     import spec.chain.state as state_module
     import spec.ledger.transaction as transaction_module
     import spec.ledger.validation as validation_module
@@ -418,6 +419,15 @@ def _readable_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(validation_module, "plain_p2pkh_fee", lambda *arguments: None)
     monkeypatch.setattr(state_module, "plain_spend", lambda *arguments: None)
     monkeypatch.setattr(ed25519, "verify", ed25519.verify_readable)
+    # MN-5, SLASH, FIN, GOV: every transaction scanned, MN-5 by the replay of the whole block
+    monkeypatch.setattr(state_module, "message_carriers", lambda txs: tuple(range(len(txs))))
+    monkeypatch.setattr(registry, "apply_carriers_to_list", _replay_every_transaction)
+
+
+def _replay_every_transaction(
+    mn_list: Any, transactions: Any, carriers: Any, utxos: Any, height: int, preset: Any, key: Any = None
+) -> Any:
+    return registry.apply_transactions_to_list(mn_list, transactions, utxos, height, preset, key, True)
 
 
 def _fresh(tx: Transaction) -> Transaction:

@@ -128,10 +128,12 @@ from spec.masternode.registry import (
     PoSePenalty,
     QuorumCommitment,
     Unbond,
+    apply_carriers_to_list,
     apply_transaction_to_list,
     apply_transactions_to_list,
     decode_message,
     match_message,
+    message_carriers,
     message_script,
     next_payee,
     payee_script,
@@ -470,10 +472,13 @@ def _replayed(
 ) -> MasternodeList:
     """MN-5 both ways: the readable replay (every diff, in order), then, once it has shown that
     every input exists, the chain transition's lazy replay (``inputs_known``, issue 14), which must
-    give the same list; a difference is the adapter's internal error, never an answer."""
+    give the same list, as must its visit of the message carriers and collateral spenders alone
+    (``apply_carriers_to_list``); a difference is the adapter's internal error, never an answer."""
     eager = apply_transactions_to_list(mn_list, transactions, utxos, height, preset, key)
     lazy = apply_transactions_to_list(mn_list, transactions, utxos, height, preset, key, inputs_known=True)
-    if list_json(lazy) != list_json(eager):
+    carriers = message_carriers(transactions)
+    visited = apply_carriers_to_list(mn_list, transactions, carriers, utxos, height, preset, key)
+    if list_json(lazy) != list_json(eager) or list_json(visited) != list_json(eager):
         raise RuntimeError("MN-5: the lazy replay differs from the readable one")
     return eager
 

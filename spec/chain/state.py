@@ -133,7 +133,13 @@ from spec.masternode.finality import (
     committed_pose_key,
     record_quorum,
 )
-from spec.masternode.registry import EMPTY_LIST, MasternodeList, apply_block_to_list, payee_script
+from spec.masternode.registry import (
+    EMPTY_LIST,
+    MasternodeList,
+    apply_block_to_list,
+    message_carriers,
+    payee_script,
+)
 from spec.masternode.slashing import (
     apply_block_evidence,
     burnt_collaterals,
@@ -398,8 +404,15 @@ def plain_spend(
     )
 
 
-def _sidechain_step(state: ChainState, block: Block, due: BlockObligations, preset: Preset) -> SidechainBlock:
-    """SC-BLK-1..4 of ``block`` on ``state`` (its parent's state), the fork being in force."""
+def _sidechain_step(
+    state: ChainState,
+    block: Block,
+    due: BlockObligations,
+    preset: Preset,
+    carriers: Sequence[int] | None = None,
+) -> SidechainBlock:
+    """SC-BLK-1..4 of ``block`` on ``state`` (its parent's state), the fork being in force;
+    ``carriers`` as :func:`~spec.sidechain.state.apply_block_to_sidechains` reads it."""
     height = block.header.height
     keys = federation_keys(state.quorums, height, preset)
     activated = created_sidechains(state.governance, due.governance)
@@ -409,7 +422,7 @@ def _sidechain_step(state: ChainState, block: Block, due: BlockObligations, pres
         return federation_keys(quorums, posted, preset)  # SC-DSP-8: the key that accepted a checkpoint
 
     return apply_block_to_sidechains(
-        state.sidechains, block.transactions, height, keys, preset, activated, keys_at
+        state.sidechains, block.transactions, height, keys, preset, activated, keys_at, carriers
     )
 
 
@@ -469,8 +482,11 @@ def transition(
     sidechains = state.sidechains
     released = (0,) * len(block.transactions)
     penalties: tuple[Penalty, ...] = ()
+    # MN-0 / GOV-0 / SC-TX-0: only a transaction with an OP_RETURN output carries a message, so
+    # the scans of the block's messages visit those alone (issue 14; the others change nothing).
+    carriers = message_carriers(block.transactions)
     if fork.sidechains_enabled():
-        pegged = _sidechain_step(state, block, due, preset)
+        pegged = _sidechain_step(state, block, due, preset, carriers)
         sidechains, released, penalties = pegged.state, pegged.released, pegged.penalties
 
     ledger_context = LedgerContext(height, median_time_past(state.timestamps, preset))
@@ -519,10 +535,11 @@ def transition(
     # ones applied above, every input is known to exist, and the replay brings its view of the set
     # up to date only where a registration reads it (issue 14); else it recomputes every diff.
     same_rules = effective.ledger == preset.ledger and effective.script == preset.script
+    carrying = [block.transactions[position] for position in carriers]
     listed = apply_block_to_list(
-        state.masternodes, block, state.utxos, height, effective, pose_key, same_rules
+        state.masternodes, block, state.utxos, height, effective, pose_key, same_rules, carriers
     )
-    masternodes = apply_block_evidence(listed, state.quorums, block.transactions, effective)
+    masternodes = apply_block_evidence(listed, state.quorums, carrying, effective)
     masternodes, slashed = penalise_federations(masternodes, state.quorums, penalties, preset, utxos)
     sidechains = pay_rewards(sidechains, penalties, slashed, preset.dispute)  # SC-DSP-25
     for outpoint in burnt_collaterals(listed, masternodes):
@@ -533,7 +550,7 @@ def transition(
     parent_fork = fork_in_force(state.deployments, preset)
     quorums = apply_block_to_quorums_after_parent(
         state.quorums,
-        block.transactions,
+        carrying,
         state.masternodes,
         state.tip_hash,
         masternodes,
@@ -544,7 +561,7 @@ def transition(
         own_rule=not fork.quorums_from_parent(),
     )
     governance = apply_block_to_governance(
-        due.governance, block.transactions, state.masternodes, height, fork.governance_preset(preset)
+        due.governance, carrying, state.masternodes, height, fork.governance_preset(preset)
     )
     paid_out = sum(payment.amount for payment in due.payments)
 

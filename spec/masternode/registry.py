@@ -67,9 +67,13 @@ ledger needs no new transaction type, and the list of masternodes is a pure func
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from enum import Enum
 from functools import cache
+from heapq import heapify, heappop, heappush
+from itertools import chain, compress, count, repeat
+from operator import attrgetter
 from typing import ClassVar
 
 from spec.chain.block import Block
@@ -643,8 +647,13 @@ def queue_key(entry: MasternodeEntry) -> tuple[int, int, OutPoint]:
 
 
 def next_payee(mn_list: MasternodeList, height: int) -> MasternodeEntry | None:
-    """MN-7: the masternode the block at ``height`` pays, or ``None`` if none is eligible."""
-    eligible = [e for e in mn_list.active() if e.registered_height < height]
+    """MN-7: the masternode the block at ``height`` pays, or ``None`` if none is eligible.
+
+    The queue keys are distinct (each ends with the entry's own collateral), so the minimum does
+    not depend on the order the entries are visited in: no sort of the list (``active()``) is
+    needed (issue 14: asked twice per block, by RWD-3's obligations and by MN-5)."""
+    active = MasternodeStatus.ACTIVE
+    eligible = [e for e in mn_list.entries.values() if e.status is active and e.registered_height < height]
     return min(eligible, key=queue_key) if eligible else None
 
 
@@ -670,10 +679,13 @@ def record_payment(mn_list: MasternodeList, height: int) -> MasternodeList:
 def decay_scores(mn_list: MasternodeList, preset: Preset) -> MasternodeList:
     """MN-5 (2): every ACTIVE score decays by ``pose_decay_per_block`` (banned scores stay)."""
     decay = preset.masternodes.pose_decay_per_block
+    active = MasternodeStatus.ACTIVE
+    if not any(entry.pose_score and entry.status is active for entry in mn_list.entries.values()):
+        return mn_list  # no score to decay: the same list, not a copy (issue 14)
     return MasternodeList(
         {
             outpoint: replace(entry, pose_score=decayed_score(entry.pose_score, decay))
-            if entry.status is MasternodeStatus.ACTIVE and entry.pose_score
+            if entry.status is active and entry.pose_score
             else entry
             for outpoint, entry in mn_list.entries.items()
         }
@@ -758,6 +770,7 @@ def apply_block_to_list(
     preset: Preset,
     pose_quorum_key: bytes | None = None,
     inputs_known: bool = False,
+    carriers: Sequence[int] | None = None,
 ) -> MasternodeList:
     """MN-5: the list after the block at ``height``; ``utxos_before`` is the UTXO set before the block.
 
@@ -765,7 +778,14 @@ def apply_block_to_list(
     ``pose_quorum_height(height)``, if that quorum has one. The block must
     already be valid for the chain (spec/chain/state.py); a transaction spending an unknown output
     raises ``TX_MISSING_INPUT``. Only the transactions are read (the header is the chain's business).
+    With ``inputs_known`` and the block's ``carriers`` (:func:`message_carriers`, found once per
+    block by the caller), only the transactions that can change the list are visited
+    (:func:`apply_carriers_to_list`, the same list or error).
     """
+    if inputs_known and carriers is not None:
+        return apply_carriers_to_list(
+            mn_list, block.transactions, carriers, utxos_before, height, preset, pose_quorum_key
+        )
     return apply_transactions_to_list(
         mn_list, block.transactions, utxos_before, height, preset, pose_quorum_key, inputs_known
     )
@@ -832,3 +852,117 @@ class _SetBeforeTransaction(Mapping[OutPoint, UtxoEntry]):
 
     def __len__(self) -> int:
         return len(self._current())
+
+
+# --------------------------------------------------------------------------------------------
+# MN-5 on the transactions that can change the list (issue 14)
+# --------------------------------------------------------------------------------------------
+
+_OUTPUTS = attrgetter("outputs")
+_INPUTS = attrgetter("inputs")
+_SCRIPT = attrgetter("script_pubkey")
+_SPENT_TXID = attrgetter("previous_output.txid")
+_TXID = attrgetter("txid")
+_REGISTRATION_MARK = MASTERNODE_PREFIX + bytes([KIND_REGISTRATION])
+"""MN-0: the bytes every output carrying a registration holds (its one push's first five)."""
+
+
+def is_message_carrier(tx: Transaction) -> bool:
+    """MN-0 / GOV-0: whether an output of ``tx`` starts with ``OP_RETURN``: only such a transaction
+    can carry a masternode or governance message (:func:`match_message` and the governance
+    ``match_message`` answer ``None`` for every other script)."""
+    return any(output.script_pubkey[:1] == OP_RETURN_BYTE for output in tx.outputs)
+
+
+def message_carriers(transactions: Sequence[Transaction]) -> tuple[int, ...]:
+    """The positions, ascending, of the transactions :func:`is_message_carrier` accepts.
+
+    One pass over the block's outputs in C (``map``, ``bytes.startswith``, ``compress``): no
+    bytecode per transaction, so every scan of the block's messages (MN-5, SLASH-2..5, FIN-5/6,
+    GOV-0..4) can visit the carriers alone."""
+    scripts = map(_SCRIPT, chain.from_iterable(map(_OUTPUTS, transactions)))
+    if not any(map(bytes.startswith, scripts, repeat(OP_RETURN_BYTE))):
+        return ()  # a block of payments: one lazy pass, nothing kept
+    outputs = tuple(map(_OUTPUTS, transactions))
+    scripts = map(_SCRIPT, chain.from_iterable(outputs))
+    starts = map(bytes.startswith, scripts, repeat(OP_RETURN_BYTE))
+    owners = chain.from_iterable(map(repeat, count(), map(len, outputs)))
+    return tuple(dict.fromkeys(compress(owners, starts)))
+
+
+def spending_positions(transactions: Sequence[Transaction], txids: AbstractSet[bytes]) -> list[int]:
+    """The positions, ascending, of the transactions with an input spending an output of a
+    transaction in ``txids`` (one pass over the inputs in C, as :func:`message_carriers`)."""
+    inputs = tuple(map(_INPUTS, transactions))
+    hits = map(txids.__contains__, map(_SPENT_TXID, chain.from_iterable(inputs)))
+    owners = chain.from_iterable(map(repeat, count(), map(len, inputs)))
+    return list(dict.fromkeys(compress(owners, hits)))
+
+
+def may_register(tx: Transaction) -> bool:
+    """MN-1: whether an output of ``tx`` could carry a registration (its script holds
+    :data:`_REGISTRATION_MARK`); false for every transaction whose messages add no entry."""
+    return any(_REGISTRATION_MARK in output.script_pubkey for output in tx.outputs)
+
+
+def apply_carriers_to_list(
+    mn_list: MasternodeList,
+    transactions: Sequence[Transaction],
+    carriers: Sequence[int],
+    utxos_before: UtxoSet,
+    height: int,
+    preset: Preset,
+    pose_quorum_key: bytes | None = None,
+) -> MasternodeList:
+    """MN-5 as :func:`apply_transactions_to_list` with ``inputs_known`` (the chain's transition),
+    visiting only the transactions that can change the list; the same list, or the same error.
+
+    ``carriers`` is ``message_carriers(transactions)``. :func:`apply_transaction_to_list` leaves
+    the list as it is for a transaction that carries no message (no ``OP_RETURN`` output) and
+    spends no listed collateral, so those are skipped: the visits are the carriers and the
+    spenders of an output of a transaction some listed collateral belongs to (a superset of the
+    collateral spends, found by txid in one pass in C), in block order; a registration adds its
+    collateral's spenders after it. Each visit reads the UTXO set just before its transaction, as
+    the full replay does (:class:`_SetBeforeTransaction`), so the first failing transaction in
+    block order raises, with the same code.
+    """
+    current = decay_scores(record_payment(mn_list, height), preset)
+    tracked = set(map(_TXID, current.entries))
+    visits = set(carriers)
+    if tracked:
+        visits.update(spending_positions(transactions, tracked))
+    if not visits:
+        return current
+    pending = list(visits)
+    heapify(pending)
+    before = _SetBeforeTransaction(UtxosDuringBlock(utxos_before), transactions, height, preset)
+    spenders: dict[bytes, list[int]] | None = None
+    last = -1
+    while pending:
+        position = heappop(pending)
+        if position == last:  # pushed twice (pops ascend: a repeat comes right after)
+            continue
+        last = before.position = position
+        tx = transactions[position]
+        previous = current
+        current = apply_transaction_to_list(current, tx, before, height, preset, pose_quorum_key)
+        if may_register(tx):
+            added = {o.txid for o in current.entries.keys() - previous.entries.keys()} - tracked
+            if added:
+                tracked |= added
+                if spenders is None:
+                    spenders = _spenders(transactions)
+                for txid in added:
+                    for later in spenders.get(txid, ()):
+                        if later > position:
+                            heappush(pending, later)
+    return current
+
+
+def _spenders(transactions: Sequence[Transaction]) -> dict[bytes, list[int]]:
+    """For each txid a block spends outputs of, the positions of its spenders, ascending."""
+    index: dict[bytes, list[int]] = {}
+    for position, tx in enumerate(transactions):
+        for tx_input in tx.inputs:
+            index.setdefault(tx_input.previous_output.txid, []).append(position)
+    return index

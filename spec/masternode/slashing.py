@@ -336,7 +336,12 @@ def apply_block_evidence(
 
 
 def burnt_collaterals(before: MasternodeList, after: MasternodeList) -> tuple[OutPoint, ...]:
-    """SLASH-4: the collaterals ``after`` has SLASHED and ``before`` had not: what the block burns."""
+    """SLASH-4: the collaterals ``after`` has SLASHED and ``before`` had not: what the block burns.
+
+    A block without slashing evidence or federation penalty hands back the list itself: nothing
+    burnt, and no sort of the list (issue 14)."""
+    if after.entries is before.entries:
+        return ()
     slashed = MasternodeStatus.SLASHED
     return tuple(
         outpoint

@@ -97,10 +97,17 @@ def apply_block_to_sidechains(
     preset: Preset,
     activated: Sequence[SidechainSpec] = (),
     keys_at: KeysAt | None = None,
+    carriers: Sequence[int] | None = None,
 ) -> SidechainBlock:
     """SC-BLK-1..8: the sidechain transition of the block at ``height`` (coinbase first);
     ``keys_at`` gives the federation keys of an earlier height (SC-DSP-8; ``None``: ``keys`` at
-    every height)."""
+    every height).
+
+    ``carriers``: the positions, ascending, of the transactions with an output whose script starts
+    with ``OP_RETURN`` (``message_carriers`` of spec/masternode/registry.py, found once per block
+    by the chain's transition); only those can carry a sidechain message (SC-TX-0:
+    ``match_sidechain_message`` is ``None`` for any other output), so only those are read, with
+    the same result (issue 14). ``None``: every transaction is read."""
     lookup: KeysAt = (lambda _height: keys) if keys_at is None else keys_at
     state = register_sidechains(state, activated, height)
     state, expired = expire_games(state, height, preset)
@@ -119,9 +126,10 @@ def apply_block_to_sidechains(
         positions[sidechain_id] = position + 1
         return position
 
-    for tx_index, tx in enumerate(transactions):
+    for tx_index in range(len(transactions)) if carriers is None else carriers:
         if tx_index == 0:
             continue
+        tx = transactions[tx_index]
         for output_index, output in enumerate(tx.outputs):
             message = match_sidechain_message(output.script_pubkey, preset)
             if message is None:
