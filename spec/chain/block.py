@@ -25,11 +25,12 @@ from spec.errors import (
     BlockTooLarge,
     DuplicateTransaction,
     MissingCoinbase,
+    SpecError,
     UnsupportedBlockVersion,
 )
 from spec.hashing import HashDomain, tagged_hash
 from spec.ledger.transaction import Transaction, codecs, is_coinbase, txid, wtxid
-from spec.ledger.validation import check_transaction
+from spec.ledger.validation import check_transaction, compute_checked_ids
 from spec.merkle import merkle_root
 from spec.presets import Preset
 
@@ -172,7 +173,43 @@ def check_header_version(header: BlockHeader) -> None:
 
 
 def check_block_shape(block: Block, preset: Preset) -> None:
-    """HDR-1, BLK-1..3 and TX-1..6 for every transaction: the checks that need no chain state."""
+    """HDR-1, BLK-1..3 and TX-1..6 for every transaction: the checks that need no chain state.
+
+    A block that passes them all is answered by :func:`is_well_shaped` (one pass over the
+    transactions); any other runs :func:`check_block_shape_readable`, whose first failing rule
+    raises (vectors pin the order)."""
+    if not is_well_shaped(block, preset):
+        check_block_shape_readable(block, preset)
+
+
+def is_well_shaped(block: Block, preset: Preset) -> bool:
+    """Whether :func:`check_block_shape_readable` passes on ``block``, with TX-1..6, BLK-3's
+    coinbase position and the ids in one pass
+    (:func:`~spec.ledger.validation.compute_checked_ids`; issue 14). It never raises a protocol
+    error: a failure gives ``False`` and the readable steps name it. ``tests/test_fast_paths.py``
+    checks both agree on valid blocks and on blocks breaking each rule."""
+    header = block.header
+    transactions = block.transactions
+    if header.version != BLOCK_VERSION or not transactions or transactions[0].lock_time != header.height:
+        return False
+    try:
+        if len(encode_block(block, preset)) > preset.chain.max_block_bytes:
+            return False
+        ids = compute_checked_ids(transactions, preset)
+        if ids is None:
+            return False
+        txids, wtxids = ids
+        return (
+            len(set(txids)) == len(txids)
+            and header.merkle_root == merkle_root(wtxids)
+            and header.votes_root == votes_root(block.votes, preset)
+        )
+    except SpecError:
+        return False
+
+
+def check_block_shape_readable(block: Block, preset: Preset) -> None:
+    """:func:`check_block_shape` as written, one rule after another."""
     header = block.header
     check_header_version(header)
     size = len(encode_block(block, preset))
