@@ -831,3 +831,41 @@ def test_block_shape_in_one_pass_on_arbitrary_transactions(
     header = BlockHeader(1, height, bytes(32), bytes(32), bytes(32), bytes(32), 0, 0, 0)
     block = Block(header, (), tuple([coinbase] * with_coinbase + spends))
     _assert_shape_agrees(_with_roots(block, PRESET), PRESET)
+
+
+def test_one_pass_fee_with_the_kept_script_free_encoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TX-7..12: where the script-free encoding is kept on the transaction (``check_block_shape``
+    left it), ``plain_p2pkh_fee`` hashes the signature message in line; fee or error code equal
+    the readable checks' on the valid spend and its mutants, and the valid spend's message is
+    TXF-5's (the fee is answered, so its signature verified over it)."""
+    import spec.ledger.validation as validation_module
+    from spec.ledger.transaction import _stripped_encoding
+    from spec.ledger.validation import LedgerContext, plain_p2pkh_fee, validate_transaction
+    from tests.benchmarks.test_bench_chain import scenario
+
+    bench = scenario(3)
+    transactions = [m for tx in bench.block.transactions[1:] for m in _mutants(tx)]
+
+    def outcomes(keep: bool) -> list[str]:
+        results = []
+        for tx in transactions:
+            fresh = _fresh(tx)
+            try:
+                if keep:
+                    check_transaction(fresh, DEVNET)
+                    _stripped_encoding(fresh, DEVNET)
+                results.append(
+                    str(validate_transaction(fresh, bench.state.utxos, LedgerContext(101, 0), DEVNET))
+                )
+            except SpecError as error:
+                results.append(error.code)
+        return results
+
+    kept = _fresh(bench.block.transactions[1])
+    check_transaction(kept, DEVNET)
+    _stripped_encoding(kept, DEVNET)
+    assert plain_p2pkh_fee(kept, bench.state.utxos, LedgerContext(101, 0), DEVNET) == 1_000
+    fast = outcomes(keep=True)
+    assert len(set(fast)) >= 6
+    monkeypatch.setattr(validation_module, "plain_p2pkh_fee", lambda *arguments: None)
+    assert outcomes(keep=False) == fast
