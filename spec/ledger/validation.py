@@ -87,6 +87,10 @@ SEQUENCE_LOCK_MASK = 0xFFFF
 _P2PKH_SCRIPT_LENGTH = bytes((P2PKH_SCRIPT_BYTES,))
 """The P2PKH script's ``VarBytes`` length prefix (one byte: 37 < 0x80), as TXF-5 encodes it."""
 _U64_LIMIT = 1 << 64
+_KEY_HASHER = domain_hasher(HashDomain.SCRIPT_HASH)
+"""SCRIPT-13's keyed hasher (:func:`~spec.hashing.domain_hasher`): only ever copied."""
+_MESSAGE_HASHER = domain_hasher(HashDomain.SIGNATURE_HASH)
+"""TXF-5's keyed hasher: only ever copied."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +154,7 @@ def compute_checked_ids(
     TX-6 hold), the script-free encoding is the encoding with the script_sig cut out and its
     length byte written ``0x00``, and both ids are hashed on one keyed hasher per domain, reset
     between transactions; the four memos ``check_transaction``, ``txid``, ``wtxid`` and the
-    script-free encoding keep are written at once (issue 14: per transaction, four calls of
+    script-free encoding keep are written in line (issue 14: per transaction, four calls of
     ``is_coinbase``' kind, two hasher copies and four memo writes). Every other transaction takes
     the readable functions. ``tests/test_fast_paths.py`` checks the answer, the ids and the memos
     equal the readable steps'.
@@ -224,15 +228,13 @@ def compute_checked_ids(
         witness_update(encoded)
         witness_id: bytes = witness_digest()
         witness_reset()
-        kept.update(
-            {
-                _MEMO_PRESET: preset,
-                "_checked": True,
-                "_txid": tx_id,
-                "_stripped_encoding": stripped,
-                "_wtxid": witness_id,
-            }
-        )
+        # the memos of check_transaction, txid, _stripped_encoding and wtxid, as _remember keeps
+        # them (one store each: a dict.update of the five cost several times as much, issue 14)
+        kept[_MEMO_PRESET] = preset
+        kept["_checked"] = True
+        kept["_txid"] = tx_id
+        kept["_stripped_encoding"] = stripped
+        kept["_wtxid"] = witness_id
         txids.append(tx_id)
         wtxids.append(witness_id)
     return txids, wtxids
@@ -241,7 +243,8 @@ def compute_checked_ids(
 def is_checked(tx: Transaction, preset: Preset) -> bool:
     """Whether :func:`check_transaction` passed on ``tx`` under this very ``preset`` object (its
     memo; a fresh transaction, another preset object or a failure give ``False``)."""
-    return _remembered(tx, "_checked", preset) is True
+    memo = tx.__dict__  # _remembered written out (asked once per transaction of a block)
+    return memo.get(_MEMO_PRESET) is preset and memo.get("_checked") is True
 
 
 def spent_entries(tx: Transaction, utxos: UtxoSet) -> tuple[UtxoEntry, ...]:
@@ -417,8 +420,6 @@ def plain_p2pkh_fee(
     for tx_output in tx.outputs:
         total_out += tx_output.value
     total_in = 0
-    key_base = domain_hasher(HashDomain.SCRIPT_HASH)
-    message_base = domain_hasher(HashDomain.SIGNATURE_HASH)
     kept = tx.__dict__
     # _stripped_encoding's memo read in line (check_block_shape left it)
     stripped: bytes | None = kept.get("_stripped_encoding") if kept.get(_MEMO_PRESET) is preset else None
@@ -446,7 +447,7 @@ def plain_p2pkh_fee(
             ):
                 return None
             public_key = script_sig[SIGNATURE_BYTES + 2 :]
-            hasher = key_base.copy()  # script_hash(public_key) (SCRIPT-13) on the keyed hasher
+            hasher = _KEY_HASHER.copy()  # script_hash(public_key) (SCRIPT-13) on the keyed hasher
             hasher.update(public_key)
             if hasher.digest() != script_pubkey[len(P2PKH_PREFIX) : len(P2PKH_PREFIX) + KEY_HASH_BYTES]:
                 return None
@@ -458,7 +459,7 @@ def plain_p2pkh_fee(
             ):
                 # signature_hash's plain case written out: the script-free transaction, the input
                 # index, the spent value, the spent script behind its one-byte length (37 < 0x80)
-                hasher = message_base.copy()
+                hasher = _MESSAGE_HASHER.copy()
                 hasher.update(
                     b"".join(
                         (
