@@ -693,7 +693,7 @@ def _assert_shape_agrees(block: Block, preset: Any) -> str:
     its decoded copy gives the readable steps' outcome; where it passes, the memos it left equal
     the readable functions' values on a memo-free copy."""
     from spec.chain.block import check_block_shape, check_block_shape_readable
-    from spec.ledger.transaction import _stripped_encoding, wtxid
+    from spec.ledger.transaction import _stripped_encoding, is_coinbase, wtxid
     from spec.ledger.validation import is_checked
 
     expected = _shape_outcome(check_block_shape_readable, _memo_free_block(block), preset)
@@ -706,6 +706,7 @@ def _assert_shape_agrees(block: Block, preset: Any) -> str:
             for tx in copy.transactions:
                 fresh = _fresh(tx)
                 assert is_checked(tx, preset)
+                assert is_coinbase(tx) is is_coinbase(fresh)
                 assert txid(tx, preset) == txid(fresh, preset)
                 assert wtxid(tx, preset) == wtxid(fresh, preset)
                 assert _stripped_encoding(tx, preset) == encode_transaction(strip_scripts(fresh), preset)

@@ -153,8 +153,8 @@ def compute_checked_ids(
     duplicate, and is the null outpoint exactly when the transaction is a coinbase, so TX-5 and
     TX-6 hold), the script-free encoding is the encoding with the script_sig cut out and its
     length byte written ``0x00``, and both ids are hashed on one keyed hasher per domain, reset
-    between transactions; the four memos ``check_transaction``, ``txid``, ``wtxid`` and the
-    script-free encoding keep are written in line (issue 14: per transaction, four calls of
+    between transactions; the memos ``check_transaction``, ``txid``, ``wtxid``, the script-free
+    encoding and ``is_coinbase`` read are written in line (issue 14: per transaction, four calls of
     ``is_coinbase``' kind, two hasher copies and four memo writes). Every other transaction takes
     the readable functions. ``tests/test_fast_paths.py`` checks the answer, the ids and the memos
     equal the readable steps'.
@@ -235,6 +235,7 @@ def compute_checked_ids(
         kept["_txid"] = tx_id
         kept["_stripped_encoding"] = stripped
         kept["_wtxid"] = witness_id
+        kept["_coinbase"] = coinbase  # is_coinbase's answer (no preset)
         txids.append(tx_id)
         wtxids.append(witness_id)
     return txids, wtxids
