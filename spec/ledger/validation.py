@@ -52,13 +52,9 @@ from spec.ledger.transaction import (
     TxOutput,
     _remember,
     _remembered,
-    codecs,
     is_coinbase,
     signature_hash,
-    strip_encoded_scripts,
     transaction_size,
-    txid,
-    wtxid,
 )
 from spec.ledger.utxo import UtxoEntry, UtxoSet
 from spec.presets import Preset
@@ -137,108 +133,6 @@ def check_transaction(tx: Transaction, preset: Preset) -> None:
             if o.__class__ is OutPoint and o.index == COINBASE_INDEX and o.txid == NULL_TXID:
                 raise BadCoinbaseShape("the null outpoint is spent by a non-coinbase transaction")
     _remember(tx, "_checked", preset, True)
-
-
-def compute_checked_ids(
-    transactions: tuple[Transaction, ...], preset: Preset
-) -> tuple[list[bytes], list[bytes]] | None:
-    """TX-1..6 of every transaction, BLK-3's coinbase position (the first transaction, and only
-    it, is a coinbase) and every txid and wtxid (TXF-2, TXF-3), in one pass over a block's
-    transactions: ``(txids, wtxids)`` in block order when every transaction passes, ``None`` when
-    any check fails (the caller then runs the readable steps, which raise the error code).
-
-    Readable form: ``check_transaction`` for each, ``is_coinbase`` of each, ``txid`` and ``wtxid``
-    of each. For a transaction with one input whose TXF-1 bytes are known (decoded, or encoded
-    once: its codec memo), TX-1..6 are read off its fields and bytes (one input is never a
-    duplicate, and is the null outpoint exactly when the transaction is a coinbase, so TX-5 and
-    TX-6 hold), the script-free encoding is the encoding with the script_sig cut out and its
-    length byte written ``0x00``, and both ids are hashed on one keyed hasher per domain, reset
-    between transactions; the memos ``check_transaction``, ``txid``, ``wtxid``, the script-free
-    encoding and ``is_coinbase`` read are written in line (issue 14: per transaction, four calls of
-    ``is_coinbase``' kind, two hasher copies and four memo writes). Every other transaction takes
-    the readable functions. ``tests/test_fast_paths.py`` checks the answer, the ids and the memos
-    equal the readable steps'.
-    """
-    codec = codecs(preset).transaction
-    ledger = preset.ledger
-    max_items, max_bytes, max_money = (
-        ledger.max_inputs_plus_outputs,
-        ledger.max_transaction_bytes,
-        ledger.max_money,
-    )
-    id_hasher = domain_hasher(HashDomain.TRANSACTION_ID).copy()
-    witness_hasher = domain_hasher(HashDomain.WITNESS_TRANSACTION_ID).copy()
-    id_update, id_digest, id_reset = id_hasher.update, id_hasher.digest, id_hasher.reset
-    witness_update, witness_digest, witness_reset = (
-        witness_hasher.update,
-        witness_hasher.digest,
-        witness_hasher.reset,
-    )
-    txids: list[bytes] = []
-    wtxids: list[bytes] = []
-    first = True  # BLK-3: a coinbase here, and nowhere after
-    for tx in transactions:
-        kept = tx.__dict__
-        memo = kept.get("_rusty_encoding")
-        inputs = tx.inputs
-        if memo is None or memo[0] is not codec or len(inputs) != 1 or _MEMO_PRESET in kept:
-            try:  # the readable functions (their memos answer a transaction already checked)
-                check_transaction(tx, preset)
-                if is_coinbase(tx) is not first:
-                    return None
-                txids.append(txid(tx, preset))
-                wtxids.append(wtxid(tx, preset))
-            except SpecError:
-                return None
-            first = False
-            continue
-        encoded: bytes = memo[1]
-        outputs = tx.outputs
-        if (
-            tx.version != TRANSACTION_VERSION
-            or not outputs
-            or 1 + len(outputs) > max_items
-            or len(encoded) > max_bytes
-        ):
-            return None
-        total = 0
-        for output in outputs:
-            value = output.value
-            if value > max_money:
-                return None
-            total += value
-            if total > max_money:
-                return None
-        tx_input = inputs[0]
-        spent = tx_input.previous_output
-        coinbase = spent.__class__ is OutPoint and spent.index == COINBASE_INDEX and spent.txid == NULL_TXID
-        if coinbase is not first:
-            return None
-        first = False
-        length = len(tx_input.script_sig)
-        if length == 0:  # already the empty script
-            stripped = encoded
-        elif length < 0x80:  # version (4), input count (1), outpoint (36), then the script's length byte
-            stripped = b"".join((encoded[:41], b"\x00", encoded[42 + length :]))
-        else:
-            stripped = strip_encoded_scripts(tx, encoded)
-        id_update(stripped)
-        tx_id: bytes = id_digest()
-        id_reset()
-        witness_update(encoded)
-        witness_id: bytes = witness_digest()
-        witness_reset()
-        # the memos of check_transaction, txid, _stripped_encoding and wtxid, as _remember keeps
-        # them (one store each: a dict.update of the five cost several times as much, issue 14)
-        kept[_MEMO_PRESET] = preset
-        kept["_checked"] = True
-        kept["_txid"] = tx_id
-        kept["_stripped_encoding"] = stripped
-        kept["_wtxid"] = witness_id
-        kept["_coinbase"] = coinbase  # is_coinbase's answer (no preset)
-        txids.append(tx_id)
-        wtxids.append(witness_id)
-    return txids, wtxids
 
 
 def is_checked(tx: Transaction, preset: Preset) -> bool:
