@@ -44,6 +44,7 @@ from spec.chain.block import (
     Block,
     block_hash,
     check_block_shape,
+    check_block_shape_readable,
     decode_block,
     decode_header,
     encode_block,
@@ -117,6 +118,10 @@ def fuzz_decode_block(data: bytes) -> None:
         check_block_shape(block, PRESET)
     except SpecError:
         return
+    try:  # issue 14: a block the one pass accepted passes the readable steps too (a fresh copy)
+        check_block_shape_readable(decode_block(data, PRESET), PRESET)
+    except SpecError as error:
+        _require(False, f"check_block_shape accepted what its readable steps reject ({error.code})")
 
 
 @cache

@@ -408,7 +408,8 @@ def _readable_only(monkeypatch: pytest.MonkeyPatch) -> None:
     matched (``evaluate`` runs), no block step takes the one-pass ``plain_spend``, libsodium is
     not asked first
     (the readable ED-1..3 checks, then the backend's equation), the message scans visit every
-    transaction."""
+    transaction, the block's shape takes the readable steps."""
+    import spec.chain.block as block_module
     import spec.chain.state as state_module
     import spec.ledger.transaction as transaction_module
     import spec.ledger.validation as validation_module
@@ -418,6 +419,7 @@ def _readable_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(validation_module, "match_p2pkh_spend", lambda *arguments: None)
     monkeypatch.setattr(validation_module, "plain_p2pkh_fee", lambda *arguments: None)
     monkeypatch.setattr(state_module, "plain_spend", lambda *arguments: None)
+    monkeypatch.setattr(block_module, "is_well_shaped", lambda *arguments: False)
     monkeypatch.setattr(ed25519, "verify", ed25519.verify_readable)
     # MN-5, SLASH, FIN, GOV: every transaction scanned, MN-5 by the replay of the whole block
     monkeypatch.setattr(state_module, "message_carriers", lambda txs: tuple(range(len(txs))))
@@ -675,3 +677,240 @@ def test_message_matchers_still_find_messages() -> None:
     assert proposals.match_message(proposals.message_script(vote, DEVNET), DEVNET) == vote
     unbond = registry.Unbond(OutPoint(bytes(range(32)), 2), bytes(64))
     assert registry.match_message(registry.message_script(unbond, DEVNET), DEVNET) == unbond
+
+
+# --------------------------------------------------------------------------------------------
+# check_block_shape in one pass (issue 14, eighth round)
+# --------------------------------------------------------------------------------------------
+
+
+def _shape_outcome(check: Any, block: Block, preset: Any) -> str:
+    """``"ok"`` or the error code of ``check`` on ``block`` (``check_block_shape`` or its
+    readable form)."""
+    try:
+        check(block, preset)
+    except SpecError as error:
+        return error.code
+    return "ok"
+
+
+def _memo_free_block(block: Block) -> Block:
+    return Block(block.header, block.votes, tuple(_fresh(tx) for tx in block.transactions))
+
+
+def _assert_shape_agrees(block: Block, preset: Any) -> str:
+    """``check_block_shape`` (one pass, then the readable steps on a decline) on ``block`` and on
+    its decoded copy gives the readable steps' outcome; where it passes, the memos it left equal
+    the readable functions' values on a memo-free copy."""
+    from spec.chain.block import check_block_shape, check_block_shape_readable
+    from spec.ledger.transaction import _stripped_encoding, is_coinbase, wtxid
+    from spec.ledger.validation import is_checked
+
+    expected = _shape_outcome(check_block_shape_readable, _memo_free_block(block), preset)
+    copies = [_memo_free_block(block)]
+    with contextlib.suppress(SpecError):
+        copies.append(decode_block(encode_block(copies[0], preset), preset))
+    for copy in copies:
+        assert _shape_outcome(check_block_shape, copy, preset) == expected
+        if expected == "ok":
+            for tx in copy.transactions:
+                fresh = _fresh(tx)
+                assert is_checked(tx, preset)
+                assert is_coinbase(tx) is is_coinbase(fresh)
+                assert txid(tx, preset) == txid(fresh, preset)
+                assert wtxid(tx, preset) == wtxid(fresh, preset)
+                assert _stripped_encoding(tx, preset) == encode_transaction(strip_scripts(fresh), preset)
+    return expected
+
+
+def _with_roots(block: Block, preset: Any) -> Block:
+    """``block`` with the header's Merkle roots committing to its transactions and votes (where
+    they encode)."""
+    from spec.chain.block import transactions_root, votes_root
+
+    try:
+        header = replace(
+            block.header,
+            merkle_root=transactions_root(tuple(_fresh(tx) for tx in block.transactions), preset),
+            votes_root=votes_root(block.votes, preset),
+        )
+    except SpecError:
+        return block
+    return Block(header, block.votes, block.transactions)
+
+
+def _shape_mutants(block: Block) -> dict[str, Block]:
+    """``block`` and variants breaking each rule of ``check_block_shape`` once, and pairs of
+    rules at once (the order of checks decides the code)."""
+    header, coinbase, spends = block.header, block.transactions[0], list(block.transactions[1:])
+    first = spends[0]
+    one_input = first.inputs[0]
+
+    def spend(**changes: Any) -> Transaction:
+        return replace(first, **changes)
+
+    def txs(*transactions: Transaction) -> Block:
+        return _with_roots(Block(header, block.votes, tuple(transactions)), DEVNET)
+
+    two_inputs = spend(inputs=(one_input, replace(one_input, previous_output=OutPoint(bytes(range(32)), 5))))
+    null_spent = spend(
+        inputs=(one_input, replace(one_input, previous_output=OutPoint(bytes(32), 0xFFFFFFFF)))
+    )
+    money = DEVNET.ledger.max_money
+    return {
+        "valid": block,
+        "two_input_spend": txs(coinbase, two_inputs, *spends[1:]),
+        "header_version": Block(replace(header, version=2), block.votes, block.transactions),
+        "no_transactions": txs(),
+        "no_coinbase": txs(*spends),
+        "second_coinbase": txs(coinbase, *spends, replace(coinbase, lock_time=coinbase.lock_time + 1)),
+        "coinbase_height": txs(replace(coinbase, lock_time=header.height + 1), *spends),
+        "tx_version": txs(coinbase, spend(version=2), *spends[1:]),
+        "no_outputs": txs(coinbase, spend(outputs=()), *spends[1:]),
+        "output_above_max_money": txs(coinbase, spend(outputs=(TxOutput(money + 1, b""),)), *spends[1:]),
+        "outputs_sum_above_max_money": txs(
+            coinbase, spend(outputs=(TxOutput(money, b""), TxOutput(1, b""))), *spends[1:]
+        ),
+        "duplicate_input": txs(coinbase, spend(inputs=(one_input, one_input)), *spends[1:]),
+        "null_outpoint_spent": txs(coinbase, null_spent, *spends[1:]),
+        "long_script_sig": txs(
+            coinbase, spend(inputs=(replace(one_input, script_sig=b"\x01" * 300),)), *spends[1:]
+        ),
+        "duplicate_txid": txs(coinbase, *spends, spends[0]),
+        "merkle_root": Block(replace(header, merkle_root=bytes(32)), block.votes, block.transactions),
+        "votes_root": Block(replace(header, votes_root=bytes(32)), block.votes, block.transactions),
+        "unencodable_value": txs(coinbase, spend(outputs=(TxOutput(2**64, b""),)), *spends[1:]),
+        # two rules at once: the first in check order names the block
+        "tx_version_and_late_coinbase": txs(coinbase, spend(version=2), *spends[1:], coinbase),
+        "tx_version_and_duplicate_txid": txs(coinbase, *spends, spends[0], spend(version=3)),
+        "no_outputs_and_merkle_root": Block(
+            replace(header, merkle_root=bytes(32)),
+            block.votes,
+            (coinbase, spend(outputs=()), *spends[1:]),
+        ),
+        "coinbase_height_and_tx_version": txs(replace(coinbase, lock_time=0), spend(version=2), *spends[1:]),
+    }
+
+
+def test_block_shape_in_one_pass_equals_the_readable_steps() -> None:
+    """HDR-1, BLK-1..3, TX-1..6: ``check_block_shape`` (``is_well_shaped``, then the readable steps
+    on a decline) gives the readable steps' outcome on a valid block, on blocks breaking each
+    rule, on blocks breaking two at once, and under a block size limit the block exceeds."""
+    from tests.benchmarks.test_bench_chain import scenario
+
+    outcomes = {
+        name: _assert_shape_agrees(block, DEVNET) for name, block in _shape_mutants(scenario(4).block).items()
+    }
+    assert outcomes["valid"] == outcomes["two_input_spend"] == outcomes["long_script_sig"] == "ok"
+    assert outcomes["tx_version_and_late_coinbase"] == "BLK_BAD_COINBASE_POSITION"
+    assert outcomes["coinbase_height_and_tx_version"] == "BLK_BAD_COINBASE_HEIGHT"
+    assert outcomes["tx_version_and_duplicate_txid"] == "TX_UNSUPPORTED_VERSION"
+    assert outcomes["no_outputs_and_merkle_root"] == "TX_EMPTY_INPUTS_OR_OUTPUTS"
+    assert len(set(outcomes.values())) >= 12
+    small = replace(DEVNET, chain=replace(DEVNET.chain, max_block_bytes=500))
+    assert _assert_shape_agrees(scenario(4).block, small) == "BLK_TOO_LARGE"
+    few = replace(DEVNET, ledger=replace(DEVNET.ledger, max_inputs_plus_outputs=1))
+    assert _assert_shape_agrees(scenario(4).block, few) == "TX_TOO_MANY_INPUTS_OUTPUTS"
+    short = replace(DEVNET, ledger=replace(DEVNET.ledger, max_transaction_bytes=150))
+    assert _assert_shape_agrees(scenario(4).block, short) == "TX_TOO_LARGE"
+
+
+def test_block_shape_one_pass_takes_the_plain_block() -> None:
+    """The one pass answers the benchmark's decoded block itself (not only the fallback), and a
+    transaction checked before (its memos kept) goes through the readable functions' memos."""
+    from spec.chain.block import is_well_shaped
+    from tests.benchmarks.test_bench_chain import scenario
+
+    block = decode_block(encode_block(scenario(4).block, DEVNET), DEVNET)
+    check_transaction(block.transactions[1], DEVNET)
+    assert is_well_shaped(block, DEVNET)
+    assert is_well_shaped(block, DEVNET)  # every memo now kept
+    assert not is_well_shaped(_shape_mutants(block)["tx_version"], DEVNET)
+
+
+# Mostly well-formed spends under PRESET's 130-byte limit: version 1, one input (sometimes two)
+# with a short script_sig, small outputs with values around max_money: the one pass answers many.
+plain_spends = st.builds(
+    Transaction,
+    st.sampled_from([1, 1, 1, 2]),
+    st.lists(
+        st.builds(
+            TxInput,
+            st.builds(OutPoint, st.binary(min_size=32, max_size=32), st.sampled_from([0, 1, 0xFFFFFFFF])),
+            st.binary(max_size=40),
+            st.sampled_from([0, 0xFFFFFFFF]),
+        ),
+        min_size=1,
+        max_size=2,
+    ).map(tuple),
+    st.lists(
+        st.builds(
+            TxOutput,
+            st.sampled_from([0, 1, PRESET.ledger.max_money, PRESET.ledger.max_money + 1]),
+            st.binary(max_size=10),
+        ),
+        max_size=2,
+    ).map(tuple),
+    st.integers(0, 3),
+)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    st.one_of(
+        st.lists(plain_spends, min_size=1, max_size=3),
+        st.lists(st.one_of(transactions, plain_spends), min_size=1, max_size=3),
+    ),
+    st.sampled_from([True, True, False]),
+    st.integers(0, 3),
+)
+def test_block_shape_in_one_pass_on_arbitrary_transactions(
+    spends: list[Transaction], with_coinbase: bool, height: int
+) -> None:
+    """Arbitrary transactions (odd types, values across every limit, scripts across the varint
+    step) behind a coinbase or not: the one pass, built or decoded, agrees with the readable steps."""
+    from spec.chain.block import BlockHeader
+    from spec.ledger.transaction import coinbase_transaction
+
+    coinbase = coinbase_transaction(height, [TxOutput(1, b"\x51")])
+    header = BlockHeader(1, height, bytes(32), bytes(32), bytes(32), bytes(32), 0, 0, 0)
+    block = Block(header, (), tuple([coinbase] * with_coinbase + spends))
+    _assert_shape_agrees(_with_roots(block, PRESET), PRESET)
+
+
+def test_one_pass_fee_with_the_kept_script_free_encoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TX-7..12: where the script-free encoding is kept on the transaction (``check_block_shape``
+    left it), ``plain_p2pkh_fee`` hashes the signature message in line; fee or error code equal
+    the readable checks' on the valid spend and its mutants, and the valid spend's message is
+    TXF-5's (the fee is answered, so its signature verified over it)."""
+    import spec.ledger.validation as validation_module
+    from spec.ledger.transaction import _stripped_encoding
+    from spec.ledger.validation import LedgerContext, plain_p2pkh_fee, validate_transaction
+    from tests.benchmarks.test_bench_chain import scenario
+
+    bench = scenario(3)
+    transactions = [m for tx in bench.block.transactions[1:] for m in _mutants(tx)]
+
+    def outcomes(keep: bool) -> list[str]:
+        results = []
+        for tx in transactions:
+            fresh = _fresh(tx)
+            try:
+                if keep:
+                    check_transaction(fresh, DEVNET)
+                    _stripped_encoding(fresh, DEVNET)
+                results.append(
+                    str(validate_transaction(fresh, bench.state.utxos, LedgerContext(101, 0), DEVNET))
+                )
+            except SpecError as error:
+                results.append(error.code)
+        return results
+
+    kept = _fresh(bench.block.transactions[1])
+    check_transaction(kept, DEVNET)
+    _stripped_encoding(kept, DEVNET)
+    assert plain_p2pkh_fee(kept, bench.state.utxos, LedgerContext(101, 0), DEVNET) == 1_000
+    fast = outcomes(keep=True)
+    assert len(set(fast)) >= 6
+    monkeypatch.setattr(validation_module, "plain_p2pkh_fee", lambda *arguments: None)
+    assert outcomes(keep=False) == fast

@@ -379,8 +379,13 @@ def is_coinbase(tx: Transaction) -> bool:
     """TXF-4: exactly one input, spending the null outpoint.
 
     ``previous_output == NULL_OUTPOINT`` is written out as the dataclass equality it is (same
-    class, equal fields; issue 14: it ran nine times per transaction of a block).
+    class, equal fields; issue 14: it ran nine times per transaction of a block). A block's
+    one-pass check (``compute_checked_ids``) keeps its answer on the transaction, which depends
+    on no preset; the later asks of the block's validation read it.
     """
+    known: bool | None = tx.__dict__.get("_coinbase")
+    if known is not None:
+        return known
     if len(tx.inputs) != 1:
         return False
     spent = tx.inputs[0].previous_output

@@ -40,7 +40,9 @@ from spec.errors import (
     UnsupportedRelativeLock,
     UnsupportedTransactionVersion,
 )
+from spec.hashing import HashDomain, domain_hasher
 from spec.ledger.transaction import (
+    _MEMO_PRESET,
     COINBASE_INDEX,
     NULL_TXID,
     SEQUENCE_FINAL,
@@ -70,7 +72,6 @@ from spec.script import (
     evaluate,
     match_p2pkh_spend,
     run_p2pkh,
-    script_hash,
 )
 
 SEQUENCE_LOCK_DISABLE_FLAG = 1 << 31
@@ -79,6 +80,13 @@ SEQUENCE_LOCK_TYPE_FLAG = 1 << 22
 """TX-11: sequence bit 22 would select a time-based relative lock (not defined in version 1)."""
 SEQUENCE_LOCK_MASK = 0xFFFF
 """TX-11: the low 16 bits of the sequence hold the relative lock in blocks."""
+_P2PKH_SCRIPT_LENGTH = bytes((P2PKH_SCRIPT_BYTES,))
+"""The P2PKH script's ``VarBytes`` length prefix (one byte: 37 < 0x80), as TXF-5 encodes it."""
+_U64_LIMIT = 1 << 64
+_KEY_HASHER = domain_hasher(HashDomain.SCRIPT_HASH)
+"""SCRIPT-13's keyed hasher (:func:`~spec.hashing.domain_hasher`): only ever copied."""
+_MESSAGE_HASHER = domain_hasher(HashDomain.SIGNATURE_HASH)
+"""TXF-5's keyed hasher: only ever copied."""
 
 
 @dataclass(frozen=True)
@@ -130,7 +138,8 @@ def check_transaction(tx: Transaction, preset: Preset) -> None:
 def is_checked(tx: Transaction, preset: Preset) -> bool:
     """Whether :func:`check_transaction` passed on ``tx`` under this very ``preset`` object (its
     memo; a fresh transaction, another preset object or a failure give ``False``)."""
-    return _remembered(tx, "_checked", preset) is True
+    memo = tx.__dict__  # _remembered written out (asked once per transaction of a block)
+    return memo.get(_MEMO_PRESET) is preset and memo.get("_checked") is True
 
 
 def spent_entries(tx: Transaction, utxos: UtxoSet) -> tuple[UtxoEntry, ...]:
@@ -296,58 +305,77 @@ def plain_p2pkh_fee(
         or params.max_element_bytes < SIGNATURE_BYTES
         or params.max_ops < P2PKH_NON_PUSH_OPS
         or params.max_stack_items < P2PKH_STACK_DEPTH
-        or not is_final(tx, context, preset)
+        or (tx.lock_time != 0 and not is_final(tx, context, preset))  # is_final's first test in line
     ):
         return None
     ledger = preset.ledger
     max_money = ledger.max_money
     maturity_height = context.height - ledger.coinbase_maturity
-    total_in = 0
-    spends: list[tuple[bytes, bytes, bytes, TxOutput]] = []
-    for tx_input in inputs:
-        entry = utxos.get(tx_input.previous_output)
-        if entry is None or not tx_input.sequence & SEQUENCE_LOCK_DISABLE_FLAG:
-            return None
-        output = entry.output
-        value = output.value
-        total_in += value
-        if (
-            (entry.is_coinbase and entry.height > maturity_height)
-            or value > max_money
-            or total_in > max_money
-        ):
-            return None
-        script_sig, script_pubkey = tx_input.script_sig, output.script_pubkey
-        if (
-            len(script_sig) != P2PKH_SCRIPT_SIG_BYTES
-            or script_sig[0] != SIGNATURE_BYTES
-            or script_sig[SIGNATURE_BYTES + 1] != PUBLIC_KEY_BYTES
-            or len(script_pubkey) != P2PKH_SCRIPT_BYTES
-            or not script_pubkey.startswith(P2PKH_PREFIX)
-            or not script_pubkey.endswith(P2PKH_SUFFIX)
-        ):
-            return None
-        spends.append(
-            (
-                script_sig[1 : SIGNATURE_BYTES + 1],
-                script_sig[SIGNATURE_BYTES + 2 :],
-                script_pubkey[len(P2PKH_PREFIX) : len(P2PKH_PREFIX) + KEY_HASH_BYTES],
-                output,
-            )
-        )
-    total_in += released
     total_out = 0
     for tx_output in tx.outputs:
         total_out += tx_output.value
-    if total_out > total_in:
-        return None
+    total_in = 0
+    kept = tx.__dict__
+    # _stripped_encoding's memo read in line (check_block_shape left it)
+    stripped: bytes | None = kept.get("_stripped_encoding") if kept.get(_MEMO_PRESET) is preset else None
+    index = 0
     try:
-        for index, (signature, public_key, key_hash, output) in enumerate(spends):
-            if script_hash(public_key) != key_hash or not ed25519.verify(
-                public_key, signature_hash(tx, index, output, preset), signature
+        for tx_input in inputs:
+            entry = utxos.get(tx_input.previous_output)
+            if entry is None or not tx_input.sequence & SEQUENCE_LOCK_DISABLE_FLAG:
+                return None
+            output = entry.output
+            value = output.value
+            if (entry.is_coinbase and entry.height > maturity_height) or value > max_money:
+                return None
+            total_in += value
+            if total_in > max_money:
+                return None
+            script_sig, script_pubkey = tx_input.script_sig, output.script_pubkey
+            if (
+                len(script_sig) != P2PKH_SCRIPT_SIG_BYTES
+                or script_sig[0] != SIGNATURE_BYTES
+                or script_sig[SIGNATURE_BYTES + 1] != PUBLIC_KEY_BYTES
+                or len(script_pubkey) != P2PKH_SCRIPT_BYTES
+                or not script_pubkey.startswith(P2PKH_PREFIX)
+                or not script_pubkey.endswith(P2PKH_SUFFIX)
             ):
                 return None
+            public_key = script_sig[SIGNATURE_BYTES + 2 :]
+            hasher = _KEY_HASHER.copy()  # script_hash(public_key) (SCRIPT-13) on the keyed hasher
+            hasher.update(public_key)
+            if hasher.digest() != script_pubkey[len(P2PKH_PREFIX) : len(P2PKH_PREFIX) + KEY_HASH_BYTES]:
+                return None
+            if (
+                stripped is not None
+                and script_pubkey.__class__ is bytes
+                and value.__class__ is int
+                and 0 <= value < _U64_LIMIT
+            ):
+                # signature_hash's plain case written out: the script-free transaction, the input
+                # index, the spent value, the spent script behind its one-byte length (37 < 0x80)
+                hasher = _MESSAGE_HASHER.copy()
+                hasher.update(
+                    b"".join(
+                        (
+                            stripped,
+                            index.to_bytes(4, "little"),
+                            value.to_bytes(8, "little"),
+                            _P2PKH_SCRIPT_LENGTH,
+                            script_pubkey,
+                        )
+                    )
+                )
+                message: bytes = hasher.digest()
+            else:
+                message = signature_hash(tx, index, output, preset)
+            if not ed25519.verify(public_key, message, script_sig[1 : SIGNATURE_BYTES + 1]):
+                return None
+            index += 1
     except SpecError:
+        return None
+    total_in += released
+    if total_out > total_in:
         return None
     return total_in - total_out
 
