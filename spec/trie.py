@@ -69,10 +69,10 @@ from __future__ import annotations
 
 import heapq
 from binascii import hexlify, unhexlify
-from bisect import bisect_left
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
+from itertools import accumulate, repeat
 from types import MappingProxyType
 from typing import Any, TypeAlias
 
@@ -839,9 +839,32 @@ def _rebuilt(
     return _held_from_sorted(pairs, 0, len(pairs), 0, hasher)
 
 
-_BISECT_RUN = 32
-"""Above this many changes left below a branch, :func:`_update` finds each child's run of changes
-by bisection rather than by stepping through them."""
+class _Columns(dict[int, bytes]):
+    """The nibbles at one depth of every path of a sorted batch of changes, as one byte string per
+    depth (built when first asked for): ``columns[d][i]`` is nibble ``d`` of path ``i``. ``padded``
+    holds the paths, each padded to ``width`` nibbles (the filler stands only where a path is
+    shorter, which :func:`_update` never reads: below a branch at depth ``d``, every path but the
+    one ending there is longer than ``d``)."""
+
+    __slots__ = ("padded", "width")
+
+    def __init__(self, padded: bytes, width: int) -> None:
+        super().__init__()
+        self.padded = padded
+        self.width = width
+
+    def __missing__(self, depth: int) -> bytes:
+        column = self.padded[depth :: self.width]
+        self[depth] = column
+        return column
+
+
+def _columns(paths: Sequence[Nibbles], joined: bytes | None = None) -> _Columns:
+    """The :class:`_Columns` of ``paths`` (``joined``: their concatenation, if already at hand)."""
+    width = max(1, max(map(len, paths)))
+    if joined is None or len(joined) != width * len(paths):  # not all of one length: pad them
+        joined = b"".join(map(bytes.ljust, paths, repeat(width), repeat(b"\x00")))
+    return _Columns(joined, width)
 
 
 def _update(
@@ -851,11 +874,14 @@ def _update(
     hi: int,
     depth: int,
     hasher: TrieHasher,
+    columns: _Columns,
 ) -> _Held | None:
     """MPT-8, batched: ``held`` (the node at nibble ``depth`` of every path in ``changes[lo:hi]``)
     with each of those sorted, distinct changes applied: ``(path, value)`` sets, ``(path, None)``
     deletes. Every node on the changed paths is rebuilt once, whatever the number of changes
-    below it; returns ``held`` itself when nothing changes."""
+    below it; returns ``held`` itself when nothing changes. ``columns`` are the changes' paths by
+    depth (:func:`_columns`): below a branch, each child's run of changes ends where its nibble's
+    run in the column does, found by bisection in C (issue 14: not a Python step per change)."""
     if held is None:
         pairs = [(path[depth:], value) for path, value in changes[lo:hi] if value is not None]
         return _held_from_sorted(pairs, 0, len(pairs), 0, hasher) if pairs else None
@@ -891,7 +917,7 @@ def _update(
                 return _rebuilt(held, changes[lo:hi], depth, hasher)
             if not below:
                 return held  # only deletes of absent keys
-        child = _update(held.child, changes, below[0], below[-1] + 1, end, hasher)
+        child = _update(held.child, changes, below[0], below[-1] + 1, end, hasher, columns)
         if child is held.child:
             return held
         return None if child is None else _prefixed(prefix, child, hasher)
@@ -904,43 +930,62 @@ def _update(
         changed = new_value != value
         value = new_value
         start += 1
+    column = columns[depth]
     while start < hi:
-        nibble = changes[start][0][depth]
-        if hi - start > _BISECT_RUN:  # a long run: find its end by bisection on the paths
-            bound = changes[start][0][: depth + 1]
-            end = bisect_left(changes, bound[:-1] + bytes((nibble + 1,)), start + 1, hi, key=itemgetter(0))
-        else:
-            end = start + 1
-            while end < hi and changes[end][0][depth] == nibble:
-                end += 1
+        nibble = column[start]
+        end = bisect_right(column, nibble, start + 1, hi)  # sorted: the column rises along the run
         kid = kids[nibble]
-        target = _resolve(kid) if isinstance(kid, _Stub) else kid
-        new_kid: _Held | None
-        if end - start == 1 and target is None:  # one change below an empty slot: a new leaf or nothing
+        new_kid: _Kid
+        if end - start == 1 and (kid is None or kid.__class__ is _HeldLeaf):
             path, change = changes[start]
-            new_kid = None if change is None else _leaf(path[depth + 1 :], change, hasher)
-        elif (
-            end - start == 1
-            and isinstance(target, _HeldLeaf)
-            and changes[start][0][depth + 1 :] == target.path
-        ):
-            # one change of the very key a leaf holds: the leaf goes, stays, or takes the new value
-            change = changes[start][1]
-            if change is None:
-                new_kid = None
-            elif change == target.value:
-                new_kid = target
+            if kid is None:  # one change below an empty slot: a new leaf or nothing
+                new_kid = None if change is None else _leaf(path[depth + 1 :], change, hasher)
+            elif kid.path == path[depth + 1 :]:
+                # one change of the very key a leaf holds: the leaf goes, stays, or takes the new value
+                if change is None:
+                    new_kid = None
+                elif change == kid.value:
+                    new_kid = kid
+                else:
+                    new_kid = _leaf(path[depth + 1 :], change, hasher)
             else:
-                new_kid = _leaf(target.path, change, hasher)
+                new_kid = _update(kid, changes, start, end, depth + 1, hasher, columns)
         else:
-            new_kid = _update(target, changes, start, end, depth + 1, hasher)
-        if new_kid is not target:
+            target = _resolve(kid) if kid.__class__ is _Stub else kid
+            new_kid = _update(target, changes, start, end, depth + 1, hasher, columns)  # type: ignore[arg-type]
+            if new_kid is target:
+                new_kid = kid
+        if new_kid is not kid:
             kids[nibble] = new_kid
             changed = True
         start = end
     if not changed:
         return held
     return _normalized_branch(tuple(kids), value, hasher)
+
+
+def _change_pairs(
+    keys: Sequence[bytes], changes: Mapping[bytes, bytes | None]
+) -> list[tuple[Nibbles, bytes | None]]:
+    """MPT-1/9: ``(path, value)`` of each of the sorted ``keys``, values copied to ``bytes``; an
+    empty value is ``TRIE_EMPTY_VALUE`` (the readable steps of :meth:`Trie.update`)."""
+    pairs: list[tuple[Nibbles, bytes | None]] = []
+    for key in keys:
+        value = changes[key]
+        if value is not None:
+            if not value:
+                raise TrieEmptyValue(f"key {bytes(key).hex()} has the empty value")
+            if value.__class__ is not bytes:
+                value = bytes(value)
+        pairs.append((bytes_to_nibbles(key), value))
+    return pairs
+
+
+_CHANGE_CLASSES = frozenset((bytes, type(None)))
+"""The value classes :meth:`Trie.update` takes as they are (the rest is copied to ``bytes``)."""
+
+_DOUBLE = (2).__mul__
+"""Byte offsets to nibble offsets (MPT-1: two nibbles per byte)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -1038,18 +1083,24 @@ class Trie:
         block's changes). ``b""`` is TRIE_EMPTY_VALUE, as for :meth:`insert`."""
         # MPT-1 keeps the order: the keys sort as their paths do (and are distinct, so no value is
         # compared), and the shorter byte strings sort faster.
-        pairs: list[tuple[Nibbles, bytes | None]] = []
-        for key in sorted(changes):  # the keys alone: one comparison each, not a tuple's two
-            value = changes[key]
-            if value is not None:
-                if not value:
-                    raise TrieEmptyValue(f"key {bytes(key).hex()} has the empty value")
-                if value.__class__ is not bytes:
-                    value = bytes(value)
-            pairs.append((bytes_to_nibbles(key), value))
-        if not pairs:
+        keys = sorted(changes)  # the keys alone: one comparison each, not a tuple's two
+        if not keys:
             return self
-        top = _update(self._top, pairs, 0, len(pairs), 0, self.hasher)
+        values = list(map(changes.__getitem__, keys))
+        pairs: list[tuple[Nibbles, bytes | None]]
+        if b"" in values or not _CHANGE_CLASSES.issuperset(map(type, values)):
+            pairs = _change_pairs(keys, changes)  # an empty value (raises) or one to copy to bytes
+            columns = _columns([path for path, _ in pairs])
+        else:
+            # every path (MPT-1) cut from the nibbles of all keys at once: a few C calls in all,
+            # not a Python call per key (issue 14); ``tests/test_fast_paths.py`` checks the pairs
+            # equal :func:`_change_pairs`'
+            nibbles = hexlify(b"".join(keys)).translate(_TO_NIBBLES)
+            bounds = list(map(_DOUBLE, accumulate(map(len, keys), initial=0)))
+            paths = list(map(nibbles.__getitem__, map(slice, bounds, bounds[1:])))
+            pairs = list(zip(paths, values, strict=True))
+            columns = _columns(paths, nibbles)
+        top = _update(self._top, pairs, 0, len(pairs), 0, self.hasher, columns)
         return self if top is self._top else Trie(self.hasher, top)
 
     def items(self) -> tuple[tuple[bytes, bytes], ...]:
