@@ -269,8 +269,9 @@ _SHORT_STRING_PREFIXES = tuple(bytes((0x80 + length,)) for length in range(56))
 _SHORT_LIST_PREFIXES = tuple(bytes((0xC0 + length,)) for length in range(56))
 _STRING_PREFIXES = tuple(_rlp_length_prefix(length, 0x80, 0xB7) for length in range(256))
 """RLP's prefix of a byte string of each length below 256 (short and one-byte long forms)."""
-_LIST_PREFIXES = tuple(_rlp_length_prefix(length, 0xC0, 0xF7) for length in range(256))
-"""RLP's prefix of a list of each payload length below 256 (a leaf's and most branches')."""
+_LIST_PREFIXES = tuple(_rlp_length_prefix(length, 0xC0, 0xF7) for length in range(1024))
+"""RLP's prefix of a list of each payload length below 1,024 (a leaf's, and a branch's of 16
+hashed children and a short value)."""
 
 
 def rlp_encode(item: RlpItem) -> bytes:
@@ -525,6 +526,7 @@ class _HeldLeaf:
     value: bytes
     encoded: bytes
     ref: ChildRef
+    item: bytes
 
     @property
     def node(self) -> Leaf:
@@ -555,6 +557,11 @@ class _Stub:
     ref: bytes
     source: _LazySource
 
+    @property
+    def item(self) -> bytes:
+        """MPT-4: how its parent's RLP names it (the hash as a 32-byte string; see :func:`_item`)."""
+        return _HASH_REFERENCE_PREFIX + self.ref
+
 
 @dataclass(slots=True)
 class _HeldBranch:
@@ -565,6 +572,7 @@ class _HeldBranch:
     encoded: bytes
     ref: ChildRef
     kids: tuple[_Kid, ...]
+    item: bytes
 
     @property
     def node(self) -> Branch:
@@ -580,10 +588,19 @@ class _HeldExtension:
     encoded: bytes
     ref: ChildRef
     child: _HeldBranch
+    item: bytes
 
 
 _Held: TypeAlias = "_HeldLeaf | _HeldExtension | _HeldBranch"
-"""A node held in memory with its encoding, its reference (MPT-4) and its in-memory children."""
+"""A node held in memory with its encoding, its reference (MPT-4), the RLP item its parent
+embeds (``item``, :func:`_item`) and its in-memory children."""
+
+
+def _item(encoded: bytes, ref: ChildRef) -> bytes:
+    """MPT-3/4: the RLP a parent embeds for a child: its own RLP if inline, else its hash as a
+    32-byte string (kept on every held node: a rebuilt branch joins its children's in C)."""
+    return _HASH_REFERENCE_PREFIX + ref if isinstance(ref, bytes) else encoded
+
 
 _Kid: TypeAlias = "_Held | _Stub | None"
 """A branch's child: absent, held, or (lazy tries only) a stub still to be loaded."""
@@ -607,7 +624,7 @@ def _rlp_string(data: bytes) -> bytes:
 def _rlp_list(payload: bytes) -> bytes:
     """MPT-3: RLP of a list whose items' RLP, concatenated, is ``payload``."""
     length = len(payload)
-    if length < 256:
+    if length < 1024:
         return _LIST_PREFIXES[length] + payload
     return _rlp_length_prefix(length, 0xC0, 0xF7) + payload
 
@@ -618,36 +635,49 @@ def _leaf(path: Nibbles, value: bytes, hasher: TrieHasher) -> _HeldLeaf:
     # The path is a held node's, so its nibbles are known to be 0..15: HP (MPT-2) without
     # hex_prefix_encode's check, the flagged nibbles packed by one C call.
     # The Leaf node object is built only for an inline leaf, whose reference (MPT-4) it is.
-    flagged = (b"\x03" if len(path) & 1 else b"\x02\x00") + path
-    encoded = _rlp_list(_rlp_string(unhexlify(flagged.translate(_FROM_NIBBLES))) + _rlp_string(value))
+    hex_prefix = unhexlify(((b"\x03" if len(path) & 1 else b"\x02\x00") + path).translate(_FROM_NIBBLES))
+    packed, size = len(hex_prefix), len(value)
+    if 1 < packed < 56 and 1 < size < 56:  # two short strings (MPT-3): every prefix looked up
+        encoded = b"".join(
+            (
+                _LIST_PREFIXES[packed + size + 2],
+                _SHORT_STRING_PREFIXES[packed],
+                hex_prefix,
+                _SHORT_STRING_PREFIXES[size],
+                value,
+            )
+        )
+    else:
+        encoded = _rlp_list(_rlp_string(hex_prefix) + _rlp_string(value))
     if len(encoded) < HASH_LENGTH:
-        return _HeldLeaf(path, value, encoded, Leaf(path, value))
-    return _HeldLeaf(path, value, encoded, hasher.digest(encoded))
+        return _HeldLeaf(path, value, encoded, Leaf(path, value), encoded)
+    digest = hasher.digest(encoded)
+    return _HeldLeaf(path, value, encoded, digest, _HASH_REFERENCE_PREFIX + digest)
 
 
 def _extension(path: Nibbles, child: _HeldBranch, hasher: TrieHasher) -> _HeldExtension:
     node = Extension(path, child.ref)
     encoded, ref = _encode_and_ref(node, hasher)
-    return _HeldExtension(node, encoded, ref, child)
+    return _HeldExtension(node, encoded, ref, child, _item(encoded, ref))
 
 
 def _branch(kids: tuple[_Kid, ...], value: bytes, hasher: TrieHasher) -> _HeldBranch:
     # encode_node(Branch(...)) written out (MPT-3/4): an absent child is RLP(b"") = 0x80, a hash
-    # reference a 32-byte string, an inline child its own RLP, which its held node already keeps.
-    parts = [
-        b"\x80"
-        if kid is None
-        else _HASH_REFERENCE_PREFIX + kid.ref
-        if isinstance(kid.ref, bytes)
-        else kid.encoded
-        for kid in kids
-    ]
-    parts.append(_rlp_string(value))
-    encoded = _rlp_list(b"".join(parts))
+    # reference a 32-byte string, an inline child its own RLP: each held child (and stub) keeps
+    # that item, so the 16 are joined by C calls alone (``getattr``'s default stands for an
+    # absent child, ``None``), not a Python step per slot (issue 14).
+    payload = b"".join(map(getattr, kids, _ITEM_NAMES, _ABSENT_ITEMS))
+    encoded = _rlp_list(payload + (_rlp_string(value) if value else b"\x80"))
     if len(encoded) < HASH_LENGTH:  # an inline branch: its reference is the node itself
         node = Branch(tuple([None if kid is None else kid.ref for kid in kids]), value)
-        return _HeldBranch(value, encoded, node, kids)
-    return _HeldBranch(value, encoded, hasher.digest(encoded), kids)
+        return _HeldBranch(value, encoded, node, kids, encoded)
+    digest = hasher.digest(encoded)
+    return _HeldBranch(value, encoded, digest, kids, _HASH_REFERENCE_PREFIX + digest)
+
+
+_ITEM_NAMES = ("item",) * 16
+_ABSENT_ITEMS = (b"\x80",) * 16
+"""MPT-3/4: an absent child's item, ``RLP(b"")``."""
 
 
 def _split(
@@ -1171,14 +1201,14 @@ def _held_from_node(
 ) -> _Held:
     """A decoded canonical node (MPT-7) as a held node; ``ref`` is how its parent names it (MPT-4)."""
     if isinstance(node, Leaf):
-        return _HeldLeaf(node.path, node.value, encoded, ref)
+        return _HeldLeaf(node.path, node.value, encoded, ref, _item(encoded, ref))
     if isinstance(node, Extension):
         child = _held_from_child(node.child, True, load, hasher)
         if not isinstance(child, _HeldBranch):  # decode_node and _proof_node guarantee a branch
             raise TrieProofInvalidNode("an extension's child that is not a branch")
-        return _HeldExtension(node, encoded, ref, child)
+        return _HeldExtension(node, encoded, ref, child, _item(encoded, ref))
     kids = tuple(_held_from_child(child, False, load, hasher) for child in node.children)
-    return _HeldBranch(node.value, encoded, ref, kids)
+    return _HeldBranch(node.value, encoded, ref, kids, _item(encoded, ref))
 
 
 def _held_children(position: Nibbles, held: _Held) -> Iterator[tuple[Nibbles, _Held | _Stub]]:
@@ -1216,7 +1246,7 @@ def _resolve_lazy(reference: bytes, is_root: bool, below_extension: bool, source
     ref: ChildRef = reference if len(encoded) >= HASH_LENGTH else node
     held: _Held
     if isinstance(node, Leaf):
-        held = _HeldLeaf(node.path, node.value, encoded, ref)
+        held = _HeldLeaf(node.path, node.value, encoded, ref, _item(encoded, ref))
     elif isinstance(node, Extension):
         if isinstance(node.child, bytes):
             child: _Held | None = _resolve_lazy(node.child, False, True, source)
@@ -1224,7 +1254,7 @@ def _resolve_lazy(reference: bytes, is_root: bool, below_extension: bool, source
             child = _held_from_child(node.child, True, load, hasher)
         if not isinstance(child, _HeldBranch):  # _proof_node and decode_node guarantee a branch
             raise TrieProofInvalidNode("an extension's child that is not a branch")
-        held = _HeldExtension(node, encoded, ref, child)
+        held = _HeldExtension(node, encoded, ref, child, _item(encoded, ref))
     else:
         kids = tuple(
             _Stub(child, source)
@@ -1232,7 +1262,7 @@ def _resolve_lazy(reference: bytes, is_root: bool, below_extension: bool, source
             else (None if child is None else _held_from_node(child, encode_node(child), child, load, hasher))
             for child in node.children
         )
-        held = _HeldBranch(node.value, encoded, ref, kids)
+        held = _HeldBranch(node.value, encoded, ref, kids, _item(encoded, ref))
     if not is_root:
         source.memo[memo_key] = held
     return held
