@@ -1005,6 +1005,15 @@ def _change_pairs(
     return pairs
 
 
+def _cut_paths(keys: Sequence[bytes]) -> tuple[Nibbles, list[Nibbles]]:
+    """MPT-1: the nibbles of all ``keys`` joined, and each key's path cut from them: a few C
+    calls in all, not a Python call per key (issue 14); ``tests/test_fast_paths.py`` checks the
+    paths equal :func:`bytes_to_nibbles` of each key."""
+    nibbles = hexlify(b"".join(keys)).translate(_TO_NIBBLES)
+    bounds = list(map(_DOUBLE, accumulate(map(len, keys), initial=0)))
+    return nibbles, list(map(nibbles.__getitem__, map(slice, bounds, bounds[1:])))
+
+
 _CHANGE_CLASSES = frozenset((bytes, type(None)))
 """The value classes :meth:`Trie.update` takes as they are (the rest is copied to ``bytes``)."""
 
@@ -1119,12 +1128,7 @@ class Trie:
             pairs = _change_pairs(keys, changes)  # an empty value (raises) or one to copy to bytes
             columns = _columns([path for path, _ in pairs])
         else:
-            # every path (MPT-1) cut from the nibbles of all keys at once: a few C calls in all,
-            # not a Python call per key (issue 14); ``tests/test_fast_paths.py`` checks the pairs
-            # equal :func:`_change_pairs`'
-            nibbles = hexlify(b"".join(keys)).translate(_TO_NIBBLES)
-            bounds = list(map(_DOUBLE, accumulate(map(len, keys), initial=0)))
-            paths = list(map(nibbles.__getitem__, map(slice, bounds, bounds[1:])))
+            nibbles, paths = _cut_paths(keys)
             pairs = list(zip(paths, values, strict=True))
             columns = _columns(paths, nibbles)
         top = _update(self._top, pairs, 0, len(pairs), 0, self.hasher, columns)
