@@ -49,7 +49,9 @@ already carry: the root of one Merkle Patricia Trie (spec/trie.py, BLAKE3) over 
   (:func:`state_item_changes`), and :func:`advance_commitment` applies those changes to the
   parent's persistent trie (MPT-8): cost O(changes x depth). The trie is carried in
   ``ChainState.commitment``; its root equals STATE-4 (or STATE-1 before the fork) by MPT-8, which
-  the tests and vector generation check against the definition.
+  the tests and vector generation check against the definition. A block's validation hands the
+  UTXO changes its plain spends already encoded to :func:`advance_commitment_encoded`, which
+  gives :func:`advance_commitment`'s answer without encoding them again.
 * **STATE-7 proofs** a state proof is an MPT-10 proof of the item's key;
   :func:`verify_state_proof` checks a claimed value (or absence) against a header's root.
 """
