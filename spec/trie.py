@@ -69,11 +69,10 @@ from __future__ import annotations
 
 import heapq
 from binascii import hexlify, unhexlify
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
-from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, TypeAlias
 
@@ -917,19 +916,26 @@ def _update(
         pairs = [(path[depth:], value) for path, value in changes[lo:hi] if value is not None]
         return _held_from_sorted(pairs, 0, len(pairs), 0, hasher) if pairs else None
     if isinstance(held, _HeldLeaf):
-        # the leaf's own pair merged into the sorted changes (a change of its key replaces it), the
-        # deletes dropped, the rest built by MPT-6's recursion
-        own = held.path
-        merged = [(path[depth:], value) for path, value in changes[lo:hi]]
-        index = bisect_left(merged, own, key=_PATH)
-        if index == len(merged) or merged[index][0] != own:
-            merged.insert(index, (own, held.value))
-        kept = [(path, value) for path, value in merged if value is not None]
-        if not kept:
-            return None
-        if len(kept) == 1 and kept[0][0] == own and kept[0][1] == held.value:
-            return held  # only deletes of absent keys, or its own value set again
-        return _held_from_sorted(kept, 0, len(kept), 0, hasher)
+        own, own_value = held.path, held.value
+        found: dict[Nibbles, bytes] = {}
+        kept = True
+        for path, value in changes[lo:hi]:
+            rest = path[depth:]
+            if rest == own:
+                kept = False
+                if value is not None:
+                    if value == own_value:
+                        kept = True  # set to the value it has
+                    else:
+                        found[rest] = value
+            elif value is not None:
+                found[rest] = value
+        if not found:
+            return held if kept else None
+        if kept:
+            found[own] = own_value
+        pairs = sorted(found.items())
+        return _held_from_sorted(pairs, 0, len(pairs), 0, hasher)
     if isinstance(held, _HeldExtension):
         prefix = held.node.path
         end = depth + len(prefix)
@@ -1016,9 +1022,6 @@ def _cut_paths(keys: Sequence[bytes]) -> tuple[Nibbles, list[Nibbles]]:
 
 _CHANGE_CLASSES = frozenset((bytes, type(None)))
 """The value classes :meth:`Trie.update` takes as they are (the rest is copied to ``bytes``)."""
-
-_PATH = itemgetter(0)
-"""A change's path."""
 
 _DOUBLE = (2).__mul__
 """Byte offsets to nibble offsets (MPT-1: two nibbles per byte)."""
