@@ -69,10 +69,10 @@ from __future__ import annotations
 
 import heapq
 from binascii import hexlify, unhexlify
-from bisect import bisect_left
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
+from itertools import accumulate, repeat
 from types import MappingProxyType
 from typing import Any, TypeAlias
 
@@ -269,8 +269,9 @@ _SHORT_STRING_PREFIXES = tuple(bytes((0x80 + length,)) for length in range(56))
 _SHORT_LIST_PREFIXES = tuple(bytes((0xC0 + length,)) for length in range(56))
 _STRING_PREFIXES = tuple(_rlp_length_prefix(length, 0x80, 0xB7) for length in range(256))
 """RLP's prefix of a byte string of each length below 256 (short and one-byte long forms)."""
-_LIST_PREFIXES = tuple(_rlp_length_prefix(length, 0xC0, 0xF7) for length in range(256))
-"""RLP's prefix of a list of each payload length below 256 (a leaf's and most branches')."""
+_LIST_PREFIXES = tuple(_rlp_length_prefix(length, 0xC0, 0xF7) for length in range(1024))
+"""RLP's prefix of a list of each payload length below 1,024 (a leaf's, and a branch's of 16
+hashed children and a short value)."""
 
 
 def rlp_encode(item: RlpItem) -> bytes:
@@ -525,6 +526,7 @@ class _HeldLeaf:
     value: bytes
     encoded: bytes
     ref: ChildRef
+    item: bytes
 
     @property
     def node(self) -> Leaf:
@@ -555,6 +557,11 @@ class _Stub:
     ref: bytes
     source: _LazySource
 
+    @property
+    def item(self) -> bytes:
+        """MPT-4: how its parent's RLP names it (the hash as a 32-byte string; see :func:`_item`)."""
+        return _HASH_REFERENCE_PREFIX + self.ref
+
 
 @dataclass(slots=True)
 class _HeldBranch:
@@ -565,6 +572,7 @@ class _HeldBranch:
     encoded: bytes
     ref: ChildRef
     kids: tuple[_Kid, ...]
+    item: bytes
 
     @property
     def node(self) -> Branch:
@@ -580,10 +588,19 @@ class _HeldExtension:
     encoded: bytes
     ref: ChildRef
     child: _HeldBranch
+    item: bytes
 
 
 _Held: TypeAlias = "_HeldLeaf | _HeldExtension | _HeldBranch"
-"""A node held in memory with its encoding, its reference (MPT-4) and its in-memory children."""
+"""A node held in memory with its encoding, its reference (MPT-4), the RLP item its parent
+embeds (``item``, :func:`_item`) and its in-memory children."""
+
+
+def _item(encoded: bytes, ref: ChildRef) -> bytes:
+    """MPT-3/4: the RLP a parent embeds for a child: its own RLP if inline, else its hash as a
+    32-byte string (kept on every held node: a rebuilt branch joins its children's in C)."""
+    return _HASH_REFERENCE_PREFIX + ref if isinstance(ref, bytes) else encoded
+
 
 _Kid: TypeAlias = "_Held | _Stub | None"
 """A branch's child: absent, held, or (lazy tries only) a stub still to be loaded."""
@@ -607,7 +624,7 @@ def _rlp_string(data: bytes) -> bytes:
 def _rlp_list(payload: bytes) -> bytes:
     """MPT-3: RLP of a list whose items' RLP, concatenated, is ``payload``."""
     length = len(payload)
-    if length < 256:
+    if length < 1024:
         return _LIST_PREFIXES[length] + payload
     return _rlp_length_prefix(length, 0xC0, 0xF7) + payload
 
@@ -618,36 +635,49 @@ def _leaf(path: Nibbles, value: bytes, hasher: TrieHasher) -> _HeldLeaf:
     # The path is a held node's, so its nibbles are known to be 0..15: HP (MPT-2) without
     # hex_prefix_encode's check, the flagged nibbles packed by one C call.
     # The Leaf node object is built only for an inline leaf, whose reference (MPT-4) it is.
-    flagged = (b"\x03" if len(path) & 1 else b"\x02\x00") + path
-    encoded = _rlp_list(_rlp_string(unhexlify(flagged.translate(_FROM_NIBBLES))) + _rlp_string(value))
+    hex_prefix = unhexlify(((b"\x03" if len(path) & 1 else b"\x02\x00") + path).translate(_FROM_NIBBLES))
+    packed, size = len(hex_prefix), len(value)
+    if 1 < packed < 56 and 1 < size < 56:  # two short strings (MPT-3): every prefix looked up
+        encoded = b"".join(
+            (
+                _LIST_PREFIXES[packed + size + 2],
+                _SHORT_STRING_PREFIXES[packed],
+                hex_prefix,
+                _SHORT_STRING_PREFIXES[size],
+                value,
+            )
+        )
+    else:
+        encoded = _rlp_list(_rlp_string(hex_prefix) + _rlp_string(value))
     if len(encoded) < HASH_LENGTH:
-        return _HeldLeaf(path, value, encoded, Leaf(path, value))
-    return _HeldLeaf(path, value, encoded, hasher.digest(encoded))
+        return _HeldLeaf(path, value, encoded, Leaf(path, value), encoded)
+    digest = hasher.digest(encoded)
+    return _HeldLeaf(path, value, encoded, digest, _HASH_REFERENCE_PREFIX + digest)
 
 
 def _extension(path: Nibbles, child: _HeldBranch, hasher: TrieHasher) -> _HeldExtension:
     node = Extension(path, child.ref)
     encoded, ref = _encode_and_ref(node, hasher)
-    return _HeldExtension(node, encoded, ref, child)
+    return _HeldExtension(node, encoded, ref, child, _item(encoded, ref))
 
 
 def _branch(kids: tuple[_Kid, ...], value: bytes, hasher: TrieHasher) -> _HeldBranch:
     # encode_node(Branch(...)) written out (MPT-3/4): an absent child is RLP(b"") = 0x80, a hash
-    # reference a 32-byte string, an inline child its own RLP, which its held node already keeps.
-    parts = [
-        b"\x80"
-        if kid is None
-        else _HASH_REFERENCE_PREFIX + kid.ref
-        if isinstance(kid.ref, bytes)
-        else kid.encoded
-        for kid in kids
-    ]
-    parts.append(_rlp_string(value))
-    encoded = _rlp_list(b"".join(parts))
+    # reference a 32-byte string, an inline child its own RLP: each held child (and stub) keeps
+    # that item, so the 16 are joined by C calls alone (``getattr``'s default stands for an
+    # absent child, ``None``), not a Python step per slot (issue 14).
+    payload = b"".join(map(getattr, kids, _ITEM_NAMES, _ABSENT_ITEMS))
+    encoded = _rlp_list(payload + (_rlp_string(value) if value else b"\x80"))
     if len(encoded) < HASH_LENGTH:  # an inline branch: its reference is the node itself
         node = Branch(tuple([None if kid is None else kid.ref for kid in kids]), value)
-        return _HeldBranch(value, encoded, node, kids)
-    return _HeldBranch(value, encoded, hasher.digest(encoded), kids)
+        return _HeldBranch(value, encoded, node, kids, encoded)
+    digest = hasher.digest(encoded)
+    return _HeldBranch(value, encoded, digest, kids, _HASH_REFERENCE_PREFIX + digest)
+
+
+_ITEM_NAMES = ("item",) * 16
+_ABSENT_ITEMS = (b"\x80",) * 16
+"""MPT-3/4: an absent child's item, ``RLP(b"")``."""
 
 
 def _split(
@@ -839,9 +869,32 @@ def _rebuilt(
     return _held_from_sorted(pairs, 0, len(pairs), 0, hasher)
 
 
-_BISECT_RUN = 32
-"""Above this many changes left below a branch, :func:`_update` finds each child's run of changes
-by bisection rather than by stepping through them."""
+class _Columns(dict[int, bytes]):
+    """The nibbles at one depth of every path of a sorted batch of changes, as one byte string per
+    depth (built when first asked for): ``columns[d][i]`` is nibble ``d`` of path ``i``. ``padded``
+    holds the paths, each padded to ``width`` nibbles (the filler stands only where a path is
+    shorter, which :func:`_update` never reads: below a branch at depth ``d``, every path but the
+    one ending there is longer than ``d``)."""
+
+    __slots__ = ("padded", "width")
+
+    def __init__(self, padded: bytes, width: int) -> None:
+        super().__init__()
+        self.padded = padded
+        self.width = width
+
+    def __missing__(self, depth: int) -> bytes:
+        column = self.padded[depth :: self.width]
+        self[depth] = column
+        return column
+
+
+def _columns(paths: Sequence[Nibbles], joined: bytes | None = None) -> _Columns:
+    """The :class:`_Columns` of ``paths`` (``joined``: their concatenation, if already at hand)."""
+    width = max(1, max(map(len, paths)))
+    if joined is None or len(joined) != width * len(paths):  # not all of one length: pad them
+        joined = b"".join(map(bytes.ljust, paths, repeat(width), repeat(b"\x00")))
+    return _Columns(joined, width)
 
 
 def _update(
@@ -851,11 +904,14 @@ def _update(
     hi: int,
     depth: int,
     hasher: TrieHasher,
+    columns: _Columns,
 ) -> _Held | None:
     """MPT-8, batched: ``held`` (the node at nibble ``depth`` of every path in ``changes[lo:hi]``)
     with each of those sorted, distinct changes applied: ``(path, value)`` sets, ``(path, None)``
     deletes. Every node on the changed paths is rebuilt once, whatever the number of changes
-    below it; returns ``held`` itself when nothing changes."""
+    below it; returns ``held`` itself when nothing changes. ``columns`` are the changes' paths by
+    depth (:func:`_columns`): below a branch, each child's run of changes ends where its nibble's
+    run in the column does, found by bisection in C (issue 14: not a Python step per change)."""
     if held is None:
         pairs = [(path[depth:], value) for path, value in changes[lo:hi] if value is not None]
         return _held_from_sorted(pairs, 0, len(pairs), 0, hasher) if pairs else None
@@ -891,7 +947,7 @@ def _update(
                 return _rebuilt(held, changes[lo:hi], depth, hasher)
             if not below:
                 return held  # only deletes of absent keys
-        child = _update(held.child, changes, below[0], below[-1] + 1, end, hasher)
+        child = _update(held.child, changes, below[0], below[-1] + 1, end, hasher, columns)
         if child is held.child:
             return held
         return None if child is None else _prefixed(prefix, child, hasher)
@@ -904,43 +960,71 @@ def _update(
         changed = new_value != value
         value = new_value
         start += 1
+    column = columns[depth]
     while start < hi:
-        nibble = changes[start][0][depth]
-        if hi - start > _BISECT_RUN:  # a long run: find its end by bisection on the paths
-            bound = changes[start][0][: depth + 1]
-            end = bisect_left(changes, bound[:-1] + bytes((nibble + 1,)), start + 1, hi, key=itemgetter(0))
-        else:
-            end = start + 1
-            while end < hi and changes[end][0][depth] == nibble:
-                end += 1
+        nibble = column[start]
+        end = bisect_right(column, nibble, start + 1, hi)  # sorted: the column rises along the run
         kid = kids[nibble]
-        target = _resolve(kid) if isinstance(kid, _Stub) else kid
-        new_kid: _Held | None
-        if end - start == 1 and target is None:  # one change below an empty slot: a new leaf or nothing
+        new_kid: _Kid
+        if end - start == 1 and (kid is None or kid.__class__ is _HeldLeaf):
             path, change = changes[start]
-            new_kid = None if change is None else _leaf(path[depth + 1 :], change, hasher)
-        elif (
-            end - start == 1
-            and isinstance(target, _HeldLeaf)
-            and changes[start][0][depth + 1 :] == target.path
-        ):
-            # one change of the very key a leaf holds: the leaf goes, stays, or takes the new value
-            change = changes[start][1]
-            if change is None:
-                new_kid = None
-            elif change == target.value:
-                new_kid = target
+            if kid is None:  # one change below an empty slot: a new leaf or nothing
+                new_kid = None if change is None else _leaf(path[depth + 1 :], change, hasher)
+            elif kid.path == path[depth + 1 :]:
+                # one change of the very key a leaf holds: the leaf goes, stays, or takes the new value
+                if change is None:
+                    new_kid = None
+                elif change == kid.value:
+                    new_kid = kid
+                else:
+                    new_kid = _leaf(path[depth + 1 :], change, hasher)
             else:
-                new_kid = _leaf(target.path, change, hasher)
+                new_kid = _update(kid, changes, start, end, depth + 1, hasher, columns)
         else:
-            new_kid = _update(target, changes, start, end, depth + 1, hasher)
-        if new_kid is not target:
+            target = _resolve(kid) if kid.__class__ is _Stub else kid
+            new_kid = _update(target, changes, start, end, depth + 1, hasher, columns)  # type: ignore[arg-type]
+            if new_kid is target:
+                new_kid = kid
+        if new_kid is not kid:
             kids[nibble] = new_kid
             changed = True
         start = end
     if not changed:
         return held
     return _normalized_branch(tuple(kids), value, hasher)
+
+
+def _change_pairs(
+    keys: Sequence[bytes], changes: Mapping[bytes, bytes | None]
+) -> list[tuple[Nibbles, bytes | None]]:
+    """MPT-1/9: ``(path, value)`` of each of the sorted ``keys``, values copied to ``bytes``; an
+    empty value is ``TRIE_EMPTY_VALUE`` (the readable steps of :meth:`Trie.update`)."""
+    pairs: list[tuple[Nibbles, bytes | None]] = []
+    for key in keys:
+        value = changes[key]
+        if value is not None:
+            if not value:
+                raise TrieEmptyValue(f"key {bytes(key).hex()} has the empty value")
+            if value.__class__ is not bytes:
+                value = bytes(value)
+        pairs.append((bytes_to_nibbles(key), value))
+    return pairs
+
+
+def _cut_paths(keys: Sequence[bytes]) -> tuple[Nibbles, list[Nibbles]]:
+    """MPT-1: the nibbles of all ``keys`` joined, and each key's path cut from them: a few C
+    calls in all, not a Python call per key (issue 14); ``tests/test_fast_paths.py`` checks the
+    paths equal :func:`bytes_to_nibbles` of each key."""
+    nibbles = hexlify(b"".join(keys)).translate(_TO_NIBBLES)
+    bounds = list(map(_DOUBLE, accumulate(map(len, keys), initial=0)))
+    return nibbles, list(map(nibbles.__getitem__, map(slice, bounds, bounds[1:])))
+
+
+_CHANGE_CLASSES = frozenset((bytes, type(None)))
+"""The value classes :meth:`Trie.update` takes as they are (the rest is copied to ``bytes``)."""
+
+_DOUBLE = (2).__mul__
+"""Byte offsets to nibble offsets (MPT-1: two nibbles per byte)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -1038,18 +1122,19 @@ class Trie:
         block's changes). ``b""`` is TRIE_EMPTY_VALUE, as for :meth:`insert`."""
         # MPT-1 keeps the order: the keys sort as their paths do (and are distinct, so no value is
         # compared), and the shorter byte strings sort faster.
-        pairs: list[tuple[Nibbles, bytes | None]] = []
-        for key in sorted(changes):  # the keys alone: one comparison each, not a tuple's two
-            value = changes[key]
-            if value is not None:
-                if not value:
-                    raise TrieEmptyValue(f"key {bytes(key).hex()} has the empty value")
-                if value.__class__ is not bytes:
-                    value = bytes(value)
-            pairs.append((bytes_to_nibbles(key), value))
-        if not pairs:
+        keys = sorted(changes)  # the keys alone: one comparison each, not a tuple's two
+        if not keys:
             return self
-        top = _update(self._top, pairs, 0, len(pairs), 0, self.hasher)
+        values = list(map(changes.__getitem__, keys))
+        pairs: list[tuple[Nibbles, bytes | None]]
+        if b"" in values or not _CHANGE_CLASSES.issuperset(map(type, values)):
+            pairs = _change_pairs(keys, changes)  # an empty value (raises) or one to copy to bytes
+            columns = _columns([path for path, _ in pairs])
+        else:
+            nibbles, paths = _cut_paths(keys)
+            pairs = list(zip(paths, values, strict=True))
+            columns = _columns(paths, nibbles)
+        top = _update(self._top, pairs, 0, len(pairs), 0, self.hasher, columns)
         return self if top is self._top else Trie(self.hasher, top)
 
     def items(self) -> tuple[tuple[bytes, bytes], ...]:
@@ -1120,14 +1205,14 @@ def _held_from_node(
 ) -> _Held:
     """A decoded canonical node (MPT-7) as a held node; ``ref`` is how its parent names it (MPT-4)."""
     if isinstance(node, Leaf):
-        return _HeldLeaf(node.path, node.value, encoded, ref)
+        return _HeldLeaf(node.path, node.value, encoded, ref, _item(encoded, ref))
     if isinstance(node, Extension):
         child = _held_from_child(node.child, True, load, hasher)
         if not isinstance(child, _HeldBranch):  # decode_node and _proof_node guarantee a branch
             raise TrieProofInvalidNode("an extension's child that is not a branch")
-        return _HeldExtension(node, encoded, ref, child)
+        return _HeldExtension(node, encoded, ref, child, _item(encoded, ref))
     kids = tuple(_held_from_child(child, False, load, hasher) for child in node.children)
-    return _HeldBranch(node.value, encoded, ref, kids)
+    return _HeldBranch(node.value, encoded, ref, kids, _item(encoded, ref))
 
 
 def _held_children(position: Nibbles, held: _Held) -> Iterator[tuple[Nibbles, _Held | _Stub]]:
@@ -1165,7 +1250,7 @@ def _resolve_lazy(reference: bytes, is_root: bool, below_extension: bool, source
     ref: ChildRef = reference if len(encoded) >= HASH_LENGTH else node
     held: _Held
     if isinstance(node, Leaf):
-        held = _HeldLeaf(node.path, node.value, encoded, ref)
+        held = _HeldLeaf(node.path, node.value, encoded, ref, _item(encoded, ref))
     elif isinstance(node, Extension):
         if isinstance(node.child, bytes):
             child: _Held | None = _resolve_lazy(node.child, False, True, source)
@@ -1173,7 +1258,7 @@ def _resolve_lazy(reference: bytes, is_root: bool, below_extension: bool, source
             child = _held_from_child(node.child, True, load, hasher)
         if not isinstance(child, _HeldBranch):  # _proof_node and decode_node guarantee a branch
             raise TrieProofInvalidNode("an extension's child that is not a branch")
-        held = _HeldExtension(node, encoded, ref, child)
+        held = _HeldExtension(node, encoded, ref, child, _item(encoded, ref))
     else:
         kids = tuple(
             _Stub(child, source)
@@ -1181,7 +1266,7 @@ def _resolve_lazy(reference: bytes, is_root: bool, below_extension: bool, source
             else (None if child is None else _held_from_node(child, encode_node(child), child, load, hasher))
             for child in node.children
         )
-        held = _HeldBranch(node.value, encoded, ref, kids)
+        held = _HeldBranch(node.value, encoded, ref, kids, _item(encoded, ref))
     if not is_root:
         source.memo[memo_key] = held
     return held

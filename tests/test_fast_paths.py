@@ -45,15 +45,21 @@ from spec.script import evaluate, match_p2pkh_spend, p2pkh_script, p2pkh_script_
 from spec.trie import (
     RUSTY_TRIE_HASHER,
     Leaf,
+    Trie,
+    _change_pairs,
+    _columns,
+    _cut_paths,
     _HeldBranch,
     _leaf,
     _rlp_list,
     _rlp_string,
     _rusty_node_hash,
+    bytes_to_nibbles,
     encode_node,
     node_ref,
     rlp_encode,
     rlp_encode_readable,
+    trie_root,
 )
 from tests.hypothesis_profiles import examples
 
@@ -246,9 +252,48 @@ def test_held_nodes_are_their_readable_nodes(
             assert encode_node(held.node) == held.encoded
             assert node_ref(held.node, RUSTY_TRIE_HASHER) == held.ref
             assert held
+            # the item a parent embeds: the node's RLP if inline, else its hash as an RLP string
+            inline = len(held.encoded) < 32
+            assert held.item == (held.encoded if inline else rlp_encode_readable(held.ref))  # type: ignore[arg-type]
     if isinstance(lazy._top, _HeldBranch):
         assert all(kid for kid in lazy._top.kids if kid is not None)  # held nodes and stubs
+        for kid in lazy._top.kids:
+            if kid is not None and isinstance(kid.ref, bytes):
+                assert kid.item == rlp_encode_readable(kid.ref)  # a stub's too
     assert lazy.update(changes).root_hash == built.update(changes).root_hash
+
+
+@settings(max_examples=examples(100))
+@given(
+    st.dictionaries(st.binary(max_size=4), st.binary(min_size=1, max_size=40), max_size=30),
+    st.dictionaries(st.binary(max_size=4), st.none() | st.binary(min_size=1, max_size=40), max_size=30),
+)
+def test_batched_update_cut_paths_and_columns_equal_the_readable_steps(
+    items: dict[bytes, bytes], changes: dict[bytes, bytes | None]
+) -> None:
+    """MPT-1/8: ``Trie.update``'s paths, cut from one hexlify of the joined keys, are each key's
+    ``bytes_to_nibbles``; the columns (padded paths of mixed lengths) hold nibble ``d`` of every
+    path longer than ``d``; a batch with a value to copy (a ``bytearray``) takes the readable
+    steps (``_change_pairs``) and gives the same trie, MPT-6's root of the changed map."""
+    keys = sorted(changes)
+    nibbles, paths = _cut_paths(keys)
+    assert paths == [bytes_to_nibbles(key) for key in keys] and nibbles == b"".join(paths)
+    assert [(path, value) for path, value in _change_pairs(keys, changes)] == list(
+        zip(paths, [changes[key] for key in keys], strict=True)
+    )
+    if paths:
+        columns = _columns(paths, nibbles)
+        for depth in range(max(map(len, paths))):
+            assert [columns[depth][i] for i, path in enumerate(paths) if len(path) > depth] == [
+                path[depth] for path in paths if len(path) > depth
+            ]
+    model = {**items, **{key: value for key, value in changes.items() if value is not None}}
+    for key in [key for key, value in changes.items() if value is None]:
+        model.pop(key, None)
+    trie = Trie.from_items(items)
+    copied = {key: None if value is None else bytearray(value) for key, value in changes.items()}
+    root = trie_root(model, RUSTY_TRIE_HASHER)
+    assert trie.update(copied).root_hash == trie.update(changes).root_hash == root  # type: ignore[arg-type]
 
 
 def test_merkle_root_level_by_level_equals_the_recursive_definition() -> None:
@@ -631,6 +676,10 @@ def test_plain_spend_equals_the_readable_steps() -> None:
             answered += 1
             assert is_checked(fresh, DEVNET)
             assert repr((fast[0], [], fast[1])) == _spend_outcome(_fresh(candidate), utxos, pool, bought)
+            # STATE-1's changes, encoded as the readable encoders do: the spent keys, then the created
+            spent = [(encode_outpoint(i.previous_output, DEVNET), None) for i in candidate.inputs]
+            made = [(encode_outpoint(o, DEVNET), encode_entry(e, DEVNET)) for o, e in fast[1]]
+            assert fast[2] == (*spent, *made)
     assert answered == 1  # the plain spend itself; every other case declines
     assert plain_spend(_fresh(tx), utxos, {}, set(), LedgerContext(101, 0), DEVNET) is None  # unchecked
 
@@ -914,3 +963,48 @@ def test_one_pass_fee_with_the_kept_script_free_encoding(monkeypatch: pytest.Mon
     assert len(set(fast)) >= 6
     monkeypatch.setattr(validation_module, "plain_p2pkh_fee", lambda *arguments: None)
     assert outcomes(keep=False) == fast
+def test_advance_commitment_encoded_equals_advance_commitment() -> None:
+    """STATE-6: the commitment from changes handed over encoded equals :func:`advance_commitment`'s
+    (the readable definition) under both layouts, the UTXO-only (STATE-1) and the full state
+    (STATE-2..4), with ``others`` winning over a stale encoded value, and without a commitment of
+    the parent (built from scratch); a block validated with ``plain_spend`` answering commits to
+    STATE-1 of its UTXO set."""
+    from spec.chain.commitment import (
+        StateCommitment,
+        advance_commitment,
+        advance_commitment_encoded,
+        build_commitment,
+        compute_state_root,
+    )
+    from spec.chain.layout import StateLayout
+    from spec.chain.state import BlockContext, apply_block
+    from spec.ledger.state import utxo_state_root
+    from tests.benchmarks.test_bench_chain import scenario
+
+    bench = scenario(6)
+    after = apply_block(bench.state, bench.block, BlockContext(bench.block.header.timestamp), DEVNET)
+    assert after.commitment is not None and after.commitment.root == utxo_state_root(after.utxos, DEVNET)
+    before = replace(bench.state, commitment=None)
+    spent, kept = list(before.utxos)[:3], list(before.utxos)[3:]
+    made = {OutPoint(bytes([7]) * 32, index): replace(before.utxos[kept[0]], height=9) for index in range(3)}
+    utxos = {**{o: before.utxos[o] for o in kept}, **made}
+    utxos[kept[1]] = replace(utxos[kept[1]], height=11)  # changed: listed in ``others`` only
+    new = replace(before, utxos=utxos)
+    touched = [*spent, *made, kept[1], kept[2]]
+    encoded: dict[bytes, bytes | None] = {encode_outpoint(o, DEVNET): None for o in spent}
+    encoded.update({encode_outpoint(o, DEVNET): encode_entry(e, DEVNET) for o, e in made.items()})
+    encoded[encode_outpoint(kept[2], DEVNET)] = b"stale"  # ``others`` lists it: the lookup wins
+    others = [kept[1], kept[2]]
+    for layout in (StateLayout.UTXO, StateLayout.FULL):
+        for commitment in (build_commitment(before, layout, DEVNET), None):
+            readable = advance_commitment(commitment, before, new, layout, touched, (), DEVNET)
+            fast = advance_commitment_encoded(
+                commitment, before, new, layout, touched, (), DEVNET, encoded, others
+            )
+            assert isinstance(fast, StateCommitment) and fast.root == readable.root
+            assert fast.touched_utxos == readable.touched_utxos == tuple(touched)
+            assert fast.commits_to(new, layout)
+            if layout is StateLayout.UTXO:
+                assert fast.root == utxo_state_root(utxos, DEVNET)
+            else:
+                assert fast.root == compute_state_root(new, DEVNET)

@@ -162,6 +162,26 @@ def _batched_update_cases() -> Iterator[CaseSpec]:
             "operations": [["put", "ab0107", "01"], ["delete", "ab0100"]],
         },
     )
+    beside = [["delete", "cd"], ["put", "ab0107", "01"]]
+    yield CaseSpec(
+        "store_changes",
+        "batched_beside_and_below_an_extension",
+        "MPT-8: a delete of an absent key leaving the root extension, and a put below it",
+        {"hasher": "rusty", "items": trie_items_json(under_extension), "operations": beside},
+    )
+    yield CaseSpec(
+        "store_changes",
+        "batched_only_beside_an_extension",
+        "MPT-8: only deletes of absent keys leaving the root extension: the trie unchanged",
+        {"hasher": "rusty", "items": trie_items_json(under_extension), "operations": beside[:1]},
+    )
+    edge = {"11ddf19f": "54f4", "11dd4e": "18237588", "11": "70", "20": "0102"}
+    yield CaseSpec(
+        "store_changes",
+        "extension_of_32_bytes",
+        "MPT-4: an extension whose RLP is exactly 32 bytes is hashed, not inlined, in its parent",
+        {"hasher": "rusty", "items": [], "operations": [["put", k, v] for k, v in edge.items()]},
+    )
     yield CaseSpec(
         "store_changes",
         "leaf_value_rlp_edges",

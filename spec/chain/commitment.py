@@ -49,7 +49,9 @@ already carry: the root of one Merkle Patricia Trie (spec/trie.py, BLAKE3) over 
   (:func:`state_item_changes`), and :func:`advance_commitment` applies those changes to the
   parent's persistent trie (MPT-8): cost O(changes x depth). The trie is carried in
   ``ChainState.commitment``; its root equals STATE-4 (or STATE-1 before the fork) by MPT-8, which
-  the tests and vector generation check against the definition.
+  the tests and vector generation check against the definition. A block's validation hands the
+  UTXO changes its plain spends already encoded to :func:`advance_commitment_encoded`, which
+  gives :func:`advance_commitment`'s answer without encoding them again.
 * **STATE-7 proofs** a state proof is an MPT-10 proof of the item's key;
   :func:`verify_state_proof` checks a claimed value (or absence) against a header's root.
 """
@@ -694,6 +696,45 @@ def advance_commitment(
     else:
         changes = dict(state_item_changes(before, after, touched, touched_tickets, preset))
     # one batched update (MPT-8): the same trie as the changes inserted and deleted one by one
+    return StateCommitment(layout, commitment.trie.update(changes), _basis(after, layout), touched)
+
+
+def advance_commitment_encoded(
+    commitment: StateCommitment | None,
+    before: CommittedFields,
+    after: CommittedFields,
+    layout: StateLayout,
+    touched_utxos: Iterable[OutPoint],
+    touched_tickets: Iterable[OutPoint],
+    preset: Preset,
+    encoded: Mapping[bytes, bytes | None],
+    others: Iterable[OutPoint],
+) -> StateCommitment:
+    """STATE-6: :func:`advance_commitment` for a block whose UTXO changes the caller already holds
+    encoded (issue 14: the block's fast path knows each created entry's STATE-1 bytes, and each
+    spent key is its input's outpoint, so nothing is looked up and encoded a second time).
+
+    ``encoded`` maps STATE-1 keys (:func:`~spec.ledger.state.encode_outpoint`) of touched
+    outpoints to their STATE-1 value in ``after`` (:func:`~spec.ledger.state.encode_entry`, or
+    ``None``: absent); ``others`` lists the rest of ``touched_utxos`` (it may repeat outpoints of
+    ``encoded``: the lookup in ``after`` wins). With that, the result is the one of
+    :func:`advance_commitment` with the same arguments, which ``tests/test_fast_paths.py`` checks;
+    without a commitment of ``before`` (or under another layout) it is that function's answer.
+    """
+    touched = tuple(touched_utxos)
+    if commitment is None or not commitment.commits_to(before, layout):
+        return advance_commitment(commitment, before, after, layout, touched, touched_tickets, preset)
+    if layout is StateLayout.UTXO:
+        changes = dict(encoded)
+        utxos = after.utxos
+        for outpoint in others:
+            entry = utxos.get(outpoint)
+            value = None if entry is None else encode_entry(entry, preset)
+            changes[encode_outpoint(outpoint, preset)] = value
+    else:  # STATE-2: the same items under the UTXO kind byte, then every other item as STATE-6 lists them
+        kind = bytes((KIND_UTXO,))
+        changes = {kind + key: value for key, value in encoded.items()}
+        changes.update(state_item_changes(before, after, others, touched_tickets, preset))
     return StateCommitment(layout, commitment.trie.update(changes), _basis(after, layout), touched)
 
 

@@ -81,7 +81,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from spec.chain.block import Block, BlockHeader, block_hash, check_block_shape
-from spec.chain.commitment import StateCommitment, advance_commitment, state_from_items
+from spec.chain.commitment import StateCommitment, advance_commitment_encoded, state_from_items
 from spec.chain.layout import StateLayout
 from spec.chain.pow import check_difficulty, check_proof_of_work, decode_compact, work_of_target
 from spec.chain.rewards import RewardSplit, block_subsidy, split_reward
@@ -354,6 +354,11 @@ def ticket_purchases(tx: Transaction, height: int, price: int, preset: Preset) -
     return bought
 
 
+_U32_LIMIT = 1 << 32
+_P2PKH_LENGTH = bytes((P2PKH_SCRIPT_BYTES,))
+"""STATE-1: the length prefix of a P2PKH script inside an encoded UTXO entry (below 0x80: one byte)."""
+
+
 def plain_spend(
     tx: Transaction,
     utxos: Mapping[OutPoint, UtxoEntry],
@@ -362,7 +367,7 @@ def plain_spend(
     context: LedgerContext,
     preset: Preset,
     released: int = 0,
-) -> tuple[int, tuple[tuple[OutPoint, UtxoEntry], ...]] | None:
+) -> tuple[int, tuple[tuple[OutPoint, UtxoEntry], ...], tuple[tuple[bytes, bytes | None], ...]] | None:
     """Step 4 of :func:`apply_block` in one pass for the common transaction, or ``None`` where the
     readable steps must decide (issue 14: the per-transaction calls cost more than the rules).
 
@@ -371,7 +376,11 @@ def plain_spend(
     one bought earlier in the block (POS-2), pays only P2PKH outputs (the 37-byte SCRIPT-19
     template: none is a POS-1 ticket, none is unspendable under the limits ``plain_p2pkh_fee``
     requires), is not a coinbase, and whose TX-7..12 :func:`~spec.ledger.validation.plain_p2pkh_fee`
-    answers: its fee and the entries it creates (UTXO-1, :func:`~spec.ledger.utxo.created_entries`).
+    answers: its fee, the entries it creates (UTXO-1, :func:`~spec.ledger.utxo.created_entries`)
+    and its STATE-1 changes, encoded (the key of each spent outpoint to ``None``, then the key and
+    value of each created entry: :func:`~spec.ledger.state.encode_outpoint` and
+    :func:`~spec.ledger.state.encode_entry` of the 37-byte template written out), which
+    :func:`~spec.chain.commitment.advance_commitment_encoded` takes as they are.
     Then :func:`check_ticket_locks`, :func:`~spec.ledger.validation.validate_transaction` and
     :func:`ticket_purchases` pass, in that order, with that fee and no purchase. On any other
     transaction, or any failed check, it returns ``None`` and those run from the start (they raise
@@ -379,10 +388,13 @@ def plain_spend(
     """
     if not is_checked(tx, preset):
         return None
+    # TX-1..6 passed: each outpoint encodes (a 32-byte txid, a u32 index), each value is in range
+    changes: list[tuple[bytes, bytes | None]] = []
     for tx_input in tx.inputs:
         outpoint = tx_input.previous_output
         if outpoint in pool or (bought_here and outpoint in bought_here):  # mostly none bought yet
             return None
+        changes.append((outpoint.txid + outpoint.index.to_bytes(4, "little"), None))
     outputs = tx.outputs
     for output in outputs:
         script = output.script_pubkey
@@ -399,9 +411,15 @@ def plain_spend(
     if fee is None:
         return None
     tx_id, height = txid(tx, preset), context.height
-    return fee, tuple(
-        (OutPoint(tx_id, index), UtxoEntry(output, height, False)) for index, output in enumerate(outputs)
-    )
+    if height.__class__ is not int or not 0 <= height < _U32_LIMIT:  # STATE-1 holds a u32 height
+        return None
+    tail = height.to_bytes(4, "little") + b"\x00"  # STATE-1: the height, not a coinbase
+    created: list[tuple[OutPoint, UtxoEntry]] = []
+    for index, output in enumerate(outputs):
+        created.append((OutPoint(tx_id, index), UtxoEntry(output, height, False)))
+        value = output.value.to_bytes(8, "little") + _P2PKH_LENGTH + output.script_pubkey + tail
+        changes.append((tx_id + index.to_bytes(4, "little"), value))
+    return fee, tuple(created), tuple(changes)
 
 
 def _sidechain_step(
@@ -492,6 +510,8 @@ def transition(
     ledger_context = LedgerContext(height, median_time_past(state.timestamps, preset))
     utxos: dict[OutPoint, UtxoEntry] = dict(state.utxos)
     touched: list[OutPoint] = []
+    encoded: dict[bytes, bytes | None] = {}  # STATE-1 changes the plain spends hand over encoded
+    others: list[OutPoint] = []  # the touched outpoints whose changes are not in ``encoded``
     fees = 0
     bought: list[Ticket] = []
     bought_here: set[OutPoint] = set()
@@ -504,9 +524,12 @@ def transition(
             bought.extend(purchases)
             bought_here.update(t.outpoint for t in purchases)
             created: tuple[tuple[OutPoint, UtxoEntry], ...] = created_entries(tx, height, preset)
+            others.extend(tx_input.previous_output for tx_input in tx.inputs)
+            others.extend(outpoint for outpoint, _ in created)
         else:
-            fee, created = plain
+            fee, created, changes = plain
             fees += fee
+            encoded.update(changes)
         # UTXO-1, the transaction's diff applied in place: validate_transaction found every input
         # in the set (TX-7) and distinct (TX-5), so no spend can fail and the diff's spent entries
         # need no second lookup (issue 14: no UtxoDiff per transaction); the spent outpoints, then
@@ -528,6 +551,7 @@ def transition(
     paid = created_entries(coinbase, height, preset)
     utxos.update(paid)
     touched.extend(outpoint for outpoint, _ in paid)
+    others.extend(outpoint for outpoint, _ in paid)
 
     effective = effective_preset(preset, due.governance.parameters)
     pose_key = committed_pose_key(state.quorums, height, preset)
@@ -545,6 +569,7 @@ def transition(
     for outpoint in burnt_collaterals(listed, masternodes):
         del utxos[outpoint]  # SLASH-4: a listed collateral is unspent after the block
         touched.append(outpoint)
+        others.append(outpoint)
     tip_hash = block_hash(header, preset)
     # FIN-6 / ST-2: under ``state_trie`` the parent's quorums are recorded here, not by the parent
     parent_fork = fork_in_force(state.deployments, preset)
@@ -588,8 +613,8 @@ def transition(
         deployments=count_votes(upgrades, block.votes, preset),
         sidechains=sidechains,
     )
-    commitment = advance_commitment(
-        state.commitment, state, after, fork.state_layout(), touched, touched_tickets, preset
+    commitment = advance_commitment_encoded(
+        state.commitment, state, after, fork.state_layout(), touched, touched_tickets, preset, encoded, others
     )
     return replace(after, commitment=commitment), commitment.root
 
