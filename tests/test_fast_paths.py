@@ -963,6 +963,8 @@ def test_one_pass_fee_with_the_kept_script_free_encoding(monkeypatch: pytest.Mon
     assert len(set(fast)) >= 6
     monkeypatch.setattr(validation_module, "plain_p2pkh_fee", lambda *arguments: None)
     assert outcomes(keep=False) == fast
+
+
 def test_advance_commitment_encoded_equals_advance_commitment() -> None:
     """STATE-6: the commitment from changes handed over encoded equals :func:`advance_commitment`'s
     (the readable definition) under both layouts, the UTXO-only (STATE-1) and the full state
