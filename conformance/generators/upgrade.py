@@ -294,6 +294,9 @@ def _chain_cases(preset: Preset, d: Deployment) -> Iterator[CaseSpec]:
             "apply_blocks", name, f"UPG-4..6: {meaning}", {"blocks": _hex(chosen[: height + 1], preset)}
         )
 
+    yield through(
+        yes, -1, "before_genesis", "no block: the records before genesis (UPG-4), every deployment DEFINED"
+    )
     yield through(yes, 0, "genesis_only", "the records after genesis: every deployment DEFINED, no votes")
     yield through(
         yes,
@@ -548,5 +551,38 @@ def sidechains_cases(preset: Preset) -> Iterator[CaseSpec]:
         "the same deposit in the first block under the fork is a sidechain message: the sidechain "
         "was never registered",
         [*blocks[:activation], with_deposit],
+        "SC_UNKNOWN_SIDECHAIN",
+    )
+
+    def outputs(
+        name: str, meaning: str, chosen: Sequence[Block], block: Block, error: str | None = None
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {"blocks": _hex(chosen, preset), "block": encode_block(block, preset).hex()}
+        return CaseSpec(
+            "sidechain_outputs",
+            name,
+            f"SC-BLK-1..4: {meaning}",
+            data,
+            expect_error=error,
+            fork=SIDECHAINS_FORK,
+        )
+
+    yield outputs(
+        "before_activation",
+        "the last block before the fork hands the sidechains nothing (no sidechain rule is in force)",
+        blocks[: activation - 1],
+        block_with(activation - 1, [deposit]),
+    )
+    yield outputs(
+        "at_activation_with_payment",
+        "the first block under the fork, a plain payment: no deposit, no inbound message, nothing released",
+        blocks[:activation],
+        paid,
+    )
+    yield outputs(
+        "deposit_to_unknown_sidechain",
+        "a deposit to a sidechain that was never registered, in the first block under the fork",
+        blocks[:activation],
+        with_deposit,
         "SC_UNKNOWN_SIDECHAIN",
     )
