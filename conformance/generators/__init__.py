@@ -62,7 +62,12 @@ FLOW_GENERATORS: dict[str, Generator] = {
     "dkg": dkg.generate,
     "masternode": masternode.generate,
     "governance": governance.generate,
-    "upgrade": _with(upgrade.generate, upgrade.state_trie_cases, upgrade.sidechains_cases),
+    "upgrade": _with(
+        upgrade.generate,
+        upgrade.state_trie_cases,
+        upgrade.sidechains_cases,
+        upgrade.sidechain_registration_cases,
+    ),
     "state": state.generate,
     "vm_evm": vm_evm.generate,
     "vm_ferris": sidechain_block.generate_vm_ferris,

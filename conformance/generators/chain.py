@@ -73,7 +73,7 @@ from spec.ledger.transaction import (
 )
 from spec.ledger.utxo import apply_transactions
 from spec.masternode.finality import build_commitment
-from spec.merkle import merkle_root
+from spec.merkle import empty_root, merkle_root
 from spec.presets import Preset
 
 MAX_MINING_WORK = 1 << 10
@@ -1044,6 +1044,7 @@ def _sequence_cases(preset: Preset) -> Iterator[CaseSpec]:
     yield from _valid_sequences(seq)
     yield from _header_failures(seq)
     yield from _body_failures(seq)
+    yield from _fast_path_edges(seq)
     yield from _coinbase_failures(seq)
     yield from _vote_failures(seq)
     yield from _ticket_failures(seq)
@@ -1315,6 +1316,83 @@ def _body_failures(seq: _Sequences) -> Iterator[CaseSpec]:
         seq.assemble(h + 1, [payment]),
         "TX_MISSING_INPUT",
     )
+
+
+def _fast_path_edges(seq: _Sequences) -> Iterator[CaseSpec]:
+    """BLK-1..3 and TX-1..6 where ``compute_checked_ids`` (issue 14's one pass over a block's
+    transactions) must hand over to the readable rules or strip a long script: a payment with two
+    inputs (its txid strips both script_sigs), the same coin spent twice (TX-5), outputs each in
+    range summing above max_money (TX-4), a script_sig of 128 bytes (a two-byte length prefix) and
+    a header committing to the Merkle root of no transactions."""
+    main, preset = seq.main, seq.preset
+    h = main.payment_height
+    state = seq.state(h)
+    base = seq.builder.blocks[h]
+    miner = seq.builder.miner
+    maturity = preset.ledger.coinbase_maturity
+    coins = sorted(
+        outpoint
+        for outpoint, entry in state.utxos.items()
+        if entry.output.script_pubkey == miner.script_pubkey
+        and (not entry.is_coinbase or h - entry.height >= maturity)
+    )[:2]
+    first, second = coins
+    both = sum(state.utxos[c].output.value for c in coins)
+    yield seq.sequence(
+        "payment_with_two_inputs",
+        "TXF-2/UTXO-1: a payment spending two coins (the txid strips both script_sigs): valid",
+        h,
+        seq.assemble(h, [spend(state, coins, [miner, miner], [TxOutput(both, miner.script_pubkey)], preset)]),
+    )
+    value = state.utxos[first].output.value
+    twice = spend(state, [first, first], [miner, miner], [TxOutput(value, miner.script_pubkey)], preset)
+    yield seq.sequence(
+        "same_coin_spent_twice",
+        "TX-5: a payment whose two inputs are the same coin, in a block",
+        h,
+        seq.replace_body(base, h, [base.transactions[0], twice], root=False),
+        "TX_DUPLICATE_INPUT",
+    )
+    max_money = preset.ledger.max_money
+    above = [TxOutput(max_money, miner.script_pubkey), TxOutput(1, miner.script_pubkey)]
+    yield seq.sequence(
+        "outputs_above_max_money",
+        "TX-4: two outputs, each in range, summing to max_money + 1, in a block",
+        h,
+        seq.replace_body(base, h, [base.transactions[0], spend(state, [first], [miner], above, preset)]),
+        "TX_OUTPUT_VALUE_OUT_OF_RANGE",
+    )
+    paid = spend(state, [second], [miner], [TxOutput(value, miner.script_pubkey)], preset)
+    long_script = replace(paid, inputs=(replace(paid.inputs[0], script_sig=b"\x51" * 128),))
+    block = seq.assemble(h, [long_script])
+    yield seq.sequence(
+        "script_sig_of_128_bytes",
+        "TXF-2/SCRIPT-*: a spend whose script_sig holds 128 bytes (a two-byte length prefix) passes "
+        "the block's shape and fails its script",
+        h,
+        block,
+        _error_of(state, block, preset),
+    )
+    yield seq.sequence(
+        "merkle_root_of_no_transactions",
+        "BLK-2: the header commits to the Merkle root of no transactions (the block holds two)",
+        h,
+        reseal(
+            state, replace(base, header=replace(base.header, merkle_root=empty_root())), preset, merkle=False
+        ),
+        "BLK_BAD_MERKLE_ROOT",
+    )
+
+
+def _error_of(state: ChainState, block: Block, preset: Preset) -> str | None:
+    """The code ``apply_block`` raises on ``block`` (the clock at its timestamp), None if it passes."""
+    from spec.chain.state import BlockContext, apply_block
+
+    try:
+        apply_block(state, block, BlockContext(block.header.timestamp), preset)
+    except SpecError as exc:
+        return exc.code
+    return None
 
 
 def _coinbase_failures(seq: _Sequences) -> Iterator[CaseSpec]:
@@ -1701,6 +1779,35 @@ def _parent_quorum_cases(preset: Preset) -> Iterator[CaseSpec]:
         "BLK_BAD_STATE_ROOT",
     )
 
+    def pending(name: str, meaning: str, blocks: Sequence[Block], error: str | None = None) -> CaseSpec:
+        data: dict[str, JSON] = {"blocks": [encode_block(b, preset).hex() for b in blocks]}
+        return CaseSpec(
+            "quorums_with_pending",
+            name,
+            f"FIN-6 / ST-2: {meaning}",
+            data,
+            expect_error=error,
+            fork="state_trie",
+        )
+
+    yield pending(
+        "tip_before_base",
+        f"the tip {base - 1} is no base: the quorums the next block sees are the tip's records",
+        builder.blocks[:base],
+    )
+    yield pending(
+        "tip_at_base",
+        f"the tip {base} is a finality and PoSe base under state_trie: the next block sees the tip's "
+        f"records plus the quorums based at {base}, selected from the tip's hash and masternode list",
+        builder.blocks[: base + 1],
+    )
+    yield pending(
+        "bad_state_root",
+        f"block {base + 1} whose state root omits the quorums based at {base}",
+        [*builder.blocks[: base + 1], forged],
+        "BLK_BAD_STATE_ROOT",
+    )
+
 
 def _quorum_sequence_cases(preset: Preset) -> Iterator[CaseSpec]:
     """FIN-5/6 in the state transition (step 6): :func:`conformance.masternodechain.quorum_chain`."""
@@ -1716,6 +1823,13 @@ def _quorum_sequence_cases(preset: Preset) -> Iterator[CaseSpec]:
         f"of the three; its members run the DKG and members {signers} sign the group key; "
         f"block {height}, the first of the FINALIZATION phase, carries the commitment",
         {"blocks": [*blocks, encode_block(builder.blocks[height], preset).hex()]},
+    )
+    yield _case(
+        "quorums_with_pending",
+        "tip_at_base_before_state_trie",
+        f"FIN-6: before state_trie the block at base {chain.base_height} recorded its own quorum: the "
+        "quorums the next block sees are the tip's records",
+        {"blocks": [encode_block(b, preset).hex() for b in builder.blocks[: chain.base_height + 1]]},
     )
     finished = chain.finished
     other_key = bls.sk_to_pk(bls.key_gen(seeded_bytes("chain/quorum/other-group-key", 32)))

@@ -294,6 +294,9 @@ def _chain_cases(preset: Preset, d: Deployment) -> Iterator[CaseSpec]:
             "apply_blocks", name, f"UPG-4..6: {meaning}", {"blocks": _hex(chosen[: height + 1], preset)}
         )
 
+    yield through(
+        yes, -1, "before_genesis", "no block: the records before genesis (UPG-4), every deployment DEFINED"
+    )
     yield through(yes, 0, "genesis_only", "the records after genesis: every deployment DEFINED, no votes")
     yield through(
         yes,
@@ -549,4 +552,124 @@ def sidechains_cases(preset: Preset) -> Iterator[CaseSpec]:
         "was never registered",
         [*blocks[:activation], with_deposit],
         "SC_UNKNOWN_SIDECHAIN",
+    )
+
+    def outputs(
+        name: str, meaning: str, chosen: Sequence[Block], block: Block, error: str | None = None
+    ) -> CaseSpec:
+        data: dict[str, JSON] = {"blocks": _hex(chosen, preset), "block": encode_block(block, preset).hex()}
+        return CaseSpec(
+            "sidechain_outputs",
+            name,
+            f"SC-BLK-1..4: {meaning}",
+            data,
+            expect_error=error,
+            fork=SIDECHAINS_FORK,
+        )
+
+    yield outputs(
+        "before_activation",
+        "the last block before the fork hands the sidechains nothing (no sidechain rule is in force)",
+        blocks[: activation - 1],
+        block_with(activation - 1, [deposit]),
+    )
+    yield outputs(
+        "at_activation_with_payment",
+        "the first block under the fork, a plain payment: no deposit, no inbound message, nothing released",
+        blocks[:activation],
+        paid,
+    )
+    yield outputs(
+        "deposit_to_unknown_sidechain",
+        "a deposit to a sidechain that was never registered, in the first block under the fork",
+        blocks[:activation],
+        with_deposit,
+        "SC_UNKNOWN_SIDECHAIN",
+    )
+
+
+def sidechain_registration_cases(preset: Preset) -> Iterator[CaseSpec]:
+    """SC-REG-2 on a full mainchain (conformance/upgradechain.py ``sidechains_chain``): after the fork
+    two masternodes register, a CREATE_SIDECHAIN proposal for sidechain A passes with their votes,
+    and the superblock registers it: the state after that block (whose root commits to the
+    sidechain's record, STATE-2) and the next block."""
+    from conformance import sidechainbuilder as sb
+    from conformance.chainbuilder import ChainBuilder
+    from conformance.generators.masternode import operator, registration
+    from conformance.masternodechain import FEE_COIN_COINS, _coinbase, _spend
+    from conformance.upgradechain import sidechains_chain
+    from spec.crypto import bls
+    from spec.governance.proposals import CreateSidechain, Proposal, Vote, VoteChoice, proposal_id
+    from spec.governance.proposals import message_script as gov_message_script
+    from spec.governance.proposals import vote_message as gov_vote_message
+    from spec.ledger.transaction import TxOutput, txid
+    from spec.masternode.registry import message_script as mn_message_script
+
+    deployment = deployment_of(preset, SIDECHAINS_FORK)
+    if deployment is None or not supported(preset) or preset is not sb.PRESET:
+        return
+    activation = 7 * deployment.window_blocks
+    base = sidechains_chain(preset, activation + 1)
+    builder = ChainBuilder(
+        preset,
+        miner=base.miner,
+        voters=dict(base.voters),
+        vote_bits=dict(base.vote_bits),
+        states=list(base.states),
+        blocks=list(base.blocks),
+    )
+    miner = builder.miner
+    labels = ("alice", "bob")
+    unit = preset.ledger.atoms_per_coin
+    funding_outputs: list[TxOutput] = []
+    for label in labels:
+        owner = operator(label).owner
+        funding_outputs.append(TxOutput(preset.masternodes.collateral, owner.script_pubkey))
+        funding_outputs.append(TxOutput(FEE_COIN_COINS * unit, owner.script_pubkey))
+    funding = _spend(builder, _coinbase(builder, activation - 10, preset), miner, funding_outputs, preset)
+    funding_id = txid(funding, preset)
+    builder.extend([funding])
+    collaterals = {label: OutPoint(funding_id, 2 * i) for i, label in enumerate(labels)}
+    builder.extend(
+        [
+            _spend(
+                builder,
+                OutPoint(funding_id, 2 * i + 1),
+                operator(label).owner,
+                [TxOutput(0, mn_message_script(registration(label, collaterals[label], preset), preset))],
+                preset,
+            )
+            for i, label in enumerate(labels)
+        ]
+    )
+    interval = preset.governance.superblock_interval
+    superblock = -(-(builder.state.height + 1 + preset.governance.voting_period) // interval) * interval
+    proposal = Proposal(b"sidechain-a", superblock, CreateSidechain(sb.SPEC_A))
+    identifier = proposal_id(proposal, preset)
+    burn = TxOutput(preset.governance.proposal_fee, gov_message_script(proposal, preset))
+    builder.extend([_spend(builder, _coinbase(builder, activation - 9, preset), miner, [burn], preset)])
+    yes = VoteChoice.YES
+    votes = [
+        Vote(
+            identifier,
+            collaterals[label],
+            yes,
+            0,
+            bls.sign(operator(label).secret, gov_vote_message(identifier, collaterals[label], yes, 0)),
+        )
+        for label in labels
+    ]
+    ballots = [TxOutput(0, gov_message_script(v, preset)) for v in votes]
+    builder.extend([_spend(builder, _coinbase(builder, activation - 8, preset), miner, ballots, preset)])
+    while builder.state.height < superblock + 1:
+        builder.extend([])
+    if sb.CHAIN_A not in builder.states[superblock + 1].sidechains.chains:
+        raise AssertionError("the sidechain proposal did not pass")
+    yield CaseSpec(
+        "apply_blocks",
+        "sidechain_registered_at_superblock",
+        f"SC-REG-2: two masternodes register after the fork, vote a CREATE_SIDECHAIN proposal in, and "
+        f"superblock {superblock} registers sidechain A (its root commits to the record); one more block",
+        {"blocks": _hex(builder.blocks[: superblock + 2], preset)},
+        fork=SIDECHAINS_FORK,
     )

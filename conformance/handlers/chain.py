@@ -46,6 +46,7 @@ from spec.chain.state import (
     chain_state_from_items,
     coinbase_for,
     initial_state,
+    quorums_with_pending,
 )
 from spec.chain.tickets import Ticket, live_tickets, next_ticket_price, select_voters
 from spec.errors import SpecError
@@ -412,6 +413,24 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
     return state_json(state, preset)
 
 
+def handle_quorums_with_pending(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """FIN-6 / ST-2: ``{"blocks": [hex]}`` (from before genesis, each validated with the clock at its
+    own timestamp) -> ``{"quorums", "pose_quorums"}``: the finality and PoSe quorum records the next
+    block's rules see (:func:`~spec.chain.state.quorums_with_pending`): the tip's records plus,
+    under ``state_trie``, the quorums based at the tip itself, which the next block records (the
+    members a node selects for the DKG of a quorum based at its tip), or the first failing
+    block's code."""
+    state = initial_state(preset)
+    for position, raw in enumerate(hex_list_field(data, "blocks")):
+        try:
+            block = decode_block(raw, preset)
+            state = apply_block(state, block, BlockContext(block.header.timestamp), preset)
+        except SpecError as exc:
+            raise type(exc)(f"block {position}: {exc.detail}") from exc
+    registry = quorums_with_pending(state, preset)
+    return {"quorums": quorums_json(registry), "pose_quorums": pose_quorums_json(registry)}
+
+
 def resumed_from_items(state: ChainState, preset: Preset) -> ChainState:
     """STATE-5: ``state`` rebuilt from its committed items (:func:`compute_state_items`) and the parts
     the header chain gives, without a trie (the next block builds it)."""
@@ -491,6 +510,7 @@ HANDLERS: dict[str, Handler] = {
     "decode_header": handle_decode_header,
     "decode_block": handle_decode_block,
     "apply_blocks": handle_apply_blocks,
+    "quorums_with_pending": handle_quorums_with_pending,
     "choose_tip": handle_choose_tip,
     "check_reorganisation": handle_check_reorganisation,
     "verify_finality_certificate": handle_verify_finality_certificate,

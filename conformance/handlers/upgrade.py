@@ -13,7 +13,7 @@ from conformance.handlers.chain import _bool_field
 from conformance.jsonio import field, from_json_int, hex_field, hex_list_field, int_field, str_field, to_hex
 from conformance.model import JSON, BadInput, Handler
 from spec.chain.block import decode_block
-from spec.chain.state import BlockContext, ChainState, apply_block, initial_state
+from spec.chain.state import BlockContext, ChainState, apply_block, initial_state, sidechain_outputs
 from spec.chain.tickets import vote_message
 from spec.errors import SpecError
 from spec.forks import FORKS, fork_by_name, fork_for_block
@@ -177,6 +177,28 @@ def handle_apply_blocks(preset: Preset, data: dict[str, JSON]) -> JSON:
     )
 
 
+def handle_sidechain_outputs(preset: Preset, data: dict[str, JSON]) -> JSON:
+    """SC-BLK-1..4 as a node following deposits asks them: ``{"blocks", "block"}`` -> apply ``blocks``
+    from before genesis (as ``apply_blocks``), then what ``block``, connected on that tip, hands each
+    sidechain (:func:`~spec.chain.state.sidechain_outputs`): ``{"outputs": {"deposits", "inbound",
+    "released"}}`` (the withdrawal value each transaction releases, coinbase first); ``outputs`` is
+    null when fork ``sidechains`` is not in force at the block; or the code of the first failing
+    block or message."""
+    from conformance.handlers.sidechain import deposit_json, inbound_json
+
+    state = _apply(initial_state(preset), hex_list_field(data, "blocks"), preset, "chain")
+    outputs = sidechain_outputs(state, decode_block(hex_field(data, "block"), preset), preset)
+    if outputs is None:
+        return {"outputs": None}
+    return {
+        "outputs": {
+            "deposits": [deposit_json(d) for d in outputs.deposits],
+            "inbound": [inbound_json(m) for m in outputs.inbound],
+            "released": list(outputs.released),
+        }
+    }
+
+
 def handle_reorganise(preset: Preset, data: dict[str, JSON]) -> JSON:
     """A reorganisation across an activation boundary: apply ``common`` then ``old_branch``, then
     switch to ``new_branch`` (disconnect the old branch down to the end of ``common``, connect the
@@ -221,4 +243,5 @@ HANDLERS: dict[str, Handler] = {
     "next_state": handle_next_state,
     "apply_blocks": handle_apply_blocks,
     "reorganise": handle_reorganise,
+    "sidechain_outputs": handle_sidechain_outputs,
 }
