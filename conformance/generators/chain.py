@@ -1745,9 +1745,16 @@ def _parent_quorum_cases(preset: Preset) -> Iterator[CaseSpec]:
         return
     builder = chain.builder
 
-    def case(name: str, meaning: str, blocks: Sequence[Block], error: str | None = None) -> CaseSpec:
+    def case(
+        name: str,
+        meaning: str,
+        blocks: Sequence[Block],
+        error: str | None = None,
+        handler: str = "apply_blocks",
+        rules: str = "ST-2",
+    ) -> CaseSpec:
         data: dict[str, JSON] = {"blocks": [encode_block(b, preset).hex() for b in blocks]}
-        return CaseSpec("apply_blocks", name, f"ST-2: {meaning}", data, expect_error=error, fork="state_trie")
+        return CaseSpec(handler, name, f"{rules}: {meaning}", data, expect_error=error, fork="state_trie")
 
     yield case(
         "parent_quorum_before_base",
@@ -1780,15 +1787,7 @@ def _parent_quorum_cases(preset: Preset) -> Iterator[CaseSpec]:
     )
 
     def pending(name: str, meaning: str, blocks: Sequence[Block], error: str | None = None) -> CaseSpec:
-        data: dict[str, JSON] = {"blocks": [encode_block(b, preset).hex() for b in blocks]}
-        return CaseSpec(
-            "quorums_with_pending",
-            name,
-            f"FIN-6 / ST-2: {meaning}",
-            data,
-            expect_error=error,
-            fork="state_trie",
-        )
+        return case(name, meaning, blocks, error, "quorums_with_pending", "FIN-6 / ST-2")
 
     yield pending(
         "tip_before_base",

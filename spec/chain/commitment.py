@@ -668,6 +668,17 @@ def build_commitment(state: CommittedFields, layout: StateLayout, preset: Preset
     return StateCommitment(layout, Trie.from_items(items, RUSTY_TRIE_HASHER), _basis(state, layout))
 
 
+def _put_utxo_changes(
+    changes: dict[bytes, bytes | None], after: CommittedFields, outpoints: Iterable[OutPoint], preset: Preset
+) -> None:
+    """STATE-1 items of ``outpoints`` in ``after`` into ``changes``: each key's encoded entry, or
+    ``None`` where the outpoint is absent (spent)."""
+    utxos = after.utxos
+    for outpoint in outpoints:
+        entry = utxos.get(outpoint)
+        changes[encode_outpoint(outpoint, preset)] = None if entry is None else encode_entry(entry, preset)
+
+
 def advance_commitment(
     commitment: StateCommitment | None,
     before: CommittedFields,
@@ -687,12 +698,8 @@ def advance_commitment(
         built = build_commitment(after, layout, preset)
         return StateCommitment(layout, built.trie, built.basis, touched)
     if layout is StateLayout.UTXO:
-        utxos = after.utxos
         changes: dict[bytes, bytes | None] = {}
-        for outpoint in touched:
-            entry = utxos.get(outpoint)
-            key = encode_outpoint(outpoint, preset)
-            changes[key] = None if entry is None else encode_entry(entry, preset)
+        _put_utxo_changes(changes, after, touched, preset)
     else:
         changes = dict(state_item_changes(before, after, touched, touched_tickets, preset))
     # one batched update (MPT-8): the same trie as the changes inserted and deleted one by one
@@ -726,11 +733,7 @@ def advance_commitment_encoded(
         return advance_commitment(commitment, before, after, layout, touched, touched_tickets, preset)
     if layout is StateLayout.UTXO:
         changes = dict(encoded)
-        utxos = after.utxos
-        for outpoint in others:
-            entry = utxos.get(outpoint)
-            value = None if entry is None else encode_entry(entry, preset)
-            changes[encode_outpoint(outpoint, preset)] = value
+        _put_utxo_changes(changes, after, others, preset)
     else:  # STATE-2: the same items under the UTXO kind byte, then every other item as STATE-6 lists them
         kind = bytes((KIND_UTXO,))
         changes = {kind + key: value for key, value in encoded.items()}
